@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { type DeployCheckFinding, WHOLE_TEMPLATE } from './deploy-check-finding';
@@ -47,45 +48,73 @@ const cfnLintReport = z.array(
 
 /**
  * Lints each template with cfn-lint against the region its stack deploys to (resource types and
- * properties must exist there): one cfn-lint process per region, side by side. Until 2026-12-03
- * every template was linted against every region of the set, which checked stacks against regions
- * they are never deployed to. Side by side, the deploy-check test's lint (eight templates, four
- * regions) took 46 s of wall time instead of 88 s on the 2-core machine, for the same CPU time
- * (about 130 CPU-s for the whole file either way): each process pays cfn-lint's start and schema
- * loading, which the extra regions of one process had shared. Errors and warnings are findings,
- * except warnings and errors of the rules in `ignore`.
+ * properties must exist there), all in one cfn-lint process. Templates of one region go to
+ * `--regions`; templates of several regions are copied into a temporary directory with their region
+ * in their own cfn-lint configuration (Metadata.cfn-lint.config.regions, which cfn-lint reads when
+ * no --regions is given), so that one process lints each against its own. Until 2026-12-06 this
+ * started one process per region, side by side: each paid cfn-lint's start (about 2–3 CPU-s of
+ * Python: the interpreter, its modules and the schemas), three of them for nothing in the
+ * deploy-check test's four regions, and two cores gain nothing from more than two processes when
+ * jest's two workers keep them busy. The findings are the same either way (compared rule, path and
+ * message for the sample config's templates). Errors and warnings are findings, except warnings
+ * and errors of the rules in `ignore`.
  */
 export async function runCfnLint(templates: readonly CfnLintTemplate[], options: { ignore: readonly CfnLintIgnoredRule[]; executable?: string }): Promise<CfnLintResult> {
   const executable = options.executable ?? findCfnLint();
   if (!executable) return { ran: false, reason: NOT_INSTALLED };
-  const byRegion = new Map<string, CfnLintTemplate[]>();
-  for (const template of templates) byRegion.set(template.region, [...(byRegion.get(template.region) ?? []), template]);
-  const runs = await Promise.all([...byRegion].map(([region, group]) => lintRegion(executable, region, group)));
-  const notRun = runs.find((r) => !r.ran);
-  if (notRun) return notRun;
-  const ignored = new Set(options.ignore.map((i) => i.rule));
-  const stackOf = new Map(templates.map((t) => [path.resolve(t.path), t.stack]));
-  const findings = runs
-    .flatMap((r) => (r.ran ? r.report : []))
-    .filter((entry) => (entry.Level === 'Error' || entry.Level === 'Warning') && !ignored.has(entry.Rule.Id))
-    .map((entry) => {
-      const location = entry.Location.Path ?? [];
-      const inResource = location[0] === 'Resources' && typeof location[1] === 'string';
-      return {
-        stack: stackOf.get(path.resolve(entry.Filename)) ?? entry.Filename,
-        logicalId: inResource ? String(location[1]) : WHOLE_TEMPLATE,
-        path: (inResource ? location.slice(2) : location).join('.'),
-        message: `cfn-lint ${entry.Rule.Id} (${entry.Level.toLowerCase()}): ${entry.Message}`,
-      };
-    });
-  return { ran: true, findings };
+  if (templates.length === 0) return { ran: true, findings: [] };
+  const regions = [...new Set(templates.map((t) => t.region))];
+  const copies = regions.length > 1 ? mkdtempSync(path.join(tmpdir(), 'lifeboat-cfn-lint-')) : undefined;
+  try {
+    // Each linted file and the stack it is the template of: the file itself, or its copy with its region.
+    const linted = templates.map((template, i) => ({ stack: template.stack, path: copies ? withRegion(template, path.join(copies, `${i}-${path.basename(template.path)}`)) : template.path }));
+    const result = await lint(executable, copies ? [] : ['--regions', ...regions], linted.map((t) => t.path));
+    if (!result.ran) return result;
+    const ignored = new Set(options.ignore.map((i) => i.rule));
+    const stackOf = new Map(linted.map((t) => [path.resolve(t.path), t.stack]));
+    const findings = result.report
+      .filter((entry) => (entry.Level === 'Error' || entry.Level === 'Warning') && !ignored.has(entry.Rule.Id))
+      .map((entry) => {
+        const location = entry.Location.Path ?? [];
+        const inResource = location[0] === 'Resources' && typeof location[1] === 'string';
+        return {
+          stack: stackOf.get(path.resolve(entry.Filename)) ?? entry.Filename,
+          logicalId: inResource ? String(location[1]) : WHOLE_TEMPLATE,
+          path: (inResource ? location.slice(2) : location).join('.'),
+          message: `cfn-lint ${entry.Rule.Id} (${entry.Level.toLowerCase()}): ${entry.Message}`,
+        };
+      });
+    return { ran: true, findings };
+  } finally {
+    if (copies) rmSync(copies, { recursive: true, force: true });
+  }
 }
 
 type CfnLintReport = z.infer<typeof cfnLintReport>;
+type CfnLintConfigMetadata = { Metadata?: { 'cfn-lint'?: { config?: Record<string, unknown> } } };
 
-/** One cfn-lint process over the templates of one region (its start, about 3 s of Python, is paid once per region). */
-async function lintRegion(executable: string, region: string, templates: readonly CfnLintTemplate[]): Promise<{ ran: true; report: CfnLintReport } | { ran: false; reason: string }> {
-  const args = ['--format', 'json', '--regions', region, '--', ...templates.map((t) => t.path)];
+/**
+ * Writes `template` to `copy` with its region as the only one of its cfn-lint configuration (other
+ * settings there kept), and returns `copy`. A template that is no JSON object, or no file, is linted
+ * as it is, for cfn-lint to report. The findings name paths, not lines: the new layout changes none.
+ */
+function withRegion(template: CfnLintTemplate, copy: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(template.path, 'utf8'));
+  } catch {
+    return template.path;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return template.path;
+  const document = parsed as CfnLintConfigMetadata;
+  const cfnLint = document.Metadata?.['cfn-lint'] ?? {};
+  writeFileSync(copy, JSON.stringify({ ...document, Metadata: { ...document.Metadata, 'cfn-lint': { ...cfnLint, config: { ...cfnLint.config, regions: [template.region] } } } }));
+  return copy;
+}
+
+/** One cfn-lint process over `files` (its start, about 2–3 s of Python, is paid once). */
+async function lint(executable: string, regionArgs: readonly string[], files: readonly string[]): Promise<{ ran: true; report: CfnLintReport } | { ran: false; reason: string }> {
+  const args = ['--format', 'json', ...regionArgs, '--', ...files];
   const { exitCode, stdout, stderr, missing } = await run(executable, args);
   // ENOENT, or a shim (pyenv, asdf) whose Python has no cfn-lint: 127 is the shell's "command not found".
   if (missing || exitCode === 127) return { ran: false, reason: `${NOT_INSTALLED}: ${stderr.trim() || 'not found'}` };

@@ -114,7 +114,7 @@ if (!cfnLint) console.warn('Skipping the cfn-lint test: cfn-lint is not on PATH 
 // eslint-disable-next-line no-restricted-properties -- skipped only where cfn-lint is not installed, with the reason printed above
 const cfnLintTest = cfnLint ? it : it.skip;
 
-cfnLintTest('passes cfn-lint with no error or warning but the ignored rules, each template against its own region (a broken probe template per region proves each run reports)', async () => {
+cfnLintTest('passes cfn-lint with no error or warning but the ignored rules, each template against its own region (a broken probe template per region proves each region\'s lint reports)', async () => {
   const stacks = [...configStacks, ...libraryStacks];
   const regions = [...new Set(stacks.map((s) => s.region))].sort();
   // The JSON-config app's two regions and the user app's two: each template linted against its own (cfn-lint-runner.ts says why).
@@ -143,6 +143,6 @@ cfnLintTest('passes cfn-lint with no error or warning but the ignored rules, eac
   expect(probeFindings).toEqual(regions.map((region) => expect.objectContaining({ stack: `Probe-${region}`, logicalId: 'ProbeFunction', path: 'Properties.MemorySize', message: expect.stringMatching(/^cfn-lint E3012 \(error\): 'lots' is not of type 'integer'/) })));
   expect(formatFindings(result.findings.filter((f) => !isProbe(f.stack)))).toBe('');
   // cfn-lint (Python) over every template took 50–60 s of this 2-core machine alone when each was linted against
-  // every region, and passed 120 s (jest.config.cjs's testTimeout) when another jest run shared the cores: the
-  // limit is for a hung run, not for a slow one.
+  // every region, and passed 120 s (jest.config.cjs's testTimeout) when another jest run shared the cores; it is one
+  // process since 2026-12-06 (cfn-lint-runner.ts), whose templates take their turn: the limit is for a hung run.
 }, 300_000);

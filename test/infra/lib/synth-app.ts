@@ -7,8 +7,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 /**
  * Synthesizes an app built by `build` once, for the tests of one file. `nag`: with the AwsSolutions checks
  * our own app (bin/app.ts) runs, so synth fails on any unacknowledged finding (`violations` lists them).
- * `bundle`: bundle the functions' code; off by default (context aws:cdk:bundling-stacks = []), since most
- * tests look at templates only. The output directory is removed after the file's tests.
+ * `bundle`: bundle and stage the functions' code; off by default (TEMPLATES_ONLY), since the tests look at
+ * templates only. The output directory is removed after the file's tests.
  */
 /** Output directories of this test file's synths (this module is loaded once per test file), removed after its tests. */
 const outdirs: string[] = [];
@@ -16,10 +16,23 @@ afterAll(() => {
   for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * What a template-only synth skips: bundling (context aws:cdk:bundling-stacks = []), and staging, the copy of
+ * every function's code (the prebuilt bundles, 54 MB) into the output directory, which no test here reads: the
+ * templates name each asset by the hash of its source either way (aws:cdk:disable-asset-staging).
+ */
+const TEMPLATES_ONLY = { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true };
+/**
+ * No creation stack trace on every CloudFormation element (aws:cdk:disable-creation-stack-traces): the trace goes
+ * to metadata no test reads, and under jest each capture goes through its source-map stack formatter, about a
+ * tenth of the CPU of a file that synthesizes LifeboatProtection.
+ */
+const FAST_SYNTH = { 'aws:cdk:disable-creation-stack-traces': true };
+
 export function synthesizeApp<T>(build: (app: App) => T, options: { nag?: boolean; bundle?: boolean; context?: Record<string, unknown> } = {}): SynthesizedApp<T> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-infra-'));
   outdirs.push(outdir);
-  const context = { ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }), ...options.context };
+  const context = { ...(options.bundle ? {} : TEMPLATES_ONLY), ...FAST_SYNTH, ...options.context };
   // No built-in CloudFormation template validation (aws-cdk-lib's wasm validator, seconds per synth): these tests assert the templates themselves.
   const app = new App({ outdir, context, builtinCloudFormationValidation: false });
   const built = build(app);
