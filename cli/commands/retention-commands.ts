@@ -132,6 +132,8 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
   let access: EnvironmentAccess | undefined;
   /** The S3 legal holds lifted before the catalogs were written: said when the catalogs then fail. */
   let liftedFirst: VaultHoldResult[] = [];
+  /** Whether the record named a legal hold when the S3 holds were lifted: what the catalogs still say if they then fail. */
+  let catalogHeld = false;
   try {
     access = await environmentAccess(options, clients);
     halves = holdHalves(access, options);
@@ -158,6 +160,7 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
       return EXIT_FAILED;
     }
     liftedFirst = (objects ?? []).filter((r) => r.state === 'changed');
+    catalogHeld = held?.hold !== undefined;
     const released = await releaseBackup(backupId, catalogs);
     const outcome: LegalHoldOutcome = { ...released, ...(objects && released.record ? { objects } : {}) };
     const done = halves.primary
@@ -167,7 +170,7 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
     // A release names no holder.
     return finishDrHalf(io, 'release', backupId, outcome, halves, access, options, '');
   } catch (err) {
-    io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}${liftedBeforeCatalogs(liftedFirst)}`);
+    io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}${liftedBeforeCatalogs(liftedFirst, catalogHeld)}`);
     return EXIT_FAILED;
   }
 }
@@ -178,11 +181,17 @@ function primaryVaultFailure(backupId: string, err: ObjectLegalHoldError): strin
   return `the S3 legal holds of backup ${backupId} in the primary vault could not be released (${problem}); the catalogs were not changed and still hold it (some of its objects may be released already): run the command again`;
 }
 
-/** After S3 legal holds were lifted and the catalogs then failed: the backup is still held in them, so retention keeps it. */
-function liftedBeforeCatalogs(lifted: readonly VaultHoldResult[]): string {
+/**
+ * After S3 legal holds were lifted and the catalogs then failed: what the catalogs still say (review r3 R3-D: a record
+ * an older release left without a hold, its S3 step having failed then, holds nothing).
+ */
+function liftedBeforeCatalogs(lifted: readonly VaultHoldResult[], catalogHeld: boolean): string {
   const where = lifted.flatMap((r) => (r.state === 'changed' ? [`${r.objects} object(s) in the ${r.vault} vault`] : []));
   if (where.length === 0) return '';
-  return `. The S3 legal holds of ${where.join(' and ')} were released before; the catalog still holds the backup, so retention keeps it: run the command again to release it there`;
+  const catalog = catalogHeld
+    ? 'the catalog still holds the backup, so retention keeps it: run the command again to release it there'
+    : 'the catalog had no legal hold on the backup already, so retention decides on it: run the command again to finish the release';
+  return `. The S3 legal holds of ${where.join(' and ')} were released before; ${catalog}`;
 }
 
 /** Exit 1, saying what to run, when the DR half left the DR copy unheld (or still held) and must not do so quietly; else 0. */
