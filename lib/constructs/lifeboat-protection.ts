@@ -37,7 +37,7 @@ import { checkPlansShape, validatePlans } from './validated-plans';
 import { tokenPaths, tokenPropIssue } from './literal-props';
 import { type FixedPhysicalName, placeOf, protectionPhysicalNames, sharedPhysicalNames } from './protection-physical-names';
 import { setWorkflowLogging } from './workflow-logging';
-import { literalSourceName } from './plans-in-stack';
+import { sourceNameElsewhere } from './plans-in-stack';
 import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
 import { DEFAULT_MOUNT_PATH, mirrorOf, reservedPlanNameIssue } from '../../config/lifeboat-config';
 import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
@@ -862,19 +862,29 @@ function plainName(name: string, resource: IConstruct | undefined): string {
 
 /**
  * Why a mirrored bucket or table cannot be mirror-checked, or undefined: the DR region's mirror check compares the mirror with
- * the source, by the source's name, and the DR stack knows only a literal one (plans-in-stack.ts). Without it every check fails,
- * and a failover, which uses a mirror only after a passed check, always restores from the vault.
+ * the source, by the source's name, and the DR stack knows only a literal one or one built of the account (plans-in-stack.ts;
+ * called for a same-account DR stack only). Without it every check fails, and a failover, which uses a mirror only after a
+ * passed check, always restores from the vault. The advice depends on who owns the resource: a bucket of this app keeps the
+ * mirror's replication rule in its own template only while it stays a Bucket there (`deployedName`), whereas re-imported by
+ * its name it would lose the rule from its template while the replication custom resource puts it on, unordered.
  */
 function mirroredNameIssue(source: LifeboatSource, drRegion: string): string | undefined {
   const config = source.config;
   if (config.type === 'filesystem' || mirrorOf(config) === undefined) return undefined;
-  if (literalSourceName(config.type === 's3' ? config.bucket : config.table) !== undefined) return undefined;
-  const [what, prop, importer] = config.type === 's3' ? ['bucket', 'bucketName', 's3.Bucket.fromBucketName'] : ['table', 'tableName', 'dynamodb.TableV2.fromTableName'];
-  const path = (source.bucket ?? source.table)?.node.path;
+  const elsewhere = sourceNameElsewhere(config.type === 's3' ? config.bucket : config.table, true);
+  if ('name' in elsewhere) return undefined;
+  const [what, prop, importer, factory] =
+    config.type === 's3' ? ['bucket', 'bucketName', 's3.Bucket.fromBucketName', 'LifeboatSource.s3Bucket'] : ['table', 'tableName', 'dynamodb.TableV2.fromTableName', 'LifeboatSource.dynamoDbTable'];
+  const resource = source.bucket ?? source.table;
+  const cfn = resource?.node.defaultChild;
+  const owned = cfn instanceof s3.CfnBucket || cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable;
+  const fix = owned
+    ? `deployed already, give ${factory} the option deployedName: '<its deployed name>' (for the DR stack only; the ${what} stays as it is; ` +
+      `giving a deployed ${what} a ${prop} replaces it with an empty one); new, give it a literal ${prop}; or drop mirror`
+    : `import it by its literal name (${importer}(scope, id, '<its name>')) or give ${factory} the option deployedName: '<its name>'; or drop mirror`;
   return (
-    `the mirror check, in ${drRegion}, compares the mirror with the ${what}${path !== undefined ? ` ${path}` : ''} by its name, and the ${what} has no literal name there ` +
-    `(CloudFormation generates it, or it is a parameter, an SSM value or an import, resolved only in the primary region), so every check would fail: ` +
-    `give a new ${what} a literal ${prop}; pass one deployed already as ${importer}(scope, id, '<its name>') (naming a deployed ${what} replaces it with an empty one); or drop mirror`
+    `the mirror check, in ${drRegion}, compares the mirror with the ${what}${resource !== undefined ? ` ${resource.node.path}` : ''} by its name, ` +
+    `which the DR stack cannot know: ${elsewhere.unknown}; every check would fail. ${fix.charAt(0).toUpperCase()}${fix.slice(1)}`
   );
 }
 

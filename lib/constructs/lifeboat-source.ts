@@ -1,9 +1,10 @@
 import { Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { type IConstruct } from 'constructs';
 import { type ReadBudgetConfig, type SourceConfig, type WriteBudgetConfig } from '../../config/lifeboat-config';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
-import { rememberSourceName } from './plans-in-stack';
+import { rememberSourceName, resourceNameElsewhere } from './plans-in-stack';
 
 /** Options of an S3 bucket source. */
 export type S3BucketSourceOptions = {
@@ -15,10 +16,19 @@ export type S3BucketSourceOptions = {
   /**
    * Keep a live copy in the DR region through S3 Replication (docs/ARCHITECTURE.md, "Mirrors"): the bucket
    * `<prefix>-mirror-<source>`; `{ deleteMarkers: false }` keeps objects deleted from the source in the mirror.
-   * The bucket needs a literal name (its `bucketName`, or imported by one): the DR region's mirror check finds it by it.
+   * The DR region's mirror check finds the bucket by its name, which the DR stack must know: a literal `bucketName` (or one
+   * built only from the account, `${Aws.ACCOUNT_ID}`), an import by a literal name, or `deployedName`.
    * @default no mirror
    */
   readonly mirror?: boolean | { readonly deleteMarkers: boolean };
+  /**
+   * The bucket's deployed physical name, for the DR region's stack only (its mirror check, its drill's live comparison): for a
+   * bucket of your stack deployed without a `bucketName` (CloudFormation generated one, e.g. `shop-assets1a2b3c-1x2y3z4w5v6u`).
+   * The bucket itself is left as it is (giving a deployed bucket a `bucketName` would replace it with a new, empty one), and
+   * your stack keeps the mirror's replication rule in its own template. A literal; must be the name the bucket has.
+   * @default the bucket's own name, where the DR stack can know it (a literal one); else none, and a mirror is refused
+   */
+  readonly deployedName?: string;
   /**
    * Plan backups from the bucket's S3 Inventory instead of listing it (docs/SCALE.md, "S3 Inventory"):
    * the newest CSV report under `<prefix>/<source bucket>/<configId>/` of `bucket`. The plan function
@@ -48,8 +58,9 @@ export type S3InventoryOption = {
 /** Options of a DynamoDB table or file-system source. */
 export type MirrorOption = {
   /**
-   * Keep a live copy in the DR region: a global-table replica (tables), EFS replication (file systems). A mirrored
-   * table needs a literal name (its `tableName`, or imported by one): the DR region's mirror check finds it by it.
+   * Keep a live copy in the DR region: a global-table replica (tables), EFS replication (file systems). The DR region's
+   * mirror check finds a mirrored table by its name, which the DR stack must know: a literal `tableName`, an import by a
+   * literal name, or the table source's `deployedName`.
    * @default no mirror
    */
   readonly mirror?: boolean;
@@ -72,6 +83,14 @@ export type DynamoDbTableSourceOptions = MirrorOption & {
    * @default from the table's size and the read budget
    */
   readonly scanSegments?: number;
+  /**
+   * The table's deployed physical name, for the DR region's stack only (its mirror check, its drill's live comparison): for a
+   * table of your stack deployed without a `tableName` (CloudFormation generated one, e.g. `Shop-Orders1A2B3C4D-1X2Y3Z4W5V6U`).
+   * The table itself is left as it is (giving a deployed table a `tableName` would replace it with a new, empty one). A
+   * literal; must be the name the table has.
+   * @default the table's own name, where the DR stack can know it (a literal one); else none, and a mirror is refused
+   */
+  readonly deployedName?: string;
 };
 
 /**
@@ -103,8 +122,8 @@ export class LifeboatSource {
         ]);
       }
     }
-    // A token's resource, for the DR stack's plans: only a literal name may go there (plans-in-stack.ts).
-    rememberSourceName(bucket.bucketName, bucket);
+    // A token's resource, for the DR stack's plans: only a name known there may go there (plans-in-stack.ts).
+    rememberDeployedName(name, 'bucket', bucket.bucketName, bucket, options.deployedName);
     if (inventory) rememberSourceName(inventory.bucket.bucketName, inventory.bucket);
     const inventoryConfig = inventory
       ? { inventory: { bucket: inventory.bucket.bucketName, prefix: inventory.prefix ?? '', ...(inventory.configId !== undefined ? { configId: inventory.configId } : {}) } }
@@ -122,7 +141,7 @@ export class LifeboatSource {
   static dynamoDbTable(name: string, table: dynamodb.ITable, options: DynamoDbTableSourceOptions = {}): LifeboatSource {
     const issue = foreignTableIssue(table);
     if (issue) throw new InvalidLifeboatPropsError(`LifeboatSource ${name}`, [issue]);
-    rememberSourceName(table.tableName, table);
+    rememberDeployedName(name, 'table', table.tableName, table, options.deployedName);
     return new LifeboatSource(
       {
         type: 'dynamodb',
@@ -169,6 +188,37 @@ export class LifeboatSource {
   get table(): dynamodb.ITable | undefined {
     return this.resources.table;
   }
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
+
+/**
+ * Checks a source's `deployedName` and remembers the resource behind its token name with it (plans-in-stack.ts). Refused: a
+ * token (the DR stack needs the literal), a name S3 or DynamoDB would not take, one that differs from the resource's own
+ * literal name (one of them is wrong, and the DR stack would look for the wrong one), or from another source's of the resource.
+ */
+function rememberDeployedName(source: string, what: 'bucket' | 'table', name: string, resource: IConstruct, deployedName: string | undefined): void {
+  if (deployedName === undefined) {
+    rememberSourceName(name, resource);
+    return;
+  }
+  const issues: string[] = [];
+  if (Token.isUnresolved(deployedName)) {
+    issues.push(`deployedName: is a token; give the ${what}'s deployed name as a literal string (the DR region's stack cannot resolve a value of this one)`);
+  } else if (what === 'bucket' ? !BUCKET_NAME.test(deployedName) || deployedName.includes('..') : !TABLE_NAME.test(deployedName)) {
+    const rule = what === 'bucket' ? '3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit' : "3 to 255 letters, digits, '_', '.' and '-'";
+    issues.push(`deployedName: "${deployedName}" is no ${what} name (${rule}); give the ${what}'s name as deployed`);
+  } else {
+    const own = resourceNameElsewhere(resource, name, true);
+    if ('name' in own && !Token.isUnresolved(own.name) && own.name !== deployedName) {
+      issues.push(`deployedName: "${deployedName}", but the ${what} ${resource.node.path} is named "${own.name}"; drop deployedName (it is for a ${what} whose name the DR stack cannot know)`);
+    } else {
+      const other = rememberSourceName(name, resource, deployedName);
+      if (other !== undefined) issues.push(`deployedName: "${deployedName}", but another source gave the ${what} ${resource.node.path} deployedName "${other}"; give both the name it has`);
+    }
+  }
+  if (issues.length > 0) throw new InvalidLifeboatPropsError(`LifeboatSource ${source}`, issues);
 }
 
 /**

@@ -9,7 +9,7 @@ import { LifeboatProtection, LifeboatSource } from 'lifeboat';
  * Protecting them is the LifeboatProtection at the end: a daily incremental backup into an
  * encrypted vault in this region, copied to a DR vault in us-west-2 (a second stack, which the
  * protection creates next to this one), with restore runbooks; the assets are also mirrored into
- * us-west-2 by S3 Replication, ready without a restore (a mirrored bucket needs a literal name; the table, not mirrored,
+ * us-west-2 by S3 Replication, ready without a restore (a mirrored bucket needs a name the DR stack knows; the table, not mirrored,
  * keeps the name CloudFormation generated: Lifeboat never names a source). The prefix `shop` starts every physical name
  * of the protection; it is given, not derived from the construct path, so that a later refactor that
  * moves or renames this construct cannot swap in new, empty vaults (docs/DEPLOYMENT.md, "Settings
@@ -33,9 +33,10 @@ export class ShopStack extends Stack {
     Validations.of(accessLogs).acknowledge({ id: 'AwsSolutions-S1', reason: 'The access-log destination itself; logging it into itself would loop.' });
 
     this.assets = new s3.Bucket(this, 'Assets', {
-      // Named, because it is mirrored: the DR region's mirror check finds the source by a literal name (a generated one is
-      // not known there, and LifeboatProtection refuses the mirror). A bucket deployed already without a name must not get
-      // one (CloudFormation would replace it with an empty bucket): protect it as s3.Bucket.fromBucketName(this, 'AssetsByName', '<its name>').
+      // Named, because it is mirrored: the DR region's mirror check finds the source by its name (a generated one is not
+      // known there, and LifeboatProtection refuses the mirror); the account is known there, the DR stack being in it. A
+      // bucket deployed already without a name must not get one (CloudFormation would replace it with an empty bucket):
+      // keep it unnamed and pass its name to the source instead, { mirror: true, deployedName: '<its deployed name>' }.
       bucketName: `shop-assets-${this.account}-${this.region}`,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,

@@ -131,7 +131,7 @@ describe('a live bucket that refuses the drill (403)', () => {
 
 describe('a source bucket the drill\'s stack could not name (lib/constructs/plans-in-stack.ts, drill-workflow.ts)', () => {
   it.each([
-    [NAME_IN_OTHER_REGION, `bucket not compared: its name is generated in the primary stack and not known in ${DR}; give the bucket a bucketName to have it sampled`],
+    [NAME_IN_OTHER_REGION, `bucket not compared: its name is not a literal in the primary stack (generated, a parameter, an SSM value or an import) and not known in ${DR}; give LifeboatSource.s3Bucket the option deployedName: '<its name>', or import the bucket by its literal name, to have it sampled`],
     [
       KEY_IN_OTHER_REGION,
       `bucket not compared: it is encrypted with a KMS key whose ARN is generated in a stack of another region or account and not known in ${DR}, so this drill may not decrypt it; declare the bucket's key by its ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket), or drill the primary vault (lifeboat drill run --vault primary), to have it sampled`,
