@@ -1,11 +1,11 @@
-import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { sourceMirrorStatus } from '../../../../cli/status/mirror-status';
 import { type ProtectionPlanConfig, type SourceConfig } from '../../../../config/lifeboat-config';
-import { runMirrorCheck, type MirrorCheckDeps } from '../../../../lambdas/mirror/mirror-check';
+import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
 import { chooseSourceCopy } from '../../../../lambdas/mirror/mirror-choice';
 import { itemKeyText } from '../../../../lambdas/mirror/dynamodb-item-key';
-import { mirrorPk, MIRROR_SK, type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+import { mirrorPk, MIRROR_SK, type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
 import { MAX_LISTED_KEY_BYTES } from '../../../../lambdas/mirror/mirror-verdict';
+import { inMemoryDynamoDbMirror, type Item } from './in-memory-mirror-tables';
 
 /**
  * The DynamoDB mirror check with items rewritten faster than they replicate (review r1 on 33caacf): such an item is
@@ -16,25 +16,6 @@ import { MAX_LISTED_KEY_BYTES } from '../../../../lambdas/mirror/mirror-verdict'
  */
 const T0 = Date.parse('2026-12-05T12:00:00.000Z');
 const MIN = 60_000;
-type Item = Record<string, AttributeValue>;
-
-/** A table keyed by `pk` (S): DescribeTable, GetItem and Scan pages in key order. */
-function table(items: Map<string, Item>): DynamoDBClient {
-  const send = (command: unknown) => {
-    if (command instanceof DescribeTableCommand) {
-      return Promise.resolve({ Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] } });
-    }
-    if (command instanceof GetItemCommand) return Promise.resolve({ Item: items.get(command.input.Key?.pk?.S ?? '') });
-    if (command instanceof ScanCommand) {
-      const after = command.input.ExclusiveStartKey?.pk?.S ?? '';
-      const keys = [...items.keys()].sort().filter((k) => k > after);
-      const page = keys.slice(0, command.input.Limit ?? 1000);
-      return Promise.resolve({ Items: page.map((k) => items.get(k)), ...(keys.length > page.length ? { LastEvaluatedKey: { pk: { S: page.at(-1) } } } : {}) });
-    }
-    throw new Error(`unexpected command ${String(command)}`);
-  };
-  return { send } as unknown as DynamoDBClient;
-}
 
 const key = (i: number) => `item${String(i).padStart(4, '0')}`;
 const orders = { type: 'dynamodb', name: 'orders', table: 'orders', mirror: true } as unknown as SourceConfig;
@@ -49,20 +30,7 @@ function setup(n: number, samples: number, name: (i: number) => string = key) {
     replica.set(name(i), { pk: { S: name(i) }, v: { N: '1' } });
   }
   const clock = { now: T0 };
-  const log: { record: MirrorRecord | undefined } = { record: undefined };
-  const deps: MirrorCheckDeps = {
-    environment: 'prod',
-    plans,
-    mirrorRegion: 'us-west-2',
-    sourceRegion: 'us-east-1',
-    mirrorBucketPrefix: 'lifeboat-prod-mirror-',
-    s3: () => {
-      throw new Error('no S3 source here');
-    },
-    dynamodb: (region) => table(region === 'us-east-1' ? source : replica),
-    log: { get: () => Promise.resolve(log.record), record: (r: MirrorRecord) => Promise.resolve(void (log.record = mirrorRecordSchema.parse(r))) },
-    now: () => clock.now,
-  };
+  const { deps, log } = inMemoryDynamoDbMirror(source, replica, plans, clock);
   const bump = (k: string) => source.set(k, { pk: { S: k }, v: { N: String(Number(source.get(k)?.v?.N ?? '0') + 1) } });
   /** One run: `hot` items are rewritten just before it and reach the replica just after (always one write behind); `write` just before. */
   const run = async (hot: readonly string[], write: readonly string[] = []): Promise<string> => {
