@@ -19,7 +19,8 @@ const STACKS_FILE = 'stacks.json';
  * `synthesize(outdir)` first when absent. A synthesis is written to a temporary sibling and renamed
  * into place, so concurrent processes (jest workers) never see half of one; when two synthesize the
  * same key at once, the first rename wins and the other's copy is dropped. The returned stacks'
- * `assemblyDir` is the cached assembly (read-only for its users: templates and bundled handlers).
+ * `assemblyDir` is the cached assembly (read-only for its users: templates and bundled handlers; the local
+ * executor only adds its records of validated definitions there, empty files named by a hash of each).
  */
 export async function cachedSynthesis(cacheDir: string, key: string, synthesize: (outdir: string) => Promise<SynthesizedStack[]>): Promise<SynthesizedStack[]> {
   const entry = path.join(path.resolve(cacheDir), key);

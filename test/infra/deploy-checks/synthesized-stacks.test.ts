@@ -119,7 +119,9 @@ cfnLintTest('passes cfn-lint with no error or warning but the ignored rules, eac
   const regions = [...new Set(stacks.map((s) => s.region))].sort();
   // The JSON-config app's two regions and the user app's two: each template linted against its own (cfn-lint-runner.ts says why).
   expect(regions).toHaveLength(4);
-  // A hand-written template per region with an error cfn-lint must report: a string where Lambda takes a number of MB.
+  // A hand-written template per region with errors cfn-lint must report: a string where Lambda takes a number of MB,
+  // and a resource type no region has, whose error names the region the template was linted against (review r8: the
+  // first error reads the same in every region, so it could not tell a template linted against another region).
   const probes = regions.map((region) => {
     const probe = path.join(tmp.dir, `Probe-${region}.template.json`);
     writeFileSync(
@@ -127,6 +129,7 @@ cfnLintTest('passes cfn-lint with no error or warning but the ignored rules, eac
       JSON.stringify({
         Resources: {
           ProbeFunction: { Type: 'AWS::Lambda::Function', Properties: { Runtime: 'nodejs24.x', Handler: 'index.handler', Role: 'arn:aws:iam::111111111111:role/probe', Code: { ZipFile: 'exports.handler = async () => {}' }, MemorySize: 'lots' } },
+          RegionProbe: { Type: 'AWS::Lifeboat::RegionProbe' },
         },
       }),
     );
@@ -140,7 +143,10 @@ cfnLintTest('passes cfn-lint with no error or warning but the ignored rules, eac
   }
   const isProbe = (stack: string): boolean => stack.startsWith('Probe-');
   const probeFindings = result.findings.filter((f) => isProbe(f.stack)).sort((a, b) => a.stack.localeCompare(b.stack));
-  expect(probeFindings).toEqual(regions.map((region) => expect.objectContaining({ stack: `Probe-${region}`, logicalId: 'ProbeFunction', path: 'Properties.MemorySize', message: expect.stringMatching(/^cfn-lint E3012 \(error\): 'lots' is not of type 'integer'/) })));
+  expect(probeFindings.filter((f) => f.logicalId === 'ProbeFunction')).toEqual(regions.map((region) => expect.objectContaining({ stack: `Probe-${region}`, logicalId: 'ProbeFunction', path: 'Properties.MemorySize', message: expect.stringMatching(/^cfn-lint E3012 \(error\): 'lots' is not of type 'integer'/) })));
+  expect(probeFindings.filter((f) => f.logicalId === 'RegionProbe')).toEqual(
+    regions.map((region) => expect.objectContaining({ stack: `Probe-${region}`, message: `cfn-lint E3006 (error): Resource type 'AWS::Lifeboat::RegionProbe' does not exist in '${region}'` })),
+  );
   expect(formatFindings(result.findings.filter((f) => !isProbe(f.stack)))).toBe('');
   // cfn-lint (Python) over every template took 50–60 s of this 2-core machine alone when each was linted against
   // every region, and passed 120 s (jest.config.cjs's testTimeout) when another jest run shared the cores; it is one
