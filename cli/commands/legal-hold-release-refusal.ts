@@ -109,7 +109,8 @@ export function releaseRefusedProblem(
 export function catalogsUnchanged(primaryHalf: boolean, hold: LegalHold | undefined): string {
   const catalogs = primaryHalf ? 'the catalogs were not changed' : 'the DR catalog was not changed';
   if (hold !== undefined) return `${catalogs} (the backup is still held there, and every retention policy keeps it)`;
-  return `${catalogs} (the ${primaryHalf ? 'primary' : 'DR'} catalog already has no legal hold on the backup, so no retention policy keeps it for one)`;
+  const side = primaryHalf ? 'primary' : 'DR';
+  return `${catalogs} (the ${side} catalog already has no legal hold on the backup, so the ${side} vault's retention does not keep it for one)`;
 }
 
 /** A vault whose bucket policy refused to lift the S3 legal holds, as `--json` lists it among the vaults' `objects`. */

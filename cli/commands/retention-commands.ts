@@ -134,6 +134,9 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
   let liftedFirst: VaultHoldResult[] = [];
   /** Whether the record named a legal hold when the S3 holds were lifted: what the catalogs still say if they then fail. */
   let catalogHeld = false;
+  /** The record the release read, and what the vaults did: the one --json object of a run that then fails (review r7 F2). */
+  let heldRecord: BackupRecord | undefined;
+  let vaultsDone: VaultHoldResult[] = [];
   try {
     access = await environmentAccess(options, clients);
     halves = holdHalves(access, options);
@@ -141,10 +144,12 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
     const { objectLegalHold, ...catalogs } = holdDeps(access, halves, (refusal) => refusals.push(refusal));
     // The record of the catalog this run writes first (the primary's, or with --only dr the DR one's) names the objects.
     const held = await (halves.primary ? access.catalog : access.catalogIn('dr')).getBackup(backupId);
+    heldRecord = held;
     let objects: VaultHoldResult[] | undefined;
     if (held && objectLegalHold) {
       try {
         objects = await objectLegalHold(held, false);
+        vaultsDone = objects;
       } catch (err) {
         if (refusals.length === 0 && err instanceof ObjectLegalHoldError) throw new Error(primaryVaultFailure(backupId, err), { cause: err });
         // Raised before any vault's hold is lifted: its message speaks of the objects only, the catalogs' state is said here.
@@ -171,6 +176,8 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
     return finishDrHalf(io, 'release', backupId, outcome, halves, access, options, '');
   } catch (err) {
     io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}${liftedBeforeCatalogs(liftedFirst, catalogHeld)}`);
+    // Under --json stdout carries the one object whatever the exit code, once there is a record to show: as it was read.
+    if (options.json && heldRecord) printHoldJson(io, backupId, heldRecord, { state: 'not-written' }, vaultsDone);
     return EXIT_FAILED;
   }
 }

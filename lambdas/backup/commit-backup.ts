@@ -412,7 +412,8 @@ async function deleteOwnSnapshot(backupId: string, marker: CommittedSource, snap
     await store.delete(key, { overRetention: true });
   } catch (err) {
     if (err instanceof ObjectLockedError) {
-      return `Object Lock keeps it: ${err.message}; nothing tries again on its own: once the lock is gone, run lifeboat vault forget ${snapshotId}`;
+      // Not `lifeboat vault forget`: it refuses a snapshot the backup workflow wrote (review r7 F1); no retention run forgets a FAILED backup.
+      return `Object Lock keeps it: ${err.message}; nothing tries again on its own: once the lock is gone, delete the vault objects ${key} and ${committedSourceKey(backupId, marker.source)} (on S3: aws s3 rm s3://<vault bucket>/<key>, which leaves a delete marker), and the next prune drops its data`;
     }
     throw err;
   }

@@ -231,9 +231,30 @@ it('R3-C: after an earlier release left the catalogs without a hold and the S3 h
   expect(err).toEqual([
     `lifeboat backups release: S3 refused to lift the legal holds of backup ${ID} in the primary vault ${names.primaryVault} (${DENIED}): ` +
       `the vault's bucket policy reserves lifting a legal hold to its break-glass principal ${BREAK_GLASS} (docs/SECURITY.md, "Vault buckets"). ` +
-      'Nothing else was released: the catalogs were not changed (the primary catalog already has no legal hold on the backup, so no retention policy keeps it for one), and its objects stay under S3 legal hold. ' +
+      'Nothing else was released: the catalogs were not changed (the primary catalog already has no legal hold on the backup, so the primary vault\'s retention does not keep it for one), and its objects stay under S3 legal hold. ' +
       `To release it, run \`lifeboat backups release ${ID} --config ${configFile} --data-dir ${dataDir}\` again with the credentials of ${BREAK_GLASS} (the root user of account ${environment.account}).`,
   ]);
   expect(out.map((o) => JSON.parse(o) as unknown)).toEqual([{ backupId: ID, hold: null, drCatalog: { state: 'not-written' }, objects: [{ vault: 'primary', state: 'refused', problem: DENIED, breakGlassArn: BREAK_GLASS }] }]);
   expect(await heldWhere()).toEqual({ primaryCatalog: undefined, drCatalog: undefined, primaryVault: 'ON', drVault: 'ON' });
+});
+
+it('review r7 F2: when the catalogs fail after the S3 holds were lifted, --json still prints the one object, and stderr says the catalogs hold the backup', async () => {
+  expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io: capture().io, clients: commandClients(), now })).toBe(0);
+  expect(await heldWhere()).toEqual(HELD_EVERYWHERE);
+  const c = commandClients();
+  c.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UpdateItemCommand') throw Object.assign(new Error('Service unavailable (simulated)'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
+      return next(args);
+    },
+    { step: 'initialize', name: 'failCatalogUpdates' },
+  );
+  const { out, err, io } = capture();
+  expect(await backupsReleaseCommand(ID, { ...target, json: true }, { io, clients: c })).toBe(1);
+  expect(err).toEqual([expect.stringMatching(/were released before; the catalog still holds the backup, so retention keeps it: run the command again to release it there$/)]);
+  const printed = out.map((o) => JSON.parse(o) as { hold: { reason: string } | null; drCatalog: unknown; objects: { vault: string; state: string }[] });
+  expect(printed).toEqual([expect.objectContaining({ backupId: ID, drCatalog: { state: 'not-written' } })]);
+  expect(printed[0]?.hold).toEqual(expect.objectContaining({ reason: 'case 42' }));
+  expect(printed[0]?.objects.map((o) => `${o.vault} ${o.state}`)).toEqual(['primary changed', 'dr changed']);
+  expect(await heldWhere()).toEqual({ ...HELD_EVERYWHERE, primaryVault: 'OFF', drVault: 'OFF' });
 });

@@ -101,7 +101,7 @@ it("keeps a failed backup's own snapshot under a legal hold, with its marker, an
   expect(kept.find((k) => k.snapshotId === own)).toEqual({
     snapshotId: own,
     source: 'orders',
-    reason: `Object Lock keeps it: memory://retaining: object ${snapshotKey(own)} is locked (a legal hold is set); it can be deleted once its retention has passed and no legal hold is set; nothing tries again on its own: once the lock is gone, run lifeboat vault forget ${own}`,
+    reason: `Object Lock keeps it: memory://retaining: object ${snapshotKey(own)} is locked (a legal hold is set); it can be deleted once its retention has passed and no legal hold is set; nothing tries again on its own: once the lock is gone, delete the vault objects ${snapshotKey(own)} and parts/${FAILED}/committed/orders.json (on S3: aws s3 rm s3://<vault bucket>/<key>, which leaves a delete marker), and the next prune drops its data`,
   });
   expect(await store.has(snapshotKey(own))).toBe(true);
   expect(await store.has(`parts/${FAILED}/committed/orders.json`)).toBe(true);
