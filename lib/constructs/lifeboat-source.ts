@@ -196,7 +196,8 @@ const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 /**
  * Checks a source's `deployedName` and remembers the resource behind its token name with it (plans-in-stack.ts). Refused: a
  * token (the DR stack needs the literal), a name S3 or DynamoDB would not take, one that differs from the resource's own
- * literal name (one of them is wrong, and the DR stack would look for the wrong one), or from another source's of the resource.
+ * literal name (one of them is wrong, and the DR stack would look for the wrong one), one beside a name of the resource's own
+ * that the DR stack takes anyway (built from the account's pseudo parameters), or one that differs from another source's.
  */
 function rememberDeployedName(source: string, what: 'bucket' | 'table', name: string, resource: IConstruct, deployedName: string | undefined): void {
   if (deployedName === undefined) {
@@ -211,7 +212,10 @@ function rememberDeployedName(source: string, what: 'bucket' | 'table', name: st
     issues.push(`deployedName: "${deployedName}" is no ${what} name (${rule}); give the ${what}'s name as deployed`);
   } else {
     const own = resourceNameElsewhere(resource, name, true);
-    if ('name' in own && !Token.isUnresolved(own.name) && own.name !== deployedName) {
+    if ('name' in own && Token.isUnresolved(own.name)) {
+      // Review r6: a name of the account's pseudo parameters reaches the DR stack as it is; a deployedName beside it went unchecked and won.
+      issues.push(`deployedName: "${deployedName}", but the ${what} ${resource.node.path} has a name of its own in its template, which the DR stack takes as it is; drop deployedName (it is for a ${what} whose name the DR stack cannot know)`);
+    } else if ('name' in own && own.name !== deployedName) {
       issues.push(`deployedName: "${deployedName}", but the ${what} ${resource.node.path} is named "${own.name}"; drop deployedName (it is for a ${what} whose name the DR stack cannot know)`);
     } else {
       const other = rememberSourceName(name, resource, deployedName);

@@ -264,6 +264,15 @@ describe('deployedName', () => {
     ).toEqual(['deployedName: "shop-assets-2", but another source gave the bucket Shop/Assets deployedName "shop-assets-1"; give both the name it has']);
     expect(issuesOfSource((stack) => LifeboatSource.s3Bucket('assets', new s3.Bucket(stack, 'Assets', { bucketName: 'shop-assets' }), { deployedName: 'shop-assets' }))).toBeUndefined();
   });
+
+  it('is refused beside a name of the resource\'s own built from the account, which the DR stack takes as it is (review r6)', () => {
+    expect(issuesOfSource((stack) => LifeboatSource.s3Bucket('assets', new s3.Bucket(stack, 'Assets', { bucketName: `shop-assets-${Aws.ACCOUNT_ID}` }), { deployedName: 'some-other-bucket' }))).toEqual([
+      'deployedName: "some-other-bucket", but the bucket Shop/Assets has a name of its own in its template, which the DR stack takes as it is; drop deployedName (it is for a bucket whose name the DR stack cannot know)',
+    ]);
+    expect(issuesOfSource((stack) => LifeboatSource.dynamoDbTable('orders', new dynamodb.TableV2(stack, 'Orders', { ...KEY, tableName: `orders-${Aws.ACCOUNT_ID}` }), { deployedName: 'SomeOtherTable' }))).toEqual([
+      'deployedName: "SomeOtherTable", but the table Shop/Orders has a name of its own in its template, which the DR stack takes as it is; drop deployedName (it is for a table whose name the DR stack cannot know)',
+    ]);
+  });
 });
 
 describe('a name built from the account, in a stack without env.account (review r4 M2)', () => {
