@@ -36,7 +36,7 @@ function synthesize(withS3: boolean) {
       const stack = new Stack(app, 'Shop', { env: ENV });
       const s3Sources: LifeboatSource[] = [];
       if (withS3) {
-        const owned = new s3.Bucket(stack, 'Media', { enforceSSL: true, versioned: true });
+        const owned = new s3.Bucket(stack, 'Media', { bucketName: 'shop-media', enforceSSL: true, versioned: true });
         Validations.of(owned).acknowledge({ id: 'AwsSolutions-S1', reason: 'A test fixture: the user\'s bucket, not Lifeboat\'s.' });
         s3Sources.push(LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(stack, 'Assets', 'shop-assets'), { mirror: true }), LifeboatSource.s3Bucket('media', owned, { mirror: true }));
       }
