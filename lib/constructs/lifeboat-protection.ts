@@ -37,7 +37,7 @@ import { checkPlansShape, validatePlans } from './validated-plans';
 import { tokenPaths, tokenPropIssue } from './literal-props';
 import { type FixedPhysicalName, placeOf, protectionPhysicalNames, sharedPhysicalNames } from './protection-physical-names';
 import { setWorkflowLogging } from './workflow-logging';
-import { sourceNameElsewhere } from './plans-in-stack';
+import { deployedNameOf, sourceNameElsewhere } from './plans-in-stack';
 import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
 import { DEFAULT_MOUNT_PATH, mirrorOf, reservedPlanNameIssue } from '../../config/lifeboat-config';
 import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
@@ -840,7 +840,7 @@ function reservedNameSubjectsOf(props: LifeboatProtectionProps): ReservedNameSub
  * A source's bucket, table and path as the reserved-name check reads them: a bucket or table name that is a token
  * (an owned resource) is read from its CloudFormation resource when it is a string there, tokens and all (a token
  * never matches a literal prefix, so a name like `<prefix>-drill-x-${Aws.ACCOUNT_ID}` is still judged by its literal
- * start); one CloudFormation generates (or imports by a token) cannot be judged at synth and is left as it is, which
+ * start), or its `deployedName` when a source gave one; one CloudFormation generates (or imports by a token) cannot be judged at synth and is left as it is, which
  * no pattern matches.
  */
 function namesOf(source: LifeboatSource): NamedSource {
@@ -855,6 +855,9 @@ function namesOf(source: LifeboatSource): NamedSource {
 
 function plainName(name: string, resource: IConstruct | undefined): string {
   if (!Token.isUnresolved(name)) return name;
+  // An auto-named resource's deployed name, when a source gave it (review r6 R6-3): known at synth, so judged too.
+  const deployed = deployedNameOf(name);
+  if (deployed !== undefined) return deployed;
   const cfn = resource?.node.defaultChild;
   const given: unknown = cfn instanceof s3.CfnBucket ? cfn.bucketName : cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable ? cfn.tableName : undefined;
   return typeof given === 'string' ? given : name;

@@ -30,6 +30,11 @@ export function rememberSourceName(name: string, resource: IConstruct, deployedN
   return undefined;
 }
 
+/** The `deployedName` a source gave the resource behind a token name, if any: the name it has although its template gives none. */
+export function deployedNameOf(name: string): string | undefined {
+  return Token.isUnresolved(name) ? RESOURCE_OF_NAME.get(name)?.deployedName : undefined;
+}
+
 /** A source's name as another stack may use it, or what about it is unknown there (a phrase for an operator's message). */
 export type NameElsewhere = { readonly name: string } | { readonly unknown: string };
 

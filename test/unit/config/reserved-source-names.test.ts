@@ -164,6 +164,11 @@ describe('source names in the reserved patterns (LifeboatProtection)', () => {
     expect(message).toMatch(/plans\[0\]\.sources\[1\]\.table: source "ledger": table "shop-drill-ledger-\$\{Token\[AWS\.StackName\.\d+\]\}" matches shop-drill-\*/);
   });
 
+  it("refuses an auto-named bucket whose deployedName is in the prefix's patterns (review r6 R6-3)", () => {
+    const message = messageOf(() => build((stack) => [LifeboatSource.s3Bucket('results', new s3.Bucket(stack, 'Results'), { deployedName: 'shop-drill-results1a2b3c-xyz' })]));
+    expect(message).toContain('plans[0].sources[0].bucket: source "results": bucket "shop-drill-results1a2b3c-xyz" matches shop-drill-*, the drill scratch targets of this protection (prefix "shop")');
+  });
+
   it('builds a protection whose sources only look alike, one whose names CloudFormation generates or start with a token, and one running on its failover targets', () => {
     expect(() =>
       build((stack) => [
