@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { forgetSnapshotsOfFailedBackup, type KeptSnapshot } from '../backup/commit-backup';
+import { cleanUpFailedBackupSnapshots, type FailedSnapshotsCleanup } from '../backup/failed-snapshots-cleanup';
 import { handlerLogger } from '../operations/handler-logger';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -10,7 +10,7 @@ const inputSchema = z.object({
   shards: z.array(z.number().int().min(0)).optional(),
 });
 
-type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false; snapshotsDeleted?: number; snapshotsKept?: KeptSnapshot[] };
+type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false } & FailedSnapshotsCleanup;
 
 /**
  * Catch target of the backup workflow: marks the backup FAILED (a no-op when planning never created
@@ -32,16 +32,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failur
   const { backupId } = input.lock;
   const cause = input.shards ? `Shard ${input.shards.join(', ')} of the batch that failed: ${input.error.Cause}` : input.error.Cause;
   if (await runtime.catalog.markFailed(backupId, input.error.Error, cause, new Date().toISOString())) {
-    const kept: KeptSnapshot[] = [];
-    const onKept = (snapshot: KeptSnapshot): void => {
-      kept.push(snapshot);
-      handlerLogger.warn(`Snapshot ${snapshot.snapshotId} (source ${snapshot.source}) named by a commit marker of failed backup ${backupId} left in the vault: ${snapshot.reason}`);
-    };
-    const deleted = await forgetSnapshotsOfFailedBackup(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog, openVault: () => runtime.openVault('primary'), onKept }).catch((err: unknown) => {
-      handlerLogger.warn(`Snapshots of failed backup ${backupId} left in the vault: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-      return [];
-    });
-    return { backupId, recorded: 'FAILED', ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}), ...(kept.length > 0 ? { snapshotsKept: kept } : {}) };
+    const cleanup = await cleanUpFailedBackupSnapshots(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog, openVault: () => runtime.openVault('primary') }, (message) => handlerLogger.warn(message));
+    return { backupId, recorded: 'FAILED', ...cleanup };
   }
   return { backupId, recorded: (await runtime.catalog.markCopyFailed(backupId)) ? 'DR_COPY_FAILED' : false };
 });

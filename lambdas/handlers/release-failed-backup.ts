@@ -1,4 +1,4 @@
-import { forgetSnapshotsOfFailedBackup, type KeptSnapshot } from '../backup/commit-backup';
+import { cleanUpFailedBackupSnapshots, type FailedSnapshotsCleanup } from '../backup/failed-snapshots-cleanup';
 import { executionStatusChangeSchema, type FailedBackupRelease, releaseFailedBackup } from '../backup/release-failed-backup';
 import { handlerLogger } from '../operations/handler-logger';
 import { publishBackupFailedMetric } from '../operations/operation-metrics';
@@ -16,7 +16,7 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
  * those whose own record names the backup (forgetSnapshotsOfFailedBackup): others stay, in `snapshotsKept`.
  * Best effort: a failure is logged, and a function deployed without the vault's grants deletes nothing.
  */
-export const handler = lifeboatHandler({ schema: executionStatusChangeSchema, describes: 'execution status change' }, async (event, runtime): Promise<FailedBackupRelease & { snapshotsDeleted?: number; snapshotsKept?: KeptSnapshot[] }> => {
+export const handler = lifeboatHandler({ schema: executionStatusChangeSchema, describes: 'execution status change' }, async (event, runtime): Promise<FailedBackupRelease & FailedSnapshotsCleanup> => {
   const backupStateMachineName = runtime.config.backupStateMachineName;
   if (backupStateMachineName === undefined) throw new MissingEnvironmentError('LIFEBOAT_BACKUP_STATE_MACHINE');
   const result = await releaseFailedBackup(event, { catalog: runtime.catalog, plans: runtime.plans, backupStateMachineName });
@@ -24,14 +24,6 @@ export const handler = lifeboatHandler({ schema: executionStatusChangeSchema, de
   if (result.plan !== undefined) publishBackupFailedMetric(runtime.environment, result.plan);
   if (result.recorded !== 'FAILED' || result.backupId === undefined) return result;
   const backupId = result.backupId;
-  const kept: KeptSnapshot[] = [];
-  const onKept = (snapshot: KeptSnapshot): void => {
-    kept.push(snapshot);
-    handlerLogger.warn(`Snapshot ${snapshot.snapshotId} (source ${snapshot.source}) named by a commit marker of failed backup ${backupId} left in the vault: ${snapshot.reason}`);
-  };
-  const deleted = await forgetSnapshotsOfFailedBackup(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog, openVault: () => runtime.openVault('primary'), onKept }).catch((err: unknown) => {
-    handlerLogger.warn(`Snapshots of failed backup ${backupId} left in the vault: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
-    return [];
-  });
-  return { ...result, ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}), ...(kept.length > 0 ? { snapshotsKept: kept } : {}) };
+  const cleanup = await cleanUpFailedBackupSnapshots(backupId, { store: runtime.vaultStore('primary'), catalog: runtime.catalog, openVault: () => runtime.openVault('primary') }, (message) => handlerLogger.warn(message));
+  return { ...result, ...cleanup };
 });
