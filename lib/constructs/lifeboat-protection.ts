@@ -37,7 +37,7 @@ import { checkPlansShape, validatePlans } from './validated-plans';
 import { tokenPaths, tokenPropIssue } from './literal-props';
 import { type FixedPhysicalName, placeOf, protectionPhysicalNames, sharedPhysicalNames } from './protection-physical-names';
 import { setWorkflowLogging } from './workflow-logging';
-import { deployedNameOf, sourceNameElsewhere } from './plans-in-stack';
+import { deployedNameOf, physicalNameGiven, sourceNameElsewhere } from './plans-in-stack';
 import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
 import { DEFAULT_MOUNT_PATH, mirrorOf, reservedPlanNameIssue } from '../../config/lifeboat-config';
 import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
@@ -858,8 +858,7 @@ function plainName(name: string, resource: IConstruct | undefined): string {
   // An auto-named resource's deployed name, when a source gave it (review r6 R6-3): known at synth, so judged too.
   const deployed = deployedNameOf(name);
   if (deployed !== undefined) return deployed;
-  const cfn = resource?.node.defaultChild;
-  const given: unknown = cfn instanceof s3.CfnBucket ? cfn.bucketName : cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable ? cfn.tableName : undefined;
+  const given = physicalNameGiven(resource)?.given;
   return typeof given === 'string' ? given : name;
 }
 

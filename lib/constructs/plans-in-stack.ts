@@ -62,11 +62,21 @@ export function sourceNameElsewhere(name: string, sameAccount: boolean): NameEls
   return resourceNameElsewhere(remembered.resource, name, sameAccount);
 }
 
+/**
+ * The physical name a bucket or table of this app is given in its CloudFormation resource (`bucketName`, `tableName`:
+ * undefined when CloudFormation generates it), or undefined for a resource this app does not define (an import).
+ */
+export function physicalNameGiven(resource: IConstruct | undefined): { given: unknown } | undefined {
+  const cfn = resource?.node.defaultChild;
+  if (cfn instanceof s3.CfnBucket) return { given: cfn.bucketName };
+  if (cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable) return { given: cfn.tableName };
+  return undefined;
+}
+
 /** `resource`'s own name (`name`, its token) as sourceNameElsewhere judges it, `deployedName` aside. */
 export function resourceNameElsewhere(resource: IConstruct, name: string, sameAccount: boolean): NameElsewhere {
   if (!Token.isUnresolved(name)) return { name };
-  const cfn = resource.node.defaultChild;
-  const given: unknown = cfn instanceof s3.CfnBucket ? cfn.bucketName : cfn instanceof dynamodb.CfnTable || cfn instanceof dynamodb.CfnGlobalTable ? cfn.tableName : name;
+  const given: unknown = (physicalNameGiven(resource) ?? { given: name }).given;
   const generated = { unknown: 'CloudFormation generates it at deploy (no physical name is given)' };
   if (given === undefined) return generated;
   // In the resource's own stack, where a reference resolves to itself and generates nothing (a name CDK would generate when
