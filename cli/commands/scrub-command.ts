@@ -4,7 +4,9 @@ import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
+import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
+import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -34,6 +36,8 @@ export type ScrubAccess = {
   openVault(side: VaultSide): Promise<Vault>;
   /** The snapshots a vault's retention forgot (its region's catalog): not missing there, not copied back. */
   forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>>;
+  /** Of snapshots one vault lacks, those their backup discarded (the primary region's catalog): copied into neither vault. */
+  readonly discardedSnapshots?: DiscardedSnapshots;
   /** The newest backup a vault's region's catalog records as stored in it (absent-vault.ts); absent: not asked. */
   newestRecordedBackup?: NewestRecordedBackup;
 };
@@ -46,6 +50,8 @@ function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
     scrubLog: access.scrubLog,
     openVault: (side) => access.openVault(side),
     forgottenSnapshots: (side) => forgottenSnapshotsOf(access.catalogIn(side), plans),
+    // FAILED records, and COMMITTED ones naming their snapshots, are the backup workflow's, in the primary region's catalog.
+    discardedSnapshots: (snapshots) => discardedSnapshotsOf(access.catalogIn('primary'), plans, snapshots),
     newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
   };
 }
@@ -105,7 +111,28 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     } catch (err) {
       note(`the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
     }
-    const report = await scrubVaults({ vaults, scope, fraction, cursor, repair: options.repair ?? false, forgotten });
+    const discardedSnapshots = access.discardedSnapshots;
+    const report = await scrubVaults({
+      vaults,
+      scope,
+      fraction,
+      cursor,
+      repair: options.repair ?? false,
+      forgotten,
+      ...(discardedSnapshots
+        ? {
+            discardedSnapshots: async (snapshots) => {
+              try {
+                return await discardedSnapshots(snapshots);
+              } catch (err) {
+                note(`the primary catalog cannot be read (${message(err)}); a snapshot a FAILED backup discarded counts as missing, and --repair copies it`);
+                return new Set<string>();
+              }
+            },
+          }
+        : {}),
+    });
+    for (const text of discardedSnapshotNotes(report)) note(text);
     const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() });
     let recorded = true;
     try {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from '../../config/scrub-fraction';
 import { ScrubLog } from '../catalog/scrub-log';
 import { newestBackupRecordedIn } from '../replication/absent-vault';
+import { discardedSnapshotsOf } from '../replication/discarded-snapshots';
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
@@ -49,6 +50,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub 
         if (side === 'dr' && runtime.config.drCatalogTable !== undefined) return forgottenSnapshotsOf(runtime.drCatalog(), plans);
         return undefined;
       },
+      // FAILED records, and COMMITTED ones naming their snapshots, are the backup workflow's: the primary region's catalog (the home one: the scrub runs there).
+      discardedSnapshots: (snapshots) => discardedSnapshotsOf(runtime.catalog, runtime.plans.map((plan) => plan.name), snapshots),
     },
   );
   publishScrubMetrics(summary);

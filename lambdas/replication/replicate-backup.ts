@@ -9,6 +9,7 @@ import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapsh
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
+import { discardedSnapshotsOf } from './discarded-snapshots';
 import { replicateVault, type ReplicationThaw } from './replicate-vault';
 import { type ReplicaPruneRunning } from './replica-prune-wait';
 
@@ -64,6 +65,8 @@ export type ReplicationReport = {
   backupsCopied: number;
   /** Snapshots the primary keeps that the DR vault's retention forgot: not copied back (absent when none). */
   snapshotsSkipped?: number;
+  /** Snapshots the primary still holds that their backup discarded (a FAILED backup's, its cleanup could not delete them): not copied (absent when none). */
+  discardedSnapshotsSkipped?: number;
   /** Backups written to the DR catalog by this run (absent without a DR catalog). */
   drCatalogWritten?: number;
   /** Packs to copy that are archived in the primary vault, and their thaws (absent when none): the workflow waits `waitSeconds` while any is pending. */
@@ -82,6 +85,7 @@ export type ReplicationReport = {
  *    one the pass caught up on (a run whose replication failed is caught up by the next).
  * Both only for a backup whose every snapshot the DR vault holds (backupsInDr): one the primary's
  * retention forgot before it was copied stays as it is (copies.dr PENDING or FAILED), out of the DR catalog.
+ * A snapshot its backup discarded (the primary catalog records it FAILED, or COMMITTED without it) is not copied (discarded-snapshots.ts).
  * The snapshots' `backupId:` tags say which backups they belong to, so this needs the vault alone.
  */
 export async function replicateBackup(input: { backupId: string }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
@@ -103,6 +107,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     deadline: deps.deadline,
     now: deps.now,
     ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(current, deps, drCatalog) } : {}),
+    discardedSnapshots: (snapshots) => discardedSnapshotsOf(deps.catalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])], snapshots),
     snapshotsToVouchFor: () => Promise.resolve(snapshotsNotRecordedCopied(current, planRecords)),
     stillUnvouched: (held) => snapshotsStillNotRecordedCopied(held, current, planRecords, deps.catalog),
   });
@@ -127,6 +132,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     remainingObjects,
     backupsCopied,
     ...(progress.skippedSnapshots.length > 0 ? { snapshotsSkipped: progress.skippedSnapshots.length } : {}),
+    ...(progress.discardedSnapshots ? { discardedSnapshotsSkipped: progress.discardedSnapshots.length } : {}),
     ...(deps.drCatalog ? { drCatalogWritten } : {}),
     ...(progress.thaw ? { thaw: progress.thaw } : {}),
     ...(progress.pruneRunning ? { pruneRunning: progress.pruneRunning } : {}),

@@ -12,6 +12,7 @@ import { type VaultStore } from '../../vault';
 import { type LoadedIndexObject } from '../../vault';
 import { loadIndexObjectsOf, objectsNeeded, type SnapshotReferences } from './vault-references';
 import { awaitNoReplicaPrune, type ReplicaPruneRunning, type ReplicaPruneWaitOptions } from './replica-prune-wait';
+import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
 import { ReplicaMismatchError } from './replication-errors';
 
 export type ReplicateVaultOptions = {
@@ -32,6 +33,13 @@ export type ReplicateVaultOptions = {
    * replica lacks some snapshot, and after its snapshots were listed (see replicateVault).
    */
   readonly forgottenInReplica?: () => Promise<ReadonlySet<string>>;
+  /**
+   * Of the snapshots the replica lacks (and did not forget), with their tags in the source, those their backup discarded
+   * (the source's catalog records it FAILED, or COMMITTED with other snapshots: discarded-snapshots.ts): ones a failed
+   * run's cleanup could not delete from the source (Object Lock, a legal hold, the local cloud's retention, or a cleanup
+   * that failed) are not copied. Asked after the listing.
+   */
+  readonly discardedSnapshots?: DiscardedSnapshots;
   /** Tags of the packs written to the replica (the plan's tier tag: the DR vault's lifecycle rules select by it). @default none */
   readonly packTags?: Readonly<Record<string, string>>;
   /**
@@ -79,6 +87,8 @@ export type ReplicationProgress = {
   readonly copiedSnapshots: readonly string[];
   /** Ids of the source's snapshots left out because the replica's retention forgot them. */
   readonly skippedSnapshots: readonly string[];
+  /** Ids of the source's snapshots left out because their backup discarded them (`discardedSnapshots`); absent when none. */
+  readonly discardedSnapshots?: readonly string[];
   /** Present when packs to copy were archived in the source (only with `options.thaw`): the pass is not complete until they are thawed and copied. */
   readonly thaw?: ReplicationThaw;
   /** Present when a prune of the replica was still running at the end of the pass: not complete until a pass finds none running. */
@@ -137,7 +147,8 @@ function sweptSinceListed(err: unknown): err is VaultObjectNotFoundError {
  * Snapshots the replica's retention forgot (`forgottenInReplica`) are skipped: a forgotten snapshot
  * stays forgotten there even while the source keeps it. The set is read after the replica's
  * snapshots are listed: the Forget step deletes a snapshot object before it marks the record, so a
- * snapshot found absent here was either never copied or is already being forgotten.
+ * snapshot found absent here was either never copied or is already being forgotten. So are snapshots their backup
+ * discarded (`discardedSnapshots`: a FAILED backup's) that the source still holds: their cleanup could not delete them.
  *
  * Packs the replica lacks that are archived in the source (a DR vault missing packs for longer than the archive days)
  * are thawed when `options.thaw` is given: the pass copies everything else, asks for their thaws (thawPacks, the restore's
@@ -176,11 +187,16 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   const forgotten = missingSnapshots.length > 0 && options.forgottenInReplica ? await options.forgottenInReplica() : new Set<string>();
   const snapshots: string[] = [];
   const skippedSnapshots: string[] = [];
+  const unforgotten: string[] = [];
   for (const key of missingSnapshots) {
     const id = idFromKey(SNAPSHOTS_PREFIX, key) ?? key;
     if (forgotten.has(id)) skippedSnapshots.push(id);
-    else snapshots.push(key);
+    else unforgotten.push(id);
   }
+  const failed = unforgotten.length > 0 && options.discardedSnapshots ? await discardedSnapshotsIn(source, unforgotten, options.discardedSnapshots) : new Set<string>();
+  const discarded = unforgotten.filter((id) => failed.has(id));
+  for (const id of unforgotten) if (!failed.has(id)) snapshots.push(snapshotKey(id));
+  const leftOut = { skippedSnapshots, ...(discarded.length > 0 ? { discardedSnapshots: discarded } : {}) };
   // Every snapshot this pass vouches for: those it copies, and those the replica holds already — a pass that copied them
   // may have reported incomplete because a prune of the replica was running, which may have deleted what they rely on.
   // One of the snapshots to vouch for held already is the sign of such a pass, which may also have copied back snapshots
@@ -241,7 +257,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   };
   const incomplete = async (copiedSnapshots: string[], extra: Pick<ReplicationProgress, 'pruneRunning'> = {}): Promise<ReplicationProgress> => {
     const thawed = thaw && archivedPacks.size > 0 ? { ...(await thawPacks(source.store, [...archivedPacks].map(packIdOfKey), thaw.retrievalTier, 'replication')), retrievalTier: thaw.retrievalTier, waitSeconds: thaw.waitSeconds } : undefined;
-    return { complete: false, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, ...extra, ...(thawed ? { thaw: thawed } : {}) };
+    return { complete: false, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, ...leftOut, ...extra, ...(thawed ? { thaw: thawed } : {}) };
   };
 
   /**
@@ -306,7 +322,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   const others = snapshots.filter((key) => !isNamed.has(key));
   const copiedSnapshots = [...(await copyAll(named)), ...(await copyAll(others))].map(idOf);
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
-  if (!references) return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, vouchedSnapshots: [] };
+  if (!references) return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, ...leftOut, vouchedSnapshots: [] };
 
   // A prune of the replica that marked before these snapshots landed may delete what they rely on (a pack it condemned
   // that they reuse); it holds its lease until its last delete. So: wait for no lease to be live (within the time the
@@ -320,7 +336,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   if (pruneRunning) return incomplete(copiedSnapshots, { pruneRunning });
   await copyNeeded(references, null);
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
-  return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, skippedSnapshots, vouchedSnapshots: confirmed };
+  return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, ...leftOut, vouchedSnapshots: confirmed };
 }
 
 /** What the snapshots `ids` of the source reference (prune's mark): their manifest objects and blobs. */

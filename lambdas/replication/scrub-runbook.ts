@@ -2,6 +2,7 @@ import { type ScrubRunRecord } from '../catalog/scrub-record';
 import { FIRST_SCRUB_CURSOR, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type NewestRecordedBackup } from './absent-vault';
+import { type DiscardedSnapshots } from './discarded-snapshots';
 import { openScrubbedVaults } from './open-scrubbed-vaults';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
@@ -21,6 +22,8 @@ export type ScrubRunbookDeps = {
   newestRecordedBackup?: NewestRecordedBackup;
   /** The snapshots a vault's retention forgot (its region's catalog), when that catalog can be read here: not copied back into it. */
   forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>> | undefined;
+  /** Of snapshots one vault lacks, those their backup discarded (the primary region's catalog): copied into neither vault. */
+  readonly discardedSnapshots?: DiscardedSnapshots;
   readonly now?: () => Date;
   /** When this run must be done (ms since the epoch): a repair that copied a snapshot in waits for a running prune of that vault until then. */
   readonly deadline?: number;
@@ -105,11 +108,30 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
     const set = await deps.forgottenSnapshots?.(side);
     if (set) forgotten[side] = set;
   }
-  const report = await scrubVaults({ vaults, scope: request.scope, fraction: request.fraction, cursor, repair: request.repair, forgotten, ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}) });
+  const report = await scrubVaults({
+    vaults,
+    scope: request.scope,
+    fraction: request.fraction,
+    cursor,
+    repair: request.repair,
+    forgotten,
+    ...(deps.discardedSnapshots ? { discardedSnapshots: deps.discardedSnapshots } : {}),
+    ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
+  });
+  notes.push(...discardedSnapshotNotes(report));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
   await deps.scrubLog.record(record);
   if (!report.ok) throw new VaultDamageError(damageMessage(report, record));
   return summarizeScrub(report, record, notes);
+}
+
+/** What the run left alone on purpose: snapshots their backup discarded that one vault lacks and the other holds (scrubVaults). */
+export function discardedSnapshotNotes(report: Pick<ScrubReport, 'discardedSnapshots'>): string[] {
+  return Object.entries(report.discardedSnapshots ?? {}).map(([side, ids]) => {
+    const named = `${ids.slice(0, KEYS_IN_MESSAGE).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ` and ${ids.length - KEYS_IN_MESSAGE} more` : ''}`;
+    const holder = side === 'primary' ? 'dr' : 'primary';
+    return `${ids.length} snapshot(s) the ${holder} vault holds and the ${side} vault lacks were discarded by their backup, FAILED or committed without them (${named}): not copied, as a failed run's cleanup deletes them from the primary vault on purpose; the ${holder} vault's copy is left (docs/RUNBOOKS.md, "Scrub")`;
+  });
 }
 
 /** `DAMAGED: 2 object(s) …: data/ab… (primary, dr), …; affected backups: …` — what an alarm's reader needs first. */

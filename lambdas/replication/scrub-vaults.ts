@@ -5,6 +5,7 @@ import { isS3AccessDenied, VaultCorruptionError, VaultObjectArchivedError, Vault
 import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject, objectsTheSnapshotsLack, referencesOf } from './replicate-vault';
 import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-prune-wait';
+import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
@@ -31,6 +32,14 @@ export type ScrubVaultsOptions = {
    * such a snapshot absent there is not missing, and is not copied back from the other vault.
    */
   readonly forgotten?: Partial<Record<VaultSide, ReadonlySet<string>>>;
+  /**
+   * Of the snapshots one vault lacks and the other holds (with their tags there), those their backup discarded (the
+   * catalog records it FAILED, or COMMITTED with other snapshots: discarded-snapshots.ts): deleted from the primary
+   * vault on purpose by a failed run's cleanup, maybe after a Replicate pass copied them to the DR vault. Such a
+   * snapshot is not missing, and is copied into neither vault. Asked once per vault in scope that lacks snapshots, after
+   * its slice was read. Absent: every such snapshot is missing.
+   */
+  readonly discardedSnapshots?: DiscardedSnapshots;
   /**
    * Epoch ms by which the scrub is done with a vault it copied snapshot objects into (a Lambda's remaining time, as
    * replication's deadline): it stops waiting for a running prune there early enough to look again and copy back
@@ -79,6 +88,11 @@ export type ScrubReport = {
    * need (its prune removed them, or the other vault's prune has not yet): neither missing nor copied. Absent when there are none.
    */
   readonly notNeeded?: Partial<Record<VaultSide, number>>;
+  /**
+   * Per vault, the snapshots it lacks that the other vault holds and that their backup discarded (`discardedSnapshots`):
+   * neither missing nor copied. A DR vault's copy is left there (docs/RUNBOOKS.md, "Scrub"). Absent when there are none.
+   */
+  readonly discardedSnapshots?: Partial<Record<VaultSide, readonly string[]>>;
   /** Bytes are not counted: the slice is in objects. Every problem found, missing ones from the full listing comparison. */
   readonly findings: readonly ScrubFinding[];
   /** The unrepaired objects mapped to the backups, sources and paths they affect. */
@@ -117,7 +131,10 @@ type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 
  * is byte for byte. A snapshot object copied into a vault is vouched for only once no prune of that
  * vault runs, with what it needs there looked at again (lookAfterPrunes): otherwise it is `unrepaired`.
  * What stays unrepaired is mapped to the backups and paths it affects. A snapshot
- * a vault's retention forgot (`forgotten`) is not missing there: the other vault may keep it longer.
+ * a vault's retention forgot (`forgotten`) is not missing there: the other vault may keep it longer. Nor is a
+ * snapshot of a FAILED backup (`discardedSnapshots`) in either vault: its run's cleanup deleted it from the primary on
+ * purpose, and a Replicate pass may have copied it to the DR vault first (review r7 F3); nor one a COMMITTED backup's
+ * failed commit invocation discarded (`discardedSnapshots` says which).
  */
 export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubReport> {
   const { vaults, scope, repair } = options;
@@ -138,6 +155,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const read: Partial<Record<VaultSide, number>> = {};
   const notRead: NonNullable<ScrubReport['notRead']> = {};
   const notNeeded: NonNullable<ScrubReport['notNeeded']> = {};
+  const discarded: NonNullable<ScrubReport['discardedSnapshots']> = {};
   const bad: Bad[] = [];
   for (const side of sides) {
     const vault = vaults[side] as Vault;
@@ -151,7 +169,14 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const theirs = listings.get(other(side));
     const forgotten = options.forgotten?.[side];
     const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
-    const lacks = [...(theirs ?? [])].filter((key) => !listing.has(key) && !wasForgotten(key));
+    const unforgotten = [...(theirs ?? [])].filter((key) => !listing.has(key) && !wasForgotten(key));
+    // Asked after this vault's slice was read, well after the listings: a snapshot a failed run's cleanup deleted since
+    // they were taken has its FAILED record (marked first) in the catalog's byPlan index by now.
+    const holder = vaults[other(side)];
+    const lackedSnapshots = unforgotten.filter((key) => key.startsWith(SNAPSHOTS_PREFIX)).map((key) => key.slice(SNAPSHOTS_PREFIX.length));
+    const failed = holder && options.discardedSnapshots && lackedSnapshots.length > 0 ? await discardedSnapshotsIn(holder, lackedSnapshots, options.discardedSnapshots) : new Set<string>();
+    if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));
+    const lacks = failed.size > 0 ? unforgotten.filter((key) => !(key.startsWith(SNAPSHOTS_PREFIX) && failed.has(key.slice(SNAPSHOTS_PREFIX.length)))) : unforgotten;
     const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
     const referenced = lacks.filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
     // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide.
@@ -267,6 +292,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     read,
     ...(Object.keys(notRead).length > 0 ? { notRead } : {}),
     ...(Object.keys(notNeeded).length > 0 ? { notNeeded } : {}),
+    ...(Object.keys(discarded).length > 0 ? { discardedSnapshots: discarded } : {}),
     findings,
     damage,
     ok: findings.every((f) => f.outcome === 'repaired'),

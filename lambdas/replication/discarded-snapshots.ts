@@ -1,0 +1,75 @@
+import { mapBounded, type Vault, VaultError } from '../../vault';
+import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-catalog';
+import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
+
+/** A snapshot one vault holds, with the tags of its record there (which name the backup that wrote it). */
+export type TaggedSnapshot = { readonly snapshotId: string; readonly tags: readonly string[] };
+
+/** Of some snapshots, those their backup discarded, which the other vault does not get (discardedSnapshotsOf). */
+export type DiscardedSnapshots = (snapshots: readonly TaggedSnapshot[]) => Promise<ReadonlySet<string>>;
+
+/**
+ * Of `snapshots`, those their backup discarded: the backup workflow wrote them for a backup whose catalog record is
+ * finished without them — FAILED (a FAILED record names no snapshot), or COMMITTED with other snapshots — and no
+ * COMMITTED record names them. A FAILED run's cleanup deletes them from the primary vault on purpose
+ * (forgetSnapshotsOfFailedBackup, lambdas/backup/commit-backup.ts; or keeps them there only because it could not), and
+ * so does a failed commit invocation the snapshot it wrote but never published, while a retry commits another. A
+ * Replicate pass (of any plan) may copy one to the DR vault in between (review r7 F3). Like a forgotten snapshot it is
+ * then neither missing from the vault that lacks it nor copied there: not by the scrub's repair back into the primary
+ * vault, where prune would keep its packs as a committed snapshot's and listings show it, nor by replication into the
+ * DR vault (docs/ARCHITECTURE.md, "Scrub and self-heal").
+ *
+ * Its backup is the one its record's `backupId:` tag names (only the commit writes snapshot objects); that record is
+ * looked up in the backup's plan (its `plan:` tag) and in `plans`. A RUNNING backup's snapshot, or one whose backup has
+ * no record, is not discarded: a commit may still record it. A snapshot any COMMITTED record names never is, whatever
+ * its tag says: that backup needs it (a commit marker can name another run's snapshot: audit a2 F2); nor one a record
+ * that does not parse may name. A record is marked
+ * FAILED or COMMITTED before a discarded snapshot is deleted, never changed back to RUNNING (markCommitted needs RUNNING),
+ * and read here after the caller listed the vaults (the byPlan index: eventually consistent, so the scrub asks only
+ * once it has read its slice). The catalog is read only when some snapshot has a `backupId:` tag.
+ */
+export async function discardedSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>, plans: Iterable<string>, snapshots: readonly TaggedSnapshot[]): Promise<Set<string>> {
+  const owners = new Map<string, string>();
+  const planTags = new Set<string>();
+  for (const snapshot of snapshots) {
+    const backupId = backupIdOfTags(snapshot.tags);
+    if (backupId === undefined) continue;
+    owners.set(snapshot.snapshotId, backupId);
+    const plan = snapshot.tags.find((tag) => tag.startsWith('plan:'))?.slice('plan:'.length);
+    if (plan) planTags.add(plan);
+  }
+  if (owners.size === 0) return new Set();
+  const finished = new Set<string>();
+  const committed = new Set<string>();
+  for (const plan of new Set([...plans, ...planTags])) {
+    // A record that does not parse is passed over without a log line (its plan's other readers log it): the snapshots
+    // it may name count as named, and its backup is not known to be finished.
+    const onInvalid = (invalid: InvalidBackupItem): void => invalid.snapshotIds.forEach((id) => committed.add(id));
+    for (const record of await catalog.listBackupsOfPlan(plan, { onInvalid })) {
+      if (record.status !== 'RUNNING') finished.add(record.backupId);
+      if (record.status === 'COMMITTED') for (const source of record.sources) committed.add(source.snapshotId);
+    }
+  }
+  return new Set([...owners].filter(([snapshotId, backupId]) => finished.has(backupId) && !committed.has(snapshotId)).map(([snapshotId]) => snapshotId));
+}
+
+/** Snapshot records read at once to learn their tags (small objects). */
+const RECORDS_READ_AT_ONCE = 8;
+
+/**
+ * Of `snapshotIds` (snapshots `holder` holds and the other vault lacks), those `discardedSnapshots` says their backup
+ * discarded, told by their records' tags in `holder`: the two-vault code's one way to ask (the scrub's, replication's).
+ * A record that cannot be read there is not one: the caller treats it as any snapshot the other vault lacks (the
+ * scrub's repair then says why it cannot be copied; replication fails on it as before).
+ */
+export async function discardedSnapshotsIn(holder: Pick<Vault, 'loadSnapshot'>, snapshotIds: readonly string[], discardedSnapshots: DiscardedSnapshots): Promise<ReadonlySet<string>> {
+  const tagged: TaggedSnapshot[] = [];
+  await mapBounded(snapshotIds, RECORDS_READ_AT_ONCE, async (snapshotId) => {
+    try {
+      tagged.push({ snapshotId, tags: (await holder.loadSnapshot(snapshotId)).tags });
+    } catch (err) {
+      if (!(err instanceof VaultError)) throw err;
+    }
+  });
+  return tagged.length > 0 ? discardedSnapshots(tagged) : new Set();
+}

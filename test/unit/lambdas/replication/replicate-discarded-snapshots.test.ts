@@ -1,0 +1,72 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
+import { backupDirectory, FileVaultStore, PassphraseKeyProvider, snapshotKey } from '../../../../vault';
+import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/**
+ * The Replicate step leaves out a snapshot the primary vault still holds of a backup the primary catalog records FAILED
+ * (its run's cleanup could not delete it: Object Lock, a legal hold, the local cloud), as the scrub does (review r7 F3):
+ * it is not copied to the DR vault; a snapshot a COMMITTED record names is, whatever its tag says.
+ */
+
+class MemoryCatalog implements PrimaryCatalog {
+  readonly records = new Map<string, BackupRecord>();
+  getBackup(backupId: string): Promise<BackupRecord | undefined> {
+    return Promise.resolve(this.records.get(backupId));
+  }
+  listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
+    return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan));
+  }
+  markCopied(backupId: string): Promise<boolean> {
+    const record = this.records.get(backupId);
+    if (!record || record.copies?.dr === 'COMMITTED') return Promise.resolve(false);
+    this.records.set(backupId, { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
+    return Promise.resolve(true);
+  }
+}
+
+const recordOf = (backupId: string, status: BackupRecord['status'], snapshotIds: readonly string[]): BackupRecord => ({
+  backupId,
+  plan: 'files',
+  environment: 'dev',
+  sourceNames: ['src'],
+  sources: snapshotIds.map((snapshotId) => ({ name: 'src', type: 'filesystem', snapshotId, rootHash: 'r', entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 })),
+  strategy: 'full',
+  status,
+  startedAt: '2026-03-01T00:00:00.000Z',
+  shardCount: 1,
+});
+
+let dir: string;
+afterEach(async () => removeDir(dir));
+
+it('does not copy a FAILED backup\'s snapshot its cleanup left in the primary vault; copies it once a COMMITTED record names it', async () => {
+  dir = await tempDir('replicate-failed');
+  const { vault: source } = await newTestVault(dir);
+  const target = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  const snapshotOf = async (seed: number, backupId: string): Promise<string> => {
+    await fs.writeFile(path.join(src, `file-${seed}.bin`), pseudoRandomBytes(20_000, seed));
+    return (await backupDirectory(source, src, { parent: null, tags: [`backupId:${backupId}`, 'plan:files'] })).snapshot.id;
+  };
+  const catalog = new MemoryCatalog();
+  const failed = await snapshotOf(1, 'b-failed');
+  catalog.records.set('b-failed', recordOf('b-failed', 'FAILED', []));
+  const committed = await snapshotOf(2, 'b-ok');
+  catalog.records.set('b-ok', recordOf('b-ok', 'COMMITTED', [committed]));
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+
+  const report = await replicateBackup({ backupId: 'b-ok' }, { source, target, targetKeys, catalog, plans: ['files'] });
+  expect(report).toMatchObject({ complete: true, backupsCopied: 1, discardedSnapshotsSkipped: 1 });
+  expect(await listedKeys(target, 'snapshots/')).toEqual([snapshotKey(committed)]);
+
+  // Named by a committed record (its marker named this snapshot: audit a2 F2), it is that backup's too: copied.
+  catalog.records.set('b-later', recordOf('b-later', 'COMMITTED', [failed]));
+  const again = await replicateBackup({ backupId: 'b-later' }, { source, target, targetKeys, catalog, plans: ['files'] });
+  expect(again).toMatchObject({ complete: true, backupsCopied: 1 });
+  expect(again.discardedSnapshotsSkipped).toBeUndefined();
+  expect(await listedKeys(target, 'snapshots/')).toEqual([snapshotKey(committed), snapshotKey(failed)].sort());
+});

@@ -1,0 +1,136 @@
+import * as path from 'node:path';
+import { cleanUpFailedBackupSnapshots } from '../../../../lambdas/backup/failed-snapshots-cleanup';
+import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { discardedSnapshotsOf } from '../../../../lambdas/replication/discarded-snapshots';
+import { runScrubRunbook } from '../../../../lambdas/replication/scrub-runbook';
+import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
+import { listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
+import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/**
+ * Review r7 F3: a Replicate pass copies a run's snapshot to the DR vault while the run is still RUNNING; its commit then
+ * fails and Record failure deletes the snapshot from the primary vault (cleanUpFailedBackupSnapshots). The scrub must
+ * not copy it back: it is a FAILED backup's, deleted on purpose. In-memory vaults (scrub-vault-pair) and catalog.
+ */
+
+let dir: string;
+let pair: VaultPair;
+let catalog: MemoryCatalog;
+const BACKUP = 'b-failed';
+
+class MemoryCatalog {
+  readonly records = new Map<string, BackupRecord>();
+  readonly reads: string[] = [];
+  getBackup(backupId: string): Promise<BackupRecord | undefined> {
+    return Promise.resolve(this.records.get(backupId));
+  }
+  listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
+    this.reads.push(plan);
+    return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan));
+  }
+}
+
+const recordOf = (backupId: string, status: BackupRecord['status'], snapshotIds: readonly string[] = []): BackupRecord => ({
+  backupId,
+  plan: 'files',
+  environment: 'dev',
+  sourceNames: ['src'],
+  sources: snapshotIds.map((snapshotId) => ({ name: 'src', type: 'filesystem', snapshotId, rootHash: 'r', entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 })),
+  strategy: 'full',
+  status,
+  startedAt: '2026-03-01T10:00:00.000Z',
+  shardCount: 1,
+});
+
+beforeEach(async () => {
+  dir = await tempDir('scrub-failed');
+  // The pair's backup, tagged backupId:b-failed plan:files, is in both vaults: the DR copy is Replicate's.
+  pair = await scrubVaultPair(path.join(dir, 'src'), BACKUP);
+  catalog = new MemoryCatalog();
+  catalog.records.set(BACKUP, recordOf(BACKUP, 'FAILED'));
+  await new BackupWorkspace(pair.primary.store).putCommittedSource({ backupId: BACKUP, source: 'src', snapshotId: pair.snapshot.id, invocation: 'i-1', claimedAt: '2026-03-01T10:05:00.000Z' });
+});
+afterEach(async () => removeDir(dir));
+
+const everything = { scope: 'both', fraction: 1, cursor: FIRST_SCRUB_CURSOR, repair: true } as const;
+// The environment names another plan only: the FAILED record is found through the snapshot's own plan: tag.
+const discardedSnapshots = (snapshots: Parameters<typeof discardedSnapshotsOf>[2]) => discardedSnapshotsOf(catalog, ['other'], snapshots);
+
+async function recordFailure(): Promise<void> {
+  expect(await cleanUpFailedBackupSnapshots(BACKUP, { store: pair.primary.store, catalog, openVault: async () => pair.primary }, (m) => { throw new Error(m); })).toEqual({ snapshotsDeleted: 1 });
+}
+
+it('does not copy back into the primary a FAILED backup\'s snapshot its cleanup deleted there after Replicate copied it to DR', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  await recordFailure();
+  const primaryKeys = await listKeys(pair.primary.store, '');
+  const drKeys = await listKeys(pair.dr.store, '');
+  expect(primaryKeys).not.toContain(key);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots });
+  expect(report).toMatchObject({ ok: true, findings: [], damage: [], discardedSnapshots: { primary: [pair.snapshot.id] } });
+  expect(report.notNeeded).toBeUndefined();
+  // Nothing written anywhere: the primary stays without it, the DR copy is left (docs/RUNBOOKS.md, "Scrub").
+  expect(await listKeys(pair.primary.store, '')).toEqual(primaryKeys);
+  expect(await listKeys(pair.dr.store, '')).toEqual(drKeys);
+  expect(catalog.reads.sort()).toEqual(['files', 'other']);
+
+  // Without the catalog's word the scrub cannot tell it from a lost snapshot, and copies it back (the defect as it was).
+  const unaware = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr } });
+  expect(unaware.findings).toEqual([expect.objectContaining({ vault: 'primary', key, problem: 'missing', outcome: 'repaired' })]);
+  expect(await pair.primary.store.has(key)).toBe(true);
+});
+
+it('does not copy into the DR vault a FAILED backup\'s snapshot the primary could not delete (kept), and reports it', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  await pair.dr.store.delete(key);
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots });
+  expect(report).toMatchObject({ ok: true, findings: [], discardedSnapshots: { dr: [pair.snapshot.id] } });
+  expect(await pair.dr.store.has(key)).toBe(false);
+});
+
+it('still repairs a snapshot a COMMITTED record names, whatever backup its tag names, and a snapshot of a backup not FAILED', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  await recordFailure();
+  // Another run's commit recorded this snapshot (its marker named it: audit a2 F2): that backup needs it.
+  catalog.records.set('b-other', recordOf('b-other', 'COMMITTED', [pair.snapshot.id]));
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key, problem: 'missing', outcome: 'repaired' })]);
+  expect(report.discardedSnapshots).toBeUndefined();
+
+  // A RUNNING (or unknown) backup's snapshot lost from the primary is missing, as any other.
+  catalog.records.delete('b-other');
+  catalog.records.set(BACKUP, recordOf(BACKUP, 'RUNNING'));
+  await pair.primary.store.delete(key);
+  const running = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots });
+  expect(running.findings).toEqual([expect.objectContaining({ vault: 'primary', key, problem: 'missing', outcome: 'repaired' })]);
+});
+
+it('does not copy back a snapshot a failed commit invocation discarded, once a retry committed the backup with another', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  // The invocation wrote it, never published it, and deleted it (commit-backup.ts, cleanUpFailedInvocation); a retry committed another.
+  catalog.records.set(BACKUP, recordOf(BACKUP, 'COMMITTED', ['f'.repeat(64)]));
+  await pair.primary.store.delete(key);
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots });
+  expect(report).toMatchObject({ ok: true, findings: [], discardedSnapshots: { primary: [pair.snapshot.id] } });
+  expect(await pair.primary.store.has(key)).toBe(false);
+});
+
+it('reads the catalog only when a vault lacks a snapshot the other holds', async () => {
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots });
+  expect(report).toMatchObject({ ok: true, findings: [] });
+  expect(catalog.reads).toEqual([]);
+});
+
+it('the scheduled runbook passes the catalog\'s word on and says in its notes what it left alone', async () => {
+  await recordFailure();
+  const summary = await runScrubRunbook(
+    { scope: 'both', fraction: 1, repair: true },
+    { environment: 'dev', scrubLog: { latest: () => Promise.resolve(undefined), record: () => Promise.resolve() }, openVault: (side) => Promise.resolve(pair[side]), discardedSnapshots },
+  );
+  expect(summary).toMatchObject({ outcome: 'CLEAN', findings: [] });
+  expect(summary.notes).toEqual([expect.stringContaining(`1 snapshot(s) the dr vault holds and the primary vault lacks were discarded by their backup, FAILED or committed without them (${pair.snapshot.id})`)]);
+  expect(await pair.primary.store.has(`snapshots/${pair.snapshot.id}`)).toBe(false);
+});
