@@ -18,7 +18,7 @@ export type DynamoDbMirrorWindow = {
   inFlightKeys?: Array<{ key: string; replicaCopy: string }>;
   /** The last key of the window (itemKeyText), or '' at the end of the table. */
   cursor: string;
-  /** Set when the replica is missing: the precondition, said so the user can act. */
+  /** Set when the replica is missing and the source is not (the source's ResourceNotFoundException is thrown): the precondition, said so the user can act. */
   missingReplica?: string;
 };
 
@@ -102,6 +102,9 @@ export async function compareDynamoDbMirror(
     keyNames = (described.Table?.KeySchema ?? []).flatMap((k) => (k.AttributeName ? [k.AttributeName] : []));
   } catch (err) {
     if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
+    // A table missing from both regions is a source that does not exist (a wrong name in the plan, or deleted), not a missing
+    // replica (review r6 R6-2): the source's own ResourceNotFoundException is then the error, which the check records as such.
+    await source.ddb.send(new DescribeTableCommand({ TableName: source.table }));
     return {
       compared: 0,
       differences: 0,

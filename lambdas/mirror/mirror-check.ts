@@ -15,6 +15,7 @@ import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, type MirrorVerdict, mirrorVerdict, openDifferences } from './mirror-verdict';
 import { otherDataThan, passSourceOf, s3MirrorOf } from './pass-source';
 import { recheckS3Keys } from './s3-mirror-recheck';
+import { isMissingResource, missingMirrorBucketNote, missingSourceNote } from './missing-mirror-resource';
 import { differingKeyText, reportedDifference } from './reported-difference';
 
 export type MirrorCheckInput = {
@@ -91,9 +92,9 @@ function ofSourceRegion<C extends object>(client: C, thrown: WeakSet<object>): C
   });
 }
 
-/** Why the sources' region could not serve the check (unreachableReason), when `err` (or its cause) is one of its clients' errors. */
-function sourceRegionUnreachable(err: unknown, thrown: WeakSet<object>): string | undefined {
-  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (thrown.has(e)) return unreachableReason(e);
+/** `err`, or its cause, that one of the sources' region's clients threw; undefined when none did (the error is the mirror region's, or the check's). */
+function sourceRegionError(err: unknown, thrown: WeakSet<object>): object | undefined {
+  for (let e: unknown = err; typeof e === 'object' && e !== null; e = (e as { cause?: unknown }).cause) if (thrown.has(e)) return e;
   return undefined;
 }
 
@@ -128,13 +129,13 @@ const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${la
 /** The Fail state's cause for a source whose check did not pass, from its record (the key named by differingKeyText, never a DynamoDB key's values). */
 function causeOf(record: MirrorRecord): string {
   const first = record.firstDifference;
+  // Nothing differs: a precondition is missing (the source, the replica, EFS's replication), which the note names.
+  if (!first && record.differences === 0) return `Mirror check of ${record.source} (${record.mirror}) failed: ${record.note ?? 'not compared'}; lag ${fmtLag(record.lagSeconds)}`;
   return (
     `Mirror of ${record.source} (${record.mirror}) differs from its source: ` +
     (first
       ? `first differing ${differingKeyText(record.type, first.key)} (${first.reason}${first.foundAt !== undefined && first.foundAt !== record.checkedAt ? `, found ${first.foundAt} and not resolved since` : ''}); ${record.differences} difference(s); `
-      : record.differences > 0
-        ? `${record.differences} difference(s) not resolved since ${record.unresolvedSince ?? '?'} (more than the check lists by key: a full pass without a difference clears them); `
-        : `${record.note ?? 'not compared'}; `) +
+      : `${record.differences} difference(s) not resolved since ${record.unresolvedSince ?? '?'} (more than the check lists by key: a full pass without a difference clears them); `) +
     `lag ${fmtLag(record.lagSeconds)}`
   );
 }
@@ -145,7 +146,10 @@ function causeOf(record: MirrorRecord): string {
  * `MIRROR#<source>` in this region's catalog (mirror-verdict.ts: a difference stays until seen resolved). A source whose region cannot be
  * reached (connection refused or timed out; after the SDK's retries, 5xx or throttling) keeps its previous record
  * (with `lastAttempt`) and does not fail the check: the mirror is
- * then all there is, and its last known state is what a failover needs.
+ * then all there is, and its last known state is what a failover needs. A source that does not exist in its region
+ * (S3 NoSuchBucket, DynamoDB ResourceNotFoundException, EFS FileSystemNotFound: a wrong name in the plan, or deleted),
+ * and an S3 source's mirror bucket missing here, fail that source's check with a note saying which, and the run goes
+ * on to the other sources; an error of any other kind (AccessDenied included: no proof of absence) fails the run.
  */
 export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckDeps): Promise<MirrorCheckResult> {
   const checkedAt = new Date(deps.now()).toISOString();
@@ -273,14 +277,28 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           };
         }
       } catch (err) {
-        const why = sourceRegionUnreachable(err, fromSource);
-        if (!why) throw err;
-        // The source's region is down or failing (the mirror's is this one): keep the last comparison, note the attempt.
-        const lastAttempt = { at: checkedAt, error: `source region ${deps.sourceRegion} unreachable: ${why}` };
-        // A record of other data is kept as it is too: a failover does not take it for this source's (mirror-choice.ts).
-        if (stored) await deps.log.record({ ...stored, lastAttempt });
-        results.push({ source: source.name, mirror: where, passed: previous?.passed ?? false, compared: 0, differences: 0, inFlight: 0, lagSeconds: previous?.lagSeconds ?? null, unreachable: lastAttempt.error });
-        continue;
+        const ofSource = sourceRegionError(err, fromSource);
+        const why = ofSource === undefined ? undefined : unreachableReason(ofSource);
+        if (why !== undefined) {
+          // The source's region is down or failing (the mirror's is this one): keep the last comparison, note the attempt.
+          const lastAttempt = { at: checkedAt, error: `source region ${deps.sourceRegion} unreachable: ${why}` };
+          // A record of other data is kept as it is too: a failover does not take it for this source's (mirror-choice.ts).
+          if (stored) await deps.log.record({ ...stored, lastAttempt });
+          results.push({ source: source.name, mirror: where, passed: previous?.passed ?? false, compared: 0, differences: 0, inFlight: 0, lagSeconds: previous?.lagSeconds ?? null, unreachable: lastAttempt.error });
+          continue;
+        }
+        // The source (its region answered that it does not exist) or an S3 source's mirror bucket (this region did) is missing:
+        // that source's failed check, not the run's (review r6 R6-2: the run failed unrecorded, the other sources with it).
+        const missing =
+          ofSource !== undefined && isMissingResource(source.type, ofSource)
+            ? missingSourceNote(source, deps.sourceRegion, deps.efs?.fileSystemId)
+            : ofSource === undefined && source.type === 's3' && isMissingResource('s3', err)
+              ? missingMirrorBucketNote(`${deps.mirrorBucketPrefix}${source.name}`, deps.mirrorRegion)
+              : undefined;
+        if (missing === undefined) throw err;
+        // A new record, not the previous one amended: its clean pass and differences were about data that is not there
+        // now, and a failover must not take the mirror on its word (a new pass starts once the resource is back).
+        record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: deps.now() - started, note: missing };
       }
       await deps.log.record(record);
       if (!record.passed && cause === undefined) cause = causeOf(record);

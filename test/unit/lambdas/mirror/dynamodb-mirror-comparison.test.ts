@@ -90,6 +90,15 @@ it('says the replica is missing (the precondition) without scanning the source',
   expect(source.commandCalls(ScanCommand)).toHaveLength(0);
 });
 
+it('a table missing from both regions is a missing source, not a missing replica: the source\'s ResourceNotFoundException is thrown (review r6 R6-2)', async () => {
+  const notFound = new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} });
+  replica.on(DescribeTableCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+  source.on(DescribeTableCommand).rejects(notFound);
+  await expect(compare()).rejects.toBe(notFound);
+  expect(source.commandCalls(DescribeTableCommand).map((c) => c.args[0].input)).toEqual([{ TableName: 'orders' }]);
+  expect(source.commandCalls(ScanCommand)).toHaveLength(0);
+});
+
 it('lets any other DescribeTable error through', async () => {
   replica.on(DescribeTableCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
   await expect(compare()).rejects.toThrow('Rate exceeded');

@@ -1,4 +1,4 @@
-import { DescribeReplicationConfigurationsCommand, type EFSClient, ReplicationNotFound } from '@aws-sdk/client-efs';
+import { DescribeReplicationConfigurationsCommand, type EFSClient, FileSystemNotFound, ReplicationNotFound } from '@aws-sdk/client-efs';
 import { efsReplicationState } from '../../../../lambdas/mirror/efs-replication-state';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
 import { FILE_MIRROR_PLANS, fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
@@ -64,6 +64,14 @@ describe('the mirror check of a file-system source', () => {
     const result = await runMirrorCheck({ samples: 100, graceSeconds: 900 }, d);
     expect(result.passed).toBe(false);
     expect(result.cause).toContain('EFS replication into us-west-2 is ERROR: destination deleted');
+  });
+
+  it('records a failed check naming the file system when it does not exist in the primary region (review r6 R6-2), not the run\'s error', async () => {
+    const { deps: d, recorded } = deps(efsAnswering(new FileSystemNotFound({ ErrorCode: 'FileSystemNotFound', message: 'File system \'fs-0src\' does not exist.', $metadata: {} })).client);
+    const result = await runMirrorCheck({ samples: 100, graceSeconds: 900 }, d);
+    const note = 'file system fs-0src does not exist in us-east-1 (the primary region): the environment\'s fileSystem.efs.fileSystemId is not a file system there, or it was deleted; nothing compared, the mirror is not vouched for';
+    expect(result).toEqual(expect.objectContaining({ passed: false, cause: `Mirror check of shared (efs replica of fs-0src (us-west-2)) failed: ${note}; lag unknown` }));
+    expect(recorded).toEqual([expect.objectContaining({ source: 'shared', type: 'filesystem', passed: false, compared: 0, lagSeconds: null, note })]);
   });
 
   it('skips file-system mirrors where the function knows no file system (the local cloud has no EFS)', async () => {
