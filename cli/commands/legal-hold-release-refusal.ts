@@ -1,10 +1,9 @@
 import { partitionOf } from '../../config/aws-partition';
+import { breakGlassPrincipal } from '../../config/break-glass-principal';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type LegalHold } from '../../lambdas/catalog/backup-record';
-import { isAccountRefusal } from '../../lambdas/retention/account-refusal';
 import { type VaultHoldResult } from '../../lambdas/retention/object-legal-hold';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
-import { Vault, type VaultStore } from '../../vault';
 
 /**
  * A vault with Object Lock denies the release of an S3 legal hold to every principal but its break-glass one
@@ -18,15 +17,14 @@ import { Vault, type VaultStore } from '../../vault';
 export type BreakGlassEnvironment = Pick<EnvironmentConfig, 'account' | 'drAccount' | 'primaryRegion' | 'drRegion' | 'security'>;
 
 /**
- * The break-glass principal of a vault's stack, as its bucket policy names it (breakGlassPrincipalArn in
- * lib/constructs/security-options.ts, which needs a Stack): `security.breakGlassRoleArn` when it is a role of the vault's
- * account, else that account's root user. With `drAccount` the DR vault's is the DR account's root user.
+ * The break-glass principal of a vault's stack, as its bucket policy names it (config/break-glass-principal.ts, the
+ * rule of the stacks' policies): `security.breakGlassRoleArn` when it is a role of the vault's account, else that
+ * account's root user. With `drAccount` the DR vault's account is the DR account.
  */
 export function vaultBreakGlassArn(environment: BreakGlassEnvironment, side: VaultSide): string {
   const account = side === 'dr' ? (environment.drAccount ?? environment.account) : environment.account;
-  const role = environment.security?.breakGlassRoleArn;
-  if (role !== undefined && role.split(':')[4] === account) return role;
-  return `arn:${partitionOf(side === 'dr' ? environment.drRegion : environment.primaryRegion)}:iam::${account}:root`;
+  const partition = partitionOf(side === 'dr' ? environment.drRegion : environment.primaryRegion);
+  return breakGlassPrincipal(environment.security?.breakGlassRoleArn, { account, partition }).arn;
 }
 
 /** S3 refused to lift a legal hold (s3:PutObjectLegalHold OFF, 403) in a vault whose bucket policy reserves that to its break-glass principal. */
@@ -45,32 +43,23 @@ export class LegalHoldReleaseRefusedError extends Error {
 }
 
 /**
- * `vault` whose legal-hold releases that S3 refuses throw LegalHoldReleaseRefusedError, each also told to `refused`
- * (a refusal in the DR vault is reported by vaultObjectLegalHold as a result, not thrown). Only the release: placing a
- * hold is open to operators, so its refusal is another permission's.
+ * vaultObjectLegalHold's `releaseRefused` for `lifeboat backups release`: each legal-hold release that S3 refuses in a
+ * vault becomes a LegalHoldReleaseRefusedError naming the vault's bucket and break-glass principal (`where`, asked once
+ * per vault), also told to `refused` (a refusal in the DR vault is reported by vaultObjectLegalHold as a result, not
+ * thrown).
  */
-export function namingReleaseRefusals(vault: Vault, where: { side: VaultSide; bucket: string; breakGlassArn: string }, refused: (refusal: LegalHoldReleaseRefusedError) => void): Vault {
-  const store = vault.store;
-  const setLegalHold = store.setLegalHold?.bind(store);
-  if (!setLegalHold) return vault;
-  const naming = async (key: string, on: boolean): Promise<void> => {
-    try {
-      await setLegalHold(key, on);
-    } catch (err) {
-      if (on || !isAccountRefusal(err)) throw err;
-      const refusal = new LegalHoldReleaseRefusedError(where.side, where.bucket, where.breakGlassArn, err instanceof Error ? err.message : String(err), { cause: err });
-      refused(refusal);
-      throw refusal;
-    }
+export function namingReleaseRefusals(
+  where: (side: VaultSide) => { bucket: string; breakGlassArn: string },
+  refused: (refusal: LegalHoldReleaseRefusedError) => void,
+): (side: VaultSide, err: unknown) => LegalHoldReleaseRefusedError {
+  const named = new Map<VaultSide, { bucket: string; breakGlassArn: string }>();
+  return (side, err) => {
+    const vault = named.get(side) ?? where(side);
+    named.set(side, vault);
+    const refusal = new LegalHoldReleaseRefusedError(side, vault.bucket, vault.breakGlassArn, err instanceof Error ? err.message : String(err), { cause: err });
+    refused(refusal);
+    return refusal;
   };
-  const wrapped = new Proxy(store, {
-    get: (target, property) => {
-      if (property === 'setLegalHold') return naming;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  }) satisfies VaultStore;
-  return new Vault(wrapped, vault.keys, vault.config);
 }
 
 /**

@@ -230,12 +230,13 @@ function holdDeps(access: EnvironmentAccess, halves: HoldHalves, onReleaseRefuse
       const { s3, bucket } = access.vaultBucket(side);
       return bucketHasObjectLock(s3, bucket);
     },
-    open: async () => {
-      const vault = await access.openVault(side);
-      if (!onReleaseRefused || access.environment.immutability === undefined) return vault;
-      return namingReleaseRefusals(vault, { side, bucket: access.vaultBucket(side).bucket, breakGlassArn: vaultBreakGlassArn(access.environment, side) }, onReleaseRefused);
-    },
+    open: () => access.openVault(side),
   });
+  // Only a vault with Object Lock (`immutability`) has the bucket policy that reserves a release to the break-glass principal.
+  const releaseRefused =
+    onReleaseRefused && access.environment.immutability !== undefined
+      ? namingReleaseRefusals((side) => ({ bucket: access.vaultBucket(side).bucket, breakGlassArn: vaultBreakGlassArn(access.environment, side) }), onReleaseRefused)
+      : undefined;
   // What else is held, for a release to keep: the primary catalog's, as before, whenever this run writes it; with the DR
   // half alone, the DR catalog's, the only one the DR account's credentials read.
   const heldIn = halves.primary ? access.catalog : access.catalogIn('dr');
@@ -248,6 +249,7 @@ function holdDeps(access: EnvironmentAccess, halves: HoldHalves, onReleaseRefuse
       // Every plan the catalog holds backups of, not only the configured ones: a renamed or removed plan's held backup
       // shares packs, index objects, config and keys with the others (audit R23). Without the Scan's answer nothing is released.
       heldSnapshots: async (except) => heldSnapshotsOf(heldIn, await plansOfCatalog(heldIn, access.environment.plans), except),
+      ...(releaseRefused ? { releaseRefused } : {}),
     }),
   };
 }

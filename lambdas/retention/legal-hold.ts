@@ -11,7 +11,8 @@ export type HoldCatalog = Pick<BackupCatalog, 'setHold' | 'clearHold'>;
 /**
  * The seam for Object Lock (docs/ARCHITECTURE.md, "Object Lock"): puts (`on`) or lifts the S3
  * legal hold on the objects of a held backup in the vaults (vaultObjectLegalHold), and says per
- * vault what it did. Called after the catalogs are written.
+ * vault what it did. A hold calls it after the catalogs are written (holdBackup); a release before
+ * (releaseBackup, which leaves it to its caller).
  */
 export type ObjectLegalHold = (record: BackupRecord, on: boolean) => Promise<VaultHoldResult[]>;
 
@@ -31,6 +32,9 @@ export type LegalHoldDeps = {
   objectLegalHold?: ObjectLegalHold | undefined;
 };
 
+/** What a release writes: the catalogs only (releaseBackup). */
+export type ReleaseDeps = Omit<LegalHoldDeps, 'objectLegalHold'> & { objectLegalHold?: never };
+
 /** The record as written, and what became of the DR catalog's copy. */
 export type LegalHoldOutcome = {
   /**
@@ -44,7 +48,10 @@ export type LegalHoldOutcome = {
    * account's and refused these credentials; `unreachable` when its region did not answer.
    */
   dr: { state: 'written' } | { state: 'absent' } | { state: 'skipped' } | { state: 'refused'; problem: string } | { state: 'unreachable'; problem: string };
-  /** Per vault, the S3 legal holds on the backup's objects (absent without the Object Lock seam, or without a record). */
+  /**
+   * Per vault, the S3 legal holds on the backup's objects (absent without the Object Lock seam, or without a record).
+   * holdBackup's; releaseBackup leaves them to its caller, which lifts them before the catalogs.
+   */
   objects?: VaultHoldResult[];
 };
 
@@ -57,15 +64,25 @@ export async function holdBackup(backupId: string, request: { reason: string; by
   const reason = request.reason.trim();
   if (reason === '') throw new InvalidInputError('Invalid hold: reason: say why the backup is held (a case or ticket), e.g. --reason "case 42"');
   const hold: LegalHold = { reason, by: request.by, at: request.at.toISOString() };
-  return writeBoth((catalog) => catalog.setHold(backupId, hold), deps, true);
+  const written = await writeBoth((catalog) => catalog.setHold(backupId, hold), deps);
+  if (!deps.objectLegalHold || !written.record) return written;
+  return { ...written, objects: await deps.objectLegalHold(written.record, true) };
 }
 
-/** Lifts a backup's legal hold (a backup without one is fine): retention decides on it again. */
-export async function releaseBackup(backupId: string, deps: LegalHoldDeps): Promise<LegalHoldOutcome> {
-  return writeBoth((catalog) => catalog.clearHold(backupId), deps, false);
+/**
+ * Lifts a backup's legal hold in the catalogs (a backup without one is fine): retention decides on it again. Not the
+ * S3 legal holds of its objects: their release is the caller's, and comes first (`lifeboat backups release`,
+ * cli/commands/retention-commands.ts). A vault with Object Lock lets only its break-glass principal lift a hold
+ * (docs/SECURITY.md, "Vault buckets"), so an operator's release is refused there: refused before the catalogs are
+ * written, it leaves the backup held everywhere; after, it would leave the catalogs released and the objects held in
+ * S3 only. Hence no ObjectLegalHold here (ReleaseDeps): the one order a release may take is its caller's.
+ */
+export async function releaseBackup(backupId: string, deps: ReleaseDeps): Promise<LegalHoldOutcome> {
+  return writeBoth((catalog) => catalog.clearHold(backupId), deps);
 }
 
-async function writeBoth(write: (catalog: HoldCatalog) => Promise<BackupRecord>, deps: LegalHoldDeps, on: boolean): Promise<LegalHoldOutcome> {
+/** The primary catalog (which must take the write), then the DR one (whose failure is reported). */
+async function writeBoth(write: (catalog: HoldCatalog) => Promise<BackupRecord>, deps: Omit<LegalHoldDeps, 'objectLegalHold'>): Promise<LegalHoldOutcome> {
   if (!deps.primary && !deps.dr) throw new InvalidInputError('Invalid legal hold: neither the primary nor the DR catalog was given; name at least one half (--only primary|dr)');
   const primaryRecord = deps.primary ? await write(deps.primary) : undefined;
   let drRecord: BackupRecord | undefined;
@@ -78,9 +95,7 @@ async function writeBoth(write: (catalog: HoldCatalog) => Promise<BackupRecord>,
       dr = drFailure(err, deps.drInAnotherAccount === true);
     }
   }
-  const record = primaryRecord ?? drRecord;
-  if (!deps.objectLegalHold || !record) return { record, dr };
-  return { record, dr, objects: await deps.objectLegalHold(record, on) };
+  return { record: primaryRecord ?? drRecord, dr };
 }
 
 function drFailure(err: unknown, inAnotherAccount: boolean): LegalHoldOutcome['dr'] {

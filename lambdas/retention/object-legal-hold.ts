@@ -3,6 +3,7 @@ import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from
 import { type BackupRecord } from '../catalog/backup-record';
 import { UnreadableHeldRecordError } from '../catalog/catalog-errors';
 import { type VaultSide } from '../runtime/runtime-config';
+import { isAccountRefusal } from './account-refusal';
 import { type ObjectLegalHold } from './legal-hold';
 
 /** One vault a held backup's objects may be in, opened only when its bucket has Object Lock. */
@@ -30,17 +31,29 @@ export class ObjectLegalHoldError extends Error {
 
 /**
  * The Object Lock side of `lifeboat backups hold|release` (docs/ARCHITECTURE.md, "Object Lock"): after
- * the catalogs, sets (or releases) the S3 legal hold on every object the backup's snapshots reference,
+ * the catalogs (a hold) or before them (a release, so that a vault refusing it leaves the backup held
+ * everywhere), sets (or releases) the S3 legal hold on every object the backup's snapshots reference,
  * in each vault whose bucket has Object Lock, so that no retention expiry — not even the break-glass
  * role's GOVERNANCE bypass — deletes them. A release keeps the hold on what another held backup
- * references (`heldSnapshots`: read after the catalog lost this backup's hold).
+ * references (`heldSnapshots`: the snapshots of every held backup but this one).
  *
- * The primary vault must answer (ObjectLegalHoldError otherwise: its catalog already says held, and
- * re-running the command is safe); the DR vault is reported `unreachable` instead, as the DR catalog
- * is. In each vault only the backup's snapshots present there are held (the DR vault may not have
- * them yet: the next hold after replication covers them).
+ * The primary vault must answer (ObjectLegalHoldError otherwise: re-running the command is safe); the
+ * DR vault is reported `unreachable` instead, as the DR catalog is. In each vault only the backup's
+ * snapshots present there are held (the DR vault may not have them yet: the next hold after
+ * replication covers them).
  */
-export function vaultObjectLegalHold(deps: { vaults: readonly LockableVault[]; heldSnapshots: (except: string) => Promise<string[]> }): ObjectLegalHold {
+export function vaultObjectLegalHold(deps: {
+  vaults: readonly LockableVault[];
+  heldSnapshots: (except: string) => Promise<string[]>;
+  /**
+   * S3 refused (isAccountRefusal: a policy's deny) to lift an object's legal hold in `vault`: returns the error thrown
+   * in its place, which says whose credentials the release takes (a vault with Object Lock reserves it to its
+   * break-glass principal, cli/commands/legal-hold-release-refusal.ts). Only the release itself: a refused read before
+   * it (the Object Lock configuration, the key, a snapshot) is another permission's, and so is a refused hold, which
+   * is open to operators.
+   */
+  releaseRefused?: (vault: VaultSide, err: unknown) => Error;
+}): ObjectLegalHold {
   return async (record, on) => {
     // Read once, and only when a vault has Object Lock: a plain vault needs no catalog query.
     let held: Promise<string[]> | undefined;
@@ -48,27 +61,36 @@ export function vaultObjectLegalHold(deps: { vaults: readonly LockableVault[]; h
     const results: VaultHoldResult[] = [];
     for (const vault of deps.vaults) {
       try {
-        results.push(await holdInVault(vault, record, on, stillHeld));
+        results.push(await holdInVault(vault, record, on, stillHeld, deps.releaseRefused));
       } catch (err) {
         // A record that may need the objects cannot be read: no outage, and running again changes nothing until it is fixed.
         if (err instanceof UnreadableHeldRecordError) throw err;
         const problem = err instanceof Error ? err.message : String(err);
         if (vault.side === 'dr') results.push({ vault: 'dr', state: 'unreachable', problem });
-        else throw new ObjectLegalHoldError(`the catalog ${on ? 'holds' : 'released'} backup ${record.backupId}, but the S3 legal holds of its objects in the ${vault.side} vault could not be ${on ? 'set' : 'released'} (${problem}); run the command again`, { cause: err });
+        else if (on) throw new ObjectLegalHoldError(`the catalog holds backup ${record.backupId}, but the S3 legal holds of its objects in the ${vault.side} vault could not be set (${problem}); run the command again`, { cause: err });
+        // A release lifts the S3 holds before the catalogs (releaseBackup): they are not released yet.
+        else throw new ObjectLegalHoldError(`the S3 legal holds of the objects of backup ${record.backupId} in the ${vault.side} vault could not be released (${problem}), so the catalogs were not changed; run the command again`, { cause: err });
       }
     }
     return results;
   };
 }
 
-async function holdInVault(lockable: LockableVault, record: BackupRecord, on: boolean, stillHeld: () => Promise<string[]>): Promise<VaultHoldResult> {
+async function holdInVault(
+  lockable: LockableVault,
+  record: BackupRecord,
+  on: boolean,
+  stillHeld: () => Promise<string[]>,
+  releaseRefused: ((vault: VaultSide, err: unknown) => Error) | undefined,
+): Promise<VaultHoldResult> {
   const side = lockable.side;
   if (!(await lockable.objectLockEnabled())) return { vault: side, state: 'no-object-lock' };
   const vault = await lockable.open();
   const present = async (ids: readonly string[]): Promise<string[]> => (await Promise.all(ids.map(async (id) => ((await vault.store.has(snapshotKey(id))) ? id : null)))).filter((id): id is string => id !== null);
   const snapshots = await present(record.sources.map((s) => s.snapshotId));
   if (snapshots.length === 0) return { vault: side, state: 'not-in-vault' };
-  const change = await setBackupLegalHold(vault, snapshots, on, { stillHeld: await present(await stillHeld()) });
+  const holdError = !on && releaseRefused ? (err: unknown): unknown => (isAccountRefusal(err) ? releaseRefused(side, err) : err) : undefined;
+  const change = await setBackupLegalHold(vault, snapshots, on, { stillHeld: await present(await stillHeld()), ...(holdError ? { holdError } : {}) });
   if (!change.supported) return { vault: side, state: 'no-object-lock' };
   return { vault: side, state: 'changed', objects: change.objects, keptForOtherHolds: change.keptForOtherHolds };
 }

@@ -1,4 +1,5 @@
 import { Annotations, type Stack, Token } from 'aws-cdk-lib';
+import { breakGlassPrincipal } from '../../config/break-glass-principal';
 
 /**
  * The security settings of a protection (docs/SECURITY.md). Same fields as `environment.security` in
@@ -42,28 +43,22 @@ const WARNED_STACKS = new WeakSet<Stack>();
 /** Stacks already warned that their break-glass role is one their own account's IAM can take over: one warning each. */
 const WARNED_OWN_ACCOUNT_ROLE = new WeakSet<Stack>();
 
-/** The principal exempt from the deny statements: the configured break-glass role, else the account's root user. */
+/**
+ * The principal exempt from the deny statements: the configured break-glass role when it is a role of the stack's
+ * account, else the account's root user (config/break-glass-principal.ts, the rule the CLI names it by too). Says so
+ * when a role is set aside for another account's, or kept where its own account's IAM can take it over.
+ */
 export function breakGlassPrincipalArn(stack: Stack, security: LifeboatSecurityOptions | undefined): string {
-  const root = `arn:${stack.partition}:iam::${stack.account}:root`;
-  const role = security?.breakGlassRoleArn;
-  if (role === undefined) return root;
-  // A role is its own account's break-glass. Named in a stack of another account (the DR stack with `drAccount`),
-  // it was the only principal that key and bucket policies there exempted from their destruction denies, which
-  // KMS does not let another account's principal use: nobody could change those policies again. That stack keeps
-  // its own account's root user.
-  const roleAccount = /^arn:[^:]+:iam::(\d{12}):/.exec(role)?.[1];
-  if (roleAccount !== undefined && !Token.isUnresolved(stack.account) && roleAccount !== stack.account) {
-    if (!WARNED_STACKS.has(stack)) {
-      WARNED_STACKS.add(stack);
-      Annotations.of(stack).addWarningV2(
-        'lifeboat:break-glass-of-another-account',
-        `security.breakGlassRoleArn is a role of account ${roleAccount}; stack ${stack.stackName} deploys to account ${stack.account}, whose root user stays its break-glass principal (docs/SECURITY.md).`,
-      );
-    }
-    return root;
+  const principal = breakGlassPrincipal(security?.breakGlassRoleArn, { account: stack.account, partition: stack.partition, accountKnown: !Token.isUnresolved(stack.account) });
+  if (principal.kind === 'root-for-role-of-another-account' && !WARNED_STACKS.has(stack)) {
+    WARNED_STACKS.add(stack);
+    Annotations.of(stack).addWarningV2(
+      'lifeboat:break-glass-of-another-account',
+      `security.breakGlassRoleArn is a role of account ${principal.roleAccount}; stack ${stack.stackName} deploys to account ${stack.account}, whose root user stays its break-glass principal (docs/SECURITY.md).`,
+    );
   }
-  warnOfOwnAccountRole(stack, role, roleAccount);
-  return role;
+  if (principal.kind === 'role') warnOfOwnAccountRole(stack, principal.arn, principal.roleAccount);
+  return principal.arn;
 }
 
 /**

@@ -131,14 +131,28 @@ export type LegalHoldChange = {
  * Sets (`on`) or releases S3 legal holds on every object the snapshots reference. Packs, indexes and
  * manifest pages are shared between backups, so a release leaves the hold on every object that a
  * backup still under a legal hold references: pass those backups' snapshot ids as `stillHeld`.
- * `lifeboat backups hold|release` calls this with the backup's snapshot ids (one per source).
+ * `lifeboat backups hold|release` calls this with the backup's snapshot ids (one per source). `holdError`: what to
+ * throw when the store does not set or lift an object's hold, in place of the store's error (by default that error):
+ * the reads before are not its concern, so a caller can tell a refused PutObjectLegalHold from a refused read.
  */
-export async function setBackupLegalHold(vault: Vault, snapshotIds: readonly string[], on: boolean, options: { stillHeld?: readonly string[] } = {}): Promise<LegalHoldChange> {
+export async function setBackupLegalHold(
+  vault: Vault,
+  snapshotIds: readonly string[],
+  on: boolean,
+  options: { stillHeld?: readonly string[]; holdError?: (err: unknown) => unknown } = {},
+): Promise<LegalHoldChange> {
   const hold = vault.store.setLegalHold?.bind(vault.store);
   if (!hold) return { supported: false, objects: 0, keptForOtherHolds: 0 };
   const keys = await snapshotObjectKeys(vault, snapshotIds);
   const kept = !on && options.stillHeld?.length ? new Set(await snapshotObjectKeys(vault, options.stillHeld)) : new Set<string>();
   const change = keys.filter((key) => !kept.has(key));
-  await mapBounded(change, LOCK_CONCURRENCY, (key) => hold(key, on));
+  const holdError = options.holdError;
+  await mapBounded(change, LOCK_CONCURRENCY, (key) =>
+    holdError
+      ? hold(key, on).catch((err: unknown) => {
+          throw holdError(err);
+        })
+      : hold(key, on),
+  );
   return { supported: true, objects: change.length, keptForOtherHolds: keys.length - change.length };
 }

@@ -55,8 +55,10 @@ describe('the DR half alone', () => {
 
   it('has no record to hold objects of when the DR catalog has none (not replicated yet)', async () => {
     const objectLegalHold = jest.fn(() => Promise.resolve([]));
-    await expect(releaseBackup('b-1', { dr: memoryCatalog([]), objectLegalHold })).resolves.toEqual({ record: undefined, dr: { state: 'absent' } });
+    await expect(holdBackup('b-1', { reason: 'case 42', by: 'ann', at }, { dr: memoryCatalog([]), drInAnotherAccount: true, objectLegalHold })).resolves.toEqual({ record: undefined, dr: { state: 'absent' } });
     expect(objectLegalHold).not.toHaveBeenCalled();
+    // A release writes the catalogs only (its caller lifts the S3 holds first): the same outcome.
+    await expect(releaseBackup('b-1', { dr: memoryCatalog([]) })).resolves.toEqual({ record: undefined, dr: { state: 'absent' } });
   });
 
   it('refuses a run that names neither catalog', async () => {

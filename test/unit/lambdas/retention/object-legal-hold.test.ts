@@ -2,7 +2,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { heldSnapshotsOf, type LockableVault, ObjectLegalHoldError, vaultObjectLegalHold } from '../../../../lambdas/retention/object-legal-hold';
-import { backupDirectory, KeyFileKeyProvider, openVault, snapshotObjectKeys, type Vault } from '../../../../vault';
+import { backupDirectory, KeyFileKeyProvider, openVault, snapshotObjectKeys, Vault } from '../../../../vault';
 import { newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -13,6 +13,8 @@ import { newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempD
 
 let dir: string;
 let vault: Vault;
+/** A vault over the same objects whose store, as S3 does for an operator's credentials under the vaults' bucket policy, refuses to lift a legal hold. */
+let refusingVault: Vault;
 /** Key → legal hold on, as the store was told. */
 const holds = new Map<string, boolean>();
 let first: BackupRecord;
@@ -41,6 +43,14 @@ beforeAll(async () => {
     },
   });
   vault = await openVault(lockable, await KeyFileKeyProvider.load(keyFile));
+  const refusing = requiredMethodsStore(store, {
+    setLegalHold: (key, on) => {
+      if (!on) return Promise.reject(Object.assign(new Error(DENIED), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+      holds.set(key, on);
+      return Promise.resolve();
+    },
+  });
+  refusingVault = await openVault(refusing, await KeyFileKeyProvider.load(keyFile));
   const src = path.join(dir, 'src');
   await fs.mkdir(src, { recursive: true });
   await fs.writeFile(path.join(src, 'shared.bin'), pseudoRandomBytes(100_000, 1));
@@ -52,6 +62,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => removeDir(dir));
+
+const DENIED = 'User: arn:aws:iam::000000000000:role/operator is not authorized to perform: s3:PutObjectLegalHold with an explicit deny in a resource-based policy';
 
 const primary = (over: Partial<LockableVault> = {}): LockableVault => ({ side: 'primary', objectLockEnabled: () => Promise.resolve(true), open: () => Promise.resolve(vault), ...over });
 
@@ -96,5 +108,40 @@ describe('vaultObjectLegalHold', () => {
     const run = objectLegalHold(first, true);
     await expect(run).rejects.toThrow(ObjectLegalHoldError);
     await expect(objectLegalHold(first, true)).rejects.toThrow('the catalog holds backup b-1, but the S3 legal holds of its objects in the primary vault could not be set (AccessDenied); run the command again');
+  });
+
+  it('hands a release S3 refuses to releaseRefused, which says what is thrown in its place: the primary vault fails with it, the DR vault reports it', async () => {
+    holds.clear();
+    const told: string[] = [];
+    const releaseRefused = (side: string, err: unknown) => {
+      told.push(`${side}: ${err instanceof Error ? err.message : String(err)}`);
+      return new Error(`${side} vault: only its break-glass principal may lift a legal hold`);
+    };
+    const refused = { objectLockEnabled: () => Promise.resolve(true), open: () => Promise.resolve(refusingVault) };
+    const objectLegalHold = vaultObjectLegalHold({ vaults: [primary(refused), { side: 'dr', ...refused }], heldSnapshots: () => Promise.resolve([]), releaseRefused });
+    const run = objectLegalHold(first, false);
+    await expect(run).rejects.toThrow(ObjectLegalHoldError);
+    await expect(run).rejects.toHaveProperty('cause', new Error('primary vault: only its break-glass principal may lift a legal hold'));
+    // One call per refused object (the calls in flight when the first was refused settle too), each with S3's error.
+    expect(told.length).toBeGreaterThan(0);
+    expect(new Set(told)).toEqual(new Set([`primary: ${DENIED}`]));
+
+    const drOnly = vaultObjectLegalHold({ vaults: [primary(), { side: 'dr', ...refused }], heldSnapshots: () => Promise.resolve([]), releaseRefused });
+    const firstKeys = await snapshotObjectKeys(vault, [first.sources[0]?.snapshotId ?? '']);
+    expect(await drOnly(first, false)).toEqual([
+      { vault: 'primary', state: 'changed', objects: firstKeys.length, keptForOtherHolds: 0 },
+      { vault: 'dr', state: 'unreachable', problem: 'dr vault: only its break-glass principal may lift a legal hold' },
+    ]);
+  });
+
+  it('does not take a refused read before the release, or a refused hold, for a refused release', async () => {
+    const releaseRefused = jest.fn(() => new Error('not this'));
+    const deniedRead = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const unreadable = vaultObjectLegalHold({ vaults: [primary({ open: () => Promise.reject(deniedRead) })], heldSnapshots: () => Promise.resolve([]), releaseRefused });
+    await expect(unreadable(first, false)).rejects.toThrow('the S3 legal holds of the objects of backup b-1 in the primary vault could not be released (Access Denied), so the catalogs were not changed; run the command again');
+    const refusingHolds = requiredMethodsStore(refusingVault.store, { setLegalHold: () => Promise.reject(deniedRead) });
+    const noHold = new Vault(refusingHolds, refusingVault.keys, refusingVault.config);
+    await expect(vaultObjectLegalHold({ vaults: [primary({ open: () => Promise.resolve(noHold) })], heldSnapshots: () => Promise.resolve([]), releaseRefused })(first, true)).rejects.toThrow('could not be set (Access Denied)');
+    expect(releaseRefused).not.toHaveBeenCalled();
   });
 });
