@@ -104,7 +104,13 @@ export async function compareDynamoDbMirror(
     if (!(err instanceof ResourceNotFoundException) && (err as Error).name !== 'ResourceNotFoundException') throw err;
     // A table missing from both regions is a source that does not exist (a wrong name in the plan, or deleted), not a missing
     // replica (review r6 R6-2): the source's own ResourceNotFoundException is then the error, which the check records as such.
-    await source.ddb.send(new DescribeTableCommand({ TableName: source.table }));
+    // Only the source's own "does not exist" may replace the replica's: any other failure there (its region unreachable)
+    // must not hide that the DR region has no replica, or the check would keep the last clean pass.
+    try {
+      await source.ddb.send(new DescribeTableCommand({ TableName: source.table }));
+    } catch (sourceErr) {
+      if (sourceErr instanceof ResourceNotFoundException || (sourceErr as Error).name === 'ResourceNotFoundException') throw sourceErr;
+    }
     return {
       compared: 0,
       differences: 0,

@@ -85,8 +85,22 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   const now = options.now();
   const src = listFrom(source, options.prefix, options.after);
   const mir = listFrom(mirror, options.prefix, options.after);
+  // The mirror first: its region's answer that the mirror bucket does not exist must not be lost to the source
+  // region's being unreachable (the check would keep the last clean pass and a failover would take a mirror that is
+  // not there). A source missing as well is the plan's error, so the source's answer then wins.
+  let b: ListedObject | undefined;
+  try {
+    b = (await mir.next()).value as ListedObject | undefined;
+  } catch (mirrorErr) {
+    if ((mirrorErr as Error).name !== 'NoSuchBucket') throw mirrorErr;
+    try {
+      await src.next();
+    } catch (sourceErr) {
+      if ((sourceErr as Error).name === 'NoSuchBucket') throw sourceErr;
+    }
+    throw mirrorErr;
+  }
   let a = (await src.next()).value as ListedObject | undefined;
-  let b = (await mir.next()).value as ListedObject | undefined;
   const differences: MirrorDifference[] = [];
   let differenceCount = 0;
   let inFlight = 0;
