@@ -94,6 +94,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
   // record marked copied by someone else since is left as it is by markCopied and putRebuiltBackup.
   const current = await deps.catalog.getBackup(input.backupId);
   const planRecords = current ? await deps.catalog.listBackupsOfPlan(current.plan) : [];
+  const committedHere = new Set([current, ...planRecords].flatMap((record) => (record?.status === 'COMMITTED' ? record.sources.map((source) => source.snapshotId) : [])));
   // The packs copied carry this run's plan's tier tag, so the DR vault's lifecycle rules move them as the primary's do
   // (a pack an earlier run of another plan wrote and left uncopied gets this plan's tag: "Storage tiers").
   const plan = current?.plan;
@@ -107,7 +108,12 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     deadline: deps.deadline,
     now: deps.now,
     ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(current, deps, drCatalog) } : {}),
-    discardedSnapshots: (snapshots) => discardedSnapshotsOf(deps.catalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])], snapshots),
+    discardedSnapshots: (snapshots) => {
+      // The DR vault lacks this run's own snapshots at every pass: a COMMITTED record already read names them, and no
+      // snapshot such a record names is discarded, so only the others cost a read of every plan's records.
+      const unnamed = snapshots.filter((snapshot) => !committedHere.has(snapshot.snapshotId));
+      return unnamed.length > 0 ? discardedSnapshotsOf(deps.catalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])], unnamed) : Promise.resolve(new Set<string>());
+    },
     snapshotsToVouchFor: () => Promise.resolve(snapshotsNotRecordedCopied(current, planRecords)),
     stillUnvouched: (held) => snapshotsStillNotRecordedCopied(held, current, planRecords, deps.catalog),
   });

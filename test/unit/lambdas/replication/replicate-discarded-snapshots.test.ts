@@ -70,3 +70,28 @@ it('does not copy a FAILED backup\'s snapshot its cleanup left in the primary va
   expect(again.discardedSnapshotsSkipped).toBeUndefined();
   expect(await listedKeys(target, 'snapshots/')).toEqual([snapshotKey(committed), snapshotKey(failed)].sort());
 });
+
+it("reads no other plan's records when the DR vault lacks only snapshots this plan's COMMITTED records name (every ordinary pass)", async () => {
+  dir = await tempDir('replicate-ordinary');
+  const { vault: source } = await newTestVault(dir);
+  const target = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  await fs.writeFile(path.join(src, 'file.bin'), pseudoRandomBytes(20_000, 7));
+  const snapshot = (await backupDirectory(source, src, { parent: null, tags: ['backupId:b-ok', 'plan:files'] })).snapshot.id;
+  const catalog = new MemoryCatalog();
+  catalog.records.set('b-ok', recordOf('b-ok', 'COMMITTED', [snapshot]));
+  const plansRead: string[] = [];
+  const listBackupsOfPlan = catalog.listBackupsOfPlan.bind(catalog);
+  catalog.listBackupsOfPlan = (plan: string) => {
+    plansRead.push(plan);
+    return listBackupsOfPlan(plan);
+  };
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+
+  const report = await replicateBackup({ backupId: 'b-ok' }, { source, target, targetKeys, catalog, plans: ['files', 'db', 'logs'] });
+  expect(report).toMatchObject({ complete: true, backupsCopied: 1 });
+  expect(await listedKeys(target, 'snapshots/')).toEqual([snapshotKey(snapshot)]);
+  // The plan's own records, read once for the pass; not 'db' or 'logs', nor 'files' again for the discard rule.
+  expect(plansRead).toEqual(['files']);
+});
