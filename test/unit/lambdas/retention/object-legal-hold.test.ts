@@ -142,6 +142,13 @@ describe('vaultObjectLegalHold', () => {
     const refusingHolds = requiredMethodsStore(refusingVault.store, { setLegalHold: () => Promise.reject(deniedRead) });
     const noHold = new Vault(refusingHolds, refusingVault.keys, refusingVault.config);
     await expect(vaultObjectLegalHold({ vaults: [primary({ open: () => Promise.resolve(noHold) })], heldSnapshots: () => Promise.resolve([]), releaseRefused })(first, true)).rejects.toThrow('could not be set (Access Denied)');
+    // The reads of the release itself (the snapshot's objects, named by its record and manifest), refused after the
+    // vault opened: S3 still refused no hold, so the error stays the read's.
+    const unreadableObjects = requiredMethodsStore(refusingVault.store, { get: () => Promise.reject(deniedRead), setLegalHold: () => Promise.reject(new Error('no hold may be tried')) });
+    const noReads = new Vault(unreadableObjects, refusingVault.keys, refusingVault.config);
+    const readRefused = vaultObjectLegalHold({ vaults: [primary({ open: () => Promise.resolve(noReads) })], heldSnapshots: () => Promise.resolve([]), releaseRefused })(first, false);
+    await expect(readRefused).rejects.toThrow(ObjectLegalHoldError);
+    await expect(readRefused).rejects.toHaveProperty('cause', deniedRead);
     expect(releaseRefused).not.toHaveBeenCalled();
   });
 });
