@@ -34,8 +34,14 @@ async function synthesizeInto(config: LifeboatConfig, envName: string, outdir: s
   // Asset metadata (as `cdk synth` adds it) tells the local executor where each function was bundled.
   // The CDK's built-in CloudFormation validation (seconds of CPU per synth, in WebAssembly) is left
   // to `cdk synth` and to the packed-example test, which synthesizes a whole LifeboatProtection with
-  // it on: a local run executes the templates, it does not deploy them.
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true }, builtinCloudFormationValidation: false });
+  // it on: a local run executes the templates, it does not deploy them. No creation stack trace on every
+  // element (aws:cdk:disable-creation-stack-traces): the templates are the same without it, nothing local
+  // reads it, and under jest each capture goes through its source-map formatter (about 1 of a synth's 8 CPU-s).
+  const app = new App({
+    outdir,
+    context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:disable-creation-stack-traces': true },
+    builtinCloudFormationValidation: false,
+  });
   const stacks = buildLifeboatApp(app, { environments: [env] });
   const assembly = app.synth();
   const built = stacks.get(env.name);
