@@ -9,6 +9,17 @@ export function isUnanswered(err: unknown): err is Error {
 }
 
 /**
+ * Whether an error told as text (a runbook execution's `error` and `cause`, where the Lambda's TransientError or the
+ * SDK's error was serialized) says its endpoint did not answer: the codes isUnanswered knows, the SDK's TimeoutError,
+ * and the words Node and the SDK put in a dropped or refused connection's message.
+ */
+export function mentionsUnanswered(text: string): boolean {
+  return UNANSWERED_TEXT.test(text);
+}
+
+const UNANSWERED_TEXT = new RegExp(`${[...UNANSWERED_CODES, 'TimeoutError', 'socket hang up', 'Could not connect'].join('|')}`, 'i');
+
+/**
  * An S3 endpoint of a vault did not answer (isUnanswered) after the client's attempts: the message names the
  * vault, the region and the endpoint, and what to do instead, so that an operator in a region outage does not
  * read the SDK's bare "requestTimeout" as a problem of the vault.

@@ -14,6 +14,7 @@ import { restoreFlagHint } from '../runbook-field-flags';
 import { escapeName } from '../escape-name';
 import { type NotRestored } from '../../vault';
 import { type BackupLeftOut } from '../../lambdas/restore/backup-left-out';
+import { mentionsUnanswered } from '../unanswered-endpoint';
 
 /**
  * `lifeboat restore` starts the restore runbook (the same input JSON as the console, docs/RUNBOOKS.md)
@@ -111,9 +112,6 @@ export function restoreRegion(options: Pick<RestoreCommandOptions, 'from' | 'reg
   return region;
 }
 
-/** A connection failure to the primary region, as the runbook's TransientError or the SDK reports it. */
-const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|socket hang up|TimeoutError|Could not connect/i;
-
 /**
  * What a failed restore adds under its error: the options that set the fields it names, the DR
  * region's runbook when the primary region does not answer, the other vault for a forgotten backup.
@@ -122,7 +120,7 @@ async function failureHints(error: string | undefined, cause: string, region: Wo
   const hints: string[] = [];
   const flags = restoreFlagHint(cause);
   if (flags !== undefined) hints.push(flags);
-  if (region === 'primary' && from === 'primary' && UNREACHABLE.test(`${error ?? ''} ${cause}`)) {
+  if (region === 'primary' && from === 'primary' && mentionsUnanswered(`${error ?? ''} ${cause}`)) {
     hints.push(
       'The primary region does not answer (its catalog or vault could not be reached): restore from the DR region with --from dr (its own restore runbook, DR vault and DR catalog; ' +
         'targets in the DR region), or fail the plan over (`lifeboat failover --plan …`); docs/RUNBOOKS.md, "The primary region is down".',
