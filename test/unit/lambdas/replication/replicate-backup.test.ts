@@ -1,9 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
+import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, PruneLease, pruneVault, snapshotKey, snapshotObjectKeys, type VaultStore, VaultObjectNotFoundError } from '../../../../vault';
+import { catalogRecord, MemoryPrimaryCatalog } from './memory-primary-catalog';
 import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -13,42 +13,9 @@ import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethods
  * that of the DR vault's own objects; a backup is recorded as copied only once the DR vault holds its snapshots.
  */
 
-/** The catalog calls replication makes, over a map. */
-class MemoryCatalog implements PrimaryCatalog, Pick<BackupCatalog, 'putRebuiltBackup' | 'indexCommittedBackup'> {
-  readonly records = new Map<string, BackupRecord>();
-  getBackup(backupId: string): Promise<BackupRecord | undefined> {
-    return Promise.resolve(this.records.get(backupId));
-  }
-  listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
-    return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan));
-  }
-  markCopied(backupId: string): Promise<boolean> {
-    const record = this.records.get(backupId);
-    if (!record || record.copies?.dr === 'COMMITTED') return Promise.resolve(false);
-    this.records.set(backupId, { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
-    return Promise.resolve(true);
-  }
-  putRebuiltBackup(record: BackupRecord): Promise<boolean> {
-    if (this.records.has(record.backupId)) return Promise.resolve(false);
-    this.records.set(record.backupId, record);
-    return Promise.resolve(true);
-  }
-  indexCommittedBackup(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+const MemoryCatalog = MemoryPrimaryCatalog;
 
-const recordOf = (backupId: string, plan: string, snapshotId: string, startedAt: string): BackupRecord => ({
-  backupId,
-  plan,
-  environment: 'dev',
-  sourceNames: ['src'],
-  sources: [{ name: 'src', type: 'filesystem', snapshotId, rootHash: '', entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 }],
-  strategy: 'full',
-  status: 'COMMITTED',
-  startedAt,
-  shardCount: 1,
-});
+const recordOf = (backupId: string, plan: string, snapshotId: string, startedAt: string): BackupRecord => catalogRecord(backupId, 'COMMITTED', [snapshotId], { plan, startedAt });
 
 let dir: string;
 afterEach(async () => removeDir(dir));

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
+import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { backupDirectory, FileVaultStore, PassphraseKeyProvider, snapshotKey } from '../../../../vault';
+import { catalogRecord, MemoryPrimaryCatalog } from './memory-primary-catalog';
 import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -11,33 +12,8 @@ import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, tempDir } from 
  * it is not copied to the DR vault; a snapshot a COMMITTED record names is, whatever its tag says.
  */
 
-class MemoryCatalog implements PrimaryCatalog {
-  readonly records = new Map<string, BackupRecord>();
-  getBackup(backupId: string): Promise<BackupRecord | undefined> {
-    return Promise.resolve(this.records.get(backupId));
-  }
-  listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
-    return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan));
-  }
-  markCopied(backupId: string): Promise<boolean> {
-    const record = this.records.get(backupId);
-    if (!record || record.copies?.dr === 'COMMITTED') return Promise.resolve(false);
-    this.records.set(backupId, { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
-    return Promise.resolve(true);
-  }
-}
-
-const recordOf = (backupId: string, status: BackupRecord['status'], snapshotIds: readonly string[]): BackupRecord => ({
-  backupId,
-  plan: 'files',
-  environment: 'dev',
-  sourceNames: ['src'],
-  sources: snapshotIds.map((snapshotId) => ({ name: 'src', type: 'filesystem', snapshotId, rootHash: 'r', entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 })),
-  strategy: 'full',
-  status,
-  startedAt: '2026-03-01T00:00:00.000Z',
-  shardCount: 1,
-});
+const MemoryCatalog = MemoryPrimaryCatalog;
+const recordOf = (backupId: string, status: BackupRecord['status'], snapshotIds: readonly string[]): BackupRecord => catalogRecord(backupId, status, snapshotIds);
 
 let dir: string;
 afterEach(async () => removeDir(dir));

@@ -8,6 +8,7 @@ import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { catalogRecord, MemoryPrimaryCatalog } from './memory-primary-catalog';
 
 /**
  * Review r7 F3: a Replicate pass copies a run's snapshot to the DR vault while the run is still RUNNING; its commit then
@@ -17,38 +18,16 @@ import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 let dir: string;
 let pair: VaultPair;
-let catalog: MemoryCatalog;
+let catalog: MemoryPrimaryCatalog;
 const BACKUP = 'b-failed';
 
-class MemoryCatalog {
-  readonly records = new Map<string, BackupRecord>();
-  readonly reads: string[] = [];
-  getBackup(backupId: string): Promise<BackupRecord | undefined> {
-    return Promise.resolve(this.records.get(backupId));
-  }
-  listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
-    this.reads.push(plan);
-    return Promise.resolve([...this.records.values()].filter((r) => r.plan === plan));
-  }
-}
-
-const recordOf = (backupId: string, status: BackupRecord['status'], snapshotIds: readonly string[] = []): BackupRecord => ({
-  backupId,
-  plan: 'files',
-  environment: 'dev',
-  sourceNames: ['src'],
-  sources: snapshotIds.map((snapshotId) => ({ name: 'src', type: 'filesystem', snapshotId, rootHash: 'r', entries: 0, bytes: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0 })),
-  strategy: 'full',
-  status,
-  startedAt: '2026-03-01T10:00:00.000Z',
-  shardCount: 1,
-});
+const recordOf = (backupId: string, status: BackupRecord['status'], snapshotIds: readonly string[] = []): BackupRecord => catalogRecord(backupId, status, snapshotIds, { startedAt: '2026-03-01T10:00:00.000Z' });
 
 beforeEach(async () => {
   dir = await tempDir('scrub-failed');
   // The pair's backup, tagged backupId:b-failed plan:files, is in both vaults: the DR copy is Replicate's.
   pair = await scrubVaultPair(path.join(dir, 'src'), BACKUP);
-  catalog = new MemoryCatalog();
+  catalog = new MemoryPrimaryCatalog();
   catalog.records.set(BACKUP, recordOf(BACKUP, 'FAILED'));
   await new BackupWorkspace(pair.primary.store).putCommittedSource({ backupId: BACKUP, source: 'src', snapshotId: pair.snapshot.id, invocation: 'i-1', claimedAt: '2026-03-01T10:05:00.000Z' });
 });
