@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
+import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, PruneLease, pruneVault, snapshotKey, snapshotObjectKeys, type VaultStore, VaultObjectNotFoundError } from '../../../../vault';
 import { catalogRecord, MemoryPrimaryCatalog } from './memory-primary-catalog';
 import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
