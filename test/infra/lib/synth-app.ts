@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { withShallowStackTraces } from '../../support/shallow-stack-traces';
 
 /**
  * Synthesizes an app built by `build` once, for the tests of one file. `nag`: with the AwsSolutions checks
@@ -33,14 +34,17 @@ export function synthesizeApp<T>(build: (app: App) => T, options: { nag?: boolea
   const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-infra-'));
   outdirs.push(outdir);
   const context = { ...(options.bundle ? {} : TEMPLATES_ONLY), ...FAST_SYNTH, ...options.context };
-  // No built-in CloudFormation template validation (aws-cdk-lib's wasm validator, seconds per synth): these tests assert the templates themselves.
-  const app = new App({ outdir, context, builtinCloudFormationValidation: false });
-  const built = build(app);
+  // No built-in CloudFormation template validation (aws-cdk-lib's wasm validator, seconds per synth): these tests assert
+  // the templates themselves. No tree.json either (treeMetadata): no test reads it, cdk-nag's report names the constructs
+  // from the construct tree itself, and writing it walks every construct's attributes (about 8 % of a file's CPU).
+  // Built and synthesized with shallow stack traces (../../support/shallow-stack-traces.ts says why).
+  const app = new App({ outdir, context, builtinCloudFormationValidation: false, treeMetadata: false });
+  const built = withShallowStackTraces(() => build(app));
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   let synthError: unknown;
   let assemblyDir = outdir;
   try {
-    assemblyDir = app.synth().directory;
+    assemblyDir = withShallowStackTraces(() => app.synth()).directory;
   } catch (err) {
     synthError = err;
   }
