@@ -16,6 +16,7 @@ import { MAX_UNRESOLVED, type MirrorVerdict, mirrorVerdict, openDifferences } fr
 import { otherDataThan, passSourceOf, s3MirrorOf } from './pass-source';
 import { recheckS3Keys } from './s3-mirror-recheck';
 import { isMissingResource, missingMirrorBucketNote, missingSourceNote } from './missing-mirror-resource';
+import { isAccessRefusal, refusedMirrorNote, refusedSourceNote } from './refused-mirror-access';
 import { differingKeyText, reportedDifference } from './reported-difference';
 
 export type MirrorCheckInput = {
@@ -149,7 +150,9 @@ function causeOf(record: MirrorRecord): string {
  * then all there is, and its last known state is what a failover needs. A source that does not exist in its region
  * (S3 NoSuchBucket, DynamoDB ResourceNotFoundException, EFS FileSystemNotFound: a wrong name in the plan, or deleted),
  * and an S3 source's mirror bucket missing here, fail that source's check with a note saying which, and the run goes
- * on to the other sources; an error of any other kind (AccessDenied included: no proof of absence) fails the run.
+ * on to the other sources; so does a source, mirror bucket or replica that refuses the check's role (AccessDenied, a
+ * KMS key policy: refused-mirror-access.ts), its note naming the side, the service's error and the grant likely missing.
+ * An error of any other kind fails the run.
  */
 export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckDeps): Promise<MirrorCheckResult> {
   const checkedAt = new Date(deps.now()).toISOString();
@@ -289,16 +292,23 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         }
         // The source (its region answered that it does not exist) or an S3 source's mirror bucket (this region did) is missing:
         // that source's failed check, not the run's (review r6 R6-2: the run failed unrecorded, the other sources with it).
-        const missing =
+        // So is a side that refused the check's role (AccessDenied, a KMS key policy): its region answered, and the mirror
+        // cannot be vouched for while the check cannot read it. On the DR side only the mirror or replica is read in this
+        // try for an S3 or DynamoDB source (a file system's DR reads are the check's own catalog and mount: their errors stay the run's).
+        const unchecked =
           ofSource !== undefined && isMissingResource(source.type, ofSource)
             ? missingSourceNote(source, deps.sourceRegion, deps.efs?.fileSystemId)
-            : ofSource === undefined && source.type === 's3' && isMissingResource('s3', err)
-              ? missingMirrorBucketNote(`${deps.mirrorBucketPrefix}${source.name}`, deps.mirrorRegion)
-              : undefined;
-        if (missing === undefined) throw err;
+            : ofSource !== undefined && isAccessRefusal(ofSource)
+              ? refusedSourceNote(source, deps.sourceRegion, deps.efs?.fileSystemId, ofSource)
+              : ofSource === undefined && source.type === 's3' && isMissingResource('s3', err)
+                ? missingMirrorBucketNote(`${deps.mirrorBucketPrefix}${source.name}`, deps.mirrorRegion)
+                : ofSource === undefined && source.type !== 'filesystem' && isAccessRefusal(err)
+                  ? refusedMirrorNote(source, deps.mirrorBucketPrefix, deps.mirrorRegion, err)
+                  : undefined;
+        if (unchecked === undefined) throw err;
         // A new record, not the previous one amended: its clean pass and differences were about data that is not there
-        // now, and a failover must not take the mirror on its word (a new pass starts once the resource is back).
-        record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: deps.now() - started, note: missing };
+        // (or cannot be read) now, and a failover must not take the mirror on its word (a new pass starts once it is back).
+        record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: deps.now() - started, note: unchecked };
       }
       await deps.log.record(record);
       if (!record.passed && cause === undefined) cause = causeOf(record);

@@ -3,8 +3,8 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 /**
  * The error names with which a service says the resource asked for does not exist: S3 ListObjectsV2's bucket, a
  * DynamoDB table (DescribeTable, Scan, GetItem), an EFS file system (DescribeReplicationConfigurations). Not
- * AccessDenied: a refusal proves nothing about existence (a bucket of the name in another account is refused too),
- * and it stays the run's error, as before.
+ * AccessDenied: a refusal proves nothing about existence (a bucket of the name in another account is refused too);
+ * it is a failed check of its own kind (refused-mirror-access.ts).
  */
 const NOT_FOUND: Record<SourceConfig['type'], string> = { s3: 'NoSuchBucket', dynamodb: 'ResourceNotFoundException', filesystem: 'FileSystemNotFound' };
 
@@ -13,7 +13,8 @@ export function isMissingResource(type: SourceConfig['type'], err: unknown): boo
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === NOT_FOUND[type];
 }
 
-const NOT_VOUCHED = 'nothing compared, the mirror is not vouched for';
+/** How every note of a source not compared ends: a failover does not take that mirror (mirror-choice.ts). */
+export const NOT_VOUCHED = 'nothing compared, the mirror is not vouched for';
 
 /**
  * The note of a source that does not exist in the primary region: most often a name in the plan that is not the deployed

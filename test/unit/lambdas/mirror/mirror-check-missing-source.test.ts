@@ -184,11 +184,14 @@ describe('the DR side missing is not a missing source', () => {
     ]);
   });
 
-  it('a source the primary region refuses (AccessDenied) is not called missing: the run fails with S3\'s error, as before', async () => {
+  it('a source the primary region refuses (AccessDenied) is not called missing: it is recorded as refused (mirror-check-refused-access.test.ts)', async () => {
     const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     const refusing = { send: () => Promise.reject(denied) } as unknown as S3Client;
     const { deps, records } = checkDeps(plans([{ type: 's3', name: 'assets', bucket: 'shop-assets', mirror: true }]), [], (region) => (region === PRIMARY ? refusing : (clients.s3[region] as S3Client)));
-    await expect(runMirrorCheck({ samples: 10, graceSeconds: 0 }, deps)).rejects.toBe(denied);
-    expect(records).toEqual([]);
+    const result = await runMirrorCheck({ samples: 10, graceSeconds: 0 }, deps);
+    expect(result.passed).toBe(false);
+    expect(records).toEqual([expect.objectContaining({ source: 'assets', passed: false, compared: 0 })]);
+    expect(records[0]?.note).toMatch(/^source bucket shop-assets in us-east-1 \(the primary region\) refused the mirror check \(AccessDenied: Access Denied\)/);
+    expect(records[0]?.note).not.toContain('does not exist');
   });
 });

@@ -1,0 +1,91 @@
+import { type SourceConfig } from '../../config/lifeboat-config';
+import { isAccountRefusal } from '../retention/account-refusal';
+import { NOT_VOUCHED } from './missing-mirror-resource';
+
+/**
+ * Answers isAccountRefusal counts that say a resource is not there (a bare name resolved in the caller's own account):
+ * to the mirror check they are a missing source or mirror (missing-mirror-resource.ts), asked first, never a refusal.
+ */
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchBucket']);
+
+/**
+ * Whether `err` is a service refusing the check's role: S3 AccessDenied (403; a listing needs no KMS), DynamoDB
+ * AccessDeniedException (the table's or replica's KMS key included: DynamoDB answers a key policy's refusal so),
+ * EFS AccessDeniedException, or KMS's own name for it as a service relays it. Its region answered: unlike an
+ * unreachable region (which keeps the last record), the refused side cannot be read now, so the mirror is not vouched for.
+ */
+export function isAccessRefusal(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null | undefined)?.name;
+  if (typeof name === 'string' && NOT_FOUND.has(name)) return false;
+  return name === 'KMSAccessDeniedException' || isAccountRefusal(err);
+}
+
+const MAX_MESSAGE = 300;
+
+/** The service's error as the note quotes it: its name and message (a policy's refusal names the action and the resource). */
+function serviceError(err: unknown): string {
+  const { name, message } = err as { name?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message.trim() : '';
+  const shown = text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+  return `${typeof name === 'string' ? name : 'Error'}${shown ? `: ${shown}` : ''}`;
+}
+
+const SEE_GRANTS = 'what the role is granted: lib/constructs/mirror-check-workflow.ts, docs/ARCHITECTURE.md "Mirrors"';
+
+function note(what: string, where: string, err: unknown, granted: string, likely: string): string {
+  return `${what} in ${where} refused the mirror check (${serviceError(err)}): the mirror-check function's role lacks a grant it needs there (${granted}) or a policy denies it — ${likely}; ${SEE_GRANTS}; ${NOT_VOUCHED}`;
+}
+
+/**
+ * The note of a source whose region (the primary) refused the check: the source named, the service's error, and what
+ * the construct grants the role on it (mirror-check-workflow.ts), so the user can tell which policy of theirs keeps it out.
+ */
+export function refusedSourceNote(source: SourceConfig, sourceRegion: string, fileSystemId: string | undefined, err: unknown): string {
+  const where = `${sourceRegion} (the primary region)`;
+  if (source.type === 's3') {
+    return note(
+      `source bucket ${source.bucket}`,
+      where,
+      err,
+      's3:ListBucket on the bucket, pinned to the owner account the source names, its `account`',
+      "most often the bucket's policy, which must admit the role",
+    );
+  }
+  if (source.type === 'dynamodb') {
+    return note(
+      `source table ${source.table}`,
+      where,
+      err,
+      'dynamodb:Scan, GetItem and DescribeTable on the table; kms:Decrypt on its customer managed key only when the config names the key by a literal ARN',
+      "most often the table's KMS key policy, which must admit the role, or a resource policy of the table",
+    );
+  }
+  return note(
+    `file system ${fileSystemId ?? '?'}`,
+    where,
+    err,
+    "elasticfilesystem:DescribeReplicationConfigurations on the file system, as this account's",
+    "most often a service control policy or permissions boundary of the account, or fileSystem.efs.fileSystemId naming another account's file system",
+  );
+}
+
+/** The note of an S3 source's mirror bucket or a table's replica that the DR region (the check's own) refused: the DR side, not the source. */
+export function refusedMirrorNote(source: Exclude<SourceConfig, { type: 'filesystem' }>, mirrorBucketPrefix: string, mirrorRegion: string, err: unknown): string {
+  const where = `${mirrorRegion} (the DR region)`;
+  if (source.type === 's3') {
+    return note(
+      `mirror bucket ${mirrorBucketPrefix}${source.name}`,
+      where,
+      err,
+      's3:ListBucket on the mirror bucket',
+      'most often a bucket policy added to the mirror bucket that does not admit the role',
+    );
+  }
+  return note(
+    `replica of table ${source.table}`,
+    where,
+    err,
+    'dynamodb:GetItem and DescribeTable on the replica; never its KMS key, which the config does not name',
+    "most often the replica's KMS key policy, which must admit the role",
+  );
+}
