@@ -1,30 +1,43 @@
 import { type SourceConfig } from '../../config/lifeboat-config';
-import { isAccountRefusal } from '../retention/account-refusal';
 import { NOT_VOUCHED } from './missing-mirror-resource';
 
 /**
- * Answers isAccountRefusal counts that say a resource is not there (a bare name resolved in the caller's own account):
- * to the mirror check they are a missing source or mirror (missing-mirror-resource.ts), asked first, never a refusal.
+ * The names with which a service refuses the check's role on a resource: S3 AccessDenied (403; a listing needs no KMS),
+ * DynamoDB AccessDeniedException (HTTP 400; the table's or replica's KMS key policy included: DynamoDB answers a key
+ * policy's refusal so), EFS AccessDeniedException (403), and KMS's own name for it as some services relay it. Not any
+ * other 403: a rejected credential (UnrecognizedClientException, ExpiredToken, InvalidAccessKeyId, SignatureDoesNotMatch,
+ * OptInRequired) says nothing of a grant on this source, and fails the run as before.
  */
-const NOT_FOUND = new Set(['ResourceNotFoundException', 'NoSuchBucket']);
+const REFUSALS = new Set(['AccessDenied', 'AccessDeniedException', 'KMSAccessDeniedException']);
 
 /**
- * Whether `err` is a service refusing the check's role: S3 AccessDenied (403; a listing needs no KMS), DynamoDB
- * AccessDeniedException (the table's or replica's KMS key included: DynamoDB answers a key policy's refusal so),
- * EFS AccessDeniedException, or KMS's own name for it as a service relays it. Its region answered: unlike an
- * unreachable region (which keeps the last record), the refused side cannot be read now, so the mirror is not vouched for.
+ * The service's own error under `err`: in Lambda every S3 client answers a 403 with BucketOwnerMismatchError
+ * (lambdas/runtime/expected-bucket-owner.ts), S3's error kept as its `cause`. The innermost error that carries the
+ * SDK's response metadata, else `err` itself.
+ */
+function serviceErrorOf(err: unknown): unknown {
+  let found: unknown = err;
+  for (let at: unknown = err, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
+    if ((at as { $metadata?: unknown }).$metadata !== undefined) found = at;
+  }
+  return found;
+}
+
+/**
+ * Whether `err` is a service refusing the check's role (REFUSALS, judged on the service's own error). Its region
+ * answered: unlike an unreachable region (which keeps the last record), the refused side cannot be read now, so the
+ * mirror is not vouched for. Asked after the missing-resource test (missing-mirror-resource.ts).
  */
 export function isAccessRefusal(err: unknown): boolean {
-  const name = (err as { name?: unknown } | null | undefined)?.name;
-  if (typeof name === 'string' && NOT_FOUND.has(name)) return false;
-  return name === 'KMSAccessDeniedException' || isAccountRefusal(err);
+  const name = (serviceErrorOf(err) as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' && REFUSALS.has(name);
 }
 
 const MAX_MESSAGE = 300;
 
-/** The service's error as the note quotes it: its name and message (a policy's refusal names the action and the resource). */
+/** The service's error as the note quotes it: its name and message (a policy's refusal names the action, the resource, and which policy denied). */
 function serviceError(err: unknown): string {
-  const { name, message } = err as { name?: unknown; message?: unknown };
+  const { name, message } = serviceErrorOf(err) as { name?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message.trim() : '';
   const shown = text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
   return `${typeof name === 'string' ? name : 'Error'}${shown ? `: ${shown}` : ''}`;

@@ -4,6 +4,7 @@ import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../con
 import { chooseSourceCopy } from '../../../../lambdas/mirror/mirror-choice';
 import { runMirrorCheck, type MirrorCheckDeps } from '../../../../lambdas/mirror/mirror-check';
 import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+import { BucketOwnerMismatchError } from '../../../../lambdas/runtime/expected-bucket-owner';
 
 /**
  * A mirror check refused access to one source or its mirror: S3 AccessDenied (403) on a listing, DynamoDB
@@ -205,5 +206,29 @@ describe('a mirror check refused access to a source or its mirror', () => {
     // logs: the DR region's refusal is its answer, recorded though the primary region is down (its mirror is listed first).
     expect(records[1]).toEqual(expect.objectContaining({ source: 'logs', passed: false, note: expect.stringContaining(`mirror bucket ${PREFIX}logs in ${DR} (the DR region) refused the mirror check`) }));
     expect(result.passed).toBe(false);
+  });
+
+  it("quotes S3's own refusal under the Lambda runtime's BucketOwnerMismatchError, and fails the run on a rejected credential", async () => {
+    // In Lambda every S3 client answers a 403 with BucketOwnerMismatchError, S3's error its cause (expected-bucket-owner.ts).
+    const s3Error = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 403 } });
+    const wrapped = (cause: Error) => new BucketOwnerMismatchError('shop-assets', '111122223333', 'ListObjectsV2Command', { cause });
+    const denied = s3Error('AccessDenied', 'User: arn:aws:sts::111122223333:assumed-role/check/fn is not authorized to perform: s3:ListBucket with an explicit deny in a resource-based policy');
+    const regions = (answer: Error) => ({ s3: { [PRIMARY]: fakeS3({ 'shop-assets': answer, 'shop-media': 'ok' }), [DR]: REGIONS.s3[DR] }, ddb: REGIONS.ddb });
+    const { deps, records } = checkDeps(plans([SOURCES[0], SOURCES[4]]), regions(wrapped(denied)));
+    await runMirrorCheck({ samples: 10, graceSeconds: 0 }, deps);
+    expect(records.map((r) => [r.source, r.passed])).toEqual([
+      ['assets', false],
+      ['media', true],
+    ]);
+    expect(records[0]?.note).toContain(`refused the mirror check (AccessDenied: ${denied.message})`);
+
+    // A key S3 does not know, or a rejected token in DynamoDB, is no grant of this source's: the run fails as before.
+    const badKey = checkDeps(plans([SOURCES[0], SOURCES[4]]), regions(wrapped(s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'))));
+    await expect(runMirrorCheck({ samples: 10, graceSeconds: 0 }, badKey.deps)).rejects.toThrow(BucketOwnerMismatchError);
+    expect(badKey.records).toEqual([]);
+    const unrecognized = Object.assign(new Error('The security token included in the request is invalid.'), { name: 'UnrecognizedClientException', $metadata: { httpStatusCode: 400 } });
+    const tokenRejected = checkDeps(plans([SOURCES[2]]), { s3: REGIONS.s3, ddb: { [PRIMARY]: fakeDynamoDb({ 'shop-orders': unrecognized }), [DR]: REGIONS.ddb[DR] } });
+    await expect(runMirrorCheck({ samples: 10, graceSeconds: 0 }, tokenRejected.deps)).rejects.toThrow('The security token included in the request is invalid.');
+    expect(tokenRejected.records).toEqual([]);
   });
 });
