@@ -17,7 +17,8 @@ export function mentionsUnanswered(text: string): boolean {
   return UNANSWERED_TEXT.test(text);
 }
 
-const UNANSWERED_TEXT = new RegExp(`${[...UNANSWERED_CODES, 'TimeoutError', 'socket hang up', 'Could not connect'].join('|')}`, 'i');
+// Whole words: a bare EPIPE would match `codepipeline-…` (a bucket's name in an error about that bucket).
+const UNANSWERED_TEXT = new RegExp(`\\b(?:${[...UNANSWERED_CODES, 'TimeoutError'].join('|')})\\b|socket hang up|Could not connect`, 'i');
 
 /**
  * An S3 endpoint of a vault did not answer (isUnanswered) after the client's attempts: the message names the

@@ -1,4 +1,5 @@
 import { type SourceConfig } from '../../config/lifeboat-config';
+import { BucketOwnerMismatchError } from '../runtime/expected-bucket-owner';
 import { NOT_VOUCHED } from './missing-mirror-resource';
 
 /**
@@ -46,7 +47,20 @@ function serviceError(err: unknown): string {
 const SEE_GRANTS = 'what the role is granted: lib/constructs/mirror-check-workflow.ts, docs/ARCHITECTURE.md "Mirrors"';
 
 function note(what: string, where: string, err: unknown, granted: string, likely: string): string {
-  return `${what} in ${where} refused the mirror check (${serviceError(err)}): the mirror-check function's role lacks a grant it needs there (${granted}) or a policy denies it — ${likely}; ${SEE_GRANTS}; ${NOT_VOUCHED}`;
+  const owner = expectedOwnerOf(err);
+  // S3 answers an ExpectedBucketOwner mismatch with the same bare "Access Denied": a bucket of that name in another
+  // account (a typo, a squatted name) reads like a policy's refusal unless the note says so.
+  const notOwned =
+    owner === undefined ? '' : `, or the bucket is not owned by account ${owner} (a bucket of that name in another account: S3 answers an ExpectedBucketOwner mismatch with the same AccessDenied) — check the plan's bucket name and its \`account\``;
+  return `${what} in ${where} refused the mirror check (${serviceError(err)}): the mirror-check function's role lacks a grant it needs there (${granted}) or a policy denies it — ${likely}${notOwned}; ${SEE_GRANTS}; ${NOT_VOUCHED}`;
+}
+
+/** The account an S3 request required as the bucket's owner (ExpectedBucketOwner), when the runtime's middleware named it. */
+function expectedOwnerOf(err: unknown): string | undefined {
+  for (let at: unknown = err, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
+    if (at instanceof BucketOwnerMismatchError) return at.expectedOwner;
+  }
+  return undefined;
 }
 
 /**

@@ -19,5 +19,8 @@ describe('an endpoint that did not answer', () => {
     expect(isUnanswered('ECONNREFUSED')).toBe(false);
     expect(mentionsUnanswered('AccessDenied: Access Denied')).toBe(false);
     expect(mentionsUnanswered('UnknownBackupError: no backup b-1 in the catalog')).toBe(false);
+    // A code inside a word is not the code: the default CodePipeline artifact bucket holds "epipe".
+    expect(mentionsUnanswered('BucketOwnerMismatchError: bucket codepipeline-us-east-1-123456789012: S3 answered PutObjectCommand with 403 AccessDenied')).toBe(false);
+    expect(mentionsUnanswered('Error: write EPIPE')).toBe(true);
   });
 });

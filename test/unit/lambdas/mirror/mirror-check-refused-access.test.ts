@@ -221,6 +221,8 @@ describe('a mirror check refused access to a source or its mirror', () => {
       ['media', true],
     ]);
     expect(records[0]?.note).toContain(`refused the mirror check (AccessDenied: ${denied.message})`);
+    // S3 answers an owner mismatch (a bucket of that name in another account) with the same AccessDenied: the note says so.
+    expect(records[0]?.note).toContain('or the bucket is not owned by account 111122223333 (a bucket of that name in another account');
 
     // A key S3 does not know, or a rejected token in DynamoDB, is no grant of this source's: the run fails as before.
     const badKey = checkDeps(plans([SOURCES[0], SOURCES[4]]), regions(wrapped(s3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'))));
