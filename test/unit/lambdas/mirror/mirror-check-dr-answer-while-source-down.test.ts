@@ -1,7 +1,10 @@
-import { protectionPlanSchema } from '../../../../config/lifeboat-config';
+import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { chooseSourceCopy } from '../../../../lambdas/mirror/mirror-choice';
-import { runMirrorCheck, type MirrorCheckDeps } from '../../../../lambdas/mirror/mirror-check';
+import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
 import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
+import { cleanPass, NOW, PRIMARY, recordingCheckDeps, shopPlans } from './mirror-check-harness';
 
 /**
  * The DR region's own answer that a mirror does not exist must survive the primary region's being unreachable (review
@@ -9,33 +12,15 @@ import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
  * "no mirror bucket" would have let a failover take a mirror that is not there. Fake clients: the DR region says the
  * mirror does not exist, the primary region refuses the connection.
  */
-const NOW = Date.parse('2026-12-05T14:00:00Z');
 const notFound = (name: string) => Object.assign(new Error(`${name}: not found`), { name });
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 3.5.0.1:443'), { code: 'ECONNREFUSED' });
+const planOf = (source: Record<string, unknown>) => shopPlans([source]);
 
-function planOf(source: Record<string, unknown>) {
-  return protectionPlanSchema.parse({ name: 'shop', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 7 }, objectives: { rpoMinutes: 60, rtoMinutes: 60 }, sources: [source] });
-}
-
-function cleanPass(source: string, type: 's3' | 'dynamodb', over: { source: string; mirror: string }): MirrorRecord {
-  return {
-    environment: 'prod', source, plan: 'shop', type, mirror: over.mirror, passOver: over,
-    checkedAt: '2026-12-05T13:45:00.000Z', passed: true, compared: 3, differences: 0, inFlight: 0, lagSeconds: null, graceSeconds: 0, cursor: '', durationMs: 5,
-    passStartedAt: '2026-12-05T13:45:00.000Z', passDifferences: 0, passLagSeconds: null, passUnfollowed: 0, cleanPassStartedAt: '2026-12-05T13:45:00.000Z', cleanPassLagSeconds: null,
-  } as MirrorRecord;
-}
-
-async function check(plan: ReturnType<typeof planOf>, last: MirrorRecord, clients: { dr: { send: () => Promise<never> }; primary: { send: () => Promise<never> } }) {
-  const records: MirrorRecord[] = [];
-  const pick = (region: string) => (region === 'us-east-1' ? clients.primary : clients.dr);
-  const deps = {
-    environment: 'prod', plans: [plan], mirrorRegion: 'us-west-2', sourceRegion: 'us-east-1', mirrorBucketPrefix: 'p-mirror-',
-    s3: pick, dynamodb: pick,
-    log: { get: () => Promise.resolve(records.at(-1) ?? last), record: (r: MirrorRecord) => Promise.resolve(void records.push(r)) },
-    now: () => NOW,
-  } as unknown as MirrorCheckDeps;
+async function check(planList: ProtectionPlanConfig[], last: MirrorRecord, clients: { dr: { send: () => Promise<never> }; primary: { send: () => Promise<never> } }) {
+  const pick = (region: string) => (region === PRIMARY ? clients.primary : clients.dr);
+  const { deps, records } = recordingCheckDeps({ plans: planList, mirrorBucketPrefix: 'p-mirror-', s3: pick as unknown as (region: string) => S3Client, dynamodb: pick as unknown as (region: string) => DynamoDBClient, stored: [last] });
   const result = await runMirrorCheck({ samples: 10, graceSeconds: 0 }, deps);
-  const source = plan.sources[0];
+  const source = planList[0]?.sources[0];
   if (!source) throw new Error('the plan has no source');
   return { result, recorded: records.at(-1), choice: chooseSourceCopy(source, records.at(-1), { rpoMinutes: 60, startedAt: NOW + 60_000, mirrorBucketPrefix: 'p-mirror-', useMirrors: true }) };
 }

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { chooseSourceCopy } from '../../../../lambdas/mirror/mirror-choice';
 import { runMirrorCheck, type MirrorCheckDeps } from '../../../../lambdas/mirror/mirror-check';
-import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
+import { cleanPass, DR, NOW, PRIMARY, recordingCheckDeps, shopPlans } from './mirror-check-harness';
 
 /**
  * A mirror check one of whose sources does not exist in the primary region (review r6 R6-2): a wrong name in the plan
@@ -17,10 +18,7 @@ import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirro
  * the likely cause, and the other sources are checked and recorded as usual; the execution still fails (its alarm).
  * A missing mirror (the DR side) is told apart from a missing source. Both regions are the local cloud's S3 and DynamoDB.
  */
-const PRIMARY = 'us-east-1';
-const DR = 'us-west-2';
 const PREFIX = 'lifeboat-prod-mirror-';
-const NOW = Date.parse('2026-12-05T14:00:00Z');
 const dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-mirror-missing-'));
 const clients: { s3: Record<string, S3Client>; ddb: Record<string, DynamoDBClient> } = { s3: {}, ddb: {} };
 
@@ -58,27 +56,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function plans(sources: unknown[]): ProtectionPlanConfig[] {
-  return [protectionPlanSchema.parse({ name: 'shop', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 7 }, objectives: { rpoMinutes: 60, rtoMinutes: 60 }, sources })];
-}
+const plans = shopPlans;
 
 function checkDeps(planList: ProtectionPlanConfig[], stored: MirrorRecord[] = [], s3 = (region: string) => clients.s3[region] as S3Client): { deps: MirrorCheckDeps; records: MirrorRecord[] } {
-  const records: MirrorRecord[] = [];
-  const latest = (source: string) => [...stored, ...records].filter((r) => r.source === source).at(-1);
-  return {
-    records,
-    deps: {
-      environment: 'prod',
-      plans: planList,
-      mirrorRegion: DR,
-      sourceRegion: PRIMARY,
-      mirrorBucketPrefix: PREFIX,
-      s3,
-      dynamodb: (region) => clients.ddb[region] as DynamoDBClient,
-      log: { get: (source) => Promise.resolve(latest(source)), record: (r) => Promise.resolve(void records.push(mirrorRecordSchema.parse(r))) },
-      now: () => NOW,
-    },
-  };
+  return recordingCheckDeps({ plans: planList, mirrorBucketPrefix: PREFIX, s3, dynamodb: (region) => clients.ddb[region] as DynamoDBClient, stored });
 }
 
 const MISSING_BUCKET =
@@ -124,29 +105,7 @@ describe('a mirror check whose source does not exist in the primary region', () 
 
   it('drops the clean pass of the record before it: a failover takes the vault, naming the missing source', async () => {
     const source = { type: 's3', name: 'typo', bucket: 'shop-asets', mirror: true };
-    const vouched: MirrorRecord = {
-      environment: 'prod',
-      source: 'typo',
-      plan: 'shop',
-      type: 's3',
-      mirror: `s3://${PREFIX}typo/`,
-      passOver: { source: 's3://shop-asets/', mirror: `s3://${PREFIX}typo/` },
-      checkedAt: '2026-12-05T13:45:00.000Z',
-      passed: true,
-      compared: 3,
-      differences: 0,
-      inFlight: 0,
-      lagSeconds: 1,
-      graceSeconds: 0,
-      cursor: '',
-      durationMs: 5,
-      passStartedAt: '2026-12-05T13:45:00.000Z',
-      passDifferences: 0,
-      passLagSeconds: 1,
-      passUnfollowed: 0,
-      cleanPassStartedAt: '2026-12-05T13:45:00.000Z',
-      cleanPassLagSeconds: 1,
-    };
+    const vouched = cleanPass('typo', 's3', { source: 's3://shop-asets/', mirror: `s3://${PREFIX}typo/` }, 1);
     const planList = plans([source]);
     const { deps, records } = checkDeps(planList, [vouched]);
     await runMirrorCheck({ samples: 10, graceSeconds: 0 }, deps);

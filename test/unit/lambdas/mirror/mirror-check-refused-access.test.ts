@@ -1,10 +1,11 @@
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { chooseSourceCopy } from '../../../../lambdas/mirror/mirror-choice';
 import { runMirrorCheck, type MirrorCheckDeps } from '../../../../lambdas/mirror/mirror-check';
-import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
 import { BucketOwnerMismatchError } from '../../../../lambdas/runtime/expected-bucket-owner';
+import { cleanPass, DR, NOW, PRIMARY, recordingCheckDeps, shopPlans } from './mirror-check-harness';
 
 /**
  * A mirror check refused access to one source or its mirror: S3 AccessDenied (403) on a listing, DynamoDB
@@ -16,10 +17,7 @@ import { BucketOwnerMismatchError } from '../../../../lambdas/runtime/expected-b
  * other sources are recorded; the execution still fails. An unreachable region still keeps the last record.
  * Fake clients per region, answering by bucket or table.
  */
-const PRIMARY = 'us-east-1';
-const DR = 'us-west-2';
 const PREFIX = 'p-mirror-';
-const NOW = Date.parse('2026-12-05T14:00:00Z');
 
 const s3Denied = () => Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
 const ddbDenied = (what: string) =>
@@ -56,9 +54,7 @@ function fakeDynamoDb(tables: Record<string, Answer | { error: Error; on: 'GetIt
   return { send } as unknown as DynamoDBClient;
 }
 
-function plans(sources: unknown[]): ProtectionPlanConfig[] {
-  return [protectionPlanSchema.parse({ name: 'shop', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 7 }, objectives: { rpoMinutes: 60, rtoMinutes: 60 }, sources })];
-}
+const plans = shopPlans;
 
 function checkDeps(
   planList: ProtectionPlanConfig[],
@@ -66,32 +62,14 @@ function checkDeps(
   stored: MirrorRecord[] = [],
   efs?: MirrorCheckDeps['efs'],
 ): { deps: MirrorCheckDeps; records: MirrorRecord[] } {
-  const records: MirrorRecord[] = [];
-  const latest = (source: string) => [...stored, ...records].filter((r) => r.source === source).at(-1);
-  return {
-    records,
-    deps: {
-      environment: 'prod',
-      plans: planList,
-      mirrorRegion: DR,
-      sourceRegion: PRIMARY,
-      mirrorBucketPrefix: PREFIX,
-      s3: (region) => regions.s3[region] as S3Client,
-      dynamodb: (region) => regions.ddb[region] as DynamoDBClient,
-      ...(efs ? { efs } : {}),
-      log: { get: (source) => Promise.resolve(latest(source)), record: (r) => Promise.resolve(void records.push(mirrorRecordSchema.parse(r))) },
-      now: () => NOW,
-    },
-  };
-}
-
-/** A clean pass of `source` 15 minutes before the run: what a failover would take the mirror on. */
-function cleanPass(source: string, type: 's3' | 'dynamodb', over: { source: string; mirror: string }): MirrorRecord {
-  return {
-    environment: 'prod', source, plan: 'shop', type, mirror: over.mirror, passOver: over,
-    checkedAt: '2026-12-05T13:45:00.000Z', passed: true, compared: 3, differences: 0, inFlight: 0, lagSeconds: null, graceSeconds: 0, cursor: '', durationMs: 5,
-    passStartedAt: '2026-12-05T13:45:00.000Z', passDifferences: 0, passLagSeconds: null, passUnfollowed: 0, cleanPassStartedAt: '2026-12-05T13:45:00.000Z', cleanPassLagSeconds: null,
-  };
+  return recordingCheckDeps({
+    plans: planList,
+    mirrorBucketPrefix: PREFIX,
+    s3: (region) => regions.s3[region] as S3Client,
+    dynamodb: (region) => regions.ddb[region] as DynamoDBClient,
+    stored,
+    ...(efs ? { efs } : {}),
+  });
 }
 
 const SOURCES = [
