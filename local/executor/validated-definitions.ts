@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { reuseAslSchemaValidatorsOf } from './asl-schema-validator-reuse';
 import { type AslDefinition } from './state-machine-definition';
 
 /**
@@ -17,7 +18,8 @@ const validatedHere = new Set<string>();
 /**
  * The state machine for a definition, validated against the States Language (asl-validator) the first
  * time it is met: in this process, or by any process that ran it from the same assembly (`assemblyDir`).
- * Validation builds a new JSON-schema validator and compiles every schema at each call (0.2–0.6 s of CPU),
+ * asl-validator builds a new JSON-schema validator and compiles every schema at each call (0.2–0.6 s of CPU; since
+ * 2026-12-06 a process compiles them once, asl-schema-validator-reuse.ts, but a first validation still costs that),
  * and every command (`lifeboat backup`, a scheduled run) and every test file is a new process that runs the
  * same few synthesized definitions again. The fingerprint covers the exact definition and the validator's
  * version, so a changed definition, or another validator, is validated again; a definition that fails
@@ -28,6 +30,7 @@ export function validatedStateMachine(definition: AslDefinition, assemblyDir?: s
   const fingerprint = definitionFingerprint(definition);
   const record = assemblyDir === undefined ? undefined : path.join(assemblyDir, VALIDATED_DEFINITIONS_DIR, fingerprint);
   const known = validatedHere.has(fingerprint) || (record !== undefined && existsSync(record));
+  if (!known) reuseAslSchemaValidatorsOf(require.resolve('aws-local-stepfunctions'));
   // Throws for an invalid definition: nothing is recorded then.
   const sm = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: known ? { noValidate: true } : { checkArn: false } });
   validatedHere.add(fingerprint);

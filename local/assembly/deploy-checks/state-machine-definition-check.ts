@@ -1,4 +1,5 @@
 import aslValidator from 'asl-validator';
+import { reuseAslSchemaValidatorsOf } from '../../executor/asl-schema-validator-reuse';
 import { type AslDefinition } from '../../executor/state-machine-definition';
 import { type DeployCheckFinding } from './deploy-check-finding';
 import { type ResolvedStateMachine } from './resolved-state-machines';
@@ -16,6 +17,7 @@ export type DefinitionLocation = { readonly stack: string; readonly logicalId: s
  */
 export function checkStateMachineDefinition(definition: AslDefinition, where: DefinitionLocation): DeployCheckFinding[] {
   const findings: DeployCheckFinding[] = [];
+  reuseAslSchemaValidatorsOf(__filename);
   // The validator writes defaults (QueryLanguage) into what it is given: it gets a copy.
   const result = aslValidator(structuredClone(definition));
   for (const error of result.errors) {
