@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 /**
@@ -9,7 +11,10 @@ import { createRequire } from 'node:module';
  * accepts is accepted at once (what a synthesized definition almost always is), and any other goes to asl-validator's
  * own check, which builds its Ajv as before and reports the errors it always reported. So the answer is
  * asl-validator's in every case; only a valid definition's is faster. The equivalence is tested against the original
- * over every synthesized definition and invalid variants (test/unit/local/executor/asl-schema-validator-reuse.test.ts).
+ * over every synthesized definition and invalid variants (test/integration/local/executor/asl-schema-validator-reuse.test.ts).
+ * Only a copy whose schema check is one this module was written from is taken over (KNOWN_SCHEMA_CHECKS): another
+ * version may register formats or set Ajv up otherwise, and a copy of its set-up would then reject what it accepts or
+ * accept what it rejects.
  */
 
 /** What asl-validator's checks/json-schema-errors module exports (dist/src/checks/json-schema-errors.js). */
@@ -26,6 +31,12 @@ const SCHEMAS = ['common', 'paths', 'jsonata', 'choice', 'fail', 'parallel', 'pa
 
 const STATE_MACHINE_SCHEMA = 'http://asl-validator.cloud/state-machine.json#';
 
+/**
+ * SHA-256 of the checks/json-schema-errors.js this module's Ajv set-up copies: asl-validator 3.16.0 and 4.0.0 (the same
+ * file). aws-local-stepfunctions asks for ^3.15.1, so an install without our lock file may get another.
+ */
+const KNOWN_SCHEMA_CHECKS = new Set(['2521dec64116e76505b22f5bafc6e4621c6ab200cbe08cbf5f9d562b7d1f9bfe']);
+
 /** The original jsonSchemaErrors of each copy whose check this module took over, by the module's path. */
 const originals = new Map<string, SchemaErrors>();
 
@@ -34,12 +45,17 @@ const originals = new Map<string, SchemaErrors>();
  * laid out otherwise, or bundled where it cannot be resolved, is left as it is (validated as before). Idempotent.
  */
 export function reuseAslSchemaValidatorsOf(from: string): void {
+  if (leftAlone.has(from)) return;
   try {
     takeOverSchemaCheck(from);
   } catch {
-    // Not the layout this module knows: asl-validator keeps its own check, as correct and as slow as before.
+    // Not the layout or version this module knows: asl-validator keeps its own check, as correct and as slow as before.
+    leftAlone.add(from);
   }
 }
+
+/** The `from`s whose copy is left as it is (asked once). */
+const leftAlone = new Set<string>();
 
 /**
  * reuseAslSchemaValidatorsOf, throwing when the copy is not laid out as expected. Returns that copy's original check
@@ -51,12 +67,15 @@ export function takeOverSchemaCheck(from: string): SchemaErrors {
   const checksPath = load.resolve('./checks/json-schema-errors');
   const known = originals.get(checksPath);
   if (known) return known;
+  const digest = createHash('sha256').update(readFileSync(checksPath)).digest('hex');
+  if (!KNOWN_SCHEMA_CHECKS.has(digest)) throw new Error(`asl-validator's ${checksPath} is not a version this module knows (sha256 ${digest})`);
   const checks = load(checksPath) as SchemaErrorsModule;
   const original = checks.jsonSchemaErrors;
   const fromChecks = createRequire(checksPath);
   const validators = new Map<string, AjvLike>();
   const validatorFor = (options: AslValidatorOptions): AjvLike => {
-    const key = `${options.checkPaths === true},${options.checkArn === true}`;
+    // Truthiness, as asl-validator reads them (`if (options.checkPaths)`).
+    const key = `${Boolean(options.checkPaths)},${Boolean(options.checkArn)}`;
     let ajv = validators.get(key);
     if (!ajv) {
       ajv = aslValidatorAjv(fromChecks, options);
@@ -66,7 +85,12 @@ export function takeOverSchemaCheck(from: string): SchemaErrors {
   };
   checks.jsonSchemaErrors = (definition, options) => {
     // Its Ajv keeps no state between validations but `errors`, which a definition it rejects goes on to the original for.
-    if (validatorFor(options).validate(STATE_MACHINE_SCHEMA, definition) === true) return [];
+    // A set-up that throws (it should not, for a known version) leaves the answer to the original as well.
+    try {
+      if (validatorFor(options).validate(STATE_MACHINE_SCHEMA, definition) === true) return [];
+    } catch {
+      // The original's answer below.
+    }
     return original(definition, options);
   };
   originals.set(checksPath, original);

@@ -1,9 +1,11 @@
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { loadLifeboatConfig } from '../../../../config/load-config';
 import { resolvedStateMachines } from '../../../../local/assembly/deploy-checks/resolved-state-machines';
 import { synthesizeEnvironment } from '../../../../local/assembly/synthesize';
-import { takeOverSchemaCheck } from '../../../../local/executor/asl-schema-validator-reuse';
+import { reuseAslSchemaValidatorsOf, takeOverSchemaCheck } from '../../../../local/executor/asl-schema-validator-reuse';
 import { type AslDefinition } from '../../../../local/executor/state-machine-definition';
 import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
 import { tempOutdir } from '../../../support/temp-outdir';
@@ -23,6 +25,12 @@ const COPIES: Array<[string, string, Record<string, unknown> | undefined]> = [
 ];
 /** Definitions made invalid (each a compile of asl-validator's own, before and after): the largest few. */
 const BROKEN = 3;
+
+/** JSONata definitions (none of the synthesized ones is): one valid, one whose expression does not parse. */
+const JSONATA = [
+  { QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', Comment: 'c', Output: '{% $states.input.x %}', End: true } } },
+  { QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', Comment: 'c', Output: '{% $x( %}', End: true } } },
+];
 
 /** Ways to break a definition that the schemas (not the later checks) catch. */
 function invalidVariants(definition: AslDefinition): unknown[] {
@@ -52,13 +60,46 @@ describe.each(COPIES)('asl-validator of %s with its schema check taken over', (_
         const { isValid, errors } = validate(structuredClone(definition), options && { ...options });
         return { isValid, errors };
       });
-    const before = { valid: answers(definitions), broken: answers(broken) };
+    const valid = [...definitions, JSONATA[0]];
+    const invalid = [...broken, JSONATA[1]];
+    const before = { valid: answers(valid), invalid: answers(invalid) };
     // The test can fail: the synthesized definitions are valid, every variant is not.
     expect(before.valid.every((answer) => answer.isValid)).toBe(true);
-    expect(before.broken.filter((answer) => answer.isValid)).toEqual([]);
-    const original = takeOverSchemaCheck(from);
-    const checks = createRequire(validatorEntry)('./checks/json-schema-errors') as { jsonSchemaErrors: unknown };
-    expect(checks.jsonSchemaErrors).not.toBe(original);
-    expect({ valid: answers(definitions), broken: answers(broken) }).toEqual(before);
+    expect(before.invalid.filter((answer) => answer.isValid)).toEqual([]);
+    // asl-validator's own check, counted: the take-over keeps this one as its original.
+    const checks = createRequire(validatorEntry)('./checks/json-schema-errors') as { jsonSchemaErrors: (...args: unknown[]) => unknown };
+    const own = checks.jsonSchemaErrors;
+    let ownCalls = 0;
+    checks.jsonSchemaErrors = (...args: unknown[]) => {
+      ownCalls++;
+      return own(...args);
+    };
+    takeOverSchemaCheck(from);
+    expect(answers(valid)).toEqual(before.valid);
+    // Valid definitions are answered by the reused validator alone: the point of the take-over.
+    expect(ownCalls).toBe(0);
+    expect(answers(invalid)).toEqual(before.invalid);
+    // Those the schemas reject go on to asl-validator's own check (its errors); the others fail its later checks.
+    const schemaRejected = before.invalid.filter((answer) => JSON.stringify(answer.errors).includes('SCHEMA_VALIDATION_FAILED'));
+    expect(schemaRejected.length).toBeGreaterThan(0);
+    expect(ownCalls).toBe(schemaRejected.length);
   });
+});
+
+it('leaves a copy of another version alone: its set-up may differ from the one this module copies', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-asl-version-'));
+  try {
+    const copy = path.join(dir, 'node_modules', 'asl-validator');
+    cpSync(path.dirname(createRequire(__filename).resolve('asl-validator/package.json')), copy, { recursive: true });
+    // A later version's schema check: one more format, say.
+    appendFileSync(path.join(copy, 'dist', 'src', 'checks', 'json-schema-errors.js'), '\n// asl_comment\n');
+    const from = path.join(dir, 'caller.js');
+    writeFileSync(from, '');
+    // Refused before the copy is loaded (this one could not be: its dependencies are not beside it), so nothing of it changes.
+    expect(() => takeOverSchemaCheck(from)).toThrow(/is not a version this module knows \(sha256 [0-9a-f]{64}\)/);
+    expect(() => reuseAslSchemaValidatorsOf(from)).not.toThrow();
+    expect(() => takeOverSchemaCheck(from)).toThrow(/is not a version this module knows/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
