@@ -16,6 +16,7 @@ import { backupDirectory, KeyFileKeyProvider, snapshotKey } from '../../../vault
 import { S3VaultStore } from '../../../vault/aws';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { localCommandClients } from '../../support/local-command-clients';
 
 /**
  * `lifeboat backups release` on vaults with Object Lock, whose bucket policies deny lifting a legal hold to every
@@ -69,18 +70,7 @@ function refusingReleases(s3: S3Client): S3Client {
 
 /** The command's clients; S3 refuses releases in the regions of `refusedIn` (credentials that are not the break-glass principal's). */
 function commandClients(refusedIn: readonly string[] = []) {
-  const dynamodb = localDynamoDbClient(cloud.endpoints, PRIMARY);
-  const drDynamodb = localDynamoDbClient(cloud.endpoints, DR);
-  clients.push(dynamodb, drDynamodb);
-  return {
-    dynamodb,
-    drDynamodb,
-    s3: (region: string) => {
-      const s3 = localS3Client(cloud.endpoints, region);
-      clients.push(s3);
-      return refusedIn.includes(region) ? refusingReleases(s3) : s3;
-    },
-  };
+  return localCommandClients(cloud, { primary: PRIMARY, dr: DR }, clients, (s3, region) => (refusedIn.includes(region) ? refusingReleases(s3) : s3));
 }
 
 async function legalHold(region: string, bucket: string): Promise<string | undefined> {

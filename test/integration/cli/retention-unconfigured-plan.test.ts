@@ -17,6 +17,7 @@ import { S3VaultStore } from '../../../vault/aws';
 import { backupDirectory, KeyFileKeyProvider, snapshotKey, type Vault, verifySnapshot } from '../../../vault';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { localCommandClients } from '../../support/local-command-clients';
 
 /**
  * Audit R19 F2: the backups of a plan renamed or removed from the config (`nightly`; the sample config's plan is
@@ -47,20 +48,7 @@ function capture() {
   return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
 }
 
-const commandClients = () => {
-  const dynamodb = localDynamoDbClient(cloud.endpoints, PRIMARY);
-  const drDynamodb = localDynamoDbClient(cloud.endpoints, DR);
-  clients.push(dynamodb, drDynamodb);
-  return {
-    dynamodb,
-    drDynamodb,
-    s3: (region: string) => {
-      const s3 = localS3Client(cloud.endpoints, region);
-      clients.push(s3);
-      return s3;
-    },
-  };
-};
+const commandClients = () => localCommandClients(cloud, { primary: PRIMARY, dr: DR }, clients);
 const target = () => ({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir });
 const now = () => new Date('2026-03-10T00:00:00Z');
 const catalogIn = (region: string) => {

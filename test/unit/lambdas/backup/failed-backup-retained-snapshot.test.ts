@@ -1,13 +1,12 @@
-import { commitBackup, forgetSnapshotsOfFailedBackup, type KeptSnapshot } from '../../../../lambdas/backup/commit-backup';
-import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { forgetSnapshotsOfFailedBackup, type KeptSnapshot } from '../../../../lambdas/backup/commit-backup';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { type DeleteOptions, type PutOptions } from '../../../../vault/backend/vault-store';
-import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { markVault } from '../../../../vault/prune/vault-mark';
-import { initVault, openVault } from '../../../../vault/repository/vault';
+import { openVault } from '../../../../vault/repository/vault';
 import { snapshotKey } from '../../../../vault/repository/vault-layout';
 import { ObjectLockedError } from '../../../../vault/vault-errors';
-import { listedKeys, SMALL_TUNING } from '../../../support/vault-test-helpers';
+import { listedKeys } from '../../../support/vault-test-helpers';
+import { COMMITTED, FAILED, forgedMarkerVault } from './forged-marker-vault';
 
 /**
  * Review r2 of d247287: with `immutability` every snapshot Commit writes is within the bucket's default retention
@@ -16,9 +15,6 @@ import { listedKeys, SMALL_TUNING } from '../../../support/vault-test-helpers';
  * a delete marker hides it; the retained version expires with the lifecycle rule), while a legal hold, and every
  * other deleter, is still refused.
  */
-const COMMITTED = '20261201T100000Z-0a1b2c3d';
-const FAILED = '20261201T110000Z-4e5f6a7b';
-
 /**
  * A memory store with S3VaultStore's Object Lock rules (s3-delete-over-retention.test.ts shows S3's side): every
  * snapshot written is retained (the bucket's default retention), a delete of a retained object is refused unless
@@ -42,33 +38,7 @@ class RetainingMemoryStore extends MemoryVaultStore {
 
 async function setUp() {
   const store = new RetainingMemoryStore('retaining');
-  const provider = new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 });
-  const vault = await initVault(store, provider, SMALL_TUNING);
-  const status = new Map<string, string>();
-  const catalog = {
-    getBackup: (id: string) => Promise.resolve(status.has(id) ? { backupId: id, status: status.get(id) } : undefined),
-    requireBackup: (id: string) => Promise.resolve({ backupId: id, status: status.get(id) }),
-    markCommitted: (id: string) => {
-      if (id === FAILED) return Promise.reject(new Error('the execution was stopped here'));
-      status.set(id, 'COMMITTED');
-      return Promise.resolve();
-    },
-    indexCommittedBackup: () => Promise.resolve(),
-  } as unknown as BackupCatalog;
-  const commit = async (id: string, source: string): Promise<string> => {
-    const planKey = `plans/${id}.json`;
-    const sources = [{ name: source, type: 's3', snapshotSource: { kind: 's3', id: source, bucket: source, prefix: '' }, parent: null }];
-    const plan = { backupId: id, plan: 'p', environment: 'test', strategy: 'full', requestedStrategy: 'full', createdAt: '2026-12-01T10:00:00.000Z', sources, shardManifests: [], shardCount: 0 };
-    await store.put(planKey, Buffer.from(JSON.stringify(plan)));
-    status.set(id, 'RUNNING');
-    await commitBackup({ backupId: id, planKey }, { vault, catalog }).catch(() => undefined);
-    return (JSON.parse((await store.get(`parts/${id}/committed/${source}.json`)).toString('utf8')) as { snapshotId: string }).snapshotId;
-  };
-  const victim = await commit(COMMITTED, 'assets');
-  const own = await commit(FAILED, 'orders');
-  status.set(FAILED, 'FAILED');
-  // A forged marker of the failed backup naming the committed backup's snapshot (audit a2 F2).
-  await store.put(`parts/${FAILED}/committed/anything.json`, Buffer.from(JSON.stringify({ backupId: FAILED, source: 'anything', snapshotId: victim })));
+  const { provider, catalog, victim, own } = await forgedMarkerVault(store);
   const forget = async (): Promise<{ deleted: string[]; kept: KeptSnapshot[] }> => {
     const kept: KeptSnapshot[] = [];
     const deleted = await forgetSnapshotsOfFailedBackup(FAILED, { store, catalog, openVault: () => openVault(store, provider), onKept: (k) => kept.push(k) });

@@ -1,60 +1,19 @@
-import { commitBackup, forgetSnapshotsOfFailedBackup, type KeptSnapshot } from '../../../../lambdas/backup/commit-backup';
-import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { forgetSnapshotsOfFailedBackup, type KeptSnapshot } from '../../../../lambdas/backup/commit-backup';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
-import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
-import { initVault, openVault } from '../../../../vault/repository/vault';
+import { openVault } from '../../../../vault/repository/vault';
 import { snapshotKey } from '../../../../vault/repository/vault-layout';
 import { ObjectLockedError } from '../../../../vault/vault-errors';
-import { listedKeys, SMALL_TUNING } from '../../../support/vault-test-helpers';
+import { listedKeys } from '../../../support/vault-test-helpers';
+import { COMMITTED, FAILED, forgedMarkerVault } from './forged-marker-vault';
 
 /**
  * Audit a2 F2: the snapshot shard may write under parts/, so a commit marker of a failed backup may name another
  * backup's snapshot. The failure path (Record failure, release-failed-backup, a failed commit invocation) deletes a
  * snapshot only when its own record names the failed backup; any other stays, byte for byte, and is reported.
  */
-const COMMITTED = '20261201T100000Z-0a1b2c3d';
-const FAILED = '20261201T110000Z-4e5f6a7b';
-
 async function setUp() {
   const store = new MemoryVaultStore('forged-marker');
-  const provider = new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 });
-  const vault = await initVault(store, provider, SMALL_TUNING);
-  const status = new Map<string, string>();
-  const catalog = {
-    getBackup: (id: string) => Promise.resolve(status.has(id) ? { backupId: id, status: status.get(id) } : undefined),
-    requireBackup: (id: string) => Promise.resolve({ backupId: id, status: status.get(id) }),
-    markCommitted: (id: string) => {
-      if (id === FAILED) return Promise.reject(new Error('the execution was stopped here'));
-      status.set(id, 'COMMITTED');
-      return Promise.resolve();
-    },
-    indexCommittedBackup: () => Promise.resolve(),
-  } as unknown as BackupCatalog;
-  /** Commits one source of backup `id` (its marker names the snapshot); FAILED's commit stops before the catalog write. */
-  const commit = async (id: string, source: string): Promise<string> => {
-    const planKey = `plans/${id}.json`;
-    const plan = {
-      backupId: id,
-      plan: 'p',
-      environment: 'test',
-      strategy: 'full',
-      requestedStrategy: 'full',
-      createdAt: '2026-12-01T10:00:00.000Z',
-      sources: [{ name: source, type: 's3', snapshotSource: { kind: 's3', id: source, bucket: source, prefix: '' }, parent: null }],
-      shardManifests: [],
-      shardCount: 0,
-    };
-    await store.put(planKey, Buffer.from(JSON.stringify(plan)));
-    status.set(id, 'RUNNING');
-    await commitBackup({ backupId: id, planKey }, { vault, catalog }).catch(() => undefined);
-    const marker = JSON.parse((await store.get(`parts/${id}/committed/${source}.json`)).toString('utf8')) as { snapshotId: string };
-    return marker.snapshotId;
-  };
-  const victim = await commit(COMMITTED, 'assets');
-  const own = await commit(FAILED, 'orders');
-  status.set(FAILED, 'FAILED');
-  // What the snapshot shard role could write (s3:PutObject on parts/*): a marker under its own failing backup naming the victim.
-  await store.put(`parts/${FAILED}/committed/anything.json`, Buffer.from(JSON.stringify({ backupId: FAILED, source: 'anything', snapshotId: victim })));
+  const { provider, catalog, victim, own } = await forgedMarkerVault(store);
   return { store, provider, catalog, victim, own, victimBytes: await store.get(snapshotKey(victim)) };
 }
 
