@@ -11,17 +11,18 @@ import { NOT_VOUCHED } from './missing-mirror-resource';
  */
 const REFUSALS = new Set(['AccessDenied', 'AccessDeniedException', 'KMSAccessDeniedException']);
 
+/** `err` and the errors under it (`cause`), outermost first, a few deep. */
+function* errorsUnder(err: unknown): Generator<Error> {
+  for (let at: unknown = err, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) yield at;
+}
+
 /**
  * The service's own error under `err`: in Lambda every S3 client answers a 403 with BucketOwnerMismatchError
  * (lambdas/runtime/expected-bucket-owner.ts), S3's error kept as its `cause`. The innermost error that carries the
  * SDK's response metadata, else `err` itself.
  */
 function serviceErrorOf(err: unknown): unknown {
-  let found: unknown = err;
-  for (let at: unknown = err, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
-    if ((at as { $metadata?: unknown }).$metadata !== undefined) found = at;
-  }
-  return found;
+  return [...errorsUnder(err)].findLast((at) => (at as { $metadata?: unknown }).$metadata !== undefined) ?? err;
 }
 
 /**
@@ -57,10 +58,7 @@ function note(what: string, where: string, err: unknown, granted: string, likely
 
 /** The account an S3 request required as the bucket's owner (ExpectedBucketOwner), when the runtime's middleware named it. */
 function expectedOwnerOf(err: unknown): string | undefined {
-  for (let at: unknown = err, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
-    if (at instanceof BucketOwnerMismatchError) return at.expectedOwner;
-  }
-  return undefined;
+  return [...errorsUnder(err)].find((at): at is BucketOwnerMismatchError => at instanceof BucketOwnerMismatchError)?.expectedOwner;
 }
 
 /**
