@@ -45,17 +45,17 @@ const originals = new Map<string, SchemaErrors>();
  * laid out otherwise, or bundled where it cannot be resolved, is left as it is (validated as before). Idempotent.
  */
 export function reuseAslSchemaValidatorsOf(from: string): void {
-  if (leftAlone.has(from)) return;
+  if (asked.has(from)) return;
+  asked.add(from);
   try {
     takeOverSchemaCheck(from);
   } catch {
     // Not the layout or version this module knows: asl-validator keeps its own check, as correct and as slow as before.
-    leftAlone.add(from);
   }
 }
 
-/** The `from`s whose copy is left as it is (asked once). */
-const leftAlone = new Set<string>();
+/** The `from`s already asked about, taken over or left alone: each caller asks before every validation. */
+const asked = new Set<string>();
 
 /**
  * reuseAslSchemaValidatorsOf, throwing when the copy is not laid out as expected. Returns that copy's original check
