@@ -11,7 +11,10 @@ export type LifeboatNamesInput = {
   /** LIFEBOAT_ENVIRONMENT of the functions; the restore functions derive the restore-target prefix from it. */
   readonly environmentName: string;
   readonly account: string;
-  /** The DR region's account (a DR vault in another account, docs/DEPLOYMENT.md); absent: `account`. */
+  /**
+   * The DR side's account, where the DR vault and access-log bucket are: a protection's is drAccountOf's
+   * (constructs/protection-physical-names.ts), never its own rule here. Absent: `account`.
+   */
   readonly drAccount?: string;
   readonly primaryRegion: string;
   readonly drRegion: string;

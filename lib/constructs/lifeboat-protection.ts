@@ -35,7 +35,7 @@ import { ScrubWorkflow } from './scrub-workflow';
 import { mirroredTableIssue, SourceMirrors } from './source-mirrors';
 import { checkPlansShape, validatePlans } from './validated-plans';
 import { tokenPaths, tokenPropIssue } from './literal-props';
-import { type FixedPhysicalName, placeOf, protectionPhysicalNames, sharedPhysicalNames } from './protection-physical-names';
+import { drAccountOf, drInAnotherAccount, type FixedPhysicalName, placeOf, protectionPhysicalNames, sharedPhysicalNames } from './protection-physical-names';
 import { setWorkflowLogging } from './workflow-logging';
 import { deployedNameOf, physicalNameGiven, sourceNameElsewhere } from './plans-in-stack';
 import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
@@ -177,6 +177,9 @@ export type LifeboatProtectionProps = {
    * protections of one stack with the same `drAccount` and `drRegion`: `<stackName>-LifeboatDR` for the stack's first
    * protection, and for one with another `drRegion` (or `drAccount`) than the first `<stackName>-LifeboatDR-<drRegion>`
    * (`<stackName>-LifeboatDR-<drAccount>-<drRegion>`). Required for a protection in a NestedStack.
+   * Its `env.region` must be `drRegion`. Its `env.account` names the DR side's resources when `drAccount` is absent
+   * (see `drAccount`); environment-agnostic as to account, it gets a rule that refuses a deploy into another account than
+   * the DR side's when that account is known (and is refused at synth with a `drAccount` of another account).
    */
   readonly drStack?: Stack;
   /**
@@ -184,7 +187,14 @@ export type LifeboatProtectionProps = {
    * vault in another account"): the DR copies then survive a compromised administrator of the primary account.
    * The DR vault's and catalog's policies let the protection's roles of this stack's account read and add
    * (never delete); mirrors are not available then, nor the DR drill's comparison with the live sources.
-   * @default the account of the protection's stack
+   * It takes a protection stack with a known account (`env.account`), and a `drStack` (if any) in this account.
+   * @default the DR stack's account when `drStack` has a known one, else the protection stack's. The DR names
+   * (`<prefix>-vault-<account>-<drRegion>`, …) carry it. So a `drStack` in account 222222222222 beside an
+   * environment-agnostic protection stack names its DR vault `<prefix>-vault-222222222222-<drRegion>` in both templates,
+   * and the protection stack gets the CloudFormation rule `DrAccountMatches`: deployed into another account, it is refused
+   * before any resource (the DR vault lets no other account in without `drAccount`, and `drAccount` needs the protection
+   * stack's `env.account`). A `drStack` of another known account than a known protection stack's is refused at synth
+   * without `drAccount` (docs/DEPLOYMENT.md, "The DR vault in another account").
    */
   readonly drAccount?: string;
   /**
@@ -367,16 +377,11 @@ export class LifeboatProtection extends Construct {
     }
     this.drStack = props.drStack ?? siblingDrStack(stack, props.drRegion, props.drAccount);
     if (this.drStack !== stack) stack.addStackDependency(this.drStack, 'Lifeboat: the primary vault replicates into the DR vault');
+    // The DR side's account, by the one rule of names, collision checks and grants (protection-physical-names.ts).
+    const drAccountId = drAccountOf(stack, props);
     // The primary account, when the DR stack is in another one: its tagged roles get the DR vault's and catalog's consent.
-    const remoteUser = props.drAccount !== undefined && props.drAccount !== stack.account ? stack.account : undefined;
-    const names = lifeboatNames({
-      prefix: this.prefix,
-      environmentName: this.environmentName,
-      account: stack.account,
-      ...(props.drAccount !== undefined ? { drAccount: props.drAccount } : {}),
-      primaryRegion: stack.region,
-      drRegion: props.drRegion,
-    });
+    const remoteUser = drInAnotherAccount(stack, drAccountId) ? stack.account : undefined;
+    const names = lifeboatNames({ prefix: this.prefix, environmentName: this.environmentName, account: stack.account, drAccount: drAccountId, primaryRegion: stack.region, drRegion: props.drRegion });
     this.names = names;
 
     // The DR side: in the DR stack, under a construct named by this protection's path in its own stack, so that
@@ -389,6 +394,7 @@ export class LifeboatProtection extends Construct {
       Aspects.of(drScope).add(sizes);
     }
     setWorkflowLogging(drScope, this.prefix, props.security);
+    sameAccountRules(this, stack, drScope, this.drStack, drAccountId);
     const accessLogs = createAccessLogsBucket(this, 'AccessLogs', names.primaryAccessLogs);
     // Keys and vaults name their break-glass principal and their users (roles tagged lifeboat:key-user=<prefix>, below).
     const keyPolicy = { keyUser: this.prefix, ...(props.security?.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: props.security.breakGlassRoleArn } : {}) };
@@ -659,7 +665,7 @@ export class LifeboatProtection extends Construct {
     const reserved = RESERVED_BUCKET_NAME_STARTS.find((start) => this.prefix.startsWith(start));
     if (reserved !== undefined) issues.push(`prefix: "${this.prefix}" starts with "${reserved}", which S3 reserves at the start of bucket names (the vault is <prefix>-vault-…): choose another prefix`);
     // S3 ARNs carry no account, so protections of one app overlap whatever accounts they deploy to.
-    const accounts = new Set([stack.account, props.drStack?.account ?? props.drAccount ?? stack.account]);
+    const accounts = new Set([stack.account, drAccountOf(stack, props)]);
     for (const other of this.node.root.node.findAll()) {
       if (!(other instanceof LifeboatProtection) || other === this || !BUILT_PROTECTIONS.has(other)) continue;
       const overlap = ownedNamePatternOverlap(other.prefix, this.prefix) ?? ownedNamePatternOverlap(this.prefix, other.prefix);
@@ -787,6 +793,13 @@ export class LifeboatProtection extends Construct {
       if (Token.isUnresolved(stack.account)) issues.push(`drAccount: stack ${stack.stackName} has no account (environment-agnostic); give it one, so that the DR stack's policies can name the primary account`);
       if (props.drStack && !Token.isUnresolved(props.drStack.account) && props.drStack.account !== props.drAccount) {
         issues.push(`drStack: stack ${props.drStack.stackName} is in account ${props.drStack.account}, but drAccount is ${props.drAccount}`);
+      } else if (props.drStack && props.drStack !== stack && Token.isUnresolved(props.drStack.account) && props.drAccount !== stack.account) {
+        // Agnostic, the CDK CLI deploys it with its credentials, the primary account's (docs/DEPLOYMENT.md), and the primary's
+        // DR-key lookup (dr-key-arns.ts) would describe it there, not in drAccount.
+        issues.push(
+          `drStack: stack ${props.drStack.stackName} has no account (environment-agnostic), so it would be deployed into the account of the CLI's credentials, ` +
+            `not drAccount: give it env: { account: '${props.drAccount}', region: '${props.drRegion}' }`,
+        );
       }
       if (props.drAccount !== stack.account) {
         props.plans.forEach((plan, p) =>
@@ -934,6 +947,44 @@ function agnosticRegionIssues(stack: Stack, plans: readonly LifeboatPlan[]): str
     }
   });
   return issues;
+}
+
+/**
+ * The names and grants of a protection assume one account for both sides unless drAccount says otherwise: the primary's
+ * policies name the DR vault `<prefix>-vault-<account>-<drRegion>` (drAccountOf), whose policies let in no other account.
+ * A stack of the protection that is environment-agnostic learns its account only at deploy, so when the DR side's account
+ * is known it gets a rule CloudFormation checks before any resource: deployed into another account, it would name a
+ * bucket that is not there (or someone else's) and grant nothing the DR side accepts.
+ */
+function sameAccountRules(protection: Construct, stack: Stack, drScope: Construct, drStack: Stack, drAccount: string): void {
+  if (Token.isUnresolved(drAccount)) return;
+  const where = 'docs/DEPLOYMENT.md, "The DR vault in another account"';
+  if (Token.isUnresolved(stack.account)) {
+    new CfnRule(protection, 'DrAccountMatches', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.ACCOUNT_ID, drAccount),
+          assertDescription:
+            `Lifeboat ${protection.node.path}: this stack is deployed into another account than ${drAccount}, its DR stack ${drStack.stackName}'s, whose DR vault lets no other account in: ` +
+            `deploy it into ${drAccount}, or, for a DR vault in another account, give this stack env.account and the protection drAccount: '${drAccount}' (${where})`,
+        },
+      ],
+    });
+  }
+  // Only a drStack of the user's (the default DR stack takes drAccount or the stack's account), and then drAccount is this
+  // stack's account: another one with an agnostic drStack is refused at synth (ownPropIssues).
+  if (drStack !== stack && Token.isUnresolved(drStack.account)) {
+    new CfnRule(drScope, 'AccountMatches', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.ACCOUNT_ID, drAccount),
+          assertDescription:
+            `Lifeboat ${protection.node.path}: stack ${drStack.stackName} holds its DR vault, named for account ${drAccount}, the protection's stack's: ` +
+            `deploy it into ${drAccount}, or give it env: { account: '${drAccount}' } (${where})`,
+        },
+      ],
+    });
+  }
 }
 
 /** A catalog key: used through DynamoDB only, by the protection's tagged roles (protected-key.ts). */

@@ -95,18 +95,33 @@ export type ProtectionNamesProps = {
   readonly fileSystem?: { readonly replica?: object };
 };
 
+/**
+ * The account of a protection's DR side, as its names (`<prefix>-vault-<account>-<drRegion>`), its collision checks and its
+ * cross-account grants say it: the one rule of all three (docs/DEPLOYMENT.md, "The DR vault in another account").
+ * - `drAccount`, when given (synth refuses a `drStack` of another known account, and a protection stack without one).
+ * - Else the DR stack's account, when it is known: that is where the DR vault is, so the DR stack's template names it by
+ *   that literal, and so does an environment-agnostic protection stack's, whose `AWS::AccountId` is its own account, not
+ *   necessarily the DR stack's. Such a protection stack gets the `DrAccountMatches` rule: CloudFormation refuses to deploy
+ *   it into another account, whose roles the DR vault would not let in (lifeboat-protection.ts).
+ * - Else the protection stack's account: the default DR stack's too, and an environment-agnostic one stays a token, which
+ *   each stack's template resolves to its own account (both deploy with the same credentials).
+ */
+export function drAccountOf(stack: Stack, props: Pick<ProtectionNamesProps, 'drAccount' | 'drStack'>): string {
+  if (props.drAccount !== undefined) return props.drAccount;
+  if (props.drStack !== undefined && !Token.isUnresolved(props.drStack.account)) return props.drStack.account;
+  return stack.account;
+}
+
+/** Whether the DR side is in another account than the protection's stack: known only when both accounts are. */
+export function drInAnotherAccount(stack: Stack, drAccount: string): boolean {
+  return !Token.isUnresolved(drAccount) && !Token.isUnresolved(stack.account) && drAccount !== stack.account;
+}
+
 /** The fixed names of a protection in `stack` with these props, known before anything is built (LifeboatProtection checks them first). */
 export function protectionPhysicalNames(prefix: string, environmentName: string, stack: Stack, props: ProtectionNamesProps): FixedPhysicalName[] {
-  const names = lifeboatNames({
-    prefix,
-    environmentName,
-    account: stack.account,
-    ...(props.drAccount !== undefined ? { drAccount: props.drAccount } : {}),
-    primaryRegion: stack.region,
-    drRegion: props.drRegion,
-  });
+  const drAccount = drAccountOf(stack, props);
+  const names = lifeboatNames({ prefix, environmentName, account: stack.account, drAccount, primaryRegion: stack.region, drRegion: props.drRegion });
   const mirrored = props.plans.flatMap((plan) => plan.sources).filter((source) => mirrorOf(source.config) !== undefined);
-  const drAccount = props.drStack?.account ?? props.drAccount ?? stack.account;
   return fixedPhysicalNames({
     prefix,
     names,
@@ -116,7 +131,7 @@ export function protectionPhysicalNames(prefix: string, environmentName: string,
     mirroredBuckets: mirrored.filter((source) => source.config.type === 's3').map((source) => source.name),
     mirrorCheck: mirrored.length > 0,
     fileMirrorSampler: props.fileSystem?.replica !== undefined && mirrored.some((source) => source.config.type === 'filesystem'),
-    crossAccount: !Token.isUnresolved(drAccount) && !Token.isUnresolved(stack.account) && drAccount !== stack.account,
+    crossAccount: drInAnotherAccount(stack, drAccount),
   });
 }
 
