@@ -18,6 +18,7 @@ import { type FaultRule } from '../../../local/executor/fault-injection';
 import { approveEveryTask } from '../../../local/executor/local-approver';
 import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
+import { duoPlanConfig } from './duo-plan-config';
 
 /**
  * Audit R38 F1: two failovers of one plan into the same targets (a double click, or `{plan}` then `{plan, backupId:
@@ -25,29 +26,7 @@ import { type LocalEnvironment, openLocalEnvironment } from '../../../local/loca
  * failover's ("held by"), and its `finish` input must leave them out: followed once the first had ended, it restored
  * the older backup with `overwrite` over the targets the applications already used. Through the synthesized DR stack.
  */
-const config: LifeboatConfig = lifeboatConfigSchema.parse({
-  environments: [
-    {
-      name: 'fc',
-      account: '000000000000',
-      primaryRegion: 'us-east-1',
-      drRegion: 'us-west-2',
-      plans: [
-        {
-          name: 'duo',
-          schedule: 'rate(1 day)',
-          strategy: 'full',
-          retention: { keepLast: 5 },
-          objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
-          sources: [
-            { type: 's3', name: 'duo-a', bucket: 'lifeboat-fc-duo-a' },
-            { type: 'dynamodb', name: 'duo-t', table: 'lifeboat-fc-duo-t' },
-          ],
-        },
-      ],
-    },
-  ],
-});
+const config: LifeboatConfig = lifeboatConfigSchema.parse(duoPlanConfig('fc'));
 
 let dataDir: string;
 let local: LocalEnvironment;

@@ -16,6 +16,7 @@ import { approveEveryTask } from '../../../local/executor/local-approver';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { eventually } from '../../support/eventually';
+import { duoPlanConfig } from './duo-plan-config';
 
 /**
  * Audit R22 F1: two restores into one target both passed the "empty or absent" check before either wrote, both
@@ -23,29 +24,7 @@ import { eventually } from '../../support/eventually';
  * target one restore at a time. Backups B1 and B2 differ (only-in-b1 / only-in-b2, shared.txt); restore A is held
  * after its resolve step (which took the claim) while restore B of the other backup starts into the same target.
  */
-const rawConfig = {
-  environments: [
-    {
-      name: 'tc',
-      account: '000000000000',
-      primaryRegion: 'us-east-1',
-      drRegion: 'us-west-2',
-      plans: [
-        {
-          name: 'duo',
-          schedule: 'rate(1 day)',
-          strategy: 'full',
-          retention: { keepLast: 5 },
-          objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
-          sources: [
-            { type: 's3', name: 'duo-a', bucket: 'lifeboat-tc-duo-a' },
-            { type: 'dynamodb', name: 'duo-t', table: 'lifeboat-tc-duo-t' },
-          ],
-        },
-      ],
-    },
-  ],
-};
+const rawConfig = duoPlanConfig('tc');
 const config = lifeboatConfigSchema.parse(rawConfig);
 
 let dataDir: string;

@@ -6,6 +6,7 @@ import { approvalsListCommand, approveCommand } from '../../../cli/commands/appr
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { APPROVALS_PK, type ApprovalRecord } from '../../../lambdas/approval/approval-record';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { pendingRestoreApproval } from './pending-restore-approval';
 
 /**
  * Review 44a F1: `lifeboat approve --aws` for a token Step Functions refuses as closed (TaskTimedOut) asks
@@ -15,18 +16,7 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  */
 const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
 const EXECUTION = '7d2e0c1a-aaaa-bbbb-cccc-000000000001';
-const pending: ApprovalRecord = {
-  execution: EXECUTION,
-  executionArn: `arn:aws:states:${environment.primaryRegion}:${environment.account}:execution:lifeboat-dev-restore:${EXECUTION}`,
-  stateMachine: 'lifeboat-dev-restore',
-  kind: 'restore',
-  status: 'PENDING',
-  requestedBy: 'op',
-  requestedAt: '2026-12-05T10:00:00.000Z',
-  expiresAt: '2099-12-05T22:00:00.000Z',
-  request: { source: 'x', overwrite: true },
-  taskToken: 'tok',
-};
+const pending = pendingRestoreApproval(environment, EXECUTION);
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sts = mockClient(STSClient);

@@ -6,6 +6,7 @@ import { approveCommand } from '../../../cli/commands/approval-commands';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { APPROVALS_PK, type ApprovalRecord } from '../../../lambdas/approval/approval-record';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { pendingRestoreApproval } from './pending-restore-approval';
 
 /**
  * Stop 46, h2: the approver's SendTaskSuccess (or SendTaskFailure) reaches Step Functions but its reply is
@@ -20,18 +21,7 @@ const EXECUTION = '7d2e0c1a-aaaa-bbbb-cccc-000000000046';
 const CAROL = 'arn:aws:sts::1:assumed-role/lifeboat-approver/carol';
 const FIRST = new Date('2026-12-05T10:05:00.000Z');
 const RETRY = new Date('2026-12-05T10:09:00.000Z');
-const pending: ApprovalRecord = {
-  execution: EXECUTION,
-  executionArn: `arn:aws:states:${environment.primaryRegion}:${environment.account}:execution:lifeboat-dev-restore:${EXECUTION}`,
-  stateMachine: 'lifeboat-dev-restore',
-  kind: 'restore',
-  status: 'PENDING',
-  requestedBy: 'op',
-  requestedAt: '2026-12-05T10:00:00.000Z',
-  expiresAt: '2099-12-05T22:00:00.000Z',
-  request: { source: 'x', overwrite: true },
-  taskToken: 'tok',
-};
+const pending = pendingRestoreApproval(environment, EXECUTION);
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sts = mockClient(STSClient);

@@ -262,31 +262,30 @@ async function doctor(world: World, file = configFile, stacks = synthesizedStack
   return { code, checks: new Map(parsed.checks.map((c) => [c.name, c])) };
 }
 
+/** The checks of the environment above that run once its credentials pass, in the documented order (docs/DOCTOR.md). */
+const CHECKS_AFTER_CREDENTIALS = [
+  `bootstrap ${PRIMARY}`,
+  `bootstrap ${DR}`,
+  'file system fs-0123456789abcdef0',
+  'DR file system fs-0fedcba9876543210',
+  'source demo-assets',
+  'source demo-orders',
+  'source demo-files',
+  'stack Lifeboat-dev-Primary',
+  `vault key ${PRIMARY}`,
+  'stack Lifeboat-dev-DR',
+  `vault key ${DR}`,
+  'schedule demo',
+  'last backup demo',
+  'dr copy demo',
+  'catalog plans',
+  'dr catalog items',
+];
+
 describe('lifeboat doctor --aws', () => {
   it('passes every check of a healthy environment, in the documented order, exit 0', async () => {
     const { code, checks } = await doctor(healthyWorld());
-    expect([...checks.keys()]).toEqual([
-      'config',
-      'environment',
-      'synthesis',
-      'credentials',
-      `bootstrap ${PRIMARY}`,
-      `bootstrap ${DR}`,
-      'file system fs-0123456789abcdef0',
-      'DR file system fs-0fedcba9876543210',
-      'source demo-assets',
-      'source demo-orders',
-      'source demo-files',
-      'stack Lifeboat-dev-Primary',
-      `vault key ${PRIMARY}`,
-      'stack Lifeboat-dev-DR',
-      `vault key ${DR}`,
-      'schedule demo',
-      'last backup demo',
-      'dr copy demo',
-      'catalog plans',
-      'dr catalog items',
-    ]);
+    expect([...checks.keys()]).toEqual(['config', 'environment', 'synthesis', 'credentials', ...CHECKS_AFTER_CREDENTIALS]);
     expect([...checks.values()].filter((c) => c.verdict !== 'ok')).toEqual([]);
     expect(code).toBe(0);
     expect(checks.get(`bootstrap ${DR}`)?.detail).toBe('CDKToolkit version 27, templates need ≥ 6, qualifier hnb659fds');
@@ -305,24 +304,7 @@ describe('lifeboat doctor --aws', () => {
     expect(credentials?.fix).toContain('use credentials of account 000000000000');
     // The same checks as the healthy run's after `credentials`, each skipped (the DR file system's line too).
     const after = [...checks.values()].slice([...checks.keys()].indexOf('credentials') + 1);
-    expect(after.map((c) => c.name)).toEqual([
-      `bootstrap ${PRIMARY}`,
-      `bootstrap ${DR}`,
-      'file system fs-0123456789abcdef0',
-      'DR file system fs-0fedcba9876543210',
-      'source demo-assets',
-      'source demo-orders',
-      'source demo-files',
-      'stack Lifeboat-dev-Primary',
-      `vault key ${PRIMARY}`,
-      'stack Lifeboat-dev-DR',
-      `vault key ${DR}`,
-      'schedule demo',
-      'last backup demo',
-      'dr copy demo',
-      'catalog plans',
-      'dr catalog items',
-    ]);
+    expect(after.map((c) => c.name)).toEqual(CHECKS_AFTER_CREDENTIALS);
     expect(after.every((c) => c.verdict === 'skipped' && c.detail === 'depends on credentials, which failed')).toBe(true);
   });
 

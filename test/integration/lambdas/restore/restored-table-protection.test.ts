@@ -1,5 +1,3 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   BatchWriteItemCommand,
   DeleteTableCommand,
@@ -7,13 +5,11 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ListTagsOfResourceCommand,
-  paginateScan,
   UpdateContinuousBackupsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type S3Client } from '@aws-sdk/client-s3';
 import { type SourceConfig } from '../../../../config/lifeboat-config';
-import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { planRestore, type PlanRestoreDeps } from '../../../../lambdas/restore/plan-restore';
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
@@ -22,11 +18,10 @@ import { RestoreVerificationError } from '../../../../lambdas/restore/restore-er
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { describeTableProtection } from '../../../../lambdas/sources/dynamodb-table-protection';
 import { captureTableSchema } from '../../../../lambdas/sources/dynamodb-table-schema';
-import { createActiveTable, createCatalogShapedTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
+import { createActiveTable } from '../../../../local/cloud';
 import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection';
 import { type Vault } from '../../../../vault/repository/vault';
-import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
-import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { REGION, RESTORE_TARGET_PREFIX as PREFIX, type RestoreTestCloud, startRestoreTestCloud } from './restore-test-cloud';
 
 /**
  * Issue 13, item 7, on the local cloud: a table a restore creates gets its source's KMS key,
@@ -35,11 +30,7 @@ import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-he
  * in another region than the key's gets that region's AWS managed key; a backup recorded before the
  * protection was captured takes it from the live source.
  */
-const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
-const VAULT_BUCKET = 'lifeboat-dev-vault-000000000000-us-east-1';
-const CATALOG = 'lifeboat-dev-catalog';
-const PREFIX = 'lifeboat-dev-restore-';
 const SOURCE_TABLE = 'shop-orders';
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
 const TAGS = [
@@ -48,8 +39,7 @@ const TAGS = [
 ];
 const source: SourceConfig = { type: 'dynamodb', name: 'orders', table: SOURCE_TABLE };
 
-let dataDir: string;
-let work: string;
+let cloud: RestoreTestCloud;
 let s3: S3Client;
 let dynamodb: DynamoDBClient;
 let vault: Vault;
@@ -59,11 +49,6 @@ let io: RestoreIo;
 
 const byTag = (a: { Key?: string }, b: { Key?: string }) => (a.Key ?? '').localeCompare(b.Key ?? '');
 
-async function items(table: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const page of paginateScan({ client: dynamodb }, { TableName: table, ConsistentRead: true })) for (const item of page.Items ?? []) out.push(JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))));
-  return out.sort();
-}
 
 async function restoreTo(table: string, place: PlanRestoreDeps['tablePlace']): Promise<{ notes: string[] | undefined }> {
   const resolved = await resolveRestore({ source: 'orders', backupId, target: { type: 'dynamodb', table } }, `r-${table.slice(-6)}`, { restoreTargetPrefix: PREFIX, sources: [source], catalog, openVault: io.openVault, s3, dynamodb, directory: io.directory });
@@ -75,16 +60,8 @@ async function restoreTo(table: string, place: PlanRestoreDeps['tablePlace']): P
 }
 
 beforeAll(async () => {
-  dataDir = await tempDir('restored-table-cloud');
-  work = await tempDir('restored-table');
-  const cloud = await startLocalCloud({ dataDir, regions: [REGION], exitWithParent: true });
-  s3 = localS3Client(cloud.endpoints, REGION);
-  dynamodb = localDynamoDbClient(cloud.endpoints, REGION);
-  await mkdir(join(work, 'vault'));
-  vault = (await newTestVault(join(work, 'vault'))).vault;
-  await s3.send(new CreateBucketCommand({ Bucket: VAULT_BUCKET }));
-  await createCatalogShapedTable(dynamodb, CATALOG);
-  catalog = new BackupCatalog(DynamoDBDocumentClient.from(dynamodb, { marshallOptions: { removeUndefinedValues: true } }), CATALOG);
+  cloud = await startRestoreTestCloud('restored-table');
+  ({ s3, dynamodb, vault, catalog, io } = cloud);
   await createActiveTable(dynamodb, {
     TableName: SOURCE_TABLE,
     KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
@@ -100,17 +77,10 @@ beforeAll(async () => {
       RequestItems: { [SOURCE_TABLE]: Array.from({ length: 12 }, (_, i) => ({ PutRequest: { Item: { id: { S: `order-${i}` }, total: { N: String(i * 3.5) }, lines: { L: [{ S: 'a' }, { N: String(i) }] }, blob: { B: Buffer.from([i, 255 - i]) } } } })) },
     }),
   );
-  io = { openVault: async () => vault, planS3: s3, planBucket: VAULT_BUCKET, targetS3: s3, dynamodb, directory: (p) => join(work, 'fs', p) };
-  backupId = await commitFixtureBackup('shop', [source], { vault, s3, dynamodb, catalogTable: CATALOG, directory: io.directory }, new Date(Date.now() - 3_600_000));
+  backupId = await cloud.commitBackup(source);
 });
 
-afterAll(async () => {
-  s3.destroy();
-  dynamodb.destroy();
-  await stopLocalCloud(dataDir);
-  await removeDir(dataDir);
-  await removeDir(work);
-});
+afterAll(async () => cloud.close());
 
 it('the backup records the source table\'s protection beside its schema (user tags only)', async () => {
   expect((await captureTableSchema(dynamodb, SOURCE_TABLE)).protection).toEqual({
@@ -132,7 +102,7 @@ it('a restored table gets the source\'s KMS key, point-in-time recovery, deletio
     RecoveryPeriodInDays: 14,
   });
   expect(((await dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: Table?.TableArn }))).Tags ?? []).sort(byTag)).toEqual(TAGS);
-  expect(await items(target)).toEqual(await items(SOURCE_TABLE));
+  expect(await cloud.items(target)).toEqual(await cloud.items(SOURCE_TABLE));
   // Deletion protection is real: the table cannot be dropped by mistake.
   await expect(dynamodb.send(new DeleteTableCommand({ TableName: target }))).rejects.toMatchObject({ name: 'ValidationException' });
 });
@@ -144,7 +114,7 @@ it('a drill\'s scratch table keeps the key and tags but gets neither deletion pr
   expect(Table).toMatchObject({ SSEDescription: { KMSMasterKeyArn: KEY }, DeletionProtectionEnabled: false });
   expect((await dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: target }))).ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus).toBe('DISABLED');
   expect(((await dynamodb.send(new ListTagsOfResourceCommand({ ResourceArn: Table?.TableArn }))).Tags ?? []).sort(byTag)).toEqual(TAGS);
-  expect(await items(target)).toEqual(await items(SOURCE_TABLE));
+  expect(await cloud.items(target)).toEqual(await cloud.items(SOURCE_TABLE));
   await dynamodb.send(new DeleteTableCommand({ TableName: target }));
 });
 
@@ -154,7 +124,7 @@ it('a restore where the source\'s key cannot be used (another region) gets the r
   const { notes } = await restoreTo(target, { region: 'us-west-2', account: ACCOUNT, scratch: false });
   expect(notes).toEqual([`the source's KMS key ${KEY} is not a key of us-west-2 in account ${ACCOUNT}: the table is encrypted with the AWS managed key aws/dynamodb of us-west-2 instead`]);
   expect((await dynamodb.send(new DescribeTableCommand({ TableName: target }))).Table?.SSEDescription).toEqual({ Status: 'ENABLED', SSEType: 'KMS', KMSMasterKeyArn: localAwsManagedKeyArn(REGION, ACCOUNT) });
-  expect(await items(target)).toEqual(await items(SOURCE_TABLE));
+  expect(await cloud.items(target)).toEqual(await cloud.items(SOURCE_TABLE));
 });
 
 it('a backup recorded before protection was captured: the plan reads the live source; without one, DynamoDB\'s defaults, and a note', async () => {
@@ -203,7 +173,7 @@ it('a shard whose write of an item is lost reads the table back, records it, and
   } as unknown as DynamoDBClient;
   for (const batch of planned.shards ?? []) await restoreShardBatch(batch, { ...io, dynamodb: lossy });
   expect(lost).toBe(true);
-  expect((await items(target)).length).toBe(11);
+  expect((await cloud.items(target)).length).toBe(11);
   const error = await verifyRestore({ planKey: planned.planKey }, io).then(
     () => undefined,
     (err: unknown) => err,

@@ -2,9 +2,8 @@ import { ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from '.
 import { finishCommand, reportOfIncompleteCause, reportStepOutput } from '../../../../lambdas/failover/failover-incomplete';
 import { type FailedSource, failoverReport, type RestoredSource, TARGET_UNWRITTEN_ERRORS } from '../../../../lambdas/failover/failover-report';
 import { parseFailoverRequest } from '../../../../lambdas/failover/failover-request';
-import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { BackupNotReplicatedError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError, RestoreTargetUnprotectedError } from '../../../../lambdas/restore/restore-errors';
-import { testPlan } from '../../../support/test-plans';
+import { TRIO_BACKUP as BACKUP, TRIO_FAILOVER as failover, TRIO_PLAN as plan } from './trio-failover';
 
 /**
  * A partial failover's `finish` restores its failed sources with `overwrite`, over what their targets partly hold. A
@@ -13,27 +12,6 @@ import { testPlan } from '../../../support/test-plans';
  * or restore wrote there since. Such sources are finished by a second input without overwrite, whose Validate failover
  * refuses a target that holds data.
  */
-const plan = testPlan({
-  name: 'trio',
-  sources: [
-    { type: 's3', name: 'trio-a', bucket: 'lifeboat-au-trio-a' },
-    { type: 's3', name: 'trio-b', bucket: 'lifeboat-au-trio-b' },
-    { type: 'dynamodb', name: 'trio-t', table: 'lifeboat-au-trio-t' },
-  ],
-});
-const BACKUP = '20261205T100000Z-1a2b3c4d';
-const request = (source: string, target: FailoverStart['restores'][number]['request']['target']) => ({ restoreId: `f-1-${source}`, request: { source, backupId: BACKUP, target, overwrite: false, vault: 'dr' as const } });
-const failover: FailoverStart = {
-  failoverId: 'f-1',
-  plan: 'trio',
-  startedAt: '2026-12-05T12:00:00.000Z',
-  backup: { backupId: BACKUP, startedAt: '2026-12-05T10:00:00.000Z' },
-  restores: [
-    request('trio-a', { type: 's3', bucket: 'lifeboat-au-restore-trio-a-cli', prefix: '' }),
-    request('trio-b', { type: 's3', bucket: 'lifeboat-au-restore-trio-b-cli', prefix: '' }),
-    request('trio-t', { type: 'dynamodb', table: 'lifeboat-au-restore-trio-t-cli' }),
-  ],
-};
 const liveT: RestoredSource = { restoreId: 'f-1-trio-t', source: 'trio-t', target: { type: 'dynamodb' }, targetDescription: 'dynamodb table lifeboat-au-restore-trio-t-cli', entries: 1, items: 60, bytes: 6000, durationMs: 4_200 };
 const lambdaCause = (errorType: string, errorMessage: string) => JSON.stringify({ errorType, errorMessage });
 const failedWith = (source: string, error: Error): FailedSource => ({ restoreId: `f-1-${source}`, source, failed: true, error: { Error: error.name, Cause: lambdaCause(error.name, error.message) } });

@@ -3,31 +3,15 @@ import { claimHolderOf, type FailedSource, failoverReport, MAX_FAILED_MESSAGE, t
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { RestoreTargetClaimedError } from '../../../../lambdas/restore/restore-target-claimed-error';
 import { testPlan } from '../../../support/test-plans';
+import { failoverRestore, TRIO_BACKUP as BACKUP, TRIO_FAILOVER, TRIO_PLAN as plan } from './trio-failover';
 
 /**
  * A failover in which a source's restore failed: the report lists the live sources (target, figures) and the failed
  * ones (error, message, what to do), the input that finishes it, and the cause the execution fails with names both.
  */
-const plan = testPlan({
-  name: 'trio',
-  sources: [
-    { type: 's3', name: 'trio-a', bucket: 'lifeboat-au-trio-a' },
-    { type: 's3', name: 'trio-b', bucket: 'lifeboat-au-trio-b' },
-    { type: 'dynamodb', name: 'trio-t', table: 'lifeboat-au-trio-t' },
-  ],
-});
-const BACKUP = '20261205T100000Z-1a2b3c4d';
-const request = (source: string, target: FailoverStart['restores'][number]['request']['target']) => ({ restoreId: `f-1-${source}`, request: { source, backupId: BACKUP, target, overwrite: false, vault: 'dr' as const } });
+/** With the Start step's choices: the report says where each source was restored from. */
 const failover: FailoverStart = {
-  failoverId: 'f-1',
-  plan: 'trio',
-  startedAt: '2026-12-05T12:00:00.000Z',
-  backup: { backupId: BACKUP, startedAt: '2026-12-05T10:00:00.000Z' },
-  restores: [
-    request('trio-a', { type: 's3', bucket: 'lifeboat-au-restore-trio-a-cli', prefix: '' }),
-    request('trio-b', { type: 's3', bucket: 'lifeboat-au-restore-trio-b-cli', prefix: '' }),
-    request('trio-t', { type: 'dynamodb', table: 'lifeboat-au-restore-trio-t-cli' }),
-  ],
+  ...TRIO_FAILOVER,
   choices: ['trio-a', 'trio-b', 'trio-t'].map((source) => ({ source, use: 'vault' as const, reason: 'not mirrored: restored from the DR vault', type: source === 'trio-t' ? ('dynamodb' as const) : ('s3' as const) })),
 };
 const live: RestoredSource[] = [
@@ -102,7 +86,7 @@ it('the report step adds the cause of FailoverIncompleteError: the summary names
 it('keeps the cause within Step Functions\' limit: a report too long for it is left out, the summary cut', () => {
   const many = Array.from({ length: 80 }, (_, i) => `s-${String(i).padStart(2, '0')}`);
   const bigPlan = testPlan({ name: 'big', sources: many.map((name) => ({ type: 's3', name, bucket: `lifeboat-au-${name}` })) });
-  const big: FailoverStart = { ...failover, plan: 'big', restores: many.map((s) => request(s, { type: 's3', bucket: `lifeboat-au-restore-${s}-failover`, prefix: '' })), choices: undefined };
+  const big: FailoverStart = { ...failover, plan: 'big', restores: many.map((s) => failoverRestore(s, { type: 's3', bucket: `lifeboat-au-restore-${s}-failover`, prefix: '' })), choices: undefined };
   const restored = many.map((s): FailedSource => ({ restoreId: `f-1-${s}`, source: s, failed: true, error: { Error: 'ShardWriteError', Cause: lambdaCause('ShardWriteError', `Access Denied "${'\u00e9"'.repeat(600)}`) } }));
   const report = failoverReport({ failover: big, restored, finishedAt: at }, [bigPlan]);
   const cause = failoverIncompleteCause(report);

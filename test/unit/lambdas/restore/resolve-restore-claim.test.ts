@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetBucketEncryptionCommand, GetPublicAccessBlockCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type SourceConfig } from '../../../../config/lifeboat-config';
@@ -9,12 +8,12 @@ import { releaseRestorePin } from '../../../../lambdas/restore/restore-pin';
 import { targetClaimKey } from '../../../../lambdas/restore/target-claim';
 import { TransientError } from '../../../../lambdas/runtime/errors';
 import { type Vault } from '../../../../vault/repository/vault';
+import { commitOneObjectSnapshot, ONE_OBJECT_BACKUP as BACKUP, oneObjectBackupDeps } from '../../../support/one-object-backup';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /** Audit R22 F1: the resolve step claims its target (target-claim.ts) before it checks it, and releases it by the pin's rules. */
 const sources: SourceConfig[] = [{ type: 's3', name: 'assets', bucket: 'prod-assets', prefix: '' }];
 const s3mock = mockClient(S3Client);
-const BACKUP = '20260301T100000Z-1a2b3c4d';
 const NOW = new Date('2026-03-02T00:00:00Z');
 let dir: string;
 let vault: Vault;
@@ -23,9 +22,7 @@ let snapshotId: string;
 beforeAll(async () => {
   dir = await tempDir('resolve-restore-claim');
   ({ vault } = await newTestVault(dir));
-  const writer = await vault.newSnapshotWriter({ parent: null });
-  await writer.add({ path: 'a.txt', kind: 'object', meta: { metadata: {}, tags: {}, etag: '"x"', size: 1, lastModified: '' }, content: Buffer.from('a') });
-  snapshotId = (await vault.commitSnapshot({ source: { kind: 's3', id: 'assets', bucket: 'prod-assets', prefix: '' }, parts: [await writer.finish()] })).id;
+  snapshotId = await commitOneObjectSnapshot(vault);
 });
 afterAll(() => removeDir(dir));
 
@@ -58,22 +55,7 @@ function claims(holder?: TargetClaim) {
 }
 
 function deps(catalog: ReturnType<typeof claims>['catalog']): ResolveRestoreDeps {
-  return {
-    restoreTargetPrefix: 'lifeboat-dev-restore-',
-    sources,
-    catalog: {
-      requireBackup: async () => ({ backupId: BACKUP, plan: 'p', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [{ name: 'assets', type: 's3', snapshotId }] }) as never,
-      backupAsOf: async () => {
-        throw new Error('not used');
-      },
-    },
-    openVault: async () => vault,
-    s3: new S3Client({ region: 'us-east-1' }),
-    dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-    directory: (p) => p,
-    claim: { catalog, seconds: 86_400, nonce: () => 'n-1' },
-    now: () => NOW,
-  };
+  return { ...oneObjectBackupDeps(vault, snapshotId, sources), claim: { catalog, seconds: 86_400, nonce: () => 'n-1' }, now: () => NOW };
 }
 
 const request = (overwrite = false) => ({ source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-x' }, overwrite });

@@ -1,4 +1,3 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   GetBucketEncryptionCommand,
   GetPublicAccessBlockCommand,
@@ -14,6 +13,7 @@ import { RestoreTargetUnprotectedError } from '../../../../lambdas/restore/resto
 import { resolveRestore, type ResolveRestoreDeps } from '../../../../lambdas/restore/resolve-restore';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 import { type Vault } from '../../../../vault/repository/vault';
+import { commitOneObjectSnapshot, ONE_OBJECT_BACKUP as BACKUP, oneObjectBackupDeps } from '../../../support/one-object-backup';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -26,7 +26,6 @@ const sources: SourceConfig[] = [
   { type: 'dynamodb', name: 'orders', table: 'prod-orders' },
 ];
 const TARGET = 'lifeboat-dev-restore-assets';
-const BACKUP = '20260301T100000Z-1a2b3c4d';
 const ALL_BLOCKED = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
 const SSE_S3 = { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' as const } }] } };
 
@@ -38,9 +37,7 @@ let snapshotId: string;
 beforeAll(async () => {
   dir = await tempDir('restore-target-protection');
   ({ vault } = await newTestVault(dir));
-  const writer = await vault.newSnapshotWriter({ parent: null });
-  await writer.add({ path: 'a.txt', kind: 'object', meta: { metadata: {}, tags: {}, etag: '"x"', size: 1, lastModified: '' }, content: Buffer.from('a') });
-  snapshotId = (await vault.commitSnapshot({ source: { kind: 's3', id: 'assets', bucket: 'prod-assets', prefix: '' }, parts: [await writer.finish()] })).id;
+  snapshotId = await commitOneObjectSnapshot(vault);
 });
 afterAll(() => removeDir(dir));
 beforeEach(() => {
@@ -52,20 +49,7 @@ beforeEach(() => {
 });
 
 function deps(): ResolveRestoreDeps {
-  return {
-    restoreTargetPrefix: 'lifeboat-dev-restore-',
-    sources,
-    catalog: {
-      requireBackup: async () => ({ backupId: BACKUP, plan: 'p', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [{ name: 'assets', type: 's3', snapshotId }] }) as never,
-      backupAsOf: async () => {
-        throw new Error('not used');
-      },
-    },
-    openVault: async () => vault,
-    s3: new S3Client({ region: 'us-east-1' }),
-    dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-    directory: (p) => p,
-  };
+  return oneObjectBackupDeps(vault, snapshotId, sources);
 }
 
 const request = (extra: Record<string, unknown> = {}) => ({ source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: TARGET }, ...extra });

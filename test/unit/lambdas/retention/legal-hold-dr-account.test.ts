@@ -1,7 +1,6 @@
-import { type BackupRecord, type LegalHold } from '../../../../lambdas/catalog/backup-record';
-import { UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
 import { holdBackup, type HoldCatalog, releaseBackup } from '../../../../lambdas/retention/legal-hold';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
+import { memoryHoldCatalog, UNHELD_BACKUP } from './memory-hold-catalog';
 
 /**
  * The DR half of a legal hold when the DR catalog is another account's (`drAccount`, audit R34 F1): a refusal there
@@ -9,21 +8,8 @@ import { InvalidInputError } from '../../../../lambdas/runtime/errors';
  * alone (`--only dr`) writes that catalog only.
  */
 
-const base: BackupRecord = { backupId: 'b-1', plan: 'p', environment: 'dev', sourceNames: ['s'], sources: [], strategy: 'full', status: 'COMMITTED', startedAt: '2026-03-01T00:00:00.000Z', shardCount: 1 };
 const at = new Date('2026-04-01T12:00:00Z');
 
-function memoryCatalog(ids: string[]): HoldCatalog & { records: Map<string, BackupRecord> } {
-  const records = new Map(ids.map((id) => [id, { ...base, backupId: id }]));
-  const update = (id: string, hold: LegalHold | undefined): Promise<BackupRecord> => {
-    const record = records.get(id);
-    if (!record) return Promise.reject(new UnknownBackupError(id));
-    const { hold: _old, ...rest } = record;
-    const next = hold ? { ...rest, hold } : rest;
-    records.set(id, next);
-    return Promise.resolve(next);
-  };
-  return { records, setHold: (id, hold) => update(id, hold), clearHold: (id) => update(id, undefined) };
-}
 const failing = (err: Error): HoldCatalog => ({ setHold: () => Promise.reject(err), clearHold: () => Promise.reject(err) });
 const awsError = (name: string, message: string, status: number) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
 
@@ -32,7 +18,7 @@ describe('the DR catalog of another account', () => {
     ['AccessDeniedException', awsError('AccessDeniedException', 'User: arn:aws:iam::111122223333:role/ops is not authorized to perform: dynamodb:UpdateItem', 400)],
     ['ResourceNotFoundException', awsError('ResourceNotFoundException', 'Requested resource not found', 400)],
   ])('reports %s as refused there, and only there; a region that does not answer stays unreachable', async (_name, err) => {
-    const primary = memoryCatalog(['b-1']);
+    const primary = memoryHoldCatalog(['b-1']);
     const outcome = await holdBackup('b-1', { reason: 'case 42', by: 'ann', at }, { primary, dr: failing(err), drInAnotherAccount: true });
     expect(outcome.dr).toEqual({ state: 'refused', problem: err.message });
     expect(primary.records.get('b-1')?.hold?.reason).toBe('case 42');
@@ -45,20 +31,20 @@ describe('the DR catalog of another account', () => {
 
 describe('the DR half alone', () => {
   it('writes the DR catalog only and hands its record to the Object Lock seam', async () => {
-    const dr = memoryCatalog(['b-1']);
+    const dr = memoryHoldCatalog(['b-1']);
     const objectLegalHold = jest.fn(() => Promise.resolve([]));
     const outcome = await holdBackup('b-1', { reason: 'case 42', by: 'ann', at }, { dr, drInAnotherAccount: true, objectLegalHold });
     const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T12:00:00.000Z' };
-    expect(outcome).toEqual({ record: { ...base, hold }, dr: { state: 'written' }, objects: [] });
-    expect(objectLegalHold).toHaveBeenCalledWith({ ...base, hold }, true);
+    expect(outcome).toEqual({ record: { ...UNHELD_BACKUP, hold }, dr: { state: 'written' }, objects: [] });
+    expect(objectLegalHold).toHaveBeenCalledWith({ ...UNHELD_BACKUP, hold }, true);
   });
 
   it('has no record to hold objects of when the DR catalog has none (not replicated yet)', async () => {
     const objectLegalHold = jest.fn(() => Promise.resolve([]));
-    await expect(holdBackup('b-1', { reason: 'case 42', by: 'ann', at }, { dr: memoryCatalog([]), drInAnotherAccount: true, objectLegalHold })).resolves.toEqual({ record: undefined, dr: { state: 'absent' } });
+    await expect(holdBackup('b-1', { reason: 'case 42', by: 'ann', at }, { dr: memoryHoldCatalog([]), drInAnotherAccount: true, objectLegalHold })).resolves.toEqual({ record: undefined, dr: { state: 'absent' } });
     expect(objectLegalHold).not.toHaveBeenCalled();
     // A release writes the catalogs only (its caller lifts the S3 holds first): the same outcome.
-    await expect(releaseBackup('b-1', { dr: memoryCatalog([]) })).resolves.toEqual({ record: undefined, dr: { state: 'absent' } });
+    await expect(releaseBackup('b-1', { dr: memoryHoldCatalog([]) })).resolves.toEqual({ record: undefined, dr: { state: 'absent' } });
   });
 
   it('refuses a run that names neither catalog', async () => {

@@ -1,44 +1,28 @@
-import { type BackupRecord, type LegalHold } from '../../../../lambdas/catalog/backup-record';
-import { UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
 import { holdBackup, type HoldCatalog, releaseBackup } from '../../../../lambdas/retention/legal-hold';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
+import { memoryHoldCatalog, UNHELD_BACKUP } from './memory-hold-catalog';
 
 /**
  * Holds land in the primary catalog (or the command fails), in the DR one when it answers, and then go to the Object
  * Lock seam. A release writes the catalogs only: its caller lifts the S3 legal holds first (releaseBackup).
  */
 
-const base: BackupRecord = { backupId: 'b-1', plan: 'p', environment: 'dev', sourceNames: ['s'], sources: [], strategy: 'full', status: 'COMMITTED', startedAt: '2026-03-01T00:00:00.000Z', shardCount: 1 };
-
-function memoryCatalog(ids: string[]): HoldCatalog & { records: Map<string, BackupRecord> } {
-  const records = new Map(ids.map((id) => [id, { ...base, backupId: id }]));
-  const update = (id: string, hold: LegalHold | undefined): Promise<BackupRecord> => {
-    const record = records.get(id);
-    if (!record) return Promise.reject(new UnknownBackupError(id));
-    const { hold: _old, ...rest } = record;
-    const next = hold ? { ...rest, hold } : rest;
-    records.set(id, next);
-    return Promise.resolve(next);
-  };
-  return { records, setHold: (id, hold) => update(id, hold), clearHold: (id) => update(id, undefined) };
-}
-
 const at = new Date('2026-04-01T12:00:00Z');
 
 describe('legal holds', () => {
   it('holds in both catalogs, then asks the Object Lock seam to hold the objects; release lifts both catalogs and leaves the seam to its caller', async () => {
-    const primary = memoryCatalog(['b-1']);
-    const dr = memoryCatalog(['b-1']);
+    const primary = memoryHoldCatalog(['b-1']);
+    const dr = memoryHoldCatalog(['b-1']);
     const objectLegalHold = jest.fn(() => Promise.resolve([]));
     const outcome = await holdBackup('b-1', { reason: '  case 42 ', by: 'ann', at }, { primary, dr, objectLegalHold });
     const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T12:00:00.000Z' };
-    expect(outcome).toEqual({ record: { ...base, hold }, dr: { state: 'written' }, objects: [] });
+    expect(outcome).toEqual({ record: { ...UNHELD_BACKUP, hold }, dr: { state: 'written' }, objects: [] });
     expect(dr.records.get('b-1')?.hold).toEqual(hold);
-    expect(objectLegalHold).toHaveBeenCalledWith({ ...base, hold }, true);
+    expect(objectLegalHold).toHaveBeenCalledWith({ ...UNHELD_BACKUP, hold }, true);
 
     // Stop 48: releaseBackup lifted the S3 holds after the catalogs, the order in which a refused S3 release leaves the
     // objects held in S3 only; it takes no Object Lock seam now (ReleaseDeps), its caller lifts them before.
-    await expect(releaseBackup('b-1', { primary, dr })).resolves.toEqual({ record: base, dr: { state: 'written' } });
+    await expect(releaseBackup('b-1', { primary, dr })).resolves.toEqual({ record: UNHELD_BACKUP, dr: { state: 'written' } });
     expect(primary.records.get('b-1')?.hold).toBeUndefined();
     expect(dr.records.get('b-1')?.hold).toBeUndefined();
     // @ts-expect-error a release takes no Object Lock seam: given one anyway, it does not call it after the catalogs.
@@ -47,20 +31,20 @@ describe('legal holds', () => {
   });
 
   it('fails naming an id the primary catalog does not know, and writes nothing', async () => {
-    const dr = memoryCatalog(['b-2']);
-    await expect(holdBackup('b-2', { reason: 'x', by: 'ann', at }, { primary: memoryCatalog(['b-1']), dr })).rejects.toThrow(
+    const dr = memoryHoldCatalog(['b-2']);
+    await expect(holdBackup('b-2', { reason: 'x', by: 'ann', at }, { primary: memoryHoldCatalog(['b-1']), dr })).rejects.toThrow(
       'No backup with id b-2 exists in the catalog. List them with `lifeboat backups list`.',
     );
     expect(dr.records.get('b-2')?.hold).toBeUndefined();
   });
 
   it('refuses an empty reason', async () => {
-    await expect(holdBackup('b-1', { reason: ' ', by: 'ann', at }, { primary: memoryCatalog(['b-1']) })).rejects.toThrow(InvalidInputError);
+    await expect(holdBackup('b-1', { reason: ' ', by: 'ann', at }, { primary: memoryHoldCatalog(['b-1']) })).rejects.toThrow(InvalidInputError);
   });
 
   it('reports a DR catalog without the record (not replicated yet) and one that cannot be reached, without failing', async () => {
-    const primary = memoryCatalog(['b-1']);
-    await expect(holdBackup('b-1', { reason: 'x', by: 'ann', at }, { primary, dr: memoryCatalog([]) })).resolves.toMatchObject({ dr: { state: 'absent' } });
+    const primary = memoryHoldCatalog(['b-1']);
+    await expect(holdBackup('b-1', { reason: 'x', by: 'ann', at }, { primary, dr: memoryHoldCatalog([]) })).resolves.toMatchObject({ dr: { state: 'absent' } });
     const down: HoldCatalog = { setHold: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:4567')), clearHold: () => Promise.reject(new Error('down')) };
     await expect(holdBackup('b-1', { reason: 'x', by: 'ann', at }, { primary, dr: down })).resolves.toMatchObject({ dr: { state: 'unreachable', problem: 'connect ECONNREFUSED 127.0.0.1:4567' } });
     expect(primary.records.get('b-1')?.hold?.reason).toBe('x');

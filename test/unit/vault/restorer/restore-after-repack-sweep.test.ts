@@ -1,67 +1,25 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { verifySnapshot } from '../../../../vault/checker/verify-snapshot';
-import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
-import { type VaultStore } from '../../../../vault/backend/vault-store';
-import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
-import { pruneVault } from '../../../../vault/prune/prune-vault';
-import { initVault, Vault } from '../../../../vault/repository/vault';
-import { INDEX_PREFIX, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { type Vault } from '../../../../vault/repository/vault';
+import { packKey } from '../../../../vault/repository/vault-layout';
 import { CheckedWrites } from '../../../../vault/restorer/checked-writes';
 import { DirectoryRestorer, readEntry, readEntryRange, RestoreIncompleteError, restoreSnapshot } from '../../../../vault/restorer/restore';
 import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
-import { newTestVault, pseudoRandomBytes, removeDir, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
+import { streamedBytes } from '../../../support/streamed-bytes';
+import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { countIndexLoads, KEEP, repackAndSweepNow, restoreBeforeSweep, type SweptVault, SWEPT_VAULT_KINDS } from './restore-before-sweep';
 
 /**
  * Audit R29, F1: a restore loads the vault's index once, and a prune may repack the blobs it needs into new packs and
  * sweep the old packs before the restore reads them (a grace shorter than the restore, or `--grace 0`). The restorer
  * then loads the index again and reads the blobs from their new packs; a blob in no other pack still fails.
  */
-const KEEP = pseudoRandomBytes(200_000, 7);
-const DROP = pseudoRandomBytes(400_000, 8);
-const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
-
-/** Counts the listings of index/ (each a load of the index) made through `store`. */
-function countIndexLoads(store: VaultStore): () => number {
-  const list = store.list.bind(store);
-  let loads = 0;
-  store.list = (prefix: string): AsyncIterable<string> => {
-    if (prefix === INDEX_PREFIX) loads++;
-    return list(prefix);
-  };
-  return () => loads;
-}
-
-async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
-type Setup = { store: VaultStore; open: () => Vault; inline: boolean };
-
-describe.each([
-  [
-    'a file vault, codec threads reading the pack files',
-    async (dir: string): Promise<Setup> => {
-      const { vault, store } = await newTestVault(dir);
-      return { store, open: () => new Vault(store, vault.keys, vault.config), inline: false };
-    },
-  ],
-  [
-    'a memory vault, in-thread codec',
-    async (): Promise<Setup> => {
-      const store = new MemoryVaultStore();
-      const made = await initVault(store, new PassphraseKeyProvider('restore after sweep', FAST_SCRYPT), SMALL_TUNING);
-      return { store, open: () => new Vault(store, made.keys, made.config), inline: true };
-    },
-  ],
-])('a restore whose index predates a repack and its sweep (%s)', (_name, setUp) => {
+describe.each(SWEPT_VAULT_KINDS)('a restore whose index predates a repack and its sweep (%s)', (_name, setUp) => {
   let dir: string;
-  let setup: Setup;
+  let setup: SweptVault;
   let kept: Snapshot;
   /** The restore's vault: its index was loaded before the prune ran. */
   let restoring: Vault;
@@ -73,18 +31,8 @@ describe.each([
   beforeEach(async () => {
     dir = await tempDir('restore-after-sweep');
     setup = await setUp(dir);
-    const src = path.join(dir, 'src');
-    await fs.mkdir(src);
-    await fs.writeFile(path.join(src, 'keep.bin'), KEEP);
-    await fs.writeFile(path.join(src, 'drop.bin'), DROP);
-    const writer = setup.open();
-    const old = (await backupDirectory(writer, src)).snapshot;
-    await fs.rm(path.join(src, 'drop.bin'));
-    kept = (await backupDirectory(writer, src)).snapshot;
-    // Retention forgets the older backup; the restore of the kept one has started and loaded the index.
-    await setup.store.delete(snapshotKey(old.id));
-    restoring = setup.open();
-    kept = await restoring.loadSnapshot(kept.id);
+    // Retention forgot the older backup; the restore of the kept one has started and loaded the index.
+    ({ kept, restoring } = await restoreBeforeSweep(dir, setup));
     await restoring.index();
     indexListings = countIndexLoads(setup.store);
     loadsBeforeRestore = 0;
@@ -97,9 +45,7 @@ describe.each([
     const entry = await (await restoring.manifest(kept)).find('keep.bin');
     const stale = await restoring.index();
     const packs = new Set((entry?.content ?? []).map((id) => stale.lookup(Buffer.from(id, 'hex'))?.packId as string));
-    const pruner = setup.open();
-    expect((await pruneVault(pruner, { graceMs: 0 })).report.packsRepacked).toBeGreaterThan(0);
-    expect((await pruneVault(pruner, { graceMs: 0 })).report.packsDeleted).toBeGreaterThan(0);
+    await repackAndSweepNow(setup);
     const gone: string[] = [];
     for (const id of packs) if (!(await setup.store.has(packKey(id)))) gone.push(id);
     loadsBeforeRestore = indexListings();
@@ -108,12 +54,12 @@ describe.each([
 
   it('streams the entry from the packs its blobs were repacked into, loading the index again once', async () => {
     expect(await repackAndSweep()).not.toEqual([]);
-    expect(await collect(readEntry(restoring, kept, 'keep.bin'))).toEqual(KEEP);
+    expect(await streamedBytes(readEntry(restoring, kept, 'keep.bin'))).toEqual(KEEP);
     expect(indexLoads()).toBe(1);
     // Later reads go by the reloaded index: no second load.
     const entry = await (await restoring.manifest(kept)).find('keep.bin');
     if (!entry) throw new Error('keep.bin is not in the kept backup');
-    expect(await collect(readEntryRange(restoring, entry, 30_000, 170_000))).toEqual(KEEP.subarray(30_000, 170_000));
+    expect(await streamedBytes(readEntryRange(restoring, entry, 30_000, 170_000))).toEqual(KEEP.subarray(30_000, 170_000));
     expect(indexLoads()).toBe(1);
   });
 
@@ -157,7 +103,7 @@ describe.each([
     if (!first) throw new Error('the first blob of keep.bin is not indexed');
     await setup.store.delete(packKey(first.packId));
 
-    await expect(collect(readEntry(restoring, kept, 'keep.bin'))).rejects.toThrow(new VaultObjectNotFoundError(setup.store.location, packKey(first.packId)));
+    await expect(streamedBytes(readEntry(restoring, kept, 'keep.bin'))).rejects.toThrow(new VaultObjectNotFoundError(setup.store.location, packKey(first.packId)));
     expect(indexLoads()).toBe(1);
     const target = path.join(dir, 'damaged');
     const failed = restoreSnapshot(restoring, kept, target, { inline: setup.inline });

@@ -1,20 +1,17 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { INDEX_PEAK_BYTES_PER_BLOB } from '../../../../vault/blob-index/index-memory';
 import { type VaultIndex } from '../../../../vault/blob-index/vault-index';
 import { verifySnapshot } from '../../../../vault/checker/verify-snapshot';
-import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
-import { type VaultStore } from '../../../../vault/backend/vault-store';
-import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
-import { pruneVault } from '../../../../vault/prune/prune-vault';
-import { initVault, Vault } from '../../../../vault/repository/vault';
-import { INDEX_PREFIX, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { type Vault } from '../../../../vault/repository/vault';
+import { packKey } from '../../../../vault/repository/vault-layout';
 import { readEntry, RestoreIncompleteError, restoreSnapshot } from '../../../../vault/restorer/restore';
 import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
-import { newTestVault, pseudoRandomBytes, removeDir, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
+import { streamedBytes } from '../../../support/streamed-bytes';
+import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { countIndexLoads, KEEP, repackAndSweepNow, restoreBeforeSweep, type SweptVault, SWEPT_VAULT_KINDS } from './restore-before-sweep';
 
 /**
  * Review 43a, F1: a read that finds its pack swept used to load a second whole index while the reader still held the
@@ -23,53 +20,14 @@ import { newTestVault, pseudoRandomBytes, removeDir, SMALL_TUNING, tempDir } fro
  * do not fit (Vault.memoryLimitMb), only the read's blobs are located (a scoped index), and the vault's index stays
  * the one the reader holds.
  */
-const KEEP = pseudoRandomBytes(200_000, 7);
-const DROP = pseudoRandomBytes(400_000, 8);
-const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
-
 /** A memory limit (MB) whose index allowance holds `blobs` blobs, with room for half as many again, not twice as many (index-memory.ts: half of a small function's memory). */
 function limitFittingOneAndAHalf(blobs: number): number {
   return (blobs * 1.5 * 2 * INDEX_PEAK_BYTES_PER_BLOB) / 2 ** 20;
 }
 
-/** Counts the listings of index/ (each a load of the index, whole or scoped) made through `store`. */
-function countIndexLoads(store: VaultStore): () => number {
-  const list = store.list.bind(store);
-  let loads = 0;
-  store.list = (prefix: string): AsyncIterable<string> => {
-    if (prefix === INDEX_PREFIX) loads++;
-    return list(prefix);
-  };
-  return () => loads;
-}
-
-async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
-}
-
-type Setup = { store: VaultStore; open: () => Vault; inline: boolean };
-
-describe.each([
-  [
-    'a file vault, codec threads reading the pack files',
-    async (dir: string): Promise<Setup> => {
-      const { vault, store } = await newTestVault(dir);
-      return { store, open: () => new Vault(store, vault.keys, vault.config), inline: false };
-    },
-  ],
-  [
-    'a memory vault, in-thread codec',
-    async (): Promise<Setup> => {
-      const store = new MemoryVaultStore();
-      const made = await initVault(store, new PassphraseKeyProvider('short memory sweep', FAST_SCRYPT), SMALL_TUNING);
-      return { store, open: () => new Vault(store, made.keys, made.config), inline: true };
-    },
-  ],
-])('a read of a swept pack when a second whole index does not fit the memory limit (%s)', (_name, setUp) => {
+describe.each(SWEPT_VAULT_KINDS)('a read of a swept pack when a second whole index does not fit the memory limit (%s)', (_name, setUp) => {
   let dir: string;
-  let setup: Setup;
+  let setup: SweptVault;
   let kept: Snapshot;
   let restoring: Vault;
   /** The index the restore loaded before the prune: the vault must keep it, not load a second whole one beside it. */
@@ -79,17 +37,7 @@ describe.each([
   beforeEach(async () => {
     dir = await tempDir('swept-short-memory');
     setup = await setUp(dir);
-    const src = path.join(dir, 'src');
-    await fs.mkdir(src);
-    await fs.writeFile(path.join(src, 'keep.bin'), KEEP);
-    await fs.writeFile(path.join(src, 'drop.bin'), DROP);
-    const writer = setup.open();
-    const old = (await backupDirectory(writer, src)).snapshot;
-    await fs.rm(path.join(src, 'drop.bin'));
-    kept = (await backupDirectory(writer, src)).snapshot;
-    await setup.store.delete(snapshotKey(old.id));
-    restoring = setup.open();
-    kept = await restoring.loadSnapshot(kept.id);
+    ({ kept, restoring } = await restoreBeforeSweep(dir, setup));
     stale = await restoring.index();
     restoring.memoryLimitMb = limitFittingOneAndAHalf(stale.size);
     indexListings = countIndexLoads(setup.store);
@@ -99,15 +47,13 @@ describe.each([
 
   /** Repacks the mixed packs and sweeps the old ones at once (two prunes with no grace); resolves with the listings of index/ made meanwhile. */
   async function repackAndSweep(): Promise<number> {
-    const pruner = setup.open();
-    expect((await pruneVault(pruner, { graceMs: 0 })).report.packsRepacked).toBeGreaterThan(0);
-    expect((await pruneVault(pruner, { graceMs: 0 })).report.packsDeleted).toBeGreaterThan(0);
+    await repackAndSweepNow(setup);
     return indexListings();
   }
 
   it('streams the entry byte for byte from the new packs, and the vault keeps the index the reader holds', async () => {
     const before = await repackAndSweep();
-    expect(await collect(readEntry(restoring, kept, 'keep.bin'))).toEqual(KEEP);
+    expect(await streamedBytes(readEntry(restoring, kept, 'keep.bin'))).toEqual(KEEP);
     expect(indexListings()).toBeGreaterThan(before);
     expect(await restoring.index()).toBe(stale);
   });
@@ -134,7 +80,7 @@ describe.each([
     if (!first) throw new Error('the first blob of keep.bin is not indexed');
     await setup.store.delete(packKey(first.packId));
 
-    await expect(collect(readEntry(restoring, kept, 'keep.bin'))).rejects.toThrow(new VaultObjectNotFoundError(setup.store.location, packKey(first.packId)));
+    await expect(streamedBytes(readEntry(restoring, kept, 'keep.bin'))).rejects.toThrow(new VaultObjectNotFoundError(setup.store.location, packKey(first.packId)));
     expect(indexListings()).toBe(1);
     const failed = restoreSnapshot(restoring, kept, path.join(dir, 'damaged'), { inline: setup.inline });
     await expect(failed).rejects.toThrow(RestoreIncompleteError);
