@@ -236,8 +236,8 @@ async function notNamedHere(bucket: string, drillS3: S3Client): Promise<string |
   const region = await drillS3.config.region();
   if (bucket === NAME_IN_OTHER_REGION) return `bucket not compared: its name is not a literal in the primary stack (generated, a parameter, an SSM value or an import) and not known in ${region}; give LifeboatSource.s3Bucket the option deployedName: '<its name>', or import the bucket by its literal name, to have it sampled`;
   return (
-    `bucket not compared: it is encrypted with a KMS key whose ARN is generated in a stack of another region or account and not known in ${region}, so this drill may not decrypt it; ` +
-    'declare the bucket\'s key by its ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket), or drill the primary vault (lifeboat drill run --vault primary), to have it sampled'
+    `bucket not compared: it is encrypted with a KMS key of another account than this drill's, or one whose ARN (from a parameter, an SSM value or an import) is not known in ${region}, so this drill may not decrypt it; ` +
+    'declare the bucket\'s key by its literal ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket; a key of another account must admit the drill\'s compare function in its key policy too), or drill the primary vault (lifeboat drill run --vault primary), to have it sampled'
   );
 }
 

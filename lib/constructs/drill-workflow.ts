@@ -17,7 +17,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { type LifeboatSource } from './lifeboat-source';
 import { lifeboatTask } from './lifeboat-task';
 import { loggedStateMachine } from './logged-state-machine';
-import { acknowledgeChildExecutionWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { acknowledgeChildExecutionWildcards, acknowledgeScopedWildcards, acknowledgeSourceKeysThroughS3, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { homeVaultEnvironment, restoreFunctions, targetClaimStatement } from './restore-functions';
 import { RestoreSourceStateMachine } from './restore-source-state-machine';
 import { NAME_IN_OTHER_REGION, plansInStack } from './plans-in-stack';
@@ -86,7 +86,7 @@ export class DrillWorkflow extends Construct {
     const stack = Stack.of(this);
     const plansHere = plansInStack(this, plans);
     const comparesLive = props.primaryRegion !== undefined || props.vaultSide === 'primary';
-    const compared = comparesLive ? liveComparison(stack, plansHere, sources) : { plans: plansHere, keyArns: [] };
+    const compared = comparesLive ? liveComparison(stack, plansHere, sources) : { plans: plansHere, keyArns: [], keysThroughS3: [] };
     const restore = restoreFunctions(this, {
       environmentName: props.environmentName,
       plans,
@@ -147,6 +147,17 @@ export class DrillWorkflow extends Construct {
     }
     // S3 decrypts an SSE-KMS object for the caller only with the caller's own kms:Decrypt on the key.
     if (compared.keyArns.length > 0) compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: compared.keyArns }));
+    // The keys this stack cannot name (liveComparison): any key of their account and region, but only as S3 of that region
+    // uses it to decrypt an object of a compared bucket and prefix for this role (it reads no other: GetObject above).
+    const keysThroughS3 = compared.keysThroughS3.map(({ region, objects }) =>
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [Arn.format({ service: 'kms', region, resource: 'key', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack)],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': objects } },
+      }),
+    );
+    for (const statement of keysThroughS3) compare.addToRolePolicy(statement);
+    if (compare.role) acknowledgeSourceKeysThroughS3(compare.role, keysThroughS3.flatMap((st) => st.resources));
     // Cleanup: find scratch targets by name (listing needs "*"), empty and delete them.
     // A policy of its own, so its "*" carries its own reason (the X-Ray one covers the default policy only).
     const listing = new iam.Policy(this, 'CleanUpDrillListing', { statements: [new iam.PolicyStatement({ actions: ['s3:ListAllMyBuckets', 'dynamodb:ListTables'], resources: ['*'] })] });
@@ -283,17 +294,28 @@ export class DrillWorkflow extends Construct {
   }
 }
 
+/** The keys of one region, of the drill's account, that the compare function may have S3 use for it: the bucket and object ARNs of its reads. */
+type KeysThroughS3 = { readonly region: string; readonly objects: string[] };
+
 /**
  * The plans as the drill's compare function receives them, and the source buckets' KMS keys it is granted kms:Decrypt
- * on. A key is granted wherever its ARN can be named in `stack`: a literal ARN (an imported key) in any stack; a key of
- * this stack; one of another stack of the same account and region, through CDK's cross-stack reference (an export of
- * that stack, which this one then depends on). A key whose ARN is a token of a stack in another region or account (a
- * `new kms.Key` of the primary stack, seen from the DR stack) cannot be: CDK would add a reference, and a dependency,
- * that the primary stack's own dependency on the DR stack makes a cycle. Its bucket is then replaced by
- * KEY_IN_OTHER_REGION, so the function leaves the source out of its comparison and says why instead of being refused.
+ * on. A key is granted by its ARN wherever that ARN can be named in `stack`: a literal ARN (an imported key) in any
+ * stack; a key of this stack; one of another stack of the same account and region, through CDK's cross-stack reference
+ * (an export of that stack, which this one then depends on). A key whose ARN is a token of a stack in another region
+ * (a `new kms.Key` of the primary stack, seen from the DR stack) cannot be: CDK would add a reference, and a
+ * dependency, that the primary stack's own dependency on the DR stack makes a cycle. When that key's account is this
+ * stack's and its region is known, it is granted without its ARN (keysThroughS3): any key of that account and region,
+ * only through S3 of that region (`kms:ViaService`) and only with the encryption context S3 gives the compared bucket's
+ * objects (`kms:EncryptionContext:aws:s3:arn`: the object's ARN, or the bucket's when S3 uses a Bucket Key). So the
+ * role may decrypt no more than the objects its s3:GetObject reaches, and nothing by calling KMS itself. The key's own
+ * policy must leave its use to IAM, as the one CDK gives a `new kms.Key` does (the account's root, `kms:*`), and as the
+ * backup's read of the bucket already requires. A key of another account (or whose account or region is a token) has
+ * a key policy this stack cannot change: its bucket is replaced by KEY_IN_OTHER_REGION, so the function leaves the
+ * source out of its comparison and says why instead of being refused.
  */
-function liveComparison(stack: Stack, plans: readonly ProtectionPlanConfig[], sources: readonly LifeboatSource[]): { plans: ProtectionPlanConfig[]; keyArns: string[] } {
+function liveComparison(stack: Stack, plans: readonly ProtectionPlanConfig[], sources: readonly LifeboatSource[]): { plans: ProtectionPlanConfig[]; keyArns: string[]; keysThroughS3: KeysThroughS3[] } {
   const keyArns = new Set<string>();
+  const objectsByRegion = new Map<string, Set<string>>();
   // validatePlans lists the sources in plan order, as the plans hold their configs.
   let index = 0;
   const comparedPlans = plans.map((plan) => ({
@@ -302,12 +324,31 @@ function liveComparison(stack: Stack, plans: readonly ProtectionPlanConfig[], so
       const key = sources[index++]?.bucket?.encryptionKey;
       // A bucket not named here is not read (and its stand-in says so first): its key is not needed either.
       if (config.type !== 's3' || key === undefined || config.bucket === NAME_IN_OTHER_REGION) return config;
-      if (!keyArnNameableIn(stack, key)) return { ...config, bucket: KEY_IN_OTHER_REGION };
-      keyArns.add(key.keyArn);
+      if (keyArnNameableIn(stack, key)) {
+        keyArns.add(key.keyArn);
+        return config;
+      }
+      const region = regionOfKeyOfThisAccount(stack, key);
+      if (region === undefined) return { ...config, bucket: KEY_IN_OTHER_REGION };
+      const bucketArn = `arn:${stack.partition}:s3:::${config.bucket}`;
+      const objects = objectsByRegion.get(region) ?? new Set<string>();
+      objects.add(bucketArn).add(`${bucketArn}/${config.prefix}*`);
+      objectsByRegion.set(region, objects);
       return config;
     }),
   }));
-  return { plans: comparedPlans, keyArns: [...keyArns] };
+  const keysThroughS3 = [...objectsByRegion].map(([region, objects]) => ({ region, objects: [...objects] }));
+  return { plans: comparedPlans, keyArns: [...keyArns], keysThroughS3 };
+}
+
+/**
+ * The region of `key` when its account is `stack`'s (both literal and equal, or both the deploying account of an
+ * environment-agnostic stack) and its region a literal; else undefined: a key of another account, or of an ARN token
+ * (an import from a parameter) whose account and region only CloudFormation knows.
+ */
+function regionOfKeyOfThisAccount(stack: Stack, key: kms.IKey): string | undefined {
+  const { account, region } = key.env;
+  return account === stack.account && !Token.isUnresolved(region) ? region : undefined;
 }
 
 /** Whether `key`'s ARN resolves in `stack` (CDK's rule for a cross-stack reference: the same account and region, unknown ones equal). */

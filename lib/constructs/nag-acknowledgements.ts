@@ -74,6 +74,22 @@ export function acknowledgeApproverExecutionsWildcard(policy: IConstruct, execut
 }
 
 /**
+ * The drill's compare function's kms:Decrypt on `arn:…:kms:<region>:<account>:key/*` (drill-workflow.ts, liveComparison):
+ * for a source bucket whose key is created in a stack of another region, whose ARN the drill's stack cannot reference.
+ * Acknowledged on the function's role, each resource by its text.
+ */
+export function acknowledgeSourceKeysThroughS3(role: IConstruct, keyPatterns: readonly string[]): void {
+  const stack = Stack.of(role);
+  for (const resource of new Set(keyPatterns.map((r) => nagResourceText(stack.resolve(r))))) {
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${resource}]`,
+      reason:
+        'Drill live comparison: kms:Decrypt on the keys of one account and region only through S3 of that region (kms:ViaService) and only with the encryption context of a compared source bucket or its objects under the source prefix (kms:EncryptionContext:aws:s3:arn), so no more than its s3:GetObject reads; the bucket\'s key is created in a stack of another region, whose ARN this stack cannot reference (the cross-region reference would be a dependency cycle).',
+    });
+  }
+}
+
+/**
  * A resolved resource as cdk-nag writes it in a finding: `{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},…]]}`
  * becomes `arn:<AWS::Partition>:…`, `{"Fn::GetAtt":["Id","Arn"]}` becomes `<Id.Arn>` (cdk-nag's flattenCfnReference).
  */

@@ -1,4 +1,4 @@
-import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { CfnParameter, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,15 +7,20 @@ import { type ProtectionPlanConfig } from '../../../config/lifeboat-config';
 import { KEY_IN_OTHER_REGION, NAME_IN_OTHER_REGION } from '../../../config/names-in-other-region';
 import { type LifeboatPlan, LifeboatProtection, LifeboatSource } from '../../../lib';
 import { type DrillWorkflow } from '../../../lib/constructs/drill-workflow';
+import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
+import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
 import { synthesizeApp } from './synth-app';
 import { USER_APP_ENV } from './user-app-fixture';
 
 /**
  * The drill's live comparison reads SSE-KMS source buckets (audit R28 F2): its compare function gets kms:Decrypt on
- * a source bucket's key wherever the key's ARN can be named in its stack — a literal ARN (an imported key) in the DR
- * stack too, a key of another stack of the same region through CDK's cross-stack reference — and a bucket whose key
- * is a token of another region's stack is left out of the comparison (KEY_IN_OTHER_REGION in the compare function's
- * plans, no grant on it), as an auto-named bucket is (NAME_IN_OTHER_REGION).
+ * a source bucket's key by its ARN wherever that ARN can be named in its stack — a literal ARN (an imported key) in the
+ * DR stack too, a key of another stack of the same region through CDK's cross-stack reference. A key created in a stack
+ * of another region of the same account (the primary stack's `new kms.Key`, seen from the DR stack) is granted without
+ * its ARN: any key of that account and region, only through S3 of that region and only with the encryption context of
+ * the compared buckets and prefixes (proven with the IAM policy simulator below). A bucket whose key's account or
+ * region the stack cannot know (an ARN from a parameter) is left out of the comparison (KEY_IN_OTHER_REGION in the
+ * compare function's plans, no grant on it), as an auto-named bucket is (NAME_IN_OTHER_REGION).
  */
 const DR_REGION = 'us-west-2';
 const IMPORTED_KEY_ARN = `arn:aws:kms:${USER_APP_ENV.region}:${USER_APP_ENV.account}:key/11111111-2222-3333-4444-555555555555`;
@@ -36,6 +41,9 @@ const s = synthesizeApp(
     const imported = s3.Bucket.fromBucketAttributes(stack, 'Imported', { bucketName: 'shop-imported-kms', encryptionKey: kms.Key.fromKeyArn(stack, 'ImportedKey', IMPORTED_KEY_ARN) });
     // Auto-named, and under a key of the primary stack too: in the DR stack its name is what cannot be given first.
     const autoNamed = new s3.Bucket(stack, 'AutoNamed', { encryption: s3.BucketEncryption.KMS, encryptionKey: assetsKey });
+    // A key whose ARN is a parameter: its account (and key policy) are known only at deploy.
+    const partnerKey = kms.Key.fromKeyArn(stack, 'PartnerKey', new CfnParameter(stack, 'PartnerKeyArn', { type: 'String' }).valueAsString);
+    const partner = s3.Bucket.fromBucketAttributes(stack, 'Partner', { bucketName: 'shop-partner-kms', encryptionKey: partnerKey });
     const plan: LifeboatPlan = {
       name: 'daily',
       schedule: 'rate(1 day)',
@@ -45,8 +53,9 @@ const s = synthesizeApp(
       sources: [
         LifeboatSource.s3Bucket('assets', assets),
         LifeboatSource.s3Bucket('imported', imported),
-        LifeboatSource.s3Bucket('media', media),
+        LifeboatSource.s3Bucket('media', media, { prefix: 'public/' }),
         LifeboatSource.s3Bucket('generated', autoNamed),
+        LifeboatSource.s3Bucket('partner', partner),
       ],
     };
     const protection = new LifeboatProtection(stack, 'Lifeboat', { prefix: 'shop', drRegion: DR_REGION, plans: [plan] });
@@ -88,21 +97,105 @@ function bucketsIn(template: { Resources: Record<string, Resource> }, drill: Dri
 describe('the DR drill (another region than the sources)', () => {
   const drill = protection.drDrillWorkflow;
   const compare = statementsOf(dr, drill, 'compare');
+  const partition = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
 
-  it('may decrypt with the imported key (a literal ARN), and with no key of a stack of another region', () => {
+  it('may decrypt by ARN with the imported key (a literal ARN), and with no key of a stack of another region', () => {
     const vaultKey = JSON.stringify({ 'Fn::GetAtt': [logicalId(protection.drVault.key), 'Arn'] });
-    expect(resourcesOf(compare, 'kms:Decrypt').sort()).toEqual([JSON.stringify(IMPORTED_KEY_ARN), vaultKey].sort());
+    const byArn = compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition === undefined);
+    expect(byArn.flatMap((st) => asArray(st.Resource).map((r) => JSON.stringify(r))).sort()).toEqual([JSON.stringify(IMPORTED_KEY_ARN), vaultKey].sort());
   });
 
-  it('leaves out the buckets whose key it cannot name, and the auto-named one, with what stands for them in its plans; the others keep their names', () => {
-    expect(bucketsIn(dr, drill, 'compare')).toEqual({ assets: KEY_IN_OTHER_REGION, imported: 'shop-imported-kms', media: KEY_IN_OTHER_REGION, generated: NAME_IN_OTHER_REGION });
+  it('may decrypt with the keys of the sources\' account and region only through S3 there, and only for the compared buckets and prefixes', () => {
+    const throughS3 = compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition !== undefined);
+    expect(throughS3).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: partition(`:kms:${USER_APP_ENV.region}:${USER_APP_ENV.account}:key/*`),
+        Condition: {
+          StringEquals: { 'kms:ViaService': `s3.${USER_APP_ENV.region}.amazonaws.com` },
+          // The bucket (S3 Bucket Keys) and its objects under the source's prefix; the assets bucket and the media bucket (another stack of that region).
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [partition(':s3:::shop-assets-kms'), partition(':s3:::shop-assets-kms/*'), partition(':s3:::shop-media-kms'), partition(':s3:::shop-media-kms/public/*')] },
+        },
+      },
+    ]);
+  });
+
+  it('leaves out only the bucket whose key\'s account it cannot know, and the auto-named one, with what stands for them in its plans; the others keep their names', () => {
+    expect(bucketsIn(dr, drill, 'compare')).toEqual({ assets: 'shop-assets-kms', imported: 'shop-imported-kms', media: 'shop-media-kms', generated: NAME_IN_OTHER_REGION, partner: KEY_IN_OTHER_REGION });
     // Only the compare function: the start function's plans keep the names, which its scratch-target checks compare with.
-    expect(bucketsIn(dr, drill, 'start')).toEqual({ assets: 'shop-assets-kms', imported: 'shop-imported-kms', media: 'shop-media-kms', generated: NAME_IN_OTHER_REGION });
+    expect(bucketsIn(dr, drill, 'start')).toEqual({ assets: 'shop-assets-kms', imported: 'shop-imported-kms', media: 'shop-media-kms', generated: NAME_IN_OTHER_REGION, partner: 'shop-partner-kms' });
   });
 
   it('reads only the buckets it compares', () => {
     const read = resourcesOf(compare, 's3:GetObject').filter((r) => r.includes('shop-') && !r.includes('shop-drill-'));
-    expect(read).toEqual([JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::shop-imported-kms/*']] })]);
+    expect(read.sort()).toEqual([':s3:::shop-assets-kms/*', ':s3:::shop-imported-kms/*', ':s3:::shop-media-kms/public/*'].map((rest) => JSON.stringify(partition(rest))));
+  });
+
+  describe('evaluated with the IAM policy simulator, the key policy CDK gives a new kms.Key (its account\'s IAM decides)', () => {
+    const ACCOUNT = USER_APP_ENV.account;
+    const REGION = USER_APP_ENV.region;
+    const drPolicies = new DeployedPolicies(dr as unknown as CfnTemplate, { account: ACCOUNT, region: DR_REGION });
+    const assetsKeyId = logicalId(s.built.assetsKey);
+    const keyPolicy = new DeployedPolicies(primary as unknown as CfnTemplate, USER_APP_ENV).keyPolicy(assetsKeyId);
+    const assetsKey = { arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${assetsKeyId}`, account: ACCOUNT, policy: keyPolicy };
+    /**
+     * The simulator drops `kms:EncryptionContext:<key>` from a request (it matches a key with a variable only after a
+     * '/'), so a condition on it could never be met. Here that one key is renamed, in the role's policies and in the
+     * request alike, to a variable key the simulator evaluates with the same operator: `aws:ResourceTag/<…>`, which no
+     * policy of these roles uses.
+     */
+    const S3_ARN_CONTEXT = 'kms:EncryptionContext:aws:s3:arn';
+    const STAND_IN = 'aws:ResourceTag/lifeboat-test-encryption-context-aws-s3-arn';
+    const evaluable = (principal: SimulatedPrincipal): SimulatedPrincipal => {
+      expect(JSON.stringify(principal.identityPolicies)).not.toContain(STAND_IN);
+      return { ...principal, identityPolicies: JSON.parse(JSON.stringify(principal.identityPolicies).replaceAll(S3_ARN_CONTEXT, STAND_IN)) as SimulatedPrincipal['identityPolicies'] };
+    };
+    const roleOf = (fn: { role?: IConstruct }) => {
+      if (!fn.role) throw new Error('the function has no role');
+      return evaluable(principalOfRole(drPolicies, logicalId(fn.role)));
+    };
+    const decrypt = (principal: SimulatedPrincipal, key: { arn: string; account: string; policy?: unknown }, context: { via?: string; s3Arn?: string }) =>
+      simulatedDecision(principal, 'kms:Decrypt', key, { ...(context.via !== undefined ? { 'kms:ViaService': context.via } : {}), ...(context.s3Arn !== undefined ? { [STAND_IN]: context.s3Arn } : {}) });
+    const viaS3 = `s3.${REGION}.amazonaws.com`;
+
+    it('the compare function may have S3 decrypt the compared objects with the primary stack\'s key, with or without an S3 Bucket Key', async () => {
+      const role = roleOf(drill.functions.compare);
+      for (const s3Arn of ['arn:aws:s3:::shop-assets-kms/photos/a.jpg', 'arn:aws:s3:::shop-assets-kms', 'arn:aws:s3:::shop-media-kms/public/b.png', 'arn:aws:s3:::shop-media-kms']) {
+        expect([s3Arn, await decrypt(role, assetsKey, { via: viaS3, s3Arn })]).toEqual([s3Arn, 'Allowed']);
+      }
+    });
+
+    it('and nothing else with it: not by calling KMS itself, not through another service or region, not for another bucket or prefix, not a key of another account or region', async () => {
+      const role = roleOf(drill.functions.compare);
+      const object = 'arn:aws:s3:::shop-assets-kms/photos/a.jpg';
+      const refused: [string, { arn: string; account: string; policy?: unknown }, { via?: string; s3Arn?: string }][] = [
+        ['a direct call, with the context given', assetsKey, { s3Arn: object }],
+        ['through S3 of the DR region', assetsKey, { via: `s3.${DR_REGION}.amazonaws.com`, s3Arn: object }],
+        ['through DynamoDB', assetsKey, { via: `dynamodb.${REGION}.amazonaws.com`, s3Arn: object }],
+        ['through S3 without an S3 context', assetsKey, { via: viaS3 }],
+        ['for another bucket', assetsKey, { via: viaS3, s3Arn: 'arn:aws:s3:::shop-payroll/2026/01.csv' }],
+        ['for a bucket named like a compared one', assetsKey, { via: viaS3, s3Arn: 'arn:aws:s3:::shop-assets-kms-archive/a.jpg' }],
+        ['for the media bucket outside its source prefix', assetsKey, { via: viaS3, s3Arn: 'arn:aws:s3:::shop-media-kms/private/c.png' }],
+        ['for the partner bucket (left out)', assetsKey, { via: viaS3, s3Arn: 'arn:aws:s3:::shop-partner-kms/d.txt' }],
+        ['a key of another region of the account', { ...assetsKey, arn: `arn:aws:kms:us-east-1:${ACCOUNT}:key/${assetsKeyId}` }, { via: 's3.us-east-1.amazonaws.com', s3Arn: object }],
+        ['a key of another account', { arn: `arn:aws:kms:${REGION}:222222222222:key/${assetsKeyId}`, account: '222222222222', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: role.arn }, Action: 'kms:*', Resource: '*' }] } }, { via: viaS3, s3Arn: object }],
+      ];
+      for (const [why, key, context] of refused) expect([why, await decrypt(role, key, context)]).toEqual([why, 'ImplicitlyDenied']);
+      for (const action of ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:CreateGrant']) {
+        expect([action, await simulatedDecision(role, action, assetsKey, { 'kms:ViaService': viaS3, [STAND_IN]: object })]).toEqual([action, 'ImplicitlyDenied']);
+      }
+    });
+
+    it('no other role of the DR stack may have S3 decrypt a source object with it', async () => {
+      const compareRole = drill.functions.compare.role;
+      const others = drPolicies.idsOf('AWS::IAM::Role').filter((id) => compareRole === undefined || id !== logicalId(compareRole));
+      expect(others.length).toBeGreaterThan(20);
+      for (const id of others) {
+        const role = evaluable(principalOfRole(drPolicies, id));
+        expect([id, await decrypt(role, assetsKey, { via: viaS3, s3Arn: 'arn:aws:s3:::shop-assets-kms/photos/a.jpg' })]).toEqual([id, 'ImplicitlyDenied']);
+      }
+    });
   });
 });
 
@@ -110,17 +203,19 @@ describe('the primary drill (the sources\' region)', () => {
   const drill = protection.drillWorkflow;
   const compare = statementsOf(primary, drill, 'compare');
 
-  it('compares every source, and may decrypt with the key of its stack, the imported key and the key of another stack of its region (imported from that stack\'s export)', () => {
+  it('compares every source, and may decrypt by ARN with the key of its stack, the imported keys and the key of another stack of its region (imported from that stack\'s export), with no key through S3', () => {
     const decrypt = resourcesOf(compare, 'kms:Decrypt');
     expect(decrypt).toEqual(
       expect.arrayContaining([
         JSON.stringify({ 'Fn::GetAtt': [logicalId(s.built.assetsKey), 'Arn'] }),
         JSON.stringify(IMPORTED_KEY_ARN),
         expect.stringMatching(/^\{"Fn::ImportValue":"Data:ExportsOutputFnGetAttDataKey[0-9A-F]+Arn[0-9A-F]+"\}$/),
+        JSON.stringify({ Ref: 'PartnerKeyArn' }),
       ]),
     );
-    expect(decrypt).toHaveLength(4); // and its vault's key
+    expect(decrypt).toHaveLength(5); // and its vault's key
+    expect(compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition !== undefined)).toEqual([]);
     // No source left out: each bucket by its name, or the reference CloudFormation resolves to it.
-    expect(bucketsIn(primary, drill, 'compare')).toEqual({ assets: '(a token)', imported: 'shop-imported-kms', media: '(a token)', generated: '(a token)' });
+    expect(bucketsIn(primary, drill, 'compare')).toEqual({ assets: '(a token)', imported: 'shop-imported-kms', media: '(a token)', generated: '(a token)', partner: 'shop-partner-kms' });
   });
 });
