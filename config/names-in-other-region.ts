@@ -12,9 +12,11 @@
 export const NAME_IN_OTHER_REGION = '(named in the primary region)';
 
 /**
- * A source bucket, in the plans of a drill's compare function in another region, encrypted with a KMS key whose ARN
- * CloudFormation generates in a stack of another region or account: the function cannot be granted kms:Decrypt on it, so it does not
- * read the bucket (lib/constructs/drill-workflow.ts). Short, as the bucket name it replaces may be: the plans must fit
- * the Lambda environment's 4 KiB (lib/constructs/validated-plans.ts counts a name as at most 63 characters).
+ * A source bucket, in the plans of a drill's compare function in another region, encrypted with a KMS key the function
+ * cannot be granted kms:Decrypt on: a key of another account, or one whose ARN is a token (a parameter, an SSM value, an
+ * import) of unknown account or region. A key the primary stack creates in the drill's own account is granted through S3
+ * instead (lib/constructs/drill-workflow.ts, liveComparison). The function does not read such a bucket.
+ * Short, as the bucket name it replaces may be: the plans must fit the Lambda
+ * environment's 4 KiB (lib/constructs/validated-plans.ts counts a name as at most 63 characters).
  */
 export const KEY_IN_OTHER_REGION = '(key named in another region)';

@@ -11,6 +11,13 @@ import { BOUNDED_MACHINE, LONG_MACHINE, LONG_SYNC_MACHINE, PATH_MACHINE, QUEUED_
 /**
  * Timeouts of Lambda Tasks as AWS counts them: a function's timeout from its handler's start, a Task's
  * TimeoutSeconds from its function's start; the local wait for a free worker counts in neither.
+ *
+ * Each test is one or a few executions of whole seconds, mostly waited, not computed: the tests run
+ * concurrently (at most jest's maxConcurrency at once, the longest first) so the file holds its jest worker
+ * for about its longest test, not for their sum. They stay independent: each execution has its own worker
+ * pool (runLocalExecution without `pool` makes one of `workers` and closes it; the retry test brings its own),
+ * its own execution name (its history and log files), its own fault rules; so "the only worker" of a test is
+ * still its own. Nothing is shared but the synthesized stack, which the executions only read.
  */
 const work = tempDir('executor-timeouts');
 let stack: SynthesizedStack;
@@ -23,7 +30,13 @@ afterAll(() => work.remove());
 const run = (stateMachine: string, input: unknown, faults: FaultRule[] = []) =>
   runLocalExecution({ stack, stateMachine, input, endpoints: { s3: {}, dynamodb: {} }, dataDir: work.dir, workers: 1, faults });
 
-it('runs Map items queued for the only worker to success when each works within its function timeout', async () => {
+// Groups of tests named by a prefix, not a describe block: jest runs the concurrent tests of one block together,
+// and the blocks one after another.
+const HUNG = "an injected delay (a hung call) is the function's own time:";
+const BEYOND_TIMER = "a Task timeout longer than Node's longest timer (about 24.8 days):";
+
+// The longest first: jest starts them in this order, maxConcurrency at a time.
+it.concurrent('runs Map items queued for the only worker to success when each works within its function timeout', async () => {
   // 3 items of 1.6 s on one worker: the last waits 3.2 s, more than the 3 s timeout (and, with its own
   // work, 4.8 s), and must not time out for it.
   const result = await run(QUEUED_MACHINE, { items: [{ ms: 1600 }, { ms: 1600 }, { ms: 1600 }] });
@@ -35,74 +48,7 @@ it('runs Map items queued for the only worker to success when each works within 
   for (const r of results) expect(r.remainingMs).toBeGreaterThan(500);
 }, 60_000);
 
-it('fails with Sandbox.Timedout when the function itself overruns its timeout', async () => {
-  const result = await run(QUEUED_MACHINE, { items: [{ ms: 6000 }] });
-  expect(result.status).toBe('FAILED');
-  expect(result.error).toBe('Sandbox.Timedout');
-  expect(JSON.parse(result.cause ?? '{}')).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/^RequestId: [0-9a-f-]{36} Error: Task timed out after 3\.00 seconds$/) });
-}, 60_000);
-
-it("counts a Task's own TimeoutSeconds from its function's start, not from the wait for a worker", async () => {
-  // Two items of 1.2 s on one worker under TimeoutSeconds 2: the second waits 1.2 s first, 2.4 s in all.
-  // 0.8 s to spare for each function's own start (a cold worker on a loaded machine took 0.5 s more than 1.5 s items left).
-  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 1200 }, { ms: 1200 }] });
-  expect(result.status).toBe('SUCCEEDED');
-  // Its wait and its own 1.2 s together outlast the 2 s.
-  expect(Math.max(...result.invocations.map((i) => i.queuedMs))).toBeGreaterThan(800);
-  expect((result.output as { results: { ms: number }[] }).results.map((r) => r.ms)).toEqual([1200, 1200]);
-}, 60_000);
-
-it("fails with States.Timeout, which a Catch on States.TaskFailed does not take, when a Task outlasts its TimeoutSeconds", async () => {
-  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 4000 }] });
-  expect(result.status).toBe('FAILED');
-  expect(result.error).toBe('States.Timeout');
-}, 60_000);
-
-it("does not count the module's first load (Lambda's init phase) against the function's timeout", async () => {
-  // 1.5 s of load and 1 s of work under a 2 s timeout.
-  const result = await run(SLOW_LOAD_MACHINE, { ms: 1000 });
-  expect(result.status).toBe('SUCCEEDED');
-  expect((result.output as { remainingMs: number }).remainingMs).toBeGreaterThan(500);
-}, 60_000);
-
-it("bounds a module's load by AWS's 10 s init limit, not by a shorter function timeout", async () => {
-  // 2.5 s of load under a 2 s timeout: AWS runs it (init may take 10 s), and the handler still gets its 2 s.
-  const result = await run(SLOWER_LOAD_MACHINE, { ms: 100 });
-  expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
-  expect((result.output as { remainingMs: number }).remainingMs).toBeGreaterThan(1500);
-}, 60_000);
-
-describe('an injected delay (a hung call) is the function\'s own time', () => {
-  it("times a Task out at its TimeoutSeconds (States.Timeout) when the delay outlasts it", async () => {
-    // TimeoutSeconds 2, a 10 s function, a 3 s hang before a 10 ms handler.
-    const started = Date.now();
-    const result = await run(BOUNDED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Bounded work', delayMs: 3000 }]);
-    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
-    expect(Date.now() - started).toBeLessThan(2900);
-  }, 60_000);
-
-  it("times the function out (Sandbox.Timedout) when the delay outlasts the function's timeout", async () => {
-    // No TimeoutSeconds, a 3 s function, a 4 s hang.
-    const result = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 4000 }]);
-    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'Sandbox.Timedout' });
-    expect(result.invocations.map((i) => i.errorType)).toEqual(['Sandbox.Timedout']);
-  }, 60_000);
-
-  it("leaves the handler less of its time, and with an errorName fails with it once waited", async () => {
-    const slow = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 1000 }]);
-    expect(slow.status).toBe('SUCCEEDED');
-    // 3 s of timeout, 1 s of it spent hanging.
-    expect((slow.output as { results: { remainingMs: number }[] }).results[0]?.remainingMs).toBeLessThan(2100);
-
-    const failed = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 500, errorName: 'SlowFailure', message: 'gave up' }]);
-    expect({ status: failed.status, error: failed.error }).toEqual({ status: 'FAILED', error: 'SlowFailure' });
-    expect(JSON.parse(failed.cause ?? '{}')).toEqual({ errorType: 'SlowFailure', errorMessage: 'gave up', trace: [] });
-    expect(failed.invocations).toEqual([expect.objectContaining({ errorType: 'SlowFailure', durationMs: expect.any(Number) })]);
-    expect(failed.invocations[0]?.durationMs).toBeGreaterThanOrEqual(500);
-  }, 60_000);
-});
-
-it('retries a timed-out Task at once on a fresh worker while the abandoned function runs on, and leaves no worker behind', async () => {
+it.concurrent('retries a timed-out Task at once on a fresh worker while the abandoned function runs on, and leaves no worker behind', async () => {
   // TimeoutSeconds 1, Retry ×2 on States.Timeout, a function that spins 4 s (of its 15 s), one worker.
   const pool = new LambdaWorkerPool(1);
   try {
@@ -139,27 +85,90 @@ it('retries a timed-out Task at once on a fresh worker while the abandoned funct
   expect(pool.threads).toBe(0);
 }, 60_000);
 
-describe('a Task timeout longer than Node\'s longest timer (about 24.8 days)', () => {
-  it('does not time a TimeoutSeconds of 30 days out at once', async () => {
-    const result = await run(LONG_MACHINE, { ms: 200 });
-    expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
-  }, 60_000);
+it.concurrent(`${HUNG} times the function out (Sandbox.Timedout) when the delay outlasts the function's timeout`, async () => {
+  // No TimeoutSeconds, a 3 s function, a 4 s hang.
+  const result = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 4000 }]);
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'Sandbox.Timedout' });
+  expect(result.invocations.map((i) => i.errorType)).toEqual(['Sandbox.Timedout']);
+}, 60_000);
 
-  it('does not time a startExecution.sync Task with TimeoutSeconds of 30 days out at once', async () => {
-    const result = await run(LONG_SYNC_MACHINE, {});
-    expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
-  }, 60_000);
+it.concurrent('fails with Sandbox.Timedout when the function itself overruns its timeout', async () => {
+  const result = await run(QUEUED_MACHINE, { items: [{ ms: 6000 }] });
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('Sandbox.Timedout');
+  expect(JSON.parse(result.cause ?? '{}')).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/^RequestId: [0-9a-f-]{36} Error: Task timed out after 3\.00 seconds$/) });
+}, 60_000);
 
-  it('does not time a TimeoutSecondsPath of 30 days out at once, and still applies a short one', async () => {
-    const long = await run(PATH_MACHINE, { ms: 200, timeoutSeconds: 30 * 24 * 3600 });
-    expect({ status: long.status, error: long.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
-    const short = await run(PATH_MACHINE, { ms: 3000, timeoutSeconds: 1 });
-    expect({ status: short.status, error: short.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
-    const bad = await run(PATH_MACHINE, { ms: 10, timeoutSeconds: 'soon' });
-    expect({ status: bad.status, error: bad.error }).toEqual({ status: 'FAILED', error: 'States.Runtime' });
-    expect(bad.cause).toMatch(/TimeoutSecondsPath: \$\.timeoutSeconds selects "soon"; it must select a positive integer/);
-  }, 60_000);
-});
+it.concurrent("bounds a module's load by AWS's 10 s init limit, not by a shorter function timeout", async () => {
+  // 2.5 s of load under a 2 s timeout: AWS runs it (init may take 10 s), and the handler still gets its 2 s.
+  const result = await run(SLOWER_LOAD_MACHINE, { ms: 100 });
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+  expect((result.output as { remainingMs: number }).remainingMs).toBeGreaterThan(1500);
+}, 60_000);
+
+it.concurrent("counts a Task's own TimeoutSeconds from its function's start, not from the wait for a worker", async () => {
+  // Two items of 1.2 s on one worker under TimeoutSeconds 2: the second waits 1.2 s first, 2.4 s in all.
+  // 0.8 s to spare for each function's own start (a cold worker on a loaded machine took 0.5 s more than 1.5 s items left).
+  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 1200 }, { ms: 1200 }] });
+  expect(result.status).toBe('SUCCEEDED');
+  // Its wait and its own 1.2 s together outlast the 2 s.
+  expect(Math.max(...result.invocations.map((i) => i.queuedMs))).toBeGreaterThan(800);
+  expect((result.output as { results: { ms: number }[] }).results.map((r) => r.ms)).toEqual([1200, 1200]);
+}, 60_000);
+
+it.concurrent("does not count the module's first load (Lambda's init phase) against the function's timeout", async () => {
+  // 1.5 s of load and 1 s of work under a 2 s timeout.
+  const result = await run(SLOW_LOAD_MACHINE, { ms: 1000 });
+  expect(result.status).toBe('SUCCEEDED');
+  expect((result.output as { remainingMs: number }).remainingMs).toBeGreaterThan(500);
+}, 60_000);
+
+it.concurrent("fails with States.Timeout, which a Catch on States.TaskFailed does not take, when a Task outlasts its TimeoutSeconds", async () => {
+  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 4000 }] });
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('States.Timeout');
+}, 60_000);
+
+it.concurrent(`${HUNG} times a Task out at its TimeoutSeconds (States.Timeout) when the delay outlasts it`, async () => {
+  // TimeoutSeconds 2, a 10 s function, a 3 s hang before a 10 ms handler.
+  const started = Date.now();
+  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Bounded work', delayMs: 3000 }]);
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
+  expect(Date.now() - started).toBeLessThan(2900);
+}, 60_000);
+
+it.concurrent(`${HUNG} leaves the handler less of its time, and with an errorName fails with it once waited`, async () => {
+  const slow = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 1000 }]);
+  expect(slow.status).toBe('SUCCEEDED');
+  // 3 s of timeout, 1 s of it spent hanging.
+  expect((slow.output as { results: { remainingMs: number }[] }).results[0]?.remainingMs).toBeLessThan(2100);
+
+  const failed = await run(QUEUED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Work on item', delayMs: 500, errorName: 'SlowFailure', message: 'gave up' }]);
+  expect({ status: failed.status, error: failed.error }).toEqual({ status: 'FAILED', error: 'SlowFailure' });
+  expect(JSON.parse(failed.cause ?? '{}')).toEqual({ errorType: 'SlowFailure', errorMessage: 'gave up', trace: [] });
+  expect(failed.invocations).toEqual([expect.objectContaining({ errorType: 'SlowFailure', durationMs: expect.any(Number) })]);
+  expect(failed.invocations[0]?.durationMs).toBeGreaterThanOrEqual(500);
+}, 60_000);
+
+it.concurrent(`${BEYOND_TIMER} does not time a TimeoutSecondsPath of 30 days out at once, and still applies a short one`, async () => {
+  const long = await run(PATH_MACHINE, { ms: 200, timeoutSeconds: 30 * 24 * 3600 });
+  expect({ status: long.status, error: long.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+  const short = await run(PATH_MACHINE, { ms: 3000, timeoutSeconds: 1 });
+  expect({ status: short.status, error: short.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
+  const bad = await run(PATH_MACHINE, { ms: 10, timeoutSeconds: 'soon' });
+  expect({ status: bad.status, error: bad.error }).toEqual({ status: 'FAILED', error: 'States.Runtime' });
+  expect(bad.cause).toMatch(/TimeoutSecondsPath: \$\.timeoutSeconds selects "soon"; it must select a positive integer/);
+}, 60_000);
+
+it.concurrent(`${BEYOND_TIMER} does not time a startExecution.sync Task with TimeoutSeconds of 30 days out at once`, async () => {
+  const result = await run(LONG_SYNC_MACHINE, {});
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+}, 60_000);
+
+it.concurrent(`${BEYOND_TIMER} does not time a TimeoutSeconds of 30 days out at once`, async () => {
+  const result = await run(LONG_MACHINE, { ms: 200 });
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+}, 60_000);
 
 async function waitFor(condition: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;
