@@ -8,6 +8,7 @@ import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { createCatalogShapedTable } from '../../../local/cloud';
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, startRegion, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -26,12 +27,6 @@ const names = resourceNames(environment);
 let cloud: LocalCloudHandle;
 const clients: DynamoDBClient[] = [];
 const [older, newer] = ['20260301T060000Z-00000001', '20260302T060000Z-00000002'];
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const catalogIn = (region: string): BackupCatalog => {
   const ddb = localDynamoDbClient(cloud.endpoints, region);
@@ -84,14 +79,14 @@ const drCopyOf = (out: string[], backupId: string): string | undefined => {
 };
 
 it('shows the DR copy the DR catalog marks forgotten as FORGOTTEN, not the primary\'s COMMITTED, in the table and in --json', async () => {
-  const text = capture();
+  const text = capturedCliIo();
   expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
   expect(text.err).toEqual([]);
   expect([drCopyOf(text.out, older), drCopyOf(text.out, newer)]).toEqual(['FORGOTTEN', 'COMMITTED']);
   // The backup is still in the primary vault: listed as COMMITTED there.
   expect(text.out.find((l) => l.startsWith(older))?.split(/\s+/).slice(0, 3)).toEqual([older, 'demo', 'COMMITTED']);
 
-  const json = capture();
+  const json = capturedCliIo();
   expect(await backupsListCommand({ ...target(), json: true }, { io: json.io, clients: commandClients() })).toBe(0);
   const records = JSON.parse(json.out.join('\n')) as (BackupRecord & { drForgottenAt?: string })[];
   expect(records.map((r) => [r.backupId, r.copies?.dr, r.drForgottenAt])).toEqual([
@@ -102,7 +97,7 @@ it('shows the DR copy the DR catalog marks forgotten as FORGOTTEN, not the prima
 
 it('with the DR region down, says the DR catalog could not be read and shows the primary\'s record', async () => {
   await stopRegion(dataDir, DR);
-  const text = capture();
+  const text = capturedCliIo();
   expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
   expect(text.err).toEqual([
     expect.stringMatching(/^warning: the DR catalog \(us-west-2\) could not be read \(.+\): DR COPY is the primary catalog's record, which does not know what the DR vault's retention forgot$/),
@@ -114,7 +109,7 @@ it('with the primary region down, names it and lists the DR catalog instead, poi
   await startRegion(dataDir, DR);
   await stopRegion(dataDir, PRIMARY);
   try {
-    const text = capture();
+    const text = capturedCliIo();
     expect(await backupsListCommand({ ...target(), all: true }, { io: text.io, clients: commandClients() })).toBe(1);
     expect(text.err).toEqual([
       expect.stringMatching(
@@ -126,7 +121,7 @@ it('with the primary region down, names it and lists the DR catalog instead, poi
       [newer, 'demo', 'COMMITTED'],
       [older, 'demo', 'FORGOTTEN'],
     ]);
-    const json = capture();
+    const json = capturedCliIo();
     expect(await backupsListCommand({ ...target(), json: true }, { io: json.io, clients: commandClients() })).toBe(1);
     expect((JSON.parse(json.out.join('\n')) as BackupRecord[]).map((r) => r.backupId)).toEqual([newer]);
   } finally {
@@ -142,17 +137,17 @@ it('hides a backup a forget run is forgetting (claimed) unless --all, which show
   expect(await primary.claimForgetting(claimed, '2026-03-05T00:00:00.000Z', {})).toBe(true);
   const rows = (out: string[]) => out.filter((l) => /^\d{8}T/.test(l)).map((l) => l.split(/\s+/).slice(0, 3));
 
-  const text = capture();
+  const text = capturedCliIo();
   expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
   expect(rows(text.out).map(([id]) => id)).toEqual([newer, older]);
-  const all = capture();
+  const all = capturedCliIo();
   expect(await backupsListCommand({ ...target(), all: true }, { io: all.io, clients: commandClients() })).toBe(0);
   expect(rows(all.out)[0]).toEqual([claimed, 'demo', 'FORGETTING']);
 
-  const json = capture();
+  const json = capturedCliIo();
   expect(await backupsListCommand({ ...target(), json: true }, { io: json.io, clients: commandClients() })).toBe(0);
   expect((JSON.parse(json.out.join('\n')) as BackupRecord[]).map((r) => r.backupId)).toEqual([newer, older]);
-  const jsonAll = capture();
+  const jsonAll = capturedCliIo();
   expect(await backupsListCommand({ ...target(), json: true, all: true }, { io: jsonAll.io, clients: commandClients() })).toBe(0);
   expect((JSON.parse(jsonAll.out.join('\n')) as BackupRecord[]).find((r) => r.backupId === claimed)?.forgettingAt).toBe('2026-03-05T00:00:00.000Z');
 });
@@ -164,7 +159,7 @@ it('shows under a backup\'s row the source entries it left out, with the reason 
   const source = { name: 'demo-assets', type: 's3' as const, snapshotId: 's-4', rootHash: 'r-4', entries: 3, bytes: 6, bytesScanned: 6, bytesNew: 6, bytesStored: 40, blobsNew: 1, changedDuringRead: 0, vanished: 0, skipped: 2 };
   const skippedExamples = ['cold/a.bin: in storage class GLACIER (archived); not backed up', 'cold/\x1b]0;x\x07b: in storage class DEEP_ARCHIVE (archived); not backed up'];
   await primary.markCommitted(leaving, { sources: [{ ...source, skippedExamples }], totals: { entries: 3, bytes: 6, bytesScanned: 6, bytesNew: 6, bytesStored: 40, blobsNew: 1 }, endedAt: '2026-03-04T06:00:00.000Z' });
-  const text = capture();
+  const text = capturedCliIo();
   expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
   const row = text.out.findIndex((l) => l.startsWith(leaving));
   expect(text.out.slice(row + 1, row + 4)).toEqual([

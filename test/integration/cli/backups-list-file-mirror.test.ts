@@ -8,6 +8,7 @@ import { MirrorLog } from '../../../lambdas/mirror/mirror-log';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { createCatalogShapedTable } from '../../../local/cloud';
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -31,11 +32,6 @@ const files = dev.plans[0]?.sources.find((s) => s.type === 'filesystem');
 if (!files) throw new Error('the sample config has no file-system source');
 const names = resourceNames(dev);
 
-const capture = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-};
 const commandClients = () => {
   const [dynamodb, drDynamodb] = [localDynamoDbClient(cloud.endpoints, PRIMARY), localDynamoDbClient(cloud.endpoints, DR)];
   clients.push(dynamodb, drDynamodb);
@@ -65,7 +61,7 @@ afterAll(async () => {
 });
 
 it('shows the file system\'s recorded check, FAILED ✗ with EFS\'s status and the lag beyond the RPO', async () => {
-  const text = capture();
+  const text = capturedCliIo();
   expect(await backupsListCommand({ config: configFile, env: 'dev', dataDir, plan: 'demo', source: files.name }, { io: text.io, clients: commandClients(), now: () => new Date('2026-11-30T12:00:00.000Z') })).toBe(0);
   expect(text.out).toEqual([
     'MIRROR OF       STATE     LAG           CHECKED         MIRROR',

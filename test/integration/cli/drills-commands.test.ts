@@ -7,6 +7,7 @@ import { DrillLog } from '../../../lambdas/catalog/drill-log';
 import { DRILLS_PK, type DrillReport } from '../../../lambdas/catalog/drill-record';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -28,12 +29,6 @@ let cloud: LocalCloudHandle;
 const clients: { destroy(): void }[] = [];
 const sides = { primary: { region: PRIMARY, bucket: names.primaryVault }, dr: { region: DR, bucket: names.drVault } } as const;
 const s3 = {} as Record<'primary' | 'dr', S3Client>;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const passed = drillRecordOf(drillReport());
 const missed = drillRecordOf(objectiveMissedReport({ vault: 'primary', region: PRIMARY }));
@@ -67,7 +62,7 @@ afterAll(async () => {
 const ids = (reports: readonly { record: DrillReport }[]) => reports.map((r) => r.record.drillId);
 
 it('lists the drills of both regions\' catalogs, newest first, one line each', async () => {
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await drillsListCommand(target, { io, now: NOW })).toBe(0);
   expect(err).toEqual([]);
   expect(out.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(ids([passed, missed, failed, old]));
@@ -75,28 +70,28 @@ it('lists the drills of both regions\' catalogs, newest first, one line each', a
 });
 
 it('lists only the period, the plan and the vault asked for', async () => {
-  const recent = capture();
+  const recent = capturedCliIo();
   expect(await drillsListCommand({ ...target, since: '30d', vault: 'dr', json: true }, { io: recent.io, now: NOW })).toBe(0);
   expect((JSON.parse(recent.out.join('\n')) as DrillReport[]).map((r) => r.drillId)).toEqual(ids([passed, failed]));
-  const other = capture();
+  const other = capturedCliIo();
   expect(await drillsListCommand({ ...target, plan: 'other' }, { io: other.io, now: NOW })).toBe(0);
   expect(other.out).toEqual(['No drills.']);
 });
 
 it('shows a drill from whichever catalog holds it', async () => {
-  const fromPrimary = capture();
+  const fromPrimary = capturedCliIo();
   expect(await drillsShowCommand(missed.record.drillId, target, { io: fromPrimary.io })).toBe(0);
   expect(fromPrimary.out).toContain('RTO       1 h 05 min of 1 h: MISSED by 5 min');
-  const fromDr = capture();
+  const fromDr = capturedCliIo();
   expect(await drillsShowCommand(failed.record.drillId, { ...target, json: true }, { io: fromDr.io })).toBe(0);
   expect(JSON.parse(fromDr.out.join('\n'))).toEqual(failed.record);
-  const absent = capture();
+  const absent = capturedCliIo();
   expect(await drillsShowCommand('20261130T000000Z-ffffffff', target, { io: absent.io })).toBe(1);
   expect(absent.err).toEqual(['lifeboat drills show: no drill 20261130T000000Z-ffffffff in the primary or dr catalog']);
 });
 
 it('evidence re-reads each report object from its vault: all match, exit 0; one altered in the DR vault, exit 1 naming it', async () => {
-  const clean = capture();
+  const clean = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io: clean.io, now: NOW })).toBe(0);
   expect(clean.out.join('\n')).toContain(
     'Report objects re-read from their vaults: 3 match their catalog item (SHA-256 and content), 0 mismatch their recorded SHA-256, 0 differ from their catalog item, 0 missing, 0 unreadable, 0 without a catalog item.',
@@ -104,7 +99,7 @@ it('evidence re-reads each report object from its vault: all match, exit 0; one 
 
   const altered = Buffer.from(passed.object.toString().replace('"verdict": "PASSED"', '"verdict":"PASSED"'));
   await s3.dr.send(new PutObjectCommand({ Bucket: names.drVault, Key: passed.record.reportKey, Body: altered }));
-  const tampered = capture();
+  const tampered = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io: tampered.io, now: NOW })).toBe(1);
   expect(tampered.err).toEqual([expect.stringMatching(new RegExp(`^MISMATCH: the report object ${passed.record.reportKey} of drill ${passed.record.drillId} in the dr vault has SHA-256 [0-9a-f]{64}, the catalog recorded ${passed.record.reportSha256}$`))]);
   await s3.dr.send(new PutObjectCommand({ Bucket: names.drVault, Key: passed.record.reportKey, Body: passed.object }));
@@ -118,7 +113,7 @@ it('evidence takes the report objects as the evidence: a rewritten catalog item 
   await log.record({ ...passed.record, verdict: 'FAILED', rto: { seconds: 7200, objectiveSeconds: 3600, met: false } });
   await ddb.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: DRILLS_PK, sk: failed.record.drillId } }));
   try {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io, now: NOW })).toBe(1);
     const md = out.join('\n');
     expect(md).toContain('| PASSED | 1 |\n| OBJECTIVE_MISSED | 1 |\n| FAILED | 1 |\n| **Total** | 3 |');
@@ -136,7 +131,7 @@ it('evidence takes the report objects as the evidence: a rewritten catalog item 
 
 it('with the DR region down, still lists the primary catalog\'s drills and exits 1 saying what it could not read', async () => {
   await stopRegion(dataDir, DR);
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await drillsListCommand(target, { io, now: NOW })).toBe(1);
   expect(out.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(ids([missed]));
   expect(err).toEqual([expect.stringMatching(/^The dr catalog \(us-west-2\) could not be read, its drills are not listed: .*ECONNREFUSED/)]);

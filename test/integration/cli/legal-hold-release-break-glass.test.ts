@@ -14,6 +14,7 @@ import { createCatalogShapedTable } from '../../../local/cloud';
 import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
 import { backupDirectory, KeyFileKeyProvider, snapshotKey } from '../../../vault';
 import { S3VaultStore } from '../../../vault/aws';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { localCommandClients } from '../../support/local-command-clients';
@@ -44,12 +45,6 @@ let cloud: LocalCloudHandle;
 let snapshotId = '';
 const clients: (DynamoDBClient | S3Client)[] = [];
 const catalogs: Record<'primary' | 'dr', BackupCatalog> = {} as Record<'primary' | 'dr', BackupCatalog>;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const DENIED = 'User: arn:aws:iam::000000000000:role/operator is not authorized to perform: s3:PutObjectLegalHold with an explicit deny in a resource-based policy';
 
@@ -118,7 +113,7 @@ beforeAll(async () => {
   const record = { backupId: ID, plan: 'demo', environment: 'dev', sourceNames: ['demo-files'], sources, strategy: 'full' as const, status: 'COMMITTED' as const, startedAt, shardCount: 1, totals, endedAt: startedAt };
   for (const catalog of Object.values(catalogs)) expect(await catalog.putRebuiltBackup(record)).toBe(true);
   await replicateVault({ source: vault, target: new S3VaultStore({ client: drS3, bucket: names.drVault }), targetKeys: provider });
-  expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io: capture().io, clients: commandClients(), now })).toBe(0);
+  expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io: capturedCliIo().io, clients: commandClients(), now })).toBe(0);
   expect(await heldWhere()).toEqual(HELD_EVERYWHERE);
 });
 
@@ -137,7 +132,7 @@ it('R3-A: beside a held record it cannot read, a release lifts nothing and says 
   await ddb.send(new PutCommand({ TableName: names.catalogTable, Item: damaged }));
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   try {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsReleaseCommand(ID, { ...target }, { io, clients: commandClients() })).toBe(1);
     expect(out).toEqual([]);
     expect(err).toEqual([
@@ -157,7 +152,7 @@ it('R3-A: beside a held record it cannot read, a release lifts nothing and says 
 });
 
 it("refused by the primary vault's bucket policy, a release changes nothing and says whose credentials it takes", async () => {
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await backupsReleaseCommand(ID, { ...target }, { io, clients: commandClients([PRIMARY, DR]) })).toBe(1);
   expect(out).toEqual([]);
   expect(err).toEqual([
@@ -170,7 +165,7 @@ it("refused by the primary vault's bucket policy, a release changes nothing and 
 });
 
 it('refused by the DR vault only, it says what the primary vault released and that the DR vault keeps its holds; --json prints the unchanged record', async () => {
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await backupsReleaseCommand(ID, { ...target, json: true }, { io, clients: commandClients([DR]) })).toBe(1);
   expect(err).toEqual([
     expect.stringMatching(
@@ -198,7 +193,7 @@ it('refused by the DR vault only, it says what the primary vault released and th
 });
 
 it("run as the break-glass principal, the release lifts every S3 legal hold and then the catalogs' holds", async () => {
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await backupsReleaseCommand(ID, { ...target }, { io, clients: commandClients() })).toBe(0);
   expect(err).toEqual([]);
   expect(out).toEqual([
@@ -212,11 +207,11 @@ it("run as the break-glass principal, the release lifts every S3 legal hold and 
 });
 
 it('R3-C: after an earlier release left the catalogs without a hold and the S3 holds set, a refusal says the catalogs hold it no more', async () => {
-  expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io: capture().io, clients: commandClients(), now })).toBe(0);
+  expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io: capturedCliIo().io, clients: commandClients(), now })).toBe(0);
   // What a release before 2026-12-06 left when its S3 step failed: the catalogs released, the objects still held.
   await catalogs.primary.clearHold(ID);
   await catalogs.dr.clearHold(ID);
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await backupsReleaseCommand(ID, { ...target, json: true }, { io, clients: commandClients([PRIMARY, DR]) })).toBe(1);
   expect(err).toEqual([
     `lifeboat backups release: S3 refused to lift the legal holds of backup ${ID} in the primary vault ${names.primaryVault} (${DENIED}): ` +
@@ -229,7 +224,7 @@ it('R3-C: after an earlier release left the catalogs without a hold and the S3 h
 });
 
 it('review r7 F2: when the catalogs fail after the S3 holds were lifted, --json still prints the one object, and stderr says the catalogs hold the backup', async () => {
-  expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io: capture().io, clients: commandClients(), now })).toBe(0);
+  expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io: capturedCliIo().io, clients: commandClients(), now })).toBe(0);
   expect(await heldWhere()).toEqual(HELD_EVERYWHERE);
   const c = commandClients();
   c.dynamodb.middlewareStack.add(
@@ -239,7 +234,7 @@ it('review r7 F2: when the catalogs fail after the S3 holds were lifted, --json 
     },
     { step: 'initialize', name: 'failCatalogUpdates' },
   );
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await backupsReleaseCommand(ID, { ...target, json: true }, { io, clients: c })).toBe(1);
   expect(err).toEqual([expect.stringMatching(/were released before; the catalog still holds the backup, so retention keeps it: run the command again to release it there$/)]);
   const printed = out.map((o) => JSON.parse(o) as { hold: { reason: string } | null; drCatalog: unknown; objects: { vault: string; state: string }[] });

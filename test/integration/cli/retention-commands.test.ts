@@ -16,6 +16,7 @@ import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCl
 import { LOCAL_BREAK_GLASS_ACCESS_KEY_ID } from '../../../local/cloud/object-lock';
 import { S3VaultStore } from '../../../vault/aws';
 import { backupDirectory, KeyFileKeyProvider, snapshotKey, type Vault, verifySnapshot } from '../../../vault';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { createCatalogShapedTable } from '../../../local/cloud';
@@ -42,12 +43,6 @@ const clients: (DynamoDBClient | S3Client)[] = [];
 /** Nine daily backups of plan demo (keepLast 7, keepDaily 7, keepWeekly 4), 1 to 9 March 2026: id → snapshot id. */
 const snapshots = new Map<string, string>();
 const ids = Array.from({ length: 9 }, (_, i) => `2026030${i + 1}T060000Z-0000000${i + 1}`);
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const commandClients = () => localCommandClients(cloud, { primary: PRIMARY, dr: DR }, clients);
 const target = () => ({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir });
@@ -94,43 +89,43 @@ const second = ids[1];
 
 it('holds, forgets what the policy does not keep, hides it from the list, and a re-run and a release change what they should', async () => {
   // 3 to 9 March are the last 7; 1 March (a Sunday) is the newest backup of its ISO week; 2 March is kept by nothing but a hold.
-  const hold = capture();
+  const hold = capturedCliIo();
   expect(await backupsHoldCommand(second ?? '', { ...target(), reason: 'case 42', by: 'ann' }, { io: hold.io, clients: commandClients(), now })).toBe(0);
   expect(hold.out).toEqual([
     `Backup ${second ?? ''} is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release ${second ?? ''}\`.`,
     '  The DR catalog has no record of this backup yet: replication copies the record, hold included.',
   ]);
-  const unknown = capture();
+  const unknown = capturedCliIo();
   expect(await backupsHoldCommand('20990101T000000Z-deadbeef', { ...target(), reason: 'x' }, { io: unknown.io, clients: commandClients() })).toBe(1);
   expect(unknown.err).toEqual(['lifeboat backups hold: No backup with id 20990101T000000Z-deadbeef exists in the catalog. List them with `lifeboat backups list`.']);
 
-  const dry = capture();
+  const dry = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), dryRun: true }, { io: dry.io, clients: commandClients(), now })).toBe(0);
   expect(dry.out.at(-1)).toBe('Dry run: would keep 9 and forget 0 backup(s) of plan demo; nothing was changed.');
 
   // Released, 2 March is forgotten; the objects of every other snapshot stay and verify.
-  const release = capture();
+  const release = capturedCliIo();
   expect(await backupsReleaseCommand(second ?? '', { ...target() }, { io: release.io, clients: commandClients() })).toBe(0);
-  const forget = capture();
+  const forget = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), plan: 'demo' }, { io: forget.io, clients: commandClients(), now })).toBe(0);
   expect(forget.out.slice(-2)).toEqual([`Kept 8, forgot 1 backup(s) of plan demo from the primary vault (1 snapshot object(s) deleted); the next prune reclaims their data.`, `  forgotten: ${second ?? ''}`]);
   expect(await vault.store.has(snapshotKey(snapshots.get(second ?? '') ?? ''))).toBe(false);
   for (const id of ids.filter((i) => i !== second)) await expect(verifySnapshot(vault, snapshots.get(id) ?? '', { readData: true })).resolves.toMatchObject({ ok: true });
 
-  const again = capture();
+  const again = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), json: true }, { io: again.io, clients: commandClients(), now: () => new Date('2026-03-11T00:00:00Z') })).toBe(0);
   const report = JSON.parse(again.out.join('\n')) as { plans: { forgotten: string[]; deletedObjects: number }[] };
   expect(report.plans.map((p) => [p.forgotten, p.deletedObjects])).toEqual([[[], 0]]);
 
-  const listed = capture();
+  const listed = capturedCliIo();
   expect(await backupsListCommand({ ...target(), plan: 'demo', json: true }, { io: listed.io, clients: commandClients() })).toBe(0);
   expect((JSON.parse(listed.out.join('\n')) as { backupId: string }[]).map((r) => r.backupId)).toEqual([...ids].reverse().filter((i) => i !== second));
   // A plan the config does not name: the catalog may still hold its history, so the listing runs, with a warning.
-  const unnamed = capture();
+  const unnamed = capturedCliIo();
   expect(await backupsListCommand({ ...target(), plan: 'nosuch' }, { io: unnamed.io, clients: commandClients() })).toBe(0);
   expect(unnamed.err).toEqual([expect.stringMatching(/^warning: "nosuch" is not a plan of environment \S+ \(its plans: .*demo.*\); listing what the catalogs still hold for that name$/)]);
   expect(unnamed.out.at(-1)).toBe('No backups.');
-  const all = capture();
+  const all = capturedCliIo();
   expect(await backupsListCommand({ ...target(), plan: 'demo', all: true }, { io: all.io, clients: commandClients() })).toBe(0);
   const row = all.out.find((l) => l.startsWith(second ?? '-'));
   expect(row?.split(/\s+/).slice(0, 3)).toEqual([second, 'demo', 'FORGOTTEN']);
@@ -142,12 +137,12 @@ it('holds, forgets what the policy does not keep, hides it from the list, and a 
 
 it('lifeboat prune then reclaims the forgotten backup\'s data and records the run as PRUNE#primary in the primary catalog; a dry run records nothing', async () => {
   const pruneLog = new PruneLog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable);
-  const dry = capture();
+  const dry = capturedCliIo();
   expect(await pruneCommand({ ...target(), dryRun: true, grace: '0' }, { io: dry.io, clients: commandClients() })).toBe(0);
   expect(await pruneLog.latest('primary')).toBeUndefined();
 
   const times = [new Date('2026-03-11T03:00:00.000Z'), new Date('2026-03-11T03:00:02.500Z')];
-  const pruned = capture();
+  const pruned = capturedCliIo();
   expect(await pruneCommand({ ...target(), grace: '0', json: true }, { io: pruned.io, clients: commandClients(), now: () => times.shift() ?? new Date(0) })).toBe(0);
   expect(pruned.err).toEqual([]);
   const report = JSON.parse(pruned.out.join('\n')) as { bytesFreed: number; packsDeleted: number; packsRepacked: number; snapshots: number };
@@ -170,7 +165,7 @@ it('refuses a hold on a backup a forget run has claimed, in the primary catalog 
   const primaryCatalog = new BackupCatalog(DynamoDBDocumentClient.from(primaryDdb), names.catalogTable);
 
   await claim(primaryDdb, claimed, 'SET forgettingAt = :at');
-  const refused = capture();
+  const refused = capturedCliIo();
   expect(await backupsHoldCommand(claimed, { ...target(), reason: 'case 44', by: 'ann' }, { io: refused.io, clients: commandClients(), now })).toBe(1);
   expect(refused.err).toEqual([
     `lifeboat backups hold: Backup ${claimed} cannot be held: it is being forgotten by retention since ${since}, and its snapshots may already be deleted; a hold cannot keep it. ` +
@@ -183,12 +178,12 @@ it('refuses a hold on a backup a forget run has claimed, in the primary catalog 
   const drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
   await drCatalog.putRebuiltBackup(await primaryCatalog.requireBackup(claimedInDr));
   await claim(drDdb, claimedInDr, 'SET forgettingAt = :at');
-  const dr = capture();
+  const dr = capturedCliIo();
   expect(await backupsHoldCommand(claimedInDr, { ...target(), reason: 'case 44', by: 'ann' }, { io: dr.io, clients: commandClients(), now })).toBe(1);
   // (The DR vault bucket is made only by the next test: its S3 legal holds are a warning after the error.)
   expect(dr.err[0]).toEqual(expect.stringMatching(new RegExp(`^lifeboat backups hold: the DR catalog \\(\\S+\\): Backup ${claimedInDr} cannot be held: it is being forgotten by retention since ${since}, .* The primary catalog records the hold, and the primary vault keeps the backup\\.$`)));
   expect((await primaryCatalog.getBackup(claimedInDr))?.hold?.reason).toBe('case 44');
-  expect(await backupsReleaseCommand(claimedInDr, { ...target() }, { io: capture().io, clients: commandClients() })).toBe(0);
+  expect(await backupsReleaseCommand(claimedInDr, { ...target() }, { io: capturedCliIo().io, clients: commandClients() })).toBe(0);
   await DynamoDBDocumentClient.from(drDdb).send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: `BACKUP#${claimedInDr}`, sk: 'BACKUP' } }));
 });
 
@@ -214,7 +209,7 @@ it('on Object Lock vaults, hold sets S3 legal holds in both vaults that the brea
 
   const [newest, other] = [ids[8] ?? '', ids[7] ?? ''];
   for (const id of [other, newest]) {
-    const hold = capture();
+    const hold = capturedCliIo();
     expect(await backupsHoldCommand(id, { ...target(), reason: 'case 43', by: 'ann' }, { io: hold.io, clients: commandClients(), now })).toBe(0);
     expect(hold.err).toEqual([]);
     expect(hold.out.filter((l) => l.includes('S3 legal hold'))).toEqual([expect.stringMatching(/^ {2}S3 legal hold set on \d+ object\(s\) in the primary vault\.$/), expect.stringMatching(/^ {2}S3 legal hold set on \d+ object\(s\) in the dr vault\.$/)]);
@@ -234,7 +229,7 @@ it('on Object Lock vaults, hold sets S3 legal holds in both vaults that the brea
   }
   await expect(vault.store.delete(snapshotKey(snapshots.get(newest) ?? ''))).rejects.toThrow(/legal hold/);
 
-  const release = capture();
+  const release = capturedCliIo();
   expect(await backupsReleaseCommand(newest, { ...target() }, { io: release.io, clients: commandClients() })).toBe(0);
   expect(release.out.filter((l) => l.includes('S3 legal hold'))).toEqual([
     expect.stringMatching(/^ {2}S3 legal hold released from \d+ object\(s\) in the primary vault(; \d+ stay held for other held backups)?\.$/),
@@ -246,7 +241,7 @@ it('on Object Lock vaults, hold sets S3 legal holds in both vaults that the brea
     expect(await refusal(deleteAsBreakGlass(region, bucket, other))).toEqual({ name: 'AccessDenied', status: 403 });
   }
   expect(await vault.store.has(snapshotKey(snapshots.get(newest) ?? ''))).toBe(false);
-  expect(await backupsReleaseCommand(other, { ...target() }, { io: capture().io, clients: commandClients() })).toBe(0);
+  expect(await backupsReleaseCommand(other, { ...target() }, { io: capturedCliIo().io, clients: commandClients() })).toBe(0);
   await deleteAsBreakGlass(PRIMARY, names.primaryVault, other);
 });
 
@@ -258,9 +253,9 @@ it('a release keeps the S3 legal holds that a held backup of a plan no longer in
   const renamed = '20260306T070000Z-00000066';
   expect(await primaryCatalog.putRebuiltBackup({ ...base, backupId: renamed, plan: 'nightly' })).toBe(true);
   const released = ids[6] ?? '';
-  for (const id of [renamed, released]) expect(await backupsHoldCommand(id, { ...target(), reason: 'case 45', by: 'ann' }, { io: capture().io, clients: commandClients(), now })).toBe(0);
+  for (const id of [renamed, released]) expect(await backupsHoldCommand(id, { ...target(), reason: 'case 45', by: 'ann' }, { io: capturedCliIo().io, clients: commandClients(), now })).toBe(0);
 
-  const release = capture();
+  const release = capturedCliIo();
   expect(await backupsReleaseCommand(released, { ...target() }, { io: release.io, clients: commandClients() })).toBe(0);
   expect(release.out.find((l) => l.includes('in the primary vault'))).toMatch(/^ {2}S3 legal hold released from \d+ object\(s\) in the primary vault; [1-9]\d* stay held for other held backups\.$/);
   const s3 = localS3Client(cloud.endpoints, PRIMARY);
@@ -270,6 +265,6 @@ it('a release keeps the S3 legal holds that a held backup of a plan no longer in
   expect(await legalHold('config')).toBe('ON');
   expect(await legalHold(snapshotKey(snapshots.get(ids[5] ?? '') ?? ''))).toBe('ON');
   expect(await legalHold(snapshotKey(snapshots.get(released) ?? ''))).toBe('OFF');
-  expect(await backupsReleaseCommand(renamed, { ...target() }, { io: capture().io, clients: commandClients() })).toBe(0);
+  expect(await backupsReleaseCommand(renamed, { ...target() }, { io: capturedCliIo().io, clients: commandClients() })).toBe(0);
   expect(await legalHold('config')).toBe('OFF');
 });

@@ -15,6 +15,7 @@ import { createCatalogShapedTable } from '../../../local/cloud';
 import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
 import { S3VaultStore } from '../../../vault/aws';
 import { backupDirectory, KeyFileKeyProvider, snapshotKey, type Vault, verifySnapshot } from '../../../vault';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { localCommandClients } from '../../support/local-command-clients';
@@ -41,12 +42,6 @@ const clients: (DynamoDBClient | S3Client)[] = [];
 const snapshots = new Map<string, string>();
 const ids = Array.from({ length: 9 }, (_, i) => `2026030${i + 1}T060000Z-0000000${i + 1}`);
 const [held] = [ids[1] ?? ''];
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const commandClients = () => localCommandClients(cloud, { primary: PRIMARY, dr: DR }, clients);
 const target = () => ({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir });
@@ -99,7 +94,7 @@ afterAll(async () => {
 });
 
 it('refuses a plan not in the config without a policy, saying how many backups the catalog holds of it and the command that gives them one (exit 2)', async () => {
-  const refused = capture();
+  const refused = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), plan: 'nightly' }, { io: refused.io, clients: commandClients(), now })).toBe(2);
   expect(refused.err).toEqual([
     'lifeboat backups forget: the catalog holds 9 backup(s) of plan "nightly", which is not in this environment\'s config (its plans: demo), so no retention policy applies to them. ' +
@@ -108,14 +103,14 @@ it('refuses a plan not in the config without a policy, saying how many backups t
       'but the newest, and the DR vault needs the same with --vault dr.',
   ]);
   expect(refused.out).toEqual([]);
-  const dr = capture();
+  const dr = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), plan: 'nightly', vault: 'dr' }, { io: dr.io, clients: commandClients(), now })).toBe(2);
   expect(dr.err[0]).toContain('`lifeboat backups forget --plan nightly --vault dr --keep-last 1 --dry-run --config ');
   // A policy is for a plan the config does not name: a configured plan's is the config's.
-  const configured = capture();
+  const configured = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), plan: 'demo', keepLast: '3' }, { io: configured.io, clients: commandClients(), now })).toBe(1);
   expect(configured.err).toEqual([expect.stringMatching(/^lifeboat backups forget: Invalid forget request: policy: plan "demo" is in this environment's config, whose policy \(\{.*\}\) every forget applies; change it in the config and deploy, or leave the policy out$/)]);
-  const badRule = capture();
+  const badRule = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), plan: 'nightly', keepLast: 'three' }, { io: badRule.io, clients: commandClients(), now })).toBe(2);
   expect(badRule.err).toEqual(['lifeboat backups forget: --keep-last must be a whole number, got "three"']);
   for (const id of ids) expect(await vault.store.has(snapshotKey(snapshots.get(id) ?? ''))).toBe(true);
@@ -136,13 +131,13 @@ it('doctor names the plan, with its backup count, its newest backup and the comm
 });
 
 it('with --keep-last 3 forgets exactly what the policy and a legal hold do not keep, from the primary vault and then the DR one', async () => {
-  expect(await backupsHoldCommand(held, { ...target(), reason: 'case 7', by: 'ann' }, { io: capture().io, clients: commandClients(), now })).toBe(0);
-  const dry = capture();
+  expect(await backupsHoldCommand(held, { ...target(), reason: 'case 7', by: 'ann' }, { io: capturedCliIo().io, clients: commandClients(), now })).toBe(0);
+  const dry = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), plan: 'nightly', keepLast: '3', dryRun: true }, { io: dry.io, clients: commandClients(), now })).toBe(0);
   expect(dry.out[0]).toBe('Plan nightly, primary vault: {"keepLast":3} (not in the config: the policy of the command line)');
   expect(dry.out.at(-1)).toBe('Dry run: would keep 4 and forget 5 backup(s) of plan nightly; nothing was changed.');
 
-  const forget = capture();
+  const forget = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), plan: 'nightly', keepLast: '3', json: true }, { io: forget.io, clients: commandClients(), now })).toBe(0);
   const report = JSON.parse(forget.out.join('\n')) as { plans: { plan: string; forgotten: string[]; deletedObjects: number }[] };
   // 7 to 9 March are the last 3; 2 March is held; the newest is among the kept, as always.
@@ -157,7 +152,7 @@ it('with --keep-last 3 forgets exactly what the policy and a legal hold do not k
   ]);
 
   // The hold reached the DR catalog's copy too (backups hold writes both): the same policy keeps the same there.
-  const dr = capture();
+  const dr = capturedCliIo();
   expect(await backupsForgetCommand({ ...target(), plan: 'nightly', vault: 'dr', keepLast: '3' }, { io: dr.io, clients: commandClients(), now })).toBe(0);
   expect(dr.out[0]).toBe('Plan nightly, dr vault: {"keepLast":3} (not in the config: the policy of the command line)');
   expect(dr.out.find((l) => l.startsWith('Kept '))).toBe('Kept 4, forgot 5 backup(s) of plan nightly from the dr vault (5 snapshot object(s) deleted); the next prune reclaims their data.');

@@ -18,6 +18,7 @@ import { resourceNames } from '../../../lib/stacks/resource-names';
 import { createCatalogShapedTable } from '../../../local/cloud';
 import { readCloudState } from '../../../local/cloud/cloud-state';
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud } from '../../../local/cloud/local-cloud';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -45,12 +46,6 @@ let cloud: LocalCloudHandle;
 let silent: net.Server;
 const held: net.Socket[] = [];
 const clients: DynamoDBClient[] = [];
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const drDocuments = (): DynamoDBDocumentClient => {
   const ddb = localDynamoDbClient(cloud.endpoints, DR);
@@ -111,7 +106,7 @@ it('the silent endpoint is asked, and holds the connections it is given', async 
 });
 
 it('`approvals list` gives up on the primary catalog and lists the failover waiting in the DR catalog', async () => {
-  const shown = capture();
+  const shown = capturedCliIo();
   expect(await approvalsListCommand({ ...target, json: true }, { io: shown.io, clients: { timeouts } })).toBe(1);
   const { taskToken: _hidden, ...listed } = failover;
   expect(JSON.parse(shown.out.join('\n'))).toEqual([listed]);
@@ -124,7 +119,7 @@ it('`approve` finds the failover in the DR catalog and answers it there, without
 
   const sent: { region: string; token: string }[] = [];
   const responder: TaskResponder = { success: async (region, token) => void sent.push({ region, token }), failure: () => Promise.reject(new Error('not a rejection')) };
-  const shown = capture();
+  const shown = capturedCliIo();
   expect(await approveCommand(EXECUTION, target, { io: shown.io, clients: { timeouts }, responder, caller: async () => 'bob' })).toBe(0);
   expect(shown.out).toEqual([`Approved: failover ${EXECUTION} (decided by bob).`]);
   expect(sent).toEqual([{ region: 'dr', token: 'token-1' }]);
@@ -132,14 +127,14 @@ it('`approve` finds the failover in the DR catalog and answers it there, without
 });
 
 it('`backups list` gives up on the primary catalog and lists the DR catalog, saying so', async () => {
-  const shown = capture();
+  const shown = capturedCliIo();
   expect(await backupsListCommand({ ...target, json: true }, { io: shown.io, clients: { timeouts } })).toBe(1);
   expect((JSON.parse(shown.out.join('\n')) as { backupId: string }[]).map((r) => r.backupId)).toEqual([BACKUP]);
   expect(shown.err).toEqual([expect.stringMatching(new RegExp(`^lifeboat backups list: the primary catalog \\(${PRIMARY}\\) could not be read: .*requestTimeout.*\\. Listed instead: the DR catalog \\(${DR}\\)`))]);
 });
 
 it('`status` gives up on the primary catalog and shows the plan from the DR catalog', async () => {
-  const shown = capture();
+  const shown = capturedCliIo();
   expect(await statusCommand({ ...target, json: true }, { io: shown.io, clients: { timeouts } })).toBe(1);
   const status = JSON.parse(shown.out.join('\n')) as EnvironmentStatus;
   expect(status.plans.map((p) => [p.plan, 'catalog' in p ? p.catalog : 'unreadable'])).toEqual([['demo', 'dr']]);

@@ -14,6 +14,7 @@ import { pruneRunRecord } from '../../../lambdas/catalog/prune-record';
 import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
 import { MirrorLog } from '../../../lambdas/mirror/mirror-log';
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport, objectiveMissedReport } from '../../support/drill-records';
 import { DR, PRIMARY, tempDir } from '../../support/local-cloud-helpers';
 import { REPO_ROOT, SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -33,12 +34,6 @@ const TABLE = 'lifeboat-dev-catalog';
 const NOW = () => new Date('2026-11-30T12:00:00.000Z');
 let cloud: LocalCloudHandle;
 const clients: DynamoDBClient[] = [];
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const totals = (bytes: number, bytesStored: number): BackupTotals => ({ entries: 100, bytes, bytesScanned: bytes, bytesNew: bytesStored, bytesStored, blobsNew: 4 });
 
@@ -121,7 +116,7 @@ const commandClients = () => {
 };
 
 it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ with its DR lag and vault figures; exits 1', async () => {
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await statusCommand(target(), { io, now: NOW, clients: commandClients() })).toBe(1);
   expect(err).toEqual([]);
   expect(out).toEqual([
@@ -162,7 +157,7 @@ it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ 
 });
 
 it('--json: the same figures, one object per plan', async () => {
-  const { out, io } = capture();
+  const { out, io } = capturedCliIo();
   expect(await statusCommand({ ...target(), json: true }, { io, now: NOW, clients: commandClients() })).toBe(1);
   const status = JSON.parse(out.join('\n')) as EnvironmentStatus;
   expect(status).toEqual(expect.objectContaining({ environment: 'dev', target: 'local', withinObjectives: false, problems: [] }));
@@ -201,7 +196,7 @@ it('--json: the same figures, one object per plan', async () => {
 
 it('with the primary region down: each plan from the DR catalog, what the DR vault restores, and what could not be read; exits 1', async () => {
   await stopRegion(dataDir, PRIMARY);
-  const { out, io } = capture();
+  const { out, io } = capturedCliIo();
   expect(await statusCommand({ ...target(), json: true }, { io, now: NOW, clients: commandClients() })).toBe(1);
   const status = JSON.parse(out.join('\n')) as EnvironmentStatus;
   const [demo, legacy] = status.plans as PlanStatus[];
@@ -217,7 +212,7 @@ it('with the primary region down: each plan from the DR catalog, what the DR vau
   expect(demo?.mirrors).toEqual([expect.objectContaining({ source: 'demo-assets', verdict: 'equal', withinObjectives: true })]);
   expect(demo?.prune).toEqual({ state: 'unreadable', note: expect.stringMatching(/^the primary catalog \(us-east-1\) could not be read: .*ECONNREFUSED/) });
   expect(status.prunes.dr).toEqual({ state: 'never' });
-  const screen = capture();
+  const screen = capturedCliIo();
   expect(await statusCommand(target(), { io: screen.io, now: NOW, clients: commandClients() })).toBe(1);
   expect(screen.out.join('\n')).not.toContain('no prune yet');
   expect(screen.out.filter((l) => l.includes('prune unknown'))).toHaveLength(2);

@@ -2,6 +2,7 @@ import { approvalsListCommand, approveCommand } from '../../../cli/commands/appr
 import { type EnvironmentAccess } from '../../../cli/environment-access';
 import { type ApprovalLog } from '../../../lambdas/approval/approval-log';
 import { type ApprovalRecord } from '../../../lambdas/approval/approval-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 
 const failover: ApprovalRecord = {
   execution: '20261204T203900Z-c73d0418',
@@ -25,14 +26,8 @@ function accessWithPrimaryDown(): EnvironmentAccess {
   return { approvalsIn: (region: 'primary' | 'dr') => logs[region] } as unknown as EnvironmentAccess;
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => out.push(line), err: (line: string) => err.push(line) } };
-}
-
 it('with the primary region down, lists the failover waiting in the DR catalog and says which catalog it could not read', async () => {
-  const shown = capture();
+  const shown = capturedCliIo();
   expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json: true }, { io: shown.io, access: accessWithPrimaryDown(), now: () => new Date('2026-12-04T21:00:00.000Z'), executionStatus: async () => 'RUNNING' })).toBe(1);
   const { taskToken: _hidden, ...listed } = failover;
   expect(JSON.parse(shown.out.join('\n'))).toEqual([listed]);
@@ -49,7 +44,7 @@ describe('a pending approval that waits for nothing', () => {
   const now = () => new Date('2026-12-05T10:00:00.000Z');
 
   it('is listed as ABANDONED when its execution ended, as EXPIRED past its expiresAt, and said to need no decision', async () => {
-    const shown = capture();
+    const shown = capturedCliIo();
     expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: shown.io, access, executionStatus, now })).toBe(0);
     expect(shown.out).toEqual([
       expect.stringMatching(/^20261205T010930Z-307a6bfc {2}restore {2}ABANDONED \(execution ABORTED\) {2}requested by alice/),
@@ -57,7 +52,7 @@ describe('a pending approval that waits for nothing', () => {
       expect.stringMatching(/^20261205T020000Z-aaaaaaaa {2}failover {2}PENDING {2}requested by alice/),
       '2 of these wait for nothing: the execution ended, or its wait for approval expired, before anyone decided; nothing to approve or reject (`lifeboat approve` marks it ABANDONED). Start the restore or failover again if it is still wanted.',
     ]);
-    const json = capture();
+    const json = capturedCliIo();
     expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, access, executionStatus, now })).toBe(0);
     expect((JSON.parse(json.out.join('\n')) as { execution: string; status: string; executionStatus?: string }[]).map((a) => [a.execution, a.status, a.executionStatus])).toEqual([
       [restore.execution, 'ABANDONED', 'ABORTED'],
@@ -75,7 +70,7 @@ describe('a pending approval whose execution SUCCEEDED (answered outside lifeboa
   const now = () => new Date('2026-12-05T05:00:00.000Z');
 
   it('is listed as APPROVED_OUTSIDE, not ABANDONED, and is not among those said to need starting again', async () => {
-    const shown = capture();
+    const shown = capturedCliIo();
     expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: shown.io, access, executionStatus, now })).toBe(0);
     expect(shown.out).toEqual([
       expect.stringMatching(/^20261205T030000Z-bbbbbbbb {2}failover {2}APPROVED_OUTSIDE \(execution SUCCEEDED\) {2}requested by alice/),
@@ -83,7 +78,7 @@ describe('a pending approval whose execution SUCCEEDED (answered outside lifeboa
       '1 of these waits for nothing: the execution ended, or its wait for approval expired, before anyone decided; nothing to approve or reject (`lifeboat approve` marks it ABANDONED). Start the restore or failover again if it is still wanted.',
       '1 of these was approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success", which leaves the catalog PENDING): the execution went on and SUCCEEDED; nothing to approve or reject.',
     ]);
-    const json = capture();
+    const json = capturedCliIo();
     expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, access, executionStatus, now })).toBe(0);
     expect((JSON.parse(json.out.join('\n')) as { status: string; executionStatus?: string }[]).map((a) => [a.status, a.executionStatus])).toEqual([
       ['APPROVED_OUTSIDE', 'SUCCEEDED'],
@@ -108,7 +103,7 @@ describe('a pending approval whose execution SUCCEEDED (answered outside lifeboa
     const responder = { success: () => Promise.reject(taskGone), failure: () => Promise.reject(taskGone) };
     // The execution history shows the console's answer: its output is not one lifeboat approve sends.
     const consoleAnswer = async () => ({ answer: 'success' as const, output: '{"ok":true}', at: '2026-12-05T03:10:00.000Z' });
-    const said = capture();
+    const said = capturedCliIo();
     expect(await approveCommand(consoleApproved.execution, { config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: said.io, access: approveAccess, responder, caller: async () => 'carol', executionStatus, taskAnswer: consoleAnswer })).toBe(1);
     expect(said.err).toEqual([
       'lifeboat approve: Execution 20261205T030000Z-bbbbbbbb was already approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success"): it went on and SUCCEEDED, and Step Functions refused this answer (TaskTimedOut: Task Timed Out). Nothing was sent; its approval stays PENDING in the catalog, as whoever answered it left it: see lifeboat approvals list.',

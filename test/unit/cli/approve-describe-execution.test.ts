@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { approvalsListCommand, approveCommand } from '../../../cli/commands/approval-commands';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { APPROVALS_PK, type ApprovalRecord } from '../../../lambdas/approval/approval-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { pendingRestoreApproval } from './pending-restore-approval';
 
@@ -46,16 +47,11 @@ afterAll(() => {
   else process.env.AWS_REGION = saved;
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => out.push(line), err: (line: string) => err.push(line) } };
-}
 const options = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true };
 
 it('DescribeExecution denied: approve names that error, does not say nothing was approved, and leaves the approval PENDING', async () => {
   sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('User: carol is not authorized to perform: states:DescribeExecution'), { name: 'AccessDeniedException' }));
-  const shown = capture();
+  const shown = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: shown.io })).toBe(1);
   expect(shown.err).toHaveLength(1);
   expect(shown.err[0]).toContain(
@@ -65,7 +61,7 @@ it('DescribeExecution denied: approve names that error, does not say nothing was
   expect(item).toEqual(pending);
   expect(sfn.commandCalls(DescribeExecutionCommand).map((c) => c.args[0].input)).toEqual([{ executionArn: pending.executionArn }]);
   // approvals list, with the same denial, still lists it (as waiting, until its expiresAt) and exits 0.
-  const listed = capture();
+  const listed = capturedCliIo();
   expect(await approvalsListCommand(options, { io: listed.io })).toBe(0);
   expect(listed.out[0]).toContain(`${EXECUTION}  restore  PENDING`);
 });
@@ -80,13 +76,13 @@ it('DescribeExecution allowed: a console-approved execution that SUCCEEDED is sa
       { id: 4, type: 'TaskSucceeded', timestamp: new Date('2026-12-05T10:01:00.000Z'), taskSucceededEventDetails: { ...lambda, output: '{"ok":true}' } },
     ],
   });
-  const succeeded = capture();
+  const succeeded = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: succeeded.io })).toBe(1);
   expect(succeeded.err[0]).toContain(`Execution ${EXECUTION} was already approved outside lifeboat approve`);
   expect(item).toEqual(pending);
 
   sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error(`Execution Does Not Exist: '${pending.executionArn}'`), { name: 'ExecutionDoesNotExist' }));
-  const gone = capture();
+  const gone = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: gone.io })).toBe(1);
   expect(gone.err[0]).toContain('Nothing was approved or rejected; its approval is now marked ABANDONED.');
   expect(item).toMatchObject({ status: 'ABANDONED', decidedBy: 'arn:aws:sts::1:assumed-role/lifeboat-approver/carol' });

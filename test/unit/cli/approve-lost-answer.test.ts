@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { approveCommand } from '../../../cli/commands/approval-commands';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { APPROVALS_PK, type ApprovalRecord } from '../../../lambdas/approval/approval-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { pendingRestoreApproval } from './pending-restore-approval';
 
@@ -91,16 +92,11 @@ afterAll(() => {
   else process.env.AWS_REGION = saved;
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (line: string) => out.push(line), err: (line: string) => err.push(line) } };
-}
 const options = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true };
 
 /** The first `lifeboat approve`, whose answer reaches the execution and whose reply is lost: it fails and leaves the approval PENDING. */
 async function lostFirstAnswer(reject?: string): Promise<void> {
-  const first = capture();
+  const first = capturedCliIo();
   expect(await approveCommand(EXECUTION, { ...options, ...(reject !== undefined ? { reject: true, reason: reject } : {}) }, { io: first.io, now: () => FIRST })).toBe(1);
   expect(first.err).toEqual(['lifeboat approve: socket hang up']);
   expect(item).toEqual(pending);
@@ -109,7 +105,7 @@ async function lostFirstAnswer(reject?: string): Promise<void> {
 it('an approval whose reply was lost, run again: the retry finds its own answer in the history, records it, and says so', async () => {
   await lostFirstAnswer();
   expect(answer).toEqual({ kind: 'success', output: JSON.stringify({ approvedBy: CAROL, approvedAt: FIRST.toISOString() }) });
-  const retry = capture();
+  const retry = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: retry.io, now: () => RETRY })).toBe(0);
   expect(retry.err).toEqual([]);
   expect(retry.out).toEqual([
@@ -129,14 +125,14 @@ it('the reply lost and the SDK\'s retry in the same run refused: decided by this
   };
   sfn.on(SendTaskSuccessCommand).callsFake((input: { output: string }) => sameRun({ kind: 'success', output: input.output }));
   sfn.on(SendTaskFailureCommand).callsFake((input: { error: string; cause: string }) => sameRun({ kind: 'failure', error: input.error, cause: input.cause }));
-  const approved = capture();
+  const approved = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: approved.io, now: () => FIRST })).toBe(0);
   expect([approved.out, approved.err]).toEqual([[`Approved: restore ${EXECUTION} (decided by ${CAROL}).`], []]);
   expect(item).toEqual({ ...pending, status: 'APPROVED', decidedBy: CAROL, decidedAt: FIRST.toISOString() });
 
   item = { ...pending };
   answer = undefined;
-  const rejected = capture();
+  const rejected = capturedCliIo();
   expect(await approveCommand(EXECUTION, { ...options, reject: true, reason: 'wrong backup' }, { io: rejected.io, now: () => FIRST })).toBe(0);
   // A rejection carries no time of its own: whose attempt it was cannot be told, and the line says it may be this run's.
   expect([rejected.out, rejected.err]).toEqual([
@@ -151,7 +147,7 @@ it('the reply lost and the SDK\'s retry in the same run refused: decided by this
 it('a rejection whose reply was lost, with no right to read the history: the FAILED execution\'s ApprovalRejected cause names the approver, and the rejection is recorded', async () => {
   sfn.on(GetExecutionHistoryCommand).rejects(Object.assign(new Error('User: carol is not authorized to perform: states:GetExecutionHistory'), { name: 'AccessDeniedException' }));
   await lostFirstAnswer('wrong backup');
-  const retry = capture();
+  const retry = capturedCliIo();
   expect(await approveCommand(EXECUTION, { ...options, reject: true, reason: 'wrong backup' }, { io: retry.io, now: () => RETRY })).toBe(0);
   expect(retry.out[0]).toBe(
     `Rejected: restore ${EXECUTION} (decided by ${CAROL} at ${TAKEN_AT.toISOString()}: Step Functions had already taken this rejection of yours — this run's first attempt or an earlier lifeboat approve, whose reply was lost — and nothing more was sent).`,
@@ -161,7 +157,7 @@ it('a rejection whose reply was lost, with no right to read the history: the FAI
 
 it('an approval whose reply was lost, retried as a rejection: the approval the execution received is recorded, and the rejection is said not to have been sent', async () => {
   await lostFirstAnswer();
-  const retry = capture();
+  const retry = capturedCliIo();
   expect(await approveCommand(EXECUTION, { ...options, reject: true, reason: 'changed my mind' }, { io: retry.io, now: () => RETRY })).toBe(1);
   expect(retry.err).toEqual([
     `lifeboat approve: Execution ${EXECUTION} had already received your earlier answer: APPROVED by ${CAROL} at ${FIRST.toISOString()} (an earlier lifeboat approve whose reply was lost; Step Functions' record of the execution shows it). ` +
@@ -172,13 +168,13 @@ it('an approval whose reply was lost, retried as a rejection: the approval the e
 
 it('another approver\'s lost answer, or the console\'s, is named as such and never taken for the caller\'s own; the approval stays PENDING', async () => {
   answer = { kind: 'success', output: JSON.stringify({ approvedBy: 'arn:aws:sts::1:assumed-role/lifeboat-approver/dave', approvedAt: FIRST.toISOString() }) };
-  const dave = capture();
+  const dave = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: dave.io, now: () => RETRY })).toBe(1);
   expect(dave.err[0]).toContain(`Execution ${EXECUTION} was already approved by arn:aws:sts::1:assumed-role/lifeboat-approver/dave at ${FIRST.toISOString()} (the execution history shows that lifeboat approve's answer`);
   expect(item).toEqual(pending);
 
   answer = { kind: 'success', output: '{}' };
-  const console = capture();
+  const console = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: console.io, now: () => RETRY })).toBe(1);
   expect(console.err[0]).toContain(`Execution ${EXECUTION} was already approved outside lifeboat approve (e.g. the Step Functions console's "Send task success"): it is RUNNING, and Step Functions refused this answer`);
   expect(item).toEqual(pending);
@@ -187,7 +183,7 @@ it('another approver\'s lost answer, or the console\'s, is named as such and nev
 it('when whose answer it was cannot be told (no history; a caller STS could not name), nothing is claimed: not the caller\'s, not "outside lifeboat approve"', async () => {
   sfn.on(GetExecutionHistoryCommand).rejects(Object.assign(new Error('User: carol is not authorized to perform: states:GetExecutionHistory'), { name: 'AccessDeniedException' }));
   await lostFirstAnswer();
-  const denied = capture();
+  const denied = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: denied.io, now: () => RETRY })).toBe(1);
   expect(denied.err).toEqual([
     `lifeboat approve: Execution ${EXECUTION} is RUNNING but no longer waits for its approval: it was answered already, from outside lifeboat approve (e.g. the Step Functions console) or by an earlier lifeboat approve whose reply was lost (an earlier run of your own among them), ` +
@@ -200,7 +196,7 @@ it('when whose answer it was cannot be told (no history; a caller STS could not 
   sfn.on(GetExecutionHistoryCommand).callsFake(async () => ({ events: history() }));
   answer = { kind: 'success', output: JSON.stringify({ approvedBy: 'unknown AWS caller', approvedAt: FIRST.toISOString() }) };
   sts.on(GetCallerIdentityCommand).rejects(new Error('connect ETIMEDOUT'));
-  const unnamed = capture();
+  const unnamed = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: unnamed.io, now: () => RETRY })).toBe(1);
   expect(unnamed.err[1]).toContain('which could not be told (the execution history, which names who answered, could not be read: Error: the caller is "unknown AWS caller" (STS did not answer)');
   expect(item).toEqual(pending);

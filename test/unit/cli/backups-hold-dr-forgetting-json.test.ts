@@ -4,6 +4,7 @@ import { GetObjectLockConfigurationCommand, S3Client, S3ServiceException } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import { backupsHoldCommand } from '../../../cli/commands/retention-commands';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
@@ -43,14 +44,8 @@ beforeEach(() => {
   s3.on(GetObjectLockConfigurationCommand).rejects(new S3ServiceException({ name: 'ObjectLockConfigurationNotFoundError', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Object Lock configuration does not exist for this bucket' }));
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
-
 it('--json prints the primary hold with drCatalog.state forgetting and only that on stdout, exit 1', async () => {
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await backupsHoldCommand(ID, { ...target, reason: 'case42', by: 'ann', json: true }, { io, now: () => new Date(HOLD.at) })).toBe(1);
   expect(JSON.parse(out.join('\n'))).toEqual({
     backupId: ID,
@@ -65,7 +60,7 @@ it('--json prints the primary hold with drCatalog.state forgetting and only that
 });
 
 it('without --json says the same on stderr and prints nothing on stdout, exit 1', async () => {
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await backupsHoldCommand(ID, { ...target, reason: 'case42', by: 'ann' }, { io, now: () => new Date(HOLD.at) })).toBe(1);
   expect(out).toEqual([]);
   expect(err).toEqual([`lifeboat backups hold: the DR catalog (us-west-2): ${CLAIMED} The primary catalog records the hold, and the primary vault keeps the backup.`]);

@@ -5,6 +5,7 @@ import { awsWorkflowRunner } from '../../../cli/workflow-runner';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type CatalogRebuildReport } from '../../../lambdas/catalog/catalog-rebuild';
 import { type CatalogRebuildSummary } from '../../../lambdas/catalog/catalog-rebuild-summary';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
@@ -12,14 +13,8 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  * test/e2e/workflows/backup-workflow.test.ts; the runbook on the local cloud: test/e2e/workflows/runbook-examples.test.ts).
  */
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
-
 it('refuses a vault other than primary or dr with exit 2, before reaching anything', async () => {
-  const { err, io } = capture();
+  const { err, io } = capturedCliIo();
   expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent', vault: 'replica' }, { io })).toBe(2);
   expect(err).toEqual(['lifeboat catalog rebuild: --vault must be primary or dr, got replica']);
 });
@@ -28,7 +23,7 @@ it.each([
   [{ vault: 'dr', region: 'eu' }, 'lifeboat catalog rebuild: --region must be primary or dr, got eu'],
   [{ vault: 'primary', region: 'dr' }, expect.stringMatching(/^lifeboat catalog rebuild: --region dr rebuilds the DR catalog from the DR vault only .*use --vault dr/)],
 ])('refuses %j with exit 2, before reaching anything (the DR region has no primary vault)', async (flags, message) => {
-  const { err, io } = capture();
+  const { err, io } = capturedCliIo();
   expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent', ...flags }, { io })).toBe(2);
   expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent', runbook: true, ...flags }, { io })).toBe(2);
   expect(err).toEqual([message, message]);
@@ -47,7 +42,7 @@ it('prints what it did with each backup, and names on stderr what was left out a
     ],
     missingFromVault: [{ backupId: '20260303T100000Z-00000003', plan: 'demo', sources: [{ source: 'demo-files', snapshotId: 'b'.repeat(64) }] }],
   };
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   printRebuildReport(report, io);
   const printed = out.join('\n');
   expect(out[0]).toBe('Catalog rebuilt from the primary vault: 5 snapshots, 2 backups — 1 created, 0 updated, 0 unchanged, 0 kept, 1 skipped.');
@@ -86,7 +81,7 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-catalog-rebuild:e1' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'SUCCEEDED', output: JSON.stringify(summary) });
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     expect(await catalogRebuildCommand(options, { io, stderr, runner: runner() })).toBe(3);
     const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(start?.stateMachineArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:lifeboat-dev-catalog-rebuild');
@@ -107,7 +102,7 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ ...summary, outcomes: { ...summary.outcomes, skipped: 0 }, leftOut: false, attention: [] }) });
     const primarySend = jest.spyOn(primarySfn, 'send');
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     const drRunner = awsWorkflowRunner({ environment, client: primarySfn, drClient: drSfn, pollMs: 1 });
     expect(await catalogRebuildCommand({ ...options, region: 'dr' }, { io, stderr, runner: drRunner })).toBe(0);
     expect(sends).toEqual(['arn:aws:states:us-west-2:000000000000:stateMachine:lifeboat-dev-catalog-rebuild']);
@@ -120,7 +115,7 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-catalog-rebuild:e2' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'VaultNotFoundError', cause: JSON.stringify({ errorType: 'VaultNotFoundError', errorMessage: 's3://x holds no vault' }) });
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await catalogRebuildCommand(options, { io, stderr, runner: runner() })).toBe(1);
     expect(err.join('\n')).toContain('Catalog rebuild FAILED: VaultNotFoundError: s3://x holds no vault');
   });

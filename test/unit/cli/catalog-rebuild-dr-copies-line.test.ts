@@ -1,18 +1,13 @@
 import { printRebuildReport, printRebuildSummary } from '../../../cli/commands/catalog-commands';
 import { type CatalogRebuildReport, type RebuiltBackup } from '../../../lambdas/catalog/catalog-rebuild';
 import { type CatalogRebuildSummary } from '../../../lambdas/catalog/catalog-rebuild-summary';
+import { capturedCliIo } from '../../support/captured-cli-io';
 
 /**
  * `lifeboat catalog rebuild`'s DR copies line speaks of the records the rebuild created, the only ones
  * it gives a DR copy status: a rebuild that created none changed no record, and must not say the DR
  * copies are PENDING when every one is still COMMITTED (docs/RUNBOOKS.md, "DR copy status").
  */
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const backup = (n: number, outcome: RebuiltBackup['outcome']): RebuiltBackup => ({ backupId: `20261205T13380${n}Z-0000000${n}`, plan: 'demo', outcome });
 
@@ -25,7 +20,7 @@ function drLine(out: string[]): string | undefined {
 }
 
 it('a rebuild from the primary vault that created no record says the existing records kept their DR copy status, not PENDING', () => {
-  const { out, io } = capture();
+  const { out, io } = capturedCliIo();
   printRebuildReport(report([backup(1, 'unchanged'), backup(2, 'unchanged')]), io);
   expect(out[0]).toBe('Catalog rebuilt from the primary vault: 6 snapshots, 2 backups — 0 created, 0 updated, 2 unchanged, 0 kept, 0 skipped.');
   expect(drLine(out)).toBe('DR copies: no record was created; the 2 existing record(s) kept their DR copy status.');
@@ -33,7 +28,7 @@ it('a rebuild from the primary vault that created no record says the existing re
 });
 
 it('names how many created records are PENDING, and that the others kept theirs', () => {
-  const { out, io } = capture();
+  const { out, io } = capturedCliIo();
   printRebuildReport(report([backup(1, 'created'), backup(2, 'created'), backup(3, 'unchanged'), backup(4, 'kept'), backup(5, 'skipped')]), io);
   expect(drLine(out)).toBe(
     "DR copies: PENDING for the 2 backup(s) created here (each plan's next Replicate step checks what the DR vault holds and records them). The 2 existing record(s) kept their DR copy status.",
@@ -41,10 +36,10 @@ it('names how many created records are PENDING, and that the others kept theirs'
 });
 
 it('with only created records says nothing of existing ones; an unreached DR vault is unknown for those created', () => {
-  const pending = capture();
+  const pending = capturedCliIo();
   printRebuildReport(report([backup(1, 'created')]), pending.io);
   expect(drLine(pending.out)).toBe("DR copies: PENDING for the 1 backup(s) created here (each plan's next Replicate step checks what the DR vault holds and records them).");
-  const unknown = capture();
+  const unknown = capturedCliIo();
   printRebuildReport(report([backup(1, 'created'), backup(2, 'unchanged')], 'unknown'), unknown.io);
   expect(drLine(unknown.out)).toBe("DR copies: unknown for the 1 backup(s) created here (the DR vault was not reached); the next backup's replication records them. The 1 existing record(s) kept their DR copy status.");
 });
@@ -62,7 +57,7 @@ it('the runbook\'s summary (--runbook) prints the same line from its counts', ()
     missingFromVault: [],
     notListed: 0,
   };
-  const { out, io } = capture();
+  const { out, io } = capturedCliIo();
   printRebuildSummary(summary, io);
   expect(drLine(out)).toBe('DR copies: no record was created; the 2 existing record(s) kept their DR copy status.');
 });

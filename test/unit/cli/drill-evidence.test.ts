@@ -1,6 +1,7 @@
 import { drillsEvidenceCommand } from '../../../cli/commands/drill-commands';
 import { checkReportObject, collectDrillEvidence, type DrillEvidence, evidenceComplete, evidenceMarkdown, evidenceProblems } from '../../../cli/drills/drill-evidence';
 import { type DrillReport } from '../../../lambdas/catalog/drill-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { inMemoryDrillAccess } from '../../support/in-memory-drill-access';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -10,12 +11,6 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  * the catalog item; each vault's report objects of the period listed. A tampered or missing object, a rewritten catalog
  * item or a deleted one is named and exits 1.
  */
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const NOW = new Date('2026-11-30T12:00:00.000Z');
 const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent' };
@@ -92,7 +87,7 @@ it('collects the drills of both catalogs in the period, oldest first, with count
 
 it('writes Markdown with the environment and period, the summary and one row per drill with its object key and SHA-256; exit 0', async () => {
   const { access, passed, missed } = seeded();
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io, access, now: () => NOW })).toBe(0);
   expect(err).toEqual([]);
   const md = out.join('\n');
@@ -116,7 +111,7 @@ it('flags a tampered report object and a missing one, on stdout and stderr, and 
   const bytes = Buffer.from(objects.dr.get(passed.reportKey) as Uint8Array);
   objects.dr.set(passed.reportKey, Buffer.from(bytes.toString().replace('"verdict": "PASSED"', '"verdict": "PASSED" ')));
   objects.primary.delete(missed.reportKey);
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io, access, now: () => NOW })).toBe(1);
   const md = out.join('\n');
   expect(md).toContain(
@@ -136,7 +131,7 @@ it('takes the verdict and figures from the report object when the catalog item w
   // What someone with PutItem on the catalog can do: the verdict and RTO rewritten, reportKey and reportSha256 left as they were.
   const index = catalogs.dr.findIndex((r) => r.drillId === passed.drillId);
   catalogs.dr[index] = { ...passed, verdict: 'FAILED', rto: { seconds: 7200, objectiveSeconds: 3600, met: false } };
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d' }, { io, access, now: () => NOW })).toBe(1);
   const md = out.join('\n');
   // The object says PASSED in 12 min 04 s: that is what the evidence shows and counts.
@@ -154,7 +149,7 @@ it('lists the report objects of each vault: an object whose catalog item was del
   const { access, catalogs, failed } = seeded();
   // The FAILED drill's item deleted: its object stays in the DR vault (create-only, and the record step cannot delete).
   catalogs.dr.splice(catalogs.dr.findIndex((r) => r.drillId === failed.drillId), 1);
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d', format: 'json' }, { io, access, now: () => NOW })).toBe(1);
   const evidence = JSON.parse(out.join('\n')) as DrillEvidence;
   expect(evidence.drills.map((d) => [d.drillId, d.vault, d.check.status, d.record === undefined, d.report?.verdict])).toEqual([
@@ -206,7 +201,7 @@ it('names an unlisted vault and an unreadable object found by the listing; keeps
 it('says the evidence is incomplete when a catalog cannot be read, lists the other, and exits 1', async () => {
   const { access, down, missed } = seeded();
   down.add('dr');
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d', format: 'json' }, { io, access, now: () => NOW })).toBe(1);
   const evidence = JSON.parse(out.join('\n')) as DrillEvidence;
   expect(evidence.drills.map((d) => d.drillId)).toEqual([missed.drillId]);
@@ -217,7 +212,7 @@ it('says the evidence is incomplete when a catalog cannot be read, lists the oth
 
 it('keeps only the plan asked for, and says when the period has no drill', async () => {
   const { access } = seeded();
-  const { out, io } = capture();
+  const { out, io } = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, since: '90d', plan: 'other' }, { io, access, now: () => NOW })).toBe(0);
   const md = out.join('\n');
   expect(md).toContain('- Plans: other');
@@ -232,7 +227,7 @@ it.each([
 ])('refuses %j with exit 2 before reading anything', async (bad, message) => {
   const { access, down } = seeded();
   down.add('primary').add('dr');
-  const { err, io } = capture();
+  const { err, io } = capturedCliIo();
   expect(await drillsEvidenceCommand({ ...target, ...bad }, { io, access, now: () => NOW })).toBe(2);
   expect(err).toEqual([message]);
 });

@@ -2,6 +2,7 @@ import { drillRunCommand } from '../../../cli/commands/drill-commands';
 import { DRILL_EXIT, drillIdCandidates, drillRunInput, drillRunRegion, exitCodeOfRun, interpretDrillOutcome } from '../../../cli/drills/drill-run-outcome';
 import { type WorkflowName, type WorkflowOutcome, type WorkflowRunner, type WorkflowRunOptions } from '../../../cli/workflow-runner';
 import { InvalidInputError } from '../../../lambdas/runtime/errors';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { inMemoryDrillAccess } from '../../support/in-memory-drill-access';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -10,12 +11,6 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  * `lifeboat drill run`: the input and region a command line stands for, and what each way an
  * execution ends prints and exits with (the workflow itself is tested with its handlers).
  */
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const plans = [{ name: 'demo', drill: { vault: 'primary' as const } }, { name: 'logs' }];
 const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent' };
@@ -93,7 +88,7 @@ describe('lifeboat drill run', () => {
   it('starts the drill in the DR region by default (the sample plan has no drill config) and prints the report: exit 0', async () => {
     const { record } = drillRecordOf(drillReport());
     const { runner, calls } = fakeRunner({ executionId: 'exec-1', status: 'SUCCEEDED', output: record });
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await drillRunCommand({ ...target, plan: 'demo' }, { io, stderr, runner })).toBe(0);
     expect(calls).toEqual([{ workflow: 'drill', input: { plan: 'demo' }, options: { region: 'dr' } }]);
     expect(out[0]).toBe('Drill     20261130T101500Z-1a2b3c4d (plan demo, environment dev)');
@@ -107,7 +102,7 @@ describe('lifeboat drill run', () => {
     const { record } = drillRecordOf(objectiveMissedReport({ vault: 'primary', region: 'us-east-1' }));
     memory.catalogs.primary.push(record);
     const { runner, calls } = fakeRunner({ executionId: record.execution, status: 'FAILED', error: 'DrillObjectiveMissed', cause: `drill ${record.drillId} of backup 20261130T060000Z-0badcafe: RTO missed by 300 s` });
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await drillRunCommand({ ...target, plan: 'demo', vault: 'primary', backup: '20261130T060000Z-0badcafe' }, { io, stderr, runner, access: memory.access })).toBe(4);
     expect(calls[0]).toEqual({ workflow: 'drill', input: { plan: 'demo', backupId: '20261130T060000Z-0badcafe' }, options: { region: 'primary' } });
     expect(out).toContain('RTO       1 h 05 min of 1 h: MISSED by 5 min');
@@ -121,7 +116,7 @@ describe('lifeboat drill run', () => {
     const { record } = drillRecordOf(failedReport({ drillId: '20261130T101500Z-0000000f', startedAt: '2026-11-30T10:15:00.000Z', execution: 'exec-3' }));
     memory.catalogs.dr.push(older, record);
     const { runner } = fakeRunner({ executionId: 'exec-3', status: 'FAILED', error: 'DrillFailed', cause: 'NoBackupToDrillError: no backup' });
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     const code = await drillRunCommand({ ...target, plan: 'demo', json: true }, { io, stderr, runner, access: memory.access, now: () => new Date('2026-11-30T10:14:59.000Z') });
     expect(code).toBe(1);
     expect(JSON.parse(out.join('\n'))).toEqual({ executionId: 'exec-3', status: 'FAILED', verdict: 'FAILED', report: record, error: 'DrillFailed: NoBackupToDrillError: no backup' });
@@ -135,13 +130,13 @@ describe('lifeboat drill run', () => {
     memory.catalogs.dr.push(mine, theirs);
     const arn = 'arn:aws:states:us-west-2:111111111111:execution:lifeboat-dev-drill:mine';
     const { runner } = fakeRunner({ executionId: arn, status: 'FAILED', error: 'DrillObjectiveMissed', cause: "RPO missed: the backup's age 25.0 h exceeded the RPO of 24.0 h" });
-    const ours = capture();
+    const ours = capturedCliIo();
     const now = () => new Date('2026-11-30T10:14:59.000Z');
     expect(await drillRunCommand({ ...target, plan: 'demo', json: true }, { io: ours.io, stderr, runner, access: memory.access, now })).toBe(4);
     expect(JSON.parse(ours.out.join('\n'))).toMatchObject({ executionId: arn, verdict: 'OBJECTIVE_MISSED', report: { drillId: mine.drillId, execution: 'mine' } });
 
     memory.catalogs.dr.splice(0, 1);
-    const none = capture();
+    const none = capturedCliIo();
     expect(await drillRunCommand({ ...target, plan: 'demo' }, { io: none.io, stderr, runner, access: memory.access, now })).toBe(4);
     expect(none.out.join('\n')).not.toContain(theirs.drillId);
     expect(none.err[1]).toBe('The drill recorded a report that could not be read back (no drill of plan demo by execution mine is recorded in the dr catalog since 2026-11-30T10:14:59.000Z): see lifeboat drills list --plan demo --vault dr');
@@ -151,14 +146,14 @@ describe('lifeboat drill run', () => {
     const memory = inMemoryDrillAccess();
     memory.down.add('dr');
     const { runner } = fakeRunner({ executionId: 'exec-4', status: 'FAILED', error: 'DrillObjectiveMissed', cause: 'RPO missed' });
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await drillRunCommand({ ...target, plan: 'demo' }, { io, stderr, runner, access: memory.access })).toBe(4);
     expect(err[1]).toMatch(/^The drill recorded a report that could not be read back \(connect ECONNREFUSED .*\): see lifeboat drills list --plan demo --vault dr$/);
   });
 
   it('exits 1 with the error when the execution failed before recording anything', async () => {
     const { runner } = fakeRunner({ executionId: 'exec-5', status: 'FAILED', error: 'InvalidInputError', cause: JSON.stringify({ errorMessage: 'backupId: backup 20261130T060000Z-0badcafe belongs to plan logs, not demo' }) });
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await drillRunCommand({ ...target, plan: 'demo' }, { io, stderr, runner })).toBe(1);
     expect(err).toEqual(['Drill FAILED: InvalidInputError: backupId: backup 20261130T060000Z-0badcafe belongs to plan logs, not demo']);
   });
@@ -169,7 +164,7 @@ describe('lifeboat drill run', () => {
     [{ plan: 'demo', backup: 'yesterday' }, 'lifeboat drill run: --backup yesterday: must be a backup id such as 20261124T100000Z-1a2b3c4d (see lifeboat backups list)'],
   ])('refuses %j with exit 2 without starting anything', async (bad, message) => {
     const { runner, calls } = fakeRunner({ executionId: 'never', status: 'SUCCEEDED' });
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await drillRunCommand({ ...target, ...bad }, { io, stderr, runner })).toBe(2);
     expect(err).toEqual([message]);
     expect(calls).toEqual([]);

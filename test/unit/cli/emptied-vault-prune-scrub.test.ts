@@ -10,6 +10,7 @@ import { FileVaultStore } from '../../../vault/backend/file/file-vault-store';
 import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { openVault } from '../../../vault/repository/vault';
 import { type Vault, VaultError } from '../../../vault';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
 
@@ -18,12 +19,6 @@ import { removeDir, tempDir } from '../../support/vault-test-helpers';
  * and `lifeboat scrub --vault primary` recorded CLEAN of an emptied primary vault while the DR region was down. A vault
  * that does not exist is "nothing yet" only while its region's catalog records no backup stored in it.
  */
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent' };
 const NEWEST = '20261129T030000Z-00000007';
@@ -60,7 +55,7 @@ describe('lifeboat prune of a vault that does not exist', () => {
   });
 
   it.each(['primary', 'dr'] as const)('fails (exit 1) when the %s catalog records a backup stored in it, naming the newest; says "nothing yet" when it records none', async (side) => {
-    const emptied = capture();
+    const emptied = capturedCliIo();
     expect(await pruneCommand({ ...target, vault: side }, { io: emptied.io, access: access({ [side]: recordedIn(side) }) })).toBe(1);
     expect(emptied.out).toEqual([]);
     expect(emptied.err).toEqual([
@@ -70,7 +65,7 @@ describe('lifeboat prune of a vault that does not exist', () => {
     ]);
     expect(records).toEqual([]);
 
-    const fresh = capture();
+    const fresh = capturedCliIo();
     expect(await pruneCommand({ ...target, vault: side }, { io: fresh.io, access: access({}) })).toBe(0);
     expect(fresh.out).toEqual([expect.stringMatching(/^Nothing to prune yet: /)]);
   });
@@ -90,23 +85,23 @@ describe('lifeboat scrub of a vault that does not exist', () => {
   const drDown = async (side: VaultSide): Promise<Vault> => (side === 'dr' ? Promise.reject(new VaultError('connect ECONNREFUSED (the DR region is down)')) : openEmptied(side));
 
   it('--vault primary with the DR region down: fails (exit 1) while the catalog records a backup in it; nothing to scrub yet when none does (review 43f F1)', async () => {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await scrubCommand({ ...target, vault: 'primary' }, { io, access: access(drDown, { primary: recordedIn('primary') }) })).toBe(1);
     expect(out).toEqual([]);
     expect(err).toEqual([expect.stringMatching(new RegExp(`^lifeboat scrub: The primary vault does not exist .* the newest ${NEWEST} \\(plan daily`))]);
     expect(runs).toEqual([]);
-    const fresh = capture();
+    const fresh = capturedCliIo();
     expect(await scrubCommand({ ...target, vault: 'primary' }, { io: fresh.io, access: access(drDown) })).toBe(0);
     expect(fresh.out).toEqual([expect.stringMatching(/^Nothing to scrub yet: /)]);
   });
 
   it('both vaults emptied: fails with VaultMissingError while a catalog records backups in them; a CLEAN run of nothing when none does', async () => {
-    const emptied = capture();
+    const emptied = capturedCliIo();
     expect(await scrubCommand({ ...target }, { io: emptied.io, access: access(openEmptied, { primary: recordedIn('primary'), dr: recordedIn('dr') }) })).toBe(1);
     expect(emptied.err).toEqual([expect.stringMatching(new RegExp(`^lifeboat scrub: The primary vault does not exist .* the newest ${NEWEST} \\(plan daily`))]);
     expect(runs).toEqual([]);
 
-    const fresh = capture();
+    const fresh = capturedCliIo();
     expect(await scrubCommand({ ...target }, { io: fresh.io, access: access(openEmptied) })).toBe(0);
     expect(fresh.out).toEqual([expect.stringMatching(/^Nothing to scrub yet: /)]);
     expect(runs.map((r) => r.outcome)).toEqual(['CLEAN']);

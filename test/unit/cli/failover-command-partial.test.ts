@@ -2,16 +2,13 @@ import { failoverCommand, failoverInput } from '../../../cli/commands/failover-c
 import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { failoverIncompleteCause } from '../../../lambdas/failover/failover-incomplete';
 import { type FailoverReport } from '../../../lambdas/failover/failover-report';
+import { capturedCliDeps } from '../../support/captured-cli-io';
 
 /**
  * `lifeboat failover` when a source's restore failed (FailoverIncompleteError): per source live (its target) or
  * FAILED (its error), what to point the applications at, and the command that restores only the failed sources.
  */
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, deps: { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, stderr: { isTTY: false, write: () => true } } };
-}
+
 const runnerReturning = (outcome: WorkflowOutcome): WorkflowRunner => ({ run: () => Promise.resolve(outcome) });
 const options = { config: 'lifeboat.config.json', env: 'au', dataDir: '.unused' };
 const BACKUP = '20261205T100000Z-1a2b3c4d';
@@ -35,7 +32,7 @@ const report: FailoverReport = {
 const incomplete: WorkflowOutcome = { executionId: 'f-1', status: 'FAILED', error: 'FailoverIncompleteError', cause: failoverIncompleteCause(report) };
 
 it('prints per source live with its target or FAILED with its error, and the command that finishes the failover; exit 1', async () => {
-  const { out, err, deps } = capture();
+  const { out, err, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning(incomplete) })).toBe(1);
   expect(out).toEqual([]);
   const text = err.join('\n');
@@ -51,7 +48,7 @@ it('prints per source live with its target or FAILED with its error, and the com
 });
 
 it('--json gives scripts the partial report beside the error and the summary', async () => {
-  const { out, deps } = capture();
+  const { out, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'trio', json: true }, { ...deps, runner: runnerReturning(incomplete) })).toBe(1);
   const printed = JSON.parse(out.join('\n')) as { status: string; error: string; cause: string; report: FailoverReport };
   expect(printed.report).toEqual(report);
@@ -60,7 +57,7 @@ it('--json gives scripts the partial report beside the error and the summary', a
 
 it('a failure cause without a report (cut to fit, or another error) prints the error and its message as before', async () => {
   const cut = JSON.stringify({ errorType: 'FailoverIncompleteError', errorMessage: 'Failover f-1 of plan "trio" is incomplete: …' });
-  const { err, deps } = capture();
+  const { err, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'trio' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: cut }) })).toBe(1);
   expect(err[0]).toBe('Failover FAILED: FailoverIncompleteError: Failover f-1 of plan "trio" is incomplete: …');
 });
@@ -78,7 +75,7 @@ it('a source refused because another failover holds its target: REFUSED "held by
     ],
   };
   delete held.finish;
-  const { err, deps } = capture();
+  const { err, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(held) }) })).toBe(1);
   const text = err.join('\n');
   expect(text).toMatch(/trio-a\s*│\s*REFUSED\s*│\s*s3:\/\/lifeboat-au-restore-trio-a-cli\/ \(held by f-0-trio-a\)\s*│\s*RestoreTargetClaimedError: /);
@@ -97,7 +94,7 @@ it('a source whose restore wrote nothing to its target: its finish command has n
     ],
     finishWithoutOverwrite: { plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', sources: ['trio-a'] },
   };
-  const { err, deps } = capture();
+  const { err, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(mixed) }) })).toBe(1);
   expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite`);
   expect(err).toContain('Finish trio-a, whose target this failover did not write (without --overwrite; it asks for an approval again):');

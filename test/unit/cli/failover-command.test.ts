@@ -1,13 +1,9 @@
 import { failoverCommand, failoverInput } from '../../../cli/commands/failover-command';
 import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { type FailoverReport } from '../../../lambdas/failover/failover-report';
+import { capturedCliDeps } from '../../support/captured-cli-io';
 
 /** `lifeboat failover`: the command line → the runbook input, the DR region, exit codes and the report. */
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, deps: { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, stderr: { isTTY: false, write: () => true } } };
-}
 
 function runnerReturning(outcome: WorkflowOutcome) {
   const calls: unknown[][] = [];
@@ -44,7 +40,7 @@ it.each([
 
 it('refuses --backup with --at, exit 2, without starting anything', async () => {
   const { runner, calls } = runnerReturning({ executionId: 'x', status: 'SUCCEEDED' });
-  const { err, deps } = capture();
+  const { err, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'demo', backup: '20261124T100000Z-1a2b3c4d', at: '2026-11-24T10:00:00Z' }, { ...deps, runner })).toBe(2);
   expect(err).toEqual(['lifeboat failover: give at most one of --backup <id> and --at <time> (neither: the newest backup in the DR vault)']);
   expect(calls).toEqual([]);
@@ -52,7 +48,7 @@ it('refuses --backup with --at, exit 2, without starting anything', async () => 
 
 it('runs the failover workflow in the DR region and prints the sources, RTO and RPO against the objectives', async () => {
   const { runner, calls } = runnerReturning({ executionId: 'f1', status: 'SUCCEEDED', output: report });
-  const { out, deps } = capture();
+  const { out, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'demo', targetSuffix: 'dr2' }, { ...deps, runner })).toBe(0);
   expect(calls).toEqual([['failover', { plan: 'demo', targetSuffix: 'dr2' }, { region: 'dr' }]]);
   const text = out.join('\n');
@@ -64,10 +60,10 @@ it('runs the failover workflow in the DR region and prints the sources, RTO and 
 it('reports a failed run with the error and the handler message, exit 1; --json for scripts', async () => {
   const cause = JSON.stringify({ errorType: 'InvalidInputError', errorMessage: 'Invalid failover input: overwrite: the failover target …' });
   const { runner } = runnerReturning({ executionId: 'f2', status: 'FAILED', error: 'InvalidInputError', cause });
-  const human = capture();
+  const human = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'demo' }, { ...human.deps, runner })).toBe(1);
   expect(human.err[0]).toBe('Failover FAILED: InvalidInputError: Invalid failover input: overwrite: the failover target …');
-  const json = capture();
+  const json = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'demo', json: true }, { ...json.deps, runner })).toBe(1);
   expect(JSON.parse(json.out.join('\n'))).toEqual({ executionId: 'f2', status: 'FAILED', error: 'InvalidInputError', cause: 'Invalid failover input: overwrite: the failover target …' });
 });

@@ -10,6 +10,7 @@ import { loadLifeboatConfig } from '../../../config/load-config';
 import { backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
 import { type AccessClients, profileClients } from '../../../cli/environment-access';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -142,11 +143,6 @@ function clients(caller: string, profiles: string[] = []): AccessClients {
   };
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 const now = () => new Date('2026-12-10T00:00:00Z');
 const held = (key: string) => tables.get(key)?.get(ID)?.hold;
 const PRIMARY_KEY = `${PRIMARY_ACCOUNT}/${PRIMARY}/${TABLE}`;
@@ -156,7 +152,7 @@ const DR_HALF = `lifeboat backups hold ${ID} --reason 'case 42' --by ann --only 
 
 describe('with the primary account\'s credentials only', () => {
   it('holds the primary half, sends nothing to the DR side, and fails saying the DR copy is not held and what to run as the DR account', async () => {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(1);
     expect(sent).toEqual([
       `${PRIMARY_ACCOUNT} ${PRIMARY} GetCommand ${TABLE}`,
@@ -173,14 +169,14 @@ describe('with the primary account\'s credentials only', () => {
   });
 
   it('says so in --json too: the DR catalog is left for the DR account\'s credentials, exit 1', async () => {
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', json: true }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(1);
     expect(JSON.parse(out.join('\n'))).toMatchObject({ backupId: ID, hold: { reason: 'case 42' }, drCatalog: { state: 'needs-dr-account-credentials' } });
   });
 
   it('a release fails the same way: the DR copy stays held until the DR account releases it', async () => {
     tables.get(DR_KEY)?.set(ID, record({ hold: { reason: 'case 42', by: 'ann', at: '2026-12-10T00:00:00.000Z' } }));
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsReleaseCommand(ID, { ...target }, { io, clients: clients(PRIMARY_ACCOUNT) })).toBe(1);
     expect(out).toEqual([`Backup ${ID} has no legal hold: retention decides on it again at the next forget.`]);
     expect(err).toEqual([expect.stringMatching(new RegExp(`^lifeboat backups release: the DR copy of backup ${ID} is still held: .*To release it there, run \`lifeboat backups release ${ID} --only dr --config \\S+ --aws\` with credentials of account ${DR_ACCOUNT}`))]);
@@ -193,7 +189,7 @@ describe('with the primary account\'s credentials only', () => {
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as LifeboatConfig;
     writeFileSync(lockedConfig, JSON.stringify({ environments: config.environments.map((e) => ({ ...e, immutability: { mode: 'GOVERNANCE', days: 30 } })) } satisfies LifeboatConfig));
     tables.get(DR_KEY)?.set(ID, record({ hold: { reason: 'case 42', by: 'ann', at: '2026-12-10T00:00:00.000Z' } }));
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await backupsReleaseCommand(ID, { ...target, config: lockedConfig }, { io, clients: clients(PRIMARY_ACCOUNT) })).toBe(1);
     expect(err).toEqual([
       `lifeboat backups release: the DR copy of backup ${ID} is still held: the DR catalog and the DR vault are account ${DR_ACCOUNT}'s (drAccount), which take no release from this account's credentials, and that account's retention keeps the copy until its catalog is released too. ` +
@@ -204,7 +200,7 @@ describe('with the primary account\'s credentials only', () => {
   });
 
   it('--only primary does the primary half and says the DR side was left alone, exit 0', async () => {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', only: 'primary' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(0);
     expect(out).toEqual([DONE, '  The DR catalog and the DR vault were left alone (--only primary).']);
     expect(err).toEqual([]);
@@ -215,7 +211,7 @@ describe('with the primary account\'s credentials only', () => {
 describe('--dr-profile: the DR half with the DR account\'s credentials', () => {
   it('writes the primary catalog with the operator\'s client and the DR catalog, by its ARN, and the DR vault with the profile\'s, exit 0', async () => {
     const profiles: string[] = [];
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', drProfile: 'ops-dr' }, { io, clients: clients(PRIMARY_ACCOUNT, profiles), now })).toBe(0);
     expect(profiles).toEqual([`ops-dr ${DR}`]);
     expect(sent).toEqual([
@@ -231,7 +227,7 @@ describe('--dr-profile: the DR half with the DR account\'s credentials', () => {
   });
 
   it('fails naming the refusal, not an outage, when the profile is not the DR account\'s: the DR copy is not held', async () => {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', drProfile: 'ops-primary' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(1);
     expect(out).toEqual([DONE]);
     expect(err).toEqual([
@@ -245,7 +241,7 @@ describe('--dr-profile: the DR half with the DR account\'s credentials', () => {
 
   it('fails when the DR region does not answer, naming the DR half to run again', async () => {
     drRegionDown = true;
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', drProfile: 'ops-dr' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(1);
     expect(err[0]).toBe(
       `lifeboat backups hold: the DR catalog ${DR_TABLE_ARN} (${DR}) could not be written (connect ETIMEDOUT dynamodb.${DR}.amazonaws.com): the DR copy of backup ${ID} is NOT held yet; run \`${DR_HALF.replace('--only dr', '--only dr --dr-profile ops-dr')}\` when the DR region answers.`,
@@ -256,7 +252,7 @@ describe('--dr-profile: the DR half with the DR account\'s credentials', () => {
 
 describe('--only dr, run as the DR account', () => {
   it('writes the DR catalog by its ARN with the caller\'s own credentials and touches nothing of the primary account, exit 0', async () => {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', only: 'dr' }, { io, clients: clients(DR_ACCOUNT), now })).toBe(0);
     expect(sent).toEqual([
       `${DR_ACCOUNT} ${DR} GetCommand ${DR_TABLE_ARN}`,
@@ -272,7 +268,7 @@ describe('--only dr, run as the DR account', () => {
   });
 
   it('fails, naming the credentials it needs, when run with the primary account\'s', async () => {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', only: 'dr' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(1);
     expect(out).toEqual([]);
     expect(err[0]).toMatch(new RegExp(`^lifeboat backups hold: the DR catalog ${DR_TABLE_ARN} refused these credentials \\(.*\\): the DR copy of backup ${ID} is NOT held yet\\. It is account ${DR_ACCOUNT}'s`));
@@ -280,14 +276,14 @@ describe('--only dr, run as the DR account', () => {
 
   it('says so when the DR catalog has no record of the backup yet, exit 0: replication copies the primary\'s, hold included', async () => {
     tables.get(DR_KEY)?.delete(ID);
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsReleaseCommand(ID, { ...target, only: 'dr' }, { io, clients: clients(DR_ACCOUNT) })).toBe(0);
     expect(out).toEqual([`The DR catalog has no record of backup ${ID} yet (not replicated, or no such backup): nothing was changed there; replication copies the primary catalog's record, hold included.`]);
     expect(err).toEqual([]);
   });
 
   it('the primary half with the DR account\'s credentials says whose credentials each half takes', async () => {
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io, clients: clients(DR_ACCOUNT), now })).toBe(1);
     expect(err).toEqual([
       `lifeboat backups hold: Requested resource not found (the primary catalog and vault are account ${PRIMARY_ACCOUNT}'s: run this with that account's credentials; the DR half takes account ${DR_ACCOUNT}'s, with --dr-profile or alone with --only dr)`,
@@ -301,7 +297,7 @@ describe('options', () => {
     [{ only: 'primary', drProfile: 'ops-dr' }, 'lifeboat backups hold: --dr-profile gives the credentials of the DR half, which --only primary leaves alone: drop one of them'],
     [{ drProfile: 'ops-dr', aws: false }, 'lifeboat backups hold: --dr-profile names AWS credentials of the DR account: add --aws (the local cloud has no credentials to choose)'],
   ])('refuses %j with exit 2 before reaching anything', async (options, message) => {
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', ...options }, { io, clients: clients(PRIMARY_ACCOUNT) })).toBe(2);
     expect(err).toEqual([message]);
     expect(sent).toEqual([]);

@@ -6,6 +6,7 @@ import { type EnvironmentAccess } from '../../../cli/environment-access';
 import { awsWorkflowRunner, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { restoreFlagHint } from '../../../cli/runbook-field-flags';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { capturedCliDeps } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
@@ -17,12 +18,6 @@ const configFile = SAMPLE_CONFIG_FILE;
 const environment = findEnvironment(loadLifeboatConfig(configFile), 'dev');
 const BACKUP = '20261205T010148Z-ef61cda1';
 const base: RestoreCommandOptions = { config: configFile, env: 'dev', dataDir: '.unused', source: 'demo-orders', backup: BACKUP, target: 'dynamodb://lifeboat-dev-restore-outage' };
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, deps: { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, stderr: { isTTY: false, write: () => true } } };
-}
 
 /** A runner that records what it was asked to run and answers `outcome`. */
 function recordingRunner(outcome: Awaited<ReturnType<WorkflowRunner['run']>>) {
@@ -49,7 +44,7 @@ describe('restore --from dr', () => {
     drMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
     drMock.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(succeeded.output) });
     const runner = awsWorkflowRunner({ environment, client: primary, drClient: dr, pollMs: 1 });
-    const { out, err, deps } = capture();
+    const { out, err, deps } = capturedCliDeps();
     expect(await restoreCommand({ ...base, aws: true, from: 'dr' }, { ...deps, runner })).toBe(0);
     expect(err).toEqual([]);
     const start = drMock.commandCalls(StartExecutionCommand)[0]?.args[0].input;
@@ -61,19 +56,19 @@ describe('restore --from dr', () => {
 
   it('asks for the DR region\'s runbook by default, and the primary region\'s with --region primary', async () => {
     const viaDr = recordingRunner(succeeded);
-    expect(await restoreCommand({ ...base, from: 'dr' }, { ...capture().deps, runner: viaDr.runner })).toBe(0);
+    expect(await restoreCommand({ ...base, from: 'dr' }, { ...capturedCliDeps().deps, runner: viaDr.runner })).toBe(0);
     expect(viaDr.calls).toEqual([{ workflow: 'restore', input: expect.objectContaining({ vault: 'dr' }), region: 'dr' }]);
     const viaPrimary = recordingRunner(succeeded);
-    expect(await restoreCommand({ ...base, from: 'dr', region: 'primary' }, { ...capture().deps, runner: viaPrimary.runner })).toBe(0);
+    expect(await restoreCommand({ ...base, from: 'dr', region: 'primary' }, { ...capturedCliDeps().deps, runner: viaPrimary.runner })).toBe(0);
     expect(viaPrimary.calls).toEqual([{ workflow: 'restore', input: expect.objectContaining({ vault: 'dr' }), region: 'primary' }]);
     const plain = recordingRunner(succeeded);
-    expect(await restoreCommand({ ...base, from: 'primary' }, { ...capture().deps, runner: plain.runner })).toBe(0);
+    expect(await restoreCommand({ ...base, from: 'primary' }, { ...capturedCliDeps().deps, runner: plain.runner })).toBe(0);
     expect(plain.calls).toEqual([{ workflow: 'restore', input: expect.objectContaining({ vault: 'primary' }), region: 'primary' }]);
   });
 
   it('refuses --region dr without --from dr (the DR region has no primary vault), exit 2, running nothing', async () => {
     const { calls, runner } = recordingRunner(succeeded);
-    const { err, deps } = capture();
+    const { err, deps } = capturedCliDeps();
     expect(await restoreCommand({ ...base, region: 'dr' }, { ...deps, runner })).toBe(2);
     expect(err).toEqual([
       "lifeboat restore: --region dr runs the DR region's restore runbook, which reads the DR vault only (so that it works with the primary region down); add --from dr, or leave out --region to restore from the primary vault",
@@ -85,7 +80,7 @@ describe('restore --from dr', () => {
 describe('a failed restore says what to do', () => {
   it('with the primary region unreachable, points to --from dr and the failover', async () => {
     const { runner } = recordingRunner({ executionId: 'x1', status: 'FAILED', error: 'TransientError', cause: JSON.stringify({ errorType: 'TransientError', errorMessage: 'Error: connect ECONNREFUSED 127.0.0.1:40827' }) });
-    const { err, deps } = capture();
+    const { err, deps } = capturedCliDeps();
     expect(await restoreCommand(base, { ...deps, runner })).toBe(1);
     expect(err[0]).toBe('Restore FAILED: TransientError: Error: connect ECONNREFUSED 127.0.0.1:40827');
     expect(err[1]).toContain('The primary region does not answer (its catalog or vault could not be reached): restore from the DR region with --from dr');
@@ -94,7 +89,7 @@ describe('a failed restore says what to do', () => {
 
   it('names --prefix for a filter the runbook refuses on a table', async () => {
     const { runner } = recordingRunner({ executionId: 'x2', status: 'FAILED', error: 'InvalidInputError', cause: 'Invalid restore request: filter: a DynamoDB table is restored whole; remove "filter" (it applies to S3 keys and directory paths)' });
-    const { err, deps } = capture();
+    const { err, deps } = capturedCliDeps();
     expect(await restoreCommand({ ...base, prefix: 'x' }, { ...deps, runner })).toBe(1);
     expect(err[1]).toBe('On the command line: "filter" is --prefix.');
     // A message that names filter.prefix names the option once.
@@ -105,10 +100,10 @@ describe('a failed restore says what to do', () => {
     const forgotten = { executionId: 'x3', status: 'FAILED' as const, error: 'ForgottenBackupError', cause: `Backup ${BACKUP} was forgotten by retention at 2026-12-05T02:00:00.000Z: its snapshots are no longer in the primary vault. Choose a kept backup (\`lifeboat backups list\`), or restore it from the other vault if that one still keeps it.` };
     const drRecord = { backupId: BACKUP, status: 'COMMITTED' } as BackupRecord;
     const access = (record: BackupRecord | undefined) => ({ catalogIn: (region: 'primary' | 'dr') => ({ getBackup: async () => (region === 'dr' ? record : undefined) }) }) as unknown as EnvironmentAccess;
-    const kept = capture();
+    const kept = capturedCliDeps();
     expect(await restoreCommand(base, { ...kept.deps, runner: recordingRunner(forgotten).runner, access: access(drRecord) })).toBe(1);
     expect(kept.err.slice(1)).toEqual(['The DR vault still keeps it: restore it with --from dr.', 'Execution x3']);
-    const alsoForgotten = capture();
+    const alsoForgotten = capturedCliDeps();
     expect(await restoreCommand(base, { ...alsoForgotten.deps, runner: recordingRunner(forgotten).runner, access: access({ ...drRecord, forgottenAt: '2026-12-05T03:00:00.000Z' }) })).toBe(1);
     expect(alsoForgotten.err.slice(1)).toEqual(['Execution x3']);
   });

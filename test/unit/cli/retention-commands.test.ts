@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand, printForgetReport } from '../../../cli/commands/retention-commands';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
@@ -23,12 +24,6 @@ beforeEach(() => {
   s3.on(ListObjectsV2Command).resolves({ Contents: [] });
   s3.on(GetObjectLockConfigurationCommand).rejects(new S3ServiceException({ name: 'ObjectLockConfigurationNotFoundError', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'Object Lock configuration does not exist for this bucket' }));
 });
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.unused', aws: true };
 const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -69,7 +64,7 @@ describe('command lines', () => {
   });
 
   it('refuses a hold without a reason and a vault other than primary or dr, exit 2, before reaching anything', async () => {
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await backupsHoldCommand('b-1', { ...target }, { io })).toBe(2);
     expect(await backupsForgetCommand({ ...target, vault: 'replica' }, { io })).toBe(2);
     expect(err).toEqual([
@@ -86,7 +81,7 @@ describe('hold and release', () => {
     ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z', { hold }) }).rejectsOnce(conditionFailed());
     // The refused DR write is read back to tell "no record" from "being forgotten": the DR catalog has none.
     ddb.on(GetCommand).resolves({});
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand('b-1', { ...target, reason: 'case 42', by: 'ann' }, { io, now: () => new Date('2026-04-01T00:00:00Z') })).toBe(0);
     expect(out).toEqual([
       'Backup b-1 is on legal hold ("case 42"): every retention policy keeps it until `lifeboat backups release b-1`.',
@@ -101,7 +96,7 @@ describe('hold and release', () => {
     const second = { reason: 'case 7', by: 'bob', at: '2026-04-02T00:00:00.000Z' };
     ddb.on(GetCommand).resolves({ Item: record('b-1', '2026-03-01T00:00:00.000Z', { hold: first }) });
     ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z', { hold: second }) }).rejectsOnce(conditionFailed());
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand('b-1', { ...target, reason: 'case 7', by: 'bob' }, { io, now: () => new Date(second.at) })).toBe(0);
     expect(out[0]).toBe('Backup b-1 is on legal hold ("case 7"): every retention policy keeps it until `lifeboat backups release b-1`.');
     expect(err).toEqual([
@@ -113,7 +108,7 @@ describe('hold and release', () => {
     // A release reads the record first (its snapshots name the objects whose S3 legal holds it lifts before the catalogs).
     ddb.on(GetCommand).resolves({});
     ddb.on(UpdateCommand).rejects(conditionFailed());
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     expect(await backupsReleaseCommand('20990101T000000Z-deadbeef', { ...target }, { io })).toBe(1);
     expect(err).toEqual(['lifeboat backups release: No backup with id 20990101T000000Z-deadbeef exists in the catalog. List them with `lifeboat backups list`.']);
   });
@@ -121,7 +116,7 @@ describe('hold and release', () => {
   it('warns, without failing, when the DR catalog cannot be written', async () => {
     ddb.on(GetCommand).resolves({ Item: record('b-1', '2026-03-01T00:00:00.000Z', { hold: { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' } }) });
     ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z') }).rejectsOnce(new Error('connect ECONNREFUSED'));
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await backupsReleaseCommand('b-1', { ...target }, { io })).toBe(0);
     expect(out).toEqual(['Backup b-1 has no legal hold: retention decides on it again at the next forget.']);
     expect(err).toEqual(['warning: the DR catalog could not be written (connect ECONNREFUSED); run the command again when the DR region answers.']);
@@ -134,7 +129,7 @@ describe('forget', () => {
     const items = Array.from({ length: 10 }, (_, i) => record(`b-${String(10 - i).padStart(2, '0')}`, `2026-03-${String(10 - i).padStart(2, '0')}T06:00:00.000Z`));
     items.push(record('b-00', '2026-02-20T06:00:00.000Z', { forgottenAt: '2026-03-01T00:00:00.000Z' }));
     ddb.on(QueryCommand).resolves({ Items: items });
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     expect(await backupsForgetCommand({ ...target, plan: 'demo', dryRun: true }, { io, now: () => new Date('2026-03-11T00:00:00Z') })).toBe(0);
     const text = out.join('\n');
     expect(out[0]).toBe('Plan demo, primary vault: {"keepLast":7,"keepDaily":7,"keepWeekly":4}');
@@ -162,7 +157,7 @@ describe('forget', () => {
     items.push(record('f-01', '2026-03-05T07:00:00.000Z', { status: 'FAILED', error: 'SourceUnreachableError' }));
     items.push(record('r-01', '2026-03-07T07:00:00.000Z', { status: 'RUNNING' }));
     ddb.on(QueryCommand).resolves({ Items: items });
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     expect(await backupsForgetCommand({ ...target, plan: 'demo', dryRun: true }, { io, now: () => new Date('2026-03-08T00:00:00Z') })).toBe(0);
     const rows = out.join('\n').split('\n').filter((l) => /\b[bfr]-\d\d\b/.test(l)).map((l) => l.split('│').map((c) => c.trim()).filter(Boolean));
     expect(rows.filter((r) => r[2] === 'keep')).toHaveLength(7);
@@ -176,7 +171,7 @@ describe('forget', () => {
 
 describe('printForgetReport', () => {
   it('says which backups a running restore pinned during the run, by whom and until when', () => {
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     printForgetReport(io, {
       vault: 'primary',
       dryRun: false,
@@ -202,7 +197,7 @@ describe('printForgetReport', () => {
     expect(out).toContain('  left alone: b-1 was pinned during this run by restore r-7 until 2026-03-11T00:00:00.000Z');
   });
   it('says which claims of earlier runs it withdrew, and why a backup whose claim was refused is kept', () => {
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     printForgetReport(io, {
       vault: 'primary',
       dryRun: false,
@@ -229,7 +224,7 @@ describe('printForgetReport', () => {
     expect(out.at(-1)).toBe('  claim withdrawn: b-1 was claimed by an earlier forget that deleted none of its snapshots; kept intact, it can be restored again');
   });
   it('says which records the vault did not bear out: not counted, snapshots left in place', () => {
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     printForgetReport(io, {
       vault: 'dr',
       dryRun: false,

@@ -4,19 +4,13 @@ import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config
 import { backupCommand } from '../../../cli/commands/backup-commands';
 import { parseTargetSpec, restoreCommand, restoreInput } from '../../../cli/commands/restore-commands';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { capturedCliDeps } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 const configFile = SAMPLE_CONFIG_FILE;
 const environment = findEnvironment(loadLifeboatConfig(configFile), 'dev');
 const sfn = mockClient(SFNClient);
 afterEach(() => sfn.reset());
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stderr: string[] = [];
-  return { out, err, stderr, deps: { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, stderr: { isTTY: false, write: (s: string) => stderr.push(s) > 0 } } };
-}
 
 const report = { restoreId: 'r1', backupId: '20260301T100000Z-1a2b3c4d', source: 'demo-assets', targetDescription: 's3://lifeboat-dev-restore-x/', vault: 'primary', entries: 308, bytes: 1234, durationMs: 4200, verified: { entries: 308, mismatches: 0 } };
 
@@ -25,7 +19,7 @@ describe('lifeboat restore against AWS (Step Functions through the SDK)', () => 
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:r1' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [{ id: 1, type: 'MapIterationSucceeded', timestamp: new Date() }, { id: 2, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name: 'Verify restore' } }] });
     sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'SUCCEEDED', output: JSON.stringify(report) });
-    const { out, stderr, deps } = capture();
+    const { out, stderr, deps } = capturedCliDeps();
     const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
     const code = await restoreCommand({ config: configFile, env: 'dev', dataDir: '.unused', aws: true, source: 'demo-assets', backup: report.backupId, target: 's3://lifeboat-dev-restore-x', prefix: 'reports/' }, { ...deps, runner });
     expect(code).toBe(0);
@@ -43,10 +37,10 @@ describe('lifeboat restore against AWS (Step Functions through the SDK)', () => 
     const cause = JSON.stringify({ errorType: 'UnknownBackupError', errorMessage: 'No backup with id 20990101T000000Z-deadbeef exists in the catalog.' });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'UnknownBackupError', cause });
     const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
-    const human = capture();
+    const human = capturedCliDeps();
     expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, source: 'demo-assets', backup: '20990101T000000Z-deadbeef', target: 's3://lifeboat-dev-restore-x' }, { ...human.deps, runner })).toBe(1);
     expect(human.err[0]).toBe('Restore FAILED: UnknownBackupError: No backup with id 20990101T000000Z-deadbeef exists in the catalog.');
-    const json = capture();
+    const json = capturedCliDeps();
     expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, json: true, source: 'demo-assets', at: '2026-03-01T10:00:00Z', target: 's3://lifeboat-dev-restore-x' }, { ...json.deps, runner })).toBe(1);
     expect(JSON.parse(json.out.join('\n'))).toMatchObject({ status: 'FAILED', error: 'UnknownBackupError', cause: expect.stringContaining('No backup with id') });
   });
@@ -64,7 +58,7 @@ describe('progress of a Distributed Map against AWS', () => {
     });
     sfn.on(DescribeMapRunCommand).resolvesOnce({ itemCounts: { succeeded: 3, failed: 0 } } as never).resolves({ itemCounts: { succeeded: 7, failed: 1 } } as never);
     sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'SUCCEEDED', output: JSON.stringify(report) });
-    const { stderr, deps } = capture();
+    const { stderr, deps } = capturedCliDeps();
     // A terminal: the line is redrawn at every poll (a log gets a line per change of state only).
     const terminal = { isTTY: true, write: (s: string) => stderr.push(s) > 0 };
     const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
@@ -82,7 +76,7 @@ describe('lifeboat backup against AWS', () => {
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     const output = { committed: { backupId: 'b1', totals: { entries: 10, bytesScanned: 100, bytesNew: 40, bytesStored: 20 } }, replication: { complete: true, copiedObjects: 7, copiedBytes: 30 } };
     sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(output) });
-    const { out, deps } = capture();
+    const { out, deps } = capturedCliDeps();
     const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
     expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo', strategy: 'full' }, { ...deps, runner })).toBe(0);
     const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
@@ -110,7 +104,7 @@ describe('lifeboat backup against AWS', () => {
     ];
     const output = { committed: { backupId: 'b2', sources, totals: { entries: 10, bytesScanned: 100, bytesNew: 40, bytesStored: 20 } } };
     sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(output) });
-    const { out, deps } = capture();
+    const { out, deps } = capturedCliDeps();
     const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
     expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner })).toBe(0);
     expect(out.filter((l) => l.trim().startsWith('note'))).toEqual([
@@ -142,7 +136,7 @@ describe('restore command line → runbook input', () => {
   it('refuses a relative directory, and neither or both of --backup/--at, with exit 2', async () => {
     expect(() => parseTargetSpec('restored')).toThrow('--target "restored"');
     expect(() => restoreInput({ config: '', env: 'dev', dataDir: '', source: 's', target: '/x' })).toThrow('exactly one of --backup');
-    const { err, deps } = capture();
+    const { err, deps } = capturedCliDeps();
     expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.', source: 's', backup: 'b', at: 't', target: '/x' }, deps)).toBe(2);
     expect(err[0]).toContain('exactly one of --backup <id> and --at <time>');
   });

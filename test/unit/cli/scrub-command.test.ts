@@ -1,17 +1,12 @@
 import * as path from 'node:path';
 import { parseScrubFraction, type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
 import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support/scrub-vault-pair';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
 
 /** `lifeboat scrub`: options, exit codes, the catalog record and its cursor (the self-heal itself: test/unit/lambdas/replication/scrub-vaults.test.ts). */
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent' };
 
@@ -38,7 +33,7 @@ it.each([
   [{ fraction: '3/2' }, 'lifeboat scrub: --fraction must be at least 0.000001 and at most 1, as 1/7 or 0.25, got 3/2'],
   [{ fraction: '0.0000001' }, 'lifeboat scrub: --fraction must be at least 0.000001 and at most 1, as 1/7 or 0.25, got 0.0000001'],
 ])('refuses %j with exit 2 before reaching anything', async (bad, message) => {
-  const { err, io } = capture();
+  const { err, io } = capturedCliIo();
   expect(await scrubCommand({ ...target, ...bad }, { io, access })).toBe(2);
   expect(err).toEqual([message]);
   expect(runs).toEqual([]);
@@ -53,7 +48,7 @@ it('parses fractions as a ratio or a decimal', () => {
 });
 
 it('exits 0 on clean vaults, records the run, and the next run starts from the recorded cursor', async () => {
-  const { out, io } = capture();
+  const { out, io } = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1/3' }, { io, access })).toBe(0);
   expect(runs).toHaveLength(1);
   expect(runs[0]).toMatchObject({ environment: 'dev', scope: 'both', outcome: 'CLEAN', cursor: { cycle: 1, after: null }, cycleComplete: false });
@@ -65,12 +60,12 @@ it('exits 0 on clean vaults, records the run, and the next run starts from the r
 it('exits 1 when something is damaged and --repair is not given, 0 once --repair healed it', async () => {
   const [pack] = await listKeys(pair.dr.store, 'data/');
   await corrupt(pair.dr.store, pack as string);
-  const first = capture();
+  const first = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1' }, { io: first.io, access })).toBe(1);
   expect(first.err.at(-1)).toBe('1 object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.');
   expect(runs[0]).toMatchObject({ outcome: 'REPAIRABLE', corrupt: 1, repairable: 1 });
 
-  const second = capture();
+  const second = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: second.io, access })).toBe(0);
   expect(JSON.parse(second.out.join('\n'))).toMatchObject({ ok: true, outcome: 'REPAIRED', recorded: true, findings: [{ vault: 'dr', key: pack, outcome: 'repaired' }] });
 });
@@ -79,7 +74,7 @@ it('exits 1 and names the affected backup when a pack is damaged in both vaults'
   const [pack] = await listKeys(pair.primary.store, 'data/');
   await corrupt(pair.primary.store, pack as string);
   await corrupt(pair.dr.store, pack as string);
-  const { err, io } = capture();
+  const { err, io } = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io, access })).toBe(1);
   expect(err.join('\n')).toContain(`${pack} is damaged or missing in primary and dr with no good copy`);
   expect(err.join('\n')).toContain(`backup ${pair.backupId}, source ${pair.snapshot.source.id}, snapshot ${pair.snapshot.id.slice(0, 12)}`);
@@ -88,12 +83,12 @@ it('exits 1 and names the affected backup when a pack is damaged in both vaults'
 
 it('exits 1 when a vault in scope cannot be opened, and scrubs one vault alone when only the other is down', async () => {
   const down: ScrubAccess = { ...access, openVault: async (side) => (side === 'dr' ? Promise.reject(new Error('the DR region is down')) : pair.primary) };
-  const both = capture();
+  const both = capturedCliIo();
   expect(await scrubCommand({ ...target }, { io: both.io, access: down })).toBe(1);
   expect(both.err).toEqual([
     'lifeboat scrub: the dr vault cannot be opened: the DR region is down. If its region is down, scrub the primary vault alone with `lifeboat scrub --vault primary` (it is then neither compared with the dr vault nor repaired from it), and both once the region answers',
   ]);
-  const primaryOnly = capture();
+  const primaryOnly = capturedCliIo();
   expect(await scrubCommand({ ...target, vault: 'primary', fraction: '1' }, { io: primaryOnly.io, access: down })).toBe(0);
   expect(primaryOnly.err).toEqual(['note: the dr vault cannot be opened (the DR region is down); the primary vault is neither compared with it nor repaired from it']);
 });
@@ -102,12 +97,12 @@ it('leaves a snapshot the DR catalog marks forgotten out of the DR vault, and sa
   const key = `snapshots/${pair.snapshot.id}`;
   await pair.dr.store.delete(key);
   const forgetful: ScrubAccess = { ...access, forgottenSnapshots: async (side) => (side === 'dr' ? new Set([pair.snapshot.id]) : new Set()) };
-  const clean = capture();
+  const clean = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: clean.io, access: forgetful })).toBe(0);
   expect(await pair.dr.store.has(key)).toBe(false);
 
   const unreadable: ScrubAccess = { ...access, forgottenSnapshots: async (side) => (side === 'dr' ? Promise.reject(new Error('the DR region is down')) : new Set()) };
-  const noted = capture();
+  const noted = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1' }, { io: noted.io, access: unreadable })).toBe(1);
   expect(noted.err).toContain('note: the dr catalog cannot be read (the DR region is down); a snapshot its retention forgot counts as missing in the dr vault');
 });
@@ -126,7 +121,7 @@ describe('with the primary region down (review R43 F3, F4)', () => {
   });
 
   it('scrubs the DR vault alone without claiming the vaults were compared or the cursor moved', async () => {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await scrubCommand({ ...target, vault: 'dr', fraction: '1' }, { io, access: primaryDown })).toBe(0);
     expect(out).toEqual([
       expect.stringMatching(/^Scrubbed the dr vault: read and verified dr (\d+) of \1 objects \(fraction 1\); cycle 1 complete; not recorded in the catalog, so the next run starts where the catalog's last recorded run left off\.$/),
@@ -140,7 +135,7 @@ describe('with the primary region down (review R43 F3, F4)', () => {
   });
 
   it('--json carries the notes, as the scheduled scrub\'s summary does', async () => {
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     expect(await scrubCommand({ ...target, vault: 'dr', fraction: '1', json: true }, { io, access: primaryDown })).toBe(0);
     expect(JSON.parse(out.join('\n'))).toMatchObject({
       scope: 'dr',
@@ -155,16 +150,16 @@ describe('with the primary region down (review R43 F3, F4)', () => {
   });
 
   it('a recorded run of both vaults has no notes and says the vaults hold the same objects', async () => {
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     expect(await scrubCommand({ ...target, fraction: '1', json: true }, { io, access })).toBe(0);
     expect(JSON.parse(out.join('\n'))).toMatchObject({ outcome: 'CLEAN', recorded: true, notes: [] });
-    const text = capture();
+    const text = capturedCliIo();
     expect(await scrubCommand({ ...target, fraction: '1' }, { io: text.io, access })).toBe(0);
     expect(text.out.at(-1)).toBe('Clean: every object read verified, and the vaults hold the same objects.');
   });
 
   it('a scrub of both vaults names the primary region and points to --vault dr', async () => {
-    const { out, err, io } = capture();
+    const { out, err, io } = capturedCliIo();
     expect(await scrubCommand({ ...target }, { io, access: primaryDown })).toBe(1);
     expect(out).toEqual([]);
     expect(err).toEqual([
@@ -173,7 +168,7 @@ describe('with the primary region down (review R43 F3, F4)', () => {
   });
 
   it('with both regions down, names both vaults and suggests neither', async () => {
-    const { err, io } = capture();
+    const { err, io } = capturedCliIo();
     const bothDown: ScrubAccess = { ...primaryDown, openVault: () => Promise.reject(refused()) };
     expect(await scrubCommand({ ...target, vault: 'primary' }, { io, access: bothDown })).toBe(1);
     expect(err).toEqual(['lifeboat scrub: the primary vault (us-east-1) cannot be opened: connect ECONNREFUSED 127.0.0.1:38081; the dr vault (us-west-2) neither: connect ECONNREFUSED 127.0.0.1:38081']);

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
 import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support/scrub-vault-pair';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
@@ -10,12 +11,6 @@ import { removeDir, tempDir } from '../../support/vault-test-helpers';
  * says what the run without --json says there (each damaged object, the backups and paths it affects, the verdict),
  * where the person reading a job's log sees it.
  */
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/nonexistent' };
 
@@ -39,9 +34,9 @@ it('damage with no good copy: the JSON on stdout, and on stderr the same damage 
   const [pack] = await listKeys(pair.primary.store, 'data/');
   await corrupt(pair.primary.store, pack as string);
   await corrupt(pair.dr.store, pack as string);
-  const text = capture();
+  const text = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: text.io, access })).toBe(1);
-  const json = capture();
+  const json = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: json.io, access })).toBe(1);
   expect(JSON.parse(json.out.join('\n'))).toMatchObject({ ok: false, outcome: 'DAMAGED', damage: [{ key: pack }] });
   // How many blobs the pack holds depends on which pack lists first (pack ids are hashes of encrypted, so random, bytes).
@@ -53,11 +48,11 @@ it('damage with no good copy: the JSON on stdout, and on stderr the same damage 
 it('found but not repaired: the verdict on stderr; a clean run under --json writes nothing there', async () => {
   const [pack] = await listKeys(pair.dr.store, 'data/');
   await corrupt(pair.dr.store, pack as string);
-  const found = capture();
+  const found = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', json: true }, { io: found.io, access })).toBe(1);
   expect(JSON.parse(found.out.join('\n'))).toMatchObject({ ok: false, outcome: 'REPAIRABLE' });
   expect(found.err).toEqual(['1 object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.']);
-  const repaired = capture();
+  const repaired = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: repaired.io, access })).toBe(0);
   expect(repaired.err).toEqual([]);
 });

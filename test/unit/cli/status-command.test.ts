@@ -11,6 +11,7 @@ import { localNextRun, type NextRun } from '../../../cli/status/next-run';
 import { planStatus, type PlanStatus } from '../../../cli/status/plan-status';
 import { drillLines, reasonsNotWithin, statusScreen } from '../../../cli/status/status-screen';
 import { type StatusSources } from '../../../cli/status/status-sources';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -203,16 +204,10 @@ function sources(overrides: Partial<StatusSources> & { backups?: BackupRecord[];
   };
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
-
 describe('lifeboat status', () => {
   it('a stale plan: ✗ in its row with the reason below, exit 1; --json carries the same figures', async () => {
     const stale = sources({ backups: [backup('2026-11-29T06:00:00.000Z')], drills: [drill(drillReport())] });
-    const text = capture();
+    const text = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: stale, now: () => NOW })).toBe(1);
     const screen = text.out.join('\n');
     expect(text.out.slice(1, 5)).toEqual([
@@ -223,7 +218,7 @@ describe('lifeboat status', () => {
     ]);
     expect(screen).toMatch(/^✗ demo: last committed backup 20261129T060000Z-\d{8} started 30h ago, older than the RPO of 25h:\n {4}run `lifeboat backup --plan demo` and see why the schedule did not$/m);
     expect(text.out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
-    const json = capture();
+    const json = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: stale, now: () => NOW })).toBe(1);
     const status = JSON.parse(json.out.join('\n')) as EnvironmentStatus;
     expect(status.withinObjectives).toBe(false);
@@ -232,7 +227,7 @@ describe('lifeboat status', () => {
 
   it('every plan within its objectives: all ✓, exit 0, every line within 100 columns', async () => {
     const fresh = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())] });
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: fresh, now: () => NOW })).toBe(0);
     const lines = out.join('\n').split('\n');
     expect(lines.filter((l) => l.includes('✗'))).toEqual([]);
@@ -243,15 +238,15 @@ describe('lifeboat status', () => {
   it('says what the last committed backup did not hold whole (entries left out, metadata not read), per source, without judging the plan', async () => {
     const counted = (name: string, skipped: number) => ({ name, type: 's3' as const, snapshotId: `s-${name}`, rootHash: 'r', entries: 5, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1, skipped });
     const leaving = sources({ backups: [backup('2026-11-30T06:00:00.000Z', { sources: [counted('demo-assets', 2), counted('demo-logs', 0), counted('demo-cold', 1)] }), backup('2026-11-29T06:00:00.000Z', { sources: [counted('demo-assets', 9)] })], drills: [drill(drillReport())] });
-    const text = capture();
+    const text = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: leaving, now: () => NOW })).toBe(0);
     expect(text.out.join(' ').replace(/\s+/g, ' ')).toMatch(/! demo: the last committed backup 20261130T060000Z-\d{8} did not back up 3 source entries whole \(left out as archived or unreadable, or without some metadata: demo-assets 2, demo-cold 1\); see `lifeboat backups list --plan demo`/);
-    const json = capture();
+    const json = capturedCliIo();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: leaving, now: () => NOW });
     const [demo] = (JSON.parse(json.out.join('\n')) as EnvironmentStatus).plans as PlanStatus[];
     expect(demo?.lastBackup.lastCommitted?.leftOut).toEqual({ entries: 3, bySource: { 'demo-assets': 2, 'demo-cold': 1 } });
     // A backup that left nothing out has no such field and no such line.
-    const clean = capture();
+    const clean = capturedCliIo();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: clean.io, sources: sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())] }), now: () => NOW });
     expect(clean.out.join('\n')).not.toMatch(/whole/);
   });
@@ -259,12 +254,12 @@ describe('lifeboat status', () => {
   // Audit R25 F2: a cron whose years have passed shows no next run; the status said "at() passed" and nothing below.
   it('says a plan whose cron schedule never fires again will start no backup, and an at() that passed as before', async () => {
     const never = (expression: string) => sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())], nextRun: async () => ({ state: 'never-again' as const, schedule: 'lifeboat-dev-demo', expression }) });
-    const cron = capture();
+    const cron = capturedCliIo();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: cron.io, sources: never('cron(0 2 * * ? 2025)'), now: () => NOW });
     const screen = cron.out.join(' ').replace(/\s+/g, ' ');
     expect(screen).toContain('never fires');
     expect(screen).toContain('! demo: its schedule lifeboat-dev-demo (cron(0 2 * * ? 2025)) never fires again (its years or its end date have passed): no backup of this plan will start; change the schedule in the config and deploy');
-    const at = capture();
+    const at = capturedCliIo();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: at.io, sources: never('at(2026-01-01T00:00:00)'), now: () => NOW });
     expect(at.out.join('\n')).toContain('none: at()');
     expect(at.out.join('\n')).not.toContain('never fires again');
@@ -272,7 +267,7 @@ describe('lifeboat status', () => {
 
   it('does not claim a passed drill for a plan that has none yet', async () => {
     const undrilled = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [] });
-    const { out, io } = capture();
+    const { out, io } = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: undrilled, now: () => NOW })).toBe(0);
     expect(out.join('\n').split('\n').at(-1)).toBe('✓ every plan is within its objectives (last committed backup within the RPO, no last drill failed)');
   });
@@ -283,7 +278,7 @@ describe('lifeboat status', () => {
       drill(failedReport({ drillId: '20261129T101500Z-3c4d5e6f', startedAt: '2026-11-29T10:15:00.000Z', endedAt: '2026-11-29T10:15:02.000Z' })),
     ];
     const both = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills });
-    const text = capture();
+    const text = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: both, now: () => NOW })).toBe(1);
     const lines = text.out.join('\n').split('\n');
     expect(lines.slice(3, 11).map((l) => l.slice(39, 59).trimEnd())).toEqual(['✓ PASSED', 'RTO ✓ 12m04s/1h', 'RPO ✓ 23h53m/24h', '1h45m ago, primary', '✗ FAILED', 'RTO -', 'RPO -', '25h45m ago, dr']);
@@ -296,7 +291,7 @@ describe('lifeboat status', () => {
     ]);
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(100);
     expect(lines.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
-    const json = capture();
+    const json = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: both, now: () => NOW })).toBe(1);
     const [demo] = (JSON.parse(json.out.join('\n')) as EnvironmentStatus).plans as PlanStatus[];
     expect(demo?.lastDrill?.vault).toBe('primary');
@@ -432,7 +427,7 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
   it('on the screen: ✗ in the row and in the DR COPY cell, the reason below, exit 1; --json carries drCopyObjective', async () => {
     const day = { ...environment, plans: environment.plans.map((p) => ({ ...p, objectives: { rpoMinutes: 1440, rtoMinutes: 60 } })) };
     const failing = sources({ environment: day, backups: lagging('2026-11-27T06:00:00.000Z') });
-    const text = capture();
+    const text = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: failing, now: () => NOW })).toBe(1);
     expect(text.out.slice(3, 5)).toEqual([
       '✗ demo     ✓ 6h/24h       in 18h       none yet            ✗ lag 3d       146.5 KiB   no scrub yet',
@@ -441,7 +436,7 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
     expect(text.out.join(' ').replace(/\s+/g, ' ')).toContain('✗ demo: the newest backup in the DR vault, ');
     for (const line of text.out) expect([...line].length).toBeLessThanOrEqual(100);
     expect(text.out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
-    const json = capture();
+    const json = capturedCliIo();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: failing, now: () => NOW });
     const [demo] = (JSON.parse(json.out.join('\n')) as EnvironmentStatus).plans as PlanStatus[];
     expect(demo?.drCopyObjective).toEqual({ newestCopied: { backupId: expect.stringMatching(/^20261127T060000Z-/), ageSeconds: 3 * 86_400 + 6 * 3600 }, objectiveSeconds: 90_000, met: false });

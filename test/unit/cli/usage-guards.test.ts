@@ -3,13 +3,8 @@ import { verifyCommand } from '../../../cli/commands/restore-commands';
 import { restoreFlagHint } from '../../../cli/runbook-field-flags';
 import { parseWorkerCount } from '../../../cli/worker-count-option';
 import { LambdaWorkerPool } from '../../../local/executor/lambda-worker-pool';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 /** Usage the commands refuse before they reach a catalog, a vault or a Lambda worker (nothing is started or changed). */
 describe('usage guards of the plan-level commands', () => {
@@ -17,7 +12,7 @@ describe('usage guards of the plan-level commands', () => {
 
   it('approve --reject needs a reason with some text: the requester sees it', async () => {
     for (const reason of [undefined, '', '   ']) {
-      const io = capture();
+      const io = capturedCliIo();
       const decide = jest.fn();
       expect(await approveCommand('exec-1', { ...target, reject: true, ...(reason !== undefined ? { reason } : {}) }, { io: io.io, access: decide as never })).toBe(1);
       expect(io.err).toEqual(['lifeboat approve: --reject needs --reason with some text: the requester sees why']);
@@ -26,7 +21,7 @@ describe('usage guards of the plan-level commands', () => {
   });
 
   it('verify --from takes primary or dr only: any other value would have verified the primary vault', async () => {
-    const io = capture();
+    const io = capturedCliIo();
     expect(await verifyCommand({ ...target, backup: '20261204T100000Z-1a2b3c4d', from: 'tertiary' }, { io: io.io })).toBe(2);
     expect(io.err).toEqual(['lifeboat verify: --from must be primary or dr, got "tertiary"']);
   });

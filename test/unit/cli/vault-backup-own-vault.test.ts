@@ -1,14 +1,8 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { type CliIo } from '../../../cli/cli-io';
 import { vaultBackup, vaultInit, vaultLs } from '../../../cli/commands/vault-commands';
+import { recordingCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
-
-function capture(): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
-}
 
 /**
  * `lifeboat vault backup --vault V SRC` with V inside SRC: the vault is left out of the snapshot (it
@@ -29,19 +23,19 @@ describe('lifeboat vault backup of a directory that holds its own vault', () => 
     await fs.writeFile(path.join(src, 'big.bin'), pseudoRandomBytes(30_000, 3));
     const vault = path.join(src, 'vault');
     const keyFile = path.join(dir, 'key');
-    expect(await vaultInit({ vault, keyFile }, { io: capture() })).toBe(0);
+    expect(await vaultInit({ vault, keyFile }, { io: recordingCliIo() })).toBe(0);
     const link = path.join(dir, 'link');
     await fs.symlink(vault, link);
 
     for (const named of [vault, link]) {
-      const io = capture();
+      const io = recordingCliIo();
       expect(await vaultBackup(src, { vault: named, keyFile }, { io })).toBe(0);
       expect(io.errors).toEqual([`lifeboat vault: note: left out vault: it is the vault this backup writes to (${named})`]);
-      const ls = capture();
+      const ls = recordingCliIo();
       expect(await vaultLs(io.lines[0], { vault, keyFile }, { io: ls })).toBe(0);
       expect(ls.lines.map((l) => l.split(/\s+/).at(-1))).toEqual(['big.bin', 'docs', 'docs/a.txt']);
     }
-    const json = capture();
+    const json = recordingCliIo();
     expect(await vaultBackup(src, { vault, keyFile, json: true }, { io: json })).toBe(0);
     expect((JSON.parse(json.lines[0] as string) as { excluded: unknown }).excluded).toEqual([{ path: 'vault', excludedAs: vault }]);
   });

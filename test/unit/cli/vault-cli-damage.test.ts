@@ -2,21 +2,17 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
+import { recordingCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 import { type CliRun, runVaultCli } from '../../support/vault-cli-process';
 
 const lifeboat = (...args: string[]): CliRun => runVaultCli(args);
 
-function capture(): CliIo & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, out: (l) => lines.push(l), err: () => undefined };
-}
-
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
 /** Backs up `src` in-process and returns the new snapshot id. */
 async function backup(src: string, vault: string, keyFile: string): Promise<string> {
-  const io = capture();
+  const io = recordingCliIo();
   expect(await vaultBackup(src, { vault, keyFile }, { io })).toBe(0);
   return io.lines[0] as string;
 }
@@ -33,7 +29,7 @@ describe('lifeboat vault on a damaged vault', () => {
     const keyFile = path.join(dir, `${label}-key`);
     const src = path.join(dir, `${label}-src`);
     await fs.mkdir(src);
-    expect(await vaultInit({ vault, keyFile }, { io: capture() })).toBe(0);
+    expect(await vaultInit({ vault, keyFile }, { io: recordingCliIo() })).toBe(0);
     return { vault, keyFile, src, access: ['--vault', vault, '--key-file', keyFile] };
   }
 
@@ -135,7 +131,7 @@ describe('lifeboat vault on a damaged vault', () => {
     const bytes = await fs.readFile(packFile);
     bytes[50] = (bytes[50] as number) ^ 0xff; // inside the pack's first blob
     await fs.writeFile(packFile, bytes);
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultVerify({ vault, keyFile, readData: true }, { io })).toBe(1);
     expect(io.lines).toHaveLength(3);
     expect(io.lines[0]).toMatch(new RegExp(`^CORRUPT data/${packDir as string}/${pack as string}: .* is corrupt: 1 of its 2 blobs are damaged \\(the others are intact\\): blob [0-9a-f]{64}: authentication failed`));

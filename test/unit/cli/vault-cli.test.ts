@@ -2,17 +2,11 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit, vaultLs, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
-import { type CliIo } from '../../../cli/cli-io';
+import { recordingCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../support/vault-test-helpers';
 import { REPO_ROOT } from '../../support/repo-root';
 
 const repo = REPO_ROOT;
-
-function capture(): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
-}
 
 describe('lifeboat vault CLI', () => {
   let dir: string;
@@ -30,7 +24,7 @@ describe('lifeboat vault CLI', () => {
     await fs.writeFile(path.join(src, 'note.txt'), 'hello vault\n');
     await fs.writeFile(path.join(src, 'empty'), '');
 
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultInit({ vault, keyFile }, { io })).toBe(0);
     expect((await fs.stat(keyFile)).mode & 0o777).toBe(0o600);
 
@@ -50,7 +44,7 @@ describe('lifeboat vault CLI', () => {
     expect(restored).toEqual(await readTree(src));
 
     // --json: what the stderr lines say, as one object on stdout, for scripts.
-    const asJson = capture();
+    const asJson = recordingCliIo();
     const jsonTarget = path.join(dir, 'restored-json');
     expect(await vaultRestore('latest', { vault, keyFile, target: jsonTarget, json: true }, { io: asJson })).toBe(0);
     expect(asJson.lines).toHaveLength(1);
@@ -66,14 +60,14 @@ describe('lifeboat vault CLI', () => {
     expect(asJson.errors.join('\n')).toContain(`Restored 4 entries (3 files, 1 directories, 0 symlinks, 1500012 bytes) of ${result.snapshotId}`);
     expect(await readTree(jsonTarget)).toEqual(await readTree(src));
 
-    const ls = capture();
+    const ls = recordingCliIo();
     expect(await vaultLs(undefined, { vault, keyFile }, { io: ls })).toBe(0);
     expect(ls.lines.join('\n')).toContain(result.snapshotId.slice(0, 16));
-    const entries = capture();
+    const entries = recordingCliIo();
     expect(await vaultLs('latest', { vault, keyFile }, { io: entries })).toBe(0);
     expect(entries.lines.map((l) => l.split(/\s+/).pop())).toEqual(['empty', 'note.txt', 'sub', 'sub/data.bin']);
 
-    const ok = capture();
+    const ok = recordingCliIo();
     expect(await vaultVerify({ vault, keyFile, readData: true }, { io: ok })).toBe(0);
     const indexDir = path.join(vault, 'index');
     const [indexName] = await fs.readdir(indexDir);
@@ -81,7 +75,7 @@ describe('lifeboat vault CLI', () => {
     const body = await fs.readFile(indexFile);
     body[20] = (body[20] as number) ^ 1;
     await fs.writeFile(indexFile, body);
-    const bad = capture();
+    const bad = recordingCliIo();
     expect(await vaultVerify({ vault, keyFile }, { io: bad })).toBe(1);
     expect(bad.lines.join('\n')).toContain(`index/${indexName as string}`);
   });
@@ -95,7 +89,7 @@ describe('lifeboat vault CLI', () => {
     await fs.writeFile(path.join(src, 'd1', 'a'), 'a\n');
     await fs.writeFile(path.join(src, 'd1', 'd2', 'b'), 'b\n');
     await fs.writeFile(path.join(src, 'd1x', 'c'), 'c\n');
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultInit({ vault, keyFile }, { io })).toBe(0);
     expect(await vaultBackup(src, { vault, keyFile }, { io })).toBe(0);
 
@@ -115,7 +109,7 @@ describe('lifeboat vault CLI', () => {
       ['parent', '../etc', /^lifeboat vault: --include "\.\.\/etc": a path inside a snapshot has no "\.\." parts/],
     ] as const) {
       const target = path.join(dir, `include-${label}`);
-      const failed = capture();
+      const failed = recordingCliIo();
       expect(await vaultRestore('latest', { vault, keyFile, target, include }, { io: failed })).toBe(1);
       expect(failed.errors).toEqual([expect.stringMatching(message)]);
       await expect(fs.stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
@@ -123,10 +117,10 @@ describe('lifeboat vault CLI', () => {
   });
 
   it('explains a missing key option and a wrong key file', async () => {
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultLs(undefined, { vault: path.join(dir, 'nowhere') }, { io })).toBe(1);
     expect(io.errors.join('\n')).toMatch(/holds no vault|--key-file/);
-    const both = capture();
+    const both = recordingCliIo();
     expect(await vaultLs(undefined, { vault: path.join(dir, 'vault'), keyFile: path.join(dir, 'key'), passphraseEnv: 'LIFEBOAT_TEST_PASSPHRASE' }, { io: both, env: { LIFEBOAT_TEST_PASSPHRASE: 'x' } })).toBe(1);
     expect(both.errors).toEqual(['lifeboat vault: give the vault key with --key-file <file> or with --passphrase-env <VAR>, not both']);
   });

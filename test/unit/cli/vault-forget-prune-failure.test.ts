@@ -1,6 +1,5 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { type CliIo } from '../../../cli/cli-io';
 import { vaultBackup, vaultInit, vaultLs } from '../../../cli/commands/vault-commands';
 import { vaultForget } from '../../../cli/commands/vault-forget-command';
 import { FileVaultStore } from '../../../vault/backend/file/file-vault-store';
@@ -9,13 +8,8 @@ import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { PruneLease } from '../../../vault/prune/prune-lease';
 import { openVault, type Vault } from '../../../vault/repository/vault';
 import { PRUNE_LEASE_PREFIX, SNAPSHOTS_PREFIX } from '../../../vault/repository/vault-layout';
+import { recordingCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
-
-function capture(): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
-}
 
 type ForgetJson = { dryRun: boolean; decisions: Array<{ snapshotId: string; forget: boolean }>; forgotten: string[]; locked: unknown[]; prune?: unknown; pruneError?: string };
 
@@ -32,7 +26,7 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
   let ids: string[];
 
   const snapshotIds = async (): Promise<string[]> => {
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultLs(undefined, { vault, keyFile }, { io })).toBe(0);
     return io.lines.map((l) => l.split(/\s+/)[0] as string).filter((id) => /^[0-9a-f]+$/.test(id));
   };
@@ -50,13 +44,13 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
     keyFile = path.join(dir, 'key');
     const src = path.join(dir, 'src');
     await fs.mkdir(src);
-    expect(await vaultInit({ vault, keyFile }, { io: capture() })).toBe(0);
+    expect(await vaultInit({ vault, keyFile }, { io: recordingCliIo() })).toBe(0);
     ids = [];
     for (let i = 0; i < 3; i++) {
       // Each backup replaces the file: the older snapshots hold data only they reference.
       await fs.rm(path.join(src, `v${i - 1}.bin`), { force: true });
       await fs.writeFile(path.join(src, `v${i}.bin`), pseudoRandomBytes(30_000, 40 + i));
-      const out = capture();
+      const out = recordingCliIo();
       expect(await vaultBackup(src, { vault, keyFile }, { io: out })).toBe(0);
       ids.push(out.lines[0] as string);
     }
@@ -70,7 +64,7 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
       [[], { keepLast: '1', json: true }],
       [[short(ids[0])], {}],
     ] as const) {
-      const io = capture();
+      const io = recordingCliIo();
       expect(await vaultForget(refs, { vault, keyFile, prune: true, grace: '0', ...options }, { io })).toBe(1);
       expect(io.lines).toEqual([]);
       expect(io.errors).toEqual([
@@ -83,7 +77,7 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
 
     // Once that prune ends, the same command forgets and prunes.
     await lease.release();
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true, grace: '0' }, { io })).toBe(0);
     expect(io.lines).toContain('Forgot 2 snapshot(s).');
     expect(io.errors).toEqual([]);
@@ -92,7 +86,7 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
 
   it('forgets nothing when the index is incomplete, and names the prune\'s way out', async () => {
     for (const name of await fs.readdir(path.join(vault, 'index'))) await fs.rm(path.join(vault, 'index', name), { recursive: true });
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true }, { io })).toBe(1);
     expect(io.lines).toEqual([]);
     expect(io.errors).toEqual([expect.stringMatching(/^lifeboat vault: forget --prune forgot nothing: .*blob\(s\) that snapshots reference are listed by no index object .*run `lifeboat vault repair index`.* Once that is resolved, run this forget again/)]);
@@ -110,7 +104,7 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
         await otherPrunesLease();
       }
     });
-    const io = capture();
+    const io = recordingCliIo();
     try {
       expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true, grace: '0' }, { io })).toBe(1);
     } finally {
@@ -131,7 +125,7 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
       if (key.startsWith(PRUNE_LEASE_PREFIX)) throw new Error(`EIO: i/o error, write '${key}'`);
       return put.call(this, key, body);
     });
-    const io = capture();
+    const io = recordingCliIo();
     try {
       expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true, json: true }, { io })).toBe(1);
     } finally {

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { type CliIo } from '../../../cli/cli-io';
 import { vaultBackup, vaultInit, vaultLs, vaultPrune, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
 import { vaultForget } from '../../../cli/commands/vault-forget-command';
 import { backupDirectory } from '../../../vault/archiver/directory-source';
@@ -10,13 +9,8 @@ import { openVault } from '../../../vault/repository/vault';
 import { FileVaultStore } from '../../../vault/backend/file/file-vault-store';
 import { snapshotKey } from '../../../vault/repository/vault-layout';
 import { ObjectLockedError } from '../../../vault/vault-errors';
+import { recordingCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../support/vault-test-helpers';
-
-function capture(): CliIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
-}
 
 /**
  * `lifeboat vault forget`: snapshots named, or those the --keep-* rules (the plans' retention rules,
@@ -33,7 +27,7 @@ describe('lifeboat vault forget', () => {
   let ofB: string;
 
   const snapshotIds = async (): Promise<string[]> => {
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultLs(undefined, { vault, keyFile }, { io })).toBe(0);
     return io.lines.map((l) => l.split(/\s+/)[0] as string).filter((id) => /^[0-9a-f]+$/.test(id));
   };
@@ -52,17 +46,17 @@ describe('lifeboat vault forget', () => {
     b = path.join(dir, 'b');
     await fs.mkdir(a);
     await fs.mkdir(b);
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultInit({ vault, keyFile }, { io })).toBe(0);
     ofA = [];
     for (let i = 0; i < 3; i++) {
       await fs.writeFile(path.join(a, `v${i}.bin`), pseudoRandomBytes(50_000, 10 + i));
-      const out = capture();
+      const out = recordingCliIo();
       expect(await vaultBackup(a, { vault, keyFile }, { io: out })).toBe(0);
       ofA.push(out.lines[0] as string);
     }
     await fs.writeFile(path.join(b, 'only.bin'), pseudoRandomBytes(40_000, 99));
-    const out = capture();
+    const out = recordingCliIo();
     expect(await vaultBackup(b, { vault, keyFile }, { io: out })).toBe(0);
     ofB = out.lines[0] as string;
     await fs.cp(dir, template, { recursive: true });
@@ -77,13 +71,13 @@ describe('lifeboat vault forget', () => {
   });
 
   it('forgets what --keep-last does not keep, per directory; a dry run changes nothing; a prune then reclaims the data and the vault verifies', async () => {
-    const dry = capture();
+    const dry = recordingCliIo();
     expect(await vaultForget([], { vault, keyFile, keepLast: '1', dryRun: true }, { io: dry })).toBe(0);
     expect(dry.lines.filter((l) => l.startsWith('would forget')).map((l) => l.split(/\s+/)[2])).toEqual([ofA[1], ofA[0]].map((id) => (id as string).slice(0, 12)));
     expect(dry.lines.at(-1)).toBe('Would forget 2 of 4 snapshot(s); nothing was changed.');
     expect((await snapshotIds()).length).toBe(4);
 
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultForget([], { vault, keyFile, keepLast: '1' }, { io })).toBe(0);
     const kept = io.lines.filter((l) => l.startsWith('keep'));
     expect(kept.map((l) => l.split(/\s+/)[1]).sort()).toEqual([ofA[2], ofB].map((id) => (id as string).slice(0, 12)).sort());
@@ -91,10 +85,10 @@ describe('lifeboat vault forget', () => {
     expect(io.lines.at(-1)).toBe('Forgot 2 snapshot(s). Their data stays until `lifeboat vault prune` reclaims what no snapshot references.');
     expect((await snapshotIds()).sort()).toEqual([ofA[2], ofB].map((id) => (id as string).slice(0, 16)).sort());
 
-    expect(await vaultPrune({ vault, keyFile, grace: '0' }, { io: capture() })).toBe(0);
-    expect(await vaultVerify({ vault, keyFile, readData: true }, { io: capture() })).toBe(0);
+    expect(await vaultPrune({ vault, keyFile, grace: '0' }, { io: recordingCliIo() })).toBe(0);
+    expect(await vaultVerify({ vault, keyFile, readData: true }, { io: recordingCliIo() })).toBe(0);
     const target = path.join(dir, 'restored');
-    expect(await vaultRestore(ofA[2] as string, { vault, keyFile, target }, { io: capture() })).toBe(0);
+    expect(await vaultRestore(ofA[2] as string, { vault, keyFile, target }, { io: recordingCliIo() })).toBe(0);
     expect(await readTree(target)).toEqual(await readTree(a));
   });
 
@@ -104,9 +98,9 @@ describe('lifeboat vault forget', () => {
     // a's files so far only in its older snapshots: the prune has data to reclaim.
     await fs.rm(path.join(a, 'v0.bin'));
     await fs.rm(path.join(a, 'v1.bin'));
-    const last = capture();
+    const last = recordingCliIo();
     expect(await vaultBackup(a, { vault, keyFile }, { io: last })).toBe(0);
-    const dry = capture();
+    const dry = recordingCliIo();
     expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true, grace: '0', dryRun: true, json: true }, { io: dry })).toBe(0);
     const would = json(dry);
     expect(would.forgotten).toEqual([]);
@@ -114,7 +108,7 @@ describe('lifeboat vault forget', () => {
     expect(would.prune.packsCondemned).toBeGreaterThan(0);
     expect((await snapshotIds()).length).toBe(5);
 
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true, grace: '0', json: true }, { io })).toBe(0);
     const done = json(io);
     expect(done.forgotten.sort()).toEqual([ofA[0], ofA[1], ofA[2]].sort());
@@ -122,16 +116,16 @@ describe('lifeboat vault forget', () => {
     expect(done.prune).toMatchObject({ dryRun: false, snapshots: 2, packsCondemned: would.prune.packsCondemned, bytesCondemned: would.prune.bytesCondemned });
     expect(done.prune.packsDeleted).toBe(would.prune.packsCondemned);
     expect(done.prune.bytesFreed).toBeGreaterThan(0);
-    expect(await vaultVerify({ vault, keyFile, readData: true }, { io: capture() })).toBe(0);
+    expect(await vaultVerify({ vault, keyFile, readData: true }, { io: recordingCliIo() })).toBe(0);
     for (const [id, source] of [[last.lines[0], a], [ofB, b]] as const) {
       const target = path.join(dir, `restored-${id as string}`);
-      expect(await vaultRestore(id as string, { vault, keyFile, target }, { io: capture() })).toBe(0);
+      expect(await vaultRestore(id as string, { vault, keyFile, target }, { io: recordingCliIo() })).toBe(0);
       expect(await readTree(target)).toEqual(await readTree(source));
     }
   });
 
   it('prints the prune report after the decisions, and keeps the data for the grace period by default', async () => {
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultForget([ofB.slice(0, 12)], { vault, keyFile, prune: true }, { io })).toBe(0);
     expect(io.lines[1]).toBe('Forgot 1 snapshot(s).');
     expect(io.lines[2]).toMatch(/^Pruned .*: 3 snapshot\(s\) kept\.$/);
@@ -152,12 +146,12 @@ describe('lifeboat vault forget', () => {
     const old = await tempFile('data/ab/.tmp-00112233aabbccdd', 700, 30 * HOUR);
     const fresh = await tempFile('index/.tmp-ffeeddccbbaa9988', 300, 0);
 
-    const dry = capture();
+    const dry = recordingCliIo();
     expect(await vaultForget([ofB.slice(0, 12)], { vault, keyFile, prune: true, dryRun: true, json: true }, { io: dry })).toBe(0);
     expect((JSON.parse(dry.lines.join('\n')) as { prune: { temporaryFiles: unknown } }).prune.temporaryFiles).toEqual({ files: 1, bytes: 700, kept: 1, olderThanMs: 25 * HOUR });
     expect((await fs.stat(old)).size).toBe(700);
 
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultForget([ofB.slice(0, 12)], { vault, keyFile, prune: true }, { io })).toBe(0);
     expect(io.lines.at(-1)).toBe('Temporary files: 1 .tmp-* file(s) of killed writers older than 25 h deleted (700 bytes); 1 younger one(s) kept (a running write may own them).');
     await expect(fs.stat(old)).rejects.toThrow(/ENOENT/);
@@ -165,12 +159,12 @@ describe('lifeboat vault forget', () => {
   });
 
   it('forgets the snapshots named by unique prefix, and nothing when one name matches none', async () => {
-    const missing = capture();
+    const missing = recordingCliIo();
     expect(await vaultForget([(ofA[0] as string).slice(0, 10), 'ffffffffffff'], { vault, keyFile }, { io: missing })).toBe(1);
     expect(missing.errors).toEqual([expect.stringMatching(/^lifeboat vault: no snapshot in .* starts with ffffffffffff$/)]);
     expect((await snapshotIds()).length).toBe(4);
 
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultForget([(ofA[0] as string).slice(0, 10), ofB.slice(0, 12)], { vault, keyFile }, { io })).toBe(0);
     expect(io.lines.filter((l) => l.startsWith('forget')).length).toBe(2);
     expect((await snapshotIds()).sort()).toEqual([ofA[1], ofA[2]].map((id) => (id as string).slice(0, 16)).sort());
@@ -179,7 +173,7 @@ describe('lifeboat vault forget', () => {
   it('refuses a snapshot named twice (as "latest" and by its id too), naming it and its names, and forgets nothing', async () => {
     const newest = ofB.slice(0, 12);
     for (const refs of [['latest', 'latest'], ['latest', newest, (ofA[0] as string).slice(0, 12)]]) {
-      const io = capture();
+      const io = recordingCliIo();
       expect(await vaultForget(refs, { vault, keyFile }, { io })).toBe(1);
       const names = refs.filter((r) => r === 'latest' || r === newest).map((r) => JSON.stringify(r)).join(', ');
       expect(io.errors).toEqual([`lifeboat vault: snapshot ${newest} is named 2 times (${names}): name each snapshot once (\`lifeboat vault ls\` lists them); nothing was forgotten`]);
@@ -199,7 +193,7 @@ describe('lifeboat vault forget', () => {
       [{ keepLast: '1', prune: true, grace: 'soon' }, [], /^lifeboat vault: --grace must be a number of hours in digits, 0 or more \(as 25 or 0.5\), got soon$/],
       [{ keepLast: '1', prune: true, repackThreshold: '1' }, [], /^lifeboat vault: --repack-threshold must be at least 0 and below 1, got 1$/],
     ] as const) {
-      const io = capture();
+      const io = recordingCliIo();
       expect(await vaultForget(refs, { vault: path.join(dir, 'no-vault-here'), keyFile, ...options }, { io })).toBe(1);
       expect(io.errors).toEqual([expect.stringMatching(message)]);
     }
@@ -213,7 +207,7 @@ describe('lifeboat vault forget', () => {
       return del.call(this, key);
     });
     try {
-      const io = capture();
+      const io = recordingCliIo();
       expect(await vaultForget([], { vault, keyFile, keepLast: '1' }, { io })).toBe(3);
       expect(io.lines.at(-1)).toBe('Forgot 1 snapshot(s). Their data stays until `lifeboat vault prune` reclaims what no snapshot references.');
       expect(io.errors[0]).toBe('lifeboat vault: 1 snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):');
@@ -226,11 +220,11 @@ describe('lifeboat vault forget', () => {
 
   it('keeps the snapshots the backup workflow wrote: their catalog forgets them', async () => {
     const managed = await backupDirectory(await openVault(openLocalVaultStore(vault), await KeyFileKeyProvider.load(keyFile)), b, { tags: ['backupId:20261204T100000Z-1a2b3c4d', 'plan:files'] });
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultForget([], { vault, keyFile, keepLast: '1' }, { io })).toBe(0);
     const line = io.lines.find((l) => l.includes(managed.snapshot.id.slice(0, 12)));
     expect(line).toMatch(/^keep {9}[0-9a-f]{12} .*\(written by the backup workflow \(backup 20261204T100000Z-1a2b3c4d\): its plan's retention forgets it/);
-    const named = capture();
+    const named = recordingCliIo();
     expect(await vaultForget([managed.snapshot.id], { vault, keyFile }, { io: named })).toBe(1);
     expect(named.errors[0]).toMatch(/written by the backup workflow/);
     expect(await snapshotIds()).toContain(managed.snapshot.id.slice(0, 16));

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultInit, vaultLs } from '../../../cli/commands/vault-commands';
-import { type CliIo } from '../../../cli/cli-io';
 import { initVault, openVault } from '../../../vault/repository/vault';
 import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { openLocalVaultStore } from '../../../vault/backend/open-local-vault-store';
 import { CONFIG_KEY } from '../../../vault/repository/vault-layout';
+import { recordingCliIo } from '../../support/captured-cli-io';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
 
 /**
@@ -14,11 +14,6 @@ import { removeDir, tempDir } from '../../support/vault-test-helpers';
  * again), and, for an existing vault, the new key file it was given (a key that opens nothing).
  * Opening a vault with the other kind of key names the option that opens it.
  */
-function capture(): CliIo & { out_: string[]; err_: string[] } {
-  const out_: string[] = [];
-  const err_: string[] = [];
-  return { out_, err_, out: (l) => out_.push(l), err: (l) => err_.push(l) };
-}
 
 async function exists(file: string): Promise<boolean> {
   return fs.stat(file).then(
@@ -37,9 +32,9 @@ describe('vault init --compression', () => {
   it.each(['23', '99', '-8'])('refuses %s naming the range, and creates neither the vault nor the key file', async (level) => {
     const vault = path.join(dir, `c${level}`);
     const keyFile = path.join(dir, `k${level}`);
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultInit({ vault, keyFile, compression: level }, { io })).toBe(1);
-    expect(io.err_).toEqual([`lifeboat vault: --compression must be off or a zstd level from -7 to 22, got ${level}`]);
+    expect(io.errors).toEqual([`lifeboat vault: --compression must be off or a zstd level from -7 to 22, got ${level}`]);
     expect(await exists(path.join(vault, CONFIG_KEY))).toBe(false);
     expect(await exists(keyFile)).toBe(false);
   });
@@ -51,7 +46,7 @@ describe('vault init --compression', () => {
   ])('accepts %s, and the vault opens with that level', async (text, level) => {
     const vault = path.join(dir, `ok${text}`);
     const keyFile = path.join(dir, `okk${text}`);
-    expect(await vaultInit({ vault, keyFile, compression: text }, { io: capture() })).toBe(0);
+    expect(await vaultInit({ vault, keyFile, compression: text }, { io: recordingCliIo() })).toBe(0);
     const opened = await openVault(openLocalVaultStore(vault), await KeyFileKeyProvider.load(keyFile));
     expect(opened.config.compressionLevel).toBe(level);
   });
@@ -74,21 +69,21 @@ describe('vault init of an existing vault', () => {
   it('removes the key file it created for the refused init, and leaves an existing one as it was', async () => {
     const vault = path.join(dir, 'existing');
     const firstKey = path.join(dir, 'existing-key');
-    expect(await vaultInit({ vault, keyFile: firstKey }, { io: capture() })).toBe(0);
+    expect(await vaultInit({ vault, keyFile: firstKey }, { io: recordingCliIo() })).toBe(0);
 
     const newKey = path.join(dir, 'new-key');
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultInit({ vault, keyFile: newKey }, { io })).toBe(1);
-    expect(io.err_).toEqual([`lifeboat vault: ${vault} already holds a vault (its config object exists)`]);
+    expect(io.errors).toEqual([`lifeboat vault: ${vault} already holds a vault (its config object exists)`]);
     expect(await exists(newKey)).toBe(false);
 
     const before = await fs.readFile(firstKey);
-    expect(await vaultInit({ vault, keyFile: firstKey }, { io: capture() })).toBe(1);
+    expect(await vaultInit({ vault, keyFile: firstKey }, { io: recordingCliIo() })).toBe(1);
     expect(await fs.readFile(firstKey)).toEqual(before);
     const other = path.join(dir, 'other-existing-key');
     await KeyFileKeyProvider.create(other);
     const otherBefore = await fs.readFile(other);
-    expect(await vaultInit({ vault, keyFile: other }, { io: capture() })).toBe(1);
+    expect(await vaultInit({ vault, keyFile: other }, { io: recordingCliIo() })).toBe(1);
     expect(await fs.readFile(other)).toEqual(otherBefore);
   });
 });
@@ -97,15 +92,15 @@ describe('opening a vault with the other kind of key', () => {
   it('names the option that opens it', async () => {
     const passphraseVault = path.join(dir, 'pv');
     const env = { LB_PASS: 'correct horse battery staple' };
-    expect(await vaultInit({ vault: passphraseVault, passphraseEnv: 'LB_PASS' }, { io: capture(), env })).toBe(0);
-    const withKeyFile = capture();
+    expect(await vaultInit({ vault: passphraseVault, passphraseEnv: 'LB_PASS' }, { io: recordingCliIo(), env })).toBe(0);
+    const withKeyFile = recordingCliIo();
     expect(await vaultLs(undefined, { vault: passphraseVault, keyFile: path.join(dir, 'existing-key') }, { io: withKeyFile, env })).toBe(1);
-    expect(withKeyFile.err_.join('\n')).toMatch(/is a passphrase key; this vault is opened with its passphrase: give --passphrase-env <VAR> instead of --key-file$/);
+    expect(withKeyFile.errors.join('\n')).toMatch(/is a passphrase key; this vault is opened with its passphrase: give --passphrase-env <VAR> instead of --key-file$/);
 
     const keyFileVault = path.join(dir, 'kv');
-    expect(await vaultInit({ vault: keyFileVault, keyFile: path.join(dir, 'kv-key') }, { io: capture() })).toBe(0);
-    const withPassphrase = capture();
+    expect(await vaultInit({ vault: keyFileVault, keyFile: path.join(dir, 'kv-key') }, { io: recordingCliIo() })).toBe(0);
+    const withPassphrase = recordingCliIo();
     expect(await vaultLs(undefined, { vault: keyFileVault, passphraseEnv: 'LB_PASS' }, { io: withPassphrase, env })).toBe(1);
-    expect(withPassphrase.err_.join('\n')).toMatch(/is a key-file key; this vault is opened with its key file: give --key-file <file> instead of --passphrase-env$/);
+    expect(withPassphrase.errors.join('\n')).toMatch(/is a key-file key; this vault is opened with its key file: give --key-file <file> instead of --passphrase-env$/);
   });
 });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit, vaultRestore } from '../../../cli/commands/vault-commands';
+import { capturedCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 
 /**
@@ -8,12 +9,6 @@ import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-
  * restored, and stdout still holds the one object a script reads, the damaged file under `damaged`; exit 1 with the
  * error on stderr, as without --json.
  */
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -26,10 +21,10 @@ it('prints the object with the damaged file and the counts of what was restored,
   const keyFile = path.join(dir, 'key');
   const src = path.join(dir, 'src');
   await fs.mkdir(src);
-  expect(await vaultInit({ vault, keyFile }, { io: capture().io })).toBe(0);
+  expect(await vaultInit({ vault, keyFile }, { io: capturedCliIo().io })).toBe(0);
   await fs.writeFile(path.join(src, 'bad.bin'), pseudoRandomBytes(20_000, 3));
   await fs.writeFile(path.join(src, 'good.txt'), 'kept\n');
-  const backup = capture();
+  const backup = capturedCliIo();
   expect(await vaultBackup(src, { vault, keyFile }, { io: backup.io })).toBe(0);
   const snapshotId = backup.out[0] as string;
   // The largest pack holds bad.bin's 20 000 random bytes; good.txt's 5 bytes are stored apart from them.
@@ -44,7 +39,7 @@ it('prints the object with the damaged file and the counts of what was restored,
   await fs.writeFile(packFile, bytes);
 
   const target = path.join(dir, 'restored');
-  const { out, err, io } = capture();
+  const { out, err, io } = capturedCliIo();
   expect(await vaultRestore('latest', { vault, keyFile, target, json: true }, { io })).toBe(1);
   expect(out).toHaveLength(1);
   const printed = JSON.parse(out[0] as string) as { damaged: { path: string; message: string }[] };

@@ -11,6 +11,7 @@ import { Vault } from '../../../../vault/repository/vault';
 import { INDEX_PREFIX, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntryContent } from '../../../../vault/restorer/restore';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { streamedBytes } from '../../../support/streamed-bytes';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -22,12 +23,6 @@ const KEEP = pseudoRandomBytes(200_000, 7);
 const DROP = pseudoRandomBytes(400_000, 8);
 const RUN = 'restore-1';
 const HOUR = 3_600_000;
-
-async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
-  return Buffer.concat(parts);
-}
 
 describe('a restore run whose index predates a repack and its sweep', () => {
   let dir: string;
@@ -74,7 +69,7 @@ describe('a restore run whose index predates a repack and its sweep', () => {
     } finally {
       restorer.finish();
     }
-    return { file: await fs.readFile(path.join(target, 'keep.bin')), streamed: await collect(readEntryContent(located, entry)) };
+    return { file: await fs.readFile(path.join(target, 'keep.bin')), streamed: await streamedBytes(readEntryContent(located, entry)) };
   }
 
   it.each<[string, PruneOptions, PruneOptions]>([

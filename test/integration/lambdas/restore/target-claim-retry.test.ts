@@ -1,11 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetBucketEncryptionCommand, GetPublicAccessBlockCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { resolveRestore, type ResolveRestoreDeps } from '../../../../lambdas/restore/resolve-restore';
 import { targetClaimKey } from '../../../../lambdas/restore/target-claim';
 import { type Vault } from '../../../../vault/repository/vault';
 import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
+import { commitOneObjectSnapshot, ONE_OBJECT_BACKUP as BACKUP, oneObjectBackupDeps } from '../../../support/one-object-backup';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -15,7 +16,7 @@ import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-he
  * whole time. A retry now takes the claim over, so its failure releases it.
  */
 const s3mock = mockClient(S3Client);
-const BACKUP = '20260301T100000Z-1a2b3c4d';
+const sources: SourceConfig[] = [{ type: 's3', name: 'assets', bucket: 'prod-assets', prefix: '' }];
 const NOW = new Date('2026-03-02T00:00:00Z');
 const TARGET = { type: 's3', bucket: 'lifeboat-dev-restore-x', prefix: '' } as const;
 const KEY = targetClaimKey(TARGET);
@@ -30,9 +31,7 @@ beforeAll(async () => {
   ({ catalog, close } = await catalogOnDynalite());
   dir = await tempDir('target-claim-retry');
   ({ vault } = await newTestVault(dir));
-  const writer = await vault.newSnapshotWriter({ parent: null });
-  await writer.add({ path: 'a.txt', kind: 'object', meta: { metadata: {}, tags: {}, etag: '"x"', size: 1, lastModified: '' }, content: Buffer.from('a') });
-  snapshotId = (await vault.commitSnapshot({ source: { kind: 's3', id: 'assets', bucket: 'prod-assets', prefix: '' }, parts: [await writer.finish()] })).id;
+  snapshotId = await commitOneObjectSnapshot(vault);
   s3mock.on(HeadBucketCommand).resolves({});
   s3mock.on(ListObjectsV2Command).callsFake(() => {
     if (listing === 'throttled') throw Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
@@ -49,22 +48,7 @@ afterAll(async () => {
 });
 
 function deps(nonces: string[]): ResolveRestoreDeps {
-  return {
-    restoreTargetPrefix: 'lifeboat-dev-restore-',
-    sources: [{ type: 's3', name: 'assets', bucket: 'prod-assets', prefix: '' }],
-    catalog: {
-      requireBackup: async () => ({ backupId: BACKUP, plan: 'p', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [{ name: 'assets', type: 's3', snapshotId }] }) as never,
-      backupAsOf: async () => {
-        throw new Error('not used');
-      },
-    },
-    openVault: async () => vault,
-    s3: new S3Client({ region: 'us-east-1' }),
-    dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-    directory: (p) => p,
-    claim: { catalog, seconds: 86_400, nonce: () => nonces.shift() ?? 'n-extra' },
-    now: () => NOW,
-  };
+  return { ...oneObjectBackupDeps(vault, snapshotId, sources), claim: { catalog, seconds: 86_400, nonce: () => nonces.shift() ?? 'n-extra' }, now: () => NOW };
 }
 
 const request = { source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: TARGET.bucket } };

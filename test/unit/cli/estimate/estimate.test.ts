@@ -7,6 +7,7 @@ import { measuredPlanEstimate } from '../../../../cli/estimate/measured-plan-est
 import { GB, planEstimate } from '../../../../cli/estimate/monthly-cost';
 import { NoCommittedBackupError, planMeasures, scaledMeasures, scaledShardCount } from '../../../../cli/estimate/plan-measures';
 import { InvalidPriceTableError, loadPriceTable, priceTableFileFor } from '../../../../cli/estimate/price-table';
+import { capturedCliIo } from '../../../support/captured-cli-io';
 import { FIXED_PRICES } from '../../../support/fixed-price-table';
 import { runsPerMonth } from '../../../../cli/estimate/runs-per-month';
 import { pricedClassAt, tierMeasures } from '../../../../cli/estimate/storage-tier-split';
@@ -267,23 +268,18 @@ describe('the price table and sizes', () => {
 });
 
 describe('lifeboat estimate', () => {
-  const capture = () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-  };
   const options = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' };
   const listBackupsOfPlan = async () => [FULL, INCREMENTAL];
 
   it('prints each plan\'s lines and totals against AWS Backup; --json carries the same figures', async () => {
-    const text = capture();
+    const text = capturedCliIo();
     expect(await estimateCommand(options, { io: text.io, listBackupsOfPlan, now: () => NOW })).toBe(0);
     const screen = text.out.join('\n');
     expect(screen).toMatch(/^Plan demo: 9\.0 GiB protected, 4\.0 GiB stored for 2 backup\(s\) \(logical ÷ stored 2\.25×\), 30 run\(s\) a month/m);
     expect(screen).toMatch(/^ {2}total +\$2\.79$/m);
     expect(screen).toMatch(/^ {2}total +\$2\.50$/m);
     expect(screen).toContain('Lifeboat $2.79 a month against AWS Backup $2.50 (111%)');
-    const json = capture();
+    const json = capturedCliIo();
     expect(await estimateCommand({ ...options, json: true, protectedBytes: '90GiB' }, { io: json.io, listBackupsOfPlan, now: () => NOW })).toBe(0);
     const estimate = JSON.parse(json.out.join('\n')) as EnvironmentEstimate;
     expect(estimate.scaledToProtectedBytes).toBe(90 * GiB);
@@ -292,13 +288,13 @@ describe('lifeboat estimate', () => {
   });
 
   it('an unknown plan or an unmeasured one is said; a bad size exits 1 naming the option', async () => {
-    const unknown = capture();
+    const unknown = capturedCliIo();
     expect(await estimateCommand({ ...options, plan: 'nope' }, { io: unknown.io, listBackupsOfPlan, now: () => NOW })).toBe(1);
     expect(unknown.err.join('\n')).toMatch(/--plan: environment dev has no plan nope \(plans: demo\)/);
-    const none = capture();
+    const none = capturedCliIo();
     expect(await estimateCommand(options, { io: none.io, listBackupsOfPlan: async () => [], now: () => NOW })).toBe(0);
     expect(none.out.join('\n')).toMatch(/Plan demo: not measured: plan demo has no committed backup/);
-    const bad = capture();
+    const bad = capturedCliIo();
     expect(await estimateCommand({ ...options, protectedBytes: 'lots' }, { io: bad.io, listBackupsOfPlan, now: () => NOW })).toBe(1);
     expect(bad.err.join('\n')).toMatch(/--protected-bytes must be a positive number of bytes/);
   });
@@ -310,7 +306,7 @@ describe('lifeboat estimate', () => {
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const dynamodb = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-    const down = capture();
+    const down = capturedCliIo();
     try {
       expect(await estimateCommand({ ...options, aws: true }, { io: down.io, clients: { dynamodb }, now: () => NOW })).toBe(1);
     } finally {

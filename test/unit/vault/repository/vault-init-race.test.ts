@@ -8,6 +8,7 @@ import { initVault, openVault, type Vault, VaultExistsError } from '../../../../
 import { KeyUnwrapError, VaultConfigMissingError, VaultCorruptionError, VaultNotFoundError } from '../../../../vault/vault-errors';
 import { CONFIG_KEY, KEYS_PREFIX } from '../../../../vault/repository/vault-layout';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { streamedBytes } from '../../../support/streamed-bytes';
 import { pseudoRandomBytes, removeDir, requiredMethodsStore, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
 
 /** Resolves for everyone once `parties` callers have arrived: forces two inits to the same step. */
@@ -32,12 +33,6 @@ async function listKeys(store: VaultStore, prefix: string): Promise<string[]> {
   return out.sort();
 }
 
-async function readAll(gen: AsyncGenerator<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const b of gen) parts.push(b);
-  return Buffer.concat(parts);
-}
-
 /** Backs up one file through `writer` and reads it back through `reader`: both must be the same vault. */
 async function expectSameVault(writer: Vault, reader: Vault, dir: string): Promise<void> {
   expect(reader.config.id).toBe(writer.config.id);
@@ -48,7 +43,7 @@ async function expectSameVault(writer: Vault, reader: Vault, dir: string): Promi
   const { snapshot } = await backupDirectory(writer, src, { parent: null });
   await reader.reloadIndex(); // it may have loaded the index before this backup
   const seen = await reader.resolveSnapshot(snapshot.id);
-  expect((await readAll(readEntry(reader, seen, 'file.bin'))).equals(content)).toBe(true);
+  expect((await streamedBytes(readEntry(reader, seen, 'file.bin'))).equals(content)).toBe(true);
 }
 
 describe('FileVaultStore.putIfAbsent', () => {
@@ -219,7 +214,7 @@ describe('initVault racing initVault on one store', () => {
     // With the config back, the snapshot restores as it was.
     await store.put(CONFIG_KEY, config);
     const reopened = await openVault(store, await KeyFileKeyProvider.load(keyFile));
-    expect((await readAll(readEntry(reopened, await reopened.loadSnapshot(snapshot.id), 'f.bin'))).equals(pseudoRandomBytes(50_000, 3))).toBe(true);
+    expect((await streamedBytes(readEntry(reopened, await reopened.loadSnapshot(snapshot.id), 'f.bin'))).equals(pseudoRandomBytes(50_000, 3))).toBe(true);
   });
 });
 

@@ -3,6 +3,7 @@ import { EntryContentPrefetch } from '../../../../vault/restorer/entry-content-p
 import { readEntryContent } from '../../../../vault/restorer/restore';
 import { RestoredContentTags } from '../../../../vault/restorer/restored-content-tags';
 import { mapBounded } from '../../../../vault/workers/bounded-concurrency';
+import { streamedBytes } from '../../../support/streamed-bytes';
 import { damageStoredBlob, newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /** 60 small files and, in their middle, one larger than the entry limit the tests set (64 KiB). */
@@ -28,12 +29,6 @@ async function smallFilesVault(dir: string) {
   return { vault, store, files, entries, packGets };
 }
 
-async function concat(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const c of chunks) parts.push(c);
-  return Buffer.concat(parts);
-}
-
 describe('EntryContentPrefetch (a restore shard\'s small S3 objects and DynamoDB pages)', () => {
   let dir: string;
   beforeEach(async () => {
@@ -50,7 +45,7 @@ describe('EntryContentPrefetch (a restore shard\'s small S3 objects and DynamoDB
     await vault.index(); // loaded before the reads are counted
     packGets.length = 0;
     // One read per entry is what streaming each entry alone costs (the baseline).
-    for (const entry of entries) await concat(readEntryContent(vault, entry));
+    for (const entry of entries) await streamedBytes(readEntryContent(vault, entry));
     const perEntryReads = packGets.length;
     expect(perEntryReads).toBeGreaterThanOrEqual(61);
 
@@ -58,7 +53,7 @@ describe('EntryContentPrefetch (a restore shard\'s small S3 objects and DynamoDB
     const contentTags = new RestoredContentTags();
     const prefetch = new EntryContentPrefetch(vault, entries, { contentTags, entryBytes: 64 * 1024, groupBytes: 32 * 1024 });
     // As the shard writes them: in order, four at a time.
-    const read = await mapBounded(entries, 4, async (entry) => concat(prefetch.content(entry)));
+    const read = await mapBounded(entries, 4, async (entry) => streamedBytes(prefetch.content(entry)));
     for (const [i, entry] of entries.entries()) expect((read[i] as Buffer).equals(files.get(entry.path) as Buffer)).toBe(true);
     // The large entry is still streamed in its own reads; the 60 small ones come in a few.
     expect(packGets.length).toBeLessThanOrEqual(perEntryReads / 4);
@@ -71,8 +66,8 @@ describe('EntryContentPrefetch (a restore shard\'s small S3 objects and DynamoDB
     await damageStoredBlob(vault, store, damaged.content[0] as string);
 
     const prefetch = new EntryContentPrefetch(vault, entries, { entryBytes: 64 * 1024, groupBytes: 8 * 1024 });
-    await expect(concat(prefetch.content(damaged))).rejects.toThrow(/is corrupt: blob [0-9a-f]{64}: authentication failed/);
+    await expect(streamedBytes(prefetch.content(damaged))).rejects.toThrow(/is corrupt: blob [0-9a-f]{64}: authentication failed/);
     const last = entries.at(-1) as ManifestEntry;
-    expect((await concat(prefetch.content(last))).equals(files.get(last.path) as Buffer)).toBe(true);
+    expect((await streamedBytes(prefetch.content(last))).equals(files.get(last.path) as Buffer)).toBe(true);
   });
 });
