@@ -33,6 +33,7 @@ export * from './crypto/sealed-object';
 export * from './crypto/vault-keys';
 export * from './keys/key-file-key-provider';
 export * from './keys/key-object';
+export * from './keys/key-management';
 export * from './keys/key-provider';
 export * from './keys/passphrase-key-provider';
 export * from './manifest/escaped-name';

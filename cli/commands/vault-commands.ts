@@ -20,9 +20,10 @@ import { describeUnreadableSnapshot } from '../../vault';
 import { escapeName } from '../escape-name';
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
+import { registerVaultKeyCommands } from './vault-key-commands';
 
 /**
- * `lifeboat vault init | backup | restore | verify | ls | forget | prune | repair index | repair prune-state`: the vault engine on a local directory (or
+ * `lifeboat vault init | backup | restore | verify | ls | forget | prune | repair index | repair prune-state | key list | key add | key remove`: the vault engine on a local directory (or
  * `s3://bucket/prefix`) and a key, as a program. Exit codes: 0 success, 1 failure (for verify:
  * a problem was found; each is printed with the object it concerns; unreferenced objects are
  * information and keep 0), 3 completed with entries left out: a backup that committed its snapshot
@@ -541,4 +542,5 @@ export function registerVaultCommands(program: Command): void {
     .option('--repack-threshold <share>', 'repack packs with more than this share of garbage (default 0.2)')
     .option('--json', 'print the report as JSON')
     .action(async (o: VaultPruneOptions) => exit(await vaultPrune(o)));
+  registerVaultKeyCommands(vault);
 }

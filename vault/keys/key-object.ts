@@ -73,7 +73,7 @@ function readKeyObject(store: VaultStore, key: string, id: string, body: Buffer)
  * Every `keys/` object in listing order, as readKeyObject judges it. A key object removed between listing and
  * reading (an init that lost its race, cleaning up) is passed over.
  */
-async function* keyObjectsOf(store: VaultStore): AsyncGenerator<{ key: string; read: ReturnType<typeof readKeyObject> }> {
+export async function* keyObjectsOf(store: VaultStore): AsyncGenerator<{ key: string; read: ReturnType<typeof readKeyObject> }> {
   for await (const key of store.list(KEYS_PREFIX)) {
     const id = idFromKey(KEYS_PREFIX, key);
     if (id === null) continue;

@@ -21,7 +21,8 @@ const LOCK_CONCURRENCY = 16;
  * object of the vault can be opened), the snapshot object, its manifest root, nodes and pages, the
  * packs holding its blobs, and the index objects listing those packs (the snapshot's own and older
  * ones). Sorted by key. Reads the manifest and every index object of the vault. The config and keys
- * are written once, when the vault is made: until 2026-12-04 they were left out, so their retention
+ * are written when the vault is made (a key object `lifeboat vault key add` writes later is locked with the next
+ * locked snapshot): until 2026-12-04 they were left out, so their retention
  * ran out `days` after that, and a delete plus the noncurrent-version expiry could then take every
  * backup of an immutable vault with them.
  */

@@ -1,0 +1,160 @@
+import { type KeyProvider } from './key-provider';
+import { keyObjectsOf, putKeyObject, unwrapKeyObjects } from './key-object';
+import { vaultKeyMaterial } from '../crypto/vault-keys';
+import { idFromKey, KEYS_PREFIX } from '../repository/vault-layout';
+import { type Vault } from '../repository/vault';
+import { isS3AccessDenied } from '../backend/s3/sdk-error';
+import { ObjectLockedError, VaultError } from '../vault-errors';
+
+/**
+ * Several credentials for one vault, as restic's `key list | add | remove` (docs/FORMAT.md §2, "Adding
+ * and retiring a key"): every key object wraps the same master key, so a key is added by wrapping that
+ * key under the new credential, and retired by deleting its key object; nothing else is re-encrypted.
+ */
+
+/** One `keys/` object as `vault key list` shows it. */
+export type KeyObjectSummary = {
+  /** The object's key, `keys/<id>`. */
+  readonly key: string;
+  /** Its id: the hex SHA-256 of its bytes. */
+  readonly id: string;
+  /** The key object that opened the vault now (restic's `*`). */
+  readonly current: boolean;
+  /** Null for a damaged key object: nothing of it can be trusted. */
+  readonly kind: KeyProvider['kind'] | null;
+  /** When its writer says it was created (ISO time); null for a damaged key object. */
+  readonly created: string | null;
+  /** A key-file key object's fingerprint of its key file (first 16 hex of SHA-256 of the file key). */
+  readonly fingerprint?: string;
+  /** A KMS key object's KMS key (the ARN KMS resolved it to). */
+  readonly kmsKeyId?: string;
+  /** Why a damaged key object is damaged (it opens nothing; `vault verify` reports it). */
+  readonly damage?: string;
+};
+
+/** The short form of a key object id, as restic prints key ids: its first 8 hex digits. */
+export function shortKeyObjectId(id: string): string {
+  return id.slice(0, 8);
+}
+
+/** A key management request refused before anything was changed: the same credential twice, the key in use, an id that names no single key object. */
+export class KeyManagementError extends VaultError {
+  override name = 'KeyManagementError';
+}
+
+/** The store refused to delete a key object (Object Lock, a role without s3:DeleteObject, a read-only directory): the vault is unchanged. */
+export class KeyObjectNotRemovedError extends VaultError {
+  override name = 'KeyObjectNotRemovedError';
+}
+
+/**
+ * The key object through which `provider` opened `vault`: the first, in listing order, that unwraps to
+ * the vault's master key (openVault takes the first whose key opens `config`, and only the vault's own
+ * master key does). Another key object `provider` unwraps to the same key would open the vault as well.
+ */
+export async function currentKeyObject(vault: Vault, provider: KeyProvider): Promise<string> {
+  const material = vaultKeyMaterial(vault.keys);
+  for await (const found of unwrapKeyObjects(vault.store, provider)) if (found.material.equals(material)) return found.key;
+  // Only a key object deleted between the open and now gets here.
+  throw new VaultError(`${vault.location}: the key object this ${provider.kind} opened the vault with is gone; is another process removing keys?`);
+}
+
+/** Every `keys/` object of the vault, damaged ones too, oldest first (damaged ones last), the one `provider` opened the vault with marked. */
+export async function listKeyObjects(vault: Vault, provider: KeyProvider): Promise<KeyObjectSummary[]> {
+  const current = await currentKeyObject(vault, provider);
+  const summaries: KeyObjectSummary[] = [];
+  for await (const { key, read } of keyObjectsOf(vault.store)) {
+    const id = key.slice(KEYS_PREFIX.length);
+    if ('damage' in read) {
+      summaries.push({ key, id, current: false, kind: null, created: null, damage: read.damage });
+      continue;
+    }
+    const { created, wrapped } = read.keyObject;
+    const { fingerprint, keyId } = wrapped.params;
+    summaries.push({
+      key,
+      id,
+      current: key === current,
+      kind: wrapped.kind,
+      created,
+      ...(wrapped.kind === 'key-file' && typeof fingerprint === 'string' ? { fingerprint } : {}),
+      ...(wrapped.kind === 'kms' && typeof keyId === 'string' ? { kmsKeyId: keyId } : {}),
+    });
+  }
+  // The store lists in no particular order; a listing that keeps its order from one run to the next is easier to compare.
+  return summaries.sort((a, b) => (a.created ?? '\uffff').localeCompare(b.created ?? '\uffff') || a.id.localeCompare(b.id));
+}
+
+/**
+ * Wraps the master key of the open `vault` under `added` and stores it as a new key object (the writer
+ * initVault uses; its name is the SHA-256 of its bytes, so it replaces nothing). Refused when `added`
+ * already opens the vault through a key object: a second one would only be a second name for the same
+ * credential. Returns the new object's key.
+ */
+export async function addKeyObject(vault: Vault, added: KeyProvider): Promise<string> {
+  const material = vaultKeyMaterial(vault.keys);
+  for await (const found of unwrapKeyObjects(vault.store, added)) {
+    if (found.material.equals(material)) {
+      throw new KeyManagementError(`this ${describeKind(added.kind)} already opens the vault at ${vault.location} (key object ${shortKeyObjectId(idOf(found.key))}); nothing was added`);
+    }
+  }
+  return putKeyObject(vault.store, await added.wrapVaultKey(material));
+}
+
+/**
+ * Deletes the key object whose id starts with `idPrefix` (a whole `keys/<id>` is accepted too), so that
+ * its credential no longer opens the vault. Refused, with nothing changed: a prefix that names no key
+ * object or several, the key object `provider` opened the vault with (restic refuses it too: a vault
+ * must keep a key its user holds), and a KMS key object (an environment's: its key is KMS's, rotated
+ * by KMS, and the environment's functions open the vault with it). A damaged key object may be removed.
+ * Returns the removed object's key.
+ */
+export async function removeKeyObject(vault: Vault, provider: KeyProvider, idPrefix: string): Promise<string> {
+  const prefix = idPrefix.trim().toLowerCase().replace(/^keys\//, '');
+  if (!/^[0-9a-f]+$/.test(prefix)) throw new KeyManagementError(`${JSON.stringify(idPrefix)} is not a key object id: give the id (or a unique prefix of it) that \`lifeboat vault key list\` shows`);
+  const all: { key: string; kind: KeyProvider['kind'] | null }[] = [];
+  for await (const { key, read } of keyObjectsOf(vault.store)) all.push({ key, kind: 'damage' in read ? null : read.keyObject.wrapped.kind });
+  const ids = all.map((k) => idOf(k.key)).sort();
+  const matching = all.filter((k) => idOf(k.key).startsWith(prefix));
+  if (matching.length === 0) throw new KeyManagementError(`no key object of the vault at ${vault.location} has an id starting with ${prefix}; its key objects: ${ids.map(shortKeyObjectId).join(', ') || 'none'}`);
+  if (matching.length > 1) {
+    const named = matching.map((k) => idOf(k.key)).sort();
+    throw new KeyManagementError(`the id prefix ${prefix} is ambiguous: it matches ${named.join(', ')}; give more of the id`);
+  }
+  const [target] = matching as [(typeof matching)[number]];
+  const id = idOf(target.key);
+  if (target.kind === 'kms') {
+    throw new KeyManagementError(
+      `key object ${shortKeyObjectId(id)} is a KMS key object: the environment's functions open the vault with it, and its key is KMS's (rotated by KMS, not by replacing the key object); \`lifeboat vault key remove\` removes only key-file and passphrase key objects`,
+    );
+  }
+  if (target.key === (await currentKeyObject(vault, provider))) {
+    throw new KeyManagementError(`key object ${shortKeyObjectId(id)} is the one that opened the vault now (the ${describeKind(provider.kind)} given): use another key to remove it`);
+  }
+  try {
+    await vault.store.delete(target.key);
+  } catch (err) {
+    const why = deleteRefusal(err);
+    if (why === undefined) throw err;
+    throw new KeyObjectNotRemovedError(`cannot remove key object ${shortKeyObjectId(id)} (${target.key}) of the vault at ${vault.location}: ${why}; nothing was changed, and its credential still opens the vault`, { cause: err });
+  }
+  return target.key;
+}
+
+/** Why the store refused a delete, in words an operator can act on; undefined for a failure that is not a refusal (a network error). */
+function deleteRefusal(err: unknown): string | undefined {
+  // Object Lock retains the key objects of locked snapshots (snapshot-locks.ts) as long as the snapshots.
+  if (err instanceof ObjectLockedError) return `S3 Object Lock keeps it (${err.message})`;
+  if (isS3AccessDenied(err)) return `S3 refused the delete (${err instanceof Error ? err.message : String(err)}): the role needs s3:DeleteObject on the vault's keys/ prefix, which a vault's bucket policy may deny`;
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `the directory refused the delete (${code}): this user may not delete files in the vault's keys/ directory`;
+  return undefined;
+}
+
+function idOf(key: string): string {
+  return idFromKey(KEYS_PREFIX, key) ?? key.slice(KEYS_PREFIX.length);
+}
+
+function describeKind(kind: KeyProvider['kind']): string {
+  return kind === 'key-file' ? 'key file' : kind === 'passphrase' ? 'passphrase' : 'KMS key';
+}
