@@ -793,7 +793,7 @@ export class LifeboatProtection extends Construct {
       if (Token.isUnresolved(stack.account)) issues.push(`drAccount: stack ${stack.stackName} has no account (environment-agnostic); give it one, so that the DR stack's policies can name the primary account`);
       if (props.drStack && !Token.isUnresolved(props.drStack.account) && props.drStack.account !== props.drAccount) {
         issues.push(`drStack: stack ${props.drStack.stackName} is in account ${props.drStack.account}, but drAccount is ${props.drAccount}`);
-      } else if (props.drStack && props.drStack !== stack && Token.isUnresolved(props.drStack.account) && props.drAccount !== stack.account) {
+      } else if (props.drStack && props.drStack !== stack && Token.isUnresolved(props.drStack.account) && !Token.isUnresolved(stack.account) && props.drAccount !== stack.account) {
         // Agnostic, the CDK CLI deploys it with its credentials, the primary account's (docs/DEPLOYMENT.md), and the primary's
         // DR-key lookup (dr-key-arns.ts) would describe it there, not in drAccount.
         issues.push(
