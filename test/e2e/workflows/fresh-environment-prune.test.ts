@@ -15,6 +15,7 @@ import { localTargetStarter } from '../../../local/scheduler/local-target-starte
 import { systemClock } from '../../../local/scheduler/scheduler-clock';
 import { synthesizedSchedules } from '../../../local/scheduler/synthesized-schedules';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { capturedCliIo } from '../../support/captured-cli-io';
 
 /**
  * A fresh deploy, before any backup: the prune schedules fire when they are created (a rate with no
@@ -43,11 +44,6 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 function pruneLogOf(region: string): PruneLog {
   const client = localDynamoDbClient(local.endpoints, region);
@@ -83,16 +79,16 @@ it.each([
 
 it('lifeboat prune and lifeboat scrub on the fresh environment: nothing to do yet, exit 0', async () => {
   const target = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: local.dataDir };
-  const prune = capture();
+  const prune = capturedCliIo();
   expect(await pruneCommand({ ...target }, { io: prune.io })).toBe(0);
   expect(prune.err).toEqual([]);
   expect(prune.out).toEqual([expect.stringMatching(/^Nothing to prune yet: no backup has run \(the primary vault does not exist: s3:\/\/lifeboat-dev-vault-\S+ holds no vault \(no config object\)\)\.$/)]);
 
-  const pruneDr = capture();
+  const pruneDr = capturedCliIo();
   expect(await pruneCommand({ ...target, vault: 'dr', json: true }, { io: pruneDr.io })).toBe(0);
   expect(JSON.parse(pruneDr.out.join('\n'))).toMatchObject({ vault: 'dr', snapshots: 0, bytesFreed: 0, note: expect.stringMatching(/^nothing to prune yet: no backup has been copied to the DR vault yet/) });
 
-  const scrub = capture();
+  const scrub = capturedCliIo();
   expect(await scrubCommand({ ...target }, { io: scrub.io })).toBe(0);
   expect(scrub.err).toEqual([]);
   expect(scrub.out).toEqual([expect.stringMatching(/^Nothing to scrub yet: the primary vault does not exist, so no backup has run \(s3:\/\/lifeboat-dev-vault-\S+ holds no vault \(no config object\)\)\.$/)]);

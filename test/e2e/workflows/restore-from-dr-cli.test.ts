@@ -8,6 +8,7 @@ import { startRegion, stopRegion } from '../../../local/cloud/region-outage';
 import { compareTables } from '../../../local/demo/compare-restored';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, seedSmallSources, smallConfig } from '../../support/backup-test-environment';
+import { capturedCliDeps } from '../../support/captured-cli-io';
 
 /**
  * `lifeboat restore --from dr` with the primary region stopped (docs/RUNBOOKS.md, "Restore → CLI" and
@@ -61,11 +62,6 @@ function inProcessRunner(asked: string[]): WorkflowRunner {
   };
 }
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, deps: { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, stderr: { isTTY: false, write: () => true } } };
-}
 
 it('restores a table from the DR vault with the primary region stopped; from the primary vault it points to --from dr', async () => {
   const table = env.plan.sources.find((s) => s.type === 'dynamodb');
@@ -76,12 +72,12 @@ it('restores a table from the DR vault with the primary region stopped; from the
   const primaryRegion = env.local.environment.primaryRegion;
   await stopRegion(env.dataDir, primaryRegion);
   try {
-    const fromDr = capture();
+    const fromDr = capturedCliDeps();
     expect(await restoreCommand({ ...options, from: 'dr', json: true }, { ...fromDr.deps, runner: inProcessRunner(asked) })).toBe(0);
     expect(fromDr.err).toEqual([]);
     expect(JSON.parse(fromDr.out.join('\n'))).toMatchObject({ status: 'SUCCEEDED', report: { backupId, source: table.name, vault: 'dr', verified: { mismatches: 0 } } });
 
-    const fromPrimary = capture();
+    const fromPrimary = capturedCliDeps();
     expect(await restoreCommand({ ...options, target: `dynamodb://${target}-primary` }, { ...fromPrimary.deps, runner: inProcessRunner(asked) })).toBe(1);
     expect(fromPrimary.err[0]).toMatch(/^Restore FAILED: TransientError: .*ECONNREFUSED/);
     expect(fromPrimary.err[1]).toContain('The primary region does not answer (its catalog or vault could not be reached): restore from the DR region with --from dr');

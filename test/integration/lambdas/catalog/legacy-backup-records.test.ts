@@ -19,6 +19,7 @@ import { backupDirectory, FileVaultStore, KeyFileKeyProvider, openVault, Passphr
 import { DR, PRIMARY, tempDir } from '../../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
 import { newTestVault, pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
+import { capturedCliIo } from '../../../support/captured-cli-io';
 
 /**
  * Audit R31 F1 on the local cloud's DynamoDB: a catalog upgraded from the versions before the vault holds a backup
@@ -88,11 +89,6 @@ const client = (region: string): DynamoDBClient => {
   return c;
 };
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) } };
-}
 
 /** A backup of `files` (its own content, `seed`) into the vault, committed in the primary catalog as the workflow commits it. */
 async function committed(backupId: string, plan: string, startedAt: string, seed: number): Promise<BackupRecord> {
@@ -189,12 +185,12 @@ describe('a catalog with a record from before the vault', () => {
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       const commandClients = () => ({ dynamodb: client(PRIMARY), drDynamodb: client(DR) });
-      const listed = capture();
+      const listed = capturedCliIo();
       expect(await backupsListCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir, plan: 'demo' }, { io: listed.io, clients: commandClients() })).toBe(0);
       expect(listed.err).toEqual([]);
       const rows = listed.out.filter((l) => /^\d{8}T/.test(l)).map((l) => l.split(/\s+/).slice(0, 3));
       expect(rows).toEqual(backups.map((b) => [b.backupId, 'demo', 'COMMITTED']).reverse());
-      const bySource = capture();
+      const bySource = capturedCliIo();
       expect(await backupsListCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir, source: 'demo-files' }, { io: bySource.io, clients: commandClients() })).toBe(0);
       expect(bySource.err).toEqual([]);
       expect(bySource.out.filter((l) => /^\d{8}T/.test(l)).map((l) => l.split(/\s+/)[0])).toEqual(backups.map((b) => b.backupId).reverse());

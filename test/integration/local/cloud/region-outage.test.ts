@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
-import { type CliIo } from '../../../../cli/cli-io';
 import { localRegion, localStatus, localUp, registerLocalCommands } from '../../../../cli/commands/local-commands';
 import { LOCAL_CREDENTIALS } from '../../../../lambdas/runtime/local-endpoints';
 import { readCloudState } from '../../../../local/cloud/cloud-state';
@@ -20,6 +19,7 @@ import {
 } from '../../../../local/cloud/local-cloud';
 import { DR, PRIMARY, tempDir } from '../../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
+import { recordingCliIo } from '../../../support/captured-cli-io';
 import { createActiveTable } from '../../../../local/cloud';
 
 const tmp = tempDir('outage');
@@ -39,12 +39,6 @@ const item: Record<string, AttributeValue> = {
   lines: { L: [{ M: { sku: { S: 'x' }, qty: { N: '2' } } }, { NULL: true }] },
 };
 
-type Captured = CliIo & { lines: string[]; errors: string[] };
-function capture(): Captured {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
-}
 
 function track<T extends { destroy(): void }>(client: T): T {
   clients.push(client);
@@ -120,27 +114,27 @@ describe('a region outage', () => {
     expect(status.services.filter((s) => s.region === DR).every((s) => s.regionState === 'up' && s.reachable)).toBe(true);
     expect(readCloudState(dataDir)).toMatchObject({ stoppedRegions: [PRIMARY], endpoints: cloud.endpoints });
 
-    const io = capture();
+    const io = recordingCliIo();
     expect(await localStatus({ dataDir }, { io })).toBe(0);
     expect(io.lines).toContain(`  region   ${PRIMARY.padEnd(16)}stopped (\`lifeboat local region start ${PRIMARY} --data-dir ${dataDir}\` brings it back)`);
     expect(io.lines).toContain(`  region   ${DR.padEnd(16)}up`);
     expect(io.lines.filter((l) => l.endsWith('stopped'))).toHaveLength(2);
     expect(io.lines.filter((l) => l.endsWith('ok'))).toHaveLength(2);
 
-    const json = capture();
+    const json = recordingCliIo();
     expect(await localStatus({ dataDir, json: true }, { io: json })).toBe(0);
     expect(JSON.parse(json.lines.join('\n'))).toMatchObject({ state: 'running', healthy: true, regionStates: { [PRIMARY]: 'stopped', [DR]: 'up' } });
   });
 
   it('stopping a stopped region is idempotent and says so', async () => {
     expect(await stopRegion(dataDir, PRIMARY)).toMatchObject({ state: 'stopped', changed: false });
-    const io = capture();
+    const io = recordingCliIo();
     expect(await localRegion('stop', PRIMARY, { dataDir }, { io })).toBe(0);
     expect(io.lines).toEqual([`Region ${PRIMARY} was already stopped; nothing done.`]);
   });
 
   it('`lifeboat local up` refuses to provision while a region is stopped and says how to start it (exit 1)', async () => {
-    const io = capture();
+    const io = recordingCliIo();
     const synthesize = async (): Promise<never[]> => [];
     expect(await localUp({ dataDir, env: 'dev', config: SAMPLE_CONFIG_FILE }, { io, synthesize })).toBe(1);
     expect(io.errors).toEqual([`Region ${PRIMARY} of the local cloud on ${dataDir} is stopped, so it cannot be provisioned; run \`lifeboat local region start ${PRIMARY} --data-dir ${dataDir}\` first.`]);
@@ -159,7 +153,7 @@ describe('a region outage', () => {
     expect(await storedItem(ddb)).toEqual({ ...item, region: { S: PRIMARY } });
 
     expect(await startRegion(dataDir, PRIMARY)).toMatchObject({ state: 'up', changed: false });
-    const io = capture();
+    const io = recordingCliIo();
     expect(await localRegion('start', PRIMARY, { dataDir }, { io })).toBe(0);
     expect(io.lines).toEqual([`Region ${PRIMARY} was already up; nothing done.`]);
   });
@@ -169,7 +163,7 @@ describe('a region outage', () => {
     await ddb.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'after-restart' }, v: { N: '2' } } }));
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'after-restart', Body: 'second life' }));
 
-    const io = capture();
+    const io = recordingCliIo();
     const program = new Command('lifeboat').exitOverride();
     registerLocalCommands(program, { io });
     try {
@@ -193,7 +187,7 @@ describe('a region outage', () => {
 
   it('an unknown region is an error that lists the cloud regions (exit 1)', async () => {
     await expect(stopRegion(dataDir, 'eu-west-1')).rejects.toThrow(new UnknownRegionError('eu-west-1', [PRIMARY, DR]));
-    const io = capture();
+    const io = recordingCliIo();
     expect(await localRegion('start', 'eu-west-1', { dataDir }, { io })).toBe(1);
     expect(io.errors).toEqual([`lifeboat local region start failed: The local cloud serves no region eu-west-1; its regions are ${PRIMARY}, ${DR}.`]);
   });
@@ -214,7 +208,7 @@ describe('a region outage', () => {
     const empty = tempDir('outage-none');
     try {
       await expect(startRegion(empty.dir, PRIMARY)).rejects.toBeInstanceOf(LocalCloudNotRunningError);
-      const io = capture();
+      const io = recordingCliIo();
       expect(await localRegion('stop', PRIMARY, { dataDir: empty.dir }, { io })).toBe(1);
       expect(io.errors[0]).toContain(`No local cloud is running on ${empty.dir}; start it with \`lifeboat local up --data-dir ${empty.dir}\``);
     } finally {

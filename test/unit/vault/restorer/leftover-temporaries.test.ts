@@ -1,12 +1,12 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit, vaultRestore } from '../../../../cli/commands/vault-commands';
-import { type CliIo } from '../../../../cli/cli-io';
 import { type FsPath } from '../../../../vault/platform/posix-calls';
 import { type EntryAttributes } from '../../../../vault/restorer/entry-attributes';
 import { RestoreTarget } from '../../../../vault/restorer/restore-target';
 import { isTempName, tempPathFor } from '../../../../vault/restorer/target-path';
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { recordingCliIo } from '../../../support/captured-cli-io';
 
 /**
  * What a killed restore leaves at temporary names (`.<name>.lifeboat-<random>.tmp`, partly written)
@@ -118,11 +118,6 @@ describe('RestoreTarget leftoverTemporaries', () => {
 });
 
 describe('lifeboat vault restore --overwrite after a killed restore', () => {
-  function capture(): CliIo & { lines: string[]; errors: string[] } {
-    const lines: string[] = [];
-    const errors: string[] = [];
-    return { lines, errors, out: (l) => lines.push(l), err: (l) => errors.push(l) };
-  }
 
   it('removes the leftovers, says how many, keeps a look-alike user file and restores byte for byte', async () => {
     const vault = path.join(dir, 'vault');
@@ -131,7 +126,7 @@ describe('lifeboat vault restore --overwrite after a killed restore', () => {
     await fs.mkdir(path.join(src, 'sub'), { recursive: true });
     await fs.writeFile(path.join(src, 'sub', 'data.bin'), pseudoRandomBytes(300_000, 3));
     await fs.writeFile(path.join(src, 'note.txt'), 'restored note\n');
-    const io = capture();
+    const io = recordingCliIo();
     expect(await vaultInit({ vault, keyFile }, { io })).toBe(0);
     expect(await vaultBackup(src, { vault, keyFile }, { io })).toBe(0);
 
@@ -143,7 +138,7 @@ describe('lifeboat vault restore --overwrite after a killed restore', () => {
     await fs.writeFile(userFile, 'my notes\n');
     for (const p of [...leftovers, userFile]) await makeOld(p);
 
-    const run = capture();
+    const run = recordingCliIo();
     expect(await vaultRestore('latest', { vault, keyFile, target, overwrite: true }, { io: run })).toBe(0);
     expect(run.errors.join('\n')).toContain('Removed 2 temporary file(s) (.<name>.lifeboat-<random>.tmp) that an interrupted restore had left in the target');
     for (const p of leftovers) await expect(fs.lstat(p)).rejects.toMatchObject({ code: 'ENOENT' });
