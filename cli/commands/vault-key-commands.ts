@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { type Command } from 'commander';
-import { addKeyObject, KeyFileKeyProvider, KEYS_PREFIX, type KeyObjectSummary, type KeyProvider, listKeyObjects, PassphraseKeyProvider, removeKeyObject, shortKeyObjectId, VaultError } from '../../vault';
+import { addKeyObject, KeyFileKeyProvider, keyObjectOpenedBy, KEYS_PREFIX, type KeyObjectSummary, type KeyProvider, listKeyObjects, PassphraseKeyProvider, removeKeyObject, shortKeyObjectId, VaultError } from '../../vault';
 import { defaultDeps, EXIT_OK, openForCommand, runVaultCommand, type VaultAccessOptions, type VaultCommandDeps } from './vault-commands';
 
 /**
@@ -90,7 +90,10 @@ export function vaultKeyAdd(options: VaultKeyAddOptions, deps: Partial<VaultComm
     try {
       key = await addKeyObject(vault, provider);
     } catch (err) {
-      if (created) await fs.rm(newKeyFile, { force: true });
+      // Not a file another run's add (the same command twice at once) has meanwhile made a key object for; when the
+      // vault cannot be asked, the file stays (an unused key file is harmless, a deleted credential is not).
+      const opens = created ? await keyObjectOpenedBy(vault, provider).catch(() => 'unknown') : undefined;
+      if (created && opens === undefined) await fs.rm(newKeyFile, { force: true });
       throw err;
     }
     if (created) io.err(`lifeboat vault: note: created the key file ${newKeyFile} (mode 0600); keep a copy apart from the vault`);

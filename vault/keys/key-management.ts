@@ -53,10 +53,17 @@ export class KeyObjectNotRemovedError extends VaultError {
  * master key does). Another key object `provider` unwraps to the same key would open the vault as well.
  */
 export async function currentKeyObject(vault: Vault, provider: KeyProvider): Promise<string> {
+  const found = await keyObjectOpenedBy(vault, provider);
+  // Only a key object deleted between the open and now gets here.
+  if (found === undefined) throw new VaultError(`${vault.location}: the key object this ${provider.kind} opened the vault with is gone; is another process removing keys?`);
+  return found;
+}
+
+/** The first key object, in listing order, that `provider` unwraps to the master key of the open `vault`; undefined when none does (any more). */
+export async function keyObjectOpenedBy(vault: Vault, provider: KeyProvider): Promise<string | undefined> {
   const material = vaultKeyMaterial(vault.keys);
   for await (const found of unwrapKeyObjects(vault.store, provider)) if (found.material.equals(material)) return found.key;
-  // Only a key object deleted between the open and now gets here.
-  throw new VaultError(`${vault.location}: the key object this ${provider.kind} opened the vault with is gone; is another process removing keys?`);
+  return undefined;
 }
 
 /** Every `keys/` object of the vault, damaged ones too, oldest first (damaged ones last), the one `provider` opened the vault with marked. */
@@ -128,15 +135,27 @@ export async function removeKeyObject(vault: Vault, provider: KeyProvider, idPre
       `key object ${shortKeyObjectId(id)} is a KMS key object: the environment's functions open the vault with it, and its key is KMS's (rotated by KMS, not by replacing the key object); \`lifeboat vault key remove\` removes only key-file and passphrase key objects`,
     );
   }
-  if (target.key === (await currentKeyObject(vault, provider))) {
+  const own = await currentKeyObject(vault, provider);
+  if (target.key === own) {
     throw new KeyManagementError(`key object ${shortKeyObjectId(id)} is the one that opened the vault now (the ${describeKind(provider.kind)} given): use another key to remove it`);
   }
+  // Kept to put back: its name is the SHA-256 of these bytes, so the same object returns (review r3 of 9ae0683).
+  const body = await vault.store.get(target.key);
   try {
     await vault.store.delete(target.key);
   } catch (err) {
     const why = deleteRefusal(err);
     if (why === undefined) throw err;
     throw new KeyObjectNotRemovedError(`cannot remove key object ${shortKeyObjectId(id)} (${target.key}) of the vault at ${vault.location}: ${why}; nothing was changed, and its credential still opens the vault`, { cause: err });
+  }
+  // Two removes that cross (each removing the other's key object) would each find its own key still there before its
+  // delete, and leave the vault with no key at all. Each looks again after its delete: one that finds its own key
+  // object gone puts back the one it removed, so that in any interleaving at least one of them is restored.
+  if (!(await vault.store.has(own))) {
+    await vault.store.put(target.key, body);
+    throw new KeyManagementError(
+      `another process removed key object ${shortKeyObjectId(idOf(own))}, the one the ${describeKind(provider.kind)} given opened the vault with, while this command removed ${shortKeyObjectId(id)}: ${shortKeyObjectId(id)} was put back, so that the vault keeps a key that opens it; see \`lifeboat vault key list\` with a credential that opens it now`,
+    );
   }
   return target.key;
 }

@@ -139,6 +139,36 @@ describe.each([
     expect((await openVault(store, second)).config.id).toBe(vault.config.id);
   });
 
+  it('keeps a key that opens the vault when two removes cross, each removing the other\'s key object (review r3)', async () => {
+    const second = await KeyFileKeyProvider.create(path.join(dir, 'second.key'));
+    const secondKeyObject = await addKeyObject(vault, second);
+    // Both removes pass their checks before either deletes: each delete waits until both have been asked for.
+    let asked = 0;
+    let release: () => void = () => undefined;
+    const bothAsked = new Promise<void>((resolve) => (release = resolve));
+    const crossing = requiredMethodsStore(store, {
+      delete: async (key) => {
+        if (++asked === 2) release();
+        await bothAsked;
+        await store.delete(key);
+      },
+    });
+    const byFirst = await openVault(crossing, first);
+    const bySecond = await openVault(crossing, second);
+    const outcomes = await Promise.allSettled([removeKeyObject(byFirst, first, idOf(secondKeyObject)), removeKeyObject(bySecond, second, idOf(firstKeyObject))]);
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const err of refused) {
+      expect(err).toBeInstanceOf(KeyManagementError);
+      expect(err.message).toMatch(/^another process removed key object [0-9a-f]{8}, the one the key file given opened the vault with, while this command removed [0-9a-f]{8}: [0-9a-f]{8} was put back/);
+    }
+    // Whatever the order, a key object is left and its credential opens the vault.
+    const left = await listedKeys(store, KEYS_PREFIX);
+    expect(left.length).toBeGreaterThan(0);
+    const opens = await Promise.allSettled([first, second].map((p) => openVault(store, p)));
+    expect(opens.some((o) => o.status === 'fulfilled')).toBe(true);
+  });
+
   it('adds a passphrase, opens with it, and retires it', async () => {
     const passphrase: KeyProvider = new PassphraseKeyProvider('correct horse battery staple', FAST_SCRYPT);
     const added = await addKeyObject(vault, passphrase);
