@@ -12,9 +12,10 @@
 export const NAME_IN_OTHER_REGION = '(named in the primary region)';
 
 /**
- * A source bucket, in the plans of a drill's compare function in another region, encrypted with a KMS key the function
- * cannot be granted kms:Decrypt on: a key of another account, or one whose ARN is a token (a parameter, an SSM value, an
- * import) of unknown account or region. A key the primary stack creates in the drill's own account is granted through S3
+ * A source bucket, in the plans of a drill's compare function (the DR drill's, or the primary drill's), encrypted with
+ * a KMS key the function cannot be granted kms:Decrypt on: a key of another account, one whose ARN is a token (a
+ * parameter, an SSM value, an import) of unknown account or region, or one of an unpinned stack without `env.account`
+ * while the drill's account is known. A key the primary stack creates in the drill's own account is granted through S3
  * instead (lib/constructs/drill-workflow.ts, liveComparison). The function does not read such a bucket.
  * Short, as the bucket name it replaces may be: the plans must fit the Lambda
  * environment's 4 KiB (lib/constructs/validated-plans.ts counts a name as at most 63 characters).

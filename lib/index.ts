@@ -25,7 +25,7 @@ export { type ReplicaVaultLocation } from './constructs/replica-vault-location';
 export { type ReplicaCatalogLocation } from './constructs/replica-catalog-location';
 export { type LifeboatSecurityOptions } from './constructs/security-options';
 // The types of LifeboatProtection's fields, so an app can name them; the constructs themselves are LifeboatProtection's parts only.
-export { type DrillWorkflow, type DrillWorkflowProps } from './constructs/drill-workflow';
+export { type DrillWorkflow, type DrillWorkflowProps, type PinnedAccount } from './constructs/drill-workflow';
 export { type FailoverWorkflow, type FailoverWorkflowProps } from './constructs/failover-workflow';
 export { type DrKeyArns, type DrKeyArnsProps } from './constructs/dr-key-arns';
 export { type LifeboatFunction, type LifeboatFunctionProps } from './constructs/lifeboat-function';

@@ -230,22 +230,30 @@ type EntryComparison = { kind: 'object' | 'file'; compare: (entry: ManifestEntry
  * Why the drill's stack could not name what reading a source bucket takes (the stand-ins of config/names-in-other-region.ts,
  * put in its plans by the constructs), or undefined when it could. Recognized before any request: sent to S3, a
  * stand-in is an invalid bucket name (400) or one the function has no grant on (403), and a 404 would pass for objects changed.
+ * `drilledVault`: the drill's own vault; drilling the primary vault is a remedy only in a drill of the DR vault (the
+ * primary drill's stack names a key of its own, or of another stack of its account and region, by its ARN).
  */
-async function notNamedHere(bucket: string, drillS3: S3Client): Promise<string | undefined> {
+async function notNamedHere(bucket: string, drillS3: S3Client, drilledVault: RestoreReport['vault']): Promise<string | undefined> {
   if (bucket !== NAME_IN_OTHER_REGION && bucket !== KEY_IN_OTHER_REGION) return undefined;
   const region = await drillS3.config.region();
   if (bucket === NAME_IN_OTHER_REGION) return `bucket not compared: its name is not a literal in the primary stack (generated, a parameter, an SSM value or an import) and not known in ${region}; give LifeboatSource.s3Bucket the option deployedName: '<its name>', or import the bucket by its literal name, to have it sampled`;
+  // Every case of lib/constructs/drill-workflow.ts (liveComparison): the key's account is another, or not known to be this drill's.
   return (
-    `bucket not compared: it is encrypted with a KMS key of another account than this drill's, or one whose ARN (from a parameter, an SSM value or an import) is not known in ${region}, so this drill may not decrypt it; ` +
-    'declare the bucket\'s key by its literal ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket; a key of another account must admit the drill\'s compare function in its key policy too), or drill the primary vault (lifeboat drill run --vault primary), to have it sampled'
+    `bucket not compared: it is encrypted with a KMS key of another account than this drill's, or one whose account or region is not known in ${region} ` +
+    '(its ARN from a parameter, an SSM value or an import; a key created in a stack without env.account or env.region), so this drill may not decrypt it; ' +
+    'declare the bucket\'s key by its literal ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket; a key of another account must admit the drill\'s compare function in its key policy too), ' +
+    'or give a key\'s stack without env the env.account and env.region it deploys into' +
+    (drilledVault === 'dr' ? ', or drill the primary vault (lifeboat drill run --vault primary), whose stack names a key of its own or of another stack of its account and region' : '') +
+    ', to have it sampled'
   );
 }
 
-async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' }>, target: RestoreReport['target'], deps: LiveSampleDeps): Promise<EntryComparison | string> {
+async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' }>, report: RestoreReport, deps: LiveSampleDeps): Promise<EntryComparison | string> {
+  const { target } = report;
   if (source.type === 's3' && target.type === 's3') {
     const liveS3 = deps.liveS3;
     if (typeof liveS3 === 'string') return `bucket ${source.bucket} not compared: ${liveS3}`;
-    const unnamed = await notNamedHere(source.bucket, deps.targetS3);
+    const unnamed = await notNamedHere(source.bucket, deps.targetS3, report.vault);
     if (unnamed !== undefined) return unnamed;
     return { kind: 'object', compare: (entry) => compareObject(liveS3, deps.targetS3, source, target, entry) };
   }
@@ -279,7 +287,7 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
   const result: LiveSample = { compared: 0, matched: 0, skippedChanged: 0, mismatches: [] };
   if (source.type === 'dynamodb') return { ...result, unreachable: DYNAMODB_NOT_SAMPLED };
   if (samples === 0) return result;
-  const comparison = await entryComparison(source, report.target, deps);
+  const comparison = await entryComparison(source, report, deps);
   if (typeof comparison === 'string') return { ...result, unreachable: comparison };
   const vault = await deps.openVault(report.vault);
   const snapshot = await vault.loadSnapshot(report.snapshotId);

@@ -27,6 +27,9 @@ import { createOnlyPutStatements } from './vault-bucket-protection';
 import { schedulerPrincipal } from './scheduler-principal';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
+/** An account and the stacks that may deploy only into it when it is a literal (DrillWorkflowProps.pinnedAccount). */
+export type PinnedAccount = { readonly account: string; readonly stacks: readonly Stack[] };
+
 export type DrillWorkflowProps = {
   /** Names the protection (the functions' LIFEBOAT_ENVIRONMENT). */
   readonly environmentName: string;
@@ -48,6 +51,14 @@ export type DrillWorkflowProps = {
    * comparison and no access to the sources (a DR stack in another account cannot read them)
    */
   readonly primaryRegion?: string;
+  /**
+   * The account the protection pins its DR side to (drAccountOf) and the stacks it pins there: the protection's own and
+   * its DR stack. When that account is a literal, the protection's CloudFormation rules (DrAccountMatches,
+   * AccountMatches) let neither stack deploy into another one, so a key created in either is of that account even where
+   * CDK knows only a token for it: the live comparison may then grant it through S3 (liveComparison).
+   * @default the stacks' accounts as CDK knows them
+   */
+  readonly pinnedAccount?: PinnedAccount;
   /**
    * The mount scratch directories are restored into: the sources' own file system (primary region), or the DR region's
    * writable one (FileSystemMount.forDrRestore) for the DR drill.
@@ -86,7 +97,7 @@ export class DrillWorkflow extends Construct {
     const stack = Stack.of(this);
     const plansHere = plansInStack(this, plans);
     const comparesLive = props.primaryRegion !== undefined || props.vaultSide === 'primary';
-    const compared = comparesLive ? liveComparison(stack, plansHere, sources) : { plans: plansHere, keyArns: [], keysThroughS3: [] };
+    const compared = comparesLive ? liveComparison(stack, plansHere, sources, props.pinnedAccount) : { plans: plansHere, keyArns: [], keysThroughS3: [] };
     const restore = restoreFunctions(this, {
       environmentName: props.environmentName,
       plans,
@@ -309,11 +320,17 @@ type KeysThroughS3 = { readonly region: string; readonly objects: string[] };
  * objects (`kms:EncryptionContext:aws:s3:arn`: the object's ARN, or the bucket's when S3 uses a Bucket Key). So the
  * role may decrypt no more than the objects its s3:GetObject reaches, and nothing by calling KMS itself. The key's own
  * policy must leave its use to IAM, as the one CDK gives a `new kms.Key` does (the account's root, `kms:*`), and as the
- * backup's read of the bucket already requires. A key of another account (or whose account or region is a token) has
- * a key policy this stack cannot change: its bucket is replaced by KEY_IN_OTHER_REGION, so the function leaves the
- * source out of its comparison and says why instead of being refused.
+ * backup's read of the bucket already requires. A key of another account, or one not shown to be of this stack's
+ * account and of a known region (a token ARN; a key of an environment-agnostic stack that `pinned` does not cover while
+ * this stack's account is known), may have a key policy this stack cannot change: its bucket is replaced by
+ * KEY_IN_OTHER_REGION, so the function leaves the source out of its comparison and says why instead of being refused.
  */
-function liveComparison(stack: Stack, plans: readonly ProtectionPlanConfig[], sources: readonly LifeboatSource[]): { plans: ProtectionPlanConfig[]; keyArns: string[]; keysThroughS3: KeysThroughS3[] } {
+function liveComparison(
+  stack: Stack,
+  plans: readonly ProtectionPlanConfig[],
+  sources: readonly LifeboatSource[],
+  pinned: PinnedAccount | undefined,
+): { plans: ProtectionPlanConfig[]; keyArns: string[]; keysThroughS3: KeysThroughS3[] } {
   const keyArns = new Set<string>();
   const objectsByRegion = new Map<string, Set<string>>();
   // validatePlans lists the sources in plan order, as the plans hold their configs.
@@ -328,7 +345,7 @@ function liveComparison(stack: Stack, plans: readonly ProtectionPlanConfig[], so
         keyArns.add(key.keyArn);
         return config;
       }
-      const region = regionOfKeyOfThisAccount(stack, key);
+      const region = regionOfKeyOfThisAccount(stack, key, pinned);
       if (region === undefined) return { ...config, bucket: KEY_IN_OTHER_REGION };
       const bucketArn = `arn:${stack.partition}:s3:::${config.bucket}`;
       const objects = objectsByRegion.get(region) ?? new Set<string>();
@@ -342,13 +359,26 @@ function liveComparison(stack: Stack, plans: readonly ProtectionPlanConfig[], so
 }
 
 /**
- * The region of `key` when its account is `stack`'s (both literal and equal, or both the deploying account of an
- * environment-agnostic stack) and its region a literal; else undefined: a key of another account, or of an ARN token
- * (an import from a parameter) whose account and region only CloudFormation knows.
+ * The region of `key` when its account is `stack`'s and its region a literal; else undefined: a key of another account,
+ * or of an ARN token (an import from a parameter) whose account and region only CloudFormation knows. The accounts are
+ * those the stacks deploy into (deployedAccount): both literal and equal, or both the deploying account of
+ * environment-agnostic stacks that nothing pins (the CLI deploys an app's stacks with one set of credentials). A key
+ * created in a stack the protection pins has the pinned account, even where CDK knows only a token for it; one of
+ * another agnostic stack stays a token, which a known account of `stack` is not shown to equal.
  */
-function regionOfKeyOfThisAccount(stack: Stack, key: kms.IKey): string | undefined {
+function regionOfKeyOfThisAccount(stack: Stack, key: kms.IKey, pinned: PinnedAccount | undefined): string | undefined {
   const { account, region } = key.env;
-  return account === stack.account && !Token.isUnresolved(region) ? region : undefined;
+  if (Token.isUnresolved(region)) return undefined;
+  const owner = Stack.of(key);
+  // A key created in a stack has that stack's account; an imported one, its ARN's (Fn::Select of a token ARN: unknown).
+  const keyAccount = account === owner.account ? deployedAccount(owner, pinned) : account;
+  return keyAccount === deployedAccount(stack, pinned) ? region : undefined;
+}
+
+/** The account `s` deploys into as far as synth knows: the pinned one when `s` is a pinned stack without an account of its own, else its own. */
+function deployedAccount(s: Stack, pinned: PinnedAccount | undefined): string {
+  if (pinned === undefined || Token.isUnresolved(pinned.account) || !Token.isUnresolved(s.account)) return s.account;
+  return pinned.stacks.includes(s) ? pinned.account : s.account;
 }
 
 /** Whether `key`'s ARN resolves in `stack` (CDK's rule for a cross-stack reference: the same account and region, unknown ones equal). */

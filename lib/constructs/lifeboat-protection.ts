@@ -531,7 +531,9 @@ export class LifeboatProtection extends Construct {
         deadLetterQueue: this.alerts.deadLetterQueue,
       },
     });
-    const drill = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.drillStateMachine, scratchPrefix: names.drillTargetPrefix, schedulePrefix: names.drillSchedulePrefix };
+    // Both stacks deploy into drAccountId when it is a literal (sameAccountRules): a key created in either is of that account.
+    const pinnedAccount = { account: drAccountId, stacks: [stack, this.drStack] };
+    const drill = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.drillStateMachine, scratchPrefix: names.drillTargetPrefix, schedulePrefix: names.drillSchedulePrefix, pinnedAccount };
     this.drillWorkflow = new DrillWorkflow(this, 'Drill', {
       ...drill,
       vault: this.vault.bucket,

@@ -1,4 +1,4 @@
-import { CfnParameter, type CfnElement, Stack } from 'aws-cdk-lib';
+import { CfnParameter, type CfnElement, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -217,5 +217,70 @@ describe('the primary drill (the sources\' region)', () => {
     expect(compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition !== undefined)).toEqual([]);
     // No source left out: each bucket by its name, or the reference CloudFormation resolves to it.
     expect(bucketsIn(primary, drill, 'compare')).toEqual({ assets: '(a token)', imported: 'shop-imported-kms', media: '(a token)', generated: '(a token)', partner: 'shop-partner-kms' });
+  });
+});
+
+/**
+ * A protection whose stack or DR stack alone has an account (review r2 F1): CDK knows the other's only as a token, but
+ * the protection's rules (DrAccountMatches on an agnostic protection stack, AccountMatches on an agnostic DR stack) let
+ * neither deploy into another account than the literal one. A key created in the protection's stack is of that account,
+ * so the DR drill compares its bucket as in the example above. A key of a third, environment-agnostic stack is not:
+ * nothing ties that stack's account to the known one, so its bucket stays out of the comparison, in the primary drill
+ * of a stack with an account too.
+ */
+describe('a protection whose stack or DR stack alone has an account (the other environment-agnostic)', () => {
+  const kmsBucket = (scope: Stack, id: string, bucketName: string) => new s3.Bucket(scope, id, { bucketName, encryption: s3.BucketEncryption.KMS, encryptionKey: new kms.Key(scope, `${id}Key`, { enableKeyRotation: true }) });
+  const plan = (sources: LifeboatSource[]): LifeboatPlan => ({ name: 'daily', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 7 }, objectives: { rpoMinutes: 1440, rtoMinutes: 60 }, sources });
+  const pinned = synthesizeApp((app) => {
+    const loose = kmsBucket(new Stack(app, 'Loose', { env: { region: USER_APP_ENV.region } }), 'Loose', 'shop-loose-kms');
+    const accountOnPrimary = new Stack(app, 'Known', { env: USER_APP_ENV });
+    const knownProtection = new LifeboatProtection(accountOnPrimary, 'Lifeboat', {
+      prefix: 'known',
+      drRegion: DR_REGION,
+      drStack: new Stack(app, 'KnownDr', { env: { region: DR_REGION } }),
+      plans: [plan([LifeboatSource.s3Bucket('assets', kmsBucket(accountOnPrimary, 'Assets', 'known-assets-kms')), LifeboatSource.s3Bucket('loose', loose)])],
+    });
+    const agnostic = new Stack(app, 'Agnostic', { env: { region: USER_APP_ENV.region } });
+    const agnosticProtection = new LifeboatProtection(agnostic, 'Lifeboat', {
+      prefix: 'agnostic',
+      drRegion: DR_REGION,
+      drStack: new Stack(app, 'AgnosticDr', { env: { account: USER_APP_ENV.account, region: DR_REGION } }),
+      plans: [plan([LifeboatSource.s3Bucket('assets', kmsBucket(agnostic, 'Assets', 'agnostic-assets-kms')), LifeboatSource.s3Bucket('loose', loose)])],
+    });
+    return { knownProtection, agnosticProtection };
+  });
+  if (pinned.synthError) throw pinned.synthError;
+  const { knownProtection, agnosticProtection } = pinned.built;
+  const templateOf = (scope: IConstruct) => Template.fromStack(Stack.of(scope)).toJSON() as { Resources: Record<string, Resource>; Rules?: Record<string, unknown> };
+  const join = (...parts: unknown[]) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ...parts]] });
+
+  it.each([
+    ['the stack with an account, its DR stack without', () => knownProtection, 'known', /^LifeboatAccountMatches[0-9A-F]{8}$/, join(`:kms:${USER_APP_ENV.region}:`, { Ref: 'AWS::AccountId' }, ':key/*')],
+    ['the stack without an account, its DR stack with one', () => agnosticProtection, 'agnostic', /^LifeboatDrAccountMatches[0-9A-F]{8}$/, join(`:kms:${USER_APP_ENV.region}:${USER_APP_ENV.account}:key/*`)],
+  ])('%s: the DR drill compares the bucket of the protection stack\'s key, which it may have S3 decrypt, and leaves out the third stack\'s', (_, protectionOf, prefix, rule, keys) => {
+    const protection = protectionOf();
+    // What guarantees the one account: the rule in the stack without one.
+    const agnosticSide = Token.isUnresolved(protection.drStack.account) ? protection.drStack : Stack.of(protection);
+    expect(Object.keys(templateOf(agnosticSide).Rules ?? {}).filter((id) => rule.test(id))).toHaveLength(1);
+    const drTemplate = templateOf(protection.drStack);
+    expect(bucketsIn(drTemplate, protection.drDrillWorkflow, 'compare')).toEqual({ assets: `${prefix}-assets-kms`, loose: KEY_IN_OTHER_REGION });
+    const throughS3 = statementsOf(drTemplate, protection.drDrillWorkflow, 'compare').filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition !== undefined);
+    expect(throughS3).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        // Any key of the account and region, the DR stack's: AWS::AccountId where it has no account, which its rule holds to the known one.
+        Resource: keys,
+        Condition: {
+          StringEquals: { 'kms:ViaService': `s3.${USER_APP_ENV.region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': [join(`:s3:::${prefix}-assets-kms`), join(`:s3:::${prefix}-assets-kms/*`)] },
+        },
+      },
+    ]);
+  });
+
+  it('the primary drill of the stack with an account leaves out the bucket of the environment-agnostic stack\'s key too', () => {
+    const drill = knownProtection.drillWorkflow;
+    expect(bucketsIn(templateOf(drill), drill, 'compare')).toEqual({ assets: '(a token)', loose: KEY_IN_OTHER_REGION });
   });
 });

@@ -68,12 +68,12 @@ const entry: ManifestEntry = { path: 'img/logo.png', kind: 'object', meta: { key
 const vault = { loadSnapshot: async () => ({}), entries: async function* () { yield entry; } } as unknown as Vault;
 
 const source = (name: string, bucket: string): SourceConfig => ({ type: 's3', name, bucket, prefix: '' });
-const report = (name: string): RestoreReport => ({
+const report = (name: string, vault: RestoreReport['vault'] = 'dr'): RestoreReport => ({
   restoreId: 'r',
   backupId: '20261205T100000Z-00000001',
   source: name,
   snapshotId: 's',
-  vault: 'dr',
+  vault,
   target: { type: 's3', bucket: `shop-drill-1a2b3c4d-${name}`, prefix: '' },
   targetDescription: `s3://shop-drill-1a2b3c4d-${name}/`,
   entries: 1,
@@ -82,8 +82,9 @@ const report = (name: string): RestoreReport => ({
   durationMs: 1,
 });
 
-function compare(sources: SourceConfig[], deps: Pick<LiveSampleDeps, 'liveS3' | 'targetS3'>) {
-  return compareWithLiveSources({ restored: sources.map((s) => report(s.name)), samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, sources, { openVault: async () => vault, directory: (p) => p, ...deps });
+/** The drill's comparison step, of a drill of the DR vault unless `drilledVault` says otherwise. */
+function compare(sources: SourceConfig[], deps: Pick<LiveSampleDeps, 'liveS3' | 'targetS3'>, drilledVault: RestoreReport['vault'] = 'dr') {
+  return compareWithLiveSources({ restored: sources.map((s) => report(s.name, drilledVault)), samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, sources, { openVault: async () => vault, directory: (p) => p, ...deps });
 }
 
 describe('a live bucket that refuses the drill (403)', () => {
@@ -130,17 +131,19 @@ describe('a live bucket that refuses the drill (403)', () => {
 });
 
 describe('a source bucket the drill\'s stack could not name (lib/constructs/plans-in-stack.ts, drill-workflow.ts)', () => {
+  const keyNotKnown = (region: string) =>
+    `bucket not compared: it is encrypted with a KMS key of another account than this drill's, or one whose account or region is not known in ${region} (its ARN from a parameter, an SSM value or an import; a key created in a stack without env.account or env.region), so this drill may not decrypt it; ` +
+    `declare the bucket's key by its literal ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket; a key of another account must admit the drill's compare function in its key policy too), or give a key's stack without env the env.account and env.region it deploys into`;
   it.each([
-    [NAME_IN_OTHER_REGION, `bucket not compared: its name is not a literal in the primary stack (generated, a parameter, an SSM value or an import) and not known in ${DR}; give LifeboatSource.s3Bucket the option deployedName: '<its name>', or import the bucket by its literal name, to have it sampled`],
-    [
-      KEY_IN_OTHER_REGION,
-      `bucket not compared: it is encrypted with a KMS key of another account than this drill's, or one whose ARN (from a parameter, an SSM value or an import) is not known in ${DR}, so this drill may not decrypt it; declare the bucket's key by its literal ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket; a key of another account must admit the drill's compare function in its key policy too), or drill the primary vault (lifeboat drill run --vault primary), to have it sampled`,
-    ],
-  ])('%s: unreachable with why, and no request sent for it (S3 would answer 400, 403 or 404)', async (bucket, why) => {
+    ['DR', NAME_IN_OTHER_REGION, DR, `bucket not compared: its name is not a literal in the primary stack (generated, a parameter, an SSM value or an import) and not known in ${DR}; give LifeboatSource.s3Bucket the option deployedName: '<its name>', or import the bucket by its literal name, to have it sampled`],
+    ['DR', KEY_IN_OTHER_REGION, DR, `${keyNotKnown(DR)}, or drill the primary vault (lifeboat drill run --vault primary), whose stack names a key of its own or of another stack of its account and region, to have it sampled`],
+    // The primary drill is the one that remedy would start: it is not offered there (review r2 of 3ad3cd3).
+    ['primary', KEY_IN_OTHER_REGION, PRIMARY, `${keyNotKnown(PRIMARY)}, to have it sampled`],
+  ] as const)('the %s drill, %s: unreachable with why, and no request sent for it (S3 would answer 400, 403 or 404)', async (drilled, bucket, drillRegion, why) => {
     // A 404 for everything: the stand-in taken for a bucket name would count every sample as changed and pass unnoticed.
     const live = s3(PRIMARY, () => ({ status: 404 }));
-    const scratch = scratchS3();
-    const comparison = await compare([source('assets', bucket)], { liveS3: live.client, targetS3: scratch.client });
+    const scratch = s3(drillRegion, ({ method }) => objectAnswer(method));
+    const comparison = await compare([source('assets', bucket)], { liveS3: live.client, targetS3: scratch.client }, drilled === 'DR' ? 'dr' : 'primary');
     expect(comparison).toEqual({ verifiedAt: '2026-12-05T10:05:00Z', sources: [{ source: 'assets', sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: why } }], errors: [] });
     expect([...live.sent, ...scratch.sent]).toEqual([]);
   });
