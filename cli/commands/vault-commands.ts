@@ -66,7 +66,7 @@ async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<Vault
   return openVaultStore(location, { s3Client: () => client });
 }
 
-async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, create: boolean): Promise<KeyProvider> {
+export async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, create: boolean): Promise<KeyProvider> {
   // Either key opens the vault; with both, which one was meant is a guess this command does not make.
   if (options.passphraseEnv !== undefined && options.keyFile !== undefined) throw new VaultError('give the vault key with --key-file <file> or with --passphrase-env <VAR>, not both');
   if (options.passphraseEnv !== undefined) {
@@ -83,8 +83,9 @@ async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, 
  * latest` or a backup's parent lookup: each is named in a warning on stderr, with what to do, and
  * the command goes on with the readable snapshots (docs/FORMAT.md §10).
  */
-export async function openForCommand(options: VaultAccessOptions, env: NodeJS.ProcessEnv, io: CliIo): Promise<Vault> {
-  const provider = await keyProvider(options, env, false);
+export async function openForCommand(options: VaultAccessOptions, env: NodeJS.ProcessEnv, io: CliIo, given?: KeyProvider): Promise<Vault> {
+  // A command that needs the provider again (`vault key`) builds it and passes it: a passphrase is derived once.
+  const provider = given ?? (await keyProvider(options, env, false));
   let vault: Vault;
   try {
     vault = await openVault(await storeFor(options.vault, env), provider);

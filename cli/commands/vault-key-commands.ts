@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { type Command } from 'commander';
 import { addKeyObject, KeyFileKeyProvider, keyObjectOpenedBy, KEYS_PREFIX, type KeyObjectSummary, type KeyProvider, listKeyObjects, PassphraseKeyProvider, removeKeyObject, shortKeyObjectId, VaultError } from '../../vault';
-import { defaultDeps, EXIT_OK, openForCommand, runVaultCommand, type VaultAccessOptions, type VaultCommandDeps } from './vault-commands';
+import { defaultDeps, EXIT_OK, keyProvider, openForCommand, runVaultCommand, type VaultAccessOptions, type VaultCommandDeps } from './vault-commands';
 
 /**
  * `lifeboat vault key list | add | remove`: several credentials for one vault, as restic's `key` commands
@@ -14,10 +14,7 @@ export type VaultKeyListOptions = VaultAccessOptions & { json?: boolean };
 export type VaultKeyAddOptions = VaultAccessOptions & { newKeyFile?: string; newPassphraseEnv?: string };
 export type VaultKeyRemoveOptions = VaultAccessOptions;
 
-/**
- * The provider of the credential the options give (the current one, or the new one of `add`). Built apart from
- * openForCommand's, which does not hand its provider out: a passphrase is then derived once more (about 0.3 s).
- */
+/** The provider of the new credential `add` wraps the vault key under (the current one is vault-commands' keyProvider). */
 function credential(keyFile: string | undefined, passphraseEnv: string | undefined, env: NodeJS.ProcessEnv, names: { keyFile: string; passphraseEnv: string }): Promise<KeyProvider> {
   if (keyFile !== undefined && passphraseEnv !== undefined) throw new VaultError(`give ${names.keyFile} <file> or ${names.passphraseEnv} <VAR>, not both`);
   if (passphraseEnv !== undefined) {
@@ -29,15 +26,14 @@ function credential(keyFile: string | undefined, passphraseEnv: string | undefin
   return KeyFileKeyProvider.load(keyFile);
 }
 
-const CURRENT = { keyFile: '--key-file', passphraseEnv: '--passphrase-env' };
 const NEW = { keyFile: '--new-key-file', passphraseEnv: '--new-passphrase-env' };
 
 /** `vault key list`: every key object, the one that opened the vault marked `*`; a damaged one is listed as such (exit 0: `vault verify` reports it). */
 export function vaultKeyList(options: VaultKeyListOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
-    const provider = await credential(options.keyFile, options.passphraseEnv, env, CURRENT);
-    const vault = await openForCommand(options, env, io);
+    const provider = await keyProvider(options, env, false);
+    const vault = await openForCommand(options, env, io, provider);
     const keys = await listKeyObjects(vault, provider);
     if (options.json) {
       io.out(JSON.stringify({ vault: vault.location, keys: keys.map((k) => ({ ...k, shortId: shortKeyObjectId(k.id) })) }, null, 2));
@@ -106,8 +102,8 @@ export function vaultKeyAdd(options: VaultKeyAddOptions, deps: Partial<VaultComm
 export function vaultKeyRemove(id: string, options: VaultKeyRemoveOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
-    const provider = await credential(options.keyFile, options.passphraseEnv, env, CURRENT);
-    const vault = await openForCommand(options, env, io);
+    const provider = await keyProvider(options, env, false);
+    const vault = await openForCommand(options, env, io, provider);
     const removed = await removeKeyObject(vault, provider, id);
     io.out(`Removed key object ${idOf(removed)}`);
     return EXIT_OK;
