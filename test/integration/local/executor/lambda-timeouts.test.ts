@@ -73,9 +73,13 @@ it.concurrent('retries a timed-out Task at once on a fresh worker while the aban
     for (const invocation of result.invocations) expect(invocation.queuedMs).toBeLessThan(500);
     // At most `size` abandoned invocations run on besides the pool's workers: the second orphan stopped the first.
     expect(result.invocations.map((i) => i.errorType)).toContain('Lifeboat.Abandoned');
-    // Each attempt's function ran: its handler logged.
+    // The attempts' functions ran: the first's handler logged, at least. Not all three: a fresh worker's start and
+    // log within the 1 s TimeoutSeconds failed on a loaded machine (review r4 of 88666b1), while `invocations` and
+    // their queue times above already show each retry started on a worker of its own at once.
     const log = readFileSync(path.join(executionsDir(work.dir), `${result.executionId}.log`), 'utf8');
-    expect(log.split('\n').filter((line) => line.includes('spinning for 4000 ms'))).toHaveLength(3);
+    const spinning = log.split('\n').filter((line) => line.includes('spinning for 4000 ms'));
+    expect(spinning.length).toBeGreaterThanOrEqual(1);
+    expect(spinning.length).toBeLessThanOrEqual(3);
     // The abandoned workers end with the execution; the pool keeps its one.
     await waitFor(() => pool.threads === 1, 2000);
     expect(pool.threads).toBe(1);
@@ -107,13 +111,14 @@ it.concurrent("bounds a module's load by AWS's 10 s init limit, not by a shorter
 }, 60_000);
 
 it.concurrent("counts a Task's own TimeoutSeconds from its function's start, not from the wait for a worker", async () => {
-  // Two items of 1.2 s on one worker under TimeoutSeconds 2: the second waits 1.2 s first, 2.4 s in all.
-  // 0.8 s to spare for each function's own start (a cold worker on a loaded machine took 0.5 s more than 1.5 s items left).
-  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 1200 }, { ms: 1200 }] });
+  // Two items of 1.6 s on one worker under TimeoutSeconds 3: the second waits 1.6 s first, 3.2 s in all.
+  // 1.4 s to spare for each function's own start: with 0.8 s (1.2 s items under 2 s) it failed on a loaded machine
+  // (review r4 of 88666b1, two busy loops beside this file's concurrent runs).
+  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 1600 }, { ms: 1600 }] });
   expect(result.status).toBe('SUCCEEDED');
-  // Its wait and its own 1.2 s together outlast the 2 s.
-  expect(Math.max(...result.invocations.map((i) => i.queuedMs))).toBeGreaterThan(800);
-  expect((result.output as { results: { ms: number }[] }).results.map((r) => r.ms)).toEqual([1200, 1200]);
+  // Its wait and its own 1.6 s together outlast the 3 s.
+  expect(Math.max(...result.invocations.map((i) => i.queuedMs))).toBeGreaterThan(1400);
+  expect((result.output as { results: { ms: number }[] }).results.map((r) => r.ms)).toEqual([1600, 1600]);
 }, 60_000);
 
 it.concurrent("does not count the module's first load (Lambda's init phase) against the function's timeout", async () => {
@@ -130,11 +135,11 @@ it.concurrent("fails with States.Timeout, which a Catch on States.TaskFailed doe
 }, 60_000);
 
 it.concurrent(`${HUNG} times a Task out at its TimeoutSeconds (States.Timeout) when the delay outlasts it`, async () => {
-  // TimeoutSeconds 2, a 10 s function, a 3 s hang before a 10 ms handler.
+  // TimeoutSeconds 3, a 10 s function, a 4 s hang before a 10 ms handler.
   const started = Date.now();
-  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Bounded work', delayMs: 3000 }]);
+  const result = await run(BOUNDED_MACHINE, { items: [{ ms: 10 }] }, [{ state: 'Bounded work', delayMs: 4000 }]);
   expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'States.Timeout' });
-  expect(Date.now() - started).toBeLessThan(2900);
+  expect(Date.now() - started).toBeLessThan(3900);
 }, 60_000);
 
 it.concurrent(`${HUNG} leaves the handler less of its time, and with an errorName fails with it once waited`, async () => {

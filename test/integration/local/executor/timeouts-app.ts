@@ -8,7 +8,7 @@ import { type SynthesizedStack, synthesizedStackOf } from '../../../../local/ass
 
 /** An inline Map of Tasks without TimeoutSeconds over a function with a 3 s timeout. */
 export const QUEUED_MACHINE = 'lbtest-timeouts-queued';
-/** An inline Map of Tasks with TimeoutSeconds 2 (and a Catch on States.TaskFailed) over a function with a 10 s timeout. */
+/** An inline Map of Tasks with TimeoutSeconds 3 (and a Catch on States.TaskFailed) over a function with a 10 s timeout. */
 export const BOUNDED_MACHINE = 'lbtest-timeouts-bounded';
 /** One Task of a function whose module takes 1.5 s to load, with a 2 s timeout. */
 export const SLOW_LOAD_MACHINE = 'lbtest-timeouts-slow-load';
@@ -55,7 +55,7 @@ export function synthesizeTimeoutsApp(outdir: string): SynthesizedStack {
   new sfn.StateMachine(stack, 'Queued', { stateMachineName: QUEUED_MACHINE, definitionBody: sfn.DefinitionBody.fromChainable(queued) });
 
   const bounded = new sfn.Map(stack, 'Each bounded item', { itemsPath: '$.items', resultPath: '$.results' });
-  const boundedTask = new tasks.LambdaInvoke(stack, 'Bounded work', { lambdaFunction: patient, payloadResponseOnly: true, taskTimeout: sfn.Timeout.duration(Duration.seconds(2)) });
+  const boundedTask = new tasks.LambdaInvoke(stack, 'Bounded work', { lambdaFunction: patient, payloadResponseOnly: true, taskTimeout: sfn.Timeout.duration(Duration.seconds(3)) });
   // States.TaskFailed does not match States.Timeout (AWS): a timed-out task must fail the execution.
   boundedTask.addCatch(new sfn.Pass(stack, 'Task failed'), { errors: ['States.TaskFailed'] });
   bounded.itemProcessor(boundedTask);
