@@ -65,7 +65,8 @@ function keyDetail(k: KeyObjectSummary): string {
 /**
  * `vault key add`: opens the vault with the current credential, then stores the master key wrapped under the new
  * one; prints the new key object's id. A new key file is created (mode 0600) when absent, as `vault init` does,
- * and removed again when the key object could not be stored (a key file that opens nothing must not be kept).
+ * and removed again when the key object could not be stored (a key file that opens nothing is not a credential), unless a
+ * key object for it exists by then or the vault cannot be asked (then it is kept, with a note).
  */
 export function vaultKeyAdd(options: VaultKeyAddOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
@@ -90,6 +91,7 @@ export function vaultKeyAdd(options: VaultKeyAddOptions, deps: Partial<VaultComm
       // vault cannot be asked, the file stays (an unused key file is harmless, a deleted credential is not).
       const opens = created ? await keyObjectOpenedBy(vault, provider).catch(() => 'unknown') : undefined;
       if (created && opens === undefined) await fs.rm(newKeyFile, { force: true });
+      if (opens === 'unknown') io.err(`lifeboat vault: note: kept the key file ${newKeyFile} this command created: the vault could not be asked whether a key object for it exists; it may open nothing (check with \`lifeboat vault key list --key-file ${newKeyFile}\`)`);
       throw err;
     }
     if (created) io.err(`lifeboat vault: note: created the key file ${newKeyFile} (mode 0600); keep a copy apart from the vault`);

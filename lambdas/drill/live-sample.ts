@@ -240,10 +240,11 @@ async function notNamedHere(bucket: string, drillS3: S3Client, drilledVault: Res
   // Every case of lib/constructs/drill-workflow.ts (liveComparison): the key's account is another, or not known to be this drill's.
   return (
     `bucket not compared: it is encrypted with a KMS key of another account than this drill's, or one whose account or region is not known in ${region} ` +
-    '(its ARN from a parameter, an SSM value or an import; a key created in a stack without env.account or env.region), so this drill may not decrypt it; ' +
+    '(its ARN from a parameter, an SSM value or an import; a key created in a stack without env.account or env.region; a key of a stack with env.account while the protection\'s stacks have none), so this drill may not decrypt it; ' +
     'declare the bucket\'s key by its literal ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket; a key of another account must admit the drill\'s compare function in its key policy too), ' +
-    'or give a key\'s stack without env the env.account and env.region it deploys into' +
-    (drilledVault === 'dr' ? ', or drill the primary vault (lifeboat drill run --vault primary), whose stack names a key of its own or of another stack of its account and region' : '') +
+    'or give the stacks without env (the key\'s, the protection\'s and its DR stack) the env.account and env.region they deploy into' +
+    // Only an imported key of the drill's account and region is one the primary drill can name and this one cannot.
+    (drilledVault === 'dr' ? ', or, for a key of this account imported by a parameter, an SSM value or an import, drill the primary vault (lifeboat drill run --vault primary), whose stack names it' : '') +
     ', to have it sampled'
   );
 }

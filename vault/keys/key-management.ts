@@ -150,11 +150,27 @@ export async function removeKeyObject(vault: Vault, provider: KeyProvider, idPre
   }
   // Two removes that cross (each removing the other's key object) would each find its own key still there before its
   // delete, and leave the vault with no key at all. Each looks again after its delete: one that finds its own key
-  // object gone puts back the one it removed, so that in any interleaving at least one of them is restored.
-  if (!(await vault.store.has(own))) {
-    await vault.store.put(target.key, body);
+  // object gone, and no intact key object left, puts back the one it removed, so that in any interleaving a key stays.
+  // Not when another key is left: that other process may have meant to retire this one too (review r5 of d4df1b1).
+  try {
+    if (!(await vault.store.has(own))) {
+      const left = await intactKeyObjects(vault);
+      if (left.length > 0) {
+        throw new KeyManagementError(
+          `key object ${shortKeyObjectId(id)} is removed, but another process removed key object ${shortKeyObjectId(idOf(own))} meanwhile, the one the ${describeKind(provider.kind)} given opened the vault with: it no longer opens the vault; the key objects left are ${left.map((k) => shortKeyObjectId(idOf(k))).join(', ')}`,
+        );
+      }
+      await vault.store.put(target.key, body);
+      throw new KeyManagementError(
+        `another process removed key object ${shortKeyObjectId(idOf(own))}, the one the ${describeKind(provider.kind)} given opened the vault with, while this command removed ${shortKeyObjectId(id)}: ${shortKeyObjectId(id)} was put back, so that the vault keeps a key that opens it; see \`lifeboat vault key list\` with a credential that opens it now`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof KeyManagementError) throw err;
+    const why = err instanceof Error ? err.message : String(err);
     throw new KeyManagementError(
-      `another process removed key object ${shortKeyObjectId(idOf(own))}, the one the ${describeKind(provider.kind)} given opened the vault with, while this command removed ${shortKeyObjectId(id)}: ${shortKeyObjectId(id)} was put back, so that the vault keeps a key that opens it; see \`lifeboat vault key list\` with a credential that opens it now`,
+      `key object ${shortKeyObjectId(id)} (${target.key}) is removed, but checking afterwards that the vault at ${vault.location} still has a key failed (${why}): run \`lifeboat vault key list\` with a credential you hold; if none opens the vault any more, restore ${target.key} from a noncurrent version (S3 versioning) or a copy of the vault`,
+      { cause: err },
     );
   }
   return target.key;
@@ -168,6 +184,13 @@ function deleteRefusal(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `the directory refused the delete (${code}): this user may not delete files in the vault's keys/ directory`;
   return undefined;
+}
+
+/** The key objects of the vault that are not damaged (each may open it for whoever holds its credential). */
+async function intactKeyObjects(vault: Vault): Promise<string[]> {
+  const intact: string[] = [];
+  for await (const { key, read } of keyObjectsOf(vault.store)) if (!('damage' in read)) intact.push(key);
+  return intact;
 }
 
 function idOf(key: string): string {

@@ -132,11 +132,11 @@ describe('a live bucket that refuses the drill (403)', () => {
 
 describe('a source bucket the drill\'s stack could not name (lib/constructs/plans-in-stack.ts, drill-workflow.ts)', () => {
   const keyNotKnown = (region: string) =>
-    `bucket not compared: it is encrypted with a KMS key of another account than this drill's, or one whose account or region is not known in ${region} (its ARN from a parameter, an SSM value or an import; a key created in a stack without env.account or env.region), so this drill may not decrypt it; ` +
-    `declare the bucket's key by its literal ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket; a key of another account must admit the drill's compare function in its key policy too), or give a key's stack without env the env.account and env.region it deploys into`;
+    `bucket not compared: it is encrypted with a KMS key of another account than this drill's, or one whose account or region is not known in ${region} (its ARN from a parameter, an SSM value or an import; a key created in a stack without env.account or env.region; a key of a stack with env.account while the protection's stacks have none), so this drill may not decrypt it; ` +
+    `declare the bucket's key by its literal ARN (Key.fromKeyArn as the encryptionKey of the bucket given to LifeboatSource.s3Bucket; a key of another account must admit the drill's compare function in its key policy too), or give the stacks without env (the key's, the protection's and its DR stack) the env.account and env.region they deploy into`;
   it.each([
     ['DR', NAME_IN_OTHER_REGION, DR, `bucket not compared: its name is not a literal in the primary stack (generated, a parameter, an SSM value or an import) and not known in ${DR}; give LifeboatSource.s3Bucket the option deployedName: '<its name>', or import the bucket by its literal name, to have it sampled`],
-    ['DR', KEY_IN_OTHER_REGION, DR, `${keyNotKnown(DR)}, or drill the primary vault (lifeboat drill run --vault primary), whose stack names a key of its own or of another stack of its account and region, to have it sampled`],
+    ['DR', KEY_IN_OTHER_REGION, DR, `${keyNotKnown(DR)}, or, for a key of this account imported by a parameter, an SSM value or an import, drill the primary vault (lifeboat drill run --vault primary), whose stack names it, to have it sampled`],
     // The primary drill is the one that remedy would start: it is not offered there (review r2 of 3ad3cd3).
     ['primary', KEY_IN_OTHER_REGION, PRIMARY, `${keyNotKnown(PRIMARY)}, to have it sampled`],
   ] as const)('the %s drill, %s: unreachable with why, and no request sent for it (S3 would answer 400, 403 or 404)', async (drilled, bucket, drillRegion, why) => {

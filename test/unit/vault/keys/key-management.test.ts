@@ -169,6 +169,55 @@ describe.each([
     expect(opens.some((o) => o.status === 'fulfilled')).toBe(true);
   });
 
+  it('puts nothing back when its own key object went but another key is left: that process may have meant to retire both (review r5)', async () => {
+    const second = await KeyFileKeyProvider.create(path.join(dir, 'second.key'));
+    const third = await KeyFileKeyProvider.create(path.join(dir, 'third.key'));
+    const secondKeyObject = await addKeyObject(vault, second);
+    const thirdKeyObject = await addKeyObject(vault, third);
+    // X (the first key) removes the second, and is slow before its delete; Y (the third) meanwhile removes the second and the first.
+    let resume: () => void = () => undefined;
+    const yDone = new Promise<void>((resolve) => (resume = resolve));
+    const slow = requiredMethodsStore(store, {
+      delete: async (key) => {
+        await yDone;
+        await store.delete(key);
+      },
+    });
+    const x = removeKeyObject(await openVault(slow, first), first, idOf(secondKeyObject));
+    const byThird = await openVault(store, third);
+    expect(await removeKeyObject(byThird, third, idOf(secondKeyObject))).toBe(secondKeyObject);
+    expect(await removeKeyObject(byThird, third, idOf(firstKeyObject))).toBe(firstKeyObject);
+    resume();
+    await expect(x).rejects.toThrow(
+      new RegExp(`^key object ${shortKeyObjectId(idOf(secondKeyObject))} is removed, but another process removed key object ${shortKeyObjectId(idOf(firstKeyObject))} meanwhile, .* it no longer opens the vault; the key objects left are ${shortKeyObjectId(idOf(thirdKeyObject))}$`),
+    );
+    // The second key, which Y retired, stays retired.
+    expect(await listedKeys(store, KEYS_PREFIX)).toEqual([thirdKeyObject]);
+    await expect(openVault(store, second)).rejects.toThrow(KeyUnwrapError);
+  });
+
+  it('says the key object is removed and what to do when the check after the delete fails', async () => {
+    const second = await KeyFileKeyProvider.create(path.join(dir, 'second.key'));
+    const secondKeyObject = await addKeyObject(vault, second);
+    let deleted = false;
+    const silentAfterDelete = requiredMethodsStore(store, {
+      delete: async (key) => {
+        await store.delete(key);
+        deleted = true;
+      },
+      has: async (key) => {
+        if (deleted) throw new Error('socket hang up');
+        return store.has(key);
+      },
+    });
+    const err = await removeKeyObject(await openVault(silentAfterDelete, first), first, idOf(secondKeyObject)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KeyManagementError);
+    expect((err as Error).message).toMatch(
+      new RegExp(`^key object ${shortKeyObjectId(idOf(secondKeyObject))} \\(${secondKeyObject}\\) is removed, but checking afterwards that the vault at .* still has a key failed \\(socket hang up\\): run \`lifeboat vault key list\``),
+    );
+    expect(await listedKeys(store, KEYS_PREFIX)).toEqual([firstKeyObject]);
+  });
+
   it('adds a passphrase, opens with it, and retires it', async () => {
     const passphrase: KeyProvider = new PassphraseKeyProvider('correct horse battery staple', FAST_SCRYPT);
     const added = await addKeyObject(vault, passphrase);
