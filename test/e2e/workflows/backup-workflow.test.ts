@@ -178,31 +178,7 @@ it("started by the plan's synthesized schedule, fans out over every shard, retri
   }
 }, 120_000);
 
-it('keeps a backup whose replication failed COMMITTED and restorable, records copies.dr FAILED, and the next run catches the DR vault up', async () => {
-  const result = await runBackup([{ state: 'Replicate to DR vault', errorName: 'AccessDeniedException', message: 'DR key policy denies kms:Encrypt' }]);
-  expect(result.status).toBe('FAILED');
-  expect(result.error).toBe('AccessDeniedException');
-  const history = loadExecutionHistory(dataDir, result.executionId);
-  const entered = history.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
-  expect(entered).toEqual(expect.arrayContaining(['Commit backup', 'Replicate to DR vault', 'Record failure', 'Release lock after failure', 'Backup failed']));
-  const committed = (history.events.find((e) => e.type === 'StateExited' && e.state === 'Commit backup')?.output as { committed?: { backupId?: string } } | undefined)?.committed;
-  const failedCopy = await catalog.getBackup(committed?.backupId ?? '');
-  expect(failedCopy?.status).toBe('COMMITTED');
-  expect(failedCopy?.copies).toEqual({ primary: 'COMMITTED', dr: 'FAILED' });
-  expect(await lockItem()).toBeUndefined();
-
-  const next = await runBackup();
-  expect(next.status).toBe('SUCCEEDED');
-  const nextId = (next.output as { committed: { backupId: string } }).committed.backupId;
-  expect((await catalog.getBackup(nextId))?.copies?.dr).toBe('COMMITTED');
-  // Caught up through the snapshots' backupId tags.
-  expect((await catalog.getBackup(failedCopy?.backupId ?? ''))?.copies?.dr).toBe('COMMITTED');
-  const drVault = await openLocalVault(localS3Client(local.endpoints, local.environment.drRegion), names.drVault, dataDir);
-  const inDr = new Set((await drVault.listSnapshots()).map((snap) => snap.id));
-  for (const source of failedCopy?.sources ?? []) expect(inDr.has(source.snapshotId)).toBe(true);
-}, 180_000);
-
-it('records a permanent shard failure through Catch: backup FAILED, no snapshot, lock released, the next run succeeds', async () => {
+it('records a permanent shard failure through Catch: backup FAILED, no snapshot, lock released: the next run (the case below) acquires it and commits', async () => {
   const failed = await runBackup([{ state: 'Snapshot shard', errorName: 'ShardReadError', message: 'disk on fire', whenInput: { Items: [{ index: 0 }] } }]);
   expect(failed.status).toBe('FAILED');
   // The failed child fails the Distributed Map (no failure is tolerated); locally the cause names the shard's own error.
@@ -229,10 +205,32 @@ it('records a permanent shard failure through Catch: backup FAILED, no snapshot,
   const vault = await openLocalVault(s3, names.primaryVault, dataDir);
   expect((await vault.listSnapshots()).filter((snap) => snap.tags.includes(`backupId:${backupId ?? ''}`))).toEqual([]);
   expect(await lockItem()).toBeUndefined();
+}, 120_000);
+
+// After the permanent failure above: its first run is the next run after a failure that Catch recorded, and commits.
+it('keeps a backup whose replication failed COMMITTED and restorable, records copies.dr FAILED, and the next run catches the DR vault up', async () => {
+  const result = await runBackup([{ state: 'Replicate to DR vault', errorName: 'AccessDeniedException', message: 'DR key policy denies kms:Encrypt' }]);
+  expect(result.status).toBe('FAILED');
+  expect(result.error).toBe('AccessDeniedException');
+  const history = loadExecutionHistory(dataDir, result.executionId);
+  const entered = history.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  expect(entered).toEqual(expect.arrayContaining(['Commit backup', 'Replicate to DR vault', 'Record failure', 'Release lock after failure', 'Backup failed']));
+  const committed = (history.events.find((e) => e.type === 'StateExited' && e.state === 'Commit backup')?.output as { committed?: { backupId?: string } } | undefined)?.committed;
+  const failedCopy = await catalog.getBackup(committed?.backupId ?? '');
+  expect(failedCopy?.status).toBe('COMMITTED');
+  expect(failedCopy?.copies).toEqual({ primary: 'COMMITTED', dr: 'FAILED' });
+  expect(await lockItem()).toBeUndefined();
 
   const next = await runBackup();
   expect(next.status).toBe('SUCCEEDED');
-}, 120_000);
+  const nextId = (next.output as { committed: { backupId: string } }).committed.backupId;
+  expect((await catalog.getBackup(nextId))?.copies?.dr).toBe('COMMITTED');
+  // Caught up through the snapshots' backupId tags.
+  expect((await catalog.getBackup(failedCopy?.backupId ?? ''))?.copies?.dr).toBe('COMMITTED');
+  const drVault = await openLocalVault(localS3Client(local.endpoints, local.environment.drRegion), names.drVault, dataDir);
+  const inDr = new Set((await drVault.listSnapshots()).map((snap) => snap.id));
+  for (const source of failedCopy?.sources ?? []) expect(inDr.has(source.snapshotId)).toBe(true);
+}, 180_000);
 
 it('refuses a second backup of a plan while a run holds its lock, naming the holder', async () => {
   await catalog.acquireLock('demo', 'someone-else', new Date(), 600);

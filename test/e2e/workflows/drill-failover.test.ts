@@ -115,8 +115,12 @@ const primaryRegion = 'us-east-1';
 const drRegion = 'us-west-2';
 /** The local cloud's replication delay (docs/LOCAL-CLOUD.md, "S3 Replication"). */
 const REPLICATION_DELAY_MS = 400;
-/** Small objects seeded beside the shop bucket's samples (bulk/item-NNNN.dat). */
-const SHOP_BULK_OBJECTS = 60;
+/**
+ * Small objects seeded beside the shop bucket's samples (bulk/item-NNNN.dat): enough for 44 restore shards of one
+ * entry (SMALL_SHARDS), a few more than an inline Map's 40. 60 until 2026-12-06 (59 shards): each object costs
+ * every backup, drill, failover and comparison of shop requests, and each shard a child execution (36 gave 38 shards).
+ */
+const SHOP_BULK_OBJECTS = 42;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-drill-failover-'));
@@ -239,7 +243,7 @@ function plannedShards(result: LocalExecutionResult): Record<string, number> {
 
 /**
  * Restore shards of one entry: shop-assets (the 9 samples and SHOP_BULK_OBJECTS small objects) then plans
- * more shards than an inline Map's 40 — about 59 for its 69 entries, as the planner balances the samples'
+ * more shards than an inline Map's 40 — 44 for its 51 entries, as the planner balances the samples'
  * bytes and lets small entries share. Until 2026-12-03 the bucket held 300 small objects in shards of
  * 5 entries: about as many shards from 308 objects, each of which every backup, drill, failover and
  * comparison of the suite read or wrote.
@@ -266,9 +270,9 @@ async function compareWithSources(report: { sources: { source: string; target: s
 // First: the last case of the next describe leaves a pack of the DR vault corrupt, which a later restore from it would meet.
 describe('the mirror of an S3 source (issue 12): replication, mirror check, failover to the mirror or the vault', () => {
   const SOURCE = 'lifeboat-dt-web-assets';
-  // Workers of their own, so the warm functions of these failovers share nothing with the other cases'
-  // (a stale vault index once failed them: Vault.index() now reloads for a snapshot newer than it).
-  const MIRROR_WORKERS = 1;
+  // On the warm workers the other cases use (until 2026-12-06 a pool of its own, whose one worker loaded every function
+  // again): a warm restore function reloads the vault's index for each run (lambdas/restore/vault-for-blobs.ts), so the
+  // failovers here leave the later ones no stale index.
   let mirrorBucket: string;
   const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: SOURCE, Key: key, Body: body }));
   const keys = async (client: S3Client, bucket: string): Promise<string[]> => ((await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'site/' }))).Contents ?? []).map((o) => o.Key ?? '');
@@ -280,7 +284,7 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
   const failOver = async (targetSuffix: string): Promise<FailoverReport> => {
     await stopRegion(dataDir, primaryRegion);
     try {
-      return output<FailoverReport>(await run('dr', names.failoverStateMachine, { plan: 'web', targetSuffix }, undefined, MIRROR_WORKERS));
+      return output<FailoverReport>(await run('dr', names.failoverStateMachine, { plan: 'web', targetSuffix }));
     } finally {
       await startRegion(dataDir, primaryRegion);
     }
@@ -300,7 +304,7 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
     await mirrorHolds(['site/a.txt', 'site/b.txt', 'site/dir/c.bin', 'site/e.txt']);
     expect(await compareBuckets(s3, { bucket: SOURCE, prefix: 'site/' }, { bucket: mirrorBucket, prefix: 'site/' }, drS3)).toEqual([]);
 
-    const check = output<MirrorCheckResult>(await run('dr', names.mirrorCheckStateMachine, { graceSeconds: 0 }, undefined, MIRROR_WORKERS));
+    const check = output<MirrorCheckResult>(await run('dr', names.mirrorCheckStateMachine, { graceSeconds: 0 }));
     expect(check.passed).toBe(true);
     expect(check.sources).toEqual([expect.objectContaining({ source: 'web-assets', mirror: `s3://${mirrorBucket}/site/`, passed: true, compared: 4, differences: 0 })]);
     expect(check.sources[0]?.lagSeconds).toBeLessThan(REPLICATION_DELAY_MS / 1000 + 1);
@@ -323,7 +327,7 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
     await sleep(REPLICATION_DELAY_MS + 300);
     expect(await keys(drS3, mirrorBucket)).toEqual(['site/a.txt', 'site/b.txt', 'site/dir/c.bin', 'site/e.txt']);
 
-    const result = await run('dr', names.mirrorCheckStateMachine, { graceSeconds: 0 }, undefined, MIRROR_WORKERS);
+    const result = await run('dr', names.mirrorCheckStateMachine, { graceSeconds: 0 });
     expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'MirrorCheckFailed' });
     expect(result.cause).toMatch(
       new RegExp(
@@ -345,14 +349,14 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
     const windowOf2 = { graceSeconds: 0, samples: 2 };
     const log = new MirrorLog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
 
-    const found = await run('dr', names.mirrorCheckStateMachine, windowOf2, undefined, MIRROR_WORKERS);
+    const found = await run('dr', names.mirrorCheckStateMachine, windowOf2);
     expect({ status: found.status, error: found.error }).toEqual({ status: 'FAILED', error: 'MirrorCheckFailed' });
     expect(found.cause).toContain('first differing key "site/a.txt"');
     const foundAt = (await log.get('web-assets'))?.checkedAt;
     expect(await log.get('web-assets')).toEqual(expect.objectContaining({ cursor: 'site/b.txt', passed: false, unresolvedSince: foundAt }));
 
     // The next window (dir/c.bin, e.txt) is equal; a.txt, outside it, is re-checked and still differs.
-    const next = await run('dr', names.mirrorCheckStateMachine, windowOf2, undefined, MIRROR_WORKERS);
+    const next = await run('dr', names.mirrorCheckStateMachine, windowOf2);
     expect({ status: next.status, error: next.error }).toEqual({ status: 'FAILED', error: 'MirrorCheckFailed' });
     expect(next.cause).toContain(`first differing key "site/a.txt" (differs: source 45 bytes`);
     expect(next.cause).toContain(`found ${foundAt ?? '?'} and not resolved since`);
@@ -369,7 +373,7 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
 
     // The mirror given a.txt again: the next run's re-check sees it equal and the check passes.
     await drS3.send(new PutObjectCommand({ Bucket: mirrorBucket, Key: 'site/a.txt', Body: 'third a, changed while replication is stopped' }));
-    const fixed = await run('dr', names.mirrorCheckStateMachine, windowOf2, undefined, MIRROR_WORKERS);
+    const fixed = await run('dr', names.mirrorCheckStateMachine, windowOf2);
     expect(fixed.status).toBe('SUCCEEDED');
     expect(await log.get('web-assets')).toEqual(expect.objectContaining({ passed: true, differences: 0, unresolved: [] }));
   }, 120_000);

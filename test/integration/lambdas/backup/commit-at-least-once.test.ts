@@ -61,7 +61,9 @@ async function invokeSynthesized(handler: string, event: unknown): Promise<unkno
     [LOCAL_VAULT_KEY_FILE_ENV]: path.join(env.dataDir, 'vault.key'),
     AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
   };
-  return env.local.lambdaPool(1).invoke(fn, event, functionEnv);
+  // On the workflow's warm workers, where its Catch and its status rule run these functions too (a pool of one
+  // until 2026-12-06: a third worker, loading them again).
+  return env.local.lambdaPool(2).invoke(fn, event, functionEnv);
 }
 
 /** A run stopped right before its commit, its record RUNNING again: every part stored, as the commit finds it. */
