@@ -74,9 +74,12 @@ export class KeyUnwrapError extends VaultError {
   override name = 'KeyUnwrapError';
   /** The kinds of the vault's key objects that the given provider does not open (a passphrase vault opened with a key file): what to give instead. */
   readonly otherKeyKinds: readonly string[];
-  constructor(message: string, options?: { cause?: unknown; otherKeyKinds?: readonly string[] }) {
+  /** Whether the vault has intact key objects of the given provider's kind, none of which it opened (a wrong or retired key file among several credentials). */
+  readonly ownKindTried: boolean;
+  constructor(message: string, options?: { cause?: unknown; otherKeyKinds?: readonly string[]; ownKindTried?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.otherKeyKinds = options?.otherKeyKinds ?? [];
+    this.ownKindTried = options?.ownKindTried ?? false;
   }
 }
 

@@ -7,8 +7,9 @@ import { defaultDeps, EXIT_OK, keyProvider, openForCommand, runVaultCommand, typ
  * `lifeboat vault key list | add | remove`: several credentials for one vault, as restic's `key` commands
  * (vault/keys/key-management.ts, docs/FORMAT.md §2 "Adding and retiring a key"). Each command opens the
  * vault with its current credential (--key-file or --passphrase-env); `add` wraps the same master key
- * under a new one, `remove` deletes another credential's key object. KMS key objects (an environment's
- * vault) are listed, never added or removed here: their key is KMS's, rotated by KMS.
+ * under a new one, `remove` deletes another credential's key object. KMS key objects, in a vault that also has a
+ * key-file or passphrase one, are listed, never added or removed here: their key is KMS's, rotated by KMS. An
+ * environment's vault, whose key objects are KMS's only, is not opened by `lifeboat vault` at all.
  */
 export type VaultKeyListOptions = VaultAccessOptions & { json?: boolean };
 export type VaultKeyAddOptions = VaultAccessOptions & { newKeyFile?: string; newPassphraseEnv?: string };
@@ -131,7 +132,7 @@ export function registerVaultKeyCommands(vault: Command): void {
   const key = vault
     .command('key')
     .description(
-      "manage the vault's credentials (key objects, as restic's `key`): each wraps the same master key, so adding or retiring one re-encrypts nothing; KMS key objects (an environment's vault) are listed, not added or removed: their key is KMS's, rotated by KMS",
+      "manage the vault's credentials (key objects, as restic's `key`): each wraps the same master key, so adding or retiring one re-encrypts nothing; KMS key objects (in a vault that also has a key file or passphrase) are listed, not added or removed: their key is KMS's, rotated by KMS; an environment's vault, KMS only, is not opened by lifeboat vault",
     );
   access(key.command('list').description('list the key objects: id, kind, created, key file fingerprint; * marks the one that opened the vault now; damaged ones are listed as such'))
     .option('--json', 'print {vault, keys} as JSON')

@@ -53,6 +53,9 @@ export class KeyObjectNotRemovedError extends VaultError {
  * master key does). Another key object `provider` unwraps to the same key would open the vault as well.
  */
 export async function currentKeyObject(vault: Vault, provider: KeyProvider): Promise<string> {
+  // The one the open used, when this provider opened it and it is still there: no second unwrap (a passphrase's scrypt).
+  const opened = vault.openedWith;
+  if (opened?.provider === provider && (await vault.store.has(opened.keyObject))) return opened.keyObject;
   const found = await keyObjectOpenedBy(vault, provider);
   // Only a key object deleted between the open and now gets here.
   if (found === undefined) throw new VaultError(`${vault.location}: the key object this ${provider.kind} opened the vault with is gone; is another process removing keys?`);

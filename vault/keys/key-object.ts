@@ -25,10 +25,12 @@ export type KeyObjectFindings = {
   readonly otherKinds: Set<string>;
   /** The key objects that are damaged or forged (see readKeyObject); they were skipped. */
   readonly damaged: string[];
+  /** How many intact key objects of the provider's own kind it tried to unwrap. */
+  ownKindTried: number;
 };
 
 export function newKeyObjectFindings(): KeyObjectFindings {
-  return { problems: [], otherKinds: new Set(), damaged: [] };
+  return { problems: [], otherKinds: new Set(), damaged: [], ownKindTried: 0 };
 }
 
 /** What to do about a damaged key object: it opens nothing, and other key objects may open the vault. */
@@ -113,6 +115,7 @@ export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider
       findings.otherKinds.add(wrapped.kind);
       continue;
     }
+    findings.ownKindTried++;
     let material: Buffer;
     try {
       material = await provider.unwrapVaultKey(wrapped);

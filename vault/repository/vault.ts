@@ -93,7 +93,11 @@ export async function initVault(store: VaultStore, provider: KeyProvider, tuning
     compressionLevel,
   };
   const { stored } = await seal(keys, objectContext('config'), encodeJson(config), { compressionLevel: null });
-  if (await writeConfigOnce(store, stored)) return new Vault(store, keys, config);
+  if (await writeConfigOnce(store, stored)) {
+    const vault = new Vault(store, keys, config);
+    vault.openedWith = { keyObject: ownKeyObject, provider };
+    return vault;
+  }
   // Lost the race: another run's config is in place. Our key object opens nothing stored; remove it
   // (best effort: a role without s3:DeleteObject on keys/ leaves it, and openVault skips it).
   try {
@@ -160,7 +164,9 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
       continue;
     }
     const config = decodeJson(vaultConfigSchema, plain, { location: store.location, key: CONFIG_KEY });
-    return new Vault(store, keys, config);
+    const vault = new Vault(store, keys, config);
+    vault.openedWith = { keyObject: key, provider };
+    return vault;
   }
   // Damaged key objects were skipped; when nothing else opened the vault, one of them may have been its key.
   const damaged = findings.damaged.length > 0 ? `. If a damaged key object was this vault's key: ${DAMAGED_KEY_OBJECT_ADVICE}; a DR vault gets a fresh key object from its next replication` : '';
@@ -172,7 +178,7 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
     );
   }
   const problems = findings.problems.length ? findings.problems.join('; ') : 'it has no key objects';
-  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems}${damaged}`, { otherKeyKinds: [...findings.otherKinds].sort() });
+  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems}${damaged}`, { otherKeyKinds: [...findings.otherKinds].sort(), ownKindTried: findings.ownKindTried > 0 });
 }
 
 export type CommitInput = {
@@ -245,6 +251,11 @@ export class Vault {
    */
   private readonly manifestReaders = new Map<string, Promise<ManifestReader>>();
   private static readonly MANIFEST_READERS_KEPT = 2;
+  /**
+   * The key object and provider that opened this vault (openVault, initVault): `vault key` asks which key object is
+   * in use, and unwrapping again would derive a passphrase's scrypt key once more (about 1 s at N = 2^17).
+   */
+  openedWith?: { readonly keyObject: string; readonly provider: KeyProvider };
 
   constructor(
     readonly store: VaultStore,

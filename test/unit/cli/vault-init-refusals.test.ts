@@ -6,7 +6,11 @@ import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { openLocalVaultStore } from '../../../vault/backend/open-local-vault-store';
 import { CONFIG_KEY } from '../../../vault/repository/vault-layout';
 import { recordingCliIo } from '../../support/captured-cli-io';
-import { removeDir, tempDir } from '../../support/vault-test-helpers';
+import { listedKeys, removeDir, tempDir } from '../../support/vault-test-helpers';
+import { addKeyObject } from '../../../vault/keys/key-management';
+import { putKeyObject } from '../../../vault/keys/key-object';
+import { PassphraseKeyProvider } from '../../../vault/keys/passphrase-key-provider';
+import { KEYS_PREFIX } from '../../../vault/repository/vault-layout';
 
 /**
  * `lifeboat vault init` refuses what would leave something unusable behind: a compression level the
@@ -102,5 +106,34 @@ describe('opening a vault with the other kind of key', () => {
     const withPassphrase = recordingCliIo();
     expect(await vaultLs(undefined, { vault: keyFileVault, passphraseEnv: 'LB_PASS' }, { io: withPassphrase, env })).toBe(1);
     expect(withPassphrase.errors.join('\n')).toMatch(/is a key-file key; this vault is opened with its key file: give --key-file <file> instead of --passphrase-env$/);
+  });
+
+  it('with several credentials (vault key add), a wrong key file is told the passphrase opens it too, not to give it instead (review r6)', async () => {
+    const vault = path.join(dir, 'both');
+    const keyFile = path.join(dir, 'both-key');
+    expect(await vaultInit({ vault, keyFile }, { io: recordingCliIo() })).toBe(0);
+    const store = await openLocalVaultStore(vault);
+    await addKeyObject(await openVault(store, await KeyFileKeyProvider.load(keyFile)), new PassphraseKeyProvider('correct horse battery staple', { N: 1024, r: 8, p: 1 }));
+    await KeyFileKeyProvider.create(path.join(dir, 'wrong-key'));
+    const wrong = recordingCliIo();
+    expect(await vaultLs(undefined, { vault, keyFile: path.join(dir, 'wrong-key') }, { io: wrong })).toBe(1);
+    const message = wrong.errors.join('\n');
+    expect(message).toMatch(/is not the key of this vault.*; the vault also has a passphrase key object: --passphrase-env <VAR> opens it too$/);
+    expect(message).not.toMatch(/instead of/);
+    // The right key file still opens it.
+    expect(await vaultLs(undefined, { vault, keyFile }, { io: recordingCliIo() })).toBe(0);
+  });
+
+  it("says a vault whose only key objects are KMS's is an environment's, which `lifeboat vault` does not open (review r6)", async () => {
+    const vault = path.join(dir, 'kms-only');
+    const keyFile = path.join(dir, 'kms-only-key');
+    expect(await vaultInit({ vault, keyFile }, { io: recordingCliIo() })).toBe(0);
+    const store = await openLocalVaultStore(vault);
+    const [own] = await listedKeys(store, KEYS_PREFIX);
+    await putKeyObject(store, { kind: 'kms', ciphertext: 'AAAA', params: { keyId: 'arn:aws:kms:eu-west-1:111122223333:key/k' } });
+    await store.delete(own ?? '');
+    const io = recordingCliIo();
+    expect(await vaultLs(undefined, { vault, keyFile }, { io })).toBe(1);
+    expect(io.errors.join('\n')).toMatch(/is a kms key; its only key objects are KMS key objects \(an environment's vault, opened by the environment's functions through KMS\): `lifeboat vault` opens a vault with a key file or a passphrase/);
   });
 });

@@ -218,6 +218,21 @@ describe.each([
     expect(await listedKeys(store, KEYS_PREFIX)).toEqual([firstKeyObject]);
   });
 
+  it('tells the key object in use from the open, without unwrapping again (a passphrase derives its scrypt key once; review r6)', async () => {
+    const passphrase = new PassphraseKeyProvider('correct horse battery staple', FAST_SCRYPT);
+    const added = await addKeyObject(vault, passphrase);
+    const unwrap = jest.spyOn(passphrase, 'unwrapVaultKey');
+    const opened = await openVault(store, passphrase);
+    expect(unwrap).toHaveBeenCalledTimes(1);
+    expect((await listKeyObjects(opened, passphrase)).filter((k) => k.current).map((k) => k.key)).toEqual([added]);
+    await removeKeyObject(opened, passphrase, idOf(firstKeyObject));
+    expect(unwrap).toHaveBeenCalledTimes(1);
+    // Another provider than the one that opened it is still asked by unwrapping.
+    const same = new PassphraseKeyProvider('correct horse battery staple', FAST_SCRYPT);
+    expect((await listKeyObjects(opened, same)).filter((k) => k.current).map((k) => k.key)).toEqual([added]);
+    unwrap.mockRestore();
+  });
+
   it('adds a passphrase, opens with it, and retires it', async () => {
     const passphrase: KeyProvider = new PassphraseKeyProvider('correct horse battery staple', FAST_SCRYPT);
     const added = await addKeyObject(vault, passphrase);
