@@ -76,10 +76,13 @@ export class KeyUnwrapError extends VaultError {
   readonly otherKeyKinds: readonly string[];
   /** Whether the vault has intact key objects of the given provider's kind, none of which it opened (a wrong or retired key file among several credentials). */
   readonly ownKindTried: boolean;
-  constructor(message: string, options?: { cause?: unknown; otherKeyKinds?: readonly string[]; ownKindTried?: boolean }) {
+  /** Whether damaged key objects were skipped: of unknown kind, any of them may have been the given provider's. */
+  readonly damagedSkipped: boolean;
+  constructor(message: string, options?: { cause?: unknown; otherKeyKinds?: readonly string[]; ownKindTried?: boolean; damagedSkipped?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.otherKeyKinds = options?.otherKeyKinds ?? [];
     this.ownKindTried = options?.ownKindTried ?? false;
+    this.damagedSkipped = options?.damagedSkipped ?? false;
   }
 }
 

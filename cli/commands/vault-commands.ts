@@ -92,7 +92,7 @@ export async function openForCommand(options: VaultAccessOptions, env: NodeJS.Pr
   } catch (err) {
     // The engine's message gives no advice (an environment's vault is made by its first backup); a bare location's vault is made by `vault init`.
     if (err instanceof VaultNotFoundError) throw new VaultNotFoundError(`${err.message}; create one with \`lifeboat vault init\``, { cause: err });
-    const hint = err instanceof KeyUnwrapError ? otherKeyKindHint(err.otherKeyKinds, provider.kind, err.ownKindTried) : undefined;
+    const hint = err instanceof KeyUnwrapError ? otherKeyKindHint(err.otherKeyKinds, provider.kind, err.ownKindTried || err.damagedSkipped) : undefined;
     if (hint !== undefined) throw new KeyUnwrapError(`${err instanceof Error ? err.message : String(err)}; ${hint}`);
     throw err;
   }
@@ -105,18 +105,19 @@ export async function openForCommand(options: VaultAccessOptions, env: NodeJS.Pr
  * (KeyUnwrapError.otherKeyKinds): the vault engine says `keys/… is a passphrase key`, which names no
  * option of this command. A vault with key objects of the given kind too (several credentials, `vault key
  * add`) was not opened by this one: the given key is wrong or retired, and the other kind is only an
- * alternative. A vault whose only key objects are KMS's is an environment's, which `lifeboat vault` does not open.
+ * alternative (so is one with damaged key objects, which may have been of the given kind). A vault whose only key
+ * objects are KMS's is an environment's, which `lifeboat vault` does not open.
  */
-function otherKeyKindHint(otherKinds: readonly string[], given: KeyProvider['kind'], ownKindTried: boolean): string | undefined {
+function otherKeyKindHint(otherKinds: readonly string[], given: KeyProvider['kind'], ownKindPossible: boolean): string | undefined {
   const other = given === 'key-file' ? 'passphrase' : given === 'passphrase' ? 'key-file' : undefined;
   const option = other === 'passphrase' ? '--passphrase-env <VAR>' : '--key-file <file>';
   const givenOption = given === 'key-file' ? '--key-file' : '--passphrase-env';
   if (other !== undefined && otherKinds.includes(other)) {
-    return ownKindTried
+    return ownKindPossible
       ? `the vault also has a ${other} key object: ${option} opens it too`
       : `this vault is opened with its ${other === 'passphrase' ? 'passphrase' : 'key file'}: give ${option} instead of ${givenOption}`;
   }
-  if (!ownKindTried && otherKinds.length > 0 && otherKinds.every((kind) => kind === 'kms')) {
+  if (!ownKindPossible && otherKinds.length > 0 && otherKinds.every((kind) => kind === 'kms')) {
     return "its only key objects are KMS key objects (an environment's vault, opened by the environment's functions through KMS): `lifeboat vault` opens a vault with a key file or a passphrase; use the environment's commands (`lifeboat backups`, `lifeboat restore`)";
   }
   return undefined;

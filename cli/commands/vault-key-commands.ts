@@ -92,7 +92,7 @@ export function vaultKeyAdd(options: VaultKeyAddOptions, deps: Partial<VaultComm
       // vault cannot be asked, the file stays (an unused key file is harmless, a deleted credential is not).
       const opens = created ? await keyObjectOpenedBy(vault, provider).catch(() => 'unknown') : undefined;
       if (created && opens === undefined) await fs.rm(newKeyFile, { force: true });
-      if (opens === 'unknown') io.err(`lifeboat vault: note: kept the key file ${newKeyFile} this command created: the vault could not be asked whether a key object for it exists; it may open nothing (check with \`lifeboat vault key list --key-file ${newKeyFile}\`)`);
+      if (opens === 'unknown') io.err(`lifeboat vault: note: kept the key file ${newKeyFile} this command created: the vault could not be asked whether a key object for it exists; it may open nothing (check with \`lifeboat vault key list --vault ${options.vault} --key-file ${newKeyFile}\`)`);
       throw err;
     }
     if (created) io.err(`lifeboat vault: note: created the key file ${newKeyFile} (mode 0600); keep a copy apart from the vault`);

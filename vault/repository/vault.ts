@@ -178,7 +178,7 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
     );
   }
   const problems = findings.problems.length ? findings.problems.join('; ') : 'it has no key objects';
-  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems}${damaged}`, { otherKeyKinds: [...findings.otherKinds].sort(), ownKindTried: findings.ownKindTried > 0 });
+  throw new KeyUnwrapError(`cannot open the vault at ${store.location}: ${problems}${damaged}`, { otherKeyKinds: [...findings.otherKinds].sort(), ownKindTried: findings.ownKindTried > 0, damagedSkipped: findings.damaged.length > 0 });
 }
 
 export type CommitInput = {

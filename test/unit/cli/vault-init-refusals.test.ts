@@ -136,4 +136,23 @@ describe('opening a vault with the other kind of key', () => {
     expect(await vaultLs(undefined, { vault, keyFile }, { io })).toBe(1);
     expect(io.errors.join('\n')).toMatch(/is a kms key; its only key objects are KMS key objects \(an environment's vault, opened by the environment's functions through KMS\): `lifeboat vault` opens a vault with a key file or a passphrase/);
   });
+
+  it('does not call a vault KMS-only when its key-file key object is damaged beside a KMS one (review r7)', async () => {
+    const vault = path.join(dir, 'kms-and-rotted');
+    const keyFile = path.join(dir, 'kms-and-rotted-key');
+    expect(await vaultInit({ vault, keyFile }, { io: recordingCliIo() })).toBe(0);
+    const store = await openLocalVaultStore(vault);
+    const [own] = await listedKeys(store, KEYS_PREFIX);
+    await putKeyObject(store, { kind: 'kms', ciphertext: 'AAAA', params: { keyId: 'arn:aws:kms:eu-west-1:111122223333:key/k' } });
+    // Rot: one byte of the key-file key object flipped, so its SHA-256 no longer matches its name.
+    const ownFile = path.join(vault, own ?? '');
+    const bytes = await fs.readFile(ownFile);
+    bytes[bytes.length - 3] = (bytes[bytes.length - 3] ?? 0) ^ 0x01;
+    await fs.writeFile(ownFile, bytes);
+    const io = recordingCliIo();
+    expect(await vaultLs(undefined, { vault, keyFile }, { io })).toBe(1);
+    const message = io.errors.join('\n');
+    expect(message).toMatch(/is damaged/);
+    expect(message).not.toMatch(/its only key objects are KMS key objects/);
+  });
 });
