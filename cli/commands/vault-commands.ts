@@ -66,14 +66,17 @@ async function storeFor(location: string, env: NodeJS.ProcessEnv): Promise<Vault
   return openVaultStore(location, { s3Client: () => client });
 }
 
+/** The passphrase in environment variable `variable` (given with option `flag`): refused when it is unset or empty. */
+export function passphraseFromEnv(env: NodeJS.ProcessEnv, variable: string, flag: string): PassphraseKeyProvider {
+  const passphrase = env[variable];
+  if (!passphrase) throw new VaultError(`environment variable ${variable} (from ${flag}) is empty or not set`);
+  return new PassphraseKeyProvider(passphrase);
+}
+
 export async function keyProvider(options: VaultAccessOptions, env: NodeJS.ProcessEnv, create: boolean): Promise<KeyProvider> {
   // Either key opens the vault; with both, which one was meant is a guess this command does not make.
   if (options.passphraseEnv !== undefined && options.keyFile !== undefined) throw new VaultError('give the vault key with --key-file <file> or with --passphrase-env <VAR>, not both');
-  if (options.passphraseEnv !== undefined) {
-    const passphrase = env[options.passphraseEnv];
-    if (!passphrase) throw new VaultError(`environment variable ${options.passphraseEnv} (from --passphrase-env) is empty or not set`);
-    return new PassphraseKeyProvider(passphrase);
-  }
+  if (options.passphraseEnv !== undefined) return passphraseFromEnv(env, options.passphraseEnv, '--passphrase-env');
   if (options.keyFile === undefined) throw new VaultError('give the vault key with --key-file <file> or --passphrase-env <VAR>');
   return create ? (await KeyFileKeyProvider.loadOrCreate(options.keyFile)).provider : KeyFileKeyProvider.load(options.keyFile);
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { type Command } from 'commander';
-import { addKeyObject, KeyFileKeyProvider, keyObjectOpenedBy, KEYS_PREFIX, type KeyObjectSummary, type KeyProvider, listKeyObjects, PassphraseKeyProvider, removeKeyObject, shortKeyObjectId, VaultError } from '../../vault';
-import { defaultDeps, EXIT_OK, keyProvider, openForCommand, runVaultCommand, type VaultAccessOptions, type VaultCommandDeps } from './vault-commands';
+import { addKeyObject, KeyFileKeyProvider, keyObjectId, keyObjectOpenedBy, type KeyObjectSummary, listKeyObjects, removeKeyObject, shortKeyObjectId, VaultError } from '../../vault';
+import { defaultDeps, EXIT_OK, keyProvider, openForCommand, passphraseFromEnv, runVaultCommand, type VaultAccessOptions, type VaultCommandDeps } from './vault-commands';
 
 /**
  * `lifeboat vault key list | add | remove`: several credentials for one vault, as restic's `key` commands
@@ -14,20 +14,6 @@ import { defaultDeps, EXIT_OK, keyProvider, openForCommand, runVaultCommand, typ
 export type VaultKeyListOptions = VaultAccessOptions & { json?: boolean };
 export type VaultKeyAddOptions = VaultAccessOptions & { newKeyFile?: string; newPassphraseEnv?: string };
 export type VaultKeyRemoveOptions = VaultAccessOptions;
-
-/** The provider of the new credential `add` wraps the vault key under (the current one is vault-commands' keyProvider). */
-function credential(keyFile: string | undefined, passphraseEnv: string | undefined, env: NodeJS.ProcessEnv, names: { keyFile: string; passphraseEnv: string }): Promise<KeyProvider> {
-  if (keyFile !== undefined && passphraseEnv !== undefined) throw new VaultError(`give ${names.keyFile} <file> or ${names.passphraseEnv} <VAR>, not both`);
-  if (passphraseEnv !== undefined) {
-    const passphrase = env[passphraseEnv];
-    if (!passphrase) throw new VaultError(`environment variable ${passphraseEnv} (from ${names.passphraseEnv}) is empty or not set`);
-    return Promise.resolve(new PassphraseKeyProvider(passphrase));
-  }
-  if (keyFile === undefined) throw new VaultError(`give ${names.keyFile} <file> or ${names.passphraseEnv} <VAR>`);
-  return KeyFileKeyProvider.load(keyFile);
-}
-
-const NEW = { keyFile: '--new-key-file', passphraseEnv: '--new-passphrase-env' };
 
 /** `vault key list`: every key object, the one that opened the vault marked `*`; a damaged one is listed as such (exit 0: `vault verify` reports it). */
 export function vaultKeyList(options: VaultKeyListOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
@@ -73,14 +59,14 @@ export function vaultKeyAdd(options: VaultKeyAddOptions, deps: Partial<VaultComm
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
     const { newKeyFile, newPassphraseEnv } = options;
-    if (newKeyFile === undefined && newPassphraseEnv === undefined) throw new VaultError('give the new credential with --new-key-file <file> or --new-passphrase-env <VAR>');
     if (newKeyFile !== undefined && newPassphraseEnv !== undefined) throw new VaultError('give --new-key-file <file> or --new-passphrase-env <VAR>, not both');
-    if (newKeyFile === undefined) {
+    if (newPassphraseEnv !== undefined) {
       // Read before the vault is opened, so that a variable left unset fails at once.
-      const passphrase = await credential(undefined, newPassphraseEnv, env, NEW);
-      io.out(idOf(await addKeyObject(await openForCommand(options, env, io), passphrase)));
+      const passphrase = passphraseFromEnv(env, newPassphraseEnv, '--new-passphrase-env');
+      io.out(keyObjectId(await addKeyObject(await openForCommand(options, env, io), passphrase)));
       return EXIT_OK;
     }
+    if (newKeyFile === undefined) throw new VaultError('give the new credential with --new-key-file <file> or --new-passphrase-env <VAR>');
     // Opened first: a wrong current credential creates no new key file.
     const vault = await openForCommand(options, env, io);
     const { provider, created } = await KeyFileKeyProvider.loadOrCreate(newKeyFile);
@@ -96,7 +82,7 @@ export function vaultKeyAdd(options: VaultKeyAddOptions, deps: Partial<VaultComm
       throw err;
     }
     if (created) io.err(`lifeboat vault: note: created the key file ${newKeyFile} (mode 0600); keep a copy apart from the vault`);
-    io.out(idOf(key));
+    io.out(keyObjectId(key));
     return EXIT_OK;
   });
 }
@@ -108,14 +94,9 @@ export function vaultKeyRemove(id: string, options: VaultKeyRemoveOptions, deps:
     const provider = await keyProvider(options, env, false);
     const vault = await openForCommand(options, env, io, provider);
     const removed = await removeKeyObject(vault, provider, id);
-    io.out(`Removed key object ${idOf(removed)}`);
+    io.out(`Removed key object ${keyObjectId(removed)}`);
     return EXIT_OK;
   });
-}
-
-/** The id of a `keys/<id>` object. */
-function idOf(key: string): string {
-  return key.slice(KEYS_PREFIX.length);
 }
 
 function access(cmd: Command): Command {

@@ -1,9 +1,10 @@
-import { CustomResource, Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { type CfnKey, type Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { LifeboatFunction } from './lifeboat-function';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
+import { drInAnotherAccount } from './protection-physical-names';
 
 /** Read by the local cloud too (local/executor/stack-resources.ts resolves its `Arn`). */
 export const KEY_ARN_RESOURCE_TYPE = 'Custom::LifeboatKeyArn';
@@ -47,7 +48,7 @@ export class DrKeyArns extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const drStack = props.drStack;
-    const crossAccount = !Token.isUnresolved(drStack.account) && !Token.isUnresolved(stack.account) && drStack.account !== stack.account;
+    const crossAccount = drInAnotherAccount(stack, drStack.account);
     const lookup = new LifeboatFunction(this, 'Lookup', {
       handler: 'stack-key-arn',
       environment: { LIFEBOAT_ENVIRONMENT: props.environmentName },

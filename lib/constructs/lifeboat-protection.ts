@@ -752,7 +752,7 @@ export class LifeboatProtection extends Construct {
         issues.push(`approverRoleArn: the role is account ${account}'s, not ${stack.account}'s: the stacks attach the approver's policy to a role of their own account`);
       }
     }
-    if (props.drAccount === undefined && props.drStack && !Token.isUnresolved(props.drStack.account) && !Token.isUnresolved(stack.account) && props.drStack.account !== stack.account) {
+    if (props.drAccount === undefined && props.drStack && drInAnotherAccount(stack, props.drStack.account)) {
       issues.push(`drStack: stack ${props.drStack.stackName} is in account ${props.drStack.account}, not ${stack.account}: set drAccount: '${props.drStack.account}' too, so that the DR vault and catalog let this account's roles in (docs/DEPLOYMENT.md, "The DR vault in another account")`);
     }
     issues.push(...sourceRegionIssues(stack, props.plans));

@@ -74,7 +74,7 @@ export async function listKeyObjects(vault: Vault, provider: KeyProvider): Promi
   const current = await currentKeyObject(vault, provider);
   const summaries: KeyObjectSummary[] = [];
   for await (const { key, read } of keyObjectsOf(vault.store)) {
-    const id = key.slice(KEYS_PREFIX.length);
+    const id = keyObjectId(key);
     if ('damage' in read) {
       summaries.push({ key, id, current: false, kind: null, created: null, damage: read.damage });
       continue;
@@ -105,7 +105,7 @@ export async function addKeyObject(vault: Vault, added: KeyProvider): Promise<st
   const material = vaultKeyMaterial(vault.keys);
   for await (const found of unwrapKeyObjects(vault.store, added)) {
     if (found.material.equals(material)) {
-      throw new KeyManagementError(`this ${describeKind(added.kind)} already opens the vault at ${vault.location} (key object ${shortKeyObjectId(idOf(found.key))}); nothing was added`);
+      throw new KeyManagementError(`this ${describeKind(added.kind)} already opens the vault at ${vault.location} (key object ${shortKeyObjectId(keyObjectId(found.key))}); nothing was added`);
     }
   }
   return putKeyObject(vault.store, await added.wrapVaultKey(material));
@@ -124,15 +124,15 @@ export async function removeKeyObject(vault: Vault, provider: KeyProvider, idPre
   if (!/^[0-9a-f]+$/.test(prefix)) throw new KeyManagementError(`${JSON.stringify(idPrefix)} is not a key object id: give the id (or a unique prefix of it) that \`lifeboat vault key list\` shows`);
   const all: { key: string; kind: KeyProvider['kind'] | null }[] = [];
   for await (const { key, read } of keyObjectsOf(vault.store)) all.push({ key, kind: 'damage' in read ? null : read.keyObject.wrapped.kind });
-  const ids = all.map((k) => idOf(k.key)).sort();
-  const matching = all.filter((k) => idOf(k.key).startsWith(prefix));
+  const ids = all.map((k) => keyObjectId(k.key)).sort();
+  const matching = all.filter((k) => keyObjectId(k.key).startsWith(prefix));
   if (matching.length === 0) throw new KeyManagementError(`no key object of the vault at ${vault.location} has an id starting with ${prefix}; its key objects: ${ids.map(shortKeyObjectId).join(', ') || 'none'}`);
   if (matching.length > 1) {
-    const named = matching.map((k) => idOf(k.key)).sort();
+    const named = matching.map((k) => keyObjectId(k.key)).sort();
     throw new KeyManagementError(`the id prefix ${prefix} is ambiguous: it matches ${named.join(', ')}; give more of the id`);
   }
   const [target] = matching as [(typeof matching)[number]];
-  const id = idOf(target.key);
+  const id = keyObjectId(target.key);
   if (target.kind === 'kms') {
     throw new KeyManagementError(
       `key object ${shortKeyObjectId(id)} is a KMS key object: the environment's functions open the vault with it, and its key is KMS's (rotated by KMS, not by replacing the key object); \`lifeboat vault key remove\` removes only key-file and passphrase key objects`,
@@ -160,12 +160,12 @@ export async function removeKeyObject(vault: Vault, provider: KeyProvider, idPre
       const left = await intactKeyObjects(vault);
       if (left.length > 0) {
         throw new KeyManagementError(
-          `key object ${shortKeyObjectId(id)} is removed, but another process removed key object ${shortKeyObjectId(idOf(own))} meanwhile, the one the ${describeKind(provider.kind)} given opened the vault with: it no longer opens the vault; the key objects left are ${left.map((k) => shortKeyObjectId(idOf(k))).join(', ')}`,
+          `key object ${shortKeyObjectId(id)} is removed, but another process removed key object ${shortKeyObjectId(keyObjectId(own))} meanwhile, the one the ${describeKind(provider.kind)} given opened the vault with: it no longer opens the vault; the key objects left are ${left.map((k) => shortKeyObjectId(keyObjectId(k))).join(', ')}`,
         );
       }
       await vault.store.put(target.key, body);
       throw new KeyManagementError(
-        `another process removed key object ${shortKeyObjectId(idOf(own))}, the one the ${describeKind(provider.kind)} given opened the vault with, while this command removed ${shortKeyObjectId(id)}: ${shortKeyObjectId(id)} was put back, so that the vault keeps a key that opens it; see \`lifeboat vault key list\` with a credential that opens it now`,
+        `another process removed key object ${shortKeyObjectId(keyObjectId(own))}, the one the ${describeKind(provider.kind)} given opened the vault with, while this command removed ${shortKeyObjectId(id)}: ${shortKeyObjectId(id)} was put back, so that the vault keeps a key that opens it; see \`lifeboat vault key list\` with a credential that opens it now`,
       );
     }
   } catch (err) {
@@ -196,7 +196,8 @@ async function intactKeyObjects(vault: Vault): Promise<string[]> {
   return intact;
 }
 
-function idOf(key: string): string {
+/** The id of a `keys/<id>` object (the hex SHA-256 of its bytes), as `vault key` prints and takes it. */
+export function keyObjectId(key: string): string {
   return idFromKey(KEYS_PREFIX, key) ?? key.slice(KEYS_PREFIX.length);
 }
 

@@ -93,11 +93,7 @@ export async function initVault(store: VaultStore, provider: KeyProvider, tuning
     compressionLevel,
   };
   const { stored } = await seal(keys, objectContext('config'), encodeJson(config), { compressionLevel: null });
-  if (await writeConfigOnce(store, stored)) {
-    const vault = new Vault(store, keys, config);
-    vault.openedWith = { keyObject: ownKeyObject, provider };
-    return vault;
-  }
+  if (await writeConfigOnce(store, stored)) return new Vault(store, keys, config, { keyObject: ownKeyObject, provider });
   // Lost the race: another run's config is in place. Our key object opens nothing stored; remove it
   // (best effort: a role without s3:DeleteObject on keys/ leaves it, and openVault skips it).
   try {
@@ -164,9 +160,7 @@ export async function openVault(store: VaultStore, provider: KeyProvider): Promi
       continue;
     }
     const config = decodeJson(vaultConfigSchema, plain, { location: store.location, key: CONFIG_KEY });
-    const vault = new Vault(store, keys, config);
-    vault.openedWith = { keyObject: key, provider };
-    return vault;
+    return new Vault(store, keys, config, { keyObject: key, provider });
   }
   // Damaged key objects were skipped; when nothing else opened the vault, one of them may have been its key.
   const damaged = findings.damaged.length > 0 ? `. If a damaged key object was this vault's key: ${DAMAGED_KEY_OBJECT_ADVICE}; a DR vault gets a fresh key object from its next replication` : '';
@@ -251,16 +245,15 @@ export class Vault {
    */
   private readonly manifestReaders = new Map<string, Promise<ManifestReader>>();
   private static readonly MANIFEST_READERS_KEPT = 2;
-  /**
-   * The key object and provider that opened this vault (openVault, initVault): `vault key` asks which key object is
-   * in use, and unwrapping again would derive a passphrase's scrypt key once more (about 1 s at N = 2^17).
-   */
-  openedWith?: { readonly keyObject: string; readonly provider: KeyProvider };
-
   constructor(
     readonly store: VaultStore,
     readonly keys: VaultKeys,
     readonly config: VaultConfig,
+    /**
+     * The key object and provider that opened this vault (openVault, initVault): `vault key` asks which key object is
+     * in use, and unwrapping again would derive a passphrase's scrypt key once more (about 1 s at N = 2^17).
+     */
+    readonly openedWith?: { readonly keyObject: string; readonly provider: KeyProvider },
   ) {
     this.chunker = new Chunker(config.chunker, deriveGearTable(keys.idKeyBytes));
   }
