@@ -127,6 +127,22 @@ function withoutReplicaCopy({ replicaCopy: _copy, ...difference }: MirrorDiffere
 
 const fmtLag = (lag: number | null): string => (lag === null ? 'unknown' : `${lag.toFixed(1)} s`);
 
+/**
+ * The note of a source whose check could not compare anything, from the error its try threw (`ofSource`: the error when
+ * the source's region threw it), or undefined for an error that fails the run: the source missing or refusing the
+ * check's role in its region; an S3 source's mirror bucket missing, or an S3 or DynamoDB mirror refusing, in this one.
+ */
+function uncheckedSourceNote(source: ProtectionPlanConfig['sources'][number], ofSource: object | undefined, err: unknown, deps: MirrorCheckDeps): string | undefined {
+  if (ofSource !== undefined) {
+    if (isMissingResource(source.type, ofSource)) return missingSourceNote(source, deps.sourceRegion, deps.efs?.fileSystemId);
+    if (isAccessRefusal(ofSource)) return refusedSourceNote(source, deps.sourceRegion, deps.efs?.fileSystemId, ofSource);
+    return undefined;
+  }
+  if (source.type === 's3' && isMissingResource('s3', err)) return missingMirrorBucketNote(`${deps.mirrorBucketPrefix}${source.name}`, deps.mirrorRegion);
+  if (source.type !== 'filesystem' && isAccessRefusal(err)) return refusedMirrorNote(source, deps.mirrorBucketPrefix, deps.mirrorRegion, err);
+  return undefined;
+}
+
 /** The Fail state's cause for a source whose check did not pass, from its record (the key named by differingKeyText, never a DynamoDB key's values). */
 function causeOf(record: MirrorRecord): string {
   const first = record.firstDifference;
@@ -295,16 +311,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         // So is a side that refused the check's role (AccessDenied, a KMS key policy): its region answered, and the mirror
         // cannot be vouched for while the check cannot read it. On the DR side only the mirror or replica is read in this
         // try for an S3 or DynamoDB source (a file system's DR reads are the check's own catalog and mount: their errors stay the run's).
-        const unchecked =
-          ofSource !== undefined && isMissingResource(source.type, ofSource)
-            ? missingSourceNote(source, deps.sourceRegion, deps.efs?.fileSystemId)
-            : ofSource !== undefined && isAccessRefusal(ofSource)
-              ? refusedSourceNote(source, deps.sourceRegion, deps.efs?.fileSystemId, ofSource)
-              : ofSource === undefined && source.type === 's3' && isMissingResource('s3', err)
-                ? missingMirrorBucketNote(`${deps.mirrorBucketPrefix}${source.name}`, deps.mirrorRegion)
-                : ofSource === undefined && source.type !== 'filesystem' && isAccessRefusal(err)
-                  ? refusedMirrorNote(source, deps.mirrorBucketPrefix, deps.mirrorRegion, err)
-                  : undefined;
+        const unchecked = uncheckedSourceNote(source, ofSource, err, deps);
         if (unchecked === undefined) throw err;
         // A new record, not the previous one amended: its clean pass and differences were about data that is not there
         // (or cannot be read) now, and a failover must not take the mirror on its word (a new pass starts once it is back).
