@@ -186,7 +186,7 @@ async function restoreEntries(
   // S3 objects and DynamoDB pages: small entries' blobs are read from the vault a run at a time, not one read per entry.
   const contents = new EntryContentPrefetch(vault, target.type === 'filesystem' ? [] : entries, contentTags ? { contentTags } : {});
   const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(checkedWrites ? { checkedWrites } : {}) }) : null;
-  await mapBounded(entries, deps.concurrency ?? (target.type === 'filesystem' ? FILE_ENTRIES_AT_ONCE : OBJECT_ENTRIES_AT_ONCE), async (entry) => {
+  const restoreOne = async (entry: ManifestEntry): Promise<void> => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);
       // The key is restored verbatim under the target prefix: S3 keys are names, not paths.
@@ -211,7 +211,13 @@ async function restoreEntries(
       result.bytes += bytes;
     }
     result.entries++;
-  });
+  };
+  const atOnce = deps.concurrency ?? (target.type === 'filesystem' ? FILE_ENTRIES_AT_ONCE : OBJECT_ENTRIES_AT_ONCE);
+  // The shard's symlinks after its other entries, as `vault restore` makes them after all of its others: none of the shard's
+  // entries is looked up through a link it made. Shards run side by side, so another shard's links may be there already:
+  // the restorer writes nothing through a link and links a hard link only to a first name reached without one (docs/FORMAT.md).
+  await mapBounded(entries.filter((e) => e.kind !== 'symlink'), atOnce, restoreOne);
+  await mapBounded(entries.filter((e) => e.kind === 'symlink'), atOnce, restoreOne);
   const notRestored = directory?.notRestored() ?? [];
   if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
   if (target.type === 'dynamodb') await putShardCheck(deps, shardCheckOf(restore, shard, { checked: result.entries, mismatches: itemMismatches, notRestored: [] }, result.items));

@@ -55,7 +55,8 @@ export type VerifyReport = {
  * agrees with the index; each snapshot, manifest root and page decrypts and matches its hash;
  * each blob a manifest references is indexed. With readData: every pack is read whole, every blob
  * decrypted and its HMAC id recomputed, and the pack must consist of nothing but its blobs and header.
- * Each snapshot also names its entries whose data is lost (lost-entries.ts): what its restore would leave out.
+ * Each snapshot also names its entries whose data is lost (lost-entries.ts): what its restore would leave out; and
+ * those whose recorded size their blobs do not hold by the index, which its restore refuses as damaged.
  * A pack whose header cannot be read says how many blobs the index lists in it (they went unchecked), and
  * a manifest object that cannot be read says which snapshots need it; both name the snapshots that
  * reach them (snapshot-reach.ts), since the key alone does not tell the operator which backups it hurts.
@@ -196,8 +197,8 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   const lost = lostCopies.lost();
   const reached = new Set<string>();
   // What the pages reached before hold, so that every snapshot sharing them is told (pages and nodes without findings are not kept).
-  const pageFindings = new Map<string, EntryFindings>();
-  const nodeFindings = new Map<string, EntryFindings>();
+  const pageFindings = new Map<string, SnapshotFindings>();
+  const nodeFindings = new Map<string, SnapshotFindings>();
   /** Roots that could not be read, by id: the key their problem is reported under (a root two snapshots share is read and reported once). */
   const failedRoots = new Map<string, string>();
   for (const snapshot of snapshots) {
@@ -221,15 +222,15 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
         hits.add(rootProblem.key);
       }
       if (!root) return;
-      const found = new EntryFindings();
+      const found = new SnapshotFindings();
       // The node whose pages the walk yields now (v2 roots): it keeps their findings for later snapshots that reach it.
       const current: { node: string | null } = { node: null };
-      const tell = (findings: EntryFindings | undefined): void => {
+      const tell = (findings: SnapshotFindings | undefined): void => {
         if (!findings?.any()) return;
         found.add(findings);
         if (current.node === null) return;
         let kept = nodeFindings.get(current.node);
-        if (!kept) nodeFindings.set(current.node, (kept = new EntryFindings()));
+        if (!kept) nodeFindings.set(current.node, (kept = new SnapshotFindings()));
         kept.add(findings);
       };
       const hit = (under: Iterable<string>): void => {
@@ -263,16 +264,14 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
           continue;
         }
         reached.add(ref.id);
-        const page = new EntryFindings();
+        const page = new SnapshotFindings();
         const under = new Set<string>();
         const pageProblem = await attempt(manifestKey(ref.id), async () => {
           for (const entry of await loadPage(store, keys, ref)) {
             report.entries++;
-            page.entry(
-              entry.path,
-              entry.content.filter((blob) => !index.has(Buffer.from(blob, 'hex'))),
-              lost.size > 0 ? entry.content.filter((blob) => lost.has(blob)) : [],
-            );
+            const absent = entry.content.filter((blob) => !index.has(Buffer.from(blob, 'hex')));
+            page.entry(entry.path, absent, lost.size > 0 ? entry.content.filter((blob) => lost.has(blob)) : []);
+            if (absent.length === 0) page.size(entry.path, entry.size, heldBytes(index, entry.content));
             for (const pack of reach.packsOf(entry.content)) under.add(pack);
           }
         });
@@ -290,6 +289,13 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
         const where = damagedIndexes.length > 0 ? `; they are probably in ${damagedIndexes.join(', ')}, reported above` : '';
         const { entries, blobs, example } = found.absent;
         problem(snapshotKey(snapshot.id), `${entries} entries reference ${blobs.size} blob(s) that no index lists (e.g. entry ${JSON.stringify(example.path)}, blob ${example.blob})${where}`);
+      }
+      if (found.sizes.entries > 0) {
+        const { entries, example } = found.sizes;
+        problem(
+          snapshotKey(snapshot.id),
+          `${entries} entries record a size their blobs do not hold by the index (e.g. entry ${JSON.stringify(example.path)} records ${example.recorded} bytes, its blobs hold ${example.held}): a restore refuses them as damaged and recreates every other entry; unless a problem above explains it (an index or pack that disagrees), the snapshot recorded them so: back up the source again`,
+        );
       }
       if (found.lost.blobs.size > 0) {
         const { entries, blobs, example } = found.lost;
@@ -334,3 +340,34 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   return report;
 }
 
+/**
+ * What the manifest entries a snapshot reaches reference (EntryFindings), and those whose recorded size is not what their
+ * blobs hold by the index: a restore refuses such an entry as damaged (docs/FORMAT.md §7, "checked for length").
+ */
+class SnapshotFindings extends EntryFindings {
+  readonly sizes: { entries: number; example: { path: string; recorded: number; held: number } } = { entries: 0, example: { path: '', recorded: 0, held: 0 } };
+
+  size(path: string, recorded: number, held: number): void {
+    if (recorded === held) return;
+    if (this.sizes.entries === 0) this.sizes.example = { path, recorded, held };
+    this.sizes.entries++;
+  }
+
+  override add(other: EntryFindings | undefined): void {
+    super.add(other);
+    if (!(other instanceof SnapshotFindings) || other.sizes.entries === 0) return;
+    if (this.sizes.entries === 0) this.sizes.example = other.sizes.example;
+    this.sizes.entries += other.sizes.entries;
+  }
+
+  override any(): boolean {
+    return super.any() || this.sizes.entries > 0;
+  }
+}
+
+/** The plaintext bytes of `blobs` by the index (every one of them indexed). */
+function heldBytes(index: VaultIndex, blobs: readonly string[]): number {
+  let held = 0;
+  for (const blob of blobs) held += index.lookup(Buffer.from(blob, 'hex'))?.rawLength ?? 0;
+  return held;
+}

@@ -5,6 +5,7 @@ import { AttributeWriter, type OwnerPolicy } from './attribute-writer';
 import { DirectoryChangeQueue } from './directory-change-queue';
 import { type EntryAttributes } from './entry-attributes';
 import { NotRestoredLog } from './not-restored';
+import { reachWithoutLinks } from './pinned-name';
 import { resolveInsideTarget, UnsafeEntryPathError } from './safe-target-path';
 import { childOf, depthOf, isTempName, parentOf, pathKey, piecePathFor, relativeDisplay, tempPathFor } from './target-path';
 import { fileCallsFor, CALLING_THREAD_CALLS, type OpenFile, type FileCalls, THREAD_POOL_CALLS } from '../platform/file-calls';
@@ -86,6 +87,8 @@ export type RecreatableSpecialType = keyof typeof NODE_TYPES;
  *   are made the same way; what a killed restore left at such names is removed when asked
  *   (`leftoverTemporaries`);
  * - rename replaces a file or link already at the name without following it, but never a directory;
+ * - a hard link is made only to a regular file of the target reached from its root without following
+ *   a symlink (whoever put the first name there); otherwise the caller writes the content;
  * - directories keep u+rwx until `finishDirectories` gives them their attributes, deepest first.
  *
  * What it may not recreate (sockets, devices when not root, some extended attributes) is listed in
@@ -324,28 +327,53 @@ export class RestoreTarget {
   /**
    * Makes `entryPath` another name of the file restored at `firstPath` (a hard link), replacing a
    * file or link at the name. Resolves false when the link cannot be made (the first name is not
-   * there, another file system, too many links): the caller then writes the content instead.
+   * there, another file system, too many links) and when the first name is not a regular file of the
+   * target reached without following a symlink: the caller then writes the content instead. A
+   * first name the restore did not make itself (another shard's, one already in the target, a
+   * crafted `hardlink`) must not make the link a name of a file outside the target.
    */
   async makeHardLink(entryPath: string, firstPath: string): Promise<boolean> {
     const absolute = this.pathOfNonDirectory(entryPath);
-    const first = this.pathOfNonDirectory(firstPath);
+    const first = this.firstNameOf(entryPath, firstPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
+    // link(2) follows links on the way to its first path: the way is walked here without them, and linked through the walk's descriptor.
+    const source = await reachWithoutLinks(this.root, first);
+    if (!source) return false;
     const temp = tempPathFor(absolute);
     try {
-      // link(2) does not follow a symlink at `first`; the restore made `first` itself as a regular file.
-      await this.changes.run(parentOf(absolute), () => fs.link(first, temp));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOTSUP') return false;
-      throw err;
+      try {
+        await this.changes.run(parentOf(absolute), () => fs.link(source.path, temp));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'EXDEV' || code === 'EMLINK' || code === 'EPERM' || code === 'ENOTSUP') return false;
+        throw err;
+      }
+    } finally {
+      await source.close();
     }
     try {
+      // link(2) does not follow a symlink at the first name itself: it links the symlink (or a FIFO, a device). What it linked is checked, not what was there before.
+      if (!(await fs.lstat(temp)).isFile()) {
+        await fs.unlink(temp);
+        return false;
+      }
       await this.replace(temp, absolute, entryPath);
     } catch (err) {
       await fs.unlink(temp).catch(() => undefined);
       throw err;
     }
     return true;
+  }
+
+  /** The absolute path of a hard link's first name; refused (UnsafeEntryPathError naming the entry restored) when it would leave the target. */
+  private firstNameOf(entryPath: string, firstPath: string): FsPath {
+    try {
+      return this.pathOfNonDirectory(firstPath);
+    } catch (err) {
+      if (!(err instanceof UnsafeEntryPathError)) throw err;
+      const why = err.reason.startsWith('it ') ? `which ${err.reason.slice(3)}` : `which is refused: ${err.reason}`;
+      throw new UnsafeEntryPathError(entryPath, `it is another name (a hard link) of ${JSON.stringify(firstPath)}, ${why}`);
+    }
   }
 
   /**

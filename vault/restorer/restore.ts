@@ -239,7 +239,11 @@ export class DirectoryRestorer {
     return { made: 'file', bytes: await this.writeContent(entry, entryAttributes(entry)) };
   }
 
-  /** Makes `entryPath` a hard link to `first` when that file is part of this restore and in place; false: write the content instead. */
+  /**
+   * Makes `entryPath` a hard link to `first` when that file is part of this restore and in place; false: write the content instead.
+   * Part of this restore is not proof that this restorer made it (a workflow shard's range holds names another shard or the target
+   * had, and a crafted `hardlink` may name any path): RestoreTarget.makeHardLink links only to a regular file reached without a symlink.
+   */
   private async linkToFirst(entryPath: string, first: string): Promise<boolean> {
     if (!this.restores(first) || this.filesNotWritten.has(first)) return false;
     const pending = this.filesInFlight.get(first);
@@ -262,12 +266,17 @@ export class DirectoryRestorer {
     return this.target.makeSpecial(entry.path, type, device, entryAttributes(entry));
   }
 
-  /** Writes the content of an entry as a regular file; resolves with its length. */
+  /**
+   * Writes the content of an entry as a regular file; resolves with its length. An entry whose recorded size is not what its
+   * blobs hold by the index is damaged (VaultCorruptionError, before anything is written for it): written, it would come back
+   * shorter or longer than the file that was backed up, and reported restored.
+   */
   private async writeContent(entry: ManifestEntry, attributes: EntryAttributes): Promise<number> {
     const index = this.index;
     const ranges = rangesOf(this.vault, index, entry, this.maxRead);
     let length = 0;
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
+    if (length !== entry.size) throw entrySizeMismatch(this.vault, entry, length);
     const sparse = this.target.writesHoles;
     const checked = this.checkedWrites;
     let found: WriteCheckFinding = 'equal';
@@ -279,7 +288,7 @@ export class DirectoryRestorer {
         const written = await this.writeRanges(ranges, index, fh, sparse, checked);
         this.droppingBehind()?.written(fh.fd, length);
         // The ranges' positions must cover the file once, in order: then no later write touched a range already compared.
-        found = coversOnce(ranges, length) && length === entry.size ? written.found : worstFinding([written.found, 'incomplete']);
+        found = coversOnce(ranges, length) ? written.found : worstFinding([written.found, 'incomplete']);
         return written.bytes;
       },
       checked ? async (fh) => checked.recordPlaced(entry.path, await fh.stat({ bigint: true }), length, found) : undefined,
@@ -361,10 +370,14 @@ export class DirectoryRestorer {
   /**
    * Writes the blobs of a file entry that start in `[start, end)` at their positions in the piece
    * file the restore shares (RestoreTarget.writeFilePiece); every blob of the entry belongs to
-   * exactly one piece when the pieces cover it. Resolves with the bytes of content the piece holds.
+   * exactly one piece when the pieces cover it. Resolves with the bytes of content the piece holds. An entry whose recorded
+   * size its blobs do not hold is refused as damaged by every piece, as writeContent refuses it.
    */
   async restorePiece(entry: ManifestEntry, start: number, end: number, restoreId: string): Promise<number> {
     const index = this.index;
+    let held = 0;
+    for (const { loc } of locatedBlobs(this.vault, index, entry)) held += loc.rawLength;
+    if (held !== entry.size) throw entrySizeMismatch(this.vault, entry, held);
     const ranges = rangesOf(this.vault, index, entry, this.maxRead, { start, end });
     let length = 0;
     for (const range of ranges) for (const blob of range.blobs) length += blob.raw;
@@ -384,6 +397,15 @@ export class DirectoryRestorer {
     for (const e of entries) if (e.kind === 'dir') dirs.push({ path: e.path, attributes: entryAttributes(e) });
     await this.target.finishDirectories(dirs);
   }
+}
+
+/** An entry whose recorded size its blobs do not hold (by the index's plaintext lengths): damaged, as a blob that fails its check is. */
+function entrySizeMismatch(vault: Vault, entry: ManifestEntry, held: number): VaultCorruptionError {
+  return new VaultCorruptionError(
+    vault.location,
+    `entry ${JSON.stringify(entry.path)}`,
+    `it records ${entry.size} bytes, but its blobs hold ${held} by the vault's index, so its content is not what was backed up; nothing was written for it (\`lifeboat vault verify\` reports every such entry)`,
+  );
 }
 
 /** A symlink entry's target: the exact bytes when they are not UTF-8 (`targetBytes`), else `target`. */
@@ -479,14 +501,7 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
       if (r.made === 'link') stats.links++;
     }
   };
-  await forEachBounded(manifest.entries(include), RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
-    stats.entries++;
-    if (entry.kind === 'symlink') {
-      // Links last: then no entry of this restore can even be looked up through one it created.
-      symlinks.push(entry);
-      return;
-    }
-    if (entry.kind === 'dir') dirs.push(entry);
+  const restore = async (entry: ManifestEntry): Promise<void> => {
     try {
       count(await restorer.restoreEntry(entry));
     } catch (err) {
@@ -498,8 +513,19 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
       if (err instanceof UnsafeEntryPathError) throw new UnsafeEntryPathError(err.entryPath, err.reason, RESTORE_STOPPED);
       throw err;
     }
+  };
+  await forEachBounded(manifest.entries(include), RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
+    stats.entries++;
+    if (entry.kind === 'symlink') {
+      // Links last: then no entry of this restore can even be looked up through one it created.
+      symlinks.push(entry);
+      return;
+    }
+    if (entry.kind === 'dir') dirs.push(entry);
+    await restore(entry);
   });
-  for (const entry of symlinks) count(await restorer.restoreEntry(entry));
+  // A symlink stops the restore as any entry does (a directory in its place): with the same words, not a bare refusal.
+  for (const entry of symlinks) await restore(entry);
   // The include's parents this restore made on the way to it get their recorded attributes too, after everything below them was
   // written; parents that were in the target already (an overwrite in place) are left as their owner keeps them.
   const ancestors = include === '' ? [] : (await ancestorDirectories(vault, snapshot, include)).filter((entry) => restorer.target.madeDirectory(entry.path));

@@ -1,0 +1,89 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type RestorePlanDocument, type RestoreShard } from '../../../../lambdas/restore/restore-plan-document';
+import { restoreShard } from '../../../../lambdas/restore/restore-shard';
+import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
+import { type Vault } from '../../../../vault/repository/vault';
+import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { servePlanObjects } from '../../../support/memory-plan-store';
+import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
+import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+const planS3 = mockClient(S3Client);
+
+/**
+ * A hard link's first name in the restore workflow may have been placed by another shard, or be a path a crafted snapshot
+ * reaches through one of its own symlinks: the link is never made through a symlink, so it never becomes another name of a
+ * file outside the target. Snapshots crafted with the vault's own code (commitSnapshot's `entries`).
+ */
+describe('the restore workflow’s shards and a hard link whose first name lies behind a symlink', () => {
+  let dir: string;
+  let vault: Vault;
+  let outside: string;
+  let content: { size: number; content: string[] };
+  let parts: Awaited<ReturnType<Awaited<ReturnType<Vault['newSnapshotWriter']>>['finish']>>[];
+  const BACKED_UP = 'inside the backup\n';
+  const SECRET = 'outside the target\n';
+
+  beforeAll(async () => {
+    dir = await tempDir('restore-shard-hard-link');
+    ({ vault } = await newTestVault(dir));
+    outside = path.join(dir, 'outside');
+    await fs.mkdir(outside);
+    await fs.writeFile(path.join(outside, 'secret'), SECRET);
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    const recorded = await writer.storeContent(Buffer.from(BACKED_UP));
+    parts = [await writer.finish()];
+    content = { size: recorded.size, content: [...recorded.content] };
+    await vault.reloadIndex();
+  });
+  afterAll(async () => {
+    planS3.restore();
+    await CodecPool.shutdownShared();
+    await removeDir(dir);
+  });
+
+  const file = (p: string, meta: ManifestEntry['meta'] = {}): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644, ...meta }, ...content });
+  const symlink = (p: string): ManifestEntry => ({ path: p, kind: 'symlink', meta: { target: outside }, size: 0, content: [] });
+
+  /** Commits `entries`, cuts them into shards at `cuts`, and runs the shards in `order`; resolves with the target directory. */
+  async function restoreInShards(name: string, entries: ManifestEntry[], cuts: number[], order: number[]): Promise<string> {
+    const snapshot = await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, entries });
+    const bounds = [0, ...cuts, entries.length];
+    const shards: RestoreShard[] = bounds.slice(1).map((end, i) => {
+      const start = bounds[i] as number;
+      return { index: i, first: entries[start]?.path as string, last: entries[end - 1]?.path as string, entries: end - start, bytes: 0 };
+    });
+    const plan: RestorePlanDocument = { restore: resolvedFileRestore({ restoreId: name, snapshotId: snapshot.id, target: { type: 'filesystem', path: `/${name}` } }), entries: entries.length, bytes: 0, shards };
+    const planKey = `restore-plans/${name}.json`;
+    planS3.reset();
+    servePlanObjects(planS3, new Map([[planKey, JSON.stringify(plan)]]));
+    const io = mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
+    for (const shardIndex of order) await restoreShard({ restoreId: name, planKey, shardIndex }, io);
+    return io.directory(`/${name}`);
+  }
+
+  async function expectWrittenNotLinked(restored: string): Promise<void> {
+    const [mine, theirs] = await Promise.all([fs.lstat(restored), fs.stat(path.join(outside, 'secret'))]);
+    expect(mine.isFile()).toBe(true);
+    expect(mine.ino).not.toBe(theirs.ino);
+    expect(await fs.readFile(restored, 'utf8')).toBe(BACKED_UP);
+    expect(theirs.nlink).toBe(1);
+    expect(await fs.readFile(path.join(outside, 'secret'), 'utf8')).toBe(SECRET);
+  }
+
+  it('one shard, 16 entries at a time: the symlink comes after the shard’s other entries, and the later name is written as a file', async () => {
+    const fillers = Array.from({ length: 20 }, (_, i) => file(`f${String(i).padStart(2, '0')}`));
+    const target = await restoreInShards('one-shard', [symlink('a'), ...fillers, file('z', { hardlink: 'a/secret' })], [], [0]);
+    await expectWrittenNotLinked(path.join(target, 'z'));
+    expect(await fs.readlink(path.join(target, 'a'))).toBe(outside);
+  });
+
+  it('a first name in the shard’s range reached through a symlink another shard made: the content is written', async () => {
+    // Shard 1 (the link `x`) runs first; shard 0's `m` names "x/secret", which sorts after `m`, so it lies in shard 0's range.
+    const target = await restoreInShards('two-shards', [file('m', { hardlink: 'x/secret' }), symlink('x')], [1], [1, 0]);
+    await expectWrittenNotLinked(path.join(target, 'm'));
+  });
+});

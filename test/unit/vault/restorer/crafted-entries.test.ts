@@ -1,0 +1,133 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
+import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
+import { type Vault } from '../../../../vault/repository/vault';
+import { RestoreIncompleteError, restoreSnapshot } from '../../../../vault/restorer/restore';
+import { UnsafeEntryPathError } from '../../../../vault/restorer/safe-target-path';
+import { VaultCorruptionError } from '../../../../vault/vault-errors';
+import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { mapBounded } from '../../../../vault';
+import { openDirectoryRestorer } from '../../../../lambdas/restore/directory-writer';
+import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/**
+ * Snapshots a backup never records, crafted with the vault's own code (commitSnapshot's `entries` skip the checks a
+ * writer makes of entry paths): a hard link whose first name is reached through a symlink, a size its blobs do not
+ * hold, a symlink that meets a directory of the target.
+ */
+describe('the directory restorer on crafted entries', () => {
+  let dir: string;
+  let vault: Vault;
+  let outside: string;
+  const SECRET = 'outside the target, not to be touched\n';
+  const BACKED_UP = 'inside the backup\n';
+  let backedUp: { size: number; content: string[] };
+  let parts: Awaited<ReturnType<Awaited<ReturnType<Vault['newSnapshotWriter']>>['finish']>>[];
+
+  beforeAll(async () => {
+    dir = await tempDir('crafted-entries');
+    ({ vault } = await newTestVault(dir));
+    outside = path.join(dir, 'outside');
+    await fs.mkdir(outside);
+    await fs.writeFile(path.join(outside, 'secret'), SECRET);
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    const recorded = await writer.storeContent(Buffer.from(BACKED_UP));
+    parts = [await writer.finish()];
+    // The writer's index objects are stored now; the one the vault loaded for the writer predates them.
+    await vault.reloadIndex();
+    backedUp = { size: recorded.size, content: [...recorded.content] };
+  });
+  afterAll(async () => {
+    await CodecPool.shutdownShared();
+    await removeDir(dir);
+  });
+
+  const snapshotOf = (entries: ManifestEntry[]): Promise<Snapshot> => vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, entries });
+  const file = (p: string, meta: ManifestEntry['meta'] = {}): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644, ...meta }, size: backedUp.size, content: backedUp.content });
+  const symlink = (p: string, target: string): ManifestEntry => ({ path: p, kind: 'symlink', meta: { target }, size: 0, content: [] });
+
+  /** The outside file is as it was, and `restored` is a file of its own holding the backed-up content. */
+  async function expectWrittenNotLinked(restored: string): Promise<void> {
+    const [mine, theirs] = await Promise.all([fs.lstat(restored), fs.stat(path.join(outside, 'secret'))]);
+    expect(mine.isFile()).toBe(true);
+    expect(mine.ino).not.toBe(theirs.ino);
+    expect(await fs.readFile(restored, 'utf8')).toBe(BACKED_UP);
+    expect(theirs.nlink).toBe(1);
+    expect(await fs.readFile(path.join(outside, 'secret'), 'utf8')).toBe(SECRET);
+  }
+
+  it('never links a file to a first name reached through a symlink already in the target: the content is written instead', async () => {
+    const snapshot = await snapshotOf([file('notes.txt', { hardlink: 'lnk/secret' })]);
+    const target = path.join(dir, 'through-target-link');
+    await fs.mkdir(target);
+    await fs.symlink(outside, path.join(target, 'lnk'));
+    const stats = await restoreSnapshot(vault, snapshot, target, { overwrite: true });
+    expect(stats).toMatchObject({ files: 1, links: 0 });
+    await expectWrittenNotLinked(path.join(target, 'notes.txt'));
+    expect(await fs.readlink(path.join(target, 'lnk'))).toBe(outside);
+  });
+
+  it('never links a file to a first name that is itself a symlink (link(2) would make another symlink)', async () => {
+    const snapshot = await snapshotOf([file('notes.txt', { hardlink: 'to-secret' })]);
+    const target = path.join(dir, 'first-is-link');
+    await fs.mkdir(target);
+    await fs.symlink(path.join(outside, 'secret'), path.join(target, 'to-secret'));
+    await restoreSnapshot(vault, snapshot, target, { overwrite: true });
+    await expectWrittenNotLinked(path.join(target, 'notes.txt'));
+  });
+
+  it('the workflow’s way (manifest order, 16 at a time): a symlink of the snapshot on the way to a first name is not followed either', async () => {
+    const fillers = Array.from({ length: 20 }, (_, i) => file(`f${String(i).padStart(2, '0')}`));
+    const entries = [symlink('a', outside), ...fillers, file('z', { hardlink: 'a/secret' })];
+    const target = path.join(dir, 'workflow-order');
+    const restorer = await openDirectoryRestorer(vault, target, () => true, { overwrite: true });
+    await mapBounded(entries, 16, (e) => restorer.restoreEntry(e));
+    await expectWrittenNotLinked(path.join(target, 'z'));
+    expect(await fs.readlink(path.join(target, 'a'))).toBe(outside);
+  });
+
+  it('still links a later name to its first name when that is a regular file of the target, reached without a link', async () => {
+    const snapshot = await snapshotOf([
+      { path: 'd', kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] },
+      file('d/first'),
+      file('e', { hardlink: 'd/first' }),
+    ]);
+    const target = path.join(dir, 'plain-link');
+    const stats = await restoreSnapshot(vault, snapshot, target);
+    expect(stats).toMatchObject({ files: 2, links: 1 });
+    const [first, later] = await Promise.all([fs.stat(path.join(target, 'd', 'first')), fs.stat(path.join(target, 'e'))]);
+    expect(later.ino).toBe(first.ino);
+  });
+
+  it('names the entry being restored, not its first name, when the first name would leave the target', async () => {
+    const snapshot = await snapshotOf([file('notes.txt', { hardlink: '/etc/hostname' })]);
+    const restore = restoreSnapshot(vault, snapshot, path.join(dir, 'absolute-first'));
+    await expect(restore).rejects.toThrow(UnsafeEntryPathError);
+    await expect(restore).rejects.toThrow('Refusing to restore entry "notes.txt": it is another name (a hard link) of "/etc/hostname", which is an absolute path.');
+  });
+
+  it('refuses a file whose recorded size its blobs do not hold as damaged, writes nothing for it, and restores the others', async () => {
+    const snapshot = await snapshotOf([{ ...file('big.bin'), size: 100000 }, file('ok.txt')]);
+    const target = path.join(dir, 'size-disagrees');
+    const restore = restoreSnapshot(vault, snapshot, target);
+    await expect(restore).rejects.toThrow(RestoreIncompleteError);
+    const err = (await restore.catch((e: unknown) => e)) as RestoreIncompleteError;
+    expect(err.damaged.map((d) => d.path)).toEqual(['big.bin']);
+    expect(err.damaged[0]?.error).toBeInstanceOf(VaultCorruptionError);
+    expect(err.damaged[0]?.error.message).toContain(`object entry "big.bin" is corrupt: it records 100000 bytes, but its blobs hold ${backedUp.size} by the vault's index`);
+    expect(await fs.readdir(target)).toEqual(['ok.txt']);
+  });
+
+  it('says a symlink meeting a directory of the target stopped the restore, as for any other entry', async () => {
+    const snapshot = await snapshotOf([{ path: 'docs', kind: 'dir', meta: { mode: 0o555 }, size: 0, content: [] }, file('docs/readme'), symlink('current', 'docs')]);
+    const target = path.join(dir, 'symlink-meets-dir');
+    await fs.mkdir(path.join(target, 'current'), { recursive: true });
+    const restore = restoreSnapshot(vault, snapshot, target, { overwrite: true });
+    await expect(restore).rejects.toThrow(UnsafeEntryPathError);
+    await expect(restore).rejects.toThrow(
+      'Refusing to restore entry "current": a directory is already there in the target. Nothing was written for it, and the restore stopped there: entries after it were not restored, and the directories restored so far lack their final modes and times.',
+    );
+    expect((await fs.stat(path.join(target, 'current'))).isDirectory()).toBe(true);
+  });
+});
