@@ -56,7 +56,7 @@ export type VerifyReport = {
  * each blob a manifest references is indexed. With readData: every pack is read whole, every blob
  * decrypted and its HMAC id recomputed, and the pack must consist of nothing but its blobs and header.
  * Each snapshot also names its entries whose data is lost (lost-entries.ts): what its restore would leave out; and
- * those whose recorded size their blobs do not hold by the index, which its restore refuses as damaged.
+ * those whose recorded size their blobs do not hold by the index, which a directory restore refuses as damaged.
  * A pack whose header cannot be read says how many blobs the index lists in it (they went unchecked), and
  * a manifest object that cannot be read says which snapshots need it; both name the snapshots that
  * reach them (snapshot-reach.ts), since the key alone does not tell the operator which backups it hurts.
@@ -294,7 +294,7 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
         const { entries, example } = found.sizes;
         problem(
           snapshotKey(snapshot.id),
-          `${entries} entries record a size their blobs do not hold by the index (e.g. entry ${JSON.stringify(example.path)} records ${example.recorded} bytes, its blobs hold ${example.held}): a restore refuses them as damaged and recreates every other entry; unless a problem above explains it (an index or pack that disagrees), the snapshot recorded them so: back up the source again`,
+          `${entries} entries record a size their blobs do not hold by the index (e.g. entry ${JSON.stringify(example.path)} records ${example.recorded} bytes, its blobs hold ${example.held}): a restore refuses such files as damaged and recreates every other entry (an S3 or DynamoDB restore's read-back reports them); unless a problem above explains it (an index or pack that disagrees), the snapshot recorded them so: back up the source again`,
         );
       }
       if (found.lost.blobs.size > 0) {
@@ -342,7 +342,7 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
 
 /**
  * What the manifest entries a snapshot reaches reference (EntryFindings), and those whose recorded size is not what their
- * blobs hold by the index: a restore refuses such an entry as damaged (docs/FORMAT.md §7, "checked for length").
+ * blobs hold by the index: a directory restore refuses such a file as damaged (docs/FORMAT.md §7, "checked for length").
  */
 class SnapshotFindings extends EntryFindings {
   readonly sizes: { entries: number; example: { path: string; recorded: number; held: number } } = { entries: 0, example: { path: '', recorded: 0, held: 0 } };

@@ -33,8 +33,12 @@ export async function reachWithoutLinks(root: string, absolute: FsPath): Promise
   let dir = await openDirectory(root, fsc.O_RDONLY | fsc.O_DIRECTORY);
   if (!dir) return null;
   for (const name of names) {
-    const next = await openDirectory(childOf(`/proc/self/fd/${dir.fd}`, name), fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
-    await dir.close();
+    let next: fs.FileHandle | null;
+    try {
+      next = await openDirectory(childOf(`/proc/self/fd/${dir.fd}`, name), fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+    } finally {
+      await dir.close();
+    }
     if (!next) return null;
     dir = next;
   }

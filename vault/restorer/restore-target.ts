@@ -366,7 +366,7 @@ export class RestoreTarget {
   }
 
   /** The absolute path of a hard link's first name; refused (UnsafeEntryPathError naming the entry restored) when it would leave the target. */
-  private firstNameOf(entryPath: string, firstPath: string): FsPath {
+  firstNameOf(entryPath: string, firstPath: string): FsPath {
     try {
       return this.pathOfNonDirectory(firstPath);
     } catch (err) {

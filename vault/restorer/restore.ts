@@ -6,7 +6,7 @@ import { type OpenFile } from '../platform/file-calls';
 import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
-import { type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
+import { comparePaths, type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
 import { type FsPath, platformCalls } from '../platform/posix-calls';
 import { DropBehind } from './drop-behind';
 import { type Snapshot } from '../manifest/snapshot-record';
@@ -245,7 +245,12 @@ export class DirectoryRestorer {
    * had, and a crafted `hardlink` may name any path): RestoreTarget.makeHardLink links only to a regular file reached without a symlink.
    */
   private async linkToFirst(entryPath: string, first: string): Promise<boolean> {
+    // A first name out of the target is refused whether or not this restore covers it: the entry is crafted or damaged either way.
+    this.target.firstNameOf(entryPath, first);
     if (!this.restores(first) || this.filesNotWritten.has(first)) return false;
+    // A group's first name comes before its later names in the manifest (hard-link-groups.ts), so it was met already: one sorting
+    // after this name was not restored yet, and what the target holds at it now is not this file.
+    if (comparePaths(first, entryPath) >= 0) return false;
     const pending = this.filesInFlight.get(first);
     if (pending && !(await pending)) return false;
     return this.target.makeHardLink(entryPath, first);

@@ -107,6 +107,28 @@ describe('the directory restorer on crafted entries', () => {
     await expect(restore).rejects.toThrow('Refusing to restore entry "notes.txt": it is another name (a hard link) of "/etc/hostname", which is an absolute path.');
   });
 
+  it('does not link a later name to a first name that sorts after it: that one is not restored yet, the target still holds its old file', async () => {
+    const snapshot = await snapshotOf([file('m', { hardlink: 'x' }), file('x')]);
+    const target = path.join(dir, 'first-after-later');
+    await fs.mkdir(target);
+    await fs.writeFile(path.join(target, 'x'), 'OLD CONTENT\n');
+    const stats = await restoreSnapshot(vault, snapshot, target, { overwrite: true });
+    expect(stats).toMatchObject({ files: 2, links: 0 });
+    const [m, x] = await Promise.all([fs.stat(path.join(target, 'm')), fs.stat(path.join(target, 'x'))]);
+    expect(m.ino).not.toBe(x.ino);
+    expect(await fs.readFile(path.join(target, 'm'), 'utf8')).toBe(BACKED_UP);
+    expect(await fs.readFile(path.join(target, 'x'), 'utf8')).toBe(BACKED_UP);
+  });
+
+  it('refuses a first name out of the target even where the restore does not cover that name (a workflow shard), naming the entry', async () => {
+    const target = path.join(dir, 'out-of-shard-first');
+    const restorer = await openDirectoryRestorer(vault, target, (p) => p >= 'm', { overwrite: true });
+    await expect(restorer.restoreEntry(file('notes.txt', { hardlink: '../outside/secret' }))).rejects.toThrow(
+      'Refusing to restore entry "notes.txt": it is another name (a hard link) of "../outside/secret", which',
+    );
+    expect(await fs.readFile(path.join(outside, 'secret'), 'utf8')).toBe(SECRET);
+  });
+
   it('refuses a file whose recorded size its blobs do not hold as damaged, writes nothing for it, and restores the others', async () => {
     const snapshot = await snapshotOf([{ ...file('big.bin'), size: 100000 }, file('ok.txt')]);
     const target = path.join(dir, 'size-disagrees');
