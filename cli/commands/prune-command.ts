@@ -6,6 +6,7 @@ import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { earlierBatchesWaiting } from './earlier-prune-batches';
 import { pruneReportLines } from './prune-report-lines';
 import { parsePruneSettings, pruneToEnd } from './prune-to-end';
 
@@ -72,10 +73,18 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     }
     const now = deps.now ?? (() => new Date());
     const startedAt = now();
+    // Batches are dated by the clock the prune runs on, not by `now` (which times the record): the earlier
+    // ones are those dated before this.
+    const condemningFrom = new Date();
     const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
     const finishedAt = now();
     if (options.json) io.out(JSON.stringify({ vault: side, ...report }, null, 2));
-    else for (const line of pruneReportLines(report, `the ${side} vault (${vault.location})`, settings.graceMs)) io.out(line);
+    else {
+      // The prune is done: a failed read of the batches left waiting costs the report its detail (the line
+      // then comes from the report alone), not the run its exit code or its record.
+      const waiting = await earlierBatchesWaiting(vault, { graceMs: settings.graceMs, startedAt: condemningFrom, now: new Date() }).catch(() => undefined);
+      for (const line of pruneReportLines(report, `the ${side} vault (${vault.location})`, settings.graceMs, undefined, waiting)) io.out(line);
+    }
     if (report.dryRun) return 0;
     const run = { environment: access.environment.name, vault: side, trigger: 'cli' as const, startedAt, finishedAt, done: true };
     try {
@@ -104,7 +113,7 @@ export function registerPruneCommand(program: Command): void {
   withTargetOptions(program.command('prune').description('delete what no backup references any more from a vault (two phases: condemn now, delete after the grace period), and repack packs with too much garbage'))
     .option('--vault <vault>', 'primary or dr', 'primary')
     .option('--dry-run', 'show what would be deleted, condemned and repacked, and the bytes freed; change nothing')
-    .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25: above the longest backup); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')
+    .option('--grace <hours>', 'hours what this run condemns waits before deletion (default 25: above the longest backup); 0 deletes it at once, and a backup running meanwhile refuses to commit (run it again). What earlier runs condemned keeps the longer of its own grace and this one')
     .option('--repack-threshold <share>', 'repack packs with more than this share of garbage (default 0.2)')
     .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
     .action(async (opts: PruneCommandOptions) => {

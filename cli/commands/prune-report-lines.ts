@@ -1,4 +1,5 @@
 import { type PruneReport, type TemporaryFilesReport } from '../../vault';
+import { type EarlierBatchesWaiting } from './earlier-prune-batches';
 
 /** A size for people: bytes, KiB, MiB or GiB with one decimal. */
 export function formatBytes(n: number): string {
@@ -16,9 +17,11 @@ export function formatBytes(n: number): string {
  * The lines `lifeboat prune` and `lifeboat vault prune` print for a report: deleted, repacked, bytes
  * freed, what waits. With a grace of 0 (`graceMs`) what was condemned was swept by the same command.
  * `temporary`: what `vault prune` (and `vault forget --prune`) did with a vault directory's `.tmp-*`
- * files (a line when it found any).
+ * files (a line when it found any). `waiting`: the batches earlier prunes condemned that this run left to
+ * their own grace (earlierBatchesWaiting), a line when there are any — without it, a real grace-0 run's
+ * report alone says how many (its second pass counts no batch of its own), and others say nothing.
  */
-export function pruneReportLines(report: PruneReport, where: string, graceMs?: number, temporary?: TemporaryFilesReport): string[] {
+export function pruneReportLines(report: PruneReport, where: string, graceMs?: number, temporary?: TemporaryFilesReport, waiting?: EarlierBatchesWaiting): string[] {
   const would = report.dryRun ? 'would be ' : '';
   // With a grace of 0 the command sweeps what it condemns at once (pruneToEnd), a dry run counting it the same way.
   const when = graceMs === 0 ? `${report.dryRun ? 'would be ' : ''}swept at once (grace 0): counted in Deleted above` : `${would}deleted by a run after the grace period`;
@@ -28,6 +31,8 @@ export function pruneReportLines(report: PruneReport, where: string, graceMs?: n
     `Repacked: ${report.packsRepacked} pack(s) ${would}rewritten (${report.blobsMoved} live blob(s), ${formatBytes(report.bytesRepackWritten)} written${report.dryRun ? '' : ` into ${report.newPacks} new pack(s)`}).`,
     `Condemned: ${report.packsCondemned} pack(s) (${formatBytes(report.bytesCondemned)}), ${report.indexesCondemned} index object(s), ${report.manifestsCondemned} manifest object(s) ${when}.`,
   ];
+  const waitingLine = earlierBatchesLine(report, graceMs, waiting);
+  if (waitingLine) lines.push(waitingLine);
   if (report.packsMissing > 0) {
     lines.push(
       `Missing: ${report.packsMissing} pack(s) listed by index objects but not in the vault (a backup refused after a prune deleted its packs, or an older Lifeboat, left those records); the index objects listing them ${report.dryRun ? 'would be' : 'are'} replaced so that no backup reuses them. Run \`lifeboat vault verify\`: a snapshot that references them is damaged.`,
@@ -43,4 +48,23 @@ export function pruneReportLines(report: PruneReport, where: string, graceMs?: n
     );
   }
   return lines;
+}
+
+/**
+ * Why a run, `--grace 0` above all, leaves data condemned earlier: a batch is due at its
+ * `condemnedAt` + max(its own grace, the run's) (docs/FORMAT.md "Prune"), so a shorter grace never
+ * shortens the wait of what an earlier run condemned under a longer one.
+ */
+function earlierBatchesLine(report: PruneReport, graceMs: number | undefined, waiting: EarlierBatchesWaiting | undefined): string | undefined {
+  const onlyOwn = graceMs === 0 ? '; --grace 0 deletes at once only what this run condemns' : '';
+  if (waiting) {
+    const size = waiting.bytesUnknown === 0 ? formatBytes(waiting.bytes) : waiting.bytesUnknown === waiting.packs ? 'size unknown' : `at least ${formatBytes(waiting.bytes)}`;
+    return `Waiting: ${waiting.batches} batch(es) earlier prunes condemned (${waiting.packs} pack(s), ${size}) keep their own grace: the first is due at ${waiting.earliestDueAt}, and a prune after then deletes what nothing references again${onlyOwn}.`;
+  }
+  // A real grace-0 run's report is its second pass's, which swept its own batch: what it counts pending is
+  // earlier batches (with Object Lock refusing deletes, also what it kept of a due batch: then it is unclear).
+  if (graceMs === 0 && !report.dryRun && report.batchesPending > 0 && report.locked.length === 0) {
+    return `Waiting: ${report.batchesPending} batch(es) earlier prunes condemned keep their own grace (each is due at its condemnation time plus the longer of its grace and this run's)${onlyOwn}.`;
+  }
+  return undefined;
 }

@@ -10,6 +10,7 @@ import { type DamagedEntry, type ManifestEntry, RestoreIncompleteError, type Res
 import { initVault, openVault, type Vault, VaultExistsError, VaultNotFoundError } from '../../vault';
 import { COMPRESSION_LEVEL_MAX, COMPRESSION_LEVEL_MIN, DEFAULT_COMPRESSION_LEVEL, isCompressionLevel, KeyUnwrapError, VaultConfigMissingError } from '../../vault';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
+import { earlierBatchesWaiting } from './earlier-prune-batches';
 import { pruneReportLines } from './prune-report-lines';
 import { VaultError } from '../../vault';
 import { verifyVault, type VerifyReport } from '../../vault';
@@ -395,9 +396,14 @@ export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultComman
     if (typeof settings === 'string') throw new VaultError(settings);
     const vault = await openForCommand(options, env, io);
     const dryRun = options.dryRun ?? false;
+    const startedAt = new Date();
     const { report, temporaryFiles } = await pruneWithTemporaryFiles(vault, { ...settings, dryRun });
     if (options.json) io.out(JSON.stringify({ ...report, temporaryFiles }, null, 2));
-    else for (const line of pruneReportLines(report, vault.location, settings.graceMs, temporaryFiles)) io.out(line);
+    else {
+      // What earlier prunes condemned and this run left to its own grace: read again, a failure only shortens the Waiting line.
+      const waiting = await earlierBatchesWaiting(vault, { graceMs: settings.graceMs, startedAt, now: new Date() }).catch(() => undefined);
+      for (const line of pruneReportLines(report, vault.location, settings.graceMs, temporaryFiles, waiting)) io.out(line);
+    }
     return EXIT_OK;
   });
 }
@@ -527,7 +533,7 @@ export function registerVaultCommands(program: Command): void {
     .option('--group-by <grouping>', 'apply the --keep-* rules to each "host,path" (default: each directory of each machine) or each "path" (machines whose hostname changes every run)')
     .option('--dry-run', 'show what would be forgotten (and, with --prune, what the prune would then reclaim); change nothing')
     .option('--prune', 'then prune, as `vault prune` does: what only the forgotten snapshots referenced is condemned, and deleted by a run after the grace period')
-    .option('--grace <hours>', 'with --prune: hours condemned objects wait before deletion (default 25); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')
+    .option('--grace <hours>', 'with --prune: hours what this run condemns waits before deletion (default 25); 0 deletes it at once, and a backup running meanwhile refuses to commit (run it again). What earlier prunes condemned keeps the longer of its own grace and this one')
     .option('--repack-threshold <share>', 'with --prune: repack packs with more than this share of garbage (default 0.2)')
     .option('--json', 'print the decisions (and the prune report) as JSON')
     // Loaded when run: the retention rules bring schemas that backup and restore do not load.
@@ -554,7 +560,7 @@ export function registerVaultCommands(program: Command): void {
     .action(async (o: VaultRepairPruneStateOptions) => exit(await vaultRepairPruneState(o)));
   access(vault.command('prune').description('delete what no snapshot references (condemned now, deleted by a run after the grace period), repack packs with too much garbage, and delete old .tmp-* files of killed writers'))
     .option('--dry-run', 'show what would be deleted, condemned and repacked, and the bytes freed; change nothing')
-    .option('--grace <hours>', 'hours condemned objects wait before deletion (default 25); 0 deletes at once, and a backup running meanwhile refuses to commit (run it again)')
+    .option('--grace <hours>', 'hours what this run condemns waits before deletion (default 25); 0 deletes it at once, and a backup running meanwhile refuses to commit (run it again). What earlier runs condemned keeps the longer of its own grace and this one')
     .option('--repack-threshold <share>', 'repack packs with more than this share of garbage (default 0.2)')
     .option('--json', 'print the report as JSON')
     .action(async (o: VaultPruneOptions) => exit(await vaultPrune(o)));

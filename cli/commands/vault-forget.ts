@@ -36,10 +36,23 @@ export function forgetPolicy(options: VaultForgetRuleOptions): RetentionConfig |
   const parsed = retentionSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field = typeof issue?.path[0] === 'string' ? `--${flagOf(issue.path[0])} ` : '';
-    throw new VaultError(`${field}${issue?.message ?? 'is not a retention policy'}`);
+    // The schema's overall check (no field) is that some rule keeps something; its message names the
+    // config's fields, so the command says it in its own flags, with the values that keep nothing.
+    if (typeof issue?.path[0] !== 'string') throw new VaultError(keepsNothing(options));
+    throw new VaultError(`--${flagOf(issue.path[0])} ${issue.message}`);
   }
   return parsed.data;
+}
+
+const KEEP_RULES = [...COUNT_RULES, 'keepWithin'] as const;
+
+/** Why rules that parse are refused: those given (with their values) keep no snapshot, or none was given. */
+function keepsNothing(options: VaultForgetRuleOptions): string {
+  const given = KEEP_RULES.filter((rule) => options[rule] !== undefined).map((rule) => `--${flagOf(rule)} ${options[rule] as string}`);
+  const flags = KEEP_RULES.map((rule) => `--${flagOf(rule)}`);
+  const choose = `give ${flags.slice(0, -1).join(', ')} or ${flags.at(-1) as string} with a value above 0`;
+  if (given.length === 0) return `no --keep-* rule given (--time-zone only sets the zone the rules count in): ${choose}`;
+  return `the rules given (${given.join(', ')}) keep nothing: ${choose}`;
 }
 
 /** How `vault forget --keep-*` groups snapshots before applying the policy to each group (restic's `--group-by`). */

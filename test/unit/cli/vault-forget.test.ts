@@ -188,6 +188,10 @@ describe('lifeboat vault forget', () => {
       [{ keepLast: '1' }, ['latest'], /^lifeboat vault: name the snapshots to forget or give --keep-\* rules, not both$/],
       [{ keepDaily: 'x' }, [], /^lifeboat vault: --keep-daily must be a whole number, got "x"$/],
       [{ keepWithin: 'soon' }, [], /^lifeboat vault: --keep-within .*"soon" is not a duration/],
+      // Rules that parse but keep nothing are named as given, with the flags that keep something (not the config's fields).
+      [{ keepWithin: '0d', dryRun: true }, [], /^lifeboat vault: the rules given \(--keep-within 0d\) keep nothing: give --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly or --keep-within with a value above 0$/],
+      [{ keepWithin: '0h', timeZone: 'Europe/Berlin' }, [], /^lifeboat vault: the rules given \(--keep-within 0h\) keep nothing: give --keep-last, .* or --keep-within with a value above 0$/],
+      [{ timeZone: 'UTC' }, [], /^lifeboat vault: no --keep-\* rule given \(--time-zone only sets the zone the rules count in\): give --keep-last, .* with a value above 0$/],
       [{ keepLast: '1', grace: '0' }, [], /^lifeboat vault: --grace is for the prune: add --prune, or run `lifeboat vault prune` with it$/],
       [{ keepLast: '1', grace: '0', repackThreshold: '0.5' }, [], /^lifeboat vault: --grace and --repack-threshold are for the prune: add --prune/],
       [{ keepLast: '1', prune: true, grace: 'soon' }, [], /^lifeboat vault: --grace must be a number of hours in digits, 0 or more \(as 25 or 0.5\), got soon$/],

@@ -1,0 +1,99 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { pruneCommand } from '../../../cli/commands/prune-command';
+import { pruneToEnd } from '../../../cli/commands/prune-to-end';
+import { vaultBackup, vaultInit, vaultPrune } from '../../../cli/commands/vault-commands';
+import { MemoryVaultStore } from '../../../vault/backend/memory/memory-vault-store';
+import { PassphraseKeyProvider } from '../../../vault/keys/passphrase-key-provider';
+import { DEFAULT_PRUNE_GRACE_MS } from '../../../vault/prune/prune-vault';
+import { isTombstone, loadCondemnedBatches } from '../../../vault/prune/prune-state';
+import { initVault, type Vault } from '../../../vault/repository/vault';
+import { snapshotKey } from '../../../vault/repository/vault-layout';
+import { capturedCliIo } from '../../support/captured-cli-io';
+import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
+
+/**
+ * Audit stop 50 f2 item 1: `prune --grace 0` after a prune with the default grace deleted nothing and did
+ * not say why. A batch is due at condemnedAt + max(its grace, the run's), so the earlier batch waits:
+ * the report now says so, with how many, and (`lifeboat prune`) their packs, bytes and when the first is due.
+ */
+
+const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
+
+async function backup(vault: Vault, files: ReadonlyArray<[string, Buffer]>): Promise<string> {
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  for (const [name, content] of files) await writer.add({ path: name, kind: 'object', meta: {}, content });
+  const part = await writer.finish();
+  return (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [part] })).id;
+}
+
+describe('a prune that leaves batches earlier prunes condemned to their own grace', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir('prune-earlier-batches');
+  });
+  afterAll(async () => removeDir(dir));
+
+  it('vault prune --grace 0 says how many earlier batches keep their own grace, and that 0 sweeps only its own', async () => {
+    const vault = path.join(dir, 'vault');
+    const keyFile = path.join(dir, 'key');
+    const quiet = capturedCliIo();
+    expect(await vaultInit({ vault, keyFile }, { io: quiet.io })).toBe(0);
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'gone.bin'), pseudoRandomBytes(60_000, 7));
+    const first = capturedCliIo();
+    expect(await vaultBackup(src, { vault, keyFile }, { io: first.io })).toBe(0);
+    await fs.rm(path.join(src, 'gone.bin'));
+    await fs.writeFile(path.join(src, 'kept.txt'), 'kept\n');
+    expect(await vaultBackup(src, { vault, keyFile }, { io: quiet.io })).toBe(0);
+    await fs.rm(path.join(vault, 'snapshots', (first.out[0] as string).trim()));
+
+    const condemning = capturedCliIo();
+    expect(await vaultPrune({ vault, keyFile }, { io: condemning.io })).toBe(0);
+    expect(condemning.out.join('\n')).toMatch(/Condemned: [1-9]\d* pack\(s\)/);
+    expect(condemning.out.join('\n')).not.toMatch(/^Waiting:/m);
+
+    const atOnce = capturedCliIo();
+    expect(await vaultPrune({ vault, keyFile, grace: '0' }, { io: atOnce.io })).toBe(0);
+    expect(atOnce.out).toContainEqual(expect.stringMatching(/^Deleted: 0 pack\(s\), 0 index object\(s\), 0 manifest object\(s\); 0 bytes freed\.$/));
+    expect(atOnce.out).toContainEqual(
+      expect.stringMatching(
+        /^Waiting: 1 batch\(es\) earlier prunes condemned \([1-9]\d* pack\(s\), [\d.]+ (bytes|KiB)\) keep their own grace: the first is due at \d{4}-\d\d-\d\dT[\d:.]+Z, and a prune after then deletes what nothing references again; --grace 0 deletes at once only what this run condemns\.$/,
+      ),
+    );
+  });
+
+  it('lifeboat prune names the earlier batches\' packs, bytes and when the first is due, for --grace 0, its dry run and a default run', async () => {
+    const memory = new MemoryVaultStore();
+    const vault = await initVault(memory, new PassphraseKeyProvider('earlier batches', { N: 1024, r: 8, p: 1 }), TUNING);
+    const gone = await backup(vault, [['a', pseudoRandomBytes(40 * 1024, 1)]]);
+    await backup(vault, [['b', pseudoRandomBytes(20 * 1024, 2)]]);
+    await memory.delete(snapshotKey(gone));
+    const condemned = await pruneToEnd(vault, {});
+    expect(condemned.packsCondemned).toBeGreaterThan(0);
+    const [batch] = (await loadCondemnedBatches(memory, vault.keys)).filter((b) => !isTombstone(b));
+    if (!batch) throw new Error('the first prune wrote no batch');
+    const dueAt = new Date(Date.parse(batch.condemnedAt) + DEFAULT_PRUNE_GRACE_MS).toISOString();
+    const bytes = batch.packs.reduce((n, p) => n + p.bytes, 0);
+    expect(bytes).toBeGreaterThan(1024);
+    const size = `${(bytes / 1024).toFixed(1)} KiB`;
+    // The access is injected: the target names no config that is read.
+    const target = { config: '/nonexistent', env: 'test', dataDir: '/nonexistent' };
+    const access = { environment: { name: 'test' }, openVault: () => Promise.resolve(vault), pruneLogIn: () => ({ record: () => Promise.resolve() }) };
+    const waiting = `Waiting: 1 batch(es) earlier prunes condemned (${batch.packs.length} pack(s), ${size}) keep their own grace: the first is due at ${dueAt}, and a prune after then deletes what nothing references again`;
+
+    for (const options of [{ grace: '0', dryRun: true }, { grace: '0' }]) {
+      const run = capturedCliIo();
+      expect(await pruneCommand({ ...target, ...options }, { io: run.io, access })).toBe(0);
+      expect(run.out.filter((l) => l.startsWith('Waiting:'))).toEqual([`${waiting}; --grace 0 deletes at once only what this run condemns.`]);
+    }
+    // A run with the default grace that condemns more: its own batch is not an earlier one.
+    await memory.delete(snapshotKey((await vault.listSnapshots()).map((s) => s.id)[0] as string));
+    await backup(vault, [['c', pseudoRandomBytes(8 * 1024, 3)]]);
+    const later = capturedCliIo();
+    expect(await pruneCommand(target, { io: later.io, access })).toBe(0);
+    expect(later.out.join('\n')).toMatch(/Condemned: [1-9]\d* pack\(s\)/);
+    expect(later.out.filter((l) => l.startsWith('Waiting:'))).toEqual([`${waiting}.`]);
+  });
+});
