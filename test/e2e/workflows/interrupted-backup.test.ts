@@ -14,6 +14,7 @@ import { listExecutionHistories } from '../../../local/executor/execution-histor
 import { openLocalEnvironment, type LocalEnvironment } from '../../../local/local-environment';
 import { runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, SMALL_PLAN, seedSmallSources, smallConfig } from '../../support/backup-test-environment';
+import { executorCliArgv } from '../../support/executor-cli-argv';
 import { REPO_ROOT } from '../../support/repo-root';
 
 /**
@@ -46,8 +47,8 @@ afterAll(async () => {
 /** Runs `lifeboat backup` in a process group of its own, as a shell runs a foreground job, and Ctrl-Cs the group once the lease is held. */
 async function interruptedCliBackup(): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const args = ['backup', '--plan', SMALL_PLAN, '--strategy', 'full', '--config', configFile, '--env', 'test', '--data-dir', env.dataDir, '--workers', '2'];
-  // From the sources through tsx: the executor's Lambda worker (lambda-worker.cjs) is not beside the test run's CLI bundle.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'bin', 'lifeboat.ts'), ...args], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  // The test run's CLI bundle, with the executor's Lambda worker beside it (tsx from the sources when run alone).
+  const child = spawn(process.execPath, executorCliArgv(args), { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let interrupted = false;
   return new Promise((resolve, reject) => {

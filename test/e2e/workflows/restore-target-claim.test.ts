@@ -4,8 +4,12 @@ import * as path from 'node:path';
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { failoverCommand } from '../../../cli/commands/failover-command';
+import { type WorkflowRunner } from '../../../cli/workflow-runner';
 import { lifeboatConfigSchema } from '../../../config/lifeboat-config';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { reportOfIncompleteCause } from '../../../lambdas/failover/failover-incomplete';
+import { type FailoverReport } from '../../../lambdas/failover/failover-report';
 import { createPrivateBucket } from '../../../lambdas/restore/private-bucket';
 import { targetClaimKey } from '../../../lambdas/restore/target-claim';
 import { resourceNames } from '../../../lib/stacks/resource-names';
@@ -13,7 +17,7 @@ import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-c
 import { seedSampleBucket, seedSampleTable } from '../../../local/demo/sample-data';
 import { type FaultRule } from '../../../local/executor/fault-injection';
 import { approveEveryTask } from '../../../local/executor/local-approver';
-import { runLocalExecution } from '../../../local/executor/run-local-execution';
+import { type LocalExecutionResult, runLocalExecution } from '../../../local/executor/run-local-execution';
 import { type LocalEnvironment, openLocalEnvironment } from '../../../local/local-environment';
 import { eventually } from '../../support/eventually';
 import { duoPlanConfig } from './duo-plan-config';
@@ -23,6 +27,8 @@ import { duoPlanConfig } from './duo-plan-config';
  * SUCCEEDED, and the target held a mix of both backups. The target claim (lambdas/restore/target-claim.ts) gives a
  * target one restore at a time. Backups B1 and B2 differ (only-in-b1 / only-in-b2, shared.txt); restore A is held
  * after its resolve step (which took the claim) while restore B of the other backup starts into the same target.
+ * Last, audit R38 F1: two failovers of the plan into the same targets, through the synthesized DR stack, on the same
+ * environment and backups (one local cloud, one synthesis and two backups for both audits: docs/TESTING.md).
  */
 const rawConfig = duoPlanConfig('tc');
 const config = lifeboatConfigSchema.parse(rawConfig);
@@ -206,4 +212,90 @@ describe('claims in the local cloud catalog', () => {
     expect(await catalog.releaseTarget(key, 'r-old')).toBe(false);
     expect(await catalog.releaseTarget(key, 'r-new')).toBe(true);
   });
+});
+
+/**
+ * Audit R38 F1: two failovers of one plan into the same targets (a double click, or `{plan}` then `{plan, backupId:
+ * <older>}`). The target claim refuses the second one's restores; its report must say that those targets are the first
+ * failover's ("held by"), and its `finish` input must leave them out: followed once the first had ended, it restored
+ * the older backup with `overwrite` over the targets the applications already used. Through the synthesized DR stack,
+ * from the DR vault's copies of B1 and B2 (each backup replicated them).
+ */
+describe('two failovers into the same targets', () => {
+  let drS3: S3Client;
+  let drDdb: DynamoDBClient;
+  beforeAll(() => {
+    drS3 = localS3Client(local.endpoints, local.environment.drRegion);
+    drDdb = localDynamoDbClient(local.endpoints, local.environment.drRegion);
+  });
+  afterAll(() => {
+    drS3?.destroy();
+    drDdb?.destroy();
+  });
+
+  // The first failover holds its own workers while it waits (an injected hang occupies one): the second gets others.
+  function runFailover(input: unknown, options: { executionName: string; faults?: FaultRule[]; workers?: number }): Promise<LocalExecutionResult> {
+    const dr = local.stacks.find((s) => s.role === 'dr');
+    if (!dr) throw new Error('no dr stack');
+    const { workers = 2, ...rest } = options;
+    return runLocalExecution({ stack: dr, stateMachine: names.failoverStateMachine, input, endpoints: local.endpoints, dataDir, pool: local.lambdaPool(workers), retryIntervalScale: 0.001, onTaskToken: approveEveryTask(dataDir), ...rest });
+  }
+
+  const sharedTxt = async (bucket: string) => (await drS3.send(new GetObjectCommand({ Bucket: bucket, Key: 'shared.txt' }))).Body?.transformToString();
+
+  it('the second one\'s sources are REFUSED "held by" the first one\'s restores, with no finish input and no --overwrite; the first one\'s targets keep its backup', async () => {
+    const bucket = `${names.restoreTargetPrefix}duo-a-x`;
+    const table = `${names.restoreTargetPrefix}duo-t-x`;
+
+    // The first failover (newest backup) waits after its resolve steps took both claims, before it writes,
+    // until the second one has ended (the release file).
+    const releaseFile = path.join(dataDir, 'release-fc-first');
+    held.push(releaseFile);
+    const first = runFailover({ plan: 'duo', backupId: b2, targetSuffix: 'x' }, { executionName: 'fc-first', workers: 3, faults: [{ state: 'Plan restore shards', delayMs: 300_000, releaseFile, times: 2 }] });
+    const drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
+    const holders = async () => [
+      (await drCatalog.targetClaim(targetClaimKey({ type: 's3', bucket, prefix: '' })))?.restoreId,
+      (await drCatalog.targetClaim(targetClaimKey({ type: 'dynamodb', table })))?.restoreId,
+    ];
+    await eventually(holders, (h) => !h.includes(undefined), 'the first failover claiming both targets', 60_000);
+    expect(await holders()).toEqual(['fc-first-duo-a', 'fc-first-duo-t']);
+
+    // The second (an older backup, the same suffix), through the CLI.
+    const results: LocalExecutionResult[] = [];
+    const runner: WorkflowRunner = {
+      run: async (_workflow, input) => {
+        const result = await runFailover(input, { executionName: 'fc-second' });
+        results.push(result);
+        return { executionId: result.executionId, status: result.status, output: result.output, ...(result.error ? { error: result.error } : {}), ...(result.cause ? { cause: result.cause } : {}) };
+      },
+    };
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(`OUT ${l}`), err: (l: string) => lines.push(`ERR ${l}`) };
+    const code = await failoverCommand({ config: 'unused', env: 'tc', dataDir, plan: 'duo', backup: b1, targetSuffix: 'x' }, { io, runner, stderr: { isTTY: false, write: () => true } }).finally(() => release(releaseFile));
+    const won = await first;
+    const [second] = results;
+    if (!second) throw new Error('the CLI ran no failover');
+    expect({ first: [won.status, won.error], second: [second.status, second.error], code }).toEqual({ first: ['SUCCEEDED', undefined], second: ['FAILED', 'FailoverIncompleteError'], code: 1 });
+
+    const report = reportOfIncompleteCause(second.cause) as FailoverReport;
+    expect(report.sources).toEqual([]);
+    expect(report.failed?.map((f) => [f.source, f.error, f.heldBy])).toEqual([
+      ['duo-a', 'RestoreTargetClaimedError', 'fc-first-duo-a'],
+      ['duo-t', 'RestoreTargetClaimedError', 'fc-first-duo-t'],
+    ]);
+    expect(report).not.toHaveProperty('finish');
+    const message = (JSON.parse(second.cause ?? '{}') as { errorMessage: string }).errorMessage;
+    expect(message).toContain(`duo-a at s3://${bucket}/ (held by fc-first-duo-a); duo-t at dynamodb table ${table} (held by fc-first-duo-t).`);
+    expect(message).not.toMatch(/not for the applications|To finish/);
+
+    const printed = lines.join('\n');
+    expect(printed).toMatch(new RegExp(`duo-a\\s*│\\s*REFUSED\\s*│\\s*s3://${bucket}/ \\(held by fc-first-duo-a\\)`));
+    expect(printed).toMatch(new RegExp(`duo-t\\s*│\\s*REFUSED\\s*│\\s*dynamodb table ${table} \\(held by fc-first-duo-t\\)`));
+    expect(lines).toContain('ERR No source of this failover is live; the targets of duo-a, duo-t are held by other restores (above), whose own reports say whether they are live.');
+    expect(printed).not.toMatch(/FAILED|not for the applications|No source is live yet|--overwrite|Finish the failover/);
+
+    // The first failover's targets hold its backup (B2), untouched by the second's (B1).
+    expect((won.output as FailoverReport).sources.map((s) => s.target)).toEqual([`s3://${bucket}/`, `dynamodb table ${table}`]);
+    expect(await sharedTxt(bucket)).toBe('version-from-B2 (longer)');
+  }, 600_000);
 });
