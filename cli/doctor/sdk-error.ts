@@ -4,23 +4,19 @@
  * status's ("NotFound", "Forbidden", or a bare number for a redirect).
  */
 import { httpStatusOf } from '../../vault';
+import { errorHeaderOf } from '../../lambdas/runtime/sdk-error-header';
 
-export { httpStatusOf };
+// Shared with the functions, which read the same SDK errors (a restore target's region redirect).
+export { errorHeaderOf, httpStatusOf };
 
 type SdkErrorShape = {
   name?: unknown;
   message?: unknown;
-  $response?: { headers?: Record<string, string | undefined> };
 };
 
 export function errorNameOf(err: unknown): string {
   const name = (err as SdkErrorShape | undefined)?.name;
   return typeof name === 'string' ? name : 'Error';
-}
-
-/** A response header of the failed request, e.g. S3's `x-amz-bucket-region` on a redirect. */
-export function errorHeaderOf(err: unknown, header: string): string | undefined {
-  return (err as SdkErrorShape | undefined)?.$response?.headers?.[header];
 }
 
 /** `Name: message` (or the name alone when the message says nothing more), for a check's detail. */

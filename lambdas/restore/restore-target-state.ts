@@ -8,6 +8,8 @@ import { RestoreTargetMissingError, RestoreTargetNotEmptyError } from './restore
 import { checkTargetBucketProtected } from './target-bucket-protection';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { isS3NotFound } from '../../vault';
+import { bucketRegionRedirectOf } from '../runtime/bucket-region-redirect';
+import { TargetBucketInOtherRegionError } from './target-bucket-region-error';
 
 export type TargetDeps = {
   s3: S3Client;
@@ -18,8 +20,9 @@ export type TargetDeps = {
 };
 
 /**
- * Checks, without writing anything, that a target can receive a restore: an S3 bucket must exist and,
- * unless `allowUnprotectedTarget`, have default encryption and Block Public Access on;
+ * Checks, without writing anything, that a target can receive a restore: an S3 bucket must exist, in the
+ * region of `deps.s3` (the runbook's: its functions write no other region's buckets), and, unless
+ * `allowUnprotectedTarget`, have default encryption and Block Public Access on;
  * without `overwrite`, a target must hold no data yet (bucket prefix empty, table absent, directory
  * absent or empty), so a restore never mixes into live or earlier-restored data unasked.
  */
@@ -36,6 +39,10 @@ export async function checkTargetState(
       if (isS3NotFound(err) || (err as Error).name === 'NoSuchBucket') {
         throw new RestoreTargetMissingError(`Invalid restore request: target.bucket: bucket ${target.bucket} does not exist; create it (with your encryption and access settings) and start the restore again`);
       }
+      // Else the SDK's "Unknown: UnknownError" (a 301 has no body for a HEAD) would be all the operator saw.
+      const runbookRegion = await deps.s3.config.region();
+      const redirect = bucketRegionRedirectOf(err, runbookRegion);
+      if (redirect) throw new TargetBucketInOtherRegionError(target.bucket, redirect.bucketRegion, runbookRegion, { cause: err });
       throw err;
     }
     if (!options.allowUnprotectedTarget) await checkTargetBucketProtected(deps.s3, target.bucket);

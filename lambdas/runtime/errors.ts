@@ -3,6 +3,7 @@
  * (see lib/constructs/workflow-errors.ts) and Catch everything else as permanent.
  */
 import { httpStatusOf } from '../../vault';
+import { bucketRegionRedirectOf } from './bucket-region-redirect';
 
 export class TransientError extends Error {
   override readonly name = 'TransientError';
@@ -43,6 +44,26 @@ export class PrimaryVaultUnavailableError extends Error {
   override readonly name = 'PrimaryVaultUnavailableError';
 }
 
+/**
+ * S3 sent a request to the bucket's region (HTTP 301): the bucket is not in the region of the client that asked.
+ * Permanent: the bucket stays where it is. Replaces the SDK's error, which for a HEAD is only "Unknown: UnknownError"
+ * (bucket-region-redirect.ts); the checks that know the bucket (a restore target's) say more before this can happen.
+ */
+export class BucketInOtherRegionError extends Error {
+  override readonly name = 'BucketInOtherRegionError';
+  constructor(
+    /** Where S3 says the bucket is; undefined when it did not say. */
+    readonly bucketRegion: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `S3 redirected a request (HTTP 301): its bucket is in ${bucketRegion ?? 'another region (S3 did not say which)'}, not in the region of the client that sent it (a function's clients follow no redirect); ` +
+        `use a bucket of the step's region (a restore target: of the restore runbook's region), or start the runbook of ${bucketRegion ?? "the bucket's region"}`,
+      options,
+    );
+  }
+}
+
 const TRANSIENT_SDK_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',
@@ -61,7 +82,10 @@ const TRANSIENT_SDK_ERRORS = new Set([
   'ETIMEDOUT',
 ]);
 
-/** Re-throws SDK and network errors that may pass as TransientError so Step Functions retries them. */
+/**
+ * Re-throws SDK and network errors that may pass as TransientError so Step Functions retries them, and S3's
+ * region redirect as BucketInOtherRegionError (named by its region, not "Unknown: UnknownError").
+ */
 export function classifyError(err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof TransientError) return err;
   const code = (err as Error & { code?: string }).code;
@@ -69,5 +93,7 @@ export function classifyError(err: unknown): unknown {
   if (TRANSIENT_SDK_ERRORS.has(err.name) || (code !== undefined && TRANSIENT_SDK_ERRORS.has(code)) || (status !== undefined && status >= 500)) {
     return new TransientError(`${err.name}: ${err.message}`, { cause: err });
   }
+  const redirect = bucketRegionRedirectOf(err);
+  if (redirect) return new BucketInOtherRegionError(redirect.bucketRegion, { cause: err });
   return err;
 }
