@@ -6,6 +6,7 @@ import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
 import { checkTargetAllowed } from '../restore/restore-target-policy';
 import { checkTargetState, type TargetDeps } from '../restore/restore-target-state';
+import { TargetBucketInOtherRegionError } from '../restore/target-bucket-region-error';
 import { s3BucketNameProblem } from '../restore/target-names';
 
 /** A source of the plan and where the failover restores it. */
@@ -111,6 +112,14 @@ export async function prepareFailoverTargets(targets: readonly FailoverTarget[],
         throw new InvalidInputError(
           `Invalid failover input: targetSuffix: the failover target of source "${source.name}", ${describeTarget(target)}, exists and lacks ${err.missing.join(' and ')}; ` +
             `turn them on for the bucket, or choose another "targetSuffix" (the failover then creates its buckets encrypted and private)`,
+          { cause: err },
+        );
+      }
+      if (err instanceof TargetBucketInOtherRegionError) {
+        // Bucket names are global: the name the suffix makes is taken by a bucket of another region, which this region's restore cannot write.
+        throw new InvalidInputError(
+          `Invalid failover input: targetSuffix: the failover target of source "${source.name}", ${describeTarget(target)}, exists in ${err.bucketRegion ?? 'another region'}, not in ${err.runbookRegion} where the failover restores; ` +
+            `choose another "targetSuffix"`,
           { cause: err },
         );
       }

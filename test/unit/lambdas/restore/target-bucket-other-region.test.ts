@@ -52,7 +52,7 @@ describe('a restore target bucket of another region', () => {
     expect(own.error).toMatchObject({ name: 'Unknown', $metadata: { httpStatusCode: 400 } });
   });
 
-  it('as an existing failover target, fails the failover before any bucket is created, with the same refusal', async () => {
+  it('as an existing failover target, fails the failover before any bucket is created, naming the suffix to change', async () => {
     const dynamodb = new DynamoDBClient({ region: 'us-west-2' });
     try {
       await withRegionRedirectingS3({ bucketRegion: 'us-east-1', clientRegion: 'us-west-2' }, async (s3, requests) => {
@@ -60,7 +60,12 @@ describe('a restore target bucket of another region', () => {
         const failoverTarget = { type: 's3', bucket: 'lifeboat-prod-restore-assets-failover', prefix: '' } as const;
         await expect(
           prepareFailoverTargets([{ source, target: failoverTarget }], false, { s3, dynamodb, directory: (p) => p, region: 'us-west-2', restoreTargetPrefix: 'lifeboat-prod-restore-' }),
-        ).rejects.toMatchObject({ name: 'RestoreTargetNotAllowedError', bucket: failoverTarget.bucket, bucketRegion: 'us-east-1', runbookRegion: 'us-west-2' });
+        ).rejects.toMatchObject({
+          name: 'InvalidInputError',
+          message:
+            'Invalid failover input: targetSuffix: the failover target of source "assets", bucket lifeboat-prod-restore-assets-failover, exists in us-east-1, not in us-west-2 where the failover restores; choose another "targetSuffix"',
+          cause: { name: 'RestoreTargetNotAllowedError', bucketRegion: 'us-east-1', runbookRegion: 'us-west-2' },
+        });
         expect(requests).toEqual([`HEAD /${failoverTarget.bucket}/`]);
       });
     } finally {
