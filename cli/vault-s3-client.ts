@@ -1,6 +1,8 @@
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, transferClientSettings } from './client-timeouts';
 import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
+import { BUCKET_REGION_HEADER } from '../lambdas/runtime/bucket-region-redirect';
+import { errorHeaderOf } from '../lambdas/runtime/sdk-error-header';
 
 /** Where S3 sends a request when nothing names a region (the AWS CLI's default too). */
 const FALLBACK_REGION = 'us-east-1';
@@ -57,6 +59,6 @@ async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.Proces
       );
     }
     // The vault's own requests then say what is wrong (no such bucket, access denied) in its words.
-    return (err as { $response?: { headers?: Record<string, string | undefined> } }).$response?.headers?.['x-amz-bucket-region'];
+    return errorHeaderOf(err, BUCKET_REGION_HEADER);
   }
 }
