@@ -11,8 +11,10 @@ export type EarlierBatchesWaiting = {
   readonly packs: number;
   readonly bytes: number;
   readonly bytesUnknown: number;
-  /** When the first of them is due (ISO): a prune that starts after it deletes what nothing references again. */
+  /** When the first of them is due (ISO) for a prune whose grace is at most `earliestGraceMs`. */
   readonly earliestDueAt: string;
+  /** The grace the first due time counts: the longer of that batch's own and this run's. A prune with a longer grace waits longer. */
+  readonly earliestGraceMs: number;
 };
 
 /**
@@ -25,15 +27,17 @@ export async function earlierBatchesWaiting(vault: Vault, run: { graceMs?: numbe
   const graceMs = run.graceMs ?? DEFAULT_PRUNE_GRACE_MS;
   const waiting = (await loadCondemnedBatches(vault.store, vault.keys))
     .filter((b) => !isTombstone(b) && Date.parse(b.condemnedAt) < run.startedAt.getTime())
-    .map((b) => ({ batch: b, dueAt: Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) }))
+    .map((b) => ({ batch: b, graceMs: Math.max(b.graceMs, graceMs), dueAt: Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) }))
     .filter((w) => w.dueAt > run.now.getTime());
   if (waiting.length === 0) return undefined;
   const packs = waiting.flatMap((w) => w.batch.packs);
+  const first = waiting.reduce((a, b) => (b.dueAt < a.dueAt ? b : a));
   return {
     batches: waiting.length,
     packs: packs.length,
     bytes: packs.reduce((n, p) => n + p.bytes, 0),
     bytesUnknown: packs.filter((p) => p.bytes === 0).length,
-    earliestDueAt: new Date(Math.min(...waiting.map((w) => w.dueAt))).toISOString(),
+    earliestDueAt: new Date(first.dueAt).toISOString(),
+    earliestGraceMs: first.graceMs,
   };
 }

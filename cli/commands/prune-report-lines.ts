@@ -59,12 +59,18 @@ function earlierBatchesLine(report: PruneReport, graceMs: number | undefined, wa
   const onlyOwn = graceMs === 0 ? '; --grace 0 deletes at once only what this run condemns' : '';
   if (waiting) {
     const size = waiting.bytesUnknown === 0 ? formatBytes(waiting.bytes) : waiting.bytesUnknown === waiting.packs ? 'size unknown' : `at least ${formatBytes(waiting.bytes)}`;
-    return `Waiting: ${waiting.batches} batch(es) earlier prunes condemned (${waiting.packs} pack(s), ${size}) keep their own grace: the first is due at ${waiting.earliestDueAt}, and a prune after then deletes what nothing references again${onlyOwn}.`;
+    return `Waiting: ${waiting.batches} batch(es) earlier prunes condemned (${waiting.packs} pack(s), ${size}) wait for the longer of their grace and this run's: the first is due at ${waiting.earliestDueAt} for a prune with a grace of at most ${formatHours(waiting.earliestGraceMs)} (a longer grace waits longer)${onlyOwn}.`;
   }
   // A real grace-0 run's report is its second pass's, which swept its own batch: what it counts pending is
   // earlier batches (with Object Lock refusing deletes, also what it kept of a due batch: then it is unclear).
   if (graceMs === 0 && !report.dryRun && report.batchesPending > 0 && report.locked.length === 0) {
-    return `Waiting: ${report.batchesPending} batch(es) earlier prunes condemned keep their own grace (each is due at its condemnation time plus the longer of its grace and this run's)${onlyOwn}.`;
+    return `Waiting: ${report.batchesPending} batch(es) earlier prunes condemned wait for the longer of their grace and this run's (each is due at its condemnation time plus that grace)${onlyOwn}.`;
   }
   return undefined;
+}
+
+/** A grace in hours for people: whole hours as such, else up to three decimals (a grace of seconds in tests and drills). */
+function formatHours(ms: number): string {
+  const hours = ms / 3_600_000;
+  return `${Number.isInteger(hours) ? hours : Number(hours.toFixed(3))} h`;
 }

@@ -13,9 +13,9 @@ import { capturedCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 
 /**
- * Audit stop 50 f2 item 1: `prune --grace 0` after a prune with the default grace deleted nothing and did
- * not say why. A batch is due at condemnedAt + max(its grace, the run's), so the earlier batch waits:
- * the report now says so, with how many, and (`lifeboat prune`) their packs, bytes and when the first is due.
+ * `prune --grace 0` after a prune with the default grace deleted nothing and did not say why. A batch is due
+ * at condemnedAt + max(its grace, the run's), so the earlier batch waits: the report says so, with how many,
+ * their packs, bytes, and when the first is due for a prune of which grace.
  */
 
 const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
@@ -34,7 +34,7 @@ describe('a prune that leaves batches earlier prunes condemned to their own grac
   });
   afterAll(async () => removeDir(dir));
 
-  it('vault prune --grace 0 says how many earlier batches keep their own grace, and that 0 sweeps only its own', async () => {
+  it('vault prune --grace 0 says how many earlier batches wait for their grace, and that 0 sweeps only its own', async () => {
     const vault = path.join(dir, 'vault');
     const keyFile = path.join(dir, 'key');
     const quiet = capturedCliIo();
@@ -59,7 +59,7 @@ describe('a prune that leaves batches earlier prunes condemned to their own grac
     expect(atOnce.out).toContainEqual(expect.stringMatching(/^Deleted: 0 pack\(s\), 0 index object\(s\), 0 manifest object\(s\); 0 bytes freed\.$/));
     expect(atOnce.out).toContainEqual(
       expect.stringMatching(
-        /^Waiting: 1 batch\(es\) earlier prunes condemned \([1-9]\d* pack\(s\), [\d.]+ (bytes|KiB)\) keep their own grace: the first is due at \d{4}-\d\d-\d\dT[\d:.]+Z, and a prune after then deletes what nothing references again; --grace 0 deletes at once only what this run condemns\.$/,
+        /^Waiting: 1 batch\(es\) earlier prunes condemned \([1-9]\d* pack\(s\), [\d.]+ (bytes|KiB)\) wait for the longer of their grace and this run's: the first is due at \d{4}-\d\d-\d\dT[\d:.]+Z for a prune with a grace of at most 25 h \(a longer grace waits longer\); --grace 0 deletes at once only what this run condemns\.$/,
       ),
     );
   });
@@ -81,7 +81,7 @@ describe('a prune that leaves batches earlier prunes condemned to their own grac
     // The access is injected: the target names no config that is read.
     const target = { config: '/nonexistent', env: 'test', dataDir: '/nonexistent' };
     const access = { environment: { name: 'test' }, openVault: () => Promise.resolve(vault), pruneLogIn: () => ({ record: () => Promise.resolve() }) };
-    const waiting = `Waiting: 1 batch(es) earlier prunes condemned (${batch.packs.length} pack(s), ${size}) keep their own grace: the first is due at ${dueAt}, and a prune after then deletes what nothing references again`;
+    const waiting = `Waiting: 1 batch(es) earlier prunes condemned (${batch.packs.length} pack(s), ${size}) wait for the longer of their grace and this run's: the first is due at ${dueAt} for a prune with a grace of at most 25 h (a longer grace waits longer)`;
 
     for (const options of [{ grace: '0', dryRun: true }, { grace: '0' }]) {
       const run = capturedCliIo();
@@ -95,5 +95,27 @@ describe('a prune that leaves batches earlier prunes condemned to their own grac
     expect(await pruneCommand(target, { io: later.io, access })).toBe(0);
     expect(later.out.join('\n')).toMatch(/Condemned: [1-9]\d* pack\(s\)/);
     expect(later.out.filter((l) => l.startsWith('Waiting:'))).toEqual([`${waiting}.`]);
+  });
+
+  it('counts the due time with the longer of the batch\'s grace and the run\'s, and says which grace it holds for', async () => {
+    const memory = new MemoryVaultStore();
+    const vault = await initVault(memory, new PassphraseKeyProvider('grace of the batch', { N: 1024, r: 8, p: 1 }), TUNING);
+    const gone = await backup(vault, [['a', pseudoRandomBytes(40 * 1024, 4)]]);
+    await backup(vault, [['b', pseudoRandomBytes(20 * 1024, 5)]]);
+    await memory.delete(snapshotKey(gone));
+    const tenHours = 10 * 3_600_000;
+    expect((await pruneToEnd(vault, { graceMs: tenHours })).packsCondemned).toBeGreaterThan(0);
+    const [batch] = (await loadCondemnedBatches(memory, vault.keys)).filter((b) => !isTombstone(b));
+    if (!batch) throw new Error('the first prune wrote no batch');
+    const target = { config: '/nonexistent', env: 'test', dataDir: '/nonexistent' };
+    const access = { environment: { name: 'test' }, openVault: () => Promise.resolve(vault), pruneLogIn: () => ({ record: () => Promise.resolve() }) };
+    const dueAfter = (graceMs: number): string => new Date(Date.parse(batch.condemnedAt) + graceMs).toISOString();
+
+    const atOnce = capturedCliIo();
+    expect(await pruneCommand({ ...target, grace: '0', dryRun: true }, { io: atOnce.io, access })).toBe(0);
+    expect(atOnce.out.find((l) => l.startsWith('Waiting:'))).toContain(`the first is due at ${dueAfter(tenHours)} for a prune with a grace of at most 10 h`);
+    const byDefault = capturedCliIo();
+    expect(await pruneCommand({ ...target, dryRun: true }, { io: byDefault.io, access })).toBe(0);
+    expect(byDefault.out.find((l) => l.startsWith('Waiting:'))).toContain(`the first is due at ${dueAfter(DEFAULT_PRUNE_GRACE_MS)} for a prune with a grace of at most 25 h`);
   });
 });
