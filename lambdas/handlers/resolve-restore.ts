@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { resolveRestore } from '../restore/resolve-restore';
 import { executionRestoreIdSchema } from '../restore/restore-id';
 import { DEFAULT_RESTORE_PIN_SECONDS, RESTORE_PIN_SECONDS_ENV } from '../restore/restore-pin';
+import { environmentRegionsOf } from '../runtime/environment-regions';
 import { InvalidEnvironmentError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -18,6 +19,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restor
     catalog: runtime.catalog,
     openVault: (side) => runtime.openVault(side),
     homeVault: runtime.config.homeVault,
+    regions: environmentRegionsOf(runtime.config),
     pin: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]) },
     // As long as the pin: a claim left by a restore that died lapses when its execution can no longer be running.
     claim: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]) },

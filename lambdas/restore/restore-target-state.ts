@@ -10,6 +10,7 @@ import { mountRootOf, openTargetDirectory } from './target-directory';
 import { isS3NotFound } from '../../vault';
 import { bucketRegionRedirectOf } from '../runtime/bucket-region-redirect';
 import { TargetBucketInOtherRegionError } from './target-bucket-region-error';
+import { type EnvironmentRegions } from '../runtime/environment-regions';
 
 export type TargetDeps = {
   s3: S3Client;
@@ -17,6 +18,11 @@ export type TargetDeps = {
   directory: (configuredPath: string) => string;
   /** Where the EFS file system is mounted (in AWS): directory targets are walked from it without following links. @default '/' */
   mountPath?: string | undefined;
+  /**
+   * The environment's regions as the function knows them (environmentRegionsOf): a bucket of another region is refused
+   * naming the runbook that can write it only when its region is one of them. @default unknown: named on that condition
+   */
+  regions?: EnvironmentRegions | undefined;
 };
 
 /**
@@ -42,7 +48,7 @@ export async function checkTargetState(
       // Else the SDK's "Unknown: UnknownError" (a 301 has no body for a HEAD) would be all the operator saw.
       const runbookRegion = await deps.s3.config.region();
       const redirect = bucketRegionRedirectOf(err, runbookRegion);
-      if (redirect) throw new TargetBucketInOtherRegionError(target.bucket, redirect.bucketRegion, runbookRegion, { cause: err });
+      if (redirect) throw new TargetBucketInOtherRegionError(target.bucket, redirect.bucketRegion, runbookRegion, { cause: err, regions: deps.regions });
       throw err;
     }
     if (!options.allowUnprotectedTarget) await checkTargetBucketProtected(deps.s3, target.bucket);

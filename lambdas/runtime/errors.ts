@@ -48,6 +48,8 @@ export class PrimaryVaultUnavailableError extends Error {
  * S3 sent a request to the bucket's region (HTTP 301): the bucket is not in the region of the client that asked.
  * Permanent: the bucket stays where it is. Replaces the SDK's error, which for a HEAD is only "Unknown: UnknownError"
  * (bucket-region-redirect.ts); the checks that know the bucket (a restore target's) say more before this can happen.
+ * It names no runbook to start instead: classifyError knows neither the step (no backup runbook runs in the DR region,
+ * none at all in a third region) nor the environment's regions; the restore's target check, which knows both, does.
  */
 export class BucketInOtherRegionError extends Error {
   override readonly name = 'BucketInOtherRegionError';
@@ -58,7 +60,7 @@ export class BucketInOtherRegionError extends Error {
   ) {
     super(
       `S3 redirected a request (HTTP 301): its bucket is in ${bucketRegion ?? 'another region (S3 did not say which)'}, not in the region of the client that sent it (a function's clients follow no redirect); ` +
-        `use a bucket of the step's region (a restore target: of the restore runbook's region), or start the runbook of ${bucketRegion ?? "the bucket's region"}`,
+        "use a bucket of the step's region (a restore target: of the restore runbook's region)",
       options,
     );
   }
