@@ -302,6 +302,23 @@ export class BackupCatalog {
   }
 
   /**
+   * The newest committed backup of a source that retention has neither forgotten nor claimed in which the source's
+   * snapshot was read whole: its source record has no `parentSnapshotId` (a full backup, or the first run of a source
+   * that had nothing to build on, such as one added to the plan after the last full). What a differential builds such a
+   * source on (parent-selection.ts). The index item does not say how a source was read, so this reads the record of
+   * every backup of the source back to that read, a GetItem each: ask latestBackupOfSource first where it answers.
+   */
+  async latestWholeReadOfSource(source: string): Promise<BackupRecord | undefined> {
+    const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false, Limit: NEWEST_PAGE };
+    for await (const item of this.queryItems(query)) {
+      const record = await this.getChoosable(this.parseItem(sourceIndexItemSchema, item).backupId);
+      const snapshot = record?.sources.find((s) => s.name === source);
+      if (record !== undefined && snapshot !== undefined && snapshot.parentSnapshotId === undefined) return record;
+    }
+    return undefined;
+  }
+
+  /**
    * The newest committed backup of a source started at or before `at` (ISO time) that retention neither forgot nor
    * claimed: a point in time whose backup is being forgotten falls back to the next older kept one.
    */

@@ -1,0 +1,115 @@
+import { selectParents } from '../../../../lambdas/backup/parent-selection';
+import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord, type BackupSourceRecord, type BackupStrategy } from '../../../../lambdas/catalog/backup-record';
+import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
+
+/**
+ * Parent selection (lambdas/backup/parent-selection.ts) over the real BackupCatalog on dynalite, with backups
+ * committed and indexed as the workflow commits them. Audit f4: a source added to the plan after the last full
+ * backup was in no full backup, so every later differential read it whole again (for an S3 source, a GetObject of
+ * every object on every run); now the first differential reads it whole and the next ones build on that read.
+ */
+
+let catalog: BackupCatalog;
+let close: () => Promise<void>;
+let day = 0;
+
+beforeAll(async () => {
+  ({ catalog, close } = await catalogOnDynalite());
+});
+
+afterAll(async () => {
+  await close?.();
+});
+
+type Read = { name: string; parent?: string };
+
+/** Commits and indexes a backup of `plan` one day after the previous one; each source's snapshot id is `<backupId>/<source>`. */
+async function committed(plan: string, strategy: BackupStrategy, reads: readonly Read[], extra: Pick<BackupRecord, 'parentBackupId' | 'baseBackupId'> = {}): Promise<BackupRecord> {
+  day++;
+  const backupId = `202603${String(day).padStart(2, '0')}T000000Z-${plan}`;
+  const startedAt = `2026-03-${String(day).padStart(2, '0')}T00:00:00.000Z`;
+  const counters = { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
+  const sources: BackupSourceRecord[] = reads.map((r) => ({
+    name: r.name,
+    type: 'filesystem',
+    snapshotId: `${backupId}/${r.name}`,
+    rootHash: 'r',
+    ...counters,
+    ...(r.parent ? { parentSnapshotId: r.parent } : {}),
+  }));
+  await catalog.createBackup({ backupId, plan, environment: 'dev', sourceNames: reads.map((r) => r.name), sources: [], strategy, status: 'RUNNING', startedAt, shardCount: 1, ...extra });
+  await catalog.markCommitted(backupId, { sources, totals: counters, endedAt: startedAt });
+  const record = await catalog.requireBackup(backupId);
+  await catalog.indexCommittedBackup(record);
+  return record;
+}
+
+const snapshotOf = (record: BackupRecord, name: string): string => `${record.backupId}/${name}`;
+const parentIn = (record: BackupRecord, name: string) => ({ backupId: record.backupId, snapshotId: snapshotOf(record, name), startedAt: record.startedAt });
+
+it('differential: a source added after the last full is read whole once, then built on that read, while the others keep the full', async () => {
+  const [a, b] = ['added-a', 'added-b'];
+  const full = await committed('added', 'full', [{ name: a }]);
+
+  // The first differential after adding b: no backup has read b, so b is read whole.
+  const first = await selectParents(catalog, [a, b], 'differential');
+  expect(first).toEqual({ strategy: 'differential', parentBackupId: full.backupId, baseBackupId: full.backupId, parents: new Map([[a, parentIn(full, a)], [b, null]]) });
+  const whole = await committed('added', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+
+  // Every later differential builds b on that whole read; the run's parent and base stay the full backup.
+  for (let run = 0; run < 2; run++) {
+    const next = await selectParents(catalog, [a, b], 'differential');
+    expect(next).toEqual({ strategy: 'differential', parentBackupId: full.backupId, baseBackupId: full.backupId, parents: new Map([[a, parentIn(full, a)], [b, parentIn(whole, b)]]) });
+    await committed('added', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b, parent: snapshotOf(whole, b) }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+  }
+
+  // Once a full backup holds b, differentials build on it.
+  const second = await committed('added', 'full', [{ name: a }, { name: b }]);
+  await expect(selectParents(catalog, [a, b], 'differential')).resolves.toEqual({
+    strategy: 'differential',
+    parentBackupId: second.backupId,
+    baseBackupId: second.backupId,
+    parents: new Map([[a, parentIn(second, a)], [b, parentIn(second, b)]]),
+  });
+});
+
+it('differential: a whole read that retention forgot is passed over for the next older one, or none', async () => {
+  const [a, b] = ['forgot-a', 'forgot-b'];
+  const full = await committed('forgot', 'full', [{ name: a }]);
+  const older = await committed('forgot', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+  const newer = await committed('forgot', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+  await committed('forgot', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b, parent: snapshotOf(newer, b) }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+
+  expect((await selectParents(catalog, [a, b], 'differential')).parents.get(b)).toEqual(parentIn(newer, b));
+  expect(await catalog.markForgotten(newer.backupId, '2026-04-01T00:00:00.000Z')).toBe(true);
+  expect((await selectParents(catalog, [a, b], 'differential')).parents.get(b)).toEqual(parentIn(older, b));
+  expect(await catalog.markForgotten(older.backupId, '2026-04-01T00:00:00.000Z')).toBe(true);
+  // No kept backup read b whole: b is read whole again (the run still builds a on the full).
+  await expect(selectParents(catalog, [a, b], 'differential')).resolves.toEqual({
+    strategy: 'differential',
+    parentBackupId: full.backupId,
+    baseBackupId: full.backupId,
+    parents: new Map([[a, parentIn(full, a)], [b, null]]),
+  });
+});
+
+it('differential with no full backup left runs as full: every source read whole, even one a differential read whole', async () => {
+  const [a, b] = ['nofull-a', 'nofull-b'];
+  const full = await committed('nofull', 'full', [{ name: a }]);
+  await committed('nofull', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+  expect(await catalog.markForgotten(full.backupId, '2026-04-01T00:00:00.000Z')).toBe(true);
+  await expect(selectParents(catalog, [a, b], 'differential')).resolves.toEqual({ strategy: 'full', parents: new Map([[a, null], [b, null]]) });
+});
+
+it('incremental: a source added since the last backup builds on its first read like the others (unchanged)', async () => {
+  const [a, b] = ['incr-a', 'incr-b'];
+  const full = await committed('incr', 'full', [{ name: a }]);
+  const added = await committed('incr', 'incremental', [{ name: a, parent: snapshotOf(full, a) }, { name: b }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+  await expect(selectParents(catalog, [a, b], 'incremental')).resolves.toEqual({
+    strategy: 'incremental',
+    parentBackupId: added.backupId,
+    baseBackupId: full.backupId,
+    parents: new Map([[a, parentIn(added, a)], [b, parentIn(added, b)]]),
+  });
+});
