@@ -2,7 +2,7 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbTableSourceConfig, type ProtectionPlanConfig, type S3BucketSourceConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
-import { type BackupStrategy } from '../catalog/backup-record';
+import { type BackupRecord, type BackupStrategy } from '../catalog/backup-record';
 import { InvalidInputError } from '../runtime/errors';
 import { planDirectoryShards, resolveSourceRoot } from '../sources/directory-source';
 import { shardShareOfBudget, sourceReadUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
@@ -72,8 +72,9 @@ const MIN_MARGIN_MS = 60_000;
 
 /**
  * Plans a backup run, in one or several invocations. The first chooses each source's parent
- * snapshot by strategy, captures what restore needs beyond the entries (a table's schema), stores
- * the plan document in the vault bucket and records the backup RUNNING in the catalog. Every
+ * snapshot by strategy, records the backup RUNNING in the catalog (before reading any source, so a
+ * source that fails planning leaves a record to mark FAILED), captures what restore needs beyond
+ * the entries (a table's schema) and stores the plan document in the vault bucket. Every
  * invocation streams sources into shards (S3 by key range as the listing goes, DynamoDB by scan
  * segment, directories by subtree) and writes them to its own shard manifest; when the deadline
  * nears or the manifest is full it stops at a shard boundary and returns a continuation, and the
@@ -103,7 +104,9 @@ export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): 
   };
   const planKey = await workspace.putPlan(updated);
 
-  if (!continuation) await recordRunning(updated, plan, shardCount, deps);
+  // The shards planned so far; the commit records the final count when planning took several invocations. A record
+  // no longer RUNNING (the run was stopped and marked FAILED meanwhile) is left as it was marked.
+  if (!continuation) await deps.catalog.recordPlannedShards(input.backupId, shardCount);
   return {
     backupId: input.backupId,
     plan: plan.name,
@@ -131,7 +134,12 @@ function withTableCapture(deps: PlanBackupDeps): PlanningDeps {
   return { ...deps, table };
 }
 
-/** The first invocation's document: parents chosen, sources described, no shard manifest yet. */
+/**
+ * The first invocation's document: parents chosen, the backup recorded RUNNING, sources described, no shard manifest
+ * yet. The record comes before anything that reads a source (describing a table, listing a bucket or directory), the
+ * usual way a source breaks (deleted, AccessDenied): the workflow's Record failure then has a record to mark FAILED
+ * with the error, and status and `backups list` show the run instead of an older commit as the newest.
+ */
 async function startPlan(input: PlanBackupInput, plan: ProtectionPlanConfig, deps: PlanningDeps): Promise<BackupPlanDocument> {
   const now = (deps.now ?? (() => new Date()))();
   const requestedStrategy = input.strategy ?? plan.strategy;
@@ -140,9 +148,7 @@ async function startPlan(input: PlanBackupInput, plan: ProtectionPlanConfig, dep
     plan.sources.map((s) => s.name),
     requestedStrategy,
   );
-  const sources: PlannedSource[] = [];
-  for (const source of plan.sources) sources.push(await describeSource(source, selection.parents.get(source.name) ?? null, deps));
-  return {
+  const head: Omit<BackupPlanDocument, 'sources' | 'shardManifests'> = {
     backupId: input.backupId,
     plan: plan.name,
     environment: deps.environment,
@@ -152,9 +158,12 @@ async function startPlan(input: PlanBackupInput, plan: ProtectionPlanConfig, dep
     ...(selection.baseBackupId ? { baseBackupId: selection.baseBackupId } : {}),
     createdAt: now.toISOString(),
     ...(input.trigger ? { trigger: input.trigger } : {}),
-    sources,
-    shardManifests: [],
   };
+  // A retried first invocation finds the record its earlier attempt wrote, and keeps its start.
+  const { startedAt } = await recordRunning(head, plan, deps);
+  const sources: PlannedSource[] = [];
+  for (const source of plan.sources) sources.push(await describeSource(source, selection.parents.get(source.name) ?? null, deps));
+  return { ...head, createdAt: startedAt, sources, shardManifests: [] };
 }
 
 /** A later invocation's document: the one the earlier invocations wrote, checked to be still planning. */
@@ -174,22 +183,22 @@ async function continuedPlan(workspace: BackupWorkspace, backupId: string, conti
   return document;
 }
 
-async function recordRunning(document: BackupPlanDocument, plan: ProtectionPlanConfig, shardCount: number, deps: PlanBackupDeps): Promise<void> {
-  await deps.catalog.createBackup({
-    backupId: document.backupId,
+async function recordRunning(head: Omit<BackupPlanDocument, 'sources' | 'shardManifests'>, plan: ProtectionPlanConfig, deps: PlanBackupDeps): Promise<BackupRecord> {
+  return deps.catalog.createBackup({
+    backupId: head.backupId,
     plan: plan.name,
     environment: deps.environment,
     sourceNames: plan.sources.map((s) => s.name),
     sources: [],
-    strategy: document.strategy,
-    ...(document.requestedStrategy !== document.strategy ? { requestedStrategy: document.requestedStrategy } : {}),
-    ...(document.parentBackupId ? { parentBackupId: document.parentBackupId } : {}),
-    ...(document.baseBackupId ? { baseBackupId: document.baseBackupId } : {}),
+    strategy: head.strategy,
+    ...(head.requestedStrategy !== head.strategy ? { requestedStrategy: head.requestedStrategy } : {}),
+    ...(head.parentBackupId ? { parentBackupId: head.parentBackupId } : {}),
+    ...(head.baseBackupId ? { baseBackupId: head.baseBackupId } : {}),
     status: 'RUNNING',
-    startedAt: document.createdAt,
-    // The shards planned so far; the commit records the final count when planning took several invocations.
-    shardCount,
-    ...(document.trigger ? { trigger: document.trigger } : {}),
+    startedAt: head.createdAt,
+    // None planned yet: set once this invocation's shards are (recordPlannedShards), and 0 on a run whose planning failed.
+    shardCount: 0,
+    ...(head.trigger ? { trigger: head.trigger } : {}),
   });
 }
 

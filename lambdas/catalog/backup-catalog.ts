@@ -53,9 +53,11 @@ export class BackupCatalog {
 
   /**
    * Records a new RUNNING backup. The id is unique (conditional put); a retried plan step finds its
-   * own RUNNING record and carries on, anything else under the id is a conflict.
+   * own RUNNING record and carries on, anything else under the id is a conflict. Returns the record
+   * that stands: `record`, or the RUNNING one the earlier invocation wrote (whose `startedAt` the
+   * retry keeps, so the plan and the snapshots' tags say the same start as the catalog).
    */
-  async createBackup(record: BackupRecord): Promise<void> {
+  async createBackup(record: BackupRecord): Promise<BackupRecord> {
     try {
       await this.ddb.send(
         new PutCommand({
@@ -64,12 +66,27 @@ export class BackupCatalog {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return record;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
       const current = await this.getBackup(record.backupId);
-      if (current?.status === 'RUNNING' && current.plan === record.plan) return;
+      if (current?.status === 'RUNNING' && current.plan === record.plan) return current;
       throw new BackupNotCommittableError(record.backupId, current?.status);
     }
+  }
+
+  /**
+   * Sets the shards the first planning invocation planned on a RUNNING record (the commit records the final count
+   * when planning takes several). Returns false, writing nothing, when the record is no longer RUNNING: a run
+   * stopped meanwhile was marked FAILED (release-failed-backup.ts), and that record stays as it was marked.
+   */
+  async recordPlannedShards(backupId: string, shardCount: number): Promise<boolean> {
+    return this.updateRecordIf(backupId, {
+      UpdateExpression: 'SET shardCount = :shardCount',
+      ConditionExpression: '#status = :running',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':shardCount': shardCount, ':running': 'RUNNING' },
+    });
   }
 
   /**

@@ -13,8 +13,9 @@ const inputSchema = z.object({
 type FailureRecorded = { backupId?: string; recorded: 'FAILED' | 'DR_COPY_FAILED' | false } & FailedSnapshotsCleanup;
 
 /**
- * Catch target of the backup workflow: marks the backup FAILED (a no-op when planning never created
- * its record). A backup that had already committed stays COMMITTED and restorable from the primary
+ * Catch target of the backup workflow: marks the backup FAILED (a no-op when the run has no record: the
+ * Plan step writes it right after choosing the parents, before reading any source, so only a failure
+ * before that — opening the vault, reading the catalog — leaves none). A backup that had already committed stays COMMITTED and restorable from the primary
  * vault: what failed after the commit is its replication, recorded as copies.dr = FAILED (the next
  * run's Replicate step copies it). Also the Catch of a Snapshot shards child execution, with the
  * batch's shard indexes: the shard's own error is recorded first, and the map's later

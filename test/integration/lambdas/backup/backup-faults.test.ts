@@ -1,11 +1,16 @@
+import { rename, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { statusCommand } from '../../../../cli/commands/status-command';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { loadExecutionHistory } from '../../../../local/executor/execution-history';
 import { partKey } from '../../../../lambdas/backup/backup-workspace';
 import { shardPartDocumentSchema } from '../../../../lambdas/backup/backup-workspace';
-import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, plannedBackupId, seedSmallSources, SMALL_PLAN } from '../../../support/backup-test-environment';
+import { type LocalExecutionResult } from '../../../../local/executor/run-local-execution';
+import { type BackupTestEnvironment, committedBackupId, openBackupTestEnvironment, plannedBackupId, seedSmallSources, SMALL_PLAN, smallConfig } from '../../../support/backup-test-environment';
+import { capturedCliIo } from '../../../support/captured-cli-io';
 
 /**
  * Crash safety of the backup workflow on the vault, through the local executor: a run that dies
@@ -116,6 +121,61 @@ describe('crash safety', () => {
     expect(record.status).toBe('COMMITTED');
     expect((await snapshotsOf(backupId)).sort()).toEqual(record.sources.map((s) => s.snapshotId).sort());
     expect(await snapshotsOf(backupId)).toHaveLength(env.plan.sources.length);
+  }, 90_000);
+});
+
+/** The backup id the run's lease named (the Acquire lock step's output): known even when planning failed. */
+function leasedBackupId(result: LocalExecutionResult): string {
+  const exited = result.events.find((e) => e.type === 'StateExited' && e.state === 'Acquire lock');
+  const id = (exited?.output as { lock?: { backupId?: string } } | undefined)?.lock?.backupId;
+  if (!id) throw new Error(`execution ${result.executionId} never took the lease`);
+  return id;
+}
+
+/**
+ * The usual way a source breaks (a directory gone; in AWS a bucket or table deleted, or AccessDenied on the listing)
+ * fails the Plan step itself. The RUNNING record is written before the sources are described and listed, so the
+ * Catch's Record failure has a record to mark FAILED with the error, and `status` shows the run as `newer FAILED`
+ * instead of a COMMITTED newest and advice about the schedule. After the commits above (a newer run than a commit).
+ */
+describe('a source that fails planning', () => {
+  it('a source directory gone: the run is FAILED in the catalog with the error, and status shows it as newer FAILED', async () => {
+    const source = env.plan.sources.find((s) => s.type === 'filesystem');
+    if (source?.type !== 'filesystem') throw new Error('the small plan has a directory source');
+    const root = env.fsRoot(source.path);
+    await rename(root, `${root}.moved`);
+    let failed: LocalExecutionResult;
+    try {
+      failed = await env.runBackup();
+    } finally {
+      await rename(`${root}.moved`, root);
+    }
+    expect(failed.status).toBe('FAILED');
+    expect(failed.cause).toContain('ENOENT');
+    const failedId = leasedBackupId(failed);
+    const record = await env.catalog.requireBackup(failedId);
+    expect({ status: record.status, error: record.error, sources: record.sources, shardCount: record.shardCount }).toEqual({ status: 'FAILED', error: failed.error, sources: [], shardCount: 0 });
+    expect(record.cause).toContain('ENOENT');
+    expect(record.cause).toContain(root);
+    expect(record.endedAt).toBeDefined();
+    expect(await lockItem()).toBeUndefined();
+    // `backups list` reads the plan's records: the failed run is the newest.
+    expect((await env.catalog.listBackupsOfPlan(SMALL_PLAN)).map((b) => [b.backupId, b.status])[0]).toEqual([failedId, 'FAILED']);
+
+    const configFile = path.join(env.dataDir, 'lifeboat.config.json');
+    await writeFile(configFile, JSON.stringify(smallConfig));
+    const target = { config: configFile, env: 'test', dataDir: env.dataDir };
+    const json = capturedCliIo();
+    await statusCommand({ ...target, json: true }, { io: json.io });
+    const plans = (JSON.parse(json.out.join('\n')) as { plans: { plan: string; lastBackup?: { newest?: { backupId: string; status: string; error?: string }; lastCommitted?: { backupId: string } } }[] }).plans;
+    const row = plans.find((p) => p.plan === SMALL_PLAN);
+    expect(row?.lastBackup?.newest).toEqual({ backupId: failedId, status: 'FAILED', startedAt: record.startedAt, error: record.error });
+    // The commits of the tests above: the failed run is newer than the last of them.
+    expect(row?.lastBackup?.lastCommitted).toBeDefined();
+    expect(row?.lastBackup?.lastCommitted?.backupId).not.toBe(failedId);
+    const screen = capturedCliIo();
+    await statusCommand(target, { io: screen.io });
+    expect(screen.out.join('\n')).toContain('newer FAILED');
   }, 90_000);
 });
 

@@ -41,11 +41,20 @@ type Harness = { deps: PlanBackupDeps; store: MemoryVaultStore; records: BackupR
 function harness(buckets: Record<string, ScriptedBucket>, plans: ProtectionPlanConfig[], extra: Partial<PlanBackupDeps> = {}): Harness {
   const store = new MemoryVaultStore('planner-test');
   const records: BackupRecord[] = [];
-  // Planning only writes the RUNNING record (a full backup selects no parent from the catalog).
+  // Planning only writes the RUNNING record and its shard count (a full backup selects no parent from the catalog).
+  // As BackupCatalog: a retried first invocation gets the RUNNING record its earlier attempt wrote.
   const catalog = {
     createBackup: (record: BackupRecord) => {
-      records.push(record);
-      return Promise.resolve();
+      const existing = records.find((r) => r.backupId === record.backupId);
+      if (existing?.status === 'RUNNING' && existing.plan === record.plan) return Promise.resolve(existing);
+      if (existing) return Promise.reject(new Error(`backup ${record.backupId} is ${existing.status}`));
+      records.push({ ...record });
+      return Promise.resolve(record);
+    },
+    recordPlannedShards: (backupId: string, shardCount: number) => {
+      const record = records.find((r) => r.backupId === backupId && r.status === 'RUNNING');
+      if (record) record.shardCount = shardCount;
+      return Promise.resolve(record !== undefined);
     },
   } as unknown as BackupCatalog;
   const vault = { store } as unknown as Vault;
@@ -209,6 +218,25 @@ describe('streaming S3 planner', () => {
       },
     });
     await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps)).rejects.toThrow(S3ListingOrderError);
+  });
+
+  it('records the backup RUNNING before listing a source: a listing that fails leaves the record (for Record failure to mark FAILED), and the retried invocation keeps it and its start', async () => {
+    const buckets: Record<string, ScriptedBucket> = {};
+    let clock = new Date('2026-12-01T10:00:00Z');
+    const h = harness(buckets, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])], { s3ShardSize: { keys: 10 }, now: () => clock });
+    // The bucket is gone (AccessDenied on the listing, in AWS, fails the same way).
+    await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps)).rejects.toThrow(/NoSuchBucket/);
+    expect(h.records).toEqual([expect.objectContaining({ backupId: BACKUP_ID, plan: 'plan', status: 'RUNNING', startedAt: '2026-12-01T10:00:00.000Z', sources: [], sourceNames: ['bkt'], shardCount: 0 })]);
+    expect(await h.store.has(`plans/${BACKUP_ID}.json`)).toBe(false);
+
+    // Step Functions retries the first invocation (no continuation) later: the record stands, the plan takes its start.
+    buckets.src = { objects: numbered(25) };
+    clock = new Date('2026-12-01T10:05:00Z');
+    const runs = await planToEnd({ ...h, deps: { ...h.deps, deadline: () => 0 } }, 'plan');
+    expect(runs.map((r) => r.shardCount)).toEqual([1, 2, 3]);
+    expect((await planned(h)).document.createdAt).toBe('2026-12-01T10:00:00.000Z');
+    // One record, with the first invocation's shards; the continued invocations leave it alone.
+    expect(h.records).toEqual([expect.objectContaining({ status: 'RUNNING', startedAt: '2026-12-01T10:00:00.000Z', shardCount: 1 })]);
   });
 
   it('refuses a continuation of another backup’s plan', async () => {
