@@ -207,8 +207,9 @@ export class BackupWorkflow extends Construct {
     for (const fn of [lock, plan, commit, replicate, recordFailure]) props.catalogKey.grantEncryptDecrypt(fn);
     // Acquire is a conditional Put (GetItem names the holder when it fails); release a conditional Delete.
     grantCatalogItems(lock, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']);
-    // Plan: parents by strategy (Query of a source's index items, GetItem of records), then the RUNNING record.
-    grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']);
+    // Plan: parents by strategy (Query of a source's index items, GetItem of records), the RUNNING record (PutItem), then
+    // its first manifest's shard count (a conditional UpdateItem, recordPlannedShards: no more than the PutItem allows).
+    grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     // Commit: RUNNING → COMMITTED, then the per-source index items (PutItem). Table ARN only: no index is queried.
     grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
     grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);

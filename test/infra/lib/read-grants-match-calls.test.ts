@@ -78,6 +78,20 @@ it('the snapshot shards read the current version of source objects, and only Sca
   for (const action of ['dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive']) expect([action, await simulatedDecision(plan, action, table)]).toEqual([action, 'Allowed']);
 });
 
+it('the Plan step may make every catalog call planBackup makes: parents (Query, GetItem), the RUNNING record (PutItem), its shard count (UpdateItem)', async () => {
+  const plan = principal('primary', dev.protection.backupWorkflow.functions.plan);
+  const table = catalogTable('primary');
+  const decisions: Array<[string, string]> = [];
+  for (const action of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) decisions.push([action, await simulatedDecision(plan, action, dynamo(table))]);
+  expect(decisions).toEqual([
+    ['dynamodb:Query', 'Allowed'],
+    ['dynamodb:GetItem', 'Allowed'],
+    ['dynamodb:PutItem', 'Allowed'],
+    ['dynamodb:UpdateItem', 'Allowed'],
+    ['dynamodb:DeleteItem', 'ImplicitlyDenied'],
+  ]);
+});
+
 describe.each([
   ['drill start', 'drill-start', ['primary', 'dr'] as const],
   ['ValidateFailover', 'failover-start', ['dr'] as const],
