@@ -30,6 +30,8 @@ const PIN_ATTEMPTS = 3;
  * source's point in time or parent): without a Limit, the first page alone is up to 1 MB.
  */
 const NEWEST_PAGE = 25;
+/** How many of a source's newest backups latestWholeReadOfSource reads before it gives up (one page of the index). */
+const WHOLE_READ_LOOKBACK = NEWEST_PAGE;
 
 /** Forgotten backups whose index items one call removes at most (removeForgottenIndexItems); the Forget step shares one such budget across its plans. */
 const SWEEP_RECORDS = 2000;
@@ -322,13 +324,23 @@ export class BackupCatalog {
    * The newest committed backup of a source that retention has neither forgotten nor claimed in which the source's
    * snapshot was read whole: its source record has no `parentSnapshotId` (a full backup, or the first run of a source
    * that had nothing to build on, such as one added to the plan after the last full). What a differential builds such a
-   * source on (parent-selection.ts). The index item does not say how a source was read, so this reads the record of
-   * every backup of the source back to that read, a GetItem each: ask latestBackupOfSource first where it answers.
+   * source on (parent-selection.ts). The index item does not say how a source was read, so this reads the records of
+   * the source's newest backups, a GetItem each, and gives up after WHOLE_READ_LOOKBACK of them (and at a record that
+   * cannot be read): undefined only costs reading the source whole again, which is always safe, while a walk back to a
+   * read long ago would cost every differential a GetItem per backup kept since.
    */
   async latestWholeReadOfSource(source: string): Promise<BackupRecord | undefined> {
     const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false, Limit: NEWEST_PAGE };
+    let looked = 0;
     for await (const item of this.queryItems(query)) {
-      const record = await this.getChoosable(this.parseItem(sourceIndexItemSchema, item).backupId);
+      if (looked++ >= WHOLE_READ_LOOKBACK) return undefined;
+      let record: BackupRecord | undefined;
+      try {
+        record = await this.getChoosable(this.parseItem(sourceIndexItemSchema, item).backupId);
+      } catch (err) {
+        if (err instanceof CatalogItemInvalidError) return undefined;
+        throw err;
+      }
       const snapshot = record?.sources.find((s) => s.name === source);
       if (record !== undefined && snapshot !== undefined && snapshot.parentSnapshotId === undefined) return record;
     }

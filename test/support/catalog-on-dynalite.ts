@@ -8,16 +8,19 @@ import { createCatalogShapedTable } from '../../local/cloud';
 /**
  * The real BackupCatalog over a catalog-shaped table of an in-memory dynalite in the test's own process, on
  * 127.0.0.1: the catalog's conditional writes run as DynamoDB runs them (key size limits included), without a
- * local cloud. `close` stops the client and the server.
+ * local cloud. `documents`: the client under it, for a test that writes an item the catalog would not. `close` stops
+ * the client and the server.
  */
-export async function catalogOnDynalite(): Promise<{ catalog: BackupCatalog; close: () => Promise<void> }> {
+export async function catalogOnDynalite(): Promise<{ catalog: BackupCatalog; documents: DynamoDBDocumentClient; close: () => Promise<void> }> {
   const server = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   await createCatalogShapedTable(ddb, 'catalog');
+  const documents = DynamoDBDocumentClient.from(ddb);
   return {
-    catalog: new BackupCatalog(DynamoDBDocumentClient.from(ddb), 'catalog'),
+    catalog: new BackupCatalog(documents, 'catalog'),
+    documents,
     close: async () => {
       ddb.destroy();
       await new Promise((resolve) => server.close(resolve));

@@ -1,21 +1,23 @@
 import { selectParents } from '../../../../lambdas/backup/parent-selection';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord, type BackupSourceRecord, type BackupStrategy } from '../../../../lambdas/catalog/backup-record';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 
 /**
  * Parent selection (lambdas/backup/parent-selection.ts) over the real BackupCatalog on dynalite, with backups
- * committed and indexed as the workflow commits them. Audit f4: a source added to the plan after the last full
- * backup was in no full backup, so every later differential read it whole again (for an S3 source, a GetObject of
- * every object on every run); now the first differential reads it whole and the next ones build on that read.
+ * committed and indexed as the workflow commits them. A source added to the plan after the last full backup is in no
+ * full backup, so every later differential read it whole again (for an S3 source, a GetObject of every object on
+ * every run); now the first differential reads it whole and the next ones build on that read.
  */
 
 let catalog: BackupCatalog;
+let documents: DynamoDBDocumentClient;
 let close: () => Promise<void>;
 let day = 0;
 
 beforeAll(async () => {
-  ({ catalog, close } = await catalogOnDynalite());
+  ({ catalog, documents, close } = await catalogOnDynalite());
 });
 
 afterAll(async () => {
@@ -27,8 +29,8 @@ type Read = { name: string; parent?: string };
 /** Commits and indexes a backup of `plan` one day after the previous one; each source's snapshot id is `<backupId>/<source>`. */
 async function committed(plan: string, strategy: BackupStrategy, reads: readonly Read[], extra: Pick<BackupRecord, 'parentBackupId' | 'baseBackupId'> = {}): Promise<BackupRecord> {
   day++;
-  const backupId = `202603${String(day).padStart(2, '0')}T000000Z-${plan}`;
-  const startedAt = `2026-03-${String(day).padStart(2, '0')}T00:00:00.000Z`;
+  const startedAt = new Date(Date.UTC(2026, 2, 1) + day * 86_400_000).toISOString();
+  const backupId = `${startedAt.slice(0, 10).replaceAll('-', '')}T000000Z-${plan}`;
   const counters = { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
   const sources: BackupSourceRecord[] = reads.map((r) => ({
     name: r.name,
@@ -112,4 +114,26 @@ it('incremental: a source added since the last backup builds on its first read l
     baseBackupId: full.backupId,
     parents: new Map([[a, parentIn(added, a)], [b, parentIn(added, b)]]),
   });
+});
+
+it('differential: a whole read further back than one page of the source\'s backups is not looked for, nor past a damaged record: the source is read whole', async () => {
+  const [a, b] = ['far-a', 'far-b'];
+  const full = await committed('far', 'full', [{ name: a }]);
+  const whole = await committed('far', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+  const later: BackupRecord[] = [];
+  for (let run = 0; run < 24; run++) {
+    later.push(await committed('far', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b, parent: snapshotOf(whole, b) }], { parentBackupId: full.backupId, baseBackupId: full.backupId }));
+  }
+  // 25 backups of b from the newest back to its whole read: found.
+  expect((await selectParents(catalog, [a, b], 'differential')).parents.get(b)).toEqual(parentIn(whole, b));
+  // A damaged record on the way: the walk stops there (reading b whole is always safe), the plan does not fail.
+  const damaged = later[3]?.backupId ?? '';
+  await documents.send(new UpdateCommand({ TableName: 'catalog', Key: { pk: `BACKUP#${damaged}`, sk: 'BACKUP' }, UpdateExpression: 'SET totals = :bad', ExpressionAttributeValues: { ':bad': 'garbled' } }));
+  await expect(catalog.getBackup(damaged)).rejects.toThrow('is not a valid backup record: totals');
+  expect((await selectParents(catalog, [a, b], 'differential')).parents.get(b)).toBeNull();
+  await documents.send(new UpdateCommand({ TableName: 'catalog', Key: { pk: `BACKUP#${damaged}`, sk: 'BACKUP' }, UpdateExpression: 'SET totals = :ok', ExpressionAttributeValues: { ':ok': later[3]?.totals } }));
+  expect((await selectParents(catalog, [a, b], 'differential')).parents.get(b)).toEqual(parentIn(whole, b));
+  // One backup more and the whole read is the 26th: not looked for.
+  await committed('far', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b, parent: snapshotOf(whole, b) }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+  expect((await selectParents(catalog, [a, b], 'differential')).parents.get(b)).toBeNull();
 });
