@@ -21,7 +21,7 @@ import { localDynamoDbClient, localS3Client } from '../local/cloud/local-clients
 import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 import { partitionOf } from '../config/aws-partition';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
-import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
+import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 
 /** Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`). */
 export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string };
@@ -80,6 +80,15 @@ export type EnvironmentAccess = {
   timeouts: ClientTimeouts;
 };
 
+/**
+ * What a command needs of the access beyond its clients. `primaryCatalogUnanswered`: what the command can run instead
+ * when the primary catalog does not answer (its region down), said after "If the primary region is down, ": a request
+ * of the primary catalog then fails with CatalogEndpointUnansweredError naming the table, region and endpoint. The
+ * commands that go on with the DR catalog by themselves (backups list, status, approvals) give none, and name the
+ * unreadable catalog in their own words.
+ */
+export type AccessUse = { primaryCatalogUnanswered?: string };
+
 /** The DR side's clients of one AWS profile's credentials (`--dr-profile`), all of the DR region. */
 export type ProfileClients = { dynamodb: DynamoDBClient; s3: S3Client; kms: KMSClient };
 
@@ -114,7 +123,8 @@ export function profileClients(profile: string, region: string, timeouts: Client
  * rebuild, prune, forget, scrub).
  */
 const OTHER_VAULT_HINT: Record<'primary' | 'dr', string> = {
-  primary: 'If the primary region is down, read the DR vault instead: --from dr (verify, restore) or --vault dr (catalog rebuild, prune, forget, scrub)',
+  // catalog rebuild: `--vault dr` alone writes the primary catalog, in the region that is down; `--region dr` writes the DR one.
+  primary: 'If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
   dr: 'If the DR region is down, the primary vault is read with --from primary or --vault primary; commands that need the DR vault can run again when its region answers',
 };
 
@@ -135,12 +145,36 @@ function kmsNamedWhenUnanswered(provider: KeyProvider, where: { vault: string; r
   };
 }
 
+/**
+ * The primary catalog's document client, whose requests fail with CatalogEndpointUnansweredError when DynamoDB does
+ * not answer (after the client's own attempts). On a stack of its own: the DynamoDB client may be another's
+ * (AccessClients.dynamodb), whose errors stay as they are.
+ */
+function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: string; region: string; endpoint: string | undefined; instead: string }): DynamoDBDocumentClient {
+  documents.middlewareStack = documents.middlewareStack.clone();
+  documents.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (!isUnanswered(err)) throw err;
+        throw new CatalogEndpointUnansweredError(
+          `the primary catalog ${where.table} could not be reached: DynamoDB in ${where.region}${where.endpoint ? ` (${where.endpoint})` : ''} did not answer (${err.message}). If the primary region is down, ${where.instead}`,
+          { cause: err },
+        );
+      }
+    },
+    { step: 'initialize', name: 'namePrimaryCatalogUnanswered' },
+  );
+  return documents;
+}
+
 /** The DR stack's account when the environment puts it in another account than its own (`drAccount`). */
 export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 'drAccount'>): string | undefined {
   return environment.drAccount !== undefined && environment.drAccount !== environment.account ? environment.drAccount : undefined;
 }
 
-export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}): Promise<EnvironmentAccess> {
+export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}, use: AccessUse = {}): Promise<EnvironmentAccess> {
   const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
   const names = resourceNames(environment);
   const regionOf = (side: 'primary' | 'dr') => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
@@ -168,7 +202,15 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
   };
   const s3Of = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.s3 : undefined) ?? s3(regionOf(side));
   const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ ...requestClientSettings(timeouts), region: regionOf(side) });
-  const documents = DynamoDBDocumentClient.from(dynamodb);
+  const documents =
+    use.primaryCatalogUnanswered === undefined
+      ? DynamoDBDocumentClient.from(dynamodb)
+      : namingUnanswered(DynamoDBDocumentClient.from(dynamodb), {
+          table: names.catalogTable,
+          region: environment.primaryRegion,
+          endpoint: endpoints?.dynamodb[environment.primaryRegion],
+          instead: use.primaryCatalogUnanswered,
+        });
   const catalog = new BackupCatalog(documents, names.catalogTable);
   let drDocuments: DynamoDBDocumentClient | undefined;
   // Built on first use: a command that never reads the DR catalog makes no DR-region client.

@@ -28,3 +28,12 @@ const UNANSWERED_TEXT = new RegExp(`\\b(?:${[...UNANSWERED_CODES, 'TimeoutError'
 export class VaultEndpointUnansweredError extends Error {
   override readonly name = 'VaultEndpointUnansweredError';
 }
+
+/**
+ * The DynamoDB endpoint of a region's catalog did not answer (isUnanswered) after the client's attempts: the message
+ * names the table, the region and the endpoint, and what the command can do instead, so that an operator in a
+ * region outage reads where to go rather than the SDK's bare `connect ECONNREFUSED` or timeout.
+ */
+export class CatalogEndpointUnansweredError extends Error {
+  override readonly name = 'CatalogEndpointUnansweredError';
+}

@@ -11,6 +11,7 @@ import { registerRetentionCommands } from './retention-commands';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
+import { BACKUP_RUN_STATES } from '../estimate/backup-run-states';
 
 /**
  * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
@@ -18,6 +19,8 @@ import { unconfiguredNameWarning } from '../unconfigured-names';
  * own retention) as FORGOTTEN. Backups retention forgot (FORGOTTEN) or is forgetting (FORGETTING: a forget
  * run claimed them, no restore can pin them) are shown only with --all: neither can be restored from that vault. With the primary catalog unreadable (its region down), it says so and
  * lists the DR catalog instead, the backups `lifeboat restore --from dr` can restore, and exits 1.
+ * A run that committed and then failed to copy the backup to the DR vault says so (the backup is restorable from the
+ * primary vault, the next run copies it) and exits 1: what a failover restores is not there yet (docs/RUNBOOKS.md, "Backup").
  * Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed (or only the DR catalog read).
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
@@ -41,7 +44,12 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
         : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) }));
     const progress = progressLine(stderr, `backup ${options.plan}`);
     const input = { plan: options.plan, trigger: 'cli', ...(options.strategy ? { strategy: options.strategy } : {}) };
-    const outcome = await runner.run('backup', input, (p) => progress.update(p));
+    // Replication follows the commit only: a run seen replicating committed its backup, whatever failed after.
+    let replicated = false;
+    const outcome = await runner.run('backup', input, (p) => {
+      if (p.state === REPLICATE_STATE) replicated = true;
+      progress.update(p);
+    });
     progress.done();
     if (options.json) io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, output: outcome.output, error: outcome.error, cause: causeMessage(outcome.cause) }, null, 2));
     else if (outcome.status === 'SUCCEEDED') {
@@ -54,12 +62,39 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
       if (output?.replication) io.out(`  ${'drCopy'.padEnd(14)}replicated (${output.replication.copiedObjects ?? 0} objects, ${output.replication.copiedBytes ?? 0} bytes copied)`);
       for (const line of observationNotes(committed['sources'])) io.out(`  ${'note'.padEnd(14)}${line}`);
     } else {
-      io.err(`Backup ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
+      const failure = `${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`;
+      const uncopied = outcome.status === 'FAILED' && replicated ? await committedWithoutDrCopy(options, deps.clients) : undefined;
+      if (uncopied) {
+        io.err(`Backup ${uncopied.backupId} committed (restorable from the primary vault); its copy to the DR vault (${uncopied.drRegion}) failed: ${failure}; the next run of plan ${options.plan} copies it.`);
+      } else io.err(`Backup ${outcome.status}: ${failure}`);
     }
     return outcome.status === 'SUCCEEDED' ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat backup: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
+  }
+}
+
+/** The backup workflow's replication state (lib/constructs/backup-workflow.ts), as the run-states list names it. */
+const REPLICATE_STATE = BACKUP_RUN_STATES.replicationPass[0];
+
+/**
+ * After a run that failed while replicating: its backup, the plan's newest (it committed under the run's lease), when
+ * the primary catalog records it COMMITTED with its DR copy FAILED, as the workflow's Record failure step leaves a
+ * backup whose replication failed. Undefined when the catalog says otherwise or cannot be read: the run's failure is
+ * then reported as it is.
+ */
+async function committedWithoutDrCopy(options: BackupCommandOptions, clients: AccessClients | undefined): Promise<{ backupId: string; drRegion: string } | undefined> {
+  try {
+    const access = await environmentAccess(options, clients);
+    for await (const read of access.catalog.newestBackupsOfPlan(options.plan)) {
+      if (!('head' in read)) return undefined;
+      const { head } = read;
+      return head.status === 'COMMITTED' && head.copies?.dr === 'FAILED' ? { backupId: head.backupId, drRegion: access.environment.drRegion } : undefined;
+    }
+    return undefined;
+  } catch {
+    return undefined;
   }
 }
 

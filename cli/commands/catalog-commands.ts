@@ -32,6 +32,9 @@ const defaultDeps: CatalogCommandDeps = { io: processIo, stderr: process.stderr 
 
 export const EXIT_LEFT_OUT = 3;
 
+/** What to run when the primary catalog does not answer (environment-access.ts, AccessUse). */
+const PRIMARY_CATALOG_UNANSWERED = 'rebuild the DR catalog from the DR vault instead: --vault dr --region dr, which reaches nothing of the primary region; the primary catalog is rebuilt when its region answers';
+
 export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps: Partial<CatalogCommandDeps> = {}): Promise<number> {
   const { io, clients } = { ...defaultDeps, ...deps };
   if (options.vault !== 'primary' && options.vault !== 'dr') {
@@ -50,7 +53,8 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
   const side: VaultSide = options.vault;
   if (options.runbook) return catalogRebuildRunbook(options, side, region, { io, stderr: deps.stderr ?? defaultDeps.stderr, runner: deps.runner });
   try {
-    const access = await environmentAccess(options, clients);
+    // `--vault dr` alone writes the primary catalog: with the primary region down only the DR one can be rebuilt.
+    const access = await environmentAccess(options, clients, region === 'primary' ? { primaryCatalogUnanswered: PRIMARY_CATALOG_UNANSWERED } : {});
     const vault = await access.openVault(side);
     let drHolds: ((snapshotId: string) => Promise<boolean>) | null = null;
     if (side === 'primary') {

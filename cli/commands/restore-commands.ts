@@ -283,7 +283,8 @@ export async function verifyCommand(options: VerifyCommandOptions, deps: Partial
     return EXIT_USAGE;
   }
   try {
-    const access = givenAccess ?? (await environmentAccess(options, clients));
+    // The record is read before the vault is opened: with the primary region down, its catalog is the first thing not to answer.
+    const access = givenAccess ?? (await environmentAccess(options, clients, { primaryCatalogUnanswered: 'verify the copy in the DR vault instead, whose record the DR catalog keeps: --from dr' }));
     const record = await recordToVerify(access, side, options.backup);
     const result = await verifyBackup(await access.openVault(side), record, { readData: options.readData ?? false });
     if (options.json) io.out(JSON.stringify(result, null, 2));

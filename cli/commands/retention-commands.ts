@@ -71,7 +71,7 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
   let halves: HoldHalves | undefined;
   let access: EnvironmentAccess | undefined;
   try {
-    access = await environmentAccess(options, clients);
+    access = await environmentAccess(options, clients, { primaryCatalogUnanswered: drHalfAlone('hold') });
     halves = holdHalves(access, options);
     // The catalog this run writes first: the primary's, or with --only dr the DR one's.
     const first = halves.primary ? access.catalog : access.catalogIn('dr');
@@ -138,7 +138,7 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
   let heldRecord: BackupRecord | undefined;
   let vaultsDone: VaultHoldResult[] = [];
   try {
-    access = await environmentAccess(options, clients);
+    access = await environmentAccess(options, clients, { primaryCatalogUnanswered: drHalfAlone('release') });
     halves = holdHalves(access, options);
     const refusals: LegalHoldReleaseRefusedError[] = [];
     const { objectLegalHold, ...catalogs } = holdDeps(access, halves, (refusal) => refusals.push(refusal));
@@ -199,6 +199,14 @@ function liftedBeforeCatalogs(lifted: readonly VaultHoldResult[], catalogHeld: b
     ? 'the catalog still holds the backup, so retention keeps it: run the command again to release it there'
     : 'the catalog had no legal hold on the backup already, so retention decides on it: run the command again to finish the release';
   return `. The S3 legal holds of ${where.join(' and ')} were released before; ${catalog}`;
+}
+
+/**
+ * What to run when the primary catalog does not answer (environment-access.ts, AccessUse): the DR half alone, which
+ * reaches nothing of the primary region, and the primary half once it answers.
+ */
+function drHalfAlone(verb: HoldVerb): string {
+  return `${verb} the DR copy alone: --only dr (the DR catalog and the DR vault); run the command again without --only once the primary region answers, for the primary half`;
 }
 
 /** Exit 1, saying what to run, when the DR half left the DR copy unheld (or still held) and must not do so quietly; else 0. */
@@ -322,7 +330,11 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
     return EXIT_USAGE;
   }
   try {
-    const access = await environmentAccess(options, clients);
+    const access = await environmentAccess(
+      options,
+      clients,
+      vault === 'primary' ? { primaryCatalogUnanswered: "forget from the DR vault and its region's catalog instead: --vault dr; the primary vault's retention runs when its region answers" } : {},
+    );
     const report = await forgetBackups(
       { plan: options.plan, dryRun: options.dryRun === true, policy: policy ?? undefined },
       {

@@ -23,7 +23,10 @@ export class UnknownBackupError extends Error {
   ) {
     super(
       catalog === 'DR'
-        ? `No backup with id ${backupId} exists in the DR catalog: it holds only the backups replicated to the DR vault (a backup whose Replicate step has not run or failed is not there). List them with \`lifeboat backups list\`; restore it from the primary region while that is up.`
+        ? `No backup with id ${backupId} exists in the DR catalog: it holds only the backups replicated to the DR vault (a backup whose Replicate step has not run or failed is not there). ` +
+          // Replicate writes the DR catalog after the copy (replicate-backup.ts): a run cut between the two leaves a restorable copy the catalog lacks.
+          'List them with `lifeboat backups list`. If the DR vault holds its copy (a replication cut after copying, before it wrote the DR catalog, or a lost DR catalog), ' +
+          '`lifeboat catalog rebuild --vault dr --region dr` records it in the DR catalog from the DR vault alone, with the primary region up or down; otherwise restore it from the primary region while that is up.'
         : `No backup with id ${backupId} exists in the catalog. List them with \`lifeboat backups list\`.`,
     );
   }

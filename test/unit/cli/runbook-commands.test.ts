@@ -1,5 +1,12 @@
-import { DescribeExecutionCommand, DescribeMapRunCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, DescribeMapRunCommand, GetExecutionHistoryCommand, type HistoryEvent, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import dynalite from 'dynalite';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { createCatalogShapedTable } from '../../../local/cloud';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { backupCommand } from '../../../cli/commands/backup-commands';
 import { parseTargetSpec, restoreCommand, restoreInput } from '../../../cli/commands/restore-commands';
@@ -114,6 +121,59 @@ describe('lifeboat backup against AWS', () => {
       // A key is the source writer's data: a newline or an escape sequence is printed escaped, never forging a line.
       '  note            cold/b\\n\\x1b[2J: in storage class DEEP_ARCHIVE (archived); not backed up',
     ]);
+  });
+});
+
+describe('lifeboat backup whose copy to the DR vault failed (the DR region down)', () => {
+  const server = dynalite({ createTableMs: 0 });
+  let ddb: DynamoDBClient;
+  let catalog: BackupCatalog;
+  const BACKUP = '20260301T100000Z-5e6f7a8b';
+  const cause = JSON.stringify({ errorType: 'TransientError', errorMessage: 'Error: connect ECONNREFUSED 127.0.0.1:40827' });
+  const entered = (id: number, name: string): HistoryEvent => ({ id, type: 'TaskStateEntered', timestamp: new Date(), stateEnteredEventDetails: { name } });
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    ddb = new DynamoDBClient({ region: environment.primaryRegion, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    await createCatalogShapedTable(ddb, resourceNames(environment).catalogTable, { byPlan: true });
+    catalog = new BackupCatalog(DynamoDBDocumentClient.from(ddb), resourceNames(environment).catalogTable);
+    // As the run leaves it: committed, then Record failure's copies.dr = FAILED.
+    await catalog.createBackup({ backupId: BACKUP, plan: 'demo', environment: 'dev', sourceNames: ['demo-files'], sources: [], strategy: 'full', status: 'RUNNING', startedAt: '2026-03-01T10:00:00.000Z', shardCount: 1 });
+    await catalog.markCommitted(BACKUP, { sources: [], totals: { entries: 1, bytes: 6, bytesScanned: 6, bytesNew: 6, bytesStored: 40, blobsNew: 1 }, endedAt: '2026-03-01T10:01:00.000Z' });
+    expect(await catalog.markCopyFailed(BACKUP)).toBe(true);
+  });
+
+  afterAll(async () => {
+    ddb.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** The execution, polled twice: replicating, then failed with the Replicate step's error after Record failure and the release. */
+  function failedWhileReplicating(): SFNClient {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b3' });
+    const replicating = [entered(1, 'Acquire lock'), entered(2, 'Commit backup'), entered(3, 'Replicate to DR vault')];
+    sfn.on(GetExecutionHistoryCommand).resolvesOnce({ events: replicating }).resolves({ events: [...replicating, entered(4, 'Record failure'), entered(5, 'Release lock after failure')] });
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ status: 'RUNNING' }).resolves({ status: 'FAILED', error: 'TransientError', cause });
+    return new SFNClient({ region: 'us-east-1' });
+  }
+
+  it('says the backup committed and its DR copy failed, and exits 1', async () => {
+    const { err, deps } = capturedCliDeps();
+    const runner = awsWorkflowRunner({ environment, client: failedWhileReplicating(), pollMs: 1 });
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner, clients: { dynamodb: ddb } })).toBe(1);
+    expect(err).toEqual([
+      `Backup ${BACKUP} committed (restorable from the primary vault); its copy to the DR vault (${environment.drRegion}) failed: TransientError: Error: connect ECONNREFUSED 127.0.0.1:40827; the next run of plan demo copies it.`,
+    ]);
+  });
+
+  it('a run that failed before replicating is reported as failed, whatever the catalog holds of earlier runs', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b4' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered(1, 'Acquire lock'), entered(2, 'Plan shards'), entered(3, 'Record failure')] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'TransientError', cause });
+    const { err, deps } = capturedCliDeps();
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner, clients: { dynamodb: ddb } })).toBe(1);
+    expect(err).toEqual(['Backup FAILED: TransientError: Error: connect ECONNREFUSED 127.0.0.1:40827']);
   });
 });
 

@@ -68,7 +68,7 @@ it('opening the primary vault: fails after 3 unanswered reads, naming the vault,
   await expect(opened).rejects.toBeInstanceOf(VaultEndpointUnansweredError);
   await expect(opened).rejects.toThrow(
     `the primary vault ${names.primaryVault} could not be opened: S3 in ${PRIMARY} (${silentUrl}) did not answer (@smithy/node-http-handler - [ERROR] a request has exceeded the configured 300 ms requestTimeout.). ` +
-      'If the primary region is down, read the DR vault instead: --from dr (verify, restore) or --vault dr (catalog rebuild, prune, forget, scrub)',
+      'If the primary region is down, read the DR vault instead: --from dr (verify, restore), --vault dr --region dr (catalog rebuild) or --vault dr (prune, forget, scrub)',
   );
   // The SDK's 3 attempts at S3, each on a connection of its own (the silent one is never given back).
   expect(held).toHaveLength(3);
