@@ -498,6 +498,8 @@ export class LifeboatProtection extends Construct {
       stateMachineName: names.restoreStateMachine,
       restoreTargetPrefix: names.restoreTargetPrefix,
       ...drApprover,
+      // Names the primary's runbook in a refusal of a primary-region target bucket (a string only: no cross-region reference).
+      ...(!Token.isUnresolved(stack.region) ? { primaryRegion: stack.region } : {}),
     });
     this.failoverWorkflow = new FailoverWorkflow(drScope, 'Failover', {
       ...drApprover,

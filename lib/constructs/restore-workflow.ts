@@ -40,6 +40,11 @@ export type RestoreWorkflowProps = {
   readonly vaultSide?: 'primary' | 'dr';
   /** The DR vault a primary-region restore may read from instead (`"vault": "dr"`). @default none (required when vaultSide is 'primary') */
   readonly drVault?: ReplicaVaultLocation;
+  /**
+   * The environment's primary region, for the DR region's runbook (vaultSide 'dr'): a target bucket of that region is
+   * refused naming the primary's restore runbook, one of a third region naming none. @default unknown: named on that condition
+   */
+  readonly primaryRegion?: string;
   /** The catalog (CatalogTable's table) and its KMS key. */
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
@@ -101,6 +106,7 @@ export class RestoreWorkflow extends Construct {
       catalogKey: props.catalogKey,
       ...(props.fileSystem ? { fileSystem: props.fileSystem } : {}),
       sourcesWritable: side === 'primary',
+      ...(side === 'dr' && props.primaryRegion !== undefined ? { environment: { LIFEBOAT_PRIMARY_REGION: props.primaryRegion } } : {}),
     });
     this.functions = { resolve: fns.resolve, plan: fns.plan, shard: fns.shard, verify: fns.verify };
 

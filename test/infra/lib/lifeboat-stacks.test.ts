@@ -413,13 +413,15 @@ describe('DR stack', () => {
     const handlers = Object.values(functions).map((fn) => (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables);
     expect(handlers.length).toBeGreaterThanOrEqual(6);
     for (const variables of handlers) {
-      // The drill's functions know the primary region only to compare samples with the live sources when it is up.
+      // The drill's functions know the primary region only to compare samples with the live sources when it is up; the
+      // restore runbook's only to name the primary's runbook when a target bucket is there (a name, no request).
       const { LIFEBOAT_PRIMARY_REGION: _primary, ...rest } = variables;
       const text = JSON.stringify(rest);
       expect(text).not.toContain('us-east-1');
       expect(variables.VAULT_BUCKET).toBeUndefined();
       expect(variables.LIFEBOAT_HOME_VAULT).toBe('dr');
     }
+    expect(handlers.filter((v) => v.LIFEBOAT_HANDLER === 'resolve-restore').map((v) => v.LIFEBOAT_PRIMARY_REGION)).toContain('us-east-1');
     const policies = Object.values(dr.findResources('AWS::IAM::Policy')).map((p) => JSON.stringify(p.Properties?.PolicyDocument));
     for (const policy of policies.filter((p) => !p.includes('dynamodb:ListTables'))) expect(policy).not.toMatch(/us-east-1/);
   });
