@@ -1,8 +1,6 @@
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import { pruneCommand } from '../../../cli/commands/prune-command';
 import { pruneToEnd } from '../../../cli/commands/prune-to-end';
-import { vaultBackup, vaultInit, vaultPrune } from '../../../cli/commands/vault-commands';
+import { vaultPrune } from '../../../cli/commands/vault-commands';
 import { MemoryVaultStore } from '../../../vault/backend/memory/memory-vault-store';
 import { PassphraseKeyProvider } from '../../../vault/keys/passphrase-key-provider';
 import { DEFAULT_PRUNE_GRACE_MS } from '../../../vault/prune/prune-vault';
@@ -11,6 +9,7 @@ import { initVault, type Vault } from '../../../vault/repository/vault';
 import { snapshotKey } from '../../../vault/repository/vault-layout';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
+import { vaultWithForgottenSnapshot } from '../../support/vault-with-forgotten-snapshot';
 
 /**
  * `prune --grace 0` after a prune with the default grace deleted nothing and did not say why. A batch is due
@@ -35,19 +34,7 @@ describe('a prune that leaves batches earlier prunes condemned to their own grac
   afterAll(async () => removeDir(dir));
 
   it('vault prune --grace 0 says how many earlier batches wait for their grace, and that 0 sweeps only its own', async () => {
-    const vault = path.join(dir, 'vault');
-    const keyFile = path.join(dir, 'key');
-    const quiet = capturedCliIo();
-    expect(await vaultInit({ vault, keyFile }, { io: quiet.io })).toBe(0);
-    const src = path.join(dir, 'src');
-    await fs.mkdir(src);
-    await fs.writeFile(path.join(src, 'gone.bin'), pseudoRandomBytes(60_000, 7));
-    const first = capturedCliIo();
-    expect(await vaultBackup(src, { vault, keyFile }, { io: first.io })).toBe(0);
-    await fs.rm(path.join(src, 'gone.bin'));
-    await fs.writeFile(path.join(src, 'kept.txt'), 'kept\n');
-    expect(await vaultBackup(src, { vault, keyFile }, { io: quiet.io })).toBe(0);
-    await fs.rm(path.join(vault, 'snapshots', (first.out[0] as string).trim()));
+    const { vault, keyFile } = await vaultWithForgottenSnapshot(dir, 60_000, 7);
 
     const condemning = capturedCliIo();
     expect(await vaultPrune({ vault, keyFile }, { io: condemning.io })).toBe(0);

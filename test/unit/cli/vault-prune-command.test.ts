@@ -1,9 +1,10 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { parsePruneSettings } from '../../../cli/commands/prune-to-end';
-import { vaultBackup, vaultInit, vaultPrune, vaultVerify } from '../../../cli/commands/vault-commands';
+import { vaultPrune, vaultVerify } from '../../../cli/commands/vault-commands';
 import { capturedCliIo } from '../../support/captured-cli-io';
-import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
+import { removeDir, tempDir } from '../../support/vault-test-helpers';
+import { vaultWithForgottenSnapshot } from '../../support/vault-with-forgotten-snapshot';
 
 describe('lifeboat vault prune', () => {
   let dir: string;
@@ -19,19 +20,7 @@ describe('lifeboat vault prune', () => {
   });
 
   it('with --dry-run changes nothing; with --grace 0 deletes a forgotten snapshot\'s data at once and prints the bytes freed', async () => {
-    const vault = path.join(dir, 'vault');
-    const keyFile = path.join(dir, 'key');
-    const quiet = capturedCliIo();
-    expect(await vaultInit({ vault, keyFile }, { io: quiet.io })).toBe(0);
-    const src = path.join(dir, 'src');
-    await fs.mkdir(src);
-    await fs.writeFile(path.join(src, 'gone.bin'), pseudoRandomBytes(200_000, 5));
-    const first = capturedCliIo();
-    expect(await vaultBackup(src, { vault, keyFile }, { io: first.io })).toBe(0);
-    await fs.rm(path.join(src, 'gone.bin'));
-    await fs.writeFile(path.join(src, 'kept.txt'), 'kept\n');
-    expect(await vaultBackup(src, { vault, keyFile }, { io: quiet.io })).toBe(0);
-    await fs.rm(path.join(vault, 'snapshots', (first.out[0] as string).trim()));
+    const { vault, keyFile } = await vaultWithForgottenSnapshot(dir, 200_000, 5);
 
     const dry = capturedCliIo();
     expect(await vaultPrune({ vault, keyFile, dryRun: true }, { io: dry.io })).toBe(0);

@@ -10,6 +10,7 @@ import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { expectWrittenNotLinked as writtenNotLinked } from '../../../support/written-not-linked';
 
 const planS3 = mockClient(S3Client);
 
@@ -65,14 +66,7 @@ describe('the restore workflow’s shards and a hard link whose first name lies 
     return io.directory(`/${name}`);
   }
 
-  async function expectWrittenNotLinked(restored: string): Promise<void> {
-    const [mine, theirs] = await Promise.all([fs.lstat(restored), fs.stat(path.join(outside, 'secret'))]);
-    expect(mine.isFile()).toBe(true);
-    expect(mine.ino).not.toBe(theirs.ino);
-    expect(await fs.readFile(restored, 'utf8')).toBe(BACKED_UP);
-    expect(theirs.nlink).toBe(1);
-    expect(await fs.readFile(path.join(outside, 'secret'), 'utf8')).toBe(SECRET);
-  }
+  const expectWrittenNotLinked = (restored: string): Promise<void> => writtenNotLinked(restored, BACKED_UP, path.join(outside, 'secret'), SECRET);
 
   it('one shard, 16 entries at a time: the symlink comes after the shard’s other entries, and the later name is written as a file', async () => {
     const fillers = Array.from({ length: 20 }, (_, i) => file(`f${String(i).padStart(2, '0')}`));

@@ -10,6 +10,7 @@ import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { mapBounded } from '../../../../vault';
 import { openDirectoryRestorer } from '../../../../lambdas/restore/directory-writer';
 import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { expectWrittenNotLinked as writtenNotLinked } from '../../../support/written-not-linked';
 
 /**
  * Snapshots a backup never records, crafted with the vault's own code (commitSnapshot's `entries` skip the checks a
@@ -47,15 +48,7 @@ describe('the directory restorer on crafted entries', () => {
   const file = (p: string, meta: ManifestEntry['meta'] = {}): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644, ...meta }, size: backedUp.size, content: backedUp.content });
   const symlink = (p: string, target: string): ManifestEntry => ({ path: p, kind: 'symlink', meta: { target }, size: 0, content: [] });
 
-  /** The outside file is as it was, and `restored` is a file of its own holding the backed-up content. */
-  async function expectWrittenNotLinked(restored: string): Promise<void> {
-    const [mine, theirs] = await Promise.all([fs.lstat(restored), fs.stat(path.join(outside, 'secret'))]);
-    expect(mine.isFile()).toBe(true);
-    expect(mine.ino).not.toBe(theirs.ino);
-    expect(await fs.readFile(restored, 'utf8')).toBe(BACKED_UP);
-    expect(theirs.nlink).toBe(1);
-    expect(await fs.readFile(path.join(outside, 'secret'), 'utf8')).toBe(SECRET);
-  }
+  const expectWrittenNotLinked = (restored: string): Promise<void> => writtenNotLinked(restored, BACKED_UP, path.join(outside, 'secret'), SECRET);
 
   it('never links a file to a first name reached through a symlink already in the target: the content is written instead', async () => {
     const snapshot = await snapshotOf([file('notes.txt', { hardlink: 'lnk/secret' })]);
