@@ -33,7 +33,18 @@ function regionOf(workflow: WorkflowName, options: WorkflowRunOptions | undefine
   return options?.region ?? (workflow === 'failover' ? 'dr' : 'primary');
 }
 
-export type WorkflowProgress = { state?: string; shardsDone: number; shardsFailed: number; retries: number; elapsedMs: number };
+/**
+ * `state`: the last task state entered, for the progress line. `entered`: every task state the execution entered so
+ * far, in the order first entered: AWS's runner polls the history every 2 s, so a state entered and left between two
+ * polls is never `state`, but it is here.
+ */
+export type WorkflowProgress = { state?: string; entered?: readonly string[]; shardsDone: number; shardsFailed: number; retries: number; elapsedMs: number };
+
+/** Notes that the execution entered `state` (WorkflowProgress.entered). */
+function enter(progress: WorkflowProgress, state: string): void {
+  progress.state = state;
+  if (!progress.entered?.includes(state)) progress.entered = [...(progress.entered ?? []), state];
+}
 
 export type WorkflowOutcome = {
   executionId: string;
@@ -94,7 +105,7 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
             else if (event.type === 'MapIterationSucceeded') progress.shardsDone++;
             else if (event.type === 'MapIterationFailed') progress.shardsFailed++;
             else if (event.type === 'StateRetried') progress.retries++;
-            else if (event.type === 'StateEntered' && event.state !== undefined) progress.state = event.state;
+            else if (event.type === 'StateEntered' && event.state !== undefined) enter(progress, event.state);
             else return;
             onProgress({ ...progress, elapsedMs: Date.now() - started });
           },
@@ -200,5 +211,7 @@ function countEvent(progress: WorkflowProgress, event: SfnHistoryEvent): void {
     let runs = mapRuns.get(progress);
     if (!runs) mapRuns.set(progress, (runs = new Map()));
     runs.set(event.mapRunStartedEventDetails.mapRunArn, { succeeded: 0, failed: 0 });
-  } else if (event.type === 'TaskStateEntered' || event.type === 'MapStateEntered') progress.state = event.stateEnteredEventDetails?.name ?? progress.state;
+  } else if ((event.type === 'TaskStateEntered' || event.type === 'MapStateEntered') && event.stateEnteredEventDetails?.name !== undefined) {
+    enter(progress, event.stateEnteredEventDetails.name);
+  }
 }

@@ -44,10 +44,10 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
         : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) }));
     const progress = progressLine(stderr, `backup ${options.plan}`);
     const input = { plan: options.plan, trigger: 'cli', ...(options.strategy ? { strategy: options.strategy } : {}) };
-    // Replication follows the commit only: a run seen replicating committed its backup, whatever failed after.
+    // Replication follows the commit only: a run that entered it committed its backup, whatever failed after.
     let replicated = false;
     const outcome = await runner.run('backup', input, (p) => {
-      if (p.state === REPLICATE_STATE) replicated = true;
+      if (p.entered?.includes(REPLICATE_STATE) === true) replicated = true;
       progress.update(p);
     });
     progress.done();

@@ -166,6 +166,19 @@ describe('lifeboat backup whose copy to the DR vault failed (the DR region down)
     ]);
   });
 
+  it('says so too when the replication failed between two polls (the first poll sees the whole failed history)', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b5' });
+    const history = [entered(1, 'Acquire lock'), entered(2, 'Commit backup'), entered(3, 'Replicate to DR vault'), entered(4, 'Record failure'), entered(5, 'Release lock after failure')];
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: history });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'AccessDenied', cause: 'User is not authorized' });
+    const { err, deps } = capturedCliDeps();
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner, clients: { dynamodb: ddb } })).toBe(1);
+    expect(err).toEqual([
+      `Backup ${BACKUP} committed (restorable from the primary vault); its copy to the DR vault (${environment.drRegion}) failed: AccessDenied: User is not authorized; the next run of plan demo copies it.`,
+    ]);
+  });
+
   it('a run that failed before replicating is reported as failed, whatever the catalog holds of earlier runs', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b4' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [entered(1, 'Acquire lock'), entered(2, 'Plan shards'), entered(3, 'Record failure')] });
