@@ -676,7 +676,16 @@ export class LifeboatProtection extends Construct {
       if (overlap) issues.push(`prefix: protection ${other.node.path} and this one: ${overlap}`);
       else if (other.prefix === this.prefix && mayShareAccount(accounts, new Set([Stack.of(other).account, other.drStack.account]))) {
         issues.push(`prefix: protection ${other.node.path} has the prefix "${this.prefix}" too, and may deploy into the same account: every physical name (vaults, catalog, state machines, schedules) would be the same; give one of them another prefix`);
-      } else if (other.prefix !== this.prefix) {
+      } else if (other.prefix === this.prefix) {
+        // Accounts apart, the names that carry no account still meet: S3 bucket names are global (a source's mirror, <prefix>-mirror-<source>).
+        const [shared, ...more] = sharedPhysicalNames(this.fixedNames, other.fixedNames);
+        if (shared) {
+          issues.push(
+            `prefix: protection ${other.node.path} has the prefix "${this.prefix}" too, in another account, and both would name the ${shared.type} ${shared.name}${placeOf(shared)}${more.length > 0 ? ` (and ${more.length} more name${more.length > 1 ? 's' : ''})` : ''}: ` +
+              'S3 bucket names are global across accounts, so the second deploy would fail; give one of them another prefix',
+          );
+        }
+      } else {
         // Another prefix may still end in the same names: prefix shop with plan eu-daily and prefix shop-eu with plan daily both schedule shop-eu-daily.
         const [shared, ...more] = sharedPhysicalNames(this.fixedNames, other.fixedNames);
         if (shared) {

@@ -795,6 +795,18 @@ describe('prop validation', () => {
     ]);
   });
 
+  it('refuses the same prefix in two accounts when a source is mirrored in both: the mirror bucket names no account, and S3 bucket names are global', () => {
+    const issues = errorOf((p, stack, bucket) => {
+      const other = new Stack(stack.node.scope as App, 'Other', { env: { ...ENV, account: '222222222222' } });
+      const mirrored = (b: s3.IBucket) => ({ ...p, plans: [plan([LifeboatSource.s3Bucket('assets', b, { mirror: true })])] });
+      new LifeboatProtection(other, 'Lifeboat', mirrored(s3.Bucket.fromBucketName(other, 'Bucket', 'other-bucket')));
+      return mirrored(bucket);
+    }).issues;
+    expect(issues).toEqual([
+      'prefix: protection Other/Lifeboat has the prefix "shop-prod" too, in another account, and both would name the S3 bucket shop-prod-mirror-assets: S3 bucket names are global across accounts, so the second deploy would fail; give one of them another prefix',
+    ]);
+  });
+
   it('allows the same prefix for protections in two other accounts, and warns of a grace below the backup lease', () => {
     const app = templateOnlyApp();
     const props = (stack: Stack): LifeboatProtectionProps => ({ prefix: 'shop', drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket'))])] });
