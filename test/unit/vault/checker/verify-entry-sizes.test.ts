@@ -45,7 +45,7 @@ describe('verifyVault and entries whose size their blobs do not hold', () => {
     const report = await verifyVault(vault, { readData });
     expect(stored.size).toBe(11);
     const message =
-      '1 entries record a size their blobs do not hold by the index (e.g. entry "big.bin" records 100000 bytes, its blobs hold 11): a restore refuses such files as damaged and recreates every other entry (an S3 or DynamoDB restore's read-back reports them); unless a problem above explains it (an index or pack that disagrees), the snapshot recorded them so: back up the source again';
+      '1 entries record a size their blobs do not hold by the index (e.g. entry "big.bin" records 100000 bytes, its blobs hold 11): a restore refuses such files as damaged and recreates every other entry (an S3 or DynamoDB restore\'s read-back reports them); unless a problem above explains it (an index or pack that disagrees), the snapshot recorded them so: back up the source again';
     expect(report.problems).toEqual(expect.arrayContaining([{ key: snapshotKey(first.id), message }, { key: snapshotKey(second.id), message }]));
     expect(report.ok).toBe(false);
   });
