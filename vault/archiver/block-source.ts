@@ -1,5 +1,7 @@
+import { constants as fsc } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { type FsPath } from '../platform/posix-calls';
+import { NotRegularFileError } from './file-access-error';
 
 /**
  * Files are read, and streamed content is gathered, in blocks of this size (whole when smaller):
@@ -23,9 +25,26 @@ export type Block = {
 /** An entry's content as blocks; `next` resolves null at the end. `close` releases what it holds (a file handle). */
 export type BlockSource = { next(): Promise<Block | null>; close(): Promise<void> };
 
+/**
+ * Opens a file the walk found regular, for reading, as that: without following a symlink (ELOOP) and without waiting
+ * (O_NONBLOCK: opening a FIFO put there since the walk would wait for a writer forever), and refuses what is not a
+ * regular file once open (NotRegularFileError). Non-blocking has no effect on reads of a regular file.
+ */
+async function openRegularFile(file: FsPath): Promise<fs.FileHandle> {
+  const fh = await fs.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  try {
+    const stat = await fh.stat();
+    if (!stat.isFile()) throw new NotRegularFileError(String(file), stat.isFIFO() ? 'FIFO' : stat.isDirectory() ? 'directory' : stat.isSocket() ? 'socket' : 'device');
+    return fh;
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
 /** A regular file read up to `size` (its size when stat'ed; a file that grew since is read up to that size). */
 export async function fileBlocks(file: FsPath, size: number): Promise<BlockSource> {
-  const fh = await fs.open(file, 'r');
+  const fh = await openRegularFile(file);
   let position = 0;
   return {
     next: () => {
@@ -110,7 +129,7 @@ export function streamBlocks(source: AsyncIterable<Buffer> | Iterable<Buffer>): 
 
 /** Streams a large file in FILE_READ_BLOCK blocks, keeping one read ahead (content for sinks that take streams). */
 export async function* readBlocks(file: FsPath): AsyncGenerator<Buffer> {
-  const fh = await fs.open(file, 'r');
+  const fh = await openRegularFile(file);
   try {
     let position = 0;
     const readAt = async (pos: number): Promise<Buffer> => {

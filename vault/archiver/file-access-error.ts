@@ -4,6 +4,18 @@
  * classify alike, so a sharded backup holds what `backupDirectory` holds. ENOENT is a file deleted since the walk.
  */
 export function isFileAccessError(err: unknown): boolean {
+  if (err instanceof NotRegularFileError) return true;
   const code = (err as NodeJS.ErrnoException | null)?.code;
   return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ELOOP' || code === 'EIO' || code === 'ENAMETOOLONG';
+}
+
+/**
+ * A file the walk found regular that is something else when opened for reading (replaced since: a FIFO, whose
+ * open would wait for a writer forever, a device, a directory): left out, reported, like a file deleted since.
+ */
+export class NotRegularFileError extends Error {
+  override readonly name = 'NotRegularFileError';
+  constructor(file: string, what: string) {
+    super(`${file} is no longer a regular file (a ${what} since the walk)`);
+  }
 }
