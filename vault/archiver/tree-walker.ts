@@ -105,12 +105,20 @@ function throwProblem(problem: WalkProblem): void {
   throw new TreeWalkError(`${problem.rel}: ${problem.message}`);
 }
 
-async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: string): AsyncGenerator<WalkedEntry> {
+/**
+ * Lists a directory by its path. `met`: its lstat when the walk met it; a directory replaced since (a symlink put in its
+ * place: readdir and the children's lstats would follow it out of the tree) is left out and reported.
+ */
+async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: string, met?: BigIntStats): AsyncGenerator<WalkedEntry> {
   let raw: Buffer[];
   try {
     raw = await fs.readdir(abs, { encoding: 'buffer' });
   } catch (err) {
     walk.report({ rel: rel || '.', reason: isVanished(err) ? 'vanished' : 'unreadable', message: `cannot list: ${(err as Error).message}` });
+    return;
+  }
+  if (met !== undefined && !(await stillDirectory(abs, met))) {
+    walk.report({ rel: rel || '.', reason: 'unreadable', message: REPLACED_WHILE_WALKED });
     return;
   }
   const names = raw.map((bytes): ChildName => {
@@ -123,10 +131,19 @@ async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: strin
     names.sort((a, b) => comparePaths(a.stored, b.stored)),
     walk,
     after,
+    met,
   );
 }
 
-async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], walk: Walk, after?: string): AsyncGenerator<WalkedEntry> {
+const REPLACED_WHILE_WALKED = 'replaced while the tree was walked (no longer the directory met there): its entries are left out';
+
+/** Whether `abs` is still the directory `met` describes (lstat: a symlink in its place is not). */
+async function stillDirectory(abs: FsPath, met: BigIntStats): Promise<boolean> {
+  const now = await fs.lstat(abs, { bigint: true }).catch(() => null);
+  return now !== null && now.isDirectory() && now.dev === met.dev && now.ino === met.ino;
+}
+
+async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], walk: Walk, after?: string, met?: BigIntStats): AsyncGenerator<WalkedEntry> {
   const relOf = (name: ChildName): string => (rel === '' ? name.stored : `${rel}/${name.stored}`);
   // '/' sorts first (comparePaths), so a name before `after` that is not on its way has its whole subtree before it too.
   const names = after === undefined ? all : all.filter((name) => comparePaths(relOf(name), after) > 0 || underPrefix(after, relOf(name)));
@@ -136,6 +153,14 @@ async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], w
     p.catch(() => undefined); // awaited in order below
     return p;
   });
+  // The children were stat'ed through the directory's path: checked once more after, so none met through a symlink put in its place is yielded.
+  if (met !== undefined && names.length > 0) {
+    await Promise.allSettled(stats);
+    if (!(await stillDirectory(abs, met))) {
+      walk.report({ rel: rel || '.', reason: 'unreadable', message: REPLACED_WHILE_WALKED });
+      return;
+    }
+  }
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as ChildName;
     const childRel = relOf(name);
@@ -156,7 +181,7 @@ async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], w
     }
     if (stat.isDirectory()) {
       if (!metBefore) yield { rel: childRel, abs: childAbs, kind: 'dir', stat };
-      yield* walkChildren(childAbs, childRel, walk, metBefore ? after : undefined);
+      yield* walkChildren(childAbs, childRel, walk, metBefore ? after : undefined, stat);
     } else if (metBefore) continue;
     else if (stat.isFile()) yield { rel: childRel, abs: childAbs, kind: 'file', stat };
     else if (stat.isSymbolicLink()) yield { rel: childRel, abs: childAbs, kind: 'symlink', stat };
