@@ -1,6 +1,6 @@
 import { type BigIntStats } from 'node:fs';
 import * as fs from 'node:fs/promises';
-import { type EntryMeta, fileChangeToken, fileSystemMeta, type FsPath, HardLinkGroups, type HardLinkMember, isFileAccessError, type NewEntry, readBlocks, walkedEntryMeta, walkTree, type WalkedEntry } from '../../vault';
+import { type EntryMeta, fileChangeToken, fileSystemMeta, type FsPath, HardLinkGroups, type HardLinkMember, isFileAccessError, type NewEntry, readBlocks, readRegularFile, walkedEntryMeta, walkTree, type WalkedEntry } from '../../vault';
 import { type EntrySink, type ShardObservations } from './entry-sink';
 import { forEachBounded } from '../../vault';
 import { type FilesystemResumePoint } from './shard-resume-point';
@@ -122,7 +122,8 @@ async function prepare(item: WalkedEntry, member: HardLinkMember | null, sink: E
   try {
     for (let attempt = 0; ; attempt++) {
       await options.beforeRead?.(item.abs, attempt);
-      const content = await fs.readFile(item.abs);
+      // Checked as the writer's large-file reads are (openRegularFile): no symlink followed, no wait on a FIFO put in its place.
+      const content = await readRegularFile(item.abs);
       const after = await lstatOrNull(item.abs);
       // After a re-read the entry is the file as stat'ed before that read (meta and token alike).
       const entry: NewEntry = { path: item.rel, kind: 'file', meta: stat === item.stat ? meta : { ...meta, ...fileSystemMeta(stat) }, changeToken: fileChangeToken(stat), content };

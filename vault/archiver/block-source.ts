@@ -26,19 +26,40 @@ export type Block = {
 export type BlockSource = { next(): Promise<Block | null>; close(): Promise<void> };
 
 /**
- * Opens a file the walk found regular, for reading, as that: without following a symlink (ELOOP) and without waiting
+ * Opens a file the walk found regular, for reading, as that: without following a symlink and without waiting
  * (O_NONBLOCK: opening a FIFO put there since the walk would wait for a writer forever), and refuses what is not a
- * regular file once open (NotRegularFileError). Non-blocking has no effect on reads of a regular file.
+ * regular file once open (NotRegularFileError, as for a symlink in its place). A regular file under a lease (Samba,
+ * knfsd) answers a non-blocking open EWOULDBLOCK: that one is opened again, waiting for the lease's break as any open
+ * does. Non-blocking has no effect on reads of a regular file.
  */
-async function openRegularFile(file: FsPath): Promise<fs.FileHandle> {
-  const fh = await fs.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+export async function openRegularFile(file: FsPath): Promise<fs.FileHandle> {
+  let fh: fs.FileHandle;
+  try {
+    fh = await fs.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new NotRegularFileError(String(file), 'symlink');
+    if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') throw err;
+    if (!(await fs.lstat(file)).isFile()) throw err;
+    fh = await fs.open(file, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  }
   try {
     const stat = await fh.stat();
-    if (!stat.isFile()) throw new NotRegularFileError(String(file), stat.isFIFO() ? 'FIFO' : stat.isDirectory() ? 'directory' : stat.isSocket() ? 'socket' : 'device');
+    if (!stat.isFile()) throw new NotRegularFileError(String(file), stat.isFIFO() ? 'FIFO' : stat.isDirectory() ? 'directory' : 'device');
     return fh;
   } catch (err) {
     await fh.close();
     throw err;
+  }
+}
+
+/** A whole regular file the walk met (openRegularFile's checks), read into memory: a small file of a directory shard. */
+export async function readRegularFile(file: FsPath): Promise<Buffer> {
+  const fh = await openRegularFile(file);
+  try {
+    return await fh.readFile();
+  } finally {
+    await fh.close();
   }
 }
 

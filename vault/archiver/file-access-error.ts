@@ -6,12 +6,13 @@
 export function isFileAccessError(err: unknown): boolean {
   if (err instanceof NotRegularFileError) return true;
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ELOOP' || code === 'EIO' || code === 'ENAMETOOLONG';
+  // ENXIO, ENODEV: a socket, or a device without its driver, put in a file's place (open(2) refuses them).
+  return code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EISDIR' || code === 'ELOOP' || code === 'EIO' || code === 'ENAMETOOLONG' || code === 'ENXIO' || code === 'ENODEV';
 }
 
 /**
- * A file the walk found regular that is something else when opened for reading (replaced since: a FIFO, whose
- * open would wait for a writer forever, a device, a directory): left out, reported, like a file deleted since.
+ * A file the walk found regular that is something else when opened for reading (replaced since: a symlink, a FIFO,
+ * whose open would wait for a writer forever, a device, a directory): left out, reported, like a file deleted since.
  */
 export class NotRegularFileError extends Error {
   override readonly name = 'NotRegularFileError';

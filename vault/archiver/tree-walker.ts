@@ -117,7 +117,7 @@ async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: strin
     walk.report({ rel: rel || '.', reason: isVanished(err) ? 'vanished' : 'unreadable', message: `cannot list: ${(err as Error).message}` });
     return;
   }
-  if (met !== undefined && !(await stillDirectory(abs, met))) {
+  if (met !== undefined && !(await stillDirectory(abs))) {
     walk.report({ rel: rel || '.', reason: 'unreadable', message: REPLACED_WHILE_WALKED });
     return;
   }
@@ -135,12 +135,16 @@ async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: strin
   );
 }
 
-const REPLACED_WHILE_WALKED = 'replaced while the tree was walked (no longer the directory met there): its entries are left out';
+const REPLACED_WHILE_WALKED = 'replaced while the tree was walked (no longer a directory: a symlink, or gone): its entries are left out';
 
-/** Whether `abs` is still the directory `met` describes (lstat: a symlink in its place is not). */
-async function stillDirectory(abs: FsPath, met: BigIntStats): Promise<boolean> {
+/**
+ * Whether `abs` is still a directory (lstat: a symlink in its place is not), as when the walk met it. Its device and inode may
+ * change rightly: listing an automount point mounts it (lstat does not), and a directory renamed away and made
+ * again is still within the tree; only a symlink (or nothing) there would lead the walk elsewhere.
+ */
+async function stillDirectory(abs: FsPath): Promise<boolean> {
   const now = await fs.lstat(abs, { bigint: true }).catch(() => null);
-  return now !== null && now.isDirectory() && now.dev === met.dev && now.ino === met.ino;
+  return now !== null && now.isDirectory();
 }
 
 async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], walk: Walk, after?: string, met?: BigIntStats): AsyncGenerator<WalkedEntry> {
@@ -156,7 +160,7 @@ async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], w
   // The children were stat'ed through the directory's path: checked once more after, so none met through a symlink put in its place is yielded.
   if (met !== undefined && names.length > 0) {
     await Promise.allSettled(stats);
-    if (!(await stillDirectory(abs, met))) {
+    if (!(await stillDirectory(abs))) {
       walk.report({ rel: rel || '.', reason: 'unreadable', message: REPLACED_WHILE_WALKED });
       return;
     }

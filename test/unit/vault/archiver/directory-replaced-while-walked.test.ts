@@ -6,7 +6,8 @@ import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 /**
  * A directory replaced by a symlink after the walk met it: listed and stat'ed by its path, its "entries" were the
  * symlink target's, backed up as if inside the tree (a file outside the source restored under its name), with nothing
- * reported. The walk now checks the directory is still the one it met, after listing it and after its children's lstats.
+ * reported. The walk now checks the directory is still a directory, after listing it and after its children's lstats.
+ * One renamed away and made again is walked as it is now: it is inside the tree.
  */
 it('leaves out, and reports, a directory replaced by a symlink while the tree is walked', async () => {
   const dir = await tempDir('dir-replaced');
@@ -29,7 +30,30 @@ it('leaves out, and reports, a directory replaced by a symlink while the tree is
       }
     }
     expect(met).toEqual(['dir d', 'file z']);
-    expect(problems).toEqual([{ rel: 'd', reason: 'unreadable', message: 'replaced while the tree was walked (no longer the directory met there): its entries are left out' }]);
+    expect(problems).toEqual([{ rel: 'd', reason: 'unreadable', message: 'replaced while the tree was walked (no longer a directory: a symlink, or gone): its entries are left out' }]);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+it('walks a directory renamed away and made again meanwhile as it is now (it is inside the tree)', async () => {
+  const dir = await tempDir('dir-remade');
+  try {
+    const root = path.join(dir, 'root');
+    await fs.mkdir(path.join(root, 'd'), { recursive: true });
+    await fs.writeFile(path.join(root, 'd', 'old'), 'old');
+    const met: string[] = [];
+    const problems: WalkProblem[] = [];
+    for await (const entry of walkTree(root, { onProblem: (p) => problems.push(p) })) {
+      met.push(`${entry.kind} ${entry.rel}`);
+      if (entry.rel === 'd') {
+        await fs.rename(path.join(root, 'd'), path.join(dir, 'd.old'));
+        await fs.mkdir(path.join(root, 'd'));
+        await fs.writeFile(path.join(root, 'd', 'new'), 'new');
+      }
+    }
+    expect(met).toEqual(['dir d', 'file d/new']);
+    expect(problems).toEqual([]);
   } finally {
     await removeDir(dir);
   }
