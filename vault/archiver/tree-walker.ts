@@ -106,10 +106,10 @@ function throwProblem(problem: WalkProblem): void {
 }
 
 /**
- * Lists a directory by its path. `met`: its lstat when the walk met it; a directory replaced since (a symlink put in its
+ * Lists a directory by its path. `metByWalk`: the walk met it (not the root); one replaced since (a symlink put in its
  * place: readdir and the children's lstats would follow it out of the tree) is left out and reported.
  */
-async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: string, met?: BigIntStats): AsyncGenerator<WalkedEntry> {
+async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: string, metByWalk = false): AsyncGenerator<WalkedEntry> {
   let raw: Buffer[];
   try {
     raw = await fs.readdir(abs, { encoding: 'buffer' });
@@ -117,10 +117,7 @@ async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: strin
     walk.report({ rel: rel || '.', reason: isVanished(err) ? 'vanished' : 'unreadable', message: `cannot list: ${(err as Error).message}` });
     return;
   }
-  if (met !== undefined && !(await stillDirectory(abs))) {
-    walk.report({ rel: rel || '.', reason: 'unreadable', message: REPLACED_WHILE_WALKED });
-    return;
-  }
+  if (metByWalk && (await replacedWhileWalked(abs, rel, walk))) return;
   const names = raw.map((bytes): ChildName => {
     const stored = storedName(bytes);
     return { stored, onDisk: stored.startsWith(ESCAPED_NAME_SEGMENT_PREFIX) ? bytes : stored };
@@ -131,23 +128,26 @@ async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: strin
     names.sort((a, b) => comparePaths(a.stored, b.stored)),
     walk,
     after,
-    met,
+    metByWalk,
   );
 }
 
 const REPLACED_WHILE_WALKED = 'replaced while the tree was walked (no longer a directory: a symlink, or gone): its entries are left out';
 
 /**
- * Whether `abs` is still a directory (lstat: a symlink in its place is not), as when the walk met it. Its device and inode may
- * change rightly: listing an automount point mounts it (lstat does not), and a directory renamed away and made
- * again is still within the tree; only a symlink (or nothing) there would lead the walk elsewhere.
+ * Whether `abs`, a directory when the walk met it, is no longer one (lstat: a symlink in its place is not), reported
+ * when so. Its device and inode may change rightly: listing an automount point mounts it (lstat does not), and a
+ * directory renamed away and made again is still within the tree; only a symlink (or nothing) there would lead the
+ * walk elsewhere.
  */
-async function stillDirectory(abs: FsPath): Promise<boolean> {
+async function replacedWhileWalked(abs: FsPath, rel: string, walk: Walk): Promise<boolean> {
   const now = await fs.lstat(abs, { bigint: true }).catch(() => null);
-  return now !== null && now.isDirectory();
+  if (now !== null && now.isDirectory()) return false;
+  walk.report({ rel: rel || '.', reason: 'unreadable', message: REPLACED_WHILE_WALKED });
+  return true;
 }
 
-async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], walk: Walk, after?: string, met?: BigIntStats): AsyncGenerator<WalkedEntry> {
+async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], walk: Walk, after?: string, metByWalk = false): AsyncGenerator<WalkedEntry> {
   const relOf = (name: ChildName): string => (rel === '' ? name.stored : `${rel}/${name.stored}`);
   // '/' sorts first (comparePaths), so a name before `after` that is not on its way has its whole subtree before it too.
   const names = after === undefined ? all : all.filter((name) => comparePaths(relOf(name), after) > 0 || underPrefix(after, relOf(name)));
@@ -158,12 +158,9 @@ async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], w
     return p;
   });
   // The children were stat'ed through the directory's path: checked once more after, so none met through a symlink put in its place is yielded.
-  if (met !== undefined && names.length > 0) {
+  if (metByWalk && names.length > 0) {
     await Promise.allSettled(stats);
-    if (!(await stillDirectory(abs))) {
-      walk.report({ rel: rel || '.', reason: 'unreadable', message: REPLACED_WHILE_WALKED });
-      return;
-    }
+    if (await replacedWhileWalked(abs, rel, walk)) return;
   }
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as ChildName;
@@ -185,7 +182,7 @@ async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], w
     }
     if (stat.isDirectory()) {
       if (!metBefore) yield { rel: childRel, abs: childAbs, kind: 'dir', stat };
-      yield* walkChildren(childAbs, childRel, walk, metBefore ? after : undefined, stat);
+      yield* walkChildren(childAbs, childRel, walk, metBefore ? after : undefined, true);
     } else if (metBefore) continue;
     else if (stat.isFile()) yield { rel: childRel, abs: childAbs, kind: 'file', stat };
     else if (stat.isSymbolicLink()) yield { rel: childRel, abs: childAbs, kind: 'symlink', stat };
