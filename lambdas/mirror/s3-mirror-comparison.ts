@@ -18,7 +18,7 @@ export type S3MirrorWindow = {
   inFlightKeys: Array<{ key: string; writtenAt?: number }>;
   /** See MirrorRecord.lagSeconds. */
   lagSeconds: number | null;
-  /** The window's last key, or '' when it reached the end of the source. */
+  /** The window's last key, of either listing, or '' when it reached the end of both. */
   cursor: string;
 };
 
@@ -28,7 +28,7 @@ export type CompareS3MirrorOptions = {
   prefix: string;
   /** Start after this key ('' from the beginning). */
   after: string;
-  /** Keys of the source per window. */
+  /** Keys per window, of the two listings merged: a key only the mirror has counts as one, so a window's work stays bounded however many of them the mirror holds. */
   samples: number;
   /** Whether deletions reach the mirror: then a key only the mirror has is a difference (in flight when first seen). */
   deleteMarkers: boolean;
@@ -79,7 +79,11 @@ export function listedDifference(a: ListedObject | undefined, b: ListedObject | 
  * when the source wrote it within the grace); a key only the mirror has is one when deletions are
  * replicated (in flight when first seen). In-flight keys are listed for later runs to re-check: one
  * that keeps differing past the grace becomes a difference there. The window ends after `samples`
- * source keys; the next starts after its last key.
+ * keys of the merged listings (a key both have counts once); the next starts after its last key, of
+ * either listing. The pass ends only when both listings are exhausted: a window that ends on the
+ * source's last key leaves the mirror's later keys to the next window (audit b5-2: they were never
+ * compared, so a delete that never reached the mirror was never reported when the source's key count
+ * was a multiple of `samples`).
  */
 export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide, options: CompareS3MirrorOptions): Promise<S3MirrorWindow> {
   const now = options.now();
@@ -105,6 +109,7 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   let differenceCount = 0;
   let inFlight = 0;
   let compared = 0;
+  let taken = 0;
   let lastKey = '';
   let oldestPending: number | undefined;
   let slowest: number | undefined;
@@ -121,7 +126,8 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
     }
     if (writtenAt !== undefined) oldestPending = Math.min(oldestPending ?? writtenAt, writtenAt);
   };
-  while (compared < options.samples && (a || b)) {
+  while (taken < options.samples && (a || b)) {
+    taken += 1;
     const order = a && b ? compareKeys(a.key, b.key) : a ? -1 : 1;
     if (order < 0 && a) {
       const d = listedDifference(a, undefined, options.deleteMarkers);
@@ -132,6 +138,7 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
     } else if (order > 0 && b) {
       const d = listedDifference(undefined, b, options.deleteMarkers);
       if (d) differ(b.key, d.reason, d.writtenAt);
+      lastKey = b.key;
       b = (await mir.next()).value as ListedObject | undefined;
     } else if (a && b) {
       const d = listedDifference(a, b, options.deleteMarkers);
@@ -152,6 +159,6 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
     inFlight,
     inFlightKeys,
     lagSeconds: lagMs === undefined ? (differenceCount > 0 ? null : 0) : Math.max(0, lagMs) / 1000,
-    cursor: a ? lastKey : '',
+    cursor: a || b ? lastKey : '',
   };
 }

@@ -4,6 +4,7 @@ import { type ProtectionPlanConfig, type SourceConfig } from '../../../../config
 import { runMirrorCheck, type MirrorCheckDeps, type MirrorCheckResult } from '../../../../lambdas/mirror/mirror-check';
 import { chooseSourceCopy, type MirrorChoice } from '../../../../lambdas/mirror/mirror-choice';
 import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
+import { compareS3Mirror, type S3MirrorWindow } from '../../../../lambdas/mirror/s3-mirror-comparison';
 
 /**
  * The S3 mirror check over several runs, and what a failover and `lifeboat status` make of its record
@@ -19,11 +20,12 @@ const PREFIX = 'lifeboat-prod-mirror-';
 
 type Obj = { Key: string; Size: number; ETag: string; LastModified: Date };
 
-/** A bucket whose ListObjectsV2 pages through `objects()` in key order, `MaxKeys` at a time. */
-function listingS3(objects: () => Obj[]): S3Client {
+/** A bucket whose ListObjectsV2 pages through `objects()` in key order, `MaxKeys` (else `pageSize`) at a time, counting its calls in `calls`. */
+function listingS3(objects: () => Obj[], pageSize = 1000, calls = { n: 0 }): S3Client {
   const send = (command: unknown) => {
     if (!(command instanceof ListObjectsV2Command)) throw new Error(`unexpected command ${String(command)}`);
-    const { Prefix = '', StartAfter, ContinuationToken, MaxKeys = 1000 } = command.input;
+    calls.n += 1;
+    const { Prefix = '', StartAfter, ContinuationToken, MaxKeys = pageSize } = command.input;
     const after = ContinuationToken ?? StartAfter ?? '';
     const all = objects()
       .filter((o) => o.Key.startsWith(Prefix) && o.Key > after)
@@ -336,5 +338,66 @@ describe('review r7', () => {
     const status = m.status();
     expect(status.withinObjectives).toBe(false);
     expect(status.reasons).toEqual([expect.stringContaining('raise its samples if they are below 100, else split the source into sources over narrower prefixes, so that each has fewer keys in flight at once')]);
+  });
+});
+
+describe('audit b5-2: a window that ends on the source\'s last key leaves the mirror\'s later keys to the next one', () => {
+  it('a source of exactly `samples` keys, and a key deleted from it 3 days ago that is still in the mirror: the next window sees it, a grace later it is a difference, and the failover takes the vault', async () => {
+    const m = mirrored(60);
+    const old = T0 - 3 * 86_400_000;
+    m.state.source = [obj('a.txt', 'a', old), obj('b.txt', 'b', old)];
+    m.state.mirror = [...m.state.source.map((o) => ({ ...o })), obj('z.txt', 'z', old)];
+    expect((await m.check(2)).passed).toBe(true);
+    // Before this fix: cursor '' (a pass over the whole source, clean), and z.txt was never compared, at any run.
+    expect(m.state.record).toEqual(expect.objectContaining({ compared: 2, cursor: 'b.txt' }));
+    m.state.now += 15 * MIN;
+    expect((await m.check(2)).sources[0]).toEqual(expect.objectContaining({ passed: true, compared: 0, inFlight: 1 }));
+    expect(m.state.record).toEqual(expect.objectContaining({ cursor: '', pending: [{ key: 'z.txt', foundAt: new Date(T0 + 15 * MIN).toISOString(), holdsPass: true }] }));
+    m.state.now += 15 * MIN;
+    const late = await m.check(2);
+    expect(late.passed).toBe(false);
+    expect(late.cause).toContain('first differing key "z.txt" (in the mirror but deleted from the source');
+    expect(m.failover().use).toBe('vault');
+  });
+
+  /** The windows of one pass from the beginning, and the ListObjectsV2 calls of each (both sides). */
+  async function pass(source: Obj[], mirror: Obj[], samples: number, pageSize: number): Promise<Array<{ window: S3MirrorWindow; calls: number }>> {
+    const windows: Array<{ window: S3MirrorWindow; calls: number }> = [];
+    let after = '';
+    do {
+      const calls = { n: 0 };
+      const window = await compareS3Mirror(
+        { s3: listingS3(() => source, pageSize, calls), bucket: 'app-data' },
+        { s3: listingS3(() => mirror, pageSize, calls), bucket: `${PREFIX}app` },
+        { prefix: '', after, samples, deleteMarkers: true, graceSeconds: GRACE, now: () => T0 },
+      );
+      windows.push({ window, calls: calls.n });
+      after = window.cursor;
+    } while (after !== '' && windows.length < 20);
+    return windows;
+  }
+
+  it.each([
+    // The mirror ends after the source: deletes that never reached it, among the source's keys and after its last one.
+    { case: 'mirror longer', source: ['a', 'c', 'e', 'g'], mirror: ['a', 'b0', 'b1', 'b2', 'c', 'e', 'g', 'y', 'z'], found: ['b0', 'b1', 'b2', 'y', 'z'] },
+    // The source ends after the mirror: writes that never reached it.
+    { case: 'source longer', source: ['a', 'c', 'e', 'g', 'h'], mirror: ['a', 'b0', 'c', 'e'], found: ['b0', 'g', 'h'] },
+  ])('$case: every key of either listing is compared once per pass, by windows of at most `samples` keys, whatever the samples and the listing\'s page size', async ({ source, mirror, found }) => {
+    const old = T0 - 3 * 86_400_000;
+    const merged = new Set([...source, ...mirror]).size;
+    for (const pageSize of [2, 1000]) {
+      for (let samples = 1; samples <= merged + 1; samples++) {
+        const windows = await pass(
+          source.map((k) => obj(k, k, old)),
+          mirror.map((k) => obj(k, k, old)),
+          samples,
+          pageSize,
+        );
+        const seen = windows.flatMap(({ window }) => [...window.examples.map((d) => d.key), ...window.inFlightKeys.map((k) => k.key)]).sort();
+        expect({ pageSize, samples, seen, windows: windows.length }).toEqual({ pageSize, samples, seen: found, windows: Math.ceil(merged / samples) });
+        // A window lists each side up to the keys it took and one more: its listing is bounded by `samples`, not by the mirror's keys.
+        for (const { calls } of windows) expect({ pageSize, samples, calls: calls <= 2 * Math.ceil((samples + 1) / pageSize) }).toEqual({ pageSize, samples, calls: true });
+      }
+    }
   });
 });
