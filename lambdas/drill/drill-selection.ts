@@ -34,7 +34,15 @@ const DAY_MS = 86_400_000;
  * backup's snapshots are being deleted, and its restore's pin would be refused).
  */
 export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
-  return backup.status === 'COMMITTED' && backup.forgottenAt === undefined && backup.forgettingAt === undefined && (vault === 'primary' || backup.copies?.dr === 'COMMITTED');
+  return wasRecoveryPoint(backup, vault) && backup.forgottenAt === undefined && backup.forgettingAt === undefined;
+}
+
+/**
+ * Whether the backup was a recovery point of `vault` once committed (from the DR vault: once replicated), whether or
+ * not retention has forgotten it since: a restore could have used it until then.
+ */
+function wasRecoveryPoint(backup: BackupRecord, vault: VaultSide): boolean {
+  return backup.status === 'COMMITTED' && (vault === 'primary' || backup.copies?.dr === 'COMMITTED');
 }
 
 /**
@@ -44,9 +52,10 @@ export function isDrillable(backup: BackupRecord, vault: VaultSide): boolean {
  *   of an older backup proves that older backups restore);
  * - `newestBackupAgeSeconds`: the start minus the newest drillable backup's start, inside the window or not: the
  *   recovery point the plan has now, whatever backup is drilled;
- * - `largestGapSeconds`: the largest gap between consecutive drillable backups in the window,
- *   counting the gap from the newest one to the drill's start (data written since is not yet
- *   protected); with none in the window, the age of the newest drillable backup;
+ * - `largestGapSeconds`: the largest gap between consecutive drillable backups that ends in the window: the gaps
+ *   between the window's backups, the gap from the newest one to the drill's start (data written since is not yet
+ *   protected), and the whole gap from the newest backup before the window to the window's oldest (an outage that began
+ *   before the window); with none in the window, the age of the newest drillable backup;
  * - `backupsInWindow`: the drillable backups in the window.
  * `latest` takes the window's newest drillable backup; `random-within-window` any of the window's drillable backups
  * that hold every source of the plan (after a source is added, the older ones never will: picking them would fail
@@ -110,6 +119,16 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
     largestGapMs = Math.max(largestGapMs, later - time(b));
     later = time(b);
   }
+  // The gap into the window counts whole, not only its part after the window's start: that is the exposure the plan
+  // had. Like a gap between two of the window's backups, it is judged by every drill whose window holds its end, and
+  // by no later one: with a drill at least once per window every gap is judged, none forever (a drill during an
+  // outage judges it as the newest backup's age). Measured from the newest backup before the window that was a
+  // recovery point, forgotten since or not: retention thins the older backups first (keepDaily 7 and a 7-day window
+  // forget the one just before it), and measuring from an older one it kept would report a gap the plan never had.
+  // A plan younger than the window has no backup before it: no gap from the window's start (none was due before its first).
+  const oldestInWindow = inWindow[inWindow.length - 1];
+  const beforeWindow = ofPlan.find((b) => time(b) < windowStart && wasRecoveryPoint(b, options.vault));
+  if (oldestInWindow && beforeWindow) largestGapMs = Math.max(largestGapMs, time(oldestInWindow) - time(beforeWindow));
   // Never undefined here: a chosen backup is drillable and started by the start.
   const newest = drillable[0] ?? backup;
   if (inWindow.length === 0) largestGapMs = start - time(newest);

@@ -11,17 +11,17 @@ const h = (hoursBefore: number): string => new Date(start.getTime() - hoursBefor
 const backups = [backupAt('orders', h(1), { dr: 'PENDING' }), backupAt('orders', h(5), { dr: 'COMMITTED' }), backupAt('orders', h(30), { dr: 'COMMITTED' }), backupAt('orders', h(60), { dr: 'COMMITTED' })];
 
 describe('drill backup selection and RPO', () => {
-  it('latest from the primary vault: the newest committed backup; gaps over the window include the one up to the drill start', () => {
+  it('latest from the primary vault: the newest committed backup; gaps over the window include the one up to the drill start and the one into the window', () => {
     const { backup, rpo } = selectDrillBackup(backups, base);
     expect(backup.startedAt).toBe(h(1));
-    // In the 48 h window: 1, 5, 30 h before the start. Gaps: 1 (start−newest), 4, 25.
-    expect(rpo).toEqual({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 });
+    // In the 48 h window: 1, 5, 30 h before the start. Gaps: 1 (start−newest), 4, 25, and 30 into the window from the one 60 h before.
+    expect(rpo).toEqual({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 30 * 3600, backupsInWindow: 3 });
   });
 
   it('from the DR vault only backups whose DR copy is committed count', () => {
     const { backup, rpo } = selectDrillBackup(backups, { ...base, vault: 'dr' });
     expect(backup.startedAt).toBe(h(5));
-    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 2 });
+    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 5 * 3600, largestGapSeconds: 30 * 3600, backupsInWindow: 2 });
   });
 
   it('skips backups that are not committed', () => {
@@ -41,7 +41,7 @@ describe('drill backup selection and RPO', () => {
     const complete = backups.map((b, i) => (i === 1 ? { ...b, sources: [...b.sources, { ...b.sources[0]!, name: 'orders-table' }] } : b));
     const chosen = (r: number): ReturnType<typeof selectDrillBackup> => selectDrillBackup(complete, { ...base, selection: 'random-within-window', sources: ['assets', 'orders-table'], random: () => r });
     expect(chosen(0).backup.startedAt).toBe(h(5));
-    expect(chosen(0.99)).toEqual({ backup: complete[1], rpo: { backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 } });
+    expect(chosen(0.99)).toEqual({ backup: complete[1], rpo: { backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 30 * 3600, backupsInWindow: 3 } });
     expect(() => pick(0.99)).toThrow(expect.objectContaining({ name: 'BackupLacksPlanSourcesError', message: expect.stringContaining('none of the 3 backups of the last 2 days holds every source') }));
   });
 
@@ -49,13 +49,46 @@ describe('drill backup selection and RPO', () => {
     const old = backups[3];
     const { backup, rpo } = selectDrillBackup(backups, { ...base, selection: 'backup-id', backupId: old?.backupId });
     expect(backup.backupId).toBe(old?.backupId);
-    expect(rpo).toEqual({ backupAgeSeconds: 60 * 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 3 });
+    expect(rpo).toEqual({ backupAgeSeconds: 60 * 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 30 * 3600, backupsInWindow: 3 });
   });
 
   it('a named backup with none in the window: the newest drillable backup’s age, outside the window too, is the newest age and the gap', () => {
     const older = [backupAt('orders', h(60), { dr: 'COMMITTED' }), backupAt('orders', h(100), { dr: 'COMMITTED' })];
     const { rpo } = selectDrillBackup(older, { ...base, vault: 'dr', selection: 'backup-id', backupId: older[1]?.backupId });
     expect(rpo).toEqual({ backupAgeSeconds: 100 * 3600, newestBackupAgeSeconds: 60 * 3600, largestGapSeconds: 60 * 3600, backupsInWindow: 0 });
+  });
+
+  // Audit b1-1: the gap from the last backup before the window to the window's oldest was left out, so a longer outage
+  // that began before the window passed where a shorter one inside it was flagged.
+  it('an outage that began before the window counts whole: from the newest backup before the window to the window’s oldest', () => {
+    const recent = [backupAt('orders', h(1)), backupAt('orders', h(5)), backupAt('orders', h(10))];
+    const inside = selectDrillBackup([...recent, backupAt('orders', h(47))], base).rpo;
+    const across = selectDrillBackup([...recent, backupAt('orders', h(49))], base).rpo;
+    expect(inside).toEqual({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 37 * 3600, backupsInWindow: 4 });
+    expect(across).toEqual({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 39 * 3600, backupsInWindow: 3 });
+  });
+
+  it('the gap into the window is measured from the newest backup before it that was a recovery point, forgotten by retention since or not', () => {
+    const recent = [backupAt('orders', h(1), { dr: 'COMMITTED' }), backupAt('orders', h(20), { dr: 'COMMITTED' })];
+    const forgotten = { ...backupAt('orders', h(50), { dr: 'COMMITTED' }), forgottenAt: h(2) };
+    const kept = backupAt('orders', h(200), { dr: 'COMMITTED' });
+    expect(selectDrillBackup([...recent, forgotten, kept], base).rpo.largestGapSeconds).toBe(30 * 3600);
+    // From the DR vault a backup never replicated was no recovery point of it.
+    const unreplicated = [...recent, backupAt('orders', h(50), { dr: 'PENDING' }), backupAt('orders', h(60), { dr: 'COMMITTED' })];
+    expect(selectDrillBackup(unreplicated, { ...base, vault: 'dr' }).rpo.largestGapSeconds).toBe(40 * 3600);
+  });
+
+  it('a plan younger than the window: no gap from the window’s start; an outage over the whole window: no backup to drill, or the newest’s age', () => {
+    const young = [backupAt('orders', h(1)), backupAt('orders', h(20))];
+    expect(selectDrillBackup(young, base).rpo).toEqual({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 19 * 3600, backupsInWindow: 2 });
+    const stopped = [backupAt('orders', h(60)), backupAt('orders', h(61))];
+    expect(() => selectDrillBackup(stopped, base)).toThrow(NoBackupToDrillError);
+    expect(selectDrillBackup(stopped, { ...base, selection: 'backup-id', backupId: stopped[1]?.backupId }).rpo).toEqual({
+      backupAgeSeconds: 61 * 3600,
+      newestBackupAgeSeconds: 60 * 3600,
+      largestGapSeconds: 60 * 3600,
+      backupsInWindow: 0,
+    });
   });
 
   it('a named backup not replicated cannot be drilled from the DR vault, and the error says why', () => {
@@ -77,7 +110,7 @@ describe('drill backup selection and RPO', () => {
     const list = backups.map((b, i) => (i === 0 ? { ...b, forgettingAt: '2026-11-30T11:30:00.000Z' } : b));
     const { backup, rpo } = selectDrillBackup(list, base);
     expect(backup.startedAt).toBe(h(5));
-    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 5 * 3600, largestGapSeconds: 25 * 3600, backupsInWindow: 2 });
+    expect(rpo).toEqual({ backupAgeSeconds: 5 * 3600, newestBackupAgeSeconds: 5 * 3600, largestGapSeconds: 30 * 3600, backupsInWindow: 2 });
     expect(() => selectDrillBackup(list, { ...base, selection: 'backup-id', backupId: list[0]?.backupId })).toThrow(
       expect.objectContaining({ name: 'ForgottenBackupError', message: expect.stringContaining(`Backup ${list[0]?.backupId ?? ''} is being forgotten by retention since 2026-11-30T11:30:00.000Z`) }),
     );
