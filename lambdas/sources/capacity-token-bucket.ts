@@ -27,14 +27,14 @@ export type CapacityTokenBucketOptions = {
 
 /** What a bucket did, for logs, metrics and tests. */
 export type CapacityStats = {
-  /** Units the service reported consumed (or, where it reported none, the estimates charged instead). */
+  /** Units the service reported consumed (or, where it reported none, the caller's measure or the estimate charged instead). */
   consumedUnits: number;
   requests: number;
   /** Requests the service refused as throttled and that the bucket backed off from. */
   throttles: number;
   /** Attempts the SDK's own retry strategy made beyond the first (throttles or transient errors it hid). */
   sdkRetries: number;
-  /** Requests whose response carried no ConsumedCapacity (the estimate was charged). */
+  /** Requests whose response carried no ConsumedCapacity (the caller's measure, or else the estimate, was charged). */
   unreported: number;
   /** Time spent waiting for tokens or backing off, in the clock's milliseconds. */
   waitedMs: number;
@@ -96,15 +96,26 @@ export class CapacityTokenBucket {
 
   /** Waits until the bucket holds `units` (capped at the burst), then takes them. Returns what was reserved, for `settle`. */
   reserve(units: number): Promise<number> {
-    const reserved = Math.min(Math.max(units, 0), this.burstUnits);
-    const turn = this.queue.then(() => this.waitFor(reserved));
-    this.queue = turn.catch(() => undefined);
-    return turn.then(() => reserved);
+    const reserved = this.capped(units);
+    return this.inTurn(reserved, Number.POSITIVE_INFINITY).then(() => reserved);
   }
 
-  /** Settles a reservation with the units the service reports consumed (undefined: it reported none, the reservation stands). */
-  settle(reserved: number, consumed: number | undefined): void {
-    const actual = consumed ?? reserved;
+  /**
+   * `reserve`, but waits at most `maxWaitMs`: undefined when the bucket does not hold the units by then
+   * (nothing taken). After a response far over its estimate the wait can be minutes; a caller that must
+   * be able to stop meanwhile waits in slices and checks between them.
+   */
+  reserveWithin(units: number, maxWaitMs: number): Promise<number | undefined> {
+    const reserved = this.capped(units);
+    return this.inTurn(reserved, maxWaitMs).then((taken) => (taken ? reserved : undefined));
+  }
+
+  /**
+   * Settles a reservation with the units the service reports consumed. Undefined: it reported none, and
+   * `measured` is charged instead (the caller's own measure of what the request cost), else the reservation.
+   */
+  settle(reserved: number, consumed: number | undefined, measured?: number): void {
+    const actual = consumed ?? measured ?? reserved;
     if (consumed === undefined) this.stats.unreported++;
     this.refill();
     this.tokens += reserved - actual;
@@ -146,9 +157,27 @@ export class CapacityTokenBucket {
   }
 
   /** Waits until the bucket is out of debt (consumed ≤ budget × time since it was made). */
-  settleDebt(): Promise<void> {
-    const turn = this.queue.then(() => this.waitFor(0));
-    this.queue = turn.catch(() => undefined);
+  async settleDebt(): Promise<void> {
+    await this.settleDebtWithin(Number.POSITIVE_INFINITY);
+  }
+
+  /** `settleDebt`, but waits at most `maxWaitMs`: whether the bucket is out of debt. */
+  settleDebtWithin(maxWaitMs: number): Promise<boolean> {
+    return this.inTurn(0, maxWaitMs);
+  }
+
+  /** A request's units as the bucket can hold them: never more than the burst, or it would wait for ever. */
+  private capped(units: number): number {
+    return Math.min(Math.max(units, 0), this.burstUnits);
+  }
+
+  /** `waitFor` after the reservations queued before it (concurrent callers are served in order). */
+  private inTurn(units: number, maxWaitMs: number): Promise<boolean> {
+    const turn = this.queue.then(() => this.waitFor(units, maxWaitMs));
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
@@ -164,15 +193,19 @@ export class CapacityTokenBucket {
     this.tokens = Math.min(this.burstUnits, this.tokens + (elapsed / 1000) * this.currentUnitsPerSecond);
   }
 
-  private async waitFor(units: number): Promise<void> {
+  /** Takes `units` once the bucket holds them; false, with nothing taken, if that is more than `maxWaitMs` away. */
+  private async waitFor(units: number, maxWaitMs: number): Promise<boolean> {
+    const until = this.clock.now() + maxWaitMs;
     for (;;) {
       this.refill();
       if (this.tokens >= units) {
         this.tokens -= units;
-        return;
+        return true;
       }
+      const left = until - this.clock.now();
+      if (left <= 0) return false;
       // Wait for the shortfall at the current rate; round up so a fake clock lands past the mark, not just before it.
-      await this.wait(Math.ceil(((units - this.tokens) / this.currentUnitsPerSecond) * 1000));
+      await this.wait(Math.min(left, Math.ceil(((units - this.tokens) / this.currentUnitsPerSecond) * 1000)));
     }
   }
 

@@ -73,13 +73,14 @@ function itemKey(item: DynamoDbItem, keyAttributes: readonly string[]): DynamoDb
  * (each item is read consistently, the table as a whole is fuzzy).
  *
  * Resumable (shard-run.ts): the stop check is asked once a page entry has closed in this stretch —
- * after each page closes and before each further Scan request, the only place a budgeted scan waits —
+ * after each page closes, before each further Scan request, and every second a budgeted scan waits for
+ * its budget (scanPagesWithinBudget's empty pages: one response's debt can be minutes of waiting) —
  * and a stop returns `resumeAt`, the key of the last closed page's last item (ExclusiveStartKey) with
  * the next page number. Items read since that page (the open page) are dropped: none of them has
  * reached the sink (a page is added whole when it closes), and the next stretch reads them again and
  * closes the page at the same content-defined boundary, so the pages of a resumed segment are those of
  * an uninterrupted one. That costs at most one page of extra reads (WORST_CASE_PAGE_UNITS) per stop,
- * and bounds the time from "stop" to return by one Scan request instead of one page, which under a
+ * and bounds the time from "stop" to return by one Scan request (and a second of waiting) instead of one page, which under a
  * small read budget can take minutes. A stretch that has closed no page yet reads on to its first
  * page close (else it could never progress): worstCaseFirstPageMs bounds that, and the shard batch
  * starts a budgeted stretch only with that much time left (snapshot-shard-batch.ts). A stopped stretch
@@ -127,7 +128,7 @@ export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegm
         }
       }
     }
-    // The next Scan request may wait for the budget: once a page has closed, stop before it and leave the open page to the next stretch.
+    // The next Scan request may wait for the budget (an empty page: it is waiting): once a page has closed, stop and leave the open page to the next stretch.
     if (more && lastClosed && shouldStop?.()) return stopped(lastClosed);
   }
   await flush();

@@ -1,4 +1,5 @@
 import { type BucketClock, CapacityTokenBucket } from './capacity-token-bucket';
+import { type DynamoDbItem, encodeItemText } from './dynamodb-item-codec';
 
 /** One read capacity unit reads 4 KB with a strongly consistent read, twice that eventually consistent (Scan sums the items' sizes, then rounds up). */
 export const BYTES_PER_READ_UNIT = 4096;
@@ -29,7 +30,8 @@ export type ScanPageSize = { limit: number; estimatedUnits: number };
 /**
  * The read-capacity budget of one scan: a token bucket of read units (capacity-token-bucket.ts) and
  * the page sizing that keeps each page near a second of the budget. Units per item are learnt from
- * the ConsumedCapacity of each page (items vary in size; the table's average is only a start).
+ * the ConsumedCapacity of each page, or where a response has none from its items' sizes (unitsOf;
+ * items vary in size; the table's average is only a start).
  */
 export class ReadCapacityBudget {
   readonly bucket: CapacityTokenBucket;
@@ -59,6 +61,16 @@ export class ReadCapacityBudget {
     // Scan rounds the page's bytes up to whole units (half units eventually consistent).
     const estimatedUnits = Math.max(this.unitScale, Math.ceil((limit * this.unitsPerItem) / this.unitScale) * this.unitScale);
     return { limit, estimatedUnits };
+  }
+
+  /**
+   * The read units a page of these items costs by DynamoDB's rule for Scan (the items' sizes summed, rounded up
+   * to whole units, half units eventually consistent), each item measured by its canonical text, a little
+   * above DynamoDB's own measure: what a response without ConsumedCapacity is charged and learnt from.
+   */
+  unitsOf(items: readonly DynamoDbItem[]): number {
+    const bytes = items.reduce((sum, item) => sum + Buffer.byteLength(encodeItemText(item)), 0);
+    return Math.max(this.unitScale, Math.ceil(bytes / BYTES_PER_READ_UNIT) * this.unitScale);
   }
 
   /** Learns from a page: the units it consumed over the items it read (ScannedCount, filtered or not). */

@@ -1,4 +1,7 @@
+import { DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { CapacityTokenBucket } from '../../../../lambdas/sources/capacity-token-bucket';
+import { ReadCapacityBudget } from '../../../../lambdas/sources/read-capacity-budget';
+import { scanPagesWithinBudget } from '../../../../lambdas/sources/scan-within-budget';
 import { TransientError } from '../../../../lambdas/runtime/errors';
 import { FakeBucketClock } from '../../../support/fake-bucket-clock';
 
@@ -117,12 +120,51 @@ describe('CapacityTokenBucket', () => {
     await expect(failure).rejects.toThrow('Scan of table t was throttled 3 times in a row despite backing off; the table has no capacity to spare now (retry later, or raise its capacity).');
   });
 
+  it('waits at most the time it is given: a reservation or a debt further away takes nothing and says so', async () => {
+    const clock = new FakeBucketClock();
+    const bucket = new CapacityTokenBucket({ unitsPerSecond: 2, clock });
+    bucket.settle(await bucket.reserve(2), 12);
+    // 10 units of debt: 5 s to pay, 6 s before a reservation of 2.
+    expect(await bucket.reserveWithin(2, 1000)).toBeUndefined();
+    expect(clock.now()).toBe(2000);
+    expect(await bucket.settleDebtWithin(1000)).toBe(false);
+    expect(await bucket.settleDebtWithin(10_000)).toBe(true);
+    expect(clock.now()).toBe(6000);
+    expect(await bucket.reserveWithin(2, 1000)).toBe(2);
+    expect(clock.now()).toBe(7000);
+  });
+
   it('charges the estimate when the service reports no consumed capacity', async () => {
     const clock = new FakeBucketClock();
     const bucket = new CapacityTokenBucket({ unitsPerSecond: 4, clock });
     bucket.settle(await bucket.reserve(4), undefined);
     expect(bucket.stats).toMatchObject({ consumedUnits: 4, unreported: 1, requests: 1 });
     expect(clock.now()).toBe(1000);
+  });
+
+  it('paces a Scan whose responses carry no ConsumedCapacity by its items\' sizes: it charges and learns them, not its first estimate (audit b4-3)', async () => {
+    const ITEMS = 400;
+    // 16 KB items, 4 units each consistent; the budget starts from the default guess of 1 KB (a quarter unit).
+    const ddb = new DynamoDBClient({ region: 'us-east-1' });
+    let trueUnits = 0;
+    ddb.send = (async (command: { input: ScanCommandInput }) => {
+      const from = command.input.ExclusiveStartKey ? Number(command.input.ExclusiveStartKey['pk']?.N) + 1 : 0;
+      const n = Math.min(command.input.Limit ?? 100, ITEMS - from, 64);
+      const items = Array.from({ length: n }, (_, i) => ({ pk: { N: String(from + i) }, blob: { S: 'x'.repeat(16 * 1024 - 40) } }));
+      trueUnits += Math.ceil((n * 16 * 1024) / 4096);
+      return { Items: items, ScannedCount: n, Count: n, $metadata: { attempts: 1 }, ...(from + n < ITEMS ? { LastEvaluatedKey: { pk: { N: String(from + n - 1) } } } : {}) };
+    }) as unknown as DynamoDBClient['send'];
+    const clock = new FakeBucketClock();
+    const budget = new ReadCapacityBudget({ unitsPerSecond: 10, consistentRead: true, clock });
+    let pages = 0;
+    for await (const page of scanPagesWithinBudget(ddb, { TableName: 't', Segment: 0, TotalSegments: 1, ConsistentRead: true }, budget)) pages += page.Items?.length ? 1 : 0;
+    // Before: 1,600 units in 10 s, 160 RCU/s against a budget of 10.
+    expect(trueUnits / (clock.now() / 1000)).toBeLessThanOrEqual(10);
+    // Charged what the items weigh (their text, a little above DynamoDB's measure), never less than they cost.
+    expect(budget.bucket.stats.consumedUnits).toBeGreaterThanOrEqual(trueUnits);
+    expect(budget.bucket.stats.unreported).toBe(budget.bucket.stats.requests);
+    // Learnt: pages of a few items, a second of the budget each, not the first guess's 10 pages of 40.
+    expect(pages).toBeGreaterThan(100);
   });
 
   it('refuses a budget that is not a positive number', () => {

@@ -1,5 +1,6 @@
 import { DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
 import { addDynamoDbSegment, worstCaseFirstPageMs } from '../../../../lambdas/sources/dynamodb-page-entries';
+import { BUDGET_WAIT_SLICE_MS } from '../../../../lambdas/sources/scan-within-budget';
 import { encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
 import { ReadCapacityBudget } from '../../../../lambdas/sources/read-capacity-budget';
 import { type DynamoDbResumePoint } from '../../../../lambdas/sources/shard-resume-point';
@@ -121,7 +122,10 @@ it('hands its read budget\'s debt to the next stretch instead of waiting it out:
   const mixed: DynamoDbItem[] = Array.from({ length: 400 }, (_, i) => ({ pk: { S: `k#${String(i).padStart(5, '0')}` }, body: { S: 'x'.repeat(i >= 100 && i < 104 ? 350 * 1024 : 200) } }));
   const ddb = new DynamoDBClient({ region: 'us-east-1' });
   let consumed = 0;
+  let clock = new FakeBucketClock();
+  const scannedAt: number[] = [];
   ddb.send = (async (command: { input: ScanCommandInput }) => {
+    scannedAt.push(clock.now());
     const { ExclusiveStartKey, Limit } = command.input;
     const from = ExclusiveStartKey ? mixed.findIndex((it) => it['pk']?.S === ExclusiveStartKey['pk']?.S) + 1 : 0;
     const page = mixed.slice(from, from + (Limit ?? 100));
@@ -132,7 +136,7 @@ it('hands its read budget\'s debt to the next stretch instead of waiting it out:
   }) as unknown as DynamoDBClient['send'];
   const share = 3;
   const sink = { add: async () => undefined, canReuse: async () => null };
-  const first = new FakeBucketClock();
+  const first = clock;
   // Stop from the first closed page on: the check before the next Scan request comes right after the costly response.
   let closed = false;
   const result = await addDynamoDbSegment(ddb, segment, { ...sink, add: async () => void (closed = true) }, {
@@ -146,13 +150,14 @@ it('hands its read budget\'s debt to the next stretch instead of waiting it out:
   expect(consumed).toBeGreaterThan(share * (firstMs / 1000) + 200);
 
   // The next stretch starts that far in debt: over both, the scan stays within its share (plus one second of burst).
-  const second = new FakeBucketClock();
+  const second = (clock = new FakeBucketClock());
   const before = consumed;
+  scannedAt.length = 0;
   await addDynamoDbSegment(ddb, segment, sink, {
     ...(result.resumeAt ? { resume: result.resumeAt } : {}),
     readBudget: new ReadCapacityBudget({ unitsPerSecond: share, averageItemBytes: 250, consistentRead: true, clock: second, initialDebtUnits: owed }),
   });
-  expect(second.sleeps[0]).toBeGreaterThanOrEqual((owed / share) * 1000 - 1000);
+  expect(scannedAt[0]).toBeGreaterThanOrEqual((owed / share) * 1000 - 1000);
   expect(consumed).toBeLessThanOrEqual(share * ((firstMs + second.now()) / 1000) + share + 1);
   expect(consumed - before).toBeGreaterThan(0);
 });
@@ -190,4 +195,50 @@ it('stops between throttles too: a run of throttled Scan requests after a closed
   // At most one more backoff (capped at 20 s) after "stop now", not the 30 throttles a stretch tolerates.
   expect(clock.now() - (stopAt ?? 0)).toBeLessThanOrEqual(20_000);
   expect(throttles).toBeLessThan(6);
+});
+
+it.each([
+  ['in the middle of the segment', 200],
+  ['at the end of the segment', 396],
+])('stops within a second of "stop now" while it waits out the debt of a costly response %s, instead of after the whole debt (audit b4-1)', async (_where, bigFrom) => {
+  // Items of about 1 KB (the table's average), and four of 340 KB: a response that holds two or three of them costs 170-255 units, a minute or more of a 3 RCU/s share.
+  const table: DynamoDbItem[] = Array.from({ length: 400 }, (_, i) => ({ pk: { S: `k#${String(i).padStart(5, '0')}` }, body: { S: 'x'.repeat(i >= bigFrom && i < bigFrom + 4 ? 340 * 1024 : 900) } }));
+  const size = (it: DynamoDbItem): number => Buffer.byteLength(encodeItemText(it));
+  const clock = new FakeBucketClock();
+  let costlyAt: number | undefined;
+  const ddb = new DynamoDBClient({ region: 'us-east-1' });
+  ddb.send = (async (command: { input: ScanCommandInput }) => {
+    const { ExclusiveStartKey, Limit } = command.input;
+    const from = ExclusiveStartKey ? table.findIndex((it) => it['pk']?.S === ExclusiveStartKey['pk']?.S) + 1 : 0;
+    // DynamoDB ends a Scan response at 1 MB of items, whatever its Limit.
+    const page: DynamoDbItem[] = [];
+    let bytes = 0;
+    for (let i = from; i < table.length && page.length < (Limit ?? 100) && (page.length === 0 || bytes + size(table[i]!) <= 1024 * 1024); i++) {
+      page.push(table[i]!);
+      bytes += size(table[i]!);
+    }
+    const units = Math.ceil(bytes / 4096);
+    if (units > 100 && costlyAt === undefined) costlyAt = clock.now();
+    const last = page[page.length - 1];
+    return { Items: page, ScannedCount: page.length, ConsumedCapacity: { CapacityUnits: units }, ...(from + page.length < table.length && last ? { LastEvaluatedKey: { pk: last['pk'] } } : {}), $metadata: { attempts: 1 } };
+  }) as unknown as DynamoDBClient['send'];
+  const sink = { add: async () => undefined, canReuse: async () => null };
+  // The stop margin is reached half a second after the costly response: the check right after it said "not yet".
+  const stopAt = (): number | undefined => (costlyAt === undefined ? undefined : costlyAt + 500);
+  const result = await addDynamoDbSegment(ddb, segment, sink, {
+    readBudget: new ReadCapacityBudget({ unitsPerSecond: 3, averageItemBytes: 1024, consistentRead: true, clock }),
+    shouldStop: () => clock.now() >= (stopAt() ?? Number.POSITIVE_INFINITY),
+  });
+  expect(costlyAt).toBeDefined();
+  // Before: it waited out the debt first, a minute or more past "stop now" (with a throttle's halved rate, past the Lambda's timeout).
+  expect(clock.now() - (stopAt() ?? 0)).toBeLessThanOrEqual(BUDGET_WAIT_SLICE_MS);
+  expect(result.resumeAt?.budgetDebtUnits).toBeGreaterThan(100);
+
+  // The next stretch pays the debt and reads on to the segment's end.
+  const next = await addDynamoDbSegment(ddb, segment, sink, {
+    ...(result.resumeAt ? { resume: result.resumeAt } : {}),
+    readBudget: new ReadCapacityBudget({ unitsPerSecond: 3, averageItemBytes: 1024, consistentRead: true, clock, initialDebtUnits: result.resumeAt?.budgetDebtUnits }),
+  });
+  expect(next.resumeAt).toBeUndefined();
+  expect(result.items + next.items).toBe(table.length);
 });
