@@ -40,7 +40,7 @@ export function pruneReportLines(report: PruneReport, where: string, graceMs?: n
   }
   if (report.spared > 0) lines.push(`Spared: ${report.spared} condemned object(s) that a snapshot committed since references.`);
   if (report.locked.length > 0) lines.push(`Locked: ${report.locked.length} object(s) Object Lock still retains were skipped; a later run deletes them (e.g. ${report.locked.slice(0, 3).join(', ')}).`);
-  for (const d of report.damaged) lines.push(`Damaged: pack ${d.pack} was not repacked: ${d.problem}`);
+  for (const d of report.damaged) lines.push(`Damaged: pack ${d.pack}: ${d.problem}`);
   if (temporary && temporary.files + temporary.kept > 0) {
     const hours = `${Number((temporary.olderThanMs / 3_600_000).toFixed(2))} h`;
     lines.push(

@@ -9,6 +9,12 @@ export type PendingObjects = { readonly packs: ReadonlySet<string>; readonly ind
 
 export type PackToRepack = { readonly id: string; readonly length: number; readonly live: readonly PackEntry[]; readonly liveBytes: number };
 
+/** Copies of blobs that failed authentication, by pack id: the hex ids of its damaged blobs (kept-copies.ts finds them). */
+export type DamagedCopies = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** A kept copy of a blob whose other copies go with the packs `dependents` (condemned, or repacked without it). */
+export type ReliedOnCopy = { readonly packId: string; readonly entry: PackEntry; readonly dependents: readonly string[] };
+
 export type PrunePlan = {
   /** Packs with no live blob (all garbage, or duplicates kept elsewhere), and packs no index lists. */
   readonly garbagePacks: ReadonlyArray<{ id: string; bytes: number }>;
@@ -19,6 +25,11 @@ export type PrunePlan = {
   readonly liveIndexObjects: readonly LoadedIndexObject[];
   /** Referenced blobs found only in condemned packs (a backup reused them while a batch was pending): its sweep spares them. */
   readonly awaitingSweep: number;
+  /**
+   * The kept copies the packs this plan drops rely on: a pack in `garbagePacks` or `repack` loses its
+   * copies of the blobs kept elsewhere, so those copies must be intact before it goes (kept-copies.ts).
+   */
+  readonly reliedOn: readonly ReliedOnCopy[];
 };
 
 export type PrunePlanInput = {
@@ -29,6 +40,12 @@ export type PrunePlanInput = {
   readonly pending: PendingObjects;
   /** A pack is repacked when more than this share of its blob bytes is garbage (0–1). */
   readonly repackThreshold: number;
+  /**
+   * Copies known to fail authentication: any other copy is kept before them, and a pack holding one
+   * whose blob is kept intact elsewhere is repacked (or condemned) whatever its garbage, so the damaged
+   * copy leaves the index. A blob every copy of which is damaged is kept by every pack holding it.
+   */
+  readonly damagedCopies?: DamagedCopies;
 };
 
 /**
@@ -49,6 +66,11 @@ export type PrunePlanInput = {
  * Spreading shared blobs over the holders by that share alone (the rule until 2026-12-02) left most
  * packs of a 4-shard backup with 10–20 % of copies each, under the threshold: 1.04–1.06× of one
  * shard's bytes after the prune.
+ *
+ * The plan reads no pack, so it cannot know that a kept copy is intact: `reliedOn` lists the kept
+ * copies the dropped packs rely on, and the caller authenticates them and plans again with the damaged
+ * ones in `damagedCopies` (kept-copies.ts). Until 2026-12-06 nothing did, and a prune could delete the
+ * only intact copy of a blob and keep the damaged one.
  */
 export function planPrune(input: PrunePlanInput): PrunePlan {
   const { mark, pending } = input;
@@ -64,6 +86,7 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
     }
   }
   const h = new BlobHolders(packs, mark.blobs);
+  const damaged = damagedRecords(h, input.damagedCopies);
   // Shares are of a pack's blob bytes, not of its length: its header (44 bytes a blob) is no garbage,
   // and counted as such it kept a pack of tiny blobs over the threshold however often it was repacked.
   const potential = new Float64Array(packs.length);
@@ -75,6 +98,8 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
     const d = (potential[a] as number) - (potential[b] as number);
     return d !== 0 ? d > 0 : (packs[a] as LoadedPack).packId < (packs[b] as LoadedPack).packId;
   };
+  // The kept copy of each blob, as a record; an intact (or unchecked) copy beats a damaged one whatever its pack.
+  const keeperRecord = new Int32Array(mark.blobs.size).fill(-1);
   const keeper = new Int32Array(mark.blobs.size).fill(-1);
   let awaitingSweep = 0;
   for (let blob = 0; blob < keeper.length; blob++) {
@@ -83,32 +108,56 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
       awaitingSweep++;
       continue;
     }
+    let bestRecord = r;
     let best = h.packOf(r);
     for (r = h.nextHolder[r] as number; r >= 0; r = h.nextHolder[r] as number) {
       const pack = h.packOf(r);
-      if (better(pack, best)) best = pack;
+      if (damaged[r] !== damaged[bestRecord] ? damaged[r] === 0 : better(pack, best)) {
+        best = pack;
+        bestRecord = r;
+      }
     }
     keeper[blob] = best;
+    keeperRecord[blob] = bestRecord;
   }
 
   const garbagePacks: Array<{ id: string; bytes: number }> = [];
   const repack: PackToRepack[] = [];
+  const reliedOn = new Map<number, string[]>();
   for (let i = 0; i < packs.length; i++) {
     const p = packs[i] as LoadedPack;
     const first = h.base[i] as number;
-    const kept = (k: number): boolean => h.isHolder(first + k) && keeper[h.blobOf[first + k] as number] === i;
+    // A blob whose kept copy is damaged too has no copy known intact: every pack holding it keeps it.
+    const kept = (k: number): boolean => {
+      if (!h.isHolder(first + k)) return false;
+      const blob = h.blobOf[first + k] as number;
+      return keeper[blob] === i || damaged[keeperRecord[blob] as number] === 1;
+    };
     let liveCount = 0;
     let liveBytes = 0;
+    let holdsDamagedCopy = false;
     for (let k = 0; k < p.count; k++) {
-      if (!kept(k)) continue;
+      if (!kept(k)) {
+        if (h.isHolder(first + k) && damaged[first + k] === 1) holdsDamagedCopy = true;
+        continue;
+      }
       liveCount++;
       liveBytes += p.storedLength(k);
     }
+    let dropped = true;
     if (liveCount === 0) garbagePacks.push({ id: p.packId, bytes: p.length });
-    else if (1 - liveBytes / Math.max(1, h.blobBytes[i] as number) > input.repackThreshold) {
+    else if (holdsDamagedCopy || 1 - liveBytes / Math.max(1, h.blobBytes[i] as number) > input.repackThreshold) {
       const live: PackEntry[] = [];
       for (let k = 0; k < p.count; k++) if (kept(k)) live.push(p.entry(k));
       repack.push({ id: p.packId, length: p.length, live, liveBytes });
+    } else dropped = false;
+    if (!dropped) continue;
+    for (let k = 0; k < p.count; k++) {
+      if (!h.isHolder(first + k) || kept(k)) continue;
+      const r = keeperRecord[h.blobOf[first + k] as number] as number;
+      const dependents = reliedOn.get(r);
+      if (dependents) dependents.push(p.packId);
+      else reliedOn.set(r, [p.packId]);
     }
   }
   const indexed = new Set<string>();
@@ -117,7 +166,27 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
   const garbageManifests = [...input.storedManifests].filter((id) => !mark.manifests.has(id) && !pending.manifests.has(id)).sort();
   garbagePacks.sort((a, b) => a.id.localeCompare(b.id));
   repack.sort((a, b) => a.id.localeCompare(b.id));
-  return { garbagePacks, repack, garbageManifests, liveIndexObjects, awaitingSweep };
+  const reliedOnCopies = [...reliedOn].map(([r, dependents]): ReliedOnCopy => {
+    const i = h.packOf(r);
+    return { packId: (packs[i] as LoadedPack).packId, entry: (packs[i] as LoadedPack).entry(r - (h.base[i] as number)), dependents };
+  });
+  return { garbagePacks, repack, garbageManifests, liveIndexObjects, awaitingSweep, reliedOn: reliedOnCopies };
+}
+
+/** Per record of `h`: 1 where it is a holder copy listed in `copies`. Only the packs named there are looked at. */
+function damagedRecords(h: BlobHolders, copies: DamagedCopies | undefined): Uint8Array {
+  const damaged = new Uint8Array(h.base[h.packs.length] as number);
+  if (!copies || copies.size === 0) return damaged;
+  for (let i = 0; i < h.packs.length; i++) {
+    const p = h.packs[i] as LoadedPack;
+    const ids = copies.get(p.packId);
+    if (!ids) continue;
+    const first = h.base[i] as number;
+    for (let k = 0; k < p.count; k++) {
+      if (h.isHolder(first + k) && ids.has(p.records.toString('hex', p.idOffset(k), p.idOffset(k) + 32))) damaged[first + k] = 1;
+    }
+  }
+  return damaged;
 }
 
 /**

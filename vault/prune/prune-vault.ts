@@ -6,7 +6,8 @@ import { condemnedKey, idFromKey, indexKey, MANIFEST_PREFIX, manifestKey, packKe
 import { ObjectLockedError, VaultError } from '../vault-errors';
 import { BlobIdSet } from '../blob-index/blob-id-set';
 import { loadIndexObjects, type LoadedIndexObject, LoadedPack } from './index-objects';
-import { type PendingObjects, planPrune, rewriteIndexes } from './prune-plan';
+import { type PendingObjects, rewriteIndexes } from './prune-plan';
+import { planWithCheckedKeptCopies } from './kept-copies';
 import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, type StoredCondemnedBatch, TOMBSTONE_MIN_KEEP_MS, tombstoneExpiresAt, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
 import { manifestsMarkedSince, MarkedPages, markVault, type VaultMark } from './vault-mark';
@@ -107,9 +108,15 @@ export type PruneReport = {
   blobsMoved: number;
   bytesRepackWritten: number;
   newPacks: number;
-  /** Packs left alone because a live blob in them is damaged (vault verify --read-data names it). */
+  /**
+   * Damage prune met: packs left alone because a live blob in them is damaged (vault verify --read-data
+   * names it), and damaged copies of blobs stored twice, each saying whether an intact copy is kept instead.
+   */
   damaged: Array<{ pack: string; problem: string }>;
-  /** Packs due for a repack left alone because they are archived (a move would need a thaw: "Storage tiers"). */
+  /**
+   * Packs due for a repack left alone because they are archived (a move would need a thaw: "Storage
+   * tiers"), and packs kept because the copy of a blob they would give up is in an archived pack (unchecked).
+   */
   archivedNotRepacked: number;
   /** Batches still waiting for their grace to pass. */
   batchesPending: number;
@@ -217,14 +224,24 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const pending = pendingObjects(pendingBatches);
   // Sizes are needed only for the few garbage packs no index lists: a directory stats just those (withStoredSizes).
   const storedPacks = await listStoredPacks(vault.store, undefined, { statFiles: false });
-  const plan = planPrune({
-    mark,
-    indexObjects,
-    storedPacks: storedPacks.ids,
-    storedManifests: await listIds(vault, MANIFEST_PREFIX),
-    pending,
-    repackThreshold: threshold,
-  });
+  // The kept copies of blobs whose other copies this run drops are authenticated first (kept-copies.ts):
+  // a damaged one must not outlive the intact copy. Cut by the deadline, the unchecked packs wait for the next call.
+  const checked = await planWithCheckedKeptCopies(
+    vault,
+    {
+      mark,
+      indexObjects,
+      storedPacks: storedPacks.ids,
+      storedManifests: await listIds(vault, MANIFEST_PREFIX),
+      pending,
+      repackThreshold: threshold,
+    },
+    { outOfTime },
+  );
+  const { plan } = checked;
+  // A call resumed from a cursor checks again what the last one found: each finding is reported once.
+  for (const d of checked.damaged) if (!report.damaged.some((r) => r.pack === d.pack && r.problem === d.problem)) report.damaged.push(d);
+  report.archivedNotRepacked += checked.archived;
   // Packs an index object lists but the vault does not hold (index objects are loaded before data/ is
   // listed, and a writer stores a pack before it lists it, so such a pack was deleted): their index
   // objects are replaced below, and those no batch or tombstone names yet are condemned with them, so
@@ -295,7 +312,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     const condemnedNow: StoredCondemnedBatch = { v: 1, id: 'dry-run-batch', condemnedAt: new Date(started).toISOString(), graceMs, ...batch };
     await sweep(vault, [condemnedNow], mark, [...indexObjects.filter((o) => !dueIndexes.has(o.id)), written], { ...sweepCtx, outOfTime: () => false });
   }
-  return repackDone ? { done: true, report } : unfinished('condemn');
+  return repackDone && !checked.cut ? { done: true, report } : unfinished('condemn');
 }
 
 /** The packs the index objects list that the listing of `data/` did not find, except those a pending batch names (its sweep may be deleting them now). */

@@ -66,7 +66,7 @@ export async function repackPacks(vault: Vault, packs: readonly PackToRepack[], 
         continue;
       }
       if (!(err instanceof VaultCorruptionError)) throw err;
-      damaged.push({ pack: pack.id, problem: err.message });
+      damaged.push({ pack: pack.id, problem: `not repacked: ${err.message}` });
       continue;
     }
     const writer = writers.for(tags);

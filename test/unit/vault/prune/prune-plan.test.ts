@@ -12,7 +12,7 @@ function pack(packId: string, blobs: readonly string[]): IndexedPack {
   return { packId, length: blobs.length * 100 + 64, entries: blobs.map((b, i) => ({ id: blobId(b), offset: i * 100, storedLength: 100, rawLength: 100 })) };
 }
 
-function plan(packs: readonly IndexedPack[], referenced: readonly string[]) {
+function plan(packs: readonly IndexedPack[], referenced: readonly string[], damagedCopies?: ReadonlyMap<string, ReadonlySet<string>>) {
   const blobs = new BlobIdSet();
   for (const name of referenced) blobs.addHex(hex(name));
   return planPrune({
@@ -22,6 +22,7 @@ function plan(packs: readonly IndexedPack[], referenced: readonly string[]) {
     storedManifests: new Set(),
     pending: { packs: new Set(), indexes: new Set(), manifests: new Set() },
     repackThreshold: 0.2,
+    ...(damagedCopies ? { damagedCopies } : {}),
   });
 }
 
@@ -66,6 +67,39 @@ describe('planPrune: which copy of a duplicated blob is kept (duplicates of para
     const live = result.repack.flatMap((r) => r.live.map((e) => e.id.toString('utf8').replace(/\0+$/, ''))).sort();
     expect(live).toEqual(['p0', 'x']);
     expect(result.garbagePacks.map((g) => g.id)).toEqual(['q']);
+  });
+
+  const name = (id: Buffer): string => id.toString('utf8').replace(/\0+$/, '');
+  const twins = [pack('m', ['x', 'y', 'z']), pack('n', ['x', 'y', 'z'])];
+
+  it('lists the kept copies a dropped pack relies on, for the caller to authenticate before it goes', () => {
+    const result = plan(twins, ['x', 'y', 'z']);
+    expect(result.garbagePacks.map((g) => g.id)).toEqual(['m']);
+    expect(result.reliedOn.map((c) => [c.packId, name(c.entry.id), c.dependents])).toEqual([
+      ['n', 'x', ['m']],
+      ['n', 'y', ['m']],
+      ['n', 'z', ['m']],
+    ]);
+  });
+
+  it('keeps the copy that is not known damaged, and repacks the pack of the damaged one without it (its copy leaves the index)', () => {
+    const result = plan(twins, ['x', 'y', 'z'], new Map([['n', new Set([hex('x')])]]));
+    expect(result.garbagePacks).toEqual([]);
+    expect(result.repack.map((r) => [r.id, r.live.map((e) => name(e.id))])).toEqual([
+      ['m', ['x']],
+      ['n', ['y', 'z']],
+    ]);
+    expect(result.reliedOn.map((c) => [c.packId, name(c.entry.id), c.dependents])).toEqual([
+      ['n', 'y', ['m']],
+      ['n', 'z', ['m']],
+      ['m', 'x', ['n']],
+    ]);
+  });
+
+  it('keeps every copy of a blob all of whose copies are damaged: no pack is dropped for it', () => {
+    const result = plan(twins, ['x'], new Map([['m', new Set([hex('x')])], ['n', new Set([hex('x')])]]));
+    expect(result.garbagePacks).toEqual([]);
+    expect(result.reliedOn).toEqual([]);
   });
 });
 

@@ -1,7 +1,9 @@
 import * as fc from 'fast-check';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { writeIndexObject } from '../../../../vault/blob-index/index-writer';
 import { verifyVault } from '../../../../vault/checker/verify';
+import { loadIndexObjects } from '../../../../vault/prune/index-objects';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { BackupOutlivedGraceError, IncompleteIndexError, PruneAlreadyRunningError } from '../../../../vault/prune/prune-errors';
 import { PRUNE_LEASE_TTL_MS } from '../../../../vault/prune/prune-lease';
@@ -158,6 +160,76 @@ describe('pruneVault', () => {
     expect(after).toBeLessThan(doubled * 0.6);
     await expectRestores(reopen(), new Map([[id, new Map([['a', content], ['b', content]])]]));
     await expectVerifies(reopen());
+  });
+
+  // Two concurrent writers leave a pack's blobs in two packs (docs/FORMAT.md §5); the plan once kept the copy in the larger id's pack unread.
+  // The plan's first choice is the larger id's copy: that one is read and found damaged; a damaged copy the plan drops is never read.
+  it.each([
+    { copyId: 'f'.repeat(64), damage: 'copy', reported: true },
+    { copyId: '0'.repeat(64), damage: 'original', reported: true },
+    { copyId: 'f'.repeat(64), damage: 'original', reported: false },
+  ] as const)('keeps the intact copy of a blob stored twice when the other is damaged (copy id $copyId, $damage damaged), and every snapshot restores', async ({ copyId, damage, reported }) => {
+    const { vault, clock, reopen } = await newVault();
+    const source = new Map([['x', data(41)]]);
+    const id = await backup(vault, source);
+    const [original] = (await loadIndexObjects(vault)).flatMap((o) => o.packs);
+    if (!original) throw new Error('the backup stored no pack');
+    const body = await vault.store.get(packKey(original.packId));
+    await vault.store.put(packKey(copyId), body);
+    await writeIndexObject(vault.store, vault.keys, [{ packId: copyId, length: original.length, entries: original.entries }]);
+    const damagedPack = damage === 'copy' ? copyId : original.packId;
+    const blob = original.entry(0);
+    const broken = Buffer.from(body);
+    broken[blob.offset + 20] = (broken[blob.offset + 20] as number) ^ 1;
+    await vault.store.put(packKey(damagedPack), broken);
+
+    const report = await prune(reopen(), clock);
+    clock.t += GRACE;
+    await prune(reopen(), clock);
+    await expectRestores(reopen(), new Map([[id, source]]));
+    // The damaged copy left the index with its pack: nothing is left to report.
+    await expectVerifies(reopen());
+    const hex = blob.id.toString('hex');
+    expect(report.damaged).toEqual(reported ? [{ pack: damagedPack, problem: expect.stringMatching(new RegExp(`blob ${hex}: authentication failed.*; prune keeps an intact copy of blob ${hex} from another pack instead`)) }] : []);
+  });
+
+  it('a deadline met while the kept copies are checked drops no copy whose kept one is unchecked; the next call checks it and finishes', async () => {
+    const store = new MemoryVaultStore();
+    const clock = { t: 0 };
+    const deadline = { at: Number.POSITIVE_INFINITY };
+    // The first read of one blob (a kept copy's check) takes the time left.
+    const slow = Object.assign(Object.create(store) as MemoryVaultStore, {
+      get: (key: string, range?: { offset: number; length: number }) => {
+        if (range && key.startsWith(DATA_PREFIX) && Number.isFinite(deadline.at)) clock.t = Math.max(clock.t, deadline.at);
+        return store.get(key, range);
+      },
+    });
+    const made = await newVault(slow);
+    clock.t = made.clock.t;
+    const { vault, reopen } = made;
+    const vaultAt = (): Vault => {
+      const v = reopen();
+      v.now = () => clock.t;
+      return v;
+    };
+    const source = new Map([['x', data(43)]]);
+    const id = await backup(vaultAt(), source);
+    const [original] = (await loadIndexObjects(vault)).flatMap((o) => o.packs);
+    if (!original || original.count < 2) throw new Error('the backup stored no pack of several blobs');
+    const copyId = 'f'.repeat(64);
+    await store.put(packKey(copyId), await store.get(packKey(original.packId)));
+    await writeIndexObject(store, vault.keys, [{ packId: copyId, length: original.length, entries: original.entries }]);
+
+    deadline.at = clock.t + 1;
+    const cut = await pruneVault(vaultAt(), { graceMs: GRACE, now: () => clock.t, deadline: deadline.at });
+    expect([cut.done, cut.cursor?.phase, cut.report.packsCondemned, cut.report.packsRepacked]).toEqual([false, 'condemn', 0, 0]);
+    deadline.at = Number.POSITIVE_INFINITY;
+    const resumed = await pruneVault(vaultAt(), { graceMs: GRACE, now: () => clock.t, ...(cut.cursor ? { cursor: cut.cursor } : {}) });
+    expect([resumed.done, resumed.report.packsCondemned, resumed.report.damaged]).toEqual([true, 1, []]);
+    clock.t += GRACE;
+    expect((await pruneVault(vaultAt(), { graceMs: GRACE, now: () => clock.t })).report.packsDeleted).toBe(1);
+    await expectRestores(vaultAt(), new Map([[id, source]]));
+    await expectVerifies(vaultAt());
   });
 
   it('repacks a pack whose garbage exceeds the threshold; the old pack is condemned, not deleted at once', async () => {
