@@ -17,9 +17,12 @@ const RESERVE_MS = 90_000;
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replication request' }, async ({ backup }, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
   const waitSeconds = thawWaitSecondsFromEnv();
+  const { primaryVault, drVault } = runtime.config;
   const report = await replicateBackup(backup, {
     source: await runtime.openVault('primary'),
     target: runtime.vaultStore('dr'),
+    // Named by the error that says one of the buckets does not exist (VaultBucketMissingError).
+    regions: { primary: primaryVault instanceof Error ? undefined : primaryVault.region, dr: drVault instanceof Error ? undefined : drVault.region },
     // The DR vault's key is its own region's KMS key, found by alias, with the DR bucket as encryption context.
     targetKeys: await runtime.vaultKeys('dr'),
     catalog: runtime.catalog,

@@ -22,6 +22,8 @@ export type ReplicateBackupDeps = {
   /** The DR vault's store and key. */
   target: VaultStore;
   targetKeys: KeyProvider;
+  /** The regions of the primary and the DR vault's buckets: named when one does not exist (VaultBucketMissingError). @default not named */
+  regions?: { readonly primary?: string; readonly dr?: string };
   /** The primary region's catalog. */
   catalog: PrimaryCatalog;
   /**
@@ -105,6 +107,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     source: deps.source,
     target: deps.target,
     targetKeys: deps.targetKeys,
+    ...(deps.regions ? { regions: { source: deps.regions.primary, target: deps.regions.dr } } : {}),
     deadline: deps.deadline,
     now: deps.now,
     ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(current, deps, drCatalog) } : {}),

@@ -14,6 +14,8 @@ import { loadIndexObjectsOf, objectsNeeded, type SnapshotReferences } from './va
 import { awaitNoReplicaPrune, type ReplicaPruneRunning, type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
 import { ReplicaMismatchError } from './replication-errors';
+import { checkPackBeforeCopy, type PackCopyCheck } from './primary-pack-check';
+import { missingVaultBucket } from './missing-vault-bucket';
 
 export type ReplicateVaultOptions = {
   /** The vault to copy from, open (its master key is re-wrapped for the replica). */
@@ -68,6 +70,8 @@ export type ReplicateVaultOptions = {
   readonly stillUnvouched?: (held: readonly string[]) => Promise<ReadonlySet<string>>;
   /** How the pass waits for a running prune of the replica (only with a `deadline`). @default every REPLICA_PRUNE_POLL_MS, with setTimeout */
   readonly pruneWait?: Pick<ReplicaPruneWaitOptions, 'pollMs' | 'sleep'>;
+  /** The regions of the source's and the target's buckets, named when one does not exist (VaultBucketMissingError). @default not named */
+  readonly regions?: { readonly source?: string; readonly target?: string };
 };
 
 /** The source's archived packs a pass met: their thaws were asked for (or found running or done). */
@@ -130,7 +134,8 @@ function sweptSinceListed(err: unknown): err is VaultObjectNotFoundError {
  *    before it, so the listing of data/, index/ and manifest/ that follows includes it;
  * 3. of the objects the replica lacks, those the snapshots to copy need there are copied (by reference:
  *    objectsTheSnapshotsNeed, vault-references.ts; content-addressed ones checked against their name,
- *    so a corrupt source object is never replicated), and only when all of them are there
+ *    packs against their index record and blob by blob: primary-pack-check.ts; so a corrupt source
+ *    object is never replicated), and only when all of them are there
  *    3b. the missing snapshots — the same commit order as a backup, so a snapshot visible in the
  *    replica is always complete.
  *
@@ -169,8 +174,18 @@ function sweptSinceListed(err: unknown): err is VaultObjectNotFoundError {
  * Keys are compared by name only: vault objects are immutable (content-addressed or random ids),
  * so a name present in the replica is the same object. A pass that hits the deadline stops starting
  * copies and reports `complete: false`; the next pass lists again and carries on.
+ *
+ * A vault whose bucket does not exist fails the pass with VaultBucketMissingError naming which one (missing-vault-bucket.ts).
  */
 export async function replicateVault(options: ReplicateVaultOptions): Promise<ReplicationProgress> {
+  try {
+    return await replicatePass(options);
+  } catch (err) {
+    throw (await missingVaultBucket(err, { source: options.source.store, target: options.target, regions: options.regions })) ?? err;
+  }
+}
+
+async function replicatePass(options: ReplicateVaultOptions): Promise<ReplicationProgress> {
   const { source, target } = options;
   const now = options.now ?? Date.now;
   const config = await source.store.get(CONFIG_KEY);
@@ -226,8 +241,12 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
   // Index objects held back while the replica lacks an archived pack (copyNeeded), counted once as remaining.
   const heldIndexObjects = new Set<string>();
   const thaw = options.thaw && source.store.storageState && source.store.requestThaw ? options.thaw : undefined;
-  /** Copies `keys`; with `swept`, a pack or index object gone from the source since it was listed is put there instead of thrown (sweptSinceListed). */
-  const copyAll = async (keys: readonly string[], swept?: VaultObjectNotFoundError[]): Promise<string[]> => {
+  /**
+   * Copies `keys`; with `swept`, a pack or index object gone from the source since it was listed is put there instead of
+   * thrown (sweptSinceListed). Every pack is checked before it is written (checkPackBeforeCopy), against the length
+   * `packLengths` (the index objects read: packLengthsOf) records for it.
+   */
+  const copyAll = async (keys: readonly string[], swept?: VaultObjectNotFoundError[], packLengths?: ReadonlyMap<string, number>): Promise<string[]> => {
     const copied: string[] = [];
     await mapBounded(keys, options.objectsInFlight ?? 8, async (key) => {
       if (archivedPacks.has(key)) return;
@@ -238,7 +257,9 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
       let bytes: number;
       try {
         // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
-        bytes = await copyVaultObject(source.store, target, key, options.packTags ? { packTags: options.packTags } : {});
+        const indexedLength = key.startsWith(DATA_PREFIX) ? packLengths?.get(packIdOfKey(key)) : undefined;
+        const packCheck: PackCopyCheck = { keys: source.keys, ...(indexedLength !== undefined ? { indexedLength } : {}) };
+        bytes = await copyVaultObject(source.store, target, key, { packCheck, ...(options.packTags ? { packTags: options.packTags } : {}) });
       } catch (err) {
         if (swept && sweptSinceListed(err)) {
           swept.push(err);
@@ -279,7 +300,7 @@ export async function replicateVault(options: ReplicateVaultOptions): Promise<Re
       try {
         const keys = await objectsTheSnapshotsNeed(source, target, confirmed, refs, listings ?? (await listReferenced(source.store, target)), indexCache);
         lookMs ??= performance.now() - listed;
-        await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept);
+        await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept, packLengthsOf(indexCache));
         if (swept.length === 0) {
           // Which index object names an archived pack is not asked: the pass is incomplete anyway, and the one after
           // the thaw copies what is still missing.
@@ -415,6 +436,13 @@ async function missingKeys(source: VaultStore, target: VaultStore, prefix: strin
   return { missing: wanted.filter((key) => !present.has(key)), common: wanted.filter((key) => present.has(key)), present: have.filter((key) => isVaultObjectKey(prefix, key)) };
 }
 
+/** Pack id → its length, as the index objects read (either vault's: the same packs, the same bytes) record it. */
+function packLengthsOf(indexObjects: ReadonlyMap<string, LoadedIndexObject>): Map<string, number> {
+  const lengths = new Map<string, number>();
+  for (const object of indexObjects.values()) for (const pack of object.packs) lengths.set(pack.packId, pack.length);
+  return lengths;
+}
+
 /** `data/<2 hex>/<id>` → id (the key is a checked data key). */
 function packIdOfKey(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
@@ -436,16 +464,21 @@ function isVaultObjectKey(prefix: string, key: string): boolean {
 /**
  * Copies one vault object byte for byte (both vaults hold the same master key, so nothing is
  * re-sealed); the one copy path of replication and of the scrub's repairs. Returns its size.
+ * A pack is read whole (packs are ~16 MiB: the callers bound how many are in flight); with `packCheck`
+ * (replication's) it is authenticated before it is written (checkPackBeforeCopy). The scrub's repair
+ * checked its source copy already (checkVaultObject) and passes none.
  */
 export async function copyVaultObject(
   source: VaultStore,
   target: VaultStore,
   key: string,
-  options: { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>>; sourceTags?: boolean } = {},
+  options: { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>>; sourceTags?: boolean; packCheck?: PackCopyCheck } = {},
 ): Promise<number> {
   const body = await source.get(key);
-  // Content-addressed objects (index, manifest, snapshot) must match their name; packs are checked blob by blob on read (GCM), `config` when the vault opens.
-  if (!key.startsWith(DATA_PREFIX) && key !== CONFIG_KEY) {
+  // Content-addressed objects (index, manifest, snapshot) must match their name; `config` authenticates when the vault opens.
+  if (key.startsWith(DATA_PREFIX)) {
+    if (options.packCheck) await checkPackBeforeCopy(source.location, key, body, options.packCheck);
+  } else if (key !== CONFIG_KEY) {
     const prefix = REFERENCED_PREFIXES.find((p) => key.startsWith(p)) ?? SNAPSHOTS_PREFIX;
     if (sha256Hex(body) !== idFromKey(prefix, key)) throw new VaultCorruptionError(source.location, key, 'its SHA-256 does not match its name; it is not replicated (run `lifeboat verify` on the primary vault)');
   }

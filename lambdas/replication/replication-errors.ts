@@ -1,8 +1,53 @@
-import { VaultError } from '../../vault';
+import { VaultCorruptionError, VaultError } from '../../vault';
 
 /** The replica bucket already holds another vault (other config or master key): replication never mixes two vaults. */
 export class ReplicaMismatchError extends VaultError {
   override name = 'ReplicaMismatchError';
+}
+
+/**
+ * A pack of the primary vault failed its check as replication read it (its length against the index object, or a blob's
+ * authentication tag): copied, the DR vault would hold a copy no restore can read, and the backup be recorded copied. The
+ * pack is not copied and the pass fails. The DR vault lacks that pack (only missing objects are copied), so the scrub
+ * cannot repair it from there: it names what the damage costs, and the primary is healed as docs/FORMAT.md says.
+ */
+export class DamagedPrimaryPackError extends VaultCorruptionError {
+  override name = 'DamagedPrimaryPackError';
+  constructor(readonly damage: VaultCorruptionError) {
+    super(
+      damage.location,
+      damage.key,
+      `${damage.detail}. The primary vault's copy of this pack is damaged, so it is not replicated (the DR vault lacks it and would get a copy no restore can read): ` +
+        'run `lifeboat scrub --vault primary` (docs/RUNBOOKS.md, "Scrub") to name the backups and paths it affects, then heal the primary vault ' +
+        '(docs/FORMAT.md, "Healing a damaged pack": `lifeboat vault repair index --read-data`, then a backup of the source); the next Replicate pass copies the healed data',
+    );
+  }
+}
+
+/**
+ * A vault's bucket does not exist (S3 NoSuchBucket) during a replication pass: the DR stack not deployed or deleted, the
+ * primary bucket deleted since the function opened it, or a function configured with another bucket's name. Names the
+ * side, the bucket and its region, which S3's own message does not.
+ */
+export class VaultBucketMissingError extends VaultError {
+  override name = 'VaultBucketMissingError';
+  constructor(
+    readonly side: 'primary' | 'dr',
+    /** The store's location (`s3://<bucket>`). */
+    readonly location: string,
+    readonly region: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    const where = `${region ?? 'its region'} (the ${side === 'dr' ? 'DR' : 'primary'} region)`;
+    super(
+      side === 'dr'
+        ? `The DR vault's bucket ${location} does not exist in ${where}: deploy the DR stack, which creates it (it was never deployed, or it was deleted), ` +
+            "or correct the function's DR_VAULT_BUCKET if it names another bucket; no backup is copied until it exists, and the first Replicate pass after that copies everything the DR vault lacks"
+        : `The primary vault's bucket ${location} does not exist in ${where}: it was deleted since the function opened the vault, ` +
+            "or the function's VAULT_BUCKET names another bucket; nothing can be replicated from it (the DR vault keeps what earlier passes copied: restore with \"vault\": \"dr\")",
+      options,
+    );
+  }
 }
 
 /** A vault the scrub was asked to read could not be opened. */

@@ -2,7 +2,11 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { forgetBackups, type ForgetCatalog } from '../../../../lambdas/retention/forget-backups';
-import { ReplicaMismatchError } from '../../../../lambdas/replication/replication-errors';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchBucket, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DamagedPrimaryPackError, ReplicaMismatchError, VaultBucketMissingError } from '../../../../lambdas/replication/replication-errors';
+import { classifyError } from '../../../../lambdas/runtime/errors';
+import { S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
 import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
@@ -121,6 +125,60 @@ describe('replicateVault', () => {
     await expect(replicateVault({ source, target: replica, targetKeys: replicaKeys })).rejects.toThrow(manifest);
     expect(await listAll(replica, 'snapshots/')).toEqual([]);
     expect(await listAll(replica, 'manifest/')).not.toContain(manifest);
+  });
+
+  // Packs were copied unchecked (only content-addressed objects were): the pass completed and vouched for the snapshot,
+  // so its backup was recorded copied with a DR copy no restore could read (audit b5-1).
+  it.each(['a flipped byte', 'a truncation'])('never replicates a pack damaged by %s: the pass fails naming it and the repair', async (damage) => {
+    await backupDirectory(source, src);
+    const store = source.store as FileVaultStore;
+    const [pack] = await listAll(store, 'data/');
+    if (!pack) throw new Error('the backup wrote no pack');
+    const file = path.join(store.root, pack);
+    const bytes = await fs.readFile(file);
+    if (damage === 'a flipped byte') {
+      bytes[100] = (bytes[100] ?? 0) ^ 0xff;
+      await fs.writeFile(file, bytes);
+    } else {
+      await fs.writeFile(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    }
+    const failure = replicateVault({ source, target: replica, targetKeys: replicaKeys });
+    await expect(failure).rejects.toThrow(DamagedPrimaryPackError);
+    await expect(failure).rejects.toThrow(pack);
+    await expect(failure).rejects.toThrow(damage === 'a flipped byte' ? /1 of its \d+ blobs are damaged/ : `pack is ${Math.floor(bytes.length / 2)} bytes, the index says ${bytes.length}`);
+    await expect(failure).rejects.toThrow(/primary vault's copy of this pack is damaged.*lifeboat scrub --vault primary/);
+    expect(await listAll(replica, 'data/')).not.toContain(pack);
+    expect(await listAll(replica, 'snapshots/')).toEqual([]);
+  });
+
+  // S3's NoSuchBucket named no bucket, region or vault (audit b5-5).
+  it('names the DR vault\'s bucket and region when it does not exist, and says to deploy the DR stack', async () => {
+    await backupDirectory(source, src);
+    const client = new S3Client({ region: 'us-west-2', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const s3 = mockClient(client);
+    // As AWS answers for a bucket that does not exist: a HEAD's bare 404, NoSuchBucket to everything else.
+    s3.on(HeadObjectCommand).rejects(new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 }, message: 'UnknownError' }));
+    const noSuchBucket = new NoSuchBucket({ message: 'The specified bucket does not exist', $metadata: { httpStatusCode: 404 } });
+    s3.on(ListObjectsV2Command).rejects(noSuchBucket);
+    s3.on(GetObjectCommand).rejects(noSuchBucket);
+    s3.on(PutObjectCommand).rejects(noSuchBucket);
+    const target = new S3VaultStore({ client, bucket: 'lifeboat-prod-dr-vault' });
+    const failure = replicateVault({ source, target, targetKeys: replicaKeys, regions: { source: 'eu-west-1', target: 'us-west-2' } }).catch((err: unknown) => Promise.reject(classifyError(err)));
+    await expect(failure).rejects.toThrow(VaultBucketMissingError);
+    await expect(failure).rejects.toThrow("The DR vault's bucket s3://lifeboat-prod-dr-vault does not exist in us-west-2 (the DR region): deploy the DR stack");
+    await expect(failure).rejects.toMatchObject({ side: 'dr', region: 'us-west-2' });
+  });
+
+  it('names the primary vault\'s bucket when it is the one that does not exist', async () => {
+    await backupDirectory(source, src);
+    const noSuchBucket = (): Promise<never> => Promise.reject(Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket' }));
+    // Deleted after the vault was opened: every request to it answers NoSuchBucket.
+    jest.spyOn(source.store, 'get').mockImplementation(noSuchBucket);
+    jest.spyOn(source.store, 'list').mockImplementation(() => ({ [Symbol.asyncIterator]: () => ({ next: noSuchBucket }) }));
+    const failure = replicateVault({ source, target: replica, targetKeys: replicaKeys, regions: { source: 'eu-west-1', target: 'us-west-2' } });
+    await expect(failure).rejects.toThrow(VaultBucketMissingError);
+    await expect(failure).rejects.toThrow(`The primary vault's bucket ${source.store.location} does not exist in eu-west-1 (the primary region)`);
+    await expect(failure).rejects.toMatchObject({ side: 'primary' });
   });
 });
 
