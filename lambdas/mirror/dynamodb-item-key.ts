@@ -3,16 +3,31 @@ import { type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
 import { encodeItemText, ItemCodecError } from '../sources/dynamodb-item-codec';
 
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** How canonicalAttributes writes the members of a set (SS, NS, BS): sorted, or in the order given (versions before audit b5-4). */
+export type SetOrder = 'sorted' | 'as given';
+
+const SET_TYPES: ReadonlySet<string> = new Set(['SS', 'NS', 'BS']);
+
 /**
  * Attribute values as JSON with map keys sorted and binary values as base64 strings, so two equal items
- * give the same text whatever the order of their attributes or the class of their byte arrays.
+ * give the same text whatever the order of their attributes or the class of their byte arrays. A set's
+ * members are sorted by their text too (`sets` 'sorted', the default): DynamoDB does not keep a set's order,
+ * so two copies of one set may read in two orders (audit b5-4: such an item was a difference). DynamoDB
+ * trims a number's leading and trailing zeroes when it stores it, so an NS member's text is compared as read.
+ * 'as given' writes the text of earlier versions, whose digests (replicaCopyDigest) a record may still hold.
  */
-export function canonicalAttributes(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalAttributes).join(',')}]`;
+export function canonicalAttributes(value: unknown, sets: SetOrder = 'sorted'): string {
+  const canonical = (v: unknown): string => canonicalAttributes(v, sets);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value instanceof Uint8Array) return JSON.stringify(Buffer.from(value).toString('base64'));
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}:${canonicalAttributes(v)}`).join(',')}}`;
+    // An array under SS, NS or BS is a set's members: under a map's key (a user's attribute named "SS") is an attribute value, never an array.
+    const member = (k: string, v: unknown): string =>
+      sets === 'sorted' && SET_TYPES.has(k) && Array.isArray(v) ? `[${v.map(canonical).sort(byCodeUnit).join(',')}]` : canonical(v);
+    return `{${entries.sort(([a], [b]) => byCodeUnit(a, b)).map(([k, v]) => `${JSON.stringify(k)}:${member(k, v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -63,7 +78,6 @@ export function itemKeyOf(text: string): Record<string, AttributeValue> {
 }
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * An item's key named without its values: `item with key ("email") sha256:<hex>`. A key is made of the

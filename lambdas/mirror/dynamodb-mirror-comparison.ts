@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type AttributeValue, DescribeTableCommand, type DynamoDBClient, GetItemCommand, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { canonicalAttributes, itemKeyLabel, itemKeyOf, itemKeyText, ItemKeyTextError } from './dynamodb-item-key';
+import { canonicalAttributes, itemKeyLabel, itemKeyOf, itemKeyText, ItemKeyTextError, type SetOrder } from './dynamodb-item-key';
 import { type MirrorDifference } from './mirror-record';
 import { MAX_UNRESOLVED } from './mirror-verdict';
 
 export type DynamoDbMirrorWindow = {
+  /** Items compared: the source's window's, and those of the replica's window the source does not have. */
   compared: number;
   /** Differences not in flight: with no grace, every item that differs (else none: each is in flight when first seen). */
   differences: number;
@@ -16,8 +17,10 @@ export type DynamoDbMirrorWindow = {
    * the record follows already (`followed`), and at most MAX_UNRESOLVED others (newInFlightKeys).
    */
   inFlightKeys?: Array<{ key: string; replicaCopy: string }>;
-  /** The last key of the window (itemKeyText), or '' at the end of the table. */
+  /** The last key of the window (itemKeyText), or '' at the end of the table (or when the source was not scanned). */
   cursor: string;
+  /** The last key of the replica's window, or '' at the end of the replica (or when it was not scanned). */
+  replicaCursor: string;
   /** Set when the replica is missing and the source is not (the source's ResourceNotFoundException is thrown): the precondition, said so the user can act. */
   missingReplica?: string;
 };
@@ -27,23 +30,24 @@ const MAX_DIFFERENCES = 20;
 type Item = Record<string, AttributeValue>;
 
 /**
- * The window's cursor (the `MIRROR#` item's `cursor`) is not an item key this version reads. Its message
- * names the cursor by itemKeyLabel, not its text: the error is the execution's cause, and a key's text is
+ * The window's cursor (the `MIRROR#` item's `cursor`, or `replicaCursor`) is not an item key this version reads. Its
+ * message names the cursor by itemKeyLabel, not its text: the error is the execution's cause, and a key's text is
  * the item's values.
  */
 export class MirrorCursorError extends Error {
   override readonly name = 'MirrorCursorError';
-  constructor(table: string, cursor: string, cause: ItemKeyTextError) {
-    super(`the mirror check's cursor for table ${table} (${itemKeyLabel(cursor)}) is not a DynamoDB item key: set \`cursor\` of its MIRROR# item in the DR catalog to "" to start the next pass at the table's beginning`, { cause });
+  constructor(table: string, cursor: string, cause: ItemKeyTextError, field: 'cursor' | 'replicaCursor' = 'cursor') {
+    const side = field === 'cursor' ? 'table' : "table's replica";
+    super(`the mirror check's ${field} for ${side} ${table} (${itemKeyLabel(cursor)}) is not a DynamoDB item key: set \`${field}\` of its MIRROR# item in the DR catalog to "" to start the next pass at the table's beginning`, { cause });
   }
 }
 
-/** The Scan's ExclusiveStartKey for the window after `cursor`. */
-function startKey(table: string, cursor: string): Item {
+/** The Scan's ExclusiveStartKey for the window after `cursor` (the record's `field`). */
+function startKey(table: string, cursor: string, field: 'cursor' | 'replicaCursor'): Item {
   try {
     return itemKeyOf(cursor);
   } catch (err) {
-    if (err instanceof ItemKeyTextError) throw new MirrorCursorError(table, cursor, err);
+    if (err instanceof ItemKeyTextError) throw new MirrorCursorError(table, cursor, err, field);
     throw err;
   }
 }
@@ -61,9 +65,11 @@ export function itemDifference(item: Item | undefined, copy: Item | undefined): 
 /**
  * The replica's copy of an item as a digest (`sha256:<hex>` of its canonical attributes; `absent` when there is
  * none): what a followed key keeps of the copy it last read, to see whether replication has moved it since.
+ * `sets` 'as given' is the digest versions before audit b5-4 stored (a set's members in the order read), which a
+ * re-check takes as the same copy (dynamodb-mirror-recheck.ts), so an upgrade does not re-date every followed item.
  */
-export function replicaCopyDigest(copy: Item | undefined): string {
-  return copy ? `sha256:${createHash('sha256').update(canonicalAttributes(copy), 'utf8').digest('hex')}` : 'absent';
+export function replicaCopyDigest(copy: Item | undefined, sets: SetOrder = 'sorted'): string {
+  return copy ? `sha256:${createHash('sha256').update(canonicalAttributes(copy, sets), 'utf8').digest('hex')}` : 'absent';
 }
 
 /**
@@ -85,8 +91,12 @@ function newInFlightKeys<T extends { key: string }>(keys: T[], rotation: string)
 
 /**
  * One window of a table compared with its global-table replica in the mirror region: a page of the
- * source's items (from the cursor) each read from the replica by key and compared attribute by
- * attribute. No lag: DynamoDB reports `ReplicationLatency` to CloudWatch, which this check does not read.
+ * source's items (from `after`) each read from the replica by key and compared attribute by attribute, and
+ * a page of the replica's items (from `replicaAfter`) each not in the source's page looked up in the source
+ * by key (strongly consistent), for items only the replica holds (audit b5-3: a delete that never replicated,
+ * or a write in the DR region that never replicated back, was in no source window and passed every run).
+ * A side whose cursor is undefined has done its part of the pass (dynamodb-mirror-pass.ts) and is not scanned.
+ * No lag: DynamoDB reports `ReplicationLatency` to CloudWatch, which this check does not read.
  * DynamoDB keeps no write time per item, so an item that differs is dated from when first seen: with a
  * grace it is in flight (as a delete is in an S3 window), followed by later runs, which judge it by whether
  * its replica copy moves (dynamodb-mirror-recheck.ts); without one (0, the default) it is a difference at once.
@@ -94,7 +104,7 @@ function newInFlightKeys<T extends { key: string }>(keys: T[], rotation: string)
 export async function compareDynamoDbMirror(
   source: { ddb: DynamoDBClient; table: string },
   replica: { ddb: DynamoDBClient; table: string; region: string },
-  options: { after: string; samples: number; graceSeconds?: number; followed?: ReadonlySet<string>; rotation?: string },
+  options: { after: string | undefined; replicaAfter: string | undefined; samples: number; graceSeconds?: number; followed?: ReadonlySet<string>; rotation?: string },
 ): Promise<DynamoDbMirrorWindow> {
   let keyNames: string[];
   try {
@@ -116,38 +126,68 @@ export async function compareDynamoDbMirror(
       differences: 0,
       examples: [],
       cursor: '',
+      replicaCursor: '',
       missingReplica: `table ${replica.table} has no replica in ${replica.region}: make it a global table with a replica there (the mirror's precondition)`,
     };
   }
-  const page = await source.ddb.send(
-    new ScanCommand({ TableName: source.table, Limit: options.samples, ...(options.after ? { ExclusiveStartKey: startKey(source.table, options.after) } : {}) }),
-  );
+  const keyOf = (item: Item): Item => Object.fromEntries(keyNames.map((k) => [k, item[k] as AttributeValue]));
   const examples: MirrorDifference[] = [];
   let differences = 0;
-  // Keys in flight the record follows already, and the others (at most `samples`: held until the window is read).
+  // Keys in flight the record follows already, and the others (at most 2 × `samples`: held until the window is read).
   const followedKeys: Array<{ key: string; replicaCopy: string }> = [];
   const otherKeys: Array<{ key: string; replicaCopy: string }> = [];
   let inFlight = 0;
-  for (const item of page.Items ?? []) {
-    const key: Item = Object.fromEntries(keyNames.map((k) => [k, item[k] as AttributeValue]));
-    const { Item: copy } = await replica.ddb.send(new GetItemCommand({ TableName: replica.table, Key: key }));
+  let compared = 0;
+  const judge = (key: Item, item: Item | undefined, copy: Item | undefined): void => {
+    compared += 1;
     const reason = itemDifference(item, copy);
-    if (!reason) continue;
+    if (!reason) return;
+    const text = itemKeyText(key);
     if ((options.graceSeconds ?? 0) > 0) {
       inFlight += 1;
-      const text = itemKeyText(key);
       (options.followed?.has(text) === true ? followedKeys : otherKeys).push({ key: text, replicaCopy: replicaCopyDigest(copy) });
     } else {
       differences += 1;
-      if (examples.length < MAX_DIFFERENCES) examples.push({ key: itemKeyText(key), reason });
+      if (examples.length < MAX_DIFFERENCES) examples.push({ key: text, reason });
     }
+  };
+  const inSourcePage = new Set<string>();
+  let cursor = '';
+  if (options.after !== undefined) {
+    const page = await source.ddb.send(
+      new ScanCommand({ TableName: source.table, Limit: options.samples, ...(options.after ? { ExclusiveStartKey: startKey(source.table, options.after, 'cursor') } : {}) }),
+    );
+    for (const item of page.Items ?? []) {
+      const key = keyOf(item);
+      inSourcePage.add(itemKeyText(key));
+      const { Item: copy } = await replica.ddb.send(new GetItemCommand({ TableName: replica.table, Key: key }));
+      judge(key, item, copy);
+    }
+    cursor = page.LastEvaluatedKey ? itemKeyText(page.LastEvaluatedKey) : '';
+  }
+  let replicaCursor = '';
+  if (options.replicaAfter !== undefined) {
+    const page = await replica.ddb.send(
+      new ScanCommand({ TableName: replica.table, Limit: options.samples, ...(options.replicaAfter ? { ExclusiveStartKey: startKey(replica.table, options.replicaAfter, 'replicaCursor') } : {}) }),
+    );
+    for (const copy of page.Items ?? []) {
+      const key = keyOf(copy);
+      if (inSourcePage.has(itemKeyText(key))) continue;
+      // Strongly consistent: an item the source has just written is not taken for one only the replica has.
+      const { Item: item } = await source.ddb.send(new GetItemCommand({ TableName: source.table, Key: key, ConsistentRead: true }));
+      // An item the source has too is compared by the source's part of the pass, before or after this window.
+      if (item) continue;
+      judge(key, undefined, copy);
+    }
+    replicaCursor = page.LastEvaluatedKey ? itemKeyText(page.LastEvaluatedKey) : '';
   }
   const inFlightKeys = [...followedKeys, ...newInFlightKeys(otherKeys, options.rotation ?? '')];
   return {
-    compared: page.Items?.length ?? 0,
+    compared,
     differences,
     examples,
     ...(inFlight > 0 ? { inFlight, inFlightKeys } : {}),
-    cursor: page.LastEvaluatedKey ? itemKeyText(page.LastEvaluatedKey) : '',
+    cursor,
+    replicaCursor,
   };
 }

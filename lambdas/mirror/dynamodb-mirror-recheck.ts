@@ -87,7 +87,8 @@ export async function recheckDynamoDbKeys(
     }
     const now = options.now();
     const last = pending ? pending.replicaCopy : lastCopy;
-    const moved = last === undefined ? pending !== undefined : last !== replicaCopy;
+    // A digest an earlier version stored (a set's members in the order read) of the copy read now is that copy, not a move.
+    const moved = last === undefined ? pending !== undefined : last !== replicaCopy && last !== replicaCopyDigest(copy, 'as given');
     if (moved && options.graceSeconds > 0) {
       // In flight again from now; a key held by a candidate pass stays held (above).
       results.push({ key: text, pending: { ...(pending ?? { key: text }), foundAt: new Date(now).toISOString(), replicaCopy }, replicaCopy, moved: true });

@@ -7,6 +7,7 @@ import { unreachableReason } from '../drill/live-sample';
 import { type MirrorLog } from './mirror-log';
 import { type MirrorDifference, type MirrorRecord } from './mirror-record';
 import { compareDynamoDbMirror } from './dynamodb-mirror-comparison';
+import { dynamoDbPassPosition, nextDynamoDbPassPosition } from './dynamodb-mirror-pass';
 import { recheckDynamoDbKeys } from './dynamodb-mirror-recheck';
 import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
@@ -267,9 +268,20 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           const pending = (previous?.pending ?? []).filter((p) => !openKeys.has(p.key)).map((p) => ({ key: p.key, pending: p }));
           // The window lists the keys followed already beside at most MAX_UNRESOLVED new ones, chosen anew at each run (review r1 F1 on 33caacf).
           const followed = new Set([...open, ...pending].map((k) => k.key));
-          const window = await compareDynamoDbMirror(sides[0], { ...sides[1], region: deps.mirrorRegion }, { after, samples: input.samples, graceSeconds: input.graceSeconds, followed, rotation: checkedAt });
+          // The pass scans the replica too, for items only it holds (audit b5-3), each side from its own cursor.
+          const position = dynamoDbPassPosition(previous);
+          const window = await compareDynamoDbMirror(sides[0], { ...sides[1], region: deps.mirrorRegion }, {
+            after: position.source,
+            replicaAfter: position.replica,
+            samples: input.samples,
+            graceSeconds: input.graceSeconds,
+            followed,
+            rotation: checkedAt,
+          });
+          const next = nextDynamoDbPassPosition(position, window);
           // Without the replica nothing was compared or re-checked: the open differences stay as they were and the pass does not move.
           const missing = window.missingReplica !== undefined;
+          const replicaCursor = missing ? previous?.replicaCursor : next.replicaCursor;
           const rechecked = await recheckDynamoDbKeys(sides[0], sides[1], missing ? [] : [...open, ...pending], { graceSeconds: input.graceSeconds, now: deps.now });
           const verdict = withReplicaCopies(
             mirrorVerdict(previous, {
@@ -278,8 +290,8 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
               rechecked,
               inFlightKeys: (window.inFlightKeys ?? []).map((k) => ({ key: k.key })),
               inFlight: window.inFlight ?? 0,
-              ...(missing ? { startedPass: false } : {}),
-              endedPass: !missing && window.cursor === '',
+              startedPass: !missing && position.startsPass,
+              endedPass: !missing && next.endedPass,
             }),
             [...rechecked, ...(window.inFlightKeys ?? [])],
           );
@@ -289,7 +301,8 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             passed: verdict.passed && !missing,
             compared: window.compared,
             inFlight: window.inFlight ?? 0,
-            cursor: missing ? after : window.cursor,
+            cursor: missing ? after : next.cursor,
+            ...(replicaCursor !== undefined ? { replicaCursor } : {}),
             rechecked: rechecked.length,
             durationMs: deps.now() - started,
             note: window.missingReplica ?? 'lag not measured: DynamoDB reports ReplicationLatency to CloudWatch, which this check does not read',

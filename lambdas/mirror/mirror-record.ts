@@ -135,6 +135,12 @@ export const mirrorRecordSchema = z.object({
   graceSeconds: z.number().nonnegative(),
   /** The window's last key: the next check starts after it; empty when the window reached the end (the next starts over). */
   cursor: z.string(),
+  /**
+   * A DynamoDB mirror's replica scanned as well, for items only it holds: the last key of the replica's window, '' once
+   * the pass has scanned the whole replica, absent at its beginning (dynamodb-mirror-pass.ts). The pass ends once both
+   * sides are done: `cursor` '' with a key here means the source's part is done and the replica's goes on.
+   */
+  replicaCursor: z.string().optional(),
   durationMs: z.number().nonnegative(),
   /** Why the check could not say more (a precondition missing, the lag not measurable here). */
   note: z.string().optional(),

@@ -110,7 +110,7 @@ export function refusedMirrorNote(source: Exclude<SourceConfig, { type: 'filesys
     `replica of table ${source.table}`,
     where,
     err,
-    'dynamodb:GetItem and DescribeTable on the replica; never its KMS key, which the config does not name',
+    'dynamodb:Scan, GetItem and DescribeTable on the replica; never its KMS key, which the config does not name',
     "most often the replica's KMS key policy, which must admit the role",
   );
 }

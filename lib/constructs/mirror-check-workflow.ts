@@ -100,9 +100,10 @@ export class MirrorCheckWorkflow extends Construct {
         for (const statement of statementsByOwner(['s3:ListBucket'], buckets)) check.addToRolePolicy(statement);
       } else if (source.type === 'dynamodb' && source.table !== NAME_IN_OTHER_REGION) {
         const tableIn = (region: string) => Arn.format({ service: 'dynamodb', region, resource: 'table', resourceName: source.table, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
-        // Scan walks the source window by window; GetItem re-reads, strongly consistent, the keys earlier runs found different (dynamodb-mirror-recheck.ts).
+        // Scan walks the source and its replica window by window (the replica's for items only it holds: dynamodb-mirror-pass.ts);
+        // GetItem re-reads, strongly consistent, the keys earlier runs found different (dynamodb-mirror-recheck.ts).
         check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(props.primaryRegion)] }));
-        check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(stack.region)] }));
+        check.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DescribeTable'], resources: [tableIn(stack.region)] }));
         // A reader of a table under a customer managed key needs that key's decrypt, as the backup shard's Scan gets it
         // (source-access.ts): only through DynamoDB of the primary region. A key known only as a token of the primary
         // stack (a key construct) cannot be named from this region's stack, nor can the replica's key in this region,

@@ -127,8 +127,8 @@ describe('DynamoDB global tables in the local cloud', () => {
     expect(await itemIn(dr, 'a', 1)).toEqual({ ...key('a', 1), name: { S: 'first' }, count: { N: '3' }, nested: { M: { n: { N: '1.5' }, b: { B: new Uint8Array([0, 1, 2]) } } } });
 
     // The mirror check's comparison (lambdas/mirror) finds the replica equal.
-    const window = await compareDynamoDbMirror({ ddb: primary, table: GLOBAL }, { ddb: dr, table: GLOBAL, region: DR }, { after: '', samples: 100 });
-    expect(window).toEqual({ compared: 3, differences: 0, examples: [], cursor: '' });
+    const window = await compareDynamoDbMirror({ ddb: primary, table: GLOBAL }, { ddb: dr, table: GLOBAL, region: DR }, { after: '', replicaAfter: '', samples: 100 });
+    expect(window).toEqual({ compared: 3, differences: 0, examples: [], cursor: '', replicaCursor: '' });
   });
 
   it('replicates a write in the DR replica to the primary, and never echoes a replicated write back', async () => {

@@ -1,4 +1,4 @@
-import { itemKeyOf, itemKeyText } from '../../../../lambdas/mirror/dynamodb-item-key';
+import { canonicalAttributes, itemKeyOf, itemKeyText } from '../../../../lambdas/mirror/dynamodb-item-key';
 
 /** A DynamoDB key as the mirror check's record holds it (a difference's key, the window's cursor), and back. */
 
@@ -22,4 +22,13 @@ it.each([
   ['{}', /is not a DynamoDB item key: \(key\): a key has one or two attributes$/],
 ])('refuses %s with an ItemKeyTextError saying why', (text, message) => {
   expect(() => itemKeyOf(text)).toThrow(expect.objectContaining({ name: 'ItemKeyTextError', message: expect.stringMatching(message) }));
+});
+
+it("writes a set's members sorted, DynamoDB keeping no set's order (audit b5-4); a list keeps its order, and 'as given' is the earlier text", () => {
+  const one = { tags: { SS: ['red', 'blue'] }, n: { NS: ['10', '9'] }, b: { BS: [Uint8Array.from([2]), Uint8Array.from([1])] }, m: { M: { SS: { L: [{ S: 'z' }, { S: 'a' }] } } } };
+  const other = { m: { M: { SS: { L: [{ S: 'z' }, { S: 'a' }] } } }, b: { BS: [Buffer.from([1]), Buffer.from([2])] }, n: { NS: ['9', '10'] }, tags: { SS: ['blue', 'red'] } };
+  expect(canonicalAttributes(one)).toBe(canonicalAttributes(other));
+  expect(canonicalAttributes(one)).toBe('{"b":{"BS":["AQ==","Ag=="]},"m":{"M":{"SS":{"L":[{"S":"z"},{"S":"a"}]}}},"n":{"NS":["10","9"]},"tags":{"SS":["blue","red"]}}');
+  expect(canonicalAttributes(one, 'as given')).toBe('{"b":{"BS":["Ag==","AQ=="]},"m":{"M":{"SS":{"L":[{"S":"z"},{"S":"a"}]}}},"n":{"NS":["10","9"]},"tags":{"SS":["red","blue"]}}');
+  expect(canonicalAttributes({ l: { L: [{ S: 'b' }, { S: 'a' }] } })).not.toBe(canonicalAttributes({ l: { L: [{ S: 'a' }, { S: 'b' }] } }));
 });

@@ -139,3 +139,69 @@ describe('an item rewritten more often than it replicates (review r7 F2)', () =>
     expect(log.record?.pending).toBeUndefined();
   });
 });
+
+describe('items only the replica holds (audit b5-3): the pass scans the replica too', () => {
+  const orders = { type: 'dynamodb', name: 'orders', table: 'orders', mirror: true } as unknown as SourceConfig;
+  const plans = [{ name: 'shop', objectives: { rpoMinutes: 60, rtoMinutes: 60 }, sources: [orders] }] as unknown as ProtectionPlanConfig[];
+  const equalTables = (keys: string[]): { source: Map<string, Item>; replica: Map<string, Item> } => ({
+    source: new Map(keys.map((k) => [k, { pk: { S: k }, v: { N: '1' } }])),
+    replica: new Map(keys.map((k) => [k, { pk: { S: k }, v: { N: '1' } }])),
+  });
+
+  it('a delete that never reached the replica is in flight when first seen and a difference once the grace has passed: the failover takes the vault', async () => {
+    const { source, replica } = equalTables(['a', 'b', 'c']);
+    replica.set('account#closed', { pk: { S: 'account#closed' }, v: { N: '1' } });
+    const clock = { now: T0 };
+    const { deps, log } = inMemoryDynamoDbMirror(source, replica, plans, clock);
+    const runs: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const r = await runMirrorCheck({ samples: 1000, graceSeconds: 900 }, deps);
+      runs.push(`passed=${r.passed} differences=${r.sources[0]?.differences} inFlight=${r.sources[0]?.inFlight} clean=${log.record?.cleanPassStartedAt ?? '-'}`);
+      clock.now += 15 * MIN;
+    }
+    // Before: every run passed with a clean pass (the replica was never scanned) and the failover took the mirror. `inFlight` is
+    // each window's: every pass sees the item anew.
+    expect(runs).toEqual([
+      'passed=true differences=0 inFlight=1 clean=-',
+      'passed=false differences=1 inFlight=1 clean=-',
+      'passed=false differences=1 inFlight=1 clean=-',
+    ]);
+    expect(log.record?.firstDifference).toEqual(expect.objectContaining({ key: '{"pk":{"S":"account#closed"}}', reason: expect.stringMatching(/^in the replica but deleted from the source/), foundAt: new Date(T0).toISOString() }));
+    const choice = chooseSourceCopy(orders, log.record, { rpoMinutes: 60, startedAt: clock.now, mirrorBucketPrefix: 'lifeboat-prod-mirror-', useMirrors: true });
+    expect(choice.use).toBe('vault');
+  });
+
+  it('the delete replicating within the grace clears it, and the pass is clean', async () => {
+    const { source, replica } = equalTables(['a', 'b']);
+    replica.set('gone', { pk: { S: 'gone' }, v: { N: '1' } });
+    const clock = { now: T0 };
+    const { deps, log } = inMemoryDynamoDbMirror(source, replica, plans, clock);
+    await runMirrorCheck({ samples: 1000, graceSeconds: 900 }, deps);
+    replica.delete('gone');
+    clock.now += 5 * MIN;
+    const r = await runMirrorCheck({ samples: 1000, graceSeconds: 900 }, deps);
+    expect({ passed: r.passed, inFlight: r.sources[0]?.inFlight, clean: log.record?.cleanPassStartedAt }).toEqual({ passed: true, inFlight: 0, clean: new Date(T0 + 5 * MIN).toISOString() });
+  });
+
+  it('a pass ends once both the source and the larger replica are scanned to their ends, each by its own cursor', async () => {
+    const { source, replica } = equalTables(['a', 'b', 'c']);
+    // 'zz1', 'zz2': stale items after every source key; a window is 3 items of each side.
+    replica.set('zz1', { pk: { S: 'zz1' }, v: { N: '1' } });
+    replica.set('zz2', { pk: { S: 'zz2' }, v: { N: '1' } });
+    const clock = { now: T0 };
+    const { deps, log } = inMemoryDynamoDbMirror(source, replica, plans, clock);
+    const positions: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const r = await runMirrorCheck({ samples: 3, graceSeconds: 0 }, deps);
+      positions.push(`cursor=${log.record?.cursor} replicaCursor=${log.record?.replicaCursor ?? '(absent)'} differences=${r.sources[0]?.differences} passStartedAt=${log.record?.passStartedAt?.slice(11, 16)}`);
+      clock.now += 15 * MIN;
+    }
+    expect(positions).toEqual([
+      // The source's 3 items are its whole table: its part of the pass is done, the replica's goes on after 'c'.
+      'cursor= replicaCursor={"pk":{"S":"c"}} differences=0 passStartedAt=12:00',
+      // The source's part is done: the replica's window finds its two stale items, and the pass ends.
+      'cursor= replicaCursor=(absent) differences=2 passStartedAt=12:00',
+      'cursor= replicaCursor={"pk":{"S":"c"}} differences=2 passStartedAt=12:30',
+    ]);
+  });
+});

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { createActiveTable, localDynamoDbClient, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { itemKeyText } from '../../../../lambdas/mirror/dynamodb-item-key';
@@ -218,5 +218,25 @@ describe('recheckDynamoDbKeys', () => {
     expect(await recheckDynamoDbKeys(s, r, [{ key, replicaCopy: now }], at('2026-12-05T06:30:00Z'))).toEqual([{ key, difference: { key, reason: 'differs in the replica' }, replicaCopy: now }]);
     // Without a grace a moved copy is still a difference, as it always was.
     expect(await recheckDynamoDbKeys(s, r, [{ key, replicaCopy: seen }], { graceSeconds: 0, now: () => 0 })).toEqual([{ key, difference: { key, reason: 'differs in the replica' }, replicaCopy: now }]);
+  });
+
+  it("takes a digest an earlier version stored (a set's members in the order read, audit b5-4) as the same copy: an upgrade re-dates no followed item", async () => {
+    const tagged = { pk: { B: Uint8Array.from([220]) }, sk: { N: '1' }, tags: { SS: ['red', 'blue'] }, v: { S: 'new' } };
+    await put(source, tagged);
+    await put(replica, { ...tagged, v: { S: 'old' } });
+    const [s, r] = sides();
+    const key = itemKeyText(keyOf(tagged));
+    const { Item: copy } = await replica.send(new GetItemCommand({ TableName: TABLE, Key: keyOf(tagged), ConsistentRead: true }));
+    const stored = replicaCopyDigest(copy, 'as given');
+    expect(stored).not.toBe(replicaCopyDigest(copy));
+    const pending = { key, foundAt: '2026-12-05T06:00:00.000Z', replicaCopy: stored };
+    // Unchanged since first seen, past the grace: a difference, not in flight again from now.
+    expect(await recheckDynamoDbKeys(s, r, [{ key, pending }], { graceSeconds: 900, now: () => Date.parse('2026-12-05T06:30:00Z') })).toEqual([
+      {
+        key,
+        difference: { key, reason: "differs in the replica (the replica's copy has not changed since 2026-12-05T06:00:00.000Z: longer than the grace of 900 s)", foundAt: '2026-12-05T06:00:00.000Z' },
+        replicaCopy: replicaCopyDigest(copy),
+      },
+    ]);
   });
 });

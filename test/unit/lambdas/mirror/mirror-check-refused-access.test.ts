@@ -114,7 +114,7 @@ describe('a mirror check refused access to a source or its mirror', () => {
         `most often the table's KMS key policy, which must admit the role, or a resource policy of the table; ${SEE_GRANTS}; ${NOT_VOUCHED}`,
       carts:
         `replica of table shop-carts in ${DR} (the DR region) refused the mirror check (AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/check/fn is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:us-west-2:111122223333:key/k2): ` +
-        `the mirror-check function's role lacks a grant it needs there (dynamodb:GetItem and DescribeTable on the replica; never its KMS key, which the config does not name) or a policy denies it — ` +
+        `the mirror-check function's role lacks a grant it needs there (dynamodb:Scan, GetItem and DescribeTable on the replica; never its KMS key, which the config does not name) or a policy denies it — ` +
         `most often the replica's KMS key policy, which must admit the role; ${SEE_GRANTS}; ${NOT_VOUCHED}`,
     };
     expect(result.passed).toBe(false);

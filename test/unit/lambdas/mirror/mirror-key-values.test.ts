@@ -57,6 +57,12 @@ beforeEach(() => {
   );
   sourceMock.on(GetItemCommand).callsFake((input: { Key: Item }) => ({ Item: [ALICE, BOB].find((i) => sameKey(i, input.Key)) }));
   replicaMock.on(GetItemCommand).callsFake((input: { Key: Item }) => ({ Item: replicaItems.find((i) => sameKey(i, input.Key)) }));
+  // The replica's own window (items only it holds): its copies of ALICE, then of BOB, as the source's.
+  replicaMock.on(ScanCommand).callsFake((input: { ExclusiveStartKey?: Item }) =>
+    input.ExclusiveStartKey === undefined
+      ? { Items: replicaItems.filter((i) => sameKey(ALICE, i)), LastEvaluatedKey: keyOf(ALICE) }
+      : { Items: sameKey(ALICE, input.ExclusiveStartKey) ? replicaItems.filter((i) => sameKey(BOB, i)) : [] },
+  );
 });
 
 afterAll(() => {
