@@ -1,13 +1,17 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { type CheckResult, fail, ok, skipped, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 
 /**
  * Group 5, after a deploy: from the catalog, each plan's newest committed backup, its age against
  * the plan's RPO, and whether its DR copy is committed. The age runs from the backup's start: what
- * it holds was read from then on, so a restore of it loses what changed since.
+ * it holds was read from then on, so a restore of it loses what changed since. A record that starts
+ * more than FUTURE_START_TOLERANCE_MS after now (lambdas/catalog/future-start.ts) is passed over, as
+ * the watchdog passes it over, and the line warns about it: measured, it would read "under 1 min" old
+ * until that date while the plan's backups may have stopped.
  */
 
 /** A duration as people read an age or an RPO: `under 1 min`, `42 min`, `3 h 5 min`, `24 h`, `3 d 4 h`. */
@@ -31,22 +35,14 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   } catch (err) {
     return [fail(name, `cannot read the catalog ${ctx.names.catalogTable}: ${(err as Error).message}`, 'allow dynamodb:Query on the catalog table and its byPlan index to the caller'), skipped(drName, `depends on ${name}, which failed`)];
   }
-  const last = records.find((r) => r.status === 'COMMITTED');
-  const newest = records[0];
+  const ahead = records.filter((r) => startsInFuture(r.startedAt, now));
+  const judged = records.filter((r) => !ahead.includes(r));
+  const last = judged.find((r) => r.status === 'COMMITTED');
+  const newest = judged[0];
   const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${newest.backupId} FAILED (${newest.error ?? 'no error recorded'})` : '';
-  if (!last) {
-    return [warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, backupNow), skipped(drName, 'no committed backup yet')];
-  }
-  const rpoMs = plan.objectives.rpoMinutes * 60_000;
-  const ageMs = now.getTime() - Date.parse(last.startedAt);
-  const age = `${last.backupId} (${last.strategy}) started ${formatAge(ageMs)} ago`;
-  const rpo = `RPO ${formatAge(rpoMs)}`;
-  const backupResult =
-    ageMs > rpoMs
-      ? warn(name, `${age}, older than the ${rpo}${newestFailed}`, ctx.request.mode === 'aws' ? `${backupNow}; then see why schedule ${ctx.names.schedulePrefix}${plan.name} did not: the executions of state machine ${ctx.names.backupStateMachine}` : backupNow)
-      : newestFailed
-        ? warn(name, `${age}, within the ${rpo}${newestFailed}`, `look at the failed run's error, then ${backupNow}`)
-        : ok(name, `${age}, within the ${rpo}`);
+  const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, backupNow);
+  const checked = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, plan.name);
+  if (!last) return [checked, skipped(drName, 'no committed backup yet')];
 
   const dr = last.copies?.dr;
   const drResult =
@@ -55,5 +51,26 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
       : dr === 'FAILED'
         ? fail(drName, `replication of ${last.backupId} to the DR vault failed: it is restorable from the primary region only`, `${backupNow} (each run copies what the DR vault lacks); if it fails again, read the error of its "Replicate to DR vault" step`)
         : warn(drName, `${last.backupId} is ${dr ?? 'not recorded'} in the DR vault: it is restorable from the primary region only`, `wait for the run's "Replicate to DR vault" step; if it stays so, ${backupNow}`);
-  return [backupResult, drResult];
+  return [checked, drResult];
+}
+
+/** The newest committed backup's age against the RPO. */
+function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanConfig, last: BackupRecord, now: Date, newestFailed: string, backupNow: string): CheckResult {
+  const rpoMs = plan.objectives.rpoMinutes * 60_000;
+  const ageMs = now.getTime() - Date.parse(last.startedAt);
+  const age = `${last.backupId} (${last.strategy}) started ${formatAge(ageMs)} ago`;
+  const rpo = `RPO ${formatAge(rpoMs)}`;
+  if (ageMs > rpoMs) {
+    return warn(name, `${age}, older than the ${rpo}${newestFailed}`, ctx.request.mode === 'aws' ? `${backupNow}; then see why schedule ${ctx.names.schedulePrefix}${plan.name} did not: the executions of state machine ${ctx.names.backupStateMachine}` : backupNow);
+  }
+  return newestFailed ? warn(name, `${age}, within the ${rpo}${newestFailed}`, `look at the failed run's error, then ${backupNow}`) : ok(name, `${age}, within the ${rpo}`);
+}
+
+/** The line with the records that start in the future named: a warning at least, the clock to set right added to its fix. */
+function withFutureStarts(result: CheckResult, ahead: readonly BackupRecord[], plan: string): CheckResult {
+  const one = ahead.length === 1;
+  const listed = ahead.map((r) => `${r.backupId} (${r.status}, started ${r.startedAt})`).join(', ');
+  const detail = `${result.detail}; ${listed} ${one ? 'starts' : 'start'} in the future: the clock that wrote ${one ? 'it' : 'them'} or the catalog is wrong (not counted)`;
+  const fix = `see lifeboat backups list --plan ${plan}, and set right the clock of the host that ran ${one ? 'it' : 'them'} (or the times the catalog was rebuilt with)`;
+  return result.verdict === 'fail' ? { ...result, detail, fix: `${result.fix ?? ''}; ${fix}` } : warn(result.name, detail, result.fix ? `${result.fix}; ${fix}` : fix);
 }

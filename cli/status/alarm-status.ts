@@ -3,8 +3,10 @@ import { describeError } from '../doctor/sdk-error';
 
 /**
  * The CloudWatch alarms of an environment that are in ALARM, as `lifeboat status --aws` lists them:
- * every metric and composite alarm whose name starts with the environment's prefix (`lifeboat-<env>-`),
- * in both regions (the DR stack has its own). The local cloud emulates no CloudWatch: status says so.
+ * the metric and composite alarms its stacks create (environment-alarm-names.ts), in both regions (the
+ * DR stack has its own). They are asked for by the environment's prefix (`lifeboat-<env>-`), which the
+ * alarms of environment `<env>-eu` start with too: only the names this environment creates are kept.
+ * The local cloud emulates no CloudWatch: status says so.
  */
 export type AlarmInAlarm = { name: string; region: string; since?: string; reason?: string };
 
@@ -15,15 +17,22 @@ export type AlarmsStatus =
 
 export const ALARMS_NOT_EMULATED: AlarmsStatus = { state: 'not-emulated', note: 'not emulated on the local cloud (CloudWatch alarms exist in AWS: --aws)' };
 
-export async function awsAlarmsInAlarm(cloudWatchIn: (region: string) => Pick<CloudWatchClient, 'send'>, regions: readonly string[], prefix: string): Promise<AlarmsStatus> {
+export async function awsAlarmsInAlarm(
+  cloudWatchIn: (region: string) => Pick<CloudWatchClient, 'send'>,
+  regions: readonly string[],
+  prefix: string,
+  /** The environment's alarm names by region: environmentAlarmNames. */
+  ours: ReadonlyMap<string, ReadonlySet<string>>,
+): Promise<AlarmsStatus> {
   const inAlarm: AlarmInAlarm[] = [];
   for (const region of regions) {
     try {
       const pages = paginateDescribeAlarms({ client: cloudWatchIn(region) as CloudWatchClient }, { AlarmNamePrefix: prefix, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] });
       for await (const page of pages) {
         for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+          if (alarm.AlarmName === undefined || !ours.get(region)?.has(alarm.AlarmName)) continue;
           inAlarm.push({
-            name: alarm.AlarmName ?? '(unnamed)',
+            name: alarm.AlarmName,
             region,
             ...(alarm.StateUpdatedTimestamp ? { since: alarm.StateUpdatedTimestamp.toISOString() } : {}),
             ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),

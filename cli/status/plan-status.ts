@@ -2,6 +2,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { DEFAULT_REPLICATION_LAG_MINUTES } from '../../lib/lifeboat-defaults';
 import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
 import { type SourceMirrorStatus } from './mirror-status';
@@ -17,7 +18,9 @@ import { secondsBetween } from './seconds-between';
  * (mirror-status.ts: last check passed, not older than twice the check's schedule, lag within the
  * RPO), and the newest backup the DR vault holds is no older than the RPO plus the replication-lag
  * threshold (the rule of the plan's dr-copy-age alarm: DrCopyObjectiveStatus); only these decide the
- * ✓/✗ and the exit code. Vault figures, scrub and prune are shown, not judged.
+ * ✓/✗ and the exit code. Vault figures, scrub and prune are shown, not judged. A record that starts
+ * further ahead of now than clock skew explains (lambdas/catalog/future-start.ts) is judged by none of
+ * these, as the backup-age watchdog passes it over: it is listed in `lastBackup.inFuture`, shown with `!`.
  */
 
 export { type DrillObjectiveStatus, type LastDrills, type LastDrillStatus } from './drill-status';
@@ -30,6 +33,12 @@ export type LastBackupStatus = {
   lastCommitted?: { backupId: string; startedAt: string; endedAt?: string; ageSeconds: number; leftOut?: { entries: number; bySource: Record<string, number> } };
   rpoSeconds: number;
   withinRpo: boolean;
+  /**
+   * Records of any status that start more than FUTURE_START_TOLERANCE_MS after now, newest first: the clock that wrote
+   * them or the catalog is wrong. Left out of `newest`, `lastCommitted` and the DR copy (each would read 0 s old until
+   * that date and hide a plan whose backups stopped); the vault figures count them. Absent when there is none.
+   */
+  inFuture?: { backupId: string; status: BackupStatus; startedAt: string }[];
 };
 
 /**
@@ -122,12 +131,16 @@ export type PlanStatusInput = {
 };
 
 export function planStatus(input: PlanStatusInput): PlanStatus {
-  const committed = input.backups.filter((b) => b.status === 'COMMITTED');
-  const lastBackup = lastBackupStatus(input, committed[0]);
+  const inFuture = input.backups.filter((b) => startsInFuture(b.startedAt, input.now));
+  const judged = input.backups.filter((b) => !inFuture.includes(b));
+  const committed = judged.filter((b) => b.status === 'COMMITTED');
+  const stored = input.backups.filter((b) => b.status === 'COMMITTED');
+  const lastBackup = lastBackupStatus(input, judged, committed[0]);
+  if (inFuture.length > 0) lastBackup.inFuture = inFuture.map((b) => ({ backupId: b.backupId, status: b.status, startedAt: b.startedAt }));
   const lastDrill = newestDrillStatus(input.drills, input.now);
   const lastDrills = lastDrillsByVault(input.drills, input.now);
   const drillOk = failingDrills(lastDrills).length === 0;
-  const committedIds = new Set(committed.map((b) => b.backupId));
+  const committedIds = new Set(stored.map((b) => b.backupId));
   const catalog = input.catalog ?? 'primary';
   const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
   return {
@@ -140,7 +153,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
     lastDrills,
     drCopy: catalog === 'dr' ? { state: 'primary-unreadable' } : drCopyStatus(committed),
     ...(drCopyObjective ? { drCopyObjective } : {}),
-    vault: vaultUsage(committed),
+    vault: vaultUsage(stored),
     scrub: scrubStatus(input.latestScrub, committedIds, input.now),
     prune: input.prune ?? { state: 'never' },
     mirrors: [...(input.mirrors ?? [])],
@@ -160,9 +173,9 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
   };
 }
 
-function lastBackupStatus(input: PlanStatusInput, last: BackupRecord | undefined): LastBackupStatus {
+function lastBackupStatus(input: PlanStatusInput, judged: readonly BackupRecord[], last: BackupRecord | undefined): LastBackupStatus {
   const rpoSeconds = input.plan.objectives.rpoMinutes * 60;
-  const newest = input.backups[0];
+  const newest = judged[0];
   const ageSeconds = last ? secondsBetween(last.startedAt, input.now) : undefined;
   return {
     ...(newest ? { newest: { backupId: newest.backupId, status: newest.status, startedAt: newest.startedAt, ...(newest.error !== undefined ? { error: newest.error } : {}) } } : {}),

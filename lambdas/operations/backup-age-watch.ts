@@ -1,4 +1,5 @@
 import { type BackupCatalog, type BackupHead } from '../catalog/backup-catalog';
+import { FUTURE_START_TOLERANCE_MS, startsInFuture } from '../catalog/future-start';
 import { handlerLogger } from './handler-logger';
 import { publishMetrics } from './publish-metrics';
 
@@ -14,17 +15,21 @@ export type PlanBackupAges = { plan: string; lastCommittedAgeSeconds?: number; l
  * RPO and the report measure it: what a restore of it loses is everything written since it started
  * reading, so a long backup must not make the RPO alarm fire late by its duration. A plan that has no
  * DR-copied backup is read to its oldest record (in small projected pages: its memory stays bounded).
+ * A record that starts more than FUTURE_START_TOLERANCE_MS after this run's clock is passed over with a
+ * warning (future-start.ts): read newest first it would always be the newest, 0 s old, and keep the
+ * alarms OK while the plan's real backups stopped. Within the tolerance, skew reads as 0 s.
  */
 export async function watchBackupAges(
   environment: string,
   plans: readonly { name: string }[],
   deps: { catalog: Pick<BackupCatalog, 'newestBackupsOfPlan'>; now?: () => Date; warn?: (message: string) => void },
 ): Promise<PlanBackupAges[]> {
-  const now = (deps.now ?? (() => new Date()))().getTime();
+  const clock = (deps.now ?? (() => new Date()))();
+  const now = clock.getTime();
   const warn = deps.warn ?? ((message: string) => handlerLogger.warn(message));
   const ages: PlanBackupAges[] = [];
   for (const { name } of plans) {
-    const { committed, replicated } = await newestOf(name, deps.catalog, warn);
+    const { committed, replicated } = await newestOf(name, deps.catalog, clock, warn);
     const ageOf = (b: { startedAt: string }): number => Math.max(0, (now - Date.parse(b.startedAt)) / 1000);
     const entry: PlanBackupAges = { plan: name };
     if (committed) entry.lastCommittedAgeSeconds = ageOf(committed);
@@ -41,7 +46,7 @@ export async function watchBackupAges(
  * had years of hourly backups, and then every plan's age alarm fired. A record that does not validate is logged and
  * passed over: measuring the others is the point, and a plan left unmeasured would alarm as missing data.
  */
-async function newestOf(plan: string, catalog: Pick<BackupCatalog, 'newestBackupsOfPlan'>, warn: (message: string) => void): Promise<{ committed?: BackupHead; replicated?: BackupHead }> {
+async function newestOf(plan: string, catalog: Pick<BackupCatalog, 'newestBackupsOfPlan'>, now: Date, warn: (message: string) => void): Promise<{ committed?: BackupHead; replicated?: BackupHead }> {
   let committed: BackupHead | undefined;
   for await (const read of catalog.newestBackupsOfPlan(plan)) {
     if ('invalid' in read) {
@@ -49,6 +54,13 @@ async function newestOf(plan: string, catalog: Pick<BackupCatalog, 'newestBackup
       continue;
     }
     if (read.head.status !== 'COMMITTED') continue;
+    if (startsInFuture(read.head.startedAt, now)) {
+      warn(
+        `Backup age watch of plan "${plan}" passed over backup ${read.head.backupId}: it starts at ${read.head.startedAt}, more than ${FUTURE_START_TOLERANCE_MS / 60_000} min after ` +
+          `this run's clock (${now.toISOString()}): the clock that wrote it or the catalog is wrong; the plan's age is measured from the backup before it`,
+      );
+      continue;
+    }
     committed ??= read.head;
     if (read.head.copies?.dr === 'COMMITTED') return { committed, replicated: read.head };
   }

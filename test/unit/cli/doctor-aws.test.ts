@@ -454,6 +454,24 @@ describe('lifeboat doctor --aws', () => {
     expect(checks.get('dr copy demo')).toMatchObject({ verdict: 'fail', fix: expect.stringMatching(/^lifeboat backup --plan demo --env dev --config .* --aws \(each run copies/) });
   });
 
+  // Audit b3-2: a record dated ahead (a wrong host clock) was the newest backup, "under 1 min" old, and hid a plan whose backups had stopped.
+  it('judges the plan on the newest backup before now, and warns about a record that starts in the future, naming it', async () => {
+    const ahead = committedBackup({ backupId: '20270302T060000Z-9f8e7d6c', startedAt: '2027-03-02T06:00:00.000Z' });
+    const world = { ...healthyWorld(), backups: [ahead, committedBackup({ startedAt: '2026-02-27T12:00:00.000Z', copies: { primary: 'COMMITTED', dr: 'FAILED' } })] };
+    const { checks } = await doctor(world);
+    expect(checks.get('last backup demo')).toMatchObject({
+      verdict: 'warn',
+      detail:
+        '20260302T060000Z-1a2b3c4d (incremental) started 3 d ago, older than the RPO 24 h; 20270302T060000Z-9f8e7d6c (COMMITTED, started 2027-03-02T06:00:00.000Z) starts in the future: ' +
+        'the clock that wrote it or the catalog is wrong (not counted)',
+      fix: expect.stringMatching(/; see lifeboat backups list --plan demo, and set right the clock of the host that ran it \(or the times the catalog was rebuilt with\)$/),
+    });
+    expect(checks.get('dr copy demo')?.verdict).toBe('fail');
+    // Clock skew within the tolerance is no problem: a backup 2 min ahead of the doctor's clock is just now.
+    const skewed = await doctor({ ...healthyWorld(), backups: [committedBackup({ startedAt: '2026-03-02T12:02:00.000Z' })] });
+    expect(skewed.checks.get('last backup demo')).toMatchObject({ verdict: 'ok', detail: '20260302T060000Z-1a2b3c4d (incremental) started under 1 min ago, within the RPO 24 h' });
+  });
+
   it('fails on a vault key scheduled for deletion, with the date and the commands that cancel it', async () => {
     const world = healthyWorld();
     world.keys[DR] = { state: 'PendingDeletion', deletionDate: new Date('2026-03-09T00:00:00Z') };

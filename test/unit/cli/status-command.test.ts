@@ -2,6 +2,7 @@ import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwa
 import { mockClient } from 'aws-sdk-client-mock';
 import { statusCommand } from '../../../cli/commands/status-command';
 import { ALARMS_NOT_EMULATED, awsAlarmsInAlarm } from '../../../cli/status/alarm-status';
+import { environmentAlarmNames } from '../../../cli/status/environment-alarm-names';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
@@ -60,6 +61,27 @@ describe('the row of a plan', () => {
       withinRpo: false,
     });
     expect(stale.withinObjectives).toBe(false);
+  });
+
+  // Audit b3-2: a record dated a year ahead (a wrong host clock) was the newest backup, 0 s old: a plan whose backups stopped was ✓.
+  it('a record that starts in the future is passed over and listed: the plan is judged on the newest backup before now; skew within the tolerance is now', () => {
+    const ahead = backup('2027-11-20T12:00:00.000Z');
+    const stopped = backup('2026-11-20T12:00:00.000Z');
+    const status = row([ahead, stopped]);
+    expect(status.lastBackup).toEqual({
+      newest: expect.objectContaining({ backupId: stopped.backupId }),
+      lastCommitted: expect.objectContaining({ backupId: stopped.backupId, ageSeconds: 10 * 86_400 }),
+      rpoSeconds: 86_400,
+      withinRpo: false,
+      inFuture: [{ backupId: ahead.backupId, status: 'COMMITTED', startedAt: '2027-11-20T12:00:00.000Z' }],
+    });
+    expect(status.drCopyObjective).toEqual(expect.objectContaining({ newestCopied: { backupId: stopped.backupId, ageSeconds: 10 * 86_400 }, met: false }));
+    expect(status.withinObjectives).toBe(false);
+    // The vault holds both: its figures count the one dated ahead.
+    expect(status.vault.committedBackups).toBe(2);
+    const skewed = row([backup('2026-11-30T12:02:00.000Z')]);
+    expect(skewed.lastBackup).toEqual(expect.objectContaining({ lastCommitted: expect.objectContaining({ ageSeconds: 0 }), withinRpo: true }));
+    expect(skewed.lastBackup.inFuture).toBeUndefined();
   });
 
   it('a backup exactly the RPO old is within it; a plan without any committed backup is not', () => {
@@ -338,27 +360,33 @@ describe('lifeboat status', () => {
     expect(status.withinObjectives).toBe(false);
   });
 
-  it('in AWS lists the environment\'s CloudWatch alarms in ALARM of both regions; locally says alarms are not emulated', async () => {
+  it('in AWS lists the environment\'s CloudWatch alarms in ALARM of both regions, not those of an environment of a longer name; locally says alarms are not emulated', async () => {
     const clients = { 'us-east-1': new CloudWatchClient({ region: 'us-east-1' }), 'us-west-2': new CloudWatchClient({ region: 'us-west-2' }) };
+    const since = new Date('2026-11-30T07:00:00.000Z');
     const primary = mockClient(clients['us-east-1']).on(DescribeAlarmsCommand).resolves({
-      MetricAlarms: [{ AlarmName: 'lifeboat-dev-demo-rpo', StateValue: 'ALARM', StateUpdatedTimestamp: new Date('2026-11-30T07:00:00.000Z'), StateReason: 'Threshold Crossed: 1 datapoint [93600.0] > 86400.0' }],
+      MetricAlarms: [
+        { AlarmName: 'lifeboat-dev-demo-backup-age', StateValue: 'ALARM', StateUpdatedTimestamp: since, StateReason: 'Threshold Crossed: 1 datapoint [93600.0] > 86400.0' },
+        // Audit b3-3: environment dev-eu's alarms start with dev's prefix too; they are not dev's.
+        { AlarmName: 'lifeboat-dev-eu-demo-backup-age', StateValue: 'ALARM', StateUpdatedTimestamp: since },
+      ],
     });
-    const dr = mockClient(clients['us-west-2']).on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
-    const alarms = await awsAlarmsInAlarm((region) => clients[region as keyof typeof clients], ['us-east-1', 'us-west-2'], 'lifeboat-dev-');
+    const dr = mockClient(clients['us-west-2']).on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ AlarmName: 'lifeboat-dev-eu-dead-letters', StateValue: 'ALARM' }], CompositeAlarms: [{ AlarmName: 'lifeboat-dev-demo-drill', StateValue: 'ALARM' }] });
+    const alarms = await awsAlarmsInAlarm((region) => clients[region as keyof typeof clients], ['us-east-1', 'us-west-2'], 'lifeboat-dev-', environmentAlarmNames(environment));
     for (const mock of [primary, dr]) {
       expect(mock.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([{ AlarmNamePrefix: 'lifeboat-dev-', StateValue: 'ALARM', AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] }]);
     }
     const status = await environmentStatus(sources({ target: 'aws', backups: [backup('2026-11-30T06:00:00.000Z')], alarms: async () => alarms }), NOW);
     expect(status.withinObjectives).toBe(true);
     const screen = statusScreen(status);
-    expect(screen.slice(-3, -1)).toEqual([
-      'Alarms in ALARM (1, lifeboat-dev-* in us-east-1, us-west-2):',
-      '  ✗ lifeboat-dev-demo-rpo (us-east-1) since 2026-11-30 07:00Z: Threshold Crossed: 1 datapoint [93600.0] > 86400.0',
+    expect(screen.slice(-4, -1)).toEqual([
+      'Alarms in ALARM (2, lifeboat-dev-* in us-east-1, us-west-2):',
+      '  ✗ lifeboat-dev-demo-backup-age (us-east-1) since 2026-11-30 07:00Z: Threshold Crossed: 1 datapoint [93600.0] > 86400.0',
+      '  ✗ lifeboat-dev-demo-drill (us-west-2)',
     ]);
     expect(screen).toContain('Prune of the primary vault (us-east-1): no run recorded yet');
     const refusing = new CloudWatchClient({ region: 'us-east-1' });
     mockClient(refusing).on(DescribeAlarmsCommand).rejects(Object.assign(new Error('not authorized to perform cloudwatch:DescribeAlarms'), { name: 'AccessDenied' }));
-    const denied = await awsAlarmsInAlarm(() => refusing, ['us-east-1'], 'lifeboat-dev-');
+    const denied = await awsAlarmsInAlarm(() => refusing, ['us-east-1'], 'lifeboat-dev-', environmentAlarmNames(environment));
     const unreadable = await environmentStatus(sources({ target: 'aws', backups: [backup('2026-11-30T06:00:00.000Z')], alarms: async () => denied }), NOW);
     expect(unreadable.problems).toEqual(['the CloudWatch alarms lifeboat-dev-* in us-east-1 could not be read: AccessDenied: not authorized to perform cloudwatch:DescribeAlarms']);
     expect(unreadable.withinObjectives).toBe(false);

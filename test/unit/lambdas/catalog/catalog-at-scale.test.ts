@@ -121,6 +121,25 @@ describe('the watchdog reads a plan newest first and stops (audit R26 F1)', () =
     expect(ages).toEqual([{ plan, lastCommittedAgeSeconds: 3600, lastReplicatedAgeSeconds: 3 * 3600 }]);
     expect(warnings).toEqual([expect.stringMatching(/^Backup age watch of plan "damaged" passed over a catalog record it cannot read: Catalog item BACKUP#damaged-000002 \/ BACKUP .*status: Invalid option/)]);
   });
+
+  // Audit b3-2: a record dated a year ahead was always the newest, 0 s old: the alarms stayed OK while the backups had stopped.
+  it('passes over a record that starts in the future, says so, and measures the one before; clock skew within the tolerance reads as now', async () => {
+    const plan = 'ahead';
+    const now = new Date(hourly(4));
+    const aYearAhead = record(plan, 4 + 365 * 24);
+    const skewed = record(plan, 5, { startedAt: new Date(now.getTime() + 2 * 60_000).toISOString(), copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+    await seed([recordItem(record(plan, 1)), recordItem(skewed), recordItem(aYearAhead)]);
+    const warnings: string[] = [];
+    let ages: Awaited<ReturnType<typeof watchBackupAges>> = [];
+    await capturedStdout(async () => {
+      ages = await watchBackupAges('prod', [{ name: plan }], { catalog, now: () => now, warn: (m) => warnings.push(m) });
+    });
+    expect(ages).toEqual([{ plan, lastCommittedAgeSeconds: 0, lastReplicatedAgeSeconds: 3 * 3600 }]);
+    expect(warnings).toEqual([
+      `Backup age watch of plan "ahead" passed over backup ahead-008764: it starts at 2022-01-01T04:00:00.000Z, more than 5 min after this run's clock (2021-01-01T04:00:00.000Z): ` +
+        "the clock that wrote it or the catalog is wrong; the plan's age is measured from the backup before it",
+    ]);
+  });
 });
 
 describe('the newest of a plan over dynalite: a record from before the vault is no backup', () => {
