@@ -58,6 +58,11 @@ export const LIFEBOAT_METRICS = {
   scrubUnrepaired: metric('ScrubUnrepaired', 'Count', 'environment'),
   /** Prune (prune-vault, once per finished run, through publishPruneMetrics). */
   pruneBytesFreed: metric('PruneBytesFreed', 'Bytes', 'environment'),
+  /**
+   * Damaged packs the run met (its report's `damaged`): a live blob in them failed authentication, bit rot in a kept
+   * backup. The run still succeeds (nothing it deletes is at risk), so this is what the prune-damage alarm sums.
+   */
+  pruneDamagedPacks: metric('PruneDamagedPacks', 'Count', 'environment'),
   // The watchdog (backup-age-watch), every few minutes: ages from the catalog, so a plan that stopped running is seen.
   lastCommittedBackupAge: metric('LastCommittedBackupAge', 'Seconds', 'plan'),
   lastReplicatedBackupAge: metric('LastReplicatedBackupAge', 'Seconds', 'plan'),

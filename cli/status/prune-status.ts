@@ -3,7 +3,9 @@ import { type PruneRunRecord } from '../../lambdas/catalog/prune-record';
 /**
  * The last prune of a vault as `lifeboat status` shows it, from the latest `PRUNE#<vault>` item of
  * the vault's region's catalog (prune-record.ts). Shown, not judged: a prune that stopped running
- * costs space, not recoverability, and its failed executions are what the alarms watch.
+ * costs space, not recoverability, and its failed executions are what the alarms watch. Damaged packs
+ * it met are shown as a warning, as the scrub's corruption is: the run succeeded, and the prune-damage
+ * alarm is the one that tells.
  */
 export type PruneStatus =
   | { state: 'never' }
@@ -24,6 +26,8 @@ export type PruneStatus =
       packsRepacked: number;
       condemnedPacks: number;
       lockedSkipped: number;
+      /** Packs holding a live blob that fails authentication (bit rot in a kept backup): the scrub repairs them from the other vault. */
+      damagedPacks: number;
     };
 
 export function pruneStatus(latest: PruneRunRecord | undefined | { unreadable: string }, now: Date): PruneStatus {
@@ -43,5 +47,6 @@ export function pruneStatus(latest: PruneRunRecord | undefined | { unreadable: s
     packsRepacked: latest.packsRepacked,
     condemnedPacks: latest.condemned.packs,
     lockedSkipped: latest.lockedSkipped,
+    damagedPacks: latest.damagedPacks,
   };
 }

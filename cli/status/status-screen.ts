@@ -152,11 +152,14 @@ export function mirrorLines(status: EnvironmentStatus): string[] {
 
 /** Each vault's last prune in a line; `lifeboat report` shows the same lines. */
 export function pruneLines(status: EnvironmentStatus): string[] {
-  return (['primary', 'dr'] as const).map((side) => pruneLine(side, side === 'primary' ? status.primaryRegion : status.drRegion, status.prunes[side]));
+  return (['primary', 'dr'] as const).map((side) => pruneLine(side, side === 'primary' ? status.primaryRegion : status.drRegion, status.prunes[side], status));
 }
 
-/** A vault's last prune in a line: when, how it ended, what it freed. */
-function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus): string {
+/**
+ * A vault's last prune in a line: when, how it ended, what it freed; marked `!` when it met damaged packs, a warning as the
+ * scrub's corruption is (shown, not judged: the run succeeded, and the prune-damage alarm fired).
+ */
+function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, where: Pick<EnvironmentStatus, 'environment' | 'target'>): string {
   const which = `Prune of the ${vault === 'primary' ? 'primary' : 'DR'} vault (${region})`;
   switch (p.state) {
     case 'never':
@@ -166,7 +169,10 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus): str
     case 'ran': {
       const ended = p.outcome === 'COMPLETED' ? `completed ${cellDuration(p.ageSeconds)} ago in ${cellDuration(p.durationMs / 1000)}` : `cut by its deadline ${cellDuration(p.ageSeconds)} ago (the workflow continues it)`;
       const locked = p.lockedSkipped > 0 ? `, ${p.lockedSkipped} locked object(s) skipped` : '';
-      return `${which}: ${ended}, ${humanBytes(p.bytesFreed)} freed (${p.deletedPacks} pack(s) deleted, ${p.packsRepacked} repacked, ${p.condemnedPacks} condemned${locked})`;
+      const line = `${which}: ${ended}, ${humanBytes(p.bytesFreed)} freed (${p.deletedPacks} pack(s) deleted, ${p.packsRepacked} repacked, ${p.condemnedPacks} condemned${locked})`;
+      if (p.damagedPacks === 0) return line;
+      const scrub = `\`lifeboat scrub --vault ${vault} --fraction 1 --repair --env ${where.environment}${where.target === 'aws' ? ' --aws' : ''}\``;
+      return `! ${line}; ${p.damagedPacks} damaged pack(s): run the scrub, which repairs them from the other vault (${scrub}, twice for a full pass; docs/RUNBOOKS.md, "Alarms": prune-damage)`;
     }
   }
 }

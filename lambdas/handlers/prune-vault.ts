@@ -29,7 +29,9 @@ const inputSchema = z.object({
  * stack, the DR vault in the DR stack; docs/FORMAT.md "Prune"). Returns `done: false` with a cursor
  * when the time ran out; the workflow invokes it again with that cursor. Every invocation of a run
  * that changes the vault records the run so far as `PRUNE#<vault>` in its region's catalog
- * (prune-record.ts); the one that finishes it publishes the bytes the run freed (PruneBytesFreed).
+ * (prune-record.ts); the one that finishes it publishes the bytes the run freed (PruneBytesFreed) and the damaged packs it
+ * met (PruneDamagedPacks: a live blob that fails authentication leaves the run `done`, and the prune-damage alarm on this
+ * metric is what tells).
  * A home vault that does not exist yet (its region's catalog records no backup stored in it) is a completed run with
  * an empty report and a `note`; one that does not exist although the catalog records backups in it was emptied, and
  * the run fails with VaultMissingError.
@@ -80,7 +82,8 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
   if (!request.dryRun) {
     const run = { environment: runtime.environment, vault: runtime.config.homeVault, trigger: 'workflow' as const, startedAt, finishedAt: new Date(), done: result.done };
     await new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable).record(pruneRunRecord(run, { ...report, lockedCount, damagedCount: report.damaged.length }));
-    if (result.done) publishPruneMetrics(runtime.environment, report.bytesFreed);
+    // Damage does not fail the run (what it deletes is not at risk), so the metric is what makes it alarm.
+    if (result.done) publishPruneMetrics(runtime.environment, { bytesFreed: report.bytesFreed, damagedPacks: report.damaged.length });
   }
   return {
     vault: runtime.config.homeVault,

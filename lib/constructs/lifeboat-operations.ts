@@ -27,7 +27,7 @@ export { DEFAULT_REPLICATION_LAG_MINUTES };
 
 export type LifeboatOperationsProps = {
   readonly environmentName: string;
-  /** Physical names start with it: `<prefix>-<plan>-backup-age`, `<prefix>-scrub-corruption`, the dashboard `<prefix>-operations`. */
+  /** Physical names start with it: `<prefix>-<plan>-backup-age`, `<prefix>-scrub-corruption`, `<prefix>-prune-damage`, the dashboard `<prefix>-operations`. */
   readonly prefix: string;
   readonly plans: readonly LifeboatPlan[];
   readonly catalog: dynamodb.ITable;
@@ -60,7 +60,7 @@ export type LifeboatOperationsProps = {
  *   replicated backup age as metrics;
  * - alarms per plan (backup age over the RPO, DR copy age, replication lag, source entries
  *   skipped, drill failed or objective missed) and for scrub corruption, acting on the region's topic; the drill alarm also in
- *   the DR region, where DR-vault drills publish;
+ *   the DR region, where DR-vault drills publish; the prune-damage alarm in both, where each vault's prune publishes;
  * - the dashboard `<prefix>-operations` (cdk-monitoring-constructs): a row per plan, the backup
  *   workflow's executions, the dead-letter queue.
  */
@@ -176,6 +176,21 @@ export class LifeboatOperations extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       evaluationPeriods: 1,
     });
+    // A prune that meets a damaged pack in a kept backup succeeds (what it deletes is not at risk), so no failed
+    // execution tells; each region's prune publishes its own vault's count there, so the alarm is in both.
+    for (const [alerts, where] of [
+      [props.alerts, 'Primary'],
+      [props.drAlerts, 'DR'],
+    ] as const) {
+      this.alarm(alerts, `${props.prefix}-prune-damage`, {
+        id: `${where}-prune-damage`,
+        description: `The prune of the ${where === 'DR' ? 'DR' : 'primary'} vault met a damaged pack: a blob a kept backup needs fails authentication. The run succeeded; run the scrub of that vault with repair to heal it from the other vault's copy (docs/RUNBOOKS.md, "Prune").`,
+        metric: this.metric('pruneDamagedPacks', undefined, 'Sum', Duration.hours(1)),
+        threshold: 0,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        evaluationPeriods: 1,
+      });
+    }
 
     this.monitoring = this.dashboard(props, plans, lagSeconds);
 

@@ -525,7 +525,7 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     ]);
   });
 
-  it('alarms per plan on backup age over the RPO, DR copy age, replication lag, skipped source entries and drills, and on scrub corruption, each acting on the region\'s topic', () => {
+  it('alarms per plan on backup age over the RPO, DR copy age, replication lag, skipped source entries and drills, on scrub corruption, and in both regions on damage a prune met, each acting on the region\'s topic', () => {
     type AlarmProps = { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: string }[]; Statistic: string; Period: number; Threshold: number; EvaluationPeriods: number; ComparisonOperator: string; TreatMissingData: string; AlarmActions: unknown[] };
     const alarm = (template: Template, name: string) => byName(template, 'AWS::CloudWatch::Alarm', 'AlarmName', name).properties as AlarmProps;
     const plan = { Environment: 'dev', Plan: 'demo' };
@@ -537,6 +537,9 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
       [primary, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
       [dr, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
       [primary, 'lifeboat-dev-scrub-corruption', { MetricName: 'ScrubCorrupt', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: { Environment: 'dev' } }],
+      // Audit b3-1: a prune that meets a damaged pack succeeds; each region's prune publishes its vault's count there.
+      [primary, 'lifeboat-dev-prune-damage', { MetricName: 'PruneDamagedPacks', Statistic: 'Sum', Period: 3600, Threshold: 0, TreatMissingData: 'notBreaching', dimensions: { Environment: 'dev' } }],
+      [dr, 'lifeboat-dev-prune-damage', { MetricName: 'PruneDamagedPacks', Statistic: 'Sum', Period: 3600, Threshold: 0, TreatMissingData: 'notBreaching', dimensions: { Environment: 'dev' } }],
     ];
     for (const [template, name, { dimensions, ...expected }] of expectations) {
       const props = alarm(template, name);

@@ -252,6 +252,25 @@ describe('lifeboat status with mirrors and prunes', () => {
     expect(screen).toContain('Prune of the DR vault (us-west-2): unknown (below)');
     expect(screen).toContain('  ✗ demo/demo-assets: unknown (DR catalog unreadable)');
   });
+
+  // Audit b3-1: a prune that met a damaged pack in a kept backup succeeds, and status's line said nothing of it.
+  it('a DR prune that met damaged packs is a ! line naming them and the scrub to run; shown, not judged (exit 0), as the scrub\'s corruption', async () => {
+    const damaged = pruneRunRecord({ ...primaryPrune, vault: 'dr', startedAt: new Date(primaryPrune.startedAt), finishedAt: new Date(primaryPrune.finishedAt), done: true }, {
+      snapshots: 7, packsDeleted: 0, indexesDeleted: 0, manifestsDeleted: 0, bytesFreed: 0, packsRepacked: 0, bytesRepackWritten: 0, packsCondemned: 0, indexesCondemned: 0, manifestsCondemned: 0, bytesCondemned: 0, lockedCount: 0, spared: 0, damagedCount: 2, batchesPending: 0,
+    });
+    const withDamage = sources({ latestPrune: async (vault) => (vault === 'primary' ? primaryPrune : damaged) });
+    const { out, io } = capture();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: withDamage, now: () => NOW })).toBe(0);
+    expect(out.join(' ').replace(/\s+/g, ' ')).toContain(
+      '! Prune of the DR vault (us-west-2): completed 2h58m ago in 1m30s, 0 B freed (0 pack(s) deleted, 0 repacked, 0 condemned); ' +
+        '2 damaged pack(s): run the scrub, which repairs them from the other vault (`lifeboat scrub --vault dr --fraction 1 --repair --env dev`, twice for a full pass; docs/RUNBOOKS.md, "Alarms": prune-damage)',
+    );
+    expect(out.find((l) => l.startsWith('Prune of the primary vault'))).toBeDefined();
+    for (const line of out) expect([...line].length).toBeLessThanOrEqual(100);
+    const status = await environmentStatus(withDamage, NOW);
+    expect(status.prunes.dr).toEqual(expect.objectContaining({ state: 'ran', damagedPacks: 2 }));
+    expect(status.prunes.primary).toEqual(expect.objectContaining({ state: 'ran', damagedPacks: 0 }));
+  });
 });
 
 // Audit R40 F1: status passed a file-system source no check at all, so a broken EFS replication read "not checked (file system)" and ✓.

@@ -71,16 +71,17 @@ it('publishes a drill as RTO, RPO and a verdict the alarm sums', async () => {
   ]);
 });
 
-it('publishes scrub and prune figures under the environment alone', async () => {
+it('publishes scrub and prune figures under the environment alone, a prune\'s damaged packs (what its alarm sums) beside its bytes freed', async () => {
   const lines = emf(
     await capturedStdout(() => {
       publishScrubMetrics({ environment: 'prod', read: { primary: 40, dr: 38 }, corrupt: 2, missing: 1, unrepaired: 0 });
-      publishPruneMetrics('prod', 123_456);
+      publishPruneMetrics('prod', { bytesFreed: 123_456, damagedPacks: 2 });
     }),
   );
   expect(lines.map((l) => [l.dimensions, l.values])).toEqual([
     [[['Environment']], { Environment: 'prod', ScrubObjectsRead: 78, ScrubCorrupt: 3, ScrubUnrepaired: 0 }],
-    [[['Environment']], { Environment: 'prod', PruneBytesFreed: 123_456 }],
+    // Audit b3-1: a prune that met a damaged pack succeeds; this metric is all that tells (the prune-damage alarm).
+    [[['Environment']], { Environment: 'prod', PruneBytesFreed: 123_456, PruneDamagedPacks: 2 }],
   ]);
 });
 
