@@ -8,7 +8,9 @@ import { BlobIdSet } from './blob-id-set';
  * and by the set's ordinal 4 × 4 bytes (pack ordinal, offset, stored length, raw length)
  * = 56–64 bytes per blob in steady state, ≈ 60 MB per million blobs (≈ 1 TB of data at 1 MiB
  * chunks); while an array doubles, both copies exist briefly, so the peak is ≤ 2× that.
- * Packs cost one string (~100 bytes) each.
+ * Packs cost one string (~100 bytes) each. A blob stored more than once (two writers, parallel shards) keeps its
+ * other copies in a side table (`copies`): 20 bytes of typed arrays plus one Map entry a copy, nothing for the common
+ * blob that is stored once.
  */
 export type BlobLocation = {
   readonly packId: string;
@@ -28,6 +30,7 @@ export class VaultIndex {
   private readonly packIds: string[] = [];
   private readonly packLengths: number[] = [];
   private readonly packOrdinals = new Map<string, number>();
+  private readonly copies = new OtherCopies();
   /**
    * Index objects the load skipped because they failed their integrity check (Vault.index(), a
    * reader's load): a blob this index lacks may be listed in one of them, so an error about a blob in
@@ -71,14 +74,22 @@ export class VaultIndex {
     return this.packOrdinals.has(packId);
   }
 
-  /** Adds a blob; a blob already known (stored twice by concurrent writers) keeps its first location. */
+  /**
+   * Adds a blob. A blob already known (stored twice by concurrent writers) keeps every location: `lookup` gives the one
+   * first by pack id and offset, whatever order the index objects were loaded in (they load in parallel), so every
+   * reader of the vault reads the same copy first; `locations` gives the others for a reader whose first copy fails.
+   */
   add(id: Uint8Array, packId: string, packLength: number, offset: number, storedLength: number, rawLength: number): void {
     if (id.length !== ID_BYTES) throw new RangeError(`blob id must be ${ID_BYTES} bytes`);
     const known = this.ids.size;
     const i = this.ids.add(id);
-    if (i < known) return;
+    const ord = this.addPack(packId, packLength);
+    if (i < known) {
+      this.addCopy(i, ord, offset, storedLength, rawLength);
+      return;
+    }
     if (i === this.packOrd.length) this.grow();
-    this.packOrd[i] = this.addPack(packId, packLength);
+    this.packOrd[i] = ord;
     this.offsets[i] = offset;
     this.stored[i] = storedLength;
     this.raw[i] = rawLength;
@@ -88,15 +99,62 @@ export class VaultIndex {
     return this.ids.has(id);
   }
 
+  /** Where the blob is read first: of its copies, the one first by pack id and offset. */
   lookup(id: Uint8Array): BlobLocation | undefined {
     const i = this.ids.ordinalOf(id);
     if (i < 0) return undefined;
-    return {
-      packId: this.packIds[this.packOrd[i] as number] as string,
-      offset: this.offsets[i] as number,
-      storedLength: this.stored[i] as number,
-      rawLength: this.raw[i] as number,
-    };
+    return this.location(this.packOrd[i] as number, this.offsets[i] as number, this.stored[i] as number, this.raw[i] as number);
+  }
+
+  /** Every indexed copy of the blob, `lookup`'s first and the others by pack id and offset; empty when no index lists it. */
+  locations(id: Uint8Array): BlobLocation[] {
+    const i = this.ids.ordinalOf(id);
+    if (i < 0) return [];
+    const all = [this.location(this.packOrd[i] as number, this.offsets[i] as number, this.stored[i] as number, this.raw[i] as number)];
+    for (let c = this.copies.first.get(i) ?? NONE; c !== NONE; c = this.copies.next[c] as number) {
+      all.push(this.location(this.copies.packOrd[c] as number, this.copies.offsets[c] as number, this.copies.stored[c] as number, this.copies.raw[c] as number));
+    }
+    return all.sort(byPackAndOffset);
+  }
+
+  /** Whether the blob is indexed in more than one place (a reader then has another copy to try). */
+  hasCopies(id: Uint8Array): boolean {
+    const i = this.ids.ordinalOf(id);
+    return i >= 0 && this.copies.first.has(i);
+  }
+
+  /** Locations held, the blobs' first ones and their other copies: what the index's memory grows with. */
+  get locationCount(): number {
+    return this.ids.size + this.copies.count;
+  }
+
+  private location(packOrd: number, offset: number, storedLength: number, rawLength: number): BlobLocation {
+    return { packId: this.packIds[packOrd] as string, offset, storedLength, rawLength };
+  }
+
+  /**
+   * Records another copy of blob `i`. The copy first by (pack id, offset) takes the blob's main slot and the one it
+   * replaces moves to the side table, so the result does not depend on the order of the adds. A location already held
+   * (two index objects listing one pack, as a repair or an interrupted prune leaves) is not a second copy.
+   */
+  private addCopy(i: number, packOrd: number, offset: number, storedLength: number, rawLength: number): void {
+    const mainOrd = this.packOrd[i] as number;
+    const mainOffset = this.offsets[i] as number;
+    if (mainOrd === packOrd && mainOffset === offset) return;
+    for (let c = this.copies.first.get(i) ?? NONE; c !== NONE; c = this.copies.next[c] as number) {
+      if (this.copies.packOrd[c] === packOrd && this.copies.offsets[c] === offset) return;
+    }
+    const incoming = this.location(packOrd, offset, storedLength, rawLength);
+    const main = this.location(mainOrd, mainOffset, this.stored[i] as number, this.raw[i] as number);
+    if (byPackAndOffset(incoming, main) < 0) {
+      this.copies.push(i, mainOrd, mainOffset, this.stored[i] as number, this.raw[i] as number);
+      this.packOrd[i] = packOrd;
+      this.offsets[i] = offset;
+      this.stored[i] = storedLength;
+      this.raw[i] = rawLength;
+    } else {
+      this.copies.push(i, packOrd, offset, storedLength, rawLength);
+    }
   }
 
   private grow(): void {
@@ -105,6 +163,43 @@ export class VaultIndex {
     this.offsets = growU32(this.offsets, cap);
     this.stored = growU32(this.stored, cap);
     this.raw = growU32(this.raw, cap);
+  }
+}
+
+const NONE = 0xffffffff;
+
+function byPackAndOffset(a: BlobLocation, b: BlobLocation): number {
+  if (a.packId !== b.packId) return a.packId < b.packId ? -1 : 1;
+  return a.offset - b.offset;
+}
+
+/** The blobs' locations beyond their first (VaultIndex.add): a list per blob, chained through `next`, in typed arrays. */
+class OtherCopies {
+  /** The blob's (ordinal's) first other copy. */
+  readonly first = new Map<number, number>();
+  next: Uint32Array = new Uint32Array(0);
+  packOrd: Uint32Array = new Uint32Array(0);
+  offsets: Uint32Array = new Uint32Array(0);
+  stored: Uint32Array = new Uint32Array(0);
+  raw: Uint32Array = new Uint32Array(0);
+  count = 0;
+
+  push(blob: number, packOrd: number, offset: number, storedLength: number, rawLength: number): void {
+    if (this.count === this.next.length) {
+      const cap = Math.max(16, this.count * 2);
+      this.next = growU32(this.next, cap);
+      this.packOrd = growU32(this.packOrd, cap);
+      this.offsets = growU32(this.offsets, cap);
+      this.stored = growU32(this.stored, cap);
+      this.raw = growU32(this.raw, cap);
+    }
+    const c = this.count++;
+    this.next[c] = this.first.get(blob) ?? NONE;
+    this.packOrd[c] = packOrd;
+    this.offsets[c] = offset;
+    this.stored[c] = storedLength;
+    this.raw[c] = rawLength;
+    this.first.set(blob, c);
   }
 }
 

@@ -322,7 +322,8 @@ export class Vault {
     const blobLimit = indexBlobLimit(memoryMb);
     const damaged: string[] = [];
     await mapBounded(ids, 8, async (id) => {
-      if (index.size > blobLimit) return;
+      // Every location held counts: a blob stored twice keeps both (a reader falls back to the other copy).
+      if (index.locationCount > blobLimit) return;
       const key = indexKey(id);
       let plain: Buffer;
       try {
@@ -336,7 +337,7 @@ export class Vault {
         if (scope === null || scope.has(blobId)) index.add(blobId, packId, packLength, offset, stored, raw);
       });
     });
-    if (memoryMb !== undefined && index.size > blobLimit) throw new VaultIndexTooLargeError(this.location, blobLimit, memoryMb);
+    if (memoryMb !== undefined && index.locationCount > blobLimit) throw new VaultIndexTooLargeError(this.location, blobLimit, memoryMb);
     index.damagedObjects = damaged.sort();
     return index;
   }

@@ -6,6 +6,7 @@ import { type VaultKeys } from '../crypto/vault-keys';
 import { packKey } from '../repository/vault-layout';
 import { type VaultStore } from '../backend/vault-store';
 import { indexAfterSweep, isSweptPack, lostAfterReload, type ReloadableIndex } from './swept-pack-reload';
+import { type BadCopyError, isBadCopy, readAnyCopy } from './blob-copies';
 
 /** One blob to fetch, with the caller's tag carried through to the result. */
 export type BlobRequest<T> = { readonly id: string; readonly tag: T };
@@ -81,37 +82,75 @@ function extend<T>(batch: Batch<T>, blob: LocatedRequest<T>, maxRead: number): b
   return true;
 }
 
-/** Reads a batch; when its pack is gone and the source can reload its index, reads its blobs again where the reloaded index locates them. */
+/**
+ * Reads a batch. When its copy of the blobs is damaged or its pack is gone, blobs stored more than once are read from
+ * their other copies (readFromCopies); when a blob has no copy that reads and its pack is gone, and the source can
+ * reload its index, the batch's blobs are read again where the reloaded index locates them (a prune's repack).
+ */
 async function fetchBatch<T>(ctx: FetchSource, b: Batch<T>, locating: Locating, maxRead: number): Promise<Array<FetchedBlob<T>>> {
+  let err: BadCopyError;
+  try {
+    return await readBatch(ctx, b);
+  } catch (failure) {
+    if (!isBadCopy(failure)) throw failure;
+    err = failure;
+  }
+  const copies = await readFromCopies(ctx, b);
+  if ('read' in copies) return copies.read;
+  err = copies.lost ?? err;
+  if (!ctx.reloadFrom || !isSweptPack(err)) throw err;
+  const relocation = await indexAfterSweep(
+    ctx.reloadFrom,
+    b.index,
+    b.blobs.map((blob) => blob.id),
+  );
+  // Later requests are located in the new index, not sent to the swept pack first (an index stale since is not put
+  // back); an index of this batch's blobs only locates nothing else.
+  if (relocation.whole && locating.index === b.index) locating.index = relocation.index;
+  const moved = relocated(b, relocation.index, maxRead);
+  if (!moved) {
+    lostAfterReload(b.index, relocation);
+    throw err;
+  }
+  const fetched: Array<FetchedBlob<T>> = [];
+  for (const m of moved) fetched.push(...(await readBatchOrCopies(ctx, m)));
+  return fetched;
+}
+
+/** Reads a batch, or when its copy is bad, its blobs from their other copies; a blob no copy of which reads throws that copy's error. */
+async function readBatchOrCopies<T>(ctx: FetchSource, b: Batch<T>): Promise<Array<FetchedBlob<T>>> {
   try {
     return await readBatch(ctx, b);
   } catch (err) {
-    if (!ctx.reloadFrom || !isSweptPack(err)) throw err;
-    const relocation = await indexAfterSweep(
-      ctx.reloadFrom,
-      b.index,
-      b.blobs.map((blob) => blob.id),
-    );
-    // Later requests are located in the new index, not sent to the swept pack first (an index stale since is not put
-    // back); an index of this batch's blobs only locates nothing else.
-    if (relocation.whole && locating.index === b.index) locating.index = relocation.index;
-    const moved = relocated(b, relocation.index, maxRead);
-    if (!moved) {
-      lostAfterReload(b.index, relocation);
-      throw err;
-    }
-    const fetched: Array<FetchedBlob<T>> = [];
-    for (const m of moved) fetched.push(...(await readBatch(ctx, m)));
-    return fetched;
+    if (!isBadCopy(err)) throw err;
+    const copies = await readFromCopies(ctx, b);
+    if ('read' in copies) return copies.read;
+    throw copies.lost ?? err;
   }
+}
+
+/**
+ * A batch whose read failed on a bad copy, read blob by blob, each from its copies in turn (which blob of the range
+ * was bad is not known: a short or missing pack fails them all). `lost` is the error of the first blob no copy of
+ * which reads; undefined when no blob of the batch is stored more than once (nothing to try: the batch's own error stands).
+ */
+async function readFromCopies<T>(ctx: FetchSource, b: Batch<T>): Promise<{ read: Array<FetchedBlob<T>> } | { lost: BadCopyError | undefined }> {
+  if (!b.blobs.some(({ id }) => b.index.hasCopies(id))) return { lost: undefined };
+  const fetched: Array<FetchedBlob<T>> = [];
+  for (const blob of b.blobs) {
+    const copy = await readAnyCopy(b.index.locations(blob.id), async (loc) => readBatch(ctx, newBatch(b.index, { ...blob, loc })));
+    if ('lost' in copy) return copy;
+    fetched.push(...copy.read);
+  }
+  return { read: fetched };
 }
 
 /** The batch's blobs as batches of `index`, in order; null when one of them is in no other pack (it is lost, not moved). */
 function relocated<T>(b: Batch<T>, index: VaultIndex, maxRead: number): Array<Batch<T>> | null {
   const batches: Array<Batch<T>> = [];
   for (const { req, id } of b.blobs) {
-    const loc = index.lookup(id);
-    if (!loc || loc.packId === b.packId) return null;
+    const loc = index.locations(id).find((copy) => copy.packId !== b.packId);
+    if (!loc) return null;
     const last = batches[batches.length - 1];
     if (!last || !extend(last, { req, loc, id }, maxRead)) batches.push(newBatch(index, { req, loc, id }));
   }

@@ -19,6 +19,7 @@ import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
 import { UnsafeEntryPathError } from './safe-target-path';
 import { indexAfterSweep, isSweptPack, lostAfterReload } from './swept-pack-reload';
+import { type BadCopyError, isBadCopy, readAnyCopy } from './blob-copies';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -335,41 +336,74 @@ export class DirectoryRestorer {
   }
 
   /**
-   * Restores one range. When its pack is gone, the vault's index is loaded again (once for every read that met the
-   * same stale index: swept-pack-reload.ts) and the range's blobs are restored from the packs it locates them in now,
-   * at the same positions: a prune may have repacked them and swept the pack since the index was loaded (docs/FORMAT.md
-   * §11, "Repack"). A blob in no other pack fails as before. Nothing of the range was written when its read failed.
+   * Restores one range. When its copy of the blobs is damaged or its pack is gone, blobs stored more than once are
+   * restored from their other copies (restoreFromCopies). When a blob has no copy that reads and its pack is gone, the
+   * vault's index is loaded again (once for every read that met the same stale index: swept-pack-reload.ts) and the
+   * range's blobs are restored from the packs it locates them in now, at the same positions: a prune may have repacked
+   * them and swept the pack since the index was loaded (docs/FORMAT.md §11, "Repack"). A blob in no other pack fails as
+   * before. Nothing of the range was written when its read failed.
    */
   private async restoreRange(range: PackRange, index: VaultIndex, fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<RestoredRange> {
+    let err: BadCopyError;
     try {
       return await this.codec.restoreRange(range, fh, sparse, check);
-    } catch (err) {
-      if (!isSweptPack(err)) throw err;
-      const relocation = await indexAfterSweep(
-        this.vault,
-        index,
-        range.blobs.map((blob) => blob.id),
-      );
-      // Later files are located in the new index (an index stale since is not put back); an index of this range's
-      // blobs only locates nothing else.
-      if (relocation.whole && this.index === index) this.index = relocation.index;
-      const moved = relocatedRanges(range, relocation.index, this.maxRead);
-      if (!moved) {
-        lostAfterReload(index, relocation);
-        throw err;
-      }
-      let bytes = 0;
-      const findings: WriteCheckFinding[] = [];
-      let end = range.position;
-      for (const part of moved) {
-        const done = await this.codec.restoreRange(part, fh, sparse, check);
-        bytes += done.bytes;
-        if (!done.checked) continue;
-        findings.push(done.checked.end === rangeEnd(part) ? done.checked.found : 'incomplete');
-        end = done.checked.end;
-      }
-      return check ? { bytes, checked: { found: worstFinding(findings), end } } : { bytes };
+    } catch (failure) {
+      if (!isBadCopy(failure)) throw failure;
+      err = failure;
     }
+    const copies = await this.restoreFromCopies(range, index, fh, sparse, check);
+    if ('read' in copies) return copies.read;
+    err = copies.lost ?? err;
+    if (!isSweptPack(err)) throw err;
+    const relocation = await indexAfterSweep(
+      this.vault,
+      index,
+      range.blobs.map((blob) => blob.id),
+    );
+    // Later files are located in the new index (an index stale since is not put back); an index of this range's
+    // blobs only locates nothing else.
+    if (relocation.whole && this.index === index) this.index = relocation.index;
+    const moved = relocatedRanges(range, relocation.index, this.maxRead);
+    if (!moved) {
+      lostAfterReload(index, relocation);
+      throw err;
+    }
+    const parts: RestoredRange[] = [];
+    for (const part of moved) {
+      const done = await this.codec.restoreRange(part, fh, sparse, check).catch(async (failure: unknown) => {
+        if (!isBadCopy(failure)) throw failure;
+        const other = await this.restoreFromCopies(part, relocation.index, fh, sparse, check);
+        if ('lost' in other) throw other.lost ?? failure;
+        return other.read;
+      });
+      parts.push(done);
+    }
+    return joinedRanges(parts, moved, check);
+  }
+
+  /**
+   * A range whose read failed on a bad copy, restored blob by blob at the same positions, each from its copies (as
+   * `index` lists them) in turn: which blob of the range was bad is not known (a short or missing pack fails them all).
+   * `lost` is the error of the first blob no copy of which reads; undefined when no blob of the range is stored more
+   * than once (nothing to try: the range's own error stands).
+   */
+  private async restoreFromCopies(range: PackRange, index: VaultIndex, fh: OpenFile, sparse: boolean, check?: WriteCheck): Promise<{ read: RestoredRange } | { lost: BadCopyError | undefined }> {
+    if (!range.blobs.some((blob) => index.hasCopies(blob.id))) return { lost: undefined };
+    const parts: RestoredRange[] = [];
+    const singles: PackRange[] = [];
+    let position = range.position;
+    for (const blob of range.blobs) {
+      const at = position;
+      const copy = await readAnyCopy(index.locations(blob.id), async (loc) => {
+        const single = { packKey: packKey(loc.packId), offset: loc.offset, length: loc.storedLength, position: at, blobs: [{ id: blob.id, at: 0, stored: loc.storedLength, raw: loc.rawLength }] };
+        return { single, done: await this.codec.restoreRange(single, fh, sparse, check) };
+      });
+      if ('lost' in copy) return copy;
+      parts.push(copy.read.done);
+      singles.push(copy.read.single);
+      position += blob.raw;
+    }
+    return { read: joinedRanges(parts, singles, check) };
   }
 
   /**
@@ -562,8 +596,8 @@ function relocatedRanges(range: PackRange, index: VaultIndex, maxRead: number): 
   const located: Array<{ id: Uint8Array; loc: BlobLocation; position: number }> = [];
   let position = range.position;
   for (const blob of range.blobs) {
-    const loc = index.lookup(blob.id);
-    if (!loc || packKey(loc.packId) === range.packKey) return null;
+    const loc = index.locations(blob.id).find((copy) => packKey(copy.packId) !== range.packKey);
+    if (!loc) return null;
     located.push({ id: blob.id, loc, position });
     position += blob.raw;
   }
@@ -598,6 +632,20 @@ function coversOnce(ranges: readonly PackRange[], length: number): boolean {
 /** The file position after a range's blobs, by the index's plaintext lengths. */
 function rangeEnd(range: PackRange): number {
   return range.blobs.reduce((end, blob) => end + blob.raw, range.position);
+}
+
+/** What restoring `ranges` (one after another, in `parts`) did, as one RestoredRange: bytes summed, checked writes' worst finding and end. */
+function joinedRanges(parts: readonly RestoredRange[], ranges: readonly PackRange[], check: WriteCheck | undefined): RestoredRange {
+  let bytes = 0;
+  const findings: WriteCheckFinding[] = [];
+  let end = ranges[0]?.position ?? 0;
+  for (const [i, done] of parts.entries()) {
+    bytes += done.bytes;
+    if (!done.checked) continue;
+    findings.push(done.checked.end === rangeEnd(ranges[i] as PackRange) ? done.checked.found : 'incomplete');
+    end = done.checked.end;
+  }
+  return check ? { bytes, checked: { found: worstFinding(findings), end } } : { bytes };
 }
 
 /** An entry's blobs in content order, each with its index location and its position in the content. */

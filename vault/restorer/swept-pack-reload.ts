@@ -38,7 +38,7 @@ const damageSeen = new WeakSet<VaultIndex>();
  * counts only the index it loads; the new one is taken as large as the stale one (a repack moves blobs, it adds none).
  */
 function secondIndexFits(vault: ReloadableIndex, stale: VaultIndex): boolean {
-  return stale.size * 2 <= indexBlobLimit(vault.memoryLimitMb);
+  return stale.locationCount * 2 <= indexBlobLimit(vault.memoryLimitMb);
 }
 
 /**

@@ -26,14 +26,46 @@ describe('index objects and the blob table', () => {
         const table = new VaultIndex(1);
         const n = decodeIndexObject(encodeIndexObject(packs), where, (packId, len, id, offset, stored, raw) => table.add(id, packId, len, offset, stored, raw));
         expect(n).toBe(packs.reduce((s, p) => s + p.entries.length, 0));
-        const firstSeen = new Map<string, { packId: string; offset: number; storedLength: number; rawLength: number }>();
-        for (const p of packs) for (const e of p.entries) if (!firstSeen.has(e.id.toString('hex'))) firstSeen.set(e.id.toString('hex'), { packId: p.packId, offset: e.offset, storedLength: e.storedLength, rawLength: e.rawLength });
-        for (const [id, loc] of firstSeen) expect(table.lookup(Buffer.from(id, 'hex'))).toEqual(loc);
-        expect(table.size).toBe(firstSeen.size);
+        // Every copy of a blob, once per place (pack, offset): lookup gives the first by pack id and offset.
+        const copies = new Map<string, Map<string, { packId: string; offset: number; storedLength: number; rawLength: number }>>();
+        for (const p of packs) {
+          for (const e of p.entries) {
+            const hex = e.id.toString('hex');
+            const places = copies.get(hex) ?? new Map();
+            copies.set(hex, places);
+            if (!places.has(`${p.packId}@${e.offset}`)) places.set(`${p.packId}@${e.offset}`, { packId: p.packId, offset: e.offset, storedLength: e.storedLength, rawLength: e.rawLength });
+          }
+        }
+        for (const [id, places] of copies) {
+          const sorted = [...places.values()].sort((a, b) => (a.packId !== b.packId ? (a.packId < b.packId ? -1 : 1) : a.offset - b.offset));
+          expect(table.lookup(Buffer.from(id, 'hex'))).toEqual(sorted[0]);
+          expect(table.locations(Buffer.from(id, 'hex'))).toEqual(sorted);
+          expect(table.hasCopies(Buffer.from(id, 'hex'))).toBe(sorted.length > 1);
+        }
+        expect(table.size).toBe(copies.size);
         expect(table.has(randomBytes(32))).toBe(false);
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('locates a blob stored in two packs in the same copy whichever index object loaded first, and keeps the other (audit b6-2)', () => {
+    const id = randomBytes(32);
+    const copyA = { packId: 'a'.repeat(64), offset: 40, storedLength: 10, rawLength: 20 };
+    const copyB = { packId: 'b'.repeat(64), offset: 0, storedLength: 10, rawLength: 20 };
+    for (const order of [[copyA, copyB], [copyB, copyA]]) {
+      const table = new VaultIndex();
+      for (const c of order) table.add(id, c.packId, 100, c.offset, c.storedLength, c.rawLength);
+      expect(table.lookup(id)).toEqual(copyA);
+      expect(table.locations(id)).toEqual([copyA, copyB]);
+      expect({ size: table.size, locations: table.locationCount }).toEqual({ size: 1, locations: 2 });
+    }
+    // One pack listed by two index objects (a repair, an interrupted prune) is one copy, not two.
+    const table = new VaultIndex();
+    table.add(id, copyA.packId, 100, copyA.offset, copyA.storedLength, copyA.rawLength);
+    table.add(id, copyA.packId, 100, copyA.offset, copyA.storedLength, copyA.rawLength);
+    expect(table.hasCopies(id)).toBe(false);
+    expect(table.locations(id)).toEqual([copyA]);
   });
 
   it('finds every one of 100 000 blobs after growing', () => {
