@@ -14,6 +14,7 @@ import {
 import { isAtOrUnder, type SourceConfig } from '../../config/lifeboat-config';
 import { createPrivateBucket } from '../restore/private-bucket';
 import { type RestoreTarget } from '../restore/restore-request';
+import { InvalidEnvironmentError } from '../runtime/errors';
 import { DrillScratchError } from './drill-errors';
 import { httpStatusOf } from '../../vault';
 
@@ -31,7 +32,31 @@ import { httpStatusOf } from '../../vault';
 
 /** Longest S3 bucket name; tables take the same name so one name describes the source's target in every store. */
 const MAX_NAME = 63;
-const SWEEP_AGE_MS = 86_400_000;
+
+/**
+ * The drill cleanup function's variable: the drill state machine's timeout in seconds, which lib/constructs/drill-workflow.ts
+ * sets from the value it gives the state machine (24 h; 72 h when a drill may thaw archived packs). The sweep waits it out:
+ * a drill runs that long, and its scratch buckets exist from its first step on, before any thaw.
+ */
+export const DRILL_TIMEOUT_SECONDS_ENV = 'LIFEBOAT_DRILL_TIMEOUT_SECONDS';
+
+/** A cleanup function deployed without the variable: the longest drill timeout (72 hours, with an archive tier), which outlives every drill. */
+export const DEFAULT_DRILL_TIMEOUT_SECONDS = 72 * 60 * 60;
+
+/**
+ * How much older than the drill timeout a target must be before the sweep takes it: an invocation in flight when its
+ * execution timed out runs on for up to the Lambda timeout (15 minutes at most), and the store's creation time and the
+ * function's clock may disagree a little.
+ */
+const SWEEP_MARGIN_MS = 60 * 60 * 1000;
+
+/** The drill timeout from the cleanup function's variable (DRILL_TIMEOUT_SECONDS_ENV); unset: DEFAULT_DRILL_TIMEOUT_SECONDS. */
+export function drillTimeoutSecondsOf(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_DRILL_TIMEOUT_SECONDS;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 1) throw new InvalidEnvironmentError(DRILL_TIMEOUT_SECONDS_ENV, `"${raw}" is not a whole number of seconds, 1 or more`);
+  return seconds;
+}
 
 function hex8(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 8);
@@ -105,8 +130,12 @@ export async function createScratchBucket(s3: S3Client, region: string, bucket: 
 
 export type ScratchDeps = { s3: S3Client; dynamodb: DynamoDBClient; directoryRoot?: ScratchDirectoryRoot | undefined };
 
-/** What removing scratch needs beyond creating it: the environment's sources, which it never removes. */
-export type ScratchRemovalDeps = ScratchDeps & { sources: readonly SourceConfig[] };
+/**
+ * What removing scratch needs beyond creating it: the environment's sources, which it never removes, and the drill's
+ * region, the only one whose buckets it lists (ListBuckets names the account's buckets of every region, and the other
+ * region's could be neither emptied nor deleted through this region's client).
+ */
+export type ScratchRemovalDeps = ScratchDeps & { sources: readonly SourceConfig[]; region: string };
 
 /**
  * What a cleanup did: targets removed (described as restore reports describe targets), targets left alone because
@@ -132,10 +161,10 @@ function assertDrillPrefix(drillTargetPrefix: string): void {
   }
 }
 
-/** Every bucket, table and directory whose name starts with `prefix`, with its creation time (directories: mtime). */
-async function listScratch(deps: ScratchDeps, prefix: string): Promise<ScratchTarget[]> {
+/** Every bucket (of the drill's region), table and directory whose name starts with `prefix`, with its creation time (directories: mtime). */
+async function listScratch(deps: ScratchRemovalDeps, prefix: string): Promise<ScratchTarget[]> {
   const out: ScratchTarget[] = [];
-  const { Buckets } = await deps.s3.send(new ListBucketsCommand({ Prefix: prefix }));
+  const { Buckets } = await deps.s3.send(new ListBucketsCommand({ Prefix: prefix, BucketRegion: deps.region }));
   for (const b of Buckets ?? []) if (b.Name?.startsWith(prefix)) out.push({ kind: 'bucket', name: b.Name, createdAt: b.CreationDate });
   for await (const page of paginateListTables({ client: deps.dynamodb }, {})) {
     for (const table of page.TableNames ?? []) {
@@ -263,10 +292,18 @@ export async function removeDrillScratch(deps: ScratchRemovalDeps, drillTargetPr
   return removeAll(deps, await listScratch(deps, drillScratchPrefix(drillTargetPrefix, drillId)));
 }
 
-/** Removes scratch targets of any drill (`<drillTargetPrefix>*`) created more than a day before `now`: leftovers of drills whose cleanup did not run. */
-export async function sweepDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, now: Date): Promise<ScratchRemoval> {
+/** When a sweep runs, and how long a drill may run: its state machine's timeout (DRILL_TIMEOUT_SECONDS_ENV). */
+export type SweepTime = { now: Date; drillTimeoutSeconds: number };
+
+/**
+ * Removes scratch targets of any drill (`<drillTargetPrefix>*`) created longer before `now` than a drill may run (its
+ * timeout and SWEEP_MARGIN_MS): leftovers of drills whose cleanup did not run. A younger one may be a running drill's,
+ * one waiting hours for a thaw of archived packs into buckets its first step made; its own cleanup removes it.
+ */
+export async function sweepDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, time: SweepTime): Promise<ScratchRemoval> {
   assertDrillPrefix(drillTargetPrefix);
-  const old = (await listScratch(deps, drillTargetPrefix.toLowerCase())).filter((t) => t.createdAt !== undefined && now.getTime() - t.createdAt.getTime() > SWEEP_AGE_MS);
+  const createdBefore = time.now.getTime() - time.drillTimeoutSeconds * 1000 - SWEEP_MARGIN_MS;
+  const old = (await listScratch(deps, drillTargetPrefix.toLowerCase())).filter((t) => t.createdAt !== undefined && t.createdAt.getTime() < createdBefore);
   return removeAll(deps, old);
 }
 
@@ -275,13 +312,13 @@ export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[
 
 /**
  * The drill's cleanup step: removes this drill's scratch targets, then (with `sweep`) those of
- * earlier drills older than a day. Failures are listed, not thrown: the drill still gets recorded,
+ * earlier drills that can no longer be running (sweepDrillScratch). Failures are listed, not thrown: the drill still gets recorded,
  * and the next drill's sweep tries again. A source it left alone is listed with the errors (the
  * drill record keeps no other list): it needs a rename, and each drill says so again until then.
  */
-export async function cleanUpDrill(input: { drillId: string; sweep: boolean; now: Date }, drillTargetPrefix: string, deps: ScratchRemovalDeps): Promise<DrillCleanup> {
+export async function cleanUpDrill(input: { drillId: string; sweep: boolean } & SweepTime, drillTargetPrefix: string, deps: ScratchRemovalDeps): Promise<DrillCleanup> {
   const own = await removeDrillScratch(deps, drillTargetPrefix, input.drillId);
-  const swept = input.sweep ? await sweepDrillScratch(deps, drillTargetPrefix, input.now) : { removed: [], skipped: [], errors: [] };
+  const swept = input.sweep ? await sweepDrillScratch(deps, drillTargetPrefix, input) : { removed: [], skipped: [], errors: [] };
   // The sweep finds this drill's skipped source again; say it once.
   const skipped = [...new Set([...own.skipped, ...swept.skipped])];
   return { removed: own.removed, swept: swept.removed, errors: [...own.errors, ...swept.errors, ...skipped.map((s) => `skipped ${s}`)] };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cleanUpDrill, scratchDirectoryRootOf } from '../drill/scratch-targets';
+import { cleanUpDrill, DRILL_TIMEOUT_SECONDS_ENV, drillTimeoutSecondsOf, scratchDirectoryRootOf } from '../drill/scratch-targets';
 import { drillIdOf } from '../drill/drill-id';
 import { releaseDrillPins } from '../drill/drill-pins';
 import { drillStartSchema } from '../drill/drill-start';
@@ -16,11 +16,14 @@ const inputSchema = z.object({
   state: z.looseObject({ drill: drillStartSchema.optional() }).optional(),
 });
 
-/** Fourth step of the drill: remove the pins of this drill's restores, then its scratch targets, and sweep those of earlier drills older than a day. */
+/** Fourth step of the drill: remove the pins of this drill's restores, then its scratch targets, and sweep those of earlier drills that can no longer be running. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill cleanup request' }, async ({ execution, startedAt, sweep, state }, runtime) => {
   // Best effort (releaseRestorePin logs a failure): a pin left behind counts until its `until`, and the scratch targets must go all the same.
   await releaseDrillPins(state?.drill, runtime.releaseRestorePin());
-  return cleanUpDrill({ drillId: drillIdOf(execution, startedAt), sweep, now: new Date() }, runtime.config.restoreTargetPrefix, {
+  // The drill's timeout, read per invocation as resolve-restore's pin seconds: the sweep spares targets younger than it.
+  const drillTimeoutSeconds = drillTimeoutSecondsOf(process.env[DRILL_TIMEOUT_SECONDS_ENV]);
+  return cleanUpDrill({ drillId: drillIdOf(execution, startedAt), sweep, now: new Date(), drillTimeoutSeconds }, runtime.config.restoreTargetPrefix, {
+    region: runtime.config.region,
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directoryRoot: scratchDirectoryRootOf(runtime.config, runtime.directory),

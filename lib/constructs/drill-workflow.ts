@@ -82,7 +82,7 @@ export type DrillWorkflowProps = {
  * object, catalog) → PASSED succeeds, anything else fails with DrillFailed or DrillObjectiveMissed. A
  * failing step goes to the cleanup and the record all the same, so every drill that picked a plan is
  * recorded, with every source it restored or failed to, and its scratch targets are removed (a failed
- * cleanup is recorded with the targets it may leave, which the next drill's sweep removes once a day old).
+ * cleanup is recorded with the targets it may leave, which a later drill's sweep removes once older than the drill timeout).
  * Its functions write only scratch targets (`scratchPrefix*`), the report object and the catalog.
  */
 export class DrillWorkflow extends Construct {
@@ -121,10 +121,13 @@ export class DrillWorkflow extends Construct {
       ...(props.primaryRegion !== undefined ? { LIFEBOAT_PRIMARY_REGION: props.primaryRegion } : {}),
       ...(props.fileSystem ? { LIFEBOAT_MOUNT_PATH: props.fileSystem.mountPath } : {}),
     };
+    // A drill that meets archived packs thaws them first (hours, up to 48 for Deep Archive in Bulk): the restore runbook's archive timeout.
+    // The cleanup's sweep is told the same value (LIFEBOAT_DRILL_TIMEOUT_SECONDS): it spares targets a drill may still be using.
+    const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
     const files = (access: 'read' | 'write') => (props.fileSystem ? { files: { mount: props.fileSystem, access } } : {});
     const start = new LifeboatFunction(this, 'StartDrill', { handler: 'drill-start', environment });
     const compare = new LifeboatFunction(this, 'CompareDrill', { handler: 'drill-compare', environment: { ...environment, LIFEBOAT_PLANS: stack.toJsonString(compared.plans) }, ...files('read') });
-    const cleanup = new LifeboatFunction(this, 'CleanUpDrill', { handler: 'drill-cleanup', environment, ...files('write') });
+    const cleanup = new LifeboatFunction(this, 'CleanUpDrill', { handler: 'drill-cleanup', environment: { ...environment, LIFEBOAT_DRILL_TIMEOUT_SECONDS: String(timeout.toSeconds()) }, ...files('write') });
     const record = new LifeboatFunction(this, 'RecordDrill', { handler: 'drill-record', environment });
     this.functions = { start, compare, cleanup, record };
 
@@ -205,7 +208,6 @@ export class DrillWorkflow extends Construct {
     );
     // Each source's restore is a child execution of the restore-source state machine, whose Restore shards is a
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
-    const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
     const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
     // A source's restore that fails must not stop the others: its iteration returns the failure as its item, so the
     // report lists every source and the verdict is FAILED all the same.
@@ -226,7 +228,7 @@ export class DrillWorkflow extends Construct {
       'verifiedAt.$': '$$.State.EnteredTime',
     });
     // The whole state: the pins of the drill's restores are named by `$.drill`, which a drill whose start failed has not.
-    const cleanupTask = lifeboatTask(this, 'Clean up scratch', 'Removes the pins of this drill\'s restores on its backup and this drill\'s scratch buckets, tables and directories, and sweeps those of earlier drills older than a day.', cleanup, '$.cleanup', {
+    const cleanupTask = lifeboatTask(this, 'Clean up scratch', 'Removes the pins of this drill\'s restores on its backup and this drill\'s scratch buckets, tables and directories, and sweeps those of earlier drills older than the drill timeout.', cleanup, '$.cleanup', {
       'execution.$': '$$.Execution.Name',
       'startedAt.$': '$$.Execution.StartTime',
       sweep: true,
@@ -258,7 +260,6 @@ export class DrillWorkflow extends Construct {
     cleanupTask.addCatch(recordTask, { errors: ['States.ALL'], resultPath: '$.cleanupError' });
     recordTask.next(verdict);
     const definition = startTask.next(restoreSources).next(compareTask).next(cleanupTask).next(recordTask);
-    // A drill that meets archived packs thaws them first (hours, up to 48 for Deep Archive in Bulk): the restore runbook's archive timeout.
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout });
 
     const scheduled = plans.filter((p) => p.drill !== undefined && p.drill.vault === props.vaultSide);

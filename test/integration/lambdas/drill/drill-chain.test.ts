@@ -111,7 +111,7 @@ it('start → restore chain per source → compare → cleanup → record: PASSE
     { source: 'chain-files', sampled: { compared: 2, matched: 2, skippedChanged: 0 } },
   ]);
 
-  const cleanup = await cleanUpDrill({ drillId: drill.drillId, sweep: true, now: new Date() }, PREFIX, { s3, dynamodb, directoryRoot, sources: plan.sources });
+  const cleanup = await cleanUpDrill({ drillId: drill.drillId, sweep: true, now: new Date(), drillTimeoutSeconds: 86_400 }, PREFIX, { s3, dynamodb, directoryRoot, sources: plan.sources, region: REGION });
   expect(cleanup.errors).toEqual([]);
   expect(cleanup.removed).toHaveLength(3);
   expect(((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name).filter((n) => n?.startsWith(PREFIX))).toEqual([]);

@@ -14,6 +14,10 @@ const PREFIX = 'lifeboat-dev-drill-';
 const DRILL_A = '20261130T100000Z-aaaaaaaa';
 const DRILL_B = '20261129T100000Z-bbbbbbbb';
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** The drill state machine's timeout without an archive tier (lib/lifeboat-defaults.ts WORKFLOW_TIMEOUT), and with one. */
+const DAY_S = 86_400;
+const ARCHIVE_S = 3 * DAY_S;
 
 let dataDir: string;
 let fsRoot: string;
@@ -36,7 +40,7 @@ afterAll(async () => {
   rmSync(fsRoot, { recursive: true, force: true });
 });
 
-const deps = (sources: readonly SourceConfig[] = []) => ({ s3, dynamodb, directoryRoot: { configured: '/', real: fsRoot }, sources });
+const deps = (sources: readonly SourceConfig[] = []) => ({ s3, dynamodb, directoryRoot: { configured: '/', real: fsRoot }, sources, region: REGION });
 
 async function buckets(): Promise<string[]> {
   return ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name ?? '').sort();
@@ -103,10 +107,10 @@ describe('drill scratch targets', () => {
     expect(await removeDrillScratch(deps(), PREFIX, DRILL_A)).toEqual({ removed: [], skipped: [], errors: [] });
   });
 
-  it('the sweep keeps targets younger than a day and removes older ones with the drill prefix only', async () => {
-    expect(await sweepDrillScratch(deps(), PREFIX, new Date())).toEqual({ removed: [], skipped: [], errors: [] });
+  it('the sweep keeps targets younger than the drill timeout and removes older ones with the drill prefix only', async () => {
+    expect(await sweepDrillScratch(deps(), PREFIX, { now: new Date(), drillTimeoutSeconds: DAY_S })).toEqual({ removed: [], skipped: [], errors: [] });
     const later = new Date(Date.now() + 2 * DAY_MS);
-    const swept = await sweepDrillScratch(deps(), PREFIX, later);
+    const swept = await sweepDrillScratch(deps(), PREFIX, { now: later, drillTimeoutSeconds: DAY_S });
     expect(swept.errors).toEqual([]);
     expect(swept.removed.sort()).toEqual([`directory /${b('files')}`, `dynamodb table ${b('orders')}`, `s3://${b('assets')}/`].sort());
     expect(await buckets()).toEqual([others.bucket]);
@@ -116,11 +120,42 @@ describe('drill scratch targets', () => {
 
   it('the cleanup step reports its own and the swept targets; a restore prefix is refused', async () => {
     await createScratchBucket(s3, REGION, a('again'));
-    const cleanup = await cleanUpDrill({ drillId: DRILL_A, sweep: true, now: new Date() }, PREFIX, deps());
+    const cleanup = await cleanUpDrill({ drillId: DRILL_A, sweep: true, now: new Date(), drillTimeoutSeconds: DAY_S }, PREFIX, deps());
     expect(cleanup).toEqual({ removed: [`s3://${a('again')}/`], swept: [], errors: [] });
     expect(drillScratchPrefix(PREFIX, DRILL_A).startsWith(PREFIX)).toBe(true);
-    await expect(sweepDrillScratch(deps(), 'lifeboat-dev-restore-', new Date(Date.now() + 2 * DAY_MS))).rejects.toThrow(DrillScratchError);
+    await expect(sweepDrillScratch(deps(), 'lifeboat-dev-restore-', { now: new Date(Date.now() + 2 * DAY_MS), drillTimeoutSeconds: DAY_S })).rejects.toThrow(DrillScratchError);
     expect(await buckets()).toEqual([others.bucket]);
+  });
+
+  it('the sweep spares a running drill’s targets: one made 25 h ago under a 72 h drill timeout (a thaw) stays, one older than the timeout goes (audit b1-2)', async () => {
+    const thawing = scratchTargetName(PREFIX, '20261127T100000Z-eeeeeeee', 'assets');
+    await createScratchBucket(s3, REGION, thawing);
+    await makeTable(scratchTargetName(PREFIX, '20261127T100000Z-eeeeeeee', 'orders'));
+    // Another drill's cleanup, 25 h after the thawing drill's start step made its scratch.
+    const during = await cleanUpDrill({ drillId: DRILL_A, sweep: true, now: new Date(Date.now() + 25 * HOUR_MS), drillTimeoutSeconds: ARCHIVE_S }, PREFIX, deps());
+    expect(during).toEqual({ removed: [], swept: [], errors: [] });
+    expect(await buckets()).toContain(thawing);
+    const after = await cleanUpDrill({ drillId: DRILL_A, sweep: true, now: new Date(Date.now() + 74 * HOUR_MS), drillTimeoutSeconds: ARCHIVE_S }, PREFIX, deps());
+    expect(after.errors).toEqual([]);
+    expect(after.swept.sort()).toEqual([`dynamodb table ${scratchTargetName(PREFIX, '20261127T100000Z-eeeeeeee', 'orders')}`, `s3://${thawing}/`].sort());
+    expect(await buckets()).toEqual([others.bucket]);
+  });
+
+  it('lists only the drill region’s buckets (ListBuckets names every region’s; audit b1-4)', async () => {
+    const sent: unknown[] = [];
+    s3.middlewareStack.add(
+      (next) => async (args) => {
+        sent.push(args.input);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordListBuckets' },
+    );
+    try {
+      await sweepDrillScratch(deps(), PREFIX, { now: new Date(), drillTimeoutSeconds: DAY_S });
+    } finally {
+      s3.middlewareStack.remove('recordListBuckets');
+    }
+    expect(sent).toEqual([{ Prefix: PREFIX, BucketRegion: REGION }]);
   });
 
   it('empties a bucket again when a late writer (a shard of the failed Map still running) refills it before DeleteBucket', async () => {
@@ -178,8 +213,8 @@ describe('drill scratch targets: a configured source named like scratch', () => 
     await createScratchBucket(s3, REGION, scratch);
   });
 
-  it('the sweep leaves every source alone, says so, and still removes a real scratch bucket older than a day', async () => {
-    const swept = await sweepDrillScratch(deps(sources), PREFIX, new Date(Date.now() + 2 * DAY_MS));
+  it('the sweep leaves every source alone, says so, and still removes a real scratch bucket older than the drill timeout', async () => {
+    const swept = await sweepDrillScratch(deps(sources), PREFIX, { now: new Date(Date.now() + 2 * DAY_MS), drillTimeoutSeconds: DAY_S });
     expect(swept.errors).toEqual([]);
     expect(swept.removed).toEqual([`s3://${scratch}/`]);
     expect(swept.skipped.sort()).toEqual(
@@ -201,7 +236,7 @@ describe('drill scratch targets: a configured source named like scratch', () => 
   });
 
   it('the cleanup step lists each source it left alone once, with its errors (the drill record keeps no other list)', async () => {
-    const cleanup = await cleanUpDrill({ drillId: DRILL_D, sweep: true, now: new Date(Date.now() + 2 * DAY_MS) }, PREFIX, deps(sources));
+    const cleanup = await cleanUpDrill({ drillId: DRILL_D, sweep: true, now: new Date(Date.now() + 2 * DAY_MS), drillTimeoutSeconds: DAY_S }, PREFIX, deps(sources));
     expect(cleanup.removed).toEqual([]);
     expect(cleanup.swept).toEqual([]);
     expect(cleanup.errors).toHaveLength(5);

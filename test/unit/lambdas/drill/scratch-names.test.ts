@@ -1,4 +1,5 @@
-import { drillScratchPrefix, scratchDirectoryRootOf, scratchTargetName, scratchTargetOf } from '../../../../lambdas/drill/scratch-targets';
+import { DEFAULT_DRILL_TIMEOUT_SECONDS, drillScratchPrefix, drillTimeoutSecondsOf, scratchDirectoryRootOf, scratchTargetName, scratchTargetOf } from '../../../../lambdas/drill/scratch-targets';
+import { InvalidEnvironmentError } from '../../../../lambdas/runtime/errors';
 import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
 
 const PREFIX = 'lifeboat-dev-drill-';
@@ -30,5 +31,12 @@ describe('drill scratch target names', () => {
     expect(scratchTargetOf({ type: 'filesystem', name: 'x', path: '/mnt/lifeboat/x' }, name, root)).toEqual({ type: 'filesystem', path: `/mnt/lifeboat/${name}` });
     expect(scratchDirectoryRootOf({ fsRoot: '/tmp/fs' }, (p) => `/tmp/fs${p}`)).toEqual({ configured: '/', real: '/tmp/fs/' });
     expect(() => scratchTargetOf({ type: 'filesystem', name: 'x', path: '/data' }, name, undefined)).toThrow(DrillScratchError);
+  });
+
+  it('the sweep’s drill timeout comes from LIFEBOAT_DRILL_TIMEOUT_SECONDS; unset, the longest (72 h)', () => {
+    expect(drillTimeoutSecondsOf('86400')).toBe(86_400);
+    expect(drillTimeoutSecondsOf(undefined)).toBe(DEFAULT_DRILL_TIMEOUT_SECONDS);
+    expect(DEFAULT_DRILL_TIMEOUT_SECONDS).toBe(259_200);
+    expect(() => drillTimeoutSecondsOf('1.5')).toThrow(InvalidEnvironmentError);
   });
 });
