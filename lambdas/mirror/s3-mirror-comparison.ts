@@ -1,6 +1,7 @@
-import { ListObjectsV2Command, type _Object, type S3Client } from '@aws-sdk/client-s3';
+import { type _Object, type S3Client } from '@aws-sdk/client-s3';
 import { type MirrorDifference } from './mirror-record';
 import { compareKeys } from '../sources/s3-key-order';
+import { listObjectsPage } from '../sources/url-encoded-listing';
 import { MAX_UNRESOLVED } from './mirror-verdict';
 
 /** An object as a listing shows it: all the check compares (no object is read). */
@@ -43,9 +44,7 @@ const MAX_DIFFERENCES = 20;
 async function* listFrom(side: S3MirrorSide, prefix: string, after: string): AsyncGenerator<ListedObject> {
   let token: string | undefined;
   do {
-    const page = await side.s3.send(
-      new ListObjectsV2Command({ Bucket: side.bucket, Prefix: prefix || undefined, ...(token ? { ContinuationToken: token } : after ? { StartAfter: after } : {}) }),
-    );
+    const page = await listObjectsPage(side.s3, { Bucket: side.bucket, Prefix: prefix || undefined, ...(token ? { ContinuationToken: token } : after ? { StartAfter: after } : {}) });
     for (const o of page.Contents ?? []) if (o.Key !== undefined) yield listedObjectOf(o.Key, o);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

@@ -1,10 +1,10 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type MirrorDifference, type PendingKey } from './mirror-record';
 import { isInFlight, listedDifference, listedObjectOf, type ListedObject, type S3MirrorSide } from './s3-mirror-comparison';
+import { listObjectsPage } from '../sources/url-encoded-listing';
 
 /** The key as a listing shows it, or undefined when absent: a listing of the key as prefix starts with the key itself (ListBucket is all the check may do). */
 async function listedKey(side: S3MirrorSide, key: string): Promise<ListedObject | undefined> {
-  const page = await side.s3.send(new ListObjectsV2Command({ Bucket: side.bucket, Prefix: key, MaxKeys: 1 }));
+  const page = await listObjectsPage(side.s3, { Bucket: side.bucket, Prefix: key, MaxKeys: 1 });
   const o = page.Contents?.[0];
   return o?.Key === key ? listedObjectOf(key, o) : undefined;
 }

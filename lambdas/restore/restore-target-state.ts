@@ -1,13 +1,14 @@
 import { DescribeTableCommand, type DynamoDBClient, ResourceNotFoundException, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { type TableSchema } from '../sources/dynamodb-table-schema';
 import { checkOverwrittenTableKey } from './target-table-key';
-import { HeadBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readdir } from 'node:fs/promises';
 import { type RestoreTarget } from './restore-request';
 import { RestoreTargetMissingError, RestoreTargetNotEmptyError } from './restore-errors';
 import { checkTargetBucketProtected } from './target-bucket-protection';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { isS3NotFound } from '../../vault';
+import { listObjectsPage } from '../sources/url-encoded-listing';
 import { bucketRegionRedirectOf } from '../runtime/bucket-region-redirect';
 import { TargetBucketInOtherRegionError } from './target-bucket-region-error';
 import { type EnvironmentRegions } from '../runtime/environment-regions';
@@ -53,7 +54,7 @@ export async function checkTargetState(
     }
     if (!options.allowUnprotectedTarget) await checkTargetBucketProtected(deps.s3, target.bucket);
     if (overwrite) return;
-    const listed = await deps.s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: target.prefix || undefined, MaxKeys: 1 }));
+    const listed = await listObjectsPage(deps.s3, { Bucket: target.bucket, Prefix: target.prefix || undefined, MaxKeys: 1 });
     if ((listed.Contents ?? []).length > 0) {
       throw new RestoreTargetNotEmptyError(
         `Invalid restore request: target: s3://${target.bucket}/${target.prefix} already holds objects (e.g. ${JSON.stringify(listed.Contents?.[0]?.Key)}); choose an empty bucket or prefix, or set "overwrite": true to write over it`,

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type GetObjectCommandOutput, GetObjectTaggingCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { compareKeys } from './s3-key-order';
 import { type S3HeaderResponse, type S3ObjectHeaders, s3HeadersOfResponse } from './s3-object-headers';
+import { listObjectPages } from './url-encoded-listing';
 import { isS3PreconditionFailed } from '../../vault';
 
 /** S3's key order, where the listings' callers have always found it. */
@@ -78,7 +79,8 @@ export async function* listS3Objects(s3: S3Client, bucket: string, prefix: strin
   let previous = range.startAfter;
   // StartAfter stays in every page's request: with a ContinuationToken S3 (and s3rver) resume from the token.
   // RestoreStatus: whether an archived object has a readable restored copy (an endpoint that ignores the header sends none).
-  const pages = paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix || undefined, StartAfter: range.startAfter, OptionalObjectAttributes: ['RestoreStatus'] });
+  // URL-encoded (url-encoded-listing.ts): as raw XML a key with a CR is listed changed, and read as a key that is not there.
+  const pages = listObjectPages(s3, { Bucket: bucket, Prefix: prefix || undefined, StartAfter: range.startAfter, OptionalObjectAttributes: ['RestoreStatus'] });
   for await (const page of pages) {
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;

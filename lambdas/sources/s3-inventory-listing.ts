@@ -1,9 +1,10 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { compareKeys, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
+import { decodeUrlEncodedKey, listObjectsPage } from './url-encoded-listing';
 
 /** Where a bucket's S3 Inventory reports are delivered (the source's `inventory` config). */
 export type S3InventoryLocation = { bucket: string; prefix: string; configId?: string };
@@ -52,7 +53,7 @@ async function folders(s3: S3Client, bucket: string, prefix: string): Promise<st
   const found: string[] = [];
   let token: string | undefined;
   do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
+    const page = await listObjectsPage(s3, { Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token });
     for (const p of page.CommonPrefixes ?? []) if (p.Prefix !== undefined) found.push(p.Prefix);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
@@ -131,7 +132,7 @@ export type InventoryPosition = { file: number };
 
 /** Inventory keys are URL-encoded ('+' never stands for itself: a literal '+' is %2B). Malformed escapes throw URIError. */
 export function decodeInventoryKey(encoded: string): string {
-  return decodeURIComponent(encoded.replace(/\+/g, ' '));
+  return decodeUrlEncodedKey(encoded);
 }
 
 /** Where a row lies: the data file (in the inventory bucket) and its line, 1-based, counting every line of the file. */

@@ -1,5 +1,6 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { type S3Client } from '@aws-sdk/client-s3';
 import { isS3AccessDenied, isS3NotFound } from '../../vault';
+import { listObjectsPage } from './url-encoded-listing';
 
 /** 403 InvalidObjectState: an archived object that is there; no listing can say more. */
 function isArchivedRefusal(err: unknown): boolean {
@@ -21,7 +22,7 @@ export async function isMissingS3Object(s3: S3Client, bucket: string, key: strin
   if (isS3NotFound(err)) return true;
   if (!isS3AccessDenied(err) || isArchivedRefusal(err)) return false;
   try {
-    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }))).Contents ?? [];
+    const listed = (await listObjectsPage(s3, { Bucket: bucket, Prefix: key, MaxKeys: 1 })).Contents ?? [];
     if (listed.some((o) => o.Key === key)) return false;
     // Only a listing that kept to the prefix proves the key absent: an endpoint that ignores Prefix proves nothing.
     return listed.every((o) => o.Key?.startsWith(key) === true);

@@ -25,6 +25,7 @@ import { abortMultipartUploadMiddleware } from './abort-multipart-upload';
 import { multipartChecksumMiddleware, noteChecksumTrailer } from './multipart-checksums';
 import { multipartWebsiteRedirectMiddleware } from './multipart-website-redirect';
 import { storageClassMiddleware } from './storage-classes';
+import { listingUrlEncodingMiddleware } from './listing-url-encoding';
 import { keyRoutingMiddleware } from './s3-key-routing';
 import { keyLengthLimitMiddleware } from './key-length-limit';
 import { ObjectKeyLocks, objectReadWriteLockMiddleware } from './object-read-write-lock';
@@ -138,7 +139,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   // Then default encryption and Block Public Access, which s3rver answers 501; it sees CreateBucket and DeleteBucket pass.
   s3.middleware.splice(replication ? 5 : 4, 0, bucketSecurityMiddleware(s3.store, state.security));
   // Inside Object Lock (a refused overwrite changes no class), still outside the XML encoder (listings are rewritten as XML).
-  s3.middleware.splice(replication ? 6 : 5, 0, storageClassMiddleware(s3.store, { dir: state.storageClassDir }));
+  const storageClasses = storageClassMiddleware(s3.store, { dir: state.storageClassDir });
+  s3.middleware.splice(replication ? 6 : 5, 0, storageClasses);
   // Object tags as S3 keeps them (x-amz-tagging of writes, a write's new tag set, x-amz-tagging-count of reads): s3rver keeps them only through PutObjectTagging.
   s3.middleware.splice(replication ? 7 : 6, 0, objectTaggingMiddleware(s3.store));
   // AbortMultipartUpload, which s3rver answers 405 (behind the owner check, like every write).
@@ -159,6 +161,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(1, 0, keyLengthLimitMiddleware());
   // Behind them, in front of everything that reads an object: S3's reads and writes of one key are atomic to each other.
   s3.middleware.splice(2, 0, objectReadWriteLockMiddleware(keyLocks));
+  // Right outside the storage classes, which read a listing's keys as XML text: encoding-type=url, which s3rver ignores.
+  s3.middleware.splice(s3.middleware.indexOf(storageClasses), 0, listingUrlEncodingMiddleware());
   return s3;
 }
 

@@ -1,4 +1,5 @@
-import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { type S3Client } from '@aws-sdk/client-s3';
+import { listObjectPages } from '../../lambdas/sources/url-encoded-listing';
 import { dataDirLayout } from './cloud-state';
 import { type EMULATED_STORAGE_CLASSES, StorageClassState } from './storage-class-state';
 
@@ -23,7 +24,7 @@ export type TransitionObjectsOptions = {
 export async function transitionObjects(options: TransitionObjectsOptions): Promise<string[]> {
   const state = new StorageClassState(dataDirLayout(options.dataDir).s3StorageClassDir(options.region));
   const moved: string[] = [];
-  for await (const page of paginateListObjectsV2({ client: options.s3 }, { Bucket: options.bucket, Prefix: options.prefix })) {
+  for await (const page of listObjectPages(options.s3, { Bucket: options.bucket, Prefix: options.prefix })) {
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;
       await state.setObject(options.bucket, object.Key, { storageClass: options.storageClass });

@@ -1,8 +1,9 @@
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, GetObjectTaggingCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, GetObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
 import { encodeItemText } from '../../lambdas/sources/dynamodb-item-codec';
+import { listObjectPages } from '../../lambdas/sources/url-encoded-listing';
 import { mapBounded } from '../../vault';
 
 /**
@@ -30,7 +31,7 @@ type ObjectView = { body: Buffer; contentType?: string; headers: ObjectHeaders; 
 
 async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+  for await (const page of listObjectPages(s3, { Bucket: bucket, Prefix: prefix })) {
     for (const o of page.Contents ?? []) if (o.Key !== undefined) keys.push(o.Key.slice(prefix.length));
   }
   return keys.sort();

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { type S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
 import { loadLifeboatConfig } from '../../../config/load-config';
@@ -40,6 +40,8 @@ let catalog: BackupCatalog;
 let names: ReturnType<typeof resourceNames>;
 /** The backup the first test commits; the sources do not change after it. */
 let firstBackupId: string | undefined;
+/** Keys S3 accepts that its listing's raw XML cannot carry (a CR, a CRLF, a key that is a LF): listed URL-encoded. */
+const XML_HOSTILE_KEYS = ['cr\rkey', 'crlf\r\nkey', '\n'];
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-workflow-'));
@@ -53,8 +55,12 @@ beforeAll(async () => {
   for (const source of plan.sources) {
     // The sample objects alone, not the demo's 300 small ones: nothing here needs several restore shards of a bucket (a backup
     // of it is one shard whatever its size), and each object costs every backup, verification and restore below requests.
-    if (source.type === 's3') await seedSampleBucket(s3, source.bucket, { bulkObjects: 0 });
-    else if (source.type === 'dynamodb') await seedSampleTable(ddb, source.table);
+    if (source.type === 's3') {
+      await seedSampleBucket(s3, source.bucket, { bulkObjects: 0 });
+      // Keys raw XML cannot carry (audit b8-1): listed without EncodingType url, `cr\rkey` came back as `cr\nkey` (a 404, so
+      // left out of every backup as vanished) and `\n` as '' (every backup failed). The restore below compares them byte for byte.
+      for (const key of XML_HOSTILE_KEYS) await s3.send(new PutObjectCommand({ Bucket: source.bucket, Key: `${source.prefix}${key}`, Body: `body of ${JSON.stringify(key)}` }));
+    } else if (source.type === 'dynamodb') await seedSampleTable(ddb, source.table);
     else await seedSampleDirectory(path.join(local.fsRoot, source.path));
   }
 }, 120_000);

@@ -13,6 +13,7 @@ import {
   GetObjectLegalHoldCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   type ListObjectsV2CommandInput,
   paginateListObjectsV2,
   PutObjectCommand,
@@ -23,6 +24,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { type LocalCloudHandle, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { dataDirLayout } from '../../../../local/cloud/cloud-state';
+import { compareKeys } from '../../../../lambdas/sources/s3-key-order';
+import { listObjectPages } from '../../../../lambdas/sources/url-encoded-listing';
 
 /**
  * S3 keys are opaque strings (docs/LOCAL-CLOUD.md, "Object keys on disk"): keys with `.`, `..` and
@@ -204,5 +207,28 @@ describe('object keys with dot and empty segments in the local S3', () => {
     expect(files(bucketDir)).toEqual([]);
     // s3rver's own directory of multipart uploads is all that is left (the upload's own went when it completed).
     expect(readdirSync(bucketDir, { recursive: true })).toEqual(['._S3rver_uploads']);
+  });
+});
+
+describe('keys raw XML cannot carry, listed with encoding-type=url as S3 lists them', () => {
+  const HOSTILE = 'xml-hostile-keys';
+  const HOSTILE_KEYS = ['cr\rkey', 'crlf\r\nkey', '\n', ' \n ', 'x/a+b c', 'x/100%', 'x/\u{1F600}(1)'];
+
+  it('answers the keys, prefixes and common prefixes URL-encoded and says so; the decoded listing is every key as it is', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: HOSTILE }));
+    for (const key of HOSTILE_KEYS) await s3.send(new PutObjectCommand({ Bucket: HOSTILE, Key: key, Body: bodyOf(key) }));
+    const raw = await s3.send(new ListObjectsV2Command({ Bucket: HOSTILE, Delimiter: '/', EncodingType: 'url' }));
+    expect(raw.EncodingType).toBe('url');
+    expect(raw.Delimiter).toBe('%2F');
+    expect((raw.Contents ?? []).map((c) => c.Key)).toEqual(['%0A', '+%0A+', 'cr%0Dkey', 'crlf%0D%0Akey']);
+    expect((raw.CommonPrefixes ?? []).map((c) => c.Prefix)).toEqual(['x%2F']);
+    const keys: string[] = [];
+    for await (const page of listObjectPages(s3, { Bucket: HOSTILE })) keys.push(...(page.Contents ?? []).map((c) => c.Key ?? ''));
+    expect(keys).toEqual([...HOSTILE_KEYS].sort(compareKeys));
+    for (const key of keys) expect(await text(key, HOSTILE)).toBe(bodyOf(key));
+  });
+
+  it('refuses an encoding type S3 does not have', async () => {
+    expect(await rawRequest('GET', `/${HOSTILE}?list-type=2&encoding-type=base64`)).toBe(400);
   });
 });
