@@ -282,6 +282,9 @@ export function statusScreen(status: EnvironmentStatus): string[] {
       const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);
       notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}\``);
     }
+    for (const ahead of row.lastBackup.inFuture ?? []) {
+      notes.push(`! ${row.plan}: backup ${ahead.backupId} (${ahead.status}) starts in the future (${ahead.startedAt}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${row.plan}\``);
+    }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
   for (const note of [...notes, ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));

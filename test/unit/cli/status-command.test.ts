@@ -247,6 +247,18 @@ describe('lifeboat status', () => {
     expect(status.plans[0]).toEqual(expect.objectContaining({ plan: 'demo', withinObjectives: false, lastBackup: expect.objectContaining({ withinRpo: false, rpoSeconds: 90_000 }) }));
   });
 
+  it('says which record starts in the future, with `!`, and judges the plan on the backups before it', async () => {
+    const ahead = backup('2027-11-20T12:00:00.000Z');
+    const text = capturedCliIo();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [ahead, backup('2026-11-30T06:00:00.000Z')] }), now: () => NOW })).toBe(0);
+    expect(text.out[3]).toMatch(/^✓ demo {5}✓ 6h\/25h/);
+    expect(text.out.slice(5, 8)).toEqual([
+      `! demo: backup ${ahead.backupId} (COMMITTED) starts in the future`,
+      '    (2027-11-20T12:00:00.000Z): the clock that wrote it or the catalog is wrong; not counted, the',
+      '    plan is judged on the backups before now; see `lifeboat backups list --plan demo`',
+    ]);
+  });
+
   it('every plan within its objectives: all ✓, exit 0, every line within 100 columns', async () => {
     const fresh = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())] });
     const { out, io } = capturedCliIo();
