@@ -7,12 +7,12 @@ import {
   DeleteObjectsCommand,
   ListBucketsCommand,
   type ObjectIdentifier,
-  paginateListObjectsV2,
   ListObjectVersionsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { isAtOrUnder, type SourceConfig } from '../../config/lifeboat-config';
 import { createPrivateBucket } from '../restore/private-bucket';
+import { decodeUrlEncodedKey, listObjectPages } from '../sources/url-encoded-listing';
 import { type RestoreTarget } from '../restore/restore-request';
 import { InvalidEnvironmentError } from '../runtime/errors';
 import { DrillScratchError } from './drill-errors';
@@ -222,16 +222,18 @@ async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
     // The SDK has no paginator for versions; markers move on after each deleted page.
     let markers: { KeyMarker?: string | undefined; VersionIdMarker?: string | undefined } = {};
     for (;;) {
-      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, ...markers }));
-      await deleteBatch([...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key ?? '', VersionId: v.VersionId ?? undefined })));
+      // URL-encoded for the reason url-encoded-listing.ts gives: a restored key with a CR in it would be read as another key.
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, EncodingType: 'url', ...markers }));
+      const key = (value: string | undefined): string | undefined => (value !== undefined && page.EncodingType === 'url' ? decodeUrlEncodedKey(value) : value);
+      await deleteBatch([...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: key(v.Key) ?? '', VersionId: v.VersionId ?? undefined })));
       if (!page.IsTruncated) break;
-      markers = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+      markers = { KeyMarker: key(page.NextKeyMarker), VersionIdMarker: page.NextVersionIdMarker };
     }
   } catch (err) {
     if (!isUnsupported(err)) throw err;
   }
   // Also where versions are listed: an endpoint may list unversioned objects under no version id.
-  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket })) {
+  for await (const page of listObjectPages(s3, { Bucket: bucket })) {
     await deleteBatch((page.Contents ?? []).map((o) => ({ Key: o.Key ?? '' })));
   }
 }
