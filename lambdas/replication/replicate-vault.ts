@@ -9,7 +9,7 @@ import { type ThawCounts, thawPacks } from '../thaw/pack-thaw';
 import { vaultKeyMaterial } from '../../vault';
 import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX, snapshotKey } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { type LoadedIndexObject } from '../../vault';
+import { type LoadedIndexObject, type LoadedPack, type PackEntry } from '../../vault';
 import { loadIndexObjectsOf, objectsNeeded, type SnapshotReferences } from './vault-references';
 import { awaitNoReplicaPrune, type ReplicaPruneRunning, type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
@@ -134,8 +134,9 @@ function sweptSinceListed(err: unknown): err is VaultObjectNotFoundError {
  *    before it, so the listing of data/, index/ and manifest/ that follows includes it;
  * 3. of the objects the replica lacks, those the snapshots to copy need there are copied (by reference:
  *    objectsTheSnapshotsNeed, vault-references.ts; content-addressed ones checked against their name,
- *    packs against their index record and blob by blob: primary-pack-check.ts; so a corrupt source
- *    object is never replicated), and only when all of them are there
+ *    packs against their index record and the blobs
+ *    in them the snapshots use, blob by blob: primary-pack-check.ts; so no object a restore of them reads is replicated
+ *    corrupt), and only when all of them are there
  *    3b. the missing snapshots — the same commit order as a backup, so a snapshot visible in the
  *    replica is always complete.
  *
@@ -243,10 +244,11 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
   const thaw = options.thaw && source.store.storageState && source.store.requestThaw ? options.thaw : undefined;
   /**
    * Copies `keys`; with `swept`, a pack or index object gone from the source since it was listed is put there instead of
-   * thrown (sweptSinceListed). Every pack is checked before it is written (checkPackBeforeCopy), against the length
-   * `packLengths` (the index objects read: packLengthsOf) records for it.
+   * thrown (sweptSinceListed). Every pack is checked before it is written (checkPackBeforeCopy): against its record in
+   * `indexed` (the index objects read: packsOf), its length and the blobs in it that `references` holds (only those
+   * are authenticated); a pack not recorded there, in full.
    */
-  const copyAll = async (keys: readonly string[], swept?: VaultObjectNotFoundError[], packLengths?: ReadonlyMap<string, number>): Promise<string[]> => {
+  const copyAll = async (keys: readonly string[], swept?: VaultObjectNotFoundError[], indexed?: ReadonlyMap<string, LoadedPack>): Promise<string[]> => {
     const copied: string[] = [];
     await mapBounded(keys, options.objectsInFlight ?? 8, async (key) => {
       if (archivedPacks.has(key)) return;
@@ -257,8 +259,8 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
       let bytes: number;
       try {
         // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
-        const indexedLength = key.startsWith(DATA_PREFIX) ? packLengths?.get(packIdOfKey(key)) : undefined;
-        const packCheck: PackCopyCheck = { keys: source.keys, ...(indexedLength !== undefined ? { indexedLength } : {}) };
+        const record = key.startsWith(DATA_PREFIX) ? indexed?.get(packIdOfKey(key)) : undefined;
+        const packCheck: PackCopyCheck = { keys: source.keys, ...(record ? { indexedLength: record.length, ...(references ? { needed: neededEntries(record, references) } : {}) } : {}) };
         bytes = await copyVaultObject(source.store, target, key, { packCheck, ...(options.packTags ? { packTags: options.packTags } : {}) });
       } catch (err) {
         if (swept && sweptSinceListed(err)) {
@@ -300,7 +302,7 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
       try {
         const keys = await objectsTheSnapshotsNeed(source, target, confirmed, refs, listings ?? (await listReferenced(source.store, target)), indexCache);
         lookMs ??= performance.now() - listed;
-        await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept, packLengthsOf(indexCache));
+        await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept, packsOf(indexCache));
         if (swept.length === 0) {
           // Which index object names an archived pack is not asked: the pass is incomplete anyway, and the one after
           // the thaw copies what is still missing.
@@ -436,11 +438,18 @@ async function missingKeys(source: VaultStore, target: VaultStore, prefix: strin
   return { missing: wanted.filter((key) => !present.has(key)), common: wanted.filter((key) => present.has(key)), present: have.filter((key) => isVaultObjectKey(prefix, key)) };
 }
 
-/** Pack id → its length, as the index objects read (either vault's: the same packs, the same bytes) record it. */
-function packLengthsOf(indexObjects: ReadonlyMap<string, LoadedIndexObject>): Map<string, number> {
-  const lengths = new Map<string, number>();
-  for (const object of indexObjects.values()) for (const pack of object.packs) lengths.set(pack.packId, pack.length);
-  return lengths;
+/** Pack id → its record, as the index objects read (either vault's: the same packs, the same bytes) hold it. */
+function packsOf(indexObjects: ReadonlyMap<string, LoadedIndexObject>): Map<string, LoadedPack> {
+  const packs = new Map<string, LoadedPack>();
+  for (const object of indexObjects.values()) for (const pack of object.packs) packs.set(pack.packId, pack);
+  return packs;
+}
+
+/** The entries of `pack` whose blobs `references` holds: what the snapshots being copied may read from it. */
+function neededEntries(pack: LoadedPack, references: SnapshotReferences): PackEntry[] {
+  const needed: PackEntry[] = [];
+  for (let k = 0; k < pack.count; k++) if (references.blobs.has(pack.records, pack.idOffset(k))) needed.push(pack.entry(k));
+  return needed;
 }
 
 /** `data/<2 hex>/<id>` → id (the key is a checked data key). */

@@ -9,12 +9,10 @@ import { type PrunePlan, type PrunePlanInput, planPrune, type ReliedOnCopy } fro
 const CHECK_CONCURRENCY = 8;
 
 export type CheckedPrunePlan = {
-  /** The plan after every kept copy its dropped packs rely on was authenticated (or, cut short, without the packs that rely on one that was not). */
+  /** The plan after every kept copy its dropped packs rely on was authenticated or found archived (or, cut short, without the packs that rely on one not checked). */
   readonly plan: PrunePlan;
   /** Copies that failed authentication, for the report (the pack holding each, and what became of it). */
   readonly damaged: Array<{ pack: string; problem: string }>;
-  /** Packs left as they are because a copy they rely on is archived and cannot be read without a thaw. */
-  readonly archived: number;
   /** The deadline came before every copy was checked: the packs relying on an unchecked one stay for the next call. */
   readonly cut: boolean;
 };
@@ -29,7 +27,13 @@ type Outcome = 'intact' | 'damaged' | 'archived' | 'unchecked';
  * that blob alone: only duplicated referenced blobs of dropped packs are read). A copy that fails goes
  * into the plan's `damagedCopies` and the plan is made again: another copy is kept (and checked in
  * turn), and the pack holding the damaged one is repacked without it, so the damaged copy leaves the
- * index. A kept copy in an archived pack cannot be read: the packs relying on it stay this run.
+ * index.
+ *
+ * A kept copy whose read answers that its pack is archived cannot be checked without a thaw: the plan is made again
+ * with that pack in `archivedPacks`, so a readable copy is kept instead (and checked), and the archived pack is dropped
+ * unread. When every copy not known damaged is archived, one of them is kept unauthenticated and the others dropped, as
+ * before 2026-12-06: holding them would keep the duplicates forever and read the archived pack again every run (an
+ * archive tier leaves parallel shards' duplicates archived), while a thaw to check one copy costs more than the copy.
  *
  * With the deadline reached, checks stop and the packs relying on an unchecked copy stay out of this
  * call's plan (`cut`): what was checked is condemned, and the next call plans again without it.
@@ -38,12 +42,14 @@ export async function planWithCheckedKeptCopies(vault: Vault, input: PrunePlanIn
   const outcomes = new Map<string, Outcome>();
   const problems = new Map<string, { pack: string; blob: string; detail: string }>();
   const damagedCopies = new Map<string, Set<string>>();
+  const archivedPacks = new Set<string>();
   let plan: PrunePlan;
   for (;;) {
-    plan = planPrune({ ...input, damagedCopies });
-    const toCheck = plan.reliedOn.filter((c) => !outcomes.has(copyKey(c)));
+    plan = planPrune({ ...input, damagedCopies, archivedPacks });
+    // A copy in a pack known archived is not read again: its outcome is set when its pack is found archived.
+    const toCheck = plan.reliedOn.filter((c) => !outcomes.has(copyKey(c)) && !archivedPacks.has(c.packId));
     if (toCheck.length === 0) break;
-    let foundDamage = false;
+    let foundChange = false;
     await mapBounded(toCheck, CHECK_CONCURRENCY, async (c) => {
       const key = copyKey(c);
       if (options.outOfTime()) {
@@ -58,6 +64,8 @@ export async function planWithCheckedKeptCopies(vault: Vault, input: PrunePlanIn
       } catch (err) {
         if (err instanceof VaultObjectArchivedError) {
           outcomes.set(key, 'archived');
+          archivedPacks.add(c.packId);
+          foundChange = true;
           return;
         }
         if (!(err instanceof VaultCorruptionError)) throw err;
@@ -67,27 +75,24 @@ export async function planWithCheckedKeptCopies(vault: Vault, input: PrunePlanIn
         let ids = damagedCopies.get(c.packId);
         if (!ids) damagedCopies.set(c.packId, (ids = new Set()));
         ids.add(blob);
-        foundDamage = true;
+        foundChange = true;
       }
     });
-    // Damage changes which copies are kept: plan again (and check the new keepers). Otherwise the rest is settled.
-    if (!foundDamage) break;
+    // Damage or an archived pack changes which copies are kept: plan again (and check the new keepers). Otherwise the rest is settled.
+    if (!foundChange) break;
   }
-  // Packs that rely on a copy not known intact stay as they are this run.
+  // Packs that rely on a copy not checked (the deadline came first) stay as they are this run. One that relies on an
+  // archived copy goes: the plan keeps an archived copy only when no readable one is left that is not known damaged.
   const held = new Set<string>();
   let cut = false;
-  const archivedPacks = new Set<string>();
   for (const c of plan.reliedOn) {
-    const outcome = outcomes.get(copyKey(c)) ?? 'unchecked';
-    if (outcome === 'intact') continue;
+    const outcome = archivedPacks.has(c.packId) ? 'archived' : (outcomes.get(copyKey(c)) ?? 'unchecked');
+    if (outcome === 'intact' || outcome === 'archived') continue;
     if (outcome === 'unchecked') cut = true;
-    for (const d of c.dependents) {
-      held.add(d);
-      if (outcome === 'archived') archivedPacks.add(d);
-    }
+    for (const d of c.dependents) held.add(d);
   }
   const checked: PrunePlan = held.size === 0 ? plan : { ...plan, garbagePacks: plan.garbagePacks.filter((p) => !held.has(p.id)), repack: plan.repack.filter((p) => !held.has(p.id)) };
-  return { plan: checked, damaged: [...problems.values()].map((p) => damageReport(p, checked, held)), archived: archivedPacks.size, cut };
+  return { plan: checked, damaged: [...problems.values()].map((p) => damageReport(p, checked, held)), cut };
 }
 
 function copyKey(c: ReliedOnCopy): string {
@@ -101,7 +106,7 @@ function damageReport(p: { pack: string; blob: string; detail: string }, plan: P
   const fate = dropped
     ? `prune keeps an intact copy of blob ${p.blob} from another pack instead, and ${repacked ? 'repacks this pack without it' : 'condemns this pack'}, so the damaged copy leaves the index`
     : held.has(p.pack)
-      ? `this pack stays until a later run has checked another copy of blob ${p.blob} (this one ran out of time or found that copy archived)`
+      ? `this pack stays until a later run has checked another copy of blob ${p.blob} (this one ran out of time)`
       : `prune found no intact copy of blob ${p.blob} and keeps every copy; run \`lifeboat vault verify --read-data\` to see which snapshots lose data, then \`lifeboat vault repair index --read-data\` (or a scrub from the other vault) docs/FORMAT.md §12, "Healing a damaged pack"`;
   return { pack: p.pack, problem: `${p.detail}; ${fate}` };
 }

@@ -46,6 +46,12 @@ export type PrunePlanInput = {
    * copy leaves the index. A blob every copy of which is damaged is kept by every pack holding it.
    */
   readonly damagedCopies?: DamagedCopies;
+  /**
+   * Packs found archived (a read answered that a thaw is needed: kept-copies.ts): a copy there cannot be authenticated,
+   * so any readable copy that is not known damaged is kept before it, and its pack can then go unread. A blob whose every
+   * undamaged copy is archived keeps one of them, unread. They are not repacked for it: nothing in them is known damaged.
+   */
+  readonly archivedPacks?: ReadonlySet<string>;
 };
 
 /**
@@ -70,7 +76,8 @@ export type PrunePlanInput = {
  * The plan reads no pack, so it cannot know that a kept copy is intact: `reliedOn` lists the kept
  * copies the dropped packs rely on, and the caller authenticates them and plans again with the damaged
  * ones in `damagedCopies` (kept-copies.ts). Until 2026-12-06 nothing did, and a prune could delete the
- * only intact copy of a blob and keep the damaged one.
+ * only intact copy of a blob and keep the damaged one. A copy in a pack found archived (`archivedPacks`) cannot be
+ * read: a readable copy is kept before it, so the archived pack goes without a thaw.
  */
 export function planPrune(input: PrunePlanInput): PrunePlan {
   const { mark, pending } = input;
@@ -98,7 +105,11 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
     const d = (potential[a] as number) - (potential[b] as number);
     return d !== 0 ? d > 0 : (packs[a] as LoadedPack).packId < (packs[b] as LoadedPack).packId;
   };
-  // The kept copy of each blob, as a record; an intact (or unchecked) copy beats a damaged one whatever its pack.
+  // The kept copy of each blob, as a record: a readable copy not known damaged beats an archived one (which cannot be
+  // checked), which beats a damaged one, whatever their packs.
+  const archived = new Uint8Array(packs.length);
+  if (input.archivedPacks) for (let i = 0; i < packs.length; i++) if (input.archivedPacks.has((packs[i] as LoadedPack).packId)) archived[i] = 1;
+  const rank = (r: number): number => 2 * (damaged[r] as number) + (archived[h.packOf(r)] as number);
   const keeperRecord = new Int32Array(mark.blobs.size).fill(-1);
   const keeper = new Int32Array(mark.blobs.size).fill(-1);
   let awaitingSweep = 0;
@@ -112,7 +123,7 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
     let best = h.packOf(r);
     for (r = h.nextHolder[r] as number; r >= 0; r = h.nextHolder[r] as number) {
       const pack = h.packOf(r);
-      if (damaged[r] !== damaged[bestRecord] ? damaged[r] === 0 : better(pack, best)) {
+      if (rank(r) !== rank(bestRecord) ? rank(r) < rank(bestRecord) : better(pack, best)) {
         best = pack;
         bestRecord = r;
       }

@@ -115,7 +115,8 @@ export type PruneReport = {
   damaged: Array<{ pack: string; problem: string }>;
   /**
    * Packs due for a repack left alone because they are archived (a move would need a thaw: "Storage
-   * tiers"), and packs kept because the copy of a blob they would give up is in an archived pack (unchecked).
+   * tiers"). Duplicates are not among them: a copy in an archived pack is given up for a readable one, or,
+   * every copy archived, one is kept unread (kept-copies.ts).
    */
   archivedNotRepacked: number;
   /** Batches still waiting for their grace to pass. */
@@ -241,7 +242,6 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const { plan } = checked;
   // A call resumed from a cursor checks again what the last one found: each finding is reported once.
   for (const d of checked.damaged) if (!report.damaged.some((r) => r.pack === d.pack && r.problem === d.problem)) report.damaged.push(d);
-  report.archivedNotRepacked += checked.archived;
   // Packs an index object lists but the vault does not hold (index objects are loaded before data/ is
   // listed, and a writer stores a pack before it lists it, so such a pack was deleted): their index
   // objects are replaced below, and those no batch or tombstone names yet are condemned with them, so

@@ -12,7 +12,7 @@ function pack(packId: string, blobs: readonly string[]): IndexedPack {
   return { packId, length: blobs.length * 100 + 64, entries: blobs.map((b, i) => ({ id: blobId(b), offset: i * 100, storedLength: 100, rawLength: 100 })) };
 }
 
-function plan(packs: readonly IndexedPack[], referenced: readonly string[], damagedCopies?: ReadonlyMap<string, ReadonlySet<string>>) {
+function plan(packs: readonly IndexedPack[], referenced: readonly string[], damagedCopies?: ReadonlyMap<string, ReadonlySet<string>>, archivedPacks?: ReadonlySet<string>) {
   const blobs = new BlobIdSet();
   for (const name of referenced) blobs.addHex(hex(name));
   return planPrune({
@@ -23,6 +23,7 @@ function plan(packs: readonly IndexedPack[], referenced: readonly string[], dama
     pending: { packs: new Set(), indexes: new Set(), manifests: new Set() },
     repackThreshold: 0.2,
     ...(damagedCopies ? { damagedCopies } : {}),
+    ...(archivedPacks ? { archivedPacks } : {}),
   });
 }
 
@@ -94,6 +95,24 @@ describe('planPrune: which copy of a duplicated blob is kept (duplicates of para
       ['n', 'z', ['m']],
       ['m', 'x', ['n']],
     ]);
+  });
+
+  it('keeps the readable copy before an archived one (which cannot be checked), and drops the archived pack unread', () => {
+    const result = plan(twins, ['x', 'y', 'z'], undefined, new Set(['n']));
+    expect(result.garbagePacks.map((g) => g.id)).toEqual(['n']);
+    expect(result.repack).toEqual([]);
+    expect(result.reliedOn.map((c) => [c.packId, name(c.entry.id), c.dependents])).toEqual([
+      ['m', 'x', ['n']],
+      ['m', 'y', ['n']],
+      ['m', 'z', ['n']],
+    ]);
+  });
+
+  it('keeps an archived copy before a damaged one, and one archived copy when every copy is archived', () => {
+    const damagedReadable = plan(twins, ['x'], new Map([['m', new Set([hex('x')])]]), new Set(['n']));
+    expect(damagedReadable.reliedOn.map((c) => [c.packId, name(c.entry.id), c.dependents])).toEqual([['n', 'x', ['m']]]);
+    const allArchived = plan(twins, ['x', 'y', 'z'], undefined, new Set(['m', 'n']));
+    expect(allArchived.garbagePacks.map((g) => g.id)).toEqual(['m']);
   });
 
   it('keeps every copy of a blob all of whose copies are damaged: no pack is dropped for it', () => {

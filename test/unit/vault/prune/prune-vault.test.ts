@@ -193,6 +193,49 @@ describe('pruneVault', () => {
     expect(report.damaged).toEqual(reported ? [{ pack: damagedPack, problem: expect.stringMatching(new RegExp(`blob ${hex}: authentication failed.*; prune keeps an intact copy of blob ${hex} from another pack instead`)) }] : []);
   });
 
+  // The kept copy was chosen without regard to storage state: an archived one held the other copy forever (both packs
+  // stayed, every run read the archived pack again), even when that other copy was readable (review r1, R1-a).
+  it.each([
+    { archived: 'the kept copy is', readableLeft: true },
+    { archived: 'both copies are', readableLeft: false },
+  ] as const)('reclaims a blob stored twice when $archived archived, and reads no archived pack after the run that found it', async ({ archived: which, readableLeft }) => {
+    const store = new MemoryVaultStore();
+    const archived = new Set<string>();
+    const archivedReads: string[] = [];
+    const tiered = Object.assign(Object.create(store) as MemoryVaultStore, {
+      get: (key: string, range?: { offset: number; length: number }) => {
+        if (!archived.has(key)) return store.get(key, range);
+        archivedReads.push(key);
+        return Promise.reject(new VaultObjectArchivedError(store.location, key, 'GLACIER'));
+      },
+    });
+    const { vault, clock, reopen } = await newVault(tiered);
+    const source = new Map([['x', data(44)]]);
+    const id = await backup(vault, source);
+    const [original] = (await loadIndexObjects(vault)).flatMap((o) => o.packs);
+    if (!original) throw new Error('the backup stored no pack');
+    // The plan's first choice is the larger id's copy: the original, archived here.
+    const copyId = '0'.repeat(64);
+    await store.put(packKey(copyId), await store.get(packKey(original.packId)));
+    await writeIndexObject(store, vault.keys, [{ packId: copyId, length: original.length, entries: original.entries }]);
+    archived.add(packKey(original.packId));
+    if (which === 'both copies are') archived.add(packKey(copyId));
+
+    const first = await prune(reopen(), clock);
+    expect([first.packsCondemned, first.archivedNotRepacked, first.damaged]).toEqual([1, 0, []]);
+    archivedReads.length = 0;
+    clock.t += GRACE;
+    const second = await prune(reopen(), clock);
+    expect([second.packsDeleted, archivedReads]).toEqual([1, []]);
+    const left = await listedKeys(store, DATA_PREFIX);
+    expect(left).toHaveLength(1);
+    if (readableLeft) expect(left).toEqual([packKey(copyId)]);
+    // Thawed (as a restore of an archived pack would ask), the copy kept restores and verifies.
+    archived.clear();
+    await expectRestores(reopen(), new Map([[id, source]]));
+    await expectVerifies(reopen());
+  });
+
   it('a deadline met while the kept copies are checked drops no copy whose kept one is unchecked; the next call checks it and finishes', async () => {
     const store = new MemoryVaultStore();
     const clock = { t: 0 };
