@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { enableCompileCache } from 'node:module';
+import { processOutput } from '../cli/closed-output';
 
 // V8's compiled code of the CLI's modules is kept on disk (os.tmpdir()/node-compile-cache, Node's own
 // cache; NODE_DISABLE_COMPILE_CACHE=1 turns it off): from the second run on, `lifeboat vault …` does not
@@ -7,14 +8,11 @@ import { enableCompileCache } from 'node:module';
 // Enabled before the program is imported, so its modules are the ones cached.
 enableCompileCache();
 
-// `lifeboat executions list | head`: a reader that stops reading is no error of the command's. Stop
-// quietly, as Unix tools do on SIGPIPE, instead of an unhandled EPIPE with a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
-    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-  });
-}
+// `lifeboat executions list | head`: a reader that stops reading is no error of the command's, and no
+// unhandled EPIPE with a stack trace. A command that only reads stops quietly, as Unix tools do on SIGPIPE; a
+// workflow running in this process is stopped as by a Ctrl-C first, and the command exits 141 (cli/closed-output.ts).
+processOutput.watch(process.stdout);
+processOutput.watch(process.stderr);
 
 // `vault backup` and `vault restore` need a codec worker thread: started now, it boots on another core
 // while this one loads the commands' modules (vault/workers/prestarted-worker.ts). Anything else
@@ -22,7 +20,7 @@ for (const stream of [process.stdout, process.stderr]) {
 const [group, command] = process.argv.slice(2, 4);
 const prestart = group === 'vault' && (command === 'backup' || command === 'restore') ? import('../vault/prestart.js').then(({ prestartCodecWorker }) => prestartCodecWorker()) : Promise.resolve();
 
-prestart
+void prestart
   .catch(() => undefined) // only a head start: the pool starts its workers itself otherwise
   .then(() => import('../cli/program.js'))
   .then(({ buildProgram }) => buildProgram(process.argv))
@@ -30,4 +28,10 @@ prestart
   .catch((err: unknown) => {
     process.stderr.write(`lifeboat: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
+  })
+  // Over the command's own code (ABORTED's failure): a run stopped because its output closed exits as a pipe's end
+  // does, so a `set -o pipefail` script tells it from a backup that failed.
+  .finally(() => {
+    const closed = processOutput.exitCodeOverride();
+    if (closed !== undefined) process.exitCode = closed;
   });

@@ -1,3 +1,5 @@
+import { type ClosedOutputGuard, processOutput } from './closed-output';
+
 /** The same signal again within this long is the first one delivered twice (tsx's CLI relays the terminal's Ctrl-C), not a second Ctrl-C. */
 export const DUPLICATE_SIGNAL_MS = 1000;
 
@@ -8,6 +10,8 @@ export type StopOnSignalsOptions = {
   /** Ends the process at once (a second signal); tests pass their own. */
   kill?: (signal: NodeJS.Signals) => void;
   now?: () => number;
+  /** Whose closed output (EPIPE) stops the run too; tests pass their own. @default processOutput */
+  output?: ClosedOutputGuard;
 };
 
 /**
@@ -18,15 +22,25 @@ export type StopOnSignalsOptions = {
  * (without it, the execution's history stays RUNNING and a lease holds the plan until it expires). The same signal
  * within DUPLICATE_SIGNAL_MS of the first is that one delivered twice and is ignored. The listeners stay until the
  * returned removal runs, after the clean-up: with none left, tsx's relayed copy of the first Ctrl-C (or Node's
- * default) ended the process mid-clean-up.
+ * default) ended the process mid-clean-up. A closed output pipe (`lifeboat backup 2>&1 | head` once head has its
+ * lines) stops the run as a first signal does, SIGPIPE its reason (cli/closed-output.ts): ended at once instead, the
+ * execution stayed RUNNING with the plan's lease held; a signal after it kills, as a second one does.
  */
 export function stopOnSignals(stop: AbortController, options: StopOnSignalsOptions): () => void {
   const now = options.now ?? Date.now;
   const kill = options.kill ?? ((signal: NodeJS.Signals) => process.kill(process.pid, signal));
   let first: { signal: NodeJS.Signals; at: number } | undefined;
+  // Only the first stop: the output closing again (stdout after stderr) is the same event, not a second Ctrl-C.
+  const removeOutputStop = (options.output ?? processOutput).stopOnClose(() => {
+    if (first !== undefined) return;
+    first = { signal: 'SIGPIPE', at: now() };
+    options.write(`\nSIGPIPE: the output's reader went away; stopping ${options.stopping} (the running execution ends ABORTED and gives back what it holds); Ctrl-C kills at once, without that\n`);
+    stop.abort('SIGPIPE');
+  });
   const remove = (): void => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    removeOutputStop();
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     if (first === undefined) {

@@ -4,6 +4,7 @@ import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
+import { type ClosedOutputGuard, processOutput } from './closed-output';
 
 /**
  * Runs one of an environment's workflows to its end and reports progress: locally (the synthesized
@@ -135,11 +136,25 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
 }
 
 /**
+ * The CLI stopped following an execution in AWS because its output's reader went away: the execution goes on there
+ * (as after a Ctrl-C, which ends only the CLI), so its result is not known and the command must not report one.
+ */
+export class StoppedFollowingError extends Error {
+  constructor(readonly executionArn: string) {
+    super(
+      `The output was closed (EPIPE), so the CLI stopped following execution ${executionArn}; it goes on in AWS. ` +
+        `Follow it with \`aws stepfunctions describe-execution --execution-arn ${executionArn}\`, or stop it with \`aws stepfunctions stop-execution --execution-arn ${executionArn}\`.`,
+    );
+    this.name = 'StoppedFollowingError';
+  }
+}
+
+/**
  * Step Functions in AWS: the state machines have fixed names, so their ARNs follow from the config: the
  * partition from the region (GovCloud and China have their own), the account from the stack that runs it
  * (the DR region's stack is in `drAccount` when the config names one).
  */
-export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number }): WorkflowRunner {
+export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number; output?: ClosedOutputGuard }): WorkflowRunner {
   const env = options.environment;
   const client = options.client ?? new SFNClient({ region: env.primaryRegion });
   let drClient: SFNClient | undefined;
@@ -157,24 +172,33 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
       if (!executionArn) throw new Error(`StartExecution of ${stateMachineArn} returned no execution ARN.`);
       const progress: WorkflowProgress = { shardsDone: 0, shardsFailed: 0, retries: 0, elapsedMs: 0 };
-      for (;;) {
-        // The history drives the same progress line as locally (countEvent skips events already counted).
-        for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 500 }, { executionArn })) {
-          for (const event of page.events ?? []) countEvent(progress, event);
+      // A closed output ends the following, as a Ctrl-C does here (the execution is AWS's, not this process's): the
+      // command then fails with the execution's ARN instead of being ended mid-poll with exit code 0.
+      const stopFollowing = new AbortController();
+      const removeOutputStop = (options.output ?? processOutput).stopOnClose(() => stopFollowing.abort());
+      try {
+        for (;;) {
+          if (stopFollowing.signal.aborted) throw new StoppedFollowingError(executionArn);
+          // The history drives the same progress line as locally (countEvent skips events already counted).
+          for await (const page of paginateGetExecutionHistory({ client: sfn, pageSize: 500 }, { executionArn })) {
+            for (const event of page.events ?? []) countEvent(progress, event);
+          }
+          await countMapRunItems(sfn, progress);
+          const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+          onProgress({ ...progress, elapsedMs: Date.now() - started });
+          if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
+            return {
+              executionId: executionArn,
+              status: described.status === 'SUCCEEDED' ? 'SUCCEEDED' : described.status === 'TIMED_OUT' ? 'TIMED_OUT' : described.status === 'ABORTED' ? 'ABORTED' : 'FAILED',
+              ...(described.output !== undefined ? { output: JSON.parse(described.output) as unknown } : {}),
+              ...(described.error !== undefined ? { error: described.error } : {}),
+              ...(described.cause !== undefined ? { cause: described.cause } : {}),
+            };
+          }
+          await sleep(options.pollMs ?? 2000, undefined, { signal: stopFollowing.signal }).catch(() => undefined);
         }
-        await countMapRunItems(sfn, progress);
-        const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        onProgress({ ...progress, elapsedMs: Date.now() - started });
-        if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
-          return {
-            executionId: executionArn,
-            status: described.status === 'SUCCEEDED' ? 'SUCCEEDED' : described.status === 'TIMED_OUT' ? 'TIMED_OUT' : described.status === 'ABORTED' ? 'ABORTED' : 'FAILED',
-            ...(described.output !== undefined ? { output: JSON.parse(described.output) as unknown } : {}),
-            ...(described.error !== undefined ? { error: described.error } : {}),
-            ...(described.cause !== undefined ? { cause: described.cause } : {}),
-          };
-        }
-        await sleep(options.pollMs ?? 2000);
+      } finally {
+        removeOutputStop();
       }
     },
   };

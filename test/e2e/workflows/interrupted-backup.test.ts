@@ -44,8 +44,11 @@ afterAll(async () => {
   await env?.close();
 });
 
-/** Runs `lifeboat backup` in a process group of its own, as a shell runs a foreground job, and Ctrl-Cs the group once the lease is held. */
-async function interruptedCliBackup(): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+/**
+ * Runs `lifeboat backup` in a process group of its own, as a shell runs a foreground job, and once the lease is held
+ * Ctrl-Cs the group, or closes the read end of its stderr pipe, as `lifeboat backup 2>&1 | head` does once head has its lines.
+ */
+async function interruptedCliBackup(by: 'ctrl-c' | 'closed-pipe' = 'ctrl-c'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const args = ['backup', '--plan', SMALL_PLAN, '--strategy', 'full', '--config', configFile, '--env', 'test', '--data-dir', env.dataDir, '--workers', '2'];
   // The test run's CLI bundle, with the executor's Lambda worker beside it (tsx from the sources when run alone).
   const child = spawn(process.execPath, executorCliArgv(args), { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -57,7 +60,8 @@ async function interruptedCliBackup(): Promise<{ code: number | null; signal: No
       // The state after `Acquire lock`: the plan's lease is held.
       if (!interrupted && /backup small: Plan shards/.test(stderr) && child.pid !== undefined) {
         interrupted = true;
-        process.kill(-child.pid, 'SIGINT');
+        if (by === 'closed-pipe') child.stderr.destroy();
+        else process.kill(-child.pid, 'SIGINT');
       }
     });
     child.once('error', reject);
@@ -128,6 +132,25 @@ it('a demo stopped through its abort signal ends its running backup ABORTED, say
   expect(lines.at(-1)).toMatch(/^Demo STOPPED \(SIGINT\) after [\d.]+ m?s: the execution it was running, if any, ended ABORTED and gave back what it held\./);
   expect(lines.some((l) => /^2\. /.test(l))).toBe(false);
   expect(existsSync(path.join(env.dataDir, DEMO_LOCK_FILE))).toBe(false);
+});
+
+it('a closed output pipe ends the running backup ABORTED with its lease given back (the next backup can start), and exits 141', async () => {
+  if (!reopened) throw new Error('the first test did not reopen the environment');
+  const backups = () => listExecutionHistories(env.dataDir).filter((h) => h.stateMachine === env.names.backupStateMachine);
+  const earlier = new Set(backups().map((h) => h.executionId));
+  // The CLI uses the cloud already running on the data directory (the reopened one) and leaves it running.
+  const { code, stderr } = await interruptedCliBackup('closed-pipe');
+  expect(stderr).toMatch(/backup small: Plan shards/);
+  // Ended at once with exit code 0, the execution stayed RUNNING and the lease held the plan for a day.
+  expect(code).toBe(141);
+  expect(backups().filter((h) => !earlier.has(h.executionId)).map((h) => h.status)).toEqual(['ABORTED']);
+  const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(reopened.endpoints, reopened.environment.primaryRegion));
+  try {
+    const { Item } = await ddb.send(new GetCommand({ TableName: env.names.catalogTable, Key: { pk: `LOCK#${SMALL_PLAN}`, sk: 'LOCK' } }));
+    expect(Item).toBeUndefined();
+  } finally {
+    ddb.destroy();
+  }
 });
 
 it('refuses a cloud with a region stopped, naming `local region start`, and says which stacks it provisioned', async () => {

@@ -1,3 +1,5 @@
+import { EventEmitter } from 'node:events';
+import { ClosedOutputGuard, EXIT_OUTPUT_CLOSED } from '../../../cli/closed-output';
 import { DUPLICATE_SIGNAL_MS, stopOnSignals } from '../../../cli/stop-on-signals';
 
 /**
@@ -50,6 +52,37 @@ describe('stopOnSignals', () => {
     expect([stop.signal.reason, lines]).toEqual(['SIGTERM', ['\nSIGTERM: stopping the execution (the running execution ends ABORTED and gives back what it holds); the signal again kills at once, without that\n']]);
     process.emit('SIGINT', 'SIGINT');
     expect(killed).toEqual(['SIGINT']);
+  });
+
+  it('a closed output (EPIPE) stops the run as a first signal does, once, and the command then exits 141; a read-only command exits quietly', () => {
+    const exits: number[] = [];
+    const output = new ClosedOutputGuard((code) => exits.push(code));
+    const stderr = new EventEmitter();
+    output.watch(stderr);
+    const epipe = () => stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+
+    // No run yet: a command that only prints stops at once, with the code it has so far.
+    epipe();
+    expect([exits, output.exitCodeOverride()]).toEqual([[0], undefined]);
+
+    const stop = new AbortController();
+    remove = stopOnSignals(stop, { stopping: 'the execution', write: (line) => lines.push(line), kill: (signal) => killed.push(signal), now: () => clock, output });
+    epipe();
+    // Ended at once (exit code 0), the execution stayed RUNNING and its lease held the plan for a day.
+    expect([stop.signal.reason, exits, output.exitCodeOverride()]).toEqual(['SIGPIPE', [0], EXIT_OUTPUT_CLOSED]);
+    expect(lines).toEqual(["\nSIGPIPE: the output's reader went away; stopping the execution (the running execution ends ABORTED and gives back what it holds); Ctrl-C kills at once, without that\n"]);
+    // The other stream closing too is the same event; a Ctrl-C after it is the way out of a hung clean-up.
+    epipe();
+    expect([lines.length, killed]).toEqual([1, []]);
+    process.emit('SIGINT', 'SIGINT');
+    expect(killed).toEqual(['SIGINT']);
+
+    // After the run, the command finishes printing into the dead pipe and exits with EXIT_OUTPUT_CLOSED (bin/lifeboat.ts).
+    remove();
+    remove = undefined;
+    epipe();
+    expect([exits, output.exitCodeOverride()]).toEqual([[0], EXIT_OUTPUT_CLOSED]);
+    expect(() => stderr.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }))).toThrow('write EIO');
   });
 
   it('removal takes its listeners away, and a signal after it reaches none of them', () => {

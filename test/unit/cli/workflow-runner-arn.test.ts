@@ -1,7 +1,9 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { partitionOf } from '../../../config/aws-partition';
-import { awsWorkflowRunner, type WorkflowName, type WorkflowRegion } from '../../../cli/workflow-runner';
+import { EventEmitter } from 'node:events';
+import { ClosedOutputGuard, EXIT_OUTPUT_CLOSED } from '../../../cli/closed-output';
+import { awsWorkflowRunner, StoppedFollowingError, type WorkflowName, type WorkflowRegion } from '../../../cli/workflow-runner';
 import { type EnvironmentConfig } from '../../../config/lifeboat-config';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -57,5 +59,25 @@ describe('the state machine ARN of an --aws run', () => {
     const crossAccount = { ...sample, drAccount: '111111111111' };
     expect(await startedArn(crossAccount, 'failover', 'dr')).toBe(`arn:aws:states:${sample.drRegion}:111111111111:stateMachine:lifeboat-dev-failover`);
     expect(await startedArn(crossAccount, 'restore', 'primary')).toBe(`arn:aws:states:${sample.primaryRegion}:${sample.account}:stateMachine:lifeboat-dev-restore`);
+  });
+});
+
+describe('an --aws run whose output closes', () => {
+  it('stops following the execution, as a Ctrl-C does there, and fails with its ARN instead of waiting for or reporting a result', async () => {
+    const client = new SFNClient({ region: sample.primaryRegion });
+    const mock = mockClient(client);
+    const executionArn = `arn:aws:states:${sample.primaryRegion}:${sample.account}:execution:lifeboat-dev-backup:e1`;
+    mock.on(StartExecutionCommand).resolves({ executionArn });
+    mock.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    mock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
+    const output = new ClosedOutputGuard(() => undefined);
+    const stderr = new EventEmitter();
+    output.watch(stderr);
+    // An hour's poll: the close must end the wait, not the next poll.
+    const runner = awsWorkflowRunner({ environment: sample, client, pollMs: 3_600_000, output });
+    const run = runner.run('backup', {}, () => stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })));
+    await expect(run).rejects.toBeInstanceOf(StoppedFollowingError);
+    await expect(run).rejects.toThrow(`stopped following execution ${executionArn}; it goes on in AWS`);
+    expect([mock.commandCalls(DescribeExecutionCommand).length, output.exitCodeOverride()]).toEqual([1, EXIT_OUTPUT_CLOSED]);
   });
 });
