@@ -196,13 +196,17 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       const after = previous?.cursor ?? '';
       const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds, ...(passOver ? { passOver } : {}) };
       let record: MirrorRecord;
+      // The keys a run may follow in flight: as many as its window can find. A DynamoDB run reads a window of each side, up to
+      // 2 × samples keys (review R2-F3: with the limit at samples, the replica's keys in flight went unfollowed and a pass
+      // with any could never be clean).
+      const windowKeys = source.type === 'dynamodb' ? 2 * input.samples : input.samples;
       const observed = (window: { differences: number; examples: MirrorDifference[] }) => ({
         checkedAt,
         now: deps.now(),
         startedPass: after === '',
         differences: window.differences,
         examples: window.examples,
-        limit: Math.min(input.samples, MAX_UNRESOLVED),
+        limit: Math.min(windowKeys, MAX_UNRESOLVED),
       });
       try {
         if (source.type === 'filesystem') {

@@ -71,8 +71,11 @@ export function chooseSourceCopy(
   }
   const { sinceCheckSeconds: sinceCheck, sincePassSeconds: sincePass, lagSeconds: lag, dataAgeSeconds: dataAge } = mirrorDataAge(check, cleanPassStartedAt, options.startedAt);
   const rpo = options.rpoMinutes * 60;
+  // A last window may hold only keys the mirror alone has (the tail of an S3 pass, a DynamoDB replica's window): "0 entries
+  // equal" would read as a mirror found empty (review R2-F2), so the count is left out then.
+  const equal = check.compared > 0 ? ` (${check.compared} entries equal)` : '';
   const measured =
-    `checked ${secs(sinceCheck)} before the failover (${check.compared} entries equal), lag ${lag === undefined ? 'not measured' : secs(lag)}, ` +
+    `checked ${secs(sinceCheck)} before the failover${equal}, lag ${lag === undefined ? 'not measured' : secs(lag)}, ` +
     `its last clean pass over the whole source started ${secs(sincePass)} before`;
   if (dataAge > rpo) {
     // A later pass held by keys in flight would bring the data age down once it counts: say what it waits for (review r1 F3 on 33caacf).

@@ -19,7 +19,7 @@ export type S3MirrorWindow = {
   inFlightKeys: Array<{ key: string; writtenAt?: number }>;
   /** See MirrorRecord.lagSeconds. */
   lagSeconds: number | null;
-  /** The window's last key, of either listing, or '' when it reached the end of both. */
+  /** The window's last key, of either listing, or '' when the pass is over (the end of both listings; with `deleteMarkers` false, of the source's). */
   cursor: string;
 };
 
@@ -29,7 +29,11 @@ export type CompareS3MirrorOptions = {
   prefix: string;
   /** Start after this key ('' from the beginning). */
   after: string;
-  /** Keys per window, of the two listings merged: a key only the mirror has counts as one, so a window's work stays bounded however many of them the mirror holds. */
+  /**
+   * Keys per window. With `deleteMarkers`, of the two listings merged: a key only the mirror has counts as one, so a
+   * window's work stays bounded however many of them the mirror holds. Without, of the source's: a key only the mirror
+   * has is kept by design and never a difference, so it is walked past uncounted, and the pass ends with the source.
+   */
   samples: number;
   /** Whether deletions reach the mirror: then a key only the mirror has is a difference (in flight when first seen). */
   deleteMarkers: boolean;
@@ -82,7 +86,10 @@ export function listedDifference(a: ListedObject | undefined, b: ListedObject | 
  * either listing. The pass ends only when both listings are exhausted: a window that ends on the
  * source's last key leaves the mirror's later keys to the next window (audit b5-2: they were never
  * compared, so a delete that never reached the mirror was never reported when the source's key count
- * was a multiple of `samples`).
+ * was a multiple of `samples`). Without delete replication (`deleteMarkers` false) the mirror keeps
+ * what the source deleted: its keys only the mirror has can never differ, so they count toward no
+ * window and the pass ends with the source's last key (review R2-F1: counting them made a pass walk the
+ * mirror's whole kept history, many windows long, so it ended too rarely for a failover's RPO).
  */
 export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide, options: CompareS3MirrorOptions): Promise<S3MirrorWindow> {
   const now = options.now();
@@ -108,6 +115,8 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   let differenceCount = 0;
   let inFlight = 0;
   let compared = 0;
+  // Keys only the mirror has count (and keep the pass going) only when they can be differences.
+  const mirrorOnlyCounts = options.deleteMarkers;
   let taken = 0;
   let lastKey = '';
   let oldestPending: number | undefined;
@@ -125,25 +134,29 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
     }
     if (writtenAt !== undefined) oldestPending = Math.min(oldestPending ?? writtenAt, writtenAt);
   };
-  while (taken < options.samples && (a || b)) {
-    taken += 1;
+  while (taken < options.samples && (a || (mirrorOnlyCounts && b))) {
     const order = a && b ? compareKeys(a.key, b.key) : a ? -1 : 1;
     if (order < 0 && a) {
       const d = listedDifference(a, undefined, options.deleteMarkers);
       if (d) differ(a.key, d.reason, d.writtenAt);
       lastKey = a.key;
+      taken += 1;
       compared += 1;
       a = (await src.next()).value as ListedObject | undefined;
     } else if (order > 0 && b) {
-      const d = listedDifference(undefined, b, options.deleteMarkers);
-      if (d) differ(b.key, d.reason, d.writtenAt);
-      lastKey = b.key;
+      if (mirrorOnlyCounts) {
+        const d = listedDifference(undefined, b, options.deleteMarkers);
+        if (d) differ(b.key, d.reason, d.writtenAt);
+        lastKey = b.key;
+        taken += 1;
+      }
       b = (await mir.next()).value as ListedObject | undefined;
     } else if (a && b) {
       const d = listedDifference(a, b, options.deleteMarkers);
       if (d) differ(a.key, d.reason, d.writtenAt);
       else slowest = Math.max(slowest ?? 0, b.lastModified - a.lastModified);
       lastKey = a.key;
+      taken += 1;
       compared += 1;
       a = (await src.next()).value as ListedObject | undefined;
       b = (await mir.next()).value as ListedObject | undefined;
@@ -158,6 +171,6 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
     inFlight,
     inFlightKeys,
     lagSeconds: lagMs === undefined ? (differenceCount > 0 ? null : 0) : Math.max(0, lagMs) / 1000,
-    cursor: a || b ? lastKey : '',
+    cursor: a || (mirrorOnlyCounts && b) ? lastKey : '',
   };
 }

@@ -204,4 +204,23 @@ describe('items only the replica holds (audit b5-3): the pass scans the replica 
       'cursor= replicaCursor={"pk":{"S":"c"}} differences=2 passStartedAt=12:30',
     ]);
   });
+
+  it('samples below 100: a run follows every key in flight of both its windows, up to 2 × samples (review R2-F3)', async () => {
+    // Two source items with a newer write not replicated yet, two replica-only items whose deletes are replicating.
+    const source = new Map(['a', 'b'].map((k) => [k, { pk: { S: k }, v: { N: '2' } }]));
+    const replica = new Map(['0x', '0y', 'a', 'b'].map((k) => [k, { pk: { S: k }, v: { N: '1' } }]));
+    const clock = { now: T0 };
+    const { deps, log } = inMemoryDynamoDbMirror(source, replica, plans, clock);
+    const first = await runMirrorCheck({ samples: 2, graceSeconds: 900 }, deps);
+    // Before this fix: the follow limit was samples (2), so 2 of the 4 keys went unfollowed and this pass could never be clean.
+    expect({ inFlight: first.sources[0]?.inFlight, pending: log.record?.pending?.length, passUnfollowed: log.record?.passUnfollowed }).toEqual({ inFlight: 4, pending: 4, passUnfollowed: 0 });
+    // Everything replicates before the next run, which ends the pass (the replica's last window): it is clean from its start.
+    for (const k of ['a', 'b']) replica.set(k, { pk: { S: k }, v: { N: '2' } });
+    replica.delete('0x');
+    replica.delete('0y');
+    clock.now += 5 * MIN;
+    expect((await runMirrorCheck({ samples: 2, graceSeconds: 900 }, deps)).passed).toBe(true);
+    expect(log.record).toEqual(expect.objectContaining({ passUnfollowed: 0, cleanPassStartedAt: new Date(T0).toISOString() }));
+    expect(chooseSourceCopy(orders, log.record, { rpoMinutes: 60, startedAt: clock.now, mirrorBucketPrefix: 'lifeboat-prod-mirror-', useMirrors: true }).use).toBe('mirror');
+  });
 });

@@ -40,6 +40,13 @@ it('takes the data age from the start of the last clean complete pass, not from 
   expect(chooseSourceCopy(source, check({ passUnfollowed: 0, cleanPassStartedAt: '2026-12-05T03:10:00.000Z' }), options)).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('its data may be 3601 s old, beyond the plan\'s RPO of 3600 s') }));
 });
 
+it('leaves the count of equal entries out when the last window held only keys the mirror alone has (review R2-F2: it read "0 entries equal")', () => {
+  const choice = chooseSourceCopy(source, check({ compared: 0 }), options);
+  expect(choice).toEqual(
+    expect.objectContaining({ use: 'mirror', reason: 'the mirror was checked 1 s before the failover, lag 0 s, its last clean pass over the whole source started 1 s before: data at most 1 s old, within the plan\'s RPO of 3600 s' }),
+  );
+});
+
 it('refuses the mirror when no clean complete pass is recorded (a pass in progress, or a record of an earlier version)', () => {
   expect(chooseSourceCopy(source, check({ passUnfollowed: 0, cleanPassStartedAt: undefined }), options)).toEqual({
     source: 'web-assets',

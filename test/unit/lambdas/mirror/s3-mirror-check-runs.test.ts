@@ -39,9 +39,9 @@ function listingS3(objects: () => Obj[], pageSize = 1000, calls = { n: 0 }): S3C
 
 const obj = (key: string, etag: string, at: number, size = 10): Obj => ({ Key: key, Size: size, ETag: `"${etag}"`, LastModified: new Date(at) });
 
-/** A mirrored S3 source `app` of plan `web` (RPO `rpoMinutes`), its buckets, the check's record, and a clock. */
-function mirrored(rpoMinutes: number) {
-  const source = { type: 's3', name: 'app', bucket: 'app-data', prefix: '', mirror: true } as unknown as SourceConfig;
+/** A mirrored S3 source `app` of plan `web` (RPO `rpoMinutes`, mirror as configured by `mirror`), its buckets, the check's record, and a clock. */
+function mirrored(rpoMinutes: number, mirror: true | { deleteMarkers: false } = true) {
+  const source = { type: 's3', name: 'app', bucket: 'app-data', prefix: '', mirror } as unknown as SourceConfig;
   const plans = [{ name: 'web', objectives: { rpoMinutes, rtoMinutes: 60 }, sources: [source] }] as unknown as ProtectionPlanConfig[];
   const state = { now: T0, source: [] as Obj[], mirror: [] as Obj[], record: undefined as MirrorRecord | undefined };
   const deps: MirrorCheckDeps = {
@@ -361,7 +361,7 @@ describe('audit b5-2: a window that ends on the source\'s last key leaves the mi
   });
 
   /** The windows of one pass from the beginning, and the ListObjectsV2 calls of each (both sides). */
-  async function pass(source: Obj[], mirror: Obj[], samples: number, pageSize: number): Promise<Array<{ window: S3MirrorWindow; calls: number }>> {
+  async function pass(source: Obj[], mirror: Obj[], samples: number, pageSize: number, deleteMarkers = true): Promise<Array<{ window: S3MirrorWindow; calls: number }>> {
     const windows: Array<{ window: S3MirrorWindow; calls: number }> = [];
     let after = '';
     do {
@@ -369,7 +369,7 @@ describe('audit b5-2: a window that ends on the source\'s last key leaves the mi
       const window = await compareS3Mirror(
         { s3: listingS3(() => source, pageSize, calls), bucket: 'app-data' },
         { s3: listingS3(() => mirror, pageSize, calls), bucket: `${PREFIX}app` },
-        { prefix: '', after, samples, deleteMarkers: true, graceSeconds: GRACE, now: () => T0 },
+        { prefix: '', after, samples, deleteMarkers, graceSeconds: GRACE, now: () => T0 },
       );
       windows.push({ window, calls: calls.n });
       after = window.cursor;
@@ -399,5 +399,45 @@ describe('audit b5-2: a window that ends on the source\'s last key leaves the mi
         for (const { calls } of windows) expect({ pageSize, samples, calls: calls <= 2 * Math.ceil((samples + 1) / pageSize) }).toEqual({ pageSize, samples, calls: true });
       }
     }
+  });
+
+  it.each([
+    { case: 'mirror longer', source: ['a', 'c', 'e', 'g'], mirror: ['a', 'b0', 'b1', 'b2', 'c', 'e', 'g', 'y', 'z'], found: [] },
+    { case: 'source longer', source: ['a', 'c', 'e', 'g', 'h'], mirror: ['a', 'b0', 'c', 'e'], found: ['g', 'h'] },
+  ])('$case, deletions kept in the mirror (review R2-F1): keys only the mirror has count toward no window, and the pass ends with the source', async ({ source, mirror, found }) => {
+    const old = T0 - 3 * 86_400_000;
+    for (const pageSize of [2, 1000]) {
+      for (let samples = 1; samples <= source.length + 1; samples++) {
+        const windows = await pass(
+          source.map((k) => obj(k, k, old)),
+          mirror.map((k) => obj(k, k, old)),
+          samples,
+          pageSize,
+          false,
+        );
+        const seen = windows.flatMap(({ window }) => [...window.examples.map((d) => d.key), ...window.inFlightKeys.map((k) => k.key)]).sort();
+        const compared = windows.map(({ window }) => window.compared);
+        // Before this fix (keys only the mirror has counted): 'mirror longer' took ceil(9 / samples) windows, some comparing no source key.
+        expect({ pageSize, samples, seen, windows: windows.length, compared: compared.every((n) => n > 0) }).toEqual({ pageSize, samples, seen: found, windows: Math.ceil(source.length / samples), compared: true });
+      }
+    }
+  });
+});
+
+describe('review R2-F1: a mirror that keeps what the source deleted ({ deleteMarkers: false }) is walked past, not window by window', () => {
+  it('a source that keeps its last 10 logs, a mirror that keeps all 100 ever written: every run of 10 samples is a whole clean pass, and the failover takes the mirror', async () => {
+    const m = mirrored(60, { deleteMarkers: false });
+    const old = T0 - 3 * 86_400_000;
+    const logs = Array.from({ length: 100 }, (_, i) => obj(`logs/${String(i).padStart(4, '0')}.json`, `l${i}`, old + i * MIN));
+    m.state.source = logs.slice(90);
+    // Kept history before the source's keys, between them and after its last one.
+    m.state.mirror = [...logs.map((o) => ({ ...o })), obj('logs/0095-kept.json', 'k', old), obj('logs/zz-kept.json', 'z', old)];
+    for (let run = 1; run <= 2; run++) {
+      expect((await m.check(10)).sources[0]).toEqual(expect.objectContaining({ passed: true, compared: 10, differences: 0, inFlight: 0 }));
+      // Before this fix: compared 0, cursor 'logs/0009.json': a pass was 11 windows (nearly 3 h at one run every 15 min), longer than the RPO.
+      expect(m.state.record).toEqual(expect.objectContaining({ cursor: '', cleanPassStartedAt: new Date(m.state.now).toISOString() }));
+      if (run === 1) m.state.now += 15 * MIN;
+    }
+    expect(m.failover()).toEqual(expect.objectContaining({ use: 'mirror', dataAgeSeconds: 60, reason: expect.stringContaining('checked 60 s before the failover (10 entries equal)') }));
   });
 });
