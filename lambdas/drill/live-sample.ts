@@ -6,8 +6,10 @@ import { KEY_IN_OTHER_REGION, NAME_IN_OTHER_REGION } from '../../config/names-in
 import { type DrillError, type DrillSourceResult } from '../catalog/drill-record';
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntry } from '../restore/restored-entry';
-import { httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type Vault } from '../../vault';
+import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
+import { httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, snapshotStartedAt, type Vault } from '../../vault';
 import { LiveSampleMismatchError } from './drill-errors';
+import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObjectsQuery } from './live-objects-missing-from-backup';
 
 /** The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs. */
 export type LiveSample = DrillSourceResult['sampled'] & { mismatches: string[] };
@@ -20,6 +22,8 @@ export type LiveSampleDeps = {
   targetS3: S3Client;
   /** A configured directory path → where it is on this machine. */
   directory: (configuredPath: string) => string;
+  /** Where the listings of live objects start (live-objects-missing-from-backup.ts): Math.random unless a test fixes it. */
+  random?: () => number;
 };
 
 export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live item carries no version, so an unchanged item cannot be told from a changed one; the restore was verified against the backup';
@@ -223,8 +227,14 @@ async function compareFile(liveRoot: string, restoredRoot: string, restoredPathN
   return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(entry.path)}: restored copy (${restored.length} bytes) differs from the live file (${live.length} bytes)` };
 }
 
-/** How one entry of the source is compared: the manifest kind sampled and the comparison, or why the live source cannot be compared. */
-type EntryComparison = { kind: 'object' | 'file'; compare: (entry: ManifestEntry) => Promise<Outcome> };
+/** What the live-to-backup direction is told of the backup (MissingObjectsQuery without what the source's comparison knows itself). */
+type BackupSide = Omit<MissingObjectsQuery, 'liveS3' | 'source' | 'random'>;
+
+/**
+ * How one entry of the source is compared: the manifest kind sampled and the comparison, or why the live source cannot be
+ * compared; and, for S3, how live objects are looked up in the backup (file systems are not walked: docs/RUNBOOKS.md).
+ */
+type EntryComparison = { kind: 'object' | 'file'; compare: (entry: ManifestEntry) => Promise<Outcome>; missing?: (backup: BackupSide) => Promise<LiveObjectsMissing> };
 
 /**
  * Why the drill's stack could not name what reading a source bucket takes (the stand-ins of config/names-in-other-region.ts,
@@ -249,6 +259,20 @@ async function notNamedHere(bucket: string, drillS3: S3Client, drilledVault: Res
   );
 }
 
+/**
+ * A failed listing of the live bucket, as compareObject treats a failed read: unreachable (with why; a missing
+ * s3:ListBucket with what to grant), or the error itself. Listing needs no grant beyond the bucket's own ListBucket.
+ */
+function notListable(source: S3BucketSourceConfig, err: unknown): unknown {
+  const why = unreachableReason(err);
+  if (why !== undefined) return new LiveSourceUnreachable(`bucket ${source.bucket} could not be listed: ${why}`);
+  if (!isPermissionRefusal(err)) return err;
+  return new LiveSourceUnreachable(
+    `bucket ${source.bucket} could not be listed by this drill (${refusalOf(err)}): its compare function needs s3:ListBucket on the bucket ` +
+      'to look live objects up in the backup; a bucket of another account must also admit the function\'s role in its bucket policy',
+  );
+}
+
 async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' }>, report: RestoreReport, deps: LiveSampleDeps): Promise<EntryComparison | string> {
   const { target } = report;
   if (source.type === 's3' && target.type === 's3') {
@@ -256,7 +280,11 @@ async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' 
     if (typeof liveS3 === 'string') return `bucket ${source.bucket} not compared: ${liveS3}`;
     const unnamed = await notNamedHere(source.bucket, deps.targetS3, report.vault);
     if (unnamed !== undefined) return unnamed;
-    return { kind: 'object', compare: (entry) => compareObject(liveS3, deps.targetS3, source, target, entry) };
+    return {
+      kind: 'object',
+      compare: (entry) => compareObject(liveS3, deps.targetS3, source, target, entry),
+      missing: (backup) => liveObjectsMissingFromBackup({ ...backup, liveS3, source, random: deps.random ?? Math.random }).catch((err: unknown) => Promise.reject(notListable(source, err))),
+    };
   }
   if (source.type === 'filesystem' && target.type === 'filesystem') {
     const liveRoot = deps.directory(source.path);
@@ -277,8 +305,11 @@ const MAX_TRIES_PER_SAMPLE = 4;
 /**
  * Compares up to `samples` entries of a restored source with the live source, byte for byte, where
  * the live entry is unchanged since the backup (S3: ETag and LastModified as the manifest recorded
- * them; files: size and mtime), spread over the manifest. Proves that the backup held what the
- * source held, which verification against the manifest alone cannot. A difference is returned
+ * them; files: size and mtime), spread over the manifest: proves that what the backup holds is what
+ * the source held, which verification against the manifest alone cannot. Entries drawn from the manifest
+ * never show one the backup lacks: for S3, up to `samples` live objects more, listed from random starts,
+ * that existed before the backup started are looked up in the manifest, and one absent is a mismatch
+ * (live-objects-missing-from-backup.ts; files are not, nor DynamoDB items). A difference is returned
  * (`mismatches`), not thrown; a source region or mount that cannot be reached (or, after the SDK's retries, still
  * answers 5xx or throttles: unreachableReason), a live bucket that refuses this
  * function (403 for want of a grant) and one its stack could not name (config/names-in-other-region.ts) are
@@ -342,6 +373,18 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
   }
   // Every entry tried had moved since the backup: the source was reachable, but this drill compared nothing of it.
   if (result.compared === 0 && result.skippedChanged > 0) result.unreachable = noneCompared(comparison.kind, result.skippedChanged);
+  if (comparison.missing === undefined) return result;
+  try {
+    const startKeys = [...tried].map((path) => s3KeyOfEntryPath(path));
+    const reader = await vault.manifest(snapshot);
+    const backup: BackupSide = { find: (path) => reader.find(path), backupStartedAt: snapshotStartedAt(snapshot), backupLeftOut: report.backupLeftOut, startKeys, known: tried, samples };
+    // Objects written since the backup started are not counted: skippedChanged counts entries of the backup tried.
+    const { missing } = await comparison.missing(backup);
+    result.mismatches.push(...missing);
+  } catch (err) {
+    if (!(err instanceof LiveSourceUnreachable)) throw err;
+    result.unreachable = err.message;
+  }
   return result;
 }
 

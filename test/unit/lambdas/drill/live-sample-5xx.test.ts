@@ -79,7 +79,13 @@ function scratchS3(scratch?: Answer): S3Client {
 }
 
 const entry: ManifestEntry = { path: 'img/logo.png', kind: 'object', meta: { key: 'img/logo.png', etag: ETAG, lastModified: LAST_MODIFIED.toISOString() }, size: BYTES.length, content: [] };
-const vault = { loadSnapshot: async () => ({}), entries: async function* () { yield entry; } } as unknown as Vault;
+const vault = {
+  loadSnapshot: async () => ({ time: '2026-12-05T10:30:00.000Z', stats: { durationMs: 0 } }),
+  entries: async function* () {
+    yield entry;
+  },
+  manifest: async () => ({ find: async (path: string) => (path === entry.path ? entry : undefined) }),
+} as unknown as Vault;
 const source: SourceConfig = { type: 's3', name: 'assets', bucket: 'shop-assets', prefix: '' };
 const report: RestoreReport = {
   restoreId: 'r',

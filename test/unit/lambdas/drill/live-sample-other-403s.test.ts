@@ -18,9 +18,23 @@ const BYTES = Buffer.from('the logo, as backed up');
 const ETAG = '"0123456789abcdef0123456789abcdef"';
 
 type Answer = { status: number; headers?: Record<string, string>; body?: string | Buffer };
-type Request = { method: string; path: string; headers: Record<string, string> };
+type Request = { method: string; path: string; headers: Record<string, string>; query?: Record<string, string> };
+/** An object of a bucket's listing (ListObjectsV2). */
+type Listed = { key: string; lastModified: Date; etag?: string; storageClass?: string };
 
-function s3(region: string, answer: (request: Request) => Answer) {
+/** A ListObjectsV2 answer: `objects` after StartAfter, at most MaxKeys of them, as S3 orders them. */
+function listing(objects: readonly Listed[], query: Record<string, string>): Answer {
+  const after = query['start-after'];
+  const sorted = [...objects]
+    .sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)))
+    .filter((o) => o.key.startsWith(query['prefix'] ?? '') && (after === undefined || Buffer.compare(Buffer.from(o.key), Buffer.from(after)) > 0));
+  const page = sorted.slice(0, Number(query['max-keys'] ?? 1000));
+  const contents = page.map((o) => `<Contents><Key>${o.key}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${o.etag ?? ETAG}</ETag><Size>1</Size><StorageClass>${o.storageClass ?? 'STANDARD'}</StorageClass></Contents>`);
+  return { status: 200, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><IsTruncated>${page.length < sorted.length}</IsTruncated>${contents.join('')}</ListBucketResult>` };
+}
+
+/** An S3Client of `region` answering objects with `answer` and listings with `listed` (none unless given), or with its answer. */
+function s3(region: string, answer: (request: Request) => Answer, listed: readonly Listed[] | Answer = []) {
   const sent: string[] = [];
   const client = new S3Client({
     region,
@@ -30,7 +44,7 @@ function s3(region: string, answer: (request: Request) => Answer) {
     requestHandler: {
       handle: async (request: Request) => {
         sent.push(`${request.method} ${decodeURIComponent(request.path)}${request.headers['range'] ? ` ${request.headers['range']}` : ''}`);
-        const { status, headers = {}, body } = answer(request);
+        const { status, headers = {}, body } = request.query?.['list-type'] === undefined ? answer(request) : Array.isArray(listed) ? listing(listed, request.query) : (listed as Answer);
         return { response: { statusCode: status, headers, body: Readable.from(body === undefined ? [] : [Buffer.from(body)]) } };
       },
     },
@@ -51,7 +65,16 @@ const objectAnswer = (method: string): Answer => ({
 });
 
 const entryAt = (key: string): ManifestEntry => ({ path: key, kind: 'object', meta: { key, etag: ETAG, lastModified: LAST_MODIFIED.toISOString() }, size: BYTES.length, content: [] });
-const vaultOf = (keys: string[]) => ({ loadSnapshot: async () => ({}), entries: async function* () { for (const key of keys) yield entryAt(key); } }) as unknown as Vault;
+/** When the fake backup started: after LAST_MODIFIED. */
+const BACKUP_TIME = '2026-12-05T10:30:00.000Z';
+const vaultOf = (keys: string[]) =>
+  ({
+    loadSnapshot: async () => ({ time: BACKUP_TIME, stats: { durationMs: 0 } }),
+    entries: async function* () {
+      for (const key of keys) yield entryAt(key);
+    },
+    manifest: async () => ({ find: async (path: string) => (keys.includes(path) ? entryAt(path) : undefined) }),
+  }) as unknown as Vault;
 
 const source: SourceConfig = { type: 's3', name: 'assets', bucket: 'shop-assets', prefix: '' };
 const report = (entries: number): RestoreReport => ({
@@ -122,5 +145,48 @@ describe('a source of which every entry tried had changed since the backup', () 
     ]);
     const one = s3('eu-west-1', ({ method, path }) => (method === 'GET' && path.endsWith('a.png') ? refusal('InvalidObjectState', 'archived') : objectAnswer(method)));
     expect((await compare(one.client, ['img/a.png', 'img/b.png'])).sources[0]?.sampled).toEqual({ compared: 1, matched: 1, skippedChanged: 1 });
+  });
+});
+
+describe('a live object the backup lacks (audit b1-3: samples drawn from the manifest never meet it)', () => {
+  const before = new Date('2026-12-05T09:00:00.000Z');
+  const backedUp = ['img/a.png', 'img/b.png'];
+  const live = (extra: Listed[]) => [...backedUp.map((key) => ({ key, lastModified: LAST_MODIFIED })), ...extra];
+
+  it('one unchanged since before the backup and absent from it fails the comparison, naming it, from any listing start', async () => {
+    for (const random of [() => 0, () => 0.99]) {
+      const bucket = s3('eu-west-1', ({ method }) => objectAnswer(method), live([{ key: 'ledger/2025.csv', lastModified: before }]));
+      const comparison = await compare(bucket.client, backedUp, { random });
+      expect(comparison.sources).toEqual([{ source: 'assets', sampled: { compared: 2, matched: 2, skippedChanged: 0 } }]);
+      expect(comparison.errors).toEqual([
+        {
+          error: 'LiveSampleMismatchError',
+          message: 'Source assets: 1 restored entry differs from the live source although unchanged since the backup: "ledger/2025.csv": in the live bucket since 2026-12-05T09:00:00.000Z, before the backup started (2026-12-05T10:30:00.000Z), but not in the backup',
+          step: 'Compare with live sources',
+        },
+      ]);
+    }
+  });
+
+  it('is not missing when written since the backup started, archived, a multipart upload begun shortly before, or outside the source\'s prefix', async () => {
+    const extra: Listed[] = [
+      { key: 'img/new.png', lastModified: new Date('2026-12-05T10:29:59.500Z') },
+      { key: 'img/cold.png', lastModified: before, storageClass: 'GLACIER' },
+      { key: 'img/tiered.png', lastModified: before, storageClass: 'INTELLIGENT_TIERING' },
+      { key: 'img/big.iso', lastModified: new Date('2026-12-05T10:00:00.000Z'), etag: '"0123456789abcdef0123456789abcdef-3"' },
+      { key: 'other/ledger.csv', lastModified: before },
+    ];
+    const bucket = s3('eu-west-1', ({ method, path }) => (method === 'HEAD' && path.endsWith('tiered.png') ? { status: 200, headers: { 'x-amz-archive-status': 'ARCHIVE_ACCESS' } } : objectAnswer(method)), live(extra));
+    const images: SourceConfig = { type: 's3', name: 'assets', bucket: 'shop-assets', prefix: 'img/' };
+    const scratch = s3('us-west-2', ({ method }) => objectAnswer(method));
+    const comparison = await compareWithLiveSources({ restored: [report(2)], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [images], { openVault: async () => vaultOf(backedUp), directory: (p) => p, liveS3: bucket.client, targetS3: scratch.client, random: () => 0 });
+    expect(comparison.errors).toEqual([]);
+    expect(bucket.sent.filter((r) => r.startsWith('HEAD'))).toEqual(['HEAD /shop-assets/img/a.png', 'HEAD /shop-assets/img/b.png', 'HEAD /shop-assets/img/tiered.png']);
+  });
+
+  it('a listing refused for want of s3:ListBucket leaves the source unreachable, saying what to grant', async () => {
+    const refusing = s3('eu-west-1', ({ method }) => objectAnswer(method), refusal('AccessDenied', 'Access Denied'));
+    const sampled = (await compare(refusing.client, backedUp)).sources[0]?.sampled;
+    expect(sampled).toMatchObject({ compared: 2, matched: 2, unreachable: expect.stringMatching(/^bucket shop-assets could not be listed by this drill \(AccessDenied: Access Denied\): its compare function needs s3:ListBucket/) });
   });
 });

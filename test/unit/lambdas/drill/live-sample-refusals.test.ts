@@ -23,7 +23,13 @@ const KMS_REFUSAL =
   'User: arn:aws:sts::111111111111:assumed-role/Shop-LifeboatDR-DrillCompare/fn is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555 because no identity-based policy allows the kms:Decrypt action';
 
 type Answer = { status: number; headers?: Record<string, string>; body?: string | Buffer };
-type Request = { method: string; path: string };
+type Request = { method: string; path: string; query?: Record<string, string> };
+/** What a listing of a live bucket answers: its one object, the one backed up (ListObjectsV2). */
+const LISTING: Answer = {
+  status: 200,
+  headers: { 'content-type': 'application/xml' },
+  body: '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>img/logo.png</Key><LastModified>2026-12-05T10:00:00.000Z</LastModified><ETag>"0123456789abcdef0123456789abcdef"</ETag><Size>1</Size></Contents></ListBucketResult>',
+};
 
 /** An S3Client of `region` whose every request is answered by `answer` (and recorded), as S3 would over the wire. */
 function s3(region: string, answer: (request: Request) => Answer) {
@@ -36,7 +42,7 @@ function s3(region: string, answer: (request: Request) => Answer) {
     requestHandler: {
       handle: async (request: Request) => {
         sent.push(`${request.method} ${decodeURIComponent(request.path)}`);
-        const { status, headers = {}, body } = answer(request);
+        const { status, headers = {}, body } = request.query?.['list-type'] !== undefined ? LISTING : answer(request);
         return { response: { statusCode: status, headers, body: Readable.from(body === undefined ? [] : [Buffer.from(body)]) } };
       },
     },
@@ -65,7 +71,13 @@ const scratchS3 = () => s3(DR, ({ method }) => objectAnswer(method));
 
 const entry: ManifestEntry = { path: 'img/logo.png', kind: 'object', meta: { key: 'img/logo.png', etag: ETAG, lastModified: LAST_MODIFIED.toISOString() }, size: BYTES.length, content: [] };
 /** The backup's snapshot as sampleLiveSource reads it: one object entry. */
-const vault = { loadSnapshot: async () => ({}), entries: async function* () { yield entry; } } as unknown as Vault;
+const vault = {
+  loadSnapshot: async () => ({ time: '2026-12-05T10:30:00.000Z', stats: { durationMs: 0 } }),
+  entries: async function* () {
+    yield entry;
+  },
+  manifest: async () => ({ find: async (path: string) => (path === entry.path ? entry : undefined) }),
+} as unknown as Vault;
 
 const source = (name: string, bucket: string): SourceConfig => ({ type: 's3', name, bucket, prefix: '' });
 const report = (name: string, vault: RestoreReport['vault'] = 'dr'): RestoreReport => ({
