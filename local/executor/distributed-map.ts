@@ -87,10 +87,14 @@ export type DistributedMapRuntime = {
   signal: AbortSignal;
 };
 
-/** What a child execution ended with; ResultWriter's result files list these. */
-type ChildOutcome = { index: number; name: string; input: JsonValue; items: number; startDate: string; stopDate: string } & (
+/**
+ * What a child execution ended with; ResultWriter's result files list these. ABORTED is a child the
+ * executor stopped (a sibling failed past the threshold, or the parent was stopped): as in AWS it is
+ * not a failed child, so its items count neither against the tolerance nor in the threshold's cause.
+ */
+type ChildOutcome = { index: number; name: string; executionArn: string; stateMachineArn: string; input: JsonValue; items: number; startDate: string; stopDate: string } & (
   | { status: 'SUCCEEDED'; output: JsonValue }
-  | { status: 'FAILED'; error: string; cause: string }
+  | { status: 'FAILED' | 'ABORTED'; error: string; cause: string }
 );
 
 /** Runs one distributed Map state on its effective input (after InputPath); returns the Map's raw result. */
@@ -106,6 +110,9 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
   const label = state.Label ?? stateName;
   const machineName = runtime.stateMachineArn.split(':').pop() ?? 'local';
   const mapRunArn = `${runtime.stateMachineArn.replace(':stateMachine:', ':mapRun:')}/${label}:${mapRunId}`;
+  // A child is an execution of the state machine <parent>/<label>, as AWS names it.
+  const childMachineArn = `${runtime.stateMachineArn}/${label}`;
+  const childExecutionArn = (name: string) => `${childMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   const childDefinition: AslDefinition = { StartAt: state.ItemProcessor.StartAt, States: state.ItemProcessor.States };
   const machine = runtime.stateMachine(childDefinition);
 
@@ -120,6 +127,9 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
   );
   const totalItems = values.length;
   let failedItems = 0;
+  // The cause of the threshold error: the child that failed first in time, not the lowest index,
+  // which after the threshold is usually a sibling that was still running and got stopped.
+  let firstFailure: { error: string; cause: string } | undefined;
   let exceeded = false;
   const outcomes: ChildOutcome[] = [];
   const running = new Set<{ abort: () => void }>();
@@ -140,31 +150,38 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
       const batch = batches[index] as { input: JsonValue; items: number };
       const name = `${mapRunId.slice(0, 8)}-${String(index).padStart(6, '0')}`;
       const startDate = new Date().toISOString();
+      const executionArn = childExecutionArn(name);
       const execution = machine.run(
         batch.input,
         withStateContext({
           ...(runtime.overrides ? { overrides: runtime.overrides } : {}),
           context: {
-            Execution: { Id: `${runtime.stateMachineArn.replace(':stateMachine:', ':execution:')}/${label}:${name}`, Name: name, Input: batch.input, StartTime: startDate },
-            StateMachine: { Id: `${runtime.stateMachineArn}/${label}`, Name: `${machineName}/${label}` },
+            Execution: { Id: executionArn, Name: name, Input: batch.input, StartTime: startDate },
+            StateMachine: { Id: childMachineArn, Name: `${machineName}/${label}` },
           },
         } as RunOptions),
       );
+      const ended = { index, name, executionArn, stateMachineArn: childMachineArn, input: batch.input, items: batch.items, startDate };
       running.add(execution);
       const collecting = (async () => {
         for await (const log of execution.eventLogs) runtime.onChildEvent(log, index);
       })();
       try {
         const output = (await execution.result) as JsonValue;
-        outcomes.push({ index, name, input: batch.input, items: batch.items, startDate, stopDate: new Date().toISOString(), status: 'SUCCEEDED', output });
+        outcomes.push({ ...ended, stopDate: new Date().toISOString(), status: 'SUCCEEDED', output });
       } catch (err) {
-        const failure = childFailure(err);
-        outcomes.push({ index, name, input: batch.input, items: batch.items, startDate, stopDate: new Date().toISOString(), status: 'FAILED', ...failure });
-        // A failed child counts every item of its batch as failed (AWS).
-        failedItems += batch.items;
-        if (overThreshold() && !exceeded) {
-          exceeded = true;
-          stopAll();
+        if (err instanceof ExecutionAbortedError) {
+          outcomes.push({ ...ended, stopDate: new Date().toISOString(), status: 'ABORTED', ...ABORTED_CHILD });
+        } else {
+          const failure = childFailure(err);
+          outcomes.push({ ...ended, stopDate: new Date().toISOString(), status: 'FAILED', ...failure });
+          firstFailure ??= failure;
+          // A failed child counts every item of its batch as failed (AWS).
+          failedItems += batch.items;
+          if (overThreshold() && !exceeded) {
+            exceeded = true;
+            stopAll();
+          }
         }
       } finally {
         running.delete(execution);
@@ -182,19 +199,18 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
 
   let result: JsonValue;
   if (state.ResultWriter) {
-    result = await writeResults(stateName, state.ResultWriter, input, outcomes, { mapRunArn, mapRunId, stateMachineArn: runtime.stateMachineArn, s3: runtime.s3 });
+    result = await writeResults(stateName, state.ResultWriter, input, outcomes, { mapRunArn, mapRunId, s3: runtime.s3 });
   } else {
     result = outcomes.map((o) => (o.status === 'SUCCEEDED' ? o.output : { Error: o.error, Cause: o.cause }));
   }
-  if (exceeded) {
-    const first = outcomes.find((o) => o.status === 'FAILED');
-    throw new DistributedMapFailureThresholdError(stateName, failedItems, totalItems, first && first.status === 'FAILED' ? `${first.error}: ${first.cause}` : undefined);
-  }
+  if (exceeded) throw new DistributedMapFailureThresholdError(stateName, failedItems, totalItems, firstFailure ? `${firstFailure.error}: ${firstFailure.cause}` : undefined);
   return result;
 }
 
+/** What a stopped child says, as StopExecution's error; the Map's inline result shows it in the child's place. */
+const ABORTED_CHILD = { error: 'States.Aborted', cause: 'The child execution was stopped: the map run failed or its execution was stopped.' };
+
 function childFailure(err: unknown): { error: string; cause: string } {
-  if (err instanceof ExecutionAbortedError) return { error: 'States.Aborted', cause: 'The child execution was stopped: the map run failed or its execution was stopped.' };
   if (err instanceof ExecutionError) return engineFailure(err);
   return { error: err instanceof Error ? err.name : 'Error', cause: err instanceof Error ? err.message : String(err) };
 }
@@ -312,13 +328,15 @@ async function batchItems(stateName: string, state: DistributedMapState, items: 
 /**
  * Writes the map run's results as AWS does: <Prefix>/<map run id>/manifest.json plus SUCCEEDED_0.json and
  * FAILED_0.json (one file each locally; AWS splits at 5 GB), and returns the Map's output that points at them.
+ * Children the executor stopped (ABORTED) are in neither file: FAILED_0.json is what really failed, and
+ * AWS's documentation does not say which file, if any, lists aborted children (docs/LOCAL-CLOUD.md).
  */
 async function writeResults(
   stateName: string,
   writer: NonNullable<DistributedMapState['ResultWriter']>,
   input: JsonValue,
   outcomes: ChildOutcome[],
-  run: { mapRunArn: string; mapRunId: string; stateMachineArn: string; s3: S3Client },
+  run: { mapRunArn: string; mapRunId: string; s3: S3Client },
 ): Promise<JsonValue> {
   const parameters = (writer.Parameters ? await evaluateTemplate({ state: stateName, field: 'ResultWriter.Parameters' }, writer.Parameters, input, {}) : {}) as {
     Bucket?: unknown;
@@ -336,7 +354,7 @@ async function writeResults(
   const prefix = typeof parameters.Prefix === 'string' && parameters.Prefix !== '' ? `${parameters.Prefix.replace(/\/$/, '')}/` : '';
   const base = `${prefix}${run.mapRunId}/`;
   const record = (o: ChildOutcome) => ({
-    ExecutionArn: `${run.stateMachineArn.replace(':stateMachine:', ':execution:')}:${o.name}`,
+    ExecutionArn: o.executionArn,
     Input: JSON.stringify(o.input),
     InputDetails: { Included: true },
     Name: o.name,
@@ -344,7 +362,7 @@ async function writeResults(
     RedriveCount: 0,
     RedriveStatus: 'NOT_REDRIVABLE',
     StartDate: o.startDate,
-    StateMachineArn: run.stateMachineArn,
+    StateMachineArn: o.stateMachineArn,
     Status: o.status,
     StopDate: o.stopDate,
   });

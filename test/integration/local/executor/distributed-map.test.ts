@@ -1,7 +1,10 @@
 import * as path from 'node:path';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
+import { extractDistributedMaps, runDistributedMap } from '../../../../local/executor/distributed-map';
 import { runLocalExecution } from '../../../../local/executor/run-local-execution';
+import { type AslDefinition } from '../../../../local/executor/state-machine-definition';
 import { DISTRIBUTED_MAP_BUCKET, FROM_INPUT_MACHINE, FROM_S3_MACHINE, INLINE_CAUGHT_MACHINE, synthesizeDistributedMapApp } from '../../../support/distributed-map-app';
 import { useLocalS3Bucket } from '../../../support/local-s3-bucket';
 import { tempDir } from '../../../support/local-cloud-helpers';
@@ -106,3 +109,96 @@ it('stops an inline Map\'s queued iterations once one failed, as AWS does (aws-l
   // One invocation: the failing item's. Items 2 and 3 were queued behind MaxConcurrency 1 and never ran their function.
   expect(result.invocations.map((i) => i.errorType ?? 'ok')).toEqual(['ItemFailedError']);
 }, 120_000);
+
+describe('a map run that a failure stops', () => {
+  type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
+  type Shard = { n: number; fail?: 'now' | 'after shard 1' };
+  const PARENT_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:backup';
+
+  /**
+   * Runs a distributed Map of one Task over `shards`, all children at once, `work` answering each,
+   * its results written under `prefix`; returns the Map's error and the manifest's result files.
+   */
+  async function runShards(prefix: string, shards: Shard[], tolerated: number, work: (shard: Shard) => Promise<JSONValue>, onChildEvent: (type: string, index: number) => void = () => undefined) {
+    const definition = {
+      StartAt: 'Shards',
+      States: {
+        Shards: {
+          Type: 'Map',
+          ItemsPath: '$.shards',
+          Label: 'Shard',
+          ToleratedFailureCount: tolerated,
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'Snapshot',
+            States: { Snapshot: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:snapshot', End: true } },
+          },
+          ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: DISTRIBUTED_MAP_BUCKET, Prefix: prefix } },
+          End: true,
+        },
+      },
+    } as unknown as AslDefinition;
+    const state = extractDistributedMaps(definition).get('Shards');
+    if (!state) throw new Error('the test definition has no distributed Map');
+    const error = await runDistributedMap('Shards', state, { shards }, {
+      s3: local().client,
+      overrides: { taskResourceLocalHandlers: { Snapshot: (input) => work(input as Shard) } },
+      stateMachine: (asl) => new StateMachine(asl as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } }),
+      stateMachineArn: PARENT_ARN,
+      onChildEvent: (log, index) => onChildEvent((log as { type: string }).type, index),
+      signal: new AbortController().signal,
+    }).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    const listed = await local().client.send(new ListObjectsV2Command({ Bucket: DISTRIBUTED_MAP_BUCKET, Prefix: `${prefix}/` }));
+    const manifestKey = listed.Contents?.find((o) => o.Key?.endsWith('/manifest.json'))?.Key ?? '';
+    const manifest = (await readJson(manifestKey)) as { ResultFiles: Record<string, { Key: string }[]> };
+    return { error, manifest };
+  }
+
+  const denied = (shard: Shard) => Object.assign(new Error(`shard ${shard.n}: AccessDenied on GetObject`), { name: 'AccessDenied' });
+  // A shard still running when the map run fails: the executor stops its child; its function ends
+  // after the test, so that the Task's own timer is cleared and nothing outlives the file.
+  let endRunning: (() => void)[] = [];
+  const running = () => new Promise<JSONValue>((resolve) => endRunning.push(() => resolve({})));
+  afterEach(() => {
+    for (const end of endRunning) end();
+    endRunning = [];
+  });
+
+  it('reports the child that failed, not the siblings it stopped: those are ABORTED, neither counted nor in FAILED_0.json', async () => {
+    const { error, manifest } = await runShards('stopped', [{ n: 0 }, { n: 1 }, { n: 2, fail: 'now' }], 0, async (shard) => {
+      if (shard.fail) throw denied(shard);
+      return running();
+    });
+    expect(error?.name).toBe('States.ExceedToleratedFailureThreshold');
+    expect(error?.message).toContain('1 of 3 item(s) of map "Shards" failed; the first failed child: AccessDenied: shard 2: AccessDenied on GetObject');
+    expect(manifest.ResultFiles.SUCCEEDED).toEqual([]);
+    const failed = (await readJson(manifest.ResultFiles.FAILED?.[0]?.Key ?? '')) as { Name: string; Status: string; Error: string; ExecutionArn: string; StateMachineArn: string }[];
+    expect(failed.map((r) => [r.Status, r.Error])).toEqual([['FAILED', 'AccessDenied']]);
+    // The child's own $$.Execution.Id, as AWS names a map run's child: execution:<parent>/<label>:<name>.
+    expect(failed[0]?.ExecutionArn).toBe(`arn:aws:states:us-east-1:000000000000:execution:backup/Shard:${failed[0]?.Name}`);
+    expect(failed[0]?.Name).toMatch(/^[0-9a-f]{8}-000002$/);
+    expect(failed[0]?.StateMachineArn).toBe(`${PARENT_ARN}/Shard`);
+  }, 30_000);
+
+  it('names the child that failed first in time in the threshold error, not the one of the lowest index', async () => {
+    let shardOneFailed: () => void = () => undefined;
+    const afterShardOne = new Promise<void>((resolve) => (shardOneFailed = resolve));
+    const work = async (shard: Shard): Promise<JSONValue> => {
+      if (shard.fail === 'after shard 1') {
+        await afterShardOne;
+        // One turn of the event loop: the map run has recorded shard 1's failure before this one's.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (shard.fail) throw denied(shard);
+      return running();
+    };
+    // Shard 1 alone is within the tolerance of one; shard 0, failing after it, is past it.
+    const { error } = await runShards('first-in-time', [{ n: 0, fail: 'after shard 1' }, { n: 1, fail: 'now' }, { n: 2 }], 1, work, (type, index) => {
+      if (type === 'ExecutionFailed' && index === 1) shardOneFailed();
+    });
+    expect(error?.message).toContain('2 of 3 item(s) of map "Shards" failed; the first failed child: AccessDenied: shard 1: AccessDenied on GetObject');
+  }, 30_000);
+});
