@@ -12,6 +12,7 @@ import { approvalTaskAnswer, type TaskAnswerProbe } from '../../lambdas/approval
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type ClientTimeouts, requestClientSettings } from '../client-timeouts';
+import { isUsageError } from '../usage-error';
 
 /**
  * `lifeboat approve EXECUTION [--reject --reason …]` and `lifeboat approvals list` (docs/RUNBOOKS.md,
@@ -20,7 +21,8 @@ import { type ClientTimeouts, requestClientSettings } from '../client-timeouts';
  * (config `environment.security.approverRoleArn`), or any principal allowed those actions (on Resource
  * "*", docs/SECURITY.md, "Approvals").
  * Exit codes: 0 done; 1 refused or failed (no such approval, already decided, not allowed, task gone;
- * for `approvals list`, a region's catalog unreadable: the other region's approvals are still listed).
+ * for `approvals list`, a region's catalog unreadable: the other region's approvals are still listed, and
+ * with neither readable nothing is listed, not even an empty list); `approvals list` 2 an unknown --env.
  *
  * An approval whose execution stopped waiting (stopped, failed, or its 12-hour wait timed out) stays
  * PENDING in the catalog until someone tries to decide it (decide-approval.ts then marks it ABANDONED):
@@ -225,6 +227,12 @@ export async function approvalsListCommand(options: ApprovalsListOptions, deps: 
     // and listing it is what the approver needs then (docs/RUNBOOKS.md, "The primary region is down").
     const regions = ['primary', 'dr'] as const;
     const read = await Promise.allSettled(regions.map((region) => access.approvalsIn(region).list()));
+    const unread = read.flatMap((r, i) => (r.status === 'rejected' ? [`the ${regions[i] === 'primary' ? 'primary' : 'DR'} region's catalog could not be read (${r.reason instanceof Error ? r.reason.message : String(r.reason)})`] : []));
+    // With neither catalog read, "No approval is pending." (or --json's []) would be a claim about approvals nobody saw.
+    if (unread.length === regions.length) {
+      io.err(`lifeboat approvals: no approval can be listed: ${unread.join('; ')}`);
+      return 1;
+    }
     const probe = deps.executionStatus ?? (options.aws ? awsExecutionStatus(access) : localExecutionStatus(path.resolve(options.dataDir)));
     const now = deps.now?.() ?? new Date();
     const shown: ApprovalView[] = [];
@@ -251,12 +259,11 @@ export async function approvalsListCommand(options: ApprovalsListOptions, deps: 
           'the execution went on and SUCCEEDED; nothing to approve or reject.',
       );
     }
-    const unread = read.flatMap((r, i) => (r.status === 'rejected' ? [`the ${regions[i] === 'primary' ? 'primary' : 'DR'} region's catalog could not be read (${r.reason instanceof Error ? r.reason.message : String(r.reason)})`] : []));
     for (const problem of unread) io.err(`lifeboat approvals: ${problem}: the list above holds only the other region's approvals`);
     return unread.length === 0 ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat approvals: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 

@@ -12,6 +12,7 @@ import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunn
 import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
 import { BACKUP_RUN_STATES } from '../estimate/backup-run-states';
+import { isUsageError } from '../usage-error';
 
 /**
  * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
@@ -71,7 +72,7 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
     return outcome.status === 'SUCCEEDED' ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat backup: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 

@@ -9,6 +9,7 @@ import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
+import { isUsageError } from '../usage-error';
 
 /**
  * `lifeboat catalog rebuild --vault primary|dr [--region primary|dr]`: the catalog's records of
@@ -82,7 +83,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
     return leftOut ? EXIT_LEFT_OUT : 0;
   } catch (err) {
     io.err(`lifeboat catalog rebuild: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 
@@ -114,7 +115,7 @@ async function catalogRebuildRunbook(
     return summary.leftOut ? EXIT_LEFT_OUT : 0;
   } catch (err) {
     io.err(`lifeboat catalog rebuild: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 

@@ -13,6 +13,7 @@ import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
+import { isUsageError } from '../usage-error';
 
 /**
  * `lifeboat drill run` starts the drill workflow `<prefix>-drill` in the region of the vault it drills
@@ -87,7 +88,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     region = drillRunRegion(options, plans);
   } catch (err) {
     io.err(`lifeboat drill run: ${message(err)}`);
-    return err instanceof InvalidInputError ? DRILL_EXIT.USAGE : DRILL_EXIT.FAILED;
+    return isUsageError(err) ? DRILL_EXIT.USAGE : DRILL_EXIT.FAILED;
   }
   try {
     const runner =
@@ -136,7 +137,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     return exitCodeOfRun(result);
   } catch (err) {
     io.err(`lifeboat drill run: ${message(err)}`);
-    return DRILL_EXIT.FAILED;
+    return isUsageError(err) ? DRILL_EXIT.USAGE : DRILL_EXIT.FAILED;
   }
 }
 
@@ -172,7 +173,7 @@ export async function drillsListCommand(options: DrillsListOptions, deps: Partia
     return unread > 0 ? 1 : 0;
   } catch (err) {
     io.err(`lifeboat drills list: ${message(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 
@@ -206,7 +207,7 @@ export async function drillsShowCommand(drillId: string, options: DrillsShowOpti
     return 1;
   } catch (err) {
     io.err(`lifeboat drills show: ${message(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 
@@ -236,7 +237,7 @@ export async function drillsEvidenceCommand(options: DrillsEvidenceOptions, deps
     return evidenceComplete(evidence) ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat drills evidence: ${message(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 

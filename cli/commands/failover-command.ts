@@ -9,7 +9,8 @@ import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { humanBytes } from '../human-bytes';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError } from './restore-commands';
+import { isUsageError, UsageError } from '../usage-error';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './restore-commands';
 import { parseWorkerCount } from '../worker-count-option';
 
 /**
@@ -160,7 +161,7 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
     return EXIT_OK;
   } catch (err) {
     io.err(`lifeboat failover: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT_FAILED;
+    return isUsageError(err) ? EXIT_USAGE : EXIT_FAILED;
   }
 }
 

@@ -6,6 +6,7 @@ import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { isUsageError } from '../usage-error';
 import { earlierBatchesWaiting } from './earlier-prune-batches';
 import { pruneReportLines } from './prune-report-lines';
 import { parsePruneSettings, pruneToEnd } from './prune-to-end';
@@ -96,7 +97,7 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     return 0;
   } catch (err) {
     io.err(`lifeboat prune: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   } finally {
     await CodecPool.shutdownShared();
   }

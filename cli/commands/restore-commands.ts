@@ -15,6 +15,7 @@ import { escapeName } from '../escape-name';
 import { type NotRestored } from '../../vault';
 import { type BackupLeftOut } from '../../lambdas/restore/backup-left-out';
 import { mentionsUnanswered } from '../unanswered-endpoint';
+import { isUsageError, UsageError } from '../usage-error';
 
 /**
  * `lifeboat restore` starts the restore runbook (the same input JSON as the console, docs/RUNBOOKS.md)
@@ -57,10 +58,6 @@ export type RestoreCommandDeps = {
   access?: EnvironmentAccess;
 };
 const defaultDeps: RestoreCommandDeps = { io: processIo, stderr: process.stderr };
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 /**
  * `s3://bucket[/prefix]`, `dynamodb://table`, or an absolute directory (`/path` or `file:///path`).
@@ -247,6 +244,7 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     io.err(`lifeboat restore: ${message}`);
+    if (isUsageError(err)) return EXIT_USAGE;
     // StartExecution itself may be what the primary region does not answer (--aws).
     for (const hint of await failureHints(err instanceof Error ? err.name : undefined, message, region, from, options, deps)) io.err(hint);
     return EXIT_FAILED;

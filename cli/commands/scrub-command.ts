@@ -14,6 +14,7 @@ import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault, VaultNotFoundError } 
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
+import { isUsageError } from '../usage-error';
 
 /**
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
@@ -150,7 +151,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     return report.ok ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat scrub: ${message(err)}`);
-    return 1;
+    return isUsageError(err) ? 2 : 1;
   }
 }
 

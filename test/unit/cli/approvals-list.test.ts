@@ -35,6 +35,19 @@ it('with the primary region down, lists the failover waiting in the DR catalog a
   expect(shown.out.join('\n')).not.toContain('token-never-shown');
 });
 
+it('with neither catalog read, prints no list (not "No approval is pending.", not []) and names both failures once', async () => {
+  const down = { list: () => Promise.reject(new Error('Could not load credentials from any providers')) };
+  const access = { approvalsIn: () => down } as unknown as EnvironmentAccess;
+  for (const json of [false, true]) {
+    const shown = capturedCliIo();
+    expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json }, { io: shown.io, access, executionStatus: async () => 'RUNNING' })).toBe(1);
+    expect(shown.out).toEqual([]);
+    expect(shown.err).toEqual([
+      "lifeboat approvals: no approval can be listed: the primary region's catalog could not be read (Could not load credentials from any providers); the DR region's catalog could not be read (Could not load credentials from any providers)",
+    ]);
+  }
+});
+
 describe('a pending approval that waits for nothing', () => {
   const restore: ApprovalRecord = { ...failover, execution: '20261205T010930Z-307a6bfc', executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:20261205T010930Z-307a6bfc', stateMachine: 'lifeboat-dev-restore', kind: 'restore', request: { source: 'demo-files', overwrite: true } };
   const waiting: ApprovalRecord = { ...failover, execution: '20261205T020000Z-aaaaaaaa', expiresAt: '2026-12-05T14:00:00.000Z' };

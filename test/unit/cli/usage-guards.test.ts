@@ -1,9 +1,16 @@
-import { approveCommand } from '../../../cli/commands/approval-commands';
-import { verifyCommand } from '../../../cli/commands/restore-commands';
+import { approvalsListCommand, approveCommand } from '../../../cli/commands/approval-commands';
+import { backupCommand } from '../../../cli/commands/backup-commands';
+import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
+import { drillRunCommand, drillsListCommand } from '../../../cli/commands/drill-commands';
+import { failoverCommand } from '../../../cli/commands/failover-command';
+import { pruneCommand } from '../../../cli/commands/prune-command';
+import { restoreCommand, verifyCommand } from '../../../cli/commands/restore-commands';
+import { scrubCommand } from '../../../cli/commands/scrub-command';
+import { statusCommand } from '../../../cli/commands/status-command';
 import { restoreFlagHint } from '../../../cli/runbook-field-flags';
 import { parseWorkerCount } from '../../../cli/worker-count-option';
 import { LambdaWorkerPool } from '../../../local/executor/lambda-worker-pool';
-import { capturedCliIo } from '../../support/captured-cli-io';
+import { capturedCliDeps, capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /** Usage the commands refuse before they reach a catalog, a vault or a Lambda worker (nothing is started or changed). */
@@ -18,6 +25,26 @@ describe('usage guards of the plan-level commands', () => {
       expect(io.err).toEqual(['lifeboat approve: --reject needs --reason with some text: the requester sees why']);
       expect(decide).not.toHaveBeenCalled();
     }
+  });
+
+  // Exit 1 is "the drill FAILED", "the scrub left damage", "the execution failed" to a script or monitor: a
+  // mistyped --env must not read as that. --aws: the environment is looked up before any client is made.
+  it.each<[string, (env: string, deps: ReturnType<typeof capturedCliDeps>['deps']) => Promise<number>]>([
+    ['status', (env, { io }) => statusCommand({ ...target, env, aws: true }, { io })],
+    ['drill run', (env, deps) => drillRunCommand({ ...target, env, aws: true, plan: 'demo' }, deps)],
+    ['drills list', (env, deps) => drillsListCommand({ ...target, env, aws: true }, deps)],
+    ['scrub', (env, { io }) => scrubCommand({ ...target, env, aws: true }, { io })],
+    ['prune', (env, { io }) => pruneCommand({ ...target, env, aws: true }, { io })],
+    ['backup', (env, deps) => backupCommand({ ...target, env, aws: true, plan: 'demo' }, deps)],
+    ['restore', (env, deps) => restoreCommand({ ...target, env, aws: true, source: 'demo-files', backup: '20261204T100000Z-1a2b3c4d', target: '/mnt/restored' }, deps)],
+    ['failover', (env, deps) => failoverCommand({ ...target, env, aws: true, plan: 'demo' }, deps)],
+    ['approvals', (env, { io }) => approvalsListCommand({ ...target, env, aws: true }, { io })],
+    ['catalog rebuild --runbook', (env, deps) => catalogRebuildCommand({ ...target, env, aws: true, vault: 'dr', runbook: true }, deps)],
+  ])('%s with an unknown --env exits 2 (the command line is wrong), naming the environment and the configured ones', async (name, run) => {
+    const cli = capturedCliDeps();
+    expect(await run('prd', cli.deps)).toBe(2);
+    expect(cli.err).toEqual([`lifeboat ${name.replace(' --runbook', '')}: environment "prd" is not defined in the configuration (its environments: dev): pass --env with one of them`]);
+    expect(cli.out).toEqual([]);
   });
 
   it('verify --from takes primary or dr only: any other value would have verified the primary vault', async () => {

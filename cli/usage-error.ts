@@ -1,0 +1,17 @@
+import { UnknownEnvironmentError } from '../config/config-errors';
+import { InvalidInputError } from '../lambdas/runtime/errors';
+
+/** A command line a command refuses by its own check (not commander's): the option and what it takes are in the message. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Whether a command's error means its command line is wrong (exit 2), not that it ran and failed (exit 1).
+ * The commands' catch blocks ask this one place: a script or monitor that reads 1 as "the drill FAILED" or
+ * "the scrub left damage" must not read a mistyped `--env` that way. An unknown environment is the config's
+ * error class (config/ imports no runtime code), so it is named here beside InvalidInputError.
+ */
+export function isUsageError(err: unknown): boolean {
+  return err instanceof UsageError || err instanceof InvalidInputError || err instanceof UnknownEnvironmentError;
+}
