@@ -86,8 +86,10 @@ export const drillReportSchema = z.object({
    * The recovery point at the drill's start: `backupAgeSeconds` the drilled backup's age (reported, not judged: a drill
    * of an older backup proves older backups restore); `newestBackupAgeSeconds` the age of the plan's newest backup the
    * drill could restore (absent in reports written before 2026-12-06, whose RPO was judged on the drilled backup's
-   * age); `largestGapSeconds` the largest gap between consecutive drillable (committed, from the DR vault replicated)
-   * backups of the plan over the window, up to the drill's start. `met`: judgedRpoSeconds within the objective.
+   * age); `largestGapSeconds` the largest gap that ends in the window, up to the drill's start, between consecutive
+   * backups of the plan that were recovery points (committed, from the DR vault replicated), forgotten by retention
+   * since or not (thinning is no gap), one that began before the window counted whole. `met`: judgedRpoSeconds within
+   * the objective.
    */
   rpo: z
     .object({

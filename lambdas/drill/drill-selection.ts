@@ -52,10 +52,11 @@ function wasRecoveryPoint(backup: BackupRecord, vault: VaultSide): boolean {
  *   of an older backup proves that older backups restore);
  * - `newestBackupAgeSeconds`: the start minus the newest drillable backup's start, inside the window or not: the
  *   recovery point the plan has now, whatever backup is drilled;
- * - `largestGapSeconds`: the largest gap between consecutive drillable backups that ends in the window: the gaps
+ * - `largestGapSeconds`: the largest gap that ends in the window between consecutive backups that were recovery points
+ *   of the vault (committed, from the DR vault replicated), whether or not retention has forgotten them since: the gaps
  *   between the window's backups, the gap from the newest one to the drill's start (data written since is not yet
  *   protected), and the whole gap from the newest backup before the window to the window's oldest (an outage that began
- *   before the window); with none in the window, the age of the newest drillable backup;
+ *   before the window); with no drillable backup in the window, the age of the newest drillable backup;
  * - `backupsInWindow`: the drillable backups in the window.
  * `latest` takes the window's newest drillable backup; `random-within-window` any of the window's drillable backups
  * that hold every source of the plan (after a source is added, the older ones never will: picking them would fail
@@ -113,20 +114,25 @@ export function selectDrillBackup(backups: readonly BackupRecord[], options: Dri
   }
   if (!backup) throw new NoBackupToDrillError(noBackupMessage(ofPlan, options));
 
+  // Gaps are measured over the backups that were recovery points, forgotten since or not: retention thins a window it
+  // keeps less of than windowDays (keepWithin 2d, keepLast 3) or thins within it (keepHourly 24 then keepDaily), and
+  // a gap over a backup it forgot is one the plan never had. The drill still picks among the
+  // backups it can restore (`inWindow`).
+  const pointsInWindow = ofPlan.filter((b) => time(b) >= windowStart && wasRecoveryPoint(b, options.vault));
   let largestGapMs = 0;
   let later = start;
-  for (const b of inWindow) {
+  for (const b of pointsInWindow) {
     largestGapMs = Math.max(largestGapMs, later - time(b));
     later = time(b);
   }
   // The gap into the window counts whole, not only its part after the window's start: that is the exposure the plan
   // had. Like a gap between two of the window's backups, it is judged by every drill whose window holds its end, and
   // by no later one: with a drill at least once per window every gap is judged, none forever (a drill during an
-  // outage judges it as the newest backup's age). Measured from the newest backup before the window that was a
-  // recovery point, forgotten since or not: retention thins the older backups first (keepDaily 7 and a 7-day window
-  // forget the one just before it), and measuring from an older one it kept would report a gap the plan never had.
+  // outage judges it as the newest backup's age). Measured, as the gaps above, between recovery points forgotten since
+  // or not: from the newest before the window (keepDaily 7 and a 7-day window forget the one just before it) to the
+  // window's oldest (retention keeping less than the window forgets those after it).
   // A plan younger than the window has no backup before it: no gap from the window's start (none was due before its first).
-  const oldestInWindow = inWindow[inWindow.length - 1];
+  const oldestInWindow = pointsInWindow[pointsInWindow.length - 1];
   const beforeWindow = ofPlan.find((b) => time(b) < windowStart && wasRecoveryPoint(b, options.vault));
   if (oldestInWindow && beforeWindow) largestGapMs = Math.max(largestGapMs, time(oldestInWindow) - time(beforeWindow));
   // Never undefined here: a chosen backup is drillable and started by the start.

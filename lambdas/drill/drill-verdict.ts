@@ -83,7 +83,7 @@ function rpoMissedDetail(outcome: DrillOutcome, measure: DrillStart['rpo'], meas
   if (age > objective) {
     what.push(newest !== undefined ? `the plan's newest backup drillable from the ${outcome.vault} vault is ${hours(age)} old` : `the drilled backup is ${hours(age)} old`);
   }
-  if (measure.largestGapSeconds > objective && measure.largestGapSeconds > age) what.push(`the largest gap between its backups in the last ${outcome.windowDays} days is ${hours(measure.largestGapSeconds)}`);
+  if (measure.largestGapSeconds > objective && measure.largestGapSeconds > age) what.push(`the largest gap between its backups that ended in the last ${outcome.windowDays} days is ${hours(measure.largestGapSeconds)}`);
   const check =
     newest === undefined
       ? "check the plan's backups"

@@ -1,4 +1,7 @@
+import { type RetentionConfig } from '../../../../config/lifeboat-config';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { selectDrillBackup } from '../../../../lambdas/drill/drill-selection';
+import { decideRetention } from '../../../../lambdas/retention/decide-retention';
 import { NoBackupToDrillError } from '../../../../lambdas/drill/drill-errors';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 import { backupAt } from './drill-test-plans';
@@ -8,6 +11,13 @@ const base = { plan: 'orders', vault: 'primary' as const, selection: 'latest' as
 
 // Newest first as listed; the selection sorts itself.
 const h = (hoursBefore: number): string => new Date(start.getTime() - hoursBefore * 3_600_000).toISOString();
+// Backups every hour from `from` to `to` hours before the start, replicated.
+const hourly = (from: number, to: number): BackupRecord[] => Array.from({ length: to - from + 1 }, (_, i) => backupAt('orders', h(from + i), { dr: 'COMMITTED' }));
+// The backups as retention leaves them at `at`: those it does not keep are forgotten.
+const thinned = (list: BackupRecord[], retention: RetentionConfig, at: Date): BackupRecord[] => {
+  const kept = new Set(decideRetention(list, retention, at).flatMap((d) => (d.keep ? [d.backupId] : [])));
+  return list.map((b) => (kept.has(b.backupId) ? b : { ...b, forgottenAt: at.toISOString() }));
+};
 const backups = [backupAt('orders', h(1), { dr: 'PENDING' }), backupAt('orders', h(5), { dr: 'COMMITTED' }), backupAt('orders', h(30), { dr: 'COMMITTED' }), backupAt('orders', h(60), { dr: 'COMMITTED' })];
 
 describe('drill backup selection and RPO', () => {
@@ -76,6 +86,37 @@ describe('drill backup selection and RPO', () => {
     // From the DR vault a backup never replicated was no recovery point of it.
     const unreplicated = [...recent, backupAt('orders', h(50), { dr: 'PENDING' }), backupAt('orders', h(60), { dr: 'COMMITTED' })];
     expect(selectDrillBackup(unreplicated, { ...base, vault: 'dr' }).rpo.largestGapSeconds).toBe(40 * 3600);
+  });
+
+  // Review r3 (R3-1, R3-2): gaps skipped the backups retention had forgotten, so a retention keeping less than the window
+  // (keepWithin 2d) reported the forgotten part of the window as one gap, and one thinning inside it (keepHourly 24 then
+  // keepDaily) the spacing of its daily keeps: every drill of a healthy hourly plan missed its RPO.
+  it.each<[string, RetentionConfig, number]>([
+    ['keepWithin 2d (less than the window)', { keepWithin: '2d' }, 49],
+    ['the RUNBOOKS example (keepLast 7, keepHourly 24, keepDaily 7, keepWeekly 4)', { keepLast: 7, keepHourly: 24, keepDaily: 7, keepWeekly: 4 }, 29],
+  ])('retention thinning an hourly plan is no gap: %s leaves the gap of the schedule, from either vault', (_, retention, kept) => {
+    const history = thinned(hourly(1, 30 * 24), retention, start);
+    for (const vault of ['primary', 'dr'] as const) {
+      const { backup, rpo } = selectDrillBackup(history, { ...base, vault, windowDays: 7 });
+      expect(backup.startedAt).toBe(h(1));
+      expect(rpo).toEqual({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 3600, backupsInWindow: kept });
+    }
+  });
+
+  it('thinned or not, an outage still counts whole: inside the window, and one that began before it (weekly drills of a 7-day window)', () => {
+    const runbooksExample: RetentionConfig = { keepLast: 7, keepHourly: 24, keepDaily: 7, keepWeekly: 4 };
+    // No backup from 41 to 99 h before the start: a 60 h gap, however retention thinned the backups around it.
+    const inside = thinned([...hourly(1, 40), ...hourly(100, 30 * 24)], runbooksExample, start);
+    expect(selectDrillBackup(inside, { ...base, vault: 'dr', windowDays: 7 }).rpo.largestGapSeconds).toBe(60 * 3600);
+    // Backups stopped an hour before one weekly drill and resumed 6 days later: the next drill judges the whole 145 h,
+    // though retention (keepWithin 2d) has forgotten every backup before it resumed.
+    const resumed = thinned([...hourly(1, 24), ...hourly(7 * 24 + 1, 30 * 24)], { keepWithin: '2d' }, start);
+    expect(selectDrillBackup(resumed, { ...base, vault: 'dr', windowDays: 7 }).rpo).toEqual({
+      backupAgeSeconds: 3600,
+      newestBackupAgeSeconds: 3600,
+      largestGapSeconds: 145 * 3600,
+      backupsInWindow: 24,
+    });
   });
 
   it('a plan younger than the window: no gap from the window’s start; an outage over the whole window: no backup to drill, or the newest’s age', () => {

@@ -124,7 +124,7 @@ describe('drill verdict', () => {
     expect(gap.rpo?.met).toBe(false);
     expect(gap.missed).toEqual([expect.objectContaining({ objective: 'rpo', measuredSeconds: 10_800, bySeconds: 3600 })]);
     expect(gap.missed[0]?.detail).toBe(
-      "the largest gap between its backups in the last 3 days is 3.0 h, over the RPO of 2.0 h by 1.0 h: the newest backup is within it, so backups were missed or failed earlier in the window: check the plan's schedule and its failed backup runs (lifeboat backups list --plan orders)",
+      "the largest gap between its backups that ended in the last 3 days is 3.0 h, over the RPO of 2.0 h by 1.0 h: the newest backup is within it, so backups were missed or failed earlier in the window: check the plan's schedule and its failed backup runs (lifeboat backups list --plan orders)",
     );
     // The gap up to the drill's start is the newest backup's age: named once, as the newest backup's age.
     const stale = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 9000, newestBackupAgeSeconds: 9000, largestGapSeconds: 9000, backupsInWindow: 1 } } }));
@@ -134,7 +134,7 @@ describe('drill verdict', () => {
     const both = buildDrillReport(outcome({ vault: 'dr', start: { ...start, rpo: { backupAgeSeconds: 3 * 3600, newestBackupAgeSeconds: 3 * 3600, largestGapSeconds: 5 * 3600, backupsInWindow: 2 } } }));
     expect(both.missed).toEqual([expect.objectContaining({ objective: 'rpo', measuredSeconds: 5 * 3600, bySeconds: 3 * 3600 })]);
     expect(both.missed[0]?.detail).toBe(
-      "the plan's newest backup drillable from the dr vault is 3.0 h old and the largest gap between its backups in the last 3 days is 5.0 h, over the RPO of 2.0 h by 3.0 h: " +
+      "the plan's newest backup drillable from the dr vault is 3.0 h old and the largest gap between its backups that ended in the last 3 days is 5.0 h, over the RPO of 2.0 h by 3.0 h: " +
         'no backup of the plan has been replicated since: check its backup runs and their replication to the DR vault (lifeboat backups list --plan orders)',
     );
   });
@@ -292,6 +292,6 @@ describe('drill RPO, whatever the selection', () => {
     // A gap inside the window (the backups of 2 to 4 days ago missing), the newest fresh: missed on the gap alone.
     const gapped = drill([...fresh.slice(0, 2), ...fresh.slice(5)], 'latest');
     expect(gapped.rpo).toMatchObject({ backupAgeSeconds: 3600, newestBackupAgeSeconds: 3600, largestGapSeconds: 96 * 3600, met: false });
-    expect(gapped.missed[0]?.detail).toMatch(/^the largest gap between its backups in the last 7 days is 96\.0 h, over the RPO of 24\.0 h by 72\.0 h: the newest backup is within it/);
+    expect(gapped.missed[0]?.detail).toMatch(/^the largest gap between its backups that ended in the last 7 days is 96\.0 h, over the RPO of 24\.0 h by 72\.0 h: the newest backup is within it/);
   });
 });
