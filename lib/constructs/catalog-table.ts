@@ -13,9 +13,9 @@ export type CatalogTableProps = {
   readonly tableName: string;
   readonly encryptionKey: kms.IKey;
   /**
-   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the table and put items of the
-   * partitions replication writes (REPLICATED_PARTITIONS; never get, update or delete one): the primary account, for
-   * the DR catalog of a DR stack in another account.
+   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the byPlan index, and query and put
+   * items of the partitions replication writes (REPLICATED_PARTITIONS; never get, update or delete one, nor read
+   * another partition): the primary account, for the DR catalog of a DR stack in another account.
    * @default the table's own account only (no resource policy)
    */
   readonly userAccount?: { readonly account: string; readonly keyUser: string };
@@ -64,18 +64,21 @@ export class CatalogTable extends Construct {
       // stack in another account refuses, and the operator's legal holds are written with the DR account's credentials.
       const principals = [new iam.AccountPrincipal(props.userAccount.account)];
       const tagged = { [`aws:PrincipalTag/${KEY_USER_TAG}`]: props.userAccount.keyUser };
+      // The index alone, not the table: a Query of the table with pk = X reads partition X whole, so on the table it
+      // would read the DR account's own items (below). byPlan holds backup records only, keyed by plan name.
       this.table.addToResourcePolicy(
-        new iam.PolicyStatement({ sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount', principals, actions: ['dynamodb:Query'], resources: [tableArn, `${tableArn}/index/*`], conditions: { StringEquals: tagged } }),
+        new iam.PolicyStatement({ sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount', principals, actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${CATALOG_TABLE_KEYS.byPlan.indexName}`], conditions: { StringEquals: tagged } }),
       );
-      // A PutItem replaces a whole item (no policy can insist on its condition), so it is kept to the partitions replication
-      // writes: the DR account's own items in this table (TARGET# claims, APPROVALS, PRUNE#, LOCK#, DRILLS, SCRUB#,
-      // MIRROR#, INDEXSWEEP#) stay out of the primary account's reach. Its own statement: the Query of the byPlan index
-      // is keyed by plan name, not by these partitions.
+      // The table is kept to the partitions replication writes: the DR account's own items in it (TARGET# claims,
+      // APPROVALS, PRUNE#, LOCK#, DRILLS, SCRUB#, MIRROR#, INDEXSWEEP#) stay out of the primary account's reach, to read
+      // as to write. A PutItem replaces a whole item (no policy can insist on its condition); the Query is the CLI's
+      // `backups list --source`, which reads a SOURCE# partition of the DR catalog with this account's credentials when
+      // the primary region is down.
       this.table.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'CatalogRecordsByTheProtectionsRolesOfThePrimaryAccount',
           principals,
-          actions: ['dynamodb:PutItem'],
+          actions: ['dynamodb:PutItem', 'dynamodb:Query'],
           resources: [tableArn],
           conditions: { StringEquals: tagged, 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...REPLICATED_PARTITIONS] } },
         }),

@@ -39,7 +39,8 @@ export type LifeboatVaultProps = {
    */
   readonly immutability?: LifeboatVaultImmutability;
   /**
-   * The only principal that may destroy the key or the bucket's versions and settings (security-options.ts).
+   * The only principal that may destroy the key or the bucket's versions and settings (security-options.ts); of the
+   * replica too, unless it sets its own.
    * @default the account's root user
    */
   readonly breakGlassRoleArn?: string;
@@ -64,7 +65,8 @@ export type LifeboatVaultProps = {
   readonly userAccount?: string;
   /**
    * A replica vault in another region (its scope is in a stack of that region), which the backup workflow
-   * copies every committed backup into. Same settings, its own key.
+   * copies every committed backup into. Same settings (key user, Object Lock, pack tiers, break-glass role) unless
+   * it sets its own, its own key.
    * @default no replica
    */
   readonly replica?: LifeboatVaultReplicaProps;
@@ -101,6 +103,12 @@ export function packTierRules(plans: readonly PackTiers[]): s3.LifecycleRule[] {
 }
 
 export type LifeboatVaultReplicaProps = Omit<LifeboatVaultProps, 'replica'> & {
+  /**
+   * The replica's break-glass principal. A role of another account than the replica's stands for that account's root
+   * user there (synth warns): KMS lets no principal of another account change a key's policy.
+   * @default the primary vault's breakGlassRoleArn, else the replica account's root user
+   */
+  readonly breakGlassRoleArn?: string;
   /** Where the replica is created: a construct in a stack of the other region. */
   readonly scope: Construct;
   /** @default 'ReplicaVault' */
@@ -189,6 +197,8 @@ export class LifeboatVault extends Construct {
         keyUser: this.keyUser,
         ...(props.immutability ? { immutability: props.immutability } : {}),
         ...(props.packTiers ? { packTiers: props.packTiers } : {}),
+        // Else the replica's denies exempt its account's root user alone, and the configured role is refused there.
+        ...(props.breakGlassRoleArn !== undefined ? { breakGlassRoleArn: props.breakGlassRoleArn } : {}),
         ...replica,
       });
     }

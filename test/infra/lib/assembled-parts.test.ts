@@ -88,3 +88,27 @@ it('a replica shares its primary\'s key user, and admitting one workflow to vaul
     ]),
   );
 });
+
+it('a replica takes its primary\'s break-glass role, in its key and bucket denies alike, unless it names its own (audit b2-3)', () => {
+  const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/break-glass`;
+  const OWN_BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:role/replica-break-glass`;
+  const synthesized = synthesizeApp((app) => {
+    const stack = new Stack(app, 'Own', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    const drStack = new Stack(app, 'OwnDr', { env: { account: ACCOUNT, region: 'us-west-2' } });
+    const otherDrStack = new Stack(app, 'OtherDr', { env: { account: ACCOUNT, region: 'us-west-2' } });
+    const replica = { bucketName: `own-vault-${ACCOUNT}-us-west-2`, immutability: { mode: 'GOVERNANCE', days: 30 } } as const;
+    new LifeboatVault(stack, 'Vault', { bucketName: VAULT, breakGlassRoleArn: BREAK_GLASS, replica: { ...replica, scope: drStack } });
+    new LifeboatVault(stack, 'Second', { bucketName: `second-vault-${ACCOUNT}-eu-west-1`, breakGlassRoleArn: BREAK_GLASS, replica: { ...replica, scope: otherDrStack, breakGlassRoleArn: OWN_BREAK_GLASS } });
+    return { drStack, otherDrStack };
+  });
+  // Every principal the replica stack's key and bucket denies exempt (ArnNotEquals on aws:PrincipalArn).
+  const exempted = (replicaStack: Stack): string[] => {
+    const resources = Template.fromStack(replicaStack).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, { Statement?: Array<{ Effect: string; Condition?: { ArnNotEquals?: Record<string, unknown> } }> }> }>;
+    const statements = Object.values(resources).flatMap((r) => (r.Type === 'AWS::KMS::Key' ? (r.Properties.KeyPolicy?.Statement ?? []) : r.Type === 'AWS::S3::BucketPolicy' ? (r.Properties.PolicyDocument?.Statement ?? []) : []));
+    const denies = statements.filter((st) => st.Effect === 'Deny' && st.Condition?.ArnNotEquals !== undefined);
+    expect(denies.length).toBeGreaterThanOrEqual(2);
+    return [...new Set(denies.map((st) => JSON.stringify(st.Condition?.ArnNotEquals?.['aws:PrincipalArn'])))];
+  };
+  expect(exempted(synthesized.built.drStack)).toEqual([JSON.stringify(BREAK_GLASS)]);
+  expect(exempted(synthesized.built.otherDrStack)).toEqual([JSON.stringify(OWN_BREAK_GLASS)]);
+});

@@ -13,7 +13,8 @@ import { synthesizeApp } from './synth-app';
 /**
  * The DR catalog of a DR stack in another account (lib/constructs/catalog-table.ts): its resource policy lets the
  * primary account's tagged roles do what they do there, put records and query byPlan (the backup's replicate step,
- * the scrub), and nothing more: no GetItem, no UpdateItem, whatever a role of that account allows itself. Evaluated
+ * the scrub), and nothing more: no GetItem, no UpdateItem, no Query of the DR account's own partitions, whatever a role
+ * of that account allows itself. Evaluated
  * with the IAM policy simulator on the synthesized policies, across the two accounts.
  */
 const PRIMARY = '111111111111';
@@ -61,4 +62,17 @@ it('lets no principal of the primary account get, update or delete a DR catalog 
   expect(await simulatedDecision(tagged, 'dynamodb:PutItem', drCatalog(tableArn))).toBe('Allowed');
   expect(await simulatedDecision(tagged, 'dynamodb:Query', drCatalog(`${tableArn}/index/byPlan`))).toBe('Allowed');
   expect(await simulatedDecision({ ...tagged, tags: {} }, 'dynamodb:PutItem', drCatalog(tableArn))).toBe('ImplicitlyDenied');
+});
+
+it('lets no principal of the primary account Query a partition of the DR account\'s own items in the DR catalog, only byPlan and the partitions replication writes (audit b2-1)', async () => {
+  const everything = [{ name: 'DynamoDbEverything', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] } }];
+  const tagged: SimulatedPrincipal = { arn: `arn:aws:iam::${PRIMARY}:role/tagged-by-an-admin`, account: PRIMARY, identityPolicies: everything, tags: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: dev.protection.prefix } };
+  // A Query of the table with pk = X reads partition X whole: restore claims, approvals, leases, drills, prune and scrub runs.
+  for (const pk of ['APPROVALS', `TARGET#${dev.protection.prefix}-restore-x`, 'DRILLS', 'LOCK#demo-assets', 'PRUNE#dr', 'SCRUB#dr', 'MIRROR#demo-assets']) {
+    expect([pk, await simulatedDecision(tagged, 'dynamodb:Query', drCatalog(tableArn), { 'dynamodb:LeadingKeys': [pk] })]).toEqual([pk, 'ImplicitlyDenied']);
+  }
+  expect(await simulatedDecision(tagged, 'dynamodb:Query', drCatalog(`${tableArn}/index/anotherIndex`))).toBe('ImplicitlyDenied');
+  // What it may read by key is what replication wrote there: `backups list --source` with the primary region down.
+  expect(await simulatedDecision(tagged, 'dynamodb:Query', drCatalog(tableArn), { 'dynamodb:LeadingKeys': ['SOURCE#demo-assets'] })).toBe('Allowed');
+  expect(await simulatedDecision({ ...tagged, tags: {} }, 'dynamodb:Query', drCatalog(tableArn), { 'dynamodb:LeadingKeys': ['SOURCE#demo-assets'] })).toBe('ImplicitlyDenied');
 });
