@@ -30,8 +30,8 @@ const inputSchema = z.object({
  * when the time ran out; the workflow invokes it again with that cursor. Every invocation of a run
  * that changes the vault records the run so far as `PRUNE#<vault>` in its region's catalog
  * (prune-record.ts); the one that finishes it publishes the bytes the run freed (PruneBytesFreed) and the damaged packs it
- * met (PruneDamagedPacks: a live blob that fails authentication leaves the run `done`, and the prune-damage alarm on this
- * metric is what tells).
+ * met, each once however many of its blobs fail (PruneDamagedPacks: a live blob that fails authentication leaves the run
+ * `done`, and the prune-damage alarm on this metric is what tells).
  * A home vault that does not exist yet (its region's catalog records no backup stored in it) is a completed run with
  * an empty report and a `note`; one that does not exist although the catalog records backups in it was emptied, and
  * the run fails with VaultMissingError.
@@ -81,9 +81,11 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
   const bounded = { ...report, locked, lockedCount };
   if (!request.dryRun) {
     const run = { environment: runtime.environment, vault: runtime.config.homeVault, trigger: 'workflow' as const, startedAt, finishedAt: new Date(), done: result.done };
-    await new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable).record(pruneRunRecord(run, { ...report, lockedCount, damagedCount: report.damaged.length }));
+    // `damaged` has an entry per damaged blob copy (and per repack refused): a truncated pack is one pack, not hundreds.
+    const damagedPacks = new Set(report.damaged.map((d) => d.pack)).size;
+    await new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable).record(pruneRunRecord(run, { ...report, lockedCount, damagedCount: damagedPacks }));
     // Damage does not fail the run (what it deletes is not at risk), so the metric is what makes it alarm.
-    if (result.done) publishPruneMetrics(runtime.environment, { bytesFreed: report.bytesFreed, damagedPacks: report.damaged.length });
+    if (result.done) publishPruneMetrics(runtime.environment, { bytesFreed: report.bytesFreed, damagedPacks });
   }
   return {
     vault: runtime.config.homeVault,

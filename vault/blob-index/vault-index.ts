@@ -10,7 +10,7 @@ import { BlobIdSet } from './blob-id-set';
  * chunks); while an array doubles, both copies exist briefly, so the peak is ≤ 2× that.
  * Packs cost one string (~100 bytes) each. A blob stored more than once (two writers, parallel shards) keeps its
  * other copies in a side table (`copies`): 20 bytes of typed arrays plus one Map entry a copy, nothing for the common
- * blob that is stored once.
+ * blob that is stored once; its Maps are split by ordinal range (OtherCopies), so any number of blobs may have copies.
  */
 export type BlobLocation = {
   readonly packId: string;
@@ -30,7 +30,7 @@ export class VaultIndex {
   private readonly packIds: string[] = [];
   private readonly packLengths: number[] = [];
   private readonly packOrdinals = new Map<string, number>();
-  private readonly copies = new OtherCopies();
+  private readonly copies: OtherCopies;
   /**
    * Index objects the load skipped because they failed their integrity check (Vault.index(), a
    * reader's load): a blob this index lacks may be listed in one of them, so an error about a blob in
@@ -38,8 +38,10 @@ export class VaultIndex {
    */
   damagedObjects: readonly string[] = [];
 
-  constructor(initialCapacity = 1024) {
+  /** `copiesPerMap`: the blobs with other copies one Map of the side table holds at most (OtherCopies; a test sets it low). */
+  constructor(initialCapacity = 1024, copiesPerMap = COPIES_PER_MAP) {
     const cap = Math.max(16, initialCapacity);
+    this.copies = new OtherCopies(copiesPerMap);
     this.ids = new BlobIdSet(cap);
     this.packOrd = new Uint32Array(cap);
     this.offsets = new Uint32Array(cap);
@@ -111,7 +113,7 @@ export class VaultIndex {
     const i = this.ids.ordinalOf(id);
     if (i < 0) return [];
     const all = [this.location(this.packOrd[i] as number, this.offsets[i] as number, this.stored[i] as number, this.raw[i] as number)];
-    for (let c = this.copies.first.get(i) ?? NONE; c !== NONE; c = this.copies.next[c] as number) {
+    for (let c = this.copies.first(i); c !== NONE; c = this.copies.next[c] as number) {
       all.push(this.location(this.copies.packOrd[c] as number, this.copies.offsets[c] as number, this.copies.stored[c] as number, this.copies.raw[c] as number));
     }
     return all.sort(byPackAndOffset);
@@ -120,7 +122,7 @@ export class VaultIndex {
   /** Whether the blob is indexed in more than one place (a reader then has another copy to try). */
   hasCopies(id: Uint8Array): boolean {
     const i = this.ids.ordinalOf(id);
-    return i >= 0 && this.copies.first.has(i);
+    return i >= 0 && this.copies.has(i);
   }
 
   /** Locations held, the blobs' first ones and their other copies: what the index's memory grows with. */
@@ -141,7 +143,7 @@ export class VaultIndex {
     const mainOrd = this.packOrd[i] as number;
     const mainOffset = this.offsets[i] as number;
     if (mainOrd === packOrd && mainOffset === offset) return;
-    for (let c = this.copies.first.get(i) ?? NONE; c !== NONE; c = this.copies.next[c] as number) {
+    for (let c = this.copies.first(i); c !== NONE; c = this.copies.next[c] as number) {
       if (this.copies.packOrd[c] === packOrd && this.copies.offsets[c] === offset) return;
     }
     const incoming = this.location(packOrd, offset, storedLength, rawLength);
@@ -173,16 +175,42 @@ function byPackAndOffset(a: BlobLocation, b: BlobLocation): number {
   return a.offset - b.offset;
 }
 
-/** The blobs' locations beyond their first (VaultIndex.add): a list per blob, chained through `next`, in typed arrays. */
+/**
+ * A V8 Map holds at most 2^24 entries (Node 24: the next `set` throws RangeError: Map maximum size exceeded); half of it
+ * leaves room should a V8 lower it, and costs one more Map per 8M blobs.
+ */
+const COPIES_PER_MAP = 2 ** 23;
+
+/**
+ * The blobs' locations beyond their first (VaultIndex.add): a list per blob, chained through `next`, in typed arrays.
+ * The head of each blob's list is found by its ordinal in one of several Maps, each for a range of `perMap` ordinals:
+ * one Map failed a vault with more than 2^24 blobs stored twice (two first backups of one large source by concurrent
+ * writers), which the index's memory limit lets through (80 B a location) and the CLI does not limit. Ranges, not a hash:
+ * a range of `perMap` ordinals cannot put more than `perMap` blobs in its Map, however the copies fall. A Map entry per
+ * blob with copies, as one Map cost; a typed array by ordinal would cost every blob stored once 4 bytes.
+ */
 class OtherCopies {
-  /** The blob's (ordinal's) first other copy. */
-  readonly first = new Map<number, number>();
+  /** By ordinal range (ordinal / perMap): the blob's (ordinal's) first other copy. */
+  private readonly heads: Map<number, number>[] = [];
   next: Uint32Array = new Uint32Array(0);
   packOrd: Uint32Array = new Uint32Array(0);
   offsets: Uint32Array = new Uint32Array(0);
   stored: Uint32Array = new Uint32Array(0);
   raw: Uint32Array = new Uint32Array(0);
   count = 0;
+
+  constructor(private readonly perMap: number) {
+    if (!Number.isInteger(perMap) || perMap < 1) throw new RangeError(`copiesPerMap must be a positive integer, not ${perMap}`);
+  }
+
+  /** The blob's first other copy, or NONE. */
+  first(blob: number): number {
+    return this.heads[Math.floor(blob / this.perMap)]?.get(blob) ?? NONE;
+  }
+
+  has(blob: number): boolean {
+    return this.heads[Math.floor(blob / this.perMap)]?.has(blob) ?? false;
+  }
 
   push(blob: number, packOrd: number, offset: number, storedLength: number, rawLength: number): void {
     if (this.count === this.next.length) {
@@ -193,13 +221,15 @@ class OtherCopies {
       this.stored = growU32(this.stored, cap);
       this.raw = growU32(this.raw, cap);
     }
+    const range = Math.floor(blob / this.perMap);
+    const heads = this.heads[range] ?? (this.heads[range] = new Map());
     const c = this.count++;
-    this.next[c] = this.first.get(blob) ?? NONE;
+    this.next[c] = heads.get(blob) ?? NONE;
     this.packOrd[c] = packOrd;
     this.offsets[c] = offset;
     this.stored[c] = storedLength;
     this.raw[c] = rawLength;
-    this.first.set(blob, c);
+    heads.set(blob, c);
   }
 }
 

@@ -68,6 +68,37 @@ describe('index objects and the blob table', () => {
     expect(table.locations(id)).toEqual([copyA]);
   });
 
+  // Review R4-3: one Map of other copies died (RangeError: Map maximum size exceeded) past 2^24 blobs stored twice, a vault
+  // the memory limit lets through. Here Maps hold at most CAP entries, as V8's hold 2^24, and the table CAP blobs a Map.
+  it('keeps the copies of more blobs stored twice than one Map may hold', () => {
+    const CAP = 64;
+    const table = new VaultIndex(16, CAP);
+    const ids = Array.from({ length: 3 * CAP + 5 }, () => randomBytes(32));
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => x.repeat(64)) as [string, string, string];
+    const set = Map.prototype.set;
+    Map.prototype.set = function cappedSet<K, V>(this: Map<K, V>, key: K, value: V): Map<K, V> {
+      if (this.size >= CAP && !this.has(key)) throw new RangeError('Map maximum size exceeded');
+      return set.call(this, key, value) as Map<K, V>;
+    };
+    try {
+      // The second copy sorts first: it takes the main slot and the first moves to the side table; every 7th has a third.
+      ids.forEach((id, i) => {
+        table.add(id, b, 100, i, 10, 20);
+        table.add(id, a, 100, i, 10, 20);
+        if (i % 7 === 0) table.add(id, c, 100, i, 10, 20);
+      });
+    } finally {
+      Map.prototype.set = set;
+    }
+    ids.forEach((id, i) => {
+      const at = (packId: string) => ({ packId, offset: i, storedLength: 10, rawLength: 20 });
+      expect(table.lookup(id)).toEqual(at(a));
+      expect(table.locations(id)).toEqual(i % 7 === 0 ? [at(a), at(b), at(c)] : [at(a), at(b)]);
+      expect(table.hasCopies(id)).toBe(true);
+    });
+    expect(table.locationCount).toBe(2 * ids.length + Math.ceil(ids.length / 7));
+  });
+
   it('finds every one of 100 000 blobs after growing', () => {
     const table = new VaultIndex(16);
     const ids = Array.from({ length: 100_000 }, () => randomBytes(32));
