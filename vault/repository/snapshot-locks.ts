@@ -19,8 +19,8 @@ const LOCK_CONCURRENCY = 16;
 /**
  * Every object a snapshot needs to be restored: the vault's config and key objects (without them no
  * object of the vault can be opened), the snapshot object, its manifest root, nodes and pages, the
- * packs holding its blobs, and the index objects listing those packs (the snapshot's own and older
- * ones). Sorted by key. Reads the manifest and every index object of the vault. The config and keys
+ * packs holding its blobs (every copy's, for a blob stored twice), and the index objects listing those
+ * packs (the snapshot's own and older ones). Sorted by key. Reads the manifest and every index object of the vault. The config and keys
  * are written when the vault is made (a key object `lifeboat vault key add` writes later is locked with the next
  * locked snapshot): until 2026-12-04 they were left out, so their retention
  * ran out `days` after that, and a delete plus the noncurrent-version expiry could then take every
@@ -44,9 +44,12 @@ export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly str
       // list the snapshot's packs now (indexObjectsListing, below) are what a restore reads.
       for (const entry of page.entries) {
         for (const blob of entry.content) {
-          const location = index.lookup(Buffer.from(blob, 'hex'));
+          const blobId = Buffer.from(blob, 'hex');
+          const location = index.lookup(blobId);
           if (!location) throw new VaultCorruptionError(vault.location, snapshotKey(id), `entry ${JSON.stringify(entry.path)} has blob ${blob}, which no index lists`);
           packs.add(location.packId);
+          // Every copy of a blob stored twice: a restore reads the next one when the first fails its check or is gone.
+          if (index.hasCopies(blobId)) for (const copy of index.locations(blobId)) packs.add(copy.packId);
         }
       }
     }

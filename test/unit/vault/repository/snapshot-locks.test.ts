@@ -4,7 +4,8 @@ import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { extendSnapshotRetention, retentionWindow, setBackupLegalHold, snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
 import { Vault } from '../../../../vault/repository/vault';
-import { DATA_PREFIX } from '../../../../vault/repository/vault-layout';
+import { DATA_PREFIX, INDEX_PREFIX, packKey } from '../../../../vault/repository/vault-layout';
+import { storeEveryPackTwice } from '../../../support/packs-stored-twice';
 import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 const DAY = 24 * 3600 * 1000;
@@ -96,5 +97,24 @@ describe('Object Lock of what snapshots reference, on a store with lock methods'
     const plain = new Vault(requiredMethodsStore(vault.store), vault.keys, vault.config);
     expect(await extendSnapshotRetention(plain, [first], new Date())).toEqual({ supported: false, objects: 0, extended: 0 });
     expect(await setBackupLegalHold(plain, [first], true)).toEqual({ supported: false, objects: 0, keptForOtherHolds: 0 });
+  });
+});
+
+describe('Object Lock of blobs stored twice (review R4-2)', () => {
+  it('lists every copy\'s pack, and the index objects listing them: a restore reads the other copy when the first fails', async () => {
+    const dir = await tempDir('snapshot-locks-copies');
+    try {
+      const { vault, store } = await newTestVault(dir);
+      const src = path.join(dir, 'src');
+      await fs.mkdir(src);
+      await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(100 * 1024, 9));
+      const id = (await backupDirectory(vault, src, { parent: null })).snapshot.id;
+      const pairs = await storeEveryPackTwice(store, vault.keys);
+      const keys = await snapshotObjectKeys(new Vault(store, vault.keys, vault.config), [id]);
+      expect(keys.filter((k) => k.startsWith(DATA_PREFIX))).toEqual(pairs.flatMap((p) => [packKey(p.first), packKey(p.second)]).sort());
+      expect(keys.filter((k) => k.startsWith(INDEX_PREFIX))).toEqual(await listedKeys(store, INDEX_PREFIX));
+    } finally {
+      await removeDir(dir);
+    }
   });
 });
