@@ -1,6 +1,6 @@
 import { type Command } from 'commander';
 import { type PruneLog } from '../../lambdas/catalog/prune-log';
-import { pruneRunRecord } from '../../lambdas/catalog/prune-record';
+import { damagedPackCount, pruneRunRecord } from '../../lambdas/catalog/prune-record';
 import { confirmNotCreatedYet, newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../../vault';
@@ -89,7 +89,7 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     if (report.dryRun) return 0;
     const run = { environment: access.environment.name, vault: side, trigger: 'cli' as const, startedAt, finishedAt, done: true };
     try {
-      await access.pruneLogIn(side).record(pruneRunRecord(run, { ...report, lockedCount: report.locked.length, damagedCount: report.damaged.length }));
+      await access.pruneLogIn(side).record(pruneRunRecord(run, { ...report, lockedCount: report.locked.length, damagedCount: damagedPackCount(report.damaged) }));
     } catch (err) {
       io.err(`lifeboat prune: the vault was pruned, but the run could not be recorded in the ${side} catalog (\`lifeboat status\` will not show it): ${err instanceof Error ? err.message : String(err)}`);
       return 1;

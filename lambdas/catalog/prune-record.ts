@@ -65,6 +65,14 @@ export type PruneReportFigures = {
   batchesPending: number;
 };
 
+/**
+ * The packs a prune found damaged: its report has an entry per damaged blob copy (and per repack refused), so a
+ * truncated pack is one pack here, not one per blob in it. What PruneDamagedPacks and the status line count.
+ */
+export function damagedPackCount(damaged: ReadonlyArray<{ pack: string }>): number {
+  return new Set(damaged.map((d) => d.pack)).size;
+}
+
 /** The record of a run from its report so far. */
 export function pruneRunRecord(
   run: { environment: string; vault: 'primary' | 'dr'; trigger: PruneRunRecord['trigger']; startedAt: Date; finishedAt: Date; done: boolean },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { emptyPruneReport, pruneCursorSchema, pruneVault, type Vault, VaultNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { PruneLog } from '../catalog/prune-log';
-import { pruneRunRecord } from '../catalog/prune-record';
+import { damagedPackCount, pruneRunRecord } from '../catalog/prune-record';
 import { confirmNotCreatedYet, newestBackupRecordedIn } from '../replication/absent-vault';
 import { publishPruneMetrics } from '../operations/operation-metrics';
 import { pruneRequestSchema } from '../retention/prune-request';
@@ -81,8 +81,7 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
   const bounded = { ...report, locked, lockedCount };
   if (!request.dryRun) {
     const run = { environment: runtime.environment, vault: runtime.config.homeVault, trigger: 'workflow' as const, startedAt, finishedAt: new Date(), done: result.done };
-    // `damaged` has an entry per damaged blob copy (and per repack refused): a truncated pack is one pack, not hundreds.
-    const damagedPacks = new Set(report.damaged.map((d) => d.pack)).size;
+    const damagedPacks = damagedPackCount(report.damaged);
     await new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable).record(pruneRunRecord(run, { ...report, lockedCount, damagedCount: damagedPacks }));
     // Damage does not fail the run (what it deletes is not at risk), so the metric is what makes it alarm.
     if (result.done) publishPruneMetrics(runtime.environment, { bytesFreed: report.bytesFreed, damagedPacks });
