@@ -3,7 +3,7 @@ import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { type DrillSide } from '../drills/drill-access';
-import { type LatestState, planReport, type ReportData } from './report-data';
+import { inFutureProblems, type LatestState, planReport, type ReportData } from './report-data';
 
 /** What the report reads: a catalog's backups of a plan (the primary's, the DR's when it cannot be read) and each region's drills (tests give their own). */
 export type ReportSources = {
@@ -61,7 +61,10 @@ export async function environmentReport(sources: ReportSources, now: Date, onlyP
       backupsFromDr.push(plan.name);
       problems.push(`${plan.name}: backups drawn from the DR catalog (${environment.drRegion}), what the DR vault can restore; ${primaryProblem}`);
     }
-    reports.push(planReport({ plan, backups, drills: drills.filter((d) => d.plan === plan.name), now }));
+    const report = planReport({ plan, backups, drills: drills.filter((d) => d.plan === plan.name), now });
+    reports.push(report);
+    // Left out of the charts: the page and stderr say which and why, and the exit is 1 until the catalog is put right.
+    problems.push(...inFutureProblems(report));
   }
   let latest: LatestState | undefined;
   if (sources.latestState) {

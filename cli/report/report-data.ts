@@ -1,6 +1,7 @@
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
-import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { type BackupRecord, type BackupStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { lastDrillsByVault } from '../status/drill-status';
 import { drillLines } from '../status/status-screen';
 
@@ -21,6 +22,11 @@ import { drillLines } from '../status/status-screen';
  *
  * Besides the series, `lastDrills`: the newest drill of each vault, one line each as `lifeboat status`
  * judges them (the DR vault's drill and the primary's each prove their own region, so both are listed).
+ *
+ * A backup record that starts further ahead of `now` than clock skew explains (lambdas/catalog/future-start.ts)
+ * is in no series, as `lifeboat status` and the backup-age watchdog pass it over (review R6-2): drawn, it would be
+ * the newest backup, so the RPO point at `now` would read met for a plan whose backups stopped, with a gap plotted
+ * at its made-up date. It is listed in `inFuture`, and environment-report.ts lists it among the report's problems.
  */
 
 /** Unix seconds (what uPlot's time axis takes). */
@@ -37,6 +43,8 @@ export type PlanReport = {
   drills: { t: Time[]; rtoSeconds: number[]; objectiveSeconds: number[]; verdict: string[] };
   /** The newest drill of each vault drilled, primary first, in the words of cli/status/status-screen.ts; empty when none. */
   lastDrills: string[];
+  /** Records of any status left out of every series because they start in the future, in time order. Absent when none. */
+  inFuture?: { backupId: string; status: BackupStatus; startedAt: string }[];
 };
 
 export type ReportData = {
@@ -49,7 +57,7 @@ export type ReportData = {
    * the report was made without them.
    */
   latest?: LatestState;
-  /** What could not be read (a catalog of one region), in words. */
+  /** What could not be read (a catalog of one region), and the backup records left out as dated in the future, in words. */
   problems: string[];
 };
 
@@ -69,7 +77,9 @@ export type PlanReportInput = {
 export function planReport({ plan, backups, drills, now }: PlanReportInput): PlanReport {
   const rpoSeconds = plan.objectives.rpoMinutes * 60;
   const rtoSeconds = plan.objectives.rtoMinutes * 60;
-  const byStart = [...backups].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const sorted = [...backups].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const inFuture = sorted.filter((b) => startsInFuture(b.startedAt, now));
+  const byStart = sorted.filter((b) => !inFuture.includes(b));
   const committed = byStart.filter((b) => b.status === 'COMMITTED');
   const report: PlanReport = {
     plan: plan.name,
@@ -81,6 +91,7 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
     rpo: { t: [], gapSeconds: [], objectiveSeconds: [], met: [] },
     drills: { t: [], rtoSeconds: [], objectiveSeconds: [], verdict: [] },
     lastDrills: drillLines(lastDrillsByVault(drills, now)),
+    ...(inFuture.length > 0 ? { inFuture: inFuture.map((b) => ({ backupId: b.backupId, status: b.status, startedAt: b.startedAt })) } : {}),
   };
   let logicalSoFar = 0;
   let storedSoFar = 0;
@@ -114,6 +125,15 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
     report.drills.verdict.push(d.verdict);
   }
   return report;
+}
+
+/** The report's problem line for each record `planReport` left out as dated in the future, in the words of `lifeboat status`. */
+export function inFutureProblems(report: PlanReport): string[] {
+  return (report.inFuture ?? []).map(
+    (b) =>
+      `${report.plan}: backup ${b.backupId} (${b.status}) starts in the future (${b.startedAt}): the clock that wrote it or the catalog is wrong; ` +
+      `not drawn, the plan's charts and RPO are of the backups before now; see \`lifeboat backups list --plan ${report.plan}\``,
+  );
 }
 
 function pushGap(report: PlanReport, t: Time, gapSeconds: number, rpoSeconds: number): void {

@@ -42,6 +42,29 @@ describe('the report\'s data', () => {
     });
   });
 
+  it('a backup record that starts in the future is in no chart and is listed as a problem, so the RPO point now is not met (review R6-2)', async () => {
+    // A wrong host clock once: a committed record a year ahead, and one 4 min ahead (clock skew: drawn as just now).
+    const ahead = { ...BACKUPS[0]!, backupId: '20271120T120000Z-00000005', startedAt: '2027-11-20T12:00:00.000Z', endedAt: '2027-11-20T12:05:00.000Z' };
+    const r = planReport({ plan: PLAN, backups: [...BACKUPS, ahead], drills: [], now: NOW });
+    const without = planReport({ plan: PLAN, backups: BACKUPS, drills: [], now: NOW });
+    expect(r.rpo).toEqual(without.rpo);
+    expect(r.rpo.met.at(-1)).toBe(false);
+    expect([r.bytes, r.dedup, r.durations]).toEqual([without.bytes, without.dedup, without.durations]);
+    expect(r.inFuture).toEqual([{ backupId: '20271120T120000Z-00000005', status: 'COMMITTED', startedAt: '2027-11-20T12:00:00.000Z' }]);
+    expect(without.inFuture).toBeUndefined();
+    const skewed = { ...ahead, backupId: '20261130T120400Z-00000006', startedAt: '2026-11-30T12:04:00.000Z', endedAt: '2026-11-30T12:05:00.000Z' };
+    expect(planReport({ plan: PLAN, backups: [...BACKUPS, skewed], drills: [], now: NOW }).rpo.gapSeconds.at(-1)).toBe(0);
+
+    const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+    const sources: ReportSources = { environment, listBackupsOfPlan: async () => [...BACKUPS, ahead], listDrills: async () => [] };
+    const line =
+      "demo: backup 20271120T120000Z-00000005 (COMMITTED) starts in the future (2027-11-20T12:00:00.000Z): the clock that wrote it or the catalog is wrong; not drawn, the plan's charts and RPO are of the backups before now; see `lifeboat backups list --plan demo`";
+    expect((await environmentReport(sources, NOW)).problems).toEqual([line]);
+    const err: string[] = [];
+    expect(await reportCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: { out: () => undefined, err: (l) => err.push(l) }, sources, now: () => NOW })).toBe(1);
+    expect(err).toEqual([`! ${line}`]);
+  });
+
   it('drills: each one that measured an RTO, against the objective, in time order (a failed drill without an RTO is left out)', () => {
     const r = planReport({ plan: PLAN, backups: BACKUPS, drills: DRILLS, now: NOW });
     expect(r.drills).toEqual({ t: [unix('2026-11-29T10:15:00.000Z'), unix('2026-11-30T10:15:00.000Z')], rtoSeconds: [3900, 724], objectiveSeconds: [3600, 3600], verdict: ['OBJECTIVE_MISSED', 'PASSED'] });
