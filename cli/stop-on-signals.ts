@@ -24,7 +24,9 @@ export type StopOnSignalsOptions = {
  * returned removal runs, after the clean-up: with none left, tsx's relayed copy of the first Ctrl-C (or Node's
  * default) ended the process mid-clean-up. A closed output pipe (`lifeboat backup 2>&1 | head` once head has its
  * lines) stops the run as a first signal does, SIGPIPE its reason (cli/closed-output.ts): ended at once instead, the
- * execution stayed RUNNING with the plan's lease held; a signal after it kills, as a second one does.
+ * execution stayed RUNNING with the plan's lease held. The user's first signal after it is still their first, and only
+ * says the run is already stopping; their second kills. Their first used to kill: with `2>&1 | head` the warning had
+ * gone into the closed pipe, so a user whose prompt had not come back pressed Ctrl-C once and lost the clean-up.
  */
 export function stopOnSignals(stop: AbortController, options: StopOnSignalsOptions): () => void {
   const now = options.now ?? Date.now;
@@ -34,7 +36,7 @@ export function stopOnSignals(stop: AbortController, options: StopOnSignalsOptio
   const removeOutputStop = (options.output ?? processOutput).stopOnClose(() => {
     if (first !== undefined) return;
     first = { signal: 'SIGPIPE', at: now() };
-    options.write(`\nSIGPIPE: the output's reader went away; stopping ${options.stopping} (the running execution ends ABORTED and gives back what it holds); Ctrl-C kills at once, without that\n`);
+    options.write(`\nSIGPIPE: the output's reader went away; stopping ${options.stopping} (the running execution ends ABORTED and gives back what it holds); Ctrl-C twice kills at once, without that\n`);
     stop.abort('SIGPIPE');
   });
   const remove = (): void => {
@@ -43,6 +45,13 @@ export function stopOnSignals(stop: AbortController, options: StopOnSignalsOptio
     removeOutputStop();
   };
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (first?.signal === 'SIGPIPE') {
+      first = { signal, at: now() };
+      // To the stream that may still have a reader (stderr when only stdout was piped); with both closed it is lost,
+      // which is why this signal must not kill.
+      options.write(`\n${signal}: already stopping ${options.stopping} (the output's reader went away); ${signal === 'SIGINT' ? 'Ctrl-C again' : 'the signal again'} kills at once, without that\n`);
+      return;
+    }
     if (first === undefined) {
       first = { signal, at: now() };
       options.write(`\n${signal}: stopping ${options.stopping} (the running execution ends ABORTED and gives back what it holds); ${signal === 'SIGINT' ? 'Ctrl-C again' : 'the signal again'} kills at once, without that\n`);

@@ -49,7 +49,7 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     drillRestoreSourceStateMachine: `${prefix}-drill-restore-source`,
     /** A plan's drill schedule: `<prefix>-drill-<plan>`, in the region of the vault it drills. */
     drillSchedulePrefix: `${prefix}-drill-`,
-    /** Scratch buckets, tables and directories of drills start with this; a drill removes its own, the sweep those older than a day. */
+    /** Scratch buckets, tables and directories of drills start with this; a drill removes its own, the sweep those older than the drill's timeout and an hour (25 h; 73 h with an archive tier). */
     drillTargetPrefix: `${prefix}-drill-`,
     /** The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region only. */
     failoverStateMachine: `${prefix}-failover`,

@@ -170,7 +170,8 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
 /**
  * What the cleanup did, or, when its step failed, that it failed and which scratch targets may remain. The verdict
  * stays what the restore and the objectives make it (docs/RUNBOOKS.md, "Verdicts"): the left-over targets are the
- * report's to show, and the next drill's sweep removes them once a day old.
+ * report's to show, and the next drill's sweep removes them once older than the drill's timeout and an hour (25 h; 73 h
+ * with an archive tier): a younger target may be a running drill's.
  */
 function cleanupOf(outcome: DrillOutcome): DrillReport['cleanup'] {
   const cleanup = outcome.cleanup ?? { removed: [], swept: [], errors: [] };
@@ -179,7 +180,7 @@ function cleanupOf(outcome: DrillOutcome): DrillReport['cleanup'] {
   const targets = outcome.start?.restores.map((r) => describeTarget(r.request.target)) ?? [];
   const remaining =
     targets.length > 0 ? targets.join(', ') : outcome.scratchPrefix !== undefined ? `those named ${outcome.scratchPrefix}*` : 'those named after this drill id';
-  const failed = `cleanup step failed (${caught.error}: ${caught.message}); scratch targets of this drill may remain: ${remaining}; the next drill's cleanup sweeps them once a day old, or delete them by hand`;
+  const failed = `cleanup step failed (${caught.error}: ${caught.message}); scratch targets of this drill may remain: ${remaining}; the next drill's cleanup sweeps them once older than the drill's timeout and an hour (25 h; 73 h with an archive tier), or delete them by hand`;
   return { ...cleanup, errors: [...cleanup.errors, failed] };
 }
 

@@ -70,12 +70,10 @@ describe('stopOnSignals', () => {
     epipe();
     // Ended at once (exit code 0), the execution stayed RUNNING and its lease held the plan for a day.
     expect([stop.signal.reason, exits, output.exitCodeOverride()]).toEqual(['SIGPIPE', [0], EXIT_OUTPUT_CLOSED]);
-    expect(lines).toEqual(["\nSIGPIPE: the output's reader went away; stopping the execution (the running execution ends ABORTED and gives back what it holds); Ctrl-C kills at once, without that\n"]);
-    // The other stream closing too is the same event; a Ctrl-C after it is the way out of a hung clean-up.
+    expect(lines).toEqual(["\nSIGPIPE: the output's reader went away; stopping the execution (the running execution ends ABORTED and gives back what it holds); Ctrl-C twice kills at once, without that\n"]);
+    // The other stream closing too is the same event.
     epipe();
     expect([lines.length, killed]).toEqual([1, []]);
-    process.emit('SIGINT', 'SIGINT');
-    expect(killed).toEqual(['SIGINT']);
 
     // After the run, the command finishes printing into the dead pipe and exits with EXIT_OUTPUT_CLOSED (bin/lifeboat.ts).
     remove();
@@ -83,6 +81,31 @@ describe('stopOnSignals', () => {
     epipe();
     expect([exits, output.exitCodeOverride()]).toEqual([[0], EXIT_OUTPUT_CLOSED]);
     expect(() => stderr.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }))).toThrow('write EIO');
+  });
+
+  it('after a closed output, the user\'s first Ctrl-C only says it is already stopping (its warning went into the pipe); their second kills (review R6-1)', () => {
+    const output = new ClosedOutputGuard(() => undefined);
+    const stderr = new EventEmitter();
+    output.watch(stderr);
+    const stop = new AbortController();
+    remove = stopOnSignals(stop, { stopping: 'the execution', write: (line) => lines.push(line), kill: (signal) => killed.push(signal), now: () => clock, output });
+    // `lifeboat backup 2>&1 | head`: head exits; the SIGPIPE line went into that closed pipe, and the prompt has not come back.
+    stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    expect(stop.signal.reason).toBe('SIGPIPE');
+
+    // Killed here, the execution skipped its ABORTED end and its lease release.
+    clock += 5_000;
+    process.emit('SIGINT', 'SIGINT');
+    expect([killed, stop.signal.reason, counts()]).toEqual([[], 'SIGPIPE', before.map((n) => n + 1)]);
+    expect(lines.at(-1)).toBe("\nSIGINT: already stopping the execution (the output's reader went away); Ctrl-C again kills at once, without that\n");
+    // tsx's relayed copy of that Ctrl-C is still the same one.
+    clock += DUPLICATE_SIGNAL_MS - 1;
+    process.emit('SIGINT', 'SIGINT');
+    expect([killed, lines.length]).toEqual([[], 2]);
+
+    clock += 1;
+    process.emit('SIGINT', 'SIGINT');
+    expect([killed, counts()]).toEqual([['SIGINT'], before]);
   });
 
   it('removal takes its listeners away, and a signal after it reaches none of them', () => {

@@ -225,7 +225,7 @@ describe('drill verdict', () => {
       removed: [],
       swept: [],
       errors: [
-        'cleanup step failed (States.Timeout: Task timed out after 900.00 seconds); scratch targets of this drill may remain: s3://lifeboat-dev-drill-0a0b0c0d-assets/, dynamodb table lifeboat-dev-drill-0a0b0c0d-orders-table; the next drill\'s cleanup sweeps them once a day old, or delete them by hand',
+        'cleanup step failed (States.Timeout: Task timed out after 900.00 seconds); scratch targets of this drill may remain: s3://lifeboat-dev-drill-0a0b0c0d-assets/, dynamodb table lifeboat-dev-drill-0a0b0c0d-orders-table; the next drill\'s cleanup sweeps them once older than the drill\'s timeout and an hour (25 h; 73 h with an archive tier), or delete them by hand',
       ],
     });
     expect(drillReportSchema.safeParse(report).success).toBe(true);

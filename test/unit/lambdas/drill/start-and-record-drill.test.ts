@@ -169,7 +169,7 @@ describe('drill record', () => {
     expect(record.cleanup).toEqual({
       removed: [],
       swept: [],
-      errors: [`cleanup step failed (Error: ENOTDIR: not a directory, scandir '/data/fs/'); scratch targets of this drill may remain: those named ${prefix}*; the next drill's cleanup sweeps them once a day old, or delete them by hand`],
+      errors: [`cleanup step failed (Error: ENOTDIR: not a directory, scandir '/data/fs/'); scratch targets of this drill may remain: those named ${prefix}*; the next drill's cleanup sweeps them once older than the drill's timeout and an hour (25 h; 73 h with an archive tier), or delete them by hand`],
     });
   });
 
