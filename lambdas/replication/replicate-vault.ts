@@ -134,9 +134,9 @@ function sweptSinceListed(err: unknown): err is VaultObjectNotFoundError {
  *    before it, so the listing of data/, index/ and manifest/ that follows includes it;
  * 3. of the objects the replica lacks, those the snapshots to copy need there are copied (by reference:
  *    objectsTheSnapshotsNeed, vault-references.ts; content-addressed ones checked against their name,
- *    packs against their index record and the blobs
- *    in them the snapshots use, blob by blob: primary-pack-check.ts; so no object a restore of them reads is replicated
- *    corrupt), and only when all of them are there
+ *    packs against their index record and every blob the source's index lists in them, blob by blob
+ *    (primary-pack-check.ts); so no object a restore of them, or of a backup that reuses a listed blob, reads is
+ *    replicated corrupt), and only when all of them are there
  *    3b. the missing snapshots — the same commit order as a backup, so a snapshot visible in the
  *    replica is always complete.
  *
@@ -244,11 +244,11 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
   const thaw = options.thaw && source.store.storageState && source.store.requestThaw ? options.thaw : undefined;
   /**
    * Copies `keys`; with `swept`, a pack or index object gone from the source since it was listed is put there instead of
-   * thrown (sweptSinceListed). Every pack is checked before it is written (checkPackBeforeCopy): against its record in
-   * `indexed` (the index objects read: packsOf), its length and the blobs in it that `references` holds (only those
-   * are authenticated); a pack not recorded there, in full.
+   * thrown (sweptSinceListed). Every pack is checked before it is written (checkPackBeforeCopy): against its records in
+   * `indexed` (the source's index objects read: packsOf), its length and every blob they list in it (`references` only
+   * says which of the damaged ones the snapshots use); a pack not recorded there, in full.
    */
-  const copyAll = async (keys: readonly string[], swept?: VaultObjectNotFoundError[], indexed?: ReadonlyMap<string, LoadedPack>): Promise<string[]> => {
+  const copyAll = async (keys: readonly string[], swept?: VaultObjectNotFoundError[], indexed?: ReadonlyMap<string, readonly LoadedPack[]>): Promise<string[]> => {
     const copied: string[] = [];
     await mapBounded(keys, options.objectsInFlight ?? 8, async (key) => {
       if (archivedPacks.has(key)) return;
@@ -259,8 +259,10 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
       let bytes: number;
       try {
         // Not `copiedBytes += await …`: that reads the total before the await and loses the other copies' bytes.
-        const record = key.startsWith(DATA_PREFIX) ? indexed?.get(packIdOfKey(key)) : undefined;
-        const packCheck: PackCopyCheck = { keys: source.keys, ...(record ? { indexedLength: record.length, ...(references ? { needed: neededEntries(record, references) } : {}) } : {}) };
+        const records = key.startsWith(DATA_PREFIX) ? indexed?.get(packIdOfKey(key)) : undefined;
+        const record = records?.[0];
+        const used = references ? { usedBySnapshots: (blobId: string) => references.blobs.hasHex(blobId) } : {};
+        const packCheck: PackCopyCheck = { keys: source.keys, ...used, ...(records && record ? { indexedLength: record.length, indexed: indexedEntries(records) } : {}) };
         bytes = await copyVaultObject(source.store, target, key, { packCheck, ...(options.packTags ? { packTags: options.packTags } : {}) });
       } catch (err) {
         if (swept && sweptSinceListed(err)) {
@@ -300,9 +302,10 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
     for (let relists = 0; ; relists++) {
       const swept: VaultObjectNotFoundError[] = [];
       try {
-        const keys = await objectsTheSnapshotsNeed(source, target, confirmed, refs, listings ?? (await listReferenced(source.store, target)), indexCache);
+        const looked = listings ?? (await listReferenced(source.store, target));
+        const keys = await objectsTheSnapshotsNeed(source, target, confirmed, refs, looked, indexCache);
         lookMs ??= performance.now() - listed;
-        await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept, packsOf(indexCache));
+        await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept, packsOf(indexCache, looked));
         if (swept.length === 0) {
           // Which index object names an archived pack is not asked: the pass is incomplete anyway, and the one after
           // the thaw copies what is still missing.
@@ -438,18 +441,31 @@ async function missingKeys(source: VaultStore, target: VaultStore, prefix: strin
   return { missing: wanted.filter((key) => !present.has(key)), common: wanted.filter((key) => present.has(key)), present: have.filter((key) => isVaultObjectKey(prefix, key)) };
 }
 
-/** Pack id → its record, as the index objects read (either vault's: the same packs, the same bytes) hold it. */
-function packsOf(indexObjects: ReadonlyMap<string, LoadedIndexObject>): Map<string, LoadedPack> {
-  const packs = new Map<string, LoadedPack>();
-  for (const object of indexObjects.values()) for (const pack of object.packs) packs.set(pack.packId, pack);
+/**
+ * Pack id → its records in the source's index objects (`listings`' index/: those the replica lacks and those both hold,
+ * read from either vault: the same bytes), one per index object listing it. The replica's own index objects are left
+ * out: what a backup of the source can reuse is what the source's index lists.
+ */
+function packsOf(indexObjects: ReadonlyMap<string, LoadedIndexObject>, listings: readonly Listing[]): Map<string, LoadedPack[]> {
+  const index = listings[1] as Listing;
+  const packs = new Map<string, LoadedPack[]>();
+  for (const key of [...index.missing, ...index.common]) {
+    const object = indexObjects.get(idFromKey(INDEX_PREFIX, key) as string);
+    if (object) for (const pack of object.packs) packs.set(pack.packId, [...(packs.get(pack.packId) ?? []), pack]);
+  }
   return packs;
 }
 
-/** The entries of `pack` whose blobs `references` holds: what the snapshots being copied may read from it. */
-function neededEntries(pack: LoadedPack, references: SnapshotReferences): PackEntry[] {
-  const needed: PackEntry[] = [];
-  for (let k = 0; k < pack.count; k++) if (references.blobs.has(pack.records, pack.idOffset(k))) needed.push(pack.entry(k));
-  return needed;
+/** Every blob `records` (one pack's) list, once each, in pack order: what a backup may reuse from it. */
+function indexedEntries(records: readonly LoadedPack[]): PackEntry[] {
+  const entries = new Map<string, PackEntry>();
+  for (const pack of records) {
+    for (let k = 0; k < pack.count; k++) {
+      const entry = pack.entry(k);
+      entries.set(`${entry.offset}:${entry.id.toString('hex')}`, entry);
+    }
+  }
+  return [...entries.values()].sort((a, b) => a.offset - b.offset);
 }
 
 /** `data/<2 hex>/<id>` → id (the key is a checked data key). */

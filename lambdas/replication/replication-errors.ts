@@ -1,26 +1,46 @@
-import { VaultCorruptionError, VaultError } from '../../vault';
+import { type DamagedBlob, VaultCorruptionError, VaultError } from '../../vault';
 
 /** The replica bucket already holds another vault (other config or master key): replication never mixes two vaults. */
 export class ReplicaMismatchError extends VaultError {
   override name = 'ReplicaMismatchError';
 }
 
+/** A damaged blob of a pack replication checked, and whether the snapshots being copied reference it. */
+export type DamagedIndexedBlob = DamagedBlob & { readonly usedBySnapshots: boolean };
+
 /**
- * A pack of the primary vault failed its check as replication read it (its length against the index object, or a blob's
- * authentication tag): copied, the DR vault would hold a copy no restore can read, and the backup be recorded copied. The
- * pack is not copied and the pass fails. The DR vault lacks that pack (only missing objects are copied), so the scrub
- * cannot repair it from there: it names what the damage costs, and the primary is healed as docs/FORMAT.md says.
+ * A pack of the primary vault failed its check as replication read it (its length against the index object, or the
+ * authentication tag of a blob the primary's index lists in it): copied, the DR vault would hold a copy no restore can
+ * read, and the backup be recorded copied. The pack is not copied and the pass fails. The DR vault lacks that pack (only
+ * missing objects are copied), so the scrub cannot repair it from there. The remedy depends on what is damaged:
+ * - blobs the snapshots being copied use, or the pack as a whole: the scrub names what the damage costs, and the
+ *   primary is healed as docs/FORMAT.md says ("Healing a damaged pack");
+ * - only blobs no snapshot being copied uses (a forgotten snapshot's, awaiting prune): nothing is lost, but a backup can
+ *   still reuse them through the index, so they must leave it (`vault repair index --read-data`) before the pack goes.
  */
 export class DamagedPrimaryPackError extends VaultCorruptionError {
   override name = 'DamagedPrimaryPackError';
-  constructor(readonly damage: VaultCorruptionError) {
+  /** Whether the snapshots being copied use what is damaged (true when the pack as a whole failed: its length, a truncation). */
+  readonly usedBySnapshots: boolean;
+  constructor(
+    readonly damage: VaultCorruptionError,
+    /** The damaged blobs the primary's index lists in the pack; empty when the pack as a whole failed. */
+    readonly damagedBlobs: readonly DamagedIndexedBlob[] = [],
+  ) {
+    const usedBySnapshots = damagedBlobs.length === 0 || damagedBlobs.some((b) => b.usedBySnapshots);
     super(
       damage.location,
       damage.key,
-      `${damage.detail}. The primary vault's copy of this pack is damaged, so it is not replicated (the DR vault lacks it and would get a copy no restore can read): ` +
-        'run `lifeboat scrub --vault primary` (docs/RUNBOOKS.md, "Scrub") to name the backups and paths it affects, then heal the primary vault ' +
-        '(docs/FORMAT.md, "Healing a damaged pack": `lifeboat vault repair index --read-data`, then a backup of the source); the next Replicate pass copies the healed data',
+      usedBySnapshots
+        ? `${damage.detail}. The primary vault's copy of this pack is damaged, so it is not replicated (the DR vault lacks it and would get a copy no restore can read): ` +
+            'run `lifeboat scrub --vault primary` (docs/RUNBOOKS.md, "Scrub") to name the backups and paths it affects, then heal the primary vault ' +
+            '(docs/FORMAT.md, "Healing a damaged pack": `lifeboat vault repair index --read-data`, then a backup of the source); the next Replicate pass copies the healed data'
+        : `${damage.detail}. No snapshot being copied uses ${damagedBlobs.length === 1 ? 'it' : 'them'}, but the primary vault's index lists ${damagedBlobs.length === 1 ? 'it' : 'them'}, ` +
+            'so a later backup of the same content would reuse the damaged data and the DR vault get a snapshot no restore can read: the pack is not replicated. ' +
+            'Run `lifeboat vault repair index --read-data` on the primary vault (docs/FORMAT.md §12, "Healing a damaged pack", step 1): it drops the damaged blobs from the index ' +
+            "and moves the pack's intact blobs to a new pack, so no backup can reuse them; the next Replicate pass then copies what the snapshots need",
     );
+    this.usedBySnapshots = usedBySnapshots;
   }
 }
 

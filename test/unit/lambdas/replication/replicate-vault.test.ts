@@ -17,6 +17,7 @@ import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { initVault, openVault, type Vault } from '../../../../vault/repository/vault';
 import { VaultCorruptionError } from '../../../../vault/vault-errors';
 import { verifyVault } from '../../../../vault/checker/verify';
+import { repairIndex } from '../../../../vault/repair/repair-index';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { condemnedPacksOf, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { newTestVault, pseudoRandomBytes, readTree, removeDir, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
@@ -146,15 +147,17 @@ describe('replicateVault', () => {
     const failure = replicateVault({ source, target: replica, targetKeys: replicaKeys });
     await expect(failure).rejects.toThrow(DamagedPrimaryPackError);
     await expect(failure).rejects.toThrow(pack);
-    await expect(failure).rejects.toThrow(damage === 'a flipped byte' ? /1 of the \d+ blobs in it that the snapshots being copied use are damaged/ : `pack is ${Math.floor(bytes.length / 2)} bytes, the index says ${bytes.length}`);
+    await expect(failure).rejects.toThrow(damage === 'a flipped byte' ? /1 of the \d+ blobs the index lists in it are damaged: blob [0-9a-f]{64} \(used by the snapshots being copied\)/ : `pack is ${Math.floor(bytes.length / 2)} bytes, the index says ${bytes.length}`);
     await expect(failure).rejects.toThrow(/primary vault's copy of this pack is damaged.*lifeboat scrub --vault primary/);
     expect(await listAll(replica, 'data/')).not.toContain(pack);
     expect(await listAll(replica, 'snapshots/')).toEqual([]);
   });
 
-  // A damaged blob of a forgotten snapshot (garbage not yet pruned) failed every pass, though no snapshot copied reads it:
-  // no backup reached the DR vault and the RPO alarm fired (review r1, R1-b). Only the blobs the snapshots use are checked.
-  it('copies a pack whose only damaged blob no snapshot being copied uses, and the snapshot restores from the DR vault', async () => {
+  /**
+   * A damaged blob of a forgotten snapshot (garbage not yet pruned) in a pack the snapshot being copied needs: `first`
+   * (keep.bin and gone.bin) forgotten, `kept` (keep.bin) kept. Returns the damaged blob's id and its pack's key.
+   */
+  async function damageGarbageBlob(): Promise<{ kept: string; blob: string; pack: string }> {
     await fs.writeFile(path.join(src, 'gone.bin'), pseudoRandomBytes(20_000, 2));
     const first = await backupDirectory(source, src);
     await fs.rm(path.join(src, 'gone.bin'));
@@ -164,20 +167,65 @@ describe('replicateVault', () => {
     const used = await referencesOf(source, [snapshot.id]);
     const garbage = (await loadIndexObjects(source))
       .flatMap((o) => o.packs)
+      .filter((p) => p.entries.some((e) => used.blobs.has(e.id, 0)))
       .flatMap((p) => p.entries.filter((e) => !used.blobs.has(e.id, 0)).map((e) => ({ pack: p.packId, entry: e })));
     const victim = garbage[0];
-    if (!victim) throw new Error('the forgotten snapshot left no blob only it used');
-    const file = path.join(store.root, `data/${victim.pack.slice(0, 2)}/${victim.pack}`);
+    if (!victim) throw new Error('the forgotten snapshot left no blob only it used in a pack the kept one needs');
+    const pack = `data/${victim.pack.slice(0, 2)}/${victim.pack}`;
+    const file = path.join(store.root, pack);
     const bytes = await fs.readFile(file);
     bytes[victim.entry.offset + 30] = (bytes[victim.entry.offset + 30] ?? 0) ^ 0xff;
     await fs.writeFile(file, bytes);
+    return { kept: snapshot.id, blob: victim.entry.id.toString('hex'), pack };
+  }
 
+  // 83f4bd82 (review r1, R1-b) copied such a pack unchecked: a later backup of the same content reused the damaged blob
+  // through the index and the DR vault got a snapshot no restore could read (review r9). The pass now fails, saying the
+  // snapshots do not use the blob and to drop it from the index; once dropped, the pass copies and the snapshot restores.
+  it('refuses a pack whose damaged blob no snapshot being copied uses while the index lists it, and copies once a repair drops it', async () => {
+    const { kept, blob, pack } = await damageGarbageBlob();
+    const failure = replicateVault({ source, target: replica, targetKeys: replicaKeys });
+    await expect(failure).rejects.toThrow(DamagedPrimaryPackError);
+    await expect(failure).rejects.toThrow(pack);
+    await expect(failure).rejects.toThrow(new RegExp(`1 of the \\d+ blobs the index lists in it are damaged: blob ${blob} \\(used by no snapshot being copied\\)`));
+    await expect(failure).rejects.toThrow(/No snapshot being copied uses it, but the primary vault's index lists it, .* Run `lifeboat vault repair index --read-data` on the primary vault/);
+    await expect(failure).rejects.not.toThrow(/lifeboat scrub/);
+    await expect(failure).rejects.toMatchObject({ usedBySnapshots: false, damagedBlobs: [{ id: blob, usedBySnapshots: false }] });
+    expect(await listAll(replica, 'data/')).not.toContain(pack);
+    expect(await listAll(replica, 'snapshots/')).toEqual([]);
+
+    const repair = await repairIndex(source, { readData: true });
+    expect(repair.blobsLeftOut.map((b) => b.blob)).toEqual([blob]);
     const progress = await replicateVault({ source, target: replica, targetKeys: replicaKeys });
-    expect(progress).toMatchObject({ complete: true, copiedSnapshots: [snapshot.id] });
+    expect(progress).toMatchObject({ complete: true, copiedSnapshots: [kept] });
     const dr = await openVault(new FileVaultStore(replica.root), replicaKeys);
     const out = path.join(dir, 'out');
-    await restoreSnapshot(dr, await dr.loadSnapshot(snapshot.id), out);
+    await restoreSnapshot(dr, await dr.loadSnapshot(kept), out);
     expect(await readTree(out)).toEqual(await readTree(src));
+  });
+
+  // Review r9: with only the used blobs checked, pass 1 copied the pack with its damaged garbage blob; backup 3 (gone.bin
+  // back, same bytes) deduplicated onto it and stored no pack; pass 2 copied no pack, checked nothing and vouched for
+  // snapshot 3, which the DR vault could not restore. Every snapshot a pass vouches for must restore from the DR vault.
+  it('never vouches for a snapshot that reuses a damaged blob of a pack already copied', async () => {
+    const { blob } = await damageGarbageBlob();
+    const first = await replicateVault({ source, target: replica, targetKeys: replicaKeys }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    // The remedy the refusal names, and what the runbook's operator does next.
+    if (first instanceof DamagedPrimaryPackError) await repairIndex(source, { readData: true });
+    await fs.writeFile(path.join(src, 'gone.bin'), pseudoRandomBytes(20_000, 2));
+    const { snapshot: third } = await backupDirectory(source, src);
+    const second = await replicateVault({ source, target: replica, targetKeys: replicaKeys });
+    expect(second.vouchedSnapshots).toContain(third.id);
+
+    const dr = await openVault(new FileVaultStore(replica.root), replicaKeys);
+    const out = path.join(dir, 'out-third');
+    await restoreSnapshot(dr, await dr.loadSnapshot(third.id), out);
+    expect(await readTree(out)).toEqual(await readTree(src));
+    expect(first).toBeInstanceOf(DamagedPrimaryPackError);
+    expect((first as DamagedPrimaryPackError).damagedBlobs.map((b) => b.id)).toEqual([blob]);
   });
 
   // S3's NoSuchBucket named no bucket, region or vault (audit b5-5).
