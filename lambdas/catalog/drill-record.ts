@@ -32,8 +32,19 @@ export const drillSourceResultSchema = z.object({
   verifiedEntries: count,
   /** Restore + verification of this source, from the drill's start of it to its verification. */
   restoreMs: count,
-  /** The live-source comparison: entries compared, equal, skipped because the live entry changed since the backup; `unreachable` says why none was compared. */
-  sampled: z.object({ compared: count, matched: count, skippedChanged: count, unreachable: z.string().optional() }),
+  /**
+   * The live-source comparison: entries compared, equal, skipped because the live entry changed since the backup; `unreachable` says why none was compared.
+   * S3 sources: `checkedLive` the live objects older than the backup looked up in it (live-objects-missing-from-backup.ts), `liveNotes` why some absent
+   * from it were not reported or none was looked up. Both absent for other sources, and in reports written before 2026-12-06.
+   */
+  sampled: z.object({
+    compared: count,
+    matched: count,
+    skippedChanged: count,
+    unreachable: z.string().optional(),
+    checkedLive: count.optional(),
+    liveNotes: z.array(z.string()).optional(),
+  }),
   /**
    * Present when this source was not restored and verified (its restore failed: the error that stopped it, also in the
    * report's `errors`); its figures are then 0 and `sampled.unreachable` says it was not compared. The other sources of

@@ -43,6 +43,24 @@ export class LiveSampleMismatchError extends Error {
   }
 }
 
+/**
+ * Live objects in the bucket since before the backup started are not in it (live-objects-missing-from-backup.ts): the
+ * backup missed them, as far as the drill can tell. Reported in the drill's result, not thrown. Its own wording: no
+ * restored entry is involved, and "differs from the live source" would send the operator to the restore.
+ */
+export class BackupLacksLiveObjectsError extends Error {
+  override readonly name = 'BackupLacksLiveObjectsError';
+  constructor(
+    readonly source: string,
+    readonly missing: readonly string[],
+  ) {
+    super(
+      `Source ${source}: ${missing.length} live ${missing.length === 1 ? 'object older than the backup is' : 'objects older than the backup are'} not in it ` +
+        `(the backup's listing missed them, or they arrived since in a way that keeps an older LastModified; a key a new backup lacks too is one its listing never reaches): ${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; …' : ''}`,
+    );
+  }
+}
+
 /** A scratch target of the drill could not be made (bucket creation refused); names the target and what to check. */
 export class DrillScratchError extends Error {
   override readonly name = 'DrillScratchError';

@@ -7,12 +7,15 @@ import { type DrillError, type DrillSourceResult } from '../catalog/drill-record
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntry } from '../restore/restored-entry';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
-import { httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, snapshotStartedAt, type Vault } from '../../vault';
-import { LiveSampleMismatchError } from './drill-errors';
-import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObjectsQuery } from './live-objects-missing-from-backup';
+import { httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
+import { BackupLacksLiveObjectsError, LiveSampleMismatchError } from './drill-errors';
+import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObjectsQuery, type RecordedS3Source } from './live-objects-missing-from-backup';
 
-/** The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs. */
-export type LiveSample = DrillSourceResult['sampled'] & { mismatches: string[] };
+/**
+ * The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs
+ * (`mismatches`) and the live objects older than the backup that it lacks (`notInBackup`).
+ */
+export type LiveSample = DrillSourceResult['sampled'] & { mismatches: string[]; notInBackup: string[] };
 
 export type LiveSampleDeps = {
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
@@ -316,7 +319,7 @@ const MAX_TRIES_PER_SAMPLE = 4;
  * `unreachable`, with why; so is a source of which every entry tried had changed since the backup (none compared).
  */
 export async function sampleLiveSource(report: RestoreReport, source: SourceConfig, samples: number, deps: LiveSampleDeps): Promise<LiveSample> {
-  const result: LiveSample = { compared: 0, matched: 0, skippedChanged: 0, mismatches: [] };
+  const result: LiveSample = { compared: 0, matched: 0, skippedChanged: 0, mismatches: [], notInBackup: [] };
   if (source.type === 'dynamodb') return { ...result, unreachable: DYNAMODB_NOT_SAMPLED };
   if (samples === 0) return result;
   const comparison = await entryComparison(source, report, deps);
@@ -377,15 +380,23 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
   try {
     const startKeys = [...tried].map((path) => s3KeyOfEntryPath(path));
     const reader = await vault.manifest(snapshot);
-    const backup: BackupSide = { find: (path) => reader.find(path), backupStartedAt: snapshotStartedAt(snapshot), backupLeftOut: report.backupLeftOut, startKeys, known: tried, samples };
+    const backup: BackupSide = { find: (path) => reader.find(path), recorded: recordedS3Source(snapshot.source), backupStartedAt: snapshotStartedAt(snapshot), backupLeftOut: report.backupLeftOut, startKeys, known: tried, samples };
     // Objects written since the backup started are not counted: skippedChanged counts entries of the backup tried.
-    const { missing } = await comparison.missing(backup);
-    result.mismatches.push(...missing);
+    const { checked, missing, notes } = await comparison.missing(backup);
+    result.checkedLive = checked;
+    if (notes.length > 0) result.liveNotes = notes;
+    result.notInBackup.push(...missing);
   } catch (err) {
     if (!(err instanceof LiveSourceUnreachable)) throw err;
     result.unreachable = err.message;
   }
   return result;
+}
+
+/** The bucket and prefix the backup listed, as its snapshot recorded them (plan-backup.ts: snapshotSource). */
+function recordedS3Source(source: SnapshotSource): RecordedS3Source {
+  const { bucket, prefix } = source;
+  return { ...(typeof bucket === 'string' ? { bucket } : {}), ...(typeof prefix === 'string' ? { prefix } : {}) };
 }
 
 /** Why a source of which every entry tried was skipped has no comparison: said in its result, which would read as a pass. */
@@ -400,14 +411,14 @@ export type DrillComparison = {
   /** When every source was restored and verified (the comparison step's start): the end of the drill's RTO. */
   verifiedAt: string;
   sources: { source: string; sampled: DrillSourceResult['sampled'] }[];
-  /** LiveSampleMismatchError per source whose restored copy differs from an unchanged live entry. */
+  /** LiveSampleMismatchError per source whose restored copy differs from an unchanged live entry; BackupLacksLiveObjectsError per source whose backup lacks live objects older than it. */
   errors: DrillError[];
 };
 
 /**
  * The drill's comparison step: samples every restored source against its live source (sampleLiveSource).
- * Mismatches become LiveSampleMismatchError entries of `errors`, so the drill goes on to clean up
- * and record rather than stop here.
+ * Mismatches become LiveSampleMismatchError entries of `errors`, live objects the backup lacks
+ * BackupLacksLiveObjectsError ones, so the drill goes on to clean up and record rather than stop here.
  */
 export async function compareWithLiveSources(
   input: { restored: readonly RestoreReport[]; samples: number; verifiedAt: string },
@@ -421,12 +432,10 @@ export async function compareWithLiveSources(
       comparison.sources.push({ source: report.source, sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: `source ${report.source} is not in this environment's configuration any more` } });
       continue;
     }
-    const { mismatches, ...sampled } = await sampleLiveSource(report, source, input.samples, deps);
+    const { mismatches, notInBackup, ...sampled } = await sampleLiveSource(report, source, input.samples, deps);
     comparison.sources.push({ source: report.source, sampled });
-    if (mismatches.length > 0) {
-      const error = new LiveSampleMismatchError(report.source, mismatches);
-      comparison.errors.push({ error: error.name, message: error.message, step: 'Compare with live sources' });
-    }
+    const errors = [...(mismatches.length > 0 ? [new LiveSampleMismatchError(report.source, mismatches)] : []), ...(notInBackup.length > 0 ? [new BackupLacksLiveObjectsError(report.source, notInBackup)] : [])];
+    for (const error of errors) comparison.errors.push({ error: error.name, message: error.message, step: 'Compare with live sources' });
   }
   return comparison;
 }

@@ -106,7 +106,7 @@ it('start → restore chain per source → compare → cleanup → record: PASSE
   const comparison = await compareWithLiveSources({ restored, samples: drill.samples, verifiedAt: new Date().toISOString() }, plan.sources, { openVault: io.openVault, liveS3: s3, targetS3: s3, directory });
   expect(comparison.errors).toEqual([]);
   expect(comparison.sources).toEqual([
-    { source: 'chain-bucket', sampled: { compared: 3, matched: 3, skippedChanged: 0 } },
+    { source: 'chain-bucket', sampled: { compared: 3, matched: 3, skippedChanged: 0, checkedLive: expect.any(Number) } },
     { source: 'chain-table', sampled: expect.objectContaining({ compared: 0, unreachable: expect.stringMatching(/^DynamoDB tables are not sampled/) }) },
     { source: 'chain-files', sampled: { compared: 2, matched: 2, skippedChanged: 0 } },
   ]);

@@ -83,18 +83,18 @@ describe('drill live sample, S3', () => {
   });
 
   it('compares unchanged objects byte for byte, up to `samples`, spread over the source', async () => {
-    expect(await sampleLiveSource(report(s3Source, snapshotId, target, KEYS.length), s3Source, 10, deps())).toEqual({ compared: 5, matched: 5, skippedChanged: 0, mismatches: [] });
-    expect(await sampleLiveSource(report(s3Source, snapshotId, target, KEYS.length), s3Source, 2, deps())).toEqual({ compared: 2, matched: 2, skippedChanged: 0, mismatches: [] });
+    expect(await sampleLiveSource(report(s3Source, snapshotId, target, KEYS.length), s3Source, 10, deps())).toEqual({ compared: 5, matched: 5, skippedChanged: 0, checkedLive: 0, mismatches: [], notInBackup: [] });
+    expect(await sampleLiveSource(report(s3Source, snapshotId, target, KEYS.length), s3Source, 2, deps())).toEqual({ compared: 2, matched: 2, skippedChanged: 0, checkedLive: expect.any(Number), mismatches: [], notInBackup: [] });
   });
 
   it('skips an object changed since the backup and names a restored copy that differs', async () => {
     await liveS3.send(new PutObjectCommand({ Bucket: LIVE, Key: 'b.bin', Body: 'changed after the backup' }));
     await drS3.send(new PutObjectCommand({ Bucket: RESTORED, Key: 'dir/c.bin', Body: 'a corrupt restore' }));
     const sampled = await sampleLiveSource(report(s3Source, snapshotId, target, KEYS.length), s3Source, 10, deps());
-    expect(sampled).toEqual({ compared: 4, matched: 3, skippedChanged: 1, mismatches: [expect.stringMatching(/^"dir\/c\.bin": restored copy \(17 bytes\) differs from the live object/)] });
+    expect(sampled).toEqual({ compared: 4, matched: 3, skippedChanged: 1, checkedLive: 0, notInBackup: [], mismatches: [expect.stringMatching(/^"dir\/c\.bin": restored copy \(17 bytes\) differs from the live object/)] });
 
     const comparison = await compareWithLiveSources({ restored: [report(s3Source, snapshotId, target, KEYS.length)], samples: 10, verifiedAt: '2026-11-30T10:05:00Z' }, [s3Source], deps());
-    expect(comparison.sources).toEqual([{ source: 'assets', sampled: { compared: 4, matched: 3, skippedChanged: 1 } }]);
+    expect(comparison.sources).toEqual([{ source: 'assets', sampled: { compared: 4, matched: 3, skippedChanged: 1, checkedLive: 0 } }]);
     expect(comparison.errors).toEqual([{ error: 'LiveSampleMismatchError', message: expect.stringContaining('Source assets: 1 restored entry differs from the live source'), step: 'Compare with live sources' }]);
   });
 
@@ -102,7 +102,7 @@ describe('drill live sample, S3', () => {
     // Live a.txt and b.bin changed (b.bin above); the restored dir/c.bin differs. One sample, due at a.txt: it goes on to dir/c.bin.
     await liveS3.send(new PutObjectCommand({ Bucket: LIVE, Key: 'a.txt', Body: 'also changed after the backup' }));
     const sampled = await sampleLiveSource(report(s3Source, snapshotId, target, KEYS.length), s3Source, 1, deps());
-    expect(sampled).toEqual({ compared: 1, matched: 0, skippedChanged: 2, mismatches: [expect.stringMatching(/^"dir\/c\.bin": restored copy/)] });
+    expect(sampled).toEqual({ compared: 1, matched: 0, skippedChanged: 2, checkedLive: expect.any(Number), notInBackup: [], mismatches: [expect.stringMatching(/^"dir\/c\.bin": restored copy/)] });
   });
 
   it('fills its samples from the objects left untried when the entries it was told of (directories too) spread them thin', async () => {
@@ -131,6 +131,7 @@ describe('drill live sample, S3', () => {
       matched: 0,
       skippedChanged: 0,
       mismatches: [],
+      notInBackup: [],
       unreachable: DYNAMODB_NOT_SAMPLED,
     });
     const sampled = await sampleLiveSource(report(s3Source, snapshotId, target, KEYS.length), s3Source, 10, deps({ liveS3: 'LIFEBOAT_PRIMARY_REGION is not set' }));
@@ -154,7 +155,7 @@ describe('drill live sample, files', () => {
 
   it('compares unchanged files; skips a file whose mtime moved; names a differing restored file', async () => {
     const target = { type: 'filesystem' as const, path: restoredPath };
-    expect(await sampleLiveSource(report(fsSource, snapshotId, target, 4), fsSource, 10, deps())).toEqual({ compared: 3, matched: 3, skippedChanged: 0, mismatches: [] });
+    expect(await sampleLiveSource(report(fsSource, snapshotId, target, 4), fsSource, 10, deps())).toEqual({ compared: 3, matched: 3, skippedChanged: 0, mismatches: [], notInBackup: [] });
     const future = new Date(Date.now() + 60_000);
     await utimes(join(live(), 'sub', 'three.txt'), future, future);
     await writeFile(join(directory(restoredPath), 'one.bin'), pseudoRandomBytes(5000, 8));
@@ -163,6 +164,7 @@ describe('drill live sample, files', () => {
       matched: 1,
       skippedChanged: 1,
       mismatches: [expect.stringMatching(/^"one\.bin": restored copy \(5000 bytes\) differs from the live file/)],
+      notInBackup: [],
     });
   });
 

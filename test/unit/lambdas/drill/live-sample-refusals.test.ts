@@ -70,9 +70,9 @@ function liveS3(refused: string, refusal: Answer, on: 'GET' | 'HEAD and GET') {
 const scratchS3 = () => s3(DR, ({ method }) => objectAnswer(method));
 
 const entry: ManifestEntry = { path: 'img/logo.png', kind: 'object', meta: { key: 'img/logo.png', etag: ETAG, lastModified: LAST_MODIFIED.toISOString() }, size: BYTES.length, content: [] };
-/** The backup's snapshot as sampleLiveSource reads it: one object entry. */
+/** The backup's snapshot as sampleLiveSource reads it: one object entry; its source records no bucket, so each source's configured one is listed. */
 const vault = {
-  loadSnapshot: async () => ({ time: '2026-12-05T10:30:00.000Z', stats: { durationMs: 0 } }),
+  loadSnapshot: async () => ({ time: '2026-12-05T10:30:00.000Z', stats: { durationMs: 0 }, source: { kind: 's3', id: 'assets' } }),
   entries: async function* () {
     yield entry;
   },
@@ -115,7 +115,7 @@ describe('a live bucket that refuses the drill (403)', () => {
           unreachable: `bucket shop-assets-kms is not readable by this drill (AccessDenied: ${KMS_REFUSAL}): its compare function needs s3:GetObject on s3://shop-assets-kms/* and, for objects encrypted with a customer managed KMS key, kms:Decrypt on that key, which it gets when the bucket is declared with its key (LifeboatSource.s3Bucket of a bucket with its encryptionKey; lifeboat.config.json: the source's kmsKeyArn); a bucket or key of another account must also admit the function's role in its own policy, and a bucket not owned by the account the source names is refused whatever the grants`,
         },
       },
-      { source: 'media', sampled: { compared: 1, matched: 1, skippedChanged: 0 } },
+      { source: 'media', sampled: { compared: 1, matched: 1, skippedChanged: 0, checkedLive: 0 } },
     ]);
     // One refusal is enough: the refused bucket is not asked again for each sample.
     expect(live.sent.filter((r) => r.includes('shop-assets-kms'))).toEqual(['HEAD /shop-assets-kms/img/logo.png', 'GET /shop-assets-kms/img/logo.png']);
@@ -137,7 +137,7 @@ describe('a live bucket that refuses the drill (403)', () => {
   it('a live object archived since the backup (403 InvalidObjectState) is skipped as a changed one, not taken for a refused bucket', async () => {
     const live = liveS3('shop-assets', errorXml('InvalidObjectState', 'The operation is not valid for the object\'s storage class'), 'GET');
     const comparison = await compare([source('assets', 'shop-assets')], { liveS3: live.client, targetS3: scratchS3().client });
-    expect(comparison.sources).toEqual([{ source: 'assets', sampled: { compared: 0, matched: 0, skippedChanged: 1, unreachable: 'the 1 object tried was deleted, overwritten or archived since the backup: this drill compared no live copy of the source (its restore was verified against the backup)' } }]);
+    expect(comparison.sources).toEqual([{ source: 'assets', sampled: { compared: 0, matched: 0, skippedChanged: 1, checkedLive: 0, unreachable: 'the 1 object tried was deleted, overwritten or archived since the backup: this drill compared no live copy of the source (its restore was verified against the backup)' } }]);
   });
 
 });
