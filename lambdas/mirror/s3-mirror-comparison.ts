@@ -19,7 +19,11 @@ export type S3MirrorWindow = {
   inFlightKeys: Array<{ key: string; writtenAt?: number }>;
   /** See MirrorRecord.lagSeconds. */
   lagSeconds: number | null;
-  /** The window's last key, of either listing, or '' when the pass is over (the end of both listings; with `deleteMarkers` false, of the source's). */
+  /**
+   * The window's last key, of either listing, or '' when the pass is over (the end of both listings; with `deleteMarkers`
+   * false, of the source's). With `deleteMarkers` false it may be a key only the mirror has, when the window ended walking
+   * past them (WALKED_PER_SAMPLE).
+   */
   cursor: string;
 };
 
@@ -32,7 +36,8 @@ export type CompareS3MirrorOptions = {
   /**
    * Keys per window. With `deleteMarkers`, of the two listings merged: a key only the mirror has counts as one, so a
    * window's work stays bounded however many of them the mirror holds. Without, of the source's: a key only the mirror
-   * has is kept by design and never a difference, so it is walked past uncounted, and the pass ends with the source.
+   * has is kept by design and never a difference, so it is walked past uncounted (at most WALKED_PER_SAMPLE × samples
+   * of them a window), and the pass ends with the source.
    */
   samples: number;
   /** Whether deletions reach the mirror: then a key only the mirror has is a difference (in flight when first seen). */
@@ -44,6 +49,15 @@ export type CompareS3MirrorOptions = {
 
 /** At most this many differences are kept in the result (the count is exact). */
 const MAX_DIFFERENCES = 20;
+
+/**
+ * Without delete replication, at most this many keys only the mirror has per sample are walked past uncounted in one
+ * window; then the window ends on the last of them. Review r9: unbounded, a mirror keeping 2 M keys the source had
+ * deleted before its first key took 2001 list calls in one run, past the function's 5 min at 0.1–0.2 s a page, so no
+ * run saved its cursor and no pass ever ended. Ten per sample keeps a mirror with ten times the source's keys one run a
+ * window (review R2-F1) and a window's listing within 11 pages of the mirror per 1000 samples.
+ */
+export const WALKED_PER_SAMPLE = 10;
 
 async function* listFrom(side: S3MirrorSide, prefix: string, after: string): AsyncGenerator<ListedObject> {
   let token: string | undefined;
@@ -89,7 +103,9 @@ export function listedDifference(a: ListedObject | undefined, b: ListedObject | 
  * was a multiple of `samples`). Without delete replication (`deleteMarkers` false) the mirror keeps
  * what the source deleted: its keys only the mirror has can never differ, so they count toward no
  * window and the pass ends with the source's last key (review R2-F1: counting them made a pass walk the
- * mirror's whole kept history, many windows long, so it ended too rarely for a failover's RPO).
+ * mirror's whole kept history, many windows long, so it ended too rarely for a failover's RPO). Their walk is bounded
+ * though (WALKED_PER_SAMPLE): a window that reaches the bound ends on the last key walked, which lies between the last
+ * source key compared and the next, so the next window's source listing starts at that next key and skips nothing.
  */
 export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide, options: CompareS3MirrorOptions): Promise<S3MirrorWindow> {
   const now = options.now();
@@ -118,6 +134,8 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   // Keys only the mirror has count (and keep the pass going) only when they can be differences.
   const mirrorOnlyCounts = options.deleteMarkers;
   let taken = 0;
+  let walked = 0;
+  const maxWalked = WALKED_PER_SAMPLE * options.samples;
   let lastKey = '';
   let oldestPending: number | undefined;
   let slowest: number | undefined;
@@ -134,7 +152,7 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
     }
     if (writtenAt !== undefined) oldestPending = Math.min(oldestPending ?? writtenAt, writtenAt);
   };
-  while (taken < options.samples && (a || (mirrorOnlyCounts && b))) {
+  while (taken < options.samples && walked < maxWalked && (a || (mirrorOnlyCounts && b))) {
     const order = a && b ? compareKeys(a.key, b.key) : a ? -1 : 1;
     if (order < 0 && a) {
       const d = listedDifference(a, undefined, options.deleteMarkers);
@@ -147,9 +165,11 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
       if (mirrorOnlyCounts) {
         const d = listedDifference(undefined, b, options.deleteMarkers);
         if (d) differ(b.key, d.reason, d.writtenAt);
-        lastKey = b.key;
         taken += 1;
+      } else {
+        walked += 1;
       }
+      lastKey = b.key;
       b = (await mir.next()).value as ListedObject | undefined;
     } else if (a && b) {
       const d = listedDifference(a, b, options.deleteMarkers);

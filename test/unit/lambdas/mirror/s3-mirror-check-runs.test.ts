@@ -4,7 +4,7 @@ import { type ProtectionPlanConfig, type SourceConfig } from '../../../../config
 import { runMirrorCheck, type MirrorCheckDeps, type MirrorCheckResult } from '../../../../lambdas/mirror/mirror-check';
 import { chooseSourceCopy, type MirrorChoice } from '../../../../lambdas/mirror/mirror-choice';
 import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
-import { compareS3Mirror, type S3MirrorWindow } from '../../../../lambdas/mirror/s3-mirror-comparison';
+import { compareS3Mirror, type S3MirrorWindow, WALKED_PER_SAMPLE } from '../../../../lambdas/mirror/s3-mirror-comparison';
 
 /**
  * The S3 mirror check over several runs, and what a failover and `lifeboat status` make of its record
@@ -439,5 +439,39 @@ describe('review R2-F1: a mirror that keeps what the source deleted ({ deleteMar
       if (run === 1) m.state.now += 15 * MIN;
     }
     expect(m.failover()).toEqual(expect.objectContaining({ use: 'mirror', dataAgeSeconds: 60, reason: expect.stringContaining('checked 60 s before the failover (10 entries equal)') }));
+  });
+
+  it('review r9: kept keys walked past are bounded per window, the window ends on the last one walked, and the next run goes on from there: the pass ends and compares every source key', async () => {
+    const old = T0 - 3 * 86_400_000;
+    const key = (n: number, tail = '') => `logs/${String(n).padStart(5, '0')}${tail}.json`;
+    // 30 source keys, every third never replicated; the mirror keeps 1000 deleted keys before them, 250 between two of them, 30 after.
+    const source = Array.from({ length: 30 }, (_, i) => obj(key(1000 + i), `s${i}`, old));
+    const missing = source.filter((_, i) => i % 3 === 0).map((o) => o.Key);
+    const kept = [...Array.from({ length: 1000 }, (_, i) => key(i)), ...Array.from({ length: 250 }, (_, i) => key(1010, `-${String(i).padStart(3, '0')}`)), ...Array.from({ length: 30 }, (_, i) => key(2000 + i))];
+    const mirror = [...source.filter((o) => !missing.includes(o.Key)).map((o) => ({ ...o })), ...kept.map((k) => obj(k, k, old))];
+    for (const pageSize of [7, 1000]) {
+      for (const samples of [1, 4, 10]) {
+        const windows: Array<{ window: S3MirrorWindow; mirrorCalls: number }> = [];
+        let after = '';
+        do {
+          const sourceCalls = { n: 0 };
+          const mirrorCalls = { n: 0 };
+          const window = await compareS3Mirror(
+            { s3: listingS3(() => source, pageSize, sourceCalls), bucket: 'app-data' },
+            { s3: listingS3(() => mirror, pageSize, mirrorCalls), bucket: `${PREFIX}app` },
+            { prefix: '', after, samples, deleteMarkers: false, graceSeconds: GRACE, now: () => T0 },
+          );
+          windows.push({ window, mirrorCalls: mirrorCalls.n });
+          // Before this fix: the first window listed all 1000 kept keys before the source's first (pageSize 7, samples 1: 143 mirror calls, not 2).
+          expect({ pageSize, samples, mirrorCalls: mirrorCalls.n <= Math.ceil(((WALKED_PER_SAMPLE + 1) * samples + 1) / pageSize), sourceCalls: sourceCalls.n <= Math.ceil((samples + 1) / pageSize) }).toEqual({ pageSize, samples, mirrorCalls: true, sourceCalls: true });
+          after = window.cursor;
+        } while (after !== '' && windows.length < 2000);
+        const found = windows.flatMap(({ window }) => window.examples.map((d) => d.key));
+        const compared = windows.reduce((n, { window }) => n + window.compared, 0);
+        // Each window compares `samples` source keys or walks WALKED_PER_SAMPLE × samples kept ones, until the source ends.
+        const bound = Math.ceil(source.length / samples) + Math.ceil((kept.length - 30) / (WALKED_PER_SAMPLE * samples));
+        expect({ pageSize, samples, ended: after === '', compared, found, withinBound: windows.length <= bound }).toEqual({ pageSize, samples, ended: true, compared: source.length, found: missing, withinBound: true });
+      }
+    }
   });
 });
