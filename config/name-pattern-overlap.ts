@@ -1,7 +1,7 @@
 /**
  * The name patterns an environment's functions may write beyond their own fixed names: restore
  * targets `<prefix>-restore-*` (IAM grants the restore functions these) and drill scratch targets
- * `<prefix>-drill-*` (the drill's cleanup deletes those older than a day).
+ * `<prefix>-drill-*` (the drill's cleanup deletes those older than the drill's timeout and an hour).
  */
 export const OWNED_NAME_PATTERNS = ['restore', 'drill'] as const;
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 /**
  * Source names inside an environment's drill scratch pattern (name-pattern-overlap.ts). A bucket, table or directory
  * (its first component under the file-system root) named `<prefix>-drill-*` is what the drill's cleanup takes for
- * scratch: once a day old it is emptied, every object version included, and deleted. No source may live there:
+ * scratch: once older than the drill's timeout and an hour (25 h; 73 h with an archive tier) it is emptied, every object version included, and deleted. No source may live there:
  * lifeboat.config.json (lifeboat-config.ts) and LifeboatProtection refuse it before anything is deployed.
  * `<prefix>-restore-*` is not reserved here, although any restore may write such a bucket or table without an approval
  * step: the failover restores into `<prefix>-restore-<source>-<suffix>`, and docs/RUNBOOKS.md tells operators to keep
@@ -25,7 +25,7 @@ export type NamedSource =
 export type ReservedNameIssue = { readonly field: readonly string[]; readonly message: string };
 
 function why(pattern: string, noun: string): string {
-  return `the drill's cleanup deletes every ${pattern} ${noun} older than a day${noun === 'bucket' ? ', every object version with it' : ', with all it holds'}`;
+  return `the drill's cleanup deletes every ${pattern} ${noun} older than the drill's timeout and an hour${noun === 'bucket' ? ', every object version with it' : ', with all it holds'}`;
 }
 
 /** The first component of `p` below `root`, or undefined when `p` is not below it. */

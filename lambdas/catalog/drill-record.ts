@@ -115,7 +115,7 @@ export const drillReportSchema = z.object({
   verdict: drillVerdictSchema,
   missed: z.array(missedObjectiveSchema),
   errors: z.array(drillErrorSchema),
-  /** Scratch targets the drill removed at its end, and leftovers of earlier drills (older than a day) the sweep removed. */
+  /** Scratch targets the drill removed at its end, and leftovers of earlier drills (older than the drill's timeout and an hour) the sweep removed. */
   cleanup: z.object({ removed: z.array(z.string()), swept: z.array(z.string()), errors: z.array(z.string()) }),
 });
 export type DrillReport = z.infer<typeof drillReportSchema>;

@@ -46,7 +46,7 @@ function issuesOf(raw: unknown): string[] {
 }
 
 const drillWhy = (pattern: string, noun: string, tail: string) =>
-  `the drill scratch targets of environment "${pattern.split('-')[1]}", a name pattern Lifeboat reserves: the drill's cleanup deletes every ${pattern} ${noun} older than a day, ${tail}; rename the ${noun} or the environment`;
+  `the drill scratch targets of environment "${pattern.split('-')[1]}", a name pattern Lifeboat reserves: the drill's cleanup deletes every ${pattern} ${noun} older than the drill's timeout and an hour, ${tail}; rename the ${noun} or the environment`;
 
 describe('source names in the reserved patterns (lifeboat.config.json)', () => {
   it('refuses a bucket, table and directory named like drill scratch, naming the field, the pattern and why', () => {
@@ -147,7 +147,7 @@ describe('source names in the reserved patterns (LifeboatProtection)', () => {
       ),
     );
     expect(message).toContain(
-      'plans[0].sources[0].bucket: source "results": bucket "shop-drill-results" matches shop-drill-*, the drill scratch targets of this protection (prefix "shop"), a name pattern Lifeboat reserves: the drill\'s cleanup deletes every shop-drill-* bucket older than a day, every object version with it; rename the bucket or the prefix',
+      'plans[0].sources[0].bucket: source "results": bucket "shop-drill-results" matches shop-drill-*, the drill scratch targets of this protection (prefix "shop"), a name pattern Lifeboat reserves: the drill\'s cleanup deletes every shop-drill-* bucket older than the drill\'s timeout and an hour, every object version with it; rename the bucket or the prefix',
     );
     expect(message).toContain('plans[0].sources[1].table: source "ledger": table "shop-drill-ledger" matches shop-drill-*, the drill scratch targets of this protection (prefix "shop")');
     expect(message).toContain('plans[0].sources[2].path: source "files": path "/mnt/lifeboat/shop-drill-files" (its directory "shop-drill-files") matches shop-drill-*');
@@ -204,7 +204,7 @@ describe('source names in the reserved patterns (LifeboatProtection)', () => {
 
     it('refuses the later protection A, naming its source and the earlier protection B', () => {
       expect(buildPair('B first')).toContain(
-        'plans[0].sources[0].bucket: source "results": bucket "beta-drill-results" matches beta-drill-*, the drill scratch targets of protection Shop/B (prefix "beta"), a name pattern Lifeboat reserves: the drill\'s cleanup deletes every beta-drill-* bucket older than a day, every object version with it; rename the bucket or that protection\'s prefix',
+        'plans[0].sources[0].bucket: source "results": bucket "beta-drill-results" matches beta-drill-*, the drill scratch targets of protection Shop/B (prefix "beta"), a name pattern Lifeboat reserves: the drill\'s cleanup deletes every beta-drill-* bucket older than the drill\'s timeout and an hour, every object version with it; rename the bucket or that protection\'s prefix',
       );
     });
 
@@ -212,7 +212,7 @@ describe('source names in the reserved patterns (LifeboatProtection)', () => {
       const message = buildPair('A first');
       expect(message).toContain('LifeboatProtection Shop/B');
       expect(message).toContain(
-        'prefix: protection Shop/A\'s plans[0].sources[0].bucket: source "results": bucket "beta-drill-results" matches beta-drill-*, the drill scratch targets of this protection (prefix "beta"), a name pattern Lifeboat reserves: the drill\'s cleanup deletes every beta-drill-* bucket older than a day, every object version with it; rename the bucket or this protection\'s prefix',
+        'prefix: protection Shop/A\'s plans[0].sources[0].bucket: source "results": bucket "beta-drill-results" matches beta-drill-*, the drill scratch targets of this protection (prefix "beta"), a name pattern Lifeboat reserves: the drill\'s cleanup deletes every beta-drill-* bucket older than the drill\'s timeout and an hour, every object version with it; rename the bucket or this protection\'s prefix',
       );
     });
   });
