@@ -38,14 +38,16 @@ export function urlEncodedListing(xml: string): string {
 }
 
 /**
- * S3's form-style URL encoding: letters, digits and `-_.~` as they are, a space as '+', every other byte of the
- * UTF-8 as %XX (so '+' is %2B, '/' %2F, '(' %28 — the S3 docs' `test_file%283%29.png`).
+ * S3's form-style URL encoding: letters, digits and `-_.*` and '/' as they are, a space as '+', every other byte of
+ * the UTF-8 as %XX (so '+' is %2B, '~' %7E, '(' %28 — the S3 docs' `test_file%283%29.png`). That is Java's
+ * URLEncoder with '/' left alone: S3 lists `run books/x.txt` as `run+books/x.txt`, and MinIO's s3URLEncode keeps '/'
+ * and '*' and escapes '~' to match it. Until 2026-12 '/' and '*' were escaped here and '~' was not.
  */
 export function encodeListedValue(value: string): string {
   let out = '';
   for (const byte of Buffer.from(value, 'utf8')) {
     const c = String.fromCharCode(byte);
-    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c;
+    if (/[A-Za-z0-9\-_.*/]/.test(c)) out += c;
     else if (c === ' ') out += '+';
     else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
@@ -53,7 +55,7 @@ export function encodeListedValue(value: string): string {
 }
 
 /** The text of an element as s3rver wrote it (he.escape: named and hexadecimal entities); a raw CR is kept. */
-function unescapeXml(text: string): string {
+export function unescapeXml(text: string): string {
   return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|quot|apos|amp);/g, (_, entity: string) => {
     if (entity.startsWith('#x')) return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
     if (entity.startsWith('#')) return String.fromCodePoint(Number.parseInt(entity.slice(1), 10));

@@ -25,6 +25,7 @@ import { abortMultipartUploadMiddleware } from './abort-multipart-upload';
 import { multipartChecksumMiddleware, noteChecksumTrailer } from './multipart-checksums';
 import { multipartWebsiteRedirectMiddleware } from './multipart-website-redirect';
 import { storageClassMiddleware } from './storage-classes';
+import { listingContinuationTokenMiddleware } from './listing-continuation-tokens';
 import { listingUrlEncodingMiddleware } from './listing-url-encoding';
 import { keyRoutingMiddleware } from './s3-key-routing';
 import { keyLengthLimitMiddleware } from './key-length-limit';
@@ -163,6 +164,9 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   s3.middleware.splice(2, 0, objectReadWriteLockMiddleware(keyLocks));
   // Right outside the storage classes, which read a listing's keys as XML text: encoding-type=url, which s3rver ignores.
   s3.middleware.splice(s3.middleware.indexOf(storageClasses), 0, listingUrlEncodingMiddleware());
+  // Between them: ListObjectsV2's continuation tokens, which s3rver's lose the part of a key after a CR or LF; the
+  // encoding middleware then encodes the listing this one leaves as raw XML.
+  s3.middleware.splice(s3.middleware.indexOf(storageClasses), 0, listingContinuationTokenMiddleware());
   return s3;
 }
 

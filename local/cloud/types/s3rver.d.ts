@@ -30,7 +30,8 @@ declare module 's3rver' {
       readonly method: string;
       /** The request path, still URL-encoded (`/bucket/key`, path-style); setting it rewrites the request URL, query kept. */
       path: string;
-      readonly querystring: string;
+      /** The query string, without `?`; setting it rewrites the request URL, path kept. */
+      querystring: string;
       status: number;
       type: string;
       body: unknown;

@@ -183,6 +183,16 @@ describe('drill scratch targets', () => {
     expect(lateWrites).toBe(1);
     expect(await buckets()).not.toContain(bucket);
   });
+
+  it('empties a bucket holding a restored key with a CR: listed URL-encoded, deleted as itself (e03d8072, review R5-F3)', async () => {
+    const DRILL_D = '20261130T120000Z-dddddddd';
+    const bucket = scratchTargetName(PREFIX, DRILL_D, 'carriage');
+    await createScratchBucket(s3, REGION, bucket);
+    // Listed as raw XML, `cr\rkey` came back `cr\nkey`: its delete removed nothing and DeleteBucket failed BucketNotEmpty, five times.
+    for (const key of ['cr\rkey', 'crlf\r\nkey', 'plain']) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'restored' }));
+    expect(await removeDrillScratch(deps(), PREFIX, DRILL_D)).toEqual({ removed: [`s3://${bucket}/`], skipped: [], errors: [] });
+    expect(await buckets()).not.toContain(bucket);
+  });
 });
 
 /**

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { listS3Objects } from '../../../../lambdas/sources/s3-bucket-source';
 import { latestInventoryManifestKey } from '../../../../lambdas/sources/s3-inventory-listing';
@@ -9,6 +10,7 @@ import { compareS3Mirror } from '../../../../lambdas/mirror/s3-mirror-comparison
 import { recheckS3Keys } from '../../../../lambdas/mirror/s3-mirror-recheck';
 import { encodeListedValue } from '../../../../local/cloud/listing-url-encoding';
 import { compareKeys } from '../../../../lambdas/sources/s3-key-order';
+import { removeDrillScratch, scratchTargetName } from '../../../../lambdas/drill/scratch-targets';
 
 /**
  * Keys S3 accepts that raw XML cannot carry (audit b8-1): the SDK's XML parser turns a CR and a CRLF into a LF
@@ -20,7 +22,14 @@ const XML_HOSTILE_KEYS = ['cr\rkey', 'crlf\r\nkey', '\n', ' \n ', 'x\ny', 'x\ry'
 
 const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-type FakeBucket = { keys: string[]; encodes: boolean; malformed?: string };
+/**
+ * `versioned`: one version (`v1`) of each key, which only a delete naming it removes (a delete without one adds a
+ * marker: the key stays), as in a versioned bucket; ListObjectVersions answers `versionsPageSize` keys a page.
+ */
+type FakeBucket = { keys: string[]; encodes: boolean; malformed?: string; versioned?: boolean; versionsPageSize?: number; versionListings?: number };
+
+/** More ListObjectVersions of one bucket than a test needs: a client listing the same page for ever, refused so the test ends. */
+const VERSION_LISTINGS_LIMIT = 50;
 
 function listingXml(bucket: FakeBucket, query: URLSearchParams): string {
   const encoded = bucket.encodes && query.get('encoding-type') === 'url';
@@ -49,24 +58,86 @@ function listingXml(bucket: FakeBucket, query: URLSearchParams): string {
   );
 }
 
+/** ListObjectVersions: every key's version `v1`, after key-marker, encoded as listingXml encodes. */
+function versionsXml(bucket: FakeBucket, query: URLSearchParams): string {
+  const encoded = bucket.encodes && query.get('encoding-type') === 'url';
+  const value = (text: string): string => (encoded ? encodeListedValue(text) : escapeXml(text));
+  const marker = query.get('key-marker') ?? '';
+  const after = [...bucket.keys].sort(compareKeys).filter((k) => compareKeys(k, marker) > 0);
+  const page = after.slice(0, bucket.versionsPageSize ?? 1000);
+  const last = page[page.length - 1];
+  const truncated = after.length > page.length && last !== undefined;
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult>' +
+    `<IsTruncated>${truncated}</IsTruncated>${truncated ? `<NextKeyMarker>${value(last)}</NextKeyMarker><NextVersionIdMarker>v1</NextVersionIdMarker>` : ''}` +
+    page.map((k) => `<Version><Key>${value(k)}</Key><VersionId>v1</VersionId><IsLatest>true</IsLatest><Size>1</Size></Version>`).join('') +
+    (encoded ? '<EncodingType>url</EncodingType>' : '') +
+    '</ListVersionsResult>'
+  );
+}
+
+/** The keys and version ids of a DeleteObjects request, its XML entities (the SDK writes a CR as &#x0D;) undone. */
+function deletedObjects(body: string): { key: string; versionId?: string }[] {
+  const text = (xml: string): string =>
+    xml.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|quot|apos|amp);/g, (_, e: string) =>
+      e.startsWith('#x') ? String.fromCodePoint(Number.parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[e] ?? ''),
+    );
+  return [...body.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map(([, object = '']) => {
+    const versionId = /<VersionId>([^<]*)<\/VersionId>/.exec(object)?.[1];
+    return { key: text(/<Key>([^<]*)<\/Key>/.exec(object)?.[1] ?? ''), ...(versionId !== undefined ? { versionId } : {}) };
+  });
+}
+
+/** ListBuckets, ListObjectsV2, ListObjectVersions, DeleteObjects and DeleteBucket of the fake buckets; DynamoDB's ListTables: none. */
+function answer(method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: string): { status: number; type: string; body: string } {
+  const xml = (status: number, text: string) => ({ status, type: 'application/xml', body: text });
+  if (headers['x-amz-target'] !== undefined) return { status: 200, type: 'application/x-amz-json-1.0', body: '{"TableNames":[]}' };
+  const name = url.pathname.split('/')[1] ?? '';
+  if (name === '') {
+    const listed = [...buckets.keys()].filter((b) => b.startsWith(url.searchParams.get('prefix') ?? ''));
+    return xml(200, `<ListAllMyBucketsResult><Buckets>${listed.map((b) => `<Bucket><Name>${b}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket>`).join('')}</Buckets></ListAllMyBucketsResult>`);
+  }
+  const bucket = buckets.get(name);
+  if (!bucket) return xml(404, '<Error><Code>NoSuchBucket</Code><Message>none</Message></Error>');
+  if (method === 'DELETE') {
+    deleteBucketRequests.push(name);
+    if (bucket.keys.length > 0) return xml(409, '<Error><Code>BucketNotEmpty</Code><Message>The bucket you tried to delete is not empty</Message></Error>');
+    buckets.delete(name);
+    return xml(204, '');
+  }
+  if (method === 'POST' && url.searchParams.has('delete')) {
+    const gone = deletedObjects(body).filter((o) => (bucket.versioned ? o.versionId === 'v1' : true)).map((o) => o.key);
+    bucket.keys = bucket.keys.filter((k) => !gone.includes(k));
+    return xml(200, '<DeleteResult></DeleteResult>');
+  }
+  if (url.searchParams.has('versions')) {
+    bucket.versionListings = (bucket.versionListings ?? 0) + 1;
+    if (bucket.versionListings > VERSION_LISTINGS_LIMIT) return xml(400, '<Error><Code>InvalidRequest</Code><Message>versions listed over and over: the key marker does not move on</Message></Error>');
+    return xml(200, versionsXml(bucket, url.searchParams));
+  }
+  return xml(200, listingXml(bucket, url.searchParams));
+}
+
 const buckets = new Map<string, FakeBucket>();
+/** The bucket of each DeleteBucket: the drill cleanup asks again after emptying again, which would hide a key its first pass missed. */
+const deleteBucketRequests: string[] = [];
 let server: Server;
+let endpoint: string;
 let s3: S3Client;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const bucket = buckets.get(url.pathname.split('/')[1] ?? '');
-    req.resume();
-    if (!bucket) {
-      res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchBucket</Code><Message>none</Message></Error>');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/xml' }).end(listingXml(bucket, url.searchParams));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const reply = answer(req.method ?? 'GET', new URL(req.url ?? '/', 'http://localhost'), req.headers, Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(reply.status, { 'content-type': reply.type }).end(reply.body);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  s3 = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  endpoint = `http://127.0.0.1:${port}`;
+  s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 });
 
 afterAll(async () => {
@@ -76,6 +147,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   buckets.clear();
+  deleteBucketRequests.length = 0;
   buckets.set('hostile', { keys: XML_HOSTILE_KEYS, encodes: true });
 });
 
@@ -141,5 +213,25 @@ describe('key listings ask for URL encoding and decode it', () => {
     buckets.set('broken', { keys: [], encodes: true, malformed: 'bad%ZZkey' });
     await expect(listObjectsPage(s3, { Bucket: 'broken' })).rejects.toThrow(S3ListingEncodingError);
     await expect(listObjectsPage(s3, { Bucket: 'broken' })).rejects.toThrow(/listed "bad%ZZkey" as URL-encoded/);
+  });
+});
+
+describe('the drill cleanup lists a scratch bucket\'s versions URL-encoded (e03d8072, review R5-F3)', () => {
+  it('deletes every version of keys with a CR, across pages whose NextKeyMarker is such a key, then the bucket', async () => {
+    const prefix = 'lifeboat-dev-drill-';
+    const bucket = scratchTargetName(prefix, '20261130T100000Z-aaaaaaaa', 'assets');
+    // One version a page: the marker after `cr\rkey` must be that key decoded, or `cr\rkez` (which sorts before
+    // `cr%0Dkey`) is skipped, and deleted without its version only gets a delete marker.
+    buckets.set(bucket, { keys: ['a+b', 'cr\rkey', 'cr\rkez', 'plain'], encodes: true, versioned: true, versionsPageSize: 1 });
+    const dynamodb = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    try {
+      const removal = await removeDrillScratch({ s3, dynamodb, sources: [], region: 'us-east-1' }, prefix, '20261130T100000Z-aaaaaaaa');
+      expect(removal).toEqual({ removed: [`s3://${bucket}/`], skipped: [], errors: [] });
+      expect(buckets.has(bucket)).toBe(false);
+      // Emptied by the first pass: a key it skipped would be found by the next, after a pause, and the bug go unseen.
+      expect(deleteBucketRequests).toEqual([bucket]);
+    } finally {
+      dynamodb.destroy();
+    }
   });
 });
