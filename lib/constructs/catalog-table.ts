@@ -13,9 +13,9 @@ export type CatalogTableProps = {
   readonly tableName: string;
   readonly encryptionKey: kms.IKey;
   /**
-   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the byPlan index, and query and put
-   * items of the partitions replication writes (REPLICATED_PARTITIONS; never get, update or delete one, nor read
-   * another partition): the primary account, for the DR catalog of a DR stack in another account.
+   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the byPlan index, and put items of the
+   * partitions replication writes (REPLICATED_PARTITIONS; never get, query, update or delete one, nor touch another
+   * partition): the primary account, for the DR catalog of a DR stack in another account.
    * @default the table's own account only (no resource policy)
    */
   readonly userAccount?: { readonly account: string; readonly keyUser: string };
@@ -70,15 +70,16 @@ export class CatalogTable extends Construct {
         new iam.PolicyStatement({ sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount', principals, actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${CATALOG_TABLE_KEYS.byPlan.indexName}`], conditions: { StringEquals: tagged } }),
       );
       // The table is kept to the partitions replication writes: the DR account's own items in it (TARGET# claims,
-      // APPROVALS, PRUNE#, LOCK#, DRILLS, SCRUB#, MIRROR#, INDEXSWEEP#) stay out of the primary account's reach, to read
-      // as to write. A PutItem replaces a whole item (no policy can insist on its condition); the Query is the CLI's
-      // `backups list --source`, which reads a SOURCE# partition of the DR catalog with this account's credentials when
-      // the primary region is down.
+      // APPROVALS, PRUNE#, LOCK#, DRILLS, SCRUB#, MIRROR#, INDEXSWEEP#) stay out of the primary account's reach. A PutItem
+      // replaces a whole item (no policy can insist on its condition). Put only, no Query: nothing of the primary account
+      // reads the table by key (`backups list --source` with the primary region down Queries a SOURCE# partition and then
+      // GetItems its BACKUP# records, so it takes the DR account's credentials either way), and a Query of pk = BACKUP#<id>
+      // would read a record by key all the same.
       this.table.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'CatalogRecordsByTheProtectionsRolesOfThePrimaryAccount',
           principals,
-          actions: ['dynamodb:PutItem', 'dynamodb:Query'],
+          actions: ['dynamodb:PutItem'],
           resources: [tableArn],
           conditions: { StringEquals: tagged, 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...REPLICATED_PARTITIONS] } },
         }),

@@ -13,30 +13,43 @@ import { sampleEnvironmentTemplates } from './sample-environment-templates';
  * The SCP of docs/SECURITY.md ("Keys", what the key policies do not stop) that keeps the `lifeboat:key-user` tag to
  * Lifeboat's roles and the operators': evaluated with the IAM policy simulator as an SCP of the account, on the names
  * the JSON-config app's sample templates deploy. An administrator must not run code of their own as one of Lifeboat's
- * tagged roles (audit b2-2), and Lifeboat's own calls must still pass.
+ * tagged roles (audit b2-2), and Lifeboat's own calls must still pass: each region's deploy (review R8-1), and those of
+ * two environments of one account whose names share a prefix (review R8-2).
  */
 const ACCOUNT = '000000000000';
-const TAG_ADMIN = 'lifeboat-deployer';
+const TAG_ADMIN = 'lifeboat-tag-admin';
 const environment = loadLifeboatConfig(SAMPLE_CONFIG_FILE).environments.find((e) => e.name === 'dev');
 if (!environment) throw new Error('the sample config defines the dev environment');
 const prefix = environmentPrefix(environment);
 const names = resourceNames(environment);
-// Both stacks' names start with `Lifeboat-<env>`, which the doc says to give for <stack-name>.
-const stackNames = `Lifeboat-${environment.name}`;
+/** CloudFormation's execution role of `cdk deploy` in a region, as `cdk bootstrap` names it with the default qualifier. */
+const deployRoleOf = (region: string) => `cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${region}`;
 
 const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'SECURITY.md'), 'utf8');
 const scpText = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((b) => b.includes('NoSessionTagLifeboatKeyUser'));
 if (scpText === undefined) throw new Error('docs/SECURITY.md has no SCP with the statement NoSessionTagLifeboatKeyUser');
-const scp: unknown = JSON.parse(
-  scpText.replaceAll('<account>', ACCOUNT).replaceAll('<tag-admin>', TAG_ADMIN).replaceAll('<operator-roles>', 'lifeboat-operator').replaceAll('<prefix>', prefix).replaceAll('<stack-name>', stackNames),
-);
+/** The doc's SCP for the environment `envName` of the sample's regions; both stacks' names start with `Lifeboat-<env>`, which the doc says to give for <stack-name>. */
+const scpOf = (envName: string): { name: string; policy: unknown } => ({
+  name: `LifeboatKeyUser-${envName}`,
+  policy: JSON.parse(
+    scpText
+      .replaceAll('<account>', ACCOUNT)
+      .replaceAll('<tag-admin>', TAG_ADMIN)
+      .replaceAll('<operator-roles>', 'lifeboat-operator')
+      .replaceAll('<primary-region>', environment.primaryRegion)
+      .replaceAll('<dr-region>', environment.drRegion)
+      .replaceAll('<prefix>', `lifeboat-${envName}`)
+      .replaceAll('<stack-name>', `Lifeboat-${envName}`),
+  ) as unknown,
+});
+const scp = scpOf(environment.name);
 
 const FULL_ACCESS = { name: 'FullAWSAccess', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } };
 type Caller = { arn: string; identityPolicies: Simulation['identityPolicies']; tags: Record<string, string> };
 const administrator = (name: string): Caller => ({ arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, identityPolicies: [{ ...FULL_ACCESS, name: 'AdministratorAccess' }], tags: {} });
 
-/** The decision on a request of the account's principal `caller` under the account's SCPs: FullAWSAccess and the doc's. */
-async function underScp(caller: Caller, action: string, resource: string, context: Record<string, string> = {}): Promise<string> {
+/** The decision on a request of the account's principal `caller` under the account's SCPs: FullAWSAccess and the doc's (one per environment of the account). */
+async function underScp(caller: Caller, action: string, resource: string, context: Record<string, string | string[]> = {}, scps = [scp]): Promise<string> {
   const result = await runSimulation(
     {
       request: {
@@ -48,7 +61,7 @@ async function underScp(caller: Caller, action: string, resource: string, contex
       identityPolicies: caller.identityPolicies,
       serviceControlPolicies: [
         { orgIdentifier: 'r-root', policies: [FULL_ACCESS] },
-        { orgIdentifier: ACCOUNT, policies: [FULL_ACCESS, { name: 'LifeboatKeyUser', policy: scp }] },
+        { orgIdentifier: ACCOUNT, policies: [FULL_ACCESS, ...scps] },
       ],
       resourceControlPolicies: [],
     },
@@ -58,15 +71,18 @@ async function underScp(caller: Caller, action: string, resource: string, contex
   return result.overallResult;
 }
 
-type Deployed = { stackName: string; template: CfnTemplate; policies: DeployedPolicies };
+type Deployed = { stackName: string; region: string; template: CfnTemplate; policies: DeployedPolicies };
+const deployed = (stackName: string, json: CfnTemplate, region: string): Deployed => ({ stackName, region, template: json, policies: new DeployedPolicies(json, { account: ACCOUNT, region }) });
 let sides: Deployed[] = [];
+/** The same environment named `dev-eu`, deployed beside `dev` in the account: its names, tags and stacks start with dev's and go on. */
+let longerNamedSides: Deployed[] = [];
 beforeAll(async () => {
   const templates = await sampleEnvironmentTemplates('dev');
-  const deployed = (stackName: string, template: Template, region: string): Deployed => {
-    const json = template.toJSON() as CfnTemplate;
-    return { stackName, template: json, policies: new DeployedPolicies(json, { account: ACCOUNT, region }) };
-  };
-  sides = [deployed(names.primaryStack, templates.primary, environment.primaryRegion), deployed(names.drStack, templates.dr, environment.drRegion)];
+  const json = (template: Template) => template.toJSON() as CfnTemplate;
+  sides = [deployed(names.primaryStack, json(templates.primary), environment.primaryRegion), deployed(names.drStack, json(templates.dr), environment.drRegion)];
+  const renamed = (side: Deployed): Deployed =>
+    deployed(side.stackName.replace(`Lifeboat-${environment.name}-`, 'Lifeboat-dev-eu-'), JSON.parse(JSON.stringify(side.template).replaceAll(prefix, 'lifeboat-dev-eu')) as CfnTemplate, side.region);
+  longerNamedSides = sides.map(renamed);
 });
 
 /** A resource's physical name: the one the template fixes, else CloudFormation's `<stack name>-<logical id>-<suffix>`. */
@@ -105,33 +121,92 @@ it('denies an untagged administrator every way of running their own code as a Li
   expect(await underScp(admin, 'states:UpdateStateMachine', `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:my-app`)).toBe('Allowed');
 });
 
-it('lets the tag admin deploy, and Lifeboat\'s own roles pass the roles they pass', async () => {
-  const [someRole] = ofType('AWS::IAM::Role', 'RoleName');
-  const [someFunction] = ofType('AWS::Lambda::Function', 'FunctionName');
-  if (!someRole || !someFunction) throw new Error('the sample templates have roles and functions');
-  const deployer = administrator(TAG_ADMIN);
-  expect(await underScp(deployer, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${someRole.name}`, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe('Allowed');
-  expect(await underScp(deployer, 'lambda:UpdateFunctionCode', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${someFunction.name}`)).toBe('Allowed');
-  expect(await underScp(deployer, 'states:UpdateStateMachine', `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:${names.backupStateMachine}`)).toBe('Allowed');
-  // Every iam:PassRole a Lifeboat role is granted (the source-replication function passing a mirror's replication role to S3).
+it('lets each region\'s deploying role deploy its stack, the DR stack in the same account included (review R8-1), and the tag admin tag operators', async () => {
+  for (const side of sides) {
+    const deployer = administrator(deployRoleOf(side.region));
+    const of = <T extends { side: Deployed }>(all: T[]) => all.filter((r) => r.side === side);
+    const roles = of(ofType('AWS::IAM::Role', 'RoleName'));
+    expect(roles.length).toBeGreaterThan(5);
+    for (const role of roles) {
+      const arn = `arn:aws:iam::${ACCOUNT}:role/${role.name}`;
+      const requests: [string, Record<string, string | string[]>][] = [
+        ['iam:CreateRole', { 'aws:TagKeys': [KEY_USER_TAG] }],
+        ['iam:TagRole', { 'aws:TagKeys': [KEY_USER_TAG] }],
+        ['iam:UpdateAssumeRolePolicy', {}],
+        ['iam:PassRole', { 'iam:PassedToService': 'lambda.amazonaws.com' }],
+      ];
+      for (const [action, context] of requests) {
+        expect([side.stackName, role.name, action, await underScp(deployer, action, arn, context)]).toEqual([side.stackName, role.name, action, 'Allowed']);
+      }
+    }
+    for (const fn of of(ofType('AWS::Lambda::Function', 'FunctionName'))) {
+      for (const action of ['lambda:CreateFunction', 'lambda:UpdateFunctionCode', 'lambda:UpdateFunctionConfiguration']) {
+        expect([side.stackName, fn.name, action, await underScp(deployer, action, `arn:aws:lambda:${side.region}:${ACCOUNT}:function:${fn.name}`)]).toEqual([side.stackName, fn.name, action, 'Allowed']);
+      }
+    }
+    for (const workflow of of(ofType('AWS::StepFunctions::StateMachine', 'StateMachineName'))) {
+      for (const action of ['states:CreateStateMachine', 'states:UpdateStateMachine']) {
+        expect([side.stackName, workflow.name, action, await underScp(deployer, action, `arn:aws:states:${side.region}:${ACCOUNT}:stateMachine:${workflow.name}`)]).toEqual([side.stackName, workflow.name, action, 'Allowed']);
+      }
+    }
+  }
+  // A role of a name the exemption would match, were it a pattern, is an administrator's like any other.
+  expect(await underScp(administrator(deployRoleOf('eu-north-1')), 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${names.primaryStack}-SomeRole-1A2B3C4D5E6F`, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe('ExplicitlyDenied');
+  expect(await underScp(administrator(TAG_ADMIN), 'iam:TagRole', `arn:aws:iam::${ACCOUNT}:role/lifeboat-operator`, { 'aws:TagKeys': [KEY_USER_TAG] })).toBe('Allowed');
+  expect(await underScp(administrator('administrator'), 'iam:TagRole', `arn:aws:iam::${ACCOUNT}:role/lifeboat-operator`, { 'aws:TagKeys': [KEY_USER_TAG] })).toBe('ExplicitlyDenied');
+});
+
+/** Every iam:PassRole a Lifeboat role of `deployedSides` is granted (the source-replication function passing a mirror's replication role to S3), as that role's call. */
+function passesOf(deployedSides: Deployed[]): { id: string; passedName: string; caller: Caller; service: string }[] {
   type Statement = { Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: { StringEquals?: Record<string, string> } };
-  const passes = sides.flatMap((side) =>
+  return deployedSides.flatMap((side) =>
     side.policies.idsOf('AWS::IAM::Role').flatMap((id) =>
       side.policies
         .identityPolicies(id)
         .flatMap((p) => p.policy.Statement as Statement[])
         .filter((st) => st.Effect === 'Allow' && [st.Action].flat().includes('iam:PassRole'))
-        .flatMap((st) => [st.Resource].flat().map((resource) => ({ side, id, resource: String(resource), service: st.Condition?.StringEquals?.['iam:PassedToService'] ?? 'lambda.amazonaws.com' }))),
+        .flatMap((st) =>
+          [st.Resource].flat().map((resource) => {
+            const passed = /:role\/(.+)$/.exec(String(resource))?.[1] ?? '';
+            const passedName = physicalName(side, passed, 'RoleName');
+            // Its own policies name the role as deployed-policies.ts does (by logical id): renamed to the name CloudFormation gives it.
+            const identityPolicies = JSON.parse(JSON.stringify(side.policies.identityPolicies(id)).replaceAll(`:role/${passed}"`, `:role/${passedName}"`)) as Caller['identityPolicies'];
+            const caller: Caller = { arn: `arn:aws:iam::${ACCOUNT}:role/${physicalName(side, id, 'RoleName')}`, identityPolicies, tags: side.policies.principalTags(id) };
+            return { id, passedName, caller, service: st.Condition?.StringEquals?.['iam:PassedToService'] ?? 'lambda.amazonaws.com' };
+          }),
+        ),
     ),
   );
+}
+
+it('lets Lifeboat\'s own roles pass the roles they pass', async () => {
+  const passes = passesOf(sides);
   expect(passes.length).toBeGreaterThan(0);
-  for (const { side, id, resource, service } of passes) {
-    const passed = /:role\/(.+)$/.exec(resource)?.[1] ?? '';
-    const passedName = physicalName(side, passed, 'RoleName');
-    // Its own policies name the role as deployed-policies.ts does (by logical id): renamed to the name CloudFormation gives it.
-    const identityPolicies = JSON.parse(JSON.stringify(side.policies.identityPolicies(id)).replaceAll(`:role/${passed}"`, `:role/${passedName}"`)) as Caller['identityPolicies'];
-    const caller: Caller = { arn: `arn:aws:iam::${ACCOUNT}:role/${physicalName(side, id, 'RoleName')}`, identityPolicies, tags: side.policies.principalTags(id) };
+  for (const { id, passedName, caller, service } of passes) {
     expect(caller.tags[`aws:PrincipalTag/${KEY_USER_TAG}`]).toBe(prefix);
     expect([id, passedName, await underScp(caller, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${passedName}`, { 'iam:PassedToService': service })]).toEqual([id, passedName, 'Allowed']);
   }
+});
+
+it('lets each of two environments of one account whose names share a prefix (dev, dev-eu) pass its own roles, and not the other\'s (review R8-2)', async () => {
+  const both = [scp, scpOf('dev-eu')];
+  for (const [deployedSides, tag] of [
+    [sides, prefix],
+    [longerNamedSides, 'lifeboat-dev-eu'],
+  ] as const) {
+    const passes = passesOf(deployedSides);
+    expect(passes.length).toBeGreaterThan(0);
+    for (const { id, passedName, caller, service } of passes) {
+      expect(caller.tags[`aws:PrincipalTag/${KEY_USER_TAG}`]).toBe(tag);
+      expect([id, passedName, await underScp(caller, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${passedName}`, { 'iam:PassedToService': service }, both)]).toEqual([id, passedName, 'Allowed']);
+    }
+  }
+  // Each environment's tag passes its own roles only: dev's roles are refused to dev-eu's roles, and dev-eu's to dev's,
+  // whatever their own policies allow.
+  const [devPass] = passesOf(sides);
+  const [devEuPass] = passesOf(longerNamedSides);
+  if (!devPass || !devEuPass) throw new Error('both environments pass a role');
+  const asAdministrator = (caller: Caller): Caller => ({ ...administrator('x'), arn: caller.arn, tags: caller.tags });
+  expect(await underScp(asAdministrator(devEuPass.caller), 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${devPass.passedName}`, { 'iam:PassedToService': devPass.service }, both)).toBe('ExplicitlyDenied');
+  expect(await underScp(asAdministrator(devPass.caller), 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${devEuPass.passedName}`, { 'iam:PassedToService': devEuPass.service }, both)).toBe('ExplicitlyDenied');
 });
