@@ -71,10 +71,17 @@ export function verdictText(report: DrillReport): string {
   return `${report.verdict}${reasons.length ? `: ${reasons.join('; ')}` : ''}`;
 }
 
+/**
+ * The LIVE SAMPLES cell: the comparison's figures, then how many live objects were looked up in the backup and why some
+ * (or all) were not. Without those, a check that did not run (bucket changed, unrelated prefixes) read as "N/N equal"
+ * and its reason was only in the JSON.
+ */
 function samplesText(sampled: DrillReport['sources'][number]['sampled']): string {
-  if (sampled.unreachable !== undefined && sampled.compared === 0) return `none (${sampled.unreachable})`;
+  const live = [...(sampled.checkedLive !== undefined ? [`${sampled.checkedLive} live object(s) looked up in the backup`] : []), ...(sampled.liveNotes ?? [])];
+  if (sampled.unreachable !== undefined && sampled.compared === 0) return [`none (${sampled.unreachable})`, ...live].join('; ');
   const skipped = sampled.skippedChanged ? `, ${sampled.skippedChanged} skipped (changed since the backup)` : '';
-  return `${sampled.matched}/${sampled.compared} equal${skipped}`;
+  // Unreachable after some were compared (a live listing refused, a region lost mid-way): the figures alone hide it.
+  return [`${sampled.matched}/${sampled.compared} equal${skipped}`, ...(sampled.unreachable !== undefined ? [sampled.unreachable] : []), ...live].join('; ');
 }
 
 function table(head: string[], rows: string[][]): string[] {

@@ -44,6 +44,15 @@ export class LiveSampleMismatchError extends Error {
 }
 
 /**
+ * Nothing the drill can read tells an undeleted object (its delete marker removed, in a versioned bucket) from one the
+ * backup missed: the old version is current again with its old LastModified and no ReplicationStatus. The failure is
+ * kept, as it is what catches a backup that really lacks an object, and the message says how to tell the two apart.
+ */
+const UNDELETE_AFTER_BACKUP =
+  'An object restored by removing its delete marker (an undelete in a versioned bucket) after the backup keeps its old LastModified and is reported here although the backup was right: ' +
+  'if that is what happened, the next backup holds it and drills of later backups pass';
+
+/**
  * Live objects in the bucket since before the backup started are not in it (live-objects-missing-from-backup.ts): the
  * backup missed them, as far as the drill can tell. Reported in the drill's result, not thrown. Its own wording: no
  * restored entry is involved, and "differs from the live source" would send the operator to the restore.
@@ -56,7 +65,8 @@ export class BackupLacksLiveObjectsError extends Error {
   ) {
     super(
       `Source ${source}: ${missing.length} live ${missing.length === 1 ? 'object older than the backup is' : 'objects older than the backup are'} not in it ` +
-        `(the backup's listing missed them, or they arrived since in a way that keeps an older LastModified; a key a new backup lacks too is one its listing never reaches): ${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; …' : ''}`,
+        `(the backup's listing missed them, or they arrived since in a way that keeps an older LastModified; a key a new backup lacks too is one its listing never reaches): ${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; …' : ''}. ` +
+        UNDELETE_AFTER_BACKUP,
     );
   }
 }

@@ -311,8 +311,9 @@ const MAX_TRIES_PER_SAMPLE = 4;
  * them; files: size and mtime), spread over the manifest: proves that what the backup holds is what
  * the source held, which verification against the manifest alone cannot. Entries drawn from the manifest
  * never show one the backup lacks: for S3, up to `samples` live objects more, listed from random starts,
- * that existed before the backup started are looked up in the manifest, and one absent is a mismatch
- * (live-objects-missing-from-backup.ts; files are not, nor DynamoDB items). A difference is returned
+ * that existed before the backup started are looked up in the manifest, and one absent is returned in `notInBackup`
+ * (reported as BackupLacksLiveObjectsError, not as a mismatch: no restored entry differs; live-objects-missing-from-backup.ts;
+ * files are not looked up, nor DynamoDB items). A difference is returned
  * (`mismatches`), not thrown; a source region or mount that cannot be reached (or, after the SDK's retries, still
  * answers 5xx or throttles: unreachableReason), a live bucket that refuses this
  * function (403 for want of a grant) and one its stack could not name (config/names-in-other-region.ts) are

@@ -83,6 +83,21 @@ it('prints the whole report: backup, per-source table, RTO, RPO, verdict, cleanu
   expect(lines).not.toContain('Errors');
 });
 
+// Review R10-2: a missing-object check that did not run (bucket changed, unrelated prefixes) read as "10/10 equal".
+it('shows in the live samples how many live objects were looked up in the backup, and why some or all were not', () => {
+  const base = drillReport();
+  const [assets, orders] = base.sources;
+  const note = 'live objects not looked up in the backup: it is of bucket old-assets, the configuration now names shop-assets';
+  const withLive = (sampled: Partial<NonNullable<typeof assets>['sampled']>) =>
+    drillReportLines(drillReport({ sources: [{ ...assets!, sampled: { ...assets!.sampled, ...sampled } }, orders!] })).find((l) => l.startsWith('  demo-assets'));
+  expect(withLive({ checkedLive: 0, liveNotes: [note] })).toMatch(new RegExp(` 10/10 equal, 2 skipped \\(changed since the backup\\); 0 live object\\(s\\) looked up in the backup; ${note}$`));
+  expect(withLive({ checkedLive: 10 })).toMatch(/ 10\/10 equal, 2 skipped \(changed since the backup\); 10 live object\(s\) looked up in the backup$/);
+  // None compared (every entry tried had changed): the reason, then the live objects looked up all the same.
+  expect(withLive({ compared: 0, matched: 0, unreachable: 'the 2 objects tried were all deleted', checkedLive: 3 })).toMatch(/ none \(the 2 objects tried were all deleted\); 3 live object\(s\) looked up in the backup$/);
+  // Some compared, then the live listing was refused: the figures alone would hide it.
+  expect(withLive({ unreachable: 'bucket shop-assets could not be listed by this drill' })).toMatch(/ 10\/10 equal, 2 skipped \(changed since the backup\); bucket shop-assets could not be listed by this drill$/);
+});
+
 it('marks a source whose restore failed in the table and names it in the errors, beside the sources that restored', () => {
   const base = drillReport();
   const [assets] = base.sources;
