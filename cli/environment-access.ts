@@ -169,6 +169,15 @@ function namingUnanswered(documents: DynamoDBDocumentClient, where: { table: str
   return documents;
 }
 
+/**
+ * How the CLI names the DR region's catalog: DynamoDB resolves a bare table name in the caller's own account, so
+ * with `drAccount` the DR account's table is reached by its ARN only (whoever asks: primary or DR credentials).
+ */
+export function drCatalogTableOf(environment: Pick<EnvironmentConfig, 'account' | 'drAccount' | 'drRegion'>, catalogTable: string): string {
+  const drAccount = otherDrAccount(environment);
+  return drAccount !== undefined ? `arn:${partitionOf(environment.drRegion)}:dynamodb:${environment.drRegion}:${drAccount}:table/${catalogTable}` : catalogTable;
+}
+
 /** The DR stack's account when the environment puts it in another account than its own (`drAccount`). */
 export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 'drAccount'>): string | undefined {
   return environment.drAccount !== undefined && environment.drAccount !== environment.account ? environment.drAccount : undefined;
@@ -180,8 +189,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
   const regionOf = (side: 'primary' | 'dr') => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   const bucketOf = (side: 'primary' | 'dr') => (side === 'primary' ? names.primaryVault : names.drVault);
   const drAccount = otherDrAccount(environment);
-  // DynamoDB resolves a bare table name in the caller's own account: another account's table is reached by its ARN only.
-  const drCatalogTable = drAccount !== undefined ? `arn:${partitionOf(environment.drRegion)}:dynamodb:${environment.drRegion}:${drAccount}:table/${names.catalogTable}` : names.catalogTable;
+  const drCatalogTable = drCatalogTableOf(environment, names.catalogTable);
   let endpoints: LocalEndpoints | undefined;
   if (!options.aws) endpoints = await connectLocalCloud(path.resolve(options.dataDir));
   // Every client built here gives up on an endpoint that does not answer (client-timeouts.ts): with a region down,

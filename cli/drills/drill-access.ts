@@ -9,7 +9,7 @@ import { DrillLog } from '../../lambdas/catalog/drill-log';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { connectLocalCloud } from '../../local/cloud/local-cloud';
 import { localDynamoDbClient, localS3Client } from '../../local/cloud/local-clients';
-import { type TargetOptions } from '../environment-access';
+import { drCatalogTableOf, type TargetOptions } from '../environment-access';
 
 export type DrillSide = 'primary' | 'dr';
 
@@ -66,7 +66,7 @@ export async function drillAccess(options: TargetOptions, clients: DrillAccessCl
     regionOf,
     drillLog(side) {
       let log = logs.get(side);
-      if (!log) logs.set(side, (log = new DrillLog(DynamoDBDocumentClient.from(dynamodb(regionOf(side))), names.catalogTable)));
+      if (!log) logs.set(side, (log = new DrillLog(DynamoDBDocumentClient.from(dynamodb(regionOf(side))), side === 'primary' ? names.catalogTable : drCatalogTableOf(environment, names.catalogTable))));
       return log;
     },
     async readReportObject(side, key) {

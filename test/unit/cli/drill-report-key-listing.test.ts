@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, type ListObjectsV2CommandInput, S3Client } from '@aws-sdk/client-s3';
 import { drillAccess, reportKeyInPeriod } from '../../../cli/drills/drill-access';
@@ -42,4 +45,38 @@ it('lists the DR vault from the period\'s start (StartAfter) and stops at the fi
     [resourceNames(access.environment).drVault, 'drills/', 'drills/20261101T000000Z', undefined],
     [resourceNames(access.environment).drVault, 'drills/', 'drills/20261101T000000Z', '2'],
   ]);
+});
+
+it("reads the DR region's drill log in the DR account's catalog, by its ARN, when the DR stack is in another account (drAccount)", async () => {
+  // A bare table name is resolved in the caller's own account: with drAccount that was the primary account's (absent) table.
+  const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-drill-access-'));
+  try {
+    const config = JSON.parse(readFileSync(SAMPLE_CONFIG_FILE, 'utf8')) as { environments: Array<Record<string, unknown>> };
+    config.environments = config.environments.map((e) => ({ ...e, drAccount: '111111111111' }));
+    const file = path.join(dir, 'lifeboat.config.json');
+    writeFileSync(file, JSON.stringify(config));
+    const tables: Array<[string, string | undefined]> = [];
+    const dynamodb = (region: string) => {
+      // The document client sends through the client's middleware, not its send(): answer there, before any signing.
+      const client = new DynamoDBClient({ region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      client.middlewareStack.add(
+        () => async (args) => {
+          tables.push([region, (args.input as { TableName?: string }).TableName]);
+          return { output: { Items: [], $metadata: {} }, response: {} };
+        },
+        { step: 'initialize', name: 'answerQuery' },
+      );
+      return client;
+    };
+    const access = await drillAccess({ config: file, env: 'dev', dataDir: '/nonexistent' }, { s3: () => new S3Client({ region: 'us-west-2' }), dynamodb });
+    await access.drillLog('dr').list();
+    await access.drillLog('primary').list();
+    const catalog = resourceNames(access.environment).catalogTable;
+    expect(tables).toEqual([
+      ['us-west-2', `arn:aws:dynamodb:us-west-2:111111111111:table/${catalog}`],
+      ['us-east-1', catalog],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
