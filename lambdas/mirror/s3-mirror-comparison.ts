@@ -59,6 +59,13 @@ const MAX_DIFFERENCES = 20;
  */
 export const WALKED_PER_SAMPLE = 10;
 
+/**
+ * However large `samples` (up to 100,000), a window walks at most this many kept keys: 20 pages of the mirror, a few
+ * seconds. Review r11: ten per sample let one window at samples 100,000 walk 1,000,000 keys (1001 list calls), and
+ * two such sources in one run passed the function's 5 min again, so no run saved its cursor.
+ */
+export const MAX_WALKED_PER_WINDOW = 20_000;
+
 async function* listFrom(side: S3MirrorSide, prefix: string, after: string): AsyncGenerator<ListedObject> {
   let token: string | undefined;
   do {
@@ -135,7 +142,7 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   const mirrorOnlyCounts = options.deleteMarkers;
   let taken = 0;
   let walked = 0;
-  const maxWalked = WALKED_PER_SAMPLE * options.samples;
+  const maxWalked = Math.min(WALKED_PER_SAMPLE * options.samples, MAX_WALKED_PER_WINDOW);
   let lastKey = '';
   let oldestPending: number | undefined;
   let slowest: number | undefined;

@@ -4,7 +4,7 @@ import { type ProtectionPlanConfig, type SourceConfig } from '../../../../config
 import { runMirrorCheck, type MirrorCheckDeps, type MirrorCheckResult } from '../../../../lambdas/mirror/mirror-check';
 import { chooseSourceCopy, type MirrorChoice } from '../../../../lambdas/mirror/mirror-choice';
 import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
-import { compareS3Mirror, type S3MirrorWindow, WALKED_PER_SAMPLE } from '../../../../lambdas/mirror/s3-mirror-comparison';
+import { compareS3Mirror, MAX_WALKED_PER_WINDOW, type S3MirrorWindow, WALKED_PER_SAMPLE } from '../../../../lambdas/mirror/s3-mirror-comparison';
 
 /**
  * The S3 mirror check over several runs, and what a failover and `lifeboat status` make of its record
@@ -473,5 +473,29 @@ describe('review R2-F1: a mirror that keeps what the source deleted ({ deleteMar
         expect({ pageSize, samples, ended: after === '', compared, found, withinBound: windows.length <= bound }).toEqual({ pageSize, samples, ended: true, compared: source.length, found: missing, withinBound: true });
       }
     }
+  });
+
+  it('review r11: a window walks at most MAX_WALKED_PER_WINDOW kept keys however large samples is, and the pass still ends comparing the source', async () => {
+    const old = T0 - 3 * 86_400_000;
+    const key = (n: number) => `logs/${String(n).padStart(6, '0')}.json`;
+    const kept = Array.from({ length: 2 * MAX_WALKED_PER_WINDOW + 500 }, (_, i) => obj(key(i), 'k', old));
+    const source = [obj(key(900_000), 's', old)];
+    const mirror = [...kept, { ...source[0]! }];
+    const calls: number[] = [];
+    let after = '';
+    let compared = 0;
+    do {
+      const mirrorCalls = { n: 0 };
+      const window = await compareS3Mirror(
+        { s3: listingS3(() => source, 1000), bucket: 'app-data' },
+        { s3: listingS3(() => mirror, 1000, mirrorCalls), bucket: `${PREFIX}app` },
+        { prefix: '', after, samples: 100_000, deleteMarkers: false, graceSeconds: GRACE, now: () => T0 },
+      );
+      calls.push(mirrorCalls.n);
+      compared += window.compared;
+      after = window.cursor;
+    } while (after !== '' && calls.length < 10);
+    // Before: one window listed all 40,500 kept keys (41 calls); the bound is 20 pages and the one that crosses it.
+    expect({ windows: calls.length, maxCalls: Math.max(...calls), compared, ended: after === '' }).toEqual({ windows: 3, maxCalls: 21, compared: 1, ended: true });
   });
 });
