@@ -70,20 +70,43 @@ export function humanDuration(seconds: number): string {
   return `${s} s`;
 }
 
+/** Where the sources came from: the backup only when some source was (or was to be) restored from the DR vault. */
+function copiesText(fromVault: boolean, report: FailoverReport): string {
+  const mirrored = report.sources.filter((s) => s.from === 'mirror').map((s) => s.source);
+  const mirrors = mirrored.length > 0 ? `${mirrored.join(', ')} from ${mirrored.length === 1 ? 'its mirror' : 'their mirrors'}` : '';
+  if (!fromVault) return `${mirrors}; no source from the DR vault (its newest backup, ${report.backup.backupId}, was not restored)`;
+  return `backup ${report.backup.backupId} (started ${report.backup.startedAt}), from the DR vault${mirrors ? `; ${mirrors}` : ''}`;
+}
+
+/**
+ * How old each source's data is: the backup's start holds only for the sources restored from the vault; a mirror's data is
+ * as old as its own data age (the RPO counts both, so printing the backup's start for a mirror misstates it either way).
+ */
+function dataAsOfText(fromVault: readonly string[], report: FailoverReport): string {
+  const mirrored = report.sources.filter((s) => s.from === 'mirror');
+  if (mirrored.length === 0) return `the data is as of ${report.backup.startedAt}`;
+  const started = Date.parse(report.startedAt);
+  const mirrorText = mirrored.map((s) =>
+    s.dataAgeSeconds !== undefined && Number.isFinite(started)
+      ? `${s.source} (its mirror) as of ${new Date(started - s.dataAgeSeconds * 1000).toISOString()} or later`
+      : `${s.source} (its mirror) of the age its reason gives`,
+  );
+  const vaultText = fromVault.length > 0 ? [`${fromVault.join(', ')} (the DR vault) as of ${report.backup.startedAt}`] : [];
+  return `the data is, per source: ${[...vaultText, ...mirrorText].join('; ')}`;
+}
+
 /** The report as a person reads it: a table of the sources, then RTO and RPO against the objectives. */
 export function formatFailoverReport(report: FailoverReport): string[] {
   const table = new Table({ head: ['SOURCE', 'FROM', 'TARGET', 'ENTRIES', 'BYTES', 'RTO'], style: { head: [], border: [] }, colAligns: ['left', 'left', 'left', 'right', 'right', 'right'] });
   for (const s of report.sources) table.push([s.source, s.from ?? 'vault', s.target, s.from === 'mirror' ? '-' : s.items !== undefined ? `${s.entries} (${s.items} items)` : String(s.entries), s.from === 'mirror' ? '-' : humanBytes(s.bytes), humanDuration(s.rtoSeconds)]);
   const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
   const { objectives: o } = report;
-  const mirrored = report.sources.filter((s) => s.from === 'mirror');
   return [
-    `Failover ${report.failoverId} of plan ${report.plan}: backup ${report.backup.backupId} (started ${report.backup.startedAt}), from the DR vault` +
-      (mirrored.length > 0 ? `; ${mirrored.map((s) => s.source).join(', ')} from ${mirrored.length === 1 ? 'its mirror' : 'their mirrors'}` : ''),
+    `Failover ${report.failoverId} of plan ${report.plan}: ${copiesText(report.sources.filter((s) => s.from !== 'mirror').length > 0, report)}`,
     table.toString(),
     ...report.sources.filter((s) => s.reason !== undefined).map((s) => `${s.source}: ${s.from ?? 'vault'}, because ${s.reason ?? ''}`),
     `RTO ${humanDuration(report.rtoSeconds)} (objective ${o.rtoMinutes} min: ${verdict(o.rtoMet)})`,
-    `RPO ${humanDuration(report.rpoSeconds)} (objective ${o.rpoMinutes} min: ${verdict(o.rpoMet)}): the data is as of ${report.backup.startedAt}`,
+    `RPO ${humanDuration(report.rpoSeconds)} (objective ${o.rpoMinutes} min: ${verdict(o.rpoMet)}): ${dataAsOfText(report.sources.filter((s) => s.from !== 'mirror').map((s) => s.source), report)}`,
     'Point the applications at the targets above (docs/RUNBOOKS.md, "The primary region is down").',
   ];
 }
@@ -109,8 +132,9 @@ export function formatIncompleteFailover(report: FailoverReport): string[] {
       ? `No source of this failover is live; the targets of ${held.map((f) => f.source).join(', ')} are held by other restores (above), whose own reports say whether they are live.`
       : 'No source is live yet.';
   return [
-    `Failover ${report.failoverId} of plan ${report.plan} is INCOMPLETE: ${failed.length} of ${total} source(s) not restored; backup ${report.backup.backupId} (started ${report.backup.startedAt}), from the DR vault`,
+    `Failover ${report.failoverId} of plan ${report.plan} is INCOMPLETE: ${failed.length} of ${total} source(s) not restored; ${copiesText(failed.length > 0 || report.sources.some((s) => s.from !== 'mirror'), report)}`,
     table.toString(),
+    ...(report.sources.length > 0 ? [`Live sources: ${dataAsOfText(report.sources.filter((s) => s.from !== 'mirror').map((s) => s.source), report)}`] : []),
     ...failed.map((f) => `${f.source}: ${f.action}`),
     report.sources.length > 0 ? `Point the applications of ${report.sources.map((s) => s.source).join(', ')} at their targets above (docs/RUNBOOKS.md, "A source fails").` : noneLive,
     ...(report.finish ? ['Finish the failover (only the failed sources, the same backup and targets; it asks for an approval again):', `  ${finishCommand(report.finish)}`, `  or in the console: ${JSON.stringify(report.finish)}`] : []),

@@ -49,6 +49,8 @@ export type FailoverSourceReport = {
   rtoSeconds: number;
   from?: 'mirror' | 'vault';
   reason?: string;
+  /** With `from` mirror: how old its data may be at the failover's start (the report's RPO counts it; the backup's age is not this source's). */
+  dataAgeSeconds?: number;
 };
 
 /** A source whose restore failed: not live. Its target may hold part of the restore, so it is no target for the applications. */
@@ -268,7 +270,7 @@ export function failoverReport(
     });
   }
   const mirrored = choices.filter((c) => c.use === 'mirror');
-  const mirrorSources = mirrored.map((c): FailoverSourceReport => ({ source: c.source, type: c.type, target: c.target ?? '', entries: 0, bytes: 0, rtoSeconds: 0, from: 'mirror', reason: c.reason }));
+  const mirrorSources = mirrored.map((c): FailoverSourceReport => ({ source: c.source, type: c.type, target: c.target ?? '', entries: 0, bytes: 0, rtoSeconds: 0, from: 'mirror', reason: c.reason, ...(c.dataAgeSeconds !== undefined ? { dataAgeSeconds: Math.ceil(c.dataAgeSeconds) } : {}) }));
   // In the plan's order.
   const order = choices.map((c) => c.source);
   const inPlanOrder = <T extends { source: string }>(list: T[]): T[] => list.sort((x, y) => order.indexOf(x.source) - order.indexOf(y.source));

@@ -47,7 +47,8 @@ export const failoverRequestSchema = z
     message: 'a mirror holds its source as it is now, not as the backup named by backupId or at holds it: drop useMirrors to restore every source from that backup, or drop backupId and at to fail over to the newest backup and the mirrors',
     path: ['useMirrors'],
   });
-export type FailoverRequest = Omit<z.infer<typeof failoverRequestSchema>, 'useMirrors'> & { readonly useMirrors: boolean };
+/** `useMirrorsGiven`: the input said `"useMirrors": true` itself (not the default), which a mirror that keeps deleted objects needs (mirror-choice.ts). */
+export type FailoverRequest = Omit<z.infer<typeof failoverRequestSchema>, 'useMirrors'> & { readonly useMirrors: boolean; readonly useMirrorsGiven: boolean };
 
 // zod does not carry the offending value in its issues: whether a field was given is read from the input.
 function given(raw: unknown, field: PropertyKey | undefined): boolean {
@@ -75,11 +76,12 @@ export function parseFailoverRequest(raw: unknown, plans: readonly ProtectionPla
   }
   // A backup named (by id or time) is what the operator wants back: its copies, not the mirrors' present state.
   const useMirrors = request.useMirrors ?? (request.backupId === undefined && request.at === undefined);
-  if (request.sources === undefined) return { ...request, useMirrors, planConfig };
+  const useMirrorsGiven = request.useMirrors === true;
+  if (request.sources === undefined) return { ...request, useMirrors, useMirrorsGiven, planConfig };
   const names = planConfig.sources.map((s) => s.name);
   const strangers = [...new Set(request.sources.filter((name) => !names.includes(name)))];
   if (strangers.length > 0) {
     throw new InvalidInputError(`Invalid failover input: sources: ${strangers.map((n) => `"${n}"`).join(', ')} ${strangers.length === 1 ? 'is not a source' : 'are not sources'} of plan "${planConfig.name}"; its sources are ${names.join(', ')}`);
   }
-  return { ...request, useMirrors, planConfig: { ...planConfig, sources: planConfig.sources.filter((s) => request.sources?.includes(s.name)) } };
+  return { ...request, useMirrors, useMirrorsGiven, planConfig: { ...planConfig, sources: planConfig.sources.filter((s) => request.sources?.includes(s.name)) } };
 }

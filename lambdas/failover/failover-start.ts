@@ -76,6 +76,7 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
         startedAt,
         mirrorBucketPrefix: deps.mirrorBucketPrefix,
         useMirrors: request.useMirrors && deps.mirrors !== undefined,
+        useMirrorsGiven: request.useMirrorsGiven,
       }),
     ),
   );

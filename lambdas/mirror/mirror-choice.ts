@@ -32,15 +32,23 @@ const secs = (s: number): string => `${Math.round(s * 10) / 10} s`;
  * could not follow never does), how old
  * the mirror's data is is unknown. A record of other data (the source's bucket, prefix or table changed
  * since: MirrorRecord.passOver) says nothing of this source. Otherwise the vault, with the reason.
+ * An S3 mirror with `{ deleteMarkers: false }` keeps the objects deleted from the source, so the applications would see
+ * them back: it is not a faithful copy, and is taken only when the failover's input gave `useMirrors` true itself
+ * (`useMirrorsGiven`), its reason then saying so; by default (useMirrors not given) the vault, saying how to use it anyway.
  */
 export function chooseSourceCopy(
   source: SourceConfig,
   check: MirrorRecord | undefined,
-  options: { rpoMinutes: number; startedAt: number; mirrorBucketPrefix: string | undefined; useMirrors: boolean },
+  options: { rpoMinutes: number; startedAt: number; mirrorBucketPrefix: string | undefined; useMirrors: boolean; useMirrorsGiven?: boolean },
 ): MirrorChoice {
   const vault = (reason: string): MirrorChoice => ({ source: source.name, type: source.type, use: 'vault', reason });
-  if (!mirrorOf(source)) return vault('not mirrored: restored from the DR vault');
+  const mirror = mirrorOf(source);
+  if (!mirror) return vault('not mirrored: restored from the DR vault');
   if (!options.useMirrors) return vault('mirror not used: the failover was started with "useMirrors": false, or names a backup (backupId or at), which the mirror does not hold');
+  const keepsDeleted = mirror.deleteMarkers === false;
+  if (keepsDeleted && options.useMirrorsGiven !== true) {
+    return vault('this mirror keeps objects deleted from the source (deleteMarkers false): give useMirrors true to use it anyway; restored from the DR vault');
+  }
   if (source.type === 'filesystem') return vault('file-system mirrors are not compared by the mirror check, so their freshness is unknown: restored from the DR vault');
   if (source.type === 's3' && options.mirrorBucketPrefix === undefined) return vault('this function does not know the mirror buckets (LIFEBOAT_MIRROR_BUCKET_PREFIX): restored from the DR vault');
   if (!check) return vault('no mirror check is recorded yet: restored from the DR vault');
@@ -82,6 +90,7 @@ export function chooseSourceCopy(
     const held = check.candidatePass ? passProgressText(check) : '';
     return vault(`the mirror was ${measured}: its data may be ${secs(dataAge)} old, beyond the plan's RPO of ${secs(rpo)}${held}; restored from the DR vault`);
   }
+  const kept = keepsDeleted ? '; it keeps objects deleted from the source (deleteMarkers false), used because the failover was started with "useMirrors": true' : '';
   const target = source.type === 's3' ? s3MirrorOf(source, options.mirrorBucketPrefix ?? '') : `dynamodb table ${source.table}`;
-  return { source: source.name, type: source.type, use: 'mirror', reason: `the mirror was ${measured}: data at most ${secs(dataAge)} old, within the plan's RPO of ${secs(rpo)}`, target, dataAgeSeconds: dataAge };
+  return { source: source.name, type: source.type, use: 'mirror', reason: `the mirror was ${measured}: data at most ${secs(dataAge)} old, within the plan's RPO of ${secs(rpo)}${kept}`, target, dataAgeSeconds: dataAge };
 }

@@ -1,4 +1,4 @@
-import { failoverCommand, failoverInput } from '../../../cli/commands/failover-command';
+import { failoverCommand, failoverInput, formatFailoverReport, formatIncompleteFailover } from '../../../cli/commands/failover-command';
 import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { type FailoverReport } from '../../../lambdas/failover/failover-report';
 import { capturedCliDeps } from '../../support/captured-cli-io';
@@ -66,4 +66,22 @@ it('reports a failed run with the error and the handler message, exit 1; --json 
   const json = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'demo', json: true }, { ...json.deps, runner })).toBe(1);
   expect(JSON.parse(json.out.join('\n'))).toEqual({ executionId: 'f2', status: 'FAILED', error: 'InvalidInputError', cause: 'Invalid failover input: overwrite: the failover target …' });
+});
+
+it('gives each source its own data age: the backup\'s start only for the vault\'s, a mirror\'s from its data age; no "from the DR vault" when none came from it (audit c1-1)', () => {
+  const mirror = { source: 'demo-assets', type: 's3' as const, target: 's3://lifeboat-dev-mirror-demo-assets/', entries: 0, bytes: 0, rtoSeconds: 0, from: 'mirror' as const, reason: 'data at most 60 s old', dataAgeSeconds: 60 };
+  const onlyMirror = formatFailoverReport({ ...report, sources: [mirror], rpoSeconds: 60 });
+  expect(onlyMirror[0]).toBe('Failover f1 of plan demo: demo-assets from its mirror; no source from the DR vault (its newest backup, 20261124T100000Z-1a2b3c4d, was not restored)');
+  expect(onlyMirror).toContain('RPO 1 min 00 s (objective 1440 min: met): the data is, per source: demo-assets (its mirror) as of 2026-11-24T11:59:00.000Z or later');
+  const vault = { source: 'demo-t', type: 'dynamodb' as const, target: 'dynamodb table lifeboat-dev-restore-demo-t-failover', entries: 1, items: 3, bytes: 10, rtoSeconds: 2, from: 'vault' as const };
+  const both = formatFailoverReport({ ...report, sources: [{ ...mirror, dataAgeSeconds: 72000 }, vault], rpoSeconds: 72000 });
+  expect(both[0]).toBe('Failover f1 of plan demo: backup 20261124T100000Z-1a2b3c4d (started 2026-11-24T10:00:00.000Z), from the DR vault; demo-assets from its mirror');
+  expect(both).toContain('RPO 20 h 00 min 00 s (objective 1440 min: met): the data is, per source: demo-t (the DR vault) as of 2026-11-24T10:00:00.000Z; demo-assets (its mirror) as of 2026-11-23T16:00:00.000Z or later');
+  expect(formatFailoverReport(report)).toContain('RPO 2 h 00 min 00 s (objective 1440 min: met): the data is as of 2026-11-24T10:00:00.000Z');
+  const incomplete = formatIncompleteFailover({
+    ...report,
+    sources: [mirror],
+    failed: [{ source: 'demo-t', type: 'dynamodb', target: 'dynamodb table lifeboat-dev-restore-demo-t-failover', error: 'RestoreIncompleteError', message: 'm', action: 'a' }],
+  });
+  expect(incomplete).toContain('Live sources: the data is, per source: demo-assets (its mirror) as of 2026-11-24T11:59:00.000Z or later');
 });

@@ -54,3 +54,9 @@ it.each([
 it('accepts a 20-character suffix', () => {
   expect(parseFailoverRequest({ plan: 'demo', targetSuffix: 'a'.repeat(20) }, plans).targetSuffix).toBe('a'.repeat(20));
 });
+
+it('tells useMirrors given true from its default, which a mirror keeping deleted objects needs (audit c1-2)', () => {
+  expect(parseFailoverRequest({ plan: 'demo' }, plans)).toEqual(expect.objectContaining({ useMirrors: true, useMirrorsGiven: false }));
+  expect(parseFailoverRequest({ plan: 'demo', useMirrors: true }, plans)).toEqual(expect.objectContaining({ useMirrors: true, useMirrorsGiven: true }));
+  expect(parseFailoverRequest({ plan: 'demo', useMirrors: true, sources: ['demo-assets'] }, plans).useMirrorsGiven).toBe(true);
+});

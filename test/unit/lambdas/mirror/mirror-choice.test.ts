@@ -72,3 +72,17 @@ it('does not trust a clean pass a record of an earlier version holds, which may 
   const choice = chooseSourceCopy(source, check({ passUnfollowed: undefined, cleanPassStartedAt: '2026-12-05T04:00:00.000Z' }), options);
   expect(choice).toEqual(expect.objectContaining({ use: 'vault', reason: expect.stringContaining('no pass of the mirror check over the whole source has ended without a difference yet') }));
 });
+
+it('takes the vault for a mirror that keeps deleted objects unless the input gave useMirrors true, and says why either way (audit c1-2)', () => {
+  const keeping = { ...source, mirror: { deleteMarkers: false } } as unknown as SourceConfig;
+  expect(chooseSourceCopy(keeping, check({}), options)).toEqual({
+    source: 'web-assets',
+    type: 's3',
+    use: 'vault',
+    reason: 'this mirror keeps objects deleted from the source (deleteMarkers false): give useMirrors true to use it anyway; restored from the DR vault',
+  });
+  expect(chooseSourceCopy(keeping, check({}), { ...options, useMirrorsGiven: true })).toEqual(
+    expect.objectContaining({ use: 'mirror', reason: expect.stringContaining('within the plan\'s RPO of 3600 s; it keeps objects deleted from the source (deleteMarkers false), used because the failover was started with "useMirrors": true') }),
+  );
+  expect(chooseSourceCopy(source, check({}), options).reason).not.toContain('deleted');
+});
