@@ -1,8 +1,12 @@
 /**
  * A retention duration as the config writes it: one or more `<count><unit>` groups, units h (hours),
  * d (days), w (weeks), m (calendar months), y (calendar years): "36h", "7d", "2w", "6m", "1y",
- * "1y6m". Months and years are calendar steps (restic's keep-within reads them the same way), so
- * "1m" back from 31 March is 28 or 29 February, not 30 days.
+ * "1y6m". Months and years are calendar steps, not 30 or 365 days, clamped to the shorter month's last
+ * day: "1m" back from 31 March is 28 or 29 February. restic's keep-within steps by calendar too but does
+ * not clamp (Go's AddDate rolls 31 February over to 2 or 3 March), so the two differ at a month's end.
+ * The steps are taken in UTC, not on the wall clock of the policy's timeZone (which only places the
+ * hourly … yearly buckets): across a DST change in that zone the bound is an hour off the wall-clock
+ * step, and at a month's end there (a UTC date in the next month) up to a few days.
  */
 export type RetentionDuration = { readonly years: number; readonly months: number; readonly days: number; readonly hours: number; readonly text: string };
 

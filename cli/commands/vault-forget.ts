@@ -73,7 +73,9 @@ function flagOf(rule: string): string {
  * Which snapshots the policy forgets, restic's `forget --keep-*` over a bare vault: the policy is
  * applied to each backed-up directory (source) of each machine on its own — snapshots are grouped by
  * hostname and source, as restic groups by host and paths (or by source alone, `--group-by path`) — by decideRetention, the same rules the
- * plans' retention uses (so the newest snapshot of each directory of each host is always kept). Snapshots the
+ * plans' retention uses (so the newest snapshot of each directory of each host is always kept, and one dated
+ * after `now`, from a machine whose clock was wrong, is kept and counted by no rule: the rules count from the
+ * newest of the others). Snapshots the
  * backup workflow wrote (a `backupId:` tag) are kept: their catalog's retention forgets them, and
  * deleting them here would leave catalog records naming snapshots that are gone.
  */

@@ -2,6 +2,7 @@ import { type RetentionConfig } from '../../config/lifeboat-config';
 import { parseRetentionDuration, subtractDuration } from '../../config/retention-duration';
 import { type BackupRecord } from '../catalog/backup-record';
 import { livePins } from './live-pins';
+import { CLOCK_SKEW_MS } from './record-evidence';
 import { type BucketUnit, bucketKey } from './time-buckets';
 
 /**
@@ -28,6 +29,9 @@ const BUCKET_RULES: readonly { rule: 'keepHourly' | 'keepDaily' | 'keepWeekly' |
   { rule: 'keepYearly', unit: 'yearly' },
 ];
 
+/** Why a backup that starts after `now` (beyond the clock skew) is kept, and counted by no rule. */
+export const FUTURE_START = 'starts in the future: the clock that wrote it is wrong';
+
 /** The time zone of a policy's buckets when it names none. */
 export const DEFAULT_RETENTION_TIME_ZONE = 'UTC';
 
@@ -39,7 +43,8 @@ export const DEFAULT_RETENTION_TIME_ZONE = 'UTC';
  * - `keepHourly … keepYearly N`: the newest backup of each of the N newest hours / days / ISO weeks
  *   / months / years that hold one, on the wall clock of `timeZone` ("daily snapshot");
  * - `keepWithin D`: every backup started within D before the newest backup — not before `now`, so a
- *   plan whose backups stopped does not lose its last ones ("within 7d");
+ *   plan whose backups stopped does not lose its last ones ("within 7d"); D counts back in UTC calendar
+ *   steps (retention-duration.ts), not on the wall clock of `timeZone`;
  * - `minAge D`: nothing younger than D at `now` is forgotten ("younger than minAge 1d");
  * - a legal hold keeps its backup whatever the rules ("legal hold: case 42");
  * - so does a running restore's pin until its `until` (backup-record.ts; "pinned by restore r-1 until
@@ -54,18 +59,28 @@ export const DEFAULT_RETENTION_TIME_ZONE = 'UTC';
  * as its rules kept them on the day it left (relative rules count from its own newest backup). While every backup holds every source the per-source
  * passes keep exactly what the plan-wide one does: it is a union, it never forgets more.
  *
+ * A committed backup that starts more than CLOCK_SKEW_MS after `now` is kept ("starts in the future:
+ * the clock that wrote it is wrong") and counted by no rule: the newest backup, `keepLast` and
+ * `keepWithin` are measured among the others, as restic measures keep-within only among snapshots
+ * before now. Counted, a backup from a host whose clock ran years ahead would be the newest, and
+ * every real backup would fall out of `keepWithin` and `keepLast` behind it (audit c2-1). The bound
+ * is record-evidence.ts's, so the catalog's evidence check and this decision draw the same line.
+ *
  * RUNNING and FAILED backups are no snapshots: never counted, never forgotten here. Returns one
  * decision per backup, newest first.
  */
 export function decideRetention(backups: readonly RetentionCandidate[], policy: RetentionConfig, now: Date): RetentionDecision[] {
   const ordered = [...backups].sort(newestFirst);
   const reasons = new Map<string, string[]>(ordered.map((b) => [b.backupId, []]));
-  const committed = ordered.filter((b) => b.status === 'COMMITTED');
+  const latest = now.getTime() + CLOCK_SKEW_MS;
+  const inFuture = (b: RetentionCandidate): boolean => b.status === 'COMMITTED' && Date.parse(b.startedAt) > latest;
+  const committed = ordered.filter((b) => b.status === 'COMMITTED' && !inFuture(b));
 
   for (const b of ordered) {
     if (b.hold) reasons.get(b.backupId)?.push(`legal hold: ${b.hold.reason}`);
     if (b.status !== 'COMMITTED') reasons.get(b.backupId)?.push(`${b.status.toLowerCase()}: only committed backups are forgotten`);
     else for (const pin of livePins(b, now)) reasons.get(b.backupId)?.push(`pinned by ${pin.by} until ${pin.until}`);
+    if (inFuture(b)) reasons.get(b.backupId)?.push(FUTURE_START);
   }
   // A pin is treated as a legal hold: the rules still count the backup, and it needs no "newest backup" of its own.
   const held = new Set(ordered.filter((b) => b.hold || (b.status === 'COMMITTED' && livePins(b, now).length > 0)).map((b) => b.backupId));

@@ -38,6 +38,20 @@ describe('decideVaultForget by when each backup started', () => {
   });
 });
 
+// Audit c2-1: one backup with the clock 10 years ahead, then --keep-within 30d forgot every real snapshot.
+describe('decideVaultForget with a snapshot dated in the future', () => {
+  it('keeps, under --keep-within 30d, the real recent snapshots and the future one, counting from the newest real one', () => {
+    const now = new Date('2026-12-06T12:00:00Z');
+    const daily = ['1', '2', '3', '4', '5'].map((d) => snapshot(d, 'laptop', new Date(now.getTime() - Number(d) * 86_400_000).toISOString()));
+    const decisions = decideVaultForget([snapshot('f', 'laptop', '2036-01-01T00:00:00.000Z'), ...daily], { keepWithin: '30d' }, now);
+    expect(decisions.filter((d) => d.forget)).toEqual([]);
+    expect(decisions.map((d) => [d.snapshot.id.slice(0, 1), d.reasons])).toEqual([
+      ['f', ['starts in the future: the clock that wrote it is wrong']],
+      ...['1', '2', '3', '4', '5'].map((d) => [d, ['within 30d']]),
+    ]);
+  });
+});
+
 describe('decideVaultForget groups by host and directory', () => {
   it('keeps the only snapshot of a path on one host though another host backed the same path up later', () => {
     const snapshots = [snapshot('a', 'hosta', '2026-12-05T06:37:09.000Z'), snapshot('b', 'hostb', '2026-12-05T06:37:12.000Z'), snapshot('c', 'hostb', '2026-12-05T06:38:00.000Z')];

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { type RetentionConfig } from '../../../../config/lifeboat-config';
 import { decideRetention, type RetentionCandidate } from '../../../../lambdas/retention/decide-retention';
+import { CLOCK_SKEW_MS } from '../../../../lambdas/retention/record-evidence';
 
 /**
  * Properties of the retention decision over random histories and policies: rules only ever add to
  * what is kept, the newest committed backup and every held one are kept, and only committed
- * backups are ever forgotten.
+ * backups are ever forgotten. `now` ranges past and before the histories, so some backups start in
+ * its future.
  */
 
 const START = Date.parse('2024-01-01T00:00:00Z');
@@ -47,6 +49,9 @@ const policy: fc.Arbitrary<RetentionConfig> = fc
 const RULES = ['keepLast', 'keepHourly', 'keepDaily', 'keepWeekly', 'keepMonthly', 'keepYearly', 'keepWithin', 'minAge'] as const;
 const now = fc.integer({ min: START, max: START + SPAN + 400 * 86_400_000 }).map((t) => new Date(t));
 
+/** Whether a backup starts beyond the clock skew after `at`: kept, and counted by no rule. */
+const startsAfter = (b: { readonly startedAt: string }, at: Date): boolean => Date.parse(b.startedAt) > at.getTime() + CLOCK_SKEW_MS;
+
 const keptIds = (backups: readonly RetentionCandidate[], p: RetentionConfig, at: Date): Set<string> =>
   new Set(decideRetention(backups, p, at).filter((d) => d.keep).map((d) => d.backupId));
 
@@ -79,6 +84,9 @@ describe('retention decision properties', () => {
         const kept = new Set(decisions.filter((d) => d.keep).map((d) => d.backupId));
         const committed = backups.filter((b) => b.status === 'COMMITTED').sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.backupId < b.backupId ? 1 : -1));
         if (committed[0]) expect(kept.has(committed[0].backupId)).toBe(true);
+        // The newest that does not start in the future is kept too: a wrong clock's backup pushes none out.
+        const counted = committed.filter((b) => !startsAfter(b, at));
+        if (counted[0]) expect(kept.has(counted[0].backupId)).toBe(true);
         for (const b of backups) {
           if (b.hold) expect(decisions.find((d) => d.backupId === b.backupId)?.reasons).toContain(`legal hold: ${b.hold.reason}`);
           if (b.hold || b.status !== 'COMMITTED') expect(kept.has(b.backupId)).toBe(true);
@@ -89,12 +97,14 @@ describe('retention decision properties', () => {
     );
   });
 
-  it('keeps exactly the keepLast newest committed backups when that is the only rule (no held ones)', () => {
+  it('keeps exactly the keepLast newest committed backups when that is the only rule (no held ones), and every one that starts in the future', () => {
     fc.assert(
       fc.property(history, fc.integer({ min: 1, max: 20 }), now, (backups, n, at) => {
         const unheld = backups.map(({ hold: _hold, ...b }) => b);
         const committed = decideRetention(unheld, { keepLast: n }, at).filter((d) => d.status === 'COMMITTED');
-        expect(committed.filter((d) => d.keep).map((d) => d.backupId)).toEqual(committed.slice(0, n).map((d) => d.backupId));
+        const future = committed.filter((d) => startsAfter(d, at));
+        const counted = committed.filter((d) => !startsAfter(d, at));
+        expect(committed.filter((d) => d.keep).map((d) => d.backupId)).toEqual([...future, ...counted.slice(0, n)].map((d) => d.backupId));
       }),
       { numRuns: 80 },
     );

@@ -1,6 +1,7 @@
 import { type RetentionConfig } from '../../../../config/lifeboat-config';
 import { parseRetentionDuration, subtractDuration } from '../../../../config/retention-duration';
 import { decideRetention, type RetentionCandidate, type RetentionDecision } from '../../../../lambdas/retention/decide-retention';
+import { CLOCK_SKEW_MS } from '../../../../lambdas/retention/record-evidence';
 import { bucketKey, type BucketUnit } from '../../../../lambdas/retention/time-buckets';
 
 /** A committed backup started at `startedAt` (its id is its time, so tables read easily). */
@@ -158,6 +159,23 @@ describe('the decision and its reasons', () => {
     // A source every backup holds keeps nothing more than the plan-wide rules.
     const always = backups.map((b) => ({ ...b, ...of('orders') }));
     expect(kept(decideRetention(always, { keepLast: 2 }, now))).toEqual(['b-2026-01-05T00:00:00Z', 'b-2026-01-04T00:00:00Z']);
+  });
+
+  // Audit c2-1: a backup from a host whose clock ran 10 years ahead was the newest, so keepWithin counted back from 2036.
+  it('keeps a backup that starts in the future without counting it: keepWithin, keepLast and the newest backup are measured among the others', () => {
+    const now = new Date('2026-12-06T12:00:00Z');
+    const daily = [1, 2, 3, 4, 5].map((d) => backup(new Date(now.getTime() - d * 86_400_000).toISOString()));
+    const future = backup('2036-01-01T00:00:00.000Z');
+    const decisions = decideRetention([future, ...daily], { keepWithin: '30d' }, now);
+    expect(decisions.map((d) => [d.backupId, d.reasons])).toEqual([
+      ['b-2036-01-01T00:00:00.000Z', ['starts in the future: the clock that wrote it is wrong']],
+      ...daily.map((b) => [b.backupId, ['within 30d']]),
+    ]);
+    expect(reasonsOf(decideRetention([future, ...daily], { keepLast: 2 }, now), 'b-2026-12-04T12:00:00.000Z')).toEqual(['last 2']);
+    expect(reasonsOf(decideRetention([future, ...daily], { keepYearly: 0 }, now), 'b-2026-12-05T12:00:00.000Z')).toEqual(['newest backup']);
+    // Within the clock skew a start is a start: counted as the newest.
+    const skewed = backup(new Date(now.getTime() + CLOCK_SKEW_MS).toISOString());
+    expect(reasonsOf(decideRetention([skewed, ...daily], { keepLast: 1 }, now), skewed.backupId)).toEqual(['last 1']);
   });
 
   it('decides on nothing when there are no backups', () => {
