@@ -28,8 +28,29 @@ const deployRoleOf = (region: string) => `cdk-hnb659fds-cfn-exec-role-${ACCOUNT}
 const doc = readFileSync(path.join(REPO_ROOT, 'docs', 'SECURITY.md'), 'utf8');
 const scpText = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((b) => b.includes('NoSessionTagLifeboatKeyUser'));
 if (scpText === undefined) throw new Error('docs/SECURITY.md has no SCP with the statement NoSessionTagLifeboatKeyUser');
-/** The doc's SCP for the environment `envName` of the sample's regions; both stacks' names start with `Lifeboat-<env>`, which the doc says to give for <stack-name>. */
-const scpOf = (envName: string): { name: string; policy: unknown } => ({
+/**
+ * CloudFormation's name for a resource of stack `stackName` whose template names none: `<stack>-<logical id>-<12 random>`
+ * within IAM's 64 characters; when the stack name and the logical id do not fit in 50, each gets 25 and a shorter one
+ * leaves the rest to the other (inferred from deployed names, review r12: `Lifeboat-production-Prima-…`).
+ */
+function cloudFormationName(stackName: string, logicalId: string): string {
+  const budget = 64 - '-1A2B3C4D5E6F'.length - '-'.length;
+  const half = budget / 2;
+  let [stackLength, idLength] = [stackName.length, logicalId.length];
+  if (stackLength + idLength > budget) {
+    if (stackLength <= half) idLength = budget - stackLength;
+    else if (idLength <= half) stackLength = budget - idLength;
+    else [stackLength, idLength] = [half, half];
+  }
+  return `${stackName.slice(0, stackLength)}-${logicalId.slice(0, idLength)}-1A2B3C4D5E6F`;
+}
+/** What the doc says to give for <primary-stack-start> and <dr-stack-start>: the stack's name and `-`, or its first 25 characters when longer. */
+const stackStart = (stackName: string) => (stackName.length <= 25 ? `${stackName}-` : stackName.slice(0, 25));
+
+type ScpInput = { prefix: string; primaryStack: string; drStack: string };
+const stacksOfEnvironment = (envName: string): ScpInput => ({ prefix: `lifeboat-${envName}`, primaryStack: `Lifeboat-${envName}-Primary`, drStack: `Lifeboat-${envName}-DR` });
+/** The doc's SCP for a Lifeboat deployment of the sample's regions: the JSON-config app's environment `envName`, or stacks of the user's own. */
+const scpOf = (envName: string, input = stacksOfEnvironment(envName)): { name: string; policy: unknown } => ({
   name: `LifeboatKeyUser-${envName}`,
   policy: JSON.parse(
     scpText
@@ -38,8 +59,9 @@ const scpOf = (envName: string): { name: string; policy: unknown } => ({
       .replaceAll('<operator-roles>', 'lifeboat-operator')
       .replaceAll('<primary-region>', environment.primaryRegion)
       .replaceAll('<dr-region>', environment.drRegion)
-      .replaceAll('<prefix>', `lifeboat-${envName}`)
-      .replaceAll('<stack-name>', `Lifeboat-${envName}`),
+      .replaceAll('<prefix>', input.prefix)
+      .replaceAll('<primary-stack-start>', stackStart(input.primaryStack))
+      .replaceAll('<dr-stack-start>', stackStart(input.drStack)),
   ) as unknown,
 });
 const scp = scpOf(environment.name);
@@ -85,12 +107,12 @@ beforeAll(async () => {
   longerNamedSides = sides.map(renamed);
 });
 
-/** A resource's physical name: the one the template fixes, else CloudFormation's `<stack name>-<logical id>-<suffix>`. */
+/** A resource's physical name: the one the template fixes, else CloudFormation's. */
 function physicalName(side: Deployed, id: string, nameProperty: string): string {
   const fixed = side.template.Resources[id]?.Properties?.[nameProperty];
-  return typeof fixed === 'string' ? fixed : `${side.stackName}-${id}-1A2B3C4D5E6F`;
+  return typeof fixed === 'string' ? fixed : cloudFormationName(side.stackName, id);
 }
-const ofType = (type: string, nameProperty: string) => sides.flatMap((side) => side.policies.idsOf(type).map((id) => ({ side, id, name: physicalName(side, id, nameProperty) })));
+const ofType = (type: string, nameProperty: string, of = sides) => of.flatMap((side) => side.policies.idsOf(type).map((id) => ({ side, id, name: physicalName(side, id, nameProperty) })));
 
 it('denies an untagged administrator every way of running their own code as a Lifeboat role (audit b2-2)', async () => {
   const admin = administrator('administrator');
@@ -119,6 +141,35 @@ it('denies an untagged administrator every way of running their own code as a Li
   expect(await underScp(admin, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/my-app`, { 'iam:PassedToService': 'lambda.amazonaws.com' })).toBe('Allowed');
   expect(await underScp(admin, 'lambda:UpdateFunctionCode', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:my-app`)).toBe('Allowed');
   expect(await underScp(admin, 'states:UpdateStateMachine', `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:my-app`)).toBe('Allowed');
+});
+
+it('denies an untagged administrator passing any Lifeboat role and changing any Lifeboat function of a long-named environment or of a stack of the user\'s own (review r12)', async () => {
+  const admin = administrator('administrator');
+  const longName = 'a-32-character-environment-name0';
+  expect(longName).toHaveLength(32);
+  const moved = (input: ScpInput): Deployed[] =>
+    sides.map((side, i) => deployed(i === 0 ? input.primaryStack : input.drStack, JSON.parse(JSON.stringify(side.template).replaceAll(prefix, input.prefix)) as CfnTemplate, side.region));
+  // `production`'s primary stack is 27 characters, so CloudFormation shortens some of its names and not others.
+  const cases: [string, ScpInput][] = [
+    ['production', stacksOfEnvironment('production')],
+    [longName, stacksOfEnvironment(longName)],
+    ['MyApp', { prefix: 'acme-backup', primaryStack: 'MyApp', drStack: 'MyApp' }],
+  ];
+  for (const [envName, input] of cases) {
+    const deployedHere = moved(input);
+    const scps = [scpOf(envName, input)];
+    const roles = ofType('AWS::IAM::Role', 'RoleName', deployedHere);
+    expect(roles.length).toBeGreaterThan(20);
+    for (const role of roles) {
+      expect([envName, role.name, await underScp(admin, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/${role.name}`, { 'iam:PassedToService': 'lambda.amazonaws.com' }, scps)]).toEqual([envName, role.name, 'ExplicitlyDenied']);
+      expect([envName, role.name, await underScp(admin, 'iam:UpdateAssumeRolePolicy', `arn:aws:iam::${ACCOUNT}:role/${role.name}`, {}, scps)]).toEqual([envName, role.name, 'ExplicitlyDenied']);
+    }
+    for (const fn of ofType('AWS::Lambda::Function', 'FunctionName', deployedHere)) {
+      expect([envName, fn.name, await underScp(admin, 'lambda:UpdateFunctionCode', `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${fn.name}`, {}, scps)]).toEqual([envName, fn.name, 'ExplicitlyDenied']);
+    }
+    expect(await underScp(admin, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/my-app`, { 'iam:PassedToService': 'lambda.amazonaws.com' }, scps)).toBe('Allowed');
+    expect(await underScp(admin, 'iam:PassRole', `arn:aws:iam::${ACCOUNT}:role/MyAppWeb-FnServiceRole-1A2B3C4D5E6F`, { 'iam:PassedToService': 'lambda.amazonaws.com' }, scps)).toBe('Allowed');
+  }
 });
 
 it('lets each region\'s deploying role deploy its stack, the DR stack in the same account included (review R8-1), and the tag admin tag operators', async () => {
