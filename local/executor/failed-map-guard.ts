@@ -20,12 +20,15 @@ export class FailedMapGuard {
     this.collect(definition, []);
   }
 
-  /** Follows the execution's events (MapIterationFailed marks a Map failed; entering the Map again clears it). */
+  /**
+   * Follows the execution's events (MapIterationFailed marks a Map failed; entering the Map again clears it, and so does
+   * a retry of the Map: a Retry on a Map re-runs the whole Map, which the library does without entering it again).
+   */
   observe(event: { type: string; state?: { name?: string }; parentState?: { name?: string } }): void {
     if (event.type === 'MapIterationFailed' && event.parentState?.name) {
       this.failed.add(event.parentState.name);
       for (const listener of this.listeners.get(event.parentState.name) ?? []) listener();
-    } else if (event.type === 'StateEntered' && event.state?.name) this.failed.delete(event.state.name);
+    } else if ((event.type === 'StateEntered' || event.type === 'StateRetried') && event.state?.name) this.failed.delete(event.state.name);
   }
 
   /** Throws instead of letting `stateName` run when a Map it is nested in has failed. */

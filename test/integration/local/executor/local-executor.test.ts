@@ -7,6 +7,7 @@ import { loadExecutionHistory } from '../../../../local/executor/execution-histo
 import { runLocalExecution } from '../../../../local/executor/run-local-execution';
 import { FANOUT_STATE_MACHINE, synthesizeFanoutApp } from '../../../../bench/fanout/fanout-app';
 import { handler as burnCpu } from '../../../../bench/fanout/burn-cpu-handler';
+import { RETRIED_MAP_MACHINE, synthesizeEngineSemanticsApp } from './engine-semantics-app';
 
 /** The executor itself, on a minimal synthesized app: payloads in and out of bundled handlers, fan-out over workers, faults. */
 let dir: string;
@@ -66,4 +67,22 @@ it('names the available state machines when asked for one that does not exist', 
   const attempt = runLocalExecution({ stack, stateMachine: 'nope', input: {}, endpoints: { s3: {}, dynamodb: {} }, dataDir: dir });
   await expect(attempt).rejects.toBeInstanceOf(StateMachineNotFoundError);
   await expect(attempt).rejects.toThrow(FANOUT_STATE_MACHINE);
+});
+
+describe('where the engine alone would differ from Step Functions and Lambda', () => {
+  let engineStack: SynthesizedStack;
+  beforeAll(() => {
+    engineStack = synthesizeEngineSemanticsApp(path.join(dir, 'engine', 'cdk.out'));
+  }, 60_000);
+  const runEngine = (stateMachine: string, input: unknown, extra: Partial<Parameters<typeof runLocalExecution>[0]> = {}) =>
+    runLocalExecution({ stack: engineStack, stateMachine, input, endpoints: { s3: {}, dynamodb: {} }, dataDir: dir, workers: 1, retryIntervalScale: 0.01, ...extra });
+
+  it('recovers a Map by its own Retry: the retry re-runs every iteration, none aborted by the attempt that failed', async () => {
+    const items = [{ i: 0 }, { i: 1 }, { i: 2 }];
+    const result = await runEngine(RETRIED_MAP_MACHINE, { items }, { faults: [{ state: 'Work on item', errorName: 'TransientError', message: 'blip', whenInput: { i: 1 }, times: 1 }] });
+    expect([result.status, result.error]).toEqual(['SUCCEEDED', undefined]);
+    expect(result.output).toEqual(items);
+    expect(result.events.filter((e) => e.type === 'StateRetried').map((e) => e.state)).toEqual(['Retried map']);
+    expect(result.events.filter((e) => e.error === 'States.Aborted')).toEqual([]);
+  }, 60_000);
 });
