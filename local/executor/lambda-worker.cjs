@@ -9,6 +9,7 @@
 const { parentPort, workerData } = require('node:worker_threads');
 const Module = require('node:module');
 const { existsSync } = require('node:fs');
+const { types } = require('node:util');
 
 // Bundles in a temporary cdk.out keep @aws-sdk/* external (the Lambda runtime provides it): resolve
 // those from the project's node_modules, as NODE_PATH would.
@@ -84,14 +85,24 @@ parentPort.on('message', async (msg) => {
     const payload = result === undefined ? null : JSON.parse(JSON.stringify(result));
     parentPort.postMessage({ id: msg.id, ok: true, payload, durationMs: Date.now() - started });
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    parentPort.postMessage({
-      id: msg.id,
-      ok: false,
-      errorType: e.name || 'Error',
-      errorMessage: e.message,
-      trace: String(e.stack || '').split('\n').slice(0, 12),
-      durationMs: Date.now() - started,
-    });
+    parentPort.postMessage({ id: msg.id, ok: false, ...toErrorResponse(err), durationMs: Date.now() - started });
   }
 });
+
+/**
+ * What Lambda's Node.js runtime reports for a thrown value (toRapidResponse in aws-lambda-nodejs-runtime-interface-client
+ * src/Errors.js), so that a Catch or Retry on errorType matches as in AWS: an Error, or an object that looks like one
+ * (string name, message and stack), by its name; anything else by its typeof ("string", "object"), with no trace.
+ */
+function toErrorResponse(err) {
+  try {
+    const looksLikeError = err && typeof err.name === 'string' && err.name && typeof err.message === 'string' && err.message && typeof err.stack === 'string' && err.stack;
+    if (types.isNativeError(err) || looksLikeError) {
+      return { errorType: err.name, errorMessage: err.message, trace: String(err.stack).split('\n').slice(0, 12) };
+    }
+    return { errorType: typeof err, errorMessage: err.toString(), trace: [] };
+  } catch {
+    // null, undefined, or an object whose toString throws: the runtime's own words.
+    return { errorType: 'handled', errorMessage: 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack', trace: [] };
+  }
+}

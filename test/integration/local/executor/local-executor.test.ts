@@ -7,7 +7,7 @@ import { loadExecutionHistory } from '../../../../local/executor/execution-histo
 import { runLocalExecution } from '../../../../local/executor/run-local-execution';
 import { FANOUT_STATE_MACHINE, synthesizeFanoutApp } from '../../../../bench/fanout/fanout-app';
 import { handler as burnCpu } from '../../../../bench/fanout/burn-cpu-handler';
-import { RETRIED_MAP_MACHINE, synthesizeEngineSemanticsApp } from './engine-semantics-app';
+import { RETRIED_MAP_MACHINE, synthesizeEngineSemanticsApp, THROW_MACHINE } from './engine-semantics-app';
 
 /** The executor itself, on a minimal synthesized app: payloads in and out of bundled handlers, fan-out over workers, faults. */
 let dir: string;
@@ -84,5 +84,16 @@ describe('where the engine alone would differ from Step Functions and Lambda', (
     expect(result.output).toEqual(items);
     expect(result.events.filter((e) => e.type === 'StateRetried').map((e) => e.state)).toEqual(['Retried map']);
     expect(result.events.filter((e) => e.error === 'States.Aborted')).toEqual([]);
+  }, 60_000);
+
+  it.each([
+    ['a string', 'disk full', { errorType: 'string', errorMessage: 'disk full', trace: [] }],
+    ['a plain object', { code: 'Boom' }, { errorType: 'object', errorMessage: '[object Object]', trace: [] }],
+    ['an object shaped like an Error', { name: 'QuotaError', message: 'over quota', stack: 'QuotaError: over quota\n    at handler' }, { errorType: 'QuotaError', errorMessage: 'over quota', trace: ['QuotaError: over quota', '    at handler'] }],
+  ])('reports a thrown non-Error (%s) by the Error and Cause Lambda\'s Node.js runtime gives it', async (_what, thrown, cause) => {
+    const result = await runEngine(THROW_MACHINE, { throw: thrown });
+    expect(result.status).toBe('FAILED');
+    expect(result.error).toBe(cause.errorType);
+    expect(JSON.parse(result.cause ?? '{}')).toEqual(cause);
   }, 60_000);
 });
