@@ -60,11 +60,18 @@ const MAX_DIFFERENCES = 20;
 export const WALKED_PER_SAMPLE = 10;
 
 /**
- * However large `samples` (up to 100,000), a window walks at most this many kept keys: 20 pages of the mirror, a few
- * seconds. Review r11: ten per sample let one window at samples 100,000 walk 1,000,000 keys (1001 list calls), and
- * two such sources in one run passed the function's 5 min again, so no run saved its cursor.
+ * Past 2,000 samples a window walks at most max(20,000, 2 × samples) kept keys, not 10 × samples: review r11 found
+ * ten per sample let one window at samples 100,000 walk 1,000,000 keys (1001 list calls), and two such sources in
+ * one run passed the function's 5 min again. A flat 20,000 (review r13) cut a window short after about 20,000
+ * source keys when kept keys sit between them, so raising `samples` stopped shortening a pass; twice the samples
+ * keeps a window's listing within about three times the source's pages.
  */
 export const MAX_WALKED_PER_WINDOW = 20_000;
+
+/** The kept keys a window may walk past uncounted. */
+export function walkBound(samples: number): number {
+  return Math.min(WALKED_PER_SAMPLE * samples, Math.max(MAX_WALKED_PER_WINDOW, 2 * samples));
+}
 
 async function* listFrom(side: S3MirrorSide, prefix: string, after: string): AsyncGenerator<ListedObject> {
   let token: string | undefined;
@@ -142,7 +149,7 @@ export async function compareS3Mirror(source: S3MirrorSide, mirror: S3MirrorSide
   const mirrorOnlyCounts = options.deleteMarkers;
   let taken = 0;
   let walked = 0;
-  const maxWalked = Math.min(WALKED_PER_SAMPLE * options.samples, MAX_WALKED_PER_WINDOW);
+  const maxWalked = walkBound(options.samples);
   let lastKey = '';
   let oldestPending: number | undefined;
   let slowest: number | undefined;

@@ -4,7 +4,7 @@ import { type ProtectionPlanConfig, type SourceConfig } from '../../../../config
 import { runMirrorCheck, type MirrorCheckDeps, type MirrorCheckResult } from '../../../../lambdas/mirror/mirror-check';
 import { chooseSourceCopy, type MirrorChoice } from '../../../../lambdas/mirror/mirror-choice';
 import { type MirrorRecord, mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
-import { compareS3Mirror, MAX_WALKED_PER_WINDOW, type S3MirrorWindow, WALKED_PER_SAMPLE } from '../../../../lambdas/mirror/s3-mirror-comparison';
+import { compareS3Mirror, MAX_WALKED_PER_WINDOW, type S3MirrorWindow, WALKED_PER_SAMPLE, walkBound } from '../../../../lambdas/mirror/s3-mirror-comparison';
 
 /**
  * The S3 mirror check over several runs, and what a failover and `lifeboat status` make of its record
@@ -61,7 +61,8 @@ function mirrored(rpoMinutes: number, mirror: true | { deleteMarkers: false } = 
     now: () => state.now,
   };
   const check = (samples = 1000): Promise<MirrorCheckResult> => runMirrorCheck({ samples, graceSeconds: GRACE }, deps);
-  const failover = (afterMs = MIN): MirrorChoice => chooseSourceCopy(source, state.record, { rpoMinutes, startedAt: state.now + afterMs, mirrorBucketPrefix: PREFIX, useMirrors: true });
+  const failover = (afterMs = MIN, useMirrorsGiven = false): MirrorChoice =>
+    chooseSourceCopy(source, state.record, { rpoMinutes, startedAt: state.now + afterMs, mirrorBucketPrefix: PREFIX, useMirrors: true, useMirrorsGiven });
   const status = () =>
     sourceMirrorStatus({ plan: 'web', source: { name: 'app', type: 's3' }, check: state.record, rpoSeconds: rpoMinutes * 60, schedule: { expression: 'rate(15 minutes)', name: 'mirror-check' }, now: new Date(state.now + MIN) });
   return { state, check, failover, status };
@@ -438,7 +439,9 @@ describe('review R2-F1: a mirror that keeps what the source deleted ({ deleteMar
       expect(m.state.record).toEqual(expect.objectContaining({ cursor: '', cleanPassStartedAt: new Date(m.state.now).toISOString() }));
       if (run === 1) m.state.now += 15 * MIN;
     }
-    expect(m.failover()).toEqual(expect.objectContaining({ use: 'mirror', dataAgeSeconds: 60, reason: expect.stringContaining('checked 60 s before the failover (10 entries equal)') }));
+    // A mirror that keeps deleted objects is taken only when the failover's input gives useMirrors true (audit c1-2).
+    expect(m.failover().use).toBe('vault');
+    expect(m.failover(MIN, true)).toEqual(expect.objectContaining({ use: 'mirror', dataAgeSeconds: 60, reason: expect.stringContaining('checked 60 s before the failover (10 entries equal)') }));
   });
 
   it('review r9: kept keys walked past are bounded per window, the window ends on the last one walked, and the next run goes on from there: the pass ends and compares every source key', async () => {
@@ -475,7 +478,7 @@ describe('review R2-F1: a mirror that keeps what the source deleted ({ deleteMar
     }
   });
 
-  it('review r11: a window walks at most MAX_WALKED_PER_WINDOW kept keys however large samples is, and the pass still ends comparing the source', async () => {
+  it('review r11, r13: a window walks at most max(MAX_WALKED_PER_WINDOW, 2 × samples) kept keys, not 10 × samples, and the pass still ends comparing the source', async () => {
     const old = T0 - 3 * 86_400_000;
     const key = (n: number) => `logs/${String(n).padStart(6, '0')}.json`;
     const kept = Array.from({ length: 2 * MAX_WALKED_PER_WINDOW + 500 }, (_, i) => obj(key(i), 'k', old));
@@ -489,13 +492,14 @@ describe('review R2-F1: a mirror that keeps what the source deleted ({ deleteMar
       const window = await compareS3Mirror(
         { s3: listingS3(() => source, 1000), bucket: 'app-data' },
         { s3: listingS3(() => mirror, 1000, mirrorCalls), bucket: `${PREFIX}app` },
-        { prefix: '', after, samples: 100_000, deleteMarkers: false, graceSeconds: GRACE, now: () => T0 },
+        { prefix: '', after, samples: 5_000, deleteMarkers: false, graceSeconds: GRACE, now: () => T0 },
       );
       calls.push(mirrorCalls.n);
       compared += window.compared;
       after = window.cursor;
     } while (after !== '' && calls.length < 10);
-    // Before: one window listed all 40,500 kept keys (41 calls); the bound is 20 pages and the one that crosses it.
+    // Ten per sample (50,000) listed all 40,500 kept keys in one window (41 calls); the bound is 20 pages and the one that crosses it.
+    expect([walkBound(5_000), walkBound(100_000), walkBound(1_000)]).toEqual([MAX_WALKED_PER_WINDOW, 200_000, 10_000]);
     expect({ windows: calls.length, maxCalls: Math.max(...calls), compared, ended: after === '' }).toEqual({ windows: 3, maxCalls: 21, compared: 1, ended: true });
   });
 });
