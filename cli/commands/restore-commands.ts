@@ -4,6 +4,7 @@ import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type RestoreTarget } from '../../lambdas/restore/restore-request';
 import { ForgottenBackupError, UnknownBackupError } from '../../lambdas/catalog/catalog-errors';
 import { readBackupRecord, type RestorableBackup } from '../../lambdas/restore/restored-backup';
+import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { verifyBackup } from '../../lambdas/restore/verify-backup';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
@@ -262,14 +263,26 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
 async function recordToVerify(access: EnvironmentAccess, side: 'primary' | 'dr', backupId: string): Promise<RestorableBackup> {
   const own = await access.catalogIn(side).getBackup(backupId);
   if (own?.forgottenAt !== undefined) throw new ForgottenBackupError(own.backupId, own.forgottenAt, side);
-  if (own !== undefined) return readBackupRecord(own);
+  if (own !== undefined) return committedRecord(readBackupRecord(own));
   if (side === 'primary') throw new UnknownBackupError(backupId);
   const primary = await access
     .catalogIn('primary')
     .getBackup(backupId)
     .catch(() => undefined);
   if (primary === undefined) throw new UnknownBackupError(backupId, 'DR');
-  return readBackupRecord(primary);
+  return committedRecord(readBackupRecord(primary));
+}
+
+/**
+ * A FAILED or RUNNING backup has no snapshots to check (its record's sources are empty), so a verify of it
+ * would pass on nothing; it is refused as a restore refuses it (snapshotOfSource).
+ */
+function committedRecord(record: RestorableBackup): RestorableBackup {
+  if (record.status === 'COMMITTED') return record;
+  const next = record.status === 'RUNNING' ? 'wait for its run to commit it, or choose' : 'choose';
+  throw new InvalidInputError(
+    `Invalid verify request: backup ${record.backupId} is ${record.status}, and only COMMITTED backups can be verified; ${next} a committed backup (\`lifeboat backups list\`)`,
+  );
 }
 
 export async function verifyCommand(options: VerifyCommandOptions, deps: Partial<RestoreCommandDeps> = {}): Promise<number> {

@@ -6,6 +6,9 @@ import { verifyCommand } from '../../../cli/commands/restore-commands';
 import { environmentAccess, type EnvironmentAccess } from '../../../cli/environment-access';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord, snapshotFieldsOfSource } from '../../../lambdas/catalog/backup-record';
+import { readBackupRecord } from '../../../lambdas/restore/restored-backup';
+import { verifyBackup } from '../../../lambdas/restore/verify-backup';
+import { UnrecordedSourcesError } from '../../../lambdas/restore/unrecorded-sources-error';
 import { backupDirectory } from '../../../vault/archiver/directory-source';
 import { type Vault } from '../../../vault';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -132,5 +135,31 @@ describe('lifeboat verify --from dr --aws', () => {
     const missing = await verify('dr');
     expect(missing.code).toBe(1);
     expect(missing.err).toEqual([expect.stringMatching(new RegExp(`^lifeboat verify: No backup with id ${BACKUP} exists in the DR catalog: it holds only the backups replicated to the DR vault`))]);
+  });
+
+  it('refuses a FAILED or RUNNING backup, whose record has no sources, instead of saying OK for nothing (audit c5-1), the primary record read for the DR vault included', async () => {
+    const failed: BackupRecord = { ...record, status: 'FAILED', sources: [], error: 'States.TaskFailed', cause: 'shard read failed' };
+    catalogs[PRIMARY]?.set(BACKUP, failed);
+    const opened: string[] = [];
+    const refusal = (status: string, next: string) =>
+      `lifeboat verify: Invalid verify request: backup ${BACKUP} is ${status}, and only COMMITTED backups can be verified; ${next} a committed backup (\`lifeboat backups list\`)`;
+    expect(await verify('primary', opened)).toEqual({ code: 1, out: [], err: [refusal('FAILED', 'choose')] });
+    // The DR catalog lacks it: the primary's record is the one read, and it is FAILED as well.
+    expect(await verify('dr', opened)).toEqual({ code: 1, out: [], err: [refusal('FAILED', 'choose')] });
+    catalogs[DR]?.set(BACKUP, { ...record, status: 'RUNNING', sources: [] });
+    expect(await verify('dr', opened)).toEqual({ code: 1, out: [], err: [refusal('RUNNING', 'wait for its run to commit it, or choose')] });
+    expect(opened).toEqual([]);
+  });
+
+  it('fails a committed record that lacks the snapshot of a source its run backed up, or records no source, naming what is missing (audit c5-1)', async () => {
+    catalogs[PRIMARY]?.set(BACKUP, { ...record, sourceNames: ['demo-files', 'demo-orders'] });
+    const partial = await verify('primary');
+    expect(partial.code).toBe(1);
+    expect(partial.err).toEqual([
+      `lifeboat verify: Backup ${BACKUP} records no vault snapshot for source "demo-orders", which its run backed up: that part of the backup cannot be verified or restored. Choose another backup to rely on (\`lifeboat backups list\`).`,
+    ]);
+    const none = verifyBackup(vault, readBackupRecord({ ...record, sourceNames: undefined, sources: [] }));
+    await expect(none).rejects.toBeInstanceOf(UnrecordedSourcesError);
+    await expect(none).rejects.toMatchObject({ missing: [], message: expect.stringContaining('records no source and no snapshot') });
   });
 });
