@@ -180,17 +180,20 @@ async function listedBackups(access: EnvironmentAccess, region: 'primary' | 'dr'
 
 /**
  * The listed backups whose DR copy the DR catalog marks forgotten (`forgottenAt`: the DR vault's retention
- * deleted their snapshots there), backupId → when. Only backups whose primary record says the copy was
- * COMMITTED are asked about, per plan, so a list with none replicated reads nothing of the DR region. A DR
- * catalog that cannot be read (a DR-region outage) is a warning: the column then shows the primary's record.
+ * deleted their snapshots there), backupId → when. Every COMMITTED backup is asked about, whatever its primary
+ * record says of the copy: a primary catalog rebuilt from the primary vault says PENDING for every backup, and
+ * Replicate skips a copy the DR catalog forgot without recording it, so PENDING would stay for good (audit
+ * c5-2: only COMMITTED copies were asked about). One byPlan query per listed plan, so a list without a
+ * committed backup reads nothing of the DR region. A DR catalog that cannot be read (a DR-region outage) is a
+ * warning: the column then shows the primary's record.
  */
 async function drForgottenOf(access: EnvironmentAccess, records: readonly BackupRecord[], io: CliIo): Promise<Map<string, string>> {
-  const copied = records.filter((r) => r.status === 'COMMITTED' && r.copies?.dr === 'COMMITTED');
+  const committed = records.filter((r) => r.status === 'COMMITTED');
   const forgotten = new Map<string, string>();
-  if (copied.length === 0) return forgotten;
-  const wanted = new Set(copied.map((r) => r.backupId));
+  if (committed.length === 0) return forgotten;
+  const wanted = new Set(committed.map((r) => r.backupId));
   try {
-    for (const plan of new Set(copied.map((r) => r.plan))) {
+    for (const plan of new Set(committed.map((r) => r.plan))) {
       for (const dr of await access.catalogIn('dr').listBackupsOfPlan(plan)) if (dr.forgottenAt !== undefined && wanted.has(dr.backupId)) forgotten.set(dr.backupId, dr.forgottenAt);
     }
   } catch (err) {

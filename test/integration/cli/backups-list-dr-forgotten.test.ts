@@ -170,3 +170,23 @@ it('shows under a backup\'s row the source entries it left out, with the reason 
   // The next row is the next backup: a backup that left nothing out has no note.
   expect(text.out[row + 4]?.startsWith(newer)).toBe(true);
 });
+
+// Audit c5-2: a primary catalog rebuilt from the primary vault says PENDING for every DR copy, and Replicate never
+// records a copy the DR catalog forgot: only COMMITTED copies were asked about, so it showed PENDING for good.
+it('shows FORGOTTEN for a DR copy the DR catalog forgot whose primary record says PENDING (a rebuilt primary catalog)', async () => {
+  const rebuilt = '20260228T060000Z-00000005';
+  const primary = catalogIn(PRIMARY);
+  await primary.createBackup({ backupId: rebuilt, plan: 'demo', environment: 'dev', sourceNames: ['demo-files'], sources: [], strategy: 'full', status: 'RUNNING', startedAt: '2026-02-28T06:00:00.000Z', shardCount: 1 });
+  await primary.markCommitted(rebuilt, { sources: [], totals: { entries: 1, bytes: 6, bytesScanned: 6, bytesNew: 6, bytesStored: 40, blobsNew: 1 }, endedAt: '2026-02-28T06:00:00.000Z' });
+  const dr = catalogIn(DR);
+  await committed(dr, rebuilt, '2026-02-28T06:00:00.000Z');
+  expect(await dr.markForgotten(rebuilt, '2026-03-06T00:00:00.000Z')).toBe(true);
+
+  const text = capturedCliIo();
+  expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
+  expect(drCopyOf(text.out, rebuilt)).toBe('FORGOTTEN');
+  const json = capturedCliIo();
+  expect(await backupsListCommand({ ...target(), json: true }, { io: json.io, clients: commandClients() })).toBe(0);
+  const record = (JSON.parse(json.out.join('\n')) as (BackupRecord & { drForgottenAt?: string })[]).find((r) => r.backupId === rebuilt);
+  expect([record?.copies?.dr, record?.drForgottenAt]).toEqual(['PENDING', '2026-03-06T00:00:00.000Z']);
+});
