@@ -120,7 +120,7 @@ async function catalogRebuildRunbook(
 }
 
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */
-type RebuildView = Pick<CatalogRebuildReport, 'vault' | 'snapshots' | 'untaggedSnapshots' | 'drCopies' | 'unreadableSnapshots' | 'missingFromVault'> & {
+type RebuildView = Pick<CatalogRebuildReport, 'vault' | 'snapshots' | 'untaggedSnapshots' | 'drCopies' | 'unreadableSnapshots' | 'missingFromVault' | 'warnings'> & {
   outcomes: Record<RebuildOutcome, number>;
   listed: RebuiltBackup[];
   notListed: number;
@@ -155,6 +155,7 @@ function printRebuild(view: RebuildView, io: CliIo): void {
   }
   io.out(drCopiesLine(view.drCopies, outcomes));
   if (view.untaggedSnapshots > 0) io.out(`${view.untaggedSnapshots} snapshot(s) without a backupId tag (not written by the backup workflow) were ignored.`);
+  for (const w of view.warnings ?? []) io.err(`warning: ${w}`);
   for (const u of view.unreadableSnapshots) io.err(describeUnreadableSnapshot(u));
   for (const m of view.missingFromVault) {
     io.err(

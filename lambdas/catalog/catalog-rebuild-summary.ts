@@ -1,5 +1,5 @@
 import { type UnreadableSnapshot } from '../../vault';
-import { type CatalogRebuildReport, type MissingSnapshots, type RebuildOutcome, type RebuiltBackup } from './catalog-rebuild';
+import { type CatalogRebuildReport, HOLD_NOT_REBUILT, type MissingSnapshots, type RebuildOutcome, type RebuiltBackup } from './catalog-rebuild';
 
 /**
  * A catalog rebuild's report as the catalog-rebuild runbook returns it (the execution's output). The
@@ -10,12 +10,12 @@ import { type CatalogRebuildReport, type MissingSnapshots, type RebuildOutcome, 
  * at most LISTED_AT_MOST of them in all, the rest counted in `notListed` (the CLI's
  * `lifeboat catalog rebuild --json` prints them all).
  */
-export type CatalogRebuildSummary = Pick<CatalogRebuildReport, 'vault' | 'snapshots' | 'untaggedSnapshots' | 'drCopies'> & {
+export type CatalogRebuildSummary = Pick<CatalogRebuildReport, 'vault' | 'snapshots' | 'untaggedSnapshots' | 'drCopies' | 'warnings'> & {
   /** Backups found in the vault, by outcome. */
   outcomes: Record<RebuildOutcome, number>;
   /** Whether something was left out (a backup skipped, a snapshot unreadable, a record whose snapshots the vault lacks): the CLI's exit code 3. */
   leftOut: boolean;
-  /** Backups with a note: skipped, kept, updated, or created with fields derived or not recovered. */
+  /** Backups with a note: skipped, kept, updated, or created with fields derived or not recovered (the hold aside: `warnings` says it once). */
   attention: RebuiltBackup[];
   unreadableSnapshots: UnreadableSnapshot[];
   missingFromVault: MissingSnapshots[];
@@ -32,7 +32,9 @@ const OUTCOMES: readonly RebuildOutcome[] = ['created', 'updated', 'unchanged', 
 
 export function summarizeRebuild(report: CatalogRebuildReport, options: { drProblem?: string | undefined } = {}): CatalogRebuildSummary {
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, report.backups.filter((b) => b.outcome === o).length])) as Record<RebuildOutcome, number>;
-  const needsReader = (b: RebuiltBackup): boolean => b.outcome === 'skipped' || b.outcome === 'kept' || b.note !== undefined || b.derived !== undefined || b.unrecovered !== undefined;
+  // Every created record lacks its hold (HOLD_NOT_REBUILT): the report's warning says it once, so that alone lists no backup.
+  const needsReader = (b: RebuiltBackup): boolean =>
+    b.outcome === 'skipped' || b.outcome === 'kept' || b.note !== undefined || b.derived !== undefined || (b.unrecovered ?? []).some((u) => u !== HOLD_NOT_REBUILT);
   // What was left out first, so a long list of derived fields never hides a skipped backup.
   const rank = (b: RebuiltBackup): number => (b.outcome === 'skipped' ? 0 : b.outcome === 'kept' ? 1 : 2);
   const attention = report.backups.filter(needsReader).sort((a, b) => rank(a) - rank(b));
@@ -56,5 +58,6 @@ export function summarizeRebuild(report: CatalogRebuildReport, options: { drProb
     missingFromVault: listed.missingFromVault,
     notListed: total - (listed.attention.length + listed.unreadableSnapshots.length + listed.missingFromVault.length),
     ...(options.drProblem !== undefined ? { drProblem: options.drProblem } : {}),
+    ...(report.warnings !== undefined ? { warnings: report.warnings } : {}),
   };
 }

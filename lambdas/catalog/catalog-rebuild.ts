@@ -15,6 +15,10 @@ import { CatalogItemInvalidError } from './catalog-errors';
  * (the same items). It never records a DR copy (copiesOf): only replication vouches for one. A backup with a source's snapshot missing is not recorded (the commit protocol never
  * shows a partial backup), and a catalog record whose snapshot the vault lacks is reported, never
  * changed or deleted: the vault may be the damaged side.
+ *
+ * Legal holds are not rebuilt: a hold lives in the catalogs only, so every created record lists `hold` among what it
+ * does not recover and the report warns once (HOLD_NOT_REBUILT, holdsWarning). Until 2026-12-06 they were dropped
+ * without a word (audit c5-3), and retention could forget a backup under a legal hold.
  */
 
 export type VaultSide = 'primary' | 'dr';
@@ -60,6 +64,9 @@ export type RebuiltBackup = {
 
 export type MissingSnapshots = { backupId: string; plan: string; sources: { source: string; snapshotId: string }[] };
 
+/** The `unrecovered` entry of every created record: a hold is written to the catalogs only, never to the vault. */
+export const HOLD_NOT_REBUILT = 'hold (a legal hold is kept in the catalogs only, not in the vault: hold it again if it was held)';
+
 export type CatalogRebuildReport = {
   vault: VaultSide;
   /** Readable snapshot objects in the vault. */
@@ -72,6 +79,8 @@ export type CatalogRebuildReport = {
   backups: RebuiltBackup[];
   /** COMMITTED catalog records (of the DR copy, for the DR vault) whose snapshots this vault lacks: left as they are. */
   missingFromVault: MissingSnapshots[];
+  /** What a reader must act on although nothing was left out (holdsWarning); absent when there is nothing. */
+  warnings?: string[];
 };
 
 type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[]; oldShape: boolean };
@@ -117,6 +126,7 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     }
   }
   backups.sort((a, b) => a.backupId.localeCompare(b.backupId));
+  const created = backups.filter((b) => b.outcome === 'created').length;
   return {
     vault: deps.side,
     snapshots: snapshots.length,
@@ -125,7 +135,23 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     drCopies: deps.side === 'dr' ? 'this-vault-is-dr' : deps.drHolds ? 'checked-in-dr-vault' : 'unknown',
     backups,
     missingFromVault,
+    ...(created > 0 ? { warnings: [holdsWarning(created, deps.side)] } : {}),
   };
+}
+
+/**
+ * Why the created records have no legal hold, and what to do before retention forgets one that had: the lost catalog
+ * was one of two places a hold was written (`lifeboat backups hold` writes both regions' catalogs), so the other
+ * region's catalog is where to look.
+ */
+function holdsWarning(created: number, side: VaultSide): string {
+  const other = side === 'dr' ? 'primary' : 'DR';
+  return (
+    `legal holds are not rebuilt: a hold is kept in the catalogs only, not in the vault, so none of the ${created} record(s) created here is held, ` +
+    `and retention would forget a backup that was. Before retention next runs, hold each backup under a legal hold again ` +
+    `(\`lifeboat backups hold <backupId> --reason …\`): the ${other} region's catalog keeps the holds written while it was reachable, ` +
+    `and your legal cases name the rest. On a vault with Object Lock the S3 legal holds on the backups' objects are kept and still stop their deletion.`
+  );
 }
 
 /** The COMMITTED record that the snapshots of one backup id stand for, or why there is none. */
@@ -208,6 +234,7 @@ async function candidateRecord(backupId: string, group: Snapshot[], byId: Map<st
 
   const copies = copiesOf(deps);
   if (!copies.dr) unrecovered.push('copies.dr (the DR vault could not be checked)');
+  unrecovered.push(HOLD_NOT_REBUILT);
   const record: BackupRecord = {
     backupId,
     plan: run.plan,

@@ -7,6 +7,7 @@ import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { HOLD_NOT_REBUILT } from '../../../lambdas/catalog/catalog-rebuild';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { seedSampleBucket, seedSampleDirectory, seedSampleTable } from '../../../local/demo/sample-data';
 import { openLocalVault } from '../../../local/demo/local-vault';
@@ -308,7 +309,8 @@ it('rebuilds an emptied catalog from the vault: the same records and index items
   expect(await catalogRebuildCommand(options, { io })).toBe(0);
   expect(err).toEqual([]);
   const report = JSON.parse(out.join('\n')) as { backups: { backupId: string; outcome: string }[]; drCopies: string };
-  expect(report.backups).toEqual(originals.map((r) => ({ backupId: r.backupId, plan: 'demo', outcome: 'created' })));
+  // Field for field but a legal hold, which no vault records (audit c5-3).
+  expect(report.backups).toEqual(originals.map((r) => ({ backupId: r.backupId, plan: 'demo', outcome: 'created', unrecovered: [HOLD_NOT_REBUILT] })));
   expect(report.drCopies).toBe('checked-in-dr-vault');
 
   // Field for field the records the workflow wrote (FAILED runs have no snapshot and stay lost), and the same index items; copies.dr

@@ -41,6 +41,7 @@ it('prints what it did with each backup, and names on stderr what was left out a
       { backupId: '20260302T100000Z-00000002', plan: 'demo', outcome: 'skipped', note: 'incomplete: no snapshot of demo-orders in the primary vault' },
     ],
     missingFromVault: [{ backupId: '20260303T100000Z-00000003', plan: 'demo', sources: [{ source: 'demo-files', snapshotId: 'b'.repeat(64) }] }],
+    warnings: ['legal holds are not rebuilt: …'],
   };
   const { out, err, io } = capturedCliIo();
   printRebuildReport(report, io);
@@ -52,6 +53,7 @@ it('prints what it did with each backup, and names on stderr what was left out a
   expect(printed).toContain('DR copies: unknown');
   expect(printed).toContain('1 snapshot(s) without a backupId tag');
   expect(err).toEqual([
+    'warning: legal holds are not rebuilt: …',
     expect.stringContaining(`snapshot object snapshots/${'a'.repeat(64)} cannot be read and is skipped: it does not authenticate`),
     `backup 20260303T100000Z-00000003 (plan demo) is in the catalog but the primary vault lacks its snapshot of demo-files (${'b'.repeat(12)}); the record is left as it is: check it with \`lifeboat verify --backup 20260303T100000Z-00000003 --from dr\` and restore from the other vault.`,
   ]);

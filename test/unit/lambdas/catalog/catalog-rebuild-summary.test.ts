@@ -1,4 +1,4 @@
-import { type CatalogRebuildReport, type RebuiltBackup } from '../../../../lambdas/catalog/catalog-rebuild';
+import { type CatalogRebuildReport, HOLD_NOT_REBUILT, type RebuiltBackup } from '../../../../lambdas/catalog/catalog-rebuild';
 import { LISTED_AT_MOST, summarizeRebuild } from '../../../../lambdas/catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../../../../lambdas/catalog/snapshot-presence';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
@@ -33,6 +33,16 @@ it('counts every outcome and lists only the backups with something to say', () =
   });
   expect(summarizeRebuild(report([created(1)])).leftOut).toBe(false);
   expect(summarizeRebuild(report([created(1)]), { drProblem: 'down' }).drProblem).toBe('down');
+});
+
+// Audit c5-3: every created record lacks its legal hold; the summary says so once, not by listing every backup.
+it('carries the rebuild\'s warnings, and lists no backup for the hold alone', () => {
+  const holdOnly: RebuiltBackup = { ...created(1), unrecovered: [HOLD_NOT_REBUILT] };
+  const more: RebuiltBackup = { ...created(2), unrecovered: ['trigger', HOLD_NOT_REBUILT] };
+  const summary = summarizeRebuild(report([holdOnly, more], { warnings: ['legal holds are not rebuilt: …'] }));
+  expect(summary.warnings).toEqual(['legal holds are not rebuilt: …']);
+  expect(summary.attention).toEqual([more]);
+  expect(summarizeRebuild(report([created(1)])).warnings).toBeUndefined();
 });
 
 it('lists at most LISTED_AT_MOST entries however large the vault, what was left out first, and counts the rest', () => {

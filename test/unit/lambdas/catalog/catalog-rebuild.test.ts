@@ -1,6 +1,6 @@
 import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
-import { rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
+import { HOLD_NOT_REBUILT, rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
 import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { verifyVault } from '../../../../vault/checker/verify';
@@ -171,7 +171,8 @@ it('rebuilds every committed backup field for field, with its index items, from 
   // PENDING, held in the DR vault or not: what each record said until replication vouched for its copy (the next pass does).
   const expected = originals.map((r) => ({ ...r, copies: { primary: 'COMMITTED' as const, dr: 'PENDING' as const } }));
   for (const original of expected) expect(catalog.records.get(original.backupId)).toEqual(original);
-  expect(report.backups.map((b) => [b.backupId, b.outcome, b.derived, b.unrecovered])).toEqual(originals.map((r) => [r.backupId, 'created', undefined, undefined]));
+  // Field for field but the legal hold, which no vault records (audit c5-3).
+  expect(report.backups.map((b) => [b.backupId, b.outcome, b.derived, b.unrecovered])).toEqual(originals.map((r) => [r.backupId, 'created', undefined, [HOLD_NOT_REBUILT]]));
   expect(report).toMatchObject({ vault: 'primary', snapshots: 6, untaggedSnapshots: 0, unreadableSnapshots: [], drCopies: 'checked-in-dr-vault', missingFromVault: [] });
   // One index item per source of each backup, under the original start time (point-in-time reads sort by it).
   expect([...catalog.index.keys()].sort()).toEqual(
@@ -240,7 +241,7 @@ it('never downgrades a DR copy the DR vault cannot show, and from the DR vault r
   const unknown = await rebuildCatalog(deps({ drHolds: null }));
   expect(unknown.drCopies).toBe('unknown');
   expect(catalog.records.get(full.backupId)?.copies).toEqual({ primary: 'COMMITTED' });
-  expect(unknown.backups[0]?.unrecovered).toEqual(['copies.dr (the DR vault could not be checked)']);
+  expect(unknown.backups[0]?.unrecovered).toEqual(['copies.dr (the DR vault could not be checked)', HOLD_NOT_REBUILT]);
 });
 
 it('from the primary vault, a backup the DR vault merely holds is rebuilt PENDING, so the next Replicate step checks it, copies back what it lacks and records it copied', async () => {
@@ -344,5 +345,26 @@ it('rebuilds a backup that skipped entries with its count, and says the reason l
   const report = await rebuildCatalog(deps());
   const rebuilt = catalog.records.get(record.backupId);
   expect(rebuilt?.sources.find((s) => s.name === 'orders-bucket')?.skipped).toBe(2);
-  expect(report.backups.find((b) => b.backupId === record.backupId)?.unrecovered).toEqual(['sources[].skippedExamples (the snapshot tags keep only the count)']);
+  expect(report.backups.find((b) => b.backupId === record.backupId)?.unrecovered).toEqual(['sources[].skippedExamples (the snapshot tags keep only the count)', HOLD_NOT_REBUILT]);
+});
+
+// Audit c5-3: a rebuilt record had no hold, and the report said `created` with nothing unrecovered, so a lost catalog
+// silently released every legal hold and retention could forget a held backup.
+it('says a legal hold is not rebuilt: hold unrecovered on every created record, and one warning naming the other region\'s catalog', async () => {
+  const [full] = await commitChain();
+  if (!full) throw new Error('a backup');
+  catalog.records.set(full.backupId, { ...full, hold: { reason: 'case 42', by: 'legal', at: '2026-03-06T00:00:00.000Z' } });
+  const report = await rebuildCatalog(deps());
+  expect(report.backups.map((b) => [b.outcome, b.unrecovered])).toEqual([
+    ['unchanged', undefined],
+    ['created', [HOLD_NOT_REBUILT]],
+    ['created', [HOLD_NOT_REBUILT]],
+  ]);
+  expect(catalog.records.get(full.backupId)?.hold?.reason).toBe('case 42');
+  expect(report.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 2 record\(s\) created here is held, .*`lifeboat backups hold <backupId> --reason …`\): the DR region's catalog keeps/)]);
+
+  catalog.records.clear();
+  expect((await rebuildCatalog(deps({ side: 'dr', drHolds: null }))).warnings).toEqual([expect.stringContaining("the primary region's catalog keeps")]);
+  // Nothing created, nothing lost: no warning.
+  expect((await rebuildCatalog(deps({ side: 'dr', drHolds: null }))).warnings).toBeUndefined();
 });
