@@ -35,14 +35,25 @@ export type FailoverCommandOptions = TargetOptions & {
   requestedBy?: string;
   json?: boolean;
   workers?: number;
+  /** `--use-mirrors`: `"useMirrors": true` given, which a mirror keeping deleted objects (deleteMarkers false) needs to be used. */
+  useMirrors?: boolean;
+  /** `--no-mirrors` sets it false (commander's negated option; true, or absent, otherwise): `"useMirrors": false`. */
+  mirrors?: boolean;
 };
 
 export type FailoverCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner };
 const defaultDeps: FailoverCommandDeps = { io: processIo, stderr: process.stderr };
 
 /** The runbook input a command line stands for; the runbook validates every field itself. */
-export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'backup' | 'at' | 'targetSuffix' | 'overwrite' | 'sources' | 'requestedBy'>): Record<string, unknown> {
+export function failoverInput(
+  options: Pick<FailoverCommandOptions, 'plan' | 'backup' | 'at' | 'targetSuffix' | 'overwrite' | 'sources' | 'requestedBy' | 'useMirrors' | 'mirrors'>,
+): Record<string, unknown> {
   if (options.backup !== undefined && options.at !== undefined) throw new UsageError('give at most one of --backup <id> and --at <time> (neither: the newest backup in the DR vault)');
+  if (options.useMirrors === true && options.mirrors === false) {
+    throw new UsageError('give at most one of --use-mirrors and --no-mirrors (neither: the mirrors that are fresh enough, but not those keeping deleted objects)');
+  }
+  // --use-mirrors with --backup or --at is sent as given: the runbook refuses it naming useMirrors, and says which to drop.
+  const useMirrors = options.useMirrors === true ? true : options.mirrors === false ? false : undefined;
   return {
     plan: options.plan,
     ...(options.backup !== undefined ? { backupId: options.backup } : {}),
@@ -51,6 +62,7 @@ export function failoverInput(options: Pick<FailoverCommandOptions, 'plan' | 'ba
     ...(options.overwrite ? { overwrite: true } : {}),
     ...(options.sources !== undefined ? { sources: options.sources } : {}),
     ...(options.requestedBy !== undefined ? { requestedBy: options.requestedBy } : {}),
+    ...(useMirrors !== undefined ? { useMirrors } : {}),
   };
 }
 
@@ -196,6 +208,8 @@ export function registerFailoverCommand(program: Command): void {
     .option('--at <time>', 'point in time (ISO 8601 with zone): the newest backup that started at or before it (STARTED in backups list, not the time in its id)')
     .option('--target-suffix <suffix>', 'targets are lifeboat-<env>-restore-<source>-<suffix> and <directory>-<suffix> (default: failover)')
     .option('--overwrite', 'restore into targets that already hold data (an earlier failover)')
+    .option('--use-mirrors', 'use a mirror that keeps objects deleted from its source (deleteMarkers false) too, when fresh enough ("useMirrors": true; not with --backup or --at)')
+    .option('--no-mirrors', 'restore every source from the DR vault, mirrored or not ("useMirrors": false)')
     .option('--sources <names>', 'only these sources of the plan, comma-separated (a partial failover prints the command with its failed ones)', (value: string) => value.split(',').map((s) => s.trim()))
     .option(...REQUESTED_BY_OPTION, localRequester())
     .option('--workers <n>', 'local Lambda worker threads (1 to 64)', parseWorkerCount)

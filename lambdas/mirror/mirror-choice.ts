@@ -47,7 +47,7 @@ export function chooseSourceCopy(
   if (!options.useMirrors) return vault('mirror not used: the failover was started with "useMirrors": false, or names a backup (backupId or at), which the mirror does not hold');
   const keepsDeleted = mirror.deleteMarkers === false;
   if (keepsDeleted && options.useMirrorsGiven !== true) {
-    return vault('this mirror keeps objects deleted from the source (deleteMarkers false): give useMirrors true to use it anyway; restored from the DR vault');
+    return vault('this mirror keeps objects deleted from the source (deleteMarkers false): give useMirrors true (lifeboat failover --use-mirrors) to use it anyway; restored from the DR vault');
   }
   if (source.type === 'filesystem') return vault('file-system mirrors are not compared by the mirror check, so their freshness is unknown: restored from the DR vault');
   if (source.type === 's3' && options.mirrorBucketPrefix === undefined) return vault('this function does not know the mirror buckets (LIFEBOAT_MIRROR_BUCKET_PREFIX): restored from the DR vault');

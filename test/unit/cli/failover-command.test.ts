@@ -1,4 +1,5 @@
-import { failoverCommand, failoverInput, formatFailoverReport, formatIncompleteFailover } from '../../../cli/commands/failover-command';
+import { Command } from 'commander';
+import { failoverCommand, type FailoverCommandOptions, failoverInput, formatFailoverReport, formatIncompleteFailover, registerFailoverCommand } from '../../../cli/commands/failover-command';
 import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { type FailoverReport } from '../../../lambdas/failover/failover-report';
 import { capturedCliDeps } from '../../support/captured-cli-io';
@@ -43,6 +44,40 @@ it('refuses --backup with --at, exit 2, without starting anything', async () => 
   const { err, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'demo', backup: '20261124T100000Z-1a2b3c4d', at: '2026-11-24T10:00:00Z' }, { ...deps, runner })).toBe(2);
   expect(err).toEqual(['lifeboat failover: give at most one of --backup <id> and --at <time> (neither: the newest backup in the DR vault)']);
+  expect(calls).toEqual([]);
+});
+
+/** The options commander hands the action for a command line (the action replaced, so nothing runs). */
+async function parsedOptions(args: string[]): Promise<FailoverCommandOptions> {
+  const program = new Command('lifeboat').exitOverride();
+  registerFailoverCommand(program);
+  let parsed: FailoverCommandOptions | undefined;
+  const failover = program.commands.find((c) => c.name() === 'failover');
+  failover?.exitOverride().action((opts: FailoverCommandOptions) => {
+    parsed = opts;
+  });
+  await program.parseAsync(['failover', '--plan', 'demo', ...args], { from: 'user' });
+  if (!parsed) throw new Error('the failover action did not run');
+  return parsed;
+}
+
+it.each([
+  [[], { plan: 'demo' }],
+  // A mirror keeping deleted objects (deleteMarkers false) is used only with useMirrors given true, which the console alone could send (review r13 F1).
+  [['--use-mirrors'], { plan: 'demo', useMirrors: true }],
+  [['--no-mirrors'], { plan: 'demo', useMirrors: false }],
+  // The runbook refuses useMirrors with a backup named, naming the field: the command line sends it as given.
+  [['--use-mirrors', '--backup', '20261124T100000Z-1a2b3c4d'], { plan: 'demo', backupId: '20261124T100000Z-1a2b3c4d', useMirrors: true }],
+])('the command line failover --plan demo %j sends the runbook input %j (useMirrors only when a flag gives it)', async (args, input) => {
+  const { requestedBy: _requestedBy, ...sent } = failoverInput(await parsedOptions(args));
+  expect(sent).toEqual(input);
+});
+
+it('refuses --use-mirrors with --no-mirrors, exit 2, without starting anything', async () => {
+  const { runner, calls } = runnerReturning({ executionId: 'x', status: 'SUCCEEDED' });
+  const { err, deps } = capturedCliDeps();
+  expect(await failoverCommand({ ...options, plan: 'demo', useMirrors: true, mirrors: false }, { ...deps, runner })).toBe(2);
+  expect(err).toEqual(['lifeboat failover: give at most one of --use-mirrors and --no-mirrors (neither: the mirrors that are fresh enough, but not those keeping deleted objects)']);
   expect(calls).toEqual([]);
 });
 

@@ -5,6 +5,7 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type FailoverStartDeps, resolveFailoverBackup, restoreIdOf, startFailover } from '../../../../lambdas/failover/failover-start';
+import { mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
 
 /**
  * The restore ids of a failover's sources, and the two handlers' envelopes refused, naming the field,
@@ -126,5 +127,48 @@ describe('a backup the DR vault forgot', () => {
       message: expect.stringContaining('Invalid failover input: plan: plan "shop" has no committed backup in the DR catalog that the DR vault keeps (its retention forgot all 2)'),
     });
     expect(s3Calls).toEqual([]);
+  });
+});
+
+describe('a mirror that keeps objects deleted from its source (deleteMarkers false)', () => {
+  const plan: ProtectionPlanConfig = protectionPlanSchema.parse({
+    name: 'web',
+    schedule: 'rate(1 day)',
+    strategy: 'full',
+    retention: { keepLast: 7 },
+    objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+    sources: [{ type: 's3', name: 'web-assets', bucket: 'lifeboat-au-web-assets', mirror: { deleteMarkers: false } }],
+  });
+  const startedAt = '2026-12-05T14:00:00.000Z';
+  const checkedAt = '2026-12-05T13:59:00.000Z';
+  // A clean pass a minute before the failover: fresh enough for the plan's RPO, so only deleteMarkers decides.
+  const check = mirrorRecordSchema.parse({
+    environment: 'au', source: 'web-assets', plan: 'web', type: 's3', mirror: 's3://lifeboat-au-mirror-web-assets/', checkedAt, passed: true, compared: 2, differences: 0,
+    inFlight: 0, lagSeconds: 0, graceSeconds: 0, cursor: '', durationMs: 1, unresolved: [], passUnfollowed: 0, cleanPassStartedAt: checkedAt, cleanPassLagSeconds: 0,
+  });
+  const backup: BackupRecord = {
+    backupId: '20261205T120000Z-0000000d', plan: 'web', environment: 'au', sourceNames: ['web-assets'],
+    sources: [{ name: 'web-assets', type: 's3', snapshotId: 's', rootHash: 'r', entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 }],
+    strategy: 'full', status: 'COMMITTED', startedAt: '2026-12-05T12:00:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+  };
+  // The vault's target bucket does not exist yet: the start creates it.
+  const s3 = { send: (command: object) =>
+    command.constructor.name === 'HeadBucketCommand'
+      ? Promise.reject(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }))
+      : Promise.resolve({}) } as unknown as S3Client;
+  const deps: FailoverStartDeps = {
+    plans: [plan], catalog: { getBackup: () => Promise.resolve(backup), listBackupsOfPlan: () => Promise.resolve([backup]) }, mirrors: { get: () => Promise.resolve(check) },
+    mirrorBucketPrefix: 'lifeboat-au-mirror-', region: 'us-west-2', restoreTargetPrefix: 'lifeboat-au-restore-', s3, dynamodb: {} as DynamoDBClient, directory: (p) => p,
+  };
+  const start = (input: object) => startFailover({ input: { plan: 'web', ...input }, execution: 'fo-1', startedAt }, deps);
+
+  it('comes from the vault unless the input gives "useMirrors": true itself, the reason naming the CLI flag that does (review r13 F1)', async () => {
+    const byDefault = await start({});
+    expect(byDefault.choices).toEqual([expect.objectContaining({ use: 'vault', reason: expect.stringContaining('give useMirrors true (lifeboat failover --use-mirrors) to use it anyway') })]);
+    expect(byDefault.restores.map((r) => r.request.source)).toEqual(['web-assets']);
+    const given = await start({ useMirrors: true });
+    expect(given.choices).toEqual([expect.objectContaining({ use: 'mirror', target: 's3://lifeboat-au-mirror-web-assets/', reason: expect.stringContaining('used because the failover was started with "useMirrors": true') })]);
+    expect(given.restores).toEqual([]);
+    expect((await start({ useMirrors: false })).choices).toEqual([expect.objectContaining({ use: 'vault', reason: expect.stringContaining('"useMirrors": false') })]);
   });
 });

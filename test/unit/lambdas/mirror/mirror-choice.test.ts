@@ -79,7 +79,7 @@ it('takes the vault for a mirror that keeps deleted objects unless the input gav
     source: 'web-assets',
     type: 's3',
     use: 'vault',
-    reason: 'this mirror keeps objects deleted from the source (deleteMarkers false): give useMirrors true to use it anyway; restored from the DR vault',
+    reason: 'this mirror keeps objects deleted from the source (deleteMarkers false): give useMirrors true (lifeboat failover --use-mirrors) to use it anyway; restored from the DR vault',
   });
   expect(chooseSourceCopy(keeping, check({}), { ...options, useMirrorsGiven: true })).toEqual(
     expect.objectContaining({ use: 'mirror', reason: expect.stringContaining('within the plan\'s RPO of 3600 s; it keeps objects deleted from the source (deleteMarkers false), used because the failover was started with "useMirrors": true') }),
