@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { type ApprovalRecord } from '../../lambdas/approval/approval-record';
 import { localTaskResponder } from '../../local/executor/task-tokens';
 import { loadExecutionHistory } from '../../local/executor/execution-history';
@@ -8,6 +8,7 @@ import { DescribeExecutionCommand, paginateGetExecutionHistory, SendTaskFailureC
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type CatalogRegion, decideApproval, type ExecutionStatusProbe, findApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
 import { APPROVAL_REJECTED } from '../../lambdas/approval/approval-errors';
+import { approvalPlace } from '../../lambdas/approval/approval-place';
 import { approvalTaskAnswer, type TaskAnswerProbe } from '../../lambdas/approval/task-answer';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
@@ -30,7 +31,8 @@ import { isUsageError } from '../usage-error';
  * TIMED_OUT), never as one that waits. One answered outside `lifeboat approve` (the console's "Send
  * task success") stays PENDING too; once its execution SUCCEEDED, it is listed as APPROVED_OUTSIDE.
  */
-export type ApproveOptions = TargetOptions & { reject?: boolean; reason?: string; json?: boolean };
+/** `region`: the catalog (and so the runbook's region) to look in only, to choose between two executions of one name. */
+export type ApproveOptions = TargetOptions & { reject?: boolean; reason?: string; json?: boolean; region?: CatalogRegion };
 export type ApprovalsListOptions = TargetOptions & { all?: boolean; json?: boolean };
 export type { ExecutionStatusProbe };
 export type ApprovalCommandDeps = {
@@ -52,6 +54,8 @@ export type ApprovalCommandDeps = {
  * outside `lifeboat approve`: a rejection fails the execution).
  */
 export type ApprovalView = Omit<ApprovalRecord, 'taskToken' | 'status'> & {
+  /** The catalog that holds it: the region its runbook runs in, as `approve --region` takes it. */
+  region: CatalogRegion;
   status: ApprovalRecord['status'] | 'EXPIRED' | 'APPROVED_OUTSIDE';
   /** A pending approval's execution, when it no longer runs. */
   executionStatus?: string;
@@ -97,7 +101,8 @@ const ENDED_UNAPPROVED: ReadonlySet<string> = new Set(['ABORTED', 'FAILED', 'TIM
  * for a decision.
  */
 export async function approvalView(region: CatalogRegion, record: ApprovalRecord, now: Date, executionStatus: ExecutionStatusProbe): Promise<ApprovalView> {
-  const { taskToken: _token, ...rest } = record;
+  const { taskToken: _token, ...fields } = record;
+  const rest = { ...fields, region };
   if (record.status !== 'PENDING') return rest;
   // A status that cannot be read (no permission, region down) leaves only expiresAt to tell.
   const status = await executionStatus(region, record).catch(() => undefined);
@@ -170,9 +175,10 @@ async function callerIdentity(options: TargetOptions, region: string, io: CliIo,
   }
 }
 
+/** One line of `approvals list`: where it runs too, as one name may be waited on by two runbooks. */
 function summary(a: ApprovalView): string {
   const status = a.executionStatus !== undefined ? `${a.status} (execution ${a.executionStatus})` : a.status;
-  return `${a.execution}  ${a.kind}  ${status}  requested by ${a.requestedBy} at ${a.requestedAt}  expires ${a.expiresAt}  ${JSON.stringify(a.request)}`;
+  return `${a.execution}  ${a.kind}  ${status}  ${approvalPlace(a.region, a)}  requested by ${a.requestedBy} at ${a.requestedAt}  expires ${a.expiresAt}  ${JSON.stringify(a.request)}`;
 }
 
 export async function approveCommand(execution: string, options: ApproveOptions, deps: Partial<ApprovalCommandDeps> = {}): Promise<number> {
@@ -184,7 +190,7 @@ export async function approveCommand(execution: string, options: ApproveOptions,
     const logs = { primary: access.approvalsIn('primary'), dr: access.approvalsIn('dr') };
     // Found first: its catalog's region is one that answers (a failover's is the DR region, with the primary
     // possibly down), and an approval that does not exist is said so before anything else is asked.
-    const found = await findApproval(logs, execution);
+    const found = await findApproval(logs, execution, options.region);
     const { region } = found;
     const regionName = region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
     const decidedBy = await (deps.caller ?? (() => callerIdentity(options, regionName, io, access.timeouts)))(region);
@@ -272,6 +278,7 @@ export function registerApproveCommand(program: Command): void {
     .argument('<execution>', 'the waiting execution (see lifeboat approvals list)')
     .option('--reject', 'refuse: the execution fails with ApprovalRejected and writes nothing')
     .option('--reason <text>', 'why (required with --reject)')
+    .addOption(new Option('--region <region>', "only the approval in this region's catalog: the one to decide when two runbooks wait under one name (see lifeboat approvals list)").choices(['primary', 'dr']))
     .action(async (execution: string, opts: ApproveOptions) => {
       process.exitCode = await approveCommand(execution, opts);
     });

@@ -1,3 +1,6 @@
+import { approvalPlace, type CatalogRegion } from './approval-place';
+import { type ApprovalRecord } from './approval-record';
+
 /** `lifeboat approve` for an execution whose approval is already decided (or was replaced by a retried request). */
 export class ApprovalNotPendingError extends Error {
   override readonly name = 'ApprovalNotPendingError';
@@ -181,6 +184,48 @@ export class ApprovalNotFoundError extends Error {
   override readonly name = 'ApprovalNotFoundError';
   constructor(readonly execution: string) {
     super(`No approval is recorded for execution ${execution} in either region's catalog: only restores with "overwrite": true and failovers ask for one; see lifeboat approvals list.`);
+  }
+}
+
+/**
+ * The approval step of an execution whose name is already recorded in its region's catalog for another
+ * execution: approvals are kept by execution name, which Step Functions makes unique per state machine
+ * only (the DR region's restore and failover runbooks, one catalog). Recording it would replace the
+ * other's pending approval and token, which could then never be approved; so this execution fails.
+ */
+export class ApprovalNameTakenError extends Error {
+  override readonly name = 'ApprovalNameTakenError';
+  constructor(
+    readonly execution: string,
+    readonly executionArn: string,
+    /** The execution whose approval the catalog holds under that name, when it could be read. */
+    readonly recorded: Pick<ApprovalRecord, 'executionArn' | 'stateMachine' | 'status'> | undefined,
+  ) {
+    super(
+      `An approval named ${execution} is already recorded in this region's catalog for another runbook execution ` +
+        `(${recorded !== undefined ? `${recorded.executionArn}, runbook ${recorded.stateMachine}, ${recorded.status}` : 'it could not be read back'}), ` +
+        `so the approval of ${executionArn} was not recorded and this execution stops here, having read or written nothing. ` +
+        'Start the runbook again with another execution name.',
+    );
+  }
+}
+
+/**
+ * `lifeboat approve NAME` (or `--reject`) for a name that waits in both regions' catalogs: two runbook
+ * executions of one name (e.g. a restore in the primary region and a failover in the DR region). Which
+ * one the approver meant cannot be told, so neither is answered.
+ */
+export class ApprovalAmbiguousError extends Error {
+  override readonly name = 'ApprovalAmbiguousError';
+  constructor(
+    readonly execution: string,
+    readonly candidates: readonly { region: CatalogRegion; record: ApprovalRecord }[],
+  ) {
+    super(
+      `Approvals named ${execution} wait in both regions: ` +
+        candidates.map(({ region, record }) => `a ${record.kind} in the ${approvalPlace(region, record)} (requested by ${record.requestedBy} at ${record.requestedAt})`).join('; ') +
+        `. Nothing was approved or rejected: pass --region primary or --region dr to say which one (see lifeboat approvals list).`,
+    );
   }
 }
 

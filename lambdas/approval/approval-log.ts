@@ -1,8 +1,8 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, paginateQuery, PutCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CatalogItemInvalidError } from '../catalog/catalog-errors';
-import { APPROVALS_PK, type ApprovalRecord, approvalRecordSchema, type ApprovalStatus } from './approval-record';
-import { ApprovalNotPendingError } from './approval-errors';
+import { APPROVALS_PK, type ApprovalRecord, approvalRecordSchema, type ApprovalStatus, approvalStatusSchema } from './approval-record';
+import { ApprovalNameTakenError, ApprovalNotPendingError } from './approval-errors';
 
 /** What reviseClaim rewrites a claim to (decide-approval.ts). */
 export type ClaimRevision = { status: 'ABANDONED'; reason: string } | { status: 'PENDING' } | { status: 'APPROVED' | 'REJECTED'; decidedAt: string; reason?: string | undefined };
@@ -18,9 +18,33 @@ export class ApprovalLog {
     private readonly table: string,
   ) {}
 
-  /** Records a pending approval; a retried request task (a new token) replaces the pending one of the same execution. */
+  /**
+   * Records a pending approval; a retried request task of the same execution (a new token, or the SDK's retry
+   * of this very write) replaces its record. The key is the execution name, which Step Functions makes unique
+   * per state machine only: a record of another execution ARN under that name (the other runbook of the
+   * region, or the same one's name reused) is never replaced, as its execution could then never be approved:
+   * ApprovalNameTakenError instead.
+   */
   async request(approval: ApprovalRecord): Promise<void> {
-    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: APPROVALS_PK, sk: approval.execution, approval: approvalRecordSchema.parse(approval) } }));
+    const record = approvalRecordSchema.parse(approval);
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: APPROVALS_PK, sk: record.execution, approval: record },
+          ConditionExpression: 'attribute_not_exists(sk) OR approval.executionArn = :arn',
+          ExpressionAttributeValues: { ':arn': record.executionArn },
+          // The request function may only PutItem (lib/constructs/approval-step.ts): the refusal itself names the other execution.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException')) throw err;
+      // Read back (where allowed) only when the refusal carries no item, as the local cloud's: the error stands whatever the read says.
+      const recorded = refusedItemApproval(err) ?? (await this.get(record.execution).catch(() => undefined));
+      // Never its task token: an error is logged, and the token is what answers the other execution.
+      throw new ApprovalNameTakenError(record.execution, record.executionArn, recorded && { executionArn: recorded.executionArn, stateMachine: recorded.stateMachine, status: recorded.status });
+    }
   }
 
   async get(execution: string): Promise<ApprovalRecord | undefined> {
@@ -118,4 +142,16 @@ export class ApprovalLog {
     const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
     throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
   }
+}
+
+/**
+ * The approval of the item a refused PutItem returns (ReturnValuesOnConditionCheckFailure), which is in
+ * DynamoDB's wire form (lib-dynamodb does not convert an error's item); undefined when it has none.
+ */
+function refusedItemApproval(err: unknown): Pick<ApprovalRecord, 'executionArn' | 'stateMachine' | 'status'> | undefined {
+  const approval = (err as { Item?: Record<string, AttributeValue> }).Item?.approval?.M;
+  const status = approvalStatusSchema.safeParse(approval?.status?.S);
+  const executionArn = approval?.executionArn?.S;
+  const stateMachine = approval?.stateMachine?.S;
+  return executionArn !== undefined && stateMachine !== undefined && status.success ? { executionArn, stateMachine, status: status.data } : undefined;
 }

@@ -2,6 +2,7 @@ import { type ApprovalLog, type ClaimRevision } from './approval-log';
 import {
   APPROVAL_REJECTED,
   ApprovalAbandonedError,
+  ApprovalAmbiguousError,
   ApprovalAnsweredEarlierError,
   ApprovalAnsweredElsewhereError,
   ApprovalNotFoundError,
@@ -10,10 +11,11 @@ import {
   ApprovalUnsentError,
   type EarlierAnswer,
 } from './approval-errors';
+import { type CatalogRegion } from './approval-place';
 import { type ApprovalRecord } from './approval-record';
 import { type SentDecision, sentDecision, type TaskAnswer, type TaskAnswerProbe } from './task-answer';
 
-export type CatalogRegion = 'primary' | 'dr';
+export type { CatalogRegion };
 
 /** SendTaskSuccess / SendTaskFailure, in the region of the runbook that waits: Step Functions in AWS, the data directory locally. */
 export type TaskResponder = {
@@ -36,37 +38,48 @@ export function isDeadTokenError(err: unknown): err is Error {
 }
 
 /**
- * Finds the approval of `execution` in either region's catalog (an overwrite restore asks in its own
- * region, a failover in the DR region; an execution's approval is in one of them only). Both are asked
- * at once, and the first to return the record answers, without waiting for the other: a failover is
- * approved while the primary region is down, even one whose endpoint takes the request and never answers
- * (its client's timeouts and retries would otherwise delay every approval). When neither has it, the first
- * region's error (primary first) if a region could not be read, else ApprovalNotFoundError.
+ * Finds the approval of `execution` in the catalog of `region`, or without it in either region's catalog
+ * (an overwrite restore asks in its own region, a failover in the DR region). The name is unique per state
+ * machine only, so both regions may hold one: both are asked at once and both answers awaited, and a name
+ * PENDING in both is refused (ApprovalAmbiguousError, naming each region and runbook) rather than answering
+ * whichever returns first; one PENDING in one region only is that one (the other's being decided). A region
+ * that cannot be read does not stop the other's approval from being found: a failover is approved while the
+ * primary region is down. Its read then ends only when its client gives up (client-timeouts.ts); with
+ * `region` the other catalog is not asked at all, so `--region dr` never waits on a primary endpoint that
+ * takes the request and never answers. When none has it, the first region's error (primary first) if a
+ * region could not be read, else ApprovalNotFoundError.
  */
-export function findApproval(logs: Record<CatalogRegion, ApprovalLog>, execution: string): Promise<{ region: CatalogRegion; record: ApprovalRecord }> {
-  const regions = ['primary', 'dr'] as const;
+export function findApproval(logs: Record<CatalogRegion, ApprovalLog>, execution: string, region?: CatalogRegion): Promise<{ region: CatalogRegion; record: ApprovalRecord }> {
+  const regions: readonly CatalogRegion[] = region !== undefined ? [region] : ['primary', 'dr'];
   return new Promise((resolve, reject) => {
+    const found: { region: CatalogRegion; record: ApprovalRecord }[] = [];
     const errors = new Map<CatalogRegion, unknown>();
     let pending = regions.length;
     const settled = (): void => {
       if (--pending > 0) return;
-      const failed = regions.find((region) => errors.has(region));
+      // In the order of `regions` (primary first), whichever answered first.
+      found.sort((a, b) => regions.indexOf(a.region) - regions.indexOf(b.region));
+      const waiting = found.filter((f) => f.record.status === 'PENDING');
+      if (waiting.length > 1) return reject(new ApprovalAmbiguousError(execution, waiting));
+      const chosen = waiting[0] ?? found[0];
+      if (chosen !== undefined) return resolve(chosen);
+      const failed = regions.find((r) => errors.has(r));
       reject(failed !== undefined ? errors.get(failed) : new ApprovalNotFoundError(execution));
     };
-    for (const region of regions) {
+    for (const r of regions) {
       // Through a promise: a log that throws rather than rejects is one region's failure too.
       Promise.resolve()
-        .then(() => logs[region].get(execution))
+        .then(() => logs[r].get(execution))
         .then(
-        (record) => {
-          if (record) resolve({ region, record });
-          settled();
-        },
-        (err: unknown) => {
-          errors.set(region, err);
-          settled();
-        },
-      );
+          (record) => {
+            if (record) found.push({ region: r, record });
+            settled();
+          },
+          (err: unknown) => {
+            errors.set(r, err);
+            settled();
+          },
+        );
     }
   });
 }

@@ -109,13 +109,14 @@ it('`approvals list` gives up on the primary catalog and lists the failover wait
   const shown = capturedCliIo();
   expect(await approvalsListCommand({ ...target, json: true }, { io: shown.io, clients: { timeouts } })).toBe(1);
   const { taskToken: _hidden, ...listed } = failover;
-  expect(JSON.parse(shown.out.join('\n'))).toEqual([listed]);
+  expect(JSON.parse(shown.out.join('\n'))).toEqual([{ ...listed, region: 'dr' }]);
   expect(shown.err).toEqual([expect.stringMatching(/^lifeboat approvals: the primary region's catalog could not be read \(.*requestTimeout.*\): the list above holds only the other region's approvals$/)]);
 });
 
-it('`approve` finds the failover in the DR catalog and answers it there, without waiting for the primary', async () => {
+it('`approve` finds the failover in the DR catalog once the primary\'s client gives up (with --region dr, without asking the primary), and answers it there', async () => {
   const access = await environmentAccess(target, { timeouts });
   expect(await findApproval({ primary: access.approvalsIn('primary'), dr: access.approvalsIn('dr') }, EXECUTION)).toEqual({ region: 'dr', record: failover });
+  expect(await findApproval({ primary: access.approvalsIn('primary'), dr: access.approvalsIn('dr') }, EXECUTION, 'dr')).toEqual({ region: 'dr', record: failover });
 
   const sent: { region: string; token: string }[] = [];
   const responder: TaskResponder = { success: async (region, token) => void sent.push({ region, token }), failure: () => Promise.reject(new Error('not a rejection')) };

@@ -30,7 +30,7 @@ it('with the primary region down, lists the failover waiting in the DR catalog a
   const shown = capturedCliIo();
   expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat', json: true }, { io: shown.io, access: accessWithPrimaryDown(), now: () => new Date('2026-12-04T21:00:00.000Z'), executionStatus: async () => 'RUNNING' })).toBe(1);
   const { taskToken: _hidden, ...listed } = failover;
-  expect(JSON.parse(shown.out.join('\n'))).toEqual([listed]);
+  expect(JSON.parse(shown.out.join('\n'))).toEqual([{ ...listed, region: 'dr' }]);
   expect(shown.err).toEqual(["lifeboat approvals: the primary region's catalog could not be read (connect ECONNREFUSED 127.0.0.1:43137): the list above holds only the other region's approvals"]);
   expect(shown.out.join('\n')).not.toContain('token-never-shown');
 });
@@ -60,9 +60,9 @@ describe('a pending approval that waits for nothing', () => {
     const shown = capturedCliIo();
     expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: shown.io, access, executionStatus, now })).toBe(0);
     expect(shown.out).toEqual([
-      expect.stringMatching(/^20261205T010930Z-307a6bfc {2}restore {2}ABANDONED \(execution ABORTED\) {2}requested by alice/),
-      expect.stringMatching(/^20261204T203900Z-c73d0418 {2}failover {2}EXPIRED {2}requested by alice/),
-      expect.stringMatching(/^20261205T020000Z-aaaaaaaa {2}failover {2}PENDING {2}requested by alice/),
+      expect.stringMatching(/^20261205T010930Z-307a6bfc {2}restore {2}ABANDONED \(execution ABORTED\) {2}primary region us-east-1, runbook lifeboat-dev-restore {2}requested by alice/),
+      expect.stringMatching(/^20261204T203900Z-c73d0418 {2}failover {2}EXPIRED {2}DR region us-west-2, runbook lifeboat-dev-failover {2}requested by alice/),
+      expect.stringMatching(/^20261205T020000Z-aaaaaaaa {2}failover {2}PENDING {2}DR region us-west-2, runbook lifeboat-dev-failover {2}requested by alice/),
       '2 of these wait for nothing: the execution ended, or its wait for approval expired, before anyone decided; nothing to approve or reject (`lifeboat approve` marks it ABANDONED). Start the restore or failover again if it is still wanted.',
     ]);
     const json = capturedCliIo();
@@ -86,8 +86,8 @@ describe('a pending approval whose execution SUCCEEDED (answered outside lifeboa
     const shown = capturedCliIo();
     expect(await approvalsListCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' }, { io: shown.io, access, executionStatus, now })).toBe(0);
     expect(shown.out).toEqual([
-      expect.stringMatching(/^20261205T030000Z-bbbbbbbb {2}failover {2}APPROVED_OUTSIDE \(execution SUCCEEDED\) {2}requested by alice/),
-      expect.stringMatching(/^20261205T040000Z-cccccccc {2}failover {2}ABANDONED \(execution FAILED\) {2}requested by alice/),
+      expect.stringMatching(/^20261205T030000Z-bbbbbbbb {2}failover {2}APPROVED_OUTSIDE \(execution SUCCEEDED\) {2}DR region us-west-2, runbook lifeboat-dev-failover {2}requested by alice/),
+      expect.stringMatching(/^20261205T040000Z-cccccccc {2}failover {2}ABANDONED \(execution FAILED\) {2}DR region us-west-2, runbook lifeboat-dev-failover {2}requested by alice/),
       '1 of these waits for nothing: the execution ended, or its wait for approval expired, before anyone decided; nothing to approve or reject (`lifeboat approve` marks it ABANDONED). Start the restore or failover again if it is still wanted.',
       '1 of these was approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success", which leaves the catalog PENDING): the execution went on and SUCCEEDED; nothing to approve or reject.',
     ]);
@@ -122,5 +122,46 @@ describe('a pending approval whose execution SUCCEEDED (answered outside lifeboa
       'lifeboat approve: Execution 20261205T030000Z-bbbbbbbb was already approved outside lifeboat approve (e.g. the Step Functions console\'s "Send task success"): it went on and SUCCEEDED, and Step Functions refused this answer (TaskTimedOut: Task Timed Out). Nothing was sent; its approval stays PENDING in the catalog, as whoever answered it left it: see lifeboat approvals list.',
     ]);
     expect(records.get(consoleApproved.execution)).toEqual(consoleApproved);
+  });
+});
+
+describe('one execution name waiting in both regions (audit c4-3)', () => {
+  const name = 'incident-42';
+  const primaryRestore: ApprovalRecord = { ...failover, execution: name, executionArn: `arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:${name}`, stateMachine: 'lifeboat-dev-restore', kind: 'restore', request: { source: 'demo-files', overwrite: true }, taskToken: 'token-primary' };
+  const drFailover: ApprovalRecord = { ...failover, execution: name, executionArn: `arn:aws:states:us-west-2:000000000000:execution:lifeboat-dev-failover:${name}`, taskToken: 'token-dr' };
+  const byRegion = { primary: primaryRestore, dr: drFailover };
+  const access = {
+    approvalsIn: (region: 'primary' | 'dr') => ({
+      list: async () => [byRegion[region]],
+      get: async (execution: string) => (execution === name ? byRegion[region] : undefined),
+      decide: async () => undefined,
+    }),
+    environment: { primaryRegion: 'us-east-1', drRegion: 'us-west-2' },
+  } as unknown as EnvironmentAccess;
+  const target = { config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' };
+
+  it('lists each with its region and runbook', async () => {
+    const shown = capturedCliIo();
+    expect(await approvalsListCommand(target, { io: shown.io, access, executionStatus: async () => 'RUNNING', now: () => new Date('2026-12-04T21:00:00.000Z') })).toBe(0);
+    expect(shown.out).toEqual([
+      expect.stringMatching(/^incident-42 {2}restore {2}PENDING {2}primary region us-east-1, runbook lifeboat-dev-restore {2}requested by alice/),
+      expect.stringMatching(/^incident-42 {2}failover {2}PENDING {2}DR region us-west-2, runbook lifeboat-dev-failover {2}requested by alice/),
+    ]);
+  });
+
+  it('approve refuses to choose and sends nothing; with --region it answers that region\'s execution', async () => {
+    const sent: string[] = [];
+    const responder = { success: async (region: string, token: string) => void sent.push(`${region} ${token}`), failure: async () => Promise.reject(new Error('not expected')) };
+    const refused = capturedCliIo();
+    expect(await approveCommand(name, target, { io: refused.io, access, responder, caller: async () => 'carol' })).toBe(1);
+    expect(refused.err).toEqual([
+      'lifeboat approve: Approvals named incident-42 wait in both regions: a restore in the primary region us-east-1, runbook lifeboat-dev-restore (requested by alice at 2026-12-04T20:39:00.000Z); ' +
+        'a failover in the DR region us-west-2, runbook lifeboat-dev-failover (requested by alice at 2026-12-04T20:39:00.000Z). Nothing was approved or rejected: pass --region primary or --region dr to say which one (see lifeboat approvals list).',
+    ]);
+    expect(sent).toEqual([]);
+    const chosen = capturedCliIo();
+    expect(await approveCommand(name, { ...target, region: 'primary' }, { io: chosen.io, access, responder, caller: async () => 'carol' })).toBe(0);
+    expect(sent).toEqual(['primary token-primary']);
+    expect(chosen.out).toEqual(['Approved: restore incident-42 (decided by carol).']);
   });
 });

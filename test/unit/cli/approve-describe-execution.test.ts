@@ -24,12 +24,19 @@ const sts = mockClient(STSClient);
 const sfn = mockClient(SFNClient);
 let item: ApprovalRecord | undefined;
 const saved = process.env.AWS_REGION;
+/** The region of the client a fake call was made with: the approval is in the primary catalog only, the DR one has none of that name. */
+const regionOf = async (getClient: () => { config: { region: unknown } }): Promise<string> => {
+  const region = getClient().config.region;
+  return typeof region === 'function' ? String(await (region as () => Promise<string>)()) : String(region);
+};
 
 beforeEach(() => {
   process.env.AWS_REGION = environment.primaryRegion;
   for (const mock of [documents, sts, sfn]) mock.reset();
   item = { ...pending };
-  documents.on(GetCommand).callsFake(async (input: { Key: { sk: string } }) => ({ Item: item && input.Key.sk === EXECUTION ? { pk: APPROVALS_PK, sk: EXECUTION, approval: item } : undefined }));
+  documents.on(GetCommand).callsFake(async (input: { Key: { sk: string } }, getClient) => ({
+    Item: item && input.Key.sk === EXECUTION && (await regionOf(getClient)) === environment.primaryRegion ? { pk: APPROVALS_PK, sk: EXECUTION, approval: item } : undefined,
+  }));
   documents.on(QueryCommand).callsFake(async () => ({ Items: item ? [{ pk: APPROVALS_PK, sk: EXECUTION, approval: item }] : [] }));
   documents.on(UpdateCommand).callsFake(async (input: { UpdateExpression: string; ExpressionAttributeValues: Record<string, string> }) => {
     const v = input.ExpressionAttributeValues;

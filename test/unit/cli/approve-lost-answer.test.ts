@@ -33,6 +33,11 @@ let answer: { kind: 'success'; output: string } | { kind: 'failure'; error: stri
 /** Whether the next SendTask* reply is lost after Step Functions took the answer. */
 let loseReply: boolean;
 const saved = process.env.AWS_REGION;
+/** The region of the client a fake call was made with: the approval is in the primary catalog only, the DR one has none of that name. */
+const regionOf = async (getClient: () => { config: { region: unknown } }): Promise<string> => {
+  const region = getClient().config.region;
+  return typeof region === 'function' ? String(await (region as () => Promise<string>)()) : String(region);
+};
 
 const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
 
@@ -76,7 +81,7 @@ beforeEach(() => {
   item = { ...pending };
   answer = undefined;
   loseReply = true;
-  documents.on(GetCommand).callsFake(async () => ({ Item: { pk: APPROVALS_PK, sk: EXECUTION, approval: item } }));
+  documents.on(GetCommand).callsFake(async (_input, getClient) => ({ Item: (await regionOf(getClient)) === environment.primaryRegion ? { pk: APPROVALS_PK, sk: EXECUTION, approval: item } : undefined }));
   documents.on(QueryCommand).callsFake(async () => ({ Items: [{ pk: APPROVALS_PK, sk: EXECUTION, approval: item }] }));
   documents.on(UpdateCommand).callsFake(async (input: { UpdateExpression: string; ExpressionAttributeValues: Record<string, string> }) => (update(input), {}));
   sts.on(GetCallerIdentityCommand).resolves({ Arn: CAROL });

@@ -1,9 +1,10 @@
 import { type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
+import { ApprovalNameTakenError } from '../../../../lambdas/approval/approval-errors';
 import { ApprovalLog } from '../../../../lambdas/approval/approval-log';
 import { decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
@@ -90,4 +91,36 @@ it('a claim rewritten to the earlier decision the execution received (its reply 
   const second = { status: 'APPROVED' as const, decidedBy: 'alice', decidedAt: '2026-12-05T10:05:00.000Z' };
   expect(await dr.reviseClaim('exec-1', 'token-1', second, { status: 'REJECTED', decidedAt: '2026-12-05T10:05:01.000Z', reason: 'wrong backup' })).toBe(true);
   expect(await dr.get('exec-1')).toEqual({ ...pending, status: 'REJECTED', decidedBy: 'alice', decidedAt: '2026-12-05T10:05:01.000Z', reason: 'wrong backup' });
+});
+
+it('a request under a name the catalog holds for another execution is refused and the other\'s approval kept; the same execution\'s retried request replaces its own (audit c4-3)', async () => {
+  const { log: dr } = await catalog('name-taken', 0);
+  // The DR region's restore runbook and its failover runbook, one catalog, both executions named exec-1.
+  const restore = { ...request, taskToken: 'token-restore', executionArn: 'arn:aws:states:us-west-2:1:execution:lifeboat-dev-restore:exec-1', stateMachine: 'lifeboat-dev-restore', kind: 'restore' as const };
+  await requestApproval(restore, dr, NOW);
+  const refused = requestApproval(request, dr, NOW);
+  await expect(refused).rejects.toBeInstanceOf(ApprovalNameTakenError);
+  await expect(refused).rejects.toThrow(
+    `An approval named exec-1 is already recorded in this region's catalog for another runbook execution (${restore.executionArn}, runbook lifeboat-dev-restore, PENDING), ` +
+      `so the approval of ${request.executionArn} was not recorded and this execution stops here, having read or written nothing. Start the runbook again with another execution name.`,
+  );
+  expect(await dr.get('exec-1')).toMatchObject({ executionArn: restore.executionArn, taskToken: 'token-restore', status: 'PENDING' });
+  // The restore's request task retried (a new token): its own record is replaced.
+  await requestApproval({ ...restore, taskToken: 'token-restore-2' }, dr, NOW);
+  expect(await dr.get('exec-1')).toMatchObject({ executionArn: restore.executionArn, taskToken: 'token-restore-2' });
+});
+
+it('the request function, allowed PutItem only, names the other execution from the refused write\'s item (audit c4-3)', async () => {
+  const other = { executionArn: 'arn:aws:states:us-west-2:1:execution:lifeboat-dev-restore:exec-1', stateMachine: 'lifeboat-dev-restore', status: 'PENDING', taskToken: 'token-restore' };
+  const refused = new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: {},
+    Item: { pk: { S: 'APPROVALS' }, sk: { S: 'exec-1' }, approval: { M: Object.fromEntries(Object.entries(other).map(([k, v]) => [k, { S: v }])) } },
+  });
+  const denied = Object.assign(new Error('not authorized to perform: dynamodb:GetItem'), { name: 'AccessDeniedException' });
+  const putOnly = { send: (command: object) => Promise.reject(command instanceof PutCommand ? refused : denied) } as unknown as DynamoDBDocumentClient;
+  const error = await requestApproval(request, new ApprovalLog(putOnly, 'catalog'), NOW).catch((err: unknown) => err);
+  expect(error).toBeInstanceOf(ApprovalNameTakenError);
+  expect((error as Error).message).toContain(`for another runbook execution (${other.executionArn}, runbook lifeboat-dev-restore, PENDING)`);
+  expect((error as Error).message).not.toContain('token-restore');
 });

@@ -1,5 +1,5 @@
 import { type ApprovalLog } from '../../../../lambdas/approval/approval-log';
-import { ApprovalAbandonedError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalOutcomeUnknownError, ApprovalUnsentError } from '../../../../lambdas/approval/approval-errors';
+import { ApprovalAbandonedError, ApprovalAmbiguousError, ApprovalAnsweredElsewhereError, ApprovalNotFoundError, ApprovalNotPendingError, ApprovalOutcomeUnknownError, ApprovalUnsentError } from '../../../../lambdas/approval/approval-errors';
 import { type ApprovalRecord } from '../../../../lambdas/approval/approval-record';
 import { type CatalogRegion, decideApproval, findApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
@@ -118,17 +118,57 @@ describe('approvals', () => {
   });
 });
 
+describe('one execution name waiting in both regions (audit c4-3)', () => {
+  const primaryRestore = { ...request, taskToken: 'token-primary', executionArn: 'arn:aws:states:us-east-1:1:execution:lifeboat-dev-restore:exec-1', stateMachine: 'lifeboat-dev-restore', kind: 'restore' as const };
+
+  it('refuses to choose, naming each region and runbook, and sends nothing; --region chooses', async () => {
+    const primary = memoryLog();
+    const dr = memoryLog();
+    await requestApproval(primaryRestore, primary, NOW);
+    await requestApproval(request, dr, NOW);
+    const { sent, responder } = recordingResponder();
+    const refused = decideApproval({ logs: { primary, dr }, responder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'bob', now: NOW });
+    await expect(refused).rejects.toBeInstanceOf(ApprovalAmbiguousError);
+    await expect(refused).rejects.toThrow(
+      'Approvals named exec-1 wait in both regions: a restore in the primary region us-east-1, runbook lifeboat-dev-restore (requested by alice at 2026-12-01T02:00:00.000Z); ' +
+        'a failover in the DR region us-west-2, runbook lifeboat-dev-failover (requested by alice at 2026-12-01T02:00:00.000Z). Nothing was approved or rejected: pass --region primary or --region dr to say which one (see lifeboat approvals list).',
+    );
+    expect(sent).toEqual([]);
+    expect([primary.items.get('exec-1')?.status, dr.items.get('exec-1')?.status]).toEqual(['PENDING', 'PENDING']);
+    const found = await findApproval({ primary, dr }, 'exec-1', 'dr');
+    await decideApproval({ logs: { primary, dr }, responder, execution: 'exec-1', decision: { approve: true }, decidedBy: 'bob', now: NOW, found });
+    expect(sent).toEqual([expect.objectContaining({ region: 'dr', token: 'token-1', kind: 'success' })]);
+    expect(primary.items.get('exec-1')?.status).toBe('PENDING');
+  });
+
+  it('takes the one still PENDING when the other region\'s is decided, whichever answers first', async () => {
+    const primary = memoryLog();
+    const dr = memoryLog();
+    await requestApproval(primaryRestore, primary, NOW);
+    const decided = { ...(await requestApproval(request, dr, NOW)), status: 'APPROVED' as const, decidedBy: 'carol', decidedAt: NOW.toISOString() };
+    dr.items.set('exec-1', decided);
+    await expect(findApproval({ primary, dr }, 'exec-1')).resolves.toMatchObject({ region: 'primary', record: { taskToken: 'token-primary' } });
+  });
+});
+
 describe('finding an approval with one region that never answers (audit R43 F1)', () => {
   /** A region whose endpoint takes the request and never answers: its read never settles. */
   const silent = (): ApprovalLog => ({ get: () => new Promise<never>(() => undefined) }) as unknown as ApprovalLog;
 
-  it('returns the DR catalog\'s record without waiting for the primary\'s read, and the primary\'s without waiting for the DR\'s', async () => {
+  it('with a region, returns that catalog\'s record without asking the other (--region dr with the primary silent, and the reverse)', async () => {
     const dr = memoryLog();
     const record = await requestApproval(request, dr, NOW);
-    await expect(findApproval({ primary: silent(), dr }, 'exec-1')).resolves.toEqual({ region: 'dr', record });
+    await expect(findApproval({ primary: silent(), dr }, 'exec-1', 'dr')).resolves.toEqual({ region: 'dr', record });
     const primary = memoryLog();
     const restore = await requestApproval({ ...request, kind: 'restore' }, primary, NOW);
-    await expect(findApproval({ primary, dr: silent() }, 'exec-1')).resolves.toEqual({ region: 'primary', record: restore });
+    await expect(findApproval({ primary, dr: silent() }, 'exec-1', 'primary')).resolves.toEqual({ region: 'primary', record: restore });
+    await expect(findApproval({ primary, dr: silent() }, 'exec-2', 'primary')).rejects.toThrow(new ApprovalNotFoundError('exec-2'));
+  });
+
+  it('without a region, returns the record of the one region that has it when the other fails', async () => {
+    const dr = memoryLog();
+    const record = await requestApproval(request, dr, NOW);
+    await expect(findApproval({ primary: memoryLog(true), dr }, 'exec-1')).resolves.toEqual({ region: 'dr', record });
   });
 
   it('when neither has it, says it is not found, or names the region that failed (the primary\'s error first)', async () => {
