@@ -18,9 +18,11 @@ import { type CliIo, processIo } from '../cli-io';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
+import { type VaultSide } from '../../lambdas/runtime/runtime-config';
+import { HeldListUnreadError } from './held-list-unread-error';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { isAccountRefusal } from '../../lambdas/retention/account-refusal';
-import { drHalfProblems, halfOptionsProblem, holdCommand, type HoldHalfOptions, type HoldHalves, holdHalves, type HoldVerb } from './legal-hold-halves';
+import { drHalfCommand, drHalfProblems, halfOptionsProblem, holdCommand, type HoldHalfOptions, type HoldHalves, holdHalves, type HoldVerb } from './legal-hold-halves';
 import { catalogsUnchanged, type LegalHoldReleaseRefusedError, namingReleaseRefusals, type RefusedVaultRelease, refusedReleaseObjects, releaseRefusedProblem, vaultBreakGlassArn } from './legal-hold-release-refusal';
 
 /**
@@ -111,9 +113,18 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     printHoldOutcome(io, backupId, outcome, halves, options.json === true, done);
     return finishDrHalf(io, 'hold', backupId, outcome, halves, access, options, by);
   } catch (err) {
-    io.err(`lifeboat backups hold: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}`);
+    const drKept = err instanceof HoldOnForgettingBackupError && halves?.primary === true && halves.dr && access ? await drCopyKept(access, backupId) : false;
+    // The primary's retention (shorter than the DR vault's) forgot it, the DR copy is intact: --only dr holds that (audit c4-2).
+    const problem = drKept && err instanceof HoldOnForgettingBackupError ? err.drCopyKeptMessage(drHalfCommand('hold', backupId, options, by, options.drProfile)) : err instanceof Error ? err.message : String(err);
+    io.err(`lifeboat backups hold: ${problem}${primaryRefusalAdvice(err, halves, access)}`);
     return EXIT_FAILED;
   }
+}
+
+/** Whether the DR catalog has the backup committed and not claimed or forgotten by the DR vault's retention; false when it cannot tell. */
+async function drCopyKept(access: EnvironmentAccess, backupId: string): Promise<boolean> {
+  const record = await access.catalogIn('dr').getBackup(backupId).catch(() => undefined);
+  return record?.status === 'COMMITTED' && record.forgettingAt === undefined && record.forgottenAt === undefined;
 }
 
 /**
@@ -141,7 +152,8 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
     access = await environmentAccess(options, clients, { primaryCatalogUnanswered: drHalfAlone('release') });
     halves = holdHalves(access, options);
     const refusals: LegalHoldReleaseRefusedError[] = [];
-    const { objectLegalHold, ...catalogs } = holdDeps(access, halves, (refusal) => refusals.push(refusal));
+    const unread: HeldListUnreadError[] = [];
+    const { objectLegalHold, ...catalogs } = holdDeps(access, halves, (refusal) => refusals.push(refusal), (err) => unread.push(err));
     // The record of the catalog this run writes first (the primary's, or with --only dr the DR one's) names the objects.
     const held = await (halves.primary ? access.catalog : access.catalogIn('dr')).getBackup(backupId);
     heldRecord = held;
@@ -171,9 +183,22 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
     const done = halves.primary
       ? `Backup ${backupId} has no legal hold: retention decides on it again at the next forget.`
       : `The DR copy of backup ${backupId} has no legal hold in the DR catalog: the DR vault's retention decides on it again at its next forget.`;
-    printHoldOutcome(io, backupId, outcome, halves, options.json === true, done);
+    // The DR vault kept its holds for want of the DR catalog's list (the primary's failing stops the release before
+    // anything is lifted): not done, so not exit 0, even where a DR vault that does not answer is only a warning.
+    const keptBlind = (objects ?? []).find((r) => r.vault === 'dr' && r.state === 'unreachable' && unread.some((e) => e.message === r.problem));
+    // Said once, below, rather than as a region that did not answer; --json keeps it among the vaults.
+    const shown = keptBlind && !options.json && outcome.objects ? { ...outcome, objects: outcome.objects.filter((r) => r !== keptBlind) } : outcome;
+    printHoldOutcome(io, backupId, shown, halves, options.json === true, done);
     // A release names no holder.
-    return finishDrHalf(io, 'release', backupId, outcome, halves, access, options, '');
+    const code = finishDrHalf(io, 'release', backupId, outcome, halves, access, options, '');
+    if (code === EXIT_OK && keptBlind?.state === 'unreachable') {
+      io.err(
+        `lifeboat backups release: the S3 legal holds of backup ${backupId}'s objects in the DR vault were kept: ${keptBlind.problem}. ` +
+          `Once it can be read, run \`${drHalfCommand('release', backupId, options, '', options.drProfile)}\` to release them.`,
+      );
+      return EXIT_FAILED;
+    }
+    return code;
   } catch (err) {
     io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}${liftedBeforeCatalogs(liftedFirst, catalogHeld)}`);
     // Under --json stdout carries the one object whatever the exit code, once there is a record to show: as it was read.
@@ -231,7 +256,12 @@ function primaryRefusalAdvice(err: unknown, halves: HoldHalves | undefined, acce
  * --dr-profile's when given (environment-access.ts). `onReleaseRefused`: told of each release S3 refuses in a vault
  * whose bucket policy reserves it to the break-glass principal (an environment with `immutability`).
  */
-function holdDeps(access: EnvironmentAccess, halves: HoldHalves, onReleaseRefused?: (refusal: LegalHoldReleaseRefusedError) => void): LegalHoldDeps {
+function holdDeps(
+  access: EnvironmentAccess,
+  halves: HoldHalves,
+  onReleaseRefused?: (refusal: LegalHoldReleaseRefusedError) => void,
+  onHeldListUnread?: (err: HeldListUnreadError) => void,
+): LegalHoldDeps {
   const lockable = (side: 'primary' | 'dr') => ({
     side,
     objectLockEnabled: () => {
@@ -245,9 +275,28 @@ function holdDeps(access: EnvironmentAccess, halves: HoldHalves, onReleaseRefuse
     onReleaseRefused && access.environment.immutability !== undefined
       ? namingReleaseRefusals((side) => ({ bucket: access.vaultBucket(side).bucket, breakGlassArn: vaultBreakGlassArn(access.environment, side) }), onReleaseRefused)
       : undefined;
-  // What else is held, for a release to keep: the primary catalog's, as before, whenever this run writes it; with the DR
-  // half alone, the DR catalog's, the only one the DR account's credentials read.
-  const heldIn = halves.primary ? access.catalog : access.catalogIn('dr');
+  // What else is held, for a release to keep, per vault (audit c4-1): the primary vault's objects are held for what the
+  // primary catalog holds; the DR vault's for what the DR catalog holds (a backup the primary's retention forgot is held
+  // there alone, with --only dr) and, when this run reads it, what the primary catalog holds (a hold whose record the DR
+  // catalog had not yet). Each catalog is read once per release.
+  const lists = new Map<string, Promise<string[]>>();
+  const heldInCatalog = (side: VaultSide, except: string): Promise<string[]> => {
+    const key = `${side}/${except}`;
+    let list = lists.get(key);
+    if (!list) {
+      list = heldSnapshotsIn(access, side, except).catch((err: unknown) => {
+        if (err instanceof HeldListUnreadError) onHeldListUnread?.(err);
+        throw err;
+      });
+      lists.set(key, list);
+    }
+    return list;
+  };
+  const heldSnapshots = async (except: string, vault: VaultSide): Promise<string[]> => {
+    if (vault === 'primary') return heldInCatalog('primary', except);
+    const [dr, primary] = await Promise.all([heldInCatalog('dr', except), halves.primary ? heldInCatalog('primary', except) : []]);
+    return [...new Set([...dr, ...primary])];
+  };
   return {
     primary: halves.primary ? access.catalog : undefined,
     dr: halves.dr ? access.catalogIn('dr') : undefined,
@@ -256,10 +305,25 @@ function holdDeps(access: EnvironmentAccess, halves: HoldHalves, onReleaseRefuse
       vaults: [...(halves.primary ? [lockable('primary')] : []), ...(halves.dr ? [lockable('dr')] : [])],
       // Every plan the catalog holds backups of, not only the configured ones: a renamed or removed plan's held backup
       // shares packs, index objects, config and keys with the others (audit R23). Without the Scan's answer nothing is released.
-      heldSnapshots: async (except) => heldSnapshotsOf(heldIn, await plansOfCatalog(heldIn, access.environment.plans), except),
+      heldSnapshots,
       ...(releaseRefused ? { releaseRefused } : {}),
     }),
   };
+}
+
+/**
+ * The snapshots of the backups one region's catalog holds, but `except`. A catalog that cannot be read refuses the
+ * release of its vault (HeldListUnreadError) rather than have it lift holds a backup held there still needs; a held
+ * record it cannot parse stays UnreadableHeldRecordError, which refuses the whole release.
+ */
+async function heldSnapshotsIn(access: EnvironmentAccess, side: VaultSide, except: string): Promise<string[]> {
+  const catalog = side === 'primary' ? access.catalog : access.catalogIn('dr');
+  try {
+    return await heldSnapshotsOf(catalog, await plansOfCatalog(catalog, access.environment.plans), except);
+  } catch (err) {
+    if (err instanceof UnreadableHeldRecordError) throw err;
+    throw new HeldListUnreadError(side === 'primary' ? 'the primary catalog' : `the DR catalog ${access.drCatalogTable} (${access.environment.drRegion})`, err);
+  }
 }
 
 /** The configured plans and every other plan the catalog holds backup records of (BackupCatalog.summarizePlans). */

@@ -14,4 +14,15 @@ export class HoldOnForgettingBackupError extends Error {
         'Hold another backup that is kept (`lifeboat backups list`); to keep backups from a forget, hold them before it runs.',
     );
   }
+
+  /**
+   * The message when this is the primary catalog's refusal and the DR catalog still keeps the backup (the primary
+   * vault's retention is shorter than the DR vault's): the DR copy is intact, and `command` (`--only dr`) holds it.
+   */
+  drCopyKeptMessage(command: string): string {
+    return (
+      `Backup ${this.backupId} cannot be held in the primary catalog: the primary vault's retention is forgetting it since ${this.forgettingAt}, and its snapshots there may already be deleted. ` +
+      `The DR copy is kept (the DR catalog has it, not forgotten): hold it with --only dr: \`${command}\`.`
+    );
+  }
 }

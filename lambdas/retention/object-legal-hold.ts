@@ -35,7 +35,8 @@ export class ObjectLegalHoldError extends Error {
  * everywhere), sets (or releases) the S3 legal hold on every object the backup's snapshots reference,
  * in each vault whose bucket has Object Lock, so that no retention expiry — not even the break-glass
  * role's GOVERNANCE bypass — deletes them. A release keeps the hold on what another held backup
- * references (`heldSnapshots`: the snapshots of every held backup but this one).
+ * references (`heldSnapshots`: the snapshots of every held backup but this one, per vault: a backup held in the DR
+ * catalog only, `--only dr`, needs the DR vault's objects and nothing of the primary's).
  *
  * The primary vault must answer (ObjectLegalHoldError otherwise: re-running the command is safe); the
  * DR vault is reported `unreachable` instead, as the DR catalog is. In each vault only the backup's
@@ -44,7 +45,11 @@ export class ObjectLegalHoldError extends Error {
  */
 export function vaultObjectLegalHold(deps: {
   vaults: readonly LockableVault[];
-  heldSnapshots: (except: string) => Promise<string[]>;
+  /**
+   * The snapshots whose objects stay held in `vault`: those of the backups its catalogs hold. A failure to read them
+   * refuses that vault's release (the primary's fails the command, the DR one's is reported `unreachable`).
+   */
+  heldSnapshots: (except: string, vault: VaultSide) => Promise<string[]>;
   /**
    * S3 refused (isAccountRefusal: a policy's deny) to lift an object's legal hold in `vault`: returns the error thrown
    * in its place, which says whose credentials the release takes (a vault with Object Lock reserves it to its
@@ -55,9 +60,21 @@ export function vaultObjectLegalHold(deps: {
   releaseRefused?: (vault: VaultSide, err: unknown) => Error;
 }): ObjectLegalHold {
   return async (record, on) => {
-    // Read once, and only when a vault has Object Lock: a plain vault needs no catalog query.
-    let held: Promise<string[]> | undefined;
-    const stillHeld = (): Promise<string[]> => (on ? Promise.resolve([]) : (held ??= deps.heldSnapshots(record.backupId)));
+    // Read once, and only when a vault has Object Lock: a plain vault needs no catalog query. Every vault's list is read
+    // at the first need, so that a record no one can read (UnreadableHeldRecordError) stops the release before any
+    // vault's hold is lifted; any other failure stays that vault's.
+    let held: Map<VaultSide, Promise<string[]>> | undefined;
+    const stillHeld = async (side: VaultSide): Promise<string[]> => {
+      if (on) return [];
+      if (!held) {
+        const lists = new Map(deps.vaults.map((v) => [v.side, deps.heldSnapshots(record.backupId, v.side)] as const));
+        held = lists;
+        const failures = (await Promise.allSettled(lists.values())).map((s): unknown => (s.status === 'rejected' ? s.reason : undefined));
+        const unreadable = failures.find((f): f is UnreadableHeldRecordError => f instanceof UnreadableHeldRecordError);
+        if (unreadable) throw unreadable;
+      }
+      return (await held.get(side)) ?? [];
+    };
     const results: VaultHoldResult[] = [];
     for (const vault of deps.vaults) {
       try {
@@ -80,7 +97,7 @@ async function holdInVault(
   lockable: LockableVault,
   record: BackupRecord,
   on: boolean,
-  stillHeld: () => Promise<string[]>,
+  stillHeld: (side: VaultSide) => Promise<string[]>,
   releaseRefused: ((vault: VaultSide, err: unknown) => Error) | undefined,
 ): Promise<VaultHoldResult> {
   const side = lockable.side;
@@ -90,7 +107,7 @@ async function holdInVault(
   const snapshots = await present(record.sources.map((s) => s.snapshotId));
   if (snapshots.length === 0) return { vault: side, state: 'not-in-vault' };
   const holdError = !on && releaseRefused ? (err: unknown): unknown => (isAccountRefusal(err) ? releaseRefused(side, err) : err) : undefined;
-  const change = await setBackupLegalHold(vault, snapshots, on, { stillHeld: await present(await stillHeld()), ...(holdError ? { holdError } : {}) });
+  const change = await setBackupLegalHold(vault, snapshots, on, { stillHeld: await present(await stillHeld(side)), ...(holdError ? { holdError } : {}) });
   if (!change.supported) return { vault: side, state: 'no-object-lock' };
   return { vault: side, state: 'changed', objects: change.objects, keptForOtherHolds: change.keptForOtherHolds };
 }

@@ -268,3 +268,57 @@ it('a release keeps the S3 legal holds that a held backup of a plan no longer in
   expect(await backupsReleaseCommand(renamed, { ...target() }, { io: capturedCliIo().io, clients: commandClients() })).toBe(0);
   expect(await legalHold('config')).toBe('OFF');
 });
+
+// Audit c4-1, c4-2: the primary's retention (shorter than the DR vault's) forgot X, which the DR vault keeps. `backups hold X`
+// names `--only dr`, which holds the DR copy in the DR catalog alone; releasing another backup Y must then keep the DR
+// vault's S3 legal holds on the objects X shares with it, though the primary catalog knows of no hold on X.
+it('a backup held in the DR catalog only keeps its DR-vault objects held when another backup is released; hold names --only dr for it', async () => {
+  const [x, y] = [ids[4] ?? '', ids[5] ?? ''];
+  const [primaryDdb, drDdb] = [clients[0] as DynamoDBClient, localDynamoDbClient(cloud.endpoints, DR)];
+  const drS3 = localS3Client(cloud.endpoints, DR);
+  clients.push(drDdb, drS3);
+  const primaryCatalog = new BackupCatalog(DynamoDBDocumentClient.from(primaryDdb), names.catalogTable);
+  const drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(drDdb), names.catalogTable);
+  for (const id of [x, y]) await drCatalog.putRebuiltBackup(await primaryCatalog.requireBackup(id));
+  const since = '2026-03-20T00:00:00.000Z';
+  expect(await primaryCatalog.claimForgetting(x, since, {})).toBe(true);
+  expect(await primaryCatalog.markForgotten(x, '2026-03-20T00:00:01.000Z')).toBe(true);
+
+  const refused = capturedCliIo();
+  expect(await backupsHoldCommand(x, { ...target(), reason: 'case 46', by: 'ann' }, { io: refused.io, clients: commandClients(), now })).toBe(1);
+  expect(refused.err).toEqual([
+    `lifeboat backups hold: Backup ${x} cannot be held in the primary catalog: the primary vault's retention is forgetting it since ${since}, and its snapshots there may already be deleted. ` +
+      `The DR copy is kept (the DR catalog has it, not forgotten): hold it with --only dr: \`lifeboat backups hold ${x} --reason 'case 46' --by ann --only dr --config ${SAMPLE_CONFIG_FILE} --data-dir ${dataDir}\`.`,
+  ]);
+  expect(await backupsHoldCommand(x, { ...target(), reason: 'case 46', by: 'ann', only: 'dr' }, { io: capturedCliIo().io, clients: commandClients(), now })).toBe(0);
+  expect(await backupsHoldCommand(y, { ...target(), reason: 'case 47', by: 'ann' }, { io: capturedCliIo().io, clients: commandClients(), now })).toBe(0);
+
+  const release = capturedCliIo();
+  expect(await backupsReleaseCommand(y, { ...target() }, { io: release.io, clients: commandClients() })).toBe(0);
+  expect(release.out.find((l) => l.includes('in the dr vault'))).toMatch(/^ {2}S3 legal hold released from \d+ object\(s\) in the dr vault; [1-9]\d* stay held for other held backups\.$/);
+  const legalHold = async (key: string) => (await drS3.send(new GetObjectLegalHoldCommand({ Bucket: names.drVault, Key: key }))).LegalHold?.Status;
+  expect(await legalHold('config')).toBe('ON');
+  expect(await legalHold(snapshotKey(snapshots.get(x) ?? ''))).toBe('ON');
+  expect(await legalHold(snapshotKey(snapshots.get(y) ?? ''))).toBe('OFF');
+
+  // The DR catalog's list unreadable (no dynamodb:Scan there): the DR vault keeps its holds, and the release says so, exit 1.
+  expect(await backupsHoldCommand(y, { ...target(), reason: 'case 47', by: 'ann' }, { io: capturedCliIo().io, clients: commandClients(), now })).toBe(0);
+  const noScan = commandClients();
+  noScan.drDynamodb.middlewareStack.add(
+    (next, context) => (args) => (context.commandName === 'ScanCommand' ? Promise.reject(Object.assign(new Error('not authorized to perform: dynamodb:Scan'), { name: 'AccessDeniedException' })) : next(args)),
+    { step: 'initialize' },
+  );
+  const unread = capturedCliIo();
+  expect(await backupsReleaseCommand(y, { ...target() }, { io: unread.io, clients: noScan })).toBe(1);
+  expect(unread.err).toEqual([
+    `lifeboat backups release: the S3 legal holds of backup ${y}'s objects in the DR vault were kept: the DR catalog ${names.catalogTable} (${DR}) could not be read, so which of its vault's objects the backups held there still need is unknown: ` +
+      "cannot list the plans the catalog holds backups of (not authorized to perform: dynamodb:Scan), so it is unknown which objects other held backups need; allow dynamodb:Scan on the catalog's byPlan index and run the release again. " +
+      `Once it can be read, run \`lifeboat backups release ${y} --only dr --config ${SAMPLE_CONFIG_FILE} --data-dir ${dataDir}\` to release them.`,
+  ]);
+  expect(await legalHold(snapshotKey(snapshots.get(y) ?? ''))).toBe('ON');
+  expect(await backupsReleaseCommand(y, { ...target(), only: 'dr' }, { io: capturedCliIo().io, clients: commandClients() })).toBe(0);
+  expect(await legalHold(snapshotKey(snapshots.get(y) ?? ''))).toBe('OFF');
+
+  expect(await backupsReleaseCommand(x, { ...target(), only: 'dr' }, { io: capturedCliIo().io, clients: commandClients() })).toBe(0);
+  expect(await legalHold('config')).toBe('OFF');
+});

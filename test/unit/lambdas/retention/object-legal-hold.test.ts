@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { UnreadableHeldRecordError } from '../../../../lambdas/catalog/catalog-errors';
 import { heldSnapshotsOf, type LockableVault, ObjectLegalHoldError, vaultObjectLegalHold } from '../../../../lambdas/retention/object-legal-hold';
 import { backupDirectory, KeyFileKeyProvider, openVault, snapshotObjectKeys, Vault } from '../../../../vault';
 import { newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
@@ -82,8 +83,41 @@ describe('vaultObjectLegalHold', () => {
     expect(heldSnapshots).not.toHaveBeenCalled();
 
     expect(await objectLegalHold(first, false)).toEqual([{ vault: 'primary', state: 'changed', objects: firstKeys.length - shared.length, keptForOtherHolds: shared.length }]);
-    expect(heldSnapshots).toHaveBeenCalledWith('b-1');
+    expect(heldSnapshots).toHaveBeenCalledWith('b-1', 'primary');
     for (const key of firstKeys) expect([key, holds.get(key)]).toEqual([key, secondKeys.has(key)]);
+  });
+
+  // Audit c4-1: a backup held in the DR catalog only (`--only dr`) needs the DR vault's objects; the primary catalog knows nothing of it.
+  it("keeps in each vault what that vault's list holds: a DR-only hold keeps the DR vault's shared objects, not the primary's", async () => {
+    holds.clear();
+    const secondKeys = new Set(await snapshotObjectKeys(vault, [second.sources[0]?.snapshotId ?? '']));
+    const heldSnapshots = jest.fn((_except: string, side: string) => Promise.resolve(side === 'dr' ? [second.sources[0]?.snapshotId ?? ''] : []));
+    const both = vaultObjectLegalHold({ vaults: [primary(), { ...primary(), side: 'dr' }], heldSnapshots });
+    const firstKeys = await snapshotObjectKeys(vault, [first.sources[0]?.snapshotId ?? '']);
+    const shared = firstKeys.filter((key) => secondKeys.has(key)).length;
+    // Both vaults are the one directory vault here: the results say what each release kept.
+    expect(await both(first, false)).toEqual([
+      { vault: 'primary', state: 'changed', objects: firstKeys.length, keptForOtherHolds: 0 },
+      { vault: 'dr', state: 'changed', objects: firstKeys.length - shared, keptForOtherHolds: shared },
+    ]);
+    expect(heldSnapshots.mock.calls.map((c) => c[1]).sort()).toEqual(['dr', 'primary']);
+
+    // The DR list unreadable: the DR vault keeps its holds (reported), the primary's release goes on.
+    const drUnread = vaultObjectLegalHold({
+      vaults: [primary(), { ...primary(), side: 'dr' }],
+      heldSnapshots: (_except, side) => (side === 'dr' ? Promise.reject(new Error('the DR catalog could not be read')) : Promise.resolve([])),
+    });
+    expect(await drUnread(first, false)).toEqual([
+      { vault: 'primary', state: 'changed', objects: firstKeys.length, keptForOtherHolds: 0 },
+      { vault: 'dr', state: 'unreachable', problem: 'the DR catalog could not be read' },
+    ]);
+
+    // A held record the DR catalog cannot parse refuses the release before the primary vault's holds are lifted.
+    holds.clear();
+    const unparsable = new UnreadableHeldRecordError('b-1', []);
+    const refused = vaultObjectLegalHold({ vaults: [primary(), { ...primary(), side: 'dr' }], heldSnapshots: (_except, side) => (side === 'dr' ? Promise.reject(unparsable) : Promise.resolve([])) });
+    await expect(refused(first, false)).rejects.toBe(unparsable);
+    expect(holds.size).toBe(0);
   });
 
   it('leaves a bucket without Object Lock alone, reports a vault without the snapshots, and a DR vault that does not answer', async () => {
