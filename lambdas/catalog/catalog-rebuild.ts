@@ -135,7 +135,7 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     drCopies: deps.side === 'dr' ? 'this-vault-is-dr' : deps.drHolds ? 'checked-in-dr-vault' : 'unknown',
     backups,
     missingFromVault,
-    ...(created > 0 ? { warnings: [holdsWarning(created, deps.side)] } : {}),
+    ...(created > 0 ? { warnings: [holdsWarning(created)] } : {}),
   };
 }
 
@@ -144,12 +144,13 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
  * was one of two places a hold was written (`lifeboat backups hold` writes both regions' catalogs), so the other
  * region's catalog is where to look.
  */
-function holdsWarning(created: number, side: VaultSide): string {
-  const other = side === 'dr' ? 'primary' : 'DR';
+function holdsWarning(created: number): string {
+  // The other catalog is named by what this rebuild did not write, not by the vault it read: `--vault dr` writes the
+  // primary catalog by default (review r15: the warning sent the operator to the catalog it had just rebuilt).
   return (
     `legal holds are not rebuilt: a hold is kept in the catalogs only, not in the vault, so none of the ${created} record(s) created here is held, ` +
     `and retention would forget a backup that was. Before retention next runs, hold each backup under a legal hold again ` +
-    `(\`lifeboat backups hold <backupId> --reason …\`): the ${other} region's catalog keeps the holds written while it was reachable, ` +
+    `(\`lifeboat backups hold <backupId> --reason …\`): the other region's catalog, the one this rebuild did not write, keeps the holds written while it was reachable, ` +
     `and your legal cases name the rest. On a vault with Object Lock the S3 legal holds on the backups' objects are kept and still stop their deletion.`
   );
 }
