@@ -116,7 +116,12 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     const drKept = err instanceof HoldOnForgettingBackupError && halves?.primary === true && halves.dr && access ? await drCopyKept(access, backupId) : false;
     // The primary's retention (shorter than the DR vault's) forgot it, the DR copy is intact: --only dr holds that (audit c4-2).
     const problem = drKept && err instanceof HoldOnForgettingBackupError ? err.drCopyKeptMessage(drHalfCommand('hold', backupId, options, by, options.drProfile)) : err instanceof Error ? err.message : String(err);
-    io.err(`lifeboat backups hold: ${problem}${primaryRefusalAdvice(err, halves, access)}`);
+    // With drAccount and no DR credentials the DR catalog cannot be asked: say where the copy may still be kept (review r14).
+    const drAccountHint =
+      err instanceof HoldOnForgettingBackupError && halves?.drNeedsCredentials === true && access
+        ? ` The DR account's copy may still be kept: hold it there with \`${drHalfCommand('hold', backupId, options, by)}\` as account ${access.drAccount ?? 'of the DR stack'}.`
+        : '';
+    io.err(`lifeboat backups hold: ${problem}${drAccountHint}${primaryRefusalAdvice(err, halves, access)}`);
     return EXIT_FAILED;
   }
 }

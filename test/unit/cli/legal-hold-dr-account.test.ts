@@ -113,7 +113,8 @@ beforeEach(() => {
     const items = await tableFor('UpdateCommand', input, getClient);
     const id = input.Key.pk.replace('BACKUP#', '');
     const item = items.get(id);
-    if (!item) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+    // A hold's condition refuses a record retention is forgetting (backup-catalog.ts), as DynamoDB would.
+    if (!item || (input.UpdateExpression.startsWith('SET') && item.forgettingAt !== undefined)) throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
     const { hold: _hold, ...rest } = item;
     const next = input.UpdateExpression.startsWith('SET') ? { ...rest, hold: input.ExpressionAttributeValues?.[':hold'] } : rest;
     items.set(id, next);
@@ -166,6 +167,14 @@ describe('with the primary account\'s credentials only', () => {
     ]);
     expect(held(PRIMARY_KEY)).toEqual({ reason: 'case 42', by: 'ann', at: '2026-12-10T00:00:00.000Z' });
     expect(held(DR_KEY)).toBeUndefined();
+  });
+
+  it("a backup the primary's retention is forgetting: says the DR account's copy may still be kept and what to run there (review r14)", async () => {
+    tables.get(PRIMARY_KEY)?.set(ID, record({ forgettingAt: '2026-12-09T00:00:00.000Z' }));
+    const { err, io } = capturedCliIo();
+    expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(1);
+    expect(err.join('\n')).toContain(`The DR account's copy may still be kept: hold it there with \`${DR_HALF}\` as account ${DR_ACCOUNT}.`);
+    expect(held(PRIMARY_KEY)).toBeUndefined();
   });
 
   it('says so in --json too: the DR catalog is left for the DR account\'s credentials, exit 1', async () => {
