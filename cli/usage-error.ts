@@ -15,3 +15,12 @@ export class UsageError extends Error {
 export function isUsageError(err: unknown): boolean {
   return err instanceof UsageError || err instanceof InvalidInputError || err instanceof UnknownEnvironmentError;
 }
+
+/**
+ * Whether a command's error is an unknown `--env` alone: for the commands whose other InvalidInputErrors are a
+ * refusal of what the command was asked to act on (verify of a backup that is not COMMITTED, say), which stays
+ * exit 1, while the environment a command line names is its usage (exit 2) wherever it is checked.
+ */
+export function isUnknownEnvironment(err: unknown): boolean {
+  return err instanceof UnknownEnvironmentError;
+}

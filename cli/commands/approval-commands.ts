@@ -13,7 +13,7 @@ import { approvalTaskAnswer, type TaskAnswerProbe } from '../../lambdas/approval
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type ClientTimeouts, requestClientSettings } from '../client-timeouts';
-import { isUsageError } from '../usage-error';
+import { isUnknownEnvironment, isUsageError } from '../usage-error';
 
 /**
  * `lifeboat approve EXECUTION [--reject --reason …]` and `lifeboat approvals list` (docs/RUNBOOKS.md,
@@ -23,7 +23,7 @@ import { isUsageError } from '../usage-error';
  * "*", docs/SECURITY.md, "Approvals").
  * Exit codes: 0 done; 1 refused or failed (no such approval, already decided, not allowed, task gone;
  * for `approvals list`, a region's catalog unreadable: the other region's approvals are still listed, and
- * with neither readable nothing is listed, not even an empty list); `approvals list` 2 an unknown --env.
+ * with neither readable nothing is listed, not even an empty list); 2 an unknown --env.
  *
  * An approval whose execution stopped waiting (stopped, failed, or its 12-hour wait timed out) stays
  * PENDING in the catalog until someone tries to decide it (decide-approval.ts then marks it ABANDONED):
@@ -221,7 +221,7 @@ export async function approveCommand(execution: string, options: ApproveOptions,
     return 0;
   } catch (err) {
     io.err(`lifeboat approve: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return isUnknownEnvironment(err) ? 2 : 1;
   }
 }
 

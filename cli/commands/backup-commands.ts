@@ -12,7 +12,7 @@ import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunn
 import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
 import { BACKUP_RUN_STATES } from '../estimate/backup-run-states';
-import { isUsageError } from '../usage-error';
+import { isUnknownEnvironment, isUsageError } from '../usage-error';
 
 /**
  * `lifeboat backup --plan P` runs the backup workflow once and waits for it; `lifeboat backups list`
@@ -22,7 +22,7 @@ import { isUsageError } from '../usage-error';
  * lists the DR catalog instead, the backups `lifeboat restore --from dr` can restore, and exits 1.
  * A run that committed and then failed to copy the backup to the DR vault says so (the backup is restorable from the
  * primary vault, the next run copies it) and exits 1: what a failover restores is not there yet (docs/RUNBOOKS.md, "Backup").
- * Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed (or only the DR catalog read).
+ * Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed (or only the DR catalog read), 2 bad usage (an unknown --env).
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
 export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; all?: boolean; json?: boolean };
@@ -158,7 +158,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     return exitCode;
   } catch (err) {
     io.err(`lifeboat backups list: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
+    return isUnknownEnvironment(err) ? 2 : 1;
   }
 }
 

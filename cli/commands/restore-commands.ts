@@ -16,7 +16,7 @@ import { escapeName } from '../escape-name';
 import { type NotRestored } from '../../vault';
 import { type BackupLeftOut } from '../../lambdas/restore/backup-left-out';
 import { mentionsUnanswered } from '../unanswered-endpoint';
-import { isUsageError, UsageError } from '../usage-error';
+import { isUnknownEnvironment, isUsageError, UsageError } from '../usage-error';
 
 /**
  * `lifeboat restore` starts the restore runbook (the same input JSON as the console, docs/RUNBOOKS.md)
@@ -310,7 +310,8 @@ export async function verifyCommand(options: VerifyCommandOptions, deps: Partial
     return result.ok ? EXIT_OK : EXIT_FAILED;
   } catch (err) {
     io.err(`lifeboat verify: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT_FAILED;
+    // Only the environment: a backup that is not COMMITTED is an InvalidInputError too, and is a refusal (1).
+    return isUnknownEnvironment(err) ? EXIT_USAGE : EXIT_FAILED;
   }
 }
 

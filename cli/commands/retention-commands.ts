@@ -15,6 +15,7 @@ import { DEFAULT_CONFIG_FILE } from '../../config/load-config';
 import { dataDirOption, shellWord } from '../../local/cloud/data-dir-option';
 import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
+import { isUnknownEnvironment } from '../usage-error';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
@@ -122,7 +123,7 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
         ? ` The DR account's copy may still be kept: hold it there with \`${drHalfCommand('hold', backupId, options, by)}\` as account ${access.drAccount ?? 'of the DR stack'}.`
         : '';
     io.err(`lifeboat backups hold: ${problem}${drAccountHint}${primaryRefusalAdvice(err, halves, access)}`);
-    return EXIT_FAILED;
+    return isUnknownEnvironment(err) ? EXIT_USAGE : EXIT_FAILED;
   }
 }
 
@@ -208,7 +209,7 @@ export async function backupsReleaseCommand(backupId: string, options: BackupsRe
     io.err(`lifeboat backups release: ${err instanceof Error ? err.message : String(err)}${primaryRefusalAdvice(err, halves, access)}${liftedBeforeCatalogs(liftedFirst, catalogHeld)}`);
     // Under --json stdout carries the one object whatever the exit code, once there is a record to show: as it was read.
     if (options.json && heldRecord) printHoldJson(io, backupId, heldRecord, { state: 'not-written' }, vaultsDone);
-    return EXIT_FAILED;
+    return isUnknownEnvironment(err) ? EXIT_USAGE : EXIT_FAILED;
   }
 }
 

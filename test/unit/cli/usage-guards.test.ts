@@ -1,9 +1,10 @@
 import { approvalsListCommand, approveCommand } from '../../../cli/commands/approval-commands';
-import { backupCommand } from '../../../cli/commands/backup-commands';
+import { backupCommand, backupsListCommand } from '../../../cli/commands/backup-commands';
 import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
 import { drillRunCommand, drillsListCommand } from '../../../cli/commands/drill-commands';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { pruneCommand } from '../../../cli/commands/prune-command';
+import { backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
 import { restoreCommand, verifyCommand } from '../../../cli/commands/restore-commands';
 import { scrubCommand } from '../../../cli/commands/scrub-command';
 import { statusCommand } from '../../../cli/commands/status-command';
@@ -40,6 +41,12 @@ describe('usage guards of the plan-level commands', () => {
     ['failover', (env, deps) => failoverCommand({ ...target, env, aws: true, plan: 'demo' }, deps)],
     ['approvals', (env, { io }) => approvalsListCommand({ ...target, env, aws: true }, { io })],
     ['catalog rebuild --runbook', (env, deps) => catalogRebuildCommand({ ...target, env, aws: true, vault: 'dr', runbook: true }, deps)],
+    ['backups list', (env, deps) => backupsListCommand({ ...target, env, aws: true }, deps)],
+    ['backups hold', (env, { io }) => backupsHoldCommand('20261204T100000Z-1a2b3c4d', { ...target, env, aws: true, reason: 'case 42' }, { io })],
+    ['backups release', (env, { io }) => backupsReleaseCommand('20261204T100000Z-1a2b3c4d', { ...target, env, aws: true }, { io })],
+    // verify's and approve's other refusals (a backup not COMMITTED, no such approval) stay 1: only the environment is usage.
+    ['verify', (env, { io }) => verifyCommand({ ...target, env, aws: true, backup: '20261204T100000Z-1a2b3c4d' }, { io })],
+    ['approve', (env, { io }) => approveCommand('incident-42', { ...target, env, aws: true }, { io })],
   ])('%s with an unknown --env exits 2 (the command line is wrong), naming the environment and the configured ones', async (name, run) => {
     const cli = capturedCliDeps();
     expect(await run('prd', cli.deps)).toBe(2);
