@@ -217,7 +217,10 @@ export async function approveCommand(execution: string, options: ApproveOptions,
             : // A rejection carries no time of its own: it may be this run's first attempt, which the SDK retried after its reply was lost.
               "Step Functions had already taken this rejection of yours — this run's first attempt or an earlier lifeboat approve, whose reply was lost — and nothing more was sent)."),
       );
-    } else io.out(`${record.status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${record.kind} ${record.execution} (decided by ${decidedBy}).`);
+    } else {
+      // The region and runbook, as `approvals list` shows them: one name may wait in both regions (cadfc2f).
+      io.out(`${record.status === 'APPROVED' ? 'Approved' : 'Rejected'}: ${record.kind} ${record.execution} in the ${approvalPlace(region, record)} (decided by ${decidedBy}).`);
+    }
     return 0;
   } catch (err) {
     io.err(`lifeboat approve: ${err instanceof Error ? err.message : String(err)}`);

@@ -122,7 +122,7 @@ it('`approve` finds the failover in the DR catalog once the primary\'s client gi
   const responder: TaskResponder = { success: async (region, token) => void sent.push({ region, token }), failure: () => Promise.reject(new Error('not a rejection')) };
   const shown = capturedCliIo();
   expect(await approveCommand(EXECUTION, target, { io: shown.io, clients: { timeouts }, responder, caller: async () => 'bob' })).toBe(0);
-  expect(shown.out).toEqual([`Approved: failover ${EXECUTION} (decided by bob).`]);
+  expect(shown.out).toEqual([`Approved: failover ${EXECUTION} in the DR region us-west-2, runbook lifeboat-dev-failover (decided by bob).`]);
   expect(sent).toEqual([{ region: 'dr', token: 'token-1' }]);
   expect(await new ApprovalLog(drDocuments(), names.catalogTable).get(EXECUTION)).toMatchObject({ status: 'APPROVED', decidedBy: 'bob' });
 });

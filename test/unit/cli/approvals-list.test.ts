@@ -162,6 +162,10 @@ describe('one execution name waiting in both regions (audit c4-3)', () => {
     const chosen = capturedCliIo();
     expect(await approveCommand(name, { ...target, region: 'primary' }, { io: chosen.io, access, responder, caller: async () => 'carol' })).toBe(0);
     expect(sent).toEqual(['primary token-primary']);
-    expect(chosen.out).toEqual(['Approved: restore incident-42 (decided by carol).']);
+    // The line names which of the two it decided, as the list does.
+    expect(chosen.out).toEqual(['Approved: restore incident-42 in the primary region us-east-1, runbook lifeboat-dev-restore (decided by carol).']);
+    const other = capturedCliIo();
+    expect(await approveCommand(name, { ...target, region: 'dr' }, { io: other.io, access, responder, caller: async () => 'carol' })).toBe(0);
+    expect(other.out).toEqual(['Approved: failover incident-42 in the DR region us-west-2, runbook lifeboat-dev-failover (decided by carol).']);
   });
 });

@@ -106,7 +106,7 @@ describe('lifeboat approve --aws with the primary region down', () => {
     install();
     const { code, out, err } = await approve();
     expect({ code, err }).toEqual({ code: 0, err: [] });
-    expect(out).toEqual([`Approved: failover ${EXECUTION} (decided by ${CALLER}).`]);
+    expect(out).toEqual([`Approved: failover ${EXECUTION} in the DR region ${DR}, runbook lifeboat-dev-failover (decided by ${CALLER}).`]);
     const stsCalls = calls.filter((c) => c.startsWith('sts '));
     expect(stsCalls).toEqual([`sts ${DR} GetCallerIdentity`]);
     // STS is asked only once the approval has been read from the DR catalog.
@@ -123,7 +123,7 @@ describe('lifeboat approve --aws with the primary region down', () => {
     install();
     const { code, out, err } = await approve();
     expect({ code, err }).toEqual({ code: 0, err: [] });
-    expect(out).toEqual([`Approved: failover ${EXECUTION} (decided by ${CALLER}).`]);
+    expect(out).toEqual([`Approved: failover ${EXECUTION} in the DR region ${DR}, runbook lifeboat-dev-failover (decided by ${CALLER}).`]);
     expect(calls.filter((c) => c.startsWith('sts '))).toEqual([`sts ${DR} GetCallerIdentity`]);
   });
 
@@ -142,7 +142,7 @@ describe('lifeboat approve --aws with the primary region down', () => {
     install({ stsFails: true });
     const { code, out, err } = await approve();
     expect(code).toBe(0);
-    expect(out).toEqual([`Approved: failover ${EXECUTION} (decided by unknown AWS caller).`]);
+    expect(out).toEqual([`Approved: failover ${EXECUTION} in the DR region ${DR}, runbook lifeboat-dev-failover (decided by unknown AWS caller).`]);
     expect(err).toEqual([
       `lifeboat approve: warning: the AWS caller could not be identified (STS GetCallerIdentity in ${DR}: socket hang up); ` +
         `the decision is recorded as decided by "unknown AWS caller", and CloudTrail's SendTaskSuccess/SendTaskFailure event in ${DR} names who it was`,

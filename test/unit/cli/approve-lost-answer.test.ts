@@ -132,7 +132,7 @@ it('the reply lost and the SDK\'s retry in the same run refused: decided by this
   sfn.on(SendTaskFailureCommand).callsFake((input: { error: string; cause: string }) => sameRun({ kind: 'failure', error: input.error, cause: input.cause }));
   const approved = capturedCliIo();
   expect(await approveCommand(EXECUTION, options, { io: approved.io, now: () => FIRST })).toBe(0);
-  expect([approved.out, approved.err]).toEqual([[`Approved: restore ${EXECUTION} (decided by ${CAROL}).`], []]);
+  expect([approved.out, approved.err]).toEqual([[`Approved: restore ${EXECUTION} in the primary region us-east-1, runbook lifeboat-dev-restore (decided by ${CAROL}).`], []]);
   expect(item).toEqual({ ...pending, status: 'APPROVED', decidedBy: CAROL, decidedAt: FIRST.toISOString() });
 
   item = { ...pending };
