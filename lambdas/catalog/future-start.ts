@@ -8,6 +8,18 @@
  */
 export const FUTURE_START_TOLERANCE_MS = 5 * 60_000;
 
+/**
+ * The same question asked by retention (lambdas/retention/record-evidence.ts, decide-retention.ts), with more room
+ * on purpose. A backup cannot start later than now, give or take the clocks of the regions involved. A record that
+ * says it does was not written by a backup of this environment (or by one whose clock is far off): counted, it would
+ * be the "newest backup" that `keepWithin` measures from and that bumps `keepLast`, and every real backup could be
+ * forgotten behind it, so retention never counts one. But retention decides what is deleted: a backup up to 15 min
+ * ahead of a Lambda's clock is skew, not a wrong clock, and passing a real newest backup over (forgetting what it
+ * should have kept) would be worse than a display's mistake. Status, the watchdog and doctor judge freshness
+ * instead, where a record 10 min ahead must not make a plan look fresh: FUTURE_START_TOLERANCE_MS, a small one.
+ */
+export const CLOCK_SKEW_MS = 15 * 60 * 1000;
+
 /** Whether the ISO time `startedAt` is more than FUTURE_START_TOLERANCE_MS after `now`. */
 export function startsInFuture(startedAt: string, now: Date): boolean {
   return Date.parse(startedAt) - now.getTime() > FUTURE_START_TOLERANCE_MS;

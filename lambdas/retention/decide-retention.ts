@@ -1,8 +1,8 @@
 import { type RetentionConfig } from '../../config/lifeboat-config';
 import { parseRetentionDuration, subtractDuration } from '../../config/retention-duration';
 import { type BackupRecord } from '../catalog/backup-record';
+import { CLOCK_SKEW_MS } from '../catalog/future-start';
 import { livePins } from './live-pins';
-import { CLOCK_SKEW_MS } from './record-evidence';
 import { type BucketUnit, bucketKey } from './time-buckets';
 
 /**

@@ -1,13 +1,6 @@
 import { type BackupRecord } from '../catalog/backup-record';
+import { CLOCK_SKEW_MS } from '../catalog/future-start';
 import { type SnapshotArrivals } from './snapshot-arrivals';
-
-/**
- * A backup cannot start later than now, give or take the clocks of the regions involved. A record that
- * says it does was not written by a backup of this environment (or by one whose clock is far off):
- * counted, it would be the "newest backup" that `keepWithin` measures from and that bumps `keepLast`,
- * and every real backup could be forgotten behind it.
- */
-export const CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 /** A record the run counts, and when its snapshots reached the vault (the last of them), when the vault says. */
 export type CountedRecord = { record: BackupRecord; arrivedAt: string | undefined };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { type RetentionConfig } from '../../../../config/lifeboat-config';
 import { decideRetention, type RetentionCandidate } from '../../../../lambdas/retention/decide-retention';
-import { CLOCK_SKEW_MS } from '../../../../lambdas/retention/record-evidence';
+import { CLOCK_SKEW_MS } from '../../../../lambdas/catalog/future-start';
 
 /**
  * Properties of the retention decision over random histories and policies: rules only ever add to

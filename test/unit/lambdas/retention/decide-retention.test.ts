@@ -1,7 +1,7 @@
 import { type RetentionConfig } from '../../../../config/lifeboat-config';
 import { parseRetentionDuration, subtractDuration } from '../../../../config/retention-duration';
 import { decideRetention, type RetentionCandidate, type RetentionDecision } from '../../../../lambdas/retention/decide-retention';
-import { CLOCK_SKEW_MS } from '../../../../lambdas/retention/record-evidence';
+import { CLOCK_SKEW_MS } from '../../../../lambdas/catalog/future-start';
 import { bucketKey, type BucketUnit } from '../../../../lambdas/retention/time-buckets';
 
 /** A committed backup started at `startedAt` (its id is its time, so tables read easily). */

@@ -1,5 +1,6 @@
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { CLOCK_SKEW_MS, weighRecords } from '../../../../lambdas/retention/record-evidence';
+import { CLOCK_SKEW_MS } from '../../../../lambdas/catalog/future-start';
+import { weighRecords } from '../../../../lambdas/retention/record-evidence';
 
 const NOW = new Date('2026-03-10T00:00:00.000Z');
 const at = (msBeforeNow: number): string => new Date(NOW.getTime() - msBeforeNow).toISOString();
