@@ -1,6 +1,6 @@
-import { type Snapshot, type UnreadableSnapshot, type Vault } from '../../vault';
+import { mapBounded, type Snapshot, snapshotKey, type UnreadableSnapshot, type Vault } from '../../vault';
 import { type BackupCatalog } from './backup-catalog';
-import { type BackupRecord, backupRecordSchema, type BackupSourceRecord, snapshotFieldsOfSource, sourceTypeSchema, sumBackupTotals } from './backup-record';
+import { type BackupRecord, backupRecordSchema, type LegalHold, type BackupSourceRecord, snapshotFieldsOfSource, sourceTypeSchema, sumBackupTotals } from './backup-record';
 import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
 import { CatalogItemInvalidError } from './catalog-errors';
 
@@ -18,7 +18,9 @@ import { CatalogItemInvalidError } from './catalog-errors';
  *
  * Legal holds are not rebuilt: a hold lives in the catalogs only, so every created record lists `hold` among what it
  * does not recover and the report warns once (HOLD_NOT_REBUILT, holdsWarning). Until 2026-12-06 they were dropped
- * without a word (audit c5-3), and retention could forget a backup under a legal hold.
+ * without a word (audit c5-3), and retention could forget a backup under a legal hold. On a vault with Object Lock,
+ * `lifeboat backups hold` also sets the S3 legal hold on the backup's objects, so a created record whose snapshot
+ * objects are held there gets a hold again (HELD_BY_OBJECT_LOCK: its reason and author are in no vault).
  */
 
 export type VaultSide = 'primary' | 'dr';
@@ -42,6 +44,8 @@ export type CatalogRebuildDeps = {
    * reached, and rebuilt records leave copies.dr out (unknown).
    */
   drHolds?: ((snapshotId: string) => Promise<boolean>) | null;
+  /** The `at` of a hold recovered from Object Lock (default: the clock). */
+  now?: () => Date;
 };
 
 /**
@@ -64,8 +68,17 @@ export type RebuiltBackup = {
 
 export type MissingSnapshots = { backupId: string; plan: string; sources: { source: string; snapshotId: string }[] };
 
-/** The `unrecovered` entry of every created record: a hold is written to the catalogs only, never to the vault. */
+/** The `unrecovered` entry of every created record not held again from Object Lock: a hold is written to the catalogs, not to the vault. */
 export const HOLD_NOT_REBUILT = 'hold (a legal hold is kept in the catalogs only, not in the vault: hold it again if it was held)';
+
+/** The reason and author of a hold a rebuild recovers from the S3 legal holds of a backup's snapshot objects. */
+export const HELD_BY_OBJECT_LOCK = {
+  reason: 'held when the catalog was rebuilt: the S3 legal hold on its snapshot objects is ON; the original reason is not in the vault',
+  by: 'catalog rebuild',
+} as const;
+
+/** GetObjectLegalHold requests in flight for one backup's snapshot objects (one per source). */
+const LEGAL_HOLD_READS = 8;
 
 export type CatalogRebuildReport = {
   vault: VaultSide;
@@ -106,9 +119,10 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
   // Oldest first: a derived baseBackupId needs its parent's record.
   candidates.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt) || a.record.backupId.localeCompare(b.record.backupId));
   const rebuilt = new Map(candidates.map((c) => [c.record.backupId, c.record]));
+  const holdOf = objectLockHolds(deps);
   for (const candidate of candidates) {
     await deriveBase(candidate, rebuilt, deps.catalog);
-    backups.push(await applyCandidate(candidate, deps.catalog));
+    backups.push(await applyCandidate(candidate, deps.catalog, holdOf));
   }
 
   const plans = new Set([...deps.plans, ...candidates.map((c) => c.record.plan)]);
@@ -126,7 +140,9 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     }
   }
   backups.sort((a, b) => a.backupId.localeCompare(b.backupId));
-  const created = backups.filter((b) => b.outcome === 'created').length;
+  const created = backups.filter((b) => b.outcome === 'created');
+  const notRebuilt = created.filter((b) => b.unrecovered?.includes(HOLD_NOT_REBUILT)).length;
+  const warning = holdsWarning(notRebuilt, created.length - notRebuilt);
   return {
     vault: deps.side,
     snapshots: snapshots.length,
@@ -135,7 +151,7 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     drCopies: deps.side === 'dr' ? 'this-vault-is-dr' : deps.drHolds ? 'checked-in-dr-vault' : 'unknown',
     backups,
     missingFromVault,
-    ...(created > 0 ? { warnings: [holdsWarning(created)] } : {}),
+    ...(warning ? { warnings: [warning] } : {}),
   };
 }
 
@@ -144,11 +160,16 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
  * was one of two places a hold was written (`lifeboat backups hold` writes both regions' catalogs), so the other
  * region's catalog is where to look.
  */
-function holdsWarning(created: number): string {
+function holdsWarning(notRebuilt: number, recovered: number): string | undefined {
+  const fromObjectLock =
+    `${recovered} legal hold(s) recovered from Object Lock: the S3 legal hold on the snapshot objects of ${recovered} record(s) created here is ON, ` +
+    `so each is held again ("${HELD_BY_OBJECT_LOCK.reason}"); the other region's catalog, the one this rebuild did not write, may keep the original reason.`;
+  if (notRebuilt === 0) return recovered > 0 ? fromObjectLock : undefined;
   // The other catalog is named by what this rebuild did not write, not by the vault it read: `--vault dr` writes the
   // primary catalog by default (review r15: the warning sent the operator to the catalog it had just rebuilt).
   return (
-    `legal holds are not rebuilt: a hold is kept in the catalogs only, not in the vault, so none of the ${created} record(s) created here is held, ` +
+    (recovered > 0 ? `${fromObjectLock} ` : '') +
+    `legal holds are not rebuilt: a hold is kept in the catalogs only, not in the vault, so none of the ${notRebuilt} ${recovered > 0 ? 'other ' : ''}record(s) created here is held, ` +
     `and retention would forget a backup that was. Before retention next runs, hold each backup under a legal hold again ` +
     `(\`lifeboat backups hold <backupId> --reason …\`): the other region's catalog, the one this rebuild did not write, keeps the holds written while it was reachable, ` +
     `and your legal cases name the rest. On a vault with Object Lock the S3 legal holds on the backups' objects are kept and still stop their deletion.`
@@ -295,12 +316,18 @@ function unlessInvalidItem(err: unknown): undefined {
 }
 
 /** Writes a candidate where the catalog has no record, or reconciles it with the one there. */
-async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog): Promise<RebuiltBackup> {
+async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog, holdOf: HoldOf): Promise<RebuiltBackup> {
   const { record } = candidate;
   const base = { backupId: record.backupId, plan: record.plan };
   let existing: BackupRecord | undefined;
   try {
     existing = await catalog.getBackup(record.backupId);
+    // Read only for a record about to be created: a kept record keeps its own hold.
+    const hold = existing ? undefined : await holdOf(record);
+    if (hold) {
+      record.hold = hold;
+      candidate.unrecovered = candidate.unrecovered.filter((u) => u !== HOLD_NOT_REBUILT);
+    }
     if (!existing && (await catalog.putRebuiltBackup(record))) {
       await catalog.indexCommittedBackup(record);
       return {
@@ -325,4 +352,42 @@ async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog): Pr
   const differNote = differs ? 'the catalog names other snapshots than the vault holds for this backup; the catalog record is kept' : undefined;
   // Its copies.dr stays as it is, even when the DR vault holds its snapshots: only replication vouches for a DR copy (copiesOf).
   return { ...base, outcome: 'unchanged', ...(differNote ? { note: differNote } : {}) };
+}
+
+type HoldOf = (record: BackupRecord) => Promise<LegalHold | undefined>;
+
+/** The S3 legal hold of a snapshot object could not be read (a denied s3:GetObjectLegalHold, an outage): the rebuild stops rather than guess; what it wrote stays. */
+export class LegalHoldUnreadError extends Error {
+  override readonly name = 'LegalHoldUnreadError';
+}
+
+/**
+ * The hold of a record rebuilt from a vault with Object Lock: `backups hold` sets the S3 legal hold on every object of
+ * the backup, its snapshot objects included, so an ON one means it was held. One GetObjectLegalHold per snapshot
+ * object; a store without Object Lock (memory, a directory) has no `legalHold`, and an S3 bucket without it answers
+ * null once, after which nothing more is asked.
+ */
+function objectLockHolds(deps: CatalogRebuildDeps): HoldOf {
+  const store = deps.vault.store;
+  const read = store.legalHold?.bind(store);
+  let noObjectLock = read === undefined;
+  return async (record) => {
+    if (noObjectLock || !read) return undefined;
+    const states = await mapBounded(record.sources, LEGAL_HOLD_READS, (s) =>
+      read(snapshotKey(s.snapshotId)).catch((err: unknown) => {
+        const problem = err instanceof Error ? err.message : String(err);
+        throw new LegalHoldUnreadError(
+          `the S3 legal hold of snapshot ${s.snapshotId} (backup ${record.backupId}) could not be read (${problem}), and a rebuild reads it to hold again a backup held under Object Lock; ` +
+            `allow s3:GetObjectLegalHold on the vault's snapshots/* to the credentials or role that rebuilds, then run the rebuild again (the records it wrote stay)`,
+          { cause: err },
+        );
+      }),
+    );
+    if (states.includes(null)) {
+      noObjectLock = true;
+      return undefined;
+    }
+    if (!states.includes(true)) return undefined;
+    return { ...HELD_BY_OBJECT_LOCK, at: (deps.now?.() ?? new Date()).toISOString() };
+  };
 }

@@ -40,7 +40,8 @@ export type CatalogRebuildWorkflowProps = {
 };
 
 /** What opening a vault and reading its snapshots reads (docs/FORMAT.md §1): config, key objects, snapshot objects. */
-const VAULT_READ_KEYS = ['config', 'keys/*', 'snapshots/*'];
+const SNAPSHOT_KEYS = 'snapshots/*';
+const VAULT_READ_KEYS = ['config', 'keys/*', SNAPSHOT_KEYS];
 /** The catalog's plan index (lib/constructs/catalog-table.ts): the rebuild checks each plan's records against the vault. */
 const PLAN_INDEX = 'byPlan';
 /** The state machine stops waiting for the function well after the function's own 15 minutes. */
@@ -64,7 +65,7 @@ const WORKFLOW_TIMEOUT = Duration.hours(1);
  * `lifeboat catalog rebuild` from a machine, which has no time limit; since a rebuild is idempotent,
  * the records a timed-out run wrote stay and are reported `unchanged`.
  *
- * Access: read-only on both vaults (config, key objects, snapshot objects; the listing, which also
+ * Access: read-only on both vaults (config, key objects, snapshot objects and their S3 legal hold status; the listing, which also
  * makes S3 answer a missing key 404 as the vault expects), Decrypt on both vault keys (the DR key by
  * its alias); on the catalog GetItem, PutItem (conditional: absent records only, and index items),
  * UpdateItem (copies.dr) and Query on the plan index, with the catalog key as the other writers have it.
@@ -101,6 +102,11 @@ export class CatalogRebuildWorkflow extends Construct {
     const drBucketArn = dr ? `arn:${stack.partition}:s3:::${dr.bucketName}` : undefined;
     const vaultObjects = [...VAULT_READ_KEYS.map((k) => props.vault.arnForObjects(k)), ...(drBucketArn ? VAULT_READ_KEYS.map((k) => `${drBucketArn}/${k}`) : [])];
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects }));
+    // A created record is held again when its snapshot objects' S3 legal hold is ON (catalog-rebuild.ts, objectLockHolds).
+    // Granted on a vault without Object Lock too: S3 checks the permission before it answers "no Object Lock", which
+    // is how the rebuild learns it with one request, and it reads nothing but the hold status of snapshot objects.
+    const snapshotObjects = [props.vault.arnForObjects(SNAPSHOT_KEYS), ...(drBucketArn ? [`${drBucketArn}/${SNAPSHOT_KEYS}`] : [])];
+    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectLegalHold'], resources: snapshotObjects }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, ...(drBucketArn ? [drBucketArn] : [])] }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).

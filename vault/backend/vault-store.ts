@@ -59,6 +59,8 @@ export interface VaultStore {
   extendRetention?(key: string, until: Date, extendTo?: Date): Promise<boolean>;
   /** Optional (stores with Object Lock): sets (true) or releases (false) an object's legal hold. Throws VaultObjectNotFoundError for an absent object. */
   setLegalHold?(key: string, on: boolean): Promise<void>;
+  /** Optional (stores that may have Object Lock: S3): whether the object's legal hold is ON; null when the bucket has no Object Lock. Throws VaultObjectNotFoundError for an absent object. */
+  legalHold?(key: string): Promise<boolean | null>;
   /** Optional: writes an object given as consecutive parts (same result as `put` of their concatenation, without building it). */
   putParts?(key: string, parts: readonly Uint8Array[], options?: PutOptions): Promise<void>;
   /**

@@ -76,7 +76,7 @@ it('runs the rebuild in one function outside any VPC, with Lambda\'s full 15 min
   });
 });
 
-it('grants exactly: read both vaults (config, keys, snapshots), Decrypt both vault keys, and GetItem/PutItem/UpdateItem/Query on the catalog', () => {
+it('grants exactly: read both vaults (config, keys, snapshots, the snapshots\' legal hold status), Decrypt both vault keys, and GetItem/PutItem/UpdateItem/Query on the catalog', () => {
   const vault = logicalId('AWS::S3::Bucket', { BucketName: 'lifeboat-dev-vault-000000000000-us-east-1' });
   const vaultKey = logicalId('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-vault' });
   const vaultKeyId = (primary.findResources('AWS::KMS::Alias')[vaultKey]?.Properties?.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -100,6 +100,7 @@ it('grants exactly: read both vaults (config, keys, snapshots), Decrypt both vau
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',
+      's3:GetObjectLegalHold',
       's3:ListBucket',
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
@@ -113,6 +114,11 @@ it('grants exactly: read both vaults (config, keys, snapshots), Decrypt both vau
     expect(objects.filter((o) => o.includes(`:s3:::lifeboat-dev-vault-000000000000-us-west-2${key}"`))).toHaveLength(1);
   }
   expect(byAction.get('s3:ListBucket')).toHaveLength(2);
+  // The S3 legal hold status (a hold recovered from Object Lock) of snapshot objects only, in the two vaults.
+  const legalHolds = byAction.get('s3:GetObjectLegalHold') ?? [];
+  expect(legalHolds).toHaveLength(2);
+  expect(legalHolds.filter((o) => o.includes(`"${vault}","Arn"]},"/snapshots/*"`))).toHaveLength(1);
+  expect(legalHolds.filter((o) => o.includes(':s3:::lifeboat-dev-vault-000000000000-us-west-2/snapshots/*"'))).toHaveLength(1);
   // Decrypt: the primary vault key, the DR key by the ARN read from the DR stack, the catalog key; the catalog key alone may encrypt.
   const decrypt = statements.filter((s) => [s.Action].flat().includes('kms:Decrypt'));
   expect(decrypt.map((s) => flat(s.Resource)).join(' ')).toContain(`"${vaultKeyId}","Arn"`);
@@ -164,6 +170,7 @@ describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the D
     }
     expect(byAction.get('s3:GetObject')?.sort()).toEqual(['/config', '/keys/*', '/snapshots/*'].map((key) => flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [vault, 'Arn'] }, key]] })).sort());
     expect(byAction.get('s3:ListBucket')).toEqual([flat({ 'Fn::GetAtt': [vault, 'Arn'] })]);
+    expect(byAction.get('s3:GetObjectLegalHold')).toEqual([flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [vault, 'Arn'] }, '/snapshots/*']] })]);
     const decrypt = statements.filter((s) => [s.Action].flat().includes('kms:Decrypt')).map((s) => flat(s.Resource));
     expect(decrypt).toHaveLength(2);
     expect(decrypt.join(' ')).toContain(`"${vaultKeyId}","Arn"`);

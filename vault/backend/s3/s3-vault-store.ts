@@ -5,6 +5,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
@@ -389,6 +390,20 @@ export class S3VaultStore implements VaultStore {
       await this.client.send(new PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.objectKey(key), LegalHold: { Status: on ? 'ON' : 'OFF' } }));
     } catch (err) {
       if (isS3NotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      throw err;
+    }
+  }
+
+  async legalHold(key: string): Promise<boolean | null> {
+    try {
+      const out = await this.client.send(new GetObjectLegalHoldCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return out.LegalHold?.Status === 'ON';
+    } catch (err) {
+      // An object never held (nor retained) may have no lock configuration of its own: no hold (a 404, so before isS3NotFound).
+      if (err instanceof Error && err.name === 'NoSuchObjectLockConfiguration') return false;
+      if (isS3NotFound(err)) throw new VaultObjectNotFoundError(this.location, key);
+      // S3 answers a bucket without Object Lock 400 InvalidRequest "Bucket is missing Object Lock Configuration".
+      if (err instanceof Error && err.name === 'InvalidRequest' && /object lock/i.test(err.message)) return null;
       throw err;
     }
   }

@@ -276,8 +276,14 @@ describe('a vault in an Object Lock bucket (S3VaultStore on the local cloud)', (
 
   it('keeps an object under a legal hold past its retention until the hold is released, and a release keeps what another held backup needs', async () => {
     const shared = packs[1]!;
+    // Never held: the object has no lock configuration of its own (404 NoSuchObjectLockConfiguration), which reads as OFF.
+    expect(await vault.store.legalHold?.(`snapshots/${snapshotIds[0]!}`)).toBe(false);
     const held = await setBackupLegalHold(vault, snapshotIds, true);
     expect(held.supported).toBe(true);
+    // What a catalog rebuild reads to hold a rebuilt record again (catalog-rebuild.ts); a bucket without Object Lock answers null.
+    expect(await vault.store.legalHold?.(`snapshots/${snapshotIds[0]!}`)).toBe(true);
+    await s3.send(new PutObjectCommand({ Bucket: PLAIN, Key: 'snapshots/plain', Body: 'plain' }));
+    expect(await new S3VaultStore({ client: s3, bucket: PLAIN }).legalHold('snapshots/plain')).toBeNull();
     expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: VAULT_BUCKET, Key: shared }))).LegalHold?.Status).toBe('ON');
     await ageRetention(shared, new Date(Date.now() + 1200));
     await new Promise((resolve) => setTimeout(resolve, 1300));
@@ -286,6 +292,7 @@ describe('a vault in an Object Lock bucket (S3VaultStore on the local cloud)', (
     const released = await setBackupLegalHold(vault, [snapshotIds[0]!], false, { stillHeld: [snapshotIds[1]!] });
     expect(released.keptForOtherHolds).toBeGreaterThan(0);
     expect((await s3.send(new GetObjectLegalHoldCommand({ Bucket: VAULT_BUCKET, Key: `snapshots/${snapshotIds[0]!}` }))).LegalHold?.Status).toBe('OFF');
+    expect(await vault.store.legalHold?.(`snapshots/${snapshotIds[0]!}`)).toBe(false);
     await expect(vault.store.delete(shared)).rejects.toBeInstanceOf(ObjectLockedError);
     await setBackupLegalHold(vault, [snapshotIds[1]!], false);
     await vault.store.delete(shared);

@@ -1,6 +1,6 @@
 import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
-import { HOLD_NOT_REBUILT, rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
+import { HELD_BY_OBJECT_LOCK, HOLD_NOT_REBUILT, LegalHoldUnreadError, rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
 import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { verifyVault } from '../../../../vault/checker/verify';
@@ -49,14 +49,32 @@ class MemoryCatalog implements RebuildCatalog {
   }
 }
 
+/**
+ * A memory store answering GetObjectLegalHold as S3 does (the S3 store's legalHold): null for a bucket without Object
+ * Lock, else whether the object's legal hold is ON.
+ */
+class LockableMemoryStore extends MemoryVaultStore {
+  objectLock = false;
+  readonly held = new Set<string>();
+  legalHoldReads = 0;
+  denied = false;
+  async legalHold(key: string): Promise<boolean | null> {
+    this.legalHoldReads++;
+    if (this.denied) throw new Error('Access Denied');
+    return this.objectLock ? this.held.has(key) : null;
+  }
+}
+
 type RunSource = { name: string; kind?: 's3' | 'dynamodb' | 'filesystem'; parent?: Snapshot; observations?: SourceObservationTags; content?: string };
 
 let vault: Vault;
+let store: LockableMemoryStore;
 let catalog: MemoryCatalog;
 let inDr: Set<string>;
 
 beforeEach(async () => {
-  vault = await initVault(new MemoryVaultStore(), new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
+  store = new LockableMemoryStore();
+  vault = await initVault(store, new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
   catalog = new MemoryCatalog();
   inDr = new Set();
 });
@@ -370,4 +388,49 @@ it('says a legal hold is not rebuilt: hold unrecovered on every created record, 
   expect(fromDr?.join('')).not.toMatch(/primary region's catalog|DR region's catalog/);
   // Nothing created, nothing lost: no warning.
   expect((await rebuildCatalog(deps({ side: 'dr', drHolds: null }))).warnings).toBeUndefined();
+});
+
+// Audit follow-up of c5-3: on a vault with Object Lock, `backups hold` also sets the S3 legal hold on the backup's
+// snapshot objects, yet the rebuild said every hold was lost and created the held backup unheld.
+it('on a vault with Object Lock, holds a created record whose snapshot objects have an S3 legal hold ON, and says how many holds it recovered', async () => {
+  const chain = await commitChain();
+  const [full, incremental] = chain;
+  if (!full || !incremental) throw new Error('two backups');
+  catalog.records.clear();
+  store.objectLock = true;
+  // One of the snapshot objects is enough: a hold interrupted midway still held the backup.
+  store.held.add(`snapshots/${full.sources[1]?.snapshotId ?? ''}`);
+  const report = await rebuildCatalog(deps({ now: () => new Date('2026-12-06T12:00:00.000Z') }));
+  expect(catalog.records.get(full.backupId)?.hold).toEqual({ ...HELD_BY_OBJECT_LOCK, at: '2026-12-06T12:00:00.000Z' });
+  expect(catalog.records.get(incremental.backupId)?.hold).toBeUndefined();
+  expect(report.backups.map((b) => [b.backupId, b.unrecovered])).toEqual([
+    [full.backupId, undefined],
+    [incremental.backupId, [HOLD_NOT_REBUILT]],
+    [expect.any(String), [HOLD_NOT_REBUILT]],
+  ]);
+  expect(report.warnings).toEqual([expect.stringMatching(/^1 legal hold\(s\) recovered from Object Lock: .* legal holds are not rebuilt: .* none of the 2 other record\(s\) created here is held/)]);
+  // One GetObjectLegalHold per snapshot object of each created record.
+  expect(store.legalHoldReads).toBe(6);
+
+  // Every created record held: the warning says so alone.
+  catalog.records.clear();
+  for (const r of chain) for (const s of r.sources) store.held.add(`snapshots/${s.snapshotId}`);
+  const all = await rebuildCatalog(deps());
+  expect([...catalog.records.values()].map((r) => r.hold?.by)).toEqual(['catalog rebuild', 'catalog rebuild', 'catalog rebuild']);
+  expect(all.warnings).toEqual([expect.stringMatching(/^3 legal hold\(s\) recovered from Object Lock: .*the original reason is not in the vault.*the other region's catalog, the one this rebuild did not write, may keep the original reason\.$/)]);
+
+  // A bucket without Object Lock answers once, and nothing changes.
+  catalog.records.clear();
+  store.objectLock = false;
+  store.legalHoldReads = 0;
+  const plain = await rebuildCatalog(deps());
+  expect([...catalog.records.values()].some((r) => r.hold)).toBe(false);
+  expect(plain.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 3 record\(s\) created here is held/)]);
+  expect(store.legalHoldReads).toBe(2);
+
+  // A hold that cannot be read is not guessed: the rebuild stops and names the permission.
+  catalog.records.clear();
+  store.denied = true;
+  await expect(rebuildCatalog(deps())).rejects.toThrow(LegalHoldUnreadError);
+  await expect(rebuildCatalog(deps())).rejects.toThrow(/could not be read \(Access Denied\).*allow s3:GetObjectLegalHold on the vault's snapshots\/\*/);
 });
