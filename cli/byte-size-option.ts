@@ -13,11 +13,14 @@ export class InvalidByteSizeError extends InvalidInputError {
   }
 }
 
-/** `10TiB`, `1.5 GiB`, `500GB`, `1048576` in bytes (rounded to a whole byte). */
+/** `10TiB`, `1.5 GiB`, `500GB`, `1048576` in bytes (rounded to a whole byte; less than 1 byte is refused). */
 export function parseByteSize(text: string, option: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const factor = match ? UNITS[(match[2] || 'b').toLowerCase()] : undefined;
   const amount = match ? Number.parseFloat(match[1] ?? '') : Number.NaN;
   if (factor === undefined || !Number.isFinite(amount) || amount <= 0) throw new InvalidByteSizeError(option, text);
-  return Math.round(amount * factor);
+  const bytes = Math.round(amount * factor);
+  // `0.4B` or `0.1` is positive as written but rounds to nothing: an estimate of 0 B protected is no estimate.
+  if (bytes < 1) throw new InvalidByteSizeError(option, text);
+  return bytes;
 }

@@ -11,7 +11,8 @@ import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 /**
  * `lifeboat estimate [--plan P] [--json] [--prices FILE] [--protected-bytes SIZE]`: each plan's
  * monthly cost from what its catalog measured, next to AWS Backup's for the same data (docs/COSTS.md).
- * Exit 0 with an estimate, 1 when the catalog, the config or the prices could not be read.
+ * Exit 0 with an estimate, 1 when the catalog, the config or the prices could not be read, or the prices are for
+ * other regions than the environment's (price-table-regions.ts).
  */
 export type EstimateCommandOptions = TargetOptions & { json?: boolean; plan?: string; prices?: string; protectedBytes?: string };
 export type EstimateCommandDeps = {

@@ -6,6 +6,7 @@ import { measuredPlanEstimate } from './measured-plan-estimate';
 import { type CostLine, environmentLines, type PlanEstimate } from './monthly-cost';
 import { NoCommittedBackupError } from './plan-measures';
 import { type PriceTable } from './price-table';
+import { assertPriceTableRegions } from './price-table-regions';
 import { MONTH_DAYS } from './runs-per-month';
 
 /**
@@ -36,6 +37,7 @@ export type EstimateInput = {
 
 export async function environmentEstimate(input: EstimateInput): Promise<EnvironmentEstimate> {
   const { environment, prices } = input;
+  assertPriceTableRegions(input.pricesFile, prices, environment);
   const plans = input.plan === undefined ? environment.plans : environment.plans.filter((p) => p.name === input.plan);
   if (plans.length === 0) {
     throw new InvalidInputError(`--plan: environment ${environment.name} has no plan ${input.plan} (plans: ${environment.plans.map((p) => p.name).join(', ') || 'none'})`);

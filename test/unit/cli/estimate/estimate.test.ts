@@ -1,5 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { estimateCommand } from '../../../../cli/commands/estimate-command';
 import { parseByteSize, InvalidByteSizeError } from '../../../../cli/byte-size-option';
 import { type EnvironmentEstimate } from '../../../../cli/estimate/environment-estimate';
@@ -265,6 +268,12 @@ describe('the price table and sizes', () => {
     expect(parseByteSize('500GB', '--protected-bytes')).toBe(500e9);
     expect(() => parseByteSize('10 terabytes', '--protected-bytes')).toThrow(InvalidByteSizeError);
   });
+
+  it('--protected-bytes refuses a size that rounds to less than 1 byte (0.4B, 0.1) instead of estimating 0 B', () => {
+    expect(() => parseByteSize('0.4B', '--protected-bytes')).toThrow(InvalidByteSizeError);
+    expect(() => parseByteSize('0.1', '--protected-bytes')).toThrow(InvalidByteSizeError);
+    expect(parseByteSize('0.5B', '--protected-bytes')).toBe(1);
+  });
 });
 
 describe('lifeboat estimate', () => {
@@ -297,6 +306,29 @@ describe('lifeboat estimate', () => {
     const bad = capturedCliIo();
     expect(await estimateCommand({ ...options, protectedBytes: 'lots' }, { io: bad.io, listBackupsOfPlan, now: () => NOW })).toBe(1);
     expect(bad.err.join('\n')).toMatch(/--protected-bytes must be a positive number of bytes/);
+  });
+
+  it('refuses a price table for other regions than the environment\'s, naming both pairs and the --prices to give (audit c6-2)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-prices-'));
+    try {
+      // The environment runs in us-east-1 → sa-east-1; the default table (us-east-1's newest) is priced for us-west-2 as DR.
+      const config = JSON.parse(readFileSync(SAMPLE_CONFIG_FILE, 'utf8')) as { environments: { drRegion: string }[] };
+      for (const env of config.environments) env.drRegion = 'sa-east-1';
+      const saConfig = path.join(dir, 'lifeboat.config.json');
+      writeFileSync(saConfig, JSON.stringify(config));
+      const byDefault = capturedCliIo();
+      expect(await estimateCommand({ ...options, config: saConfig }, { io: byDefault.io, listBackupsOfPlan, now: () => NOW })).toBe(1);
+      expect(byDefault.out).toEqual([]);
+      expect(byDefault.err.join('\n')).toMatch(/is for us-east-1 → us-west-2, but environment dev runs in us-east-1 → sa-east-1: give --prices <a table for us-east-1 → sa-east-1>/);
+      // A --prices table for another primary region is refused the same way.
+      const eu = path.join(dir, 'eu-west-1.json');
+      writeFileSync(eu, JSON.stringify({ ...loadPriceTable(priceTableFileFor('us-east-1')), region: 'eu-west-1', drRegion: 'eu-central-1' }));
+      const other = capturedCliIo();
+      expect(await estimateCommand({ ...options, prices: eu }, { io: other.io, listBackupsOfPlan, now: () => NOW })).toBe(1);
+      expect(other.err.join('\n')).toMatch(/is for eu-west-1 → eu-central-1, but environment dev runs in us-east-1 → us-west-2: give --prices <a table for us-east-1 → us-west-2>/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('with the primary region down, names its catalog and region and says what to use meanwhile (review R43 F4)', async () => {
