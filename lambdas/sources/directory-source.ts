@@ -62,7 +62,9 @@ export async function planDirectoryShards(
     const name = storedName(raw);
     let bytes = 0;
     let unitKey = `name:${name}`;
-    for await (const entry of walkTree(root, { names: [name] })) {
+    // Sizing only: an entry deleted meanwhile or that cannot be read weighs nothing here, and the shard's own
+    // walk records it (`vanished`, `skipped`); thrown, one such entry in a live tree would fail the whole backup.
+    for await (const entry of walkTree(root, { names: [name], onProblem: ignoreProblem })) {
       if (entry.kind === 'file') bytes += Number(entry.stat.size);
       if (entry.rel === name && entry.kind !== 'dir' && entry.stat.nlink > 1n) unitKey = `inode:${entry.stat.dev}:${entry.stat.ino}`;
     }
@@ -89,6 +91,8 @@ export async function planDirectoryShards(
     includeRoot: i === 0,
   }));
 }
+
+const ignoreProblem = (): undefined => undefined;
 
 /**
  * Depth-first walk of one subtree (relative path `rel` under root, as the manifest names it; '' =

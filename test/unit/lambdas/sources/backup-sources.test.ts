@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+// The module object itself (the one the walker calls into), so a test can spy on its calls.
+import { mkdtempSync, type PathLike, promises as fsPromises, rmSync } from 'node:fs';
 import { link, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -76,6 +77,31 @@ describe('directory source', () => {
     // Fewer shards than units: the three names still travel together.
     const two = await planDirectoryShards(source, root, { maxShards: 2, firstIndex: 0 });
     expect(two.map((s) => (s.kind === 'filesystem' ? s.paths : []))).toEqual([['a-linked', 'm-linked', 'other-2', 'z-linked'], ['dir', 'other-1']]);
+  });
+
+  it('plans a live directory whose files vanish while it is walked, or that holds a directory it cannot list (the shards record them)', async () => {
+    const root = await tree();
+    await mkdir(path.join(root, 'spool'));
+    await writeFile(path.join(root, 'spool', 'gone.tmp'), 'x');
+    // Root ignores permissions, so both problems are injected where the walker meets them: a file deleted between
+    // listing and lstat, and a directory whose listing is refused.
+    const vanishing = path.join(root, 'spool', 'gone.tmp');
+    const unlistable = path.join(root, 'small', 'inner');
+    const realLstat = fsPromises.lstat;
+    const realReaddir = fsPromises.readdir;
+    const lstatSpy = jest.spyOn(fsPromises, 'lstat').mockImplementation(((p: PathLike, ...rest: unknown[]) =>
+      String(p) === vanishing ? Promise.reject(Object.assign(new Error(`ENOENT: no such file or directory, lstat '${vanishing}'`), { code: 'ENOENT' })) : (realLstat as (...a: unknown[]) => unknown)(p, ...rest)) as typeof fsPromises.lstat);
+    const readdirSpy = jest.spyOn(fsPromises, 'readdir').mockImplementation(((p: PathLike, ...rest: unknown[]) =>
+      String(p) === unlistable ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, scandir '${unlistable}'`), { code: 'EACCES' })) : (realReaddir as (...a: unknown[]) => unknown)(p, ...rest)) as typeof fsPromises.readdir);
+    try {
+      const shards = await planDirectoryShards({ type: 'filesystem', name: 'files', path: root }, root, { maxShards: 2, firstIndex: 0 });
+      expect(shards.flatMap((s) => (s.kind === 'filesystem' ? s.paths : [])).sort()).toEqual(['big', 'empty', 'link', 'small', 'spool', 'top.txt']);
+      expect(lstatSpy.mock.calls.some(([p]) => String(p) === vanishing)).toBe(true);
+      expect(readdirSpy.mock.calls.some(([p]) => String(p) === unlistable)).toBe(true);
+    } finally {
+      lstatSpy.mockRestore();
+      readdirSpy.mockRestore();
+    }
   });
 
   it('maps a configured mount path under LIFEBOAT_FS_ROOT locally and leaves it alone in AWS', () => {
