@@ -3,6 +3,9 @@ import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../lambda
 import { MAX_SHARDS_PER_MANIFEST } from '../lambdas/backup/plan-backup';
 import { shardsPerBatch } from '../lambdas/backup/shard-batch-size';
 import { childTransitions, parentTransitions } from '../cli/estimate/backup-run-states';
+import { budgetedTargetBytesPerSegment, dynamoDbSegmentCount } from '../lambdas/sources/dynamodb-segment-count';
+import { shardShareOfBudget } from '../lambdas/sources/dynamodb-capacity-budget';
+import { BYTES_PER_READ_UNIT } from '../lambdas/sources/read-capacity-budget';
 import { DEFAULT_CHUNKER_PARAMS, INDEX_PEAK_BYTES_PER_BLOB, indexBlobCapacity, PRUNE_PEAK_BYTES_PER_BLOB } from '../vault';
 
 /**
@@ -180,21 +183,37 @@ export function modelS3Backup(input: S3ScaleInput, throughput: ShardThroughput, 
 
 export type DynamoDbScaleInput = {
   bytes: number;
-  /** Segments (one shard each): proportional to size, at most 1,000 (dynamo-budget's rule). */
-  bytesPerSegment: number;
-  maxSegments: number;
-  /** Read units a second the backup may use (its budget); a strongly consistent read unit is 4 KB. */
+  /** The table's items (DescribeTable's ItemCount): the planner adds segments past 2 million items each. @default 0 */
+  itemCount?: number;
+  /** Read units a second the backup may use (its budget, all segments together); a strongly consistent read unit is 4 KB. */
   readUnitsPerSecond: number;
   /** The plan's maxConcurrency (prices the run; see S3ScaleInput). */
   maxConcurrency: number;
 };
 
+/**
+ * Bytes a second one segment scans in a plan of `concurrency`: the pipeline's rate, or its share of the
+ * read budget if that is less. The planner gives each segment the budget over the segments that may run
+ * at once (shardShareOfBudget), so a segment's Lambda is billed while it waits on its share, not only
+ * while the pipeline works.
+ */
+function segmentBytesPerSecond(input: DynamoDbScaleInput, segments: number, concurrency: number, throughput: ShardThroughput): number {
+  const budgetBytesPerSecond = shardShareOfBudget(input.readUnitsPerSecond, segments, concurrency) * BYTES_PER_READ_UNIT;
+  return Math.min(throughput.bytesPerSecond, budgetBytesPerSecond);
+}
+
+/** The segments the planner cuts a table into for a plan of `concurrency` (planTableShards, lambdas/backup/plan-backup.ts). */
+function segmentsOf(input: DynamoDbScaleInput, concurrency: number): number {
+  const targetBytesPerSegment = budgetedTargetBytesPerSegment(input.readUnitsPerSecond, concurrency);
+  return dynamoDbSegmentCount({ sizeBytes: input.bytes, itemCount: input.itemCount ?? 0 }, { targetBytesPerSegment });
+}
+
 export function modelDynamoDbBackup(input: DynamoDbScaleInput, throughput: ShardThroughput, limits: LambdaLimits, prices: PriceTable, concurrencies: readonly number[]): ScaleOutcome {
-  const shards = Math.max(1, Math.min(input.maxSegments, Math.ceil(input.bytes / input.bytesPerSegment)));
-  const work = input.bytes / shards / throughput.bytesPerSecond;
+  const shards = segmentsOf(input, input.maxConcurrency);
+  const work = input.bytes / shards / segmentBytesPerSecond(input, shards, input.maxConcurrency, throughput);
   const invocationsPerShard = Math.max(1, Math.ceil((throughput.startupSeconds + work) / limits.usableSeconds));
   const shardSeconds = work + invocationsPerShard * throughput.startupSeconds;
-  const readUnits = Math.ceil(input.bytes / 4096);
+  const readUnits = Math.ceil(input.bytes / BYTES_PER_READ_UNIT);
   const priced = childrenOf(shards, 1, input.maxConcurrency, work, throughput, limits);
   const lambdaGBSeconds = priced.childSeconds * limits.shardMemoryGB;
   const lambdaRequests = priced.invocations + 1;
@@ -203,9 +222,14 @@ export function modelDynamoDbBackup(input: DynamoDbScaleInput, throughput: Shard
   const stepFunctions = (transitions / 1000) * prices.stepFunctions.standardPerThousandTransitions;
   const dynamodbReads = (readUnits / 1e6) * prices.dynamodb.onDemandReadUnitsPerMillion;
   // The read budget is a floor no concurrency lowers: the table serves at most readUnitsPerSecond × 4 KB a second to the backup.
-  const budgetFloor = input.bytes / (input.readUnitsPerSecond * 4096);
+  const budgetFloor = input.bytes / (input.readUnitsPerSecond * BYTES_PER_READ_UNIT);
   const wallSeconds: Record<number, number> = {};
-  for (const c of concurrencies) wallSeconds[c] = Math.round(Math.max(childrenOf(shards, 1, c, work, throughput, limits).mapSeconds, budgetFloor));
+  // Each wall figure is a plan of that maxConcurrency: its own segments, budget shares and batches.
+  for (const c of concurrencies) {
+    const segments = segmentsOf(input, c);
+    const segmentWork = input.bytes / segments / segmentBytesPerSecond(input, segments, c, throughput);
+    wallSeconds[c] = Math.round(Math.max(childrenOf(segments, 1, c, segmentWork, throughput, limits).mapSeconds, budgetFloor));
+  }
   return {
     shards,
     shardSeconds: Math.round(shardSeconds * 10) / 10,
@@ -232,8 +256,9 @@ const TB = 1e12;
  * The figures docs/SCALE.md derives (and says where each comes from): S3 shard throughput from the
  * bench's S3 section (backup 50–53 MB/s over 4 shards on 2 cores: 25 MB/s per core, a shard of
  * snapshot-shard's 2,048 MB has a bit more than one vCPU); the planner's listing rate from the
- * plan-scale section; objects a second, start-up and the DynamoDB per-segment rate are assumptions
- * (SCALE.md says why).
+ * plan-scale section; objects a second, start-up and the DynamoDB per-segment pipeline rate are
+ * assumptions (SCALE.md says why). A DynamoDB segment scans at that rate or its share of the read
+ * budget, whichever is less (modelDynamoDbBackup).
  */
 export const MEASURED_S3_SHARD: ShardThroughput = { bytesPerSecond: 25e6, objectsPerSecond: 400, startupSeconds: 3 };
 export const ASSUMED_DYNAMODB_SEGMENT: ShardThroughput = { bytesPerSecond: 10e6, objectsPerSecond: Infinity, startupSeconds: 3 };
@@ -248,7 +273,7 @@ export const BUCKET_100TB: Omit<S3ScaleInput, 'listKeysPerSecond' | 'listing'> =
   prefixPartitions: 10,
   taggedFraction: 0.1,
 };
-export const TABLE_10TB: DynamoDbScaleInput = { bytes: 10 * TB, bytesPerSegment: 10 * 2 ** 30, maxSegments: 1000, readUnitsPerSecond: 40_000, maxConcurrency: 100 };
+export const TABLE_10TB: DynamoDbScaleInput = { bytes: 10 * TB, readUnitsPerSecond: 40_000, maxConcurrency: 100 };
 
 function printOutcome(title: string, o: ScaleOutcome, maxConcurrency: number): void {
   const h = (s: number): string => `${(s / 3600).toFixed(1)} h`;

@@ -79,29 +79,36 @@ it('a shard longer than one invocation resumes, and the request rate floors the 
   });
 });
 
-it('a 10 TB table: segments by size up to 1,000, the read budget floors the wall time', () => {
-  const outcome = modelDynamoDbBackup(
-    { bytes: 1e13, bytesPerSegment: 2 ** 30 * 10, maxSegments: 1000, readUnitsPerSecond: 40_000, maxConcurrency: 100 },
-    { bytesPerSecond: 10e6, objectsPerSecond: Infinity, startupSeconds: 3 },
-    limits,
-    prices,
-    [100, 1000],
-  );
-  // 1e13 / 10 GiB = 931.3 → 932 segments of 1,073 s work: 2 invocations each → 1,079 s.
+it('a 10 TB table: the planner\'s 1,000 segments, each billed while it scans at its share of the read budget', () => {
+  const outcome = modelDynamoDbBackup({ bytes: 1e13, readUnitsPerSecond: 40_000, maxConcurrency: 100 }, { bytesPerSecond: 10e6, objectsPerSecond: Infinity, startupSeconds: 3 }, limits, prices, [100, 1000]);
+  // Segments as the planner cuts them: budgetedTargetBytesPerSegment(40,000, 100) = 400 × 4,096 × 300 = 491,520,000 bytes
+  // → 20,345 by size, at most 1,000 (dynamoDbSegmentCount).
+  // A segment's share: 40,000 / min(1,000, 100) = 400 RCU/s × 4 KB = 1,638,400 B/s, under the pipeline's 10 MB/s:
+  // 1e10 / 1,638,400 = 6,103.5 s of work in 8 invocations (6,106.5 / 840 = 7.3) → 6,127.5 s.
+  // Batches at maxConcurrency 100: shardsPerBatch(1,000, 100) = 5 → 200 children of 5 × 6,103.5 s in 37 invocations (30,520.5 / 840 = 36.3).
+  // GB-s: 200 × (30,517.6 + 37 × 3) × 2 = 12,251,431 (100 slots × 17 h × 2 GB: the waiting is billed); requests 7,400 + 1.
   // Reads: 1e13 / 4096 = 2,441,406,250 strongly consistent units × $0.125 per million = $305.18.
-  // Batches at maxConcurrency 100: shardsPerBatch(932, 100) = 4 → 233 children of 4 × 1,073 s in 6 invocations (4,295 / 840 = 5.1).
-  // Floor: 1e13 / (40,000 × 4096) = 61,035 s, above 3 waves × 4,310 s at concurrency 100.
+  // Floor: 1e13 / (40,000 × 4096) = 61,035 s; at 100, 2 waves × 30,628.5 s = 61,257 s; at 1,000 (40 RCU/s a segment), one wave of 61,035 + 73 × 3 s.
   expect(outcome).toMatchObject({
-    shards: 932,
-    shardSeconds: 1079,
-    invocationsPerShard: 2,
-    children: 233,
-    invocationsPerChild: 6,
-    transitions: 11 + 233 * (6 * 2 + 1),
-    wallSeconds: { 100: 61_035, 1000: 61_035 },
+    shards: 1000,
+    shardSeconds: 6127.5,
+    invocationsPerShard: 8,
+    shardsPerBatch: 5,
+    children: 200,
+    invocationsPerChild: 37,
+    lambdaGBSeconds: 12_251_431,
+    lambdaRequests: 7401,
+    transitions: 11 + 200 * (37 * 2 + 1),
+    wallSeconds: { 100: 61_257, 1000: 61_254 },
     requestRateFloorSeconds: 61_035,
-    cost: { dynamodbReads: 305.18 },
+    cost: { lambda: 163.35, stepFunctions: 0.38, dynamodbReads: 305.18, total: 468.91 },
     // 1e13 / 2^20 = 9,536,743.2 blobs of pages: 762,939,453 bytes at the load's peak, within a 2 GB shard; not within a 2 GB prune.
     index: { blobs: 9_536_743, peakBytes: 762_939_453, fits: true, pruneFits: false },
   });
+});
+
+it('a table whose budget share outruns the pipeline scans at the pipeline\'s rate', () => {
+  const outcome = modelDynamoDbBackup({ bytes: 100 * 2 ** 30, itemCount: 1e6, readUnitsPerSecond: 1e6, maxConcurrency: 100 }, { bytesPerSecond: 10e6, objectsPerSecond: Infinity, startupSeconds: 3 }, limits, prices, [100]);
+  // 1 GiB segments (the budget allows more): 100; a share of 10,000 RCU/s (41 MB/s) is above 10 MB/s: 2^30 / 1e7 = 107.4 s + 3 s.
+  expect(outcome).toMatchObject({ shards: 100, shardSeconds: 110.4, invocationsPerShard: 1, wallSeconds: { 100: 110 } });
 });
