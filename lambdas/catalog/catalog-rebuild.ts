@@ -1,4 +1,4 @@
-import { mapBounded, type Snapshot, snapshotKey, type UnreadableSnapshot, type Vault } from '../../vault';
+import { httpStatusOf, mapBounded, type Snapshot, snapshotKey, type UnreadableSnapshot, type Vault } from '../../vault';
 import { type BackupCatalog } from './backup-catalog';
 import { type BackupRecord, backupRecordSchema, type LegalHold, type BackupSourceRecord, snapshotFieldsOfSource, sourceTypeSchema, sumBackupTotals } from './backup-record';
 import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
@@ -119,7 +119,7 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
   // Oldest first: a derived baseBackupId needs its parent's record.
   candidates.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt) || a.record.backupId.localeCompare(b.record.backupId));
   const rebuilt = new Map(candidates.map((c) => [c.record.backupId, c.record]));
-  const holdOf = objectLockHolds(deps);
+  const { holdOf, refused } = objectLockHolds(deps);
   for (const candidate of candidates) {
     await deriveBase(candidate, rebuilt, deps.catalog);
     backups.push(await applyCandidate(candidate, deps.catalog, holdOf));
@@ -142,7 +142,14 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
   backups.sort((a, b) => a.backupId.localeCompare(b.backupId));
   const created = backups.filter((b) => b.outcome === 'created');
   const notRebuilt = created.filter((b) => b.unrecovered?.includes(HOLD_NOT_REBUILT)).length;
-  const warning = holdsWarning(notRebuilt, created.length - notRebuilt);
+  const denied = refused();
+  const warnings = [
+    holdsWarning(notRebuilt, created.length - notRebuilt),
+    denied === undefined
+      ? undefined
+      : `the S3 legal holds of the snapshot objects could not be read (${denied}), so no hold was recovered from Object Lock: ` +
+        `allow s3:GetObjectLegalHold on the vault's snapshots/* to the credentials that rebuild (the runbook's role has it), or hold the backups again by hand`,
+  ].filter((w): w is string => w !== undefined);
   return {
     vault: deps.side,
     snapshots: snapshots.length,
@@ -151,7 +158,7 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     drCopies: deps.side === 'dr' ? 'this-vault-is-dr' : deps.drHolds ? 'checked-in-dr-vault' : 'unknown',
     backups,
     missingFromVault,
-    ...(warning ? { warnings: [warning] } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 
@@ -367,18 +374,25 @@ export class LegalHoldUnreadError extends Error {
  * object; a store without Object Lock (memory, a directory) has no `legalHold`, and an S3 bucket without it answers
  * null once, after which nothing more is asked.
  */
-function objectLockHolds(deps: CatalogRebuildDeps): HoldOf {
+function objectLockHolds(deps: CatalogRebuildDeps): { holdOf: HoldOf; refused: () => string | undefined } {
   const store = deps.vault.store;
   const read = store.legalHold?.bind(store);
   let noObjectLock = read === undefined;
-  return async (record) => {
+  // A denied read (credentials without s3:GetObjectLegalHold: an operator's, not the runbook's) does not stop a
+  // rebuild, often run in a disaster: the records are written without holds and a warning says why (see below).
+  let refused: string | undefined;
+  const holdOf: HoldOf = async (record) => {
     if (noObjectLock || !read) return undefined;
     const states = await mapBounded(record.sources, LEGAL_HOLD_READS, (s) =>
       read(snapshotKey(s.snapshotId)).catch((err: unknown) => {
         const problem = err instanceof Error ? err.message : String(err);
+        if (httpStatusOf(err) === 403) {
+          refused ??= problem;
+          return null;
+        }
         throw new LegalHoldUnreadError(
           `the S3 legal hold of snapshot ${s.snapshotId} (backup ${record.backupId}) could not be read (${problem}), and a rebuild reads it to hold again a backup held under Object Lock; ` +
-            `allow s3:GetObjectLegalHold on the vault's snapshots/* to the credentials or role that rebuilds, then run the rebuild again (the records it wrote stay)`,
+            `run the rebuild again (the records it wrote stay)`,
           { cause: err },
         );
       }),
@@ -390,4 +404,5 @@ function objectLockHolds(deps: CatalogRebuildDeps): HoldOf {
     if (!states.includes(true)) return undefined;
     return { ...HELD_BY_OBJECT_LOCK, at: (deps.now?.() ?? new Date()).toISOString() };
   };
+  return { holdOf, refused: () => refused };
 }

@@ -58,9 +58,12 @@ class LockableMemoryStore extends MemoryVaultStore {
   readonly held = new Set<string>();
   legalHoldReads = 0;
   denied = false;
+  outage = false;
   async legalHold(key: string): Promise<boolean | null> {
     this.legalHoldReads++;
-    if (this.denied) throw new Error('Access Denied');
+    // As the SDK gives them: a 403 names the refusal, a 503 an outage.
+    if (this.denied) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    if (this.outage) throw Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } });
     return this.objectLock ? this.held.has(key) : null;
   }
 }
@@ -428,9 +431,23 @@ it('on a vault with Object Lock, holds a created record whose snapshot objects h
   expect(plain.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 3 record\(s\) created here is held/)]);
   expect(store.legalHoldReads).toBe(2);
 
-  // A hold that cannot be read is not guessed: the rebuild stops and names the permission.
+  // Credentials without s3:GetObjectLegalHold (an operator's) do not stop a rebuild, often run in a disaster: the
+  // records come without holds and a warning names the permission.
   catalog.records.clear();
+  store.objectLock = true;
   store.denied = true;
+  const denied = await rebuildCatalog(deps());
+  expect([...catalog.records.values()].some((r) => r.hold)).toBe(false);
+  expect(denied.backups.every((b) => b.outcome === 'created' && b.unrecovered?.includes(HOLD_NOT_REBUILT))).toBe(true);
+  expect(denied.warnings).toEqual([
+    expect.stringMatching(/^legal holds are not rebuilt: /),
+    expect.stringMatching(/^the S3 legal holds of the snapshot objects could not be read \(Access Denied\), so no hold was recovered from Object Lock: allow s3:GetObjectLegalHold on the vault's snapshots\/\*/),
+  ]);
+
+  // Any other failure (an outage) is not guessed either: the rebuild stops, and running it again is safe.
+  catalog.records.clear();
+  store.denied = false;
+  store.outage = true;
   await expect(rebuildCatalog(deps())).rejects.toThrow(LegalHoldUnreadError);
-  await expect(rebuildCatalog(deps())).rejects.toThrow(/could not be read \(Access Denied\).*allow s3:GetObjectLegalHold on the vault's snapshots\/\*/);
+  await expect(rebuildCatalog(deps())).rejects.toThrow(/could not be read \(Service Unavailable\).*run the rebuild again/);
 });
