@@ -5,6 +5,7 @@ import { type SynthesizedStack } from '../../local/assembly/synthesized-stack';
 import { type CheckResult, fail, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError } from './sdk-error';
+import { regionUnansweredResult } from './unanswered-region';
 
 /**
  * Group 3: both regions can take a deploy. In AWS, `cdk deploy` needs the CDK bootstrap stack in
@@ -84,6 +85,8 @@ export async function checkBootstrap(
   try {
     stack = (await cloudFormation.send(new DescribeStacksCommand({ StackName: toolkitStackName }))).Stacks?.[0];
   } catch (err) {
+    const unanswered = regionUnansweredResult(name, region, err, `cannot read stack ${toolkitStackName}`);
+    if (unanswered) return unanswered;
     if (!/does not exist/.test((err as Error).message)) return fail(name, `cannot read stack ${toolkitStackName} in ${region}: ${describeError(err)}`, `allow cloudformation:DescribeStacks to the caller, then run the doctor again`);
   }
   if (!stack) return fail(name, `${region} is not bootstrapped: there is no stack ${toolkitStackName}`, bootstrap);

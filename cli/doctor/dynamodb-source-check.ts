@@ -3,6 +3,7 @@ import { type DynamoDbTableSourceConfig } from '../../config/lifeboat-config';
 import { type CheckResult, fail, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorNameOf } from './sdk-error';
+import { regionUnansweredResult } from './unanswered-region';
 import { describeSourceKey, keyField, type KmsClients, undeclaredKeyResult } from './source-key';
 
 async function describeTable(dynamodb: DynamoDBClient, table: string): Promise<TableDescription | undefined> {
@@ -74,7 +75,7 @@ export async function checkDynamoDbSource(
       return fail(name, `table ${source.table} does not exist in ${primaryRegion}`, `create table ${source.table} in ${primaryRegion}, or correct ${field} in ${ctx.request.configFile}`);
     }
   } catch (err) {
-    return fail(name, `table ${source.table}: ${describeError(err)}`, `allow dynamodb:DescribeTable on table ${source.table} in ${primaryRegion} to the caller`);
+    return regionUnansweredResult(name, primaryRegion, err, `cannot describe table ${source.table}`) ?? fail(name, `table ${source.table}: ${describeError(err)}`, `allow dynamodb:DescribeTable on table ${source.table} in ${primaryRegion} to the caller`);
   }
   if (table.TableStatus !== 'ACTIVE') {
     return warn(name, `table ${source.table} in ${primaryRegion} is ${table.TableStatus ?? 'in an unknown state'}`, 'wait until it is ACTIVE, then run the doctor again');
@@ -84,7 +85,7 @@ export async function checkDynamoDbSource(
   try {
     await primary.send(new ScanCommand({ TableName: source.table, Limit: 1 }));
   } catch (err) {
-    return fail(name, `table ${source.table}: the caller may not scan it (${describeError(err)})`, `allow dynamodb:Scan on table ${source.table} to the caller`);
+    return regionUnansweredResult(name, primaryRegion, err, `cannot scan table ${source.table}`) ?? fail(name, `table ${source.table}: the caller may not scan it (${describeError(err)})`, `allow dynamodb:Scan on table ${source.table} to the caller`);
   }
   if (keyProblem) return keyProblem;
   return ok(name, `table ${source.table} in ${primaryRegion}, ACTIVE, readable`);

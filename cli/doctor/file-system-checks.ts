@@ -11,6 +11,7 @@ import { resolveSourceRoot } from '../../lambdas/sources/directory-source';
 import { type CheckResult, fail, ok, skipped, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError } from './sdk-error';
+import { regionUnansweredResult } from './unanswered-region';
 
 /**
  * Group 4, file-system sources. Locally a source is a directory under the data directory's `fs/`,
@@ -87,7 +88,10 @@ export async function checkEfsMount(efs: EFSClient, ctx: DoctorContext, mount: E
     }
     return ok(name, `available, access point ${mount.accessPointId}, a mount target in each of ${mount.subnetIds.length} subnet${mount.subnetIds.length === 1 ? '' : 's'}`);
   } catch (err) {
-    return fail(name, `cannot describe ${mount.fileSystemId} in ${region}: ${describeError(err)}`, `allow elasticfilesystem:DescribeFileSystems, DescribeAccessPoints and DescribeMountTargets to the caller, or correct ${field}`);
+    return (
+      regionUnansweredResult(name, region, err, `cannot describe ${mount.fileSystemId}`) ??
+      fail(name, `cannot describe ${mount.fileSystemId} in ${region}: ${describeError(err)}`, `allow elasticfilesystem:DescribeFileSystems, DescribeAccessPoints and DescribeMountTargets to the caller, or correct ${field}`)
+    );
   }
 }
 

@@ -5,6 +5,7 @@ import { type LocalSchedulerStatus } from '../../local/scheduler/local-scheduler
 import { type CheckResult, fail, ok } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorNameOf } from './sdk-error';
+import { regionUnansweredResult } from './unanswered-region';
 
 /**
  * Group 5, after a deploy: every plan's EventBridge Scheduler schedule (`<prefix>-<plan>`, in the
@@ -31,7 +32,7 @@ export async function checkSchedule(scheduler: SchedulerClient, ctx: DoctorConte
     if (errorNameOf(err) === 'ResourceNotFoundException') {
       return fail(name, `schedule ${scheduleName} does not exist in ${region}`, ctx.cdk(`deploy ${ctx.names.primaryStack}`));
     }
-    return fail(name, `cannot read schedule ${scheduleName}: ${describeError(err)}`, 'allow scheduler:GetSchedule to the caller');
+    return regionUnansweredResult(name, region, err, `cannot read schedule ${scheduleName}`) ?? fail(name, `cannot read schedule ${scheduleName}: ${describeError(err)}`, 'allow scheduler:GetSchedule to the caller');
   }
 }
 

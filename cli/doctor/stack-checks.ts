@@ -6,6 +6,7 @@ import { stackResources } from '../../local/executor/stack-resources';
 import { type CheckResult, fail, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError } from './sdk-error';
+import { regionUnansweredResult } from './unanswered-region';
 import { compareTemplates, describeDifference, templatesMatch } from './template-comparison';
 
 /**
@@ -30,6 +31,8 @@ export async function checkDeployedStack(cloudFormation: CloudFormationClient, c
   try {
     stack = (await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
   } catch (err) {
+    const unanswered = regionUnansweredResult(name, region, err, `cannot read stack ${stackName}`);
+    if (unanswered) return unanswered;
     if (!/does not exist/.test((err as Error).message)) return fail(name, `cannot read stack ${stackName} in ${region}: ${describeError(err)}`, 'allow cloudformation:DescribeStacks and GetTemplate to the caller');
   }
   if (!stack) return fail(name, `not deployed: no stack ${stackName} in ${region}`, deploy);

@@ -2,6 +2,7 @@ import { DescribeKeyCommand, type KeyMetadata, type KMSClient } from '@aws-sdk/c
 import { type CheckResult, fail, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorNameOf } from './sdk-error';
+import { regionUnansweredResult } from './unanswered-region';
 
 /**
  * Group 5, after a deploy, in AWS: the state of each vault's KMS key, by the alias the stack gives it. Every
@@ -34,6 +35,8 @@ export async function checkVaultKey(kms: KMSClient, ctx: DoctorContext, side: 'p
         `${ctx.cdk(`deploy ${side === 'primary' ? names.primaryStack : names.drStack}`)} puts the alias back if the key still exists (aws kms list-keys --region ${region})`,
       );
     }
+    const unanswered = regionUnansweredResult(name, region, err, `cannot read ${alias}`, 'warn');
+    if (unanswered) return unanswered;
     return warn(name, `cannot read ${alias} in ${region}: ${describeError(err)}`, `allow kms:DescribeKey on ${vault}'s key to the caller, then run the doctor again`);
   }
   const keyId = metadata?.KeyId ?? alias;

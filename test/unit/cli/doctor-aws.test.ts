@@ -120,6 +120,8 @@ type World = {
   drCatalog?: Record<string, unknown>[] | Error;
   /** The vault keys by region, as DescribeKey of their alias finds them (absent: no such alias). */
   keys: Record<string, { state: KeyState; deletionDate?: Date } | 'denied' | undefined>;
+  /** Regions whose endpoints do not answer (a region outage): every request there fails as a refused connection does. */
+  down?: string[];
 };
 
 function committedBackup(overrides: Partial<BackupRecord> = {}): BackupRecord {
@@ -172,18 +174,29 @@ const efs = mockClient(EFSClient);
 const kms = mockClient(KMSClient);
 const KEY_ALIASES: Record<string, string> = { [PRIMARY]: 'alias/lifeboat-dev-vault', [DR]: 'alias/lifeboat-dev-dr-vault' };
 
+/** What the SDK throws for an endpoint that refuses connections: no HTTP status, Node's error code. */
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED', $metadata: { attempts: 3 } });
+
 function install(world: World): void {
   for (const mock of [sts, cloudFormation, s3, dynamodb, documents, scheduler, efs, kms]) mock.reset();
-  kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }, getClient) => {
+  const answering = async (getClient: () => { config: { region: unknown } }): Promise<string> => {
     const region = await regionOf(getClient);
+    if (world.down?.includes(region)) throw refused();
+    return region;
+  };
+  kms.on(DescribeKeyCommand).callsFake(async (input: { KeyId: string }, getClient) => {
+    const region = await answering(getClient);
     const key = world.keys[region];
     if (key === 'denied') throw awsError('AccessDeniedException', 'User: arn:aws:iam::000000000000:user/ops is not authorized to perform: kms:DescribeKey', 400);
     if (!key || input.KeyId !== KEY_ALIASES[region]) throw awsError('NotFoundException', `Alias arn:aws:kms:${region}:${ACCOUNT}:${input.KeyId} is not found.`, 400);
     return { KeyMetadata: { KeyId: `key-${region}`, KeyState: key.state, ...(key.deletionDate ? { DeletionDate: key.deletionDate } : {}) } };
   });
-  sts.on(GetCallerIdentityCommand).resolves({ Account: world.callerAccount, Arn: `arn:aws:iam::${world.callerAccount}:user/ops` });
+  sts.on(GetCallerIdentityCommand).callsFake(async (_input: unknown, getClient) => {
+    await answering(getClient);
+    return { Account: world.callerAccount, Arn: `arn:aws:iam::${world.callerAccount}:user/ops` };
+  });
   cloudFormation.on(DescribeStacksCommand).callsFake(async (input: { StackName: string }, getClient) => {
-    const region = await regionOf(getClient);
+    const region = await answering(getClient);
     if (input.StackName === 'CDKToolkit') {
       const toolkit = world.toolkit[region];
       if (!toolkit) throw awsError('ValidationError', 'Stack with id CDKToolkit does not exist', 400);
@@ -206,30 +219,37 @@ function install(world: World): void {
   s3.on(HeadBucketCommand).callsFake(async (input: { Bucket: string }, getClient) => {
     const home = world.buckets[input.Bucket];
     if (!home) throw awsError('NotFound', 'NotFound', 404);
-    if (home !== (await regionOf(getClient))) throw awsError('301', 'UnknownError', 301);
+    if (home !== (await answering(getClient))) throw awsError('301', 'UnknownError', 301);
     return {};
   });
   s3.on(GetBucketLocationCommand).callsFake((input: { Bucket: string }) => ({ LocationConstraint: world.buckets[input.Bucket] === PRIMARY ? undefined : world.buckets[input.Bucket] }));
   s3.on(ListObjectsV2Command).resolves({ KeyCount: 1, Contents: [{ Key: 'img/logo.png' }] });
   dynamodb.on(DescribeTableCommand).callsFake(async (input: { TableName: string }, getClient) => {
-    if (!world.tables.has(`${await regionOf(getClient)}/${input.TableName}`)) throw new ResourceNotFoundException({ message: `Requested resource not found: Table: ${input.TableName} not found`, $metadata: {} });
+    if (!world.tables.has(`${await answering(getClient)}/${input.TableName}`)) throw new ResourceNotFoundException({ message: `Requested resource not found: Table: ${input.TableName} not found`, $metadata: {} });
     return { Table: { TableName: input.TableName, TableStatus: 'ACTIVE' } };
   });
   dynamodb.on(ScanCommand).resolves({ Items: [], Count: 0 });
-  documents.on(QueryCommand).callsFake(() => ({ Items: world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) }));
+  documents.on(QueryCommand).callsFake(async (_input: unknown, getClient) => {
+    await answering(getClient);
+    return { Items: world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) };
+  });
   // The doctor's look for plans not in the config: a Scan of the byPlan index, whole records (it validates them).
   // The DR catalog's, in the DR region, as replication leaves it unless the world says otherwise.
   documents.on(DocumentScanCommand).callsFake(async (_input: unknown, getClient) => {
-    const dr = (await regionOf(getClient)) === DR ? world.drCatalog : undefined;
+    const dr = (await answering(getClient)) === DR ? world.drCatalog : undefined;
     if (dr instanceof Error) throw dr;
     return { Items: dr ?? world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) };
   });
-  scheduler.on(GetScheduleCommand).callsFake((input: { Name: string }) => {
+  scheduler.on(GetScheduleCommand).callsFake(async (input: { Name: string }, getClient) => {
+    await answering(getClient);
     if (input.Name !== 'lifeboat-dev-demo') throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
     return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
   });
   // The sources' file system in the primary region, the DR restore file system in the DR region (one mock answers both).
-  efs.on(DescribeFileSystemsCommand).callsFake((input: { FileSystemId: string }) => ({ FileSystems: [{ FileSystemId: input.FileSystemId, LifeCycleState: 'available' }] }));
+  efs.on(DescribeFileSystemsCommand).callsFake(async (input: { FileSystemId: string }, getClient) => {
+    await answering(getClient);
+    return { FileSystems: [{ FileSystemId: input.FileSystemId, LifeCycleState: 'available' }] };
+  });
   efs.on(DescribeAccessPointsCommand).callsFake((input: { AccessPointId: string }) => ({
     AccessPoints: [{ AccessPointId: input.AccessPointId, FileSystemId: input.AccessPointId.replace(/^fsap-/, 'fs-'), LifeCycleState: 'available' }],
   }));
@@ -513,6 +533,29 @@ describe('lifeboat doctor --aws', () => {
       fix: 'allow kms:DescribeKey on the primary vault\'s key to the caller, then run the doctor again',
     });
     expect(checks.get(`vault key ${DR}`)).toMatchObject({ verdict: 'skipped', detail: 'depends on stack Lifeboat-dev-DR, which failed' });
+  });
+});
+
+describe('lifeboat doctor --aws in a region outage', () => {
+  const HEALTH = 'run the doctor again; if it persists, see the AWS Health Dashboard (https://health.aws.amazon.com/health/status)';
+
+  it('says the DR region does not answer, not that the caller lacks a permission', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), down: [DR] });
+    expect(checks.get(`bootstrap ${DR}`)).toEqual({
+      name: `bootstrap ${DR}`,
+      verdict: 'fail',
+      detail: `${DR} does not answer (Error: connect ECONNREFUSED 127.0.0.1:443): cannot read stack CDKToolkit`,
+      fix: HEALTH,
+    });
+    expect(checks.get('DR file system fs-0fedcba9876543210')).toEqual({
+      name: 'DR file system fs-0fedcba9876543210',
+      verdict: 'fail',
+      detail: `${DR} does not answer (Error: connect ECONNREFUSED 127.0.0.1:443): cannot describe fs-0fedcba9876543210`,
+      fix: HEALTH,
+    });
+    expect([...checks.values()].filter((c) => /allow /.test(c.fix ?? ''))).toEqual([]);
+    expect(checks.get(`bootstrap ${PRIMARY}`)?.verdict).toBe('ok');
+    expect(code).toBe(1);
   });
 });
 
