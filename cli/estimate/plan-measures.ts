@@ -37,7 +37,7 @@ export type RunMeasures = {
 
 /** What AWS Backup would hold for one source type of the plan (docs/COSTS.md, "AWS Backup"). */
 export type AwsBackupMeasures = {
-  /** Warm storage: the oldest retained backup in full plus, per later backup, what it read (S3, files: an incremental chain), or every backup's whole size (DynamoDB backups are full). */
+  /** Warm storage: the oldest retained backup in full plus, per later backup, what changed (S3, files: an incremental chain, whatever Lifeboat's strategy), or every backup's whole size (DynamoDB backups are full). */
   warmBytes: number;
   /** Bytes one run copies to the DR region: the typical run's changed bytes (S3, files) or the table's size (DynamoDB). */
   copyBytesPerRun: number;
@@ -114,20 +114,38 @@ function meanRun(runs: readonly RunMeasures[]): RunMeasures {
   return mean;
 }
 
+/**
+ * What AWS Backup's incremental chain (S3, file systems) would store for one backup of a source type:
+ * what changed since the backup before it. An incremental run's bytesScanned is that (the entries read
+ * because their change token moved); a full run reads everything and a differential one the change since
+ * the last full, so neither measures it: AWS Backup stays incremental whatever Lifeboat's strategy is.
+ * For those, the plan's incremental runs' change rate × the backup's bytes, never below its bytesNew
+ * (the bytes of chunks the vault did not hold: a lower bound of the change); without incremental runs,
+ * bytesNew alone.
+ */
+function changedBytesOf(committed: readonly BackupRecord[], type: SourceType): (b: BackupRecord) => number {
+  const ofType = (b: BackupRecord) => b.sources.filter((s) => s.type === type);
+  const sum = (b: BackupRecord, field: 'bytes' | 'bytesScanned' | 'bytesNew') => ofType(b).reduce((total, s) => total + s[field], 0);
+  const incremental = committed.filter((b) => b.strategy === 'incremental');
+  const incrementalBytes = incremental.reduce((total, b) => total + sum(b, 'bytes'), 0);
+  const rate = incrementalBytes > 0 ? incremental.reduce((total, b) => total + sum(b, 'bytesScanned'), 0) / incrementalBytes : undefined;
+  return (b) => (b.strategy === 'incremental' ? sum(b, 'bytesScanned') : Math.max(sum(b, 'bytesNew'), rate === undefined ? 0 : rate * sum(b, 'bytes')));
+}
+
 function awsBackupOf(committed: readonly BackupRecord[], steady: readonly BackupRecord[]): PlanMeasures['awsBackup'] {
   const measures: PlanMeasures['awsBackup'] = {};
   const newest = committed[0];
   const oldest = committed.at(-1);
   if (!newest || !oldest) return measures;
   for (const type of ['s3', 'dynamodb', 'filesystem'] as const) {
-    const bytesOf = (b: BackupRecord, field: 'bytes' | 'bytesScanned') => b.sources.filter((s) => s.type === type).reduce((sum, s) => sum + s[field], 0);
+    const bytesOf = (b: BackupRecord) => b.sources.filter((s) => s.type === type).reduce((sum, s) => sum + s.bytes, 0);
     if (!newest.sources.some((s) => s.type === type)) continue;
-    const full = type === 'dynamodb';
-    const perRun = steady.map((b) => bytesOf(b, full ? 'bytes' : 'bytesScanned'));
+    // DynamoDB backups are each a full copy of the table; an S3 or file-system chain adds each backup's change.
+    const perBackup = type === 'dynamodb' ? bytesOf : changedBytesOf(committed, type);
+    const perRun = steady.map(perBackup);
     measures[type] = {
-      // An incremental chain holds its oldest backup in full and, for each later one, what that one read
-      // (what changed since its parent); DynamoDB backups are each a full copy of the table.
-      warmBytes: full ? committed.reduce((sum, b) => sum + bytesOf(b, 'bytes'), 0) : bytesOf(oldest, 'bytes') + committed.slice(0, -1).reduce((sum, b) => sum + bytesOf(b, 'bytesScanned'), 0),
+      // A chain holds its oldest backup in full and, for each later one, what changed since its parent.
+      warmBytes: type === 'dynamodb' ? committed.reduce((sum, b) => sum + bytesOf(b), 0) : bytesOf(oldest) + committed.slice(0, -1).reduce((sum, b) => sum + perBackup(b), 0),
       copyBytesPerRun: perRun.reduce((a, b) => a + b, 0) / Math.max(1, perRun.length),
     };
   }

@@ -57,6 +57,22 @@ describe('the measures of a plan', () => {
     expect(m.vaultIndexObjects).toBe(6);
   });
 
+  it('AWS Backup\'s S3 chain is incremental whatever the plan\'s strategy: full or differential runs count their change, not what they read (audit c6-1)', () => {
+    // The same 100 GiB bucket, 1 GiB changing a day, backed up 5 days running: a full run reads it all, its new chunks are the change.
+    const daily = (strategy: 'full' | 'incremental' | 'differential', day: number): BackupRecord => {
+      const scanned = day === 0 || strategy === 'full' ? 100 * GiB : strategy === 'differential' ? day * GiB : GiB;
+      const s3: BackupSourceRecord = { ...source('s3', 100_000, 100 * GiB, scanned), bytesNew: day === 0 ? 100 * GiB : GiB };
+      return { ...backup(`2026112${day}T060000Z-0000000${day}`, `2026-11-2${day}T06:00:00.000Z`, `2026-11-2${day}T06:10:00.000Z`, 4, [s3], GiB), strategy: day === 0 ? 'full' : strategy };
+    };
+    const awsBackup = (strategy: 'full' | 'incremental' | 'differential') => planMeasures('demo', [0, 1, 2, 3, 4].map((day) => daily(strategy, day))).awsBackup;
+    expect(awsBackup('incremental')).toEqual({ s3: { warmBytes: 104 * GiB, copyBytesPerRun: GiB } });
+    expect(awsBackup('full')).toEqual(awsBackup('incremental'));
+    expect(awsBackup('differential')).toEqual(awsBackup('incremental'));
+    // A full run amid incremental ones counts the incremental runs' change rate (1 %), not its bytesNew when that is smaller.
+    const mixed = [0, 1, 2, 3].map((day) => daily('incremental', day)).concat({ ...daily('full', 4), sources: [{ ...source('s3', 100_000, 100 * GiB, 100 * GiB), bytesNew: 0 }] });
+    expect(planMeasures('demo', mixed).awsBackup.s3?.warmBytes).toBeCloseTo(104 * GiB, -3);
+  });
+
   it('a plan without a committed backup is not measured', () => {
     expect(() => planMeasures('demo', [FAILED])).toThrow(NoCommittedBackupError);
   });
