@@ -6,6 +6,7 @@ import { forEachBounded } from '../../vault';
 import { type FilesystemResumePoint } from './shard-resume-point';
 import { type ShardRun } from './shard-run';
 import { StoppableListing } from './stoppable-listing';
+import { checkSourceRoot } from './directory-source';
 
 /** Files up to this size are read whole (and re-read when they change meanwhile); larger ones stream in blocks of this size. */
 export const WHOLE_FILE_BYTES = 8 * 1024 * 1024;
@@ -24,7 +25,8 @@ export type DirectoryShardOptions = {
  * kinds file/dir/symlink/special; meta from walkedEntryMeta: mode/mtimeNs/uid/gid, extended
  * attributes, symlink target, special file type; a hard link's later names with `hardlink`; change
  * token size:mtime:ctime:inode), so a sharded backup of a directory equals a `lifeboat vault backup`
- * of it. The root itself has no entry. A hard-link group split across shards is stored once per shard.
+ * of it. The root itself has no entry, and must be a directory, not a symlink (checkSourceRoot). A
+ * hard-link group split across shards is stored once per shard.
  *
  * A file that changes while it is read (size, mtime, ctime or inode differ before and after) is read
  * once more; if it changed again it is kept as read and reported in `changedDuringRead`. Either way
@@ -42,6 +44,8 @@ export async function addDirectoryShard(
   options: DirectoryShardOptions = {},
   run: ShardRun<FilesystemResumePoint> = {},
 ): Promise<FilesystemResumePoint | null> {
+  // The plan checked the whole configured path; the root may have been swapped for a symlink since.
+  await checkSourceRoot(root);
   const walked = new StoppableListing(
     walkTree(root, {
       names: topLevel,

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { type FileSystemSourceConfig } from '../../config/lifeboat-config';
 import { InvalidInputError } from '../runtime/errors';
 import { type ShardSpec } from './shard-spec';
+import { SourceRootNotDirectoryError } from './source-root-errors';
 import { storedName, walkTree } from '../../vault';
 
 export type DirectoryEntry = {
@@ -39,8 +40,48 @@ export function resolveSourceRoot(configuredPath: string, env: NodeJS.ProcessEnv
 }
 
 /**
- * Splits a directory by subtree: its top-level entries are dealt to at most `maxShards` shards,
- * largest subtree first onto the least-loaded shard, so shards carry similar byte counts.
+ * Checks that `root` (a source's `configuredPath` resolved by resolveSourceRoot) is a directory reached only through
+ * directories: lstat (no symlink followed) of each directory on the configured path below the mount stand-in
+ * (LIFEBOAT_FS_ROOT locally; in AWS from /, the mount point being one directory under /mnt), then of the root itself.
+ * The walk never follows a symlink inside the tree, but a symlink at or above the root would be followed by every
+ * listing, and anyone who may write the parent directory could point the backup anywhere. Without `configuredPath`
+ * (a shard, which knows only the resolved root) the root itself is checked. Refused with SourceRootNotDirectoryError,
+ * also when the path is missing or a file; other errors (EIO, EACCES on the way) are thrown as they are.
+ */
+export async function checkSourceRoot(root: string, source: { readonly name?: string; readonly path?: string } = {}): Promise<void> {
+  const shown = source.path ?? root;
+  const configured = source.path === undefined ? undefined : path.posix.normalize(source.path).replace(/\/+$/, '');
+  const base = configured !== undefined && configured.startsWith('/') && root.endsWith(configured) ? root.slice(0, root.length - configured.length) : undefined;
+  const steps = base === undefined ? [{ abs: root, shownAs: shown }] : prefixesOf(configured as string).map((p) => ({ abs: `${base}${p}`, shownAs: p }));
+  for (const [i, step] of steps.entries()) {
+    let stats;
+    try {
+      stats = await lstat(step.abs);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceRootNotDirectoryError(shown, `${step.shownAs} does not exist`, source.name);
+      throw err;
+    }
+    const isRoot = i === steps.length - 1;
+    if (stats.isSymbolicLink()) {
+      const target = await readlink(step.abs).catch(() => '?');
+      throw new SourceRootNotDirectoryError(shown, `${isRoot ? '' : 'a directory on its path, '}${step.shownAs} is a symlink (to ${target})`, source.name);
+    }
+    if (!stats.isDirectory()) throw new SourceRootNotDirectoryError(shown, `${step.shownAs} is not a directory`, source.name);
+  }
+}
+
+/** '/a/b/c' → ['/a', '/a/b', '/a/b/c']; '/' → ['/']. */
+function prefixesOf(absolute: string): string[] {
+  const parts = absolute.split('/').filter((p) => p !== '');
+  if (parts.length === 0) return ['/'];
+  return parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`);
+}
+
+/**
+ * Splits a directory by subtree, once checkSourceRoot has found it a directory reached through no symlink: its
+ * top-level entries are dealt to at most `maxShards` shards, largest subtree first onto the least-loaded shard, so
+ * shards carry similar byte counts.
  *
  * Top-level files that are hard links of each other (same device and inode) go to one shard as one
  * unit: each shard walks its names alone, and only a walk that meets every name of a file records the
@@ -57,6 +98,7 @@ export async function planDirectoryShards(
 ): Promise<ShardSpec[]> {
   /** One top-level name, or the top-level names of one hard-linked file, keyed by that file's dev:ino. */
   const units = new Map<string, { names: string[]; bytes: number }>();
+  await checkSourceRoot(root, source);
   // Listed as bytes and named as the manifest names them: a name that is not UTF-8 travels in the plan escaped.
   for (const raw of await readdir(root, { encoding: 'buffer' })) {
     const name = storedName(raw);

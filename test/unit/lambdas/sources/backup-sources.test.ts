@@ -1,5 +1,5 @@
 // The module object itself (the one the walker calls into), so a test can spy on its calls.
-import { mkdtempSync, type PathLike, promises as fsPromises, rmSync } from 'node:fs';
+import { mkdtempSync, type PathLike, promises as fsPromises, realpathSync, rmSync } from 'node:fs';
 import { link, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -10,6 +10,9 @@ import { parseInput } from '../../../../lambdas/runtime/parse-input';
 import { shardTaskSchema } from '../../../../lambdas/backup/backup-plan-document';
 import { planDirectoryShards, resolveSourceRoot, walkDirectory } from '../../../../lambdas/sources/directory-source';
 import { compareKeys } from '../../../../lambdas/sources/s3-bucket-source';
+import { addDirectoryShard } from '../../../../lambdas/sources/directory-entries';
+import { type EntrySink, type ShardObservations } from '../../../../lambdas/sources/entry-sink';
+import { SourceRootNotDirectoryError } from '../../../../lambdas/sources/source-root-errors';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -102,6 +105,36 @@ describe('directory source', () => {
       lstatSpy.mockRestore();
       readdirSpy.mockRestore();
     }
+  });
+
+  it('refuses a source path that is, or lies under, a symlink, and one that is missing or a file, naming the path as configured', async () => {
+    // A local file-system root, as the local cloud has: the source path /mnt/data is at <fsRoot>/mnt/data.
+    const fsRoot = realpathSync(mkdtempSync(path.join(tmpdir(), 'lifeboat-fsroot-')));
+    const outside = mkdtempSync(path.join(tmpdir(), 'lifeboat-outside-'));
+    dirs.push(fsRoot, outside);
+    await writeFile(path.join(outside, 'secret.txt'), 'not under the mount');
+    await mkdir(path.join(fsRoot, 'mnt'));
+    await symlink(outside, path.join(fsRoot, 'mnt', 'data'));
+    await symlink(outside, path.join(fsRoot, 'mnt', 'linked-parent'));
+    await writeFile(path.join(fsRoot, 'mnt', 'file.txt'), 'a file');
+    const plan = (configuredPath: string) => {
+      const source = { type: 'filesystem' as const, name: 'files', path: configuredPath };
+      return planDirectoryShards(source, resolveSourceRoot(configuredPath, { LIFEBOAT_FS_ROOT: fsRoot }), { maxShards: 2, firstIndex: 0 });
+    };
+    await expect(plan('/mnt/data')).rejects.toThrow(SourceRootNotDirectoryError);
+    await expect(plan('/mnt/data')).rejects.toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining(`source files: /mnt/data is a symlink (to ${outside})`) }));
+    // A symlink above the root leads out just as well; under a real directory beyond it, the root itself is one.
+    await mkdir(path.join(outside, 'inner'));
+    await expect(plan('/mnt/linked-parent/inner')).rejects.toThrow(expect.objectContaining({ message: expect.stringContaining('a directory on its path, /mnt/linked-parent is a symlink') }));
+    await expect(plan('/mnt/missing')).rejects.toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('source files: /mnt/missing does not exist') }));
+    await expect(plan('/mnt/file.txt')).rejects.toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('/mnt/file.txt is not a directory') }));
+    // A shard knows only the resolved root: it refuses the root swapped for a symlink after the plan.
+    const observations: ShardObservations = { vanished: [], skipped: [], changedDuringRead: [] };
+    const sink = { add: () => Promise.reject(new Error('nothing may be read')), canReuse: () => Promise.resolve(null) } as unknown as EntrySink;
+    await expect(addDirectoryShard(path.join(fsRoot, 'mnt', 'data'), ['secret.txt'], sink, observations)).rejects.toThrow(SourceRootNotDirectoryError);
+    // A real directory under the mount is planned as before.
+    await mkdir(path.join(fsRoot, 'mnt', 'real', 'sub'), { recursive: true });
+    expect((await plan('/mnt/real')).flatMap((s) => (s.kind === 'filesystem' ? s.paths : []))).toEqual(['sub']);
   });
 
   it('maps a configured mount path under LIFEBOAT_FS_ROOT locally and leaves it alone in AWS', () => {
