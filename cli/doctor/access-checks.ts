@@ -1,35 +1,53 @@
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, type STSClient } from '@aws-sdk/client-sts';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
 import { type CheckResult, fail, ok } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError } from './sdk-error';
+import { isRegionUnanswered, REGION_UNANSWERED_FIX } from './unanswered-region';
 
 /**
  * Group 2: can the doctor reach the environment at all? In AWS: the caller's credentials work
- * (STS GetCallerIdentity) and belong to the environment's account. Locally there are no
+ * (STS GetCallerIdentity) and belong to the environment's account; STS of the DR region answers for a primary region
+ * that does not, so that an outage of the primary is not read as bad credentials and the DR checks still run. Locally there are no
  * credentials: the local cloud of the data directory runs and every endpoint answers.
  */
 
-export async function checkCredentials(sts: STSClient, ctx: DoctorContext): Promise<CheckResult> {
-  const { account } = ctx.environment;
-  try {
-    const identity = await sts.send(new GetCallerIdentityCommand({}));
-    if (identity.Account !== account) {
-      return fail(
-        'credentials',
-        `signed in to account ${identity.Account ?? '?'} as ${identity.Arn ?? '?'}, but environment ${ctx.environment.name} is account ${account}`,
-        `use credentials of account ${account} (AWS_PROFILE=<a profile of ${account}>, or \`aws sso login\` into it), or correct environments.account in ${ctx.request.configFile}`,
-      );
-    }
-    return ok('credentials', `account ${account} as ${identity.Arn ?? '?'}`);
-  } catch (err) {
-    return fail(
+export async function checkCredentials(sts: (region: string) => STSClient, ctx: DoctorContext): Promise<CheckResult> {
+  const { account, primaryRegion, drRegion } = ctx.environment;
+  const noCredentials = (err: unknown) =>
+    fail(
       'credentials',
       `no working AWS credentials: ${describeError(err)}`,
       `configure credentials of account ${account} (\`aws configure\`, \`aws sso login\`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`,
     );
+  let identity: GetCallerIdentityCommandOutput;
+  let primarySilence = '';
+  try {
+    identity = await sts(primaryRegion).send(new GetCallerIdentityCommand({}));
+  } catch (err) {
+    if (!isRegionUnanswered(err)) return noCredentials(err);
+    // A primary region down is when the doctor matters most (can a failover choose?): ask the DR region's STS instead.
+    try {
+      identity = await sts(drRegion).send(new GetCallerIdentityCommand({}));
+    } catch (drErr) {
+      if (!isRegionUnanswered(drErr)) return noCredentials(drErr);
+      return fail(
+        'credentials',
+        `STS does not answer in ${primaryRegion} nor ${drRegion} (network, or both regions down): ${describeError(err)}`,
+        `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`,
+      );
+    }
+    primarySilence = ` (read from STS in ${drRegion}: STS in the primary region ${primaryRegion} did not answer: ${describeError(err)})`;
   }
+  if (identity.Account !== account) {
+    return fail(
+      'credentials',
+      `signed in to account ${identity.Account ?? '?'} as ${identity.Arn ?? '?'}, but environment ${ctx.environment.name} is account ${account}${primarySilence}`,
+      `use credentials of account ${account} (AWS_PROFILE=<a profile of ${account}>, or \`aws sso login\` into it), or correct environments.account in ${ctx.request.configFile}`,
+    );
+  }
+  return ok('credentials', `account ${account} as ${identity.Arn ?? '?'}${primarySilence}`);
 }
 
 /** The local cloud's endpoints when it runs and answers, for the checks that follow. */

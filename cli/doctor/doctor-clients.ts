@@ -21,7 +21,8 @@ export type StorageClients = {
 };
 
 export type AwsDoctorClients = StorageClients & {
-  sts(): STSClient;
+  /** STS of a region, the environment's primary one when none is named. */
+  sts(region?: string): STSClient;
   cloudFormation(region: string): CloudFormationClient;
   scheduler(region: string): SchedulerClient;
   efs(region: string): EFSClient;
@@ -56,7 +57,7 @@ export function localDoctorClients(endpoints: LocalEndpoints): Disposable<Storag
 }
 
 /**
- * Clients of AWS with the SDK's default credential chain; STS in the environment's primary region. Every request is
+ * Clients of AWS with the SDK's default credential chain; STS in the environment's primary region (the DR region's when the primary does not answer). Every request is
  * small (a describe, a head, a page of a scan), so every client gives up on an endpoint that does not answer as the
  * CLI's small requests do (client-timeouts.ts): the doctor is run when something is wrong, a region down among
  * the likeliest, and with the SDK's defaults a region that accepts connections and never answers held it for ever.
@@ -66,7 +67,7 @@ export function awsDoctorClients(primaryRegion: string, timeouts: ClientTimeouts
   const settings = (region: string) => ({ region, ...requestClientSettings(timeouts), ...(endpoint !== undefined ? { endpoint } : {}) });
   const sts = perRegion(made, (region) => new STSClient(settings(region)));
   return {
-    sts: () => sts(primaryRegion),
+    sts: (region = primaryRegion) => sts(region),
     s3: perRegion(made, (region) => new S3Client({ ...settings(region), ...(endpoint !== undefined ? { forcePathStyle: true } : {}) })),
     dynamodb: perRegion(made, (region) => new DynamoDBClient(settings(region))),
     cloudFormation: perRegion(made, (region) => new CloudFormationClient(settings(region))),

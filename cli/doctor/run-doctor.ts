@@ -92,7 +92,8 @@ export async function runDoctor(request: DoctorRequest, deps: DoctorDeps): Promi
     if (request.mode === 'aws') {
       aws = deps.awsClients(environment.primaryRegion);
       storage = aws;
-      access = await checkCredentials(aws.sts(), ctx);
+      const clients = aws;
+      access = await checkCredentials((region) => clients.sts(region), ctx);
     } else {
       const cloud = checkLocalCloud(await deps.cloudStatus(request.dataDir), ctx);
       access = cloud.result;

@@ -557,6 +557,31 @@ describe('lifeboat doctor --aws in a region outage', () => {
     expect(checks.get(`bootstrap ${PRIMARY}`)?.verdict).toBe('ok');
     expect(code).toBe(1);
   });
+
+  it('in an outage of the primary region, reads the credentials from the DR region\'s STS and still checks what a failover reads', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), down: [PRIMARY] });
+    expect(checks.get('credentials')).toEqual({
+      name: 'credentials',
+      verdict: 'ok',
+      detail: `account ${ACCOUNT} as arn:aws:iam::${ACCOUNT}:user/ops (read from STS in ${DR}: STS in the primary region ${PRIMARY} did not answer: Error: connect ECONNREFUSED 127.0.0.1:443)`,
+    });
+    expect(checks.get(`bootstrap ${PRIMARY}`)).toMatchObject({ verdict: 'fail', detail: `${PRIMARY} does not answer (Error: connect ECONNREFUSED 127.0.0.1:443): cannot read stack CDKToolkit`, fix: HEALTH });
+    expect(checks.get('stack Lifeboat-dev-DR')?.verdict).toBe('ok');
+    expect(checks.get('dr catalog items')?.verdict).toBe('ok');
+    expect(code).toBe(1);
+  });
+
+  it('when STS answers in neither region, says so rather than that the credentials do not work', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), down: [PRIMARY, DR] });
+    expect(checks.get('credentials')).toEqual({
+      name: 'credentials',
+      verdict: 'fail',
+      detail: `STS does not answer in ${PRIMARY} nor ${DR} (network, or both regions down): Error: connect ECONNREFUSED 127.0.0.1:443`,
+      fix: `check this machine's network (proxy, VPN, DNS) and ${HEALTH}`,
+    });
+    expect(checks.get('dr catalog items')?.verdict).toBe('skipped');
+    expect(code).toBe(1);
+  });
 });
 
 describe('lifeboat doctor command line', () => {
