@@ -54,6 +54,13 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
 export function checkLocalCloud(status: LocalCloudStatus, ctx: DoctorContext): { result: CheckResult; endpoints?: LocalEndpoints; stoppedRegions: string[] } {
   const name = 'local cloud';
   const up = ctx.lifeboat('local up');
+  if (status.state === 'stopped' && status.unreadable !== undefined) {
+    const file = `${status.dataDir}/cloud.json`;
+    return {
+      result: fail(name, `${file} is not valid: ${status.unreadable} (is a cloud running? \`${ctx.lifeboat('local status')}\`)`, `if no cloud runs on ${status.dataDir}, remove ${file}, then ${up}`),
+      stoppedRegions: [],
+    };
+  }
   if (status.state === 'stopped') return { result: fail(name, `not running (no cloud.json in ${status.dataDir})`, up), stoppedRegions: [] };
   if (status.state === 'stale') return { result: fail(name, `not running: pid ${status.pid ?? '?'} of ${status.dataDir}/cloud.json is gone`, up), stoppedRegions: [] };
   // A region stopped with `local region stop` (a simulated outage) is reported by its region check, not as a broken cloud.

@@ -62,20 +62,39 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
   };
 }
 
-/** Reads cloud.json; undefined when absent or unreadable (a half-written file never exists: writes are atomic). */
-export function readCloudState(dataDir: string): CloudState | undefined {
+/**
+ * cloud.json as found: absent (no cloud announced itself), a cloud's state, or a file that exists but is not a cloud's
+ * state (not JSON, not the schema, not readable), with why. Told apart so that a damaged file is not reported as "no
+ * cloud.json" (a half-written file never exists: writes are atomic, so it was written or edited by something else).
+ */
+export type CloudStateFile = { kind: 'absent' } | { kind: 'present'; state: CloudState } | { kind: 'unreadable'; problem: string };
+
+export function readCloudStateFile(dataDir: string): CloudStateFile {
   let text: string;
   try {
     text = readFileSync(dataDirLayout(dataDir).stateFile, 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'absent' };
+    return { kind: 'unreadable', problem: (err as Error).message };
   }
+  let json: unknown;
   try {
-    const parsed = cloudStateSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
+    json = JSON.parse(text);
+  } catch (err) {
+    return { kind: 'unreadable', problem: (err as Error).message };
   }
+  const parsed = cloudStateSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { kind: 'unreadable', problem: issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : parsed.error.message };
+  }
+  return { kind: 'present', state: parsed.data };
+}
+
+/** Reads cloud.json; undefined when absent or unreadable (readCloudStateFile tells the two apart). */
+export function readCloudState(dataDir: string): CloudState | undefined {
+  const file = readCloudStateFile(dataDir);
+  return file.kind === 'present' ? file.state : undefined;
 }
 
 export function writeCloudState(dataDir: string, state: z.input<typeof cloudStateSchema>): void {

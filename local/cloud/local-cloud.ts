@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { toCloudProcessArgv } from './cloud-process-args';
 import { type CreateOnlyPrefixes, writeCreateOnlyPrefixes } from './create-only-guard';
-import { type CloudState, dataDirLayout, isProcessAlive, readCloudState, removeCloudState } from './cloud-state';
+import { type CloudState, dataDirLayout, isProcessAlive, readCloudState, readCloudStateFile, removeCloudState } from './cloud-state';
 import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStopError } from './errors';
 import { type RegionState } from './region-control-protocol';
 
@@ -85,6 +85,8 @@ export type LocalCloudStatus = {
   /** 'stale': cloud.json exists but its process is gone (crashed or killed). */
   state: 'running' | 'stopped' | 'stale';
   dataDir: string;
+  /** Why cloud.json exists but is no cloud's state (not JSON, not the schema); only with 'stopped'. */
+  unreadable?: string;
   pid?: number;
   startedAt?: string;
   regions?: string[];
@@ -302,8 +304,9 @@ async function checkService(service: 's3' | 'dynamodb', region: string, regionSt
 /** Whether a cloud runs on this data directory, each region up or stopped, and whether each endpoint answers. */
 export async function localCloudStatus(dataDir: string, options: { timeoutMs?: number } = {}): Promise<LocalCloudStatus> {
   const root = dataDirLayout(dataDir).root;
-  const state = readCloudState(dataDir);
-  if (!state) return { state: 'stopped', dataDir: root, services: [] };
+  const file = readCloudStateFile(dataDir);
+  if (file.kind !== 'present') return { state: 'stopped', dataDir: root, services: [], ...(file.kind === 'unreadable' ? { unreadable: file.problem } : {}) };
+  const { state } = file;
   const base = { dataDir: root, pid: state.pid, startedAt: state.startedAt, regions: state.regions, endpoints: state.endpoints };
   if (!isProcessAlive(state.pid)) return { state: 'stale', ...base, services: [] };
   const timeoutMs = options.timeoutMs ?? 2000;

@@ -1,6 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { checkConfigFile } from '../../../cli/doctor/config-checks';
+import { checkLocalCloud } from '../../../cli/doctor/access-checks';
+import { checkConfigFile, checkEnvironment } from '../../../cli/doctor/config-checks';
+import { doctorContext } from '../../../cli/doctor/doctor-context';
+import { localCloudStatus } from '../../../local/cloud/local-cloud';
 import { tempDir } from '../../support/local-cloud-helpers';
 
 /** Audit R44 F5: a config file that cannot be read has no field to correct: the fix says to create it or pass --config. */
@@ -28,4 +31,24 @@ it('a file that reads but is not valid still names the fields to correct', () =>
   const file = path.join(tmp.dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ environments: 'none' }));
   expect(checkConfigFile(file).result).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/is not valid: environments: /), fix: `correct the fields named here in ${file}` });
+});
+
+it('audit c7-3: a cloud.json that is not valid is reported as such, not as no cloud.json', async () => {
+  const dataDir = path.join(tmp.dir, 'damaged-data-dir');
+  mkdirSync(dataDir);
+  writeFileSync(path.join(dataDir, 'cloud.json'), '{garbage\n');
+  const configFile = path.join(tmp.dir, 'local.json');
+  const plan = { name: 'demo', schedule: 'rate(1 day)', strategy: 'full', retention: { keepLast: 7 }, objectives: { rpoMinutes: 1440, rtoMinutes: 60 }, sources: [{ type: 's3', name: 'assets', bucket: 'lifeboat-demo-assets' }] };
+  writeFileSync(configFile, JSON.stringify({ environments: [{ name: 'dev', account: '000000000000', primaryRegion: 'us-east-1', drRegion: 'us-west-2', plans: [plan] }] }));
+  const { config } = checkConfigFile(configFile);
+  const { environment } = checkEnvironment(config ?? { environments: [] }, 'dev', configFile);
+  if (!config || !environment) throw new Error(`test config ${configFile} is not valid`);
+  const ctx = doctorContext({ configFile: 'lifeboat.config.json', envName: 'dev', dataDir, mode: 'local' }, config, environment);
+  const { result } = checkLocalCloud(await localCloudStatus(dataDir), ctx);
+  expect(result).toMatchObject({
+    name: 'local cloud',
+    verdict: 'fail',
+    detail: expect.stringMatching(new RegExp(`^${dataDir}/cloud\\.json is not valid: .*JSON.* \\(is a cloud running\\? \`lifeboat local status --data-dir ${dataDir}\`\\)$`)),
+    fix: `if no cloud runs on ${dataDir}, remove ${dataDir}/cloud.json, then lifeboat local up --env dev --data-dir ${dataDir}`,
+  });
 });
