@@ -50,9 +50,12 @@ export function resolveSourceRoot(configuredPath: string, env: NodeJS.ProcessEnv
  */
 export async function checkSourceRoot(root: string, source: { readonly name?: string; readonly path?: string } = {}): Promise<void> {
   const shown = source.path ?? root;
-  const configured = source.path === undefined ? undefined : path.posix.normalize(source.path).replace(/\/+$/, '');
-  const base = configured !== undefined && configured.startsWith('/') && root.endsWith(configured) ? root.slice(0, root.length - configured.length) : undefined;
-  const steps = base === undefined ? [{ abs: root, shownAs: shown }] : prefixesOf(configured as string).map((p) => ({ abs: `${base}${p}`, shownAs: p }));
+  // Both normalised, trailing slashes gone: `/mnt/data/` or `/mnt//data` compared as written skipped the walk up the
+  // path, and lstat of `link/` follows the link (review r16).
+  const configured = source.path === undefined ? undefined : withoutTrailingSlash(path.posix.normalize(source.path));
+  const resolved = withoutTrailingSlash(path.posix.normalize(root));
+  const base = configured !== undefined && configured.startsWith('/') && resolved.endsWith(configured) ? resolved.slice(0, resolved.length - configured.length) : undefined;
+  const steps = base === undefined ? [{ abs: resolved, shownAs: shown }] : prefixesOf(configured as string).map((p) => ({ abs: `${base}${p}`, shownAs: p }));
   for (const [i, step] of steps.entries()) {
     let stats;
     try {
@@ -69,6 +72,11 @@ export async function checkSourceRoot(root: string, source: { readonly name?: st
     }
     if (!stats.isDirectory()) throw new SourceRootNotDirectoryError(shown, `${step.shownAs} is not a directory`, source.name);
   }
+}
+
+/** '/a/b/' → '/a/b'; '/' stays. */
+function withoutTrailingSlash(p: string): string {
+  return p.replace(/\/+$/, '') || '/';
 }
 
 /** '/a/b/c' → ['/a', '/a/b', '/a/b/c']; '/' → ['/']. */

@@ -126,12 +126,17 @@ describe('directory source', () => {
     // A symlink above the root leads out just as well; under a real directory beyond it, the root itself is one.
     await mkdir(path.join(outside, 'inner'));
     await expect(plan('/mnt/linked-parent/inner')).rejects.toThrow(expect.objectContaining({ message: expect.stringContaining('a directory on its path, /mnt/linked-parent is a symlink') }));
+    // Written with a trailing or doubled slash, which config validation accepts (review r16: lstat of `link/` follows it).
+    await expect(plan('/mnt/data/')).rejects.toThrow(expect.objectContaining({ message: expect.stringContaining('/mnt/data is a symlink') }));
+    await expect(plan('/mnt/linked-parent/inner/')).rejects.toThrow(expect.objectContaining({ message: expect.stringContaining('a directory on its path, /mnt/linked-parent is a symlink') }));
+    await expect(planDirectoryShards({ type: 'filesystem', name: 'files', path: `${fsRoot}/mnt//linked-parent/inner` }, `${fsRoot}/mnt//linked-parent/inner`, { maxShards: 2, firstIndex: 0 })).rejects.toThrow(SourceRootNotDirectoryError);
     await expect(plan('/mnt/missing')).rejects.toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('source files: /mnt/missing does not exist') }));
     await expect(plan('/mnt/file.txt')).rejects.toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('/mnt/file.txt is not a directory') }));
     // A shard knows only the resolved root: it refuses the root swapped for a symlink after the plan.
     const observations: ShardObservations = { vanished: [], skipped: [], changedDuringRead: [] };
     const sink = { add: () => Promise.reject(new Error('nothing may be read')), canReuse: () => Promise.resolve(null) } as unknown as EntrySink;
     await expect(addDirectoryShard(path.join(fsRoot, 'mnt', 'data'), ['secret.txt'], sink, observations)).rejects.toThrow(SourceRootNotDirectoryError);
+    await expect(addDirectoryShard(`${path.join(fsRoot, 'mnt', 'data')}/`, ['secret.txt'], sink, observations)).rejects.toThrow(SourceRootNotDirectoryError);
     // A real directory under the mount is planned as before.
     await mkdir(path.join(fsRoot, 'mnt', 'real', 'sub'), { recursive: true });
     expect((await plan('/mnt/real')).flatMap((s) => (s.kind === 'filesystem' ? s.paths : []))).toEqual(['sub']);
