@@ -7,7 +7,8 @@ import {
   paginateDescribeMountTargets,
 } from '@aws-sdk/client-efs';
 import { type EfsAccessConfig, type FileSystemSourceConfig } from '../../config/lifeboat-config';
-import { resolveSourceRoot } from '../../lambdas/sources/directory-source';
+import { checkSourceRoot, resolveSourceRoot } from '../../lambdas/sources/directory-source';
+import { SourceRootNotDirectoryError } from '../../lambdas/sources/source-root-errors';
 import { type CheckResult, fail, ok, skipped, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError } from './sdk-error';
@@ -33,6 +34,13 @@ export async function checkLocalDirectorySource(fsRoot: string, ctx: DoctorConte
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return fail(name, `directory ${where} does not exist`, `mkdir -p ${directory} and put the files to back up in it, or correct ${field} in ${ctx.request.configFile}`);
     return fail(name, `directory ${where}: ${(err as Error).message}`, `make ${directory} readable by this user`);
+  }
+  // What the backup's plan step refuses (a symlink at or above the directory): stat above followed it (review r16).
+  try {
+    await checkSourceRoot(directory, source);
+  } catch (err) {
+    if (!(err instanceof SourceRootNotDirectoryError)) throw err;
+    return fail(name, err.message, `point ${field} at the directory itself, reached through no symlink`);
   }
   let entries: string[];
   try {
