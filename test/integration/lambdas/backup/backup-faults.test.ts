@@ -151,12 +151,12 @@ describe('a source that fails planning', () => {
       await rename(`${root}.moved`, root);
     }
     expect(failed.status).toBe('FAILED');
-    expect(failed.cause).toContain('ENOENT');
+    // Named by the check of the source's root (SourceRootNotDirectoryError) before any listing: its source and path as configured.
+    expect(failed.cause).toContain(`source ${source.name}: ${source.path} does not exist`);
     const failedId = leasedBackupId(failed);
     const record = await env.catalog.requireBackup(failedId);
     expect({ status: record.status, error: record.error, sources: record.sources, shardCount: record.shardCount }).toEqual({ status: 'FAILED', error: failed.error, sources: [], shardCount: 0 });
-    expect(record.cause).toContain('ENOENT');
-    expect(record.cause).toContain(root);
+    expect(record.cause).toContain(`source ${source.name}: ${source.path} does not exist`);
     expect(record.endedAt).toBeDefined();
     expect(await lockItem()).toBeUndefined();
     // `backups list` reads the plan's records: the failed run is the newest.
