@@ -4,6 +4,7 @@ import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { type CheckResult, fail, ok, skipped, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
+import { regionUnansweredResult } from './unanswered-region';
 
 /**
  * Group 5, after a deploy: from the catalog, each plan's newest committed backup, its age against
@@ -33,7 +34,8 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   try {
     records = await catalog.listBackupsOfPlan(plan.name);
   } catch (err) {
-    return [fail(name, `cannot read the catalog ${ctx.names.catalogTable}: ${(err as Error).message}`, 'allow dynamodb:Query on the catalog table and its byPlan index to the caller'), skipped(drName, `depends on ${name}, which failed`)];
+    const unanswered = regionUnansweredResult(name, ctx.environment.primaryRegion, err, `cannot read the catalog ${ctx.names.catalogTable}`);
+    return [unanswered ?? fail(name, `cannot read the catalog ${ctx.names.catalogTable}: ${(err as Error).message}`, 'allow dynamodb:Query on the catalog table and its byPlan index to the caller'), skipped(drName, `depends on ${name}, which failed`)];
   }
   const ahead = records.filter((r) => startsInFuture(r.startedAt, now));
   const judged = records.filter((r) => !ahead.includes(r));

@@ -2,6 +2,7 @@ import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } f
 import { shellWord } from '../../local/cloud/data-dir-option';
 import { type CheckResult, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
+import { regionUnansweredResult } from './unanswered-region';
 
 /** The line of the check when every plan the catalog holds backups of is in the config, or the catalog cannot be read. */
 export const CATALOG_PLANS_CHECK = 'catalog plans';
@@ -25,6 +26,8 @@ export async function checkCatalogPlans(catalog: Pick<BackupCatalog, 'summarizeP
     summaries = await catalog.summarizePlans();
   } catch (err) {
     // A warning, not a failure: the backups are unaffected, only this look at them is missing.
+    const unanswered = regionUnansweredResult(CATALOG_PLANS_CHECK, ctx.environment.primaryRegion, err, `cannot scan the catalog ${ctx.names.catalogTable} for plans not in the config`, 'warn');
+    if (unanswered) return [unanswered];
     return [
       warn(
         CATALOG_PLANS_CHECK,

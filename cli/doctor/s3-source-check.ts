@@ -8,6 +8,7 @@ import { environmentPrefix } from '../../lib/stacks/resource-names';
 import { KEY_USER_TAG } from '../../lib/constructs/security-options';
 import { bucketKeyResult } from './bucket-key-check';
 import { type KmsClients } from './source-key';
+import { regionUnansweredResult } from './unanswered-region';
 
 export type S3SourceCheckOptions = {
   /**
@@ -134,7 +135,10 @@ export async function checkS3Source(s3: (region: string) => S3Client, ctx: Docto
     }
   } catch (err) {
     if (crossAccount && httpStatusOf(err) === 403) return unreadableCrossAccount('ListObjectsV2');
-    return fail(name, `bucket ${source.bucket}: the caller may not list it${under} (${describeError(err)})`, `allow s3:ListBucket on ${bucketArn} to the caller`);
+    return (
+      regionUnansweredResult(name, primaryRegion, err, `bucket ${source.bucket} could not be listed${under}`) ??
+      fail(name, `bucket ${source.bucket}: the caller may not list it${under} (${describeError(err)})`, `allow s3:ListBucket on ${bucketArn} to the caller`)
+    );
   }
   const key = await bucketKeyResult(primary, ctx, source, owner, options.kms);
   // A key the roles may not use fails every backup: it outranks an empty listing.

@@ -62,7 +62,7 @@ export async function checkSourceRoot(root: string, source: { readonly name?: st
       stats = await lstat(step.abs);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceRootNotDirectoryError(shown, `${step.shownAs} does not exist`, source.name);
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceRootNotDirectoryError(shown, `${step.shownAs} does not exist`, source.name, 'missing');
       throw err;
     }
     const isRoot = i === steps.length - 1;
@@ -70,7 +70,7 @@ export async function checkSourceRoot(root: string, source: { readonly name?: st
       const target = await readlink(step.abs).catch(() => '?');
       throw new SourceRootNotDirectoryError(shown, `${isRoot ? '' : 'a directory on its path, '}${step.shownAs} is a symlink (to ${target})`, source.name);
     }
-    if (!stats.isDirectory()) throw new SourceRootNotDirectoryError(shown, `${step.shownAs} is not a directory`, source.name);
+    if (!stats.isDirectory()) throw new SourceRootNotDirectoryError(shown, `${step.shownAs} is not a directory`, source.name, 'not-directory');
   }
 }
 

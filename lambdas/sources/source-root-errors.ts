@@ -10,9 +10,13 @@ export class SourceRootNotDirectoryError extends InvalidInputError {
     readonly sourcePath: string,
     readonly problem: string,
     sourceName?: string,
+    readonly kind: 'missing' | 'not-directory' | 'symlink' = 'symlink',
   ) {
     super(
-      `${sourceName === undefined ? 'file-system source' : `source ${sourceName}`}: ${problem}: a file-system source is read only through directories under the mount, never through a symlink; point its path at the directory itself (${sourcePath})`,
+      `${sourceName === undefined ? 'file-system source' : `source ${sourceName}`}: ${problem}: ` +
+        (kind === 'symlink'
+          ? `a file-system source is read only through directories under the mount, never through a symlink; point its path at the directory itself (${sourcePath})`
+          : `a file-system source is a directory under the mount: create it, or correct the source's path (${sourcePath})`),
     );
   }
 }

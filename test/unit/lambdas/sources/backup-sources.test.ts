@@ -131,6 +131,9 @@ describe('directory source', () => {
     await expect(plan('/mnt/linked-parent/inner/')).rejects.toThrow(expect.objectContaining({ message: expect.stringContaining('a directory on its path, /mnt/linked-parent is a symlink') }));
     await expect(planDirectoryShards({ type: 'filesystem', name: 'files', path: `${fsRoot}/mnt//linked-parent/inner` }, `${fsRoot}/mnt//linked-parent/inner`, { maxShards: 2, firstIndex: 0 })).rejects.toThrow(SourceRootNotDirectoryError);
     await expect(plan('/mnt/missing')).rejects.toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('source files: /mnt/missing does not exist') }));
+    // A missing path is not told about symlinks: create it, or correct the path.
+    await expect(plan('/mnt/missing')).rejects.toThrow(expect.objectContaining({ message: expect.not.stringContaining('symlink') }));
+    await expect(plan('/mnt/missing')).rejects.toThrow(expect.objectContaining({ message: expect.stringContaining("create it, or correct the source's path (/mnt/missing)") }));
     await expect(plan('/mnt/file.txt')).rejects.toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('/mnt/file.txt is not a directory') }));
     // A shard knows only the resolved root: it refuses the root swapped for a symlink after the plan.
     const observations: ShardObservations = { vanished: [], skipped: [], changedDuringRead: [] };
