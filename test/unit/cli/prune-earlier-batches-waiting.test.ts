@@ -61,6 +61,9 @@ describe('a prune that leaves batches earlier prunes condemned to their own grac
     expect(condemned.packsCondemned).toBeGreaterThan(0);
     const [batch] = (await loadCondemnedBatches(memory, vault.keys)).filter((b) => !isTombstone(b));
     if (!batch) throw new Error('the first prune wrote no batch');
+    // A batch is an earlier prune's when dated before this run's start: on a fast machine both fell in one
+    // millisecond and no batch was "earlier" (a CI run failed so). Let the clock move on.
+    await millisecondPassed(Date.parse(batch.condemnedAt));
     const dueAt = new Date(Date.parse(batch.condemnedAt) + DEFAULT_PRUNE_GRACE_MS).toISOString();
     const bytes = batch.packs.reduce((n, p) => n + p.bytes, 0);
     expect(bytes).toBeGreaterThan(1024);
@@ -94,6 +97,9 @@ describe('a prune that leaves batches earlier prunes condemned to their own grac
     expect((await pruneToEnd(vault, { graceMs: tenHours })).packsCondemned).toBeGreaterThan(0);
     const [batch] = (await loadCondemnedBatches(memory, vault.keys)).filter((b) => !isTombstone(b));
     if (!batch) throw new Error('the first prune wrote no batch');
+    // A batch is an earlier prune's when dated before this run's start: on a fast machine both fell in one
+    // millisecond and no batch was "earlier" (a CI run failed so). Let the clock move on.
+    await millisecondPassed(Date.parse(batch.condemnedAt));
     const target = { config: '/nonexistent', env: 'test', dataDir: '/nonexistent' };
     const access = { environment: { name: 'test' }, openVault: () => Promise.resolve(vault), pruneLogIn: () => ({ record: () => Promise.resolve() }) };
     const dueAfter = (graceMs: number): string => new Date(Date.parse(batch.condemnedAt) + graceMs).toISOString();
@@ -106,3 +112,8 @@ describe('a prune that leaves batches earlier prunes condemned to their own grac
     expect(byDefault.out.find((l) => l.startsWith('Waiting:'))).toContain(`the first is due at ${dueAfter(DEFAULT_PRUNE_GRACE_MS)} for a prune with a grace of at most 25 h`);
   });
 });
+
+/** Resolves once Date.now() is past `ms` (a few milliseconds at most). */
+async function millisecondPassed(ms: number): Promise<void> {
+  while (Date.now() <= ms) await new Promise((resolve) => setTimeout(resolve, 1));
+}
