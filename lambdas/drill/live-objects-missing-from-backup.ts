@@ -4,6 +4,7 @@ import { s3EntryPath } from '../sources/s3-entry-path';
 import { listObjectsPage } from '../sources/url-encoded-listing';
 import { type BackupLeftOut } from '../restore/backup-left-out';
 import { httpStatusOf, isS3NotFound, type ManifestEntry } from '../../vault';
+import { isArchiveStorageClass } from '../sources/s3-archived-object';
 
 /**
  * The other direction of the drill's live comparison (audit b1-3): sampling the manifest and looking its entries up
@@ -32,9 +33,6 @@ const LISTINGS = 3;
 
 /** The keys a ListObjectsV2 page may return. */
 const MAX_KEYS_PER_PAGE = 1000;
-
-/** Classes whose objects a backup leaves out, unread and reported (lambdas/sources/s3-archived-object.ts): absent from the manifest, yet not missing. */
-const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
 /**
  * The sample's outcome: how many live objects were looked up in the backup, skipped, the ones the backup lacks, and
@@ -84,9 +82,12 @@ export type MissingObjectsQuery = {
   random: () => number;
 };
 
-/** Whether the backup may have left the object out as archived, having said so: its class, or its key among the record's examples. */
+/**
+ * Whether the backup may have left the object out as archived, having said so: its class (one a backup leaves out,
+ * unread and reported: s3-archived-object.ts), or its key among the record's examples.
+ */
 function leftOutAsArchived(object: _Object, key: string, leftOut: BackupLeftOut | undefined): boolean {
-  if (object.StorageClass !== undefined && ARCHIVE_CLASSES.has(object.StorageClass)) return true;
+  if (isArchiveStorageClass(object.StorageClass)) return true;
   return leftOut !== undefined && 'skippedExamples' in leftOut && leftOut.skippedExamples.some((line) => line.startsWith(`${key}: `));
 }
 

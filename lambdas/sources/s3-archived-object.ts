@@ -12,9 +12,14 @@
  */
 const ARCHIVED_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
 
+/** Whether a listing's storage class is an archive class GetObject refuses until a copy is restored (absent: STANDARD). */
+export function isArchiveStorageClass(storageClass: string | undefined): storageClass is string {
+  return storageClass !== undefined && ARCHIVED_CLASSES.has(storageClass);
+}
+
 /** Whether a listed object is one GetObject refuses: an archive class (absent: STANDARD) without a restored copy. */
 export function isListedAsArchived(object: { storageClass?: string; restored?: boolean }): object is { storageClass: string } {
-  return object.storageClass !== undefined && ARCHIVED_CLASSES.has(object.storageClass) && object.restored !== true;
+  return isArchiveStorageClass(object.storageClass) && object.restored !== true;
 }
 
 /** What S3's 403 InvalidObjectState says of the object: the SDK parses StorageClass and, for Intelligent-Tiering, AccessTier. */
