@@ -25,9 +25,10 @@ import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapsh
 import { type VaultStore } from '../backend/vault-store';
 import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
 import { mapBounded } from '../workers/bounded-concurrency';
-import { backupDurationLimit, condemnedPacksOf, isTombstone, mergePruneStatesSeen, type PruneStateSeen, readPruneState } from '../prune/prune-state';
+import { backupDurationLimit, condemnedPacksOf, mergePruneStatesSeen, type PruneStateSeen, readPruneState } from '../prune/prune-state';
 import { BackupOutlivedGraceError } from '../prune/prune-errors';
 import { PruneStateSeenWriter } from './prune-state-seen-writer';
+import { indexLoadPruneState, type IndexLoadPruneState, indexStillCurrent } from './index-load-prune-state';
 import { unreadableParentWarning } from '../archiver/unreadable-parent';
 
 
@@ -213,10 +214,10 @@ export type CommitInput = {
 export class Vault {
   private indexLoad: Promise<VaultIndex> | null = null;
   /**
-   * The tombstones there were right before a writer's index load began (newSnapshotWriter); null when
-   * the index was loaded otherwise. A writer's index must be loaded again once one of them is gone.
+   * Prune's state right before a writer's index load began (newSnapshotWriter); null when the index was
+   * loaded otherwise. A writer's index must be loaded again once a prune or a repair wrote since.
    */
-  private tombstonesBeforeIndexLoad: ReadonlySet<string> | null = null;
+  private pruneStateAtIndexLoad: IndexLoadPruneState | null = null;
   /** What each writer of this instance saw of prune's state, by the part it returned (commitSnapshot). */
   private readonly pruneStateSeenByPart = new WeakMap<ManifestPart, PruneStateSeen>();
   /** Every snapshot this instance has read, and those read before the current index load began (which it covers). */
@@ -276,7 +277,7 @@ export class Vault {
   index(): Promise<VaultIndex> {
     if (!this.indexLoad) {
       this.snapshotsCovered = new Set(this.snapshotsRead);
-      this.tombstonesBeforeIndexLoad = null;
+      this.pruneStateAtIndexLoad = null;
       this.indexLoad = this.loadIndex();
     }
     return this.indexLoad;
@@ -347,10 +348,11 @@ export class Vault {
    * condemned or deleted (pending batches and tombstones, docs/FORMAT.md §11): those are stored again.
    * Prune's state is read before the index: a tombstone is removed only after the index objects listing
    * its packs are gone, so an index loaded after the tombstone was read holds no record it would leave
-   * out. An index this instance loaded earlier is kept only while every tombstone there was before its
-   * load still exists (one removed since may have had its packs listed by an index object the load read,
-   * and deleted since: its records would be trusted). What the writer saw is recorded for the commit
-   * (PruneStateSeenWriter). `parent` enables
+   * out. An index this instance loaded earlier is kept only while prune's state is as it was before that
+   * load (the policy's `updatedAt` and every batch and tombstone: indexStillCurrent): a prune since may
+   * have condemned and swept packs an index object the load read listed, and removed the tombstone that
+   * named them, leaving no trace but its policy; their records would be trusted. What the writer saw is
+   * recorded for the commit (PruneStateSeenWriter). `parent` enables
    * reuse of unchanged entries by change token; a damaged parent (its object, manifest root or a page)
    * is dropped with a warning to `onParentUnreadable` and the backup reads every file; `inline` keeps the codec work in this thread even when
    * worker threads are up (tests of both codecs).
@@ -359,12 +361,11 @@ export class Vault {
     // The parent first: an index loaded after it covers it (index()), and is not loaded twice.
     const parent = options.parent ? await this.parentManifest(options.parent, options.onParentUnreadable) : null;
     const { batches, seen } = await readPruneState(this.store, this.keys);
-    const tombstones = new Set(batches.filter(isTombstone).map((b) => b.id));
-    const before = this.tombstonesBeforeIndexLoad;
-    if (this.indexLoad && (before === null || [...before].some((id) => !tombstones.has(id)))) this.indexLoad = null;
+    const pruneState = indexLoadPruneState(seen.policyUpdatedAt, batches);
+    if (this.indexLoad && !indexStillCurrent(this.pruneStateAtIndexLoad, pruneState)) this.indexLoad = null;
     const loading = this.indexLoad === null;
     const indexLoad = this.index();
-    if (loading) this.tombstonesBeforeIndexLoad = tombstones;
+    if (loading) this.pruneStateAtIndexLoad = pruneState;
     const index = await indexLoad;
     // A backup is refused rather than run on an index with holes: it would store those blobs again
     // (safe, but every run anew and silently), while the repair fixes the vault once.

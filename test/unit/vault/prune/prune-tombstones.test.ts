@@ -276,6 +276,37 @@ describe('prune tombstones under races', () => {
   });
 
   /**
+   * Audit d3-1: the warm index was kept unless a tombstone there was at its load had gone. A batch
+   * condemned after the load, swept, and whose tombstone was removed (about 50 h at the default grace)
+   * left no trace but a newer prune policy: the next backup in that container deduplicated against the
+   * deleted packs, committed, and its snapshot did not restore (blob "in no index"). Now any prune since
+   * the load makes the writer load the index again.
+   */
+  it('a warm Vault loads its index again after a batch condemned since its load was swept and its tombstone removed', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const t0 = clock.t;
+    const x = data(7);
+    const forgotten = await backup(reopen(), new Map([['x', x]]), new Date(clock.t));
+    // The warm container's index, loaded with no batch and no tombstone in the vault, lists x's packs.
+    const warm = reopen();
+    await backup(warm, new Map([['other', data(99, 20 * 1024)]]), new Date(clock.t));
+    await memory.delete(snapshotKey(forgotten));
+    clock.t = t0 + HOUR;
+    expect((await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS)).packsCondemned).toBeGreaterThan(0);
+    clock.t = t0 + 27 * HOUR;
+    expect((await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS)).packsDeleted).toBeGreaterThan(0);
+    clock.t = t0 + 53 * HOUR;
+    expect((await prune(reopen, clock, DEFAULT_PRUNE_GRACE_MS)).tombstonesRemoved).toBe(1);
+    expect(await listedKeys(memory, CONDEMNED_PREFIX)).toEqual([]);
+
+    clock.t = t0 + 54 * HOUR;
+    const source = new Map([['x', x]]);
+    const id = await backup(warm, source, new Date(clock.t));
+    await expectRestores(reopen(), id, source);
+    await expectVerifies(reopen());
+  });
+
+  /**
    * A batch object Object Lock keeps (a bucket default retention covers prune/condemned/ too) is swept
    * again by every run. Its packs are gone, but deleting an absent key succeeds, so every run counts them
    * as deleted again (packsDeleted, bytesFreed) and, since deleted.length > 0, writes one more tombstone
