@@ -152,27 +152,23 @@ export async function removeKeyObject(vault: Vault, provider: KeyProvider, idPre
     throw new KeyObjectNotRemovedError(`cannot remove key object ${shortKeyObjectId(id)} (${target.key}) of the vault at ${vault.location}: ${why}; nothing was changed, and its credential still opens the vault`, { cause: err });
   }
   // Two removes that cross (each removing the other's key object) would each find its own key still there before its
-  // delete, and leave the vault with no key at all. Each looks again after its delete: one that finds its own key
-  // object gone, and no intact key object left, puts back the one it removed, so that in any interleaving a key stays.
-  // Not when another key is left: that other process may have meant to retire this one too (review r5 of d4df1b1).
+  // delete, and leave the vault with no key at all. Each looks again after its delete: one that finds its own key object
+  // gone puts back the one it removed, whatever else is left. Another key object left proves nothing: it may be a stray
+  // (an init that lost its race, or planted by anyone who may create under keys/) wrapping another master key, and only
+  // its credential could tell (audit d5-1; before, a remove put back nothing when any intact key object was left). The
+  // other process can retire the key object put back again, with a credential it shows opens the vault.
   try {
     if (!(await vault.store.has(own))) {
-      const left = await intactKeyObjects(vault);
-      if (left.length > 0) {
-        throw new KeyManagementError(
-          `key object ${shortKeyObjectId(id)} is removed, but another process removed key object ${shortKeyObjectId(keyObjectId(own))} meanwhile, the one the ${describeKind(provider.kind)} given opened the vault with: it no longer opens the vault; the key objects left are ${left.map((k) => shortKeyObjectId(keyObjectId(k))).join(', ')}`,
-        );
-      }
       await vault.store.put(target.key, body);
       throw new KeyManagementError(
-        `another process removed key object ${shortKeyObjectId(keyObjectId(own))}, the one the ${describeKind(provider.kind)} given opened the vault with, while this command removed ${shortKeyObjectId(id)}: ${shortKeyObjectId(id)} was put back, so that the vault keeps a key that opens it; see \`lifeboat vault key list\` with a credential that opens it now`,
+        `another process removed key object ${shortKeyObjectId(keyObjectId(own))}, the one the ${describeKind(provider.kind)} given opened the vault with, while this command removed ${shortKeyObjectId(id)}: ${shortKeyObjectId(id)} was put back, since this command cannot tell whether any other key object opens the vault; run \`lifeboat vault key list\` with a credential you hold, and remove ${shortKeyObjectId(id)} again with one that opens the vault if it is to be retired`,
       );
     }
   } catch (err) {
     if (err instanceof KeyManagementError) throw err;
     const why = err instanceof Error ? err.message : String(err);
     throw new KeyManagementError(
-      `key object ${shortKeyObjectId(id)} (${target.key}) is removed, but checking afterwards that the vault at ${vault.location} still has a key failed (${why}): run \`lifeboat vault key list\` with a credential you hold; if none opens the vault any more, restore ${target.key} from a noncurrent version (S3 versioning) or a copy of the vault`,
+      `key object ${shortKeyObjectId(id)} (${target.key}) is removed, but checking afterwards that the vault at ${vault.location} still has a key (or putting the key object back) failed (${why}): run \`lifeboat vault key list\` with a credential you hold; if none opens the vault any more, restore ${target.key} from a noncurrent version (S3 versioning) or a copy of the vault`,
       { cause: err },
     );
   }
@@ -187,13 +183,6 @@ function deleteRefusal(err: unknown): string | undefined {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `the directory refused the delete (${code}): this user may not delete files in the vault's keys/ directory`;
   return undefined;
-}
-
-/** The key objects of the vault that are not damaged (each may open it for whoever holds its credential). */
-async function intactKeyObjects(vault: Vault): Promise<string[]> {
-  const intact: string[] = [];
-  for await (const { key, read } of keyObjectsOf(vault.store)) if (!('damage' in read)) intact.push(key);
-  return intact;
 }
 
 /** The id of a `keys/<id>` object (the hex SHA-256 of its bytes), as `vault key` prints and takes it. */

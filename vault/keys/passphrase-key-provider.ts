@@ -14,8 +14,24 @@ export type ScryptCost = { readonly N: number; readonly r: number; readonly p: n
  */
 export const DEFAULT_SCRYPT_COST: ScryptCost = { N: 1 << 17, r: 8, p: 1 };
 
-/** The costliest parameters a reader derives with (docs/FORMAT.md §2): a stored key object chooses its own cost, so a forged one must not choose gigabytes. */
-export const SCRYPT_COST_LIMIT: ScryptCost = { N: 1 << 22, r: 32, p: 16 };
+/**
+ * The most a reader spends on one stored key object (docs/FORMAT.md §2). A key object chooses its own cost and
+ * anyone who may create objects under keys/ can plant one, and a reader tries key objects one after another:
+ * per-parameter bounds alone (N = 2^22, r = 32, p = 16) let one object take 16 GiB and some minutes on every
+ * open (audit d5-2). The bounds are twice the default's memory and four times its work (about 1 s): every key object
+ * Lifeboat has written (N = 2^15 or 2^17, r = 8, p = 1; no command takes another cost) is within them.
+ */
+export const SCRYPT_COST_LIMIT = {
+  /** scrypt's memory, 128·r·(N + p) bytes (its V array and B buffer): the default takes 128 MiB. */
+  memoryBytes: 256 * 2 ** 20,
+  /** scrypt's work, N·r·p (block mixes of 128 bytes): the default does 2^20. */
+  work: 4 * 2 ** 20,
+} as const;
+
+/** The bytes scrypt allocates for `cost`. */
+function scryptMemoryBytes({ N, r, p }: ScryptCost): number {
+  return 128 * r * (N + p);
+}
 
 /**
  * The stored parameters of a passphrase-wrapped key, or why they cannot be those of a key object this
@@ -32,10 +48,26 @@ export function readScryptParams(params: Readonly<Record<string, string | number
   if (!powerOfTwo || !Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1) {
     return { problem: `impossible scrypt parameters N=${N} r=${r} p=${p} (N must be a power of two above 1, r and p positive integers)` };
   }
-  if (N > SCRYPT_COST_LIMIT.N || r > SCRYPT_COST_LIMIT.r || p > SCRYPT_COST_LIMIT.p) {
-    return { problem: `refusing scrypt parameters N=${N} r=${r} p=${p}: too costly (at most N=${SCRYPT_COST_LIMIT.N} r=${SCRYPT_COST_LIMIT.r} p=${SCRYPT_COST_LIMIT.p})` };
-  }
+  const tooCostly = scryptCostProblem({ N, r, p });
+  if (tooCostly !== undefined) return { problem: `refusing scrypt parameters N=${N} r=${r} p=${p}: ${tooCostly}` };
   return { salt, nonce, cost: { N, r, p } };
+}
+
+/** Why a reader would not derive with `cost` (beyond SCRYPT_COST_LIMIT), or undefined. */
+function scryptCostProblem(cost: ScryptCost): string | undefined {
+  const memory = scryptMemoryBytes(cost);
+  if (memory > SCRYPT_COST_LIMIT.memoryBytes) {
+    return `too costly: they need ${mib(memory)} MiB, and a reader spends at most ${mib(SCRYPT_COST_LIMIT.memoryBytes)} MiB (128·r·(N + p) bytes) on a key object`;
+  }
+  const work = cost.N * cost.r * cost.p;
+  if (work > SCRYPT_COST_LIMIT.work) {
+    return `too costly: N·r·p = ${work}, and a reader spends at most ${SCRYPT_COST_LIMIT.work} (four times the default N=${DEFAULT_SCRYPT_COST.N} r=${DEFAULT_SCRYPT_COST.r} p=${DEFAULT_SCRYPT_COST.p}) on a key object`;
+  }
+  return undefined;
+}
+
+function mib(bytes: number): number {
+  return Math.ceil(bytes / 2 ** 20);
 }
 
 function deriveKek(passphrase: string, salt: Buffer, cost: ScryptCost): Promise<Buffer> {
@@ -58,6 +90,9 @@ export class PassphraseKeyProvider implements KeyProvider {
     private readonly cost: ScryptCost = DEFAULT_SCRYPT_COST,
   ) {
     if (passphrase.length === 0) throw new KeyUnwrapError('the passphrase is empty');
+    // A key object no reader would open must not be written.
+    const tooCostly = scryptCostProblem(cost);
+    if (tooCostly !== undefined) throw new RangeError(`refusing to wrap with scrypt cost N=${cost.N} r=${cost.r} p=${cost.p}, which no reader would derive with: ${tooCostly}`);
   }
 
   async createVaultKey(): Promise<{ plaintext: Buffer; wrapped: WrappedVaultKey }> {
@@ -84,7 +119,7 @@ export class PassphraseKeyProvider implements KeyProvider {
       // Parameters scrypt refuses within the limits above are the object's fault; memory it cannot get is the machine's,
       // and a good key object must not be called damaged (the advice would be to delete it; review 42e F3).
       if (!isScryptParameterError(err)) {
-        throw new KeyUnwrapError(`cannot derive the key of this passphrase key object (N=${N} r=${r} p=${p} needs ${Math.ceil((128 * N * r) / 2 ** 20)} MiB): ${err instanceof Error ? err.message : String(err)}; run with more memory`, { cause: err });
+        throw new KeyUnwrapError(`cannot derive the key of this passphrase key object (N=${N} r=${r} p=${p} needs ${mib(scryptMemoryBytes(stored.cost))} MiB): ${err instanceof Error ? err.message : String(err)}; run with more memory`, { cause: err });
       }
       throw new DamagedKeyObjectError(`scrypt refused the stored parameters N=${N} r=${r} p=${p}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }

@@ -26,6 +26,11 @@ describe('PassphraseKeyProvider with forged scrypt parameters', () => {
     ['r = 0', forged(1024, 0), 'impossible scrypt parameters N=1024 r=0'],
     ['a fractional p', forged(1024, 8, 1.5), 'impossible scrypt parameters'],
     ['N above the documented limit 2^22', forged(2 ** 23), 'refusing scrypt parameters N=8388608 r=8 p=1: too costly'],
+    // The former per-parameter limit: 16 GiB and about 12 minutes on every open while the object listed first (audit d5-2).
+    ['the former maximum N = 2^22, r = 32, p = 16', forged(2 ** 22, 32, 16), 'refusing scrypt parameters N=4194304 r=32 p=16: too costly: they need 16385 MiB, and a reader spends at most 256 MiB'],
+    ['twice the default memory and more (N = 2^18, r = 8)', forged(2 ** 18, 8, 1), 'refusing scrypt parameters N=262144 r=8 p=1: too costly: they need 257 MiB'],
+    ['more than four times the default work (N = 2^17, r = 8, p = 5)', forged(2 ** 17, 8, 5), 'refusing scrypt parameters N=131072 r=8 p=5: too costly: N·r·p = 5242880, and a reader spends at most 4194304'],
+    ['a B buffer of gigabytes (N = 2, r = 1, p = 2^24)', forged(2, 1, 2 ** 24), 'too costly: they need 2049 MiB'],
     ['N a power of two beyond 32 bits', forged(2 ** 40), 'impossible scrypt parameters'],
   ])('refuses %s as a damaged key object, before deriving', async (_, wrapped, message) => {
     const started = Date.now();

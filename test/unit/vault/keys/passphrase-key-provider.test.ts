@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_SCRYPT_COST, PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { DEFAULT_SCRYPT_COST, PassphraseKeyProvider, readScryptParams } from '../../../../vault/keys/passphrase-key-provider';
 import { VAULT_KEY_BYTES } from '../../../../vault/keys/key-provider';
 import { KeyUnwrapError } from '../../../../vault/vault-errors';
 
@@ -23,5 +23,16 @@ describe('PassphraseKeyProvider scrypt cost', () => {
   it('uses a lower cost only when given one explicitly', async () => {
     const { wrapped } = await new PassphraseKeyProvider('fast test', { N: 1024, r: 8, p: 1 }).createVaultKey();
     expect(wrapped.params).toMatchObject({ N: 1024, r: 8, p: 1 });
+  });
+
+  it('accepts the stored cost of every key object Lifeboat has written, and at most twice the default memory and four times its work', () => {
+    const params = (N: number, r: number, p: number) => ({ salt: 'AAAAAAAAAAAAAAAAAAAAAA==', nonce: 'AAAAAAAAAAAAAAAA', N, r, p });
+    for (const [N, r, p] of [[1 << 15, 8, 1], [1 << 17, 8, 1], [1 << 17, 8, 4], [1 << 16, 16, 4], [1024, 8, 1]] as const) {
+      expect(readScryptParams(params(N, r, p))).toMatchObject({ cost: { N, r, p } });
+    }
+  });
+
+  it('refuses to write a key object with a cost no reader would derive with', () => {
+    expect(() => new PassphraseKeyProvider('too slow', { N: 1 << 20, r: 8, p: 1 })).toThrow(/^refusing to wrap with scrypt cost N=1048576 r=8 p=1, which no reader would derive with: too costly/);
   });
 });
