@@ -164,9 +164,13 @@ export class BackupWorkflow extends Construct {
     if (props.immutability) {
       // Object Lock (docs/ARCHITECTURE.md): commit HEADs every object the new backup references (it reads the
       // indexes to find them) and extends the retention of those retained too briefly; replicate the same in the
-      // DR vault. Retention only: no legal hold (hold/release run with an operator's credentials), no bypass.
+      // DR vault. Retention only: no legal hold placed (hold/release run with an operator's credentials), no bypass.
       grantVaultObjects(commit, vault, ['s3:GetObject'], ['data/*', 'index/*']);
       grantVaultObjects(commit, vault, ['s3:GetObjectRetention', 's3:PutObjectRetention'], RETAINED_KEYS);
+      // A commit that fails for good deletes the snapshots it wrote (forgetSnapshots): the HEAD before each delete shows a
+      // legal hold only to a role allowed to read it, and without it a held snapshot would be hidden behind a delete
+      // marker instead of kept (S3VaultStore.delete), as for Record failure below (audit d6-2). Their retention it reads above.
+      grantVaultObjects(commit, vault, ['s3:GetObjectLegalHold'], ['snapshots/*']);
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectRetention', 's3:PutObjectRetention'], resources: drObjects(REPLICATED_PREFIXES) }));
       // The DR vault's own config and keys (replication copies neither: the DR vault has its own key).
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectRetention', 's3:PutObjectRetention'], resources: drObjects(VAULT_OPENING_KEYS) }));

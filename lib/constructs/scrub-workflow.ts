@@ -87,6 +87,8 @@ const REPAIRED_KEYS = ['config', 'data/*', 'index/*', 'manifest/*', 'snapshots/*
 const MULTIPART_KEYS = ['data/*'];
 /** The state machine stops waiting for the function well after the function's own 15 minutes. */
 const WORKFLOW_TIMEOUT = Duration.hours(1);
+/** The catalog partition of the scrub's runs (lambdas/catalog/scrub-record.ts, SCRUB_RUNS_PK): lib/ imports no runtime code. */
+const SCRUB_RUNS_PARTITION = 'SCRUB#RUNS';
 
 /**
  * The scrub runbook (docs/RUNBOOKS.md, "Scrub"): one Lambda task runs what `lifeboat scrub --repair`
@@ -106,7 +108,7 @@ const WORKFLOW_TIMEOUT = Duration.hours(1);
  * answer a missing key 404 as the vault expects); write only what a repair writes (REPAIRED_KEYS, the
  * prefixes replication writes) in each vault; on each vault key Decrypt (unwrap the master key, read
  * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by its
- * alias; on the catalog PutItem (the run) and Query (the latest run), with the catalog key as the
+ * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, with the catalog key as the
  * other writers have it. Optionally a Scheduler schedule whose role may start this state machine only.
  */
 export class ScrubWorkflow extends Construct {
@@ -147,9 +149,18 @@ export class ScrubWorkflow extends Construct {
     // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [dr.keyArn] }));
     // The scrub log (lambdas/catalog/scrub-log.ts): Query of the SCRUB#RUNS partition for the latest run, PutItem of this one.
-    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:Query'], resources: [props.catalog.tableArn] }));
+    // That partition only: on the whole table a scrub's role could replace a backup record (and its legal hold), a plan's
+    // lease or read the approvals' task tokens (audit d6-1).
+    scrub.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:Query'],
+        resources: [props.catalog.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_RUNS_PARTITION] } },
+      }),
+    );
     props.catalogKey.grantEncryptDecrypt(scrub);
-    // What each vault's retention forgot (lambdas/retention/forgotten-snapshots.ts): the plans' records (byPlan) of both catalogs, read only.
+    // The plans' records (byPlan) of both catalogs, read only: what each vault's retention forgot (lambdas/retention/forgotten-snapshots.ts),
+    // the newest backup recorded in a vault not created yet (absent-vault.ts), the snapshots their backup discarded (discarded-snapshots.ts).
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`, ...(drCatalog ? [drCatalog.byPlanIndexArn] : [])] }));
     if (props.drCatalog) scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.drCatalog.keyArn] }));
 

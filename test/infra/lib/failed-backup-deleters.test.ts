@@ -13,7 +13,8 @@ import { synthesizeApp } from './synth-app';
  * policy simulator on the synthesized policies of the sample config with `immutability`: they read a snapshot's
  * record (and open the vault for it) before deleting it, and its retention and legal hold, so S3VaultStore.delete
  * sees a lock and refuses instead of hiding a retained snapshot behind a delete marker. They read no content
- * (packs, manifests). The snapshot shard may not write a commit marker.
+ * (packs, manifests). Commit, which deletes the snapshots it wrote when it fails for good, reads their lock too. The
+ * snapshot shard may not write a commit marker.
  */
 const ACCOUNT = '000000000000';
 const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
@@ -63,4 +64,11 @@ it('the snapshot shard writes its parts but no commit marker', async () => {
   const creating = { 's3:ObjectCreationOperation': 'true' };
   expect(await decide(shard, 's3:PutObject', 'parts/b1/00000.json', creating)).toBe('Allowed');
   expect(await decide(shard, 's3:PutObject', 'parts/b1/committed/anything.json', creating)).toBe('ExplicitlyDenied');
+});
+
+it('Commit, which deletes the snapshots it wrote when it fails for good, reads their retention and legal hold (audit d6-2)', async () => {
+  const commit = principal(dev.protection.backupWorkflow.functions.commit.role);
+  // Without the legal hold in its HEAD, S3VaultStore.delete would hide a held snapshot behind a delete marker.
+  const seen = await Promise.all(['s3:DeleteObject', ...READS].map(async (action) => [action, await decide(commit, action, 'snapshots/abc')]));
+  expect(seen).toEqual(['s3:DeleteObject', ...READS].map((action) => [action, 'Allowed']));
 });

@@ -4,6 +4,8 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { LifeboatProtection, type LifeboatScrubOptions, LifeboatSource } from '../../../lib';
 import { drKeyArnRef } from './dr-key-arn';
 import { sampleEnvironmentTemplates } from './sample-environment-templates';
+import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
+import { principalOfRole, simulatedDecision } from '../../support/simulated-decision';
 import { templateOnlyApp } from '../../support/template-only-app';
 
 /** The scrub runbook's state machine, the exact grants of its one function, and its schedule (cdk-nag: lifeboat-stacks.test.ts). */
@@ -18,6 +20,7 @@ type Statement = { Effect: string; Action: string | string[]; Resource: unknown;
 
 const PRIMARY_VAULT = 'lifeboat-dev-vault-000000000000-us-east-1';
 const DR_VAULT = 'lifeboat-dev-vault-000000000000-us-west-2';
+const ACCOUNT = '000000000000';
 
 /** The definition as Step Functions receives it, the intrinsics replaced by TOKEN. */
 function scrubDefinition(): { States: Record<string, Record<string, unknown>>; StartAt: string } {
@@ -35,12 +38,17 @@ function statementsOfRole(role: string): Statement[] {
     .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
-/** Every statement of the role of the function running `handler`. */
-function statementsOf(handler: string): Statement[] {
+/** The logical id of the role of the function running `handler`. */
+function roleOf(handler: string): string {
   const fns = primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }) as Record<string, Resource>;
   expect(Object.keys(fns)).toHaveLength(1);
   const [fn] = Object.values(fns);
-  return statementsOfRole((fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+  return (fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+}
+
+/** Every statement of the role of the function running `handler`. */
+function statementsOf(handler: string): Statement[] {
+  return statementsOfRole(roleOf(handler));
 }
 
 /** The logical id of the only resource of a type whose properties match. */
@@ -152,8 +160,11 @@ it('grants exactly: read and list both vaults, write only what replication write
   const encrypt = statements.filter((s) => [s.Action].flat().includes('kms:Encrypt'));
   expect(encrypt).toHaveLength(1);
   expect(flat(encrypt[0]?.Resource)).not.toContain(vaultKeyId);
-  // The scrub log: items of the table (one partition); the plans' records of both catalogs (byPlan): what each vault's retention forgot.
+  // The scrub log: items of the table, of its one partition only (audit d6-1); the plans' records of both catalogs (byPlan):
+  // what each vault's retention forgot, the newest backup recorded in a vault, the snapshots their backup discarded.
   expect(grants.get('dynamodb:PutItem')).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+  const onTable = statements.filter((s) => flat(s.Resource) === flat({ 'Fn::GetAtt': [table, 'Arn'] }) && [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+  expect(onTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SCRUB#RUNS'] } } }]);
   expect(grants.get('dynamodb:Query')).toEqual([
     flat({ 'Fn::GetAtt': [table, 'Arn'] }),
     flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] }),
@@ -161,6 +172,26 @@ it('grants exactly: read and list both vaults, write only what replication write
   ]);
   const drCatalogKey = statements.filter((s) => flat(s.Resource) === flat(drKeyArnRef(primary, dr, 'alias/lifeboat-dev-dr-catalog')));
   expect(drCatalogKey.map((s) => [s.Action].flat())).toEqual([['kms:Decrypt']]);
+});
+
+it('writes and reads only the SCRUB#RUNS partition of the catalog: no backup record, lease or approval (audit d6-1)', async () => {
+  const policies = new DeployedPolicies(primary.toJSON() as CfnTemplate, { account: ACCOUNT, region: 'us-east-1' });
+  const scrub = principalOfRole(policies, roleOf('scrub-vaults'));
+  const table = { arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/lifeboat-dev-catalog`, account: ACCOUNT };
+  const decisions: string[] = [];
+  for (const partition of ['SCRUB#RUNS', 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS']) {
+    for (const action of ['dynamodb:PutItem', 'dynamodb:Query']) decisions.push(`${action} ${partition}: ${await simulatedDecision(scrub, action, table, { 'dynamodb:LeadingKeys': [partition] })}`);
+  }
+  expect(decisions).toEqual([
+    'dynamodb:PutItem SCRUB#RUNS: Allowed',
+    'dynamodb:Query SCRUB#RUNS: Allowed',
+    'dynamodb:PutItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
+    'dynamodb:Query BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
+    'dynamodb:PutItem LOCK#daily: ImplicitlyDenied',
+    'dynamodb:Query LOCK#daily: ImplicitlyDenied',
+    'dynamodb:PutItem APPROVALS: ImplicitlyDenied',
+    'dynamodb:Query APPROVALS: ImplicitlyDenied',
+  ]);
 });
 
 it('schedules lifeboat-dev-scrub daily with input {}, by a role that may start only the scrub state machine', () => {
