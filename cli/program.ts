@@ -19,6 +19,7 @@ const COMMAND_GROUPS: Record<string, () => Promise<(program: Command) => void>> 
   doctor: async () => (await import('./commands/doctor-command.js')).registerDoctorCommand,
   scrub: async () => (await import('./commands/scrub-command.js')).registerScrubCommand,
   prune: async () => (await import('./commands/prune-command.js')).registerPruneCommand,
+  'repair-index': async () => (await import('./commands/repair-index-command.js')).registerRepairIndexCommand,
   failover: async () => (await import('./commands/failover-command.js')).registerFailoverCommand,
   drill: async () => (await import('./commands/drill-commands.js')).registerDrillCommand,
   drills: async () => (await import('./commands/drill-commands.js')).registerDrillsCommands,

@@ -11,7 +11,7 @@ import { type ClosedOutputGuard, processOutput } from './closed-output';
  * state machine on the local executor, over the local cloud) or in AWS (StartExecution, then
  * DescribeExecution until it stops). Commands only see this interface.
  */
-export type WorkflowName = 'backup' | 'restore' | 'catalog-rebuild' | 'drill' | 'failover';
+export type WorkflowName = 'backup' | 'restore' | 'catalog-rebuild' | 'drill' | 'failover' | 'repair-index';
 
 /** Which region's stack runs it: the primary's, or the DR region's (which has its own restore and drill, and the failover). */
 export type WorkflowRegion = 'primary' | 'dr';
@@ -27,6 +27,7 @@ function stateMachineOf(workflow: WorkflowName, names: ReturnType<typeof resourc
   if (workflow === 'restore') return names.restoreStateMachine;
   if (workflow === 'drill') return names.drillStateMachine;
   if (workflow === 'failover') return names.failoverStateMachine;
+  if (workflow === 'repair-index') return names.repairIndexStateMachine;
   return names.catalogRebuildStateMachine;
 }
 

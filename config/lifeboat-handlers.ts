@@ -5,7 +5,7 @@
 export const LIFEBOAT_HANDLERS = [
   'abandon-restore', 'backup-lock', 'commit-backup', 'drill-cleanup', 'drill-compare', 'drill-record', 'drill-start', 'failover-report',
   'failover-start', 'file-mirror-sample', 'forget-backups', 'mirror-check', 'plan-backup', 'plan-restore', 'prune-vault', 'rebuild-catalog',
-  'record-backup-failure', 'release-failed-backup', 'replicate-backup', 'request-approval', 'resolve-restore', 'restore-shard', 'scrub-vaults',
+  'record-backup-failure', 'release-failed-backup', 'repair-index', 'replicate-backup', 'request-approval', 'resolve-restore', 'restore-shard', 'scrub-vaults',
   'snapshot-shard', 'source-replication', 'stack-key-arn', 'thaw-restore', 'verify-restore', 'watch-backup-age',
 ] as const;
 

@@ -53,6 +53,8 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
   // Reads and decrypts a slice of both vaults' packs (~16 MiB each, 3 at a time per vault) in one invocation (scrub-workflow.ts).
   'scrub-vaults': { memorySize: 2048, timeout: Duration.minutes(15) },
+  // Rebuilds one vault's index from its packs in one invocation, the new index held in memory (44 bytes a blob); with readData 3 packs held whole (repair-index-workflow.ts).
+  'repair-index': { memorySize: 2048, timeout: Duration.minutes(15) },
   // The drill (drill-workflow.ts): start and record touch a few catalog items and one object; compare reads samples
   // of the live sources and the restored copies; cleanup empties and deletes the scratch buckets and tables.
   'drill-start': { memorySize: 512, timeout: Duration.minutes(2) },

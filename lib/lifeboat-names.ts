@@ -36,6 +36,8 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     /** The scrub runbook (docs/RUNBOOKS.md, "Scrub"), and its daily schedule of the same name. */
     scrubStateMachine: `${prefix}-scrub`,
     scrubSchedule: `${prefix}-scrub`,
+    /** The repair-index runbook (docs/RUNBOOKS.md, "Repair index"): either vault's index rebuilt from its packs; no schedule. */
+    repairIndexStateMachine: `${prefix}-repair-index`,
     /**
      * The prune of each vault (docs/FORMAT.md "Prune"): one state machine in each region, same name; the
      * schedules differ (AWS would allow one name per region, but a name should say which vault it prunes).

@@ -31,6 +31,7 @@ import { FileMirrorSampler } from './file-mirror-sampler';
 import { type ReplicaVaultLocation } from './replica-vault-location';
 import { RestoreWorkflow } from './restore-workflow';
 import { PruneWorkflow } from './prune-workflow';
+import { RepairIndexWorkflow } from './repair-index-workflow';
 import { ScrubWorkflow } from './scrub-workflow';
 import { mirroredTableIssue, SourceMirrors } from './source-mirrors';
 import { checkPlansShape, validatePlans } from './validated-plans';
@@ -300,6 +301,8 @@ export class LifeboatProtection extends Construct {
   readonly drCatalogRebuildWorkflow: CatalogRebuildWorkflow;
   /** The scrub runbook: the vaults read a slice at a time, each healed from the other; scheduled. */
   readonly scrubWorkflow: ScrubWorkflow;
+  /** The repair-index runbook: either vault's index rebuilt from its packs, started by hand (`lifeboat repair-index`). */
+  readonly repairIndexWorkflow: RepairIndexWorkflow;
   /** The prune of the primary vault (this construct's stack). */
   readonly pruneWorkflow: PruneWorkflow;
   /** The prune of the DR vault (in `drStack`). */
@@ -533,6 +536,7 @@ export class LifeboatProtection extends Construct {
         deadLetterQueue: this.alerts.deadLetterQueue,
       },
     });
+    this.repairIndexWorkflow = new RepairIndexWorkflow(this, 'RepairIndex', { ...vaultsAndCatalog, stateMachineName: names.repairIndexStateMachine });
     // Both stacks deploy into drAccountId when it is a literal (sameAccountRules): a key created in either is of that account.
     const pinnedAccount = { account: drAccountId, stacks: [stack, this.drStack] };
     const drill = { environmentName: this.environmentName, plans: props.plans, stateMachineName: names.drillStateMachine, scratchPrefix: names.drillTargetPrefix, schedulePrefix: names.drillSchedulePrefix, pinnedAccount };
@@ -631,7 +635,7 @@ export class LifeboatProtection extends Construct {
     });
 
     // Not the restore-source state machines of the drill and the failover: a child that fails fails its parent, whose event carries the child's error.
-    const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.drillWorkflow, this.pruneWorkflow].map((w) => w.stateMachine);
+    const primaryMachines = [this.backupWorkflow, this.restoreWorkflow, this.catalogRebuildWorkflow, this.scrubWorkflow, this.repairIndexWorkflow, this.drillWorkflow, this.pruneWorkflow].map((w) => w.stateMachine);
     const drMachines = [this.drRestoreWorkflow, this.failoverWorkflow, this.drCatalogRebuildWorkflow, this.drDrillWorkflow, this.drPruneWorkflow, ...(this.mirrorCheckWorkflow ? [this.mirrorCheckWorkflow] : [])].map((w) => w.stateMachine);
     this.drAlerts.watchExecutions(drMachines);
     // The topic's own key too: disabled, it silences every alarm (that alert itself lands in the dead-letter queue).

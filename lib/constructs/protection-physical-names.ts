@@ -55,6 +55,7 @@ export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalNa
     ...bothRegions(machine, names.restoreStateMachine),
     ...bothRegions(machine, names.catalogRebuildStateMachine),
     inRegion(primary, machine, names.scrubStateMachine),
+    inRegion(primary, machine, names.repairIndexStateMachine),
     ...bothRegions(machine, names.pruneStateMachine),
     ...bothRegions(machine, names.drillStateMachine),
     ...bothRegions(machine, names.drillRestoreSourceStateMachine),

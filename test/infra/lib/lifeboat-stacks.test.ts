@@ -65,6 +65,7 @@ describe('stacks and physical names of the JSON-config app', () => {
       restoreStateMachine: 'lifeboat-dev-restore',
       catalogRebuildStateMachine: 'lifeboat-dev-catalog-rebuild',
       scrubStateMachine: 'lifeboat-dev-scrub',
+      repairIndexStateMachine: 'lifeboat-dev-repair-index',
       scrubSchedule: 'lifeboat-dev-scrub',
       drillStateMachine: 'lifeboat-dev-drill',
       drillRestoreSourceStateMachine: 'lifeboat-dev-drill-restore-source',
@@ -97,7 +98,7 @@ describe('stacks and physical names of the JSON-config app', () => {
     expect(named(primary, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.primaryAccessLogs, names.primaryVault]);
     expect(named(dr, 'AWS::S3::Bucket', 'BucketName').sort()).toEqual([names.drAccessLogs, `${names.mirrorBucketPrefix}demo-assets`, names.drVault]);
     expect(named(primary, 'AWS::DynamoDB::Table', 'TableName')).toEqual([names.catalogTable]);
-    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.drillRestoreSourceStateMachine, names.drillStateMachine, names.pruneStateMachine, names.restoreStateMachine, names.scrubStateMachine].sort());
+    expect(named(primary, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.backupStateMachine, names.catalogRebuildStateMachine, names.drillRestoreSourceStateMachine, names.drillStateMachine, names.pruneStateMachine, names.repairIndexStateMachine, names.restoreStateMachine, names.scrubStateMachine].sort());
     expect(named(dr, 'AWS::StepFunctions::StateMachine', 'StateMachineName').sort()).toEqual([names.catalogRebuildStateMachine, names.drillRestoreSourceStateMachine, names.drillStateMachine, names.failoverRestoreSourceStateMachine, names.failoverStateMachine, names.mirrorCheckStateMachine, names.pruneStateMachine, names.restoreStateMachine].sort());
     expect(named(primary, 'AWS::KMS::Alias', 'AliasName')).toEqual([names.primaryVaultKeyAlias]);
     expect(named(dr, 'AWS::KMS::Alias', 'AliasName').sort()).toEqual([names.drCatalogKeyAlias, names.drVaultKeyAlias]);

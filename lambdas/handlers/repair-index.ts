@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { runRepairIndexRunbook } from '../repair/repair-index-runbook';
+import { lifeboatHandler } from '../runtime/lifeboat-handler';
+
+// Strict: a misspelt field ("read_data") is refused rather than silently repairing without it.
+const inputSchema = z
+  .object({
+    vault: z.enum(['primary', 'dr'], {
+      error: (issue) => (issue.input === undefined ? 'is required: "primary" or "dr", the one vault whose index is rebuilt' : 'must be "primary" or "dr"'),
+    }),
+    readData: z.boolean({ message: 'must be true or false' }).default(false),
+  })
+  .strict();
+
+/** Time kept back from the Lambda timeout: the failure's message and the error's return. */
+const RESERVE_MS = 30_000;
+
+/** The repair-index runbook's one step: the named vault's index rebuilt from its packs (docs/RUNBOOKS.md, "Repair index"). */
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'repair-index request' }, async ({ vault, readData }, runtime, invocation) => {
+  const remaining = invocation?.getRemainingTimeInMillis();
+  return runRepairIndexRunbook(
+    { vault, readData },
+    {
+      openVault: (side) => runtime.openVault(side),
+      ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
+    },
+  );
+});

@@ -1,0 +1,49 @@
+import { type VaultSide } from '../runtime/runtime-config';
+
+/** How far a repair got when its time ran out (deadline-vault-store.ts counts it). */
+export type RepairIndexProgress = {
+  /** Packs under `data/` when the repair listed them (undefined: it had not listed them yet). */
+  readonly packsListed: number | undefined;
+  /** Packs it had begun to read (a condemned pack may be read twice, and counts once). */
+  readonly packsRead: number;
+  readonly indexesWritten: number;
+  readonly indexesRemoved: number;
+};
+
+/**
+ * The repair-index runbook's one invocation ran out of time before the repair finished. Not retried
+ * (the same repair would run out again): the message says how far it got, that the vault is no worse
+ * for it, and what to do instead.
+ */
+export class RepairIndexOutOfTimeError extends Error {
+  override readonly name = 'RepairIndexOutOfTimeError';
+  constructor(
+    readonly vault: VaultSide,
+    readonly readData: boolean,
+    readonly progress: RepairIndexProgress,
+    options?: { cause?: unknown },
+  ) {
+    const { packsListed, packsRead, indexesWritten, indexesRemoved } = progress;
+    const got =
+      packsListed === undefined
+        ? 'it was still reading the old index objects'
+        : `it had read ${packsRead} of the ${packsListed} pack(s)${readData ? ' whole' : "' headers"}, written ${indexesWritten} new index object(s) and removed ${indexesRemoved} old one(s)`;
+    const instead = readData
+      ? `With readData every pack is read whole: run it without readData ({"vault": "${vault}"}), which reads only the packs' headers; damaged blobs are then left to \`lifeboat scrub --repair\`, which heals the packs from the other vault`
+      : `The vault has more packs than one invocation reads (docs/RUNBOOKS.md, "Repair index", the time bound): heal it from the other vault instead with \`lifeboat scrub --repair\`, which copies missing and damaged index objects there from their verified copies`;
+    super(
+      `The repair of the ${vault} vault's index did not finish within one Lambda invocation (15 minutes): ${got}. ` +
+        'The vault is no worse for it: old index objects are removed only after the new ones are written, and a new one beside an old one lists the same blobs twice, which readers accept. ' +
+        instead,
+      options,
+    );
+  }
+}
+
+/** The deadline of a repair passed: thrown by the vault store (deadline-vault-store.ts) at the repair's next request, so that it stops there. */
+export class RepairDeadlinePassedError extends Error {
+  override readonly name = 'RepairDeadlinePassedError';
+  constructor() {
+    super('the repair\'s deadline passed');
+  }
+}

@@ -1,0 +1,42 @@
+import { repairIndex, Vault } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { deadlineVaultStore } from './deadline-vault-store';
+import { RepairDeadlinePassedError, RepairIndexOutOfTimeError } from './repair-index-errors';
+import { repairIndexSummary, type RepairIndexSummary } from './repair-index-summary';
+
+export type RepairIndexRequest = { readonly vault: VaultSide; readonly readData: boolean };
+
+export type RepairIndexRunbookDeps = {
+  /** The environment's vault of that side, opened with its KMS key provider (LambdaRuntime.openVault). */
+  openVault(side: VaultSide): Promise<Vault>;
+  /** When the repair must have stopped (ms since the epoch): past it, it fails with RepairIndexOutOfTimeError. @default none */
+  readonly deadline?: number;
+  readonly now?: () => Date;
+};
+
+/**
+ * The repair-index runbook's one step (docs/RUNBOOKS.md, "Repair index"): the named vault's index rebuilt
+ * from its packs by vault/repair/repair-index.ts, as `lifeboat vault repair index` rebuilds a standalone
+ * vault's, and its report bounded for the execution's output. The repair runs within `deadline` through a
+ * store that refuses requests after it (deadline-vault-store.ts): cut short, it fails with how far it got.
+ */
+export async function runRepairIndexRunbook(request: RepairIndexRequest, deps: RepairIndexRunbookDeps): Promise<RepairIndexSummary> {
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const opened = await deps.openVault(request.vault);
+  const bounded = deps.deadline === undefined ? undefined : deadlineVaultStore(opened.store, deps.deadline, () => now().getTime());
+  const vault = bounded ? new Vault(bounded.store, opened.keys, opened.config, opened.openedWith) : opened;
+  try {
+    const report = await repairIndex(vault, { readData: request.readData });
+    return repairIndexSummary(request.vault, report, { startedAt, endedAt: now().toISOString() });
+  } catch (err) {
+    if (bounded && passedDeadline(err)) throw new RepairIndexOutOfTimeError(request.vault, request.readData, bounded.progress(), { cause: err });
+    throw err;
+  }
+}
+
+/** The deadline's error, or one that carries it as its cause (a step that wraps what it failed with). */
+function passedDeadline(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) if (e instanceof RepairDeadlinePassedError) return true;
+  return false;
+}

@@ -1,0 +1,89 @@
+import { runRepairIndexRunbook } from '../../../../lambdas/repair/repair-index-runbook';
+import { REPAIR_INDEX_LISTED, repairIndexSummary } from '../../../../lambdas/repair/repair-index-summary';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { verifyVault } from '../../../../vault/checker/verify';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { repairIndex } from '../../../../vault/repair/repair-index';
+import { initVault, Vault } from '../../../../vault/repository/vault';
+import { INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
+import { ObjectLockedError } from '../../../../vault/vault-errors';
+import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
+
+/** 1–16 KiB chunks, 16 KiB packs: a few dozen KiB of data make several packs. */
+const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
+
+async function vaultWithBackup(store: VaultStore = new MemoryVaultStore()): Promise<Vault> {
+  const vault = await initVault(store, new PassphraseKeyProvider('runbook test', { N: 1024, r: 8, p: 1 }), TUNING);
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  await writer.add({ path: 'a', kind: 'object', meta: {}, content: pseudoRandomBytes(60_000, 7) });
+  await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()] });
+  return vault;
+}
+
+const fixedClock = (ms: number) => () => new Date(ms);
+
+describe('runRepairIndexRunbook', () => {
+  it('rebuilds a lost index object of the named vault and returns the counts', async () => {
+    const store = new MemoryVaultStore();
+    const vault = await vaultWithBackup(store);
+    const [lost] = await listedKeys(store, INDEX_PREFIX);
+    if (!lost) throw new Error('the backup wrote no index object');
+    await store.delete(lost);
+    const summary = await runRepairIndexRunbook({ vault: 'dr', readData: true }, { openVault: async (side) => (side === 'dr' ? vault : Promise.reject(new Error('not this one'))), deadline: Date.now() + 60_000 });
+    expect(summary).toMatchObject({ vault: 'dr', readData: true, packsLeftOutCount: 0, blobsLeftOutCount: 0, indexesWritten: 1, leftOut: false, notListed: 0, notes: [] });
+    expect(summary.packsIndexed).toBeGreaterThan(1);
+    expect((await verifyVault(new Vault(store, vault.keys, vault.config), { readData: true })).problems).toEqual([]);
+  });
+
+  it('past its deadline stops at the next request and fails saying how far it got and what to do', async () => {
+    const store = new MemoryVaultStore();
+    const vault = await vaultWithBackup(store);
+    const before = await listedKeys(store, INDEX_PREFIX);
+    let ms = 1_000;
+    // The clock moves a second per read of a pack: the deadline passes after the third.
+    const reading: VaultStore = Object.assign(Object.create(store) as VaultStore, {
+      get: async (key: string, range?: { offset: number; length: number }) => {
+        if (key.startsWith('data/')) ms += 1_000;
+        return store.get(key, range);
+      },
+    });
+    const run = runRepairIndexRunbook({ vault: 'primary', readData: false }, { openVault: async () => new Vault(reading, vault.keys, vault.config), deadline: 3_500, now: () => new Date(ms) });
+    await expect(run).rejects.toMatchObject({
+      name: 'RepairIndexOutOfTimeError',
+      message: expect.stringMatching(/^The repair of the primary vault's index did not finish within one Lambda invocation \(15 minutes\): it had read \d+ of the \d+ pack\(s\)' headers, written 0 new index object\(s\) and removed 0 old one\(s\)\. The vault is no worse for it/),
+    });
+    await expect(run).rejects.toThrow(/heal it from the other vault instead with `lifeboat scrub --repair`/);
+    // Nothing was removed: the index is as it was.
+    expect(await listedKeys(store, INDEX_PREFIX)).toEqual(before);
+  });
+
+  it('reports old index objects Object Lock keeps instead of failing', async () => {
+    const store = new MemoryVaultStore();
+    const vault = await vaultWithBackup(store);
+    const locked = await listedKeys(store, INDEX_PREFIX);
+    const retained: VaultStore = Object.assign(Object.create(store) as VaultStore, {
+      delete: async (key: string) => {
+        if (locked.includes(key)) throw new ObjectLockedError(store.location, key, 'retained until 2027-01-01');
+        return store.delete(key);
+      },
+    });
+    const summary = await runRepairIndexRunbook({ vault: 'primary', readData: false }, { openVault: async () => new Vault(retained, vault.keys, vault.config), now: fixedClock(0) });
+    expect(summary).toMatchObject({ indexesWritten: 1, indexesRemoved: 0, indexesLockedCount: locked.length, leftOut: false });
+    expect(summary.notes).toEqual([expect.stringMatching(/^\d+ old index object\(s\) are kept by Object Lock: their records stay in the index beside the new ones/)]);
+  });
+});
+
+describe('repairIndexSummary', () => {
+  it('names at most REPAIR_INDEX_LISTED entries of each list, counts the rest, and marks what was left out', async () => {
+    const report = await repairIndex(await vaultWithBackup());
+    const many = Array.from({ length: REPAIR_INDEX_LISTED + 7 }, (_, i) => ({ pack: `p${i}`, reason: 'bad header' as const, detail: 'x'.repeat(1_000) }));
+    const summary = repairIndexSummary('primary', { ...report, packsLeftOut: many }, { startedAt: 'a', endedAt: 'b' });
+    expect(summary.packsLeftOut).toHaveLength(REPAIR_INDEX_LISTED);
+    expect(summary.packsLeftOutCount).toBe(REPAIR_INDEX_LISTED + 7);
+    expect(summary.notListed).toBe(7);
+    expect(summary.leftOut).toBe(true);
+    expect(summary.packsLeftOut[0]?.detail.length).toBeLessThanOrEqual(301);
+    expect(JSON.stringify(summary).length).toBeLessThan(64 * 1024);
+  });
+});
