@@ -16,7 +16,8 @@ export type DamagedIndexedBlob = DamagedBlob & { readonly usedBySnapshots: boole
  * - blobs the snapshots being copied use, or the pack as a whole: the scrub names what the damage costs, and the
  *   primary is healed as docs/FORMAT.md says ("Healing a damaged pack");
  * - only blobs no snapshot being copied uses (a forgotten snapshot's, awaiting prune): nothing is lost, but a backup can
- *   still reuse them through the index, so they must leave it (`vault repair index --read-data`) before the pack goes.
+ *   still reuse them through the index, so they must leave it (the repair-index runbook with readData) before the pack goes.
+ * An environment's vault opens only with its KMS key, which `lifeboat vault` refuses: the remedy is its runbook (docs/RUNBOOKS.md, "Repair index").
  */
 export class DamagedPrimaryPackError extends VaultCorruptionError {
   override name = 'DamagedPrimaryPackError';
@@ -34,10 +35,10 @@ export class DamagedPrimaryPackError extends VaultCorruptionError {
       usedBySnapshots
         ? `${damage.detail}. The primary vault's copy of this pack is damaged, so it is not replicated (the DR vault lacks it and would get a copy no restore can read): ` +
             'run `lifeboat scrub --vault primary` (docs/RUNBOOKS.md, "Scrub") to name the backups and paths it affects, then heal the primary vault ' +
-            '(docs/FORMAT.md, "Healing a damaged pack": `lifeboat vault repair index --read-data`, then a backup of the source); the next Replicate pass copies the healed data'
+            '(docs/FORMAT.md, "Healing a damaged pack": the repair-index runbook, `lifeboat repair-index --env <env> --vault primary --read-data --aws`, then a backup of the source); the next Replicate pass copies the healed data'
         : `${damage.detail}. No snapshot being copied uses ${damagedBlobs.length === 1 ? 'it' : 'them'}, but the primary vault's index lists ${damagedBlobs.length === 1 ? 'it' : 'them'}, ` +
             'so a later backup of the same content would reuse the damaged data and the DR vault get a snapshot no restore can read: the pack is not replicated. ' +
-            'Run `lifeboat vault repair index --read-data` on the primary vault (docs/FORMAT.md §12, "Healing a damaged pack", step 1): it drops the damaged blobs from the index ' +
+            'Run the repair-index runbook on the primary vault, `lifeboat repair-index --env <env> --vault primary --read-data --aws` (docs/RUNBOOKS.md, "Repair index"; docs/FORMAT.md §12, "Healing a damaged pack", step 1): it drops the damaged blobs from the index ' +
             "and moves the pack's intact blobs to a new pack, so no backup can reuse them; the next Replicate pass then copies what the snapshots need",
     );
     this.usedBySnapshots = usedBySnapshots;

@@ -19,6 +19,6 @@ export function unindexedBlobNote(index: VaultIndex): string {
   if (damaged.length === 0) return '';
   return (
     `; ${damaged.length} index object(s) are damaged and were skipped (${damaged.join(', ')}), and may list it: ` +
-    'run `lifeboat vault repair index` (it needs write access to the vault), or restore from the other vault (primary or DR)'
+    'run `lifeboat vault repair index` (it needs write access to the vault; an environment\'s vault: its repair-index runbook, `lifeboat repair-index --env <env> --vault <primary|dr>`), or restore from the other vault (primary or DR)'
   );
 }

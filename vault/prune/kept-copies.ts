@@ -107,6 +107,6 @@ function damageReport(p: { pack: string; blob: string; detail: string }, plan: P
     ? `prune keeps an intact copy of blob ${p.blob} from another pack instead, and ${repacked ? 'repacks this pack without it' : 'condemns this pack'}, so the damaged copy leaves the index`
     : held.has(p.pack)
       ? `this pack stays until a later run has checked another copy of blob ${p.blob} (this one ran out of time)`
-      : `prune found no intact copy of blob ${p.blob} and keeps every copy; run \`lifeboat vault verify --read-data\` to see which snapshots lose data, then \`lifeboat vault repair index --read-data\` (or a scrub from the other vault) docs/FORMAT.md §12, "Healing a damaged pack"`;
+      : `prune found no intact copy of blob ${p.blob} and keeps every copy; run \`lifeboat vault verify --read-data\` to see which snapshots lose data, then \`lifeboat vault repair index --read-data\` (an environment's vault: \`lifeboat repair-index --env <env> --vault <primary|dr> --read-data\`; or a scrub from the other vault) docs/FORMAT.md §12, "Healing a damaged pack"`;
   return { pack: p.pack, problem: `${p.detail}; ${fate}` };
 }

@@ -79,7 +79,7 @@ export class IncompleteIndexError extends VaultError {
   ) {
     super(
       `${location}: ${unindexedBlobs} blob(s) that snapshots reference are listed by no index object (an index object is missing or damaged, or a repair left damaged blobs out), so prune cannot tell which packs hold them and deletes nothing. ` +
-        'To go on: (1) run `lifeboat vault repair index` (add --read-data to also drop damaged blobs): it rebuilds the index from the packs themselves; ' +
+        'To go on: (1) run `lifeboat vault repair index` (add --read-data to also drop damaged blobs; an environment\'s vault: its repair-index runbook, `lifeboat repair-index --env <env> --vault <primary|dr> [--read-data]`): it rebuilds the index from the packs themselves; ' +
         '(2) back up the affected sources again: a blob that is still in no index is stored anew where the source still has it; ' +
         '(3) run `lifeboat vault verify`: a snapshot that still references a blob no index lists stays damaged until it is forgotten (`lifeboat vault forget <id>`, or the retention of its backup); then prune again.',
     );

@@ -142,12 +142,13 @@ async function restoredDifferences(input: z.infer<typeof restoreInputSchema>): P
   throw new Error(`this test cannot check a restore of ${source.type} source ${source.name} into ${JSON.stringify(target)}${filter ? ` with filter ${filter}` : ''}: extend restoredDifferences`);
 }
 
-it('documents the backup, restore, catalog rebuild, scrub, drill, failover and prune runbooks, each with input examples (a new runbook needs a case below)', () => {
+it('documents the backup, restore, catalog rebuild, scrub, repair-index, drill, failover and prune runbooks, each with input examples (a new runbook needs a case below; repair-index: repair-index-runbook.test.ts)', () => {
   expect(examples.map((e) => ({ runbook: e.runbook, hasInputs: e.inputs.length > 0 }))).toEqual([
     { runbook: 'restore', hasInputs: true },
     { runbook: 'backup', hasInputs: true },
     { runbook: 'catalog-rebuild', hasInputs: true },
     { runbook: 'scrub', hasInputs: true },
+    { runbook: 'repair-index', hasInputs: true },
     { runbook: 'drill', hasInputs: true },
     { runbook: 'failover', hasInputs: true },
     { runbook: 'prune', hasInputs: true },

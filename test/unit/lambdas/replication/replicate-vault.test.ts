@@ -188,7 +188,9 @@ describe('replicateVault', () => {
     await expect(failure).rejects.toThrow(DamagedPrimaryPackError);
     await expect(failure).rejects.toThrow(pack);
     await expect(failure).rejects.toThrow(new RegExp(`1 of the \\d+ blobs the index lists in it are damaged: blob ${blob} \\(used by no snapshot being copied\\)`));
-    await expect(failure).rejects.toThrow(/No snapshot being copied uses it, but the primary vault's index lists it, .* Run `lifeboat vault repair index --read-data` on the primary vault/);
+    await expect(failure).rejects.toThrow(/No snapshot being copied uses it, but the primary vault's index lists it, .* Run the repair-index runbook on the primary vault, `lifeboat repair-index --env <env> --vault primary --read-data --aws`/);
+    // An environment's vault opens only with its KMS key, which `lifeboat vault` refuses: no advice to run it.
+    await expect(failure).rejects.not.toThrow(/lifeboat vault repair index/);
     await expect(failure).rejects.not.toThrow(/lifeboat scrub/);
     await expect(failure).rejects.toMatchObject({ usedBySnapshots: false, damagedBlobs: [{ id: blob, usedBySnapshots: false }] });
     expect(await listAll(replica, 'data/')).not.toContain(pack);

@@ -414,6 +414,8 @@ describe('pruneVault', () => {
       await expect(pruneVault(vault, { graceMs: GRACE, now: () => clock.t, ...options })).rejects.toThrow(IncompleteIndexError);
     }
     await expect(pruneVault(vault, { graceMs: 0, now: () => clock.t })).rejects.toThrow(/blob\(s\) that snapshots reference are listed by no index object .* deletes nothing/);
+    // The scheduled prune of an environment's vault fails so too: the way out names that vault's runbook, since `lifeboat vault` refuses it (KMS key objects only).
+    await expect(pruneVault(vault, { graceMs: 0, now: () => clock.t })).rejects.toThrow('an environment\'s vault: its repair-index runbook, `lifeboat repair-index --env <env> --vault <primary|dr> [--read-data]`');
     // Nothing deleted, nothing condemned (the prune policy object is the only write a refused run makes).
     expect((await listedKeys(store, '')).filter((k) => k !== 'prune/policy')).toEqual(before.filter((k) => k !== 'prune/policy'));
     expect(await loadCondemnedBatches(store, vault.keys)).toEqual([]);
