@@ -21,7 +21,7 @@ import { lostConfigAdvice, vaultObjectsWithoutConfig } from './orphaned-vault-ob
 import { VaultIndex } from '../blob-index/vault-index';
 import { indexBlobLimit, VaultIndexTooLargeError } from '../blob-index/index-memory';
 import { importVaultKeys, type VaultKeys } from '../crypto/vault-keys';
-import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
+import { CONFIG_KEY, idFromKey, indexKey, SNAPSHOTS_PREFIX, snapshotKey } from './vault-layout';
 import { type VaultStore } from '../backend/vault-store';
 import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
 import { mapBounded } from '../workers/bounded-concurrency';
@@ -29,6 +29,7 @@ import { backupDurationLimit, condemnedPacksOf, mergePruneStatesSeen, type Prune
 import { BackupOutlivedGraceError } from '../prune/prune-errors';
 import { PruneStateSeenWriter } from './prune-state-seen-writer';
 import { indexLoadPruneState, type IndexLoadPruneState, indexStillCurrent } from './index-load-prune-state';
+import { indexObjectsStillListed, listIndexObjectIds } from './index-objects-listed';
 import { unreadableParentWarning } from '../archiver/unreadable-parent';
 
 
@@ -218,6 +219,8 @@ export class Vault {
    * loaded otherwise. A writer's index must be loaded again once a prune or a repair wrote since.
    */
   private pruneStateAtIndexLoad: IndexLoadPruneState | null = null;
+  /** The index objects each load listed (damaged ones included): a writer reuses a load only while all are still there. */
+  private readonly indexObjectsOfLoad = new WeakMap<VaultIndex, ReadonlySet<string>>();
   /** What each writer of this instance saw of prune's state, by the part it returned (commitSnapshot). */
   private readonly pruneStateSeenByPart = new WeakMap<ManifestPart, PruneStateSeen>();
   /** Every snapshot this instance has read, and those read before the current index load began (which it covers). */
@@ -312,12 +315,9 @@ export class Vault {
   }
 
   private async loadIndex(): Promise<VaultIndex> {
-    const ids: string[] = [];
-    for await (const key of this.store.list(INDEX_PREFIX)) {
-      const id = idFromKey(INDEX_PREFIX, key);
-      if (id) ids.push(id);
-    }
+    const ids = await listIndexObjectIds(this.store);
     const index = new VaultIndex();
+    this.indexObjectsOfLoad.set(index, new Set(ids));
     const scope = this.indexScope;
     const memoryMb = this.memoryLimitMb;
     const blobLimit = indexBlobLimit(memoryMb);
@@ -351,7 +351,10 @@ export class Vault {
    * out. An index this instance loaded earlier is kept only while prune's state is as it was before that
    * load (the policy's `updatedAt` and every batch and tombstone: indexStillCurrent): a prune since may
    * have condemned and swept packs an index object the load read listed, and removed the tombstone that
-   * named them, leaving no trace but its policy; their records would be trusted. What the writer saw is
+   * named them, leaving no trace but its policy; their records would be trusted. And only while every
+   * index object the load listed is still there: `vault repair index` writes no prune state, but
+   * deletes every index object it replaces, and its new index leaves out missing packs and damaged
+   * blobs that the old load still lists (indexObjectsStillListed). What the writer saw is
    * recorded for the commit (PruneStateSeenWriter). `parent` enables
    * reuse of unchanged entries by change token; a damaged parent (its object, manifest root or a page)
    * is dropped with a warning to `onParentUnreadable` and the backup reads every file; `inline` keeps the codec work in this thread even when
@@ -363,13 +366,21 @@ export class Vault {
     const { batches, seen } = await readPruneState(this.store, this.keys);
     const pruneState = indexLoadPruneState(seen.policyUpdatedAt, batches);
     if (this.indexLoad && !indexStillCurrent(this.pruneStateAtIndexLoad, pruneState)) this.indexLoad = null;
+    const kept = this.indexLoad;
+    // Another writer of this instance may have loaded anew while this one listed: that load began after this prune state was read, and stands.
+    if (kept && !(await this.indexObjectsStillThere(kept)) && this.indexLoad === kept) this.indexLoad = null;
     const loading = this.indexLoad === null;
     const indexLoad = this.index();
     if (loading) this.pruneStateAtIndexLoad = pruneState;
     const index = await indexLoad;
     // A backup is refused rather than run on an index with holes: it would store those blobs again
     // (safe, but every run anew and silently), while the repair fixes the vault once.
-    if (index.damagedObjects.length > 0) throw new DamagedIndexError(this.location, index.damagedObjects);
+    // Not kept either: the repair the error names replaces the damaged object, and this instance must
+    // then load the index again rather than refuse every later backup on what it loaded before.
+    if (index.damagedObjects.length > 0) {
+      if (this.indexLoad === indexLoad) this.indexLoad = null;
+      throw new DamagedIndexError(this.location, index.damagedObjects);
+    }
     const condemnedPacks = condemnedPacksOf(batches);
     const { inline, onParentUnreadable, ...writerOptions } = options;
     const parentId = options.parent;
@@ -382,6 +393,20 @@ export class Vault {
       seen,
       (part, state) => this.pruneStateSeenByPart.set(part, state),
     );
+  }
+
+  /**
+   * Whether a writer may keep `load` as far as `index/` goes: every index object it listed is still
+   * there (indexObjectsStillListed). A load that failed is kept, as before: the writer throws its error.
+   */
+  private async indexObjectsStillThere(load: Promise<VaultIndex>): Promise<boolean> {
+    let listed: ReadonlySet<string> | undefined;
+    try {
+      listed = this.indexObjectsOfLoad.get(await load);
+    } catch {
+      return true;
+    }
+    return listed !== undefined && (await indexObjectsStillListed(this.store, listed));
   }
 
   /**

@@ -8,7 +8,7 @@ import { IncompleteIndexError } from '../../../../vault/prune/prune-errors';
 import { loadCondemnedBatches, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { repairIndex } from '../../../../vault/repair/repair-index';
-import { initVault, Vault } from '../../../../vault/repository/vault';
+import { DamagedIndexError, initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntry } from '../../../../vault/restorer/restore';
 import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
@@ -166,5 +166,53 @@ describe('repairIndex', () => {
     expect(await vault.store.has(packKey(pack as string))).toBe(true);
     expect(await problems(vault)).toEqual([]);
     await expectRestores(vault, id, source);
+  });
+
+  /**
+   * Review r1-1: a repair writes no prune state, so a Vault that loaded its index before it (a
+   * long-lived library or local-cloud Vault, or one backup's shards in one process) kept the old index,
+   * still listing the lost pack's blobs: the next backup deduplicated against them and committed a
+   * snapshot that did not restore. The repair deletes what it replaces, and a writer now sees that.
+   */
+  it('a Vault that loaded its index before a repair dropped a lost pack stores its blobs again, and the backup restores', async () => {
+    const { vault, reopen } = await newVault();
+    const source: Source = new Map([['x', pseudoRandomBytes(48 * 1024, 7)]]);
+    await backup(reopen(vault.store), source);
+    const lost = await ids(vault.store, DATA_PREFIX);
+    await backup(vault, new Map([['other', pseudoRandomBytes(20 * 1024, 99)]])); // loads the index, x's packs listed
+    for (const pack of lost) await vault.store.delete(packKey(pack));
+    expect((await repairIndex(reopen(vault.store))).packsLeftOut.map((p) => p.pack).sort()).toEqual(lost.sort());
+
+    const id = await backup(vault, source);
+    await expectRestores(vault, id, source);
+    const damaged = (await problems(vault)).filter((p) => p.startsWith(snapshotKey(id)));
+    expect(damaged).toEqual([]);
+  });
+
+  /**
+   * Review r1-2: a Vault whose writer refused on a damaged index object (DamagedIndexError) kept that
+   * load, so it refused every later backup, after the repair the error names or the object put back
+   * whole (same key: nothing deleted to notice) alike.
+   */
+  it('a Vault refused on a damaged index object backs up once the repair ran, or the object is whole again', async () => {
+    const { vault, reopen } = await newVault();
+    await backup(reopen(vault.store), new Map([['x', pseudoRandomBytes(48 * 1024, 7)]]));
+    const [index] = await listedKeys(vault.store, INDEX_PREFIX);
+    const whole = await vault.store.get(index as string);
+    const damaged = Buffer.from(whole);
+    damaged.writeUInt8(damaged.readUInt8(damaged.length - 5) ^ 0xff, damaged.length - 5);
+    const y: Source = new Map([['y', pseudoRandomBytes(8 * 1024, 3)]]);
+
+    await vault.store.put(index as string, damaged);
+    await expect(backup(vault, y)).rejects.toThrow(DamagedIndexError);
+    await vault.store.put(index as string, whole);
+    await expectRestores(vault, await backup(vault, y), y);
+
+    await vault.store.put(index as string, damaged);
+    vault.forgetIndex();
+    await expect(backup(vault, y)).rejects.toThrow(DamagedIndexError);
+    expect((await repairIndex(reopen(vault.store))).indexesUnreadable).toHaveLength(1);
+    await expectRestores(vault, await backup(vault, y), y);
+    expect(await problems(vault)).toEqual([]);
   });
 });
