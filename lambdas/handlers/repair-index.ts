@@ -18,10 +18,13 @@ const RESERVE_MS = 30_000;
 /** The repair-index runbook's one step: the named vault's index rebuilt from its packs (docs/RUNBOOKS.md, "Repair index"). */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'repair-index request' }, async ({ vault, readData }, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
+  const { drVault, account } = runtime.config;
+  const drVaultAccount = !(drVault instanceof Error) && drVault.account !== undefined && drVault.account !== account ? drVault.account : undefined;
   return runRepairIndexRunbook(
     { vault, readData },
     {
       openVault: (side) => runtime.openVault(side),
+      ...(drVaultAccount !== undefined ? { drVaultAccount } : {}),
       ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
     },
   );

@@ -47,3 +47,19 @@ export class RepairDeadlinePassedError extends Error {
     super('the repair\'s deadline passed');
   }
 }
+
+/**
+ * The DR vault is in another account, whose bucket policy allows this account's roles no delete (docs/SECURITY.md,
+ * "DR vault in another account"): a repair would write the new index objects and then fail to remove the old ones.
+ * Refused before anything is written.
+ */
+export class RepairIndexOtherAccountError extends Error {
+  override readonly name = 'RepairIndexOtherAccountError';
+  constructor(readonly drAccount: string) {
+    super(
+      `The DR vault is in account ${drAccount}, whose bucket policy allows the primary account's roles to add objects but never to delete one, ` +
+        'so this runbook cannot replace its index objects. Heal its lost or damaged index objects from the primary vault with `lifeboat scrub --vault dr --repair` ' +
+        '(the same name holds the same bytes in both vaults), or have the DR account repair it',
+    );
+  }
+}

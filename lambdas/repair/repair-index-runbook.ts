@@ -1,7 +1,7 @@
 import { repairIndex, Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { deadlineVaultStore } from './deadline-vault-store';
-import { RepairDeadlinePassedError, RepairIndexOutOfTimeError } from './repair-index-errors';
+import { RepairDeadlinePassedError, RepairIndexOtherAccountError, RepairIndexOutOfTimeError } from './repair-index-errors';
 import { repairIndexSummary, type RepairIndexSummary } from './repair-index-summary';
 
 export type RepairIndexRequest = { readonly vault: VaultSide; readonly readData: boolean };
@@ -11,6 +11,8 @@ export type RepairIndexRunbookDeps = {
   openVault(side: VaultSide): Promise<Vault>;
   /** When the repair must have stopped (ms since the epoch): past it, it fails with RepairIndexOutOfTimeError. @default none */
   readonly deadline?: number;
+  /** The DR vault's account when it is not the function's (DR_VAULT_ACCOUNT): a repair of it is refused. @default the function's */
+  readonly drVaultAccount?: string;
   readonly now?: () => Date;
 };
 
@@ -22,6 +24,7 @@ export type RepairIndexRunbookDeps = {
  */
 export async function runRepairIndexRunbook(request: RepairIndexRequest, deps: RepairIndexRunbookDeps): Promise<RepairIndexSummary> {
   const now = deps.now ?? (() => new Date());
+  if (request.vault === 'dr' && deps.drVaultAccount !== undefined) throw new RepairIndexOtherAccountError(deps.drVaultAccount);
   const startedAt = now().toISOString();
   const opened = await deps.openVault(request.vault);
   const bounded = deps.deadline === undefined ? undefined : deadlineVaultStore(opened.store, deps.deadline, () => now().getTime());

@@ -4,6 +4,7 @@ import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
 import { drillRunCommand, drillsListCommand } from '../../../cli/commands/drill-commands';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { pruneCommand } from '../../../cli/commands/prune-command';
+import { repairIndexCommand } from '../../../cli/commands/repair-index-command';
 import { backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
 import { restoreCommand, verifyCommand } from '../../../cli/commands/restore-commands';
 import { scrubCommand } from '../../../cli/commands/scrub-command';
@@ -41,6 +42,7 @@ describe('usage guards of the plan-level commands', () => {
     ['failover', (env, deps) => failoverCommand({ ...target, env, aws: true, plan: 'demo' }, deps)],
     ['approvals', (env, { io }) => approvalsListCommand({ ...target, env, aws: true }, { io })],
     ['catalog rebuild --runbook', (env, deps) => catalogRebuildCommand({ ...target, env, aws: true, vault: 'dr', runbook: true }, deps)],
+    ['repair-index', (env, deps) => repairIndexCommand({ ...target, env, aws: true, vault: 'primary' }, deps)],
     ['backups list', (env, deps) => backupsListCommand({ ...target, env, aws: true }, deps)],
     ['backups hold', (env, { io }) => backupsHoldCommand('20261204T100000Z-1a2b3c4d', { ...target, env, aws: true, reason: 'case 42' }, { io })],
     ['backups release', (env, { io }) => backupsReleaseCommand('20261204T100000Z-1a2b3c4d', { ...target, env, aws: true }, { io })],

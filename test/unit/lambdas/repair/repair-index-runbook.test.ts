@@ -58,6 +58,15 @@ describe('runRepairIndexRunbook', () => {
     expect(await listedKeys(store, INDEX_PREFIX)).toEqual(before);
   });
 
+  it('refuses the DR vault of another account before opening it: that account\'s policy allows no delete', async () => {
+    const openVault = jest.fn();
+    await expect(runRepairIndexRunbook({ vault: 'dr', readData: false }, { openVault, drVaultAccount: '222222222222' })).rejects.toMatchObject({
+      name: 'RepairIndexOtherAccountError',
+      message: expect.stringContaining('The DR vault is in account 222222222222, whose bucket policy allows the primary account\'s roles to add objects but never to delete one'),
+    });
+    expect(openVault).not.toHaveBeenCalled();
+  });
+
   it('reports old index objects Object Lock keeps instead of failing', async () => {
     const store = new MemoryVaultStore();
     const vault = await vaultWithBackup(store);
