@@ -172,8 +172,8 @@ const PARTS_READ_AT_ONCE = 32;
 /**
  * Commit protocol, in this order: every shard's part present → the pieces of objects split by byte
  * ranges joined, one entry each → one vault snapshot per source (manifest pages, manifest root,
- * snapshot object last) → catalog COMMITTED → the catalog's
- * per-source index items. Nothing is visible as a committed backup before the catalog write.
+ * snapshot object last) → the catalog's per-source index items → catalog COMMITTED. Nothing is visible as a
+ * committed backup before the COMMITTED write, and once it is the index items are there.
  *
  * At least once, and at the same time: Step Functions retries an invocation whose response was lost
  * while that one may still run. Each source is claimed before its snapshot is written, by creating
@@ -255,9 +255,13 @@ export async function commitBackup(input: CommitBackupInput, deps: CommitBackupD
     }
     const totals = sumBackupTotals(sources);
     const endedAt = latestSnapshotTime || new Date().toISOString();
+    // The index items first (audit e1-1): written after COMMITTED, index writes throttled past the step's retries left a
+    // COMMITTED record no point in time or parent choice could find, and restore --at silently took the one before. Readers
+    // of the items choose only COMMITTED records, so items of a record still RUNNING (or later FAILED) are passed over,
+    // and a retried commit writes them again (same keys).
+    const running = await deps.catalog.requireBackup(plan.backupId);
+    if (running.status === 'RUNNING' || running.status === 'COMMITTED') await deps.catalog.indexCommittedBackup({ ...running, endedAt });
     await deps.catalog.markCommitted(plan.backupId, { sources, totals, endedAt, shardCount });
-    const record = await deps.catalog.requireBackup(plan.backupId);
-    await deps.catalog.indexCommittedBackup(record);
     return { backupId: plan.backupId, status: 'COMMITTED', strategy: plan.strategy, sources, totals };
   } catch (err) {
     await cleanUpFailedInvocation(claims, deps);

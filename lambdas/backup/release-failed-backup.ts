@@ -12,6 +12,9 @@ export const executionStatusChangeSchema = z.object({
     stateMachineArn: z.string().min(1),
     status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
     input: z.string().nullish(),
+    /** A FAILED execution's error and cause (its Fail state's: the failed step's own). */
+    error: z.string().nullish(),
+    cause: z.string().nullish(),
   }),
 });
 export type ExecutionStatusChange = z.infer<typeof executionStatusChangeSchema>;
@@ -32,11 +35,13 @@ const backupInputSchema = z.object({ plan: z.string().min(1) });
 
 /**
  * A backup execution that ended without its own Catch (stopped: ABORTED; the 24-hour limit: TIMED_OUT;
- * or a failure the Catch could not record): the plan's lease would stay taken until it expires, 24 h
- * 15 min later, and the next scheduled runs would be refused. This releases it and records the backup
- * FAILED, but only when the lease is still this execution's (the lease keeps the execution's ARN), so
- * a late or repeated event never frees the lease of the run that came next. A FAILED execution whose
- * Catch already did both finds the lease free (or another run's) and changes nothing.
+ * or a failure the Catch could not record: Record failure's own Catch goes straight to the Fail state and
+ * keeps the lease for this): the plan's lease would stay taken until it expires, 24 h 15 min later, and
+ * the next scheduled runs would be refused, and the record would stay RUNNING. This records the backup
+ * FAILED (with a FAILED execution's own error and cause) and releases the lease, but only when the lease
+ * is still this execution's (the lease keeps the execution's ARN), so a late or repeated event never frees
+ * the lease of the run that came next. A FAILED execution whose Catch already did both finds the lease
+ * free (or another run's) and changes nothing.
  */
 export async function releaseFailedBackup(
   event: ExecutionStatusChange,
@@ -52,9 +57,10 @@ export async function releaseFailedBackup(
   }
   const backupId = lease.holder;
   const now = (deps.now ?? (() => new Date()))().toISOString();
-  const error = `States.${detail.status === 'FAILED' ? 'Runtime' : detail.status === 'TIMED_OUT' ? 'Timeout' : 'Aborted'}`;
+  const error = (detail.status === 'FAILED' ? detail.error : undefined) || `States.${detail.status === 'FAILED' ? 'Runtime' : detail.status === 'TIMED_OUT' ? 'Timeout' : 'Aborted'}`;
+  const cause = `The backup execution ended ${detail.status} (${detail.executionArn}); its lease was released by release-failed-backup.${detail.cause ? ` Its cause: ${detail.cause}` : ''}`;
   let recorded: FailedBackupRelease['recorded'] = false;
-  if (await deps.catalog.markFailed(backupId, error, `The backup execution ended ${detail.status} (${detail.executionArn}); its lease was released by release-failed-backup.`, now)) recorded = 'FAILED';
+  if (await deps.catalog.markFailed(backupId, error, cause, now)) recorded = 'FAILED';
   else if (await deps.catalog.markCopyFailed(backupId)) recorded = 'DR_COPY_FAILED';
   const released = await deps.catalog.releaseLock(plan, backupId);
   return { plan, backupId, released, recorded };

@@ -250,7 +250,8 @@ export class BackupCatalog {
   }
 
   /**
-   * After COMMITTED: one index item per source, so "backups of a source" is one Query. Idempotent. Not for a
+   * One index item per source, so "backups of a source" is one Query; the commit writes them right before COMMITTED
+   * (readers pass over a record not COMMITTED, so items of a run that then failed are inert). Idempotent. Not for a
    * forgotten record (a rebuild re-indexing the records it finds): its index items were removed when it was
    * forgotten (markForgotten), and writing them again would bring back what every point in time passes over.
    */

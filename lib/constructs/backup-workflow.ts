@@ -305,7 +305,10 @@ export class BackupWorkflow extends Construct {
     // Releasing is best effort on the failure path: the lease expires anyway, and the run's own error must reach Fail.
     const releaseAfterFailure = lifeboatTask(this, 'Release lock after failure', 'Releases the plan\'s lease after a failure, best effort: the lease expires anyway, and the run\'s own error must reach the Fail state.', lock, sfn.JsonPath.DISCARD, { action: 'release', 'lock.$': '$.lock' });
     releaseAfterFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.releaseError' });
-    recordFailureTask.addCatch(releaseAfterFailure, { errors: ['States.ALL'], resultPath: '$.recordError' });
+    // Nothing recorded: the lease is kept, so the status rule's release-failed-backup (which acts only while the lease is
+    // this execution's) marks the backup FAILED, deletes its commit's snapshots and frees the lease (audit e1-2). Released
+    // here, it found the lease free and did nothing, and the record stayed RUNNING for ever.
+    recordFailureTask.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.recordError' });
     recordFailureTask.next(releaseAfterFailure).next(failed);
     // Without the lock nothing was started: fail at once (another run holds the plan, or the request is bad).
     acquireTask.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });

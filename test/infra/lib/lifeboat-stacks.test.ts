@@ -358,6 +358,19 @@ describe('primary stack', () => {
     expect(states['DR vault up to date?']).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.replication.complete', BooleanEquals: true, Next: 'Release lock' }], Default: 'Replicate to DR vault' });
   });
 
+  // Audit e1-2: released after a Record failure that recorded nothing, release-failed-backup found the lease free and the backup stayed RUNNING.
+  it('keeps the lease when Record failure itself fails: its Catch goes straight to Backup failed, for release-failed-backup to record and release', () => {
+    const [machine] = Object.values(primary.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'lifeboat-dev-backup' } }));
+    const definition = JSON.parse((machine?.Properties?.DefinitionString?.['Fn::Join'] as [string, unknown[]])[1].map((p) => (typeof p === 'string' ? p : 'ARN')).join('')) as {
+      States: Record<string, { Type: string; Next?: string; Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[] }>;
+    };
+    const states = definition.States;
+    expect(states['Record failure']?.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'Backup failed', ResultPath: '$.recordError' }]);
+    expect(states['Backup failed']?.Type).toBe('Fail');
+    // Only a recorded failure releases the lease.
+    expect(states['Record failure']?.Next).toBe('Release lock after failure');
+  });
+
   it('lets the replicate function read the primary vault and only add objects to the DR vault, using the DR key by the ARN read from the DR stack', () => {
     const statements = policyOf('BackupReplicateBackupRole');
     const actions = actionsOf(statements);

@@ -180,6 +180,30 @@ describe('a source that fails planning', () => {
 });
 
 /**
+ * Audit e1-2: a run whose Record failure step fails too. Its Catch used to release the lease anyway, so the status rule's
+ * release-failed-backup found the lease free and did nothing, and the backup stayed RUNNING for ever. The lease is kept
+ * now: the rule's release-failed-backup, delivered by the local executor as EventBridge would, records it FAILED with
+ * the run's own error and frees the lease.
+ */
+it('a run whose Record failure fails too keeps its lease for release-failed-backup, which records it FAILED and frees the lease', async () => {
+  const failed = await env.runBackup({
+    faults: [
+      { state: 'Commit backup', errorName: 'AccessDeniedException', message: 'commit denied' },
+      { state: 'Record failure', errorName: 'AccessDeniedException', message: 'catalog denied' },
+    ],
+  });
+  expect({ status: failed.status, error: failed.error }).toEqual({ status: 'FAILED', error: 'AccessDeniedException' });
+  const entered = loadExecutionHistory(env.dataDir, failed.executionId).events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+  expect(entered).toEqual(expect.arrayContaining(['Record failure', 'Backup failed']));
+  expect(entered).not.toContain('Release lock after failure');
+  expect(failed.statusEventDeliveries).toContainEqual(expect.objectContaining({ target: expect.stringContaining('ReleaseFailedBackup'), outcome: 'invoked' }));
+  const record = await env.catalog.requireBackup(leasedBackupId(failed));
+  expect({ status: record.status, error: record.error }).toEqual({ status: 'FAILED', error: 'AccessDeniedException' });
+  expect(record.cause).toContain('commit denied');
+  expect(await lockItem()).toBeUndefined();
+}, 90_000);
+
+/**
  * Audit R14, through the synthesized backup workflow:
  *   F3: a copy-in-place (CopyObject onto itself, MetadataDirective REPLACE) moves LastModified, so the
  *       next incremental records the new metadata and Content-Type instead of the parent's;

@@ -153,6 +153,49 @@ it('a commit that finds a recorded snapshot gone refuses to mark the backup COMM
   expect(await forgetSnapshotsOfFailedBackup(input.backupId, { store: vault.store, catalog: env.catalog })).toEqual([]);
 }, 120_000);
 
+// Audit e1-1: the index writes followed COMMITTED, so a commit whose index writes stayed throttled past its retries left a
+// COMMITTED record that neither restore --at nor the next backup's parent choice could find (they took the one before).
+it('a commit whose index writes keep failing leaves the backup not COMMITTED; restore --at and parent choice see it only once COMMITTED', async () => {
+  const input = await runUpToCommit();
+  const vault = await env.vault();
+  const [source] = env.plan.sources;
+  if (!source) throw new Error('the test plan has a source');
+  const chosen = async () => ({
+    parent: (await env.catalog.latestBackupOfSource(source.name))?.backupId === input.backupId,
+    restoreAt: (await env.catalog.backupAsOf(source.name, new Date().toISOString()).catch(() => undefined))?.backupId === input.backupId,
+  });
+  const throttled = new BackupCatalog(DynamoDBDocumentClient.from(env.ddb), env.names.catalogTable);
+  throttled.indexCommittedBackup = async () => {
+    throw new TransientError('DynamoDB throttled the write (ProvisionedThroughputExceededException)');
+  };
+  // The first invocation and the step's retries: every one of them throttled at the index.
+  for (let attempt = 0; attempt < 3; attempt++) await expect(commitBackup(input, { vault, catalog: throttled })).rejects.toThrow(/throttled/);
+  expect((await env.catalog.requireBackup(input.backupId)).status).toBe('RUNNING');
+  expect(await chosen()).toEqual({ parent: false, restoreAt: false });
+
+  // A retry that gets through indexes it (again: the same items) and commits it.
+  await commitBackup(input, { vault, catalog: env.catalog });
+  expect((await env.catalog.requireBackup(input.backupId)).status).toBe('COMMITTED');
+  expect(await chosen()).toEqual({ parent: true, restoreAt: true });
+}, 120_000);
+
+it('index items written before a commit that then failed are passed over: Record failure marks it FAILED and no reader chooses it', async () => {
+  const input = await runUpToCommit();
+  const vault = await env.vault();
+  const [source] = env.plan.sources;
+  if (!source) throw new Error('the test plan has a source');
+  const failing = new BackupCatalog(DynamoDBDocumentClient.from(env.ddb), env.names.catalogTable);
+  failing.markCommitted = async () => {
+    throw new TransientError('DynamoDB throttled the write (ProvisionedThroughputExceededException)');
+  };
+  await expect(commitBackup(input, { vault, catalog: failing })).rejects.toThrow(/throttled/);
+  await invokeRecordFailure({ lock: { backupId: input.backupId }, error: { Error: 'TransientError', Cause: 'test' } });
+  expect((await env.catalog.requireBackup(input.backupId)).status).toBe('FAILED');
+  expect((await env.catalog.latestBackupOfSource(source.name))?.backupId).not.toBe(input.backupId);
+  expect((await env.catalog.listBackupsOfSource(source.name)).map((b) => b.backupId)).not.toContain(input.backupId);
+  expect((await env.catalog.backupAsOf(source.name, new Date().toISOString()).catch(() => undefined))?.backupId).not.toBe(input.backupId);
+}, 120_000);
+
 // Review 42b: a backup stopped (ABORTED, TIMED_OUT) while its commit ran never reaches Record failure; the rule's
 // release-failed-backup records it FAILED, and must delete the snapshots its commit wrote, which no record names.
 it('a backup stopped after its commit wrote snapshots: release-failed-backup records it FAILED and deletes them and the markers', async () => {

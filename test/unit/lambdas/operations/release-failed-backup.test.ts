@@ -47,6 +47,16 @@ it.each(['ABORTED', 'TIMED_OUT'] as const)('releases the lease of a %s backup ex
   expect(calls).toEqual([`markFailed b-1 States.${status === 'ABORTED' ? 'Aborted' : 'Timeout'}`, 'releaseLock orders b-1']);
 });
 
+// Audit e1-2: Record failure failed too, and its Catch keeps the lease for this: the execution's own error is recorded.
+it('records FAILED, with the execution\'s error, a FAILED backup execution whose lease it still holds, and releases the lease', async () => {
+  const { catalog, calls } = memoryCatalog({ holder: 'b-1', expiresAt: 2_000_000_000, execution: EXECUTION }, 'RUNNING');
+  await expect(releaseFailedBackup(statusChange('FAILED', { error: 'ShardReadError', cause: 'disk on fire' }), { ...deps, catalog })).resolves.toEqual({ plan: 'orders', backupId: 'b-1', released: true, recorded: 'FAILED' });
+  expect(calls).toEqual(['markFailed b-1 ShardReadError', 'releaseLock orders b-1']);
+  const bare = memoryCatalog({ holder: 'b-1', expiresAt: 2_000_000_000, execution: EXECUTION }, 'RUNNING');
+  await releaseFailedBackup(statusChange('FAILED'), { ...deps, catalog: bare.catalog });
+  expect(bare.calls[0]).toBe('markFailed b-1 States.Runtime');
+});
+
 it('keeps a backup that had committed COMMITTED and records its DR copy FAILED (stopped during replication)', async () => {
   const { catalog } = memoryCatalog({ holder: 'b-1', expiresAt: 2_000_000_000, execution: EXECUTION }, 'COMMITTED');
   await expect(releaseFailedBackup(statusChange('TIMED_OUT'), { ...deps, catalog })).resolves.toMatchObject({ released: true, recorded: 'DR_COPY_FAILED' });
