@@ -10,6 +10,9 @@ import { LifeboatFunction } from './lifeboat-function';
 import { acknowledgeApproverExecutionsWildcard, acknowledgeTaskResponseWildcard } from './nag-acknowledgements';
 import { retryTransientErrors } from './workflow-errors';
 
+/** The catalog partition of the approvals (lambdas/approval/approval-record.ts, APPROVALS_PK; restore-workflow.test.ts ties them): lib/ imports no runtime code. */
+const APPROVALS_PARTITION = 'APPROVALS';
+
 export type ApprovalStepProps = {
   readonly kind: 'restore' | 'failover';
   /** The catalog of the runbook's region, where the pending approval (and its task token) is recorded. */
@@ -35,7 +38,7 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
   const fn = new LifeboatFunction(scope, `${id}Function`, { handler: 'request-approval', environment: props.environment });
   props.catalogKey.grantEncryptDecrypt(fn);
   fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['APPROVALS'] } } }),
+    new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [APPROVALS_PARTITION] } } }),
   );
   const task = new tasks.LambdaInvoke(scope, 'Wait for approval', {
     comment:
@@ -88,7 +91,7 @@ export function grantApprover(scope: Construct, id: string, roleArn: string, cat
     new iam.PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       resources: [catalog.tableArn],
-      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['APPROVALS'] } },
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [APPROVALS_PARTITION] } },
     }),
   );
   catalogKey.grantEncryptDecrypt(role);

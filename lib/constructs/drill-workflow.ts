@@ -27,6 +27,9 @@ import { createOnlyPutStatements } from './vault-bucket-protection';
 import { schedulerPrincipal } from './scheduler-principal';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
+/** The catalog partition of the drills (lambdas/catalog/drill-record.ts, DRILLS_PK; drill-workflow.test.ts ties them): lib/ imports no runtime code. */
+const DRILLS_PARTITION = 'DRILLS';
+
 /** An account and the stacks that may deploy only into it when it is a literal (DrillWorkflowProps.pinnedAccount). */
 export type PinnedAccount = { readonly account: string; readonly stacks: readonly Stack[] };
 
@@ -83,7 +86,7 @@ export type DrillWorkflowProps = {
  * failing step goes to the cleanup and the record all the same, so every drill that picked a plan is
  * recorded, with every source it restored or failed to, and its scratch targets are removed (a failed
  * cleanup is recorded with the targets it may leave, which a later drill's sweep removes once older than the drill timeout).
- * Its functions write only scratch targets (`scratchPrefix*`), the report object and the catalog.
+ * Its functions write only scratch targets (`scratchPrefix*`), the report object and the catalog (the record step only its DRILLS partition).
  */
 export class DrillWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -194,7 +197,11 @@ export class DrillWorkflow extends Construct {
     for (const statement of createOnlyPutStatements(vaultObjects(['drills/*']), { multipart: false })) record.addToRolePolicy(statement);
     record.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects(['drills/*']) }));
     record.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
-    record.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn] }));
+    // The drill log (lambdas/catalog/drill-log.ts, DrillLog.record) is its only catalog write: that partition only. On the whole
+    // table the record role could replace a backup record (and its legal hold), overwrite a plan's lease or plant an approval (review r3-F1).
+    record.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DRILLS_PARTITION] } } }),
+    );
     props.catalogKey.grantEncryptDecrypt(record);
 
     // The state machine.

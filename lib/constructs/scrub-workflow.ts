@@ -87,7 +87,7 @@ const REPAIRED_KEYS = ['config', 'data/*', 'index/*', 'manifest/*', 'snapshots/*
 const MULTIPART_KEYS = ['data/*'];
 /** The state machine stops waiting for the function well after the function's own 15 minutes. */
 const WORKFLOW_TIMEOUT = Duration.hours(1);
-/** The catalog partition of the scrub's runs (lambdas/catalog/scrub-record.ts, SCRUB_RUNS_PK): lib/ imports no runtime code. */
+/** The catalog partition of the scrub's runs (lambdas/catalog/scrub-record.ts, SCRUB_RUNS_PK; scrub-workflow.test.ts ties them): lib/ imports no runtime code. */
 const SCRUB_RUNS_PARTITION = 'SCRUB#RUNS';
 
 /**

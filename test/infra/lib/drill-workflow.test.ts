@@ -1,17 +1,22 @@
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadLifeboatConfig } from '../../../config/load-config';
+import { DRILLS_PK } from '../../../lambdas/catalog/drill-record';
 import { resolvedStateMachines } from '../../../local/assembly/deploy-checks/resolved-state-machines';
 import { type CfnTemplate } from '../../../local/assembly/synthesized-stack';
 import { type AslDefinition } from '../../../local/executor/state-machine-definition';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { resourceNames } from '../../../lib/stacks/resource-names';
+import { type CfnTemplate as PolicyTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { principalOfRole, simulatedDecision } from '../../support/simulated-decision';
 import { synthesizeApp } from './synth-app';
 
 /**
  * The drill state machine's contracts (docs/ARCHITECTURE.md, "The drill workflow"), in both stacks: the RTO ends
  * when `Compare with live sources` is entered (`$$.State.EnteredTime`, which a Retry does not move: audit R36 F6),
  * and a failed cleanup step's error reaches the record (`$.cleanupError` in the whole state it is given: R36 F2).
+ * The record step writes only the catalog's DRILLS partition (review r3-F1), by the IAM policy simulator.
  */
 const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 const synth = synthesizeApp((app) => buildLifeboatApp(app, config));
@@ -49,4 +54,29 @@ describe.each([['primary'], ['dr']] as const)('the %s stack\'s drill', (side) =>
     expect(state('Clean up scratch')).toMatchObject({ Next: 'Record drill', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: 'Record drill' }] });
     expect(payloadOf(state('Record drill'))).toMatchObject({ 'state.$': '$' });
   });
+});
+
+it.each([
+  ['primary', 'us-east-1'],
+  ['dr', 'us-west-2'],
+] as const)('the %s drill\'s record step writes only the DRILLS partition of its catalog: no backup record, lease or approval (review r3-F1)', async (side, region) => {
+  const account = '000000000000';
+  const stack = side === 'primary' ? dev.primary : dev.dr;
+  const role = (side === 'primary' ? dev.protection.drillWorkflow : dev.protection.drDrillWorkflow).functions.record.role;
+  if (!role) throw new Error('the record function has no role');
+  const policies = new DeployedPolicies(Template.fromStack(stack).toJSON() as PolicyTemplate, { account, region });
+  const record = principalOfRole(policies, Stack.of(role).getLogicalId(role.node.defaultChild as CfnElement));
+  const table = { arn: `arn:aws:dynamodb:${region}:${account}:table/${dev.protection.names.catalogTable}`, account };
+  // DRILLS_PK is what DrillLog.record writes, its one catalog call: renaming it without the grant fails here (review r3-F2).
+  const decisions: string[] = [];
+  for (const partition of [DRILLS_PK, 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS', 'SCRUB#RUNS']) {
+    decisions.push(`${partition}: ${await simulatedDecision(record, 'dynamodb:PutItem', table, { 'dynamodb:LeadingKeys': [partition] })}`);
+  }
+  expect(decisions).toEqual([
+    `${DRILLS_PK}: Allowed`,
+    'BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
+    'LOCK#daily: ImplicitlyDenied',
+    'APPROVALS: ImplicitlyDenied',
+    'SCRUB#RUNS: ImplicitlyDenied',
+  ]);
 });

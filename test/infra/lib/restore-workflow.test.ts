@@ -2,6 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { resourceNames } from '../../../lib/stacks/resource-names';
+import { APPROVALS_PK } from '../../../lambdas/approval/approval-record';
 import { defaultRestoreTargetPrefix } from '../../../lambdas/restore/restore-target-policy';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { drKeyArnRef } from './dr-key-arn';
@@ -195,6 +196,23 @@ it('makes overwrite restores and failovers wait for an approval (.waitForTaskTok
     expect(answering.map(({ roles }) => roles)).toEqual(Array(runbooks).fill('["lifeboat-approver"]'));
     // On "*": the SendTask actions support no resource-level permissions, and IAM would match them nowhere else.
     for (const { st } of answering) expect({ Action: st.Action, Resource: st.Resource }).toEqual({ Action: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], Resource: '*' });
+  }
+});
+
+it('lets the approval step write, and the approver read and mark, only the catalog partition ApprovalLog uses (review r3-F2)', () => {
+  // The partition comes from the runtime (APPROVALS_PK): renaming it without the grants fails here, not in AWS.
+  const onApprovals = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [APPROVALS_PK] } };
+  for (const [template, runbooks] of [[primary, 1], [dr, 2]] as const) {
+    const roles = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'request-approval' }) } } })).map(
+      (fn) => (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+    );
+    expect(roles).toHaveLength(runbooks);
+    const catalogGrants = (of: (roles: string) => boolean) =>
+      allStatements(template)
+        .filter(({ roles: r, st }) => of(r) && JSON.stringify(st.Action).includes('dynamodb:'))
+        .map(({ st }) => ({ Action: st.Action, Condition: st.Condition }));
+    for (const role of roles) expect(catalogGrants((r) => r.includes(`"${role}"`))).toEqual([{ Action: 'dynamodb:PutItem', Condition: onApprovals }]);
+    expect(catalogGrants((r) => r === '["lifeboat-approver"]')).toEqual(Array(runbooks).fill({ Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], Condition: onApprovals }));
   }
 });
 

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { SCRUB_RUNS_PK } from '../../../lambdas/catalog/scrub-record';
 import { LifeboatProtection, type LifeboatScrubOptions, LifeboatSource } from '../../../lib';
 import { drKeyArnRef } from './dr-key-arn';
 import { sampleEnvironmentTemplates } from './sample-environment-templates';
@@ -160,11 +161,11 @@ it('grants exactly: read and list both vaults, write only what replication write
   const encrypt = statements.filter((s) => [s.Action].flat().includes('kms:Encrypt'));
   expect(encrypt).toHaveLength(1);
   expect(flat(encrypt[0]?.Resource)).not.toContain(vaultKeyId);
-  // The scrub log: items of the table, of its one partition only (audit d6-1); the plans' records of both catalogs (byPlan):
+  // The scrub log: items of the table, of its one partition only (audit d6-1), the one ScrubLog writes (SCRUB_RUNS_PK: renaming it fails here, review r3-F2); the plans' records of both catalogs (byPlan):
   // what each vault's retention forgot, the newest backup recorded in a vault, the snapshots their backup discarded.
   expect(grants.get('dynamodb:PutItem')).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
   const onTable = statements.filter((s) => flat(s.Resource) === flat({ 'Fn::GetAtt': [table, 'Arn'] }) && [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
-  expect(onTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['SCRUB#RUNS'] } } }]);
+  expect(onTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_RUNS_PK] } } }]);
   expect(grants.get('dynamodb:Query')).toEqual([
     flat({ 'Fn::GetAtt': [table, 'Arn'] }),
     flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] }),
@@ -179,12 +180,12 @@ it('writes and reads only the SCRUB#RUNS partition of the catalog: no backup rec
   const scrub = principalOfRole(policies, roleOf('scrub-vaults'));
   const table = { arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/lifeboat-dev-catalog`, account: ACCOUNT };
   const decisions: string[] = [];
-  for (const partition of ['SCRUB#RUNS', 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS']) {
+  for (const partition of [SCRUB_RUNS_PK, 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS']) {
     for (const action of ['dynamodb:PutItem', 'dynamodb:Query']) decisions.push(`${action} ${partition}: ${await simulatedDecision(scrub, action, table, { 'dynamodb:LeadingKeys': [partition] })}`);
   }
   expect(decisions).toEqual([
-    'dynamodb:PutItem SCRUB#RUNS: Allowed',
-    'dynamodb:Query SCRUB#RUNS: Allowed',
+    `dynamodb:PutItem ${SCRUB_RUNS_PK}: Allowed`,
+    `dynamodb:Query ${SCRUB_RUNS_PK}: Allowed`,
     'dynamodb:PutItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:Query BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:PutItem LOCK#daily: ImplicitlyDenied',
