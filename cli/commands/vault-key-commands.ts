@@ -46,6 +46,7 @@ function keyDetail(k: KeyObjectSummary): string {
   if (k.damage !== undefined) return `${k.damage}: it opens nothing (\`lifeboat vault key remove ${shortKeyObjectId(k.id)}\` removes it)`;
   if (k.fingerprint !== undefined) return `key file fingerprint ${k.fingerprint}`;
   if (k.kmsKeyId !== undefined) return `KMS key ${k.kmsKeyId}`;
+  if (k.costly !== undefined) return k.costly;
   return '';
 }
 
@@ -95,6 +96,10 @@ export function vaultKeyRemove(id: string, options: VaultKeyRemoveOptions, deps:
     const vault = await openForCommand(options, env, io, provider);
     const removed = await removeKeyObject(vault, provider, id);
     io.out(`Removed key object ${keyObjectId(removed)}`);
+    // A crossing remove elsewhere puts back the one it deleted and tells only its own operator (docs/FORMAT.md §2).
+    io.err(
+      `lifeboat vault: note: a \`vault key remove\` running at the same time with the credential this command retired puts back the key object it removed, even one retired here too, and only its own output says so: check with \`lifeboat vault key list\` once no other remove runs on this vault, above all when the retired credential may have leaked`,
+    );
     return EXIT_OK;
   });
 }

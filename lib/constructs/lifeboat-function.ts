@@ -6,6 +6,7 @@ import { type FileSystemAccess, type FileSystemMount } from './file-system-mount
 import { handlerBundleDir } from './handler-bundle';
 import { DEFAULT_FUNCTION_SIZING, FUNCTION_SIZING } from '../lifeboat-defaults';
 import { lifeboatLogGroup } from './workflow-logging';
+import { longestEnvironmentBytes, MAX_LAMBDA_ENVIRONMENT_BYTES } from './lambda-environment-size';
 
 export type LifeboatFunctionProps = {
   /** Handler file name under lambdas/handlers, without extension (e.g. 'snapshot-shard'). */
@@ -45,6 +46,9 @@ export const NETWORK_INTERFACE_ACTIONS = [
   'ec2:UnassignPrivateIpAddresses',
 ];
 
+/** Each function's variables as given and added (lambda.Function keeps its own privately), for the size check at synth. */
+const VARIABLES = new WeakMap<LifeboatFunction, Record<string, string>>();
+
 /**
  * Every Lifeboat Lambda: Node.js 24 (nodejs24.x) on arm64, source maps on, X-Ray tracing, its own
  * KMS-encrypted log group with a retention, kept with the stack (workflow-logging.ts). The handler file name doubles as the function's purpose tag, which
@@ -74,6 +78,13 @@ export class LifeboatFunction extends lambda.Function {
         : {}),
     });
     logGroup.grantWrite(role);
+    const environment: Record<string, string> = {
+      NODE_OPTIONS: '--enable-source-maps',
+      LIFEBOAT_HANDLER: props.handler,
+      // Every S3 call names the account that must own its bucket (ExpectedBucketOwner, lambdas/runtime/expected-bucket-owner.ts).
+      LIFEBOAT_ACCOUNT: Stack.of(scope).account,
+      ...props.environment,
+    };
     super(scope, id, {
       role,
       ...(mount && props.files
@@ -88,15 +99,11 @@ export class LifeboatFunction extends lambda.Function {
       timeout: props.timeout ?? sizing.timeout,
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        LIFEBOAT_HANDLER: props.handler,
-        // Every S3 call names the account that must own its bucket (ExpectedBucketOwner, lambdas/runtime/expected-bucket-owner.ts).
-        LIFEBOAT_ACCOUNT: Stack.of(scope).account,
-        ...props.environment,
-      },
+      environment,
     });
     this.handlerName = props.handler;
+    // At synth, when every variable is set: a function whose environment is over Lambda's 4 KB fails only at deploy otherwise.
+    this.node.addValidation({ validate: () => this.environmentSizeIssues() });
     if (mount) {
       // On the CfnRole that holds the inline policy, so this reason (not the X-Ray one on the role) covers it.
       Validations.of(role.node.defaultChild as CfnResource).acknowledge({
@@ -105,5 +112,24 @@ export class LifeboatFunction extends lambda.Function {
           'VPC attachment: Lambda creates, describes and deletes the function\'s network interfaces with its role; ec2:DescribeNetworkInterfaces supports no resource-level permissions and the interfaces\' ids are not known in advance. The VPC, subnets and security group are fixed by the function\'s VpcConfig.',
       });
     }
+  }
+
+  override addEnvironment(key: string, value: string, options?: lambda.EnvironmentOptions): this {
+    super.addEnvironment(key, value, options);
+    // Kept outside the instance: lambda.Function's constructor calls this before a field of ours would be initialized.
+    const variables = VARIABLES.get(this) ?? {};
+    variables[key] = value;
+    VARIABLES.set(this, variables);
+    return this;
+  }
+
+  private environmentSizeIssues(): string[] {
+    const { bytes, largest } = longestEnvironmentBytes(this, VARIABLES.get(this) ?? {});
+    if (bytes <= MAX_LAMBDA_ENVIRONMENT_BYTES) return [];
+    return [
+      `Lifeboat's ${this.handlerName} function would get an environment of up to ${bytes} bytes as Lambda measures it (the JSON of its variables; ` +
+        `${largest} the largest), more than the ${MAX_LAMBDA_ENVIRONMENT_BYTES} Lambda allows, so its deploy would fail. ` +
+        'Protect fewer sources per LifeboatProtection (split the plans into several protections), or give the sources, their buckets or tables and prefixes, or the prefix shorter names.',
+    ];
   }
 }

@@ -114,12 +114,17 @@ const SOURCE_FIELDS_MAY_BE_TOKENS: ReadonlySet<string> = new Set(['bucket', 'tab
 const PLACEHOLDER_PRIMARY_REGION = 'us-east-1';
 const PLACEHOLDER_DR_REGION = 'us-west-2';
 
-/** What LIFEBOAT_PLANS may take of the 4 KiB Lambda allows all environment variables together. */
+/**
+ * What LIFEBOAT_PLANS may take of the 4 KiB Lambda allows all environment variables together: an early
+ * check with a message about the props. Not enough on its own (the other variables, and the quotes
+ * Lambda's JSON escapes, take ~1 KB more): each LifeboatFunction checks its whole environment at synth
+ * (lambda-environment-size.ts).
+ */
 const MAX_PLANS_JSON = 3500;
 /** A token stands for a bucket or table name; counted as the longest bucket name. */
 const TOKEN_NAME_LENGTH = 63;
 
-/** Lambda caps all environment variables at 4 KiB together; fail synth rather than deploy. */
+/** Lambda caps all environment variables at 4 KiB together; fail at construction, before the whole-environment check at synth. */
 function assertPlansFitLambdaEnvironment(construct: IConstruct, kind: string, plans: readonly ProtectionPlanConfig[]): void {
   const json = JSON.stringify(plans, (_key, value: unknown) => (typeof value === 'string' && Token.isUnresolved(value) ? 'x'.repeat(TOKEN_NAME_LENGTH) : value));
   if (json.length > MAX_PLANS_JSON) {

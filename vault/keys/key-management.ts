@@ -30,6 +30,8 @@ export type KeyObjectSummary = {
   readonly kmsKeyId?: string;
   /** Why a damaged key object is damaged (it opens nothing; `vault verify` reports it). */
   readonly damage?: string;
+  /** Why a passphrase key object is tried only after every cheaper one (its scrypt cost; it is not damaged). */
+  readonly costly?: string;
 };
 
 /** The short form of a key object id, as restic prints key ids: its first 8 hex digits. */
@@ -89,6 +91,7 @@ export async function listKeyObjects(vault: Vault, provider: KeyProvider): Promi
       created,
       ...(wrapped.kind === 'key-file' && typeof fingerprint === 'string' ? { fingerprint } : {}),
       ...(wrapped.kind === 'kms' && typeof keyId === 'string' ? { kmsKeyId: keyId } : {}),
+      ...(read.costly !== undefined ? { costly: read.costly.reason } : {}),
     });
   }
   // The store lists in no particular order; a listing that keeps its order from one run to the next is easier to compare.

@@ -6,7 +6,7 @@ import { KeyUnwrapError, VaultCorruptionError, VaultObjectNotFoundError } from '
 import { idFromKey, KEYS_PREFIX, keyObjectKey } from '../repository/vault-layout';
 import { type VaultStore } from '../backend/vault-store';
 import { DamagedKeyObjectError } from './damaged-key-object-error';
-import { readScryptParams } from './passphrase-key-provider';
+import { readScryptParams, scryptCostlyReason, scryptWork } from './passphrase-key-provider';
 import { kmsCiphertextProblem } from './kms-ciphertext';
 
 /** Stores a wrapped master key as a `keys/<sha256>` object (docs/FORMAT.md §2) and returns its key. */
@@ -54,11 +54,26 @@ function wrappedKeyProblem(wrapped: WrappedVaultKey): string | undefined {
 }
 
 /**
+ * Why a reader tries a passphrase key object only after every cheaper one (its scrypt cost, see SCRYPT_PROMPT_COST),
+ * with that cost's work to order such objects by; undefined for any other.
+ */
+function costliness(wrapped: WrappedVaultKey): { reason: string; work: number } | undefined {
+  if (wrapped.kind !== 'passphrase') return undefined;
+  const stored = readScryptParams(wrapped.params);
+  if ('problem' in stored) return undefined;
+  const reason = scryptCostlyReason(stored.cost);
+  return reason === undefined ? undefined : { reason, work: scryptWork(stored.cost) };
+}
+
+/** A key object as read: intact (costly when a reader tries it last), or damaged and why. */
+export type KeyObjectRead = { keyObject: KeyObject; costly?: { reason: string; work: number } } | { damage: string };
+
+/**
  * The key object stored at `key`, or why its bytes cannot be one a Lifeboat writer stored: its name is
  * not their SHA-256, they are not JSON of the key object's structure, or its wrapped key's fields are
  * impossible (scrypt parameters beyond the readers' cost limit, checked here before any derivation).
  */
-function readKeyObject(store: VaultStore, key: string, id: string, body: Buffer): { keyObject: KeyObject } | { damage: string } {
+function readKeyObject(store: VaultStore, key: string, id: string, body: Buffer): KeyObjectRead {
   if (sha256Hex(body) !== id) return { damage: 'its SHA-256 does not match its name' };
   let keyObject: KeyObject;
   try {
@@ -68,14 +83,16 @@ function readKeyObject(store: VaultStore, key: string, id: string, body: Buffer)
     throw err;
   }
   const damage = wrappedKeyProblem(keyObject.wrapped);
-  return damage === undefined ? { keyObject } : { damage };
+  if (damage !== undefined) return { damage };
+  const costly = costliness(keyObject.wrapped);
+  return costly === undefined ? { keyObject } : { keyObject, costly };
 }
 
 /**
  * Every `keys/` object in listing order, as readKeyObject judges it. A key object removed between listing and
  * reading (an init that lost its race, cleaning up) is passed over.
  */
-export async function* keyObjectsOf(store: VaultStore): AsyncGenerator<{ key: string; read: ReturnType<typeof readKeyObject> }> {
+export async function* keyObjectsOf(store: VaultStore): AsyncGenerator<{ key: string; read: KeyObjectRead }> {
   for await (const key of store.list(KEYS_PREFIX)) {
     const id = idFromKey(KEYS_PREFIX, key);
     if (id === null) continue;
@@ -97,13 +114,28 @@ export async function* keyObjectsOf(store: VaultStore): AsyncGenerator<{ key: st
  * tries each key object until one opens `config`), so that one bad object under `keys/` (a stray
  * key of an init that lost its race, rotted; an object the primary account may create in the DR
  * vault) cannot lock a vault whose own key object is intact. A key object removed between listing
- * and reading (an init that lost its race, cleaning up) is skipped silently.
+ * and reading (an init that lost its race, cleaning up) is skipped silently. A costly passphrase key
+ * object (scrypt beyond SCRYPT_PROMPT_COST) comes last, cheapest first, once every other one was
+ * yielded: a consumer that stops at the first key that opens the vault (openVault) never derives one
+ * that someone planted, unless no cheaper key object opens the vault.
  */
 export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider, findings: KeyObjectFindings = newKeyObjectFindings()): AsyncGenerator<{ key: string; material: Buffer }> {
   const damaged = (key: string, damage: string): void => {
     findings.damaged.push(key);
     findings.problems.push(`${key} is damaged (${damage}): skipped`);
   };
+  const unwrap = async (key: string, wrapped: WrappedVaultKey): Promise<Buffer | undefined> => {
+    findings.ownKindTried++;
+    try {
+      return await provider.unwrapVaultKey(wrapped);
+    } catch (err) {
+      if (err instanceof DamagedKeyObjectError) damaged(key, err.message);
+      else if (err instanceof KeyUnwrapError) findings.problems.push(err.message);
+      else throw err;
+      return undefined;
+    }
+  };
+  const costly: { key: string; wrapped: WrappedVaultKey; work: number }[] = [];
   for await (const { key, read } of keyObjectsOf(store)) {
     if ('damage' in read) {
       damaged(key, read.damage);
@@ -115,17 +147,16 @@ export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider
       findings.otherKinds.add(wrapped.kind);
       continue;
     }
-    findings.ownKindTried++;
-    let material: Buffer;
-    try {
-      material = await provider.unwrapVaultKey(wrapped);
-    } catch (err) {
-      if (err instanceof DamagedKeyObjectError) damaged(key, err.message);
-      else if (err instanceof KeyUnwrapError) findings.problems.push(err.message);
-      else throw err;
+    if (read.costly !== undefined) {
+      costly.push({ key, wrapped, work: read.costly.work });
       continue;
     }
-    yield { key, material };
+    const material = await unwrap(key, wrapped);
+    if (material !== undefined) yield { key, material };
+  }
+  for (const { key, wrapped } of costly.sort((a, b) => a.work - b.work)) {
+    const material = await unwrap(key, wrapped);
+    if (material !== undefined) yield { key, material };
   }
 }
 

@@ -15,13 +15,21 @@ export type ScryptCost = { readonly N: number; readonly r: number; readonly p: n
 export const DEFAULT_SCRYPT_COST: ScryptCost = { N: 1 << 17, r: 8, p: 1 };
 
 /**
- * The most a reader spends on one stored key object (docs/FORMAT.md §2). A key object chooses its own cost and
- * anyone who may create objects under keys/ can plant one, and a reader tries key objects one after another:
- * per-parameter bounds alone (N = 2^22, r = 32, p = 16) let one object take 16 GiB and some minutes on every
- * open (audit d5-2). The bounds are twice the default's memory and four times its work (about 1 s): every key object
- * Lifeboat has written (N = 2^15 or 2^17, r = 8, p = 1; no command takes another cost) is within them.
+ * The costliest parameters a reader derives with at all (docs/FORMAT.md §2): beyond them a key object is damaged or
+ * forged. These are the bounds FORMAT.md has always stated, and `new PassphraseKeyProvider(passphrase, cost)` of the
+ * library could write any cost within them, so a key object within them may be a user's own and must keep opening
+ * (review r2-1 of 2df6e2e5 undid a cap that called such objects damaged).
  */
-export const SCRYPT_COST_LIMIT = {
+export const SCRYPT_COST_LIMIT: ScryptCost = { N: 1 << 22, r: 32, p: 16 };
+
+/**
+ * The most a reader spends on a key object before it has tried every cheaper one (docs/FORMAT.md §2). A key object
+ * chooses its own cost, anyone who may create objects under keys/ can plant one, and a reader tries key objects one
+ * after another: one within SCRYPT_COST_LIMIT may take 16 GiB and minutes (audit d5-2). A costlier one is therefore
+ * tried last, so that it can only slow an open that no cheaper key object could make. Twice the default's memory and
+ * four times its work (about 1 s): every key object a Lifeboat command writes (N = 2^15 or 2^17, r = 8, p = 1) is within.
+ */
+export const SCRYPT_PROMPT_COST = {
   /** scrypt's memory, 128·r·(N + p) bytes (its V array and B buffer): the default takes 128 MiB. */
   memoryBytes: 256 * 2 ** 20,
   /** scrypt's work, N·r·p (block mixes of 128 bytes): the default does 2^20. */
@@ -53,17 +61,26 @@ export function readScryptParams(params: Readonly<Record<string, string | number
   return { salt, nonce, cost: { N, r, p } };
 }
 
-/** Why a reader would not derive with `cost` (beyond SCRYPT_COST_LIMIT), or undefined. */
-function scryptCostProblem(cost: ScryptCost): string | undefined {
+/** Why a reader would not derive with `cost` at all (beyond SCRYPT_COST_LIMIT), or undefined. */
+function scryptCostProblem({ N, r, p }: ScryptCost): string | undefined {
+  if (N <= SCRYPT_COST_LIMIT.N && r <= SCRYPT_COST_LIMIT.r && p <= SCRYPT_COST_LIMIT.p) return undefined;
+  return `too costly (at most N=${SCRYPT_COST_LIMIT.N} r=${SCRYPT_COST_LIMIT.r} p=${SCRYPT_COST_LIMIT.p})`;
+}
+
+/**
+ * Why a reader tries a key object of `cost` only after every cheaper one (beyond SCRYPT_PROMPT_COST, within
+ * SCRYPT_COST_LIMIT), or undefined for a cost it derives with in turn.
+ */
+export function scryptCostlyReason(cost: ScryptCost): string | undefined {
   const memory = scryptMemoryBytes(cost);
-  if (memory > SCRYPT_COST_LIMIT.memoryBytes) {
-    return `too costly: they need ${mib(memory)} MiB, and a reader spends at most ${mib(SCRYPT_COST_LIMIT.memoryBytes)} MiB (128·r·(N + p) bytes) on a key object`;
-  }
-  const work = cost.N * cost.r * cost.p;
-  if (work > SCRYPT_COST_LIMIT.work) {
-    return `too costly: N·r·p = ${work}, and a reader spends at most ${SCRYPT_COST_LIMIT.work} (four times the default N=${DEFAULT_SCRYPT_COST.N} r=${DEFAULT_SCRYPT_COST.r} p=${DEFAULT_SCRYPT_COST.p}) on a key object`;
-  }
-  return undefined;
+  const work = scryptWork(cost);
+  if (memory <= SCRYPT_PROMPT_COST.memoryBytes && work <= SCRYPT_PROMPT_COST.work) return undefined;
+  return `costly scrypt parameters N=${cost.N} r=${cost.r} p=${cost.p} (${mib(memory)} MiB and N·r·p = ${work}, above the ${mib(SCRYPT_PROMPT_COST.memoryBytes)} MiB and ${SCRYPT_PROMPT_COST.work} a reader spends on each key object in turn): tried after every cheaper key object`;
+}
+
+/** scrypt's work for `cost`, in block mixes; what orders the costly key objects a reader tries last. */
+export function scryptWork({ N, r, p }: ScryptCost): number {
+  return N * r * p;
 }
 
 function mib(bytes: number): number {
@@ -90,7 +107,8 @@ export class PassphraseKeyProvider implements KeyProvider {
     private readonly cost: ScryptCost = DEFAULT_SCRYPT_COST,
   ) {
     if (passphrase.length === 0) throw new KeyUnwrapError('the passphrase is empty');
-    // A key object no reader would open must not be written.
+    // A key object no reader would open must not be written. A cost above SCRYPT_PROMPT_COST is still accepted: the
+    // library always took it, and its key objects open, tried after the cheaper ones.
     const tooCostly = scryptCostProblem(cost);
     if (tooCostly !== undefined) throw new RangeError(`refusing to wrap with scrypt cost N=${cost.N} r=${cost.r} p=${cost.p}, which no reader would derive with: ${tooCostly}`);
   }

@@ -11,8 +11,15 @@ const MEMORY_MB = { min: 128, max: 10_240 };
 const TIMEOUT_SECONDS = { min: 1, max: 900 };
 // Same page: ephemeral storage (/tmp) 512 MB to 10,240 MB.
 const EPHEMERAL_STORAGE_MB = { min: 512, max: 10_240 };
-// Same page: environment variables 4 KB for all of a function's variables together.
+// Same page: environment variables 4 KB for all of a function's variables together, measured as the
+// JSON of the Variables map (quotes inside a value escaped), as AWS's error shows: "exceeded the 4KB
+// limit. String measured: {\"RUNNER_CONFIG\":\"[{\\\"arn\\\"…"
+// (github.com/github-aws-runners/terraform-aws-github-runner/issues/3594).
 const MAX_ENVIRONMENT_BYTES = 4096;
+// A KMS key's id in AWS is a UUID (a multi-Region key's mrk- plus 32 hex digits is as long); locally
+// the key's logical id stands in for it (stack-resources.ts), shorter or longer.
+const KEY_ARN = /(arn:[^:"]+:kms:[^:"]*:[^:"]*:key\/)[A-Za-z0-9-]+/g;
+const KEY_ID_LENGTH = 36;
 // Same page: concurrent executions 1,000 per Region by default; "Configuring reserved concurrency":
 // Lambda keeps at least 100 unreserved, so at most 900 can be reserved in an account and Region
 // (more only after a quota increase, which a template cannot assume).
@@ -107,21 +114,22 @@ export function checkLambdaLimits(stacks: readonly SynthesizedStack[]): DeployCh
   return findings;
 }
 
-/** Names and total size of the environment, its values resolved as the local executor resolves them (ARNs and names of the same length as in AWS, give or take CloudFormation's random suffixes). */
+/** Names and total size of the environment, its values resolved as the local executor resolves them (ARNs and names of the same length as in AWS, KMS key ids made as long, give or take CloudFormation's random suffixes). */
 function environmentFindings({ stack, logicalId, resource }: LocatedResource): DeployCheckFinding[] {
   const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
   if (!variables) return [];
   const findings: DeployCheckFinding[] = [];
   const context = (path: string) => stackResources(stack).context(logicalId, path);
-  let bytes = 0;
+  const resolved: Record<string, string> = {};
   for (const [key, value] of Object.entries(variables)) {
     const path = `Properties.Environment.Variables.${key}`;
     if (!ENVIRONMENT_KEY.test(key)) findings.push({ stack: stack.stackName, logicalId, path, message: `"${key}" is not a valid variable name for Lambda ([a-zA-Z][a-zA-Z0-9_]+)` });
     if (RESERVED_ENVIRONMENT_KEYS.has(key)) findings.push({ stack: stack.stackName, logicalId, path, message: `"${key}" is reserved by the Lambda runtime and cannot be set` });
-    bytes += Buffer.byteLength(key) + Buffer.byteLength(resolvedText(context, value, path));
+    resolved[key] = resolvedText(context, value, path).replace(KEY_ARN, (_arn, head: string) => head + 'x'.repeat(KEY_ID_LENGTH));
   }
+  const bytes = Buffer.byteLength(JSON.stringify(resolved));
   if (bytes > MAX_ENVIRONMENT_BYTES) {
-    findings.push({ stack: stack.stackName, logicalId, path: 'Properties.Environment.Variables', message: `take about ${bytes} bytes (names and values); Lambda allows ${MAX_ENVIRONMENT_BYTES} for all of a function's variables together` });
+    findings.push({ stack: stack.stackName, logicalId, path: 'Properties.Environment.Variables', message: `take about ${bytes} bytes as Lambda measures them (the JSON of the variables); Lambda allows ${MAX_ENVIRONMENT_BYTES} for all of a function's variables together` });
   }
   return findings;
 }

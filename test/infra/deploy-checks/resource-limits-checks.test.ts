@@ -42,9 +42,20 @@ describe('the Lambda limits check', () => {
       'Fixture/Zero Properties.ReservedConcurrentExecutions: is 0, which throttles every invocation: remove it or reserve at least 1',
       'Fixture/Env Properties.Environment.Variables.AWS_REGION: "AWS_REGION" is reserved by the Lambda runtime and cannot be set',
       'Fixture/Env Properties.Environment.Variables.1BAD: "1BAD" is not a valid variable name for Lambda ([a-zA-Z][a-zA-Z0-9_]+)',
-      'Fixture/Env Properties.Environment.Variables: take about 4117 bytes (names and values); Lambda allows 4096 for all of a function\'s variables together',
+      'Fixture/Env Properties.Environment.Variables: take about 4136 bytes as Lambda measures them (the JSON of the variables); Lambda allows 4096 for all of a function\'s variables together',
       'Fixture/Mounted Properties.FileSystemConfigs[0].LocalMountPath: is "/data/files"; Lambda mounts only at /mnt/<name> (letters, digits, - _ .)',
       'Fixture/Zero Properties.ReservedConcurrentExecutions: the functions of account/region 111111111111/eu-west-1 reserve 1000 concurrent executions together (Zero, Greedy, Greedier); at most 900 fit the default quota',
+    ]);
+  });
+
+  it('measures an environment as Lambda does: its JSON, quotes inside a value escaped, and a KMS key ARN with the 36-character key id of AWS', () => {
+    // 2,720 bytes of names and values, 4,068 as JSON with the key's local id (key/Key): over 4,096 only as Lambda counts both.
+    const stack = fixtureStack({
+      Key: { Type: 'AWS::KMS::Key', Properties: {} },
+      Fn: lambda({ Environment: { Variables: { PLANS: '"x'.repeat(1335), KEY: { 'Fn::GetAtt': ['Key', 'Arn'] } } } }),
+    });
+    expect(lines(checkLambdaLimits([stack]))).toEqual([
+      'Fixture/Fn Properties.Environment.Variables: take about 4101 bytes as Lambda measures them (the JSON of the variables); Lambda allows 4096 for all of a function\'s variables together',
     ]);
   });
 });

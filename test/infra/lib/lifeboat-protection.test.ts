@@ -894,6 +894,18 @@ describe('prop validation', () => {
     expect(s.synthError).toBeUndefined();
   });
 
+  it('refuses at synth a function whose environment is over Lambda\'s 4 KB as Lambda measures it (audit d1-1), naming the function and what to do', () => {
+    // 25 buckets of 63-character names: LIFEBOAT_PLANS is under the 3,500 bytes of the plans check, but the whole
+    // environment of the restore functions, as the JSON Lambda measures (quotes escaped), is over 4,096.
+    const app = templateOnlyApp();
+    const stack = new Stack(app, 'Shop', { env: ENV });
+    const sources = Array.from({ length: 25 }, (_, i) => LifeboatSource.s3Bucket(`src-${String(i).padStart(2, '0')}`, s3.Bucket.fromBucketName(stack, `B${i}`, `shop-bucket-${i}-`.padEnd(63, 'z'))));
+    new LifeboatProtection(stack, 'Lifeboat', { prefix: 'shop', drRegion: 'us-west-2', plans: [plan(sources)] });
+    expect(() => app.synth()).toThrow(
+      /\[Shop\/Lifeboat\/Restore\/ResolveRestore\] Lifeboat's resolve-restore function would get an environment of up to 4[01]\d\d bytes as Lambda measures it .* more than the 4096 Lambda allows.* Protect fewer sources per LifeboatProtection/,
+    );
+  });
+
   it('refuses a DR region equal to the stack\'s and a DR stack elsewhere', () => {
     expect(errorOf((p) => ({ ...p, drRegion: 'eu-west-1' })).issues).toEqual(['drRegion: "eu-west-1" is the region of stack Shop; the DR vault must be in another region']);
     expect(errorOf((p) => ({ ...p, drRegion: 'mars-1' })).issues).toEqual(['drRegion: must be an AWS region such as us-east-1']);

@@ -65,7 +65,9 @@ describe('lifeboat vault key list | add | remove, as a process', () => {
     expect(inUse.stderr.trim()).toBe(`lifeboat vault: key object ${secondId.slice(0, 8)} is the one that opened the vault now (the key file given): use another key to remove it`);
 
     const remove = lifeboat(['remove', firstId.slice(0, 8), '--key-file', secondKey]);
-    expect(remove).toMatchObject({ status: 0, stdout: `Removed key object ${firstId}\n`, stderr: '' });
+    expect(remove).toMatchObject({ status: 0, stdout: `Removed key object ${firstId}\n` });
+    // A crossing remove elsewhere may undo this one and tell only its own operator (review r2-2 of 2df6e2e5).
+    expect(remove.stderr).toMatch(/^lifeboat vault: note: a `vault key remove` running at the same time .* puts back the key object it removed, even one retired here too, .*check with `lifeboat vault key list` once no other remove runs on this vault/);
     expect((await keyObjects()).sort()).toEqual([secondId, passphraseId].sort());
 
     const target = path.join(dir, 'restored');

@@ -3,10 +3,12 @@ import { type DecryptCommand, type KMSClient } from '@aws-sdk/client-kms';
 import * as path from 'node:path';
 import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { DamagedKeyObjectError } from '../../../../vault/keys/damaged-key-object-error';
-import { newKeyObjectFindings, putKeyObject, unwrapKeyObjects } from '../../../../vault/keys/key-object';
+import { damagedKeyObjects, newKeyObjectFindings, putKeyObject, unwrapKeyObjects } from '../../../../vault/keys/key-object';
+import { listKeyObjects } from '../../../../vault/keys/key-management';
 import { VAULT_KEY_BYTES, type WrappedVaultKey } from '../../../../vault/keys/key-provider';
 import { KmsKeyProvider } from '../../../../vault/keys/kms-key-provider';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { initVault, openVault } from '../../../../vault/repository/vault';
 import { KEYS_PREFIX } from '../../../../vault/repository/vault-layout';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 
@@ -26,11 +28,7 @@ describe('PassphraseKeyProvider with forged scrypt parameters', () => {
     ['r = 0', forged(1024, 0), 'impossible scrypt parameters N=1024 r=0'],
     ['a fractional p', forged(1024, 8, 1.5), 'impossible scrypt parameters'],
     ['N above the documented limit 2^22', forged(2 ** 23), 'refusing scrypt parameters N=8388608 r=8 p=1: too costly'],
-    // The former per-parameter limit: 16 GiB and about 12 minutes on every open while the object listed first (audit d5-2).
-    ['the former maximum N = 2^22, r = 32, p = 16', forged(2 ** 22, 32, 16), 'refusing scrypt parameters N=4194304 r=32 p=16: too costly: they need 16385 MiB, and a reader spends at most 256 MiB'],
-    ['twice the default memory and more (N = 2^18, r = 8)', forged(2 ** 18, 8, 1), 'refusing scrypt parameters N=262144 r=8 p=1: too costly: they need 257 MiB'],
-    ['more than four times the default work (N = 2^17, r = 8, p = 5)', forged(2 ** 17, 8, 5), 'refusing scrypt parameters N=131072 r=8 p=5: too costly: N·r·p = 5242880, and a reader spends at most 4194304'],
-    ['a B buffer of gigabytes (N = 2, r = 1, p = 2^24)', forged(2, 1, 2 ** 24), 'too costly: they need 2049 MiB'],
+    ['p above the documented limit 16, a B buffer of gigabytes (N = 2, r = 1, p = 2^24)', forged(2, 1, 2 ** 24), 'refusing scrypt parameters N=2 r=1 p=16777216: too costly (at most N=4194304 r=32 p=16)'],
     ['N a power of two beyond 32 bits', forged(2 ** 40), 'impossible scrypt parameters'],
   ])('refuses %s as a damaged key object, before deriving', async (_, wrapped, message) => {
     const started = Date.now();
@@ -68,6 +66,68 @@ describe('unwrapKeyObjects', () => {
     expect(findings.problems).toEqual([`${bad} is damaged (impossible scrypt parameters N=3 r=8 p=1 (N must be a power of two above 1, r and p positive integers)): skipped`]);
     expect(bad.startsWith(KEYS_PREFIX)).toBe(true);
     expect(createHash('sha256').update(await store.get(bad)).digest('hex')).toBe(bad.slice(KEYS_PREFIX.length));
+  });
+});
+
+/**
+ * A costly passphrase key object (scrypt beyond SCRYPT_PROMPT_COST, within the documented bounds N <= 2^22, r <= 32,
+ * p <= 16 that the library's PassphraseKeyProvider(passphrase, cost) could always write): N = 2^18, r = 8, p = 1, the
+ * cheapest such cost, which derives in well under a second.
+ */
+const COSTLY_SCRYPT = { N: 2 ** 18, r: 8, p: 1 };
+
+/** Puts `wrapped` (padded as needed) under a name that sorts before or after `other`, so that the store lists it there. */
+async function putListed(store: FileVaultStore, wrapped: WrappedVaultKey, where: 'before' | 'after', other: string): Promise<string> {
+  for (let pad = 0; ; pad++) {
+    const key = await putKeyObject(store, { ...wrapped, params: { ...wrapped.params, pad } });
+    if (where === 'before' ? key < other : key > other) return key;
+    await store.delete(key);
+  }
+}
+
+describe('costly passphrase key objects (review r2-1 of 2df6e2e5)', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir('costly-key-objects');
+  });
+  afterEach(async () => removeDir(dir));
+
+  it('opens with a key object of N = 2^18, r = 8, p = 1, tried after the cheaper ones, and neither open, list nor verify calls it damaged', async () => {
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const vault = await initVault(store, new PassphraseKeyProvider('correct horse', COSTLY_SCRYPT));
+    const costly = vault.openedWith?.keyObject ?? '';
+    // A cheap key object of the same passphrase that opens nothing here (a stray of another master key), listed after it.
+    const stray = await putListed(store, await new PassphraseKeyProvider('correct horse', FAST_SCRYPT).wrapVaultKey(randomBytes(VAULT_KEY_BYTES)), 'after', costly);
+
+    const reader = new PassphraseKeyProvider('correct horse', FAST_SCRYPT);
+    const unwrap = jest.spyOn(reader, 'unwrapVaultKey');
+    const opened = await openVault(store, reader);
+    expect(opened.config.id).toBe(vault.config.id);
+    expect(opened.openedWith?.keyObject).toBe(costly);
+    // Listed first, the costly one was tried only after the stray failed to open the vault.
+    expect(costly < stray).toBe(true);
+    expect(unwrap.mock.calls.map(([wrapped]) => wrapped.params['N'])).toEqual([FAST_SCRYPT.N, COSTLY_SCRYPT.N]);
+    const listed = await listKeyObjects(opened, reader);
+    const costlyListed = listed.find((k) => k.key === costly);
+    expect(costlyListed).toMatchObject({ current: true, kind: 'passphrase' });
+    expect(costlyListed?.damage).toBeUndefined();
+    expect(costlyListed?.costly).toMatch(/^costly scrypt parameters N=262144 r=8 p=1 \(257 MiB and N·r·p = 2097152, .*\): tried after every cheaper key object$/);
+    expect(await damagedKeyObjects(store)).toEqual([]);
+  });
+
+  it('does not derive a costly key object listed first when a cheaper key object opens the vault', async () => {
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const provider = new PassphraseKeyProvider('correct horse', FAST_SCRYPT);
+    const vault = await initVault(store, provider);
+    const own = vault.openedWith?.keyObject ?? '';
+    // Planted by anyone who may create under keys/: its cost is of its choosing, within the documented bounds.
+    const planted = await putListed(store, forged(COSTLY_SCRYPT.N, COSTLY_SCRYPT.r, COSTLY_SCRYPT.p), 'before', own);
+    const unwrap = jest.spyOn(provider, 'unwrapVaultKey');
+
+    expect((await openVault(store, provider)).openedWith?.keyObject).toBe(own);
+    expect(unwrap.mock.calls.map(([wrapped]) => wrapped.params['N'])).toEqual([FAST_SCRYPT.N]);
+    expect(await damagedKeyObjects(store)).toEqual([]);
+    expect(planted < own).toBe(true);
   });
 });
 

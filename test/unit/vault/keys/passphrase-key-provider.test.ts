@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_SCRYPT_COST, PassphraseKeyProvider, readScryptParams } from '../../../../vault/keys/passphrase-key-provider';
+import { DEFAULT_SCRYPT_COST, PassphraseKeyProvider, readScryptParams, scryptCostlyReason } from '../../../../vault/keys/passphrase-key-provider';
 import { VAULT_KEY_BYTES } from '../../../../vault/keys/key-provider';
 import { KeyUnwrapError } from '../../../../vault/vault-errors';
 
@@ -25,14 +25,24 @@ describe('PassphraseKeyProvider scrypt cost', () => {
     expect(wrapped.params).toMatchObject({ N: 1024, r: 8, p: 1 });
   });
 
-  it('accepts the stored cost of every key object Lifeboat has written, and at most twice the default memory and four times its work', () => {
+  it('accepts the stored cost of every key object Lifeboat has written, and tries first those of at most twice the default memory and four times its work', () => {
     const params = (N: number, r: number, p: number) => ({ salt: 'AAAAAAAAAAAAAAAAAAAAAA==', nonce: 'AAAAAAAAAAAAAAAA', N, r, p });
     for (const [N, r, p] of [[1 << 15, 8, 1], [1 << 17, 8, 1], [1 << 17, 8, 4], [1 << 16, 16, 4], [1024, 8, 1]] as const) {
       expect(readScryptParams(params(N, r, p))).toMatchObject({ cost: { N, r, p } });
+      expect(scryptCostlyReason({ N, r, p })).toBeUndefined();
+    }
+  });
+
+  it('accepts, as costly and not damaged, any cost within the documented bounds the library could always write (review r2-1 of 2df6e2e5)', () => {
+    const params = (N: number, r: number, p: number) => ({ salt: 'AAAAAAAAAAAAAAAAAAAAAA==', nonce: 'AAAAAAAAAAAAAAAA', N, r, p });
+    for (const [N, r, p] of [[1 << 18, 8, 1], [1 << 17, 8, 5], [1 << 22, 32, 16]] as const) {
+      expect(readScryptParams(params(N, r, p))).toMatchObject({ cost: { N, r, p } });
+      expect(scryptCostlyReason({ N, r, p })).toMatch(new RegExp(`^costly scrypt parameters N=${N} r=${r} p=${p} `));
+      expect(() => new PassphraseKeyProvider('slow but allowed', { N, r, p })).not.toThrow();
     }
   });
 
   it('refuses to write a key object with a cost no reader would derive with', () => {
-    expect(() => new PassphraseKeyProvider('too slow', { N: 1 << 20, r: 8, p: 1 })).toThrow(/^refusing to wrap with scrypt cost N=1048576 r=8 p=1, which no reader would derive with: too costly/);
+    expect(() => new PassphraseKeyProvider('too slow', { N: 1 << 23, r: 8, p: 1 })).toThrow(/^refusing to wrap with scrypt cost N=8388608 r=8 p=1, which no reader would derive with: too costly \(at most N=4194304 r=32 p=16\)$/);
   });
 });
