@@ -3,7 +3,7 @@ import { decodeJson, encodeJson, getSealedObject, putSealedObject } from '../cry
 import { objectContext, seal } from '../crypto/sealed-codec';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { type VaultStore } from '../backend/vault-store';
-import { CONDEMNED_PREFIX, condemnedKey, idFromKey, PRUNE_POLICY_KEY } from '../repository/vault-layout';
+import { CONDEMNED_PREFIX, condemnedKey, idFromKey, indexKey, PRUNE_POLICY_KEY } from '../repository/vault-layout';
 import { VaultCorruptionError, VaultObjectNotFoundError } from '../vault-errors';
 import { DamagedPruneStateError } from './prune-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
@@ -27,6 +27,10 @@ export const condemnedBatchSchema = z.object({
   graceMs: count,
   /** Packs with their length (0 when unknown: a pack no index lists, in a store where a size costs a request: S3). In a tombstone: the packs its sweep deleted. */
   packs: z.array(z.object({ id: hexId, bytes: count })),
+  /**
+   * Index objects the batch condemns. In a tombstone (empty in a prune's): index objects `vault repair
+   * index` replaced that Object Lock kept although damaged (supersededIndexKeysOf).
+   */
   indexes: z.array(hexId),
   manifests: z.array(hexId),
   /**
@@ -153,6 +157,18 @@ export function condemnedPacksOf(batches: readonly CondemnedBatch[]): Set<string
   const packs = new Set<string>();
   for (const b of batches) for (const p of b.packs) packs.add(p.id);
   return packs;
+}
+
+/**
+ * The keys of the damaged index objects a repair of the index replaced but could not delete (Object
+ * Lock), which tombstones name: a writer's load skips them rather than refuse as for any damaged index
+ * object (DamagedIndexError), since the repair's index covers every pack stored and the tombstone names
+ * every pack it left out.
+ */
+export function supersededIndexKeysOf(batches: readonly CondemnedBatch[]): Set<string> {
+  const keys = new Set<string>();
+  for (const b of batches) if (isTombstone(b)) for (const id of b.indexes) keys.add(indexKey(id));
+  return keys;
 }
 
 export async function readPrunePolicy(store: VaultStore, keys: VaultKeys): Promise<PrunePolicy | null> {

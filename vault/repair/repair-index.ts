@@ -1,12 +1,12 @@
 import { type IndexedPack } from '../blob-index/index-object';
 import { writeIndexObject } from '../blob-index/index-writer';
 import { type Vault } from '../repository/vault';
-import { idFromKey, INDEX_PREFIX, indexKey, packKey } from '../repository/vault-layout';
+import { condemnedKey, idFromKey, INDEX_PREFIX, indexKey, packKey } from '../repository/vault-layout';
 import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { BlobCoverage } from '../prune/index-coverage';
 import { loadIndexObject, LoadedPack } from '../prune/index-objects';
-import { loadCondemnedBatches } from '../prune/prune-state';
+import { isTombstone, loadCondemnedBatches, TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../prune/prune-state';
 import { PackWritersByTags } from '../prune/repack';
 import { markVault } from '../prune/vault-mark';
 import { listStoredPacks, type StoredPacks } from '../prune/stored-packs';
@@ -26,6 +26,8 @@ export type RepairIndexOptions = {
   readonly readData?: boolean;
   /** Packs read at once. @default 8, or 3 with readData (each is held whole) */
   readonly concurrency?: number;
+  /** Milliseconds since the epoch, for the tombstone's times (tests inject a clock). @default Date.now */
+  readonly now?: () => number;
 };
 
 /** A pack the new index leaves out, and why. */
@@ -72,8 +74,18 @@ export type RepairIndexReport = {
   /** Old index objects removed once the new ones were written; `indexesUnreadable` are those of them that could not be read. */
   indexesRemoved: string[];
   indexesUnreadable: string[];
-  /** Old index objects Object Lock kept from being removed: their records stay in the index beside the new ones. */
+  /**
+   * Old index objects Object Lock kept from being removed: every load still reads them, beside the new
+   * ones, except what `tombstone` names.
+   */
   indexesLocked: string[];
+  /**
+   * The key of the tombstone (docs/FORMAT.md §11) written when Object Lock kept old index objects that
+   * list packs the repair left out (missing, bad header, or with damaged blobs), or that are damaged:
+   * it names those packs, which every backup's load then leaves out as it does a swept batch's, and the
+   * damaged kept objects, which a backup's load then skips instead of refusing. Null: none was needed.
+   */
+  tombstone: string | null;
   /** Index objects a pending prune batch condemns: left for its sweep, untouched. */
   indexesLeftToPrune: number;
 };
@@ -93,7 +105,9 @@ export const REPAIR_INDEX_OBJECT_BLOBS = 100_000;
  *    references that no other pack holds (that is the one case the snapshots are read for). Prune's rule stands: no index object written after a batch lists one of
  *    its packs unless a replaced one did (docs/FORMAT.md "Prune"). With readData, a pack with damaged
  *    blobs has its intact blobs copied into new packs and is itself left out of the index.
- * 3. Writes the new index objects (durably, in a directory vault), then removes the ones replaced.
+ * 3. Writes the new index objects (durably, in a directory vault), then removes the ones replaced;
+ *    where Object Lock keeps some, a tombstone keeps what they list that it left out from every load
+ *    (tombstoneKeptIndexes).
  *
  * Packs are never deleted: a pack left out (damaged, or a garbage pack it found) looks to the next
  * prune like any pack no index lists, and that prune condemns it.
@@ -122,6 +136,7 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
     indexesRemoved: [],
     indexesUnreadable: [],
     indexesLocked: [],
+    tombstone: null,
     indexesLeftToPrune: 0,
   };
 
@@ -132,7 +147,9 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   const condemnedIndexes = new Set<string>();
   for (const b of batches) {
     for (const p of b.packs) condemnedPacks.add(p.id);
-    for (const i of b.indexes) condemnedIndexes.add(i);
+    // A tombstone's index objects are ones an earlier repair could not delete (Object Lock): replaced
+    // again, so that once their retention has passed a repair deletes them (prune's sweep never will).
+    if (!isTombstone(b)) for (const i of b.indexes) condemnedIndexes.add(i);
   }
   const oldIds: string[] = [];
   for await (const key of vault.store.list(INDEX_PREFIX)) {
@@ -143,6 +160,8 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   const replaced: string[] = [];
   /** What the readable replaced index objects list: per pack, its recorded length (a pack listed twice keeps the first). */
   const listedLength = new Map<string, number>();
+  /** The packs each readable replaced index object lists: those Object Lock keeps go on listing them. */
+  const packsOfReplaced = new Map<string, readonly string[]>();
   /** Packs the kept (condemned) index objects list, with their records: they stay indexed through those objects. */
   const keptPacks: LoadedPack[] = [];
   await mapBounded(oldIds, 8, async (id) => {
@@ -150,7 +169,10 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
     try {
       const { object } = await loadIndexObject(vault.store, vault.keys, id);
       if (kept) keptPacks.push(...object.packs);
-      else for (const p of object.packs) if (!listedLength.has(p.packId)) listedLength.set(p.packId, p.length);
+      else {
+        for (const p of object.packs) if (!listedLength.has(p.packId)) listedLength.set(p.packId, p.length);
+        packsOfReplaced.set(id, object.packs.map((p) => p.packId));
+      }
     } catch (err) {
       if (err instanceof VaultObjectNotFoundError) return; // swept by a prune since the listing
       if (!(err instanceof VaultCorruptionError)) throw err;
@@ -310,7 +332,46 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
       report.indexesLocked.push(id);
     }
   }
+  report.tombstone = await tombstoneKeptIndexes(vault, report, packsOfReplaced, options.now ?? Date.now);
   return report;
+}
+
+/**
+ * Where Object Lock kept replaced index objects, what they still list must not be trusted: a pack the
+ * repair left out (missing, bad header, or holding damaged blobs) would stay in every backup's
+ * deduplication, and a backup would commit snapshots referencing blobs that do not restore. So a
+ * tombstone (docs/FORMAT.md §11) names those packs: every writer's load leaves a tombstone's packs out
+ * (condemnedPacksOf), and prune removes a tombstone only once no index object lists its packs, i.e.
+ * after the kept objects' retention has passed and a sweep or a repair deleted them. A kept object that
+ * is damaged cannot say what it lists, so then every pack left out is named, and the object itself is
+ * named in `indexes`, which a writer's load skips instead of refusing (supersededIndexKeysOf).
+ *
+ * Dated now with no grace, as `vault repair prune-state`'s tombstone: a backup that loaded its index
+ * before it and may have deduplicated against those packs refuses to commit (backupDurationLimit) and is
+ * run again; one that starts after it saw it and is not held. It only adds to prune's state, so it
+ * needs no prune lease: a prune running now does not remove a tombstone it did not list, nor one whose
+ * keep has not passed.
+ */
+async function tombstoneKeptIndexes(vault: Vault, report: RepairIndexReport, packsOfReplaced: ReadonlyMap<string, readonly string[]>, now: () => number): Promise<string | null> {
+  if (report.indexesLocked.length === 0) return null;
+  const unreadable = new Set(report.indexesUnreadable);
+  const damagedKept = report.indexesLocked.filter((id) => unreadable.has(id));
+  const leftOut = new Set([...report.packsLeftOut.map((p) => p.pack), ...report.blobsLeftOut.map((b) => b.pack)]);
+  const stillListed = new Set(report.indexesLocked.flatMap((id) => packsOfReplaced.get(id) ?? []));
+  const packs = [...leftOut].filter((pack) => damagedKept.length > 0 || stillListed.has(pack)).sort();
+  if (packs.length === 0 && damagedKept.length === 0) return null;
+  const at = new Date(now()).toISOString();
+  const id = await writeCondemnedBatch(vault.store, vault.keys, {
+    v: 1,
+    condemnedAt: at,
+    graceMs: 0,
+    packs: packs.map((pack) => ({ id: pack, bytes: 0 })),
+    indexes: damagedKept.sort(),
+    manifests: [],
+    sweptAt: at,
+    keepMs: TOMBSTONE_MIN_KEEP_MS,
+  });
+  return condemnedKey(id);
 }
 
 /** What is known of a pack's length before it is read: the listing's size, and what an old index object recorded. */

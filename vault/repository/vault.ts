@@ -25,7 +25,7 @@ import { CONFIG_KEY, idFromKey, indexKey, SNAPSHOTS_PREFIX, snapshotKey } from '
 import { type VaultStore } from '../backend/vault-store';
 import { type SnapshotListing, unreadableSnapshotAdvice, type UnreadableSnapshot } from './snapshot-listing';
 import { mapBounded } from '../workers/bounded-concurrency';
-import { backupDurationLimit, condemnedPacksOf, mergePruneStatesSeen, type PruneStateSeen, readPruneState } from '../prune/prune-state';
+import { backupDurationLimit, condemnedPacksOf, mergePruneStatesSeen, type PruneStateSeen, readPruneState, supersededIndexKeysOf } from '../prune/prune-state';
 import { BackupOutlivedGraceError } from '../prune/prune-errors';
 import { PruneStateSeenWriter } from './prune-state-seen-writer';
 import { indexLoadPruneState, type IndexLoadPruneState, indexStillCurrent } from './index-load-prune-state';
@@ -377,9 +377,12 @@ export class Vault {
     // (safe, but every run anew and silently), while the repair fixes the vault once.
     // Not kept either: the repair the error names replaces the damaged object, and this instance must
     // then load the index again rather than refuse every later backup on what it loaded before.
-    if (index.damagedObjects.length > 0) {
+    // Except a damaged object a repair replaced and Object Lock kept, which the repair's tombstone names.
+    const superseded = supersededIndexKeysOf(batches);
+    const damaged = index.damagedObjects.filter((key) => !superseded.has(key));
+    if (damaged.length > 0) {
       if (this.indexLoad === indexLoad) this.indexLoad = null;
-      throw new DamagedIndexError(this.location, index.damagedObjects);
+      throw new DamagedIndexError(this.location, damaged);
     }
     const condemnedPacks = condemnedPacksOf(batches);
     const { inline, onParentUnreadable, ...writerOptions } = options;

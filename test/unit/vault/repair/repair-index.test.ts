@@ -11,6 +11,7 @@ import { repairIndex } from '../../../../vault/repair/repair-index';
 import { DamagedIndexError, initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntry } from '../../../../vault/restorer/restore';
+import { ObjectLockedError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
 /** 1–16 KiB chunks, 16 KiB packs: a few dozen KiB of data make several packs. */
@@ -43,6 +44,16 @@ async function expectRestores(vault: Vault, id: string, source: Source): Promise
 
 async function problems(vault: Vault): Promise<string[]> {
   return (await verifyVault(new Vault(vault.store, vault.keys, vault.config), { readData: true })).problems.map((p) => `${p.key}: ${p.message}`);
+}
+
+/** A store with Object Lock: every delete under `index/` and `data/` is refused, as S3 refuses one within its retention. */
+function objectLocked(memory: VaultStore): VaultStore {
+  return Object.assign(Object.create(memory) as VaultStore, {
+    delete: async (key: string) => {
+      if (key.startsWith(INDEX_PREFIX) || key.startsWith(DATA_PREFIX)) throw new ObjectLockedError(memory.location, key, 'retention until next year');
+      return memory.delete(key);
+    },
+  });
 }
 
 const ids = async (store: VaultStore, prefix: string): Promise<string[]> => (await listedKeys(store, prefix)).map((k) => idFromKey(prefix, k) as string);
@@ -213,6 +224,72 @@ describe('repairIndex', () => {
     await expect(backup(vault, y)).rejects.toThrow(DamagedIndexError);
     expect((await repairIndex(reopen(vault.store))).indexesUnreadable).toHaveLength(1);
     await expectRestores(vault, await backup(vault, y), y);
+    expect(await problems(vault)).toEqual([]);
+  });
+
+  /**
+   * Task F11: on a vault with Object Lock the repair cannot delete the index objects it replaces, and a
+   * kept one still listed the lost pack: every load deduplicated against its blobs, and the next backup
+   * of the same data committed a snapshot that did not restore. The repair now names the pack in a
+   * tombstone, which every load leaves out.
+   */
+  it('on an Object Lock vault, a backup after the repair of a lost pack stores its blobs again and restores', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const locked = objectLocked(memory);
+    const source: Source = new Map([['x', pseudoRandomBytes(48 * 1024, 7)]]);
+    const first = await backup(reopen(locked), source);
+    const lost = await ids(memory, DATA_PREFIX);
+    for (const pack of lost) await memory.delete(packKey(pack));
+
+    const report = await repairIndex(reopen(locked));
+    expect(report.packsLeftOut.map((p) => p.pack).sort()).toEqual(lost.sort());
+    expect(report.indexesLocked).toHaveLength(1);
+
+    const id = await backup(reopen(locked), source);
+    await expectRestores(vault, id, source);
+    await expectRestores(vault, first, source);
+    const damaged = (await problems(vault)).filter((p) => p.startsWith('snapshots/'));
+    expect(damaged).toEqual([]);
+    const tombstones = (await loadCondemnedBatches(memory, vault.keys)).filter((t) => t.sweptAt !== undefined);
+    expect(tombstones.map((t) => t.packs.map((p) => p.id).sort())).toEqual([lost.sort()]);
+
+    // Prune keeps that tombstone, however long after, while the kept index object lists those packs.
+    const later = Date.now() + 72 * HOUR;
+    for (const at of [later, later + 2 * HOUR]) await pruneVault(reopen(locked), { graceMs: HOUR, now: () => at });
+    const kept = (await loadCondemnedBatches(memory, vault.keys)).filter((t) => t.sweptAt !== undefined && lost.every((p) => t.packs.some((q) => q.id === p)));
+    expect(kept).toHaveLength(1);
+    await expectRestores(vault, await backup(reopen(locked), source), source);
+  });
+
+  /**
+   * Task F11: a damaged index object Object Lock kept made every backup refuse (DamagedIndexError) after
+   * the repair that replaced it. The repair's tombstone names it, and a writer's load skips it.
+   */
+  it('on an Object Lock vault, a damaged index object the repair replaced no longer stops backups', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const locked = objectLocked(memory);
+    const x: Source = new Map([['x', pseudoRandomBytes(48 * 1024, 7)]]);
+    const first = await backup(reopen(locked), x);
+    const [index] = await listedKeys(memory, INDEX_PREFIX);
+    const damaged = Buffer.from(await memory.get(index as string));
+    damaged.writeUInt8(damaged.readUInt8(damaged.length - 5) ^ 0xff, damaged.length - 5);
+    await memory.put(index as string, damaged);
+    await expect(backup(reopen(locked), x)).rejects.toThrow(DamagedIndexError);
+
+    const report = await repairIndex(reopen(locked));
+    expect(report.indexesUnreadable).toEqual([idFromKey(INDEX_PREFIX, index as string)]);
+    expect(report.indexesLocked).toEqual(report.indexesUnreadable);
+    expect(report.tombstone).not.toBeNull();
+
+    const y: Source = new Map([['y', pseudoRandomBytes(8 * 1024, 3)]]);
+    await expectRestores(vault, await backup(reopen(locked), y), y);
+    await expectRestores(vault, await backup(reopen(locked), x), x);
+    await expectRestores(vault, first, x);
+    // A second repair, once the retention has passed, deletes it: nothing else would.
+    const again = await repairIndex(reopen(memory));
+    expect(again.indexesRemoved).toContain(idFromKey(INDEX_PREFIX, index as string));
     expect(await problems(vault)).toEqual([]);
   });
 });
