@@ -10,8 +10,9 @@ export type BudgetedRound<T> = { consumed: number | undefined; attempts: number;
  * is processed: each call first reserves the estimate of what is pending and is then charged the
  * ConsumedCapacity DynamoDB reports (`send` asks for ReturnConsumedCapacity TOTAL). A call refused
  * as throttled, and a call that leaves part of the batch unprocessed, back off with jitter and slow
- * the bucket; the bucket gives up with a TransientError after its throttles in a row. `what` names
- * the call in that error.
+ * the bucket. Only calls that get nothing through count toward the bucket's throttles in a row, after
+ * which it gives up with a TransientError (`what` names the call): a call that processed part of the
+ * batch is progress, and a table that keeps taking a little of each batch is slow, not full (audit d4-2).
  */
 export async function sendWithinBudget<T>(budget: CapacityTokenBucket, what: string, batch: readonly T[], estimate: (pending: readonly T[]) => number, send: (pending: T[]) => Promise<BudgetedRound<T>>): Promise<void> {
   let pending = [...batch];
@@ -27,9 +28,11 @@ export async function sendWithinBudget<T>(budget: CapacityTokenBucket, what: str
       continue;
     }
     budget.settle(reserved, round.consumed);
+    const progressed = round.unprocessed.length < pending.length;
     pending = round.unprocessed;
-    if (pending.length > 0) await budget.throttled(`${what} (${pending.length} unprocessed)`);
-    else budget.succeeded(round.attempts);
+    if (pending.length === 0) budget.succeeded(round.attempts);
+    else if (progressed) await budget.partlyThrottled();
+    else await budget.throttled(`${what} (${pending.length} unprocessed)`);
   }
 }
 

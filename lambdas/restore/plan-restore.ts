@@ -3,13 +3,14 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { type TableCapacity, targetReadUnitsPerSecond, targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { type TableProtection } from '../sources/dynamodb-table-protection';
 import { type CreateTableOptions, createTableFromSchema, describeTargetTable, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
-import { type ManifestEntry, type Vault } from '../../vault';
+import { type ManifestEntry, type ManifestReader, type Vault } from '../../vault';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
 import { RestoreTargetMissingError, SnapshotMismatchError } from './restore-errors';
 import { InvalidInputError } from '../runtime/errors';
 import { DEFAULT_PIECE_BYTES } from './object-pieces';
-import { cutShards, EXACT_CUT_PAGES, selectionTotals, type ShardBudget } from './restore-shard-cuts';
+import { cutShards, EXACT_CUT_PAGES, type SelectionTotals, selectionTotals, type ShardBudget } from './restore-shard-cuts';
+import { estimatedShardUnits, type ShardRates, shardSeconds, shardUnitsWithin, ShardWriteTimeError, SHARD_WRITE_SECONDS } from './shard-write-time';
 import { s3Attributes, s3TargetKey } from './restored-entry';
 import { createPieceFiles } from './split-file-pieces';
 import { startSplitUpload } from './split-object-upload';
@@ -127,11 +128,16 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   // Without a target prefix every restored key is a key S3 held, so it fits (selectionTotals looks at keys only with one).
   if (restore.target.type === 's3') totals.longestKey?.check(restore.target.prefix);
   const schema = restore.target.type === 'dynamodb' ? tableSchemaOf(snapshot.source, restore) : undefined;
-  const { shards, splitEntries } = await cutShards(reader, restore, totals, budget);
+  const cut = await cutShards(reader, restore, totals, budget);
+  const { splitEntries } = cut;
 
   const { created, notes } = await prepareTarget(restore, schema, deps);
   await startSplitUploads(restore, splitEntries, deps);
   const table = restore.target.type === 'dynamodb' ? await describeTargetTable(deps.dynamodb, restore.target.table) : undefined;
+  const timed = table ? await shardsWithinTime({ reader, restore, totals, budget, created, maxConcurrency: fanOut.maxConcurrency }, cut.shards, table.capacity) : undefined;
+  const shards = timed?.shards ?? cut.shards;
+  // A batch's shards run one after the other in one invocation: together they must end within the shard time too.
+  const perBatch = Math.min(shardsPerBatch(shards.length, fanOut.maxConcurrency), timed ? Math.max(1, Math.floor(SHARD_WRITE_SECONDS / Math.max(1, timed.seconds))) : Number.POSITIVE_INFINITY);
   const shardsAtOnce = Math.max(1, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)));
   const writeUnitsPerShard = table ? writeUnitsPerShardOf(table.capacity, restore, created, shardsAtOnce) : undefined;
   // The read-back shares the table as the writes do: divided by the shards that run at once.
@@ -159,7 +165,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     shardCount: shards.length,
     shardManifestKey,
     maxConcurrency: fanOut.maxConcurrency,
-    shardsPerBatch: shardsPerBatch(shards.length, fanOut.maxConcurrency),
+    shardsPerBatch: perBatch,
     ...(notes.length > 0 ? { targetNotes: notes } : {}),
   };
   if (fanOut.map === 'inline') planned.shards = shards.map((s) => ({ BatchInput: { restoreId: restore.restoreId, planKey }, Items: [{ shardIndex: s.index }] }));
@@ -202,6 +208,45 @@ async function createSplitFiles(restore: ResolvedRestore, splitEntries: Readonly
  */
 function writeUnitsPerShardOf(capacity: TableCapacity, restore: ResolvedRestore, created: boolean, shardsAtOnce: number): number {
   return targetWriteUnitsPerSecond(restore.writeBudget, capacity, created ? 'created' : 'existing') / Math.max(1, shardsAtOnce);
+}
+
+/** What shardsWithinTime cuts again with. */
+type ShardCutInput = { reader: ManifestReader; restore: ResolvedRestore; totals: SelectionTotals; budget: ShardBudget; created: boolean; maxConcurrency: number };
+
+/**
+ * DynamoDB targets: the shards, cut again finer when one would not write and read back its items
+ * within SHARD_WRITE_SECONDS at its share of the table's budgets (audit d4-1: a shard cannot resume,
+ * so one that outlasts its Lambda fails every retry). Finer shards help only once there are more of
+ * them than run at once: each then gets the budget over MaxConcurrency, which the finer cut is sized
+ * by. Refused with a ShardWriteTimeError, before any item is written, when even the finest cut the
+ * plan may make (its shard limit, one backed-up page a shard) leaves a shard too long. `seconds`: the
+ * heaviest shard's estimated time, which bounds the shards a batch may run one after the other.
+ */
+async function shardsWithinTime(input: ShardCutInput, shards: RestoreShard[], capacity: TableCapacity): Promise<{ shards: RestoreShard[]; seconds: number }> {
+  const { restore, created, maxConcurrency } = input;
+  const target = created ? 'created' : 'existing';
+  const budgets = { write: targetWriteUnitsPerSecond(restore.writeBudget, capacity, target), read: targetReadUnitsPerSecond(capacity, target) };
+  const ratesFor = (count: number): ShardRates => {
+    const atOnce = Math.max(1, Math.min(count, maxConcurrency));
+    return { writeUnitsPerSecond: budgets.write / atOnce, readUnitsPerSecond: budgets.read / atOnce };
+  };
+  const heaviest = (cut: readonly RestoreShard[]): number => Math.max(0, ...cut.map((s) => estimatedShardUnits(s)));
+  const fits = (cut: readonly RestoreShard[]): boolean => heaviest(cut) <= shardUnitsWithin(ratesFor(cut.length));
+  const timed = (cut: RestoreShard[]): { shards: RestoreShard[]; seconds: number } => ({ shards: cut, seconds: shardSeconds(heaviest(cut), ratesFor(cut.length)) });
+  if (fits(shards)) return timed(shards);
+  const unitsPerShard = shardUnitsWithin(ratesFor(Number.POSITIVE_INFINITY));
+  const finer = (await cutShards(input.reader, restore, input.totals, { ...input.budget, unitsPerShard })).shards;
+  if (fits(finer)) return timed(finer);
+  const table = restore.target.type === 'dynamodb' ? restore.target.table : '';
+  const rates = ratesFor(finer.length);
+  const round = (n: number): string => String(Number(n.toPrecision(3)));
+  throw new ShardWriteTimeError(
+    `Restore of table ${table} not started: at this restore's budget of ${round(budgets.write)} WCU/s and ${round(budgets.read)} RCU/s (${Math.max(1, Math.min(finer.length, maxConcurrency))} shards at once), ` +
+      `a shard must hold at most ${round(shardUnitsWithin(rates))} estimated capacity units to write and read back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run, ` +
+      `but cut into the most shards this plan may (${finer.length}, of at most ${input.budget.maxShards} and one backed-up page each) the heaviest holds ${round(heaviest(finer))}, about ${round(shardSeconds(heaviest(finer), rates))} s, and would fail every retry. ` +
+      `No item was written${created ? ` (the table this restore created is left empty: delete it, or restore into it with overwrite)` : ''}; ` +
+      `raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity, and run the restore again.`,
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import { entrySelector, type SelectedPage, selectedPages } from './restore-selec
 import { type ResolvedRestore } from './resolved-restore';
 import { s3TargetKey } from './restored-entry';
 import { LongestRestoredKey } from './restored-key-length';
+import { estimatedShardUnits } from './shard-write-time';
 
 /**
  * How a restore's selection is cut into shards, from the manifest's page references (the root and
@@ -30,6 +31,12 @@ export type ShardBudget = {
   basePieceBytes: number;
   /** Selections of at most this many pages are cut at entries (shards exactly as before pages were planned from); larger ones at pages. */
   exactPages: number;
+  /**
+   * DynamoDB targets under a write budget: the most estimated capacity units a shard may hold
+   * (estimatedShardUnits, shard-write-time.ts), so that it ends within its Lambda's time. Cut at half
+   * of it, as a shard may run one entry (or, cut at pages, one share) past its share.
+   */
+  unitsPerShard?: number | undefined;
 };
 
 /**
@@ -123,7 +130,8 @@ export async function cutShards(reader: ManifestReader, restore: Restore, totals
   // An S3 object or a file above the piece budget is restored in pieces, a shard each; the budget grows so
   // that the pieces take at most half the shards, whatever the sizes (5 TB objects and 10,000 shards included).
   const pieceBytes = Math.max(budget.basePieceBytes, Math.ceil(splitBytes / Math.max(1, Math.floor(maxShards / 2))));
-  const wholeShards = Math.max(1, Math.min(splitBytes > 0 ? Math.ceil(maxShards / 2) : maxShards, wholeEntries, Math.max(Math.ceil(wholeEntries / entriesPerShard), Math.ceil(wholeBytes / bytesPerShard))));
+  const byUnits = budget.unitsPerShard ? Math.ceil((2 * estimatedShardUnits({ bytes: wholeBytes, entries: wholeEntries })) / budget.unitsPerShard) : 0;
+  const wholeShards = Math.max(1, Math.min(splitBytes > 0 ? Math.ceil(maxShards / 2) : maxShards, wholeEntries, Math.max(Math.ceil(wholeEntries / entriesPerShard), Math.ceil(wholeBytes / bytesPerShard), byUnits)));
   const PER_ENTRY = 64 * 1024;
   const perShard = (wholeBytes + wholeEntries * PER_ENTRY) / wholeShards;
   const exact = totals.pages <= budget.exactPages;

@@ -150,6 +150,18 @@ export class CapacityTokenBucket {
     await this.wait(Math.floor(this.random() * ceiling));
   }
 
+  /**
+   * The service processed part of a request and handed the rest back (a partly throttled batch): it
+   * backs off and slows down as after a throttle, but the request made progress, so the throttles in a
+   * row start over; only requests that get nothing through count toward giving up (audit d4-2).
+   */
+  async partlyThrottled(): Promise<void> {
+    this.stats.throttles++;
+    this.throttledInARow = 0;
+    this.slowDown();
+    await this.wait(Math.floor(this.random() * BACKOFF_BASE_MS * 2));
+  }
+
   /** The units the bucket owes now (0 when it is out of debt): what a stretch that stops at once hands to the next one's bucket. */
   debtUnits(): number {
     this.refill();

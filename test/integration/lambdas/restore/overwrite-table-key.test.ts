@@ -1,11 +1,13 @@
-import { type AttributeValue, BatchWriteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchWriteItemCommand, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { planRestore } from '../../../../lambdas/restore/plan-restore';
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
+import { getRestorePlan } from '../../../../lambdas/restore/restore-plan-document';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
+import { estimatedShardUnits, SHARD_WRITE_SECONDS, shardSeconds, ShardWriteTimeError } from '../../../../lambdas/restore/shard-write-time';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 import { createActiveTable } from '../../../../local/cloud';
@@ -128,4 +130,53 @@ it('refuses it already in Validate and resolve, the step before an approval, not
     }),
   );
   expect(error.message).toContain(`target.table: table ${table} is keyed by pk (HASH, S), but the items of backup ${backupId} are keyed by pk (HASH, S) + sk (RANGE, N)`);
+});
+
+describe('an overwrite into a table of small provisioned capacity (audit d4-1)', () => {
+  const WIDE_TABLE = 'shop-notes';
+  const wide: SourceConfig = { type: 'dynamodb', name: 'notes', table: WIDE_TABLE };
+  let wideBackup: string;
+  const keyed = { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }] };
+
+  beforeAll(async () => {
+    await createActiveTable(dynamodb, { TableName: WIDE_TABLE, ...keyed, BillingMode: 'PAY_PER_REQUEST' });
+    const items = Array.from({ length: 600 }, (_, i) => ({ pk: { S: `note-${i}` }, text: { S: 'x'.repeat(1000) } }));
+    for (let i = 0; i < items.length; i += 25) await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [WIDE_TABLE]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    wideBackup = await cloud.commitBackup(wide);
+  });
+
+  async function plan(table: string, units: number, restoreId: string): Promise<ReturnType<typeof planRestore>> {
+    await createActiveTable(dynamodb, { TableName: table, ...keyed, BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: units, WriteCapacityUnits: units } });
+    const resolved = await resolveRestore({ source: 'notes', backupId: wideBackup, target: { type: 'dynamodb', table }, overwrite: true }, restoreId, {
+      restoreTargetPrefix: PREFIX,
+      sources: [wide],
+      catalog,
+      openVault: io.openVault,
+      s3,
+      dynamodb,
+      directory: io.directory,
+    });
+    return planRestore(resolved, { map: 'distributed', maxConcurrency: 1 }, io);
+  }
+
+  it('cuts shards that each write and read back their items within the shard time at their share of the budget', async () => {
+    // 8 WCU and RCU: a quarter, 2 units a second, ~600 KB of items: one shard would take about 1,200 s.
+    const planned = await plan(`${PREFIX}notes-8`, 8, 'r-notes-8');
+    const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
+    const rates = { writeUnitsPerSecond: stored.writeUnitsPerShard ?? 0, readUnitsPerSecond: stored.readUnitsPerShard ?? 0 };
+    expect(stored.shards.length).toBeGreaterThan(1);
+    for (const shard of stored.shards) expect(shardSeconds(estimatedShardUnits(shard), rates)).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
+    expect(planned.shardsPerBatch).toBe(1);
+  });
+
+  it('refuses, naming the budget, a restore whose shards could not end in time however finely cut, before writing any item', async () => {
+    const table = `${PREFIX}notes-1`;
+    const error = await plan(table, 1, 'r-notes-1').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(ShardWriteTimeError);
+    expect((error as Error).message).toContain(`Restore of table ${table} not started: at this restore's budget of 0.25 WCU/s and 0.25 RCU/s`);
+    expect((await dynamodb.send(new ScanCommand({ TableName: table }))).Count).toBe(0);
+  });
 });

@@ -1,6 +1,8 @@
-import { type AttributeValue, BatchGetItemCommand, type BatchGetItemCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchGetItemCommand, type BatchGetItemCommandInput, BatchWriteItemCommand, type BatchWriteItemCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { checkDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-check';
+import { writeDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-writer';
+import { type BucketClock, CapacityTokenBucket } from '../../../../lambdas/sources/capacity-token-bucket';
 import { TransientError } from '../../../../lambdas/runtime/errors';
 
 type Item = Record<string, AttributeValue>;
@@ -84,5 +86,55 @@ describe('checkDynamoDbItems reads back the items a restore shard wrote', () => 
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('a table that takes a few items of every batch (audit d4-2)', () => {
+  /** Processes the first two put requests of each BatchWriteItem and hands the rest back; `none`: processes nothing. */
+  function takeTwo(none = false): { stored: number } {
+    const seen = { stored: 0 };
+    ddb.on(BatchWriteItemCommand).callsFake((input: BatchWriteItemCommandInput) => {
+      const requests = input.RequestItems?.['t'] ?? [];
+      const taken = none ? 0 : Math.min(2, requests.length);
+      seen.stored += taken;
+      const left = requests.slice(taken);
+      return { ...(left.length > 0 ? { UnprocessedItems: { t: left } } : {}), ConsumedCapacity: [{ TableName: 't', CapacityUnits: taken }], $metadata: { attempts: 1 } };
+    });
+    return seen;
+  }
+  /** A clock that moves only when the budget waits: no real sleeps. */
+  const fakeClock = (): BucketClock => {
+    let now = 0;
+    return { now: () => now, sleep: (ms) => ((now += ms), Promise.resolve()) };
+  };
+
+  it('writes every item within a budget: a round that processed some items is progress, not a throttle towards giving up', async () => {
+    const seen = takeTwo();
+    const writeBudget = new CapacityTokenBucket({ unitsPerSecond: 1000, minBurstUnits: 25, clock: fakeClock() });
+    expect(await writeDynamoDbItems(client, 't', written.slice(0, 200), { writeBudget })).toBe(200);
+    expect(seen.stored).toBe(200);
+  });
+
+  it('writes every item without a budget, however many rounds the batch takes', async () => {
+    const seen = takeTwo();
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
+    try {
+      const write = writeDynamoDbItems(client, 't', written.slice(0, 25));
+      const settled = write.then(
+        (n) => n,
+        (err: unknown) => err,
+      );
+      for (let i = 0; i < 20; i++) await jest.advanceTimersByTimeAsync(2500);
+      expect(await settled).toBe(25);
+      expect(seen.stored).toBe(25);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('still gives up with the clear message when the table takes nothing', async () => {
+    takeTwo(true);
+    const writeBudget = new CapacityTokenBucket({ unitsPerSecond: 1000, minBurstUnits: 25, clock: fakeClock() });
+    await expect(writeDynamoDbItems(client, 't', written.slice(0, 25), { writeBudget })).rejects.toThrow('BatchWriteItem into table t (25 unprocessed) was throttled 30 times in a row despite backing off; the table has no capacity to spare now');
   });
 });
