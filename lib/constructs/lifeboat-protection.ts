@@ -114,7 +114,8 @@ export type LifeboatPruneOptions = {
   readonly schedule?: string;
   /**
    * How long condemned objects wait before a later run deletes them; must exceed the longest backup.
-   * @default 25 (the backup lease, 24 h 15 min, plus a margin)
+   * @default 25 (the backup lease, 24 h 15 min, plus a margin); 74 when a plan has an archive tier (its backups may
+   * wait for thaws and hold the lease up to 72 h 15 min)
    */
   readonly graceHours?: number;
   /**

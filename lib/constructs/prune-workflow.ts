@@ -19,6 +19,7 @@ import { scheduleDelivery } from './schedule-delivery';
 import { schedulerPrincipal } from './scheduler-principal';
 import { validatePlans } from './validated-plans';
 import { createOnlyPutStatements } from './vault-bucket-protection';
+import { backupLeaseSeconds, BACKUP_LEASE_SECONDS } from '../../config/backup-lease';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 /** The prune's EventBridge Scheduler schedule and the request it starts the state machine with. */
@@ -27,7 +28,10 @@ export type PruneSchedule = {
   readonly name: string;
   /** A Scheduler expression, e.g. `rate(1 day)`, in UTC. */
   readonly expression: string;
-  /** @default the handler's default (25 h: the backup lease plus a margin) */
+  /**
+   * @default the handler's default (25 h: the backup lease, 24 h 15 min, plus a margin); when a plan has an archive tier,
+   * whose backups hold the lease up to 72 h 15 min, the schedule sends 74 (leaseCoveringGraceHours)
+   */
   readonly graceHours?: number;
   /** @default the handler's default (0.2) */
   readonly repackThreshold?: number;
@@ -94,6 +98,17 @@ const FORGET_DELETE_KEYS = ['snapshots/*'];
 const LOCK_READ_ACTIONS = ['s3:GetObjectRetention', 's3:GetObjectLegalHold'];
 /** Whose tags it reads and writes: packs (their storage tier tag), nothing else. */
 const VAULT_TAGGED_KEYS = ['data/*'];
+/**
+ * The grace a schedule sends when it is given none: none while the handler's default (25 h) covers the backup lease
+ * (24 h 15 min), else the lease rounded up to whole hours, plus one as a margin (74 h). An archive tier's backup holds its lease up
+ * to 72 h 15 min (it may wait for thaws), and one that outlives the grace refuses to commit (BackupOutlivedGraceError):
+ * the handler's 25 h would turn every such backup into a failure, silently.
+ */
+function leaseCoveringGraceHours(plans: Parameters<typeof backupLeaseSeconds>[0]): number | undefined {
+  const leaseSeconds = backupLeaseSeconds(plans);
+  return leaseSeconds <= BACKUP_LEASE_SECONDS ? undefined : Math.ceil(leaseSeconds / 3600) + 1;
+}
+
 /** A prune runs a few invocations of at most 15 minutes each; the execution is stopped well after that. */
 const WORKFLOW_TIMEOUT = Duration.hours(6);
 
@@ -229,21 +244,22 @@ export class PruneWorkflow extends Construct {
     finished.when(sfn.Condition.booleanEquals('$.prune.done', true), report).otherwise(pruneTask);
 
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: this.firstState.next(forgetTask).next(pruneTask).next(finished), timeout: WORKFLOW_TIMEOUT });
-    if (props.schedule) this.schedule = this.addSchedule(props.environmentName, props.vaultSide, props.schedule);
+    if (props.schedule) this.schedule = this.addSchedule(props.environmentName, props.vaultSide, props.schedule, plans);
 
     acknowledgeScopedWildcards(this, [...new Set([...objects(VAULT_READ_KEYS), ...objects(VAULT_WRITE_KEYS), ...objects(VAULT_DELETE_KEYS)]), `${prune.functionArn}:*`, `${forget.functionArn}:*`, props.vault.arnForObjects('snapshots/*'), props.vault.arnForObjects('keys/*')]);
     for (const role of [prune.role, forget.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);
   }
 
   /** As ScrubWorkflow: a role that may start this one state machine, and the schedule. */
-  private addSchedule(environmentName: string, side: 'primary' | 'dr', schedule: PruneSchedule): scheduler.CfnSchedule {
+  private addSchedule(environmentName: string, side: 'primary' | 'dr', schedule: PruneSchedule, plans: Parameters<typeof backupLeaseSeconds>[0]): scheduler.CfnSchedule {
     const role = new iam.Role(this, 'ScheduleRole', {
       assumedBy: schedulerPrincipal(this),
       description: `Lifeboat ${environmentName}: starts scheduled prunes of the ${side} vault`,
     });
     this.stateMachine.grantStartExecution(role);
+    const graceHours = schedule.graceHours ?? leaseCoveringGraceHours(plans);
     const input = {
-      ...(schedule.graceHours !== undefined ? { graceHours: schedule.graceHours } : {}),
+      ...(graceHours !== undefined ? { graceHours } : {}),
       ...(schedule.repackThreshold !== undefined ? { repackThreshold: schedule.repackThreshold } : {}),
     };
     return new scheduler.CfnSchedule(this, 'Schedule', {

@@ -8,7 +8,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type CfnTemplate } from '../../../local/assembly/synthesized-stack';
 import { resolveValue } from '../../../local/cloud/cfn-intrinsics';
 import { stackResources } from '../../../local/executor/stack-resources';
-import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, type LifeboatProtectionProps, LifeboatSource } from '../../../lib';
+import { InvalidLifeboatPropsError, type LifeboatPlan, LifeboatProtection, type LifeboatProtectionProps, LifeboatSource, type PruneWorkflow } from '../../../lib';
+import { ARCHIVE_BACKUP_LEASE_SECONDS } from '../../../config/backup-lease';
 import { synthesizeApp } from './synth-app';
 import { templateOnlyApp } from '../../support/template-only-app';
 import { USER_APP_EFS, USER_APP_ENV } from './user-app-fixture';
@@ -822,6 +823,30 @@ describe('prop validation', () => {
     const warningsOf = (stack: Stack): string[] => assembly.getStackArtifact(stack.artifactId).messages.filter((m) => m.level === 'warning').map((m) => String(m.entry.data));
     expect(warningsOf(a)).toContainEqual(expect.stringContaining('prune.graceHours 1 is below the backup lease (24.25 h): a backup that runs longer than 1 h refuses to commit (BackupOutlivedGraceError)'));
     expect(warningsOf(c)).toContainEqual(expect.stringContaining('prune.graceHours 30 is below the backup lease (72.25 h)'));
+  });
+
+  it('schedules the prunes with a grace that covers an archive tier\'s lease when none is given (audit d1-2), and with {} otherwise', () => {
+    const app = templateOnlyApp();
+    const scheduleInputs = (protection: LifeboatProtection): unknown[] =>
+      [protection.pruneWorkflow, protection.drPruneWorkflow].map((w: PruneWorkflow) => {
+        const target = w.schedule?.target;
+        return target && 'input' in target ? target.input : undefined;
+      });
+    const inputs = (stack: Stack, prune?: LifeboatProtectionProps['prune']): unknown[] => {
+      const archived = plan([LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(stack, 'Bucket', 'some-bucket'))], { storage: { archive: { storageClass: 'DEEP_ARCHIVE', afterDays: 180 } } });
+      const protection = new LifeboatProtection(stack, 'Lifeboat', { prefix: 'shop', drRegion: 'us-west-2', plans: [archived], ...(prune ? { prune } : {}) });
+      return scheduleInputs(protection);
+    };
+    // The lease of an archive plan is 72 h 15 min (backupLeaseSeconds): the handler's 25 h would refuse its long backups.
+    const defaults = inputs(new Stack(app, 'A', { env: ENV }));
+    expect(defaults.map((input) => (JSON.parse(String(input)) as { graceHours?: number }).graceHours ?? 0).every((hours) => hours * 3600 >= ARCHIVE_BACKUP_LEASE_SECONDS)).toBe(true);
+    expect(defaults).toEqual(['{"graceHours":74}', '{"graceHours":74}']);
+    // A grace the user gives is sent as given (below the lease: the synth warning above).
+    expect(inputs(new Stack(app, 'B', { env: { ...ENV, account: '222222222222' } }), { graceHours: 30 })).toEqual(['{"graceHours":30}', '{"graceHours":30}']);
+    // Without an archive tier the handler's 25 h covers the 24 h 15 min lease: the schedules send {} as before.
+    const plain = new Stack(app, 'C', { env: { ...ENV, account: '333333333333' } });
+    const protection = new LifeboatProtection(plain, 'Lifeboat', { prefix: 'shop', drRegion: 'us-west-2', plans: [plan([LifeboatSource.s3Bucket('assets', s3.Bucket.fromBucketName(plain, 'Bucket', 'some-bucket'))])] });
+    expect(scheduleInputs(protection)).toEqual(['{}', '{}']);
   });
 
   it('refuses an S3 source, mirrored or not, whose failover bucket exceeds 63 characters with any suffix (audit R7, finding 3)', () => {
