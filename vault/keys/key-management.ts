@@ -102,11 +102,14 @@ export async function listKeyObjects(vault: Vault, provider: KeyProvider): Promi
  * Wraps the master key of the open `vault` under `added` and stores it as a new key object (the writer
  * initVault uses; its name is the SHA-256 of its bytes, so it replaces nothing). Refused when `added`
  * already opens the vault through a key object: a second one would only be a second name for the same
- * credential. Returns the new object's key.
+ * credential (a costly passphrase key object is not derived to tell: docs/FORMAT.md §2). Returns the new object's key.
  */
 export async function addKeyObject(vault: Vault, added: KeyProvider): Promise<string> {
   const material = vaultKeyMaterial(vault.keys);
-  for await (const found of unwrapKeyObjects(vault.store, added)) {
+  // Costly key objects are not derived (review r6-F1): anyone who may create under keys/ can plant one, and the vault is
+  // open already, so nothing is gained by paying for it. Missing a costly duplicate of `added` only adds a second,
+  // cheaper key object for the same credential, which opens the vault as the first does and can be removed.
+  for await (const found of unwrapKeyObjects(vault.store, added, undefined, { costly: false })) {
     if (found.material.equals(material)) {
       throw new KeyManagementError(`this ${describeKind(added.kind)} already opens the vault at ${vault.location} (key object ${shortKeyObjectId(keyObjectId(found.key))}); nothing was added`);
     }

@@ -117,9 +117,15 @@ export async function* keyObjectsOf(store: VaultStore): AsyncGenerator<{ key: st
  * and reading (an init that lost its race, cleaning up) is skipped silently. A costly passphrase key
  * object (scrypt beyond SCRYPT_PROMPT_COST) comes last, cheapest first, once every other one was
  * yielded: a consumer that stops at the first key that opens the vault (openVault) never derives one
- * that someone planted, unless no cheaper key object opens the vault.
+ * that someone planted, unless no cheaper key object opens the vault. With `costly: false` the costly ones are not
+ * tried at all (nor counted in `findings`), for a consumer that may miss one (addKeyObject's duplicate check).
  */
-export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider, findings: KeyObjectFindings = newKeyObjectFindings()): AsyncGenerator<{ key: string; material: Buffer }> {
+export async function* unwrapKeyObjects(
+  store: VaultStore,
+  provider: KeyProvider,
+  findings: KeyObjectFindings = newKeyObjectFindings(),
+  { costly: tryCostly = true }: { costly?: boolean } = {},
+): AsyncGenerator<{ key: string; material: Buffer }> {
   const damaged = (key: string, damage: string): void => {
     findings.damaged.push(key);
     findings.problems.push(`${key} is damaged (${damage}): skipped`);
@@ -148,7 +154,7 @@ export async function* unwrapKeyObjects(store: VaultStore, provider: KeyProvider
       continue;
     }
     if (read.costly !== undefined) {
-      costly.push({ key, wrapped, work: read.costly.work });
+      if (tryCostly) costly.push({ key, wrapped, work: read.costly.work });
       continue;
     }
     const material = await unwrap(key, wrapped);

@@ -56,9 +56,20 @@ export function readScryptParams(params: Readonly<Record<string, string | number
   if (!powerOfTwo || !Number.isInteger(r) || r < 1 || !Number.isInteger(p) || p < 1) {
     return { problem: `impossible scrypt parameters N=${N} r=${r} p=${p} (N must be a power of two above 1, r and p positive integers)` };
   }
+  const refused = scryptRuleProblem({ N, r, p });
+  if (refused !== undefined) return { problem: `impossible scrypt parameters N=${N} r=${r} p=${p} (${refused})` };
   const tooCostly = scryptCostProblem({ N, r, p });
   if (tooCostly !== undefined) return { problem: `refusing scrypt parameters N=${N} r=${r} p=${p}: ${tooCostly}` };
   return { salt, nonce, cost: { N, r, p } };
+}
+
+/**
+ * Why scrypt itself (RFC 7914: N < 2^(128·r/8)) refuses `cost` although it is within SCRYPT_COST_LIMIT, or undefined.
+ * Node (OpenSSL) refuses it with a bare "Invalid scrypt params … memory limit exceeded"; checked here so that list,
+ * verify, open and the writer all call such a cost impossible (review r6-F2), not costly in one place and damaged in another.
+ */
+function scryptRuleProblem({ N, r }: ScryptCost): string | undefined {
+  return N < 2 ** (16 * r) ? undefined : `scrypt needs N < 2^(16·r): with r=${r}, N is at most ${2 ** (16 * r - 1)}`;
 }
 
 /** Why a reader would not derive with `cost` at all (beyond SCRYPT_COST_LIMIT), or undefined. */
@@ -109,6 +120,8 @@ export class PassphraseKeyProvider implements KeyProvider {
     if (passphrase.length === 0) throw new KeyUnwrapError('the passphrase is empty');
     // A key object no reader would open must not be written. A cost above SCRYPT_PROMPT_COST is still accepted: the
     // library always took it, and its key objects open, tried after the cheaper ones.
+    const refused = scryptRuleProblem(cost);
+    if (refused !== undefined) throw new RangeError(`refusing to wrap with scrypt cost N=${cost.N} r=${cost.r} p=${cost.p}, which scrypt refuses: ${refused}; raise r or lower N`);
     const tooCostly = scryptCostProblem(cost);
     if (tooCostly !== undefined) throw new RangeError(`refusing to wrap with scrypt cost N=${cost.N} r=${cost.r} p=${cost.p}, which no reader would derive with: ${tooCostly}`);
   }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { DamagedKeyObjectError } from '../../../../vault/keys/damaged-key-object-error';
 import { damagedKeyObjects, newKeyObjectFindings, putKeyObject, unwrapKeyObjects } from '../../../../vault/keys/key-object';
-import { listKeyObjects } from '../../../../vault/keys/key-management';
+import { addKeyObject, listKeyObjects } from '../../../../vault/keys/key-management';
 import { VAULT_KEY_BYTES, type WrappedVaultKey } from '../../../../vault/keys/key-provider';
 import { KmsKeyProvider } from '../../../../vault/keys/kms-key-provider';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
@@ -30,6 +30,9 @@ describe('PassphraseKeyProvider with forged scrypt parameters', () => {
     ['N above the documented limit 2^22', forged(2 ** 23), 'refusing scrypt parameters N=8388608 r=8 p=1: too costly'],
     ['p above the documented limit 16, a B buffer of gigabytes (N = 2, r = 1, p = 2^24)', forged(2, 1, 2 ** 24), 'refusing scrypt parameters N=2 r=1 p=16777216: too costly (at most N=4194304 r=32 p=16)'],
     ['N a power of two beyond 32 bits', forged(2 ** 40), 'impossible scrypt parameters'],
+    // scrypt's own rule N < 2^(16·r), which Node refuses with a bare "Invalid scrypt params" (review r6-F2).
+    ['r = 1 with N = 2^16, which scrypt refuses', forged(2 ** 16, 1), 'impossible scrypt parameters N=65536 r=1 p=1 (scrypt needs N < 2^(16·r): with r=1, N is at most 32768)'],
+    ['r = 1 with N = 2^22, within the documented bounds', forged(2 ** 22, 1), 'impossible scrypt parameters N=4194304 r=1 p=1 (scrypt needs N < 2^(16·r)'],
   ])('refuses %s as a damaged key object, before deriving', async (_, wrapped, message) => {
     const started = Date.now();
     const unwrap = provider.unwrapVaultKey(wrapped);
@@ -128,6 +131,37 @@ describe('costly passphrase key objects (review r2-1 of 2df6e2e5)', () => {
     expect(unwrap.mock.calls.map(([wrapped]) => wrapped.params['N'])).toEqual([FAST_SCRYPT.N]);
     expect(await damagedKeyObjects(store)).toEqual([]);
     expect(planted < own).toBe(true);
+  });
+
+  it('vault key add derives no costly key object to look for a duplicate, whatever its place in the listing (review r6-F1)', async () => {
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const vault = await initVault(store, new PassphraseKeyProvider('owner pass', FAST_SCRYPT));
+    const own = vault.openedWith?.keyObject ?? '';
+    await putListed(store, forged(COSTLY_SCRYPT.N, COSTLY_SCRYPT.r, COSTLY_SCRYPT.p), 'before', own);
+    await putListed(store, forged(COSTLY_SCRYPT.N * 2, COSTLY_SCRYPT.r, COSTLY_SCRYPT.p), 'after', own);
+    const added = new PassphraseKeyProvider('new pass', FAST_SCRYPT);
+    const unwrap = jest.spyOn(added, 'unwrapVaultKey');
+
+    const key = await addKeyObject(vault, added);
+    // Only the owner's cheap key object was tried; the costly ones (planted, 256 and 512 MiB) were not derived.
+    expect(unwrap.mock.calls.map(([wrapped]) => wrapped.params['N'])).toEqual([FAST_SCRYPT.N]);
+    unwrap.mockRestore();
+    expect((await openVault(store, added)).openedWith?.keyObject).toBe(key);
+  });
+
+  it('lists, verifies and opens alike a key object whose N scrypt refuses for its r: damaged, skipped (review r6-F2)', async () => {
+    const store = new FileVaultStore(path.join(dir, 'vault'), { durable: false });
+    const provider = new PassphraseKeyProvider('correct horse', FAST_SCRYPT);
+    await initVault(store, provider);
+    const refused = await putKeyObject(store, forged(2 ** 22, 1, 1));
+    const unwrap = jest.spyOn(provider, 'unwrapVaultKey');
+
+    const opened = await openVault(store, provider);
+    expect(unwrap).toHaveBeenCalledTimes(1);
+    const listed = (await listKeyObjects(opened, provider)).find((k) => k.key === refused);
+    expect(listed).toMatchObject({ kind: null, damage: expect.stringMatching(/^impossible scrypt parameters N=4194304 r=1 p=1 \(scrypt needs N < 2\^\(16·r\)/) });
+    expect(listed?.costly).toBeUndefined();
+    expect((await damagedKeyObjects(store)).map((e) => e.key)).toEqual([refused]);
   });
 });
 

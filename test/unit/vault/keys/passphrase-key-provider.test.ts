@@ -45,4 +45,14 @@ describe('PassphraseKeyProvider scrypt cost', () => {
   it('refuses to write a key object with a cost no reader would derive with', () => {
     expect(() => new PassphraseKeyProvider('too slow', { N: 1 << 23, r: 8, p: 1 })).toThrow(/^refusing to wrap with scrypt cost N=8388608 r=8 p=1, which no reader would derive with: too costly \(at most N=4194304 r=32 p=16\)$/);
   });
+
+  it('refuses to write, and calls impossible when stored, a cost scrypt itself refuses: N at least 2^(16·r) (review r6-F2)', () => {
+    const params = (N: number, r: number, p: number) => ({ salt: 'AAAAAAAAAAAAAAAAAAAAAA==', nonce: 'AAAAAAAAAAAAAAAA', N, r, p });
+    for (const N of [1 << 16, 1 << 22]) {
+      expect(() => new PassphraseKeyProvider('refused', { N, r: 1, p: 1 })).toThrow(new RegExp(`^refusing to wrap with scrypt cost N=${N} r=1 p=1, which scrypt refuses: scrypt needs N < 2\\^\\(16·r\\): with r=1, N is at most 32768; raise r or lower N$`));
+      expect(readScryptParams(params(N, 1, 1))).toEqual({ problem: expect.stringMatching(/^impossible scrypt parameters .*scrypt needs N < 2\^\(16·r\)/) });
+    }
+    expect(readScryptParams(params(1 << 15, 1, 1))).toMatchObject({ cost: { N: 1 << 15, r: 1, p: 1 } });
+    expect(() => new PassphraseKeyProvider('allowed', { N: 1 << 22, r: 2, p: 1 })).not.toThrow();
+  });
 });
