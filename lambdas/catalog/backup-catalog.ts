@@ -30,8 +30,13 @@ const PIN_ATTEMPTS = 3;
  * source's point in time or parent): without a Limit, the first page alone is up to 1 MB.
  */
 const NEWEST_PAGE = 25;
-/** How many of a source's newest backups latestWholeReadOfSource reads before it gives up (one page of the index). */
+/** How many of a source's newest choosable backups latestWholeReadOfSource reads before it gives up (one page of the index). */
 const WHOLE_READ_LOOKBACK = NEWEST_PAGE;
+/**
+ * How many index items it reads at most, choosable or not: the items of failed runs stay (nothing removes them), and a
+ * source failing night after night must not make every differential read back through all of them.
+ */
+const WHOLE_READ_ITEMS = 4 * NEWEST_PAGE;
 
 /** Forgotten backups whose index items one call removes at most (removeForgottenIndexItems); the Forget step shares one such budget across its plans. */
 const SWEEP_RECORDS = 2000;
@@ -326,15 +331,19 @@ export class BackupCatalog {
    * snapshot was read whole: its source record has no `parentSnapshotId` (a full backup, or the first run of a source
    * that had nothing to build on, such as one added to the plan after the last full). What a differential builds such a
    * source on (parent-selection.ts). The index item does not say how a source was read, so this reads the records of
-   * the source's newest backups, a GetItem each, and gives up after WHOLE_READ_LOOKBACK of them (and at a record that
-   * cannot be read): undefined only costs reading the source whole again, which is always safe, while a walk back to a
-   * read long ago would cost every differential a GetItem per backup kept since.
+   * the source's newest backups, a GetItem each, and gives up after WHOLE_READ_LOOKBACK choosable ones, or
+   * WHOLE_READ_ITEMS items (and at a record that cannot be read): undefined only costs reading the source whole again,
+   * which is always safe, while a walk back to a read long ago would cost every differential a GetItem per backup kept
+   * since. Only choosable records count toward the lookback (review r5-2): Commit writes a run's index items before
+   * COMMITTED and a run that fails after keeps them, so counting every item let a few failed runs push a whole read
+   * kept within the newest WHOLE_READ_LOOKBACK out of reach, and the differential read the source whole needlessly.
    */
   async latestWholeReadOfSource(source: string): Promise<BackupRecord | undefined> {
     const query: QueryCommandInput = { TableName: this.table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `SOURCE#${source}` }, ScanIndexForward: false, Limit: NEWEST_PAGE };
-    let looked = 0;
+    let choosable = 0;
+    let items = 0;
     for await (const item of this.queryItems(query)) {
-      if (looked++ >= WHOLE_READ_LOOKBACK) return undefined;
+      if (choosable >= WHOLE_READ_LOOKBACK || items++ >= WHOLE_READ_ITEMS) return undefined;
       let record: BackupRecord | undefined;
       try {
         record = await this.getChoosable(this.parseItem(sourceIndexItemSchema, item).backupId);
@@ -342,8 +351,10 @@ export class BackupCatalog {
         if (err instanceof CatalogItemInvalidError) return undefined;
         throw err;
       }
-      const snapshot = record?.sources.find((s) => s.name === source);
-      if (record !== undefined && snapshot !== undefined && snapshot.parentSnapshotId === undefined) return record;
+      if (record === undefined) continue;
+      choosable++;
+      const snapshot = record.sources.find((s) => s.name === source);
+      if (snapshot !== undefined && snapshot.parentSnapshotId === undefined) return record;
     }
     return undefined;
   }

@@ -296,8 +296,12 @@ async function writeDrCatalog(records: readonly BackupRecord[], drCatalog: NonNu
   for (const record of records) {
     const drRecord: BackupRecord = { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } };
     delete drRecord.forgottenAt;
-    if (await drCatalog.putRebuiltBackup(drRecord)) written++;
+    // The index items before the record, which is COMMITTED from the start (review r5-1, as Commit does since audit e1-1):
+    // the other way round, index writes throttled past the step's retries left a COMMITTED DR record no point in time or
+    // parent could find, and a DR-side restore --at or failover, with no next primary run to heal it, silently took the
+    // backup before. Items without a record are passed over by every reader, and the step's retry writes both again.
     await drCatalog.indexCommittedBackup(drRecord);
+    if (await drCatalog.putRebuiltBackup(drRecord)) written++;
   }
   return written;
 }

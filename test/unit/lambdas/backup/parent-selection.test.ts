@@ -137,3 +137,23 @@ it('differential: a whole read further back than one page of the source\'s backu
   await committed('far', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b, parent: snapshotOf(whole, b) }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
   expect((await selectParents(catalog, [a, b], 'differential')).parents.get(b)).toBeNull();
 });
+
+it('differential: runs that failed after Commit indexed them do not count toward the lookback: a whole read within the newest 25 kept backups is still found', async () => {
+  const [a, b] = ['failed-a', 'failed-b'];
+  const full = await committed('failed', 'full', [{ name: a }]);
+  const whole = await committed('failed', 'differential', [{ name: a, parent: snapshotOf(full, a) }, { name: b }], { parentBackupId: full.backupId, baseBackupId: full.backupId });
+  const reads = [{ name: a, parent: snapshotOf(full, a) }, { name: b, parent: snapshotOf(whole, b) }];
+  const lineage = { parentBackupId: full.backupId, baseBackupId: full.backupId };
+  // 24 kept backups after the whole read, and among them 4 runs whose index items Commit wrote before they failed.
+  for (let run = 0; run < 28; run++) {
+    const record = await committed('failed', 'differential', reads, lineage);
+    if (run % 7 === 6) expect(await failedAfterIndexing(record)).toBe(true);
+  }
+  expect((await selectParents(catalog, [a, b], 'differential')).parents.get(b)).toEqual(parentIn(whole, b));
+});
+
+/** Makes a committed, indexed backup one whose run failed after Commit wrote its index items (which nothing removes). */
+async function failedAfterIndexing(record: BackupRecord): Promise<boolean> {
+  await documents.send(new UpdateCommand({ TableName: 'catalog', Key: { pk: `BACKUP#${record.backupId}`, sk: 'BACKUP' }, UpdateExpression: 'SET #status = :running', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: { ':running': 'RUNNING' } }));
+  return catalog.markFailed(record.backupId, 'States.Timeout', 'the run failed after Commit wrote its index items', record.startedAt);
+}

@@ -268,3 +268,38 @@ it('another plan\'s pass that copied and recorded a named snapshot since this st
   expect(manifestReads).toBe(readsOfA);
   expect(['a-1', 'b-1'].map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(['COMMITTED', 'COMMITTED']);
 });
+
+it('writes a backup\'s DR index items before its COMMITTED DR record: index writes that keep failing leave no record a point in time cannot find, and the retry writes both', async () => {
+  dir = await tempDir('replicate-dr-index-first');
+  const { vault: source } = await newTestVault(dir);
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src);
+  await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(20_000, 41));
+  const catalog = new MemoryCatalog();
+  const throttled = new Error('ProvisionedThroughputExceededException');
+  // The DR table throttles the SOURCE# index writes past the step's retries, then recovers.
+  const dr = new MemoryCatalog();
+  const indexed = new Set<string>();
+  let failIndex = true;
+  const drCatalog = {
+    putRebuiltBackup: (record: BackupRecord) => dr.putRebuiltBackup(record),
+    listBackupsOfPlan: (plan: string) => dr.listBackupsOfPlan(plan),
+    indexCommittedBackup: (record: BackupRecord): Promise<void> => {
+      if (failIndex) return Promise.reject(throttled);
+      indexed.add(record.backupId);
+      return Promise.resolve();
+    },
+  };
+  const deps = { source, target: new FileVaultStore(path.join(dir, 'dr'), { durable: false }), targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['files'] };
+  catalog.records.set('f-1', pending('f-1', (await backupDirectory(source, src)).snapshot.id, '2026-12-01T00:00:00.000Z'));
+
+  await expect(replicateBackup({ backupId: 'f-1' }, deps)).rejects.toBe(throttled);
+  expect(dr.records.has('f-1')).toBe(false);
+  expect(catalog.records.get('f-1')?.copies?.dr).toBe('PENDING');
+
+  failIndex = false;
+  expect(await replicateBackup({ backupId: 'f-1' }, deps)).toMatchObject({ complete: true, backupsCopied: 1, drCatalogWritten: 1 });
+  expect(dr.records.get('f-1')?.status).toBe('COMMITTED');
+  expect(indexed.has('f-1')).toBe(true);
+  expect(catalog.records.get('f-1')?.copies?.dr).toBe('COMMITTED');
+});
