@@ -17,6 +17,7 @@ import { EntryFindings, LostBlobs } from './lost-entries';
 import { namedSnapshots, SnapshotReach } from './snapshot-reach';
 import { damagedPruneStateObjects } from '../prune/prune-state';
 import { damagedKeyObjects } from '../keys/key-object';
+import { supersededIndexMessage, supersedingTombstones } from './superseded-indexes';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -115,6 +116,12 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     }),
   );
   report.blobs = index.size;
+  // A damaged index object a repair replaced and Object Lock kept is still reported, but said to be harmless (nothing to copy again).
+  const superseding = await supersedingTombstones(store, keys);
+  for (const [i, p] of report.problems.entries()) {
+    const tombstone = superseding.get(p.key);
+    if (tombstone !== undefined) report.problems[i] = { key: p.key, message: supersededIndexMessage(p.message, tombstone) };
+  }
 
   // 2. Packs: presence, header against index; with readData, every blob.
   const present = new Set<string>();
@@ -193,7 +200,7 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     }
     report.problems.splice(missingIndexProblemsAt, 0, ...found);
   };
-  const damagedIndexes = [...new Set([...report.problems.map((p) => p.key), ...[...missingIndexes.keys()].map(indexKey)].filter((k) => k.startsWith(INDEX_PREFIX)))];
+  const damagedIndexes = [...new Set([...report.problems.map((p) => p.key), ...[...missingIndexes.keys()].map(indexKey)].filter((k) => k.startsWith(INDEX_PREFIX) && !superseding.has(k)))];
   const lost = lostCopies.lost();
   const reached = new Set<string>();
   // What the pages reached before hold, so that every snapshot sharing them is told (pages and nodes without findings are not kept).

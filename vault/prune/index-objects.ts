@@ -57,14 +57,29 @@ export class LoadedPack implements IndexedPack {
 /** One index object as prune needs it: which packs it lists, with their blob records. */
 export type LoadedIndexObject = { readonly id: string; readonly packs: readonly LoadedPack[] };
 
+export type LoadIndexObjectsOptions = {
+  /** Hears of each index object that fails its integrity check, which is then left out instead of thrown. */
+  readonly onDamaged?: (key: string) => void;
+  /**
+   * The keys of the damaged index objects a repair of the index replaced and Object Lock kept, which its
+   * tombstone names (supersededIndexKeysOf). One of them that still fails its check is left out and
+   * `onLeftOut` hears of it: it lists nothing the repair did not index again from the packs, and the
+   * tombstone names every pack the repair left out, so without it the index is whole. Thrown otherwise,
+   * a kept object would fail every prune until its retention passed (years, in compliance mode). One that
+   * reads is loaded like any other.
+   */
+  readonly superseded?: { readonly keys: ReadonlySet<string>; readonly onLeftOut: (key: string) => void };
+};
+
 /**
  * Every index object of the vault, each with its packs (prune rewrites them object by object). With
  * the vault's memory limit (Vault.memoryLimitMb), a vault with more blobs than a prune can hold fails
  * with VaultIndexTooLargeError before the process runs out of memory. Strict: an object that fails its
  * integrity check throws, unless `onDamaged` is given, which hears of its key and the object is left out
- * (`vault repair prune-state`, which leaves damaged index objects to `vault repair index`).
+ * (`vault repair prune-state`, which leaves damaged index objects to `vault repair index`), or unless
+ * `superseded` names it (LoadIndexObjectsOptions).
  */
-export async function loadIndexObjects(vault: Vault, options: { onDamaged?: (key: string) => void } = {}): Promise<LoadedIndexObject[]> {
+export async function loadIndexObjects(vault: Vault, options: LoadIndexObjectsOptions = {}): Promise<LoadedIndexObject[]> {
   const ids: string[] = [];
   for await (const key of vault.store.list(INDEX_PREFIX)) {
     const id = idFromKey(INDEX_PREFIX, key);
@@ -76,15 +91,18 @@ export async function loadIndexObjects(vault: Vault, options: { onDamaged?: (key
   let blobs = 0;
   // Only thrown past a finite limit, which a memory size gave.
   const tooLarge = (): VaultIndexTooLargeError => new VaultIndexTooLargeError(vault.location, blobLimit, memoryMb ?? 0, PRUNE_PEAK_BYTES_PER_BLOB);
-  const { onDamaged } = options;
+  const { onDamaged, superseded } = options;
   const objects = await mapBounded(ids, 8, async (id) => {
     if (blobs > blobLimit) throw tooLarge();
     let loaded: Awaited<ReturnType<typeof loadIndexObject>>;
     try {
       loaded = await loadIndexObject(vault.store, vault.keys, id);
     } catch (err) {
-      if (!onDamaged || !(err instanceof VaultCorruptionError)) throw err;
-      onDamaged(indexKey(id));
+      if (!(err instanceof VaultCorruptionError)) throw err;
+      const key = indexKey(id);
+      if (superseded?.keys.has(key)) superseded.onLeftOut(key);
+      else if (onDamaged) onDamaged(key);
+      else throw err;
       return undefined;
     }
     blobs += loaded.blobs;

@@ -8,7 +8,7 @@ import { BlobIdSet } from '../blob-index/blob-id-set';
 import { loadIndexObjects, type LoadedIndexObject, LoadedPack } from './index-objects';
 import { type PendingObjects, rewriteIndexes } from './prune-plan';
 import { planWithCheckedKeptCopies } from './kept-copies';
-import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, type StoredCondemnedBatch, TOMBSTONE_MIN_KEEP_MS, tombstoneExpiresAt, writeCondemnedBatch, writePrunePolicy } from './prune-state';
+import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, type StoredCondemnedBatch, supersededIndexKeysOf, TOMBSTONE_MIN_KEEP_MS, tombstoneExpiresAt, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
 import { manifestsMarkedSince, MarkedPages, markVault, type VaultMark } from './vault-mark';
 import { unindexedReferences } from './index-coverage';
@@ -89,7 +89,7 @@ export const pruneCursorSchema = z.object({ phase: z.enum(['sweep', 'condemn']),
 export type PruneReport = {
   dryRun: boolean;
   snapshots: number;
-  /** Deleted by sweeps (or, in a dry run, that would be). */
+  /** Deleted by sweeps (or, in a dry run, that would be); `indexesDeleted` also counts damaged index objects a repair superseded (deleteSupersededIndexes). */
   packsDeleted: number;
   indexesDeleted: number;
   manifestsDeleted: number;
@@ -201,7 +201,13 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const due = batches.filter((b) => !isTombstone(b) && Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
   let mark = await markVault(vault, markedPages, assumeForgotten);
   report.snapshots = mark.snapshots;
-  let indexObjects = await loadIndexObjects(vault);
+  // Damaged index objects a repair of the index superseded (Object Lock kept them) are left out, and deleted below when their retention allows.
+  const supersededLeftOut = new Set<string>();
+  const loadIndex = (from: readonly StoredCondemnedBatch[]): Promise<LoadedIndexObject[]> => {
+    supersededLeftOut.clear();
+    return loadIndexObjects(vault, { superseded: { keys: supersededIndexKeysOf(from), onLeftOut: (key) => supersededLeftOut.add(key) } });
+  };
+  let indexObjects = await loadIndex(batches);
   // Before anything is swept or condemned: with an index object missing, the packs it listed look unlisted.
   const unindexed = unindexedReferences(mark, indexObjects);
   if (unindexed > 0) throw new IncompleteIndexError(vault.location, unindexed);
@@ -212,11 +218,12 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     if (!finished) return unfinished('sweep');
     if (!dryRun) {
       batches = await loadCondemnedBatches(vault.store, vault.keys);
-      indexObjects = await loadIndexObjects(vault);
+      indexObjects = await loadIndex(batches);
     }
     // In a dry run the due batches stay pending: what they name is counted as deleted above, not condemned again below.
   }
-  if (!(await removeExpiredTombstones(vault, batches.filter(isTombstone), indexObjects, started, sweepCtx))) return unfinished('sweep');
+  const supersededKept = await deleteSupersededIndexes(vault, supersededLeftOut, sweepCtx);
+  if (!supersededKept || !(await removeExpiredTombstones(vault, batches.filter(isTombstone), indexObjects, supersededKept, started, sweepCtx))) return unfinished('sweep');
   if (outOfTime()) return unfinished('condemn');
 
   // Phase 2: condemn and repack. Tombstones name packs that are gone: nothing of them is pending.
@@ -323,24 +330,55 @@ function listedButAbsent(indexObjects: readonly LoadedIndexObject[], stored: Rea
 }
 
 /**
+ * Deletes the damaged index objects a repair of the index replaced but Object Lock kept, which the
+ * repair's tombstone names (supersededIndexKeysOf): safe at any moment, since no load uses them (they
+ * fail their check) and they list nothing the repair did not index again from the packs. A delete the
+ * retention refuses is tried again by the next run; until it succeeds the tombstone stays
+ * (removeExpiredTombstones), or every backup would refuse the object again (DamagedIndexError). Returns
+ * the keys of those still stored, or null when out of time.
+ */
+async function deleteSupersededIndexes(vault: Vault, keys: ReadonlySet<string>, ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport }): Promise<Set<string> | null> {
+  const kept = new Set<string>();
+  for (const key of [...keys].sort()) {
+    if (ctx.outOfTime()) return null;
+    if (!ctx.dryRun) {
+      try {
+        await vault.store.delete(key);
+      } catch (err) {
+        if (!(err instanceof ObjectLockedError)) throw err;
+        ctx.report.locked.push(key);
+        kept.add(key);
+        continue;
+      }
+    }
+    ctx.report.indexesDeleted++;
+  }
+  return kept;
+}
+
+/**
  * Removes the tombstones whose keep has passed (tombstoneExpiresAt: at least TOMBSTONE_MIN_KEEP_MS, the
  * graces involved and the clocks' margin after their sweep) and whose packs no index object lists any
  * more. One that an index object still lists waits: the condemn phase replaces that index object (its
  * pack is absent from `data/`), and its sweep deletes it, after which the tombstone may go. Until then
- * the tombstone is what keeps those records out of every backup's dedup. False when out of time.
+ * the tombstone is what keeps those records out of every backup's dedup. A repair's tombstone also waits
+ * while an index object it supersedes is stored (`supersededKept`, or one that reads again). False when out of time.
  */
 async function removeExpiredTombstones(
   vault: Vault,
   tombstones: readonly StoredCondemnedBatch[],
   indexObjects: readonly LoadedIndexObject[],
+  supersededKept: ReadonlySet<string>,
   started: number,
   ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport; graceMs: number },
 ): Promise<boolean> {
   if (tombstones.length === 0) return true;
   const listed = new Set<string>();
   for (const o of indexObjects) for (const p of o.packs) listed.add(p.packId);
+  const stored = new Set(indexObjects.map((o) => o.id));
+  const supersedes = (t: StoredCondemnedBatch): boolean => t.indexes.some((id) => stored.has(id) || supersededKept.has(indexKey(id)));
   for (const t of tombstones) {
-    if (tombstoneExpiresAt(t, ctx.graceMs) > started || t.packs.some((p) => listed.has(p.id))) continue;
+    if (tombstoneExpiresAt(t, ctx.graceMs) > started || t.packs.some((p) => listed.has(p.id)) || supersedes(t)) continue;
     if (ctx.outOfTime()) return false;
     if (!ctx.dryRun) {
       try {

@@ -292,4 +292,45 @@ describe('repairIndex', () => {
     expect(again.indexesRemoved).toContain(idFromKey(INDEX_PREFIX, index as string));
     expect(await problems(vault)).toEqual([]);
   });
+
+  /**
+   * Task F17: the damaged index object a repair replaced and Object Lock kept failed every prune ("is
+   * corrupt"), which read every index object strictly, until its retention passed. Prune now leaves out
+   * what the repair's tombstone names as superseded, deletes it once the retention lets it, and only then
+   * lets the tombstone go.
+   */
+  it('on an Object Lock vault, prune succeeds after a repair replaced a damaged index object, and deletes it once its retention has passed', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const locked = objectLocked(memory);
+    const x: Source = new Map([['x', pseudoRandomBytes(48 * 1024, 7)]]);
+    const first = await backup(reopen(locked), x);
+    const [index] = await listedKeys(memory, INDEX_PREFIX);
+    const damaged = Buffer.from(await memory.get(index as string));
+    damaged.writeUInt8(damaged.readUInt8(damaged.length - 5) ^ 0xff, damaged.length - 5);
+    await memory.put(index as string, damaged);
+    expect((await repairIndex(reopen(locked))).indexesLocked).toEqual([idFromKey(INDEX_PREFIX, index as string)]);
+    const y: Source = new Map([['y', pseudoRandomBytes(8 * 1024, 3)]]);
+    const second = await backup(reopen(locked), y);
+
+    // Within the retention: every prune runs, leaves the object (its delete refused) and keeps the tombstone.
+    const later = Date.now() + 72 * HOUR;
+    for (const at of [later, later + 2 * HOUR]) {
+      const { report } = await pruneVault(reopen(locked), { graceMs: HOUR, now: () => at });
+      expect(report.locked).toContain(index);
+    }
+    expect(await memory.has(index as string)).toBe(true);
+    expect((await verifyVault(reopen(memory))).problems).toEqual([{ key: index, message: expect.stringMatching(/superseded by .*tombstone.*harmless/) as unknown }]);
+    await expectRestores(vault, await backup(reopen(locked), x), x);
+
+    // Once the retention has passed, prune deletes it, then the tombstone that named it.
+    const { report } = await pruneVault(reopen(memory), { graceMs: HOUR, now: () => later + 4 * HOUR });
+    expect(report.locked).toEqual([]);
+    expect(await memory.has(index as string)).toBe(false);
+    expect((await loadCondemnedBatches(memory, vault.keys)).filter((t) => t.indexes.length > 0)).toEqual([]);
+    await expectRestores(vault, first, x);
+    await expectRestores(vault, second, y);
+    await expectRestores(vault, await backup(reopen(locked), y), y);
+    expect(await problems(vault)).toEqual([]);
+  });
 });
