@@ -82,7 +82,10 @@ export type PlannedRestore = {
   shardCount: number;
   /** The JSON Lines manifest of the shards (`{"shardIndex": n}` per line, in order), next to the plan: the Distributed Map's items. */
   shardManifestKey: string;
-  /** The plan's concurrency: the Map's MaxConcurrency. */
+  /**
+   * The Map's MaxConcurrency: the protection plan's, or fewer for a DynamoDB target whose budget, shared
+   * by that many shards at once, would leave a shard unable to end in time (then `concurrencyNote` says so).
+   */
   maxConcurrency: number;
   /** Shards per child execution of the Distributed Map (its ItemBatcher's MaxItemsPerBatch). */
   shardsPerBatch: number;
@@ -90,6 +93,8 @@ export type PlannedRestore = {
   shards?: RestoreShardBatch[];
   /** Where a table the restore created is less protected than its source, and why (restored-table-protection.ts). */
   targetNotes?: string[];
+  /** Why `maxConcurrency` is below the protection plan's, so the restore takes longer than that would: for the operator reading the plan step's output. */
+  concurrencyNote?: string;
 };
 
 /**
@@ -134,11 +139,13 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   const { created, notes } = await prepareTarget(restore, schema, deps);
   await startSplitUploads(restore, splitEntries, deps);
   const table = restore.target.type === 'dynamodb' ? await describeTargetTable(deps.dynamodb, restore.target.table) : undefined;
-  const timed = table ? await shardsWithinTime({ reader, restore, totals, budget, created, maxConcurrency: fanOut.maxConcurrency }, cut.shards, table.capacity) : undefined;
+  const timed = table ? await shardsWithinTime({ reader, restore, totals, budget, created, maxConcurrency: fanOut.maxConcurrency, map: fanOut.map }, cut.shards, table.capacity) : undefined;
   const shards = timed?.shards ?? cut.shards;
+  // The Map's MaxConcurrency (MaxConcurrencyPath $.plan.maxConcurrency): lowered when the plan's would leave each shard too little of the budget.
+  const maxConcurrency = timed?.maxConcurrency ?? fanOut.maxConcurrency;
   // A batch's shards run one after the other in one invocation: together they must end within the shard time too.
-  const perBatch = Math.min(shardsPerBatch(shards.length, fanOut.maxConcurrency), timed ? Math.max(1, Math.floor(SHARD_WRITE_SECONDS / Math.max(1, timed.seconds))) : Number.POSITIVE_INFINITY);
-  const shardsAtOnce = Math.max(1, Math.min(shards.length, Math.max(1, fanOut.maxConcurrency)));
+  const perBatch = Math.min(shardsPerBatch(shards.length, maxConcurrency), timed ? Math.max(1, Math.floor(SHARD_WRITE_SECONDS / Math.max(1, timed.seconds))) : Number.POSITIVE_INFINITY);
+  const shardsAtOnce = Math.max(1, Math.min(shards.length, Math.max(1, maxConcurrency)));
   const writeUnitsPerShard = table ? writeUnitsPerShardOf(table.capacity, restore, created, shardsAtOnce) : undefined;
   // The read-back shares the table as the writes do: divided by the shards that run at once.
   const readUnitsPerShard = table ? targetReadUnitsPerSecond(table.capacity, created ? 'created' : 'existing') / shardsAtOnce : undefined;
@@ -164,9 +171,10 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     bytes,
     shardCount: shards.length,
     shardManifestKey,
-    maxConcurrency: fanOut.maxConcurrency,
+    maxConcurrency,
     shardsPerBatch: perBatch,
     ...(notes.length > 0 ? { targetNotes: notes } : {}),
+    ...(timed?.concurrencyNote ? { concurrencyNote: timed.concurrencyNote } : {}),
   };
   if (fanOut.map === 'inline') planned.shards = shards.map((s) => ({ BatchInput: { restoreId: restore.restoreId, planKey }, Items: [{ shardIndex: s.index }] }));
   return planned;
@@ -211,42 +219,90 @@ function writeUnitsPerShardOf(capacity: TableCapacity, restore: ResolvedRestore,
 }
 
 /** What shardsWithinTime cuts again with. */
-type ShardCutInput = { reader: ManifestReader; restore: ResolvedRestore; totals: SelectionTotals; budget: ShardBudget; created: boolean; maxConcurrency: number };
+type ShardCutInput = { reader: ManifestReader; restore: ResolvedRestore; totals: SelectionTotals; budget: ShardBudget; created: boolean; maxConcurrency: number; map: RestoreFanOut['map'] };
+
+/** Shards that end in time, the concurrency they do at, and the heaviest one's estimated seconds. */
+type TimedShards = { shards: RestoreShard[]; seconds: number; maxConcurrency: number; concurrencyNote?: string };
 
 /**
  * DynamoDB targets: the shards, cut again finer when one would not write and read back its items
  * within SHARD_WRITE_SECONDS at its share of the table's budgets (audit d4-1: a shard cannot resume,
  * so one that outlasts its Lambda fails every retry). Finer shards help only once there are more of
- * them than run at once: each then gets the budget over MaxConcurrency, which the finer cut is sized
- * by. Refused with a ShardWriteTimeError, before any item is written, when even the finest cut the
- * plan may make (its shard limit, one backed-up page a shard) leaves a shard too long. `seconds`: the
+ * them than run at once: each then gets the budget over the concurrency, which the finer cut is sized
+ * by. A finer cut cannot go below one backed-up page a shard, so when even that is too heavy at the
+ * plan's concurrency the Map runs fewer shards at once (task F18: a small provisioned table shared by
+ * 10 shards refused restores that 2 at once could do): each then gets more of the same budget, so the
+ * restore is slower but ends. The most shards at once that fit, found by halving (each try may cut
+ * again, one pass over the page references). Refused with a ShardWriteTimeError, before any item is
+ * written, when even one shard at a time cut as finely as the plan may (its shard limit, one
+ * backed-up page a shard) leaves a shard too long. The inline Map of executions started before the
+ * distributed one ignores the plan's concurrency, so there it is never lowered. `seconds`: the
  * heaviest shard's estimated time, which bounds the shards a batch may run one after the other.
  */
-async function shardsWithinTime(input: ShardCutInput, shards: RestoreShard[], capacity: TableCapacity): Promise<{ shards: RestoreShard[]; seconds: number }> {
+async function shardsWithinTime(input: ShardCutInput, shards: RestoreShard[], capacity: TableCapacity): Promise<TimedShards> {
   const { restore, created, maxConcurrency } = input;
   const target = created ? 'created' : 'existing';
   const budgets = { write: targetWriteUnitsPerSecond(restore.writeBudget, capacity, target), read: targetReadUnitsPerSecond(capacity, target) };
-  const ratesFor = (count: number): ShardRates => {
-    const atOnce = Math.max(1, Math.min(count, maxConcurrency));
+  const atOnceOf = (count: number, concurrency: number): number => Math.max(1, Math.min(count, concurrency));
+  const ratesFor = (count: number, concurrency: number): ShardRates => {
+    const atOnce = atOnceOf(count, concurrency);
     return { writeUnitsPerSecond: budgets.write / atOnce, readUnitsPerSecond: budgets.read / atOnce };
   };
   const heaviest = (cut: readonly RestoreShard[]): number => Math.max(0, ...cut.map((s) => estimatedShardUnits(s)));
-  const fits = (cut: readonly RestoreShard[]): boolean => heaviest(cut) <= shardUnitsWithin(ratesFor(cut.length));
-  const timed = (cut: RestoreShard[]): { shards: RestoreShard[]; seconds: number } => ({ shards: cut, seconds: shardSeconds(heaviest(cut), ratesFor(cut.length)) });
-  if (fits(shards)) return timed(shards);
-  const unitsPerShard = shardUnitsWithin(ratesFor(Number.POSITIVE_INFINITY));
-  const finer = (await cutShards(input.reader, restore, input.totals, { ...input.budget, unitsPerShard })).shards;
-  if (fits(finer)) return timed(finer);
-  const table = restore.target.type === 'dynamodb' ? restore.target.table : '';
-  const rates = ratesFor(finer.length);
+  const fits = (cut: readonly RestoreShard[], concurrency: number): boolean => heaviest(cut) <= shardUnitsWithin(ratesFor(cut.length, concurrency));
+  /** The plan's cut, else one sized by the budget over `concurrency`; `finest` is the latter whether it fits or not. */
+  const cutAt = async (concurrency: number): Promise<{ fitting?: RestoreShard[]; finest: RestoreShard[] }> => {
+    if (fits(shards, concurrency)) return { fitting: shards, finest: shards };
+    const unitsPerShard = shardUnitsWithin(ratesFor(Number.POSITIVE_INFINITY, concurrency));
+    const finer = (await cutShards(input.reader, restore, input.totals, { ...input.budget, unitsPerShard })).shards;
+    return fits(finer, concurrency) ? { fitting: finer, finest: finer } : { finest: finer };
+  };
   const round = (n: number): string => String(Number(n.toPrecision(3)));
-  throw new ShardWriteTimeError(
-    `Restore of table ${table} not started: at this restore's budget of ${round(budgets.write)} WCU/s and ${round(budgets.read)} RCU/s (${Math.max(1, Math.min(finer.length, maxConcurrency))} shards at once), ` +
-      `a shard must hold at most ${round(shardUnitsWithin(rates))} estimated capacity units to write and read back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run, ` +
-      `but cut into the most shards this plan may (${finer.length}, of at most ${input.budget.maxShards} and one backed-up page each) the heaviest holds ${round(heaviest(finer))}, about ${round(shardSeconds(heaviest(finer), rates))} s, and would fail every retry. ` +
-      `No item was written${created ? ` (the table this restore created is left empty: delete it, or restore into it with overwrite)` : ''}; ` +
-      `raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity, and run the restore again.`,
-  );
+  const timed = (cut: RestoreShard[], concurrency: number): TimedShards => {
+    const at: TimedShards = { shards: cut, seconds: shardSeconds(heaviest(cut), ratesFor(cut.length, concurrency)), maxConcurrency: concurrency };
+    if (concurrency >= maxConcurrency) return at;
+    return {
+      ...at,
+      concurrencyNote:
+        `Restores at most ${concurrency} shard${concurrency === 1 ? '' : 's'} of table ${tableOf(restore)} at once, not the plan's maxConcurrency of ${maxConcurrency}: the shards that run at once share this restore's budget of ${round(budgets.write)} WCU/s and ${round(budgets.read)} RCU/s, ` +
+        `and at ${maxConcurrency} at once a shard, even cut to one backed-up page, could not write and read back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run. ` +
+        `Fewer at once each get more of the same budget, and the restore runs fewer shards side by side; for a faster one raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity.`,
+    };
+  };
+
+  const atPlan = await cutAt(maxConcurrency);
+  if (atPlan.fitting) return timed(atPlan.fitting, maxConcurrency);
+  const lowest = input.map === 'distributed' ? 1 : maxConcurrency;
+  const atLowest = lowest < maxConcurrency ? await cutAt(lowest) : atPlan;
+  if (!atLowest.fitting) {
+    const finer = atLowest.finest;
+    const rates = ratesFor(finer.length, lowest);
+    const atOnce = atOnceOf(finer.length, lowest);
+    throw new ShardWriteTimeError(
+      `Restore of table ${tableOf(restore)} not started: at this restore's budget of ${round(budgets.write)} WCU/s and ${round(budgets.read)} RCU/s (${atOnce} shard${atOnce === 1 ? '' : 's'} at once${lowest < maxConcurrency ? `, the fewest, of the plan's maxConcurrency of ${maxConcurrency}` : ''}), ` +
+        `a shard must hold at most ${round(shardUnitsWithin(rates))} estimated capacity units to write and read back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run, ` +
+        `but cut into the most shards this plan may (${finer.length}, of at most ${input.budget.maxShards} and one backed-up page each) the heaviest holds ${round(heaviest(finer))}, about ${round(shardSeconds(heaviest(finer), rates))} s, and would fail every retry. ` +
+        `No item was written${created ? ` (the table this restore created is left empty: delete it, or restore into it with overwrite)` : ''}; ` +
+        `raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity, and run the restore again.`,
+    );
+  }
+  // `fits` holds at `low`, not at `high`: halve until they meet, keeping the cut of the most shards at once that fit.
+  let low = lowest;
+  let best = atLowest.fitting;
+  let high = maxConcurrency;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    const tried = await cutAt(mid);
+    if (tried.fitting) {
+      low = mid;
+      best = tried.fitting;
+    } else high = mid;
+  }
+  return timed(best, low);
+}
+
+function tableOf(restore: ResolvedRestore): string {
+  return restore.target.type === 'dynamodb' ? restore.target.table : '';
 }
 
 /**

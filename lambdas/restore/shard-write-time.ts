@@ -36,7 +36,8 @@ export function shardSeconds(units: number, rates: ShardRates): number {
 
 /**
  * A DynamoDB restore whose shards cannot each be written within SHARD_WRITE_SECONDS at the table's
- * budget, even cut as finely as the plan may (its shard limit, or one backed-up page a shard).
+ * budget, even cut as finely as the plan may (its shard limit, or one backed-up page a shard) and
+ * run one at a time (plan-restore.ts lowers the Map's concurrency before it refuses).
  * Not retried: the same budget plans the same shards.
  */
 export class ShardWriteTimeError extends Error {

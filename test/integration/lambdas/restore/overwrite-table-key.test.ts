@@ -145,7 +145,7 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     wideBackup = await cloud.commitBackup(wide);
   });
 
-  async function plan(table: string, units: number, restoreId: string): Promise<ReturnType<typeof planRestore>> {
+  async function plan(table: string, units: number, restoreId: string, maxConcurrency = 1): Promise<ReturnType<typeof planRestore>> {
     await createActiveTable(dynamodb, { TableName: table, ...keyed, BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: units, WriteCapacityUnits: units } });
     const resolved = await resolveRestore({ source: 'notes', backupId: wideBackup, target: { type: 'dynamodb', table }, overwrite: true }, restoreId, {
       restoreTargetPrefix: PREFIX,
@@ -156,7 +156,7 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
       dynamodb,
       directory: io.directory,
     });
-    return planRestore(resolved, { map: 'distributed', maxConcurrency: 1 }, io);
+    return planRestore(resolved, { map: 'distributed', maxConcurrency }, io);
   }
 
   it('cuts shards that each write and read back their items within the shard time at their share of the budget', async () => {
@@ -169,14 +169,31 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     expect(planned.shardsPerBatch).toBe(1);
   });
 
-  it('refuses, naming the budget, a restore whose shards could not end in time however finely cut, before writing any item', async () => {
+  it('runs fewer shards at once when the plan\'s concurrency would leave each too little of the budget, and says so (task F18)', async () => {
+    // 10 WCU and RCU: a quarter, 2.5 units a second; over 10 shards at once 0.25 each, 75 units in 600 s, less than a backed-up page holds.
+    const planned = await plan(`${PREFIX}notes-10`, 10, 'r-notes-10', 10);
+    const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
+    expect(planned.maxConcurrency).toBeGreaterThanOrEqual(1);
+    expect(planned.maxConcurrency).toBeLessThan(10);
+    // The shares are the budget over the shards the Map now runs at once, for the writes and the read-back alike.
+    const atOnce = Math.min(stored.shards.length, planned.maxConcurrency);
+    expect(stored.writeUnitsPerShard).toBeCloseTo(2.5 / atOnce);
+    expect(stored.readUnitsPerShard).toBeCloseTo(2.5 / atOnce);
+    const rates = { writeUnitsPerSecond: stored.writeUnitsPerShard ?? 0, readUnitsPerSecond: stored.readUnitsPerShard ?? 0 };
+    const seconds = stored.shards.map((shard) => shardSeconds(estimatedShardUnits(shard), rates));
+    for (const s of seconds) expect(s).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
+    expect(planned.shardsPerBatch * Math.max(...seconds)).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
+    expect(planned.concurrencyNote).toContain(`Restores at most ${planned.maxConcurrency} shards of table ${PREFIX}notes-10 at once, not the plan's maxConcurrency of 10`);
+  });
+
+  it('refuses, naming the budget, a restore whose shards could not end in time however finely cut, even one at a time, before writing any item', async () => {
     const table = `${PREFIX}notes-1`;
-    const error = await plan(table, 1, 'r-notes-1').then(
+    const error = await plan(table, 1, 'r-notes-1', 10).then(
       () => undefined,
       (err: unknown) => err,
     );
     expect(error).toBeInstanceOf(ShardWriteTimeError);
-    expect((error as Error).message).toContain(`Restore of table ${table} not started: at this restore's budget of 0.25 WCU/s and 0.25 RCU/s`);
+    expect((error as Error).message).toContain(`Restore of table ${table} not started: at this restore's budget of 0.25 WCU/s and 0.25 RCU/s (1 shard at once, the fewest, of the plan's maxConcurrency of 10)`);
     expect((await dynamodb.send(new ScanCommand({ TableName: table }))).Count).toBe(0);
   });
 });
