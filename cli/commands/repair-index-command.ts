@@ -2,6 +2,7 @@ import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type RepairIndexSummary } from '../../lambdas/repair/repair-index-summary';
 import { packKey } from '../../vault';
+import { keptByObjectLock } from './kept-by-object-lock';
 import { type CliIo, processIo } from '../cli-io';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
@@ -64,12 +65,12 @@ export function repairSummaryLines(summary: RepairIndexSummary): string[] {
   const lines = [
     `Repaired the index of the ${summary.vault} vault: ${summary.packsRead} pack(s) ${read}; ${summary.packsIndexed} pack(s) with ${summary.blobsIndexed} blob(s) indexed.`,
     `Index objects: ${summary.indexesWritten} written, then ${summary.indexesRemoved} old one(s) removed${summary.indexesUnreadableCount > 0 ? ` (${summary.indexesUnreadableCount} of them unreadable)` : ''}${
-      summary.indexesLockedCount > 0 ? `; ${summary.indexesLockedCount} kept by Object Lock (their records stay beside the new ones)` : ''
+      summary.indexesLockedCount > 0 ? `; ${summary.indexesLockedCount} kept by Object Lock (${keptByObjectLock(summary.tombstone)})` : ''
     }${summary.indexesLeftToPrune > 0 ? `; ${summary.indexesLeftToPrune} a pending prune condemns left to it` : ''}.`,
   ];
   for (const s of summary.packsSalvaged) lines.push(`Salvaged: ${s.blobsCopied} intact blob(s) of ${packKey(s.pack)} copied into a new pack; the damaged pack is left unindexed, for prune to delete.`);
   if (summary.packsLeftToPrune > 0) lines.push(`Left to prune: ${summary.packsLeftToPrune} pack(s) a pending prune condemns and no snapshot needs.`);
-  if (summary.packsNotReadCount > 0) lines.push(`Not read: ${summary.packsNotReadCount} pack(s) in an archive storage class (a read needs a thaw), indexed as before.`);
+  if (summary.packsNotReadCount > 0) lines.push(`Not read: ${summary.packsNotReadCount} pack(s) in an archive storage class (a read needs a thaw), indexed as the old index objects listed them.`);
   for (const p of summary.packsHeaderUnreadable) lines.push(`HEADER UNREADABLE pack ${packKey(p.pack)}: ${p.blobs} blob(s) ${p.reason}: ${p.detail}`);
   for (const p of summary.packsLeftOut) lines.push(`LEFT OUT pack ${packKey(p.pack)}: ${p.reason}: ${p.detail}`);
   for (const b of summary.blobsLeftOut) lines.push(`LEFT OUT blob ${b.blob} of ${packKey(b.pack)}: ${b.reason}: ${b.detail}`);

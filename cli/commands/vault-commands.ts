@@ -21,6 +21,7 @@ import { describeUnreadableSnapshot } from '../../vault';
 import { escapeName } from '../escape-name';
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
+import { keptByObjectLock } from './kept-by-object-lock';
 import { registerVaultKeyCommands } from './vault-key-commands';
 
 /**
@@ -470,12 +471,12 @@ export function repairReportLines(report: RepairIndexReport, where: string): str
   const lines = [
     `Repaired the index of ${where}: ${report.packsRead} pack(s) ${read}; ${report.packsIndexed} pack(s) with ${report.blobsIndexed} blob(s) indexed.`,
     `Index objects: ${report.indexesWritten.length} written, then ${report.indexesRemoved.length} old one(s) removed${report.indexesUnreadable.length > 0 ? ` (${report.indexesUnreadable.length} of them unreadable)` : ''}${
-      report.indexesLocked.length > 0 ? `; ${report.indexesLocked.length} kept by Object Lock (their records stay beside the new ones)` : ''
+      report.indexesLocked.length > 0 ? `; ${report.indexesLocked.length} kept by Object Lock (${keptByObjectLock(report.tombstone)})` : ''
     }${report.indexesLeftToPrune > 0 ? `; ${report.indexesLeftToPrune} a pending prune condemns left to it` : ''}.`,
   ];
   for (const s of report.packsSalvaged) lines.push(`Salvaged: ${s.blobsCopied} intact blob(s) of ${packKey(s.pack)} copied into a new pack; the damaged pack is left unindexed, for prune to delete.`);
   if (report.packsLeftToPrune > 0) lines.push(`Left to prune: ${report.packsLeftToPrune} pack(s) a pending prune condemns and no snapshot needs.`);
-  if (report.packsNotRead.length > 0) lines.push(`Not read: ${report.packsNotRead.length} pack(s) in an archive storage class (a read needs a thaw), indexed as before, e.g. ${report.packsNotRead.slice(0, 3).map(packKey).join(', ')}.`);
+  if (report.packsNotRead.length > 0) lines.push(`Not read: ${report.packsNotRead.length} pack(s) in an archive storage class (a read needs a thaw), indexed as the old index objects listed them, e.g. ${report.packsNotRead.slice(0, 3).map(packKey).join(', ')}.`);
   for (const p of report.packsHeaderUnreadable) lines.push(`HEADER UNREADABLE pack ${packKey(p.pack)}: ${p.blobs} blob(s) ${p.reason}: ${p.detail}`);
   for (const p of report.packsLeftOut) lines.push(`LEFT OUT pack ${packKey(p.pack)}: ${p.reason}: ${p.detail}`);
   for (const b of report.blobsLeftOut) lines.push(`LEFT OUT blob ${b.blob} of ${packKey(b.pack)}: ${b.reason}: ${b.detail}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repairDeadline } from '../repair/repair-deadline';
 import { runRepairIndexRunbook } from '../repair/repair-index-runbook';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -12,9 +13,6 @@ const inputSchema = z
   })
   .strict();
 
-/** Time kept back from the Lambda timeout: the failure's message and the error's return. */
-const RESERVE_MS = 30_000;
-
 /** The repair-index runbook's one step: the named vault's index rebuilt from its packs (docs/RUNBOOKS.md, "Repair index"). */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'repair-index request' }, async ({ vault, readData }, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
@@ -25,7 +23,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'repair
     {
       openVault: (side) => runtime.openVault(side),
       ...(drVaultAccount !== undefined ? { drVaultAccount } : {}),
-      ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
+      ...(remaining !== undefined ? { deadline: repairDeadline(Date.now(), remaining, readData) } : {}),
     },
   );
 });

@@ -1,3 +1,4 @@
+import { type ReplicaPruneRunning } from '../replication/replica-prune-wait';
 import { type VaultSide } from '../runtime/runtime-config';
 
 /** How far a repair got when its time ran out (deadline-vault-store.ts counts it). */
@@ -60,6 +61,26 @@ export class RepairIndexOtherAccountError extends Error {
       `The DR vault is in account ${drAccount}, whose bucket policy allows the primary account's roles to add objects but never to delete one, ` +
         'so this runbook cannot replace its index objects. Heal its lost or damaged index objects from the primary vault with `lifeboat scrub --vault dr --repair` ' +
         '(the same name holds the same bytes in both vaults), or have the DR account repair it',
+    );
+  }
+}
+
+/**
+ * A prune of the vault holds its lease (docs/FORMAT.md §11, "One prune at a time"). The repair takes no lease, and
+ * is safe beside a prune with a grace but not beside one with grace 0 (`lifeboat prune --grace 0`, the prune
+ * runbook's `graceHours: 0`), which deletes what it condemns at once; a lease does not say its prune's grace, so the
+ * runbook refuses beside any prune. Refused before anything is written.
+ */
+export class RepairIndexPruneRunningError extends Error {
+  override readonly name = 'RepairIndexPruneRunningError';
+  constructor(
+    readonly vault: VaultSide,
+    readonly running: ReplicaPruneRunning,
+  ) {
+    const until = running.expiresAt === undefined ? '' : `; if it died, its lease ends by itself at ${running.expiresAt} (plus a minute for the clocks)`;
+    super(
+      `A prune is running on the ${vault} vault (${running.holder}, lease ${running.leaseKey}): nothing was changed. ` +
+        `A prune with grace 0 deletes what it condemns at once, which the repair cannot run beside. Run the repair when it ends${until}`,
     );
   }
 }

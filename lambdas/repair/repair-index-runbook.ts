@@ -1,7 +1,8 @@
 import { repairIndex, Vault } from '../../vault';
+import { awaitNoReplicaPrune } from '../replication/replica-prune-wait';
 import { type VaultSide } from '../runtime/runtime-config';
 import { deadlineVaultStore } from './deadline-vault-store';
-import { RepairDeadlinePassedError, RepairIndexOtherAccountError, RepairIndexOutOfTimeError } from './repair-index-errors';
+import { RepairDeadlinePassedError, RepairIndexOtherAccountError, RepairIndexOutOfTimeError, RepairIndexPruneRunningError } from './repair-index-errors';
 import { repairIndexSummary, type RepairIndexSummary } from './repair-index-summary';
 
 export type RepairIndexRequest = { readonly vault: VaultSide; readonly readData: boolean };
@@ -21,12 +22,17 @@ export type RepairIndexRunbookDeps = {
  * from its packs by vault/repair/repair-index.ts, as `lifeboat vault repair index` rebuilds a standalone
  * vault's, and its report bounded for the execution's output. The repair runs within `deadline` through a
  * store that refuses requests after it (deadline-vault-store.ts): cut short, it fails with how far it got.
+ * Refused, before anything is written, while a prune of the vault holds its lease (RepairIndexPruneRunningError).
  */
 export async function runRepairIndexRunbook(request: RepairIndexRequest, deps: RepairIndexRunbookDeps): Promise<RepairIndexSummary> {
   const now = deps.now ?? (() => new Date());
   if (request.vault === 'dr' && deps.drVaultAccount !== undefined) throw new RepairIndexOtherAccountError(deps.drVaultAccount);
   const startedAt = now().toISOString();
   const opened = await deps.openVault(request.vault);
+  // Read-only, as replication asks (a lease this version cannot read counts as running). Looked at once: a prune that
+  // starts after this is one the operator started beside a repair the runbook's documentation says not to run beside.
+  const running = await awaitNoReplicaPrune(opened.store, opened.keys, { now: () => now().getTime() });
+  if (running) throw new RepairIndexPruneRunningError(request.vault, running);
   const bounded = deps.deadline === undefined ? undefined : deadlineVaultStore(opened.store, deps.deadline, () => now().getTime());
   const vault = bounded ? new Vault(bounded.store, opened.keys, opened.config, opened.openedWith) : opened;
   try {

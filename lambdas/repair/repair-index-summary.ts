@@ -38,9 +38,14 @@ export type RepairIndexSummary = {
   readonly indexesRemoved: number;
   readonly indexesUnreadable: readonly string[];
   readonly indexesUnreadableCount: number;
-  /** Old index objects Object Lock kept: not a failure (their records stay beside the new ones; prune removes them once their retention ends). */
+  /** Old index objects Object Lock kept: not a failure (every load still reads them beside the new ones, except what `tombstone` names). */
   readonly indexesLocked: readonly string[];
   readonly indexesLockedCount: number;
+  /**
+   * The tombstone (`prune/condemned/<id>`, docs/FORMAT.md §12 step 4) written because kept index objects list packs the
+   * repair left out, or are damaged: every load leaves those packs out and skips those objects. Null: none was needed.
+   */
+  readonly tombstone: string | null;
   readonly indexesLeftToPrune: number;
   /** Packs or blobs were left out of the index, or packs were indexed though their header is unreadable: the CLI exits 3. */
   readonly leftOut: boolean;
@@ -57,16 +62,27 @@ export function repairIndexSummary(vault: VaultSide, report: RepairIndexReport, 
   };
   const shortDetail = <T extends { detail: string }>(item: T): T => (item.detail.length > DETAIL_CHARS ? { ...item, detail: `${item.detail.slice(0, DETAIL_CHARS)}…` } : item);
   const leftOut = report.packsLeftOut.length + report.blobsLeftOut.length + report.packsHeaderUnreadable.length > 0;
+  const archived = report.packsLeftOut.filter((p) => p.reason === 'archived, unlisted').length;
   const notes: string[] = [];
   if (report.indexesLocked.length > 0) {
-    notes.push(`${report.indexesLocked.length} old index object(s) are kept by Object Lock: their records stay in the index beside the new ones (the same blobs listed twice, which readers accept); prune removes them once their retention ends`);
+    const kept = `${report.indexesLocked.length} old index object(s) are kept by Object Lock: every load still reads them beside the new ones (the same blobs listed twice, which readers accept)`;
+    notes.push(
+      report.tombstone === null
+        ? `${kept}; they list nothing the repair left out; prune removes them once their retention ends`
+        : `${kept}, so the repair wrote the tombstone ${report.tombstone}: it keeps the packs left out that they list (and any of them that is damaged) out of every load, so the next backup stores those blobs again; a backup running now refuses to commit: run it again. Once their retention ends a prune or a repair removes them, and prune then the tombstone`,
+    );
   }
   if (report.condemnedNotWeighed !== undefined) {
     notes.push(`${report.packsLeftToPrune} pack(s) a pending prune condemns were left to it unread, because the snapshots could not be read to tell whether one needs them: ${report.condemnedNotWeighed}`);
   }
-  if (report.packsLeftOut.length + report.blobsLeftOut.length > 0) {
+  if (archived > 0) {
     notes.push(
-      `${report.packsLeftOut.length} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of the index: a snapshot that references them is damaged until a backup stores those blobs again (back its source up now: blobs in no index are stored anew) or the scrub copies the packs from the other vault (\`lifeboat scrub --repair\`)`,
+      `${archived} pack(s) in an archive storage class were left out: no index object lists them, so what they hold cannot be known without reading them; thaw them (restore them to a readable storage class) and run the repair again, before a prune condemns them as packs no index object lists`,
+    );
+  }
+  if (report.packsLeftOut.length - archived + report.blobsLeftOut.length > 0) {
+    notes.push(
+      `${report.packsLeftOut.length - archived} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of the index: a snapshot that references them is damaged until a backup stores those blobs again (back its source up now: blobs in no index are stored anew) or the scrub copies the packs from the other vault (\`lifeboat scrub --repair\`)`,
     );
   }
   if (report.packsHeaderUnreadable.length > 0 && !report.readData) {
@@ -98,6 +114,7 @@ export function repairIndexSummary(vault: VaultSide, report: RepairIndexReport, 
     indexesUnreadableCount: report.indexesUnreadable.length,
     indexesLocked: listed(report.indexesLocked),
     indexesLockedCount: report.indexesLocked.length,
+    tombstone: report.tombstone,
     indexesLeftToPrune: report.indexesLeftToPrune,
     leftOut,
     notListed,

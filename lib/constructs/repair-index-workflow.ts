@@ -41,15 +41,23 @@ export type RepairIndexWorkflowProps = {
  * What the repair reads (vault/repair/repair-index.ts): opening the vault (config, key objects), the index
  * objects it replaces, the packs' headers (ranged GETs; with readData the packs whole), the condemnation
  * batches (prune/condemned/*), and when a condemned pack may hold the only copy of a blob, the snapshots and
- * their manifests (markVault). Not the prune leases: the repair takes no lock (repairIndex, "Concurrency").
+ * their manifests (markVault). And the prune leases (prune/running/*), only read: the runbook refuses while a
+ * prune runs (RepairIndexPruneRunningError), but takes no lease of its own (repairIndex, "Concurrency").
  */
-const VAULT_READ_KEYS = ['config', 'keys/*', 'data/*', 'index/*', 'prune/condemned/*', 'snapshots/*', 'manifest/*'];
+const VAULT_READ_KEYS = ['config', 'keys/*', 'data/*', 'index/*', 'prune/condemned/*', 'prune/running/*', 'snapshots/*', 'manifest/*'];
 /**
  * What it creates, never replaces: the new index objects (named by their hash) and, with readData, the new
  * packs the intact blobs of a damaged pack are copied into (random ids). S3VaultStore.put writes both with
  * `If-None-Match: *`, multipart completions included (createOnlyPutStatements).
  */
 const CREATE_KEYS = ['data/*', 'index/*'];
+/**
+ * What it writes that is not create-only: the tombstone (prune/condemned/<id>, outside S3VaultStore's
+ * IMMUTABLE_PREFIXES, so a plain PUT) it writes when Object Lock kept index objects it replaced that list packs it
+ * left out (repairIndex, tombstoneKeptIndexes). Only with Object Lock: without it every delete goes through and
+ * no tombstone is ever written.
+ */
+const TOMBSTONE_KEYS = ['prune/condemned/*'];
 /** What it deletes: the old index objects it replaced, and nothing else. Packs are never deleted (left-out ones go to prune). */
 const DELETE_KEYS = ['index/*'];
 /** See prune-workflow.ts: S3 shows a HEAD the lock only with these, on the keys deleted. */
@@ -72,9 +80,9 @@ const WORKFLOW_TIMEOUT = Duration.hours(1);
  * No approval step: the repair deletes only the index objects it replaced, once the new ones are written;
  * packs, snapshots and manifests are never touched (docs/RUNBOOKS.md says why).
  *
- * Access, on both vaults: read what the repair reads (VAULT_READ_KEYS) and list the bucket; create index
- * objects and packs (create-only); read and write packs' tags; delete index objects (with Object Lock, read
- * their retention and legal hold first); on each vault key Decrypt and GenerateDataKey (SSE-KMS writes) —
+ * Access, on both vaults: read what the repair reads (VAULT_READ_KEYS, the prune leases included) and list the
+ * bucket; create index objects and packs (create-only); read and write packs' tags; delete index objects (with
+ * Object Lock, read their retention and legal hold first, and write the tombstone under prune/condemned/); on each vault key Decrypt and GenerateDataKey (SSE-KMS writes) —
  * the DR key by its ARN. No catalog access.
  */
 export class RepairIndexWorkflow extends Construct {
@@ -105,7 +113,10 @@ export class RepairIndexWorkflow extends Construct {
     for (const statement of createOnlyPutStatements(objects(CREATE_KEYS), { multipart: true })) repair.addToRolePolicy(statement);
     repair.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: objects(CREATE_KEYS) }));
     repair.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: objects(DELETE_KEYS) }));
-    if (props.objectLock ?? bucketHasObjectLock(props.vault) ?? true) repair.addToRolePolicy(new iam.PolicyStatement({ actions: LOCK_READ_ACTIONS, resources: objects(DELETE_KEYS) }));
+    if (props.objectLock ?? bucketHasObjectLock(props.vault) ?? true) {
+      repair.addToRolePolicy(new iam.PolicyStatement({ actions: LOCK_READ_ACTIONS, resources: objects(DELETE_KEYS) }));
+      repair.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(TOMBSTONE_KEYS) }));
+    }
     repair.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'], resources: objects(TAGGED_KEYS) }));
     // Listing: the repair lists index/, data/ and prune/condemned/, and S3 answers a missing key 404 (not 403) only with it.
     repair.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));

@@ -33,8 +33,12 @@ export type RepairIndexOptions = {
 /** A pack the new index leaves out, and why. */
 export type LeftOutPack = {
   readonly pack: string;
-  /** `bad header`: its header cannot be read or decrypted; `missing`: an old index object lists it, but the vault does not hold it. */
-  readonly reason: 'bad header' | 'missing';
+  /**
+   * `bad header`: its header cannot be read or decrypted; `missing`: an old index object lists it, but the vault does
+   * not hold it; `archived, unlisted`: in an archive storage class (not read without a thaw) and listed by no index
+   * object that is kept or replaced, so nothing says what it holds until it is thawed and the repair run again.
+   */
+  readonly reason: 'bad header' | 'missing' | 'archived, unlisted';
   readonly detail: string;
 };
 
@@ -89,6 +93,9 @@ export type RepairIndexReport = {
   /** Index objects a pending prune batch condemns: left for its sweep, untouched. */
   indexesLeftToPrune: number;
 };
+
+const ARCHIVED_UNLISTED_DETAIL =
+  'in an archive storage class, so its header was not read, and no index object the repair kept or replaced lists it: thaw it (restore it to a readable storage class) and run the repair again, before a prune condemns it as a pack no index object lists';
 
 /** Blob records per new index object (44 bytes each: about 4 MiB), so that no reader has to hold one huge object. */
 export const REPAIR_INDEX_OBJECT_BLOBS = 100_000;
@@ -184,6 +191,9 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   replaced.sort();
   report.indexesUnreadable.sort();
 
+  /** Packs the kept (condemned) index objects list: an archived one stays indexed through them. */
+  const keptPackIds = new Set(keptPacks.map((p) => p.packId));
+
   // 2. The packs (with their sizes where the listing has them: a header is then read without the pack).
   const storedPacks = await listStoredPacks(vault.store);
   const stored = storedPacks.ids;
@@ -227,8 +237,14 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
         return;
       case 'archived':
         // Not judged: what the old index said about it stands (an archived pack is read after a thaw).
-        report.packsNotRead.push(reading.packId);
-        if (listedLength.has(reading.packId)) archivedListings.add(reading.packId);
+        if (listedLength.has(reading.packId)) {
+          report.packsNotRead.push(reading.packId);
+          archivedListings.add(reading.packId);
+        } else if (!keptPackIds.has(reading.packId)) {
+          // No old index object says what it holds: dropped silently, its blobs would look lost to every
+          // snapshot that references them, and a repair that reports success would hide it.
+          report.packsLeftOut.push({ pack: reading.packId, reason: 'archived, unlisted', detail: ARCHIVED_UNLISTED_DETAIL });
+        }
         return;
       case 'gone':
         return;

@@ -1,5 +1,10 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { loadLifeboatConfig } from '../../../config/load-config';
+import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { sampleEnvironmentTemplates } from './sample-environment-templates';
+import { synthesizeApp } from './synth-app';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { principalOfRole, simulatedDecision } from '../../support/simulated-decision';
 
@@ -66,11 +71,13 @@ it('may read both vaults, create (never replace) index objects and packs, delete
     await ask('s3:DeleteObject', bucket, 'index/i1');
     await ask('s3:DeleteObject', bucket, 'data/ab/abcd');
     await ask('s3:DeleteObject', bucket, 'snapshots/s1');
+    await ask('s3:PutObject', bucket, 'prune/condemned/c2');
+    await ask('s3:PutObject', bucket, 'prune/running/r2');
   }
   const forEach = (side: string) => [
     ...['config', 'keys/k1', 'data/ab/abcd', 'index/i1', 'prune/condemned/c1', 'snapshots/s1', 'manifest/m1'].map((k) => `s3:GetObject ${side}/${k}: Allowed`),
-    // No lock: the repair takes no prune lease (vault/repair/repair-index.ts, "Concurrency").
-    `s3:GetObject ${side}/prune/running/r1: ImplicitlyDenied`,
+    // Read, never written: the runbook refuses while a prune runs, and takes no lease of its own.
+    `s3:GetObject ${side}/prune/running/r1: Allowed`,
     `s3:PutObject ${side}/index/i2 create-only: Allowed`,
     `s3:PutObject ${side}/data/ab/abce create-only: Allowed`,
     `s3:PutObject ${side}/index/i2: ImplicitlyDenied`,
@@ -78,8 +85,50 @@ it('may read both vaults, create (never replace) index objects and packs, delete
     `s3:DeleteObject ${side}/index/i1: Allowed`,
     `s3:DeleteObject ${side}/data/ab/abcd: ImplicitlyDenied`,
     `s3:DeleteObject ${side}/snapshots/s1: ImplicitlyDenied`,
+    // No Object Lock in the sample: every delete goes through, so no tombstone is ever written.
+    `s3:PutObject ${side}/prune/condemned/c2: ImplicitlyDenied`,
+    `s3:PutObject ${side}/prune/running/r2: ImplicitlyDenied`,
   ];
   expect(decisions).toEqual([...forEach('primary'), ...forEach('dr')]);
   const table = { arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/lifeboat-dev-catalog`, account: ACCOUNT };
   for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']) expect([action, await simulatedDecision(repair, action, table)]).toEqual([action, 'ImplicitlyDenied']);
+});
+
+describe('with immutability (Object Lock)', () => {
+  let locked: DeployedPolicies;
+  let role: string;
+  beforeAll(() => {
+    const sample = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
+    const config = { ...sample, environments: sample.environments.map((e) => ({ ...e, immutability: { mode: 'GOVERNANCE' as const, days: 30 } })) };
+    const dev = synthesizeApp((app) => buildLifeboatApp(app, config)).built.get('dev');
+    if (!dev) throw new Error('the sample config defines the dev environment');
+    locked = new DeployedPolicies(Template.fromStack(dev.primary).toJSON() as CfnTemplate, { account: ACCOUNT, region: 'us-east-1' });
+    role = Stack.of(dev.protection.repairIndexWorkflow).getLogicalId(dev.protection.repairIndexWorkflow.function.role?.node.defaultChild as CfnElement);
+  });
+
+  it('may write the tombstone (prune/condemned/*, a plain PUT) in both vaults, and read the lock of the index objects it deletes', async () => {
+    const repair = principalOfRole(locked, role);
+    const decisions: string[] = [];
+    for (const bucket of [PRIMARY_VAULT, DR_VAULT]) {
+      for (const [action, key] of [
+        ['s3:PutObject', 'prune/condemned/c2'],
+        ['s3:GetObjectRetention', 'index/i1'],
+        ['s3:GetObjectLegalHold', 'index/i1'],
+        ['s3:PutObject', 'prune/running/r2'],
+        ['s3:PutObject', 'prune/policy'],
+        ['s3:DeleteObject', 'prune/condemned/c2'],
+      ] as const) {
+        decisions.push(`${action} ${bucket === PRIMARY_VAULT ? 'primary' : 'dr'}/${key}: ${await simulatedDecision(repair, action, { arn: `arn:aws:s3:::${bucket}/${key}`, account: ACCOUNT })}`);
+      }
+    }
+    const forEach = (side: string) => [
+      `s3:PutObject ${side}/prune/condemned/c2: Allowed`,
+      `s3:GetObjectRetention ${side}/index/i1: Allowed`,
+      `s3:GetObjectLegalHold ${side}/index/i1: Allowed`,
+      `s3:PutObject ${side}/prune/running/r2: ImplicitlyDenied`,
+      `s3:PutObject ${side}/prune/policy: ImplicitlyDenied`,
+      `s3:DeleteObject ${side}/prune/condemned/c2: ImplicitlyDenied`,
+    ];
+    expect(decisions).toEqual([...forEach('primary'), ...forEach('dr')]);
+  });
 });

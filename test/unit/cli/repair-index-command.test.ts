@@ -1,4 +1,4 @@
-import { repairIndexCommand } from '../../../cli/commands/repair-index-command';
+import { repairIndexCommand, repairSummaryLines } from '../../../cli/commands/repair-index-command';
 import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { type RepairIndexSummary } from '../../../lambdas/repair/repair-index-summary';
 import { recordingCliIo } from '../../support/captured-cli-io';
@@ -11,7 +11,7 @@ const clean: RepairIndexSummary = {
   vault: 'dr', readData: true, startedAt: 'a', endedAt: 'b', packsRead: 3, packsIndexed: 3, blobsIndexed: 40,
   packsLeftOut: [], packsLeftOutCount: 0, blobsLeftOut: [], blobsLeftOutCount: 0, packsHeaderUnreadable: [], packsHeaderUnreadableCount: 0,
   packsSalvaged: [], packsSalvagedCount: 0, newPacks: 0, packsNotRead: [], packsNotReadCount: 0, packsLeftToPrune: 0,
-  indexesWritten: 1, indexesRemoved: 2, indexesUnreadable: [], indexesUnreadableCount: 0, indexesLocked: [], indexesLockedCount: 0, indexesLeftToPrune: 0,
+  indexesWritten: 1, indexesRemoved: 2, indexesUnreadable: [], indexesUnreadableCount: 0, indexesLocked: [], indexesLockedCount: 0, tombstone: null, indexesLeftToPrune: 0,
   leftOut: false, notListed: 0, notes: [],
 };
 
@@ -56,4 +56,17 @@ it('refuses a --vault that is not primary or dr before starting anything (exit 2
   expect(await repairIndexCommand({ ...target, vault: 'both' }, { io, stderr, runner })).toBe(2);
   expect(io.errors).toEqual(['lifeboat repair-index: --vault must be primary or dr (the one vault whose index is rebuilt), got both']);
   expect(runner.started).toEqual([]);
+});
+
+/** Review r4-F1, r4-F2: kept index objects' records no longer simply "stay beside the new ones"; an archived pack left out is not "indexed as before". */
+it('says what the tombstone does for the index objects Object Lock kept, and lists an unlisted archived pack as left out', () => {
+  const tombstone = `prune/condemned/${'c'.repeat(64)}`;
+  const lines = repairSummaryLines({
+    ...clean, indexesRemoved: 0, indexesLocked: ['i1', 'i2'], indexesLockedCount: 2, tombstone, leftOut: true,
+    packsLeftOut: [{ pack: 'ab12', reason: 'archived, unlisted', detail: 'thaw it and run the repair again' }], packsLeftOutCount: 1,
+  });
+  expect(lines[1]).toBe(`Index objects: 1 written, then 0 old one(s) removed; 2 kept by Object Lock (every load still reads them; the tombstone ${tombstone} keeps the packs left out that they list out of every load (and a damaged one of them out of every backup's load), so the next backup stores those blobs again).`);
+  expect(lines).toContain('LEFT OUT pack data/ab/ab12: archived, unlisted: thaw it and run the repair again');
+  expect(lines.join('\n')).not.toContain('indexed as');
+  expect(repairSummaryLines({ ...clean, indexesLocked: ['i1'], indexesLockedCount: 1 })[1]).toContain('1 kept by Object Lock (every load still reads them beside the new ones; they list nothing the repair left out)');
 });

@@ -1,3 +1,4 @@
+import { repairDeadline } from '../../../../lambdas/repair/repair-deadline';
 import { runRepairIndexRunbook } from '../../../../lambdas/repair/repair-index-runbook';
 import { REPAIR_INDEX_LISTED, repairIndexSummary } from '../../../../lambdas/repair/repair-index-summary';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
@@ -6,8 +7,9 @@ import { verifyVault } from '../../../../vault/checker/verify';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { repairIndex } from '../../../../vault/repair/repair-index';
 import { initVault, Vault } from '../../../../vault/repository/vault';
-import { INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
-import { ObjectLockedError } from '../../../../vault/vault-errors';
+import { PruneLease } from '../../../../vault/prune/prune-lease';
+import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
+import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
 /** 1–16 KiB chunks, 16 KiB packs: a few dozen KiB of data make several packs. */
@@ -78,8 +80,74 @@ describe('runRepairIndexRunbook', () => {
       },
     });
     const summary = await runRepairIndexRunbook({ vault: 'primary', readData: false }, { openVault: async () => new Vault(retained, vault.keys, vault.config), now: fixedClock(0) });
-    expect(summary).toMatchObject({ indexesWritten: 1, indexesRemoved: 0, indexesLockedCount: locked.length, leftOut: false });
-    expect(summary.notes).toEqual([expect.stringMatching(/^\d+ old index object\(s\) are kept by Object Lock: their records stay in the index beside the new ones/)]);
+    expect(summary).toMatchObject({ indexesWritten: 1, indexesRemoved: 0, indexesLockedCount: locked.length, leftOut: false, tombstone: null });
+    expect(summary.notes).toEqual([expect.stringMatching(/^\d+ old index object\(s\) are kept by Object Lock: every load still reads them beside the new ones .*; they list nothing the repair left out/)]);
+  });
+
+  /** Review r4-F1: the tombstone the repair writes where Object Lock keeps what it replaced is in the summary and its note. */
+  it('names the tombstone it wrote when Object Lock keeps index objects that list a pack it left out', async () => {
+    const store = new MemoryVaultStore();
+    const vault = await vaultWithBackup(store);
+    const locked = await listedKeys(store, INDEX_PREFIX);
+    const [lostPack] = await listedKeys(store, 'data/');
+    await store.delete(lostPack as string);
+    const retained: VaultStore = Object.assign(Object.create(store) as VaultStore, {
+      delete: async (key: string) => {
+        if (locked.includes(key)) throw new ObjectLockedError(store.location, key, 'retained until 2027-01-01');
+        return store.delete(key);
+      },
+    });
+    const summary = await runRepairIndexRunbook({ vault: 'primary', readData: false }, { openVault: async () => new Vault(retained, vault.keys, vault.config) });
+    expect(summary).toMatchObject({ packsLeftOutCount: 1, indexesLockedCount: locked.length, leftOut: true, tombstone: expect.stringMatching(/^prune\/condemned\/[0-9a-f]{64}$/) });
+    expect(await listedKeys(store, 'prune/condemned/')).toEqual([summary.tombstone]);
+    expect(summary.notes[0]).toMatch(/kept by Object Lock: every load still reads them .*, so the repair wrote the tombstone prune\/condemned\/[0-9a-f]{64}: it keeps the packs left out that they list .* out of every load/);
+  });
+
+  /**
+   * Review r4-F2: an archived pack that no index object lists any more (the index lost) dropped out of the new
+   * index without a word, and the runbook reported success (exit 0).
+   */
+  it('leaves out, and reports, an archived pack that no index object lists: thaw it and run the repair again', async () => {
+    const store = new MemoryVaultStore();
+    const vault = await vaultWithBackup(store);
+    for (const key of await listedKeys(store, INDEX_PREFIX)) await store.delete(key);
+    const [archived] = await listedKeys(store, 'data/');
+    const glacier: VaultStore = Object.assign(Object.create(store) as VaultStore, {
+      get: async (key: string, range?: { offset: number; length: number }) => {
+        if (key === archived) throw new VaultObjectArchivedError(store.location, key, 'GLACIER');
+        return store.get(key, range);
+      },
+    });
+    const summary = await runRepairIndexRunbook({ vault: 'primary', readData: false }, { openVault: async () => new Vault(glacier, vault.keys, vault.config) });
+    expect(summary.packsLeftOut).toEqual([{ pack: idFromKey('data/', archived as string), reason: 'archived, unlisted', detail: expect.stringContaining('thaw it') }]);
+    expect(summary).toMatchObject({ packsNotReadCount: 0, leftOut: true });
+    expect(summary.notes).toEqual([expect.stringMatching(/^1 pack\(s\) in an archive storage class were left out: .*thaw them .* and run the repair again/)]);
+  });
+
+  /** Review r4-F3: the repair is not safe beside a prune with grace 0, and ran beside any prune. */
+  it('refuses, writing nothing, while a prune of the vault holds its lease', async () => {
+    const store = new MemoryVaultStore();
+    const vault = await vaultWithBackup(store);
+    const [lost] = await listedKeys(store, INDEX_PREFIX);
+    await store.delete(lost as string);
+    const lease = await PruneLease.acquire(store, vault.keys, { holder: 'the prune runbook (request r-1)', renewEveryMs: 0 });
+    const run = runRepairIndexRunbook({ vault: 'dr', readData: false }, { openVault: async () => vault });
+    await expect(run).rejects.toMatchObject({
+      name: 'RepairIndexPruneRunningError',
+      message: expect.stringMatching(/^A prune is running on the dr vault \(the prune runbook \(request r-1\), lease prune\/running\/[0-9a-f]+\): nothing was changed\. .*Run the repair when it ends; if it died, its lease ends by itself at /),
+    });
+    expect(await listedKeys(store, INDEX_PREFIX)).toEqual([]);
+    await lease.release();
+    expect(await runRepairIndexRunbook({ vault: 'dr', readData: false }, { openVault: async () => vault })).toMatchObject({ indexesWritten: 1, leftOut: false });
+  });
+});
+
+describe('repairDeadline', () => {
+  /** Review r4-F4: with readData the request in flight at the deadline may be a whole pack's GET with retries. */
+  it('keeps 30 s of a 15-minute invocation back when it reads headers, 120 s with readData, and never more than half', () => {
+    expect(repairDeadline(1_000, 900_000, false)).toBe(1_000 + 870_000);
+    expect(repairDeadline(1_000, 900_000, true)).toBe(1_000 + 780_000);
+    expect(repairDeadline(0, 100_000, true)).toBe(50_000);
   });
 });
 
