@@ -12,6 +12,7 @@ import {
   type LocalCloudStatus,
   startLocalCloud,
   type StartLocalCloudOptions,
+  stateFileDamagedError,
   stopLocalCloud,
 } from '../../local/cloud/local-cloud';
 import { type RegionOutageResult, startRegion, stopRegion } from '../../local/cloud/region-outage';
@@ -34,7 +35,9 @@ import { localCommandLine } from '../local-command-line';
  * (idempotent, like `docker compose down`), 1 = failed to stop. status 0 = running and every
  * endpoint of every region that is up answers (a region stopped on purpose is not a failure),
  * 1 = running but an endpoint of an up region does not answer, 3 = not running (the LSB
- * convention of `systemctl status`), including a stale cloud.json left by a killed process.
+ * convention of `systemctl status`), including a stale cloud.json left by a killed process (its pid gone, or
+ * given to another program since), 4 = unknown: cloud.json is damaged (LSB's "status unknown"); up and down
+ * then fail (1) without starting or signalling anything, and all three say how to find a cloud still running.
  * region stop|start 0 = the region is now in that state, also when it already was (idempotent),
  * 1 = failed (unknown region, no cloud running, the region could not be stopped or started).
  */
@@ -57,6 +60,7 @@ export type LocalRegionOptions = { dataDir: string };
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_NOT_RUNNING = 3;
+export const EXIT_STATUS_UNKNOWN = 4;
 
 const defaultDeps: LocalCommandDeps = { io: processIo, synthesize: synthesizeEnvironment };
 
@@ -148,6 +152,8 @@ export async function localDown(options: LocalDownOptions, deps: Partial<LocalCo
     const result = await stopLocalCloud(dataDir);
     if (result.stopped) {
       io.out(`Local cloud stopped (pid ${result.pid ?? '?'}${result.forced ? ', killed after the shutdown timeout' : ''}); data kept in ${dataDir}.`);
+    } else if (result.staleStateRemoved && result.staleReason === 'reused') {
+      io.out(`The local cloud was not running (removed a stale cloud.json: its pid ${result.pid ?? '?'} now belongs to another program, which was not signalled).`);
     } else if (result.staleStateRemoved) {
       io.out(`The local cloud was not running (removed a stale cloud.json left by pid ${result.pid ?? '?'}).`);
     } else {
@@ -178,13 +184,19 @@ export async function localStatus(options: LocalStatusOptions, deps: Partial<Loc
   const scheduler = localSchedulerStatus(path.resolve(options.dataDir));
   // A region stopped on purpose is the state the user asked for, not a fault of the cloud.
   const healthy = status.state === 'running' && status.services.every((s) => s.regionState === 'stopped' || s.reachable);
-  const code = status.state !== 'running' ? EXIT_NOT_RUNNING : healthy ? EXIT_OK : EXIT_FAILED;
+  const code = status.unreadable !== undefined ? EXIT_STATUS_UNKNOWN : status.state !== 'running' ? EXIT_NOT_RUNNING : healthy ? EXIT_OK : EXIT_FAILED;
   if (options.json) {
     io.out(JSON.stringify({ ...status, healthy, schedules: { active: scheduler.state === 'running', ...scheduler } }, null, 2));
     return code;
   }
-  if (status.state === 'stopped') {
+  if (status.unreadable !== undefined) {
+    io.out(stateFileDamagedError(status.dataDir, status.unreadable).message);
+  } else if (status.state === 'stopped') {
     io.out(`The local cloud is not running (data dir ${status.dataDir}).`);
+  } else if (status.state === 'stale' && status.staleReason === 'reused') {
+    io.out(
+      `The local cloud is not running: pid ${status.pid ?? '?'} from ${status.dataDir}/cloud.json now belongs to another program (it started after the cloud); \`${localCommandLine('down', options)}\` removes the stale file without signalling it.`,
+    );
   } else if (status.state === 'stale') {
     io.out(`The local cloud is not running: pid ${status.pid ?? '?'} from ${status.dataDir}/cloud.json is gone; \`${localCommandLine('down', options)}\` cleans up.`);
   } else {

@@ -11,7 +11,8 @@
 import { createCipheriv } from 'node:crypto';
 import { parseCloudProcessArgv } from './cloud-process-args';
 import { startCloudServers } from './cloud-servers';
-import { isProcessAlive, readCloudState, removeCloudState, writeCloudState } from './cloud-state';
+import { cloudProcessLiveness, isProcessAlive, readCloudState, removeCloudState, writeCloudState } from './cloud-state';
+import { processStartTime } from './process-start-time';
 import { startRegionControlServer } from './region-control-server';
 
 /** Exit codes, so the starter can tell why the process ended before it was ready. */
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     fail(EXIT_NO_LEGACY_PROVIDER, 'DES is unavailable: start node with --openssl-legacy-provider (s3rver needs it for ListObjectsV2 pagination)');
   }
   const existing = readCloudState(args.dataDir);
-  if (existing && existing.pid !== process.pid && isProcessAlive(existing.pid)) {
+  if (existing && existing.pid !== process.pid && cloudProcessLiveness(existing) === 'alive') {
     fail(EXIT_ALREADY_RUNNING, `already running on ${args.dataDir} (pid ${existing.pid})`);
   }
 
@@ -67,9 +68,11 @@ async function main(): Promise<void> {
     log,
   });
   const startedAt = new Date().toISOString();
+  const ownStartTime = processStartTime(process.pid);
   const writeState = (): void => {
     writeCloudState(args.dataDir, {
       pid: process.pid,
+      ...(ownStartTime !== undefined ? { processStartTime: ownStartTime } : {}),
       startedAt,
       regions: args.regions,
       endpoints: servers.endpoints,

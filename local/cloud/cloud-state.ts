@@ -2,16 +2,24 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { localEndpointsSchema } from '../../lambdas/runtime/local-endpoints';
+import { processStartTime } from './process-start-time';
 
 /**
  * The on-disk layout of a local cloud's data directory, and `cloud.json`, the file by which a
  * running cloud announces itself. The process writes it (atomically) once every server listens and
- * removes it after closing them; its presence with a live pid means "running".
+ * removes it after closing them; its presence with a live pid of the same start time means "running".
  */
 export const DEFAULT_DATA_DIR = '.lifeboat';
 
 export const cloudStateSchema = z.object({
   pid: z.number().int().positive(),
+  /**
+   * The process's start time as /proc has it (process-start-time.ts): a cloud killed hard leaves its
+   * cloud.json, and its pid may since belong to another program, which must not be taken for the cloud
+   * (nor signalled by `local down`). Absent without /proc and in the file of a cloud started before it
+   * was recorded: then a live pid alone means running.
+   */
+  processStartTime: z.string().optional(),
   startedAt: z.string(),
   regions: z.array(z.string()).min(1),
   /** Every region's endpoints, stopped ones included: a stopped region comes back on the same ports. */
@@ -107,6 +115,20 @@ export function writeCloudState(dataDir: string, state: z.input<typeof cloudStat
 
 export function removeCloudState(dataDir: string): void {
   rmSync(dataDirLayout(dataDir).stateFile, { force: true });
+}
+
+/**
+ * Whether the cloud that wrote cloud.json still runs: 'gone' when no process has its pid, 'reused'
+ * when one does but started at another time than the cloud (the pid was given to another program
+ * after the cloud was killed). Without a recorded start time, or without /proc, the pid decides.
+ */
+export type CloudProcessLiveness = 'alive' | 'gone' | 'reused';
+
+export function cloudProcessLiveness(state: Pick<CloudState, 'pid' | 'processStartTime'>): CloudProcessLiveness {
+  if (!isProcessAlive(state.pid)) return 'gone';
+  if (state.processStartTime === undefined) return 'alive';
+  const now = processStartTime(state.pid);
+  return now === undefined || now === state.processStartTime ? 'alive' : 'reused';
 }
 
 /** True when a process with this pid exists (signal 0 checks without signalling). */

@@ -32,6 +32,25 @@ export class LocalCloudNotRunningError extends Error {
   }
 }
 
+/**
+ * <dataDir>/cloud.json exists but is no cloud's state (not JSON, not the schema, not readable), so
+ * whether a cloud runs on the data directory, and which process it is, cannot be told. Nothing is
+ * started or signalled: the message says how to find and stop a cloud that may still run there.
+ */
+export class LocalCloudStateDamagedError extends Error {
+  override readonly name = 'LocalCloudStateDamagedError';
+  constructor(
+    readonly dataDir: string,
+    readonly stateFile: string,
+    readonly problem: string,
+  ) {
+    super(
+      `${stateFile} is damaged (${problem}), so whether a local cloud still runs on ${dataDir} cannot be told; no cloud was started or signalled. ` +
+        `Find a cloud that may still run there with \`pgrep -af 'cloud-process.*${dataDir}'\` (its ports: \`ss -ltnp\`), stop it with \`kill <pid>\`, then remove ${stateFile}.`,
+    );
+  }
+}
+
 /** The local cloud process did not exit in time after SIGTERM (it was then killed). */
 export class LocalCloudStopError extends Error {
   override readonly name = 'LocalCloudStopError';

@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { toCloudProcessArgv } from './cloud-process-args';
 import { type CreateOnlyPrefixes, writeCreateOnlyPrefixes } from './create-only-guard';
-import { type CloudState, dataDirLayout, isProcessAlive, readCloudState, readCloudStateFile, removeCloudState } from './cloud-state';
-import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStopError } from './errors';
+import { cloudProcessLiveness, type CloudState, dataDirLayout, readCloudState, readCloudStateFile, removeCloudState } from './cloud-state';
+import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStateDamagedError, LocalCloudStopError } from './errors';
 import { type RegionState } from './region-control-protocol';
 
 /**
@@ -67,6 +67,8 @@ export type StopLocalCloudResult = {
   pid?: number;
   /** cloud.json was left by a process that no longer exists, and was removed. */
   staleStateRemoved: boolean;
+  /** With staleStateRemoved: why it was stale ('reused': its pid belongs to another program now, which was not signalled). */
+  staleReason?: StaleReason;
   /** The process ignored SIGTERM until the timeout and was killed. */
   forced: boolean;
 };
@@ -81,11 +83,19 @@ export type ServiceCheck = {
   error?: string;
 };
 
+/** Why a cloud.json is stale: its process is gone, or its pid now belongs to a process that started after the cloud. */
+export type StaleReason = 'gone' | 'reused';
+
 export type LocalCloudStatus = {
   /** 'stale': cloud.json exists but its process is gone (crashed or killed). */
   state: 'running' | 'stopped' | 'stale';
   dataDir: string;
-  /** Why cloud.json exists but is no cloud's state (not JSON, not the schema); only with 'stopped'. */
+  /** Only with 'stale'. */
+  staleReason?: StaleReason;
+  /**
+   * Why cloud.json exists but is no cloud's state (not JSON, not the schema); only with 'stopped'. Whether a cloud
+   * runs cannot be told then: `stateFileDamagedError` says how to find one.
+   */
   unreadable?: string;
   pid?: number;
   startedAt?: string;
@@ -181,12 +191,27 @@ function replicationDelayOption(given: number | undefined): { replicationDelayMs
   return delay !== undefined && Number.isInteger(delay) && delay >= 0 ? { replicationDelayMs: delay } : {};
 }
 
+/** The error for a damaged cloud.json (readCloudStateFile's 'unreadable'): nothing may be started or signalled on its word. */
+export function stateFileDamagedError(dataDir: string, problem: string): LocalCloudStateDamagedError {
+  const layout = dataDirLayout(dataDir);
+  return new LocalCloudStateDamagedError(layout.root, layout.stateFile, problem);
+}
+
+/** The state of the cloud that runs on this data directory, undefined when none does; throws on a damaged cloud.json. */
+function liveCloudState(dataDir: string): CloudState | undefined {
+  const file = readCloudStateFile(dataDir);
+  if (file.kind === 'unreadable') throw stateFileDamagedError(dataDir, file.problem);
+  return file.kind === 'present' && cloudProcessLiveness(file.state) === 'alive' ? file.state : undefined;
+}
+
 export async function startLocalCloud(options: StartLocalCloudOptions): Promise<LocalCloudHandle> {
   const layout = dataDirLayout(options.dataDir);
   if (options.regions.length === 0) throw new Error('startLocalCloud: at least one region is required');
-  const existing = readCloudState(layout.root);
-  if (existing) {
-    if (isProcessAlive(existing.pid)) throw new LocalCloudAlreadyRunningError(layout.root, existing.pid);
+  const existing = readCloudStateFile(layout.root);
+  // A damaged file may belong to a cloud that still runs: a second one would fight it for the LevelDB and ports.
+  if (existing.kind === 'unreadable') throw stateFileDamagedError(layout.root, existing.problem);
+  if (existing.kind === 'present') {
+    if (cloudProcessLiveness(existing.state) === 'alive') throw new LocalCloudAlreadyRunningError(layout.root, existing.state.pid);
     removeCloudState(layout.root);
   }
   mkdirSync(layout.root, { recursive: true });
@@ -244,41 +269,48 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
 
 /** Endpoints of the cloud running on this data directory; LocalCloudNotRunningError when there is none. */
 export async function connectLocalCloud(dataDir: string): Promise<LocalEndpoints> {
-  const state = readCloudState(dataDir);
-  if (!state || !isProcessAlive(state.pid)) throw new LocalCloudNotRunningError(dataDirLayout(dataDir).root);
+  const state = liveCloudState(dataDir);
+  if (!state) throw new LocalCloudNotRunningError(dataDirLayout(dataDir).root);
   return state.endpoints;
 }
 
 /** A handle on the cloud running on this data directory (to stop it later); LocalCloudNotRunningError when there is none. */
 export async function attachLocalCloud(dataDir: string): Promise<LocalCloudHandle> {
-  const state = readCloudState(dataDir);
-  if (!state || !isProcessAlive(state.pid)) throw new LocalCloudNotRunningError(dataDirLayout(dataDir).root);
+  const state = liveCloudState(dataDir);
+  if (!state) throw new LocalCloudNotRunningError(dataDirLayout(dataDir).root);
   return handleFor(dataDir, state);
 }
 
 /**
  * Stops the cloud on this data directory: SIGTERM, wait for the process to close its servers and
- * exit, SIGKILL after `timeoutMs`. Not running is not an error (`stopped: false`).
+ * exit, SIGKILL after `timeoutMs`. Not running is not an error (`stopped: false`); a stale cloud.json
+ * is removed without signalling anything. A damaged cloud.json throws LocalCloudStateDamagedError:
+ * the cloud it may belong to cannot be found from it, and reporting "not running" would leave it behind.
  */
 export async function stopLocalCloud(dataDir: string, options: { timeoutMs?: number; pid?: number } = {}): Promise<StopLocalCloudResult> {
-  const state = readCloudState(dataDir);
+  const file = readCloudStateFile(dataDir);
+  if (file.kind === 'unreadable') throw stateFileDamagedError(dataDir, file.problem);
+  const state = file.kind === 'present' ? file.state : undefined;
   // With `pid`, only that process is stopped (a handle never stops a cloud started after it).
   if (!state || (options.pid !== undefined && state.pid !== options.pid)) return { stopped: false, staleStateRemoved: false, forced: false };
   const { pid } = state;
-  if (!isProcessAlive(pid)) {
+  const liveness = cloudProcessLiveness(state);
+  if (liveness !== 'alive') {
     removeCloudState(dataDir);
-    return { stopped: false, pid, staleStateRemoved: true, forced: false };
+    return { stopped: false, pid, staleStateRemoved: true, staleReason: liveness, forced: false };
   }
+  // Checked with the start time at every step: the pid of a cloud that exits meanwhile may be handed to another program.
+  const isCloudAlive = (): boolean => cloudProcessLiveness(state) === 'alive';
   try {
     process.kill(pid, 'SIGTERM');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw new LocalCloudStopError(`Cannot signal the local cloud (pid ${pid}).`, { cause: err });
   }
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
-  while (isProcessAlive(pid)) {
+  while (isCloudAlive()) {
     if (Date.now() > deadline) {
       process.kill(pid, 'SIGKILL');
-      while (isProcessAlive(pid)) await sleep(POLL_MS);
+      while (isCloudAlive()) await sleep(POLL_MS);
       if (readCloudState(dataDir)?.pid === pid) removeCloudState(dataDir);
       return { stopped: true, pid, staleStateRemoved: false, forced: true };
     }
@@ -308,7 +340,8 @@ export async function localCloudStatus(dataDir: string, options: { timeoutMs?: n
   if (file.kind !== 'present') return { state: 'stopped', dataDir: root, services: [], ...(file.kind === 'unreadable' ? { unreadable: file.problem } : {}) };
   const { state } = file;
   const base = { dataDir: root, pid: state.pid, startedAt: state.startedAt, regions: state.regions, endpoints: state.endpoints };
-  if (!isProcessAlive(state.pid)) return { state: 'stale', ...base, services: [] };
+  const liveness = cloudProcessLiveness(state);
+  if (liveness !== 'alive') return { state: 'stale', staleReason: liveness, ...base, services: [] };
   const timeoutMs = options.timeoutMs ?? 2000;
   const regionStates = Object.fromEntries(state.regions.map((r): [string, RegionState] => [r, state.stoppedRegions.includes(r) ? 'stopped' : 'up']));
   // Stopped regions are probed too: their ports should refuse, and one that answers is worth showing.

@@ -75,6 +75,28 @@ function listen(server: Server, port: number): Promise<AddressInfo | string | nu
   });
 }
 
+/**
+ * s3rver's run() passes server.listen a callback, which Node calls only once listening: a port another
+ * program holds (EADDRINUSE) became an 'error' event nobody listened to and crashed the whole cloud,
+ * every region with it. Its listen() with a callback returns the server, so the error can be caught;
+ * run()'s other step, configuring buckets, has nothing to do (no `configureBuckets` is given).
+ */
+function listenS3rver(s3: S3rver, port: number): Promise<AddressInfo | string | null> {
+  return new Promise((resolve, reject) => {
+    const server = s3.listen(port, LOOPBACK, () => {
+      server.off('error', onError);
+      s3.httpServer = server;
+      resolve(server.address());
+    });
+    const onError = (err: Error): void => {
+      // Closing the server that never listened emits 'close', on which s3rver closes its logger.
+      server.close(() => undefined);
+      reject(err);
+    };
+    server.once('error', onError);
+  });
+}
+
 /** Stops accepting at once (idle keep-alive connections close too); in-flight requests get CLOSE_GRACE_MS. */
 function closeServer(server: Server, close: (cb: (err?: Error | null) => void) => void): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -279,7 +301,7 @@ export class RegionServers {
     const createOnly = readCreateOnlyPrefixes(this.options.dataDir);
     if (createOnly) s3State.createOnly = createOnly;
     const s3 = createS3rver(s3Dir, s3State, this.ports.s3, this.options.replication?.middleware(this.region));
-    const s3Port = portOf(await s3.run());
+    const s3Port = portOf(await listenS3rver(s3, this.ports.s3));
     const dynamo = createDynalite(dynamoDir, this.region, this.options.account);
     // Before the replicator, which expects one listener in front of it.
     chargeConsistentScans(dynamo);

@@ -1,6 +1,7 @@
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isProcessAlive } from '../cloud/cloud-state';
+import { processStartTime } from '../cloud/process-start-time';
 import { DemoAlreadyRunningError } from './demo-errors';
 
 /** In the data directory: the pid (and start time) of the demo that runs on it. */
@@ -17,20 +18,8 @@ export type DemoLock = {
 
 type Holder = { readonly pid: number; readonly startTime?: string };
 
-/**
- * Field 22 of /proc/<pid>/stat (clock ticks after boot), undefined without /proc. A pid comes back
- * after its process ended (a container started the same way gives the next demo the dead one's pid),
- * the pair does not.
- */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (the command) is in parentheses and may hold spaces: count from the last ')', field 3 on.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
+/** Kept exported from here too: the demo's tests write locks with it. */
+export { processStartTime };
 
 function lockContent(pid: number): string {
   const startTime = processStartTime(pid);

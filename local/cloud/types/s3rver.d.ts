@@ -58,8 +58,10 @@ declare module 's3rver' {
 
   class S3rver {
     constructor(options?: S3rver.S3rverOptions);
-    /** Starts listening; resolves with the bound address. */
+    /** Starts listening; resolves with the bound address. A listen error is not caught (region-servers.ts: listenS3rver). */
     run(): Promise<AddressInfo>;
+    /** Creates its HTTP server and calls server.listen with these arguments; returns the server (httpServer is not set). */
+    listen(port: number, address: string, onListening: () => void): Server;
     close(): Promise<void>;
     httpServer?: Server;
     readonly store: S3rver.Store & S3rver.ObjectDeletion & S3rver.ObjectMetadata;

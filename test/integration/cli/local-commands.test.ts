@@ -157,6 +157,30 @@ describe('lifeboat local', () => {
     expect(io.errors[0]).toMatch(/environment "nope" is not defined in the configuration \(its environments: .*\): pass --env with one of them/);
   });
 
+  it('a damaged cloud.json: status cannot tell (exit 4), down and up fail (exit 1) and leave the running cloud alone, all saying how to find it (audit e2-3)', async () => {
+    const stateFile = join(dataDir, 'cloud.json');
+    const saved = readFileSync(stateFile, 'utf8');
+    const { pid } = JSON.parse(saved) as { pid: number };
+    writeFileSync(stateFile, '{garbage');
+    try {
+      const damaged = new RegExp(`^${stateFile} is damaged \\(.*JSON.*\\), so whether a local cloud still runs on ${dataDir} cannot be told; no cloud was started or signalled\\. Find a cloud that may still run there with \`pgrep -af 'cloud-process\\.\\*${dataDir}'\``);
+      const status = capture();
+      expect(await localStatus({ dataDir }, { io: status })).toBe(4);
+      expect(status.lines[0]).toMatch(damaged);
+      const down = capture();
+      expect(await localDown({ dataDir }, { io: down })).toBe(1);
+      expect(down.errors[0]?.replace('lifeboat local down failed: ', '')).toMatch(damaged);
+      expect(isProcessAlive(pid)).toBe(true);
+      const again = capture();
+      expect(await up(again)).toBe(1);
+      expect(again.errors[0]?.replace('lifeboat local up failed: ', '')).toMatch(damaged);
+      expect(readFileSync(stateFile, 'utf8')).toBe('{garbage');
+    } finally {
+      writeFileSync(stateFile, saved);
+    }
+    await expect(connectLocalCloud(dataDir)).resolves.toMatchObject({ s3: expect.any(Object) });
+  });
+
   it('is wired into commander: `lifeboat local down` then `local status` (exit codes via process.exitCode)', async () => {
     const io = capture();
     const program = new Command('lifeboat').exitOverride();

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { createServer, type Server } from 'node:net';
 import {
@@ -20,7 +21,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { localEndpointsSchema } from '../../../../lambdas/runtime/local-endpoints';
-import { readCloudState, writeCloudState } from '../../../../local/cloud/cloud-state';
+import { isProcessAlive, readCloudState, writeCloudState } from '../../../../local/cloud/cloud-state';
+import { processStartTime } from '../../../../local/cloud/process-start-time';
+import { localDown, localStatus } from '../../../../cli/commands/local-commands';
+import { recordingCliIo } from '../../../support/captured-cli-io';
 import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError } from '../../../../local/cloud/errors';
 import {
   connectLocalCloud,
@@ -302,6 +306,47 @@ describe('starting and stopping', () => {
     } finally {
       stale.remove();
     }
+  });
+
+  describe('a cloud.json whose pid now belongs to another program (audit e2-2)', () => {
+    let victim: ChildProcess;
+    const reused = tempDir('reused');
+    beforeAll(() => {
+      victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+    });
+    afterAll(() => {
+      victim.kill('SIGKILL');
+      reused.remove();
+    });
+
+    it('is stale: status says not running, connect refuses, down removes the file and never signals that program', async () => {
+      const pid = victim.pid!;
+      // A cloud killed hard, its pid later given to `sleep`: the recorded start time is the cloud's, not sleep's.
+      const cloudStartTime = String(Number(processStartTime(pid)) - 1);
+      writeCloudState(reused.dir, { pid, processStartTime: cloudStartTime, startedAt: new Date().toISOString(), regions: [PRIMARY], endpoints: cloud.endpoints });
+
+      expect(await localCloudStatus(reused.dir)).toMatchObject({ state: 'stale', staleReason: 'reused', pid });
+      await expect(connectLocalCloud(reused.dir)).rejects.toBeInstanceOf(LocalCloudNotRunningError);
+      const status = recordingCliIo();
+      expect(await localStatus({ dataDir: reused.dir }, { io: status })).toBe(3);
+      expect(status.lines[0]).toContain(`pid ${pid} from ${reused.dir}/cloud.json now belongs to another program`);
+
+      const down = recordingCliIo();
+      expect(await localDown({ dataDir: reused.dir }, { io: down })).toBe(0);
+      expect(down.lines).toEqual([`The local cloud was not running (removed a stale cloud.json: its pid ${pid} now belongs to another program, which was not signalled).`]);
+      expect(readCloudState(reused.dir)).toBeUndefined();
+      expect(isProcessAlive(pid)).toBe(true);
+      expect(victim.exitCode).toBeNull();
+      expect(victim.signalCode).toBeNull();
+    });
+
+    it('a cloud.json without a start time (an older cloud) still goes by the pid alone', async () => {
+      writeCloudState(reused.dir, { pid: victim.pid!, startedAt: new Date().toISOString(), regions: [PRIMARY], endpoints: cloud.endpoints });
+      expect((await localCloudStatus(reused.dir)).state).toBe('running');
+      // The same start time as the process has now: the cloud itself.
+      writeCloudState(reused.dir, { pid: victim.pid!, processStartTime: processStartTime(victim.pid!)!, startedAt: new Date().toISOString(), regions: [PRIMARY], endpoints: cloud.endpoints });
+      expect((await localCloudStatus(reused.dir)).state).toBe('running');
+    });
   });
 
   it('stops cleanly and a new start on the same data directory finds buckets, objects and tables', async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
@@ -214,6 +215,26 @@ describe('a region outage', () => {
     } finally {
       empty.remove();
     }
+  });
+
+  it('a region start whose port another program took fails with EADDRINUSE; the region stays stopped and the cloud and its other region keep running (audit e2-1)', async () => {
+    await stopRegion(dataDir, DR);
+    // Connections are cut at once (the status probe connects too), so closing the blocker does not wait for them.
+    const blocker = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      blocker.once('error', reject);
+      blocker.listen(Number(new URL(cloud.endpoints.s3[DR]!).port), '127.0.0.1', resolve);
+    });
+    try {
+      await expect(startRegion(dataDir, DR)).rejects.toThrow(`Could not start region ${DR}: listen EADDRINUSE`);
+      expect((await objectBytes(impatientS3(PRIMARY))).equals(body)).toBe(true);
+      expect((await localCloudStatus(dataDir)).regionStates).toEqual({ [PRIMARY]: 'up', [DR]: 'stopped' });
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+    // The port is free again: the start that failed left nothing half-open (dynalite's LevelDB included).
+    expect(await startRegion(dataDir, DR)).toMatchObject({ state: 'up', changed: true });
+    expect(await storedItem(impatientDynamoDb(DR))).toEqual({ ...item, region: { S: DR } });
   });
 
   it('the cloud shuts down cleanly with a region stopped', async () => {
