@@ -147,8 +147,9 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     holdsWarning(notRebuilt, created.length - notRebuilt),
     denied === undefined
       ? undefined
-      : `the S3 legal holds of the snapshot objects could not be read (${denied}), so no hold was recovered from Object Lock: ` +
-        `allow s3:GetObjectLegalHold on the vault's snapshots/* to the credentials that rebuild (the runbook's role has it), or hold the backups again by hand`,
+      : `the S3 legal holds of the snapshot objects in ${deps.vault.store.location} could not be read (${denied}), so no hold was recovered from Object Lock: ` +
+        `s3:GetObjectLegalHold on its snapshots/* must be allowed to the credentials that rebuild by their IAM policy and, for a vault in another account ` +
+        `(a DR vault with drAccount), by that bucket's policy too (a DR stack deployed since audit g7-1 allows it there); allow it, or hold the backups again by hand`,
   ].filter((w): w is string => w !== undefined);
   return {
     vault: deps.side,
@@ -378,7 +379,7 @@ function objectLockHolds(deps: CatalogRebuildDeps): { holdOf: HoldOf; refused: (
   const store = deps.vault.store;
   const read = store.legalHold?.bind(store);
   let noObjectLock = read === undefined;
-  // A denied read (credentials without s3:GetObjectLegalHold: an operator's, not the runbook's) does not stop a
+  // A denied read (no s3:GetObjectLegalHold in the credentials' IAM policy, or in another account's bucket policy) does not stop a
   // rebuild, often run in a disaster: the records are written without holds and a warning says why (see below).
   let refused: string | undefined;
   const holdOf: HoldOf = async (record) => {

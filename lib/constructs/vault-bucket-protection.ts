@@ -50,6 +50,15 @@ export const REMOTE_VAULT_USE_ACTIONS = [
 ];
 
 /**
+ * What the primary account may read the S3 legal hold of in a DR vault of another account: the snapshot objects, whose
+ * hold the catalog rebuild from the DR vault reads to hold again a backup held under Object Lock (catalog-rebuild.ts,
+ * objectLockHolds). Not in REMOTE_VAULT_USE_ACTIONS (every object): a hold's status on a snapshot object is all the
+ * rebuild needs. Until audit g7-1 the DR vault gave none, so a rebuild of the primary catalog from it got 403 on
+ * every read and created every record unheld.
+ */
+export const REMOTE_VAULT_LEGAL_HOLD_READ_KEYS = ['snapshots/*'];
+
+/**
  * What the primary account may add to a DR vault of another account: what replication copies (`config`, the key
  * objects, packs, index, manifest and snapshot objects) and what the primary's scrub repairs when a DR copy is
  * missing (the same prefixes). Nothing else: the DR vault's own state (`prune/`, `drills/`, `plans/`, `parts/`) is the
@@ -159,7 +168,8 @@ export function remoteLockBoundStatements(objects: string, account: string, immu
 
 /**
  * Lets the roles of `account` that carry `lifeboat:key-user` = `keyUser` (the protection's prefix) use
- * the vault as REMOTE_VAULT_USE_ACTIONS says, and add objects create-only: cross-account access needs the
+ * the vault as REMOTE_VAULT_USE_ACTIONS says, read the legal holds of its snapshot objects
+ * (REMOTE_VAULT_LEGAL_HOLD_READ_KEYS), and add objects create-only: cross-account access needs the
  * bucket's consent besides the roles' own policies, which keep each role to its prefixes. By account and tag,
  * not by role ARN: the primary stack's role names are CloudFormation's, unknown to this stack, and a bucket
  * policy naming a role that does not exist yet is refused.
@@ -184,6 +194,15 @@ export function allowVaultUseFrom(bucket: s3.IBucket, account: string, keyUser: 
       principals: primary,
       actions: REMOTE_VAULT_USE_ACTIONS,
       resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+      conditions: tagged,
+    }),
+  );
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'LegalHoldReadsByTheProtectionsRolesOfThePrimaryAccount',
+      principals: primary,
+      actions: ['s3:GetObjectLegalHold'],
+      resources: REMOTE_VAULT_LEGAL_HOLD_READ_KEYS.map((key) => bucket.arnForObjects(key)),
       conditions: tagged,
     }),
   );

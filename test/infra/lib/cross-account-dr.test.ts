@@ -85,6 +85,18 @@ it('lets the primary account\'s replicate role add objects to the DR vault and r
   expect(await simulatedDecision(role(dev.protection.restoreWorkflow.functions.shard), 's3:GetObject', drObject('data/ab/abcd'))).toBe('Allowed');
 });
 
+it('lets the primary account\'s catalog-rebuild role read the legal holds of the DR vault\'s snapshot objects, and only those (audit g7-1)', async () => {
+  // The rebuild of the primary catalog from the DR vault ({"vault":"dr"}) holds again a backup whose snapshot objects are
+  // held (catalog-rebuild.ts objectLockHolds): until g7-1 the DR vault's policy refused every such read to the primary account.
+  const rebuild = role(dev.protection.catalogRebuildWorkflow.function);
+  const snapshot = drObject(`snapshots/${'ab'.repeat(32)}`);
+  expect(await simulatedDecision(rebuild, 's3:GetObjectLegalHold', snapshot)).toBe('Allowed');
+  // Only the hold status of snapshot objects, and only for the protection's tagged roles.
+  const taggedAdmin = { ...primaryAdmin, arn: `arn:aws:iam::${PRIMARY}:role/forger`, tags: rebuild.tags };
+  expect(await simulatedDecision(taggedAdmin, 's3:GetObjectLegalHold', drObject('data/ab/abcd'))).toMatch(/Denied$/);
+  expect(await simulatedDecision(primaryAdmin, 's3:GetObjectLegalHold', snapshot)).toMatch(/Denied$/);
+});
+
 it('lets the primary account put only the DR catalog items replication writes (BACKUP#, SOURCE#), none of the DR account\'s own', async () => {
   const replicate = role(dev.protection.backupWorkflow.functions.replicate);
   const taggedAdmin = { ...primaryAdmin, arn: `arn:aws:iam::${PRIMARY}:role/forger`, tags: replicate.tags };
@@ -223,6 +235,10 @@ describe('with immutability: the Object Lock the primary account may put on the 
     expect(await simulatedDecision(replicate, 's3:PutObject', lockedObject('data/ff/ffff'), { ...create, ...lock(IMMUTABILITY.mode, IMMUTABILITY.days) })).toBe('Allowed');
     // An extension in the mode a copy already has, though not the vault's (a DR copy written before `mode` changed: review 43d F2).
     expect(await simulatedDecision(replicate, 's3:PutObjectRetention', lockedObject('data/ab/abcd'), lock('COMPLIANCE', windowDays))).toBe('Allowed');
+    // The catalog rebuild from the DR vault reads its snapshot objects' legal holds (audit g7-1).
+    const rebuildRole = lockedDev.protection.catalogRebuildWorkflow.function.role;
+    if (!rebuildRole) throw new Error('the catalog-rebuild function has no role');
+    expect(await simulatedDecision(principalOfRole(lockedSides.primary, logicalId(rebuildRole)), 's3:GetObjectLegalHold', lockedObject(`snapshots/${'ab'.repeat(32)}`))).toBe('Allowed');
     // The DR account's own principals are not bound by these statements (the DR account's IAM decides for them).
     const drAdmin = { ...primaryAdmin, arn: `arn:aws:iam::${DR}:role/administrator`, account: DR };
     expect(await simulatedDecision(drAdmin, 's3:PutObjectRetention', lockedObject('data/ab/abcd'), lock('COMPLIANCE', 36500))).toBe('Allowed');

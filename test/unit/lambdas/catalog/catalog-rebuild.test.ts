@@ -431,8 +431,9 @@ it('on a vault with Object Lock, holds a created record whose snapshot objects h
   expect(plain.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 3 record\(s\) created here is held/)]);
   expect(store.legalHoldReads).toBe(2);
 
-  // Credentials without s3:GetObjectLegalHold (an operator's) do not stop a rebuild, often run in a disaster: the
-  // records come without holds and a warning names the permission.
+  // Credentials without s3:GetObjectLegalHold (an operator's; or a DR vault of another account whose policy does not
+  // allow it: audit g7-1) do not stop a rebuild, often run in a disaster: the records come without holds and a warning
+  // names the permission, the vault, and both places that must allow it.
   catalog.records.clear();
   store.objectLock = true;
   store.denied = true;
@@ -441,7 +442,7 @@ it('on a vault with Object Lock, holds a created record whose snapshot objects h
   expect(denied.backups.every((b) => b.outcome === 'created' && b.unrecovered?.includes(HOLD_NOT_REBUILT))).toBe(true);
   expect(denied.warnings).toEqual([
     expect.stringMatching(/^legal holds are not rebuilt: /),
-    expect.stringMatching(/^the S3 legal holds of the snapshot objects could not be read \(Access Denied\), so no hold was recovered from Object Lock: allow s3:GetObjectLegalHold on the vault's snapshots\/\*/),
+    expect.stringMatching(/^the S3 legal holds of the snapshot objects in memory:\/\/\S+ could not be read \(Access Denied\), so no hold was recovered from Object Lock: s3:GetObjectLegalHold on its snapshots\/\* must be allowed to the credentials that rebuild by their IAM policy and, for a vault in another account \(a DR vault with drAccount\), by that bucket's policy too/),
   ]);
 
   // Any other failure (an outage) is not guessed either: the rebuild stops, and running it again is safe.
