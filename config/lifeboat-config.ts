@@ -96,6 +96,12 @@ export const s3BucketSourceSchema = z.strictObject({
       bucket: z.string().min(3).max(63),
       prefix: z.string().default(''),
       configId: z.string().min(1).optional(),
+      /**
+       * The customer managed KMS key the inventory configuration encrypts its reports with (its SSE-KMS setting; it may
+       * differ from the inventory bucket's default key): the plan function gets kms:Decrypt on it. Absent: no key is
+       * granted, and only reports under SSE-S3 (or the bucket's AWS managed aws/s3 key) can be read.
+       */
+      kmsKeyArn: kmsKeyArnSchema.optional(),
     })
     .optional(),
 });

@@ -76,7 +76,11 @@ function sourceOf(scope: Construct, source: SourceConfig): LifeboatSource {
           ...(source.inventory
             ? {
                 inventory: {
-                  bucket: s3.Bucket.fromBucketName(scope, `Inventory-${source.name}`, source.inventory.bucket),
+                  // With the key of the inventory configuration's SSE-KMS setting, so the plan function is granted kms:Decrypt on it.
+                  bucket: s3.Bucket.fromBucketAttributes(scope, `Inventory-${source.name}`, {
+                    bucketName: source.inventory.bucket,
+                    ...(source.inventory.kmsKeyArn !== undefined ? { encryptionKey: kms.Key.fromKeyArn(scope, `InventoryKey-${source.name}`, source.inventory.kmsKeyArn) } : {}),
+                  }),
                   prefix: source.inventory.prefix,
                   ...(source.inventory.configId !== undefined ? { configId: source.inventory.configId } : {}),
                 },

@@ -10,7 +10,7 @@ import { budgetedTargetBytesPerSegment, dynamoDbSegmentCount } from '../sources/
 import { captureTable, type CapturedTable } from '../sources/dynamodb-table-schema';
 import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { listS3Objects, type S3ObjectSummary } from '../sources/s3-bucket-source';
-import { type InventoryPosition, latestInventoryManifestKey, listInventoryObjects } from '../sources/s3-inventory-listing';
+import { type InventoryPosition, latestInventoryReport, listInventoryObjects } from '../sources/s3-inventory-listing';
 import { cutS3KeyRanges } from '../sources/s3-key-range-cutter';
 import { headLiveObject, type LiveObjectLookup } from '../sources/s3-live-object';
 import { s3ObjectPieces } from '../sources/s3-object-pieces';
@@ -58,7 +58,15 @@ export type PlannedBackup = {
   /** True when the listing is complete (shardCount is final); otherwise plan again with `continuation`. */
   done: boolean;
   continuation?: PlanContinuation;
+  /** The S3 Inventory reports this invocation chose (a source resumed from a continuation keeps the report named there). */
+  inventoryReports?: InventoryReportUsed[];
 };
+
+/** An S3 Inventory report a source is planned from, and its age when chosen: an old one costs shard balance, never coverage. */
+export type InventoryReportUsed = { source: string; manifestKey: string; createdAt: string; ageHours: number; stale: boolean };
+
+/** A report older than a weekly inventory's interval plus a day: its configuration has likely stopped delivering. */
+export const STALE_INVENTORY_REPORT_HOURS = 8 * 24;
 
 /**
  * Shards one manifest holds at most: a line is 0.2–2.2 KB (S3 keys are up to 1 KiB), so a manifest
@@ -118,6 +126,7 @@ export async function planBackup(input: PlanBackupInput, deps: PlanBackupDeps): 
     shardCount,
     done,
     ...(shards.stop ? { continuation: { planKey, seq: seq + 1, nextShardIndex: shardCount, ...shards.stop } } : {}),
+    ...(shards.inventoryReports.length > 0 ? { inventoryReports: shards.inventoryReports } : {}),
   };
 }
 
@@ -220,7 +229,7 @@ async function describeSource(source: SourceConfig, parent: SourceParent, deps: 
   return { name: source.name, type: 'filesystem', parent, snapshotSource: { kind: 'filesystem', id: source.name, path: source.path } };
 }
 
-type PlannedShards = { specs: ShardSpec[]; nextShardIndex: number; stop?: Pick<PlanContinuation, 'sourceIndex' | 's3'> };
+type PlannedShards = { specs: ShardSpec[]; nextShardIndex: number; stop?: Pick<PlanContinuation, 'sourceIndex' | 's3'>; inventoryReports: InventoryReportUsed[] };
 
 /**
  * This invocation's shards: from where the continuation says (or the first source) on, until every
@@ -238,14 +247,15 @@ async function planShards(plan: ProtectionPlanConfig, continuation: PlanContinua
     specs.push(spec);
     nextShardIndex++;
   };
+  const inventoryReports: InventoryReportUsed[] = [];
 
   for (let sourceIndex = continuation?.sourceIndex ?? 0; sourceIndex < plan.sources.length; sourceIndex++) {
     const source = plan.sources[sourceIndex] as SourceConfig;
     const resume = sourceIndex === continuation?.sourceIndex ? continuation.s3 : undefined;
-    if (specs.length > 0 && resume === undefined && mustStop()) return { specs, nextShardIndex, stop: { sourceIndex } };
+    if (specs.length > 0 && resume === undefined && mustStop()) return { specs, nextShardIndex, stop: { sourceIndex }, inventoryReports };
     if (source.type === 's3') {
-      const stoppedAt = await planS3Source(source, resume, { next: () => nextShardIndex, add, mustStop }, deps);
-      if (stoppedAt) return { specs, nextShardIndex, stop: { sourceIndex, s3: stoppedAt } };
+      const stoppedAt = await planS3Source(source, resume, { next: () => nextShardIndex, add, mustStop }, { ...deps, chose: (report) => inventoryReports.push(report) });
+      if (stoppedAt) return { specs, nextShardIndex, stop: { sourceIndex, s3: stoppedAt }, inventoryReports };
     } else if (source.type === 'dynamodb') {
       for (const spec of await planTableShards(source, plan, nextShardIndex, deps)) add(spec);
     } else {
@@ -253,7 +263,7 @@ async function planShards(plan: ProtectionPlanConfig, continuation: PlanContinua
       for (const spec of await planDirectoryShards(source, root, { maxShards: plan.maxConcurrency, firstIndex: nextShardIndex })) add(spec);
     }
   }
-  return { specs, nextShardIndex };
+  return { specs, nextShardIndex, inventoryReports };
 }
 
 /**
@@ -269,7 +279,7 @@ async function planS3Source(
   source: S3BucketSourceConfig,
   resume: PlanContinuation['s3'],
   shards: { next: () => number; add: (spec: ShardSpec) => void; mustStop: () => boolean },
-  deps: PlanBackupDeps,
+  deps: PlanBackupDeps & { chose: (report: InventoryReportUsed) => void },
 ): Promise<PlanContinuation['s3'] | undefined> {
   const size: S3ShardSize = { ...DEFAULT_S3_SHARD_SIZE, ...deps.s3ShardSize };
   const startAfter = resume?.startAfter;
@@ -278,8 +288,14 @@ async function planS3Source(
   let lookUp: { lookUp: LiveObjectLookup } | undefined;
   const position: InventoryPosition = { file: resume?.inventoryFile ?? 0 };
   if (source.inventory) {
-    inventoryManifest = resume?.inventoryManifest ?? (await latestInventoryManifestKey(deps.s3, source.bucket, source.inventory));
-    objects = listInventoryObjects(deps.s3, source.inventory.bucket, inventoryManifest, { sourceBucket: source.bucket, prefix: source.prefix, position, ...(startAfter !== undefined ? { startAfter } : {}) });
+    inventoryManifest = resume?.inventoryManifest ?? (await chooseInventoryReport(source, source.inventory, deps));
+    objects = listInventoryObjects(deps.s3, source.inventory.bucket, inventoryManifest, {
+      source: source.name,
+      sourceBucket: source.bucket,
+      prefix: source.prefix,
+      position,
+      ...(startAfter !== undefined ? { startAfter } : {}),
+    });
     // A report is a day or a week old: the objects it lists above the budget are split as they are now, never by the report's ETag.
     lookUp = { lookUp: headLiveObject(deps.s3, source.bucket) };
   } else {
@@ -299,6 +315,28 @@ async function planS3Source(
     }
   }
   return undefined;
+}
+
+/**
+ * The newest complete inventory report of the source, its age told to `deps.chose` and, when older than
+ * STALE_INVENTORY_REPORT_HOURS, logged as a warning: planning goes on (shards list their own ranges),
+ * but boundaries from an old report balance shards poorly, and it usually means delivery stopped.
+ */
+async function chooseInventoryReport(
+  source: S3BucketSourceConfig,
+  inventory: NonNullable<S3BucketSourceConfig['inventory']>,
+  deps: PlanBackupDeps & { chose: (report: InventoryReportUsed) => void },
+): Promise<string> {
+  const report = await latestInventoryReport(deps.s3, source.bucket, inventory);
+  const now = (deps.now ?? (() => new Date()))();
+  const ageHours = Math.floor((now.getTime() - report.createdAt.getTime()) / 3_600_000);
+  const stale = ageHours > STALE_INVENTORY_REPORT_HOURS;
+  deps.chose({ source: source.name, manifestKey: report.manifestKey, createdAt: report.createdAt.toISOString(), ageHours, stale });
+  if (stale) {
+    const warning = `planning from S3 Inventory report s3://${inventory.bucket}/${report.manifestKey}, ${Math.floor(ageHours / 24)} days old: check that the inventory configuration still delivers (daily or weekly); shards are balanced by this report's keys and sizes.`;
+    console.warn(JSON.stringify({ level: 'WARN', source: source.name, warning }));
+  }
+  return report.manifestKey;
 }
 
 /**

@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { compareKeys, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
+import { isMissingS3Object } from './s3-missing-object';
 import { decodeUrlEncodedKey, listObjectsPage } from './url-encoded-listing';
 
 /** Where a bucket's S3 Inventory reports are delivered (the source's `inventory` config). */
@@ -22,19 +23,26 @@ const inventoryManifestSchema = z.object({
   files: z.array(z.object({ key: z.string() })),
 });
 
+/** The report a plan reads: its manifest and when S3 began it (the time its date folder names, UTC). */
+export type InventoryReport = { manifestKey: string; createdAt: Date };
+
 /**
- * The key of the newest manifest.json of the source bucket's inventory: reports are delivered to
- * <prefix>/<source bucket>/<configuration id>/<YYYY-MM-DDTHH-MMZ>/manifest.json, so the newest is the
- * last date folder (they sort as text). Without `configId`, the source bucket must have exactly one
- * inventory configuration delivering there.
+ * The newest complete report of the source bucket's inventory: reports are delivered to
+ * <prefix>/<source bucket>/<configuration id>/<YYYY-MM-DDTHH-MMZ>/manifest.json and manifest.checksum
+ * (date folders sort as text). S3 writes manifest.checksum once the report is delivered (AWS: "Setting
+ * up Amazon S3 event notifications for inventory completion", storage-inventory-notification.html), so a
+ * folder without both is a report still arriving or one whose manifest was deleted; an older complete
+ * report is taken instead. Without `configId`, the source bucket must have exactly one inventory
+ * configuration delivering there.
  */
-export async function latestInventoryManifestKey(s3: S3Client, sourceBucket: string, location: S3InventoryLocation): Promise<string> {
+export async function latestInventoryReport(s3: S3Client, sourceBucket: string, location: S3InventoryLocation): Promise<InventoryReport> {
   const base = `${location.prefix ? `${location.prefix.replace(/\/+$/, '')}/` : ''}${sourceBucket}/`;
   let configFolder: string;
   if (location.configId !== undefined) {
     configFolder = `${base}${location.configId}/`;
   } else {
-    const configs = (await folders(s3, location.bucket, base)).filter((f) => !f.endsWith('/hive/'));
+    // hive/ and data/ are inside each configuration folder, so every folder here is a configuration (one may be named "hive").
+    const configs = await folders(s3, location.bucket, base);
     if (configs.length !== 1) {
       throw new S3InventoryError(
         `s3://${location.bucket}/${base} holds ${configs.length === 0 ? 'no inventory configuration' : `${configs.length} inventory configurations (${configs.join(', ')})`}; ` +
@@ -43,10 +51,34 @@ export async function latestInventoryManifestKey(s3: S3Client, sourceBucket: str
     }
     configFolder = configs[0] as string;
   }
-  const dates = (await folders(s3, location.bucket, configFolder)).filter((f) => /\/\d{4}-\d{2}-\d{2}T\d{2}-\d{2}Z\/$/.test(f)).sort();
-  const newest = dates.at(-1);
-  if (newest === undefined) throw new S3InventoryError(`s3://${location.bucket}/${configFolder} has no inventory report yet (the first one arrives within 48 hours of configuring it).`);
-  return `${newest}manifest.json`;
+  const dates = (await folders(s3, location.bucket, configFolder)).filter((f) => REPORT_FOLDER.test(f)).sort();
+  if (dates.length === 0) throw new S3InventoryError(`s3://${location.bucket}/${configFolder} has no inventory report yet (the first one arrives within 48 hours of configuring it).`);
+  for (const folder of dates.reverse()) {
+    if (await holdsBothManifests(s3, location.bucket, configFolder, folder)) return { manifestKey: `${folder}manifest.json`, createdAt: reportTime(folder) };
+  }
+  throw new S3InventoryError(
+    `s3://${location.bucket}/${configFolder} has ${dates.length} inventory report folder(s) but none holds both manifest.json and manifest.checksum: ` +
+      'the first report is still being delivered (wait for its manifest.checksum), or the manifests were deleted (check the inventory bucket\'s lifecycle rules).',
+  );
+}
+
+/** A report's date folder: <config folder>/YYYY-MM-DDTHH-MMZ/. */
+const REPORT_FOLDER = /\/(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})Z\/$/;
+
+function reportTime(folder: string): Date {
+  const [, day, hour, minute] = REPORT_FOLDER.exec(folder) ?? [];
+  return new Date(`${day}T${hour}:${minute}:00Z`);
+}
+
+/**
+ * Whether a date folder holds manifest.json and manifest.checksum. Listed from the configuration folder
+ * (StartAfter the date folder) rather than under the date folder: the planner may list only the
+ * configuration folder (source-access.ts).
+ */
+async function holdsBothManifests(s3: S3Client, bucket: string, configFolder: string, folder: string): Promise<boolean> {
+  const page = await listObjectsPage(s3, { Bucket: bucket, Prefix: configFolder, StartAfter: folder, MaxKeys: 10 });
+  const keys = new Set((page.Contents ?? []).map((o) => o.Key));
+  return keys.has(`${folder}manifest.json`) && keys.has(`${folder}manifest.checksum`);
 }
 
 async function folders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
@@ -71,9 +103,9 @@ export async function* listInventoryObjects(
   s3: S3Client,
   inventoryBucket: string,
   manifestKey: string,
-  options: { sourceBucket: string; prefix: string; startAfter?: string; position?: InventoryPosition },
+  options: { source: string; sourceBucket: string; prefix: string; startAfter?: string; position?: InventoryPosition },
 ): AsyncGenerator<S3ObjectSummary> {
-  const manifest = inventoryManifestSchema.parse(JSON.parse((await readWhole(s3, inventoryBucket, manifestKey)).toString('utf8')));
+  const manifest = inventoryManifestSchema.parse(JSON.parse((await readManifest(s3, inventoryBucket, manifestKey, options.source)).toString('utf8')));
   if (manifest.fileFormat !== 'CSV') {
     throw new S3InventoryError(`Inventory s3://${inventoryBucket}/${manifestKey} is ${manifest.fileFormat}; Lifeboat reads CSV inventories only (set the inventory configuration's output format to CSV).`);
   }
@@ -205,6 +237,19 @@ async function openBody(s3: S3Client, bucket: string, key: string): Promise<Read
   if (object.Body instanceof Readable) return object.Body;
   if (object.Body === undefined) return Readable.from([]);
   return Readable.from([Buffer.from(await object.Body.transformToByteArray())]);
+}
+
+/** The manifest, or an error naming it and the source when it is gone (deleted since it was chosen, e.g. by a lifecycle rule, between planning invocations). */
+async function readManifest(s3: S3Client, bucket: string, key: string, source: string): Promise<Buffer> {
+  try {
+    return await readWhole(s3, bucket, key);
+  } catch (err) {
+    if (!(await isMissingS3Object(s3, bucket, key, err))) throw err;
+    throw new S3InventoryError(
+      `Inventory manifest s3://${bucket}/${key} of source "${source}" does not exist (deleted since the plan chose it?). Run the backup again: it plans from the newest complete report, or remove the source's inventory setting to plan it by listing the bucket.`,
+      { cause: err },
+    );
+  }
 }
 
 async function readWhole(s3: S3Client, bucket: string, key: string): Promise<Buffer> {

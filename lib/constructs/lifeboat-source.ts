@@ -32,7 +32,8 @@ export type S3BucketSourceOptions = {
   /**
    * Plan backups from the bucket's S3 Inventory instead of listing it (docs/SCALE.md, "S3 Inventory"):
    * the newest CSV report under `<prefix>/<source bucket>/<configId>/` of `bucket`. The plan function
-   * may list and read only that folder (and decrypt with the inventory bucket's KMS key, if it has one).
+   * may list and read only that folder, and decrypt with the `encryptionKey` of `inventory.bucket` if it has one: import the
+   * bucket with the key of the inventory configuration's SSE-KMS setting (it may differ from the bucket's default key).
    * @default no inventory — the planner lists the bucket
    */
   readonly inventory?: S3InventoryOption;

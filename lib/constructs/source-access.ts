@@ -72,7 +72,7 @@ export function sourceObjectsArn(source: LifeboatSource): string {
 
 /**
  * The folder of an S3 source's inventory reports in the inventory bucket, as the planner reads it
- * (lambdas/sources/s3-inventory-listing.ts, latestInventoryManifestKey): `<prefix>/<source bucket>/`,
+ * (lambdas/sources/s3-inventory-listing.ts, latestInventoryReport): `<prefix>/<source bucket>/`,
  * and `<configId>/` below it when the source names its configuration. Manifests lie in its date
  * folders, data files in its `data/` (the manifest names them, under the configuration's folder).
  */

@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { s3BucketSourceSchema } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { FUNCTION_SIZING } from '../../../lib/lifeboat-defaults';
@@ -701,12 +702,13 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
 });
 
 describe('an S3 source planned from its inventory (JSON config)', () => {
-  // The sample's S3 source with `inventory` and no configId; read from the construct tree (no synth needed).
+  // The sample's S3 source with `inventory` (its reports under SSE-KMS) and no configId; read from the construct tree (no synth needed).
+  const inventoryKeyArn = 'arn:aws:kms:us-east-1:000000000000:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
   const withInventory = {
     ...config,
     environments: config.environments.map((e) => ({
       ...e,
-      plans: e.plans.map((p) => ({ ...p, sources: p.sources.map((s) => (s.type === 's3' ? { ...s, inventory: { bucket: 'demo-inventory', prefix: 'inventory' } } : s)) })),
+      plans: e.plans.map((p) => ({ ...p, sources: p.sources.map((s) => (s.type === 's3' ? { ...s, inventory: { bucket: 'demo-inventory', prefix: 'inventory', kmsKeyArn: inventoryKeyArn } } : s)) })),
     })),
   };
   const app = templateOnlyApp();
@@ -732,5 +734,13 @@ describe('an S3 source planned from its inventory (JSON config)', () => {
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: arn(''), Condition: { StringLike: { 's3:prefix': [`inventory/${source.bucket}/*`] }, StringEquals: { 's3:ResourceAccount': devConfig.account } } },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: arn(`/inventory/${source.bucket}/*`), Condition: { StringEquals: { 's3:ResourceAccount': devConfig.account } } },
     ]);
+  });
+
+  it('lets the plan function decrypt with the key the config names for the inventory reports, and refuses a name that is not a key ARN', () => {
+    const document = stack.resolve((planFn.role?.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined)?.document.toJSON()) as { Statement: { Action: unknown; Resource: unknown }[] };
+    expect(document.Statement.filter((st) => JSON.stringify(st.Resource).includes(inventoryKeyArn))).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: inventoryKeyArn }]);
+    const inventory = (kmsKeyArn: string) => s3BucketSourceSchema.safeParse({ type: 's3', name: 'big', bucket: 'big-bucket', inventory: { bucket: 'demo-inventory', kmsKeyArn } });
+    expect(inventory(inventoryKeyArn).success).toBe(true);
+    expect(inventory('arn:aws:kms:us-east-1:000000000000:alias/inventory').error?.issues.map((i) => i.path.join('.'))).toEqual(['inventory.kmsKeyArn']);
   });
 });

@@ -266,7 +266,9 @@ describe('S3 Inventory as the listing', () => {
       ['inv/src/all/data/1.csv.gz', csv(withVersions.slice(0, 4))],
       ['inv/src/all/data/2.csv.gz', csv(withVersions.slice(4))],
     ]);
-    const reports = { objects: new Map([...bodies.keys()].map((k) => [k, 1])), bodies };
+    // S3 writes manifest.checksum once a report is delivered: both reports are complete.
+    const checksums = ['inv/src/all/2026-11-29T01-00Z/manifest.checksum', `${dir}manifest.checksum`];
+    const reports = { objects: new Map([...bodies.keys(), ...checksums].map((k) => [k, 1])), bodies };
     const sources = (inventory: boolean) => [{ type: 's3', name: 'bkt', bucket: 'src', ...(inventory ? { inventory: { bucket: 'reports', prefix: 'inv' } } : {}) }];
     const fromInventory = harness({ reports, src: { objects: new Map() } }, [planOf('plan', sources(true))], { s3ShardSize: { keys: 2 }, deadline: () => 0 });
     const runs = await planToEnd(fromInventory, 'plan');
@@ -296,6 +298,71 @@ describe('S3 Inventory as the listing', () => {
     await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, empty.deps)).rejects.toThrow(/has no inventory report yet/);
   });
 
+  it('plans from the newest complete report (manifest.json and manifest.checksum), passing over one still arriving or whose manifest is gone, and returns its age', async () => {
+    const manifest = (file: string) => Buffer.from(JSON.stringify({ sourceBucket: 'src', fileFormat: 'CSV', fileSchema: 'Bucket, Key, Size', files: [{ key: file }] }));
+    const folder = (date: string) => `inv/src/hive/${date}/`;
+    const bodies = new Map<string, Buffer>([
+      [`${folder('2026-11-20T01-00Z')}manifest.json`, manifest('inv/src/hive/data/old.csv.gz')],
+      ['inv/src/hive/data/old.csv.gz', csv([['src', 'old', '1']])],
+      // Newer, but without manifest.checksum: S3 is still delivering it.
+      [`${folder('2026-11-30T01-00Z')}manifest.json`, manifest('inv/src/hive/data/new.csv.gz')],
+    ]);
+    // Newest: its checksum delivered and its manifest.json deleted.
+    const checksums = [`${folder('2026-11-20T01-00Z')}manifest.checksum`, `${folder('2026-12-01T01-00Z')}manifest.checksum`];
+    const reports = { objects: new Map([...bodies.keys(), ...checksums, `inv/src/hive/hive/dt=2026-11-20-01-00/symlink.txt`].map((k) => [k, 1])), bodies };
+    // A configuration named "hive" (its own hive/ folder inside it): found without a configId.
+    const sources = [{ type: 's3', name: 'bkt', bucket: 'src', inventory: { bucket: 'reports', prefix: 'inv' } }];
+    const warnings: string[] = [];
+    const warn = jest.spyOn(console, 'warn').mockImplementation((line: string) => void warnings.push(line));
+    try {
+      const h = harness({ reports, src: { objects: new Map() } }, [planOf('plan', sources)]);
+      const [run] = await planToEnd(h, 'plan');
+      expect(run?.inventoryReports).toEqual([
+        { source: 'bkt', manifestKey: `${folder('2026-11-20T01-00Z')}manifest.json`, createdAt: '2026-11-20T01:00:00.000Z', ageHours: 11 * 24 + 9, stale: true },
+      ]);
+      expect((await planned(h)).shards).toEqual([{ kind: 's3', index: 0, source: 'bkt', bucket: 'src', prefix: '' }]);
+      // Older than a weekly report plus a day: planned, and said.
+      expect(warnings.map((w) => JSON.parse(w) as unknown)).toEqual([
+        {
+          level: 'WARN',
+          source: 'bkt',
+          warning: `planning from S3 Inventory report s3://reports/${folder('2026-11-20T01-00Z')}manifest.json, 11 days old: check that the inventory configuration still delivers (daily or weekly); shards are balanced by this report's keys and sizes.`,
+        },
+      ]);
+      // A fresh report: its age, no warning.
+      const fresh = harness({ reports, src: { objects: new Map() } }, [planOf('plan', sources)], { now: () => new Date('2026-11-21T02:30:00Z') });
+      expect((await planBackup({ plan: 'plan', backupId: BACKUP_ID }, fresh.deps)).inventoryReports?.map((r) => [r.ageHours, r.stale])).toEqual([[25, false]]);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      warn.mockRestore();
+    }
+
+    // No complete report at all: said, naming the configuration folder.
+    bodies.delete(`${folder('2026-11-20T01-00Z')}manifest.json`);
+    reports.objects.delete(`${folder('2026-11-20T01-00Z')}manifest.json`);
+    const none = harness({ reports, src: { objects: new Map() } }, [planOf('plan', sources)]);
+    const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, none.deps).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(S3InventoryError);
+    expect((error as Error).message).toMatch(/^s3:\/\/reports\/inv\/src\/hive\/ has 3 inventory report folder\(s\) but none holds both manifest\.json and manifest\.checksum/);
+  });
+
+  it('says which manifest of which source is gone when a continued plan\'s report was deleted', async () => {
+    const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1'], ['src', 'b', '1'], ['src', 'c', '1']]);
+    const h = harness(buckets, [planOf('plan', inventorySource)], { s3ShardSize: { keys: 1 }, deadline: () => 0 });
+    const first = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps);
+    const manifestKey = 'inv/src/daily/2026-11-30T01-00Z/manifest.json';
+    // The next invocation is handed the report the first chose; a lifecycle rule deletes it meanwhile.
+    const continuation = first.continuation;
+    expect(continuation?.s3?.inventoryManifest).toBe(manifestKey);
+    buckets.reports?.bodies?.delete(manifestKey);
+    buckets.reports?.objects.delete(manifestKey);
+    const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation }, h.deps).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(S3InventoryError);
+    expect((error as Error).message).toBe(
+      `Inventory manifest s3://reports/${manifestKey} of source "bkt" does not exist (deleted since the plan chose it?). Run the backup again: it plans from the newest complete report, or remove the source's inventory setting to plan it by listing the bucket.`,
+    );
+  });
+
   it('parses quoted CSV fields with doubled quotes and empty fields', () => {
     expect(parseCsvLine('"a","b""c","",d,')).toEqual(['a', 'b"c', '', 'd', '']);
   });
@@ -307,7 +374,8 @@ describe('S3 Inventory as the listing', () => {
       ['inv/src/daily/2026-11-30T01-00Z/manifest.json', Buffer.from(JSON.stringify(manifest))],
       ['inv/src/daily/data/1.csv.gz', csv(rows)],
     ]);
-    return { reports: { objects: new Map([...bodies.keys()].map((k) => [k, 1])), bodies }, src: { objects: new Map() } };
+    const keys = [...bodies.keys(), 'inv/src/daily/2026-11-30T01-00Z/manifest.checksum'];
+    return { reports: { objects: new Map(keys.map((k) => [k, 1])), bodies }, src: { objects: new Map() } };
   };
   const inventorySource = [{ type: 's3', name: 'bkt', bucket: 'src', inventory: { bucket: 'reports', prefix: 'inv', configId: 'daily' } }];
 

@@ -3,7 +3,7 @@ import { type AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { listS3Objects } from '../../../../lambdas/sources/s3-bucket-source';
-import { latestInventoryManifestKey } from '../../../../lambdas/sources/s3-inventory-listing';
+import { latestInventoryReport } from '../../../../lambdas/sources/s3-inventory-listing';
 import { isMissingS3Object } from '../../../../lambdas/sources/s3-missing-object';
 import { decodeUrlEncodedKey, listObjectsPage, S3ListingEncodingError } from '../../../../lambdas/sources/url-encoded-listing';
 import { compareS3Mirror } from '../../../../lambdas/mirror/s3-mirror-comparison';
@@ -194,8 +194,8 @@ describe('key listings ask for URL encoding and decode it', () => {
   });
 
   it('decodes the common prefixes of an inventory destination', async () => {
-    buckets.set('inventories', { keys: ['inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.json'], encodes: true });
-    expect(await latestInventoryManifestKey(s3, 'src', { bucket: 'inventories', prefix: 'inv' })).toBe('inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.json');
+    buckets.set('inventories', { keys: ['inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.json', 'inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.checksum'], encodes: true });
+    expect((await latestInventoryReport(s3, 'src', { bucket: 'inventories', prefix: 'inv' })).manifestKey).toBe('inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.json');
   });
 
   it('decodes the echoed Prefix and StartAfter, and sends its own as they are', async () => {
