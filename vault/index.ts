@@ -23,6 +23,7 @@ export * from './checker/object-check';
 export { type BlobCheck } from './workers/codec-messages';
 export * from './checker/scrub';
 export * from './checker/scrub-slice';
+export * from './checker/superseded-objects';
 export * from './checker/verify';
 export * from './checker/verify-snapshot';
 export * from './chunker/chunker';

@@ -118,7 +118,7 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
     ...(deps.discardedSnapshots ? { discardedSnapshots: deps.discardedSnapshots } : {}),
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
-  notes.push(...discardedSnapshotNotes(report));
+  notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
   await deps.scrubLog.record(record);
   if (!report.ok) throw new VaultDamageError(damageMessage(report, record));
@@ -132,6 +132,13 @@ export function discardedSnapshotNotes(report: Pick<ScrubReport, 'discardedSnaps
     const holder = side === 'primary' ? 'dr' : 'primary';
     return `${ids.length} snapshot(s) the ${holder} vault holds and the ${side} vault lacks were discarded by their backup, FAILED or committed without them (${named}): not copied, as a failed run's cleanup deletes them from the primary vault on purpose; the ${holder} vault's copy is left (docs/RUNBOOKS.md, "Scrub")`;
   });
+}
+
+/** Damaged index objects a repair's tombstone supersedes (scrubVaults): harmless, so said rather than alarmed on. */
+export function supersededNotes(report: Pick<ScrubReport, 'superseded'>): string[] {
+  return (report.superseded ?? []).map(
+    (s) => `${s.key} in the ${s.vault} vault is damaged (${s.detail}) but superseded: \`vault repair index\` replaced it and its tombstone ${s.tombstone} names it; no backup or prune reads it, and the next \`vault prune\` after its Object Lock retention deletes it`,
+  );
 }
 
 /** `DAMAGED: 2 object(s) …: data/ab… (primary, dr), …; affected backups: …` — what an alarm's reader needs first. */

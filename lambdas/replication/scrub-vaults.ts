@@ -9,6 +9,7 @@ import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snaps
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
+import { supersedingTombstones } from '../../vault';
 
 export type ScrubScope = VaultSide | 'both';
 
@@ -66,6 +67,13 @@ export type ScrubFinding = {
   readonly reason?: string;
 };
 
+/**
+ * A damaged index object `vault repair index` replaced and Object Lock kept, which the vault's tombstone names as
+ * superseded (docs/FORMAT.md §11): no backup or prune reads it, and prune deletes it once its retention passes. Not a
+ * finding: with no good copy in the other vault it would stay unrepaired, and fail every scrub, for the whole retention.
+ */
+export type ScrubSupersededObject = { readonly vault: VaultSide; readonly key: string; readonly detail: string; readonly tombstone: string };
+
 export type ScrubReport = {
   readonly scope: ScrubScope;
   readonly fraction: number;
@@ -97,6 +105,11 @@ export type ScrubReport = {
   readonly findings: readonly ScrubFinding[];
   /** The unrepaired objects mapped to the backups, sources and paths they affect. */
   readonly damage: readonly DamagedObject[];
+  /**
+   * Damaged objects a tombstone supersedes that were not repaired (with repair, one whose other copy verifies is
+   * copied, harmlessly): information, not findings. Absent when there are none.
+   */
+  readonly superseded?: readonly ScrubSupersededObject[];
   /** True when nothing is left damaged or missing: a clean run, or every finding repaired. */
   readonly ok: boolean;
 };
@@ -118,7 +131,7 @@ const KEYS_NAMED = 3;
 const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'primary');
 
 /** An object found damaged or missing in a vault, before the repair. */
-type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 'corrupt' | 'missing'; readonly detail: string };
+type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 'corrupt' | 'missing'; readonly detail: string; readonly supersededBy?: string };
 
 /**
  * Scrubs an environment's two vaults (docs/RUNBOOKS.md, "Scrub"; docs/ARCHITECTURE.md, "Scrub and
@@ -165,7 +178,13 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const archived = results.filter((r) => r.state === 'archived').map((r) => r.key);
     read[side] = results.length - archived.length;
     if (archived.length > 0) notRead[side] = { archived: archived.length, first: archived.slice(0, NOT_READ_LISTED) };
-    for (const r of results) if (r.state === 'corrupt' || r.state === 'missing') bad.push({ vault: side, key: r.key, problem: r.state, detail: r.message ?? '' });
+    const corruptIndexes = results.some((r) => r.state === 'corrupt' && r.key.startsWith(INDEX_PREFIX));
+    const superseding = corruptIndexes ? await supersededIndexesOf(vault) : new Map<string, string>();
+    for (const r of results) {
+      if (r.state !== 'corrupt' && r.state !== 'missing') continue;
+      const supersededBy = r.state === 'corrupt' ? superseding.get(r.key) : undefined;
+      bad.push({ vault: side, key: r.key, problem: r.state, detail: r.message ?? '', ...(supersededBy !== undefined ? { supersededBy } : {}) });
+    }
     const theirs = listings.get(other(side));
     const forgotten = options.forgotten?.[side];
     const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
@@ -206,6 +225,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   };
 
   const findings: ScrubFinding[] = [];
+  const superseded: ScrubSupersededObject[] = [];
   const failedInto = new Set<VaultSide>();
   const heal = async (b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = other(b.vault);
@@ -215,6 +235,11 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     return copyFrom(source, b);
   };
   const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => {
+    // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
+    if (b.supersededBy !== undefined && outcome !== 'repaired') {
+      superseded.push({ vault: b.vault, key: b.key, detail: b.detail, tombstone: b.supersededBy });
+      return outcome;
+    }
     if (outcome === 'unrepaired') failedInto.add(b.vault);
     findings.push({ ...b, outcome, ...(reason ? { reason } : {}) });
     return outcome;
@@ -293,10 +318,25 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     ...(Object.keys(notRead).length > 0 ? { notRead } : {}),
     ...(Object.keys(notNeeded).length > 0 ? { notNeeded } : {}),
     ...(Object.keys(discarded).length > 0 ? { discardedSnapshots: discarded } : {}),
+    ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } : {}),
     findings,
     damage,
     ok: findings.every((f) => f.outcome === 'repaired'),
   };
+}
+
+/**
+ * The damaged index objects the vault's tombstones name as superseded, by key, each with its tombstone's key. Empty
+ * when the scrub may not read prune's state (a stack from before it was granted, a DR vault in another account):
+ * such an object is then reported as damaged, as before.
+ */
+async function supersededIndexesOf(vault: Vault): Promise<ReadonlyMap<string, string>> {
+  try {
+    return (await supersedingTombstones(vault.store, vault.keys)).indexes;
+  } catch (err) {
+    if (!isS3AccessDenied(err)) throw err;
+    return new Map();
+  }
 }
 
 /** What a copy-back left missing: keys whose copy failed (each has its own `unrepaired` finding), and keys not started before the deadline. */

@@ -17,7 +17,7 @@ import { EntryFindings, LostBlobs } from './lost-entries';
 import { namedSnapshots, SnapshotReach } from './snapshot-reach';
 import { damagedPruneStateObjects } from '../prune/prune-state';
 import { damagedKeyObjects } from '../keys/key-object';
-import { supersededIndexMessage, supersedingTombstones } from './superseded-indexes';
+import { supersededIndexMessage, supersedingTombstones, tombstonedPackMessage, tombstonedPackNeededMessage } from './superseded-objects';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -48,6 +48,13 @@ export type VerifyReport = {
    * needs a thaw, docs/ARCHITECTURE.md "Storage tiers"): information, not a problem. Absent when there are none.
    */
   archivedNotRead?: string[];
+  /**
+   * Objects a tombstone (docs/FORMAT.md §11) supersedes, each with why it is harmless: information, not a problem (Object
+   * Lock may keep them for years, and a verify that failed all that time would hide real damage). A damaged index object
+   * `vault repair index` replaced and could not delete; a missing pack a repair left out that only such kept index
+   * objects list, when no snapshot needs a blob only it held (when one does, the pack and the snapshot are problems).
+   */
+  superseded: VerifyProblem[];
 };
 
 /**
@@ -63,11 +70,12 @@ export type VerifyReport = {
  * reach them (snapshot-reach.ts), since the key alone does not tell the operator which backups it hurts.
  * Damaged objects of prune's state (its policy, batches, tombstones) are problems too: they stop every
  * backup and prune. So are damaged key objects (opens skip them). Objects nothing refers to (garbage of a killed backup) are
- * listed in `unreferenced`, not as problems.
+ * listed in `unreferenced`, not as problems; nor are what a tombstone supersedes (`superseded`): a damaged index object a
+ * repair replaced and Object Lock kept, and a missing pack a repair left out that no snapshot needs a blob only it held.
  */
 export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Promise<VerifyReport> {
   const { store, keys } = vault;
-  const report: VerifyReport = { ok: true, snapshots: 0, indexes: 0, packs: 0, blobs: 0, entries: 0, blobsRead: 0, blobsDamaged: 0, problems: [], unreferenced: [], unreferencedBytes: 0 };
+  const report: VerifyReport = { ok: true, snapshots: 0, indexes: 0, packs: 0, blobs: 0, entries: 0, blobsRead: 0, blobsDamaged: 0, problems: [], unreferenced: [], unreferencedBytes: 0, superseded: [] };
   const problem = (key: string, err: unknown): VerifyProblem => {
     const found = { key, message: err instanceof Error ? err.message : String(err) };
     report.problems.push(found);
@@ -116,12 +124,14 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     }),
   );
   report.blobs = index.size;
-  // A damaged index object a repair replaced and Object Lock kept is still reported, but said to be harmless (nothing to copy again).
+  // A damaged index object a repair replaced and Object Lock kept is harmless (nothing to copy again): noted, not a problem.
   const superseding = await supersedingTombstones(store, keys);
-  for (const [i, p] of report.problems.entries()) {
-    const tombstone = superseding.get(p.key);
-    if (tombstone !== undefined) report.problems[i] = { key: p.key, message: supersededIndexMessage(p.message, tombstone) };
-  }
+  report.problems = report.problems.filter((p) => {
+    const tombstone = superseding.indexes.get(p.key);
+    if (tombstone === undefined) return true;
+    report.superseded.push({ key: p.key, message: supersededIndexMessage(p.message, tombstone) });
+    return false;
+  });
 
   // 2. Packs: presence, header against index; with readData, every blob.
   const present = new Set<string>();
@@ -134,12 +144,18 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // Blobs whose data is gone: a copy in a missing pack, or (readData) a copy that fails its check. Lost
   // only when every indexed copy is (a blob two writers stored is listed once per pack).
   const lostCopies = new LostBlobs(packEntries);
+  // Missing packs a tombstone names: harmless unless a snapshot needs a blob only they held, which step 3 tells.
+  const tombstonedMissing: { key: string; message: string; tombstone: string; blobs: string[] }[] = [];
   await mapBounded(packs, options.readData ? (options.concurrency ?? 3) : 8, ([packId, info]) =>
     guard(packKey(packId), async () => {
       const key = packKey(packId);
       if (!present.has(packId)) {
         for (const e of info.entries) lostCopies.lose(e.id);
-        throw new VaultObjectNotFoundError(store.location, key);
+        const gone = new VaultObjectNotFoundError(store.location, key);
+        const tombstone = superseding.packs.get(key);
+        if (tombstone === undefined) throw gone;
+        tombstonedMissing.push({ key, message: gone.message, tombstone, blobs: info.entries.map((e) => e.id.toString('hex')) });
+        return;
       }
       let header: PackEntry[];
       let body: Buffer | null = null;
@@ -178,6 +194,8 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     }),
   );
 
+  const packProblemsEnd = report.problems.length;
+
   // 3. Snapshots, their manifests, and the blobs they reference. An index object a snapshot lists
   // but the vault lacks is named once; the blobs it held are counted per snapshot, not per entry
   // (a deduplicated blob may be referenced by hundreds of entries).
@@ -200,8 +218,10 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     }
     report.problems.splice(missingIndexProblemsAt, 0, ...found);
   };
-  const damagedIndexes = [...new Set([...report.problems.map((p) => p.key), ...[...missingIndexes.keys()].map(indexKey)].filter((k) => k.startsWith(INDEX_PREFIX) && !superseding.has(k)))];
+  const damagedIndexes = [...new Set([...report.problems.map((p) => p.key), ...[...missingIndexes.keys()].map(indexKey)].filter((k) => k.startsWith(INDEX_PREFIX)))];
   const lost = lostCopies.lost();
+  // Lost blobs some manifest entry references: a tombstoned missing pack that held one is a real loss.
+  const lostNeeded = new Set<string>();
   const reached = new Set<string>();
   // What the pages reached before hold, so that every snapshot sharing them is told (pages and nodes without findings are not kept).
   const pageFindings = new Map<string, SnapshotFindings>();
@@ -277,7 +297,9 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
           for (const entry of await loadPage(store, keys, ref)) {
             report.entries++;
             const absent = entry.content.filter((blob) => !index.has(Buffer.from(blob, 'hex')));
-            page.entry(entry.path, absent, lost.size > 0 ? entry.content.filter((blob) => lost.has(blob)) : []);
+            const lostHere = lost.size > 0 ? entry.content.filter((blob) => lost.has(blob)) : [];
+            for (const blob of lostHere) lostNeeded.add(blob);
+            page.entry(entry.path, absent, lostHere);
             if (absent.length === 0) page.size(entry.path, entry.size, heldBytes(index, entry.content));
             for (const pack of reach.packsOf(entry.content)) under.add(pack);
           }
@@ -331,6 +353,13 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   }
 
   reportMissingIndexes();
+  // Told after the snapshots, placed with the other packs' problems (before the snapshots' that refer to them).
+  const neededPacks: VerifyProblem[] = [];
+  for (const t of tombstonedMissing.sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    if (t.blobs.some((blob) => lostNeeded.has(blob))) neededPacks.push({ key: t.key, message: tombstonedPackNeededMessage(t.message, t.tombstone) });
+    else report.superseded.push({ key: t.key, message: tombstonedPackMessage(t.message, t.tombstone) });
+  }
+  report.problems.splice(packProblemsEnd, 0, ...neededPacks);
 
   // 4. Prune's state: no snapshot needs it, but a damaged batch or policy stops every backup and prune
   // of the vault (DamagedPruneStateError), which a verify that says OK would hide.

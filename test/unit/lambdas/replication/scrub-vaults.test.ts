@@ -15,6 +15,9 @@ import { verifyVault } from '../../../../vault/checker/verify';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
+import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
+import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
+import { supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
 
@@ -136,6 +139,27 @@ it('maps an index lost in both vaults to the snapshot that lists it, and holds b
     expect.objectContaining({ vault: 'primary', key: index, problem: 'corrupt', outcome: 'unrepaired', reason: 'the dr vault lacks it too' }),
   ]);
   expect(report.damage[0]?.affects).toEqual([expect.objectContaining({ snapshotId: pair.snapshot.id, backupId: pair.backupId })]);
+});
+
+/**
+ * Review r9-4: a damaged index object `vault repair index` replaced and Object Lock kept was reported corrupt, unrepaired
+ * with no good copy, so every scrub failed (VaultDamageError, the scrub-corruption alarm) for the whole retention. The
+ * vault's tombstone names it as superseded: the scrub notes it and the run is clean.
+ */
+it('notes, and does not fail on, a damaged index object a repair\'s tombstone names as superseded', async () => {
+  const [index] = (await listKeys(pair.primary.store, 'index/')) as [string];
+  const at = new Date().toISOString();
+  for (const vault of [pair.primary, pair.dr]) {
+    await corrupt(vault.store, index);
+    await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: at, graceMs: 0, packs: [], indexes: [idFromKey(INDEX_PREFIX, index) as string], manifests: [], sweptAt: at, keepMs: TOMBSTONE_MIN_KEEP_MS });
+  }
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect([report.ok, report.findings, report.damage]).toEqual([true, [], []]);
+  expect(report.superseded).toEqual([
+    { vault: 'dr', key: index, detail: expect.stringContaining('corrupt') as unknown, tombstone: expect.stringMatching(/^prune\/condemned\//) as unknown },
+    { vault: 'primary', key: index, detail: expect.stringContaining('corrupt') as unknown, tombstone: expect.stringMatching(/^prune\/condemned\//) as unknown },
+  ]);
+  expect(supersededNotes(report)).toEqual([expect.stringContaining('superseded: `vault repair index` replaced it'), expect.stringContaining(`${index} in the primary vault`)]);
 });
 
 it('does not report nor copy back a snapshot the DR vault\'s retention forgot, while the primary keeps it', async () => {
