@@ -11,6 +11,11 @@ export const MAX_LAMBDA_ENVIRONMENT_BYTES = 4096;
 // every account and region. S3 bucket names: 63 characters; DynamoDB table names: 255.
 const LONGEST_BUCKET_NAME = 63;
 const LONGEST_TABLE_NAME = 255;
+// A resource created without a name gets one CloudFormation generates at deploy: the stack's name, the
+// logical id and a random suffix, cut to the service's limit (CloudFormation Template Reference, "Custom
+// naming": "MyStack-MyBucket-abcdefghijk1"; a bucket's lowercased, as long). The suffixes seen are 12
+// or 13 characters; the longer counts.
+const GENERATED_SUFFIX = 'x'.repeat(13);
 // The longest partition (aws-us-gov) and region name (us-isof-south-1) AWS has.
 const LONGEST_PARTITION = 'aws-us-gov';
 const LONGEST_REGION = 'x'.repeat('us-isof-south-1'.length);
@@ -28,8 +33,9 @@ const KEY_ARN_TYPES: ReadonlySet<string> = new Set(['AWS::KMS::Key', 'Custom::Li
  * String measured: {\"RUNNER_CONFIG\":\"[{\\\"arn\\\"…"
  * (github.com/github-aws-runners/terraform-aws-github-runner/issues/3594). A value CloudFormation
  * resolves at deploy counts at the longest it can resolve to (our own names as the names we give;
- * a name CloudFormation generates or a user's token at AWS's maximum), so a synth that passes cannot
- * fail to deploy in a longer region, partition or account.
+ * a name CloudFormation generates as long as its stack name, logical id and random suffix make it,
+ * a user's token at AWS's maximum), so a synth that passes cannot fail to deploy in a longer region,
+ * partition or account.
  */
 export function longestEnvironmentBytes(scope: IConstruct, variables: Readonly<Record<string, string>>): { bytes: number; largest: string } {
   const stack = Stack.of(scope);
@@ -79,10 +85,22 @@ class LongestValues {
         return this.stack.stackName;
     }
     const resource = this.resource(name);
-    if (resource instanceof s3.CfnBucket) return resource.bucketName !== undefined ? this.of(this.stack.resolve(resource.bucketName)) : 'x'.repeat(LONGEST_BUCKET_NAME);
-    if (resource instanceof dynamodb.CfnTable) return resource.tableName !== undefined ? this.of(this.stack.resolve(resource.tableName)) : 'x'.repeat(LONGEST_TABLE_NAME);
+    if (resource instanceof s3.CfnBucket) return this.name(resource.bucketName, name, LONGEST_BUCKET_NAME);
+    if (resource instanceof dynamodb.CfnTable || resource instanceof dynamodb.CfnGlobalTable) return this.name(resource.tableName, name, LONGEST_TABLE_NAME);
     if (resource?.cfnResourceType === 'AWS::KMS::Key') return KEY_ID;
     return undefined;
+  }
+
+  /**
+   * A bucket's or table's name: the one the template gives, or the one CloudFormation generates. An
+   * L2 construct built without a name (new s3.Bucket(this, 'Media')) still sets the property, to a
+   * token that resolves to undefined, so only the resolved value tells a generated name.
+   */
+  private name(given: string | undefined, logicalId: string, limit: number): string {
+    const resolved: unknown = given === undefined ? undefined : this.stack.resolve(given);
+    if (resolved !== undefined) return this.of(resolved);
+    const stackName = Token.isUnresolved(this.stack.stackName) ? 'x'.repeat(limit) : this.stack.stackName;
+    return `${stackName}-${logicalId}-${GENERATED_SUFFIX}`.slice(0, limit);
   }
 
   private arn(logicalId: string): string | undefined {
@@ -92,7 +110,7 @@ class LongestValues {
     const name = this.ref(logicalId);
     if (name === undefined) return undefined;
     if (resource instanceof s3.CfnBucket) return `arn:${this.partition()}:s3:::${name}`;
-    if (resource instanceof dynamodb.CfnTable) return `arn:${this.partition()}:dynamodb:${this.region()}:${ACCOUNT}:table/${name}`;
+    if (resource instanceof dynamodb.CfnTable || resource instanceof dynamodb.CfnGlobalTable) return `arn:${this.partition()}:dynamodb:${this.region()}:${ACCOUNT}:table/${name}`;
     return undefined;
   }
 

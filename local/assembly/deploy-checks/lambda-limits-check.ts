@@ -20,6 +20,12 @@ const MAX_ENVIRONMENT_BYTES = 4096;
 // the key's logical id stands in for it (stack-resources.ts), shorter or longer.
 const KEY_ARN = /(arn:[^:"]+:kms:[^:"]*:[^:"]*:key\/)[A-Za-z0-9-]+/g;
 const KEY_ID_LENGTH = 36;
+// A bucket or table created without a name: CloudFormation names it <stack>-<logical id>-<random suffix
+// of 12 or 13 characters>, cut to the service's limit (Template Reference, "Custom naming"; the same rule
+// as lib/constructs/lambda-environment-size.ts); the local cloud's derived names end in an 8-character
+// hash instead (provision-from-templates.ts), a global table's in none (stack-resources.ts).
+const GENERATED_NAME_LIMITS: Readonly<Record<string, number>> = { 'AWS::S3::Bucket': 63, 'AWS::DynamoDB::Table': 255, 'AWS::DynamoDB::GlobalTable': 255 };
+const GENERATED_SUFFIX_LENGTH = 13;
 // Same page: concurrent executions 1,000 per Region by default; "Configuring reserved concurrency":
 // Lambda keeps at least 100 unreserved, so at most 900 can be reserved in an account and Region
 // (more only after a quota increase, which a template cannot assume).
@@ -114,12 +120,14 @@ export function checkLambdaLimits(stacks: readonly SynthesizedStack[]): DeployCh
   return findings;
 }
 
-/** Names and total size of the environment, its values resolved as the local executor resolves them (ARNs and names of the same length as in AWS, KMS key ids made as long, give or take CloudFormation's random suffixes). */
+/** Names and total size of the environment, its values resolved as the local executor resolves them, but with KMS key ids and the names of unnamed buckets and tables as long as AWS makes them. */
 function environmentFindings({ stack, logicalId, resource }: LocatedResource): DeployCheckFinding[] {
   const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
   if (!variables) return [];
   const findings: DeployCheckFinding[] = [];
-  const context = (path: string) => stackResources(stack).context(logicalId, path);
+  const resources = stackResources(stack);
+  const generated = generatedNamesAsInAws(stack);
+  const context = (path: string) => withNames(resources.context(logicalId, path), generated);
   const resolved: Record<string, string> = {};
   for (const [key, value] of Object.entries(variables)) {
     const path = `Properties.Environment.Variables.${key}`;
@@ -132,6 +140,34 @@ function environmentFindings({ stack, logicalId, resource }: LocatedResource): D
     findings.push({ stack: stack.stackName, logicalId, path: 'Properties.Environment.Variables', message: `take about ${bytes} bytes as Lambda measures them (the JSON of the variables); Lambda allows ${MAX_ENVIRONMENT_BYTES} for all of a function's variables together` });
   }
   return findings;
+}
+
+/** The names (and ARNs) CloudFormation would generate, at their longest, for the buckets and tables of a stack created without a name. */
+function generatedNamesAsInAws(stack: SynthesizedStack): ReadonlyMap<string, { name: string; arn: string }> {
+  const generated = new Map<string, { name: string; arn: string }>();
+  for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+    const limit = GENERATED_NAME_LIMITS[resource.Type];
+    const bucket = resource.Type === 'AWS::S3::Bucket';
+    if (limit === undefined || resource.Properties?.[bucket ? 'BucketName' : 'TableName'] !== undefined) continue;
+    const longest = `${stack.stackName}-${logicalId}-${'x'.repeat(GENERATED_SUFFIX_LENGTH)}`.slice(0, limit);
+    const name = bucket ? longest.toLowerCase() : longest;
+    const arn = bucket ? `arn:aws:s3:::${name}` : `arn:aws:dynamodb:${stack.region}:${stack.account}:table/${name}`;
+    generated.set(logicalId, { name, arn });
+  }
+  return generated;
+}
+
+function withNames(context: ResolveContext, generated: ReadonlyMap<string, { name: string; arn: string }>): ResolveContext {
+  const { getAtt } = context;
+  return {
+    ...context,
+    physicalIds: { ...context.physicalIds, ...Object.fromEntries([...generated].map(([logicalId, { name }]) => [logicalId, name])) },
+    getAtt: (target, attribute, path) => {
+      const known = generated.get(target);
+      if (attribute === 'Arn' && known) return known.arn;
+      return getAtt ? getAtt(target, attribute, path) : context.fail(path, `uses Fn::GetAtt ${target}.${attribute}, which the local cloud does not evaluate`);
+    },
+  };
 }
 
 function resolvedText(context: (path: string) => ResolveContext, value: unknown, path: string): string {

@@ -58,6 +58,19 @@ describe('the Lambda limits check', () => {
       'Fixture/Fn Properties.Environment.Variables: take about 4101 bytes as Lambda measures them (the JSON of the variables); Lambda allows 4096 for all of a function\'s variables together',
     ]);
   });
+
+  it('measures a bucket or table CloudFormation names at deploy as long as its generated name will be, not as the local cloud names it (review r7-1)', () => {
+    // In AWS: fixture-media-<13> (27), Fixture-Orders-<13> (28) and that table's ARN (74): 4,101 bytes. The local
+    // cloud's names (fixture-media-<8-hex hash>, Fixture-Orders) and the global table's ARN would make it 4,078.
+    const stack = fixtureStack({
+      Media: { Type: 'AWS::S3::Bucket', Properties: {} },
+      Orders: { Type: 'AWS::DynamoDB::GlobalTable', Properties: {} },
+      Fn: lambda({ Environment: { Variables: { PLANS: { 'Fn::Join': ['', ['x'.repeat(3960), { Ref: 'Media' }, { Ref: 'Orders' }, { 'Fn::GetAtt': ['Orders', 'Arn'] }]] } } } }),
+    });
+    expect(lines(checkLambdaLimits([stack]))).toEqual([
+      'Fixture/Fn Properties.Environment.Variables: take about 4101 bytes as Lambda measures them (the JSON of the variables); Lambda allows 4096 for all of a function\'s variables together',
+    ]);
+  });
 });
 
 describe('the log group, name, schedule and template checks', () => {

@@ -931,6 +931,26 @@ describe('prop validation', () => {
     );
   });
 
+  it('counts a bucket or table name CloudFormation generates at deploy as long as it will be, not as nothing (review r7-1)', () => {
+    // Unnamed buckets (the usual CDK case): CloudFormation names each <stack>-<logical id>-<13-character suffix>,
+    // here cut to 63; 25 of them put the restore functions' environments over 4,096 bytes.
+    const withSources = (count: number, source: (stack: Stack, i: number) => LifeboatSource) => {
+      const app = templateOnlyApp();
+      const stack = new Stack(app, 'ShopProductionStack', { env: ENV });
+      new LifeboatProtection(stack, 'Lifeboat', { prefix: 'shop', drRegion: 'us-west-2', plans: [plan(Array.from({ length: count }, (_, i) => source(stack, i)))] });
+      return app;
+    };
+    const overLimit = /\[ShopProductionStack\/Lifeboat\/Restore\/ResolveRestore\] Lifeboat's resolve-restore function would get an environment of up to 4\d\d\d bytes as Lambda measures it .* more than the 4096 Lambda allows/;
+    const unnamedBucket = (stack: Stack, i: number) => LifeboatSource.s3Bucket(`media-${i}`, new s3.Bucket(stack, `CustomerMediaUploads${i}`));
+    expect(() => withSources(25, unnamedBucket).synth()).toThrow(overLimit);
+    // An unnamed TableV2 (a CfnGlobalTable) is named the same way, up to 255 characters.
+    const pk = { name: 'pk', type: dynamodb.AttributeType.STRING };
+    const unnamedTableV2 = (stack: Stack, i: number) => LifeboatSource.dynamoDbTable(`orders-${i}`, new dynamodb.TableV2(stack, `CustomerOrdersHistoryTable${i}`, { partitionKey: pk }));
+    expect(() => withSources(27, unnamedTableV2).synth()).toThrow(overLimit);
+    // A realistic protection of ten unnamed sources, buckets and tables, still fits.
+    expect(() => withSources(10, (stack, i) => (i % 2 === 0 ? unnamedBucket(stack, i) : unnamedTableV2(stack, i))).synth()).not.toThrow();
+  });
+
   it('refuses a DR region equal to the stack\'s and a DR stack elsewhere', () => {
     expect(errorOf((p) => ({ ...p, drRegion: 'eu-west-1' })).issues).toEqual(['drRegion: "eu-west-1" is the region of stack Shop; the DR vault must be in another region']);
     expect(errorOf((p) => ({ ...p, drRegion: 'mars-1' })).issues).toEqual(['drRegion: must be an AWS region such as us-east-1']);
