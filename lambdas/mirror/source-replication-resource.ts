@@ -11,12 +11,21 @@ import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketR
 import { z } from 'zod';
 import { type CustomResourceEvent } from '../runtime/custom-resource-protocol';
 
-/** Lifeboat's rules on a source bucket start with this id (lib/constructs/source-mirrors.ts, MIRROR_RULE_ID). */
+/** Lifeboat's rules on a source bucket start with this id (lib/constructs/source-mirrors.ts, mirrorRuleId). */
 const RULE_ID_PREFIX = 'lifeboat-';
+/** The one id an earlier Lifeboat gave every environment's rule (source-mirrors.ts, LEGACY_MIRROR_RULE_ID). */
+const LEGACY_RULE_ID = 'lifeboat-mirror';
+/** `lifeboat-mirror.<prefix>.<source>`: neither part may hold a dot. */
+const RULE_ID = /^lifeboat-mirror\.([^.]+)\.([^.]+)$/;
 
-/** A bucket has replication rules that are not Lifeboat's: putting ours would replace them (S3 keeps one configuration per bucket). */
+/** A bucket has replication rules that are not Lifeboat's, under another role than Lifeboat's rule needs: S3 keeps one configuration, with one role, per bucket. */
 export class ForeignReplicationRulesError extends Error {
   override readonly name = 'ForeignReplicationRulesError';
+}
+
+/** A bucket holds another Lifeboat environment's mirror rule: putting this one would replace it (one configuration, one role, per bucket). */
+export class OtherEnvironmentMirrorError extends Error {
+  override readonly name = 'OtherEnvironmentMirrorError';
 }
 
 /** An Update asks for a replica in another region or under another key than the file system's existing replica has: EFS cannot change either. */
@@ -56,10 +65,20 @@ function isNotFound(err: unknown): boolean {
   return name === 'ReplicationConfigurationNotFoundError' || name === 'NoSuchBucket' || name === 'NoSuchReplicationConfiguration';
 }
 
+type Rule = NonNullable<ReplicationConfiguration['Rules']>[number];
+
 /**
  * `Custom::LifeboatBucketReplication`: puts Lifeboat's replication rule on a source bucket it does not own
- * (Create/Update) and removes it (Delete). Refuses a bucket whose configuration has rules that are not
- * Lifeboat's, since PutBucketReplication replaces the whole configuration. Returns the physical id (the bucket).
+ * (Create/Update) and removes it (Delete). Returns the physical id (the bucket).
+ *
+ * PutBucketReplication replaces the bucket's whole configuration, which has one role for all its rules. So
+ * Create/Update compare what is asked with what the bucket holds, as the EFS resource below does: the rule
+ * there already, under the role asked, is left alone (a rollback, which sends the old properties again, then
+ * passes: UPDATE_ROLLBACK_FAILED otherwise). Else this resource's rule replaces its own (its rule ids, and on
+ * Update its old rules: an earlier Lifeboat's `lifeboat-mirror` is replaced by the new id) and a rule this
+ * environment left for a renamed source; the owner's rules are kept when they use the same role, else the
+ * bucket is refused (ForeignReplicationRulesError) rather than stripped of them; another environment's
+ * Lifeboat rule is refused (OtherEnvironmentMirrorError), never replaced. Refusals change nothing.
  */
 export async function applyBucketReplication(event: CustomResourceEvent, s3: S3Client): Promise<string> {
   const { bucket, configuration } = replicationConfigurationOf(event.ResourceProperties);
@@ -70,28 +89,95 @@ export async function applyBucketReplication(event: CustomResourceEvent, s3: S3C
       throw err;
     },
   );
-  const foreign = (current?.Rules ?? []).filter((r) => !(r.ID ?? '').startsWith(RULE_ID_PREFIX));
+  const rules = current?.Rules ?? [];
   if (event.RequestType === 'Delete') {
     // Only this resource's own rules go. A bucket the user has since given rules of their own keeps them,
     // and so does one whose Lifeboat rule now replicates elsewhere: a renamed mirror's new resource is
     // created (and puts its rule) before CloudFormation deletes the old one, whose Delete must not remove it.
-    const rules = current?.Rules ?? [];
     const remaining = rules.filter((r) => !isRuleOf(configuration, r));
     if (rules.length > 0 && remaining.length === 0) await s3.send(new DeleteBucketReplicationCommand({ Bucket: bucket }));
     else if (current && remaining.length < rules.length) await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { ...current, Rules: remaining } }));
     return bucket;
   }
-  if (foreign.length > 0) {
-    throw new ForeignReplicationRulesError(
-      `Bucket ${bucket} has replication rules that are not Lifeboat's (${foreign.map((r) => r.ID ?? '(no id)').join(', ')}); S3 keeps one replication configuration per bucket and Lifeboat's would replace them: drop mirror for this source, or move your rules elsewhere`,
+  const asked = configuration.Rules ?? [];
+  const old = oldConfigurationOf(event, bucket);
+  // Its rules by their exact ids; the old ones also by their mirror, since an earlier Lifeboat gave every environment's rule one id.
+  const isOwn = (r: Rule): boolean => asked.some((a) => a.ID === r.ID) || (old !== undefined && isRuleOf(old, r));
+  const own = rules.filter(isOwn);
+  // A role the user put in place of Lifeboat's (to add rules of their own) stands while the stack does not change
+  // its role: else a refused Update's rollback, asking for the rule that is there, would be refused as well.
+  const roleStands = current?.Role === configuration.Role || old?.Role === configuration.Role;
+  if (roleStands && own.length === asked.length && asked.every((a) => own.some((r) => sameRule(a, r)))) return bucket;
+
+  const lifeboat = rules.filter((r) => !isOwn(r) && (r.ID ?? '').startsWith(RULE_ID_PREFIX));
+  const environment = environmentOf(asked);
+  const otherEnvironments = lifeboat.filter((r) => environment === undefined || !isOfEnvironment(r, environment));
+  if (otherEnvironments.length > 0) {
+    throw new OtherEnvironmentMirrorError(
+      `Bucket ${bucket} is mirrored already by another Lifeboat environment (${otherEnvironments.map(describe).join(', ')}); S3 keeps one replication configuration, with one role for all its rules, per bucket, so two environments cannot both mirror it and this one's rule would replace that one: drop mirror from this source here (or from the other environment's, and deploy that first). Nothing was changed`,
     );
   }
-  await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: configuration }));
+  const foreign = rules.filter((r) => !(r.ID ?? '').startsWith(RULE_ID_PREFIX));
+  if (foreign.length > 0 && current?.Role !== configuration.Role) {
+    throw new ForeignReplicationRulesError(
+      `Bucket ${bucket} has replication rules that are not Lifeboat's (${foreign.map(describe).join(', ')}) under role ${current?.Role ?? '(none)'}; S3 keeps one replication configuration, with one role for all its rules, per bucket, and Lifeboat's rule needs role ${configuration.Role ?? '(none)'}, so putting it would replace yours. Nothing was changed. Either move your rules off this bucket (or put them under Lifeboat's role next to its rule) and deploy again, or drop mirror for this source`,
+    );
+  }
+  await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { Role: configuration.Role, Rules: [...foreign, ...asked] } }));
   return bucket;
 }
 
+/** The configuration this resource asked for before an Update (CloudFormation's OldResourceProperties), when it was of the same bucket. */
+function oldConfigurationOf(event: CustomResourceEvent, bucket: string): ReplicationConfiguration | undefined {
+  if (event.RequestType !== 'Update' || event.OldResourceProperties === undefined) return undefined;
+  const parsed = bucketReplicationPropertiesSchema.safeParse(event.OldResourceProperties);
+  if (!parsed.success || parsed.data.Bucket !== bucket) return undefined;
+  return replicationConfigurationOf(parsed.data).configuration;
+}
+
+/** The environment's prefix the asked rule ids name (`lifeboat-mirror.<prefix>.<source>`), when they do. */
+function environmentOf(asked: Rule[]): string | undefined {
+  const prefixes = new Set(asked.map((r) => RULE_ID.exec(r.ID ?? '')?.[1]));
+  const [prefix] = prefixes;
+  return prefixes.size === 1 ? prefix : undefined;
+}
+
+/**
+ * Whether a Lifeboat rule not this resource's is this environment's, left for a source since renamed (its
+ * Delete comes after this Create): its id names the prefix, or, an earlier Lifeboat's `lifeboat-mirror`, it
+ * replicates into one of the environment's mirror buckets (`<prefix>-mirror-…`, lib/lifeboat-names.ts).
+ */
+function isOfEnvironment(rule: Rule, prefix: string): boolean {
+  if (rule.ID === LEGACY_RULE_ID) return (rule.Destination?.Bucket ?? '').replace(/^arn:[^:]*:s3:::/, '').startsWith(`${prefix}-mirror-`);
+  return RULE_ID.exec(rule.ID ?? '')?.[1] === prefix;
+}
+
+function describe(rule: Rule): string {
+  return `rule ${rule.ID ?? '(no id)'} replicating into ${rule.Destination?.Bucket ?? '(no destination)'}`;
+}
+
+/** Whether the bucket's rule is the asked one, in every field Lifeboat sets (S3 answers in its own shape: defaults filled, numbers as numbers). */
+function sameRule(asked: Rule, held: Rule): boolean {
+  const fields = (r: Rule) =>
+    JSON.stringify([
+      r.ID,
+      r.Status,
+      Number(r.Priority ?? 0),
+      r.Filter?.Prefix ?? '',
+      r.DeleteMarkerReplication?.Status,
+      r.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status,
+      r.Destination?.Bucket,
+      r.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID,
+      r.Destination?.ReplicationTime?.Status,
+      r.Destination?.ReplicationTime?.Time?.Minutes,
+      r.Destination?.Metrics?.Status,
+      r.Destination?.Metrics?.EventThreshold?.Minutes,
+    ]);
+  return fields(asked) === fields(held);
+}
+
 /** Whether a rule on the bucket is one this resource put: one of its rule ids, replicating to the same bucket. */
-function isRuleOf(configuration: ReplicationConfiguration, rule: NonNullable<ReplicationConfiguration['Rules']>[number]): boolean {
+function isRuleOf(configuration: ReplicationConfiguration, rule: Rule): boolean {
   return (configuration.Rules ?? []).some((own) => own.ID === rule.ID && own.Destination?.Bucket === rule.Destination?.Bucket);
 }
 

@@ -14,12 +14,14 @@ export const customResourceEventSchema = z.object({
   ResourceType: z.string(),
   PhysicalResourceId: z.string().optional(),
   ResourceProperties: z.record(z.string(), z.unknown()),
+  /** On Update: the properties before it (a resource whose ids changed tells its old ones by them). */
+  OldResourceProperties: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type CustomResourceRequest = z.infer<typeof customResourceEventSchema>;
 
 /** The part of a request the resource logic reads (tests build it without the protocol's fields). */
-export type CustomResourceEvent = Pick<CustomResourceRequest, 'RequestType' | 'ResourceType' | 'PhysicalResourceId' | 'ResourceProperties'>;
+export type CustomResourceEvent = Pick<CustomResourceRequest, 'RequestType' | 'ResourceType' | 'PhysicalResourceId' | 'ResourceProperties' | 'OldResourceProperties'>;
 
 /** What a resource's logic returns: its physical id and the attributes `Fn::GetAtt` reads. */
 export type CustomResourceResult = { physicalId: string; data?: Readonly<Record<string, string>> };

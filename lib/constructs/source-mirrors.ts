@@ -37,8 +37,23 @@ export function mirroredTableIssue(table: dynamodb.ITable, stack: Stack, drRegio
 export const BUCKET_REPLICATION_RESOURCE_TYPE = 'Custom::LifeboatBucketReplication';
 /** CloudFormation type of the custom resource that starts EFS replication of the environment's file system. */
 export const FILE_SYSTEM_REPLICATION_RESOURCE_TYPE = 'Custom::LifeboatFileSystemReplication';
-/** Every rule Lifeboat puts starts with this id: the custom resource refuses to replace rules that do not. */
-export const MIRROR_RULE_ID = 'lifeboat-mirror';
+/**
+ * The id of the one rule an earlier Lifeboat put on every mirrored bucket, whatever the environment or source: the
+ * custom resource still takes it for its own where its properties name it (an existing deployment's Update replaces it).
+ */
+export const LEGACY_MIRROR_RULE_ID = 'lifeboat-mirror';
+
+/**
+ * The id of the replication rule of one environment's mirror of one source: `lifeboat-mirror.<prefix>.<source>`. It
+ * is unique to the environment and the source, so that the custom resource tells its own rule from another
+ * environment's on the same bucket (lambdas/mirror/source-replication-resource.ts); dots, which neither a prefix nor
+ * a source name may hold, keep the two parts apart. At most 16 + 63 characters (the mirror bucket's name bounds
+ * prefix and source together), well within S3's 255.
+ */
+export function mirrorRuleId(mirrorBucketPrefix: string, sourceName: string): string {
+  // lifeboat-names.ts makes the mirror bucket prefix `<prefix>-mirror-`: the rule names the prefix itself.
+  return `${LEGACY_MIRROR_RULE_ID}.${mirrorBucketPrefix.replace(/-mirror-$/, '')}.${sourceName}`;
+}
 
 export type SourceMirrorsProps = {
   readonly environmentName: string;
@@ -76,13 +91,14 @@ export type S3Mirror = { readonly source: LifeboatSource; readonly bucketName: s
  *   mirrors' own key, TLS only, public access blocked, access-logged, retained), a replication role per
  *   source in the protection's stack (tagged `lifeboat:key-user`) that reads only the source's objects
  *   under its prefix and writes only replicas into its mirror, and one rule with Replication Time Control
- *   on the source bucket, whose replicas are encrypted with the mirrors' key too. The mirrors' key
+ *   on the source bucket (`lifeboat-mirror.<prefix>.<source>`), whose replicas are encrypted with the mirrors' key too. The mirrors' key
  *   (mirror-key.ts, one per protection, in the DR stack) is not the DR vault's: a mirror is the
  *   application's data, which the DR account's own roles read and write after a failover (through S3,
  *   for the mirror buckets only), while the vault's key serves the vault alone. A bucket this
  *   stack owns gets the rule (and versioning) through its CfnBucket, so CloudFormation owns the
  *   configuration; any other bucket gets it from the custom resource `Custom::LifeboatBucketReplication`
- *   (PutBucketReplication; it refuses a bucket that has rules of its own), and its versioning is a
+ *   (PutBucketReplication; it keeps rules of the bucket's owner only under the same role, and refuses
+ *   another environment's mirror rule), and its versioning is a
  *   precondition: Lifeboat does not switch on versioning of a bucket it does not own (it cannot be
  *   switched off again).
  * - **DynamoDB**: a `TableV2` of this stack gets a replica in the DR region; for any other table the
@@ -94,6 +110,8 @@ export type S3Mirror = { readonly source: LifeboatSource; readonly bucketName: s
  */
 export class SourceMirrors extends Construct {
   readonly s3: S3Mirror[] = [];
+  /** The source each imported bucket (by name) is mirrored for: a second mirrored source of it is refused, as for an owned bucket. */
+  private readonly importedMirrored = new Map<string, string>();
   /** The mirrors' key (in the DR stack), when an S3 source or the file system is mirrored: the mirror buckets', their replicas' and the EFS replica's encryption. */
   readonly key?: kms.Key;
   /** Its ARN as the primary region names it (DrKeyArns), when there is the key. */
@@ -205,7 +223,7 @@ export class SourceMirrors extends Construct {
 
     const deleteMarkers = mirrorOf(config)?.deleteMarkers ?? true;
     const rule = {
-      Id: MIRROR_RULE_ID,
+      Id: mirrorRuleId(props.mirrorBucketPrefix, source.name),
       Status: 'Enabled',
       Priority: 0,
       Filter: { Prefix: config.prefix },
@@ -223,10 +241,9 @@ export class SourceMirrors extends Construct {
     if (cfnBucket) {
       if (cfnBucket.replicationConfiguration !== undefined) {
         const mirroredFor = MIRRORED_BUCKETS.get(cfnBucket);
+        if (mirroredFor !== undefined) this.refuseMirroredAgain(source, bucket.node.path, mirroredFor);
         throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.scope?.node.path ?? ''}`, [
-          mirroredFor !== undefined
-            ? `plans: source "${source.name}": bucket ${bucket.node.path} is mirrored already, for source "${mirroredFor}", and S3 allows one replication configuration per bucket: mirror one source of the bucket (a prefix that covers the others), or drop mirror from this one`
-            : `plans: source "${source.name}": bucket ${bucket.node.path} has a replication configuration of its own; S3 allows one per bucket: drop mirror, or add Lifeboat's rule to yours`,
+          `plans: source "${source.name}": bucket ${bucket.node.path} has a replication configuration of its own; S3 allows one per bucket: drop mirror, or add Lifeboat's rule to yours`,
         ]);
       }
       MIRRORED_BUCKETS.set(cfnBucket, source.name);
@@ -253,6 +270,11 @@ export class SourceMirrors extends Construct {
       return { source, bucketName, bucket: mirrorBucket, role, how: 'template' };
     }
     if (!provider) throw new Error('the source-replication function is missing');
+    // Each source's custom resource would put a configuration of its own rule and role, replacing the other's
+    // (S3 keeps one configuration, with one role, per bucket): two imports of one name are one bucket.
+    const mirroredFor = this.importedMirrored.get(bucket.bucketName);
+    if (mirroredFor !== undefined) this.refuseMirroredAgain(source, bucket.bucketName, mirroredFor);
+    this.importedMirrored.set(bucket.bucketName, source.name);
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetReplicationConfiguration', 's3:PutReplicationConfiguration'], resources: [bucket.bucketArn], conditions: ownedBy(sourceBucketAccount(stack, source)) }));
     provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [role.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 's3.amazonaws.com' } } }));
     const resource = new CustomResource(this, `Replication-${source.name}`, {
@@ -263,6 +285,12 @@ export class SourceMirrors extends Construct {
     // The role's policy must exist before S3 checks it at PutBucketReplication.
     resource.node.addDependency(role);
     return { source, bucketName, bucket: mirrorBucket, role, how: 'custom-resource' };
+  }
+
+  private refuseMirroredAgain(source: LifeboatSource, bucket: string, mirroredFor: string): never {
+    throw new InvalidLifeboatPropsError(`LifeboatProtection ${this.node.scope?.node.path ?? ''}`, [
+      `plans: source "${source.name}": bucket ${bucket} is mirrored already, for source "${mirroredFor}", and S3 allows one replication configuration per bucket: mirror one source of the bucket (a prefix that covers the others), or drop mirror from this one`,
+    ]);
   }
 
   private mirrorTable(source: LifeboatSource, table: dynamodb.ITable, drRegion: string): void {

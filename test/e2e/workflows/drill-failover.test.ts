@@ -321,7 +321,7 @@ describe('the mirror of an S3 source (issue 12): replication, mirror check, fail
   }, 60_000);
 
   it('with replication stopped, the check fails naming the first differing key and the lag; the failover then restores from the vault', async () => {
-    expect((await s3.send(new GetBucketReplicationCommand({ Bucket: SOURCE }))).ReplicationConfiguration?.Rules?.[0]?.ID).toBe('lifeboat-mirror');
+    expect((await s3.send(new GetBucketReplicationCommand({ Bucket: SOURCE }))).ReplicationConfiguration?.Rules?.[0]?.ID).toBe('lifeboat-mirror.lifeboat-dt.web-assets');
     await s3.send(new DeleteBucketReplicationCommand({ Bucket: SOURCE }));
     await put('site/b.txt', 'changed while replication is stopped');
     await sleep(REPLICATION_DELAY_MS + 300);

@@ -786,6 +786,15 @@ describe('prop validation', () => {
     expect(mirroredTwice.issues).toEqual([
       'plans: source "two": bucket Shop/Same is mirrored already, for source "one", and S3 allows one replication configuration per bucket: mirror one source of the bucket (a prefix that covers the others), or drop mirror from this one',
     ]);
+    // Audit g10-1: two imports of one name are one bucket; each source's custom resource would replace the other's rule.
+    const importedTwice = errorOf((p, stack) => {
+      const sources = [LifeboatSource.s3Bucket('images', s3.Bucket.fromBucketName(stack, 'Images', 'shop-assets'), { mirror: true, prefix: 'images/' })];
+      sources.push(LifeboatSource.s3Bucket('docs', s3.Bucket.fromBucketName(stack, 'Docs', 'shop-assets'), { mirror: true, prefix: 'docs/' }));
+      return { ...p, plans: [plan(sources)] };
+    });
+    expect(importedTwice.issues).toEqual([
+      'plans: source "docs": bucket shop-assets is mirrored already, for source "images", and S3 allows one replication configuration per bucket: mirror one source of the bucket (a prefix that covers the others), or drop mirror from this one',
+    ]);
     const replicatedByItsOwner = errorOf((p, stack) => {
       const bucket = new s3.Bucket(stack, 'Replicated', { bucketName: 'shop-replicated', versioned: true });
       (bucket.node.defaultChild as s3.CfnBucket).replicationConfiguration = { role: 'arn:aws:iam::111111111111:role/replication', rules: [{ status: 'Enabled', destination: { bucket: 'arn:aws:s3:::elsewhere' } }] };

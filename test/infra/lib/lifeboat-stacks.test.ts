@@ -653,7 +653,7 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
     expect(replication?.Properties.Bucket).toBe('lifeboat-demo-assets');
     expect(rule.Rules).toHaveLength(1);
     expect(rule.Rules[0]).toEqual({
-      Id: 'lifeboat-mirror',
+      Id: 'lifeboat-mirror.lifeboat-dev.demo-assets',
       Status: 'Enabled',
       Priority: 0,
       Filter: { Prefix: '' },

@@ -1,6 +1,6 @@
 import { CreateReplicationConfigurationCommand, DeleteReplicationConfigurationCommand, DescribeFileSystemsCommand, DescribeReplicationConfigurationsCommand, type EFSClient, ReplicationNotFound } from '@aws-sdk/client-efs';
 import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, type S3Client } from '@aws-sdk/client-s3';
-import { applyBucketReplication, applyFileSystemReplication, ReplicaSettingsChangedError } from '../../../../lambdas/mirror/source-replication-resource';
+import { applyBucketReplication, applyFileSystemReplication, ForeignReplicationRulesError, OtherEnvironmentMirrorError, ReplicaSettingsChangedError } from '../../../../lambdas/mirror/source-replication-resource';
 import { type CustomResourceEvent } from '../../../../lambdas/runtime/custom-resource-protocol';
 
 const OLD_KEY = 'arn:aws:kms:us-west-2:111122223333:key/1111aaaa-0000-0000-0000-000000000000';
@@ -106,7 +106,26 @@ describe('applyBucketReplication', () => {
     };
     return { s3: { send } as unknown as S3Client, current: () => config, calls };
   }
-  const rule = (id: string, mirror: string) => ({ Id: id, Status: 'Enabled', Priority: '1', Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Enabled' }, Destination: { Bucket: `arn:aws:s3:::${mirror}` } });
+  const rule = (id: string, mirror: string, deleteMarkers = 'Enabled') => ({ Id: id, Status: 'Enabled', Priority: '1', Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: deleteMarkers }, Destination: { Bucket: `arn:aws:s3:::${mirror}` } });
+  /** The resource of environment `prefix` for source `source`: its rule `lifeboat-mirror.<prefix>.<source>` into `<prefix>-mirror-<source>`, under the source's role. */
+  const envEvent = (
+    requestType: CustomResourceEvent['RequestType'],
+    prefix: string,
+    source: string,
+    options: { deleteMarkers?: string; id?: string; old?: { deleteMarkers?: string; id?: string } } = {},
+  ): CustomResourceEvent => {
+    const props = (o: { deleteMarkers?: string; id?: string }) => ({
+      Bucket: 'shop-assets',
+      ReplicationConfiguration: { Role: `arn:aws:iam::111111111111:role/${prefix}-ReplicationRole-${source}`, Rules: [rule(o.id ?? `lifeboat-mirror.${prefix}.${source}`, `${prefix}-mirror-${source}`, o.deleteMarkers)] },
+    });
+    return {
+      RequestType: requestType,
+      ResourceType: 'Custom::LifeboatBucketReplication',
+      ...(requestType === 'Create' ? {} : { PhysicalResourceId: 'shop-assets' }),
+      ResourceProperties: props(options),
+      ...(options.old ? { OldResourceProperties: props(options.old) } : {}),
+    };
+  };
   const mirrorEvent = (requestType: CustomResourceEvent['RequestType'], mirror: string): CustomResourceEvent => ({
     RequestType: requestType,
     ResourceType: 'Custom::LifeboatBucketReplication',
@@ -114,6 +133,7 @@ describe('applyBucketReplication', () => {
     ResourceProperties: { Bucket: 'shop-assets', ReplicationConfiguration: { Role: `arn:aws:iam::111111111111:role/${mirror}`, Rules: [rule('lifeboat-mirror', mirror)] } },
   }) as CustomResourceEvent;
   const destinations = (config: ReplicationConfiguration | undefined) => config?.Rules?.map((r) => r.Destination?.Bucket);
+  const userRule = { ID: 'user-backup', Status: 'Enabled' as const, Priority: 2, Filter: { Prefix: 'logs/' }, DeleteMarkerReplication: { Status: 'Disabled' as const }, Destination: { Bucket: 'arn:aws:s3:::user-logs' } };
 
   it('puts the rule on Create and removes the whole configuration on Delete when only its rule is there', async () => {
     const { s3, current } = bucket();
@@ -135,10 +155,72 @@ describe('applyBucketReplication', () => {
   });
 
   it('on Delete keeps the rules the user added since, removing only its own', async () => {
-    const userRule = { ID: 'user-backup', Status: 'Enabled' as const, Priority: 2, Filter: { Prefix: 'logs/' }, DeleteMarkerReplication: { Status: 'Disabled' as const }, Destination: { Bucket: 'arn:aws:s3:::user-logs' } };
     const own = { ID: 'lifeboat-mirror', Status: 'Enabled' as const, Priority: 1, Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Enabled' as const }, Destination: { Bucket: 'arn:aws:s3:::shop-mirror-assets' } };
     const { s3, current } = bucket({ Role: 'arn:aws:iam::111111111111:role/shop-mirror-assets', Rules: [own, userRule] });
     await applyBucketReplication(mirrorEvent('Delete', 'shop-mirror-assets'), s3);
     expect(current()?.Rules).toEqual([userRule]);
+  });
+
+  // Audit g10-1: every environment's rule was `lifeboat-mirror`, so a second environment's Create replaced the first's rule and its Delete removed it.
+  it('refuses a second environment\'s mirror of the bucket, naming the first, and the failed Create\'s Delete leaves the first in place', async () => {
+    const { s3, current } = bucket();
+    await applyBucketReplication(envEvent('Create', 'shop-prod', 'assets'), s3);
+    const before = current();
+    const create = applyBucketReplication(envEvent('Create', 'shop-dev', 'assets'), s3);
+    await expect(create).rejects.toThrow(OtherEnvironmentMirrorError);
+    await expect(create).rejects.toThrow('Bucket shop-assets is mirrored already by another Lifeboat environment (rule lifeboat-mirror.shop-prod.assets replicating into arn:aws:s3:::shop-prod-mirror-assets)');
+    await applyBucketReplication(envEvent('Delete', 'shop-dev', 'assets'), s3);
+    expect(current()).toEqual(before);
+    // An earlier Lifeboat's rule of another environment is refused too, not replaced.
+    const legacy = bucket({ Role: 'arn:aws:iam::111111111111:role/shop-prod-ReplicationRole-assets', Rules: [{ ...userRule, ID: 'lifeboat-mirror', Destination: { Bucket: 'arn:aws:s3:::shop-prod-mirror-assets' } }] });
+    await expect(applyBucketReplication(envEvent('Update', 'shop-dev', 'assets', { old: { id: 'lifeboat-mirror' } }), legacy.s3)).rejects.toThrow(OtherEnvironmentMirrorError);
+    expect(legacy.calls).toEqual(['GetBucketReplication']);
+  });
+
+  it('an existing deployment\'s Update replaces its rule `lifeboat-mirror` with the new id, keeping rules under its role; the rollback puts the old one back', async () => {
+    const legacyRule = { ID: 'lifeboat-mirror', Status: 'Enabled' as const, Priority: 1, Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Enabled' as const }, Destination: { Bucket: 'arn:aws:s3:::shop-prod-mirror-assets' } };
+    const { s3, current } = bucket({ Role: 'arn:aws:iam::111111111111:role/shop-prod-ReplicationRole-assets', Rules: [legacyRule, userRule] });
+    await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { old: { id: 'lifeboat-mirror' } }), s3);
+    expect(current()?.Rules?.map((r) => r.ID)).toEqual(['user-backup', 'lifeboat-mirror.shop-prod.assets']);
+    await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { id: 'lifeboat-mirror', old: {} }), s3);
+    expect(current()?.Rules?.map((r) => r.ID)).toEqual(['user-backup', 'lifeboat-mirror']);
+  });
+
+  it('a source renamed in the same environment: the new resource\'s Create replaces the old one\'s rule, whose Delete then changes nothing', async () => {
+    const { s3, current, calls } = bucket();
+    await applyBucketReplication(envEvent('Create', 'shop-prod', 'assets'), s3);
+    await applyBucketReplication(envEvent('Create', 'shop-prod', 'pics'), s3);
+    calls.length = 0;
+    await applyBucketReplication(envEvent('Delete', 'shop-prod', 'assets'), s3);
+    expect(current()?.Rules?.map((r) => r.ID)).toEqual(['lifeboat-mirror.shop-prod.pics']);
+    expect(calls).toEqual(['GetBucketReplication']);
+  });
+
+  // Audit g10-2: a rule the user added made every Update, and its rollback, fail (UPDATE_ROLLBACK_FAILED).
+  it('on Update merges its changed rule with the user\'s rules under the same role, and passes the rollback', async () => {
+    const { s3, current } = bucket();
+    await applyBucketReplication(envEvent('Create', 'shop-prod', 'assets'), s3);
+    const role = current()?.Role;
+    const [lifeboatRule] = current()?.Rules ?? [];
+    const withUsers = bucket({ Role: role, Rules: [lifeboatRule!, userRule] });
+    await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { deleteMarkers: 'Disabled', old: {} }), withUsers.s3);
+    expect(withUsers.current()?.Rules?.map((r) => [r.ID, r.DeleteMarkerReplication?.Status])).toEqual([['user-backup', 'Disabled'], ['lifeboat-mirror.shop-prod.assets', 'Disabled']]);
+    await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { old: { deleteMarkers: 'Disabled' } }), withUsers.s3);
+    expect(withUsers.current()?.Rules?.map((r) => [r.ID, r.DeleteMarkerReplication?.Status])).toEqual([['user-backup', 'Disabled'], ['lifeboat-mirror.shop-prod.assets', 'Enabled']]);
+  });
+
+  it('refuses an Update it cannot merge (the user\'s rules under another role), changing nothing, and its rollback passes without a put', async () => {
+    const { s3, current } = bucket();
+    await applyBucketReplication(envEvent('Create', 'shop-prod', 'assets'), s3);
+    const [lifeboatRule] = current()?.Rules ?? [];
+    // The user put their rule and their own role: the whole configuration has one role.
+    const userRole = bucket({ Role: 'arn:aws:iam::111111111111:role/user-role', Rules: [lifeboatRule!, userRule] });
+    const update = applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { deleteMarkers: 'Disabled', old: {} }), userRole.s3);
+    await expect(update).rejects.toThrow(ForeignReplicationRulesError);
+    await expect(update).rejects.toThrow('Nothing was changed. Either move your rules off this bucket (or put them under Lifeboat\'s role next to its rule) and deploy again, or drop mirror for this source');
+    // The rollback asks for the rule that is there, and the same role as the refused Update: the user's role stands, nothing to do.
+    await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { old: { deleteMarkers: 'Disabled' } }), userRole.s3);
+    expect(userRole.calls).toEqual(['GetBucketReplication', 'GetBucketReplication']);
+    expect(userRole.current()?.Role).toBe('arn:aws:iam::111111111111:role/user-role');
   });
 });
