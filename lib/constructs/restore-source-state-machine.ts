@@ -26,8 +26,10 @@ export type RestoreSourceStateMachineProps = {
  * once per source from their `Restore sources` Map (`states:startExecution.sync:2`) — so that its
  * `Restore shards` is a Distributed Map at the top of a definition, not an inline Map nested in the
  * parent's Map (docs/ARCHITECTURE.md, "Restore shards"). Input `{ request, restoreId }` (an item of
- * the parent's `restores`), output the verification report. No approval step: the parent validated
- * and, for a failover, had the whole run approved. A failure abandons the restore's pieces
+ * the parent's `restores`; an input that is no object or lacks either is refused with InvalidInputError before any
+ * step runs), output the verification report. No approval step: the parent validated and, for a failover, had the
+ * whole run approved; nothing here tells a child its parent started from one started by hand, so StartExecution on
+ * it must be granted to no one (docs/SECURITY.md, "Approvals"). A failure abandons the restore's pieces
  * (restore-source-chain.ts, failurePath), then ends the execution with the failing step's own error
  * and cause, which `startTask` gives back to the parent.
  */
@@ -45,7 +47,24 @@ export class RestoreSourceStateMachine extends Construct {
     const failed = new sfn.Fail(this, 'Source restore failed', { comment: 'Fails the execution with the failed step\'s own error name and message.', errorPath: '$.error.Error', causePath: '$.error.Cause' });
     const failurePath = chain.failurePath(failed);
     for (const step of chain.steps) step.addCatch(failurePath, { errors: ['States.ALL'], resultPath: '$.error' });
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: chain.chain, timeout: props.timeout, objectInput: false });
+    // Started by hand ({}, a misspelt field), its first Task failed with States.Runtime "Path expression '$.request' does
+    // not point to a value", which says neither what is missing nor that the parent is what one starts (audit h6-2).
+    const parent = props.stateMachineName.replace(/-restore-source$/, '');
+    const missing = (field: string) =>
+      new sfn.Fail(this, `No ${field}`, {
+        comment: `The input has no ${field}: the parent gives it; nothing ran.`,
+        error: 'InvalidInputError',
+        cause: `Invalid restore-source input: ${field}: is required; this state machine is started by ${parent} for each source (input { request, restoreId }): start ${parent} instead`,
+      });
+    // IsPresent true, never false: the one form both Step Functions and the local executor evaluate alike (restore-workflow.ts).
+    const hasRestoreId = new sfn.Choice(this, 'Restore id given?', { comment: 'Refuses an input without restoreId, naming it, before any step runs.' })
+      .when(sfn.Condition.isPresent('$.restoreId'), chain.chain)
+      .otherwise(missing('restoreId'));
+    const hasRequest = new sfn.Choice(this, 'Request given?', { comment: 'Refuses an input without request, naming it, before any step runs.' })
+      .when(sfn.Condition.isPresent('$.request'), hasRestoreId)
+      .otherwise(missing('request'));
+    // The object guard first (logged-state-machine.ts): a null or an array input is refused with InvalidInputError too.
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: hasRequest, timeout: props.timeout });
     chain.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
     acknowledgeScopedWildcards(this, [props.vault.arnForObjects(`${RESTORE_MAP_RUNS_PREFIX}/*`)]);
     acknowledgeDistributedMapWildcards(this.stateMachine);

@@ -183,3 +183,21 @@ it('one source of three fails: the execution FAILS with FailoverIncompleteError,
   expect(done).not.toHaveProperty('failed');
   expect(await compareBuckets(s3, { bucket: 'lifeboat-fp-trio-b', prefix: '' }, { bucket: bucketOf(done.sources[0]?.target), prefix: '' }, drS3)).toEqual([]);
 }, 400_000);
+
+// Audit h6-2: started by hand, the failover's per-source child failed with States.Runtime ("Path expression '$.request'
+// does not point to a value"), naming neither the missing field nor the runbook to start instead.
+it.each([
+  ['{}', {}, 'request'],
+  ['a misspelt restoreId', { request: { source: 'trio-a' }, restoreID: 'x' }, 'restoreId'],
+])('the failover\'s restore-source child started by hand with %s is refused with InvalidInputError naming the field and the failover, before any step runs', async (_label, input, field) => {
+  const result = await run('dr', names.failoverRestoreSourceStateMachine, input);
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
+  expect(result.cause).toBe(`Invalid restore-source input: ${field}: is required; this state machine is started by ${names.failoverStateMachine} for each source (input { request, restoreId }): start ${names.failoverStateMachine} instead`);
+  expect(result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).not.toContain('Validate and resolve');
+});
+
+it('the failover\'s restore-source child started by hand with null is refused with InvalidInputError, before any step runs', async () => {
+  const result = await run('dr', names.failoverRestoreSourceStateMachine, null);
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
+  expect(result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Input as JSON text', 'Input is an object?', 'Input refused']);
+});

@@ -93,7 +93,12 @@ describe.each([
 
   it('has a child of its own whose Restore shards is a Distributed Map over the shard manifest, at the top of its definition', () => {
     const child = machine(template(), childName);
-    expect(child.definition.StartAt).toBe('Validate and resolve');
+    // The object guard, then request and restoreId present (audit h6-2), then the restore.
+    expect(child.definition.StartAt).toBe('Input as JSON text');
+    expect(child.definition.States['Input is an object?']?.Default).toBe('Request given?');
+    expect(child.definition.States['Request given?']).toMatchObject({ Choices: [{ Variable: '$.request', IsPresent: true, Next: 'Restore id given?' }], Default: 'No request' });
+    expect(child.definition.States['Restore id given?']).toMatchObject({ Choices: [{ Variable: '$.restoreId', IsPresent: true, Next: 'Validate and resolve' }], Default: 'No restoreId' });
+    expect(child.definition.States['No restoreId']).toMatchObject({ Type: 'Fail', Error: 'InvalidInputError', Cause: expect.stringContaining(`start ${parentName} instead`) });
     const shards = child.definition.States['Restore shards'] as { Type: string; ItemProcessor: { ProcessorConfig: unknown }; ItemReader: { ReaderConfig: unknown } };
     expect(shards.Type).toBe('Map');
     expect(shards.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
