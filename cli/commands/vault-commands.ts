@@ -12,6 +12,8 @@ import { COMPRESSION_LEVEL_MAX, COMPRESSION_LEVEL_MIN, DEFAULT_COMPRESSION_LEVEL
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
 import { earlierBatchesWaiting } from './earlier-prune-batches';
 import { pruneReportLines } from './prune-report-lines';
+import { VaultRepairPruneRunningError } from './vault-repair-prune-running-error';
+import { awaitNoReplicaPrune } from '../../lambdas/replication/replica-prune-wait';
 import { VaultError } from '../../vault';
 import { verifyVault, type VerifyReport } from '../../vault';
 import { repairIndex, type RepairIndexReport, repairPruneState } from '../../vault';
@@ -413,34 +415,28 @@ export function vaultPrune(options: VaultPruneOptions, deps: Partial<VaultComman
  * `vault repair index`: the index rebuilt from the packs (vault/repair/, docs/FORMAT.md "Repairing the
  * index"). Exit 0 when every pack and blob is in the new index; 3 when some were left out (damaged,
  * or missing): each is printed, and snapshots referencing them stay damaged until a backup stores
- * those blobs again or they are forgotten; 3 too when a pack's header is unreadable (its blobs indexed
- * from the old index: they restore, but the pack is damaged until `--read-data` copies them); 1 when the
- * repair failed.
+ * those blobs again or they are forgotten; 3 too when a pack in an archive storage class no index
+ * object lists was left out (healthy: thaw it and run the repair again), and when a pack's header is
+ * unreadable (its blobs indexed from the old index: they restore, but the pack is damaged until
+ * `--read-data` copies them); 1 when the repair failed, or a prune holds the vault's lease
+ * (VaultRepairPruneRunningError).
  */
 export function vaultRepairIndex(options: VaultRepairIndexOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
     const vault = await openForCommand(options, env, io);
+    // Read-only, as the repair-index runbook looks (a lease this version cannot read counts as running), once.
+    const running = await awaitNoReplicaPrune(vault.store, vault.keys, { now: () => Date.now() });
+    if (running) throw new VaultRepairPruneRunningError(vault.location, running);
     const report = await repairIndex(vault, { readData: options.readData ?? false });
     if (report.condemnedNotWeighed !== undefined) {
       io.err(`lifeboat vault: warning: ${report.packsLeftToPrune} pack(s) a pending prune condemns were left to it unread, because the snapshots could not be read to tell whether one needs them: ${report.condemnedNotWeighed}`);
     }
     if (options.json) io.out(JSON.stringify({ vault: vault.location, ...report }, null, 2));
     else for (const line of repairReportLines(report, vault.location)) io.out(line);
-    const leftOut = report.packsLeftOut.length + report.blobsLeftOut.length;
-    const headerless = report.packsHeaderUnreadable.length;
-    if (leftOut === 0 && headerless === 0) return EXIT_OK;
-    if (leftOut > 0) {
-      io.err(
-        `lifeboat vault: the index was rebuilt, but ${report.packsLeftOut.length} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of it: a snapshot that references them is damaged until a backup stores those blobs again (back up its source now: blobs in no index are stored anew) or it is forgotten; \`lifeboat vault verify\` names the snapshots`,
-      );
-    }
-    if (headerless > 0) {
-      io.err(
-        `lifeboat vault: ${headerless} pack(s) have an unreadable header: their blobs were indexed from the old index and restore, but the packs are damaged (\`lifeboat vault verify\` names them); run \`lifeboat vault repair index --read-data\` to copy their blobs into new packs`,
-      );
-    }
-    return EXIT_INCOMPLETE;
+    const advice = repairAdviceLines(report);
+    for (const line of advice) io.err(line);
+    return advice.length === 0 ? EXIT_OK : EXIT_INCOMPLETE;
   });
 }
 
@@ -463,6 +459,33 @@ export function vaultRepairPruneState(options: VaultRepairPruneStateOptions, dep
     if (report.damagedIndexObjects.length > 0) io.out(`Left out ${report.damagedIndexObjects.length} damaged index object(s) (${report.damagedIndexObjects.join(', ')}): backups refuse to run until \`lifeboat vault repair index\` rebuilds the index; run it next`);
     return EXIT_OK;
   });
+}
+
+/**
+ * What `vault repair index` says on stderr when the index is not whole: none when it is (exit 0). Archived,
+ * unlisted packs are counted apart from the damaged: they are healthy, and only a thaw and another run index
+ * them, where the damaged ones' blobs are stored again by a backup.
+ */
+export function repairAdviceLines(report: RepairIndexReport): string[] {
+  const lines: string[] = [];
+  const archived = report.packsLeftOut.filter((p) => p.reason === 'archived, unlisted').length;
+  const damagedPacks = report.packsLeftOut.length - archived;
+  if (archived > 0) {
+    lines.push(
+      `lifeboat vault: ${archived} pack(s) in an archive storage class were left out of the index: no index object lists them, so what they hold cannot be known without reading them; thaw them (restore them to a readable storage class) and run \`lifeboat vault repair index\` again, before a prune condemns them as packs no index object lists`,
+    );
+  }
+  if (damagedPacks + report.blobsLeftOut.length > 0) {
+    lines.push(
+      `lifeboat vault: the index was rebuilt, but ${damagedPacks} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of it: a snapshot that references them is damaged until a backup stores those blobs again (back up its source now: blobs in no index are stored anew) or it is forgotten; \`lifeboat vault verify\` names the snapshots`,
+    );
+  }
+  if (report.packsHeaderUnreadable.length > 0) {
+    lines.push(
+      `lifeboat vault: ${report.packsHeaderUnreadable.length} pack(s) have an unreadable header: their blobs were indexed from the old index and restore, but the packs are damaged (\`lifeboat vault verify\` names them); run \`lifeboat vault repair index --read-data\` to copy their blobs into new packs`,
+    );
+  }
+  return lines;
 }
 
 /** What `vault repair index` prints: what was read and indexed, the index objects written and removed, then every pack and blob left out and why. */

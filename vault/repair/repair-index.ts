@@ -359,8 +359,9 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
  * tombstone (docs/FORMAT.md §11) names those packs: every writer's load leaves a tombstone's packs out
  * (condemnedPacksOf), and prune removes a tombstone only once no index object lists its packs, i.e.
  * after the kept objects' retention has passed and a sweep or a repair deleted them. A kept object that
- * is damaged cannot say what it lists, so then every pack left out is named, and the object itself is
- * named in `indexes`, which a writer's load skips instead of refusing (supersededIndexKeysOf).
+ * is damaged cannot say what it lists, so then every pack left out is named (but an archived, unlisted
+ * one), and the object itself is named in `indexes`, which a writer's load skips instead of refusing
+ * (supersededIndexKeysOf).
  *
  * Dated now with no grace, as `vault repair prune-state`'s tombstone: a backup that loaded its index
  * before it and may have deduplicated against those packs refuses to commit (backupDurationLimit) and is
@@ -372,7 +373,12 @@ async function tombstoneKeptIndexes(vault: Vault, report: RepairIndexReport, pac
   if (report.indexesLocked.length === 0) return null;
   const unreadable = new Set(report.indexesUnreadable);
   const damagedKept = report.indexesLocked.filter((id) => unreadable.has(id));
-  const leftOut = new Set([...report.packsLeftOut.map((p) => p.pack), ...report.blobsLeftOut.map((b) => b.pack)]);
+  // An archived, unlisted pack is healthy and no readable index object lists it (the damaged one is
+  // skipped by every load): naming it would outlive the thaw and the repair that indexes it again, as
+  // prune removes a tombstone only once no index object lists its packs, and no backup would dedup
+  // against it again.
+  const damagedLeftOut = report.packsLeftOut.filter((p) => p.reason !== 'archived, unlisted');
+  const leftOut = new Set([...damagedLeftOut.map((p) => p.pack), ...report.blobsLeftOut.map((b) => b.pack)]);
   const stillListed = new Set(report.indexesLocked.flatMap((id) => packsOfReplaced.get(id) ?? []));
   const packs = [...leftOut].filter((pack) => damagedKept.length > 0 || stillListed.has(pack)).sort();
   if (packs.length === 0 && damagedKept.length === 0) return null;

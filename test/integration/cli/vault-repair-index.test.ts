@@ -1,8 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { vaultBackup, vaultInit, vaultPrune, vaultRepairIndex, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
+import { repairAdviceLines, vaultBackup, vaultInit, vaultPrune, vaultRepairIndex, vaultRestore, vaultVerify } from '../../../cli/commands/vault-commands';
 import { type CliIo } from '../../../cli/cli-io';
-import { KeyFileKeyProvider, openLocalVaultStore, openVault, packKey } from '../../../vault';
+import { KeyFileKeyProvider, openLocalVaultStore, openVault, packKey, type RepairIndexReport } from '../../../vault';
+import { PruneLease } from '../../../vault/prune/prune-lease';
 import { runVaultCli } from '../../support/vault-cli-process';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 
@@ -232,5 +233,39 @@ describe('lifeboat vault repair index', () => {
     expect(again.status).toBe(3);
     expect(again.stderr).toMatch(/^lifeboat vault: the index was rebuilt, but 1 pack\(s\) and 0 blob\(s\) were left out of it/);
     expect(JSON.parse(again.stdout)).toMatchObject({ packsRead: 1, packsIndexed: 0, blobsIndexed: 0, packsLeftOut: [{ pack, reason: 'bad header' }], packsHeaderUnreadable: [], indexesWritten: [] });
+  });
+
+  /** Review r10-F3: the command ran beside a prune, which the repair is not safe beside with grace 0; the runbook already refused. */
+  it('refuses, changing nothing (exit 1), while a prune holds the vault\'s lease, and repairs once it ended', async () => {
+    const { vault, keyFile, src } = await newVault('prune-running');
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(30_000, 61));
+    await backup(src, vault, keyFile);
+    const opened = await openVault(openLocalVaultStore(vault), await KeyFileKeyProvider.load(keyFile));
+    const indexBefore = await fs.readdir(path.join(vault, 'index'));
+    const lease = await PruneLease.acquire(opened.store, opened.keys, { holder: 'lifeboat vault prune (pid 1)', renewEveryMs: 0 });
+    try {
+      const refused = await run((io) => vaultRepairIndex({ vault, keyFile }, { io }));
+      expect(refused.code).toBe(1);
+      expect(refused.err).toEqual([expect.stringMatching(/^lifeboat vault: a prune is running on .* \(lifeboat vault prune \(pid 1\), lease prune\/running\/[0-9a-f]+\): nothing was changed\. .*Run the repair when it ends; if it died, its lease ends by itself at /)]);
+      expect(await fs.readdir(path.join(vault, 'index'))).toEqual(indexBefore);
+    } finally {
+      await lease.release();
+    }
+    expect((await run((io) => vaultRepairIndex({ vault, keyFile }, { io }))).code).toBe(0);
+  });
+
+  /** Review r10-F4: a healthy archived pack no index object lists was reported with the advice for damaged ones (back up again, or forget). */
+  it('advises a thaw and another run for archived, unlisted packs, counted apart from damaged ones', async () => {
+    const { vault, keyFile, src } = await newVault('archived-advice');
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(30_000, 71));
+    await backup(src, vault, keyFile);
+    const clean = await run((io) => vaultRepairIndex({ vault, keyFile, json: true }, { io }));
+    const report = JSON.parse(clean.out.join('\n')) as RepairIndexReport;
+    expect(repairAdviceLines(report)).toEqual([]);
+    const archived = { pack: 'ab12', reason: 'archived, unlisted' as const, detail: 'thaw it' };
+    const lines = repairAdviceLines({ ...report, packsLeftOut: [archived] });
+    expect(lines).toEqual([expect.stringMatching(/^lifeboat vault: 1 pack\(s\) in an archive storage class were left out of the index: .*thaw them .* and run `lifeboat vault repair index` again/)]);
+    const both = repairAdviceLines({ ...report, packsLeftOut: [archived, { pack: 'cd34', reason: 'missing', detail: 'gone' }] });
+    expect(both[1]).toMatch(/^lifeboat vault: the index was rebuilt, but 1 pack\(s\) and 0 blob\(s\) were left out of it/);
   });
 });

@@ -11,7 +11,7 @@ import { repairIndex } from '../../../../vault/repair/repair-index';
 import { DamagedIndexError, initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntry } from '../../../../vault/restorer/restore';
-import { ObjectLockedError } from '../../../../vault/vault-errors';
+import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
 /** 1–16 KiB chunks, 16 KiB packs: a few dozen KiB of data make several packs. */
@@ -341,6 +341,50 @@ describe('repairIndex', () => {
     await expectRestores(vault, first, x);
     await expectRestores(vault, second, y);
     await expectRestores(vault, await backup(reopen(locked), y), y);
+    expect(await problems(vault)).toEqual([]);
+  });
+
+  /**
+   * Review r10-F1: with a damaged index object Object Lock kept, the tombstone named every pack left
+   * out, an archived, unlisted (healthy) pack too. After the thaw and the repair that indexed it again
+   * the tombstone still named it, so no backup deduplicated against it, and prune never removed that
+   * tombstone (no index object stops listing the pack).
+   */
+  it('on an Object Lock vault with a damaged index object, an archived, unlisted pack is not tombstoned: after a thaw and a repair, backups deduplicate against it', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const x: Source = new Map([['x', pseudoRandomBytes(60 * 1024, 7)]]);
+    await backup(reopen(memory), x);
+    const [index] = await listedKeys(memory, INDEX_PREFIX);
+    const damaged = Buffer.from(await memory.get(index as string));
+    damaged.writeUInt8(damaged.readUInt8(damaged.length - 5) ^ 0xff, damaged.length - 5);
+    await memory.put(index as string, damaged);
+    const [archived] = await listedKeys(memory, DATA_PREFIX);
+    const archivedId = idFromKey(DATA_PREFIX, archived as string) as string;
+    const locked = objectLocked(memory);
+    const inGlacier: VaultStore = Object.assign(Object.create(locked) as VaultStore, {
+      get: async (key: string, range?: { offset: number; length: number }) => {
+        if (key === archived) throw new VaultObjectArchivedError(memory.location, key, 'GLACIER');
+        return locked.get(key, range);
+      },
+    });
+
+    const first = await repairIndex(reopen(inGlacier));
+    expect(first.packsLeftOut.map((p) => [p.pack, p.reason])).toEqual([[archivedId, 'archived, unlisted']]);
+    expect(first.indexesLocked).toEqual([idFromKey(INDEX_PREFIX, index as string)]);
+    const tombstonedPacks = async (): Promise<string[]> => (await loadCondemnedBatches(memory, vault.keys)).flatMap((t) => t.packs.map((p) => p.id));
+    expect(await tombstonedPacks()).not.toContain(archivedId);
+
+    // Thawed, the repair run again as its note says indexes it, and a backup of the same data stores nothing new.
+    const second = await repairIndex(reopen(locked));
+    expect(second.packsLeftOut).toEqual([]);
+    const packsBefore = await ids(memory, DATA_PREFIX);
+    await expectRestores(vault, await backup(reopen(locked), x), x);
+    expect(await ids(memory, DATA_PREFIX)).toEqual(packsBefore);
+
+    // Once the retention has passed, prune deletes the damaged object and lets every tombstone go.
+    await pruneVault(reopen(memory), { graceMs: HOUR, now: () => Date.now() + 72 * HOUR });
+    expect(await loadCondemnedBatches(memory, vault.keys)).toEqual([]);
     expect(await problems(vault)).toEqual([]);
   });
 });
