@@ -64,8 +64,10 @@ function failedSourceResult(failure: FailedSourceRestore): DrillSourceResult & {
   };
 }
 
+/** A duration as an operator reads it; under a minute in whole seconds, up: an objective missed by 29 s must not read "by 0 min". */
 function hours(s: number): string {
-  return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`;
+  if (s >= 3600) return `${(s / 3600).toFixed(1)} h`;
+  return s >= 60 ? `${Math.round(s / 60)} min` : `${Math.ceil(s)} s`;
 }
 
 /**

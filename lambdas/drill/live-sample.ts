@@ -7,7 +7,7 @@ import { type DrillError, type DrillSourceResult } from '../catalog/drill-record
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntry } from '../restore/restored-entry';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
-import { httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
+import { fileChangeToken, httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
 import { BackupLacksLiveObjectsError, LiveSampleMismatchError } from './drill-errors';
 import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObjectsQuery, type RecordedS3Source } from './live-objects-missing-from-backup';
 
@@ -215,12 +215,19 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3Buc
   return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(key)}: restored copy (${restored.length} bytes) differs from the live object (${live.length} bytes)` };
 }
 
-/** One file: skipped when its live size or mtime moved since the backup (or while it was read), else both copies read and compared. */
+/**
+ * One file: skipped when it changed since the backup (or while it was read), else both copies read and compared. Changed
+ * is told by the backup's change token (size, mtime, ctime and inode) when the entry has one: a file rewritten with its
+ * size and mtime put back (rsync -t, cp -p, tar x, touch -r) still has a new ctime, and its backup is not wrong for
+ * differing from it. An entry without a token (none recorded) is told by its size and mtime.
+ */
 async function compareFile(liveRoot: string, restoredRoot: string, restoredPathName: string, entry: ManifestEntry): Promise<Outcome> {
   const livePath = resolveInsideTarget(liveRoot, entry.path);
   const unchanged = async (): Promise<boolean> => {
     const stats = await lstat(livePath, { bigint: true }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-    return stats !== undefined && stats.isFile() && Number(stats.size) === entry.size && String(stats.mtimeNs) === entry.meta['mtimeNs'];
+    if (stats === undefined || !stats.isFile()) return false;
+    if (entry.changeToken !== undefined) return fileChangeToken(stats) === entry.changeToken;
+    return Number(stats.size) === entry.size && String(stats.mtimeNs) === entry.meta['mtimeNs'];
   };
   if (!(await unchanged())) return 'changed';
   const live = await fileBytes(livePath).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));

@@ -13,6 +13,7 @@ import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults'
 import { ownedBy } from './bucket-owner-condition';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { lambdaStepsBudget } from './lambda-step-budget';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { type LifeboatSource } from './lifeboat-source';
 import { lifeboatTask } from './lifeboat-task';
@@ -215,7 +216,17 @@ export class DrillWorkflow extends Construct {
     );
     // Each source's restore is a child execution of the restore-source state machine, whose Restore shards is a
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
-    const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
+    // Each child ends before the drill does, by what the drill's other steps may take with their retries (some 3.5 h): a
+    // restore that runs too long fails its source, and the cleanup and the record still run. At the drill's own timeout
+    // the execution would just stop, no Catch run: its scratch targets left, no record, no metric for the alarm.
+    const restoreTimeout = timeout.minus(lambdaStepsBudget([start, compare, cleanup, record]));
+    const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', {
+      stateMachineName: `${props.stateMachineName}-restore-source`,
+      functions: restore,
+      vault: props.vault,
+      vaultKey: props.vaultKey,
+      timeout: restoreTimeout,
+    });
     // A source's restore that fails must not stop the others: its iteration returns the failure as its item, so the
     // report lists every source and the verdict is FAILED all the same.
     const restoreOne = restoreSource.sourceIterationCatchingFailure(this, {

@@ -5,11 +5,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
+import { APPROVAL_TIMEOUT, ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { approvalStep, grantApprover } from './approval-step';
 import { ownedBy } from './bucket-owner-condition';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { lambdaStepsBudget } from './lambda-step-budget';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
@@ -137,8 +138,9 @@ export class FailoverWorkflow extends Construct {
     );
     // Each source's restore is a child execution of the restore-source state machine, whose Restore shards is a
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
-    const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
-    const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout });
+    // A failover that meets archived packs thaws them first: the restore runbook's archive timeout, each source's own.
+    const restoreTimeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
+    const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout: restoreTimeout });
     // A source's restore that fails must not hide the others: as in the drill, its iteration returns the failure as its
     // item, so the report names every source, live or failed, and the execution fails after it.
     const restoreOne = restoreSource.sourceIterationCatchingFailure(this, {
@@ -184,7 +186,11 @@ export class FailoverWorkflow extends Construct {
     for (const step of [approval.task, startTask, restoreSources, reportTask]) step.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
     // The approval's result goes to $.approval: Validate failover still reads the execution's own input ($).
     const definition = approval.task.next(startTask).next(restoreSources).next(reportTask).next(everySource);
-    // A failover that meets archived packs thaws them first: the restore runbook's archive timeout.
+    // The failover outlasts its restores by the approval's wait and what its other steps may take with their retries: a
+    // restore that runs too long fails its source and the report still runs. Were the failover's own timeout first, the
+    // execution would just stop, no Catch run: no report naming the sources restored and those not.
+    const approvalWait = props.approvalTimeout ?? APPROVAL_TIMEOUT;
+    const timeout = restoreTimeout.plus(approvalWait).plus(lambdaStepsBudget([approval.fn, start, report]));
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout });
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, props.catalog, props.catalogKey, this.stateMachine);
 

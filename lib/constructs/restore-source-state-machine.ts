@@ -17,7 +17,10 @@ export type RestoreSourceStateMachineProps = {
   /** The home vault (the plans and shard manifests are there) and its key. */
   readonly vault: s3.IBucket;
   readonly vaultKey: kms.IKey;
-  /** The parent's timeout (with an archive tier, thaws take hours). */
+  /**
+   * How long one source's restore may run (with an archive tier, thaws take hours): less than the parent's timeout by
+   * what the parent's other steps may take, so that the parent sees the child time out and its Catch runs.
+   */
   readonly timeout: Duration;
 };
 

@@ -43,6 +43,32 @@ function statementsOfRole(template: Template, roleId: string): Statement[] {
 
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
+type Retrier = { ErrorEquals: string[]; IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; MaxDelaySeconds?: number };
+type TaskState = { Resource: string; Parameters?: { FunctionName?: string }; Retry?: Retrier[]; TimeoutSeconds?: number };
+
+/** Errors raised before the function runs (refused or failed invocations): their retries cost only their waits. */
+const NOT_RUN = /^Lambda\.(TooManyRequestsException|ServiceException|AWSLambdaException|SdkClientException|ClientExecutionTimeoutException)$/;
+
+/**
+ * The longest a Lambda task of a parent may take, as read from the template: each attempt that may run the function
+ * runs it to its Timeout, every retrier waits its whole backoff, and a task's own wait (an approval) passes once.
+ */
+function worstCaseSeconds(template: Template, name: string, state: TaskState): number {
+  // A payload-only task names the function as its Resource; an approval's (.waitForTaskToken) in its Parameters.
+  const functionId = /GetAtt':\['([^']+)'/.exec(/:states:::lambda:invoke/.test(state.Resource) ? (state.Parameters?.FunctionName ?? '') : state.Resource)?.[1];
+  const fn = functionId === undefined ? undefined : template.toJSON().Resources[functionId];
+  const functionTimeout = (fn?.Properties as { Timeout?: number } | undefined)?.Timeout;
+  if (functionTimeout === undefined) throw new Error(`${name}: no function timeout`);
+  let runs = 1;
+  let waits = 0;
+  for (const retrier of state.Retry ?? []) {
+    const attempts = retrier.MaxAttempts ?? 3;
+    if (!retrier.ErrorEquals.every((error) => NOT_RUN.test(error))) runs += attempts;
+    for (let k = 0; k < attempts; k++) waits += Math.min((retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** k, retrier.MaxDelaySeconds ?? Infinity);
+  }
+  return runs * functionTimeout + waits + (state.TimeoutSeconds ?? 0);
+}
+
 it('synthesizes with cdk-nag AwsSolutions and no unacknowledged finding', () => {
   expect(synth.violations()).toEqual([]);
 });
@@ -89,6 +115,18 @@ describe.each([
     expect(iteration.States['Source failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.execution.Error', CausePath: '$.execution.Cause' });
     // No shard of any restore runs in the parent: no Lambda task of the restore chain is left in it.
     expect(Object.keys(iteration.States).sort()).toEqual(['Child failure', 'Child has a cause?', 'Child has an error?', 'Restore source', 'Source failed', 'Source not finished']);
+  });
+
+  it('times a restore out before the parent, by all its other steps may take, so a too long restore still reaches the parent\'s Catch (audit h1-1)', () => {
+    const parent = machine(template(), parentName);
+    const child = machine(template(), childName);
+    const parentTimeout = (parent.definition as AslDoc & { TimeoutSeconds: number }).TimeoutSeconds;
+    const childTimeout = (child.definition as AslDoc & { TimeoutSeconds: number }).TimeoutSeconds;
+    const others = Object.entries(parent.definition.States).filter(([name, state]) => name !== 'Restore sources' && state.Type === 'Task');
+    expect(others.length).toBeGreaterThanOrEqual(parentName === names.drillStateMachine ? 4 : 3);
+    const budget = others.reduce((total, [name, state]) => total + worstCaseSeconds(template(), name, state as TaskState), 0);
+    expect(childTimeout).toBeGreaterThan(0);
+    expect(parentTimeout - childTimeout).toBeGreaterThanOrEqual(budget);
   });
 
   it('has a child of its own whose Restore shards is a Distributed Map over the shard manifest, at the top of its definition', () => {

@@ -142,12 +142,15 @@ describe('drill live sample, S3', () => {
 describe('drill live sample, files', () => {
   const live = (): string => directory(fsSource.type === 'filesystem' ? fsSource.path : '');
   const restoredPath = '/lifeboat-dev-drill-0a0b0c0d-files';
+  const TWO_MTIME = new Date('2026-11-01T00:00:00Z');
   let snapshotId: string;
 
   beforeAll(async () => {
     await mkdir(join(live(), 'sub'), { recursive: true });
     await writeFile(join(live(), 'one.bin'), pseudoRandomBytes(5000, 7));
     await writeFile(join(live(), 'sub', 'two.txt'), 'two '.repeat(300));
+    // A whole second, so that a rewrite can put this mtime back exactly (utimes takes no nanoseconds).
+    await utimes(join(live(), 'sub', 'two.txt'), TWO_MTIME, TWO_MTIME);
     await writeFile(join(live(), 'sub', 'three.txt'), 'three');
     snapshotId = (await snapshotSource(fsSource, { vault, s3: liveS3, dynamodb, catalogTable: 'unused', directory }, [])).id;
     await cp(live(), directory(restoredPath), { recursive: true, preserveTimestamps: true });
@@ -166,6 +169,15 @@ describe('drill live sample, files', () => {
       mismatches: [expect.stringMatching(/^"one\.bin": restored copy \(5000 bytes\) differs from the live file/)],
       notInBackup: [],
     });
+  });
+
+  it('skips a file rewritten since the backup with its size and mtime put back (rsync -t, cp -p), by the backup\'s change token (audit h1-2)', async () => {
+    const target = { type: 'filesystem' as const, path: restoredPath };
+    const before = await sampleLiveSource(report(fsSource, snapshotId, target, 4), fsSource, 10, deps());
+    await writeFile(join(live(), 'sub', 'two.txt'), 'TWO '.repeat(300));
+    await utimes(join(live(), 'sub', 'two.txt'), TWO_MTIME, TWO_MTIME);
+    const after = await sampleLiveSource(report(fsSource, snapshotId, target, 4), fsSource, 10, deps());
+    expect(after).toEqual({ ...before, compared: before.compared - 1, matched: before.matched - 1, skippedChanged: before.skippedChanged + 1 });
   });
 
   it('a live directory that is not mounted here is unreachable', async () => {

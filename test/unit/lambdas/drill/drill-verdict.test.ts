@@ -118,6 +118,14 @@ describe('drill verdict', () => {
     expect(drillFailureCause(report)).toMatch(/^RTO missed: restore and verification took 45 min, over the RTO of 30 min by 15 min/);
   });
 
+  it('OBJECTIVE_MISSED by less than a minute says by how many seconds, never "by 0 min" (audit h1-3)', () => {
+    const rto = buildDrillReport(outcome({ comparison: { ...comparison(30), verifiedAt: new Date(Date.parse(STARTED) + 1829_000).toISOString() } }));
+    expect(rto.missed).toEqual([expect.objectContaining({ objective: 'rto', bySeconds: 29 })]);
+    expect(drillFailureCause(rto)).toBe('RTO missed: restore and verification took 30 min, over the RTO of 30 min by 29 s');
+    const rpo = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 7229, newestBackupAgeSeconds: 7229, largestGapSeconds: 3600, backupsInWindow: 5 } } }));
+    expect(rpo.missed[0]?.detail).toMatch(/ is 2\.0 h old, over the RPO of 2\.0 h by 29 s: /);
+  });
+
   it('OBJECTIVE_MISSED on RPO says whether the newest backup is too old or a gap inside the window was too long, and what to check', () => {
     const gap = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 600, newestBackupAgeSeconds: 600, largestGapSeconds: 3 * 3600, backupsInWindow: 5 } } }));
     expect(gap.verdict).toBe('OBJECTIVE_MISSED');
