@@ -20,6 +20,8 @@ export type StackResources = {
 const NAME_PROPERTY: Readonly<Record<string, string>> = {
   'AWS::S3::Bucket': 'BucketName',
   'AWS::DynamoDB::Table': 'TableName',
+  // A TableV2: the local cloud provisions it as it does a Table (provision-from-templates.ts), so it resolves alike.
+  'AWS::DynamoDB::GlobalTable': 'TableName',
   'AWS::Lambda::Function': 'FunctionName',
   'AWS::StepFunctions::StateMachine': 'StateMachineName',
   'AWS::IAM::Role': 'RoleName',
@@ -79,7 +81,7 @@ export function stackResources(stack: SynthesizedStack): StackResources {
       physicalIds[logicalId] = resolveString(explicit, self.context(logicalId, nameProperty ?? ''), `Properties.${nameProperty ?? ''}`);
     } else if (resource.Type === 'AWS::S3::Bucket') {
       physicalIds[logicalId] = deriveBucketName(stack.stackName, logicalId);
-    } else if (resource.Type === 'AWS::DynamoDB::Table') {
+    } else if (resource.Type === 'AWS::DynamoDB::Table' || resource.Type === 'AWS::DynamoDB::GlobalTable') {
       physicalIds[logicalId] = deriveTableName(stack.stackName, logicalId);
     } else {
       physicalIds[logicalId] = `${stack.stackName}-${logicalId}`.slice(0, 64);
@@ -95,6 +97,7 @@ function arnOf(stack: SynthesizedStack, type: string, name: string, logicalId: s
     case 'AWS::S3::Bucket':
       return `arn:aws:s3:::${name}`;
     case 'AWS::DynamoDB::Table':
+    case 'AWS::DynamoDB::GlobalTable':
       return `arn:aws:dynamodb:${region}:${account}:table/${name}`;
     case 'AWS::Lambda::Function':
       return `arn:aws:lambda:${region}:${account}:function:${name}`;

@@ -23,7 +23,7 @@ const KEY_ID_LENGTH = 36;
 // A bucket or table created without a name: CloudFormation names it <stack>-<logical id>-<random suffix
 // of 12 or 13 characters>, cut to the service's limit (Template Reference, "Custom naming"; the same rule
 // as lib/constructs/lambda-environment-size.ts); the local cloud's derived names end in an 8-character
-// hash instead (provision-from-templates.ts), a global table's in none (stack-resources.ts).
+// hash instead (provision-from-templates.ts), a global table's too (stack-resources.ts).
 const GENERATED_NAME_LIMITS: Readonly<Record<string, number>> = { 'AWS::S3::Bucket': 63, 'AWS::DynamoDB::Table': 255, 'AWS::DynamoDB::GlobalTable': 255 };
 const GENERATED_SUFFIX_LENGTH = 13;
 // Same page: concurrent executions 1,000 per Region by default; "Configuring reserved concurrency":
