@@ -39,10 +39,16 @@ export const kmsKeyArnSchema = z.string().superRefine((text, ctx) => {
  * undefined. S3 and DynamoDB encrypt only with a key of the resource's own region, so a key of another region is a
  * mistyped ARN, and the grants made for it would leave the real key ungranted (every backup's reads refused).
  */
-export function sourceKeyRegionIssue(keyArn: string, sourceRegion: string, kind: 'bucket' | 'table' = 'bucket'): string | undefined {
+export function sourceKeyRegionIssue(keyArn: string, sourceRegion: string, kind: 'bucket' | 'table' | 'inventory' = 'bucket'): string | undefined {
   const parts = parseKmsKeyArn(keyArn);
   if (!parts || parts.region === sourceRegion) return undefined;
-  return kind === 'bucket'
-    ? `is a key of ${parts.region}, but the bucket is in the primary region ${sourceRegion} (S3 encrypts a bucket's objects only with a key of the bucket's region): give the key the bucket's default encryption names (aws s3api get-bucket-encryption --bucket <bucket>)`
-    : `is a key of ${parts.region}, but the table is in the primary region ${sourceRegion} (DynamoDB encrypts a table only with a key of its region): give the key the table names (aws dynamodb describe-table --table-name <table>: SSEDescription.KMSMasterKeyArn)`;
+  switch (kind) {
+    case 'bucket':
+      return `is a key of ${parts.region}, but the bucket is in the primary region ${sourceRegion} (S3 encrypts a bucket's objects only with a key of the bucket's region): give the key the bucket's default encryption names (aws s3api get-bucket-encryption --bucket <bucket>)`;
+    case 'table':
+      return `is a key of ${parts.region}, but the table is in the primary region ${sourceRegion} (DynamoDB encrypts a table only with a key of its region): give the key the table names (aws dynamodb describe-table --table-name <table>: SSEDescription.KMSMasterKeyArn)`;
+    case 'inventory':
+      // S3 Inventory delivers only to a bucket of the source bucket's region, and encrypts there with a key of that region.
+      return `is a key of ${parts.region}, but the inventory bucket is in the source bucket's region, the primary region ${sourceRegion} (S3 encrypts inventory reports only with a key of that region): give the key the inventory configuration names (aws s3api get-bucket-inventory-configuration --bucket <source bucket> --id <configId>: Destination.S3BucketDestination.Encryption.SSEKMS.KeyId)`;
+  }
 }

@@ -525,12 +525,15 @@ export const lifeboatConfigSchema = z
         plan.sources.forEach((source, s) => {
           const issue = source.type === 's3' ? failoverBucketNameIssue(restoreTargetPrefix, source.name, "the environment's name or the source's") : undefined;
           if (issue) ctx.addIssue({ code: 'custom', message: issue, path: ['environments', i, 'plans', p, 'sources', s, 'name'] });
-          // Source buckets are of the primary region (lifeboat doctor checks it), so their keys are too.
+          // Source buckets are of the primary region (lifeboat doctor checks it), so their keys are too, and so are their inventory
+          // buckets' report keys (S3 Inventory delivers only to a bucket of the source bucket's region).
           const keyIssue =
             (source.type === 's3' || source.type === 'dynamodb') && source.kmsKeyArn !== undefined
               ? sourceKeyRegionIssue(source.kmsKeyArn, env.primaryRegion, source.type === 's3' ? 'bucket' : 'table')
               : undefined;
           if (keyIssue) ctx.addIssue({ code: 'custom', message: keyIssue, path: ['environments', i, 'plans', p, 'sources', s, 'kmsKeyArn'] });
+          const inventoryKeyIssue = source.type === 's3' && source.inventory?.kmsKeyArn !== undefined ? sourceKeyRegionIssue(source.inventory.kmsKeyArn, env.primaryRegion, 'inventory') : undefined;
+          if (inventoryKeyIssue) ctx.addIssue({ code: 'custom', message: inventoryKeyIssue, path: ['environments', i, 'plans', p, 'sources', s, 'inventory', 'kmsKeyArn'] });
           // Without a file system the drills' scratch root is the local fs root (checked too), and with one added later, the default mount.
           for (const reserved of reservedSourceNameIssues(source, owners, env.fileSystem?.efs.mountPath ?? DEFAULT_MOUNT_PATH, 'the environment')) {
             ctx.addIssue({ code: 'custom', message: reserved.message, path: ['environments', i, 'plans', p, 'sources', s, ...reserved.field] });

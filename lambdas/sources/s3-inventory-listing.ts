@@ -4,6 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { compareKeys, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
+import { isS3AccessDenied, isS3NotFound } from '../../vault';
 import { isMissingS3Object } from './s3-missing-object';
 import { decodeUrlEncodedKey, listObjectsPage } from './url-encoded-listing';
 
@@ -244,11 +245,36 @@ async function readManifest(s3: S3Client, bucket: string, key: string, source: s
   try {
     return await readWhole(s3, bucket, key);
   } catch (err) {
-    if (!(await isMissingS3Object(s3, bucket, key, err))) throw err;
+    if (!(await isMissingManifest(s3, bucket, key, err))) throw err;
     throw new S3InventoryError(
       `Inventory manifest s3://${bucket}/${key} of source "${source}" does not exist (deleted since the plan chose it?). Run the backup again: it plans from the newest complete report, or remove the source's inventory setting to plan it by listing the bucket.`,
       { cause: err },
     );
+  }
+}
+
+/**
+ * Whether reading the manifest `key` (<config folder><date folder>manifest.json) failed because it is gone. As
+ * isMissingS3Object, but a 403 is checked by listing from the configuration folder (StartAfter the date folder):
+ * with a configId the planner may list only with s3:prefix equal to that folder (source-access.ts), so a listing
+ * under the key itself would be refused too and the deletion reported as a bare AccessDenied.
+ */
+async function isMissingManifest(s3: S3Client, bucket: string, key: string, err: unknown): Promise<boolean> {
+  const folder = REPORT_FOLDER.exec(key.slice(0, key.lastIndexOf('/') + 1));
+  if (folder === null || isS3NotFound(err)) return isMissingS3Object(s3, bucket, key, err);
+  if (!isS3AccessDenied(err) || (err instanceof Error && err.name === 'InvalidObjectState')) return false;
+  const dateFolder = key.slice(0, key.lastIndexOf('/') + 1);
+  const configFolder = dateFolder.slice(0, dateFolder.length - folder[0].length + 1);
+  try {
+    const page = await listObjectsPage(s3, { Bucket: bucket, Prefix: configFolder, StartAfter: dateFolder, MaxKeys: 10 });
+    const listed = (page.Contents ?? []).map((o) => o.Key ?? '');
+    if (listed.includes(key)) return false;
+    // Only a listing that kept to the prefix proves the key absent, and only when it reached past the key (or the end).
+    if (!listed.every((k) => k.startsWith(configFolder))) return false;
+    return page.IsTruncated !== true || listed.some((k) => compareKeys(k, key) > 0);
+  } catch {
+    // The listing's own failure says nothing about the manifest: the original refusal is the error to report.
+    return false;
   }
 }
 

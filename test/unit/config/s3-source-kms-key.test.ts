@@ -61,6 +61,21 @@ describe('an S3 source\'s kmsKeyArn', () => {
     ]);
   });
 
+  it('refuses an inventory.kmsKeyArn of another region than the primary one, where the source and inventory buckets are, and keeps one of it', () => {
+    const withInventoryKey = (kmsKeyArn: string): unknown => {
+      const raw = withKey(undefined) as { environments: { plans: { sources: Record<string, unknown>[] }[] }[] };
+      const source = raw.environments[0]?.plans[0]?.sources[0];
+      if (!source) throw new Error('the sample config starts with an S3 source');
+      source.inventory = { bucket: 'inventory-reports', prefix: 'inv', kmsKeyArn };
+      return raw;
+    };
+    expect(issuesOf(withInventoryKey('arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'))).toEqual([
+      'environments[0].plans[0].sources[0].inventory.kmsKeyArn: is a key of eu-west-1, but the inventory bucket is in the source bucket\'s region, the primary region us-east-1 (S3 encrypts inventory reports only with a key of that region): give the key the inventory configuration names (aws s3api get-bucket-inventory-configuration --bucket <source bucket> --id <configId>: Destination.S3BucketDestination.Encryption.SSEKMS.KeyId)',
+    ]);
+    const arn = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(sourceOf(withInventoryKey(arn))).toEqual(expect.objectContaining({ inventory: expect.objectContaining({ kmsKeyArn: arn }) as unknown }));
+  });
+
   it('refuses a partition that is not its region\'s, and accepts the right one', () => {
     expect(issuesOf(withKey('arn:aws:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', 'cn-north-1'))).toEqual([
       `${FIELD}: names partition aws, but keys of cn-north-1 are in partition aws-cn: write arn:aws-cn:kms:…`,

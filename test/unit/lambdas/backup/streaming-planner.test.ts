@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type BackupPlanDocument } from '../../../../lambdas/backup/backup-plan-document';
@@ -361,6 +361,64 @@ describe('S3 Inventory as the listing', () => {
     expect((error as Error).message).toBe(
       `Inventory manifest s3://reports/${manifestKey} of source "bkt" does not exist (deleted since the plan chose it?). Run the backup again: it plans from the newest complete report, or remove the source's inventory setting to plan it by listing the bucket.`,
     );
+  });
+
+  it('says the manifest is gone under the planner\'s grant with a configId (no bare AccessDenied), and rethrows a refusal of a manifest that is there', async () => {
+    const folder = 'inv/src/daily/';
+    const manifestKey = `${folder}2026-11-30T01-00Z/manifest.json`;
+    const denied = (): Error => Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    // As IAM under source-access.ts's grant: ListBucket only with s3:prefix equal to the reports folder, and no unconditioned
+    // ListBucket, so S3 answers a GET of a missing key with 403. `refuseReads` stands for a refusal of objects that are there (a KMS key).
+    const underGrant = (buckets: Record<string, ScriptedBucket>, refusals: string[], refuseReads = false): S3Client => {
+      const client = scriptedS3(buckets);
+      const inner = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+      const send = async (command: unknown): Promise<unknown> => {
+        if (command instanceof ListObjectsV2Command && command.input.Bucket === 'reports' && command.input.Prefix !== folder) {
+          refusals.push(`List ${command.input.Prefix ?? ''}`);
+          throw denied();
+        }
+        if (command instanceof GetObjectCommand && command.input.Bucket === 'reports' && (refuseReads || !buckets.reports?.bodies?.has(command.input.Key ?? ''))) throw denied();
+        return inner(command);
+      };
+      return Object.assign(client, { send });
+    };
+    const rows = [['src', 'a', '1'], ['src', 'b', '1'], ['src', 'c', '1']];
+
+    const buckets = reportOf('Bucket, Key, Size', rows);
+    const refusals: string[] = [];
+    const h = harness({}, [planOf('plan', inventorySource)], { s3: underGrant(buckets, refusals), s3ShardSize: { keys: 1 }, deadline: () => 0 });
+    const first = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps);
+    expect(first.continuation?.s3?.inventoryManifest).toBe(manifestKey);
+    buckets.reports?.bodies?.delete(manifestKey);
+    buckets.reports?.objects.delete(manifestKey);
+    const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation: first.continuation }, h.deps).catch((err: unknown) => err);
+    expect((error as Error).message).toMatch(new RegExp(`^Inventory manifest s3://reports/${manifestKey} of source "bkt" does not exist`));
+    expect(error).toBeInstanceOf(S3InventoryError);
+    expect(refusals).toEqual([]);
+
+    // The manifest is there but its read refused: the refusal itself is the error, not "does not exist".
+    const kept = reportOf('Bucket, Key, Size', rows);
+    const again = harness({}, [planOf('plan', inventorySource)], { s3: underGrant(kept, refusals), s3ShardSize: { keys: 1 }, deadline: () => 0 });
+    const started = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, again.deps);
+    const refused = { ...again.deps, s3: underGrant(kept, refusals, true) };
+    const refusal = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation: started.continuation }, refused).catch((err: unknown) => err);
+    expect(refusal).not.toBeInstanceOf(S3InventoryError);
+    expect((refusal as Error).name).toBe('AccessDenied');
+    expect(refusals).toEqual([]);
+  });
+
+  it('lists a report in the result of the planning step that chose it, not again in the steps that continue its source', async () => {
+    const buckets = { ...reportOf('Bucket, Key, Size', [['src', 'a', '1'], ['src', 'b', '1'], ['src', 'c', '1']]), other: { objects: new Map([['x', 1], ['y', 1]]) } };
+    // A listed source first: the inventory source is reached, and its report chosen, in a later step.
+    const sources = [{ type: 's3', name: 'listed', bucket: 'other' }, ...inventorySource];
+    const h = harness(buckets, [planOf('plan', sources)], { s3ShardSize: { keys: 1 }, deadline: () => 0 });
+    const runs = await planToEnd(h, 'plan');
+    const chosenIn = runs.findIndex((r) => r.inventoryReports !== undefined);
+    expect(chosenIn).toBeGreaterThan(0);
+    expect(runs[chosenIn]?.inventoryReports?.map((r) => [r.source, r.manifestKey])).toEqual([['bkt', 'inv/src/daily/2026-11-30T01-00Z/manifest.json']]);
+    // The continuation names only the manifest (it stays small), so later steps and the final result do not list the report.
+    expect(runs.slice(chosenIn + 1).length).toBeGreaterThan(0);
+    expect(runs.slice(chosenIn + 1).map((r) => r.inventoryReports)).toEqual(runs.slice(chosenIn + 1).map(() => undefined));
   });
 
   it('parses quoted CSV fields with doubled quotes and empty fields', () => {
