@@ -330,6 +330,8 @@ export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultComm
         `${report.ok ? 'OK' : 'FAILED'}: ${report.snapshots} snapshots, ${report.entries} manifest entries, ${report.indexes} indexes, ${report.packs} packs, ${report.blobs} blobs${options.readData ? ` (${report.blobsRead} read${report.blobsDamaged > 0 ? `, ${report.blobsDamaged} damaged` : ''})` : ''}, ${report.problems.length} problems`,
       );
       for (const line of describeUnreferenced(report)) io.out(line);
+      // Information, not a failure: what a repair's tombstone supersedes on an Object Lock vault (docs/FORMAT.md §12).
+      for (const s of report.superseded) io.out(`SUPERSEDED ${s.key}: ${s.message}`);
       const archived = report.archivedNotRead ?? [];
       // Information, not a failure: an archived pack is read only after a thaw (docs/ARCHITECTURE.md, "Storage tiers").
       if (archived.length > 0) io.out(`INFO: ${archived.length} packs not checked: in an archive storage class (a read needs a thaw, S3 RestoreObject), first ${archived.slice(0, 5).join(', ')}`);

@@ -155,7 +155,7 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   for (const b of batches) {
     for (const p of b.packs) condemnedPacks.add(p.id);
     // A tombstone's index objects are ones an earlier repair could not delete (Object Lock): replaced
-    // again, so that once their retention has passed a repair deletes them (prune's sweep never will).
+    // again, so that once their retention has passed this repair deletes them (as prune's run does).
     if (!isTombstone(b)) for (const i of b.indexes) condemnedIndexes.add(i);
   }
   const oldIds: string[] = [];
