@@ -9,8 +9,8 @@ import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, pu
 import { RestoreTargetMissingError, SnapshotMismatchError } from './restore-errors';
 import { InvalidInputError } from '../runtime/errors';
 import { DEFAULT_PIECE_BYTES } from './object-pieces';
-import { cutShards, EXACT_CUT_PAGES, type SelectionTotals, selectionTotals, type ShardBudget } from './restore-shard-cuts';
-import { estimatedShardUnits, type ShardRates, shardSeconds, shardUnitsWithin, ShardWriteTimeError, SHARD_WRITE_SECONDS } from './shard-write-time';
+import { type CutShards, cutShards, EXACT_CUT_PAGES, type SelectionTotals, selectionTotals, type ShardBudget } from './restore-shard-cuts';
+import { type ShardRates, shardSeconds, shardUnits, ShardWriteTimeError, SHARD_WRITE_SECONDS } from './shard-write-time';
 import { s3Attributes, s3TargetKey } from './restored-entry';
 import { createPieceFiles } from './split-file-pieces';
 import { startSplitUpload } from './split-object-upload';
@@ -139,7 +139,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   const { created, notes } = await prepareTarget(restore, schema, deps);
   await startSplitUploads(restore, splitEntries, deps);
   const table = restore.target.type === 'dynamodb' ? await describeTargetTable(deps.dynamodb, restore.target.table) : undefined;
-  const timed = table ? await shardsWithinTime({ reader, restore, totals, budget, created, maxConcurrency: fanOut.maxConcurrency, map: fanOut.map }, cut.shards, table.capacity) : undefined;
+  const timed = table ? await shardsWithinTime({ reader, restore, totals, budget, created, maxConcurrency: fanOut.maxConcurrency, map: fanOut.map }, cut, table.capacity) : undefined;
   const shards = timed?.shards ?? cut.shards;
   // The Map's MaxConcurrency (MaxConcurrencyPath $.plan.maxConcurrency): lowered when the plan's would leave each shard too little of the budget.
   const maxConcurrency = timed?.maxConcurrency ?? fanOut.maxConcurrency;
@@ -227,19 +227,23 @@ type TimedShards = { shards: RestoreShard[]; seconds: number; maxConcurrency: nu
 /**
  * DynamoDB targets: the shards, cut again finer when one would not write and read back its items
  * within SHARD_WRITE_SECONDS at its share of the table's budgets (audit d4-1: a shard cannot resume,
- * so one that outlasts its Lambda fails every retry). Finer shards help only once there are more of
- * them than run at once: each then gets the budget over the concurrency, which the finer cut is sized
- * by. A finer cut cannot go below one backed-up page a shard, so when even that is too heavy at the
- * plan's concurrency the Map runs fewer shards at once (task F18: a small provisioned table shared by
- * 10 shards refused restores that 2 at once could do): each then gets more of the same budget, so the
- * restore is slower but ends. The most shards at once that fit, found by halving (each try may cut
- * again, one pass over the page references). Refused with a ShardWriteTimeError, before any item is
- * written, when even one shard at a time cut as finely as the plan may (its shard limit, one
+ * so one that outlasts its Lambda fails every retry). A shard's time counts its write units and its
+ * read units apart (1 KB and 4 KB a unit, plus one a started unit per item: review r8-F1, F2), from
+ * the items its backed-up pages record (an upper bound for pages the plan did not read). Finer shards
+ * help only once there are more of them than run at once: each then gets the budget over the
+ * concurrency, which the finer cut is sized by. A finer cut cannot go below one backed-up page a shard,
+ * so when even that is too heavy at the plan's concurrency the Map runs fewer shards at once (task F18:
+ * a small provisioned table shared by 10 shards refused restores that 2 at once could do): each then
+ * gets more of the same budget, so the restore is slower but ends. The most shards at once that fit
+ * follow from the finest cut's heaviest shard (its time grows with the shards at once), and one more
+ * cut, sized by that concurrency, is kept when it fits too (fewer, larger shards): at most three
+ * passes over the page references (review r8-F4). Refused with a ShardWriteTimeError, before any
+ * item is written, when even one shard at a time cut as finely as the plan may (its shard limit, one
  * backed-up page a shard) leaves a shard too long. The inline Map of executions started before the
  * distributed one ignores the plan's concurrency, so there it is never lowered. `seconds`: the
  * heaviest shard's estimated time, which bounds the shards a batch may run one after the other.
  */
-async function shardsWithinTime(input: ShardCutInput, shards: RestoreShard[], capacity: TableCapacity): Promise<TimedShards> {
+async function shardsWithinTime(input: ShardCutInput, planCut: CutShards, capacity: TableCapacity): Promise<TimedShards> {
   const { restore, created, maxConcurrency } = input;
   const target = created ? 'created' : 'existing';
   const budgets = { write: targetWriteUnitsPerSecond(restore.writeBudget, capacity, target), read: targetReadUnitsPerSecond(capacity, target) };
@@ -248,18 +252,14 @@ async function shardsWithinTime(input: ShardCutInput, shards: RestoreShard[], ca
     const atOnce = atOnceOf(count, concurrency);
     return { writeUnitsPerSecond: budgets.write / atOnce, readUnitsPerSecond: budgets.read / atOnce };
   };
-  const heaviest = (cut: readonly RestoreShard[]): number => Math.max(0, ...cut.map((s) => estimatedShardUnits(s)));
-  const fits = (cut: readonly RestoreShard[], concurrency: number): boolean => heaviest(cut) <= shardUnitsWithin(ratesFor(cut.length, concurrency));
-  /** The plan's cut, else one sized by the budget over `concurrency`; `finest` is the latter whether it fits or not. */
-  const cutAt = async (concurrency: number): Promise<{ fitting?: RestoreShard[]; finest: RestoreShard[] }> => {
-    if (fits(shards, concurrency)) return { fitting: shards, finest: shards };
-    const unitsPerShard = shardUnitsWithin(ratesFor(Number.POSITIVE_INFINITY, concurrency));
-    const finer = (await cutShards(input.reader, restore, input.totals, { ...input.budget, unitsPerShard })).shards;
-    return fits(finer, concurrency) ? { fitting: finer, finest: finer } : { finest: finer };
-  };
+  const loadsOf = (cut: CutShards): Array<{ bytes: number; items: number }> => cut.shards.map((s, i) => ({ bytes: s.bytes, items: cut.items[i] ?? 0 }));
+  /** The heaviest shard's seconds at the rates of `concurrency` shards at once. */
+  const secondsAt = (cut: CutShards, concurrency: number): number => Math.max(0, ...loadsOf(cut).map((load) => shardSeconds(load, ratesFor(cut.shards.length, concurrency))));
+  const fits = (cut: CutShards, concurrency: number): boolean => secondsAt(cut, concurrency) <= SHARD_WRITE_SECONDS;
+  const cutFor = async (concurrency: number): Promise<CutShards> => cutShards(input.reader, restore, input.totals, { ...input.budget, shardRates: ratesFor(Number.POSITIVE_INFINITY, concurrency) });
   const round = (n: number): string => String(Number(n.toPrecision(3)));
-  const timed = (cut: RestoreShard[], concurrency: number): TimedShards => {
-    const at: TimedShards = { shards: cut, seconds: shardSeconds(heaviest(cut), ratesFor(cut.length, concurrency)), maxConcurrency: concurrency };
+  const timed = (cut: CutShards, concurrency: number): TimedShards => {
+    const at: TimedShards = { shards: cut.shards, seconds: secondsAt(cut, concurrency), maxConcurrency: concurrency };
     if (concurrency >= maxConcurrency) return at;
     return {
       ...at,
@@ -270,35 +270,32 @@ async function shardsWithinTime(input: ShardCutInput, shards: RestoreShard[], ca
     };
   };
 
-  const atPlan = await cutAt(maxConcurrency);
-  if (atPlan.fitting) return timed(atPlan.fitting, maxConcurrency);
+  if (fits(planCut, maxConcurrency)) return timed(planCut, maxConcurrency);
+  // The finest cut: sized by the smallest share, the budget over the plan's concurrency.
+  const finest = await cutFor(maxConcurrency);
+  if (fits(finest, maxConcurrency)) return timed(finest, maxConcurrency);
+  // A shard's time is the shards at once times its time alone: the most at once that fit, of this cut.
+  const alone = secondsAt(finest, 1);
   const lowest = input.map === 'distributed' ? 1 : maxConcurrency;
-  const atLowest = lowest < maxConcurrency ? await cutAt(lowest) : atPlan;
-  if (!atLowest.fitting) {
-    const finer = atLowest.finest;
-    const rates = ratesFor(finer.length, lowest);
-    const atOnce = atOnceOf(finer.length, lowest);
+  let most = Math.max(lowest, Math.min(maxConcurrency - 1, Math.floor(SHARD_WRITE_SECONDS / Math.max(alone, Number.MIN_VALUE))));
+  while (most > lowest && !fits(finest, most)) most--;
+  if (!fits(finest, most)) {
+    const rates = ratesFor(finest.shards.length, lowest);
+    const atOnce = atOnceOf(finest.shards.length, lowest);
+    const heaviest = loadsOf(finest).reduce((a, b) => (shardSeconds(b, rates) > shardSeconds(a, rates) ? b : a), { bytes: 0, items: 0 });
+    const units = shardUnits(heaviest);
     throw new ShardWriteTimeError(
       `Restore of table ${tableOf(restore)} not started: at this restore's budget of ${round(budgets.write)} WCU/s and ${round(budgets.read)} RCU/s (${atOnce} shard${atOnce === 1 ? '' : 's'} at once${lowest < maxConcurrency ? `, the fewest, of the plan's maxConcurrency of ${maxConcurrency}` : ''}), ` +
-        `a shard must hold at most ${round(shardUnitsWithin(rates))} estimated capacity units to write and read back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run, ` +
-        `but cut into the most shards this plan may (${finer.length}, of at most ${input.budget.maxShards} and one backed-up page each) the heaviest holds ${round(heaviest(finer))}, about ${round(shardSeconds(heaviest(finer), rates))} s, and would fail every retry. ` +
-        `No item was written${created ? ` (the table this restore created is left empty: delete it, or restore into it with overwrite)` : ''}; ` +
+        `a shard must write and read back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run, ` +
+        `but cut into the most shards this plan may (${finest.shards.length}, of at most ${input.budget.maxShards} and one backed-up page each) the heaviest holds ${heaviest.items} items in ${heaviest.bytes} bytes, ` +
+        `about ${round(units.writeUnits)} write units and ${round(units.readUnits)} read units: about ${round(shardSeconds(heaviest, rates))} s, and would fail every retry. ` +
+        `No item was written${created ? ` (the table this restore created is left empty: delete it and run the restore again once the budget is larger; restoring into it with overwrite would give the restore an existing table's quarter of its capacity unless the source's writeBudget sets shareOfProvisioned: 1, and its read-back still a quarter of its read capacity)` : ''}; ` +
         `raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity, and run the restore again.`,
     );
   }
-  // `fits` holds at `low`, not at `high`: halve until they meet, keeping the cut of the most shards at once that fit.
-  let low = lowest;
-  let best = atLowest.fitting;
-  let high = maxConcurrency;
-  while (high - low > 1) {
-    const mid = Math.floor((low + high) / 2);
-    const tried = await cutAt(mid);
-    if (tried.fitting) {
-      low = mid;
-      best = tried.fitting;
-    } else high = mid;
-  }
-  return timed(best, low);
+  // Fewer, larger shards where they fit at that concurrency too.
+  const sized = await cutFor(most);
+  return timed(fits(sized, most) ? sized : finest, most);
 }
 
 function tableOf(restore: ResolvedRestore): string {

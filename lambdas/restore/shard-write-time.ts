@@ -1,3 +1,5 @@
+import { BYTES_PER_READ_UNIT } from '../sources/read-capacity-budget';
+
 /**
  * The time a DynamoDB restore shard is planned to write and read back its items in, at its share of
  * the target table's budgets: two thirds of the restore-shard function's 15-minute timeout
@@ -7,31 +9,47 @@
  */
 export const SHARD_WRITE_SECONDS = 600;
 
-/** Items a backed-up DynamoDB page holds on average: dynamodb-page-entries.ts ends a page after about 2^6 items. */
-const ITEMS_PER_PAGE = 64;
+/** DynamoDB charges a write 1 WCU per started KB of the item. */
+const BYTES_PER_WRITE_UNIT = 1024;
 
 /**
- * A DynamoDB shard's estimated capacity units: DynamoDB charges each item 1 WCU per started KB, at
- * most its bytes over 1 KB plus one for the rounding up; the plan reads page references, not items,
- * so items are counted at ITEMS_PER_PAGE a page. A strongly consistent read of an item costs at most
- * what its write does, so the same figure bounds the read-back. It is the shard cut's weight
- * (restore-shard-cuts.ts: bytes plus 64 KiB a page) over 1 KB, so shards cut even by weight are even by it.
+ * The shortest line a backed-up item can take (`{"k":{"S":"x"}}` and its newline): a key attribute's
+ * name and value are at least one character. Bounds the items of a page whose entries were not read.
  */
-export function estimatedShardUnits(shard: { readonly bytes: number; readonly entries: number }): number {
-  return shard.bytes / 1024 + shard.entries * ITEMS_PER_PAGE;
+export const SMALLEST_ITEM_LINE_BYTES = 16;
+
+/** The most items a backed-up page holds (dynamodb-page-entries.ts ends a page at 4,096 items at the latest). */
+export const MOST_ITEMS_PER_PAGE = 4096;
+
+/**
+ * The most items `pages` backed-up pages of `bytes` bytes in all can hold, for pages whose entries
+ * (each recording its `items`) were not read: each page at most MOST_ITEMS_PER_PAGE, each item a line
+ * of at least SMALLEST_ITEM_LINE_BYTES (review r8-F1: tiny items cost a unit each whatever their size).
+ */
+export function mostItemsOf(pages: number, bytes: number): number {
+  return Math.min(pages * MOST_ITEMS_PER_PAGE, Math.floor(bytes / SMALLEST_ITEM_LINE_BYTES));
+}
+
+/** What a shard restores: the bytes of its items' lines and how many items they are (an upper bound where pages were not read). */
+export type ShardLoad = { readonly bytes: number; readonly items: number };
+
+/**
+ * A shard's capacity units at most: DynamoDB charges each item 1 WCU per started KB to write, and 1 RCU
+ * per started 4 KB to read back strongly consistent (dynamodb-item-check.ts), so an item costs at most
+ * its bytes over the unit plus one for the rounding up. An item's line is never shorter than DynamoDB's
+ * measure of its size, so counting line bytes over-estimates, never under.
+ */
+export function shardUnits(load: ShardLoad): { writeUnits: number; readUnits: number } {
+  return { writeUnits: load.bytes / BYTES_PER_WRITE_UNIT + load.items, readUnits: load.bytes / BYTES_PER_READ_UNIT + load.items };
 }
 
 /** A shard's budgets while as many shards as the Map runs at once run beside it: write and read units a second. */
 export type ShardRates = { writeUnitsPerSecond: number; readUnitsPerSecond: number };
 
-/** The most estimated units a shard writes and reads back within SHARD_WRITE_SECONDS at these rates. */
-export function shardUnitsWithin(rates: ShardRates): number {
-  return SHARD_WRITE_SECONDS / (1 / rates.writeUnitsPerSecond + 1 / rates.readUnitsPerSecond);
-}
-
-/** Seconds a shard of these estimated units takes to write and read back at these rates. */
-export function shardSeconds(units: number, rates: ShardRates): number {
-  return units / rates.writeUnitsPerSecond + units / rates.readUnitsPerSecond;
+/** Seconds a shard takes at least to write and read back its items at these rates. */
+export function shardSeconds(load: ShardLoad, rates: ShardRates): number {
+  const { writeUnits, readUnits } = shardUnits(load);
+  return writeUnits / rates.writeUnitsPerSecond + readUnits / rates.readUnitsPerSecond;
 }
 
 /**

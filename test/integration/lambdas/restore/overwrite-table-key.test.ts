@@ -5,12 +5,16 @@ import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { planRestore } from '../../../../lambdas/restore/plan-restore';
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
-import { getRestorePlan } from '../../../../lambdas/restore/restore-plan-document';
+import { getRestorePlan, type RestorePlanDocument } from '../../../../lambdas/restore/restore-plan-document';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
-import { estimatedShardUnits, SHARD_WRITE_SECONDS, shardSeconds, ShardWriteTimeError } from '../../../../lambdas/restore/shard-write-time';
+import { selectedEntries } from '../../../../lambdas/restore/restore-selection';
+import { loadRestoreSnapshot } from '../../../../lambdas/restore/restore-snapshot';
+import { SHARD_WRITE_SECONDS, ShardWriteTimeError } from '../../../../lambdas/restore/shard-write-time';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
+import { isPageBoundary } from '../../../../lambdas/sources/dynamodb-page-entries';
 import { createActiveTable } from '../../../../local/cloud';
+import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
 import { RESTORE_TARGET_PREFIX as PREFIX, type RestoreTestCloud, startRestoreTestCloud } from './restore-test-cloud';
 
 /**
@@ -159,14 +163,32 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     return planRestore(resolved, { map: 'distributed', maxConcurrency }, io);
   }
 
+  /**
+   * The least time each shard of a stored plan can take at its shares: every item costs at least one
+   * write unit and one read unit, and together at least their bytes over 1 KB (writes) and 4 KB (reads).
+   */
+  async function leastShardSeconds(stored: RestorePlanDocument): Promise<number[]> {
+    const snapshot = await loadRestoreSnapshot(cloud.vault, stored.restore);
+    const seconds: number[] = [];
+    for (const shard of stored.shards) {
+      let items = 0;
+      for await (const entry of selectedEntries(cloud.vault, snapshot, stored.restore, shard)) items += Number(entry.meta['items']);
+      const write = Math.max(items, shard.bytes / 1024) / (stored.writeUnitsPerShard ?? 0);
+      const read = Math.max(items, shard.bytes / 4096) / (stored.readUnitsPerShard ?? 0);
+      seconds.push(write + read);
+    }
+    return seconds;
+  }
+
   it('cuts shards that each write and read back their items within the shard time at their share of the budget', async () => {
     // 8 WCU and RCU: a quarter, 2 units a second, ~600 KB of items: one shard would take about 1,200 s.
     const planned = await plan(`${PREFIX}notes-8`, 8, 'r-notes-8');
     const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
-    const rates = { writeUnitsPerSecond: stored.writeUnitsPerShard ?? 0, readUnitsPerSecond: stored.readUnitsPerShard ?? 0 };
     expect(stored.shards.length).toBeGreaterThan(1);
-    for (const shard of stored.shards) expect(shardSeconds(estimatedShardUnits(shard), rates)).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
-    expect(planned.shardsPerBatch).toBe(1);
+    const seconds = await leastShardSeconds(stored);
+    for (const s of seconds) expect(s).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
+    // A batch's shards run one after the other in one invocation.
+    expect(planned.shardsPerBatch * Math.max(...seconds)).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
   });
 
   it('runs fewer shards at once when the plan\'s concurrency would leave each too little of the budget, and says so (task F18)', async () => {
@@ -179,8 +201,7 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     const atOnce = Math.min(stored.shards.length, planned.maxConcurrency);
     expect(stored.writeUnitsPerShard).toBeCloseTo(2.5 / atOnce);
     expect(stored.readUnitsPerShard).toBeCloseTo(2.5 / atOnce);
-    const rates = { writeUnitsPerSecond: stored.writeUnitsPerShard ?? 0, readUnitsPerSecond: stored.readUnitsPerShard ?? 0 };
-    const seconds = stored.shards.map((shard) => shardSeconds(estimatedShardUnits(shard), rates));
+    const seconds = await leastShardSeconds(stored);
     for (const s of seconds) expect(s).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
     expect(planned.shardsPerBatch * Math.max(...seconds)).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
     expect(planned.concurrencyNote).toContain(`Restores at most ${planned.maxConcurrency} shards of table ${PREFIX}notes-10 at once, not the plan's maxConcurrency of 10`);
@@ -195,5 +216,74 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     expect(error).toBeInstanceOf(ShardWriteTimeError);
     expect((error as Error).message).toContain(`Restore of table ${table} not started: at this restore's budget of 0.25 WCU/s and 0.25 RCU/s (1 shard at once, the fewest, of the plan's maxConcurrency of 10)`);
     expect((await dynamodb.send(new ScanCommand({ TableName: table }))).Count).toBe(0);
+  });
+  it('counts every item of tiny items, which cost a unit each whatever their size, so no shard outlasts its Lambda (review r8-F1)', async () => {
+    // 3,000 items of about 20 bytes: pages of 8 to a few hundred items, a few KB each; 60 KB in all but 3,000 WCU and 3,000 RCU.
+    const TINY_TABLE = 'shop-flags';
+    const tiny: SourceConfig = { type: 'dynamodb', name: 'flags', table: TINY_TABLE };
+    await createActiveTable(dynamodb, { TableName: TINY_TABLE, ...keyed, BillingMode: 'PAY_PER_REQUEST' });
+    const items = Array.from({ length: 3000 }, (_, i) => ({ pk: { S: `k${i}` } }));
+    for (let i = 0; i < items.length; i += 25) await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [TINY_TABLE]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    // Backed-up pages as a real backup cuts them (dynamodb-page-entries.ts): after an item whose key hashes to a boundary, 8 to 4,096 items.
+    const pages: Array<Array<Record<string, AttributeValue>>> = [[]];
+    for (const item of (await dynamodb.send(new ScanCommand({ TableName: TINY_TABLE }))).Items ?? []) {
+      const open = pages[pages.length - 1] ?? [];
+      open.push(item);
+      if ((open.length >= 8 && isPageBoundary(item, ['pk'])) || open.length >= 4096) pages.push([]);
+    }
+    if (pages[pages.length - 1]?.length === 0) pages.pop();
+    expect(Math.max(...pages.map((page) => page.length))).toBeGreaterThan(200);
+    // The fixture backs up one page a Scan response: the table's Scan answers one such page at a time.
+    let next = 0;
+    const paged = new Proxy(dynamodb, {
+      get: (target, key, receiver) => {
+        if (key !== 'send') return Reflect.get(target, key, receiver) as unknown;
+        return async (command: Parameters<DynamoDBClient['send']>[0]) => {
+          if (!(command instanceof ScanCommand) || command.input.TableName !== TINY_TABLE) return target.send(command);
+          const page = pages[next++] ?? [];
+          return { Items: page, ...(next < pages.length ? { LastEvaluatedKey: { pk: page[page.length - 1]?.['pk'] ?? { S: '' } } } : {}), $metadata: {} };
+        };
+      },
+    });
+    const tinyBackup = await commitFixtureBackup('shop', [tiny], { vault: cloud.vault, s3, dynamodb: paged, catalogTable: 'lifeboat-dev-catalog', directory: io.directory }, new Date(Date.now() - 3_600_000));
+    const table = `${PREFIX}flags-8`;
+    await createActiveTable(dynamodb, { TableName: table, ...keyed, BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 8, WriteCapacityUnits: 8 } });
+    const resolved = await resolveRestore({ source: 'flags', backupId: tinyBackup, target: { type: 'dynamodb', table }, overwrite: true }, 'r-flags-8', {
+      restoreTargetPrefix: PREFIX,
+      sources: [tiny],
+      catalog,
+      openVault: io.openVault,
+      s3,
+      dynamodb,
+      directory: io.directory,
+    });
+    const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: 8 }, io);
+    const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
+    const seconds = await leastShardSeconds(stored);
+    for (const s of seconds) expect(s).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
+    expect(planned.shardsPerBatch * Math.max(...seconds)).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
+  });
+
+  it('estimates a read-back at 4 KB a unit, so large items that fit in time are planned, not refused (review r8-F2)', async () => {
+    // 10 items of 100 KB into 10 WCU and RCU (2.5 a second): 980 WCU and 250 RCU, about 490 s for one shard.
+    const LARGE_TABLE = 'shop-scans';
+    const large: SourceConfig = { type: 'dynamodb', name: 'scans', table: LARGE_TABLE };
+    await createActiveTable(dynamodb, { TableName: LARGE_TABLE, ...keyed, BillingMode: 'PAY_PER_REQUEST' });
+    for (let i = 0; i < 10; i++) await dynamodb.send(new PutItemCommand({ TableName: LARGE_TABLE, Item: { pk: { S: `scan-${i}` }, v: { S: 'x'.repeat(100_000) } } }));
+    const largeBackup = await cloud.commitBackup(large);
+    const table = `${PREFIX}scans-10`;
+    await createActiveTable(dynamodb, { TableName: table, ...keyed, BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 10, WriteCapacityUnits: 10 } });
+    const resolved = await resolveRestore({ source: 'scans', backupId: largeBackup, target: { type: 'dynamodb', table }, overwrite: true }, 'r-scans-10', {
+      restoreTargetPrefix: PREFIX,
+      sources: [large],
+      catalog,
+      openVault: io.openVault,
+      s3,
+      dynamodb,
+      directory: io.directory,
+    });
+    const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: 8 }, io);
+    const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
+    for (const s of await leastShardSeconds(stored)) expect(s).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
   });
 });

@@ -1,4 +1,5 @@
 import { cutShards, selectionTotals, type ShardBudget } from '../../../../lambdas/restore/restore-shard-cuts';
+import { SHARD_WRITE_SECONDS, shardSeconds } from '../../../../lambdas/restore/shard-write-time';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
@@ -40,4 +41,38 @@ it('past exactPages no shard holds more than two shares when a page of almost tw
   // Every entry in exactly one shard, in order.
   expect(shards.reduce((n, s) => n + s.entries, 0)).toBe(entries.length);
   for (const [a, b] of shards.slice(1).map((s, k) => [shards[k], s] as const)) expect((a?.last ?? '') < b.first).toBe(true);
+});
+
+/**
+ * Review r8-F1: a DynamoDB shard's time goes by its items (a unit each, whatever their size), which a
+ * page reference does not give. Pages the plan read count the items their entries record; past
+ * exactPages, pages not read count the most their bytes can hold, never fewer than they have.
+ */
+it('counts the items of DynamoDB pages: as recorded where read, at most what their bytes hold where not', async () => {
+  const vault = await initVault(new MemoryVaultStore('items'), new PassphraseKeyProvider('items', { N: 1024, r: 8, p: 1 }), { compressionLevel: null });
+  // 300 backed-up pages of 8 to 400 tiny items (16 to 20 bytes a line).
+  const entries: ManifestEntry[] = Array.from({ length: 300 }, (_, i) => {
+    const items = 8 + ((i * 37) % 393);
+    return { path: `segment-0000/page-${String(i).padStart(6, '0')}`, kind: 'page', size: items * 18, meta: { items }, content: [] };
+  });
+  const reader = await vault.manifest(await vault.commitSnapshot({ source: { kind: 'dynamodb', id: 't', table: 't' }, parts: [], entries }));
+  const restore = { prefix: '', source: { name: 't', type: 'dynamodb' as const }, target: { type: 'dynamodb' as const, table: 'u' } };
+  const real = entries.reduce((n, e) => n + Number(e.meta['items']), 0);
+  const rates = { writeUnitsPerSecond: 1, readUnitsPerSecond: 1 };
+  for (const exactPages of [1000, 0]) {
+    const budget: ShardBudget = { maxShards: 1000, entriesPerShard: 100, bytesPerShard: 256 * 1024 * 1024, basePieceBytes: 1024 * 1024 * 1024, exactPages, shardRates: rates };
+    const totals = await selectionTotals(reader, restore as never, budget);
+    const { shards, items } = await cutShards(reader, restore as never, totals, budget);
+    expect(shards.reduce((n, s) => n + s.entries, 0)).toBe(entries.length);
+    // Cut by time at these rates (the real items take well over 100 shards of SHARD_WRITE_SECONDS / 2), not by the 100 entries a shard.
+    expect(shards.length).toBeGreaterThan(Math.ceil((2 * shardSeconds({ bytes: totals.wholeBytes, items: real }, rates)) / SHARD_WRITE_SECONDS) / 2);
+    if (exactPages > 0) expect(totals.wholeItems).toBe(real);
+    else expect(totals.wholeItems).toBeGreaterThanOrEqual(real);
+    // Each shard's items at least those its pages hold (exactly, where they were read), which its time is judged by (plan-restore.ts).
+    for (const [k, shard] of shards.entries()) {
+      const held = entries.filter((e) => e.path >= shard.first && e.path <= shard.last).reduce((n, e) => n + Number(e.meta['items']), 0);
+      expect(items[k]).toBeGreaterThanOrEqual(held);
+      if (exactPages > 0) expect(items[k]).toBe(held);
+    }
+  }
 });
