@@ -4,9 +4,8 @@ import { findEnvironment } from '../config/load-config';
 import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 import { synthesizeEnvironment } from './assembly/synthesize';
 import { type SynthesizedStack } from './assembly/synthesized-stack';
-import { readCloudState, isProcessAlive } from './cloud/cloud-state';
 import { cloudAccountsOf } from './cloud/cloud-accounts';
-import { attachLocalCloud, type LocalCloudHandle, startLocalCloud } from './cloud/local-cloud';
+import { attachLocalCloud, liveCloudState, type LocalCloudHandle, startLocalCloud } from './cloud/local-cloud';
 import { provisionFromTemplates } from './cloud/provision-from-templates';
 import { LambdaWorkerPool } from './executor/lambda-worker-pool';
 
@@ -60,8 +59,10 @@ export async function openLocalEnvironment(options: {
   const environment = findEnvironment(options.config, options.envName);
   const dataDir = path.resolve(options.dataDir);
   const stacks = await synthesizeEnvironment({ config: options.config, envName: options.envName, outdir: path.join(dataDir, 'cdk.out') });
-  const state = readCloudState(dataDir);
-  const running = state !== undefined && isProcessAlive(state.pid);
+  // A cloud.json whose pid now belongs to another program is no cloud to attach to: one is started anew (which
+  // removes the stale file); a damaged one throws, as nothing may be started on a data directory a cloud may still hold.
+  const state = liveCloudState(dataDir);
+  const running = state !== undefined;
   const cloud: LocalCloudHandle = running
     ? await attachLocalCloud(dataDir)
     : await startLocalCloud({
@@ -73,7 +74,7 @@ export async function openLocalEnvironment(options: {
       });
   // A region stopped with `lifeboat local region stop` refuses connections, as a region that is down does: its
   // stacks are not provisioned, so the DR region's runbooks (failover, drill, catalog rebuild) run without it.
-  const stoppedRegions = running ? [...(state?.stoppedRegions ?? [])] : [];
+  const stoppedRegions = state ? [...state.stoppedRegions] : [];
   const stopped = new Set(stoppedRegions);
   await provisionFromTemplates(
     stacks.filter((s) => !stopped.has(s.region)),

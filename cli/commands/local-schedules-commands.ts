@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import Table from 'cli-table3';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type SynthesizedStack } from '../../local/assembly/synthesized-stack';
-import { DEFAULT_DATA_DIR, isProcessAlive, readCloudState } from '../../local/cloud/cloud-state';
-import { attachLocalCloud, connectLocalCloud, type LocalCloudHandle, startLocalCloud } from '../../local/cloud/local-cloud';
+import { DEFAULT_DATA_DIR } from '../../local/cloud/cloud-state';
+import { attachLocalCloud, connectLocalCloud, liveCloudState, type LocalCloudHandle, startLocalCloud } from '../../local/cloud/local-cloud';
 import { provisionFromTemplates } from '../../local/cloud/provision-from-templates';
 import { LambdaWorkerPool } from '../../local/executor/lambda-worker-pool';
 import { ScheduleNotFoundError } from '../../local/scheduler/errors';
@@ -123,9 +123,10 @@ export async function fireScheduleCommand(name: string, options: SchedulesFireOp
     // What AWS would refuse is refused before any cloud starts.
     checkSchedulerRolePermission(stacks, schedule, resolveScheduleTarget(stacks, schedule).stateMachineArn);
 
-    const state = readCloudState(dataDir);
+    // Attached only to a cloud whose pid and start time match cloud.json (a reused pid starts one anew; a damaged file throws).
+    const state = liveCloudState(dataDir);
     let stoppedRegions: readonly string[] = [];
-    if (state && isProcessAlive(state.pid)) {
+    if (state) {
       cloud = await attachLocalCloud(dataDir);
       stoppedRegions = state.stoppedRegions;
     } else {

@@ -62,6 +62,13 @@ export function checkLocalCloud(status: LocalCloudStatus, ctx: DoctorContext): {
     };
   }
   if (status.state === 'stopped') return { result: fail(name, `not running (no cloud.json in ${status.dataDir})`, up), stoppedRegions: [] };
+  if (status.state === 'stale' && status.staleReason === 'reused') {
+    // The pid is alive, so "gone" would send the user hunting for a cloud that is not there; the program is not the cloud.
+    return {
+      result: fail(name, `not running: pid ${status.pid ?? '?'} of ${status.dataDir}/cloud.json now belongs to another program (it started after the cloud)`, up),
+      stoppedRegions: [],
+    };
+  }
   if (status.state === 'stale') return { result: fail(name, `not running: pid ${status.pid ?? '?'} of ${status.dataDir}/cloud.json is gone`, up), stoppedRegions: [] };
   // A region stopped with `local region stop` (a simulated outage) is reported by its region check, not as a broken cloud.
   const stoppedRegions = Object.entries(status.regionStates ?? {}).flatMap(([region, state]) => (state === 'stopped' ? [region] : []));

@@ -197,8 +197,11 @@ export function stateFileDamagedError(dataDir: string, problem: string): LocalCl
   return new LocalCloudStateDamagedError(layout.root, layout.stateFile, problem);
 }
 
-/** The state of the cloud that runs on this data directory, undefined when none does; throws on a damaged cloud.json. */
-function liveCloudState(dataDir: string): CloudState | undefined {
+/**
+ * The state of the cloud that runs on this data directory, undefined when none does (no cloud.json, its pid gone or
+ * reused); throws LocalCloudStateDamagedError on a damaged cloud.json. What every "attach or start anew" decision reads.
+ */
+export function liveCloudState(dataDir: string): CloudState | undefined {
   const file = readCloudStateFile(dataDir);
   if (file.kind === 'unreadable') throw stateFileDamagedError(dataDir, file.problem);
   return file.kind === 'present' && cloudProcessLiveness(file.state) === 'alive' ? file.state : undefined;

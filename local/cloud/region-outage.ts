@@ -1,5 +1,5 @@
-import { type CloudState, dataDirLayout, isProcessAlive, readCloudState } from './cloud-state';
-import { LocalCloudNotRunningError, RegionControlError, UnknownRegionError } from './errors';
+import { type CloudState, cloudProcessLiveness, dataDirLayout, readCloudStateFile } from './cloud-state';
+import { LocalCloudNotRunningError, LocalCloudStateDamagedError, RegionControlError, UnknownRegionError } from './errors';
 import { dataDirOption } from './data-dir-option';
 import { controlErrorSchema, type RegionAction, regionActionPath, type RegionChange, regionChangeSchema } from './region-control-protocol';
 
@@ -30,10 +30,17 @@ export function startRegion(dataDir: string, region: string, options: RegionOuta
   return changeRegion(dataDir, region, 'start', options);
 }
 
+/**
+ * The cloud to ask: a cloud.json whose pid is gone or now another program's is no running cloud (its control URL and
+ * token may since be anyone's), and a damaged one says so rather than "not running" (a cloud may still run there).
+ * Read here, not through local-cloud.ts, which re-exports this module.
+ */
 function runningCloud(dataDir: string): CloudState {
-  const state = readCloudState(dataDir);
-  if (!state || !isProcessAlive(state.pid)) throw new LocalCloudNotRunningError(dataDirLayout(dataDir).root);
-  return state;
+  const layout = dataDirLayout(dataDir);
+  const file = readCloudStateFile(dataDir);
+  if (file.kind === 'unreadable') throw new LocalCloudStateDamagedError(layout.root, layout.stateFile, file.problem);
+  if (file.kind === 'absent' || cloudProcessLiveness(file.state) !== 'alive') throw new LocalCloudNotRunningError(layout.root);
+  return file.state;
 }
 
 async function changeRegion(dataDir: string, region: string, action: RegionAction, options: RegionOutageOptions): Promise<RegionOutageResult> {

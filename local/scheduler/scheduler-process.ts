@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { connectLocalCloud } from '../cloud/local-cloud';
 import { isProcessAlive } from '../cloud/cloud-state';
+import { processStartTime } from '../cloud/process-start-time';
 import { markExecutionAborted } from '../executor/execution-history';
 import { LambdaWorkerPool } from '../executor/lambda-worker-pool';
 import { localTargetStarter } from './local-target-starter';
@@ -64,9 +65,11 @@ async function main(): Promise<void> {
     },
   });
   const startedAt = new Date().toISOString();
+  const startTime = processStartTime(process.pid);
   const announce = (): void => {
     writeSchedulerState(dataDir, {
       pid: process.pid,
+      ...(startTime !== undefined ? { processStartTime: startTime } : {}),
       startedAt,
       cloudPid,
       schedules: loop.nextFireTimes().map(({ schedule, next }) => {

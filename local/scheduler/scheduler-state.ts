@@ -9,6 +9,12 @@ import { z } from 'zod';
  */
 export const schedulerStateSchema = z.object({
   pid: z.number().int().positive(),
+  /**
+   * The process's start time (process-start-time.ts): a scheduler killed hard (or by a reboot) leaves this file, and
+   * its pid may since be another program's, which `local down` must not signal. Absent without /proc and in the file
+   * of a scheduler started before it was recorded: then a live pid alone means running.
+   */
+  processStartTime: z.string().optional(),
   startedAt: z.string(),
   /** The cloud process it serves; it stops when that one does. */
   cloudPid: z.number().int().positive(),
@@ -41,7 +47,7 @@ export function readSchedulerState(dataDir: string): SchedulerState | undefined 
   }
 }
 
-export function writeSchedulerState(dataDir: string, state: SchedulerState): void {
+export function writeSchedulerState(dataDir: string, state: z.input<typeof schedulerStateSchema>): void {
   const { stateFile } = schedulerFiles(dataDir);
   mkdirSync(resolve(dataDir), { recursive: true });
   const tmp = `${stateFile}.${process.pid}.tmp`;

@@ -1,6 +1,7 @@
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
+import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CliIo } from '../../../cli/cli-io';
@@ -8,7 +9,8 @@ import { type LocalCommandDeps, localDown, localStatus, localUp, registerLocalCo
 import { fireScheduleCommand, listSchedulesCommand } from '../../../cli/commands/local-schedules-commands';
 import { synthesizeEnvironment } from '../../../local/assembly/synthesize';
 import { type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
-import { isProcessAlive } from '../../../local/cloud/cloud-state';
+import { isProcessAlive, readCloudState, writeCloudState } from '../../../local/cloud/cloud-state';
+import { processStartTime } from '../../../local/cloud/process-start-time';
 import { connectLocalCloud, localDynamoDbClient, localS3Client, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
 import { stopLocalScheduler } from '../../../local/scheduler/local-scheduler';
 import { readSchedulerState } from '../../../local/scheduler/scheduler-state';
@@ -241,6 +243,8 @@ describe('lifeboat local with schedules', () => {
     for (const name of ['lifeboat-dev-prune', 'lifeboat-dev-prune-dr', 'lifeboat-dev-mirror-check']) expect(io.text()).toContain(`${name}  cron(0 3 1 1 ? 2199) UTC`);
     const schedulerPid = readSchedulerState(scheduledDataDir)?.pid ?? -1;
     expect(isProcessAlive(schedulerPid)).toBe(true);
+    // With its start time, so a pid reused after a hard kill is never taken for it (review r11-F1).
+    expect(readSchedulerState(scheduledDataDir)?.processStartTime).toBe(processStartTime(schedulerPid));
 
     const status = capture();
     expect(await localStatus({ dataDir: scheduledDataDir }, { io: status })).toBe(0);
@@ -314,6 +318,24 @@ describe('lifeboat local with schedules', () => {
       expect(dr.lines.at(-1)).toMatch(/^Execution \S+: SUCCEEDED$/);
     } finally {
       await localDown({ dataDir: scheduledDataDir }, { io: capture() });
+    }
+  });
+
+  it('schedules fire starts a cloud anew over a cloud.json whose pid now belongs to another program, and never signals it (review r11-F1)', async () => {
+    const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const pid = victim.pid ?? -1;
+      const endpoints = { s3: { [PRIMARY]: 'http://127.0.0.1:1', [DR]: 'http://127.0.0.1:1' }, dynamodb: { [PRIMARY]: 'http://127.0.0.1:1', [DR]: 'http://127.0.0.1:1' } };
+      writeCloudState(scheduledDataDir, { pid, processStartTime: String(Number(processStartTime(pid)) - 1), startedAt: new Date().toISOString(), regions: [PRIMARY, DR], endpoints });
+      const io = capture();
+      expect(await fireScheduleCommand('lifeboat-dev-prune-dr', options, scheduledDeps(io))).toBe(0);
+      expect(io.lines.at(-1)).toMatch(/^Execution \S+: SUCCEEDED$/);
+      // The cloud it started, and stopped after the firing.
+      expect(readCloudState(scheduledDataDir)).toBeUndefined();
+      expect(victim.signalCode).toBeNull();
+      expect(isProcessAlive(pid)).toBe(true);
+    } finally {
+      victim.kill('SIGKILL');
     }
   });
 });

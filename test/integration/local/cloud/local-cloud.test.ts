@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createServer, type Server } from 'node:net';
 import {
@@ -25,7 +27,10 @@ import { isProcessAlive, readCloudState, writeCloudState } from '../../../../loc
 import { processStartTime } from '../../../../local/cloud/process-start-time';
 import { localDown, localStatus } from '../../../../cli/commands/local-commands';
 import { recordingCliIo } from '../../../support/captured-cli-io';
-import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError } from '../../../../local/cloud/errors';
+import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStateDamagedError } from '../../../../local/cloud/errors';
+import { stopRegion } from '../../../../local/cloud/region-outage';
+import { localSchedulerStatus } from '../../../../local/scheduler/local-scheduler';
+import { readSchedulerState, writeSchedulerState } from '../../../../local/scheduler/scheduler-state';
 import {
   connectLocalCloud,
   type LocalCloudHandle,
@@ -346,6 +351,30 @@ describe('starting and stopping', () => {
       // The same start time as the process has now: the cloud itself.
       writeCloudState(reused.dir, { pid: victim.pid!, processStartTime: processStartTime(victim.pid!)!, startedAt: new Date().toISOString(), regions: [PRIMARY], endpoints: cloud.endpoints });
       expect((await localCloudStatus(reused.dir)).state).toBe('running');
+    });
+
+    it('region stop takes it for no running cloud (its control URL is not asked), and a damaged cloud.json for damaged, not "not running" (review r11-F1)', async () => {
+      const pid = victim.pid!;
+      const control = { url: 'http://127.0.0.1:1/', token: 'x'.repeat(32) };
+      writeCloudState(reused.dir, { pid, processStartTime: String(Number(processStartTime(pid)) - 1), startedAt: new Date().toISOString(), regions: [PRIMARY], endpoints: cloud.endpoints, control });
+      await expect(stopRegion(reused.dir, PRIMARY, { timeoutMs: 500 })).rejects.toBeInstanceOf(LocalCloudNotRunningError);
+      writeFileSync(join(reused.dir, 'cloud.json'), '{"pid": 12');
+      const damaged = stopRegion(reused.dir, PRIMARY, { timeoutMs: 500 });
+      await expect(damaged).rejects.toBeInstanceOf(LocalCloudStateDamagedError);
+      await expect(damaged).rejects.toThrow(`${join(reused.dir, 'cloud.json')} is damaged (`);
+      rmSync(join(reused.dir, 'cloud.json'));
+    });
+
+    // Last: on a regression `local down` kills the victim.
+    it('a scheduler.json whose pid now belongs to another program: status says stale, `local down` removes it and never signals that program (review r11-F1)', async () => {
+      const pid = victim.pid!;
+      writeSchedulerState(reused.dir, { pid, processStartTime: String(Number(processStartTime(pid)) - 1), startedAt: new Date().toISOString(), cloudPid: pid, schedules: [] });
+      expect(localSchedulerStatus(reused.dir)).toEqual({ state: 'stale', pid, staleReason: 'reused' });
+      expect(await localDown({ dataDir: reused.dir }, { io: recordingCliIo() })).toBe(0);
+      expect(readSchedulerState(reused.dir)).toBeUndefined();
+      expect(victim.signalCode).toBeNull();
+      expect(victim.exitCode).toBeNull();
+      expect(isProcessAlive(pid)).toBe(true);
     });
   });
 
