@@ -28,6 +28,11 @@ export class OtherEnvironmentMirrorError extends Error {
   override readonly name = 'OtherEnvironmentMirrorError';
 }
 
+/** On Create, the bucket holds this environment's rule for another source (a source renamed): putting this one would replace it, and a rollback would then leave none. */
+export class RenamedSourceMirrorError extends Error {
+  override readonly name = 'RenamedSourceMirrorError';
+}
+
 /** An Update asks for a replica in another region or under another key than the file system's existing replica has: EFS cannot change either. */
 export class ReplicaSettingsChangedError extends Error {
   override readonly name = 'ReplicaSettingsChangedError';
@@ -75,10 +80,16 @@ type Rule = NonNullable<ReplicationConfiguration['Rules']>[number];
  * Create/Update compare what is asked with what the bucket holds, as the EFS resource below does: the rule
  * there already, under the role asked, is left alone (a rollback, which sends the old properties again, then
  * passes: UPDATE_ROLLBACK_FAILED otherwise). Else this resource's rule replaces its own (its rule ids, and on
- * Update its old rules: an earlier Lifeboat's `lifeboat-mirror` is replaced by the new id) and a rule this
- * environment left for a renamed source; the owner's rules are kept when they use the same role, else the
- * bucket is refused (ForeignReplicationRulesError) rather than stripped of them; another environment's
- * Lifeboat rule is refused (OtherEnvironmentMirrorError), never replaced. Refusals change nothing.
+ * Update its old rules: an earlier Lifeboat's `lifeboat-mirror` is replaced by the new id; a `lifeboat-mirror`
+ * counts as its own only when it replicates into its mirror, as every environment's had that id) and, on
+ * Update, a rule this environment left for another source; the owner's rules are kept when they use the same
+ * role (below them in priority), else the bucket is refused (ForeignReplicationRulesError) rather than stripped
+ * of them; another environment's Lifeboat rule is refused (OtherEnvironmentMirrorError), never replaced, and so,
+ * on Create, is the rule of a source of this environment since renamed (RenamedSourceMirrorError). Refusals
+ * change nothing. An Update that would be refused while the bucket holds neither its asked rule nor its old one
+ * changes nothing and passes: it cannot be told from the rollback of a refused Update, which must pass (and its
+ * rule is gone already), except the upgrade from an earlier Lifeboat's `lifeboat-mirror`, which is refused (its
+ * rollback asks for `lifeboat-mirror`, which only a rollback does).
  */
 export async function applyBucketReplication(event: CustomResourceEvent, s3: S3Client): Promise<string> {
   const { bucket, configuration } = replicationConfigurationOf(event.ResourceProperties);
@@ -92,8 +103,7 @@ export async function applyBucketReplication(event: CustomResourceEvent, s3: S3C
   const rules = current?.Rules ?? [];
   if (event.RequestType === 'Delete') {
     // Only this resource's own rules go. A bucket the user has since given rules of their own keeps them,
-    // and so does one whose Lifeboat rule now replicates elsewhere: a renamed mirror's new resource is
-    // created (and puts its rule) before CloudFormation deletes the old one, whose Delete must not remove it.
+    // and so does one whose Lifeboat rule now replicates elsewhere (another environment's `lifeboat-mirror`).
     const remaining = rules.filter((r) => !isRuleOf(configuration, r));
     if (rules.length > 0 && remaining.length === 0) await s3.send(new DeleteBucketReplicationCommand({ Bucket: bucket }));
     else if (current && remaining.length < rules.length) await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { ...current, Rules: remaining } }));
@@ -101,8 +111,8 @@ export async function applyBucketReplication(event: CustomResourceEvent, s3: S3C
   }
   const asked = configuration.Rules ?? [];
   const old = oldConfigurationOf(event, bucket);
-  // Its rules by their exact ids; the old ones also by their mirror, since an earlier Lifeboat gave every environment's rule one id.
-  const isOwn = (r: Rule): boolean => asked.some((a) => a.ID === r.ID) || (old !== undefined && isRuleOf(old, r));
+  // Its rules by their exact ids; a `lifeboat-mirror` (every environment's id once) also by its mirror, and the old ones by both.
+  const isOwn = (r: Rule): boolean => asked.some((a) => a.ID === r.ID && (r.ID !== LEGACY_RULE_ID || sameDestination(a, r))) || (old !== undefined && isRuleOf(old, r));
   const own = rules.filter(isOwn);
   // A role the user put in place of Lifeboat's (to add rules of their own) stands while the stack does not change
   // its role: else a refused Update's rollback, asking for the rule that is there, would be refused as well.
@@ -112,19 +122,48 @@ export async function applyBucketReplication(event: CustomResourceEvent, s3: S3C
   const lifeboat = rules.filter((r) => !isOwn(r) && (r.ID ?? '').startsWith(RULE_ID_PREFIX));
   const environment = environmentOf(asked);
   const otherEnvironments = lifeboat.filter((r) => environment === undefined || !isOfEnvironment(r, environment));
-  if (otherEnvironments.length > 0) {
-    throw new OtherEnvironmentMirrorError(
-      `Bucket ${bucket} is mirrored already by another Lifeboat environment (${otherEnvironments.map(describe).join(', ')}); S3 keeps one replication configuration, with one role for all its rules, per bucket, so two environments cannot both mirror it and this one's rule would replace that one: drop mirror from this source here (or from the other environment's, and deploy that first). Nothing was changed`,
-    );
-  }
+  const otherSources = lifeboat.filter((r) => !otherEnvironments.includes(r));
   const foreign = rules.filter((r) => !(r.ID ?? '').startsWith(RULE_ID_PREFIX));
-  if (foreign.length > 0 && current?.Role !== configuration.Role) {
-    throw new ForeignReplicationRulesError(
-      `Bucket ${bucket} has replication rules that are not Lifeboat's (${foreign.map(describe).join(', ')}) under role ${current?.Role ?? '(none)'}; S3 keeps one replication configuration, with one role for all its rules, per bucket, and Lifeboat's rule needs role ${configuration.Role ?? '(none)'}, so putting it would replace yours. Nothing was changed. Either move your rules off this bucket (or put them under Lifeboat's role next to its rule) and deploy again, or drop mirror for this source`,
+  const refusal = refusalOf(bucket, configuration, current, { otherEnvironments, otherSources: event.RequestType === 'Create' ? otherSources : [], foreign });
+  if (refusal) {
+    const upgrade = (old?.Rules ?? []).some((r) => r.ID === LEGACY_RULE_ID) && !asked.some((r) => r.ID === LEGACY_RULE_ID);
+    if (event.RequestType === 'Update' && own.length === 0 && !upgrade) return bucket;
+    throw refusal;
+  }
+  // S3 wants the priorities of a configuration's rules distinct (it picks the highest where rules overlap): the owner's keep theirs, Lifeboat's takes the next one up.
+  const after = Math.max(-1, ...foreign.map((r) => r.Priority ?? 0)) + 1;
+  const lifeboatRules = foreign.length === 0 ? asked : asked.map((r, i) => ({ ...r, Priority: after + i }));
+  await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { Role: configuration.Role, Rules: [...foreign, ...lifeboatRules] } }));
+  return bucket;
+}
+
+/** Why the asked configuration may not be put on the bucket, when it may not: a put would replace the rules named. */
+function refusalOf(
+  bucket: string,
+  configuration: ReplicationConfiguration,
+  current: ReplicationConfiguration | undefined,
+  held: { otherEnvironments: Rule[]; otherSources: Rule[]; foreign: Rule[] },
+): Error | undefined {
+  const oneConfiguration = 'S3 keeps one replication configuration, with one role for all its rules, per bucket';
+  if (held.otherEnvironments.length > 0) {
+    return new OtherEnvironmentMirrorError(
+      `Bucket ${bucket} is mirrored already by another Lifeboat environment (${held.otherEnvironments.map(describe).join(', ')}); ${oneConfiguration}, so two environments cannot both mirror it and this one's rule would replace that one: drop mirror from this source here (or from the other environment's, and deploy that first). Nothing was changed`,
     );
   }
-  await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { Role: configuration.Role, Rules: [...foreign, ...asked] } }));
-  return bucket;
+  if (held.otherSources.length > 0) {
+    // Each source has its own role, so the two rules cannot share the configuration; and replacing the old source's
+    // rule here would leave the bucket with none when a failed deploy rolls back (it deletes this resource only).
+    return new RenamedSourceMirrorError(
+      `Bucket ${bucket} is mirrored already by this Lifeboat environment for another source (${held.otherSources.map(describe).join(', ')}); ${oneConfiguration}, and each source has its own role. Nothing was changed. Rename in two deploys: drop the mirror of the old source, deploy, then add it`,
+    );
+  }
+  if (held.foreign.length > 0 && current?.Role !== configuration.Role) {
+    const asked = (configuration.Rules ?? []).map((r) => r.ID ?? '(no id)').join(', ');
+    return new ForeignReplicationRulesError(
+      `Bucket ${bucket} has replication rules that are not Lifeboat's (${held.foreign.map(describe).join(', ')}) under role ${current?.Role ?? '(none)'}; ${oneConfiguration}, and Lifeboat's rule needs role ${configuration.Role ?? '(none)'}, so putting it would replace yours. Nothing was changed. Either move your rules off this bucket and deploy again, or drop mirror for this source. (Once Lifeboat's rule ${asked} is on the bucket, you may put your rules back next to it, unchanged, under your own role, if that role may also replicate into Lifeboat's mirror: Lifeboat then leaves the configuration alone while it does not change its rule. Do not put your rules under Lifeboat's role: it may only write into its mirror, and the stack deletes it on teardown)`,
+    );
+  }
+  return undefined;
 }
 
 /** The configuration this resource asked for before an Update (CloudFormation's OldResourceProperties), when it was of the same bucket. */
@@ -143,8 +182,8 @@ function environmentOf(asked: Rule[]): string | undefined {
 }
 
 /**
- * Whether a Lifeboat rule not this resource's is this environment's, left for a source since renamed (its
- * Delete comes after this Create): its id names the prefix, or, an earlier Lifeboat's `lifeboat-mirror`, it
+ * Whether a Lifeboat rule not this resource's is this environment's, for another source (one since renamed):
+ * its id names the prefix, or, an earlier Lifeboat's `lifeboat-mirror`, it
  * replicates into one of the environment's mirror buckets (`<prefix>-mirror-…`, lib/lifeboat-names.ts).
  */
 function isOfEnvironment(rule: Rule, prefix: string): boolean {
@@ -156,13 +195,12 @@ function describe(rule: Rule): string {
   return `rule ${rule.ID ?? '(no id)'} replicating into ${rule.Destination?.Bucket ?? '(no destination)'}`;
 }
 
-/** Whether the bucket's rule is the asked one, in every field Lifeboat sets (S3 answers in its own shape: defaults filled, numbers as numbers). */
+/** Whether the bucket's rule is the asked one, in every field Lifeboat sets but its priority, which the put gives it (above the owner's rules); S3 answers in its own shape: defaults filled, numbers as numbers. */
 function sameRule(asked: Rule, held: Rule): boolean {
   const fields = (r: Rule) =>
     JSON.stringify([
       r.ID,
       r.Status,
-      Number(r.Priority ?? 0),
       r.Filter?.Prefix ?? '',
       r.DeleteMarkerReplication?.Status,
       r.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status,
@@ -178,7 +216,11 @@ function sameRule(asked: Rule, held: Rule): boolean {
 
 /** Whether a rule on the bucket is one this resource put: one of its rule ids, replicating to the same bucket. */
 function isRuleOf(configuration: ReplicationConfiguration, rule: Rule): boolean {
-  return (configuration.Rules ?? []).some((own) => own.ID === rule.ID && own.Destination?.Bucket === rule.Destination?.Bucket);
+  return (configuration.Rules ?? []).some((own) => own.ID === rule.ID && sameDestination(own, rule));
+}
+
+function sameDestination(a: Rule, b: Rule): boolean {
+  return a.Destination?.Bucket === b.Destination?.Bucket;
 }
 
 /** An EFS client of one region: the replica's (the DR region's) is asked for the replica's key. */

@@ -225,6 +225,7 @@ export class SourceMirrors extends Construct {
     const rule = {
       Id: mirrorRuleId(props.mirrorBucketPrefix, source.name),
       Status: 'Enabled',
+      // The custom resource puts it above the priorities of the owner's rules it keeps (S3 wants them distinct).
       Priority: 0,
       Filter: { Prefix: config.prefix },
       DeleteMarkerReplication: { Status: deleteMarkers ? 'Enabled' : 'Disabled' },

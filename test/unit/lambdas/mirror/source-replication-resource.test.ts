@@ -1,6 +1,6 @@
 import { CreateReplicationConfigurationCommand, DeleteReplicationConfigurationCommand, DescribeFileSystemsCommand, DescribeReplicationConfigurationsCommand, type EFSClient, ReplicationNotFound } from '@aws-sdk/client-efs';
 import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, type S3Client } from '@aws-sdk/client-s3';
-import { applyBucketReplication, applyFileSystemReplication, ForeignReplicationRulesError, OtherEnvironmentMirrorError, ReplicaSettingsChangedError } from '../../../../lambdas/mirror/source-replication-resource';
+import { applyBucketReplication, applyFileSystemReplication, ForeignReplicationRulesError, OtherEnvironmentMirrorError, RenamedSourceMirrorError, ReplicaSettingsChangedError } from '../../../../lambdas/mirror/source-replication-resource';
 import { type CustomResourceEvent } from '../../../../lambdas/runtime/custom-resource-protocol';
 
 const OLD_KEY = 'arn:aws:kms:us-west-2:111122223333:key/1111aaaa-0000-0000-0000-000000000000';
@@ -143,10 +143,9 @@ describe('applyBucketReplication', () => {
     expect(current()).toBeUndefined();
   });
 
-  // Review 42a F1: a renamed mirrored source gets a new resource, created before CloudFormation deletes the old one.
-  it('a renamed mirror: the old resource\'s Delete, after the new one\'s Create, leaves the new rule in place', async () => {
+  // Review 42a F1: a Delete leaves a rule of the same id that replicates elsewhere (an earlier Lifeboat gave every mirror `lifeboat-mirror`).
+  it('a Delete leaves in place a `lifeboat-mirror` rule that replicates into another mirror', async () => {
     const { s3, current, calls } = bucket();
-    await applyBucketReplication(mirrorEvent('Create', 'shop-mirror-assets'), s3);
     await applyBucketReplication(mirrorEvent('Create', 'shop-mirror-pics'), s3);
     calls.length = 0;
     await applyBucketReplication(mirrorEvent('Delete', 'shop-mirror-assets'), s3);
@@ -186,14 +185,41 @@ describe('applyBucketReplication', () => {
     expect(current()?.Rules?.map((r) => r.ID)).toEqual(['user-backup', 'lifeboat-mirror']);
   });
 
-  it('a source renamed in the same environment: the new resource\'s Create replaces the old one\'s rule, whose Delete then changes nothing', async () => {
-    const { s3, current, calls } = bucket();
+  // Review r12-2: the Create replaced the old source's rule, and a failed deploy's rollback (the new resource's Delete) then left the bucket with none.
+  it('refuses a source renamed in the same environment on Create, saying to rename in two deploys, and the rollback\'s Delete leaves the old rule', async () => {
+    const { s3, current } = bucket();
     await applyBucketReplication(envEvent('Create', 'shop-prod', 'assets'), s3);
-    await applyBucketReplication(envEvent('Create', 'shop-prod', 'pics'), s3);
-    calls.length = 0;
-    await applyBucketReplication(envEvent('Delete', 'shop-prod', 'assets'), s3);
-    expect(current()?.Rules?.map((r) => r.ID)).toEqual(['lifeboat-mirror.shop-prod.pics']);
-    expect(calls).toEqual(['GetBucketReplication']);
+    const before = current();
+    const create = applyBucketReplication(envEvent('Create', 'shop-prod', 'pics'), s3);
+    await expect(create).rejects.toThrow(RenamedSourceMirrorError);
+    await expect(create).rejects.toThrow('Nothing was changed. Rename in two deploys: drop the mirror of the old source, deploy, then add it');
+    await applyBucketReplication(envEvent('Delete', 'shop-prod', 'pics'), s3);
+    expect(current()).toEqual(before);
+  });
+
+  // Review r12-1: a `lifeboat-mirror` rule was taken for the asked one by its id alone, so the rollback of a refused upgrade replaced another environment's.
+  it('the rollback of an upgrade refused for another environment\'s `lifeboat-mirror` passes and leaves that rule and role', async () => {
+    const legacyOf = (prefix: string) => ({ ID: 'lifeboat-mirror', Status: 'Enabled' as const, Priority: 0, Filter: { Prefix: '' }, DeleteMarkerReplication: { Status: 'Enabled' as const }, Destination: { Bucket: `arn:aws:s3:::${prefix}-mirror-assets` } });
+    const { s3, current, calls } = bucket({ Role: 'arn:aws:iam::111111111111:role/shop-dev-ReplicationRole-assets', Rules: [legacyOf('shop-dev')] });
+    const before = structuredClone(current());
+    await expect(applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { old: { id: 'lifeboat-mirror' } }), s3)).rejects.toThrow(OtherEnvironmentMirrorError);
+    // The rollback: the old properties (shop-prod's `lifeboat-mirror`) asked again, the refused ones as the old.
+    expect(await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { id: 'lifeboat-mirror', old: {} }), s3)).toBe('shop-assets');
+    expect(current()).toEqual(before);
+    expect(calls).toEqual(['GetBucketReplication', 'GetBucketReplication']);
+  });
+
+  // Review r12-3: merged with the owner's rules, Lifeboat's rule kept its priority, which one of theirs could have.
+  it('gives its rule a priority above the owner\'s rules it keeps, and an unchanged rule at another priority is left alone', async () => {
+    const { s3, current } = bucket();
+    await applyBucketReplication(envEvent('Create', 'shop-prod', 'assets'), s3);
+    const [lifeboatRule] = current()?.Rules ?? [];
+    const withUsers = bucket({ Role: current()?.Role, Rules: [{ ...userRule, Priority: 1 }, { ...userRule, ID: 'user-other', Priority: 4 }, lifeboatRule!] });
+    await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { deleteMarkers: 'Disabled', old: {} }), withUsers.s3);
+    expect(withUsers.current()?.Rules?.map((r) => [r.ID, r.Priority])).toEqual([['user-backup', 1], ['user-other', 4], ['lifeboat-mirror.shop-prod.assets', 5]]);
+    withUsers.calls.length = 0;
+    await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { deleteMarkers: 'Disabled', old: {} }), withUsers.s3);
+    expect(withUsers.calls).toEqual(['GetBucketReplication']);
   });
 
   // Audit g10-2: a rule the user added made every Update, and its rollback, fail (UPDATE_ROLLBACK_FAILED).
@@ -217,7 +243,8 @@ describe('applyBucketReplication', () => {
     const userRole = bucket({ Role: 'arn:aws:iam::111111111111:role/user-role', Rules: [lifeboatRule!, userRule] });
     const update = applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { deleteMarkers: 'Disabled', old: {} }), userRole.s3);
     await expect(update).rejects.toThrow(ForeignReplicationRulesError);
-    await expect(update).rejects.toThrow('Nothing was changed. Either move your rules off this bucket (or put them under Lifeboat\'s role next to its rule) and deploy again, or drop mirror for this source');
+    await expect(update).rejects.toThrow('Nothing was changed. Either move your rules off this bucket and deploy again, or drop mirror for this source. (Once Lifeboat\'s rule lifeboat-mirror.shop-prod.assets is on the bucket, you may put your rules back next to it, unchanged, under your own role');
+    await expect(update).rejects.not.toThrow('under Lifeboat\'s role next to its rule');
     // The rollback asks for the rule that is there, and the same role as the refused Update: the user's role stands, nothing to do.
     await applyBucketReplication(envEvent('Update', 'shop-prod', 'assets', { old: { deleteMarkers: 'Disabled' } }), userRole.s3);
     expect(userRole.calls).toEqual(['GetBucketReplication', 'GetBucketReplication']);
