@@ -13,10 +13,16 @@ export class VaultRepairPruneRunningError extends VaultError {
     readonly location: string,
     readonly running: ReplicaPruneRunning,
   ) {
-    const until = running.expiresAt === undefined ? '' : `; if it died, its lease ends by itself at ${running.expiresAt} (plus a minute for the clocks)`;
+    // No expiresAt: a lease this version cannot read (PruneLeaseUnreadableError), which never ends by itself as far as
+    // this version can tell, so "when it ends" would leave the user waiting for ever: give that error's advice instead.
+    const advice =
+      running.expiresAt === undefined
+        ? `This version cannot read that lease (a newer Lifeboat's?), so it cannot tell whether that prune still runs or when its lease ends: ` +
+          `run the repair with the newer Lifeboat, or, if no prune of this vault runs now, delete that object (${running.leaseKey}) and run the repair again`
+        : `Run the repair when it ends; if it died, its lease ends by itself at ${running.expiresAt} (plus a minute for the clocks)`;
     super(
       `a prune is running on ${location} (${running.holder}, lease ${running.leaseKey}): nothing was changed. ` +
-        `A prune with grace 0 deletes what it condemns at once, which the repair cannot run beside. Run the repair when it ends${until}`,
+        `A prune with grace 0 deletes what it condemns at once, which the repair cannot run beside. ${advice}`,
     );
   }
 }

@@ -77,10 +77,18 @@ export class RepairIndexPruneRunningError extends Error {
     readonly vault: VaultSide,
     readonly running: ReplicaPruneRunning,
   ) {
-    const until = running.expiresAt === undefined ? '' : `; if it died, its lease ends by itself at ${running.expiresAt} (plus a minute for the clocks)`;
+    // No expiresAt: a lease this version cannot read (PruneLeaseUnreadableError), which never ends by itself as far as
+    // this version can tell, so "when it ends" would leave the operator waiting for ever. The runbook's role may only
+    // read prune/running/* (docs/RUNBOOKS.md, "Repair index"), so the delete is someone else's to do.
+    const advice =
+      running.expiresAt === undefined
+        ? `This version cannot read that lease (a newer Lifeboat's?), so it cannot tell whether that prune still runs or when its lease ends: ` +
+          `run the repair with the newer Lifeboat, or, if no prune of the ${vault} vault runs now, have an operator with delete rights on prune/running/* ` +
+          `in the ${vault} vault's bucket delete the object ${running.leaseKey} there, and run the repair again`
+        : `Run the repair when it ends; if it died, its lease ends by itself at ${running.expiresAt} (plus a minute for the clocks)`;
     super(
       `A prune is running on the ${vault} vault (${running.holder}, lease ${running.leaseKey}): nothing was changed. ` +
-        `A prune with grace 0 deletes what it condemns at once, which the repair cannot run beside. Run the repair when it ends${until}`,
+        `A prune with grace 0 deletes what it condemns at once, which the repair cannot run beside. ${advice}`,
     );
   }
 }

@@ -253,6 +253,9 @@ async function readManifest(s3: S3Client, bucket: string, key: string, source: s
   }
 }
 
+/** How many pages of 10 keys isMissingManifest lists before it gives up proving a manifest gone. */
+const MISSING_MANIFEST_PAGES = 5;
+
 /**
  * Whether reading the manifest `key` (<config folder><date folder>manifest.json) failed because it is gone. As
  * isMissingS3Object, but a 403 is checked by listing from the configuration folder (StartAfter the date folder):
@@ -266,12 +269,20 @@ async function isMissingManifest(s3: S3Client, bucket: string, key: string, err:
   const dateFolder = key.slice(0, key.lastIndexOf('/') + 1);
   const configFolder = dateFolder.slice(0, dateFolder.length - folder[0].length + 1);
   try {
-    const page = await listObjectsPage(s3, { Bucket: bucket, Prefix: configFolder, StartAfter: dateFolder, MaxKeys: 10 });
-    const listed = (page.Contents ?? []).map((o) => o.Key ?? '');
-    if (listed.includes(key)) return false;
-    // Only a listing that kept to the prefix proves the key absent, and only when it reached past the key (or the end).
-    if (!listed.every((k) => k.startsWith(configFolder))) return false;
-    return page.IsTruncated !== true || listed.some((k) => compareKeys(k, key) > 0);
+    // Other objects of the date folder may sort before manifest.json, so one small page may not reach it: a few pages
+    // are followed, still under the one prefix the grant allows, and a folder fuller than that leaves the refusal as it is.
+    let token: string | undefined;
+    for (let pages = 0; pages < MISSING_MANIFEST_PAGES; pages++) {
+      const page = await listObjectsPage(s3, { Bucket: bucket, Prefix: configFolder, StartAfter: dateFolder, MaxKeys: 10, ...(token === undefined ? {} : { ContinuationToken: token }) });
+      const listed = (page.Contents ?? []).map((o) => o.Key ?? '');
+      if (listed.includes(key)) return false;
+      // Only a listing that kept to the prefix proves the key absent, and only when it reached past the key (or the end).
+      if (!listed.every((k) => k.startsWith(configFolder))) return false;
+      if (page.IsTruncated !== true || listed.some((k) => compareKeys(k, key) > 0)) return true;
+      token = page.NextContinuationToken;
+      if (token === undefined) return false;
+    }
+    return false;
   } catch {
     // The listing's own failure says nothing about the manifest: the original refusal is the error to report.
     return false;

@@ -4,6 +4,8 @@ import { repairAdviceLines, vaultBackup, vaultInit, vaultPrune, vaultRepairIndex
 import { type CliIo } from '../../../cli/cli-io';
 import { KeyFileKeyProvider, openLocalVaultStore, openVault, packKey, type RepairIndexReport } from '../../../vault';
 import { PruneLease } from '../../../vault/prune/prune-lease';
+import { objectContext, seal } from '../../../vault/crypto/sealed-codec';
+import { pruneLeaseKey } from '../../../vault/repository/vault-layout';
 import { runVaultCli } from '../../support/vault-cli-process';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 
@@ -251,6 +253,23 @@ describe('lifeboat vault repair index', () => {
     } finally {
       await lease.release();
     }
+    expect((await run((io) => vaultRepairIndex({ vault, keyFile }, { io }))).code).toBe(0);
+  });
+
+  /** Review r14-F1: a lease this version cannot read never ends by itself, yet the refusal said to run the repair when it ends. */
+  it('refuses beside a prune lease this version cannot read, advising the newer Lifeboat or deleting that lease', async () => {
+    const { vault, keyFile, src } = await newVault('prune-unreadable');
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(30_000, 63));
+    await backup(src, vault, keyFile);
+    const opened = await openVault(openLocalVaultStore(vault), await KeyFileKeyProvider.load(keyFile));
+    const leaseKey = pruneLeaseKey('ab'.repeat(32));
+    const { stored } = await seal(opened.keys, objectContext('prune-lease'), Buffer.from(JSON.stringify({ v: 2, holder: 'newer' })), { compressionLevel: null });
+    await opened.store.put(leaseKey, stored);
+    const refused = await run((io) => vaultRepairIndex({ vault, keyFile }, { io }));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toEqual([expect.not.stringMatching(/when it ends/)]);
+    expect(refused.err[0]).toContain(`run the repair with the newer Lifeboat, or, if no prune of this vault runs now, delete that object (${leaseKey}) and run the repair again`);
+    await opened.store.delete(leaseKey);
     expect((await run((io) => vaultRepairIndex({ vault, keyFile }, { io }))).code).toBe(0);
   });
 

@@ -396,6 +396,18 @@ describe('S3 Inventory as the listing', () => {
     expect(error).toBeInstanceOf(S3InventoryError);
     expect(refusals).toEqual([]);
 
+    // Review r14-F2: 12 other objects of the date folder sort before manifest.json (put there after the report was
+    // chosen: the chooser's own look at the folder reads one page too), past the first page of 10 that the check lists.
+    const crowded = reportOf('Bucket, Key, Size', rows);
+    const c = harness({}, [planOf('plan', inventorySource)], { s3: underGrant(crowded, refusals), s3ShardSize: { keys: 1 }, deadline: () => 0 });
+    const crowdedFirst = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, c.deps);
+    for (let i = 0; i < 12; i++) crowded.reports?.objects.set(`${folder}2026-11-30T01-00Z/a-${String(i).padStart(2, '0')}`, 1);
+    crowded.reports?.bodies?.delete(manifestKey);
+    crowded.reports?.objects.delete(manifestKey);
+    const crowdedError = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation: crowdedFirst.continuation }, c.deps).catch((err: unknown) => err);
+    expect(crowdedError).toBeInstanceOf(S3InventoryError);
+    expect(refusals).toEqual([]);
+
     // The manifest is there but its read refused: the refusal itself is the error, not "does not exist".
     const kept = reportOf('Bucket, Key, Size', rows);
     const again = harness({}, [planOf('plan', inventorySource)], { s3: underGrant(kept, refusals), s3ShardSize: { keys: 1 }, deadline: () => 0 });

@@ -2,13 +2,14 @@ import { repairDeadline } from '../../../../lambdas/repair/repair-deadline';
 import { runRepairIndexRunbook } from '../../../../lambdas/repair/repair-index-runbook';
 import { REPAIR_INDEX_LISTED, repairIndexSummary } from '../../../../lambdas/repair/repair-index-summary';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { objectContext, seal } from '../../../../vault/crypto/sealed-codec';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { repairIndex } from '../../../../vault/repair/repair-index';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { PruneLease } from '../../../../vault/prune/prune-lease';
-import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
+import { idFromKey, INDEX_PREFIX, pruneLeaseKey } from '../../../../vault/repository/vault-layout';
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
@@ -139,6 +140,22 @@ describe('runRepairIndexRunbook', () => {
     expect(await listedKeys(store, INDEX_PREFIX)).toEqual([]);
     await lease.release();
     expect(await runRepairIndexRunbook({ vault: 'dr', readData: false }, { openVault: async () => vault })).toMatchObject({ indexesWritten: 1, leftOut: false });
+  });
+
+  /** Review r14-F1: a lease this version cannot read never ends by itself, yet the refusal said to run the repair when it ends. */
+  it('advises the newer Lifeboat, or deleting the lease object, for a prune lease this version cannot read', async () => {
+    const store = new MemoryVaultStore();
+    const vault = await vaultWithBackup(store);
+    const leaseKey = pruneLeaseKey('ab'.repeat(32));
+    const { stored } = await seal(vault.keys, objectContext('prune-lease'), Buffer.from(JSON.stringify({ v: 2, holder: 'newer' })), { compressionLevel: null });
+    await store.put(leaseKey, stored);
+    const refused = runRepairIndexRunbook({ vault: 'primary', readData: false }, { openVault: async () => vault });
+    await expect(refused).rejects.toMatchObject({ name: 'RepairIndexPruneRunningError' });
+    const message = ((await refused.catch((err: unknown) => err)) as Error).message;
+    expect(message).not.toMatch(/when it ends/);
+    expect(message).toContain(
+      `run the repair with the newer Lifeboat, or, if no prune of the primary vault runs now, have an operator with delete rights on prune/running/* in the primary vault's bucket delete the object ${leaseKey} there, and run the repair again`,
+    );
   });
 });
 
