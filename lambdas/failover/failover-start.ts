@@ -7,6 +7,7 @@ import { type MirrorLog } from '../mirror/mirror-log';
 import { InvalidInputError } from '../runtime/errors';
 import { safeRestoreId } from '../restore/restore-id';
 import { restoreTargetSchema } from '../restore/restore-request';
+import { type FailoverGrantLog } from './failover-grant';
 import { type FailoverRequest, parseFailoverRequest } from './failover-request';
 import { failoverTargets, prepareFailoverTargets, type PrepareTargetsDeps } from './failover-targets';
 import { UnreadableNewerBackupError, unreadableMaybeNewer, unreadableRecords } from './unreadable-newer-backups';
@@ -34,7 +35,7 @@ export const failoverStartSchema = z.object({
 export type FailoverStart = z.infer<typeof failoverStartSchema>;
 
 /** The first state's envelope: the user's input and the execution it starts. */
-export type FailoverStartInput = { input: unknown; execution: string; startedAt: string };
+export type FailoverStartInput = { input: unknown; execution: string; startedAt: string; /** Its ARN ($$.Execution.Id), kept in the grants. @default the name */ executionArn?: string };
 
 export type FailoverStartDeps = PrepareTargetsDeps & {
   plans: readonly ProtectionPlanConfig[];
@@ -44,6 +45,11 @@ export type FailoverStartDeps = PrepareTargetsDeps & {
   mirrors?: Pick<MirrorLog, 'get'>;
   /** `<prefix>-mirror-` (LIFEBOAT_MIRROR_BUCKET_PREFIX). */
   mirrorBucketPrefix?: string;
+  /**
+   * Where the restores are granted to the children (failover-grant.ts), for `seconds`: the children refuse a restore
+   * without its grant. Absent: none written (tests of the start alone); the handler always gives it.
+   */
+  grants?: { log: Pick<FailoverGrantLog, 'grant'>; seconds: number; now?: () => Date };
 };
 
 /**
@@ -84,15 +90,18 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
   const targets = failoverTargets(fromVault, deps.restoreTargetPrefix, request.targetSuffix, deps.mountPath);
   await prepareFailoverTargets(targets, request.overwrite, { ...deps, sources: deps.plans.flatMap((p) => p.sources) });
   const failoverId = envelope.execution;
+  const restores = targets.map(({ source, target }) => ({
+    restoreId: restoreIdOf(failoverId, source.name),
+    request: { source: source.name, backupId: backup.backupId, target, overwrite: request.overwrite, vault: 'dr' as const },
+  }));
+  // This step runs after the approval (failover-workflow.ts): a grant says this very request was approved (audit h6-1).
+  if (deps.grants) await deps.grants.log.grant(restores, envelope.executionArn ?? failoverId, deps.grants.now?.() ?? new Date(), deps.grants.seconds);
   return {
     failoverId,
     plan: plan.name,
     startedAt: new Date(envelope.startedAt).toISOString(),
     backup: { backupId: backup.backupId, startedAt: backup.startedAt, ...(backup.endedAt !== undefined ? { endedAt: backup.endedAt } : {}) },
-    restores: targets.map(({ source, target }) => ({
-      restoreId: restoreIdOf(failoverId, source.name),
-      request: { source: source.name, backupId: backup.backupId, target, overwrite: request.overwrite, vault: 'dr' as const },
-    })),
+    restores,
     choices,
   };
 }

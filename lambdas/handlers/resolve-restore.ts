@@ -1,5 +1,7 @@
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { resolveRestore } from '../restore/resolve-restore';
+import { FAILOVER_GRANTS_FROM_ENV, FailoverGrantLog } from '../failover/failover-grant';
+import { resolveRestore, type ResolveRestoreDeps } from '../restore/resolve-restore';
 import { executionRestoreIdSchema } from '../restore/restore-id';
 import { DEFAULT_RESTORE_PIN_SECONDS, RESTORE_PIN_SECONDS_ENV } from '../restore/restore-pin';
 import { environmentRegionsOf } from '../runtime/environment-regions';
@@ -8,7 +10,8 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // The request itself is validated field by field by resolveRestore; here only the envelope the state machine adds. The
 // execution's name becomes the restore id as the release step makes it (abandon-restore.ts), so both name the same restore.
-const inputSchema = z.object({ request: z.unknown(), restoreId: executionRestoreIdSchema });
+// `execution`: the child's own ARN ($$.Execution.Id, restore-source-state-machine.ts), to which a failover child binds its grant.
+const inputSchema = z.object({ request: z.unknown(), restoreId: executionRestoreIdSchema, execution: z.string().min(1).optional() });
 
 /** First step of the restore runbook: validate every field, resolve the backup and snapshot, check the target. Writes only the restore's claim on its target and its pin on the backup. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restore envelope' }, async (input, runtime) =>
@@ -26,8 +29,16 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restor
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,
+    ...failoverGrantOf(input.execution, runtime.clients.documentClient(), runtime.config.catalogTable),
   }),
 );
+
+/** A failover child's resolve (FAILOVER_GRANTS_FROM_ENV set) restores only what its failover granted (failover-grant.ts). */
+function failoverGrantOf(execution: string | undefined, ddb: DynamoDBDocumentClient, table: string): Pick<ResolveRestoreDeps, 'failoverGrant'> {
+  const parent = process.env[FAILOVER_GRANTS_FROM_ENV];
+  if (parent === undefined || parent === '') return {};
+  return { failoverGrant: { grants: new FailoverGrantLog(ddb, table), parent, execution } };
+}
 
 /**
  * How long the pin lasts (restore-pin.ts). Read per invocation, as plan-restore's limits: the local executor's warm

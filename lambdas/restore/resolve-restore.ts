@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
+import { type FailoverGrantLog } from '../failover/failover-grant';
 import { ForgottenBackupError, UnknownBackupError } from '../catalog/catalog-errors';
 import { classifyError, InvalidInputError, TransientError } from '../runtime/errors';
 import { type Snapshot } from '../../vault';
@@ -47,6 +48,12 @@ export type ResolveRestoreDeps = TargetDeps & {
    * always gives it. Its nonce is the pin's (one per invocation).
    */
   claim?: (TargetClaimDeps & { nonce?: () => string }) | undefined;
+  /**
+   * A failover child's: the request must be the one its failover granted after the approval, taken by this execution
+   * (failover-grant.ts, audit h6-1), checked before anything else. `parent`: the failover's state machine name.
+   * Absent: the restore runbook (its own approval step) and the drill (scratch targets only).
+   */
+  failoverGrant?: { grants: Pick<FailoverGrantLog, 'claim'>; parent: string; execution: string | undefined } | undefined;
   now?: () => Date;
 };
 
@@ -63,6 +70,12 @@ const KINDS: Record<SourceConfig['type'], readonly string[]> = { s3: ['s3'], dyn
  * (no forget deletes it from then on); one refused fails the resolve with ForgottenBackupError.
  */
 export async function resolveRestore(raw: unknown, restoreId: string, deps: ResolveRestoreDeps): Promise<ResolvedRestore> {
+  if (deps.failoverGrant) {
+    const { grants, parent, execution } = deps.failoverGrant;
+    // The state machine always passes it; a direct invocation without it has no execution to bind the grant to.
+    if (execution === undefined) throw new InvalidInputError(`Invalid restore-source input: execution: is required; a failover's restore runs only as a step of an approved failover: start ${parent}`);
+    await grants.claim(restoreId, raw, execution, deps.now?.() ?? new Date(), parent);
+  }
   const request = parseRestoreRequest(raw, deps.sources, deps.homeVault);
   const source = request.sourceConfig;
   if (request.backupId === undefined && request.pointInTime === undefined) {

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, type Duration, Stack } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -19,6 +19,16 @@ import { plansInStack } from './plans-in-stack';
 import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
 import { RestoreSourceStateMachine } from './restore-source-state-machine';
 import { validatePlans } from './validated-plans';
+
+/** The failover's grants to its children (lambdas/failover/failover-grant.ts: FAILOVER_GRANTS_PK and its variables). */
+const FAILOVER_GRANTS_PARTITION = 'FAILOVER_GRANTS';
+const FAILOVER_GRANTS_FROM_ENV = 'LIFEBOAT_FAILOVER_GRANTS_FROM';
+const FAILOVER_GRANT_SECONDS_ENV = 'LIFEBOAT_FAILOVER_GRANT_SECONDS';
+
+/** `actions` on the failover grants of `catalog` only, conditioned on the item's partition key as the approvals' are. */
+export function failoverGrantStatement(catalog: dynamodb.ITable, actions: string[]): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions, resources: [catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [FAILOVER_GRANTS_PARTITION] } } });
+}
 
 export type FailoverWorkflowProps = {
   readonly environmentName: string;
@@ -107,7 +117,10 @@ export class FailoverWorkflow extends Construct {
     // listBackupsOfPlan is a Query of the byPlan index; getBackup and the mirrors' MIRROR# records are GetItem on the table.
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.catalog.tableArn] }));
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
-    props.catalogKey.grantDecrypt(start);
+    // Once approved, it grants each child its request (lambdas/failover/failover-grant.ts, audit h6-1): PutItem in that
+    // partition only, so it can replace no other catalog item; the children's resolve may read grants but never write them.
+    start.addToRolePolicy(failoverGrantStatement(props.catalog, ['dynamodb:PutItem']));
+    props.catalogKey.grantEncryptDecrypt(start);
     // The targets are the stack's own buckets (s3:ResourceAccount): a bucket of that name in another account is refused.
     // An existing target must have default encryption and Block Public Access (target-bucket-protection.ts): read on every target.
     start.addToRolePolicy(
@@ -134,13 +147,17 @@ export class FailoverWorkflow extends Construct {
       'Validates every field, picks the backup from the DR catalog (newest, by id or at a time), checks every source\'s target up front (refusing one that holds data without overwrite) and creates the target buckets.',
       start,
       '$.failover',
-      { 'input.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' },
+      { 'input.$': '$$.Execution.Input', 'execution.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime', 'executionArn.$': '$$.Execution.Id' },
     );
     // Each source's restore is a child execution of the restore-source state machine, whose Restore shards is a
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
     // A failover that meets archived packs thaws them first: the restore runbook's archive timeout, each source's own.
     const restoreTimeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
     const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', { stateMachineName: `${props.stateMachineName}-restore-source`, functions: restore, vault: props.vault, vaultKey: props.vaultKey, timeout: restoreTimeout });
+    // Anyone may start the child by hand (Step Functions has no resource policy): its resolve restores only a request
+    // this failover granted after its approval, and names the failover to start instead (docs/SECURITY.md, "Approvals").
+    restore.resolve.addEnvironment(FAILOVER_GRANTS_FROM_ENV, props.stateMachineName);
+    restore.resolve.addToRolePolicy(failoverGrantStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:UpdateItem']));
     // A source's restore that fails must not hide the others: as in the drill, its iteration returns the failure as its
     // item, so the report names every source, live or failed, and the execution fails after it.
     const restoreOne = restoreSource.sourceIterationCatchingFailure(this, {
@@ -192,6 +209,8 @@ export class FailoverWorkflow extends Construct {
     const approvalWait = props.approvalTimeout ?? APPROVAL_TIMEOUT;
     const timeout = restoreTimeout.plus(approvalWait).plus(lambdaStepsBudget([approval.fn, start, report]));
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout });
+    // A grant must outlast every child the failover may start; a day more for clocks and for reading what was granted.
+    start.addEnvironment(FAILOVER_GRANT_SECONDS_ENV, String(timeout.plus(Duration.days(1)).toSeconds()));
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, props.catalog, props.catalogKey, this.stateMachine);
 
     acknowledgeScopedWildcards(this, [

@@ -31,8 +31,8 @@ export type RestoreSourceStateMachineProps = {
  * parent's Map (docs/ARCHITECTURE.md, "Restore shards"). Input `{ request, restoreId }` (an item of
  * the parent's `restores`; an input that is no object or lacks either is refused with InvalidInputError before any
  * step runs), output the verification report. No approval step: the parent validated and, for a failover, had the
- * whole run approved; nothing here tells a child its parent started from one started by hand, so StartExecution on
- * it must be granted to no one (docs/SECURITY.md, "Approvals"). A failure abandons the restore's pieces
+ * whole run approved; a failover child's resolve restores only the request its failover granted in the catalog after
+ * the approval, once (lambdas/failover/failover-grant.ts), so one started by hand writes nothing (docs/SECURITY.md, "Approvals"). A failure abandons the restore's pieces
  * (restore-source-chain.ts, failurePath), then ends the execution with the failing step's own error
  * and cause, which `startTask` gives back to the parent.
  */
@@ -42,7 +42,8 @@ export class RestoreSourceStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: RestoreSourceStateMachineProps) {
     super(scope, id);
     const chain = restoreSourceChain(this, props.functions, {
-      resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId' },
+      // execution: a failover child's resolve binds its failover's grant to it (lambdas/failover/failover-grant.ts).
+      resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id' },
       shards: { mode: 'distributed', vault: props.vault, vaultKey: props.vaultKey },
     });
     chain.chain.next(new sfn.Succeed(this, 'Source restored', { comment: 'The source is restored and verified; the execution\'s output is the verification report.', outputPath: '$.report' }));

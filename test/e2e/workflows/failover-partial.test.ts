@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { type WorkflowRunner } from '../../../cli/workflow-runner';
@@ -201,3 +201,37 @@ it('the failover\'s restore-source child started by hand with null is refused wi
   expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
   expect(result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state)).toEqual(['Input as JSON text', 'Input is an object?', 'Input refused']);
 });
+
+// Audit h6-1: started by hand with a well-formed request and "overwrite": true, the failover's per-source child wrote
+// over an existing failover target with no approval (it has no approval step; Step Functions no resource policy). It
+// now restores only the request its failover granted in the catalog after the approval, and only once.
+it('the failover\'s restore-source child started by hand with a well-formed overwrite request, or replaying an approved one, is refused with InvalidInputError and writes nothing', async () => {
+  // The first test's backup, or one of its own when run alone.
+  const committed = async () => (await new BackupCatalog(DynamoDBDocumentClient.from(drDdb), names.catalogTable).listBackupsOfPlan('trio')).find((b) => b.status === 'COMMITTED')?.backupId;
+  const backupId = (await committed()) ?? ((await run('primary', names.backupStateMachine, { plan: 'trio', trigger: 'test' })) && (await committed()));
+  if (!backupId) throw new Error('no committed backup of plan trio in the DR catalog');
+  // An approved failover of one source: its child is granted its request and runs it.
+  const failover = await run('dr', names.failoverStateMachine, { plan: 'trio', backupId, targetSuffix: 'grant', sources: ['trio-t'] });
+  expect({ status: failover.status, error: failover.error, cause: failover.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
+  const validated = failover.events.find((e) => e.type === 'StateExited' && e.state === 'Validate failover')?.output as { failover: { restores: { restoreId: string; request: { overwrite: boolean } }[] } };
+  const granted = validated.failover.restores[0];
+  if (!granted) throw new Error('the failover granted no restore');
+  const overwrite = { ...granted.request, overwrite: true };
+  for (const input of [
+    { request: overwrite, restoreId: 'h6-hand-made' }, // a request no failover granted, onto the failover's target
+    { request: overwrite, restoreId: granted.restoreId }, // the granted restore id with another request
+    { request: granted.request, restoreId: granted.restoreId }, // the approved restore, replayed
+  ]) {
+    const result = await run('dr', names.failoverRestoreSourceStateMachine, input);
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'InvalidInputError' });
+    expect(result.cause).toContain(`this restore was not approved as part of a failover (`);
+    expect(result.cause).toContain(`start ${names.failoverStateMachine}`);
+    const entered = result.events.filter((e) => e.type === 'StateEntered').map((e) => e.state);
+    expect(entered).toContain('Validate and resolve');
+    expect(entered).not.toContain('Plan restore shards');
+  }
+  // Nothing written: no restore plan of the hand-made restore in the vault (the granted one's is the failover's own).
+  const plans = await drS3.send(new ListObjectsV2Command({ Bucket: names.drVault, Prefix: 'restore-plans/h6-hand-made' }));
+  expect(plans.KeyCount ?? 0).toBe(0);
+  expect(await compareTables(ddb, 'lifeboat-fp-trio-t', `${names.restoreTargetPrefix}trio-t-grant`, drDdb)).toEqual([]);
+}, 200_000);

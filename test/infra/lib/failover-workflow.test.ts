@@ -1,12 +1,17 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { resolvedStateMachines } from '../../../local/assembly/deploy-checks/resolved-state-machines';
 import { checkStateMachineDefinition } from '../../../local/assembly/deploy-checks/state-machine-definition-check';
 import { type CfnTemplate } from '../../../local/assembly/synthesized-stack';
 import { type AslDefinition } from '../../../local/executor/state-machine-definition';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { type LifeboatFunction } from '../../../lib/constructs/lifeboat-function';
 import { resourceNames } from '../../../lib/stacks/resource-names';
+import { type CfnTemplate as PoliciesTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { principalOfRole, simulatedDecision } from '../../support/simulated-decision';
 import { synthesizeApp } from './synth-app';
 
 /**
@@ -14,6 +19,7 @@ import { synthesizeApp } from './synth-app';
  * source's restore succeeded (each iteration catches its own failure), and the execution then fails with
  * FailoverIncompleteError, the report's cause, when a source failed; it succeeds with the report otherwise.
  */
+const ACCOUNT = '000000000000';
 const config = loadLifeboatConfig(SAMPLE_CONFIG_FILE);
 const synth = synthesizeApp((app) => buildLifeboatApp(app, config));
 const dev = synth.built.get('dev');
@@ -51,4 +57,41 @@ it('fails the execution with FailoverIncompleteError and the report\'s cause whe
 
 it('is valid Amazon States Language (asl-validator) with a Comment on every state', () => {
   expect(checkStateMachineDefinition(definition, { stack: dev!.dr.stackName, logicalId: names.failoverStateMachine })).toEqual([]);
+});
+
+// Audit h6-1: the failover grants each child its request in the catalog after the approval; only its start function may
+// write a grant (and no other catalog item by that right), the child's resolve may take one but never write a new one.
+it('the failover\'s start may PutItem only failover grants (LeadingKeys FAILOVER_GRANTS); its children\'s resolve may read and take them, never put one', async () => {
+  const region = 'us-west-2';
+  const policies = new DeployedPolicies(Template.fromStack(dev!.dr).toJSON() as PoliciesTemplate, { account: ACCOUNT, region });
+  const principal = (fn: IConstruct) => {
+    const role = (fn as LifeboatFunction).role;
+    if (!role) throw new Error('the function has no role');
+    return principalOfRole(policies, Stack.of(role).getLogicalId(role.node.defaultChild as CfnElement));
+  };
+  const failover = dev!.protection.failoverWorkflow;
+  const start = principal(failover.functions.start);
+  const resolve = principal(failover.node.findChild('FailoverResolveRestore'));
+  const table = { arn: `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${names.catalogTable}`, account: ACCOUNT };
+  const decisions: Array<[string, string, string, string]> = [];
+  for (const [who, subject, action, pk] of [
+    ['start', start, 'dynamodb:PutItem', 'FAILOVER_GRANTS'],
+    ['start', start, 'dynamodb:PutItem', 'APPROVALS'],
+    ['start', start, 'dynamodb:PutItem', 'BACKUP#20260301T100000Z-1a2b3c4d'],
+    ['resolve', resolve, 'dynamodb:GetItem', 'FAILOVER_GRANTS'],
+    ['resolve', resolve, 'dynamodb:PutItem', 'FAILOVER_GRANTS'],
+  ] as const) {
+    decisions.push([who, action, pk, await simulatedDecision(subject, action, table, { 'dynamodb:LeadingKeys': [pk] })]);
+  }
+  expect(decisions).toEqual([
+    ['start', 'dynamodb:PutItem', 'FAILOVER_GRANTS', 'Allowed'],
+    ['start', 'dynamodb:PutItem', 'APPROVALS', 'ImplicitlyDenied'],
+    ['start', 'dynamodb:PutItem', 'BACKUP#20260301T100000Z-1a2b3c4d', 'ImplicitlyDenied'],
+    ['resolve', 'dynamodb:GetItem', 'FAILOVER_GRANTS', 'Allowed'],
+    ['resolve', 'dynamodb:PutItem', 'FAILOVER_GRANTS', 'ImplicitlyDenied'],
+  ]);
+  // The statements themselves name the partition: the grant write is no wider than it.
+  Template.fromStack(dev!.dr).hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'dynamodb:PutItem', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['FAILOVER_GRANTS'] } } })]) },
+  });
 });

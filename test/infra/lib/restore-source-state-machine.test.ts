@@ -141,7 +141,8 @@ describe.each([
     expect(shards.Type).toBe('Map');
     expect(shards.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     expect(shards.ItemReader.ReaderConfig).toEqual({ InputType: 'JSONL' });
-    expect(child.definition.States['Validate and resolve']?.Parameters).toEqual({ 'request.$': '$.request', 'restoreId.$': '$.restoreId' });
+    // execution: the child's own, to which a failover child binds its failover's grant (audit h6-1).
+    expect(child.definition.States['Validate and resolve']?.Parameters).toEqual({ 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id' });
     expect(child.definition.States['Plan restore shards']?.Parameters).toEqual({ 'resolved.$': '$.resolved', shardMap: 'distributed' });
     expect(child.definition.States['Source restored']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
   });
