@@ -93,7 +93,10 @@ export type PlannedRestore = {
   shards?: RestoreShardBatch[];
   /** Where a table the restore created is less protected than its source, and why (restored-table-protection.ts). */
   targetNotes?: string[];
-  /** Why `maxConcurrency` is below the protection plan's, so the restore takes longer than that would: for the operator reading the plan step's output. */
+  /**
+   * Why `maxConcurrency` is below the protection plan's, so the restore takes longer than that would, or why a shard whose
+   * unread pages' items only the fewest of which fit in time is planned anyway (task F33): for the operator reading the plan step's output.
+   */
   concurrencyNote?: string;
 };
 
@@ -239,9 +242,12 @@ type TimedShards = { shards: RestoreShard[]; seconds: number; maxConcurrency: nu
  * cut, sized by that concurrency, is kept when it fits too (fewer, larger shards): at most three
  * passes over the page references (review r8-F4). Refused with a ShardWriteTimeError, before any
  * item is written, when even one shard at a time cut as finely as the plan may (its shard limit, one
- * backed-up page a shard) leaves a shard too long. The inline Map of executions started before the
- * distributed one ignores the plan's concurrency, so there it is never lowered. `seconds`: the
- * heaviest shard's estimated time, which bounds the shards a batch may run one after the other.
+ * backed-up page a shard) leaves a shard too long at the fewest items its pages may hold (one a page
+ * not read: task F33). When only the most items its unread pages may hold make it too long, it is
+ * planned at that cut and the fewest shards at once, one a batch, and `concurrencyNote` says so. The
+ * inline Map of executions started before the distributed one ignores the plan's concurrency, so
+ * there it is never lowered. `seconds`: the heaviest shard's estimated time (at the most items), which
+ * bounds the shards a batch may run one after the other.
  */
 async function shardsWithinTime(input: ShardCutInput, planCut: CutShards, capacity: TableCapacity): Promise<TimedShards> {
   const { restore, created, maxConcurrency } = input;
@@ -252,9 +258,12 @@ async function shardsWithinTime(input: ShardCutInput, planCut: CutShards, capaci
     const atOnce = atOnceOf(count, concurrency);
     return { writeUnitsPerSecond: budgets.write / atOnce, readUnitsPerSecond: budgets.read / atOnce };
   };
-  const loadsOf = (cut: CutShards): Array<{ bytes: number; items: number }> => cut.shards.map((s, i) => ({ bytes: s.bytes, items: cut.items[i] ?? 0 }));
+  // Each shard's load at the most items its pages may hold (what the cut and concurrency are shaped by), or at the fewest (what alone may refuse).
+  const loadsOf = (cut: CutShards, bound: 'most' | 'fewest' = 'most'): Array<{ bytes: number; items: number }> =>
+    cut.shards.map((s, i) => ({ bytes: s.bytes, items: (bound === 'most' ? cut.items[i] : cut.fewestItems[i]) ?? 0 }));
   /** The heaviest shard's seconds at the rates of `concurrency` shards at once. */
-  const secondsAt = (cut: CutShards, concurrency: number): number => Math.max(0, ...loadsOf(cut).map((load) => shardSeconds(load, ratesFor(cut.shards.length, concurrency))));
+  const secondsAt = (cut: CutShards, concurrency: number, bound: 'most' | 'fewest' = 'most'): number =>
+    Math.max(0, ...loadsOf(cut, bound).map((load) => shardSeconds(load, ratesFor(cut.shards.length, concurrency))));
   const fits = (cut: CutShards, concurrency: number): boolean => secondsAt(cut, concurrency) <= SHARD_WRITE_SECONDS;
   const cutFor = async (concurrency: number): Promise<CutShards> => cutShards(input.reader, restore, input.totals, { ...input.budget, shardRates: ratesFor(Number.POSITIVE_INFINITY, concurrency) });
   const round = (n: number): string => String(Number(n.toPrecision(3)));
@@ -269,6 +278,24 @@ async function shardsWithinTime(input: ShardCutInput, planCut: CutShards, capaci
         `Fewer at once each get more of the same budget, and the restore runs fewer shards side by side; for a faster one raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity.`,
     };
   };
+  /**
+   * Planned although a shard may need more than SHARD_WRITE_SECONDS at the most items its unread pages may hold, as at the
+   * fewest it ends in time: the finest cut at the fewest shards at once, each then with the largest share, and the note says the risk.
+   */
+  const uncounted = (cut: CutShards, concurrency: number): TimedShards => {
+    const lowered = concurrency < maxConcurrency ? `, not the plan's maxConcurrency of ${maxConcurrency}` : '';
+    return {
+      shards: cut.shards,
+      seconds: secondsAt(cut, concurrency),
+      maxConcurrency: concurrency,
+      concurrencyNote:
+        `Restores table ${tableOf(restore)} in ${cut.shards.length} shard${cut.shards.length === 1 ? '' : 's'}, the finest cut this plan may, at most ${concurrency} at once${lowered}, at this restore's budget of ${round(budgets.write)} WCU/s and ${round(budgets.read)} RCU/s: ` +
+        `the plan read the item counts of the first ${input.budget.exactPages} manifest pages only, and a shard is charged a unit per item whatever its size. ` +
+        `At one item a backed-up page every shard writes and reads back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run (the heaviest in about ${round(secondsAt(cut, concurrency, 'fewest'))} s), ` +
+        `but at the most its pages' bytes could hold it would take up to about ${round(secondsAt(cut, concurrency))} s: a shard of very many tiny items could outlast its Lambda run, and as a shard cannot resume, ` +
+        `its retry restarts it and the restore then fails with that shard's timeout. Backed-up pages hold about 64 items, so this is unlikely; to be sure, raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity.`,
+    };
+  };
 
   if (fits(planCut, maxConcurrency)) return timed(planCut, maxConcurrency);
   // The finest cut: sized by the smallest share, the budget over the plan's concurrency.
@@ -279,16 +306,22 @@ async function shardsWithinTime(input: ShardCutInput, planCut: CutShards, capaci
   const lowest = input.map === 'distributed' ? 1 : maxConcurrency;
   let most = Math.max(lowest, Math.min(maxConcurrency - 1, Math.floor(SHARD_WRITE_SECONDS / Math.max(alone, Number.MIN_VALUE))));
   while (most > lowest && !fits(finest, most)) most--;
+  // Past exactPages the plan counts a page it did not read at the most items its bytes hold (4,096 of ~64 KB), which real pages (about 64)
+  // come nowhere near: only the fewest it may hold (one an entry) can prove a shard too long (task F33); the most shape the cut and concurrency.
+  if (!fits(finest, most) && secondsAt(finest, lowest, 'fewest') <= SHARD_WRITE_SECONDS) return uncounted(finest, lowest);
   if (!fits(finest, most)) {
     const rates = ratesFor(finest.shards.length, lowest);
     const atOnce = atOnceOf(finest.shards.length, lowest);
-    const heaviest = loadsOf(finest).reduce((a, b) => (shardSeconds(b, rates) > shardSeconds(a, rates) ? b : a), { bytes: 0, items: 0 });
+    const least = loadsOf(finest, 'fewest');
+    const heaviestAt = least.reduce((a, b, i) => (shardSeconds(b, rates) > shardSeconds(least[a] ?? b, rates) ? i : a), 0);
+    const heaviest = least[heaviestAt] ?? { bytes: 0, items: 0 };
+    const atLeast = heaviest.items < (finest.items[heaviestAt] ?? 0) ? 'at least ' : '';
     const units = shardUnits(heaviest);
     throw new ShardWriteTimeError(
       `Restore of table ${tableOf(restore)} not started: at this restore's budget of ${round(budgets.write)} WCU/s and ${round(budgets.read)} RCU/s (${atOnce} shard${atOnce === 1 ? '' : 's'} at once${lowest < maxConcurrency ? `, the fewest, of the plan's maxConcurrency of ${maxConcurrency}` : ''}), ` +
         `a shard must write and read back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run, ` +
-        `but cut into the most shards this plan may (${finest.shards.length}, of at most ${input.budget.maxShards} and one backed-up page each) the heaviest holds ${heaviest.items} items in ${heaviest.bytes} bytes, ` +
-        `about ${round(units.writeUnits)} write units and ${round(units.readUnits)} read units: about ${round(shardSeconds(heaviest, rates))} s, and would fail every retry. ` +
+        `but cut into the most shards this plan may (${finest.shards.length}, of at most ${input.budget.maxShards} and one backed-up page each) the heaviest holds ${atLeast}${heaviest.items} items in ${heaviest.bytes} bytes, ` +
+        `${atLeast || 'about '}${round(units.writeUnits)} write units and ${round(units.readUnits)} read units: ${atLeast || 'about '}${round(shardSeconds(heaviest, rates))} s, and would fail every retry. ` +
         `No item was written${created ? ` (the table this restore created is left empty: delete it and run the restore again once the budget is larger; restoring into it with overwrite would give the restore an existing table's quarter of its capacity unless the source's writeBudget sets shareOfProvisioned: 1, and its read-back still a quarter of its read capacity)` : ''}; ` +
         `raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity, and run the restore again.`,
     );

@@ -5,7 +5,7 @@ import { entrySelector, type SelectedPage, selectedPages } from './restore-selec
 import { type ResolvedRestore } from './resolved-restore';
 import { s3TargetKey } from './restored-entry';
 import { LongestRestoredKey } from './restored-key-length';
-import { mostItemsOf, SHARD_WRITE_SECONDS, shardSeconds, type ShardRates } from './shard-write-time';
+import { fewestItemsOf, mostItemsOf, SHARD_WRITE_SECONDS, shardSeconds, type ShardRates } from './shard-write-time';
 
 /**
  * How a restore's selection is cut into shards, from the manifest's page references (the root and
@@ -86,9 +86,20 @@ function itemsOf(entry: ManifestEntry): number {
   return typeof items === 'number' && Number.isFinite(items) && items >= 0 ? items : mostItemsOf(1, entry.size);
 }
 
+/** A DynamoDB page entry's items at the fewest: as recorded, else one. */
+function fewestItemsOfEntry(entry: ManifestEntry): number {
+  const items = entry.meta['items'];
+  return typeof items === 'number' && Number.isFinite(items) && items >= 0 ? items : fewestItemsOf(1);
+}
+
 /** The items of a page restored whole: counted if it was read, else the most its reference allows. */
 function refItems(ref: SelectedPage['ref'], pageItems: ReadonlyMap<string, number>): number {
   return pageItems.get(ref.id) ?? mostItemsOf(ref.count, ref.bytes);
+}
+
+/** The items of a page restored whole: counted if it was read, else the fewest its reference allows. */
+function refFewestItems(ref: SelectedPage['ref'], pageItems: ReadonlyMap<string, number>): number {
+  return pageItems.get(ref.id) ?? fewestItemsOf(ref.count);
 }
 
 /**
@@ -148,9 +159,11 @@ export async function selectionTotals(reader: ManifestReader, restore: Restore, 
 /**
  * The plan's shards, in manifest order, and the entries restored in pieces with their shards (an S3
  * piece's upload is started by the caller). `items`: a DynamoDB target's backed-up items of each shard,
- * by index (an upper bound where a page was not read; 0 for other targets): not in the plan document.
+ * by index (an upper bound where a page was not read; 0 for other targets), and `fewestItems` the
+ * lower bound (equal to `items` where every page was read): not in the plan document. The cut is
+ * balanced by `items`; a plan may be refused only by `fewestItems` (task F33).
  */
-export type CutShards = { shards: RestoreShard[]; items: number[]; splitEntries: Array<{ entry: ManifestEntry; shards: RestoreShard[] }> };
+export type CutShards = { shards: RestoreShard[]; items: number[]; fewestItems: number[]; splitEntries: Array<{ entry: ManifestEntry; shards: RestoreShard[] }> };
 
 /**
  * Cuts the selection into contiguous shards balanced by entries and bytes (second pass): an entry
@@ -180,6 +193,7 @@ export async function cutShards(reader: ManifestReader, restore: Restore, totals
   const exact = totals.pages <= budget.exactPages;
   const shards: RestoreShard[] = [];
   const items: number[] = [];
+  const fewestItems: number[] = [];
   const splitEntries: CutShards['splitEntries'] = [];
   let current: RestoreShard | undefined;
   // The weight of the entries restored whole so far, and the shards of them started: shard k starts at the first entry at or past k shares.
@@ -190,6 +204,7 @@ export async function cutShards(reader: ManifestReader, restore: Restore, totals
     const shard: RestoreShard = { index: shards.length, first, last: first, entries: 0, bytes: 0 };
     shards.push(shard);
     items.push(0);
+    fewestItems.push(0);
     cut++;
     return shard;
   };
@@ -221,6 +236,7 @@ export async function cutShards(reader: ManifestReader, restore: Restore, totals
         shard.entries += ref.count;
         shard.bytes += ref.bytes;
         items[shard.index] = (items[shard.index] ?? 0) + itemsOfRef(ref);
+        if (counting) fewestItems[shard.index] = (fewestItems[shard.index] ?? 0) + refFewestItems(ref, pageItems);
         weight = end;
         continue;
       }
@@ -234,6 +250,7 @@ export async function cutShards(reader: ManifestReader, restore: Restore, totals
         const own: RestoreShard[] = pieces.map((p, i) => ({ index: shards.length + i, first: entry.path, last: entry.path, entries: p.start === 0 ? 1 : 0, bytes: p.end - p.start, piece: { ...p } }));
         shards.push(...own);
         items.push(...own.map(() => 0));
+        fewestItems.push(...own.map(() => 0));
         splitEntries.push({ entry, shards: own });
         current = undefined;
         continue;
@@ -245,10 +262,11 @@ export async function cutShards(reader: ManifestReader, restore: Restore, totals
       shard.bytes += entry.size;
       const entryItems = counting ? itemsOf(entry) : 0;
       items[shard.index] = (items[shard.index] ?? 0) + entryItems;
+      if (counting) fewestItems[shard.index] = (fewestItems[shard.index] ?? 0) + fewestItemsOfEntry(entry);
       weight += weigh(entry.size, 1, entryItems);
     }
   }
-  return { shards, items, splitEntries };
+  return { shards, items, fewestItems, splitEntries };
 }
 
 /** The selected pages with the entries of those `read` picks, read one page ahead so decryption overlaps with the counting. */

@@ -30,7 +30,16 @@ export function mostItemsOf(pages: number, bytes: number): number {
   return Math.min(pages * MOST_ITEMS_PER_PAGE, Math.floor(bytes / SMALLEST_ITEM_LINE_BYTES));
 }
 
-/** What a shard restores: the bytes of its items' lines and how many items they are (an upper bound where pages were not read). */
+/**
+ * The fewest items `pages` backed-up pages whose entries were not read can hold: one each. A time
+ * from it is the least a shard can take, which alone may refuse a restore (task F33: counting unread
+ * pages at their most refused restores of large tables whose real pages of ~64 items end easily).
+ */
+export function fewestItemsOf(pages: number): number {
+  return pages;
+}
+
+/** What a shard restores: the bytes of its items' lines and how many items they are (an upper or a lower bound where pages were not read). */
 export type ShardLoad = { readonly bytes: number; readonly items: number };
 
 /**

@@ -217,6 +217,34 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     expect((error as Error).message).toContain(`Restore of table ${table} not started: at this restore's budget of 0.25 WCU/s and 0.25 RCU/s (1 shard at once, the fewest, of the plan's maxConcurrency of 10)`);
     expect((await dynamodb.send(new ScanCommand({ TableName: table }))).Count).toBe(0);
   });
+
+  it('plans, with a note, a restore whose unread pages only at their most items could outlast the shard time (task F33)', async () => {
+    // 20 WCU and RCU: a quarter, 5 units a second. No manifest page's items read (exactPages 0, as past the first 1,000) nor read
+    // for a cut (maxShards 1, as at the shard limit): the ~10 backed-up pages of ~600 KB count up to ~38,000 items, ~15,000 s,
+    // but at one item a page the fewest they hold take ~150 s (their real 600 items about 270 s).
+    const table = `${PREFIX}notes-20`;
+    await createActiveTable(dynamodb, { TableName: table, ...keyed, BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 20, WriteCapacityUnits: 20 } });
+    const resolved = await resolveRestore({ source: 'notes', backupId: wideBackup, target: { type: 'dynamodb', table }, overwrite: true }, 'r-notes-20', {
+      restoreTargetPrefix: PREFIX,
+      sources: [wide],
+      catalog,
+      openVault: io.openVault,
+      s3,
+      dynamodb,
+      directory: io.directory,
+    });
+    const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: 4 }, { ...io, limits: { maxShards: 1, exactPages: 0 } });
+    const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
+    // The finest cut the plan may, one shard at a time and one a batch, with the whole quarter.
+    expect(planned.maxConcurrency).toBe(1);
+    expect(planned.shardsPerBatch).toBe(1);
+    expect(stored.writeUnitsPerShard).toBeCloseTo(5);
+    for (const s of await leastShardSeconds(stored)) expect(s).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
+    expect(planned.concurrencyNote).toContain(`Restores table ${table} in ${stored.shards.length} shard`);
+    expect(planned.concurrencyNote).toContain('the plan read the item counts of the first 0 manifest pages only');
+    expect(planned.concurrencyNote).toContain('a shard of very many tiny items could outlast its Lambda run');
+  });
+
   it('counts every item of tiny items, which cost a unit each whatever their size, so no shard outlasts its Lambda (review r8-F1)', async () => {
     // 3,000 items of about 20 bytes: pages of 8 to a few hundred items, a few KB each; 60 KB in all but 3,000 WCU and 3,000 RCU.
     const TINY_TABLE = 'shop-flags';

@@ -62,7 +62,7 @@ it('counts the items of DynamoDB pages: as recorded where read, at most what the
   for (const exactPages of [1000, 0]) {
     const budget: ShardBudget = { maxShards: 1000, entriesPerShard: 100, bytesPerShard: 256 * 1024 * 1024, basePieceBytes: 1024 * 1024 * 1024, exactPages, shardRates: rates };
     const totals = await selectionTotals(reader, restore as never, budget);
-    const { shards, items } = await cutShards(reader, restore as never, totals, budget);
+    const { shards, items, fewestItems } = await cutShards(reader, restore as never, totals, budget);
     expect(shards.reduce((n, s) => n + s.entries, 0)).toBe(entries.length);
     // Cut by time at these rates (the real items take well over 100 shards of SHARD_WRITE_SECONDS / 2), not by the 100 entries a shard.
     expect(shards.length).toBeGreaterThan(Math.ceil((2 * shardSeconds({ bytes: totals.wholeBytes, items: real }, rates)) / SHARD_WRITE_SECONDS) / 2);
@@ -73,6 +73,10 @@ it('counts the items of DynamoDB pages: as recorded where read, at most what the
       const held = entries.filter((e) => e.path >= shard.first && e.path <= shard.last).reduce((n, e) => n + Number(e.meta['items']), 0);
       expect(items[k]).toBeGreaterThanOrEqual(held);
       if (exactPages > 0) expect(items[k]).toBe(held);
+      // And at most those its pages hold, one a backed-up page not read: what alone may refuse a plan (task F33).
+      expect(fewestItems[k]).toBeLessThanOrEqual(held);
+      expect(fewestItems[k]).toBeGreaterThanOrEqual(shard.entries);
+      if (exactPages > 0) expect(fewestItems[k]).toBe(held);
     }
   }
 });
