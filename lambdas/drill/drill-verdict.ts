@@ -71,6 +71,26 @@ function hours(s: number): string {
 }
 
 /**
+ * A measured duration over its objective, as precise as the miss: hours() of both would read "took 30 min, over the RTO
+ * of 30 min by 29 s" (or "2.0 h old, over the RPO of 2.0 h by 5 min"). A miss under a minute shows the seconds (30 min
+ * 29 s, 2 h 0 min 29 s), one under 0.1 h of a value in hours the minutes (2 h 5 min); seconds up, as hours() rounds the miss.
+ */
+function overObjective(measured: number, objective: number): string {
+  const by = measured - objective;
+  if (by < 60) {
+    const s = Math.ceil(measured);
+    if (s < 60) return `${s} s`;
+    const h = Math.floor(s / 3600);
+    return `${h > 0 ? `${h} h ` : ''}${Math.floor((s % 3600) / 60)} min ${s % 60} s`;
+  }
+  if (measured >= 3600 && by < 360) {
+    const m = Math.round(measured / 60);
+    return `${Math.floor(m / 60)} h ${m % 60} min`;
+  }
+  return hours(measured);
+}
+
+/**
  * What exceeded the RPO, and what to check: the plan's newest backup too old (no backup since: its backups, or from the
  * DR vault their replication, stopped) or, with the newest within it, a gap between backups inside the window (runs
  * missed or failed then, since recovered). The gap up to the drill's start is the newest backup's age: named once.
@@ -83,9 +103,9 @@ function rpoMissedDetail(outcome: DrillOutcome, measure: DrillStart['rpo'], meas
   const age = newest ?? measure.backupAgeSeconds;
   const what: string[] = [];
   if (age > objective) {
-    what.push(newest !== undefined ? `the plan's newest backup drillable from the ${outcome.vault} vault is ${hours(age)} old` : `the drilled backup is ${hours(age)} old`);
+    what.push(newest !== undefined ? `the plan's newest backup drillable from the ${outcome.vault} vault is ${overObjective(age, objective)} old` : `the drilled backup is ${overObjective(age, objective)} old`);
   }
-  if (measure.largestGapSeconds > objective && measure.largestGapSeconds > age) what.push(`the largest gap between its backups that ended in the last ${outcome.windowDays} days is ${hours(measure.largestGapSeconds)}`);
+  if (measure.largestGapSeconds > objective && measure.largestGapSeconds > age) what.push(`the largest gap between its backups that ended in the last ${outcome.windowDays} days is ${overObjective(measure.largestGapSeconds, objective)}`);
   const check =
     newest === undefined
       ? "check the plan's backups"
@@ -137,7 +157,7 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
   if (comparison && restored && everySourceRestored) {
     const seconds = Math.max(0, Math.round((Date.parse(comparison.verifiedAt) - Date.parse(outcome.startedAt)) / 1000));
     rto = { seconds, objectiveSeconds: rtoObjective, met: seconds <= rtoObjective };
-    if (!rto.met) missed.push({ objective: 'rto', measuredSeconds: seconds, objectiveSeconds: rtoObjective, bySeconds: seconds - rtoObjective, detail: `restore and verification took ${hours(seconds)}, over the RTO of ${hours(rtoObjective)} by ${hours(seconds - rtoObjective)}` });
+    if (!rto.met) missed.push({ objective: 'rto', measuredSeconds: seconds, objectiveSeconds: rtoObjective, bySeconds: seconds - rtoObjective, detail: `restore and verification took ${overObjective(seconds, rtoObjective)}, over the RTO of ${hours(rtoObjective)} by ${hours(seconds - rtoObjective)}` });
   }
   let rpo: DrillReport['rpo'];
   if (start) {
@@ -206,6 +226,21 @@ export function drillFailureCause(report: DrillReport): string | undefined {
   if (first) return `${first.error}${first.source !== undefined ? ` (source ${first.source})` : ''}: ${first.message}`;
   const missed = report.missed[0];
   return missed ? `${missed.objective.toUpperCase()} missed: ${missed.detail ?? `${missed.measuredSeconds} s against ${missed.objectiveSeconds} s`}` : undefined;
+}
+
+/**
+ * The drill's one-line outcome (the record step's `summary`): drillFailureCause, else that every source was restored and
+ * verified, with the sources no live entry was compared of and why (DynamoDB, a live source out of reach, every entry
+ * tried changed since the backup): a pass that proved the backup against live data for none of them must not read as one.
+ */
+export function drillSummary(report: DrillReport): string {
+  const failed = drillFailureCause(report);
+  if (failed !== undefined) return failed;
+  const passed = `${report.verdict}: every source restored and verified within the objectives`;
+  const notCompared = report.sources.filter((s) => s.sampled.compared === 0);
+  if (notCompared.length === 0) return passed;
+  const why = notCompared.map((s) => `${s.source}: ${s.sampled.unreachable ?? 'no entry of it was sampled'}`).join('; ');
+  return `${passed}; ${notCompared.length} source${notCompared.length === 1 ? '' : 's'} not compared against live (${why})`;
 }
 
 /** The items of the DynamoDB sources together, when the drill restored any. */

@@ -216,25 +216,40 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3Buc
 }
 
 /**
- * One file: skipped when it changed since the backup (or while it was read), else both copies read and compared. Changed
- * is told by the backup's change token (size, mtime, ctime and inode) when the entry has one: a file rewritten with its
- * size and mtime put back (rsync -t, cp -p, tar x, touch -r) still has a new ctime, and its backup is not wrong for
- * differing from it. An entry without a token (none recorded) is told by its size and mtime.
+ * How a live file stands against its backup entry: `changed` (gone, not a file, or another size or mtime); `same` (the
+ * backup's change token, or, for an entry without one, its size and mtime); `moved` (size and mtime kept, but another
+ * inode or ctime: a tree copied with its times kept, cp -p, rsync -a, a DataSync or EFS migration, or a FUSE or SMB
+ * mount that numbers inodes afresh; or a file rewritten with its size and mtime put back, rsync -t, tar x, touch -r).
+ */
+type LiveFileState = 'changed' | 'same' | 'moved';
+
+async function liveFileState(livePath: string | Buffer, entry: ManifestEntry): Promise<LiveFileState> {
+  const stats = await lstat(livePath, { bigint: true }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
+  if (stats === undefined || !stats.isFile()) return 'changed';
+  if (Number(stats.size) !== entry.size || String(stats.mtimeNs) !== entry.meta['mtimeNs']) return 'changed';
+  return entry.changeToken === undefined || fileChangeToken(stats) === entry.changeToken ? 'same' : 'moved';
+}
+
+/**
+ * One file: skipped when it changed since the backup (or while it was read), else both copies read and compared. A file
+ * with the backup's change token (size, mtime, ctime and inode) is unchanged, and a restored copy that differs from it is
+ * a mismatch. One `moved` (liveFileState) is compared too, or a migrated tree would never be compared again: equal
+ * bytes are a match, but different ones are skipped as changed, since a rewrite with its mtime put back cannot be told
+ * from a bad backup.
  */
 async function compareFile(liveRoot: string, restoredRoot: string, restoredPathName: string, entry: ManifestEntry): Promise<Outcome> {
   const livePath = resolveInsideTarget(liveRoot, entry.path);
-  const unchanged = async (): Promise<boolean> => {
-    const stats = await lstat(livePath, { bigint: true }).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-    if (stats === undefined || !stats.isFile()) return false;
-    if (entry.changeToken !== undefined) return fileChangeToken(stats) === entry.changeToken;
-    return Number(stats.size) === entry.size && String(stats.mtimeNs) === entry.meta['mtimeNs'];
-  };
-  if (!(await unchanged())) return 'changed';
+  const state = await liveFileState(livePath, entry);
+  if (state === 'changed') return 'changed';
   const live = await fileBytes(livePath).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-  if (!live || !(await unchanged())) return 'changed';
+  // Changed while it was read: a file that was `moved` must still be, one that was `same` too.
+  if (!live || (await liveFileState(livePath, entry)) !== state) return 'changed';
   const restored = await fileBytes(resolveInsideTarget(restoredRoot, entry.path)).catch((err: unknown) => (isNotFound(err) ? undefined : Promise.reject(err)));
-  if (!restored) return { mismatch: `${JSON.stringify(entry.path)}: missing in ${restoredPathName} (live file unchanged since the backup)` };
-  return restored.equals(live) ? 'matched' : { mismatch: `${JSON.stringify(entry.path)}: restored copy (${restored.length} bytes) differs from the live file (${live.length} bytes)` };
+  // Missing is the restore's fault whatever the live file holds: the backup has the entry.
+  if (!restored) return { mismatch: `${JSON.stringify(entry.path)}: missing in ${restoredPathName} (live file of the backup's size and mtime)` };
+  if (restored.equals(live)) return 'matched';
+  if (state === 'moved') return 'changed';
+  return { mismatch: `${JSON.stringify(entry.path)}: restored copy (${restored.length} bytes) differs from the live file (${live.length} bytes)` };
 }
 
 /** What the live-to-backup direction is told of the backup (MissingObjectsQuery without what the source's comparison knows itself). */
@@ -315,7 +330,7 @@ const MAX_TRIES_PER_SAMPLE = 4;
 /**
  * Compares up to `samples` entries of a restored source with the live source, byte for byte, where
  * the live entry is unchanged since the backup (S3: ETag and LastModified as the manifest recorded
- * them; files: size and mtime), spread over the manifest: proves that what the backup holds is what
+ * them; files: size and mtime, compareFile), spread over the manifest: proves that what the backup holds is what
  * the source held, which verification against the manifest alone cannot. Entries drawn from the manifest
  * never show one the backup lacks: for S3, up to `samples` live objects more, listed from random starts,
  * that existed before the backup started are looked up in the manifest, and one absent is returned in `notInBackup`

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DrillLog } from '../catalog/drill-log';
 import { drillStateSchema } from '../drill/drill-state';
 import { recordDrill } from '../drill/record-drill';
-import { drillFailureCause } from '../drill/drill-verdict';
+import { drillSummary } from '../drill/drill-verdict';
 import { publishDrillMetrics } from '../operations/operation-metrics';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -36,6 +36,6 @@ export const handler = lifeboatHandler({ schema: envelopeSchema, describes: 'dri
     drillTargetPrefix: runtime.config.restoreTargetPrefix,
   });
   publishDrillMetrics(record);
-  // `summary`: the Fail state's cause when the verdict is not PASSED (the first error, or the objective missed and by how much).
-  return { ...record, summary: drillFailureCause(record) ?? `${record.verdict}: every source restored and verified within the objectives` };
+  // `summary`: the Fail state's cause when the verdict is not PASSED; for a PASSED one, also the sources not compared against live.
+  return { ...record, summary: drillSummary(record) };
 });

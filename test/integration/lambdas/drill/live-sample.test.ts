@@ -1,4 +1,4 @@
-import { cp, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -178,6 +178,26 @@ describe('drill live sample, files', () => {
     await utimes(join(live(), 'sub', 'two.txt'), TWO_MTIME, TWO_MTIME);
     const after = await sampleLiveSource(report(fsSource, snapshotId, target, 4), fsSource, 10, deps());
     expect(after).toEqual({ ...before, compared: before.compared - 1, matched: before.matched - 1, skippedChanged: before.skippedChanged + 1 });
+  });
+
+  it('compares a live tree moved to new inodes with its bytes, sizes and mtimes kept (cp -p, rsync -a, DataSync); a copy that differs from a moved file is skipped, not a mismatch (review r13-F1)', async () => {
+    const moved: SourceConfig = { type: 'filesystem', name: 'moved', path: '/live/moved' };
+    const liveMoved = directory('/live/moved');
+    const restoredMoved = '/lifeboat-dev-drill-0a0b0c0d-moved';
+    await mkdir(liveMoved, { recursive: true });
+    await writeFile(join(liveMoved, 'a.bin'), pseudoRandomBytes(4000, 9));
+    await writeFile(join(liveMoved, 'b.txt'), 'bee '.repeat(200));
+    // Whole seconds, which a copy keeps exactly.
+    for (const file of ['a.bin', 'b.txt']) await utimes(join(liveMoved, file), TWO_MTIME, TWO_MTIME);
+    const id = (await snapshotSource(moved, { vault, s3: liveS3, dynamodb, catalogTable: 'unused', directory }, [])).id;
+    await cp(liveMoved, directory(restoredMoved), { recursive: true, preserveTimestamps: true });
+    await rename(liveMoved, `${liveMoved}.old`);
+    await cp(`${liveMoved}.old`, liveMoved, { recursive: true, preserveTimestamps: true });
+    await rm(`${liveMoved}.old`, { recursive: true });
+    const target = { type: 'filesystem' as const, path: restoredMoved };
+    expect(await sampleLiveSource(report(moved, id, target, 3), moved, 10, deps())).toEqual({ compared: 2, matched: 2, skippedChanged: 0, mismatches: [], notInBackup: [] });
+    await writeFile(join(directory(restoredMoved), 'b.txt'), 'BEE '.repeat(200));
+    expect(await sampleLiveSource(report(moved, id, target, 3), moved, 10, deps())).toEqual({ compared: 1, matched: 1, skippedChanged: 1, mismatches: [], notInBackup: [] });
   });
 
   it('a live directory that is not mounted here is unreachable', async () => {

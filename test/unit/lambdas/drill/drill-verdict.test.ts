@@ -2,7 +2,7 @@ import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { drillReportSchema } from '../../../../lambdas/catalog/drill-record';
 import { type DrillStart } from '../../../../lambdas/drill/drill-start';
 import { type FailedSourceRestore } from '../../../../lambdas/drill/drill-state';
-import { buildDrillReport, drillFailureCause, type DrillOutcome } from '../../../../lambdas/drill/drill-verdict';
+import { buildDrillReport, drillFailureCause, type DrillOutcome, drillSummary } from '../../../../lambdas/drill/drill-verdict';
 import { type DrillComparison } from '../../../../lambdas/drill/live-sample';
 import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
 import { selectDrillBackup } from '../../../../lambdas/drill/drill-selection';
@@ -118,12 +118,30 @@ describe('drill verdict', () => {
     expect(drillFailureCause(report)).toMatch(/^RTO missed: restore and verification took 45 min, over the RTO of 30 min by 15 min/);
   });
 
-  it('OBJECTIVE_MISSED by less than a minute says by how many seconds, never "by 0 min" (audit h1-3)', () => {
+  it('OBJECTIVE_MISSED by less than a minute says by how many seconds, never "by 0 min", and the measured value to the second (audit h1-3, review r13-F4)', () => {
     const rto = buildDrillReport(outcome({ comparison: { ...comparison(30), verifiedAt: new Date(Date.parse(STARTED) + 1829_000).toISOString() } }));
     expect(rto.missed).toEqual([expect.objectContaining({ objective: 'rto', bySeconds: 29 })]);
-    expect(drillFailureCause(rto)).toBe('RTO missed: restore and verification took 30 min, over the RTO of 30 min by 29 s');
+    expect(drillFailureCause(rto)).toBe('RTO missed: restore and verification took 30 min 29 s, over the RTO of 30 min by 29 s');
     const rpo = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 7229, newestBackupAgeSeconds: 7229, largestGapSeconds: 3600, backupsInWindow: 5 } } }));
-    expect(rpo.missed[0]?.detail).toMatch(/ is 2\.0 h old, over the RPO of 2\.0 h by 29 s: /);
+    expect(rpo.missed[0]?.detail).toMatch(/ is 2 h 0 min 29 s old, over the RPO of 2\.0 h by 29 s: /);
+    // Under 0.1 h of a value in hours: to the minute, not "2.1 h, over the RPO of 2.0 h by 5 min".
+    const gap = buildDrillReport(outcome({ start: { ...start, rpo: { backupAgeSeconds: 600, newestBackupAgeSeconds: 600, largestGapSeconds: 7500, backupsInWindow: 5 } } }));
+    expect(gap.missed[0]?.detail).toMatch(/ is 2 h 5 min, over the RPO of 2\.0 h by 5 min: /);
+  });
+
+  it('the summary of a PASSED drill names the sources not compared against live, and why (review r13-F1)', () => {
+    const passed = buildDrillReport(outcome());
+    expect(passed.verdict).toBe('PASSED');
+    expect(drillSummary(passed)).toBe('PASSED: every source restored and verified within the objectives; 1 source not compared against live (orders-table: DynamoDB tables are not sampled)');
+    const changed = 'the 3 files tried were all deleted or changed since the backup: this drill compared no live copy of the source (its restore was verified against the backup)';
+    const none = buildDrillReport(
+      outcome({ comparison: { ...comparison(10), sources: [{ source: 'assets', sampled: { compared: 0, matched: 0, skippedChanged: 3, unreachable: changed } }, { source: 'orders-table', sampled: { compared: 0, matched: 0, skippedChanged: 0 } }] } }),
+    );
+    expect(drillSummary(none)).toBe(`PASSED: every source restored and verified within the objectives; 2 sources not compared against live (assets: ${changed}; orders-table: no entry of it was sampled)`);
+    const all = buildDrillReport(outcome({ comparison: { ...comparison(10), sources: [{ source: 'assets', sampled: { compared: 4, matched: 4, skippedChanged: 0 } }, { source: 'orders-table', sampled: { compared: 1, matched: 1, skippedChanged: 0 } }] } }));
+    expect(drillSummary(all)).toBe('PASSED: every source restored and verified within the objectives');
+    const missed = buildDrillReport(outcome({ comparison: comparison(45) }));
+    expect(drillSummary(missed)).toBe(drillFailureCause(missed));
   });
 
   it('OBJECTIVE_MISSED on RPO says whether the newest backup is too old or a gap inside the window was too long, and what to check', () => {
