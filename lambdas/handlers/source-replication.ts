@@ -1,6 +1,8 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { EFSClient } from '@aws-sdk/client-efs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { applyBucketReplication, applyFileSystemReplication } from '../mirror/source-replication-resource';
+import { handlerLogger } from '../operations/handler-logger';
 import { answerCustomResource } from '../runtime/custom-resource-protocol';
 
 /**
@@ -12,6 +14,8 @@ export const handler = async (raw: unknown): Promise<void> =>
   answerCustomResource(raw, async (event) => {
     const region = process.env.AWS_REGION;
     const physicalId =
-      event.ResourceType === 'Custom::LifeboatFileSystemReplication' ? await applyFileSystemReplication(event, new EFSClient({ region })) : await applyBucketReplication(event, new S3Client({ region }));
+      event.ResourceType === 'Custom::LifeboatFileSystemReplication'
+        ? await applyFileSystemReplication(event, new EFSClient({ region }))
+        : await applyBucketReplication(event, new S3Client({ region }), new CloudFormationClient({ region }), (message) => handlerLogger.warn(message));
     return { physicalId };
   });

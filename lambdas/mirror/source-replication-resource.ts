@@ -7,9 +7,10 @@ import {
   EFSClient,
   ReplicationNotFound,
 } from '@aws-sdk/client-efs';
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { type CustomResourceEvent } from '../runtime/custom-resource-protocol';
+import { type CustomResourceEvent, type StackCustomResourceEvent } from '../runtime/custom-resource-protocol';
 
 /** Lifeboat's rules on a source bucket start with this id (lib/constructs/source-mirrors.ts, mirrorRuleId). */
 const RULE_ID_PREFIX = 'lifeboat-';
@@ -87,11 +88,14 @@ type Rule = NonNullable<ReplicationConfiguration['Rules']>[number];
  * of them; another environment's Lifeboat rule is refused (OtherEnvironmentMirrorError), never replaced, and so,
  * on Create, is the rule of a source of this environment since renamed (RenamedSourceMirrorError). Refusals
  * change nothing. An Update that would be refused while the bucket holds neither its asked rule nor its old one
- * changes nothing and passes: it cannot be told from the rollback of a refused Update, which must pass (and its
- * rule is gone already), except the upgrade from an earlier Lifeboat's `lifeboat-mirror`, which is refused (its
- * rollback asks for `lifeboat-mirror`, which only a rollback does).
+ * may be the rollback of a refused Update (whose rule is gone already), which must pass, or UPDATE_ROLLBACK_FAILED;
+ * the event's properties cannot tell the two apart (a rollback is an Update with the properties swapped), so the
+ * stack's status does (stackRollingBack): the Update passes, changing nothing, only while the stack rolls back and
+ * only for the same bucket as before (a source moved to another bucket is never passed: CloudFormation would then
+ * delete the old bucket's rule). A forward Update is refused; so is the upgrade from an earlier Lifeboat's
+ * `lifeboat-mirror` without asking (its rollback asks for `lifeboat-mirror`, which only a rollback does).
  */
-export async function applyBucketReplication(event: CustomResourceEvent, s3: S3Client): Promise<string> {
+export async function applyBucketReplication(event: StackCustomResourceEvent, s3: S3Client, cloudFormation: Pick<CloudFormationClient, 'send'>, warn: (message: string) => void): Promise<string> {
   const { bucket, configuration } = replicationConfigurationOf(event.ResourceProperties);
   const current = await s3.send(new GetBucketReplicationCommand({ Bucket: bucket })).then(
     (r) => r.ReplicationConfiguration,
@@ -126,8 +130,9 @@ export async function applyBucketReplication(event: CustomResourceEvent, s3: S3C
   const foreign = rules.filter((r) => !(r.ID ?? '').startsWith(RULE_ID_PREFIX));
   const refusal = refusalOf(bucket, configuration, current, { otherEnvironments, otherSources: event.RequestType === 'Create' ? otherSources : [], foreign });
   if (refusal) {
+    // `old` is undefined when the source moved to another bucket: never passed, as CloudFormation then deletes the old bucket's rule.
     const upgrade = (old?.Rules ?? []).some((r) => r.ID === LEGACY_RULE_ID) && !asked.some((r) => r.ID === LEGACY_RULE_ID);
-    if (event.RequestType === 'Update' && own.length === 0 && !upgrade) return bucket;
+    if (event.RequestType === 'Update' && own.length === 0 && old !== undefined && !upgrade && (await stackRollingBack(cloudFormation, event.StackId, refusal, warn))) return bucket;
     throw refusal;
   }
   // S3 wants the priorities of a configuration's rules distinct (it picks the highest where rules overlap): the owner's keep theirs, Lifeboat's takes the next one up.
@@ -135,6 +140,35 @@ export async function applyBucketReplication(event: CustomResourceEvent, s3: S3C
   const lifeboatRules = foreign.length === 0 ? asked : asked.map((r, i) => ({ ...r, Priority: after + i }));
   await s3.send(new PutBucketReplicationCommand({ Bucket: bucket, ReplicationConfiguration: { Role: configuration.Role, Rules: [...foreign, ...lifeboatRules] } }));
   return bucket;
+}
+
+/**
+ * The stack statuses in which CloudFormation rolls a resource back with an Update of its old properties. A
+ * nested stack has them too while its parent's failed update rolls it back. In the cleanup that follows,
+ * CloudFormation only deletes, but an Update then would be a rollback's as well.
+ */
+const ROLLING_BACK = new Set<string>(['UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS']);
+
+/**
+ * Whether the resource's stack is rolling back, so that an Update that would be refused is the rollback of a
+ * refused one. When CloudFormation cannot say (throttled, denied, no such stack), it counts as a rollback, with a
+ * warning: a refused rollback leaves the stack UPDATE_ROLLBACK_FAILED, a passed forward Update only a bucket
+ * without its rule, which the mirror check reports.
+ */
+async function stackRollingBack(cloudFormation: Pick<CloudFormationClient, 'send'>, stackId: string, refusal: Error, warn: (message: string) => void): Promise<boolean> {
+  let status: string | undefined;
+  let unknown = 'CloudFormation returned no status for it';
+  try {
+    const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
+    status = Stacks?.[0]?.StackStatus;
+  } catch (err) {
+    unknown = `reading it failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+  }
+  if (status !== undefined) return ROLLING_BACK.has(status);
+  warn(
+    `Could not tell whether stack ${stackId} is rolling back (${unknown}), so an Update that would be refused passed as a rollback's, changing nothing: ${refusal.name}: ${refusal.message}. If the stack was not rolling back, the bucket has no Lifeboat mirror rule: fix the cause above and deploy again`,
+  );
+  return true;
 }
 
 /** Why the asked configuration may not be put on the bucket, when it may not: a put would replace the rules named. */

@@ -23,6 +23,9 @@ export type CustomResourceRequest = z.infer<typeof customResourceEventSchema>;
 /** The part of a request the resource logic reads (tests build it without the protocol's fields). */
 export type CustomResourceEvent = Pick<CustomResourceRequest, 'RequestType' | 'ResourceType' | 'PhysicalResourceId' | 'ResourceProperties' | 'OldResourceProperties'>;
 
+/** With the stack's id, for logic that asks CloudFormation about its stack (a rollback's Update is told from a forward one only by the stack's status). */
+export type StackCustomResourceEvent = CustomResourceEvent & Pick<CustomResourceRequest, 'StackId'>;
+
 /** What a resource's logic returns: its physical id and the attributes `Fn::GetAtt` reads. */
 export type CustomResourceResult = { physicalId: string; data?: Readonly<Record<string, string>> };
 

@@ -123,8 +123,12 @@ export class SourceMirrors extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const mirrored = props.sources.filter((s) => mirrorOf(s.config) !== undefined);
-    const needsProvider = mirrored.some((s) => (s.config.type === 's3' && s.bucket && !ownedCfnBucket(s.bucket, stack)) || s.config.type === 'filesystem');
+    const needsBucketResource = mirrored.some((s) => s.config.type === 's3' && s.bucket && !ownedCfnBucket(s.bucket, stack));
+    const needsProvider = needsBucketResource || mirrored.some((s) => s.config.type === 'filesystem');
     const provider = needsProvider ? new LifeboatFunction(this, 'SourceReplication', { handler: 'source-replication', environment: { LIFEBOAT_ENVIRONMENT: props.environmentName } }) : undefined;
+    // A bucket's Update that would be refused passes only while this stack rolls back (source-replication-resource.ts):
+    // its own stack's status, by its id (a nested stack's own), nothing else.
+    if (provider && needsBucketResource) provider.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudformation:DescribeStacks'], resources: [stack.stackId] }));
     if (provider) this.provider = provider;
     const wildcards: string[] = [];
     const s3Mirrored = mirrored.filter((s) => s.config.type === 's3' && s.bucket);

@@ -156,6 +156,17 @@ describe.each([
       expect(text(statements)).not.toContain(vaultKeyArn);
     }
   });
+
+  // Review r16-F1: an Update that would be refused passes only while the stack rolls back, which the function reads from CloudFormation.
+  it('lets the source-replication function describe its own stack only, by its id, and no other CloudFormation action', () => {
+    if (!mirrors.provider?.role) throw new Error('the protection has no source-replication function');
+    const roleId = logicalIdOf(mirrors.provider.role);
+    const statements = Object.values(primary.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter((p) => text(p.Properties.Roles) === text([{ Ref: roleId }]))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    const cloudFormation = statements.filter((st) => asArray(st.Action).some((a) => a.startsWith('cloudformation:')));
+    expect(cloudFormation.map((st) => [st.Action, st.Resource])).toEqual([['cloudformation:DescribeStacks', { Ref: 'AWS::StackId' }]]);
+  });
 });
 
 describe('the mirrors\' key of a DR stack in another account', () => {
