@@ -611,15 +611,22 @@ export class BackupCatalog {
         // The backup this invocation resolved, too: a retried point-in-time resolve may pick a backup committed since
         // the first one ran, and the Release restore step unpins the backup the claim names (review 42d F1).
         const backup = claim.backupId !== undefined;
-        const sets = ['#until = :until', ...(own ? ['#nonce = :nonce'] : []), ...(backup ? ['#backupId = :backupId'] : [])];
+        const execution = claim.execution !== undefined;
+        const sets = ['#until = :until', ...(own ? ['#nonce = :nonce'] : []), ...(backup ? ['#backupId = :backupId'] : []), ...(execution ? ['#execution = :execution'] : [])];
         await this.ddb.send(
           new UpdateCommand({
             TableName: this.table,
             Key,
             UpdateExpression: `SET ${sets.join(', ')}${own ? '' : ' REMOVE #nonce'}`,
             ConditionExpression: 'restoreId = :id',
-            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until', ...(backup ? { '#backupId': 'backupId' } : {}) },
-            ExpressionAttributeValues: { ':id': claim.restoreId, ':until': claim.until, ...(own ? { ':nonce': claim.nonce } : {}), ...(backup ? { ':backupId': claim.backupId } : {}) },
+            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until', ...(backup ? { '#backupId': 'backupId' } : {}), ...(execution ? { '#execution': 'execution' } : {}) },
+            ExpressionAttributeValues: {
+              ':id': claim.restoreId,
+              ':until': claim.until,
+              ...(own ? { ':nonce': claim.nonce } : {}),
+              ...(backup ? { ':backupId': claim.backupId } : {}),
+              ...(execution ? { ':execution': claim.execution } : {}),
+            },
           }),
         );
         return undefined;
@@ -889,6 +896,11 @@ export const targetClaimSchema = z.object({
   nonce: z.string().optional(),
   /** The backup the restore pinned, for the release step of a restore that never planned (its request may give only a pointInTime). */
   backupId: z.string().min(1).optional(),
+  /**
+   * The ARN of the restore-source execution that took it (review r15-F1): its restore id comes from its input, so another
+   * execution may name the same one; the release step ends only a claim its own execution took (release-unplanned-restore.ts).
+   */
+  execution: z.string().min(1).optional(),
 });
 export type TargetClaim = z.infer<typeof targetClaimSchema>;
 

@@ -110,5 +110,8 @@ function whyRefused(item: GrantItem | undefined, requestHash: string, now: Date)
   if (!item?.grant) return 'no failover granted this restore id';
   if (item.grant.requestHash !== requestHash) return 'its request is not the one the failover granted';
   if (typeof item.expiresAt !== 'number' || item.expiresAt <= Math.floor(now.getTime() / 1000)) return 'the failover\'s grant has lapsed';
-  return `the granted restore already ran as ${String(item.grant.childExecution)}`;
+  // Whoever starts the granted request first takes the grant (review r15-F2): someone who read the failover's history
+  // may have started it by hand before the failover's own child, which is then the one refused here.
+  const parent = typeof item.grant.parentExecution === 'string' ? `failover execution ${item.grant.parentExecution}` : 'the failover';
+  return `the granted restore already ran as ${String(item.grant.childExecution)}; if that execution was not started by ${parent}, someone started it by hand with the granted input, and it, not the failover, restored this target`;
 }

@@ -11,7 +11,7 @@ const error = caughtErrorSchema.optional();
 const inputSchema = z.union([
   z.strictObject({ planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key'), error }),
   // The restore id as the resolve step made it from the execution's name (resolve-restore.ts).
-  // `execution`: a restore-source child's own ARN, which its resolve step also receives (failover-grant.ts); unused here.
+  // `execution`: a restore-source child's own ARN, which its resolve step records in its claim: the release ends only that execution's claim and pin.
   z.strictObject({ restoreId: executionRestoreIdSchema, request: z.unknown(), execution: z.string().optional(), error }),
 ]);
 

@@ -25,7 +25,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restor
     regions: environmentRegionsOf(runtime.config),
     pin: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]) },
     // As long as the pin: a claim left by a restore that died lapses when its execution can no longer be running.
-    claim: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]) },
+    // A restore-source child's claim records its execution: only that execution's release step ends it (release-unplanned-restore.ts).
+    claim: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]), execution: input.execution },
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,

@@ -41,10 +41,14 @@ export function targetClaimKey(target: RestoreTarget): string {
 /** The longest directory path a claim key holds as it is: well under DynamoDB's 2,048-byte partition key with its prefix. */
 export const CLAIM_KEY_PATH_BYTES = 512;
 
-/** What taking a claim needs: the catalog and how long the claim lasts (the pin's seconds). */
+/**
+ * What taking a claim needs: the catalog and how long the claim lasts (the pin's seconds). `execution`: a restore-source
+ * child's own ARN, recorded in the claim (TargetClaim.execution) so that only its own release step ends it.
+ */
 export type TargetClaimDeps = {
   catalog: Pick<BackupCatalog, 'claimTarget' | 'releaseTarget'>;
   seconds: number;
+  execution?: string | undefined;
 };
 
 /**
@@ -62,6 +66,7 @@ export async function claimRestoreTarget(target: RestoreTarget, restoreId: strin
     until: new Date(now.getTime() + deps.seconds * 1000).toISOString(),
     ...(by.nonce !== undefined ? { nonce: by.nonce } : {}),
     ...(by.backupId !== undefined ? { backupId: by.backupId } : {}),
+    ...(deps.execution !== undefined ? { execution: deps.execution } : {}),
   };
   const holder = await deps.catalog.claimTarget(targetClaimKey(target), claim, now);
   if (holder) throw new RestoreTargetClaimedError(claim.target, holder);

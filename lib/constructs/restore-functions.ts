@@ -75,6 +75,8 @@ export function homeVaultEnvironment(stack: Stack, home: HomeVault): Record<stri
 const VAULT_READ_PREFIXES = ['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*'];
 const VAULT_LIST_PREFIXES = ['keys/*', 'index/*', 'snapshots/*'];
 const PLAN_PREFIX = 'restore-plans/*';
+/** The failover's grants to its children (lambdas/failover/failover-grant.ts: FAILOVER_GRANTS_PK). */
+const FAILOVER_GRANTS_PARTITION = 'FAILOVER_GRANTS';
 
 /**
  * The four functions of a restore (resolve, plan, shard, verify) with exactly their access: read the
@@ -174,6 +176,18 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   abandon.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
   verify.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:DeleteItem']));
   abandon.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:DeleteItem']));
+  // Review r15-F3: an UpdateItem creates the item it names, so the catalog-wide one above would let verify or abandon write
+  // a failover grant that a failover's child then restores (lambdas/failover/failover-grant.ts); neither ever writes one.
+  for (const fn of [verify, abandon]) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.catalog.tableArn],
+        conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [FAILOVER_GRANTS_PARTITION] } },
+      }),
+    );
+  }
   for (const fn of [resolve, verify, abandon]) props.catalogKey.grantEncryptDecrypt(fn);
 
   // Targets: new ones by name pattern, and (restore runbook of the primary region) the protected sources themselves.

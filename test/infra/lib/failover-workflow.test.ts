@@ -60,7 +60,8 @@ it('is valid Amazon States Language (asl-validator) with a Comment on every stat
 });
 
 // Audit h6-1: the failover grants each child its request in the catalog after the approval; only its start function may
-// write a grant (and no other catalog item by that right), the child's resolve may take one but never write a new one.
+// write a grant (and no other catalog item by that right), the child's resolve may take one but never put a new one, and
+// its verify and abandon may neither put nor update one (review r15-F3: an UpdateItem creates the item it names).
 it('the failover\'s start may PutItem only failover grants (LeadingKeys FAILOVER_GRANTS); its children\'s resolve may read and take them, never put one', async () => {
   const region = 'us-west-2';
   const policies = new DeployedPolicies(Template.fromStack(dev!.dr).toJSON() as PoliciesTemplate, { account: ACCOUNT, region });
@@ -72,6 +73,9 @@ it('the failover\'s start may PutItem only failover grants (LeadingKeys FAILOVER
   const failover = dev!.protection.failoverWorkflow;
   const start = principal(failover.functions.start);
   const resolve = principal(failover.node.findChild('FailoverResolveRestore'));
+  // Review r15-F3: UpdateItem creates the item it names, so a catalog-wide UpdateItem could forge a grant.
+  const verify = principal(failover.node.findChild('FailoverVerifyRestore'));
+  const abandon = principal(failover.node.findChild('FailoverAbandonRestore'));
   const table = { arn: `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${names.catalogTable}`, account: ACCOUNT };
   const decisions: Array<[string, string, string, string]> = [];
   for (const [who, subject, action, pk] of [
@@ -80,6 +84,11 @@ it('the failover\'s start may PutItem only failover grants (LeadingKeys FAILOVER
     ['start', start, 'dynamodb:PutItem', 'BACKUP#20260301T100000Z-1a2b3c4d'],
     ['resolve', resolve, 'dynamodb:GetItem', 'FAILOVER_GRANTS'],
     ['resolve', resolve, 'dynamodb:PutItem', 'FAILOVER_GRANTS'],
+    ['verify', verify, 'dynamodb:PutItem', 'FAILOVER_GRANTS'],
+    ['verify', verify, 'dynamodb:UpdateItem', 'FAILOVER_GRANTS'],
+    ['abandon', abandon, 'dynamodb:PutItem', 'FAILOVER_GRANTS'],
+    ['abandon', abandon, 'dynamodb:UpdateItem', 'FAILOVER_GRANTS'],
+    ['abandon', abandon, 'dynamodb:UpdateItem', 'BACKUP#20260301T100000Z-1a2b3c4d'],
   ] as const) {
     decisions.push([who, action, pk, await simulatedDecision(subject, action, table, { 'dynamodb:LeadingKeys': [pk] })]);
   }
@@ -89,6 +98,12 @@ it('the failover\'s start may PutItem only failover grants (LeadingKeys FAILOVER
     ['start', 'dynamodb:PutItem', 'BACKUP#20260301T100000Z-1a2b3c4d', 'ImplicitlyDenied'],
     ['resolve', 'dynamodb:GetItem', 'FAILOVER_GRANTS', 'Allowed'],
     ['resolve', 'dynamodb:PutItem', 'FAILOVER_GRANTS', 'ImplicitlyDenied'],
+    ['verify', 'dynamodb:PutItem', 'FAILOVER_GRANTS', 'ExplicitlyDenied'],
+    ['verify', 'dynamodb:UpdateItem', 'FAILOVER_GRANTS', 'ExplicitlyDenied'],
+    ['abandon', 'dynamodb:PutItem', 'FAILOVER_GRANTS', 'ExplicitlyDenied'],
+    ['abandon', 'dynamodb:UpdateItem', 'FAILOVER_GRANTS', 'ExplicitlyDenied'],
+    // Its unpin (restore-pin.ts) still works.
+    ['abandon', 'dynamodb:UpdateItem', 'BACKUP#20260301T100000Z-1a2b3c4d', 'Allowed'],
   ]);
   // The statements themselves name the partition: the grant write is no wider than it.
   Template.fromStack(dev!.dr).hasResourceProperties('AWS::IAM::Policy', {

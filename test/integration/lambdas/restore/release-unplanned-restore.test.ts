@@ -1,5 +1,7 @@
 import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FailoverGrantLog } from '../../../../lambdas/failover/failover-grant';
 import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 import { releaseUnplannedRestore } from '../../../../lambdas/restore/release-unplanned-restore';
 import { releaseRestorePin } from '../../../../lambdas/restore/restore-pin';
@@ -16,10 +18,11 @@ const BUCKET = 'lifeboat-dev-restore-y';
 const KEY = targetClaimKey({ type: 's3', bucket: BUCKET, prefix: '' });
 let close: () => Promise<void>;
 let catalog: BackupCatalog;
+let documents: DynamoDBDocumentClient;
 let unpinned: string[];
 
 beforeAll(async () => {
-  ({ catalog, close } = await catalogOnDynalite());
+  ({ catalog, documents, close } = await catalogOnDynalite());
 }, 30_000);
 
 afterAll(async () => {
@@ -58,4 +61,30 @@ it('leaves another restore\'s claim (a restore refused by it), and does nothing 
   expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'R-holder', backupId: 'B-3' });
   expect(unpinned).toEqual([]);
   expect(await catalog.releaseTarget(KEY, 'R-holder')).toBe(true);
+});
+
+// Review r15-F1: a failover child started by hand with a running child's { request, restoreId } is refused for want of
+// a grant, and its failure path still runs Release restore with that payload: it released the running child's claim
+// and unpinned its backup. A restore-source child's claim records its execution; the release ends only its own.
+it('a restore-source child releases only the claim its own execution took: a refused replay of a running child\'s restore leaves its claim and pin', async () => {
+  const target = { type: 's3' as const, bucket: BUCKET, prefix: '' };
+  const request = { source: 'assets', backupId: '20260301T100000Z-1a2b3c4d', target, overwrite: false };
+  const grants = new FailoverGrantLog(documents, 'catalog');
+  await grants.grant([{ restoreId: 'fo-exec1-assets', request }], 'arn:parent', NOW, 3600);
+  // The failover's own child takes the grant, then the claim (its pin is the catalog's; see deps).
+  await grants.claim('fo-exec1-assets', request, 'arn:child-legit', NOW, 'lifeboat-dev-failover');
+  await claimRestoreTarget(target, 'fo-exec1-assets', NOW, { catalog, seconds: 86_400, execution: 'arn:child-legit' }, { nonce: 'n1', backupId: request.backupId });
+  // Review r15-F2: whoever starts the granted request first takes the grant; the refusal says who may have been the hand.
+  await expect(grants.claim('fo-exec1-assets', request, 'arn:child-hand', NOW, 'lifeboat-dev-failover')).rejects.toMatchObject({
+    name: 'InvalidInputError',
+    message: expect.stringContaining('already ran as arn:child-legit; if that execution was not started by failover execution arn:parent, someone started it by hand'),
+  });
+  const d = deps();
+  await expect(releaseUnplannedRestore({ restoreId: 'fo-exec1-assets', request, execution: 'arn:child-hand' }, d)).resolves.toEqual({ restoreId: 'fo-exec1-assets', claimReleased: false });
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'fo-exec1-assets', execution: 'arn:child-legit' });
+  expect(unpinned).toEqual([]);
+  // The child that took it, failing before its plan, still releases both.
+  await expect(releaseUnplannedRestore({ restoreId: 'fo-exec1-assets', request, execution: 'arn:child-legit' }, d)).resolves.toEqual({ restoreId: 'fo-exec1-assets', claimReleased: true });
+  expect(await catalog.targetClaim(KEY)).toBeUndefined();
+  expect(unpinned).toEqual([`${request.backupId} fo-exec1-assets`]);
 });
