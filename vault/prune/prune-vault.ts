@@ -583,6 +583,13 @@ async function sweep(
     }
   }
   if (ctx.dryRun) return true;
+  // The due batches still stored, by lineage: what Object Lock kept needs no new batch while another of its
+  // lineage names all of it (below).
+  const stored = new Set(due.map((b) => b.id));
+  const namesAll = (other: StoredCondemnedBatch, left: CondemnedBatch): boolean => {
+    const named = new Set([...other.packs.map((p) => p.id), ...other.indexes, ...other.manifests]);
+    return left.packs.every((p) => named.has(p.id)) && left.indexes.every((i) => named.has(i)) && left.manifests.every((m) => named.has(m));
+  };
   for (const batch of due) {
     // First what Object Lock kept, in a batch of its own (same lineage), due at once: a later run tries
     // again. Then the tombstone: its packs stay out of every backup's dedup, and it holds every backup
@@ -592,8 +599,12 @@ async function sweep(
     // lineage that still exists or was deleted: none is trusted unseen.
     // Each batch's ending is checked like a delete: a run that lost its lease stops between batches (the next sweeps the rest).
     ctx.checkLease?.();
+    // Not when another stored batch of its lineage names all of it already (an earlier left batch, or the
+    // batch itself kept by the bucket's default retention): a batch whose delete the lock refuses is due
+    // again next run, and a new left batch per due batch per run doubled them run after run (audit i7-2).
     const left = lockedByBatch.get(batch.id);
-    if (left) await writeCondemnedBatch(vault.store, vault.keys, left);
+    const leftNamed = left && due.some((other) => other.id !== batch.id && stored.has(other.id) && batchLineage(other) === batchLineage(batch) && namesAll(other, left));
+    if (left && !leftNamed) await writeCondemnedBatch(vault.store, vault.keys, left);
     const sweptAt = new Date(ctx.now()).toISOString();
     const keepMs = Math.max(batch.graceMs, ctx.graceMs, TOMBSTONE_MIN_KEEP_MS);
     const deleted = deletedPacks.get(batch.id) ?? [];
@@ -601,8 +612,9 @@ async function sweep(
     if (deleted.length > 0 || !ctx.tombstoned?.has(batchLineage(batch))) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs: deleted, indexes: [], manifests: [], sweptAt, keepMs, from: batchLineage(batch) });
     try {
       await vault.store.delete(condemnedKey(batch.id));
+      stored.delete(batch.id);
     } catch (err) {
-      // Its objects are gone (or in the batch just written); the next sweep finds nothing left to delete in it.
+      // Its objects are gone (or in the batch just written, or in another of its lineage); the next sweep finds nothing left to delete in it.
       if (!(err instanceof ObjectLockedError)) throw err;
       report.locked.push(condemnedKey(batch.id));
     }

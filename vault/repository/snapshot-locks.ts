@@ -1,5 +1,7 @@
 import { decodeIndexObject } from '../blob-index/index-object';
 import { getSealedObject } from '../crypto/sealed-object';
+import { DamagedPruneStateError } from '../prune/prune-errors';
+import { isTombstone, loadCondemnedBatches } from '../prune/prune-state';
 import { VaultCorruptionError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { type VaultStore } from '../backend/vault-store';
@@ -20,13 +22,14 @@ const LOCK_CONCURRENCY = 16;
  * Every object a snapshot needs to be restored: the vault's config and key objects (without them no
  * object of the vault can be opened), the snapshot object, its manifest root, nodes and pages, the
  * packs holding its blobs (every copy's, for a blob stored twice), and the index objects listing those
- * packs (the snapshot's own and older ones). Sorted by key. Reads the manifest and every index object of the vault. The config and keys
+ * packs (the snapshot's own and older ones; an index object a pending prune condemned only when no other lists
+ * one of those packs, unless `allIndexes`: indexObjectsToKeep). Sorted by key. Reads the manifest and every index object of the vault. The config and keys
  * are written when the vault is made (a key object `lifeboat vault key add` writes later is locked with the next
  * locked snapshot): until 2026-12-04 they were left out, so their retention
  * ran out `days` after that, and a delete plus the noncurrent-version expiry could then take every
  * backup of an immutable vault with them.
  */
-export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly string[]): Promise<string[]> {
+export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly string[], options: { allIndexes?: boolean } = {}): Promise<string[]> {
   // The snapshots first: an index loaded after them covers them (Vault.index()).
   const snapshots: Array<{ id: string; snapshot: Awaited<ReturnType<Vault['loadSnapshot']>> }> = [];
   for (const id of snapshotIds) snapshots.push({ id, snapshot: await vault.loadSnapshot(id) });
@@ -55,27 +58,57 @@ export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly str
     }
   }
   for (const pack of packs) keys.add(packKey(pack));
-  for (const key of await indexObjectsListing(vault, packs)) keys.add(key);
+  for (const key of await indexObjectsToKeep(vault, packs, options.allIndexes ?? false)) keys.add(key);
   keys.add(CONFIG_KEY);
   for await (const key of vault.store.list(KEYS_PREFIX)) if (idFromKey(KEYS_PREFIX, key)) keys.add(key);
   return [...keys].sort();
 }
 
-/** The index objects that list at least one of `packs`. */
-async function indexObjectsListing(vault: Vault, packs: ReadonlySet<string>): Promise<string[]> {
+/**
+ * The index objects to lock with `packs`: those listing one of them, less those a pending prune batch
+ * condemned whose listed `packs` another index object lists too. The condemn phase writes an index
+ * object carrying a condemned one's live packs before its batch; locking the condemned one as well
+ * would keep it for ever (every commit extends it), and with it every garbage pack it lists, which the
+ * sweep keeps while an index object names them (audit i7-1). One that alone lists one of `packs` (a
+ * pack a late backup reused, which the sweep spares) stays locked: no referenced pack may be listed only
+ * by an object whose retention lapses. The batches are read before index/ is listed, so the index
+ * object written before a batch is in the listing. With `all` (legal holds: a release must reach what
+ * a hold set), every listing one.
+ */
+async function indexObjectsToKeep(vault: Vault, packs: ReadonlySet<string>, all: boolean): Promise<string[]> {
+  const condemned = all ? new Set<string>() : await condemnedIndexIds(vault);
+  const listing = await indexObjectsListing(vault, packs);
+  const listedElsewhere = new Set<string>();
+  for (const o of listing) if (!condemned.has(o.id)) for (const p of o.lists) listedElsewhere.add(p);
+  return listing.filter((o) => !condemned.has(o.id) || o.lists.some((p) => !listedElsewhere.has(p))).map((o) => indexKey(o.id));
+}
+
+/** The index objects pending batches condemn; none when a batch is damaged (locking more is always safe, and prune refuses such a vault anyway). */
+async function condemnedIndexIds(vault: Vault): Promise<Set<string>> {
+  try {
+    const batches = await loadCondemnedBatches(vault.store, vault.keys);
+    return new Set(batches.filter((b) => !isTombstone(b)).flatMap((b) => b.indexes));
+  } catch (err) {
+    if (err instanceof DamagedPruneStateError) return new Set();
+    throw err;
+  }
+}
+
+/** The index objects that list at least one of `packs`, each with those of `packs` it lists. */
+async function indexObjectsListing(vault: Vault, packs: ReadonlySet<string>): Promise<Array<{ id: string; lists: string[] }>> {
   const ids: string[] = [];
   for await (const key of vault.store.list(INDEX_PREFIX)) {
     const id = idFromKey(INDEX_PREFIX, key);
     if (id) ids.push(id);
   }
-  const listing: string[] = [];
+  const listing: Array<{ id: string; lists: string[] }> = [];
   await mapBounded(ids, 8, async (id) => {
     const key = indexKey(id);
-    let lists = false;
+    const lists: string[] = [];
     decodeIndexObject(await getSealedObject(vault.store, vault.keys, key, id, 'index'), { location: vault.location, key }, (packId) => {
-      if (packs.has(packId)) lists = true;
+      if (packs.has(packId)) lists.push(packId);
     });
-    if (lists) listing.push(key);
+    if (lists.length > 0) listing.push({ id, lists });
   });
   return listing;
 }
@@ -147,8 +180,9 @@ export async function setBackupLegalHold(
 ): Promise<LegalHoldChange> {
   const hold = vault.store.setLegalHold?.bind(vault.store);
   if (!hold) return { supported: false, objects: 0, keptForOtherHolds: 0 };
-  const keys = await snapshotObjectKeys(vault, snapshotIds);
-  const kept = !on && options.stillHeld?.length ? new Set(await snapshotObjectKeys(vault, options.stillHeld)) : new Set<string>();
+  // Every index object listing their packs, condemned or not: a release must lift every hold a hold set.
+  const keys = await snapshotObjectKeys(vault, snapshotIds, { allIndexes: true });
+  const kept = !on && options.stillHeld?.length ? new Set(await snapshotObjectKeys(vault, options.stillHeld, { allIndexes: true })) : new Set<string>();
   const change = keys.filter((key) => !kept.has(key));
   const holdError = options.holdError;
   await mapBounded(change, LOCK_CONCURRENCY, (key) =>

@@ -7,8 +7,9 @@ import { loadIndexObjects } from '../../../../vault/prune/index-objects';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { BackupOutlivedGraceError, IncompleteIndexError, PruneAlreadyRunningError } from '../../../../vault/prune/prune-errors';
 import { PRUNE_LEASE_TTL_MS } from '../../../../vault/prune/prune-lease';
-import { CONDEMNATION_CLOCK_MARGIN_MS, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
+import { batchLineage, CONDEMNATION_CLOCK_MARGIN_MS, isTombstone, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { pruneVault, type PruneOptions, type PruneReport } from '../../../../vault/prune/prune-vault';
+import { extendSnapshotRetention, retentionWindow, snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntry } from '../../../../vault/restorer/restore';
@@ -23,10 +24,9 @@ const GRACE = HOUR;
 type Source = Map<string, Buffer>;
 
 /** A vault on a memory store with a settable clock (prune and commit read it). */
-async function newVault(store: VaultStore = new MemoryVaultStore()): Promise<{ vault: Vault; clock: { t: number }; reopen: (s?: VaultStore) => Vault }> {
+async function newVault(store: VaultStore = new MemoryVaultStore(), clock = { t: Date.parse('2026-01-01T00:00:00Z') }): Promise<{ vault: Vault; clock: { t: number }; reopen: (s?: VaultStore) => Vault }> {
   const provider = new PassphraseKeyProvider('prune test', { N: 1024, r: 8, p: 1 });
   const made = await initVault(store, provider, TUNING);
-  const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
   const reopen = (s: VaultStore = store): Vault => {
     const v = new Vault(s, made.keys, made.config);
     v.now = () => clock.t;
@@ -82,6 +82,33 @@ async function storedBytes(store: VaultStore): Promise<number> {
 }
 
 const data = (seed: number, n = 12 * 1024): Buffer => pseudoRandomBytes(n, seed);
+
+const DAY = 24 * HOUR;
+
+/**
+ * A memory store with S3 Object Lock as S3VaultStore sees it: every write gets the bucket's default
+ * retention of `days`, extendRetention never shortens, and a delete is refused while retained.
+ */
+function objectLockStore(memory: MemoryVaultStore, clock: { t: number }, days: number): VaultStore {
+  const retainedUntil = new Map<string, number>();
+  return requiredMethodsStore(memory, {
+    put: async (key, body) => {
+      await memory.put(key, body);
+      retainedUntil.set(key, clock.t + days * DAY);
+    },
+    delete: async (key) => {
+      const until = retainedUntil.get(key);
+      if (until !== undefined && until > clock.t) throw new ObjectLockedError(memory.location, key, `retention until ${new Date(until).toISOString()}`);
+      await memory.delete(key);
+      retainedUntil.delete(key);
+    },
+    extendRetention: (key, until, extendTo = until) => {
+      if ((retainedUntil.get(key) ?? 0) >= until.getTime()) return Promise.resolve(false);
+      retainedUntil.set(key, Math.max(until.getTime(), extendTo.getTime()));
+      return Promise.resolve(true);
+    },
+  });
+}
 
 describe('pruneVault', () => {
   it('condemns what forgotten snapshots alone used, deletes it only after the grace, and every kept snapshot restores', async () => {
@@ -527,6 +554,56 @@ describe('pruneVault', () => {
     expect(later.packsDeleted).toBe(refused.locked.length);
     expect(later.locked).toEqual([]);
     await expectRestores(reopen(), new Map([[keep, new Map([['y', data(52)]])]]));
+    await expectVerifies(reopen());
+  });
+
+  /**
+   * Audit i7: day after day, a backup whose commit extends what it references (as commitBackup does), keep the last 3,
+   * prune. Prune condemns the index object listing both the forgotten snapshot's packs and the live one; the
+   * commits went on extending it (it lists a referenced pack), so its delete and the garbage it lists were
+   * refused for ever; and each run wrote a new batch of what the lock kept per due batch, whose own delete
+   * the bucket's default retention refused, so the pending batches doubled run after run.
+   */
+  it('on an Object Lock vault, frees the garbage sharing an index object with a live pack once its retention passes, with a bounded number of batches', async () => {
+    const days = 3;
+    const memory = new MemoryVaultStore();
+    const clock = { t: Date.parse('2026-01-01T00:00:00Z') };
+    const { vault, reopen } = await newVault(objectLockStore(memory, clock, days), clock);
+    const lockedBackup = async (source: Source): Promise<string> => {
+      const id = await backup(reopen(), source);
+      const { until, extendTo } = retentionWindow(new Date(clock.t), days);
+      await extendSnapshotRetention(reopen(), [id], until, extendTo);
+      return id;
+    };
+    const kept = new Map([['keep', data(71)]]);
+    const ids = [await lockedBackup(new Map([...kept, ['gone', data(72, 48 * 1024)]]))];
+    const garbageFreedBy = 3 * days;
+    for (let day = 1; day <= 20 * days; day++) {
+      clock.t += DAY;
+      ids.push(await lockedBackup(kept));
+      // keep the last 3; a forget within the snapshot's retention is refused and tried again the next day
+      while (ids.length > 3) {
+        const refused = await vault.store.delete(snapshotKey(ids[0] ?? '')).then(
+          () => false,
+          (err: unknown) => err instanceof ObjectLockedError,
+        );
+        if (refused) break;
+        ids.shift();
+      }
+      // No repack: the index object listing the garbage is condemned with it, the live packs it lists carried into a new one.
+      await prune(reopen(), clock, { repackThreshold: 0.99 });
+      const pending = (await loadCondemnedBatches(memory, vault.keys)).filter((b) => !isTombstone(b));
+      // Each day's forgotten manifest objects wait out their retention in their batch: a few, and at most the batch and one of what the lock kept per lineage.
+      expect({ day, pending: Math.min(pending.length, days + 3) }).toEqual({ day, pending: pending.length });
+      const perLineage = new Map<string, number>();
+      for (const b of pending) perLineage.set(batchLineage(b), (perLineage.get(batchLineage(b)) ?? 0) + 1);
+      expect(Math.max(0, ...perLineage.values())).toBeLessThanOrEqual(2);
+      if (day >= garbageFreedBy) {
+        const live = (await snapshotObjectKeys(reopen(), ids)).filter((k) => k.startsWith(DATA_PREFIX));
+        expect({ day, packs: await listedKeys(memory, DATA_PREFIX) }).toEqual({ day, packs: live });
+      }
+    }
+    await expectRestores(reopen(), new Map(ids.map((id) => [id, kept])));
     await expectVerifies(reopen());
   });
 
