@@ -259,6 +259,8 @@ describe('an object larger than the budget, planned from an S3 Inventory report 
     await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: dataKey, Body: data }));
     const manifest = { sourceBucket: INVENTORIED, destinationBucket: `arn:aws:s3:::${REPORTS}`, version: '2016-11-30', fileFormat: 'CSV', fileSchema: 'Bucket, Key, Size, LastModifiedDate, ETag', files: [{ key: dataKey, size: data.length, MD5checksum: 'x' }] };
     await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: `inv/${INVENTORIED}/daily/2026-11-30T01-00Z/manifest.json`, Body: JSON.stringify(manifest) }));
+    // S3 writes manifest.checksum once the report is delivered; the planner takes only a report that has it.
+    await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: `inv/${INVENTORIED}/daily/2026-11-30T01-00Z/manifest.checksum`, Body: '0' }));
     // After the report, the nightly job rewrites the dump: other bytes, another size (2.6 budgets, three pieces).
     const rewritten = pseudoRandomBytes(Math.floor(2.6 * BUDGET), 33);
     await s3.send(new PutObjectCommand({ Bucket: INVENTORIED, Key: BIG_KEY, Body: rewritten }));
