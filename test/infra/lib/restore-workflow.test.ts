@@ -27,7 +27,7 @@ function restoreMachine(): { definition: string; props: Record<string, unknown> 
   return { definition: JSON.stringify(machine.Properties?.DefinitionString), props: machine.Properties ?? {} };
 }
 
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+type Statement = { Effect?: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 /** Every policy statement of the role of a restore function (by handler name). */
 function statementsOf(handler: string): Statement[] {
@@ -40,7 +40,8 @@ function statementsOf(handler: string): Statement[] {
     .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
-const actions = (statements: Statement[]) => new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+/** The actions the statements allow (a Deny, such as the failover grants' on verify and abandon, is no grant). */
+const actions = (statements: Statement[]) => new Set(statements.filter((s) => s.Effect !== 'Deny').flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
 
 it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan → Distributed Map of shards → verify → report, Retry on TransientError, Catch to a failure report', () => {
   const { definition, props } = restoreMachine();
@@ -111,10 +112,16 @@ it('gives each restore function exact, least-privilege access', () => {
     [verify, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], 'dynamodb:DeleteItem'],
     [abandon, 'dynamodb:UpdateItem', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
   ] as const) {
-    const onCatalog = fn.filter((st) => JSON.stringify(st.Action).includes('dynamodb:') && JSON.stringify(st.Resource).includes('CatalogTable'));
+    const onCatalog = fn.filter((st) => st.Effect !== 'Deny' && JSON.stringify(st.Action).includes('dynamodb:') && JSON.stringify(st.Resource).includes('CatalogTable'));
     expect(onCatalog.map((st) => [st.Action, JSON.stringify(st.Resource), st.Condition])).toEqual([
       [tableWide, expect.not.stringContaining('index'), undefined],
       [claimActions, expect.not.stringContaining('index'), onClaims],
+    ]);
+  }
+  // Verify and abandon may never write a failover's grants (UpdateItem creates an item: review r15-F3); the resolve takes them.
+  for (const fn of [verify, abandon]) {
+    expect(fn.filter((st) => st.Effect === 'Deny').map((st) => [st.Action, st.Condition])).toEqual([
+      [['dynamodb:PutItem', 'dynamodb:UpdateItem'], { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': ['FAILOVER_GRANTS'] } }],
     ]);
   }
   // The pin lasts the restore state machine's timeout (24 hours; 72 with an archive tier), so no execution outlives it.
