@@ -41,7 +41,10 @@ export async function releaseUnplannedRestore(input: { restoreId: string; reques
     return { restoreId: input.restoreId, claimReleased: false };
   }
   const claim = await deps.catalog.targetClaim(targetClaimKey(request.target));
-  const own = claim?.restoreId === input.restoreId && (input.execution === undefined || claim.execution === input.execution);
+  // A claim naming another execution is not this child's (one started by hand with a running child's restore id,
+  // review r15-F1); one naming none was taken before claims recorded their execution (2026-12-06), or by a restore
+  // runbook's resolve, which passes none: its restore id alone says whose it is, as before (review r18-F2).
+  const own = claim?.restoreId === input.restoreId && (input.execution === undefined || claim.execution === undefined || claim.execution === input.execution);
   if (input.execution !== undefined && !own) return { restoreId: input.restoreId, claimReleased: false };
   const backupId = request.backupId ?? (own ? claim.backupId : undefined);
   if (backupId !== undefined) await deps.releasePin({ restoreId: input.restoreId, backupId, vault: request.vault, target: request.target });

@@ -45,6 +45,15 @@ it('releases the claim its last resolve invocation kept (whatever its nonce) and
   expect(unpinned).toEqual(['20260301T100000Z-1a2b3c4d R1']);
 });
 
+it('a child (its execution given) releases a claim of its restore id taken before claims named their execution (review r18-F2)', async () => {
+  await claim('R-legacy', '20260301T100000Z-5e6f7a8b');
+  expect((await catalog.targetClaim(KEY))?.execution).toBeUndefined();
+  const request = { source: 'assets', backupId: '20260301T100000Z-5e6f7a8b', target: { type: 's3', bucket: BUCKET } };
+  await expect(releaseUnplannedRestore({ restoreId: 'R-legacy', request, execution: 'arn:child-after-upgrade' }, deps())).resolves.toEqual({ restoreId: 'R-legacy', claimReleased: true });
+  expect(await catalog.targetClaim(KEY)).toBeUndefined();
+  expect(unpinned).toEqual(['20260301T100000Z-5e6f7a8b R-legacy']);
+});
+
 it('a request by pointInTime: unpins the backup the claim records', async () => {
   await claim('R2', 'B-2');
   const request = { source: 'assets', pointInTime: '2026-03-01T12:00:00Z', target: { type: 's3', bucket: BUCKET } };
