@@ -172,6 +172,10 @@ export class BackupWorkflow extends Construct {
       // marker instead of kept (S3VaultStore.delete), as for Record failure below (audit d6-2). Their retention it reads above.
       grantVaultObjects(commit, vault, ['s3:GetObjectLegalHold'], ['snapshots/*']);
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:GetObjectRetention', 's3:PutObjectRetention'], resources: drObjects(REPLICATED_PREFIXES) }));
+      // Which DR index objects a pending DR prune condemned, so that their retention is not extended for ever
+      // (snapshot-locks.ts, audit i7-1): the DR vault's prune batches, read only (review r17 F1: without it every pass
+      // failed with AccessDenied on AWS once a DR prune had condemned anything).
+      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: drObjects(['prune/condemned/*']) }));
       // The DR vault's own config and keys (replication copies neither: the DR vault has its own key).
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectRetention', 's3:PutObjectRetention'], resources: drObjects(VAULT_OPENING_KEYS) }));
       // An object written before Object Lock was turned on has no mode to keep: the bucket's default mode is read for it.
@@ -338,7 +342,7 @@ export class BackupWorkflow extends Construct {
 
     acknowledgeScopedWildcards(this, [
       ...['keys/*', 'plans/*', 'parts/*', COMMITTED_SOURCES, 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/*', `${SHARD_MAP_RESULT_PREFIX}/*`].map((prefix) => vault.arnForObjects(prefix)),
-      ...drObjects(['keys/*', 'prune/running/*', ...REPLICATED_PREFIXES]),
+      ...drObjects(['keys/*', 'prune/running/*', ...(props.immutability ? ['prune/condemned/*'] : []), ...REPLICATED_PREFIXES]),
       ...sources.flatMap((s) => (s.config.type === 's3' ? [sourceObjectsArn(s)] : [])),
       ...sources.flatMap((s) => (s.config.type === 's3' && s.config.inventory ? [inventoryObjectsArn(s)] : [])),
       // Step Functions may invoke any version of each function (ARN:*), as CDK's LambdaInvoke grants.

@@ -72,3 +72,14 @@ it('Commit, which deletes the snapshots it wrote when it fails for good, reads t
   const seen = await Promise.all(['s3:DeleteObject', ...READS].map(async (action) => [action, await decide(commit, action, 'snapshots/abc')]));
   expect(seen).toEqual(['s3:DeleteObject', ...READS].map((action) => [action, 'Allowed']));
 });
+
+it('lets Replicate read the DR vault\'s prune batches, which the retention it extends there leaves out condemned index objects by (review r17 F1), and write none', async () => {
+  const who = principal(dev.protection.backupWorkflow.functions.replicate.role);
+  const drVault = dev.protection.names.drVault;
+  const onDr = (action: string, key: string) => simulatedDecision(who, action, { arn: `arn:aws:s3:::${drVault}/${key}`, account: ACCOUNT }, {});
+  expect([await onDr('s3:GetObject', 'prune/condemned/abc'), await onDr('s3:PutObject', 'prune/condemned/abc'), await onDr('s3:DeleteObject', 'prune/condemned/abc')]).toEqual([
+    'Allowed',
+    'ImplicitlyDenied',
+    'ImplicitlyDenied',
+  ]);
+});
