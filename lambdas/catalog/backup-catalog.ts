@@ -618,7 +618,9 @@ export class BackupCatalog {
             TableName: this.table,
             Key,
             UpdateExpression: `SET ${sets.join(', ')}${own ? '' : ' REMOVE #nonce'}`,
-            ConditionExpression: 'restoreId = :id',
+            // Only the same execution's retry (or a claim that names none, taken before claims did): another execution
+            // with the same restore id (a restore-source child started by hand) is refused, not given the claim (review r18 F1).
+            ConditionExpression: execution ? 'restoreId = :id AND (attribute_not_exists(#execution) OR #execution = :execution)' : 'restoreId = :id',
             ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until', ...(backup ? { '#backupId': 'backupId' } : {}), ...(execution ? { '#execution': 'execution' } : {}) },
             ExpressionAttributeValues: {
               ':id': claim.restoreId,

@@ -54,6 +54,19 @@ it('a child (its execution given) releases a claim of its restore id taken befor
   expect(unpinned).toEqual(['20260301T100000Z-5e6f7a8b R-legacy']);
 });
 
+it('another execution with a running child\'s restore id is refused the claim, and its release leaves it (review r18 F1)', async () => {
+  const target = { type: 's3' as const, bucket: BUCKET, prefix: '' };
+  const claimBy = (execution: string, nonce: string) => claimRestoreTarget(target, 'R-run', NOW, { catalog, seconds: 86_400, execution }, { nonce, backupId: '20260301T100000Z-9c8d7e6f' });
+  await claimBy('arn:child-legit', 'n1');
+  await expect(claimBy('arn:child-hand', 'n2')).rejects.toThrow(/claimed/i);
+  await claimBy('arn:child-legit', 'n3');
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'R-run', execution: 'arn:child-legit', nonce: 'n3' });
+  const request = { source: 'assets', backupId: '20260301T100000Z-9c8d7e6f', target: { type: 's3', bucket: BUCKET } };
+  await expect(releaseUnplannedRestore({ restoreId: 'R-run', request, execution: 'arn:child-hand' }, deps())).resolves.toEqual({ restoreId: 'R-run', claimReleased: false });
+  await expect(releaseUnplannedRestore({ restoreId: 'R-run', request, execution: 'arn:child-legit' }, deps())).resolves.toEqual({ restoreId: 'R-run', claimReleased: true });
+  expect(await catalog.targetClaim(KEY)).toBeUndefined();
+});
+
 it('a request by pointInTime: unpins the backup the claim records', async () => {
   await claim('R2', 'B-2');
   const request = { source: 'assets', pointInTime: '2026-03-01T12:00:00Z', target: { type: 's3', bucket: BUCKET } };
