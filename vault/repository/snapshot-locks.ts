@@ -6,7 +6,8 @@ import { VaultCorruptionError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { type VaultStore } from '../backend/vault-store';
 import { type Vault } from './vault';
-import { CONFIG_KEY, idFromKey, INDEX_PREFIX, indexKey, KEYS_PREFIX, manifestKey, packKey, snapshotKey } from './vault-layout';
+import { listIndexObjectIds } from './index-objects-listed';
+import { CONFIG_KEY, idFromKey, indexKey, KEYS_PREFIX, manifestKey, packKey, snapshotKey } from './vault-layout';
 
 /**
  * Object Lock of what backups reference (docs/ARCHITECTURE.md, "Object Lock"). A pack written by one
@@ -96,11 +97,7 @@ async function condemnedIndexIds(vault: Vault): Promise<Set<string>> {
 
 /** The index objects that list at least one of `packs`, each with those of `packs` it lists. */
 async function indexObjectsListing(vault: Vault, packs: ReadonlySet<string>): Promise<Array<{ id: string; lists: string[] }>> {
-  const ids: string[] = [];
-  for await (const key of vault.store.list(INDEX_PREFIX)) {
-    const id = idFromKey(INDEX_PREFIX, key);
-    if (id) ids.push(id);
-  }
+  const ids = await listIndexObjectIds(vault.store);
   const listing: Array<{ id: string; lists: string[] }> = [];
   await mapBounded(ids, 8, async (id) => {
     const key = indexKey(id);
