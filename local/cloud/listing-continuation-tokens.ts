@@ -1,5 +1,5 @@
 import type S3rver from 's3rver';
-import { unescapeXml } from './listing-url-encoding';
+import { unescapeXml } from './xml-character-references';
 import { replyS3Error } from './s3-xml-reply';
 import { s3RequestPath } from './s3-request-path';
 

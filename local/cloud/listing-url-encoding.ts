@@ -1,5 +1,6 @@
 import type S3rver from 's3rver';
 import { escapeXml, replyS3Error } from './s3-xml-reply';
+import { unescapeXml } from './xml-character-references';
 
 /**
  * ListObjects(V2)'s `encoding-type=url`, which s3rver ignores ("currently unimplemented"): the listing's keys went
@@ -52,13 +53,4 @@ export function encodeListedValue(value: string): string {
     else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
-}
-
-/** The text of an element as s3rver wrote it (he.escape: named and hexadecimal entities); a raw CR is kept. */
-export function unescapeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|quot|apos|amp);/g, (_, entity: string) => {
-    if (entity.startsWith('#x')) return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
-    if (entity.startsWith('#')) return String.fromCodePoint(Number.parseInt(entity.slice(1), 10));
-    return { lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' }[entity] ?? '';
-  });
 }

@@ -13,6 +13,7 @@ import {
 import { escapeXml, replyS3Error, replyXml, S3_XMLNS, S3Failure } from './s3-xml-reply';
 import { s3RequestPath } from './s3-request-path';
 import { readRequestText, requestHeader } from './request-reads';
+import { unescapeXml } from './xml-character-references';
 
 /**
  * S3 Object Lock for s3rver, which has none (docs/LOCAL-CLOUD.md, "Object Lock"): buckets created
@@ -43,16 +44,6 @@ const accessDenied = (detail: string): S3Failure => new S3Failure(403, 'AccessDe
 const missingLockConfig = (): S3Failure => new S3Failure(400, 'InvalidRequest', 'Bucket is missing Object Lock Configuration');
 
 
-function unescapeXml(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
-    .replace(/&#x([0-9a-fA-F]+);/g, (_, n: string) => String.fromCodePoint(Number.parseInt(n, 16)))
-    .replace(/&amp;/g, '&');
-}
 
 function tag(xml: string, name: string): string | undefined {
   const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);

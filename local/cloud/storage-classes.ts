@@ -1,6 +1,7 @@
 import type S3rver from 's3rver';
 import { EMULATED_STORAGE_CLASSES, isArchiveClass, type StorageClassRecord, StorageClassState, thawState } from './storage-class-state';
 import { escapeXml, replyS3Error } from './s3-xml-reply';
+import { unescapeXml } from './xml-character-references';
 import { readRequestText, requestHeader } from './request-reads';
 
 /**
@@ -40,9 +41,6 @@ const DAY_MS = 86_400_000;
 
 
 
-function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-}
 
 export function storageClassMiddleware(store: S3rver.Store, options: StorageClassOptions): S3rver.Middleware {
   const state = new StorageClassState(options.dir);
