@@ -320,7 +320,9 @@ async function planS3Source(
 /**
  * The newest complete inventory report of the source, its age told to `deps.chose` and, when older than
  * STALE_INVENTORY_REPORT_HOURS, logged as a warning: planning goes on (shards list their own ranges),
- * but boundaries from an old report balance shards poorly, and it usually means delivery stopped.
+ * but boundaries from an old report balance shards poorly, and it usually means delivery stopped. Newer
+ * reports passed over for a manifest that does not match its checksum are logged as warnings too: unlike
+ * one still arriving, they will not complete, and each run plans from an ever older report until fixed.
  */
 async function chooseInventoryReport(
   source: S3BucketSourceConfig,
@@ -328,6 +330,10 @@ async function chooseInventoryReport(
   deps: PlanBackupDeps & { chose: (report: InventoryReportUsed) => void },
 ): Promise<string> {
   const report = await latestInventoryReport(deps.s3, source.bucket, inventory);
+  for (const manifestKey of report.mismatched) {
+    const warning = `passed over S3 Inventory report s3://${inventory.bucket}/${manifestKey}: its manifest.checksum is not the MD5 of its manifest.json (torn or rewritten since S3 delivered it); planning from the older s3://${inventory.bucket}/${report.manifestKey}.`;
+    console.warn(JSON.stringify({ level: 'WARN', source: source.name, warning }));
+  }
   const now = (deps.now ?? (() => new Date()))();
   const ageHours = Math.floor((now.getTime() - report.createdAt.getTime()) / 3_600_000);
   const stale = ageHours > STALE_INVENTORY_REPORT_HOURS;

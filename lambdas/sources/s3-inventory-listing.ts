@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -6,7 +7,7 @@ import { z } from 'zod';
 import { compareKeys, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
 import { isS3AccessDenied, isS3NotFound } from '../../vault';
 import { isMissingS3Object } from './s3-missing-object';
-import { decodeUrlEncodedKey, listObjectsPage } from './url-encoded-listing';
+import { decodeUrlEncodedKey, listObjectPages, listObjectsPage } from './url-encoded-listing';
 
 /** Where a bucket's S3 Inventory reports are delivered (the source's `inventory` config). */
 export type S3InventoryLocation = { bucket: string; prefix: string; configId?: string };
@@ -24,17 +25,21 @@ const inventoryManifestSchema = z.object({
   files: z.array(z.object({ key: z.string() })),
 });
 
-/** The report a plan reads: its manifest and when S3 began it (the time its date folder names, UTC). */
-export type InventoryReport = { manifestKey: string; createdAt: Date };
+/**
+ * The report a plan reads: its manifest and when S3 began it (the time its date folder names, UTC); and the
+ * manifests of newer reports passed over because their manifest.checksum does not match them (the caller says so).
+ */
+export type InventoryReport = { manifestKey: string; createdAt: Date; mismatched: string[] };
 
 /**
  * The newest complete report of the source bucket's inventory: reports are delivered to
  * <prefix>/<source bucket>/<configuration id>/<YYYY-MM-DDTHH-MMZ>/manifest.json and manifest.checksum
  * (date folders sort as text). S3 writes manifest.checksum once the report is delivered (AWS: "Setting
  * up Amazon S3 event notifications for inventory completion", storage-inventory-notification.html), so a
- * folder without both is a report still arriving or one whose manifest was deleted; an older complete
- * report is taken instead. Without `configId`, the source bucket must have exactly one inventory
- * configuration delivering there.
+ * folder without both is a report still arriving or one whose manifest was deleted, and one whose
+ * manifest.checksum is not the MD5 of its manifest.json (what S3 writes there) a torn or replaced manifest;
+ * an older complete report is taken instead. Without `configId`, the source bucket must have exactly one
+ * inventory configuration delivering there.
  */
 export async function latestInventoryReport(s3: S3Client, sourceBucket: string, location: S3InventoryLocation): Promise<InventoryReport> {
   const base = `${location.prefix ? `${location.prefix.replace(/\/+$/, '')}/` : ''}${sourceBucket}/`;
@@ -54,12 +59,17 @@ export async function latestInventoryReport(s3: S3Client, sourceBucket: string, 
   }
   const dates = (await folders(s3, location.bucket, configFolder)).filter((f) => REPORT_FOLDER.test(f)).sort();
   if (dates.length === 0) throw new S3InventoryError(`s3://${location.bucket}/${configFolder} has no inventory report yet (the first one arrives within 48 hours of configuring it).`);
+  const mismatched: string[] = [];
   for (const folder of dates.reverse()) {
-    if (await holdsBothManifests(s3, location.bucket, configFolder, folder)) return { manifestKey: `${folder}manifest.json`, createdAt: reportTime(folder) };
+    if (!(await holdsBothManifests(s3, location.bucket, configFolder, folder))) continue;
+    const manifestKey = `${folder}manifest.json`;
+    if (await manifestMatchesChecksum(s3, location.bucket, folder)) return { manifestKey, createdAt: reportTime(folder), mismatched };
+    mismatched.push(manifestKey);
   }
   throw new S3InventoryError(
-    `s3://${location.bucket}/${configFolder} has ${dates.length} inventory report folder(s) but none holds both manifest.json and manifest.checksum: ` +
-      'the first report is still being delivered (wait for its manifest.checksum), or the manifests were deleted (check the inventory bucket\'s lifecycle rules).',
+    `s3://${location.bucket}/${configFolder} has ${dates.length} inventory report folder(s) but none holds both manifest.json and manifest.checksum` +
+      (mismatched.length > 0 ? ` matching it (${mismatched.length} whose manifest.json is not the one its manifest.checksum names: ${mismatched.join(', ')})` : '') +
+      ': the first report is still being delivered (wait for its manifest.checksum), or the manifests were deleted or rewritten (check the inventory bucket\'s lifecycle rules and what else writes there).',
   );
 }
 
@@ -73,13 +83,33 @@ function reportTime(folder: string): Date {
 
 /**
  * Whether a date folder holds manifest.json and manifest.checksum. Listed from the configuration folder
- * (StartAfter the date folder) rather than under the date folder: the planner may list only the
- * configuration folder (source-access.ts).
+ * rather than under the date folder: the planner may list only the configuration folder (source-access.ts).
+ * The listing starts after `<folder>manifest.`, so other objects of the folder (a user's, sorting before the
+ * manifests) are skipped by S3 rather than read, and pages are followed until a key sorts past manifest.json.
  */
 async function holdsBothManifests(s3: S3Client, bucket: string, configFolder: string, folder: string): Promise<boolean> {
-  const page = await listObjectsPage(s3, { Bucket: bucket, Prefix: configFolder, StartAfter: folder, MaxKeys: 10 });
-  const keys = new Set((page.Contents ?? []).map((o) => o.Key));
-  return keys.has(`${folder}manifest.json`) && keys.has(`${folder}manifest.checksum`);
+  const json = `${folder}manifest.json`;
+  const checksum = `${folder}manifest.checksum`;
+  let found = 0;
+  for await (const page of listObjectPages(s3, { Bucket: bucket, Prefix: configFolder, StartAfter: `${folder}manifest.`, MaxKeys: 10 })) {
+    for (const { Key: key } of page.Contents ?? []) {
+      if (key === undefined) continue;
+      if (key === json || key === checksum) found++;
+      // manifest.checksum sorts before manifest.json: past it, neither can follow.
+      if (compareKeys(key, json) >= 0) return found === 2;
+    }
+  }
+  return found === 2;
+}
+
+/**
+ * Whether a date folder's manifest.checksum is the MD5 of its manifest.json, in hex, as S3 writes it: a mismatch is a
+ * manifest torn or replaced since S3 delivered the report, whose data files may not be the ones listed.
+ */
+async function manifestMatchesChecksum(s3: S3Client, bucket: string, folder: string): Promise<boolean> {
+  const manifest = await readWhole(s3, bucket, `${folder}manifest.json`);
+  const checksum = await readWhole(s3, bucket, `${folder}manifest.checksum`);
+  return createHash('md5').update(manifest).digest('hex') === checksum.toString('utf8').trim().toLowerCase();
 }
 
 async function folders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {

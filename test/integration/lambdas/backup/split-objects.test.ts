@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -258,9 +259,10 @@ describe('an object larger than the budget, planned from an S3 Inventory report 
     const dataKey = `inv/${INVENTORIED}/daily/data/1.csv.gz`;
     await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: dataKey, Body: data }));
     const manifest = { sourceBucket: INVENTORIED, destinationBucket: `arn:aws:s3:::${REPORTS}`, version: '2016-11-30', fileFormat: 'CSV', fileSchema: 'Bucket, Key, Size, LastModifiedDate, ETag', files: [{ key: dataKey, size: data.length, MD5checksum: 'x' }] };
-    await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: `inv/${INVENTORIED}/daily/2026-11-30T01-00Z/manifest.json`, Body: JSON.stringify(manifest) }));
-    // S3 writes manifest.checksum once the report is delivered; the planner takes only a report that has it.
-    await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: `inv/${INVENTORIED}/daily/2026-11-30T01-00Z/manifest.checksum`, Body: '0' }));
+    const manifestBody = JSON.stringify(manifest);
+    await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: `inv/${INVENTORIED}/daily/2026-11-30T01-00Z/manifest.json`, Body: manifestBody }));
+    // S3 writes manifest.checksum (the manifest's MD5, in hex) once the report is delivered; the planner takes only a report that has it.
+    await s3.send(new PutObjectCommand({ Bucket: REPORTS, Key: `inv/${INVENTORIED}/daily/2026-11-30T01-00Z/manifest.checksum`, Body: createHash('md5').update(manifestBody).digest('hex') }));
     // After the report, the nightly job rewrites the dump: other bytes, another size (2.6 budgets, three pieces).
     const rewritten = pseudoRandomBytes(Math.floor(2.6 * BUDGET), 33);
     await s3.send(new PutObjectCommand({ Bucket: INVENTORIED, Key: BIG_KEY, Body: rewritten }));

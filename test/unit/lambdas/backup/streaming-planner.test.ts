@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
@@ -249,6 +250,8 @@ describe('streaming S3 planner', () => {
 
 describe('S3 Inventory as the listing', () => {
   const csv = (rows: string[][]): Buffer => gzipSync(Buffer.from(rows.map((r) => `${r.map((f) => `"${f}"`).join(',')}\n`).join(''), 'utf8'));
+  /** A date folder's manifest.checksum as S3 writes it: the MD5 of its manifest.json, in hex. */
+  const checksumOf = (manifest: Buffer | undefined): Buffer => Buffer.from(`${createHash('md5').update(manifest ?? '').digest('hex')}\n`);
 
   it('reads the newest CSV report (gzip data files, URL-encoded keys, delete markers left out) and cuts the ranges a listing would', async () => {
     const keys = ['a b', 'a+b', 'caf\u00e9', 'd/1', 'd/2', 'e', '\u{1F4E6}'].sort(compareKeys);
@@ -267,8 +270,8 @@ describe('S3 Inventory as the listing', () => {
       ['inv/src/all/data/2.csv.gz', csv(withVersions.slice(4))],
     ]);
     // S3 writes manifest.checksum once a report is delivered: both reports are complete.
-    const checksums = ['inv/src/all/2026-11-29T01-00Z/manifest.checksum', `${dir}manifest.checksum`];
-    const reports = { objects: new Map([...bodies.keys(), ...checksums].map((k) => [k, 1])), bodies };
+    for (const folder of ['inv/src/all/2026-11-29T01-00Z/', dir]) bodies.set(`${folder}manifest.checksum`, checksumOf(bodies.get(`${folder}manifest.json`)));
+    const reports = { objects: new Map([...bodies.keys()].map((k) => [k, 1])), bodies };
     const sources = (inventory: boolean) => [{ type: 's3', name: 'bkt', bucket: 'src', ...(inventory ? { inventory: { bucket: 'reports', prefix: 'inv' } } : {}) }];
     const fromInventory = harness({ reports, src: { objects: new Map() } }, [planOf('plan', sources(true))], { s3ShardSize: { keys: 2 }, deadline: () => 0 });
     const runs = await planToEnd(fromInventory, 'plan');
@@ -308,8 +311,8 @@ describe('S3 Inventory as the listing', () => {
       [`${folder('2026-11-30T01-00Z')}manifest.json`, manifest('inv/src/hive/data/new.csv.gz')],
     ]);
     // Newest: its checksum delivered and its manifest.json deleted.
-    const checksums = [`${folder('2026-11-20T01-00Z')}manifest.checksum`, `${folder('2026-12-01T01-00Z')}manifest.checksum`];
-    const reports = { objects: new Map([...bodies.keys(), ...checksums, `inv/src/hive/hive/dt=2026-11-20-01-00/symlink.txt`].map((k) => [k, 1])), bodies };
+    for (const date of ['2026-11-20T01-00Z', '2026-12-01T01-00Z']) bodies.set(`${folder(date)}manifest.checksum`, checksumOf(bodies.get(`${folder(date)}manifest.json`)));
+    const reports = { objects: new Map([...bodies.keys(), `inv/src/hive/hive/dt=2026-11-20-01-00/symlink.txt`].map((k) => [k, 1])), bodies };
     // A configuration named "hive" (its own hive/ folder inside it): found without a configId.
     const sources = [{ type: 's3', name: 'bkt', bucket: 'src', inventory: { bucket: 'reports', prefix: 'inv' } }];
     const warnings: string[] = [];
@@ -344,6 +347,62 @@ describe('S3 Inventory as the listing', () => {
     const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, none.deps).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(S3InventoryError);
     expect((error as Error).message).toMatch(/^s3:\/\/reports\/inv\/src\/hive\/ has 3 inventory report folder\(s\) but none holds both manifest\.json and manifest\.checksum/);
+  });
+
+  /** `buckets` (of reportOf) with an older complete report of the same data, in date folder 2026-11-29T01-00Z. */
+  const withOlderReport = (buckets: Record<string, ScriptedBucket>): { reports: ScriptedBucket; newest: string; older: string } => {
+    const reports = buckets.reports as ScriptedBucket;
+    const [newest, older] = ['inv/src/daily/2026-11-30T01-00Z/', 'inv/src/daily/2026-11-29T01-00Z/'];
+    for (const name of ['manifest.json', 'manifest.checksum']) {
+      reports.bodies?.set(`${older}${name}`, reports.bodies.get(`${newest}${name}`) ?? Buffer.alloc(0));
+      reports.objects.set(`${older}${name}`, 1);
+    }
+    return { reports, newest, older };
+  };
+
+  it('finds both manifests of a date folder crowded with other objects, before and between them, rather than falling back to an older report', async () => {
+    const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1']]);
+    const { reports, newest } = withOlderReport(buckets);
+    // A user's objects in the newest date folder: 12 sorting before manifest.checksum (more than one page of 10),
+    // 12 between manifest.checksum and manifest.json.
+    for (let i = 0; i < 12; i++) {
+      reports.objects.set(`${newest}a-${String(i).padStart(2, '0')}`, 1);
+      reports.objects.set(`${newest}manifest.copy-${String(i).padStart(2, '0')}`, 1);
+    }
+    const h = harness(buckets, [planOf('plan', inventorySource)]);
+    const [run] = await planToEnd(h, 'plan');
+    expect(run?.inventoryReports?.map((r) => r.manifestKey)).toEqual([`${newest}manifest.json`]);
+  });
+
+  it('passes over a report whose manifest.checksum is not the MD5 of its manifest.json, logs it, and names it when no other report is left', async () => {
+    const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1']]);
+    const { reports, newest, older } = withOlderReport(buckets);
+    // The newest manifest rewritten after S3 wrote its checksum (or torn): the checksum names other bytes.
+    reports.bodies?.set(`${newest}manifest.json`, Buffer.from(`${reports.bodies.get(`${newest}manifest.json`)?.toString('utf8') ?? ''} `));
+    const warnings: string[] = [];
+    const warn = jest.spyOn(console, 'warn').mockImplementation((line: string) => void warnings.push(line));
+    try {
+      const h = harness(buckets, [planOf('plan', inventorySource)]);
+      const [run] = await planToEnd(h, 'plan');
+      expect(run?.inventoryReports?.map((r) => r.manifestKey)).toEqual([`${older}manifest.json`]);
+      expect(warnings.map((w) => JSON.parse(w) as unknown)).toEqual([
+        {
+          level: 'WARN',
+          source: 'bkt',
+          warning: `passed over S3 Inventory report s3://reports/${newest}manifest.json: its manifest.checksum is not the MD5 of its manifest.json (torn or rewritten since S3 delivered it); planning from the older s3://reports/${older}manifest.json.`,
+        },
+      ]);
+    } finally {
+      warn.mockRestore();
+    }
+    for (const name of ['manifest.json', 'manifest.checksum']) {
+      reports.bodies?.delete(`${older}${name}`);
+      reports.objects.delete(`${older}${name}`);
+    }
+    const none = harness(buckets, [planOf('plan', inventorySource)]);
+    const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, none.deps).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(S3InventoryError);
+    expect((error as Error).message).toContain(`none holds both manifest.json and manifest.checksum matching it (1 whose manifest.json is not the one its manifest.checksum names: ${newest}manifest.json)`);
   });
 
   it('says which manifest of which source is gone when a continued plan\'s report was deleted', async () => {
@@ -397,7 +456,7 @@ describe('S3 Inventory as the listing', () => {
     expect(refusals).toEqual([]);
 
     // Review r14-F2: 12 other objects of the date folder sort before manifest.json (put there after the report was
-    // chosen: the chooser's own look at the folder reads one page too), past the first page of 10 that the check lists.
+    // chosen), past the first page of 10 that the check lists.
     const crowded = reportOf('Bucket, Key, Size', rows);
     const c = harness({}, [planOf('plan', inventorySource)], { s3: underGrant(crowded, refusals), s3ShardSize: { keys: 1 }, deadline: () => 0 });
     const crowdedFirst = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, c.deps);
@@ -440,12 +499,13 @@ describe('S3 Inventory as the listing', () => {
   /** A bucket `src` whose one report (one data file of `rows`, fields as `schema` names them) is in `reports` under inv/src/daily/. */
   const reportOf = (schema: string, rows: string[][]): Record<string, ScriptedBucket> => {
     const manifest = { sourceBucket: 'src', destinationBucket: 'arn:aws:s3:::reports', version: '2016-11-30', fileFormat: 'CSV', fileSchema: schema, files: [{ key: 'inv/src/daily/data/1.csv.gz', size: 1, MD5checksum: 'x' }] };
+    const manifestBody = Buffer.from(JSON.stringify(manifest));
     const bodies = new Map<string, Buffer>([
-      ['inv/src/daily/2026-11-30T01-00Z/manifest.json', Buffer.from(JSON.stringify(manifest))],
+      ['inv/src/daily/2026-11-30T01-00Z/manifest.json', manifestBody],
+      ['inv/src/daily/2026-11-30T01-00Z/manifest.checksum', checksumOf(manifestBody)],
       ['inv/src/daily/data/1.csv.gz', csv(rows)],
     ]);
-    const keys = [...bodies.keys(), 'inv/src/daily/2026-11-30T01-00Z/manifest.checksum'];
-    return { reports: { objects: new Map(keys.map((k) => [k, 1])), bodies }, src: { objects: new Map() } };
+    return { reports: { objects: new Map([...bodies.keys()].map((k) => [k, 1])), bodies }, src: { objects: new Map() } };
   };
   const inventorySource = [{ type: 's3', name: 'bkt', bucket: 'src', inventory: { bucket: 'reports', prefix: 'inv', configId: 'daily' } }];
 

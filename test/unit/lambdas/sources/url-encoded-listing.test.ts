@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -26,7 +27,7 @@ const escapeXml = (text: string): string => text.replace(/&/g, '&amp;').replace(
  * `versioned`: one version (`v1`) of each key, which only a delete naming it removes (a delete without one adds a
  * marker: the key stays), as in a versioned bucket; ListObjectVersions answers `versionsPageSize` keys a page.
  */
-type FakeBucket = { keys: string[]; encodes: boolean; malformed?: string; versioned?: boolean; versionsPageSize?: number; versionListings?: number };
+type FakeBucket = { keys: string[]; encodes: boolean; malformed?: string; versioned?: boolean; versionsPageSize?: number; versionListings?: number; bodies?: Map<string, string> };
 
 /** More ListObjectVersions of one bucket than a test needs: a client listing the same page for ever, refused so the test ends. */
 const VERSION_LISTINGS_LIMIT = 50;
@@ -88,7 +89,7 @@ function deletedObjects(body: string): { key: string; versionId?: string }[] {
   });
 }
 
-/** ListBuckets, ListObjectsV2, ListObjectVersions, DeleteObjects and DeleteBucket of the fake buckets; DynamoDB's ListTables: none. */
+/** ListBuckets, ListObjectsV2, ListObjectVersions, GetObject (of `bodies`), DeleteObjects and DeleteBucket of the fake buckets; DynamoDB's ListTables: none. */
 function answer(method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: string): { status: number; type: string; body: string } {
   const xml = (status: number, text: string) => ({ status, type: 'application/xml', body: text });
   if (headers['x-amz-target'] !== undefined) return { status: 200, type: 'application/x-amz-json-1.0', body: '{"TableNames":[]}' };
@@ -109,6 +110,11 @@ function answer(method: string, url: URL, headers: Record<string, string | strin
     const gone = deletedObjects(body).filter((o) => (bucket.versioned ? o.versionId === 'v1' : true)).map((o) => o.key);
     bucket.keys = bucket.keys.filter((k) => !gone.includes(k));
     return xml(200, '<DeleteResult></DeleteResult>');
+  }
+  const key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'));
+  if (method === 'GET' && key !== '') {
+    const body = bucket.bodies?.get(key);
+    return body === undefined ? xml(404, '<Error><Code>NoSuchKey</Code><Message>none</Message></Error>') : { status: 200, type: 'application/octet-stream', body };
   }
   if (url.searchParams.has('versions')) {
     bucket.versionListings = (bucket.versionListings ?? 0) + 1;
@@ -194,7 +200,13 @@ describe('key listings ask for URL encoding and decode it', () => {
   });
 
   it('decodes the common prefixes of an inventory destination', async () => {
-    buckets.set('inventories', { keys: ['inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.json', 'inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.checksum'], encodes: true });
+    const manifest = '{}';
+    const folder = 'inv/src/cr\rconfig/2026-01-01T00-00Z/';
+    const bodies = new Map([
+      [`${folder}manifest.json`, manifest],
+      [`${folder}manifest.checksum`, createHash('md5').update(manifest).digest('hex')],
+    ]);
+    buckets.set('inventories', { keys: [...bodies.keys()], encodes: true, bodies });
     expect((await latestInventoryReport(s3, 'src', { bucket: 'inventories', prefix: 'inv' })).manifestKey).toBe('inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.json');
   });
 
