@@ -1,4 +1,5 @@
 import { decodeIndexObject } from '../blob-index/index-object';
+import { type BlobLocation } from '../blob-index/vault-index';
 import { getSealedObject } from '../crypto/sealed-object';
 import { DamagedPruneStateError } from '../prune/prune-errors';
 import { isTombstone, loadCondemnedBatches } from '../prune/prune-state';
@@ -22,18 +23,23 @@ const LOCK_CONCURRENCY = 16;
 /**
  * Every object a snapshot needs to be restored: the vault's config and key objects (without them no
  * object of the vault can be opened), the snapshot object, its manifest root, nodes and pages, the
- * packs holding its blobs (every copy's, for a blob stored twice), and the index objects listing those
+ * packs holding its blobs (every copy's, for a blob stored twice, less those a pending prune condemned: packsToLock), and the index objects listing those
  * packs (the snapshot's own and older ones; an index object a pending prune condemned only when no other lists
- * one of those packs, unless `allIndexes`: indexObjectsToKeep). Sorted by key. Reads the manifest and every index object of the vault. The config and keys
+ * one of those packs: indexObjectsToKeep). With `includeCondemned` (legal holds: a release must reach every object a hold set,
+ * whatever a prune condemned in between), every copy's pack and every listing index object.
+ * Sorted by key. Reads the manifest, the pending prune batches and every index object of the vault. The config and keys
  * are written when the vault is made (a key object `lifeboat vault key add` writes later is locked with the next
  * locked snapshot): until 2026-12-04 they were left out, so their retention
  * ran out `days` after that, and a delete plus the noncurrent-version expiry could then take every
  * backup of an immutable vault with them.
  */
-export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly string[], options: { allIndexes?: boolean } = {}): Promise<string[]> {
+export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly string[], options: { includeCondemned?: boolean } = {}): Promise<string[]> {
   // The snapshots first: an index loaded after them covers them (Vault.index()).
   const snapshots: Array<{ id: string; snapshot: Awaited<ReturnType<Vault['loadSnapshot']>> }> = [];
   for (const id of snapshotIds) snapshots.push({ id, snapshot: await vault.loadSnapshot(id) });
+  // Read before index/ is loaded and listed, so the index objects a prune writes before its batch (listing the copies it
+  // made) are in both; an index loaded earlier only makes a condemned pack look like a blob's last copy, which keeps it.
+  const condemned = options.includeCondemned ? NONE_CONDEMNED : await pendingCondemnations(vault);
   const index = await vault.index();
   const keys = new Set<string>();
   const packs = new Set<string>();
@@ -51,46 +57,61 @@ export async function snapshotObjectKeys(vault: Vault, snapshotIds: readonly str
           const blobId = Buffer.from(blob, 'hex');
           const location = index.lookup(blobId);
           if (!location) throw new VaultCorruptionError(vault.location, snapshotKey(id), `entry ${JSON.stringify(entry.path)} has blob ${blob}, which no index lists`);
-          packs.add(location.packId);
-          // Every copy of a blob stored twice: a restore reads the next one when the first fails its check or is gone.
-          if (index.hasCopies(blobId)) for (const copy of index.locations(blobId)) packs.add(copy.packId);
+          if (!index.hasCopies(blobId)) packs.add(location.packId);
+          else for (const pack of packsToLock(index.locations(blobId), condemned.packs)) packs.add(pack);
         }
       }
     }
   }
   for (const pack of packs) keys.add(packKey(pack));
-  for (const key of await indexObjectsToKeep(vault, packs, options.allIndexes ?? false)) keys.add(key);
+  for (const key of await indexObjectsToKeep(vault, packs, condemned.indexes)) keys.add(key);
   keys.add(CONFIG_KEY);
   for await (const key of vault.store.list(KEYS_PREFIX)) if (idFromKey(KEYS_PREFIX, key)) keys.add(key);
   return [...keys].sort();
 }
 
 /**
+ * The packs to lock for a blob stored more than once: every copy's (a restore reads the next one when the first fails its
+ * check or is gone), less those in packs a pending prune batch condemned when a copy lives in a pack no batch condemned.
+ * A repack copies a pack's live blobs into a new pack and condemns the old one; locking the old one as well would keep
+ * it for ever (every commit extends it, as a copy of a referenced blob), with the condemned index objects listing it
+ * (review r17 F2). When every copy is in a condemned pack (a late backup reused a blob the prune found garbage, which the
+ * sweep spares), all stay locked: no referenced blob may be left only in packs whose retention lapses.
+ */
+function packsToLock(copies: readonly BlobLocation[], condemnedPacks: ReadonlySet<string>): string[] {
+  const all = copies.map((c) => c.packId);
+  const surviving = all.filter((pack) => !condemnedPacks.has(pack));
+  return surviving.length > 0 ? surviving : all;
+}
+
+/**
  * The index objects to lock with `packs`: those listing one of them, less those a pending prune batch
- * condemned whose listed `packs` another index object lists too. The condemn phase writes an index
+ * condemned (`condemned`) whose listed `packs` another index object lists too. The condemn phase writes an index
  * object carrying a condemned one's live packs before its batch; locking the condemned one as well
  * would keep it for ever (every commit extends it), and with it every garbage pack it lists, which the
  * sweep keeps while an index object names them (audit i7-1). One that alone lists one of `packs` (a
  * pack a late backup reused, which the sweep spares) stays locked: no referenced pack may be listed only
- * by an object whose retention lapses. The batches are read before index/ is listed, so the index
- * object written before a batch is in the listing. With `all` (legal holds: a release must reach what
- * a hold set), every listing one.
+ * by an object whose retention lapses.
  */
-async function indexObjectsToKeep(vault: Vault, packs: ReadonlySet<string>, all: boolean): Promise<string[]> {
-  const condemned = all ? new Set<string>() : await condemnedIndexIds(vault);
+async function indexObjectsToKeep(vault: Vault, packs: ReadonlySet<string>, condemned: ReadonlySet<string>): Promise<string[]> {
   const listing = await indexObjectsListing(vault, packs);
   const listedElsewhere = new Set<string>();
   for (const o of listing) if (!condemned.has(o.id)) for (const p of o.lists) listedElsewhere.add(p);
   return listing.filter((o) => !condemned.has(o.id) || o.lists.some((p) => !listedElsewhere.has(p))).map((o) => indexKey(o.id));
 }
 
-/** The index objects pending batches condemn; none when a batch is damaged (locking more is always safe, and prune refuses such a vault anyway). */
-async function condemnedIndexIds(vault: Vault): Promise<Set<string>> {
+/** What pending prune batches condemn: pack ids and index object ids. */
+type PendingCondemnations = { readonly packs: ReadonlySet<string>; readonly indexes: ReadonlySet<string> };
+
+const NONE_CONDEMNED: PendingCondemnations = { packs: new Set(), indexes: new Set() };
+
+/** What the vault's pending batches condemn; nothing when a batch is damaged (locking more is always safe, and prune refuses such a vault anyway). */
+async function pendingCondemnations(vault: Vault): Promise<PendingCondemnations> {
   try {
-    const batches = await loadCondemnedBatches(vault.store, vault.keys);
-    return new Set(batches.filter((b) => !isTombstone(b)).flatMap((b) => b.indexes));
+    const pending = (await loadCondemnedBatches(vault.store, vault.keys)).filter((b) => !isTombstone(b));
+    return { packs: new Set(pending.flatMap((b) => b.packs.map((p) => p.id))), indexes: new Set(pending.flatMap((b) => b.indexes)) };
   } catch (err) {
-    if (err instanceof DamagedPruneStateError) return new Set();
+    if (err instanceof DamagedPruneStateError) return NONE_CONDEMNED;
     throw err;
   }
 }
@@ -177,9 +198,10 @@ export async function setBackupLegalHold(
 ): Promise<LegalHoldChange> {
   const hold = vault.store.setLegalHold?.bind(vault.store);
   if (!hold) return { supported: false, objects: 0, keptForOtherHolds: 0 };
-  // Every index object listing their packs, condemned or not: a release must lift every hold a hold set.
-  const keys = await snapshotObjectKeys(vault, snapshotIds, { allIndexes: true });
-  const kept = !on && options.stillHeld?.length ? new Set(await snapshotObjectKeys(vault, options.stillHeld, { allIndexes: true })) : new Set<string>();
+  // Every copy's pack and every index object listing them, condemned or not: a release must lift every hold a hold set,
+  // and one that left out what a prune condemned since the hold would leave that held for ever.
+  const keys = await snapshotObjectKeys(vault, snapshotIds, { includeCondemned: true });
+  const kept = !on && options.stillHeld?.length ? new Set(await snapshotObjectKeys(vault, options.stillHeld, { includeCondemned: true })) : new Set<string>();
   const change = keys.filter((key) => !kept.has(key));
   const holdError = options.holdError;
   await mapBounded(change, LOCK_CONCURRENCY, (key) =>

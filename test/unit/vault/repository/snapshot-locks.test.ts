@@ -2,6 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
+import { condemnedPacksOf, loadCondemnedBatches, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { extendSnapshotRetention, retentionWindow, setBackupLegalHold, snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
 import { Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, INDEX_PREFIX, packKey } from '../../../../vault/repository/vault-layout';
@@ -116,5 +118,58 @@ describe('Object Lock of blobs stored twice (review R4-2)', () => {
     } finally {
       await removeDir(dir);
     }
+  });
+});
+
+describe('Object Lock of a pack a prune repacked and condemned (review r17 F2)', () => {
+  let dir: string;
+  let vault: Vault;
+  let keep: string;
+  /** The pack holding both files, repacked by the prune, and the pack its live blob was copied into. */
+  let repacked: string;
+  let copy: string;
+
+  beforeAll(async () => {
+    dir = await tempDir('snapshot-locks-repacked');
+    vault = (await newTestVault(dir)).vault;
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'keep.bin'), pseudoRandomBytes(3000, 11));
+    await fs.writeFile(path.join(src, 'drop.bin'), pseudoRandomBytes(9000, 12));
+    const dropped = (await backupDirectory(vault, src, { parent: null })).snapshot.id;
+    await fs.rm(path.join(src, 'drop.bin'));
+    keep = (await backupDirectory(vault, src, { parent: null })).snapshot.id;
+    const before = await listedKeys(vault.store, DATA_PREFIX);
+    await vault.store.delete(`snapshots/${dropped}`);
+    const run = await pruneVault(vault, { graceMs: 3_600_000, repackThreshold: 0.05 });
+    expect(run.report.packsRepacked).toBe(1);
+    const condemned = condemnedPacksOf(await loadCondemnedBatches(vault.store, vault.keys));
+    const after = await listedKeys(vault.store, DATA_PREFIX);
+    const packId = (key: string): string => key.slice(key.lastIndexOf('/') + 1);
+    repacked = before.map(packId).find((id) => condemned.has(id)) ?? '';
+    copy = after.filter((k) => !before.includes(k)).map(packId)[0] ?? '';
+    expect([repacked, copy].every((id) => id.length > 0)).toBe(true);
+  });
+
+  afterAll(() => removeDir(dir));
+
+  const opened = (): Vault => new Vault(vault.store, vault.keys, vault.config);
+
+  it('a commit extends the copy\'s pack, not the condemned one, so the condemned pack\'s retention can pass and the sweep free it', async () => {
+    const packs = (await snapshotObjectKeys(opened(), [keep])).filter((k) => k.startsWith(DATA_PREFIX));
+    expect(packs).toEqual([packKey(copy)]);
+  });
+
+  it('a legal hold still takes every copy: a release must reach what the hold set, whatever a prune condemned since', async () => {
+    const packs = (await snapshotObjectKeys(opened(), [keep], { includeCondemned: true })).filter((k) => k.startsWith(DATA_PREFIX));
+    expect(packs).toEqual([packKey(copy), packKey(repacked)].sort());
+  });
+
+  // Last: it condemns the copy too.
+  it('keeps every condemned copy locked when no copy is outside a pending batch: a referenced blob never loses its retention', async () => {
+    await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: new Date().toISOString(), graceMs: 3_600_000, packs: [{ id: copy, bytes: 0 }], indexes: [], manifests: [] });
+    const keys = await snapshotObjectKeys(opened(), [keep]);
+    expect(keys.filter((k) => k.startsWith(DATA_PREFIX))).toEqual([packKey(copy), packKey(repacked)].sort());
+    expect(keys.filter((k) => k.startsWith(INDEX_PREFIX)).length).toBeGreaterThan(0);
   });
 });
