@@ -107,12 +107,17 @@ export class PackSink {
   /** Blobs of condemned packs this sink stored again (the index keeps their first, condemned, location). */
   private readonly storedAgain = new Set<string>();
 
-  /** True when the blob is indexed in a pack no prune condemned (or was stored again by this sink). */
+  /**
+   * True when some copy of the blob is indexed in a pack no prune condemned (or this sink stored it again).
+   * Every copy counts, not only `lookup`'s first: after a repack the condemned source pack sorts before its
+   * live copy about half the time, and judging by it alone stored the blob again on every backup until a
+   * prune folded the duplicate, one needless pack a day (kept `days` each on a locked vault).
+   */
   has(id: Buffer): boolean {
     const condemned = this.ctx.condemnedPacks;
     if (!condemned || condemned.size === 0) return this.ctx.index.has(id);
-    const loc = this.ctx.index.lookup(id);
-    return loc !== undefined && (!condemned.has(loc.packId) || this.storedAgain.has(id.toString('hex')));
+    if (this.storedAgain.has(id.toString('hex'))) return this.ctx.index.has(id);
+    return this.ctx.index.locations(id).some((copy) => !condemned.has(copy.packId));
   }
 
   /** True when the blob is neither indexed nor claimed already: the caller stores it (and `put`s it). */

@@ -344,8 +344,8 @@ export class Vault {
   }
 
   /**
-   * A writer for one snapshot (or one shard of it). It does not reuse blobs of packs a prune
-   * condemned or deleted (pending batches and tombstones, docs/FORMAT.md §11): those are stored again.
+   * A writer for one snapshot (or one shard of it). It does not reuse blobs that have no copy outside packs a
+   * prune condemned or deleted (pending batches and tombstones, docs/FORMAT.md §11): those are stored again.
    * Prune's state is read before the index: a tombstone is removed only after the index objects listing
    * its packs are gone, so an index loaded after the tombstone was read holds no record it would leave
    * out. An index this instance loaded earlier is kept only while prune's state is as it was before that

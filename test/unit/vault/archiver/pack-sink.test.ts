@@ -65,6 +65,28 @@ describe('PackSink', () => {
     expect(sink.claim((blobs[9] as SealedBlob).id)).toBe(false);
   });
 
+  it('reuses a blob whose first indexed copy is in a condemned pack when another copy lives in a pack no prune condemned (audit aS3-1)', () => {
+    // After a repack the condemned source pack sorts before its live copy about half the time (pack ids are random).
+    const id = (blob(1) as SealedBlob).id;
+    const source = '0'.repeat(64);
+    const repacked = 'f'.repeat(64);
+    const onlyCondemned = 'e'.repeat(64);
+    const index = new VaultIndex();
+    index.add(id, source, 1000, 0, 100, 100);
+    index.add(id, repacked, 1000, 0, 100, 100);
+    const other = (blob(2) as SealedBlob).id;
+    index.add(other, source, 1000, 200, 100, 100);
+    index.add(other, onlyCondemned, 1000, 0, 100, 100);
+    const ctx: PackSinkContext = { store: new MemoryVaultStore('condemned-copies'), keys, index, packSize: PACK_SIZE, budget: new ByteBudget(1 << 20), onError: () => undefined, packsPerIndex: 2, indexIntervalMs: 60_000, condemnedPacks: new Set([source, onlyCondemned]) };
+    const sink = new PackSink(ctx);
+    expect(index.lookup(id)?.packId).toBe(source);
+    expect(sink.has(id)).toBe(true);
+    expect(sink.claim(id)).toBe(false);
+    // Every copy condemned: the blob is stored again.
+    expect(sink.has(other)).toBe(false);
+    expect(sink.claim(other)).toBe(true);
+  });
+
   it('reports a failed pack upload to onError and from finish', async () => {
     const failing = requiredMethodsStore(new MemoryVaultStore('failing'), { put: () => Promise.reject(new Error('disk full')) });
     const errors: unknown[] = [];
