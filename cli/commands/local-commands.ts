@@ -138,6 +138,9 @@ function scheduleLines(schedules: SchedulerState['schedules']): string[] {
 function schedulerLines(status: LocalSchedulerStatus, dataDir: string): string[] {
   const up = localCommandLine('up --with-schedules', { dataDir });
   if (status.state === 'running') return [`Schedules: active (local scheduler pid ${status.pid}, since ${status.startedAt}):`, ...scheduleLines(status.schedules)];
+  if (status.state === 'stale' && status.staleReason === 'reused') {
+    return [`Schedules: not active (the recorded scheduler is no longer running: its pid ${status.pid} now belongs to another program, which is not signalled; \`${up}\` starts a new one).`];
+  }
   if (status.state === 'stale') return [`Schedules: not active (scheduler pid ${status.pid} is gone; \`${up}\` starts a new one).`];
   return [`Schedules: not active (\`${up}\` fires them).`];
 }

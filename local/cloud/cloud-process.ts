@@ -11,7 +11,7 @@
 import { createCipheriv } from 'node:crypto';
 import { parseCloudProcessArgv } from './cloud-process-args';
 import { startCloudServers } from './cloud-servers';
-import { cloudProcessLiveness, isProcessAlive, readCloudState, removeCloudState, writeCloudState } from './cloud-state';
+import { processLiveness, isProcessAlive, readCloudState, removeCloudState, writeCloudState } from './cloud-state';
 import { processStartTime } from './process-start-time';
 import { startRegionControlServer } from './region-control-server';
 
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     fail(EXIT_NO_LEGACY_PROVIDER, 'DES is unavailable: start node with --openssl-legacy-provider (s3rver needs it for ListObjectsV2 pagination)');
   }
   const existing = readCloudState(args.dataDir);
-  if (existing && existing.pid !== process.pid && cloudProcessLiveness(existing) === 'alive') {
+  if (existing && existing.pid !== process.pid && processLiveness(existing) === 'alive') {
     fail(EXIT_ALREADY_RUNNING, `already running on ${args.dataDir} (pid ${existing.pid})`);
   }
 

@@ -118,17 +118,18 @@ export function removeCloudState(dataDir: string): void {
 }
 
 /**
- * Whether the cloud that wrote cloud.json still runs: 'gone' when no process has its pid, 'reused'
- * when one does but started at another time than the cloud (the pid was given to another program
- * after the cloud was killed). Without a recorded start time, or without /proc, the pid decides.
+ * Whether the process a file names by pid and start time (cloud.json, scheduler.json) still runs: 'gone' when no
+ * process has the pid, 'reused' when one does but started at another time than the recorded one (the pid was given to
+ * another program after the recorded process was killed). Without a recorded start time, or without /proc, the pid
+ * decides.
  */
-export type CloudProcessLiveness = 'alive' | 'gone' | 'reused';
+export type ProcessLiveness = 'alive' | 'gone' | 'reused';
 
-export function cloudProcessLiveness(state: Pick<CloudState, 'pid' | 'processStartTime'>): CloudProcessLiveness {
-  if (!isProcessAlive(state.pid)) return 'gone';
-  if (state.processStartTime === undefined) return 'alive';
-  const now = processStartTime(state.pid);
-  return now === undefined || now === state.processStartTime ? 'alive' : 'reused';
+export function processLiveness(recorded: { pid: number; processStartTime?: string }): ProcessLiveness {
+  if (!isProcessAlive(recorded.pid)) return 'gone';
+  if (recorded.processStartTime === undefined) return 'alive';
+  const now = processStartTime(recorded.pid);
+  return now === undefined || now === recorded.processStartTime ? 'alive' : 'reused';
 }
 
 /** True when a process with this pid exists (signal 0 checks without signalling). */

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { toCloudProcessArgv } from './cloud-process-args';
 import { type CreateOnlyPrefixes, writeCreateOnlyPrefixes } from './create-only-guard';
-import { cloudProcessLiveness, type CloudState, dataDirLayout, readCloudState, readCloudStateFile, removeCloudState } from './cloud-state';
+import { processLiveness, type CloudState, dataDirLayout, readCloudState, readCloudStateFile, removeCloudState } from './cloud-state';
 import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStateDamagedError, LocalCloudStopError } from './errors';
 import { type RegionState } from './region-control-protocol';
 
@@ -204,7 +204,7 @@ export function stateFileDamagedError(dataDir: string, problem: string): LocalCl
 export function liveCloudState(dataDir: string): CloudState | undefined {
   const file = readCloudStateFile(dataDir);
   if (file.kind === 'unreadable') throw stateFileDamagedError(dataDir, file.problem);
-  return file.kind === 'present' && cloudProcessLiveness(file.state) === 'alive' ? file.state : undefined;
+  return file.kind === 'present' && processLiveness(file.state) === 'alive' ? file.state : undefined;
 }
 
 export async function startLocalCloud(options: StartLocalCloudOptions): Promise<LocalCloudHandle> {
@@ -214,7 +214,7 @@ export async function startLocalCloud(options: StartLocalCloudOptions): Promise<
   // A damaged file may belong to a cloud that still runs: a second one would fight it for the LevelDB and ports.
   if (existing.kind === 'unreadable') throw stateFileDamagedError(layout.root, existing.problem);
   if (existing.kind === 'present') {
-    if (cloudProcessLiveness(existing.state) === 'alive') throw new LocalCloudAlreadyRunningError(layout.root, existing.state.pid);
+    if (processLiveness(existing.state) === 'alive') throw new LocalCloudAlreadyRunningError(layout.root, existing.state.pid);
     removeCloudState(layout.root);
   }
   mkdirSync(layout.root, { recursive: true });
@@ -297,13 +297,13 @@ export async function stopLocalCloud(dataDir: string, options: { timeoutMs?: num
   // With `pid`, only that process is stopped (a handle never stops a cloud started after it).
   if (!state || (options.pid !== undefined && state.pid !== options.pid)) return { stopped: false, staleStateRemoved: false, forced: false };
   const { pid } = state;
-  const liveness = cloudProcessLiveness(state);
+  const liveness = processLiveness(state);
   if (liveness !== 'alive') {
     removeCloudState(dataDir);
     return { stopped: false, pid, staleStateRemoved: true, staleReason: liveness, forced: false };
   }
   // Checked with the start time at every step: the pid of a cloud that exits meanwhile may be handed to another program.
-  const isCloudAlive = (): boolean => cloudProcessLiveness(state) === 'alive';
+  const isCloudAlive = (): boolean => processLiveness(state) === 'alive';
   try {
     process.kill(pid, 'SIGTERM');
   } catch (err) {
@@ -343,7 +343,7 @@ export async function localCloudStatus(dataDir: string, options: { timeoutMs?: n
   if (file.kind !== 'present') return { state: 'stopped', dataDir: root, services: [], ...(file.kind === 'unreadable' ? { unreadable: file.problem } : {}) };
   const { state } = file;
   const base = { dataDir: root, pid: state.pid, startedAt: state.startedAt, regions: state.regions, endpoints: state.endpoints };
-  const liveness = cloudProcessLiveness(state);
+  const liveness = processLiveness(state);
   if (liveness !== 'alive') return { state: 'stale', staleReason: liveness, ...base, services: [] };
   const timeoutMs = options.timeoutMs ?? 2000;
   const regionStates = Object.fromEntries(state.regions.map((r): [string, RegionState] => [r, state.stoppedRegions.includes(r) ? 'stopped' : 'up']));

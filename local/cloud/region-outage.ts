@@ -1,4 +1,4 @@
-import { type CloudState, cloudProcessLiveness, dataDirLayout, readCloudStateFile } from './cloud-state';
+import { type CloudState, processLiveness, dataDirLayout, readCloudStateFile } from './cloud-state';
 import { LocalCloudNotRunningError, LocalCloudStateDamagedError, RegionControlError, UnknownRegionError } from './errors';
 import { dataDirOption } from './data-dir-option';
 import { controlErrorSchema, type RegionAction, regionActionPath, type RegionChange, regionChangeSchema } from './region-control-protocol';
@@ -39,7 +39,7 @@ function runningCloud(dataDir: string): CloudState {
   const layout = dataDirLayout(dataDir);
   const file = readCloudStateFile(dataDir);
   if (file.kind === 'unreadable') throw new LocalCloudStateDamagedError(layout.root, layout.stateFile, file.problem);
-  if (file.kind === 'absent' || cloudProcessLiveness(file.state) !== 'alive') throw new LocalCloudNotRunningError(layout.root);
+  if (file.kind === 'absent' || processLiveness(file.state) !== 'alive') throw new LocalCloudNotRunningError(layout.root);
   return file.state;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
-import { cloudProcessLiveness, type CloudProcessLiveness } from '../cloud/cloud-state';
+import { processLiveness, type ProcessLiveness } from '../cloud/cloud-state';
 import { LocalSchedulerStartError } from './errors';
 import { readSchedulerState, removeSchedulerState, type SchedulerState, schedulerFiles } from './scheduler-state';
 
@@ -17,7 +17,7 @@ export type LocalSchedulerStatus =
   | { state: 'running'; pid: number; startedAt: string; schedules: SchedulerState['schedules'] }
   | { state: 'stopped' }
   /** 'gone': no process has the pid; 'reused': one does, started at another time than the scheduler (never signalled). */
-  | { state: 'stale'; pid: number; staleReason: Exclude<CloudProcessLiveness, 'alive'> };
+  | { state: 'stale'; pid: number; staleReason: Exclude<ProcessLiveness, 'alive'> };
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -75,27 +75,20 @@ export async function startLocalScheduler(options: { dataDir: string; stacks: re
 }
 
 /**
- * Whether the scheduler that wrote scheduler.json still runs: its pid with the start time it recorded (the pid of one
- * killed hard may be another program's now). Without a recorded start time, the pid decides.
- */
-function schedulerLiveness(state: SchedulerState): CloudProcessLiveness {
-  return cloudProcessLiveness(state);
-}
-
-/**
  * Stops the scheduler on this data directory (SIGTERM, SIGKILL after 15 s); not running is no error. A scheduler.json
- * whose pid is gone or now another program's is removed and nothing is signalled (`stopped: false`, `staleReason`).
+ * whose pid is gone or now another program's is removed and nothing is signalled (`stopped: false`, `staleReason`):
+ * the scheduler is its pid with the start time it recorded (the pid of one killed hard may be another program's now).
  */
-export async function stopLocalScheduler(dataDir: string): Promise<{ stopped: boolean; pid?: number; staleReason?: Exclude<CloudProcessLiveness, 'alive'> }> {
+export async function stopLocalScheduler(dataDir: string): Promise<{ stopped: boolean; pid?: number; staleReason?: Exclude<ProcessLiveness, 'alive'> }> {
   const state = readSchedulerState(dataDir);
   if (!state) return { stopped: false };
-  const liveness = schedulerLiveness(state);
+  const liveness = processLiveness(state);
   if (liveness !== 'alive') {
     removeSchedulerState(dataDir);
     return { stopped: false, pid: state.pid, staleReason: liveness };
   }
   // Checked with the start time at every step: the pid of a scheduler that exits meanwhile may be handed to another program.
-  const isSchedulerAlive = (): boolean => schedulerLiveness(state) === 'alive';
+  const isSchedulerAlive = (): boolean => processLiveness(state) === 'alive';
   try {
     process.kill(state.pid, 'SIGTERM');
   } catch {
@@ -116,7 +109,7 @@ export async function stopLocalScheduler(dataDir: string): Promise<{ stopped: bo
 export function localSchedulerStatus(dataDir: string): LocalSchedulerStatus {
   const state = readSchedulerState(dataDir);
   if (!state) return { state: 'stopped' };
-  const liveness = schedulerLiveness(state);
+  const liveness = processLiveness(state);
   if (liveness !== 'alive') return { state: 'stale', pid: state.pid, staleReason: liveness };
   return { state: 'running', pid: state.pid, startedAt: state.startedAt, schedules: state.schedules };
 }

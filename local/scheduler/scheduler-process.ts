@@ -5,7 +5,7 @@
  * the firing loop with the system clock and the local executor, writes <dataDir>/scheduler.json when
  * ready and after every firing, and logs to <dataDir>/scheduler.log. On SIGTERM it stops firing,
  * records the executions it leaves unfinished as ABORTED and exits; it also exits when the cloud
- * process is gone. Not imported by anything.
+ * process no longer runs (its pid gone, or now another program's). Not imported by anything.
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type SynthesizedStack } from '../assembly/synthesized-stack';
 import { connectLocalCloud } from '../cloud/local-cloud';
-import { isProcessAlive } from '../cloud/cloud-state';
+import { processLiveness, readCloudState } from '../cloud/cloud-state';
 import { processStartTime } from '../cloud/process-start-time';
 import { markExecutionAborted } from '../executor/execution-history';
 import { LambdaWorkerPool } from '../executor/lambda-worker-pool';
@@ -117,8 +117,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGHUP', () => shutdown('SIGHUP'));
+  // The cloud is its pid with its start time, as the CLI has it (processLiveness): a cloud killed hard leaves its pid to
+  // whatever starts next, and a scheduler polling the pid alone would take that program for the cloud and run on.
+  const cloud = { pid: cloudPid, processStartTime: cloudStartTime(dataDir, cloudPid) };
   setInterval(() => {
-    if (!isProcessAlive(cloudPid)) shutdown(`the local cloud (pid ${cloudPid}) exited`);
+    const liveness = processLiveness(cloud);
+    if (liveness === 'gone') shutdown(`the local cloud (pid ${cloudPid}) exited`);
+    if (liveness === 'reused') shutdown(`the local cloud (pid ${cloudPid}) is no longer running: its pid now belongs to another program`);
   }, CLOUD_POLL_MS).unref();
 
   loop.start();
@@ -126,6 +131,16 @@ async function main(): Promise<void> {
   log(`ready: ${schedules.length} schedule(s) from ${stacks.map((s) => s.stackName).join(', ')}`);
   // The loop's own timers keep the process alive; this keeps it alive when no schedule will fire again.
   setInterval(() => undefined, 2 ** 30);
+}
+
+/**
+ * The start time cloud.json records for the cloud this scheduler serves. When cloud.json names no such cloud (it
+ * stopped since `up` started it, or recorded no start time), the pid's start time now: `up` found the cloud running
+ * a moment ago, so the process with its pid is the cloud, unless it is gone already (then the pid alone decides).
+ */
+function cloudStartTime(dataDir: string, cloudPid: number): string | undefined {
+  const announced = readCloudState(dataDir);
+  return (announced?.pid === cloudPid ? announced.processStartTime : undefined) ?? processStartTime(cloudPid);
 }
 
 function describe(event: FiringEvent): string {

@@ -30,7 +30,7 @@ import { recordingCliIo } from '../../../support/captured-cli-io';
 import { LocalCloudAlreadyRunningError, LocalCloudNotRunningError, LocalCloudStartError, LocalCloudStateDamagedError } from '../../../../local/cloud/errors';
 import { stopRegion } from '../../../../local/cloud/region-outage';
 import { localSchedulerStatus } from '../../../../local/scheduler/local-scheduler';
-import { readSchedulerState, writeSchedulerState } from '../../../../local/scheduler/scheduler-state';
+import { readSchedulerState, schedulerFiles, writeSchedulerState } from '../../../../local/scheduler/scheduler-state';
 import {
   connectLocalCloud,
   type LocalCloudHandle,
@@ -363,6 +363,54 @@ describe('starting and stopping', () => {
       await expect(damaged).rejects.toBeInstanceOf(LocalCloudStateDamagedError);
       await expect(damaged).rejects.toThrow(`${join(reused.dir, 'cloud.json')} is damaged (`);
       rmSync(join(reused.dir, 'cloud.json'));
+    });
+
+    it('local status names a scheduler.json whose pid now belongs to another program as a scheduler no longer running, not as a pid that is gone (fixer fC)', async () => {
+      const pid = victim.pid!;
+      // The running cloud's own cloud.json, so that status goes on to the schedules (no `local down` here: it would stop that cloud).
+      writeCloudState(reused.dir, readCloudState(dataDir)!);
+      writeSchedulerState(reused.dir, { pid, processStartTime: String(Number(processStartTime(pid)) - 1), startedAt: new Date().toISOString(), cloudPid: cloud.pid, schedules: [] });
+      try {
+        const status = recordingCliIo();
+        expect(await localStatus({ dataDir: reused.dir }, { io: status })).toBe(0);
+        expect(status.lines.at(-1)).toBe(
+          `Schedules: not active (the recorded scheduler is no longer running: its pid ${pid} now belongs to another program, which is not signalled; \`lifeboat local up --with-schedules --data-dir ${reused.dir}\` starts a new one).`,
+        );
+      } finally {
+        rmSync(join(reused.dir, 'cloud.json'));
+        rmSync(schedulerFiles(reused.dir).stateFile);
+      }
+    });
+
+    it('the scheduler stops when its cloud\'s pid now belongs to another program, never taking that program for the cloud (fixer fC)', async () => {
+      const pid = victim.pid!;
+      writeCloudState(reused.dir, { pid, processStartTime: String(Number(processStartTime(pid)) - 1), startedAt: new Date().toISOString(), regions: [PRIMARY], endpoints: cloud.endpoints });
+      writeFileSync(schedulerFiles(reused.dir).stacksFile, '[]');
+      const scheduler = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../../../local/scheduler/scheduler-process.ts'), '--data-dir', reused.dir, '--cloud-pid', String(pid)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      scheduler.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      scheduler.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      try {
+        // It polls the cloud every second; a scheduler still running after 20 s took the other program for the cloud.
+        const exit = await new Promise<number | null | 'still running'>((resolve) => {
+          const deadline = setTimeout(() => resolve('still running'), 20_000);
+          scheduler.once('exit', (code) => {
+            clearTimeout(deadline);
+            resolve(code);
+          });
+        });
+        expect({ exit, output }).toEqual({ exit: 0, output: expect.stringContaining(`stopping (the local cloud (pid ${pid}) is no longer running: its pid now belongs to another program)`) as unknown });
+        expect(readSchedulerState(reused.dir)).toBeUndefined();
+        expect(victim.signalCode).toBeNull();
+        expect(isProcessAlive(pid)).toBe(true);
+      } finally {
+        if (scheduler.exitCode === null && scheduler.signalCode === null) scheduler.kill('SIGKILL');
+        rmSync(join(reused.dir, 'cloud.json'), { force: true });
+        rmSync(schedulerFiles(reused.dir).stateFile, { force: true });
+        rmSync(schedulerFiles(reused.dir).stacksFile, { force: true });
+      }
     });
 
     // Last: on a regression `local down` kills the victim.
