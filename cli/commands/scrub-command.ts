@@ -267,7 +267,11 @@ function scrubVerdict(summary: ScrubRunRecord, run: ScrubRunContext): string {
   const verdict: Record<ScrubRunRecord['outcome'], string> = {
     CLEAN: unopened ? `Clean: every object read verified; not compared with ${unopened}, which could not be opened.` : 'Clean: every object read verified, and the vaults hold the same objects.',
     REPAIRED: `Repaired ${summary.repaired} object(s) from the other vault; each copy verified where it landed.`,
-    REPAIRABLE: `${summary.repairable} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`,
+    // With --repair, what is left had a good copy that something stood in the way of copying (a prune, a lock, another account).
+    REPAIRABLE:
+      summary.unrepaired > 0
+        ? `${summary.unrepaired + summary.repairable} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: the WHY of each says what stood in the way and what to do.`
+        : `${summary.repairable} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`,
     DAMAGED: unopened
       ? `${summary.unrepaired} object(s) are damaged or missing, and ${unopened}, which could not be opened, was not searched for a good copy (${affected}); scrub again with --repair once it opens.`
       : `${summary.unrepaired} object(s) have no good copy in either vault (${affected}); back the affected sources up again, or restore the listed paths from an older backup.`,

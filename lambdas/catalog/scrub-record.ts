@@ -28,7 +28,11 @@ export const scrubRunRecordSchema = z.object({
   repaired: count,
   repairable: count,
   unrepaired: count,
-  /** CLEAN: nothing found; REPAIRED: everything found was repaired; REPAIRABLE: found, not repaired (a run without repair), a good copy exists; DAMAGED: something has no good copy. */
+  /**
+   * CLEAN: nothing found; REPAIRED: everything found was repaired; REPAIRABLE: found, not repaired (a run without
+   * repair, or a repair something stood in the way of: a prune of the vault, Object Lock, another account), a good
+   * copy exists of each; DAMAGED: something has no good copy.
+   */
   outcome: z.enum(['CLEAN', 'REPAIRED', 'REPAIRABLE', 'DAMAGED']),
   unrepairedKeys: z.array(z.string()).max(100),
   affectedBackups: z.array(z.string()),

@@ -6,7 +6,8 @@ import { discardedSnapshotsOf } from '../replication/discarded-snapshots';
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
-import { lifeboatHandler } from '../runtime/lifeboat-handler';
+import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
+import { type LambdaRuntime } from '../runtime/lambda-runtime';
 
 /** The scheduled default: a seventh of the objects a day, every object read once a week. */
 export const DEFAULT_RUNBOOK_FRACTION = 1 / 7;
@@ -30,15 +31,24 @@ const inputSchema = z
 const RESERVE_MS = 90_000;
 
 /** The scrub runbook's one step: the next slice of the vaults read and verified, each healed from the other, the run recorded in the catalog. */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, async ({ vault, fraction, repair }, runtime, invocation) => {
+export const handler = scrubVaultsHandler();
+
+/** The handler over a given runtime (tests pass a fake one). */
+export function scrubVaultsHandler(runtime?: () => LambdaRuntime) {
+  return lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, scrubHomeVaults, runtime);
+}
+
+async function scrubHomeVaults({ vault, fraction, repair }: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined) {
   const remaining = invocation?.getRemainingTimeInMillis();
-  const summary = await runScrubRunbook(
+  return runScrubRunbook(
     { scope: vault, fraction, repair },
     {
       environment: runtime.environment,
       // A repair that copied a snapshot into a vault waits, within this, for a prune of that vault to end (scrub-vaults.ts).
       ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
       scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable),
+      // Once recorded, before a run that leaves damage throws: the scrub-corruption alarm sums these.
+      publish: publishScrubMetrics,
       openVault: (side) => runtime.openVault(side),
       // A vault that does not exist is "nothing to scrub yet" only while its region's catalog records no backup in it.
       newestRecordedBackup: (side) =>
@@ -54,6 +64,4 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'scrub 
       discardedSnapshots: (snapshots) => discardedSnapshotsOf(runtime.catalog, runtime.plans.map((plan) => plan.name), snapshots),
     },
   );
-  publishScrubMetrics(summary);
-  return summary;
-});
+}

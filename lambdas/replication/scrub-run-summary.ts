@@ -6,6 +6,8 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
   const outcomes = (o: string): number => report.findings.filter((f) => f.outcome === o).length;
   const unrepaired = outcomes('unrepaired');
   const repairable = outcomes('repairable');
+  // An unrepaired object whose other copy verified (goodCopy) is not lost: the run is REPAIRABLE, not DAMAGED, for it.
+  const lost = report.findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true).length;
   return {
     ...run,
     scope: report.scope,
@@ -22,7 +24,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     repaired: outcomes('repaired'),
     repairable,
     unrepaired,
-    outcome: unrepaired > 0 ? 'DAMAGED' : repairable > 0 ? 'REPAIRABLE' : report.findings.length > 0 ? 'REPAIRED' : 'CLEAN',
+    outcome: lost > 0 ? 'DAMAGED' : unrepaired + repairable > 0 ? 'REPAIRABLE' : report.findings.length > 0 ? 'REPAIRED' : 'CLEAN',
     unrepairedKeys: [...new Set(report.findings.filter((f) => f.outcome === 'unrepaired').map((f) => f.key))].slice(0, 100),
     affectedBackups: [...new Set(report.damage.flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort(),
   };

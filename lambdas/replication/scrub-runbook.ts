@@ -13,6 +13,11 @@ import { VaultDamageError } from './replication-errors';
 export type ScrubRunbookDeps = {
   readonly environment: string;
   readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
+  /**
+   * Publishes the run's metrics once it is recorded (the Lambda: publishScrubMetrics), before a run that leaves
+   * something unrepaired throws: the scrub-corruption alarm must see those runs above all.
+   */
+  publish?(run: ScrubRunRecord): void;
   openVault(side: VaultSide): Promise<Vault>;
   /**
    * The newest backup a vault's region's catalog records as stored in it (absent-vault.ts): a vault that does not
@@ -85,7 +90,7 @@ export function summarizeScrub(report: ScrubReport, record: ScrubRunRecord, note
  * catalog that cannot be read or written fails the run (TransientError is retried by the state
  * machine): a scheduled scrub that silently restarted its cycle every day would never read the end of
  * the vault. A run that leaves anything damaged or missing throws VaultDamageError after recording
- * itself, so the execution fails where an alarm sees it.
+ * itself and publishing its metrics (`publish`), so the execution fails where an alarm sees it.
  */
 export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubRunbookDeps): Promise<ScrubRunbookSummary> {
   const now = deps.now ?? (() => new Date());
@@ -121,6 +126,7 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
   await deps.scrubLog.record(record);
+  deps.publish?.(record);
   if (!report.ok) throw new VaultDamageError(damageMessage(report, record));
   return summarizeScrub(report, record, notes);
 }
@@ -141,21 +147,41 @@ export function supersededNotes(report: Pick<ScrubReport, 'superseded'>): string
   );
 }
 
-/** `DAMAGED: 2 object(s) …: data/ab… (primary, dr), …; affected backups: …` — what an alarm's reader needs first. */
+/** An object a run left damaged or missing: the vaults it is bad in, and its first finding's reason. */
+type LeftObject = { readonly sides: VaultSide[]; readonly reason: string | undefined };
+
+/**
+ * `DAMAGED: 2 object(s) …: data/ab… (primary, dr), …; affected backups: …` — what an alarm's reader needs first. The
+ * objects left are told apart: with no good copy in either vault (lost), with a good copy that something stood in the
+ * way of copying (each named with its first finding's reason: what to do differs), and not repaired for want of repair.
+ */
 export function damageMessage(report: ScrubReport, record: ScrubRunRecord): string {
   const left = report.findings.filter((f) => f.outcome !== 'repaired');
-  const byKey = new Map<string, VaultSide[]>();
-  for (const f of left) byKey.set(f.key, [...(byKey.get(f.key) ?? []), f.vault]);
-  const named = [...byKey].slice(0, KEYS_IN_MESSAGE).map(([key, sides]) => `${key} (${sides.join(', ')})`);
-  const more = byKey.size > named.length ? `, and ${byKey.size - named.length} more` : '';
   // Objects, not findings: an object bad in both vaults is one finding per vault.
-  const objects = (outcome: ScrubFinding['outcome']): number => new Set(left.filter((f) => f.outcome === outcome).map((f) => f.key)).size;
-  const what =
-    record.outcome === 'DAMAGED'
-      ? `${objects('unrepaired')} object(s) damaged or missing with no good copy in either vault`
-      : `${objects('repairable')} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true)`;
+  const group = (findings: readonly ScrubFinding[]): Map<string, LeftObject> => {
+    const byKey = new Map<string, LeftObject>();
+    for (const f of findings) {
+      const seen = byKey.get(f.key);
+      if (seen) seen.sides.push(f.vault);
+      else byKey.set(f.key, { sides: [f.vault], reason: f.reason });
+    }
+    return byKey;
+  };
+  // A reason is a sentence of its own, with semicolons: bracketed, so that the list stays readable.
+  const listed = (byKey: ReadonlyMap<string, LeftObject>, withReason: boolean): string => {
+    const named = [...byKey].slice(0, KEYS_IN_MESSAGE).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? ` [${reason}]` : ''}`);
+    return `${named.join(', ')}${byKey.size > named.length ? `, and ${byKey.size - named.length} more` : ''}`;
+  };
+  const lost = group(left.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true));
+  const stopped = group(left.filter((f) => f.outcome === 'unrepaired' && f.goodCopy === true));
+  const repairable = group(left.filter((f) => f.outcome === 'repairable'));
+  const parts = [
+    ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}`] : []),
+    ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
+    ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
+  ];
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
-  return `${record.outcome}: ${what}: ${named.join(', ')}${more}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.`;
+  return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.`;
 }
 
 async function nothingToScrubYet(request: ScrubRunbookRequest, deps: ScrubRunbookDeps, startedAt: string, reason: string): Promise<ScrubRunbookSummary> {
@@ -164,5 +190,6 @@ async function nothingToScrubYet(request: ScrubRunbookRequest, deps: ScrubRunboo
   const report: ScrubReport = { scope: request.scope, fraction: request.fraction, repair: request.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
   await deps.scrubLog.record(record);
+  deps.publish?.(record);
   return summarizeScrub(report, record, [`nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason})`]);
 }

@@ -1,7 +1,7 @@
 import { checkVaultObject, listScrubbedObjects, loadIndexObject, mapBounded, markSnapshots, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
 import { type LoadedIndexObject, Vault, VaultError } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
-import { isS3AccessDenied, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { isS3AccessDenied, ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject, objectsTheSnapshotsLack, referencesOf } from './replicate-vault';
 import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-prune-wait';
@@ -56,7 +56,9 @@ export type ScrubVaultsOptions = {
 /**
  * One damaged or missing object in one vault, and what became of it: `repaired` (copied from the
  * other vault, whose copy verified, and verified again where it landed), `repairable` (the other
- * copy verifies; run with repair), `unrepaired` (`reason` says why).
+ * copy verifies; run with repair), `unrepaired` (`reason` says why). An unrepaired object whose other
+ * copy verified has `goodCopy`: something stood in the way of the repair (a prune of the vault, a
+ * lock, another account), nothing is lost, and it is not `damage`.
  */
 export type ScrubFinding = {
   readonly vault: VaultSide;
@@ -65,6 +67,8 @@ export type ScrubFinding = {
   readonly detail: string;
   readonly outcome: 'repaired' | 'repairable' | 'unrepaired';
   readonly reason?: string;
+  /** Unrepaired only: the other vault's copy verified, so the object is not lost. */
+  readonly goodCopy?: true;
 };
 
 /**
@@ -103,7 +107,7 @@ export type ScrubReport = {
   readonly discardedSnapshots?: Partial<Record<VaultSide, readonly string[]>>;
   /** Bytes are not counted: the slice is in objects. Every problem found, missing ones from the full listing comparison. */
   readonly findings: readonly ScrubFinding[];
-  /** The unrepaired objects mapped to the backups, sources and paths they affect. */
+  /** The unrepaired objects with no good copy (not `goodCopy`) mapped to the backups, sources and paths they affect. */
   readonly damage: readonly DamagedObject[];
   /**
    * Damaged objects a tombstone supersedes that were not repaired (with repair, one whose other copy verifies is
@@ -234,22 +238,23 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (!listings.get(from)?.has(b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
     return copyFrom(source, b);
   };
-  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => {
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, goodCopy = false): ScrubFinding['outcome'] => {
     // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
     if (b.supersededBy !== undefined && outcome !== 'repaired') {
       superseded.push({ vault: b.vault, key: b.key, detail: b.detail, tombstone: b.supersededBy });
       return outcome;
     }
     if (outcome === 'unrepaired') failedInto.add(b.vault);
-    findings.push({ ...b, outcome, ...(reason ? { reason } : {}) });
+    findings.push({ ...b, outcome, ...(reason ? { reason } : {}), ...(goodCopy && outcome === 'unrepaired' ? { goodCopy } : {}) });
     return outcome;
   };
   /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands; returns the finding's outcome. */
   const copyFrom = async (source: Vault, b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = other(b.vault);
-    const done = (outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => found(b, outcome, reason);
     const problem = await verifiesIn(from, b.key);
-    if (problem !== null) return done('unrepaired', `the ${from} vault's copy is damaged too (${problem})`);
+    if (problem !== null) return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${problem})`);
+    // From here the other copy verified: whatever stops the repair, the object is not lost.
+    const done = (outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => found(b, outcome, reason, true);
     if (!repair) return done('repairable');
     if (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) && failedInto.has(b.vault)) {
       return done('unrepaired', `held back: other objects could not be repaired in the ${b.vault} vault, and a snapshot is made visible only when everything it may reference is there`);
@@ -261,6 +266,11 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
       // another account"): that one object stays for the DR account's own scrub; the others are still repaired.
       if (b.problem === 'corrupt' && isS3AccessDenied(err)) {
         return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${err instanceof Error ? err.message : String(err)}); a DR vault in another account takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")`);
+      }
+      // An endpoint keeping one version per key (the local cloud) refuses to overwrite an object under retention or a
+      // legal hold; S3 on a versioned bucket takes a new version instead.
+      if (err instanceof ObjectLockedError) {
+        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy, which Object Lock protects (${err.message}); the ${from} vault's copy is good: delete the damaged one once it may be, and the next scrub with repair copies it as missing (docs/RUNBOOKS.md, "Scrub")`);
       }
       throw err;
     }
@@ -298,12 +308,12 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
       };
       const why = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack });
       if (why === undefined) continue;
-      for (const f of copied) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${why}` };
+      for (const f of copied) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${why}`, goodCopy: true };
     }
   }
 
   const lost = new Map<string, VaultSide[]>();
-  for (const f of findings) if (f.outcome === 'unrepaired') lost.set(f.key, [...(lost.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
+  for (const f of findings) if (f.outcome === 'unrepaired' && f.goodCopy !== true) lost.set(f.key, [...(lost.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
   const damage = lost.size > 0 ? await describeDamage(vaults, lost) : [];
   findings.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return {

@@ -200,8 +200,9 @@ export class S3VaultStore implements VaultStore {
       // Only a create-only write can fail its precondition: the object is there already.
       if (createOnly && isS3PreconditionFailed(err)) return;
       if (!isObjectLockRefusal(err)) throw err;
-      // A content-addressed key holds these very bytes already, locked: the write has nothing to do.
-      if (isContentAddressedKey(key)) return;
+      // A create of a content-addressed key finds these very bytes there already, locked: nothing to do. Not so for
+      // replace, whose purpose is to write over a damaged copy: the lock keeps that copy, and the caller must know.
+      if (createOnly && isContentAddressedKey(key)) return;
       throw new ObjectLockedError(this.location, key, 'S3 refused to overwrite it');
     }
   }

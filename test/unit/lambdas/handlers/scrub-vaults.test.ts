@@ -1,4 +1,11 @@
-import { handler } from '../../../../lambdas/handlers/scrub-vaults';
+import { PutCommand, type QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as path from 'node:path';
+import { handler, scrubVaultsHandler } from '../../../../lambdas/handlers/scrub-vaults';
+import { type LambdaRuntime } from '../../../../lambdas/runtime/lambda-runtime';
+import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
+import { capturedStdout, jsonLines } from '../../../support/captured-stdout';
+import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
+import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 /**
  * The scrub runbook's input is refused, naming the field, before the function builds anything from
@@ -18,4 +25,38 @@ it.each([
   ['both', 'Invalid scrub request: (input): '],
 ])('refuses %j with an InvalidInputError naming the field', async (input, message) => {
   await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
+});
+
+/** The Scrub step's runtime: the two vaults, and a catalog client that keeps the runs it is sent and reads none back. */
+function runtime(pair: VaultPair, sent: PutCommand['input'][]): () => LambdaRuntime {
+  const fake = {
+    config: { homeVault: 'primary', catalogTable: 'catalog' },
+    environment: 'prod',
+    plans: [],
+    clients: { documentClient: () => ({ send: async (command: PutCommand | QueryCommand) => (command instanceof PutCommand ? void sent.push(command.input) : { Items: [] }) }) },
+    openVault: async (side: VaultSide) => pair[side],
+  };
+  return () => fake as unknown as LambdaRuntime;
+}
+
+// Audit aS1-1: the metrics were published after the run returned, and a run leaving damage throws: the
+// scrub-corruption alarm never saw a DAMAGED or REPAIRABLE run.
+it('a DAMAGED run publishes its metrics (ScrubCorrupt, which the scrub-corruption alarm sums) before it fails', async () => {
+  const dir = await tempDir('scrub-handler');
+  try {
+    const pair = await scrubVaultPair(path.join(dir, 'src'));
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    await corrupt(pair.primary.store, pack as string);
+    await corrupt(pair.dr.store, pack as string);
+    const sent: PutCommand['input'][] = [];
+    let failure: unknown;
+    const lines = await capturedStdout(async () => {
+      failure = await scrubVaultsHandler(runtime(pair, sent))({ fraction: 1 }).catch((err: unknown) => err);
+    });
+    expect(failure).toMatchObject({ name: 'VaultDamageError' });
+    expect(sent).toEqual([expect.objectContaining({ Item: expect.objectContaining({ outcome: 'DAMAGED', corrupt: 2 }) })]);
+    expect(jsonLines(lines).filter((line) => '_aws' in line)).toEqual([expect.objectContaining({ Environment: 'prod', ScrubCorrupt: 2, ScrubUnrepaired: 2 })]);
+  } finally {
+    await removeDir(dir);
+  }
 });

@@ -8,6 +8,9 @@ import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
 import { type Vault, VaultNotFoundError } from '../../../../vault';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { PruneLease } from '../../../../vault/prune/prune-lease';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { snapshotKey } from '../../../../vault/repository/vault-layout';
 
 /** The scrub runbook's step over in-memory vaults and an in-memory scrub log: cursor in, run recorded, damage fails the run. */
 
@@ -62,6 +65,28 @@ it('fails with VaultDamageError naming the object and backup when no good copy i
   expect((failure as Error).message).toContain(`DAMAGED: 1 object(s) damaged or missing with no good copy in either vault: ${pack} (dr, primary)`);
   expect((failure as Error).message).toContain(`affected backups: ${pair.backupId}`);
   expect(runs.map((r) => r.outcome)).toEqual(['DAMAGED']);
+});
+
+// Audit aS1-2: a snapshot copied back while a prune of that vault held its lease was "DAMAGED … no good copy in either
+// vault", in the execution's cause and in `lifeboat status`, though both vaults held it.
+it('a repair a running prune stood in the way of: REPAIRABLE, the good copy and the reason named, and its metrics published before it fails', async () => {
+  await pair.dr.store.delete(snapshotKey(pair.snapshot.id));
+  await pruneVault(pair.dr, { graceMs: 0 });
+  const lease = await PruneLease.acquire(pair.dr.store, pair.dr.keys, { holder: 'dr prune', renewEveryMs: 0 });
+  const published: ScrubRunRecord[] = [];
+  try {
+    // A deadline this close stops the wait for the prune at once, as near a Lambda's end.
+    const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), deadline: Date.now() + 1000, publish: (run) => published.push(run) }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(VaultDamageError);
+    expect((failure as Error).message).toMatch(
+      new RegExp(`^REPAIRABLE: 1 object\\(s\\) damaged or missing with a good copy in the other vault, not repaired: snapshots/${pair.snapshot.id} \\(dr\\) \\[copied from the primary vault, but a prune of the dr vault was still running when the scrub last looked \\(prune/running/\\S+, held by dr prune;`),
+    );
+    expect((failure as Error).message).not.toContain('no good copy');
+    expect(runs.map((r) => [r.outcome, r.unrepaired, r.affectedBackups])).toEqual([['REPAIRABLE', 1, []]]);
+    expect(published).toEqual(runs);
+  } finally {
+    await lease.release();
+  }
 });
 
 it('fails a run without repair that found something (REPAIRABLE): the damage is still there', async () => {

@@ -14,7 +14,7 @@ import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
-import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
+import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
 import { supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
@@ -283,4 +283,28 @@ it('a DR vault that refuses to replace its damaged copy (another account): that 
   expect(report.findings).toHaveLength(2);
   expect(report.ok).toBe(false);
   expect(other === undefined || (await pair.dr.store.get(other)).length > 0).toBe(true);
+});
+
+// Audit aS1-3 and aS1-2: S3VaultStore.replace took an Object Lock refusal for success, so the repair of a locked damaged
+// pack said "copied, but the copy does not verify"; and every unrepaired object was called DAMAGED, "no good copy".
+it('a damaged copy Object Lock keeps from being replaced: unrepaired with the lock and the way out, a good copy, the run REPAIRABLE and not damage', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  // As S3VaultStore.replace answers an endpoint keeping one version per key (the local cloud) under retention.
+  (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(new ObjectLockedError('s3://vault', key, 'S3 refused to overwrite it'));
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([
+    expect.objectContaining({
+      vault: 'primary',
+      key: pack,
+      outcome: 'unrepaired',
+      goodCopy: true,
+      reason: expect.stringMatching(/^the primary vault refused to replace its damaged copy, which Object Lock protects \(s3:\/\/vault: object \S+ is locked .*\); the dr vault's copy is good: delete the damaged one once it may be, and the next scrub with repair copies it as missing/),
+    }),
+  ]);
+  expect([report.ok, report.damage]).toEqual([false, []]);
+  const record = scrubRunSummary(report, { environment: 'dev', startedAt: 's', endedAt: 'e' });
+  expect(record).toMatchObject({ outcome: 'REPAIRABLE', unrepaired: 1, repairable: 0, unrepairedKeys: [pack], affectedBackups: [] });
 });

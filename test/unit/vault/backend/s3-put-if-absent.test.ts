@@ -6,6 +6,7 @@ import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider
 import { S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
 import { initVault, openVault } from '../../../../vault/repository/vault';
 import { KEYS_PREFIX } from '../../../../vault/repository/vault-layout';
+import { ObjectLockedError } from '../../../../vault/vault-errors';
 import { removeDir, SMALL_TUNING, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -18,8 +19,8 @@ const objects = new Map<string, Buffer>();
 /** Conflicts to answer before the next conditional PutObject goes through. */
 let pendingConflicts = 0;
 
-function s3Error(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message: name });
+function s3Error(name: string, status: number, message = name): S3ServiceException {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message });
 }
 
 beforeEach(() => {
@@ -132,6 +133,16 @@ describe('S3VaultStore.put: immutable objects are created once (If-None-Match), 
     await vault.put('snapshots/s1', Buffer.from('damaged'));
     await vault.replace('snapshots/s1', Buffer.from('healthy'));
     expect((await vault.get('snapshots/s1')).toString()).toBe('healthy');
+  });
+
+  // Audit aS1-3: replace took the lock's refusal for "these very bytes are there already", and the scrub reported a copy.
+  it('replace over an object Object Lock protects (the local cloud refuses the overwrite) throws ObjectLockedError; a create of it succeeds', async () => {
+    const vault = store();
+    const pack = `data/ab/${'ab'.repeat(32)}`;
+    await vault.put(pack, Buffer.from('damaged'));
+    s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403, 'Access Denied because object protected by object lock.'));
+    await expect(vault.replace(pack, Buffer.from('healthy'))).rejects.toBeInstanceOf(ObjectLockedError);
+    await expect(vault.put(pack, Buffer.from('healthy'))).resolves.toBeUndefined();
   });
 
   it('passes other errors of a conditional create through', async () => {
