@@ -16,10 +16,17 @@ type PutRequest = { PutRequest: { Item: Item } };
 export type DynamoDbItemWriterOptions = {
   /** Paces the writes to a write-capacity budget (shared by every batch of the shard); absent: unpaced. */
   writeBudget?: CapacityTokenBucket;
+  /**
+   * Asked before each BatchWriteItem batch starts (restore-shard's deadline, shard-stop-gate.ts); once it
+   * says no, no later batch of the call starts. Batches start in order, so the items written are then the
+   * first ones (whole batches), and the call returns how many. Absent: every batch is written.
+   */
+  mayStart?: () => boolean;
 };
 
 /**
- * Writes items with BatchWriteItem, 25 at a time, re-sending unprocessed items with backoff.
+ * Writes items with BatchWriteItem, 25 at a time, re-sending unprocessed items with backoff; returns
+ * how many it wrote: all of them, or with `mayStart` the first ones, up to the batch it was told to stop at.
  * Items keep their low-level AttributeValue encoding, so numbers keep full precision.
  *
  * With a write budget each call first reserves its items' estimated units (1 WCU per started KB of
@@ -30,9 +37,15 @@ export type DynamoDbItemWriterOptions = {
  */
 export async function writeDynamoDbItems(ddb: DynamoDBClient, table: string, items: readonly Item[], options: DynamoDbItemWriterOptions = {}): Promise<number> {
   const batches = Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
-  const budget = options.writeBudget;
-  await mapBounded(batches, BATCHES_IN_FLIGHT, (batch) => (budget ? writeBatchWithinBudget(ddb, table, batch, budget) : writeBatch(ddb, table, batch)));
-  return items.length;
+  const { writeBudget: budget, mayStart } = options;
+  let stopped = false;
+  const written = await mapBounded(batches, BATCHES_IN_FLIGHT, async (batch) => {
+    stopped ||= mayStart ? !mayStart() : false;
+    if (stopped) return 0;
+    await (budget ? writeBatchWithinBudget(ddb, table, batch, budget) : writeBatch(ddb, table, batch));
+    return batch.length;
+  });
+  return written.reduce((sum, n) => sum + n, 0);
 }
 
 async function writeBatch(ddb: DynamoDBClient, table: string, batch: readonly Item[]): Promise<void> {

@@ -2,6 +2,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { z } from 'zod';
 import { objectPieceSchema } from './object-pieces';
 import { resolvedRestoreSchema } from './resolved-restore';
+import { restoreShardCursorSchema } from './restore-shard-cursor';
 import { isMissingS3Object } from '../sources/s3-missing-object';
 
 /**
@@ -48,11 +49,15 @@ export type RestoreShardItem = z.infer<typeof restoreShardItemSchema>;
 /**
  * What each Restore shard invocation receives: shards of one plan, restored in the order given. The
  * Distributed Map's ItemBatcher makes it (BatchInput + the manifest lines of one child execution); the
- * inline Map of the drill and the failover iterates batches of one shard, made by the planner.
+ * inline Map of the drill and the failover iterates batches of one shard, made by the planner. A
+ * batch called again after it stopped at its deadline also carries `resume`, and the fields of the
+ * previous call's answer beside it, which are ignored.
  */
 export const restoreShardBatchSchema = z.object({
   BatchInput: z.object({ restoreId: z.string(), planKey: restorePlanKeySchema }),
   Items: z.array(restoreShardItemSchema).min(1, 'must name at least one shard'),
+  /** Where a call that stopped at its deadline left off (restore-shard-cursor.ts); absent: from the batch's first shard. */
+  resume: restoreShardCursorSchema.optional(),
 });
 export type RestoreShardBatch = z.infer<typeof restoreShardBatchSchema>;
 

@@ -1,10 +1,9 @@
 import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token-bucket';
-import { decodeItemLines } from '../sources/dynamodb-item-codec';
 import { CheckedWrites, comparePaths, EntryContentPrefetch, type ManifestEntry, type NotRestored, PieceFileMissingError, RestoredContentTags, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { vaultForBlobs } from './vault-for-blobs';
-import { writeDynamoDbItems } from './dynamodb-item-writer';
+import { restoreItemPages } from './dynamodb-shard-pages';
 import { getRestorePlan, type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, type RestoreShardTask } from './restore-plan-document';
 import { type ResolvedRestore } from './resolved-restore';
 import { loadRestoreSnapshot } from './restore-snapshot';
@@ -15,16 +14,21 @@ import { s3Attributes, s3TargetKey } from './restored-entry';
 import { writeS3Object } from './s3-object-writer';
 import { uploadObjectPiece } from './split-object-upload';
 import { putPieceRecord } from './piece-records';
-import { checkDynamoDbItems } from './dynamodb-item-check';
 import { checkRestoredEntries, type EntryCheckOutcome } from './restored-entry-check';
 import { putShardCheck, type ShardCheck, SHARD_CHECK_LISTED } from './shard-checks';
 import { type RestoreIo } from './restore-io';
+import { addRestored, MAX_RESTORE_SHARD_ROUNDS, NOTHING_RESTORED, type RestoredSoFar, type RestoreShardCursor, RestoreShardCursorError, RestoreShardRoundsError } from './restore-shard-cursor';
+import { ShardStopGate } from './shard-stop-gate';
 
 export type RestoreShardDeps = RestoreIo & {
   /** Entries written at once within a shard. @default FILE_ENTRIES_AT_ONCE for a file system, OBJECT_ENTRIES_AT_ONCE for S3 and DynamoDB */
   concurrency?: number;
   /** Test seam: the clock of the DynamoDB write budget (capacity-token-bucket.ts). */
   clock?: BucketClock;
+  /** Milliseconds left of this invocation (the Lambda context's getRemainingTimeInMillis); absent = no limit, the batch ends in this call. */
+  deadline?: () => number;
+  /** Start nothing more once fewer milliseconds than this are left. @default as the backup shards: the larger of 60 s and a tenth of the time left at the start (shard-stop-gate.ts) */
+  stopMarginMs?: number;
 };
 
 export type RestoreShardResult = {
@@ -59,8 +63,14 @@ type ItemBudgets = { readonly write?: CapacityTokenBucket; readonly read?: Capac
 /** Entries of notRestored carried in a shard's result (it travels in the state machine's payload). */
 const NOT_RESTORED_LISTED = 20;
 
-/** What a Restore shard invocation returns: each shard's result, in the order of the batch. */
-export type RestoreShardBatchResult = { restoreId: string; shards: RestoreShardResult[] };
+/**
+ * What a Restore shard invocation returns. `done`: every shard of the batch is restored and checked;
+ * false: the call stopped near its deadline, and the workflow calls again with the batch and `resume`,
+ * both given back here so that the answer is the next call's input (restore-source-chain.ts).
+ * `shards`: the result of each shard that ended in this call, in the batch's order (a shard that ended
+ * in an earlier call of the batch was reported by that call), as the backup's shard batches report.
+ */
+export type RestoreShardBatchResult = { restoreId: string; done: boolean; shards: RestoreShardResult[] } & Partial<Pick<RestoreShardBatch, 'BatchInput' | 'Items'>> & { resume?: RestoreShardCursor };
 
 /**
  * Restores one shard (a contiguous range of the manifest) into the target, reads back what it wrote
@@ -79,7 +89,12 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
  * iteration of an inline Map) one after the other, in the batch's order, reading the plan once. Every
  * index is checked against the plan before anything is written, so a batch that does not belong to
  * the plan fails whole. A shard failing fails the batch; a retry restores its shards again from the
- * first, which the idempotence of restoreShard makes safe.
+ * first (or from `resume`), which the idempotence of restoreShard makes safe.
+ *
+ * Resumable (`deps.deadline`): near the deadline the call starts no further shard, and a DynamoDB shard
+ * no further page or BatchWriteItem batch (dynamodb-shard-pages.ts); it answers done=false with a
+ * cursor (restore-shard-cursor.ts) and is called again with it, at most MAX_RESTORE_SHARD_ROUNDS times.
+ * S3 and file-system shards are not cut: the plan sizes them to a Lambda run.
  */
 export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreShardDeps): Promise<RestoreShardBatchResult> {
   const { restoreId, planKey } = batch.BatchInput;
@@ -94,10 +109,40 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
       `Restore plan ${planKey} has no shard ${missing.join(', ')} for restore ${restoreId} (${plan.shards.length === 0 ? 'it has none' : `its shards are 0 to ${plan.shards.length - 1}`}): the shard manifest and the plan disagree; run the restore again`,
     );
   }
+  const resume = batch.resume;
+  if (resume && resume.batchItem >= batch.Items.length) {
+    throw new RestoreShardCursorError(
+      `Restore shard batch of restore ${restoreId} was asked to carry on at its shard ${resume.batchItem} (counted from 0), but it has ${batch.Items.length}: the cursor is past the batch's end and not this batch's; run the restore again`,
+    );
+  }
+  const round = (resume?.round ?? 0) + 1;
+  const gate = ShardStopGate.forDeadline(deps.deadline, deps.stopMarginMs);
   const vault = await deps.openVault(plan.restore.vault);
   const snapshot = await loadRestoreSnapshot(vault, plan.restore);
   const results: RestoreShardResult[] = [];
-  for (const shard of shards as RestoreShard[]) {
+  /** The answer of a call that stops: this batch again, from `at` (its position in Items). */
+  const stopped = (at: number, where: { page: number; item: number }, restored: RestoredSoFar): RestoreShardBatchResult => {
+    if (round >= MAX_RESTORE_SHARD_ROUNDS) {
+      const shardIndex = batch.Items[at]?.shardIndex ?? at;
+      throw new RestoreShardRoundsError(
+        `Restore shard ${shardIndex} of restore ${restoreId} still had items to write after ${round} calls of Restore shard, each stopped near its Lambda's timeout (it reached manifest page ${where.page}, item ${where.item}): ` +
+          `the target's write budget${plan.writeUnitsPerShard ? ` (${plan.writeUnitsPerShard} WCU/s for each shard)` : ''} or its throttling is too slow for the restore to end before its timeout. ` +
+          'Raise the source\'s writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table\'s write capacity and run the restore again; the items written so far stay (puts that replace).',
+      );
+    }
+    return { restoreId, done: false, shards: results, BatchInput: batch.BatchInput, Items: batch.Items, resume: { round, batchItem: at, ...where, restored } };
+  };
+  for (let at = resume?.batchItem ?? 0; at < shards.length; at++) {
+    const shard = shards[at] as RestoreShard;
+    const from = at === resume?.batchItem ? resume : undefined;
+    const byItems = plan.restore.target.type === 'dynamodb' && !shard.piece;
+    if (from && !byItems && (from.page > 0 || from.item > 0)) {
+      throw new RestoreShardCursorError(
+        `Restore shard ${shard.index} of restore ${restoreId} was asked to carry on at manifest page ${from.page}, item ${from.item}, but only a DynamoDB shard stops within itself: the cursor is not this shard's; run the restore again`,
+      );
+    }
+    // A DynamoDB shard's pieces of work are its batches (the gate is asked before each); another shard is one piece.
+    if (byItems ? gate.stopping() : !gate.mayStart()) return stopped(at, { page: 0, item: 0 }, NOTHING_RESTORED);
     const entries: ManifestEntry[] = [];
     for await (const entry of selectedEntries(vault, snapshot, plan.restore, shard)) entries.push(entry);
     const shardVault = await vaultForBlobs(vault, () => entries.flatMap((e) => e.content), restoreId);
@@ -113,12 +158,18 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
         ...(plan.writeUnitsPerShard ? { write: new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...clock }) } : {}),
         ...(plan.readUnitsPerShard ? { read: new CapacityTokenBucket({ unitsPerSecond: plan.readUnitsPerShard, minBurstUnits: READ_CALL_BURST_UNITS, ...clock }) } : {}),
       };
-      results.push(await restoreEntries(shardVault, plan, shard, entries, targetDir, deps, budgets));
+      if (byItems) {
+        const outcome = await restoreTableShard(shardVault, plan, shard, entries, deps, budgets, from, gate);
+        if ('stoppedAt' in outcome) return stopped(at, outcome.stoppedAt, outcome.restored);
+        results.push(outcome.result);
+      } else {
+        results.push(await restoreEntries(shardVault, plan, shard, entries, targetDir, deps));
+      }
     } finally {
       await targetDir?.close();
     }
   }
-  return { restoreId, shards: results };
+  return { restoreId, done: true, shards: results };
 }
 
 /**
@@ -165,17 +216,11 @@ async function restoreEntries(
   entries: readonly ManifestEntry[],
   targetDir: TargetDirectory | null,
   deps: RestoreShardDeps,
-  budgets: ItemBudgets,
 ): Promise<RestoreShardResult> {
   const restore = plan.restore;
   const result: RestoreShardResult = { shardIndex: shard.index, entries: 0, bytes: 0, items: 0 };
   const target = restore.target;
-  const tableKey = plan.tableKey;
-  if (target.type === 'dynamodb' && !tableKey) {
-    throw new SnapshotMismatchError(`Restore plan of ${restore.restoreId} names no key of table ${target.table}, so shard ${shard.index} could not read back what it writes (a plan made by an older version): run the restore again`);
-  }
-  /** DynamoDB targets: what reading back each page's items found. */
-  const itemMismatches: string[] = [];
+  if (target.type === 'dynamodb') throw new SnapshotMismatchError(`Restore shard ${shard.index} of restore ${restore.restoreId} writes a table: its items are written page by page (restoreTableShard)`);
   // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
   // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
   // What the shard proves of what it writes without reading it all back: S3 objects are read back
@@ -183,7 +228,7 @@ async function restoreEntries(
   // with checked writes, each blob read back right after it is written (CheckedWrites).
   const contentTags = target.type === 's3' ? new RestoredContentTags() : undefined;
   const checkedWrites = target.type === 'filesystem' ? new CheckedWrites() : undefined;
-  // S3 objects and DynamoDB pages: small entries' blobs are read from the vault a run at a time, not one read per entry.
+  // S3 objects: small entries' blobs are read from the vault a run at a time, not one read per entry.
   const contents = new EntryContentPrefetch(vault, target.type === 'filesystem' ? [] : entries, contentTags ? { contentTags } : {});
   const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(checkedWrites ? { checkedWrites } : {}) }) : null;
   const restoreOne = async (entry: ManifestEntry): Promise<void> => {
@@ -192,17 +237,6 @@ async function restoreEntries(
       // The key is restored verbatim under the target prefix: S3 keys are names, not paths.
       const { bytes } = await writeS3Object(deps.targetS3, target.bucket, s3TargetKey(target, entry), contents.content(entry), s3Attributes(entry), { size: entry.size });
       result.bytes += bytes;
-    } else if (target.type === 'dynamodb') {
-      if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);
-      const chunks: Buffer[] = [];
-      for await (const chunk of contents.content(entry)) chunks.push(chunk);
-      const body = Buffer.concat(chunks);
-      // Entries run side by side: `result.items += await …` would read the count before the await and lose the others' items.
-      const decoded = decodeItemLines(body);
-      const items = await writeDynamoDbItems(deps.dynamodb, target.table, decoded, budgets.write ? { writeBudget: budgets.write } : {});
-      itemMismatches.push(...(await checkDynamoDbItems(deps.dynamodb, target.table, tableKey ?? [], decoded, budgets.read ? { readBudget: budgets.read } : {})));
-      result.items += items;
-      result.bytes += body.length;
     } else if (directory) {
       let bytes = 0;
       await withExistRetry(async () => {
@@ -220,9 +254,58 @@ async function restoreEntries(
   await mapBounded(entries.filter((e) => e.kind === 'symlink'), atOnce, restoreOne);
   const notRestored = directory?.notRestored() ?? [];
   if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
-  if (target.type === 'dynamodb') await putShardCheck(deps, shardCheckOf(restore, shard, { checked: result.entries, mismatches: itemMismatches, notRestored: [] }, result.items));
-  else await checkShard(vault, restore, target, shard, entries, targetDir, deps, { contentTags, checkedWrites, notRestored });
+  await checkShard(vault, restore, target, shard, entries, targetDir, deps, { contentTags, checkedWrites, notRestored });
   return result;
+}
+
+/**
+ * A DynamoDB shard: its pages' items written and read back (dynamodb-shard-pages.ts) from `from` (a
+ * cursor of an earlier call of the batch) or its first page, and its check record written once its last
+ * page is, with what every call of the shard found. Stopped by `gate`: where it stopped and what it has
+ * restored so far, for the cursor.
+ */
+async function restoreTableShard(
+  vault: Vault,
+  plan: RestorePlanDocument,
+  shard: RestoreShard,
+  entries: readonly ManifestEntry[],
+  deps: RestoreShardDeps,
+  budgets: ItemBudgets,
+  from: RestoreShardCursor | undefined,
+  gate: ShardStopGate,
+): Promise<{ result: RestoreShardResult } | { stoppedAt: { page: number; item: number }; restored: RestoredSoFar }> {
+  const restore = plan.restore;
+  const target = restore.target;
+  const tableKey = plan.tableKey;
+  if (target.type !== 'dynamodb' || !tableKey) {
+    throw new SnapshotMismatchError(`Restore plan of ${restore.restoreId} names no key of the target table, so shard ${shard.index} could not read back what it writes (a plan made by an older version): run the restore again`);
+  }
+  const start = from ? { page: from.page, item: from.item } : { page: 0, item: 0 };
+  // Small pages' blobs are read from the vault a run at a time, not one read per page.
+  const contents = new EntryContentPrefetch(vault, entries.slice(start.page));
+  const outcome = await restoreItemPages(entries, start, {
+    ddb: deps.dynamodb,
+    table: target.table,
+    tableKey,
+    budgets,
+    content: (entry) => contents.content(entry),
+    atOnce: deps.concurrency ?? OBJECT_ENTRIES_AT_ONCE,
+    gate,
+    describe: `Restore shard ${shard.index} of restore ${restore.restoreId}`,
+  });
+  const restored = addRestored(from?.restored ?? NOTHING_RESTORED, outcome.restored);
+  if (outcome.stoppedAt) return { stoppedAt: outcome.stoppedAt, restored };
+  await putShardCheck(deps, {
+    restoreId: restore.restoreId,
+    shardIndex: shard.index,
+    checked: restored.entries,
+    items: restored.items,
+    mismatches: restored.mismatches.slice(0, SHARD_CHECK_LISTED),
+    mismatchCount: restored.mismatchCount,
+    notRestored: [],
+    notRestoredCount: 0,
+  });
+  return { result: { shardIndex: shard.index, entries: restored.entries, bytes: restored.bytes, items: restored.items } };
 }
 
 /**
@@ -250,13 +333,12 @@ async function checkShard(
   await putShardCheck(deps, shardCheckOf(restore, shard, outcome));
 }
 
-function shardCheckOf(restore: ResolvedRestore, shard: RestoreShard, outcome: EntryCheckOutcome, items?: number): ShardCheck {
+function shardCheckOf(restore: ResolvedRestore, shard: RestoreShard, outcome: EntryCheckOutcome): ShardCheck {
   const byPath = (a: { path: string }, b: { path: string }): number => comparePaths(a.path, b.path);
   return {
     restoreId: restore.restoreId,
     shardIndex: shard.index,
     checked: outcome.checked,
-    ...(items !== undefined ? { items } : {}),
     mismatches: outcome.mismatches.sort().slice(0, SHARD_CHECK_LISTED),
     mismatchCount: outcome.mismatches.length,
     notRestored: outcome.notRestored.sort(byPath).slice(0, SHARD_CHECK_LISTED),

@@ -54,7 +54,7 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
   const shardTask = lifeboatTask(
     scope,
     'Restore shard',
-    'Restores a batch of shards of the plan, one after the other, into the target (objects, items or files) from the vault; reads back what each wrote (objects and files against the manifest, a table\'s items by key) and records what it found beside the plan (restore-plans/<id>.checks/).',
+    'Restores a batch of shards of the plan, one after the other, into the target (objects, items or files) from the vault; reads back what each wrote (objects and files against the manifest, a table\'s items by key) and records what it found beside the plan (restore-plans/<id>.checks/); stops in time before the Lambda timeout and reports done=false with a cursor when more is left.',
     fns.shard,
     '$',
   );
@@ -72,7 +72,13 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
     maxConcurrencyPath: '$.plan.maxConcurrency',
     resultPath: '$.shardResults',
   });
-  const restoreShards = distributedMap.itemProcessor(shardTask);
+  // A DynamoDB shard slowed by its write budget or throttling may need more than one Lambda run: near its deadline it stops
+  // after a completed BatchWriteItem batch and answers done=false with the batch and a cursor, which replace the state, so
+  // the task called again carries on from there (lambdas/restore/restore-shard.ts, "Resumable"); it fails past 64 calls.
+  const shardDone = new sfn.Choice(scope, 'Restore shards done?', { comment: 'Ends the child execution when every shard of its batch is restored and checked; otherwise runs Restore shard again with its answer, which carries the cursor where it stopped.' })
+    .when(sfn.Condition.booleanEquals('$.done', false), shardTask)
+    .otherwise(new sfn.Succeed(scope, 'Restore shards restored', { comment: 'Every shard of the batch is written into the target and its check record stored.' }));
+  const restoreShards = distributedMap.itemProcessor(shardTask.next(shardDone));
   // Storage tiers: with an archive tier in some plan, the archived packs the restore reads are thawed first, in a
   // Wait loop (no Lambda runs while S3 thaws): Thaw → pending? → Wait → Thaw … → Restore shards.
   let thawTask: sfn.TaskStateBase | undefined;

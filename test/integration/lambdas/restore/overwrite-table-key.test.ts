@@ -5,15 +5,18 @@ import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { planRestore } from '../../../../lambdas/restore/plan-restore';
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
-import { getRestorePlan, type RestorePlanDocument } from '../../../../lambdas/restore/restore-plan-document';
+import { getRestorePlan, type RestorePlanDocument, type RestoreShardBatch, restoreShardBatchSchema } from '../../../../lambdas/restore/restore-plan-document';
+import { MAX_RESTORE_SHARD_ROUNDS, type RestoreShardCursor, RestoreShardCursorError } from '../../../../lambdas/restore/restore-shard-cursor';
 import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { selectedEntries } from '../../../../lambdas/restore/restore-selection';
 import { loadRestoreSnapshot } from '../../../../lambdas/restore/restore-snapshot';
 import { SHARD_WRITE_SECONDS, ShardWriteTimeError } from '../../../../lambdas/restore/shard-write-time';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
+import { parseInput } from '../../../../lambdas/runtime/parse-input';
 import { isPageBoundary } from '../../../../lambdas/sources/dynamodb-page-entries';
 import { createActiveTable } from '../../../../local/cloud';
+import { FakeBucketClock } from '../../../support/fake-bucket-clock';
 import { commitFixtureBackup } from '../../../support/vault-backup-fixture';
 import { RESTORE_TARGET_PREFIX as PREFIX, type RestoreTestCloud, startRestoreTestCloud } from './restore-test-cloud';
 
@@ -314,4 +317,62 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
     for (const s of await leastShardSeconds(stored)) expect(s).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
   });
+
+  /** A deadline for one call: time for its first `checks` stop checks, then none (it stops at its next BatchWriteItem batch). */
+  const deadlineAfter = (checks: number): (() => number) => {
+    let asked = 0;
+    return () => (asked++ < checks ? 3_600_000 : 0);
+  };
+
+  it('restores a table over many calls of Restore shard when each runs out of time, item for item, each call carrying on from the cursor of the one before (issue 16, item 3)', async () => {
+    for (const checks of [0, 6]) {
+      const table = `${PREFIX}notes-resumed-${checks}`;
+      // A budget large enough to plan one batch of the whole table; the clock is a test's, so pacing never sleeps.
+      const planned = await plan(table, 10_000, `r-notes-resumed-${checks}`);
+      const batches = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
+      let calls = 0;
+      for (const first of batches) {
+        let batch: RestoreShardBatch = first;
+        for (;;) {
+          calls++;
+          const answer = await restoreShardBatch(batch, { ...io, clock: new FakeBucketClock(), deadline: deadlineAfter(checks), stopMarginMs: 1000 });
+          if (answer.done) break;
+          expect(answer.resume).toBeDefined();
+          // The answer is the next call's input, as the state machine hands it on (restore-source-chain.ts).
+          batch = restoreShardBatchSchema.parse(JSON.parse(JSON.stringify(answer)));
+        }
+      }
+      // 600 items: at most 25 a call with no time left, a few batches more with time for 6 checks.
+      expect(calls).toBeGreaterThan(checks === 0 ? 24 : 4);
+      expect(await cloud.items(table)).toEqual(await cloud.items(WIDE_TABLE));
+      await expect(verifyRestore({ planKey: planned.planKey }, io)).resolves.toMatchObject({ items: 600, verified: { mismatches: 0 } });
+    }
+  });
+
+  it('refuses a cursor past the end of its shard, of its page or of its batch, and a malformed one, naming what is wrong', async () => {
+    const table = `${PREFIX}notes-cursor`;
+    const planned = await plan(table, 10_000, 'r-notes-cursor');
+    const [batch] = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
+    const resumed = (at: Partial<RestoreShardCursor>): RestoreShardBatch => ({ ...(batch as RestoreShardBatch), resume: { round: 1, batchItem: 0, page: 0, item: 0, restored: { entries: 0, bytes: 0, items: 0, mismatches: [], mismatchCount: 0 }, ...at } });
+    await expect(restoreShardBatch(resumed({ page: 10_000 }), io)).rejects.toThrow(/carry on at manifest page 10000, item 0, but it has \d+ pages .*past its end/);
+    await expect(restoreShardBatch(resumed({ item: 5000 }), io)).rejects.toThrow(/carry on at item 5000 of manifest page 0 .*which holds \d+ items: the cursor is past the page's end/);
+    await expect(restoreShardBatch(resumed({ batchItem: 3 }), io)).rejects.toThrow(RestoreShardCursorError);
+    expect(() => parseInput(restoreShardBatchSchema, { ...batch, resume: { round: 0, batchItem: 0, page: -1, item: 'x' } }, 'restore shard batch')).toThrow(InvalidInputError);
+    expect(() => parseInput(restoreShardBatchSchema, { ...batch, resume: { round: 0, batchItem: 0, page: -1, item: 'x' } }, 'restore shard batch')).toThrow(/resume\.round.*resume\.page.*resume\.item/s);
+  });
+
+  it('fails with a clear error, not a timeout, when a batch still has items left after MAX_RESTORE_SHARD_ROUNDS calls', async () => {
+    const planned = await plan(`${PREFIX}notes-rounds`, 10_000, 'r-notes-rounds');
+    const [batch] = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
+    const last = { ...(batch as RestoreShardBatch), resume: { round: MAX_RESTORE_SHARD_ROUNDS - 1, batchItem: 0, page: 0, item: 0, restored: { entries: 0, bytes: 0, items: 0, mismatches: [], mismatchCount: 0 } } };
+    await expect(restoreShardBatch(last, { ...io, clock: new FakeBucketClock(), deadline: () => 0, stopMarginMs: 1000 })).rejects.toThrow(
+      new RegExp(`still had items to write after ${MAX_RESTORE_SHARD_ROUNDS} calls of Restore shard.*Raise the source's writeBudget`),
+    );
+  });
+
+  /** The batches of a distributed plan, as its Map's ItemBatcher makes them: one batch per shardsPerBatch lines of its shard manifest. */
+  async function restoreShardManifestBatches(restoreId: string, planKey: string): Promise<RestoreShardBatch[]> {
+    const stored = await getRestorePlan(io.planS3, io.planBucket, planKey);
+    return stored.shards.map((shard) => ({ BatchInput: { restoreId, planKey }, Items: [{ shardIndex: shard.index }] }));
+  }
 });

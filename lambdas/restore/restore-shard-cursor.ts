@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/**
+ * The most calls of Restore shard one batch may take: a DynamoDB shard slowed by its write budget or
+ * by throttling stops near its Lambda's deadline and is called again (restore-source-chain.ts). 64
+ * calls of at most 15 minutes are 16 hours, inside the restore's 24-hour timeout (WORKFLOW_TIMEOUT),
+ * so a shard that cannot end fails with RestoreShardRoundsError, which says why, rather than with a
+ * timeout of the execution, which says nothing.
+ */
+export const MAX_RESTORE_SHARD_ROUNDS = 64;
+
+/** The mismatches a cursor carries, as a shard's check record lists them (shard-checks.ts SHARD_CHECK_LISTED); the rest are counted. */
+const CURSOR_MISMATCHES_LISTED = 100;
+
+/**
+ * Where a batch of Restore shard that stopped at its deadline carries on, returned with `done: false`
+ * and handed back in the next call's `resume`: the shard at position `batchItem` of the batch's Items
+ * (those before it are done), from its `page`th manifest page (its selected entries, in manifest
+ * order; those before it are written and read back) and that page's `item`th item (the items before it
+ * are too). Only DynamoDB shards stop within a shard, after a completed BatchWriteItem batch; other
+ * shards stop only between shards (page and item 0). `restored`: what the shard's earlier calls wrote
+ * and found, added to what the next call does for its check record. Pages after `page` that the
+ * stopped call also wrote are written and read back again: the items are puts that replace, so writing
+ * a few twice (and after a crash, a whole call's again) leaves the table the same.
+ */
+export const restoreShardCursorSchema = z
+  .object({
+    /** Calls of this batch so far (MAX_RESTORE_SHARD_ROUNDS at most). */
+    round: z.number().int().min(1),
+    batchItem: z.number().int().min(0),
+    page: z.number().int().min(0),
+    item: z.number().int().min(0),
+    restored: z
+      .object({
+        entries: z.number().int().min(0),
+        bytes: z.number().int().min(0),
+        items: z.number().int().min(0),
+        mismatches: z.array(z.string()).max(CURSOR_MISMATCHES_LISTED),
+        mismatchCount: z.number().int().min(0),
+      })
+      .strict(),
+  })
+  .strict();
+export type RestoreShardCursor = z.infer<typeof restoreShardCursorSchema>;
+
+/** What a shard's calls have written and read back so far (a cursor's `restored`). */
+export type RestoredSoFar = RestoreShardCursor['restored'];
+
+export const NOTHING_RESTORED: RestoredSoFar = { entries: 0, bytes: 0, items: 0, mismatches: [], mismatchCount: 0 };
+
+/** Both calls' counts, the first mismatches kept sorted and bounded. */
+export function addRestored(a: RestoredSoFar, b: RestoredSoFar): RestoredSoFar {
+  return {
+    entries: a.entries + b.entries,
+    bytes: a.bytes + b.bytes,
+    items: a.items + b.items,
+    mismatches: [...a.mismatches, ...b.mismatches].sort().slice(0, CURSOR_MISMATCHES_LISTED),
+    mismatchCount: a.mismatchCount + b.mismatchCount,
+  };
+}
+
+/** A cursor that does not fit the batch or the shard it is handed with (past its end, or within a shard that cannot stop there): not retried. */
+export class RestoreShardCursorError extends Error {
+  override readonly name = 'RestoreShardCursorError';
+}
+
+/** A batch that still had work left after MAX_RESTORE_SHARD_ROUNDS calls: not retried (the same budget would take as long again). */
+export class RestoreShardRoundsError extends Error {
+  override readonly name = 'RestoreShardRoundsError';
+}

@@ -1,0 +1,37 @@
+/** The least time a restore shard call keeps for stopping: the batches and read-backs in flight, the answer. */
+export const DEFAULT_RESTORE_STOP_MARGIN_MS = 60_000;
+
+/**
+ * Whether a restore shard call may start more work (a manifest page, a BatchWriteItem batch, the next
+ * shard of its batch) or must stop for its deadline. The first piece of work of a call always starts:
+ * a call that stopped before writing anything would be called again with the same cursor and no more
+ * time, and loop. Once it says stop it says so for the rest of the call, so the batches a page wrote
+ * are always its first ones (a prefix of its items), whatever runs beside it.
+ */
+export class ShardStopGate {
+  private started = false;
+  private closed = false;
+
+  /** `near`: true once the call should start nothing more (its deadline within the stop margin); absent: never stops. */
+  constructor(private readonly near: () => boolean = () => false) {}
+
+  /** From `deadline` (milliseconds left) and a margin taken once, at the start of the call, as the backup shards take theirs (snapshot-shard.ts). */
+  static forDeadline(deadline: (() => number) | undefined, stopMarginMs: number | undefined): ShardStopGate {
+    if (!deadline) return new ShardStopGate();
+    const margin = stopMarginMs ?? Math.max(DEFAULT_RESTORE_STOP_MARGIN_MS, deadline() / 10);
+    return new ShardStopGate(() => deadline() < margin);
+  }
+
+  /** True once the call must start nothing more; never before its first piece of work started. */
+  stopping(): boolean {
+    if (!this.closed && this.started && this.near()) this.closed = true;
+    return this.closed;
+  }
+
+  /** Asked before a piece of work starts: false once the call is stopping (and then for the rest of the call). */
+  mayStart(): boolean {
+    if (this.stopping()) return false;
+    this.started = true;
+    return true;
+  }
+}
