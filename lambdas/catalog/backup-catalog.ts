@@ -587,8 +587,15 @@ export class BackupCatalog {
    * absent) is shared as before. Returns undefined when the claim is this restore's, or the other restore's claim
    * that refused it. A claim that went between the write and the read is tried again, CLAIM_ATTEMPTS times, then
    * TransientError.
+   *
+   * "The same restore's" is its execution's (reviews r18 F1, rR F2): a restore id comes from an execution's input or
+   * name, which anyone who may start the workflow chooses, so only the execution that took the claim (`claim.execution`)
+   * takes it over. A claim naming no execution (written before claims did, or by an execution of a definition that
+   * passed none) is taken over by an execution that passes none, or by one that started no later than the claim was
+   * taken (`caller.startedAt`, $$.Execution.StartTime): that is the execution that took it; one started by hand with
+   * the same restore id starts after the claim it would take.
    */
-  async claimTarget(key: string, claim: TargetClaim, now: Date): Promise<TargetClaim | undefined> {
+  async claimTarget(key: string, claim: TargetClaim, now: Date, caller: { startedAt?: string | undefined } = {}): Promise<TargetClaim | undefined> {
     const Key = { pk: `TARGET#${key}`, sk: 'TARGET' };
     for (let attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
       try {
@@ -612,22 +619,22 @@ export class BackupCatalog {
         // the first one ran, and the Release restore step unpins the backup the claim names (review 42d F1).
         const backup = claim.backupId !== undefined;
         const execution = claim.execution !== undefined;
+        const started = execution && caller.startedAt !== undefined;
         const sets = ['#until = :until', ...(own ? ['#nonce = :nonce'] : []), ...(backup ? ['#backupId = :backupId'] : []), ...(execution ? ['#execution = :execution'] : [])];
         await this.ddb.send(
           new UpdateCommand({
             TableName: this.table,
             Key,
             UpdateExpression: `SET ${sets.join(', ')}${own ? '' : ' REMOVE #nonce'}`,
-            // Only the same execution's retry (or a claim that names none, taken before claims did): another execution
-            // with the same restore id (a restore-source child started by hand) is refused, not given the claim (review r18 F1).
-            ConditionExpression: execution ? 'restoreId = :id AND (attribute_not_exists(#execution) OR #execution = :execution)' : 'restoreId = :id',
-            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until', ...(backup ? { '#backupId': 'backupId' } : {}), ...(execution ? { '#execution': 'execution' } : {}) },
+            ConditionExpression: `restoreId = :id AND ${takeoverCondition(execution, started)}`,
+            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until', '#execution': 'execution', ...(backup ? { '#backupId': 'backupId' } : {}), ...(started ? { '#at': 'at' } : {}) },
             ExpressionAttributeValues: {
               ':id': claim.restoreId,
               ':until': claim.until,
               ...(own ? { ':nonce': claim.nonce } : {}),
               ...(backup ? { ':backupId': claim.backupId } : {}),
               ...(execution ? { ':execution': claim.execution } : {}),
+              ...(started ? { ':startedAt': caller.startedAt } : {}),
             },
           }),
         );
@@ -883,6 +890,16 @@ export function logInvalidBackupItem(invalid: InvalidBackupItem): void {
 
 /** How often claimTarget tries again when the claim it was refused by went before it could read it. */
 const CLAIM_ATTEMPTS = 3;
+
+/**
+ * Which claim of its restore id a caller takes over (BackupCatalog.claimTarget): one its execution took; one naming no
+ * execution when the caller names none (a definition that passed none), or when the caller started no later than the
+ * claim was taken (`#at >= :startedAt`: ISO instants of one format compare as strings in time order).
+ */
+function takeoverCondition(execution: boolean, started: boolean): string {
+  if (!execution) return 'attribute_not_exists(#execution)';
+  return started ? '(#execution = :execution OR (attribute_not_exists(#execution) AND #at >= :startedAt))' : '#execution = :execution';
+}
 
 /**
  * A restore's claim on its target (BackupCatalog.claimTarget, lambdas/restore/target-claim.ts): the one restore

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { abandonRestore, type AbandonedRestore } from '../restore/abandon-restore';
 import { caughtErrorSchema, cleanUpReportingFailure } from '../restore/bounded-failure';
+import { executionStartTimeSchema } from '../restore/execution-start-time';
 import { executionRestoreIdSchema } from '../restore/restore-id';
 import { releaseUnplannedRestore, type ReleasedUnplannedRestore } from '../restore/release-unplanned-restore';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
@@ -11,8 +12,9 @@ const error = caughtErrorSchema.optional();
 const inputSchema = z.union([
   z.strictObject({ planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key'), error }),
   // The restore id as the resolve step made it from the execution's name (resolve-restore.ts).
-  // `execution`: a restore-source child's own ARN, which its resolve step records in its claim: the release ends only that execution's claim and pin.
-  z.strictObject({ restoreId: executionRestoreIdSchema, request: z.unknown(), execution: z.string().optional(), error }),
+  // `execution`, `startedAt`: the execution's own ARN, which its resolve step records in its claim, and its start time:
+  // the release ends only that execution's claim and pin (release-unplanned-restore.ts).
+  z.strictObject({ restoreId: executionRestoreIdSchema, request: z.unknown(), execution: z.string().optional(), startedAt: executionStartTimeSchema.optional(), error }),
 ]);
 
 /**

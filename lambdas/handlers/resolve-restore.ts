@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { FAILOVER_GRANTS_FROM_ENV, FailoverGrantLog } from '../failover/failover-grant';
 import { resolveRestore, type ResolveRestoreDeps } from '../restore/resolve-restore';
+import { executionStartTimeSchema } from '../restore/execution-start-time';
 import { executionRestoreIdSchema } from '../restore/restore-id';
 import { DEFAULT_RESTORE_PIN_SECONDS, RESTORE_PIN_SECONDS_ENV } from '../restore/restore-pin';
 import { environmentRegionsOf } from '../runtime/environment-regions';
@@ -10,8 +11,9 @@ import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
 // The request itself is validated field by field by resolveRestore; here only the envelope the state machine adds. The
 // execution's name becomes the restore id as the release step makes it (abandon-restore.ts), so both name the same restore.
-// `execution`: the child's own ARN ($$.Execution.Id, restore-source-state-machine.ts), to which a failover child binds its grant.
-const inputSchema = z.object({ request: z.unknown(), restoreId: executionRestoreIdSchema, execution: z.string().min(1).optional() });
+// `execution`: the execution's own ARN ($$.Execution.Id, restore-workflow.ts, restore-source-state-machine.ts), to which a
+// failover child binds its grant and which the claim records; `startedAt`: its $$.Execution.StartTime (target-claim.ts).
+const inputSchema = z.object({ request: z.unknown(), restoreId: executionRestoreIdSchema, execution: z.string().min(1).optional(), startedAt: executionStartTimeSchema.optional() });
 
 /** First step of the restore runbook: validate every field, resolve the backup and snapshot, check the target. Writes only the restore's claim on its target and its pin on the backup. */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restore envelope' }, async (input, runtime) =>
@@ -25,8 +27,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'restor
     regions: environmentRegionsOf(runtime.config),
     pin: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]) },
     // As long as the pin: a claim left by a restore that died lapses when its execution can no longer be running.
-    // A restore-source child's claim records its execution: only that execution's release step ends it (release-unplanned-restore.ts).
-    claim: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]), execution: input.execution },
+    // The claim records its execution: only that execution takes it over or releases it (target-claim.ts, release-unplanned-restore.ts).
+    claim: { catalog: runtime.catalog, seconds: pinSeconds(process.env[RESTORE_PIN_SECONDS_ENV]), execution: input.execution, startedAt: input.startedAt },
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,

@@ -2,7 +2,7 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { parseRestoreRequest } from './restore-request';
 import { type ReleaseRestorePin } from './restore-pin';
-import { releaseRestoreTarget, targetClaimKey } from './target-claim';
+import { type ClaimCaller, claimIsCallers, releaseRestoreTarget, targetClaimKey } from './target-claim';
 
 /**
  * The failure path of a restore that never stored its plan (review 42c F2): the resolve step failed for good after
@@ -12,10 +12,12 @@ import { releaseRestoreTarget, targetClaimKey } from './target-claim';
  * run of a partial failover included. The execution is ending, so no invocation of it can still need them: both are
  * removed whatever their nonce (releaseRestorePin). Only this restore's: a claim another restore holds is not matched.
  *
- * A restore-source child (`execution` given: a drill's or failover's) gets its restore id from its input, so an execution
- * started by hand may name a running child's id and target (review r15-F1: a failover child refused for want of a grant
- * still runs this step). It then releases only a claim its own execution took (TargetClaim.execution), and the pin only
- * with it: a refused execution, which never claimed, ends nothing of the running child's. The price: a child whose
+ * A restore id is an execution's name or input, which whoever starts one chooses: a restore-source child started by
+ * hand may name a running child's or runbook's id and target (review r15-F1: a failover child refused for want of a
+ * grant still runs this step; rR F1: a drill child refused by its scratch-target check), and a runbook execution may be
+ * named as a child's id (rR F2). So this step releases only a claim its own execution took (claimIsCallers: the
+ * claim's execution, or for one naming none, one its execution started no later than), and the pin only with it: a
+ * refused execution, which never claimed, ends nothing of the running restore's. The price: an execution whose
  * resolve died between its pin and its claim leaves the pin to its `until` (the claim that would name it is not there).
  */
 export type ReleaseUnplannedRestoreDeps = {
@@ -31,9 +33,10 @@ export type ReleasedUnplannedRestore = { restoreId: string; claimReleased: boole
 
 /**
  * `request`: the restore's request as the resolve step received it; one it refused as invalid claimed and pinned nothing.
- * `execution`: a restore-source child's own ARN ($$.Execution.Id), which its resolve recorded in its claim.
+ * `execution`, `startedAt`: the execution's own ARN ($$.Execution.Id), which its resolve recorded in its claim, and its
+ * $$.Execution.StartTime. Neither: an execution of a definition that passed none (started before the upgrade).
  */
-export async function releaseUnplannedRestore(input: { restoreId: string; request: unknown; execution?: string | undefined }, deps: ReleaseUnplannedRestoreDeps): Promise<ReleasedUnplannedRestore> {
+export async function releaseUnplannedRestore(input: ClaimCaller & { request: unknown }, deps: ReleaseUnplannedRestoreDeps): Promise<ReleasedUnplannedRestore> {
   let request: ReturnType<typeof parseRestoreRequest>;
   try {
     request = parseRestoreRequest(input.request, deps.sources, deps.homeVault);
@@ -41,12 +44,11 @@ export async function releaseUnplannedRestore(input: { restoreId: string; reques
     return { restoreId: input.restoreId, claimReleased: false };
   }
   const claim = await deps.catalog.targetClaim(targetClaimKey(request.target));
-  // A claim naming another execution is not this child's (one started by hand with a running child's restore id,
-  // review r15-F1); one naming none was taken before claims recorded their execution (2026-12-06), or by a restore
-  // runbook's resolve, which passes none: its restore id alone says whose it is, as before (review r18-F2).
-  const own = claim?.restoreId === input.restoreId && (input.execution === undefined || claim.execution === undefined || claim.execution === input.execution);
-  if (input.execution !== undefined && !own) return { restoreId: input.restoreId, claimReleased: false };
-  const backupId = request.backupId ?? (own ? claim.backupId : undefined);
+  const own = claimIsCallers(claim, input);
+  // Not this execution's claim: another execution's of this restore id (whose pin is under the same id), or, for an
+  // execution that names itself, none it took (it may have been refused): nothing is ended here.
+  if (!own && (input.execution !== undefined || claim?.restoreId === input.restoreId)) return { restoreId: input.restoreId, claimReleased: false };
+  const backupId = request.backupId ?? (own ? claim?.backupId : undefined);
   if (backupId !== undefined) await deps.releasePin({ restoreId: input.restoreId, backupId, vault: request.vault, target: request.target });
   // A pointInTime whose backup no claim of this restore records: the resolve failed before it claimed, so a pin it may
   // have left is not found here and counts until its `until` (retention keeps that backup a day longer, no more).

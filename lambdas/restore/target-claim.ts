@@ -42,14 +42,37 @@ export function targetClaimKey(target: RestoreTarget): string {
 export const CLAIM_KEY_PATH_BYTES = 512;
 
 /**
- * What taking a claim needs: the catalog and how long the claim lasts (the pin's seconds). `execution`: a restore-source
- * child's own ARN, recorded in the claim (TargetClaim.execution) so that only its own release step ends it.
+ * What taking a claim needs: the catalog and how long the claim lasts (the pin's seconds). `execution`: the ARN of the
+ * execution taking it ($$.Execution.Id; a restore runbook's and a restore-source child's alike), recorded in the claim
+ * (TargetClaim.execution) so that only that execution takes it over or releases it: a restore id is the execution's
+ * name or input, which whoever starts one chooses. `startedAt`: its $$.Execution.StartTime, by which it owns a claim
+ * of its restore id that names no execution (claimIsCallers). Both absent: an execution of a definition that passed
+ * neither (started before the upgrade), which owns only a claim naming no execution.
  */
 export type TargetClaimDeps = {
   catalog: Pick<BackupCatalog, 'claimTarget' | 'releaseTarget'>;
   seconds: number;
   execution?: string | undefined;
+  startedAt?: string | undefined;
 };
+
+/** The execution asking for a restore's claim, as TargetClaimDeps gives it. */
+export type ClaimCaller = { restoreId: string; execution?: string | undefined; startedAt?: string | undefined };
+
+/**
+ * Whether `claim` is the caller's: its restore id, and its execution (reviews r15-F1, r18 F1, rR F1/F2). A claim naming
+ * no execution was taken before claims named theirs, or by an execution of a definition that passed none: it is an
+ * execution's that names none, or one's that started no later than the claim was taken (an execution that claimed
+ * before the upgrade; one started by hand with its restore id starts after it). The same rule as
+ * BackupCatalog.claimTarget's takeover.
+ */
+export function claimIsCallers(claim: TargetClaim | undefined, caller: ClaimCaller): boolean {
+  if (claim?.restoreId !== caller.restoreId) return false;
+  if (claim.execution !== undefined) return claim.execution === caller.execution;
+  if (caller.execution === undefined) return true;
+  // Parsed, not compared as strings: a StartTime written without milliseconds sorts after toISOString's `at` of its second.
+  return caller.startedAt !== undefined && Date.parse(claim.at) >= Date.parse(caller.startedAt);
+}
 
 /**
  * Claims `target` for restore `restoreId`, or throws RestoreTargetClaimedError naming the restore that holds it,
@@ -68,8 +91,11 @@ export async function claimRestoreTarget(target: RestoreTarget, restoreId: strin
     ...(by.backupId !== undefined ? { backupId: by.backupId } : {}),
     ...(deps.execution !== undefined ? { execution: deps.execution } : {}),
   };
-  const holder = await deps.catalog.claimTarget(targetClaimKey(target), claim, now);
-  if (holder) throw new RestoreTargetClaimedError(claim.target, holder);
+  const key = targetClaimKey(target);
+  // toISOString's form, as `at`'s: the catalog compares the two as strings (a StartTime without milliseconds would not).
+  const startedAt = deps.startedAt === undefined ? undefined : new Date(deps.startedAt).toISOString();
+  const holder = await deps.catalog.claimTarget(key, claim, now, { startedAt });
+  if (holder) throw new RestoreTargetClaimedError(claim.target, holder, { restoreId, execution: deps.execution, key });
 }
 
 /** Removes the claim of `restoreId` on `target`; with `nonce`, only while no other invocation of its resolve step shares it. */

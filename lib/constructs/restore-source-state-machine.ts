@@ -42,8 +42,9 @@ export class RestoreSourceStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: RestoreSourceStateMachineProps) {
     super(scope, id);
     const chain = restoreSourceChain(this, props.functions, {
-      // execution: a failover child's resolve binds its failover's grant to it (lambdas/failover/failover-grant.ts).
-      resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id' },
+      // execution: a failover child's resolve binds its failover's grant to it (lambdas/failover/failover-grant.ts); with
+      // startedAt, its claim is the execution's, which only it takes over and releases (lambdas/restore/target-claim.ts).
+      resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime' },
       shards: { mode: 'distributed', vault: props.vault, vaultKey: props.vaultKey },
     });
     chain.chain.next(new sfn.Succeed(this, 'Source restored', { comment: 'The source is restored and verified; the execution\'s output is the verification report.', outputPath: '$.report' }));

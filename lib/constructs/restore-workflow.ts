@@ -113,7 +113,9 @@ export class RestoreWorkflow extends Construct {
     // The state machine.
     const restore = restoreSourceChain(this, fns, {
       // The execution's input, not `$`: after an approval `$` also holds its result.
-      resolvePayload: { 'request.$': '$$.Execution.Input', 'restoreId.$': '$$.Execution.Name' },
+      // execution, startedAt: its claim is this execution's, which only it takes over and releases: another execution may
+      // be named after it, or a restore-source child started with its name as restore id (lambdas/restore/target-claim.ts).
+      resolvePayload: { 'request.$': '$$.Execution.Input', 'restoreId.$': '$$.Execution.Name', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime' },
       // At the top of the state machine: a Distributed Map over the shard manifest in the home vault (restore-source-chain.ts).
       shards: { mode: 'distributed', vault: props.vault, vaultKey: props.vaultKey },
     });

@@ -120,6 +120,9 @@ it('two restores into one new table: the second is refused naming the first, the
   const held = path.join(dataDir, 'release-claim-first-t');
   const first = run({ source: 'duo-t', backupId: b1, target }, { executionName: 'claim-first-t', faults: heldAfterResolve(held) });
   await eventually(() => catalog.targetClaim(targetClaimKey(target)), (c) => c !== undefined, 'the first restore claiming its table');
+  // Review rR F1, F2: the runbook's claim names its execution, so that no other execution with its restore id (a
+  // restore-source child started by hand, a runbook named as a child's id) takes it over or releases it.
+  expect(await catalog.targetClaim(targetClaimKey(target))).toMatchObject({ restoreId: 'claim-first-t', execution: expect.stringMatching(/:claim-first-t$/) });
   const second = await run({ source: 'duo-t', backupId: b2, target }, { executionName: 'claim-second-t' }).finally(() => release(held));
   expect(second.status).toBe('FAILED');
   expect(second.error).toBe('RestoreTargetClaimedError');

@@ -141,8 +141,10 @@ describe.each([
     expect(shards.Type).toBe('Map');
     expect(shards.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
     expect(shards.ItemReader.ReaderConfig).toEqual({ InputType: 'JSONL' });
-    // execution: the child's own, to which a failover child binds its failover's grant (audit h6-1).
-    expect(child.definition.States['Validate and resolve']?.Parameters).toEqual({ 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id' });
+    // execution: the child's own, to which a failover child binds its failover's grant (audit h6-1); with startedAt, the
+    // claim is the execution's, which only it takes over and releases (review rR F1, F2).
+    expect(child.definition.States['Validate and resolve']?.Parameters).toEqual({ 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime' });
+    expect(child.definition.States['Release restore']?.Parameters).toEqual({ 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime', 'error.$': '$.error' });
     expect(child.definition.States['Plan restore shards']?.Parameters).toEqual({ 'resolved.$': '$.resolved', shardMap: 'distributed' });
     expect(child.definition.States['Source restored']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
   });

@@ -14,6 +14,9 @@ import { claimRestoreTarget, targetClaimKey } from '../../../../lambdas/restore/
  */
 const sources: SourceConfig[] = [{ type: 's3', name: 'assets', bucket: 'prod-assets', prefix: '' }];
 const NOW = new Date('2026-03-02T00:00:00Z');
+/** $$.Execution.StartTime of an execution that started no later than its claims at NOW (the same instant, written without milliseconds), and of one that started after. */
+const BEFORE_NOW = '2026-03-02T00:00:00Z';
+const AFTER_NOW = '2026-03-02T00:00:01Z';
 const BUCKET = 'lifeboat-dev-restore-y';
 const KEY = targetClaimKey({ type: 's3', bucket: BUCKET, prefix: '' });
 let close: () => Promise<void>;
@@ -27,6 +30,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await close?.();
+});
+
+// One target for every case: a case that fails leaves no claim to refuse the next.
+afterEach(async () => {
+  const left = await catalog.targetClaim(KEY);
+  if (left) await catalog.releaseTarget(KEY, left.restoreId);
 });
 
 const deps = () => {
@@ -45,13 +54,66 @@ it('releases the claim its last resolve invocation kept (whatever its nonce) and
   expect(unpinned).toEqual(['20260301T100000Z-1a2b3c4d R1']);
 });
 
-it('a child (its execution given) releases a claim of its restore id taken before claims named their execution (review r18-F2)', async () => {
+it('a child (its execution given) releases a claim of its restore id taken before claims named their execution, after it started (review r18-F2)', async () => {
   await claim('R-legacy', '20260301T100000Z-5e6f7a8b');
   expect((await catalog.targetClaim(KEY))?.execution).toBeUndefined();
   const request = { source: 'assets', backupId: '20260301T100000Z-5e6f7a8b', target: { type: 's3', bucket: BUCKET } };
-  await expect(releaseUnplannedRestore({ restoreId: 'R-legacy', request, execution: 'arn:child-after-upgrade' }, deps())).resolves.toEqual({ restoreId: 'R-legacy', claimReleased: true });
+  await expect(releaseUnplannedRestore({ restoreId: 'R-legacy', request, execution: 'arn:child-after-upgrade', startedAt: BEFORE_NOW }, deps())).resolves.toEqual({ restoreId: 'R-legacy', claimReleased: true });
   expect(await catalog.targetClaim(KEY)).toBeUndefined();
   expect(unpinned).toEqual(['20260301T100000Z-5e6f7a8b R-legacy']);
+});
+
+// Review rR F1 (of 7c4a7a6c): a claim naming no execution (a restore runbook's, whose resolve passed none, or one taken
+// before claims named theirs) was released by any child naming its restore id: one started by hand with a running
+// runbook's name and target, refused before it claimed, freed that restore's claim and pin, and a second restore could
+// write into the live target. Such a claim is an execution's only if the execution started no later than it was taken.
+it('a child started by hand after a claim naming no execution was taken frees neither it nor its pin (review rR F1)', async () => {
+  await claim('RUNBOOK-1', '20260301T100000Z-1a2b3c4d');
+  const request = { source: 'assets', backupId: '20260301T100000Z-1a2b3c4d', target: { type: 's3', bucket: BUCKET } };
+  const d = deps();
+  await expect(releaseUnplannedRestore({ restoreId: 'RUNBOOK-1', request, execution: 'arn:hand-started-child', startedAt: AFTER_NOW }, d)).resolves.toEqual({ restoreId: 'RUNBOOK-1', claimReleased: false });
+  // A definition that passed its execution but not its start time cannot show it started before the claim either.
+  await expect(releaseUnplannedRestore({ restoreId: 'RUNBOOK-1', request, execution: 'arn:hand-started-child' }, d)).resolves.toEqual({ restoreId: 'RUNBOOK-1', claimReleased: false });
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'RUNBOOK-1' });
+  expect(unpinned).toEqual([]);
+});
+
+// Review rR F2 (of f2586745): an execution passing no execution (the restore runbook's, named <drill execution>-<source>)
+// took a child's claim over by restore id and released claim and pin when it failed; a child started by hand took over
+// a claim naming no execution. Every claim now names its execution, and a takeover needs it (or, for a claim naming
+// none, a caller that names none or started no later than the claim).
+it('a claim is taken over only by its execution: not by a caller naming none, nor by a child started after a claim naming none (review rR F2)', async () => {
+  const target = { type: 's3' as const, bucket: BUCKET, prefix: '' };
+  const backupId = '20260301T100000Z-9c8d7e6f';
+  const request = { source: 'assets', backupId, target: { type: 's3', bucket: BUCKET } };
+  const claimBy = (restoreId: string, execution: string | undefined, startedAt: string | undefined, nonce: string) => claimRestoreTarget(target, restoreId, NOW, { catalog, seconds: 86_400, execution, startedAt }, { nonce, backupId });
+
+  await claimBy('drill-x-assets', 'arn:drill-child', BEFORE_NOW, 'n1');
+  await expect(claimBy('drill-x-assets', undefined, undefined, 'n-runbook')).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
+  const d = deps();
+  await expect(releaseUnplannedRestore({ restoreId: 'drill-x-assets', request }, d)).resolves.toEqual({ restoreId: 'drill-x-assets', claimReleased: false });
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'drill-x-assets', execution: 'arn:drill-child', nonce: 'n1' });
+  expect(unpinned).toEqual([]);
+  await catalog.releaseTarget(KEY, 'drill-x-assets');
+
+  // A claim naming none: a child started after it is refused; the execution that took it (started before) takes it over and names itself.
+  await claim('RUNBOOK-2', backupId);
+  await expect(claimBy('RUNBOOK-2', 'arn:hand-started-child', AFTER_NOW, 'n-hand')).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
+  await expect(claimBy('RUNBOOK-2', 'arn:hand-started-child', undefined, 'n-hand')).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'RUNBOOK-2', nonce: 'nonce-of-RUNBOOK-2' });
+  await claimBy('RUNBOOK-2', 'arn:runbook-2', BEFORE_NOW, 'n-retry');
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'RUNBOOK-2', execution: 'arn:runbook-2', nonce: 'n-retry' });
+});
+
+// Review rR F3: a redriven drill keeps its children's restore ids; the message named the refused restore itself as the holder.
+it('a restore refused by its own restore id under another execution is told so, and how to free the claim', async () => {
+  const target = { type: 's3' as const, bucket: BUCKET, prefix: '' };
+  await claimRestoreTarget(target, 'drill-y-assets', NOW, { catalog, seconds: 86_400, execution: 'arn:child-stopped', startedAt: BEFORE_NOW }, { nonce: 'n1' });
+  const refused = claimRestoreTarget(target, 'drill-y-assets', NOW, { catalog, seconds: 86_400, execution: 'arn:child-after-redrive', startedAt: AFTER_NOW }, { nonce: 'n2' });
+  await expect(refused).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
+  const message = await refused.catch((err: Error) => err.message);
+  expect(message).toContain('is claimed by this same restore id, drill-y-assets, under another execution arn:child-stopped, not this one (arn:child-after-redrive)');
+  expect(message).toContain(`if it is no longer running (stopped, failed, timed out), its claim lapses at 2026-03-03T00:00:00.000Z, or free it now by deleting the catalog item pk "TARGET#${KEY}", sk "TARGET"`);
 });
 
 it('another execution with a running child\'s restore id is refused the claim, and its release leaves it (review r18 F1)', async () => {
