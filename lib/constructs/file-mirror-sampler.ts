@@ -11,6 +11,7 @@ import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-ackno
 import { plansInStack } from './plans-in-stack';
 import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-catalog-location';
 import { scheduleDelivery } from './schedule-delivery';
+import { sendFailedInvocationsTo } from './failed-invocations-destination';
 import { validatePlans } from './validated-plans';
 import { schedulerPrincipal } from './scheduler-principal';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
@@ -28,7 +29,7 @@ export type FileMirrorSamplerProps = {
   readonly drCatalog: ReplicaCatalogLocation;
   /** The mirror check's schedule: sampling runs on the same one, so each check finds samples of its own period. */
   readonly schedule: { readonly expression: string; readonly samples?: number };
-  /** Where Scheduler puts an invocation it could not deliver after its retries. @default none */
+  /** Where Scheduler puts an invocation it could not deliver after its retries, and Lambda a sampling that failed after its own. @default none */
   readonly deadLetterQueue?: sqs.IQueue;
 };
 
@@ -90,6 +91,8 @@ export class FileMirrorSampler extends Construct {
         ...scheduleDelivery(role, props.deadLetterQueue),
       },
     });
+    // Scheduler invokes the function asynchronously: its dead-letter config never sees the function's own errors.
+    if (props.deadLetterQueue) sendFailedInvocationsTo(sample, props.deadLetterQueue);
     acknowledgeScopedWildcards(this, [`${sample.functionArn}:*`]);
     for (const r of [sample.role, role]) if (r) acknowledgeXRayWildcard(r);
   }

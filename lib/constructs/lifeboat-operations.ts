@@ -2,7 +2,6 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -58,6 +57,8 @@ export type LifeboatOperationsProps = {
  *   stopped or timed-out backup and records it FAILED;
  * - the watchdog `watch-backup-age`, every WATCHDOG_INTERVAL: each plan's last committed and last
  *   replicated backup age as metrics;
+ * - both functions' failed invocations, after Lambda's retries, go to the region's dead-letter queue
+ *   (OperationsAlerts.functionTarget);
  * - alarms per plan (backup age over the RPO, DR copy age, replication lag, source entries
  *   skipped, drill failed or objective missed) and for scrub corruption, acting on the region's topic; the drill alarm also in
  *   the DR region, where DR-vault drills publish; the prune-damage alarm in both, where each vault's prune publishes;
@@ -108,7 +109,7 @@ export class LifeboatOperations extends Construct {
       this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
       this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     }
-    props.executionStatusRule.addTarget(new targets.LambdaFunction(this.releaseFailedBackup, { ...props.alerts.deliveryOptions(), event: events.RuleTargetInput.fromEventPath('$') }));
+    props.executionStatusRule.addTarget(props.alerts.functionTarget(this.releaseFailedBackup, events.RuleTargetInput.fromEventPath('$')));
 
     this.watchdog = new LifeboatFunction(this, 'WatchBackupAge', { handler: 'watch-backup-age', environment });
     this.watchdog.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
@@ -118,7 +119,7 @@ export class LifeboatOperations extends Construct {
       description: `Lifeboat ${props.environmentName}: measures each plan's last committed and replicated backup age`,
       schedule: events.Schedule.rate(WATCHDOG_INTERVAL),
     });
-    this.watchdogRule.addTarget(new targets.LambdaFunction(this.watchdog, { ...props.alerts.deliveryOptions(), event: events.RuleTargetInput.fromObject({}) }));
+    this.watchdogRule.addTarget(props.alerts.functionTarget(this.watchdog, events.RuleTargetInput.fromObject({})));
 
     const lagSeconds = (props.replicationLagMinutes ?? DEFAULT_REPLICATION_LAG_MINUTES) * 60;
     for (const plan of plans) {
@@ -286,7 +287,7 @@ export class LifeboatOperations extends Construct {
       facade.monitorCustom({ alarmFriendlyName: `plan-${plan.name}`, humanReadableName: `Plan ${plan.name} (RPO ${plan.objectives.rpoMinutes} min, RTO ${plan.objectives.rtoMinutes} min)`, metricGroups: groups });
     }
     facade.monitorStepFunction({ stateMachine: props.backupStateMachine, humanReadableName: 'Backup workflow executions', alarmFriendlyName: 'backup-workflow' });
-    facade.monitorSqsQueue({ queue: props.alerts.deadLetterQueue, humanReadableName: 'Undelivered schedule and rule events', alarmFriendlyName: 'dead-letters' });
+    facade.monitorSqsQueue({ queue: props.alerts.deadLetterQueue, humanReadableName: 'Undelivered events and failed function invocations', alarmFriendlyName: 'dead-letters' });
     return facade;
   }
 }

@@ -5,11 +5,13 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { sendFailedInvocationsTo } from './failed-invocations-destination';
 import { createProtectedKey, KEY_DESTRUCTION_ACTIONS } from './protected-key';
 
 export type OperationsAlertsProps = {
@@ -34,8 +36,8 @@ export const DELIVERY_MAX_EVENT_AGE = Duration.hours(2);
 /**
  * What one region of an environment alerts through: an SNS topic (KMS-encrypted with its own key, which
  * EventBridge and CloudWatch may use to publish; SSL only) with the configured e-mail subscriptions;
- * a dead-letter queue (SQS, encrypted, SSL only) for the region's schedules and event targets, with an
- * alarm when anything lands in it; and (watchExecutions) the EventBridge rule on the region's state
+ * a dead-letter queue (SQS, encrypted, SSL only) for the region's schedules and event targets, and for the
+ * failed invocations of the functions they invoke (functionTarget), with an alarm when anything lands in it; and (watchExecutions) the EventBridge rule on the region's state
  * machines' FAILED, TIMED_OUT and ABORTED executions → the topic. Each region alerts on its own: alarm actions must be
  * in the alarm's region, and the DR region must be heard with the primary region down.
  */
@@ -102,11 +104,12 @@ export class OperationsAlerts extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the EventBridge Scheduler schedules and rule targets (their DeadLetterConfig), which cdk-nag does not see as a DLQ use.',
+      reason:
+        'This queue is the dead-letter queue of the EventBridge Scheduler schedules and rule targets (their DeadLetterConfig) and the on-failure destination of the functions they invoke (EventInvokeConfig), which cdk-nag does not see as DLQ uses.',
     });
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
       alarmName: props.deadLetterAlarmName,
-      alarmDescription: `Lifeboat ${props.environmentName}: a schedule or event target could not deliver (a backup, scrub or drill did not start, or a failed execution's lease was not released). docs/RUNBOOKS.md, "Alarms".`,
+      alarmDescription: `Lifeboat ${props.environmentName}: a schedule or event rule could not deliver (a backup, scrub or drill did not start), or a function they invoke failed after Lambda's retries (release-failed-backup: a stopped backup still holds its lease and is not recorded FAILED; the watchdog: backup ages not measured). Each message says which. docs/RUNBOOKS.md, "Alarms".`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -196,6 +199,16 @@ export class OperationsAlerts extends Construct {
         return { ...targets.bindBaseTargetConfig(delivery), arn: topic.topicArn, input: message, targetResource: topic };
       },
     };
+  }
+
+  /**
+   * A function as a target of one of the region's rules, delivered as every target is (deliveryOptions), and its
+   * failed invocations sent to the same queue (failed-invocations-destination.ts): the target's own dead-letter queue
+   * gets only what EventBridge could not hand to Lambda, never the function's errors. Configures the function: once each.
+   */
+  functionTarget(fn: lambda.IFunction, event: events.RuleTargetInput): events.IRuleTarget {
+    sendFailedInvocationsTo(fn, this.deadLetterQueue);
+    return new targets.LambdaFunction(fn, { ...this.deliveryOptions(), event });
   }
 
   /** Retries and the dead-letter queue, for every target of the region's rules. */

@@ -80,8 +80,11 @@ type RuleTarget = { Id?: string; Arn?: unknown; Input?: string; InputPath?: stri
  * stack (AWS::Events::Rule with an EventPattern) whose pattern matches, target by target. A Lambda
  * target of the stack runs in the worker pool with its function's environment (as the executor's
  * tasks do); an SNS target's message is appended to notificationsFile (no e-mail leaves the machine);
- * other targets are skipped and say so. A failing function is reported, not thrown: in AWS it would
- * be retried and then dead-lettered, and the execution's own outcome stands either way.
+ * other targets are skipped and say so. A failing function is reported, not thrown, and neither retried
+ * nor queued here: in AWS Lambda retries it twice and then sends the event with its error to the
+ * function's on-failure destination, the region's dead-letter queue (OperationsAlerts.functionTarget; not the target's own
+ * DeadLetterConfig, which gets only what EventBridge could not hand to Lambda). The execution's own
+ * outcome stands either way.
  */
 export async function deliverExecutionStatusEvent(
   event: ExecutionStatusEvent,

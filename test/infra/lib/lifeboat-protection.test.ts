@@ -508,18 +508,26 @@ describe('a mirrored file system with its replica mounted in the DR region (issu
 
   it('samples the mirrored sources in the primary region into the DR catalog only, on the mirror check\'s schedule', () => {
     const primary = Template.fromStack(s.built.stack);
-    const [sampler] = Object.values(primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'file-mirror-sample' }) } } }) as Record<string, Resource>);
+    const [[samplerId, sampler] = []] = Object.entries(primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'file-mirror-sample' }) } } }) as Record<string, Resource>);
     expect(JSON.stringify(sampler?.Properties?.FileSystemConfigs)).toContain(`access-point/${EFS.accessPointId}`);
     const variables = (sampler?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables).toMatchObject({ DR_REGION: 'us-west-2', DR_CATALOG_TABLE: 'files-catalog' });
     const statements = statementsOf(primary, 'file-mirror-sample');
     expect(statements.flatMap((st) => asArray(st.Action)).filter((a) => !a.startsWith('xray:') && !a.startsWith('logs:')).sort()).toEqual(
-      ['dynamodb:GetItem', 'dynamodb:PutItem', 'elasticfilesystem:ClientMount', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'].sort(),
+      // The sqs actions: a failed sampling goes to the dead-letter queue (below).
+      ['dynamodb:GetItem', 'dynamodb:PutItem', 'elasticfilesystem:ClientMount', 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort(),
     );
     const catalog = statements.find((st) => asArray(st.Action).includes('dynamodb:PutItem'));
     expect(JSON.stringify(catalog?.Resource)).toContain(':dynamodb:us-west-2:');
     expect(catalog?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIRROR#*'] } });
     primary.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'files-file-mirror-sample', ScheduleExpression: Match.anyValue(), Target: Match.objectLike({ Arn: Match.anyValue() }) });
+    // Scheduler invokes it asynchronously: its errors reach the dead-letter queue only through an on-failure destination (audit aS2-3).
+    expect(samplerId).toEqual(expect.stringMatching(/SampleFiles/));
+    primary.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: samplerId },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LifeboatAlertsDeadLetters'), 'Arn'] } } },
+    });
     const plans = JSON.stringify(variables.LIFEBOAT_PLANS);
     expect(plans).toContain('/mnt/lifeboat/files');
   });

@@ -522,6 +522,34 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     }
   });
 
+  it('sends the failed invocations of every function a rule or schedule invokes (release-failed-backup, the watchdog) to the region\'s dead-letter queue, after Lambda\'s 2 retries', () => {
+    // Audit aS2-3: EventBridge invokes a function asynchronously; its target's DeadLetterConfig never sees the function's errors.
+    type Target = { Arn?: { 'Fn::GetAtt'?: [string, string] } };
+    const invoked = (template: Template): string[] => {
+      const functions = template.findResources('AWS::Lambda::Function');
+      const ruleTargets = Object.values(template.findResources('AWS::Events::Rule')).flatMap((r) => (r.Properties as { Targets?: Target[] }).Targets ?? []);
+      const scheduleTargets = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((r) => (r.Properties as { Target: Target }).Target);
+      return [...new Set([...ruleTargets, ...scheduleTargets].map((t) => t.Arn?.['Fn::GetAtt']?.[0]).filter((id): id is string => id !== undefined && id in functions))].sort();
+    };
+    const invokedPrimary = invoked(primary);
+    expect(invokedPrimary.map((id) => id.replace(/[0-9A-F]{8}$/, ''))).toEqual(['OperationsReleaseFailedBackup', 'OperationsWatchBackupAge']);
+    for (const template of [primary, dr]) {
+      const queue = byName(template, 'AWS::SQS::Queue', 'QueueName', names.deadLetterQueue);
+      const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((r) => r.Properties as { FunctionName: { Ref: string }; MaximumRetryAttempts: number; DestinationConfig?: { OnFailure?: { Destination: unknown } } });
+      for (const fn of invoked(template)) {
+        const config = configs.find((c) => c.FunctionName.Ref === fn);
+        expect({ fn, onFailure: config?.DestinationConfig?.OnFailure?.Destination, retries: config?.MaximumRetryAttempts }).toEqual({ fn, onFailure: { 'Fn::GetAtt': [queue.id, 'Arn'] }, retries: 2 });
+        // Lambda sends the record with the function's role.
+        const roleId = (template.findResources('AWS::Lambda::Function')[fn]?.Properties as { Role: { 'Fn::GetAtt': [string, string] } }).Role['Fn::GetAtt'][0];
+        const sends = Object.values(template.findResources('AWS::IAM::Policy'))
+          .filter((p) => JSON.stringify(p.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+          .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement)
+          .filter((st) => [st.Action].flat().includes('sqs:SendMessage'));
+        expect(sends.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [queue.id, 'Arn'] }]);
+      }
+    }
+  });
+
   it('gives release-failed-backup the backup state machine\'s name and only the lease and record actions on the catalog', () => {
     const [fn] = Object.values(primary.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'release-failed-backup' }) } } }));
     expect((fn?.Properties as { Environment: { Variables: Record<string, string> } }).Environment.Variables.LIFEBOAT_BACKUP_STATE_MACHINE).toBe(names.backupStateMachine);
