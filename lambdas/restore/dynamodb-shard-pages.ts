@@ -49,7 +49,8 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
   }
   const restorePage = async (entry: ManifestEntry, index: number): Promise<PageOutcome> => {
     if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);
-    if (run.gate.stopping()) return { started: false };
+    // The cursor's page starts whatever the others did (startFirst below): a page beside it may have closed the gate.
+    if (index !== 0 && run.gate.stopping()) return { started: false };
     const chunks: Buffer[] = [];
     for await (const chunk of run.content(entry)) chunks.push(chunk);
     const body = Buffer.concat(chunks);
@@ -61,7 +62,10 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
       );
     }
     const items = decoded.slice(from);
-    const written = await writeDynamoDbItems(run.ddb, run.table, items, { ...(run.budgets.write ? { writeBudget: run.budgets.write } : {}), mayStart: () => run.gate.mayStart() });
+    // The cursor's page always writes its first batch, so every call moves the cursor on.
+    let first = index === 0;
+    const mayStart = (): boolean => (first ? ((first = false), run.gate.startFirst()) : run.gate.mayStart());
+    const written = await writeDynamoDbItems(run.ddb, run.table, items, { ...(run.budgets.write ? { writeBudget: run.budgets.write } : {}), mayStart });
     const mismatches = written > 0 ? await checkDynamoDbItems(run.ddb, run.table, run.tableKey, items.slice(0, written), run.budgets.read ? { readBudget: run.budgets.read } : {}) : [];
     return { started: true, total: decoded.length, from, written, bytes: body.length, mismatches };
   };

@@ -11,6 +11,7 @@ import { InvalidInputError } from '../runtime/errors';
 import { DEFAULT_PIECE_BYTES } from './object-pieces';
 import { type CutShards, cutShards, EXACT_CUT_PAGES, type SelectionTotals, selectionTotals, type ShardBudget } from './restore-shard-cuts';
 import { type ShardRates, shardSeconds, shardUnits, ShardWriteTimeError, SHARD_WRITE_SECONDS } from './shard-write-time';
+import { MAX_RESTORE_SHARD_ROUNDS } from './restore-shard-cursor';
 import { s3Attributes, s3TargetKey } from './restored-entry';
 import { createPieceFiles } from './split-file-pieces';
 import { startSplitUpload } from './split-object-upload';
@@ -229,8 +230,8 @@ type TimedShards = { shards: RestoreShard[]; seconds: number; maxConcurrency: nu
 
 /**
  * DynamoDB targets: the shards, cut again finer when one would not write and read back its items
- * within SHARD_WRITE_SECONDS at its share of the table's budgets (audit d4-1: a shard cannot resume,
- * so one that outlasts its Lambda fails every retry). A shard's time counts its write units and its
+ * within SHARD_WRITE_SECONDS at its share of the table's budgets (audit d4-1; a shard that outlasts its
+ * Lambda run resumes where it stopped since 8c2fe7ff, but each run costs a start and a fresh write budget). A shard's time counts its write units and its
  * read units apart (1 KB and 4 KB a unit, plus one a started unit per item: review r8-F1, F2), from
  * the items its backed-up pages record (an upper bound for pages the plan did not read). Finer shards
  * help only once there are more of them than run at once: each then gets the budget over the
@@ -292,8 +293,8 @@ async function shardsWithinTime(input: ShardCutInput, planCut: CutShards, capaci
         `Restores table ${tableOf(restore)} in ${cut.shards.length} shard${cut.shards.length === 1 ? '' : 's'}, the finest cut this plan may, at most ${concurrency} at once${lowered}, at this restore's budget of ${round(budgets.write)} WCU/s and ${round(budgets.read)} RCU/s: ` +
         `the plan read the item counts of the first ${input.budget.exactPages} manifest pages only, and a shard is charged a unit per item whatever its size. ` +
         `At one item a backed-up page every shard writes and reads back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run (the heaviest in about ${round(secondsAt(cut, concurrency, 'fewest'))} s), ` +
-        `but at the most its pages' bytes could hold it would take up to about ${round(secondsAt(cut, concurrency))} s: a shard of very many tiny items could outlast its Lambda run, and as a shard cannot resume, ` +
-        `its retry restarts it and the restore then fails with that shard's timeout. Backed-up pages hold about 64 items, so this is unlikely; to be sure, raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity.`,
+        `but at the most its pages' bytes could hold it would take up to about ${round(secondsAt(cut, concurrency))} s: a shard of very many tiny items could outlast its Lambda run, ` +
+        `and then goes on in further runs where it stopped (at most ${MAX_RESTORE_SHARD_ROUNDS}), so the restore takes longer than planned. Backed-up pages hold about 64 items, so this is unlikely; to be quicker, raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity.`,
     };
   };
 

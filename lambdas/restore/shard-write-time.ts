@@ -4,8 +4,8 @@ import { BYTES_PER_READ_UNIT } from '../sources/read-capacity-budget';
  * The time a DynamoDB restore shard is planned to write and read back its items in, at its share of
  * the target table's budgets: two thirds of the restore-shard function's 15-minute timeout
  * (lib/lifeboat-defaults.ts), the rest left for the vault's reads, a slower container and throttling
- * backoffs. A shard cannot stop and resume where it was, so one planned longer than its timeout
- * would fail every retry from its first page (audit d4-1).
+ * backoffs. A shard that runs out of time resumes where it stopped in another run (restore-shard-cursor.ts),
+ * but sizing shards to fit one run keeps restores to their planned time (audit d4-1).
  */
 export const SHARD_WRITE_SECONDS = 600;
 
