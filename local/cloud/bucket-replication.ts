@@ -6,6 +6,7 @@ import type S3rver from 's3rver';
 import { DelayedWriteQueue } from './delayed-write-queue';
 import { s3RequestPath } from './s3-request-path';
 import { readRequestText } from './request-reads';
+import { unescapeXml } from './xml-character-references';
 
 /**
  * S3 Replication in the local cloud (docs/LOCAL-CLOUD.md, "Replication"): the replication API on buckets
@@ -28,12 +29,6 @@ export type ReplicationRegion = { readonly region: string; readonly s3Store: S3r
 
 type Pending = { region: string; bucket: string; key: string; op: 'put' | 'delete' | 'tags' };
 
-const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-function decodeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#\d+|amp|lt|gt|quot|apos);/g, (_m, e: string) =>
-    e.startsWith('#x') ? String.fromCodePoint(parseInt(e.slice(2), 16)) : e.startsWith('#') ? String.fromCodePoint(Number(e.slice(1))) : (XML_ENTITIES[e] ?? _m),
-  );
-}
 const tag = (xml: string, name: string): string | undefined => {
   const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(xml);
   return m?.[1] === undefined ? undefined : m[1];
@@ -45,14 +40,14 @@ export function parseReplicationXml(xml: string): LocalReplicationRule[] {
   if (rules.length === 0) throw new Error('the replication configuration has no Rule');
   return rules.map((rule) => {
     const destination = tag(rule, 'Destination') ?? '';
-    const bucketArn = decodeXml(tag(destination, 'Bucket') ?? '');
+    const bucketArn = unescapeXml(tag(destination, 'Bucket') ?? '');
     const destinationBucket = bucketArn.replace(/^arn:[^:]+:s3:::/, '');
     if (!destinationBucket) throw new Error('a Rule has no Destination Bucket');
     const filter = tag(rule, 'Filter');
     return {
-      id: decodeXml(tag(rule, 'ID') ?? ''),
+      id: unescapeXml(tag(rule, 'ID') ?? ''),
       enabled: tag(rule, 'Status') === 'Enabled',
-      prefix: decodeXml(tag(filter ?? '', 'Prefix') ?? tag(rule.replace(/<Destination>[\s\S]*<\/Destination>/, ''), 'Prefix') ?? ''),
+      prefix: unescapeXml(tag(filter ?? '', 'Prefix') ?? tag(rule.replace(/<Destination>[\s\S]*<\/Destination>/, ''), 'Prefix') ?? ''),
       destinationBucket,
       deleteMarkers: tag(tag(rule, 'DeleteMarkerReplication') ?? '', 'Status') === 'Enabled',
       priority: Number(tag(rule, 'Priority') ?? 0),
@@ -123,7 +118,7 @@ export class BucketReplicator {
       else if ((ctx.method === 'PUT' || ctx.method === 'DELETE') && key && query.has('tagging')) this.enqueue(region, bucket, key, 'tags');
       else if (ctx.method === 'DELETE' && key && !query.has('uploadId')) this.enqueue(region, bucket, key, 'delete');
       else if (ctx.method === 'POST' && !key && query.has('delete') && typeof ctx.body === 'string') {
-        for (const m of ctx.body.matchAll(/<Deleted>\s*<Key>([\s\S]*?)<\/Key>/g)) this.enqueue(region, bucket, decodeXml(m[1] ?? ''), 'delete');
+        for (const m of ctx.body.matchAll(/<Deleted>\s*<Key>([\s\S]*?)<\/Key>/g)) this.enqueue(region, bucket, unescapeXml(m[1] ?? ''), 'delete');
       }
     };
   }
