@@ -107,8 +107,11 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       }
     }
     let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
+    // Also the damage earlier runs left, which this run's record carries where it does not read it again (scrub-outstanding.ts).
+    let previous: ScrubRunRecord | undefined;
     try {
-      cursor = (await access.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
+      previous = await access.scrubLog.latest();
+      cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
     } catch (err) {
       note(`the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
     }
@@ -134,7 +137,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         : {}),
     });
     for (const text of discardedSnapshotNotes(report)) note(text);
-    const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() });
+    const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side) });
     let recorded = true;
     try {
       await access.scrubLog.record(summary);
@@ -201,13 +204,15 @@ async function nothingToScrubYet(
 ): Promise<number> {
   const note = `nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason})`;
   let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
+  let previous: ScrubRunRecord | undefined;
   try {
-    cursor = (await access.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
+    previous = await access.scrubLog.latest();
+    cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
   } catch (err) {
     io.err(`note: the catalog cannot be read (${message(err)}); the next run starts a new cycle at the first object`);
   }
   const report: ScrubReport = { scope: run.scope, fraction: run.fraction, repair: run.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
-  const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() });
+  const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() }, previous ? { previous } : {});
   let recorded = true;
   try {
     await access.scrubLog.record(summary);

@@ -17,8 +17,9 @@ import { secondsBetween } from './seconds-between';
  * PASSED primary drill does not vouch for the DR region), and each mirror of its sources is within them
  * (mirror-status.ts: last check passed, not older than twice the check's schedule, lag within the
  * RPO), and the newest backup the DR vault holds is no older than the RPO plus the replication-lag
- * threshold (the rule of the plan's dr-copy-age alarm: DrCopyObjectiveStatus); only these decide the
- * ✓/✗ and the exit code. Vault figures, scrub and prune are shown, not judged. A record that starts
+ * threshold (the rule of the plan's dr-copy-age alarm: DrCopyObjectiveStatus), and no object the scrub found with no good
+ * copy in either vault, still outstanding, hits one of its committed backups (ScrubStatus); only these decide the
+ * ✓/✗ and the exit code. Vault figures, prune and the rest of the scrub are shown, not judged. A record that starts
  * further ahead of now than clock skew explains (lambdas/catalog/future-start.ts) is judged by none of
  * these, as the backup-age watchdog passes it over: it is listed in `lastBackup.inFuture`, shown with `!`.
  */
@@ -75,11 +76,30 @@ export type DrCopyObjectiveStatus = { newestCopied?: { backupId: string; ageSeco
  */
 export type VaultUsage = { committedBackups: number; latestLogicalBytes: number; logicalBytes: number; storedBytes: number; dedupRatio?: number };
 
-/** The environment's latest scrub (scrubs cover whole vaults), with the backups of this plan it left damaged or repairable. */
+/**
+ * Damage earlier scrub runs found that the latest run did not read again (its slice or its vault did not cover it): still
+ * there, as far as anyone knows (scrub-record.ts, `outstanding`). `objects` counts keys; `outcome` is DAMAGED when one has
+ * no good copy; `since` is when the first of them was found.
+ */
+export type OutstandingScrubDamage = { objects: number; outcome: 'DAMAGED' | 'REPAIRABLE'; since: string };
+
+/**
+ * The environment's latest scrub (scrubs cover whole vaults), the damage earlier runs found that it did not read again
+ * (`outstanding`), and the backups of this plan that objects with no good copy hit (found by it or outstanding): any
+ * makes the plan ✗.
+ */
 export type ScrubStatus =
   | { state: 'never' }
   | { state: 'unreadable' }
-  | { state: 'ran'; startedAt: string; ageSeconds: number; outcome: ScrubRunRecord['outcome']; scope: ScrubRunRecord['scope']; affectedBackupsOfPlan: string[] };
+  | {
+      state: 'ran';
+      startedAt: string;
+      ageSeconds: number;
+      outcome: ScrubRunRecord['outcome'];
+      scope: ScrubRunRecord['scope'];
+      affectedBackupsOfPlan: string[];
+      outstanding?: OutstandingScrubDamage;
+    };
 
 export type PlanStatus = {
   plan: string;
@@ -143,10 +163,13 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const committedIds = new Set(stored.map((b) => b.backupId));
   const catalog = input.catalog ?? 'primary';
   const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
+  const scrub = scrubStatus(input.latestScrub, committedIds, input.now);
+  // A backup with an object no vault holds a good copy of cannot be restored whole: the plan is not within its objectives.
+  const scrubOk = scrub.state !== 'ran' || scrub.affectedBackupsOfPlan.length === 0;
   return {
     plan: input.plan.name,
     catalog,
-    withinObjectives: lastBackup.withinRpo && drillOk && (drCopyObjective?.met ?? true) && (input.mirrors ?? []).every((m) => m.withinObjectives),
+    withinObjectives: lastBackup.withinRpo && drillOk && (drCopyObjective?.met ?? true) && (input.mirrors ?? []).every((m) => m.withinObjectives) && scrubOk,
     lastBackup,
     nextRun: input.nextRun,
     ...(lastDrill ? { lastDrill } : {}),
@@ -154,7 +177,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
     drCopy: catalog === 'dr' ? { state: 'primary-unreadable' } : drCopyStatus(committed),
     ...(drCopyObjective ? { drCopyObjective } : {}),
     vault: vaultUsage(stored),
-    scrub: scrubStatus(input.latestScrub, committedIds, input.now),
+    scrub,
     prune: input.prune ?? { state: 'never' },
     mirrors: [...(input.mirrors ?? [])],
   };
@@ -163,14 +186,30 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
 function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: ReadonlySet<string>, now: Date): ScrubStatus {
   if (latest === 'unreadable') return { state: 'unreadable' };
   if (!latest) return { state: 'never' };
+  const objects = latest.outstanding?.objects ?? [];
+  // What this run found is its outcome; what runs before it found and it did not read again is shown beside it.
+  const earlier = objects.filter((o) => o.since < latest.startedAt);
+  const lostBackups = objects.filter((o) => !o.goodCopy).flatMap((o) => o.backups);
+  const hit = [...new Set([...latest.affectedBackups, ...lostBackups])].filter((id) => committedIds.has(id)).sort();
   return {
     state: 'ran',
     startedAt: latest.startedAt,
     ageSeconds: secondsBetween(latest.startedAt, now),
     outcome: latest.outcome,
     scope: latest.scope,
-    affectedBackupsOfPlan: latest.affectedBackups.filter((id) => committedIds.has(id)),
+    affectedBackupsOfPlan: hit,
+    ...outstandingDamage(latest, earlier),
   };
+}
+
+function outstandingDamage(latest: ScrubRunRecord, earlier: NonNullable<ScrubRunRecord['outstanding']>['objects']): { outstanding?: OutstandingScrubDamage } {
+  const o = latest.outstanding;
+  // Objects past the listed ones are counted only; listed with no good copy first, so a last listed one without shows them DAMAGED too.
+  const unlisted = o && o.notListed > 0 && o.notListedSince !== undefined && o.notListedSince < latest.startedAt ? { count: o.notListed, since: o.notListedSince, lost: o.objects.at(-1)?.goodCopy !== true } : undefined;
+  if (earlier.length === 0 && !unlisted) return {};
+  const since = [...earlier.map((e) => e.since), ...(unlisted ? [unlisted.since] : [])].sort()[0] ?? latest.startedAt;
+  const lost = earlier.some((e) => !e.goodCopy) || (unlisted?.lost ?? false);
+  return { outstanding: { objects: new Set(earlier.map((e) => e.key)).size + (unlisted?.count ?? 0), outcome: lost ? 'DAMAGED' : 'REPAIRABLE', since } };
 }
 
 function lastBackupStatus(input: PlanStatusInput, judged: readonly BackupRecord[], last: BackupRecord | undefined): LastBackupStatus {

@@ -6,7 +6,7 @@ import { DRILL_VAULTS, type DrillObjectiveStatus, type DrillVault, failingDrills
 import { type EnvironmentStatus, isUnreadable } from './environment-status';
 import { mirrorSummary } from './mirror-status';
 import { type NextRun } from './next-run';
-import { type PlanStatus } from './plan-status';
+import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
 
 /**
@@ -134,10 +134,15 @@ function vaultCell(row: PlanStatus): string {
 
 function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
-  const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
+  const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${stillDamaged(s.outstanding)}${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
   const p = row.prune;
   const prune = p.state === 'never' ? 'no prune yet' : p.state === 'unreadable' ? 'prune unknown (below)' : `pruned ${cellDuration(p.ageSeconds)} ago${p.outcome === 'DEADLINE' ? ' (cut)' : ''}`;
   return `${scrub}\n${prune}`;
+}
+
+/** Earlier runs' damage the latest did not read again: a run reads a slice, so its own outcome says nothing of it. */
+function stillDamaged(o: OutstandingScrubDamage | undefined): string {
+  return o ? `\n${o.objects} still ${o.outcome} since ${shortTime(o.since)}` : '';
 }
 
 /** Each mirrored source's last check in a line, marked ✓, ✗ or - (shown, not judged); `lifeboat report` shows the same lines. */
@@ -201,7 +206,20 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
     reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}${later}: see \`lifeboat drills show ${d.drillId}\``);
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
+  reasons.push(...scrubReasons(row));
   return reasons;
+}
+
+/** Why the scrub makes a plan ✗: backups of it read objects with no good copy in either vault (plan-status.ts, ScrubStatus). */
+function scrubReasons(row: PlanStatus): string[] {
+  const s = row.scrub;
+  if (s.state !== 'ran' || s.affectedBackupsOfPlan.length === 0) return [];
+  const named = `${s.affectedBackupsOfPlan.slice(0, 3).join(', ')}${s.affectedBackupsOfPlan.length > 3 ? ', …' : ''}`;
+  const found = s.outstanding?.outcome === 'DAMAGED' ? `found by scrubs since ${shortTime(s.outstanding.since)} and not read again since` : `found by the scrub ${cellDuration(s.ageSeconds)} ago`;
+  return [
+    `${s.affectedBackupsOfPlan.length} backup(s) (${named}) hold data in objects with no good copy in either vault, ${found}: restoring them fails for the paths affected; ` +
+      'the failed scrub execution names the objects (`lifeboat scrub --json` lists the paths); docs/RUNBOOKS.md, "Scrub"',
+  ];
 }
 
 /**

@@ -3,11 +3,48 @@ import { z } from 'zod';
 const count = z.number().int().nonnegative();
 const cursorSchema = z.object({ cycle: z.number().int().positive(), after: z.string().nullable() });
 
+/** Objects an outstanding list names; the others are counted (`notListed`). */
+export const OUTSTANDING_LISTED = 100;
+/** Backup ids kept per outstanding object: a pack's blobs are often in every later backup of a source. */
+export const OUTSTANDING_BACKUPS_LISTED = 20;
+
+/**
+ * One object in one vault a run left damaged or missing, kept in every later record until a run reads it again in that
+ * vault and finds it good, repairs it, or finds it gone (scrub-outstanding.ts). `goodCopy`: the other vault's copy
+ * verified when it was last read (REPAIRABLE); without it the object has no good copy (DAMAGED). `since`: the start of
+ * the run that first found it. `backups`: the first OUTSTANDING_BACKUPS_LISTED backups it hits (objects with no good copy only).
+ */
+const outstandingObjectSchema = z.object({
+  vault: z.enum(['primary', 'dr']),
+  key: z.string().min(1),
+  problem: z.enum(['corrupt', 'missing']),
+  goodCopy: z.boolean(),
+  since: z.string().min(1),
+  backups: z.array(z.string()).max(OUTSTANDING_BACKUPS_LISTED),
+});
+export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
+
+/**
+ * What is still damaged or missing after a run, whichever run found it: the run's own findings left unrepaired and those
+ * of earlier runs this run did not read (its slice or scope did not cover them). A run reads a seventh of the vault: this
+ * is what keeps the damage of the run before in `lifeboat status` until the object is read again. Objects past the
+ * first OUTSTANDING_LISTED are counted in `notListed` (the earliest found `notListedSince`, the last cycle they were found
+ * in `notListedCycle`) and dropped once a run of both vaults completes a later cycle, which read every object again.
+ */
+export const outstandingScrubSchema = z.object({
+  objects: z.array(outstandingObjectSchema).max(OUTSTANDING_LISTED),
+  notListed: count,
+  notListedSince: z.string().min(1).optional(),
+  notListedCycle: z.number().int().positive().optional(),
+});
+export type OutstandingScrub = z.infer<typeof outstandingScrubSchema>;
+
 /**
  * The summary of one scrub run as the catalog keeps it (`pk = SCRUB#RUNS`, `sk = <startedAt ISO>`):
  * what was read, found and repaired, the keys left damaged (the first 100) and the backups they
  * affect, and `nextCursor` — where the next run starts, so the latest record is also the scrub's
- * position in its cycle. `status` shows the latest; validated whenever read.
+ * position in its cycle; `outstanding` carries what earlier runs left damaged that this one did not read again, so the
+ * latest record is also the vaults' known damage. `status` shows the latest; validated whenever read.
  */
 export const scrubRunRecordSchema = z.object({
   environment: z.string().min(1),
@@ -36,6 +73,8 @@ export const scrubRunRecordSchema = z.object({
   outcome: z.enum(['CLEAN', 'REPAIRED', 'REPAIRABLE', 'DAMAGED']),
   unrepairedKeys: z.array(z.string()).max(100),
   affectedBackups: z.array(z.string()),
+  /** Absent in records written before it was kept: their `unrepairedKeys` stand for it (scrub-outstanding.ts). */
+  outstanding: outstandingScrubSchema.optional(),
 });
 export type ScrubRunRecord = z.infer<typeof scrubRunRecordSchema>;
 

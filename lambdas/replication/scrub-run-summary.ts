@@ -1,8 +1,13 @@
 import { type ScrubRunRecord } from '../catalog/scrub-record';
+import { outstandingAfter, type ScrubRunVaults } from './scrub-outstanding';
 import { type ScrubReport } from './scrub-vaults';
 
-/** The catalog's summary of a scrub report (scrub-record.ts): counts, the outcome, the first 100 unrepaired keys and the backups they affect. */
-export function scrubRunSummary(report: ScrubReport, run: { environment: string; startedAt: string; endedAt: string }): ScrubRunRecord {
+/**
+ * The catalog's summary of a scrub report (scrub-record.ts): counts, the outcome, the first 100 unrepaired keys and the
+ * backups they affect, and what is still outstanding: this run's damage and the `previous` record's that it did not read
+ * again (scrub-outstanding.ts). Without `previous` (the first run, or a catalog that could not be read) only this run's.
+ */
+export function scrubRunSummary(report: ScrubReport, run: { environment: string; startedAt: string; endedAt: string }, before: ScrubRunVaults & { previous?: ScrubRunRecord | undefined } = {}): ScrubRunRecord {
   const outcomes = (o: string): number => report.findings.filter((f) => f.outcome === o).length;
   const unrepaired = outcomes('unrepaired');
   const repairable = outcomes('repairable');
@@ -27,5 +32,6 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     outcome: lost > 0 ? 'DAMAGED' : unrepaired + repairable > 0 ? 'REPAIRABLE' : report.findings.length > 0 ? 'REPAIRED' : 'CLEAN',
     unrepairedKeys: [...new Set(report.findings.filter((f) => f.outcome === 'unrepaired').map((f) => f.key))].slice(0, 100),
     affectedBackups: [...new Set(report.damage.flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort(),
+    outstanding: outstandingAfter(report, run.startedAt, before.previous, before),
   };
 }

@@ -105,7 +105,9 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
   for (const { side, error } of opened.unopened) {
     notes.push(`the ${side} vault cannot be opened (${error instanceof Error ? error.message : String(error)}); the ${request.scope} vault was neither compared with it nor repaired from it`);
   }
-  const cursor = (await deps.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
+  // The previous run: where this one starts, and the damage it left that this one must carry if it does not read it.
+  const previous = await deps.scrubLog.latest();
+  const cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
   const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
   // Only the vaults in scope: scrubVaults asks a vault's forgotten snapshots only of a vault it checks, and a
   // primary-only run must not fail because the DR region's catalog cannot be read.
@@ -124,7 +126,7 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
-  const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
+  const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
   await deps.scrubLog.record(record);
   deps.publish?.(record);
   if (!report.ok) throw new VaultDamageError(damageMessage(report, record));
@@ -186,9 +188,10 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
 
 async function nothingToScrubYet(request: ScrubRunbookRequest, deps: ScrubRunbookDeps, startedAt: string, reason: string): Promise<ScrubRunbookSummary> {
   const now = deps.now ?? (() => new Date());
-  const cursor = (await deps.scrubLog.latest())?.nextCursor ?? FIRST_SCRUB_CURSOR;
+  const previous = await deps.scrubLog.latest();
+  const cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
   const report: ScrubReport = { scope: request.scope, fraction: request.fraction, repair: request.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
-  const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() });
+  const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous });
   await deps.scrubLog.record(record);
   deps.publish?.(record);
   return summarizeScrub(report, record, [`nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason})`]);

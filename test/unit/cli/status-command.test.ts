@@ -195,6 +195,32 @@ describe('the row of a plan', () => {
     expect(r.scrub).toEqual({ state: 'ran', startedAt: scrub.startedAt, ageSeconds: 3 * 3600, outcome: 'DAMAGED', scope: 'both', affectedBackupsOfPlan: [b.backupId] });
     expect(row([b]).scrub).toEqual({ state: 'never' });
     expect(r.prune).toEqual({ state: 'never' });
+    // A backup with an object no vault holds a good copy of cannot be restored whole.
+    expect(r.withinObjectives).toBe(false);
+  });
+});
+
+describe('the scrub damage earlier runs found (audit aS2-2)', () => {
+  const b = backup('2026-11-30T06:00:00.000Z', { plan: 'demo' });
+  const clean: ScrubRunRecord = {
+    environment: 'dev', startedAt: '2026-11-30T03:00:00.000Z', endedAt: '2026-11-30T03:05:00.000Z', scope: 'both', fraction: 1 / 7, repair: true,
+    cursor: { cycle: 1, after: 'data/24' }, nextCursor: { cycle: 1, after: 'data/48' }, cycleComplete: false, objects: 100, read: { primary: 14, dr: 14 },
+    corrupt: 0, missing: 0, repaired: 0, repairable: 0, unrepaired: 0, outcome: 'CLEAN', unrepairedKeys: [], affectedBackups: [],
+    outstanding: { objects: [{ vault: 'primary', key: 'data/01/016b', problem: 'corrupt', goodCopy: false, since: '2026-11-29T03:00:00.000Z', backups: [b.backupId] }], notListed: 0 },
+  };
+
+  it('a CLEAN run of another slice shows the damage it did not read again, and the plan is ✗ with why', async () => {
+    const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => clean }), NOW));
+    expect(screen.slice(3, 10).map((l) => l.slice(86))).toEqual(['CLEAN 9h ago', '1 still', 'DAMAGED since', '11-29 03:00Z', '1 backup(s)', 'hit', 'no prune yet']);
+    expect(screen.join('\n').replace(/\n {4}/g, ' ')).toContain(`✗ demo: 1 backup(s) (${b.backupId}) hold data in objects with no good copy in either vault, found by scrubs since 11-29 03:00Z`);
+    expect(screen.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
+  });
+
+  it('damage with a good copy (REPAIRABLE) is shown, not judged', () => {
+    const repairable = { ...clean, outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, goodCopy: true, backups: [] }], notListed: 0 } };
+    const r = row([b], [], repairable);
+    expect(r.scrub).toMatchObject({ outstanding: { objects: 1, outcome: 'REPAIRABLE' }, affectedBackupsOfPlan: [] });
+    expect(r.withinObjectives).toBe(true);
   });
 });
 

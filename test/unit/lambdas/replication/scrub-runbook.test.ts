@@ -1,4 +1,7 @@
 import * as path from 'node:path';
+import { planStatus } from '../../../../cli/status/plan-status';
+import { reasonsNotWithin } from '../../../../cli/status/status-screen';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
 import { AFFECTS_LISTED, DAMAGE_LISTED, FINDINGS_LISTED, runScrubRunbook, summarizeScrub } from '../../../../lambdas/replication/scrub-runbook';
@@ -87,6 +90,45 @@ it('a repair a running prune stood in the way of: REPAIRABLE, the good copy and 
   } finally {
     await lease.release();
   }
+});
+
+// Audit aS2-2: status showed the latest run only, so the day after a DAMAGED run the next slice, CLEAN, hid the damage
+// (and the plan was ✓) until the cycle read the object again six days later.
+it('carries damage a run did not read again in its record, so status shows it, until a run reads the object clean', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  const key = pack as string;
+  const good = await pair.primary.store.get(key);
+  await corrupt(pair.primary.store, key);
+  await corrupt(pair.dr.store, key);
+  await expect(runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps())).rejects.toBeInstanceOf(VaultDamageError);
+  // The next slice: the first object of the next cycle (config), not the pack.
+  const next = await runScrubRunbook({ scope: 'both', fraction: 1e-6, repair: true }, deps());
+  expect(next).toMatchObject({ outcome: 'CLEAN', read: { primary: 1, dr: 1 } });
+  const found = runs[0]?.startedAt;
+  expect(runs[1]?.outstanding?.objects.map((o) => [o.vault, o.key, o.goodCopy, o.since, o.backups])).toEqual([
+    ['dr', key, false, found, [pair.backupId]],
+    ['primary', key, false, found, [pair.backupId]],
+  ]);
+  const plan = { name: 'files', objectives: { rpoMinutes: 1440, rtoMinutes: 60 } };
+  const backup: BackupRecord = {
+    backupId: pair.backupId, plan: 'files', environment: 'dev', sourceNames: ['src'], sources: [], strategy: 'incremental', status: 'COMMITTED',
+    startedAt: '2026-11-30T02:00:00.000Z', endedAt: '2026-11-30T02:05:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+  };
+  const statusAfter = (run: ScrubRunRecord | undefined) => planStatus({ plan, backups: [backup], drills: [], ...(run ? { latestScrub: run } : {}), nextRun: { state: 'disabled', schedule: 'lifeboat-dev-files' }, now: new Date('2026-11-30T12:00:00.000Z') });
+  const row = statusAfter(runs[1]);
+  expect(row.scrub).toMatchObject({ outcome: 'CLEAN', outstanding: { objects: 1, outcome: 'DAMAGED', since: found }, affectedBackupsOfPlan: [pair.backupId] });
+  expect(row.withinObjectives).toBe(false);
+  expect(reasonsNotWithin(row)).toEqual([expect.stringContaining(`1 backup(s) (${pair.backupId}) hold data in objects with no good copy in either vault`)]);
+  // A run of the primary vault alone that reads the pack clean (put back) clears it there only: the DR copy is not read.
+  await pair.primary.store.put(key, good);
+  await runScrubRunbook({ scope: 'primary', fraction: 1, repair: false }, deps());
+  expect(runs[2]?.outstanding?.objects.map((o) => [o.vault, o.key])).toEqual([['dr', key]]);
+  expect(statusAfter(runs[2]).withinObjectives).toBe(false);
+  await pair.dr.store.put(key, good);
+  await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps());
+  expect(runs.slice(3).map((r) => [r.outcome, r.outstanding])).toEqual([['CLEAN', { objects: [], notListed: 0 }]]);
+  expect(statusAfter(runs.at(-1))).toMatchObject({ withinObjectives: true, scrub: { outcome: 'CLEAN', affectedBackupsOfPlan: [] } });
+  expect(statusAfter(runs.at(-1)).scrub).not.toHaveProperty('outstanding');
 });
 
 it('fails a run without repair that found something (REPAIRABLE): the damage is still there', async () => {
