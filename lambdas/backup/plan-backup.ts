@@ -10,7 +10,7 @@ import { budgetedTargetBytesPerSegment, dynamoDbSegmentCount } from '../sources/
 import { captureTable, type CapturedTable } from '../sources/dynamodb-table-schema';
 import { planDynamoDbShards } from '../sources/dynamodb-table-source';
 import { listS3Objects, type S3ObjectSummary } from '../sources/s3-bucket-source';
-import { type InventoryPosition, latestInventoryReport, listInventoryObjects } from '../sources/s3-inventory-listing';
+import { type InventoryPosition, type InventoryReport, latestInventoryReport, listInventoryObjects } from '../sources/s3-inventory-listing';
 import { cutS3KeyRanges } from '../sources/s3-key-range-cutter';
 import { headLiveObject, type LiveObjectLookup } from '../sources/s3-live-object';
 import { s3ObjectPieces } from '../sources/s3-object-pieces';
@@ -288,13 +288,16 @@ async function planS3Source(
   let lookUp: { lookUp: LiveObjectLookup } | undefined;
   const position: InventoryPosition = { file: resume?.inventoryFile ?? 0 };
   if (source.inventory) {
-    inventoryManifest = resume?.inventoryManifest ?? (await chooseInventoryReport(source, source.inventory, deps));
+    // The step that chooses the report plans from the manifest bytes it checked; a continuing step reads and checks them again.
+    const report = resume?.inventoryManifest !== undefined ? { manifestKey: resume.inventoryManifest } : await chooseInventoryReport(source, source.inventory, deps);
+    inventoryManifest = report.manifestKey;
     objects = listInventoryObjects(deps.s3, source.inventory.bucket, inventoryManifest, {
       source: source.name,
       sourceBucket: source.bucket,
       prefix: source.prefix,
       position,
       ...(startAfter !== undefined ? { startAfter } : {}),
+      ...('manifest' in report ? { manifestBody: report.manifest } : {}),
     });
     // A report is a day or a week old: the objects it lists above the budget are split as they are now, never by the report's ETag.
     lookUp = { lookUp: headLiveObject(deps.s3, source.bucket) };
@@ -328,7 +331,7 @@ async function chooseInventoryReport(
   source: S3BucketSourceConfig,
   inventory: NonNullable<S3BucketSourceConfig['inventory']>,
   deps: PlanBackupDeps & { chose: (report: InventoryReportUsed) => void },
-): Promise<string> {
+): Promise<InventoryReport> {
   const report = await latestInventoryReport(deps.s3, source.bucket, inventory);
   for (const manifestKey of report.mismatched) {
     const warning = `passed over S3 Inventory report s3://${inventory.bucket}/${manifestKey}: its manifest.checksum is not the MD5 of its manifest.json (torn or rewritten since S3 delivered it); planning from the older s3://${inventory.bucket}/${report.manifestKey}.`;
@@ -342,7 +345,7 @@ async function chooseInventoryReport(
     const warning = `planning from S3 Inventory report s3://${inventory.bucket}/${report.manifestKey}, ${Math.floor(ageHours / 24)} days old: check that the inventory configuration still delivers (daily or weekly); shards are balanced by this report's keys and sizes.`;
     console.warn(JSON.stringify({ level: 'WARN', source: source.name, warning }));
   }
-  return report.manifestKey;
+  return report;
 }
 
 /**

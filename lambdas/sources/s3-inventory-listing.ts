@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -6,13 +5,14 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { compareKeys, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
 import { isS3AccessDenied, isS3NotFound } from '../../vault';
+import { checkManifestChecksum, type ManifestChecksumVerdict } from './s3-inventory-checksum';
 import { isMissingS3Object } from './s3-missing-object';
 import { decodeUrlEncodedKey, listObjectPages, listObjectsPage } from './url-encoded-listing';
 
 /** Where a bucket's S3 Inventory reports are delivered (the source's `inventory` config). */
 export type S3InventoryLocation = { bucket: string; prefix: string; configId?: string };
 
-/** The inventory cannot be used: none delivered yet, several configurations to choose from, a format Lifeboat does not read, or a row it cannot read. */
+/** The inventory cannot be used: none delivered yet, several configurations to choose from, a format Lifeboat does not read, a row it cannot read, or a manifest gone or changed while a run plans from it. */
 export class S3InventoryError extends Error {
   override readonly name = 'S3InventoryError';
 }
@@ -26,10 +26,12 @@ const inventoryManifestSchema = z.object({
 });
 
 /**
- * The report a plan reads: its manifest and when S3 began it (the time its date folder names, UTC); and the
- * manifests of newer reports passed over because their manifest.checksum does not match them (the caller says so).
+ * The report a plan reads: its manifest, the manifest's bytes as read and checked against manifest.checksum (the
+ * step that chose the report plans from them, so what was checked is what is planned), and when S3 began it (the
+ * time its date folder names, UTC); and the manifests of newer reports passed over because their manifest.checksum
+ * does not match them (the caller says so).
  */
-export type InventoryReport = { manifestKey: string; createdAt: Date; mismatched: string[] };
+export type InventoryReport = { manifestKey: string; manifest: Buffer; createdAt: Date; mismatched: string[] };
 
 /**
  * The newest complete report of the source bucket's inventory: reports are delivered to
@@ -38,7 +40,8 @@ export type InventoryReport = { manifestKey: string; createdAt: Date; mismatched
  * up Amazon S3 event notifications for inventory completion", storage-inventory-notification.html), so a
  * folder without both is a report still arriving or one whose manifest was deleted, and one whose
  * manifest.checksum is not the MD5 of its manifest.json (what S3 writes there) a torn or replaced manifest;
- * an older complete report is taken instead. Without `configId`, the source bucket must have exactly one
+ * an older complete report is taken instead, as it is when a manifest is deleted between the listing and its read
+ * (a lifecycle rule expiring reports). Without `configId`, the source bucket must have exactly one
  * inventory configuration delivering there.
  */
 export async function latestInventoryReport(s3: S3Client, sourceBucket: string, location: S3InventoryLocation): Promise<InventoryReport> {
@@ -63,7 +66,10 @@ export async function latestInventoryReport(s3: S3Client, sourceBucket: string, 
   for (const folder of dates.reverse()) {
     if (!(await holdsBothManifests(s3, location.bucket, configFolder, folder))) continue;
     const manifestKey = `${folder}manifest.json`;
-    if (await manifestMatchesChecksum(s3, location.bucket, folder)) return { manifestKey, createdAt: reportTime(folder), mismatched };
+    const read = await readCheckedManifest(s3, location.bucket, manifestKey);
+    // Deleted since the listing found it: as a folder without it.
+    if ('missing' in read) continue;
+    if (read.verdict !== 'differs') return { manifestKey, manifest: read.body, createdAt: reportTime(folder), mismatched };
     mismatched.push(manifestKey);
   }
   throw new S3InventoryError(
@@ -102,14 +108,40 @@ async function holdsBothManifests(s3: S3Client, bucket: string, configFolder: st
   return found === 2;
 }
 
+/** A report's manifest.json as read and what its manifest.checksum says of those bytes; or which of the two is gone. */
+type ManifestRead = { body: Buffer; verdict: ManifestChecksumVerdict } | { missing: string; cause: unknown };
+
 /**
- * Whether a date folder's manifest.checksum is the MD5 of its manifest.json, in hex, as S3 writes it: a mismatch is a
- * manifest torn or replaced since S3 delivered the report, whose data files may not be the ones listed.
+ * The manifest `manifestKey` and the verdict of its date folder's manifest.checksum on the very bytes read (a
+ * mismatch is a manifest torn or replaced since S3 delivered the report, whose data files may not be the ones
+ * listed). A checksum in a form not recognised as an MD5 is logged as a warning and the manifest taken as it is.
  */
-async function manifestMatchesChecksum(s3: S3Client, bucket: string, folder: string): Promise<boolean> {
-  const manifest = await readWhole(s3, bucket, `${folder}manifest.json`);
-  const checksum = await readWhole(s3, bucket, `${folder}manifest.checksum`);
-  return createHash('md5').update(manifest).digest('hex') === checksum.toString('utf8').trim().toLowerCase();
+async function readCheckedManifest(s3: S3Client, bucket: string, manifestKey: string): Promise<ManifestRead> {
+  const checksumKey = `${manifestKey.slice(0, manifestKey.lastIndexOf('/') + 1)}manifest.checksum`;
+  const body = await readUnlessMissing(s3, bucket, manifestKey);
+  if (!Buffer.isBuffer(body)) return body;
+  const checksum = await readUnlessMissing(s3, bucket, checksumKey);
+  if (!Buffer.isBuffer(checksum)) return checksum;
+  const verdict = checkManifestChecksum(body, checksum);
+  if (verdict === 'unrecognised') {
+    // Fail open: AWS documents the file only as "the MD5 hash" of the manifest, and a format we do not know must not
+    // stop every backup of the source; the manifest is still parsed and checked against the source bucket.
+    const warning =
+      `s3://${bucket}/${checksumKey} is not an MD5 in hex or base64 (it holds ${JSON.stringify(checksum.toString('utf8').trim().slice(0, 64))}): ` +
+      `planning from s3://${bucket}/${manifestKey} without checking that it is the manifest S3 delivered. Report the checksum's format to Lifeboat's maintainers.`;
+    console.warn(JSON.stringify({ level: 'WARN', warning }));
+  }
+  return { body, verdict };
+}
+
+/** The object `key` of a report's date folder, or that it is gone (as isMissingManifest finds it). */
+async function readUnlessMissing(s3: S3Client, bucket: string, key: string): Promise<Buffer | { missing: string; cause: unknown }> {
+  try {
+    return await readWhole(s3, bucket, key);
+  } catch (err) {
+    if (await isMissingManifest(s3, bucket, key, err)) return { missing: key, cause: err };
+    throw err;
+  }
 }
 
 async function folders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
@@ -128,15 +160,18 @@ async function folders(s3: S3Client, bucket: string, prefix: string): Promise<st
  * as a stream (gzip CSV, one data file at a time, line by line; nothing but the current line and the
  * previous key held). Delete markers and non-current versions of an all-versions inventory are left
  * out. The keys must ascend across the report's files as S3 lists them; otherwise the report cannot
- * place key-range boundaries and S3ListingOrderError says so.
+ * place key-range boundaries and S3ListingOrderError says so. `manifestBody` is the manifest as
+ * latestInventoryReport read and checked it (the step that chose the report); without it (a step continuing
+ * the plan) the manifest is read and checked against its manifest.checksum again.
  */
 export async function* listInventoryObjects(
   s3: S3Client,
   inventoryBucket: string,
   manifestKey: string,
-  options: { source: string; sourceBucket: string; prefix: string; startAfter?: string; position?: InventoryPosition },
+  options: { source: string; sourceBucket: string; prefix: string; startAfter?: string; position?: InventoryPosition; manifestBody?: Buffer },
 ): AsyncGenerator<S3ObjectSummary> {
-  const manifest = inventoryManifestSchema.parse(JSON.parse((await readManifest(s3, inventoryBucket, manifestKey, options.source)).toString('utf8')));
+  const body = options.manifestBody ?? (await readContinuedManifest(s3, inventoryBucket, manifestKey, options.source));
+  const manifest = inventoryManifestSchema.parse(JSON.parse(body.toString('utf8')));
   if (manifest.fileFormat !== 'CSV') {
     throw new S3InventoryError(`Inventory s3://${inventoryBucket}/${manifestKey} is ${manifest.fileFormat}; Lifeboat reads CSV inventories only (set the inventory configuration's output format to CSV).`);
   }
@@ -270,49 +305,55 @@ async function openBody(s3: S3Client, bucket: string, key: string): Promise<Read
   return Readable.from([Buffer.from(await object.Body.transformToByteArray())]);
 }
 
-/** The manifest, or an error naming it and the source when it is gone (deleted since it was chosen, e.g. by a lifecycle rule, between planning invocations). */
-async function readManifest(s3: S3Client, bucket: string, key: string, source: string): Promise<Buffer> {
-  try {
-    return await readWhole(s3, bucket, key);
-  } catch (err) {
-    if (!(await isMissingManifest(s3, bucket, key, err))) throw err;
+/**
+ * The manifest a continued plan names, checked again against its manifest.checksum: the run's earlier steps planned
+ * from the manifest as it was when chosen, so one gone or changed since fails the run (its shards would list objects
+ * by two reports) with an error naming it and the source.
+ */
+async function readContinuedManifest(s3: S3Client, bucket: string, key: string, source: string): Promise<Buffer> {
+  const read = await readCheckedManifest(s3, bucket, key);
+  if ('missing' in read) {
     throw new S3InventoryError(
-      `Inventory manifest s3://${bucket}/${key} of source "${source}" does not exist (deleted since the plan chose it?). Run the backup again: it plans from the newest complete report, or remove the source's inventory setting to plan it by listing the bucket.`,
-      { cause: err },
+      `Inventory manifest s3://${bucket}/${read.missing} of source "${source}" does not exist (deleted since the plan chose it?). Run the backup again: it plans from the newest complete report, or remove the source's inventory setting to plan it by listing the bucket.`,
+      { cause: read.cause },
     );
   }
+  if (read.verdict === 'differs') {
+    throw new S3InventoryError(
+      `Inventory manifest s3://${bucket}/${key} of source "${source}" changed while the backup was being planned from it: its manifest.checksum is no longer the MD5 of its manifest.json (rewritten or torn since the plan chose it), so the rest of the plan could list other objects than the shards already planned. ` +
+        'Run the backup again: it plans from the newest complete report (check what else writes to the inventory bucket).',
+    );
+  }
+  return read.body;
 }
 
-/** How many pages of 10 keys isMissingManifest lists before it gives up proving a manifest gone. */
-const MISSING_MANIFEST_PAGES = 5;
-
 /**
- * Whether reading the manifest `key` (<config folder><date folder>manifest.json) failed because it is gone. As
- * isMissingS3Object, but a 403 is checked by listing from the configuration folder (StartAfter the date folder):
- * with a configId the planner may list only with s3:prefix equal to that folder (source-access.ts), so a listing
- * under the key itself would be refused too and the deletion reported as a bare AccessDenied.
+ * Whether reading `key` (<config folder><date folder>manifest.json or manifest.checksum) failed because it is gone. As
+ * isMissingS3Object, but a 403 is checked by listing from the configuration folder: with a configId the planner may
+ * list only with s3:prefix equal to that folder (source-access.ts), so a listing under the key itself would be refused
+ * too and the deletion reported as a bare AccessDenied. As in holdsBothManifests, the listing starts after
+ * `<date folder>manifest.` (other objects of the date folder are skipped by S3) and pages are followed until past the key.
  */
 async function isMissingManifest(s3: S3Client, bucket: string, key: string, err: unknown): Promise<boolean> {
-  const folder = REPORT_FOLDER.exec(key.slice(0, key.lastIndexOf('/') + 1));
+  const dateFolder = key.slice(0, key.lastIndexOf('/') + 1);
+  const folder = REPORT_FOLDER.exec(dateFolder);
   if (folder === null || isS3NotFound(err)) return isMissingS3Object(s3, bucket, key, err);
   if (!isS3AccessDenied(err) || (err instanceof Error && err.name === 'InvalidObjectState')) return false;
-  const dateFolder = key.slice(0, key.lastIndexOf('/') + 1);
   const configFolder = dateFolder.slice(0, dateFolder.length - folder[0].length + 1);
   try {
-    // Other objects of the date folder may sort before manifest.json, so one small page may not reach it: a few pages
-    // are followed, still under the one prefix the grant allows, and a folder fuller than that leaves the refusal as it is.
-    let token: string | undefined;
-    for (let pages = 0; pages < MISSING_MANIFEST_PAGES; pages++) {
-      const page = await listObjectsPage(s3, { Bucket: bucket, Prefix: configFolder, StartAfter: dateFolder, MaxKeys: 10, ...(token === undefined ? {} : { ContinuationToken: token }) });
-      const listed = (page.Contents ?? []).map((o) => o.Key ?? '');
-      if (listed.includes(key)) return false;
-      // Only a listing that kept to the prefix proves the key absent, and only when it reached past the key (or the end).
-      if (!listed.every((k) => k.startsWith(configFolder))) return false;
-      if (page.IsTruncated !== true || listed.some((k) => compareKeys(k, key) > 0)) return true;
-      token = page.NextContinuationToken;
-      if (token === undefined) return false;
+    let truncated = false;
+    for await (const page of listObjectPages(s3, { Bucket: bucket, Prefix: configFolder, StartAfter: `${dateFolder}manifest.`, MaxKeys: 10 })) {
+      for (const { Key: listed } of page.Contents ?? []) {
+        if (listed === undefined) continue;
+        if (listed === key) return false;
+        // Only a listing that kept to the prefix proves the key absent: an endpoint that ignores Prefix proves nothing.
+        if (!listed.startsWith(configFolder)) return false;
+        if (compareKeys(listed, key) > 0) return true;
+      }
+      truncated = page.IsTruncated === true;
     }
-    return false;
+    // The end of the listing proves the key absent; a truncated page without a token to follow does not.
+    return !truncated;
   } catch {
     // The listing's own failure says nothing about the manifest: the original refusal is the error to report.
     return false;

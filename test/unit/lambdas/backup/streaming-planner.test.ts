@@ -360,6 +360,26 @@ describe('S3 Inventory as the listing', () => {
     return { reports, newest, older };
   };
 
+  /**
+   * As IAM under source-access.ts's grant (inventorySource's configId): ListBucket only with s3:prefix equal to the configuration
+   * folder, and no unconditioned ListBucket, so S3 answers a GET of a missing key with 403. Refused listings are pushed to
+   * `refusals`; `refuseReads` stands for a refusal of objects that are there (a KMS key).
+   */
+  const underGrant = (buckets: Record<string, ScriptedBucket>, refusals: string[], refuseReads = false): S3Client => {
+    const denied = (): Error => Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const client = scriptedS3(buckets);
+    const inner = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    const send = async (command: unknown): Promise<unknown> => {
+      if (command instanceof ListObjectsV2Command && command.input.Bucket === 'reports' && command.input.Prefix !== 'inv/src/daily/') {
+        refusals.push(`List ${command.input.Prefix ?? ''}`);
+        throw denied();
+      }
+      if (command instanceof GetObjectCommand && command.input.Bucket === 'reports' && (refuseReads || !buckets.reports?.bodies?.has(command.input.Key ?? ''))) throw denied();
+      return inner(command);
+    };
+    return Object.assign(client, { send });
+  };
+
   it('finds both manifests of a date folder crowded with other objects, before and between them, rather than falling back to an older report', async () => {
     const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1']]);
     const { reports, newest } = withOlderReport(buckets);
@@ -405,6 +425,91 @@ describe('S3 Inventory as the listing', () => {
     expect((error as Error).message).toContain(`none holds both manifest.json and manifest.checksum matching it (1 whose manifest.json is not the one its manifest.checksum names: ${newest}manifest.json)`);
   });
 
+  it('passes over a report whose manifest.json or manifest.checksum is deleted between the listing and its read, under the planner\'s grant too', async () => {
+    for (const grant of [false, true]) {
+      for (const name of ['manifest.json', 'manifest.checksum']) {
+        const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1']]);
+        const { reports, newest, older } = withOlderReport(buckets);
+        const refusals: string[] = [];
+        const client = grant ? underGrant(buckets, refusals) : scriptedS3(buckets);
+        const inner = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+        let deleted = false;
+        // A lifecycle rule deletes it right after the listing that found both manifests of the newest folder.
+        const send = async (command: unknown): Promise<unknown> => {
+          const listed = await inner(command);
+          if (!deleted && command instanceof ListObjectsV2Command && command.input.StartAfter === `${newest}manifest.`) {
+            deleted = true;
+            reports.bodies?.delete(`${newest}${name}`);
+            reports.objects.delete(`${newest}${name}`);
+          }
+          return listed;
+        };
+        const h = harness({}, [planOf('plan', inventorySource)], { s3: Object.assign(client, { send }) });
+        const run = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps).catch((err: unknown) => err);
+        expect([grant, name, (run as PlannedBackup).inventoryReports?.map((r) => r.manifestKey)]).toEqual([grant, name, [`${older}manifest.json`]]);
+        expect(refusals).toEqual([]);
+      }
+    }
+  });
+
+  it('reads manifest.checksum as the MD5 in hex of either case or in base64; one that is no MD5 it knows is logged and the report planned from', async () => {
+    const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1']]);
+    const { reports, newest, older } = withOlderReport(buckets);
+    const md5 = createHash('md5').update(reports.bodies?.get(`${newest}manifest.json`) ?? '').digest();
+    const choose = async (checksum: string): Promise<{ manifestKey: string | undefined; warnings: unknown[] }> => {
+      reports.bodies?.set(`${newest}manifest.checksum`, Buffer.from(checksum));
+      const warnings: string[] = [];
+      const warn = jest.spyOn(console, 'warn').mockImplementation((line: string) => void warnings.push(line));
+      try {
+        const run = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, harness(buckets, [planOf('plan', inventorySource)]).deps);
+        return { manifestKey: run.inventoryReports?.[0]?.manifestKey, warnings: warnings.map((w) => JSON.parse(w) as unknown) };
+      } finally {
+        warn.mockRestore();
+      }
+    };
+    for (const checksum of [md5.toString('hex').toUpperCase(), `${md5.toString('base64')}\n`, md5.toString('base64').replace(/=+$/, '')]) {
+      expect([checksum, await choose(checksum)]).toEqual([checksum, { manifestKey: `${newest}manifest.json`, warnings: [] }]);
+    }
+    // The MD5 of other bytes in base64 is a rewritten manifest, as in hex: passed over.
+    expect((await choose(createHash('md5').update('other bytes').digest('base64'))).manifestKey).toBe(`${older}manifest.json`);
+    expect(await choose('sha256:9f86d081')).toEqual({
+      manifestKey: `${newest}manifest.json`,
+      warnings: [
+        {
+          level: 'WARN',
+          warning: `s3://reports/${newest}manifest.checksum is not an MD5 in hex or base64 (it holds "sha256:9f86d081"): planning from s3://reports/${newest}manifest.json without checking that it is the manifest S3 delivered. Report the checksum's format to Lifeboat's maintainers.`,
+        },
+      ],
+    });
+  });
+
+  it('plans the step that chose a report from the manifest it checked (read once), and fails a continued plan whose manifest changed since', async () => {
+    const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1'], ['src', 'b', '1'], ['src', 'c', '1']]);
+    const reports = buckets.reports as ScriptedBucket;
+    const manifestKey = 'inv/src/daily/2026-11-30T01-00Z/manifest.json';
+    const client = scriptedS3(buckets);
+    const inner = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+    const reads: string[] = [];
+    const send = (command: unknown): Promise<unknown> => {
+      if (command instanceof GetObjectCommand) reads.push(command.input.Key ?? '');
+      return inner(command);
+    };
+    const h = harness({}, [planOf('plan', inventorySource)], { s3: Object.assign(client, { send }), s3ShardSize: { keys: 1 }, deadline: () => 0 });
+    const first = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps);
+    expect(first.continuation?.s3?.inventoryManifest).toBe(manifestKey);
+    // A second read could return other bytes than the ones checked.
+    expect(reads.filter((key) => key === manifestKey)).toHaveLength(1);
+    // Rewritten after the choice to name another data file; manifest.checksum as S3 wrote it.
+    const rewritten = { ...(JSON.parse(reports.bodies?.get(manifestKey)?.toString('utf8') ?? '{}') as object), files: [{ key: 'inv/src/daily/data/2.csv.gz' }] };
+    reports.bodies?.set(manifestKey, Buffer.from(JSON.stringify(rewritten)));
+    reports.bodies?.set('inv/src/daily/data/2.csv.gz', csv([['src', 'd', '1'], ['src', 'e', '1']]));
+    const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation: first.continuation }, h.deps).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(S3InventoryError);
+    expect((error as Error).message).toBe(
+      `Inventory manifest s3://reports/${manifestKey} of source "bkt" changed while the backup was being planned from it: its manifest.checksum is no longer the MD5 of its manifest.json (rewritten or torn since the plan chose it), so the rest of the plan could list other objects than the shards already planned. Run the backup again: it plans from the newest complete report (check what else writes to the inventory bucket).`,
+    );
+  });
+
   it('says which manifest of which source is gone when a continued plan\'s report was deleted', async () => {
     const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1'], ['src', 'b', '1'], ['src', 'c', '1']]);
     const h = harness(buckets, [planOf('plan', inventorySource)], { s3ShardSize: { keys: 1 }, deadline: () => 0 });
@@ -425,22 +530,6 @@ describe('S3 Inventory as the listing', () => {
   it('says the manifest is gone under the planner\'s grant with a configId (no bare AccessDenied), and rethrows a refusal of a manifest that is there', async () => {
     const folder = 'inv/src/daily/';
     const manifestKey = `${folder}2026-11-30T01-00Z/manifest.json`;
-    const denied = (): Error => Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
-    // As IAM under source-access.ts's grant: ListBucket only with s3:prefix equal to the reports folder, and no unconditioned
-    // ListBucket, so S3 answers a GET of a missing key with 403. `refuseReads` stands for a refusal of objects that are there (a KMS key).
-    const underGrant = (buckets: Record<string, ScriptedBucket>, refusals: string[], refuseReads = false): S3Client => {
-      const client = scriptedS3(buckets);
-      const inner = client.send.bind(client) as (command: unknown) => Promise<unknown>;
-      const send = async (command: unknown): Promise<unknown> => {
-        if (command instanceof ListObjectsV2Command && command.input.Bucket === 'reports' && command.input.Prefix !== folder) {
-          refusals.push(`List ${command.input.Prefix ?? ''}`);
-          throw denied();
-        }
-        if (command instanceof GetObjectCommand && command.input.Bucket === 'reports' && (refuseReads || !buckets.reports?.bodies?.has(command.input.Key ?? ''))) throw denied();
-        return inner(command);
-      };
-      return Object.assign(client, { send });
-    };
     const rows = [['src', 'a', '1'], ['src', 'b', '1'], ['src', 'c', '1']];
 
     const buckets = reportOf('Bucket, Key, Size', rows);
@@ -455,12 +544,13 @@ describe('S3 Inventory as the listing', () => {
     expect(error).toBeInstanceOf(S3InventoryError);
     expect(refusals).toEqual([]);
 
-    // Review r14-F2: 12 other objects of the date folder sort before manifest.json (put there after the report was
-    // chosen), past the first page of 10 that the check lists.
+    // Reviews r14-F2 and rT F3: 60 other objects of the date folder sort before manifest.json (put there after the report
+    // was chosen), past the first page of 10, and past the 5 pages of 10 listed from the date folder before the check
+    // listed from <folder>manifest.
     const crowded = reportOf('Bucket, Key, Size', rows);
     const c = harness({}, [planOf('plan', inventorySource)], { s3: underGrant(crowded, refusals), s3ShardSize: { keys: 1 }, deadline: () => 0 });
     const crowdedFirst = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, c.deps);
-    for (let i = 0; i < 12; i++) crowded.reports?.objects.set(`${folder}2026-11-30T01-00Z/a-${String(i).padStart(2, '0')}`, 1);
+    for (let i = 0; i < 60; i++) crowded.reports?.objects.set(`${folder}2026-11-30T01-00Z/a-${String(i).padStart(2, '0')}`, 1);
     crowded.reports?.bodies?.delete(manifestKey);
     crowded.reports?.objects.delete(manifestKey);
     const crowdedError = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation: crowdedFirst.continuation }, c.deps).catch((err: unknown) => err);
