@@ -160,7 +160,8 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const lastDrill = newestDrillStatus(input.drills, input.now);
   const lastDrills = lastDrillsByVault(input.drills, input.now);
   const drillOk = failingDrills(lastDrills).length === 0;
-  const committedIds = new Set(stored.map((b) => b.backupId));
+  // A backup retention forgot (or is forgetting) is no longer restorable by design: damage hitting only it is not the plan's.
+  const committedIds = new Set(stored.filter((b) => b.forgottenAt === undefined && b.forgettingAt === undefined).map((b) => b.backupId));
   const catalog = input.catalog ?? 'primary';
   const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
   const scrub = scrubStatus(input.latestScrub, committedIds, input.now);

@@ -29,13 +29,19 @@ export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
  * of earlier runs this run did not read (its slice or scope did not cover them). A run reads a seventh of the vault: this
  * is what keeps the damage of the run before in `lifeboat status` until the object is read again. Objects past the
  * first OUTSTANDING_LISTED are counted in `notListed` (the earliest found `notListedSince`, the last cycle they were found
- * in `notListedCycle`) and dropped once a run of both vaults completes a later cycle, which read every object again.
+ * in `notListedCycle`) and dropped once a run of both vaults completes a later cycle, which read every object again;
+ * a run that reads their whole range again counts them afresh (`notListedRange`).
  */
 export const outstandingScrubSchema = z.object({
   objects: z.array(outstandingObjectSchema).max(OUTSTANDING_LISTED),
   notListed: count,
   notListedSince: z.string().min(1).optional(),
   notListedCycle: z.number().int().positive().optional(),
+  /**
+   * The first and last key of the unlisted objects and the vaults they are in: a run that reads that range again in each
+   * of those vaults counts them afresh rather than on top (scrub-outstanding.ts). Absent in records written before it was kept.
+   */
+  notListedRange: z.object({ first: z.string().min(1), last: z.string().min(1), vaults: z.array(z.enum(['primary', 'dr'])).min(1) }).optional(),
 });
 export type OutstandingScrub = z.infer<typeof outstandingScrubSchema>;
 

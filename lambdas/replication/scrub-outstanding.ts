@@ -10,16 +10,17 @@ export type ScrubRunVaults = { readonly unopened?: readonly VaultSide[] };
  * What is still damaged or missing once this run is done (scrub-record.ts, `outstanding`): the objects it left unrepaired
  * or repairable, and those the previous record held that it did not read again — a scheduled run reads a seventh of the
  * vault, so without this the damage of one day was gone from `lifeboat status` the next (audit aS2-2). An object
- * of an earlier run is dropped only when this run read it in that vault and found nothing (good, or gone from the vault),
- * or repaired it; a missing object also when this run compared that vault's full listing with the other's and found it
- * no longer missing. A run of one vault keeps the other's untouched; an archived pack of the slice was not read.
+ * of an earlier run is dropped only when this run covered it in that vault with the other vault open to compare with: a
+ * corrupt one read in its slice and found nothing (good, or gone and not missing), a missing one by the comparison of the
+ * full listings, whatever the slice; or when this run repaired it. A run of one vault keeps the other's untouched; an
+ * archived pack of the slice was not read; a run whose other vault did not open drops nothing (review rY F4).
  */
 export function outstandingAfter(report: ScrubReport, startedAt: string, previous: ScrubRunRecord | undefined, run: ScrubRunVaults = {}): OutstandingScrub {
   const sides: readonly VaultSide[] = report.scope === 'both' ? ['primary', 'dr'] : [report.scope];
   const before = previousOutstanding(previous);
   const id = (o: { vault: VaultSide; key: string }): string => `${o.vault} ${o.key}`;
   const earlier = new Map(before.objects.map((o) => [id(o), o]));
-  const backupsOf = new Map(report.damage.map((d) => [d.key, [...new Set(d.affects.flatMap((a) => (a.backupId ? [a.backupId] : [])))].sort().slice(0, OUTSTANDING_BACKUPS_LISTED)]));
+  const backupsOf = new Map(report.damage.map((d) => [d.key, newestBackups(d.affects.flatMap((a) => (a.backupId ? [a.backupId] : [])))]));
   const found = report.findings
     .filter((f) => f.outcome !== 'repaired')
     .map((f): OutstandingScrubObject => {
@@ -30,7 +31,10 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const read = readInThisRun(report);
   // A missing object is found by comparing the full listings, whatever the slice: only when the other vault was open.
   const compared = (side: VaultSide): boolean => !(run.unopened ?? []).includes(side === 'primary' ? 'dr' : 'primary');
-  const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && (read(o.vault, o.key) || (o.problem === 'missing' && compared(o.vault)));
+  // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
+  // corrupt one is read when its key is in the slice and still listed; gone since, only the comparison tells whether it is
+  // now missing (and found again) or no longer needed, so without the other vault it is kept.
+  const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && (o.problem === 'missing' || read(o.vault, o.key));
   const carried = before.objects.filter((o) => !foundNow.has(id(o)) && !resolved(o));
   // Objects with no good copy first (what status judges), then the oldest.
   const all = [...found, ...carried].sort((a, b) => Number(a.goodCopy) - Number(b.goodCopy) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key));
@@ -38,11 +42,25 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const overflow = all.slice(OUTSTANDING_LISTED);
   const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
   // Unlisted objects cannot be told read one by one: a cycle of both vaults begun after they were found read them all.
-  const keepUnlisted = before.notListed > 0 && !(report.scope === 'both' && report.cycleComplete && cycle > (before.notListedCycle ?? 0));
+  // Nor those this run read again in every vault they are in: still damaged, they are among this run's own findings and its
+  // overflow counts them; added to the carried count, the same objects were counted again each cycle (review rY F5).
+  const unlisted = before.notListedRange;
+  const readAgain = unlisted !== undefined && unlisted.vaults.every((side) => sides.includes(side) && compared(side) && report.notRead?.[side] === undefined && read(side, unlisted.first) && read(side, unlisted.last));
+  const keepUnlisted = before.notListed > 0 && !readAgain && !(report.scope === 'both' && report.cycleComplete && cycle > (before.notListedCycle ?? 0));
   const notListed = overflow.length + (keepUnlisted ? before.notListed : 0);
   if (notListed === 0) return { objects, notListed };
   const since = [...overflow.map((o) => o.since), ...(keepUnlisted && before.notListedSince !== undefined ? [before.notListedSince] : [])].sort(order)[0];
-  return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedCycle: overflow.length > 0 ? cycle : (before.notListedCycle ?? cycle) };
+  const range = notListedRange(overflow, keepUnlisted ? before : undefined);
+  return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedCycle: overflow.length > 0 ? cycle : (before.notListedCycle ?? cycle), ...(range ? { notListedRange: range } : {}) };
+}
+
+/** The keys and vaults the unlisted objects lie in; unknown (and so never read again as a whole) when a carried count has none. */
+function notListedRange(overflow: readonly OutstandingScrubObject[], kept: OutstandingScrub | undefined): OutstandingScrub['notListedRange'] {
+  if (kept && kept.notListed > 0 && kept.notListedRange === undefined) return undefined;
+  const keys = [...overflow.map((o) => o.key), ...(kept?.notListedRange ? [kept.notListedRange.first, kept.notListedRange.last] : [])].sort(order);
+  const vaults = [...new Set([...overflow.map((o) => o.vault), ...(kept?.notListedRange?.vaults ?? [])])].sort(order);
+  const [first, last] = [keys[0], keys.at(-1)];
+  return first !== undefined && last !== undefined ? { first, last, vaults } : undefined;
 }
 
 /**
@@ -76,10 +94,19 @@ function previousOutstanding(previous: ScrubRunRecord | undefined): OutstandingS
   const lost = previous.outcome === 'DAMAGED';
   return {
     objects: previous.unrepairedKeys.flatMap((key) =>
-      sides.map((vault): OutstandingScrubObject => ({ vault, key, problem: 'corrupt', goodCopy: !lost, since: previous.startedAt, backups: lost ? previous.affectedBackups.slice(0, OUTSTANDING_BACKUPS_LISTED) : [] })),
+      sides.map((vault): OutstandingScrubObject => ({ vault, key, problem: 'corrupt', goodCopy: !lost, since: previous.startedAt, backups: lost ? newestBackups(previous.affectedBackups) : [] })),
     ),
     notListed: 0,
   };
+}
+
+/**
+ * The backups an object hits that a record keeps: the newest OUTSTANDING_BACKUPS_LISTED (ids sort by start time). A pack's
+ * blobs are in every later backup of its source, so the oldest would often be all of one plan's older backups, forgotten
+ * first, and a plan whose backups are the newest would read ✓ once the object is carried (review rY F2).
+ */
+function newestBackups(ids: readonly string[]): string[] {
+  return [...new Set(ids)].sort().slice(-OUTSTANDING_BACKUPS_LISTED);
 }
 
 const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

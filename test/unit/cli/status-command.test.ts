@@ -216,6 +216,16 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(screen.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
   });
 
+  // Review rY F3: retention forgot the backup on purpose; damage hitting only it must not make the plan ✗ (status exit 1).
+  it('damage hitting only backups retention forgot or is forgetting does not make the plan ✗', () => {
+    const forgotten = backup('2026-11-01T06:00:00.000Z', { forgottenAt: '2026-11-29T00:00:00.000Z' });
+    const forgetting = backup('2026-11-02T06:00:00.000Z', { forgettingAt: '2026-11-30T00:00:00.000Z' });
+    const hitsThem = { ...clean, outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, backups: [forgotten.backupId, forgetting.backupId] }], notListed: 0 } };
+    const r = row([b, forgetting, forgotten], [], hitsThem);
+    expect(r.scrub).toMatchObject({ outstanding: { objects: 1, outcome: 'DAMAGED' }, affectedBackupsOfPlan: [] });
+    expect(r.withinObjectives).toBe(true);
+  });
+
   it('damage with a good copy (REPAIRABLE) is shown, not judged', () => {
     const repairable = { ...clean, outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, goodCopy: true, backups: [] }], notListed: 0 } };
     const r = row([b], [], repairable);

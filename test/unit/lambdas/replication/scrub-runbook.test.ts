@@ -199,3 +199,54 @@ it('a primary-only run reads only the primary catalog: a DR catalog that cannot 
   expect(summary).toMatchObject({ outcome: 'CLEAN', findings: [] });
   expect(asked).toEqual(['primary']);
 });
+
+/** What a record carries of earlier damage (scrub-outstanding.ts), from reports written by hand: review rY of 1d76192b. */
+describe('outstanding damage carried from run to run', () => {
+  const PACK = 'data/10/10ff';
+  const report = (p: Partial<ScrubReport>): ScrubReport => ({
+    scope: 'both', fraction: 1 / 7, repair: true, cursor: { cycle: 1, after: null }, nextCursor: { cycle: 1, after: 'data/24' }, cycleComplete: false,
+    objects: 700, read: { primary: 100, dr: 100 }, findings: [], damage: [], ok: true, ...p,
+  });
+  const lost = (vaults: VaultSide[], backupIds: string[], problem: ScrubFinding['problem'] = 'corrupt'): Partial<ScrubReport> => ({
+    findings: vaults.map((vault): ScrubFinding => ({ vault, key: PACK, problem, detail: 'x', outcome: 'unrepaired', reason: 'damaged too' })),
+    damage: [{ key: PACK, vaults, affects: backupIds.map((backupId) => ({ snapshotId: `s${backupId}`, backupId, source: 's', time: '', whole: false, paths: [], entries: 1 })) }],
+    ok: false,
+  });
+  const summary = (r: ScrubReport, startedAt: string, before: Parameters<typeof scrubRunSummary>[2] = {}) => scrubRunSummary(r, { environment: 'dev', startedAt, endedAt: startedAt }, before);
+
+  // F2: a pack's blobs are in every later backup of its source; keeping the oldest ids let a plan whose backups are newer read ✓.
+  it('keeps the newest backups an object hits, not the oldest', () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `202611${String(i + 1).padStart(2, '0')}T060000Z-aaaaaaaa`);
+    const found = summary(report(lost(['primary', 'dr'], ids)), '2026-11-28T03:00:00.000Z');
+    expect(found.outstanding?.objects.map((o) => o.backups)).toEqual([ids.slice(5), ids.slice(5)]);
+  });
+
+  // F4: a missing object is in no listing, so a slice covering its key says nothing; only the comparison with the other vault does.
+  it('a run whose other vault did not open drops neither a missing nor a corrupt object of its slice', () => {
+    const missing = summary(report(lost(['primary'], ['20261127T060000Z-aaaaaaaa'], 'missing')), '2026-11-28T03:00:00.000Z');
+    const alone = report({ scope: 'primary', read: { primary: 100 }, cursor: { cycle: 1, after: 'data/05' }, nextCursor: { cycle: 1, after: 'data/30' } });
+    expect(summary(alone, '2026-11-29T03:00:00.000Z', { previous: missing, unopened: ['dr'] }).outstanding?.objects.map((o) => [o.vault, o.key, o.problem])).toEqual([['primary', PACK, 'missing']]);
+    const corrupt = summary(report(lost(['primary'], ['20261127T060000Z-aaaaaaaa'])), '2026-11-28T03:00:00.000Z');
+    expect(summary(alone, '2026-11-29T03:00:00.000Z', { previous: corrupt, unopened: ['dr'] }).outstanding?.objects.map((o) => [o.vault, o.key, o.problem])).toEqual([['primary', PACK, 'corrupt']]);
+    // With the DR vault open the comparison found it no longer missing: dropped.
+    expect(summary(alone, '2026-11-29T03:00:00.000Z', { previous: missing }).outstanding?.objects).toEqual([]);
+  });
+
+  // F5: 150 objects stay damaged in the first half of the vault, read every other run; the count must stay 150.
+  it('counts the objects past the listed ones afresh when a run reads them again, rather than on top', () => {
+    const keys = Array.from({ length: 150 }, (_, i) => `data/00/${String(i).padStart(4, '0')}`);
+    let previous: ScrubRunRecord | undefined;
+    let cursor: ScrubReport['cursor'] = { cycle: 1, after: null };
+    const counts: number[] = [];
+    for (let day = 1; day <= 5; day++) {
+      const firstHalf = cursor.after === null;
+      const nextCursor = firstHalf ? { cycle: cursor.cycle, after: 'data/50' } : { cycle: cursor.cycle + 1, after: null };
+      const findings = firstHalf ? keys.map((key): ScrubFinding => ({ vault: 'primary', key, problem: 'corrupt', detail: 'x', outcome: 'repairable' })) : [];
+      const r = report({ fraction: 0.5, repair: false, cursor, nextCursor, cycleComplete: !firstHalf, objects: 400, read: { primary: 200, dr: 200 }, findings, ok: findings.length === 0 });
+      previous = summary(r, `2026-11-${String(10 + day)}T03:00:00.000Z`, previous ? { previous } : {});
+      counts.push((previous.outstanding?.objects.length ?? 0) + (previous.outstanding?.notListed ?? 0));
+      cursor = nextCursor;
+    }
+    expect(counts).toEqual([150, 150, 150, 150, 150]);
+  });
+});
