@@ -588,12 +588,11 @@ export class BackupCatalog {
    * that refused it. A claim that went between the write and the read is tried again, CLAIM_ATTEMPTS times, then
    * TransientError.
    *
-   * "The same restore's" is its execution's (reviews r18 F1, rR F2): a restore id comes from an execution's input or
-   * name, which anyone who may start the workflow chooses, so only the execution that took the claim (`claim.execution`)
-   * takes it over. A claim naming no execution (written before claims did, or by an execution of a definition that
-   * passed none) is taken over by an execution that passes none, or by one that started no later than the claim was
-   * taken (`caller.startedAt`, $$.Execution.StartTime): that is the execution that took it; one started by hand with
-   * the same restore id starts after the claim it would take.
+   * "The same restore's" is its execution's (reviews r18 F1, rR F2, rV F1): a restore id comes from an execution's input
+   * or name, which anyone who may start the workflow chooses, so only the execution that took the claim
+   * (`claim.execution`) takes it over. A claim naming no execution (written before claims did, or by an execution of a
+   * definition that passed none) is taken over only by an execution of a definition from before the upgrade: one that
+   * passes no `caller.startedAt` ($$.Execution.StartTime; target-claim.ts, claimIsCallers, says why).
    */
   async claimTarget(key: string, claim: TargetClaim, now: Date, caller: { startedAt?: string | undefined } = {}): Promise<TargetClaim | undefined> {
     const Key = { pk: `TARGET#${key}`, sk: 'TARGET' };
@@ -619,7 +618,7 @@ export class BackupCatalog {
         // the first one ran, and the Release restore step unpins the backup the claim names (review 42d F1).
         const backup = claim.backupId !== undefined;
         const execution = claim.execution !== undefined;
-        const started = execution && caller.startedAt !== undefined;
+        const started = caller.startedAt !== undefined;
         const sets = ['#until = :until', ...(own ? ['#nonce = :nonce'] : []), ...(backup ? ['#backupId = :backupId'] : []), ...(execution ? ['#execution = :execution'] : [])];
         await this.ddb.send(
           new UpdateCommand({
@@ -627,14 +626,13 @@ export class BackupCatalog {
             Key,
             UpdateExpression: `SET ${sets.join(', ')}${own ? '' : ' REMOVE #nonce'}`,
             ConditionExpression: `restoreId = :id AND ${takeoverCondition(execution, started)}`,
-            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until', '#execution': 'execution', ...(backup ? { '#backupId': 'backupId' } : {}), ...(started ? { '#at': 'at' } : {}) },
+            ExpressionAttributeNames: { '#nonce': 'nonce', '#until': 'until', '#execution': 'execution', ...(backup ? { '#backupId': 'backupId' } : {}) },
             ExpressionAttributeValues: {
               ':id': claim.restoreId,
               ':until': claim.until,
               ...(own ? { ':nonce': claim.nonce } : {}),
               ...(backup ? { ':backupId': claim.backupId } : {}),
               ...(execution ? { ':execution': claim.execution } : {}),
-              ...(started ? { ':startedAt': caller.startedAt } : {}),
             },
           }),
         );
@@ -893,12 +891,12 @@ const CLAIM_ATTEMPTS = 3;
 
 /**
  * Which claim of its restore id a caller takes over (BackupCatalog.claimTarget): one its execution took; one naming no
- * execution when the caller names none (a definition that passed none), or when the caller started no later than the
- * claim was taken (`#at >= :startedAt`: ISO instants of one format compare as strings in time order).
+ * execution only when the caller is of a definition from before the upgrade, naming no execution or no start time
+ * (`started`): a definition passing its start time records its execution in every claim it takes (claimIsCallers).
  */
 function takeoverCondition(execution: boolean, started: boolean): string {
   if (!execution) return 'attribute_not_exists(#execution)';
-  return started ? '(#execution = :execution OR (attribute_not_exists(#execution) AND #at >= :startedAt))' : '#execution = :execution';
+  return started ? '#execution = :execution' : '(#execution = :execution OR attribute_not_exists(#execution))';
 }
 
 /**

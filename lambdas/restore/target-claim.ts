@@ -45,9 +45,10 @@ export const CLAIM_KEY_PATH_BYTES = 512;
  * What taking a claim needs: the catalog and how long the claim lasts (the pin's seconds). `execution`: the ARN of the
  * execution taking it ($$.Execution.Id; a restore runbook's and a restore-source child's alike), recorded in the claim
  * (TargetClaim.execution) so that only that execution takes it over or releases it: a restore id is the execution's
- * name or input, which whoever starts one chooses. `startedAt`: its $$.Execution.StartTime, by which it owns a claim
- * of its restore id that names no execution (claimIsCallers). Both absent: an execution of a definition that passed
- * neither (started before the upgrade), which owns only a claim naming no execution.
+ * name or input, which whoever starts one chooses. `startedAt`: its $$.Execution.StartTime, which only definitions from
+ * the one that made every claim name its execution pass (claimIsCallers). Both absent: a restore runbook of a definition
+ * that passed neither; `execution` alone: a restore-source child of a definition that passed no start time (both
+ * started before the upgrade, or redriven since: a redrive keeps its definition).
  */
 export type TargetClaimDeps = {
   catalog: Pick<BackupCatalog, 'claimTarget' | 'releaseTarget'>;
@@ -60,18 +61,23 @@ export type TargetClaimDeps = {
 export type ClaimCaller = { restoreId: string; execution?: string | undefined; startedAt?: string | undefined };
 
 /**
- * Whether `claim` is the caller's: its restore id, and its execution (reviews r15-F1, r18 F1, rR F1/F2). A claim naming
- * no execution was taken before claims named theirs, or by an execution of a definition that passed none: it is an
- * execution's that names none, or one's that started no later than the claim was taken (an execution that claimed
- * before the upgrade; one started by hand with its restore id starts after it). The same rule as
- * BackupCatalog.claimTarget's takeover.
+ * Whether `claim` is the caller's: its restore id, and its execution (reviews r15-F1, r18 F1, rR F1/F2, rV F1). A claim
+ * naming an execution is that execution's. A claim naming none was taken by code from before claims named theirs, or
+ * by an execution that passed none: it is the caller's only when the caller is of a definition from before the upgrade,
+ * one passing no `startedAt` (a runbook passing nothing, a child passing only its execution: review r18-F2, whose
+ * child, mid-run across the upgrade, retries its resolve and releases its claim on its own). A caller passing
+ * `startedAt` runs a definition whose every resolve records its execution in the claims it takes (the functions are
+ * updated before the state machines that name them), so a claim naming none was never its own: it is an older
+ * execution's, or the old runbook's, and taking it would let a child started by hand with a running restore's id, even
+ * one started before that restore claimed, write its target (rR F1; a comparison of `at` with `startedAt` left that).
+ * The price: an execution of an old definition started by hand with a running restore's id (before the upgrade, or
+ * one redriven) may still take a claim naming none, as before claims named their execution.
+ * The same rule as BackupCatalog.claimTarget's takeover.
  */
 export function claimIsCallers(claim: TargetClaim | undefined, caller: ClaimCaller): boolean {
   if (claim?.restoreId !== caller.restoreId) return false;
   if (claim.execution !== undefined) return claim.execution === caller.execution;
-  if (caller.execution === undefined) return true;
-  // Parsed, not compared as strings: a StartTime written without milliseconds sorts after toISOString's `at` of its second.
-  return caller.startedAt !== undefined && Date.parse(claim.at) >= Date.parse(caller.startedAt);
+  return caller.execution === undefined || caller.startedAt === undefined;
 }
 
 /**
@@ -92,9 +98,7 @@ export async function claimRestoreTarget(target: RestoreTarget, restoreId: strin
     ...(deps.execution !== undefined ? { execution: deps.execution } : {}),
   };
   const key = targetClaimKey(target);
-  // toISOString's form, as `at`'s: the catalog compares the two as strings (a StartTime without milliseconds would not).
-  const startedAt = deps.startedAt === undefined ? undefined : new Date(deps.startedAt).toISOString();
-  const holder = await deps.catalog.claimTarget(key, claim, now, { startedAt });
+  const holder = await deps.catalog.claimTarget(key, claim, now, { startedAt: deps.startedAt });
   if (holder) throw new RestoreTargetClaimedError(claim.target, holder, { restoreId, execution: deps.execution, key });
 }
 

@@ -54,11 +54,22 @@ it('releases the claim its last resolve invocation kept (whatever its nonce) and
   expect(unpinned).toEqual(['20260301T100000Z-1a2b3c4d R1']);
 });
 
-it('a child (its execution given) releases a claim of its restore id taken before claims named their execution, after it started (review r18-F2)', async () => {
+// Review rV F1 (of e8470bb8): a child mid-run across the upgrade runs its old definition, which passes its execution
+// but no start time (a redrive keeps it too); its claim, taken before claims named their execution, names none. It
+// was refused its own claim when its resolve was retried, and its release left claim and pin until their `until`.
+it('a child of a definition passing no start time retries its resolve on, and releases, a claim of its restore id naming no execution (reviews r18-F2, rV F1)', async () => {
   await claim('R-legacy', '20260301T100000Z-5e6f7a8b');
   expect((await catalog.targetClaim(KEY))?.execution).toBeUndefined();
+  await claimRestoreTarget({ type: 's3', bucket: BUCKET, prefix: '' }, 'R-legacy', NOW, { catalog, seconds: 86_400, execution: 'arn:child-across-upgrade' }, { nonce: 'n-retry', backupId: '20260301T100000Z-5e6f7a8b' });
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'R-legacy', execution: 'arn:child-across-upgrade', nonce: 'n-retry' });
   const request = { source: 'assets', backupId: '20260301T100000Z-5e6f7a8b', target: { type: 's3', bucket: BUCKET } };
-  await expect(releaseUnplannedRestore({ restoreId: 'R-legacy', request, execution: 'arn:child-after-upgrade', startedAt: BEFORE_NOW }, deps())).resolves.toEqual({ restoreId: 'R-legacy', claimReleased: true });
+  await expect(releaseUnplannedRestore({ restoreId: 'R-legacy', request, execution: 'arn:child-across-upgrade' }, deps())).resolves.toEqual({ restoreId: 'R-legacy', claimReleased: true });
+  expect(await catalog.targetClaim(KEY)).toBeUndefined();
+  expect(unpinned).toEqual(['20260301T100000Z-5e6f7a8b R-legacy']);
+
+  // Its release alone, the claim still naming none (a resolve that failed for good before its retry).
+  await claim('R-legacy', '20260301T100000Z-5e6f7a8b');
+  await expect(releaseUnplannedRestore({ restoreId: 'R-legacy', request, execution: 'arn:child-across-upgrade' }, deps())).resolves.toEqual({ restoreId: 'R-legacy', claimReleased: true });
   expect(await catalog.targetClaim(KEY)).toBeUndefined();
   expect(unpinned).toEqual(['20260301T100000Z-5e6f7a8b R-legacy']);
 });
@@ -66,14 +77,14 @@ it('a child (its execution given) releases a claim of its restore id taken befor
 // Review rR F1 (of 7c4a7a6c): a claim naming no execution (a restore runbook's, whose resolve passed none, or one taken
 // before claims named theirs) was released by any child naming its restore id: one started by hand with a running
 // runbook's name and target, refused before it claimed, freed that restore's claim and pin, and a second restore could
-// write into the live target. Such a claim is an execution's only if the execution started no later than it was taken.
-it('a child started by hand after a claim naming no execution was taken frees neither it nor its pin (review rR F1)', async () => {
+// write into the live target. Such a claim is never the execution of a definition passing its start time: every claim
+// that one takes names it (review rV F1: started before the claim was taken, too).
+it('a child started by hand after the upgrade frees neither a claim naming no execution nor its pin (reviews rR F1, rV F1)', async () => {
   await claim('RUNBOOK-1', '20260301T100000Z-1a2b3c4d');
   const request = { source: 'assets', backupId: '20260301T100000Z-1a2b3c4d', target: { type: 's3', bucket: BUCKET } };
   const d = deps();
   await expect(releaseUnplannedRestore({ restoreId: 'RUNBOOK-1', request, execution: 'arn:hand-started-child', startedAt: AFTER_NOW }, d)).resolves.toEqual({ restoreId: 'RUNBOOK-1', claimReleased: false });
-  // A definition that passed its execution but not its start time cannot show it started before the claim either.
-  await expect(releaseUnplannedRestore({ restoreId: 'RUNBOOK-1', request, execution: 'arn:hand-started-child' }, d)).resolves.toEqual({ restoreId: 'RUNBOOK-1', claimReleased: false });
+  await expect(releaseUnplannedRestore({ restoreId: 'RUNBOOK-1', request, execution: 'arn:hand-started-child', startedAt: BEFORE_NOW }, d)).resolves.toEqual({ restoreId: 'RUNBOOK-1', claimReleased: false });
   expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'RUNBOOK-1' });
   expect(unpinned).toEqual([]);
 });
@@ -81,8 +92,8 @@ it('a child started by hand after a claim naming no execution was taken frees ne
 // Review rR F2 (of f2586745): an execution passing no execution (the restore runbook's, named <drill execution>-<source>)
 // took a child's claim over by restore id and released claim and pin when it failed; a child started by hand took over
 // a claim naming no execution. Every claim now names its execution, and a takeover needs it (or, for a claim naming
-// none, a caller that names none or started no later than the claim).
-it('a claim is taken over only by its execution: not by a caller naming none, nor by a child started after a claim naming none (review rR F2)', async () => {
+// none, a caller of a definition from before the upgrade: review rV F1).
+it('a claim is taken over only by its execution: not by a caller naming none, nor a claim naming none by a child passing its start time (reviews rR F2, rV F1)', async () => {
   const target = { type: 's3' as const, bucket: BUCKET, prefix: '' };
   const backupId = '20260301T100000Z-9c8d7e6f';
   const request = { source: 'assets', backupId, target: { type: 's3', bucket: BUCKET } };
@@ -96,13 +107,15 @@ it('a claim is taken over only by its execution: not by a caller naming none, no
   expect(unpinned).toEqual([]);
   await catalog.releaseTarget(KEY, 'drill-x-assets');
 
-  // A claim naming none: a child started after it is refused; the execution that took it (started before) takes it over and names itself.
+  // A claim naming none: a child passing its start time is refused, started before it or after; an execution of a
+  // definition from before the upgrade (the runbook's, naming none) takes it over.
   await claim('RUNBOOK-2', backupId);
   await expect(claimBy('RUNBOOK-2', 'arn:hand-started-child', AFTER_NOW, 'n-hand')).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
-  await expect(claimBy('RUNBOOK-2', 'arn:hand-started-child', undefined, 'n-hand')).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
+  await expect(claimBy('RUNBOOK-2', 'arn:hand-started-child', BEFORE_NOW, 'n-hand')).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
   expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'RUNBOOK-2', nonce: 'nonce-of-RUNBOOK-2' });
-  await claimBy('RUNBOOK-2', 'arn:runbook-2', BEFORE_NOW, 'n-retry');
-  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'RUNBOOK-2', execution: 'arn:runbook-2', nonce: 'n-retry' });
+  await claimBy('RUNBOOK-2', undefined, undefined, 'n-retry');
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'RUNBOOK-2', nonce: 'n-retry' });
+  expect((await catalog.targetClaim(KEY))?.execution).toBeUndefined();
 });
 
 // Review rR F3: a redriven drill keeps its children's restore ids; the message named the refused restore itself as the holder.
