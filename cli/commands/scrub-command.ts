@@ -7,6 +7,7 @@ import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas
 import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
+import { type ObjectsLeft, objectsLeft } from '../../lambdas/replication/scrub-objects-left';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -149,7 +150,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     if (options.json) {
       io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
       // Said again where a person sees them (the job's log), as without --json: what is left damaged, and what to do.
-      printScrubProblems(report, summary, io, run);
+      printScrubProblems(report, summary, io, run, 'json');
     } else printScrubReport(report, summary, io, run);
     return report.ok ? 0 : 1;
   } catch (err) {
@@ -243,15 +244,22 @@ export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, i
     for (const f of report.findings) table.push([f.vault, f.key, f.problem, f.outcome, f.reason ?? '']);
     io.out(table.toString());
   }
-  printScrubProblems(report, summary, io, run);
-  if (summary.outcome === 'CLEAN' || summary.outcome === 'REPAIRED') io.out(scrubVerdict(summary, run));
+  printScrubProblems(report, summary, io, run, 'table');
+  if (summary.outcome === 'CLEAN' || summary.outcome === 'REPAIRED') io.out(scrubVerdict(summary, objectsLeft(report.findings), run, 'table'));
 }
 
 /**
- * On stderr: each object left damaged or missing with no good copy, the backups and paths it affects, and the
- * verdict of a run that leaves something to do (REPAIRABLE, DAMAGED). Nothing for a clean or repaired run.
+ * Where the reason for each object a good copy was not copied to is: the table's WHY column, or, with --json (no
+ * table), a line of its own on stderr.
  */
-function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: CliIo, run: ScrubRunContext): void {
+type ReasonsShown = 'table' | 'json';
+
+/**
+ * On stderr: each object left damaged or missing with no good copy, the backups and paths it affects, with --json each
+ * object with a good copy that was not repaired and why, and the verdict of a run that leaves something to do
+ * (REPAIRABLE, DAMAGED). Nothing for a clean or repaired run.
+ */
+function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: CliIo, run: ScrubRunContext, reasons: ReasonsShown): void {
   for (const d of report.damage) {
     io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')} with no good copy${d.blobs !== undefined ? ` (it holds ${d.blobs} blob(s))` : ''}:`);
     if (d.affects.length === 0) io.err(`  no readable snapshot references it${d.note ? `; ${d.note}` : ''}`);
@@ -261,25 +269,35 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
       io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${what}`);
     }
   }
-  if (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE') io.err(scrubVerdict(summary, run));
+  const left = objectsLeft(report.findings);
+  // The table has a WHY column; the JSON is on stdout, so each reason is said again here.
+  if (reasons === 'json') for (const [key, { sides, reason }] of left.stopped) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and has a good copy in the other vault, but was not repaired: ${reason ?? 'no reason given'}`);
+  if (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE') io.err(scrubVerdict(summary, left, run, reasons));
 }
 
-/** The run's verdict in a sentence: what was found and what to do. */
-function scrubVerdict(summary: ScrubRunRecord, run: ScrubRunContext): string {
+/**
+ * The run's verdict: what was found and what to do. Objects are counted, not findings (an object bad in both vaults is
+ * a finding per vault), in the kinds the runbook's failure message counts (scrub-objects-left.ts): an object with a good
+ * copy is never said to have none, whatever else the run found.
+ */
+function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunContext, reasons: ReasonsShown): string {
   // The other vault not opened: nothing was compared with it, and it was not searched for a good copy.
   const unopened = run.unopened.map((side) => `the ${side} vault`).join(' and ');
   const affected = `affected backups: ${summary.affectedBackups.join(', ') || 'none known'}`;
+  const why = reasons === 'table' ? 'the WHY of each says what stood in the way and what to do' : 'each is named above with what stood in the way and what to do';
+  // With --repair, these had a good copy that something stood in the way of copying (a prune, a lock, another account, the archive tier).
+  const goodCopy = [
+    ...(left.stopped.size > 0 ? [`${left.stopped.size} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: ${why}.`] : []),
+    ...(left.repairable.size > 0 ? [`${left.repairable.size} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`] : []),
+  ];
+  const damaged = unopened
+    ? `${left.lost.size} object(s) are damaged or missing, and ${unopened}, which could not be opened, was not searched for a good copy (${affected}); scrub again with --repair once it opens.`
+    : `${left.lost.size} object(s) have no good copy in either vault (${affected}); back the affected sources up again, or restore the listed paths from an older backup.`;
   const verdict: Record<ScrubRunRecord['outcome'], string> = {
     CLEAN: unopened ? `Clean: every object read verified; not compared with ${unopened}, which could not be opened.` : 'Clean: every object read verified, and the vaults hold the same objects.',
     REPAIRED: `Repaired ${summary.repaired} object(s) from the other vault; each copy verified where it landed.`,
-    // With --repair, what is left had a good copy that something stood in the way of copying (a prune, a lock, another account).
-    REPAIRABLE:
-      summary.unrepaired > 0
-        ? `${summary.unrepaired + summary.repairable} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: the WHY of each says what stood in the way and what to do.`
-        : `${summary.repairable} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`,
-    DAMAGED: unopened
-      ? `${summary.unrepaired} object(s) are damaged or missing, and ${unopened}, which could not be opened, was not searched for a good copy (${affected}); scrub again with --repair once it opens.`
-      : `${summary.unrepaired} object(s) have no good copy in either vault (${affected}); back the affected sources up again, or restore the listed paths from an older backup.`,
+    REPAIRABLE: goodCopy.join(' '),
+    DAMAGED: [damaged, ...goodCopy].join(' '),
   };
   return verdict[summary.outcome];
 }

@@ -77,8 +77,9 @@ export class ScrubVaultUnavailableError extends VaultError {
 }
 
 /**
- * A scrub left objects damaged or missing: with no good copy in either vault, or (a run without
- * repair) with a good copy not yet copied. The scrub runbook fails with it so that an alarm on failed
+ * A scrub left objects damaged or missing: with no good copy in either vault, or with a good copy not
+ * copied (a run without repair, or a repair something stood in the way of: a prune, a lock, another
+ * account, an archived copy to thaw first). The scrub runbook fails with it so that an alarm on failed
  * executions sees the damage; the message names the objects and the backups they affect.
  */
 export class VaultDamageError extends VaultError {

@@ -8,6 +8,7 @@ import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
 import { type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
 import { VaultDamageError } from './replication-errors';
+import { type LeftObject, objectsLeft } from './scrub-objects-left';
 
 /** What the scrub runbook needs of an environment (the Lambda runtime and a ScrubLog provide it; tests pass fakes). */
 export type ScrubRunbookDeps = {
@@ -149,34 +150,18 @@ export function supersededNotes(report: Pick<ScrubReport, 'superseded'>): string
   );
 }
 
-/** An object a run left damaged or missing: the vaults it is bad in, and its first finding's reason. */
-type LeftObject = { readonly sides: VaultSide[]; readonly reason: string | undefined };
-
 /**
  * `DAMAGED: 2 object(s) …: data/ab… (primary, dr), …; affected backups: …` — what an alarm's reader needs first. The
  * objects left are told apart: with no good copy in either vault (lost), with a good copy that something stood in the
  * way of copying (each named with its first finding's reason: what to do differs), and not repaired for want of repair.
  */
 export function damageMessage(report: ScrubReport, record: ScrubRunRecord): string {
-  const left = report.findings.filter((f) => f.outcome !== 'repaired');
-  // Objects, not findings: an object bad in both vaults is one finding per vault.
-  const group = (findings: readonly ScrubFinding[]): Map<string, LeftObject> => {
-    const byKey = new Map<string, LeftObject>();
-    for (const f of findings) {
-      const seen = byKey.get(f.key);
-      if (seen) seen.sides.push(f.vault);
-      else byKey.set(f.key, { sides: [f.vault], reason: f.reason });
-    }
-    return byKey;
-  };
   // A reason is a sentence of its own, with semicolons: bracketed, so that the list stays readable.
   const listed = (byKey: ReadonlyMap<string, LeftObject>, withReason: boolean): string => {
     const named = [...byKey].slice(0, KEYS_IN_MESSAGE).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? ` [${reason}]` : ''}`);
     return `${named.join(', ')}${byKey.size > named.length ? `, and ${byKey.size - named.length} more` : ''}`;
   };
-  const lost = group(left.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true));
-  const stopped = group(left.filter((f) => f.outcome === 'unrepaired' && f.goodCopy === true));
-  const repairable = group(left.filter((f) => f.outcome === 'repairable'));
+  const { lost, stopped, repairable } = objectsLeft(report.findings);
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),

@@ -57,8 +57,9 @@ export type ScrubVaultsOptions = {
  * One damaged or missing object in one vault, and what became of it: `repaired` (copied from the
  * other vault, whose copy verified, and verified again where it landed), `repairable` (the other
  * copy verifies; run with repair), `unrepaired` (`reason` says why). An unrepaired object whose other
- * copy verified has `goodCopy`: something stood in the way of the repair (a prune of the vault, a
- * lock, another account), nothing is lost, and it is not `damage`.
+ * copy verified, or is archived (not read until a thaw), has `goodCopy`: something stood in the way of
+ * the repair (a prune of the vault, a lock, another account, the archive tier), nothing is lost, and it
+ * is not `damage`.
  */
 export type ScrubFinding = {
   readonly vault: VaultSide;
@@ -67,7 +68,7 @@ export type ScrubFinding = {
   readonly detail: string;
   readonly outcome: 'repaired' | 'repairable' | 'unrepaired';
   readonly reason?: string;
-  /** Unrepaired only: the other vault's copy verified, so the object is not lost. */
+  /** Unrepaired only: the other vault's copy verified, or is archived and heals it once thawed, so the object is not lost. */
   readonly goodCopy?: true;
 };
 
@@ -133,6 +134,9 @@ export const COPY_BACK_RESERVE_MS = 60_000;
 const KEYS_NAMED = 3;
 
 const other = (side: VaultSide): VaultSide => (side === 'primary' ? 'dr' : 'primary');
+
+/** What reading a copy found: it verified, it is damaged or gone (`problem` says how), or it is archived and was not read. */
+type CopyCheck = { readonly state: 'ok' } | { readonly state: 'bad'; readonly problem: string } | { readonly state: 'archived'; readonly storageClass: string | undefined };
 
 /** An object found damaged or missing in a vault, before the repair. */
 type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 'corrupt' | 'missing'; readonly detail: string; readonly supersededBy?: string };
@@ -214,16 +218,20 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (left > 0) notNeeded[side] = left;
   }
 
-  const verifiesIn = async (side: VaultSide, key: string): Promise<string | null> => {
+  const verifiesIn = async (side: VaultSide, key: string): Promise<CopyCheck> => {
     const known = checked.get(side)?.get(key);
-    if (known) return known.state === 'ok' ? null : (known.message ?? known.state);
+    if (known) {
+      if (known.state === 'ok') return { state: 'ok' };
+      if (known.state === 'archived') return { state: 'archived', storageClass: known.storageClass };
+      return { state: 'bad', problem: known.message ?? known.state };
+    }
     const vault = vaults[side] as Vault;
     try {
       await checkVaultObject(vault, key, { check });
-      return null;
+      return { state: 'ok' };
     } catch (err) {
-      // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair.
-      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError || err instanceof VaultObjectArchivedError) return err.message;
+      if (err instanceof VaultObjectArchivedError) return { state: 'archived', storageClass: err.storageClass };
+      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) return { state: 'bad', problem: err.message };
       throw err;
     }
   };
@@ -251,8 +259,19 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands; returns the finding's outcome. */
   const copyFrom = async (source: Vault, b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = other(b.vault);
-    const problem = await verifiesIn(from, b.key);
-    if (problem !== null) return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${problem})`);
+    const theirs = await verifiesIn(from, b.key);
+    if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);
+    // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet; nothing says it
+    // is damaged either (a lifecycle rule archived it), so the object is not lost: a thaw, then a repair, heals it.
+    if (theirs.state === 'archived') {
+      const where = `${(vaults[from] as Vault).location}/${b.key}`;
+      return found(
+        b,
+        'unrepaired',
+        `the ${from} vault's copy is archived (${theirs.storageClass ?? 'an archive storage class'}) and was not read: thaw it (S3 RestoreObject of ${where}), then, while the thawed copy lasts, scrub it with repair (docs/RUNBOOKS.md, "Scrub")`,
+        true,
+      );
+    }
     // From here the other copy verified: whatever stops the repair, the object is not lost.
     const done = (outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => found(b, outcome, reason, true);
     if (!repair) return done('repairable');
@@ -276,7 +295,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     }
     checked.get(b.vault)?.delete(b.key);
     const after = await verifiesIn(b.vault, b.key);
-    if (after !== null) return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after})`);
+    if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})`);
     return done('repaired');
   };
   // config first (the vault opens with it), snapshots last (the commit protocol).

@@ -8,9 +8,10 @@ import { checkVaultObject, isScrubbedObjectKey } from './object-check';
 
 /**
  * What reading one object found: it verified, it is damaged, it vanished after the listing, or it is in an archive
- * storage class and was not read (a GET needs a thaw first: docs/ARCHITECTURE.md, "Storage tiers"; not damage).
+ * storage class and was not read (a GET needs a thaw first: docs/ARCHITECTURE.md, "Storage tiers"; not damage), with
+ * that class when the store names it.
  */
-export type ScrubObjectResult = { readonly key: string; readonly state: 'ok' | 'corrupt' | 'missing' | 'archived'; readonly message?: string };
+export type ScrubObjectResult = { readonly key: string; readonly state: 'ok' | 'corrupt' | 'missing' | 'archived'; readonly message?: string; readonly storageClass?: string };
 
 /**
  * Every object a scrub covers in a store, sorted: `config` and the well-formed keys under data/,
@@ -43,7 +44,7 @@ export async function scrubObjects(vault: Vault, keys: readonly string[], option
     } catch (err) {
       if (err instanceof VaultCorruptionError) return { key, state: 'corrupt', message: err.message };
       if (err instanceof VaultObjectNotFoundError) return { key, state: 'missing', message: err.message };
-      if (err instanceof VaultObjectArchivedError) return { key, state: 'archived', message: err.message };
+      if (err instanceof VaultObjectArchivedError) return { key, state: 'archived', message: err.message, ...(err.storageClass !== undefined ? { storageClass: err.storageClass } : {}) };
       throw err;
     }
   });

@@ -5,6 +5,7 @@ import { capturedCliIo } from '../../support/captured-cli-io';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support/scrub-vault-pair';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
+import { ObjectLockedError } from '../../../vault/vault-errors';
 
 /** `lifeboat scrub`: options, exit codes, the catalog record and its cursor (the self-heal itself: test/unit/lambdas/replication/scrub-vaults.test.ts). */
 
@@ -79,6 +80,28 @@ it('exits 1 and names the affected backup when a pack is damaged in both vaults'
   expect(err.join('\n')).toContain(`${pack} is damaged or missing in primary and dr with no good copy`);
   expect(err.join('\n')).toContain(`backup ${pair.backupId}, source ${pair.snapshot.source.id}, snapshot ${pair.snapshot.id.slice(0, 12)}`);
   expect(runs[0]).toMatchObject({ outcome: 'DAMAGED', unrepaired: 2, unrepairedKeys: [pack], affectedBackups: [pair.backupId] });
+});
+
+// Review rU F1 of 5f4f6e70: the verdict counted findings (an object bad in both vaults twice) and called the objects a lock
+// kept from repair "no good copy" too; with --json, the locked object and why were said nowhere on stderr.
+it('a run with one pack lost and one a lock kept from its good copy: objects counted as what they are, and --json names the locked one and why', async () => {
+  const [lost, locked] = (await listKeys(pair.primary.store, 'data/')) as [string, string];
+  await corrupt(pair.primary.store, lost);
+  await corrupt(pair.dr.store, lost);
+  await corrupt(pair.primary.store, locked);
+  // As S3VaultStore.replace answers an endpoint keeping one version per key (the local cloud) under retention.
+  (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(new ObjectLockedError('s3://vault', key, 'S3 refused to overwrite it'));
+  const verdict = `1 object(s) have no good copy in either vault (affected backups: ${pair.backupId}); back the affected sources up again, or restore the listed paths from an older backup. 1 object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: `;
+
+  const text = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: text.io, access })).toBe(1);
+  expect(text.err.at(-1)).toBe(`${verdict}the WHY of each says what stood in the way and what to do.`);
+  expect(text.err.join('\n')).not.toContain(locked);
+
+  const json = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: json.io, access })).toBe(1);
+  expect(json.err.at(-1)).toBe(`${verdict}each is named above with what stood in the way and what to do.`);
+  expect(json.err.at(-2)).toMatch(new RegExp(`^${locked} is damaged or missing in primary and has a good copy in the other vault, but was not repaired: the primary vault refused to replace its damaged copy, which Object Lock protects .*; the dr vault's copy is good`));
 });
 
 it('exits 1 when a vault in scope cannot be opened, and scrubs one vault alone when only the other is down', async () => {

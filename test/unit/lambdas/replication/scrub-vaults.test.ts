@@ -308,3 +308,31 @@ it('a damaged copy Object Lock keeps from being replaced: unrepaired with the lo
   const record = scrubRunSummary(report, { environment: 'dev', startedAt: 's', endedAt: 'e' });
   expect(record).toMatchObject({ outcome: 'REPAIRABLE', unrepaired: 1, repairable: 0, unrepairedKeys: [pack], affectedBackups: [] });
 });
+
+// Review rU F2 of 5f4f6e70: an intact copy the archive tier keeps in the other vault was "damaged too", so the object had
+// no good copy: the run DAMAGED, its backups affected, and the advice to back them up again.
+it.each([
+  ['both', true],
+  ['primary', false],
+] as const)('a damaged pack whose other copy is archived (scope %s, repair %s): unrepaired with a good copy and the thaw to do, the run REPAIRABLE', async (scope, repair) => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const store = pair.dr.store;
+  const get = store.get.bind(store);
+  jest.spyOn(store, 'get').mockImplementation((key, range) => (key === pack ? Promise.reject(new VaultObjectArchivedError(store.location, key, 'DEEP_ARCHIVE')) : get(key, range)));
+
+  // With both vaults in scope the DR copy was read in the slice (archived, not read); with the primary alone it is read for the repair.
+  const report = await scrubVaults({ ...everything, scope, vaults: { primary: pair.primary, dr: pair.dr }, repair });
+  expect(report.findings).toEqual([
+    expect.objectContaining({
+      vault: 'primary',
+      key: pack,
+      outcome: 'unrepaired',
+      goodCopy: true,
+      reason: `the dr vault's copy is archived (DEEP_ARCHIVE) and was not read: thaw it (S3 RestoreObject of ${store.location}/${pack}), then, while the thawed copy lasts, scrub it with repair (docs/RUNBOOKS.md, "Scrub")`,
+    }),
+  ]);
+  expect([report.ok, report.damage]).toEqual([false, []]);
+  expect(summaryOf(report)).toMatchObject({ outcome: 'REPAIRABLE', unrepairedKeys: [pack], affectedBackups: [] });
+});
