@@ -109,7 +109,7 @@ export class OperationsAlerts extends Construct {
     });
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLettersAlarm', {
       alarmName: props.deadLetterAlarmName,
-      alarmDescription: `Lifeboat ${props.environmentName}: a schedule or event rule could not deliver (a backup, scrub or drill did not start), or a function they invoke failed after Lambda's retries (release-failed-backup: a stopped backup still holds its lease and is not recorded FAILED; the watchdog: backup ages not measured). Each message says which. docs/RUNBOOKS.md, "Alarms".`,
+      alarmDescription: `Lifeboat ${props.environmentName}: a schedule or event rule could not deliver (a backup, scrub or drill did not start), or a function they invoke failed after Lambda's retries (release-failed-backup: a stopped backup still holds its lease and is not recorded FAILED; the watchdog: backup ages not measured; the file-mirror sampler: that period's mirror check has no samples). Each message says which. docs/RUNBOOKS.md, "Alarms".`,
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -111,6 +111,19 @@ it('has actions for every service whose resources the templates create', () => {
   }
 });
 
+it('has the actions CloudFormation calls for the resource types whose service alone does not say enough (review rX F2)', () => {
+  const actions = new Set(executionPolicy.Statement.flatMap((s) => list(s.Action)));
+  const types = new Set(stacks.flatMap((s) => Object.values(s.template.Resources ?? {}).map((r) => r.Type)));
+  // An on-failure destination (c417e710): without these the deploy is refused with AccessDenied, though lambda:* actions are listed.
+  const needed: Record<string, string[]> = {
+    'AWS::Lambda::EventInvokeConfig': ['lambda:PutFunctionEventInvokeConfig', 'lambda:GetFunctionEventInvokeConfig', 'lambda:UpdateFunctionEventInvokeConfig', 'lambda:DeleteFunctionEventInvokeConfig'],
+  };
+  for (const [type, list] of Object.entries(needed)) {
+    expect(types.has(type)).toBe(true);
+    expect({ type, missing: list.filter((a) => !actions.has(a)) }).toEqual({ type, missing: [] });
+  }
+});
+
 it('allows creating every resource of the templates under its physical name (given, or generated from the stack name)', () => {
   const uncovered: string[] = [];
   let checked = 0;
