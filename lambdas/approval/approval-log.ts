@@ -8,21 +8,9 @@ import { ApprovalNameTakenError, ApprovalNotPendingError } from './approval-erro
 export type ClaimRevision = { status: 'ABANDONED'; reason: string } | { status: 'PENDING' } | { status: 'APPROVED' | 'REJECTED'; decidedAt: string; reason?: string | undefined };
 
 /**
- * How long an approval's item stays in the catalog (its top-level `expiresAt`, the table's TTL attribute) after its
- * wait ends (the record's own `expiresAt`, an ISO time TTL does not read). Nothing answers it past its wait: Step
- * Functions refuses its token once the task timed out or its execution ended, and `lifeboat approve` then marks it
- * ABANDONED. What still reads it is `approvals list --all`, the record of who let an overwrite restore or a failover
- * through; Step Functions forgets the execution 90 days after it closes, so the item is then the only account of it
- * Lifeboat has. Approvals are rare, so as prune runs and drills: a year and a month of history.
- */
-export const APPROVAL_RECORD_DAYS = 400;
-
-/**
  * The approvals in the catalog table of the runbook's region (approval-record.ts), one item per
  * execution under one partition. The record is nested under `approval`, so the byPlan index of
- * backups never sees it. The item's top-level `expiresAt` (epoch seconds, APPROVAL_RECORD_DAYS after the
- * wait ends) is DynamoDB's TTL, not part of the record: reads validate `approval` only, and decisions
- * (UpdateItem of `approval.*`) keep it.
+ * backups never sees it.
  */
 export class ApprovalLog {
   constructor(
@@ -43,7 +31,7 @@ export class ApprovalLog {
       await this.ddb.send(
         new PutCommand({
           TableName: this.table,
-          Item: { pk: APPROVALS_PK, sk: record.execution, approval: record, expiresAt: Math.floor(Date.parse(record.expiresAt) / 1000) + APPROVAL_RECORD_DAYS * 86_400 },
+          Item: { pk: APPROVALS_PK, sk: record.execution, approval: record },
           ConditionExpression: 'attribute_not_exists(sk) OR approval.executionArn = :arn',
           ExpressionAttributeValues: { ':arn': record.executionArn },
           // The request function may only PutItem (lib/constructs/approval-step.ts): the refusal itself names the other execution.

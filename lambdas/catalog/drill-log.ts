@@ -3,20 +3,9 @@ import { CatalogItemInvalidError } from './catalog-errors';
 import { DRILLS_PK, type DrillRecord, drillRecordSchema } from './drill-record';
 
 /**
- * How long a drill's item stays in the catalog (its top-level `expiresAt`, the table's TTL attribute) after the
- * drill ended: as prune runs (PRUNE_RECORD_DAYS), a year and a month of history. `lifeboat status` judges a plan
- * on its newest drill of each vault, so this outlasts any sensible drill schedule (weekly by default; even a
- * yearly drill keeps its last one until the next). Past it the report object `drills/<id>.json` stays in
- * the vault, and `drills evidence` for a period that old names it NO CATALOG ITEM.
- */
-export const DRILL_RECORD_DAYS = 400;
-
-/**
  * The drills in the catalog table of the region they ran in (drill-record.ts): one item per drill
  * under one partition, sorted by drill id (= start time). The record is nested under `drill`, so the
- * item has no top-level `plan` or `startedAt`: the byPlan index of backups never sees it. The item's
- * top-level `expiresAt` (epoch seconds, DRILL_RECORD_DAYS after the drill ended) is DynamoDB's TTL,
- * not part of the record: reads validate `drill` only.
+ * item has no top-level `plan` or `startedAt`: the byPlan index of backups never sees it.
  */
 export class DrillLog {
   constructor(
@@ -25,8 +14,7 @@ export class DrillLog {
   ) {}
 
   async record(drill: DrillRecord): Promise<void> {
-    const record = drillRecordSchema.parse(drill);
-    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: DRILLS_PK, sk: record.drillId, drill: record, expiresAt: drillRecordExpiry(record) } }));
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: DRILLS_PK, sk: drill.drillId, drill: drillRecordSchema.parse(drill) } }));
   }
 
   async get(drillId: string): Promise<DrillRecord | undefined> {
@@ -62,14 +50,4 @@ export class DrillLog {
     const problems = parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(item)'}: ${i.message}`);
     throw new CatalogItemInvalidError(this.table, `${String(item.pk)} / ${String(item.sk)}`, problems);
   }
-}
-
-/**
- * The TTL of a drill's item: DRILL_RECORD_DAYS after it ended. `endedAt` is only required to be non-empty, and
- * an item with a NaN TTL would never expire, so a time that does not parse counts from now (the drill is
- * recorded as it ends).
- */
-function drillRecordExpiry(record: DrillRecord, now: Date = new Date()): number {
-  const ended = Date.parse(record.endedAt);
-  return Math.floor((Number.isNaN(ended) ? now.getTime() : ended) / 1000) + DRILL_RECORD_DAYS * 86_400;
 }

@@ -1,11 +1,11 @@
 import { type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
 import { ApprovalNameTakenError } from '../../../../lambdas/approval/approval-errors';
-import { APPROVAL_RECORD_DAYS, ApprovalLog } from '../../../../lambdas/approval/approval-log';
+import { ApprovalLog } from '../../../../lambdas/approval/approval-log';
 import { decideApproval, type TaskResponder } from '../../../../lambdas/approval/decide-approval';
 import { requestApproval } from '../../../../lambdas/approval/request-approval';
 import { createCatalogShapedTable } from '../../../../local/cloud/catalog-table';
@@ -46,14 +46,14 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** A fresh catalog table and an ApprovalLog over it whose `lose`-th UpdateItem answer is lost; `items` reads the table's items as stored. */
-async function catalog(table: string, lose: number): Promise<{ log: ApprovalLog; handler: LosesOneUpdateAnswer; items: DynamoDBDocumentClient }> {
+/** A fresh catalog table and an ApprovalLog over it whose `lose`-th UpdateItem answer is lost. */
+async function catalog(table: string, lose: number): Promise<{ log: ApprovalLog; handler: LosesOneUpdateAnswer }> {
   const plain = new DynamoDBClient({ region: 'us-west-2', endpoint, credentials });
   const handler = new LosesOneUpdateAnswer(lose);
   const flaky = new DynamoDBClient({ region: 'us-west-2', endpoint, credentials, requestHandler: handler });
   clients.push(plain, flaky);
   await createCatalogShapedTable(plain, table);
-  return { log: new ApprovalLog(DynamoDBDocumentClient.from(flaky), table), handler, items: DynamoDBDocumentClient.from(plain) };
+  return { log: new ApprovalLog(DynamoDBDocumentClient.from(flaky), table), handler };
 }
 
 const unreachable: ApprovalLog = { get: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) } as unknown as ApprovalLog;
@@ -123,18 +123,4 @@ it('the request function, allowed PutItem only, names the other execution from t
   expect(error).toBeInstanceOf(ApprovalNameTakenError);
   expect((error as Error).message).toContain(`for another runbook execution (${other.executionArn}, runbook lifeboat-dev-restore, PENDING)`);
   expect((error as Error).message).not.toContain('token-restore');
-});
-
-it('an approval\'s item carries the table\'s TTL, a numeric top-level expiresAt APPROVAL_RECORD_DAYS after its wait ends, kept by decisions and never read as part of the record (audit aS6-3)', async () => {
-  const { log: dr, items } = await catalog('approval-ttl', 0);
-  const pending = await requestApproval(request, dr, NOW);
-  const stored = async () => (await items.send(new GetCommand({ TableName: 'approval-ttl', Key: { pk: 'APPROVALS', sk: 'exec-1' } }))).Item;
-  // The wait ends 12 hours after NOW (timeoutSeconds 43200): 2026-12-05T22:00:00Z.
-  const ttl = Date.parse('2026-12-05T22:00:00.000Z') / 1000 + APPROVAL_RECORD_DAYS * 86_400;
-  expect((await stored())?.expiresAt).toBe(ttl);
-  expect(await dr.get('exec-1')).toEqual(pending);
-  expect(APPROVAL_RECORD_DAYS).toBeGreaterThanOrEqual(90);
-  await dr.decide('exec-1', 'token-1', { status: 'APPROVED', decidedBy: 'alice', decidedAt: NOW.toISOString() });
-  expect((await stored())?.expiresAt).toBe(ttl);
-  expect(await dr.list()).toEqual([{ ...pending, status: 'APPROVED', decidedBy: 'alice', decidedAt: NOW.toISOString() }]);
 });

@@ -1,7 +1,5 @@
 import { type S3Client } from '@aws-sdk/client-s3';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { DRILL_RECORD_DAYS, DrillLog } from '../../../../lambdas/catalog/drill-log';
 import { type DrillRecord } from '../../../../lambdas/catalog/drill-record';
 import { drillIdOf } from '../../../../lambdas/drill/drill-id';
 import { startDrill, type StartDrillDeps } from '../../../../lambdas/drill/drill-start';
@@ -173,19 +171,6 @@ describe('drill record', () => {
       swept: [],
       errors: [`cleanup step failed (Error: ENOTDIR: not a directory, scandir '/data/fs/'); scratch targets of this drill may remain: those named ${prefix}*; the next drill's cleanup sweeps them once older than the drill's timeout and an hour (25 h; 73 h with an archive tier), or delete them by hand`],
     });
-  });
-
-  it('the catalog item carries the table\'s TTL, a numeric top-level expiresAt DRILL_RECORD_DAYS after the drill ended, beside the record (audit aS6-3)', async () => {
-    const puts: Record<string, unknown>[] = [];
-    const ddb = { send: async (command: object) => (command instanceof PutCommand && puts.push(command.input.Item ?? {}), {}) } as unknown as DynamoDBDocumentClient;
-    const record = await recordDrill(
-      { input: { plan: 'orders' }, execution: 'exec-5', startedAt: STARTED, error: { Error: 'NoBackupToDrillError', Cause: JSON.stringify({ errorMessage: 'Plan "orders" has no backup to drill' }) } },
-      { plans: [drilledPlan], environment: 'dev', region: 'us-west-2', vault: 'dr', store: new MemoryVaultStore('vault'), drillLog: new DrillLog(ddb, 'catalog'), now: () => new Date('2026-11-30T12:01:00Z') },
-    );
-    expect(puts).toEqual([{ pk: 'DRILLS', sk: record.drillId, drill: record, expiresAt: Date.parse(record.endedAt) / 1000 + DRILL_RECORD_DAYS * 86_400 }]);
-    // Longer than a year: a plan drilled yearly still has its last drill for status to judge.
-    expect(DRILL_RECORD_DAYS).toBeGreaterThan(366);
-    expect(record.endedAt).toBe('2026-11-30T12:01:00.000Z');
   });
 
   it('an invalid input is not recorded', async () => {
