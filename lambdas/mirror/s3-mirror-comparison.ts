@@ -93,13 +93,20 @@ export function isInFlight(writtenAt: number, now: number, graceSeconds: number)
 }
 
 /**
+ * The reason of a key only the mirror has, with delete replication on. Its hint: S3 Replication does not replicate the
+ * delete markers a lifecycle expiration rule of the source adds (audit aS6-1), so such a source's expired objects stay in
+ * the mirror, and the runbook says what to mirror it with instead.
+ */
+export const DELETED_FROM_SOURCE_REASON = 'in the mirror but deleted from the source (by its lifecycle rule? S3 does not replicate those: docs/RUNBOOKS.md, Status, Mirrors)';
+
+/**
  * How a key's two listings differ: only the source has it, only the mirror has it (a difference when
  * deletions are replicated), or another size or ETag. `writtenAt` is the source write's time, to tell
  * a write still replicating (within the grace) from a failure. Undefined when they agree.
  */
 export function listedDifference(a: ListedObject | undefined, b: ListedObject | undefined, deleteMarkers: boolean): { reason: string; writtenAt: number | undefined } | undefined {
   if (a && !b) return { reason: 'missing in the mirror', writtenAt: a.lastModified };
-  if (!a && b) return deleteMarkers ? { reason: 'in the mirror but deleted from the source', writtenAt: undefined } : undefined;
+  if (!a && b) return deleteMarkers ? { reason: DELETED_FROM_SOURCE_REASON, writtenAt: undefined } : undefined;
   if (a && b && (a.size !== b.size || a.etag !== b.etag)) return { reason: `differs: source ${a.size} bytes ETag ${a.etag}, mirror ${b.size} bytes ETag ${b.etag}`, writtenAt: a.lastModified };
   return undefined;
 }

@@ -1,11 +1,11 @@
-import { Annotations, CustomResource, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type EfsMountConfig, mirrorOf } from '../../config/lifeboat-config';
-import { REPLICATION_TIME_MINUTES } from '../lifeboat-defaults';
+import { REPLICATION_TIME_MINUTES, VAULT_NONCURRENT_VERSION_DAYS } from '../lifeboat-defaults';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatSource } from './lifeboat-source';
@@ -32,6 +32,13 @@ export function mirroredTableIssue(table: dynamodb.ITable, stack: Stack, drRegio
     `add one, TableEncryptionV2.customerManagedKey(key, { '${drRegion}': '<ARN of a key in ${drRegion}>' }), or drop mirror`
   );
 }
+
+/**
+ * How long a mirror bucket keeps a version its source overwrote or deleted (a replicated overwrite or delete marker makes
+ * the mirror's copy noncurrent): a month to take back what a bad write replicated, as the vault keeps its own. Without it
+ * (audit aS6-1) the mirror grew with the source's whole history, which nothing else removes.
+ */
+export const MIRROR_NONCURRENT_VERSION_DAYS = VAULT_NONCURRENT_VERSION_DAYS;
 
 /** CloudFormation type of the custom resource that puts a replication configuration on a bucket Lifeboat does not own. */
 export const BUCKET_REPLICATION_RESOURCE_TYPE = 'Custom::LifeboatBucketReplication';
@@ -88,7 +95,8 @@ export type S3Mirror = { readonly source: LifeboatSource; readonly bucketName: s
  * The native replication of every mirrored source into the DR region (docs/ARCHITECTURE.md, "Mirrors"):
  *
  * - **S3**: a mirror bucket `<prefix>-mirror-<source>` in the DR stack (versioned, encrypted with the
- *   mirrors' own key, TLS only, public access blocked, access-logged, retained), a replication role per
+ *   mirrors' own key, TLS only, public access blocked, access-logged, retained; versions its source overwrote or deleted
+ *   expire after MIRROR_NONCURRENT_VERSION_DAYS, and so do the delete markers left with no version), a replication role per
  *   source in the protection's stack (tagged `lifeboat:key-user`) that reads only the source's objects
  *   under its prefix and writes only replicas into its mirror, and one rule with Replication Time Control
  *   on the source bucket (`lifeboat-mirror.<prefix>.<source>`), whose replicas are encrypted with the mirrors' key too. The mirrors' key
@@ -201,6 +209,11 @@ export class SourceMirrors extends Construct {
       versioned: true,
       serverAccessLogsBucket: props.drAccessLogs,
       serverAccessLogsPrefix: `${bucketName}/`,
+      lifecycleRules: [
+        { id: 'noncurrent-versions', noncurrentVersionExpiration: Duration.days(MIRROR_NONCURRENT_VERSION_DAYS), abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        // Once the version a replicated delete marker hid has expired, the marker is all that is left of the key: it goes too.
+        { id: 'expired-delete-markers', expiredObjectDeleteMarker: true },
+      ],
       // The mirror is the copy a failover switches to: it outlives the stack, as the vaults do.
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -4,6 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type IConstruct } from 'constructs';
 import { type LifeboatPlan, LifeboatProtection, LifeboatSource } from '../../../lib';
 import { createMirrorKey } from '../../../lib/constructs/mirror-key';
+import { MIRROR_NONCURRENT_VERSION_DAYS } from '../../../lib/constructs/source-mirrors';
 import { createProtectedKey } from '../../../lib/constructs/protected-key';
 import { KEY_USER_TAG } from '../../../lib/constructs/security-options';
 import { templateOnlyApp } from '../../support/template-only-app';
@@ -84,6 +85,20 @@ describe.each([
       const encryption = (bucket?.Properties.BucketEncryption as { ServerSideEncryptionConfiguration: unknown[] }).ServerSideEncryptionConfiguration;
       expect(encryption).toEqual([{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [mirrorKeyId, 'Arn'] } } }]);
     }
+  });
+
+  it('expires what the source overwrote or deleted from every mirror bucket a month later, and the delete markers left alone then (audit aS6-1)', () => {
+    for (const source of ['assets', 'media']) {
+      const [bucket] = Object.values(dr.findResources('AWS::S3::Bucket', { Properties: { BucketName: `${MIRROR_PREFIX}${source}` } }) as Record<string, Resource>);
+      // Before aS6-1 the mirror bucket had no LifecycleConfiguration: it grew with the source's whole history.
+      expect(bucket?.Properties.LifecycleConfiguration).toEqual({
+        Rules: [
+          { Id: 'noncurrent-versions', Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: MIRROR_NONCURRENT_VERSION_DAYS }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } },
+          { Id: 'expired-delete-markers', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+        ],
+      });
+    }
+    expect(MIRROR_NONCURRENT_VERSION_DAYS).toBe(30);
   });
 
   it('keeps the mirrors\' key: rotated, retained, pinned for the primary stack by one lookup of its logical id', () => {

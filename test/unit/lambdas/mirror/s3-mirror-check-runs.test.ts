@@ -208,7 +208,7 @@ describe('F3: a key only the mirror has is a delete in flight before it is a dif
     expect(m.failover()).toEqual(expect.objectContaining({ use: 'mirror', dataAgeSeconds: 60 }));
   });
 
-  it('still in the mirror a grace after it was first seen: a difference, with the time it has waited as the lag', async () => {
+  it('still in the mirror a grace after it was first seen: a difference, with the time it has waited as the lag, and a hint at the source\'s lifecycle rule (audit aS6-1)', async () => {
     const m = deleted();
     await m.check();
     m.state.now += 10 * MIN;
@@ -217,7 +217,9 @@ describe('F3: a key only the mirror has is a delete in flight before it is a dif
     const late = await m.check();
     expect(late.cause).toBe(
       'Mirror of app (s3://lifeboat-prod-mirror-app/) differs from its source: first differing key "b.txt" ' +
-        `(in the mirror but deleted from the source (still in the mirror since first seen ${new Date(T0).toISOString()}: longer than the grace of 900 s), found ${new Date(T0).toISOString()} and not resolved since); 1 difference(s); lag 900.0 s`,
+        // Before aS6-1 the reason did not say that S3 never replicates the deletes of the source's own lifecycle rule.
+        '(in the mirror but deleted from the source (by its lifecycle rule? S3 does not replicate those: docs/RUNBOOKS.md, Status, Mirrors) ' +
+        `(still in the mirror since first seen ${new Date(T0).toISOString()}: longer than the grace of 900 s), found ${new Date(T0).toISOString()} and not resolved since); 1 difference(s); lag 900.0 s`,
     );
   });
 });

@@ -7,7 +7,7 @@ import { listS3Objects } from '../../../../lambdas/sources/s3-bucket-source';
 import { latestInventoryReport } from '../../../../lambdas/sources/s3-inventory-listing';
 import { isMissingS3Object } from '../../../../lambdas/sources/s3-missing-object';
 import { decodeUrlEncodedKey, listObjectsPage, S3ListingEncodingError } from '../../../../lambdas/sources/url-encoded-listing';
-import { compareS3Mirror } from '../../../../lambdas/mirror/s3-mirror-comparison';
+import { compareS3Mirror, DELETED_FROM_SOURCE_REASON } from '../../../../lambdas/mirror/s3-mirror-comparison';
 import { recheckS3Keys } from '../../../../lambdas/mirror/s3-mirror-recheck';
 import { encodeListedValue } from '../../../../local/cloud/listing-url-encoding';
 import { compareKeys } from '../../../../lambdas/sources/s3-key-order';
@@ -189,9 +189,9 @@ describe('key listings ask for URL encoding and decode it', () => {
     const options = { prefix: '', after: '', samples: 100, deleteMarkers: true, graceSeconds: 0, now: () => Date.now() };
     const window = await compareS3Mirror({ s3, bucket: 'hostile' }, { s3, bucket: 'mirror' }, options);
     expect(window.examples.map((d) => [d.key, d.reason])).toEqual([
-      ['cr\nkey', 'in the mirror but deleted from the source'],
+      ['cr\nkey', DELETED_FROM_SOURCE_REASON],
       ['cr\rkey', 'missing in the mirror'],
-      ['crlf\nkey', 'in the mirror but deleted from the source'],
+      ['crlf\nkey', DELETED_FROM_SOURCE_REASON],
       ['crlf\r\nkey', 'missing in the mirror'],
       ['x\ry', 'missing in the mirror'],
     ]);
