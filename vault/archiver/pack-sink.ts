@@ -116,8 +116,11 @@ export class PackSink {
   has(id: Buffer): boolean {
     const condemned = this.ctx.condemnedPacks;
     if (!condemned || condemned.size === 0) return this.ctx.index.has(id);
-    if (this.storedAgain.has(id.toString('hex'))) return this.ctx.index.has(id);
-    return this.ctx.index.locations(id).some((copy) => !condemned.has(copy.packId));
+    const first = this.ctx.index.lookup(id);
+    if (first === undefined) return false;
+    if (!condemned.has(first.packId) || this.storedAgain.has(id.toString('hex'))) return true;
+    // Only a blob whose first copy is condemned pays for listing its copies.
+    return this.ctx.index.hasCopies(id) && this.ctx.index.locations(id).some((copy) => !condemned.has(copy.packId));
   }
 
   /** True when the blob is neither indexed nor claimed already: the caller stores it (and `put`s it). */
