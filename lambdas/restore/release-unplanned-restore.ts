@@ -2,7 +2,7 @@ import { type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { parseRestoreRequest } from './restore-request';
 import { type ReleaseRestorePin } from './restore-pin';
-import { type ClaimCaller, claimIsCallers, releaseRestoreTarget, targetClaimKey } from './target-claim';
+import { type ClaimCaller, claimIsCallers, releaseRestoreTarget, restoreIdClaimKey, targetClaimKey } from './target-claim';
 
 /**
  * The failure path of a restore that never stored its plan (review 42c F2): the resolve step failed for good after
@@ -16,9 +16,11 @@ import { type ClaimCaller, claimIsCallers, releaseRestoreTarget, targetClaimKey 
  * hand may name a running child's or runbook's id and target (review r15-F1: a failover child refused for want of a
  * grant still runs this step; rR F1: a drill child refused by its scratch-target check), and a runbook execution may be
  * named as a child's id (rR F2). So this step releases only a claim its own execution took (claimIsCallers: the
- * claim's execution, or for one naming none, one its execution started no later than), and the pin only with it: a
+ * claim's execution, or for one naming none, an execution of a definition from before the upgrade), and the pin only with it: a
  * refused execution, which never claimed, ends nothing of the running restore's. The price: an execution whose
  * resolve died between its pin and its claim leaves the pin to its `until` (the claim that would name it is not there).
+ * The claim of its restore id (target-claim.ts) goes with its target's; one whose resolve died between the two, its
+ * own by the same rule, is released alone.
  */
 export type ReleaseUnplannedRestoreDeps = {
   sources: readonly SourceConfig[];
@@ -45,6 +47,10 @@ export async function releaseUnplannedRestore(input: ClaimCaller & { request: un
   }
   const claim = await deps.catalog.targetClaim(targetClaimKey(request.target));
   const own = claimIsCallers(claim, input);
+  if (!own) {
+    const idKey = restoreIdClaimKey(input.restoreId);
+    if (claimIsCallers(await deps.catalog.targetClaim(idKey), input)) await deps.catalog.releaseTarget(idKey, input.restoreId);
+  }
   // Not this execution's claim: another execution's of this restore id (whose pin is under the same id), or, for an
   // execution that names itself, none it took (it may have been refused): nothing is ended here.
   if (!own && (input.execution !== undefined || claim?.restoreId === input.restoreId)) return { restoreId: input.restoreId, claimReleased: false };

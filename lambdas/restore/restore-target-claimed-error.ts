@@ -7,14 +7,34 @@ import { type TargetClaim } from '../catalog/backup-catalog';
  */
 export class RestoreTargetClaimedError extends Error {
   override readonly name = 'RestoreTargetClaimedError';
-  /** `refused`: the restore refused and the claim's catalog key (TARGET#<key>), to tell it apart from the holder. */
+  /**
+   * `refused`: the restore refused and the claim's catalog key (TARGET#<key>), to tell it apart from the holder;
+   * `targetKey`: given when the claim is of its restore id (target-claim.ts, restoreIdClaimKey), its target's key.
+   */
   constructor(
     readonly target: string,
     readonly holder: TargetClaim,
-    readonly refused?: { restoreId: string; execution?: string | undefined; key: string },
+    readonly refused?: { restoreId: string; execution?: string | undefined; key: string; targetKey?: string | undefined },
   ) {
-    super(refused?.restoreId === holder.restoreId ? sameRestoreIdMessage(target, holder, refused) : otherRestoreMessage(target, holder));
+    super(
+      refused?.targetKey !== undefined
+        ? restoreIdMessage(holder, { ...refused, targetKey: refused.targetKey })
+        : refused?.restoreId === holder.restoreId
+          ? sameRestoreIdMessage(target, holder, refused)
+          : otherRestoreMessage(target, holder),
+    );
   }
+}
+
+/** The restore id is another execution's (review rV F2): its pin and plan are keyed by the id, which this one would share. */
+function restoreIdMessage(holder: TargetClaim, refused: { execution?: string | undefined; key: string; targetKey: string }): string {
+  const by = holder.execution !== undefined ? `another execution ${holder.execution}` : 'an execution that recorded none (one started before claims named their execution)';
+  return (
+    `Invalid restore request: restore id ${holder.restoreId} is claimed by ${by}, not this one (${refused.execution ?? 'an execution of a definition that passes none'}), since ${holder.at}, restoring ${holder.target}: ` +
+    `a restore's pin and plan are its restore id's, so one execution may use it at a time; a drill or failover stopped and redriven keeps its restores' ids, or an execution was started by hand with a running restore's id. ` +
+    `If that execution is still running, wait for it to end; if it is no longer running (stopped, failed, timed out), its claims lapse at ${holder.until}, ` +
+    `or free them now by deleting the catalog item pk "TARGET#${refused.key}", sk "TARGET", and that of its target if it is this restore's, pk "TARGET#${refused.targetKey}" (docs/RUNBOOKS.md, "Freeing a stuck claim"), and start again`
+  );
 }
 
 function otherRestoreMessage(target: string, holder: TargetClaim): string {

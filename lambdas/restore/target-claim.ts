@@ -17,6 +17,14 @@ import { RestoreTargetClaimedError } from './restore-target-claimed-error';
  *
  * The check after the claim is what makes it sound: a restore that took the claim once the other released it
  * finds that one's data and is refused (unless overwrite, when writing over it is what was asked).
+ *
+ * A restore also claims its restore id (review rV F2), the same way (restoreIdClaimKey): its pin, its plan
+ * (restore-plans/<restoreId>.json) and the unpin of verify and abandon are keyed by the restore id alone, which whoever
+ * starts an execution chooses. A restore-source child started by hand with a running restore's id and another, free
+ * target would otherwise pass its target's claim, overwrite the running restore's plan (which that restore's verify
+ * and abandon then read) and, verified or abandoned, remove the running restore's pin while it still reads the backup.
+ * Refused at its restore id, it never plans, so verify and abandon, which only a restore that planned reaches, end only
+ * their own restore's pin and claims. A restore resolved before the upgrade holds no such claim until it ends.
  */
 
 /**
@@ -40,6 +48,14 @@ export function targetClaimKey(target: RestoreTarget): string {
 
 /** The longest directory path a claim key holds as it is: well under DynamoDB's 2,048-byte partition key with its prefix. */
 export const CLAIM_KEY_PATH_BYTES = 512;
+
+/**
+ * The claim key of a restore id: beside the targets' (`TARGET#restore#<id>`), so that the grants of the functions that
+ * take and release claims (items `TARGET#*`, lib/constructs/restore-functions.ts) cover it; no target's key starts so.
+ */
+export function restoreIdClaimKey(restoreId: string): string {
+  return `restore#${restoreId}`;
+}
 
 /**
  * What taking a claim needs: the catalog and how long the claim lasts (the pin's seconds). `execution`: the ARN of the
@@ -81,8 +97,10 @@ export function claimIsCallers(claim: TargetClaim | undefined, caller: ClaimCall
 }
 
 /**
- * Claims `target` for restore `restoreId`, or throws RestoreTargetClaimedError naming the restore that holds it,
- * when it started and what to do. Re-entrant for the same restore id: a retried resolve step takes the claim over
+ * Claims restore id `restoreId`, then `target`, for this execution, or throws RestoreTargetClaimedError naming the
+ * execution that holds the id, or the restore that holds the target, when it started and what to do; refused the
+ * target, it releases the id it took (the restore fails for good). The id first: a redriven drill's new child, refused
+ * by its stopped child's claims, is told of both. Re-entrant for the same restore id: a retried resolve step takes the claim over
  * with its nonce (`by.nonce`, this invocation's), and a lapsed claim of another restore is taken over
  * (BackupCatalog.claimTarget). `by.backupId`: the backup the restore pinned, kept in the claim for the release step
  * of a restore that fails before its plan (release-unplanned-restore.ts), whose request may name only a pointInTime.
@@ -98,11 +116,21 @@ export async function claimRestoreTarget(target: RestoreTarget, restoreId: strin
     ...(deps.execution !== undefined ? { execution: deps.execution } : {}),
   };
   const key = targetClaimKey(target);
+  const idKey = restoreIdClaimKey(restoreId);
+  const idHolder = await deps.catalog.claimTarget(idKey, claim, now, { startedAt: deps.startedAt });
+  if (idHolder) throw new RestoreTargetClaimedError(idHolder.target, idHolder, { restoreId, execution: deps.execution, key: idKey, targetKey: key });
   const holder = await deps.catalog.claimTarget(key, claim, now, { startedAt: deps.startedAt });
-  if (holder) throw new RestoreTargetClaimedError(claim.target, holder, { restoreId, execution: deps.execution, key });
+  if (!holder) return;
+  await deps.catalog.releaseTarget(idKey, restoreId, { nonce: by.nonce });
+  throw new RestoreTargetClaimedError(claim.target, holder, { restoreId, execution: deps.execution, key });
 }
 
-/** Removes the claim of `restoreId` on `target`; with `nonce`, only while no other invocation of its resolve step shares it. */
+/**
+ * Removes the claims of `restoreId`, on `target` and on its restore id; with `nonce`, each only while no other
+ * invocation of its resolve step shares it. Returns whether the target's was there.
+ */
 export async function releaseRestoreTarget(catalog: Pick<BackupCatalog, 'releaseTarget'>, target: RestoreTarget, restoreId: string, nonce?: string): Promise<boolean> {
-  return catalog.releaseTarget(targetClaimKey(target), restoreId, { nonce });
+  const released = await catalog.releaseTarget(targetClaimKey(target), restoreId, { nonce });
+  await catalog.releaseTarget(restoreIdClaimKey(restoreId), restoreId, { nonce });
+  return released;
 }

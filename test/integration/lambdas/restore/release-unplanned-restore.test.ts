@@ -1,11 +1,11 @@
 import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
-import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { FailoverGrantLog } from '../../../../lambdas/failover/failover-grant';
 import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 import { releaseUnplannedRestore } from '../../../../lambdas/restore/release-unplanned-restore';
 import { releaseRestorePin } from '../../../../lambdas/restore/restore-pin';
-import { claimRestoreTarget, targetClaimKey } from '../../../../lambdas/restore/target-claim';
+import { claimRestoreTarget, restoreIdClaimKey, targetClaimKey } from '../../../../lambdas/restore/target-claim';
 
 /**
  * Review 42c F2: a restore whose resolve failed for good after its retries (or timed out, or crashed) kept its claim
@@ -32,10 +32,10 @@ afterAll(async () => {
   await close?.();
 });
 
-// One target for every case: a case that fails leaves no claim to refuse the next.
+// One target for every case: a case that fails leaves no claim (of a target, of a restore id) to refuse the next.
 afterEach(async () => {
-  const left = await catalog.targetClaim(KEY);
-  if (left) await catalog.releaseTarget(KEY, left.restoreId);
+  const { Items = [] } = await documents.send(new ScanCommand({ TableName: 'catalog', FilterExpression: 'begins_with(pk, :claims)', ExpressionAttributeValues: { ':claims': 'TARGET#' } }));
+  for (const item of Items) await documents.send(new DeleteCommand({ TableName: 'catalog', Key: { pk: item.pk, sk: item.sk } }));
 });
 
 const deps = () => {
@@ -125,8 +125,11 @@ it('a restore refused by its own restore id under another execution is told so, 
   const refused = claimRestoreTarget(target, 'drill-y-assets', NOW, { catalog, seconds: 86_400, execution: 'arn:child-after-redrive', startedAt: AFTER_NOW }, { nonce: 'n2' });
   await expect(refused).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
   const message = await refused.catch((err: Error) => err.message);
-  expect(message).toContain('is claimed by this same restore id, drill-y-assets, under another execution arn:child-stopped, not this one (arn:child-after-redrive)');
-  expect(message).toContain(`if it is no longer running (stopped, failed, timed out), its claim lapses at 2026-03-03T00:00:00.000Z, or free it now by deleting the catalog item pk "TARGET#${KEY}", sk "TARGET"`);
+  // Its restore id's claim refuses it first (review rV F2), naming both items to delete.
+  expect(message).toContain('restore id drill-y-assets is claimed by another execution arn:child-stopped, not this one (arn:child-after-redrive)');
+  expect(message).toContain(
+    `if it is no longer running (stopped, failed, timed out), its claims lapse at 2026-03-03T00:00:00.000Z, or free them now by deleting the catalog item pk "TARGET#restore#drill-y-assets", sk "TARGET", and that of its target if it is this restore's, pk "TARGET#${KEY}"`,
+  );
 });
 
 it('another execution with a running child\'s restore id is refused the claim, and its release leaves it (review r18 F1)', async () => {
@@ -184,4 +187,46 @@ it('a restore-source child releases only the claim its own execution took: a ref
   await expect(releaseUnplannedRestore({ restoreId: 'fo-exec1-assets', request, execution: 'arn:child-legit' }, d)).resolves.toEqual({ restoreId: 'fo-exec1-assets', claimReleased: true });
   expect(await catalog.targetClaim(KEY)).toBeUndefined();
   expect(unpinned).toEqual([`${request.backupId} fo-exec1-assets`]);
+});
+
+// Review rV F2: a restore-source child started by hand with a running restore's id and another, free target passed its
+// target's claim; pin, plan (restore-plans/<restoreId>.json) and the unpin of verify and abandon are keyed by the restore
+// id alone, so it overwrote the running restore's plan and, verified or abandoned, removed its pin while it still read
+// the backup. A restore now claims its restore id too, and only one execution holds it.
+it('a child started by hand with a running restore\'s id and another target is refused at its restore id, and ends nothing of that restore\'s (review rV F2)', async () => {
+  const live = { type: 's3' as const, bucket: BUCKET, prefix: '' };
+  const other = { type: 's3' as const, bucket: 'lifeboat-dev-restore-free', prefix: '' };
+  const backupId = '20260301T100000Z-1a2b3c4d';
+  await claimRestoreTarget(live, 'RUNBOOK-3', NOW, { catalog, seconds: 86_400, execution: 'arn:runbook-3', startedAt: BEFORE_NOW }, { nonce: 'n-r', backupId });
+  const refused = claimRestoreTarget(other, 'RUNBOOK-3', NOW, { catalog, seconds: 86_400, execution: 'arn:hand-started-child', startedAt: AFTER_NOW }, { nonce: 'n-h', backupId });
+  await expect(refused).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
+  expect(await refused.catch((err: Error) => err.message)).toContain(
+    `restore id RUNBOOK-3 is claimed by another execution arn:runbook-3, not this one (arn:hand-started-child), since 2026-03-02T00:00:00.000Z, restoring s3://${BUCKET}/`,
+  );
+  expect(await catalog.targetClaim(targetClaimKey(other))).toBeUndefined();
+  const request = { source: 'assets', backupId, target: { type: 's3', bucket: other.bucket } };
+  const d = deps();
+  await expect(releaseUnplannedRestore({ restoreId: 'RUNBOOK-3', request, execution: 'arn:hand-started-child', startedAt: AFTER_NOW }, d)).resolves.toEqual({ restoreId: 'RUNBOOK-3', claimReleased: false });
+  expect(unpinned).toEqual([]);
+  expect(await catalog.targetClaim(restoreIdClaimKey('RUNBOOK-3'))).toMatchObject({ execution: 'arn:runbook-3' });
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ execution: 'arn:runbook-3' });
+  // The running restore's retry keeps both; its verify (or abandon) releases both with its pin.
+  await claimRestoreTarget(live, 'RUNBOOK-3', NOW, { catalog, seconds: 86_400, execution: 'arn:runbook-3', startedAt: BEFORE_NOW }, { nonce: 'n-r2', backupId });
+  await d.releasePin({ restoreId: 'RUNBOOK-3', backupId, vault: 'primary', target: live });
+  expect(unpinned).toEqual([`${backupId} RUNBOOK-3`]);
+  expect(await catalog.targetClaim(restoreIdClaimKey('RUNBOOK-3'))).toBeUndefined();
+  expect(await catalog.targetClaim(KEY)).toBeUndefined();
+});
+
+it('a restore refused a target another restore holds keeps no claim of its restore id; one whose resolve died between the two claims releases it', async () => {
+  const live = { type: 's3' as const, bucket: BUCKET, prefix: '' };
+  await claim('R-holder-2', 'B-4');
+  await expect(claimRestoreTarget(live, 'R-second', NOW, { catalog, seconds: 86_400, execution: 'arn:second', startedAt: BEFORE_NOW }, { nonce: 'n2' })).rejects.toMatchObject({ name: 'RestoreTargetClaimedError' });
+  expect(await catalog.targetClaim(restoreIdClaimKey('R-second'))).toBeUndefined();
+  await catalog.claimTarget(restoreIdClaimKey('R-died'), { restoreId: 'R-died', target: `s3://${BUCKET}/`, at: NOW.toISOString(), until: '2026-03-03T00:00:00.000Z', execution: 'arn:died' }, NOW);
+  const request = { source: 'assets', backupId: '20260301T100000Z-5e6f7a8b', target: { type: 's3', bucket: BUCKET } };
+  await expect(releaseUnplannedRestore({ restoreId: 'R-died', request, execution: 'arn:other', startedAt: AFTER_NOW }, deps())).resolves.toEqual({ restoreId: 'R-died', claimReleased: false });
+  expect(await catalog.targetClaim(restoreIdClaimKey('R-died'))).toBeDefined();
+  await releaseUnplannedRestore({ restoreId: 'R-died', request, execution: 'arn:died', startedAt: BEFORE_NOW }, deps());
+  expect(await catalog.targetClaim(restoreIdClaimKey('R-died'))).toBeUndefined();
 });

@@ -61,16 +61,16 @@ function deps(catalog: ReturnType<typeof claims>['catalog']): ResolveRestoreDeps
 const request = (overwrite = false) => ({ source: 'assets', backupId: BACKUP, target: { type: 's3', bucket: 'lifeboat-dev-restore-x' }, overwrite });
 const KEY = 's3#lifeboat-dev-restore-x';
 
-it('claims the target (the bucket) for the restore workflow\'s timeout before checking it, overwrite or not', async () => {
+it('claims its restore id, then the target (the bucket), for the restore workflow\'s timeout before checking it, overwrite or not', async () => {
   for (const overwrite of [false, true]) {
     const { events, store, catalog } = claims();
     await resolveRestore(request(overwrite), 'exec-1', deps(catalog));
-    expect(events).toEqual([`claim ${KEY} exec-1 until 2026-03-03T00:00:00.000Z`, 'check target']);
+    expect(events).toEqual([`claim restore#exec-1 exec-1 until 2026-03-03T00:00:00.000Z`, `claim ${KEY} exec-1 until 2026-03-03T00:00:00.000Z`, 'check target']);
     expect(store.get(KEY)).toEqual({ restoreId: 'exec-1', target: 's3://lifeboat-dev-restore-x/', at: NOW.toISOString(), until: '2026-03-03T00:00:00.000Z', nonce: 'n-1', backupId: BACKUP });
   }
 });
 
-it('refuses a target another restore holds, naming it, when it started and what to do; checks nothing and releases nothing', async () => {
+it('refuses a target another restore holds, naming it, when it started and what to do; checks nothing and releases only its restore id\'s claim', async () => {
   const holder = { restoreId: 'exec-other', target: 's3://lifeboat-dev-restore-x/', at: '2026-03-01T23:50:00.000Z', until: '2026-03-02T23:50:00.000Z' };
   const { events, store, catalog } = claims(holder);
   await expect(resolveRestore(request(true), 'exec-1', deps(catalog))).rejects.toMatchObject({
@@ -80,15 +80,16 @@ it('refuses a target another restore holds, naming it, when it started and what 
       'which claimed it at 2026-03-01T23:50:00.000Z; two restores into one target would leave it a mix of both backups. Wait for that restore to end (its claim is released when it is verified or abandoned, ' +
       'and lapses at 2026-03-02T23:50:00.000Z at the latest) and start again, or choose another target (a failover: another "targetSuffix")',
   });
-  expect(events).toEqual([`claim ${KEY} exec-1 until 2026-03-03T00:00:00.000Z`]);
+  expect(events).toEqual([`claim restore#exec-1 exec-1 until 2026-03-03T00:00:00.000Z`, `claim ${KEY} exec-1 until 2026-03-03T00:00:00.000Z`, 'release restore#exec-1 exec-1 nonce n-1']);
   expect(store.get(KEY)).toEqual(holder);
+  expect(store.size).toBe(1);
 });
 
 it('a resolve that fails for good releases its own claim (by its nonce); one the workflow retries keeps it', async () => {
   const { events, store, catalog } = claims();
   s3mock.on(ListObjectsV2Command).resolves({ Contents: [{ Key: 'live.txt' }] });
   await expect(resolveRestore(request(), 'exec-1', deps(catalog))).rejects.toMatchObject({ name: 'RestoreTargetNotEmptyError' });
-  expect(events.at(-1)).toBe(`release ${KEY} exec-1 nonce n-1`);
+  expect(events.slice(-2)).toEqual([`release ${KEY} exec-1 nonce n-1`, 'release restore#exec-1 exec-1 nonce n-1']);
   expect(store.size).toBe(0);
 
   s3mock.on(ListObjectsV2Command).rejects(new TransientError('Rate exceeded'));
@@ -107,7 +108,7 @@ it('verify, abandon and a drill\'s cleanup release the claim with the pin, whate
     release,
   );
   expect(unpinned).toEqual([`${BACKUP} d-assets`]);
-  expect(events).toEqual(['release dynamodb#lifeboat-dev-restore-t r-1 nonce -', 'release s3#lifeboat-dev-drill-x d-assets nonce -']);
+  expect(events).toEqual(['release dynamodb#lifeboat-dev-restore-t r-1 nonce -', 'release restore#r-1 r-1 nonce -', 'release s3#lifeboat-dev-drill-x d-assets nonce -', 'release restore#d-assets d-assets nonce -']);
   const failing = releaseRestorePin({ unpinBackup: () => Promise.resolve(true), releaseTarget: () => Promise.reject(new Error('denied')) }, 'primary', (m) => warnings.push(m));
   await expect(failing({ restoreId: 'r-2', backupId: BACKUP, vault: 'primary', target: { type: 'filesystem', path: '/mnt/x' } })).resolves.toBeUndefined();
   expect(warnings).toEqual(['Could not release the claim of restore r-2 on directory /mnt/x (Error: denied); other restores into it are refused until the claim\'s time has passed.']);
