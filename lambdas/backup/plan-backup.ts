@@ -284,20 +284,25 @@ async function planS3Source(
   const size: S3ShardSize = { ...DEFAULT_S3_SHARD_SIZE, ...deps.s3ShardSize };
   const startAfter = resume?.startAfter;
   let objects: AsyncIterable<S3ObjectSummary>;
-  let inventoryManifest: string | undefined;
+  let inventoryManifest: { inventoryManifest: string; inventoryManifestMd5?: string } | undefined;
   let lookUp: { lookUp: LiveObjectLookup } | undefined;
   const position: InventoryPosition = { file: resume?.inventoryFile ?? 0 };
   if (source.inventory) {
-    // The step that chooses the report plans from the manifest bytes it checked; a continuing step reads and checks them again.
-    const report = resume?.inventoryManifest !== undefined ? { manifestKey: resume.inventoryManifest } : await chooseInventoryReport(source, source.inventory, deps);
-    inventoryManifest = report.manifestKey;
-    objects = listInventoryObjects(deps.s3, source.inventory.bucket, inventoryManifest, {
+    // The step that chooses the report plans from the manifest bytes it checked; a continuing step reads them again and
+    // checks they are still the ones chosen (their MD5 travels in the continuation).
+    const report =
+      resume?.inventoryManifest !== undefined
+        ? { manifestKey: resume.inventoryManifest, ...(resume.inventoryManifestMd5 !== undefined ? { manifestMd5: resume.inventoryManifestMd5 } : {}) }
+        : await chooseInventoryReport(source, source.inventory, deps);
+    inventoryManifest = { inventoryManifest: report.manifestKey, ...(report.manifestMd5 !== undefined ? { inventoryManifestMd5: report.manifestMd5 } : {}) };
+    objects = listInventoryObjects(deps.s3, source.inventory.bucket, report.manifestKey, {
       source: source.name,
       sourceBucket: source.bucket,
       prefix: source.prefix,
       position,
       ...(startAfter !== undefined ? { startAfter } : {}),
       ...('manifest' in report ? { manifestBody: report.manifest } : {}),
+      ...(report.manifestMd5 !== undefined ? { manifestMd5: report.manifestMd5 } : {}),
     });
     // A report is a day or a week old: the objects it lists above the budget are split as they are now, never by the report's ETag.
     lookUp = { lookUp: headLiveObject(deps.s3, source.bucket) };
@@ -314,7 +319,7 @@ async function planS3Source(
       }
     }
     if (cut.closed && cut.range.endAt !== undefined && shards.mustStop()) {
-      return { startAfter: cut.range.endAt, ...(inventoryManifest !== undefined ? { inventoryManifest, inventoryFile: position.file } : {}) };
+      return { startAfter: cut.range.endAt, ...(inventoryManifest !== undefined ? { ...inventoryManifest, inventoryFile: position.file } : {}) };
     }
   }
   return undefined;
@@ -332,7 +337,7 @@ async function chooseInventoryReport(
   inventory: NonNullable<S3BucketSourceConfig['inventory']>,
   deps: PlanBackupDeps & { chose: (report: InventoryReportUsed) => void },
 ): Promise<InventoryReport> {
-  const report = await latestInventoryReport(deps.s3, source.bucket, inventory);
+  const report = await latestInventoryReport(deps.s3, source.bucket, inventory, source.name);
   for (const manifestKey of report.mismatched) {
     const warning = `passed over S3 Inventory report s3://${inventory.bucket}/${manifestKey}: its manifest.checksum is not the MD5 of its manifest.json (torn or rewritten since S3 delivered it); planning from the older s3://${inventory.bucket}/${report.manifestKey}.`;
     console.warn(JSON.stringify({ level: 'WARN', source: source.name, warning }));

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 
 /**
  * What an S3 Inventory report's manifest.checksum says of the manifest.json bytes read: `matches` (the MD5 of
- * those bytes), `differs` (the MD5 of other bytes: a manifest torn or rewritten since S3 delivered the report), or
- * `unrecognised` (not an MD5 in a form Lifeboat reads, so it says nothing either way).
+ * those bytes), `differs` (the MD5 of other bytes, or an MD5 cut short or emptied: a manifest or checksum torn or
+ * rewritten since S3 delivered the report), or `unrecognised` (a format foreign to Lifeboat, so it says nothing
+ * either way).
  */
 export type ManifestChecksumVerdict = 'matches' | 'differs' | 'unrecognised';
 
@@ -11,6 +12,11 @@ export type ManifestChecksumVerdict = 'matches' | 'differs' | 'unrecognised';
 const HEX_MD5 = /^[0-9a-f]{32}$/i;
 /** 16 bytes as base64, padded or not: 21 characters and a last one whose 4 low bits are zero. */
 const BASE64_MD5 = /^[A-Za-z0-9+/]{21}[AQgw](==)?$/;
+/**
+ * Text an MD5 in hex or base64 could have been before it was torn: nothing, or hex or base64 characters only. One
+ * of the wrong length is a damaged checksum, not another format, and must not let its manifest through unchecked.
+ */
+const MD5_ALPHABET = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Whether `checksumFile` (the content of manifest.checksum) is the MD5 of `manifest`. AWS documents the file only as
@@ -22,6 +28,11 @@ export function checkManifestChecksum(manifest: Buffer, checksumFile: Buffer): M
   let named: Buffer;
   if (HEX_MD5.test(text)) named = Buffer.from(text, 'hex');
   else if (BASE64_MD5.test(text)) named = Buffer.from(text, 'base64');
-  else return 'unrecognised';
-  return named.equals(createHash('md5').update(manifest).digest()) ? 'matches' : 'differs';
+  else return MD5_ALPHABET.test(text) ? 'differs' : 'unrecognised';
+  return named.equals(manifestMd5(manifest)) ? 'matches' : 'differs';
+}
+
+/** The MD5 of a manifest's bytes: what its manifest.checksum names, and what a continued plan checks it still is. */
+export function manifestMd5(manifest: Buffer): Buffer {
+  return createHash('md5').update(manifest).digest();
 }

@@ -5,7 +5,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { compareKeys, S3ListingOrderError, type S3ObjectSummary } from './s3-bucket-source';
 import { isS3AccessDenied, isS3NotFound } from '../../vault';
-import { checkManifestChecksum, type ManifestChecksumVerdict } from './s3-inventory-checksum';
+import { checkManifestChecksum, type ManifestChecksumVerdict, manifestMd5 } from './s3-inventory-checksum';
 import { isMissingS3Object } from './s3-missing-object';
 import { decodeUrlEncodedKey, listObjectPages, listObjectsPage } from './url-encoded-listing';
 
@@ -28,10 +28,11 @@ const inventoryManifestSchema = z.object({
 /**
  * The report a plan reads: its manifest, the manifest's bytes as read and checked against manifest.checksum (the
  * step that chose the report plans from them, so what was checked is what is planned), and when S3 began it (the
- * time its date folder names, UTC); and the manifests of newer reports passed over because their manifest.checksum
- * does not match them (the caller says so).
+ * time its date folder names, UTC); the MD5 of those bytes in hex (a continued plan checks the manifest is still
+ * them); and the manifests of newer reports passed over because their manifest.checksum does not match them (the
+ * caller says so).
  */
-export type InventoryReport = { manifestKey: string; manifest: Buffer; createdAt: Date; mismatched: string[] };
+export type InventoryReport = { manifestKey: string; manifest: Buffer; manifestMd5: string; createdAt: Date; mismatched: string[] };
 
 /**
  * The newest complete report of the source bucket's inventory: reports are delivered to
@@ -42,9 +43,9 @@ export type InventoryReport = { manifestKey: string; manifest: Buffer; createdAt
  * manifest.checksum is not the MD5 of its manifest.json (what S3 writes there) a torn or replaced manifest;
  * an older complete report is taken instead, as it is when a manifest is deleted between the listing and its read
  * (a lifecycle rule expiring reports). Without `configId`, the source bucket must have exactly one
- * inventory configuration delivering there.
+ * inventory configuration delivering there. `source` is the source's name, for the warnings logged.
  */
-export async function latestInventoryReport(s3: S3Client, sourceBucket: string, location: S3InventoryLocation): Promise<InventoryReport> {
+export async function latestInventoryReport(s3: S3Client, sourceBucket: string, location: S3InventoryLocation, source: string): Promise<InventoryReport> {
   const base = `${location.prefix ? `${location.prefix.replace(/\/+$/, '')}/` : ''}${sourceBucket}/`;
   let configFolder: string;
   if (location.configId !== undefined) {
@@ -66,10 +67,12 @@ export async function latestInventoryReport(s3: S3Client, sourceBucket: string, 
   for (const folder of dates.reverse()) {
     if (!(await holdsBothManifests(s3, location.bucket, configFolder, folder))) continue;
     const manifestKey = `${folder}manifest.json`;
-    const read = await readCheckedManifest(s3, location.bucket, manifestKey);
+    const read = await readCheckedManifest(s3, location.bucket, manifestKey, source);
     // Deleted since the listing found it: as a folder without it.
     if ('missing' in read) continue;
-    if (read.verdict !== 'differs') return { manifestKey, manifest: read.body, createdAt: reportTime(folder), mismatched };
+    if (read.verdict !== 'differs') {
+      return { manifestKey, manifest: read.body, manifestMd5: manifestMd5(read.body).toString('hex'), createdAt: reportTime(folder), mismatched };
+    }
     mismatched.push(manifestKey);
   }
   throw new S3InventoryError(
@@ -116,7 +119,7 @@ type ManifestRead = { body: Buffer; verdict: ManifestChecksumVerdict } | { missi
  * mismatch is a manifest torn or replaced since S3 delivered the report, whose data files may not be the ones
  * listed). A checksum in a form not recognised as an MD5 is logged as a warning and the manifest taken as it is.
  */
-async function readCheckedManifest(s3: S3Client, bucket: string, manifestKey: string): Promise<ManifestRead> {
+async function readCheckedManifest(s3: S3Client, bucket: string, manifestKey: string, source: string): Promise<ManifestRead> {
   const checksumKey = `${manifestKey.slice(0, manifestKey.lastIndexOf('/') + 1)}manifest.checksum`;
   const body = await readUnlessMissing(s3, bucket, manifestKey);
   if (!Buffer.isBuffer(body)) return body;
@@ -129,7 +132,7 @@ async function readCheckedManifest(s3: S3Client, bucket: string, manifestKey: st
     const warning =
       `s3://${bucket}/${checksumKey} is not an MD5 in hex or base64 (it holds ${JSON.stringify(checksum.toString('utf8').trim().slice(0, 64))}): ` +
       `planning from s3://${bucket}/${manifestKey} without checking that it is the manifest S3 delivered. Report the checksum's format to Lifeboat's maintainers.`;
-    console.warn(JSON.stringify({ level: 'WARN', warning }));
+    console.warn(JSON.stringify({ level: 'WARN', source, warning }));
   }
   return { body, verdict };
 }
@@ -162,15 +165,15 @@ async function folders(s3: S3Client, bucket: string, prefix: string): Promise<st
  * out. The keys must ascend across the report's files as S3 lists them; otherwise the report cannot
  * place key-range boundaries and S3ListingOrderError says so. `manifestBody` is the manifest as
  * latestInventoryReport read and checked it (the step that chose the report); without it (a step continuing
- * the plan) the manifest is read and checked against its manifest.checksum again.
+ * the plan) the manifest is read again and must have `manifestMd5`, the MD5 in hex of the bytes chosen.
  */
 export async function* listInventoryObjects(
   s3: S3Client,
   inventoryBucket: string,
   manifestKey: string,
-  options: { source: string; sourceBucket: string; prefix: string; startAfter?: string; position?: InventoryPosition; manifestBody?: Buffer },
+  options: { source: string; sourceBucket: string; prefix: string; startAfter?: string; position?: InventoryPosition; manifestBody?: Buffer; manifestMd5?: string },
 ): AsyncGenerator<S3ObjectSummary> {
-  const body = options.manifestBody ?? (await readContinuedManifest(s3, inventoryBucket, manifestKey, options.source));
+  const body = options.manifestBody ?? (await readContinuedManifest(s3, inventoryBucket, manifestKey, options.source, options.manifestMd5));
   const manifest = inventoryManifestSchema.parse(JSON.parse(body.toString('utf8')));
   if (manifest.fileFormat !== 'CSV') {
     throw new S3InventoryError(`Inventory s3://${inventoryBucket}/${manifestKey} is ${manifest.fileFormat}; Lifeboat reads CSV inventories only (set the inventory configuration's output format to CSV).`);
@@ -306,25 +309,34 @@ async function openBody(s3: S3Client, bucket: string, key: string): Promise<Read
 }
 
 /**
- * The manifest a continued plan names, checked again against its manifest.checksum: the run's earlier steps planned
- * from the manifest as it was when chosen, so one gone or changed since fails the run (its shards would list objects
- * by two reports) with an error naming it and the source.
+ * The manifest a continued plan names, read again: the run's earlier steps planned from the manifest as it was when
+ * chosen, so one gone or changed since fails the run (its shards would list objects by two reports) with an error
+ * naming it and the source. Changed is told by `chosenMd5`, the MD5 of the bytes chosen: checking against
+ * manifest.checksum alone passes a manifest.json and manifest.checksum both replaced (another report written to the
+ * folder). A continuation without it (written before the plan carried it) is checked against manifest.checksum.
  */
-async function readContinuedManifest(s3: S3Client, bucket: string, key: string, source: string): Promise<Buffer> {
-  const read = await readCheckedManifest(s3, bucket, key);
-  if ('missing' in read) {
-    throw new S3InventoryError(
-      `Inventory manifest s3://${bucket}/${read.missing} of source "${source}" does not exist (deleted since the plan chose it?). Run the backup again: it plans from the newest complete report, or remove the source's inventory setting to plan it by listing the bucket.`,
-      { cause: read.cause },
-    );
-  }
-  if (read.verdict === 'differs') {
-    throw new S3InventoryError(
-      `Inventory manifest s3://${bucket}/${key} of source "${source}" changed while the backup was being planned from it: its manifest.checksum is no longer the MD5 of its manifest.json (rewritten or torn since the plan chose it), so the rest of the plan could list other objects than the shards already planned. ` +
+async function readContinuedManifest(s3: S3Client, bucket: string, key: string, source: string, chosenMd5: string | undefined): Promise<Buffer> {
+  const changed = (how: string): S3InventoryError =>
+    new S3InventoryError(
+      `Inventory manifest s3://${bucket}/${key} of source "${source}" changed while the backup was being planned from it: ${how}, so the rest of the plan could list other objects than the shards already planned. ` +
         'Run the backup again: it plans from the newest complete report (check what else writes to the inventory bucket).',
     );
+  const gone = (missing: { missing: string; cause: unknown }): S3InventoryError =>
+    new S3InventoryError(
+      `Inventory manifest s3://${bucket}/${missing.missing} of source "${source}" does not exist (deleted since the plan chose it?). Run the backup again: it plans from the newest complete report, or remove the source's inventory setting to plan it by listing the bucket.`,
+      { cause: missing.cause },
+    );
+  if (chosenMd5 === undefined) {
+    const read = await readCheckedManifest(s3, bucket, key, source);
+    if ('missing' in read) throw gone(read);
+    if (read.verdict === 'differs') throw changed('its manifest.checksum is no longer the MD5 of its manifest.json (rewritten or torn since the plan chose it)');
+    return read.body;
   }
-  return read.body;
+  const body = await readUnlessMissing(s3, bucket, key);
+  if (!Buffer.isBuffer(body)) throw gone(body);
+  const md5 = manifestMd5(body).toString('hex');
+  if (md5 !== chosenMd5.toLowerCase()) throw changed(`its manifest.json is no longer the one the plan chose (MD5 ${chosenMd5} then, ${md5} now: rewritten, or replaced by another report, since)`);
+  return body;
 }
 
 /**

@@ -477,10 +477,29 @@ describe('S3 Inventory as the listing', () => {
       warnings: [
         {
           level: 'WARN',
+          source: 'bkt',
           warning: `s3://reports/${newest}manifest.checksum is not an MD5 in hex or base64 (it holds "sha256:9f86d081"): planning from s3://reports/${newest}manifest.json without checking that it is the manifest S3 delivered. Report the checksum's format to Lifeboat's maintainers.`,
         },
       ],
     });
+  });
+
+  it('passes over a report whose manifest.checksum is emptied or cut short (a torn checksum, not a format it does not know)', async () => {
+    const buckets = reportOf('Bucket, Key, Size', [['src', 'a', '1']]);
+    const { reports, newest, older } = withOlderReport(buckets);
+    const md5 = createHash('md5').update(reports.bodies?.get(`${newest}manifest.json`) ?? '').digest();
+    const hex = md5.toString('hex');
+    // Review rZ F2: these were taken for a foreign format and the manifest beside them planned from unchecked.
+    for (const torn of ['', '\n', hex.slice(0, 16), hex.slice(0, 20), hex.slice(0, 21), hex.slice(0, 31), md5.toString('base64').slice(0, 20)]) {
+      reports.bodies?.set(`${newest}manifest.checksum`, Buffer.from(torn));
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        const run = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, harness(buckets, [planOf('plan', inventorySource)]).deps);
+        expect([torn, run.inventoryReports?.[0]?.manifestKey]).toEqual([torn, `${older}manifest.json`]);
+      } finally {
+        warn.mockRestore();
+      }
+    }
   });
 
   it('plans the step that chose a report from the manifest it checked (read once), and fails a continued plan whose manifest changed since', async () => {
@@ -496,16 +515,32 @@ describe('S3 Inventory as the listing', () => {
     };
     const h = harness({}, [planOf('plan', inventorySource)], { s3: Object.assign(client, { send }), s3ShardSize: { keys: 1 }, deadline: () => 0 });
     const first = await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps);
+    const chosen = reports.bodies?.get(manifestKey) ?? Buffer.alloc(0);
+    const chosenMd5 = createHash('md5').update(chosen).digest('hex');
     expect(first.continuation?.s3?.inventoryManifest).toBe(manifestKey);
     // A second read could return other bytes than the ones checked.
     expect(reads.filter((key) => key === manifestKey)).toHaveLength(1);
     // Rewritten after the choice to name another data file; manifest.checksum as S3 wrote it.
-    const rewritten = { ...(JSON.parse(reports.bodies?.get(manifestKey)?.toString('utf8') ?? '{}') as object), files: [{ key: 'inv/src/daily/data/2.csv.gz' }] };
-    reports.bodies?.set(manifestKey, Buffer.from(JSON.stringify(rewritten)));
+    const rewritten = Buffer.from(JSON.stringify({ ...(JSON.parse(chosen.toString('utf8')) as object), files: [{ key: 'inv/src/daily/data/2.csv.gz' }] }));
+    reports.bodies?.set(manifestKey, rewritten);
     reports.bodies?.set('inv/src/daily/data/2.csv.gz', csv([['src', 'd', '1'], ['src', 'e', '1']]));
+    const changed = `Inventory manifest s3://reports/${manifestKey} of source "bkt" changed while the backup was being planned from it: its manifest.json is no longer the one the plan chose (MD5 ${chosenMd5} then, ${createHash('md5').update(rewritten).digest('hex')} now: rewritten, or replaced by another report, since), so the rest of the plan could list other objects than the shards already planned. Run the backup again: it plans from the newest complete report (check what else writes to the inventory bucket).`;
     const error = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation: first.continuation }, h.deps).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(S3InventoryError);
-    expect((error as Error).message).toBe(
+    expect((error as Error).message).toMatch(/changed while the backup was being planned from it/);
+    // Review rZ F1: manifest.json and manifest.checksum both replaced, consistently (another report written to the folder): still not the manifest chosen.
+    reports.bodies?.set(`${manifestKey.replace(/json$/, 'checksum')}`, checksumOf(rewritten));
+    const replaced = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation: first.continuation }, h.deps).catch((err: unknown) => err);
+    expect(replaced).toBeInstanceOf(S3InventoryError);
+    expect((replaced as Error).message).toBe(changed);
+    expect(first.continuation?.s3?.inventoryManifestMd5).toBe(chosenMd5);
+    // A continuation written before it carried the MD5 (a run planning across a deploy) is checked against manifest.checksum.
+    const withoutMd5 = planContinuationSchema.parse(JSON.parse(JSON.stringify({ ...first.continuation, s3: { ...first.continuation?.s3, inventoryManifestMd5: undefined } })));
+    expect(withoutMd5.s3).not.toHaveProperty('inventoryManifestMd5');
+    reports.bodies?.set(manifestKey, Buffer.from(`${rewritten.toString('utf8')} `));
+    const legacy = await planBackup({ plan: 'plan', backupId: BACKUP_ID, continuation: withoutMd5 }, h.deps).catch((err: unknown) => err);
+    expect(legacy).toBeInstanceOf(S3InventoryError);
+    expect((legacy as Error).message).toBe(
       `Inventory manifest s3://reports/${manifestKey} of source "bkt" changed while the backup was being planned from it: its manifest.checksum is no longer the MD5 of its manifest.json (rewritten or torn since the plan chose it), so the rest of the plan could list other objects than the shards already planned. Run the backup again: it plans from the newest complete report (check what else writes to the inventory bucket).`,
     );
   });

@@ -207,7 +207,7 @@ describe('key listings ask for URL encoding and decode it', () => {
       [`${folder}manifest.checksum`, createHash('md5').update(manifest).digest('hex')],
     ]);
     buckets.set('inventories', { keys: [...bodies.keys()], encodes: true, bodies });
-    expect((await latestInventoryReport(s3, 'src', { bucket: 'inventories', prefix: 'inv' })).manifestKey).toBe('inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.json');
+    expect((await latestInventoryReport(s3, 'src', { bucket: 'inventories', prefix: 'inv' }, 'src')).manifestKey).toBe('inv/src/cr\rconfig/2026-01-01T00-00Z/manifest.json');
   });
 
   it('decodes the echoed Prefix and StartAfter, and sends its own as they are', async () => {
