@@ -3,7 +3,7 @@ import { DEFAULT_REPLICATION_LAG_MINUTES } from '../../lib/lifeboat-defaults';
 import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
-import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
 import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
@@ -18,8 +18,8 @@ import { secondsBetween } from './seconds-between';
  * (mirror-status.ts: last check passed, not older than twice the check's schedule, lag within the
  * RPO), and the newest backup the DR vault holds is no older than the RPO plus the replication-lag
  * threshold (the rule of the plan's dr-copy-age alarm: DrCopyObjectiveStatus), and no object the scrub found with no good
- * copy in either vault, still outstanding, hits one of its committed backups (ScrubStatus); only these decide the
- * ✓/✗ and the exit code. Vault figures, prune and the rest of the scrub are shown, not judged. A record that starts
+ * copy in either vault, still outstanding, hits one of its committed backups (ScrubStatus; an object whose other copy is
+ * an archived copy, not verified, is a warning, not judged); only these decide the ✓/✗ and the exit code. Vault figures, prune and the rest of the scrub are shown, not judged. A record that starts
  * further ahead of now than clock skew explains (lambdas/catalog/future-start.ts) is judged by none of
  * these, as the backup-age watchdog passes it over: it is listed in `lastBackup.inFuture`, shown with `!`.
  */
@@ -98,6 +98,12 @@ export type ScrubStatus =
       outcome: ScrubRunRecord['outcome'];
       scope: ScrubRunRecord['scope'];
       affectedBackupsOfPlan: string[];
+      /**
+       * Backups of this plan (not among `affectedBackupsOfPlan`) that objects whose other copy is an archived copy, not
+       * verified, hit: not restorable from the vault the object is bad in until a thaw, probably restorable after it.
+       * Shown as a warning, not judged (the copy is most likely good). Absent when none.
+       */
+      archivedCopyBackupsOfPlan?: string[];
       outstanding?: OutstandingScrubDamage;
     };
 
@@ -190,8 +196,9 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
   const objects = latest.outstanding?.objects ?? [];
   // What this run found is its outcome; what runs before it found and it did not read again is shown beside it.
   const earlier = objects.filter((o) => o.since < latest.startedAt);
-  const lostBackups = objects.filter((o) => !o.goodCopy).flatMap((o) => o.backups);
+  const lostBackups = objects.filter((o) => !o.goodCopy && o.otherCopy === undefined).flatMap((o) => o.backups);
   const hit = [...new Set([...latest.affectedBackups, ...lostBackups])].filter((id) => committedIds.has(id)).sort();
+  const archivedCopy = [...new Set(objects.filter((o) => o.otherCopy === 'archived').flatMap((o) => o.backups))].filter((id) => committedIds.has(id) && !hit.includes(id)).sort();
   return {
     state: 'ran',
     startedAt: latest.startedAt,
@@ -199,6 +206,7 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
     outcome: latest.outcome,
     scope: latest.scope,
     affectedBackupsOfPlan: hit,
+    ...(archivedCopy.length > 0 ? { archivedCopyBackupsOfPlan: archivedCopy } : {}),
     ...outstandingDamage(latest, earlier),
   };
 }
@@ -206,12 +214,16 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
 function outstandingDamage(latest: ScrubRunRecord, earlier: NonNullable<ScrubRunRecord['outstanding']>['objects']): { outstanding?: OutstandingScrubDamage } {
   const o = latest.outstanding;
   // Objects past the listed ones are counted only; listed with no good copy first, so a last listed one without shows them DAMAGED too.
-  const unlisted = o && o.notListed > 0 && o.notListedSince !== undefined && o.notListedSince < latest.startedAt ? { count: o.notListed, since: o.notListedSince, lost: o.objects.at(-1)?.goodCopy !== true } : undefined;
+  const last = o?.objects.at(-1);
+  const unlisted = o && o.notListed > 0 && o.notListedSince !== undefined && o.notListedSince < latest.startedAt ? { count: o.notListed, since: o.notListedSince, lost: last === undefined || isLost(last) } : undefined;
   if (earlier.length === 0 && !unlisted) return {};
   const since = [...earlier.map((e) => e.since), ...(unlisted ? [unlisted.since] : [])].sort()[0] ?? latest.startedAt;
-  const lost = earlier.some((e) => !e.goodCopy) || (unlisted?.lost ?? false);
+  const lost = earlier.some(isLost) || (unlisted?.lost ?? false);
   return { outstanding: { objects: new Set(earlier.map((e) => e.key)).size + (unlisted?.count ?? 0), outcome: lost ? 'DAMAGED' : 'REPAIRABLE', since } };
 }
+
+/** No good copy, and no archived copy in the other vault that a thaw may show good (that one is REPAIRABLE). */
+const isLost = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.otherCopy === undefined;
 
 function lastBackupStatus(input: PlanStatusInput, judged: readonly BackupRecord[], last: BackupRecord | undefined): LastBackupStatus {
   const rpoSeconds = input.plan.objectives.rpoMinutes * 60;

@@ -8,6 +8,7 @@ import { mirrorSummary } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
+import { ARCHIVED_COPY } from '../../lambdas/replication/scrub-objects-left';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -223,6 +224,23 @@ function scrubReasons(row: PlanStatus): string[] {
 }
 
 /**
+ * Backups that objects damaged in one vault hit whose other copy is an archived copy, not verified (plan-status.ts,
+ * ScrubStatus): a warning, not a ✗, as the archived copy is most likely good; but until it is thawed a restore of them from
+ * the damaged vault fails for the paths affected, and no scheduled scrub thaws it, so the warning stays until someone does.
+ */
+function archivedCopyWarnings(row: PlanStatus): string[] {
+  const s = row.scrub;
+  const ids = s.state === 'ran' ? (s.archivedCopyBackupsOfPlan ?? []) : [];
+  if (ids.length === 0) return [];
+  const named = `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`;
+  return [
+    `! ${row.plan}: ${ids.length} backup(s) (${named}) hold data in objects damaged in one vault whose other copy is ${ARCHIVED_COPY}: ` +
+      'restoring them from the damaged vault fails for the paths affected until that copy is thawed; thaw it and scrub with --repair while the thawed copy lasts ' +
+      '(the scrub\'s finding names the S3 address; docs/RUNBOOKS.md, "Scrub")',
+  ];
+}
+
+/**
  * Why the DR copy is ✗: the dr-copy-age alarm's rule (plan-status.ts, DrCopyObjectiveStatus). Nothing
  * when the DR copy is the last committed backup: that one's age beyond the RPO has its own reason.
  */
@@ -300,6 +318,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
       const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);
       notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}\``);
     }
+    notes.push(...archivedCopyWarnings(row));
     for (const ahead of row.lastBackup.inFuture ?? []) {
       notes.push(`! ${row.plan}: backup ${ahead.backupId} (${ahead.status}) starts in the future (${ahead.startedAt}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${row.plan}\``);
     }

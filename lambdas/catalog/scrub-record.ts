@@ -11,36 +11,59 @@ export const OUTSTANDING_BACKUPS_LISTED = 20;
 /**
  * One object in one vault a run left damaged or missing, kept in every later record until a run reads it again in that
  * vault and finds it good, repairs it, or finds it gone (scrub-outstanding.ts). `goodCopy`: the other vault's copy
- * verified when it was last read (REPAIRABLE); without it the object has no good copy (DAMAGED). `since`: the start of
- * the run that first found it. `backups`: the first OUTSTANDING_BACKUPS_LISTED backups it hits (objects with no good copy only).
+ * verified when it was last read (REPAIRABLE); without it the object has no good copy (DAMAGED), unless `otherCopy` says
+ * the other copy is an archived copy, not verified (REPAIRABLE: probably good, but only a thaw tells, and until then the
+ * backups it hits cannot be restored from this vault). `since`: the start of the run that first found it. `backups`: the
+ * newest OUTSTANDING_BACKUPS_LISTED backups it hits (objects without `goodCopy` only).
  */
 const outstandingObjectSchema = z.object({
   vault: z.enum(['primary', 'dr']),
   key: z.string().min(1),
   problem: z.enum(['corrupt', 'missing']),
   goodCopy: z.boolean(),
+  /** Absent unless the other copy is archived (never with `goodCopy`); absent in records written before it was kept. */
+  otherCopy: z.literal('archived').optional(),
   since: z.string().min(1),
   backups: z.array(z.string()).max(OUTSTANDING_BACKUPS_LISTED),
 });
 export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
 
+/** Groups of unlisted objects a record keeps; past it the oldest are merged into one (scrub-outstanding.ts). */
+export const OUTSTANDING_GROUPS_KEPT = 30;
+
+/**
+ * Objects past the listed ones that one run counted, of one problem: corrupt ones it read in its slice, corrupt ones
+ * carried from earlier runs, or missing ones (found by comparing the listings, whatever the slice). `first`/`last`: their
+ * lowest and highest key (absent: unknown, a record from before groups were kept); `cycle`: the scrub cycle of that run.
+ * A later run that reads them all again (scrub-outstanding.ts) counts them afresh in place of the group.
+ */
+const notListedGroupSchema = z.object({
+  problem: z.enum(['corrupt', 'missing']),
+  first: z.string().min(1).optional(),
+  last: z.string().min(1).optional(),
+  vaults: z.array(z.enum(['primary', 'dr'])).min(1),
+  count: z.number().int().positive(),
+  since: z.string().min(1),
+  cycle: z.number().int().positive(),
+});
+export type NotListedGroup = z.infer<typeof notListedGroupSchema>;
+
 /**
  * What is still damaged or missing after a run, whichever run found it: the run's own findings left unrepaired and those
  * of earlier runs this run did not read (its slice or scope did not cover them). A run reads a seventh of the vault: this
  * is what keeps the damage of the run before in `lifeboat status` until the object is read again. Objects past the
- * first OUTSTANDING_LISTED are counted in `notListed` (the earliest found `notListedSince`, the last cycle they were found
- * in `notListedCycle`) and dropped once a run of both vaults completes a later cycle, which read every object again;
- * a run that reads their whole range again counts them afresh (`notListedRange`).
+ * first OUTSTANDING_LISTED are counted in `notListed` (the earliest found `notListedSince`): the sum of `notListedGroups`,
+ * each dropped once a run reads its objects again (they are then counted afresh) or a run of both vaults completes a
+ * later cycle than its own, which read every object again.
  */
 export const outstandingScrubSchema = z.object({
   objects: z.array(outstandingObjectSchema).max(OUTSTANDING_LISTED),
   notListed: count,
   notListedSince: z.string().min(1).optional(),
+  notListedGroups: z.array(notListedGroupSchema).max(OUTSTANDING_GROUPS_KEPT).optional(),
+  /** Records written before `notListedGroups` (read only): the last cycle unlisted objects were found in. */
   notListedCycle: z.number().int().positive().optional(),
-  /**
-   * The first and last key of the unlisted objects and the vaults they are in: a run that reads that range again in each
-   * of those vaults counts them afresh rather than on top (scrub-outstanding.ts). Absent in records written before it was kept.
-   */
+  /** Records written before `notListedGroups` (read only): the first and last key of the unlisted objects and their vaults. */
   notListedRange: z.object({ first: z.string().min(1), last: z.string().min(1), vaults: z.array(z.enum(['primary', 'dr'])).min(1) }).optional(),
 });
 export type OutstandingScrub = z.infer<typeof outstandingScrubSchema>;
@@ -74,7 +97,8 @@ export const scrubRunRecordSchema = z.object({
   /**
    * CLEAN: nothing found; REPAIRED: everything found was repaired; REPAIRABLE: found, not repaired (a run without
    * repair, or a repair something stood in the way of: a prune of the vault, Object Lock, another account), a good
-   * copy exists of each; DAMAGED: something has no good copy.
+   * copy exists of each, or (a finding's `otherCopy`) an archived copy, not verified, to thaw and repair from; DAMAGED:
+   * something has no good copy.
    */
   outcome: z.enum(['CLEAN', 'REPAIRED', 'REPAIRABLE', 'DAMAGED']),
   unrepairedKeys: z.array(z.string()).max(100),

@@ -5,12 +5,26 @@ import { type ScrubFinding } from './scrub-vaults';
 export type LeftObject = { readonly sides: VaultSide[]; readonly reason: string | undefined };
 
 /**
- * What a scrub left damaged or missing, by object (an object bad in both vaults is one finding per vault, one object
- * here), in the three kinds whose advice differs: `lost` with no good copy in either vault, `stopped` with a good copy
- * that something stood in the way of copying (goodCopy: each reason says what to do), and `repairable` not repaired for
- * want of repair. The scrub runbook's failure message (scrub-runbook.ts) and `lifeboat scrub`'s verdict both count these.
+ * How every message names an other vault's copy that is archived (ScrubFinding `otherCopy`): not read until a thaw, so
+ * neither a good copy nor a damaged one (review rAA F1). One wording, so that a reader meets the same words in the
+ * runbook's failure, the CLI's verdict, the finding's reason and `lifeboat status`.
  */
-export type ObjectsLeft = { readonly lost: ReadonlyMap<string, LeftObject>; readonly stopped: ReadonlyMap<string, LeftObject>; readonly repairable: ReadonlyMap<string, LeftObject> };
+export const ARCHIVED_COPY = 'an archived copy, not verified';
+
+/**
+ * What a scrub left damaged or missing, by object (an object bad in both vaults is one finding per vault, one object
+ * here), in the four kinds whose advice differs: `lost` with no good copy in either vault, `archived` whose other copy
+ * is an archived copy, not verified (a thaw, then a repair; until then its backups cannot be restored from the vault it
+ * is bad in), `stopped` with a good copy that something stood in the way of copying (goodCopy: each reason says what to
+ * do), and `repairable` not repaired for want of repair. The scrub runbook's failure message (scrub-runbook.ts) and
+ * `lifeboat scrub`'s verdict both count these.
+ */
+export type ObjectsLeft = {
+  readonly lost: ReadonlyMap<string, LeftObject>;
+  readonly archived: ReadonlyMap<string, LeftObject>;
+  readonly stopped: ReadonlyMap<string, LeftObject>;
+  readonly repairable: ReadonlyMap<string, LeftObject>;
+};
 
 export function objectsLeft(findings: readonly ScrubFinding[]): ObjectsLeft {
   const group = (kind: readonly ScrubFinding[]): Map<string, LeftObject> => {
@@ -22,9 +36,13 @@ export function objectsLeft(findings: readonly ScrubFinding[]): ObjectsLeft {
     }
     return byKey;
   };
+  const unrepaired = findings.filter((f) => f.outcome === 'unrepaired');
+  const lost = group(unrepaired.filter((f) => f.goodCopy !== true && f.otherCopy === undefined));
   return {
-    lost: group(findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true)),
-    stopped: group(findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy === true)),
+    lost,
+    // An object lost in one vault is lost, whatever its finding in the other says.
+    archived: group(unrepaired.filter((f) => f.otherCopy === 'archived' && !lost.has(f.key))),
+    stopped: group(unrepaired.filter((f) => f.goodCopy === true)),
     repairable: group(findings.filter((f) => f.outcome === 'repairable')),
   };
 }

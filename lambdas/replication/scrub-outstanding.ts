@@ -1,6 +1,7 @@
-import { OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_LISTED, type OutstandingScrub, type OutstandingScrubObject, type ScrubRunRecord } from '../catalog/scrub-record';
+import { type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_GROUPS_KEPT, OUTSTANDING_LISTED, type OutstandingScrub, type OutstandingScrubObject, type ScrubRunRecord } from '../catalog/scrub-record';
 import { DATA_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { type DamagedObject } from './scrub-damage';
 import { type ScrubReport } from './scrub-vaults';
 
 /** How the run went besides its report: the vault it could not open (so it could not tell what is missing in the other). */
@@ -20,47 +21,124 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const before = previousOutstanding(previous);
   const id = (o: { vault: VaultSide; key: string }): string => `${o.vault} ${o.key}`;
   const earlier = new Map(before.objects.map((o) => [id(o), o]));
-  const backupsOf = new Map(report.damage.map((d) => [d.key, newestBackups(d.affects.flatMap((a) => (a.backupId ? [a.backupId] : [])))]));
-  const found = report.findings
-    .filter((f) => f.outcome !== 'repaired')
-    .map((f): OutstandingScrubObject => {
-      const lost = f.outcome === 'unrepaired' && f.goodCopy !== true;
-      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: !lost, since: earlier.get(id(f))?.since ?? startedAt, backups: lost ? (backupsOf.get(f.key) ?? []) : [] };
-    });
-  const foundNow = new Set(found.map(id));
+  const backupIds = (d: DamagedObject): string[] => newestBackups(d.affects.flatMap((a) => (a.backupId ? [a.backupId] : [])));
+  const backupsOf = new Map([...report.damage, ...(report.archivedCopyDamage ?? [])].map((d) => [d.key, backupIds(d)]));
   const read = readInThisRun(report);
   // A missing object is found by comparing the full listings, whatever the slice: only when the other vault was open.
   const compared = (side: VaultSide): boolean => !(run.unopened ?? []).includes(side === 'primary' ? 'dr' : 'primary');
+  const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
+  const { kept, recounted } = unlistedGroupsAfter(previousGroups(before, previous?.startedAt ?? startedAt), report, { sides, compared, read, cycle });
+  // An object of a group this run counts afresh keeps the group's `since`: it was not found today.
+  const recountedSince = (f: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }): string | undefined =>
+    recounted.filter((g) => g.problem === f.problem && g.vaults.includes(f.vault) && g.first !== undefined && g.last !== undefined && f.key >= g.first && f.key <= g.last).map((g) => g.since).sort(order)[0];
+  const found = report.findings
+    .filter((f) => f.outcome !== 'repaired')
+    .map((f): OutstandingScrubObject => {
+      const unrepaired = f.outcome === 'unrepaired' && f.goodCopy !== true;
+      // Not a good copy, not lost either: its backups are kept so that status names them (review rAA F1).
+      const archived = unrepaired && f.otherCopy === 'archived';
+      const since = earlier.get(id(f))?.since ?? recountedSince(f) ?? startedAt;
+      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: !unrepaired, ...(archived ? { otherCopy: 'archived' as const } : {}), since, backups: unrepaired ? (backupsOf.get(f.key) ?? []) : [] };
+    });
+  const foundNow = new Set(found.map(id));
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
   // corrupt one is read when its key is in the slice and still listed; gone since, only the comparison tells whether it is
   // now missing (and found again) or no longer needed, so without the other vault it is kept.
   const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && (o.problem === 'missing' || read(o.vault, o.key));
   const carried = before.objects.filter((o) => !foundNow.has(id(o)) && !resolved(o));
-  // Objects with no good copy first (what status judges), then the oldest.
-  const all = [...found, ...carried].sort((a, b) => Number(a.goodCopy) - Number(b.goodCopy) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key));
+  // Objects with no good copy first (what status judges), then those whose other copy is archived, then the oldest.
+  const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCopy === 'archived' ? 1 : 0);
+  const all = [...found, ...carried].sort((a, b) => rank(a) - rank(b) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key));
   const objects = all.slice(0, OUTSTANDING_LISTED);
   const overflow = all.slice(OUTSTANDING_LISTED);
-  const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
-  // Unlisted objects cannot be told read one by one: a cycle of both vaults begun after they were found read them all.
-  // Nor those this run read again in every vault they are in: still damaged, they are among this run's own findings and its
-  // overflow counts them; added to the carried count, the same objects were counted again each cycle (review rY F5).
-  const unlisted = before.notListedRange;
-  const readAgain = unlisted !== undefined && unlisted.vaults.every((side) => sides.includes(side) && compared(side) && report.notRead?.[side] === undefined && read(side, unlisted.first) && read(side, unlisted.last));
-  const keepUnlisted = before.notListed > 0 && !readAgain && !(report.scope === 'both' && report.cycleComplete && cycle > (before.notListedCycle ?? 0));
-  const notListed = overflow.length + (keepUnlisted ? before.notListed : 0);
+  // This run's overflow, in groups a later run can tell it has read again: the corrupt ones it read (keys within its
+  // slice), the corrupt ones carried (keys anywhere), the missing ones (read again by any comparison).
+  const groupOf = (problem: 'corrupt' | 'missing', objs: readonly OutstandingScrubObject[]): NotListedGroup[] => {
+    const keys = objs.map((o) => o.key).sort(order);
+    const [first, last, since] = [keys[0], keys.at(-1), objs.map((o) => o.since).sort(order)[0]];
+    if (first === undefined || last === undefined || since === undefined) return [];
+    return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(order), count: objs.length, since, cycle }];
+  };
+  const corrupt = overflow.filter((o) => o.problem === 'corrupt');
+  const groups = boundedGroups([
+    ...kept,
+    ...groupOf('corrupt', corrupt.filter((o) => foundNow.has(id(o)))),
+    ...groupOf('corrupt', corrupt.filter((o) => !foundNow.has(id(o)))),
+    ...groupOf('missing', overflow.filter((o) => o.problem === 'missing')),
+  ]);
+  const notListed = groups.reduce((n, g) => n + g.count, 0);
   if (notListed === 0) return { objects, notListed };
-  const since = [...overflow.map((o) => o.since), ...(keepUnlisted && before.notListedSince !== undefined ? [before.notListedSince] : [])].sort(order)[0];
-  const range = notListedRange(overflow, keepUnlisted ? before : undefined);
-  return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedCycle: overflow.length > 0 ? cycle : (before.notListedCycle ?? cycle), ...(range ? { notListedRange: range } : {}) };
+  const since = groups.map((g) => g.since).sort(order)[0];
+  return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
 }
 
-/** The keys and vaults the unlisted objects lie in; unknown (and so never read again as a whole) when a carried count has none. */
-function notListedRange(overflow: readonly OutstandingScrubObject[], kept: OutstandingScrub | undefined): OutstandingScrub['notListedRange'] {
-  if (kept && kept.notListed > 0 && kept.notListedRange === undefined) return undefined;
-  const keys = [...overflow.map((o) => o.key), ...(kept?.notListedRange ? [kept.notListedRange.first, kept.notListedRange.last] : [])].sort(order);
-  const vaults = [...new Set([...overflow.map((o) => o.vault), ...(kept?.notListedRange?.vaults ?? [])])].sort(order);
-  const [first, last] = [keys[0], keys.at(-1)];
-  return first !== undefined && last !== undefined ? { first, last, vaults } : undefined;
+/** What this run needs to tell whether it read a group's objects again. */
+type GroupReading = { readonly sides: readonly VaultSide[]; compared(side: VaultSide): boolean; read(side: VaultSide, key: string): boolean; readonly cycle: number };
+
+/**
+ * The earlier runs' groups of unlisted objects this run keeps, and those it `recounted`: read again in every vault they are
+ * in, their objects still damaged are among this run's findings and counted afresh with its own; kept as well, the same
+ * objects were counted again each cycle (review rY F5, rAA F2). A corrupt group is read again when its whole key range
+ * is within this run's slice in each of its vaults (none of it passed over as archived), with or without the other vault
+ * to compare with: one gone since is then no longer counted, where a listed one would be kept (review rY F4), as its key
+ * is unknown and keeping the count would count the rest twice. A missing group is read again by any comparison of its
+ * vaults' listings. A group is dropped too once a run of both vaults completes a later cycle than its own, which read
+ * every object again; one with no key range (a record from before groups) only so.
+ */
+function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubReport, r: GroupReading): { kept: NotListedGroup[]; recounted: NotListedGroup[] } {
+  const cycleRead = report.scope === 'both' && report.cycleComplete;
+  const readAgain = (g: NotListedGroup): boolean =>
+    g.vaults.every((side) => {
+      if (!r.sides.includes(side)) return false;
+      if (g.problem === 'missing') return r.compared(side);
+      return g.first !== undefined && g.last !== undefined && report.notRead?.[side] === undefined && r.read(side, g.first) && r.read(side, g.last);
+    });
+  const kept: NotListedGroup[] = [];
+  const recounted: NotListedGroup[] = [];
+  for (const g of groups) {
+    if (readAgain(g)) recounted.push(g);
+    else if (!(cycleRead && r.cycle > g.cycle)) kept.push(g);
+  }
+  return { kept, recounted };
+}
+
+/** The previous record's groups; a record from before them stands for one group of its count, with its range when it kept one. */
+function previousGroups(before: OutstandingScrub, recordedAt: string): NotListedGroup[] {
+  if (before.notListedGroups) return before.notListedGroups;
+  if (before.notListed === 0) return [];
+  const range = before.notListedRange;
+  return [
+    {
+      problem: 'corrupt',
+      ...(range ? { first: range.first, last: range.last } : {}),
+      vaults: range ? range.vaults : ['primary', 'dr'],
+      count: before.notListed,
+      since: before.notListedSince ?? recordedAt,
+      cycle: before.notListedCycle ?? 1,
+    },
+  ];
+}
+
+/**
+ * At most OUTSTANDING_GROUPS_KEPT groups (a record is one catalog item): the oldest merged into one, with their keys'
+ * whole range, which is seldom read again at once: it is then dropped by the cycle rule, counted twice till then.
+ */
+function boundedGroups(groups: readonly NotListedGroup[]): NotListedGroup[] {
+  if (groups.length <= OUTSTANDING_GROUPS_KEPT) return [...groups];
+  const oldestFirst = [...groups].sort((a, b) => a.cycle - b.cycle || order(a.since, b.since));
+  const merged = oldestFirst.slice(0, groups.length - OUTSTANDING_GROUPS_KEPT + 1);
+  const firsts = merged.map((g) => g.first);
+  const lasts = merged.map((g) => g.last);
+  const known = (keys: (string | undefined)[]): keys is string[] => keys.every((k) => k !== undefined);
+  const one: NotListedGroup = {
+    problem: merged.every((g) => g.problem === 'missing') ? 'missing' : 'corrupt',
+    ...(known(firsts) && known(lasts) ? { first: [...firsts].sort(order)[0] as string, last: [...lasts].sort(order).at(-1) as string } : {}),
+    vaults: [...new Set(merged.flatMap((g) => g.vaults))].sort(order),
+    count: merged.reduce((n, g) => n + g.count, 0),
+    since: merged.map((g) => g.since).sort(order)[0] as string,
+    cycle: Math.min(...merged.map((g) => g.cycle)),
+  };
+  return [one, ...oldestFirst.slice(merged.length)];
 }
 
 /**

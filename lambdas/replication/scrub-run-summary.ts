@@ -11,8 +11,10 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
   const outcomes = (o: string): number => report.findings.filter((f) => f.outcome === o).length;
   const unrepaired = outcomes('unrepaired');
   const repairable = outcomes('repairable');
-  // An unrepaired object whose other copy verified (goodCopy) is not lost: the run is REPAIRABLE, not DAMAGED, for it.
-  const lost = report.findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true).length;
+  // An unrepaired object whose other copy verified (goodCopy) is not lost: the run is REPAIRABLE, not DAMAGED, for it. Nor
+  // is one whose other copy is an archived copy, not verified (otherCopy): probably good, and a thaw then a repair heal it;
+  // its backups are kept in `outstanding` for status to name, not in `affectedBackups` (what no copy can restore).
+  const lost = report.findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true && f.otherCopy === undefined).length;
   return {
     ...run,
     scope: report.scope,

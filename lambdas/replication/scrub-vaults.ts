@@ -8,6 +8,7 @@ import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-pru
 import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
+import { ARCHIVED_COPY } from './scrub-objects-left';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
 import { supersedingTombstones } from '../../vault';
 
@@ -57,9 +58,10 @@ export type ScrubVaultsOptions = {
  * One damaged or missing object in one vault, and what became of it: `repaired` (copied from the
  * other vault, whose copy verified, and verified again where it landed), `repairable` (the other
  * copy verifies; run with repair), `unrepaired` (`reason` says why). An unrepaired object whose other
- * copy verified, or is archived (not read until a thaw), has `goodCopy`: something stood in the way of
- * the repair (a prune of the vault, a lock, another account, the archive tier), nothing is lost, and it
- * is not `damage`.
+ * copy verified has `goodCopy`: something stood in the way of the repair (a prune of the vault, a lock,
+ * another account), nothing is lost, and it is not `damage`. One whose other copy is archived has
+ * `otherCopy: 'archived'` instead: an archived copy, not verified (it is not read until a thaw, and may be
+ * damaged too), so neither lost nor known to have a good copy; its backups are in `archivedCopyDamage`.
  */
 export type ScrubFinding = {
   readonly vault: VaultSide;
@@ -68,8 +70,13 @@ export type ScrubFinding = {
   readonly detail: string;
   readonly outcome: 'repaired' | 'repairable' | 'unrepaired';
   readonly reason?: string;
-  /** Unrepaired only: the other vault's copy verified, or is archived and heals it once thawed, so the object is not lost. */
+  /** Unrepaired only: the other vault's copy verified, so the object is not lost. */
   readonly goodCopy?: true;
+  /**
+   * Unrepaired only, never with `goodCopy`: the other vault's copy is an archived copy, not verified. A lifecycle rule
+   * archived it, so it is most likely good, but only a thaw tells; until then no scrub can repair from it (nor clear it).
+   */
+  readonly otherCopy?: 'archived';
 };
 
 /**
@@ -108,8 +115,14 @@ export type ScrubReport = {
   readonly discardedSnapshots?: Partial<Record<VaultSide, readonly string[]>>;
   /** Bytes are not counted: the slice is in objects. Every problem found, missing ones from the full listing comparison. */
   readonly findings: readonly ScrubFinding[];
-  /** The unrepaired objects with no good copy (not `goodCopy`) mapped to the backups, sources and paths they affect. */
+  /** The unrepaired objects with no good copy (neither `goodCopy` nor `otherCopy`) mapped to the backups, sources and paths they affect. */
   readonly damage: readonly DamagedObject[];
+  /**
+   * The unrepaired objects whose other copy is an archived copy, not verified (`otherCopy: 'archived'`), mapped as
+   * `damage` is: not lost, but a restore of these backups from the vault they are bad in fails for these paths, and
+   * nothing but a thaw of the other copy (not a scheduled scrub) tells whether they can be repaired. Absent when none.
+   */
+  readonly archivedCopyDamage?: readonly DamagedObject[];
   /**
    * Damaged objects a tombstone supersedes that were not repaired (with repair, one whose other copy verifies is
    * copied, harmlessly): information, not findings. Absent when there are none.
@@ -246,14 +259,16 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (!listings.get(from)?.has(b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
     return copyFrom(source, b);
   };
-  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, goodCopy = false): ScrubFinding['outcome'] => {
+  /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified). */
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | 'archived' | 'none' = 'none'): ScrubFinding['outcome'] => {
     // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
     if (b.supersededBy !== undefined && outcome !== 'repaired') {
       superseded.push({ vault: b.vault, key: b.key, detail: b.detail, tombstone: b.supersededBy });
       return outcome;
     }
     if (outcome === 'unrepaired') failedInto.add(b.vault);
-    findings.push({ ...b, outcome, ...(reason ? { reason } : {}), ...(goodCopy && outcome === 'unrepaired' ? { goodCopy } : {}) });
+    const copyState = outcome !== 'unrepaired' ? {} : copy === 'good' ? { goodCopy: true as const } : copy === 'archived' ? { otherCopy: 'archived' as const } : {};
+    findings.push({ ...b, outcome, ...(reason ? { reason } : {}), ...copyState });
     return outcome;
   };
   /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands; returns the finding's outcome. */
@@ -261,19 +276,20 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const from = other(b.vault);
     const theirs = await verifiesIn(from, b.key);
     if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);
-    // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet; nothing says it
-    // is damaged either (a lifecycle rule archived it), so the object is not lost: a thaw, then a repair, heals it.
+    // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet. A lifecycle
+    // rule archived it, so it is probably good, but it may be damaged too (review rAA F1): not lost, not a good copy
+    // either, and a scheduled scrub never thaws, so its own state keeps it in sight until someone does.
     if (theirs.state === 'archived') {
       const where = `${(vaults[from] as Vault).location}/${b.key}`;
       return found(
         b,
         'unrepaired',
-        `the ${from} vault's copy is archived (${theirs.storageClass ?? 'an archive storage class'}) and was not read: thaw it (S3 RestoreObject of ${where}), then, while the thawed copy lasts, scrub it with repair (docs/RUNBOOKS.md, "Scrub")`,
-        true,
+        `the ${from} vault's copy is ${ARCHIVED_COPY} (${theirs.storageClass ?? 'an archive storage class'}), so the backups it holds data of cannot be restored from the ${b.vault} vault for the paths affected: thaw it (S3 RestoreObject of ${where}), then, while the thawed copy lasts, scrub it with repair (docs/RUNBOOKS.md, "Scrub")`,
+        'archived',
       );
     }
     // From here the other copy verified: whatever stops the repair, the object is not lost.
-    const done = (outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => found(b, outcome, reason, true);
+    const done = (outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => found(b, outcome, reason, 'good');
     if (!repair) return done('repairable');
     if (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) && failedInto.has(b.vault)) {
       return done('unrepaired', `held back: other objects could not be repaired in the ${b.vault} vault, and a snapshot is made visible only when everything it may reference is there`);
@@ -331,9 +347,17 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     }
   }
 
-  const lost = new Map<string, VaultSide[]>();
-  for (const f of findings) if (f.outcome === 'unrepaired' && f.goodCopy !== true) lost.set(f.key, [...(lost.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
-  const damage = lost.size > 0 ? await describeDamage(vaults, lost) : [];
+  // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding says.
+  const unrepaired = new Map<string, VaultSide[]>();
+  const lostKeys = new Set<string>();
+  for (const f of findings) {
+    if (f.outcome !== 'unrepaired' || f.goodCopy === true) continue;
+    unrepaired.set(f.key, [...(unrepaired.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
+    if (f.otherCopy === undefined) lostKeys.add(f.key);
+  }
+  const described = unrepaired.size > 0 ? await describeDamage(vaults, unrepaired) : [];
+  const damage = described.filter((d) => lostKeys.has(d.key));
+  const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
   findings.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return {
     scope,
@@ -350,6 +374,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } : {}),
     findings,
     damage,
+    ...(archivedCopyDamage.length > 0 ? { archivedCopyDamage } : {}),
     ok: findings.every((f) => f.outcome === 'repaired'),
   };
 }

@@ -226,6 +226,18 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(r.withinObjectives).toBe(true);
   });
 
+  // Review rAA F1: an archived copy may be damaged too, and no scheduled scrub thaws it; its backups are named, not judged.
+  it('damage whose other copy is an archived copy, not verified: the plan stays ✓, with a warning naming its backups', async () => {
+    const archived: ScrubRunRecord = { ...clean, outcome: 'REPAIRABLE', outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, otherCopy: 'archived' }], notListed: 0 } };
+    const r = row([b], [], archived);
+    expect(r.scrub).toMatchObject({ outstanding: { objects: 1, outcome: 'REPAIRABLE' }, affectedBackupsOfPlan: [], archivedCopyBackupsOfPlan: [b.backupId] });
+    expect(r.withinObjectives).toBe(true);
+    const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => archived }), NOW));
+    expect(screen.join('\n').replace(/\n {4}/g, ' ')).toContain(
+      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy is an archived copy, not verified: restoring them from the damaged vault fails for the paths affected until that copy is thawed`,
+    );
+  });
+
   it('damage with a good copy (REPAIRABLE) is shown, not judged', () => {
     const repairable = { ...clean, outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, goodCopy: true, backups: [] }], notListed: 0 } };
     const r = row([b], [], repairable);

@@ -2,6 +2,9 @@ import * as path from 'node:path';
 import { planStatus } from '../../../../cli/status/plan-status';
 import { reasonsNotWithin } from '../../../../cli/status/status-screen';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { ScrubInProgressError } from '../../../../lambdas/catalog/scrub-in-progress-error';
+import { ScrubLease } from '../../../../lambdas/catalog/scrub-lease';
+import { ScrubLog } from '../../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
 import { AFFECTS_LISTED, DAMAGE_LISTED, FINDINGS_LISTED, runScrubRunbook, summarizeScrub } from '../../../../lambdas/replication/scrub-runbook';
@@ -14,6 +17,7 @@ import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { PruneLease } from '../../../../vault/prune/prune-lease';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { snapshotKey } from '../../../../vault/repository/vault-layout';
+import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 
 /** The scrub runbook's step over in-memory vaults and an in-memory scrub log: cursor in, run recorded, damage fails the run. */
 
@@ -129,6 +133,54 @@ it('carries damage a run did not read again in its record, so status shows it, u
   expect(runs.slice(3).map((r) => [r.outcome, r.outstanding])).toEqual([['CLEAN', { objects: [], notListed: 0 }]]);
   expect(statusAfter(runs.at(-1))).toMatchObject({ withinObjectives: true, scrub: { outcome: 'CLEAN', affectedBackupsOfPlan: [] } });
   expect(statusAfter(runs.at(-1)).scrub).not.toHaveProperty('outstanding');
+});
+
+// Review rY F1: each run carried the damage of the latest record when it started, and records are keyed by start time. A
+// scrub by hand (fraction 1, 02:55) found DAMAGED; the scheduled one (03:00) ran at the same time, carried only the record
+// before both and, started later, was the latest record: the hand run's damage was gone from status for good.
+it('refuses a second scrub while one runs, naming it, so the first one\'s damage is in the latest record; the lease is free once it has recorded', async () => {
+  const { documents, close } = await catalogOnDynalite();
+  try {
+    const scrubLog = new ScrubLog(documents, 'catalog');
+    const store = new ScrubLease(documents, 'catalog');
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    await corrupt(pair.primary.store, pack as string);
+    await corrupt(pair.dr.store, pack as string);
+    let opening!: () => void;
+    const opened = new Promise<void>((resolve) => (opening = resolve));
+    let resume!: () => void;
+    const paused = new Promise<void>((resolve) => (resume = resolve));
+    const byHand = {
+      ...deps(),
+      scrubLog,
+      lease: { store, by: 'hand run', seconds: 960 },
+      // Held mid-run, after the lease is taken, until the scheduled run has tried.
+      openVault: async (side: VaultSide): Promise<Vault> => {
+        opening();
+        await paused;
+        return side === 'primary' ? pair.primary : pair.dr;
+      },
+    };
+    const first = runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, byHand).catch((err: unknown) => err);
+    await opened;
+    const scheduled = { ...deps(), scrubLog, lease: { store, by: 'scheduled run', seconds: 960 } };
+    const second = await runScrubRunbook({ scope: 'both', fraction: 1 / 7, repair: true }, scheduled).catch((err: unknown) => err);
+    resume();
+    expect(second).toBeInstanceOf(ScrubInProgressError);
+    expect((second as Error).message).toMatch(/^Another scrub is running: hand run, started 2026-11-30T03:00:\d\d\.000Z; it holds the scrub lease until 2026-11-30T03:16:\d\d\.000Z\. .* nothing was read or recorded\./);
+    expect(await first).toBeInstanceOf(VaultDamageError);
+    const latest = await scrubLog.latest();
+    expect(latest?.outcome).toBe('DAMAGED');
+    expect(latest?.outstanding?.objects.map((o) => [o.vault, o.key, o.goodCopy])).toEqual([
+      ['dr', pack, false],
+      ['primary', pack, false],
+    ]);
+    // Released after its VaultDamageError: the next scrub runs, and carries that damage.
+    const next = await runScrubRunbook({ scope: 'both', fraction: 1e-6, repair: true }, scheduled);
+    expect(next.outstanding?.objects.map((o) => o.key)).toEqual([pack, pack]);
+  } finally {
+    await close();
+  }
 });
 
 it('fails a run without repair that found something (REPAIRABLE): the damage is still there', async () => {
@@ -248,5 +300,49 @@ describe('outstanding damage carried from run to run', () => {
       cursor = nextCursor;
     }
     expect(counts).toEqual([150, 150, 150, 150, 150]);
+  });
+
+  // Review rAA F2: the unlisted objects' one range widened by every merge, so it was never read whole again, and the cycle
+  // that dropped them was set anew by each overflow: the count still grew. Kept per run's slice, each is counted afresh.
+  const daily = (damaged: readonly string[], bounds: readonly (string | null)[], scope: 'both' | 'primary', days: number): number[] => {
+    let previous: ScrubRunRecord | undefined;
+    let cursor: ScrubReport['cursor'] = { cycle: 1, after: null };
+    const counts: number[] = [];
+    for (let day = 1; day <= days; day++) {
+      const to = bounds[bounds.indexOf(cursor.after) + 1] ?? null;
+      const nextCursor = to === null ? { cycle: cursor.cycle + 1, after: null } : { cycle: cursor.cycle, after: to };
+      const from = cursor.after;
+      const inSlice = (key: string) => (from === null || key > from) && (to === null || key <= to);
+      // With the DR vault down nothing was searched for a good copy: unrepaired, lost.
+      const outcome = scope === 'both' ? 'repairable' : 'unrepaired';
+      const findings = damaged.filter(inSlice).map((key): ScrubFinding => ({ vault: 'primary', key, problem: 'corrupt', detail: 'x', outcome }));
+      const read = scope === 'both' ? { primary: 300, dr: 300 } : { primary: 300 };
+      const r = report({ scope, fraction: 1 / bounds.length, repair: scope !== 'both', cursor, nextCursor, cycleComplete: to === null, objects: 1000, read, findings, ok: findings.length === 0 });
+      previous = summary(r, new Date(Date.UTC(2026, 10, 1 + day, 3)).toISOString(), { ...(previous ? { previous } : {}), ...(scope === 'both' ? {} : { unopened: ['dr' as const] }) });
+      counts.push((previous.outstanding?.objects.length ?? 0) + (previous.outstanding?.notListed ?? 0));
+      cursor = nextCursor;
+    }
+    return counts;
+  };
+  const keys = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `data/${prefix}/${String(i).padStart(4, '0')}`);
+
+  it('counts the unlisted objects of each slice afresh when that slice is read again, wherever the slices end', () => {
+    // 150 damaged across the first slice's end: the unlisted ones are the second slice's, read again every third day.
+    expect(daily([...keys('30', 75), ...keys('40', 75)], [null, 'data/33', 'data/66'], 'both', 9)).toEqual([75, ...Array<number>(8).fill(150)]);
+    // 100 in the first slice, 30 in each other: two slices' unlisted objects, neither range spanning the other's.
+    expect(daily([...keys('10', 100), ...keys('40', 30), ...keys('80', 30)], [null, 'data/33', 'data/66'], 'both', 9)).toEqual([100, 130, ...Array<number>(7).fill(160)]);
+  });
+
+  it('with the DR vault down, a daily scrub of the primary alone counts the same damage afresh', () => {
+    expect(daily(keys('00', 150), [null, 'data/50'], 'primary', 8)).toEqual(Array<number>(8).fill(150));
+  });
+
+  it('a record from before the groups: its unlisted range read again is counted afresh, and the count is kept till then', () => {
+    const before = summary(report({}), '2026-11-20T03:00:00.000Z');
+    const legacy: ScrubRunRecord = { ...before, outstanding: { objects: [], notListed: 40, notListedSince: '2026-11-19T03:00:00.000Z', notListedCycle: 1, notListedRange: { first: 'data/30/0000', last: 'data/30/0039', vaults: ['primary'] } } };
+    const elsewhere = report({ cursor: { cycle: 1, after: 'data/50' }, nextCursor: { cycle: 1, after: 'data/60' } });
+    expect(summary(elsewhere, '2026-11-21T03:00:00.000Z', { previous: legacy }).outstanding).toMatchObject({ notListed: 40, notListedSince: '2026-11-19T03:00:00.000Z' });
+    const again = report({ cursor: { cycle: 1, after: 'data/20' }, nextCursor: { cycle: 1, after: 'data/40' } });
+    expect(summary(again, '2026-11-21T03:00:00.000Z', { previous: legacy }).outstanding).toEqual({ objects: [], notListed: 0 });
   });
 });

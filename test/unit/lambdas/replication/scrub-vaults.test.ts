@@ -310,11 +310,13 @@ it('a damaged copy Object Lock keeps from being replaced: unrepaired with the lo
 });
 
 // Review rU F2 of 5f4f6e70: an intact copy the archive tier keeps in the other vault was "damaged too", so the object had
-// no good copy: the run DAMAGED, its backups affected, and the advice to back them up again.
+// no good copy: the run DAMAGED, its backups affected, and the advice to back them up again. Review rAA F1: taken for a
+// good copy instead, a DR copy archived AND damaged left the run REPAIRABLE naming no backup, and the plan ✓, until a thaw
+// by hand: it is an archived copy, not verified, whose backups the record keeps for status to name.
 it.each([
   ['both', true],
   ['primary', false],
-] as const)('a damaged pack whose other copy is archived (scope %s, repair %s): unrepaired with a good copy and the thaw to do, the run REPAIRABLE', async (scope, repair) => {
+] as const)('a damaged pack whose other copy is archived (scope %s, repair %s): unrepaired, an archived copy, not verified, its backups named; the run REPAIRABLE', async (scope, repair) => {
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
   await corrupt(pair.primary.store, pack);
@@ -329,10 +331,14 @@ it.each([
       vault: 'primary',
       key: pack,
       outcome: 'unrepaired',
-      goodCopy: true,
-      reason: `the dr vault's copy is archived (DEEP_ARCHIVE) and was not read: thaw it (S3 RestoreObject of ${store.location}/${pack}), then, while the thawed copy lasts, scrub it with repair (docs/RUNBOOKS.md, "Scrub")`,
+      otherCopy: 'archived',
+      reason: `the dr vault's copy is an archived copy, not verified (DEEP_ARCHIVE), so the backups it holds data of cannot be restored from the primary vault for the paths affected: thaw it (S3 RestoreObject of ${store.location}/${pack}), then, while the thawed copy lasts, scrub it with repair (docs/RUNBOOKS.md, "Scrub")`,
     }),
   ]);
+  expect(report.findings[0]?.goodCopy).toBeUndefined();
   expect([report.ok, report.damage]).toEqual([false, []]);
-  expect(summaryOf(report)).toMatchObject({ outcome: 'REPAIRABLE', unrepairedKeys: [pack], affectedBackups: [] });
+  expect(report.archivedCopyDamage?.map((d) => [d.key, d.affects.map((a) => a.backupId)])).toEqual([[pack, [pair.backupId]]]);
+  const record = summaryOf(report);
+  expect(record).toMatchObject({ outcome: 'REPAIRABLE', unrepairedKeys: [pack], affectedBackups: [] });
+  expect(record.outstanding?.objects).toEqual([{ vault: 'primary', key: pack, problem: 'corrupt', goodCopy: false, otherCopy: 'archived', since: record.startedAt, backups: [pair.backupId] }]);
 });
