@@ -1,5 +1,7 @@
 import Table from 'cli-table3';
 import { type Command } from 'commander';
+import { ScrubInProgressError } from '../../lambdas/catalog/scrub-in-progress-error';
+import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../../lambdas/catalog/scrub-lease';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
@@ -15,6 +17,7 @@ import { FIRST_SCRUB_CURSOR, type ScrubCursor, type Vault, VaultNotFoundError } 
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
+import { localRequester } from '../requester';
 import { isUsageError } from '../usage-error';
 
 /**
@@ -35,6 +38,8 @@ export type ScrubAccess = {
   /** The regions name a vault that cannot be opened in the message (absent: not named). */
   readonly environment: { readonly name: string; readonly primaryRegion?: string; readonly drRegion?: string };
   readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
+  /** The scrub lease (lambdas/catalog/scrub-lease.ts), held from before the latest run is read until this one is recorded. Absent: none (tests). */
+  readonly scrubLease?: ScrubLeaseStore;
   openVault(side: VaultSide): Promise<Vault>;
   /** The snapshots a vault's retention forgot (its region's catalog): not missing there, not copied back. */
   forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>>;
@@ -50,6 +55,7 @@ function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
   return {
     environment: access.environment,
     scrubLog: access.scrubLog,
+    scrubLease: access.scrubLog.lease(),
     openVault: (side) => access.openVault(side),
     forgottenSnapshots: (side) => forgottenSnapshotsOf(access.catalogIn(side), plans),
     // FAILED records, and COMMITTED ones naming their snapshots, are the backup workflow's, in the primary region's catalog.
@@ -58,7 +64,15 @@ function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
   };
 }
 
-export type ScrubCommandDeps = { io: CliIo; clients?: AccessClients; access?: ScrubAccess; now?: () => Date };
+export type ScrubCommandDeps = { io: CliIo; clients?: AccessClients; access?: ScrubAccess; now?: () => Date; leaseRenewEveryMs?: number };
+
+/**
+ * A CLI scrub has no bound on its length (a large vault, --fraction 1): its lease lasts this long after its last renewal,
+ * renewed every CLI_SCRUB_LEASE_RENEW_MS (four renewals may fail in a row), as a prune's lease (vault/prune/prune-lease.ts).
+ * A killed `lifeboat scrub` blocks the next scrub this long at most.
+ */
+export const CLI_SCRUB_LEASE_SECONDS = 5 * 60;
+export const CLI_SCRUB_LEASE_RENEW_MS = 60_000;
 
 export const DEFAULT_SCRUB_FRACTION = '1/7';
 
@@ -84,78 +98,112 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     return 2;
   }
   try {
-    const startedAt = now().toISOString();
     const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients));
-    const opened = await openVaultsNamingRegion(scope, access);
-    if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false }, opened.nothingYet, io);
-    const { vaults } = opened;
-    // Said on stderr as they happen, and kept for --json (as the scheduled scrub's summary keeps them: scrub-runbook.ts).
-    const notes: string[] = [];
-    const note = (text: string) => {
-      notes.push(text);
-      io.err(`note: ${text}`);
-    };
-    for (const { side, error } of opened.unopened) note(`the ${side} vault cannot be opened (${message(error)}); the ${scope} vault is neither compared with it nor repaired from it`);
-    const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
-    // Only the vaults in scope (scrub-runbook.ts): the other vault's catalog is not needed, so not read.
-    const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
-    for (const side of inScope) {
-      if (!access.forgottenSnapshots) break;
-      try {
-        forgotten[side] = await access.forgottenSnapshots(side);
-      } catch (err) {
-        note(`the ${side} catalog cannot be read (${message(err)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
+    // Before the latest run is read: while another scrub holds it, ScrubInProgressError (below) says which and until when.
+    const lease = await takeScrubLease(access, now, deps.leaseRenewEveryMs ?? CLI_SCRUB_LEASE_RENEW_MS);
+    try {
+      // Once the lease is held: of two runs one after the other, the later one's record is the latest.
+      const startedAt = now().toISOString();
+      const opened = await openVaultsNamingRegion(scope, access);
+      if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, ...(lease.unleased !== undefined ? { unleased: lease.unleased } : {}) }, opened.nothingYet, io);
+      const { vaults } = opened;
+      // Said on stderr as they happen, and kept for --json (as the scheduled scrub's summary keeps them: scrub-runbook.ts).
+      const notes: string[] = [];
+      const note = (text: string) => {
+        notes.push(text);
+        io.err(`note: ${text}`);
+      };
+      if (lease.unleased !== undefined) note(lease.unleased);
+      for (const { side, error } of opened.unopened) note(`the ${side} vault cannot be opened (${message(error)}); the ${scope} vault is neither compared with it nor repaired from it`);
+      const forgotten: Partial<Record<VaultSide, ReadonlySet<string>>> = {};
+      // Only the vaults in scope (scrub-runbook.ts): the other vault's catalog is not needed, so not read.
+      const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
+      for (const side of inScope) {
+        if (!access.forgottenSnapshots) break;
+        try {
+          forgotten[side] = await access.forgottenSnapshots(side);
+        } catch (err) {
+          note(`the ${side} catalog cannot be read (${message(err)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
+        }
       }
+      let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
+      // Also the damage earlier runs left, which this run's record carries where it does not read it again (scrub-outstanding.ts).
+      let previous: ScrubRunRecord | undefined;
+      try {
+        previous = await access.scrubLog.latest();
+        cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
+      } catch (err) {
+        note(`the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
+      }
+      const discardedSnapshots = access.discardedSnapshots;
+      const report = await scrubVaults({
+        vaults,
+        scope,
+        fraction,
+        cursor,
+        repair: options.repair ?? false,
+        forgotten,
+        ...(discardedSnapshots
+          ? {
+              discardedSnapshots: async (snapshots) => {
+                try {
+                  return await discardedSnapshots(snapshots);
+                } catch (err) {
+                  note(`the primary catalog cannot be read (${message(err)}); a snapshot a FAILED backup discarded counts as missing, and --repair copies it`);
+                  return new Set<string>();
+                }
+              },
+            }
+          : {}),
+      });
+      for (const text of discardedSnapshotNotes(report)) note(text);
+      const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side) });
+      let recorded = lease.hold !== undefined;
+      // A renewal found the lease taken over (this process was stopped, or the catalog refused renewals, for longer than it
+      // lasts): recorded all the same, as the damage found is best kept, but the other run's record may be the latest.
+      if (lease.hold?.lost()) note(`this run's scrub lease lapsed before it ended and another scrub took it, so that scrub's record may be the latest and not carry this run's damage: scrub again with --fraction 1 once it has ended`);
+      try {
+        if (recorded) await access.scrubLog.record(summary);
+      } catch (err) {
+        recorded = false;
+        note(`the run could not be recorded in the catalog (${message(err)}); the next run starts where the catalog's last recorded run left off`);
+      }
+      const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side) };
+      if (options.json) {
+        io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
+        // Said again where a person sees them (the job's log), as without --json: what is left damaged, and what to do.
+        printScrubProblems(report, summary, io, run, 'json');
+      } else printScrubReport(report, summary, io, run);
+      return report.ok ? 0 : 1;
+    } finally {
+      await lease.hold?.release();
     }
-    let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
-    // Also the damage earlier runs left, which this run's record carries where it does not read it again (scrub-outstanding.ts).
-    let previous: ScrubRunRecord | undefined;
-    try {
-      previous = await access.scrubLog.latest();
-      cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
-    } catch (err) {
-      note(`the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
-    }
-    const discardedSnapshots = access.discardedSnapshots;
-    const report = await scrubVaults({
-      vaults,
-      scope,
-      fraction,
-      cursor,
-      repair: options.repair ?? false,
-      forgotten,
-      ...(discardedSnapshots
-        ? {
-            discardedSnapshots: async (snapshots) => {
-              try {
-                return await discardedSnapshots(snapshots);
-              } catch (err) {
-                note(`the primary catalog cannot be read (${message(err)}); a snapshot a FAILED backup discarded counts as missing, and --repair copies it`);
-                return new Set<string>();
-              }
-            },
-          }
-        : {}),
-    });
-    for (const text of discardedSnapshotNotes(report)) note(text);
-    const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side) });
-    let recorded = true;
-    try {
-      await access.scrubLog.record(summary);
-    } catch (err) {
-      recorded = false;
-      note(`the run could not be recorded in the catalog (${message(err)}); the next run starts where the catalog's last recorded run left off`);
-    }
-    const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side) };
-    if (options.json) {
-      io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
-      // Said again where a person sees them (the job's log), as without --json: what is left damaged, and what to do.
-      printScrubProblems(report, summary, io, run, 'json');
-    } else printScrubReport(report, summary, io, run);
-    return report.ok ? 0 : 1;
   } catch (err) {
     io.err(`lifeboat scrub: ${message(err)}`);
     return isUsageError(err) ? 2 : 1;
+  }
+}
+
+/** The lease this run holds, or (`unleased`) why it holds none: then it records nothing. */
+type CliScrubLease = { readonly hold?: ScrubLeaseHold; readonly unleased?: string };
+
+/** A lease that never lapses and releases nothing: for an access that has no scrub lease (tests). */
+const NO_LEASE: ScrubLeaseHold = { lost: () => false, release: () => Promise.resolve() };
+
+/**
+ * The scrub lease, renewed while this run lasts. Another scrub holding it refuses this one (ScrubInProgressError). A
+ * catalog that cannot be written (its region down: `--vault dr` is how to scrub then) does not stop the scrub, as a
+ * catalog that cannot be read does not: the run goes on without the lease and is not recorded, since a record made
+ * without it could drop the damage of a scrub running now.
+ */
+async function takeScrubLease(access: ScrubAccess, now: () => Date, renewEveryMs: number): Promise<CliScrubLease> {
+  if (!access.scrubLease) return { hold: NO_LEASE };
+  try {
+    return { hold: await holdScrubLease(access.scrubLease, { by: `lifeboat scrub by ${localRequester()} (pid ${process.pid})`, seconds: CLI_SCRUB_LEASE_SECONDS, now, renewEveryMs }) };
+  } catch (err) {
+    if (err instanceof ScrubInProgressError) throw err;
+    const why = `the scrub lease cannot be taken in the catalog (${message(err)}); this run is not recorded (a run recorded without it could drop the damage of another scrub running now), so the next run starts where the catalog's last recorded run left off`;
+    return { unleased: why };
   }
 }
 
@@ -199,7 +247,7 @@ async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess): P
  */
 async function nothingToScrubYet(
   access: ScrubAccess,
-  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean },
+  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean; unleased?: string },
   reason: string,
   io: CliIo,
 ): Promise<number> {
@@ -214,9 +262,11 @@ async function nothingToScrubYet(
   }
   const report: ScrubReport = { scope: run.scope, fraction: run.fraction, repair: run.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
   const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() }, previous ? { previous } : {});
-  let recorded = true;
+  // Without the scrub lease (takeScrubLease): not recorded.
+  if (run.unleased !== undefined) io.err(`note: ${run.unleased}`);
+  let recorded = run.unleased === undefined;
   try {
-    await access.scrubLog.record(summary);
+    if (recorded) await access.scrubLog.record(summary);
   } catch (err) {
     recorded = false;
     io.err(`note: the run could not be recorded in the catalog (${message(err)})`);

@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CatalogItemInvalidError } from './catalog-errors';
+import { ScrubLease } from './scrub-lease';
 import { SCRUB_RUNS_PK, type ScrubRunRecord, scrubRunRecordSchema } from './scrub-record';
 
 /**
@@ -15,6 +16,11 @@ export class ScrubLog {
 
   async record(run: ScrubRunRecord): Promise<void> {
     await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: SCRUB_RUNS_PK, sk: run.startedAt, ...scrubRunRecordSchema.parse(run) } }));
+  }
+
+  /** The lease every scrub that records holds from before it reads the latest run until it has recorded its own (scrub-lease.ts). */
+  lease(): ScrubLease {
+    return new ScrubLease(this.ddb, this.table);
   }
 
   /** The latest run, or undefined before the first. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from '../../config/scrub-fraction';
+import { ScrubLease } from '../catalog/scrub-lease';
 import { ScrubLog } from '../catalog/scrub-log';
 import { newestBackupRecordedIn } from '../replication/absent-vault';
 import { discardedSnapshotsOf } from '../replication/discarded-snapshots';
@@ -29,6 +30,10 @@ const inputSchema = z
 
 /** Time kept back from the Lambda timeout for the scrub's record and result, as replication keeps it. */
 const RESERVE_MS = 90_000;
+/** Lambda's longest timeout: the lease's length when the invocation does not say how long it has (the local executor). */
+const LONGEST_INVOCATION_MS = 15 * 60_000;
+/** The scrub lease outlasts the invocation by this much: another scrub's clock may run ahead of this one's. */
+const LEASE_MARGIN_MS = 60_000;
 
 /** The scrub runbook's one step: the next slice of the vaults read and verified, each healed from the other, the run recorded in the catalog. */
 export const handler = scrubVaultsHandler();
@@ -44,6 +49,13 @@ async function scrubHomeVaults({ vault, fraction, repair }: z.infer<typeof input
     { scope: vault, fraction, repair },
     {
       environment: runtime.environment,
+      // Held from before the latest record is read until this run is recorded; an invocation the timeout kills cannot
+      // release it, so it lapses when that invocation could no longer be running.
+      lease: {
+        store: new ScrubLease(runtime.clients.documentClient(), runtime.config.catalogTable),
+        by: `the scrub runbook of environment ${runtime.environment} (Lambda request ${invocation?.awsRequestId ?? 'unknown'})`,
+        seconds: Math.ceil(((remaining ?? LONGEST_INVOCATION_MS) + LEASE_MARGIN_MS) / 1000),
+      },
       // A repair that copied a snapshot into a vault waits, within this, for a prune of that vault to end (scrub-vaults.ts).
       ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
       scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable),

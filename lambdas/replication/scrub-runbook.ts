@@ -1,3 +1,4 @@
+import { type ScrubLeaseStore, withScrubLease } from '../catalog/scrub-lease';
 import { type ScrubRunRecord } from '../catalog/scrub-record';
 import { FIRST_SCRUB_CURSOR, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -14,6 +15,12 @@ import { type LeftObject, objectsLeft } from './scrub-objects-left';
 export type ScrubRunbookDeps = {
   readonly environment: string;
   readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
+  /**
+   * The scrub lease (lambdas/catalog/scrub-lease.ts), taken before the latest record is read and released once this run
+   * is recorded, or has failed: a second scrub at once is refused with ScrubInProgressError. `by`: who this run is, for
+   * that refusal; `seconds`: longer than this run can last (the Lambda's time left). Absent: no lease (a test of one run).
+   */
+  readonly lease?: { readonly store: ScrubLeaseStore; readonly by: string; readonly seconds: number };
   /**
    * Publishes the run's metrics once it is recorded (the Lambda: publishScrubMetrics), before a run that leaves
    * something unrepaired throws: the scrub-corruption alarm must see those runs above all.
@@ -91,10 +98,19 @@ export function summarizeScrub(report: ScrubReport, record: ScrubRunRecord, note
  * catalog that cannot be read or written fails the run (TransientError is retried by the state
  * machine): a scheduled scrub that silently restarted its cycle every day would never read the end of
  * the vault. A run that leaves anything damaged or missing throws VaultDamageError after recording
- * itself and publishing its metrics (`publish`), so the execution fails where an alarm sees it.
+ * itself and publishing its metrics (`publish`), so the execution fails where an alarm sees it. The whole run holds
+ * the scrub lease (`lease`): while another scrub holds it, this one throws ScrubInProgressError before reading anything.
  */
 export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubRunbookDeps): Promise<ScrubRunbookSummary> {
+  if (!deps.lease) return scrubAndRecord(request, deps);
+  const { store, by, seconds } = deps.lease;
+  // Released on every path, a VaultDamageError's too; a run the Lambda timeout kills leaves it to lapse at its until.
+  return withScrubLease(store, { by, seconds, now: deps.now ?? (() => new Date()) }, () => scrubAndRecord(request, deps));
+}
+
+async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDeps): Promise<ScrubRunbookSummary> {
   const now = deps.now ?? (() => new Date());
+  // Once the lease is held: of two runs one after the other, the later one's record is the latest.
   const startedAt = now().toISOString();
   const notes: string[] = [];
   // The schedule fires on deploy (a rate fires on creation), before the first backup creates the primary vault

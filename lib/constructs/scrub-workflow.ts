@@ -90,6 +90,8 @@ const MULTIPART_KEYS = ['data/*'];
 const WORKFLOW_TIMEOUT = Duration.hours(1);
 /** The catalog partition of the scrub's runs (lambdas/catalog/scrub-record.ts, SCRUB_RUNS_PK; scrub-workflow.test.ts ties them): lib/ imports no runtime code. */
 const SCRUB_RUNS_PARTITION = 'SCRUB#RUNS';
+/** The scrub lease's partition (lambdas/catalog/scrub-lease.ts, SCRUB_LEASE_PK; scrub-workflow.test.ts ties them). */
+const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
 
 /**
  * The scrub runbook (docs/RUNBOOKS.md, "Scrub"): one Lambda task runs what `lifeboat scrub --repair`
@@ -109,7 +111,8 @@ const SCRUB_RUNS_PARTITION = 'SCRUB#RUNS';
  * answer a missing key 404 as the vault expects); write only what a repair writes (REPAIRED_KEYS, the
  * prefixes replication writes) in each vault; on each vault key Decrypt (unwrap the master key, read
  * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by its
- * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, with the catalog key as the
+ * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, and PutItem, GetItem
+ * and DeleteItem (take, name the holder, release) of the scrub lease's SCRUB#LEASE only, with the catalog key as the
  * other writers have it. Optionally a Scheduler schedule whose role may start this state machine only.
  */
 export class ScrubWorkflow extends Construct {
@@ -157,6 +160,15 @@ export class ScrubWorkflow extends Construct {
         actions: ['dynamodb:PutItem', 'dynamodb:Query'],
         resources: [props.catalog.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_RUNS_PARTITION] } },
+      }),
+    );
+    // The scrub lease (lambdas/catalog/scrub-lease.ts), held from before the latest run is read until this one is recorded,
+    // so that two scrubs at once cannot drop one's damage: taken (a conditional PutItem), its holder read when refused, released.
+    scrub.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        resources: [props.catalog.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_LEASE_PARTITION] } },
       }),
     );
     props.catalogKey.grantEncryptDecrypt(scrub);

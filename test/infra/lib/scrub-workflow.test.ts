@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { SCRUB_LEASE_PK } from '../../../lambdas/catalog/scrub-lease';
 import { SCRUB_RUNS_PK } from '../../../lambdas/catalog/scrub-record';
 import { LifeboatProtection, type LifeboatScrubOptions, LifeboatSource } from '../../../lib';
 import { drKeyArnRef } from './dr-key-arn';
@@ -113,6 +114,8 @@ it('grants exactly: read and list both vaults, write only what replication write
   const grants = byAction(statements);
   expect([...grants.keys()].sort()).toEqual(
     [
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'kms:Decrypt',
@@ -163,9 +166,13 @@ it('grants exactly: read and list both vaults, write only what replication write
   expect(flat(encrypt[0]?.Resource)).not.toContain(vaultKeyId);
   // The scrub log: items of the table, of its one partition only (audit d6-1), the one ScrubLog writes (SCRUB_RUNS_PK: renaming it fails here, review r3-F2); the plans' records of both catalogs (byPlan):
   // what each vault's retention forgot, the newest backup recorded in a vault, the snapshots their backup discarded.
-  expect(grants.get('dynamodb:PutItem')).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+  // And the scrub lease's one item (SCRUB_LEASE_PK, review rY F1): taken, its holder read when refused, released; no Query of it, no delete of a run.
+  expect(grants.get('dynamodb:PutItem')).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] }), flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
   const onTable = statements.filter((s) => flat(s.Resource) === flat({ 'Fn::GetAtt': [table, 'Arn'] }) && [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
-  expect(onTable).toEqual([{ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_RUNS_PK] } } }]);
+  expect(onTable).toEqual([
+    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_RUNS_PK] } } },
+    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_LEASE_PK] } } },
+  ]);
   expect(grants.get('dynamodb:Query')).toEqual([
     flat({ 'Fn::GetAtt': [table, 'Arn'] }),
     flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] }),
@@ -175,23 +182,30 @@ it('grants exactly: read and list both vaults, write only what replication write
   expect(drCatalogKey.map((s) => [s.Action].flat())).toEqual([['kms:Decrypt']]);
 });
 
-it('writes and reads only the SCRUB#RUNS partition of the catalog: no backup record, lease or approval (audit d6-1)', async () => {
+it('writes and reads only the SCRUB#RUNS partition of the catalog, and the scrub lease: no backup record, plan lease or approval (audit d6-1, review rY F1)', async () => {
   const policies = new DeployedPolicies(primary.toJSON() as CfnTemplate, { account: ACCOUNT, region: 'us-east-1' });
   const scrub = principalOfRole(policies, roleOf('scrub-vaults'));
   const table = { arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/lifeboat-dev-catalog`, account: ACCOUNT };
   const decisions: string[] = [];
-  for (const partition of [SCRUB_RUNS_PK, 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS']) {
-    for (const action of ['dynamodb:PutItem', 'dynamodb:Query']) decisions.push(`${action} ${partition}: ${await simulatedDecision(scrub, action, table, { 'dynamodb:LeadingKeys': [partition] })}`);
+  for (const partition of [SCRUB_RUNS_PK, SCRUB_LEASE_PK, 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS']) {
+    for (const action of ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem']) decisions.push(`${action} ${partition}: ${await simulatedDecision(scrub, action, table, { 'dynamodb:LeadingKeys': [partition] })}`);
   }
   expect(decisions).toEqual([
     `dynamodb:PutItem ${SCRUB_RUNS_PK}: Allowed`,
     `dynamodb:Query ${SCRUB_RUNS_PK}: Allowed`,
+    `dynamodb:DeleteItem ${SCRUB_RUNS_PK}: ImplicitlyDenied`,
+    `dynamodb:PutItem ${SCRUB_LEASE_PK}: Allowed`,
+    `dynamodb:Query ${SCRUB_LEASE_PK}: ImplicitlyDenied`,
+    `dynamodb:DeleteItem ${SCRUB_LEASE_PK}: Allowed`,
     'dynamodb:PutItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:Query BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
+    'dynamodb:DeleteItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:PutItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:Query LOCK#daily: ImplicitlyDenied',
+    'dynamodb:DeleteItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:PutItem APPROVALS: ImplicitlyDenied',
     'dynamodb:Query APPROVALS: ImplicitlyDenied',
+    'dynamodb:DeleteItem APPROVALS: ImplicitlyDenied',
   ]);
 });
 

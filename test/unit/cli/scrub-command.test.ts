@@ -1,6 +1,10 @@
 import * as path from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { parseScrubFraction, type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
+import { SCRUB_LEASE_PK, ScrubLease } from '../../../lambdas/catalog/scrub-lease';
+import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
+import { catalogOnDynalite } from '../../support/catalog-on-dynalite';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support/scrub-vault-pair';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -128,6 +132,50 @@ it('leaves a snapshot the DR catalog marks forgotten out of the DR vault, and sa
   const noted = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1' }, { io: noted.io, access: unreadable })).toBe(1);
   expect(noted.err).toContain('note: the dr catalog cannot be read (the DR region is down); a snapshot its retention forgot counts as missing in the dr vault');
+});
+
+// Review rY F1: two scrubs at once each carried the record before both, and the later-started one's record, the latest,
+// dropped the other's damage. A CLI scrub takes the scrub lease before it reads the latest record, and releases it whichever way it ends.
+it('refuses to run while another scrub holds the scrub lease, naming it and when it lapses; releases its own lease on every path', async () => {
+  const { documents, close } = await catalogOnDynalite();
+  try {
+    const store = new ScrubLease(documents, 'catalog');
+    const scrubLog = new ScrubLog(documents, 'catalog');
+    const leased: ScrubAccess = { ...access, scrubLog, scrubLease: store };
+    let tick = 0;
+    const now = () => new Date(Date.UTC(2026, 10, 30, 2, 55, tick++));
+    const runbook = await store.take('the scrub runbook of environment dev (Lambda request r-1)', new Date('2026-11-30T02:50:00.000Z'), 960);
+    const refused = capturedCliIo();
+    expect(await scrubCommand({ ...target, vault: 'dr', fraction: '1' }, { io: refused.io, access: leased, now })).toBe(1);
+    expect(refused.err).toEqual([
+      'lifeboat scrub: Another scrub is running: the scrub runbook of environment dev (Lambda request r-1), started 2026-11-30T02:50:00.000Z; it holds the scrub lease until 2026-11-30T03:06:00.000Z. ' +
+        'Two scrubs at once would lose one run\'s damage from the record `lifeboat status` reads, so this one did not start: nothing was read or recorded. ' +
+        'Wait for it to end and scrub again. If it is known to have died, its lease lapses by itself at 2026-11-30T03:06:00.000Z; before then, delete the catalog item pk "SCRUB#LEASE", sk "LEASE" (docs/RUNBOOKS.md, "Scrub").',
+    ]);
+    expect(refused.out).toEqual([]);
+    expect(await scrubLog.latest()).toBeUndefined();
+    await store.release(runbook);
+    // A DAMAGED run (exit 1) and one that fails (a vault that does not open) both give the lease back.
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    await corrupt(pair.primary.store, pack as string);
+    await corrupt(pair.dr.store, pack as string);
+    expect(await scrubCommand({ ...target, fraction: '1' }, { io: capturedCliIo().io, access: leased, now })).toBe(1);
+    const damaged = await scrubLog.latest();
+    expect(damaged?.outcome).toBe('DAMAGED');
+    const down: ScrubAccess = { ...leased, openVault: () => Promise.reject(new Error('region down')) };
+    expect(await scrubCommand({ ...target, fraction: '1' }, { io: capturedCliIo().io, access: down, now })).toBe(1);
+    expect((await documents.send(new GetCommand({ TableName: 'catalog', Key: { pk: SCRUB_LEASE_PK, sk: 'LEASE' } }))).Item).toBeUndefined();
+    // A catalog that cannot be written: the scrub goes on without the lease, and records nothing.
+    const unwritable: ScrubAccess = { ...leased, scrubLease: { take: () => Promise.reject(new Error('ECONNREFUSED')), renew: () => Promise.resolve(undefined), release: () => Promise.resolve(false) } };
+    const alone = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1' }, { io: alone.io, access: unwritable, now })).toBe(1);
+    expect(alone.err[0]).toBe(
+      "note: the scrub lease cannot be taken in the catalog (ECONNREFUSED); this run is not recorded (a run recorded without it could drop the damage of another scrub running now), so the next run starts where the catalog's last recorded run left off",
+    );
+    expect(await scrubLog.latest()).toEqual(damaged);
+  } finally {
+    await close();
+  }
 });
 
 describe('with the primary region down (review R43 F3, F4)', () => {

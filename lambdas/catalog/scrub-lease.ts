@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { CatalogItemInvalidError } from './catalog-errors';
+import { ScrubInProgressError } from './scrub-in-progress-error';
+
+/**
+ * The scrub lease (review rY F1). A run carries the damage of the latest SCRUB#RUNS record it read when it started
+ * (scrub-outstanding.ts), and records are keyed by start time: of two runs at once, the one that started later is the
+ * latest record, and it carried only the record before both, so the other run's damage was gone from `lifeboat status`
+ * for good. So runs are serialised, not merged: every scrub that records (the runbook and `lifeboat scrub`) takes this
+ * lease before it reads the latest record and releases it once it has recorded, whichever way it ends; a second one is
+ * refused (ScrubInProgressError). One item, its own partition (SCRUB#RUNS is read newest-first, and a lease there
+ * would sort after every run), so the scrub role's LeadingKeys grant adds this key alone (lib/constructs/scrub-workflow.ts).
+ *
+ * `until` says when the lease lapses (for the holder and a refused run's message); `expiresAt` is the same instant in
+ * epoch seconds, the table's TTL attribute, which removes a dead run's lease some time after. A lease whose expiresAt
+ * has passed is taken over at once, TTL or not: a run that died (a Lambda timeout, a killed CLI) blocks no one past it.
+ */
+export const SCRUB_LEASE_PK = 'SCRUB#LEASE';
+const SCRUB_LEASE_SK = 'LEASE';
+
+export const scrubLeaseItemSchema = z.object({
+  /** Random per run: only the run that took the lease renews or releases it. */
+  holder: z.string().min(1),
+  /** Who holds it, for the refusal's message: the runbook's Lambda request, or the CLI's user, host and pid. */
+  by: z.string().min(1),
+  startedAt: z.string().min(1),
+  until: z.string().min(1),
+  expiresAt: z.number().int(),
+});
+export type ScrubLeaseItem = z.infer<typeof scrubLeaseItemSchema>;
+
+/** The lease as its holder has it. */
+export type HeldScrubLease = { readonly holder: string; readonly until: string };
+
+/** What a scrub does with the lease (ScrubLease; tests pass fakes). */
+export type ScrubLeaseStore = {
+  /** Takes the lease for `seconds`, or throws ScrubInProgressError naming the run that holds it. */
+  take(by: string, now: Date, seconds: number): Promise<HeldScrubLease>;
+  /** Extends a held lease to `seconds` from now; undefined when it is no longer this holder's (it lapsed and was taken over). */
+  renew(lease: HeldScrubLease, now: Date, seconds: number): Promise<HeldScrubLease | undefined>;
+  /** Gives the lease back if `lease` still holds it; returns whether it did. */
+  release(lease: HeldScrubLease): Promise<boolean>;
+};
+
+export class ScrubLease implements ScrubLeaseStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async take(by: string, now: Date, seconds: number): Promise<HeldScrubLease> {
+    const holder = randomBytes(16).toString('hex');
+    const until = new Date(now.getTime() + seconds * 1000);
+    const item: ScrubLeaseItem = { holder, by, startedAt: now.toISOString(), until: until.toISOString(), expiresAt: Math.ceil(until.getTime() / 1000) };
+    // Twice: a lease released between the refused write and the read of its holder is free again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.ddb.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: SCRUB_LEASE_PK, sk: SCRUB_LEASE_SK, ...item },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+            ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+          }),
+        );
+        return { holder, until: item.until };
+      } catch (err) {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+        const other = await this.read();
+        if (other || attempt > 0) throw new ScrubInProgressError(other);
+      }
+    }
+  }
+
+  async renew(lease: HeldScrubLease, now: Date, seconds: number): Promise<HeldScrubLease | undefined> {
+    const until = new Date(now.getTime() + seconds * 1000);
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: SCRUB_LEASE_PK, sk: SCRUB_LEASE_SK },
+          UpdateExpression: 'SET #until = :until, expiresAt = :expiresAt',
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeNames: { '#until': 'until' },
+          ExpressionAttributeValues: { ':until': until.toISOString(), ':expiresAt': Math.ceil(until.getTime() / 1000), ':holder': lease.holder },
+        }),
+      );
+      return { holder: lease.holder, until: until.toISOString() };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
+  async release(lease: HeldScrubLease): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new DeleteCommand({ TableName: this.table, Key: { pk: SCRUB_LEASE_PK, sk: SCRUB_LEASE_SK }, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': lease.holder } }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  private async read(): Promise<ScrubLeaseItem | undefined> {
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: SCRUB_LEASE_PK, sk: SCRUB_LEASE_SK }, ConsistentRead: true }));
+    if (!Item) return undefined;
+    const { pk: _pk, sk: _sk, ...rest } = Item;
+    const parsed = scrubLeaseItemSchema.safeParse(rest);
+    if (parsed.success) return parsed.data;
+    throw new CatalogItemInvalidError(this.table, `${SCRUB_LEASE_PK} / ${SCRUB_LEASE_SK}`, parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`));
+  }
+}
+
+/** A lease being held: whether a renewal found it taken over, and its release (never throws; a failed one lapses at its until). */
+export type ScrubLeaseHold = { lost(): boolean; release(): Promise<void> };
+
+/**
+ * Takes the scrub lease (ScrubInProgressError while another run holds it). `renewEveryMs`: a run with no bound on its
+ * length (the CLI) renews it in the background, as a prune renews its lease (vault/prune/prune-lease.ts), so that a
+ * killed one blocks others for `seconds` at most.
+ */
+export async function holdScrubLease(store: ScrubLeaseStore, lease: { readonly by: string; readonly seconds: number; readonly now: () => Date; readonly renewEveryMs?: number }): Promise<ScrubLeaseHold> {
+  let held: HeldScrubLease | undefined = await store.take(lease.by, lease.now(), lease.seconds);
+  let lost = false;
+  let renewing: Promise<void> | undefined;
+  const timer =
+    lease.renewEveryMs !== undefined && lease.renewEveryMs > 0
+      ? setInterval(() => {
+          if (renewing || !held) return;
+          renewing = store
+            .renew(held, lease.now(), lease.seconds)
+            .then((next) => {
+              if (next) held = next;
+              else lost = true;
+            })
+            // A failed renewal is tried again at the next tick; the lease holds until its until meanwhile.
+            .catch(() => undefined)
+            .finally(() => {
+              renewing = undefined;
+            });
+        }, lease.renewEveryMs)
+      : undefined;
+  // A CLI that ended without release (a crash) must not be kept alive by the timer.
+  timer?.unref();
+  return {
+    lost: () => lost,
+    release: async () => {
+      if (timer) clearInterval(timer);
+      await renewing;
+      const release = held;
+      held = undefined;
+      if (release) await store.release(release).catch(() => undefined);
+    },
+  };
+}
+
+/** Runs `fn` holding the scrub lease, released when it ends, whichever way: the run's own error is what the caller sees. */
+export async function withScrubLease<T>(store: ScrubLeaseStore, lease: Parameters<typeof holdScrubLease>[1], fn: (hold: ScrubLeaseHold) => Promise<T>): Promise<T> {
+  const hold = await holdScrubLease(store, lease);
+  try {
+    return await fn(hold);
+  } finally {
+    await hold.release();
+  }
+}
