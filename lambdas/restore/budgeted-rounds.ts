@@ -13,11 +13,22 @@ export type BudgetedRound<T> = { consumed: number | undefined; attempts: number;
  * the bucket. Only calls that get nothing through count toward the bucket's throttles in a row, after
  * which it gives up with a TransientError (`what` names the call): a call that processed part of the
  * batch is progress, and a table that keeps taking a little of each batch is slow, not full (audit d4-2).
+ * With `msLeft` (a restore shard's time left to wait, shard-stop-gate.ts) a reservation gives up once it
+ * reaches 0, queued or waiting, and the answer is false: the batch may be partly processed, so the caller
+ * counts it as not written (puts that replace: writing it again is harmless). True: all of it processed.
  */
-export async function sendWithinBudget<T>(budget: CapacityTokenBucket, what: string, batch: readonly T[], estimate: (pending: readonly T[]) => number, send: (pending: T[]) => Promise<BudgetedRound<T>>): Promise<void> {
+export async function sendWithinBudget<T>(
+  budget: CapacityTokenBucket,
+  what: string,
+  batch: readonly T[],
+  estimate: (pending: readonly T[]) => number,
+  send: (pending: T[]) => Promise<BudgetedRound<T>>,
+  msLeft?: () => number,
+): Promise<boolean> {
   let pending = [...batch];
   while (pending.length > 0) {
-    const reserved = await budget.reserve(estimate(pending));
+    const reserved = msLeft ? await budget.reserveWhile(estimate(pending), msLeft) : await budget.reserve(estimate(pending));
+    if (reserved === undefined) return false;
     let round: BudgetedRound<T>;
     try {
       round = await send(pending);
@@ -34,6 +45,7 @@ export async function sendWithinBudget<T>(budget: CapacityTokenBucket, what: str
     else if (progressed) await budget.partlyThrottled();
     else await budget.throttled(`${what} (${pending.length} unprocessed)`);
   }
+  return true;
 }
 
 /** The units a response's ConsumedCapacity reports, all tables summed; undefined when it reports none (the estimate is charged). */

@@ -17,16 +17,24 @@ export type DynamoDbItemWriterOptions = {
   /** Paces the writes to a write-capacity budget (shared by every batch of the shard); absent: unpaced. */
   writeBudget?: CapacityTokenBucket;
   /**
-   * Asked before each BatchWriteItem batch starts (restore-shard's deadline, shard-stop-gate.ts); once it
-   * says no, no later batch of the call starts. Batches start in order, so the items written are then the
-   * first ones (whole batches), and the call returns how many. Absent: every batch is written.
+   * Asked before each BatchWriteItem batch starts, with its items (restore-shard's deadline,
+   * shard-stop-gate.ts); once it says no, no later batch of the call starts. Absent: every batch is written.
    */
-  mayStart?: () => boolean;
+  mayStart?: (batch: readonly Item[]) => boolean;
+  /**
+   * Milliseconds the batch at `index` (counted from 0) may still wait for the write budget: queued behind
+   * other batches, for tokens, after throttling. At 0 it is not written whole, and no later batch starts.
+   * Absent: it waits as long as the budget takes.
+   */
+  waitLimitMs?: (index: number) => number;
 };
 
 /**
  * Writes items with BatchWriteItem, 25 at a time, re-sending unprocessed items with backoff; returns
- * how many it wrote: all of them, or with `mayStart` the first ones, up to the batch it was told to stop at.
+ * how many it wrote: all of them, or with `mayStart` and `waitLimitMs` the first ones, the whole
+ * batches before the first that was refused or ran out of time. Batches end out of order (4 in flight,
+ * and a batch's unprocessed items queue again behind later ones), so a batch after that one may have
+ * been written too: it is not counted, and its items are written again by whoever carries on.
  * Items keep their low-level AttributeValue encoding, so numbers keep full precision.
  *
  * With a write budget each call first reserves its items' estimated units (1 WCU per started KB of
@@ -37,15 +45,21 @@ export type DynamoDbItemWriterOptions = {
  */
 export async function writeDynamoDbItems(ddb: DynamoDBClient, table: string, items: readonly Item[], options: DynamoDbItemWriterOptions = {}): Promise<number> {
   const batches = Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
-  const { writeBudget: budget, mayStart } = options;
+  const { writeBudget: budget, mayStart, waitLimitMs } = options;
   let stopped = false;
-  const written = await mapBounded(batches, BATCHES_IN_FLIGHT, async (batch) => {
-    stopped ||= mayStart ? !mayStart() : false;
-    if (stopped) return 0;
-    await (budget ? writeBatchWithinBudget(ddb, table, batch, budget) : writeBatch(ddb, table, batch));
-    return batch.length;
+  const whole = await mapBounded(batches, BATCHES_IN_FLIGHT, async (batch, index) => {
+    stopped ||= mayStart ? !mayStart(batch) : false;
+    if (stopped) return false;
+    if (!budget) {
+      await writeBatch(ddb, table, batch);
+      return true;
+    }
+    const written = await writeBatchWithinBudget(ddb, table, batch, budget, waitLimitMs && (() => waitLimitMs(index)));
+    stopped ||= !written;
+    return written;
   });
-  return written.reduce((sum, n) => sum + n, 0);
+  const firstNot = whole.indexOf(false);
+  return batches.slice(0, firstNot === -1 ? batches.length : firstNot).reduce((sum, batch) => sum + batch.length, 0);
 }
 
 async function writeBatch(ddb: DynamoDBClient, table: string, batch: readonly Item[]): Promise<void> {
@@ -56,8 +70,8 @@ async function writeBatch(ddb: DynamoDBClient, table: string, batch: readonly It
   );
 }
 
-async function writeBatchWithinBudget(ddb: DynamoDBClient, table: string, batch: readonly Item[], budget: CapacityTokenBucket): Promise<void> {
-  await sendWithinBudget(
+async function writeBatchWithinBudget(ddb: DynamoDBClient, table: string, batch: readonly Item[], budget: CapacityTokenBucket, msLeft: (() => number) | undefined): Promise<boolean> {
+  return sendWithinBudget(
     budget,
     `BatchWriteItem into table ${table}`,
     batch.map((Item): PutRequest => ({ PutRequest: { Item } })),
@@ -66,6 +80,7 @@ async function writeBatchWithinBudget(ddb: DynamoDBClient, table: string, batch:
       const result = await ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending }, ReturnConsumedCapacity: 'TOTAL' }));
       return { consumed: reportedUnits(result.ConsumedCapacity), attempts: result.$metadata.attempts ?? 1, unprocessed: unprocessed(result, table) };
     },
+    msLeft,
   );
 }
 

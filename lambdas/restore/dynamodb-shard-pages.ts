@@ -1,12 +1,16 @@
-import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mapBounded, type ManifestEntry } from '../../vault';
 import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
+import { BYTES_PER_READ_UNIT } from '../sources/read-capacity-budget';
+import { estimatedItemUnits } from './budgeted-rounds';
 import { checkDynamoDbItems } from './dynamodb-item-check';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { SnapshotMismatchError } from './restore-errors';
 import { RestoreShardCursorError, type RestoredSoFar } from './restore-shard-cursor';
 import { type ShardStopGate } from './shard-stop-gate';
+
+type Item = Record<string, AttributeValue>;
 
 /** Where in a shard's pages a call starts: a page (its index among the shard's entries) and that page's first item not yet written. */
 export type ItemPagesStart = { readonly page: number; readonly item: number };
@@ -35,11 +39,17 @@ type PageOutcome = { started: false } | { started: true; total: number; from: nu
 /**
  * Writes a DynamoDB shard's pages (backed-up Scan pages, as JSON Lines of items) into the table from
  * `start`, `run.atOnce` pages at a time, and reads back the items each wrote (dynamodb-item-check.ts).
- * Resumable: once `run.gate` says stop, no page and no BatchWriteItem batch starts, those in flight end,
- * and the call stops at the first page not wholly written (the pages before it are, in manifest
- * order): `stoppedAt` is that page and its first item not written; what the call wrote of pages after
- * it is not counted, as the next call writes and reads those back again (puts that replace: harmless).
- * Each item is read back by the call that wrote it, so no item is checked or counted twice.
+ * Resumable: once `run.gate` says stop, no page and no BatchWriteItem batch starts, and the call stops
+ * at the first page not wholly written (the pages before it are, in manifest order): `stoppedAt` is
+ * that page and its first item not written; what the call wrote of pages after it is not counted, as
+ * the next call writes and reads those back again (puts that replace: harmless). Each item is read back
+ * by the call that wrote it, so no item is checked or counted twice.
+ *
+ * Stopping must not outlast the call (review rW F1 of 8c2fe7ff: at a few WCU/s the batches queued for
+ * the write budget took minutes to drain after the gate closed, past the Lambda's timeout). So a batch
+ * stops waiting, queued or throttled, and counts as not written, once the time left before the stop
+ * margin no longer holds the read-back of every batch started (at the read budget's current rate);
+ * no batch starts then either. Only the cursor's page's first batch waits as long as the budget takes.
  */
 export async function restoreItemPages(pages: readonly ManifestEntry[], start: ItemPagesStart, run: ItemPagesRun): Promise<ItemPagesOutcome> {
   if (start.page >= pages.length && (start.page > 0 || start.item > 0)) {
@@ -47,6 +57,18 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
       `${run.describe} was asked to carry on at manifest page ${start.page}, item ${start.item}, but it has ${pages.length} page${pages.length === 1 ? '' : 's'} (0 to ${pages.length - 1}): the cursor is past its end and not this shard's; run the restore again`,
     );
   }
+  // The batches started and not yet read back (each page reads back once its writes end), in the order
+  // they started, which is the order the write budget serves them in. A batch waiting for the budget
+  // leaves the time to read back itself and those before it (the ones after it wait behind it); the
+  // read budget's current rate gives that time.
+  const started: Array<{ readUnits: number; live: boolean }> = [];
+  const readBackMs = (upTo: number): number => {
+    const rate = run.budgets.read?.currentUnitsPerSecond;
+    if (!rate) return 0;
+    let units = 0;
+    for (let i = 0; i <= upTo && i < started.length; i++) if (started[i]?.live) units += started[i]?.readUnits ?? 0;
+    return (units / rate) * 1000;
+  };
   const restorePage = async (entry: ManifestEntry, index: number): Promise<PageOutcome> => {
     if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);
     // The cursor's page starts whatever the others did (startFirst below): a page beside it may have closed the gate.
@@ -62,12 +84,34 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
       );
     }
     const items = decoded.slice(from);
-    // The cursor's page always writes its first batch, so every call moves the cursor on.
+    // The cursor's page always writes its first batch, so every call moves the cursor on; it alone waits for the budget as long as it takes.
     let first = index === 0;
-    const mayStart = (): boolean => (first ? ((first = false), run.gate.startFirst()) : run.gate.mayStart());
-    const written = await writeDynamoDbItems(run.ddb, run.table, items, { ...(run.budgets.write ? { writeBudget: run.budgets.write } : {}), mayStart });
-    const mismatches = written > 0 ? await checkDynamoDbItems(run.ddb, run.table, run.tableKey, items.slice(0, written), run.budgets.read ? { readBudget: run.budgets.read } : {}) : [];
-    return { started: true, total: decoded.length, from, written, bytes: body.length, mismatches };
+    const mine: Array<{ readUnits: number; live: boolean }> = [];
+    const mayStart = (batch: readonly Item[]): boolean => {
+      const at = { readUnits: readUnitsOf(batch), live: true };
+      started.push(at);
+      const go = first ? ((first = false), run.gate.startFirst()) : run.gate.msLeft() - readBackMs(started.length - 1) > 0 ? run.gate.mayStart() : (run.gate.close(), false);
+      if (go) mine.push(at);
+      else at.live = false;
+      return go;
+    };
+    const waitLimitMs = (batch: number): number => {
+      const at = mine[batch];
+      if ((index === 0 && batch === 0) || !at) return Number.POSITIVE_INFINITY;
+      const left = run.gate.msLeft() - readBackMs(started.indexOf(at));
+      // Out of time: not written, and not read back.
+      if (left <= 0) at.live = false;
+      return left;
+    };
+    try {
+      const written = await writeDynamoDbItems(run.ddb, run.table, items, { ...(run.budgets.write ? { writeBudget: run.budgets.write } : {}), mayStart, waitLimitMs });
+      // A batch that ran out of time: the pages beside it start no more batches either.
+      if (written < items.length) run.gate.close();
+      const mismatches = written > 0 ? await checkDynamoDbItems(run.ddb, run.table, run.tableKey, items.slice(0, written), run.budgets.read ? { readBudget: run.budgets.read } : {}) : [];
+      return { started: true, total: decoded.length, from, written, bytes: body.length, mismatches };
+    } finally {
+      for (const at of mine) at.live = false;
+    }
   };
   const outcomes = await mapBounded(pages.slice(start.page), run.atOnce, restorePage);
   const restored: RestoredSoFar = { entries: 0, bytes: 0, items: 0, mismatches: [], mismatchCount: 0 };
@@ -85,4 +129,9 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
     restored.bytes += outcome.bytes;
   }
   return { restored };
+}
+
+/** The read units of reading a batch back, as the read-back reserves them (dynamodb-item-check.ts). */
+function readUnitsOf(batch: readonly Item[]): number {
+  return batch.reduce((sum, item) => sum + estimatedItemUnits(item, BYTES_PER_READ_UNIT), 0);
 }

@@ -294,7 +294,7 @@ async function shardsWithinTime(input: ShardCutInput, planCut: CutShards, capaci
         `the plan read the item counts of the first ${input.budget.exactPages} manifest pages only, and a shard is charged a unit per item whatever its size. ` +
         `At one item a backed-up page every shard writes and reads back its items within ${SHARD_WRITE_SECONDS} s of its 15-minute Lambda run (the heaviest in about ${round(secondsAt(cut, concurrency, 'fewest'))} s), ` +
         `but at the most its pages' bytes could hold it would take up to about ${round(secondsAt(cut, concurrency))} s: a shard of very many tiny items could outlast its Lambda run, ` +
-        `and then goes on in further runs where it stopped (at most ${MAX_RESTORE_SHARD_ROUNDS}), so the restore takes longer than planned. Backed-up pages hold about 64 items, so this is unlikely; to be quicker, raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity.`,
+        `and then goes on in further runs where it stopped (at most ${MAX_RESTORE_SHARD_ROUNDS}), so the restore takes longer than planned, and fails with the execution's 24-hour timeout (a drill's, with what is left of the drill's) if the runs do not end before it. Backed-up pages hold about 64 items, so this is unlikely; to be quicker, raise the source's writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table's provisioned write and read capacity.`,
     };
   };
 

@@ -3,9 +3,12 @@ import { z } from 'zod';
 /**
  * The most calls of Restore shard one batch may take: a DynamoDB shard slowed by its write budget or
  * by throttling stops near its Lambda's deadline and is called again (restore-source-chain.ts). 64
- * calls of at most 15 minutes are 16 hours, inside the restore's 24-hour timeout (WORKFLOW_TIMEOUT),
- * so a shard that cannot end fails with RestoreShardRoundsError, which says why, rather than with a
- * timeout of the execution, which says nothing.
+ * calls of at most 15 minutes are 16 hours. That fits the restore's 24-hour timeout (WORKFLOW_TIMEOUT)
+ * only for a batch that starts early: a second wave of child executions (more batches than the Map
+ * runs at once), an archive thaw before the shards, or a drill's child, whose time is what is left of
+ * its drill's, can leave less, and then the execution's timeout, which names no shard, ends the
+ * restore first (review rW F2 of 8c2fe7ff). RestoreShardRoundsError, which says why, is for a shard
+ * that cannot end however long the execution has.
  */
 export const MAX_RESTORE_SHARD_ROUNDS = 64;
 
@@ -19,7 +22,8 @@ const CURSOR_MISMATCHES_LISTED = 100;
  * order; those before it are written and read back) and that page's `item`th item (the items before it
  * are too). Only DynamoDB shards stop within a shard, after a completed BatchWriteItem batch; other
  * shards stop only between shards (page and item 0). `restored`: what the shard's earlier calls wrote
- * and found, added to what the next call does for its check record. Pages after `page` that the
+ * and found, added to what the next call does for its check record; `debt`: what its write and read
+ * budgets owed. Pages after `page` that the
  * stopped call also wrote are written and read back again: the items are puts that replace, so writing
  * a few twice (and after a crash, a whole call's again) leaves the table the same.
  */
@@ -39,6 +43,11 @@ export const restoreShardCursorSchema = z
         mismatchCount: z.number().int().min(0),
       })
       .strict(),
+    /**
+     * Units the shard's budgets ended owing (CapacityTokenBucket.debtUnits): the next call's buckets start that far
+     * below empty, as a backup's resumed scan does, so calls one after the other stay within the budget together.
+     */
+    debt: z.object({ writeUnits: z.number().min(0), readUnits: z.number().min(0) }).strict().optional(),
   })
   .strict();
 export type RestoreShardCursor = z.infer<typeof restoreShardCursorSchema>;

@@ -92,8 +92,9 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
  * first (or from `resume`), which the idempotence of restoreShard makes safe.
  *
  * Resumable (`deps.deadline`): near the deadline the call starts no further shard, and a DynamoDB shard
- * no further page or BatchWriteItem batch (dynamodb-shard-pages.ts); it answers done=false with a
- * cursor (restore-shard-cursor.ts) and is called again with it, at most MAX_RESTORE_SHARD_ROUNDS times.
+ * no further page or BatchWriteItem batch, and stops waiting for its write budget in time to read back
+ * what it wrote (dynamodb-shard-pages.ts); it answers done=false with a cursor (restore-shard-cursor.ts)
+ * and is called again with it, at most MAX_RESTORE_SHARD_ROUNDS times.
  * S3 and file-system shards are not cut: the plan sizes them to a Lambda run.
  */
 export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreShardDeps): Promise<RestoreShardBatchResult> {
@@ -121,7 +122,7 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
   const snapshot = await loadRestoreSnapshot(vault, plan.restore);
   const results: RestoreShardResult[] = [];
   /** The answer of a call that stops: this batch again, from `at` (its position in Items). */
-  const stopped = (at: number, where: { page: number; item: number }, restored: RestoredSoFar): RestoreShardBatchResult => {
+  const stopped = (at: number, where: { page: number; item: number }, restored: RestoredSoFar, budgets?: ItemBudgets): RestoreShardBatchResult => {
     if (round >= MAX_RESTORE_SHARD_ROUNDS) {
       const shardIndex = batch.Items[at]?.shardIndex ?? at;
       throw new RestoreShardRoundsError(
@@ -130,7 +131,9 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
           'Raise the source\'s writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table\'s write capacity and run the restore again; the items written so far stay (puts that replace).',
       );
     }
-    return { restoreId, done: false, shards: results, BatchInput: batch.BatchInput, Items: batch.Items, resume: { round, batchItem: at, ...where, restored } };
+    const debt = { writeUnits: budgets?.write?.debtUnits() ?? 0, readUnits: budgets?.read?.debtUnits() ?? 0 };
+    const owing = debt.writeUnits > 0 || debt.readUnits > 0 ? { debt } : {};
+    return { restoreId, done: false, shards: results, BatchInput: batch.BatchInput, Items: batch.Items, resume: { round, batchItem: at, ...where, restored, ...owing } };
   };
   for (let at = resume?.batchItem ?? 0; at < shards.length; at++) {
     const shard = shards[at] as RestoreShard;
@@ -154,13 +157,15 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
     const targetDir = plan.restore.target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), plan.restore.target.path, { create: true }) : null;
     try {
       const clock = deps.clock ? { clock: deps.clock } : {};
+      // A resumed shard's buckets start owing what the stopped call's ended owing (review rW F3).
+      const owed = (units: number | undefined): { initialDebtUnits?: number } => (units ? { initialDebtUnits: units } : {});
       const budgets: ItemBudgets = {
-        ...(plan.writeUnitsPerShard ? { write: new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...clock }) } : {}),
-        ...(plan.readUnitsPerShard ? { read: new CapacityTokenBucket({ unitsPerSecond: plan.readUnitsPerShard, minBurstUnits: READ_CALL_BURST_UNITS, ...clock }) } : {}),
+        ...(plan.writeUnitsPerShard ? { write: new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...clock, ...owed(from?.debt?.writeUnits) }) } : {}),
+        ...(plan.readUnitsPerShard ? { read: new CapacityTokenBucket({ unitsPerSecond: plan.readUnitsPerShard, minBurstUnits: READ_CALL_BURST_UNITS, ...clock, ...owed(from?.debt?.readUnits) }) } : {}),
       };
       if (byItems) {
         const outcome = await restoreTableShard(shardVault, plan, shard, entries, deps, budgets, from, gate);
-        if ('stoppedAt' in outcome) return stopped(at, outcome.stoppedAt, outcome.restored);
+        if ('stoppedAt' in outcome) return stopped(at, outcome.stoppedAt, outcome.restored, budgets);
         results.push(outcome.result);
       } else {
         results.push(await restoreEntries(shardVault, plan, shard, entries, targetDir, deps));

@@ -111,6 +111,17 @@ export class CapacityTokenBucket {
   }
 
   /**
+   * `reserve` for a caller with a deadline: undefined, with nothing taken, when `msLeft()` is 0 or less as
+   * its turn comes (even if the bucket holds the units) or after a wait that left it short. Unlike
+   * `reserveWithin` the time it spends queued behind other reservations counts too, and the limit may
+   * shrink while it waits (a restore shard's time left less the read-back it has committed to).
+   */
+  reserveWhile(units: number, msLeft: () => number): Promise<number | undefined> {
+    const reserved = this.capped(units);
+    return this.inTurn(reserved, msLeft).then((taken) => (taken ? reserved : undefined));
+  }
+
+  /**
    * Settles a reservation with the units the service reports consumed. Undefined: it reported none, and
    * `measured` is charged instead (the caller's own measure of what the request cost), else the reservation.
    */
@@ -183,9 +194,13 @@ export class CapacityTokenBucket {
     return Math.min(Math.max(units, 0), this.burstUnits);
   }
 
-  /** `waitFor` after the reservations queued before it (concurrent callers are served in order). */
-  private inTurn(units: number, maxWaitMs: number): Promise<boolean> {
-    const turn = this.queue.then(() => this.waitFor(units, maxWaitMs));
+  /** `waitFor` after the reservations queued before it (concurrent callers are served in order); a number: the most it waits once its turn comes. */
+  private inTurn(units: number, maxWaitMs: number | (() => number)): Promise<boolean> {
+    const turn = this.queue.then(() => {
+      if (typeof maxWaitMs !== 'number') return maxWaitMs() > 0 ? this.waitFor(units, maxWaitMs) : false;
+      const until = this.clock.now() + maxWaitMs;
+      return this.waitFor(units, () => until - this.clock.now());
+    });
     this.queue = turn.then(
       () => undefined,
       () => undefined,
@@ -205,16 +220,15 @@ export class CapacityTokenBucket {
     this.tokens = Math.min(this.burstUnits, this.tokens + (elapsed / 1000) * this.currentUnitsPerSecond);
   }
 
-  /** Takes `units` once the bucket holds them; false, with nothing taken, if that is more than `maxWaitMs` away. */
-  private async waitFor(units: number, maxWaitMs: number): Promise<boolean> {
-    const until = this.clock.now() + maxWaitMs;
+  /** Takes `units` once the bucket holds them; false, with nothing taken, once `msLeft()` is 0 or less before then. */
+  private async waitFor(units: number, msLeft: () => number): Promise<boolean> {
     for (;;) {
       this.refill();
       if (this.tokens >= units) {
         this.tokens -= units;
         return true;
       }
-      const left = until - this.clock.now();
+      const left = msLeft();
       if (left <= 0) return false;
       // Wait for the shortfall at the current rate; round up so a fake clock lands past the mark, not just before it.
       await this.wait(Math.min(left, Math.ceil(((units - this.tokens) / this.currentUnitsPerSecond) * 1000)));

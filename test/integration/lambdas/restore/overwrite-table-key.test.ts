@@ -349,6 +349,72 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     }
   });
 
+  /** Wall time sped up SCALE times, sleeps included: concurrent waits overlap as in a real Lambda run, which a FakeBucketClock (sleeps add up) cannot show. */
+  class ScaledClock {
+    static readonly SCALE = 100;
+    private readonly t0 = performance.now();
+    now(): number {
+      return (performance.now() - this.t0) * ScaledClock.SCALE;
+    }
+    sleep(ms: number): Promise<void> {
+      return new Promise((resolve) => setTimeout(resolve, ms / ScaledClock.SCALE));
+    }
+  }
+
+  it('ends every call of a slowly budgeted shard before its Lambda deadline, batches queued for the write budget and read-backs included (review rW F1)', async () => {
+    // 240 small items, 4 backed-up pages of 60: at 1 WCU/s and 1 RCU/s a shard of ~490 s, in calls of a 300 s Lambda run.
+    const TINY = 'shop-tiny-notes';
+    await createActiveTable(dynamodb, { TableName: TINY, ...keyed, BillingMode: 'PAY_PER_REQUEST' });
+    const tiny = Array.from({ length: 240 }, (_, i) => ({ pk: { S: `t${i}` } }));
+    for (let i = 0; i < tiny.length; i += 25) await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [TINY]: tiny.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    const tinySource: SourceConfig = { type: 'dynamodb', name: 'tiny-notes', table: TINY };
+    const tinyBackup = await cloud.commitBackup(tinySource);
+    const table = `${PREFIX}tiny-notes-slow`;
+    await createActiveTable(dynamodb, { TableName: table, ...keyed, BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 4, WriteCapacityUnits: 4 } });
+    const resolved = await resolveRestore({ source: 'tiny-notes', backupId: tinyBackup, target: { type: 'dynamodb', table }, overwrite: true }, 'r-tiny-slow', {
+      restoreTargetPrefix: PREFIX,
+      sources: [tinySource],
+      catalog,
+      openVault: io.openVault,
+      s3,
+      dynamodb,
+      directory: io.directory,
+    });
+    const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: 1 }, io);
+    const [first, ...others] = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
+    expect(others).toEqual([]);
+    const LAMBDA_MS = 300_000;
+    const ends: number[] = [];
+    let batch = first as RestoreShardBatch;
+    for (let call = 0; call < 10; call++) {
+      const clock = new ScaledClock();
+      const answer = await restoreShardBatch(batch, { ...io, clock, deadline: () => LAMBDA_MS - clock.now() });
+      ends.push(Math.round(clock.now() / 1000));
+      if (answer.done) break;
+      batch = restoreShardBatchSchema.parse(JSON.parse(JSON.stringify(answer)));
+    }
+    // Each call, its queued batches and its read-backs within the 300 s; and more than one call was needed.
+    for (const end of ends) expect(end).toBeLessThan(LAMBDA_MS / 1000);
+    expect(ends.length).toBeGreaterThan(1);
+    expect(await cloud.items(table)).toEqual(await cloud.items(TINY));
+    await expect(verifyRestore({ planKey: planned.planKey }, io)).resolves.toMatchObject({ items: 240, verified: { mismatches: 0 } });
+  });
+
+  it('starts a resumed call\'s write budget owing what the stopped call\'s ended owing, as a backup\'s resumed scan does (review rW F3)', async () => {
+    const planned = await plan(`${PREFIX}notes-debt`, 10_000, 'r-notes-debt');
+    const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
+    const [batch] = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
+    const owing = (writeUnits: number): RestoreShardBatch => ({ ...(batch as RestoreShardBatch), resume: { round: 1, batchItem: 0, page: 0, item: 0, restored: { entries: 0, bytes: 0, items: 0, mismatches: [], mismatchCount: 0 }, debt: { writeUnits, readUnits: 0 } } });
+    // No time left: each call writes its first batch only, after the debt is waited out.
+    const waited = async (writeUnits: number): Promise<number> => {
+      const clock = new FakeBucketClock();
+      await restoreShardBatch(owing(writeUnits), { ...io, clock, deadline: () => 0, stopMarginMs: 1000 });
+      return clock.now();
+    };
+    const debt = 100 * (stored.writeUnitsPerShard ?? 0);
+    expect((await waited(debt)) - (await waited(0))).toBeGreaterThanOrEqual(100_000);
+  });
+
   it('refuses a cursor past the end of its shard, of its page or of its batch, and a malformed one, naming what is wrong', async () => {
     const table = `${PREFIX}notes-cursor`;
     const planned = await plan(table, 10_000, 'r-notes-cursor');
