@@ -9,7 +9,7 @@ import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas
 import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
-import { type ObjectsLeft, objectsLeft } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, type ObjectsLeft, objectsLeft } from '../../lambdas/replication/scrub-objects-left';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -322,6 +322,11 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
   const left = objectsLeft(report.findings);
   // The table has a WHY column; the JSON is on stdout, so each reason is said again here.
   if (reasons === 'json') for (const [key, { sides, reason }] of left.stopped) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and has a good copy in the other vault, but was not repaired: ${reason ?? 'no reason given'}`);
+  if (reasons === 'json') for (const [key, { sides, reason }] of left.archived) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and its other copy is ${ARCHIVED_COPY}: ${reason ?? 'no reason given'}`);
+  for (const d of report.archivedCopyDamage ?? []) {
+    io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')}, and the other vault's copy is ${ARCHIVED_COPY}; until it is thawed, a restore from ${d.vaults.join(' and ')} fails for:`);
+    for (const a of d.affects) io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.join(', ')}${a.entries > a.paths.length ? ', …' : ''}`}`);
+  }
   if (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE') io.err(scrubVerdict(summary, left, run, reasons));
 }
 
@@ -337,6 +342,7 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
   const why = reasons === 'table' ? 'the WHY of each says what stood in the way and what to do' : 'each is named above with what stood in the way and what to do';
   // With --repair, these had a good copy that something stood in the way of copying (a prune, a lock, another account, the archive tier).
   const goodCopy = [
+    ...(left.archived.size > 0 ? [`${left.archived.size} object(s) are damaged or missing and their other copy is ${ARCHIVED_COPY}: thaw it and scrub with --repair while the thawed copy lasts (${why}).`] : []),
     ...(left.stopped.size > 0 ? [`${left.stopped.size} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: ${why}.`] : []),
     ...(left.repairable.size > 0 ? [`${left.repairable.size} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`] : []),
   ];
