@@ -8,6 +8,13 @@ import { SCRUB_RUNS_PK, type ScrubRunRecord, scrubRunRecordSchema } from './scru
  * by start time, so the latest run (its summary and the cursor the next run starts from) is one query.
  * The items have no `plan` attribute, so the byPlan index of backups never sees them.
  */
+/**
+ * How long a scrub run's item stays in the catalog after it ended (a top-level numeric `expiresAt`, the
+ * table's TTL), as prune runs': one run a day would otherwise stay for ever (audit aS6-3). Each run carries
+ * the previous cursor and outstanding damage forward, so only a scrub stopped that long loses them.
+ */
+export const SCRUB_RECORD_DAYS = 400;
+
 export class ScrubLog {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -15,7 +22,11 @@ export class ScrubLog {
   ) {}
 
   async record(run: ScrubRunRecord): Promise<void> {
-    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: SCRUB_RUNS_PK, sk: run.startedAt, ...scrubRunRecordSchema.parse(run) } }));
+    const record = scrubRunRecordSchema.parse(run);
+    const ended = Date.parse(record.endedAt);
+    // A TTL that is not a number never expires: an unreadable end counts from now.
+    const expiresAt = Math.floor((Number.isNaN(ended) ? Date.now() : ended) / 1000) + SCRUB_RECORD_DAYS * 86_400;
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { pk: SCRUB_RUNS_PK, sk: run.startedAt, ...record, expiresAt } }));
   }
 
   /** The lease every scrub that records holds from before it reads the latest run until it has recorded its own (scrub-lease.ts). */

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
-import { ScrubLog } from '../../../../lambdas/catalog/scrub-log';
+import { SCRUB_RECORD_DAYS, ScrubLog } from '../../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 
 /** Scrub runs in the catalog: written under SCRUB#RUNS by start time, the latest read back validated. */
@@ -37,8 +37,9 @@ beforeEach(() => ddb.reset());
 it('writes a run under SCRUB#RUNS sorted by its start, and reads the latest back', async () => {
   ddb.on(PutCommand).resolves({});
   await log.record(run);
-  expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toEqual({ pk: 'SCRUB#RUNS', sk: run.startedAt, ...run });
-  ddb.on(QueryCommand).resolves({ Items: [{ pk: 'SCRUB#RUNS', sk: run.startedAt, ...run }] });
+  // The table's TTL (audit aS6-3): 400 days after the run ended, in epoch seconds.
+  expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toEqual({ pk: 'SCRUB#RUNS', sk: run.startedAt, ...run, expiresAt: Date.parse(run.endedAt) / 1000 + SCRUB_RECORD_DAYS * 86_400 });
+  ddb.on(QueryCommand).resolves({ Items: [{ pk: 'SCRUB#RUNS', sk: run.startedAt, ...run, expiresAt: 1_807_000_000 }] });
   await expect(log.latest()).resolves.toEqual(run);
   expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ ScanIndexForward: false, Limit: 1 });
 });
