@@ -67,7 +67,9 @@ export type FailoverFailedSource = {
   /**
    * Its restore was refused (RestoreTargetClaimedError): the restore that holds the target's claim, e.g. another
    * failover's `<execution>-<source>` ("another restore" if its message names none). This failover wrote nothing
-   * there, and leaves the source out of `finish`.
+   * there, and leaves the source out of `finish`. Refused at its own restore id (review rBB F3): the execution that
+   * holds the id, `<arn> (restore id <id>)`, which may hold another target; its action says whether this one may hold
+   * anything, and the input that fails the source over again.
    */
   heldBy?: string;
   /**
@@ -160,6 +162,39 @@ export function claimHolderOf(message: string): string | undefined {
   return /\bis being restored by restore (\S+) \(/.exec(message)?.[1];
 }
 
+/**
+ * The execution that holds a refused restore's own restore id (review rBB F3), as RestoreTargetClaimedError's message
+ * for a restore id's claim names it ("restore id <id> is claimed by another execution <arn>, not this one (…), since
+ * <at>, restoring <target>: …"): `execution` absent for one that recorded none. No restore holds the refused one's
+ * target then: the execution holds its restore id, and `target` is the one it restores.
+ */
+export type RestoreIdHolder = { restoreId: string; execution?: string; target: string };
+
+export function restoreIdHolderOf(message: string): RestoreIdHolder | undefined {
+  const match = /\brestore id (\S+) is claimed by (?:another execution (\S+), not this one|an execution that recorded none) .*?, restoring (.+?): a restore's pin and plan/.exec(message);
+  if (!match?.[1] || match[3] === undefined) return undefined;
+  return { restoreId: match[1], ...(match[2] !== undefined ? { execution: match[2] } : {}), target: match[3] };
+}
+
+/** What a source refused at its restore id is held by, for `heldBy`: the execution, never a restore of its target. */
+function restoreIdHeldBy(holder: RestoreIdHolder): string {
+  return `${holder.execution ?? 'an execution that recorded none'} (restore id ${holder.restoreId})`;
+}
+
+function restoreIdClaimedAction(target: string, holder: RestoreIdHolder, again: FailoverFinishWithoutOverwriteInput): string {
+  const by = holder.execution !== undefined ? `execution ${holder.execution}` : 'an execution that recorded none (started before claims named their execution)';
+  const refused =
+    `This source's restore was refused in its first step (Validate and resolve), before writing to ${target}: its restore id ${holder.restoreId} is claimed by ${by}, which restores ${holder.target} ` +
+    '(a failover stopped and redriven keeps its restores\' ids, <its execution>-<source>, so its stopped child holds them; or an execution was started by hand with this id). ' +
+    'It is in neither "finish" nor "finishWithoutOverwrite". ';
+  // Only a restore of the same id and the same target (this failover's stopped child) may have written there.
+  const next =
+    holder.target === target
+      ? `That execution claimed ${target} too and may have written part of its restore there: once it is no longer running, free its claims (docs/RUNBOOKS.md, "Freeing a stuck claim") or wait for them to lapse, check what ${target} holds, and fail this source over again, alone (a new failover's restores have new ids): ${JSON.stringify({ ...again, overwrite: true })} to replace what it partly holds.`
+      : `${target} is not that execution's and this failover wrote nothing there: fail this source over again, alone (a new failover's restores have new ids), without "overwrite": ${JSON.stringify(again)}.`;
+  return refused + next;
+}
+
 function claimedAction(target: string, holder: string | undefined): string {
   const other = holder !== undefined ? `restore ${holder}` : 'another restore';
   return (
@@ -235,6 +270,8 @@ export function failoverReport(
   if (unknown.length > 0) throw new FailoverReportMismatchError(`Restore results ${unknown.join(', ')} belong to no source of failover ${failover.failoverId}`);
   const choices = failover.choices ?? [];
   const choiceOf = (source: string) => choices.find((c) => c.source === source);
+  const targetSuffix = targetSuffixOf(input.request);
+  const finishing = { plan: failover.plan, backupId: failover.backup.backupId, ...(targetSuffix !== undefined ? { targetSuffix } : {}) };
   const restoredSources: FailoverSourceReport[] = [];
   const failed: FailoverFailedSource[] = [];
   for (const { restoreId, request } of failover.restores) {
@@ -244,6 +281,13 @@ export function failoverReport(
       const { error, message } = caughtErrorOf(report.error);
       const target = describeTarget(request.target);
       if (error === TARGET_CLAIMED) {
+        const idHolder = restoreIdHolderOf(message);
+        if (idHolder) {
+          // Refused at its restore id: no restore holds the target; the action says whether it may hold anything.
+          const again = { ...finishing, sources: [request.source] };
+          failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: restoreIdClaimedAction(target, idHolder, again), heldBy: restoreIdHeldBy(idHolder) });
+          continue;
+        }
         // Refused before it wrote: the target is the holder's, never this failover's to finish over.
         const holder = claimHolderOf(message);
         failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: claimedAction(target, holder), heldBy: holder ?? 'another restore' });
@@ -280,11 +324,9 @@ export function failoverReport(
   const backupAge = failover.restores.length > 0 || mirrored.length === 0 ? seconds(failover.backup.startedAt, failover.startedAt) : 0;
   const rpoSeconds = Math.max(backupAge, ...mirrored.map((c) => Math.ceil(c.dataAgeSeconds ?? 0)));
   const { rtoMinutes, rpoMinutes } = plan.objectives;
-  const targetSuffix = targetSuffixOf(input.request);
   const ordered = inPlanOrder(failed);
   const toFinish = ordered.filter((f) => f.heldBy === undefined && f.wroteNothing === undefined).map((f) => f.source);
   const toFinishWithoutOverwrite = ordered.filter((f) => f.wroteNothing === true).map((f) => f.source);
-  const finishing = { plan: failover.plan, backupId: failover.backup.backupId, ...(targetSuffix !== undefined ? { targetSuffix } : {}) };
   return {
     failoverId: failover.failoverId,
     plan: failover.plan,

@@ -18,9 +18,10 @@ import { type ClaimCaller, claimIsCallers, releaseRestoreTarget, restoreIdClaimK
  * named as a child's id (rR F2). So this step releases only a claim its own execution took (claimIsCallers: the
  * claim's execution, or for one naming none, an execution of a definition from before the upgrade), and the pin only with it: a
  * refused execution, which never claimed, ends nothing of the running restore's. The price: an execution whose
- * resolve died between its pin and its claim leaves the pin to its `until` (the claim that would name it is not there).
- * The claim of its restore id (target-claim.ts) goes with its target's; one whose resolve died between the two, its
- * own by the same rule, is released alone.
+ * resolve died between its pin and its first claim, its restore id's, leaves the pin to its `until` (the claim that
+ * would name it is not there). The claim of its restore id (target-claim.ts) goes with its target's; one whose resolve
+ * died between the two, its own by the same rule, is released with the pin of the backup it records (or the request
+ * names), and the target's claim, another restore's or none, is left.
  */
 export type ReleaseUnplannedRestoreDeps = {
   sources: readonly SourceConfig[];
@@ -49,7 +50,16 @@ export async function releaseUnplannedRestore(input: ClaimCaller & { request: un
   const own = claimIsCallers(claim, input);
   if (!own) {
     const idKey = restoreIdClaimKey(input.restoreId);
-    if (claimIsCallers(await deps.catalog.targetClaim(idKey), input)) await deps.catalog.releaseTarget(idKey, input.restoreId);
+    const idClaim = await deps.catalog.targetClaim(idKey);
+    if (claimIsCallers(idClaim, input)) {
+      // Its resolve died between the claim of its restore id and its target's (review rBB F2): its pin, taken before
+      // both, is under that id, which no other execution could take meanwhile, so the pin is this execution's too.
+      // Not the target's claim: it is another restore's, or none. Unpinned first, the id still held.
+      const backupId = request.backupId ?? idClaim?.backupId;
+      if (backupId !== undefined) await deps.releasePin({ restoreId: input.restoreId, backupId, vault: request.vault });
+      await deps.catalog.releaseTarget(idKey, input.restoreId);
+      return { restoreId: input.restoreId, claimReleased: false };
+    }
   }
   // Not this execution's claim: another execution's of this restore id (whose pin is under the same id), or, for an
   // execution that names itself, none it took (it may have been refused): nothing is ended here.

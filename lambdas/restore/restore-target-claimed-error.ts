@@ -39,7 +39,7 @@ function restoreIdMessage(holder: TargetClaim, refused: { execution?: string | u
 
 function otherRestoreMessage(target: string, holder: TargetClaim): string {
   return (
-    `Invalid restore request: target: ${target} is being restored by restore ${holder.restoreId} (a restore runbook execution's name, or that name made safe when it has characters other than letters, digits, - and _: docs/RUNBOOKS.md; a failover's or drill's restores are named <its execution>-<source>), ` +
+    `Invalid restore request: target: ${target} is being restored by restore ${holder.restoreId} (a restore runbook execution's name, or that name made safe when it has characters other than letters, digits, - and _: docs/RUNBOOKS.md; a failover's restores are named <its execution>-<source>, a drill's <its drill id>-<source>), ` +
     `which claimed it at ${holder.at}; two restores into one target would leave it a mix of both backups. ` +
     `Wait for that restore to end (its claim is released when it is verified or abandoned, and lapses at ${holder.until} at the latest) and start again, ` +
     `or choose another target (a failover: another "targetSuffix")`

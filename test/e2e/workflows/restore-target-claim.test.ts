@@ -11,7 +11,7 @@ import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { reportOfIncompleteCause } from '../../../lambdas/failover/failover-incomplete';
 import { type FailoverReport } from '../../../lambdas/failover/failover-report';
 import { createPrivateBucket } from '../../../lambdas/restore/private-bucket';
-import { targetClaimKey } from '../../../lambdas/restore/target-claim';
+import { restoreIdClaimKey, targetClaimKey } from '../../../lambdas/restore/target-claim';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { localDynamoDbClient, localS3Client } from '../../../local/cloud/local-cloud';
 import { seedSampleBucket, seedSampleTable } from '../../../local/demo/sample-data';
@@ -123,6 +123,8 @@ it('two restores into one new table: the second is refused naming the first, the
   // Review rR F1, F2: the runbook's claim names its execution, so that no other execution with its restore id (a
   // restore-source child started by hand, a runbook named as a child's id) takes it over or releases it.
   expect(await catalog.targetClaim(targetClaimKey(target))).toMatchObject({ restoreId: 'claim-first-t', execution: expect.stringMatching(/:claim-first-t$/) });
+  // Review rV F2: its restore id is claimed too, by the same execution.
+  expect(await catalog.targetClaim(restoreIdClaimKey('claim-first-t'))).toMatchObject({ restoreId: 'claim-first-t', execution: expect.stringMatching(/:claim-first-t$/) });
   const second = await run({ source: 'duo-t', backupId: b2, target }, { executionName: 'claim-second-t' }).finally(() => release(held));
   expect(second.status).toBe('FAILED');
   expect(second.error).toBe('RestoreTargetClaimedError');
@@ -134,6 +136,8 @@ it('two restores into one new table: the second is refused naming the first, the
   expect([await hasItem(table, 'only-in-b1'), await hasItem(table, 'only-in-b2')]).toEqual([true, false]);
   expect((await ddb.send(new ScanCommand({ TableName: table, Select: 'COUNT' }))).Count).toBe(21);
   expect(await catalog.targetClaim(targetClaimKey(target))).toBeUndefined();
+  // Verify releases the claim of its restore id with its target's (review rBB).
+  expect(await catalog.targetClaim(restoreIdClaimKey('claim-first-t'))).toBeUndefined();
 }, 180_000);
 
 it('two overwrites into one bucket mix too: the second is refused; the bucket holds the first backup only', async () => {
@@ -167,6 +171,7 @@ it('a restore that fails after its plan releases its claim in the abandon step',
   const result = await failing;
   expect([result.status, result.error]).toEqual(['FAILED', 'RestoreVerificationError']);
   expect(await catalog.targetClaim(targetClaimKey(target))).toBeUndefined();
+  expect(await catalog.targetClaim(restoreIdClaimKey('claim-abandoned'))).toBeUndefined();
 }, 180_000);
 
 it('a restore whose resolve fails transiently until its retries run out releases its claim ("Release restore"): the next restore into the target runs (review 42c F2)', async () => {
@@ -176,6 +181,7 @@ it('a restore whose resolve fails transiently until its retries run out releases
   const throttled = await run({ source: 'duo-t', backupId: b1, target }, { executionName: 'claim-throttled', faults: [{ state: 'Validate and resolve', errorName: 'TransientError', message: 'Rate exceeded', at: 'after' }] });
   expect([throttled.status, throttled.error]).toEqual(['FAILED', 'TransientError']);
   expect(await catalog.targetClaim(targetClaimKey(target))).toBeUndefined();
+  expect(await catalog.targetClaim(restoreIdClaimKey('claim-throttled'))).toBeUndefined();
   const next = await run({ source: 'duo-t', backupId: b2, target }, { executionName: 'claim-after-throttled' });
   expect([next.status, next.error]).toEqual(['SUCCEEDED', undefined]);
   expect([await hasItem(table, 'only-in-b1'), await hasItem(table, 'only-in-b2')]).toEqual([false, true]);

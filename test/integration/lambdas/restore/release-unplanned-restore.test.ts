@@ -230,3 +230,29 @@ it('a restore refused a target another restore holds keeps no claim of its resto
   await releaseUnplannedRestore({ restoreId: 'R-died', request, execution: 'arn:died', startedAt: BEFORE_NOW }, deps());
   expect(await catalog.targetClaim(restoreIdClaimKey('R-died'))).toBeUndefined();
 });
+
+// Review rBB F2: a resolve that died after the claim of its restore id, before its target's (a timeout, a crash), left
+// its pin: Release restore freed the id's claim but unpinned nothing, and retention kept the backup until the pin's
+// `until`. The id's claim proves the pin under that id is the execution's: it is removed with it; the target's claim,
+// another restore's, stays.
+it('a resolve that died between the claim of its restore id and its target\'s: Release restore frees the id and unpins the backup the request names, or the claim records (review rBB F2)', async () => {
+  await claim('R-holder-3', 'B-5');
+  const idClaimOf = (restoreId: string, execution: string, backupId: string) =>
+    catalog.claimTarget(restoreIdClaimKey(restoreId), { restoreId, target: `s3://${BUCKET}/`, at: NOW.toISOString(), until: '2026-03-03T00:00:00.000Z', nonce: 'n1', backupId, execution }, NOW);
+  await idClaimOf('R-half', 'arn:half', '20260301T100000Z-1a2b3c4d');
+  const d = deps();
+  const byBackup = { source: 'assets', backupId: '20260301T100000Z-1a2b3c4d', target: { type: 's3', bucket: BUCKET } };
+  await expect(releaseUnplannedRestore({ restoreId: 'R-half', request: byBackup, execution: 'arn:other', startedAt: AFTER_NOW }, d)).resolves.toEqual({ restoreId: 'R-half', claimReleased: false });
+  expect(unpinned).toEqual([]);
+  await expect(releaseUnplannedRestore({ restoreId: 'R-half', request: byBackup, execution: 'arn:half', startedAt: BEFORE_NOW }, d)).resolves.toEqual({ restoreId: 'R-half', claimReleased: false });
+  expect(unpinned).toEqual(['20260301T100000Z-1a2b3c4d R-half']);
+  expect(await catalog.targetClaim(restoreIdClaimKey('R-half'))).toBeUndefined();
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'R-holder-3' });
+
+  await idClaimOf('R-half-pit', 'arn:half-pit', 'B-6');
+  const byTime = { source: 'assets', pointInTime: '2026-03-01T12:00:00Z', target: { type: 's3', bucket: BUCKET } };
+  await releaseUnplannedRestore({ restoreId: 'R-half-pit', request: byTime, execution: 'arn:half-pit', startedAt: BEFORE_NOW }, d);
+  expect(unpinned).toEqual(['20260301T100000Z-1a2b3c4d R-half', 'B-6 R-half-pit']);
+  expect(await catalog.targetClaim(restoreIdClaimKey('R-half-pit'))).toBeUndefined();
+  expect(await catalog.targetClaim(KEY)).toMatchObject({ restoreId: 'R-holder-3' });
+});

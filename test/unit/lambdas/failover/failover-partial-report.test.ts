@@ -1,5 +1,5 @@
 import { FAILOVER_INCOMPLETE_ERROR, failoverIncompleteCause, MAX_FAILURE_CAUSE, reportOfIncompleteCause, reportStepOutput } from '../../../../lambdas/failover/failover-incomplete';
-import { claimHolderOf, type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource } from '../../../../lambdas/failover/failover-report';
+import { claimHolderOf, type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource, restoreIdHolderOf } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { RestoreTargetClaimedError } from '../../../../lambdas/restore/restore-target-claimed-error';
 import { testPlan } from '../../../support/test-plans';
@@ -26,6 +26,7 @@ const failedB: FailedSource = {
   error: { Error: 'RestoreIncompleteError', Cause: lambdaCause('RestoreIncompleteError', '1 object(s) could not be restored because their data in the vault is damaged or missing (e.g. "readme.txt")') },
 };
 const at = '2026-12-05T12:01:00.000Z';
+const caughtMessage = (f: FailedSource): string => (JSON.parse(f.error.Cause ?? '{}') as { errorMessage: string }).errorMessage;
 
 it('lists the live sources with their targets and the failed one with its error, what to do and the input that finishes the failover', () => {
   const report = failoverReport({ failover, restored: [failedB, ...live], finishedAt: at, request: { plan: 'trio', targetSuffix: 'cli', requestedBy: 'ops@host' } }, [plan]);
@@ -107,6 +108,37 @@ function claimedSource(source: string, target: string, holder: string): FailedSo
 it('reads the restore that holds the target from RestoreTargetClaimedError\'s message', () => {
   expect(claimHolderOf(new RestoreTargetClaimedError('dynamodb table t', { restoreId: 'fo-first-duo-t', target: 'dynamodb table t', at: at, until: at }).message)).toBe('fo-first-duo-t');
   expect(claimHolderOf('Access Denied')).toBeUndefined();
+});
+
+/** A source refused at its own restore id (review rBB F3): another execution holds `f-1-<source>`, restoring `holderTarget`. */
+function idClaimedSource(source: string, holderTarget: string, execution: string | undefined, targetKey: string): FailedSource {
+  const restoreId = `f-1-${source}`;
+  const holder = { restoreId, target: holderTarget, at: '2026-12-05T11:59:00.000Z', until: '2026-12-06T11:59:00.000Z', ...(execution !== undefined ? { execution } : {}) };
+  const refused = new RestoreTargetClaimedError(holderTarget, holder, { restoreId, execution: 'arn:failover-child', key: `restore#${restoreId}`, targetKey });
+  return { restoreId, source, failed: true, error: { Error: refused.name, Cause: lambdaCause(refused.name, refused.message) } };
+}
+
+it('a source refused at its restore id: held by the execution holding the id, not by a restore of its target, with its own action and input (review rBB F3)', () => {
+  const runbook = 'arn:aws:states:ap-southeast-2:1:execution:lifeboat-au-restore:f-1-trio-a';
+  const elsewhere = idClaimedSource('trio-a', 's3://lifeboat-au-restore-x/', runbook, 's3#lifeboat-au-restore-trio-a-cli');
+  const trioT = live.filter((l) => l.source === 'trio-t');
+  const report = failoverReport({ failover, restored: [elsewhere, failedB, ...trioT], finishedAt: at, request: { plan: 'trio', targetSuffix: 'cli' } }, [plan]);
+  const [a] = report.failed ?? [];
+  expect(a?.heldBy).toBe(`${runbook} (restore id f-1-trio-a)`);
+  expect(a?.action).toMatch(/^This source's restore was refused in its first step \(Validate and resolve\), before writing to s3:\/\/lifeboat-au-restore-trio-a-cli\/: its restore id f-1-trio-a is claimed by execution arn:\S+, which restores s3:\/\/lifeboat-au-restore-x\/ /);
+  expect(a?.action).not.toContain('holds it');
+  expect(a?.action).toContain(`s3://lifeboat-au-restore-trio-a-cli/ is not that execution's and this failover wrote nothing there: fail this source over again, alone (a new failover's restores have new ids), without "overwrite": {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-a"]}.`);
+  expect(report.finish).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-b'] });
+
+  // Its own stopped child (a redriven failover: the same id, the same target, its claim naming no execution here).
+  const stopped = idClaimedSource('trio-a', 's3://lifeboat-au-restore-trio-a-cli/', undefined, 's3#lifeboat-au-restore-trio-a-cli');
+  const [b] = failoverReport({ failover, restored: [stopped, failedB, ...trioT], finishedAt: at, request: { plan: 'trio', targetSuffix: 'cli' } }, [plan]).failed ?? [];
+  expect(b?.heldBy).toBe('an execution that recorded none (restore id f-1-trio-a)');
+  expect(b?.action).toContain('may have written part of its restore there: once it is no longer running, free its claims (docs/RUNBOOKS.md, "Freeing a stuck claim")');
+  expect(b?.action).toContain('"sources":["trio-a"],"overwrite":true} to replace what it partly holds.');
+  // The holder, parsed from the refusal's message: an execution holding the id, never a restore holding the target.
+  expect(restoreIdHolderOf(caughtMessage(elsewhere))).toEqual({ restoreId: 'f-1-trio-a', execution: runbook, target: 's3://lifeboat-au-restore-x/' });
+  expect(claimHolderOf(caughtMessage(elsewhere))).toBeUndefined();
 });
 
 it('a source refused because another failover holds its target: "held by" it, its own action, and left out of finish; the other failed source is finished', () => {

@@ -76,7 +76,7 @@ it('refuses a target another restore holds, naming it, when it started and what 
   await expect(resolveRestore(request(true), 'exec-1', deps(catalog))).rejects.toMatchObject({
     name: 'RestoreTargetClaimedError',
     message:
-      'Invalid restore request: target: s3://lifeboat-dev-restore-x/ is being restored by restore exec-other (a restore runbook execution\'s name, or that name made safe when it has characters other than letters, digits, - and _: docs/RUNBOOKS.md; a failover\'s or drill\'s restores are named <its execution>-<source>), ' +
+      'Invalid restore request: target: s3://lifeboat-dev-restore-x/ is being restored by restore exec-other (a restore runbook execution\'s name, or that name made safe when it has characters other than letters, digits, - and _: docs/RUNBOOKS.md; a failover\'s restores are named <its execution>-<source>, a drill\'s <its drill id>-<source>), ' +
       'which claimed it at 2026-03-01T23:50:00.000Z; two restores into one target would leave it a mix of both backups. Wait for that restore to end (its claim is released when it is verified or abandoned, ' +
       'and lapses at 2026-03-02T23:50:00.000Z at the latest) and start again, or choose another target (a failover: another "targetSuffix")',
   });
