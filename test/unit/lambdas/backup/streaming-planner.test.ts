@@ -482,6 +482,14 @@ describe('S3 Inventory as the listing', () => {
         },
       ],
     });
+    // Review rDD F4: a longer hash in hex or base64, or a keyword, is another format, not a torn MD5; taken for a
+    // mismatch it passed over every report and failed each backup of the source.
+    const manifestBytes = reports.bodies?.get(`${newest}manifest.json`) ?? '';
+    const sha256 = createHash('sha256').update(manifestBytes).digest();
+    for (const foreign of [sha256.toString('hex'), createHash('sha1').update(manifestBytes).digest('hex'), sha256.toString('base64'), 'yZRlqg==', 'UNSIGNED']) {
+      const chosen = await choose(foreign);
+      expect([foreign, chosen.manifestKey, chosen.warnings.length]).toEqual([foreign, `${newest}manifest.json`, 1]);
+    }
   });
 
   it('passes over a report whose manifest.checksum is emptied or cut short (a torn checksum, not a format it does not know)', async () => {
