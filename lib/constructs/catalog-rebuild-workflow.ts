@@ -61,7 +61,7 @@ const WORKFLOW_TIMEOUT = Duration.hours(1);
  * is ~26,000 snapshot objects, read 8 at a time (~100 s at ~30 ms a GET), then ~8,800 backups at
  * about five catalog requests each (~4 min at ~5 ms), and the DR copy status is one listing of the
  * DR vault's `snapshots/` (lambdas/catalog/snapshot-presence.ts), not a request per snapshot. A vault
- * beyond that (the function times out, the execution fails with States.Timeout) is rebuilt with
+ * beyond that (the function times out, the execution fails with its Sandbox.Timedout) is rebuilt with
  * `lifeboat catalog rebuild` from a machine, which has no time limit; since a rebuild is idempotent,
  * the records a timed-out run wrote stay and are reported `unchanged`.
  *
