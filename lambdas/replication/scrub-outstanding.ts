@@ -79,9 +79,11 @@ type GroupReading = { readonly sides: readonly VaultSide[]; compared(side: Vault
  * The earlier runs' groups of unlisted objects this run keeps, and those it `recounted`: read again in every vault they are
  * in, their objects still damaged are among this run's findings and counted afresh with its own; kept as well, the same
  * objects were counted again each cycle (review rY F5, rAA F2). A corrupt group is read again when its whole key range
- * is within this run's slice in each of its vaults (none of it passed over as archived), with or without the other vault
- * to compare with: one gone since is then no longer counted, where a listed one would be kept (review rY F4), as its key
- * is unknown and keeping the count would count the rest twice. A missing group is read again by any comparison of its
+ * is within this run's slice in each of its vaults, with or without the other vault to compare with, and no pack the
+ * run passed over as archived may lie in that range: with an archive tier nearly every slice passes over some, and
+ * blocking on any of them counted every group again beside its objects found again (review rDD F1). One gone since is
+ * then no longer counted, where a listed one would be kept (review rY F4), as its key is unknown and keeping the count
+ * would count the rest twice. A missing group is read again by any comparison of its
  * vaults' listings. A group is dropped too once a run of both vaults completes a later cycle than its own, which read
  * every object again; one with no key range (a record from before groups) only so.
  */
@@ -91,7 +93,7 @@ function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubRep
     g.vaults.every((side) => {
       if (!r.sides.includes(side)) return false;
       if (g.problem === 'missing') return r.compared(side);
-      return g.first !== undefined && g.last !== undefined && report.notRead?.[side] === undefined && r.read(side, g.first) && r.read(side, g.last);
+      return g.first !== undefined && g.last !== undefined && r.read(side, g.first) && r.read(side, g.last) && !archivedWithin(report.notRead?.[side], g.first, g.last);
     });
   const kept: NotListedGroup[] = [];
   const recounted: NotListedGroup[] = [];
@@ -100,6 +102,17 @@ function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubRep
     else if (!(cycleRead && r.cycle > g.cycle)) kept.push(g);
   }
   return { kept, recounted };
+}
+
+/**
+ * Whether a pack a run passed over as archived in a vault may have a key in [first, last]: one it names there, or, when
+ * it passed over more than it names, any data/ key there (as readInThisRun judges a single key).
+ */
+function archivedWithin(archived: { readonly archived: number; readonly first: readonly string[] } | undefined, first: string, last: string): boolean {
+  if (!archived) return false;
+  if (archived.first.some((key) => key >= first && key <= last)) return true;
+  const holdsData = first.startsWith(DATA_PREFIX) || last.startsWith(DATA_PREFIX) || (first < DATA_PREFIX && last > DATA_PREFIX);
+  return archived.archived > archived.first.length && holdsData;
 }
 
 /** The previous record's groups; a record from before them stands for one group of its count, with its range when it kept one. */
