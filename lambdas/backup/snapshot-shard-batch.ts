@@ -38,8 +38,11 @@ export function shardMetricsOf(progress: ShardBatchProgress, callMs: number): Sh
 /**
  * The time a shard's stretch may read before it can stop at all, beyond the stop margin: a budgeted
  * DynamoDB segment reads on to its first page close, which at a small share of the read budget can
- * take minutes (dynamodb-page-entries.ts, worstCaseFirstPageMs); every other reader can stop after
- * its first entry.
+ * take minutes, and at the rate throttles slow it to (a sixteenth of the share) hours
+ * (dynamodb-page-entries.ts, worstCaseFirstPageMs): so in a 900 s Lambda a budgeted segment below about 45 RCU/s is not
+ * started after another shard, the workflow calls again for it. Every other reader can stop after its
+ * first entry. A first page that still does not close in time (throttling without end) ends the call
+ * with a TransientError, not the Lambda's timeout.
  */
 function timeBeforeFirstStopMs(spec: ShardSpec): number {
   return spec.kind === 'dynamodb' && spec.readUnitsPerSecond ? worstCaseFirstPageMs(spec.readUnitsPerSecond) : 0;

@@ -218,7 +218,7 @@ async function readShard(
     const owed = resume?.kind === 'dynamodb' ? resume.budgetDebtUnits : undefined;
     const readBudget = spec.readUnitsPerSecond ? new ReadCapacityBudget({ unitsPerSecond: spec.readUnitsPerSecond, averageItemBytes: spec.averageItemBytes, consistentRead: true, initialDebtUnits: owed, ...(deps.clock ? { clock: deps.clock } : {}) }) : undefined;
     const segment = { table: spec.table, segment: spec.segment, totalSegments: spec.totalSegments, keyAttributes: source.keyAttributes ?? [] };
-    const { resumeAt } = await addDynamoDbSegment(deps.dynamodb, segment, sink, { ...stop, ...(resume?.kind === 'dynamodb' ? { resume } : {}), ...(readBudget ? { readBudget } : {}) });
+    const { resumeAt } = await addDynamoDbSegment(deps.dynamodb, segment, sink, { ...stop, ...(resume?.kind === 'dynamodb' ? { resume } : {}), ...(readBudget ? { readBudget } : {}), ...(deps.deadline ? { timeLeftMs: deps.deadline } : {}) });
     return resumeAt ?? null;
   } else {
     return addDirectoryShard(resolveSourceRoot(spec.root, deps.env), spec.paths, sink, observations, deps.directory, { ...stop, ...(resume?.kind === 'filesystem' ? { resume } : {}) });

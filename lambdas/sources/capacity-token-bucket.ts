@@ -43,8 +43,11 @@ export type CapacityStats = {
 /** Backoff after a throttle: full jitter over an exponential ceiling (AWS's "exponential backoff and jitter"). */
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 20_000;
-/** After a throttle the refill rate is halved (down to this share of the budget) and climbs back by RECOVERY per good request. */
-const MIN_RATE_SHARE = 1 / 16;
+/**
+ * After a throttle the refill rate is halved (down to this share of the budget) and climbs back by RECOVERY per good request.
+ * Exported for worst-case bounds: a paced reader's slowest rate is its budget × MIN_RATE_SHARE.
+ */
+export const MIN_RATE_SHARE = 1 / 16;
 const RECOVERY = 0.05;
 
 /**

@@ -6,6 +6,8 @@ import { type EntrySink } from './entry-sink';
 import { type DynamoDbResumePoint } from './shard-resume-point';
 import { type ShardRun } from './shard-run';
 import { BYTES_PER_READ_UNIT, type ReadCapacityBudget } from './read-capacity-budget';
+import { MIN_RATE_SHARE } from './capacity-token-bucket';
+import { TransientError } from '../runtime/errors';
 
 /** A page ends after an item whose key hash has its low CUT_BITS bits zero: about 2^CUT_BITS items a page. */
 const CUT_BITS = 6;
@@ -31,16 +33,27 @@ export const WORST_CASE_PAGE_UNITS = 2 * Math.ceil((MAX_PAGE_BYTES + MAX_ITEM_BY
 /**
  * How long a stretch may read before it *can* stop, at `unitsPerSecond` (a budgeted segment's share):
  * its first page entry, in the worst case, plus about one Scan request's reservation (a second of the
- * budget). After its first page a stretch stops within one Scan request (addDynamoDbSegment).
+ * share), both at the bucket's slowest rate. Throttles, and responses the SDK had to retry, slow the
+ * bucket down to MIN_RATE_SHARE of the share (capacity-token-bucket.ts) while each request is still
+ * sized to a second of the full share, so a page read at the full share's pace is no bound at all
+ * (audit aS7-1: 2,248 RCU ÷ 1.25 RCU/s was taken as the bound, and the page ran to 2,406 s). The
+ * backoffs between throttles are not counted: a table that throttles without end has no bound, and a
+ * stretch out of time before its first page closes gives up instead (addDynamoDbSegment).
+ * After its first page a stretch stops within one Scan request (addDynamoDbSegment).
  */
 export function worstCaseFirstPageMs(unitsPerSecond: number): number {
-  return Math.ceil(((WORST_CASE_PAGE_UNITS + unitsPerSecond) / unitsPerSecond) * 1000);
+  return Math.ceil(((WORST_CASE_PAGE_UNITS + unitsPerSecond) / (unitsPerSecond * MIN_RATE_SHARE)) * 1000);
 }
 
 export type DynamoDbSegmentSpec = { table: string; segment: number; totalSegments: number; keyAttributes: readonly string[] };
 
-/** How one call reads its segment: resume point and stop check (shard-run.ts), and the read budget that paces its Scan pages (read-capacity-budget.ts; absent: unpaced). */
-export type DynamoDbSegmentOptions = ShardRun<DynamoDbResumePoint> & { readBudget?: ReadCapacityBudget };
+/**
+ * How one call reads its segment: resume point and stop check (shard-run.ts), the read budget that paces
+ * its Scan pages (read-capacity-budget.ts; absent: unpaced), and the milliseconds left before the call
+ * must have returned (the Lambda's remaining time; absent: no limit), by which a stretch that cannot stop
+ * yet gives up (addDynamoDbSegment).
+ */
+export type DynamoDbSegmentOptions = ShardRun<DynamoDbResumePoint> & { readBudget?: ReadCapacityBudget; timeLeftMs?: () => number };
 
 /** `segment-0000/page-000000`: the path of page `page` of scan segment `segment`. */
 export function dynamoDbPagePath(segment: number, page: number): string {
@@ -83,7 +96,12 @@ function itemKey(item: DynamoDbItem, keyAttributes: readonly string[]): DynamoDb
  * and bounds the time from "stop" to return by one Scan request (and a second of waiting) instead of one page, which under a
  * small read budget can take minutes. A stretch that has closed no page yet reads on to its first
  * page close (else it could never progress): worstCaseFirstPageMs bounds that, and the shard batch
- * starts a budgeted stretch only with that much time left (snapshot-shard-batch.ts). A stopped stretch
+ * starts a budgeted stretch only with that much time left (snapshot-shard-batch.ts). Throttling can
+ * outlast any bound, so a stretch asked to stop before its first page closed reads on for half the
+ * time it had left when first asked (half the shard's stop margin, at least 30 s kept), then throws a
+ * TransientError (firstPageOutOfTime) with that half left for the Scan request in flight, one
+ * throttle's backoff (at most 20 s) and a slice of waiting: the workflow retries the call, which reads
+ * the open page again, and reports the throttling when its retries run out. A stopped stretch
  * returns at once and hands its read budget's debt to the next stretch (`budgetDebtUnits` in the
  * resume point), whose budget starts that far in debt: the scan consumes at most its share × its time.
  */
@@ -97,6 +115,14 @@ export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegm
   const shouldStop = spec.keyAttributes.length > 0 ? options.shouldStop : undefined;
   /** Where the next stretch resumes if this one stops now: after the last page it closed (none yet: it cannot stop). */
   let lastClosed: DynamoDbResumePoint | undefined;
+  /** The time left when the stop check first said stop with no page closed: the stretch gives up at half of it. */
+  let leftWhenAsked: number | undefined;
+  const outOfTime = (): boolean => {
+    if (!shouldStop || !options.timeLeftMs || !shouldStop()) return false;
+    const left = options.timeLeftMs();
+    leftWhenAsked ??= left;
+    return left < leftWhenAsked / 2;
+  };
   // Returns at once: waiting out the budget's debt here could take minutes (one response of large items can cost
   // hundreds of units over its estimate), past the stop margin. The debt goes with the cursor instead, and the next
   // stretch's budget starts that far in debt, so the scan as a whole stays within its share.
@@ -128,9 +154,33 @@ export async function addDynamoDbSegment(ddb: DynamoDBClient, spec: DynamoDbSegm
         }
       }
     }
+    // Out of time with no page closed: it cannot stop, and reading on would run past the Lambda's timeout (Sandbox.Timedout,
+    // not retried). Also while the segment's last page waits out its debt: the retry has a whole Lambda's time for it.
+    if (!lastClosed && outOfTime()) {
+      throw firstPageOutOfTime(spec, options.readBudget);
+    }
     // The next Scan request may wait for the budget (an empty page: it is waiting): once a page has closed, stop and leave the open page to the next stretch.
     if (more && lastClosed && shouldStop?.()) return stopped(lastClosed);
   }
   await flush();
   return { items: stored };
+}
+
+/**
+ * Why a stretch gave up before its first page closed, and what to do: with a budget, what the bucket
+ * saw (throttles, the SDK's retries, the rate they slowed it to), since a page that does not close in
+ * a whole Lambda's time means the table is throttling the scan or the share is too small for its items.
+ */
+function firstPageOutOfTime(spec: DynamoDbSegmentSpec, budget: ReadCapacityBudget | undefined): TransientError {
+  const scan = `The scan of table ${spec.table} (segment ${spec.segment} of ${spec.totalSegments})`;
+  const retried = 'Nothing stored is lost: the step is retried and reads the same page again.';
+  if (!budget) return new TransientError(`${scan} closed no page before the Lambda's deadline (DynamoDB answering slowly or throttling). ${retried} If it keeps failing, raise the table's read capacity or back it up when it is less busy.`);
+  const { unitsPerSecond, stats } = budget.bucket;
+  const rate = (units: number): string => `${Number(units.toPrecision(3))} RCU/s`;
+  return new TransientError(
+    `${scan} closed no page before the Lambda's deadline: it consumed ${Math.round(stats.consumedUnits)} read units at a share of ${rate(unitsPerSecond)}, ` +
+      `DynamoDB refused ${stats.throttles} of its requests as throttled and the SDK retried ${stats.sdkRetries} times (throttles it hid), which slowed it to ${rate(budget.bucket.currentUnitsPerSecond)} ` +
+      `(it waited ${Math.round(stats.waitedMs / 1000)} s for its budget and backoffs). ${retried} If it keeps failing, raise the source's read budget (its share per segment) ` +
+      `or the table's read capacity, or back it up when the table is less busy.`,
+  );
 }

@@ -18,7 +18,8 @@ export const BUDGET_WAIT_SLICE_MS = 1_000;
  * instead of failing. Retries the SDK made on its own show in $metadata.attempts and slow the bucket too.
  *
  * Where a reader may stop (shard-run.ts), the scan yields an empty page (no items; LastEvaluatedKey the
- * start of the page not read yet, or not finished with): after each throttle's backoff, and after every
+ * start of the page not read yet, or not finished with; none before a segment's first response, where a
+ * reader cannot stop but may give up, out of time): after each throttle's backoff, and after every
  * BUDGET_WAIT_SLICE_MS of waiting for the budget, so a reader near its deadline stops within a slice
  * instead of after the whole debt. At the end the scan waits out any debt of its last page, in slices
  * too, so it has consumed at most its budget × its duration (see CapacityTokenBucket); a reader that
@@ -26,13 +27,14 @@ export const BUDGET_WAIT_SLICE_MS = 1_000;
  */
 export async function* scanPagesWithinBudget(ddb: DynamoDBClient, input: ScanCommandInput, budget: ReadCapacityBudget): AsyncGenerator<ScanCommandOutput> {
   let startKey = input.ExclusiveStartKey;
-  const pause = (at: NonNullable<ScanCommandInput['ExclusiveStartKey']>): ScanCommandOutput => ({ Items: [], Count: 0, ScannedCount: 0, LastEvaluatedKey: at, $metadata: {} });
+  // Before the first response of a segment read from its start there is no key: the pause says no more (a reader
+  // cannot stop there), but it still lets a reader out of time give up (addDynamoDbSegment).
+  const pause = (at: ScanCommandInput['ExclusiveStartKey']): ScanCommandOutput => ({ Items: [], Count: 0, ScannedCount: 0, ...(at ? { LastEvaluatedKey: at } : {}), $metadata: {} });
   for (;;) {
     const { limit, estimatedUnits } = budget.nextPage();
     const reserved = await budget.bucket.reserveWithin(estimatedUnits, BUDGET_WAIT_SLICE_MS);
     if (reserved === undefined) {
-      // Not before the first page: the scan has no key to go on after (a reader cannot stop there anyway).
-      if (startKey) yield pause(startKey);
+      yield pause(startKey);
       continue;
     }
     let page: ScanCommandOutput;
@@ -44,7 +46,7 @@ export async function* scanPagesWithinBudget(ddb: DynamoDBClient, input: ScanCom
       if (!isDynamoDbThrottle(err)) throw err;
       await budget.bucket.throttled(`Scan of table ${input.TableName ?? '?'} (segment ${input.Segment ?? 0} of ${input.TotalSegments ?? 1})`);
       // Between backoffs too: else a reader asked to stop would wait out every throttle in a row (up to 30 backoffs of up to 20 s).
-      if (startKey) yield pause(startKey);
+      yield pause(startKey);
       continue;
     }
     const reported = page.ConsumedCapacity?.CapacityUnits;

@@ -357,6 +357,21 @@ describe('resumable DynamoDB shards under a read budget', () => {
     // The open pages it abandoned were read again and cut at the same content-defined boundaries.
     expect(await entriesOf(run, ddbSource)).toEqual(reference);
   });
+
+  it('ends a call whose first page cannot close in time with a TransientError before the Lambda\'s timeout, its cursor untouched (audit aS7-1)', async () => {
+    // Every response came after one retry of the SDK's own: the budget drops to a sixteenth of its 5 RCU/s.
+    const retried = fakeDynamoDb(['pk', 'sk']);
+    retried.items.push(...fake.items);
+    const scan = retried.ddb.send.bind(retried.ddb) as (command: unknown) => Promise<{ $metadata: object }>;
+    retried.ddb.send = (async (command: unknown) => ({ ...(await scan(command)), $metadata: { attempts: 2 } })) as unknown as DynamoDBClient['send'];
+    const { backupId, planKey } = await newPlan(ddbSource);
+    const clock = new FakeBucketClock();
+    const lambdaMs = 600_000;
+    const call = snapshotShard({ backupId, planKey, spec }, { s3: fakeS3().s3, dynamodb: retried.ddb, vault, clock, deadline: () => lambdaMs - clock.now(), stopMarginMs: 90_000 });
+    await expect(call).rejects.toThrow(expect.objectContaining({ name: 'TransientError', message: expect.stringMatching(/table t \(segment 0 of 1\) closed no page before the Lambda's deadline/) }));
+    expect(clock.now()).toBeLessThan(lambdaMs);
+    expect(await vault.store.has(cursorKey(backupId, 0))).toBe(false);
+  });
 });
 
 // ---------- file systems ----------

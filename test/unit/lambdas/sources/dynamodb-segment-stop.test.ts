@@ -1,5 +1,5 @@
 import { DynamoDBClient, type ScanCommandInput } from '@aws-sdk/client-dynamodb';
-import { addDynamoDbSegment, worstCaseFirstPageMs } from '../../../../lambdas/sources/dynamodb-page-entries';
+import { addDynamoDbSegment, WORST_CASE_PAGE_UNITS, worstCaseFirstPageMs } from '../../../../lambdas/sources/dynamodb-page-entries';
 import { BUDGET_WAIT_SLICE_MS } from '../../../../lambdas/sources/scan-within-budget';
 import { encodeItemText, type DynamoDbItem } from '../../../../lambdas/sources/dynamodb-item-codec';
 import { ReadCapacityBudget } from '../../../../lambdas/sources/read-capacity-budget';
@@ -241,4 +241,30 @@ it.each([
   });
   expect(next.resumeAt).toBeUndefined();
   expect(result.items + next.items).toBe(table.length);
+});
+
+it('gives up with a TransientError naming the throttling before the Lambda\'s deadline when SDK-retried responses slow its first page past it (audit aS7-1)', async () => {
+  const MARGIN_MS = 90_000;
+  // A shard started after another in its call with the time the batch gate used to require: the margin and the first page at the full share (541 s).
+  const LAMBDA_MS = MARGIN_MS + Math.ceil(((WORST_CASE_PAGE_UNITS + SHARE) / SHARE) * 1000);
+  const clock = new FakeBucketClock();
+  const table = scriptedTable();
+  const scripted = table.ddb.send.bind(table.ddb) as (command: { input: ScanCommandInput }) => Promise<{ $metadata: { attempts: number } }>;
+  // Every response came after one retry of the SDK's own (a throttle it hid): the bucket drops to its floor, a sixteenth of the share.
+  table.ddb.send = (async (command: { input: ScanCommandInput }) => ({ ...(await scripted(command)), $metadata: { attempts: 2 } })) as unknown as DynamoDBClient['send'];
+  const pages: Page[] = [];
+  const budget = new ReadCapacityBudget({ unitsPerSecond: SHARE, averageItemBytes: ITEM_BYTES, consistentRead: true, clock });
+  const reading = addDynamoDbSegment(table.ddb, segment, recordingSink(clock, pages, []), {
+    readBudget: budget,
+    shouldStop: () => LAMBDA_MS - clock.now() < MARGIN_MS,
+    timeLeftMs: () => LAMBDA_MS - clock.now(),
+  });
+  // Before: no check until its first page (45 items of 5 units) closed, 720 s in, past the deadline (Sandbox.Timedout, not retried).
+  await expect(reading).rejects.toThrow(expect.objectContaining({ name: 'TransientError', message: expect.stringMatching(/closed no page before the Lambda's deadline.*the SDK retried \d+ times \(throttles it hid\), which slowed it to 0\.313 RCU\/s.*raise the source's read budget/) }));
+  expect(pages).toHaveLength(0);
+  // It read on for half its stop margin, and gave up with the other half left.
+  expect(LAMBDA_MS - clock.now()).toBeLessThan(MARGIN_MS / 2);
+  expect(LAMBDA_MS - clock.now()).toBeGreaterThan(MARGIN_MS / 2 - 2 * BUDGET_WAIT_SLICE_MS);
+  // The batch gate's bound holds the page at that slowest rate.
+  expect(worstCaseFirstPageMs(SHARE)).toBeGreaterThan(WORST_CASE_PAGE_UNITS * 16 * (1000 / SHARE));
 });
