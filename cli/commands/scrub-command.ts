@@ -2,6 +2,7 @@ import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { ScrubInProgressError } from '../../lambdas/catalog/scrub-in-progress-error';
 import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../../lambdas/catalog/scrub-lease';
+import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-error';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
@@ -105,7 +106,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       // Once the lease is held: of two runs one after the other, the later one's record is the latest.
       const startedAt = now().toISOString();
       const opened = await openVaultsNamingRegion(scope, access);
-      if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, ...(lease.unleased !== undefined ? { unleased: lease.unleased } : {}) }, opened.nothingYet, io);
+      if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, lease }, opened.nothingYet, io);
       const { vaults } = opened;
       // Said on stderr as they happen, and kept for --json (as the scheduled scrub's summary keeps them: scrub-runbook.ts).
       const notes: string[] = [];
@@ -158,23 +159,15 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       });
       for (const text of discardedSnapshotNotes(report)) note(text);
       const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side) });
-      let recorded = lease.hold !== undefined;
-      // A renewal found the lease taken over (this process was stopped, or the catalog refused renewals, for longer than it
-      // lasts): recorded all the same, as the damage found is best kept, but the other run's record may be the latest.
-      if (lease.hold?.lost()) note(`this run's scrub lease lapsed before it ended and another scrub took it, so that scrub's record may be the latest and not carry this run's damage: scrub again with --fraction 1 once it has ended`);
-      try {
-        if (recorded) await access.scrubLog.record(summary);
-      } catch (err) {
-        recorded = false;
-        note(`the run could not be recorded in the catalog (${message(err)}); the next run starts where the catalog's last recorded run left off`);
-      }
+      const { recorded, leaseLost } = await recordHoldingLease(access, lease, summary, (text) => note(text));
       const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side) };
       if (options.json) {
         io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
         // Said again where a person sees them (the job's log), as without --json: what is left damaged, and what to do.
         printScrubProblems(report, summary, io, run, 'json');
       } else printScrubReport(report, summary, io, run);
-      return report.ok ? 0 : 1;
+      // What it found is printed, but `lifeboat status` does not show it: not a success, whatever the report.
+      return report.ok && !leaseLost ? 0 : 1;
     } finally {
       await lease.hold?.release();
     }
@@ -188,7 +181,29 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
 type CliScrubLease = { readonly hold?: ScrubLeaseHold; readonly unleased?: string };
 
 /** A lease that never lapses and releases nothing: for an access that has no scrub lease (tests). */
-const NO_LEASE: ScrubLeaseHold = { lost: () => false, release: () => Promise.resolve() };
+const NO_LEASE: ScrubLeaseHold = { confirm: () => Promise.resolve(), release: () => Promise.resolve() };
+
+/**
+ * Records the run only while this run still holds the scrub lease (ScrubLeaseHold.confirm, review rEE F1): a lease lost
+ * (taken over, or lapsed with no renewal for as long as it lasts: a suspended laptop, renewals failing) means another
+ * scrub may have read the latest record meanwhile, and recording now could drop its damage or have this run's dropped.
+ * Then nothing is recorded, the note says so and what to do, and `leaseLost` makes the command exit 1.
+ */
+async function recordHoldingLease(access: ScrubAccess, lease: CliScrubLease, summary: ScrubRunRecord, note: (text: string) => void): Promise<{ recorded: boolean; leaseLost: boolean }> {
+  if (lease.unleased !== undefined || !lease.hold) return { recorded: false, leaseLost: false };
+  try {
+    await lease.hold.confirm();
+    await access.scrubLog.record(summary);
+    return { recorded: true, leaseLost: false };
+  } catch (err) {
+    if (err instanceof ScrubLeaseLostError) {
+      note(err.message);
+      return { recorded: false, leaseLost: true };
+    }
+    note(`the run could not be recorded in the catalog (${message(err)}); the next run starts where the catalog's last recorded run left off`);
+    return { recorded: false, leaseLost: false };
+  }
+}
 
 /**
  * The scrub lease, renewed while this run lasts. Another scrub holding it refuses this one (ScrubInProgressError). A
@@ -247,7 +262,7 @@ async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess): P
  */
 async function nothingToScrubYet(
   access: ScrubAccess,
-  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean; unleased?: string },
+  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean; lease: CliScrubLease },
   reason: string,
   io: CliIo,
 ): Promise<number> {
@@ -262,18 +277,12 @@ async function nothingToScrubYet(
   }
   const report: ScrubReport = { scope: run.scope, fraction: run.fraction, repair: run.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
   const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() }, previous ? { previous } : {});
-  // Without the scrub lease (takeScrubLease): not recorded.
-  if (run.unleased !== undefined) io.err(`note: ${run.unleased}`);
-  let recorded = run.unleased === undefined;
-  try {
-    if (recorded) await access.scrubLog.record(summary);
-  } catch (err) {
-    recorded = false;
-    io.err(`note: the run could not be recorded in the catalog (${message(err)})`);
-  }
+  // Without the scrub lease (takeScrubLease), or once it is lost: not recorded.
+  if (run.lease.unleased !== undefined) io.err(`note: ${run.lease.unleased}`);
+  const { recorded, leaseLost } = await recordHoldingLease(access, run.lease, summary, (text) => io.err(`note: ${text}`));
   if (run.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes: [note] }, null, 2));
   else io.out(`Nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason}).`);
-  return 0;
+  return leaseLost ? 1 : 0;
 }
 
 /** How a run went besides its report: whether the catalog recorded it, and the other vault it could not open (not compared, not repaired from). */

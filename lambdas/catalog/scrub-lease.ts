@@ -4,6 +4,7 @@ import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocu
 import { z } from 'zod';
 import { CatalogItemInvalidError } from './catalog-errors';
 import { ScrubInProgressError } from './scrub-in-progress-error';
+import { ScrubLeaseLostError } from './scrub-lease-lost-error';
 
 /**
  * The scrub lease (review rY F1). A run carries the damage of the latest SCRUB#RUNS record it read when it started
@@ -15,11 +16,23 @@ import { ScrubInProgressError } from './scrub-in-progress-error';
  * would sort after every run), so the scrub role's LeadingKeys grant adds this key alone (lib/constructs/scrub-workflow.ts).
  *
  * `until` says when the lease lapses (for the holder and a refused run's message); `expiresAt` is the same instant in
- * epoch seconds, the table's TTL attribute, which removes a dead run's lease some time after. A lease whose expiresAt
- * has passed is taken over at once, TTL or not: a run that died (a Lambda timeout, a killed CLI) blocks no one past it.
+ * epoch seconds, the table's TTL attribute, which removes a dead run's lease some time after. A lease is taken over
+ * SCRUB_LEASE_CLOCK_MARGIN_MS after its expiresAt on the taker's clock, TTL or not: a run that died (a Lambda timeout, a
+ * killed CLI) blocks no one for long, and a taker whose clock runs ahead of the holder's (by less than the margin) does
+ * not take a lease its holder still counts as held (review rEE F2).
+ *
+ * A lease can still be lost (a CLI suspended, or its renewals failing, for longer than the lease and the margin), so
+ * holding it at the start is not enough: a run confirms it still holds it right before it records (ScrubLeaseHold.confirm)
+ * and records nothing when it does not (ScrubLeaseLostError, review rEE F1).
  */
 export const SCRUB_LEASE_PK = 'SCRUB#LEASE';
 const SCRUB_LEASE_SK = 'LEASE';
+
+/**
+ * How far past a lease's end another scrub waits before taking it over: the clocks of a Lambda and of a laptop may
+ * differ by this much, as prune's CONDEMNATION_CLOCK_MARGIN_MS (vault/prune/prune-state.ts) allows for.
+ */
+export const SCRUB_LEASE_CLOCK_MARGIN_MS = 5 * 60_000;
 
 export const scrubLeaseItemSchema = z.object({
   /** Random per run: only the run that took the lease renews or releases it. */
@@ -29,6 +42,8 @@ export const scrubLeaseItemSchema = z.object({
   startedAt: z.string().min(1),
   until: z.string().min(1),
   expiresAt: z.number().int(),
+  /** The Step Functions execution that holds it ($$.Execution.Id): a retry of that execution takes it again (review rEE F3). */
+  execution: z.string().min(1).optional(),
 });
 export type ScrubLeaseItem = z.infer<typeof scrubLeaseItemSchema>;
 
@@ -37,8 +52,11 @@ export type HeldScrubLease = { readonly holder: string; readonly until: string }
 
 /** What a scrub does with the lease (ScrubLease; tests pass fakes). */
 export type ScrubLeaseStore = {
-  /** Takes the lease for `seconds`, or throws ScrubInProgressError naming the run that holds it. */
-  take(by: string, now: Date, seconds: number): Promise<HeldScrubLease>;
+  /**
+   * Takes the lease for `seconds`, or throws ScrubInProgressError naming the run that holds it. `execution`: the Step
+   * Functions execution taking it, which takes a lease its own earlier attempt left (a failed release) at once.
+   */
+  take(by: string, now: Date, seconds: number, execution?: string): Promise<HeldScrubLease>;
   /** Extends a held lease to `seconds` from now; undefined when it is no longer this holder's (it lapsed and was taken over). */
   renew(lease: HeldScrubLease, now: Date, seconds: number): Promise<HeldScrubLease | undefined>;
   /** Gives the lease back if `lease` still holds it; returns whether it did. */
@@ -51,10 +69,12 @@ export class ScrubLease implements ScrubLeaseStore {
     private readonly table: string,
   ) {}
 
-  async take(by: string, now: Date, seconds: number): Promise<HeldScrubLease> {
+  async take(by: string, now: Date, seconds: number, execution?: string): Promise<HeldScrubLease> {
     const holder = randomBytes(16).toString('hex');
     const until = new Date(now.getTime() + seconds * 1000);
-    const item: ScrubLeaseItem = { holder, by, startedAt: now.toISOString(), until: until.toISOString(), expiresAt: Math.ceil(until.getTime() / 1000) };
+    const item: ScrubLeaseItem = { holder, by, startedAt: now.toISOString(), until: until.toISOString(), expiresAt: Math.ceil(until.getTime() / 1000), ...(execution !== undefined ? { execution } : {}) };
+    // Taken over only once it ended by the margin on this clock; by its own execution at once (a retry, a redrive).
+    const lapsedBefore = Math.floor((now.getTime() - SCRUB_LEASE_CLOCK_MARGIN_MS) / 1000);
     // Twice: a lease released between the refused write and the read of its holder is free again.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -62,15 +82,15 @@ export class ScrubLease implements ScrubLeaseStore {
           new PutCommand({
             TableName: this.table,
             Item: { pk: SCRUB_LEASE_PK, sk: SCRUB_LEASE_SK, ...item },
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-            ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+            ConditionExpression: `attribute_not_exists(pk) OR expiresAt < :lapsedBefore${execution !== undefined ? ' OR execution = :execution' : ''}`,
+            ExpressionAttributeValues: { ':lapsedBefore': lapsedBefore, ...(execution !== undefined ? { ':execution': execution } : {}) },
           }),
         );
         return { holder, until: item.until };
       } catch (err) {
         if (!(err instanceof ConditionalCheckFailedException)) throw err;
         const other = await this.read();
-        if (other || attempt > 0) throw new ScrubInProgressError(other);
+        if (other || attempt > 0) throw new ScrubInProgressError(other, other ? new Date(Date.parse(other.until) + SCRUB_LEASE_CLOCK_MARGIN_MS).toISOString() : undefined);
       }
     }
   }
@@ -117,29 +137,38 @@ export class ScrubLease implements ScrubLeaseStore {
   }
 }
 
-/** A lease being held: whether a renewal found it taken over, and its release (never throws; a failed one lapses at its until). */
-export type ScrubLeaseHold = { lost(): boolean; release(): Promise<void> };
+/**
+ * A lease being held. `confirm()`: right before a run records, checks that it still holds the lease, or throws
+ * ScrubLeaseLostError and the run records nothing: lost when a renewal found it taken over, or when (on this clock) its
+ * last successful renewal is older than the lease lasts, as another scrub may then have taken it (renewals that threw, a
+ * process suspended); else a renewal conditional on its holder, which fails once another took it. `release()` never
+ * throws; a failed one lapses at its until.
+ */
+export type ScrubLeaseHold = { confirm(): Promise<void>; release(): Promise<void> };
+
+/** The lease's holder as taken: for renewals, and for the error that says it was lost. */
+type LeaseHolding = { readonly by: string; readonly seconds: number; readonly now: () => Date; readonly renewEveryMs?: number; readonly execution?: string };
 
 /**
  * Takes the scrub lease (ScrubInProgressError while another run holds it). `renewEveryMs`: a run with no bound on its
  * length (the CLI) renews it in the background, as a prune renews its lease (vault/prune/prune-lease.ts), so that a
- * killed one blocks others for `seconds` at most.
+ * killed one blocks others for `seconds` (and the clocks' margin) at most.
  */
-export async function holdScrubLease(store: ScrubLeaseStore, lease: { readonly by: string; readonly seconds: number; readonly now: () => Date; readonly renewEveryMs?: number }): Promise<ScrubLeaseHold> {
-  let held: HeldScrubLease | undefined = await store.take(lease.by, lease.now(), lease.seconds);
-  let lost = false;
+export async function holdScrubLease(store: ScrubLeaseStore, lease: LeaseHolding): Promise<ScrubLeaseHold> {
+  let held: HeldScrubLease | undefined = await store.take(lease.by, lease.now(), lease.seconds, lease.execution);
+  let takenOver = false;
   let renewing: Promise<void> | undefined;
+  const renew = async (at: HeldScrubLease): Promise<void> => {
+    const next = await store.renew(at, lease.now(), lease.seconds);
+    if (next) held = next;
+    else takenOver = true;
+  };
   const timer =
     lease.renewEveryMs !== undefined && lease.renewEveryMs > 0
       ? setInterval(() => {
-          if (renewing || !held) return;
-          renewing = store
-            .renew(held, lease.now(), lease.seconds)
-            .then((next) => {
-              if (next) held = next;
-              else lost = true;
-            })
-            // A failed renewal is tried again at the next tick; the lease holds until its until meanwhile.
+          if (renewing || !held || takenOver) return;
+          renewing = renew(held)
+            // A failed renewal is tried again at the next tick; the lease holds until its until meanwhile, and confirm() counts it lost after.
             .catch(() => undefined)
             .finally(() => {
               renewing = undefined;
@@ -148,8 +177,16 @@ export async function holdScrubLease(store: ScrubLeaseStore, lease: { readonly b
       : undefined;
   // A CLI that ended without release (a crash) must not be kept alive by the timer.
   timer?.unref();
+  const lapsed = (at: HeldScrubLease) => lease.now().getTime() >= Date.parse(at.until);
   return {
-    lost: () => lost,
+    confirm: async () => {
+      await renewing;
+      if (!held) throw new ScrubLeaseLostError('released', undefined);
+      // Lapsed on this clock: another scrub whose clock runs ahead may have taken it and read the latest record already.
+      if (!takenOver && lapsed(held)) throw new ScrubLeaseLostError('lapsed', held.until);
+      if (!takenOver) await renew(held);
+      if (takenOver) throw new ScrubLeaseLostError('taken over', held.until);
+    },
     release: async () => {
       if (timer) clearInterval(timer);
       await renewing;

@@ -13,8 +13,8 @@ import { type LambdaRuntime } from '../runtime/lambda-runtime';
 /** The scheduled default: a seventh of the objects a day, every object read once a week. */
 export const DEFAULT_RUNBOOK_FRACTION = 1 / 7;
 
-// Strict: a misspelt field ("reapir") is refused rather than silently falling back to a default.
-const inputSchema = z
+// The execution's input. Strict: a misspelt field ("reapir") is refused rather than silently falling back to a default.
+const requestSchema = z
   .object({
     vault: z.enum(['primary', 'dr', 'both'], { message: 'must be "primary", "dr" or "both"' }).default('both'),
     fraction: z
@@ -28,6 +28,12 @@ const inputSchema = z
   })
   .strict();
 
+/**
+ * What the Scrub task passes: the execution's input and the execution's ARN ($$.Execution.Id), the lease's holder, so
+ * that a retry of the execution takes the lease its failed attempt could not release (review rEE F3).
+ */
+const inputSchema = z.strictObject({ request: requestSchema, execution: z.string().min(1).optional() });
+
 /** Time kept back from the Lambda timeout for the scrub's record and result, as replication keeps it. */
 const RESERVE_MS = 90_000;
 /** Lambda's longest timeout: the lease's length when the invocation does not say how long it has (the local executor). */
@@ -40,10 +46,19 @@ export const handler = scrubVaultsHandler();
 
 /** The handler over a given runtime (tests pass a fake one). */
 export function scrubVaultsHandler(runtime?: () => LambdaRuntime) {
-  return lifeboatHandler({ schema: inputSchema, describes: 'scrub request' }, scrubHomeVaults, runtime);
+  const scrub = lifeboatHandler({ schema: inputSchema, describes: 'scrub request', executionInputAt: 'request' }, scrubHomeVaults, runtime);
+  return (event: unknown, invocation?: LambdaInvocation) => scrub(withExecutionInput(event), invocation);
 }
 
-async function scrubHomeVaults({ vault, fraction, repair }: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined) {
+/**
+ * A state machine deployed before the Scrub task passed its execution (and a direct invoke) gives the execution's input
+ * as it is: it is that input, with no execution (its lease is then its attempt's alone, as before).
+ */
+function withExecutionInput(event: unknown): unknown {
+  return event !== null && typeof event === 'object' && Object.hasOwn(event, 'request') ? event : { request: event };
+}
+
+async function scrubHomeVaults({ request: { vault, fraction, repair }, execution }: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined) {
   const remaining = invocation?.getRemainingTimeInMillis();
   return runScrubRunbook(
     { scope: vault, fraction, repair },
@@ -55,6 +70,7 @@ async function scrubHomeVaults({ vault, fraction, repair }: z.infer<typeof input
         store: new ScrubLease(runtime.clients.documentClient(), runtime.config.catalogTable),
         by: `the scrub runbook of environment ${runtime.environment} (Lambda request ${invocation?.awsRequestId ?? 'unknown'})`,
         seconds: Math.ceil(((remaining ?? LONGEST_INVOCATION_MS) + LEASE_MARGIN_MS) / 1000),
+        ...(execution !== undefined ? { execution } : {}),
       },
       // A repair that copied a snapshot into a vault waits, within this, for a prune of that vault to end (scrub-vaults.ts).
       ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),

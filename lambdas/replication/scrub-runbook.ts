@@ -1,4 +1,4 @@
-import { type ScrubLeaseStore, withScrubLease } from '../catalog/scrub-lease';
+import { type ScrubLeaseHold, type ScrubLeaseStore, withScrubLease } from '../catalog/scrub-lease';
 import { type ScrubRunRecord } from '../catalog/scrub-record';
 import { FIRST_SCRUB_CURSOR, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -18,9 +18,11 @@ export type ScrubRunbookDeps = {
   /**
    * The scrub lease (lambdas/catalog/scrub-lease.ts), taken before the latest record is read and released once this run
    * is recorded, or has failed: a second scrub at once is refused with ScrubInProgressError. `by`: who this run is, for
-   * that refusal; `seconds`: longer than this run can last (the Lambda's time left). Absent: no lease (a test of one run).
+   * that refusal; `seconds`: longer than this run can last (the Lambda's time left); `execution`: the Step Functions
+   * execution running it, whose retry takes the lease its failed attempt could not release. The run is recorded only
+   * while it still holds the lease (ScrubLeaseLostError otherwise). Absent: no lease (a test of one run).
    */
-  readonly lease?: { readonly store: ScrubLeaseStore; readonly by: string; readonly seconds: number };
+  readonly lease?: { readonly store: ScrubLeaseStore; readonly by: string; readonly seconds: number; readonly execution?: string };
   /**
    * Publishes the run's metrics once it is recorded (the Lambda: publishScrubMetrics), before a run that leaves
    * something unrepaired throws: the scrub-corruption alarm must see those runs above all.
@@ -99,16 +101,23 @@ export function summarizeScrub(report: ScrubReport, record: ScrubRunRecord, note
  * machine): a scheduled scrub that silently restarted its cycle every day would never read the end of
  * the vault. A run that leaves anything damaged or missing throws VaultDamageError after recording
  * itself and publishing its metrics (`publish`), so the execution fails where an alarm sees it. The whole run holds
- * the scrub lease (`lease`): while another scrub holds it, this one throws ScrubInProgressError before reading anything.
+ * the scrub lease (`lease`): while another scrub holds it, this one throws ScrubInProgressError before reading anything;
+ * one that no longer holds it when it comes to record throws ScrubLeaseLostError and records nothing.
  */
 export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubRunbookDeps): Promise<ScrubRunbookSummary> {
   if (!deps.lease) return scrubAndRecord(request, deps);
-  const { store, by, seconds } = deps.lease;
+  const { store, by, seconds, execution } = deps.lease;
   // Released on every path, a VaultDamageError's too; a run the Lambda timeout kills leaves it to lapse at its until.
-  return withScrubLease(store, { by, seconds, now: deps.now ?? (() => new Date()) }, () => scrubAndRecord(request, deps));
+  return withScrubLease(store, { by, seconds, now: deps.now ?? (() => new Date()), ...(execution !== undefined ? { execution } : {}) }, (hold) => scrubAndRecord(request, deps, hold));
 }
 
-async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDeps): Promise<ScrubRunbookSummary> {
+/** Records the run only while it still holds the lease: another scrub that took it may have read the latest record already. */
+async function recordHolding(deps: ScrubRunbookDeps, hold: ScrubLeaseHold | undefined, record: ScrubRunRecord): Promise<void> {
+  await hold?.confirm();
+  await deps.scrubLog.record(record);
+}
+
+async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDeps, hold?: ScrubLeaseHold): Promise<ScrubRunbookSummary> {
   const now = deps.now ?? (() => new Date());
   // Once the lease is held: of two runs one after the other, the later one's record is the latest.
   const startedAt = now().toISOString();
@@ -117,7 +126,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
   // (and its replica): nothing to scrub yet is a clean run, not a failure to alarm on. Only then: a vault emptied
   // since is no fresh environment (openScrubbedVaults).
   const opened = await openScrubbedVaults(request.scope, (side) => deps.openVault(side), deps.newestRecordedBackup);
-  if ('nothingYet' in opened) return nothingToScrubYet(request, deps, startedAt, opened.nothingYet);
+  if ('nothingYet' in opened) return nothingToScrubYet(request, deps, startedAt, opened.nothingYet, hold);
   const { vaults } = opened;
   for (const { side, error } of opened.unopened) {
     notes.push(`the ${side} vault cannot be opened (${error instanceof Error ? error.message : String(error)}); the ${request.scope} vault was neither compared with it nor repaired from it`);
@@ -144,7 +153,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
   });
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
-  await deps.scrubLog.record(record);
+  await recordHolding(deps, hold, record);
   deps.publish?.(record);
   if (!report.ok) throw new VaultDamageError(damageMessage(report, record));
   return summarizeScrub(report, record, notes);
@@ -190,13 +199,13 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.`;
 }
 
-async function nothingToScrubYet(request: ScrubRunbookRequest, deps: ScrubRunbookDeps, startedAt: string, reason: string): Promise<ScrubRunbookSummary> {
+async function nothingToScrubYet(request: ScrubRunbookRequest, deps: ScrubRunbookDeps, startedAt: string, reason: string, hold: ScrubLeaseHold | undefined): Promise<ScrubRunbookSummary> {
   const now = deps.now ?? (() => new Date());
   const previous = await deps.scrubLog.latest();
   const cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
   const report: ScrubReport = { scope: request.scope, fraction: request.fraction, repair: request.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous });
-  await deps.scrubLog.record(record);
+  await recordHolding(deps, hold, record);
   deps.publish?.(record);
   return summarizeScrub(report, record, [`nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason})`]);
 }

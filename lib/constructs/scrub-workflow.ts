@@ -111,8 +111,8 @@ const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
  * answer a missing key 404 as the vault expects); write only what a repair writes (REPAIRED_KEYS, the
  * prefixes replication writes) in each vault; on each vault key Decrypt (unwrap the master key, read
  * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by its
- * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, and PutItem, GetItem
- * and DeleteItem (take, name the holder, release) of the scrub lease's SCRUB#LEASE only, with the catalog key as the
+ * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, and PutItem, GetItem,
+ * UpdateItem and DeleteItem (take, name the holder, confirm before recording, release) of the scrub lease's SCRUB#LEASE only, with the catalog key as the
  * other writers have it. Optionally a Scheduler schedule whose role may start this state machine only.
  */
 export class ScrubWorkflow extends Construct {
@@ -163,10 +163,11 @@ export class ScrubWorkflow extends Construct {
       }),
     );
     // The scrub lease (lambdas/catalog/scrub-lease.ts), held from before the latest run is read until this one is recorded,
-    // so that two scrubs at once cannot drop one's damage: taken (a conditional PutItem), its holder read when refused, released.
+    // so that two scrubs at once cannot drop one's damage: taken (a conditional PutItem), its holder read when refused,
+    // confirmed right before the run is recorded (an UpdateItem conditional on its holder, review rEE F1), released.
     scrub.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         resources: [props.catalog.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_LEASE_PARTITION] } },
       }),
@@ -183,6 +184,8 @@ export class ScrubWorkflow extends Construct {
       'Validates the input ({"vault": "primary" | "dr" | "both", "fraction": 1e-6 <= f <= 1, "repair": boolean}; defaults both, 1/7, true), reads and verifies the next slice of the vaults\' objects from the cursor in the catalog, compares the two listings, copies each damaged or missing object from the other vault once that copy verifies, and records the run.',
       scrub,
       '$.report',
+      // The execution holds the scrub lease, so that its retry (after a throttled record and release) takes it again (review rEE F3).
+      { 'request.$': '$', 'execution.$': '$$.Execution.Id' },
     );
     const report = new sfn.Succeed(this, 'Scrub report', {
       comment: 'Nothing is left damaged or missing; the execution\'s output is the run\'s summary: objects read, findings repaired, the next cursor.',

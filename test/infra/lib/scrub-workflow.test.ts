@@ -81,6 +81,8 @@ it('defines lifeboat-dev-scrub: Scrub → Scrub report, Retry on TransientError,
   expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input as JSON text', 'Input is an object?', 'Input refused', 'Scrub', 'Scrub failed', 'Scrub report']);
   const task = definition.States['Scrub'] ?? {};
   expect(task).toMatchObject({ Type: 'Task', Next: 'Scrub report', ResultPath: '$.report' });
+  // The execution holds the scrub lease, so that its retry takes the lease a failed release left (review rEE F3).
+  expect((task as { Parameters?: unknown }).Parameters).toEqual({ 'request.$': '$', 'execution.$': '$$.Execution.Id' });
   expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'], BackoffRate: 2, JitterStrategy: 'FULL' })]));
   expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failure report' }]);
   expect(definition.States['Scrub report']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
@@ -118,6 +120,7 @@ it('grants exactly: read and list both vaults, write only what replication write
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:UpdateItem',
       'kms:Decrypt',
       'kms:Encrypt',
       'kms:GenerateDataKey',
@@ -171,7 +174,7 @@ it('grants exactly: read and list both vaults, write only what replication write
   const onTable = statements.filter((s) => flat(s.Resource) === flat({ 'Fn::GetAtt': [table, 'Arn'] }) && [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
   expect(onTable).toEqual([
     { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_RUNS_PK] } } },
-    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_LEASE_PK] } } },
+    { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_LEASE_PK] } } },
   ]);
   expect(grants.get('dynamodb:Query')).toEqual([
     flat({ 'Fn::GetAtt': [table, 'Arn'] }),
@@ -182,29 +185,34 @@ it('grants exactly: read and list both vaults, write only what replication write
   expect(drCatalogKey.map((s) => [s.Action].flat())).toEqual([['kms:Decrypt']]);
 });
 
-it('writes and reads only the SCRUB#RUNS partition of the catalog, and the scrub lease: no backup record, plan lease or approval (audit d6-1, review rY F1)', async () => {
+it('writes and reads only the SCRUB#RUNS partition of the catalog, and the scrub lease: no backup record, plan lease or approval (audit d6-1, review rY F1, rEE F1)', async () => {
   const policies = new DeployedPolicies(primary.toJSON() as CfnTemplate, { account: ACCOUNT, region: 'us-east-1' });
   const scrub = principalOfRole(policies, roleOf('scrub-vaults'));
   const table = { arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/lifeboat-dev-catalog`, account: ACCOUNT };
   const decisions: string[] = [];
   for (const partition of [SCRUB_RUNS_PK, SCRUB_LEASE_PK, 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS']) {
-    for (const action of ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem']) decisions.push(`${action} ${partition}: ${await simulatedDecision(scrub, action, table, { 'dynamodb:LeadingKeys': [partition] })}`);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) decisions.push(`${action} ${partition}: ${await simulatedDecision(scrub, action, table, { 'dynamodb:LeadingKeys': [partition] })}`);
   }
   expect(decisions).toEqual([
     `dynamodb:PutItem ${SCRUB_RUNS_PK}: Allowed`,
     `dynamodb:Query ${SCRUB_RUNS_PK}: Allowed`,
+    `dynamodb:UpdateItem ${SCRUB_RUNS_PK}: ImplicitlyDenied`,
     `dynamodb:DeleteItem ${SCRUB_RUNS_PK}: ImplicitlyDenied`,
     `dynamodb:PutItem ${SCRUB_LEASE_PK}: Allowed`,
     `dynamodb:Query ${SCRUB_LEASE_PK}: ImplicitlyDenied`,
+    `dynamodb:UpdateItem ${SCRUB_LEASE_PK}: Allowed`,
     `dynamodb:DeleteItem ${SCRUB_LEASE_PK}: Allowed`,
     'dynamodb:PutItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:Query BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
+    'dynamodb:UpdateItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:DeleteItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:PutItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:Query LOCK#daily: ImplicitlyDenied',
+    'dynamodb:UpdateItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:DeleteItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:PutItem APPROVALS: ImplicitlyDenied',
     'dynamodb:Query APPROVALS: ImplicitlyDenied',
+    'dynamodb:UpdateItem APPROVALS: ImplicitlyDenied',
     'dynamodb:DeleteItem APPROVALS: ImplicitlyDenied',
   ]);
 });

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { parseScrubFraction, type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
-import { SCRUB_LEASE_PK, ScrubLease } from '../../../lambdas/catalog/scrub-lease';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { CLI_SCRUB_LEASE_SECONDS, parseScrubFraction, type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
+import { SCRUB_LEASE_CLOCK_MARGIN_MS, SCRUB_LEASE_PK, ScrubLease, type ScrubLeaseStore } from '../../../lambdas/catalog/scrub-lease';
 import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
 import { catalogOnDynalite } from '../../support/catalog-on-dynalite';
@@ -150,7 +150,7 @@ it('refuses to run while another scrub holds the scrub lease, naming it and when
     expect(refused.err).toEqual([
       'lifeboat scrub: Another scrub is running: the scrub runbook of environment dev (Lambda request r-1), started 2026-11-30T02:50:00.000Z; it holds the scrub lease until 2026-11-30T03:06:00.000Z. ' +
         'Two scrubs at once would lose one run\'s damage from the record `lifeboat status` reads, so this one did not start: nothing was read or recorded. ' +
-        'Wait for it to end and scrub again. If it is known to have died, its lease lapses by itself at 2026-11-30T03:06:00.000Z; before then, delete the catalog item pk "SCRUB#LEASE", sk "LEASE" (docs/RUNBOOKS.md, "Scrub").',
+        'Wait for it to end and scrub again. If it is known to have died, its lease can be taken over from 2026-11-30T03:11:00.000Z; before then, delete the catalog item pk "SCRUB#LEASE", sk "LEASE" (docs/RUNBOOKS.md, "Scrub").',
     ]);
     expect(refused.out).toEqual([]);
     expect(await scrubLog.latest()).toBeUndefined();
@@ -173,6 +173,61 @@ it('refuses to run while another scrub holds the scrub lease, naming it and when
       "note: the scrub lease cannot be taken in the catalog (ECONNREFUSED); this run is not recorded (a run recorded without it could drop the damage of another scrub running now), so the next run starts where the catalog's last recorded run left off",
     );
     expect(await scrubLog.latest()).toEqual(damaged);
+  } finally {
+    await close();
+  }
+});
+
+// Review rEE F1: a CLI learnt its lease was gone only from a renewal refused by its condition; renewals that threw (or never
+// ran: a laptop suspended) went unnoticed, another scrub took the lapsed lease, and the CLI recorded all the same, so one
+// run's damage could be dropped from status again. It now records only while it still holds the lease.
+it('records nothing, says so and exits 1 when its scrub lease lapsed with its renewals failing, or was taken over (review rEE F1)', async () => {
+  const { documents, close } = await catalogOnDynalite();
+  try {
+    const store = new ScrubLease(documents, 'catalog');
+    const scrubLog = new ScrubLog(documents, 'catalog');
+    const T = Date.UTC(2026, 10, 30, 2, 55, 0);
+    let at = T;
+    const now = () => new Date(at);
+    // Every renewal times out, and the run outlasts its lease on its own clock (the latest record is read 5 minutes in).
+    const renewalsFail: ScrubLeaseStore = { take: (...a) => store.take(...a), release: (l) => store.release(l), renew: () => Promise.reject(new Error('socket hang up')) };
+    const lapsing: ScrubAccess = {
+      ...access,
+      scrubLease: renewalsFail,
+      scrubLog: {
+        record: (run) => scrubLog.record(run),
+        latest: () => {
+          at += CLI_SCRUB_LEASE_SECONDS * 1000;
+          return scrubLog.latest();
+        },
+      },
+    };
+    const lapsed = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1' }, { io: lapsed.io, access: lapsing, now, leaseRenewEveryMs: 1 })).toBe(1);
+    expect(lapsed.err).toEqual([expect.stringMatching(/^note: This scrub is not recorded: its scrub lease lapsed at 2026-11-30T03:00:00\.000Z before it was recorded .*: scrub again/)]);
+    expect(lapsed.out.join('\n')).toContain('not recorded in the catalog');
+    expect(await scrubLog.latest()).toBeUndefined();
+    await documents.send(new DeleteCommand({ TableName: 'catalog', Key: { pk: SCRUB_LEASE_PK, sk: 'LEASE' } }));
+    // Taken over mid-run by a runbook whose clock runs past the lease's end and the clocks' margin; this clock has not.
+    at = T;
+    const takenOver: ScrubAccess = {
+      ...access,
+      scrubLease: store,
+      scrubLog: {
+        record: (run) => scrubLog.record(run),
+        latest: async () => {
+          await store.take('the scrub runbook (Lambda request r-2)', new Date(T + CLI_SCRUB_LEASE_SECONDS * 1000 + SCRUB_LEASE_CLOCK_MARGIN_MS + 1000), 960);
+          return scrubLog.latest();
+        },
+      },
+    };
+    const lost = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', json: true }, { io: lost.io, access: takenOver, now })).toBe(1);
+    expect(lost.err).toEqual([expect.stringMatching(/^note: This scrub is not recorded: another scrub took over its scrub lease \(held until 2026-11-30T03:00:00\.000Z\) before it was recorded\./)]);
+    expect(JSON.parse(lost.out.join('\n'))).toMatchObject({ outcome: 'CLEAN', recorded: false });
+    expect(await scrubLog.latest()).toBeUndefined();
+    // The runbook's lease is left alone.
+    expect((await documents.send(new GetCommand({ TableName: 'catalog', Key: { pk: SCRUB_LEASE_PK, sk: 'LEASE' } }))).Item).toMatchObject({ by: 'the scrub runbook (Lambda request r-2)' });
   } finally {
     await close();
   }

@@ -64,3 +64,21 @@ it('a DAMAGED run publishes its metrics (ScrubCorrupt, which the scrub-corruptio
     await removeDir(dir);
   }
 });
+
+// Review rEE F3: the Scrub task passes its execution ({"request.$": "$", "execution.$": "$$.Execution.Id"}), which holds
+// the lease, so a retry of that execution takes it again; a definition from before passes the execution's input as it is.
+it('takes the scrub lease for the execution the Scrub task names, and refuses a misspelt field of its request by name', async () => {
+  const dir = await tempDir('scrub-handler');
+  try {
+    const pair = await scrubVaultPair(path.join(dir, 'src'));
+    const sent: PutCommand['input'][] = [];
+    const execution = 'arn:aws:states:us-east-1:111111111111:execution:lifeboat-dev-scrub:daily-1';
+    await capturedStdout(async () => {
+      await scrubVaultsHandler(runtime(pair, sent))({ request: { fraction: 1 }, execution });
+    });
+    expect(sent).toEqual([expect.objectContaining({ Item: expect.objectContaining({ pk: 'SCRUB#LEASE', execution }) }), expect.objectContaining({ Item: expect.objectContaining({ outcome: 'CLEAN' }) })]);
+    await expect(handler({ request: { reapir: false }, execution })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('Invalid scrub request: (input): Unrecognized key: "reapir"') });
+  } finally {
+    await removeDir(dir);
+  }
+});

@@ -3,7 +3,8 @@ import { planStatus } from '../../../../cli/status/plan-status';
 import { reasonsNotWithin } from '../../../../cli/status/status-screen';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { ScrubInProgressError } from '../../../../lambdas/catalog/scrub-in-progress-error';
-import { ScrubLease } from '../../../../lambdas/catalog/scrub-lease';
+import { SCRUB_LEASE_CLOCK_MARGIN_MS, ScrubLease, type ScrubLeaseStore } from '../../../../lambdas/catalog/scrub-lease';
+import { ScrubLeaseLostError } from '../../../../lambdas/catalog/scrub-lease-lost-error';
 import { ScrubLog } from '../../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
@@ -178,6 +179,74 @@ it('refuses a second scrub while one runs, naming it, so the first one\'s damage
     // Released after its VaultDamageError: the next scrub runs, and carries that damage.
     const next = await runScrubRunbook({ scope: 'both', fraction: 1e-6, repair: true }, scheduled);
     expect(next.outstanding?.objects.map((o) => o.key)).toEqual([pack, pack]);
+  } finally {
+    await close();
+  }
+});
+
+// Review rEE F2: a lease was taken over as soon as its until passed on the taker's clock: a CLI 10 minutes fast took a
+// running runbook's lease. It is taken over only once its until and the clocks' margin have passed.
+it('takes over a lapsed scrub lease only once its until and the clocks\' margin have passed on the taker\'s clock (review rEE F2)', async () => {
+  const { documents, close } = await catalogOnDynalite();
+  try {
+    const store = new ScrubLease(documents, 'catalog');
+    const T = Date.UTC(2026, 10, 30, 3, 0, 0);
+    const runbook = await store.take('runbook r-1', new Date(T), 960);
+    // 7 minutes into the runbook's 16, by a clock 10 minutes fast: 1 minute past its until.
+    const early = await store.take('lifeboat scrub by me@laptop', new Date(T + 17 * 60_000), 300).catch((err: unknown) => err);
+    expect(early).toBeInstanceOf(ScrubInProgressError);
+    expect((early as Error).message).toContain('its lease can be taken over from 2026-11-30T03:21:00.000Z');
+    await store.take('lifeboat scrub by me@laptop', new Date(T + 960_000 + SCRUB_LEASE_CLOCK_MARGIN_MS + 1000), 300);
+    expect(await store.release(runbook)).toBe(false);
+  } finally {
+    await close();
+  }
+});
+
+// Review rEE F3: a throttled catalog failed the record (TransientError, retried by Step Functions) and the release, which
+// was swallowed; the retry, the same execution, was refused by its own lease and the execution failed.
+it('a retry of the same execution takes the lease its failed attempt left; another execution is refused (review rEE F3)', async () => {
+  const { documents, close } = await catalogOnDynalite();
+  try {
+    const real = new ScrubLease(documents, 'catalog');
+    const throttled = () => Object.assign(new Error('Throughput exceeds the current capacity of your table'), { name: 'ProvisionedThroughputExceededException' });
+    let throttling = true;
+    const store: ScrubLeaseStore = { take: (...a) => real.take(...a), renew: (...a) => real.renew(...a), release: (l) => (throttling ? Promise.reject(throttled()) : real.release(l)) };
+    const scrubLog = new ScrubLog(documents, 'catalog');
+    const execution = 'arn:aws:states:us-east-1:111111111111:execution:lifeboat-dev-scrub:daily-1';
+    const attempt = (lease: { store: ScrubLeaseStore; by: string; seconds: number; execution: string }) => ({
+      ...deps(),
+      scrubLog: { latest: () => scrubLog.latest(), record: (run: ScrubRunRecord) => (throttling ? Promise.reject(throttled()) : scrubLog.record(run)) },
+      lease,
+    });
+    await expect(runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, attempt({ store, by: 'request 1', seconds: 960, execution }))).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+    throttling = false;
+    const other = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, attempt({ store, by: 'request 2', seconds: 960, execution: `${execution}-other` })).catch((err: unknown) => err);
+    expect(other).toBeInstanceOf(ScrubInProgressError);
+    const retry = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, attempt({ store, by: 'request 3', seconds: 960, execution }));
+    expect(retry.outcome).toBe('CLEAN');
+    expect(await scrubLog.latest()).toMatchObject({ outcome: 'CLEAN', startedAt: retry.startedAt });
+  } finally {
+    await close();
+  }
+});
+
+// Review rEE F1, the runbook's path: it records only while it still holds the lease.
+it('records nothing and fails with ScrubLeaseLostError when another scrub took its lease before it recorded (review rEE F1)', async () => {
+  const { documents, close } = await catalogOnDynalite();
+  try {
+    const store = new ScrubLease(documents, 'catalog');
+    const scrubLog = new ScrubLog(documents, 'catalog');
+    const skewed = async (): Promise<ScrubRunRecord | undefined> => {
+      // A scrub whose clock runs past this one's lease and the clocks' margin takes it over.
+      await store.take('lifeboat scrub by me@laptop', new Date(Date.UTC(2026, 10, 30, 4, 0, 0)), 300);
+      return scrubLog.latest();
+    };
+    const run = { ...deps(), scrubLog: { latest: skewed, record: (r: ScrubRunRecord) => scrubLog.record(r) }, lease: { store, by: 'runbook r-1', seconds: 960 } };
+    const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, run).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ScrubLeaseLostError);
+    expect((failure as Error).message).toMatch(/^This scrub is not recorded: another scrub took over its scrub lease/);
+    expect(await scrubLog.latest()).toBeUndefined();
   } finally {
     await close();
   }
