@@ -9,7 +9,7 @@ import { capturedCliIo } from '../../support/captured-cli-io';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support/scrub-vault-pair';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
-import { ObjectLockedError } from '../../../vault/vault-errors';
+import { ObjectLockedError, VaultObjectArchivedError } from '../../../vault/vault-errors';
 
 /** `lifeboat scrub`: options, exit codes, the catalog record and its cursor (the self-heal itself: test/unit/lambdas/replication/scrub-vaults.test.ts). */
 
@@ -106,6 +106,30 @@ it('a run with one pack lost and one a lock kept from its good copy: objects cou
   expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: json.io, access })).toBe(1);
   expect(json.err.at(-1)).toBe(`${verdict}each is named above with what stood in the way and what to do.`);
   expect(json.err.at(-2)).toMatch(new RegExp(`^${locked} is damaged or missing in primary and has a good copy in the other vault, but was not repaired: the primary vault refused to replace its damaged copy, which Object Lock protects .*; the dr vault's copy is good`));
+});
+
+// Review rDD F2 of ef22709a: a run whose only damage had an archived other copy printed an empty verdict, and with --json
+// named the object nowhere on stderr.
+it('an object damaged in one vault whose other copy is archived: the verdict says to thaw it, and --json names it and the backup on stderr', async () => {
+  const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+  await corrupt(pair.primary.store, pack);
+  const store = pair.dr.store;
+  const get = store.get.bind(store);
+  // As S3 answers a GET of an object in Deep Archive.
+  jest.spyOn(store, 'get').mockImplementation((key, range) => (key === pack ? Promise.reject(new VaultObjectArchivedError(store.location, key, 'DEEP_ARCHIVE')) : get(key, range)));
+  const thaw = '1 object(s) are damaged or missing and their other copy is an archived copy, not verified: thaw it and scrub with --repair while the thawed copy lasts';
+
+  const text = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: text.io, access })).toBe(1);
+  expect(text.err.at(-1)).toBe(`${thaw} (the WHY of each says what stood in the way and what to do).`);
+  expect(runs[0]).toMatchObject({ outcome: 'REPAIRABLE' });
+
+  const json = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: json.io, access })).toBe(1);
+  expect(json.err.at(-1)).toBe(`${thaw} (each is named above with what stood in the way and what to do).`);
+  expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^${pack} is damaged or missing in primary and its other copy is an archived copy, not verified: the dr vault's copy is an archived copy, not verified \\(DEEP_ARCHIVE\\)`)));
+  expect(json.err).toContain(`${pack} is damaged or missing in primary, and the other vault's copy is an archived copy, not verified; until it is thawed, a restore from primary fails for:`);
+  expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^  backup ${pair.backupId}, source `)));
 });
 
 it('exits 1 when a vault in scope cannot be opened, and scrubs one vault alone when only the other is down', async () => {

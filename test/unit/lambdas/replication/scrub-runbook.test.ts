@@ -18,6 +18,7 @@ import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { PruneLease } from '../../../../vault/prune/prune-lease';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { snapshotKey } from '../../../../vault/repository/vault-layout';
+import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 
 /** The scrub runbook's step over in-memory vaults and an in-memory scrub log: cursor in, run recorded, damage fails the run. */
@@ -256,6 +257,45 @@ it('fails a run without repair that found something (REPAIRABLE): the damage is 
   const [pack] = await listKeys(pair.primary.store, 'data/');
   await corrupt(pair.primary.store, pack as string);
   await expect(runScrubRunbook({ scope: 'both', fraction: 1, repair: false }, deps())).rejects.toMatchObject({ name: 'VaultDamageError', message: expect.stringMatching(/^REPAIRABLE: 1 object\(s\).*"repair": true/) });
+});
+
+// Review rDD F2 of ef22709a: a run whose only damage had an archived other copy failed with "REPAIRABLE: . The run is
+// recorded", naming neither the object nor the backups a restore from the damaged vault cannot serve until it is thawed.
+describe('an object whose other copy is archived (review rDD F2)', () => {
+  /** Corrupts `key` in the primary vault and answers the DR vault's reads of it as S3 does an object in Deep Archive. */
+  function damagedWithArchivedOtherCopy(key: string): Promise<void> {
+    const store = pair.dr.store;
+    const get = store.get.bind(store);
+    jest.spyOn(store, 'get').mockImplementation((k, range) => (k === key ? Promise.reject(new VaultObjectArchivedError(store.location, k, 'DEEP_ARCHIVE')) : get(k, range)));
+    return corrupt(pair.primary.store, key);
+  }
+  const archivedSentence = (key: string) =>
+    `1 object(s) damaged or missing whose other copy is an archived copy, not verified, to thaw and repair from (backups not restorable from the damaged vault until then: ${pair.backupId}): ${key} (primary) [the dr vault's copy is an archived copy, not verified (DEEP_ARCHIVE)`;
+
+  it('alone: REPAIRABLE, the object and its backups named as to thaw and repair from', async () => {
+    const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+    await damagedWithArchivedOtherCopy(pack);
+    const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps()).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(VaultDamageError);
+    const message = (failure as Error).message;
+    expect(message).toMatch(/^REPAIRABLE: 1 object\(s\)/);
+    expect(message).toContain(archivedSentence(pack));
+    expect(message).not.toContain('no good copy');
+    expect(runs.map((r) => r.outcome)).toEqual(['REPAIRABLE']);
+  });
+
+  it('beside an object with no good copy: DAMAGED, and both sentences present', async () => {
+    const [lost, pack] = (await listKeys(pair.primary.store, 'data/')) as [string, string];
+    await corrupt(pair.primary.store, lost);
+    await corrupt(pair.dr.store, lost);
+    await damagedWithArchivedOtherCopy(pack);
+    const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps()).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(VaultDamageError);
+    const message = (failure as Error).message;
+    expect(message).toMatch(new RegExp(`^DAMAGED: 1 object\\(s\\) damaged or missing with no good copy in either vault: ${lost} \\(dr, primary\\)\\. `));
+    expect(message).toContain(archivedSentence(pack));
+    expect(message).toContain(`; affected backups: ${pair.backupId}. The run is recorded`);
+  });
 });
 
 it('needs every vault in scope, and goes on without the other one when only it is down, saying so', async () => {
