@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { publishReplicationMetrics } from '../operations/operation-metrics';
+import { replicaRetentionResumeSchema } from '../replication/replica-retention-resume';
 import { replicateBackup } from '../replication/replicate-backup';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 import { thawWaitSecondsFromEnv } from '../thaw/pack-thaw';
 
-const inputSchema = z.object({ backup: z.object({ backupId: z.string().min(1) }) });
+// `replication`: the previous pass's report (the workflow passes it back; the first pass gets an empty one), whose
+// `retention` says where a stopped retention extension carries on.
+const inputSchema = z.object({
+  backup: z.object({ backupId: z.string().min(1) }),
+  replication: z.object({ retention: replicaRetentionResumeSchema.optional() }).optional(),
+});
 
-/** Time kept back from the Lambda timeout: copies in flight finish, the catalog is updated, the result returns. */
+/** Time kept back from the Lambda timeout: copies and retention extensions in flight finish, the catalog is updated, the result returns. */
 const RESERVE_MS = 90_000;
 
 /**
@@ -14,11 +20,11 @@ const RESERVE_MS = 90_000;
  * `complete: false` when the time ran out, or with `thaw` when packs to copy are archived in the primary
  * vault (their thaws asked for); the workflow invokes it again (after a Wait while thaws are pending) and it carries on.
  */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replication request' }, async ({ backup }, runtime, invocation) => {
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'replication request' }, async ({ backup, replication }, runtime, invocation) => {
   const remaining = invocation?.getRemainingTimeInMillis();
   const waitSeconds = thawWaitSecondsFromEnv();
   const { primaryVault, drVault } = runtime.config;
-  const report = await replicateBackup(backup, {
+  const report = await replicateBackup({ ...backup, ...(replication?.retention ? { retention: replication.retention } : {}) }, {
     source: await runtime.openVault('primary'),
     target: runtime.vaultStore('dr'),
     // Named by the error that says one of the buckets does not exist (VaultBucketMissingError).

@@ -5,13 +5,14 @@ import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys, SNAPSHOTS_PREFIX } from '../../vault';
+import { extendObjectsRetention, mapBounded, openVault, retentionWindow, snapshotKey, snapshotObjectKeys, SNAPSHOTS_PREFIX } from '../../vault';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
 import { discardedSnapshotsOf } from './discarded-snapshots';
 import { replicateVault, type ReplicationThaw } from './replicate-vault';
 import { type ReplicaPruneRunning } from './replica-prune-wait';
+import { type ReplicaRetentionResume } from './replica-retention-resume';
 
 /** What replication reads and writes in the primary region's catalog. */
 export type PrimaryCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan' | 'markCopied'>;
@@ -75,11 +76,17 @@ export type ReplicationReport = {
   thaw?: ReplicationThaw;
   /** A prune of the DR vault still running when the pass ended (absent when none): why the pass is not complete. */
   pruneRunning?: ReplicaPruneRunning;
+  /**
+   * The copy is done but the DR vault's retention extension is not (absent otherwise): why the pass is not complete, and
+   * where the next pass, given it back (replicateBackup's `input.retention`), carries on.
+   */
+  retention?: ReplicaRetentionResume;
 };
 
 /**
  * The backup workflow's Replicate step: copies what the DR vault lacks (replicateVault), and once it
- * holds everything:
+ * holds everything (under Object Lock, once what the backups reference there is retained: extendReplicaRetention, which
+ * may take passes of its own, resumed from `input.retention`):
  * 1. writes to the DR catalog every committed backup of the plan (and of the snapshots this pass
  *    copied) that it lacks, as copied — before the primary says so, so a DR region lost in between
  *    leaves the primary's record not COMMITTED in DR and the next run writes it again;
@@ -90,8 +97,9 @@ export type ReplicationReport = {
  * A snapshot its backup discarded (the primary catalog records it FAILED, or COMMITTED without it) is not copied (discarded-snapshots.ts).
  * The snapshots' `backupId:` tags say which backups they belong to, so this needs the vault alone.
  */
-export async function replicateBackup(input: { backupId: string }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
+export async function replicateBackup(input: { backupId: string; retention?: ReplicaRetentionResume }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
   const drCatalog = deps.drCatalog;
+  if (input.retention && deps.retentionDays !== undefined) return resumeReplicaRetention(input.retention, deps);
   // Read once for the pass: the run holds its plan's lock, so no other backup of the plan commits meanwhile, and a
   // record marked copied by someone else since is left as it is by markCopied and putRebuiltBackup.
   const current = await deps.catalog.getBackup(input.backupId);
@@ -128,11 +136,25 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
       const backupId = backupIdOfTags((await deps.source.loadSnapshot(id)).tags);
       if (backupId) backupIds.add(backupId);
     }
-    if (deps.retentionDays !== undefined) await extendReplicaRetention(current, progress.copiedSnapshots, deps, deps.retentionDays);
     const copied = await backupsInDr(current, planRecords, backupIds, deps, new Set(progress.vouchedSnapshots ?? []));
+    if (deps.retentionDays !== undefined) {
+      const { until, extendTo } = retentionWindow(new Date(deps.now?.() ?? Date.now()), deps.retentionDays);
+      const wanted = [...new Set([...(current?.sources ?? []).map((s) => s.snapshotId), ...progress.copiedSnapshots])];
+      const left = await extendReplicaRetention(
+        { snapshotIds: wanted, until: until.toISOString(), extendTo: extendTo.toISOString(), toMark: copied.toMark.map((r) => r.backupId), toWrite: copied.toWrite.map((r) => r.backupId), objectsLeft: 0 },
+        deps,
+      );
+      if (left) return { ...reportOf(progress, 0, drCatalog ? 0 : undefined), complete: false, retention: left };
+    }
+    // Only now: see resumeReplicaRetention.
     if (drCatalog) drCatalogWritten = await writeDrCatalog(copied.toWrite, drCatalog);
     for (const record of copied.toMark) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
   }
+  return reportOf(progress, backupsCopied, drCatalog ? drCatalogWritten : undefined);
+}
+
+/** The step's report of a pass that ran replicateVault. */
+function reportOf(progress: Awaited<ReturnType<typeof replicateVault>>, backupsCopied: number, drCatalogWritten: number | undefined): ReplicationReport {
   const { complete, copiedObjects, copiedBytes, remainingObjects } = progress;
   return {
     complete,
@@ -142,7 +164,7 @@ export async function replicateBackup(input: { backupId: string }, deps: Replica
     backupsCopied,
     ...(progress.skippedSnapshots.length > 0 ? { snapshotsSkipped: progress.skippedSnapshots.length } : {}),
     ...(progress.discardedSnapshots ? { discardedSnapshotsSkipped: progress.discardedSnapshots.length } : {}),
-    ...(deps.drCatalog ? { drCatalogWritten } : {}),
+    ...(drCatalogWritten !== undefined ? { drCatalogWritten } : {}),
     ...(progress.thaw ? { thaw: progress.thaw } : {}),
     ...(progress.pruneRunning ? { pruneRunning: progress.pruneRunning } : {}),
   };
@@ -204,18 +226,54 @@ async function snapshotsStillNotRecordedCopied(
 }
 
 /**
+ * A pass after one that stopped during the retention extension (`resume`): the copy was done and vouched for then, so
+ * nothing is copied or looked at again (a DR prune marking since sees the snapshots); the extension carries on after
+ * the last key done, and once it ends the backups are recorded. A backup is written to the DR catalog and marked copied
+ * only after every object its snapshots reference in the DR vault is retained for the window: a record marked copied is
+ * never looked at by a later pass (it names no snapshot to vouch for, nor its backup's to extend), so marking first and
+ * stopping would leave packs it shares with older backups to lapse out of retention under a backup the DR catalog
+ * presents as immutable there — a delete, or the noncurrent-version expiry, could then take them.
+ */
+async function resumeReplicaRetention(resume: ReplicaRetentionResume, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
+  const counts = { copiedObjects: 0, copiedBytes: 0, remainingObjects: 0 };
+  const left = await extendReplicaRetention(resume, deps);
+  if (left) return { complete: false, ...counts, backupsCopied: 0, ...(deps.drCatalog ? { drCatalogWritten: 0 } : {}), retention: left };
+  // Read again: the ids were chosen by the pass that vouched for them (backupsInDr); markCopied and putRebuiltBackup
+  // leave a record another pass recorded meanwhile as it is.
+  const recordsOf = async (ids: readonly string[]): Promise<BackupRecord[]> =>
+    (await mapBounded(ids, 8, (id) => deps.catalog.getBackup(id))).filter((record): record is BackupRecord => record?.status === 'COMMITTED');
+  const drCatalogWritten = deps.drCatalog ? await writeDrCatalog(await recordsOf(resume.toWrite), deps.drCatalog) : undefined;
+  let backupsCopied = 0;
+  for (const record of await recordsOf(resume.toMark)) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
+  return { complete: true, ...counts, backupsCopied, ...(drCatalogWritten !== undefined ? { drCatalogWritten } : {}) };
+}
+
+/**
  * Objects copied now got the DR bucket's default retention when written; packs the DR vault already
  * held may be near the end of theirs. The keys are the DR vault's own references (its index): the DR
  * prune repacks on its own, and a pass that skipped forgotten snapshots copied by reference, so the
- * primary's keys need not name objects there.
+ * primary's keys need not name objects there. Each key costs a HEAD and maybe a PutObjectRetention in the DR region
+ * (about 13 ms a key, 16 in flight), so a large backup's keys take longer than a Lambda run: no key starts after the
+ * deadline, and what is left is returned for the next pass (the keys sorted, so it resumes after the last one done).
+ * Undefined when every key is done.
  */
-async function extendReplicaRetention(record: BackupRecord | undefined, copiedSnapshots: readonly string[], deps: ReplicateBackupDeps, days: number): Promise<void> {
-  const wanted = [...new Set([...(record?.sources ?? []).map((s) => s.snapshotId), ...copiedSnapshots])];
-  const snapshotIds = (await Promise.all(wanted.map(async (id) => ((await deps.target.has(snapshotKey(id))) ? id : null)))).filter((id): id is string => id !== null);
-  if (snapshotIds.length === 0) return;
-  const { until, extendTo } = retentionWindow(new Date(deps.now?.() ?? Date.now()), days);
+async function extendReplicaRetention(resume: ReplicaRetentionResume, deps: ReplicateBackupDeps): Promise<ReplicaRetentionResume | undefined> {
+  const now = deps.now ?? Date.now;
+  const stopped = (objectsLeft: number, after = resume.after): ReplicaRetentionResume => ({ ...resume, ...(after !== undefined ? { after } : {}), objectsLeft });
+  // Finding the keys loads the snapshots, walks their manifests and reads the DR vault's whole index: not begun past the deadline.
+  if (deps.deadline !== undefined && now() >= deps.deadline) return stopped(resume.objectsLeft);
+  // A snapshot the DR vault's retention forgot since an earlier pass references nothing to keep.
+  const held = await mapBounded(resume.snapshotIds, 16, async (id) => ((await deps.target.has(snapshotKey(id))) ? id : null));
+  const snapshotIds = held.filter((id): id is string => id !== null);
+  if (snapshotIds.length === 0) return undefined;
   const replica = await openVault(deps.target, deps.targetKeys);
-  await extendObjectsRetention(deps.target, await snapshotObjectKeys(replica, snapshotIds), until, extendTo);
+  const after = resume.after;
+  const keys = (await snapshotObjectKeys(replica, snapshotIds)).filter((key) => after === undefined || key > after);
+  const extension = await extendObjectsRetention(deps.target, keys, new Date(resume.until), new Date(resume.extendTo), { ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}), now });
+  const notStarted = extension.notStarted ?? 0;
+  if (notStarted === 0) return undefined;
+  const done = keys.length - notStarted;
+  return stopped(notStarted, done > 0 ? keys[done - 1] : after);
 }
 
 /** The backups a pass records as copied: each is COMMITTED and the DR vault holds every snapshot of it. */

@@ -174,7 +174,8 @@ function sweptSinceListed(err: unknown): err is VaultObjectNotFoundError {
  *
  * Keys are compared by name only: vault objects are immutable (content-addressed or random ids),
  * so a name present in the replica is the same object. A pass that hits the deadline stops starting
- * copies and reports `complete: false`; the next pass lists again and carries on.
+ * copies (or, with too little time left for a look, does not look again after the snapshots) and reports
+ * `complete: false`; the next pass lists again and carries on.
  *
  * A vault whose bucket does not exist fails the pass with VaultBucketMissingError naming which one (missing-vault-bucket.ts).
  */
@@ -354,12 +355,19 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
   // that they reuse); it holds its lease until its last delete. So: wait for no lease to be live (within the time the
   // pass has left, keeping enough to look again), then look again at what the snapshots need — anything missing now
   // was deleted by such a prune, and stays once copied back, as every prune that marks from now on sees the snapshots.
+  // The look lists both vaults and reads their index objects again, about as long as the first, and one cut by the
+  // Lambda's timeout records nothing. Too little left for it (checked before the wait, which asks the replica too): the
+  // next pass finds the snapshots held, not yet vouched for, and waits for a prune and looks again before it vouches.
+  const lookDeadline = options.deadline !== undefined ? options.deadline - (lookMs ?? 0) : undefined;
+  if (lookDeadline !== undefined && now() >= lookDeadline) return incomplete(copiedSnapshots);
   const pruneRunning = await awaitNoReplicaPrune(target, source.keys, {
     now,
-    ...(options.deadline !== undefined ? { waitUntil: options.deadline - (lookMs ?? 0) } : {}),
+    ...(lookDeadline !== undefined ? { waitUntil: lookDeadline } : {}),
     ...(options.pruneWait ?? {}),
   });
   if (pruneRunning) return incomplete(copiedSnapshots, { pruneRunning });
+  // A wait that found no prune only at waitUntil leaves too little again.
+  if (lookDeadline !== undefined && now() >= lookDeadline) return incomplete(copiedSnapshots);
   await copyNeeded(references, null);
   if (remainingObjects > 0) return incomplete(copiedSnapshots);
   return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, ...leftOut, vouchedSnapshots: confirmed };

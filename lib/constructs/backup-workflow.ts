@@ -285,7 +285,10 @@ export class BackupWorkflow extends Construct {
     const planned = new sfn.Choice(this, 'Every shard planned?', { comment: 'Commits when planning has listed every source to its end; otherwise plans the next shards, which carries on from the planning cursor.' });
     const commitTask = lifeboatTask(this, 'Commit backup', 'Merges the shards\' parts into one snapshot per source, then marks the backup COMMITTED in the catalog: only now is it visible and restorable.', commit, '$.committed');
     // A big first copy may take longer than one Lambda run: the step returns complete=false in time and runs again.
-    const replicateTask = lifeboatTask(this, 'Replicate to DR vault', 'Copies the objects the DR vault lacks, snapshots last; stops in time before the Lambda timeout and reports complete=false when more is left.', replicate, '$.replication', { 'backup.$': '$.backup' });
+    // Each pass gets the previous one's report: a pass that stopped extending the DR vault's Object Lock retention says
+    // there (`retention`) where the next carries on. The first pass gets an empty one (a path absent from the state fails the task).
+    const startReplication = new sfn.Pass(this, 'Start replication', { comment: 'An empty previous report for the first Replicate to DR vault pass.', result: sfn.Result.fromObject({}), resultPath: '$.replication' });
+    const replicateTask = lifeboatTask(this, 'Replicate to DR vault', 'Copies the objects the DR vault lacks, snapshots last, then extends their Object Lock retention there; stops in time before the Lambda timeout and reports complete=false when more is left (with where the extension stopped).', replicate, '$.replication', { 'backup.$': '$.backup', 'replication.$': '$.replication' });
     const replicated = new sfn.Choice(this, 'DR vault up to date?', {
       comment: thawsPrimaryPacks
         ? 'Finishes when replication reported complete; waits while thaws of archived primary packs are pending; otherwise runs Replicate to DR vault again, which carries on where it stopped.'
@@ -333,7 +336,7 @@ export class BackupWorkflow extends Construct {
       replicated.when(sfn.Condition.and(sfn.Condition.isPresent('$.replication.thaw'), sfn.Condition.numberGreaterThan('$.replication.thaw.pending', 0)), waitForThaws.next(replicateTask));
     }
     replicated.otherwise(replicateTask);
-    planned.when(sfn.Condition.booleanEquals('$.backup.done', true), commitTask.next(replicateTask).next(replicated)).otherwise(planMoreTask.next(snapshotShards));
+    planned.when(sfn.Condition.booleanEquals('$.backup.done', true), commitTask.next(startReplication).next(replicateTask).next(replicated)).otherwise(planMoreTask.next(snapshotShards));
     const definition = acquireTask.next(planTask).next(snapshotShards).next(planned);
 
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: definition, timeout: thawsPrimaryPacks ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT });

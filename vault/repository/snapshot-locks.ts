@@ -138,6 +138,11 @@ export type RetentionExtension = {
   readonly objects: number;
   /** Of those, the ones whose retention was extended (each costs a PutObjectRetention). */
   readonly extended: number;
+  /**
+   * With a `deadline`: how many keys, the last ones, were not started because it passed (absent when every key was done).
+   * Keys start in order and every one started is finished, so the keys before these are all done.
+   */
+  readonly notStarted?: number;
 };
 
 /**
@@ -164,13 +169,31 @@ export async function extendSnapshotRetention(vault: Vault, snapshotIds: readonl
 
 /**
  * The same for objects named by key, in any store: the DR vault is an object-for-object copy of the
- * primary, so the keys found in the primary name the same objects there.
+ * primary, so the keys found in the primary name the same objects there. With a `deadline` (epoch ms on
+ * `now`'s clock) no key starts after it: each costs two requests to the store's region, so a replica of
+ * a large backup takes longer than a Lambda run, and the caller carries on from `notStarted` in the next.
  */
-export async function extendObjectsRetention(store: VaultStore, keys: readonly string[], until: Date, extendTo?: Date): Promise<RetentionExtension> {
+export async function extendObjectsRetention(
+  store: VaultStore,
+  keys: readonly string[],
+  until: Date,
+  extendTo?: Date,
+  options: { readonly deadline?: number; readonly now?: () => number } = {},
+): Promise<RetentionExtension> {
   const extend = store.extendRetention?.bind(store);
   if (!extend) return { supported: false, objects: 0, extended: 0 };
-  const changed = await mapBounded(keys, LOCK_CONCURRENCY, (key) => extend(key, until, extendTo));
-  return { supported: true, objects: keys.length, extended: changed.filter(Boolean).length };
+  const { deadline } = options;
+  const now = options.now ?? Date.now;
+  let notStarted = 0;
+  const changed = await mapBounded(keys, LOCK_CONCURRENCY, (key) => {
+    // Once one key is past the deadline every later one is (keys start in order): they form the tail.
+    if (deadline !== undefined && (notStarted > 0 || now() >= deadline)) {
+      notStarted++;
+      return Promise.resolve(false);
+    }
+    return extend(key, until, extendTo);
+  });
+  return { supported: true, objects: keys.length, extended: changed.filter(Boolean).length, ...(notStarted > 0 ? { notStarted } : {}) };
 }
 
 export type LegalHoldChange = {

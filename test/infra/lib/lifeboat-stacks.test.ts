@@ -353,7 +353,10 @@ describe('primary stack', () => {
       States: Record<string, { Type: string; Next?: string; Choices?: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default?: string; Catch?: { Next: string }[] }>;
     };
     const states = definition.States;
-    expect(states['Commit backup']?.Next).toBe('Replicate to DR vault');
+    expect(states['Commit backup']?.Next).toBe('Start replication');
+    // Each pass gets the previous one's report (where a stopped retention extension carries on); the first an empty one.
+    expect(states['Start replication']).toMatchObject({ Type: 'Pass', Result: {}, ResultPath: '$.replication', Next: 'Replicate to DR vault' });
+    expect(states['Replicate to DR vault']).toMatchObject({ Parameters: { 'backup.$': '$.backup', 'replication.$': '$.replication' } });
     expect(states['Replicate to DR vault']?.Next).toBe('DR vault up to date?');
     expect(states['Replicate to DR vault']?.Catch?.map((c) => c.Next)).toEqual(['Record failure']);
     expect(states['DR vault up to date?']).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.replication.complete', BooleanEquals: true, Next: 'Release lock' }], Default: 'Replicate to DR vault' });

@@ -104,6 +104,92 @@ it('under Object Lock extends the retention of what the DR vault itself holds, a
   expect(extended.sort()).toEqual(await snapshotObjectKeys(reopened, [third.sources[0]?.snapshotId ?? '']));
 });
 
+it('under Object Lock a deadline that falls during the DR retention extension ends the pass complete:false, and the next pass carries on after the keys extended, then records the backup', async () => {
+  dir = await tempDir('replicate-backup-lock-deadline');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  // Only the extension moves the clock: each HEAD + PutObjectRetention to the DR region takes a step of it.
+  const STEP = 100_000_000;
+  let clock = 0;
+  let deadline = 0;
+  const extended: string[][] = [[], []];
+  let pass = 0;
+  const startedLate: string[] = [];
+  const target = requiredMethodsStore(files, {
+    extendRetention: (key) => {
+      if (clock >= deadline) startedLate.push(key);
+      extended[pass]?.push(key);
+      clock += STEP;
+      return Promise.resolve(true);
+    },
+  });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  await fs.writeFile(path.join(src, 'big.bin'), pseudoRandomBytes(400_000, 41));
+  const record = recordOf('f-1', 'files', (await backupDirectory(source, src, { parent: null })).snapshot.id, '2026-03-01T00:00:00.000Z');
+  const catalog = new MemoryCatalog();
+  catalog.records.set('f-1', record);
+  const drCatalog = new MemoryCatalog();
+  // Falls after the fourth key's extension started (a margin for the real milliseconds a look at the vaults takes).
+  deadline = 3 * STEP + STEP / 2;
+  const deps = { source, target, targetKeys, catalog, drCatalog, plans: ['files'], retentionDays: 30, now: () => clock };
+
+  const first = await replicateBackup({ backupId: 'f-1' }, { ...deps, deadline });
+  const all = await snapshotObjectKeys(await openVault(files, targetKeys), [record.sources[0]?.snapshotId ?? '']);
+  expect(all.length).toBeGreaterThan(6);
+  expect(first.complete).toBe(false);
+  expect(startedLate).toEqual([]);
+  expect(extended[0]).toEqual(all.slice(0, 4));
+  expect(first.retention).toMatchObject({ after: all[3], toMark: ['f-1'], toWrite: ['f-1'], objectsLeft: all.length - 4 });
+  // Not recorded before every object is retained: the backup is neither in the DR catalog nor marked copied.
+  expect(drCatalog.records.has('f-1')).toBe(false);
+  expect(catalog.records.get('f-1')?.copies?.dr).not.toBe('COMMITTED');
+
+  pass = 1;
+  const second = await replicateBackup({ backupId: 'f-1', ...(first.retention ? { retention: first.retention } : {}) }, { ...deps, deadline: clock + 100 * STEP });
+  expect(second).toMatchObject({ complete: true, copiedObjects: 0, backupsCopied: 1, drCatalogWritten: 1 });
+  expect(extended[1]).toEqual(all.slice(4));
+  expect(drCatalog.records.get('f-1')?.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+  expect(catalog.records.get('f-1')?.copies?.dr).toBe('COMMITTED');
+});
+
+it('a pass whose last copy lands at the deadline does not look at both vaults again: complete:false, and the next pass looks and records the backup', async () => {
+  dir = await tempDir('replicate-backup-second-look');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const deadline = 1_000_000_000;
+  let clock = 0;
+  let listedLate = 0;
+  const target = requiredMethodsStore(files, {
+    put: async (key, body) => {
+      await files.put(key, body);
+      // The copies took the pass's time: the snapshot, copied last, lands at the deadline.
+      if (key.startsWith('snapshots/')) clock = Math.max(clock, deadline);
+    },
+    list: (prefix) => {
+      if (clock >= deadline) listedLate++;
+      return files.list(prefix);
+    },
+  });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(100_000, 51));
+  const record = recordOf('f-1', 'files', (await backupDirectory(source, src, { parent: null })).snapshot.id, '2026-03-01T00:00:00.000Z');
+  const catalog = new MemoryCatalog();
+  catalog.records.set('f-1', record);
+  const drCatalog = new MemoryCatalog();
+  const deps = { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['files'], now: () => clock };
+
+  expect(await replicateBackup({ backupId: 'f-1' }, { ...deps, deadline })).toMatchObject({ complete: false, remainingObjects: 0, backupsCopied: 0 });
+  expect(listedLate).toBe(0);
+  expect(await listedKeys(files, 'snapshots/')).toEqual([snapshotKey(record.sources[0]?.snapshotId ?? '')]);
+  expect(catalog.records.get('f-1')?.copies?.dr).not.toBe('COMMITTED');
+
+  expect(await replicateBackup({ backupId: 'f-1' }, { ...deps, deadline: clock + deadline })).toMatchObject({ complete: true, copiedObjects: 0, backupsCopied: 1, drCatalogWritten: 1 });
+  expect(catalog.records.get('f-1')?.copies?.dr).toBe('COMMITTED');
+});
+
 it('records as copied only the backups whose snapshots the DR vault holds: one the primary forgot before it was copied stays uncopied and out of the DR catalog', async () => {
   dir = await tempDir('replicate-backup-forgotten');
   const { vault: source } = await newTestVault(dir);
