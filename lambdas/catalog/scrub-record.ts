@@ -85,6 +85,8 @@ export const scrubRunRecordSchema = z.object({
   cursor: cursorSchema,
   nextCursor: cursorSchema,
   cycleComplete: z.boolean(),
+  /** The deadline came before the run read its whole slice: it read up to `nextCursor` (scrub-vaults.ts); absent when it read it whole. */
+  cut: z.literal(true).optional(),
   objects: count,
   read: z.object({ primary: count.optional(), dr: count.optional() }),
   /** Archived packs of the slice not read (a read needs a thaw: docs/ARCHITECTURE.md, "Storage tiers"); absent when none. */

@@ -23,6 +23,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     cursor: { ...report.cursor },
     nextCursor: { ...report.nextCursor },
     cycleComplete: report.cycleComplete,
+    ...(report.cut ? { cut: true as const } : {}),
     objects: report.objects,
     read: { ...report.read },
     ...(report.notRead ? { archivedNotRead: Object.fromEntries(Object.entries(report.notRead).map(([side, n]) => [side, n.archived])) } : {}),

@@ -1,4 +1,4 @@
-import { checkVaultObject, listScrubbedObjects, loadIndexObject, mapBounded, markSnapshots, scrubObjects, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
+import { checkVaultObject, cutScrubSlice, listScrubbedObjects, loadIndexObject, mapBounded, markSnapshots, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
 import { type LoadedIndexObject, Vault, VaultError } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
 import { isS3AccessDenied, ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
@@ -43,9 +43,11 @@ export type ScrubVaultsOptions = {
    */
   readonly discardedSnapshots?: DiscardedSnapshots;
   /**
-   * Epoch ms by which the scrub is done with a vault it copied snapshot objects into (a Lambda's remaining time, as
-   * replication's deadline): it stops waiting for a running prune there early enough to look again and copy back
-   * (COPY_BACK_RESERVE_MS), and starts no copy-back after it. Absent: it looks once, does not wait, and copies back all.
+   * Epoch ms by which the scrub is done (a Lambda's remaining time less what recording takes, as replication's
+   * deadline). It starts no read of its slice after the deadline less SLICE_READ_RESERVE_MS, and is then `cut`: the
+   * slice is shortened to the keys read in every vault in scope. It stops waiting for a running prune in a vault it
+   * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS), and starts no
+   * copy-back after it. Absent: it reads its whole slice, looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
   /** The deadline's clock. @default Date.now */
@@ -94,6 +96,12 @@ export type ScrubReport = {
   readonly nextCursor: ScrubCursor;
   /** True when this run read the last objects of its cycle. */
   readonly cycleComplete: boolean;
+  /**
+   * True when the deadline came before the run read its whole slice: it read the keys up to `nextCursor` in every vault
+   * in scope, and the next run starts there. A scrub cut day after day reads less than its fraction: lower it, or
+   * scrub more often (docs/RUNBOOKS.md, "Scrub"). Absent when the slice was read whole.
+   */
+  readonly cut?: true;
   /** Objects the vaults in scope hold (the union of their listings). */
   readonly objects: number;
   /** Objects read and verified in this run, per vault. */
@@ -143,6 +151,15 @@ const NOT_READ_LISTED = 20;
  */
 export const COPY_BACK_RESERVE_MS = 60_000;
 
+/**
+ * Time kept between the end of the slice's reads and the deadline, for what follows them: the repairs (each a read of
+ * the other copy, a copy and a read of the copy), the look for a running prune and its copy-backs, and the mapping of
+ * damage to backups. The same minute as COPY_BACK_RESERVE_MS, which the copy-backs already keep within it: the reads in
+ * flight when the reads stop (a few packs per vault, seconds each) end well within it, and a run with more repairs than
+ * a minute holds does them anyway, since its deadline still keeps the time its record takes (the handler's reserve).
+ */
+export const SLICE_READ_RESERVE_MS = COPY_BACK_RESERVE_MS;
+
 /** Keys named in a reason (the count covers them all). */
 const KEYS_NAMED = 3;
 
@@ -182,7 +199,15 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (vault) listings.set(side, new Set(await listScrubbedObjects(vault.store)));
   }
   const inScope = new Set(sides.flatMap((side) => [...(listings.get(side) ?? [])]));
-  const slice = selectScrubSlice([...inScope], options.cursor, options.fraction);
+  const now = options.now ?? Date.now;
+  const selected = selectScrubSlice([...inScope], options.cursor, options.fraction);
+  // Read in step, each key in every vault in scope at once: what was read by the deadline is the same key prefix in
+  // each, so a cut slice skips nothing in either (one vault read after the other, the first took all the time).
+  const readers = sides.map((side) => ({ vault: vaults[side] as Vault, holds: (key: string) => listings.get(side)?.has(key) === true }));
+  const readUntil = options.deadline !== undefined ? { deadline: options.deadline - SLICE_READ_RESERVE_MS, now } : {};
+  const inStep = await scrubObjectsInStep(readers, selected.keys, { ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), check, ...readUntil });
+  const slice = cutScrubSlice(selected, options.cursor, inStep.read);
+  const cut = inStep.read < selected.keys.length;
 
   // Results of reads, per vault and key: a copy read once is not read again to judge a repair.
   const checked = new Map<VaultSide, Map<string, ScrubObjectResult>>();
@@ -191,10 +216,10 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const notNeeded: NonNullable<ScrubReport['notNeeded']> = {};
   const discarded: NonNullable<ScrubReport['discardedSnapshots']> = {};
   const bad: Bad[] = [];
-  for (const side of sides) {
+  for (const [index, side] of sides.entries()) {
     const vault = vaults[side] as Vault;
     const listing = listings.get(side) as Set<string>;
-    const results = await scrubObjects(vault, slice.keys.filter((key) => listing.has(key)), { concurrency: options.concurrency, check });
+    const results = inStep.results[index] ?? [];
     checked.set(side, new Map(results.map((r) => [r.key, r])));
     const archived = results.filter((r) => r.state === 'archived').map((r) => r.key);
     read[side] = results.length - archived.length;
@@ -327,7 +352,6 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
       const vault = vaults[side] as Vault;
       const source = vaults[other(side)] as Vault;
       const detail = (key: string): string => `${vault.location} lacks ${key}, which snapshot(s) ${ids.join(', ')} copied in by this scrub need; it was deleted after the scrub listed the vault (by a prune of the ${side} vault that ran meanwhile)`;
-      const now = options.now ?? Date.now;
       // As replication's copyAll: no copy starts after the deadline, so the run still has its reserve to report and record.
       const copyBack = async (keys: readonly string[]): Promise<CopyBack> => {
         const failed: string[] = [];
@@ -366,6 +390,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     cursor: options.cursor,
     nextCursor: slice.next,
     cycleComplete: slice.cycleComplete,
+    ...(cut ? { cut: true as const } : {}),
     objects: inScope.size,
     read,
     ...(Object.keys(notRead).length > 0 ? { notRead } : {}),

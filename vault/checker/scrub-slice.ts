@@ -40,3 +40,18 @@ export function selectScrubSlice(keys: readonly string[], cursor: ScrubCursor, f
   const next = cycleComplete ? { cycle: cycle + 1, after: null } : { cycle, after: slice[slice.length - 1] ?? null };
   return { keys: slice, next, cycleComplete };
 }
+
+/**
+ * The slice a run read when its deadline came before the end of `slice`: its first `read` keys (read in every vault in
+ * scope), the next run starting after the last of them, so nothing is skipped; never a complete cycle. None read: the
+ * next run starts where this one did. All read: `slice` as it is.
+ */
+export function cutScrubSlice(slice: ScrubSlice, cursor: ScrubCursor, read: number): ScrubSlice {
+  if (read >= slice.keys.length) return slice;
+  const keys = slice.keys.slice(0, Math.max(0, read));
+  const last = keys.at(-1);
+  if (last === undefined) return { keys, next: cursor, cycleComplete: false };
+  // The cycle the slice read in: the cursor's, or the next one when the cursor had passed every key.
+  const cycle = slice.cycleComplete ? slice.next.cycle - 1 : slice.next.cycle;
+  return { keys, next: { cycle, after: last }, cycleComplete: false };
+}

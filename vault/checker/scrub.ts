@@ -27,26 +27,78 @@ export async function listScrubbedObjects(store: VaultStore): Promise<string[]> 
   return keys.sort();
 }
 
+/** How a scrub reads: `check` is how a pack's blobs are checked; `deadline` (epoch ms, by `now`) is when it starts no read. */
+export type ScrubReadOptions = {
+  /** Keys read at once (each in every vault that holds it). @default 3 (packs are read whole, ~16 MiB) */
+  readonly concurrency?: number;
+  readonly check?: BlobCheck;
+  /** No key is started at or after it; absent: every key is read. */
+  readonly deadline?: number;
+  /** The deadline's clock. @default Date.now */
+  readonly now?: () => number;
+};
+
+/** One vault a scrub reads in step with others, and which of the keys it holds (a key it lacks is not read there). */
+export type ScrubReadVault = { readonly vault: Vault; holds(key: string): boolean };
+
+/**
+ * What reading in step found: `read` is how many of the keys, from the first, were read in every vault holding them
+ * (all of them unless the deadline came first), and `results` each vault's results for those keys, in key order.
+ */
+export type ScrubReadInStep = { readonly read: number; readonly results: readonly (readonly ScrubObjectResult[])[] };
+
+/**
+ * Reads and verifies `keys` in key order in several vaults in step (scrubObjects): each key in every vault that holds it
+ * at once, `concurrency` keys at a time, so that the keys read are the same prefix of `keys` in every vault. After the
+ * deadline no key is started (those in flight finish): a scrub cut there has read that prefix everywhere, and the next
+ * one starts after its last key with nothing skipped in any vault.
+ */
+export async function scrubObjectsInStep(vaults: readonly ScrubReadVault[], keys: readonly string[], options: ScrubReadOptions = {}): Promise<ScrubReadInStep> {
+  const check = options.check ?? 'authenticate';
+  const now = options.now ?? Date.now;
+  const { deadline } = options;
+  // Once one key is not started, no later key is either (a clock read twice may not be monotonic in a test): a prefix.
+  let cutAt = keys.length;
+  const perKey = await mapBounded(keys, options.concurrency ?? 3, async (key, index): Promise<(ScrubObjectResult | undefined)[] | undefined> => {
+    if (index >= cutAt) return undefined;
+    if (deadline !== undefined && now() >= deadline) {
+      cutAt = Math.min(cutAt, index);
+      return undefined;
+    }
+    return Promise.all(vaults.map(async ({ vault, holds }) => (holds(key) ? readOne(vault, key, check) : undefined)));
+  });
+  const read = Math.min(cutAt, keys.length);
+  const results = vaults.map((_, v) =>
+    perKey.slice(0, read).flatMap((row) => {
+      const result = row?.[v];
+      return result !== undefined ? [result] : [];
+    }),
+  );
+  return { read, results };
+}
+
 /**
  * Reads and verifies `keys` of one vault (checkVaultObject), a few at a time (packs are read whole,
  * ~16 MiB each). A pack's blobs are authenticated (`check`, default 'authenticate': every blob's GCM
  * tag, whose additional data is the blob's id), which finds any change to the stored bytes; 'rehash'
  * also decompresses each blob and recomputes its id, as `lifeboat vault verify --read-data` does
  * (docs/ARCHITECTURE.md, "Scrub and self-heal": what each proves). Damage is a result, not an error;
- * anything else (no access, the store is down) is thrown.
+ * anything else (no access, the store is down) is thrown. With a `deadline`, the results are those of the keys read
+ * before it, a prefix of `keys`.
  */
-export async function scrubObjects(vault: Vault, keys: readonly string[], options: { readonly concurrency?: number; readonly check?: BlobCheck } = {}): Promise<ScrubObjectResult[]> {
-  const check = options.check ?? 'authenticate';
-  const results = await mapBounded(keys, options.concurrency ?? 3, async (key): Promise<ScrubObjectResult> => {
-    try {
-      await checkVaultObject(vault, key, { check });
-      return { key, state: 'ok' };
-    } catch (err) {
-      if (err instanceof VaultCorruptionError) return { key, state: 'corrupt', message: err.message };
-      if (err instanceof VaultObjectNotFoundError) return { key, state: 'missing', message: err.message };
-      if (err instanceof VaultObjectArchivedError) return { key, state: 'archived', message: err.message, ...(err.storageClass !== undefined ? { storageClass: err.storageClass } : {}) };
-      throw err;
-    }
-  });
-  return results;
+export async function scrubObjects(vault: Vault, keys: readonly string[], options: ScrubReadOptions = {}): Promise<ScrubObjectResult[]> {
+  const { results } = await scrubObjectsInStep([{ vault, holds: () => true }], keys, options);
+  return [...(results[0] ?? [])];
+}
+
+async function readOne(vault: Vault, key: string, check: BlobCheck): Promise<ScrubObjectResult> {
+  try {
+    await checkVaultObject(vault, key, { check });
+    return { key, state: 'ok' };
+  } catch (err) {
+    if (err instanceof VaultCorruptionError) return { key, state: 'corrupt', message: err.message };
+    if (err instanceof VaultObjectNotFoundError) return { key, state: 'missing', message: err.message };
+    if (err instanceof VaultObjectArchivedError) return { key, state: 'archived', message: err.message, ...(err.storageClass !== undefined ? { storageClass: err.storageClass } : {}) };
+    throw err;
+  }
 }

@@ -7,7 +7,7 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
-import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { SLICE_READ_RESERVE_MS, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
@@ -185,6 +185,53 @@ it('does not read packs archived in a vault (a read needs a thaw): reported as n
   // The catalog's record of the run counts them, and calls the run clean.
   const summary = scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:00:01Z' });
   expect([summary.outcome, summary.archivedNotRead]).toEqual(['CLEAN', { primary: packs.length }]);
+});
+
+it('a slice too slow for its deadline is cut: the run ends in time at the last key read in both vaults, and the next runs go on from there to the end of the cycle', async () => {
+  // A modelled clock: each GET takes GET_MS, one after the other (pessimistic: the reads are concurrent).
+  const GET_MS = 10_000;
+  let t = 0;
+  const readIn = { primary: new Set<string>(), dr: new Set<string>() };
+  const slowed = (side: 'primary' | 'dr'): Vault => {
+    const vault = pair[side];
+    const get = vault.store.get.bind(vault.store);
+    jest.spyOn(vault.store, 'get').mockImplementation((key, range) => {
+      t += GET_MS;
+      readIn[side].add(key);
+      return get(key, range);
+    });
+    return vault;
+  };
+  const vaults = { primary: slowed('primary'), dr: slowed('dr') };
+  const objects = (await listKeys(pair.primary.store, '')).filter((k) => !k.startsWith('keys/'));
+  // Reads stop SLICE_READ_RESERVE_MS before the deadline: this leaves each run time for 5 GETs, 3 keys in both vaults.
+  const deadlineIn = SLICE_READ_RESERVE_MS + 5 * GET_MS;
+  let cursor = FIRST_SCRUB_CURSOR;
+  const runs: Awaited<ReturnType<typeof scrubVaults>>[] = [];
+  while (runs.length <= objects.length) {
+    const deadline = t + deadlineIn;
+    readIn.primary.clear();
+    readIn.dr.clear();
+    const report = await scrubVaults({ ...everything, cursor, vaults, repair: true, deadline, now: () => t });
+    runs.push(report);
+    expect(t).toBeLessThan(deadline);
+    expect(report.ok).toBe(true);
+    expect([...readIn.dr].sort()).toEqual([...readIn.primary].sort());
+    if (report.cycleComplete) break;
+    // Cut at the last key it read, in both vaults; the record says so.
+    expect(report.cut).toBe(true);
+    expect(report.nextCursor).toEqual({ cycle: 1, after: [...readIn.primary].sort().at(-1) });
+    expect(report.read).toEqual({ primary: readIn.primary.size, dr: readIn.dr.size });
+    expect(summaryOf(report)).toMatchObject({ cut: true, cycleComplete: false, nextCursor: report.nextCursor });
+    cursor = report.nextCursor;
+  }
+  const last = runs.at(-1);
+  expect(last).toMatchObject({ cycleComplete: true, nextCursor: { cycle: 2, after: null } });
+  expect(last?.cut).toBeUndefined();
+  expect(runs.length).toBe(Math.ceil(objects.length / 3));
+  // Every object read once over the cycle, in each vault: nothing skipped at a cut.
+  expect(runs.reduce((n, r) => n + (r.read.primary ?? 0), 0)).toBe(objects.length);
+  expect(runs.reduce((n, r) => n + (r.read.dr ?? 0), 0)).toBe(objects.length);
 });
 
 describe('what a vault\'s prune removed while the other vault keeps it', () => {

@@ -1,4 +1,4 @@
-import { FIRST_SCRUB_CURSOR, type ScrubCursor, selectScrubSlice } from '../../../../vault/checker/scrub-slice';
+import { cutScrubSlice, FIRST_SCRUB_CURSOR, type ScrubCursor, selectScrubSlice } from '../../../../vault/checker/scrub-slice';
 
 /** The rotating slice of a scrub: which objects each run reads, and where the next run starts. */
 
@@ -45,4 +45,19 @@ it('starts the next cycle when the objects after the cursor are gone, and refuse
   expect(slice.next).toEqual({ cycle: 5, after: keys(3)[0] });
   expect(() => selectScrubSlice(keys(3), FIRST_SCRUB_CURSOR, 0)).toThrow('a scrub fraction is above 0 and at most 1, got 0');
   expect(() => selectScrubSlice(keys(3), FIRST_SCRUB_CURSOR, 1.5)).toThrow(RangeError);
+});
+
+it('a slice cut by its deadline ends at the last key read, completes no cycle, and the next slice starts right after it', () => {
+  const objects = keys(9);
+  const whole = selectScrubSlice(objects, { cycle: 2, after: objects[2] as string }, 1);
+  expect(whole.cycleComplete).toBe(true);
+  const cut = cutScrubSlice(whole, { cycle: 2, after: objects[2] as string }, 2);
+  expect(cut).toEqual({ keys: objects.slice(3, 5), next: { cycle: 2, after: objects[4] }, cycleComplete: false });
+  expect(selectScrubSlice(objects, cut.next, 1 / 3).keys).toEqual(objects.slice(5, 8));
+  // A new cycle begun (the cursor past every key) and cut: the keys read count for the new cycle.
+  const restarted = selectScrubSlice(objects, { cycle: 4, after: 'zzz' }, 1 / 3);
+  expect(cutScrubSlice(restarted, { cycle: 4, after: 'zzz' }, 1).next).toEqual({ cycle: 5, after: objects[0] });
+  // Nothing read: the next run starts where this one did; everything read: the slice as it was.
+  expect(cutScrubSlice(restarted, { cycle: 4, after: 'zzz' }, 0)).toEqual({ keys: [], next: { cycle: 4, after: 'zzz' }, cycleComplete: false });
+  expect(cutScrubSlice(whole, FIRST_SCRUB_CURSOR, 6)).toBe(whole);
 });
