@@ -152,6 +152,11 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
+  if (report.cut) {
+    notes.push(
+      `cut by its deadline after ${report.nextCursor.after ?? 'no object'}: the slice was not read whole; the next run goes on from there. Cut day after day, lower the fraction or scrub more often (docs/RUNBOOKS.md, "Scrub")`,
+    );
+  }
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
   await recordHolding(deps, hold, record);
   deps.publish?.(record);
