@@ -4,7 +4,7 @@ import { type CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { decodeItemLines } from '../sources/dynamodb-item-codec';
 import { BYTES_PER_READ_UNIT } from '../sources/read-capacity-budget';
 import { estimatedItemUnits } from './budgeted-rounds';
-import { checkDynamoDbItems } from './dynamodb-item-check';
+import { checkDynamoDbItemsInTime } from './dynamodb-item-check';
 import { writeDynamoDbItems } from './dynamodb-item-writer';
 import { SnapshotMismatchError } from './restore-errors';
 import { RestoreShardCursorError, type RestoredSoFar } from './restore-shard-cursor';
@@ -33,7 +33,7 @@ export type ItemPagesRun = {
 /** What this call did: counted up to where it stopped; `stoppedAt`: where the next call carries on (absent: the shard's pages are all done). */
 export type ItemPagesOutcome = { restored: RestoredSoFar; stoppedAt?: ItemPagesStart };
 
-/** One page's part in this call: not started, or the items it wrote (from `from`) out of `total`. */
+/** One page's part in this call: not started, or the items it wrote and read back (from `from`) out of `total`. */
 type PageOutcome = { started: false } | { started: true; total: number; from: number; written: number; bytes: number; mismatches: string[] };
 
 /**
@@ -48,8 +48,14 @@ type PageOutcome = { started: false } | { started: true; total: number; from: nu
  * Stopping must not outlast the call (review rW F1 of 8c2fe7ff: at a few WCU/s the batches queued for
  * the write budget took minutes to drain after the gate closed, past the Lambda's timeout). So a batch
  * stops waiting, queued or throttled, and counts as not written, once the time left before the stop
- * margin no longer holds the read-back of every batch started (at the read budget's current rate);
- * no batch starts then either. Only the cursor's page's first batch waits as long as the budget takes.
+ * margin no longer holds the read-back of every batch started and what the read budget already owes
+ * (at its current rate); no batch starts then either. The cursor's page's first batch always starts
+ * but waits no longer either: a call that cannot afford it stops where it began. A read-back that runs
+ * out of time (throttled, its budget slowed down: review rCC F1) counts its page only up to the
+ * items it read back, and the cursor stops there. A resumed call first waits out the debt its cursor
+ * carries, for as long as it has (review rCC F2); if that is not enough it stops where it began, owing
+ * less. A call that can never afford one batch thus stops where it began until RestoreShardRoundsError
+ * (restore-shard-cursor.ts) ends the restore, naming the budget.
  */
 export async function restoreItemPages(pages: readonly ManifestEntry[], start: ItemPagesStart, run: ItemPagesRun): Promise<ItemPagesOutcome> {
   if (start.page >= pages.length && (start.page > 0 || start.item > 0)) {
@@ -63,12 +69,14 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
   // read budget's current rate gives that time.
   const started: Array<{ readUnits: number; live: boolean }> = [];
   const readBackMs = (upTo: number): number => {
-    const rate = run.budgets.read?.currentUnitsPerSecond;
-    if (!rate) return 0;
-    let units = 0;
+    const read = run.budgets.read;
+    if (!read) return 0;
+    // What the read budget owes (a cursor's read debt, a read-back over its estimate) is waited out before any read-back.
+    let units = read.debtUnits();
     for (let i = 0; i <= upTo && i < started.length; i++) if (started[i]?.live) units += started[i]?.readUnits ?? 0;
-    return (units / rate) * 1000;
+    return (units / read.currentUnitsPerSecond) * 1000;
   };
+  if (!(await debtsSettled(run))) return { restored: { entries: 0, bytes: 0, items: 0, mismatches: [], mismatchCount: 0 }, stoppedAt: start };
   const restorePage = async (entry: ManifestEntry, index: number): Promise<PageOutcome> => {
     if (entry.kind !== 'page') throw new SnapshotMismatchError(`DynamoDB snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not a page`);
     // The cursor's page starts whatever the others did (startFirst below): a page beside it may have closed the gate.
@@ -84,7 +92,7 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
       );
     }
     const items = decoded.slice(from);
-    // The cursor's page always writes its first batch, so every call moves the cursor on; it alone waits for the budget as long as it takes.
+    // The cursor's page always starts its first batch (the gate's free piece of work), which waits for the budget only while the others would.
     let first = index === 0;
     const mine: Array<{ readUnits: number; live: boolean }> = [];
     const mayStart = (batch: readonly Item[]): boolean => {
@@ -97,7 +105,7 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
     };
     const waitLimitMs = (batch: number): number => {
       const at = mine[batch];
-      if ((index === 0 && batch === 0) || !at) return Number.POSITIVE_INFINITY;
+      if (!at) return Number.POSITIVE_INFINITY;
       const left = run.gate.msLeft() - readBackMs(started.indexOf(at));
       // Out of time: not written, and not read back.
       if (left <= 0) at.live = false;
@@ -107,8 +115,11 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
       const written = await writeDynamoDbItems(run.ddb, run.table, items, { ...(run.budgets.write ? { writeBudget: run.budgets.write } : {}), mayStart, waitLimitMs });
       // A batch that ran out of time: the pages beside it start no more batches either.
       if (written < items.length) run.gate.close();
-      const mismatches = written > 0 ? await checkDynamoDbItems(run.ddb, run.table, run.tableKey, items.slice(0, written), run.budgets.read ? { readBudget: run.budgets.read } : {}) : [];
-      return { started: true, total: decoded.length, from, written, bytes: body.length, mismatches };
+      const readBack = { ...(run.budgets.read ? { readBudget: run.budgets.read } : {}), msLeft: () => run.gate.msLeft() };
+      const { mismatches, checked } = written > 0 ? await checkDynamoDbItemsInTime(run.ddb, run.table, run.tableKey, items.slice(0, written), readBack) : { mismatches: [], checked: 0 };
+      // Read back in part: the page counts the items read back, and the rest are written again by the next call.
+      if (checked < written) run.gate.close();
+      return { started: true, total: decoded.length, from, written: checked, bytes: body.length, mismatches };
     } finally {
       for (const at of mine) at.live = false;
     }
@@ -129,6 +140,18 @@ export async function restoreItemPages(pages: readonly ManifestEntry[], start: I
     restored.bytes += outcome.bytes;
   }
   return { restored };
+}
+
+/**
+ * Waits out what a resumed call's budgets owe (its cursor's debt) for as long as the call may: false when
+ * it may not long enough, and the call stops owing the rest. A debt is at most a Lambda run of its budget
+ * (restore-shard-cursor.ts), so the next call can pay it; left to the first batch's wait it was unbounded.
+ */
+async function debtsSettled(run: ItemPagesRun): Promise<boolean> {
+  const { write, read } = run.budgets;
+  const within = Math.max(0, run.gate.msLeft());
+  const settled = await Promise.all([write?.settleDebtWithin(within) ?? true, read?.settleDebtWithin(within) ?? true]);
+  return settled.every(Boolean);
 }
 
 /** The read units of reading a batch back, as the read-back reserves them (dynamodb-item-check.ts). */

@@ -46,6 +46,7 @@ export const restoreShardCursorSchema = z
     /**
      * Units the shard's budgets ended owing (CapacityTokenBucket.debtUnits): the next call's buckets start that far
      * below empty, as a backup's resumed scan does, so calls one after the other stay within the budget together.
+     * At most a Lambda run of each budget (checkedCursorDebt).
      */
     debt: z.object({ writeUnits: z.number().min(0), readUnits: z.number().min(0) }).strict().optional(),
   })
@@ -66,6 +67,28 @@ export function addRestored(a: RestoredSoFar, b: RestoredSoFar): RestoredSoFar {
     mismatches: [...a.mismatches, ...b.mismatches].sort().slice(0, CURSOR_MISMATCHES_LISTED),
     mismatchCount: a.mismatchCount + b.mismatchCount,
   };
+}
+
+/** The longest a Lambda function runs (its 15-minute timeout at most). */
+export const LAMBDA_RUN_SECONDS = 900;
+
+/**
+ * A cursor's debt, refused when it is more than a Lambda run of the shard's budget (units a second; absent:
+ * no budget, nothing owed). A call ends owing at most what it consumed beyond its budget, which is at most
+ * its shard's units, planned to fit SHARD_WRITE_SECONDS (600 s) at that rate; a larger debt is not this
+ * shard's (review rCC F2: unbounded, the resumed call waited it out for years). One the call cannot wait
+ * out in its time is carried on, less what it waited (dynamodb-shard-pages.ts).
+ */
+export function checkedCursorDebt(debt: RestoreShardCursor['debt'], rates: { write?: number | undefined; read?: number | undefined }, describe: string): { writeUnits: number; readUnits: number } {
+  const owed = { writeUnits: rates.write ? (debt?.writeUnits ?? 0) : 0, readUnits: rates.read ? (debt?.readUnits ?? 0) : 0 };
+  for (const [kind, units, rate] of [['write', owed.writeUnits, rates.write], ['read', owed.readUnits, rates.read]] as const) {
+    if (rate && units > rate * LAMBDA_RUN_SECONDS) {
+      throw new RestoreShardCursorError(
+        `${describe} was asked to carry on owing ${units} ${kind} capacity units, more than a Lambda run (${LAMBDA_RUN_SECONDS} s) of its ${kind} budget (${rate} units a second, ${rate * LAMBDA_RUN_SECONDS} units) can owe: the cursor's debt is not this shard's; run the restore again`,
+      );
+    }
+  }
+  return owed;
 }
 
 /** A cursor that does not fit the batch or the shard it is handed with (past its end, or within a shard that cannot stop there): not retried. */

@@ -17,7 +17,7 @@ import { putPieceRecord } from './piece-records';
 import { checkRestoredEntries, type EntryCheckOutcome } from './restored-entry-check';
 import { putShardCheck, type ShardCheck, SHARD_CHECK_LISTED } from './shard-checks';
 import { type RestoreIo } from './restore-io';
-import { addRestored, MAX_RESTORE_SHARD_ROUNDS, NOTHING_RESTORED, type RestoredSoFar, type RestoreShardCursor, RestoreShardCursorError, RestoreShardRoundsError } from './restore-shard-cursor';
+import { addRestored, checkedCursorDebt, MAX_RESTORE_SHARD_ROUNDS, NOTHING_RESTORED, type RestoredSoFar, type RestoreShardCursor, RestoreShardCursorError, RestoreShardRoundsError } from './restore-shard-cursor';
 import { ShardStopGate } from './shard-stop-gate';
 
 export type RestoreShardDeps = RestoreIo & {
@@ -93,8 +93,9 @@ export async function restoreShard(task: RestoreShardTask, deps: RestoreShardDep
  *
  * Resumable (`deps.deadline`): near the deadline the call starts no further shard, and a DynamoDB shard
  * no further page or BatchWriteItem batch, and stops waiting for its write budget in time to read back
- * what it wrote (dynamodb-shard-pages.ts); it answers done=false with a cursor (restore-shard-cursor.ts)
- * and is called again with it, at most MAX_RESTORE_SHARD_ROUNDS times.
+ * what it wrote, and its read-back in time to answer (dynamodb-shard-pages.ts); it answers done=false
+ * with a cursor (restore-shard-cursor.ts) and is called again with it, at most MAX_RESTORE_SHARD_ROUNDS
+ * times. A call that cannot afford even its first batch in its time answers the same cursor.
  * S3 and file-system shards are not cut: the plan sizes them to a Lambda run.
  */
 export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreShardDeps): Promise<RestoreShardBatchResult> {
@@ -157,11 +158,12 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
     const targetDir = plan.restore.target.type === 'filesystem' ? await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), plan.restore.target.path, { create: true }) : null;
     try {
       const clock = deps.clock ? { clock: deps.clock } : {};
-      // A resumed shard's buckets start owing what the stopped call's ended owing (review rW F3).
-      const owed = (units: number | undefined): { initialDebtUnits?: number } => (units ? { initialDebtUnits: units } : {});
+      // A resumed shard's buckets start owing what the stopped call's ended owing (review rW F3), a Lambda run of the budget at most (rCC F2).
+      const debt = checkedCursorDebt(from?.debt, { write: plan.writeUnitsPerShard, read: plan.readUnitsPerShard }, `Restore shard ${shard.index} of restore ${restoreId}`);
+      const owed = (units: number): { initialDebtUnits?: number } => (units > 0 ? { initialDebtUnits: units } : {});
       const budgets: ItemBudgets = {
-        ...(plan.writeUnitsPerShard ? { write: new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...clock, ...owed(from?.debt?.writeUnits) }) } : {}),
-        ...(plan.readUnitsPerShard ? { read: new CapacityTokenBucket({ unitsPerSecond: plan.readUnitsPerShard, minBurstUnits: READ_CALL_BURST_UNITS, ...clock, ...owed(from?.debt?.readUnits) }) } : {}),
+        ...(plan.writeUnitsPerShard ? { write: new CapacityTokenBucket({ unitsPerSecond: plan.writeUnitsPerShard, minBurstUnits: WRITE_BATCH_BURST_UNITS, ...clock, ...owed(debt.writeUnits) }) } : {}),
+        ...(plan.readUnitsPerShard ? { read: new CapacityTokenBucket({ unitsPerSecond: plan.readUnitsPerShard, minBurstUnits: READ_CALL_BURST_UNITS, ...clock, ...owed(debt.readUnits) }) } : {}),
       };
       if (byItems) {
         const outcome = await restoreTableShard(shardVault, plan, shard, entries, deps, budgets, from, gate);

@@ -1,4 +1,4 @@
-import { type AttributeValue, BatchWriteItemCommand, type DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchGetItemCommand, BatchWriteItemCommand, type DynamoDBClient, ProvisionedThroughputExceededException, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
@@ -6,8 +6,8 @@ import { planRestore } from '../../../../lambdas/restore/plan-restore';
 import { type RestoreIo } from '../../../../lambdas/restore/restore-io';
 import { resolveRestore } from '../../../../lambdas/restore/resolve-restore';
 import { getRestorePlan, type RestorePlanDocument, type RestoreShardBatch, restoreShardBatchSchema } from '../../../../lambdas/restore/restore-plan-document';
-import { MAX_RESTORE_SHARD_ROUNDS, type RestoreShardCursor, RestoreShardCursorError } from '../../../../lambdas/restore/restore-shard-cursor';
-import { restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
+import { LAMBDA_RUN_SECONDS, MAX_RESTORE_SHARD_ROUNDS, type RestoreShardCursor, RestoreShardCursorError } from '../../../../lambdas/restore/restore-shard-cursor';
+import { type RestoreShardBatchResult, restoreShardBatch } from '../../../../lambdas/restore/restore-shard';
 import { selectedEntries } from '../../../../lambdas/restore/restore-selection';
 import { loadRestoreSnapshot } from '../../../../lambdas/restore/restore-snapshot';
 import { SHARD_WRITE_SECONDS, ShardWriteTimeError } from '../../../../lambdas/restore/shard-write-time';
@@ -318,32 +318,33 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     for (const s of await leastShardSeconds(stored)) expect(s).toBeLessThanOrEqual(SHARD_WRITE_SECONDS);
   });
 
-  /** A deadline for one call: time for its first `checks` stop checks, then none (it stops at its next BatchWriteItem batch). */
-  const deadlineAfter = (checks: number): (() => number) => {
-    let asked = 0;
-    return () => (asked++ < checks ? 3_600_000 : 0);
-  };
+  /** A call's deadline on its (fake) clock: `ms` of work before its stop margin of a second. */
+  const STOP_MARGIN_MS = 1000;
+  const timeFor = (clock: FakeBucketClock, ms: number): (() => number) => () => STOP_MARGIN_MS + ms - clock.now();
 
   it('restores a table over many calls of Restore shard when each runs out of time, item for item, each call carrying on from the cursor of the one before (issue 16, item 3)', async () => {
-    for (const checks of [0, 6]) {
-      const table = `${PREFIX}notes-resumed-${checks}`;
+    // About one batch of 25 items a call, then a few.
+    for (const ms of [30, 100]) {
+      const table = `${PREFIX}notes-resumed-${ms}`;
       // A budget large enough to plan one batch of the whole table; the clock is a test's, so pacing never sleeps.
-      const planned = await plan(table, 10_000, `r-notes-resumed-${checks}`);
+      const planned = await plan(table, 10_000, `r-notes-resumed-${ms}`);
       const batches = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
       let calls = 0;
       for (const first of batches) {
         let batch: RestoreShardBatch = first;
         for (;;) {
           calls++;
-          const answer = await restoreShardBatch(batch, { ...io, clock: new FakeBucketClock(), deadline: deadlineAfter(checks), stopMarginMs: 1000 });
+          const clock = new FakeBucketClock();
+          // A page at a time: a FakeBucketClock adds up the waits of pages side by side, which a Lambda's clock overlaps.
+          const answer = await restoreShardBatch(batch, { ...io, clock, deadline: timeFor(clock, ms), stopMarginMs: STOP_MARGIN_MS, concurrency: 1 });
           if (answer.done) break;
           expect(answer.resume).toBeDefined();
           // The answer is the next call's input, as the state machine hands it on (restore-source-chain.ts).
           batch = restoreShardBatchSchema.parse(JSON.parse(JSON.stringify(answer)));
         }
       }
-      // 600 items: at most 25 a call with no time left, a few batches more with time for 6 checks.
-      expect(calls).toBeGreaterThan(checks === 0 ? 24 : 4);
+      // 600 items: about a batch a call, a few batches a call.
+      expect(calls).toBeGreaterThan(ms === 30 ? 20 : 4);
       expect(await cloud.items(table)).toEqual(await cloud.items(WIDE_TABLE));
       await expect(verifyRestore({ planKey: planned.planKey }, io)).resolves.toMatchObject({ items: 600, verified: { mismatches: 0 } });
     }
@@ -400,19 +401,92 @@ describe('an overwrite into a table of small provisioned capacity (audit d4-1)',
     await expect(verifyRestore({ planKey: planned.planKey }, io)).resolves.toMatchObject({ items: 240, verified: { mismatches: 0 } });
   });
 
+  it('ends a call within its Lambda run when its read-back is throttled near the end, counting a page only up to the items read back (review rCC F1)', async () => {
+    // 1,000 small items into 40 WCU and 4 RCU (10 and 1 a second): a call of a 300 s Lambda run stops at 240 s with reads to do.
+    const MANY = 'shop-many-notes';
+    await createActiveTable(dynamodb, { TableName: MANY, ...keyed, BillingMode: 'PAY_PER_REQUEST' });
+    const many = Array.from({ length: 1000 }, (_, i) => ({ pk: { S: `m${i}` } }));
+    for (let i = 0; i < many.length; i += 25) await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [MANY]: many.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    const manySource: SourceConfig = { type: 'dynamodb', name: 'many-notes', table: MANY };
+    const manyBackup = await cloud.commitBackup(manySource);
+    const table = `${PREFIX}many-notes-read-throttled`;
+    await createActiveTable(dynamodb, { TableName: table, ...keyed, BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 4, WriteCapacityUnits: 40 } });
+    const resolved = await resolveRestore({ source: 'many-notes', backupId: manyBackup, target: { type: 'dynamodb', table }, overwrite: true }, 'r-many-throttled', {
+      restoreTargetPrefix: PREFIX,
+      sources: [manySource],
+      catalog,
+      openVault: io.openVault,
+      s3,
+      dynamodb,
+      directory: io.directory,
+    });
+    const planned = await planRestore(resolved, { map: 'distributed', maxConcurrency: 1 }, { ...io, limits: { maxShards: 1, exactPages: 0 } });
+    const [batch, ...others] = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
+    expect(others).toEqual([]);
+    const LAMBDA_MS = 300_000;
+    const clock = new ScaledClock();
+    // From 150 s into the call to its Lambda's end the application's reads take the table's read capacity: every read-back call is refused (after the SDK's retries).
+    const readBack = new Set<string>();
+    const busy = new Proxy(dynamodb, {
+      get: (target, key, receiver) => {
+        if (key !== 'send') return Reflect.get(target, key, receiver) as unknown;
+        return async (command: Parameters<DynamoDBClient['send']>[0]) => {
+          if (command instanceof BatchGetItemCommand && clock.now() >= 150_000 && clock.now() < LAMBDA_MS) throw new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: { httpStatusCode: 400 } });
+          if (!(command instanceof BatchGetItemCommand)) return target.send(command);
+          const output = await target.send(command);
+          for (const item of Object.values(output.Responses ?? {}).flat()) readBack.add(item['pk']?.S ?? '');
+          return output;
+        };
+      },
+    });
+    const answer = await restoreShardBatch(batch as RestoreShardBatch, { ...io, dynamodb: busy, clock, deadline: () => LAMBDA_MS - clock.now() });
+    // Before the read-back had a deadline the call waited for the throttled, slowed read budget until 320-420 s.
+    expect(clock.now()).toBeLessThan(LAMBDA_MS);
+    expect(answer.done).toBe(false);
+    // The cursor counts only items read back; the next call writes the rest again.
+    expect(answer.resume?.restored.items).toBeLessThanOrEqual(readBack.size);
+  });
+
   it('starts a resumed call\'s write budget owing what the stopped call\'s ended owing, as a backup\'s resumed scan does (review rW F3)', async () => {
     const planned = await plan(`${PREFIX}notes-debt`, 10_000, 'r-notes-debt');
     const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
+    const rate = stored.writeUnitsPerShard ?? 0;
     const [batch] = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
     const owing = (writeUnits: number): RestoreShardBatch => ({ ...(batch as RestoreShardBatch), resume: { round: 1, batchItem: 0, page: 0, item: 0, restored: { entries: 0, bytes: 0, items: 0, mismatches: [], mismatchCount: 0 }, debt: { writeUnits, readUnits: 0 } } });
-    // No time left: each call writes its first batch only, after the debt is waited out.
-    const waited = async (writeUnits: number): Promise<number> => {
+    const call = async (writeUnits: number, ms: number): Promise<{ answer: RestoreShardBatchResult; took: number }> => {
       const clock = new FakeBucketClock();
-      await restoreShardBatch(owing(writeUnits), { ...io, clock, deadline: () => 0, stopMarginMs: 1000 });
-      return clock.now();
+      const answer = await restoreShardBatch(owing(writeUnits), { ...io, clock, deadline: timeFor(clock, ms), stopMarginMs: STOP_MARGIN_MS, concurrency: 1 });
+      return { answer, took: clock.now() };
     };
-    const debt = 100 * (stored.writeUnitsPerShard ?? 0);
-    expect((await waited(debt)) - (await waited(0))).toBeGreaterThanOrEqual(100_000);
+    // Time enough: the debt is waited out before the first batch.
+    expect((await call(100 * rate, 200_000)).took - (await call(0, 200_000)).took).toBeGreaterThanOrEqual(100_000);
+  });
+
+  it('waits out a cursor\'s debt only while the call has time, hands the rest on, and refuses a debt no call could have left (review rCC F2)', async () => {
+    const planned = await plan(`${PREFIX}notes-debt-bounded`, 10_000, 'r-notes-debt-bounded');
+    const stored = await getRestorePlan(io.planS3, io.planBucket, planned.planKey);
+    const rate = stored.writeUnitsPerShard ?? 0;
+    const [batch] = await restoreShardManifestBatches(planned.restoreId, planned.planKey);
+    const owing = (writeUnits: number): RestoreShardBatch => ({ ...(batch as RestoreShardBatch), resume: { round: 1, batchItem: 0, page: 0, item: 0, restored: { entries: 0, bytes: 0, items: 0, mismatches: [], mismatchCount: 0 }, debt: { writeUnits, readUnits: 0 } } });
+    const call = async (writeUnits: number, ms: number): Promise<{ answer: RestoreShardBatchResult; took: number }> => {
+      const clock = new FakeBucketClock();
+      const answer = await restoreShardBatch(owing(writeUnits), { ...io, clock, deadline: timeFor(clock, ms), stopMarginMs: STOP_MARGIN_MS, concurrency: 1 });
+      return { answer, took: clock.now() };
+    };
+    // 100 s of debt, 40 s of time: it waits 40 s, writes nothing and carries on from the same place owing 60 s.
+    const short = await call(100 * rate, 40_000);
+    expect(short.took).toBeLessThanOrEqual(40_000);
+    expect(short.answer).toMatchObject({ done: false, resume: { round: 2, batchItem: 0, page: 0, item: 0, restored: { items: 0 } } });
+    expect(short.answer.resume?.debt?.writeUnits).toBeGreaterThan(59 * rate);
+    expect(short.answer.resume?.debt?.writeUnits).toBeLessThanOrEqual(60 * rate);
+    // No time for even the first batch: the same cursor, not a wait past the deadline (MAX_RESTORE_SHARD_ROUNDS ends a shard that never gets one).
+    const none = await call(0, 0);
+    expect(none.took).toBe(0);
+    expect(none.answer).toMatchObject({ done: false, resume: { round: 2, page: 0, item: 0, restored: { items: 0 } } });
+    // More than a Lambda run of the budget: not a debt this shard's calls could leave.
+    const absurd = call(LAMBDA_RUN_SECONDS * rate + 1, 3_600_000);
+    await expect(absurd).rejects.toThrow(RestoreShardCursorError);
+    await expect(absurd).rejects.toThrow(new RegExp(`owing ${LAMBDA_RUN_SECONDS * rate + 1} write capacity units, more than a Lambda run \\(900 s\\) of its write budget \\(${rate} units a second`));
   });
 
   it('refuses a cursor past the end of its shard, of its page or of its batch, and a malformed one, naming what is wrong', async () => {

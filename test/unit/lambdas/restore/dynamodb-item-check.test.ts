@@ -1,6 +1,6 @@
 import { type AttributeValue, BatchGetItemCommand, type BatchGetItemCommandInput, BatchWriteItemCommand, type BatchWriteItemCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { checkDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-check';
+import { checkDynamoDbItems, checkDynamoDbItemsInTime } from '../../../../lambdas/restore/dynamodb-item-check';
 import { writeDynamoDbItems } from '../../../../lambdas/restore/dynamodb-item-writer';
 import { type BucketClock, CapacityTokenBucket } from '../../../../lambdas/sources/capacity-token-bucket';
 import { TransientError } from '../../../../lambdas/runtime/errors';
@@ -25,7 +25,7 @@ function serveTable(stored: readonly Item[], unprocessed: (call: number, keys: I
       const item = byKey.get(keyText(k));
       return item ? [item] : [];
     });
-    return { Responses: { t: answered }, ...(left.length > 0 ? { UnprocessedKeys: { t: { Keys: left } } } : {}) };
+    return { Responses: { t: answered }, ...(left.length > 0 ? { UnprocessedKeys: { t: { Keys: left } } } : {}), $metadata: { attempts: 1 } };
   });
   return calls;
 }
@@ -68,6 +68,19 @@ describe('checkDynamoDbItems reads back the items a restore shard wrote', () => 
     const calls = serveTable(written, (call, keys) => (call <= 2 ? keys.slice(0, 10) : []));
     expect(await checkDynamoDbItems(client, 't', ['pk', 'sk'], written)).toEqual([]);
     expect(calls.length).toBeGreaterThan(3);
+  });
+
+  it('checks, when its time runs out, only the items before the first whose key was not read back, and starts no later call (review rCC F1)', async () => {
+    // Items 10 and 150 are missing; only 10 is among the first 100, the keys of the one call that gets its units in time.
+    const calls = serveTable(written.filter((_, i) => i !== 10 && i !== 150));
+    let now = 0;
+    const clock: BucketClock = { now: () => now, sleep: (ms) => ((now += ms), Promise.resolve()) };
+    // 100 RCU a second from empty: a call of 100 keys waits a second for its units, and there are 1.5 s.
+    const readBudget = new CapacityTokenBucket({ unitsPerSecond: 100, clock });
+    const outcome = await checkDynamoDbItemsInTime(client, 't', ['pk', 'sk'], written, { readBudget, msLeft: () => 1500 - now });
+    expect(outcome).toEqual({ checked: 100, mismatches: ['an item with attributes "pk", "sk", "tags", "total" missing or different in t'] });
+    expect(calls).toHaveLength(1);
+    expect(now).toBeLessThanOrEqual(1500);
   });
 
   it('gives up with a TransientError (the step retries) when keys stay unprocessed', async () => {
