@@ -48,9 +48,11 @@ export class ShardStopGate {
   }
 
   /**
-   * The call's first piece of work, which starts whatever the deadline says: the first BatchWriteItem batch
+   * The call's first piece of work, which the gate lets start whatever it says: the first BatchWriteItem batch
    * of the cursor's page. Pages after it run beside it, and had one of them taken the free piece near the
-   * deadline, the cursor's page would be refused and every call would stop at the same cursor.
+   * deadline, the cursor's page would be refused and every call would stop at the same cursor. The batch
+   * itself may still give up when even it cannot get its write units before the margin (c183b8ed): the call
+   * then answers the same cursor, and MAX_RESTORE_SHARD_ROUNDS bounds a budget too slow for one batch a run.
    */
   startFirst(): true {
     this.started = true;
