@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { publishReplicationMetrics } from '../operations/operation-metrics';
-import { replicaRetentionResumeSchema } from '../replication/replica-retention-resume';
+import { replicaRetentionResumeInputSchema } from '../replication/replica-retention-resume';
 import { replicateBackup } from '../replication/replicate-backup';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 import { thawWaitSecondsFromEnv } from '../thaw/pack-thaw';
@@ -9,7 +9,7 @@ import { thawWaitSecondsFromEnv } from '../thaw/pack-thaw';
 // `retention` says where a stopped retention extension carries on.
 const inputSchema = z.object({
   backup: z.object({ backupId: z.string().min(1) }),
-  replication: z.object({ retention: replicaRetentionResumeSchema.optional() }).optional(),
+  replication: z.object({ retention: replicaRetentionResumeInputSchema.optional() }).optional(),
 });
 
 /** Time kept back from the Lambda timeout: copies and retention extensions in flight finish, the catalog is updated, the result returns. */

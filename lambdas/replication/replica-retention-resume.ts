@@ -3,24 +3,30 @@ import { z } from 'zod';
 /**
  * Where a Replicate pass stopped while extending the DR vault's Object Lock retention, for the next pass (the step's
  * output `retention`, passed back to it by the workflow's loop). The copy is done and vouched for: the next pass copies
- * and looks at nothing, and carries on the extension after `after`, then records the backups. Small JSON: a few ids
- * (about 70 bytes a snapshot: a first copy of a thousand snapshots carries about 70 KB, within the 256 KiB state).
+ * and looks at nothing, finds again which backups to record and what their snapshots reference in the DR vault, and
+ * carries on the extension after `after`, then records the backups. A fixed size, whatever the number of backups or
+ * snapshots (no ids, no lists): the step's output shares the execution's 256 KiB state, and a report past it fails the
+ * execution with States.DataLimitExceeded, which no Catch handles (the plan's lock would be left held).
  */
 export const replicaRetentionResumeSchema = z.strictObject({
-  /** The DR vault's snapshots whose every object is extended (this run's backup's and those the copy caught up on). */
-  snapshotIds: z.array(z.string().min(1)),
   /**
    * The window the first pass asked for (ISO 8601), kept by every pass after it: an object a DR prune writes meanwhile
    * (a repack's pack, which may sort before `after`) gets the bucket's default retention from its write, later than that.
    */
   until: z.iso.datetime(),
   extendTo: z.iso.datetime(),
-  /** The last key extended (keys in sorted order, every one before it extended too); absent: none yet. */
-  after: z.string().min(1).optional(),
-  /** Backups to record copied (copies.dr) once every object is extended, and of them those to write into the DR catalog first. */
-  toMark: z.array(z.string().min(1)),
-  toWrite: z.array(z.string().min(1)),
+  /**
+   * The last key extended (keys in sorted order, every one before it extended too); absent: none yet. A vault key
+   * (`index/<64 hex>` at most): bounded so a forged one cannot grow the state.
+   */
+  after: z.string().min(1).max(1024).optional(),
   /** Objects left to extend when the pass stopped (for the logs: the next pass counts them again). */
   objectsLeft: z.number().int().min(0),
 });
 export type ReplicaRetentionResume = z.infer<typeof replicaRetentionResumeSchema>;
+
+/**
+ * What the step accepts back as `retention`: the same, with the lists a report written before the state was bounded
+ * carried (snapshotIds, toMark, toWrite) dropped — an execution running across the deploy carries on, recomputing them.
+ */
+export const replicaRetentionResumeInputSchema = z.object(replicaRetentionResumeSchema.shape);

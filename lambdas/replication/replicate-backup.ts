@@ -5,7 +5,7 @@ import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { extendObjectsRetention, mapBounded, openVault, retentionWindow, snapshotKey, snapshotObjectKeys, SNAPSHOTS_PREFIX } from '../../vault';
+import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys, SNAPSHOTS_PREFIX } from '../../vault';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
@@ -99,7 +99,7 @@ export type ReplicationReport = {
  */
 export async function replicateBackup(input: { backupId: string; retention?: ReplicaRetentionResume }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
   const drCatalog = deps.drCatalog;
-  if (input.retention && deps.retentionDays !== undefined) return resumeReplicaRetention(input.retention, deps);
+  if (input.retention && deps.retentionDays !== undefined) return resumeReplicaRetention(input.backupId, input.retention, deps);
   // Read once for the pass: the run holds its plan's lock, so no other backup of the plan commits meanwhile, and a
   // record marked copied by someone else since is left as it is by markCopied and putRebuiltBackup.
   const current = await deps.catalog.getBackup(input.backupId);
@@ -139,11 +139,8 @@ export async function replicateBackup(input: { backupId: string; retention?: Rep
     const copied = await backupsInDr(current, planRecords, backupIds, deps, new Set(progress.vouchedSnapshots ?? []));
     if (deps.retentionDays !== undefined) {
       const { until, extendTo } = retentionWindow(new Date(deps.now?.() ?? Date.now()), deps.retentionDays);
-      const wanted = [...new Set([...(current?.sources ?? []).map((s) => s.snapshotId), ...progress.copiedSnapshots])];
-      const left = await extendReplicaRetention(
-        { snapshotIds: wanted, until: until.toISOString(), extendTo: extendTo.toISOString(), toMark: copied.toMark.map((r) => r.backupId), toWrite: copied.toWrite.map((r) => r.backupId), objectsLeft: 0 },
-        deps,
-      );
+      const wanted = snapshotsToRetain(current, copied, progress.copiedSnapshots);
+      const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0 }, deps);
       if (left) return { ...reportOf(progress, 0, drCatalog ? 0 : undefined), complete: false, retention: left };
     }
     // Only now: see resumeReplicaRetention.
@@ -233,19 +230,43 @@ async function snapshotsStillNotRecordedCopied(
  * never looked at by a later pass (it names no snapshot to vouch for, nor its backup's to extend), so marking first and
  * stopping would leave packs it shares with older backups to lapse out of retention under a backup the DR catalog
  * presents as immutable there — a delete, or the noncurrent-version expiry, could then take them.
+ *
+ * Which backups to record is found again rather than carried (the state is small whatever their number): the pass that
+ * stopped was complete, so it vouched for every snapshot of the plan's backups not recorded copied that both vaults held
+ * (replicateVault's vouchedSnapshots), and under the plan's lock no snapshot of the plan lands in the DR vault since.
+ * So those backups are the ones whose every snapshot both vaults hold now, as that pass found them (backupsInDr);
+ * a snapshot the primary forgot since is not vouched for, as then. The keys found from them are those that pass found
+ * or fewer, so every one sorting before `after` is extended. Another plan's backup whose snapshots the stopped pass
+ * copied is not found again: left unrecorded, its own plan's next pass vouches for it and records it.
  */
-async function resumeReplicaRetention(resume: ReplicaRetentionResume, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
+async function resumeReplicaRetention(backupId: string, resume: ReplicaRetentionResume, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
   const counts = { copiedObjects: 0, copiedBytes: 0, remainingObjects: 0 };
-  const left = await extendReplicaRetention(resume, deps);
-  if (left) return { complete: false, ...counts, backupsCopied: 0, ...(deps.drCatalog ? { drCatalogWritten: 0 } : {}), retention: left };
-  // Read again: the ids were chosen by the pass that vouched for them (backupsInDr); markCopied and putRebuiltBackup
-  // leave a record another pass recorded meanwhile as it is.
-  const recordsOf = async (ids: readonly string[]): Promise<BackupRecord[]> =>
-    (await mapBounded(ids, 8, (id) => deps.catalog.getBackup(id))).filter((record): record is BackupRecord => record?.status === 'COMMITTED');
-  const drCatalogWritten = deps.drCatalog ? await writeDrCatalog(await recordsOf(resume.toWrite), deps.drCatalog) : undefined;
+  const stopped = (left: ReplicaRetentionResume): ReplicationReport => ({ complete: false, ...counts, backupsCopied: 0, ...(deps.drCatalog ? { drCatalogWritten: 0 } : {}), retention: left });
+  const now = deps.now ?? Date.now;
+  // Finding the backups reads both catalogs and lists both vaults' snapshots: not begun past the deadline.
+  if (deps.deadline !== undefined && now() >= deps.deadline) return stopped(resume);
+  const current = await deps.catalog.getBackup(backupId);
+  const planRecords = current ? await deps.catalog.listBackupsOfPlan(current.plan) : [];
+  const [inSource, inDr] = await Promise.all([snapshotKeysOf(deps.source.store), snapshotKeysOf(deps.target)]);
+  const bothHold = new Set([...inSource].filter((key) => inDr.has(key)).map((key) => key.slice(SNAPSHOTS_PREFIX.length)));
+  const copied = await backupsInDr(current, planRecords, new Set([backupId]), deps, bothHold);
+  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), resume, deps);
+  if (left) return stopped(left);
+  // markCopied and putRebuiltBackup leave a record another pass recorded meanwhile as it is.
+  const drCatalogWritten = deps.drCatalog ? await writeDrCatalog(copied.toWrite, deps.drCatalog) : undefined;
   let backupsCopied = 0;
-  for (const record of await recordsOf(resume.toMark)) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
+  for (const record of copied.toMark) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
   return { complete: true, ...counts, backupsCopied, ...(drCatalogWritten !== undefined ? { drCatalogWritten } : {}) };
+}
+
+/**
+ * The snapshots whose objects in the DR vault the pass retains for the window before it records the backups: those of
+ * every backup it records (toMark, toWrite: one caught up on may reference packs the DR vault has held since an earlier
+ * backup, near the end of their retention), this run's, and `copied`.
+ */
+function snapshotsToRetain(current: BackupRecord | undefined, copied: CopiedBackups, copiedSnapshots: readonly string[]): string[] {
+  const records = [...(current ? [current] : []), ...copied.toMark, ...copied.toWrite];
+  return [...new Set([...records.flatMap((record) => record.sources.map((source) => source.snapshotId)), ...copiedSnapshots])];
 }
 
 /**
@@ -257,14 +278,15 @@ async function resumeReplicaRetention(resume: ReplicaRetentionResume, deps: Repl
  * deadline, and what is left is returned for the next pass (the keys sorted, so it resumes after the last one done).
  * Undefined when every key is done.
  */
-async function extendReplicaRetention(resume: ReplicaRetentionResume, deps: ReplicateBackupDeps): Promise<ReplicaRetentionResume | undefined> {
+async function extendReplicaRetention(wanted: readonly string[], resume: ReplicaRetentionResume, deps: ReplicateBackupDeps): Promise<ReplicaRetentionResume | undefined> {
   const now = deps.now ?? Date.now;
   const stopped = (objectsLeft: number, after = resume.after): ReplicaRetentionResume => ({ ...resume, ...(after !== undefined ? { after } : {}), objectsLeft });
   // Finding the keys loads the snapshots, walks their manifests and reads the DR vault's whole index: not begun past the deadline.
   if (deps.deadline !== undefined && now() >= deps.deadline) return stopped(resume.objectsLeft);
-  // A snapshot the DR vault's retention forgot since an earlier pass references nothing to keep.
-  const held = await mapBounded(resume.snapshotIds, 16, async (id) => ((await deps.target.has(snapshotKey(id))) ? id : null));
-  const snapshotIds = held.filter((id): id is string => id !== null);
+  // A snapshot the DR vault's retention forgot since an earlier pass references nothing to keep. One listing, not a HEAD
+  // a snapshot: a thousand keys a request.
+  const inDr = await snapshotKeysOf(deps.target);
+  const snapshotIds = wanted.filter((id) => inDr.has(snapshotKey(id)));
   if (snapshotIds.length === 0) return undefined;
   const replica = await openVault(deps.target, deps.targetKeys);
   const after = resume.after;
@@ -335,7 +357,7 @@ async function backupsInDr(
 }
 
 /**
- * The DR vault's `snapshots/` keys, after the pass. Listed rather than asked for one by one: the Replicate
+ * A vault's `snapshots/` keys, now. Listed rather than asked for one by one: a thousand keys a request, and the Replicate
  * role may list the DR bucket, but reads its `snapshots/*` (a HEAD is a read) only under Object Lock.
  */
 async function snapshotKeysOf(target: VaultStore): Promise<Set<string>> {

@@ -141,7 +141,7 @@ it('under Object Lock a deadline that falls during the DR retention extension en
   expect(first.complete).toBe(false);
   expect(startedLate).toEqual([]);
   expect(extended[0]).toEqual(all.slice(0, 4));
-  expect(first.retention).toMatchObject({ after: all[3], toMark: ['f-1'], toWrite: ['f-1'], objectsLeft: all.length - 4 });
+  expect(first.retention).toEqual({ after: all[3], until: expect.any(String), extendTo: expect.any(String), objectsLeft: all.length - 4 });
   // Not recorded before every object is retained: the backup is neither in the DR catalog nor marked copied.
   expect(drCatalog.records.has('f-1')).toBe(false);
   expect(catalog.records.get('f-1')?.copies?.dr).not.toBe('COMMITTED');
@@ -152,6 +152,111 @@ it('under Object Lock a deadline that falls during the DR retention extension en
   expect(extended[1]).toEqual(all.slice(4));
   expect(drCatalog.records.get('f-1')?.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
   expect(catalog.records.get('f-1')?.copies?.dr).toBe('COMMITTED');
+});
+
+it('under Object Lock a pass stopped during the DR retention extension reports a fixed-size `retention` whatever the backups caught up, and the resumed passes record exactly those the stopped one vouched for', async () => {
+  dir = await tempDir('replicate-backup-lock-bounded');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const STEP = 100_000_000;
+  let clock = 0;
+  const extended = new Set<string>();
+  const target = requiredMethodsStore(files, {
+    extendRetention: (key) => {
+      extended.add(key);
+      clock += STEP;
+      return Promise.resolve(true);
+    },
+  });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  const failedCopy = { primary: 'COMMITTED', dr: 'FAILED' } as const;
+  // A first copy after a DR outage: every earlier backup's replication failed (a report listing their ids grew with them).
+  const caughtUp: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    await fs.writeFile(path.join(src, 'f.bin'), pseudoRandomBytes(3_000, 60 + i));
+    const id = `f-${String(i).padStart(2, '0')}`;
+    const snapshotId = (await backupDirectory(source, src, { parent: null, tags: [`backupId:${id}`] })).snapshot.id;
+    catalog.records.set(id, { ...recordOf(id, 'files', snapshotId, `2026-03-01T${String(i).padStart(2, '0')}:00:00.000Z`), copies: failedCopy });
+    caughtUp.push(id);
+  }
+  // One the primary's retention forgot before it was copied: never recorded.
+  const lost = catalog.records.get('f-00') as BackupRecord;
+  catalog.records.set('f-00', { ...lost, forgottenAt: '2026-03-02T00:00:00.000Z' });
+  await source.store.delete(snapshotKey(lost.sources[0]?.snapshotId ?? ''));
+  const recorded = caughtUp.slice(1);
+  const deps = { source, target, targetKeys, catalog, drCatalog, plans: ['files'], retentionDays: 30, now: () => clock };
+
+  let report = await replicateBackup({ backupId: 'f-11' }, { ...deps, deadline: 3 * STEP + STEP / 2 });
+  let resumed = 0;
+  for (; resumed < 30 && !report.complete; resumed++) {
+    expect(report.retention).toBeDefined();
+    // Its keys name no list, and its size does not grow with the backups.
+    expect(Object.keys(report.retention ?? {}).sort()).toEqual(['after', 'extendTo', 'objectsLeft', 'until']);
+    expect(JSON.stringify(report).length).toBeLessThan(600);
+    expect(recorded.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(recorded.map(() => 'FAILED'));
+    report = await replicateBackup({ backupId: 'f-11', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline: clock + 8 * STEP + STEP / 2 });
+  }
+  expect(resumed).toBeGreaterThan(1);
+  expect(report).toMatchObject({ complete: true, copiedObjects: 0, backupsCopied: recorded.length, drCatalogWritten: recorded.length });
+  expect(recorded.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(recorded.map(() => 'COMMITTED'));
+  expect(catalog.records.get('f-00')?.copies).toEqual(failedCopy);
+  expect([...drCatalog.records.keys()].sort()).toEqual(recorded);
+  const replica = await openVault(files, targetKeys);
+  const needed = await snapshotObjectKeys(replica, recorded.map((id) => catalog.records.get(id)?.sources[0]?.snapshotId ?? ''));
+  expect(needed.filter((key) => !extended.has(key))).toEqual([]);
+});
+
+it('under Object Lock a pass that vouches for a backup an earlier pass copied (no second look then) extends what that backup references before recording it', async () => {
+  dir = await tempDir('replicate-backup-lock-catch-up');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  let clock = 0;
+  let landsAt: number | undefined;
+  const extended = new Set<string>();
+  const target = requiredMethodsStore(files, {
+    put: async (key, body) => {
+      await files.put(key, body);
+      if (landsAt !== undefined && key.startsWith('snapshots/')) clock = Math.max(clock, landsAt);
+    },
+    extendRetention: (key) => {
+      extended.add(key);
+      return Promise.resolve(true);
+    },
+  });
+  const deps = { source, target, targetKeys, catalog, drCatalog, plans: ['files'], retentionDays: 30, now: () => clock };
+  const snapshotOf = async (id: string): Promise<string> => (await backupDirectory(source, src, { parent: null, tags: [`backupId:${id}`] })).snapshot.id;
+  // b-0 {A}: copied and recorded; A's packs are in the DR vault from then on.
+  await fs.writeFile(path.join(src, 'A.bin'), pseudoRandomBytes(50_000, 71));
+  catalog.records.set('b-0', recordOf('b-0', 'files', await snapshotOf('b-0'), '2026-03-01T00:00:00.000Z'));
+  expect(await replicateBackup({ backupId: 'b-0' }, deps)).toMatchObject({ complete: true, backupsCopied: 1 });
+  // b-1 {A, C}: its replication failed. b-2 {D}: this run.
+  await fs.writeFile(path.join(src, 'C.bin'), pseudoRandomBytes(50_000, 73));
+  const s1 = await snapshotOf('b-1');
+  catalog.records.set('b-1', { ...recordOf('b-1', 'files', s1, '2026-03-02T00:00:00.000Z'), copies: { primary: 'COMMITTED', dr: 'FAILED' } });
+  await fs.rm(path.join(src, 'A.bin'));
+  await fs.rm(path.join(src, 'C.bin'));
+  await fs.writeFile(path.join(src, 'D.bin'), pseudoRandomBytes(50_000, 74));
+  catalog.records.set('b-2', recordOf('b-2', 'files', await snapshotOf('b-2'), '2026-03-03T00:00:00.000Z'));
+  extended.clear();
+  // The first pass's snapshots land at its deadline: no second look, complete:false, nothing extended nor recorded.
+  const deadline = 1_000_000;
+  landsAt = deadline;
+  expect(await replicateBackup({ backupId: 'b-2' }, { ...deps, deadline })).toMatchObject({ complete: false, backupsCopied: 0 });
+  landsAt = undefined;
+  // The next copies nothing, vouches for b-1 and b-2, and records both: b-1's objects (A's old packs among them) extended first.
+  expect(await replicateBackup({ backupId: 'b-2' }, { ...deps, deadline: clock + deadline })).toMatchObject({ complete: true, copiedObjects: 0, backupsCopied: 2 });
+  expect(catalog.records.get('b-1')?.copies?.dr).toBe('COMMITTED');
+  const needed = await snapshotObjectKeys(await openVault(files, targetKeys), [s1]);
+  expect(needed.filter((key) => !extended.has(key))).toEqual([]);
 });
 
 it('a pass whose last copy lands at the deadline does not look at both vaults again: complete:false, and the next pass looks and records the backup', async () => {
