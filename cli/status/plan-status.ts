@@ -105,6 +105,11 @@ export type ScrubStatus =
        */
       archivedCopyBackupsOfPlan?: string[];
       outstanding?: OutstandingScrubDamage;
+      /**
+       * The run's deadline came before it read its whole slice (scrub-record.ts, `cut`): shown, not judged, since the
+       * next run goes on from where it stopped; cut day after day, the fraction is too large. Absent when it was not.
+       */
+      cut?: true;
     };
 
 export type PlanStatus = {
@@ -208,6 +213,7 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
     affectedBackupsOfPlan: hit,
     ...(archivedCopy.length > 0 ? { archivedCopyBackupsOfPlan: archivedCopy } : {}),
     ...outstandingDamage(latest, earlier),
+    ...(latest.cut ? { cut: true as const } : {}),
   };
 }
 

@@ -135,7 +135,7 @@ function vaultCell(row: PlanStatus): string {
 
 function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
-  const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${stillDamaged(s.outstanding)}${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
+  const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.cut ? '\ncut by its deadline' : ''}${stillDamaged(s.outstanding)}${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
   const p = row.prune;
   const prune = p.state === 'never' ? 'no prune yet' : p.state === 'unreadable' ? 'prune unknown (below)' : `pruned ${cellDuration(p.ageSeconds)} ago${p.outcome === 'DEADLINE' ? ' (cut)' : ''}`;
   return `${scrub}\n${prune}`;

@@ -152,11 +152,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
-  if (report.cut) {
-    notes.push(
-      `cut by its deadline after ${report.nextCursor.after ?? 'no object'}: the slice was not read whole; the next run goes on from there. Cut day after day, lower the fraction or scrub more often (docs/RUNBOOKS.md, "Scrub")`,
-    );
-  }
+  notes.push(...cutNotes(report));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
   await recordHolding(deps, hold, record);
   deps.publish?.(record);
@@ -171,6 +167,14 @@ export function discardedSnapshotNotes(report: Pick<ScrubReport, 'discardedSnaps
     const holder = side === 'primary' ? 'dr' : 'primary';
     return `${ids.length} snapshot(s) the ${holder} vault holds and the ${side} vault lacks were discarded by their backup, FAILED or committed without them (${named}): not copied, as a failed run's cleanup deletes them from the primary vault on purpose; the ${holder} vault's copy is left (docs/RUNBOOKS.md, "Scrub")`;
   });
+}
+
+/** That the deadline came first (scrubVaults' `cut`): where the run stopped, and what to do when it happens day after day. */
+export function cutNotes(report: Pick<ScrubReport, 'cut' | 'nextCursor'>): string[] {
+  if (!report.cut) return [];
+  return [
+    `cut by its deadline after ${report.nextCursor.after ?? 'no object'}: the slice was not read whole; the next run goes on from there. Cut day after day, lower the fraction or scrub more often (docs/RUNBOOKS.md, "Scrub")`,
+  ];
 }
 
 /** Damaged index objects a repair's tombstone supersedes (scrubVaults): harmless, so said rather than alarmed on. */
@@ -201,7 +205,9 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
-  return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.`;
+  // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
+  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('');
+  return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.${cut}`;
 }
 
 async function nothingToScrubYet(request: ScrubRunbookRequest, deps: ScrubRunbookDeps, startedAt: string, reason: string, hold: ScrubLeaseHold | undefined): Promise<ScrubRunbookSummary> {

@@ -47,7 +47,9 @@ export type ScrubVaultsOptions = {
    * deadline). It starts no read of its slice after the deadline less SLICE_READ_RESERVE_MS, and is then `cut`: the
    * slice is shortened to the keys read in every vault in scope. It stops waiting for a running prune in a vault it
    * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS), and starts no
-   * copy-back after it. Absent: it reads its whole slice, looks once, does not wait, and copies back all.
+   * copy-back after it. It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
+   * COPY_BACK_RESERVE_MS: an object not started is `unrepaired` with `goodCopy`, and the next scrub with repair copies
+   * it. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
   /** The deadline's clock. @default Date.now */
@@ -72,7 +74,10 @@ export type ScrubFinding = {
   readonly detail: string;
   readonly outcome: 'repaired' | 'repairable' | 'unrepaired';
   readonly reason?: string;
-  /** Unrepaired only: the other vault's copy verified, so the object is not lost. */
+  /**
+   * Unrepaired only: the other vault's copy verified, so the object is not lost; or the run's deadline came before its
+   * repair started, and the other vault lists a copy not read in this run (nor found damaged or archived by it).
+   */
   readonly goodCopy?: true;
   /**
    * Unrepaired only, never with `goodCopy`: the other vault's copy is an archived copy, not verified. A lifecycle rule
@@ -152,13 +157,17 @@ const NOT_READ_LISTED = 20;
 export const COPY_BACK_RESERVE_MS = 60_000;
 
 /**
- * Time kept between the end of the slice's reads and the deadline, for what follows them: the repairs (each a read of
- * the other copy, a copy and a read of the copy), the look for a running prune and its copy-backs, and the mapping of
- * damage to backups. The same minute as COPY_BACK_RESERVE_MS, which the copy-backs already keep within it: the reads in
- * flight when the reads stop (a few packs per vault, seconds each) end well within it, and a run with more repairs than
- * a minute holds does them anyway, since its deadline still keeps the time its record takes (the handler's reserve).
+ * Time kept between the end of the slice's reads and the deadline, for what follows them: the repairs in flight (each a
+ * read of the other copy, a copy and a read of the copy), the look for a running prune and its copy-backs, and the
+ * mapping of damage to backups. The same minute as COPY_BACK_RESERVE_MS: no repair starts after the deadline less that
+ * minute either (missing objects come from the full listings whatever the slice, so a vault lacking a whole backup has
+ * more to copy than any run holds), and those in flight then (a few packs, seconds each) end well within it; what was
+ * not started is left `unrepaired` with its good copy, for the next scrub with repair.
  */
 export const SLICE_READ_RESERVE_MS = COPY_BACK_RESERVE_MS;
+
+/** Why an object whose repair the deadline left no time to start is unrepaired. */
+export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next scrub with repair copies the rest";
 
 /** Keys named in a reason (the count covers them all). */
 const KEYS_NAMED = 3;
@@ -277,11 +286,18 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const findings: ScrubFinding[] = [];
   const superseded: ScrubSupersededObject[] = [];
   const failedInto = new Set<VaultSide>();
+  const repairsUntil = options.deadline !== undefined ? options.deadline - COPY_BACK_RESERVE_MS : undefined;
   const heal = async (b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = other(b.vault);
     const source = vaults[from];
     if (!source) return found(b, 'unrepaired', `the ${from} vault could not be opened, so there is no copy to repair from`);
     if (!listings.get(from)?.has(b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
+    // A copy this run already found damaged or archived is judged as ever (copyFrom reads nothing then); any other would
+    // cost reads and a copy the deadline has no time for. Unrepaired, it holds back a missing snapshot (failedInto).
+    const theirs = checked.get(from)?.get(b.key);
+    if (repairsUntil !== undefined && now() >= repairsUntil && (theirs === undefined || theirs.state === 'ok')) {
+      return found(b, 'unrepaired', REPAIR_DEADLINE_REASON, 'good');
+    }
     return copyFrom(source, b);
   };
   /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified). */

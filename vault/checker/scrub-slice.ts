@@ -18,7 +18,8 @@ export type ScrubSlice = {
 /**
  * The slice of `keys` one run reads: the next ceil(fraction × count) keys after the cursor, never
  * past the last key, so a cycle reads every object that existed when it began exactly once and takes
- * at most ceil(1 / fraction) runs (fraction 1/7, daily: a weekly cycle). Keys added behind the cursor
+ * at most ceil(1 / fraction) runs (fraction 1/7, daily: a weekly cycle) that read their whole slice; a run its deadline
+ * cuts reads a prefix of it (cutScrubSlice), and the cycle takes more. Keys added behind the cursor
  * are read in the next cycle; a cursor past every key (objects removed) starts the next cycle now.
  * Pure: the caller persists `next` (the scrub records it in the catalog).
  */

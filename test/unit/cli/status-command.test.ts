@@ -238,6 +238,17 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     );
   });
 
+  // Review rHH: a run cut by its deadline said so only in a succeeded run's notes; status showed it as any other run.
+  it('a latest run cut by its deadline says so in the SCRUB cell, shown, not judged', async () => {
+    const cut: ScrubRunRecord = { ...clean, cut: true, outstanding: { objects: [], notListed: 0 } };
+    const r = row([b], [], cut);
+    expect(r.scrub).toMatchObject({ state: 'ran', outcome: 'CLEAN', cut: true });
+    expect(r.withinObjectives).toBe(true);
+    const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => cut }), NOW));
+    expect(screen.slice(3, 7).map((l) => l.slice(86))).toEqual(['CLEAN 9h ago', 'cut by its', 'deadline', 'no prune yet']);
+    expect(row([b], [], { ...cut, cut: undefined }).scrub).not.toHaveProperty('cut');
+  });
+
   it('damage with a good copy (REPAIRABLE) is shown, not judged', () => {
     const repairable = { ...clean, outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, goodCopy: true, backups: [] }], notListed: 0 } };
     const r = row([b], [], repairable);

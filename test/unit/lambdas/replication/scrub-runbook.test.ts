@@ -9,7 +9,7 @@ import { ScrubLog } from '../../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
 import { AFFECTS_LISTED, DAMAGE_LISTED, FINDINGS_LISTED, runScrubRunbook, summarizeScrub } from '../../../../lambdas/replication/scrub-runbook';
-import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-vaults';
+import { REPAIR_DEADLINE_REASON, type ScrubFinding, type ScrubReport, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-vaults';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
 import { type Vault, VaultNotFoundError } from '../../../../vault';
@@ -83,9 +83,19 @@ it('a repair a running prune stood in the way of: REPAIRABLE, the good copy and 
   await pruneVault(pair.dr, { graceMs: 0 });
   const lease = await PruneLease.acquire(pair.dr.store, pair.dr.keys, { holder: 'dr prune', renewEveryMs: 0 });
   const published: ScrubRunRecord[] = [];
+  // The clock jumps once the snapshot is copied in, as near a Lambda's end: the reads and repairs had time (a deadline
+  // closer than their minute's reserve starts neither), the wait for the prune has none and stops at once.
+  const realNow = Date.now.bind(Date);
+  let jumped = 0;
+  const clockSpy = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + jumped);
+  const put = pair.dr.store.put.bind(pair.dr.store);
+  jest.spyOn(pair.dr.store, 'put').mockImplementation(async (...args: Parameters<typeof put>) => {
+    await put(...args);
+    if (args[0] === snapshotKey(pair.snapshot.id)) jumped = 30_000;
+  });
   try {
-    // A deadline this close stops the wait for the prune at once, as near a Lambda's end.
-    const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), deadline: Date.now() + 1000, publish: (run) => published.push(run) }).catch((err: unknown) => err);
+    const deadline = realNow() + SLICE_READ_RESERVE_MS + 20_000;
+    const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), deadline, publish: (run) => published.push(run) }).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(VaultDamageError);
     expect((failure as Error).message).toMatch(
       new RegExp(`^REPAIRABLE: 1 object\\(s\\) damaged or missing with a good copy in the other vault, not repaired: snapshots/${pair.snapshot.id} \\(dr\\) \\[copied from the primary vault, but a prune of the dr vault was still running when the scrub last looked \\(prune/running/\\S+, held by dr prune;`),
@@ -94,6 +104,7 @@ it('a repair a running prune stood in the way of: REPAIRABLE, the good copy and 
     expect(runs.map((r) => [r.outcome, r.unrepaired, r.affectedBackups])).toEqual([['REPAIRABLE', 1, []]]);
     expect(published).toEqual(runs);
   } finally {
+    clockSpy.mockRestore();
     await lease.release();
   }
 });
@@ -257,6 +268,21 @@ it('fails a run without repair that found something (REPAIRABLE): the damage is 
   const [pack] = await listKeys(pair.primary.store, 'data/');
   await corrupt(pair.primary.store, pack as string);
   await expect(runScrubRunbook({ scope: 'both', fraction: 1, repair: false }, deps())).rejects.toMatchObject({ name: 'VaultDamageError', message: expect.stringMatching(/^REPAIRABLE: 1 object\(s\).*"repair": true/) });
+});
+
+// Review rHH: a cut run that left something unrepaired fails, and a failed run has no output for its notes: its
+// VaultDamageError said nothing of the cut, so nobody learnt its slice was not read whole.
+it('a run cut by its deadline that fails says in its VaultDamageError that it was cut, and where', async () => {
+  const [pack] = (await listKeys(pair.dr.store, 'data/')) as [string];
+  await pair.dr.store.delete(pack);
+  // A deadline already less than the reads' reserve away: nothing is read, and no repair starts.
+  const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), deadline: Date.now() + SLICE_READ_RESERVE_MS - 1_000 }).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(VaultDamageError);
+  const message = (failure as Error).message;
+  expect(message).toMatch(/^REPAIRABLE: 1 object\(s\) damaged or missing with a good copy in the other vault, not repaired: /);
+  expect(message).toContain(`[${REPAIR_DEADLINE_REASON}]`);
+  expect(message).toContain('. This run was cut by its deadline after no object: the slice was not read whole; the next run goes on from there.');
+  expect(runs.map((r) => [r.outcome, r.cut])).toEqual([['REPAIRABLE', true]]);
 });
 
 // Review rDD F2 of ef22709a: a run whose only damage had an archived other copy failed with "REPAIRABLE: . The run is
