@@ -13,6 +13,8 @@ export const BACKUP_RUN_STATES = {
   firstPlanningRound: ['Plan shards', 'Snapshot shards', 'Every shard planned?'],
   /** Each further round of a listing too long for one planning invocation. */
   laterPlanningRound: ['Plan more shards', 'Snapshot shards', 'Every shard planned?'],
+  /** Entered once a run, after the commit: the Pass that gives replication an empty resume state (33710b5f). */
+  replicationStart: ['Start replication'],
   /** Each pass of replication (a big first copy takes more than one). */
   replicationPass: ['Replicate to DR vault', 'DR vault up to date?'],
   /** Per child execution (a batch of shards), each invocation of its batch: the Task and the Choice that re-invokes an unfinished batch. */
@@ -24,7 +26,7 @@ export const BACKUP_RUN_STATES = {
 /** Transitions of the parent execution: `planningRounds` ≥ 1, `replicationPasses` ≥ 1. */
 export function parentTransitions(planningRounds: number, replicationPasses: number): number {
   const s = BACKUP_RUN_STATES;
-  return s.once.length + s.firstPlanningRound.length + (planningRounds - 1) * s.laterPlanningRound.length + replicationPasses * s.replicationPass.length;
+  return s.once.length + s.firstPlanningRound.length + (planningRounds - 1) * s.laterPlanningRound.length + s.replicationStart.length + replicationPasses * s.replicationPass.length;
 }
 
 /** Transitions of one child execution whose batch takes `invocations` Snapshot shard calls. */

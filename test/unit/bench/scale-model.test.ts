@@ -20,7 +20,7 @@ it('10 TB in 100 million objects, listed at 10,000 keys/s', () => {
   // Planning: 1e8 / 10,000 = 10,000 s = 12 invocations of 840 s: rounds of 777 (2) and 776 (10) shards.
   // Batches at maxConcurrency 100: shardsPerBatch(776, 100) = 3 → 259 children a round, 3,108 in all, each 3 × 69.787 + 3 = 212.36 s in one invocation.
   // GB-s: 3,108 × 212.36 × 2 + 10,000 × 0.5 = 1,325,044; requests 3,108 + 12 = 3,120.
-  // Transitions: the parent 11 + 11 later rounds × 3 = 44, + 3 per child × 3,108 = 9,368.
+  // Transitions: the parent 12 + 11 later rounds × 3 = 45, + 3 per child × 3,108 = 9,369.
   // S3: (2 × 100,000 LIST + 596,047 packs of 16 MiB + 9,314 parts) × $0.005/1000 = $4.03; 2e8 GETs × $0.0004/1000 = $80.00.
   // Wall at 100: 259 children a round → 3 waves; 10,000 + 12 × 3 × 212.36 = 17,645 s; at 1,000: batches of 1, one wave, 10,000 + 12 × 72.787 = 10,873 s.
   // Floor: 2e8 GETs / (5,500 × 10) = 3,636 s.
@@ -35,7 +35,7 @@ it('10 TB in 100 million objects, listed at 10,000 keys/s', () => {
     planSeconds: 10_000,
     lambdaGBSeconds: 1_325_044,
     lambdaRequests: 3120,
-    transitions: 9368,
+    transitions: 9369,
     wallSeconds: { 100: 17_645, 1000: 10_873 },
     requestRateFloorSeconds: 3636,
     cost: { lambda: 17.67, stepFunctions: 0.23, s3Requests: 84.03, dynamodbReads: 0, total: 101.93 },
@@ -56,7 +56,7 @@ it('a shard longer than one invocation resumes, and the request rate floors the 
   );
   // 10 shards of 1e11 bytes: 4,000 s + 100,000 / 400 = 250 s → 4,250 s + start-up: 6 invocations (4,253 / 840 = 5.06) → 4,268 s.
   // At maxConcurrency 1: shardsPerBatch(10, 1) = 5 → 2 children, each 5 × 4,250 s of work in 26 invocations (21,253 / 840 = 25.3) → 21,328 s.
-  // Transitions: 11 + 2 × (26 × 2 + 1) = 117. GB-s: 2 × 21,328 × 2 + 0.5 = 85,313.
+  // Transitions: 12 + 2 × (26 × 2 + 1) = 118. GB-s: 2 × 21,328 × 2 + 0.5 = 85,313.
   // Inventory $0.0025 per million objects; LIST once by the shards (1,000 pages); 29,803 packs (5e11 / 2^24); 10 parts.
   // GETs: 1e6 objects + a quarter of them tagged = 1.25e6.
   // S3: (1,000 + 29,803 + 10) × 0.005 / 1000 = $0.154 + 1.25e6 × 0.0004 / 1000 = $0.50 + $0.0025 = $0.66.
@@ -69,7 +69,7 @@ it('a shard longer than one invocation resumes, and the request rate floors the 
     children: 2,
     invocationsPerChild: 26,
     planInvocations: 1,
-    transitions: 117,
+    transitions: 118,
     lambdaGBSeconds: 85_313,
     wallSeconds: { 10: 4269 },
     requestRateFloorSeconds: 227,
@@ -98,7 +98,7 @@ it('a 10 TB table: the planner\'s 1,000 segments, each billed while it scans at 
     invocationsPerChild: 37,
     lambdaGBSeconds: 12_251_431,
     lambdaRequests: 7401,
-    transitions: 11 + 200 * (37 * 2 + 1),
+    transitions: 12 + 200 * (37 * 2 + 1),
     wallSeconds: { 100: 61_257, 1000: 61_254 },
     requestRateFloorSeconds: 61_035,
     cost: { lambda: 163.35, stepFunctions: 0.38, dynamodbReads: 305.18, total: 468.91 },

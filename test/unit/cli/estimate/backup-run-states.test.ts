@@ -68,13 +68,13 @@ const definition = backupDefinition();
 const map = definition.States['Snapshot shards'];
 const child = map?.ItemProcessor;
 
-it('a run of one planning round and one replication pass enters the listed parent states, 11 in all', () => {
+it('a run of one planning round and one replication pass enters the listed parent states, 12 in all', () => {
   // The input guard passes an object on (default), planning is done at once, replication complete at once (their first rules).
   const entered = walk(definition, (choice) => (choice === 'Input is an object?' ? 'default' : 0));
   const s = BACKUP_RUN_STATES;
-  expect(entered).toEqual([s.once[0], s.once[1], s.once[2], ...s.firstPlanningRound, s.once[3], ...s.replicationPass, s.once[4], s.once[5]]);
+  expect(entered).toEqual([s.once[0], s.once[1], s.once[2], ...s.firstPlanningRound, s.once[3], ...s.replicationStart, ...s.replicationPass, s.once[4], s.once[5]]);
   expect(entered).toHaveLength(parentTransitions(1, 1));
-  expect(parentTransitions(1, 1)).toBe(11);
+  expect(parentTransitions(1, 1)).toBe(12);
 });
 
 it('each further planning round and replication pass enters the listed states again', () => {
