@@ -1,6 +1,18 @@
 import { z } from 'zod';
 
 /**
+ * Which backups a stopped pass was to record (toMark, toWrite of its own plan), as a fixed-size fingerprint: how many,
+ * and a SHA-256 of their sorted ids. The resumed pass finds them again; a different set (a catalog rebuild, which takes
+ * no lock, wrote a record since; the primary forgot one) was not all vouched for, or its keys sorting before `after`
+ * were never extended, so that pass runs a whole pass instead of carrying on.
+ */
+export const replicaRecordingFingerprintSchema = z.strictObject({
+  count: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type ReplicaRecordingFingerprint = z.infer<typeof replicaRecordingFingerprintSchema>;
+
+/**
  * Where a Replicate pass stopped while extending the DR vault's Object Lock retention, for the next pass (the step's
  * output `retention`, passed back to it by the workflow's loop). The copy is done and vouched for: the next pass copies
  * and looks at nothing, finds again which backups to record and what their snapshots reference in the DR vault, and
@@ -22,11 +34,15 @@ export const replicaRetentionResumeSchema = z.strictObject({
   after: z.string().min(1).max(1024).optional(),
   /** Objects left to extend when the pass stopped (for the logs: the next pass counts them again). */
   objectsLeft: z.number().int().min(0),
+  /** The backups the stopped pass was to record: a resumed pass carries on only for the same ones. */
+  recording: replicaRecordingFingerprintSchema,
 });
 export type ReplicaRetentionResume = z.infer<typeof replicaRetentionResumeSchema>;
 
 /**
  * What the step accepts back as `retention`: the same, with the lists a report written before the state was bounded
  * carried (snapshotIds, toMark, toWrite) dropped — an execution running across the deploy carries on, recomputing them.
+ * `recording` may be absent (a report written before it existed): that pass then runs a whole pass.
  */
-export const replicaRetentionResumeInputSchema = z.object(replicaRetentionResumeSchema.shape);
+export const replicaRetentionResumeInputSchema = z.object({ ...replicaRetentionResumeSchema.shape, recording: replicaRecordingFingerprintSchema.optional() });
+export type ReplicaRetentionResumeInput = z.infer<typeof replicaRetentionResumeInputSchema>;

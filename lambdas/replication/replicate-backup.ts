@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { packTierTags } from '../../config/storage-tiers';
 import { type BackupRecord } from '../catalog/backup-record';
@@ -12,7 +13,7 @@ import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
 import { discardedSnapshotsOf } from './discarded-snapshots';
 import { replicateVault, type ReplicationThaw } from './replicate-vault';
 import { type ReplicaPruneRunning } from './replica-prune-wait';
-import { type ReplicaRetentionResume } from './replica-retention-resume';
+import { type ReplicaRecordingFingerprint, type ReplicaRetentionResume, type ReplicaRetentionResumeInput } from './replica-retention-resume';
 
 /** What replication reads and writes in the primary region's catalog. */
 export type PrimaryCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan' | 'markCopied'>;
@@ -97,9 +98,14 @@ export type ReplicationReport = {
  * A snapshot its backup discarded (the primary catalog records it FAILED, or COMMITTED without it) is not copied (discarded-snapshots.ts).
  * The snapshots' `backupId:` tags say which backups they belong to, so this needs the vault alone.
  */
-export async function replicateBackup(input: { backupId: string; retention?: ReplicaRetentionResume }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
+export async function replicateBackup(input: { backupId: string; retention?: ReplicaRetentionResumeInput }, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
   const drCatalog = deps.drCatalog;
-  if (input.retention && deps.retentionDays !== undefined) return resumeReplicaRetention(input.backupId, input.retention, deps);
+  if (input.retention && deps.retentionDays !== undefined) {
+    const resumed = await resumeReplicaRetention(input.backupId, input.retention, deps);
+    // Undefined: the backups to record are not those the stopped pass vouched for, so this is a whole pass (copies,
+    // vouches, extends from the first key in a new window).
+    if (resumed) return resumed;
+  }
   // Read once for the pass: the run holds its plan's lock, so no other backup of the plan commits meanwhile, and a
   // record marked copied by someone else since is left as it is by markCopied and putRebuiltBackup.
   const current = await deps.catalog.getBackup(input.backupId);
@@ -140,7 +146,10 @@ export async function replicateBackup(input: { backupId: string; retention?: Rep
     if (deps.retentionDays !== undefined) {
       const { until, extendTo } = retentionWindow(new Date(deps.now?.() ?? Date.now()), deps.retentionDays);
       const wanted = snapshotsToRetain(current, copied, progress.copiedSnapshots);
-      const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0 }, deps);
+      // What a resumed pass finds again: this plan's backups (another plan's it copied are left to that plan's next pass).
+      const ownPlan = new Set([...planRecords, ...(current ? [current] : [])].map((record) => record.backupId));
+      const recording = recordingOf({ toMark: copied.toMark.filter((r) => ownPlan.has(r.backupId)), toWrite: copied.toWrite.filter((r) => ownPlan.has(r.backupId)) });
+      const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0, recording }, deps);
       if (left) return { ...reportOf(progress, 0, drCatalog ? 0 : undefined), complete: false, retention: left };
     }
     // Only now: see resumeReplicaRetention.
@@ -238,25 +247,44 @@ async function snapshotsStillNotRecordedCopied(
  * a snapshot the primary forgot since is not vouched for, as then. The keys found from them are those that pass found
  * or fewer, so every one sorting before `after` is extended. Another plan's backup whose snapshots the stopped pass
  * copied is not found again: left unrecorded, its own plan's next pass vouches for it and records it.
+ *
+ * That holds only while nothing else changes the plan's records, and a catalog rebuild takes no lock: a record it
+ * writes since (COMMITTED, copies.dr PENDING) was never vouched for — its snapshot held in both vaults says nothing of
+ * its packs — and its keys sorting before `after` were in no pass's keys. So the set found again must be the one the
+ * stopped pass fingerprinted (`recording`); when it is not (or an older report has no fingerprint), undefined: the
+ * caller runs a whole pass, which vouches for what it records and extends from the first key. A backup the stopped pass
+ * vouched for that the primary forgot since is not found again either: that whole pass leaves it unrecorded (copies.dr
+ * as it was, out of the DR catalog), as a backup forgotten before it was copied.
  */
-async function resumeReplicaRetention(backupId: string, resume: ReplicaRetentionResume, deps: ReplicateBackupDeps): Promise<ReplicationReport> {
+async function resumeReplicaRetention(backupId: string, resume: ReplicaRetentionResumeInput, deps: ReplicateBackupDeps): Promise<ReplicationReport | undefined> {
+  const recording = resume.recording;
+  if (!recording) return undefined;
   const counts = { copiedObjects: 0, copiedBytes: 0, remainingObjects: 0 };
   const stopped = (left: ReplicaRetentionResume): ReplicationReport => ({ complete: false, ...counts, backupsCopied: 0, ...(deps.drCatalog ? { drCatalogWritten: 0 } : {}), retention: left });
   const now = deps.now ?? Date.now;
   // Finding the backups reads both catalogs and lists both vaults' snapshots: not begun past the deadline.
-  if (deps.deadline !== undefined && now() >= deps.deadline) return stopped(resume);
+  if (deps.deadline !== undefined && now() >= deps.deadline) return stopped({ ...resume, recording });
   const current = await deps.catalog.getBackup(backupId);
   const planRecords = current ? await deps.catalog.listBackupsOfPlan(current.plan) : [];
   const [inSource, inDr] = await Promise.all([snapshotKeysOf(deps.source.store), snapshotKeysOf(deps.target)]);
   const bothHold = new Set([...inSource].filter((key) => inDr.has(key)).map((key) => key.slice(SNAPSHOTS_PREFIX.length)));
   const copied = await backupsInDr(current, planRecords, new Set([backupId]), deps, bothHold);
-  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), resume, deps);
+  const found = recordingOf(copied);
+  if (found.count !== recording.count || found.sha256 !== recording.sha256) return undefined;
+  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), { ...resume, recording }, deps);
   if (left) return stopped(left);
   // markCopied and putRebuiltBackup leave a record another pass recorded meanwhile as it is.
   const drCatalogWritten = deps.drCatalog ? await writeDrCatalog(copied.toWrite, deps.drCatalog) : undefined;
   let backupsCopied = 0;
   for (const record of copied.toMark) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
   return { complete: true, ...counts, backupsCopied, ...(drCatalogWritten !== undefined ? { drCatalogWritten } : {}) };
+}
+
+/** The fingerprint of the backups a pass is to record (ReplicaRecordingFingerprint): a fixed size whatever their number. */
+function recordingOf(copied: CopiedBackups): ReplicaRecordingFingerprint {
+  const ids = (records: readonly BackupRecord[]): string[] => records.map((record) => record.backupId).sort();
+  const sha256 = createHash('sha256').update(JSON.stringify({ toMark: ids(copied.toMark), toWrite: ids(copied.toWrite) })).digest('hex');
+  return { count: copied.toMark.length + copied.toWrite.length, sha256 };
 }
 
 /**

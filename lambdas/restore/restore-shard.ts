@@ -128,8 +128,9 @@ export async function restoreShardBatch(batch: RestoreShardBatch, deps: RestoreS
       const shardIndex = batch.Items[at]?.shardIndex ?? at;
       throw new RestoreShardRoundsError(
         `Restore shard ${shardIndex} of restore ${restoreId} still had items to write after ${round} calls of Restore shard, each stopped near its Lambda's timeout (it reached manifest page ${where.page}, item ${where.item}): ` +
-          `the target's write budget${plan.writeUnitsPerShard ? ` (${plan.writeUnitsPerShard} WCU/s for each shard)` : ''} or its throttling is too slow for the restore to end before its timeout. ` +
-          'Raise the source\'s writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table\'s write capacity and run the restore again; the items written so far stay (puts that replace).',
+          `the target's write budget${plan.writeUnitsPerShard ? ` (${plan.writeUnitsPerShard} WCU/s for each shard)` : ''}, its read-back budget${plan.readUnitsPerShard ? ` (${plan.readUnitsPerShard} RCU/s for each shard)` : ''}, ` +
+          'or its throttling of the writes or the read-backs is too slow for the restore to end before its timeout. ' +
+          'Raise the source\'s writeBudget (writeUnitsPerSecond, or shareOfProvisioned of an existing table) or the table\'s write and read capacity (the read-back budget is a share of it) and run the restore again; the items written so far stay (puts that replace).',
       );
     }
     const debt = { writeUnits: budgets?.write?.debtUnits() ?? 0, readUnits: budgets?.read?.debtUnits() ?? 0 };

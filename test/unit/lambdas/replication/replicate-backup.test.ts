@@ -141,7 +141,7 @@ it('under Object Lock a deadline that falls during the DR retention extension en
   expect(first.complete).toBe(false);
   expect(startedLate).toEqual([]);
   expect(extended[0]).toEqual(all.slice(0, 4));
-  expect(first.retention).toEqual({ after: all[3], until: expect.any(String), extendTo: expect.any(String), objectsLeft: all.length - 4 });
+  expect(first.retention).toEqual({ after: all[3], until: expect.any(String), extendTo: expect.any(String), objectsLeft: all.length - 4, recording: { count: 2, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
   // Not recorded before every object is retained: the backup is neither in the DR catalog nor marked copied.
   expect(drCatalog.records.has('f-1')).toBe(false);
   expect(catalog.records.get('f-1')?.copies?.dr).not.toBe('COMMITTED');
@@ -195,7 +195,7 @@ it('under Object Lock a pass stopped during the DR retention extension reports a
   for (; resumed < 30 && !report.complete; resumed++) {
     expect(report.retention).toBeDefined();
     // Its keys name no list, and its size does not grow with the backups.
-    expect(Object.keys(report.retention ?? {}).sort()).toEqual(['after', 'extendTo', 'objectsLeft', 'until']);
+    expect(Object.keys(report.retention ?? {}).sort()).toEqual(['after', 'extendTo', 'objectsLeft', 'recording', 'until']);
     expect(JSON.stringify(report).length).toBeLessThan(600);
     expect(recorded.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(recorded.map(() => 'FAILED'));
     report = await replicateBackup({ backupId: 'f-11', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline: clock + 8 * STEP + STEP / 2 });
@@ -207,6 +207,52 @@ it('under Object Lock a pass stopped during the DR retention extension reports a
   expect([...drCatalog.records.keys()].sort()).toEqual(recorded);
   const replica = await openVault(files, targetKeys);
   const needed = await snapshotObjectKeys(replica, recorded.map((id) => catalog.records.get(id)?.sources[0]?.snapshotId ?? ''));
+  expect(needed.filter((key) => !extended.has(key))).toEqual([]);
+});
+
+it('under Object Lock a record a catalog rebuild writes after a pass stopped during the DR retention extension is not recorded copied by the resumed pass before every object it references is extended', async () => {
+  dir = await tempDir('replicate-backup-lock-rebuilt');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const STEP = 100_000_000;
+  let clock = 0;
+  const extended = new Set<string>();
+  const target = requiredMethodsStore(files, {
+    extendRetention: (key) => {
+      extended.add(key);
+      clock += STEP;
+      return Promise.resolve(true);
+    },
+  });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  const snapshotOf = async (id: string, seed: number): Promise<string> => {
+    await fs.writeFile(path.join(src, 'f.bin'), pseudoRandomBytes(3_000, seed));
+    return (await backupDirectory(source, src, { parent: null, tags: [`backupId:${id}`] })).snapshot.id;
+  };
+  const deps = { source, target, targetKeys, catalog, drCatalog, plans: ['files'], now: () => clock };
+  // r-0: copied long ago (no Object Lock then), then both catalogs lost its record.
+  const r0 = recordOf('r-0', 'files', await snapshotOf('r-0', 21), '2026-03-01T00:00:00.000Z');
+  catalog.records.set('r-0', r0);
+  expect(await replicateBackup({ backupId: 'r-0' }, deps)).toMatchObject({ complete: true, backupsCopied: 1 });
+  catalog.records.delete('r-0');
+  drCatalog.records.delete('r-0');
+  catalog.records.set('f-1', recordOf('f-1', 'files', await snapshotOf('f-1', 22), '2026-03-02T00:00:00.000Z'));
+  const locked = { ...deps, retentionDays: 30 };
+  let report = await replicateBackup({ backupId: 'f-1' }, { ...locked, deadline: 2 * STEP + STEP / 2 });
+  expect(report.retention?.after).toBeDefined();
+  // A catalog rebuild (no lock) writes r-0 again: COMMITTED, copies.dr PENDING; the stopped pass never saw it.
+  catalog.records.set('r-0', { ...r0, copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+  extended.clear();
+  for (let n = 0; n < 20 && !report.complete; n++) {
+    report = await replicateBackup({ backupId: 'f-1', ...(report.retention ? { retention: report.retention } : {}) }, { ...locked, deadline: clock + 3 * STEP + STEP / 2 });
+  }
+  expect(report.complete).toBe(true);
+  expect(catalog.records.get('r-0')?.copies?.dr).toBe('COMMITTED');
+  const needed = await snapshotObjectKeys(await openVault(files, targetKeys), [r0.sources[0]?.snapshotId ?? '']);
   expect(needed.filter((key) => !extended.has(key))).toEqual([]);
 });
 
