@@ -44,12 +44,12 @@ export type ScrubVaultsOptions = {
   readonly discardedSnapshots?: DiscardedSnapshots;
   /**
    * Epoch ms by which the scrub is done (a Lambda's remaining time less what recording takes, as replication's
-   * deadline). It starts no read of its slice after the deadline less SLICE_READ_RESERVE_MS, and is then `cut`: the
-   * slice is shortened to the keys read in every vault in scope. It stops waiting for a running prune in a vault it
+   * deadline). It starts no read of its slice after the deadline less SLICE_READ_RESERVE_MS and REPAIR_BUDGET_MS, and
+   * is then `cut`: the slice is shortened to the keys read in every vault in scope. It stops waiting for a running prune in a vault it
    * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS), and starts no
    * copy-back after it. It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
-   * COPY_BACK_RESERVE_MS: an object not started is `unrepaired` with `goodCopy`, and the next scrub with repair copies
-   * it. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
+   * COPY_BACK_RESERVE_MS (so a cut run still has REPAIR_BUDGET_MS for them, corrupt objects of its slice first): an
+   * object not started is `unrepaired` with `goodCopy`, and the next scrub with repair copies it. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
   /** The deadline's clock. @default Date.now */
@@ -157,14 +157,25 @@ const NOT_READ_LISTED = 20;
 export const COPY_BACK_RESERVE_MS = 60_000;
 
 /**
- * Time kept between the end of the slice's reads and the deadline, for what follows them: the repairs in flight (each a
+ * Time kept between the end of the repairs and the deadline, for what follows them: the repairs in flight (each a
  * read of the other copy, a copy and a read of the copy), the look for a running prune and its copy-backs, and the
  * mapping of damage to backups. The same minute as COPY_BACK_RESERVE_MS: no repair starts after the deadline less that
- * minute either (missing objects come from the full listings whatever the slice, so a vault lacking a whole backup has
- * more to copy than any run holds), and those in flight then (a few packs, seconds each) end well within it; what was
- * not started is left `unrepaired` with its good copy, for the next scrub with repair.
+ * minute (missing objects come from the full listings whatever the slice, so a vault lacking a whole backup has more
+ * to copy than any run holds), and those in flight then (a few packs, seconds each) end well within it; what was not
+ * started is left `unrepaired` with its good copy, for the next scrub with repair.
  */
 export const SLICE_READ_RESERVE_MS = COPY_BACK_RESERVE_MS;
+
+/**
+ * Time kept for repairs between the end of the slice's reads and SLICE_READ_RESERVE_MS: the slice's reads stop at the
+ * deadline less both. With reads stopping at the repairs' own cutoff, a cut run (every run of a large vault) reached its
+ * repairs past it and repaired nothing, not even the corrupt objects it had just read and moved its cursor past, which
+ * then stayed corrupt a whole cycle (review rJJ F1, F2). Two minutes: a pack's repair reads its other copy, copies it
+ * and reads it back, ~64 MiB moved (~1 s at 100 MiB/s, 3 at a time), so a run repairs some 200+ packs (~3 GiB), far
+ * more corrupt objects than a slice holds, and a share of a missing backup every run; it costs a run a sixth of its
+ * reads ("How much one run reads", docs/RUNBOOKS.md).
+ */
+export const REPAIR_BUDGET_MS = 120_000;
 
 /** Why an object whose repair the deadline left no time to start is unrepaired. */
 export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next scrub with repair copies the rest";
@@ -213,7 +224,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // Read in step, each key in every vault in scope at once: what was read by the deadline is the same key prefix in
   // each, so a cut slice skips nothing in either (one vault read after the other, the first took all the time).
   const readers = sides.map((side) => ({ vault: vaults[side] as Vault, holds: (key: string) => listings.get(side)?.has(key) === true }));
-  const readUntil = options.deadline !== undefined ? { deadline: options.deadline - SLICE_READ_RESERVE_MS, now } : {};
+  const readUntil = options.deadline !== undefined ? { deadline: options.deadline - SLICE_READ_RESERVE_MS - REPAIR_BUDGET_MS, now } : {};
   const inStep = await scrubObjectsInStep(readers, selected.keys, { ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), check, ...readUntil });
   const slice = cutScrubSlice(selected, options.cursor, inStep.read);
   const cut = inStep.read < selected.keys.length;
@@ -355,9 +366,13 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})`);
     return done('repaired');
   };
-  // config first (the vault opens with it), snapshots last (the commit protocol).
+  // Corrupt objects first: only this run's slice read them, so one the deadline leaves is not seen again for a cycle,
+  // where a missing one is found again by every run from the listings. Then config first (the vault opens with it),
+  // snapshots last (the commit protocol).
   const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
-  for (const r of [0, 1, 2]) await mapBounded(bad.filter((b) => rank(b.key) === r), options.concurrency ?? 3, heal);
+  for (const problem of ['corrupt', 'missing'] as const) {
+    for (const r of [0, 1, 2]) await mapBounded(bad.filter((b) => b.problem === problem && rank(b.key) === r), options.concurrency ?? 3, heal);
+  }
 
   // Snapshot objects copied into a vault are checked again once no prune of it runs (lookAfterPrunes).
   if (repair) {

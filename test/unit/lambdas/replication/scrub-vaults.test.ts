@@ -7,7 +7,7 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
-import { REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
@@ -204,8 +204,8 @@ it('a slice too slow for its deadline is cut: the run ends in time at the last k
   };
   const vaults = { primary: slowed('primary'), dr: slowed('dr') };
   const objects = (await listKeys(pair.primary.store, '')).filter((k) => !k.startsWith('keys/'));
-  // Reads stop SLICE_READ_RESERVE_MS before the deadline: this leaves each run time for 5 GETs, 3 keys in both vaults.
-  const deadlineIn = SLICE_READ_RESERVE_MS + 5 * GET_MS;
+  // Reads stop SLICE_READ_RESERVE_MS and REPAIR_BUDGET_MS before the deadline: this leaves each run time for 5 GETs, 3 keys in both vaults.
+  const deadlineIn = SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 5 * GET_MS;
   let cursor = FIRST_SCRUB_CURSOR;
   const runs: Awaited<ReturnType<typeof scrubVaults>>[] = [];
   while (runs.length <= objects.length) {
@@ -234,6 +234,85 @@ it('a slice too slow for its deadline is cut: the run ends in time at the last k
   expect(runs.reduce((n, r) => n + (r.read.dr ?? 0), 0)).toBe(objects.length);
 });
 
+it('a run cut by its deadline still repairs: the corrupt pack its slice read (the cursor moves past it) and a pack the DR vault lacks, in runs that are all cut', async () => {
+  // Reads stopping at the repairs' own cutoff left a cut run no time to repair: the corrupt pack stayed corrupt a whole
+  // cycle, and a vault whose every run is cut never had anything repaired (review rJJ F1, F2).
+  const GET_MS = 10_000;
+  let t = 0;
+  for (const side of ['primary', 'dr'] as const) {
+    const store = pair[side].store;
+    const get = store.get.bind(store);
+    jest.spyOn(store, 'get').mockImplementation((key, range) => {
+      t += GET_MS;
+      return get(key, range);
+    });
+  }
+  const [corrupted, lacked] = (await listKeys(pair.primary.store, 'data/')) as [string, string];
+  await corrupt(pair.primary.store, corrupted);
+  await pair.dr.store.delete(lacked);
+  const vaults = { primary: pair.primary, dr: pair.dr };
+  let cursor = FIRST_SCRUB_CURSOR;
+  const runs: Awaited<ReturnType<typeof scrubVaults>>[] = [];
+  while (runs.length < 40) {
+    const deadline = t + SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 2 * GET_MS;
+    const report = await scrubVaults({ ...everything, cursor, vaults, repair: true, deadline, now: () => t });
+    expect(t).toBeLessThan(deadline);
+    runs.push(report);
+    cursor = report.nextCursor;
+    if (report.cycleComplete) break;
+  }
+  // The first run copies what the DR vault lacks; the run that read the corrupt pack repairs it.
+  expect(runs[0]?.findings.find((f) => f.key === lacked)?.outcome).toBe('repaired');
+  const corruptFound = runs.flatMap((r) => r.findings.filter((f) => f.key === corrupted));
+  expect(corruptFound).toEqual([expect.objectContaining({ vault: 'primary', problem: 'corrupt', outcome: 'repaired' })]);
+  // Both in cut runs.
+  expect(runs[0]?.cut).toBe(true);
+  expect(runs.find((r) => r.findings.some((f) => f.key === corrupted))?.cut).toBe(true);
+  expect(await pair.primary.store.get(corrupted)).toEqual(await pair.dr.store.get(corrupted));
+  expect(await pair.dr.store.has(lacked)).toBe(true);
+});
+
+it('repairs the corrupt objects its slice read before the missing ones: only this run sees them this cycle, the missing ones every run finds again', async () => {
+  // The primary vault lacks a later backup's packs (many repairs), and the DR vault's first pack, in this run's slice, is corrupt.
+  const before = new Set(await listKeys(pair.primary.store, 'data/'));
+  const src2 = path.join(dir, 'src2');
+  await fs.mkdir(src2, { recursive: true });
+  for (let i = 0; i < 12; i++) await fs.writeFile(path.join(src2, `f${i}.bin`), pseudoRandomBytes(20_000, 200 + i));
+  await backupDirectory(pair.primary, src2);
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+  // The first pack in key order is read first; the primary keeps it, whichever backup it is of.
+  const [first] = (await listKeys(pair.dr.store, 'data/')) as [string];
+  const lacked = (await listKeys(pair.primary.store, 'data/')).filter((key) => !before.has(key) && key !== first);
+  expect(lacked.length).toBeGreaterThanOrEqual(3);
+  for (const key of lacked) await pair.primary.store.delete(key);
+  await corrupt(pair.dr.store, first);
+  // A modelled clock: each GET and PUT of a pack takes OP_MS (other objects are small); the repair budget holds 6 (a
+  // pack's repair takes 3 or 4), fewer than the primary's missing packs need.
+  const OP_MS = 20_000;
+  const took = (key: string): number => (key.startsWith('data/') ? OP_MS : 0);
+  let t = 0;
+  for (const side of ['primary', 'dr'] as const) {
+    const store = pair[side].store;
+    const get = store.get.bind(store);
+    const put = store.put.bind(store);
+    jest.spyOn(store, 'get').mockImplementation((key, range) => {
+      t += took(key);
+      return get(key, range);
+    });
+    jest.spyOn(store, 'put').mockImplementation((...args: Parameters<typeof put>) => {
+      t += took(args[0]);
+      return put(...args);
+    });
+  }
+  const deadline = SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 4 * OP_MS;
+  // One at a time, so that the budget holds a known number of operations.
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1, deadline, now: () => t });
+  expect(report.cut).toBe(true);
+  expect(t).toBeLessThan(deadline);
+  expect(report.findings.find((f) => f.key === first)).toMatchObject({ vault: 'dr', problem: 'corrupt', outcome: 'repaired' });
+  expect(report.findings.filter((f) => f.vault === 'primary' && f.problem === 'missing' && f.reason === REPAIR_DEADLINE_REASON).length).toBeGreaterThan(0);
+});
+
 it('repairs start none after the deadline less the copy-backs\' minute: a backup the DR vault lacks whole is left unrepaired with its good copy (REPAIRABLE), its snapshot held back, and the next run copies the rest', async () => {
   // A backup whose Replicate step never ran: every object of it is missing in the DR vault, found from the full
   // listings whatever the slice, so one run has more to copy than its deadline holds (review rHH, 54 objects: 1180 s).
@@ -257,6 +336,7 @@ it('repairs start none after the deadline less the copy-backs\' minute: a backup
       return put(...args);
     });
   }
+  // Past the reads' cutoff from the start: the run reads nothing of its slice, and has 20 operations of repairs.
   const deadline = SLICE_READ_RESERVE_MS + 20 * OP_MS;
   const vaults = { primary: pair.primary, dr: pair.dr };
   const report = await scrubVaults({ scope: 'both', fraction: 1 / 7, cursor: FIRST_SCRUB_CURSOR, vaults, repair: true, deadline, now: () => t });
