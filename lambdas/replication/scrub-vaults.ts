@@ -9,7 +9,6 @@ import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snaps
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { ARCHIVED_COPY } from './scrub-objects-left';
-import { type OtherCopy } from '../catalog/scrub-record';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
 import { supersedingTombstones } from '../../vault';
 
@@ -66,8 +65,7 @@ export type ScrubVaultsOptions = {
  * copy verified has `goodCopy`: something stood in the way of the repair (a prune of the vault, a lock,
  * another account), nothing is lost, and it is not `damage`. One whose other copy is archived has
  * `otherCopy: 'archived'` instead: an archived copy, not verified (it is not read until a thaw, and may be
- * damaged too), so neither lost nor known to have a good copy; its backups are in `archivedCopyDamage`. One the
- * deadline left before its repair, whose other copy this run did not read, has `otherCopy: 'unverified'`, judged alike.
+ * damaged too), so neither lost nor known to have a good copy; its backups are in `archivedCopyDamage`.
  */
 export type ScrubFinding = {
   readonly vault: VaultSide;
@@ -77,16 +75,15 @@ export type ScrubFinding = {
   readonly outcome: 'repaired' | 'repairable' | 'unrepaired';
   readonly reason?: string;
   /**
-   * Unrepaired only: the other vault's copy verified in this run, so the object is not lost.
+   * Unrepaired only: the other vault's copy verified, so the object is not lost; or the run's deadline came before its
+   * repair started, and the other vault lists a copy not read in this run (nor found damaged or archived by it).
    */
   readonly goodCopy?: true;
   /**
-   * Unrepaired only, never with `goodCopy`: the other vault's copy exists but was not verified. `archived`: an archived
-   * copy; a lifecycle rule archived it, so it is most likely good, but only a thaw tells; until then no scrub can repair
-   * from it (nor clear it). `unverified`: the run's deadline came before the repair, and this run did not read that copy;
-   * it may be damaged too (review rJJ F3), so its backups are named until the next scrub with repair reads and copies it.
+   * Unrepaired only, never with `goodCopy`: the other vault's copy is an archived copy, not verified. A lifecycle rule
+   * archived it, so it is most likely good, but only a thaw tells; until then no scrub can repair from it (nor clear it).
    */
-  readonly otherCopy?: OtherCopy;
+  readonly otherCopy?: 'archived';
 };
 
 /**
@@ -134,11 +131,9 @@ export type ScrubReport = {
   /** The unrepaired objects with no good copy (neither `goodCopy` nor `otherCopy`) mapped to the backups, sources and paths they affect. */
   readonly damage: readonly DamagedObject[];
   /**
-   * The unrepaired objects whose other copy exists but was not verified (`otherCopy`: archived, or left unread by the
-   * deadline), mapped as
+   * The unrepaired objects whose other copy is an archived copy, not verified (`otherCopy: 'archived'`), mapped as
    * `damage` is: not lost, but a restore of these backups from the vault they are bad in fails for these paths, and
-   * nothing but a thaw of an archived other copy (not a scheduled scrub), or the next scrub with repair for an unread one,
-   * tells whether they can be repaired. Absent when none.
+   * nothing but a thaw of the other copy (not a scheduled scrub) tells whether they can be repaired. Absent when none.
    */
   readonly archivedCopyDamage?: readonly DamagedObject[];
   /**
@@ -312,21 +307,19 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // cost reads and a copy the deadline has no time for. Unrepaired, it holds back a missing snapshot (failedInto).
     const theirs = checked.get(from)?.get(b.key);
     if (repairsUntil !== undefined && now() >= repairsUntil && (theirs === undefined || theirs.state === 'ok')) {
-      // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3).
-      if (theirs === undefined) return found(b, 'unrepaired', REPAIR_DEADLINE_REASON, 'unverified');
       return found(b, 'unrepaired', REPAIR_DEADLINE_REASON, 'good');
     }
     return copyFrom(source, b);
   };
-  /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified in this run). */
-  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'none' = 'none'): ScrubFinding['outcome'] => {
+  /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified). */
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | 'archived' | 'none' = 'none'): ScrubFinding['outcome'] => {
     // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
     if (b.supersededBy !== undefined && outcome !== 'repaired') {
       superseded.push({ vault: b.vault, key: b.key, detail: b.detail, tombstone: b.supersededBy });
       return outcome;
     }
     if (outcome === 'unrepaired') failedInto.add(b.vault);
-    const copyState = outcome !== 'unrepaired' || copy === 'none' ? {} : copy === 'good' ? { goodCopy: true as const } : { otherCopy: copy };
+    const copyState = outcome !== 'unrepaired' ? {} : copy === 'good' ? { goodCopy: true as const } : copy === 'archived' ? { otherCopy: 'archived' as const } : {};
     findings.push({ ...b, outcome, ...(reason ? { reason } : {}), ...copyState });
     return outcome;
   };
