@@ -271,7 +271,7 @@ async function resumeReplicaRetention(backupId: string, resume: ReplicaRetention
   const copied = await backupsInDr(current, planRecords, new Set([backupId]), deps, bothHold);
   const found = recordingOf(copied);
   if (found.count !== recording.count || found.sha256 !== recording.sha256) return undefined;
-  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), { ...resume, recording }, deps);
+  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), { ...resume, recording }, deps, inDr);
   if (left) return stopped(left);
   // markCopied and putRebuiltBackup leave a record another pass recorded meanwhile as it is.
   const drCatalogWritten = deps.drCatalog ? await writeDrCatalog(copied.toWrite, deps.drCatalog) : undefined;
@@ -306,14 +306,19 @@ function snapshotsToRetain(current: BackupRecord | undefined, copied: CopiedBack
  * deadline, and what is left is returned for the next pass (the keys sorted, so it resumes after the last one done).
  * Undefined when every key is done.
  */
-async function extendReplicaRetention(wanted: readonly string[], resume: ReplicaRetentionResume, deps: ReplicateBackupDeps): Promise<ReplicaRetentionResume | undefined> {
+async function extendReplicaRetention(
+  wanted: readonly string[],
+  resume: ReplicaRetentionResume,
+  deps: ReplicateBackupDeps,
+  listedInDr?: ReadonlySet<string>,
+): Promise<ReplicaRetentionResume | undefined> {
   const now = deps.now ?? Date.now;
   const stopped = (objectsLeft: number, after = resume.after): ReplicaRetentionResume => ({ ...resume, ...(after !== undefined ? { after } : {}), objectsLeft });
   // Finding the keys loads the snapshots, walks their manifests and reads the DR vault's whole index: not begun past the deadline.
   if (deps.deadline !== undefined && now() >= deps.deadline) return stopped(resume.objectsLeft);
   // A snapshot the DR vault's retention forgot since an earlier pass references nothing to keep. One listing, not a HEAD
-  // a snapshot: a thousand keys a request.
-  const inDr = await snapshotKeysOf(deps.target);
+  // a snapshot: a thousand keys a request; a resumed pass passes the one it has just made (`listedInDr`).
+  const inDr = listedInDr ?? (await snapshotKeysOf(deps.target));
   const snapshotIds = wanted.filter((id) => inDr.has(snapshotKey(id)));
   if (snapshotIds.length === 0) return undefined;
   const replica = await openVault(deps.target, deps.targetKeys);
