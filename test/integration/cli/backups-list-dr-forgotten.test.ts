@@ -190,3 +190,25 @@ it('shows FORGOTTEN for a DR copy the DR catalog forgot whose primary record say
   const record = (JSON.parse(json.out.join('\n')) as (BackupRecord & { drForgottenAt?: string })[]).find((r) => r.backupId === rebuilt);
   expect([record?.copies?.dr, record?.drForgottenAt]).toEqual(['PENDING', '2026-03-06T00:00:00.000Z']);
 });
+
+// Review rFF F3: a run that failed (a throttled scan after the workflow's retries) was listed FAILED, and only --json said why.
+it('shows under a FAILED row the error and the cause its record keeps, on one escaped line, cut when long', async () => {
+  const [failed, longFailed] = ['20260305T060000Z-00000006', '20260306T060000Z-00000007'];
+  const primary = catalogIn(PRIMARY);
+  for (const [id, startedAt] of [[failed, '2026-03-05T06:00:00.000Z'], [longFailed, '2026-03-06T06:00:00.000Z']] as const) {
+    await primary.createBackup({ backupId: id, plan: 'demo', environment: 'dev', sourceNames: ['demo-table'], sources: [], strategy: 'full', status: 'RUNNING', startedAt, shardCount: 1 });
+  }
+  // The cause as Step Functions passes a Lambda's error on: JSON whose errorMessage is what a person reads.
+  const cause = JSON.stringify({ errorType: 'TransientError', errorMessage: 'table demo-table: the scan was throttled\nfor the whole call \x1b[31m', trace: ['at x'] });
+  expect(await primary.markFailed(failed, 'TransientError', cause, '2026-03-05T06:10:00.000Z')).toBe(true);
+  expect(await primary.markFailed(longFailed, 'States.TaskFailed', 'x'.repeat(400), '2026-03-06T06:10:00.000Z')).toBe(true);
+
+  const text = capturedCliIo();
+  expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
+  const under = (id: string): string | undefined => text.out[text.out.findIndex((l) => l.startsWith(id)) + 1];
+  expect(text.out.find((l) => l.startsWith(failed))?.split(/\s+/).slice(0, 3)).toEqual([failed, 'demo', 'FAILED']);
+  expect(under(failed)).toBe('    failed: TransientError: table demo-table: the scan was throttled for the whole call \\x1b[31m');
+  expect(under(longFailed)).toBe(`    failed: States.TaskFailed: ${'x'.repeat(300 - 'States.TaskFailed: '.length)}… (backups list --json has all of it)`);
+  // A committed backup's row has no such line.
+  expect(under(newer)?.startsWith('    failed:')).toBe(false);
+});
