@@ -238,7 +238,6 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const bad: Bad[] = [];
   for (const [index, side] of sides.entries()) {
     const vault = vaults[side] as Vault;
-    const listing = listings.get(side) as Set<string>;
     const results = inStep.results[index] ?? [];
     checked.set(side, new Map(results.map((r) => [r.key, r])));
     const archived = results.filter((r) => r.state === 'archived').map((r) => r.key);
@@ -251,29 +250,6 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
       const supersededBy = r.state === 'corrupt' ? superseding.get(r.key) : undefined;
       bad.push({ vault: side, key: r.key, problem: r.state, detail: r.message ?? '', ...(supersededBy !== undefined ? { supersededBy } : {}) });
     }
-    const theirs = listings.get(other(side));
-    const forgotten = options.forgotten?.[side];
-    const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
-    const unforgotten = [...(theirs ?? [])].filter((key) => !listing.has(key) && !wasForgotten(key));
-    // Asked after this vault's slice was read, well after the listings: a snapshot a failed run's cleanup deleted since
-    // they were taken has its FAILED record (marked first) in the catalog's byPlan index by now.
-    const holder = vaults[other(side)];
-    const lackedSnapshots = unforgotten.filter((key) => key.startsWith(SNAPSHOTS_PREFIX)).map((key) => key.slice(SNAPSHOTS_PREFIX.length));
-    const failed = holder && options.discardedSnapshots && lackedSnapshots.length > 0 ? await discardedSnapshotsIn(holder, lackedSnapshots, options.discardedSnapshots) : new Set<string>();
-    if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));
-    const lacks = failed.size > 0 ? unforgotten.filter((key) => !(key.startsWith(SNAPSHOTS_PREFIX) && failed.has(key.slice(SNAPSHOTS_PREFIX.length)))) : unforgotten;
-    const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
-    const referenced = lacks.filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
-    // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide.
-    const needs = referenced.length > 0 ? await objectsVaultNeeds(vault, vaults[other(side)] as Vault, listing, referenced, missingSnapshots) : { keys: new Set<string>() };
-    const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
-    let left = 0;
-    for (const key of lacks) {
-      const needed = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX) || needs.keys.has(key);
-      if (needed) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
-      else left++;
-    }
-    if (left > 0) notNeeded[side] = left;
   }
 
   const verifiesIn = async (side: VaultSide, key: string): Promise<CopyCheck> => {
@@ -366,13 +342,46 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})`);
     return done('repaired');
   };
-  // Corrupt objects first: only this run's slice read them, so one the deadline leaves is not seen again for a cycle,
-  // where a missing one is found again by every run from the listings. Then config first (the vault opens with it),
-  // snapshots last (the commit protocol).
+  // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
+  // seen again for a cycle, where a missing one is found again by every run from the listings. Before the missing set is
+  // worked out too: that reads every snapshot and index object of a vault lacking anything, which on a large vault took
+  // the whole repair budget and left the corrupt pack just read unrepaired as the cursor moved on (review rLL). Then
+  // config first (the vault opens with it), snapshots last (the commit protocol).
   const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
-  for (const problem of ['corrupt', 'missing'] as const) {
+  const healEach = async (problem: Bad['problem']): Promise<void> => {
     for (const r of [0, 1, 2]) await mapBounded(bad.filter((b) => b.problem === problem && rank(b.key) === r), options.concurrency ?? 3, heal);
+  };
+  await healEach('corrupt');
+
+  // What each vault lacks that the other holds, from the full listings whatever the slice.
+  for (const side of sides) {
+    const vault = vaults[side] as Vault;
+    const listing = listings.get(side) as Set<string>;
+    const theirs = listings.get(other(side));
+    const forgotten = options.forgotten?.[side];
+    const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
+    const unforgotten = [...(theirs ?? [])].filter((key) => !listing.has(key) && !wasForgotten(key));
+    // Asked after this vault's slice was read, well after the listings: a snapshot a failed run's cleanup deleted since
+    // they were taken has its FAILED record (marked first) in the catalog's byPlan index by now.
+    const holder = vaults[other(side)];
+    const lackedSnapshots = unforgotten.filter((key) => key.startsWith(SNAPSHOTS_PREFIX)).map((key) => key.slice(SNAPSHOTS_PREFIX.length));
+    const failed = holder && options.discardedSnapshots && lackedSnapshots.length > 0 ? await discardedSnapshotsIn(holder, lackedSnapshots, options.discardedSnapshots) : new Set<string>();
+    if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));
+    const lacks = failed.size > 0 ? unforgotten.filter((key) => !(key.startsWith(SNAPSHOTS_PREFIX) && failed.has(key.slice(SNAPSHOTS_PREFIX.length)))) : unforgotten;
+    const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
+    const referenced = lacks.filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
+    // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide.
+    const needs = referenced.length > 0 ? await objectsVaultNeeds(vault, vaults[other(side)] as Vault, listing, referenced, missingSnapshots) : { keys: new Set<string>() };
+    const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
+    let left = 0;
+    for (const key of lacks) {
+      const needed = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX) || needs.keys.has(key);
+      if (needed) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
+      else left++;
+    }
+    if (left > 0) notNeeded[side] = left;
   }
+  await healEach('missing');
 
   // Snapshot objects copied into a vault are checked again once no prune of it runs (lookAfterPrunes).
   if (repair) {

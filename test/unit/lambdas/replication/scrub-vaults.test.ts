@@ -313,6 +313,43 @@ it('repairs the corrupt objects its slice read before the missing ones: only thi
   expect(report.findings.filter((f) => f.vault === 'primary' && f.problem === 'missing' && f.reason === REPAIR_DEADLINE_REASON).length).toBeGreaterThan(0);
 });
 
+// Review rLL: the repair budget also paid for working out what a vault lacking anything needs (every snapshot, manifest
+// and index object of it read again), so on a large vault the corrupt pack just read was left unrepaired as its cursor moved on.
+it('repairs the corrupt objects its slice read before working out what a vault lacking something needs, so that vault-wide work cannot starve them', async () => {
+  // More backups: more snapshots, manifests and index objects for the DR vault's needs to read.
+  for (let b = 0; b < 3; b++) {
+    const more = path.join(dir, `more${b}`);
+    await fs.mkdir(more, { recursive: true });
+    await fs.writeFile(path.join(more, 'f.bin'), pseudoRandomBytes(20_000, 300 + b));
+    await backupDirectory(pair.primary, more);
+  }
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+  const [corrupted, lacked] = (await listKeys(pair.primary.store, 'data/')) as [string, string];
+  await corrupt(pair.primary.store, corrupted);
+  await pair.dr.store.delete(lacked);
+  // A modelled clock: the slice's reads (an object's first GET in a vault) are free; every later GET of a snapshot,
+  // manifest or index object (the needs' reads) takes META_MS, so that work alone outlasts the repair budget.
+  const META_MS = 30_000;
+  let t = 0;
+  for (const side of ['primary', 'dr'] as const) {
+    const store = pair[side].store;
+    const get = store.get.bind(store);
+    const seen = new Set<string>();
+    jest.spyOn(store, 'get').mockImplementation((key, range) => {
+      if (seen.has(key) && !key.startsWith('data/')) t += META_MS;
+      seen.add(key);
+      return get(key, range);
+    });
+  }
+  const deadline = SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 1_000;
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1, deadline, now: () => t });
+  expect(report.cut).toBeUndefined();
+  expect(report.findings.find((f) => f.key === corrupted)).toMatchObject({ vault: 'primary', problem: 'corrupt', outcome: 'repaired' });
+  expect(await pair.primary.store.get(corrupted)).toEqual(await pair.dr.store.get(corrupted));
+  // The needs' reads did take the budget: the missing pack, found after them, waits for the next run.
+  expect(report.findings.find((f) => f.key === lacked)).toMatchObject({ vault: 'dr', problem: 'missing', outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON });
+});
+
 it('repairs start none after the deadline less the copy-backs\' minute: a backup the DR vault lacks whole is left unrepaired with its good copy (REPAIRABLE), its snapshot held back, and the next run copies the rest', async () => {
   // A backup whose Replicate step never ran: every object of it is missing in the DR vault, found from the full
   // listings whatever the slice, so one run has more to copy than its deadline holds (review rHH, 54 objects: 1180 s).
