@@ -1,10 +1,11 @@
 import { z } from 'zod';
 
 /**
- * Which backups a stopped pass was to record (toMark, toWrite of its own plan), as a fixed-size fingerprint: how many,
- * and a SHA-256 of their sorted ids. The resumed pass finds them again; a different set (a catalog rebuild, which takes
- * no lock, wrote a record since; the primary forgot one) was not all vouched for, or its keys sorting before `after`
- * were never extended, so that pass runs a whole pass instead of carrying on.
+ * Which backups a stopped pass was to record (toMark, toWrite of its own plan), with those of the plan the primary
+ * forgot unrecorded, as a fixed-size fingerprint: how many, and a SHA-256 of their sorted ids. The resumed pass finds
+ * them again; a backup the primary forgot since moves from one part to the other, leaving the fingerprint as it was
+ * (the pass carries on without it); a different set (a catalog rebuild, which takes no lock, wrote a record since) was
+ * not all vouched for, or its keys sorting before `after` were never extended, so that pass runs a whole pass instead.
  */
 export const replicaRecordingFingerprintSchema = z.strictObject({
   count: z.number().int().min(0),

@@ -148,7 +148,8 @@ export async function replicateBackup(input: { backupId: string; retention?: Rep
       const wanted = snapshotsToRetain(current, copied, progress.copiedSnapshots);
       // What a resumed pass finds again: this plan's backups (another plan's it copied are left to that plan's next pass).
       const ownPlan = new Set([...planRecords, ...(current ? [current] : [])].map((record) => record.backupId));
-      const recording = recordingOf({ toMark: copied.toMark.filter((r) => ownPlan.has(r.backupId)), toWrite: copied.toWrite.filter((r) => ownPlan.has(r.backupId)) });
+      const own = (records: readonly BackupRecord[]): BackupRecord[] => records.filter((r) => ownPlan.has(r.backupId));
+      const recording = recordingOf({ toMark: own(copied.toMark), toWrite: own(copied.toWrite), forgotten: own(copied.forgotten), forgottenUnwritten: own(copied.forgottenUnwritten) });
       const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0, recording }, deps);
       if (left) return { ...reportOf(progress, 0, drCatalog ? 0 : undefined), complete: false, retention: left };
     }
@@ -250,11 +251,13 @@ async function snapshotsStillNotRecordedCopied(
  *
  * That holds only while nothing else changes the plan's records, and a catalog rebuild takes no lock: a record it
  * writes since (COMMITTED, copies.dr PENDING) was never vouched for — its snapshot held in both vaults says nothing of
- * its packs — and its keys sorting before `after` were in no pass's keys. So the set found again must be the one the
- * stopped pass fingerprinted (`recording`); when it is not (or an older report has no fingerprint), undefined: the
- * caller runs a whole pass, which vouches for what it records and extends from the first key. A backup the stopped pass
- * vouched for that the primary forgot since is not found again either: that whole pass leaves it unrecorded (copies.dr
- * as it was, out of the DR catalog), as a backup forgotten before it was copied.
+ * its packs — and its keys sorting before `after` were in no pass's keys. So the set found again, with the backups the
+ * primary forgot unrecorded, must be the one the stopped pass fingerprinted (`recording`, recordingOf); when it is not
+ * (or an older report has no fingerprint), undefined: the caller runs a whole pass, which vouches for what it records
+ * and extends from the first key. A backup the stopped pass vouched for that the primary forgot since (Forget takes no
+ * plan lock) is not found again, and is counted among the forgotten: the pass carries on and leaves it unrecorded
+ * (copies.dr as it was, out of the DR catalog), as a backup forgotten before it was copied. Its keys extended already
+ * stay extended; those after `after` that only it referenced are no longer found, and need no extension.
  */
 async function resumeReplicaRetention(backupId: string, resume: ReplicaRetentionResumeInput, deps: ReplicateBackupDeps): Promise<ReplicationReport | undefined> {
   const recording = resume.recording;
@@ -280,11 +283,27 @@ async function resumeReplicaRetention(backupId: string, resume: ReplicaRetention
   return { complete: true, ...counts, backupsCopied, ...(drCatalogWritten !== undefined ? { drCatalogWritten } : {}) };
 }
 
-/** The fingerprint of the backups a pass is to record (ReplicaRecordingFingerprint): a fixed size whatever their number. */
+/**
+ * The fingerprint of the backups a pass is to record (ReplicaRecordingFingerprint): a fixed size whatever their number.
+ * It covers, with them, the backups the primary's retention forgot before they could be recorded (`forgotten`, as if
+ * they were to be recorded: toMark, and toWrite when the DR catalog lacks them), so that a backup the primary forgets
+ * between passes (Forget takes no plan lock) moves from one part to the other and leaves the fingerprint as it was: a
+ * resumed pass then carries on and leaves that backup out, as a backup forgotten before it was copied. Without this
+ * every Forget between passes made the next pass a whole one, extending again from the first key, and forgets landing
+ * faster than a whole extension never let it end (review rLL).
+ *
+ * What it still tells apart, exactly (no probabilistic filter, whose false match would skip extending a key): a backup
+ * found again that the stopped pass did not count. Such a backup was neither to be recorded nor forgotten then — a
+ * record a catalog rebuild wrote since (never forgotten: a rebuild recreates none) — or a forgotten one found both held
+ * again, which under the plan's lock cannot be (no snapshot of the plan lands in either vault meanwhile). So equal
+ * fingerprints mean the backups to record now are some of those the stopped pass vouched for.
+ */
 function recordingOf(copied: CopiedBackups): ReplicaRecordingFingerprint {
-  const ids = (records: readonly BackupRecord[]): string[] => records.map((record) => record.backupId).sort();
-  const sha256 = createHash('sha256').update(JSON.stringify({ toMark: ids(copied.toMark), toWrite: ids(copied.toWrite) })).digest('hex');
-  return { count: copied.toMark.length + copied.toWrite.length, sha256 };
+  const ids = (...lists: ReadonlyArray<readonly BackupRecord[]>): string[] => [...new Set(lists.flat().map((record) => record.backupId))].sort();
+  const toMark = ids(copied.toMark, copied.forgotten);
+  const toWrite = ids(copied.toWrite, copied.forgottenUnwritten);
+  const sha256 = createHash('sha256').update(JSON.stringify({ toMark, toWrite })).digest('hex');
+  return { count: toMark.length + toWrite.length, sha256 };
 }
 
 /**
@@ -337,6 +356,13 @@ type CopiedBackups = {
   toMark: BackupRecord[];
   /** Not in the DR catalog (always empty without one). */
   toWrite: BackupRecord[];
+  /**
+   * Not recorded, because the primary's retention forgot them (forgottenAt, or forgettingAt) before a pass vouched for
+   * every snapshot of theirs: the fingerprint of a stopped pass counts them (recordingOf). Nothing records them.
+   */
+  forgotten: BackupRecord[];
+  /** Of `forgotten`, those the DR catalog lacks (always empty without one). */
+  forgottenUnwritten: BackupRecord[];
 };
 
 /**
@@ -364,7 +390,7 @@ async function backupsInDr(
   }
   const inDrCatalog = new Set<string>();
   if (deps.drCatalog) for (const plan of new Set([...records.values()].map((r) => r.plan))) for (const r of await deps.drCatalog.listBackupsOfPlan(plan)) inDrCatalog.add(r.backupId);
-  const copied: CopiedBackups = { toMark: [], toWrite: [] };
+  const copied: CopiedBackups = { toMark: [], toWrite: [], forgotten: [], forgottenUnwritten: [] };
   let held: Set<string> | undefined;
   for (const record of records.values()) {
     if (record.status !== 'COMMITTED') continue;
@@ -376,7 +402,13 @@ async function backupsInDr(
       // Not yet recorded copied: only when this pass checked what its snapshots need in the DR vault (vouchedSnapshots).
       // Held there is not enough — a pass that copied it during a DR prune could not vouch for it, and a snapshot the
       // primary has forgotten since cannot be checked from it: such a backup stays unrecorded.
-      if (!record.sources.every((source) => vouched.has(source.snapshotId))) continue;
+      if (!record.sources.every((source) => vouched.has(source.snapshotId))) {
+        if (record.forgottenAt !== undefined || record.forgettingAt !== undefined) {
+          copied.forgotten.push(record);
+          if (unwritten) copied.forgottenUnwritten.push(record);
+        }
+        continue;
+      }
       copied.toMark.push(record);
       if (unwritten) copied.toWrite.push(record);
       continue;

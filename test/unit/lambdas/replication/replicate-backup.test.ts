@@ -210,6 +210,63 @@ it('under Object Lock a pass stopped during the DR retention extension reports a
   expect(needed.filter((key) => !extended.has(key))).toEqual([]);
 });
 
+it('under Object Lock a backup the primary forgets between passes of the DR retention extension is left out, and the extension carries on rather than starting again from the first key', async () => {
+  dir = await tempDir('replicate-backup-lock-forgets');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const STEP = 100_000_000;
+  let clock = 0;
+  const extendedTimes = new Map<string, number>();
+  const target = requiredMethodsStore(files, {
+    extendRetention: (key) => {
+      extendedTimes.set(key, (extendedTimes.get(key) ?? 0) + 1);
+      clock += STEP;
+      return Promise.resolve(true);
+    },
+  });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    await fs.writeFile(path.join(src, 'f.bin'), pseudoRandomBytes(3_000, 60 + i));
+    const id = `f-${String(i).padStart(2, '0')}`;
+    const snapshotId = (await backupDirectory(source, src, { parent: null, tags: [`backupId:${id}`] })).snapshot.id;
+    catalog.records.set(id, { ...recordOf(id, 'files', snapshotId, `2026-03-01T${String(i).padStart(2, '0')}:00:00.000Z`), copies: { primary: 'COMMITTED', dr: 'FAILED' } });
+    ids.push(id);
+  }
+  // One forgotten before any pass: counted as forgotten by the stopped pass too.
+  const forget = async (id: string): Promise<void> => {
+    const record = catalog.records.get(id) as BackupRecord;
+    catalog.records.set(id, { ...record, forgottenAt: '2026-03-02T00:00:00.000Z' });
+    await source.store.delete(snapshotKey(record.sources[0]?.snapshotId ?? ''));
+  };
+  await forget('f-00');
+  const deps = { source, target, targetKeys, catalog, drCatalog, plans: ['files'], retentionDays: 30, now: () => clock };
+
+  let report = await replicateBackup({ backupId: 'f-11' }, { ...deps, deadline: 3 * STEP + STEP / 2 });
+  const keysAtFirst = (report.retention?.objectsLeft ?? 0) + 4;
+  let resumed = 0;
+  for (; resumed < 30 && !report.complete; resumed++) {
+    // The primary's retention (no plan lock) forgets the oldest backup not yet recorded before each of four passes.
+    if (resumed < 4) await forget(ids[resumed + 1] ?? '');
+    report = await replicateBackup({ backupId: 'f-11', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline: clock + 8 * STEP + STEP / 2 });
+  }
+  expect(report).toMatchObject({ complete: true, backupsCopied: 7, drCatalogWritten: 7 });
+  // Every pass carried on after the keys extended before it: none extended twice, so no more passes than without forgets.
+  expect([...extendedTimes].filter(([, times]) => times > 1)).toEqual([]);
+  expect(resumed).toBeLessThanOrEqual(Math.ceil((keysAtFirst - 4) / 9));
+  const forgotten = ids.slice(0, 5);
+  const recorded = ids.slice(5);
+  expect(forgotten.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(forgotten.map(() => 'FAILED'));
+  expect(recorded.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(recorded.map(() => 'COMMITTED'));
+  expect([...drCatalog.records.keys()].sort()).toEqual(recorded);
+  const needed = await snapshotObjectKeys(await openVault(files, targetKeys), recorded.map((id) => catalog.records.get(id)?.sources[0]?.snapshotId ?? ''));
+  expect(needed.filter((key) => !extendedTimes.has(key))).toEqual([]);
+});
+
 it('under Object Lock a record a catalog rebuild writes after a pass stopped during the DR retention extension is not recorded copied by the resumed pass before every object it references is extended', async () => {
   dir = await tempDir('replicate-backup-lock-rebuilt');
   const { vault: source } = await newTestVault(dir);
