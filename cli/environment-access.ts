@@ -7,6 +7,8 @@ import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
+import { CATALOG_FORMAT } from '../lambdas/catalog/catalog-format';
+import { packageVersion } from './package-version';
 import { MirrorLog } from '../lambdas/mirror/mirror-log';
 import { ScrubLog } from '../lambdas/catalog/scrub-log';
 import { PruneLog } from '../lambdas/catalog/prune-log';
@@ -87,7 +89,15 @@ export type EnvironmentAccess = {
  * commands that go on with the DR catalog by themselves (backups list, status, approvals) give none, and name the
  * unreadable catalog in their own words.
  */
-export type AccessUse = { primaryCatalogUnanswered?: string };
+export type AccessUse = {
+  primaryCatalogUnanswered?: string;
+  /**
+   * The catalogs the command writes or deletes through, or whose vault it deletes from: each one's format marker is
+   * checked (and raised) before the access is returned, so a CLI older than the catalog refuses before it changes
+   * anything (CatalogFormatTooNewError, lambdas/catalog/catalog-format.ts). Read-only commands give none.
+   */
+  writes?: readonly ('primary' | 'dr')[];
+};
 
 /** The DR side's clients of one AWS profile's credentials (`--dr-profile`), all of the DR region. */
 export type ProfileClients = { dynamodb: DynamoDBClient; s3: S3Client; kms: KMSClient };
@@ -183,6 +193,20 @@ export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 
   return environment.drAccount !== undefined && environment.drAccount !== environment.account ? environment.drAccount : undefined;
 }
 
+/**
+ * Refuses a write through a catalog that a newer Lifeboat marked (CatalogFormatTooNewError), and raises its marker
+ * to this CLI's format otherwise. A catalog that does not answer is left to the command: its own requests there fail
+ * the same way, naming what to run in the other region instead (primaryCatalogUnanswered).
+ */
+async function admitWriterTo(catalog: BackupCatalog): Promise<void> {
+  try {
+    await catalog.formatMarker().admitWriter(CATALOG_FORMAT, packageVersion());
+  } catch (err) {
+    if (err instanceof CatalogEndpointUnansweredError || isUnanswered(err)) return;
+    throw err;
+  }
+}
+
 export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}, use: AccessUse = {}): Promise<EnvironmentAccess> {
   const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
   const names = resourceNames(environment);
@@ -229,14 +253,16 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     return drDocuments;
   };
   let drCatalog: BackupCatalog | undefined;
+  const catalogIn = (region: 'primary' | 'dr'): BackupCatalog => {
+    if (region === 'primary') return catalog;
+    drCatalog ??= new BackupCatalog(drDocumentClient(), drCatalogTable);
+    return drCatalog;
+  };
+  for (const region of new Set(use.writes ?? [])) await admitWriterTo(catalogIn(region));
   return {
     environment,
     catalog,
-    catalogIn(region) {
-      if (region === 'primary') return catalog;
-      drCatalog ??= new BackupCatalog(drDocumentClient(), drCatalogTable);
-      return drCatalog;
-    },
+    catalogIn,
     approvalsIn: (region) => (region === 'primary' ? new ApprovalLog(documents, names.catalogTable) : new ApprovalLog(drDocumentClient(), drCatalogTable)),
     mirrorsIn: (region) => (region === 'primary' ? new MirrorLog(documents, names.catalogTable) : new MirrorLog(drDocumentClient(), drCatalogTable)),
     pruneLogIn: (region) => (region === 'primary' ? new PruneLog(documents, names.catalogTable) : new PruneLog(drDocumentClient(), drCatalogTable)),

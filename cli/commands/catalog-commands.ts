@@ -55,7 +55,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
   if (options.runbook) return catalogRebuildRunbook(options, side, region, { io, stderr: deps.stderr ?? defaultDeps.stderr, runner: deps.runner });
   try {
     // `--vault dr` alone writes the primary catalog: with the primary region down only the DR one can be rebuilt.
-    const access = await environmentAccess(options, clients, region === 'primary' ? { primaryCatalogUnanswered: PRIMARY_CATALOG_UNANSWERED } : {});
+    const access = await environmentAccess(options, clients, region === 'primary' ? { primaryCatalogUnanswered: PRIMARY_CATALOG_UNANSWERED, writes: ['primary'] } : {});
     const vault = await access.openVault(side);
     let drHolds: ((snapshotId: string) => Promise<boolean>) | null = null;
     if (side === 'primary') {

@@ -400,10 +400,12 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
     return EXIT_USAGE;
   }
   try {
+    // A dry run changes nothing, so it neither checks nor raises the catalog's format marker; the real run does.
+    const writes: VaultSide[] = options.dryRun === true ? [] : [vault];
     const access = await environmentAccess(
       options,
       clients,
-      vault === 'primary' ? { primaryCatalogUnanswered: "forget from the DR vault and its region's catalog instead: --vault dr; the primary vault's retention runs when its region answers" } : {},
+      vault === 'primary' ? { primaryCatalogUnanswered: "forget from the DR vault and its region's catalog instead: --vault dr; the primary vault's retention runs when its region answers", writes } : { writes },
     );
     const report = await forgetBackups(
       { plan: options.plan, dryRun: options.dryRun === true, policy: policy ?? undefined },

@@ -3,6 +3,7 @@ import { DeleteCommand, GetCommand, paginateQuery, paginateScan, PutCommand, typ
 import { z } from 'zod';
 import { InvalidInputError, TransientError } from '../runtime/errors';
 import { BackupBeingForgottenError } from './backup-being-forgotten-error';
+import { CatalogFormatMarker } from './catalog-format';
 import { HoldOnForgettingBackupError } from './hold-on-forgetting-backup-error';
 import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
 import {
@@ -57,6 +58,11 @@ export class BackupCatalog {
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
+
+  /** The format marker of the same table (catalog-format.ts). */
+  formatMarker(): CatalogFormatMarker {
+    return new CatalogFormatMarker(this.ddb, this.table);
+  }
 
   /**
    * Records a new RUNNING backup. The id is unique (conditional put); a retried plan step finds its

@@ -2,12 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectLegalHoldCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
 import { pruneCommand } from '../../../cli/commands/prune-command';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
 import { loadLifeboatConfig } from '../../../config/load-config';
+import { packageVersion } from '../../../cli/package-version';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { CATALOG_FORMAT } from '../../../lambdas/catalog/catalog-format';
 import { PruneLog } from '../../../lambdas/catalog/prune-log';
 import { replicateVault } from '../../../lambdas/replication/replicate-vault';
 import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
@@ -133,6 +135,59 @@ it('holds, forgets what the policy does not keep, hides it from the list, and a 
   const record = await new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable).getBackup(second ?? '');
   expect(record?.forgottenAt).toBe('2026-03-10T00:00:00.000Z');
   expect(record?.hold).toBeUndefined();
+  // Hold, release and forget wrote through the catalog: each first marked it with this CLI's format (catalog-format.ts).
+  expect(await new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable).formatMarker().read()).toBe(CATALOG_FORMAT);
+});
+
+// Audit aS5-1: a CLI that does not know what a newer Lifeboat records in the catalog could delete what it protects.
+it('refuses backups forget and prune through a catalog a newer Lifeboat marked, deleting nothing, while backups list still reads it', async () => {
+  const documents = DynamoDBDocumentClient.from(clients[0] as DynamoDBClient);
+  const marker = new BackupCatalog(documents, names.catalogTable).formatMarker();
+  await documents.send(new PutCommand({ TableName: names.catalogTable, Item: { pk: 'FORMAT', sk: 'FORMAT', format: CATALOG_FORMAT + 1 } }));
+  const refusal =
+    `This environment's catalog (${names.catalogTable}) is at format ${CATALOG_FORMAT + 1}, written by a newer Lifeboat; this CLI (version ${packageVersion()}) knows format ${CATALOG_FORMAT} ` +
+    'and could delete what newer versions protect. Upgrade the CLI to the version deployed, then run the command again.';
+  const kept = ids.filter((i) => i !== second);
+  // Two backups of a plan no longer in the config, which `--plan gone --keep-last 1` would forget the older of.
+  const catalog = new BackupCatalog(documents, names.catalogTable);
+  const source = join(tmp.dir, 'gone');
+  mkdirSync(source, { recursive: true });
+  const gone = new Map<string, string>();
+  for (const backupId of ['20260302T050000Z-000000a1', '20260302T070000Z-000000a2']) {
+    writeFileSync(join(source, 'f.txt'), backupId);
+    const { snapshot } = await backupDirectory(vault, source, { parent: null, tags: [`backupId=${backupId}`] });
+    gone.set(backupId, snapshot.id);
+    const totals = { entries: 1, bytes: 26, bytesScanned: 26, bytesNew: 26, bytesStored: 60, blobsNew: 1 };
+    const startedAt = `2026-03-02T0${backupId[10] ?? '0'}:00:00.000Z`;
+    await catalog.putRebuiltBackup({
+      backupId, plan: 'gone', environment: 'dev', sourceNames: ['gone-files'], strategy: 'full', status: 'COMMITTED', startedAt, endedAt: startedAt, shardCount: 1, totals,
+      sources: [{ name: 'gone-files', type: 'filesystem', snapshotId: snapshot.id, rootHash: snapshot.manifest, ...totals }],
+    });
+  }
+  try {
+    const forget = capturedCliIo();
+    expect(await backupsForgetCommand({ ...target(), plan: 'gone', keepLast: '1' }, { io: forget.io, clients: commandClients(), now })).toBe(1);
+    expect(forget.err).toEqual([`lifeboat backups forget: ${refusal}`]);
+    expect(forget.out).toEqual([]);
+    for (const snapshotId of gone.values()) expect(await vault.store.has(snapshotKey(snapshotId))).toBe(true);
+    expect((await catalog.requireBackup('20260302T050000Z-000000a1')).forgottenAt).toBeUndefined();
+    const prune = capturedCliIo();
+    expect(await pruneCommand({ ...target(), grace: '0' }, { io: prune.io, clients: commandClients() })).toBe(1);
+    expect(prune.err).toEqual([`lifeboat prune: ${refusal}`]);
+    for (const id of kept) expect(await vault.store.has(snapshotKey(snapshots.get(id) ?? ''))).toBe(true);
+    expect(await new PruneLog(documents, names.catalogTable).latest('primary')).toBeUndefined();
+
+    const listed = capturedCliIo();
+    expect(await backupsListCommand({ ...target(), plan: 'demo', json: true }, { io: listed.io, clients: commandClients() })).toBe(0);
+    expect((JSON.parse(listed.out.join('\n')) as { backupId: string }[]).map((r) => r.backupId)).toEqual([...kept].reverse());
+    expect(await marker.read()).toBe(CATALOG_FORMAT + 1);
+  } finally {
+    await documents.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: 'FORMAT', sk: 'FORMAT' } }));
+    for (const [backupId, snapshotId] of gone) {
+      await documents.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' } }));
+      await vault.store.delete(snapshotKey(snapshotId));
+    }
+  }
 });
 
 it('lifeboat prune then reclaims the forgotten backup\'s data and records the run as PRUNE#primary in the primary catalog; a dry run records nothing', async () => {

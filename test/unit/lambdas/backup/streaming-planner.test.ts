@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { CATALOG_FORMAT } from '../../../../lambdas/catalog/catalog-format';
 import { type BackupPlanDocument } from '../../../../lambdas/backup/backup-plan-document';
 import { BackupWorkspace, shardManifestKey } from '../../../../lambdas/backup/backup-workspace';
 import { commitBackup, PlanningUnfinishedError } from '../../../../lambdas/backup/commit-backup';
@@ -37,11 +38,13 @@ function planOf(name: string, sources: Record<string, unknown>[], maxConcurrency
   });
 }
 
-type Harness = { deps: PlanBackupDeps; store: MemoryVaultStore; records: BackupRecord[] };
+type Harness = { deps: PlanBackupDeps; store: MemoryVaultStore; records: BackupRecord[]; formats: number[] };
 
 function harness(buckets: Record<string, ScriptedBucket>, plans: ProtectionPlanConfig[], extra: Partial<PlanBackupDeps> = {}): Harness {
   const store = new MemoryVaultStore('planner-test');
   const records: BackupRecord[] = [];
+  /** The formats the catalog's format marker was raised to, one per call. */
+  const formats: number[] = [];
   // Planning only writes the RUNNING record and its shard count (a full backup selects no parent from the catalog).
   // As BackupCatalog: a retried first invocation gets the RUNNING record its earlier attempt wrote.
   const catalog = {
@@ -57,9 +60,15 @@ function harness(buckets: Record<string, ScriptedBucket>, plans: ProtectionPlanC
       if (record) record.shardCount = shardCount;
       return Promise.resolve(record !== undefined);
     },
+    formatMarker: () => ({
+      raise: (format: number) => {
+        formats.push(format);
+        return Promise.resolve(format);
+      },
+    }),
   } as unknown as BackupCatalog;
   const vault = { store } as unknown as Vault;
-  return { deps: { s3: scriptedS3(buckets), dynamodb: undefined as never, vault, catalog, plans, environment: 'test', now: () => new Date('2026-12-01T10:00:00Z'), ...extra }, store, records };
+  return { deps: { s3: scriptedS3(buckets), dynamodb: undefined as never, vault, catalog, plans, environment: 'test', now: () => new Date('2026-12-01T10:00:00Z'), ...extra }, store, records, formats };
 }
 
 /** Every invocation until done, as the workflow's Plan loop runs them. */
@@ -238,6 +247,8 @@ describe('streaming S3 planner', () => {
     expect((await planned(h)).document.createdAt).toBe('2026-12-01T10:00:00.000Z');
     // One record, with the first invocation's shards; the continued invocations leave it alone.
     expect(h.records).toEqual([expect.objectContaining({ status: 'RUNNING', startedAt: '2026-12-01T10:00:00.000Z', shardCount: 1 })]);
+    // Each first invocation marks the catalog with this deployment's format (catalog-format.ts) before the record; continued ones do not.
+    expect(h.formats).toEqual([CATALOG_FORMAT, CATALOG_FORMAT]);
   });
 
   it('refuses a continuation of another backup’s plan', async () => {
