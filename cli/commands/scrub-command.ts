@@ -10,7 +10,7 @@ import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas
 import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
-import { ARCHIVED_COPY, type ObjectsLeft, objectsLeft } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, type ObjectsLeft, objectsLeft, UNVERIFIED_COPY } from '../../lambdas/replication/scrub-objects-left';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -332,8 +332,11 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
   // The table has a WHY column; the JSON is on stdout, so each reason is said again here.
   if (reasons === 'json') for (const [key, { sides, reason }] of left.stopped) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and has a good copy in the other vault, but was not repaired: ${reason ?? 'no reason given'}`);
   if (reasons === 'json') for (const [key, { sides, reason }] of left.archived) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and its other copy is ${ARCHIVED_COPY}: ${reason ?? 'no reason given'}`);
+  if (reasons === 'json') for (const [key, { sides, reason }] of left.unverified) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and its other copy is ${UNVERIFIED_COPY} (${reason ?? 'no reason given'})`);
   for (const d of report.archivedCopyDamage ?? []) {
-    io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')}, and the other vault's copy is ${ARCHIVED_COPY}; until it is thawed, a restore from ${d.vaults.join(' and ')} fails for:`);
+    const until = left.unverified.has(d.key) ? `${UNVERIFIED_COPY}; until then` : `${ARCHIVED_COPY}; until it is thawed`;
+    io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')}, and the other vault's copy is ${until}, a restore from ${d.vaults.join(' and ')} fails for:`);
+    if (d.note) io.err(`  ${d.note}`);
     for (const a of d.affects) io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.join(', ')}${a.entries > a.paths.length ? ', …' : ''}`}`);
   }
   if (summary.outcome === 'DAMAGED' || summary.outcome === 'REPAIRABLE') io.err(scrubVerdict(summary, left, run, reasons));
@@ -352,6 +355,7 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
   // With --repair, these had a good copy that something stood in the way of copying (a prune, a lock, another account, the archive tier).
   const goodCopy = [
     ...(left.archived.size > 0 ? [`${left.archived.size} object(s) are damaged or missing and their other copy is ${ARCHIVED_COPY}: thaw it and scrub with --repair while the thawed copy lasts (${why}).`] : []),
+    ...(left.unverified.size > 0 ? [`${left.unverified.size} object(s) are damaged or missing and their other copy is ${UNVERIFIED_COPY} (until then their backups cannot be restored from the vault they are bad in).`] : []),
     ...(left.stopped.size > 0 ? [`${left.stopped.size} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: ${why}.`] : []),
     ...(left.repairable.size > 0 ? [`${left.repairable.size} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`] : []),
   ];

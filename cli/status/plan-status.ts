@@ -104,6 +104,11 @@ export type ScrubStatus =
        * Shown as a warning, not judged (the copy is most likely good). Absent when none.
        */
       archivedCopyBackupsOfPlan?: string[];
+      /**
+       * As `archivedCopyBackupsOfPlan`, for objects whose other copy a run's deadline left unread (`otherCopy:
+       * 'unverified'`): the next scrub with repair reads and copies it. Absent when none.
+       */
+      unverifiedCopyBackupsOfPlan?: string[];
       outstanding?: OutstandingScrubDamage;
       /**
        * The run's deadline came before it read its whole slice (scrub-record.ts, `cut`): shown, not judged, since the
@@ -203,7 +208,10 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
   const earlier = objects.filter((o) => o.since < latest.startedAt);
   const lostBackups = objects.filter((o) => !o.goodCopy && o.otherCopy === undefined).flatMap((o) => o.backups);
   const hit = [...new Set([...latest.affectedBackups, ...lostBackups])].filter((id) => committedIds.has(id)).sort();
-  const archivedCopy = [...new Set(objects.filter((o) => o.otherCopy === 'archived').flatMap((o) => o.backups))].filter((id) => committedIds.has(id) && !hit.includes(id)).sort();
+  const ofOtherCopy = (kind: OutstandingScrubObject['otherCopy']): string[] =>
+    [...new Set(objects.filter((o) => o.otherCopy === kind).flatMap((o) => o.backups))].filter((id) => committedIds.has(id) && !hit.includes(id)).sort();
+  const archivedCopy = ofOtherCopy('archived');
+  const unverifiedCopy = ofOtherCopy('unverified');
   return {
     state: 'ran',
     startedAt: latest.startedAt,
@@ -212,6 +220,7 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
     scope: latest.scope,
     affectedBackupsOfPlan: hit,
     ...(archivedCopy.length > 0 ? { archivedCopyBackupsOfPlan: archivedCopy } : {}),
+    ...(unverifiedCopy.length > 0 ? { unverifiedCopyBackupsOfPlan: unverifiedCopy } : {}),
     ...outstandingDamage(latest, earlier),
     ...(latest.cut ? { cut: true as const } : {}),
   };
@@ -228,7 +237,7 @@ function outstandingDamage(latest: ScrubRunRecord, earlier: NonNullable<ScrubRun
   return { outstanding: { objects: new Set(earlier.map((e) => e.key)).size + (unlisted?.count ?? 0), outcome: lost ? 'DAMAGED' : 'REPAIRABLE', since } };
 }
 
-/** No good copy, and no archived copy in the other vault that a thaw may show good (that one is REPAIRABLE). */
+/** No good copy, and no copy in the other vault not yet verified (archived, or left unread by a deadline: REPAIRABLE). */
 const isLost = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.otherCopy === undefined;
 
 function lastBackupStatus(input: PlanStatusInput, judged: readonly BackupRecord[], last: BackupRecord | undefined): LastBackupStatus {

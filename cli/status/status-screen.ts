@@ -8,7 +8,7 @@ import { mirrorSummary } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
-import { ARCHIVED_COPY } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, UNVERIFIED_COPY } from '../../lambdas/replication/scrub-objects-left';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -227,16 +227,28 @@ function scrubReasons(row: PlanStatus): string[] {
  * Backups that objects damaged in one vault hit whose other copy is an archived copy, not verified (plan-status.ts,
  * ScrubStatus): a warning, not a ✗, as the archived copy is most likely good; but until it is thawed a restore of them from
  * the damaged vault fails for the paths affected, and no scheduled scrub thaws it, so the warning stays until someone does.
+ * Likewise, with its own advice, backups whose objects' other copy a run's deadline left unread (`unverifiedCopyBackupsOfPlan`).
  */
 function archivedCopyWarnings(row: PlanStatus): string[] {
   const s = row.scrub;
   const ids = s.state === 'ran' ? (s.archivedCopyBackupsOfPlan ?? []) : [];
-  if (ids.length === 0) return [];
-  const named = `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''}`;
+  const unverified = s.state === 'ran' ? (s.unverifiedCopyBackupsOfPlan ?? []) : [];
+  const named = (of: readonly string[]): string => `${of.slice(0, 3).join(', ')}${of.length > 3 ? ', …' : ''}`;
   return [
-    `! ${row.plan}: ${ids.length} backup(s) (${named}) hold data in objects damaged in one vault whose other copy is ${ARCHIVED_COPY}: ` +
-      'restoring them from the damaged vault fails for the paths affected until that copy is thawed; thaw it and scrub with --repair while the thawed copy lasts ' +
-      '(the scrub\'s finding names the S3 address; docs/RUNBOOKS.md, "Scrub")',
+    ...(ids.length > 0
+      ? [
+          `! ${row.plan}: ${ids.length} backup(s) (${named(ids)}) hold data in objects damaged in one vault whose other copy is ${ARCHIVED_COPY}: ` +
+            'restoring them from the damaged vault fails for the paths affected until that copy is thawed; thaw it and scrub with --repair while the thawed copy lasts ' +
+            '(the scrub\'s finding names the S3 address; docs/RUNBOOKS.md, "Scrub")',
+        ]
+      : []),
+    // Not a thaw: the run's deadline came before the repair, and the copy may be damaged too (review rJJ F3).
+    ...(unverified.length > 0
+      ? [
+          `! ${row.plan}: ${unverified.length} backup(s) (${named(unverified)}) hold data in objects damaged in one vault whose other copy is ${UNVERIFIED_COPY}; ` +
+            'until then restoring them from the damaged vault fails for the paths affected (docs/RUNBOOKS.md, "Scrub")',
+        ]
+      : []),
   ];
 }
 

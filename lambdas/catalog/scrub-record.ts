@@ -12,8 +12,9 @@ export const OUTSTANDING_BACKUPS_LISTED = 20;
  * One object in one vault a run left damaged or missing, kept in every later record until a run reads it again in that
  * vault and finds it good, repairs it, or finds it gone (scrub-outstanding.ts). `goodCopy`: the other vault's copy
  * verified when it was last read (REPAIRABLE); without it the object has no good copy (DAMAGED), unless `otherCopy` says
- * the other copy is an archived copy, not verified (REPAIRABLE: probably good, but only a thaw tells, and until then the
- * backups it hits cannot be restored from this vault). `since`: the start of the run that first found it. `backups`: the
+ * the other copy exists but was not verified (REPAIRABLE, its backups named): `archived`, an archived copy (probably good,
+ * but only a thaw tells, and until then the backups it hits cannot be restored from this vault), or `unverified`, a copy
+ * the run's deadline left unread (the next scrub with repair reads it; it may be damaged too, so it is not a good copy). `since`: the start of the run that first found it. `backups`: the
  * newest OUTSTANDING_BACKUPS_LISTED backups it hits (objects without `goodCopy` only).
  */
 const outstandingObjectSchema = z.object({
@@ -21,12 +22,14 @@ const outstandingObjectSchema = z.object({
   key: z.string().min(1),
   problem: z.enum(['corrupt', 'missing']),
   goodCopy: z.boolean(),
-  /** Absent unless the other copy is archived (never with `goodCopy`); absent in records written before it was kept. */
-  otherCopy: z.literal('archived').optional(),
+  /** Absent unless the other copy exists but was not verified (never with `goodCopy`); absent in records written before it was kept. */
+  otherCopy: z.enum(['archived', 'unverified']).optional(),
   since: z.string().min(1),
   backups: z.array(z.string()).max(OUTSTANDING_BACKUPS_LISTED),
 });
 export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
+/** What is known of the other vault's copy of an object with no good copy: it exists, but was not verified (see above). */
+export type OtherCopy = NonNullable<OutstandingScrubObject['otherCopy']>;
 
 /** Groups of unlisted objects a record keeps; past it the oldest are merged into one (scrub-outstanding.ts). */
 export const OUTSTANDING_GROUPS_KEPT = 30;
@@ -99,7 +102,8 @@ export const scrubRunRecordSchema = z.object({
   /**
    * CLEAN: nothing found; REPAIRED: everything found was repaired; REPAIRABLE: found, not repaired (a run without
    * repair, or a repair something stood in the way of: a prune of the vault, Object Lock, another account), a good
-   * copy exists of each, or (a finding's `otherCopy`) an archived copy, not verified, to thaw and repair from; DAMAGED:
+   * copy exists of each, or (a finding's `otherCopy`) a copy not verified, archived (to thaw and repair from) or left
+   * unread by the deadline (the next scrub with repair reads it); DAMAGED:
    * something has no good copy.
    */
   outcome: z.enum(['CLEAN', 'REPAIRED', 'REPAIRABLE', 'DAMAGED']),

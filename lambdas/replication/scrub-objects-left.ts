@@ -12,16 +12,23 @@ export type LeftObject = { readonly sides: VaultSide[]; readonly reason: string 
 export const ARCHIVED_COPY = 'an archived copy, not verified';
 
 /**
+ * How every message names an other vault's copy the run's deadline left unread (ScrubFinding `otherCopy: 'unverified'`):
+ * it may be damaged too (review rJJ F3), so not a good copy, but no thaw is needed. One wording, as ARCHIVED_COPY.
+ */
+export const UNVERIFIED_COPY = 'a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it';
+
+/**
  * What a scrub left damaged or missing, by object (an object bad in both vaults is one finding per vault, one object
- * here), in the four kinds whose advice differs: `lost` with no good copy in either vault, `archived` whose other copy
+ * here), in the five kinds whose advice differs: `lost` with no good copy in either vault, `archived` whose other copy
  * is an archived copy, not verified (a thaw, then a repair; until then its backups cannot be restored from the vault it
- * is bad in), `stopped` with a good copy that something stood in the way of copying (goodCopy: each reason says what to
+ * is bad in), `unverified` whose other copy the run's deadline left unread (the next scrub with repair), `stopped` with a good copy that something stood in the way of copying (goodCopy: each reason says what to
  * do), and `repairable` not repaired for want of repair. The scrub runbook's failure message (scrub-runbook.ts) and
  * `lifeboat scrub`'s verdict both count these.
  */
 export type ObjectsLeft = {
   readonly lost: ReadonlyMap<string, LeftObject>;
   readonly archived: ReadonlyMap<string, LeftObject>;
+  readonly unverified: ReadonlyMap<string, LeftObject>;
   readonly stopped: ReadonlyMap<string, LeftObject>;
   readonly repairable: ReadonlyMap<string, LeftObject>;
 };
@@ -42,6 +49,7 @@ export function objectsLeft(findings: readonly ScrubFinding[]): ObjectsLeft {
     lost,
     // An object lost in one vault is lost, whatever its finding in the other says.
     archived: group(unrepaired.filter((f) => f.otherCopy === 'archived' && !lost.has(f.key))),
+    unverified: group(unrepaired.filter((f) => f.otherCopy === 'unverified' && !lost.has(f.key))),
     stopped: group(unrepaired.filter((f) => f.goodCopy === true)),
     repairable: group(findings.filter((f) => f.outcome === 'repairable')),
   };

@@ -35,10 +35,10 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
     .filter((f) => f.outcome !== 'repaired')
     .map((f): OutstandingScrubObject => {
       const unrepaired = f.outcome === 'unrepaired' && f.goodCopy !== true;
-      // Not a good copy, not lost either: its backups are kept so that status names them (review rAA F1).
-      const archived = unrepaired && f.otherCopy === 'archived';
+      // Not a good copy, not lost either: its backups are kept so that status names them (review rAA F1, rJJ F3).
+      const otherCopy = unrepaired ? f.otherCopy : undefined;
       const since = earlier.get(id(f))?.since ?? recountedSince(f) ?? startedAt;
-      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: !unrepaired, ...(archived ? { otherCopy: 'archived' as const } : {}), since, backups: unrepaired ? (backupsOf.get(f.key) ?? []) : [] };
+      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: !unrepaired, ...(otherCopy !== undefined ? { otherCopy } : {}), since, backups: unrepaired ? (backupsOf.get(f.key) ?? []) : [] };
     });
   const foundNow = new Set(found.map(id));
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
@@ -46,8 +46,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // now missing (and found again) or no longer needed, so without the other vault it is kept.
   const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && (o.problem === 'missing' || read(o.vault, o.key));
   const carried = before.objects.filter((o) => !foundNow.has(id(o)) && !resolved(o));
-  // Objects with no good copy first (what status judges), then those whose other copy is archived, then the oldest.
-  const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCopy === 'archived' ? 1 : 0);
+  // Objects with no good copy first (what status judges), then those whose other copy was not verified, then the oldest.
+  const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCopy !== undefined ? 1 : 0);
   const all = [...found, ...carried].sort((a, b) => rank(a) - rank(b) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key));
   const objects = all.slice(0, OUTSTANDING_LISTED);
   const overflow = all.slice(OUTSTANDING_LISTED);

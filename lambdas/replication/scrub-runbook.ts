@@ -9,7 +9,7 @@ import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
 import { type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
 import { VaultDamageError } from './replication-errors';
-import { ARCHIVED_COPY, type LeftObject, objectsLeft } from './scrub-objects-left';
+import { ARCHIVED_COPY, type LeftObject, objectsLeft, UNVERIFIED_COPY } from './scrub-objects-left';
 
 /** What the scrub runbook needs of an environment (the Lambda runtime and a ScrubLog provide it; tests pass fakes). */
 export type ScrubRunbookDeps = {
@@ -195,12 +195,16 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     const named = [...byKey].slice(0, KEYS_IN_MESSAGE).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? ` [${reason}]` : ''}`);
     return `${named.join(', ')}${byKey.size > named.length ? `, and ${byKey.size - named.length} more` : ''}`;
   };
-  const { lost, archived, stopped, repairable } = objectsLeft(report.findings);
-  const archivedBackups = [...new Set((report.archivedCopyDamage ?? []).flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort();
-  const thawFirst = archivedBackups.length > 0 ? ` (backups not restorable from the damaged vault until then: ${archivedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${archivedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''})` : '';
+  const { lost, archived, unverified, stopped, repairable } = objectsLeft(report.findings);
+  // The backups of the objects of one kind (`archivedCopyDamage` holds both kinds whose other copy was not verified).
+  const backupsOf = (kind: ReadonlyMap<string, LeftObject>): string => {
+    const ids = [...new Set((report.archivedCopyDamage ?? []).filter((d) => kind.has(d.key)).flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort();
+    return ids.length > 0 ? ` (backups not restorable from the damaged vault until then: ${ids.slice(0, KEYS_IN_MESSAGE).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ', …' : ''})` : '';
+  };
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}`] : []),
-    ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${thawFirst}: ${listed(archived, true)}`] : []),
+    ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
+    ...(unverified.size > 0 ? [`${unverified.size} object(s) damaged or missing whose other copy is ${UNVERIFIED_COPY}${backupsOf(unverified)}: ${listed(unverified, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];

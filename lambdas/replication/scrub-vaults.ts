@@ -9,7 +9,9 @@ import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snaps
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { ARCHIVED_COPY } from './scrub-objects-left';
+import { type OtherCopy } from '../catalog/scrub-record';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
+import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { supersedingTombstones } from '../../vault';
 
 export type ScrubScope = VaultSide | 'both';
@@ -49,7 +51,9 @@ export type ScrubVaultsOptions = {
    * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS), and starts no
    * copy-back after it. It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
    * COPY_BACK_RESERVE_MS (so a cut run still has REPAIR_BUDGET_MS for them, corrupt objects of its slice first): an
-   * object not started is `unrepaired` with `goodCopy`, and the next scrub with repair copies it. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
+   * object not started is `unrepaired` with `goodCopy` if this run verified the other copy, otherwise with `otherCopy:
+   * 'unverified'` (its backups mapped by reads that start none after the deadline less UNVERIFIED_MAPPING_MARGIN_MS), and
+   * the next scrub with repair copies it. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
   /** The deadline's clock. @default Date.now */
@@ -65,7 +69,8 @@ export type ScrubVaultsOptions = {
  * copy verified has `goodCopy`: something stood in the way of the repair (a prune of the vault, a lock,
  * another account), nothing is lost, and it is not `damage`. One whose other copy is archived has
  * `otherCopy: 'archived'` instead: an archived copy, not verified (it is not read until a thaw, and may be
- * damaged too), so neither lost nor known to have a good copy; its backups are in `archivedCopyDamage`.
+ * damaged too), so neither lost nor known to have a good copy; its backups are in `archivedCopyDamage`. One the
+ * deadline left before its repair, whose other copy this run did not read, has `otherCopy: 'unverified'`, judged alike.
  */
 export type ScrubFinding = {
   readonly vault: VaultSide;
@@ -75,15 +80,16 @@ export type ScrubFinding = {
   readonly outcome: 'repaired' | 'repairable' | 'unrepaired';
   readonly reason?: string;
   /**
-   * Unrepaired only: the other vault's copy verified, so the object is not lost; or the run's deadline came before its
-   * repair started, and the other vault lists a copy not read in this run (nor found damaged or archived by it).
+   * Unrepaired only: the other vault's copy verified in this run, so the object is not lost.
    */
   readonly goodCopy?: true;
   /**
-   * Unrepaired only, never with `goodCopy`: the other vault's copy is an archived copy, not verified. A lifecycle rule
-   * archived it, so it is most likely good, but only a thaw tells; until then no scrub can repair from it (nor clear it).
+   * Unrepaired only, never with `goodCopy`: the other vault's copy exists but was not verified. `archived`: an archived
+   * copy; a lifecycle rule archived it, so it is most likely good, but only a thaw tells; until then no scrub can repair
+   * from it (nor clear it). `unverified`: the run's deadline came before the repair, and this run did not read that copy;
+   * it may be damaged too (review rJJ F3), so its backups are named until the next scrub with repair reads and copies it.
    */
-  readonly otherCopy?: 'archived';
+  readonly otherCopy?: OtherCopy;
 };
 
 /**
@@ -131,9 +137,11 @@ export type ScrubReport = {
   /** The unrepaired objects with no good copy (neither `goodCopy` nor `otherCopy`) mapped to the backups, sources and paths they affect. */
   readonly damage: readonly DamagedObject[];
   /**
-   * The unrepaired objects whose other copy is an archived copy, not verified (`otherCopy: 'archived'`), mapped as
+   * The unrepaired objects whose other copy exists but was not verified (`otherCopy`: archived, or left unread by the
+   * deadline), mapped as
    * `damage` is: not lost, but a restore of these backups from the vault they are bad in fails for these paths, and
-   * nothing but a thaw of the other copy (not a scheduled scrub) tells whether they can be repaired. Absent when none.
+   * nothing but a thaw of an archived other copy (not a scheduled scrub), or the next scrub with repair for an unread one,
+   * tells whether they can be repaired. Absent when none.
    */
   readonly archivedCopyDamage?: readonly DamagedObject[];
   /**
@@ -162,7 +170,8 @@ export const COPY_BACK_RESERVE_MS = 60_000;
  * mapping of damage to backups. The same minute as COPY_BACK_RESERVE_MS: no repair starts after the deadline less that
  * minute (missing objects come from the full listings whatever the slice, so a vault lacking a whole backup has more
  * to copy than any run holds), and those in flight then (a few packs, seconds each) end well within it; what was not
- * started is left `unrepaired` with its good copy, for the next scrub with repair.
+ * started is left `unrepaired` (with its good copy, or `otherCopy: 'unverified'` when the run did not read it), for the next
+ * scrub with repair.
  */
 export const SLICE_READ_RESERVE_MS = COPY_BACK_RESERVE_MS;
 
@@ -176,6 +185,13 @@ export const SLICE_READ_RESERVE_MS = COPY_BACK_RESERVE_MS;
  * reads ("How much one run reads", docs/RUNBOOKS.md).
  */
 export const REPAIR_BUDGET_MS = 120_000;
+
+/**
+ * Time kept before the deadline in which the mapping of objects left at the repair cutoff, whose other copy was not read
+ * (describeUnverifiedCopies), starts no read: what it reads are snapshots, index objects and manifest objects (a few
+ * MiB at most, well under a second each from S3), so those in flight then end before the deadline.
+ */
+export const UNVERIFIED_MAPPING_MARGIN_MS = 10_000;
 
 /** Why an object whose repair the deadline left no time to start is unrepaired. */
 export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next scrub with repair copies the rest";
@@ -283,19 +299,21 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // cost reads and a copy the deadline has no time for. Unrepaired, it holds back a missing snapshot (failedInto).
     const theirs = checked.get(from)?.get(b.key);
     if (repairsUntil !== undefined && now() >= repairsUntil && (theirs === undefined || theirs.state === 'ok')) {
+      // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3).
+      if (theirs === undefined) return found(b, 'unrepaired', REPAIR_DEADLINE_REASON, 'unverified');
       return found(b, 'unrepaired', REPAIR_DEADLINE_REASON, 'good');
     }
     return copyFrom(source, b);
   };
-  /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified). */
-  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | 'archived' | 'none' = 'none'): ScrubFinding['outcome'] => {
+  /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified in this run). */
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'none' = 'none'): ScrubFinding['outcome'] => {
     // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
     if (b.supersededBy !== undefined && outcome !== 'repaired') {
       superseded.push({ vault: b.vault, key: b.key, detail: b.detail, tombstone: b.supersededBy });
       return outcome;
     }
     if (outcome === 'unrepaired') failedInto.add(b.vault);
-    const copyState = outcome !== 'unrepaired' ? {} : copy === 'good' ? { goodCopy: true as const } : copy === 'archived' ? { otherCopy: 'archived' as const } : {};
+    const copyState = outcome !== 'unrepaired' || copy === 'none' ? {} : copy === 'good' ? { goodCopy: true as const } : { otherCopy: copy };
     findings.push({ ...b, outcome, ...(reason ? { reason } : {}), ...copyState });
     return outcome;
   };
@@ -414,12 +432,19 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding says.
   const unrepaired = new Map<string, VaultSide[]>();
   const lostKeys = new Set<string>();
+  const notOnlyUnverified = new Set<string>();
   for (const f of findings) {
     if (f.outcome !== 'unrepaired' || f.goodCopy === true) continue;
     unrepaired.set(f.key, [...(unrepaired.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
     if (f.otherCopy === undefined) lostKeys.add(f.key);
+    if (f.otherCopy !== 'unverified') notOnlyUnverified.add(f.key);
   }
-  const described = unrepaired.size > 0 ? await describeDamage(vaults, unrepaired) : [];
+  const mapped = new Map([...unrepaired].filter(([key]) => notOnlyUnverified.has(key)));
+  const unverified = new Map([...unrepaired].filter(([key]) => !notOnlyUnverified.has(key)));
+  const described = [
+    ...(mapped.size > 0 ? await describeDamage(vaults, mapped) : []),
+    ...(unverified.size > 0 ? await describeUnverifiedCopies(vaults, unverified, options.deadline, now) : []),
+  ];
   const damage = described.filter((d) => lostKeys.has(d.key));
   const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
   findings.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -442,6 +467,35 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     ...(archivedCopyDamage.length > 0 ? { archivedCopyDamage } : {}),
     ok: findings.every((f) => f.outcome === 'repaired'),
   };
+}
+
+/**
+ * Maps the objects left at the repair cutoff whose other copy this run did not read (`otherCopy: 'unverified'`, none of
+ * them lost or archived) to the backups they hit, as describeDamage does, with reads of its own: snapshots, index objects
+ * and manifests read after the repairs, how many depending on how far they got, so the walk starts no read after the
+ * deadline less UNVERIFIED_MAPPING_MARGIN_MS (until then it ran past the deadline). Cut there, each object is named
+ * without its backups, with a note saying why. Without a deadline (no object is left at a cutoff then) it is not bounded.
+ */
+async function describeUnverifiedCopies(
+  vaults: Partial<Record<VaultSide, Vault>>,
+  objects: ReadonlyMap<string, readonly VaultSide[]>,
+  deadline: number | undefined,
+  now: () => number,
+): Promise<DamagedObject[]> {
+  if (deadline === undefined) return describeDamage(vaults, objects);
+  const until = deadline - UNVERIFIED_MAPPING_MARGIN_MS;
+  const bounded: Partial<Record<VaultSide, Vault>> = {};
+  for (const side of ['primary', 'dr'] as const) {
+    const vault = vaults[side];
+    if (vault) bounded[side] = readsUntilVault(vault, until, now);
+  }
+  try {
+    return await describeDamage(bounded, objects);
+  } catch (err) {
+    if (!(err instanceof ReadsStoppedError)) throw err;
+    const note = "the backups it holds data of were not worked out: the run's deadline came first; the next scrub with repair verifies and copies it, or names them";
+    return [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note }));
+  }
 }
 
 /**

@@ -238,6 +238,19 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     );
   });
 
+  // Review rJJ F3: a copy the run's deadline left unread may be damaged too; its backups are named with their own advice.
+  it('damage whose other copy a cut run did not read: the plan stays ✓, with a warning naming its backups and no thaw', async () => {
+    const unread: ScrubRunRecord = { ...clean, outcome: 'REPAIRABLE', outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, otherCopy: 'unverified' }], notListed: 0 } };
+    const r = row([b], [], unread);
+    expect(r.scrub).toMatchObject({ outstanding: { objects: 1, outcome: 'REPAIRABLE' }, affectedBackupsOfPlan: [], unverifiedCopyBackupsOfPlan: [b.backupId] });
+    expect(r.withinObjectives).toBe(true);
+    const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => unread }), NOW)).join('\n').replace(/\n {4}/g, ' ');
+    expect(screen).toContain(
+      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it`,
+    );
+    expect(screen).not.toContain('thaw');
+  });
+
   // Review rHH: a run cut by its deadline said so only in a succeeded run's notes; status showed it as any other run.
   it('a latest run cut by its deadline says so in the SCRUB cell, shown, not judged', async () => {
     const cut: ScrubRunRecord = { ...clean, cut: true, outstanding: { objects: [], notListed: 0 } };

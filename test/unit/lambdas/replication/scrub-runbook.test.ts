@@ -272,15 +272,18 @@ it('fails a run without repair that found something (REPAIRABLE): the damage is 
 
 // Review rHH: a cut run that left something unrepaired fails, and a failed run has no output for its notes: its
 // VaultDamageError said nothing of the cut, so nobody learnt its slice was not read whole.
-it('a run cut by its deadline that fails says in its VaultDamageError that it was cut, and where', async () => {
+it('a run cut by its deadline that fails says in its VaultDamageError that it was cut, and where, naming the backups of what it left with an unread other copy', async () => {
   const [pack] = (await listKeys(pair.dr.store, 'data/')) as [string];
   await pair.dr.store.delete(pack);
   // A deadline already less than the reads' reserve away: nothing is read, and no repair starts.
   const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), deadline: Date.now() + SLICE_READ_RESERVE_MS - 1_000 }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(VaultDamageError);
   const message = (failure as Error).message;
-  expect(message).toMatch(/^REPAIRABLE: 1 object\(s\) damaged or missing with a good copy in the other vault, not repaired: /);
-  expect(message).toContain(`[${REPAIR_DEADLINE_REASON}]`);
+  // The primary's copy was not read either (review rJJ F3): not a good copy, and the backup it holds data of is named.
+  expect(message).toContain(
+    `REPAIRABLE: 1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it (backups not restorable from the damaged vault until then: ${pair.backupId}): ${pack} (dr) [${REPAIR_DEADLINE_REASON}]`,
+  );
+  expect(message).not.toContain('with a good copy');
   expect(message).toContain('. This run was cut by its deadline after no object: the slice was not read whole; the next run goes on from there.');
   expect(runs.map((r) => [r.outcome, r.cut])).toEqual([['REPAIRABLE', true]]);
 });

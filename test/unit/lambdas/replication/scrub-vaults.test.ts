@@ -7,7 +7,7 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
-import { REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, UNVERIFIED_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
@@ -350,43 +350,58 @@ it('repairs the corrupt objects its slice read before working out what a vault l
   expect(report.findings.find((f) => f.key === lacked)).toMatchObject({ vault: 'dr', problem: 'missing', outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON });
 });
 
-it('repairs start none after the deadline less the copy-backs\' minute: a backup the DR vault lacks whole is left unrepaired with its good copy (REPAIRABLE), its snapshot held back, and the next run copies the rest', async () => {
+it('repairs start none after the deadline less the copy-backs\' minute: a backup the DR vault lacks whole is left unrepaired, its other copy unread so not a good copy and its backups named (REPAIRABLE), its snapshot held back, and the next run copies the rest', async () => {
   // A backup whose Replicate step never ran: every object of it is missing in the DR vault, found from the full
   // listings whatever the slice, so one run has more to copy than its deadline holds (review rHH, 54 objects: 1180 s).
   const src2 = path.join(dir, 'src2');
   await fs.mkdir(src2, { recursive: true });
   for (let i = 0; i < 12; i++) await fs.writeFile(path.join(src2, `f${i}.bin`), pseudoRandomBytes(20_000, 100 + i));
   const { snapshot: second } = await backupDirectory(pair.primary, src2, { tags: ['backupId:20260302T100000Z-00000002', 'plan:files'] });
-  // A modelled clock: each GET and PUT takes OP_MS, one after the other.
+  // A modelled clock: each GET and PUT of a pack takes OP_MS, of another (small) object META_MS, one after the other.
   const OP_MS = 5_000;
+  const META_MS = 1_000;
+  const took = (key: string): number => (key.startsWith('data/') ? OP_MS : META_MS);
   let t = 0;
   for (const side of ['primary', 'dr'] as const) {
     const store = pair[side].store;
     const get = store.get.bind(store);
     const put = store.put.bind(store);
     jest.spyOn(store, 'get').mockImplementation((key, range) => {
-      t += OP_MS;
+      t += took(key);
       return get(key, range);
     });
     jest.spyOn(store, 'put').mockImplementation((...args: Parameters<typeof put>) => {
-      t += OP_MS;
+      t += took(args[0]);
       return put(...args);
     });
   }
-  // Past the reads' cutoff from the start: the run reads nothing of its slice, and has 20 operations of repairs.
-  const deadline = SLICE_READ_RESERVE_MS + 20 * OP_MS;
+  // Past the reads' cutoff from the start: the run reads nothing of its slice, and has 40 s of repairs, less than the
+  // backup needs (a pack's repair takes 15 s), then 50 s, less the repair in flight, to map what is left to backups
+  // (some 20 reads of snapshots, index objects and manifests): whatever order the repairs take, that mapping ends in it.
+  const deadline = SLICE_READ_RESERVE_MS + 8 * OP_MS;
   const vaults = { primary: pair.primary, dr: pair.dr };
-  const report = await scrubVaults({ scope: 'both', fraction: 1 / 7, cursor: FIRST_SCRUB_CURSOR, vaults, repair: true, deadline, now: () => t });
+  // One at a time: how many repairs are in flight at the cutoff, and so when the mapping of what is left starts, does
+  // not depend on how concurrent operations interleave (a run with 3 at a time once ended past its deadline).
+  const report = await scrubVaults({ scope: 'both', fraction: 1 / 7, cursor: FIRST_SCRUB_CURSOR, vaults, repair: true, concurrency: 1, deadline, now: () => t });
   expect(t).toBeLessThan(deadline);
   const left = report.findings.filter((f) => f.outcome !== 'repaired');
   // Some repaired before the repairs stopped, the rest left for the next run.
   expect([left.length > 0, left.length < report.findings.length]).toEqual([true, true]);
-  expect(left.every((f) => f.vault === 'dr' && f.problem === 'missing' && f.outcome === 'unrepaired' && f.goodCopy === true)).toBe(true);
-  expect(left.filter((f) => f.reason === REPAIR_DEADLINE_REASON).length).toBeGreaterThan(0);
+  expect(left.every((f) => f.vault === 'dr' && f.problem === 'missing' && f.outcome === 'unrepaired')).toBe(true);
+  const cutOff = left.filter((f) => f.reason === REPAIR_DEADLINE_REASON);
+  expect(cutOff.length).toBeGreaterThan(0);
+  // The run read nothing of the primary's copies it had no time to copy: they may be damaged too, so they are not good
+  // copies, and the backup they hold data of is named (review rJJ F3), not left out as if a good copy were known.
+  expect(cutOff.map((f) => [f.goodCopy, f.otherCopy])).toEqual(cutOff.map(() => [undefined, 'unverified']));
+  expect(new Set((report.archivedCopyDamage ?? []).map((d) => d.key))).toEqual(new Set(cutOff.map((f) => f.key)));
+  expect([...new Set((report.archivedCopyDamage ?? []).flatMap((d) => d.affects.map((a) => a.backupId)))]).toEqual(['20260302T100000Z-00000002']);
+  const record = summaryOf(report);
+  const kept = record.outstanding?.objects.filter((o) => o.otherCopy === 'unverified') ?? [];
+  expect([kept.length, kept.some((o) => o.goodCopy), [...new Set(kept.flatMap((o) => o.backups))]]).toEqual([cutOff.length, false, ['20260302T100000Z-00000002']]);
   // Its snapshot is not made visible in the DR vault while objects it may need are not there (the commit protocol).
   expect(await pair.dr.store.has(`snapshots/${second.id}`)).toBe(false);
   expect(report.damage).toEqual([]);
-  expect(summaryOf(report).outcome).toBe('REPAIRABLE');
+  expect(record.outcome).toBe('REPAIRABLE');
 
   // The next run with time enough copies the rest, the snapshot last.
   const next = await scrubVaults({ scope: 'both', fraction: 1 / 7, cursor: report.nextCursor, vaults, repair: true });
@@ -394,6 +409,25 @@ it('repairs start none after the deadline less the copy-backs\' minute: a backup
   expect(next.findings.map((f) => f.key).sort()).toEqual(left.map((f) => f.key).sort());
   const dr = (await listKeys(pair.dr.store, '')).filter((k) => !k.startsWith('keys/'));
   expect(dr).toEqual((await listKeys(pair.primary.store, '')).filter((k) => !k.startsWith('keys/')));
+});
+
+// Reverted d5ce5b44: mapping what the repair cutoff left to backups read snapshots, index objects and manifests after the
+// cutoff with no deadline of its own, and a run ended past its deadline.
+it('maps what the repair cutoff left, whose other copy it did not read, with no read after the deadline less its margin: past it, the object is named without its backups and says why', async () => {
+  const [pack] = (await listKeys(pair.dr.store, 'data/')) as [string];
+  await pair.dr.store.delete(pack);
+  const primaryGets = jest.spyOn(pair.primary.store, 'get');
+  // A clock already within the margin: no read of the slice, no repair, and no read to map the pack to its backups
+  // (that mapping reads the primary vault first; only what the DR vault needs is read, in the DR vault, before the repairs).
+  const t = 1_000_000;
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline: t + UNVERIFIED_MAPPING_MARGIN_MS - 1, now: () => t });
+  expect(primaryGets).not.toHaveBeenCalled();
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON, otherCopy: 'unverified' })]);
+  expect(report.findings[0]?.goodCopy).toBeUndefined();
+  expect(report.damage).toEqual([]);
+  expect(report.archivedCopyDamage).toEqual([{ key: pack, vaults: ['dr'], affects: [], note: expect.stringContaining("the backups it holds data of were not worked out: the run's deadline came first") }]);
+  const record = summaryOf(report);
+  expect([record.outcome, record.outstanding?.objects.map((o) => [o.key, o.goodCopy, o.otherCopy, o.backups])]).toEqual(['REPAIRABLE', [[pack, false, 'unverified', []]]]);
 });
 
 describe('what a vault\'s prune removed while the other vault keeps it', () => {
