@@ -12,8 +12,9 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
   const unrepaired = outcomes('unrepaired');
   const repairable = outcomes('repairable');
   // An unrepaired object whose other copy verified (goodCopy) is not lost: the run is REPAIRABLE, not DAMAGED, for it. Nor
-  // is one whose other copy is an archived copy, not verified (otherCopy): probably good, and a thaw then a repair heal it;
-  // its backups are kept in `outstanding` for status to name, not in `affectedBackups` (what no copy can restore).
+  // is one whose other copy was not verified in this run (otherCopy): an archived copy (a thaw then a repair heal it) or one
+  // the repair cutoff left unread (the next run verifies it); probably good, so its backups are kept in `outstanding` for
+  // status to name, not in `affectedBackups` (what no copy can restore).
   const lost = report.findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true && f.otherCopy === undefined).length;
   return {
     ...run,
