@@ -29,11 +29,19 @@ export const replicaRetentionResumeSchema = z.strictObject({
   until: z.iso.datetime(),
   extendTo: z.iso.datetime(),
   /**
-   * The last key extended (keys in sorted order, every one before it extended too); absent: none yet. A vault key
-   * (`index/<64 hex>` at most): bounded so a forged one cannot grow the state.
+   * The snapshots are taken in chunks, in sorted order, so that finding one chunk's keys fits a pass (finding them all
+   * did not past a few thousand snapshots: extendReplicaRetention). Every key of every snapshot up to this one is
+   * extended; absent: none yet. Bounded as `after`.
+   */
+  snapshotsAfter: z.string().min(1).max(1024).optional(),
+  /** The last snapshot of the chunk under way; absent: every snapshot after `snapshotsAfter`. */
+  snapshotsThrough: z.string().min(1).max(1024).optional(),
+  /**
+   * The last key of the chunk extended (keys in sorted order, every one before it extended too); absent: none yet. A
+   * vault key (`index/<64 hex>` at most): bounded so a forged one cannot grow the state.
    */
   after: z.string().min(1).max(1024).optional(),
-  /** Objects left to extend when the pass stopped (for the logs: the next pass counts them again). */
+  /** Objects of the chunk left to extend when the pass stopped, 0 when its keys were not found yet (for the logs: the next pass counts them again). */
   objectsLeft: z.number().int().min(0),
   /** The backups the stopped pass was to record: a resumed pass carries on only for the same ones. */
   recording: replicaRecordingFingerprintSchema,

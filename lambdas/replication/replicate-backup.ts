@@ -6,7 +6,7 @@ import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
-import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeys, SNAPSHOTS_PREFIX } from '../../vault';
+import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeysBefore, SNAPSHOTS_PREFIX } from '../../vault';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
@@ -40,6 +40,8 @@ export type ReplicateBackupDeps = {
   plans?: readonly string[];
   deadline?: number;
   now?: () => number;
+  /** Snapshots a chunk of the DR retention extension takes (extendReplicaRetention). @default RETENTION_CHUNK_SNAPSHOTS */
+  chunkSnapshots?: number;
   /**
    * The vaults' Object Lock retention (environment.immutability.days): once the DR vault holds
    * everything, what this run's backup (and any backup the pass caught up on) references there is
@@ -150,7 +152,7 @@ export async function replicateBackup(input: { backupId: string; retention?: Rep
       const ownPlan = new Set([...planRecords, ...(current ? [current] : [])].map((record) => record.backupId));
       const own = (records: readonly BackupRecord[]): BackupRecord[] => records.filter((r) => ownPlan.has(r.backupId));
       const recording = recordingOf({ toMark: own(copied.toMark), toWrite: own(copied.toWrite), forgotten: own(copied.forgotten), forgottenUnwritten: own(copied.forgottenUnwritten) });
-      const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0, recording }, deps);
+      const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0, recording }, deps, false);
       if (left) return { ...reportOf(progress, 0, drCatalog ? 0 : undefined), complete: false, retention: left };
     }
     // Only now: see resumeReplicaRetention.
@@ -274,7 +276,7 @@ async function resumeReplicaRetention(backupId: string, resume: ReplicaRetention
   const copied = await backupsInDr(current, planRecords, new Set([backupId]), deps, bothHold);
   const found = recordingOf(copied);
   if (found.count !== recording.count || found.sha256 !== recording.sha256) return undefined;
-  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), { ...resume, recording }, deps, inDr);
+  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), { ...resume, recording }, deps, true, inDr);
   if (left) return stopped(left);
   // markCopied and putRebuiltBackup leave a record another pass recorded meanwhile as it is.
   const drCatalogWritten = deps.drCatalog ? await writeDrCatalog(copied.toWrite, deps.drCatalog) : undefined;
@@ -317,6 +319,14 @@ function snapshotsToRetain(current: BackupRecord | undefined, copied: CopiedBack
 }
 
 /**
+ * Snapshots whose keys one chunk of the DR retention extension finds. Finding a chunk's keys loads each snapshot and
+ * walks its manifest (a few sequential GETs each: ~0.2 s a snapshot at DR-region latency) and reads the DR vault's
+ * whole index twice (the index, then the index objects listing the packs): 256 snapshots take about a minute of a
+ * pass, and a first copy after a long DR outage takes one chunk in ~N/256 passes.
+ */
+export const RETENTION_CHUNK_SNAPSHOTS = 256;
+
+/**
  * Objects copied now got the DR bucket's default retention when written; packs the DR vault already
  * held may be near the end of theirs. The keys are the DR vault's own references (its index): the DR
  * prune repacks on its own, and a pass that skipped forgotten snapshots copied by reference, so the
@@ -324,30 +334,83 @@ function snapshotsToRetain(current: BackupRecord | undefined, copied: CopiedBack
  * (about 13 ms a key, 16 in flight), so a large backup's keys take longer than a Lambda run: no key starts after the
  * deadline, and what is left is returned for the next pass (the keys sorted, so it resumes after the last one done).
  * Undefined when every key is done.
+ *
+ * Finding the keys takes time too, with every snapshot to retain loaded and walked (snapshotObjectKeys): past a few
+ * thousand snapshots (a first copy after a long DR outage) it alone outlasted the pass, and every pass began it again,
+ * so no key was ever extended (review rGG F2). So the snapshots are taken in chunks in sorted order (`chunkSnapshots`),
+ * finding stops at the deadline (snapshotObjectKeysBefore), and the cursor says which snapshots are done
+ * (`snapshotsAfter`), which chunk is under way (`snapshotsThrough`) and the last key of it done (`after`): fixed size.
+ * A resumed pass that begins with a chunk and extends none of its keys (finding them took its time: the loads were
+ * slower than the chunk was sized for) halves the chunk for the next pass, its keys then counted again from the first;
+ * so every resumed pass extends a key or halves the chunk, down to one snapshot (one whose keys take longer than a
+ * pass to find is past this design). The cost: the keys chunks share (the config, the keys/ objects, index objects, packs
+ * deduplicated across them) are found and HEADed once a chunk — a HEAD only, as extendObjectsRetention leaves an object
+ * retained long enough alone — and the DR vault's index is read once a chunk. With few snapshots (at most a chunk) it is
+ * one chunk, as before chunks. The chunk's bounds are snapshot ids, not a count, so a snapshot that drops out between
+ * passes (its backup forgotten) brings no other into a chunk whose keys before `after` were done without it.
  */
 async function extendReplicaRetention(
   wanted: readonly string[],
   resume: ReplicaRetentionResume,
   deps: ReplicateBackupDeps,
+  resumed: boolean,
   listedInDr?: ReadonlySet<string>,
 ): Promise<ReplicaRetentionResume | undefined> {
   const now = deps.now ?? Date.now;
-  const stopped = (objectsLeft: number, after = resume.after): ReplicaRetentionResume => ({ ...resume, ...(after !== undefined ? { after } : {}), objectsLeft });
+  const deadline = deps.deadline ?? Number.POSITIVE_INFINITY;
+  // A store with no Object Lock (a directory) has nothing to extend: no key is worth finding.
+  if (!deps.target.extendRetention) return undefined;
   // Finding the keys loads the snapshots, walks their manifests and reads the DR vault's whole index: not begun past the deadline.
-  if (deps.deadline !== undefined && now() >= deps.deadline) return stopped(resume.objectsLeft);
+  if (now() >= deadline) return resume;
   // A snapshot the DR vault's retention forgot since an earlier pass references nothing to keep. One listing, not a HEAD
   // a snapshot: a thousand keys a request; a resumed pass passes the one it has just made (`listedInDr`).
   const inDr = listedInDr ?? (await snapshotKeysOf(deps.target));
-  const snapshotIds = wanted.filter((id) => inDr.has(snapshotKey(id)));
-  if (snapshotIds.length === 0) return undefined;
+  const snapshotIds = wanted.filter((id) => inDr.has(snapshotKey(id))).sort();
   const replica = await openVault(deps.target, deps.targetKeys);
-  const after = resume.after;
-  const keys = (await snapshotObjectKeys(replica, snapshotIds)).filter((key) => after === undefined || key > after);
-  const extension = await extendObjectsRetention(deps.target, keys, new Date(resume.until), new Date(resume.extendTo), { ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}), now });
-  const notStarted = extension.notStarted ?? 0;
-  if (notStarted === 0) return undefined;
-  const done = keys.length - notStarted;
-  return stopped(notStarted, done > 0 ? keys[done - 1] : after);
+  const chunkSize = Math.max(1, deps.chunkSnapshots ?? RETENTION_CHUNK_SNAPSHOTS);
+  const { until, extendTo, recording } = resume;
+  let { snapshotsAfter, snapshotsThrough, after } = resume;
+  for (let first = true; ; first = false) {
+    const rest = snapshotIds.filter((id) => snapshotsAfter === undefined || id > snapshotsAfter);
+    if (rest.length === 0) return undefined;
+    // No key of a new chunk is done (`after` absent): it may be sized afresh. One with a key done keeps its bounds (a
+    // report from before chunks has none: its chunk is every snapshot).
+    if (after === undefined && snapshotsThrough === undefined && rest.length > chunkSize) snapshotsThrough = rest[chunkSize - 1];
+    const through = snapshotsThrough;
+    const chunk = through === undefined ? rest : rest.filter((id) => id <= through);
+    const cursor = (objectsLeft: number): ReplicaRetentionResume => ({
+      until,
+      extendTo,
+      ...(snapshotsAfter !== undefined ? { snapshotsAfter } : {}),
+      ...(snapshotsThrough !== undefined ? { snapshotsThrough } : {}),
+      ...(after !== undefined ? { after } : {}),
+      objectsLeft,
+      recording,
+    });
+    const found = chunk.length > 0 ? await snapshotObjectKeysBefore(replica, chunk, deadline, now) : [];
+    const keys = (found ?? []).filter((key) => after === undefined || key > after);
+    const extension = found ? await extendObjectsRetention(deps.target, keys, new Date(until), new Date(extendTo), { deadline, now }) : undefined;
+    const notStarted = extension ? (extension.notStarted ?? 0) : undefined;
+    if (notStarted === 0) {
+      // The chunk is done: the next one, in this pass while time is left.
+      snapshotsAfter = through ?? chunk.at(-1);
+      snapshotsThrough = undefined;
+      after = undefined;
+      continue;
+    }
+    const done = notStarted === undefined ? 0 : keys.length - notStarted;
+    if (done > 0) {
+      after = keys[done - 1];
+      return cursor(notStarted ?? 0);
+    }
+    // Nothing of the chunk done in a resumed pass that began with it, with a whole pass's time: its keys take too long
+    // to find; half of it next time. (A first pass begins the extension with what the copy left of its time.)
+    if (resumed && first && chunk.length > 1) {
+      snapshotsThrough = chunk[Math.floor((chunk.length - 1) / 2)];
+      after = undefined;
+    }
+    return cursor(notStarted ?? 0);
+  }
 }
 
 /** The backups a pass records as copied: each is COMMITTED and the DR vault holds every snapshot of it. */

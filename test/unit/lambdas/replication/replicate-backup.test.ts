@@ -267,6 +267,76 @@ it('under Object Lock a backup the primary forgets between passes of the DR rete
   expect(needed.filter((key) => !extendedTimes.has(key))).toEqual([]);
 });
 
+it('under Object Lock a DR retention extension over many slow-to-load snapshots finds their keys a chunk at a time, stops before each deadline, and ends with every referenced object retained', async () => {
+  dir = await tempDir('replicate-backup-lock-chunks');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  // The modelled clock: once `slow`, each read of a snapshot or manifest object in the DR vault takes a step, as does each extension.
+  const STEP = 100_000_000;
+  let clock = 0;
+  let deadline = 0;
+  let slow = false;
+  const late: string[] = [];
+  const retainedUntil = new Map<string, number>();
+  const target = requiredMethodsStore(files, {
+    get: (key, range) => {
+      if (slow && (key.startsWith('snapshots/') || key.startsWith('manifest/'))) {
+        clock += STEP;
+      }
+      return files.get(key, range);
+    },
+    extendRetention: (key, until) => {
+      if (clock >= deadline) late.push(`extend ${key}`);
+      retainedUntil.set(key, Math.max(retainedUntil.get(key) ?? 0, until.getTime()));
+      clock += STEP;
+      return Promise.resolve(true);
+    },
+  });
+  const targetKeys = new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 });
+  const src = path.join(dir, 'src');
+  await fs.mkdir(src, { recursive: true });
+  const catalog = new MemoryCatalog();
+  const drCatalog = new MemoryCatalog();
+  // A first copy after a DR outage: many backups' snapshots to retain, more than a chunk.
+  const ids: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    await fs.writeFile(path.join(src, 'f.bin'), pseudoRandomBytes(2_000, 80 + i));
+    const id = `f-${String(i).padStart(2, '0')}`;
+    const snapshotId = (await backupDirectory(source, src, { parent: null, tags: [`backupId:${id}`] })).snapshot.id;
+    catalog.records.set(id, { ...recordOf(id, 'files', snapshotId, `2026-03-01T${String(i).padStart(2, '0')}:00:00.000Z`), copies: { primary: 'COMMITTED', dr: 'FAILED' } });
+    ids.push(id);
+  }
+  const deps = { source, target, targetKeys, catalog, drCatalog, plans: ['files'], retentionDays: 30, now: () => clock, chunkSnapshots: 8 };
+  deadline = 3 * STEP + STEP / 2;
+  let report = await replicateBackup({ backupId: 'f-19' }, { ...deps, deadline });
+  const until = Date.parse(report.retention?.until ?? '');
+  // From now on the loads are slow: finding a chunk of 8 snapshots' keys takes longer than a pass.
+  slow = true;
+  const cursors: string[] = [];
+  let passes = 0;
+  let overrun = 0;
+  for (; passes < 40 && !report.complete; passes++) {
+    deadline = clock + 20 * STEP + STEP / 2;
+    report = await replicateBackup({ backupId: 'f-19', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline });
+    overrun = Math.max(overrun, clock - deadline);
+    cursors.push(`${report.retention?.snapshotsAfter ?? '-'}..${report.retention?.snapshotsThrough ?? '-'} after ${report.retention?.after ?? '-'}`);
+  }
+  // No extension starts past a deadline, and finding keys ends within a read of it (the one under way, and the page
+  // a manifest walk reads ahead).
+  expect(late).toEqual([]);
+  expect(overrun).toBeLessThanOrEqual(2 * STEP);
+  expect(report).toMatchObject({ complete: true, backupsCopied: 20, drCatalogWritten: 20 });
+  expect(ids.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(ids.map(() => 'COMMITTED'));
+  // A chunk whose keys did not fit a pass was halved (same start, an earlier end), and the cursor moved on chunk by chunk.
+  const bounds = cursors.map((c) => c.split(' ')[0]?.split('..') ?? []);
+  expect(bounds.some(([start, end], i) => i > 0 && bounds[i - 1]?.[0] === start && (end ?? '') < (bounds[i - 1]?.[1] ?? ''))).toBe(true);
+  expect(new Set(bounds.map(([start]) => start)).size).toBeGreaterThan(2);
+  expect(passes).toBeLessThan(25);
+  slow = false;
+  const needed = await snapshotObjectKeys(await openVault(files, targetKeys), ids.map((id) => catalog.records.get(id)?.sources[0]?.snapshotId ?? ''));
+  expect(needed.filter((key) => (retainedUntil.get(key) ?? 0) < until)).toEqual([]);
+});
+
 it('under Object Lock a record a catalog rebuild writes after a pass stopped during the DR retention extension is not recorded copied by the resumed pass before every object it references is extended', async () => {
   dir = await tempDir('replicate-backup-lock-rebuilt');
   const { vault: source } = await newTestVault(dir);
