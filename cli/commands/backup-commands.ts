@@ -6,6 +6,7 @@ import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
+import { backupFailureNote } from '../backup-failure-note';
 import { escapeName } from '../escape-name';
 import { registerRetentionCommands } from './retention-commands';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
@@ -153,7 +154,7 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
       const hold = r.hold ? `  [legal hold: ${r.hold.reason}]` : '';
       io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}${hold}`);
       // Why a failed run failed, under its row: the record keeps what the workflow's Catch saw (review rFF F3: the list said FAILED, and only --json said why).
-      if (r.status === 'FAILED') io.out(`    ${failureNote(r)}`);
+      if (r.status === 'FAILED') io.out(`    ${backupFailureNote(r)}`);
       // What the backup saw change, or did not back up whole, under its row.
       for (const line of observationNotes(r.sources)) io.out(`    ${line}`);
     }
@@ -162,21 +163,6 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     io.err(`lifeboat backups list: ${err instanceof Error ? err.message : String(err)}`);
     return isUnknownEnvironment(err) ? 2 : 1;
   }
-}
-
-/** How much of a failure's cause a row's note shows: a cause can be a whole Map run's results; --json has all of it. */
-const FAILURE_NOTE_CHARS = 300;
-
-/**
- * A FAILED record's error and cause on one line, escaped (a cause can quote a source's object key, which whoever wrote the
- * source chose), cut to FAILURE_NOTE_CHARS.
- */
-function failureNote(record: BackupRecord): string {
-  const cause = causeMessage(record.cause);
-  const text = [record.error, cause].filter((part): part is string => part !== undefined && part !== '').join(': ');
-  if (text === '') return 'failed: the record names no error (a run recorded before errors were kept)';
-  const oneLine = escapeName(text.replace(/\s+/g, ' '));
-  return `failed: ${oneLine.length > FAILURE_NOTE_CHARS ? `${oneLine.slice(0, FAILURE_NOTE_CHARS)}… (backups list --json has all of it)` : oneLine}`;
 }
 
 function errorMessage(err: unknown): string {

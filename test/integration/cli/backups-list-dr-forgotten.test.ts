@@ -200,14 +200,15 @@ it('shows under a FAILED row the error and the cause its record keeps, on one es
   }
   // The cause as Step Functions passes a Lambda's error on: JSON whose errorMessage is what a person reads.
   const cause = JSON.stringify({ errorType: 'TransientError', errorMessage: 'table demo-table: the scan was throttled\nfor the whole call \x1b[31m', trace: ['at x'] });
-  expect(await primary.markFailed(failed, 'TransientError', cause, '2026-03-05T06:10:00.000Z')).toBe(true);
+  // As the Record failure step keeps a shard's error (review rM F5: with the prefix the cause was printed as raw JSON).
+  expect(await primary.markFailed(failed, 'TransientError', `Shard 0 of the batch that failed: ${cause}`, '2026-03-05T06:10:00.000Z')).toBe(true);
   expect(await primary.markFailed(longFailed, 'States.TaskFailed', 'x'.repeat(400), '2026-03-06T06:10:00.000Z')).toBe(true);
 
   const text = capturedCliIo();
   expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(0);
   const under = (id: string): string | undefined => text.out[text.out.findIndex((l) => l.startsWith(id)) + 1];
   expect(text.out.find((l) => l.startsWith(failed))?.split(/\s+/).slice(0, 3)).toEqual([failed, 'demo', 'FAILED']);
-  expect(under(failed)).toBe('    failed: TransientError: table demo-table: the scan was throttled for the whole call \\x1b[31m');
+  expect(under(failed)).toBe('    failed: TransientError: Shard 0 of the batch that failed: table demo-table: the scan was throttled for the whole call \\x1b[31m');
   expect(under(longFailed)).toBe(`    failed: States.TaskFailed: ${'x'.repeat(300 - 'States.TaskFailed: '.length)}… (backups list --json has all of it)`);
   // A committed backup's row has no such line.
   expect(under(newer)?.startsWith('    failed:')).toBe(false);

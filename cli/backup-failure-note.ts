@@ -1,0 +1,50 @@
+import { causeMessage } from '../lambdas/runtime/cause-message';
+import { type BackupRecord } from '../lambdas/catalog/backup-record';
+import { escapeName } from './escape-name';
+
+/** How much of a failure's text a row's note shows, in code points: a cause can be a whole Map run's results; --json has all of it. */
+export const FAILURE_NOTE_CHARS = 300;
+
+/** What the workflow's Record failure step puts before a shard's cause (lambdas/handlers/record-backup-failure.ts). */
+const SHARD_PREFIX = /^(Shard [\d, ]+ of the batch that failed): /;
+
+/**
+ * The `failed:` line `lifeboat backups list` prints under a FAILED row: the record's error and what a person reads of its
+ * cause, on one line, cut to FAILURE_NOTE_CHARS code points, then escaped (a cause can quote a source's object key,
+ * which whoever wrote the source chose; cutting after escaping could split an escape or a surrogate pair).
+ */
+export function backupFailureNote(record: Pick<BackupRecord, 'error' | 'cause'>): string {
+  const text = [record.error, readableCause(record.cause)].filter((part): part is string => part !== undefined && part !== '').join(': ');
+  if (text === '') return 'failed: the record names no error (a run recorded before errors were kept)';
+  const points = [...text.replace(/\s+/g, ' ')];
+  const cut = points.length > FAILURE_NOTE_CHARS;
+  return `failed: ${escapeName(points.slice(0, FAILURE_NOTE_CHARS).join(''))}${cut ? '… (backups list --json has all of it)' : ''}`;
+}
+
+/**
+ * A cause as a person reads it: the Lambda's errorMessage out of Step Functions' JSON, also when the Record failure step
+ * put a shard's prefix before it, or the catalog cut a long cause (markFailed keeps 4,000 characters) so that it no
+ * longer parses. Any other cause as it is.
+ */
+function readableCause(cause: string | undefined): string | undefined {
+  if (cause === undefined) return undefined;
+  const shard = SHARD_PREFIX.exec(cause);
+  const body = shard ? cause.slice(shard[0].length) : cause;
+  const message = causeMessage(body) ?? body;
+  const readable = message !== body ? message : (errorMessageOfCutJson(body) ?? body);
+  return shard ? `${shard[1]}: ${readable}` : readable;
+}
+
+/** The errorMessage of a Lambda error's JSON cut short, as far as it goes; undefined when it is not such JSON. */
+function errorMessageOfCutJson(text: string): string | undefined {
+  if (!text.startsWith('{')) return undefined;
+  const found = /"errorMessage"\s*:\s*"((?:[^"\\]|\\.)*)(\\[^"]*)?/.exec(text);
+  const literal = found?.[1];
+  if (literal === undefined) return undefined;
+  try {
+    // A \u escape cut in the middle is left out: the message up to it.
+    return JSON.parse(`"${literal.replace(/\\u[0-9a-fA-F]{0,3}$/, '')}"`) as string;
+  } catch {
+    return undefined;
+  }
+}

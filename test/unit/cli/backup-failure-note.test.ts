@@ -1,0 +1,36 @@
+import { backupFailureNote, FAILURE_NOTE_CHARS } from '../../../cli/backup-failure-note';
+
+/**
+ * The `failed:` line under a FAILED row of `lifeboat backups list` (review rM of c0f95ef1): what a person reads of the
+ * cause for every shape the catalog keeps — Step Functions' JSON, the Record failure step's shard prefix before it,
+ * a cause markFailed cut at 4,000 characters — on one line, cut before it is escaped.
+ */
+const lambdaCause = (errorMessage: string): string => JSON.stringify({ errorType: 'TransientError', errorMessage, trace: ['TransientError: x', '    at scan (/var/task/index.js:1:2)'] });
+
+it('reads the errorMessage out of a shard\'s cause, keeping which shard it was', () => {
+  const cause = `Shard 2, 5 of the batch that failed: ${lambdaCause('table t: throttled\nfor the whole call')}`;
+  expect(backupFailureNote({ error: 'TransientError', cause })).toBe('failed: TransientError: Shard 2, 5 of the batch that failed: table t: throttled for the whole call');
+});
+
+it('reads the errorMessage out of a cause the catalog cut so that it no longer parses, and out of one cut inside a \\u escape', () => {
+  const cut = lambdaCause(`first line\n${'y'.repeat(50)}`).slice(0, 64);
+  expect(() => JSON.parse(cut) as unknown).toThrow();
+  expect(backupFailureNote({ error: 'E', cause: cut })).toBe('failed: E: first line yyyyyy');
+  const inEscape = '{"errorType":"E","errorMessage":"key caf\\u00';
+  expect(backupFailureNote({ error: 'E', cause: inEscape })).toBe('failed: E: key caf');
+});
+
+it('keeps a cause of another shape as it is, and says so when the record names nothing', () => {
+  expect(backupFailureNote({ error: 'States.Timeout', cause: 'The execution timed out' })).toBe('failed: States.Timeout: The execution timed out');
+  expect(backupFailureNote({ error: 'E', cause: '{not json' })).toBe('failed: E: {not json');
+  expect(backupFailureNote({})).toBe('failed: the record names no error (a run recorded before errors were kept)');
+});
+
+it('cuts by code points before escaping: no half escape, no lone surrogate at the cut', () => {
+  const before = 'x'.repeat(FAILURE_NOTE_CHARS - 'E: '.length - 1);
+  const withEscape = backupFailureNote({ error: 'E', cause: `${before}\x1b[31m and more` });
+  expect(withEscape).toBe(`failed: E: ${before}\\x1b… (backups list --json has all of it)`);
+  const withEmoji = backupFailureNote({ error: 'E', cause: `${before}😀 and more` });
+  expect(withEmoji).toBe(`failed: E: ${before}😀… (backups list --json has all of it)`);
+  expect(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(withEmoji)).toBe(false);
+});
