@@ -10,7 +10,8 @@ import { type PendingObjects, rewriteIndexes } from './prune-plan';
 import { planWithCheckedKeptCopies } from './kept-copies';
 import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, type StoredCondemnedBatch, supersededIndexKeysOf, TOMBSTONE_MIN_KEEP_MS, tombstoneExpiresAt, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
-import { manifestsMarkedSince, MarkedPages, markVault, type VaultMark } from './vault-mark';
+import { manifestsMarkedSince, MarkedPages, markSnapshotsSince, markVault, type MarkLimit, type VaultMark } from './vault-mark';
+import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
 import { unindexedReferences } from './index-coverage';
 import { IncompleteIndexError } from './prune-errors';
 import { countSchema as count } from '../repository/vault-schema';
@@ -33,9 +34,15 @@ export type PruneOptions = {
   readonly dryRun?: boolean;
   /** Milliseconds since the epoch (tests inject a clock). @default Date.now */
   readonly now?: () => number;
-  /** Time (ms since the epoch) after which no new step starts: the call returns `{ done: false, cursor }`. */
+  /**
+   * Time (ms since the epoch) after which no new step starts: the call returns `{ done: false, cursor }`.
+   * A deadline still ahead when the call starts also bounds its mark, which every call makes afresh: a mark
+   * that does not end before it, or that leaves no time for a single step, throws PruneMarkOutOfTimeError,
+   * as the next call could do no better. One already passed (a forget's preflight) lets the mark run and
+   * starts no step.
+   */
   readonly deadline?: number;
-  /** The cursor a previous call returned: its report is continued. */
+  /** The cursor a previous call returned: its report (the sweep's and condemn phase's progress) is continued. */
   readonly cursor?: PruneCursor;
   /** Manifest pages already read by an earlier call of this process (vault-mark.ts): each is read once. @default a new MarkedPages */
   readonly markedPages?: MarkedPages;
@@ -162,7 +169,8 @@ export function emptyPruneReport(dryRun: boolean): PruneReport {
 /**
  * Prunes a vault in two phases (docs/FORMAT.md "Prune"): it sweeps the condemnation batches whose
  * grace has passed (marking again first: what a snapshot committed since references is spared),
- * then marks, condemns what no snapshot references, and repacks packs with too much garbage.
+ * then adds to that mark what the snapshots committed since reference, condemns what no snapshot
+ * references, and repacks packs with too much garbage.
  * Nothing is deleted in the run that finds it unreferenced. Every step leaves a vault that verifies;
  * a call cut short (crash or deadline) is finished by the next. A run that writes holds the vault's
  * prune lease throughout (prune-lease.ts): with another prune running it throws
@@ -185,22 +193,35 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   if (assumeForgotten.size > 0 && !dryRun) throw new VaultError('prune: snapshots may be assumed forgotten only in a dry run; delete them first');
   const markedPages = options.markedPages ?? new MarkedPages();
   const report: PruneReport = options.cursor ? { ...options.cursor.report, locked: [...options.cursor.report.locked], damaged: [...options.cursor.report.damaged] } : emptyPruneReport(dryRun);
-  // Checked before every step that deletes or condemns: a run that lost its lease stops there (PruneLeaseLostError).
-  const outOfTime = (): boolean => {
-    lease?.assertHeld();
-    return options.deadline !== undefined && now() >= options.deadline;
-  };
   const unfinished = (phase: PruneCursor['phase']): PruneResult => ({ done: false, cursor: { phase, report }, report });
 
   // The grace backups are held to is stored before anything is condemned under it.
   const started = now();
+  const { deadline } = options;
+  // A cursor carries the report, not a mark: every call marks afresh, so a mark that outlasts the call, or leaves it no
+  // time for one step, would be repeated by every later call with nothing done, until the workflow's timeout (audit aT3-2).
+  const markLimit: MarkLimit | undefined = deadline !== undefined && started < deadline ? { outOfTime: () => now() >= deadline, now } : undefined;
   if (!dryRun) await writePrunePolicy(vault.store, vault.keys, { v: 1, graceMs, updatedAt: new Date(started).toISOString() });
 
   // Phase 1: sweep. `started` is taken before marking: a backup that committed before the mark is seen by it.
   let batches = await loadCondemnedBatches(vault.store, vault.keys);
   const due = batches.filter((b) => !isTombstone(b) && Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
-  let mark = await markVault(vault, markedPages, assumeForgotten);
+  const markStarted = now();
+  let mark = await markVault(vault, markedPages, assumeForgotten, markLimit);
+  const markTook = now() - markStarted;
   report.snapshots = mark.snapshots;
+  let stepStarted = false;
+  // Checked before every step that deletes or condemns: a run that lost its lease stops there (PruneLeaseLostError).
+  // The first check to find the deadline passed before any step started means the mark took the whole call.
+  const outOfTime = (): boolean => {
+    lease?.assertHeld();
+    if (deadline === undefined || now() < deadline) {
+      stepStarted = true;
+      return false;
+    }
+    if (markLimit && !stepStarted) throw new PruneMarkOutOfTimeError(vault.location, mark.snapshots, mark.snapshots, markTook);
+    return true;
+  };
   // Damaged index objects a repair of the index superseded (Object Lock kept them) are left out, and deleted below when their retention allows.
   const supersededLeftOut = new Set<string>();
   const loadIndex = (from: readonly StoredCondemnedBatch[]): Promise<LoadedIndexObject[]> => {
@@ -227,11 +248,21 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   if (outOfTime()) return unfinished('condemn');
 
   // Phase 2: condemn and repack. Tombstones name packs that are gone: nothing of them is pending.
-  mark = dryRun ? mark : await markVault(vault, markedPages, assumeForgotten);
+  // Marked again for what was committed since the first mark (a backup, a replicated or repaired snapshot: its
+  // references must not be condemned), but only the new snapshots: marking them all again read every snapshot
+  // object and manifest root twice a call, which on thousands of snapshots outlasted the Lambda (audit aT3-1).
+  if (!dryRun) {
+    const extended = await markSnapshotsSince(vault, mark, markedPages, outOfTime);
+    if (!extended) return unfinished('condemn');
+    mark = extended;
+  }
   const pendingBatches = batches.filter((b) => !isTombstone(b));
   const pending = pendingObjects(pendingBatches);
+  // The listings take a request per 1,000 keys: on a large vault, minutes. This phase writes nothing before them.
+  if (outOfTime()) return unfinished('condemn');
   // Sizes are needed only for the few garbage packs no index lists: a directory stats just those (withStoredSizes).
   const storedPacks = await listStoredPacks(vault.store, undefined, { statFiles: false });
+  const storedManifests = await listIds(vault, MANIFEST_PREFIX);
   // The kept copies of blobs whose other copies this run drops are authenticated first (kept-copies.ts):
   // a damaged one must not outlive the intact copy. Cut by the deadline, the unchecked packs wait for the next call.
   const checked = await planWithCheckedKeptCopies(
@@ -240,7 +271,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
       mark,
       indexObjects,
       storedPacks: storedPacks.ids,
-      storedManifests: await listIds(vault, MANIFEST_PREFIX),
+      storedManifests,
       pending,
       repackThreshold: threshold,
     },

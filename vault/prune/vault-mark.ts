@@ -6,10 +6,25 @@ import { type Vault } from '../repository/vault';
 import { idFromKey, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
 import { type Snapshot } from '../manifest/snapshot-record';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
-import { forEachBounded } from '../workers/bounded-concurrency';
+import { forEachBounded, mapBounded } from '../workers/bounded-concurrency';
+import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
 
-/** Manifest pages a mark reads at once. */
+/** Manifest pages a mark reads at once for one snapshot. */
 const PAGES_IN_FLIGHT = 8;
+/**
+ * Snapshots whose manifests a mark walks at once (so at most 64 manifest reads in flight). One at a time,
+ * a vault of a few thousand small snapshots cost a root, a node and a page GET each in turn (20–50 ms on
+ * S3): about 5,800 snapshots filled a prune Lambda's 15 minutes with marking alone (audit aT3-1).
+ */
+const SNAPSHOTS_IN_FLIGHT = 8;
+
+/** What bounds a prune's mark: a Lambda's deadline (PruneOptions.deadline). */
+export type MarkLimit = {
+  /** Checked before each snapshot's manifest is walked: true starts no other (those under way finish). */
+  readonly outOfTime: () => boolean;
+  /** The clock the time the mark took is measured with. */
+  readonly now: () => number;
+};
 
 /** What the remaining snapshots reference: their manifest objects (roots, nodes and pages) and blob ids. */
 export type VaultMark = {
@@ -60,9 +75,12 @@ export class MarkedPages {
  * Marks from every `snapshots/*` object. An unreadable snapshot object stops the prune: what it
  * references cannot be known, and deleting it would be a guess (verify names it; repair first).
  * The snapshot objects are always listed and read again; `pages` (one per process) spares reading
- * a manifest page twice. `ignored` snapshots mark nothing (a dry run's `assumeForgotten`).
+ * a manifest page twice. `ignored` snapshots mark nothing (a dry run's `assumeForgotten`). With a
+ * `limit`, a mark that cannot walk every snapshot before it throws PruneMarkOutOfTimeError: a partial
+ * mark would make referenced objects look like garbage, and the next call would mark from scratch again.
  */
-export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPages(), ignored: ReadonlySet<string> = new Set()): Promise<VaultMark> {
+export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPages(), ignored: ReadonlySet<string> = new Set(), limit?: MarkLimit): Promise<VaultMark> {
+  const began = limit?.now() ?? 0;
   const scan = await vault.scanSnapshots();
   const snapshots = scan.snapshots.filter((s) => !ignored.has(s.id));
   const unreadable = scan.unreadable;
@@ -70,7 +88,8 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
   if (gone.length > 0) {
     throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
-  const { manifests, blobs } = await markSnapshots(vault, snapshots, pages);
+  const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, limit ? { outOfTime: limit.outOfTime } : {});
+  if (limit && marked < snapshots.length) throw new PruneMarkOutOfTimeError(vault.location, marked, snapshots.length, limit.now() - began);
   // Every snapshot listed, those a dry run ignores included: manifestsMarkedSince takes only the others for new.
   return { snapshots: snapshots.length, snapshotIds: new Set(scan.snapshots.map((s) => s.id)), manifests, blobs };
 }
@@ -110,37 +129,95 @@ export async function manifestsMarkedSince(vault: Vault, mark: VaultMark, pages:
 }
 
 /**
+ * `mark` extended by what the snapshots that appeared in the vault since it was made reference, manifest objects and
+ * blobs: the condemn phase's mark after a sweep. Marking every snapshot again there read every snapshot object, root
+ * and (uncached) node a second time, which on a vault of thousands of snapshots did not fit one call (audit aT3-1). The
+ * second mark exists for what was committed after the first (a backup, a replicated or repaired snapshot): its
+ * references must be kept, and they are, as the new snapshots are walked in full (their pages read: blobs are
+ * needed, unlike manifestsMarkedSince). A snapshot deleted since the first mark keeps its references in this one: its
+ * data is condemned by the next run instead (the safe direction). `mark`'s sets are extended in place (its blob ids are
+ * most of a prune's memory; the first mark is not used after this one). A new snapshot that vanished since the listing
+ * is left out; one that cannot be read stops the prune, as it stops the mark. Null when `outOfTime` cut it: the mark
+ * is then incomplete (and `mark` with it), and must not condemn anything.
+ */
+export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: MarkedPages = new MarkedPages(), outOfTime?: () => boolean): Promise<VaultMark | null> {
+  const ids: string[] = [];
+  for await (const key of vault.store.list(SNAPSHOTS_PREFIX)) {
+    const id = idFromKey(SNAPSHOTS_PREFIX, key);
+    if (id !== null && !mark.snapshotIds?.has(id)) ids.push(id);
+  }
+  const loaded = await mapBounded(ids, SNAPSHOTS_IN_FLIGHT, async (id): Promise<Snapshot | null> => {
+    try {
+      return await vault.loadSnapshot(id);
+    } catch (err) {
+      if (err instanceof VaultObjectNotFoundError) return null;
+      if (!(err instanceof VaultCorruptionError)) throw err;
+      throw new VaultError(`${vault.location}: prune stops before condemning: ${err.key}, which appeared after its first mark, is corrupt (${err.detail}); what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
+    }
+  });
+  const added = loaded.filter((s): s is Snapshot => s !== null);
+  const manifests = new Set(mark.manifests);
+  const { marked } = await markSnapshots(vault, added, pages, { into: { manifests, blobs: mark.blobs }, ...(outOfTime ? { outOfTime } : {}) });
+  if (marked < added.length) return null;
+  return { snapshots: mark.snapshots + added.length, snapshotIds: new Set([...(mark.snapshotIds ?? []), ...ids]), manifests, blobs: mark.blobs };
+}
+
+/**
  * The manifest objects (roots, nodes and pages, by id) and blob ids `snapshots` reference, each
  * manifest node and page read once however many of the snapshots share it (and, through `pages`,
  * however many marks one process makes). A manifest object that cannot be read is thrown: what it
  * references is unknown. Prune's mark, and replication's and scrub's (lambdas/replication/vault-references.ts).
+ * `into` is a mark to extend (what it holds counts as walked: a root or node in it had all it references
+ * added). With `outOfTime`, checked before each snapshot, `marked` may be less than `snapshots.length`:
+ * the result is then incomplete.
  */
-export async function markSnapshots(vault: Vault, snapshots: readonly Snapshot[], pages: MarkedPages = new MarkedPages()): Promise<{ manifests: Set<string>; blobs: BlobIdSet }> {
-  const manifests = new Set<string>();
-  const blobs = new BlobIdSet();
-  for (const snapshot of snapshots) {
-    if (manifests.has(snapshot.manifest)) continue;
-    manifests.add(snapshot.manifest);
-    const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
-    // A node met before (shared by two snapshots) had all its pages marked then.
-    const loadNode: NodeLoader = async (node) => {
-      if (manifests.has(node.id)) return undefined;
-      manifests.add(node.id);
-      return pages.pages(vault, node);
-    };
-    // Pages are read PAGES_IN_FLIGHT at a time: one by one, the thousands of pages of a vault of
-    // millions of blobs in S3 (20–50 ms a GET) would take minutes of a prune's 15 minutes.
-    const unmarked = async function* (): AsyncGenerator<PageRef> {
-      for await (const ref of rootPages(root, loadNode)) {
-        if (manifests.has(ref.id)) continue;
-        manifests.add(ref.id);
-        yield ref;
-      }
-    };
-    await forEachBounded(unmarked(), PAGES_IN_FLIGHT, async (ref) => {
-      const ids = await pages.blobs(vault, ref);
-      for (let o = 0; o < ids.length; o += 32) blobs.add(ids, o);
-    });
-  }
-  return { manifests, blobs };
+export async function markSnapshots(
+  vault: Vault,
+  snapshots: readonly Snapshot[],
+  pages: MarkedPages = new MarkedPages(),
+  options: { readonly outOfTime?: () => boolean; readonly into?: { readonly manifests: Set<string>; readonly blobs: BlobIdSet } } = {},
+): Promise<{ manifests: Set<string>; blobs: BlobIdSet; marked: number }> {
+  const manifests = options.into?.manifests ?? new Set<string>();
+  const blobs = options.into?.blobs ?? new BlobIdSet();
+  const { outOfTime } = options;
+  // Several snapshots are walked at once. A root, node or page is claimed (added to `manifests`) before it is
+  // read, so each is read once; a snapshot that meets one another snapshot claimed skips it, and that other
+  // walk adds what it references before the mark returns, so the sets hold the same ids in any interleaving.
+  const due = function* (): Generator<Snapshot> {
+    for (const snapshot of snapshots) {
+      if (outOfTime?.()) return;
+      yield snapshot;
+    }
+  };
+  let marked = 0;
+  await forEachBounded(due(), SNAPSHOTS_IN_FLIGHT, async (snapshot) => {
+    await markSnapshot(vault, snapshot, pages, manifests, blobs);
+    marked++;
+  });
+  return { manifests, blobs, marked };
+}
+
+async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages, manifests: Set<string>, blobs: BlobIdSet): Promise<void> {
+  if (manifests.has(snapshot.manifest)) return;
+  manifests.add(snapshot.manifest);
+  const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
+  // A node met before (shared by two snapshots) had all its pages marked then (or is being marked by another walk).
+  const loadNode: NodeLoader = async (node) => {
+    if (manifests.has(node.id)) return undefined;
+    manifests.add(node.id);
+    return pages.pages(vault, node);
+  };
+  // Pages are read PAGES_IN_FLIGHT at a time: one by one, the thousands of pages of a vault of
+  // millions of blobs in S3 (20–50 ms a GET) would take minutes of a prune's 15 minutes.
+  const unmarked = async function* (): AsyncGenerator<PageRef> {
+    for await (const ref of rootPages(root, loadNode)) {
+      if (manifests.has(ref.id)) continue;
+      manifests.add(ref.id);
+      yield ref;
+    }
+  };
+  await forEachBounded(unmarked(), PAGES_IN_FLIGHT, async (ref) => {
+    const ids = await pages.blobs(vault, ref);
+    for (let o = 0; o < ids.length; o += 32) blobs.add(ids, o);
+  });
 }

@@ -8,7 +8,9 @@ import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-pro
 import { BackupOutlivedGraceError, IncompleteIndexError, PruneAlreadyRunningError } from '../../../../vault/prune/prune-errors';
 import { PRUNE_LEASE_TTL_MS } from '../../../../vault/prune/prune-lease';
 import { batchLineage, CONDEMNATION_CLOCK_MARGIN_MS, isTombstone, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
+import { PruneMarkOutOfTimeError } from '../../../../vault/prune/prune-mark-out-of-time-error';
 import { pruneVault, type PruneOptions, type PruneReport } from '../../../../vault/prune/prune-vault';
+import { markVault } from '../../../../vault/prune/vault-mark';
 import { extendSnapshotRetention, retentionWindow, snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
@@ -756,5 +758,118 @@ describe('pruneVault under random histories with crashes', () => {
       }),
       { numRuns: 3, seed: 14 },
     );
+  });
+});
+
+describe('pruneVault under a Lambda deadline (audit aT3)', () => {
+  /** One S3 request (a GET, PUT, DELETE, HEAD, or a listing page of 1,000 keys), on the clock these tests advance per request. */
+  const OP_MS = 40;
+
+  /**
+   * A store whose every request advances `clock` by OP_MS, and that fails every request after `killAt`
+   * as the Lambda's timeout would end the invocation. No real waiting: the clock is the model.
+   */
+  function timedStore(inner: VaultStore, clock: { t: number }, killAt: { t: number }): VaultStore {
+    const tick = (): void => {
+      if (clock.t > killAt.t) throw new Error('Sandbox.Timedout: the Lambda was killed');
+      clock.t += OP_MS;
+    };
+    return requiredMethodsStore(inner, {
+      put: async (k, b) => (tick(), inner.put(k, b)),
+      get: async (k, r) => (tick(), inner.get(k, r)),
+      has: async (k) => (tick(), inner.has(k)),
+      delete: async (k) => (tick(), inner.delete(k)),
+      list: async function* (p) {
+        let n = 0;
+        tick();
+        for await (const key of inner.list(p)) {
+          if (++n % 1000 === 0) tick();
+          yield key;
+        }
+      },
+    });
+  }
+
+  /** `count` one-file snapshots (a pack, an index object and manifest objects each); the first `forgotten` deleted. */
+  async function manySnapshots(count: number, forgotten: number): Promise<{ memory: MemoryVaultStore; clock: { t: number }; reopen: (s?: VaultStore) => Vault; kept: Map<string, Source> }> {
+    const memory = new MemoryVaultStore();
+    const { vault, clock, reopen } = await newVault(memory);
+    const kept = new Map<string, Source>();
+    for (let i = 0; i < count; i++) {
+      const source = new Map([[`f${i}`, data(1000 + i, 200)]]);
+      const id = await backup(vault, source);
+      if (i < forgotten) await memory.delete(snapshotKey(id));
+      else kept.set(id, source);
+    }
+    return { memory, clock, reopen, kept };
+  }
+
+  /** The modelled time one full mark takes (a fresh process: every snapshot object, root, node and page read). */
+  async function markCost(store: VaultStore, clock: { t: number }, reopen: (s?: VaultStore) => Vault): Promise<number> {
+    const before = clock.t;
+    await markVault(reopen(timedStore(store, clock, { t: Number.POSITIVE_INFINITY })));
+    const cost = clock.t - before;
+    clock.t = before;
+    return cost;
+  }
+
+  it('a vault whose one mark fits the call but two do not: the call condemns and ends before the Lambda is killed', async () => {
+    const { memory, clock, reopen, kept } = await manySnapshots(120, 20);
+    const mark = await markCost(memory, clock, reopen);
+    // The Lambda's time: 1.7 marks. One call needs a mark and the index load, listings and writes (about 0.45 of a
+    // mark here); a second full mark (every snapshot object and root read again: about 0.66 of a mark) does not fit.
+    const killAt = { t: clock.t + 1.7 * mark };
+    const deadline = killAt.t - 20 * OP_MS;
+    const result = await pruneVault(reopen(timedStore(memory, clock, killAt)), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } });
+    expect(clock.t).toBeLessThanOrEqual(killAt.t);
+    expect(result.report.packsCondemned).toBeGreaterThanOrEqual(20);
+    expect((await loadCondemnedBatches(memory, reopen().keys)).filter((b) => !isTombstone(b))).toHaveLength(1);
+    await expectRestores(reopen(), kept);
+  });
+
+  it('a first mark that cannot end before the deadline throws PruneMarkOutOfTimeError (not done: false, which the next call would repeat), and releases the lease', async () => {
+    const { memory, clock, reopen } = await manySnapshots(60, 10);
+    const mark = await markCost(memory, clock, reopen);
+    const killAt = { t: clock.t + mark * 2 };
+    const deadline = clock.t + mark / 2;
+    const run = pruneVault(reopen(timedStore(memory, clock, killAt)), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } });
+    await expect(run).rejects.toThrow(PruneMarkOutOfTimeError);
+    await expect(run).rejects.toThrow(/of 50 snapshots marked in .*Run `lifeboat prune` from a machine/);
+    expect(clock.t).toBeLessThanOrEqual(killAt.t);
+    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+    // The lease is released: a prune right after runs (and, with no deadline, finishes).
+    expect((await pruneVault(reopen(), { graceMs: GRACE, now: () => clock.t })).done).toBe(true);
+  });
+
+  it('a first mark that ends right at the deadline, leaving no time for a step, throws PruneMarkOutOfTimeError too', async () => {
+    const { memory, clock, reopen } = await manySnapshots(30, 5);
+    const mark = await markCost(memory, clock, reopen);
+    // The lease, the policy and the batches' listing come before the mark: a few requests.
+    const deadline = clock.t + mark + 10 * OP_MS;
+    const run = pruneVault(reopen(timedStore(memory, clock, { t: Number.POSITIVE_INFINITY })), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } });
+    await expect(run).rejects.toThrow(/all 25 snapshots marked, in .*leaving no time before the deadline/);
+    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+  });
+
+  it('a snapshot committed between the first mark and the condemn phase keeps its packs and manifest objects', async () => {
+    const { memory, clock, reopen, kept } = await manySnapshots(12, 4);
+    const late = new Map([['late', data(77, 3000)]]);
+    let lateId: string | undefined;
+    // Committed when the run lists index/ right after its first mark: before the sweep and the condemn phase.
+    let marks = 0;
+    const store = requiredMethodsStore(memory, {
+      list: async function* (p) {
+        if (p === 'index/' && marks++ === 0 && lateId === undefined) lateId = await backup(reopen(), late);
+        yield* memory.list(p);
+      },
+    });
+    const report = await prune(reopen(store), clock);
+    expect(lateId).toBeDefined();
+    expect(report.packsCondemned).toBeGreaterThanOrEqual(4);
+    clock.t += GRACE + HOUR;
+    const sweep = await prune(reopen(), clock);
+    expect(sweep.packsDeleted).toBeGreaterThanOrEqual(4);
+    await expectRestores(reopen(), new Map([...kept, [lateId as string, late]]));
+    await expectVerifies(reopen());
   });
 });

@@ -1,0 +1,26 @@
+import { VaultError } from '../vault-errors';
+import { formatDuration } from './prune-errors';
+
+/**
+ * A prune given a deadline (the prune workflow's Lambda) could not mark what the snapshots reference
+ * before it. Every call marks afresh (a cursor carries the sweep's and the condemn phase's progress,
+ * not a mark), so answering "not done" would have the workflow call again and again, each call repeating
+ * the same mark, until the execution timed out with nothing condemned (audit aT3-2). The call stops
+ * before it sweeps or condemns anything; the message says how far the mark got and what to do instead.
+ */
+export class PruneMarkOutOfTimeError extends VaultError {
+  override name = 'PruneMarkOutOfTimeError';
+  constructor(
+    readonly location: string,
+    readonly marked: number,
+    readonly snapshots: number,
+    readonly elapsedMs: number,
+  ) {
+    const how = marked < snapshots ? `${marked} of ${snapshots} snapshots marked in ${formatDuration(elapsedMs)} when the deadline came` : `all ${snapshots} snapshots marked, in ${formatDuration(elapsedMs)}, leaving no time before the deadline to sweep or condemn`;
+    super(
+      `${location}: prune stops: marking what the snapshots reference does not fit in one call: ${how}, ` +
+        'and every call marks again from the start, so calling again cannot do better. This call swept and condemned nothing. ' +
+        'Run `lifeboat prune` from a machine (it has no deadline), or forget old backups so that fewer snapshots are left to mark.',
+    );
+  }
+}
