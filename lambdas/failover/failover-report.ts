@@ -3,6 +3,8 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { caughtErrorSchema } from '../drill/drill-state';
 import { caughtErrorOf } from '../drill/drill-verdict';
 import { describeTarget } from '../restore/resolved-restore';
+import { type RestoreTarget } from '../restore/restore-request';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../restore/target-upload-lifecycle';
 import { type RestoreReport } from '../restore/verify-restore';
 import { type FailoverStart } from './failover-start';
 
@@ -225,8 +227,32 @@ function unwrittenAction(target: string, error: string, startedWithOverwrite: bo
   );
 }
 
-function actionFor(error: string): string {
+// A child restore that timed out or was stopped (its own execution, not one of its steps) ran no Catch, so its Abandon
+// restore never aborted its uploads nor removed its `.part` files (audit aT1-2); States.Timeout may also be a step's.
+const UNFINISHED = new Set(['States.Timeout', 'RestoreSourceNotFinished']);
+
+/**
+ * What a restore that ran no Abandon restore may have left in its target, and how it goes: named by its restore id,
+ * since the finish restores under a new one and leaves them alone.
+ */
+function leftByUnfinished(restoreId: string, target: RestoreTarget): string {
+  const unfinished = `If its restore (restore id ${restoreId}) timed out or was stopped, it ran no Abandon restore, and the finish (a new restore id) does not clean up after it: `;
+  if (target.type === 's3') {
+    return (
+      unfinished +
+      `${target.bucket} may keep an incomplete multipart upload of it (billed while it lasts; "aws s3api list-multipart-uploads --bucket ${target.bucket}"). ` +
+      `A bucket the failover created aborts it ${ABORT_INCOMPLETE_UPLOADS_DAYS} days after it began (its lifecycle rule ${ABORT_INCOMPLETE_UPLOADS_RULE}); in a bucket that existed before, abort it yourself ("aws s3api abort-multipart-upload") unless the bucket has such a rule.`
+    );
+  }
+  if (target.type === 'filesystem') {
+    return unfinished + `${target.path} may keep its pieces, .<name>.lifeboat-${restoreId}.part files: once its execution has ended, remove them (find '${target.path}' -name '.*.lifeboat-${restoreId}.part' -delete).`;
+  }
+  return '';
+}
+
+function actionFor(error: string, restoreId: string, target: RestoreTarget): string {
   const finish = 'then restore it with the input in "finish" (this source only, the same backup, over what its target partly holds)';
+  if (UNFINISHED.has(error)) return `A passing fault (throttling, a timeout) outlasted the retries: ${finish}. ${leftByUnfinished(restoreId, target)}`.trimEnd();
   return PASSING.has(error)
     ? `A passing fault (throttling, a timeout) outlasted the retries: ${finish}.`
     : `Fix what the error names (the restore's own error; "lifeboat executions show" or the child restore execution has the rest), ${finish}; or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).`;
@@ -298,7 +324,7 @@ export function failoverReport(
         failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: unwrittenAction(target, error, request.overwrite), wroteNothing: true });
         continue;
       }
-      failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error) });
+      failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error, restoreId, request.target) });
       continue;
     }
     const reason = choiceOf(request.source)?.reason;

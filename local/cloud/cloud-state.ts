@@ -50,6 +50,8 @@ export type DataDirLayout = {
   s3StorageClassDir: (region: string) => string;
   /** Default encryption and Block Public Access of the region's buckets (bucket-security-state.ts). */
   s3BucketSecurityFile: (region: string) => string;
+  /** Lifecycle configurations of the region's buckets, kept and never run (bucket-lifecycle.ts). */
+  s3BucketLifecycleFile: (region: string) => string;
   /** Encryption, deletion protection and point-in-time recovery of the region's tables (table-protection-state.ts), beside dynalite's directory. */
   dynamoDbProtectionFile: (region: string) => string;
 };
@@ -66,6 +68,7 @@ export function dataDirLayout(dataDir: string): DataDirLayout {
     s3ObjectLockDir: (region) => join(root, 's3-object-lock', region),
     s3StorageClassDir: (region) => join(root, 's3-storage-class', region),
     s3BucketSecurityFile: (region) => join(root, 's3', `${region}-bucket-security.json`),
+    s3BucketLifecycleFile: (region) => join(root, 's3', `${region}-bucket-lifecycle.json`),
     dynamoDbProtectionFile: (region) => join(root, 'dynamodb', `${region}-table-protection.json`),
   };
 }

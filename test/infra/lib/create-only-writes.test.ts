@@ -108,16 +108,29 @@ describe('the DR vault in the same account (the sample config)', () => {
     const s3Sources = sample.environments[0]?.plans.flatMap((p) => p.sources).filter((s) => s.type === 's3') ?? [];
     expect(s3Sources.length).toBeGreaterThan(0);
     for (const source of s3Sources) {
-      for (const action of ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration']) {
+      // And its lifecycle rule, which aborts the uploads of a child restore that timed out (audit aT1-2).
+      for (const action of ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration']) {
         expect([action, await decision(start, action, bucket(`${prefix}${source.name}-failover1`), owned)]).toEqual([action, 'Allowed']);
       }
     }
     // A bucket a restore into a new target made (docs/RUNBOOKS.md): within the restore prefix, not a failover target's name.
-    for (const action of ['s3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:CreateBucket']) {
+    for (const action of ['s3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:CreateBucket', 's3:PutLifecycleConfiguration']) {
       expect([action, await decision(start, action, bucket(`${prefix}orders-copy`), owned)]).toEqual([action, 'ImplicitlyDenied']);
     }
+    // Nor a bucket of such a name in another account.
+    expect(await decision(start, 's3:PutLifecycleConfiguration', { arn: bucket(`${prefix}${s3Sources[0]?.name ?? ''}-failover1`).arn, account: '999999999999' }, { 's3:ResourceAccount': '999999999999' })).toBe('ImplicitlyDenied');
     // Every target is still checked before anything is written.
     expect(await decision(start, 's3:GetBucketPublicAccessBlock', bucket(`${prefix}orders-copy`), owned)).toBe('Allowed');
+  });
+
+  it('the drill may create its scratch buckets, with their lifecycle rule, and no other restore bucket (audit aT1-2)', async () => {
+    const start = role(dev.protection.drillWorkflow.functions.start);
+    const owned = { 's3:ResourceAccount': ACCOUNT };
+    const bucket = (name: string) => ({ arn: `arn:aws:s3:::${name}`, account: ACCOUNT });
+    for (const action of ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration']) {
+      expect([action, await decision(start, action, bucket(`${dev.protection.names.drillTargetPrefix}x-orders`), owned)]).toEqual([action, 'Allowed']);
+      expect([action, await decision(start, action, bucket(`${dev.protection.names.restoreTargetPrefix}orders-copy`), owned)]).toEqual([action, 'ImplicitlyDenied']);
+    }
   });
 
   it('the alerts topic takes EventBridge\'s messages of its own rule only, and its key serves the topic only (item 5)', async () => {

@@ -16,15 +16,21 @@ import {
 import {
   CreateBucketCommand,
   DeleteBucketEncryptionCommand,
+  DeleteBucketCommand,
+  DeleteBucketLifecycleCommand,
   DeletePublicAccessBlockCommand,
   GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
   GetPublicAccessBlockCommand,
   PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection';
+import { createPrivateBucket } from '../../../../lambdas/restore/private-bucket';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS } from '../../../../lambdas/restore/target-upload-lifecycle';
 
 /** The local cloud's emulation of table protection (dynalite) and bucket encryption / Block Public Access (s3rver), as AWS documents them. */
 const REGION = 'us-west-2';
@@ -158,5 +164,31 @@ describe('local S3: default encryption and Block Public Access', () => {
   it('answers NoSuchBucket for a bucket that does not exist, and 403 to the wrong ExpectedBucketOwner', async () => {
     await expect(s3.send(new GetBucketEncryptionCommand({ Bucket: 'absent-bucket-1' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
     await expect(s3.send(new GetPublicAccessBlockCommand({ Bucket: 'fresh-bucket-1', ExpectedBucketOwner: '111111111111' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+  });
+});
+
+describe('local S3: bucket lifecycle configuration (kept, never run)', () => {
+  const abortUploads = { ID: 'abort', Status: 'Enabled' as const, Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 3 } };
+
+  it('keeps what PutBucketLifecycleConfiguration sets; without one, and after Delete, Get is 404 NoSuchLifecycleConfiguration; DeleteBucket forgets it', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'lifecycle-bucket-1', CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await expect(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'lifecycle-bucket-1' }))).rejects.toMatchObject({ name: 'NoSuchLifecycleConfiguration', $metadata: { httpStatusCode: 404 } });
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'lifecycle-bucket-1', LifecycleConfiguration: { Rules: [abortUploads] } }));
+    expect((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'lifecycle-bucket-1' }))).Rules).toEqual([abortUploads]);
+    await s3.send(new DeleteBucketLifecycleCommand({ Bucket: 'lifecycle-bucket-1' }));
+    await expect(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'lifecycle-bucket-1' }))).rejects.toMatchObject({ name: 'NoSuchLifecycleConfiguration' });
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: 'lifecycle-bucket-1', LifecycleConfiguration: { Rules: [abortUploads] } }));
+    await s3.send(new DeleteBucketCommand({ Bucket: 'lifecycle-bucket-1' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'lifecycle-bucket-1', CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await expect(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'lifecycle-bucket-1' }))).rejects.toMatchObject({ name: 'NoSuchLifecycleConfiguration' });
+    await expect(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'absent-bucket-1' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+  });
+
+  it('a bucket createPrivateBucket makes (a failover target, a drill scratch bucket) aborts incomplete multipart uploads: a timed-out restore runs no Abandon restore (audit aT1-2)', async () => {
+    await createPrivateBucket(s3, REGION, 'lifeboat-au-restore-one-a-slow');
+    const { Rules } = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'lifeboat-au-restore-one-a-slow' }));
+    expect(Rules).toEqual([expect.objectContaining({ Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS } })]);
+    // Longer than a restore may keep an upload open (72 hours with thaws): the rule must not abort a running one.
+    expect(ABORT_INCOMPLETE_UPLOADS_DAYS * 24).toBeGreaterThan(72);
   });
 });

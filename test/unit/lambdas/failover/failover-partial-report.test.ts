@@ -2,6 +2,7 @@ import { FAILOVER_INCOMPLETE_ERROR, failoverIncompleteCause, MAX_FAILURE_CAUSE, 
 import { claimHolderOf, type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource, restoreIdHolderOf } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { RestoreTargetClaimedError } from '../../../../lambdas/restore/restore-target-claimed-error';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS } from '../../../../lambdas/restore/target-upload-lifecycle';
 import { testPlan } from '../../../support/test-plans';
 import { failoverRestore, TRIO_BACKUP as BACKUP, TRIO_FAILOVER, TRIO_PLAN as plan } from './trio-failover';
 
@@ -59,6 +60,22 @@ it('takes a plain States.* cause as it is, calls a timeout a passing fault, and 
   expect(cut?.message.endsWith('…')).toBe(true);
   // No targetSuffix in the input: the finishing input leaves it out too (the default).
   expect(failoverReport({ failover, restored: [long, ...live], finishedAt: at, request: { plan: 'trio' } }, [plan]).finish).toEqual({ plan: 'trio', backupId: BACKUP, overwrite: true, sources: ['trio-b'] });
+});
+
+it('a source whose child restore timed out or was stopped (no Abandon restore ran): the action names its restore id and what it may have left, an upload or .part files (audit aT1-2)', () => {
+  const notFinished: FailedSource = { ...failedB, error: { Error: 'RestoreSourceNotFinished', Cause: 'The restore of the source timed out or was stopped before it finished' } };
+  const [s3Source] = failoverReport({ failover, restored: [notFinished, ...live], finishedAt: at }, [plan]).failed ?? [];
+  expect(s3Source?.action).toMatch(/then restore it with the input in "finish"/);
+  expect(s3Source?.action).toContain('restore id f-1-trio-b');
+  expect(s3Source?.action).toContain('lifeboat-au-restore-trio-b-cli may keep an incomplete multipart upload');
+  expect(s3Source?.action).toContain(`aborts it ${ABORT_INCOMPLETE_UPLOADS_DAYS} days after it began`);
+  const inDirectory: FailoverStart = { ...failover, restores: failover.restores.map((r) => (r.request.source === 'trio-b' ? failoverRestore('trio-b', { type: 'filesystem', path: '/mnt/lifeboat/restore-trio-b-cli' }) : r)) };
+  const [directory] = failoverReport({ failover: inDirectory, restored: [notFinished, ...live], finishedAt: at }, [plan]).failed ?? [];
+  expect(directory?.action).toContain("find '/mnt/lifeboat/restore-trio-b-cli' -name '.*.lifeboat-f-1-trio-b.part' -delete");
+  // A table keeps no upload nor piece file: nothing more to say.
+  const inTable: FailoverStart = { ...failover, restores: failover.restores.map((r) => (r.request.source === 'trio-b' ? failoverRestore('trio-b', { type: 'dynamodb', table: 'lifeboat-au-restore-trio-b-cli' }) : r)) };
+  const [table] = failoverReport({ failover: inTable, restored: [notFinished, ...live], finishedAt: at }, [plan]).failed ?? [];
+  expect(table?.action).not.toContain('restore id');
 });
 
 it('has neither failed nor finish when every source is live', () => {
