@@ -146,7 +146,10 @@ export class DrillWorkflow extends Construct {
     props.catalogKey.grantDecrypt(start);
     // Scratch buckets are the stack's own (s3:ResourceAccount): a bucket of that name in another account is not ours to fill.
     const own = ownedBy(stack.account);
-    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration'], resources: [scratchBuckets], conditions: own }));
+    // Created private, encrypted, with a rule that aborts the uploads of a restore stopped or timed out (private-bucket.ts).
+    start.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration'], resources: [scratchBuckets], conditions: own }),
+    );
     // Compare: the backup's manifest (what the live entries looked like), the restored copies and the live sources.
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects(['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*']) }));
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn], conditions: { StringLike: { 's3:prefix': ['keys/*', 'index/*', 'snapshots/*'] } } }));

@@ -7,6 +7,7 @@ import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws
 import { BucketOwners, expectedBucketOwnerMiddleware } from './bucket-owners';
 import { bucketSecurityMiddleware } from './bucket-security';
 import { BucketSecurityState } from './bucket-security-state';
+import { bucketLifecycleMiddleware, BucketLifecycleState } from './bucket-lifecycle';
 import { cacheBucketLookups } from './cached-bucket-lookups';
 import { confineObjectKeys } from './confined-object-keys';
 import { dataDirLayout } from './cloud-state';
@@ -114,6 +115,7 @@ type S3rverState = {
   storageClassDir: string;
   owners: BucketOwners;
   security: BucketSecurityState;
+  lifecycle: BucketLifecycleState;
   /** The create-only guard's prefixes (create-only-guard.ts), when startLocalCloud was given some. */
   createOnly?: CreateOnlyPrefixes;
 };
@@ -160,7 +162,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   // Then Object Lock, which s3rver lacks: a conditional PUT of an existing key is answered 412 before a lock is looked at.
   s3.middleware.splice(replication ? 4 : 3, 0, objectLockMiddleware(s3.store, { dir: state.objectLockDir }));
   // Then default encryption and Block Public Access, which s3rver answers 501; it sees CreateBucket and DeleteBucket pass.
-  s3.middleware.splice(replication ? 5 : 4, 0, bucketSecurityMiddleware(s3.store, state.security));
+  const security = bucketSecurityMiddleware(s3.store, state.security);
+  s3.middleware.splice(replication ? 5 : 4, 0, security);
   // Inside Object Lock (a refused overwrite changes no class), still outside the XML encoder (listings are rewritten as XML).
   const storageClasses = storageClassMiddleware(s3.store, { dir: state.storageClassDir });
   s3.middleware.splice(replication ? 6 : 5, 0, storageClasses);
@@ -189,6 +192,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   // Between them: ListObjectsV2's continuation tokens, which s3rver's lose the part of a key after a CR or LF; the
   // encoding middleware then encodes the listing this one leaves as raw XML.
   s3.middleware.splice(s3.middleware.indexOf(storageClasses), 0, listingContinuationTokenMiddleware());
+  // Right behind the bucket security, which it resembles: lifecycle configurations, which s3rver answers 501 (kept, never run).
+  s3.middleware.splice(s3.middleware.indexOf(security) + 1, 0, bucketLifecycleMiddleware(s3.store, state.lifecycle));
   return s3;
 }
 
@@ -297,6 +302,7 @@ export class RegionServers {
       storageClassDir: layout.s3StorageClassDir(this.region),
       owners: new BucketOwners(layout.s3OwnersFile(this.region), this.options.account),
       security: new BucketSecurityState(layout.s3BucketSecurityFile(this.region)),
+      lifecycle: new BucketLifecycleState(layout.s3BucketLifecycleFile(this.region)),
     };
     const createOnly = readCreateOnlyPrefixes(this.options.dataDir);
     if (createOnly) s3State.createOnly = createOnly;
