@@ -7,6 +7,7 @@ import { type AlarmsStatus } from './alarm-status';
 import { mirrorBucketPrefixOf, mirrorCheckSchedule, planMirrors } from './plan-mirrors';
 import { type PruneStatus, pruneStatus } from './prune-status';
 import { planStatus, type PlanStatus } from './plan-status';
+import { type ScrubObjectsWithoutBackups, scrubObjectsWithoutBackups } from './scrub-objects-without-backups';
 import { type StatusSources } from './status-sources';
 
 /**
@@ -31,6 +32,11 @@ export type EnvironmentStatus = {
   alarms: AlarmsStatus;
   /** The last prune of each vault (prunes cover whole vaults; each row also carries its vault's). */
   prunes: Record<DrillSide, PruneStatus>;
+  /**
+   * Objects the latest scrub left whose other copy was not verified and that name no backup, so that no row shows them
+   * (scrub-objects-without-backups.ts): a warning, not judged. Absent when none.
+   */
+  scrubObjectsWithoutBackups?: ScrubObjectsWithoutBackups;
   problems: string[];
   /** Of `problems`, those about the mirrors' last checks and the vaults' last prunes, which the report's page shows from this (report-command.ts). */
   unreadMirrorsAndPrunes: string[];
@@ -104,6 +110,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     const prune: PruneStatus = catalog === 'dr' ? { state: 'unreadable', note: primaryProblem } : prunes.primary;
     plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, replicationLagSeconds, now }));
   }
+  const withoutBackups = scrubObjectsWithoutBackups(latestScrub);
   return {
     environment: environment.name,
     target: sources.target,
@@ -114,6 +121,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     plans,
     alarms,
     prunes,
+    ...(withoutBackups ? { scrubObjectsWithoutBackups: withoutBackups } : {}),
     problems,
     unreadMirrorsAndPrunes,
   };

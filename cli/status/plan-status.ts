@@ -106,9 +106,12 @@ export type ScrubStatus =
       archivedCopyBackupsOfPlan?: string[];
       /**
        * As `archivedCopyBackupsOfPlan`, for objects whose other copy a run's deadline left unread (`otherCopy:
-       * 'unverified'`): the next scrub with repair reads and copies it. Absent when none.
+       * 'unverified'`): a scrub with repair reads and copies it, the next one a missing object, one whose slice holds it a
+       * corrupt one. Absent when none.
        */
       unverifiedCopyBackupsOfPlan?: string[];
+      /** The problems of the objects behind `unverifiedCopyBackupsOfPlan` (the advice differs: whenRepairedAgain). Absent with it. */
+      unverifiedCopyProblems?: ('corrupt' | 'missing')[];
       outstanding?: OutstandingScrubDamage;
       /**
        * The run's deadline came before it read its whole slice (scrub-record.ts, `cut`): shown, not judged, since the
@@ -208,10 +211,11 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
   const earlier = objects.filter((o) => o.since < latest.startedAt);
   const lostBackups = objects.filter((o) => !o.goodCopy && o.otherCopy === undefined).flatMap((o) => o.backups);
   const hit = [...new Set([...latest.affectedBackups, ...lostBackups])].filter((id) => committedIds.has(id)).sort();
-  const ofOtherCopy = (kind: OutstandingScrubObject['otherCopy']): string[] =>
-    [...new Set(objects.filter((o) => o.otherCopy === kind).flatMap((o) => o.backups))].filter((id) => committedIds.has(id) && !hit.includes(id)).sort();
+  const ofPlan = (o: OutstandingScrubObject): string[] => o.backups.filter((id) => committedIds.has(id) && !hit.includes(id));
+  const ofOtherCopy = (kind: OutstandingScrubObject['otherCopy']): string[] => [...new Set(objects.filter((o) => o.otherCopy === kind).flatMap(ofPlan))].sort();
   const archivedCopy = ofOtherCopy('archived');
   const unverifiedCopy = ofOtherCopy('unverified');
+  const unverifiedProblems = [...new Set(objects.filter((o) => o.otherCopy === 'unverified' && ofPlan(o).length > 0).map((o) => o.problem))].sort();
   return {
     state: 'ran',
     startedAt: latest.startedAt,
@@ -220,7 +224,7 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
     scope: latest.scope,
     affectedBackupsOfPlan: hit,
     ...(archivedCopy.length > 0 ? { archivedCopyBackupsOfPlan: archivedCopy } : {}),
-    ...(unverifiedCopy.length > 0 ? { unverifiedCopyBackupsOfPlan: unverifiedCopy } : {}),
+    ...(unverifiedCopy.length > 0 ? { unverifiedCopyBackupsOfPlan: unverifiedCopy, unverifiedCopyProblems: unverifiedProblems } : {}),
     ...outstandingDamage(latest, earlier),
     ...(latest.cut ? { cut: true as const } : {}),
   };

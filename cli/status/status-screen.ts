@@ -8,7 +8,7 @@ import { mirrorSummary } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
-import { ARCHIVED_COPY, UNVERIFIED_COPY } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, UNVERIFIED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -233,6 +233,7 @@ function archivedCopyWarnings(row: PlanStatus): string[] {
   const s = row.scrub;
   const ids = s.state === 'ran' ? (s.archivedCopyBackupsOfPlan ?? []) : [];
   const unverified = s.state === 'ran' ? (s.unverifiedCopyBackupsOfPlan ?? []) : [];
+  const problems = s.state === 'ran' ? (s.unverifiedCopyProblems ?? []) : [];
   const named = (of: readonly string[]): string => `${of.slice(0, 3).join(', ')}${of.length > 3 ? ', …' : ''}`;
   return [
     ...(ids.length > 0
@@ -245,8 +246,34 @@ function archivedCopyWarnings(row: PlanStatus): string[] {
     // Not a thaw: the run's deadline came before the repair, and the copy may be damaged too (review rJJ F3).
     ...(unverified.length > 0
       ? [
-          `! ${row.plan}: ${unverified.length} backup(s) (${named(unverified)}) hold data in objects damaged in one vault whose other copy is ${UNVERIFIED_COPY}; ` +
+          `! ${row.plan}: ${unverified.length} backup(s) (${named(unverified)}) hold data in objects damaged in one vault whose other copy is ${problems.length > 0 ? unverifiedCopy(problems) : UNVERIFIED_COPY}; ` +
             'until then restoring them from the damaged vault fails for the paths affected (docs/RUNBOOKS.md, "Scrub")',
+        ]
+      : []),
+  ];
+}
+
+/**
+ * Objects damaged in one vault whose other copy was not verified that name no backup (environment-status.ts): no row
+ * shows them, so they have lines of their own, warnings as archivedCopyWarnings are. A corrupt one is read again only by a
+ * scrub whose slice holds it: the command then reads every object.
+ */
+function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus): string[] {
+  const s = status.scrubObjectsWithoutBackups;
+  if (!s) return [];
+  const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+  const named = 'so no plan above names them';
+  return [
+    ...(s.unverified
+      ? [
+          `! ${s.unverified.objects} object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup: its deadline came before it worked out which backups hold data in them, or none does, ${named}; ` +
+            `a restore from that vault may fail for the paths affected: run \`lifeboat scrub ${s.unverified.corrupt > 0 ? '--fraction 1 ' : ''}--repair ${flags}\`, which verifies and copies them (docs/RUNBOOKS.md, "Scrub")`,
+        ]
+      : []),
+    ...(s.archived
+      ? [
+          `! ${s.archived.objects} object(s) the scrub left damaged or missing in one vault, whose other copy is ${ARCHIVED_COPY}, name no backup (none it found holds data in them), ${named}; ` +
+            'thaw that copy and scrub with --repair while the thawed copy lasts (the scrub\'s finding names the S3 address; docs/RUNBOOKS.md, "Scrub")',
         ]
       : []),
   ];
@@ -336,7 +363,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
-  for (const note of [...notes, ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
+  for (const note of [...notes, ...scrubObjectsWithoutBackupsLines(status), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
   const mirrors = mirrorLines(status);
   if (mirrors.length > 0) {
     lines.push(`Mirrors in ${status.drRegion} (${MARK.ok}: last check equal, at most 2× its schedule old, lag within the RPO):`);

@@ -12,8 +12,8 @@ export class ReadsStoppedError extends Error {
 }
 
 /**
- * A read-only view of `vault` that starts no read (get, has, list) once `now()` reaches `until`: it throws
- * ReadsStoppedError instead, so work whose reads cannot be counted up front (a walk of snapshots, index objects and
+ * A read-only view of `vault` that starts no read (get, has, a listing or its next key) once `now()` reaches `until`: it
+ * throws ReadsStoppedError instead, so work whose reads cannot be counted up front (a walk of snapshots, index objects and
  * manifests) ends by a deadline however far it got. Reads already started run on.
  */
 export function readsUntilVault(vault: Vault, until: number, now: () => number): Vault {
@@ -32,9 +32,20 @@ export function readsUntilVault(vault: Vault, until: number, now: () => number):
       startable(key);
       return inner.has(key);
     },
+    // Checked before each key is asked of the listing, not only when it starts: a listing is a read per page (S3
+    // returns 1,000 keys a page), so one walked past the time would go on reading (review rN F4).
     async *list(prefix) {
-      startable(prefix);
-      yield* inner.list(prefix);
+      const keys = inner.list(prefix)[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          startable(prefix);
+          const next = await keys.next();
+          if (next.done === true) return;
+          yield next.value;
+        }
+      } finally {
+        await keys.return?.();
+      }
     },
     put: readOnly,
     delete: readOnly,

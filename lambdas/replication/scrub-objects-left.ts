@@ -1,8 +1,8 @@
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ScrubFinding } from './scrub-vaults';
 
-/** An object a run left damaged or missing: the vaults it is bad in, and its first finding's reason. */
-export type LeftObject = { readonly sides: VaultSide[]; readonly reason: string | undefined };
+/** An object a run left damaged or missing: the vaults it is bad in, its first finding's problem and reason. */
+export type LeftObject = { readonly sides: VaultSide[]; readonly problem: ScrubFinding['problem']; readonly reason: string | undefined };
 
 /**
  * How every message names an other vault's copy that is archived (ScrubFinding `otherCopy`): not read until a thaw, so
@@ -12,16 +12,34 @@ export type LeftObject = { readonly sides: VaultSide[]; readonly reason: string 
 export const ARCHIVED_COPY = 'an archived copy, not verified';
 
 /**
- * How every message names an other vault's copy the run's deadline left unread (ScrubFinding `otherCopy: 'unverified'`):
- * it may be damaged too (review rJJ F3), so not a good copy, but no thaw is needed. One wording, as ARCHIVED_COPY.
+ * When a scrub with repair reads again an object a run left for want of time, by its problem: a missing one is found by
+ * every run (from the full listings), a corrupt one only by the run whose slice holds it, a cycle later (review rN F3).
  */
-export const UNVERIFIED_COPY = 'a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it';
+export function whenRepairedAgain(problems: Iterable<ScrubFinding['problem']>): string {
+  const of = new Set(problems);
+  const now = 'or now with `lifeboat scrub --fraction 1 --repair`';
+  if (!of.has('corrupt')) return 'the next scrub with repair verifies and copies it';
+  if (!of.has('missing')) return `a scrub with repair verifies and copies it when its slice comes round again, ${now}`;
+  return `the next scrub with repair verifies and copies a missing one; a corrupt one when its slice comes round again, ${now}`;
+}
+
+/**
+ * How every message names an other vault's copy the run's deadline left unread (ScrubFinding `otherCopy: 'unverified'`):
+ * it may be damaged too (review rJJ F3), so not a good copy, but no thaw is needed; then when a scrub reads it, which
+ * differs by problem (whenRepairedAgain). One wording, as ARCHIVED_COPY.
+ */
+export function unverifiedCopy(problems: Iterable<ScrubFinding['problem']>): string {
+  return `a copy in the other vault, not verified in this run: ${whenRepairedAgain(problems)}`;
+}
+
+/** unverifiedCopy where the objects' problems are not at hand: true of either. */
+export const UNVERIFIED_COPY = unverifiedCopy(['missing', 'corrupt']);
 
 /**
  * What a scrub left damaged or missing, by object (an object bad in both vaults is one finding per vault, one object
  * here), in the five kinds whose advice differs: `lost` with no good copy in either vault, `archived` whose other copy
  * is an archived copy, not verified (a thaw, then a repair; until then its backups cannot be restored from the vault it
- * is bad in), `unverified` whose other copy the run's deadline left unread (the next scrub with repair), `stopped` with a good copy that something stood in the way of copying (goodCopy: each reason says what to
+ * is bad in), `unverified` whose other copy the run's deadline left unread (a scrub with repair that reads it: whenRepairedAgain), `stopped` with a good copy that something stood in the way of copying (goodCopy: each reason says what to
  * do), and `repairable` not repaired for want of repair. The scrub runbook's failure message (scrub-runbook.ts) and
  * `lifeboat scrub`'s verdict both count these.
  */
@@ -39,7 +57,7 @@ export function objectsLeft(findings: readonly ScrubFinding[]): ObjectsLeft {
     for (const f of kind) {
       const seen = byKey.get(f.key);
       if (seen) seen.sides.push(f.vault);
-      else byKey.set(f.key, { sides: [f.vault], reason: f.reason });
+      else byKey.set(f.key, { sides: [f.vault], problem: f.problem, reason: f.reason });
     }
     return byKey;
   };

@@ -9,7 +9,7 @@ import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
 import { type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
 import { VaultDamageError } from './replication-errors';
-import { ARCHIVED_COPY, type LeftObject, objectsLeft, UNVERIFIED_COPY } from './scrub-objects-left';
+import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
 
 /** What the scrub runbook needs of an environment (the Lambda runtime and a ScrubLog provide it; tests pass fakes). */
 export type ScrubRunbookDeps = {
@@ -204,7 +204,7 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
-    ...(unverified.size > 0 ? [`${unverified.size} object(s) damaged or missing whose other copy is ${UNVERIFIED_COPY}${backupsOf(unverified)}: ${listed(unverified, true)}`] : []),
+    ...(unverified.size > 0 ? [`${unverified.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...unverified.values()].map((o) => o.problem))}${backupsOf(unverified)}: ${listed(unverified, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];

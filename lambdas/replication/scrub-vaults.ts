@@ -8,7 +8,7 @@ import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-pru
 import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
-import { ARCHIVED_COPY } from './scrub-objects-left';
+import { ARCHIVED_COPY, whenRepairedAgain } from './scrub-objects-left';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
@@ -53,7 +53,9 @@ export type ScrubVaultsOptions = {
    * COPY_BACK_RESERVE_MS (so a cut run still has REPAIR_BUDGET_MS for them, corrupt objects of its slice first): an
    * object not started is `unrepaired` with `goodCopy` if this run verified the other copy, otherwise with `otherCopy:
    * 'unverified'` (its backups mapped by reads that start none after the deadline less UNVERIFIED_MAPPING_MARGIN_MS), and
-   * the next scrub with repair copies it. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
+   * a later scrub with repair copies it (the next one a missing object, the one whose slice holds it a corrupt one). Nor
+   * does it start a read to work out what a vault lacking something needs after that cutoff: every object it lacks then
+   * counts (objectsVaultNeedsUntil). Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
   /** The deadline's clock. @default Date.now */
@@ -193,8 +195,14 @@ export const REPAIR_BUDGET_MS = 120_000;
  */
 export const UNVERIFIED_MAPPING_MARGIN_MS = 10_000;
 
-/** Why an object whose repair the deadline left no time to start is unrepaired. */
+/** Why an object whose repair the deadline left no time to start is unrepaired: a missing one. */
 export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next scrub with repair copies the rest";
+
+/**
+ * As REPAIR_DEADLINE_REASON, a corrupt one: found only by a read of its slice, so the next run, reading the next slice,
+ * does not repair it (review rN F3).
+ */
+export const CORRUPT_REPAIR_DEADLINE_REASON = "the run's deadline came first; a scrub with repair copies it when its slice comes round again, or now with `lifeboat scrub --fraction 1 --repair`";
 
 /** Keys named in a reason (the count covers them all). */
 const KEYS_NAMED = 3;
@@ -300,8 +308,9 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const theirs = checked.get(from)?.get(b.key);
     if (repairsUntil !== undefined && now() >= repairsUntil && (theirs === undefined || theirs.state === 'ok')) {
       // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3).
-      if (theirs === undefined) return found(b, 'unrepaired', REPAIR_DEADLINE_REASON, 'unverified');
-      return found(b, 'unrepaired', REPAIR_DEADLINE_REASON, 'good');
+      const reason = b.problem === 'corrupt' ? CORRUPT_REPAIR_DEADLINE_REASON : REPAIR_DEADLINE_REASON;
+      if (theirs === undefined) return found(b, 'unrepaired', reason, 'unverified');
+      return found(b, 'unrepaired', reason, 'good');
     }
     return copyFrom(source, b);
   };
@@ -388,8 +397,16 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const lacks = failed.size > 0 ? unforgotten.filter((key) => !(key.startsWith(SNAPSHOTS_PREFIX) && failed.has(key.slice(SNAPSHOTS_PREFIX.length)))) : unforgotten;
     const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
     const referenced = lacks.filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
-    // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide.
-    const needs = referenced.length > 0 ? await objectsVaultNeeds(vault, vaults[other(side)] as Vault, listing, referenced, missingSnapshots) : { keys: new Set<string>() };
+    // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide. Its reads
+    // stop at the repair cutoff: after the corrupt repairs it may start there, and past it no repair of what it finds
+    // starts anyway, while its reads (every snapshot, manifest and index object) would eat the reserve (review rN F1).
+    const holderVault = vaults[other(side)] as Vault;
+    const needs =
+      referenced.length > 0
+        ? repairsUntil !== undefined
+          ? await objectsVaultNeedsUntil(readsUntilVault(vault, repairsUntil, now), readsUntilVault(holderVault, repairsUntil, now), listing, referenced, missingSnapshots)
+          : await objectsVaultNeeds(vault, holderVault, listing, referenced, missingSnapshots)
+        : { keys: new Set<string>() };
     const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
     let left = 0;
     for (const key of lacks) {
@@ -439,11 +456,12 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (f.otherCopy === undefined) lostKeys.add(f.key);
     if (f.otherCopy !== 'unverified') notOnlyUnverified.add(f.key);
   }
+  const problemOf = new Map(findings.map((f) => [f.key, f.problem]));
   const mapped = new Map([...unrepaired].filter(([key]) => notOnlyUnverified.has(key)));
   const unverified = new Map([...unrepaired].filter(([key]) => !notOnlyUnverified.has(key)));
   const described = [
     ...(mapped.size > 0 ? await describeDamage(vaults, mapped) : []),
-    ...(unverified.size > 0 ? await describeUnverifiedCopies(vaults, unverified, options.deadline, now) : []),
+    ...(unverified.size > 0 ? await describeUnverifiedCopies(vaults, unverified, problemOf, options.deadline, now) : []),
   ];
   const damage = described.filter((d) => lostKeys.has(d.key));
   const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
@@ -479,6 +497,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
 async function describeUnverifiedCopies(
   vaults: Partial<Record<VaultSide, Vault>>,
   objects: ReadonlyMap<string, readonly VaultSide[]>,
+  problemOf: ReadonlyMap<string, ScrubFinding['problem']>,
   deadline: number | undefined,
   now: () => number,
 ): Promise<DamagedObject[]> {
@@ -493,8 +512,8 @@ async function describeUnverifiedCopies(
     return await describeDamage(bounded, objects);
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
-    const note = "the backups it holds data of were not worked out: the run's deadline came first; the next scrub with repair verifies and copies it, or names them";
-    return [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note }));
+    const note = (key: string): string => `the backups it holds data of were not worked out: the run's deadline came first; ${whenRepairedAgain([problemOf.get(key) ?? 'missing'])} (or names them)`;
+    return [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) }));
   }
 }
 
@@ -583,6 +602,22 @@ async function lookAfterPrunes(
     return `what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`;
   }
   return copyBackShortfall(side, 'after the prune ended', second);
+}
+
+/** Why a vault's needs were not worked out when the repair cutoff stopped their reads (`unknown` of objectsVaultNeeds). */
+export const NEEDS_CUT_REASON = "the run's deadline came before it was worked out";
+
+/**
+ * objectsVaultNeeds on reads-until views: cut at their time, every lacking object counts as needed (`unknown`), as when
+ * the references cannot be read; those are then left at the repair cutoff, for the next run to work out.
+ */
+async function objectsVaultNeedsUntil(...args: Parameters<typeof objectsVaultNeeds>): ReturnType<typeof objectsVaultNeeds> {
+  try {
+    return await objectsVaultNeeds(...args);
+  } catch (err) {
+    if (!(err instanceof ReadsStoppedError)) throw err;
+    return { keys: new Set(args[3]), unknown: NEEDS_CUT_REASON };
+  }
 }
 
 /**

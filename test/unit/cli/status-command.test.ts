@@ -245,10 +245,31 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(r.scrub).toMatchObject({ outstanding: { objects: 1, outcome: 'REPAIRABLE' }, affectedBackupsOfPlan: [], unverifiedCopyBackupsOfPlan: [b.backupId] });
     expect(r.withinObjectives).toBe(true);
     const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => unread }), NOW)).join('\n').replace(/\n {4}/g, ' ');
+    // A corrupt object: only a scrub whose slice holds it reads it again, not the next one (review rN F3).
     expect(screen).toContain(
-      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it`,
+      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy is a copy in the other vault, not verified in this run: a scrub with repair verifies and copies it when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair\``,
     );
     expect(screen).not.toContain('thaw');
+    expect(screen).not.toContain('name no backup');
+  });
+
+  // Review rN F2: a run cut while mapping what its repair cutoff left names those objects without their backups; no row
+  // names them, so status read a plain ✓ with nothing said.
+  it('objects whose other copy a cut run did not read and whose backups it did not work out: an environment ! line, and --json carries them', async () => {
+    const object = { ...clean.outstanding!.objects[0]!, otherCopy: 'unverified' as const, backups: [] };
+    const unmapped: ScrubRunRecord = { ...clean, outcome: 'REPAIRABLE', outstanding: { objects: [object, { ...object, vault: 'dr', key: 'data/02/02ab', problem: 'missing' }], notListed: 0 } };
+    const status = await environmentStatus(sources({ backups: [b], latestScrub: async () => unmapped }), NOW);
+    expect(status.scrubObjectsWithoutBackups).toEqual({ unverified: { objects: 2, corrupt: 1 } });
+    const screen = statusScreen(status).join('\n').replace(/\n {4}/g, ' ');
+    expect(screen).toContain(
+      "! 2 object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup: its deadline came before it worked out which backups hold data in them, or none does, so no plan above names them; a restore from that vault may fail for the paths affected: run `lifeboat scrub --fraction 1 --repair --env dev`",
+    );
+    expect(status.withinObjectives).toBe(true);
+    const json = capturedCliIo();
+    await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: sources({ backups: [b], latestScrub: async () => unmapped }), now: () => NOW });
+    expect((JSON.parse(json.out.join('\n')) as EnvironmentStatus).scrubObjectsWithoutBackups).toEqual({ unverified: { objects: 2, corrupt: 1 } });
+    // Named by a backup, the object is the plan's warning, not the environment's.
+    expect((await environmentStatus(sources({ backups: [b], latestScrub: async () => ({ ...unmapped, outstanding: { objects: [{ ...object, backups: [b.backupId] }], notListed: 0 } }) }), NOW)).scrubObjectsWithoutBackups).toBeUndefined();
   });
 
   // Review rHH: a run cut by its deadline said so only in a succeeded run's notes; status showed it as any other run.

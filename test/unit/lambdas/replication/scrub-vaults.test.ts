@@ -7,7 +7,8 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
-import { REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, UNVERIFIED_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
+import { CORRUPT_REPAIR_DEADLINE_REASON, NEEDS_CUT_REASON, REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, UNVERIFIED_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
+import { ReadsStoppedError, readsUntilVault } from '../../../../lambdas/replication/reads-until-vault';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
@@ -17,7 +18,7 @@ import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../suppor
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
-import { supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
+import { damageMessage, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
 
@@ -350,6 +351,73 @@ it('repairs the corrupt objects its slice read before working out what a vault l
   expect(report.findings.find((f) => f.key === lacked)).toMatchObject({ vault: 'dr', problem: 'missing', outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON });
 });
 
+// Review rN F1: with the corrupt repairs first, the work out of what a lacking vault needs (a read of every snapshot,
+// manifest and index object) could start at the repair cutoff and ran on unbounded: the run ended 114 s past its deadline.
+it('works out what a lacking vault needs with no read after the repair cutoff: after corrupt repairs that fill their budget, the run still ends before its deadline, every lacked object left at the cutoff', async () => {
+  for (let b = 0; b < 3; b++) {
+    const more = path.join(dir, `more${b}`);
+    await fs.mkdir(more, { recursive: true });
+    await fs.writeFile(path.join(more, 'f.bin'), pseudoRandomBytes(20_000, 300 + b));
+    await backupDirectory(pair.primary, more);
+  }
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+  const packs = await listKeys(pair.primary.store, 'data/');
+  const [lacked, ...corrupted] = packs.slice(0, 4) as [string, ...string[]];
+  for (const key of corrupted) await corrupt(pair.primary.store, key);
+  await pair.dr.store.delete(lacked);
+  // A modelled clock: the slice's reads (an object's first GET in a vault) are free; after them a pack's GET or PUT takes
+  // OP_MS, a small object's GET META_MS. Three corrupt repairs (45 s each) end past the cutoff (deadline − 60 s).
+  const OP_MS = 15_000;
+  const META_MS = 10_000;
+  let t = 0;
+  for (const side of ['primary', 'dr'] as const) {
+    const store = pair[side].store;
+    const get = store.get.bind(store);
+    const put = store.put.bind(store);
+    const seen = new Set<string>();
+    jest.spyOn(store, 'get').mockImplementation((key, range) => {
+      if (seen.has(key)) t += key.startsWith('data/') ? OP_MS : META_MS;
+      seen.add(key);
+      return get(key, range);
+    });
+    jest.spyOn(store, 'put').mockImplementation((...args: Parameters<typeof put>) => {
+      t += OP_MS;
+      return put(...args);
+    });
+  }
+  const deadline = SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 1_000;
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1, deadline, now: () => t });
+  expect(t).toBeLessThan(deadline);
+  expect(report.findings.filter((f) => f.problem === 'corrupt').map((f) => f.outcome)).toEqual(corrupted.map(() => 'repaired'));
+  expect(report.findings.find((f) => f.key === lacked)).toMatchObject({ vault: 'dr', problem: 'missing', outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON, goodCopy: true, detail: expect.stringContaining(NEEDS_CUT_REASON) });
+});
+
+// Review rN F4: a listing is a read per page; one started before the time went on reading after it.
+it('a reads-until view stops a listing at its time, not only when it starts, and writes nothing', async () => {
+  let t = 0;
+  const inner = pair.primary.store;
+  const list = inner.list.bind(inner);
+  // Each key the view asks of the listing counts as a read (a page, in S3).
+  let pulled = 0;
+  jest.spyOn(inner, 'list').mockImplementation(async function* (prefix: string) {
+    for await (const key of list(prefix)) {
+      pulled++;
+      yield key;
+    }
+  });
+  const view = readsUntilVault(pair.primary, 100, () => t);
+  const listed: string[] = [];
+  const walk = async (): Promise<void> => {
+    for await (const key of view.store.list('')) {
+      listed.push(key);
+      t = 100;
+    }
+  };
+  await expect(walk()).rejects.toBeInstanceOf(ReadsStoppedError);
+  expect([listed.length, pulled]).toEqual([1, 1]);
+  await expect(view.store.put('x', Buffer.from('x'))).rejects.toThrow('not written to');
+});
+
 it('repairs start none after the deadline less the copy-backs\' minute: a backup the DR vault lacks whole is left unrepaired, its other copy unread so not a good copy and its backups named (REPAIRABLE), its snapshot held back, and the next run copies the rest', async () => {
   // A backup whose Replicate step never ran: every object of it is missing in the DR vault, found from the full
   // listings whatever the slice, so one run has more to copy than its deadline holds (review rHH, 54 objects: 1180 s).
@@ -428,6 +496,24 @@ it('maps what the repair cutoff left, whose other copy it did not read, with no 
   expect(report.archivedCopyDamage).toEqual([{ key: pack, vaults: ['dr'], affects: [], note: expect.stringContaining("the backups it holds data of were not worked out: the run's deadline came first") }]);
   const record = summaryOf(report);
   expect([record.outcome, record.outstanding?.objects.map((o) => [o.key, o.goodCopy, o.otherCopy, o.backups])]).toEqual(['REPAIRABLE', [[pack, false, 'unverified', []]]]);
+});
+
+// Review rN F3: the advice said the next scrub with repair copies an object left at the repair cutoff, true of a missing
+// one (every run finds it from the listings), not of a corrupt one: only a run whose slice holds it reads it again.
+it('a corrupt object left at the repair cutoff says when a scrub reads it again: when its slice comes round, or now with --fraction 1', async () => {
+  for (const key of await listKeys(pair.primary.store, '')) if (/^(data|index|manifest)\//.test(key)) await corrupt(pair.primary.store, key);
+  // The slice's first read (past the config) takes the run past the repair cutoff; nothing else takes time.
+  let t = 0;
+  const get = pair.primary.store.get.bind(pair.primary.store);
+  jest.spyOn(pair.primary.store, 'get').mockImplementation((key, range) => {
+    if (key !== 'config' && t === 0) t = 125_000;
+    return get(key, range);
+  });
+  // Scope primary: the DR copy is read by no slice, so at the cutoff it is unverified.
+  const report = await scrubVaults({ scope: 'primary', fraction: 1, cursor: FIRST_SCRUB_CURSOR, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1, deadline: SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 1_000, now: () => t });
+  const left = report.findings.filter((f) => f.problem === 'corrupt');
+  expect(left.map((f) => [f.outcome, f.reason, f.otherCopy])).toEqual([['unrepaired', CORRUPT_REPAIR_DEADLINE_REASON, 'unverified']]);
+  expect(damageMessage(report, summaryOf(report))).toContain('not verified in this run: a scrub with repair verifies and copies it when its slice comes round again, or now with `lifeboat scrub --fraction 1 --repair`');
 });
 
 describe('what a vault\'s prune removed while the other vault keeps it', () => {
