@@ -16,6 +16,7 @@ import { decodeUrlEncodedKey, listObjectPages } from '../sources/url-encoded-lis
 import { type RestoreTarget } from '../restore/restore-request';
 import { InvalidEnvironmentError } from '../runtime/errors';
 import { DrillScratchError } from './drill-errors';
+import { sealScratchBucket } from './scratch-bucket-seal';
 import { httpStatusOf } from '../../vault';
 
 /**
@@ -189,15 +190,16 @@ async function listScratch(deps: ScratchRemovalDeps, prefix: string): Promise<Sc
 }
 
 /**
- * How often a bucket is emptied again when DeleteBucket finds it not empty: a restore shard of the
- * failed Map may still be writing (Step Functions stops the Map, not a Lambda invocation in flight).
- * What one still writes after the last attempt is left for the daily sweep.
+ * How often a bucket is emptied again when DeleteBucket finds it not empty. A restore shard of the failed Map may still
+ * be writing (Step Functions stops the Map, not a Lambda invocation in flight), for up to its function's timeout: the
+ * bucket is sealed first (sealScratchBucket), so these attempts only cover the seconds its policy takes to be in force.
  */
 const EMPTY_ATTEMPTS = 5;
 const EMPTY_PAUSE_MS = 1_000;
 
-/** Empties a bucket and deletes it, emptying it again while a late writer refills it. */
-async function removeBucket(s3: S3Client, bucket: string): Promise<void> {
+/** Seals a bucket against late writers, empties it and deletes it, emptying it again while a write accepted before the seal held refills it. */
+async function removeBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
+  await sealScratchBucket(s3, region, bucket);
   for (let attempt = 1; ; attempt++) {
     await emptyBucket(s3, bucket);
     try {
@@ -238,9 +240,9 @@ async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
   }
 }
 
-async function removeTarget(deps: ScratchDeps, target: ScratchTarget): Promise<void> {
+async function removeTarget(deps: ScratchRemovalDeps, target: ScratchTarget): Promise<void> {
   try {
-    if (target.kind === 'bucket') await removeBucket(deps.s3, target.name);
+    if (target.kind === 'bucket') await removeBucket(deps.s3, deps.region, target.name);
     else if (target.kind === 'table') await deps.dynamodb.send(new DeleteTableCommand({ TableName: target.name }));
     else if (deps.directoryRoot) await rm(path.join(deps.directoryRoot.real, target.name), { recursive: true, force: true });
   } catch (err) {

@@ -6,6 +6,7 @@ import S3rver from 's3rver';
 import { AwsChunkedDecoder, isAwsChunked, rewriteAwsChunkedHeaders } from './aws-chunked';
 import { BucketOwners, expectedBucketOwnerMiddleware } from './bucket-owners';
 import { bucketSecurityMiddleware } from './bucket-security';
+import { BucketPolicies, bucketPolicyMiddleware } from './bucket-policy';
 import { BucketSecurityState } from './bucket-security-state';
 import { bucketLifecycleMiddleware, BucketLifecycleState } from './bucket-lifecycle';
 import { cacheBucketLookups } from './cached-bucket-lookups';
@@ -180,6 +181,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
   // Opt-in, between the owner check and the conditional PUT: IAM refuses a plain write to a create-only prefix (403)
   // before S3 looks at the key (412).
   if (state.createOnly) s3.middleware.splice(2, 0, createOnlyGuardMiddleware(state.createOnly));
+  // Beside it, as IAM is: a bucket policy's Deny of object writes to everyone (a drill's sealed scratch bucket) refuses them (403).
+  s3.middleware.splice(2, 0, bucketPolicyMiddleware(s3.store, new BucketPolicies()));
   // Outermost (added last: the indexes above count from the aws-chunked decoder), so every middleware and s3rver's
   // router see one path: a key with an empty segment (`a//d`) in a form the router takes.
   s3.middleware.unshift(keyRoutingMiddleware());

@@ -11,6 +11,11 @@ export type InvocationRecord = {
   queuedMs: number;
   durationMs: number;
   errorType?: string;
+  /**
+   * Still running when its execution ended: it runs on, as in AWS, to its end or its function's timeout, and nobody
+   * reads its result; durationMs is its time up to the execution's end (LambdaWorkerPool.endLease).
+   */
+  outlivedExecution?: true;
 };
 
 /** A handler's error, as Lambda reports it: errorType becomes the Step Functions error name. */
@@ -59,7 +64,11 @@ export type InvocationOptions = {
   hang?: InjectedHang;
 };
 
-type Pending = { resolve: (reply: WorkerReply) => void; timer: NodeJS.Timeout; requestId: string; lease: ExecutionLease; fn: LocalFunction };
+/**
+ * `resolve` records how the invocation ended and answers its caller; `answer` only answers the caller, for an invocation
+ * whose execution ended while it runs on (endLease): its caller is done with it, its record waits for its end.
+ */
+type Pending = { resolve: (reply: WorkerReply) => void; answer: (reply: WorkerReply) => void; timer: NodeJS.Timeout; requestId: string; lease: ExecutionLease; fn: LocalFunction; started: number; queuedMs: number };
 /**
  * A worker and the invocation it runs. Whether a slot's index is taken is kept apart (`taken`): an
  * invoke() holds the index while the worker under it may be swapped (timed out, crashed, abandoned).
@@ -173,10 +182,11 @@ export class LambdaWorkerPool {
         const timer = setTimeout(() => this.timeOut(slot, 'load'), loadLimitSeconds(fn) * 1000);
         // Recorded when it ends, not when the caller resumes: an abandoned invocation's caller never does.
         const record = (done: WorkerReply): void => {
-          lease.records.push({ requestId, functionName: fn.functionName, worker: slot.index, queuedMs: started - queued, durationMs: done.durationMs, ...(done.ok ? {} : { errorType: done.errorType }) });
+          // One that outlived its execution was recorded when the execution ended (endLease): its history is written by now.
+          if (!lease.ended) lease.records.push({ requestId, functionName: fn.functionName, worker: slot.index, queuedMs: started - queued, durationMs: done.durationMs, ...(done.ok ? {} : { errorType: done.errorType }) });
           resolve(done);
         };
-        slot.pending = { resolve: record, timer, requestId, lease, fn };
+        slot.pending = { resolve: record, answer: resolve, timer, requestId, lease, fn, started, queuedMs: started - queued };
         slot.lease = lease;
         slot.worker.postMessage({
           id: requestId,
@@ -197,21 +207,28 @@ export class LambdaWorkerPool {
   }
 
   /**
-   * Ends an execution's use of the pool. Iterations of a failed Map may still be in flight or
-   * queued: they are settled with an error (nobody reads it) so that no timer keeps the process
-   * alive, and a worker still running one is replaced (a warm pool must not serve the next
-   * execution from a worker busy with the last one's leftovers). Its abandoned invocations end
-   * too: their workers are terminated.
+   * Ends an execution's use of the pool. Invocations it queued never start (as in AWS, an ended execution starts
+   * nothing). Those in flight (iterations of a failed Map, a timed-out child's shards, Task-timeout orphans) run on,
+   * as Step Functions stops an execution and not a Lambda invocation in flight: each goes on to its end or its
+   * function's timeout as an orphan, bounded as abandoned ones are (detach), so that what it still writes (into a
+   * drill's scratch bucket, say) happens here as in AWS. Its caller is answered now with Lifeboat.ExecutionEnded (nobody
+   * reads it) and its record, `outlivedExecution`, goes into the execution's history now, which is written before it
+   * ends. A warm pool serves the next execution from fresh workers in their slots. close() terminates such orphans.
    */
   endLease(lease: ExecutionLease): void {
     lease.ended = true;
     for (const slot of [...this.orphans, ...this.slots]) {
       const pending = slot.pending;
       if (!pending || pending.lease !== lease) continue;
-      clearTimeout(pending.timer);
-      this.retire(slot);
-      pending.resolve(executionEnded(pending.requestId));
+      if (!this.orphans.has(slot)) {
+        this.orphans.add(slot);
+        this.slots[slot.index] = this.spawn(slot.index);
+      }
+      const now = Date.now();
+      lease.records.push({ requestId: pending.requestId, functionName: pending.fn.functionName, worker: slot.index, queuedMs: pending.queuedMs, durationMs: now - pending.started, outlivedExecution: true });
+      pending.answer(executionEnded(pending.requestId));
     }
+    this.stopOrphansBeyondSize();
     for (const waiter of this.waiters.filter((w) => w.lease === lease)) {
       this.waiters.splice(this.waiters.indexOf(waiter), 1);
       waiter.wake();
@@ -304,9 +321,15 @@ export class LambdaWorkerPool {
     if (this.closed || this.slots[slot.index] !== slot || slot.pending?.requestId !== requestId) return;
     this.orphans.add(slot);
     this.slots[slot.index] = this.spawn(slot.index);
-    // An orphan runs on as a timed-out task's function does in AWS, but here it holds a thread and a share of the
-    // cores the live attempts need: past the pool's size the oldest is stopped (nobody reads its result; its record
-    // says why). Without this, a Map of timing-out retries grew to dozens of threads (review 40f).
+    this.stopOrphansBeyondSize();
+  }
+
+  /**
+   * An orphan runs on as a timed-out task's function does in AWS, but here it holds a thread and a share of the
+   * cores the live attempts need: past the pool's size the oldest is stopped (nobody reads its result; its record
+   * says why). Without this, a Map of timing-out retries grew to dozens of threads (review 40f).
+   */
+  private stopOrphansBeyondSize(): void {
     for (const oldest of this.orphans) {
       if (this.orphans.size <= this.size) break;
       const pending = oldest.pending;

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type S3Client } from '@aws-sdk/client-s3';
+import { ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type LifeboatConfig, lifeboatConfigSchema, type SourceConfig } from '../../../config/lifeboat-config';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { DrillLog } from '../../../lambdas/catalog/drill-log';
 import { forgetKeepingLast as forgetKeepingLastOf } from '../../support/forget-keeping-last';
 import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
 import { resourceNames } from '../../../lib/stacks/resource-names';
@@ -128,3 +129,83 @@ it('a forget between the sources\' verify and the drill\'s Compare keeps the dri
   const after = await forgetKeepingLast();
   expect(after.forgotten).toEqual([older]);
 }, 240_000);
+
+/** The stack with the drill's restore-source state machine timing out after `seconds` (its own timeout, from the drill's budget, is some 20 h). */
+function withChildTimeout(stack: LocalEnvironment['stacks'][number], seconds: number): LocalEnvironment['stacks'][number] {
+  const template = JSON.parse(JSON.stringify(stack.template)) as typeof stack.template;
+  const child = Object.values(template.Resources ?? {}).find((r) => r.Type === 'AWS::StepFunctions::StateMachine' && r.Properties?.StateMachineName === names.drillRestoreSourceStateMachine);
+  if (!child?.Properties) throw new Error('no drill restore-source state machine in the template');
+  const definition = JSON.stringify(child.Properties.DefinitionString).replace(/(\\"TimeoutSeconds\\":)\d+/, `$1${seconds}`);
+  child.Properties.DefinitionString = JSON.parse(definition) as unknown;
+  return { ...stack, template };
+}
+
+async function scratchBuckets(): Promise<string[]> {
+  return ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name ?? '').filter((n) => n.startsWith(names.drillTargetPrefix));
+}
+
+it('a restore that times out with a shard in flight: the shard writes on into the scratch bucket, as in AWS, and the cleanup still removes it (audit aT1-1)', async () => {
+  const primary = local.stacks.find((s) => s.role === 'primary');
+  if (!primary) throw new Error('no primary stack');
+  const releaseShard = path.join(dataDir, 'release-late-shard');
+  const releaseCompare = path.join(dataDir, 'release-late-compare');
+  let compareEntered: () => void = () => undefined;
+  const comparing = new Promise<void>((resolve) => {
+    compareEntered = resolve;
+  });
+  const drilling = runLocalExecution({
+    // 8 s: time for the child to start its shard, which hangs past it.
+    stack: withChildTimeout(primary, 8),
+    stateMachine: names.drillStateMachine,
+    input: { plan: 'keep', backupId: newer },
+    endpoints: local.endpoints,
+    dataDir,
+    pool: local.lambdaPool(2),
+    faults: [
+      { state: 'Restore shard', delayMs: 60_000, releaseFile: releaseShard, times: 1 },
+      { state: 'Compare with live sources', delayMs: 60_000, releaseFile: releaseCompare, times: 1 },
+    ],
+    retryIntervalScale: 0.001,
+    onEvent: (event) => {
+      if (event.type === 'StateEntered' && event.state === 'Compare with live sources' && event.mapRun === undefined) compareEntered();
+    },
+  });
+  await Promise.race([comparing, drilling]);
+  const [bucket] = await scratchBuckets();
+  if (bucket === undefined) throw new Error('the drill made no scratch bucket');
+  // The child timed out (the drill is past its restores); its shard, released now, runs on and restores into the bucket.
+  writeFileSync(releaseShard, '');
+  const objectsIn = async (): Promise<number> => (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount ?? 0;
+  let lateObjects = 0;
+  for (const until = Date.now() + 15_000; lateObjects === 0 && Date.now() < until; ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    lateObjects = await objectsIn();
+  }
+  expect(lateObjects).toBeGreaterThan(0);
+  // In AWS a shard goes on writing for up to its function's timeout, through the cleanup: this writer stands for the
+  // rest of its writes, one after another until the bucket refuses them or is gone. Unsealed, it refilled the bucket
+  // between the cleanup's emptying and its DeleteBucket: BucketNotEmpty, the partial copy of the source left behind.
+  let writing = true;
+  const refusals: string[] = [];
+  const lateWriter = (async () => {
+    for (let n = 0; writing; n++) {
+      try {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `late/${n}`, Body: 'restored after the timeout' }));
+      } catch (err) {
+        refusals.push(err instanceof Error ? err.name : String(err));
+        return;
+      }
+    }
+  })();
+  writeFileSync(releaseCompare, '');
+  const result = await drilling.finally(() => {
+    writing = false;
+  });
+  await lateWriter;
+  expect([result.status, result.error]).toEqual(['FAILED', 'DrillFailed']);
+  const record = (await new DrillLog(DynamoDBDocumentClient.from(ddb), names.catalogTable).list()).find((d) => d.backup?.backupId === newer);
+  expect(record?.cleanup).toEqual({ removed: [`s3://${bucket}/`], swept: [], errors: [] });
+  expect(await scratchBuckets()).toEqual([]);
+  // The writer was refused: by the cleanup's seal (AccessDenied), or by the bucket being gone.
+  expect(refusals).toEqual([expect.stringMatching(/^(AccessDenied|NoSuchBucket)$/)]);
+}, 120_000);

@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, CreateMultipartUploadCommand, GetBucketPolicyCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { cleanUpDrill, createScratchBucket, drillScratchPrefix, removeDrillScratch, scratchTargetName, sweepDrillScratch } from '../../../../lambdas/drill/scratch-targets';
 import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
+import { SCRATCH_SEAL_SID, scratchSealPolicy, sealScratchBucket } from '../../../../lambdas/drill/scratch-bucket-seal';
 import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 
 /** Scratch targets of drills in a non-us-east-1 region of the local cloud: made, found by name, removed, swept; nothing else touched. */
@@ -158,30 +159,50 @@ describe('drill scratch targets', () => {
     expect(sent).toEqual([{ Prefix: PREFIX, BucketRegion: REGION }]);
   });
 
-  it('empties a bucket again when a late writer (a shard of the failed Map still running) refills it before DeleteBucket', async () => {
+  it('seals a bucket before emptying it: a late writer (a shard of a timed-out restore) that writes on through the cleanup is refused, and the bucket removed (audit aT1-1)', async () => {
     const DRILL_C = '20261130T110000Z-cccccccc';
     const bucket = scratchTargetName(PREFIX, DRILL_C, 'late');
     await createScratchBucket(s3, REGION, bucket);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'first', Body: 'restored' }));
-    // The first DeleteBucket finds an object the writer put after the bucket was emptied.
-    let lateWrites = 0;
-    s3.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'DeleteBucketCommand' && lateWrites === 0) {
-          lateWrites++;
-          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'late', Body: 'written after the emptying' }));
+    // As a shard in AWS goes on for up to its function's timeout: one write after another until one is refused.
+    let written = 0;
+    let refused = '';
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        try {
+          await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `late/${written}`, Body: 'written during the cleanup' }));
+          written++;
+        } catch (err) {
+          refused = err instanceof Error ? err.name : String(err);
+          return;
         }
-        return next(args);
-      },
-      { step: 'initialize', name: 'lateWriter' },
-    );
+      }
+    })();
     try {
+      // Unsealed, the writer refilled the bucket between its emptying and DeleteBucket, five times: BucketNotEmpty, bucket left.
       expect(await removeDrillScratch(deps(), PREFIX, DRILL_C)).toEqual({ removed: [`s3://${bucket}/`], skipped: [], errors: [] });
     } finally {
-      s3.middlewareStack.remove('lateWriter');
+      writing = false;
+      await writer;
     }
-    expect(lateWrites).toBe(1);
+    expect(refused).toMatch(/^(AccessDenied|NoSuchBucket)$/);
     expect(await buckets()).not.toContain(bucket);
+  });
+
+  it('the seal denies every object write to everyone, and nothing else', async () => {
+    const DRILL_E = '20261130T130000Z-eeeeeeee';
+    const bucket = scratchTargetName(PREFIX, DRILL_E, 'sealed');
+    await createScratchBucket(s3, REGION, bucket);
+    await sealScratchBucket(s3, REGION, bucket);
+    expect(JSON.parse((await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}')).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Sid: SCRATCH_SEAL_SID, Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*` }],
+    });
+    await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(await removeDrillScratch(deps(), PREFIX, DRILL_E)).toEqual({ removed: [`s3://${bucket}/`], skipped: [], errors: [] });
+    expect(scratchSealPolicy('b', 'cn-north-1')).toContain('arn:aws-cn:s3:::b/*');
   });
 
   it('empties a bucket holding a restored key with a CR: listed URL-encoded, deleted as itself (e03d8072, review R5-F3)', async () => {
