@@ -14,6 +14,14 @@ export const replicaRecordingFingerprintSchema = z.strictObject({
 export type ReplicaRecordingFingerprint = z.infer<typeof replicaRecordingFingerprintSchema>;
 
 /**
+ * Snapshots a chunk of the DR retention extension takes at most (extendReplicaRetention, replicate-backup.ts). Finding a
+ * chunk's keys loads each snapshot and walks its manifest (a few sequential GETs each: ~0.2 s a snapshot at DR-region
+ * latency) and reads the DR vault's whole index twice (the index, then the index objects listing the packs): 256
+ * snapshots take about a minute of a pass, and a first copy after a long DR outage takes one chunk in ~N/256 passes.
+ */
+export const RETENTION_CHUNK_SNAPSHOTS = 256;
+
+/**
  * Where a Replicate pass stopped while extending the DR vault's Object Lock retention, for the next pass (the step's
  * output `retention`, passed back to it by the workflow's loop). The copy is done and vouched for: the next pass copies
  * and looks at nothing, finds again which backups to record and what their snapshots reference in the DR vault, and
@@ -41,6 +49,13 @@ export const replicaRetentionResumeSchema = z.strictObject({
    * vault key (`index/<64 hex>` at most): bounded so a forged one cannot grow the state.
    */
   after: z.string().min(1).max(1024).optional(),
+  /**
+   * How many snapshots the next chunk takes, as the passes so far learnt it: halved with a chunk whose keys a resumed
+   * pass could not find or start extending, doubled (up to RETENTION_CHUNK_SNAPSHOTS) after a chunk that took at most
+   * half the time left when it began. Carried, not recomputed: sized afresh at the maximum, every chunk halved again,
+   * each of k snapshots a pass can find costing log2(256/k) + 1 passes (review rO F1).
+   */
+  chunkSnapshots: z.number().int().min(1).max(RETENTION_CHUNK_SNAPSHOTS),
   /** Objects of the chunk left to extend when the pass stopped, 0 when its keys were not found yet (for the logs: the next pass counts them again). */
   objectsLeft: z.number().int().min(0),
   /** The backups the stopped pass was to record: a resumed pass carries on only for the same ones. */
@@ -51,7 +66,12 @@ export type ReplicaRetentionResume = z.infer<typeof replicaRetentionResumeSchema
 /**
  * What the step accepts back as `retention`: the same, with the lists a report written before the state was bounded
  * carried (snapshotIds, toMark, toWrite) dropped — an execution running across the deploy carries on, recomputing them.
- * `recording` may be absent (a report written before it existed): that pass then runs a whole pass.
+ * `recording` may be absent (a report written before it existed): that pass then runs a whole pass. `chunkSnapshots`
+ * may be absent (a report written before it existed): chunks start at the largest size again.
  */
-export const replicaRetentionResumeInputSchema = z.object({ ...replicaRetentionResumeSchema.shape, recording: replicaRecordingFingerprintSchema.optional() });
+export const replicaRetentionResumeInputSchema = z.object({
+  ...replicaRetentionResumeSchema.shape,
+  recording: replicaRecordingFingerprintSchema.optional(),
+  chunkSnapshots: replicaRetentionResumeSchema.shape.chunkSnapshots.optional(),
+});
 export type ReplicaRetentionResumeInput = z.infer<typeof replicaRetentionResumeInputSchema>;

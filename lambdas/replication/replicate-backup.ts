@@ -13,7 +13,8 @@ import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
 import { discardedSnapshotsOf } from './discarded-snapshots';
 import { replicateVault, type ReplicationThaw } from './replicate-vault';
 import { type ReplicaPruneRunning } from './replica-prune-wait';
-import { type ReplicaRecordingFingerprint, type ReplicaRetentionResume, type ReplicaRetentionResumeInput } from './replica-retention-resume';
+import { RETENTION_CHUNK_SNAPSHOTS, type ReplicaRecordingFingerprint, type ReplicaRetentionResume, type ReplicaRetentionResumeInput } from './replica-retention-resume';
+import { ReplicaRetentionStalledError } from './replica-retention-stalled-error';
 
 /** What replication reads and writes in the primary region's catalog. */
 export type PrimaryCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan' | 'markCopied'>;
@@ -40,7 +41,7 @@ export type ReplicateBackupDeps = {
   plans?: readonly string[];
   deadline?: number;
   now?: () => number;
-  /** Snapshots a chunk of the DR retention extension takes (extendReplicaRetention). @default RETENTION_CHUNK_SNAPSHOTS */
+  /** Snapshots a chunk of the DR retention extension takes at most (extendReplicaRetention), 1 to RETENTION_CHUNK_SNAPSHOTS. @default RETENTION_CHUNK_SNAPSHOTS */
   chunkSnapshots?: number;
   /**
    * The vaults' Object Lock retention (environment.immutability.days): once the DR vault holds
@@ -152,7 +153,7 @@ export async function replicateBackup(input: { backupId: string; retention?: Rep
       const ownPlan = new Set([...planRecords, ...(current ? [current] : [])].map((record) => record.backupId));
       const own = (records: readonly BackupRecord[]): BackupRecord[] => records.filter((r) => ownPlan.has(r.backupId));
       const recording = recordingOf({ toMark: own(copied.toMark), toWrite: own(copied.toWrite), forgotten: own(copied.forgotten), forgottenUnwritten: own(copied.forgottenUnwritten) });
-      const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0, recording }, deps, false);
+      const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0, recording, chunkSnapshots: largestChunk(deps) }, deps, false);
       if (left) return { ...reportOf(progress, 0, drCatalog ? 0 : undefined), complete: false, retention: left };
     }
     // Only now: see resumeReplicaRetention.
@@ -268,15 +269,25 @@ async function resumeReplicaRetention(backupId: string, resume: ReplicaRetention
   const stopped = (left: ReplicaRetentionResume): ReplicationReport => ({ complete: false, ...counts, backupsCopied: 0, ...(deps.drCatalog ? { drCatalogWritten: 0 } : {}), retention: left });
   const now = deps.now ?? Date.now;
   // Finding the backups reads both catalogs and lists both vaults' snapshots: not begun past the deadline.
-  if (deps.deadline !== undefined && now() >= deps.deadline) return stopped({ ...resume, recording });
+  if (deps.deadline !== undefined && now() >= deps.deadline) return stopped({ ...resume, recording, chunkSnapshots: resume.chunkSnapshots ?? largestChunk(deps) });
   const current = await deps.catalog.getBackup(backupId);
   const planRecords = current ? await deps.catalog.listBackupsOfPlan(current.plan) : [];
   const [inSource, inDr] = await Promise.all([snapshotKeysOf(deps.source.store), snapshotKeysOf(deps.target)]);
   const bothHold = new Set([...inSource].filter((key) => inDr.has(key)).map((key) => key.slice(SNAPSHOTS_PREFIX.length)));
   const copied = await backupsInDr(current, planRecords, new Set([backupId]), deps, bothHold);
   const found = recordingOf(copied);
-  if (found.count !== recording.count || found.sha256 !== recording.sha256) return undefined;
-  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), { ...resume, recording }, deps, true, inDr);
+  const matches = (fingerprint: ReplicaRecordingFingerprint): boolean => fingerprint.count === recording.count && fingerprint.sha256 === recording.sha256;
+  // A report written before the fingerprint counted the forgotten backups (before 9a3f0e16; such a report has no
+  // `chunkSnapshots` either) is matched as that version matched it: the backups to record, alone, exactly those it
+  // vouched for — the test the code that wrote it applied, sound by the same reasoning. Without this an execution
+  // running across the deploy, with any backup forgotten unrecorded, ran a whole pass (review rO F3). The cursor
+  // carries on with this version's fingerprint of the same backups, so the next pass needs no second form; a report
+  // this version wrote is matched on its own form only. (One written between 9a3f0e16 and chunkSnapshots, on the new form,
+  // matches the old form of the backups found now only if they are those it counted to record or forgotten: a forgotten
+  // one found both held again, which its own form accepts as well, recordingOf.)
+  const legacy = resume.chunkSnapshots === undefined && matches(recordingOf({ ...copied, forgotten: [], forgottenUnwritten: [] }));
+  if (!matches(found) && !legacy) return undefined;
+  const left = await extendReplicaRetention(snapshotsToRetain(current, copied, []), { ...resume, recording: found }, deps, true, inDr);
   if (left) return stopped(left);
   // markCopied and putRebuiltBackup leave a record another pass recorded meanwhile as it is.
   const drCatalogWritten = deps.drCatalog ? await writeDrCatalog(copied.toWrite, deps.drCatalog) : undefined;
@@ -318,13 +329,10 @@ function snapshotsToRetain(current: BackupRecord | undefined, copied: CopiedBack
   return [...new Set([...records.flatMap((record) => record.sources.map((source) => source.snapshotId)), ...copiedSnapshots])];
 }
 
-/**
- * Snapshots whose keys one chunk of the DR retention extension finds. Finding a chunk's keys loads each snapshot and
- * walks its manifest (a few sequential GETs each: ~0.2 s a snapshot at DR-region latency) and reads the DR vault's
- * whole index twice (the index, then the index objects listing the packs): 256 snapshots take about a minute of a
- * pass, and a first copy after a long DR outage takes one chunk in ~N/256 passes.
- */
-export const RETENTION_CHUNK_SNAPSHOTS = 256;
+/** The size a chunk of the DR retention extension starts at, and never goes past (`deps.chunkSnapshots`, bounded by the cursor's schema). */
+function largestChunk(deps: ReplicateBackupDeps): number {
+  return Math.min(RETENTION_CHUNK_SNAPSHOTS, Math.max(1, Math.floor(deps.chunkSnapshots ?? RETENTION_CHUNK_SNAPSHOTS)));
+}
 
 /**
  * Objects copied now got the DR bucket's default retention when written; packs the DR vault already
@@ -340,10 +348,17 @@ export const RETENTION_CHUNK_SNAPSHOTS = 256;
  * so no key was ever extended (review rGG F2). So the snapshots are taken in chunks in sorted order (`chunkSnapshots`),
  * finding stops at the deadline (snapshotObjectKeysBefore), and the cursor says which snapshots are done
  * (`snapshotsAfter`), which chunk is under way (`snapshotsThrough`) and the last key of it done (`after`): fixed size.
- * A resumed pass that begins with a chunk and extends none of its keys (finding them took its time: the loads were
- * slower than the chunk was sized for) halves the chunk for the next pass, its keys then counted again from the first;
- * so every resumed pass extends a key or halves the chunk, down to one snapshot (one whose keys take longer than a
- * pass to find is past this design). The cost: the keys chunks share (the config, the keys/ objects, index objects, packs
+ * A resumed pass that begins with a chunk and extends none of its keys (finding them took its time, or found them too
+ * late to start one: the loads were slower than the chunk was sized for) halves the chunk for the next pass, its keys
+ * then counted again from the first; so every resumed pass extends a key or halves the chunk, down to one snapshot. The
+ * size learnt is kept for the chunks after it (`chunkSnapshots` in the cursor), and doubled again, up to the largest,
+ * after a chunk that took at most half the time left when it began (twice its snapshots would have fitted: the cost of
+ * a chunk grows no faster than its size); sized afresh at the largest, every chunk was halved again, and each k
+ * snapshots a pass can find cost log2(256/k) + 1 passes (review rO F1). A chunk of one snapshot whose keys a resumed
+ * pass, beginning with it, cannot find or start extending throws ReplicaRetentionStalledError: its cost is mostly per
+ * chunk (the DR vault's index), so every pass after it would stop at the same place, answering complete: false until
+ * the workflow's timeout with the plan's lease held (review rO F2); failed, the DR copy is recorded FAILED, the lease
+ * released, and the next backup run tries again. The cost: the keys chunks share (the config, the keys/ objects, index objects, packs
  * deduplicated across them) are found and HEADed once a chunk — a HEAD only, as extendObjectsRetention leaves an object
  * retained long enough alone — and the DR vault's index is read once a chunk. With few snapshots (at most a chunk) it is
  * one chunk, as before chunks. The chunk's bounds are snapshot ids, not a count, so a snapshot that drops out between
@@ -351,7 +366,7 @@ export const RETENTION_CHUNK_SNAPSHOTS = 256;
  */
 async function extendReplicaRetention(
   wanted: readonly string[],
-  resume: ReplicaRetentionResume,
+  resume: Omit<ReplicaRetentionResume, 'chunkSnapshots'> & { readonly chunkSnapshots?: number },
   deps: ReplicateBackupDeps,
   resumed: boolean,
   listedInDr?: ReadonlySet<string>,
@@ -361,13 +376,15 @@ async function extendReplicaRetention(
   // A store with no Object Lock (a directory) has nothing to extend: no key is worth finding.
   if (!deps.target.extendRetention) return undefined;
   // Finding the keys loads the snapshots, walks their manifests and reads the DR vault's whole index: not begun past the deadline.
-  if (now() >= deadline) return resume;
+  const largest = largestChunk(deps);
+  if (now() >= deadline) return { ...resume, chunkSnapshots: Math.min(largest, resume.chunkSnapshots ?? largest) };
   // A snapshot the DR vault's retention forgot since an earlier pass references nothing to keep. One listing, not a HEAD
   // a snapshot: a thousand keys a request; a resumed pass passes the one it has just made (`listedInDr`).
   const inDr = listedInDr ?? (await snapshotKeysOf(deps.target));
   const snapshotIds = wanted.filter((id) => inDr.has(snapshotKey(id))).sort();
   const replica = await openVault(deps.target, deps.targetKeys);
-  const chunkSize = Math.max(1, deps.chunkSnapshots ?? RETENTION_CHUNK_SNAPSHOTS);
+  // A report from before `chunkSnapshots` starts at the largest; a smaller `deps.chunkSnapshots` (tests) caps it.
+  let chunkSnapshots = Math.min(largest, resume.chunkSnapshots ?? largest);
   const { until, extendTo, recording } = resume;
   let { snapshotsAfter, snapshotsThrough, after } = resume;
   for (let first = true; ; first = false) {
@@ -375,7 +392,7 @@ async function extendReplicaRetention(
     if (rest.length === 0) return undefined;
     // No key of a new chunk is done (`after` absent): it may be sized afresh. One with a key done keeps its bounds (a
     // report from before chunks has none: its chunk is every snapshot).
-    if (after === undefined && snapshotsThrough === undefined && rest.length > chunkSize) snapshotsThrough = rest[chunkSize - 1];
+    if (after === undefined && snapshotsThrough === undefined && rest.length > chunkSnapshots) snapshotsThrough = rest[chunkSnapshots - 1];
     const through = snapshotsThrough;
     const chunk = through === undefined ? rest : rest.filter((id) => id <= through);
     const cursor = (objectsLeft: number): ReplicaRetentionResume => ({
@@ -384,15 +401,19 @@ async function extendReplicaRetention(
       ...(snapshotsAfter !== undefined ? { snapshotsAfter } : {}),
       ...(snapshotsThrough !== undefined ? { snapshotsThrough } : {}),
       ...(after !== undefined ? { after } : {}),
+      chunkSnapshots,
       objectsLeft,
       recording,
     });
+    const began = now();
     const found = chunk.length > 0 ? await snapshotObjectKeysBefore(replica, chunk, deadline, now) : [];
     const keys = (found ?? []).filter((key) => after === undefined || key > after);
     const extension = found ? await extendObjectsRetention(deps.target, keys, new Date(until), new Date(extendTo), { deadline, now }) : undefined;
     const notStarted = extension ? (extension.notStarted ?? 0) : undefined;
     if (notStarted === 0) {
-      // The chunk is done: the next one, in this pass while time is left.
+      // The chunk is done: the next one, in this pass while time is left. Twice as many snapshots would have fitted
+      // in the time this one had when it began: the chunks grow again (a slow spell passed, or the halving overshot).
+      if (2 * (now() - began) <= deadline - began) chunkSnapshots = Math.min(largest, Math.max(chunkSnapshots, 2 * chunk.length));
       snapshotsAfter = through ?? chunk.at(-1);
       snapshotsThrough = undefined;
       after = undefined;
@@ -404,10 +425,17 @@ async function extendReplicaRetention(
       return cursor(notStarted ?? 0);
     }
     // Nothing of the chunk done in a resumed pass that began with it, with a whole pass's time: its keys take too long
-    // to find; half of it next time. (A first pass begins the extension with what the copy left of its time.)
-    if (resumed && first && chunk.length > 1) {
-      snapshotsThrough = chunk[Math.floor((chunk.length - 1) / 2)];
-      after = undefined;
+    // to find; half of it next time, and the chunks after it no larger. (A first pass begins the extension with what the
+    // copy left of its time.) One snapshot cannot be halved: the next pass would stop here again.
+    if (resumed && first) {
+      const [only] = chunk;
+      if (chunk.length === 1 && only !== undefined) throw new ReplicaRetentionStalledError(deps.target.location, only, now() - began);
+      if (chunk.length > 1) {
+        const half = Math.ceil(chunk.length / 2);
+        snapshotsThrough = chunk[half - 1];
+        chunkSnapshots = Math.min(chunkSnapshots, half);
+        after = undefined;
+      }
     }
     return cursor(notStarted ?? 0);
   }

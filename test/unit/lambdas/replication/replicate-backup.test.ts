@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { ReplicaRetentionStalledError } from '../../../../lambdas/replication/replica-retention-stalled-error';
 import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
-import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, PruneLease, pruneVault, snapshotKey, snapshotObjectKeys, type VaultStore, VaultObjectNotFoundError } from '../../../../vault';
+import { classifyError } from '../../../../lambdas/runtime/errors';
+import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, PruneLease, pruneVault, snapshotKey, snapshotObjectKeys, type Vault, type VaultStore, VaultObjectNotFoundError } from '../../../../vault';
 import { catalogRecord, MemoryPrimaryCatalog } from './memory-primary-catalog';
 import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
@@ -141,7 +144,7 @@ it('under Object Lock a deadline that falls during the DR retention extension en
   expect(first.complete).toBe(false);
   expect(startedLate).toEqual([]);
   expect(extended[0]).toEqual(all.slice(0, 4));
-  expect(first.retention).toEqual({ after: all[3], until: expect.any(String), extendTo: expect.any(String), objectsLeft: all.length - 4, recording: { count: 2, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+  expect(first.retention).toEqual({ after: all[3], until: expect.any(String), extendTo: expect.any(String), chunkSnapshots: 256, objectsLeft: all.length - 4, recording: { count: 2, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) } });
   // Not recorded before every object is retained: the backup is neither in the DR catalog nor marked copied.
   expect(drCatalog.records.has('f-1')).toBe(false);
   expect(catalog.records.get('f-1')?.copies?.dr).not.toBe('COMMITTED');
@@ -195,7 +198,7 @@ it('under Object Lock a pass stopped during the DR retention extension reports a
   for (; resumed < 30 && !report.complete; resumed++) {
     expect(report.retention).toBeDefined();
     // Its keys name no list, and its size does not grow with the backups.
-    expect(Object.keys(report.retention ?? {}).sort()).toEqual(['after', 'extendTo', 'objectsLeft', 'recording', 'until']);
+    expect(Object.keys(report.retention ?? {}).sort()).toEqual(['after', 'chunkSnapshots', 'extendTo', 'objectsLeft', 'recording', 'until']);
     expect(JSON.stringify(report).length).toBeLessThan(600);
     expect(recorded.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(recorded.map(() => 'FAILED'));
     report = await replicateBackup({ backupId: 'f-11', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline: clock + 8 * STEP + STEP / 2 });
@@ -312,14 +315,16 @@ it('under Object Lock a DR retention extension over many slow-to-load snapshots 
   const until = Date.parse(report.retention?.until ?? '');
   // From now on the loads are slow: finding a chunk of 8 snapshots' keys takes longer than a pass.
   slow = true;
-  const cursors: string[] = [];
+  const cursorOf = (retention: typeof report.retention): string => `${retention?.snapshotsAfter ?? '-'}..${retention?.snapshotsThrough ?? '-'} after ${retention?.after ?? '-'}`;
+  // From the first pass's: the chunk it began is the one halved (the size learnt is kept for the chunks after it).
+  const cursors = [cursorOf(report.retention)];
   let passes = 0;
   let overrun = 0;
   for (; passes < 40 && !report.complete; passes++) {
     deadline = clock + 20 * STEP + STEP / 2;
     report = await replicateBackup({ backupId: 'f-19', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline });
     overrun = Math.max(overrun, clock - deadline);
-    cursors.push(`${report.retention?.snapshotsAfter ?? '-'}..${report.retention?.snapshotsThrough ?? '-'} after ${report.retention?.after ?? '-'}`);
+    cursors.push(cursorOf(report.retention));
   }
   // No extension starts past a deadline, and finding keys ends within a read of it (the one under way, and the page
   // a manifest walk reads ahead).
@@ -335,6 +340,145 @@ it('under Object Lock a DR retention extension over many slow-to-load snapshots 
   slow = false;
   const needed = await snapshotObjectKeys(await openVault(files, targetKeys), ids.map((id) => catalog.records.get(id)?.sources[0]?.snapshotId ?? ''));
   expect(needed.filter((key) => (retainedUntil.get(key) ?? 0) < until)).toEqual([]);
+});
+
+/** Backups f-00… of plan "files", one snapshot each (its `backupId:` tag), none copied yet: a first copy after a DR outage. */
+async function uncopiedBackups(source: Vault, src: string, catalog: MemoryPrimaryCatalog, count: number, seed: number): Promise<string[]> {
+  await fs.mkdir(src, { recursive: true });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    await fs.writeFile(path.join(src, 'f.bin'), pseudoRandomBytes(1_500, seed + i));
+    const id = `f-${String(i).padStart(2, '0')}`;
+    const snapshotId = (await backupDirectory(source, src, { parent: null, tags: [`backupId:${id}`] })).snapshot.id;
+    catalog.records.set(id, { ...recordOf(id, 'files', snapshotId, `2026-03-01T00:${String(i).padStart(2, '0')}:00.000Z`), copies: { primary: 'COMMITTED', dr: 'FAILED' } });
+    ids.push(id);
+  }
+  return ids;
+}
+
+it('under Object Lock the DR retention extension keeps the chunk size a resumed pass learnt for the chunks after it, rather than halving every chunk again from the largest', async () => {
+  dir = await tempDir('replicate-backup-lock-chunk-size');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  // Once `slow`, each read of a snapshot or manifest object in the DR vault takes a step: a pass finds a few snapshots' keys.
+  const STEP = 100_000_000;
+  let clock = 0;
+  let slow = false;
+  const target = requiredMethodsStore(files, {
+    get: (key, range) => {
+      if (slow && (key.startsWith('snapshots/') || key.startsWith('manifest/'))) clock += STEP;
+      return files.get(key, range);
+    },
+    extendRetention: () => {
+      clock += STEP / 10;
+      return Promise.resolve(true);
+    },
+  });
+  const catalog = new MemoryCatalog();
+  const ids = await uncopiedBackups(source, path.join(dir, 'src'), catalog, 32, 300);
+  const deps = { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog: new MemoryCatalog(), plans: ['files'], retentionDays: 30, now: () => clock, chunkSnapshots: 32 };
+  // The copy, stopped before the extension: the next pass copies nothing and begins it.
+  let report = await replicateBackup({ backupId: 'f-31' }, { ...deps, deadline: 1 });
+  slow = true;
+  let passes = 0;
+  const sizes: number[] = [];
+  for (; passes < 60 && !report.complete; passes++) {
+    report = await replicateBackup({ backupId: 'f-31', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline: clock + 16 * STEP + STEP / 2 });
+    if (report.retention) sizes.push(report.retention.chunkSnapshots);
+  }
+  // A pass finds about 4 snapshots' keys: after the pass that begins the extension, 3 halvings (32, 16, 8 do not fit),
+  // then a chunk of 4 a pass, kept: 12 passes. Sized afresh at 32, every chunk was halved again: each 4 snapshots cost
+  // 4 passes (about 32).
+  expect(passes).toBeLessThanOrEqual(13);
+  expect(report).toMatchObject({ complete: true, backupsCopied: 32 });
+  expect(ids.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(ids.map(() => 'COMMITTED'));
+  expect(sizes.slice(0, 4)).toEqual([32, 16, 8, 4]);
+  expect(sizes.slice(3)).toEqual(sizes.slice(3).map(() => 4));
+});
+
+it('under Object Lock a DR retention extension whose chunk of one snapshot a resumed pass cannot find before its deadline fails with ReplicaRetentionStalledError, which the workflow records, rather than answering complete:false for ever', async () => {
+  dir = await tempDir('replicate-backup-lock-stalled');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  // Once `slow`, each read of a DR index object takes a step: a cost of every chunk, whatever its size, past a pass.
+  const STEP = 100_000_000;
+  let clock = 0;
+  let slow = false;
+  const target = requiredMethodsStore(files, {
+    get: (key, range) => {
+      if (slow && key.startsWith('index/')) clock += STEP;
+      return files.get(key, range);
+    },
+    extendRetention: () => {
+      clock += STEP / 10;
+      return Promise.resolve(true);
+    },
+  });
+  const catalog = new MemoryCatalog();
+  const ids = await uncopiedBackups(source, path.join(dir, 'src'), catalog, 12, 900);
+  const deps = { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog: new MemoryCatalog(), plans: ['files'], retentionDays: 30, now: () => clock, chunkSnapshots: 8 };
+  let report = await replicateBackup({ backupId: 'f-11' }, { ...deps, deadline: 0.35 * STEP });
+  expect(report.retention).toBeDefined();
+  slow = true;
+  let failure: unknown;
+  let passes = 0;
+  for (; passes < 30 && !report.complete && failure === undefined; passes++) {
+    try {
+      report = await replicateBackup({ backupId: 'f-11', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline: clock + 8 * STEP + STEP / 2 });
+    } catch (err) {
+      failure = err;
+    }
+  }
+  // Halved 8 → 4 → 2 → 1, then the chunk of one fails: no loop until the workflow's timeout.
+  expect(report.complete).toBe(false);
+  expect(failure).toBeInstanceOf(ReplicaRetentionStalledError);
+  expect(passes).toBeLessThanOrEqual(5);
+  const stalled = failure as ReplicaRetentionStalledError;
+  expect(stalled.message).toContain(`snapshot ${stalled.snapshotId}`);
+  expect(stalled.message).toMatch(/ran \d+\.\d s, to the pass's deadline/);
+  expect(stalled.findingMs).toBeGreaterThan(8 * STEP);
+  // Permanent: not retried as transient, so the workflow's Catch records the DR copy FAILED and releases the lease.
+  expect(classifyError(stalled)).toBe(stalled);
+  expect(ids.map((id) => catalog.records.get(id)?.copies?.dr)).toEqual(ids.map(() => 'FAILED'));
+});
+
+it('under Object Lock a DR retention extension stopped by the version before the fingerprint counted forgotten backups carries on after the deploy, rather than starting again from the first key', async () => {
+  dir = await tempDir('replicate-backup-lock-old-report');
+  const { vault: source } = await newTestVault(dir);
+  const files = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+  const STEP = 100_000_000;
+  let clock = 0;
+  const extendedTimes = new Map<string, number>();
+  const target = requiredMethodsStore(files, {
+    extendRetention: (key) => {
+      extendedTimes.set(key, (extendedTimes.get(key) ?? 0) + 1);
+      clock += STEP;
+      return Promise.resolve(true);
+    },
+  });
+  const catalog = new MemoryCatalog();
+  const ids = await uncopiedBackups(source, path.join(dir, 'src'), catalog, 6, 60);
+  // Forgotten by the primary before it was ever copied: unrecorded, which the old fingerprint did not count.
+  const lost = catalog.records.get('f-00') as BackupRecord;
+  catalog.records.set('f-00', { ...lost, forgottenAt: '2026-03-02T00:00:00.000Z' });
+  await source.store.delete(snapshotKey(lost.sources[0]?.snapshotId ?? ''));
+  const deps = { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog: new MemoryCatalog(), plans: ['files'], retentionDays: 30, now: () => clock };
+  const stopped = await replicateBackup({ backupId: 'f-05' }, { ...deps, deadline: 5 * STEP + STEP / 2 });
+  expect(stopped.retention?.after).toBeDefined();
+  // The report as that version wrote it: no chunkSnapshots, the fingerprint of the backups to record alone.
+  const recorded = ids.slice(1);
+  const { chunkSnapshots: _absent, ...before } = stopped.retention ?? ({} as NonNullable<typeof stopped.retention>);
+  const oldRecording = { count: 2 * recorded.length, sha256: createHash('sha256').update(JSON.stringify({ toMark: recorded, toWrite: recorded })).digest('hex') };
+  let report: Awaited<ReturnType<typeof replicateBackup>> = { ...stopped, retention: { ...before, recording: oldRecording } as NonNullable<typeof stopped.retention> };
+  for (let n = 0; n < 20 && !report.complete; n++) {
+    report = await replicateBackup({ backupId: 'f-05', ...(report.retention ? { retention: report.retention } : {}) }, { ...deps, deadline: clock + 5 * STEP + STEP / 2 });
+  }
+  expect(report).toMatchObject({ complete: true, backupsCopied: recorded.length });
+  // Carried on after the keys the old pass extended: none extended twice (a whole pass would extend them all again).
+  expect([...extendedTimes].filter(([, times]) => times > 1)).toEqual([]);
+  expect(catalog.records.get('f-00')?.copies?.dr).toBe('FAILED');
+  const needed = await snapshotObjectKeys(await openVault(files, deps.targetKeys), recorded.map((id) => catalog.records.get(id)?.sources[0]?.snapshotId ?? ''));
+  expect(needed.filter((key) => !extendedTimes.has(key))).toEqual([]);
 });
 
 it('under Object Lock a record a catalog rebuild writes after a pass stopped during the DR retention extension is not recorded copied by the resumed pass before every object it references is extended', async () => {
