@@ -7,7 +7,7 @@ import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
-import { CATALOG_FORMAT } from '../lambdas/catalog/catalog-format';
+import { admitWriter } from './catalog-format-admission';
 import { packageVersion } from './package-version';
 import { MirrorLog } from '../lambdas/mirror/mirror-log';
 import { ScrubLog } from '../lambdas/catalog/scrub-log';
@@ -92,9 +92,10 @@ export type EnvironmentAccess = {
 export type AccessUse = {
   primaryCatalogUnanswered?: string;
   /**
-   * The catalogs the command writes or deletes through, or whose vault it deletes from: each one's format marker is
-   * checked (and raised) before the access is returned, so a CLI older than the catalog refuses before it changes
-   * anything (CatalogFormatTooNewError, lambdas/catalog/catalog-format.ts). Read-only commands give none.
+   * The catalogs the command writes or deletes through, or whose vault it writes or deletes in. When it names any,
+   * the format markers of both catalogs are checked before the access is returned, and those named raised
+   * (cli/catalog-format-admission.ts), so a CLI older than the environment refuses before it changes anything
+   * (CatalogFormatTooNewError). Read-only commands give none.
    */
   writes?: readonly ('primary' | 'dr')[];
 };
@@ -193,20 +194,6 @@ export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 
   return environment.drAccount !== undefined && environment.drAccount !== environment.account ? environment.drAccount : undefined;
 }
 
-/**
- * Refuses a write through a catalog that a newer Lifeboat marked (CatalogFormatTooNewError), and raises its marker
- * to this CLI's format otherwise. A catalog that does not answer is left to the command: its own requests there fail
- * the same way, naming what to run in the other region instead (primaryCatalogUnanswered).
- */
-async function admitWriterTo(catalog: BackupCatalog): Promise<void> {
-  try {
-    await catalog.formatMarker().admitWriter(CATALOG_FORMAT, packageVersion());
-  } catch (err) {
-    if (err instanceof CatalogEndpointUnansweredError || isUnanswered(err)) return;
-    throw err;
-  }
-}
-
 export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}, use: AccessUse = {}): Promise<EnvironmentAccess> {
   const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
   const names = resourceNames(environment);
@@ -258,7 +245,13 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     drCatalog ??= new BackupCatalog(drDocumentClient(), drCatalogTable);
     return drCatalog;
   };
-  for (const region of new Set(use.writes ?? [])) await admitWriterTo(catalogIn(region));
+  const writes = new Set(use.writes ?? []);
+  if (writes.size > 0) {
+    // A local cloud started without the DR region has no DR catalog to look at (nor to write: the command's own use of it says so).
+    const drServed = endpoints === undefined || clients.drDynamodb !== undefined || endpoints.dynamodb[environment.drRegion] !== undefined;
+    const regions = (['primary', 'dr'] as const).filter((region) => region === 'primary' || drServed);
+    await admitWriter(regions.map((region) => ({ catalog: catalogIn(region), region: regionOf(region), written: writes.has(region) })), packageVersion());
+  }
   return {
     environment,
     catalog,

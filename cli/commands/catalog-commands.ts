@@ -54,8 +54,9 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
   const side: VaultSide = options.vault;
   if (options.runbook) return catalogRebuildRunbook(options, side, region, { io, stderr: deps.stderr ?? defaultDeps.stderr, runner: deps.runner });
   try {
-    // `--vault dr` alone writes the primary catalog: with the primary region down only the DR one can be rebuilt.
-    const access = await environmentAccess(options, clients, region === 'primary' ? { primaryCatalogUnanswered: PRIMARY_CATALOG_UNANSWERED, writes: ['primary'] } : {});
+    // `--vault dr` alone writes the primary catalog: with the primary region down only the DR one can be rebuilt. Either
+    // way the catalog written is `region`'s, checked against the environment's format before it is (environment-access.ts).
+    const access = await environmentAccess(options, clients, region === 'primary' ? { primaryCatalogUnanswered: PRIMARY_CATALOG_UNANSWERED, writes: ['primary'] } : { writes: ['dr'] });
     const vault = await access.openVault(side);
     let drHolds: ((snapshotId: string) => Promise<boolean>) | null = null;
     if (side === 'primary') {

@@ -99,7 +99,11 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     return 2;
   }
   try {
-    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients));
+    // A repair writes into the vaults in scope, so it is checked against the environment's catalog format first
+    // (environment-access.ts) and raises those vaults' catalogs' markers; without it the run writes only its own
+    // record (SCRUB#), which no newer format can make unsafe, so it checks nothing.
+    const repaired: readonly VaultSide[] = options.repair === true ? (scope === 'both' ? ['primary', 'dr'] : [scope]) : [];
+    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients, { writes: repaired }));
     // Before the latest run is read: while another scrub holds it, ScrubInProgressError (below) says which and until when.
     const lease = await takeScrubLease(access, now, deps.leaseRenewEveryMs ?? CLI_SCRUB_LEASE_RENEW_MS);
     try {

@@ -2,7 +2,7 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type DynamoDbTableSourceConfig, type ProtectionPlanConfig, type S3BucketSourceConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
-import { CATALOG_FORMAT } from '../catalog/catalog-format';
+import { markDeployedFormat } from '../catalog/catalog-format';
 import { type BackupRecord, type BackupStrategy } from '../catalog/backup-record';
 import { InvalidInputError } from '../runtime/errors';
 import { planDirectoryShards, resolveSourceRoot } from '../sources/directory-source';
@@ -195,8 +195,9 @@ async function continuedPlan(workspace: BackupWorkspace, backupId: string, conti
 
 async function recordRunning(head: Omit<BackupPlanDocument, 'sources' | 'shardManifests'>, plan: ProtectionPlanConfig, deps: PlanBackupDeps): Promise<BackupRecord> {
   // Every backup marks the catalog with the format this deployment writes, so a later CLI that knows less refuses to
-  // write through it (catalog-format.ts); the Plan step's UpdateItem on the table already allows it.
-  await deps.catalog.formatMarker().raise(CATALOG_FORMAT);
+  // write through it (catalog-format.ts); the Plan step's UpdateItem on the table already allows it. A marker that is
+  // not a positive integer is logged, not fatal: it guards CLIs, and failing every backup over it would protect nothing.
+  await markDeployedFormat(deps.catalog.formatMarker());
   return deps.catalog.createBackup({
     backupId: head.backupId,
     plan: plan.name,

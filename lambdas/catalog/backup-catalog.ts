@@ -59,9 +59,9 @@ export class BackupCatalog {
     private readonly table: string,
   ) {}
 
-  /** The format marker of the same table (catalog-format.ts). */
-  formatMarker(): CatalogFormatMarker {
-    return new CatalogFormatMarker(this.ddb, this.table);
+  /** The format marker of the same table (catalog-format.ts); `region` is named in its refusals. */
+  formatMarker(region?: string): CatalogFormatMarker {
+    return new CatalogFormatMarker(this.ddb, this.table, region);
   }
 
   /**

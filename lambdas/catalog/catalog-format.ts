@@ -1,52 +1,54 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CatalogItemInvalidError } from './catalog-errors';
-import { CatalogFormatTooNewError } from './catalog-format-too-new-error';
+import { CatalogFormatMarkerInvalidError } from './catalog-format-marker-invalid-error';
+import { FORMAT_MARKER_KEY } from './catalog-format-marker-key';
 
 /**
  * The catalog format this Lifeboat writes and honours. Raise it (by one) with any change that an older CLI's writes
  * would break: a new item kind, attribute or condition that `backups forget`, `prune` or another writer must honour,
  * as the restore pins (a6554e57) had to be and a CLI from before them did not (audit aS5-1). A CLI refuses to write
- * through a catalog whose marker is above the format it knows (CatalogFormatTooNewError); an older CLI, which has no
- * such check, is beyond reach, and docs/DEPLOYMENT.md says to upgrade it with the stacks.
+ * through an environment whose catalogs' markers are above the format it knows (cli/catalog-format-admission.ts); an
+ * older CLI, which has no such check, is beyond reach, and docs/DEPLOYMENT.md says to upgrade it with the stacks.
  */
 export const CATALOG_FORMAT = 1;
 
-/** The marker's item: one per catalog table, its own partition (lib/constructs/catalog-table.ts lists the kinds). */
-const MARKER_KEY = { pk: 'FORMAT', sk: 'FORMAT' } as const;
-
 /**
- * The catalog's format marker: the highest CATALOG_FORMAT of any Lifeboat that wrote the catalog (its backup
- * workflow's Plan step, or a CLI before it writes). Only ever raised: a conditional update, so that a stack rolled
- * back or an older CLI's run never lowers the floor a newer one set.
+ * The catalog's format marker: the highest CATALOG_FORMAT of any Lifeboat that wrote the catalog (the backup
+ * workflow's Plan step in the primary region, the prune's Forget step in each region, or a CLI before it writes).
+ * Only ever raised: a conditional update, so that a stack rolled back or an older CLI's run never lowers the floor a
+ * newer one set.
  */
 export class CatalogFormatMarker {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
-    private readonly table: string,
+    readonly table: string,
+    /** The catalog's region, named in the refusals when the caller knows it (the CLI). */
+    readonly region?: string,
   ) {}
 
-  /** The format recorded, or undefined where no Lifeboat that marks it has written yet (an older deployment's catalog, a new local cloud). */
+  /**
+   * The format recorded, or undefined where no Lifeboat that marks it has written yet (an older deployment's catalog,
+   * a new local cloud). A marker that is not a positive integer: CatalogFormatMarkerInvalidError.
+   */
   async read(): Promise<number | undefined> {
-    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: MARKER_KEY, ConsistentRead: true }));
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: FORMAT_MARKER_KEY, ConsistentRead: true }));
     if (Item === undefined) return undefined;
     const format: unknown = Item['format'];
-    if (typeof format !== 'number' || !Number.isInteger(format) || format < 1) {
-      throw new CatalogItemInvalidError(this.table, 'FORMAT / FORMAT', [`format is ${JSON.stringify(format) ?? 'missing'}, not a positive integer (the next backup writes it again once the item is deleted)`]);
-    }
+    if (typeof format !== 'number' || !Number.isInteger(format) || format < 1) throw new CatalogFormatMarkerInvalidError(this.table, this.region, format);
     return format;
   }
 
   /**
    * Sets the marker to `format` where it is absent or lower. Returns the format that stands: `format`, or the higher
-   * one already recorded.
+   * one already recorded. A marker that is not a positive integer is left as it is (its type fails the condition):
+   * CatalogFormatMarkerInvalidError.
    */
   async raise(format: number): Promise<number> {
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: MARKER_KEY,
+          Key: FORMAT_MARKER_KEY,
           UpdateExpression: 'SET #format = :format',
           ConditionExpression: 'attribute_not_exists(#format) OR #format < :format',
           ExpressionAttributeNames: { '#format': 'format' },
@@ -59,13 +61,20 @@ export class CatalogFormatMarker {
       return (await this.read()) ?? format;
     }
   }
+}
 
-  /**
-   * Before a CLI writes or deletes through this catalog: raises the marker to the format the CLI knows, and refuses
-   * (CatalogFormatTooNewError) when a newer Lifeboat recorded a higher one. A missing marker is no refusal.
-   */
-  async admitWriter(known: number, cliVersion: string): Promise<void> {
-    const standing = await this.raise(known);
-    if (standing > known) throw new CatalogFormatTooNewError(this.table, standing, known, cliVersion);
+const logMarkerWarning = (warning: string): void => console.warn(JSON.stringify({ level: 'WARN', item: 'FORMAT / FORMAT', warning }));
+
+/**
+ * The deployed workflows' marking (the Plan step, the Forget step): raises the marker to this deployment's format. A
+ * marker that is not a positive integer is logged and left: the marker guards CLIs, which refuse it and say to delete
+ * it, and a backup or a retention run failing on it would protect nothing.
+ */
+export async function markDeployedFormat(marker: Pick<CatalogFormatMarker, 'raise'>, warn: (warning: string) => void = logMarkerWarning): Promise<void> {
+  try {
+    await marker.raise(CATALOG_FORMAT);
+  } catch (err) {
+    if (!(err instanceof CatalogFormatMarkerInvalidError)) throw err;
+    warn(`the catalog's format marker was not raised to ${CATALOG_FORMAT}: ${err.message}`);
   }
 }

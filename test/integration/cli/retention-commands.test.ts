@@ -4,12 +4,15 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectLegalHoldCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
+import { catalogRebuildCommand } from '../../../cli/commands/catalog-commands';
 import { pruneCommand } from '../../../cli/commands/prune-command';
+import { scrubCommand } from '../../../cli/commands/scrub-command';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand } from '../../../cli/commands/retention-commands';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { packageVersion } from '../../../cli/package-version';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { CATALOG_FORMAT } from '../../../lambdas/catalog/catalog-format';
+import { CatalogFormatTooNewError } from '../../../lambdas/catalog/catalog-format-too-new-error';
 import { PruneLog } from '../../../lambdas/catalog/prune-log';
 import { replicateVault } from '../../../lambdas/replication/replicate-vault';
 import { openBackupVault } from '../../../lambdas/runtime/backup-vault';
@@ -135,8 +138,10 @@ it('holds, forgets what the policy does not keep, hides it from the list, and a 
   const record = await new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable).getBackup(second ?? '');
   expect(record?.forgottenAt).toBe('2026-03-10T00:00:00.000Z');
   expect(record?.hold).toBeUndefined();
-  // Hold, release and forget wrote through the catalog: each first marked it with this CLI's format (catalog-format.ts).
+  // The forget (not its dry run) wrote through the primary catalog, so it first marked it with this CLI's format
+  // (cli/catalog-format-admission.ts); hold and release do not check or mark it. The DR catalog it did not write: unmarked.
   expect(await new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable).formatMarker().read()).toBe(CATALOG_FORMAT);
+  expect(await new BackupCatalog(DynamoDBDocumentClient.from(clients[1] as DynamoDBClient), names.catalogTable).formatMarker().read()).toBeUndefined();
 });
 
 // Audit aS5-1: a CLI that does not know what a newer Lifeboat records in the catalog could delete what it protects.
@@ -144,9 +149,8 @@ it('refuses backups forget and prune through a catalog a newer Lifeboat marked, 
   const documents = DynamoDBDocumentClient.from(clients[0] as DynamoDBClient);
   const marker = new BackupCatalog(documents, names.catalogTable).formatMarker();
   await documents.send(new PutCommand({ TableName: names.catalogTable, Item: { pk: 'FORMAT', sk: 'FORMAT', format: CATALOG_FORMAT + 1 } }));
-  const refusal =
-    `This environment's catalog (${names.catalogTable}) is at format ${CATALOG_FORMAT + 1}, written by a newer Lifeboat; this CLI (version ${packageVersion()}) knows format ${CATALOG_FORMAT} ` +
-    'and could delete what newer versions protect. Upgrade the CLI to the version deployed, then run the command again.';
+  // The message itself: test/unit/lambdas/catalog/catalog-format.test.ts.
+  const refusal = new CatalogFormatTooNewError([{ table: names.catalogTable, region: environment.primaryRegion, format: CATALOG_FORMAT + 1 }], CATALOG_FORMAT, packageVersion()).message;
   const kept = ids.filter((i) => i !== second);
   // Two backups of a plan no longer in the config, which `--plan gone --keep-last 1` would forget the older of.
   const catalog = new BackupCatalog(documents, names.catalogTable);
@@ -176,6 +180,12 @@ it('refuses backups forget and prune through a catalog a newer Lifeboat marked, 
     expect(prune.err).toEqual([`lifeboat prune: ${refusal}`]);
     for (const id of kept) expect(await vault.store.has(snapshotKey(snapshots.get(id) ?? ''))).toBe(true);
     expect(await new PruneLog(documents, names.catalogTable).latest('primary')).toBeUndefined();
+    // Review rM F1: the DR catalog is not what the newer deployment's backups mark, but the format is the environment's:
+    // writing through the DR vault and catalog is refused on the primary's marker, and the DR marker is left alone.
+    const drForget = capturedCliIo();
+    expect(await backupsForgetCommand({ ...target(), plan: 'gone', keepLast: '1', vault: 'dr' }, { io: drForget.io, clients: commandClients(), now })).toBe(1);
+    expect(drForget.err).toEqual([`lifeboat backups forget: ${refusal}`]);
+    expect(await new BackupCatalog(DynamoDBDocumentClient.from(clients[1] as DynamoDBClient), names.catalogTable).formatMarker().read()).toBeUndefined();
 
     const listed = capturedCliIo();
     expect(await backupsListCommand({ ...target(), plan: 'demo', json: true }, { io: listed.io, clients: commandClients() })).toBe(0);
@@ -187,6 +197,26 @@ it('refuses backups forget and prune through a catalog a newer Lifeboat marked, 
       await documents.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' } }));
       await vault.store.delete(snapshotKey(snapshotId));
     }
+  }
+});
+
+// Review rM F2: a rebuild of the DR catalog writes it, and a scrub's repair writes the vaults, as forget does.
+it('refuses catalog rebuild --region dr and scrub --repair in an environment whose DR catalog a newer Lifeboat marked, and raises no marker', async () => {
+  const dr = DynamoDBDocumentClient.from(clients[1] as DynamoDBClient);
+  await dr.send(new PutCommand({ TableName: names.catalogTable, Item: { pk: 'FORMAT', sk: 'FORMAT', format: CATALOG_FORMAT + 1 } }));
+  const refusal = new CatalogFormatTooNewError([{ table: names.catalogTable, region: environment.drRegion, format: CATALOG_FORMAT + 1 }], CATALOG_FORMAT, packageVersion()).message;
+  const primaryMarker = new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable).formatMarker();
+  const before = await primaryMarker.read();
+  try {
+    const rebuild = capturedCliIo();
+    expect(await catalogRebuildCommand({ ...target(), vault: 'dr', region: 'dr' }, { io: rebuild.io, clients: commandClients() })).toBe(1);
+    expect(rebuild.err).toEqual([`lifeboat catalog rebuild: ${refusal}`]);
+    const scrub = capturedCliIo();
+    expect(await scrubCommand({ ...target(), vault: 'primary', repair: true }, { io: scrub.io, clients: commandClients() })).toBe(1);
+    expect(scrub.err).toEqual([`lifeboat scrub: ${refusal}`]);
+    expect(await primaryMarker.read()).toBe(before);
+  } finally {
+    await dr.send(new DeleteCommand({ TableName: names.catalogTable, Key: { pk: 'FORMAT', sk: 'FORMAT' } }));
   }
 });
 

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { CATALOG_FORMAT } from '../../../../lambdas/catalog/catalog-format';
+import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 import { type BackupPlanDocument } from '../../../../lambdas/backup/backup-plan-document';
 import { BackupWorkspace, shardManifestKey } from '../../../../lambdas/backup/backup-workspace';
 import { commitBackup, PlanningUnfinishedError } from '../../../../lambdas/backup/commit-backup';
@@ -249,6 +251,24 @@ describe('streaming S3 planner', () => {
     expect(h.records).toEqual([expect.objectContaining({ status: 'RUNNING', startedAt: '2026-12-01T10:00:00.000Z', shardCount: 1 })]);
     // Each first invocation marks the catalog with this deployment's format (catalog-format.ts) before the record; continued ones do not.
     expect(h.formats).toEqual([CATALOG_FORMAT, CATALOG_FORMAT]);
+  });
+
+  // Review rM F3: a marker no Lifeboat wrote (a hand edit) guards CLIs, which refuse it; it must not fail every backup.
+  it.each([['2'], [1.5], [true]])('records the backup RUNNING and plans it when the catalog\'s format marker holds %p, with a warning in the log', async (format) => {
+    const dynalite = await catalogOnDynalite();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await dynalite.documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'FORMAT', sk: 'FORMAT', format } }));
+      const h = harness({ src: { objects: numbered(5) } }, [planOf('plan', [{ type: 's3', name: 'bkt', bucket: 'src' }])]);
+      // The real marker, on DynamoDB's semantics: its conditional raise fails on a value of another type.
+      Object.assign(h.deps.catalog, { formatMarker: () => dynalite.catalog.formatMarker() });
+      expect((await planBackup({ plan: 'plan', backupId: BACKUP_ID }, h.deps)).done).toBe(true);
+      expect(h.records).toEqual([expect.objectContaining({ backupId: BACKUP_ID, status: 'RUNNING' })]);
+      expect(warn.mock.calls.map(([line]) => String(line))).toEqual([expect.stringContaining('not a positive integer')]);
+    } finally {
+      warn.mockRestore();
+      await dynalite.close();
+    }
   });
 
   it('refuses a continuation of another backup’s plan', async () => {

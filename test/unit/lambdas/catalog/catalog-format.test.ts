@@ -1,12 +1,14 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
-import { CATALOG_FORMAT } from '../../../../lambdas/catalog/catalog-format';
+import { CATALOG_FORMAT, markDeployedFormat } from '../../../../lambdas/catalog/catalog-format';
+import { CatalogFormatMarkerInvalidError } from '../../../../lambdas/catalog/catalog-format-marker-invalid-error';
 import { CatalogFormatTooNewError } from '../../../../lambdas/catalog/catalog-format-too-new-error';
+import { admitWriter } from '../../../../cli/catalog-format-admission';
 import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 
 /**
  * The catalog's format marker on DynamoDB's semantics (dynalite): raised where absent or lower, never lowered, and a
- * writer that knows less than the marker says is refused with what to do.
+ * writer that knows less than the marker says is refused with what to do (cli/catalog-format-admission.ts).
  */
 
 let catalog: BackupCatalog;
@@ -24,7 +26,7 @@ describe('the catalog format marker', () => {
   it('is absent in a catalog no marking Lifeboat wrote: a writer is admitted and raises it to its format', async () => {
     const marker = catalog.formatMarker();
     expect(await marker.read()).toBeUndefined();
-    await marker.admitWriter(CATALOG_FORMAT, '0.1.0');
+    await admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0');
     expect(await marker.read()).toBe(CATALOG_FORMAT);
   });
 
@@ -38,20 +40,64 @@ describe('the catalog format marker', () => {
     expect(await marker.raise(3)).toBe(3);
   });
 
-  it('refuses a writer that knows a lower format than the marker, naming both formats and what to do, and leaves the marker as it was', async () => {
+  it('refuses a writer that knows a lower format than the marker, naming both formats, who may have raised it and what to do, and leaves the marker as it was', async () => {
     const marker = catalog.formatMarker();
     await setFormat(CATALOG_FORMAT + 1);
-    const refusal = marker.admitWriter(CATALOG_FORMAT, '0.1.0');
+    const refusal = admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0');
     await expect(refusal).rejects.toThrow(CatalogFormatTooNewError);
+    // Review rM F4: the marker is raised by a newer CLI as well as by a deploy, and a rollback on purpose leaves it high.
     await expect(refusal).rejects.toThrow(
-      `This environment's catalog (catalog) is at format ${CATALOG_FORMAT + 1}, written by a newer Lifeboat; this CLI (version 0.1.0) knows format ${CATALOG_FORMAT} and could delete what newer versions protect. ` +
-        'Upgrade the CLI to the version deployed, then run the command again.',
+      `This environment's catalog (catalog in eu-west-1) is at format ${CATALOG_FORMAT + 1}, written by a newer Lifeboat (a deploy of it, or a newer CLI); this CLI (version 0.1.0) knows format ${CATALOG_FORMAT} ` +
+        `and could delete what newer versions protect. Upgrade this CLI to the version that wrote format ${CATALOG_FORMAT + 1}, then run the command again. ` +
+        `If the environment was rolled back to a version of format ${CATALOG_FORMAT} on purpose, delete the marker (the next backup writes it again with the deployed format): ` +
+        `aws dynamodb delete-item --region eu-west-1 --table-name catalog --key '{"pk":{"S":"FORMAT"},"sk":{"S":"FORMAT"}}'`,
     );
     expect(await marker.read()).toBe(CATALOG_FORMAT + 1);
   });
 
+  it('refuses a writer over a catalog it only reads: the format is the environment\'s, and names every catalog marked above it', async () => {
+    const dr = await catalogOnDynalite();
+    try {
+      await setFormat(CATALOG_FORMAT + 2);
+      await dr.documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'FORMAT', sk: 'FORMAT', format: CATALOG_FORMAT + 1 } }));
+      const refusal = admitWriter([{ catalog, region: 'eu-west-1', written: false }, { catalog: dr.catalog, region: 'eu-central-1', written: true }], '0.1.0');
+      await expect(refusal).rejects.toMatchObject({
+        name: 'CatalogFormatTooNewError',
+        found: CATALOG_FORMAT + 2,
+        message: expect.stringMatching(new RegExp(`^This environment's catalogs \\(catalog in eu-west-1, catalog in eu-central-1 at format ${CATALOG_FORMAT + 1}\\) are at format ${CATALOG_FORMAT + 2},.*--region eu-west-1 .*; aws dynamodb delete-item --region eu-central-1 `)),
+      });
+      expect(await dr.catalog.formatMarker().read()).toBe(CATALOG_FORMAT + 1);
+      // Below both: admitted, and only the catalog written is raised.
+      await setFormat(CATALOG_FORMAT);
+      await dr.documents.send(new DeleteCommand({ TableName: 'catalog', Key: { pk: 'FORMAT', sk: 'FORMAT' } }));
+      await admitWriter([{ catalog: dr.catalog, region: 'eu-central-1', written: false }, { catalog, region: 'eu-west-1', written: true }], '0.1.0');
+      expect(await dr.catalog.formatMarker().read()).toBeUndefined();
+    } finally {
+      await dr.close();
+    }
+  });
+
+  it('refuses a writer over a marker that is not a positive integer, naming the item and how to delete it', async () => {
+    await setFormat(1.5);
+    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0')).rejects.toThrow(
+      new CatalogFormatMarkerInvalidError('catalog', 'eu-west-1', 1.5),
+    );
+    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0')).rejects.toThrow(
+      'The catalog format marker of catalog in eu-west-1 (item pk FORMAT, sk FORMAT) holds format 1.5, not a positive integer, so whether a newer Lifeboat wrote this catalog cannot be told. ' +
+        `Delete the item, which the next backup writes again with the deployed format: aws dynamodb delete-item --region eu-west-1 --table-name catalog --key '{"pk":{"S":"FORMAT"},"sk":{"S":"FORMAT"}}'`,
+    );
+  });
+
+  // Review rM F3: the marker guards CLIs; a backup or retention run that failed on it would protect nothing.
+  it.each([['2'], [1.5], [true]])('is left as it is by the deployed workflows when it holds %p, with a warning, not a failure', async (format) => {
+    await setFormat(format);
+    const warnings: string[] = [];
+    await markDeployedFormat(catalog.formatMarker(), (w) => warnings.push(w));
+    expect(warnings).toEqual([expect.stringMatching(/^the catalog's format marker was not raised to \d+: The catalog format marker of catalog \(item pk FORMAT, sk FORMAT\) holds format /)]);
+  });
+
   it('rejects a marker that is not a positive integer, naming the item', async () => {
     await setFormat('2');
-    await expect(catalog.formatMarker().read()).rejects.toThrow(/^Catalog item FORMAT \/ FORMAT in table catalog is not a valid catalog item: format is "2", not a positive integer/);
+    await expect(catalog.formatMarker().read()).rejects.toThrow(/^The catalog format marker of catalog \(item pk FORMAT, sk FORMAT\) holds format "2", not a positive integer/);
   });
 });

@@ -1,4 +1,8 @@
-import { handler } from '../../../../lambdas/handlers/forget-backups';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { CATALOG_FORMAT } from '../../../../lambdas/catalog/catalog-format';
+import { forgetStep, type ForgetStepRuntime, handler } from '../../../../lambdas/handlers/forget-backups';
+import { MemoryVaultStore } from '../../../../vault';
+import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 
 /**
  * The Forget step's input is refused, naming the field, before the function builds anything from its
@@ -17,4 +21,39 @@ it.each([
   [{ request: null }, 'Invalid forget request: (input): must be an object, got null'],
 ])('refuses %j with an InvalidInputError naming the field', async (input, message) => {
   await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
+});
+
+// Review rM F1: in the DR region no other deployed code writes the DR catalog with its own role, so the DR prune's
+// Forget step marks it, and a CLI's `--vault dr` writes heed what the deployment wrote.
+describe('the Forget step marks its catalog with the deployed format', () => {
+  let dynalite: Awaited<ReturnType<typeof catalogOnDynalite>>;
+  beforeEach(async () => {
+    dynalite = await catalogOnDynalite();
+  });
+  afterEach(async () => dynalite.close());
+  const runtime = (): ForgetStepRuntime => ({
+    config: { homeVault: 'dr' },
+    catalog: dynalite.catalog,
+    plans: [],
+    openVault: () => Promise.reject(new Error('no vault is opened with no plan to forget')),
+    vaultStore: () => new MemoryVaultStore('dr-vault'),
+  });
+
+  it('when it runs, not when it is a dry run', async () => {
+    await forgetStep({ dryRun: true }, runtime());
+    expect(await dynalite.catalog.formatMarker().read()).toBeUndefined();
+    await forgetStep({}, runtime());
+    expect(await dynalite.catalog.formatMarker().read()).toBe(CATALOG_FORMAT);
+  });
+
+  it('and carries on, with a warning, past a marker that is not a positive integer', async () => {
+    await dynalite.documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'FORMAT', sk: 'FORMAT', format: 'one' } }));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(forgetStep({}, runtime())).resolves.toMatchObject({ dryRun: false });
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('not a positive integer'));
+    } finally {
+      warn.mockRestore();
+    }
+  });
 });
