@@ -56,6 +56,7 @@ export * from './prune/index-coverage';
 export * from './prune/prune-errors';
 export * from './prune/prune-lease';
 export * from './prune/prune-mark-out-of-time-error';
+export * from './prune/prune-out-of-time-error';
 export * from './prune/prune-plan';
 export * from './prune/prune-state';
 export * from './prune/prune-vault';

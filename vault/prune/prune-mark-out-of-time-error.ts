@@ -3,8 +3,8 @@ import { formatDuration } from './prune-errors';
 
 /**
  * A prune given a deadline (the prune workflow's Lambda) could not mark what the snapshots reference
- * before it. Every call marks afresh (a cursor carries the sweep's and the condemn phase's progress,
- * not a mark), so answering "not done" would have the workflow call again and again, each call repeating
+ * before it. Every call marks afresh (a cursor carries only the report: what earlier calls deleted or
+ * condemned is done in the vault, and no mark is kept), so answering "not done" would have the workflow call again and again, each call repeating
  * the same mark, until the execution timed out with nothing condemned (audit aT3-2). The call stops
  * before it sweeps or condemns anything; the message says how far the mark got and what to do instead.
  */

@@ -12,6 +12,7 @@ import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, t
 import { repackPacks } from './repack';
 import { manifestsMarkedSince, MarkedPages, markSnapshotsSince, markVault, type MarkLimit, type VaultMark } from './vault-mark';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
+import { PruneOutOfTimeError } from './prune-out-of-time-error';
 import { unindexedReferences } from './index-coverage';
 import { IncompleteIndexError } from './prune-errors';
 import { countSchema as count } from '../repository/vault-schema';
@@ -37,12 +38,15 @@ export type PruneOptions = {
   /**
    * Time (ms since the epoch) after which no new step starts: the call returns `{ done: false, cursor }`.
    * A deadline still ahead when the call starts also bounds its mark, which every call makes afresh: a mark
-   * that does not end before it, or that leaves no time for a single step, throws PruneMarkOutOfTimeError,
-   * as the next call could do no better. One already passed (a forget's preflight) lets the mark run and
-   * starts no step.
+   * that does not end before it throws PruneMarkOutOfTimeError, and a call that reaches it having deleted,
+   * condemned, repacked and written nothing throws PruneOutOfTimeError, as the next call could do no better.
+   * One already passed (a forget's preflight) lets the mark run and starts no step.
    */
   readonly deadline?: number;
-  /** The cursor a previous call returned: its report (the sweep's and condemn phase's progress) is continued. */
+  /**
+   * The cursor a previous call returned: its report (what the earlier calls counted) is continued. It holds no
+   * progress: what an earlier call deleted or condemned is done in the vault, and this call finds the rest again.
+   */
   readonly cursor?: PruneCursor;
   /** Manifest pages already read by an earlier call of this process (vault-mark.ts): each is read once. @default a new MarkedPages */
   readonly markedPages?: MarkedPages;
@@ -193,8 +197,6 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   if (assumeForgotten.size > 0 && !dryRun) throw new VaultError('prune: snapshots may be assumed forgotten only in a dry run; delete them first');
   const markedPages = options.markedPages ?? new MarkedPages();
   const report: PruneReport = options.cursor ? { ...options.cursor.report, locked: [...options.cursor.report.locked], damaged: [...options.cursor.report.damaged] } : emptyPruneReport(dryRun);
-  const unfinished = (phase: PruneCursor['phase']): PruneResult => ({ done: false, cursor: { phase, report }, report });
-
   // The grace backups are held to is stored before anything is condemned under it.
   const started = now();
   const { deadline } = options;
@@ -208,19 +210,27 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const due = batches.filter((b) => !isTombstone(b) && Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
   const markStarted = now();
   let mark = await markVault(vault, markedPages, assumeForgotten, markLimit);
-  const markTook = now() - markStarted;
+  const markEnded = now();
+  const markTook = markEnded - markStarted;
+  // Checked here, not at the first step's check: the time the index load and the sweep's checks take is not the mark's.
+  if (markLimit && deadline !== undefined && markEnded >= deadline) throw new PruneMarkOutOfTimeError(vault.location, mark.snapshots, mark.snapshots, markTook);
   report.snapshots = mark.snapshots;
-  let stepStarted = false;
   // Checked before every step that deletes or condemns: a run that lost its lease stops there (PruneLeaseLostError).
-  // The first check to find the deadline passed before any step started means the mark took the whole call.
   const outOfTime = (): boolean => {
     lease?.assertHeld();
-    if (deadline === undefined || now() < deadline) {
-      stepStarted = true;
-      return false;
-    }
-    if (markLimit && !stepStarted) throw new PruneMarkOutOfTimeError(vault.location, mark.snapshots, mark.snapshots, markTook);
-    return true;
+    return deadline !== undefined && now() >= deadline;
+  };
+  // Whether this call changed the vault (deleted, condemned, repacked or indexed anything; a dry run: counted it). The
+  // cursor carries no progress, so a deadline-bound call cut short with none would be repeated by every later call
+  // (audit aT3-2, review rP F1): it throws instead, naming the step the time went to.
+  let progressed = false;
+  const progress = (): void => {
+    progressed = true;
+  };
+  let step = 'loading the index objects';
+  const unfinished = (phase: PruneCursor['phase']): PruneResult => {
+    if (markLimit && !progressed) throw new PruneOutOfTimeError(vault.location, step, mark.snapshots, markTook, now() - markEnded);
+    return { done: false, cursor: { phase, report }, report };
   };
   // Damaged index objects a repair of the index superseded (Object Lock kept them) are left out, and deleted below when their retention allows.
   const supersededLeftOut = new Set<string>();
@@ -232,8 +242,10 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   // Before anything is swept or condemned: with an index object missing, the packs it listed look unlisted.
   const unindexed = unindexedReferences(mark, indexObjects);
   if (unindexed > 0) throw new IncompleteIndexError(vault.location, unindexed);
+  if (outOfTime()) return unfinished('sweep');
   const tombstones = batches.filter(isTombstone);
-  const sweepCtx = { dryRun, outOfTime, checkLease: () => lease?.assertHeld(), report, graceMs, now, markedPages, tombstoned: new Set(tombstones.map(batchLineage)), tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))) };
+  const sweepCtx = { dryRun, outOfTime, progress, checkLease: () => lease?.assertHeld(), report, graceMs, now, markedPages, tombstoned: new Set(tombstones.map(batchLineage)), tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))) };
+  step = 'sweeping: checking which condemned packs a snapshot still needs';
   if (due.length > 0) {
     const finished = await sweep(vault, due, mark, indexObjects, sweepCtx);
     if (!finished) return unfinished('sweep');
@@ -243,6 +255,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     }
     // In a dry run the due batches stay pending: what they name is counted as deleted above, not condemned again below.
   }
+  step = 'sweeping';
   const supersededKept = await deleteSupersededIndexes(vault, supersededLeftOut, sweepCtx);
   if (!supersededKept || !(await removeExpiredTombstones(vault, batches.filter(isTombstone), indexObjects, supersededKept, started, sweepCtx))) return unfinished('sweep');
   if (outOfTime()) return unfinished('condemn');
@@ -251,6 +264,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   // Marked again for what was committed since the first mark (a backup, a replicated or repaired snapshot: its
   // references must not be condemned), but only the new snapshots: marking them all again read every snapshot
   // object and manifest root twice a call, which on thousands of snapshots outlasted the Lambda (audit aT3-1).
+  step = 'marking the snapshots committed since the first mark';
   if (!dryRun) {
     const extended = await markSnapshotsSince(vault, mark, markedPages, outOfTime);
     if (!extended) return unfinished('condemn');
@@ -259,10 +273,15 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const pendingBatches = batches.filter((b) => !isTombstone(b));
   const pending = pendingObjects(pendingBatches);
   // The listings take a request per 1,000 keys: on a large vault, minutes. This phase writes nothing before them.
+  // Checked between their pages too: a listing of millions of keys could outlast the Lambda.
+  step = 'listing data/ and manifest/';
   if (outOfTime()) return unfinished('condemn');
   // Sizes are needed only for the few garbage packs no index lists: a directory stats just those (withStoredSizes).
-  const storedPacks = await listStoredPacks(vault.store, undefined, { statFiles: false });
-  const storedManifests = await listIds(vault, MANIFEST_PREFIX);
+  const storedPacks = await listStoredPacks(vault.store, undefined, { statFiles: false, outOfTime });
+  if (storedPacks.cut || outOfTime()) return unfinished('condemn');
+  const storedManifests = await listIds(vault, MANIFEST_PREFIX, outOfTime);
+  if (!storedManifests) return unfinished('condemn');
+  step = 'checking the kept copies of blobs stored twice';
   // The kept copies of blobs whose other copies this run drops are authenticated first (kept-copies.ts):
   // a damaged one must not outlive the intact copy. Cut by the deadline, the unchecked packs wait for the next call.
   const checked = await planWithCheckedKeptCopies(
@@ -297,6 +316,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     report.blobsMoved += plan.repack.reduce((n, p) => n + p.live.length, 0);
     report.bytesRepackWritten += plan.repack.reduce((n, p) => n + p.liveBytes, 0);
   } else {
+    if (!checked.cut) step = 'repacking';
     const result = await repackPacks(vault, plan.repack, { outOfTime });
     repackedIds = result.repacked;
     newPacks.push(...result.newPacks);
@@ -316,6 +336,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     manifests: [...plan.garbageManifests],
   };
   const condemnsSomething = batch.packs.length + batch.indexes.length + batch.manifests.length > 0;
+  if (condemnsSomething || newPacks.length > 0 || missingToCondemn.length > 0 || (dryRun && repackedIds.length > 0)) progress();
   if (!dryRun && (condemnsSomething || newPacks.length > 0 || missingToCondemn.length > 0)) {
     lease?.assertHeld();
     // The new packs and the packs carried out of condemned index objects are indexed before the
@@ -368,7 +389,7 @@ function listedButAbsent(indexObjects: readonly LoadedIndexObject[], stored: Rea
  * (removeExpiredTombstones), or every backup would refuse the object again (DamagedIndexError). Returns
  * the keys of those still stored, or null when out of time.
  */
-async function deleteSupersededIndexes(vault: Vault, keys: ReadonlySet<string>, ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport }): Promise<Set<string> | null> {
+async function deleteSupersededIndexes(vault: Vault, keys: ReadonlySet<string>, ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; report: PruneReport }): Promise<Set<string> | null> {
   const kept = new Set<string>();
   for (const key of [...keys].sort()) {
     if (ctx.outOfTime()) return null;
@@ -382,6 +403,7 @@ async function deleteSupersededIndexes(vault: Vault, keys: ReadonlySet<string>, 
         continue;
       }
     }
+    ctx.progress();
     ctx.report.indexesDeleted++;
   }
   return kept;
@@ -401,7 +423,7 @@ async function removeExpiredTombstones(
   indexObjects: readonly LoadedIndexObject[],
   supersededKept: ReadonlySet<string>,
   started: number,
-  ctx: { dryRun: boolean; outOfTime: () => boolean; report: PruneReport; graceMs: number },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; report: PruneReport; graceMs: number },
 ): Promise<boolean> {
   if (tombstones.length === 0) return true;
   const listed = new Set<string>();
@@ -420,6 +442,7 @@ async function removeExpiredTombstones(
         continue;
       }
     }
+    ctx.progress();
     ctx.report.tombstonesRemoved++;
   }
   return true;
@@ -448,9 +471,12 @@ async function withStoredSizes(vault: Vault, packs: ReadonlyArray<{ id: string; 
   return mapBounded(packs, 8, async (p) => (p.bytes > 0 ? p : { id: p.id, bytes: (await storedPackSize(vault.store, stored, p.id)) ?? 0 }));
 }
 
-async function listIds(vault: Vault, prefix: string): Promise<Set<string>> {
+/** The ids under `prefix`; null when `outOfTime`, checked every 1,000 keys (a page of an S3 listing), cut the listing. */
+async function listIds(vault: Vault, prefix: string, outOfTime?: () => boolean): Promise<Set<string> | null> {
   const ids = new Set<string>();
+  let n = 0;
   for await (const key of vault.store.list(prefix)) {
+    if (++n % 1000 === 0 && outOfTime?.()) return null;
     const id = idFromKey(prefix, key);
     if (id) ids.add(id);
   }
@@ -473,7 +499,7 @@ async function sweep(
   due: readonly StoredCondemnedBatch[],
   mark: VaultMark,
   indexObjects: readonly LoadedIndexObject[],
-  ctx: { dryRun: boolean; outOfTime: () => boolean; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string> },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string> },
 ): Promise<boolean> {
   const { report } = ctx;
   const doomed = pendingObjects(due);
@@ -534,7 +560,10 @@ async function sweep(
   for (const id of doomed.packs) if (listedBySurvivor.has(id) && !spared.has(id)) spared.set(id, { packId: id, length: 0, entries: [] });
   const sparedManifests = new Set([...doomed.manifests].filter((m) => mark.manifests.has(m)));
   report.spared += spared.size + sparedManifests.size;
-  if (!ctx.dryRun && carried.size > 0) await writeIndexObject(vault.store, vault.keys, [...carried.values()]);
+  if (!ctx.dryRun && carried.size > 0) {
+    await writeIndexObject(vault.store, vault.keys, [...carried.values()]);
+    ctx.progress();
+  }
 
   const lockedByBatch = new Map<string, CondemnedBatch>();
   const leftOf = (batch: StoredCondemnedBatch): CondemnedBatch => {
@@ -544,9 +573,13 @@ async function sweep(
   };
   const deletedPacks = new Map<string, CondemnedBatch['packs']>();
   const remove = async (batch: StoredCondemnedBatch, key: string, onDeleted: () => void, record: (b: CondemnedBatch) => void): Promise<void> => {
-    if (ctx.dryRun) return onDeleted();
+    if (ctx.dryRun) {
+      ctx.progress();
+      return onDeleted();
+    }
     try {
       await vault.store.delete(key);
+      ctx.progress();
       onDeleted();
     } catch (err) {
       if (!(err instanceof ObjectLockedError)) throw err;
@@ -635,12 +668,18 @@ async function sweep(
     // again next run, and a new left batch per due batch per run doubled them run after run (audit i7-2).
     const left = lockedByBatch.get(batch.id);
     const leftNamed = left && due.some((other) => other.id !== batch.id && stored.has(other.id) && batchLineage(other) === batchLineage(batch) && namesAll(other, left));
-    if (left && !leftNamed) await writeCondemnedBatch(vault.store, vault.keys, left);
+    if (left && !leftNamed) {
+      await writeCondemnedBatch(vault.store, vault.keys, left);
+      ctx.progress();
+    }
     const sweptAt = new Date(ctx.now()).toISOString();
     const keepMs = Math.max(batch.graceMs, ctx.graceMs, TOMBSTONE_MIN_KEEP_MS);
     const deleted = deletedPacks.get(batch.id) ?? [];
     // A batch whose object Object Lock keeps is swept again by every run: one tombstone of it is enough, unless this sweep deleted packs.
-    if (deleted.length > 0 || !ctx.tombstoned?.has(batchLineage(batch))) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs: deleted, indexes: [], manifests: [], sweptAt, keepMs, from: batchLineage(batch) });
+    if (deleted.length > 0 || !ctx.tombstoned?.has(batchLineage(batch))) {
+      await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs: deleted, indexes: [], manifests: [], sweptAt, keepMs, from: batchLineage(batch) });
+      ctx.progress();
+    }
     try {
       await vault.store.delete(condemnedKey(batch.id));
       stored.delete(batch.id);

@@ -10,7 +10,12 @@ import { DATA_PREFIX, idFromKey, packKey } from '../repository/vault-layout';
  * ListStoredPacksOptions.statFiles), and `vault repair index` reads a pack's header at its end without
  * reading the pack whole. `sizes` is null for a store whose listing has none, or was asked for none.
  */
-export type StoredPacks = { readonly ids: ReadonlySet<string>; readonly sizes: ReadonlyMap<string, number> | null };
+export type StoredPacks = {
+  readonly ids: ReadonlySet<string>;
+  readonly sizes: ReadonlyMap<string, number> | null;
+  /** True when ListStoredPacksOptions.outOfTime cut the listing: `ids` is then incomplete. */
+  readonly cut?: boolean;
+};
 
 export type ListStoredPacksOptions = {
   /**
@@ -20,6 +25,8 @@ export type ListStoredPacksOptions = {
    * needs the size of few packs: storedPackSize stats just those. @default true
    */
   readonly statFiles?: boolean;
+  /** Checked every 1,000 keys (a page of an S3 listing): true stops the listing (`cut`), as a prune's deadline does. */
+  readonly outOfTime?: () => boolean;
 };
 
 /** One listing of `prefix` (`data/` or one of its `data/<2 hex>/` folders): the packs under it, with their sizes where the store lists them. */
@@ -27,8 +34,11 @@ export async function listStoredPacks(store: VaultStore, prefix: string = DATA_P
   const ids = new Set<string>();
   // Only a directory store has files (localPath): its sizes are a stat each, not part of the listing.
   const sizesCost = store.localPath !== undefined && options.statFiles === false;
+  let listed = 0;
+  const cut = (): boolean => ++listed % 1000 === 0 && (options.outOfTime?.() ?? false);
   if (!store.listWithSizes || sizesCost) {
     for await (const key of store.list(prefix)) {
+      if (cut()) return { ids, sizes: null, cut: true };
       const id = idFromKey(DATA_PREFIX, key);
       if (id) ids.add(id);
     }
@@ -36,6 +46,7 @@ export async function listStoredPacks(store: VaultStore, prefix: string = DATA_P
   }
   const sizes = new Map<string, number>();
   for await (const { key, size } of store.listWithSizes(prefix)) {
+    if (cut()) return { ids, sizes, cut: true };
     const id = idFromKey(DATA_PREFIX, key);
     if (!id) continue;
     ids.add(id);

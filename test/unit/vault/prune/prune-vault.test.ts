@@ -9,6 +9,7 @@ import { BackupOutlivedGraceError, IncompleteIndexError, PruneAlreadyRunningErro
 import { PRUNE_LEASE_TTL_MS } from '../../../../vault/prune/prune-lease';
 import { batchLineage, CONDEMNATION_CLOCK_MARGIN_MS, isTombstone, loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { PruneMarkOutOfTimeError } from '../../../../vault/prune/prune-mark-out-of-time-error';
+import { PruneOutOfTimeError } from '../../../../vault/prune/prune-out-of-time-error';
 import { pruneVault, type PruneOptions, type PruneReport } from '../../../../vault/prune/prune-vault';
 import { markVault } from '../../../../vault/prune/vault-mark';
 import { extendSnapshotRetention, retentionWindow, snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
@@ -293,10 +294,11 @@ describe('pruneVault', () => {
     await writeIndexObject(store, vault.keys, [{ packId: copyId, length: original.length, entries: original.entries }]);
 
     deadline.at = clock.t + 1;
-    const cut = await pruneVault(vaultAt(), { graceMs: GRACE, now: () => clock.t, deadline: deadline.at });
-    expect([cut.done, cut.cursor?.phase, cut.report.packsCondemned, cut.report.packsRepacked]).toEqual([false, 'condemn', 0, 0]);
+    // Having condemned nothing, the call is not "unfinished": the next would check the same copies again (review rP F1).
+    await expect(pruneVault(vaultAt(), { graceMs: GRACE, now: () => clock.t, deadline: deadline.at })).rejects.toThrow(/deadline came while checking the kept copies/);
+    expect(await loadCondemnedBatches(store, vault.keys)).toEqual([]);
     deadline.at = Number.POSITIVE_INFINITY;
-    const resumed = await pruneVault(vaultAt(), { graceMs: GRACE, now: () => clock.t, ...(cut.cursor ? { cursor: cut.cursor } : {}) });
+    const resumed = await pruneVault(vaultAt(), { graceMs: GRACE, now: () => clock.t });
     expect([resumed.done, resumed.report.packsCondemned, resumed.report.damaged]).toEqual([true, 1, []]);
     clock.t += GRACE;
     expect((await pruneVault(vaultAt(), { graceMs: GRACE, now: () => clock.t })).report.packsDeleted).toBe(1);
@@ -844,11 +846,85 @@ describe('pruneVault under a Lambda deadline (audit aT3)', () => {
   it('a first mark that ends right at the deadline, leaving no time for a step, throws PruneMarkOutOfTimeError too', async () => {
     const { memory, clock, reopen } = await manySnapshots(30, 5);
     const mark = await markCost(memory, clock, reopen);
-    // The lease, the policy and the batches' listing come before the mark: a few requests.
-    const deadline = clock.t + mark + 10 * OP_MS;
+    // The lease, the policy and the batches' listing come before the mark: a few requests; the last snapshot's walk ends past this.
+    const deadline = clock.t + mark + 3.5 * OP_MS;
     const run = pruneVault(reopen(timedStore(memory, clock, { t: Number.POSITIVE_INFINITY })), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } });
     await expect(run).rejects.toThrow(/all 25 snapshots marked, in .*leaving no time before the deadline/);
     expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+  });
+
+  it('a mark that ends before the deadline is not blamed for the time the index load then takes (review rP F2)', async () => {
+    const { memory, clock, reopen } = await manySnapshots(30, 5);
+    const mark = await markCost(memory, clock, reopen);
+    // The mark ends a few requests before the deadline; loading the 30 index objects, one GET each, passes it.
+    const deadline = clock.t + mark + 10 * OP_MS;
+    const run = pruneVault(reopen(timedStore(memory, clock, { t: Number.POSITIVE_INFINITY })), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } });
+    await expect(run).rejects.toThrow(PruneOutOfTimeError);
+    await expect(run).rejects.toThrow(/deadline came while loading the index objects \(found .* after the mark of 25 snapshots, which took/);
+    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+  });
+
+  it('a call that reaches the deadline in the condemn phase\'s listings having done nothing throws PruneOutOfTimeError, every call (not done: false until the workflow times out, review rP F1)', async () => {
+    const { memory, clock, reopen, kept } = await manySnapshots(30, 10);
+    for (let call = 1; call <= 2; call++) {
+      clock.t += 60_000;
+      const deadline = clock.t + 10_000;
+      let snapshotListings = 0;
+      // The second listing of snapshots/ (markSnapshotsSince's: thousands of keys, several pages) is where the deadline falls.
+      const store = requiredMethodsStore(memory, {
+        list: async function* (p) {
+          yield* memory.list(p);
+          if (p === 'snapshots/' && ++snapshotListings === 2) clock.t = deadline;
+        },
+      });
+      const run = pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } });
+      await expect(run).rejects.toThrow(/deadline came while listing data\/ and manifest\/.*Run `lifeboat prune` from a machine/);
+    }
+    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+    // Without a deadline the same vault prunes: the lease was released each time.
+    expect((await prune(reopen(), clock)).packsCondemned).toBeGreaterThanOrEqual(10);
+    await expectRestores(reopen(), kept);
+  });
+
+  it('a call with only a repack to do, whose deadline comes during the listing of data/, throws PruneOutOfTimeError (review rP F1)', async () => {
+    const { memory, clock, reopen } = await manySnapshots(0, 0);
+    const a = data(1, 4000);
+    const first = await backup(reopen(), new Map([['a', a], ['b', data(2, 4000)]]));
+    const second = await backup(reopen(), new Map([['a', a]]));
+    await memory.delete(snapshotKey(first));
+    const dry = await pruneVault(reopen(), { dryRun: true, graceMs: GRACE, now: () => clock.t });
+    expect([dry.report.packsRepacked, dry.report.packsCondemned]).toEqual([1, 1]);
+    clock.t += 60_000;
+    const deadline = clock.t + 10_000;
+    const store = requiredMethodsStore(memory, {
+      list: async function* (p) {
+        yield* memory.list(p);
+        if (p === DATA_PREFIX) clock.t = deadline;
+      },
+    });
+    const run = pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } });
+    await expect(run).rejects.toThrow(/deadline came while listing data\/ and manifest\//);
+    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+    await expectRestores(reopen(), new Map([[second, new Map([['a', a]])]]));
+  });
+
+  it('the listing of data/ stops at the first page boundary past the deadline, not at its end', async () => {
+    const { memory, clock, reopen } = await manySnapshots(3, 1);
+    const deadline = clock.t + 10_000;
+    let yielded = 0;
+    // A data/ of 5,000 keys (stand-ins past the real packs: no pack id, so no pack), the deadline passing at the 500th.
+    const store = requiredMethodsStore(memory, {
+      list: async function* (p) {
+        yield* memory.list(p);
+        if (p !== DATA_PREFIX) return;
+        for (let k = 0; k < 5000; k++) {
+          if (++yielded === 500) clock.t = deadline;
+          yield `${DATA_PREFIX}zz/not-a-pack-${k}`;
+        }
+      },
+    });
+    await expect(pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } })).rejects.toThrow(/deadline came while listing data\/ and manifest\//);
+    expect(yielded).toBeLessThanOrEqual(1000);
   });
 
   it('a snapshot committed between the first mark and the condemn phase keeps its packs and manifest objects', async () => {
