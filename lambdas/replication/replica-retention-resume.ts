@@ -22,6 +22,13 @@ export type ReplicaRecordingFingerprint = z.infer<typeof replicaRecordingFingerp
 export const RETENTION_CHUNK_SNAPSHOTS = 256;
 
 /**
+ * Resumed passes in a row that find nothing of a chunk of one snapshot before the DR retention extension gives up on it
+ * (ReplicaRetentionStalledError). Two: a second stalled pass, with the first's slowness passed or not, is the sign that
+ * the chunk's cost (mostly the DR vault's index, read once a chunk) exceeds a pass; the workflow loops at most one more.
+ */
+export const RETENTION_STALLED_PASSES = 2;
+
+/**
  * Where a Replicate pass stopped while extending the DR vault's Object Lock retention, for the next pass (the step's
  * output `retention`, passed back to it by the workflow's loop). The copy is done and vouched for: the next pass copies
  * and looks at nothing, finds again which backups to record and what their snapshots reference in the DR vault, and
@@ -56,6 +63,14 @@ export const replicaRetentionResumeSchema = z.strictObject({
    * each of k snapshots a pass can find costing log2(256/k) + 1 passes (review rO F1).
    */
   chunkSnapshots: z.number().int().min(1).max(RETENTION_CHUNK_SNAPSHOTS),
+  /**
+   * Resumed passes in a row, the one that wrote this the last, that began with this chunk of one snapshot and did
+   * nothing of it (no key extended, the chunk not finished); absent: none. Any progress clears it. The pass that would
+   * make it RETENTION_STALLED_PASSES throws ReplicaRetentionStalledError: one slow pass alone (a throttled DR region, a
+   * cold start) is no sign that no pass can find the chunk, and failing on it failed the DR copy of a progressing
+   * extension and started it again from the first key on the next backup (review rQ F1).
+   */
+  stalledPasses: z.number().int().min(1).max(RETENTION_STALLED_PASSES - 1).optional(),
   /** Objects of the chunk left to extend when the pass stopped, 0 when its keys were not found yet (for the logs: the next pass counts them again). */
   objectsLeft: z.number().int().min(0),
   /** The backups the stopped pass was to record: a resumed pass carries on only for the same ones. */
@@ -67,7 +82,8 @@ export type ReplicaRetentionResume = z.infer<typeof replicaRetentionResumeSchema
  * What the step accepts back as `retention`: the same, with the lists a report written before the state was bounded
  * carried (snapshotIds, toMark, toWrite) dropped — an execution running across the deploy carries on, recomputing them.
  * `recording` may be absent (a report written before it existed): that pass then runs a whole pass. `chunkSnapshots`
- * may be absent (a report written before it existed): chunks start at the largest size again.
+ * may be absent (a report written before it existed): chunks start at the largest size again. `stalledPasses` is
+ * optional in both: a report written before it is read as no stalled pass.
  */
 export const replicaRetentionResumeInputSchema = z.object({
   ...replicaRetentionResumeSchema.shape,

@@ -13,7 +13,7 @@ import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
 import { discardedSnapshotsOf } from './discarded-snapshots';
 import { replicateVault, type ReplicationThaw } from './replicate-vault';
 import { type ReplicaPruneRunning } from './replica-prune-wait';
-import { RETENTION_CHUNK_SNAPSHOTS, type ReplicaRecordingFingerprint, type ReplicaRetentionResume, type ReplicaRetentionResumeInput } from './replica-retention-resume';
+import { RETENTION_CHUNK_SNAPSHOTS, RETENTION_STALLED_PASSES, type ReplicaRecordingFingerprint, type ReplicaRetentionResume, type ReplicaRetentionResumeInput } from './replica-retention-resume';
 import { ReplicaRetentionStalledError } from './replica-retention-stalled-error';
 
 /** What replication reads and writes in the primary region's catalog. */
@@ -354,11 +354,13 @@ function largestChunk(deps: ReplicateBackupDeps): number {
  * size learnt is kept for the chunks after it (`chunkSnapshots` in the cursor), and doubled again, up to the largest,
  * after a chunk that took at most half the time left when it began (twice its snapshots would have fitted: the cost of
  * a chunk grows no faster than its size); sized afresh at the largest, every chunk was halved again, and each k
- * snapshots a pass can find cost log2(256/k) + 1 passes (review rO F1). A chunk of one snapshot whose keys a resumed
- * pass, beginning with it, cannot find or start extending throws ReplicaRetentionStalledError: its cost is mostly per
- * chunk (the DR vault's index), so every pass after it would stop at the same place, answering complete: false until
- * the workflow's timeout with the plan's lease held (review rO F2); failed, the DR copy is recorded FAILED, the lease
- * released, and the next backup run tries again. The cost: the keys chunks share (the config, the keys/ objects, index objects, packs
+ * snapshots a pass can find cost log2(256/k) + 1 passes (review rO F1). A chunk of one snapshot whose keys resumed
+ * passes, beginning with it, cannot find or start extending RETENTION_STALLED_PASSES times in a row (`stalledPasses` in
+ * the cursor, cleared by any progress) throws ReplicaRetentionStalledError: its cost is mostly per chunk (the DR vault's
+ * index), so every pass after it would stop at the same place, answering complete: false until the workflow's timeout
+ * with the plan's lease held (review rO F2); failed, the DR copy is recorded FAILED, the lease released, and the next
+ * backup run tries again. Not on the first such pass: one slow pass of an extension that was progressing (a throttled
+ * DR region, a cold start) failed the DR copy and started the extension again on the next backup (review rQ F1). The cost: the keys chunks share (the config, the keys/ objects, index objects, packs
  * deduplicated across them) are found and HEADed once a chunk — a HEAD only, as extendObjectsRetention leaves an object
  * retained long enough alone — and the DR vault's index is read once a chunk. With few snapshots (at most a chunk) it is
  * one chunk, as before chunks. The chunk's bounds are snapshot ids, not a count, so a snapshot that drops out between
@@ -395,7 +397,8 @@ async function extendReplicaRetention(
     if (after === undefined && snapshotsThrough === undefined && rest.length > chunkSnapshots) snapshotsThrough = rest[chunkSnapshots - 1];
     const through = snapshotsThrough;
     const chunk = through === undefined ? rest : rest.filter((id) => id <= through);
-    const cursor = (objectsLeft: number): ReplicaRetentionResume => ({
+    // Written only by a pass that did nothing of its chunk of one: any progress leaves it out (stalledPasses).
+    const cursor = (objectsLeft: number, stalledPasses?: number): ReplicaRetentionResume => ({
       until,
       extendTo,
       ...(snapshotsAfter !== undefined ? { snapshotsAfter } : {}),
@@ -404,6 +407,7 @@ async function extendReplicaRetention(
       chunkSnapshots,
       objectsLeft,
       recording,
+      ...(stalledPasses !== undefined ? { stalledPasses } : {}),
     });
     const began = now();
     const found = chunk.length > 0 ? await snapshotObjectKeysBefore(replica, chunk, deadline, now) : [];
@@ -426,10 +430,15 @@ async function extendReplicaRetention(
     }
     // Nothing of the chunk done in a resumed pass that began with it, with a whole pass's time: its keys take too long
     // to find; half of it next time, and the chunks after it no larger. (A first pass begins the extension with what the
-    // copy left of its time.) One snapshot cannot be halved: the next pass would stop here again.
+    // copy left of its time.) One snapshot cannot be halved: the next pass would stop here again, unless this one was
+    // only slow (throttled, a cold start), so it fails on the RETENTION_STALLED_PASSES-th such pass in a row.
     if (resumed && first) {
       const [only] = chunk;
-      if (chunk.length === 1 && only !== undefined) throw new ReplicaRetentionStalledError(deps.target.location, only, now() - began);
+      if (chunk.length === 1 && only !== undefined) {
+        const stalledPasses = (resume.stalledPasses ?? 0) + 1;
+        if (stalledPasses >= RETENTION_STALLED_PASSES) throw new ReplicaRetentionStalledError(deps.target.location, only, now() - began, stalledPasses);
+        return cursor(notStarted ?? 0, stalledPasses);
+      }
       if (chunk.length > 1) {
         const half = Math.ceil(chunk.length / 2);
         snapshotsThrough = chunk[half - 1];
