@@ -1,9 +1,13 @@
 import { type BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { CATALOG_FORMAT } from '../lambdas/catalog/catalog-format';
 import { CatalogFormatTooNewError, type MarkedCatalog } from '../lambdas/catalog/catalog-format-too-new-error';
+import { CatalogFormatMarkerUnreadableError } from './catalog-format-marker-unreadable-error';
 import { CatalogEndpointUnansweredError, isUnanswered, mentionsUnanswered } from './unanswered-endpoint';
 
-/** One of the environment's catalogs, for a command about to write: whether it writes through that catalog (or its vault). */
+/**
+ * One of the environment's catalogs, for a command about to write: whether it writes through that catalog (or its
+ * vault). A catalog not written is only glanced at: its client should give up at once (environment-access.ts).
+ */
 export type CatalogOfWriter = { readonly catalog: BackupCatalog; readonly region: string; readonly written: boolean };
 
 /**
@@ -14,40 +18,58 @@ export type CatalogOfWriter = { readonly catalog: BackupCatalog; readonly region
  * also heed the primary's marker. A marker that is not a positive integer refuses too
  * (CatalogFormatMarkerInvalidError, naming the item to delete).
  *
- * A catalog the CLI cannot look at is judged by the others: one that does not answer (its region down: the command's
- * own requests there fail naming what to run instead), one its credentials may not read (the DR catalog of another
- * account without --dr-profile: its resource policy lets the primary account put replicated records only), one that
- * does not exist (a DR region never deployed to).
+ * A catalog that does not answer is judged by the others (its region down: the command's own requests there fail
+ * naming what to run instead). A catalog the command does not write is also judged by the others when its
+ * credentials may not read it (the DR catalog of another account without --dr-profile: its resource policy lets the
+ * primary account put replicated records only; the primary's with --dr-profile and no primary credentials) or it does
+ * not exist (a DR region never deployed to). A catalog the command writes must let its marker be read and raised
+ * (CatalogFormatMarkerUnreadableError): credentials limited to other items (a dynamodb:LeadingKeys policy from before
+ * the marker) would otherwise admit a write through a catalog of a newer format.
  */
 export async function admitWriter(catalogs: readonly CatalogOfWriter[], cliVersion: string): Promise<void> {
+  // All read before any is raised: a refusal changes nothing. At once: a silent region costs its timeout once.
+  const formats = await Promise.all(
+    catalogs.map(async ({ catalog, region, written }) => {
+      const marker = catalog.formatMarker(region);
+      const format = await unlessOutOfReach(() => marker.read(), { table: marker.table, region, written });
+      return { table: marker.table, region, format };
+    }),
+  );
   const above: MarkedCatalog[] = [];
-  // All read before any is raised: a refusal changes nothing.
-  for (const { catalog, region } of catalogs) {
-    const marker = catalog.formatMarker(region);
-    const format = await unlessOutOfReach(() => marker.read());
-    if (format !== undefined && format > CATALOG_FORMAT) above.push({ table: marker.table, region, format });
-  }
+  for (const { table, region, format } of formats) if (format !== undefined && format > CATALOG_FORMAT) above.push({ table, region, format });
   if (above.length > 0) throw new CatalogFormatTooNewError(above, CATALOG_FORMAT, cliVersion);
   for (const { catalog, region, written } of catalogs) {
     if (!written) continue;
     const marker = catalog.formatMarker(region);
     // A newer CLI may have raised it since the read.
-    const standing = await unlessOutOfReach(() => marker.raise(CATALOG_FORMAT));
+    const standing = await unlessOutOfReach(() => marker.raise(CATALOG_FORMAT), { table: marker.table, region, written });
     if (standing !== undefined && standing > CATALOG_FORMAT) throw new CatalogFormatTooNewError([{ table: marker.table, region, format: standing }], CATALOG_FORMAT, cliVersion);
   }
 }
 
-/** Names of DynamoDB's answers that mean "this catalog cannot be looked at with these credentials" rather than a fault. */
-const OUT_OF_REACH: ReadonlySet<string> = new Set(['AccessDeniedException', 'ResourceNotFoundException']);
+/**
+ * Names of the answers that mean "these credentials cannot look at this catalog" rather than a fault: DynamoDB's
+ * (denied, no such table) and the SDK's own when it has no credentials to sign with (an unset or expired profile).
+ */
+const OUT_OF_REACH: ReadonlySet<string> = new Set(['AccessDeniedException', 'ResourceNotFoundException', 'CredentialsProviderError', 'TokenProviderError']);
 
-async function unlessOutOfReach<T>(look: () => Promise<T>): Promise<T | undefined> {
+async function unlessOutOfReach<T>(look: () => Promise<T>, of: { table: string; region: string; written: boolean }): Promise<T | undefined> {
   try {
     return await look();
   } catch (err) {
     if (err instanceof CatalogEndpointUnansweredError || isUnanswered(err)) return undefined;
+    if (!(err instanceof Error)) throw err;
     // The SDK's retry wraps an error that is not an Error of its realm (Node's own, under a test runner's sandbox) in
-    // one whose message alone says it: "AWS SDK error wrapper for Error: connect ECONNREFUSED …".
-    if (err instanceof Error && (OUT_OF_REACH.has(err.name) || mentionsUnanswered(err.message))) return undefined;
-    throw err;
+    // one whose message alone says it: "AWS SDK error wrapper for Error: connect ECONNREFUSED …". Only such a wrapper
+    // is read as text: a service's or Lifeboat's named error may quote anything (a marker holding "ETIMEDOUT").
+    if (isSdkWrapper(err) && mentionsUnanswered(err.message)) return undefined;
+    if (!OUT_OF_REACH.has(err.name)) throw err;
+    if (!of.written) return undefined;
+    throw new CatalogFormatMarkerUnreadableError(of.table, of.region, err);
   }
+}
+
+/** An error the SDK made of something that was not a service's answer: a bare Error, or its retry's wrapper. */
+function isSdkWrapper(err: Error): boolean {
+  return err.name === 'Error' || err.message.startsWith('AWS SDK error wrapper for');
 }

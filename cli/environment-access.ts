@@ -7,7 +7,7 @@ import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
-import { admitWriter } from './catalog-format-admission';
+import { admitWriter, type CatalogOfWriter } from './catalog-format-admission';
 import { packageVersion } from './package-version';
 import { MirrorLog } from '../lambdas/mirror/mirror-log';
 import { ScrubLog } from '../lambdas/catalog/scrub-log';
@@ -189,6 +189,15 @@ export function drCatalogTableOf(environment: Pick<EnvironmentConfig, 'account' 
   return drAccount !== undefined ? `arn:${partitionOf(environment.drRegion)}:dynamodb:${environment.drRegion}:${drAccount}:table/${catalogTable}` : catalogTable;
 }
 
+/**
+ * The timeouts of a glance at the format marker of a catalog a command does not write (cli/catalog-format-admission.ts):
+ * one attempt, answered within 3 s, for a marker that does not answer in time is skipped and judged by the other
+ * catalog's. A live DynamoDB answers a GetItem in milliseconds.
+ */
+export function markerGlanceTimeouts(timeouts: ClientTimeouts): ClientTimeouts {
+  return { ...timeouts, requestTimeoutMs: Math.min(timeouts.requestTimeoutMs, 3_000), requestMaxAttempts: 1 };
+}
+
 /** The DR stack's account when the environment puts it in another account than its own (`drAccount`). */
 export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 'drAccount'>): string | undefined {
   return environment.drAccount !== undefined && environment.drAccount !== environment.account ? environment.drAccount : undefined;
@@ -207,8 +216,8 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
   // the other region's catalog is what the outage runbooks read, and waiting forever on the dead one would hide it.
   const timeouts = clients.timeouts ?? CLI_CLIENT_TIMEOUTS;
   const catalogSettings = requestClientSettings(timeouts);
-  const catalogClientIn = (region: string): DynamoDBClient =>
-    endpoints ? localDynamoDbClient(endpoints, region, catalogSettings) : new DynamoDBClient({ ...catalogSettings, region });
+  const catalogClientIn = (region: string, settings = catalogSettings): DynamoDBClient =>
+    endpoints ? localDynamoDbClient(endpoints, region, settings) : new DynamoDBClient({ ...settings, region });
   const dynamodb = clients.dynamodb ?? catalogClientIn(environment.primaryRegion);
   const s3 = (region: string) =>
     clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client({ ...transferClientSettings(timeouts), region }));
@@ -250,7 +259,31 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     // A local cloud started without the DR region has no DR catalog to look at (nor to write: the command's own use of it says so).
     const drServed = endpoints === undefined || clients.drDynamodb !== undefined || endpoints.dynamodb[environment.drRegion] !== undefined;
     const regions = (['primary', 'dr'] as const).filter((region) => region === 'primary' || drServed);
-    await admitWriter(regions.map((region) => ({ catalog: catalogIn(region), region: regionOf(region), written: writes.has(region) })), packageVersion());
+    // A catalog the command does not write is only glanced at, on a client of its own that gives up at once
+    // (markerGlanceTimeouts): a `--vault dr` run with the primary region down should not wait the catalog client's
+    // two 10-s attempts on it. Clients given by the caller are used as they are.
+    const glancing: DynamoDBClient[] = [];
+    const glanceClientIn = (region: 'primary' | 'dr'): DynamoDBClient => {
+      const given = region === 'primary' ? clients.dynamodb : profiled() !== undefined ? (clients.drProfile ? profiled()?.dynamodb : undefined) : clients.drDynamodb;
+      if (given !== undefined) return given;
+      const glance = markerGlanceTimeouts(timeouts);
+      const client =
+        region === 'dr' && options.drProfile !== undefined && options.aws
+          ? profileClients(options.drProfile, environment.drRegion, glance).dynamodb
+          : catalogClientIn(regionOf(region), requestClientSettings(glance));
+      glancing.push(client);
+      return client;
+    };
+    const catalogOfWriter = (region: 'primary' | 'dr'): CatalogOfWriter => {
+      const written = writes.has(region);
+      const catalog = written ? catalogIn(region) : new BackupCatalog(DynamoDBDocumentClient.from(glanceClientIn(region)), region === 'primary' ? names.catalogTable : drCatalogTable);
+      return { catalog, region: regionOf(region), written };
+    };
+    try {
+      await admitWriter(regions.map(catalogOfWriter), packageVersion());
+    } finally {
+      for (const client of glancing) client.destroy();
+    }
   }
   return {
     environment,

@@ -195,8 +195,8 @@ async function continuedPlan(workspace: BackupWorkspace, backupId: string, conti
 
 async function recordRunning(head: Omit<BackupPlanDocument, 'sources' | 'shardManifests'>, plan: ProtectionPlanConfig, deps: PlanBackupDeps): Promise<BackupRecord> {
   // Every backup marks the catalog with the format this deployment writes, so a later CLI that knows less refuses to
-  // write through it (catalog-format.ts); the Plan step's UpdateItem on the table already allows it. A marker that is
-  // not a positive integer is logged, not fatal: it guards CLIs, and failing every backup over it would protect nothing.
+  // write through it (catalog-format.ts); the Plan step's UpdateItem on the table already allows it. A marking that
+  // fails (an invalid marker, a throttle) is logged, not fatal: it guards CLIs, and failing a backup over it would protect nothing.
   await markDeployedFormat(deps.catalog.formatMarker());
   return deps.catalog.createBackup({
     backupId: head.backupId,

@@ -66,15 +66,16 @@ export class CatalogFormatMarker {
 const logMarkerWarning = (warning: string): void => console.warn(JSON.stringify({ level: 'WARN', item: 'FORMAT / FORMAT', warning }));
 
 /**
- * The deployed workflows' marking (the Plan step, the Forget step): raises the marker to this deployment's format. A
- * marker that is not a positive integer is logged and left: the marker guards CLIs, which refuse it and say to delete
- * it, and a backup or a retention run failing on it would protect nothing.
+ * The deployed workflows' marking (the Plan step, the Forget step): raises the marker to this deployment's format.
+ * Whatever fails (a marker that is not a positive integer, a throttle, a denial, a 5xx) is logged and left: the
+ * marker guards CLIs, which refuse an invalid one and say to delete it, and a backup or a retention run failing on it
+ * would protect nothing (a Forget step's retries would end in a prune failed for the day). The next run marks it.
  */
-export async function markDeployedFormat(marker: Pick<CatalogFormatMarker, 'raise'>, warn: (warning: string) => void = logMarkerWarning): Promise<void> {
+export async function markDeployedFormat(marker: Pick<CatalogFormatMarker, 'raise' | 'table'>, warn: (warning: string) => void = logMarkerWarning): Promise<void> {
   try {
     await marker.raise(CATALOG_FORMAT);
   } catch (err) {
-    if (!(err instanceof CatalogFormatMarkerInvalidError)) throw err;
-    warn(`the catalog's format marker was not raised to ${CATALOG_FORMAT}: ${err.message}`);
+    const why = err instanceof CatalogFormatMarkerInvalidError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    warn(`the format marker of the catalog ${marker.table} was not raised to ${CATALOG_FORMAT}: ${why}`);
   }
 }

@@ -3,17 +3,18 @@ import * as net from 'node:net';
 import { join } from 'node:path';
 import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type ClientTimeouts } from '../../../cli/client-timeouts';
+import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts } from '../../../cli/client-timeouts';
 import { approvalsListCommand, approveCommand } from '../../../cli/commands/approval-commands';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
 import { statusCommand } from '../../../cli/commands/status-command';
-import { environmentAccess } from '../../../cli/environment-access';
+import { environmentAccess, markerGlanceTimeouts } from '../../../cli/environment-access';
 import { type EnvironmentStatus } from '../../../cli/status/environment-status';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { ApprovalLog } from '../../../lambdas/approval/approval-log';
 import { type ApprovalRecord } from '../../../lambdas/approval/approval-record';
 import { findApproval, type TaskResponder } from '../../../lambdas/approval/decide-approval';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { CATALOG_FORMAT } from '../../../lambdas/catalog/catalog-format';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { createCatalogShapedTable } from '../../../local/cloud';
 import { readCloudState } from '../../../local/cloud/cloud-state';
@@ -103,6 +104,16 @@ it('the silent endpoint is asked, and holds the connections it is given', async 
   const access = await environmentAccess(target, { timeouts });
   await expect(access.catalogIn('primary').getBackup(BACKUP)).rejects.toThrow(/requestTimeout/);
   expect(held.length).toBeGreaterThan(0);
+});
+
+// Review rM2 F4: a DR-only write (forget/prune --vault dr, catalog rebuild --region dr) glances at the primary's
+// format marker with one attempt of at most 3 s (markerGlanceTimeouts), not the catalog client's two, then goes on.
+it('a write of the DR catalog asks the silent primary for its format marker once, then is admitted and marks the DR catalog', async () => {
+  const before = held.length;
+  await environmentAccess(target, { timeouts }, { writes: ['dr'] });
+  expect(held.length - before).toBe(1);
+  expect(await new BackupCatalog(drDocuments(), names.catalogTable).formatMarker().read()).toBe(CATALOG_FORMAT);
+  expect(markerGlanceTimeouts(CLI_CLIENT_TIMEOUTS)).toEqual({ ...CLI_CLIENT_TIMEOUTS, requestTimeoutMs: 3_000, requestMaxAttempts: 1 });
 });
 
 it('`approvals list` gives up on the primary catalog and lists the failover waiting in the DR catalog', async () => {

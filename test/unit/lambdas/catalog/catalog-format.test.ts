@@ -20,6 +20,18 @@ beforeEach(async () => {
 });
 afterEach(async () => close());
 
+const named = (name: string, message: string = name): Error => Object.assign(new Error(message), { name });
+
+/** A catalog whose marker answers every read and raise with `err`, recording the calls. */
+const answering = (err: Error, calls: string[] = []): BackupCatalog =>
+  ({
+    formatMarker: () => ({
+      table: 'catalog',
+      read: () => (calls.push('read'), Promise.reject(err)),
+      raise: () => (calls.push('raise'), Promise.reject(err)),
+    }),
+  }) as unknown as BackupCatalog;
+
 const setFormat = (format: unknown) => documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'FORMAT', sk: 'FORMAT', format } }));
 
 describe('the catalog format marker', () => {
@@ -93,11 +105,58 @@ describe('the catalog format marker', () => {
     await setFormat(format);
     const warnings: string[] = [];
     await markDeployedFormat(catalog.formatMarker(), (w) => warnings.push(w));
-    expect(warnings).toEqual([expect.stringMatching(/^the catalog's format marker was not raised to \d+: The catalog format marker of catalog \(item pk FORMAT, sk FORMAT\) holds format /)]);
+    expect(warnings).toEqual([expect.stringMatching(/^the format marker of the catalog catalog was not raised to \d+: The catalog format marker of catalog \(item pk FORMAT, sk FORMAT\) holds format /)]);
+  });
+
+  // Review rM2 F1: a throttle, a denial or a 5xx on the marker's write must not fail a backup's Plan step or a prune's Forget step.
+  it('is left by the deployed workflows, with a warning naming the table and the error, when its write fails for any reason', async () => {
+    const warnings: string[] = [];
+    const throttled = { table: 'lifeboat-prod-catalog', raise: () => Promise.reject(named('ThrottlingException', 'Rate of requests exceeds the allowed throughput.')) };
+    await expect(markDeployedFormat(throttled, (w) => warnings.push(w))).resolves.toBeUndefined();
+    expect(warnings).toEqual([`the format marker of the catalog lifeboat-prod-catalog was not raised to ${CATALOG_FORMAT}: ThrottlingException: Rate of requests exceeds the allowed throughput.`]);
   });
 
   it('rejects a marker that is not a positive integer, naming the item', async () => {
     await setFormat('2');
     await expect(catalog.formatMarker().read()).rejects.toThrow(/^The catalog format marker of catalog \(item pk FORMAT, sk FORMAT\) holds format "2", not a positive integer/);
+  });
+});
+
+describe('a catalog marker that cannot be looked at', () => {
+  // Review rM2 F2: credentials limited to other items (dynamodb:LeadingKeys from before the marker) must not admit a
+  // write through a catalog they cannot see the format of.
+  it.each([['AccessDeniedException'], ['ResourceNotFoundException'], ['CredentialsProviderError']])('refuses a writer whose written catalog answers %s, naming the item and the permissions', async (name) => {
+    const calls: string[] = [];
+    const refusal = admitWriter([{ catalog: answering(named(name, 'no'), calls), region: 'eu-west-1', written: true }], '0.1.0');
+    await expect(refusal).rejects.toMatchObject({
+      name: 'CatalogFormatMarkerUnreadableError',
+      message: expect.stringMatching(new RegExp(`^This command writes the catalog catalog in eu-west-1, but could not read its format marker \\(item pk FORMAT, sk FORMAT\\): ${name}: no\\. Nothing was changed\\. .*dynamodb:LeadingKeys must allow FORMAT`)),
+    });
+    expect(calls).toEqual(['read']);
+  });
+
+  // Review rM2 F2, F4: a catalog only read is judged by the other, also without credentials for it (--dr-profile alone).
+  it.each([['AccessDeniedException'], ['ResourceNotFoundException'], ['CredentialsProviderError'], ['TokenProviderError']])('judges by the others a catalog not written that answers %s', async (name) => {
+    await admitWriter([{ catalog: answering(named(name, 'Could not load credentials from any providers')), region: 'eu-west-1', written: false }, { catalog, region: 'eu-central-1', written: true }], '0.1.0');
+    expect(await catalog.formatMarker().read()).toBe(CATALOG_FORMAT);
+  });
+
+  it('judges by the others a written catalog that does not answer (its writes fail on their own), also through the SDK\'s wrapper', async () => {
+    await admitWriter([{ catalog: answering(named('Error', 'AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1')), region: 'eu-west-1', written: true }], '0.1.0');
+    await admitWriter([{ catalog: answering(named('TimeoutError', 'Connection timed out after 3000 ms')), region: 'eu-west-1', written: true }], '0.1.0');
+  });
+
+  // Review rM2 F3: only the SDK's wrapper is read as text; a named error's message may quote anything.
+  it.each([
+    ['ValidationException', 'Could not connect the dots'],
+    ['UnrecognizedClientException', 'The security token included in the request is invalid (socket hang up while refreshing)'],
+    ['ThrottlingException', 'Rate exceeded, ETIMEDOUT'],
+  ])('does not take a %s whose message mentions a dropped connection for one', async (name, message) => {
+    await expect(admitWriter([{ catalog: answering(named(name, message)), region: 'eu-west-1', written: false }], '0.1.0')).rejects.toMatchObject({ name, message });
+  });
+
+  it.each([['ETIMEDOUT'], ['socket hang up']])('refuses a marker holding %j as invalid, not as a catalog that did not answer', async (format) => {
+    await setFormat(format);
+    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0')).rejects.toThrow(CatalogFormatMarkerInvalidError);
   });
 });

@@ -1,4 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { CATALOG_FORMAT } from '../../../../lambdas/catalog/catalog-format';
 import { forgetStep, type ForgetStepRuntime, handler } from '../../../../lambdas/handlers/forget-backups';
 import { MemoryVaultStore } from '../../../../vault';
@@ -44,6 +45,26 @@ describe('the Forget step marks its catalog with the deployed format', () => {
     expect(await dynalite.catalog.formatMarker().read()).toBeUndefined();
     await forgetStep({}, runtime());
     expect(await dynalite.catalog.formatMarker().read()).toBe(CATALOG_FORMAT);
+  });
+
+  // Review rM2 F1: a throttled marker write failed the step (4 retries, then the region's prune: no retention that day).
+  it('and carries on to retention, with a warning naming the table, when the marker\'s write is throttled', async () => {
+    const throttle = Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException' });
+    const catalog = Object.assign(Object.create(dynalite.catalog) as BackupCatalog, {
+      formatMarker: () => ({ table: 'catalog', raise: () => Promise.reject(throttle) }),
+    });
+    const listed: string[] = [];
+    // The plan's backups (none here) are the first thing retention asks for.
+    Object.assign(catalog, { listBackupsOfPlan: (plan: string) => (listed.push(plan), Promise.resolve([])) });
+    const plans = [{ name: 'files', retention: { keepLast: 1 } }] as unknown as ForgetStepRuntime['plans'];
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      await expect(forgetStep({}, { ...runtime(), catalog, plans })).resolves.toMatchObject({ dryRun: false });
+      expect(listed).toEqual(['files']);
+      expect(warn.mock.calls.map(([line]) => String(line))).toEqual([expect.stringContaining('the format marker of the catalog catalog was not raised to 1: ThrottlingException: Rate of requests')]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('and carries on, with a warning, past a marker that is not a positive integer', async () => {
