@@ -6,7 +6,7 @@ import { type DrillSide } from '../drills/drill-access';
 import { type AlarmsStatus } from './alarm-status';
 import { mirrorBucketPrefixOf, mirrorCheckSchedule, planMirrors } from './plan-mirrors';
 import { type PruneStatus, pruneStatus } from './prune-status';
-import { planStatus, type PlanStatus } from './plan-status';
+import { planStatus, type PlanStatus, scrubJudgedBackupIds } from './plan-status';
 import { type ScrubObjectsWithoutBackups, scrubObjectsWithoutBackups } from './scrub-objects-without-backups';
 import { type StatusSources } from './status-sources';
 
@@ -86,6 +86,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
   const alarms = await sources.alarms();
   if (alarms.state === 'unreadable') problems.push(alarms.note);
   const plans: (PlanStatus | UnreadablePlan)[] = [];
+  const shownBackups = new Set<string>();
   for (const plan of environment.plans) {
     let backups: BackupRecord[];
     let catalog: 'primary' | 'dr' = 'primary';
@@ -103,6 +104,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
         continue;
       }
     }
+    for (const id of scrubJudgedBackupIds(backups)) shownBackups.add(id);
     const nextRun = await sources.nextRun(plan.name, now);
     const { mirrors, unreadable } = await planMirrors({ plan, mirrorCheck: (source) => sources.mirrorCheck(source), schedule: mirrorSchedule, now, mirrorBucketPrefix: mirrorBucketPrefixOf(environment) });
     for (const u of unreadable) unread(`the mirror check of ${u.source} could not be read from the DR catalog (${environment.drRegion}): ${u.error}`);
@@ -110,7 +112,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     const prune: PruneStatus = catalog === 'dr' ? { state: 'unreadable', note: primaryProblem } : prunes.primary;
     plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, replicationLagSeconds, now }));
   }
-  const withoutBackups = scrubObjectsWithoutBackups(latestScrub);
+  const withoutBackups = scrubObjectsWithoutBackups(latestScrub, shownBackups);
   return {
     environment: environment.name,
     target: sources.target,

@@ -169,6 +169,15 @@ export type PlanStatusInput = {
   now: Date;
 };
 
+/**
+ * The backups of a plan whose scrub damage its row shows: committed, and not forgotten nor being forgotten (a backup
+ * retention forgot is no longer restorable by design: damage hitting only it is not the plan's). The environment's
+ * line for objects no row names asks the same of every configured plan (environment-status.ts, review rQ F3).
+ */
+export function scrubJudgedBackupIds(backups: readonly BackupRecord[]): Set<string> {
+  return new Set(backups.filter((b) => b.status === 'COMMITTED' && b.forgottenAt === undefined && b.forgettingAt === undefined).map((b) => b.backupId));
+}
+
 export function planStatus(input: PlanStatusInput): PlanStatus {
   const inFuture = input.backups.filter((b) => startsInFuture(b.startedAt, input.now));
   const judged = input.backups.filter((b) => !inFuture.includes(b));
@@ -179,8 +188,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const lastDrill = newestDrillStatus(input.drills, input.now);
   const lastDrills = lastDrillsByVault(input.drills, input.now);
   const drillOk = failingDrills(lastDrills).length === 0;
-  // A backup retention forgot (or is forgetting) is no longer restorable by design: damage hitting only it is not the plan's.
-  const committedIds = new Set(stored.filter((b) => b.forgottenAt === undefined && b.forgettingAt === undefined).map((b) => b.backupId));
+  const committedIds = scrubJudgedBackupIds(input.backups);
   const catalog = input.catalog ?? 'primary';
   const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
   const scrub = scrubStatus(input.latestScrub, committedIds, input.now);

@@ -254,25 +254,24 @@ function archivedCopyWarnings(row: PlanStatus): string[] {
 }
 
 /**
- * Objects damaged in one vault whose other copy was not verified that name no backup (environment-status.ts): no row
- * shows them, so they have lines of their own, warnings as archivedCopyWarnings are. A corrupt one is read again only by a
+ * Objects damaged in one vault whose other copy was not verified that name no backup a row lists (environment-status.ts):
+ * no row shows them, so they have lines of their own, warnings as archivedCopyWarnings are. A corrupt one is read again only by a
  * scrub whose slice holds it: the command then reads every object.
  */
 function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus): string[] {
   const s = status.scrubObjectsWithoutBackups;
   if (!s) return [];
   const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
-  const named = 'so no plan above names them';
   return [
     ...(s.unverified
       ? [
-          `! ${s.unverified.objects} object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup: its deadline came before it worked out which backups hold data in them, or none does, ${named}; ` +
+          `! ${s.unverified.objects} object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup a plan above lists: its deadline came before it worked out which backups hold data in them, none does, or only backups of a removed plan, forgotten or not committed; ` +
             `a restore from that vault may fail for the paths affected: run \`lifeboat scrub ${s.unverified.corrupt > 0 ? '--fraction 1 ' : ''}--repair ${flags}\`, which verifies and copies them (docs/RUNBOOKS.md, "Scrub")`,
         ]
       : []),
     ...(s.archived
       ? [
-          `! ${s.archived.objects} object(s) the scrub left damaged or missing in one vault, whose other copy is ${ARCHIVED_COPY}, name no backup (none it found holds data in them), ${named}; ` +
+          `! ${s.archived.objects} object(s) the scrub left damaged or missing in one vault, whose other copy is ${ARCHIVED_COPY}, name no backup a plan above lists (none it found holds data in them, or only backups of a removed plan, forgotten or not committed); ` +
             'thaw that copy and scrub with --repair while the thawed copy lasts (the scrub\'s finding names the S3 address; docs/RUNBOOKS.md, "Scrub")',
         ]
       : []),

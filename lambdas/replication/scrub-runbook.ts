@@ -7,7 +7,7 @@ import { type DiscardedSnapshots } from './discarded-snapshots';
 import { openScrubbedVaults } from './open-scrubbed-vaults';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
-import { type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
+import { NEEDS_CUT_REASON, type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
 
@@ -152,7 +152,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
-  notes.push(...cutNotes(report));
+  notes.push(...cutNotes(report), ...notWorkedOutNotes(report));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
   await recordHolding(deps, hold, record);
   deps.publish?.(record);
@@ -175,6 +175,17 @@ export function cutNotes(report: Pick<ScrubReport, 'cut' | 'nextCursor'>): strin
   return [
     `cut by its deadline after ${report.nextCursor.after ?? 'no object'}: the slice was not read whole; the next run goes on from there. Cut day after day, lower the fraction or scrub more often (docs/RUNBOOKS.md, "Scrub")`,
   ];
+}
+
+/**
+ * The objects a vault lacks that the run's deadline left no time to tell whether its snapshots need (scrubVaults'
+ * `notWorkedOut`): neither missing nor damage, so a note (review rQ F2), which the next run resolves.
+ */
+export function notWorkedOutNotes(report: Pick<ScrubReport, 'notWorkedOut'>): string[] {
+  return Object.entries(report.notWorkedOut ?? {}).map(([side, n]) => {
+    const holder = side === 'primary' ? 'dr' : 'primary';
+    return `${n} data, index or manifest object(s) the ${holder} vault holds and the ${side} vault lacks were not worked out: ${NEEDS_CUT_REASON}, so none is counted missing; the next run works them out and, with repair, copies those needed. Left so run after run, scrub from a machine, which has no deadline: lifeboat scrub --vault ${side} --repair (docs/RUNBOOKS.md, "Scrub")`;
+  });
 }
 
 /** Damaged index objects a repair's tombstone supersedes (scrubVaults): harmless, so said rather than alarmed on. */
@@ -210,7 +221,7 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   ];
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
-  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('');
+  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + notWorkedOutNotes(report).map((note) => ` ${note}.`).join('');
   return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.${cut}`;
 }
 

@@ -54,8 +54,8 @@ export type ScrubVaultsOptions = {
    * object not started is `unrepaired` with `goodCopy` if this run verified the other copy, otherwise with `otherCopy:
    * 'unverified'` (its backups mapped by reads that start none after the deadline less UNVERIFIED_MAPPING_MARGIN_MS), and
    * a later scrub with repair copies it (the next one a missing object, the one whose slice holds it a corrupt one). Nor
-   * does it start a read to work out what a vault lacking something needs after that cutoff: every object it lacks then
-   * counts (objectsVaultNeedsUntil). Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
+   * does it start a read to work out what a vault lacking something needs after that cutoff: the data/, index/ and
+   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsUntil), for the next run. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
   /** The deadline's clock. @default Date.now */
@@ -129,6 +129,14 @@ export type ScrubReport = {
    * need (its prune removed them, or the other vault's prune has not yet): neither missing nor copied. Absent when there are none.
    */
   readonly notNeeded?: Partial<Record<VaultSide, number>>;
+  /**
+   * Per vault, the data/, index/ and manifest/ objects the other vault holds that it lacks, of which the run's deadline
+   * came before it worked out which its snapshots need (NEEDS_CUT_REASON): neither missing nor `notNeeded`, and no
+   * finding. Counted as missing, those it does not need (a failed backup's orphan packs, what one vault's prune removed)
+   * made a clean run REPAIRABLE and failed the runbook every run the work-out did not fit (review rQ F2); none would have
+   * been copied anyway (the repairs' cutoff had passed). The next run works them out. Absent when there are none.
+   */
+  readonly notWorkedOut?: Partial<Record<VaultSide, number>>;
   /**
    * Per vault, the snapshots it lacks that the other vault holds and that their backup discarded (`discardedSnapshots`):
    * neither missing nor copied. A DR vault's copy is left there (docs/RUNBOOKS.md, "Scrub"). Absent when there are none.
@@ -258,6 +266,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const read: Partial<Record<VaultSide, number>> = {};
   const notRead: NonNullable<ScrubReport['notRead']> = {};
   const notNeeded: NonNullable<ScrubReport['notNeeded']> = {};
+  const notWorkedOut: NonNullable<ScrubReport['notWorkedOut']> = {};
   const discarded: NonNullable<ScrubReport['discardedSnapshots']> = {};
   const bad: Bad[] = [];
   for (const [index, side] of sides.entries()) {
@@ -410,11 +419,12 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
     let left = 0;
     for (const key of lacks) {
-      const needed = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX) || needs.keys.has(key);
-      if (needed) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
-      else left++;
+      const always = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX);
+      if (always || needs.keys.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
+      else if (!('cut' in needs)) left++;
     }
     if (left > 0) notNeeded[side] = left;
+    if ('cut' in needs) notWorkedOut[side] = referenced.length;
   }
   await healEach('missing');
 
@@ -478,6 +488,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     read,
     ...(Object.keys(notRead).length > 0 ? { notRead } : {}),
     ...(Object.keys(notNeeded).length > 0 ? { notNeeded } : {}),
+    ...(Object.keys(notWorkedOut).length > 0 ? { notWorkedOut } : {}),
     ...(Object.keys(discarded).length > 0 ? { discardedSnapshots: discarded } : {}),
     ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } : {}),
     findings,
@@ -604,19 +615,22 @@ async function lookAfterPrunes(
   return copyBackShortfall(side, 'after the prune ended', second);
 }
 
-/** Why a vault's needs were not worked out when the repair cutoff stopped their reads (`unknown` of objectsVaultNeeds). */
-export const NEEDS_CUT_REASON = "the run's deadline came before it was worked out";
+/** Why the objects a vault lacks are `notWorkedOut` (the repair cutoff stopped the reads that tell which it needs). */
+export const NEEDS_CUT_REASON = "the run's deadline came before it worked out which of them that vault's snapshots need";
 
 /**
- * objectsVaultNeeds on reads-until views: cut at their time, every lacking object counts as needed (`unknown`), as when
- * the references cannot be read; those are then left at the repair cutoff, for the next run to work out.
+ * objectsVaultNeeds on reads-until views: cut at their time, none of the lacking objects is known to be needed (`cut`,
+ * no keys). Not every one counted as needed, as when the references cannot be read: the walk is cut only at the repair
+ * cutoff, so none would be copied in this run, and each one the vault does not need (most, where a failed backup left
+ * orphan packs) became an unrepaired finding of a clean vault, every run the walk did not fit (review rQ F2). The
+ * caller counts them `notWorkedOut`, for the next run.
  */
-async function objectsVaultNeedsUntil(...args: Parameters<typeof objectsVaultNeeds>): ReturnType<typeof objectsVaultNeeds> {
+async function objectsVaultNeedsUntil(...args: Parameters<typeof objectsVaultNeeds>): Promise<Awaited<ReturnType<typeof objectsVaultNeeds>> | { keys: ReadonlySet<string>; cut: true }> {
   try {
     return await objectsVaultNeeds(...args);
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
-    return { keys: new Set(args[3]), unknown: NEEDS_CUT_REASON };
+    return { keys: new Set<string>(), cut: true };
   }
 }
 

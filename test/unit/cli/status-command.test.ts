@@ -262,7 +262,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(status.scrubObjectsWithoutBackups).toEqual({ unverified: { objects: 2, corrupt: 1 } });
     const screen = statusScreen(status).join('\n').replace(/\n {4}/g, ' ');
     expect(screen).toContain(
-      "! 2 object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup: its deadline came before it worked out which backups hold data in them, or none does, so no plan above names them; a restore from that vault may fail for the paths affected: run `lifeboat scrub --fraction 1 --repair --env dev`",
+      "! 2 object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup a plan above lists: its deadline came before it worked out which backups hold data in them, none does, or only backups of a removed plan, forgotten or not committed; a restore from that vault may fail for the paths affected: run `lifeboat scrub --fraction 1 --repair --env dev`",
     );
     expect(status.withinObjectives).toBe(true);
     const json = capturedCliIo();
@@ -270,6 +270,26 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect((JSON.parse(json.out.join('\n')) as EnvironmentStatus).scrubObjectsWithoutBackups).toEqual({ unverified: { objects: 2, corrupt: 1 } });
     // Named by a backup, the object is the plan's warning, not the environment's.
     expect((await environmentStatus(sources({ backups: [b], latestScrub: async () => ({ ...unmapped, outstanding: { objects: [{ ...object, backups: [b.backupId] }], notListed: 0 } }) }), NOW)).scrubObjectsWithoutBackups).toBeUndefined();
+  });
+
+  // Review rQ F3: an object counted as named when its backups list was non-empty at all, but a plan row lists only the
+  // committed, not forgotten backups of a configured plan: one naming only a removed plan's backup, a forgotten one or a
+  // FAILED one showed nowhere.
+  it('objects whose other copy was not verified naming only backups no plan row lists (a removed plan, forgotten, not committed): the environment ! line', async () => {
+    const forgotten = backup('2026-11-01T06:00:00.000Z', { forgottenAt: '2026-11-29T00:00:00.000Z' });
+    const failed = backup('2026-11-02T06:00:00.000Z', { status: 'FAILED' });
+    const object = { ...clean.outstanding!.objects[0]!, otherCopy: 'unverified' as const, problem: 'missing' as const };
+    const objects = [
+      { ...object, key: 'data/01/01ab', backups: ['20250101T060000Z-00000001'] },
+      { ...object, key: 'data/02/02ab', backups: [forgotten.backupId, failed.backupId] },
+      { ...object, key: 'data/03/03ab', otherCopy: 'archived' as const, backups: ['20250101T060000Z-00000001'] },
+    ];
+    const latestScrub = async (): Promise<ScrubRunRecord> => ({ ...clean, outcome: 'REPAIRABLE', outstanding: { objects, notListed: 0 } });
+    const status = await environmentStatus(sources({ backups: [b, forgotten, failed], latestScrub }), NOW);
+    expect(status.plans[0]).toMatchObject({ scrub: { affectedBackupsOfPlan: [] } });
+    expect(status.plans[0]).not.toHaveProperty('scrub.unverifiedCopyBackupsOfPlan');
+    expect(status.scrubObjectsWithoutBackups).toEqual({ unverified: { objects: 2, corrupt: 0 }, archived: { objects: 1, corrupt: 0 } });
+    expect(statusScreen(status).join('\n').replace(/\n {4}/g, ' ')).toContain('! 2 object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup a plan above lists');
   });
 
   // Review rHH: a run cut by its deadline said so only in a succeeded run's notes; status showed it as any other run.

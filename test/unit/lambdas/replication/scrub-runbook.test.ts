@@ -272,20 +272,35 @@ it('fails a run without repair that found something (REPAIRABLE): the damage is 
 
 // Review rHH: a cut run that left something unrepaired fails, and a failed run has no output for its notes: its
 // VaultDamageError said nothing of the cut, so nobody learnt its slice was not read whole.
-it('a run cut by its deadline that fails says in its VaultDamageError that it was cut, and where, naming the backups of what it left with an unread other copy', async () => {
+it('a run cut by its deadline that fails says in its VaultDamageError that it was cut, and where, what it left with an unread other copy, and what it did not work out', async () => {
+  // A snapshot object, always needed, is missing whatever the time; a pack, which it is not worked out whether the DR
+  // vault's snapshots need, is a note (review rQ F2).
+  const [snapshotKey] = (await listKeys(pair.dr.store, 'snapshots/')) as [string];
   const [pack] = (await listKeys(pair.dr.store, 'data/')) as [string];
+  await pair.dr.store.delete(snapshotKey);
   await pair.dr.store.delete(pack);
   // A deadline already less than the reads' reserve away: nothing is read, and no repair starts.
   const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), deadline: Date.now() + SLICE_READ_RESERVE_MS - 1_000 }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(VaultDamageError);
   const message = (failure as Error).message;
-  // The primary's copy was not read either (review rJJ F3): not a good copy, and the backup it holds data of is named.
+  // The primary's copy was not read either (review rJJ F3): not a good copy (the backups such objects hold data of are
+  // named as scrub-vaults.test.ts shows: a run's repairs cut while they copy a backup the DR vault lacks whole).
   expect(message).toContain(
-    `REPAIRABLE: 1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it (backups not restorable from the damaged vault until then: ${pair.backupId}): ${pack} (dr) [${REPAIR_DEADLINE_REASON}]`,
+    `REPAIRABLE: 1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it: ${snapshotKey} (dr) [${REPAIR_DEADLINE_REASON}]`,
   );
   expect(message).not.toContain('with a good copy');
   expect(message).toContain('. This run was cut by its deadline after no object: the slice was not read whole; the next run goes on from there.');
+  expect(message).toContain(' 1 data, index or manifest object(s) the primary vault holds and the dr vault lacks were not worked out:');
   expect(runs.map((r) => [r.outcome, r.cut])).toEqual([['REPAIRABLE', true]]);
+});
+
+// Review rQ F2: cut before it worked out what the DR vault needs, the run counted the pack it lacks missing and failed.
+it('a run cut before it works out whether a vault needs the objects it lacks succeeds, CLEAN, and says so in its notes', async () => {
+  const [pack] = (await listKeys(pair.dr.store, 'data/')) as [string];
+  await pair.dr.store.delete(pack);
+  const summary = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), deadline: Date.now() + SLICE_READ_RESERVE_MS - 1_000 });
+  expect([summary.outcome, summary.findings]).toEqual(['CLEAN', []]);
+  expect(summary.notes).toContainEqual(expect.stringMatching(/^1 data, index or manifest object\(s\) the primary vault holds and the dr vault lacks were not worked out: /));
 });
 
 // Review rDD F2 of ef22709a: a run whose only damage had an archived other copy failed with "REPAIRABLE: . The run is

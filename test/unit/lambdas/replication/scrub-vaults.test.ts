@@ -18,7 +18,7 @@ import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../suppor
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
-import { damageMessage, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
+import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
 
@@ -347,13 +347,14 @@ it('repairs the corrupt objects its slice read before working out what a vault l
   expect(report.cut).toBeUndefined();
   expect(report.findings.find((f) => f.key === corrupted)).toMatchObject({ vault: 'primary', problem: 'corrupt', outcome: 'repaired' });
   expect(await pair.primary.store.get(corrupted)).toEqual(await pair.dr.store.get(corrupted));
-  // The needs' reads did take the budget: the missing pack, found after them, waits for the next run.
-  expect(report.findings.find((f) => f.key === lacked)).toMatchObject({ vault: 'dr', problem: 'missing', outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON });
+  // The needs' reads did take the budget: the missing pack, not worked out by them, waits for the next run (review rQ F2).
+  expect(report.findings.find((f) => f.key === lacked)).toBeUndefined();
+  expect(report.notWorkedOut).toEqual({ dr: 1 });
 });
 
 // Review rN F1: with the corrupt repairs first, the work out of what a lacking vault needs (a read of every snapshot,
 // manifest and index object) could start at the repair cutoff and ran on unbounded: the run ended 114 s past its deadline.
-it('works out what a lacking vault needs with no read after the repair cutoff: after corrupt repairs that fill their budget, the run still ends before its deadline, every lacked object left at the cutoff', async () => {
+it('works out what a lacking vault needs with no read after the repair cutoff: after corrupt repairs that fill their budget, the run still ends before its deadline, the lacked objects not worked out', async () => {
   for (let b = 0; b < 3; b++) {
     const more = path.join(dir, `more${b}`);
     await fs.mkdir(more, { recursive: true });
@@ -389,7 +390,46 @@ it('works out what a lacking vault needs with no read after the repair cutoff: a
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1, deadline, now: () => t });
   expect(t).toBeLessThan(deadline);
   expect(report.findings.filter((f) => f.problem === 'corrupt').map((f) => f.outcome)).toEqual(corrupted.map(() => 'repaired'));
-  expect(report.findings.find((f) => f.key === lacked)).toMatchObject({ vault: 'dr', problem: 'missing', outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON, goodCopy: true, detail: expect.stringContaining(NEEDS_CUT_REASON) });
+  // Not a finding (review rQ F2): the next run, with no corrupt repairs before it, works it out and copies it.
+  expect(report.findings.find((f) => f.key === lacked)).toBeUndefined();
+  expect(report.notWorkedOut).toEqual({ dr: 1 });
+});
+
+// Review rQ F2: cut, the work-out counted every object the vault lacked as missing, also those it does not need (a
+// failed backup's orphan packs in the primary): a clean vault was REPAIRABLE, and the runbook failed, every such run.
+it('a work-out of what a lacking vault needs cut at the repair cutoff makes no finding of the objects it did not work out: two orphan packs the DR vault lacks leave the run CLEAN, counted notWorkedOut with a note', async () => {
+  for (let b = 0; b < 3; b++) {
+    const more = path.join(dir, `more${b}`);
+    await fs.mkdir(more, { recursive: true });
+    await fs.writeFile(path.join(more, 'f.bin'), pseudoRandomBytes(20_000, 300 + b));
+    await backupDirectory(pair.primary, more);
+  }
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+  // Packs of a FAILED backup's shards in the primary: no snapshot references them, and replication never copies them.
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  const body = await pair.primary.store.get(pack as string);
+  for (const id of ['ab', 'cd']) await pair.primary.store.put(`data/${id}/${id.repeat(32)}`, body);
+  // A modelled clock: an object's second GET in a vault (the work-out's, after the slice's) takes 10 s, past the cutoff.
+  let t = 0;
+  for (const side of ['primary', 'dr'] as const) {
+    const store = pair[side].store;
+    const get = store.get.bind(store);
+    const seen = new Set<string>();
+    jest.spyOn(store, 'get').mockImplementation((key, range) => {
+      if (seen.has(key)) t += 10_000;
+      seen.add(key);
+      return get(key, range);
+    });
+  }
+  const deadline = SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 1_000;
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline, now: () => t });
+  expect(report).toMatchObject({ ok: true, findings: [], notWorkedOut: { dr: 2 } });
+  expect(report.notNeeded).toBeUndefined();
+  expect(summaryOf(report).outcome).toBe('CLEAN');
+  expect(notWorkedOutNotes(report)).toEqual([expect.stringContaining(`2 data, index or manifest object(s) the primary vault holds and the dr vault lacks were not worked out: ${NEEDS_CUT_REASON}`)]);
+  // Uncut, the same vaults: both worked out as not needed.
+  jest.restoreAllMocks();
+  expect(await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true })).toMatchObject({ ok: true, findings: [], notNeeded: { dr: 2 } });
 });
 
 // Review rN F4: a listing is a read per page; one started before the time went on reading after it.
@@ -470,6 +510,7 @@ it('repairs start none after the deadline less the copy-backs\' minute: a backup
   expect(await pair.dr.store.has(`snapshots/${second.id}`)).toBe(false);
   expect(report.damage).toEqual([]);
   expect(record.outcome).toBe('REPAIRABLE');
+  expect(damageMessage(report, record)).toContain('(backups not restorable from the damaged vault until then: 20260302T100000Z-00000002)');
 
   // The next run with time enough copies the rest, the snapshot last.
   const next = await scrubVaults({ scope: 'both', fraction: 1 / 7, cursor: report.nextCursor, vaults, repair: true });
@@ -482,20 +523,21 @@ it('repairs start none after the deadline less the copy-backs\' minute: a backup
 // Reverted d5ce5b44: mapping what the repair cutoff left to backups read snapshots, index objects and manifests after the
 // cutoff with no deadline of its own, and a run ended past its deadline.
 it('maps what the repair cutoff left, whose other copy it did not read, with no read after the deadline less its margin: past it, the object is named without its backups and says why', async () => {
-  const [pack] = (await listKeys(pair.dr.store, 'data/')) as [string];
-  await pair.dr.store.delete(pack);
+  // A snapshot object: always needed, so a finding even with no time to work out what the vault needs (review rQ F2).
+  const [snapshotKey] = (await listKeys(pair.dr.store, 'snapshots/')) as [string];
+  await pair.dr.store.delete(snapshotKey);
   const primaryGets = jest.spyOn(pair.primary.store, 'get');
-  // A clock already within the margin: no read of the slice, no repair, and no read to map the pack to its backups
+  // A clock already within the margin: no read of the slice, no repair, and no read to map the snapshot to its backups
   // (that mapping reads the primary vault first; only what the DR vault needs is read, in the DR vault, before the repairs).
   const t = 1_000_000;
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline: t + UNVERIFIED_MAPPING_MARGIN_MS - 1, now: () => t });
   expect(primaryGets).not.toHaveBeenCalled();
-  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON, otherCopy: 'unverified' })]);
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON, otherCopy: 'unverified' })]);
   expect(report.findings[0]?.goodCopy).toBeUndefined();
   expect(report.damage).toEqual([]);
-  expect(report.archivedCopyDamage).toEqual([{ key: pack, vaults: ['dr'], affects: [], note: expect.stringContaining("the backups it holds data of were not worked out: the run's deadline came first") }]);
+  expect(report.archivedCopyDamage).toEqual([{ key: snapshotKey, vaults: ['dr'], affects: [], note: expect.stringContaining("the backups it holds data of were not worked out: the run's deadline came first") }]);
   const record = summaryOf(report);
-  expect([record.outcome, record.outstanding?.objects.map((o) => [o.key, o.goodCopy, o.otherCopy, o.backups])]).toEqual(['REPAIRABLE', [[pack, false, 'unverified', []]]]);
+  expect([record.outcome, record.outstanding?.objects.map((o) => [o.key, o.goodCopy, o.otherCopy, o.backups])]).toEqual(['REPAIRABLE', [[snapshotKey, false, 'unverified', []]]]);
 });
 
 // Review rN F3: the advice said the next scrub with repair copies an object left at the repair cutoff, true of a missing
