@@ -10,8 +10,10 @@ import { escapeXml, replyS3Error, replyXml, S3Failure } from './s3-xml-reply';
  * ARN. The drill's cleanup seals its scratch buckets so (lambdas/drill/scratch-bucket-seal.ts) before emptying them:
  * a late restore shard's PutObject, CopyObject, CreateMultipartUpload, UploadPart or CompleteMultipartUpload is then
  * refused 403 AccessDenied, as in S3. The local cloud knows no principals, so any other statement (an Allow, a Deny of
- * some principals or with a Condition) is kept and returned but not enforced. Policies are held in memory, per
- * region server, and forgotten with their bucket: not across a restart of the cloud.
+ * some principals or with a non-empty Condition) is kept and returned but not enforced. As S3 does, a policy over 20 KB
+ * or a statement without Effect, Action or Resource is refused 400 MalformedPolicy. Policies are held in memory, per
+ * region server, and forgotten with their bucket (DeleteBucket, CreateBucket; not a DELETE of another subresource):
+ * not across a restart of the cloud.
  */
 export class BucketPolicies {
   private readonly byBucket = new Map<string, string>();
@@ -31,16 +33,30 @@ export class BucketPolicies {
 
 type Statement = { Effect?: unknown; Principal?: unknown; Action?: unknown; Resource?: unknown; Condition?: unknown };
 
+/** S3's limit on a bucket policy's size: a larger one is refused, as a malformed one is. */
+export const BUCKET_POLICY_MAX_BYTES = 20 * 1024;
+
+function malformed(message: string): S3Failure {
+  return new S3Failure(400, 'MalformedPolicy', message);
+}
+
 function parsePolicy(text: string): Statement[] {
+  if (Buffer.byteLength(text, 'utf8') > BUCKET_POLICY_MAX_BYTES) throw malformed(`Policy exceeds the maximum allowed document size of ${BUCKET_POLICY_MAX_BYTES} bytes`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new S3Failure(400, 'MalformedPolicy', 'Policies must be valid JSON and the first byte must be \'{\'');
+    throw malformed('Policies must be valid JSON and the first byte must be \'{\'');
   }
   const statements = (parsed as { Statement?: unknown } | null)?.Statement;
   const list = Array.isArray(statements) ? statements : statements !== undefined && statements !== null ? [statements] : [];
-  if (list.length === 0 || !list.every((s) => typeof s === 'object' && s !== null)) throw new S3Failure(400, 'MalformedPolicy', 'Missing required field Statement');
+  if (list.length === 0 || !list.every((s) => typeof s === 'object' && s !== null)) throw malformed('Missing required field Statement');
+  for (const s of list as Record<string, unknown>[]) {
+    // S3 refuses such a statement at PutBucketPolicy; kept, it would be returned as if S3 had accepted it.
+    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw malformed('Missing or invalid field Effect: each statement needs "Effect": "Allow" or "Deny"');
+    if (s.Action === undefined && s.NotAction === undefined) throw malformed('Missing required field Action: each statement needs Action or NotAction');
+    if (s.Resource === undefined && s.NotResource === undefined) throw malformed('Missing required field Resource: each statement needs Resource or NotResource');
+  }
   return list as Statement[];
 }
 
@@ -49,10 +65,40 @@ function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/** IAM's wildcards: `*` any run of characters, `?` one; case-sensitive (`caseless` for action names, which are not). */
-function matches(pattern: string, value: string, caseless = false): boolean {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`, caseless ? 'i' : '').test(value);
+/**
+ * IAM's wildcards: `*` any run of characters, `?` one; case-sensitive (`caseless` for action names, which are not).
+ * Matched in linear time, not by a regular expression: this runs on every object write, and a regex of many `*` can
+ * backtrack for seconds on a key that nearly matches, blocking the local S3 (review rL F2).
+ */
+function matchesWildcard(pattern: string, value: string, caseless = false): boolean {
+  const p = caseless ? pattern.toLowerCase() : pattern;
+  const v = caseless ? value.toLowerCase() : value;
+  let pi = 0;
+  let vi = 0;
+  // The last `*` seen and where in `value` its run ends so far: on a mismatch the star takes one character more.
+  let star = -1;
+  let starEnd = 0;
+  while (vi < v.length) {
+    if (pi < p.length && (p[pi] === '?' || p[pi] === v[vi])) {
+      pi++;
+      vi++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      starEnd = vi;
+    } else if (star >= 0) {
+      pi = star + 1;
+      vi = ++starEnd;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
+}
+
+/** A Condition of no keys (`{}`) conditions nothing, as in IAM. */
+function unconditional(condition: unknown): boolean {
+  return condition === undefined || (typeof condition === 'object' && condition !== null && !Array.isArray(condition) && Object.keys(condition).length === 0);
 }
 
 function everyone(principal: unknown): boolean {
@@ -65,10 +111,10 @@ function deniesObjectWrite(policy: string, bucket: string, key: string): boolean
   return parsePolicy(policy).some(
     (s) =>
       s.Effect === 'Deny' &&
-      s.Condition === undefined &&
+      unconditional(s.Condition) &&
       everyone(s.Principal) &&
-      strings(s.Action).some((a) => matches(a, 's3:PutObject', true)) &&
-      strings(s.Resource).some((r) => matches(r, `arn:aws:s3:::${bucket}/${key}`) || matches(r, `arn:aws-cn:s3:::${bucket}/${key}`) || matches(r, `arn:aws-us-gov:s3:::${bucket}/${key}`)),
+      strings(s.Action).some((a) => matchesWildcard(a, 's3:PutObject', true)) &&
+      strings(s.Resource).some((r) => ['aws', 'aws-cn', 'aws-us-gov'].some((partition) => matchesWildcard(r, `arn:${partition}:s3:::${bucket}/${key}`))),
   );
 }
 
@@ -94,8 +140,10 @@ export function bucketPolicyMiddleware(store: S3rver.Store, policies: BucketPoli
     }
     if (!query.has('policy')) {
       await next();
-      // A bucket deleted, or made anew, has no policy.
-      if ((ctx.method === 'DELETE' && ctx.status === 204) || (ctx.method === 'PUT' && ctx.status === 200 && [...query.keys()].length === 0)) policies.forget(bucket);
+      // A bucket deleted (DeleteBucket), or made anew (CreateBucket), has no policy. Both have no subresource: a
+      // DELETE of one (?lifecycle, ?cors, ?encryption, ?publicAccessBlock...) leaves the bucket and its policy.
+      const bare = [...query.keys()].every((n) => n === 'x-id' || n.toLowerCase().startsWith('x-amz-'));
+      if (bare && ((ctx.method === 'DELETE' && ctx.status === 204) || (ctx.method === 'PUT' && ctx.status === 200))) policies.forget(bucket);
       return;
     }
     try {

@@ -96,6 +96,20 @@ export class ExecutionLease {
   readonly records: InvocationRecord[] = [];
   ended = false;
   constructor(readonly onLog: (line: string) => void = () => undefined) {}
+
+  /**
+   * A line of a worker running for this execution. Once the execution has ended, its orphans' lines are written
+   * best-effort: its log may be gone by then (a test's data directory removed while a shared pool runs on), and a
+   * throw here, in a stream handler, would be an uncaught exception of whoever runs the pool (review rL F3).
+   */
+  log(line: string): void {
+    if (!this.ended) return this.onLog(line);
+    try {
+      this.onLog(line);
+    } catch {
+      // Nobody reads an ended execution's log any more: the line is dropped.
+    }
+  }
 }
 
 const WORKER_SCRIPT = path.join(__dirname, 'lambda-worker.cjs');
@@ -265,8 +279,8 @@ export class LambdaWorkerPool {
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => {
         // A line belongs to the execution whose invocation the worker runs (or ran last).
-        const onLog = (slot.lease ?? this.ownLease).onLog;
-        for (const line of chunk.split('\n')) if (line.trim()) onLog(`[worker ${index}] ${line}`);
+        const lease = slot.lease ?? this.ownLease;
+        for (const line of chunk.split('\n')) if (line.trim()) lease.log(`[worker ${index}] ${line}`);
       });
     }
     return slot;

@@ -2,7 +2,23 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, CreateMultipartUploadCommand, GetBucketPolicyCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketEncryptionCommand,
+  DeleteBucketLifecycleCommand,
+  DeleteBucketPolicyCommand,
+  DeletePublicAccessBlockCommand,
+  GetBucketPolicyCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandOutput,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { type SourceConfig } from '../../../../config/lifeboat-config';
 import { cleanUpDrill, createScratchBucket, drillScratchPrefix, removeDrillScratch, scratchTargetName, sweepDrillScratch } from '../../../../lambdas/drill/scratch-targets';
 import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
@@ -273,5 +289,100 @@ describe('drill scratch targets: a configured source named like scratch', () => 
     expect(cleanup.errors).toHaveLength(5);
     expect(cleanup.errors).toContain(`skipped s3://${live.bucket}/: is the bucket of source "results"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`);
     expect(await tables()).toContain(live.table);
+  });
+});
+
+/** The local S3's bucket policies (local/cloud/bucket-policy.ts), which the seal relies on locally: kept, refused and matched as S3 does (review rL of 1076df39). */
+describe('the local S3 bucket policy of a sealed bucket', () => {
+  const makeBucket = async (bucket: string): Promise<void> => {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+  };
+  const put = (bucket: string, key = 'k'): Promise<string> => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'x' })).then(() => 'ok', (err: Error) => err.name);
+  const denyWrites = (bucket: string, extra: Record<string, unknown> = {}): string =>
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, ...extra }] });
+
+  it('stays through a DELETE of another subresource (lifecycle, public access block, encryption); DeleteBucketPolicy lifts it (F1)', async () => {
+    const bucket = 'policy-kept-sealed';
+    await makeBucket(bucket);
+    await sealScratchBucket(s3, REGION, bucket);
+    // Each answered 204 and, locally, forgot the policy: the bucket took writes again while S3 kept refusing them.
+    for (const command of [new DeleteBucketLifecycleCommand({ Bucket: bucket }), new DeletePublicAccessBlockCommand({ Bucket: bucket }), new DeleteBucketEncryptionCommand({ Bucket: bucket })]) {
+      await s3.send(command as never);
+      expect({ after: command.constructor.name, put: await put(bucket) }).toEqual({ after: command.constructor.name, put: 'AccessDenied' });
+    }
+    expect((await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy).toBe(scratchSealPolicy(bucket, REGION));
+    await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+    expect(await put(bucket)).toBe('ok');
+  });
+
+  it('refuses what S3 refuses (a statement without Effect, Action or Resource; over 20 KB) and enforces a Deny with an empty Condition (F2)', async () => {
+    const bucket = 'policy-refused';
+    await makeBucket(bucket);
+    const refused = (policy: string): Promise<unknown> => s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy })).then(() => 'accepted', (err: Error) => err.name);
+    expect(await refused('{"Statement":[{}]}')).toBe('MalformedPolicy');
+    for (const field of ['Effect', 'Action', 'Resource']) {
+      const statement = { Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*` } as Record<string, unknown>;
+      delete statement[field];
+      expect({ without: field, answer: await refused(JSON.stringify({ Statement: [statement] })) }).toEqual({ without: field, answer: 'MalformedPolicy' });
+    }
+    expect(await refused(denyWrites(bucket, { Sid: 'x'.repeat(20 * 1024) }))).toBe('MalformedPolicy');
+    expect(await put(bucket)).toBe('ok');
+    // IAM reads `Condition: {}` as no condition: the Deny is in force.
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: denyWrites(bucket, { Condition: {} }) }));
+    expect(await put(bucket)).toBe('AccessDenied');
+  });
+
+  it("matches a resource's wildcards in linear time: many `*` against a long key that nearly matches does not block the local S3 (F2)", async () => {
+    const bucket = 'policy-wildcards';
+    await makeBucket(bucket);
+    // As a regular expression this backtracked for 11.6 s with 8 `*a` and a 40-character key, on every write to the bucket.
+    const resources = [`arn:aws:s3:::${bucket}/${'*a'.repeat(16)}*c`, `arn:aws:s3:::${bucket}/l?te/*`];
+    await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Statement: [{ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:Put*', Resource: resources }] }) }));
+    const started = Date.now();
+    expect(await put(bucket, 'a'.repeat(40))).toBe('ok');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await put(bucket, `${'a'.repeat(40)}c`)).toBe('AccessDenied');
+    expect(await put(bucket, 'late/shard-1')).toBe('AccessDenied');
+    expect(await put(bucket, 'lately/shard-1')).toBe('ok');
+  }, 10_000);
+});
+
+/** The seal's abort of uploads under way, which the local S3 cannot show (it answers ListMultipartUploads NotImplemented): a fake client's pages (review rL F4). */
+describe('sealing a bucket with multipart uploads under way', () => {
+  it('aborts every upload across pages, URL-encoded keys decoded, one already gone skipped, after the policy', async () => {
+    const sent: Array<{ command: string; input: unknown }> = [];
+    const pages: Array<Partial<ListMultipartUploadsCommandOutput>> = [
+      { EncodingType: 'url', Uploads: [{ Key: 'a%20b%0D', UploadId: 'u1' }], IsTruncated: true, NextKeyMarker: 'a%20b%0D', NextUploadIdMarker: 'u1' },
+      { EncodingType: 'url', Uploads: [{ Key: 'c', UploadId: 'u2' }], IsTruncated: false },
+    ];
+    const fake = {
+      send: async (command: { input: unknown }): Promise<unknown> => {
+        sent.push({ command: command.constructor.name, input: command.input });
+        if (command instanceof ListMultipartUploadsCommand) return pages.shift();
+        if (command instanceof AbortMultipartUploadCommand && command.input.UploadId === 'u2') throw Object.assign(new Error('The upload was completed meanwhile'), { name: 'NoSuchUpload' });
+        return {};
+      },
+    };
+    const bucket = 'lifeboat-x-drill-1-s';
+    await sealScratchBucket(fake as unknown as S3Client, 'us-gov-west-1', bucket);
+    expect(sent).toEqual([
+      { command: 'PutBucketPolicyCommand', input: { Bucket: bucket, Policy: scratchSealPolicy(bucket, 'us-gov-west-1') } },
+      { command: 'ListMultipartUploadsCommand', input: { Bucket: bucket, EncodingType: 'url' } },
+      { command: 'AbortMultipartUploadCommand', input: { Bucket: bucket, Key: 'a b\r', UploadId: 'u1' } },
+      { command: 'ListMultipartUploadsCommand', input: { Bucket: bucket, EncodingType: 'url', KeyMarker: 'a b\r', UploadIdMarker: 'u1' } },
+      { command: 'AbortMultipartUploadCommand', input: { Bucket: bucket, Key: 'c', UploadId: 'u2' } },
+    ]);
+    expect(scratchSealPolicy(bucket, 'us-gov-west-1')).toContain(`arn:aws-us-gov:s3:::${bucket}/*`);
+  });
+
+  it('fails on an abort refused for another reason than the upload being gone', async () => {
+    const fake = {
+      send: async (command: { input: unknown }): Promise<unknown> => {
+        if (command instanceof ListMultipartUploadsCommand) return { Uploads: [{ Key: 'k', UploadId: 'u1' }], IsTruncated: false };
+        if (command instanceof AbortMultipartUploadCommand) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+        return {};
+      },
+    };
+    await expect(sealScratchBucket(fake as unknown as S3Client, REGION, 'lifeboat-x-drill-1-s')).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 });

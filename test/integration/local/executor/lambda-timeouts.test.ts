@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
 import { executionsDir } from '../../../../local/executor/execution-history';
 import { type FaultRule } from '../../../../local/executor/fault-injection';
-import { LambdaWorkerPool } from '../../../../local/executor/lambda-worker-pool';
+import { ExecutionLease, LambdaWorkerPool } from '../../../../local/executor/lambda-worker-pool';
 import { runLocalExecution } from '../../../../local/executor/run-local-execution';
 import { tempDir } from '../../../support/local-cloud-helpers';
 import { BOUNDED_MACHINE, LONG_MACHINE, LONG_SYNC_MACHINE, PATH_MACHINE, QUEUED_MACHINE, RETRIED_MACHINE, SLOW_LOAD_MACHINE, SLOWER_LOAD_MACHINE, synthesizeTimeoutsApp } from './timeouts-app';
@@ -175,6 +175,37 @@ it.concurrent(`${BEYOND_TIMER} does not time a startExecution.sync Task with Tim
 it.concurrent(`${BEYOND_TIMER} does not time a TimeoutSeconds of 30 days out at once`, async () => {
   const result = await run(LONG_MACHINE, { ms: 200 });
   expect({ status: result.status, error: result.error }).toEqual({ status: 'SUCCEEDED', error: undefined });
+}, 60_000);
+
+it.concurrent("drops an orphan's log lines when its ended execution's log is gone, instead of throwing in the pool's stream handler (review rL F3)", async () => {
+  // A function that goes on logging after its execution ends, as a timed-out child's shard does.
+  const dir = path.join(work.dir, 'orphan-log');
+  mkdirSync(path.join(dir, 'executions'), { recursive: true });
+  const modulePath = path.join(dir, 'ticker.cjs');
+  writeFileSync(modulePath, 'exports.handler = async () => { for (let i = 0; i < 30; i++) { console.log(`tick ${i}`); await new Promise((r) => setTimeout(r, 20)); } return {}; };\n');
+  const fn = { logicalId: 'Ticker', functionName: 'ticker', arn: 'arn:aws:lambda:us-east-1:000000000000:function:ticker', modulePath, exportName: 'handler', environment: {}, timeoutSeconds: 30, memoryMb: 128 };
+  const logFile = path.join(dir, 'executions', 'ended.log');
+  const lines: string[] = [];
+  const lease = new ExecutionLease((line) => {
+    lines.push(line);
+    appendFileSync(logFile, line + '\n');
+  });
+  const pool = new LambdaWorkerPool(1);
+  try {
+    const answered = pool.invoke(fn, {}, {}, lease).catch((err: Error) => err.name);
+    await waitFor(() => lines.length > 0, 20_000);
+    pool.endLease(lease);
+    expect(await answered).toBe('Lifeboat.ExecutionEnded');
+    // Its data directory removed (a test's cleanup) while the shared pool runs on: each later line failed ENOENT, thrown
+    // in the worker's stdout handler, an uncaught exception of the process that runs the pool.
+    rmSync(path.join(dir, 'executions'), { recursive: true, force: true });
+    const before = lines.length;
+    await waitFor(() => pool.threads === 1, 10_000);
+    expect(lines.length).toBeGreaterThan(before);
+    expect(pool.threads).toBe(1);
+  } finally {
+    await pool.close();
+  }
 }, 60_000);
 
 async function waitFor(condition: () => boolean, ms: number): Promise<void> {
