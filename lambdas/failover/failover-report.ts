@@ -231,28 +231,47 @@ function unwrittenAction(target: string, error: string, startedWithOverwrite: bo
 // restore never aborted its uploads nor removed its `.part` files (audit aT1-2); States.Timeout may also be a step's.
 const UNFINISHED = new Set(['States.Timeout', 'RestoreSourceNotFinished']);
 
+/** `text` as one single-quoted shell word: a quote in a directory's name closes nothing ('\'' form). */
+function shellQuoted(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * Whether an S3 target's lifecycle configuration aborts a stopped restore's uploads: what Validate failover found or
+ * put (`bucketsAbortingUploads`), or unknown in the state of a failover started before it was kept.
+ */
+function uploadRuleOf(bucket: string, bucketsAbortingUploads: readonly string[] | undefined): string {
+  const rule = `lifecycle rule ${ABORT_INCOMPLETE_UPLOADS_RULE} aborts it ${ABORT_INCOMPLETE_UPLOADS_DAYS} days after it began`;
+  const yourself = `abort it yourself ("aws s3api abort-multipart-upload")`;
+  if (bucketsAbortingUploads === undefined) {
+    return `If ${bucket}'s lifecycle configuration holds ${ABORT_INCOMPLETE_UPLOADS_RULE} ("aws s3api get-bucket-lifecycle-configuration --bucket ${bucket}"), its ${rule}; else ${yourself} unless a rule of its own does.`;
+  }
+  if (bucketsAbortingUploads.includes(bucket)) return `Its ${rule}.`;
+  return `${bucket} has a lifecycle configuration of its own, which the failover left as it was, without ${ABORT_INCOMPLETE_UPLOADS_RULE}: ${yourself} unless a rule of its own does.`;
+}
+
 /**
  * What a restore that ran no Abandon restore may have left in its target, and how it goes: named by its restore id,
  * since the finish restores under a new one and leaves them alone.
  */
-function leftByUnfinished(restoreId: string, target: RestoreTarget): string {
+function leftByUnfinished(restoreId: string, target: RestoreTarget, bucketsAbortingUploads: readonly string[] | undefined): string {
   const unfinished = `If its restore (restore id ${restoreId}) timed out or was stopped, it ran no Abandon restore, and the finish (a new restore id) does not clean up after it: `;
   if (target.type === 's3') {
     return (
       unfinished +
       `${target.bucket} may keep an incomplete multipart upload of it (billed while it lasts; "aws s3api list-multipart-uploads --bucket ${target.bucket}"). ` +
-      `A bucket the failover created aborts it ${ABORT_INCOMPLETE_UPLOADS_DAYS} days after it began (its lifecycle rule ${ABORT_INCOMPLETE_UPLOADS_RULE}); in a bucket that existed before, abort it yourself ("aws s3api abort-multipart-upload") unless the bucket has such a rule.`
+      uploadRuleOf(target.bucket, bucketsAbortingUploads)
     );
   }
   if (target.type === 'filesystem') {
-    return unfinished + `${target.path} may keep its pieces, .<name>.lifeboat-${restoreId}.part files: once its execution has ended, remove them (find '${target.path}' -name '.*.lifeboat-${restoreId}.part' -delete).`;
+    return unfinished + `${target.path} may keep its pieces, .<name>.lifeboat-${restoreId}.part files: once its execution has ended, remove them (find ${shellQuoted(target.path)} -name '.*.lifeboat-${restoreId}.part' -delete).`;
   }
   return '';
 }
 
-function actionFor(error: string, restoreId: string, target: RestoreTarget): string {
+function actionFor(error: string, restoreId: string, target: RestoreTarget, bucketsAbortingUploads: readonly string[] | undefined): string {
   const finish = 'then restore it with the input in "finish" (this source only, the same backup, over what its target partly holds)';
-  if (UNFINISHED.has(error)) return `A passing fault (throttling, a timeout) outlasted the retries: ${finish}. ${leftByUnfinished(restoreId, target)}`.trimEnd();
+  if (UNFINISHED.has(error)) return `A passing fault (throttling, a timeout) outlasted the retries: ${finish}. ${leftByUnfinished(restoreId, target, bucketsAbortingUploads)}`.trimEnd();
   return PASSING.has(error)
     ? `A passing fault (throttling, a timeout) outlasted the retries: ${finish}.`
     : `Fix what the error names (the restore's own error; "lifeboat executions show" or the child restore execution has the rest), ${finish}; or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).`;
@@ -324,7 +343,7 @@ export function failoverReport(
         failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: unwrittenAction(target, error, request.overwrite), wroteNothing: true });
         continue;
       }
-      failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error, restoreId, request.target) });
+      failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error, restoreId, request.target, failover.bucketsAbortingUploads) });
       continue;
     }
     const reason = choiceOf(request.source)?.reason;

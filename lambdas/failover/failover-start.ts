@@ -31,6 +31,8 @@ export const failoverStartSchema = z.object({
   restores: z.array(z.object({ restoreId: z.string().regex(/^[0-9A-Za-z_-]{1,80}$/), request: failoverRestoreRequestSchema })),
   /** Per source of the plan: mirror or vault, and why (absent in the state of a failover started before mirrors). */
   choices: z.array(mirrorChoiceSchema).optional(),
+  /** The target buckets whose lifecycle rule aborts a stopped restore's uploads (failover-targets.ts); absent in the state of a failover started before it was kept. */
+  bucketsAbortingUploads: z.array(z.string()).optional(),
 });
 export type FailoverStart = z.infer<typeof failoverStartSchema>;
 
@@ -88,7 +90,7 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
   );
   const fromVault = plan.sources.filter((s) => choices.find((c) => c.source === s.name)?.use !== 'mirror');
   const targets = failoverTargets(fromVault, deps.restoreTargetPrefix, request.targetSuffix, deps.mountPath);
-  await prepareFailoverTargets(targets, request.overwrite, { ...deps, sources: deps.plans.flatMap((p) => p.sources) });
+  const { bucketsAbortingUploads } = await prepareFailoverTargets(targets, request.overwrite, { ...deps, sources: deps.plans.flatMap((p) => p.sources) });
   const failoverId = envelope.execution;
   const restores = targets.map(({ source, target }) => ({
     restoreId: restoreIdOf(failoverId, source.name),
@@ -103,6 +105,7 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
     backup: { backupId: backup.backupId, startedAt: backup.startedAt, ...(backup.endedAt !== undefined ? { endedAt: backup.endedAt } : {}) },
     restores,
     choices,
+    bucketsAbortingUploads,
   };
 }
 

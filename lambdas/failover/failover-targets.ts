@@ -3,6 +3,7 @@ import { type FileSystemSourceConfig, type SourceConfig } from '../../config/lif
 import { InvalidInputError } from '../runtime/errors';
 import { RestoreTargetMissingError, RestoreTargetNotAllowedError, RestoreTargetNotEmptyError, RestoreTargetUnprotectedError } from '../restore/restore-errors';
 import { createPrivateBucket } from '../restore/private-bucket';
+import { ensureAbortIncompleteUploadsRule } from '../restore/target-upload-lifecycle';
 import { type RestoreTarget } from '../restore/restore-request';
 import { checkTargetAllowed } from '../restore/restore-target-policy';
 import { checkTargetState, type TargetDeps } from '../restore/restore-target-state';
@@ -91,9 +92,20 @@ function describeTarget(target: RestoreTarget): string {
  * creates the S3 buckets that do not exist yet. A target holding data is refused without
  * `overwrite`, naming the field and the target. Tables are not created here: the restore creates
  * each from its backup's schema. Directories are created by the restore as it writes.
+ *
+ * Every target bucket, new or found, is given the rule that aborts a stopped restore's uploads where its lifecycle
+ * configuration is none or only that rule (ensureAbortIncompleteUploadsRule): a found one may be this failover's own
+ * from a try whose Put of the rule failed after its CreateBucket (review rF F2), which a retry finds empty and
+ * protected, not missing. `bucketsAbortingUploads`: those that have the rule, for the report; a bucket with a lifecycle
+ * configuration of its own is left as it is and not among them.
  */
-export async function prepareFailoverTargets(targets: readonly FailoverTarget[], overwrite: boolean, deps: PrepareTargetsDeps): Promise<{ createdBuckets: string[] }> {
+export async function prepareFailoverTargets(
+  targets: readonly FailoverTarget[],
+  overwrite: boolean,
+  deps: PrepareTargetsDeps,
+): Promise<{ createdBuckets: string[]; bucketsAbortingUploads: string[] }> {
   const missingBuckets: string[] = [];
+  const foundBuckets: string[] = [];
   for (const { source, target } of targets) {
     try {
       checkTargetAllowed(deps.restoreTargetPrefix, source, target, deps.mountPath, deps.sources ?? targets.map((t) => t.source));
@@ -103,6 +115,7 @@ export async function prepareFailoverTargets(targets: readonly FailoverTarget[],
     }
     try {
       await checkTargetState(target, overwrite, deps);
+      if (target.type === 's3') foundBuckets.push(target.bucket);
     } catch (err) {
       if (err instanceof RestoreTargetMissingError && target.type === 's3') {
         missingBuckets.push(target.bucket);
@@ -131,6 +144,8 @@ export async function prepareFailoverTargets(targets: readonly FailoverTarget[],
       );
     }
   }
-  for (const bucket of missingBuckets) await createPrivateBucket(deps.s3, deps.region, bucket);
-  return { createdBuckets: missingBuckets };
+  const bucketsAbortingUploads: string[] = [];
+  for (const bucket of foundBuckets) if (await ensureAbortIncompleteUploadsRule(deps.s3, bucket)) bucketsAbortingUploads.push(bucket);
+  for (const bucket of missingBuckets) if (await createPrivateBucket(deps.s3, deps.region, bucket)) bucketsAbortingUploads.push(bucket);
+  return { createdBuckets: missingBuckets, bucketsAbortingUploads };
 }

@@ -1,6 +1,6 @@
-import { CreateBucketCommand, HeadBucketCommand, PutBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
 import { bucketLocation } from '../runtime/bucket-location';
-import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from './target-upload-lifecycle';
+import { ensureAbortIncompleteUploadsRule } from './target-upload-lifecycle';
 import { httpStatusOf } from '../../vault';
 
 /**
@@ -9,9 +9,11 @@ import { httpStatusOf } from '../../vault';
  * 2023; they are set explicitly so the bucket does not depend on an account-level default, and so
  * it passes the restore's own target check (target-bucket-protection.ts). An S3 endpoint that
  * implements neither call (501 NotImplemented; the local cloud before it emulated them) is skipped.
- * Then its lifecycle configuration: one rule that aborts incomplete multipart uploads (target-upload-lifecycle.ts;
- * the whole configuration, replacing any: the bucket is Lifeboat's). Not skipped on any error, NotImplemented
- * included: a bucket without the rule could keep a timed-out restore's upload for good.
+ * Then its lifecycle configuration: one rule that aborts incomplete multipart uploads (target-upload-lifecycle.ts),
+ * put only where the bucket has no configuration but that rule: an own bucket found here may be an operator's with
+ * rules of their own, which a Put would replace. Resolves true when the bucket has the rule, false when its
+ * configuration was left alone. Not skipped on any error, NotImplemented included: a bucket without the rule could
+ * keep a timed-out restore's upload for good.
  *
  * Idempotent for the caller's own bucket (a retried step finds it): "already owned by you", and
  * "already exists" from an endpoint that says so for the owner too (s3rver) when the caller may read
@@ -20,7 +22,7 @@ import { httpStatusOf } from '../../vault';
  * written into a restore target before its restore holds the target's claim (lambdas/restore/target-claim.ts,
  * taken by the resolve step, which then checks the bucket is empty): an empty bucket made twice mixes nothing.
  */
-export async function createPrivateBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
+export async function createPrivateBucket(s3: S3Client, region: string, bucket: string): Promise<boolean> {
   try {
     await s3.send(new CreateBucketCommand({ Bucket: bucket, ...bucketLocation(region) }));
   } catch (err) {
@@ -37,14 +39,7 @@ export async function createPrivateBucket(s3: S3Client, region: string, bucket: 
   await unlessNotImplemented(
     s3.send(new PutBucketEncryptionCommand({ Bucket: bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } })),
   );
-  await s3.send(
-    new PutBucketLifecycleConfigurationCommand({
-      Bucket: bucket,
-      LifecycleConfiguration: {
-        Rules: [{ ID: ABORT_INCOMPLETE_UPLOADS_RULE, Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS } }],
-      },
-    }),
-  );
+  return ensureAbortIncompleteUploadsRule(s3, bucket);
 }
 
 /** CreateBucket failed because the bucket exists: is it the caller's (another account's answers HeadBucket with 403)? */

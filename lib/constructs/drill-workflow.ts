@@ -146,9 +146,14 @@ export class DrillWorkflow extends Construct {
     props.catalogKey.grantDecrypt(start);
     // Scratch buckets are the stack's own (s3:ResourceAccount): a bucket of that name in another account is not ours to fill.
     const own = ownedBy(stack.account);
-    // Created private, encrypted, with a rule that aborts the uploads of a restore stopped or timed out (private-bucket.ts).
+    // Created private, encrypted, with a rule that aborts the uploads of a restore stopped or timed out (private-bucket.ts),
+    // put only on a bucket whose lifecycle configuration is none or that rule alone: read first (target-upload-lifecycle.ts).
     start.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration'], resources: [scratchBuckets], conditions: own }),
+      new iam.PolicyStatement({
+        actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
+        resources: [scratchBuckets],
+        conditions: own,
+      }),
     );
     // Compare: the backup's manifest (what the live entries looked like), the restored copies and the live sources.
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: vaultObjects(['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*']) }));

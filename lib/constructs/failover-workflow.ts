@@ -126,7 +126,8 @@ export class FailoverWorkflow extends Construct {
     start.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock'], resources: [targetBuckets], conditions: ownedBy(stack.account) }),
     );
-    // New ones are created and given both, and a lifecycle rule that aborts a stopped restore's uploads (private-bucket.ts), by the names the failover gives its S3 sources' targets only
+    // New ones are created and given both, and a lifecycle rule that aborts a stopped restore's uploads (private-bucket.ts), as
+    // found ones are (the rule is put where the configuration, read first, is none or that rule alone), by the names the failover gives its S3 sources' targets only
     // (failover-targets.ts: `<restoreTargetPrefix><source>-<targetSuffix>`), not every restore target. IAM has no condition
     // that tells a bucket this run creates from an earlier one of such a name, nor one on the settings PutPublicAccessBlock
     // asks for: an earlier failover's target stays within reach (docs/SECURITY.md, "Restored data").
@@ -136,7 +137,11 @@ export class FailoverWorkflow extends Construct {
       .map((source) => `arn:${stack.partition}:s3:::${props.restoreTargetPrefix}${source.name}-*`);
     if (createdBuckets.length > 0) {
       start.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration'], resources: [...new Set(createdBuckets)], conditions: ownedBy(stack.account) }),
+        new iam.PolicyStatement({
+          actions: ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
+          resources: [...new Set(createdBuckets)],
+          conditions: ownedBy(stack.account),
+        }),
       );
     }
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable'], resources: [targetTables] }));

@@ -1,12 +1,14 @@
+import { type Readable } from 'node:stream';
 import type S3rver from 's3rver';
 import { readRecordFile, writeRecordFile } from './json-state-files';
-import { readRequestText } from './request-reads';
+import { MAX_LIFECYCLE_BYTES, parseLifecycleConfiguration } from './lifecycle-configuration-xml';
 import { escapeXml, replyS3Error, replyXml, S3Failure } from './s3-xml-reply';
 
 /**
  * Bucket lifecycle configurations, which s3rver lacks (it answers 501), kept as S3 keeps them
  * (docs/LOCAL-CLOUD.md, "Bucket lifecycle configuration"): Put/Get/DeleteBucketLifecycle (`?lifecycle`; Get of a
- * bucket without one is 404 NoSuchLifecycleConfiguration). The rules are stored as they were put and never run:
+ * bucket without one is 404 NoSuchLifecycleConfiguration). The rules are checked and stored as they were put, in
+ * the form they are read back (lifecycle-configuration-xml.ts), and never run:
  * nothing expires, transitions or aborts an upload locally (a test moves objects itself: transition-objects.ts).
  * DeleteBucket forgets the bucket's. Kept per region in `<data-dir>/s3/<region>-bucket-lifecycle.json`.
  */
@@ -36,18 +38,17 @@ export class BucketLifecycleState {
   }
 }
 
-const MALFORMED = 'The XML you provided was not well-formed or did not validate against our published schema';
-
-/** The request's `<LifecycleConfiguration>` element, checked as far as S3 refuses what a client could get wrong: a rule without a valid status. */
-function parseLifecycle(xml: string): string {
-  const document = /<LifecycleConfiguration[\s>][\s\S]*<\/LifecycleConfiguration>/.exec(xml)?.[0];
-  const rules = document?.match(/<Rule>[\s\S]*?<\/Rule>/g) ?? [];
-  if (document === undefined || rules.length === 0) throw new S3Failure(400, 'MalformedXML', MALFORMED);
-  for (const rule of rules) {
-    const status = /<Status>([^<]*)<\/Status>/.exec(rule)?.[1]?.trim();
-    if (status !== 'Enabled' && status !== 'Disabled') throw new S3Failure(400, 'MalformedXML', MALFORMED);
+/** The request's body, refused past MAX_LIFECYCLE_BYTES as S3 refuses an oversized document, without reading on. */
+async function readLifecycleBody(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of stream) {
+    const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    bytes += piece.length;
+    if (bytes > MAX_LIFECYCLE_BYTES) throw new S3Failure(400, 'MaxMessageLengthExceeded', `Your request was too big: a lifecycle configuration of at most ${MAX_LIFECYCLE_BYTES} bytes is kept`);
+    chunks.push(piece);
   }
-  return document;
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function bucketLifecycleMiddleware(store: S3rver.Store, state: BucketLifecycleState): S3rver.Middleware {
@@ -79,7 +80,7 @@ async function lifecycleRequest(ctx: S3rver.Context, bucket: string, state: Buck
     return replyXml(ctx, 200, configuration);
   }
   if (ctx.method === 'PUT') {
-    state.set(bucket, parseLifecycle(await readRequestText(ctx.req)));
+    state.set(bucket, parseLifecycleConfiguration(await readLifecycleBody(ctx.req)));
     return replyXml(ctx, 200);
   }
   if (ctx.method === 'DELETE') {

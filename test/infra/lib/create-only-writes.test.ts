@@ -108,8 +108,9 @@ describe('the DR vault in the same account (the sample config)', () => {
     const s3Sources = sample.environments[0]?.plans.flatMap((p) => p.sources).filter((s) => s.type === 's3') ?? [];
     expect(s3Sources.length).toBeGreaterThan(0);
     for (const source of s3Sources) {
-      // And its lifecycle rule, which aborts the uploads of a child restore that timed out (audit aT1-2).
-      for (const action of ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration']) {
+      // And its lifecycle rule, which aborts the uploads of a child restore that timed out (audit aT1-2), put only where the
+      // configuration, read first, is none or that rule alone (review rF F1).
+      for (const action of ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration']) {
         expect([action, await decision(start, action, bucket(`${prefix}${source.name}-failover1`), owned)]).toEqual([action, 'Allowed']);
       }
     }
@@ -127,7 +128,7 @@ describe('the DR vault in the same account (the sample config)', () => {
     const start = role(dev.protection.drillWorkflow.functions.start);
     const owned = { 's3:ResourceAccount': ACCOUNT };
     const bucket = (name: string) => ({ arn: `arn:aws:s3:::${name}`, account: ACCOUNT });
-    for (const action of ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:PutLifecycleConfiguration']) {
+    for (const action of ['s3:CreateBucket', 's3:PutBucketPublicAccessBlock', 's3:PutEncryptionConfiguration', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration']) {
       expect([action, await decision(start, action, bucket(`${dev.protection.names.drillTargetPrefix}x-orders`), owned)]).toEqual([action, 'Allowed']);
       expect([action, await decision(start, action, bucket(`${dev.protection.names.restoreTargetPrefix}orders-copy`), owned)]).toEqual([action, 'ImplicitlyDenied']);
     }

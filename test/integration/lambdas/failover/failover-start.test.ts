@@ -167,6 +167,8 @@ describe('targets', () => {
         { source: 'demo-orders', type: 'dynamodb', use: 'vault', reason: 'not mirrored: restored from the DR vault' },
         { source: 'demo-files', type: 'filesystem', use: 'vault', reason: 'not mirrored: restored from the DR vault' },
       ],
+      // The bucket it created has the rule that aborts a stopped restore's uploads, which the report relies on.
+      bucketsAbortingUploads: [`${PREFIX}demo-assets-failover`],
     });
     expect(await bucketExists(s3, `${PREFIX}demo-assets-failover`)).toBe(true);
     expect(await bucketExists(s3Primary, `${PREFIX}demo-assets-failover`)).toBe(false);

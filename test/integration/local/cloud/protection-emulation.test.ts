@@ -29,8 +29,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection';
+import { prepareFailoverTargets } from '../../../../lambdas/failover/failover-targets';
 import { createPrivateBucket } from '../../../../lambdas/restore/private-bucket';
-import { ABORT_INCOMPLETE_UPLOADS_DAYS } from '../../../../lambdas/restore/target-upload-lifecycle';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../../../../lambdas/restore/target-upload-lifecycle';
 
 /** The local cloud's emulation of table protection (dynalite) and bucket encryption / Block Public Access (s3rver), as AWS documents them. */
 const REGION = 'us-west-2';
@@ -38,14 +39,16 @@ const ACCOUNT = '000000000000';
 const KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
 
 let dataDir: string;
+let endpoints: Parameters<typeof localS3Client>[0];
 let s3: S3Client;
 let dynamodb: DynamoDBClient;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-protection-emulation-'));
   const cloud = await startLocalCloud({ dataDir, regions: [REGION], exitWithParent: true });
-  s3 = localS3Client(cloud.endpoints, REGION);
-  dynamodb = localDynamoDbClient(cloud.endpoints, REGION);
+  endpoints = cloud.endpoints;
+  s3 = localS3Client(endpoints, REGION);
+  dynamodb = localDynamoDbClient(endpoints, REGION);
 });
 
 afterAll(async () => {
@@ -190,5 +193,61 @@ describe('local S3: bucket lifecycle configuration (kept, never run)', () => {
     expect(Rules).toEqual([expect.objectContaining({ Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS } })]);
     // Longer than a restore may keep an upload open (72 hours with thaws): the rule must not abort a running one.
     expect(ABORT_INCOMPLETE_UPLOADS_DAYS * 24).toBeGreaterThan(72);
+  });
+
+  it('refuses a malformed document, a rule without an action and an oversized body, and reads a hostile one in linear time (review rF F3)', async () => {
+    const bucket = 'lifecycle-bucket-2';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    const put = async (body: string): Promise<string> => {
+      const answer = await fetch(`${endpoints.s3[REGION] ?? ''}/${bucket}?lifecycle`, { method: 'PUT', body });
+      return `${answer.status} ${/<Code>([^<]*)<\/Code>/.exec(await answer.text())?.[1] ?? ''}`.trim();
+    };
+    expect(await put('<LifecycleConfiguration><Rule><Status>Enabled</Status><Expiration><Days>x</Rule></LifecycleConfiguration>')).toBe('400 MalformedXML');
+    expect(await put('hello')).toBe('400 MalformedXML');
+    expect(await put('<LifecycleConfiguration><Rule><Status>Enabled</Status></Rule></LifecycleConfiguration>')).toBe('400 InvalidRequest');
+    expect(await put(`<LifecycleConfiguration>${' '.repeat(64 * 1024)}</LifecycleConfiguration>`)).toBe('400 MaxMessageLengthExceeded');
+    const began = Date.now();
+    expect(await put('<LifecycleConfiguration>'.repeat(2_500))).toBe('400 MalformedXML');
+    expect(Date.now() - began).toBeLessThan(1_000);
+    await expect(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).rejects.toMatchObject({ name: 'NoSuchLifecycleConfiguration' });
+    // What is kept is the document as read, which the SDK reads back.
+    expect(await put(`<?xml version="1.0"?>\n<LifecycleConfiguration xmlns="${'http://s3.amazonaws.com/doc/2006-03-01/'}">\n  <Rule><ID>a</ID><Filter><Prefix/></Filter><Status>Enabled</Status><Expiration><Days>3</Days></Expiration></Rule>\n</LifecycleConfiguration>`)).toBe('200');
+    expect((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules).toEqual([{ ID: 'a', Filter: { Prefix: '' }, Status: 'Enabled', Expiration: { Days: 3 } }]);
+  });
+
+  it("leaves an own bucket's lifecycle configuration of other rules as it is, and says the rule is not there (review rF F1: CreateBucket answers BucketAlreadyOwnedByYou)", async () => {
+    const bucket = 'lifeboat-au-restore-one-a-operator';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    const operatorRule = { ID: 'operator-expire-logs', Status: 'Enabled' as const, Filter: { Prefix: 'logs/' }, Expiration: { Days: 30 } };
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [operatorRule] } }));
+    const hasRule = await createPrivateBucket(s3, REGION, bucket);
+    expect((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules).toEqual([operatorRule]);
+    expect(hasRule).toBe(false);
+    // Its own rule alone is Lifeboat's: made again, it stays (and a bucket without a configuration gets it: above).
+    await expect(createPrivateBucket(s3, REGION, 'lifeboat-au-restore-one-a-slow')).resolves.toBe(true);
+  });
+
+  it('a failover target whose rule failed to be put after its CreateBucket gets it when Validate failover is retried, and the failover says which buckets have it (review rF F2)', async () => {
+    let throttled = 1;
+    const flaky = localS3Client(endpoints, REGION);
+    flaky.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutBucketLifecycleConfigurationCommand' && throttled-- > 0) throw Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown' });
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    const source = { type: 's3' as const, name: 'one-a', bucket: 'lifeboat-au-one-a', prefix: '' };
+    const target = { type: 's3' as const, bucket: 'lifeboat-au-restore-one-a-retried', prefix: '' };
+    const deps = { s3: flaky, dynamodb, directory: (path: string) => path, region: REGION, restoreTargetPrefix: 'lifeboat-au-restore-' };
+    try {
+      await expect(prepareFailoverTargets([{ source, target }], false, deps)).rejects.toMatchObject({ name: 'SlowDown' });
+      const retried = await prepareFailoverTargets([{ source, target }], false, deps);
+      const rules = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: target.bucket })).then((got) => got.Rules?.map((rule) => rule.ID), (err: Error) => err.name);
+      expect(rules).toEqual([ABORT_INCOMPLETE_UPLOADS_RULE]);
+      expect(retried).toEqual({ createdBuckets: [], bucketsAbortingUploads: [target.bucket] });
+    } finally {
+      flaky.destroy();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { FAILOVER_INCOMPLETE_ERROR, failoverIncompleteCause, MAX_FAILURE_CAUSE, 
 import { claimHolderOf, type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource, restoreIdHolderOf } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { RestoreTargetClaimedError } from '../../../../lambdas/restore/restore-target-claimed-error';
-import { ABORT_INCOMPLETE_UPLOADS_DAYS } from '../../../../lambdas/restore/target-upload-lifecycle';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../../../../lambdas/restore/target-upload-lifecycle';
 import { testPlan } from '../../../support/test-plans';
 import { failoverRestore, TRIO_BACKUP as BACKUP, TRIO_FAILOVER, TRIO_PLAN as plan } from './trio-failover';
 
@@ -76,6 +76,24 @@ it('a source whose child restore timed out or was stopped (no Abandon restore ra
   const inTable: FailoverStart = { ...failover, restores: failover.restores.map((r) => (r.request.source === 'trio-b' ? failoverRestore('trio-b', { type: 'dynamodb', table: 'lifeboat-au-restore-trio-b-cli' }) : r)) };
   const [table] = failoverReport({ failover: inTable, restored: [notFinished, ...live], finishedAt: at }, [plan]).failed ?? [];
   expect(table?.action).not.toContain('restore id');
+});
+
+it("says a target bucket aborts the timed-out restore's upload only when Validate failover found or put the rule on it (review rF F1, F2)", () => {
+  const notFinished: FailedSource = { ...failedB, error: { Error: 'States.Timeout', Cause: 'The restore of the source timed out' } };
+  const actionWith = (start: FailoverStart): string => failoverReport({ failover: start, restored: [notFinished, ...live], finishedAt: at }, [plan]).failed?.[0]?.action ?? '';
+  expect(actionWith({ ...failover, bucketsAbortingUploads: ['lifeboat-au-restore-trio-b-cli'] })).toContain(`Its lifecycle rule ${ABORT_INCOMPLETE_UPLOADS_RULE} aborts it ${ABORT_INCOMPLETE_UPLOADS_DAYS} days after it began.`);
+  const operators = actionWith({ ...failover, bucketsAbortingUploads: ['lifeboat-au-restore-trio-a-cli'] });
+  expect(operators).toContain('lifeboat-au-restore-trio-b-cli has a lifecycle configuration of its own, which the failover left as it was');
+  expect(operators).not.toContain('aborts it');
+  // A failover started before the start kept the list: the report cannot tell, and says how to look.
+  expect(actionWith(failover)).toContain('aws s3api get-bucket-lifecycle-configuration --bucket lifeboat-au-restore-trio-b-cli');
+});
+
+it("quotes the timed-out restore's directory for the shell in the find command of its .part files (review rF F5)", () => {
+  const notFinished: FailedSource = { ...failedB, error: { Error: 'States.Timeout', Cause: 'The restore of the source timed out' } };
+  const quoted: FailoverStart = { ...failover, restores: failover.restores.map((r) => (r.request.source === 'trio-b' ? failoverRestore('trio-b', { type: 'filesystem', path: "/mnt/lifeboat/o'brien-cli" }) : r)) };
+  const [directory] = failoverReport({ failover: quoted, restored: [notFinished, ...live], finishedAt: at }, [plan]).failed ?? [];
+  expect(directory?.action).toContain(`find '/mnt/lifeboat/o'\\''brien-cli' -name`);
 });
 
 it('has neither failed nor finish when every source is live', () => {
