@@ -39,7 +39,8 @@ export type PruneOptions = {
    * Time (ms since the epoch) after which no new step starts: the call returns `{ done: false, cursor }`.
    * A deadline still ahead when the call starts also bounds its mark, which every call makes afresh: a mark
    * that does not end before it throws PruneMarkOutOfTimeError, and a call that reaches it having deleted,
-   * condemned, repacked and written nothing throws PruneOutOfTimeError, as the next call could do no better.
+   * condemned, repacked and written nothing (a delete of an object an earlier call deleted is none), or a dry
+   * run that reaches it, throws PruneOutOfTimeError, as the next call could do no better.
    * One already passed (a forget's preflight) lets the mark run and starts no step.
    */
   readonly deadline?: number;
@@ -229,7 +230,8 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   };
   let step = 'loading the index objects';
   const unfinished = (phase: PruneCursor['phase']): PruneResult => {
-    if (markLimit && !progressed) throw new PruneOutOfTimeError(vault.location, step, mark.snapshots, markTook, now() - markEnded);
+    // A dry run keeps nothing in the vault, so its next call would count the same again from the same place (review rP2 F3).
+    if (markLimit && (dryRun || !progressed)) throw new PruneOutOfTimeError(vault.location, step, mark.snapshots, markTook, now() - markEnded, dryRun);
     return { done: false, cursor: { phase, report }, report };
   };
   // Damaged index objects a repair of the index superseded (Object Lock kept them) are left out, and deleted below when their retention allows.
@@ -244,7 +246,19 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   if (unindexed > 0) throw new IncompleteIndexError(vault.location, unindexed);
   if (outOfTime()) return unfinished('sweep');
   const tombstones = batches.filter(isTombstone);
-  const sweepCtx = { dryRun, outOfTime, progress, checkLease: () => lease?.assertHeld(), report, graceMs, now, markedPages, tombstoned: new Set(tombstones.map(batchLineage)), tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))) };
+  const sweepCtx = {
+    dryRun,
+    outOfTime,
+    progress,
+    checkLease: () => lease?.assertHeld(),
+    report,
+    graceMs,
+    now,
+    markedPages,
+    tombstoned: new Set(tombstones.map(batchLineage)),
+    tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))),
+    tombstonedManifests: new Set(tombstones.flatMap((t) => t.manifests)),
+  };
   step = 'sweeping: checking which condemned packs a snapshot still needs';
   if (due.length > 0) {
     const finished = await sweep(vault, due, mark, indexObjects, sweepCtx);
@@ -264,8 +278,8 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   // Marked again for what was committed since the first mark (a backup, a replicated or repaired snapshot: its
   // references must not be condemned), but only the new snapshots: marking them all again read every snapshot
   // object and manifest root twice a call, which on thousands of snapshots outlasted the Lambda (audit aT3-1).
-  step = 'marking the snapshots committed since the first mark';
   if (!dryRun) {
+    step = 'marking the snapshots committed since the first mark';
     const extended = await markSnapshotsSince(vault, mark, markedPages, outOfTime);
     if (!extended) return unfinished('condemn');
     mark = extended;
@@ -274,8 +288,8 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const pending = pendingObjects(pendingBatches);
   // The listings take a request per 1,000 keys: on a large vault, minutes. This phase writes nothing before them.
   // Checked between their pages too: a listing of millions of keys could outlast the Lambda.
-  step = 'listing data/ and manifest/';
   if (outOfTime()) return unfinished('condemn');
+  step = 'listing data/ and manifest/';
   // Sizes are needed only for the few garbage packs no index lists: a directory stats just those (withStoredSizes).
   const storedPacks = await listStoredPacks(vault.store, undefined, { statFiles: false, outOfTime });
   if (storedPacks.cut || outOfTime()) return unfinished('condemn');
@@ -492,14 +506,15 @@ async function listIds(vault: Vault, prefix: string, outOfTime?: () => boolean):
  * which appeared since the mark references (copied in by replication or a scrub: manifestsMarkedSince).
  * Index objects go before packs (an index naming a deleted pack would fail verify). Then each batch is replaced by its tombstone (the packs it deleted, with
  * `sweptAt`), written before the batch object is deleted: at no moment may a backup's dedup index
- * trust a record of a pack this sweep deleted. A sweep cut short is done again by the next run.
+ * trust a record of a pack this sweep deleted. A sweep cut short by a crash is done again by the next run; one
+ * cut by the deadline leaves partial tombstones of what it deleted (cutShort), which the next run skips.
  */
 async function sweep(
   vault: Vault,
   due: readonly StoredCondemnedBatch[],
   mark: VaultMark,
   indexObjects: readonly LoadedIndexObject[],
-  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string> },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string>; tombstonedManifests?: ReadonlySet<string> },
 ): Promise<boolean> {
   const { report } = ctx;
   const doomed = pendingObjects(due);
@@ -572,13 +587,36 @@ async function sweep(
     return left;
   };
   const deletedPacks = new Map<string, CondemnedBatch['packs']>();
-  const remove = async (batch: StoredCondemnedBatch, key: string, onDeleted: () => void, record: (b: CondemnedBatch) => void): Promise<void> => {
+  const deletedManifests = new Map<string, string[]>();
+  const keepMsOf = (batch: StoredCondemnedBatch): number => Math.max(batch.graceMs, ctx.graceMs, TOMBSTONE_MIN_KEEP_MS);
+  // A sweep the deadline cuts leaves, for each batch it deleted from, a partial tombstone (same lineage) of the packs and
+  // manifest objects this call deleted; the batch stays pending, so its other objects are still condemned and its sweep
+  // still ends with the batch's delete. Without it the next call deleted them all again (an absent key's delete
+  // succeeds), counted that as progress and was cut at the same place: a sweep needing more than one call never ended
+  // (review rP2 F1). Written after the deletes, so its sweptAt is no earlier than any of them (its keep, as a tombstone's).
+  const cutShort = async (): Promise<false> => {
+    if (ctx.dryRun) return false;
+    for (const batch of due) {
+      const packs = deletedPacks.get(batch.id) ?? [];
+      const manifests = deletedManifests.get(batch.id) ?? [];
+      if (packs.length + manifests.length === 0) continue;
+      ctx.checkLease?.();
+      const sweptAt = new Date(ctx.now()).toISOString();
+      await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: batch.condemnedAt, graceMs: batch.graceMs, packs, indexes: [], manifests, sweptAt, keepMs: keepMsOf(batch), from: batchLineage(batch) });
+    }
+    return false;
+  };
+  // `stored`: whether the object is known to be there. Deleting an absent key succeeds (S3, every VaultStore), so the
+  // delete of one an earlier cut call removed is repeated but neither counted nor taken for progress (review rP2 F1).
+  const remove = async (batch: StoredCondemnedBatch, key: string, stored: boolean, onDeleted: () => void, record: (b: CondemnedBatch) => void): Promise<void> => {
     if (ctx.dryRun) {
+      if (!stored) return;
       ctx.progress();
       return onDeleted();
     }
     try {
       await vault.store.delete(key);
+      if (!stored) return;
       ctx.progress();
       onDeleted();
     } catch (err) {
@@ -591,10 +629,12 @@ async function sweep(
   for (const o of indexObjects) for (const p of o.packs) packBytes.set(p.packId, p.length);
   const sizes = new PackSizeLookup(vault.store);
   const lockedIndexes = new Set<string>();
+  // The condemned index objects the load found: one a cut call deleted is not found again.
+  const loadedIndexes = new Set(indexObjects.map((o) => o.id));
   for (const batch of due) {
     for (const id of batch.indexes) {
       if (ctx.outOfTime()) return false;
-      await remove(batch, indexKey(id), () => report.indexesDeleted++, (b) => {
+      await remove(batch, indexKey(id), loadedIndexes.has(id), () => report.indexesDeleted++, (b) => {
         b.indexes.push(id);
         lockedIndexes.add(id);
       });
@@ -613,12 +653,13 @@ async function sweep(
         leftOf(batch).packs.push(p);
         continue;
       }
-      if (ctx.outOfTime()) return false;
+      if (ctx.outOfTime()) return cutShort();
       // Batches written before 2026-12-04 (on S3: before listings had sizes) hold 0 for a pack no index listed: its size is read before it goes.
       const bytes = p.bytes || packBytes.get(p.id) || ((await sizes.sizeOf(p.id)) ?? 0);
       await remove(
         batch,
         packKey(p.id),
+        true,
         () => {
           report.packsDeleted++;
           report.bytesFreed += bytes;
@@ -634,27 +675,44 @@ async function sweep(
   // page of them, so packs stay the copier's to check (replicate-vault.ts waits for no prune, then copies back).
   const toDelete = (batch: StoredCondemnedBatch): string[] => batch.manifests.filter((m) => !sparedManifests.has(m));
   if (due.some((b) => toDelete(b).length > 0)) {
-    if (ctx.outOfTime()) return false;
+    if (ctx.outOfTime()) return cutShort();
     const late = await manifestsMarkedSince(vault, mark, ctx.markedPages);
     const sparedLate = new Set(due.flatMap(toDelete).filter((m) => late.has(m)));
     report.spared += sparedLate.size;
     for (const m of sparedLate) sparedManifests.add(m);
   }
   for (const batch of due) {
+    const deleted: string[] = [];
+    deletedManifests.set(batch.id, deleted);
     for (const m of toDelete(batch)) {
-      if (ctx.outOfTime()) return false;
-      await remove(batch, manifestKey(m), () => report.manifestsDeleted++, (b) => b.manifests.push(m));
+      // Deleted by an earlier call that was cut short (its partial tombstone names it).
+      if (ctx.tombstonedManifests?.has(m)) continue;
+      if (ctx.outOfTime()) return cutShort();
+      await remove(
+        batch,
+        manifestKey(m),
+        true,
+        () => {
+          report.manifestsDeleted++;
+          deleted.push(m);
+        },
+        (b) => b.manifests.push(m),
+      );
     }
   }
   if (ctx.dryRun) return true;
   // The due batches still stored, by lineage: what Object Lock kept needs no new batch while another of its
   // lineage names all of it (below).
   const stored = new Set(due.map((b) => b.id));
-  const namesAll = (other: StoredCondemnedBatch, left: CondemnedBatch): boolean => {
+  const namesAll = (other: CondemnedBatch, left: CondemnedBatch): boolean => {
     const named = new Set([...other.packs.map((p) => p.id), ...other.indexes, ...other.manifests]);
     return left.packs.every((p) => named.has(p.id)) && left.indexes.every((i) => named.has(i)) && left.manifests.every((m) => named.has(m));
   };
   for (const batch of due) {
+    const left = lockedByBatch.get(batch.id);
+    // Object Lock kept all of it: the batch stays as it is, due again next run. Replacing it by a new batch of the same
+    // objects changed nothing, yet every call did it and took it for progress (review rP2 F2).
+    if (left && namesAll(left, batch)) continue;
     // First what Object Lock kept, in a batch of its own (same lineage), due at once: a later run tries
     // again. Then the tombstone: its packs stay out of every backup's dedup, and it holds every backup
     // that ran while the batch was condemned as the batch did (backupDurationLimit), for longer than a
@@ -666,14 +724,13 @@ async function sweep(
     // Not when another stored batch of its lineage names all of it already (an earlier left batch, or the
     // batch itself kept by the bucket's default retention): a batch whose delete the lock refuses is due
     // again next run, and a new left batch per due batch per run doubled them run after run (audit i7-2).
-    const left = lockedByBatch.get(batch.id);
     const leftNamed = left && due.some((other) => other.id !== batch.id && stored.has(other.id) && batchLineage(other) === batchLineage(batch) && namesAll(other, left));
     if (left && !leftNamed) {
       await writeCondemnedBatch(vault.store, vault.keys, left);
       ctx.progress();
     }
     const sweptAt = new Date(ctx.now()).toISOString();
-    const keepMs = Math.max(batch.graceMs, ctx.graceMs, TOMBSTONE_MIN_KEEP_MS);
+    const keepMs = keepMsOf(batch);
     const deleted = deletedPacks.get(batch.id) ?? [];
     // A batch whose object Object Lock keeps is swept again by every run: one tombstone of it is enough, unless this sweep deleted packs.
     if (deleted.length > 0 || !ctx.tombstoned?.has(batchLineage(batch))) {

@@ -878,7 +878,8 @@ describe('pruneVault under a Lambda deadline (audit aT3)', () => {
         },
       });
       const run = pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } });
-      await expect(run).rejects.toThrow(/deadline came while listing data\/ and manifest\/.*Run `lifeboat prune` from a machine/);
+      // The time went to that mark (review rP2 F4: it was blamed on the listings, which had not started).
+      await expect(run).rejects.toThrow(/deadline came while marking the snapshots committed since the first mark.*Run `lifeboat prune` from a machine/);
     }
     expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
     // Without a deadline the same vault prunes: the lease was released each time.
@@ -925,6 +926,94 @@ describe('pruneVault under a Lambda deadline (audit aT3)', () => {
     });
     await expect(pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } })).rejects.toThrow(/deadline came while listing data\/ and manifest\//);
     expect(yielded).toBeLessThanOrEqual(1000);
+  });
+
+  /** Counts the keys under `prefix`. */
+  async function keysUnder(store: VaultStore, prefix: string): Promise<number> {
+    let n = 0;
+    for await (const _key of store.list(prefix)) n++;
+    return n;
+  }
+
+  it.each([
+    ['packs', DATA_PREFIX],
+    ['manifest objects', 'manifest/'],
+  ])('a sweep the deadline cuts after 2 deletes of %s a call finishes in as many calls as it takes, each deleting more (review rP2 F1)', async (_what, prefix) => {
+    const { memory, clock, reopen, kept } = await manySnapshots(16, 10);
+    await prune(reopen(), clock);
+    const condemned = (await loadCondemnedBatches(memory, reopen().keys)).flatMap((b) => (prefix === DATA_PREFIX ? b.packs.map((p) => p.id) : b.manifests));
+    expect(condemned.length).toBeGreaterThanOrEqual(10);
+    clock.t += GRACE + HOUR;
+    let left = await keysUnder(memory, prefix);
+    let report: PruneReport | undefined;
+    let calls = 0;
+    for (let done = false; !done; ) {
+      expect(++calls).toBeLessThanOrEqual(Math.ceil(condemned.length / 2) + 1);
+      clock.t += 60_000;
+      const deadline = clock.t + 10_000;
+      let deletes = 0;
+      // Each delete under `prefix` that is not the call's first two comes after the deadline: the sweep stops there.
+      const store = requiredMethodsStore(memory, {
+        delete: async (key, o) => {
+          if (key.startsWith(prefix) && ++deletes >= 2) clock.t = deadline;
+          return memory.delete(key, o);
+        },
+      });
+      const result = await pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 }, ...(report ? { cursor: { phase: 'sweep', report } } : {}) });
+      ({ done, report } = result);
+      const now = await keysUnder(memory, prefix);
+      // Before, every call deleted again what the last one had (an absent key's delete succeeds) and was cut at the same place.
+      if (!done) expect(now).toBe(left - 2);
+      left = now;
+    }
+    expect(report?.[prefix === DATA_PREFIX ? 'packsDeleted' : 'manifestsDeleted']).toBe(condemned.length);
+    expect((await loadCondemnedBatches(memory, reopen().keys)).filter((b) => !isTombstone(b))).toEqual([]);
+    await expectRestores(reopen(), kept);
+    await expectVerifies(reopen());
+  });
+
+  it('a call whose only sweep leaves packs under Object Lock as they were throws PruneOutOfTimeError when cut, and keeps the batch (review rP2 F2)', async () => {
+    const { memory, clock, reopen, kept } = await manySnapshots(12, 6);
+    const lockedPacks = (cut: { deadline: number } | null): VaultStore =>
+      requiredMethodsStore(memory, {
+        delete: async (key, o) => {
+          if (key.startsWith(DATA_PREFIX)) throw new ObjectLockedError(memory.location, key, 'retention until next year');
+          return memory.delete(key, o);
+        },
+        list: async function* (p) {
+          yield* memory.list(p);
+          if (p === DATA_PREFIX && cut) clock.t = cut.deadline;
+        },
+      });
+    await prune(reopen(), clock);
+    clock.t += GRACE + HOUR;
+    // The first sweep deletes the index and manifest objects and leaves the locked packs in a batch of their own.
+    const first = await prune(reopen(lockedPacks(null)), clock);
+    expect(first.locked.length).toBeGreaterThanOrEqual(6);
+    const pending = (await loadCondemnedBatches(memory, reopen().keys)).filter((b) => !isTombstone(b));
+    expect(pending).toHaveLength(1);
+    clock.t += 60_000;
+    const deadline = clock.t + 10_000;
+    // Before, this call replaced that batch by one of the same packs, took it for progress and answered done: false, every call.
+    await expect(pruneVault(reopen(lockedPacks({ deadline })), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 } })).rejects.toThrow(PruneOutOfTimeError);
+    expect((await loadCondemnedBatches(memory, reopen().keys)).filter((b) => !isTombstone(b)).map((b) => b.id)).toEqual(pending.map((b) => b.id));
+    await expectRestores(reopen(), kept);
+  });
+
+  it('a dry run cut by its deadline throws PruneOutOfTimeError, whatever it counted: it keeps nothing for its next call (review rP2 F3)', async () => {
+    const { memory, clock, reopen } = await manySnapshots(12, 6);
+    await prune(reopen(), clock);
+    clock.t += GRACE + HOUR;
+    const deadline = clock.t + 10_000;
+    const store = requiredMethodsStore(memory, {
+      list: async function* (p) {
+        yield* memory.list(p);
+        if (p === DATA_PREFIX) clock.t = deadline;
+      },
+    });
+    const run = pruneVault(reopen(store), { dryRun: true, graceMs: GRACE, now: () => clock.t, deadline });
+    await expect(run).rejects.toThrow(PruneOutOfTimeError);
+    await expect(run).rejects.toThrow(/in a dry run, which keeps nothing between calls.*Run `lifeboat prune --dry-run` from a machine/);
   });
 
   it('a snapshot committed between the first mark and the condemn phase keeps its packs and manifest objects', async () => {
