@@ -1,5 +1,6 @@
 import { type BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { CATALOG_FORMAT } from '../lambdas/catalog/catalog-format';
+import { CatalogFormatMarkerInvalidError } from '../lambdas/catalog/catalog-format-marker-invalid-error';
 import { CatalogFormatTooNewError, type MarkedCatalog } from '../lambdas/catalog/catalog-format-too-new-error';
 import { CatalogFormatMarkerUnreadableError } from './catalog-format-marker-unreadable-error';
 import { CatalogEndpointUnansweredError, isUnanswered, mentionsUnanswered } from './unanswered-endpoint';
@@ -22,16 +23,19 @@ export type CatalogOfWriter = { readonly catalog: BackupCatalog; readonly region
  * naming what to run instead). A catalog the command does not write is also judged by the others when its
  * credentials may not read it (the DR catalog of another account without --dr-profile: its resource policy lets the
  * primary account put replicated records only; the primary's with --dr-profile and no primary credentials) or it does
- * not exist (a DR region never deployed to). A catalog the command writes must let its marker be read and raised
- * (CatalogFormatMarkerUnreadableError): credentials limited to other items (a dynamodb:LeadingKeys policy from before
- * the marker) would otherwise admit a write through a catalog of a newer format.
+ * not exist (a DR region never deployed to), and when it answers with any other error (a 5xx, a throttle, an expired
+ * token) but an invalid marker, which is then said through `warn`: its client makes one attempt, and one transient
+ * fault of the other region (or a degraded primary in the primary-down runbook) must not refuse the write. A catalog
+ * the command writes must let its marker be read and raised (CatalogFormatMarkerUnreadableError; any other error of
+ * it fails the command as it is): credentials limited to other items (a dynamodb:LeadingKeys policy from before the
+ * marker) would otherwise admit a write through a catalog of a newer format.
  */
-export async function admitWriter(catalogs: readonly CatalogOfWriter[], cliVersion: string): Promise<void> {
+export async function admitWriter(catalogs: readonly CatalogOfWriter[], cliVersion: string, warn: (line: string) => void): Promise<void> {
   // All read before any is raised: a refusal changes nothing. At once: a silent region costs its timeout once.
   const formats = await Promise.all(
     catalogs.map(async ({ catalog, region, written }) => {
       const marker = catalog.formatMarker(region);
-      const format = await unlessOutOfReach(() => marker.read(), { table: marker.table, region, written });
+      const format = await unlessOutOfReach(() => marker.read(), { table: marker.table, region, written }, warn);
       return { table: marker.table, region, format };
     }),
   );
@@ -42,7 +46,7 @@ export async function admitWriter(catalogs: readonly CatalogOfWriter[], cliVersi
     if (!written) continue;
     const marker = catalog.formatMarker(region);
     // A newer CLI may have raised it since the read.
-    const standing = await unlessOutOfReach(() => marker.raise(CATALOG_FORMAT), { table: marker.table, region, written });
+    const standing = await unlessOutOfReach(() => marker.raise(CATALOG_FORMAT), { table: marker.table, region, written }, warn);
     if (standing !== undefined && standing > CATALOG_FORMAT) throw new CatalogFormatTooNewError([{ table: marker.table, region, format: standing }], CATALOG_FORMAT, cliVersion);
   }
 }
@@ -53,20 +57,34 @@ export async function admitWriter(catalogs: readonly CatalogOfWriter[], cliVersi
  */
 const OUT_OF_REACH: ReadonlySet<string> = new Set(['AccessDeniedException', 'ResourceNotFoundException', 'CredentialsProviderError', 'TokenProviderError']);
 
-async function unlessOutOfReach<T>(look: () => Promise<T>, of: { table: string; region: string; written: boolean }): Promise<T | undefined> {
+async function unlessOutOfReach<T>(
+  look: () => Promise<T>,
+  of: { table: string; region: string; written: boolean },
+  warn: (line: string) => void,
+): Promise<T | undefined> {
   try {
     return await look();
   } catch (err) {
     if (err instanceof CatalogEndpointUnansweredError || isUnanswered(err)) return undefined;
-    if (!(err instanceof Error)) throw err;
+    if (err instanceof CatalogFormatMarkerInvalidError) throw err;
     // The SDK's retry wraps an error that is not an Error of its realm (Node's own, under a test runner's sandbox) in
     // one whose message alone says it: "AWS SDK error wrapper for Error: connect ECONNREFUSED …". Only such a wrapper
     // is read as text: a service's or Lifeboat's named error may quote anything (a marker holding "ETIMEDOUT").
-    if (isSdkWrapper(err) && mentionsUnanswered(err.message)) return undefined;
-    if (!OUT_OF_REACH.has(err.name)) throw err;
-    if (!of.written) return undefined;
+    if (err instanceof Error && isSdkWrapper(err) && mentionsUnanswered(err.message)) return undefined;
+    const outOfReach = err instanceof Error && OUT_OF_REACH.has(err.name);
+    if (!of.written) {
+      // Silence, a denial or no table there is the expected answer of a region down or another account's catalog;
+      // anything else is a fault worth a line, since the write goes on without that catalog's word.
+      if (!outOfReach) warn(`warning: the format marker of the catalog ${of.table} in ${of.region} could not be read (${describe(err)}); judging the environment's format by the other catalog`);
+      return undefined;
+    }
+    if (!(err instanceof Error) || !outOfReach) throw err;
     throw new CatalogFormatMarkerUnreadableError(of.table, of.region, err);
   }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** An error the SDK made of something that was not a service's answer: a bare Error, or its retry's wrapper. */

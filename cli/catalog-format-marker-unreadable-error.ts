@@ -12,9 +12,13 @@ export class CatalogFormatMarkerUnreadableError extends Error {
     cause: Error,
   ) {
     super(
-      `This command writes the catalog ${table} in ${region}, but could not read its format marker (item pk FORMAT, sk FORMAT): ${cause.name}: ${cause.message}. ` +
-        'Nothing was changed. Run it with credentials that may get and update that item (dynamodb:GetItem and dynamodb:UpdateItem; a policy that limits dynamodb:LeadingKeys must allow FORMAT) ' +
-        'and that reach that table (--dr-profile for a DR catalog in another account), then run the command again.',
+      // No table is no permission to fix: the stack is not there, or these credentials look in another account.
+      cause.name === 'ResourceNotFoundException'
+        ? `This command writes the catalog ${table} in ${region}, but there is no table ${table} in ${region}: is the stack deployed there, or is the catalog in another account (--dr-profile)? ` +
+            `Nothing was changed (${cause.name}: ${cause.message}). Deploy the stack or give the credentials of the catalog's account, then run the command again.`
+        : `This command writes the catalog ${table} in ${region}, but could not read or raise its format marker (item pk FORMAT, sk FORMAT): ${cause.name}: ${cause.message}. ` +
+            'Nothing was changed. Run it with credentials that may get and update that item (dynamodb:GetItem and dynamodb:UpdateItem; a policy that limits dynamodb:LeadingKeys must allow FORMAT) ' +
+            'and that reach that table (--dr-profile for a DR catalog in another account), then run the command again.',
       { cause },
     );
   }

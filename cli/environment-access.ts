@@ -9,6 +9,7 @@ import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { admitWriter, type CatalogOfWriter } from './catalog-format-admission';
 import { packageVersion } from './package-version';
+import { processIo } from './cli-io';
 import { MirrorLog } from '../lambdas/mirror/mirror-log';
 import { ScrubLog } from '../lambdas/catalog/scrub-log';
 import { PruneLog } from '../lambdas/catalog/prune-log';
@@ -98,6 +99,11 @@ export type AccessUse = {
    * (CatalogFormatTooNewError). Read-only commands give none.
    */
   writes?: readonly ('primary' | 'dr')[];
+  /**
+   * Where a catalog not written whose format marker answered with a fault (a 5xx, a throttle, an expired token) is
+   * said, skipped (default: stderr, as the CLI's other warnings).
+   */
+  warn?: (line: string) => void;
 };
 
 /** The DR side's clients of one AWS profile's credentials (`--dr-profile`), all of the DR region. */
@@ -191,8 +197,9 @@ export function drCatalogTableOf(environment: Pick<EnvironmentConfig, 'account' 
 
 /**
  * The timeouts of a glance at the format marker of a catalog a command does not write (cli/catalog-format-admission.ts):
- * one attempt, answered within 3 s, for a marker that does not answer in time is skipped and judged by the other
- * catalog's. A live DynamoDB answers a GetItem in milliseconds.
+ * one attempt, answered within 3 s (after a connection within the connection timeout), for a marker that does not
+ * answer in time, or answers with a fault, is skipped and judged by the other catalog's. A live DynamoDB answers a
+ * GetItem in milliseconds.
  */
 export function markerGlanceTimeouts(timeouts: ClientTimeouts): ClientTimeouts {
   return { ...timeouts, requestTimeoutMs: Math.min(timeouts.requestTimeoutMs, 3_000), requestMaxAttempts: 1 };
@@ -280,7 +287,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
       return { catalog, region: regionOf(region), written };
     };
     try {
-      await admitWriter(regions.map(catalogOfWriter), packageVersion());
+      await admitWriter(regions.map(catalogOfWriter), packageVersion(), use.warn ?? processIo.err);
     } finally {
       for (const client of glancing) client.destroy();
     }

@@ -107,11 +107,14 @@ it('the silent endpoint is asked, and holds the connections it is given', async 
 });
 
 // Review rM2 F4: a DR-only write (forget/prune --vault dr, catalog rebuild --region dr) glances at the primary's
-// format marker with one attempt of at most 3 s (markerGlanceTimeouts), not the catalog client's two, then goes on.
+// format marker with one attempt (a 3-s request timeout, markerGlanceTimeouts), not the catalog client's two, then goes
+// on. Silence is a region down, the expected answer in that runbook: no warning (review rX F-a warns of faults only).
 it('a write of the DR catalog asks the silent primary for its format marker once, then is admitted and marks the DR catalog', async () => {
   const before = held.length;
-  await environmentAccess(target, { timeouts }, { writes: ['dr'] });
+  const warnings: string[] = [];
+  await environmentAccess(target, { timeouts }, { writes: ['dr'], warn: (w) => warnings.push(w) });
   expect(held.length - before).toBe(1);
+  expect(warnings).toEqual([]);
   expect(await new BackupCatalog(drDocuments(), names.catalogTable).formatMarker().read()).toBe(CATALOG_FORMAT);
   expect(markerGlanceTimeouts(CLI_CLIENT_TIMEOUTS)).toEqual({ ...CLI_CLIENT_TIMEOUTS, requestTimeoutMs: 3_000, requestMaxAttempts: 1 });
 });

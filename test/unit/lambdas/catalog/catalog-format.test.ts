@@ -32,13 +32,18 @@ const answering = (err: Error, calls: string[] = []): BackupCatalog =>
     }),
   }) as unknown as BackupCatalog;
 
+/** Where a test that expects no warning sends them: none is expected, so any fails it. */
+const noWarning = (line: string): void => {
+  throw new Error(`unexpected warning: ${line}`);
+};
+
 const setFormat = (format: unknown) => documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'FORMAT', sk: 'FORMAT', format } }));
 
 describe('the catalog format marker', () => {
   it('is absent in a catalog no marking Lifeboat wrote: a writer is admitted and raises it to its format', async () => {
     const marker = catalog.formatMarker();
     expect(await marker.read()).toBeUndefined();
-    await admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0');
+    await admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0', noWarning);
     expect(await marker.read()).toBe(CATALOG_FORMAT);
   });
 
@@ -55,7 +60,7 @@ describe('the catalog format marker', () => {
   it('refuses a writer that knows a lower format than the marker, naming both formats, who may have raised it and what to do, and leaves the marker as it was', async () => {
     const marker = catalog.formatMarker();
     await setFormat(CATALOG_FORMAT + 1);
-    const refusal = admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0');
+    const refusal = admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0', noWarning);
     await expect(refusal).rejects.toThrow(CatalogFormatTooNewError);
     // Review rM F4: the marker is raised by a newer CLI as well as by a deploy, and a rollback on purpose leaves it high.
     await expect(refusal).rejects.toThrow(
@@ -72,7 +77,7 @@ describe('the catalog format marker', () => {
     try {
       await setFormat(CATALOG_FORMAT + 2);
       await dr.documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'FORMAT', sk: 'FORMAT', format: CATALOG_FORMAT + 1 } }));
-      const refusal = admitWriter([{ catalog, region: 'eu-west-1', written: false }, { catalog: dr.catalog, region: 'eu-central-1', written: true }], '0.1.0');
+      const refusal = admitWriter([{ catalog, region: 'eu-west-1', written: false }, { catalog: dr.catalog, region: 'eu-central-1', written: true }], '0.1.0', noWarning);
       await expect(refusal).rejects.toMatchObject({
         name: 'CatalogFormatTooNewError',
         found: CATALOG_FORMAT + 2,
@@ -82,7 +87,7 @@ describe('the catalog format marker', () => {
       // Below both: admitted, and only the catalog written is raised.
       await setFormat(CATALOG_FORMAT);
       await dr.documents.send(new DeleteCommand({ TableName: 'catalog', Key: { pk: 'FORMAT', sk: 'FORMAT' } }));
-      await admitWriter([{ catalog: dr.catalog, region: 'eu-central-1', written: false }, { catalog, region: 'eu-west-1', written: true }], '0.1.0');
+      await admitWriter([{ catalog: dr.catalog, region: 'eu-central-1', written: false }, { catalog, region: 'eu-west-1', written: true }], '0.1.0', noWarning);
       expect(await dr.catalog.formatMarker().read()).toBeUndefined();
     } finally {
       await dr.close();
@@ -91,10 +96,10 @@ describe('the catalog format marker', () => {
 
   it('refuses a writer over a marker that is not a positive integer, naming the item and how to delete it', async () => {
     await setFormat(1.5);
-    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0')).rejects.toThrow(
+    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0', noWarning)).rejects.toThrow(
       new CatalogFormatMarkerInvalidError('catalog', 'eu-west-1', 1.5),
     );
-    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0')).rejects.toThrow(
+    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0', noWarning)).rejects.toThrow(
       'The catalog format marker of catalog in eu-west-1 (item pk FORMAT, sk FORMAT) holds format 1.5, not a positive integer, so whether a newer Lifeboat wrote this catalog cannot be told. ' +
         `Delete the item, which the next backup writes again with the deployed format: aws dynamodb delete-item --region eu-west-1 --table-name catalog --key '{"pk":{"S":"FORMAT"},"sk":{"S":"FORMAT"}}'`,
     );
@@ -125,25 +130,34 @@ describe('the catalog format marker', () => {
 describe('a catalog marker that cannot be looked at', () => {
   // Review rM2 F2: credentials limited to other items (dynamodb:LeadingKeys from before the marker) must not admit a
   // write through a catalog they cannot see the format of.
-  it.each([['AccessDeniedException'], ['ResourceNotFoundException'], ['CredentialsProviderError']])('refuses a writer whose written catalog answers %s, naming the item and the permissions', async (name) => {
+  it.each([['AccessDeniedException'], ['CredentialsProviderError']])('refuses a writer whose written catalog answers %s, naming the item and the permissions', async (name) => {
     const calls: string[] = [];
-    const refusal = admitWriter([{ catalog: answering(named(name, 'no'), calls), region: 'eu-west-1', written: true }], '0.1.0');
+    const refusal = admitWriter([{ catalog: answering(named(name, 'no'), calls), region: 'eu-west-1', written: true }], '0.1.0', noWarning);
     await expect(refusal).rejects.toMatchObject({
       name: 'CatalogFormatMarkerUnreadableError',
-      message: expect.stringMatching(new RegExp(`^This command writes the catalog catalog in eu-west-1, but could not read its format marker \\(item pk FORMAT, sk FORMAT\\): ${name}: no\\. Nothing was changed\\. .*dynamodb:LeadingKeys must allow FORMAT`)),
+      message: expect.stringMatching(new RegExp(`^This command writes the catalog catalog in eu-west-1, but could not read or raise its format marker \\(item pk FORMAT, sk FORMAT\\): ${name}: no\\. Nothing was changed\\. .*dynamodb:LeadingKeys must allow FORMAT`)),
     });
     expect(calls).toEqual(['read']);
   });
 
+  // Review rX F-b: no table is no permission to grant; the message asks where the stack or the catalog is instead.
+  it('refuses a writer whose written catalog has no table, asking whether the stack is deployed there or the catalog in another account', async () => {
+    const refusal = admitWriter([{ catalog: answering(named('ResourceNotFoundException', 'Requested resource not found')), region: 'eu-west-1', written: true }], '0.1.0', noWarning);
+    await expect(refusal).rejects.toThrow(
+      'This command writes the catalog catalog in eu-west-1, but there is no table catalog in eu-west-1: is the stack deployed there, or is the catalog in another account (--dr-profile)? ' +
+        'Nothing was changed (ResourceNotFoundException: Requested resource not found). Deploy the stack or give the credentials of the catalog\'s account, then run the command again.',
+    );
+  });
+
   // Review rM2 F2, F4: a catalog only read is judged by the other, also without credentials for it (--dr-profile alone).
   it.each([['AccessDeniedException'], ['ResourceNotFoundException'], ['CredentialsProviderError'], ['TokenProviderError']])('judges by the others a catalog not written that answers %s', async (name) => {
-    await admitWriter([{ catalog: answering(named(name, 'Could not load credentials from any providers')), region: 'eu-west-1', written: false }, { catalog, region: 'eu-central-1', written: true }], '0.1.0');
+    await admitWriter([{ catalog: answering(named(name, 'Could not load credentials from any providers')), region: 'eu-west-1', written: false }, { catalog, region: 'eu-central-1', written: true }], '0.1.0', noWarning);
     expect(await catalog.formatMarker().read()).toBe(CATALOG_FORMAT);
   });
 
   it('judges by the others a written catalog that does not answer (its writes fail on their own), also through the SDK\'s wrapper', async () => {
-    await admitWriter([{ catalog: answering(named('Error', 'AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1')), region: 'eu-west-1', written: true }], '0.1.0');
-    await admitWriter([{ catalog: answering(named('TimeoutError', 'Connection timed out after 3000 ms')), region: 'eu-west-1', written: true }], '0.1.0');
+    await admitWriter([{ catalog: answering(named('Error', 'AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1')), region: 'eu-west-1', written: true }], '0.1.0', noWarning);
+    await admitWriter([{ catalog: answering(named('TimeoutError', 'Connection timed out after 3000 ms')), region: 'eu-west-1', written: true }], '0.1.0', noWarning);
   });
 
   // Review rM2 F3: only the SDK's wrapper is read as text; a named error's message may quote anything.
@@ -151,12 +165,39 @@ describe('a catalog marker that cannot be looked at', () => {
     ['ValidationException', 'Could not connect the dots'],
     ['UnrecognizedClientException', 'The security token included in the request is invalid (socket hang up while refreshing)'],
     ['ThrottlingException', 'Rate exceeded, ETIMEDOUT'],
-  ])('does not take a %s whose message mentions a dropped connection for one', async (name, message) => {
-    await expect(admitWriter([{ catalog: answering(named(name, message)), region: 'eu-west-1', written: false }], '0.1.0')).rejects.toMatchObject({ name, message });
+  ])('does not take a %s of a written catalog whose message mentions a dropped connection for one', async (name, message) => {
+    await expect(admitWriter([{ catalog: answering(named(name, message)), region: 'eu-west-1', written: true }], '0.1.0', noWarning)).rejects.toMatchObject({ name, message });
+  });
+
+  // Review rX F-a: a catalog only glanced at gets one attempt; one transient 500 of the other region, or a degraded
+  // primary in the primary-down runbook, must not refuse a DR-side write. Said on stderr, and the write goes on.
+  it.each([
+    ['InternalServerError', 'Internal server error'],
+    ['ServiceUnavailable', 'Service Unavailable'],
+    ['ThrottlingException', 'Rate of requests exceeds the allowed throughput.'],
+    ['ExpiredTokenException', 'The security token included in the request is expired'],
+    ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
+  ])('admits a writer whose catalog not written answers %s, with a warning naming the table, region and error', async (name, message) => {
+    const warnings: string[] = [];
+    await admitWriter([{ catalog: answering(named(name, message)), region: 'eu-west-1', written: false }, { catalog, region: 'eu-central-1', written: true }], '0.1.0', (w) => warnings.push(w));
+    expect(warnings).toEqual([`warning: the format marker of the catalog catalog in eu-west-1 could not be read (${name}: ${message}); judging the environment's format by the other catalog`]);
+    expect(await catalog.formatMarker().read()).toBe(CATALOG_FORMAT);
+  });
+
+  it('still refuses a writer whose catalog not written holds an invalid marker, and fails on a written catalog\'s 500', async () => {
+    const dr = await catalogOnDynalite();
+    try {
+      await setFormat(1.5);
+      await expect(admitWriter([{ catalog, region: 'eu-west-1', written: false }, { catalog: dr.catalog, region: 'eu-central-1', written: true }], '0.1.0', noWarning)).rejects.toThrow(CatalogFormatMarkerInvalidError);
+      expect(await dr.catalog.formatMarker().read()).toBeUndefined();
+    } finally {
+      await dr.close();
+    }
+    await expect(admitWriter([{ catalog: answering(named('InternalServerError')), region: 'eu-west-1', written: true }], '0.1.0', noWarning)).rejects.toMatchObject({ name: 'InternalServerError' });
   });
 
   it.each([['ETIMEDOUT'], ['socket hang up']])('refuses a marker holding %j as invalid, not as a catalog that did not answer', async (format) => {
     await setFormat(format);
-    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0')).rejects.toThrow(CatalogFormatMarkerInvalidError);
+    await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0', noWarning)).rejects.toThrow(CatalogFormatMarkerInvalidError);
   });
 });
