@@ -972,6 +972,39 @@ describe('pruneVault under a Lambda deadline (audit aT3)', () => {
     await expectVerifies(reopen());
   });
 
+  it('a sweep spread over several calls reports each pack Object Lock kept once, not once a call (review rP3 F1)', async () => {
+    const { memory, clock, reopen, kept } = await manySnapshots(16, 10);
+    await prune(reopen(), clock);
+    const condemned = (await loadCondemnedBatches(memory, reopen().keys)).flatMap((b) => b.packs.map((p) => p.id));
+    expect(condemned.length).toBeGreaterThanOrEqual(10);
+    const lockedIds = condemned.slice(0, 3);
+    const isLocked = (key: string): boolean => key.startsWith(DATA_PREFIX) && lockedIds.some((id) => key.includes(id));
+    clock.t += GRACE + HOUR;
+    let report: PruneReport | undefined;
+    let calls = 0;
+    for (let done = false; !done; ) {
+      expect(++calls).toBeLessThanOrEqual(condemned.length);
+      clock.t += 60_000;
+      const deadline = clock.t + 10_000;
+      let deletes = 0;
+      // The locked packs refuse every delete; of the others, each call deletes two and is cut.
+      const store = requiredMethodsStore(memory, {
+        delete: async (key, o) => {
+          if (isLocked(key)) throw new ObjectLockedError(memory.location, key, 'retention until next year');
+          if (key.startsWith(DATA_PREFIX) && ++deletes >= 2) clock.t = deadline;
+          return memory.delete(key, o);
+        },
+      });
+      ({ done, report } = await pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 }, ...(report ? { cursor: { phase: 'sweep', report } } : {}) }));
+    }
+    expect(calls).toBeGreaterThan(2);
+    const lockedPacks = (report?.locked ?? []).filter((key) => key.startsWith(DATA_PREFIX));
+    expect(lockedPacks).toHaveLength(lockedIds.length);
+    expect(lockedPacks.every(isLocked)).toBe(true);
+    expect(report?.packsDeleted).toBe(condemned.length - lockedIds.length);
+    await expectRestores(reopen(), kept);
+  });
+
   it('a call whose only sweep leaves packs under Object Lock as they were throws PruneOutOfTimeError when cut, and keeps the batch (review rP2 F2)', async () => {
     const { memory, clock, reopen, kept } = await manySnapshots(12, 6);
     const lockedPacks = (cut: { deadline: number } | null): VaultStore =>
