@@ -7,7 +7,10 @@ import { S3_XMLNS, S3Failure } from './s3-xml-reply';
  * one pass over its tags, never a backtracking expression over the whole body, whose cost grew with the square of a
  * repeated tag; the body is capped (MAX_LIFECYCLE_BYTES) before it is read.
  */
-export const MAX_LIFECYCLE_BYTES = 64 * 1024;
+// S3 keeps up to 1,000 rules a bucket (the SDK's body for 1,000 simple rules is ~140 KB); the cap only protects the
+// reader (review rZ1: 64 KiB refused 500 rules S3 accepts).
+export const MAX_LIFECYCLE_BYTES = 1024 * 1024;
+const MAX_LIFECYCLE_RULES = 1000;
 
 type XmlElement = { name: string; children: (XmlElement | string)[] };
 
@@ -28,7 +31,8 @@ function parseXml(xml: string): XmlElement {
     const [, closing, name, empty, text] = token;
     const parent = open.at(-1) ?? root;
     if (text !== undefined) {
-      if (text.trim() !== '') parent.children.push(text);
+      // Kept as sent: a leaf's text is a value (a Prefix ' reports/ ', a tag's Value ' '), which S3 keeps whitespace and all.
+      if (parent !== root || text.trim() !== '') parent.children.push(text);
     } else if (name === undefined) {
       continue; // the XML declaration
     } else if (closing === '/') {
@@ -46,7 +50,7 @@ function parseXml(xml: string): XmlElement {
 }
 
 const elements = (element: XmlElement): XmlElement[] => element.children.filter((child): child is XmlElement => typeof child === 'object');
-const textOf = (element: XmlElement | undefined): string => (element?.children.filter((child) => typeof child === 'string').join('') ?? '').trim();
+const textOf = (element: XmlElement | undefined): string => element?.children.filter((child) => typeof child === 'string').join('') ?? '';
 
 function serialise(element: XmlElement): string {
   const inner = elements(element).length > 0 ? elements(element).map(serialise).join('') : textOf(element);
@@ -58,9 +62,10 @@ export function parseLifecycleConfiguration(xml: string): string {
   const document = parseXml(xml);
   const rules = elements(document);
   if (document.name !== 'LifecycleConfiguration' || rules.length === 0 || rules.some((rule) => rule.name !== 'Rule')) throw malformed();
+  if (rules.length > MAX_LIFECYCLE_RULES) throw new S3Failure(400, 'InvalidRequest', `A lifecycle configuration holds at most ${MAX_LIFECYCLE_RULES} rules`);
   for (const rule of rules) {
     const fields = elements(rule);
-    const status = textOf(fields.find((field) => field.name === 'Status'));
+    const status = textOf(fields.find((field) => field.name === 'Status')).trim();
     if (status !== 'Enabled' && status !== 'Disabled') throw malformed();
     if (!fields.some((field) => ACTIONS.has(field.name))) throw new S3Failure(400, 'InvalidRequest', 'At least one action needs to be specified in a rule');
   }

@@ -205,7 +205,9 @@ describe('local S3: bucket lifecycle configuration (kept, never run)', () => {
     expect(await put('<LifecycleConfiguration><Rule><Status>Enabled</Status><Expiration><Days>x</Rule></LifecycleConfiguration>')).toBe('400 MalformedXML');
     expect(await put('hello')).toBe('400 MalformedXML');
     expect(await put('<LifecycleConfiguration><Rule><Status>Enabled</Status></Rule></LifecycleConfiguration>')).toBe('400 InvalidRequest');
-    expect(await put(`<LifecycleConfiguration>${' '.repeat(64 * 1024)}</LifecycleConfiguration>`)).toBe('400 MaxMessageLengthExceeded');
+    expect(await put(`<LifecycleConfiguration>${' '.repeat(1024 * 1024)}</LifecycleConfiguration>`)).toBe('400 MaxMessageLengthExceeded');
+    const rule = (i: number): string => `<Rule><ID>r${i}</ID><Filter><Prefix>p${i}/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>3</Days></Expiration></Rule>`;
+    expect(await put(`<LifecycleConfiguration>${Array.from({ length: 1001 }, (_, i) => rule(i)).join('')}</LifecycleConfiguration>`)).toBe('400 InvalidRequest');
     const began = Date.now();
     expect(await put('<LifecycleConfiguration>'.repeat(2_500))).toBe('400 MalformedXML');
     expect(Date.now() - began).toBeLessThan(1_000);
@@ -213,6 +215,10 @@ describe('local S3: bucket lifecycle configuration (kept, never run)', () => {
     // What is kept is the document as read, which the SDK reads back.
     expect(await put(`<?xml version="1.0"?>\n<LifecycleConfiguration xmlns="${'http://s3.amazonaws.com/doc/2006-03-01/'}">\n  <Rule><ID>a</ID><Filter><Prefix/></Filter><Status>Enabled</Status><Expiration><Days>3</Days></Expiration></Rule>\n</LifecycleConfiguration>`)).toBe('200');
     expect((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules).toEqual([{ ID: 'a', Filter: { Prefix: '' }, Status: 'Enabled', Expiration: { Days: 3 } }]);
+    // Review rZ1: 500 rules (~70 KB from the SDK, within S3's 1,000) are kept, and values come back as sent, spaces and all.
+    const many = Array.from({ length: 500 }, (_, i) => ({ ID: `r${i}`, Status: 'Enabled' as const, Filter: { Prefix: i === 0 ? ' reports/ ' : `p${i}/` }, Expiration: { Days: 3 } }));
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: many } }));
+    expect((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules).toEqual(many);
   });
 
   it("leaves an own bucket's lifecycle configuration of other rules as it is, and says the rule is not there (review rF F1: CreateBucket answers BucketAlreadyOwnedByYou)", async () => {
