@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { CATALOG_FORMAT } from '../lambdas/catalog/catalog-format';
 import { CatalogFormatMarkerInvalidError } from '../lambdas/catalog/catalog-format-marker-invalid-error';
@@ -25,17 +26,26 @@ export type CatalogOfWriter = { readonly catalog: BackupCatalog; readonly region
  * primary account put replicated records only; the primary's with --dr-profile and no primary credentials) or it does
  * not exist (a DR region never deployed to), and when it answers with any other error (a 5xx, a throttle, an expired
  * token) but an invalid marker, which is then said through `warn`: its client makes one attempt, and one transient
- * fault of the other region (or a degraded primary in the primary-down runbook) must not refuse the write. A catalog
+ * fault of the other region (or a degraded primary in the primary-down runbook) must not refuse the write. A throttle
+ * or a 5xx is asked again first, after each of `retryDelaysMs` (GLANCE_RETRY_DELAYS_MS): such a region is answering,
+ * not down, and skipping its marker on one throttle would admit an old CLI past a marker above its format; silence is
+ * not asked again (the primary-down runbook waits for it once). A catalog
  * the command writes must let its marker be read and raised (CatalogFormatMarkerUnreadableError; any other error of
  * it fails the command as it is): credentials limited to other items (a dynamodb:LeadingKeys policy from before the
  * marker) would otherwise admit a write through a catalog of a newer format.
  */
-export async function admitWriter(catalogs: readonly CatalogOfWriter[], cliVersion: string, warn: (line: string) => void): Promise<void> {
+export async function admitWriter(
+  catalogs: readonly CatalogOfWriter[],
+  cliVersion: string,
+  warn: (line: string) => void,
+  retryDelaysMs: readonly number[] = GLANCE_RETRY_DELAYS_MS,
+): Promise<void> {
   // All read before any is raised: a refusal changes nothing. At once: a silent region costs its timeout once.
   const formats = await Promise.all(
     catalogs.map(async ({ catalog, region, written }) => {
       const marker = catalog.formatMarker(region);
-      const format = await unlessOutOfReach(() => marker.read(), { table: marker.table, region, written }, warn);
+      const read = written ? () => marker.read() : () => askedAgainWhileBusy(() => marker.read(), retryDelaysMs);
+      const format = await unlessOutOfReach(read, { table: marker.table, region, written }, warn);
       return { table: marker.table, region, format };
     }),
   );
@@ -49,6 +59,37 @@ export async function admitWriter(catalogs: readonly CatalogOfWriter[], cliVersi
     const standing = await unlessOutOfReach(() => marker.raise(CATALOG_FORMAT), { table: marker.table, region, written }, warn);
     if (standing !== undefined && standing > CATALOG_FORMAT) throw new CatalogFormatTooNewError([{ table: marker.table, region, format: standing }], CATALOG_FORMAT, cliVersion);
   }
+}
+
+/**
+ * The waits before asking a catalog not written again after a throttle or a 5xx (askedAgainWhileBusy): its client
+ * makes one attempt, and these answers come back in milliseconds, so two more asks cost well under a second.
+ */
+export const GLANCE_RETRY_DELAYS_MS: readonly number[] = [100, 300];
+
+/**
+ * DynamoDB's answers that its region is busy or failing for a moment (the SDK's own retry retries them): the region
+ * answered, so asking again shortly is likely to read the marker.
+ */
+const BUSY: ReadonlySet<string> = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable']);
+
+function isBusy(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const status = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+  return BUSY.has(err.name) || (typeof status === 'number' && (status === 429 || status >= 500));
+}
+
+/** `look`, asked again after each delay while it answers a throttle or a 5xx; any other outcome is final. */
+async function askedAgainWhileBusy<T>(look: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
+  for (const delayMs of delaysMs) {
+    try {
+      return await look();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      await sleep(delayMs);
+    }
+  }
+  return look();
 }
 
 /**

@@ -101,7 +101,7 @@ export type AccessUse = {
   writes?: readonly ('primary' | 'dr')[];
   /**
    * Where a catalog not written whose format marker answered with a fault (a 5xx, a throttle, an expired token) is
-   * said, skipped (default: stderr, as the CLI's other warnings).
+   * said, skipped (default: the process's stderr; a command gives its io's, so a caller running it in-process reads it).
    */
   warn?: (line: string) => void;
 };
@@ -199,7 +199,8 @@ export function drCatalogTableOf(environment: Pick<EnvironmentConfig, 'account' 
  * The timeouts of a glance at the format marker of a catalog a command does not write (cli/catalog-format-admission.ts):
  * one attempt, answered within 3 s (after a connection within the connection timeout), for a marker that does not
  * answer in time, or answers with a fault, is skipped and judged by the other catalog's. A live DynamoDB answers a
- * GetItem in milliseconds.
+ * GetItem in milliseconds. A throttle or a 5xx is asked again by the admission itself, a short wait apart
+ * (GLANCE_RETRY_DELAYS_MS): not here, where the SDK's backoff would also wait on silence.
  */
 export function markerGlanceTimeouts(timeouts: ClientTimeouts): ClientTimeouts {
   return { ...timeouts, requestTimeoutMs: Math.min(timeouts.requestTimeoutMs, 3_000), requestMaxAttempts: 1 };

@@ -56,7 +56,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
   try {
     // `--vault dr` alone writes the primary catalog: with the primary region down only the DR one can be rebuilt. Either
     // way the catalog written is `region`'s, checked against the environment's format before it is (environment-access.ts).
-    const access = await environmentAccess(options, clients, region === 'primary' ? { primaryCatalogUnanswered: PRIMARY_CATALOG_UNANSWERED, writes: ['primary'] } : { writes: ['dr'] });
+    const access = await environmentAccess(options, clients, region === 'primary' ? { primaryCatalogUnanswered: PRIMARY_CATALOG_UNANSWERED, writes: ['primary'], warn: io.err } : { writes: ['dr'], warn: io.err });
     const vault = await access.openVault(side);
     let drHolds: ((snapshotId: string) => Promise<boolean>) | null = null;
     if (side === 'primary') {

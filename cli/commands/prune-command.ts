@@ -59,7 +59,7 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     return 2;
   }
   try {
-    const access = deps.access ?? pruneAccessOf(await environmentAccess(options, deps.clients, { writes: options.dryRun === true ? [] : [side] }));
+    const access = deps.access ?? pruneAccessOf(await environmentAccess(options, deps.clients, { writes: options.dryRun === true ? [] : [side], warn: io.err }));
     let vault: Vault;
     try {
       vault = await access.openVault(side);

@@ -405,7 +405,7 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
     const access = await environmentAccess(
       options,
       clients,
-      vault === 'primary' ? { primaryCatalogUnanswered: "forget from the DR vault and its region's catalog instead: --vault dr; the primary vault's retention runs when its region answers", writes } : { writes },
+      vault === 'primary' ? { primaryCatalogUnanswered: "forget from the DR vault and its region's catalog instead: --vault dr; the primary vault's retention runs when its region answers", writes, warn: io.err } : { writes, warn: io.err },
     );
     const report = await forgetBackups(
       { plan: options.plan, dryRun: options.dryRun === true, policy: policy ?? undefined },

@@ -103,7 +103,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     // (environment-access.ts) and raises those vaults' catalogs' markers; without it the run writes only its own
     // record (SCRUB#), which no newer format can make unsafe, so it checks nothing.
     const repaired: readonly VaultSide[] = options.repair === true ? (scope === 'both' ? ['primary', 'dr'] : [scope]) : [];
-    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients, { writes: repaired }));
+    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients, { writes: repaired, warn: io.err }));
     // Before the latest run is read: while another scrub holds it, ScrubInProgressError (below) says which and until when.
     const lease = await takeScrubLease(access, now, deps.leaseRenewEveryMs ?? CLI_SCRUB_LEASE_RENEW_MS);
     try {

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand, printForgetReport } from '../../../cli/commands/retention-commands';
+import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -166,6 +167,22 @@ describe('forget', () => {
       ['f-01', '-'],
     ]);
     expect(out.at(-1)).toBe('Dry run: would keep 7 and forget 0 backup(s) of plan demo; nothing was changed. 2 failed or running run(s) not counted: retention decides on committed backups only.');
+  });
+  // Review rZ2 F2: the warning of a primary marker that answered with a fault went to the process's stderr, past the
+  // command's io (what a caller running it in-process reads).
+  it('--vault dr says on its own stderr that the primary catalog\'s format marker could not be read, and goes on by the DR catalog\'s', async () => {
+    const { primaryRegion } = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+    const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredTokenException' });
+    ddb.on(GetCommand).callsFake(async (_input, getClient) => {
+      if ((await getClient().config.region()) === primaryRegion) throw expired;
+      return {};
+    });
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const { err, io } = capturedCliIo();
+    expect(await backupsForgetCommand({ ...target, plan: 'demo', vault: 'dr' }, { io, now: () => new Date('2026-03-08T00:00:00Z') })).toBe(0);
+    expect(err[0]).toBe(
+      `warning: the format marker of the catalog lifeboat-dev-catalog in ${primaryRegion} could not be read (ExpiredTokenException: The security token included in the request is expired); judging the environment's format by the other catalog`,
+    );
   });
 });
 

@@ -32,6 +32,19 @@ const answering = (err: Error, calls: string[] = []): BackupCatalog =>
     }),
   }) as unknown as BackupCatalog;
 
+/** A catalog whose marker's reads answer each of `errs` in turn, then `format`, recording the calls. */
+const answeringThen = (errs: readonly Error[], format: number, calls: string[] = []): BackupCatalog =>
+  ({
+    formatMarker: () => ({
+      table: 'catalog',
+      read: () => {
+        const err = errs[calls.push('read') - 1];
+        return err === undefined ? Promise.resolve(format) : Promise.reject(err);
+      },
+      raise: () => (calls.push('raise'), Promise.reject(new Error('a catalog not written is never raised'))),
+    }),
+  }) as unknown as BackupCatalog;
+
 /** Where a test that expects no warning sends them: none is expected, so any fails it. */
 const noWarning = (line: string): void => {
   throw new Error(`unexpected warning: ${line}`);
@@ -172,16 +185,38 @@ describe('a catalog marker that cannot be looked at', () => {
   // Review rX F-a: a catalog only glanced at gets one attempt; one transient 500 of the other region, or a degraded
   // primary in the primary-down runbook, must not refuse a DR-side write. Said on stderr, and the write goes on.
   it.each([
-    ['InternalServerError', 'Internal server error'],
-    ['ServiceUnavailable', 'Service Unavailable'],
-    ['ThrottlingException', 'Rate of requests exceeds the allowed throughput.'],
-    ['ExpiredTokenException', 'The security token included in the request is expired'],
-    ['UnrecognizedClientException', 'The security token included in the request is invalid.'],
-  ])('admits a writer whose catalog not written answers %s, with a warning naming the table, region and error', async (name, message) => {
+    ['InternalServerError', 'Internal server error', 3],
+    ['ServiceUnavailable', 'Service Unavailable', 3],
+    ['ThrottlingException', 'Rate of requests exceeds the allowed throughput.', 3],
+    ['ExpiredTokenException', 'The security token included in the request is expired', 1],
+    ['UnrecognizedClientException', 'The security token included in the request is invalid.', 1],
+  ])('admits a writer whose catalog not written answers %s, with a warning naming the table, region and error', async (name, message, reads) => {
     const warnings: string[] = [];
-    await admitWriter([{ catalog: answering(named(name, message)), region: 'eu-west-1', written: false }, { catalog, region: 'eu-central-1', written: true }], '0.1.0', (w) => warnings.push(w));
+    const calls: string[] = [];
+    await admitWriter([{ catalog: answering(named(name, message), calls), region: 'eu-west-1', written: false }, { catalog, region: 'eu-central-1', written: true }], '0.1.0', (w) => warnings.push(w), [0, 0]);
     expect(warnings).toEqual([`warning: the format marker of the catalog catalog in eu-west-1 could not be read (${name}: ${message}); judging the environment's format by the other catalog`]);
     expect(await catalog.formatMarker().read()).toBe(CATALOG_FORMAT);
+    // Review rZ2 F1: a throttle or a 5xx is the region answering, asked twice more; a token's answer is final.
+    expect(calls).toEqual(Array<string>(reads).fill('read'));
+  });
+
+  // Review rZ2 F1: one throttle (or 5xx) of a glanced catalog skipped it, so an old CLI's `forget --vault dr` was
+  // admitted past a primary marker above its format. Asked again, the marker refuses it.
+  it.each([
+    ['a ThrottlingException', named('ThrottlingException', 'Rate of requests exceeds the allowed throughput.')],
+    ['a 503 the SDK could not name', Object.assign(named('UnknownError', 'Service Unavailable'), { $metadata: { httpStatusCode: 503 } })],
+  ])('refuses a writer whose catalog not written answers %s once, then a marker above the format', async (_answer, err) => {
+    const calls: string[] = [];
+    const admission = admitWriter([{ catalog: answeringThen([err], CATALOG_FORMAT + 1, calls), region: 'eu-west-1', written: false }, { catalog, region: 'eu-central-1', written: true }], '0.1.0', noWarning);
+    await expect(admission).rejects.toThrow(CatalogFormatTooNewError);
+    expect(calls).toEqual(['read', 'read']);
+    expect(await catalog.formatMarker().read()).toBeUndefined();
+  });
+
+  it('asks a catalog not written that does not answer once: the primary-down runbook waits for its silence once', async () => {
+    const calls: string[] = [];
+    await admitWriter([{ catalog: answering(named('TimeoutError', 'Connection timed out after 3000 ms'), calls), region: 'eu-west-1', written: false }, { catalog, region: 'eu-central-1', written: true }], '0.1.0', noWarning);
+    expect(calls).toEqual(['read']);
   });
 
   it('still refuses a writer whose catalog not written holds an invalid marker, and fails on a written catalog\'s 500', async () => {
