@@ -37,6 +37,12 @@ export type EnvironmentStatus = {
    * (scrub-objects-without-backups.ts): a warning, not judged. Absent when none.
    */
   scrubObjectsWithoutBackups?: ScrubObjectsWithoutBackups;
+  /**
+   * Per vault, the data/, index/ and manifest/ objects it lacks of which the latest scrub's deadline came before it worked
+   * out which the vault needs (scrub-record.ts, `notWorkedOut`): no finding, so no row shows them (audit aU2-1); a
+   * warning, not judged. Absent when none.
+   */
+  scrubNotWorkedOut?: NonNullable<ScrubRunRecord['notWorkedOut']>;
   problems: string[];
   /** Of `problems`, those about the mirrors' last checks and the vaults' last prunes, which the report's page shows from this (report-command.ts). */
   unreadMirrorsAndPrunes: string[];
@@ -113,6 +119,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, replicationLagSeconds, now }));
   }
   const withoutBackups = scrubObjectsWithoutBackups(latestScrub, shownBackups);
+  const notWorkedOut = latestScrub === undefined || latestScrub === 'unreadable' ? undefined : latestScrub.notWorkedOut;
   return {
     environment: environment.name,
     target: sources.target,
@@ -124,6 +131,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     alarms,
     prunes,
     ...(withoutBackups ? { scrubObjectsWithoutBackups: withoutBackups } : {}),
+    ...(notWorkedOut ? { scrubNotWorkedOut: notWorkedOut } : {}),
     problems,
     unreadMirrorsAndPrunes,
   };

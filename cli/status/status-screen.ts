@@ -279,6 +279,20 @@ function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus): string[] {
 }
 
 /**
+ * The objects a vault lacks that the latest scrub did not work out whether it needs (environment-status.ts): not
+ * findings, so no row shows them, and a scheduled run cut the same way every day never does (audit aU2-1). A scrub from
+ * a machine has no deadline, so it works them out and copies those needed.
+ */
+function scrubNotWorkedOutLines(status: EnvironmentStatus): string[] {
+  const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+  return Object.entries(status.scrubNotWorkedOut ?? {}).map(
+    ([vault, n]) =>
+      `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): its deadline came first; ` +
+      `run \`lifeboat scrub --vault ${vault} --repair ${flags}\` from a machine (no deadline), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
+  );
+}
+
+/**
  * Why the DR copy is ✗: the dr-copy-age alarm's rule (plan-status.ts, DrCopyObjectiveStatus). Nothing
  * when the DR copy is the last committed backup: that one's age beyond the RPO has its own reason.
  */
@@ -362,7 +376,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
-  for (const note of [...notes, ...scrubObjectsWithoutBackupsLines(status), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
+  for (const note of [...notes, ...scrubObjectsWithoutBackupsLines(status), ...scrubNotWorkedOutLines(status), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
   const mirrors = mirrorLines(status);
   if (mirrors.length > 0) {
     lines.push(`Mirrors in ${status.drRegion} (${MARK.ok}: last check equal, at most 2× its schedule old, lag within the RPO):`);

@@ -94,6 +94,13 @@ export const scrubRunRecordSchema = z.object({
   read: z.object({ primary: count.optional(), dr: count.optional() }),
   /** Archived packs of the slice not read (a read needs a thaw: docs/ARCHITECTURE.md, "Storage tiers"); absent when none. */
   archivedNotRead: z.object({ primary: count.optional(), dr: count.optional() }).optional(),
+  /**
+   * Per vault, the data/, index/ and manifest/ objects it lacks (the other vault holds them) of which the deadline came
+   * before the run worked out which its snapshots need (scrub-vaults.ts, `notWorkedOut`): no finding, so without this
+   * nothing in the record said the vault still lacks them (audit aU2-1); `lifeboat status` says so. Absent when none, and
+   * in records written before it was kept. A CLI from before reads a record with it: z.object drops keys it does not know.
+   */
+  notWorkedOut: z.object({ primary: count.optional(), dr: count.optional() }).optional(),
   corrupt: count,
   missing: count,
   repaired: count,

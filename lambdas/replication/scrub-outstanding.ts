@@ -1,5 +1,5 @@
 import { type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_GROUPS_KEPT, OUTSTANDING_LISTED, type OutstandingScrub, type OutstandingScrubObject, type ScrubRunRecord } from '../catalog/scrub-record';
-import { DATA_PREFIX } from '../../vault';
+import { CONFIG_KEY, DATA_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject } from './scrub-damage';
 import { type ScrubReport } from './scrub-vaults';
@@ -14,7 +14,9 @@ export type ScrubRunVaults = { readonly unopened?: readonly VaultSide[] };
  * of an earlier run is dropped only when this run covered it in that vault with the other vault open to compare with: a
  * corrupt one read in its slice and found nothing (good, or gone and not missing), a missing one by the comparison of the
  * full listings, whatever the slice; or when this run repaired it. A run of one vault keeps the other's untouched; an
- * archived pack of the slice was not read; a run whose other vault did not open drops nothing (review rY F4).
+ * archived pack of the slice was not read; a run whose other vault did not open drops nothing (review rY F4); a run whose
+ * deadline cut its work-out of what a vault lacking something needs (`notWorkedOut`) drops no missing data/, index/ or
+ * manifest/ object of that vault: it found none missing there, whatever the vault lacks (audit aU2-1).
  */
 export function outstandingAfter(report: ScrubReport, startedAt: string, previous: ScrubRunRecord | undefined, run: ScrubRunVaults = {}): OutstandingScrub {
   const sides: readonly VaultSide[] = report.scope === 'both' ? ['primary', 'dr'] : [report.scope];
@@ -26,8 +28,11 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const read = readInThisRun(report);
   // A missing object is found by comparing the full listings, whatever the slice: only when the other vault was open.
   const compared = (side: VaultSide): boolean => !(run.unopened ?? []).includes(side === 'primary' ? 'dr' : 'primary');
+  // Of a vault whose work-out was cut, the comparison tells only of snapshots and the config (always counted missing):
+  // its lacking data/, index/ and manifest/ objects made no finding, needed or not, so an earlier one is still lacked.
+  const workedOut = (side: VaultSide, first?: string, last: string | undefined = first): boolean => report.notWorkedOut?.[side] === undefined || alwaysCounted(first, last);
   const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
-  const { kept, recounted } = unlistedGroupsAfter(previousGroups(before, previous?.startedAt ?? startedAt), report, { sides, compared, read, cycle });
+  const { kept, recounted } = unlistedGroupsAfter(previousGroups(before, previous?.startedAt ?? startedAt), report, { sides, compared, workedOut, read, cycle });
   // An object of a group this run counts afresh keeps the group's `since`: it was not found today.
   const recountedSince = (f: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }): string | undefined =>
     recounted.filter((g) => g.problem === f.problem && g.vaults.includes(f.vault) && g.first !== undefined && g.last !== undefined && f.key >= g.first && f.key <= g.last).map((g) => g.since).sort(order)[0];
@@ -44,7 +49,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
   // corrupt one is read when its key is in the slice and still listed; gone since, only the comparison tells whether it is
   // now missing (and found again) or no longer needed, so without the other vault it is kept.
-  const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && (o.problem === 'missing' || read(o.vault, o.key));
+  const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && (o.problem === 'missing' ? workedOut(o.vault, o.key) : read(o.vault, o.key));
   const carried = before.objects.filter((o) => !foundNow.has(id(o)) && !resolved(o));
   // Objects with no good copy first (what status judges), then those whose other copy was not verified, then the oldest.
   const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCopy !== undefined ? 1 : 0);
@@ -73,7 +78,14 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
 }
 
 /** What this run needs to tell whether it read a group's objects again. */
-type GroupReading = { readonly sides: readonly VaultSide[]; compared(side: VaultSide): boolean; read(side: VaultSide, key: string): boolean; readonly cycle: number };
+type GroupReading = {
+  readonly sides: readonly VaultSide[];
+  compared(side: VaultSide): boolean;
+  /** Whether the comparison would have found again whatever the vault still lacks with keys in [first, last] (not so where its work-out was cut); without them, any key. */
+  workedOut(side: VaultSide, first?: string, last?: string): boolean;
+  read(side: VaultSide, key: string): boolean;
+  readonly cycle: number;
+};
 
 /**
  * The earlier runs' groups of unlisted objects this run keeps, and those it `recounted`: read again in every vault they are
@@ -84,7 +96,8 @@ type GroupReading = { readonly sides: readonly VaultSide[]; compared(side: Vault
  * blocking on any of them counted every group again beside its objects found again (review rDD F1). One gone since is
  * then no longer counted, where a listed one would be kept (review rY F4), as its key is unknown and keeping the count
  * would count the rest twice. A missing group is read again by any comparison of its
- * vaults' listings. A group is dropped too once a run of both vaults completes a later cycle than its own, which read
+ * vaults' listings, but for a vault whose work-out the run cut (`notWorkedOut`) only a group of snapshots or the config,
+ * which it counts missing all the same. A group is dropped too once a run of both vaults completes a later cycle than its own, which read
  * every object again; one with no key range (a record from before groups) only so.
  */
 function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubReport, r: GroupReading): { kept: NotListedGroup[]; recounted: NotListedGroup[] } {
@@ -92,16 +105,27 @@ function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubRep
   const readAgain = (g: NotListedGroup): boolean =>
     g.vaults.every((side) => {
       if (!r.sides.includes(side)) return false;
-      if (g.problem === 'missing') return r.compared(side);
+      if (g.problem === 'missing') return r.compared(side) && r.workedOut(side, g.first, g.last);
       return g.first !== undefined && g.last !== undefined && r.read(side, g.first) && r.read(side, g.last) && !archivedWithin(report.notRead?.[side], g.first, g.last);
     });
   const kept: NotListedGroup[] = [];
   const recounted: NotListedGroup[] = [];
   for (const g of groups) {
+    // A later cycle completed reads every object again, but finds no missing one in a vault whose work-out it cut.
+    const cycleDrops = cycleRead && r.cycle > g.cycle && (g.problem !== 'missing' || g.vaults.every((side) => r.workedOut(side, g.first, g.last)));
     if (readAgain(g)) recounted.push(g);
-    else if (!(cycleRead && r.cycle > g.cycle)) kept.push(g);
+    else if (!cycleDrops) kept.push(g);
   }
   return { kept, recounted };
+}
+
+/**
+ * Whether every key in [first, last] is one the comparison counts missing whatever the work-out of what the vault needs
+ * (scrub-vaults.ts): the config, or snapshots (no data/, index/ or manifest/ key sorts between two snapshot keys).
+ */
+function alwaysCounted(first: string | undefined, last: string | undefined): boolean {
+  if (first === undefined || last === undefined) return false;
+  return (first === CONFIG_KEY && last === CONFIG_KEY) || (first.startsWith(SNAPSHOTS_PREFIX) && last.startsWith(SNAPSHOTS_PREFIX));
 }
 
 /**

@@ -303,6 +303,22 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(row([b], [], { ...cut, cut: undefined }).scrub).not.toHaveProperty('cut');
   });
 
+  // Audit aU2-1: a run whose deadline cut its work-out of what the DR vault needs makes no finding of what it lacks; status
+  // showed nothing, and where every scheduled run is cut it never did.
+  it('a latest run that could not work out what a vault lacking objects needs (notWorkedOut): an environment ! line per vault, shown, not judged; --json carries it', async () => {
+    const notWorkedOut: ScrubRunRecord = { ...clean, cut: true, notWorkedOut: { dr: 3 }, outstanding: { objects: [], notListed: 0 } };
+    const status = await environmentStatus(sources({ target: 'aws', backups: [b], latestScrub: async () => notWorkedOut }), NOW);
+    expect(status.scrubNotWorkedOut).toEqual({ dr: 3 });
+    expect(status.withinObjectives).toBe(true);
+    expect(statusScreen(status).join('\n').replace(/\n {4}/g, ' ')).toContain(
+      '! the last scrub could not work out whether the dr vault needs 3 data, index or manifest object(s) it lacks (the other vault holds them): its deadline came first; run `lifeboat scrub --vault dr --repair --env dev --aws` from a machine (no deadline)',
+    );
+    const json = capturedCliIo();
+    await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: sources({ backups: [b], latestScrub: async () => notWorkedOut }), now: () => NOW });
+    expect((JSON.parse(json.out.join('\n')) as EnvironmentStatus).scrubNotWorkedOut).toEqual({ dr: 3 });
+    expect(statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => clean }), NOW)).join('\n')).not.toContain('could not work out');
+  });
+
   it('damage with a good copy (REPAIRABLE) is shown, not judged', () => {
     const repairable = { ...clean, outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, goodCopy: true, backups: [] }], notListed: 0 } };
     const r = row([b], [], repairable);

@@ -437,6 +437,35 @@ describe('outstanding damage carried from run to run', () => {
     expect(summary(alone, '2026-11-29T03:00:00.000Z', { previous: missing }).outstanding?.objects).toEqual([]);
   });
 
+  // Audit aU2-1: a run whose work-out of what the DR vault needs was cut makes no finding of what it lacks; it dropped a
+  // missing pack an earlier run recorded, so the record read CLEAN with nothing outstanding while the DR vault still lacked it.
+  it('a run whose work-out of what a vault needs was cut (notWorkedOut) keeps the missing objects an earlier run recorded there, listed or counted, and records notWorkedOut', () => {
+    const missingIn = (keys: readonly string[]): Partial<ScrubReport> => ({
+      repair: false,
+      findings: keys.map((key): ScrubFinding => ({ vault: 'dr', key, problem: 'missing', detail: 'x', outcome: 'repairable' })),
+      ok: false,
+    });
+    const found = summary(report(missingIn([PACK])), '2026-11-28T03:00:00.000Z');
+    const cut = report({ cursor: { cycle: 1, after: 'data/24' }, nextCursor: { cycle: 1, after: 'data/48' }, notWorkedOut: { dr: 1 } });
+    const after = summary(cut, '2026-11-29T03:00:00.000Z', { previous: found });
+    expect(after).toMatchObject({ outcome: 'CLEAN', notWorkedOut: { dr: 1 } });
+    expect(after.outstanding?.objects.map((o) => [o.vault, o.key, o.problem, o.since])).toEqual([['dr', PACK, 'missing', '2026-11-28T03:00:00.000Z']]);
+    // A snapshot the vault lacks is counted missing whatever the work-out: not found again, it is no longer lacked.
+    const snapshot = summary(report(missingIn(['snapshots/s1'])), '2026-11-28T03:00:00.000Z');
+    expect(summary(cut, '2026-11-29T03:00:00.000Z', { previous: snapshot }).outstanding?.objects).toEqual([]);
+    // Past the listed ones, a group of missing packs is kept too, also when the cut run completes a cycle.
+    const many = Array.from({ length: 130 }, (_, i) => `data/00/${String(i).padStart(4, '0')}`);
+    const overflowed = summary(report(missingIn(many)), '2026-11-28T03:00:00.000Z');
+    expect(overflowed.outstanding?.notListed).toBe(30);
+    for (const run of [cut, { ...cut, cursor: { cycle: 2, after: 'data/24' }, nextCursor: { cycle: 3, after: null }, cycleComplete: true }]) {
+      const kept = summary(run, '2026-11-29T03:00:00.000Z', { previous: overflowed }).outstanding;
+      expect([kept?.objects.length, kept?.notListed]).toEqual([100, 30]);
+    }
+    // A run that worked it out and found nothing missing drops them.
+    expect(summary(report({ cursor: cut.cursor, nextCursor: cut.nextCursor }), '2026-11-29T03:00:00.000Z', { previous: found })).not.toHaveProperty('notWorkedOut');
+    expect(summary(report({ cursor: cut.cursor, nextCursor: cut.nextCursor }), '2026-11-29T03:00:00.000Z', { previous: found }).outstanding?.objects).toEqual([]);
+  });
+
   // F5: 150 objects stay damaged in the first half of the vault, read every other run; the count must stay 150.
   it('counts the objects past the listed ones afresh when a run reads them again, rather than on top', () => {
     const keys = Array.from({ length: 150 }, (_, i) => `data/00/${String(i).padStart(4, '0')}`);
