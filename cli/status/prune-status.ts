@@ -28,6 +28,8 @@ export type PruneStatus =
       lockedSkipped: number;
       /** Packs holding a live blob that fails authentication (bit rot in a kept backup): the scrub repairs them from the other vault. */
       damagedPacks: number;
+      /** A DEADLINE run an invocation's error stopped: no invocation continues it (prune-record.ts). */
+      stoppedBy?: { error: string; message: string };
     };
 
 export function pruneStatus(latest: PruneRunRecord | undefined | { unreadable: string }, now: Date): PruneStatus {
@@ -48,5 +50,6 @@ export function pruneStatus(latest: PruneRunRecord | undefined | { unreadable: s
     condemnedPacks: latest.condemned.packs,
     lockedSkipped: latest.lockedSkipped,
     damagedPacks: latest.damagedPacks,
+    ...(latest.stoppedBy && latest.outcome === 'DEADLINE' ? { stoppedBy: latest.stoppedBy } : {}),
   };
 }

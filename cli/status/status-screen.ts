@@ -137,7 +137,7 @@ function scrubCell(row: PlanStatus): string {
   const s = row.scrub;
   const scrub = s.state === 'never' ? 'no scrub yet' : s.state === 'unreadable' ? 'scrub unknown' : `${s.outcome} ${cellDuration(s.ageSeconds)} ago${s.cut ? '\ncut by its deadline' : ''}${stillDamaged(s.outstanding)}${s.affectedBackupsOfPlan.length ? `\n${s.affectedBackupsOfPlan.length} backup(s) hit` : ''}`;
   const p = row.prune;
-  const prune = p.state === 'never' ? 'no prune yet' : p.state === 'unreadable' ? 'prune unknown (below)' : `pruned ${cellDuration(p.ageSeconds)} ago${p.outcome === 'DEADLINE' ? ' (cut)' : ''}`;
+  const prune = p.state === 'never' ? 'no prune yet' : p.state === 'unreadable' ? 'prune unknown (below)' : `pruned ${cellDuration(p.ageSeconds)} ago${p.stoppedBy ? ' (stopped)' : p.outcome === 'DEADLINE' ? ' (cut)' : ''}`;
   return `${scrub}\n${prune}`;
 }
 
@@ -173,9 +173,17 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, wher
     case 'unreadable':
       return `${which}: unknown (below)`;
     case 'ran': {
-      const ended = p.outcome === 'COMPLETED' ? `completed ${cellDuration(p.ageSeconds)} ago in ${cellDuration(p.durationMs / 1000)}` : `cut by its deadline ${cellDuration(p.ageSeconds)} ago (the workflow continues it)`;
+      const ended =
+        p.outcome === 'COMPLETED'
+          ? `completed ${cellDuration(p.ageSeconds)} ago in ${cellDuration(p.durationMs / 1000)}`
+          : p.stoppedBy
+            ? `stopped ${cellDuration(p.ageSeconds)} ago by ${p.stoppedBy.error} (the workflow cannot continue it)`
+            : `cut by its deadline ${cellDuration(p.ageSeconds)} ago (the workflow continues it)`;
       const locked = p.lockedSkipped > 0 ? `, ${p.lockedSkipped} locked object(s) skipped` : '';
       const line = `${which}: ${ended}, ${humanBytes(p.bytesFreed)} freed (${p.deletedPacks} pack(s) deleted, ${p.packsRepacked} repacked, ${p.condemnedPacks} condemned${locked})`;
+      // Until review aU2-3 such a run read "cut by its deadline … (the workflow continues it)" for ever. The error's
+      // message names what to run (the vault's own `lifeboat prune` command, from a machine).
+      if (p.stoppedBy) return `! ${line}: ${p.stoppedBy.message} (docs/RUNBOOKS.md, "Prune")`;
       if (p.damagedPacks === 0) return line;
       const scrub = `\`lifeboat scrub --vault ${vault} --fraction 1 --repair --env ${where.environment}${where.target === 'aws' ? ' --aws' : ''}\``;
       return `! ${line}; ${p.damagedPacks} damaged pack(s): run the scrub, which repairs them from the other vault (${scrub}, twice for a full pass; docs/RUNBOOKS.md, "Alarms": prune-damage)`;

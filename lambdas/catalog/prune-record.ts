@@ -42,6 +42,13 @@ export const pruneRunRecordSchema = z.object({
   batchesPending: count,
   /** The table's TTL (epoch seconds): PRUNE_RECORD_DAYS after `finishedAt`. */
   expiresAt: z.number().int().positive(),
+  /**
+   * A DEADLINE run that no invocation continues: an invocation failed the execution with this error (the prune
+   * workflow's PruneOutOfTimeError or PruneMarkOutOfTimeError), and only a prune from a machine gets further
+   * (review aU2-3). A field beside the outcome, not an outcome of its own: a CLI before it strips the field
+   * and reads the run as cut, where a new outcome would fail its `status`.
+   */
+  stoppedBy: z.object({ error: z.string().min(1), message: z.string() }).optional(),
 });
 export type PruneRunRecord = z.infer<typeof pruneRunRecordSchema>;
 
@@ -75,7 +82,7 @@ export function damagedPackCount(damaged: ReadonlyArray<{ pack: string }>): numb
 
 /** The record of a run from its report so far. */
 export function pruneRunRecord(
-  run: { environment: string; vault: 'primary' | 'dr'; trigger: PruneRunRecord['trigger']; startedAt: Date; finishedAt: Date; done: boolean },
+  run: { environment: string; vault: 'primary' | 'dr'; trigger: PruneRunRecord['trigger']; startedAt: Date; finishedAt: Date; done: boolean; stoppedBy?: { error: string; message: string } },
   report: PruneReportFigures,
 ): PruneRunRecord {
   return {
@@ -97,5 +104,6 @@ export function pruneRunRecord(
     damagedPacks: report.damagedCount,
     batchesPending: report.batchesPending,
     expiresAt: Math.floor(run.finishedAt.getTime() / 1000) + PRUNE_RECORD_DAYS * 86_400,
+    ...(run.stoppedBy && !run.done ? { stoppedBy: run.stoppedBy } : {}),
   };
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { emptyPruneReport, pruneCursorSchema, pruneVault, type Vault, VaultNotFoundError } from '../../vault';
+import { emptyPruneReport, pruneCursorSchema, PruneMarkOutOfTimeError, PruneOutOfTimeError, type PruneResult, pruneVault, type Vault, VaultNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { PruneLog } from '../catalog/prune-log';
 import { damagedPackCount, pruneRunRecord } from '../catalog/prune-record';
 import { confirmNotCreatedYet, newestBackupRecordedIn } from '../replication/absent-vault';
+import { handlerLogger } from '../operations/handler-logger';
 import { publishPruneMetrics } from '../operations/operation-metrics';
 import { pruneRequestSchema } from '../retention/prune-request';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
@@ -64,15 +65,32 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
   const cursor = input.prune?.cursor;
   // A continued run keeps the start of its first invocation: the record and the duration are the run's.
   const startedAt = cursor && input.prune?.startedAt ? new Date(input.prune.startedAt) : new Date();
-  const result = await pruneVault(vault, {
-    ...(request.graceHours !== undefined ? { graceMs: Math.round(request.graceHours * 3_600_000) } : {}),
-    ...(request.repackThreshold !== undefined ? { repackThreshold: request.repackThreshold } : {}),
-    dryRun: request.dryRun,
-    // Named to a prune this one keeps waiting (PruneAlreadyRunningError).
-    lease: { holder: `the ${runtime.environment} prune workflow${invocation?.awsRequestId ? ` (Lambda request ${invocation.awsRequestId})` : ''}` },
-    ...(cursor ? { cursor } : {}),
-    ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
-  });
+  const pruneLog = new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable);
+  let result: PruneResult;
+  try {
+    result = await pruneVault(vault, {
+      ...(request.graceHours !== undefined ? { graceMs: Math.round(request.graceHours * 3_600_000) } : {}),
+      ...(request.repackThreshold !== undefined ? { repackThreshold: request.repackThreshold } : {}),
+      dryRun: request.dryRun,
+      // Named to a prune this one keeps waiting (PruneAlreadyRunningError).
+      lease: { holder: `the ${runtime.environment} prune workflow${invocation?.awsRequestId ? ` (Lambda request ${invocation.awsRequestId})` : ''}` },
+      ...(cursor ? { cursor } : {}),
+      ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
+      // The way out the out-of-time errors name: `lifeboat prune` alone prunes the primary vault, in the local cloud (review aU2-2).
+      command: `lifeboat prune${runtime.config.homeVault === 'dr' ? ' --vault dr' : ''} --env ${runtime.environment}${runtime.config.localEndpoints ? '' : ' --aws'}`,
+    });
+  } catch (err) {
+    // The run's record said DEADLINE, "the workflow continues it", since its last cut invocation; this error fails the
+    // execution instead, and `lifeboat status` would have said so for ever (review aU2-3).
+    if (!request.dryRun && (err instanceof PruneOutOfTimeError || err instanceof PruneMarkOutOfTimeError)) {
+      const before = cursor?.report ?? emptyPruneReport(false);
+      const run = { environment: runtime.environment, vault: runtime.config.homeVault, trigger: 'workflow' as const, startedAt, finishedAt: new Date(), done: false, stoppedBy: { error: err.name, message: err.message } };
+      const lockedCount = Math.max(before.locked.length, input.prune?.report?.lockedCount ?? 0);
+      // A record that cannot be written must not hide the error the execution fails with.
+      await pruneLog.record(pruneRunRecord(run, { ...before, lockedCount, damagedCount: damagedPackCount(before.damaged) })).catch((recordErr: unknown) => handlerLogger.warn('the stopped prune run could not be recorded', { error: recordErr }));
+    }
+    throw err;
+  }
   const { report } = result;
   const locked = report.locked.slice(0, LOCKED_NAMED);
   // The cursor carries only the named locked keys: the ones it dropped are counted from the previous result.
@@ -82,7 +100,7 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
   if (!request.dryRun) {
     const run = { environment: runtime.environment, vault: runtime.config.homeVault, trigger: 'workflow' as const, startedAt, finishedAt: new Date(), done: result.done };
     const damagedPacks = damagedPackCount(report.damaged);
-    await new PruneLog(runtime.clients.documentClient(), runtime.config.catalogTable).record(pruneRunRecord(run, { ...report, lockedCount, damagedCount: damagedPacks }));
+    await pruneLog.record(pruneRunRecord(run, { ...report, lockedCount, damagedCount: damagedPacks }));
     // Damage does not fail the run (what it deletes is not at risk), so the metric is what makes it alarm.
     if (result.done) publishPruneMetrics(runtime.environment, { bytesFreed: report.bytesFreed, damagedPacks });
   }
@@ -90,7 +108,7 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
     vault: runtime.config.homeVault,
     done: result.done,
     startedAt: startedAt.toISOString(),
-    ...(result.cursor ? { cursor: { phase: result.cursor.phase, report: { ...result.cursor.report, locked } } } : {}),
+    ...(result.cursor ? { cursor: { ...result.cursor, report: { ...result.cursor.report, locked } } } : {}),
     report: bounded,
   };
 }

@@ -22,6 +22,8 @@ export class PruneOutOfTimeError extends VaultError {
     /** From the end of the mark to the deadline's check. */
     readonly afterMarkMs: number,
     readonly dryRun = false,
+    /** The command line that prunes this vault from a machine, without `--dry-run` (the DR stack's names `--vault dr`, review aU2-2). */
+    readonly command = 'lifeboat prune',
   ) {
     super(
       `${location}: prune stops: the deadline came while ${step} (found ${formatDuration(afterMarkMs)} after the mark of ${snapshots} snapshots, ` +
@@ -29,7 +31,7 @@ export class PruneOutOfTimeError extends VaultError {
         (dryRun
           ? 'in a dry run, which keeps nothing between calls: the next call would count the same again and get no further. '
           : 'before this call deleted, condemned or repacked anything; the next call would start from the same place and get no further. This call swept and condemned nothing. ') +
-        `Run \`lifeboat prune${dryRun ? ' --dry-run' : ''}\` from a machine (it has no deadline); ` +
+        `Run \`${command}${dryRun ? ' --dry-run' : ''}\` from a machine (it has no deadline); ` +
         'if the mark took most of the time, forgetting old backups leaves fewer snapshots to mark.',
     );
   }

@@ -24,7 +24,16 @@ import { type PruneLease, type PruneLeaseOptions, withPruneLease } from './prune
 export const DEFAULT_PRUNE_GRACE_MS = 25 * 60 * 60 * 1000;
 export const DEFAULT_REPACK_THRESHOLD = 0.2;
 
-export type PruneCursor = { readonly phase: 'sweep' | 'condemn'; readonly report: PruneReport };
+export type PruneCursor = {
+  readonly phase: 'sweep' | 'condemn';
+  readonly report: PruneReport;
+  /**
+   * What the report's `spared` holds of a sweep the deadline cut: the next call sweeps the same batches again and
+   * finds them spared again, so it replaces this share instead of adding to it (review rZ2 F3: 1 spared became 5 over
+   * 5 calls). Absent when no sweep was cut (and in cursors before it).
+   */
+  readonly sweepSpared?: number;
+};
 
 export type PruneOptions = {
   /** How long condemned objects wait before a sweep may delete them. @default DEFAULT_PRUNE_GRACE_MS */
@@ -68,6 +77,12 @@ export type PruneOptions = {
    * and, for tests, its timing. A dry run takes none.
    */
   readonly lease?: Omit<PruneLeaseOptions, 'now'>;
+  /**
+   * The command line that prunes this vault from a machine, without `--dry-run`: the way out PruneOutOfTimeError and
+   * PruneMarkOutOfTimeError name (the DR stack's Prune step passes `lifeboat prune --vault dr …`: the CLI prunes the
+   * primary vault by default, review aU2-2). @default 'lifeboat prune'
+   */
+  readonly command?: string;
 };
 
 /** The report as it travels in a cursor between invocations (the state machine's payload). */
@@ -96,7 +111,7 @@ export const pruneReportSchema = z.object({
   packsMissing: z._default(count, 0),
   tombstonesRemoved: z._default(count, 0),
 });
-export const pruneCursorSchema = z.object({ phase: z.enum(['sweep', 'condemn']), report: pruneReportSchema });
+export const pruneCursorSchema = z.object({ phase: z.enum(['sweep', 'condemn']), report: pruneReportSchema, sweepSpared: z.optional(count) });
 
 export type PruneReport = {
   dryRun: boolean;
@@ -203,7 +218,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const { deadline } = options;
   // A cursor carries the report, not a mark: every call marks afresh, so a mark that outlasts the call, or leaves it no
   // time for one step, would be repeated by every later call with nothing done, until the workflow's timeout (audit aT3-2).
-  const markLimit: MarkLimit | undefined = deadline !== undefined && started < deadline ? { outOfTime: () => now() >= deadline, now } : undefined;
+  const markLimit: MarkLimit | undefined = deadline !== undefined && started < deadline ? { outOfTime: () => now() >= deadline, now, dryRun, ...(options.command ? { command: options.command } : {}) } : undefined;
   if (!dryRun) await writePrunePolicy(vault.store, vault.keys, { v: 1, graceMs, updatedAt: new Date(started).toISOString() });
 
   // Phase 1: sweep. `started` is taken before marking: a backup that committed before the mark is seen by it.
@@ -214,7 +229,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const markEnded = now();
   const markTook = markEnded - markStarted;
   // Checked here, not at the first step's check: the time the index load and the sweep's checks take is not the mark's.
-  if (markLimit && deadline !== undefined && markEnded >= deadline) throw new PruneMarkOutOfTimeError(vault.location, mark.snapshots, mark.snapshots, markTook);
+  if (markLimit && deadline !== undefined && markEnded >= deadline) throw new PruneMarkOutOfTimeError(vault.location, mark.snapshots, mark.snapshots, markTook, dryRun, options.command);
   report.snapshots = mark.snapshots;
   // Checked before every step that deletes or condemns: a run that lost its lease stops there (PruneLeaseLostError).
   const outOfTime = (): boolean => {
@@ -229,10 +244,12 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     progressed = true;
   };
   let step = 'loading the index objects';
+  // What `report.spared` holds of a sweep a deadline cut (PruneCursor.sweepSpared), carried until a sweep runs again.
+  let sweepSpared = options.cursor?.sweepSpared ?? 0;
   const unfinished = (phase: PruneCursor['phase']): PruneResult => {
     // A dry run keeps nothing in the vault, so its next call would count the same again from the same place (review rP2 F3).
-    if (markLimit && (dryRun || !progressed)) throw new PruneOutOfTimeError(vault.location, step, mark.snapshots, markTook, now() - markEnded, dryRun);
-    return { done: false, cursor: { phase, report }, report };
+    if (markLimit && (dryRun || !progressed)) throw new PruneOutOfTimeError(vault.location, step, mark.snapshots, markTook, now() - markEnded, dryRun, options.command);
+    return { done: false, cursor: { phase, report, ...(sweepSpared > 0 ? { sweepSpared } : {}) }, report };
   };
   // Damaged index objects a repair of the index superseded (Object Lock kept them) are left out, and deleted below when their retention allows.
   const supersededLeftOut = new Set<string>();
@@ -250,6 +267,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     dryRun,
     outOfTime,
     progress,
+    noteLocked: lockedNoter(report),
     checkLease: () => lease?.assertHeld(),
     report,
     graceMs,
@@ -261,7 +279,11 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   };
   step = 'sweeping: checking which condemned packs a snapshot still needs';
   if (due.length > 0) {
+    // The sweep finds again what a sweep the last call's deadline cut spared: that share of the report is replaced.
+    report.spared -= sweepSpared;
+    const sparedBefore = report.spared;
     const finished = await sweep(vault, due, mark, indexObjects, sweepCtx);
+    sweepSpared = finished ? 0 : report.spared - sparedBefore;
     if (!finished) return unfinished('sweep');
     if (!dryRun) {
       batches = await loadCondemnedBatches(vault.store, vault.keys);
@@ -269,6 +291,8 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     }
     // In a dry run the due batches stay pending: what they name is counted as deleted above, not condemned again below.
   }
+  // A cut sweep's batches no longer due were swept by another run: what it spared of them stays counted.
+  sweepSpared = 0;
   step = 'sweeping';
   const supersededKept = await deleteSupersededIndexes(vault, supersededLeftOut, sweepCtx);
   if (!supersededKept || !(await removeExpiredTombstones(vault, batches.filter(isTombstone), indexObjects, supersededKept, started, sweepCtx))) return unfinished('sweep');
@@ -403,7 +427,7 @@ function listedButAbsent(indexObjects: readonly LoadedIndexObject[], stored: Rea
  * (removeExpiredTombstones), or every backup would refuse the object again (DamagedIndexError). Returns
  * the keys of those still stored, or null when out of time.
  */
-async function deleteSupersededIndexes(vault: Vault, keys: ReadonlySet<string>, ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; report: PruneReport }): Promise<Set<string> | null> {
+async function deleteSupersededIndexes(vault: Vault, keys: ReadonlySet<string>, ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; noteLocked: (key: string) => void; report: PruneReport }): Promise<Set<string> | null> {
   const kept = new Set<string>();
   for (const key of [...keys].sort()) {
     if (ctx.outOfTime()) return null;
@@ -412,7 +436,7 @@ async function deleteSupersededIndexes(vault: Vault, keys: ReadonlySet<string>, 
         await vault.store.delete(key);
       } catch (err) {
         if (!(err instanceof ObjectLockedError)) throw err;
-        noteLocked(ctx.report, key);
+        ctx.noteLocked(key);
         kept.add(key);
         continue;
       }
@@ -437,7 +461,7 @@ async function removeExpiredTombstones(
   indexObjects: readonly LoadedIndexObject[],
   supersededKept: ReadonlySet<string>,
   started: number,
-  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; report: PruneReport; graceMs: number },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; noteLocked: (key: string) => void; report: PruneReport; graceMs: number },
 ): Promise<boolean> {
   if (tombstones.length === 0) return true;
   const listed = new Set<string>();
@@ -452,7 +476,7 @@ async function removeExpiredTombstones(
         await vault.store.delete(condemnedKey(t.id));
       } catch (err) {
         if (!(err instanceof ObjectLockedError)) throw err;
-        noteLocked(ctx.report, condemnedKey(t.id));
+        ctx.noteLocked(condemnedKey(t.id));
         continue;
       }
     }
@@ -487,10 +511,17 @@ async function withStoredSizes(vault: Vault, packs: ReadonlyArray<{ id: string; 
 
 /**
  * Notes an object Object Lock kept, once: a sweep spread over several deadline-bound calls tries it again each call, and
- * the report the cursor carries listed it once a call (review rP3 F1: 11 locked packs reported as 66).
+ * the report the cursor carries listed it once a call (review rP3 F1: 11 locked packs reported as 66). The keys already
+ * noted are kept in a Set beside the report's list, built once a call: a search of the list per key made a call with
+ * 20,000 locked keys spend 10 s on it (review rZ2 F4).
  */
-function noteLocked(report: PruneReport, key: string): void {
-  if (!report.locked.includes(key)) report.locked.push(key);
+function lockedNoter(report: PruneReport): (key: string) => void {
+  const noted = new Set(report.locked);
+  return (key) => {
+    if (noted.has(key)) return;
+    noted.add(key);
+    report.locked.push(key);
+  };
 }
 
 /** The ids under `prefix`; null when `outOfTime`, checked every 1,000 keys (a page of an S3 listing), cut the listing. */
@@ -522,7 +553,7 @@ async function sweep(
   due: readonly StoredCondemnedBatch[],
   mark: VaultMark,
   indexObjects: readonly LoadedIndexObject[],
-  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string>; tombstonedManifests?: ReadonlySet<string> },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; noteLocked: (key: string) => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string>; tombstonedManifests?: ReadonlySet<string> },
 ): Promise<boolean> {
   const { report } = ctx;
   const doomed = pendingObjects(due);
@@ -629,7 +660,7 @@ async function sweep(
       onDeleted();
     } catch (err) {
       if (!(err instanceof ObjectLockedError)) throw err;
-      noteLocked(report, key);
+      ctx.noteLocked(key);
       record(leftOf(batch));
     }
   };
@@ -751,7 +782,7 @@ async function sweep(
     } catch (err) {
       // Its objects are gone (or in the batch just written, or in another of its lineage); the next sweep finds nothing left to delete in it.
       if (!(err instanceof ObjectLockedError)) throw err;
-      noteLocked(report, condemnedKey(batch.id));
+      ctx.noteLocked(condemnedKey(batch.id));
     }
   }
   return true;

@@ -24,6 +24,10 @@ export type MarkLimit = {
   readonly outOfTime: () => boolean;
   /** The clock the time the mark took is measured with. */
   readonly now: () => number;
+  /** Named by PruneMarkOutOfTimeError, whose advice is a dry run's for a dry run. @default false */
+  readonly dryRun?: boolean;
+  /** The command line that prunes this vault from a machine, named by PruneMarkOutOfTimeError. @default 'lifeboat prune' */
+  readonly command?: string;
 };
 
 /** What the remaining snapshots reference: their manifest objects (roots, nodes and pages) and blob ids. */
@@ -89,7 +93,7 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
     throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
   const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, limit ? { outOfTime: limit.outOfTime } : {});
-  if (limit && marked < snapshots.length) throw new PruneMarkOutOfTimeError(vault.location, marked, snapshots.length, limit.now() - began);
+  if (limit && marked < snapshots.length) throw new PruneMarkOutOfTimeError(vault.location, marked, snapshots.length, limit.now() - began, limit.dryRun, limit.command);
   // Every snapshot listed, those a dry run ignores included: manifestsMarkedSince takes only the others for new.
   return { snapshots: snapshots.length, snapshotIds: new Set(scan.snapshots.map((s) => s.id)), manifests, blobs };
 }

@@ -8,7 +8,12 @@ import { loadIndexObjects } from '../../../../vault/prune/index-objects';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { packKey } from '../../../../vault/repository/vault-layout';
 import { capturedStdout, jsonLines } from '../../../support/captured-stdout';
-import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
+import { pseudoRandomBytes, requiredMethodsStore } from '../../../support/vault-test-helpers';
+import { pruneRunRecordSchema } from '../../../../lambdas/catalog/prune-record';
+import { pruneStatus } from '../../../../cli/status/prune-status';
+import { type EnvironmentStatus } from '../../../../cli/status/environment-status';
+import { pruneLines } from '../../../../cli/status/status-screen';
+import { emptyPruneReport } from '../../../../vault/prune/prune-vault';
 
 /** 1–16 KiB chunks, 16 KiB packs: 12 KiB of data make a pack of a few blobs. */
 const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
@@ -33,9 +38,9 @@ async function vaultWithATruncatedPack(): Promise<{ vault: () => Vault; truncate
 }
 
 /** The Prune step's runtime: the vault, and a catalog client that keeps what it is sent. */
-function runtime(vault: () => Vault, sent: PutCommand['input'][]): () => LambdaRuntime {
+function runtime(vault: () => Vault, sent: PutCommand['input'][], homeVault: 'primary' | 'dr' = 'primary'): () => LambdaRuntime {
   const fake = {
-    config: { homeVault: 'primary', catalogTable: 'catalog' },
+    config: { homeVault, catalogTable: 'catalog' },
     environment: 'prod',
     plans: [],
     clients: { documentClient: () => ({ send: async (command: PutCommand) => void sent.push(command.input) }) },
@@ -59,4 +64,45 @@ it('publishes PruneDamagedPacks and records damagedPacks as the packs damaged, n
   const metrics = jsonLines(lines).filter((line) => '_aws' in line);
   expect(metrics).toEqual([expect.objectContaining({ Environment: 'prod', PruneDamagedPacks: 1 })]);
   expect(sent).toEqual([expect.objectContaining({ TableName: 'catalog', Item: expect.objectContaining({ vault: 'primary', damagedPacks: 1 }) })]);
+});
+
+// Review aU2-3: an invocation that failed the execution with an out-of-time error left the run's record at its last cut
+// invocation's DEADLINE, which `lifeboat status` showed as "the workflow continues it" for ever. Review aU2-2: its
+// advice named `lifeboat prune`, which prunes the primary vault, in the DR stack.
+it('records a run an out-of-time error stops as stopped, with the error, and names the DR vault in its advice', async () => {
+  const store = new MemoryVaultStore();
+  const { keys, config } = await initVault(store, new PassphraseKeyProvider('prune handler test', { N: 1024, r: 8, p: 1 }), TUNING);
+  const writer = await new Vault(store, keys, config).newSnapshotWriter({ inline: true });
+  await writer.add({ path: 'x', kind: 'object', meta: {}, content: pseudoRandomBytes(2048, 7) });
+  await new Vault(store, keys, config).commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()] });
+  let clock = Date.now();
+  const now = jest.spyOn(Date, 'now').mockImplementation(() => clock);
+  try {
+    // The listing of snapshots/ (the mark's) takes 20 minutes: past the deadline the handler sets from the 10 left.
+    const slow = requiredMethodsStore(store, {
+      list: async function* (prefix) {
+        if (prefix === 'snapshots/') clock += 20 * 60_000;
+        yield* store.list(prefix);
+      },
+    });
+    const sent: PutCommand['input'][] = [];
+    const dr = runtime(() => new Vault(slow, keys, config), sent, 'dr');
+    const startedAt = new Date(clock - 3_600_000).toISOString();
+    const input = { prune: { startedAt, cursor: { phase: 'sweep', report: { ...emptyPruneReport(false), packsDeleted: 3, bytesFreed: 3000 } }, report: { lockedCount: 0 } } };
+    const run = pruneVaultHandler(dr)(input, { getRemainingTimeInMillis: () => 600_000, awsRequestId: 'req-1' });
+    await expect(run).rejects.toThrow(/Run `lifeboat prune --vault dr --env prod --aws` from a machine/);
+    expect(sent).toEqual([
+      expect.objectContaining({
+        Item: expect.objectContaining({ vault: 'dr', sk: startedAt, outcome: 'DEADLINE', deleted: expect.objectContaining({ packs: 3 }), stoppedBy: { error: 'PruneMarkOutOfTimeError', message: expect.stringMatching(/does not fit in one call/) } }),
+      }),
+    ]);
+    // What `lifeboat status` makes of that record.
+    const record = pruneRunRecordSchema.parse(sent[0]?.Item);
+    const status = { environment: 'prod', target: 'aws', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', prunes: { primary: { state: 'never' }, dr: pruneStatus(record, new Date(Date.parse(record.finishedAt))) } } as const;
+    const [, line] = pruneLines(status as unknown as EnvironmentStatus);
+    expect(line).toMatch(/^! Prune of the DR vault \(eu-central-1\): stopped 0s ago by PruneMarkOutOfTimeError \(the workflow cannot continue it\), .*3 pack\(s\) deleted.*: .*Run `lifeboat prune --vault dr --env prod --aws` from a machine/);
+    expect(line).not.toMatch(/the workflow continues it/);
+  } finally {
+    now.mockRestore();
+  }
 });

@@ -843,6 +843,29 @@ describe('pruneVault under a Lambda deadline (audit aT3)', () => {
     expect((await pruneVault(reopen(), { graceMs: GRACE, now: () => clock.t })).done).toBe(true);
   });
 
+  it('PruneMarkOutOfTimeError of a dry run advises a dry run, and both out-of-time errors name the command the caller gives (review aU2-2)', async () => {
+    const { memory, clock, reopen } = await manySnapshots(30, 5);
+    const mark = await markCost(memory, clock, reopen);
+    const command = 'lifeboat prune --vault dr --env prod --aws';
+    // Before, a dry run was told to run `lifeboat prune` (a real prune), and the DR stack's run to prune the primary vault.
+    const dry = pruneVault(reopen(timedStore(memory, clock, { t: Number.POSITIVE_INFINITY })), { dryRun: true, graceMs: GRACE, now: () => clock.t, deadline: clock.t + mark / 2, command });
+    await expect(dry).rejects.toThrow(PruneMarkOutOfTimeError);
+    await expect(dry).rejects.toThrow(/This dry run counted nothing\. Run `lifeboat prune --vault dr --env prod --aws --dry-run` from a machine/);
+    const real = pruneVault(reopen(timedStore(memory, clock, { t: Number.POSITIVE_INFINITY })), { graceMs: GRACE, now: () => clock.t, deadline: clock.t + mark / 2, lease: { renewEveryMs: 0 }, command });
+    await expect(real).rejects.toThrow(/Run `lifeboat prune --vault dr --env prod --aws` from a machine/);
+    // The same with the error after the mark: the listing of data/ is where the deadline comes.
+    const deadline = clock.t + 10 * mark;
+    const store = requiredMethodsStore(memory, {
+      list: async function* (p) {
+        yield* memory.list(p);
+        if (p === DATA_PREFIX) clock.t = deadline;
+      },
+    });
+    const after = pruneVault(reopen(store), { dryRun: true, graceMs: GRACE, now: () => clock.t, deadline, command });
+    await expect(after).rejects.toThrow(PruneOutOfTimeError);
+    await expect(after).rejects.toThrow(/Run `lifeboat prune --vault dr --env prod --aws --dry-run` from a machine/);
+  });
+
   it('a first mark that ends right at the deadline, leaving no time for a step, throws PruneMarkOutOfTimeError too', async () => {
     const { memory, clock, reopen } = await manySnapshots(30, 5);
     const mark = await markCost(memory, clock, reopen);
@@ -1002,6 +1025,49 @@ describe('pruneVault under a Lambda deadline (audit aT3)', () => {
     expect(lockedPacks).toHaveLength(lockedIds.length);
     expect(lockedPacks.every(isLocked)).toBe(true);
     expect(report?.packsDeleted).toBe(condemned.length - lockedIds.length);
+    await expectRestores(reopen(), kept);
+  });
+
+  it('a sweep spread over several calls counts what it spares once, as the uncut sweep does, not once a call (review rZ2 F3)', async () => {
+    // A backup running across the condemning prune dedups against a pack that prune condemns: the sweep spares it.
+    const scenario = async (): Promise<Awaited<ReturnType<typeof manySnapshots>>> => {
+      const s = await manySnapshots(16, 10);
+      const running = s.reopen();
+      const startedAt = new Date(s.clock.t);
+      const writer = await running.newSnapshotWriter({ inline: true });
+      await prune(s.reopen(), s.clock);
+      await writer.add({ path: 'again', kind: 'object', meta: {}, content: data(1003, 200) });
+      const id = (await running.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()], startedAt })).id;
+      s.kept.set(id, new Map([['again', data(1003, 200)]]));
+      s.clock.t += GRACE + HOUR;
+      return s;
+    };
+    const whole = await scenario();
+    const uncut = await prune(whole.reopen(), whole.clock);
+    expect(uncut.spared).toBeGreaterThan(0);
+    const { memory, clock, reopen, kept } = await scenario();
+    let report: PruneReport | undefined;
+    let sweepSpared: number | undefined;
+    let calls = 0;
+    for (let done = false; !done; ) {
+      expect(++calls).toBeLessThanOrEqual(20);
+      clock.t += 60_000;
+      const deadline = clock.t + 10_000;
+      let deletes = 0;
+      const store = requiredMethodsStore(memory, {
+        delete: async (key, o) => {
+          if (key.startsWith(DATA_PREFIX) && ++deletes >= 2) clock.t = deadline;
+          return memory.delete(key, o);
+        },
+      });
+      const cursor = report ? { cursor: { phase: 'sweep' as const, report, ...(sweepSpared !== undefined ? { sweepSpared } : {}) } } : {};
+      const result = await pruneVault(reopen(store), { graceMs: GRACE, now: () => clock.t, deadline, lease: { renewEveryMs: 0 }, ...cursor });
+      ({ done, report } = result);
+      sweepSpared = result.cursor?.sweepSpared;
+    }
+    expect(calls).toBeGreaterThan(2);
+    // Before, each call added the spared pack again: 1 became one per call.
+    expect(report?.spared).toBe(uncut.spared);
     await expectRestores(reopen(), kept);
   });
 
