@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { type Command } from 'commander';
+import { CatalogItemInvalidError } from '../../lambdas/catalog/catalog-errors';
 import { ScrubInProgressError } from '../../lambdas/catalog/scrub-in-progress-error';
 import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../../lambdas/catalog/scrub-lease';
 import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-error';
@@ -99,11 +100,13 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     return 2;
   }
   try {
-    // A repair writes into the vaults in scope, so it is checked against the environment's catalog format first
-    // (environment-access.ts) and raises those vaults' catalogs' markers; without it the run writes only its own
-    // record (SCRUB#), which no newer format can make unsafe, so it checks nothing.
+    // Checked against the environment's catalog format first (environment-access.ts), raising the markers of the
+    // catalogs it writes: the primary one, where every run records itself (SCRUB#: the record carries the damage earlier
+    // runs left, which a CLI that cannot read a newer record's fields would drop: audit aU1-1), and with a repair the
+    // catalogs of the vaults in scope, whose vaults it writes into.
     const repaired: readonly VaultSide[] = options.repair === true ? (scope === 'both' ? ['primary', 'dr'] : [scope]) : [];
-    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients, { writes: repaired, warn: io.err }));
+    const written: readonly VaultSide[] = [...new Set<VaultSide>(['primary', ...repaired])];
+    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients, { writes: written, warn: io.err }));
     // Before the latest run is read: while another scrub holds it, ScrubInProgressError (below) says which and until when.
     const lease = await takeScrubLease(access, now, deps.leaseRenewEveryMs ?? CLI_SCRUB_LEASE_RENEW_MS);
     try {
@@ -134,11 +137,13 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
       // Also the damage earlier runs left, which this run's record carries where it does not read it again (scrub-outstanding.ts).
       let previous: ScrubRunRecord | undefined;
+      let previousUnread = false;
       try {
         previous = await access.scrubLog.latest();
         cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
       } catch (err) {
-        note(`the catalog cannot be read (${message(err)}); this run starts a new cycle at the first object`);
+        previousUnread = true;
+        note(unreadPreviousNote(err));
       }
       const discardedSnapshots = access.discardedSnapshots;
       const report = await scrubVaults({
@@ -163,7 +168,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       });
       for (const text of discardedSnapshotNotes(report)) note(text);
       const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side) });
-      const { recorded, leaseLost } = await recordHoldingLease(access, lease, summary, (text) => note(text));
+      const { recorded, leaseLost } = previousUnread ? { recorded: false, leaseLost: false } : await recordHoldingLease(access, lease, summary, (text) => note(text));
       const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side) };
       if (options.json) {
         io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
@@ -179,6 +184,17 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     io.err(`lifeboat scrub: ${message(err)}`);
     return isUsageError(err) ? 2 : 1;
   }
+}
+
+/**
+ * Why a run whose read of the latest scrub record failed records nothing: its record would replace that one without the
+ * damage it carries (objects with no good copy, copies not verified), and `lifeboat status` would show ✓ until a slice
+ * read them again, up to a cycle later. Until audit aU1-1 such a run recorded itself as the first of a new cycle; a CLI
+ * older than the record's fields (an `otherCopy` it does not know) erased the damage so, exiting 0.
+ */
+function unreadPreviousNote(err: unknown): string {
+  const why = err instanceof CatalogItemInvalidError ? ' (a record this CLI cannot read was written by a newer Lifeboat: upgrade the CLI)' : '';
+  return `the latest scrub record cannot be read (${message(err)})${why}; this run is not recorded, so that it does not replace the damage that record carries, and it starts at the first object`;
 }
 
 /** The lease this run holds, or (`unleased`) why it holds none: then it records nothing. */
@@ -273,17 +289,19 @@ async function nothingToScrubYet(
   const note = `nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason})`;
   let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
   let previous: ScrubRunRecord | undefined;
+  let previousUnread = false;
   try {
     previous = await access.scrubLog.latest();
     cursor = previous?.nextCursor ?? FIRST_SCRUB_CURSOR;
   } catch (err) {
-    io.err(`note: the catalog cannot be read (${message(err)}); the next run starts a new cycle at the first object`);
+    previousUnread = true;
+    io.err(`note: ${unreadPreviousNote(err)}`);
   }
   const report: ScrubReport = { scope: run.scope, fraction: run.fraction, repair: run.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
   const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() }, previous ? { previous } : {});
   // Without the scrub lease (takeScrubLease), or once it is lost: not recorded.
   if (run.lease.unleased !== undefined) io.err(`note: ${run.lease.unleased}`);
-  const { recorded, leaseLost } = await recordHoldingLease(access, run.lease, summary, (text) => io.err(`note: ${text}`));
+  const { recorded, leaseLost } = previousUnread ? { recorded: false, leaseLost: false } : await recordHoldingLease(access, run.lease, summary, (text) => io.err(`note: ${text}`));
   if (run.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes: [note] }, null, 2));
   else io.out(`Nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason}).`);
   return leaseLost ? 1 : 0;

@@ -9,8 +9,10 @@ import { FORMAT_MARKER_KEY } from './catalog-format-marker-key';
  * as the restore pins (a6554e57) had to be and a CLI from before them did not (audit aS5-1). A CLI refuses to write
  * through an environment whose catalogs' markers are above the format it knows (cli/catalog-format-admission.ts); an
  * older CLI, which has no such check, is beyond reach, and docs/DEPLOYMENT.md says to upgrade it with the stacks.
+ * 2: a scrub record's outstanding object may have `otherCopy: 'unverified'` (b761c3df), which a CLI of format 1
+ * cannot read; its `lifeboat scrub` then recorded a run that dropped the damage the record carried (audit aU1-1).
  */
-export const CATALOG_FORMAT = 1;
+export const CATALOG_FORMAT = 2;
 
 /**
  * The catalog's format marker: the highest CATALOG_FORMAT of any Lifeboat that wrote the catalog (the backup

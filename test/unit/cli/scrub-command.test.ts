@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { CLI_SCRUB_LEASE_SECONDS, parseScrubFraction, type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
+import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
 import { SCRUB_LEASE_CLOCK_MARGIN_MS, SCRUB_LEASE_PK, ScrubLease, type ScrubLeaseStore } from '../../../lambdas/catalog/scrub-lease';
 import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
@@ -257,6 +258,25 @@ it('records nothing, says so and exits 1 when its scrub lease lapsed with its re
   }
 });
 
+// Audit aU1-1: a CLI that could not read the latest record (one a newer Lifeboat wrote, with an otherCopy it did not
+// know) recorded its run as the first of a new cycle, erasing the damage that record carried, and exited 0.
+it('records nothing when the latest scrub record cannot be read, so the damage it carries stays, and says to upgrade when a newer Lifeboat wrote it', async () => {
+  const recorded: ScrubRunRecord[] = [];
+  const unreadable: ScrubAccess = {
+    ...access,
+    scrubLog: {
+      latest: () => Promise.reject(new CatalogItemInvalidError('catalog', 'SCRUB#RUNS / latest', ['outstanding.objects.0.otherCopy: Invalid input'])),
+      record: async (run) => void recorded.push(run),
+    },
+  };
+  const { out, io } = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', json: true }, { io, access: unreadable })).toBe(0);
+  expect(recorded).toEqual([]);
+  const report = JSON.parse(out.join('\n')) as { recorded: boolean; notes: string[] };
+  expect(report.recorded).toBe(false);
+  expect(report.notes).toEqual([expect.stringMatching(/^the latest scrub record cannot be read \(.+\) \(a record this CLI cannot read was written by a newer Lifeboat: upgrade the CLI\); this run is not recorded, so that it does not replace the damage that record carries, and it starts at the first object$/)]);
+});
+
 describe('with the primary region down (review R43 F3, F4)', () => {
   const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:38081'), { code: 'ECONNREFUSED' });
   let primaryDown: ScrubAccess;
@@ -279,8 +299,7 @@ describe('with the primary region down (review R43 F3, F4)', () => {
     ]);
     expect(err).toEqual([
       'note: the primary vault cannot be opened (connect ECONNREFUSED 127.0.0.1:38081); the dr vault is neither compared with it nor repaired from it',
-      'note: the catalog cannot be read (connect ECONNREFUSED 127.0.0.1:38081); this run starts a new cycle at the first object',
-      "note: the run could not be recorded in the catalog (connect ECONNREFUSED 127.0.0.1:38081); the next run starts where the catalog's last recorded run left off",
+      'note: the latest scrub record cannot be read (connect ECONNREFUSED 127.0.0.1:38081); this run is not recorded, so that it does not replace the damage that record carries, and it starts at the first object',
     ]);
   });
 
@@ -293,8 +312,7 @@ describe('with the primary region down (review R43 F3, F4)', () => {
       recorded: false,
       notes: [
         'the primary vault cannot be opened (connect ECONNREFUSED 127.0.0.1:38081); the dr vault is neither compared with it nor repaired from it',
-        'the catalog cannot be read (connect ECONNREFUSED 127.0.0.1:38081); this run starts a new cycle at the first object',
-        "the run could not be recorded in the catalog (connect ECONNREFUSED 127.0.0.1:38081); the next run starts where the catalog's last recorded run left off",
+        'the latest scrub record cannot be read (connect ECONNREFUSED 127.0.0.1:38081); this run is not recorded, so that it does not replace the damage that record carries, and it starts at the first object',
       ],
     });
   });

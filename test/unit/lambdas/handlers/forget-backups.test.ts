@@ -61,7 +61,7 @@ describe('the Forget step marks its catalog with the deployed format', () => {
     try {
       await expect(forgetStep({}, { ...runtime(), catalog, plans })).resolves.toMatchObject({ dryRun: false });
       expect(listed).toEqual(['files']);
-      expect(warn.mock.calls.map(([line]) => String(line))).toEqual([expect.stringContaining('the format marker of the catalog catalog was not raised to 1: ThrottlingException: Rate of requests')]);
+      expect(warn.mock.calls.map(([line]) => String(line))).toEqual([expect.stringContaining(`the format marker of the catalog catalog was not raised to ${CATALOG_FORMAT}: ThrottlingException: Rate of requests`)]);
     } finally {
       warn.mockRestore();
     }
