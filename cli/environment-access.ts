@@ -100,6 +100,13 @@ export type AccessUse = {
    */
   writes?: readonly ('primary' | 'dr')[];
   /**
+   * Check the format markers even when the command names no catalog in `writes`: both are then only glanced at (a
+   * fault or silence skips one, with a warning), and none is raised. `lifeboat scrub` without `--repair`, which writes
+   * only its run's record (review rZ3 F1: as a writer of the primary catalog it was refused by a busy or unreadable
+   * primary, which a `--vault dr` scrub during an outage must not be).
+   */
+  checksFormat?: boolean;
+  /**
    * Where a catalog not written whose format marker answered with a fault (a 5xx, a throttle, an expired token) is
    * said, skipped (default: the process's stderr; a command gives its io's, so a caller running it in-process reads it).
    */
@@ -263,7 +270,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     return drCatalog;
   };
   const writes = new Set(use.writes ?? []);
-  if (writes.size > 0) {
+  if (writes.size > 0 || use.checksFormat === true) {
     // A local cloud started without the DR region has no DR catalog to look at (nor to write: the command's own use of it says so).
     const drServed = endpoints === undefined || clients.drDynamodb !== undefined || endpoints.dynamodb[environment.drRegion] !== undefined;
     const regions = (['primary', 'dr'] as const).filter((region) => region === 'primary' || drServed);

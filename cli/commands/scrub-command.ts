@@ -100,13 +100,13 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     return 2;
   }
   try {
-    // Checked against the environment's catalog format first (environment-access.ts), raising the markers of the
-    // catalogs it writes: the primary one, where every run records itself (SCRUB#: the record carries the damage earlier
-    // runs left, which a CLI that cannot read a newer record's fields would drop: audit aU1-1), and with a repair the
-    // catalogs of the vaults in scope, whose vaults it writes into.
+    // Checked against the environment's catalog format first (environment-access.ts): every run records itself in the
+    // primary catalog (SCRUB#: the record carries the damage earlier runs left, which a CLI that cannot read a newer
+    // record's fields would drop: audit aU1-1), so the markers are always looked at; a repair also writes into the vaults
+    // in scope and raises their catalogs' markers. Without one they are only glanced at: a busy or silent primary is
+    // skipped with a warning, as a `--vault dr` scrub during its region's outage needs (review rZ3 F1).
     const repaired: readonly VaultSide[] = options.repair === true ? (scope === 'both' ? ['primary', 'dr'] : [scope]) : [];
-    const written: readonly VaultSide[] = [...new Set<VaultSide>(['primary', ...repaired])];
-    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients, { writes: written, warn: io.err }));
+    const access = deps.access ?? scrubAccessOf(await environmentAccess(options, deps.clients, { writes: repaired, checksFormat: true, warn: io.err }));
     // Before the latest run is read: while another scrub holds it, ScrubInProgressError (below) says which and until when.
     const lease = await takeScrubLease(access, now, deps.leaseRenewEveryMs ?? CLI_SCRUB_LEASE_RENEW_MS);
     try {
@@ -193,7 +193,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
  * older than the record's fields (an `otherCopy` it does not know) erased the damage so, exiting 0.
  */
 function unreadPreviousNote(err: unknown): string {
-  const why = err instanceof CatalogItemInvalidError ? ' (a record this CLI cannot read was written by a newer Lifeboat: upgrade the CLI)' : '';
+  // The item's error says what to do (fix or delete it, or upgrade if a newer version wrote it): a hand-edited record reads the same.
+  const why = err instanceof CatalogItemInvalidError ? ' (if a newer Lifeboat wrote it, upgrade the CLI)' : '';
   return `the latest scrub record cannot be read (${message(err)})${why}; this run is not recorded, so that it does not replace the damage that record carries, and it starts at the first object`;
 }
 

@@ -8,6 +8,7 @@ import { mirrorSummary } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
+import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-timeout';
 import { ARCHIVED_COPY, UNVERIFIED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 
 /**
@@ -173,14 +174,22 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, wher
     case 'unreadable':
       return `${which}: unknown (below)`;
     case 'ran': {
+      const abandoned = p.outcome === 'DEADLINE' && !p.stoppedBy && p.ageSeconds > PRUNE_WORKFLOW_TIMEOUT_SECONDS;
       const ended =
         p.outcome === 'COMPLETED'
           ? `completed ${cellDuration(p.ageSeconds)} ago in ${cellDuration(p.durationMs / 1000)}`
           : p.stoppedBy
             ? `stopped ${cellDuration(p.ageSeconds)} ago by ${p.stoppedBy.error} (the workflow cannot continue it)`
-            : `cut by its deadline ${cellDuration(p.ageSeconds)} ago (the workflow continues it)`;
+            : abandoned
+              ? `cut by its deadline ${cellDuration(p.ageSeconds)} ago and not continued since`
+              : `cut by its deadline ${cellDuration(p.ageSeconds)} ago (the workflow continues it)`;
       const locked = p.lockedSkipped > 0 ? `, ${p.lockedSkipped} locked object(s) skipped` : '';
       const line = `${which}: ${ended}, ${humanBytes(p.bytesFreed)} freed (${p.deletedPacks} pack(s) deleted, ${p.packsRepacked} repacked, ${p.condemnedPacks} condemned${locked})`;
+      // Review rZ3 F2: a run another error ended (a denial, a Lambda or workflow timeout) records no stoppedBy, and read as continuing for ever.
+      if (abandoned) {
+        const command = `\`lifeboat prune${vault === 'dr' ? ' --vault dr' : ''} --env ${where.environment}${where.target === 'aws' ? ' --aws' : ''}\``;
+        return `! ${line}: its workflow's ${cellDuration(PRUNE_WORKFLOW_TIMEOUT_SECONDS)} limit has passed, so the run failed or was stopped (its execution says why); the next scheduled prune starts again, or run ${command} from a machine (docs/RUNBOOKS.md, "Prune")`;
+      }
       // Until review aU2-3 such a run read "cut by its deadline … (the workflow continues it)" for ever. The error's
       // message names what to run (the vault's own `lifeboat prune` command, from a machine).
       if (p.stoppedBy) return `! ${line}: ${p.stoppedBy.message} (docs/RUNBOOKS.md, "Prune")`;

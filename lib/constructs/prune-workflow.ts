@@ -21,6 +21,7 @@ import { validatePlans } from './validated-plans';
 import { createOnlyPutStatements } from './vault-bucket-protection';
 import { backupLeaseSeconds, BACKUP_LEASE_SECONDS } from '../../config/backup-lease';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
+import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-timeout';
 
 /** The prune's EventBridge Scheduler schedule and the request it starts the state machine with. */
 export type PruneSchedule = {
@@ -109,8 +110,7 @@ function leaseCoveringGraceHours(plans: Parameters<typeof backupLeaseSeconds>[0]
   return leaseSeconds <= BACKUP_LEASE_SECONDS ? undefined : Math.ceil(leaseSeconds / 3600) + 1;
 }
 
-/** A prune runs a few invocations of at most 15 minutes each; the execution is stopped well after that. */
-const WORKFLOW_TIMEOUT = Duration.hours(6);
+const WORKFLOW_TIMEOUT = Duration.seconds(PRUNE_WORKFLOW_TIMEOUT_SECONDS);
 
 /**
  * The prune of one vault (docs/FORMAT.md §11, "Prune"): `<prefix>-prune`, in each vault's region.

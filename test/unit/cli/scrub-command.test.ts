@@ -274,7 +274,7 @@ it('records nothing when the latest scrub record cannot be read, so the damage i
   expect(recorded).toEqual([]);
   const report = JSON.parse(out.join('\n')) as { recorded: boolean; notes: string[] };
   expect(report.recorded).toBe(false);
-  expect(report.notes).toEqual([expect.stringMatching(/^the latest scrub record cannot be read \(.+\) \(a record this CLI cannot read was written by a newer Lifeboat: upgrade the CLI\); this run is not recorded, so that it does not replace the damage that record carries, and it starts at the first object$/)]);
+  expect(report.notes).toEqual([expect.stringMatching(/^the latest scrub record cannot be read \(.+\) \(if a newer Lifeboat wrote it, upgrade the CLI\); this run is not recorded, so that it does not replace the damage that record carries, and it starts at the first object$/)]);
 });
 
 describe('with the primary region down (review R43 F3, F4)', () => {

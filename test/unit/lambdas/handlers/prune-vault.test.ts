@@ -106,3 +106,20 @@ it('records a run an out-of-time error stops as stopped, with the error, and nam
     now.mockRestore();
   }
 });
+
+// Review rZ3 F2: a run another error ended (a denial, a Lambda or the workflow's timeout) records no stoppedBy, and
+// its last cut invocation's DEADLINE read "the workflow continues it" for ever.
+it('status reads a run still cut by its deadline past the workflow\'s time limit as one nothing continues', () => {
+  const finishedAt = '2026-12-01T03:00:00.000Z';
+  const record = pruneRunRecordSchema.parse({
+    environment: 'prod', vault: 'dr', trigger: 'workflow', startedAt: '2026-12-01T02:40:00.000Z', finishedAt, durationMs: 1_200_000, outcome: 'DEADLINE', snapshots: 4,
+    deleted: { packs: 3, manifests: 0, indexes: 0 }, bytesFreed: 3000, packsRepacked: 0, bytesRepackWritten: 0, condemned: { packs: 0, manifests: 0, indexes: 0, bytes: 0 },
+    lockedSkipped: 0, spared: 0, damagedPacks: 0, batchesPending: 1, expiresAt: 1,
+  });
+  const lineAt = (hoursLater: number): string | undefined => {
+    const status = { environment: 'prod', target: 'aws', primaryRegion: 'eu-west-1', drRegion: 'eu-central-1', prunes: { primary: { state: 'never' }, dr: pruneStatus(record, new Date(Date.parse(finishedAt) + hoursLater * 3_600_000)) } } as const;
+    return pruneLines(status as unknown as EnvironmentStatus)[1];
+  };
+  expect(lineAt(1)).toMatch(/^Prune of the DR vault \(eu-central-1\): cut by its deadline 1h ago \(the workflow continues it\)/);
+  expect(lineAt(7)).toMatch(/^! Prune of the DR vault \(eu-central-1\): cut by its deadline 7h ago and not continued since, .*: its workflow's 6h limit has passed, so the run failed or was stopped \(its execution says why\); the next scheduled prune starts again, or run `lifeboat prune --vault dr --env prod --aws` from a machine/);
+});
