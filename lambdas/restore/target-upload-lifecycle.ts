@@ -22,7 +22,7 @@ const abortIncompleteUploads: LifecycleRule = {
 /**
  * Gives `bucket` the rule unless its lifecycle configuration is someone else's; true when the bucket has the rule after.
  * PutBucketLifecycleConfiguration replaces the whole configuration, so it is put only on a bucket that has none
- * (NoSuchLifecycleConfiguration) or whose only rule is this one (perhaps of an older Lifeboat's days). A bucket
+ * (NoSuchLifecycleConfiguration) or whose only rule is this one, enabled (perhaps of an older Lifeboat's days). A bucket
  * with other rules is an operator's (one that existed before, or appeared between a failover's check and its
  * CreateBucket, which then answers BucketAlreadyOwnedByYou): it is left as it is, and false says the rule is not
  * there for the report to promise (review rF F1). A configuration put between this Get and the Put would still be
@@ -38,6 +38,8 @@ export async function ensureAbortIncompleteUploadsRule(s3: S3Client, bucket: str
   }
   if (rules.some((rule) => rule.ID !== ABORT_INCOMPLETE_UPLOADS_RULE)) return false;
   const [ours] = rules;
+  // Disabled by someone on purpose: an operator's choice, left as it is (review rZ1 F3: it was enabled again).
+  if (ours?.Status === 'Disabled') return false;
   const current = ours?.Status === 'Enabled' && ours.AbortIncompleteMultipartUpload?.DaysAfterInitiation === ABORT_INCOMPLETE_UPLOADS_DAYS && (ours.Filter?.Prefix ?? '') === '';
   if (!current) await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [abortIncompleteUploads] } }));
   return true;

@@ -31,7 +31,7 @@ import { createActiveTable, localDynamoDbClient, localS3Client, startLocalCloud,
 import { localAwsManagedKeyArn } from '../../../../local/cloud/table-protection';
 import { prepareFailoverTargets } from '../../../../lambdas/failover/failover-targets';
 import { createPrivateBucket } from '../../../../lambdas/restore/private-bucket';
-import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../../../../lambdas/restore/target-upload-lifecycle';
+import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE, ensureAbortIncompleteUploadsRule } from '../../../../lambdas/restore/target-upload-lifecycle';
 
 /** The local cloud's emulation of table protection (dynalite) and bucket encryption / Block Public Access (s3rver), as AWS documents them. */
 const REGION = 'us-west-2';
@@ -219,6 +219,15 @@ describe('local S3: bucket lifecycle configuration (kept, never run)', () => {
     const many = Array.from({ length: 500 }, (_, i) => ({ ID: `r${i}`, Status: 'Enabled' as const, Filter: { Prefix: i === 0 ? ' reports/ ' : `p${i}/` }, Expiration: { Days: 3 } }));
     await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: many } }));
     expect((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules).toEqual(many);
+  });
+
+  it('leaves a bucket whose only rule is Lifeboat\'s, disabled by someone, as it is, and says the rule is not there (review rZ1 F3)', async () => {
+    const bucket = 'lifeboat-au-restore-one-a-disabled';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    const disabled = { ID: ABORT_INCOMPLETE_UPLOADS_RULE, Status: 'Disabled' as const, Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: ABORT_INCOMPLETE_UPLOADS_DAYS } };
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [disabled] } }));
+    expect(await ensureAbortIncompleteUploadsRule(s3, bucket)).toBe(false);
+    expect((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules).toEqual([disabled]);
   });
 
   it("leaves an own bucket's lifecycle configuration of other rules as it is, and says the rule is not there (review rF F1: CreateBucket answers BucketAlreadyOwnedByYou)", async () => {
