@@ -9,6 +9,7 @@ import { type NextRun } from './next-run';
 import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
 import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-timeout';
+import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, UNVERIFIED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 
 /**
@@ -187,7 +188,7 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, wher
       const line = `${which}: ${ended}, ${humanBytes(p.bytesFreed)} freed (${p.deletedPacks} pack(s) deleted, ${p.packsRepacked} repacked, ${p.condemnedPacks} condemned${locked})`;
       // Review rZ3 F2: a run another error ended (a denial, a Lambda or workflow timeout) records no stoppedBy, and read as continuing for ever.
       if (abandoned) {
-        const command = `\`lifeboat prune${vault === 'dr' ? ' --vault dr' : ''} --env ${where.environment}${where.target === 'aws' ? ' --aws' : ''}\``;
+        const command = `\`${pruneCommandLine({ vault, environment: where.environment, aws: where.target === 'aws' })}\``;
         return `! ${line}: its workflow's ${cellDuration(PRUNE_WORKFLOW_TIMEOUT_SECONDS)} limit has passed, so the run failed or was stopped (its execution says why); the next scheduled prune starts again, or run ${command} from a machine (docs/RUNBOOKS.md, "Prune")`;
       }
       // Until review aU2-3 such a run read "cut by its deadline … (the workflow continues it)" for ever. The error's

@@ -7,6 +7,7 @@ import { confirmNotCreatedYet, newestBackupRecordedIn } from '../replication/abs
 import { handlerLogger } from '../operations/handler-logger';
 import { publishPruneMetrics } from '../operations/operation-metrics';
 import { pruneRequestSchema } from '../retention/prune-request';
+import { pruneCommandLine } from '../retention/prune-command-line';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
 import { type LambdaRuntime } from '../runtime/lambda-runtime';
 
@@ -76,8 +77,8 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
       lease: { holder: `the ${runtime.environment} prune workflow${invocation?.awsRequestId ? ` (Lambda request ${invocation.awsRequestId})` : ''}` },
       ...(cursor ? { cursor } : {}),
       ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
-      // The way out the out-of-time errors name: `lifeboat prune` alone prunes the primary vault, in the local cloud (review aU2-2).
-      command: `lifeboat prune${runtime.config.homeVault === 'dr' ? ' --vault dr' : ''} --env ${runtime.environment}${runtime.config.localEndpoints ? '' : ' --aws'}`,
+      // The way out the out-of-time errors name.
+      command: pruneCommandLine({ vault: runtime.config.homeVault, environment: runtime.environment, aws: !runtime.config.localEndpoints }),
     });
   } catch (err) {
     // The run's record said DEADLINE, "the workflow continues it", since its last cut invocation; this error fails the
