@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIN_SCRUB_FRACTION_MESSAGE, isBelowMinScrubFraction } from '../../config/scrub-fraction';
+import { markDeployedFormat } from '../catalog/catalog-format';
 import { ScrubLease } from '../catalog/scrub-lease';
 import { ScrubLog } from '../catalog/scrub-log';
 import { newestBackupRecordedIn } from '../replication/absent-vault';
@@ -59,6 +60,11 @@ function withExecutionInput(event: unknown): unknown {
 }
 
 async function scrubHomeVaults({ request: { vault, fraction, repair }, execution }: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined) {
+  // Every run writes its record into the primary catalog, so it marks that catalog with this deployment's format first,
+  // as the Plan and Forget steps do (catalog-format.ts): the schedule fires at the deploy, and until the first backup
+  // or prune nothing else would, so an older CLI's `lifeboat scrub --repair` went unrefused (review rZ3 F4). Before
+  // the vaults are opened: a run with nothing to scrub yet marks it too. Logged, not fatal, as theirs.
+  await markDeployedFormat(runtime.catalog.formatMarker());
   const remaining = invocation?.getRemainingTimeInMillis();
   return runScrubRunbook(
     { scope: vault, fraction, repair },

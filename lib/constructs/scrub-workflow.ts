@@ -92,6 +92,8 @@ const WORKFLOW_TIMEOUT = Duration.hours(1);
 const SCRUB_RUNS_PARTITION = 'SCRUB#RUNS';
 /** The scrub lease's partition (lambdas/catalog/scrub-lease.ts, SCRUB_LEASE_PK; scrub-workflow.test.ts ties them). */
 const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
+/** The catalog format marker's partition (lambdas/catalog/catalog-format-marker-key.ts, FORMAT_MARKER_KEY; scrub-workflow.test.ts ties them). */
+const FORMAT_MARKER_PARTITION = 'FORMAT';
 
 /**
  * The scrub runbook (docs/RUNBOOKS.md, "Scrub"): one Lambda task runs what `lifeboat scrub --repair`
@@ -112,8 +114,8 @@ const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
  * prefixes replication writes) in each vault; on each vault key Decrypt (unwrap the master key, read
  * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by its
  * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, and PutItem, GetItem,
- * UpdateItem and DeleteItem (take, name the holder, confirm before recording, release) of the scrub lease's SCRUB#LEASE only, with the catalog key as the
- * other writers have it. Optionally a Scheduler schedule whose role may start this state machine only.
+ * UpdateItem and DeleteItem (take, name the holder, confirm before recording, release) of the scrub lease's SCRUB#LEASE only, and UpdateItem and
+ * GetItem of the format marker's FORMAT only (raised before each run), with the catalog key as the other writers have it. Optionally a Scheduler schedule whose role may start this state machine only.
  */
 export class ScrubWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -170,6 +172,17 @@ export class ScrubWorkflow extends Construct {
         actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
         resources: [props.catalog.tableArn],
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_LEASE_PARTITION] } },
+      }),
+    );
+    // The catalog format marker (lambdas/catalog/catalog-format.ts), raised before each run as the Plan and Forget steps
+    // raise it, since every run writes its record here: a conditional UpdateItem, and GetItem for the format that
+    // stands when the condition fails (a marker already at or above it, every run after the first). Its own statement,
+    // so that the SCRUB# grants stay as narrow as they are (review rZ3 F4).
+    scrub.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        resources: [props.catalog.tableArn],
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [FORMAT_MARKER_PARTITION] } },
       }),
     );
     props.catalogKey.grantEncryptDecrypt(scrub);

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { FORMAT_MARKER_KEY } from '../../../lambdas/catalog/catalog-format-marker-key';
 import { SCRUB_LEASE_PK } from '../../../lambdas/catalog/scrub-lease';
 import { SCRUB_RUNS_PK } from '../../../lambdas/catalog/scrub-record';
 import { LifeboatProtection, type LifeboatScrubOptions, LifeboatSource } from '../../../lib';
@@ -107,7 +108,7 @@ it('runs the scrub in one function outside any VPC, with Lambda\'s full 15 minut
   });
 });
 
-it('grants exactly: read and list both vaults, write only what replication writes (and config), both vault keys, PutItem/Query on the catalog, Query of both catalogs\' plans', () => {
+it('grants exactly: read and list both vaults, write only what replication writes (and config), both vault keys, PutItem/Query on the catalog, UpdateItem/GetItem of its format marker, Query of both catalogs\' plans', () => {
   const vault = logicalId('AWS::S3::Bucket', { BucketName: PRIMARY_VAULT });
   const vaultKeyAlias = logicalId('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-vault' });
   const vaultKeyId = (primary.findResources('AWS::KMS::Alias')[vaultKeyAlias]?.Properties?.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -175,6 +176,8 @@ it('grants exactly: read and list both vaults, write only what replication write
   expect(onTable).toEqual([
     { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_RUNS_PK] } } },
     { Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_LEASE_PK] } } },
+    // The format marker, raised before each run (review rZ3 F4): its own statement, FORMAT_MARKER_KEY's partition only.
+    { Effect: 'Allow', Action: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [FORMAT_MARKER_KEY.pk] } } },
   ]);
   expect(grants.get('dynamodb:Query')).toEqual([
     flat({ 'Fn::GetAtt': [table, 'Arn'] }),
@@ -185,33 +188,44 @@ it('grants exactly: read and list both vaults, write only what replication write
   expect(drCatalogKey.map((s) => [s.Action].flat())).toEqual([['kms:Decrypt']]);
 });
 
-it('writes and reads only the SCRUB#RUNS partition of the catalog, and the scrub lease: no backup record, plan lease or approval (audit d6-1, review rY F1, rEE F1)', async () => {
+it('writes and reads only the SCRUB#RUNS partition of the catalog, the scrub lease and the format marker: no backup record, plan lease or approval (audit d6-1, review rY F1, rEE F1, rZ3 F4)', async () => {
   const policies = new DeployedPolicies(primary.toJSON() as CfnTemplate, { account: ACCOUNT, region: 'us-east-1' });
   const scrub = principalOfRole(policies, roleOf('scrub-vaults'));
   const table = { arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/lifeboat-dev-catalog`, account: ACCOUNT };
   const decisions: string[] = [];
-  for (const partition of [SCRUB_RUNS_PK, SCRUB_LEASE_PK, 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS']) {
-    for (const action of ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) decisions.push(`${action} ${partition}: ${await simulatedDecision(scrub, action, table, { 'dynamodb:LeadingKeys': [partition] })}`);
+  for (const partition of [SCRUB_RUNS_PK, SCRUB_LEASE_PK, FORMAT_MARKER_KEY.pk, 'BACKUP#20261201T000000Z-aaaaaaaa', 'LOCK#daily', 'APPROVALS']) {
+    for (const action of ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) decisions.push(`${action} ${partition}: ${await simulatedDecision(scrub, action, table, { 'dynamodb:LeadingKeys': [partition] })}`);
   }
   expect(decisions).toEqual([
     `dynamodb:PutItem ${SCRUB_RUNS_PK}: Allowed`,
     `dynamodb:Query ${SCRUB_RUNS_PK}: Allowed`,
+    `dynamodb:GetItem ${SCRUB_RUNS_PK}: ImplicitlyDenied`,
     `dynamodb:UpdateItem ${SCRUB_RUNS_PK}: ImplicitlyDenied`,
     `dynamodb:DeleteItem ${SCRUB_RUNS_PK}: ImplicitlyDenied`,
     `dynamodb:PutItem ${SCRUB_LEASE_PK}: Allowed`,
     `dynamodb:Query ${SCRUB_LEASE_PK}: ImplicitlyDenied`,
+    `dynamodb:GetItem ${SCRUB_LEASE_PK}: Allowed`,
     `dynamodb:UpdateItem ${SCRUB_LEASE_PK}: Allowed`,
     `dynamodb:DeleteItem ${SCRUB_LEASE_PK}: Allowed`,
+    // The format marker: raised (a conditional UpdateItem) and read when the condition fails; never put whole or deleted.
+    'dynamodb:PutItem FORMAT: ImplicitlyDenied',
+    'dynamodb:Query FORMAT: ImplicitlyDenied',
+    'dynamodb:GetItem FORMAT: Allowed',
+    'dynamodb:UpdateItem FORMAT: Allowed',
+    'dynamodb:DeleteItem FORMAT: ImplicitlyDenied',
     'dynamodb:PutItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:Query BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
+    'dynamodb:GetItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:UpdateItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:DeleteItem BACKUP#20261201T000000Z-aaaaaaaa: ImplicitlyDenied',
     'dynamodb:PutItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:Query LOCK#daily: ImplicitlyDenied',
+    'dynamodb:GetItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:UpdateItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:DeleteItem LOCK#daily: ImplicitlyDenied',
     'dynamodb:PutItem APPROVALS: ImplicitlyDenied',
     'dynamodb:Query APPROVALS: ImplicitlyDenied',
+    'dynamodb:GetItem APPROVALS: ImplicitlyDenied',
     'dynamodb:UpdateItem APPROVALS: ImplicitlyDenied',
     'dynamodb:DeleteItem APPROVALS: ImplicitlyDenied',
   ]);

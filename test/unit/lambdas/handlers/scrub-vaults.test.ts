@@ -1,8 +1,12 @@
 import { PutCommand, type QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as path from 'node:path';
+import { CATALOG_FORMAT } from '../../../../lambdas/catalog/catalog-format';
+import { ScrubLog } from '../../../../lambdas/catalog/scrub-log';
 import { handler, scrubVaultsHandler } from '../../../../lambdas/handlers/scrub-vaults';
 import { type LambdaRuntime } from '../../../../lambdas/runtime/lambda-runtime';
 import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
+import { VaultNotFoundError } from '../../../../vault';
+import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 import { capturedStdout, jsonLines } from '../../../support/captured-stdout';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -34,6 +38,8 @@ function runtime(pair: VaultPair, sent: PutCommand['input'][]): () => LambdaRunt
     environment: 'prod',
     plans: [],
     clients: { documentClient: () => ({ send: async (command: PutCommand | QueryCommand) => (command instanceof PutCommand ? void sent.push(command.input) : { Items: [] }) }) },
+    // The format marker: its raise is the test below's.
+    catalog: { formatMarker: () => ({ table: 'catalog', raise: async () => CATALOG_FORMAT }) },
     openVault: async (side: VaultSide) => pair[side],
   };
   return () => fake as unknown as LambdaRuntime;
@@ -80,5 +86,30 @@ it('takes the scrub lease for the execution the Scrub task names, and refuses a 
     await expect(handler({ request: { reapir: false }, execution })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining('Invalid scrub request: (input): Unrecognized key: "reapir"') });
   } finally {
     await removeDir(dir);
+  }
+});
+
+// Review rZ3 F4: only the Plan and Forget steps raised the catalog's format marker, so from a deploy to the first backup
+// or prune an older CLI's `lifeboat scrub --repair` was not refused, though the scheduled scrub (which fires at the
+// deploy) had recorded its runs. The Scrub step raises it first, a run with nothing to scrub yet too.
+it('marks the primary catalog with the deployed format, before the first backup created the vaults', async () => {
+  const dynalite = await catalogOnDynalite();
+  try {
+    const fake = {
+      config: { homeVault: 'primary', catalogTable: 'catalog' },
+      environment: 'prod',
+      plans: [],
+      catalog: dynalite.catalog,
+      clients: { documentClient: () => dynalite.documents },
+      openVault: async (side: VaultSide) => Promise.reject(new VaultNotFoundError(`s3://lifeboat-prod-vault-${side} holds no vault (no config object)`)),
+    };
+    expect(await dynalite.catalog.formatMarker().read()).toBeUndefined();
+    await capturedStdout(async () => {
+      await scrubVaultsHandler(() => fake as unknown as LambdaRuntime)({ request: {}, execution: 'arn:aws:states:us-east-1:111111111111:execution:lifeboat-prod-scrub:first' });
+    });
+    expect(await dynalite.catalog.formatMarker().read()).toBe(CATALOG_FORMAT);
+    expect(await new ScrubLog(dynalite.documents, 'catalog').latest()).toMatchObject({ outcome: 'CLEAN', objects: 0 });
+  } finally {
+    await dynalite.close();
   }
 });
