@@ -16,7 +16,7 @@ export const CATALOG_FORMAT = 2;
 
 /**
  * The catalog's format marker: the highest CATALOG_FORMAT of any Lifeboat that wrote the catalog (the backup
- * workflow's Plan step in the primary region, the prune's Forget step in each region, or a CLI before it writes).
+ * workflow's Plan step and the scheduled scrub in the primary region, the prune's Forget step in each region, or a CLI before it writes).
  * Only ever raised: a conditional update, so that a stack rolled back or an older CLI's run never lowers the floor a
  * newer one set.
  */
@@ -68,7 +68,7 @@ export class CatalogFormatMarker {
 const logMarkerWarning = (warning: string): void => console.warn(JSON.stringify({ level: 'WARN', item: 'FORMAT / FORMAT', warning }));
 
 /**
- * The deployed workflows' marking (the Plan step, the Forget step): raises the marker to this deployment's format.
+ * The deployed workflows' marking (the Plan step, the Forget step, the scheduled scrub): raises the marker to this deployment's format.
  * Whatever fails (a marker that is not a positive integer, a throttle, a denial, a 5xx) is logged and left: the
  * marker guards CLIs, which refuse an invalid one and say to delete it, and a backup or a retention run failing on it
  * would protect nothing (a Forget step's retries would end in a prune failed for the day). The next run marks it.
