@@ -16,7 +16,9 @@ export type ScrubRunVaults = { readonly unopened?: readonly VaultSide[] };
  * full listings, whatever the slice; or when this run repaired it. A run of one vault keeps the other's untouched; an
  * archived pack of the slice was not read; a run whose other vault did not open drops nothing (review rY F4); a run whose
  * deadline cut its work-out of what a vault lacking something needs (`notWorkedOut`) drops no missing data/, index/ or
- * manifest/ object of that vault: it found none missing there, whatever the vault lacks (audit aU2-1).
+ * manifest/ object of that vault that is among the keys it left not worked out (`notWorkedOutKeys`): it found none
+ * missing there, whatever the vault lacks (audit aU2-1); one its listings show the vault no longer lacks it drops, or
+ * it stayed outstanding till a run had time to work it out (review rZ3 F3).
  */
 export function outstandingAfter(report: ScrubReport, startedAt: string, previous: ScrubRunRecord | undefined, run: ScrubRunVaults = {}): OutstandingScrub {
   const sides: readonly VaultSide[] = report.scope === 'both' ? ['primary', 'dr'] : [report.scope];
@@ -28,9 +30,17 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const read = readInThisRun(report);
   // A missing object is found by comparing the full listings, whatever the slice: only when the other vault was open.
   const compared = (side: VaultSide): boolean => !(run.unopened ?? []).includes(side === 'primary' ? 'dr' : 'primary');
-  // Of a vault whose work-out was cut, the comparison tells only of snapshots and the config (always counted missing):
-  // its lacking data/, index/ and manifest/ objects made no finding, needed or not, so an earlier one is still lacked.
-  const workedOut = (side: VaultSide, first?: string, last: string | undefined = first): boolean => report.notWorkedOut?.[side] === undefined || alwaysCounted(first, last);
+  // Of a vault whose work-out was cut, the comparison tells only of snapshots and the config (always counted missing),
+  // and of the keys its listing showed it does not lack: the data/, index/ and manifest/ objects it lacks made no
+  // finding, needed or not, so an earlier one among them is still lacked; one not among them it holds again, or the
+  // other vault no longer holds (rZ3 F3). A report that does not name them (`notWorkedOutKeys`) drops none. Sorted
+  // again here: a key the bisection missed in a list out of order would be dropped unchecked.
+  const lackedKeys = new Map(Object.entries(report.notWorkedOutKeys ?? {}).map(([side, keys]) => [side, [...keys].sort(order)]));
+  const workedOut = (side: VaultSide, first?: string, last: string | undefined = first): boolean => {
+    if (report.notWorkedOut?.[side] === undefined || alwaysCounted(first, last)) return true;
+    const lacked = lackedKeys.get(side);
+    return lacked !== undefined && first !== undefined && last !== undefined && !anyWithin(lacked, first, last);
+  };
   const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
   const { kept, recounted } = unlistedGroupsAfter(previousGroups(before, previous?.startedAt ?? startedAt), report, { sides, compared, workedOut, read, cycle });
   // An object of a group this run counts afresh keeps the group's `since`: it was not found today.
@@ -81,7 +91,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
 type GroupReading = {
   readonly sides: readonly VaultSide[];
   compared(side: VaultSide): boolean;
-  /** Whether the comparison would have found again whatever the vault still lacks with keys in [first, last] (not so where its work-out was cut); without them, any key. */
+  /** Whether the comparison would have found again whatever the vault still lacks with keys in [first, last] (not so where its work-out was cut and left one of them); without them, any key. */
   workedOut(side: VaultSide, first?: string, last?: string): boolean;
   read(side: VaultSide, key: string): boolean;
   readonly cycle: number;
@@ -97,7 +107,7 @@ type GroupReading = {
  * then no longer counted, where a listed one would be kept (review rY F4), as its key is unknown and keeping the count
  * would count the rest twice. A missing group is read again by any comparison of its
  * vaults' listings, but for a vault whose work-out the run cut (`notWorkedOut`) only a group of snapshots or the config,
- * which it counts missing all the same. A group is dropped too once a run of both vaults completes a later cycle than its own, which read
+ * which it counts missing all the same, or one whose range holds none of the keys it left not worked out. A group is dropped too once a run of both vaults completes a later cycle than its own, which read
  * every object again; one with no key range (a record from before groups) only so.
  */
 function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubReport, r: GroupReading): { kept: NotListedGroup[]; recounted: NotListedGroup[] } {
@@ -111,7 +121,7 @@ function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubRep
   const kept: NotListedGroup[] = [];
   const recounted: NotListedGroup[] = [];
   for (const g of groups) {
-    // A later cycle completed reads every object again, but finds no missing one in a vault whose work-out it cut.
+    // A later cycle completed reads every object again, but finds no missing one it left not worked out in a vault.
     const cycleDrops = cycleRead && r.cycle > g.cycle && (g.problem !== 'missing' || g.vaults.every((side) => r.workedOut(side, g.first, g.last)));
     if (readAgain(g)) recounted.push(g);
     else if (!cycleDrops) kept.push(g);
@@ -126,6 +136,18 @@ function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubRep
 function alwaysCounted(first: string | undefined, last: string | undefined): boolean {
   if (first === undefined || last === undefined) return false;
   return (first === CONFIG_KEY && last === CONFIG_KEY) || (first.startsWith(SNAPSHOTS_PREFIX) && last.startsWith(SNAPSHOTS_PREFIX));
+}
+
+/** Whether a key of `sorted` (in `order`) is in [first, last]: the first key not before `first`, found by bisection, is not after `last`. */
+function anyWithin(sorted: readonly string[], first: string, last: string): boolean {
+  let [lo, hi] = [0, sorted.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order(sorted[mid] as string, first) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const next = sorted[lo];
+  return next !== undefined && order(next, last) <= 0;
 }
 
 /**

@@ -432,6 +432,45 @@ it('a work-out of what a lacking vault needs cut at the repair cutoff makes no f
   expect(await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true })).toMatchObject({ ok: true, findings: [], notNeeded: { dr: 2 } });
 });
 
+// Review rZ3 F3: a run whose work-out was cut kept every missing pack an earlier run recorded in that vault, also one the
+// vault held again (a later backup or repair put it back) or the other vault no longer held, till a run had time.
+it('a run whose work-out of what a lacking vault needs is cut drops the missing packs an earlier run recorded there that its listings show the vault no longer lacks, and keeps those it left not worked out', async () => {
+  for (let b = 0; b < 3; b++) {
+    const more = path.join(dir, `more${b}`);
+    await fs.mkdir(more, { recursive: true });
+    await fs.writeFile(path.join(more, 'f.bin'), pseudoRandomBytes(20_000, 300 + b));
+    await backupDirectory(pair.primary, more);
+  }
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+  const [held] = (await listKeys(pair.dr.store, 'data/')) as [string];
+  const body = await pair.primary.store.get(held);
+  // An orphan pack in the primary the DR vault lacks: the cut work-out leaves it not worked out.
+  const lacked = 'data/ab/' + 'ab'.repeat(32);
+  await pair.primary.store.put(lacked, body);
+  const gone = 'data/cd/' + 'cd'.repeat(32);
+  // The earlier run: the DR vault lacked all three; since, it holds `held` again and the primary no longer holds `gone`.
+  const missing = [held, lacked, gone].map((key) => ({ vault: 'dr' as const, key, problem: 'missing' as const, detail: 'x', outcome: 'repairable' as const }));
+  const previous = scrubRunSummary({ ...everything, repair: false, nextCursor: FIRST_SCRUB_CURSOR, cycleComplete: false, objects: 1, read: {}, findings: missing, damage: [], ok: false }, { environment: 'dev', startedAt: '2026-11-30T00:00:00Z', endedAt: '2026-11-30T00:00:01Z' });
+  // A modelled clock: an object's second GET in a vault (the work-out's, after the slice's) takes 10 s, past the cutoff.
+  let t = 0;
+  for (const side of ['primary', 'dr'] as const) {
+    const store = pair[side].store;
+    const get = store.get.bind(store);
+    const seen = new Set<string>();
+    jest.spyOn(store, 'get').mockImplementation((key, range) => {
+      if (seen.has(key)) t += 10_000;
+      seen.add(key);
+      return get(key, range);
+    });
+  }
+  const deadline = SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 1_000;
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline, now: () => t });
+  expect(report).toMatchObject({ ok: true, findings: [], notWorkedOut: { dr: 1 }, notWorkedOutKeys: { dr: [lacked] } });
+  const record = scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:00:01Z' }, { previous });
+  expect(record.outstanding?.objects.map((o) => [o.vault, o.key, o.problem, o.since])).toEqual([['dr', lacked, 'missing', '2026-11-30T00:00:00Z']]);
+  expect(record).not.toHaveProperty('notWorkedOutKeys');
+});
+
 // Review rN F4: a listing is a read per page; one started before the time went on reading after it.
 it('a reads-until view stops a listing at its time, not only when it starts, and writes nothing', async () => {
   let t = 0;
