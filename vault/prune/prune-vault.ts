@@ -19,6 +19,7 @@ import { countSchema as count } from '../repository/vault-schema';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { listStoredPacks, PackSizeLookup, type StoredPacks, storedPackSize } from './stored-packs';
 import { type PruneLease, type PruneLeaseOptions, withPruneLease } from './prune-lease';
+import { resurrectStoredPacks } from './tombstone-resurrection';
 
 /** The backup lease (24 h 15 min, lambdas/backup/backup-lease.ts) plus 45 min: no backup that may still commit outlives it. */
 export const DEFAULT_PRUNE_GRACE_MS = 25 * 60 * 60 * 1000;
@@ -275,7 +276,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     markedPages,
     tombstoned: new Set(tombstones.map(batchLineage)),
     tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))),
-    tombstonedManifests: new Set(tombstones.flatMap((t) => t.manifests)),
+    sweptOfLineage: sweptByLineage(tombstones),
   };
   step = 'sweeping: checking which condemned packs a snapshot still needs';
   if (due.length > 0) {
@@ -319,6 +320,8 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   if (storedPacks.cut || outOfTime()) return unfinished('condemn');
   const storedManifests = await listIds(vault, MANIFEST_PREFIX, outOfTime);
   if (!storedManifests) return unfinished('condemn');
+  step = 'taking the packs stored again out of the tombstones';
+  if (!(await resurrectStoredPacks(vault, batches.filter(isTombstone), indexObjects.filter((o) => !pending.indexes.has(o.id)), storedPacks.ids, pending.packs, sweepCtx))) return unfinished('condemn');
   step = 'checking the kept copies of blobs stored twice';
   // The kept copies of blobs whose other copies this run drops are authenticated first (kept-copies.ts):
   // a damaged one must not outlive the intact copy. Cut by the deadline, the unchecked packs wait for the next call.
@@ -486,6 +489,28 @@ async function removeExpiredTombstones(
   return true;
 }
 
+/**
+ * What the sweeps of each lineage deleted (its tombstones, a cut call's partial ones among them), by sweptKey: what a
+ * sweep of that lineage skips. Only of its own lineage: a batch of another that names such an object condemned it
+ * stored, so it was copied back since (replication, a scrub), and is deleted like any other. Skipped whatever the
+ * lineage, it was condemned again by every run and never deleted until the tombstone expired (review rP3 F3).
+ */
+type SweptOfLineage = { readonly packs: ReadonlySet<string>; readonly manifests: ReadonlySet<string> };
+
+function sweptByLineage(tombstones: readonly StoredCondemnedBatch[]): SweptOfLineage {
+  const packs = new Set<string>();
+  const manifests = new Set<string>();
+  for (const t of tombstones) {
+    for (const p of t.packs) packs.add(sweptKey(t, p.id));
+    for (const m of t.manifests) manifests.add(sweptKey(t, m));
+  }
+  return { packs, manifests };
+}
+
+function sweptKey(batch: StoredCondemnedBatch, id: string): string {
+  return `${batchLineage(batch)}/${id}`;
+}
+
 function pendingObjects(batches: readonly StoredCondemnedBatch[]): PendingObjects {
   const packs = new Set<string>();
   const indexes = new Set<string>();
@@ -553,7 +578,7 @@ async function sweep(
   due: readonly StoredCondemnedBatch[],
   mark: VaultMark,
   indexObjects: readonly LoadedIndexObject[],
-  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; noteLocked: (key: string) => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string>; tombstonedManifests?: ReadonlySet<string> },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; noteLocked: (key: string) => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string>; sweptOfLineage?: SweptOfLineage },
 ): Promise<boolean> {
   const { report } = ctx;
   const doomed = pendingObjects(due);
@@ -687,7 +712,7 @@ async function sweep(
     deletedPacks.set(batch.id, deleted);
     for (const p of batch.packs) {
       // Deleted by an earlier sweep of this batch (its object kept by Object Lock, so swept again each run): counted then.
-      if (spared.has(p.id) || ctx.tombstonedPacks?.has(p.id)) continue;
+      if (spared.has(p.id) || ctx.sweptOfLineage?.packs.has(sweptKey(batch, p.id))) continue;
       if (heldByLockedIndex.has(p.id)) {
         leftOf(batch).packs.push(p);
         continue;
@@ -725,7 +750,7 @@ async function sweep(
     deletedManifests.set(batch.id, deleted);
     for (const m of toDelete(batch)) {
       // Deleted by an earlier call that was cut short (its partial tombstone names it).
-      if (ctx.tombstonedManifests?.has(m)) continue;
+      if (ctx.sweptOfLineage?.manifests.has(sweptKey(batch, m))) continue;
       if (ctx.outOfTime()) return cutShort();
       await remove(
         batch,

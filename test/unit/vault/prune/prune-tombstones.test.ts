@@ -239,6 +239,52 @@ describe('prune tombstones (docs/FORMAT.md §11)', () => {
     await expectRestores(reopen(), id, source);
     await expectVerifies(reopen());
   });
+
+  it('a pack a copy-back stored again under a snapshot is taken out of its tombstone: backups reuse it and the tombstone expires (review rP3 F3)', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const source = new Map([['f', data(51)]]);
+    const old = await backup(reopen(), source, new Date(clock.t));
+    // What a replica holds of the snapshot, which replication or a scrub copies back (same keys, same bytes).
+    const replica = new Map<string, Buffer>();
+    for (const prefix of [DATA_PREFIX, INDEX_PREFIX, 'manifest/', 'snapshots/']) for (const k of await listedKeys(memory, prefix)) replica.set(k, await memory.get(k));
+    const packs = (await listedKeys(memory, DATA_PREFIX)).map((k) => k.slice(k.lastIndexOf('/') + 1));
+    await memory.delete(snapshotKey(old));
+    clock.t += HOUR;
+    expect((await prune(reopen, clock, 0)).packsDeleted).toBe(packs.length);
+    for (const [k, b] of replica) await memory.put(k, b);
+    clock.t += HOUR;
+    await prune(reopen, clock, 0);
+    const batches = await loadCondemnedBatches(memory, reopen().keys);
+    expect(batches.flatMap((b) => b.packs.map((p) => p.id)).filter((id) => packs.includes(id))).toEqual([]);
+    // Before, the tombstone kept naming them: the next backup of the same content stored it all again.
+    clock.t += 60_000;
+    const again = await backup(reopen(), source, new Date(clock.t));
+    expect((await reopen().loadSnapshot(again)).stats.bytesNew).toBe(0);
+    await expectVerifies(reopen());
+    await expectRestores(reopen(), old, source);
+    // The tombstone goes after its keep (before, it stayed while an index object listed its packs: for good).
+    clock.t += TOMBSTONE_MIN_KEEP_MS + 2 * 60_000;
+    expect((await prune(reopen, clock, HOUR)).tombstonesRemoved).toBe(1);
+    expect(await loadCondemnedBatches(memory, reopen().keys)).toEqual([]);
+  });
+
+  it('an unreferenced pack copied back after its sweep is deleted by the next sweep, not condemned again by every run until its tombstone expires (review rP3 F3)', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const old = await backup(reopen(), new Map([['f', data(61)]]), new Date(clock.t));
+    const replica = new Map<string, Buffer>();
+    for (const k of await listedKeys(memory, DATA_PREFIX)) replica.set(k, await memory.get(k));
+    await memory.delete(snapshotKey(old));
+    clock.t += HOUR;
+    await prune(reopen, clock, 0);
+    for (const [k, b] of replica) await memory.put(k, b);
+    clock.t += HOUR;
+    const collected = await prune(reopen, clock, 0);
+    expect(collected.packsDeleted).toBe(replica.size);
+    expect(await listedKeys(memory, DATA_PREFIX)).toEqual([]);
+    clock.t += HOUR;
+    expect((await prune(reopen, clock, 0)).packsCondemned).toBe(0);
+    await expectVerifies(reopen());
+  });
 });
 
 /** Races a review of the tombstones found, each as it was reproduced. */
