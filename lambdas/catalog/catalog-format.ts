@@ -73,11 +73,13 @@ const logMarkerWarning = (warning: string): void => console.warn(JSON.stringify(
  * marker guards CLIs, which refuse an invalid one and say to delete it, and a backup or a retention run failing on it
  * would protect nothing (a Forget step's retries would end in a prune failed for the day). The next run marks it.
  */
-export async function markDeployedFormat(marker: Pick<CatalogFormatMarker, 'raise' | 'table'>, warn: (warning: string) => void = logMarkerWarning): Promise<void> {
+export async function markDeployedFormat(marker: Pick<CatalogFormatMarker, 'raise' | 'table'>, warn: (warning: string) => void = logMarkerWarning): Promise<boolean> {
   try {
     await marker.raise(CATALOG_FORMAT);
+    return true;
   } catch (err) {
     const why = err instanceof CatalogFormatMarkerInvalidError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     warn(`the format marker of the catalog ${marker.table} was not raised to ${CATALOG_FORMAT}: ${why}`);
+    return false;
   }
 }

@@ -61,15 +61,18 @@ function withExecutionInput(event: unknown): unknown {
 
 async function scrubHomeVaults({ request: { vault, fraction, repair }, execution }: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined) {
   // Every run writes its record into the primary catalog, so it marks that catalog with this deployment's format first,
-  // as the Plan and Forget steps do (catalog-format.ts): the schedule fires at the deploy, and until the first backup
+  // as the Plan and Forget steps do (catalog-format.ts): the default rate schedule fires at the deploy that creates the stack, and until the first backup
   // or prune nothing else would, so an older CLI's `lifeboat scrub --repair` went unrefused (review rZ3 F4). Before
-  // the vaults are opened: a run with nothing to scrub yet marks it too. Logged, not fatal, as theirs.
-  await markDeployedFormat(runtime.catalog.formatMarker());
+  // the vaults are opened: a run with nothing to scrub yet marks it too. Logged, not fatal, as theirs; but the record is
+  // what the marker guards (an unverified copy an older CLI would drop, audit aU1-1), so a failed raise is tried once
+  // more right before the record is written (review rA F3), still without failing the run.
+  const marked = await markDeployedFormat(runtime.catalog.formatMarker());
   const remaining = invocation?.getRemainingTimeInMillis();
   return runScrubRunbook(
     { scope: vault, fraction, repair },
     {
       environment: runtime.environment,
+      ...(marked ? {} : { beforeRecord: () => markDeployedFormat(runtime.catalog.formatMarker()) }),
       // Held from before the latest record is read until this run is recorded; an invocation the timeout kills cannot
       // release it, so it lapses when that invocation could no longer be running.
       lease: {

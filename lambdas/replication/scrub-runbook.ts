@@ -15,6 +15,8 @@ import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './s
 export type ScrubRunbookDeps = {
   readonly environment: string;
   readonly scrubLog: { latest(): Promise<ScrubRunRecord | undefined>; record(run: ScrubRunRecord): Promise<void> };
+  /** Run right before the run's record is written (the scheduled scrub's second try at the catalog's format marker). */
+  readonly beforeRecord?: () => Promise<unknown>;
   /**
    * The scrub lease (lambdas/catalog/scrub-lease.ts), taken before the latest record is read and released once this run
    * is recorded, or has failed: a second scrub at once is refused with ScrubInProgressError. `by`: who this run is, for
@@ -114,6 +116,7 @@ export async function runScrubRunbook(request: ScrubRunbookRequest, deps: ScrubR
 /** Records the run only while it still holds the lease: another scrub that took it may have read the latest record already. */
 async function recordHolding(deps: ScrubRunbookDeps, hold: ScrubLeaseHold | undefined, record: ScrubRunRecord): Promise<void> {
   await hold?.confirm();
+  await deps.beforeRecord?.();
   await deps.scrubLog.record(record);
 }
 
