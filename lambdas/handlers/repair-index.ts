@@ -22,6 +22,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'repair
     { vault, readData },
     {
       openVault: (side) => runtime.openVault(side),
+      target: { environment: runtime.environment, aws: !runtime.config.localEndpoints },
       ...(drVaultAccount !== undefined ? { drVaultAccount } : {}),
       ...(remaining !== undefined ? { deadline: repairDeadline(Date.now(), remaining, readData) } : {}),
     },

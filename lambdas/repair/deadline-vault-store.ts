@@ -1,11 +1,14 @@
-import { type ByteRange, type DeleteOptions, type ListedObject, type PutOptions, type VaultStore } from '../../vault';
+import { type ByteRange, type CondemnedPacksWeighed, type DeleteOptions, type ListedObject, packKey, type PutOptions, type RepairIndexObserver, type VaultStore } from '../../vault';
 import { RepairDeadlinePassedError, type RepairIndexProgress } from './repair-index-errors';
 
 const DATA_PREFIX = 'data/';
 const INDEX_PREFIX = 'index/';
 
-/** A VaultStore that refuses every request after `deadline`, and what the repair it serves did through it. */
-export type DeadlineVaultStore = { readonly store: VaultStore; progress(): RepairIndexProgress };
+/**
+ * A VaultStore that refuses every request after `deadline`, and what the repair it serves did through it; `observer`
+ * is the repair's (RepairIndexOptions), so that its reads of condemned packs are counted apart.
+ */
+export type DeadlineVaultStore = { readonly store: VaultStore; readonly observer: RepairIndexObserver; progress(): RepairIndexProgress };
 
 /**
  * Wraps `inner` (a decorator of the port, as retries are): once `deadline` (ms since the epoch) has passed,
@@ -19,6 +22,7 @@ export function deadlineVaultStore(inner: VaultStore, deadline: number, now: () 
   const packsRead = new Set<string>();
   let indexesWritten = 0;
   let indexesRemoved = 0;
+  let condemned: { weighed: CondemnedPacksWeighed; keys: ReadonlySet<string>; read: Set<string>; done: boolean } | undefined;
   const check = (): void => {
     if (now() >= deadline) throw new RepairDeadlinePassedError();
   };
@@ -35,6 +39,7 @@ export function deadlineVaultStore(inner: VaultStore, deadline: number, now: () 
     get: async (key: string, range?: ByteRange) => {
       check();
       if (key.startsWith(DATA_PREFIX)) packsRead.add(key);
+      if (condemned?.keys.has(key) === true) condemned.read.add(key);
       return inner.get(key, range);
     },
     has: async (key: string) => {
@@ -63,5 +68,20 @@ export function deadlineVaultStore(inner: VaultStore, deadline: number, now: () 
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { store, progress: () => ({ packsListed, packsRead: packsRead.size, indexesWritten, indexesRemoved }) };
+  const observer: RepairIndexObserver = {
+    condemnedPacksWeighing: (weighed) => {
+      condemned = { weighed, keys: new Set(weighed.packs.map(packKey)), read: new Set(), done: false };
+    },
+    condemnedPacksWeighed: () => {
+      if (condemned) condemned.done = true;
+    },
+  };
+  const progress = (): RepairIndexProgress => ({
+    packsListed,
+    packsRead: packsRead.size,
+    indexesWritten,
+    indexesRemoved,
+    ...(condemned && !condemned.done ? { weighingCondemned: { packs: condemned.weighed.packs.length, packsRead: condemned.read.size, batches: condemned.weighed.batches } } : {}),
+  });
+  return { store, observer, progress };
 }

@@ -1,5 +1,6 @@
 import { type ReplicaPruneRunning } from '../replication/replica-prune-wait';
 import { type VaultSide } from '../runtime/runtime-config';
+import { type RepairTarget, scrubRepairCommandLine } from './scrub-repair-command-line';
 
 /** How far a repair got when its time ran out (deadline-vault-store.ts counts it). */
 export type RepairIndexProgress = {
@@ -9,6 +10,8 @@ export type RepairIndexProgress = {
   readonly packsRead: number;
   readonly indexesWritten: number;
   readonly indexesRemoved: number;
+  /** Set while the repair weighs the packs a pending prune condemns (the snapshots read, then those packs): the cut came there. */
+  readonly weighingCondemned?: { readonly packs: number; readonly packsRead: number; readonly batches: readonly string[] };
 };
 
 /**
@@ -22,21 +25,31 @@ export class RepairIndexOutOfTimeError extends Error {
     readonly vault: VaultSide,
     readonly readData: boolean,
     readonly progress: RepairIndexProgress,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; target?: RepairTarget },
   ) {
-    const { packsListed, packsRead, indexesWritten, indexesRemoved } = progress;
+    const { packsListed, packsRead, indexesWritten, indexesRemoved, weighingCondemned: weighing } = progress;
     const got =
       packsListed === undefined
         ? 'it was still reading the old index objects'
         : `it had read ${packsRead} of the ${packsListed} pack(s)${readData ? ' whole' : "' headers"}, written ${indexesWritten} new index object(s) and removed ${indexesRemoved} old one(s)`;
+    // A pending batch sits there for its grace (a day by default) after every prune, and prune does not sweep it while
+    // an index object is missing: a repair cut there meets the same packs when run again, so "too many packs" misleads.
+    const condemned =
+      weighing === undefined
+        ? ''
+        : `It was weighing the ${weighing.packs} pack(s) the pending prune batch(es) ${weighing.batches.join(', ')} condemn (${weighing.packsRead} of them read), ` +
+          'for blobs a snapshot needs that no other pack holds; a prune does not sweep that batch while an index object is missing, so a repair run again meets those packs again. ';
+    const scrub = `\`${scrubRepairCommandLine(vault, options?.target)}\``;
     const instead = readData
       ? `With readData every pack is read whole: run it without readData ({"vault": "${vault}"}), which reads only the packs' headers; damaged blobs are then left to \`lifeboat scrub --repair\`, which heals the packs from the other vault`
-      : `The vault has more packs than one invocation reads (docs/RUNBOOKS.md, "Repair index", the time bound): heal it from the other vault instead with \`lifeboat scrub --repair\`, which copies missing and damaged index objects there from their verified copies`;
+      : `${weighing === undefined ? 'The vault has more packs than one invocation reads (docs/RUNBOOKS.md, "Repair index", the time bound): heal' : 'Heal'} it from the other vault instead with ${scrub}, ` +
+        'which reads every object, so that a damaged index object is found in this run (at the default fraction, 1/7, only in the run whose slice holds it), ' +
+        'and copies missing and damaged index objects there from their verified copies (run it twice for a pass from the first object: docs/RUNBOOKS.md, "Scrub", "The cycle")';
     super(
-      `The repair of the ${vault} vault's index did not finish within one Lambda invocation (15 minutes): ${got}. ` +
+      `The repair of the ${vault} vault's index did not finish within one Lambda invocation (15 minutes): ${got}. ${condemned}` +
         'The vault is no worse for it: old index objects are removed only after the new ones are written, and a new one beside an old one lists the same blobs twice, which readers accept. ' +
         instead,
-      options,
+      { cause: options?.cause },
     );
   }
 }
@@ -56,10 +69,13 @@ export class RepairDeadlinePassedError extends Error {
  */
 export class RepairIndexOtherAccountError extends Error {
   override readonly name = 'RepairIndexOtherAccountError';
-  constructor(readonly drAccount: string) {
+  constructor(
+    readonly drAccount: string,
+    target?: RepairTarget,
+  ) {
     super(
       `The DR vault is in account ${drAccount}, whose bucket policy allows the primary account's roles to add objects but never to delete one, ` +
-        'so this runbook cannot replace its index objects. Heal its lost or damaged index objects from the primary vault with `lifeboat scrub --vault dr --repair` ' +
+        `so this runbook cannot replace its index objects. Heal its lost or damaged index objects from the primary vault with \`${scrubRepairCommandLine('dr', target)}\` ` +
         '(the same name holds the same bytes in both vaults), or have the DR account repair it',
     );
   }

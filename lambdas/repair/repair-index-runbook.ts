@@ -4,6 +4,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { deadlineVaultStore } from './deadline-vault-store';
 import { RepairDeadlinePassedError, RepairIndexOtherAccountError, RepairIndexOutOfTimeError, RepairIndexPruneRunningError } from './repair-index-errors';
 import { repairIndexSummary, type RepairIndexSummary } from './repair-index-summary';
+import { type RepairTarget } from './scrub-repair-command-line';
 
 export type RepairIndexRequest = { readonly vault: VaultSide; readonly readData: boolean };
 
@@ -14,6 +15,8 @@ export type RepairIndexRunbookDeps = {
   readonly deadline?: number;
   /** The DR vault's account when it is not the function's (DR_VAULT_ACCOUNT): a repair of it is refused. @default the function's */
   readonly drVaultAccount?: string;
+  /** The environment and whether it is in AWS, for the command the errors name. @default `--env <env> [--aws]` in the command */
+  readonly target?: RepairTarget;
   readonly now?: () => Date;
 };
 
@@ -26,7 +29,7 @@ export type RepairIndexRunbookDeps = {
  */
 export async function runRepairIndexRunbook(request: RepairIndexRequest, deps: RepairIndexRunbookDeps): Promise<RepairIndexSummary> {
   const now = deps.now ?? (() => new Date());
-  if (request.vault === 'dr' && deps.drVaultAccount !== undefined) throw new RepairIndexOtherAccountError(deps.drVaultAccount);
+  if (request.vault === 'dr' && deps.drVaultAccount !== undefined) throw new RepairIndexOtherAccountError(deps.drVaultAccount, deps.target);
   const startedAt = now().toISOString();
   const opened = await deps.openVault(request.vault);
   // Read-only, as replication asks (a lease this version cannot read counts as running). Looked at once: a prune that
@@ -36,10 +39,10 @@ export async function runRepairIndexRunbook(request: RepairIndexRequest, deps: R
   const bounded = deps.deadline === undefined ? undefined : deadlineVaultStore(opened.store, deps.deadline, () => now().getTime());
   const vault = bounded ? new Vault(bounded.store, opened.keys, opened.config, opened.openedWith) : opened;
   try {
-    const report = await repairIndex(vault, { readData: request.readData });
+    const report = await repairIndex(vault, { readData: request.readData, ...(bounded ? { observer: bounded.observer } : {}) });
     return repairIndexSummary(request.vault, report, { startedAt, endedAt: now().toISOString() });
   } catch (err) {
-    if (bounded && passedDeadline(err)) throw new RepairIndexOutOfTimeError(request.vault, request.readData, bounded.progress(), { cause: err });
+    if (bounded && passedDeadline(err)) throw new RepairIndexOutOfTimeError(request.vault, request.readData, bounded.progress(), { cause: err, ...(deps.target ? { target: deps.target } : {}) });
     throw err;
   }
 }

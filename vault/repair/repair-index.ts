@@ -11,6 +11,7 @@ import { PackWritersByTags } from '../prune/repack';
 import { markVault } from '../prune/vault-mark';
 import { listStoredPacks, type StoredPacks } from '../prune/stored-packs';
 import { type BlobProblem, type IntactBlob, type PackReading, readPackForRepair, readThroughRecords } from './pack-reading';
+import { readAheadInOrder } from './read-ahead-in-order';
 
 /**
  * `lifeboat vault repair index` (docs/FORMAT.md, "Repairing the index"), after restic's `repair index`:
@@ -28,6 +29,24 @@ export type RepairIndexOptions = {
   readonly concurrency?: number;
   /** Milliseconds since the epoch, for the tombstone's times (tests inject a clock). @default Date.now */
   readonly now?: () => number;
+  /** Told when the repair starts and ends weighing condemned packs, for a caller that says how far a repair cut short got. */
+  readonly observer?: RepairIndexObserver;
+};
+
+/** The packs a pending prune condemns that the repair weighs (reads the snapshots, then each pack), and the batches that condemn them. */
+export type CondemnedPacksWeighed = {
+  readonly packs: readonly string[];
+  /** The batches' keys (`prune/condemned/<id>`), oldest first. */
+  readonly batches: readonly string[];
+};
+
+/**
+ * Phases of a repair a caller may want to name (lambdas/repair/deadline-vault-store.ts): weighing the condemned packs
+ * reads the snapshots and then packs prune will delete, and a repair cut there meets them again when run again.
+ */
+export type RepairIndexObserver = {
+  condemnedPacksWeighing(weighed: CondemnedPacksWeighed): void;
+  condemnedPacksWeighed(): void;
 };
 
 /** A pack the new index leaves out, and why. */
@@ -294,6 +313,8 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   // Condemned packs that nothing replaced lists: indexed only when a snapshot needs a blob of theirs
   // that no other pack holds (a live pack a prune condemned when an index object was missing).
   if (condemnedUnlisted.length > 0) {
+    const unlisted = new Set(condemnedUnlisted);
+    options.observer?.condemnedPacksWeighing({ packs: condemnedUnlisted, batches: batches.filter((b) => b.packs.some((p) => unlisted.has(p.id))).map((b) => condemnedKey(b.id)) });
     let mark: Awaited<ReturnType<typeof markVault>> | null = null;
     try {
       mark = await markVault(vault);
@@ -306,15 +327,22 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
       const coverage = new BlobCoverage(mark.blobs);
       for (const p of keptPacks) coverage.cover(p);
       for (const p of indexed) coverage.cover(LoadedPack.of(p));
-      for (const packId of condemnedUnlisted) {
-        const reading = await readPackForRepair(vault, packId, { readData, ...lengthsOf(storedPacks, new Map(), packId) });
-        const blobs = reading.kind === 'whole' ? LoadedPack.of(reading.pack) : reading.kind === 'damaged' ? LoadedPack.of({ packId, length: 0, entries: reading.intact.map((b) => b.entry) }) : null;
-        if (blobs && coverage.addsTo(blobs)) {
-          coverage.cover(blobs);
-          await take(reading);
-        } else report.packsLeftToPrune++;
-      }
+      // Read as many at once as the live packs (a pending batch sits there for its grace, a day by default, after
+      // every prune); weighed in their sorted order, so that of two packs holding one needed blob the first is indexed.
+      await readAheadInOrder(
+        condemnedUnlisted,
+        concurrency,
+        (packId) => readPackForRepair(vault, packId, { readData, ...lengthsOf(storedPacks, new Map(), packId) }),
+        async (reading, packId) => {
+          const blobs = reading.kind === 'whole' ? LoadedPack.of(reading.pack) : reading.kind === 'damaged' ? LoadedPack.of({ packId, length: 0, entries: reading.intact.map((b) => b.entry) }) : null;
+          if (blobs && coverage.addsTo(blobs)) {
+            coverage.cover(blobs);
+            await take(reading);
+          } else report.packsLeftToPrune++;
+        },
+      );
     }
+    options.observer?.condemnedPacksWeighed();
   }
   indexed.push(...(await salvage.finish()));
   report.packsLeftOut.sort((a, b) => a.pack.localeCompare(b.pack));

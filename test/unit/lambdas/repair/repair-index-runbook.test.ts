@@ -9,6 +9,7 @@ import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-pro
 import { repairIndex } from '../../../../vault/repair/repair-index';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { PruneLease } from '../../../../vault/prune/prune-lease';
+import { writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX, pruneLeaseKey } from '../../../../vault/repository/vault-layout';
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { listedKeys, pseudoRandomBytes } from '../../../support/vault-test-helpers';
@@ -56,9 +57,36 @@ describe('runRepairIndexRunbook', () => {
       name: 'RepairIndexOutOfTimeError',
       message: expect.stringMatching(/^The repair of the primary vault's index did not finish within one Lambda invocation \(15 minutes\): it had read \d+ of the \d+ pack\(s\)' headers, written 0 new index object\(s\) and removed 0 old one\(s\)\. The vault is no worse for it/),
     });
-    await expect(run).rejects.toThrow(/heal it from the other vault instead with `lifeboat scrub --repair`/);
+    // The scrub reads every object: at its default fraction a damaged index object waits for its slice (audit aV2-2).
+    await expect(run).rejects.toThrow(/heal it from the other vault instead with `lifeboat scrub --repair --fraction 1 --env <env> \[--aws\]`, which reads every object/);
     // Nothing was removed: the index is as it was.
     expect(await listedKeys(store, INDEX_PREFIX)).toEqual(before);
+  });
+
+  it('cut while weighing the packs a pending prune batch condemns, says so, names the batch, and the scrub for that vault', async () => {
+    const store = new MemoryVaultStore();
+    const vault = await vaultWithBackup(store);
+    const packs = (await listedKeys(store, 'data/')).map((k) => k.slice(k.lastIndexOf('/') + 1));
+    for (const k of await listedKeys(store, INDEX_PREFIX)) await store.delete(k);
+    // A prune that condemned them while their index object was missing: the repair weighs them against the snapshots.
+    const batch = await writeCondemnedBatch(store, vault.keys, { v: 1, condemnedAt: '2026-01-01T00:00:00.000Z', graceMs: 25 * 3_600_000, packs: packs.map((id) => ({ id, bytes: 0 })), indexes: [], manifests: [] });
+    let ms = 1_000;
+    // Only condemned packs to read; the clock moves a second per read of one: the deadline passes after the first.
+    const reading: VaultStore = Object.assign(Object.create(store) as VaultStore, {
+      get: async (key: string, range?: { offset: number; length: number }) => {
+        if (key.startsWith('data/')) ms += 1_000;
+        return store.get(key, range);
+      },
+    });
+    const run = runRepairIndexRunbook(
+      { vault: 'dr', readData: false },
+      { openVault: async () => new Vault(reading, vault.keys, vault.config), deadline: 1_500, now: () => new Date(ms), target: { environment: 'prod', aws: true } },
+    );
+    await expect(run).rejects.toThrow(
+      `It was weighing the ${packs.length} pack(s) the pending prune batch(es) prune/condemned/${batch} condemn (1 of them read), for blobs a snapshot needs that no other pack holds; ` +
+        'a prune does not sweep that batch while an index object is missing, so a repair run again meets those packs again.',
+    );
+    await expect(run).rejects.toThrow(/\. Heal it from the other vault instead with `lifeboat scrub --vault dr --repair --fraction 1 --env prod --aws`/);
   });
 
   it('refuses the DR vault of another account before opening it: that account\'s policy allows no delete', async () => {
@@ -67,6 +95,9 @@ describe('runRepairIndexRunbook', () => {
       name: 'RepairIndexOtherAccountError',
       message: expect.stringContaining('The DR vault is in account 222222222222, whose bucket policy allows the primary account\'s roles to add objects but never to delete one'),
     });
+    await expect(runRepairIndexRunbook({ vault: 'dr', readData: false }, { openVault, drVaultAccount: '222222222222', target: { environment: 'prod', aws: true } })).rejects.toThrow(
+      'Heal its lost or damaged index objects from the primary vault with `lifeboat scrub --vault dr --repair --fraction 1 --env prod --aws`',
+    );
     expect(openVault).not.toHaveBeenCalled();
   });
 

@@ -4,6 +4,7 @@ import { verifyVault } from '../../../../vault/checker/verify';
 import { seal } from '../../../../vault/crypto/sealed-codec';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { PackWriter } from '../../../../vault/pack/pack-writer';
+import { loadIndexObject } from '../../../../vault/prune/index-objects';
 import { IncompleteIndexError } from '../../../../vault/prune/prune-errors';
 import { loadCondemnedBatches, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
@@ -176,6 +177,50 @@ describe('repairIndex', () => {
     expect(swept.report.packsDeleted).toBe(0);
     expect(await vault.store.has(packKey(pack as string))).toBe(true);
     expect(await problems(vault)).toEqual([]);
+    await expectRestores(vault, id, source);
+  });
+
+  /**
+   * Audit aV2-1: the packs a pending batch condemns (one sits there a day after every prune) were read one at a time,
+   * about seven times slower than the live ones, so a repair ran out of time on a vault it could otherwise read.
+   * They are read `concurrency` at once and still weighed in their order: of two packs holding one needed blob
+   * the first is indexed, though its read ends last.
+   */
+  it('reads the packs a pending batch condemns as many at once as the live ones, and weighs them in their order', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const source: Source = new Map([['a', pseudoRandomBytes(10_000, 8)]]);
+    const id = await backup(vault, source);
+    const [pack] = await ids(memory, DATA_PREFIX);
+    const [index] = await ids(memory, INDEX_PREFIX);
+    // A copy of the pack under an id that sorts first: both hold the blobs the snapshot needs, no index lists either.
+    const copy = '0'.repeat(64);
+    await memory.put(packKey(copy), await memory.get(packKey(pack as string)));
+    await memory.delete(indexKey(index as string));
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    await writeCondemnedBatch(memory, vault.keys, { v: 1, condemnedAt: new Date(t).toISOString(), graceMs: HOUR, packs: [pack as string, copy].map((p) => ({ id: p, bytes: 0 })), indexes: [], manifests: [] });
+    let inFlight = 0;
+    let most = 0;
+    const turns = (n: number) => Array.from({ length: n }).reduce<Promise<void>>((at) => at.then(() => new Promise((r) => setImmediate(r))), Promise.resolve());
+    const counting: VaultStore = Object.assign(Object.create(memory) as VaultStore, {
+      get: async (key: string, range?: { offset: number; length: number }) => {
+        if (!key.startsWith(DATA_PREFIX)) return memory.get(key, range);
+        most = Math.max(most, ++inFlight);
+        try {
+          // The copy's reads take longer: read at once, the other pack's reading is ready first.
+          await turns(key === packKey(copy) ? 20 : 1);
+          return await memory.get(key, range);
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+
+    const report = await repairIndex(reopen(counting), { concurrency: 2 });
+    expect(most).toBe(2);
+    expect(report).toMatchObject({ packsIndexed: 1, packsLeftToPrune: 1 });
+    const [written] = report.indexesWritten;
+    expect((await loadIndexObject(memory, vault.keys, written as string)).object.packs.map((p) => p.packId)).toEqual([copy]);
     await expectRestores(vault, id, source);
   });
 
