@@ -41,7 +41,7 @@ export class RepairIndexOutOfTimeError extends Error {
           'for blobs a snapshot needs that no other pack holds; a prune does not sweep that batch while an index object is missing, so a repair run again meets those packs again. ';
     const scrub = `\`${scrubRepairCommandLine(vault, options?.target)}\``;
     const instead = readData
-      ? `With readData every pack is read whole: run it without readData ({"vault": "${vault}"}), which reads only the packs' headers; damaged blobs are then left to \`lifeboat scrub --repair\`, which heals the packs from the other vault`
+      ? `With readData every pack is read whole: run it without readData ({"vault": "${vault}"}), which reads only the packs' headers; damaged blobs are then left to ${scrub}, which heals the packs from the other vault`
       : `${weighing === undefined ? 'The vault has more packs than one invocation reads (docs/RUNBOOKS.md, "Repair index", the time bound): heal' : 'Heal'} it from the other vault instead with ${scrub}, ` +
         'which reads every object, so that a damaged index object is found in this run (at the default fraction, 1/7, only in the run whose slice holds it), ' +
         'and copies missing and damaged index objects there from their verified copies (run it twice for a pass from the first object: docs/RUNBOOKS.md, "Scrub", "The cycle")';

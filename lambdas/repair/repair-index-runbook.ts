@@ -40,7 +40,7 @@ export async function runRepairIndexRunbook(request: RepairIndexRequest, deps: R
   const vault = bounded ? new Vault(bounded.store, opened.keys, opened.config, opened.openedWith) : opened;
   try {
     const report = await repairIndex(vault, { readData: request.readData, ...(bounded ? { observer: bounded.observer } : {}) });
-    return repairIndexSummary(request.vault, report, { startedAt, endedAt: now().toISOString() });
+    return repairIndexSummary(request.vault, report, { startedAt, endedAt: now().toISOString() }, deps.target);
   } catch (err) {
     if (bounded && passedDeadline(err)) throw new RepairIndexOutOfTimeError(request.vault, request.readData, bounded.progress(), { cause: err, ...(deps.target ? { target: deps.target } : {}) });
     throw err;

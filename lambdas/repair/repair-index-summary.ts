@@ -1,5 +1,6 @@
 import { type HeaderUnreadablePack, type LeftOutBlob, type LeftOutPack, type RepairIndexReport } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { type RepairTarget, scrubRepairCommandLine } from './scrub-repair-command-line';
 
 /** Entries of each list the summary names at most; the rest are counted (`…Count`, `notListed`). */
 export const REPAIR_INDEX_LISTED = 50;
@@ -54,7 +55,7 @@ export type RepairIndexSummary = {
   readonly notes: readonly string[];
 };
 
-export function repairIndexSummary(vault: VaultSide, report: RepairIndexReport, times: { startedAt: string; endedAt: string }): RepairIndexSummary {
+export function repairIndexSummary(vault: VaultSide, report: RepairIndexReport, times: { startedAt: string; endedAt: string }, target?: RepairTarget): RepairIndexSummary {
   let notListed = 0;
   const listed = <T>(items: readonly T[], shape: (item: T) => T = (item) => item): T[] => {
     notListed += Math.max(0, items.length - REPAIR_INDEX_LISTED);
@@ -82,7 +83,7 @@ export function repairIndexSummary(vault: VaultSide, report: RepairIndexReport, 
   }
   if (report.packsLeftOut.length - archived + report.blobsLeftOut.length > 0) {
     notes.push(
-      `${report.packsLeftOut.length - archived} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of the index: a snapshot that references them is damaged until a backup stores those blobs again (back its source up now: blobs in no index are stored anew) or the scrub copies the packs from the other vault (\`lifeboat scrub --repair\`)`,
+      `${report.packsLeftOut.length - archived} pack(s) and ${report.blobsLeftOut.length} blob(s) were left out of the index: a snapshot that references them is damaged until a backup stores those blobs again (back its source up now: blobs in no index are stored anew) or the scrub copies the packs from the other vault (\`${scrubRepairCommandLine(vault, target)}\`)`,
     );
   }
   if (report.packsHeaderUnreadable.length > 0 && !report.readData) {

@@ -17,14 +17,19 @@ export async function readAheadInOrder<T, R>(items: Iterable<T>, limit: number, 
   const iterator = items[Symbol.iterator]();
   // Settled, never rejected: a read that fails while an earlier result is still being used is not left unobserved.
   const window: Array<{ readonly item: T; readonly result: Promise<Settled<R>> }> = [];
+  // Set when any read fails, not only the head's: a later read's failure must stop new reads too (review rD F1).
+  let failed = false;
   const fill = (): void => {
-    while (window.length < limit) {
+    while (window.length < limit && !failed) {
       const next = iterator.next();
       if (next.done === true) return;
       const item = next.value;
       const result = (async () => read(item))().then(
         (value): Settled<R> => ({ ok: true, value }),
-        (error: unknown): Settled<R> => ({ ok: false, error }),
+        (error: unknown): Settled<R> => {
+          failed = true;
+          return { ok: false, error };
+        },
       );
       window.push({ item, result });
     }

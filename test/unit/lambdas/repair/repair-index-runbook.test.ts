@@ -1,6 +1,7 @@
 import { repairDeadline } from '../../../../lambdas/repair/repair-deadline';
 import { runRepairIndexRunbook } from '../../../../lambdas/repair/repair-index-runbook';
 import { REPAIR_INDEX_LISTED, repairIndexSummary } from '../../../../lambdas/repair/repair-index-summary';
+import { RepairIndexOutOfTimeError } from '../../../../lambdas/repair/repair-index-errors';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { objectContext, seal } from '../../../../vault/crypto/sealed-codec';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
@@ -57,8 +58,9 @@ describe('runRepairIndexRunbook', () => {
       name: 'RepairIndexOutOfTimeError',
       message: expect.stringMatching(/^The repair of the primary vault's index did not finish within one Lambda invocation \(15 minutes\): it had read \d+ of the \d+ pack\(s\)' headers, written 0 new index object\(s\) and removed 0 old one\(s\)\. The vault is no worse for it/),
     });
-    // The scrub reads every object: at its default fraction a damaged index object waits for its slice (audit aV2-2).
-    await expect(run).rejects.toThrow(/heal it from the other vault instead with `lifeboat scrub --repair --fraction 1 --env <env> \[--aws\]`, which reads every object/);
+    // The scrub reads every object: at its default fraction a damaged index object waits for its slice (audit aV2-2);
+    // of this vault alone: without --vault it reads both whole and refuses while the other cannot be opened (review rD F3).
+    await expect(run).rejects.toThrow(/heal it from the other vault instead with `lifeboat scrub --vault primary --repair --fraction 1 --env <env> \[--aws\]`, which reads every object/);
     // Nothing was removed: the index is as it was.
     expect(await listedKeys(store, INDEX_PREFIX)).toEqual(before);
   });
@@ -210,5 +212,15 @@ describe('repairIndexSummary', () => {
     expect(summary.leftOut).toBe(true);
     expect(summary.packsLeftOut[0]?.detail.length).toBeLessThanOrEqual(301);
     expect(JSON.stringify(summary).length).toBeLessThan(64 * 1024);
+  });
+
+  // Review rD F2: the note on packs left out, and the readData deadline's advice, named a bare `lifeboat scrub --repair`
+  // (the local cloud's dev environment, at 1/7) where the other messages name the vault's own scrub.
+  it('names the scrub of the repaired vault, its environment and --fraction 1 in the note on what was left out', async () => {
+    const report = await repairIndex(await vaultWithBackup());
+    const summary = repairIndexSummary('dr', { ...report, packsLeftOut: [{ pack: 'p0', reason: 'bad header', detail: 'x' }] }, { startedAt: 'a', endedAt: 'b' }, { environment: 'prod', aws: true });
+    expect(summary.notes).toEqual(expect.arrayContaining([expect.stringContaining('or the scrub copies the packs from the other vault (`lifeboat scrub --vault dr --repair --fraction 1 --env prod --aws`)')]));
+    const cut = new RepairIndexOutOfTimeError('dr', true, { packsRead: 1, packsListed: 2, indexesWritten: 0, indexesRemoved: 0 }, { target: { environment: 'prod', aws: true } });
+    expect(cut.message).toContain('damaged blobs are then left to `lifeboat scrub --vault dr --repair --fraction 1 --env prod --aws`, which heals the packs');
   });
 });
