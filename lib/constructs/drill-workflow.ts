@@ -13,6 +13,7 @@ import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults'
 import { ownedBy } from './bucket-owner-condition';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { drillTimeouts, INLINE_MAP_CONCURRENCY } from './drill-timeouts';
 import { lambdaStepsBudget } from './lambda-step-budget';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { type LifeboatSource } from './lifeboat-source';
@@ -126,14 +127,22 @@ export class DrillWorkflow extends Construct {
       ...(props.fileSystem ? { LIFEBOAT_MOUNT_PATH: props.fileSystem.mountPath } : {}),
     };
     // A drill that meets archived packs thaws them first (hours, up to 48 for Deep Archive in Bulk): the restore runbook's archive timeout.
-    // The cleanup's sweep is told the same value (LIFEBOAT_DRILL_TIMEOUT_SECONDS): it spares targets a drill may still be using.
-    const timeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
+    const baseTimeout = restore.thaw ? ARCHIVE_RESTORE_TIMEOUT : WORKFLOW_TIMEOUT;
     const files = (access: 'read' | 'write') => (props.fileSystem ? { files: { mount: props.fileSystem, access } } : {});
     const start = new LifeboatFunction(this, 'StartDrill', { handler: 'drill-start', environment });
     const compare = new LifeboatFunction(this, 'CompareDrill', { handler: 'drill-compare', environment: { ...environment, LIFEBOAT_PLANS: stack.toJsonString(compared.plans) }, ...files('read') });
-    const cleanup = new LifeboatFunction(this, 'CleanUpDrill', { handler: 'drill-cleanup', environment: { ...environment, LIFEBOAT_DRILL_TIMEOUT_SECONDS: String(timeout.toSeconds()) }, ...files('write') });
+    const cleanup = new LifeboatFunction(this, 'CleanUpDrill', { handler: 'drill-cleanup', environment, ...files('write') });
     const record = new LifeboatFunction(this, 'RecordDrill', { handler: 'drill-record', environment });
     this.functions = { start, compare, cleanup, record };
+    // Each child restore ends before the drill does, by what the drill's other steps may take with their retries (some
+    // 3.4 h): a restore that runs too long fails its source, and the cleanup and the record still run. Step Functions
+    // runs 40 of the Map's iterations at once, so a plan of more sources restores in waves and the drill's timeout
+    // covers each wave's child timeout (drill-timeouts.ts): at the drill's own timeout the execution would just stop,
+    // no Catch run: its scratch targets and pins left, no record, no metric for the alarm.
+    const timeouts = drillTimeouts(baseTimeout, lambdaStepsBudget([start, compare, cleanup, record]), Math.max(0, ...plans.map((p) => p.sources.length)));
+    const timeout = timeouts.drill;
+    // The cleanup's sweep spares targets younger than the drill's timeout (and an hour): a drill may still be using them.
+    cleanup.addEnvironment('LIFEBOAT_DRILL_TIMEOUT_SECONDS', String(timeout.toSeconds()));
 
     const scratchBuckets = `arn:${stack.partition}:s3:::${props.scratchPrefix}*`;
     const scratchObjects = `${scratchBuckets}/*`;
@@ -226,16 +235,12 @@ export class DrillWorkflow extends Construct {
     );
     // Each source's restore is a child execution of the restore-source state machine, whose Restore shards is a
     // Distributed Map at the top of its definition (docs/ARCHITECTURE.md, "Restore shards").
-    // Each child ends before the drill does, by what the drill's other steps may take with their retries (some 3.5 h): a
-    // restore that runs too long fails its source, and the cleanup and the record still run. At the drill's own timeout
-    // the execution would just stop, no Catch run: its scratch targets left, no record, no metric for the alarm.
-    const restoreTimeout = timeout.minus(lambdaStepsBudget([start, compare, cleanup, record]));
     const restoreSource = new RestoreSourceStateMachine(this, 'RestoreSource', {
       stateMachineName: `${props.stateMachineName}-restore-source`,
       functions: restore,
       vault: props.vault,
       vaultKey: props.vaultKey,
-      timeout: restoreTimeout,
+      timeout: timeouts.restoreSource,
     });
     // A source's restore that fails must not stop the others: its iteration returns the failure as its item, so the
     // report lists every source and the verdict is FAILED all the same.
@@ -247,6 +252,8 @@ export class DrillWorkflow extends Construct {
       comment: 'Restores every source of the backup into its scratch target and verifies it against the manifest, one iteration per source; each iteration\'s result is its restore report, or its failure ({ source, failed, target, error }).',
       itemsPath: '$.drill.restores',
       resultPath: '$.restored',
+      // What Step Functions runs at most anyway, said so that the waves drillTimeouts counts are in the definition.
+      maxConcurrency: INLINE_MAP_CONCURRENCY,
     }).itemProcessor(restoreOne);
     // The RTO ends when this state is entered (every source restored and verified): EnteredTime is the state's, which a
     // Retry does not move, so neither backoff nor a failed attempt nor a cold start counts in it.

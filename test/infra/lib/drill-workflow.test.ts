@@ -1,10 +1,13 @@
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { lifeboatConfigSchema } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { DRILLS_PK } from '../../../lambdas/catalog/drill-record';
 import { resolvedStateMachines } from '../../../local/assembly/deploy-checks/resolved-state-machines';
 import { type CfnTemplate } from '../../../local/assembly/synthesized-stack';
 import { type AslDefinition } from '../../../local/executor/state-machine-definition';
+import { DRILL_WAVE_MARGIN } from '../../../lib/constructs/drill-timeouts';
+import { WORKFLOW_TIMEOUT } from '../../../lib/lifeboat-defaults';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { type CfnTemplate as PolicyTemplate, DeployedPolicies } from '../../support/deployed-policies';
@@ -79,4 +82,65 @@ it.each([
     'APPROVALS: ImplicitlyDenied',
     'SCRUB#RUNS: ImplicitlyDenied',
   ]);
+});
+
+/**
+ * A drill of more than 40 sources restores them in waves (Step Functions runs 40 iterations of an inline Map at once):
+ * its timeout covers each wave's child restore timeout and the tail of its own steps, so the last wave's restores time
+ * out before the drill does and its Catch, cleanup and record still run (audit aV3-2: with 41 sources, the second wave
+ * outran the drill's 24 h, which ended States.Timeout with no cleanup and no record). 40 sources keep 24 h.
+ */
+describe('a drill of many sources', () => {
+  const environment = (name: string, sources: number) => ({
+    name,
+    account: '000000000000',
+    primaryRegion: 'us-east-1',
+    drRegion: 'us-west-2',
+    plans: [
+      {
+        name: 'many',
+        schedule: 'rate(1 day)',
+        strategy: 'full',
+        retention: { keepLast: 3 },
+        objectives: { rpoMinutes: 1440, rtoMinutes: 600 },
+        sources: Array.from({ length: sources }, (_, i) => ({ type: 's3', name: `s${i}`, bucket: `${name}-source-${i}` })),
+      },
+    ],
+  });
+  const manyConfig = lifeboatConfigSchema.parse({ environments: [environment('w40', 40), environment('w41', 41)] });
+  const many = synthesizeApp((app) => buildLifeboatApp(app, manyConfig));
+
+  /** TimeoutSeconds of the drill and of its child restore, and the Map's MaxConcurrency, in `env`'s primary stack. */
+  function timeoutsOf(env: string): { drill: number; child: number; maxConcurrency: unknown } {
+    const built = many.built.get(env);
+    const envConfig = manyConfig.environments.find((e) => e.name === env);
+    if (!built || !envConfig) throw new Error(`no environment ${env}`);
+    const envNames = resourceNames(envConfig);
+    const template = Template.fromStack(built.primary).toJSON() as CfnTemplate;
+    const { machines } = resolvedStateMachines([{ stackName: built.primary.stackName, role: 'primary', account: '111111111111', region: 'us-east-1', template, assemblyDir: many.assemblyDir }]);
+    const byName = (name: string) => {
+      const [logicalId] = Object.keys(Template.fromStack(built.primary).findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: name } }));
+      const machine = machines.find((m) => m.logicalId === logicalId);
+      if (!machine) throw new Error(`no state machine ${name}`);
+      return machine.definition as AslDefinition & { TimeoutSeconds?: number };
+    };
+    const drill = byName(envNames.drillStateMachine);
+    const child = byName(`${envNames.drillStateMachine}-restore-source`);
+    return { drill: drill.TimeoutSeconds ?? 0, child: child.TimeoutSeconds ?? 0, maxConcurrency: (drill.States['Restore sources'] as Record<string, unknown>).MaxConcurrency };
+  }
+
+  it('keeps 24 h for 40 sources, one wave: each child restore ends before the drill by the tail of its steps', () => {
+    const { drill, child, maxConcurrency } = timeoutsOf('w40');
+    expect(drill).toBe(WORKFLOW_TIMEOUT.toSeconds());
+    expect(child).toBeLessThan(drill);
+    expect(maxConcurrency).toBe(40);
+  });
+
+  it('covers two waves of child restores, a margin and the tail for 41 sources', () => {
+    const one = timeoutsOf('w40');
+    const { drill, child } = timeoutsOf('w41');
+    const tail = one.drill - one.child;
+    expect(child).toBe(one.child);
+    expect(drill).toBe(2 * child + DRILL_WAVE_MARGIN.toSeconds() + tail);
+  });
 });
