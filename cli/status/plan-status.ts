@@ -240,9 +240,14 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
 
 function outstandingDamage(latest: ScrubRunRecord, earlier: NonNullable<ScrubRunRecord['outstanding']>['objects']): { outstanding?: OutstandingScrubDamage } {
   const o = latest.outstanding;
-  // Objects past the listed ones are counted only; listed with no good copy first, so a last listed one without shows them DAMAGED too.
+  // Objects past the listed ones are counted only, in groups that say whether some have no copy in the other vault
+  // (`lost`): the listed ones may all be gone while the counted ones have a good copy (review rB F2). A group of a record
+  // from before that flag is judged by the last listed object (listed with no good copy first, so one without shows them
+  // DAMAGED too).
   const last = o?.objects.at(-1);
-  const unlisted = o && o.notListed > 0 && o.notListedSince !== undefined && o.notListedSince < latest.startedAt ? { count: o.notListed, since: o.notListedSince, lost: last === undefined || isLost(last) } : undefined;
+  const lastLost = last === undefined || isLost(last);
+  const unlistedLost = (): boolean => (o?.notListedGroups?.length ? o.notListedGroups.some((g) => g.lost ?? lastLost) : lastLost);
+  const unlisted = o && o.notListed > 0 && o.notListedSince !== undefined && o.notListedSince < latest.startedAt ? { count: o.notListed, since: o.notListedSince, lost: unlistedLost() } : undefined;
   if (earlier.length === 0 && !unlisted) return {};
   const since = [...earlier.map((e) => e.since), ...(unlisted ? [unlisted.since] : [])].sort()[0] ?? latest.startedAt;
   const lost = earlier.some(isLost) || (unlisted?.lost ?? false);

@@ -38,7 +38,12 @@ export const OUTSTANDING_GROUPS_KEPT = 30;
  * Objects past the listed ones that one run counted, of one problem: corrupt ones it read in its slice, corrupt ones
  * carried from earlier runs, or missing ones (found by comparing the listings, whatever the slice). `first`/`last`: their
  * lowest and highest key (absent: unknown, a record from before groups were kept); `cycle`: the scrub cycle of that run.
- * A later run that reads them all again (scrub-outstanding.ts) counts them afresh in place of the group.
+ * A later run that reads them all again (scrub-outstanding.ts) counts them afresh in place of the group. `lost`: some of
+ * them have no copy in the other vault (no good copy, none archived or left unverified: DAMAGED); false, each has one
+ * (REPAIRABLE). Absent in records written before it was kept: `lifeboat status` then judges the group as it did, by the
+ * last listed object (listed with no good copy first), and the next run fills it in the same way. Optional, so no
+ * CATALOG_FORMAT raise: a CLI from before reads a record with it (z.object drops keys it does not know) and, carrying
+ * the group, writes it without, which reads as before.
  */
 const notListedGroupSchema = z.object({
   problem: z.enum(['corrupt', 'missing']),
@@ -48,6 +53,7 @@ const notListedGroupSchema = z.object({
   count: z.number().int().positive(),
   since: z.string().min(1),
   cycle: z.number().int().positive(),
+  lost: z.boolean().optional(),
 });
 export type NotListedGroup = z.infer<typeof notListedGroupSchema>;
 

@@ -68,23 +68,52 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const overflow = all.slice(OUTSTANDING_LISTED);
   // This run's overflow, in groups a later run can tell it has read again: the corrupt ones it read (keys within its
   // slice), the corrupt ones carried (keys anywhere), the missing ones (read again by any comparison).
-  const groupOf = (problem: 'corrupt' | 'missing', objs: readonly OutstandingScrubObject[]): NotListedGroup[] => {
-    const keys = objs.map((o) => o.key).sort(order);
-    const [first, last, since] = [keys[0], keys.at(-1), objs.map((o) => o.since).sort(order)[0]];
-    if (first === undefined || last === undefined || since === undefined) return [];
-    return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(order), count: objs.length, since, cycle }];
-  };
   const corrupt = overflow.filter((o) => o.problem === 'corrupt');
-  const groups = boundedGroups([
-    ...kept,
-    ...groupOf('corrupt', corrupt.filter((o) => foundNow.has(id(o)))),
-    ...groupOf('corrupt', corrupt.filter((o) => !foundNow.has(id(o)))),
-    ...groupOf('missing', overflow.filter((o) => o.problem === 'missing')),
-  ]);
+  const corruptGroups = [...groupOf('corrupt', corrupt.filter((o) => foundNow.has(id(o))), cycle), ...groupOf('corrupt', corrupt.filter((o) => !foundNow.has(id(o))), cycle)];
+  const missingParts = Math.max(1, Math.min(MISSING_GROUPS_PER_RUN, OUTSTANDING_GROUPS_KEPT - kept.length - corruptGroups.length));
+  const groups = boundedGroups([...kept, ...corruptGroups, ...missingGroups(overflow.filter((o) => o.problem === 'missing'), missingParts, cycle)]);
   const notListed = groups.reduce((n, g) => n + g.count, 0);
   if (notListed === 0) return { objects, notListed };
   const since = groups.map((g) => g.since).sort(order)[0];
   return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
+}
+
+/** A group as this run handles it: whether its objects have a copy in the other vault is known (`lost`). */
+type CountedGroup = NotListedGroup & { readonly lost: boolean };
+
+/**
+ * The most groups one run's missing overflow is split into: half the record's budget, so that the groups of a few later
+ * runs fit beside them before the oldest must be merged.
+ */
+const MISSING_GROUPS_PER_RUN = Math.ceil(OUTSTANDING_GROUPS_KEPT / 2);
+
+/** No good copy, and no copy in the other vault not yet verified (archived, or left unread by a deadline): DAMAGED. */
+const hasNoCopy = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.otherCopy === undefined;
+
+/** `objs`, of one problem, as one group: their lowest and highest key, their vaults; none when there are none. */
+function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrubObject[], cycle: number): CountedGroup[] {
+  const keys = objs.map((o) => o.key).sort(order);
+  const [first, last, since] = [keys[0], keys.at(-1), objs.map((o) => o.since).sort(order)[0]];
+  if (first === undefined || last === undefined || since === undefined) return [];
+  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(order), count: objs.length, since, cycle, lost: objs.some(hasNoCopy) }];
+}
+
+/**
+ * A run's missing overflow in up to `parts` groups of neighbouring keys, per vault (review rB F1). A run whose work-out
+ * was cut drops a missing group only when none of the keys it left not worked out lies in its range; pack keys are
+ * uniform sha-256 hex and such a run nearly always lacks a pack or two in flight, so one group over the whole overflow
+ * spanned nearly all of data/ and was kept by every cut run, long after the vault held its objects again. Narrow
+ * ranges are each clear of those few keys most days.
+ */
+function missingGroups(objs: readonly OutstandingScrubObject[], parts: number, cycle: number): CountedGroup[] {
+  const vaults = [...new Set(objs.map((o) => o.vault))].sort(order);
+  return vaults.flatMap((vault) => {
+    const ofVault = objs.filter((o) => o.vault === vault).sort((a, b) => order(a.key, b.key));
+    const size = Math.ceil(ofVault.length / Math.max(1, Math.floor((parts * ofVault.length) / objs.length)));
+    const chunks: CountedGroup[] = [];
+    for (let at = 0; at < ofVault.length; at += size) chunks.push(...groupOf('missing', ofVault.slice(at, at + size), cycle));
+    return chunks;
+  });
 }
 
 /** What this run needs to tell whether it read a group's objects again. */
@@ -110,16 +139,16 @@ type GroupReading = {
  * which it counts missing all the same, or one whose range holds none of the keys it left not worked out. A group is dropped too once a run of both vaults completes a later cycle than its own, which read
  * every object again; one with no key range (a record from before groups) only so.
  */
-function unlistedGroupsAfter(groups: readonly NotListedGroup[], report: ScrubReport, r: GroupReading): { kept: NotListedGroup[]; recounted: NotListedGroup[] } {
+function unlistedGroupsAfter(groups: readonly CountedGroup[], report: ScrubReport, r: GroupReading): { kept: CountedGroup[]; recounted: CountedGroup[] } {
   const cycleRead = report.scope === 'both' && report.cycleComplete;
-  const readAgain = (g: NotListedGroup): boolean =>
+  const readAgain = (g: CountedGroup): boolean =>
     g.vaults.every((side) => {
       if (!r.sides.includes(side)) return false;
       if (g.problem === 'missing') return r.compared(side) && r.workedOut(side, g.first, g.last);
       return g.first !== undefined && g.last !== undefined && r.read(side, g.first) && r.read(side, g.last) && !archivedWithin(report.notRead?.[side], g.first, g.last);
     });
-  const kept: NotListedGroup[] = [];
-  const recounted: NotListedGroup[] = [];
+  const kept: CountedGroup[] = [];
+  const recounted: CountedGroup[] = [];
   for (const g of groups) {
     // A later cycle completed reads every object again, but finds no missing one it left not worked out in a vault.
     const cycleDrops = cycleRead && r.cycle > g.cycle && (g.problem !== 'missing' || g.vaults.every((side) => r.workedOut(side, g.first, g.last)));
@@ -161,9 +190,15 @@ function archivedWithin(archived: { readonly archived: number; readonly first: r
   return archived.archived > archived.first.length && holdsData;
 }
 
-/** The previous record's groups; a record from before them stands for one group of its count, with its range when it kept one. */
-function previousGroups(before: OutstandingScrub, recordedAt: string): NotListedGroup[] {
-  if (before.notListedGroups) return before.notListedGroups;
+/**
+ * The previous record's groups; a record from before them stands for one group of its count, with its range when it kept
+ * one. A group from before `lost` was kept is judged as `lifeboat status` judged it: lost unless the last listed object
+ * has a copy in the other vault (listed with no copy first, so then every unlisted one has one too).
+ */
+function previousGroups(before: OutstandingScrub, recordedAt: string): CountedGroup[] {
+  const last = before.objects.at(-1);
+  const lost = last === undefined || hasNoCopy(last);
+  if (before.notListedGroups) return before.notListedGroups.map((g) => ({ ...g, lost: g.lost ?? lost }));
   if (before.notListed === 0) return [];
   const range = before.notListedRange;
   return [
@@ -174,6 +209,7 @@ function previousGroups(before: OutstandingScrub, recordedAt: string): NotListed
       count: before.notListed,
       since: before.notListedSince ?? recordedAt,
       cycle: before.notListedCycle ?? 1,
+      lost,
     },
   ];
 }
@@ -182,20 +218,21 @@ function previousGroups(before: OutstandingScrub, recordedAt: string): NotListed
  * At most OUTSTANDING_GROUPS_KEPT groups (a record is one catalog item): the oldest merged into one, with their keys'
  * whole range, which is seldom read again at once: it is then dropped by the cycle rule, counted twice till then.
  */
-function boundedGroups(groups: readonly NotListedGroup[]): NotListedGroup[] {
+function boundedGroups(groups: readonly CountedGroup[]): CountedGroup[] {
   if (groups.length <= OUTSTANDING_GROUPS_KEPT) return [...groups];
   const oldestFirst = [...groups].sort((a, b) => a.cycle - b.cycle || order(a.since, b.since));
   const merged = oldestFirst.slice(0, groups.length - OUTSTANDING_GROUPS_KEPT + 1);
   const firsts = merged.map((g) => g.first);
   const lasts = merged.map((g) => g.last);
   const known = (keys: (string | undefined)[]): keys is string[] => keys.every((k) => k !== undefined);
-  const one: NotListedGroup = {
+  const one: CountedGroup = {
     problem: merged.every((g) => g.problem === 'missing') ? 'missing' : 'corrupt',
     ...(known(firsts) && known(lasts) ? { first: [...firsts].sort(order)[0] as string, last: [...lasts].sort(order).at(-1) as string } : {}),
     vaults: [...new Set(merged.flatMap((g) => g.vaults))].sort(order),
     count: merged.reduce((n, g) => n + g.count, 0),
     since: merged.map((g) => g.since).sort(order)[0] as string,
     cycle: Math.min(...merged.map((g) => g.cycle)),
+    lost: merged.some((g) => g.lost),
   };
   return [one, ...oldestFirst.slice(merged.length)];
 }

@@ -303,6 +303,21 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(row([b], [], { ...cut, cut: undefined }).scrub).not.toHaveProperty('cut');
   });
 
+  // Review rB F2: a cut run drops the listed missing objects the vault holds again and may keep a counted group whose
+  // objects have a good copy; with no listed object left, the count read as lost and the plan DAMAGED.
+  it('objects counted past the listed ones are judged by their group: lost or not, or as before by the last listed object for a record from before', () => {
+    const group = { problem: 'missing' as const, first: 'data/10/10ab', last: 'data/12/12ab', vaults: ['dr' as const], count: 20, since: '2026-11-29T03:00:00.000Z', cycle: 1 };
+    const counted = (lost: boolean | undefined, objects = clean.outstanding!.objects.slice(0, 0)): ScrubRunRecord => ({
+      ...clean,
+      outstanding: { objects, notListed: 20, notListedSince: group.since, notListedGroups: [{ ...group, ...(lost !== undefined ? { lost } : {}) }] },
+    });
+    expect(row([b], [], counted(false)).scrub).toMatchObject({ outstanding: { objects: 20, outcome: 'REPAIRABLE' } });
+    expect(row([b], [], counted(true)).scrub).toMatchObject({ outstanding: { objects: 20, outcome: 'DAMAGED' } });
+    expect(row([b], [], counted(undefined)).scrub).toMatchObject({ outstanding: { objects: 20, outcome: 'DAMAGED' } });
+    const withGoodCopy = [{ ...clean.outstanding!.objects[0]!, since: clean.startedAt, goodCopy: true, backups: [] }];
+    expect(row([b], [], counted(undefined, withGoodCopy)).scrub).toMatchObject({ outstanding: { objects: 20, outcome: 'REPAIRABLE' } });
+  });
+
   // Audit aU2-1: a run whose deadline cut its work-out of what the DR vault needs makes no finding of what it lacks; status
   // showed nothing, and where every scheduled run is cut it never did.
   it('a latest run that could not work out what a vault lacking objects needs (notWorkedOut): an environment ! line per vault, shown, not judged; --json carries it', async () => {

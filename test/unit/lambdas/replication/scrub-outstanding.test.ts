@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type OutstandingScrubObject, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { outstandingAfter } from '../../../../lambdas/replication/scrub-outstanding';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-vaults';
@@ -78,5 +79,51 @@ describe('outstandingAfter: unlisted objects read again in a slice with archived
       // The archived pack may be one of the group's: its count stays beside those found again until a later cycle completes.
       expect([JSON.stringify(notRead), after.notListed]).toEqual([JSON.stringify(notRead), 100]);
     }
+  });
+});
+
+describe('outstandingAfter: missing objects past the listed ones', () => {
+  /** A pack key as the vault names it: the sha-256 of its content, so keys spread evenly over data/. */
+  const pack = (seed: string): string => {
+    const hash = createHash('sha256').update(seed).digest('hex');
+    return `data/${hash.slice(0, 2)}/${hash}`;
+  };
+  const run = (p: Partial<ScrubReport>): ScrubReport => ({
+    scope: 'both',
+    fraction: 1 / 7,
+    repair: false,
+    cursor: { cycle: 1, after: 'data/24' },
+    nextCursor: { cycle: 1, after: 'data/48' },
+    cycleComplete: false,
+    objects: 7000,
+    read: { primary: 1000, dr: 1000 },
+    findings: [],
+    damage: [],
+    ok: true,
+    ...p,
+  });
+  const missing = (keys: readonly string[], copy: Partial<ScrubFinding>): ScrubReport =>
+    run({ ok: false, findings: keys.map((k): ScrubFinding => ({ vault: 'dr', key: k, problem: 'missing', detail: 'lacked', outcome: 'repairable', ...copy })) });
+  /** The record of a run that found the DR vault lacking 400 packs the primary holds: 100 listed, 300 counted. */
+  const lacking = (): ScrubRunRecord => ({ ...previousRecord(), outstanding: outstandingAfter(missing(Array.from({ length: 400 }, (_, i) => pack(`old${i}`)), {}), EARLIER, undefined) });
+
+  it('a cut run lacking a pack or two in flight drops the counted ones the DR vault holds again: they are counted in narrow groups (review rB F1)', () => {
+    const inFlight = [pack('new1'), pack('new2')];
+    const cut = run({ cursor: { cycle: 2, after: 'data/24' }, nextCursor: { cycle: 2, after: 'data/48' }, notWorkedOut: { dr: 2 }, notWorkedOutKeys: { dr: inFlight } });
+    const after = outstandingAfter(cut, NOW, lacking());
+    // One group over the 300 spanned nearly all of data/ and held a pack in flight every day: kept by every cut run.
+    const kept = after.notListedGroups ?? [];
+    expect(kept.every((g) => inFlight.some((k) => g.first !== undefined && g.last !== undefined && k >= g.first && k <= g.last))).toBe(true);
+    expect(after.notListed).toBeLessThanOrEqual(2 * Math.ceil(300 / 15));
+    expect(after.objects).toEqual([]);
+  });
+
+  it('each group says whether its objects have a copy in the other vault; one from before that flag is judged by the last listed object (review rB F2)', () => {
+    expect(lacking().outstanding?.notListedGroups?.map((g) => g.lost)).toEqual(Array.from({ length: 15 }, () => false));
+    const lost = outstandingAfter(missing(Array.from({ length: 130 }, (_, i) => pack(`lost${i}`)), { outcome: 'unrepaired' }), EARLIER, undefined);
+    expect(new Set(lost.notListedGroups?.map((g) => g.lost))).toEqual(new Set([true]));
+    // A record from before: its group (corrupt, data/40) carried by a run of another slice takes the last listed object's copy.
+    const carried = outstandingAfter(run({ cursor: { cycle: 1, after: 'data/80' }, nextCursor: { cycle: 1, after: 'data/90' } }), NOW, previousRecord());
+    expect(carried.notListedGroups?.map((g) => [g.first, g.count, g.lost])).toEqual([[key('40', 0), 50, false]]);
   });
 });
