@@ -275,7 +275,6 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
     now,
     markedPages,
     tombstoned: new Set(tombstones.map(batchLineage)),
-    tombstonedPacks: new Set(tombstones.flatMap((t) => t.packs.map((p) => p.id))),
     sweptOfLineage: sweptByLineage(tombstones),
   };
   step = 'sweeping: checking which condemned packs a snapshot still needs';
@@ -578,7 +577,7 @@ async function sweep(
   due: readonly StoredCondemnedBatch[],
   mark: VaultMark,
   indexObjects: readonly LoadedIndexObject[],
-  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; noteLocked: (key: string) => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; tombstonedPacks?: ReadonlySet<string>; sweptOfLineage?: SweptOfLineage },
+  ctx: { dryRun: boolean; outOfTime: () => boolean; progress: () => void; noteLocked: (key: string) => void; checkLease?: () => void; report: PruneReport; graceMs: number; now: () => number; markedPages?: MarkedPages; tombstoned?: ReadonlySet<string>; sweptOfLineage?: SweptOfLineage },
 ): Promise<boolean> {
   const { report } = ctx;
   const doomed = pendingObjects(due);
@@ -624,10 +623,15 @@ async function sweep(
         // (its batch condemned it as listed but absent) is not listed again, whatever referenced it.
         if (await vault.store.has(packKey(p.packId))) spared.set(p.packId, p);
         else gone.add(p.packId);
-      } else if (doomed.indexes.has(o.id) && !listedBySurvivor.has(p.packId) && !carried.has(p.packId) && !ctx.tombstonedPacks?.has(p.packId) && !gone.has(p.packId)) {
+      } else if (doomed.indexes.has(o.id) && !listedBySurvivor.has(p.packId) && !carried.has(p.packId) && !gone.has(p.packId)) {
         // A live pack only a condemned index object lists (a run that crashed between its new index and
         // its batch cannot cause this, but be safe) — never one that is gone: an index object condemned
-        // for listing absent packs (the condemn phase's healing) must not have them listed again.
+        // for listing absent packs (the condemn phase's healing) must not have them listed again. One a
+        // tombstone names is carried too when it is stored: a copy-back (a scrub's, in no fixed order, cut
+        // by its deadline) can land an index object before its packs, which the condemn phase then found
+        // absent; dropping its only listing left a snapshot unrestorable and every later prune refused
+        // (IncompleteIndexError, review rC F2). A sweep's tombstone lets it go at the next run
+        // (resurrectStoredPacks); a repair's keeps it out of backups' dedup, as before.
         if (await vault.store.has(packKey(p.packId))) carried.set(p.packId, p);
         else gone.add(p.packId);
       }

@@ -13,6 +13,12 @@ import { batchLineage, type CondemnedBatch, type StoredCondemnedBatch, writeCond
  * the tombstone it was kept out of dedup, and kept the tombstone (removeExpiredTombstones waits while a pack is listed),
  * for as long as an index object listed it (review rP3 F3).
  *
+ * Only a sweep's tombstone (it has `from`): a repair's (`vault repair index`, `vault repair prune-state`, no `from`) may
+ * name a pack that was never deleted, one left out for a damaged blob or a bad header that an index object Object Lock
+ * kept still lists. Taken out, it was back in backups' dedup: a backup stored nothing of a file whose blob there was
+ * damaged and did not restore (review rC F1). So a pack a copy-back stored again that only a repair's tombstone names
+ * stays out of dedup, and keeps that tombstone while an index object lists it, as before review rP3 F3: safe, and rare.
+ *
  * Only prune deletes packs, and the caller holds the prune lease, so a pack its listing of `data/` found stays. Not a
  * pack a pending batch names: its sweep decides about it (spares it if a snapshot needs it, else deletes it again). A
  * tombstone is rewritten with the same lineage, condemnedAt, grace, sweptAt and keep (so backupDurationLimit and its
@@ -32,7 +38,7 @@ export async function resurrectStoredPacks(
   for (const o of liveIndexObjects) for (const p of o.packs) listed.add(p.packId);
   const isBack = (id: string): boolean => storedPacks.has(id) && listed.has(id) && !pendingPacks.has(id);
   for (const t of tombstones) {
-    if (!t.packs.some((p) => isBack(p.id))) continue;
+    if (t.from === undefined || !t.packs.some((p) => isBack(p.id))) continue;
     if (ctx.outOfTime()) return false;
     const rest: CondemnedBatch = { v: 1, condemnedAt: t.condemnedAt, graceMs: t.graceMs, packs: t.packs.filter((p) => !isBack(p.id)), indexes: t.indexes, manifests: t.manifests, ...(t.sweptAt ? { sweptAt: t.sweptAt } : {}), ...(t.keepMs !== undefined ? { keepMs: t.keepMs } : {}), from: batchLineage(t) };
     // Object Lock kept the old one at an earlier run: the rewrite written then stands, and a second one would add nothing.

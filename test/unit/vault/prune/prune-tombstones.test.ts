@@ -5,6 +5,7 @@ import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-pro
 import { BackupOutlivedGraceError, BackupPackPrunedError } from '../../../../vault/prune/prune-errors';
 import { loadCondemnedBatches, TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { DEFAULT_PRUNE_GRACE_MS, pruneVault, type PruneReport } from '../../../../vault/prune/prune-vault';
+import { repairIndex } from '../../../../vault/repair/repair-index';
 import { initVault, Vault } from '../../../../vault/repository/vault';
 import { CONDEMNED_PREFIX, condemnedKey, DATA_PREFIX, INDEX_PREFIX, PRUNE_POLICY_KEY, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { readEntry } from '../../../../vault/restorer/restore';
@@ -283,6 +284,84 @@ describe('prune tombstones (docs/FORMAT.md §11)', () => {
     expect(await listedKeys(memory, DATA_PREFIX)).toEqual([]);
     clock.t += HOUR;
     expect((await prune(reopen, clock, 0)).packsCondemned).toBe(0);
+    await expectVerifies(reopen());
+  });
+
+  it('a pack `vault repair index` left out for a damaged blob, which an index object Object Lock kept still lists, stays in its tombstone after a prune: the next backup stores the file anew and it restores (review rC F1)', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const locked = requiredMethodsStore(memory, {
+      delete: async (key) => {
+        if (key.startsWith(INDEX_PREFIX) || key.startsWith(DATA_PREFIX)) throw new ObjectLockedError(memory.location, key, 'retention until next year');
+        return memory.delete(key);
+      },
+    });
+    const source = new Map([['f', data(71)]]);
+    await backup(reopen(locked), source, new Date(clock.t));
+    const [packKey] = await listedKeys(memory, DATA_PREFIX);
+    if (packKey === undefined) throw new Error('the backup stored no pack');
+    const damaged = Buffer.from(await memory.get(packKey));
+    damaged.writeUInt8(damaged.readUInt8(40) ^ 0xff, 40); // inside the first blob's ciphertext
+    await memory.put(packKey, damaged);
+    const pack = packKey.slice(packKey.lastIndexOf('/') + 1);
+    const repair = await repairIndex(reopen(locked), { readData: true, now: () => clock.t });
+    expect(repair.blobsLeftOut.map((b) => b.pack)).toContain(pack);
+    expect(repair.tombstone).not.toBeNull();
+    // The second run sweeps what the first condemned (a sweep may carry the kept object's listing of the pack: F2).
+    for (let run = 0; run < 2; run++) {
+      clock.t += 2 * HOUR;
+      await prune(() => reopen(locked), clock, HOUR);
+    }
+    const tombstoned = (await loadCondemnedBatches(memory, reopen().keys)).filter((b) => b.sweptAt).flatMap((b) => b.packs.map((p) => p.id));
+    // Before, the prune took it out (stored, listed, not pending): the backup below stored 0 bytes and did not restore.
+    expect(tombstoned).toContain(pack);
+    clock.t += 60_000;
+    const again = await backup(reopen(locked), source, new Date(clock.t));
+    expect((await reopen().loadSnapshot(again)).stats.bytesNew).toBeGreaterThan(0);
+    await expectRestores(reopen(), again, source);
+    // Once the retention passes, the kept object and then the damaged pack go (a sweep carrying its listing meanwhile
+    // leaves it tombstoned: F2), and backups dedup against the intact copy.
+    for (let run = 0; run < 2; run++) {
+      clock.t += 6 * HOUR;
+      await prune(reopen, clock, HOUR);
+    }
+    expect(await listedKeys(memory, DATA_PREFIX)).not.toContain(packKey);
+    await expectRestores(reopen(), again, source);
+    clock.t += 60_000;
+    const deduplicated = await backup(reopen(), source, new Date(clock.t));
+    expect((await reopen().loadSnapshot(deduplicated)).stats.bytesNew).toBe(0);
+    await expectRestores(reopen(), deduplicated, source);
+  });
+
+  it('an index object a copy-back landed before its packs, condemned for listing them absent, is swept once they land without dropping their only listing: every snapshot restores and later prunes run (review rC F2)', async () => {
+    const { memory, clock, reopen } = await newVault();
+    const kept = new Map([['f', data(81, 30_000)]]);
+    const keptId = await backup(reopen(), kept, new Date(clock.t));
+    const source = new Map([['f', data(82)]]);
+    const old = await backup(reopen(), source, new Date(clock.t));
+    const replica = new Map<string, Buffer>();
+    for (const prefix of [DATA_PREFIX, INDEX_PREFIX, 'manifest/', 'snapshots/']) for (const k of await listedKeys(memory, prefix)) replica.set(k, await memory.get(k));
+    await memory.delete(snapshotKey(old));
+    clock.t += HOUR;
+    expect((await prune(reopen, clock, 0)).packsDeleted).toBeGreaterThan(0);
+    // A scrub copies back in no fixed order and its deadline can cut it: all but the packs land first.
+    const packsLater: string[] = [];
+    for (const [k, b] of replica) {
+      if (await memory.has(k)) continue;
+      if (k.startsWith(DATA_PREFIX)) packsLater.push(k);
+      else await memory.put(k, b);
+    }
+    expect(packsLater.length).toBeGreaterThan(0);
+    clock.t += HOUR;
+    expect((await prune(reopen, clock, HOUR)).indexesCondemned).toBeGreaterThan(0);
+    for (const k of packsLater) await memory.put(k, replica.get(k) as Buffer);
+    await expectRestores(reopen(), old, source);
+    for (let run = 0; run < 3; run++) {
+      clock.t += 2 * HOUR;
+      // Before, the first sweep dropped the packs' only listing, and this threw IncompleteIndexError from the next run on.
+      await prune(reopen, clock, HOUR);
+      await expectRestores(reopen(), old, source);
+      await expectRestores(reopen(), keptId, kept);
+    }
     await expectVerifies(reopen());
   });
 });
