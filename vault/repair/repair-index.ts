@@ -386,7 +386,10 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
  * deduplication, and a backup would commit snapshots referencing blobs that do not restore. So a
  * tombstone (docs/FORMAT.md §11) names those packs: every writer's load leaves a tombstone's packs out
  * (condemnedPacksOf), and prune removes a tombstone only once no index object lists its packs, i.e.
- * after the kept objects' retention has passed and a sweep or a repair deleted them. A kept object that
+ * after the kept objects' retention has passed and a sweep or a repair deleted them. It has no `from`, so
+ * prune's copy-back rule (resurrectStoredPacks, which takes a stored pack an index object lists out of a
+ * sweep's tombstone) leaves it as it is: a pack it names may be stored and listed all along, and taken out
+ * it was back in every backup's dedup, damaged blob and all (review rC F1). A kept object that
  * is damaged cannot say what it lists, so then every pack left out is named (but an archived, unlisted
  * one), and the object itself is named in `indexes`, which a writer's load skips instead of refusing
  * (supersededIndexKeysOf).
