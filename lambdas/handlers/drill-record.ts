@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DrillLog } from '../catalog/drill-log';
 import { drillStateSchema } from '../drill/drill-state';
 import { recordDrill } from '../drill/record-drill';
-import { drillSummary } from '../drill/drill-verdict';
+import { drillStateReport } from '../drill/drill-state-report';
 import { publishDrillMetrics } from '../operations/operation-metrics';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -37,5 +37,5 @@ export const handler = lifeboatHandler({ schema: envelopeSchema, describes: 'dri
   });
   publishDrillMetrics(record);
   // `summary`: the Fail state's cause when the verdict is not PASSED; for a PASSED one, also the sources not compared against live.
-  return { ...record, summary: drillSummary(record) };
+  return drillStateReport(record);
 });

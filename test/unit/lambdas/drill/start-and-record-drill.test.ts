@@ -5,6 +5,7 @@ import { drillIdOf } from '../../../../lambdas/drill/drill-id';
 import { startDrill, type StartDrillDeps } from '../../../../lambdas/drill/drill-start';
 import { recordDrill } from '../../../../lambdas/drill/record-drill';
 import { drillScratchPrefix } from '../../../../lambdas/drill/scratch-targets';
+import { drillStateReport } from '../../../../lambdas/drill/drill-state-report';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { backupAt, drilledPlan, plainPlan } from './drill-test-plans';
@@ -181,5 +182,38 @@ describe('drill record', () => {
     const keys: string[] = [];
     for await (const key of store.list('drills/')) keys.push(key);
     expect(keys).toEqual([]);
+  });
+
+  // Audit aV3-1: the whole record of a drill whose 40 sources failed with long errors, in $.report beside $.restored, took
+  // the state past Step Functions' 256 KiB after it was recorded: States.DataLimitExceeded, no verdict for the CLI.
+  it('leaves in the state an outline of a failed drill, of a size that does not grow with its failed sources', async () => {
+    const store = new MemoryVaultStore('vault');
+    const recorded: DrillRecord[] = [];
+    const failed = await recordDrill(
+      { input: { plan: 'orders' }, execution: 'exec-5', startedAt: STARTED, error: { Error: 'NoBackupToDrillError', Cause: JSON.stringify({ errorMessage: 'Plan "orders" has no backup to drill' }) } },
+      { plans: [drilledPlan], environment: 'dev', region: 'us-west-2', vault: 'dr', store, drillLog: { record: async (r) => void recorded.push(r) } },
+    );
+    const message = `Restore verification failed: ${Array.from({ length: 10 }, (_, k) => `images/deep/prefix/object-${k}-${'x'.repeat(150)}.jpg: content differs`).join('; ')}`;
+    const manyErrors = (n: number): DrillRecord => ({ ...failed, errors: Array.from({ length: n }, (_, i) => ({ error: 'RestoreVerificationError', message, step: 'Restore sources', source: `s${i}` })) });
+    const size = (record: DrillRecord) => Buffer.byteLength(JSON.stringify(drillStateReport(record)));
+    // Only the error count's digits grow.
+    expect(size(manyErrors(600)) - size(manyErrors(1))).toBeLessThanOrEqual(2);
+    expect(size(manyErrors(60))).toBeLessThan(8 * 1024);
+    expect(drillStateReport(manyErrors(60))).toEqual({
+      drillId: failed.drillId,
+      plan: 'orders',
+      execution: 'exec-5',
+      verdict: 'FAILED',
+      summary: `RestoreVerificationError (source s0): ${message}`,
+      reportKey: failed.reportKey,
+      reportSha256: failed.reportSha256,
+      counts: { sources: 0, errors: 60, missed: 0 },
+    });
+    // A summary too long for the state is cut, and names the drill (lifeboat drill run reads it back by that id).
+    const long = drillStateReport({ ...failed, errors: [{ error: 'E', message: 'y'.repeat(100_000), step: 'Start drill' }] }).summary;
+    expect({ length: long.length < 5000, end: long.endsWith(`lifeboat drills show ${failed.drillId})`) }).toEqual({ length: true, end: true });
+    // A passed drill's is its whole record (the execution's output), with its summary.
+    const passed: DrillRecord = { ...failed, verdict: 'PASSED', errors: [] };
+    expect(drillStateReport(passed)).toEqual({ ...passed, summary: 'PASSED: every source restored and verified within the objectives' });
   });
 });
