@@ -1,7 +1,9 @@
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
-import { type CatalogRebuildReport, rebuildCatalog, type RebuildOutcome, type RebuiltBackup, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
+import { type CatalogRebuildReport, rebuildCatalog, type RebuildCatalog, type RebuildOutcome, type RebuiltBackup, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
+import { catalogRebuildCommandLine } from '../../lambdas/catalog/catalog-rebuild-command-line';
+import { partialCatalogAdvice } from '../../lambdas/catalog/catalog-rebuild-incomplete-error';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../../lambdas/catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
 import { describeUnreadableSnapshot } from '../../vault';
@@ -16,7 +18,8 @@ import { isUsageError } from '../usage-error';
  * committed backups, rebuilt from a vault's snapshots (lambdas/catalog/catalog-rebuild.ts;
  * docs/RUNBOOKS.md, "Catalog rebuild"), in this process; with `--runbook`, by the environment's
  * catalog-rebuild state machine of that region (started and followed as `lifeboat restore` does),
- * which prints its summary.
+ * which prints its summary. Both write the newest backups first: a run cut short (the runbook out of rounds, a
+ * failure) leaves the oldest missing, and the command without `--runbook` finishes it (catalog-rebuild-command-line.ts).
  *
  * `--region` names the catalog written (and the region whose runbook runs), `--vault` the vault read.
  * The region is never inferred from the vault: `--vault dr` alone keeps writing the primary catalog
@@ -53,6 +56,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
   }
   const side: VaultSide = options.vault;
   if (options.runbook) return catalogRebuildRunbook(options, side, region, { io, stderr: deps.stderr ?? defaultDeps.stderr, runner: deps.runner });
+  let written = 0;
   try {
     // `--vault dr` alone writes the primary catalog: with the primary region down only the DR one can be rebuilt. Either
     // way the catalog written is `region`'s, checked against the environment's format before it is (environment-access.ts).
@@ -70,23 +74,32 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
         io.err(`note: the DR vault cannot be opened (${err instanceof Error ? err.message : String(err)}); rebuilt records leave their DR copy status out`);
       }
     }
-    const report = await rebuildCatalog({
-      vault,
-      side,
-      catalog: access.catalogIn(region),
-      environment: access.environment.name,
-      plans: access.environment.plans.map((p) => p.name),
-      drHolds,
-    });
+    const target = access.catalogIn(region);
+    const catalog: RebuildCatalog = {
+      getBackup: (id) => target.getBackup(id),
+      listBackupsOfPlan: (plan) => target.listBackupsOfPlan(plan),
+      indexCommittedBackup: (record) => target.indexCommittedBackup(record),
+      putRebuiltBackup: async (record) => {
+        const put = await target.putRebuiltBackup(record);
+        if (put) written++;
+        return put;
+      },
+    };
+    const report = await rebuildCatalog({ vault, side, catalog, environment: access.environment.name, plans: access.environment.plans.map((p) => p.name), drHolds });
     if (options.json) io.out(JSON.stringify(report, null, 2));
     else printRebuildReport(report, io);
     const leftOut = report.backups.some((b) => b.outcome === 'skipped') || report.unreadableSnapshots.length > 0 || report.missingFromVault.length > 0;
     return leftOut ? EXIT_LEFT_OUT : 0;
   } catch (err) {
     io.err(`lifeboat catalog rebuild: ${err instanceof Error ? err.message : String(err)}`);
+    // Cut after it wrote: what it wrote stays, newest first, and the same command creates only the rest.
+    if (written > 0) io.err(`The ${written} record(s) created before this stay (the newest backups first, so the catalog lacks the oldest): run the command again to finish.`);
     return isUsageError(err) ? 2 : 1;
   }
 }
+
+/** The errors of a function (Sandbox.Timedout) or an execution (States.Timeout) stopped by its time limit. */
+const OUT_OF_TIME: ReadonlySet<string> = new Set(['Sandbox.Timedout', 'States.Timeout']);
 
 /** Through the state machine: its summary is the output; a failed execution is reported with the error's name and message. */
 async function catalogRebuildRunbook(
@@ -110,7 +123,11 @@ async function catalogRebuildRunbook(
       io.out(`Execution ${outcome.executionId}`);
     }
     if (!summary) {
-      if (!options.json) io.err(`Catalog rebuild ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}\nExecution ${outcome.executionId}`);
+      // The function or the execution ran out of time (a runbook from before the rounds, or a round cut by Lambda itself):
+      // the catalog holds what the rounds wrote, and the command without --runbook finishes it (CatalogRebuildIncompleteError says so itself).
+      const cut = outcome.error !== undefined && OUT_OF_TIME.has(outcome.error);
+      const advice = cut ? `\n${partialCatalogAdvice(catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true }))}` : '';
+      if (!options.json) io.err(`Catalog rebuild ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}${advice}\nExecution ${outcome.executionId}`);
       return 1;
     }
     return summary.leftOut ? EXIT_LEFT_OUT : 0;

@@ -21,6 +21,13 @@ import { CatalogItemInvalidError } from './catalog-errors';
  * without a word (audit c5-3), and retention could forget a backup under a legal hold. On a vault with Object Lock,
  * `lifeboat backups hold` also sets the S3 legal hold on the backup's objects, so a created record whose snapshot
  * objects are held there gets a hold again (HELD_BY_OBJECT_LOCK: its reason and author are in no vault).
+ *
+ * Newest first, and cut by a deadline (the runbook's Lambda has 15 minutes): a run out of time leaves the catalog
+ * holding the newest backups, which a point-in-time restore, latestBackupOfSource and failover choose, and says what
+ * is left (`progress`). Until 2026-12-06 it wrote oldest first with no deadline, so a run Lambda killed left only the
+ * oldest months, every record COMMITTED, and a DR restore silently chose a backup months old (audit aV1-1). A later
+ * round skips what an earlier one of the same run completed (`doneAbove`) from one listing of the plans' records,
+ * with no request per backup (audit aV1-2).
  */
 
 export type VaultSide = 'primary' | 'dr';
@@ -44,9 +51,25 @@ export type CatalogRebuildDeps = {
    * reached, and rebuilt records leave copies.dr out (unknown).
    */
   drHolds?: ((snapshotId: string) => Promise<boolean>) | null;
-  /** The `at` of a hold recovered from Object Lock (default: the clock). */
+  /** The `at` of a hold recovered from Object Lock, and the clock the deadline is read on (default: the system clock). */
   now?: () => Date;
+  /** When to stop writing (ms since the epoch, on `now`'s clock): a backup is started only before it. Absent: no limit (the CLI). */
+  deadline?: number;
+  /**
+   * Where an earlier round of this run stopped (its `progress.resumeBelow`, the last backup it completed): that one and every newer one had
+   * its record and index items written then, so one the catalog lists COMMITTED is not indexed again.
+   */
+  doneAbove?: RebuildPosition;
 };
+
+/** A backup's place in the rebuild's order: newest `startedAt` first, then backup id, descending. */
+export type RebuildPosition = { startedAt: string; backupId: string };
+
+/**
+ * How far the rebuild got: `complete`, or cut by its deadline with `left` backups not yet looked at, all older than
+ * `resumeBelow` (absent when it reached none: it is the first round, and the snapshot scan took all its time).
+ */
+export type RebuildProgress = { complete: true } | { complete: false; left: number; resumeBelow?: RebuildPosition };
 
 /**
  * `updated` is no longer given (until 2026-12-05 a rebuild raised copies.dr to COMMITTED when the DR vault held a
@@ -94,6 +117,8 @@ export type CatalogRebuildReport = {
   missingFromVault: MissingSnapshots[];
   /** What a reader must act on although nothing was left out (holdsWarning); absent when there is nothing. */
   warnings?: string[];
+  /** Whether every backup was looked at; cut by the deadline, `backups` lists only those it reached. */
+  progress: RebuildProgress;
 };
 
 type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[]; oldShape: boolean };
@@ -116,28 +141,47 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     if ('skipped' in built) backups.push({ backupId, ...(built.plan ? { plan: built.plan } : {}), outcome: 'skipped', note: built.skipped });
     else candidates.push(built);
   }
-  // Oldest first: a derived baseBackupId needs its parent's record.
-  candidates.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt) || a.record.backupId.localeCompare(b.record.backupId));
+  const plans = new Set([...deps.plans, ...candidates.map((c) => c.record.plan)]);
+  // One listing of the plans' records (a Query page holds hundreds), read before anything is written: what the catalog
+  // has needs no GetItem per backup, and a record this run creates has all its snapshots, so it is never missing.
+  const listed = new Map<string, BackupRecord>();
+  for (const plan of plans) for (const record of await deps.catalog.listBackupsOfPlan(plan)) listed.set(record.backupId, record);
   const rebuilt = new Map(candidates.map((c) => [c.record.backupId, c.record]));
+  // Oldest first, in memory, before any write: a derived baseBackupId needs its parent's, derived the same way.
+  candidates.sort((a, b) => compareOrder(a.record, b.record));
+  for (const candidate of candidates) await deriveBase(candidate, rebuilt, listed, deps.catalog);
+  // Written newest first: a run cut short leaves the backups a restore by point in time chooses, not the oldest.
+  candidates.reverse();
   const { holdOf, refused } = objectLockHolds(deps);
-  for (const candidate of candidates) {
-    await deriveBase(candidate, rebuilt, deps.catalog);
-    backups.push(await applyCandidate(candidate, deps.catalog, holdOf));
+  const clock = deps.now ?? (() => new Date());
+  let progress: RebuildProgress = { complete: true };
+  for (const [i, candidate] of candidates.entries()) {
+    const done = doneEarlier(candidate.record, listed.get(candidate.record.backupId), deps.doneAbove);
+    if (done) {
+      backups.push(done);
+      continue;
+    }
+    if (deps.deadline !== undefined && clock().getTime() >= deps.deadline) {
+      // Never above where an earlier round stopped (this one may be cut among backups newer than that, new since, with the
+      // older ones still done); with nothing reached and no earlier round, everything is left.
+      const reached = candidates[i - 1]?.record;
+      const last = reached && deps.doneAbove && compareOrder(reached, deps.doneAbove) > 0 ? deps.doneAbove : (reached ?? deps.doneAbove);
+      progress = { complete: false, left: candidates.length - i, ...(last ? { resumeBelow: { startedAt: last.startedAt, backupId: last.backupId } } : {}) };
+      break;
+    }
+    backups.push(await applyCandidate(candidate, deps.catalog, holdOf, listed.get(candidate.record.backupId)));
   }
 
-  const plans = new Set([...deps.plans, ...candidates.map((c) => c.record.plan)]);
   const missingFromVault: MissingSnapshots[] = [];
-  for (const plan of plans) {
-    for (const record of await deps.catalog.listBackupsOfPlan(plan)) {
-      if (record.status !== 'COMMITTED') continue;
-      // Retention forgot it (its snapshot objects deleted on purpose): not missing. Until 2026-12-04 every
-      // forgotten backup was reported here, so a rebuild after any retention run exited 3 and said to restore.
-      if (record.forgottenAt !== undefined) continue;
-      // A DR vault is expected to hold only what the catalog says was copied there.
-      if (deps.side === 'dr' && record.copies?.dr !== 'COMMITTED') continue;
-      const absent = record.sources.filter((s) => !byId.has(s.snapshotId)).map((s) => ({ source: s.name, snapshotId: s.snapshotId }));
-      if (absent.length > 0) missingFromVault.push({ backupId: record.backupId, plan, sources: absent });
-    }
+  for (const record of listed.values()) {
+    if (record.status !== 'COMMITTED') continue;
+    // Retention forgot it (its snapshot objects deleted on purpose): not missing. Until 2026-12-04 every
+    // forgotten backup was reported here, so a rebuild after any retention run exited 3 and said to restore.
+    if (record.forgottenAt !== undefined) continue;
+    // A DR vault is expected to hold only what the catalog says was copied there.
+    if (deps.side === 'dr' && record.copies?.dr !== 'COMMITTED') continue;
+    const absent = record.sources.filter((s) => !byId.has(s.snapshotId)).map((s) => ({ source: s.name, snapshotId: s.snapshotId }));
+    if (absent.length > 0) missingFromVault.push({ backupId: record.backupId, plan: record.plan, sources: absent });
   }
   backups.sort((a, b) => a.backupId.localeCompare(b.backupId));
   const created = backups.filter((b) => b.outcome === 'created');
@@ -160,7 +204,35 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     backups,
     missingFromVault,
     ...(warnings.length > 0 ? { warnings } : {}),
+    progress,
   };
+}
+
+/** Older before newer: by start, then by backup id (the order the rebuild's positions are compared in). */
+function compareOrder(a: RebuildPosition, b: RebuildPosition): number {
+  return a.startedAt.localeCompare(b.startedAt) || a.backupId.localeCompare(b.backupId);
+}
+
+/**
+ * The outcome of a backup an earlier round of this run completed (`doneAbove` or newer), with no request: the
+ * listing has its record COMMITTED (that round wrote its index items too) or another status (kept, as then). Undefined
+ * when it must be looked at: older than the mark, or not listed (the plan index lags a write by a moment; or its item is
+ * not a valid record, which applyCandidate reports).
+ */
+function doneEarlier(record: BackupRecord, existing: BackupRecord | undefined, doneAbove: RebuildPosition | undefined): RebuiltBackup | undefined {
+  if (!doneAbove || !existing || compareOrder(record, doneAbove) < 0) return undefined;
+  const base = { backupId: record.backupId, plan: record.plan };
+  if (existing.status !== 'COMMITTED') return { ...base, outcome: 'kept', note: keptNote(existing) };
+  return { ...base, outcome: 'unchanged', ...differNote(existing, record) };
+}
+
+function keptNote(existing: BackupRecord): string {
+  return `the catalog has it ${existing.status}; a rebuild never overrides the workflow's own record (its snapshots are left-overs of that run)`;
+}
+
+function differNote(existing: BackupRecord, record: BackupRecord): { note?: string } {
+  const differs = existing.sources.some((s) => record.sources.find((r) => r.name === s.name)?.snapshotId !== s.snapshotId);
+  return differs ? { note: 'the catalog names other snapshots than the vault holds for this backup; the catalog record is kept' } : {};
 }
 
 /**
@@ -306,10 +378,10 @@ function copiesOf(deps: CatalogRebuildDeps): NonNullable<BackupRecord['copies']>
 }
 
 /** baseBackupId of an old snapshot's run, from its parent's record, as parent selection set it. */
-async function deriveBase(candidate: Candidate, rebuilt: Map<string, BackupRecord>, catalog: RebuildCatalog): Promise<void> {
+async function deriveBase(candidate: Candidate, rebuilt: Map<string, BackupRecord>, listed: Map<string, BackupRecord>, catalog: RebuildCatalog): Promise<void> {
   const { record } = candidate;
   if (!candidate.oldShape || record.baseBackupId || !record.parentBackupId) return;
-  const parent = rebuilt.get(record.parentBackupId) ?? (await catalog.getBackup(record.parentBackupId).catch(unlessInvalidItem));
+  const parent = rebuilt.get(record.parentBackupId) ?? listed.get(record.parentBackupId) ?? (await catalog.getBackup(record.parentBackupId).catch(unlessInvalidItem));
   const base = parent ? (parent.strategy === 'full' ? parent.backupId : parent.baseBackupId) : undefined;
   if (base) {
     record.baseBackupId = base;
@@ -323,13 +395,16 @@ function unlessInvalidItem(err: unknown): undefined {
   throw err;
 }
 
-/** Writes a candidate where the catalog has no record, or reconciles it with the one there. */
-async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog, holdOf: HoldOf): Promise<RebuiltBackup> {
+/**
+ * Writes a candidate where the catalog has no record, or reconciles it with the one there. `listed`: its record as the
+ * listing read it; absent, the conditional put tells whether one exists (an item the listing passed over as invalid, or
+ * one written since, is then read).
+ */
+async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog, holdOf: HoldOf, listed: BackupRecord | undefined): Promise<RebuiltBackup> {
   const { record } = candidate;
   const base = { backupId: record.backupId, plan: record.plan };
-  let existing: BackupRecord | undefined;
+  let existing: BackupRecord | undefined = listed;
   try {
-    existing = await catalog.getBackup(record.backupId);
     // Read only for a record about to be created: a kept record keeps its own hold.
     const hold = existing ? undefined : await holdOf(record);
     if (hold) {
@@ -352,14 +427,10 @@ async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog, hol
     throw err;
   }
   if (!existing) return { ...base, outcome: 'skipped', note: 'its record vanished while it was rebuilt; run the rebuild again' };
-  if (existing.status !== 'COMMITTED') {
-    return { ...base, outcome: 'kept', note: `the catalog has it ${existing.status}; a rebuild never overrides the workflow's own record (its snapshots are left-overs of that run)` };
-  }
+  if (existing.status !== 'COMMITTED') return { ...base, outcome: 'kept', note: keptNote(existing) };
   await catalog.indexCommittedBackup(existing);
-  const differs = existing.sources.some((s) => record.sources.find((r) => r.name === s.name)?.snapshotId !== s.snapshotId);
-  const differNote = differs ? 'the catalog names other snapshots than the vault holds for this backup; the catalog record is kept' : undefined;
   // Its copies.dr stays as it is, even when the DR vault holds its snapshots: only replication vouches for a DR copy (copiesOf).
-  return { ...base, outcome: 'unchanged', ...(differNote ? { note: differNote } : {}) };
+  return { ...base, outcome: 'unchanged', ...differNote(existing, record) };
 }
 
 type HoldOf = (record: BackupRecord) => Promise<LegalHold | undefined>;

@@ -1,19 +1,57 @@
 import { z } from 'zod';
-import { rebuildCatalog } from '../catalog/catalog-rebuild';
+import { CATALOG_REBUILD_ROUNDS } from '../../config/catalog-rebuild-rounds';
+import { rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
+import { catalogRebuildCommandLine } from '../catalog/catalog-rebuild-command-line';
+import { CatalogRebuildIncompleteError, partialCatalogAdvice } from '../catalog/catalog-rebuild-incomplete-error';
 import { catalogRebuildSide } from '../catalog/catalog-rebuild-side';
-import { summarizeRebuild } from '../catalog/catalog-rebuild-summary';
+import { type CatalogRebuildSummary, summarizeRebuild } from '../catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../catalog/snapshot-presence';
-import { lifeboatHandler } from '../runtime/lifeboat-handler';
+import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
+import { type LambdaRuntime } from '../runtime/lambda-runtime';
 
-// Strict: a misspelt field ("vualt") is refused rather than silently rebuilding from the home vault.
-const inputSchema = z.object({ vault: z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }).optional() }).strict();
+/** Time kept back from the Lambda timeout: the backup in flight (its legal-hold reads and writes) finishes and the summary returns. */
+const RESERVE_MS = 60_000;
+
+const positionSchema = z.object({ startedAt: z.string(), backupId: z.string() });
 
 /**
- * The catalog-rebuild runbook's one step: every committed backup's record rebuilt into this region's
- * catalog from the chosen vault's snapshots (default: the function's home vault).
+ * The workflow's state: the execution's input as `request` (strict: a misspelt field, "vualt", is refused rather than
+ * silently rebuilding from the home vault), and the previous round's result as `rebuild`.
  */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'catalog rebuild request' }, async (input, runtime) => {
-  const side = catalogRebuildSide(input.vault, runtime.config.homeVault);
+const inputSchema = z.object({
+  request: z.object({ vault: z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }).optional() }).strict(),
+  rebuild: z.object({ round: z.number().int().nonnegative(), created: z.number().int().nonnegative(), resumeBelow: positionSchema.optional() }).optional(),
+});
+
+/** A round's result: `done` ends the loop; otherwise the next round starts below `resumeBelow`. `report` is the execution's output once done. */
+export type RebuildRound = {
+  done: boolean;
+  round: number;
+  /** Records created by this round and the earlier ones of the run. */
+  created: number;
+  resumeBelow?: RebuildPosition;
+  report: CatalogRebuildSummary & { rounds: number; left?: number };
+};
+
+/**
+ * The catalog-rebuild runbook's step, run in rounds: every committed backup's record rebuilt into this region's
+ * catalog from the chosen vault's snapshots (default: the function's home vault), newest first, until the
+ * invocation's time runs out; the workflow invokes it again (`done: false`) up to CATALOG_REBUILD_ROUNDS times, and a
+ * round skips what the earlier ones wrote (catalog-rebuild.ts, doneAbove). Out of rounds, or a round that could write
+ * nothing (the vault's scan took its time), fails with CatalogRebuildIncompleteError naming the command that finishes it.
+ */
+export const handler = rebuildCatalogHandler();
+
+/** The handler over `runtime` (the container's by default; a test passes its own). */
+export function rebuildCatalogHandler(runtime?: () => LambdaRuntime) {
+  return lifeboatHandler({ schema: inputSchema, describes: 'catalog rebuild request', executionInputAt: 'request' }, rebuildRound, runtime);
+}
+
+async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined): Promise<RebuildRound> {
+  const side = catalogRebuildSide(input.request.vault, runtime.config.homeVault);
+  const remaining = invocation?.getRemainingTimeInMillis();
+  const deadline = remaining !== undefined ? Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) : undefined;
+  const previous = input.rebuild;
   const vault = await runtime.openVault(side);
   // From the primary, the DR vault's listing decides copies.dr; the DR vault's own records are COMMITTED in both.
   const dr = side === 'primary' ? await snapshotPresence(runtime.vaultStore('dr')) : undefined;
@@ -24,6 +62,25 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'catalo
     environment: runtime.environment,
     plans: runtime.plans.map((p) => p.name),
     drHolds: dr?.holds ?? null,
+    ...(deadline !== undefined ? { deadline } : {}),
+    ...(previous?.resumeBelow ? { doneAbove: previous.resumeBelow } : {}),
   });
-  return summarizeRebuild(report, { drProblem: dr?.problem });
-});
+  const round = (previous?.round ?? 0) + 1;
+  const summary = summarizeRebuild(report, { drProblem: dr?.problem });
+  // What earlier rounds created, this one finds in the catalog: counted as created, as the run did.
+  const createdBefore = previous?.created ?? 0;
+  const created = createdBefore + summary.outcomes.created;
+  const outcomes = { ...summary.outcomes, created, unchanged: Math.max(0, summary.outcomes.unchanged - createdBefore) };
+  const { progress } = report;
+  if (progress.complete) return { done: true, round, created, report: { ...summary, outcomes, rounds: round } };
+
+  const advance = progress.resumeBelow !== undefined && (progress.resumeBelow.startedAt !== previous?.resumeBelow?.startedAt || progress.resumeBelow.backupId !== previous.resumeBelow.backupId);
+  if (!advance || round >= CATALOG_REBUILD_ROUNDS) {
+    const command = catalogRebuildCommandLine({ vault: side, region: runtime.config.homeVault, environment: runtime.environment, aws: !runtime.config.localEndpoints });
+    const why = advance
+      ? `the catalog rebuild ran out of time after ${round} rounds of one Lambda invocation each (each scans the vault's ${report.snapshots} snapshots again)`
+      : `a round of the catalog rebuild had no time left to write a backup after scanning the vault's ${report.snapshots} snapshots`;
+    throw new CatalogRebuildIncompleteError(`${why}: ${progress.left} backup(s), the oldest, are not looked at yet and ${created} were created; ${partialCatalogAdvice(command)}`);
+  }
+  return { done: false, round, created, ...(progress.resumeBelow ? { resumeBelow: progress.resumeBelow } : {}), report: { ...summary, outcomes, rounds: round, left: progress.left } };
+}

@@ -5,6 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { CATALOG_REBUILD_ROUNDS } from '../../config/catalog-rebuild-rounds';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -44,26 +45,34 @@ const SNAPSHOT_KEYS = 'snapshots/*';
 const VAULT_READ_KEYS = ['config', 'keys/*', SNAPSHOT_KEYS];
 /** The catalog's plan index (lib/constructs/catalog-table.ts): the rebuild checks each plan's records against the vault. */
 const PLAN_INDEX = 'byPlan';
-/** The state machine stops waiting for the function well after the function's own 15 minutes. */
-const WORKFLOW_TIMEOUT = Duration.hours(1);
+/** Every round's 15 minutes, and an hour for retried invocations (TransientError) and the waits between them. */
+const WORKFLOW_TIMEOUT = Duration.minutes(CATALOG_REBUILD_ROUNDS * 15 + 60);
 
 /**
- * The catalog-rebuild runbook (docs/RUNBOOKS.md, "Catalog rebuild"): one Lambda task runs the core
- * that `lifeboat catalog rebuild` runs (lambdas/catalog/catalog-rebuild.ts) against the chosen vault,
- * and its summary is the execution's output. Retry on TransientError; any other error goes to a
- * failure report and the execution fails with that error's name and message.
+ * The catalog-rebuild runbook (docs/RUNBOOKS.md, "Catalog rebuild"): a Lambda task runs the core
+ * that `lifeboat catalog rebuild` runs (lambdas/catalog/catalog-rebuild.ts) against the chosen vault, in
+ * rounds, and the last round's summary is the execution's output. Retry on TransientError; any other
+ * error goes to a failure report and the execution fails with that error's name and message.
  *
- * **One invocation, no continuation loop.** The core groups snapshots by backup id across the whole
- * vault (a backup's snapshots are not adjacent in any listing) and writes oldest first (a derived
- * base needs its parent's record), so a loop would re-read every snapshot in each round anyway, and
- * a cursor over backups would have to survive new backups arriving between rounds. A single pass
- * fits Lambda's 15 minutes with room for a large vault: a year of hourly backups of three sources
- * is ~26,000 snapshot objects, read 8 at a time (~100 s at ~30 ms a GET), then ~8,800 backups at
- * about five catalog requests each (~4 min at ~5 ms), and the DR copy status is one listing of the
- * DR vault's `snapshots/` (lambdas/catalog/snapshot-presence.ts), not a request per snapshot. A vault
- * beyond that (the function times out, the execution fails with its Sandbox.Timedout) is rebuilt with
- * `lifeboat catalog rebuild` from a machine, which has no time limit; since a rebuild is idempotent,
- * the records a timed-out run wrote stay and are reported `unchanged`.
+ * **Rounds, newest first.** A round reads the whole vault (the core groups snapshots by backup id, and
+ * a backup's snapshots are not adjacent in any listing), then writes the backups newest first until its
+ * time is nearly out, and answers `done: false` with where it stopped; the Choice invokes it again, and
+ * the next round lists the plans' records once and skips what the earlier ones wrote with no request per
+ * backup. Until 2026-12-06 it was one invocation writing oldest first: past the 15 minutes Lambda killed
+ * it (Sandbox.Timedout) with the oldest part of the history COMMITTED, so a DR restore by point in time
+ * chose a backup months old (audit aV1-1), and a re-run started over and never finished (aV1-2).
+ *
+ * What a round costs: the scan reads every snapshot object 8 at a time (~26,000 objects, a year of
+ * hourly backups of three sources, ~2 min at ~35 ms a GET); then per backup created, on a vault with
+ * Object Lock one GetObjectLegalHold round (its sources' reads in parallel, ~35 ms), and on the catalog a
+ * conditional PutItem and one index PutItem per source (~5 ms each): for three sources ~18 backups a second
+ * with Object Lock, ~50 without, so a round writes some 13,000 to 36,000 backups (audit aV1 measured the old
+ * single run's limit at ~70,000 snapshots, ~37,000 with Object Lock). A record already in the catalog costs its index
+ * writes again (the same items) unless an earlier round of the run wrote it. The DR copy status is one
+ * listing of the DR vault's `snapshots/` (lambdas/catalog/snapshot-presence.ts). After
+ * CATALOG_REBUILD_ROUNDS rounds, or a round that wrote nothing (its scan took its time), the execution
+ * fails with CatalogRebuildIncompleteError: the catalog holds the newest backups, and the error names
+ * `lifeboat catalog rebuild` from a machine, which has no time limit, to finish.
  *
  * Access: read-only on both vaults (config, key objects, snapshot objects and their S3 legal hold status; the listing, which also
  * makes S3 answer a missing key 404 as the vault expects), Decrypt on both vault keys (the DR key by
@@ -115,18 +124,24 @@ export class CatalogRebuildWorkflow extends Construct {
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/${PLAN_INDEX}`] }));
     props.catalogKey.grantEncryptDecrypt(rebuild);
 
+    const request = new sfn.Pass(this, 'Rebuild request', {
+      comment: 'Keeps the execution\'s input ({"vault"?}) as $.request for every round of the rebuild.',
+      parameters: { 'request.$': '$' },
+    });
     const rebuildTask = lifeboatTask(
       this,
       'Rebuild catalog',
-      side === 'primary'
-        ? 'Validates the input ({"vault": "primary" | "dr"}, default primary), reads every snapshot of that vault and writes the COMMITTED record and index items of each backup the catalog lacks; never replaces or downgrades a record. Idempotent: safe to run again.'
-        : 'Validates the input ({"vault": "dr"} or {}: this region\'s vault only), reads every snapshot of the DR vault and writes the COMMITTED record (copies.dr COMMITTED) and index items of each backup the DR catalog lacks; never replaces or downgrades a record. Idempotent: safe to run again.',
+      (side === 'primary'
+        ? 'Validates the input ({"vault": "primary" | "dr"}, default primary), reads every snapshot of that vault and writes the COMMITTED record and index items of each backup the catalog lacks, newest first; never replaces or downgrades a record.'
+        : 'Validates the input ({"vault": "dr"} or {}: this region\'s vault only), reads every snapshot of the DR vault and writes the COMMITTED record (copies.dr COMMITTED) and index items of each backup the DR catalog lacks, newest first; never replaces or downgrades a record.') +
+        ` Answers done: false where its time ran out, and the next round goes on below; fails with CatalogRebuildIncompleteError after ${CATALOG_REBUILD_ROUNDS} rounds. Idempotent: safe to run again.`,
       rebuild,
-      '$.report',
+      '$.rebuild',
     );
+    const finished = new sfn.Choice(this, 'Rebuild finished?', { comment: 'Runs the rebuild again, below where it stopped, until it answers done: true.' });
     const report = new sfn.Succeed(this, 'Rebuild report', {
-      comment: 'The rebuild is done; the execution\'s output is its summary: outcomes counted, and what was skipped, kept or left out, each with the reason.',
-      outputPath: '$.report',
+      comment: 'The rebuild is done; the execution\'s output is its summary: outcomes counted over every round, and what was skipped, kept or left out, each with the reason.',
+      outputPath: '$.rebuild.report',
     });
     const failureReport = failureReportState(this, {
       reportComment: 'Collects the error and cause of the failed rebuild with the request and execution name, for the Fail state and the execution history.',
@@ -134,8 +149,9 @@ export class CatalogRebuildWorkflow extends Construct {
       failComment: 'Fails the execution with the rebuild\'s own error name and message.',
     });
     rebuildTask.addCatch(failureReport, { errors: ['States.ALL'], resultPath: '$.error' });
+    finished.when(sfn.Condition.booleanEquals('$.rebuild.done', true), report).otherwise(rebuildTask);
 
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: rebuildTask.next(report), timeout: WORKFLOW_TIMEOUT });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: request.next(rebuildTask).next(finished), timeout: WORKFLOW_TIMEOUT });
 
     acknowledgeScopedWildcards(this, [...vaultObjects, `${rebuild.functionArn}:*`]);
     for (const role of [rebuild.role, this.stateMachine.role]) if (role) acknowledgeXRayWildcard(role);

@@ -1,4 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { CATALOG_REBUILD_ROUNDS } from '../../../config/catalog-rebuild-rounds';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -44,18 +46,22 @@ function logicalId(type: string, props: Record<string, unknown>, template: Templ
 
 const flat = (value: unknown): string => JSON.stringify(value);
 
-it('defines lifeboat-dev-catalog-rebuild: Rebuild catalog → Rebuild report, Retry on TransientError, Catch to a failure report that fails with the error', () => {
+it('defines lifeboat-dev-catalog-rebuild: Rebuild request → Rebuild catalog → Rebuild finished? (again until done) → Rebuild report, Retry on TransientError, Catch to a failure report that fails with the error', () => {
   const definition = rebuildDefinition();
   // Every runbook starts by refusing an input that is no JSON object (lib/constructs/logged-state-machine.ts).
   expect(definition.StartAt).toBe('Input as JSON text');
   expect(definition.States['Input as JSON text']?.Next).toBe('Input is an object?');
-  expect(definition.States['Input is an object?']?.Default).toBe('Rebuild catalog');
-  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input as JSON text', 'Input is an object?', 'Input refused', 'Rebuild catalog', 'Rebuild failed', 'Rebuild report']);
+  expect(definition.States['Input is an object?']?.Default).toBe('Rebuild request');
+  expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input as JSON text', 'Input is an object?', 'Input refused', 'Rebuild catalog', 'Rebuild failed', 'Rebuild finished?', 'Rebuild report', 'Rebuild request']);
   const task = definition.States['Rebuild catalog'] ?? {};
-  expect(task).toMatchObject({ Type: 'Task', Next: 'Rebuild report', ResultPath: '$.report' });
+  expect(definition.States['Rebuild request']).toMatchObject({ Type: 'Pass', Parameters: { 'request.$': '$' }, Next: 'Rebuild catalog' });
+  expect(task).toMatchObject({ Type: 'Task', Next: 'Rebuild finished?', ResultPath: '$.rebuild' });
+  expect(definition.States['Rebuild finished?']).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.rebuild.done', BooleanEquals: true, Next: 'Rebuild report' }], Default: 'Rebuild catalog' });
+  // Every round's 15 minutes and an hour for retries.
+  expect(definition).toMatchObject({ TimeoutSeconds: (CATALOG_REBUILD_ROUNDS * 15 + 60) * 60 });
   expect(task.Retry).toEqual(expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['TransientError'], BackoffRate: 2, JitterStrategy: 'FULL' })]));
   expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Failure report' }]);
-  expect(definition.States['Rebuild report']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
+  expect(definition.States['Rebuild report']).toMatchObject({ Type: 'Succeed', OutputPath: '$.rebuild.report' });
   expect(definition.States['Failure report']).toMatchObject({ Type: 'Pass', Next: 'Rebuild failed' });
   expect(definition.States['Rebuild failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.failure.error', CausePath: '$.failure.cause' });
   for (const [name, state] of Object.entries(definition.States)) expect({ name, comment: typeof state.Comment === 'string' && state.Comment.length > 20 }).toEqual({ name, comment: true });
@@ -65,6 +71,31 @@ it('defines lifeboat-dev-catalog-rebuild: Rebuild catalog → Rebuild report, Re
     LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
   });
   primary.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/lifeboat-dev-catalog-rebuild' });
+});
+
+/** A fake Rebuild catalog task as the handler answers (lambdas/handlers/rebuild-catalog.ts): not done for `rounds - 1` rounds. */
+type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+function fakeRounds(rounds: number, seen: unknown[]) {
+  return (input: JsonValue): JsonValue => {
+    seen.push(input);
+    const { rebuild } = input as { rebuild?: { round: number; created: number } };
+    const round = (rebuild?.round ?? 0) + 1;
+    const created = (rebuild?.created ?? 0) + 10;
+    return { done: round === rounds, round, created, resumeBelow: { startedAt: `2026-0${9 - round}-01T00:00:00.000Z`, backupId: `b${round}` }, report: { outcomes: { created }, rounds: round } };
+  };
+}
+
+it('runs the rebuild round after round until one answers done, each with the request and the previous round\'s result; the last round\'s summary is the output', async () => {
+  const definition = rebuildDefinition();
+  const seen: unknown[] = [];
+  const machine = new StateMachine(definition as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false } });
+  const execution = machine.run({ vault: 'dr' }, { overrides: { taskResourceLocalHandlers: { 'Rebuild catalog': fakeRounds(3, seen) } } });
+  expect(await execution.result).toEqual({ outcomes: { created: 30 }, rounds: 3 });
+  expect(seen).toEqual([
+    { request: { vault: 'dr' } },
+    { request: { vault: 'dr' }, rebuild: expect.objectContaining({ done: false, round: 1, created: 10, resumeBelow: { startedAt: '2026-08-01T00:00:00.000Z', backupId: 'b1' } }) },
+    { request: { vault: 'dr' }, rebuild: expect.objectContaining({ done: false, round: 2, created: 20 }) },
+  ]);
 });
 
 it('runs the rebuild in one function outside any VPC, with Lambda\'s full 15 minutes', () => {
@@ -135,8 +166,8 @@ it('grants exactly: read both vaults (config, keys, snapshots, the snapshots\' l
 describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the DR vault alone', () => {
   it('defines lifeboat-dev-catalog-rebuild in the DR stack with the same states', () => {
     const definition = rebuildDefinition(dr);
-    expect(definition.States['Input is an object?']?.Default).toBe('Rebuild catalog');
-    expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input as JSON text', 'Input is an object?', 'Input refused', 'Rebuild catalog', 'Rebuild failed', 'Rebuild report']);
+    expect(definition.States['Input is an object?']?.Default).toBe('Rebuild request');
+    expect(Object.keys(definition.States).sort()).toEqual(['Failure report', 'Input as JSON text', 'Input is an object?', 'Input refused', 'Rebuild catalog', 'Rebuild failed', 'Rebuild finished?', 'Rebuild report', 'Rebuild request']);
     expect(String(definition.States['Rebuild catalog']?.Comment)).toContain('DR vault');
     dr.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/vendedlogs/states/lifeboat-dev-catalog-rebuild' });
   });

@@ -42,6 +42,7 @@ it('prints what it did with each backup, and names on stderr what was left out a
     ],
     missingFromVault: [{ backupId: '20260303T100000Z-00000003', plan: 'demo', sources: [{ source: 'demo-files', snapshotId: 'b'.repeat(64) }] }],
     warnings: ['legal holds are not rebuilt: …'],
+    progress: { complete: true },
   };
   const { out, err, io } = capturedCliIo();
   printRebuildReport(report, io);
@@ -120,5 +121,21 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     const { err, io } = capturedCliIo();
     expect(await catalogRebuildCommand(options, { io, stderr, runner: runner() })).toBe(1);
     expect(err.join('\n')).toContain('Catalog rebuild FAILED: VaultNotFoundError: s3://x holds no vault');
+    expect(err.join('\n')).not.toContain('partial');
+  });
+
+  it.each([
+    ['FAILED', 'Sandbox.Timedout', 'Task timed out after 900.00 seconds'],
+    ['TIMED_OUT', 'States.Timeout', ''],
+  ])('a %s execution (%s) says the catalog is partial, the oldest missing, and names the command that finishes it, exit 1', async (status, error, message) => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-catalog-rebuild:e4' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: status as 'FAILED', error, cause: message });
+    const { err, io } = capturedCliIo();
+    expect(await catalogRebuildCommand({ ...options, region: 'dr' }, { io, stderr, runner: awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), drClient: new SFNClient({ region: 'us-west-2' }), pollMs: 1 }) })).toBe(1);
+    expect(err.join('\n')).toContain(
+      'the catalog is partial: the rebuild writes the newest backups first, so what is missing is the oldest (a restore by point in time or of the latest backup already finds the newest). ' +
+        'Finish it from a machine, which has no time limit and skips what is written: lifeboat catalog rebuild --vault dr --region dr --env dev --aws\n',
+    );
   });
 });

@@ -12,7 +12,7 @@ import { capturedCliIo } from '../../support/captured-cli-io';
 const backup = (n: number, outcome: RebuiltBackup['outcome']): RebuiltBackup => ({ backupId: `20261205T13380${n}Z-0000000${n}`, plan: 'demo', outcome });
 
 function report(backups: RebuiltBackup[], drCopies: CatalogRebuildReport['drCopies'] = 'checked-in-dr-vault'): CatalogRebuildReport {
-  return { vault: 'primary', snapshots: backups.length * 3, untaggedSnapshots: 0, unreadableSnapshots: [], drCopies, backups, missingFromVault: [] };
+  return { vault: 'primary', snapshots: backups.length * 3, untaggedSnapshots: 0, unreadableSnapshots: [], drCopies, backups, missingFromVault: [], progress: { complete: true } };
 }
 
 function drLine(out: string[]): string | undefined {

@@ -10,7 +10,7 @@ import { type VaultStore } from '../../../../vault/backend/vault-store';
  */
 
 function report(backups: RebuiltBackup[], extra: Partial<CatalogRebuildReport> = {}): CatalogRebuildReport {
-  return { vault: 'primary', snapshots: backups.length, untaggedSnapshots: 0, unreadableSnapshots: [], drCopies: 'checked-in-dr-vault', backups, missingFromVault: [], ...extra };
+  return { vault: 'primary', snapshots: backups.length, untaggedSnapshots: 0, unreadableSnapshots: [], drCopies: 'checked-in-dr-vault', backups, missingFromVault: [], progress: { complete: true }, ...extra };
 }
 
 const created = (i: number): RebuiltBackup => ({ backupId: `b${String(i).padStart(5, '0')}`, plan: 'demo', outcome: 'created' });

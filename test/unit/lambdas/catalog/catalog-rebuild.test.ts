@@ -452,3 +452,56 @@ it('on a vault with Object Lock, holds a created record whose snapshot objects h
   await expect(rebuildCatalog(deps())).rejects.toThrow(LegalHoldUnreadError);
   await expect(rebuildCatalog(deps())).rejects.toThrow(/could not be read \(Service Unavailable\).*run the rebuild again/);
 });
+
+/** The memory catalog counting its requests (one per index item, as DynamoDB takes them): the clock of a deadline test. */
+class CountingCatalog extends MemoryCatalog {
+  requests = 0;
+  readonly indexedBackups: string[] = [];
+  override async getBackup(backupId: string): Promise<BackupRecord | undefined> {
+    this.requests++;
+    return super.getBackup(backupId);
+  }
+  override async putRebuiltBackup(record: BackupRecord): Promise<boolean> {
+    this.requests++;
+    return super.putRebuiltBackup(record);
+  }
+  override async indexCommittedBackup(record: BackupRecord): Promise<void> {
+    this.requests += record.sourceNames.length;
+    this.indexedBackups.push(record.backupId);
+    return super.indexCommittedBackup(record);
+  }
+  override async listBackupsOfPlan(plan: string): Promise<BackupRecord[]> {
+    this.requests++;
+    return super.listBackupsOfPlan(plan);
+  }
+}
+
+it('cut by its deadline, writes the newest backups and not the oldest, says what is left, and a second round completes without writing them again', async () => {
+  const [oldest, middle, newest] = await commitChain();
+  if (!oldest || !middle || !newest) throw new Error('a chain of three');
+  const counting = new CountingCatalog();
+  // The clock is the count of catalog requests: the listing (1), then 3 a backup (its put, 2 index items); started before 5.
+  const clock = () => new Date(counting.requests);
+  const first = await rebuildCatalog(deps({ catalog: counting, now: clock, deadline: 5 }));
+  expect([...counting.records.keys()].sort()).toEqual([middle.backupId, newest.backupId]);
+  expect(first.backups.map((b) => [b.backupId, b.outcome])).toEqual([
+    [middle.backupId, 'created'],
+    [newest.backupId, 'created'],
+  ]);
+  expect(first.progress).toEqual({ complete: false, left: 1, resumeBelow: { startedAt: middle.startedAt, backupId: middle.backupId } });
+
+  // The next round, below where the first stopped: the listing, then the oldest's put and index items, and nothing else.
+  const before = counting.requests;
+  counting.indexedBackups.length = 0;
+  const second = await rebuildCatalog(deps({ catalog: counting, now: clock, deadline: Number.MAX_SAFE_INTEGER, ...(first.progress.complete ? {} : { doneAbove: first.progress.resumeBelow }) }));
+  expect(counting.requests - before).toBe(1 + 3);
+  expect(counting.indexedBackups).toEqual([oldest.backupId]);
+  expect(second.progress).toEqual({ complete: true });
+  expect(second.backups.map((b) => [b.backupId, b.outcome])).toEqual([
+    [oldest.backupId, 'created'],
+    [middle.backupId, 'unchanged'],
+    [newest.backupId, 'unchanged'],
+  ]);
+  for (const original of [oldest, middle, newest]) expect(counting.records.get(original.backupId)).toEqual({ ...original, copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+  expect(counting.index.size).toBe(6);
+});

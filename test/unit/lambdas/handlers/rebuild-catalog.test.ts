@@ -1,4 +1,12 @@
-import { handler } from '../../../../lambdas/handlers/rebuild-catalog';
+import { CATALOG_REBUILD_ROUNDS } from '../../../../config/catalog-rebuild-rounds';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { backupSnapshotTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
+import { handler, rebuildCatalogHandler } from '../../../../lambdas/handlers/rebuild-catalog';
+import { type LambdaRuntime } from '../../../../lambdas/runtime/lambda-runtime';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { initVault, type Vault } from '../../../../vault/repository/vault';
+import { SMALL_TUNING } from '../../../support/vault-test-helpers';
 
 /**
  * The runbook's input is refused, naming the field, before the function builds anything from its
@@ -9,5 +17,63 @@ it.each([
   [{ vualt: 'dr' }, 'Invalid catalog rebuild request: (input): Unrecognized key'],
   ['primary', 'Invalid catalog rebuild request: (input): '],
 ])('refuses %j with an InvalidInputError naming the field', async (input, message) => {
-  await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
+  await expect(handler({ request: input })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
+});
+
+describe('rounds: the deadline of each invocation, and the error when the rounds run out', () => {
+  const MINUTE = 60_000;
+  let vault: Vault;
+  const records = new Map<string, BackupRecord>();
+
+  beforeAll(async () => {
+    vault = await initVault(new MemoryVaultStore('rounds'), new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
+    for (const day of [1, 2, 3]) {
+      const backupId = `2026030${day}T100000Z-0000000${day}`;
+      const run = { backupId, plan: 'orders', environment: 'prod', strategy: 'full' as const, requestedStrategy: 'full' as const, startedAt: `2026-03-0${day}T10:00:00.000Z`, shardCount: 1, sourceNames: ['orders-bucket'] };
+      const writer = await vault.newSnapshotWriter({ parent: null, inline: true });
+      await writer.add({ path: 'item', kind: 'object', meta: {}, content: Buffer.from(backupId) });
+      await vault.commitSnapshot({ source: { kind: 's3', id: 'orders-bucket' }, parts: [await writer.finish()], parent: null, tags: backupSnapshotTags(run, { changedDuringRead: 0, vanished: 0, skipped: 0 }), startedAt: new Date(run.startedAt) });
+    }
+  });
+  beforeEach(() => {
+    records.clear();
+    // Only Date: each record written takes ten minutes of the invocation's fifteen (the rest of the clock runs).
+    jest.useFakeTimers({ now: Date.UTC(2026, 11, 6), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+  });
+  afterEach(() => jest.useRealTimers());
+
+  const catalog = {
+    getBackup: async (id: string) => records.get(id),
+    putRebuiltBackup: async (r: BackupRecord) => {
+      jest.setSystemTime(Date.now() + 10 * MINUTE);
+      if (records.has(r.backupId)) return false;
+      records.set(r.backupId, r);
+      return true;
+    },
+    indexCommittedBackup: async () => undefined,
+    listBackupsOfPlan: async (plan: string) => [...records.values()].filter((r) => r.plan === plan),
+  };
+  const runtime = () => ({ config: { homeVault: 'dr' }, environment: 'prod', plans: [{ name: 'orders' }], catalog, openVault: async () => vault }) as unknown as LambdaRuntime;
+  const invocation = (remaining: number) => ({ getRemainingTimeInMillis: () => remaining });
+
+  it('cut by its time, answers done: false below the newest it wrote; the next round finishes and counts what both created', async () => {
+    const first = await rebuildCatalogHandler(runtime)({ request: {} }, invocation(15 * MINUTE));
+    expect(first).toMatchObject({ done: false, round: 1, created: 2, resumeBelow: { backupId: '20260302T100000Z-00000002' }, report: { left: 1, rounds: 1 } });
+    expect([...records.keys()].sort()).toEqual(['20260302T100000Z-00000002', '20260303T100000Z-00000003']);
+    const second = await rebuildCatalogHandler(runtime)({ request: {}, rebuild: first }, invocation(15 * MINUTE));
+    expect(second).toMatchObject({ done: true, round: 2, created: 3, report: { outcomes: { created: 3, unchanged: 0 }, rounds: 2 } });
+  });
+
+  it('out of rounds, or a round that wrote nothing, fails with CatalogRebuildIncompleteError: the catalog is partial, the oldest missing, and the command that finishes it', async () => {
+    const last = rebuildCatalogHandler(runtime)({ request: {}, rebuild: { round: CATALOG_REBUILD_ROUNDS - 1, created: 0 } }, invocation(15 * MINUTE));
+    await expect(last).rejects.toMatchObject({
+      name: 'CatalogRebuildIncompleteError',
+      message: expect.stringMatching(/ran out of time after 12 rounds .*: 1 backup\(s\), the oldest, are not looked at yet and 2 were created; the catalog is partial: .*what is missing is the oldest .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/),
+    });
+    records.clear();
+    await expect(rebuildCatalogHandler(runtime)({ request: {} }, invocation(0))).rejects.toMatchObject({
+      name: 'CatalogRebuildIncompleteError',
+      message: expect.stringContaining('a round of the catalog rebuild had no time left to write a backup after scanning the vault\'s 3 snapshots: 3 backup(s)'),
+    });
+  });
 });
