@@ -1,16 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { type Duration } from 'aws-cdk-lib';
+import { INLINE_MAP_WAVE_MARGIN, inlineMapWaves, timeoutCoveringWaves } from './inline-map-waves';
 
-/**
- * Iterations of an inline Map that run at once: Step Functions runs at most 40 of them concurrently whatever
- * MaxConcurrency says (the local engine too), so a drill of 41 or more sources restores them in waves.
- */
-export const INLINE_MAP_CONCURRENCY = 40;
-
-/**
- * Kept per wave after the first, beyond its child restores' timeout: the Map's iteration that follows a finished one
- * starts its child restore (a `startExecution.sync`), whose end Step Functions sees by polling.
- */
-export const DRILL_WAVE_MARGIN = Duration.minutes(10);
+// The drill's importers took these from here before the failover shared them (inline-map-waves.ts).
+export { INLINE_MAP_CONCURRENCY } from './inline-map-waves';
+export const DRILL_WAVE_MARGIN = INLINE_MAP_WAVE_MARGIN;
 
 export type DrillTimeouts = {
   /** Waves of child restores the plan with the most sources needs: ceil(sources / INLINE_MAP_CONCURRENCY). */
@@ -31,8 +24,6 @@ export type DrillTimeouts = {
  */
 export function drillTimeouts(base: Duration, tail: Duration, maxSources: number): DrillTimeouts {
   const restoreSource = base.minus(tail);
-  const waves = Math.max(1, Math.ceil(maxSources / INLINE_MAP_CONCURRENCY));
-  // Far below Step Functions' bound on a standard execution (a year): ten thousand waves of 20.6 h.
-  const drill = Duration.seconds(base.toSeconds() + (waves - 1) * (restoreSource.toSeconds() + DRILL_WAVE_MARGIN.toSeconds()));
-  return { waves, restoreSource, drill };
+  const waves = inlineMapWaves(maxSources);
+  return { waves, restoreSource, drill: timeoutCoveringWaves(restoreSource, waves, tail) };
 }

@@ -10,6 +10,7 @@ import { approvalStep, grantApprover } from './approval-step';
 import { ownedBy } from './bucket-owner-condition';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { INLINE_MAP_CONCURRENCY, inlineMapWaves, timeoutCoveringWaves } from './inline-map-waves';
 import { lambdaStepsBudget } from './lambda-step-budget';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
@@ -173,6 +174,8 @@ export class FailoverWorkflow extends Construct {
       comment: 'Restores every source of the backup from the DR vault into its target in this region and verifies it, one iteration per source, in parallel; each iteration\'s result is its restore report, or its failure ({ source, restoreId, target, failed, error }).',
       itemsPath: '$.failover.restores',
       resultPath: '$.restored',
+      // What Step Functions runs at most anyway, said so that the waves the timeout below counts are in the definition.
+      maxConcurrency: INLINE_MAP_CONCURRENCY,
     }).itemProcessor(restoreOne);
     const reportTask = lifeboatTask(
       this,
@@ -210,11 +213,16 @@ export class FailoverWorkflow extends Construct {
     const definition = approval.task.next(startTask).next(restoreSources).next(reportTask).next(everySource);
     // The failover outlasts its restores by the approval's wait and what its other steps may take with their retries: a
     // restore that runs too long fails its source and the report still runs. Were the failover's own timeout first, the
-    // execution would just stop, no Catch run: no report naming the sources restored and those not.
+    // execution would just stop, no Catch run: no report naming the sources restored and those not, no
+    // FailoverIncompleteError. Step Functions runs 40 of the Map's iterations at once, so a plan of more sources
+    // restores in waves, each child's timeout counting from its own start: the timeout covers the waves the stack's
+    // largest plan needs (inline-map-waves.ts), fixed at synth; a plan of 40 sources or fewer keeps one child's.
     const approvalWait = props.approvalTimeout ?? APPROVAL_TIMEOUT;
-    const timeout = restoreTimeout.plus(approvalWait).plus(lambdaStepsBudget([approval.fn, start, report]));
+    const waves = inlineMapWaves(Math.max(0, ...plans.map((p) => p.sources.length)));
+    const timeout = timeoutCoveringWaves(restoreTimeout, waves, approvalWait.plus(lambdaStepsBudget([approval.fn, start, report])));
     this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition, timeout });
-    // A grant must outlast every child the failover may start; a day more for clocks and for reading what was granted.
+    // A grant must outlast every child the failover may start, the last wave's too; a day more for clocks and for
+    // reading what was granted.
     start.addEnvironment(FAILOVER_GRANT_SECONDS_ENV, String(timeout.plus(Duration.days(1)).toSeconds()));
     if (props.approverRoleArn) grantApprover(this, 'Approver', props.approverRoleArn, props.catalog, props.catalogKey, this.stateMachine);
 

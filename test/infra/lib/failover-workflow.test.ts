@@ -1,11 +1,14 @@
-import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { type IConstruct } from 'constructs';
+import { lifeboatConfigSchema } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { resolvedStateMachines } from '../../../local/assembly/deploy-checks/resolved-state-machines';
 import { checkStateMachineDefinition } from '../../../local/assembly/deploy-checks/state-machine-definition-check';
 import { type CfnTemplate } from '../../../local/assembly/synthesized-stack';
 import { type AslDefinition } from '../../../local/executor/state-machine-definition';
+import { INLINE_MAP_WAVE_MARGIN } from '../../../lib/constructs/inline-map-waves';
+import { APPROVAL_TIMEOUT, WORKFLOW_TIMEOUT } from '../../../lib/lifeboat-defaults';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { type LifeboatFunction } from '../../../lib/constructs/lifeboat-function';
 import { resourceNames } from '../../../lib/stacks/resource-names';
@@ -108,5 +111,79 @@ it('the failover\'s start may PutItem only failover grants (LeadingKeys FAILOVER
   // The statements themselves name the partition: the grant write is no wider than it.
   Template.fromStack(dev!.dr).hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'dynamodb:PutItem', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['FAILOVER_GRANTS'] } } })]) },
+  });
+});
+
+/**
+ * A failover of more than 40 sources restores them in waves (Step Functions runs 40 iterations of an inline Map at
+ * once, each child's timeout counting from its own start): its timeout covers each wave's child timeout, the approval's
+ * wait and its steps, so the last wave's restores time out before the failover does and its report and
+ * FailoverIncompleteError still come (review rG F1: with 41 sources the second wave outran the failover's 36.7 h, which
+ * ended States.Timeout, no report naming the live sources). Each grant outlasts the failover by a day. 40 sources keep
+ * one child's timeout.
+ */
+describe('a failover of many sources', () => {
+  const environment = (name: string, sources: number) => ({
+    name,
+    account: ACCOUNT,
+    primaryRegion: 'us-east-1',
+    drRegion: 'us-west-2',
+    plans: [
+      {
+        name: 'many',
+        schedule: 'rate(1 day)',
+        strategy: 'full',
+        retention: { keepLast: 3 },
+        objectives: { rpoMinutes: 1440, rtoMinutes: 600 },
+        sources: Array.from({ length: sources }, (_, i) => ({ type: 's3', name: `s${i}`, bucket: `${name}-source-${i}` })),
+      },
+    ],
+  });
+  const manyConfig = lifeboatConfigSchema.parse({ environments: [environment('w40', 40), environment('w41', 41)] });
+  const many = synthesizeApp((app) => buildLifeboatApp(app, manyConfig));
+
+  /** TimeoutSeconds of the failover and of its child restore, the Map's MaxConcurrency and the grants' seconds, in `env`'s DR stack. */
+  function timeoutsOf(env: string): { failover: number; child: number; maxConcurrency: unknown; grantSeconds: unknown } {
+    const built = many.built.get(env);
+    const envConfig = manyConfig.environments.find((e) => e.name === env);
+    if (!built || !envConfig) throw new Error(`no environment ${env}`);
+    const envNames = resourceNames(envConfig);
+    const template = Template.fromStack(built.dr);
+    const { machines } = resolvedStateMachines([{ stackName: built.dr.stackName, role: 'dr', account: '111111111111', region: 'us-west-2', template: template.toJSON() as CfnTemplate, assemblyDir: many.assemblyDir }]);
+    const byName = (name: string) => {
+      const [logicalId] = Object.keys(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: name } }));
+      const machine = machines.find((m) => m.logicalId === logicalId);
+      if (!machine) throw new Error(`no state machine ${name}`);
+      return machine.definition as AslDefinition & { TimeoutSeconds?: number };
+    };
+    const failover = byName(envNames.failoverStateMachine);
+    const child = byName(`${envNames.failoverStateMachine}-restore-source`);
+    const start = built.protection.failoverWorkflow.functions.start;
+    const startResource = template.toJSON().Resources[built.dr.getLogicalId(start.node.defaultChild as CfnElement)] as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    return {
+      failover: failover.TimeoutSeconds ?? 0,
+      child: child.TimeoutSeconds ?? 0,
+      maxConcurrency: (failover.States['Restore sources'] as Record<string, unknown>).MaxConcurrency,
+      grantSeconds: startResource.Properties.Environment.Variables.LIFEBOAT_FAILOVER_GRANT_SECONDS,
+    };
+  }
+
+  it('keeps one child\'s timeout plus the approval\'s wait and its steps for 40 sources, one wave', () => {
+    const { failover, child, maxConcurrency, grantSeconds } = timeoutsOf('w40');
+    expect(child).toBe(WORKFLOW_TIMEOUT.toSeconds());
+    expect(failover - child).toBeGreaterThan(APPROVAL_TIMEOUT.toSeconds());
+    expect(failover - child).toBeLessThan(APPROVAL_TIMEOUT.toSeconds() + Duration.hours(1).toSeconds());
+    expect(maxConcurrency).toBe(40);
+    expect(grantSeconds).toBe(String(failover + Duration.days(1).toSeconds()));
+  });
+
+  it('covers two waves of child restores, a margin, the approval\'s wait and its steps for 41 sources; the grants follow', () => {
+    const one = timeoutsOf('w40');
+    const { failover, child, maxConcurrency, grantSeconds } = timeoutsOf('w41');
+    const tail = one.failover - one.child;
+    expect(child).toBe(one.child);
+    expect(failover).toBe(2 * child + INLINE_MAP_WAVE_MARGIN.toSeconds() + tail);
+    expect(maxConcurrency).toBe(40);
+    expect(grantSeconds).toBe(String(failover + Duration.days(1).toSeconds()));
   });
 });
