@@ -3,7 +3,7 @@ import { DEFAULT_REPLICATION_LAG_MINUTES } from '../../lib/lifeboat-defaults';
 import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
-import { type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
 import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
@@ -243,15 +243,26 @@ function outstandingDamage(latest: ScrubRunRecord, earlier: NonNullable<ScrubRun
   // Objects past the listed ones are counted only, in groups that say whether some have no copy in the other vault
   // (`lost`): the listed ones may all be gone while the counted ones have a good copy (review rB F2). A group of a record
   // from before that flag is judged by the last listed object (listed with no good copy first, so one without shows them
-  // DAMAGED too).
+  // DAMAGED too). Only the groups earlier runs found are shown here, as the listed objects are: the latest run's own
+  // are its outcome, and counted here they made an earlier group with a good copy read DAMAGED (review rE F3). A record
+  // from before groups has one count, with the earliest `since` of all.
   const last = o?.objects.at(-1);
   const lastLost = last === undefined || isLost(last);
-  const unlistedLost = (): boolean => (o?.notListedGroups?.length ? o.notListedGroups.some((g) => g.lost ?? lastLost) : lastLost);
-  const unlisted = o && o.notListed > 0 && o.notListedSince !== undefined && o.notListedSince < latest.startedAt ? { count: o.notListed, since: o.notListedSince, lost: unlistedLost() } : undefined;
+  const groups: readonly NotListedGroup[] | undefined = o?.notListedGroups?.length ? o.notListedGroups : undefined;
+  const legacy = o && o.notListed > 0 && o.notListedSince !== undefined ? [{ count: o.notListed, since: o.notListedSince }] : [];
+  const unlisted = earlierUnlisted(groups ?? legacy, latest.startedAt, lastLost);
   if (earlier.length === 0 && !unlisted) return {};
   const since = [...earlier.map((e) => e.since), ...(unlisted ? [unlisted.since] : [])].sort()[0] ?? latest.startedAt;
   const lost = earlier.some(isLost) || (unlisted?.lost ?? false);
   return { outstanding: { objects: new Set(earlier.map((e) => e.key)).size + (unlisted?.count ?? 0), outcome: lost ? 'DAMAGED' : 'REPAIRABLE', since } };
+}
+
+/** Of the groups of unlisted objects, those found before `startedAt` (the latest run's): their count, earliest `since`, whether any is lost. */
+function earlierUnlisted(groups: readonly Pick<NotListedGroup, 'count' | 'since' | 'lost'>[], startedAt: string, lastLost: boolean): { count: number; since: string; lost: boolean } | undefined {
+  const earlier = groups.filter((g) => g.since < startedAt);
+  const since = earlier.map((g) => g.since).sort()[0];
+  if (since === undefined) return undefined;
+  return { count: earlier.reduce((n, g) => n + g.count, 0), since, lost: earlier.some((g) => g.lost ?? lastLost) };
 }
 
 /** No good copy, and no copy in the other vault not yet verified (archived, or left unread by a deadline: REPAIRABLE). */

@@ -31,7 +31,7 @@ export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
 /** What is known of the other vault's copy of an object with no good copy: it exists, but was not verified (see above). */
 export type OtherCopy = NonNullable<OutstandingScrubObject['otherCopy']>;
 
-/** Groups of unlisted objects a record keeps; past it the oldest are merged into one (scrub-outstanding.ts). */
+/** Groups of unlisted objects a record keeps; past it groups of one problem are merged, neighbouring keys first (scrub-outstanding.ts). */
 export const OUTSTANDING_GROUPS_KEPT = 30;
 
 /**

@@ -70,8 +70,9 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // slice), the corrupt ones carried (keys anywhere), the missing ones (read again by any comparison).
   const corrupt = overflow.filter((o) => o.problem === 'corrupt');
   const corruptGroups = [...groupOf('corrupt', corrupt.filter((o) => foundNow.has(id(o))), cycle), ...groupOf('corrupt', corrupt.filter((o) => !foundNow.has(id(o))), cycle)];
-  const missingParts = Math.max(1, Math.min(MISSING_GROUPS_PER_RUN, OUTSTANDING_GROUPS_KEPT - kept.length - corruptGroups.length));
-  const groups = boundedGroups([...kept, ...corruptGroups, ...missingGroups(overflow.filter((o) => o.problem === 'missing'), missingParts, cycle)]);
+  // Split in full whatever the earlier groups take: a short budget is made by merging groups (boundedGroups), not by
+  // one group over the whole overflow per vault, which every cut run kept (review rE F2).
+  const groups = boundedGroups([...kept, ...corruptGroups, ...missingGroups(overflow.filter((o) => o.problem === 'missing'), MISSING_GROUPS_PER_RUN, cycle)]);
   const notListed = groups.reduce((n, g) => n + g.count, 0);
   if (notListed === 0) return { objects, notListed };
   const since = groups.map((g) => g.since).sort(order)[0];
@@ -82,8 +83,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
 type CountedGroup = NotListedGroup & { readonly lost: boolean };
 
 /**
- * The most groups one run's missing overflow is split into: half the record's budget, so that the groups of a few later
- * runs fit beside them before the oldest must be merged.
+ * The most groups one run's missing overflow is split into: half the record's budget, so that the groups of earlier runs
+ * fit beside them, merged where they must be (boundedGroups).
  */
 const MISSING_GROUPS_PER_RUN = Math.ceil(OUTSTANDING_GROUPS_KEPT / 2);
 
@@ -99,7 +100,8 @@ function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrub
 }
 
 /**
- * A run's missing overflow in up to `parts` groups of neighbouring keys, per vault (review rB F1). A run whose work-out
+ * A run's missing overflow in up to `parts` groups of neighbouring keys, shared between its vaults in proportion to
+ * their objects, at least one each (review rB F1, rE F2). A run whose work-out
  * was cut drops a missing group only when none of the keys it left not worked out lies in its range; pack keys are
  * uniform sha-256 hex and such a run nearly always lacks a pack or two in flight, so one group over the whole overflow
  * spanned nearly all of data/ and was kept by every cut run, long after the vault held its objects again. Narrow
@@ -109,7 +111,8 @@ function missingGroups(objs: readonly OutstandingScrubObject[], parts: number, c
   const vaults = [...new Set(objs.map((o) => o.vault))].sort(order);
   return vaults.flatMap((vault) => {
     const ofVault = objs.filter((o) => o.vault === vault).sort((a, b) => order(a.key, b.key));
-    const size = Math.ceil(ofVault.length / Math.max(1, Math.floor((parts * ofVault.length) / objs.length)));
+    const share = 1 + Math.floor((Math.max(0, parts - vaults.length) * ofVault.length) / objs.length);
+    const size = Math.ceil(ofVault.length / share);
     const chunks: CountedGroup[] = [];
     for (let at = 0; at < ofVault.length; at += size) chunks.push(...groupOf('missing', ofVault.slice(at, at + size), cycle));
     return chunks;
@@ -215,27 +218,75 @@ function previousGroups(before: OutstandingScrub, recordedAt: string): CountedGr
 }
 
 /**
- * At most OUTSTANDING_GROUPS_KEPT groups (a record is one catalog item): the oldest merged into one, with their keys'
- * whole range, which is seldom read again at once: it is then dropped by the cycle rule, counted twice till then.
+ * At most OUTSTANDING_GROUPS_KEPT groups (a record is one catalog item), made by merging two groups at a time. Only
+ * groups of one problem merge: a missing object in a group labelled corrupt was dropped by the cycle rule though the run
+ * had not worked out whether the vault still lacks it, and a corrupt one in a group labelled missing by a comparison
+ * that never read it (review rE F1). There are two problems, so of any three groups two can merge. Of those, the pair
+ * that loses least: of the same vaults, the same `lost` (a group with no copy makes its merged neighbour DAMAGED in
+ * status), both with a key range or both without, then the narrowest merged range (a wide one is seldom read again at
+ * once, and for a missing group nearly always holds a key a cut run left not worked out), then the oldest.
  */
 function boundedGroups(groups: readonly CountedGroup[]): CountedGroup[] {
-  if (groups.length <= OUTSTANDING_GROUPS_KEPT) return [...groups];
-  const oldestFirst = [...groups].sort((a, b) => a.cycle - b.cycle || order(a.since, b.since));
-  const merged = oldestFirst.slice(0, groups.length - OUTSTANDING_GROUPS_KEPT + 1);
-  const firsts = merged.map((g) => g.first);
-  const lasts = merged.map((g) => g.last);
-  const known = (keys: (string | undefined)[]): keys is string[] => keys.every((k) => k !== undefined);
-  const one: CountedGroup = {
-    problem: merged.every((g) => g.problem === 'missing') ? 'missing' : 'corrupt',
-    ...(known(firsts) && known(lasts) ? { first: [...firsts].sort(order)[0] as string, last: [...lasts].sort(order).at(-1) as string } : {}),
-    vaults: [...new Set(merged.flatMap((g) => g.vaults))].sort(order),
-    count: merged.reduce((n, g) => n + g.count, 0),
-    since: merged.map((g) => g.since).sort(order)[0] as string,
-    cycle: Math.min(...merged.map((g) => g.cycle)),
-    lost: merged.some((g) => g.lost),
-  };
-  return [one, ...oldestFirst.slice(merged.length)];
+  const left = [...groups];
+  while (left.length > OUTSTANDING_GROUPS_KEPT) {
+    let best: { at: number; with: number; cost: number[] } | undefined;
+    left.forEach((a, at) =>
+      left.slice(at + 1).forEach((b, i) => {
+        if (a.problem !== b.problem) return;
+        const cost = mergeCost(a, b);
+        if (!best || lessThan(cost, best.cost)) best = { at, with: at + 1 + i, cost };
+      }),
+    );
+    if (!best) break;
+    left[best.at] = mergedGroup(left[best.at] as CountedGroup, left[best.with] as CountedGroup);
+    left.splice(best.with, 1);
+  }
+  return left;
 }
+
+/** What merging two groups of one problem loses, compared element by element (boundedGroups). */
+function mergeCost(a: CountedGroup, b: CountedGroup): number[] {
+  const sameVaults = a.vaults.length === b.vaults.length && a.vaults.every((v) => b.vaults.includes(v));
+  const ranged = (g: CountedGroup): boolean => g.first !== undefined && g.last !== undefined;
+  const m = mergedGroup(a, b);
+  const width = m.first !== undefined && m.last !== undefined ? keySpan(m.first, m.last) : 0;
+  const newer = Math.max(Date.parse(a.since), Date.parse(b.since));
+  return [sameVaults ? 0 : 1, a.lost === b.lost ? 0 : 1, ranged(a) === ranged(b) ? 0 : 1, width, newer];
+}
+
+/**
+ * Two groups of one problem as one that keeps every count and the stricter of their rules: the range over both (read
+ * again, or clear of keys not worked out, only when both are), their vaults, their earliest `since`, and their latest
+ * cycle (the cycle rule drops it only once a cycle has read again the objects of both); lost if either is.
+ */
+function mergedGroup(a: CountedGroup, b: CountedGroup): CountedGroup {
+  const range = a.first !== undefined && a.last !== undefined && b.first !== undefined && b.last !== undefined ? { first: a.first < b.first ? a.first : b.first, last: a.last > b.last ? a.last : b.last } : {};
+  return {
+    problem: a.problem,
+    ...range,
+    vaults: [...new Set([...a.vaults, ...b.vaults])].sort(order),
+    count: a.count + b.count,
+    since: a.since < b.since ? a.since : b.since,
+    cycle: Math.max(a.cycle, b.cycle),
+    lost: a.lost || b.lost,
+  };
+}
+
+/**
+ * How much of the key space [first, last] spans, in (0, 1]: past their common prefix, the next few characters as a
+ * fraction, scaled down by the prefix's length, so that data/ab/… to data/ab/… is far narrower than data/0… to data/f….
+ */
+function keySpan(first: string, last: string): number {
+  let common = 0;
+  while (common < first.length && first[common] === last[common]) common++;
+  const fraction = (key: string): number => [...key.slice(common, common + 6)].reduce((n, c, i) => n + Math.min(c.charCodeAt(0), 255) / 256 ** (i + 1), 0);
+  return (fraction(last) - fraction(first)) / 256 ** common;
+}
+
+const lessThan = (a: readonly number[], b: readonly number[]): boolean => {
+  const at = a.findIndex((n, i) => n !== b[i]);
+  return at >= 0 && (a[at] as number) < (b[at] as number);
+};
 
 /**
  * Whether this run read a key in a vault: a vault in scope, a key within its slice (objects are read in key order from

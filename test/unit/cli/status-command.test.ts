@@ -318,6 +318,17 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(row([b], [], counted(undefined, withGoodCopy)).scrub).toMatchObject({ outstanding: { objects: 20, outcome: 'REPAIRABLE' } });
   });
 
+  it('counts past the listed ones only the groups earlier runs found: the latest run\'s own lost ones are its outcome (review rE F3)', () => {
+    const earlier = { problem: 'missing' as const, first: 'data/10/10ab', last: 'data/12/12ab', vaults: ['dr' as const], count: 20, since: '2026-11-29T03:00:00.000Z', cycle: 1, lost: false };
+    const own = { problem: 'corrupt' as const, first: 'data/30/30ab', last: 'data/31/31ab', vaults: ['primary' as const], count: 30, since: clean.startedAt, cycle: 1, lost: true };
+    const listed = Array.from({ length: 100 }, (_, i) => ({ ...clean.outstanding!.objects[0]!, key: `data/30/${i}`, since: clean.startedAt }));
+    const damaged: ScrubRunRecord = { ...clean, outcome: 'DAMAGED', outstanding: { objects: listed, notListed: 50, notListedSince: earlier.since, notListedGroups: [earlier, own] } };
+    expect(row([b], [], damaged).scrub).toMatchObject({ outcome: 'DAMAGED', outstanding: { objects: 20, outcome: 'REPAIRABLE', since: earlier.since } });
+    // Only the latest run's own: nothing earlier to show.
+    const ownOnly: ScrubRunRecord = { ...damaged, outstanding: { objects: listed, notListed: 30, notListedSince: own.since, notListedGroups: [own] } };
+    expect(row([b], [], ownOnly).scrub).not.toHaveProperty('outstanding');
+  });
+
   // Audit aU2-1: a run whose deadline cut its work-out of what the DR vault needs makes no finding of what it lacks; status
   // showed nothing, and where every scheduled run is cut it never did.
   it('a latest run that could not work out what a vault lacking objects needs (notWorkedOut): an environment ! line per vault, shown, not judged; --json carries it', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type OutstandingScrubObject, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
+import { type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { outstandingAfter } from '../../../../lambdas/replication/scrub-outstanding';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-vaults';
 
@@ -106,6 +106,50 @@ describe('outstandingAfter: missing objects past the listed ones', () => {
     run({ ok: false, findings: keys.map((k): ScrubFinding => ({ vault: 'dr', key: k, problem: 'missing', detail: 'lacked', outcome: 'repairable', ...copy })) });
   /** The record of a run that found the DR vault lacking 400 packs the primary holds: 100 listed, 300 counted. */
   const lacking = (): ScrubRunRecord => ({ ...previousRecord(), outstanding: outstandingAfter(missing(Array.from({ length: 400 }, (_, i) => pack(`old${i}`)), {}), EARLIER, undefined) });
+
+  /** A record of 100 listed corrupt objects (data/f0, not read next) and `groups` past them. */
+  const full = (groups: NotListedGroup[], lost: boolean): ScrubRunRecord => {
+    const listed = Array.from({ length: 100 }, (_, i): OutstandingScrubObject => ({ vault: 'primary', key: `data/f0/${String(i).padStart(4, '0')}`, problem: 'corrupt', goodCopy: !lost, since: EARLIER, backups: [] }));
+    const notListed = groups.reduce((n, g) => n + g.count, 0);
+    return { ...previousRecord(), outstanding: { objects: listed, notListed, notListedSince: EARLIER, notListedGroups: groups } };
+  };
+  const corruptGroups = (n: number, lost: boolean): NotListedGroup[] =>
+    Array.from({ length: n }, (_, i) => ({ problem: 'corrupt', first: `data/f2/${i}0`, last: `data/f2/${i}9`, vaults: ['primary'], count: 10, since: EARLIER, cycle: 2, lost }));
+
+  it('a record over its groups budget merges groups of one problem only: a cut run completing a cycle keeps the missing ones it did not work out (review rE F1)', () => {
+    const lacked = Array.from({ length: 20 }, (_, i) => pack(`m${i}`)).sort();
+    const oldest: NotListedGroup[] = [
+      { problem: 'corrupt', first: 'data/f1/0000', last: 'data/f1/0100', vaults: ['primary'], count: 40, since: '2026-11-01T03:00:00.000Z', cycle: 1, lost: false },
+      { problem: 'missing', first: lacked[0] as string, last: lacked.at(-1) as string, vaults: ['dr'], count: 20, since: '2026-11-02T03:00:00.000Z', cycle: 1, lost: false },
+    ];
+    const cut = { notWorkedOut: { dr: 20 }, notWorkedOutKeys: { dr: lacked } };
+    const corruptFound: ScrubFinding = { vault: 'primary', key: 'data/30/x', problem: 'corrupt', detail: 'checksum mismatch', outcome: 'repairable' };
+    // 30 groups and one more corrupt pack: 31, so two must merge.
+    const before = full([...oldest, ...corruptGroups(28, false)], false);
+    const merged = outstandingAfter(run({ ...cut, cursor: { cycle: 2, after: 'data/24' }, nextCursor: { cycle: 2, after: 'data/48' }, ok: false, findings: [corruptFound] }), NOW, before);
+    expect(merged.notListedGroups).toHaveLength(30);
+    expect(merged.notListed).toBe(40 + 20 + 280 + 1);
+    expect(merged.notListedGroups?.filter((g) => g.vaults.includes('dr')).map((g) => [g.problem, g.count])).toEqual([['missing', 20]]);
+    // The next run is cut as well, the DR vault still lacking the 20, and completes cycle 2: the 20 are still counted.
+    const completes = run({ ...cut, cursor: { cycle: 2, after: 'data/db' }, nextCursor: { cycle: 3, after: null }, cycleComplete: true });
+    const after = outstandingAfter(completes, '2026-11-28T03:00:00.000Z', { ...before, startedAt: NOW, outstanding: merged });
+    expect(after.notListedGroups?.filter((g) => g.vaults.includes('dr')).reduce((n, g) => n + g.count, 0)).toBe(20);
+  });
+
+  it('a record short of room splits a run\'s missing overflow in full, merging earlier groups to make room (review rE F2)', () => {
+    const findings = ['dr', 'primary'].flatMap((vault) =>
+      Array.from({ length: 50 }, (_, i): ScrubFinding => ({ vault: vault as 'dr' | 'primary', key: pack(`${vault}${i}`), problem: 'missing', detail: 'lacked', outcome: 'repairable' })),
+    );
+    // 29 groups of objects with no copy, and 100 listed with none, so the 100 missing ones (with a copy) are all counted.
+    const after = outstandingAfter(run({ ok: false, findings }), NOW, full(corruptGroups(29, true), true));
+    const groups = after.notListedGroups ?? [];
+    expect(groups.length).toBeLessThanOrEqual(30);
+    expect(after.notListed).toBe(290 + 100);
+    const missingOf = (vault: string): NotListedGroup[] => groups.filter((g) => g.problem === 'missing' && g.vaults.includes(vault as 'dr'));
+    // One group per vault spanned all of data/: each vault's share of the 15 is kept, each group of one vault.
+    expect([missingOf('dr').length, missingOf('primary').length]).toEqual([7, 7]);
+    expect(groups.filter((g) => g.problem === 'missing').every((g) => g.vaults.length === 1 && g.lost === false)).toBe(true);
+  });
 
   it('a cut run lacking a pack or two in flight drops the counted ones the DR vault holds again: they are counted in narrow groups (review rB F1)', () => {
     const inFlight = [pack('new1'), pack('new2')];
