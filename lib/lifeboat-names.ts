@@ -51,7 +51,7 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     drillRestoreSourceStateMachine: `${prefix}-drill-restore-source`,
     /** A plan's drill schedule: `<prefix>-drill-<plan>`, in the region of the vault it drills. */
     drillSchedulePrefix: `${prefix}-drill-`,
-    /** Scratch buckets, tables and directories of drills start with this; a drill removes its own, the sweep those older than the drill's timeout and an hour (25 h; 73 h with an archive tier). */
+    /** Scratch buckets, tables and directories of drills start with this; a drill removes its own, the sweep those older than the drill's timeout and an hour (lib/constructs/drill-timeouts.ts: 25 h, or 73 h with an archive tier, when no plan has more than 40 sources; a wave of restores longer for each further 40). */
     drillTargetPrefix: `${prefix}-drill-`,
     /** The failover runbook (docs/RUNBOOKS.md, "Failover"), in the DR region only. */
     failoverStateMachine: `${prefix}-failover`,

@@ -190,10 +190,17 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
 }
 
 /**
+ * How old a target must be for the sweep (scratch-targets.ts listOldScratch), as the record says it: the drill's timeout
+ * grows with the waves of its stack's largest plan (lib/constructs/drill-timeouts.ts), so no fixed figure holds.
+ */
+const SWEEP_AGE = `the drill's timeout and an hour (25 h, or 73 h with an archive tier, when no plan of the stack has more than 40 sources; a wave of restores longer for each further 40: docs/RUNBOOKS.md, "More than 40 sources")`;
+
+/**
  * What the cleanup did, or, when its step failed, that it failed and which scratch targets may remain. The verdict
  * stays what the restore and the objectives make it (docs/RUNBOOKS.md, "Verdicts"): the left-over targets are the
- * report's to show, and the next drill's sweep removes them once older than the drill's timeout and an hour (25 h; 73 h
- * with an archive tier): a younger target may be a running drill's.
+ * report's to show, and the next drill's sweep removes them once older than the drill's timeout and an hour (SWEEP_AGE):
+ * a younger target may be a running drill's. A bucket the cleanup leaves because its time ran out is in the cleanup's
+ * own errors (scratch-targets.ts), sealed and expiring.
  */
 function cleanupOf(outcome: DrillOutcome): DrillReport['cleanup'] {
   const cleanup = outcome.cleanup ?? { removed: [], swept: [], errors: [] };
@@ -202,7 +209,7 @@ function cleanupOf(outcome: DrillOutcome): DrillReport['cleanup'] {
   const targets = outcome.start?.restores.map((r) => describeTarget(r.request.target)) ?? [];
   const remaining =
     targets.length > 0 ? targets.join(', ') : outcome.scratchPrefix !== undefined ? `those named ${outcome.scratchPrefix}*` : 'those named after this drill id';
-  const failed = `cleanup step failed (${caught.error}: ${caught.message}); scratch targets of this drill may remain: ${remaining}; the next drill's cleanup sweeps them once older than the drill's timeout and an hour (25 h; 73 h with an archive tier), or delete them by hand`;
+  const failed = `cleanup step failed (${caught.error}: ${caught.message}); scratch targets of this drill may remain: ${remaining}; the next drill's cleanup sweeps them once older than ${SWEEP_AGE}, or delete them by hand`;
   return { ...cleanup, errors: [...cleanup.errors, failed] };
 }
 

@@ -17,7 +17,8 @@ import { type RestoreTarget } from '../restore/restore-request';
 import { InvalidEnvironmentError } from '../runtime/errors';
 import { DrillScratchError } from './drill-errors';
 import { sealScratchBucket } from './scratch-bucket-seal';
-import { httpStatusOf } from '../../vault';
+import { expireScratchBucket, SCRATCH_EXPIRY_DAYS } from './scratch-bucket-expiry';
+import { forEachBounded, httpStatusOf } from '../../vault';
 
 /**
  * The scratch targets of drills (docs/ARCHITECTURE.md, "The drill workflow"): each source of a
@@ -136,7 +137,12 @@ export type ScratchDeps = { s3: S3Client; dynamodb: DynamoDBClient; directoryRoo
  * region, the only one whose buckets it lists (ListBuckets names the account's buckets of every region, and the other
  * region's could be neither emptied nor deleted through this region's client).
  */
-export type ScratchRemovalDeps = ScratchDeps & { sources: readonly SourceConfig[]; region: string };
+export type ScratchRemovalDeps = ScratchDeps & {
+  sources: readonly SourceConfig[];
+  region: string;
+  /** Milliseconds left of the invocation (the Lambda context's getRemainingTimeInMillis); absent = no limit. */
+  deadline?: (() => number) | undefined;
+};
 
 /**
  * What a cleanup did: targets removed (described as restore reports describe targets), targets left alone because
@@ -197,59 +203,191 @@ async function listScratch(deps: ScratchRemovalDeps, prefix: string): Promise<Sc
 const EMPTY_ATTEMPTS = 5;
 const EMPTY_PAUSE_MS = 1_000;
 
-/** Seals a bucket against late writers, empties it and deletes it, emptying it again while a write accepted before the seal held refills it. */
-async function removeBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
-  await sealScratchBucket(s3, region, bucket);
-  for (let attempt = 1; ; attempt++) {
-    await emptyBucket(s3, bucket);
-    try {
-      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-      return;
-    } catch (err) {
-      if (errorName(err) !== 'BucketNotEmpty' || attempt >= EMPTY_ATTEMPTS) throw err;
-      await new Promise((resolve) => setTimeout(resolve, EMPTY_PAUSE_MS * attempt));
-    }
-  }
-}
+/**
+ * DeleteObjects pages (1,000 versions each) in flight while a bucket is emptied: the listing, one page at a time by its
+ * markers, runs ahead of the deletes by at most this many pages. Four keep the listing the slower half.
+ */
+const DELETES_IN_FLIGHT = 4;
 
-/** Deletes every version and delete marker of a bucket (or every object where the endpoint has no versions). */
-async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
+/** Scratch buckets sealed and given their expiry rules at once, before any is emptied: a few S3 calls each. */
+const PREPARES_IN_FLIGHT = 8;
+
+/**
+ * Kept of the cleanup invocation's time for what runs after the cleanup stops starting S3 calls: the DeleteObjects
+ * pages in flight (each may be retried by the SDK), and the step's return. A cleanup that ran into its Lambda timeout
+ * would return nothing: its record would say every target may remain, and the sweep would never run.
+ */
+export const CLEANUP_MARGIN_MS = 60_000;
+
+/**
+ * The most of the cleanup's time the sweep of older leftovers may take before this drill's own targets: a drill whose
+ * own buckets took every minute never reached them, and a full copy of the sources piled up each week (audit aW1-1).
+ */
+const SWEEP_SHARE = 0.25;
+
+/** Milliseconds a removal may still spend starting S3 calls; never below 0 means out of time. */
+type TimeLeft = () => number;
+
+const NO_LIMIT: TimeLeft = () => Number.POSITIVE_INFINITY;
+
+/** What emptying a bucket came to: done, or cut by the deadline; and how many object versions it deleted. */
+type Emptied = { done: boolean; deleted: number };
+
+/**
+ * Deletes every version and delete marker of a bucket (or every object where the endpoint has no versions), up to
+ * DELETES_IN_FLIGHT pages at once, and stops listing once `timeLeft` runs out (the pages in flight finish).
+ */
+async function emptyBucket(s3: S3Client, bucket: string, timeLeft: TimeLeft): Promise<Emptied> {
+  let deleted = 0;
+  let cut = false;
   const deleteBatch = async (objects: ObjectIdentifier[]): Promise<void> => {
     if (objects.length === 0) return;
     const { Errors } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
     const first = Errors?.[0];
     if (first) throw new DrillScratchError(`Could not empty scratch bucket ${bucket}: ${Errors?.length} objects not deleted, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`);
+    deleted += objects.length;
   };
-  try {
-    // The SDK has no paginator for versions; markers move on after each deleted page.
+  // Pulled by forEachBounded only when a delete slot is free, so the listing never runs far ahead of the deletes.
+  async function* versionPages(): AsyncGenerator<ObjectIdentifier[]> {
+    // The SDK has no paginator for versions. Listing on from the markers while earlier pages are being deleted is
+    // sound: the next page starts after the marker, whatever became of the keys before it.
     let markers: { KeyMarker?: string | undefined; VersionIdMarker?: string | undefined } = {};
     for (;;) {
+      if (timeLeft() <= 0) {
+        cut = true;
+        return;
+      }
       // URL-encoded for the reason url-encoded-listing.ts gives: a restored key with a CR in it would be read as another key.
       const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, EncodingType: 'url', ...markers }));
       const key = (value: string | undefined): string | undefined => (value !== undefined && page.EncodingType === 'url' ? decodeUrlEncodedKey(value) : value);
-      await deleteBatch([...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: key(v.Key) ?? '', VersionId: v.VersionId ?? undefined })));
-      if (!page.IsTruncated) break;
+      yield [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: key(v.Key) ?? '', VersionId: v.VersionId ?? undefined }));
+      if (!page.IsTruncated) return;
       markers = { KeyMarker: key(page.NextKeyMarker), VersionIdMarker: page.NextVersionIdMarker };
     }
+  }
+  async function* objectPages(): AsyncGenerator<ObjectIdentifier[]> {
+    for await (const page of listObjectPages(s3, { Bucket: bucket })) {
+      yield (page.Contents ?? []).map((o) => ({ Key: o.Key ?? '' }));
+      if (timeLeft() <= 0) {
+        cut = true;
+        return;
+      }
+    }
+  }
+  try {
+    await forEachBounded(versionPages(), DELETES_IN_FLIGHT, deleteBatch);
   } catch (err) {
     if (!isUnsupported(err)) throw err;
   }
+  if (cut) return { done: false, deleted };
   // Also where versions are listed: an endpoint may list unversioned objects under no version id.
-  for await (const page of listObjectPages(s3, { Bucket: bucket })) {
-    await deleteBatch((page.Contents ?? []).map((o) => ({ Key: o.Key ?? '' })));
+  await forEachBounded(objectPages(), DELETES_IN_FLIGHT, deleteBatch);
+  return { done: !cut, deleted };
+}
+
+/** Empties a sealed bucket and deletes it, emptying it again while a write accepted before the seal held refills it; cut by `timeLeft`. */
+async function emptyAndDeleteBucket(s3: S3Client, bucket: string, timeLeft: TimeLeft): Promise<Emptied> {
+  let deleted = 0;
+  for (let attempt = 1; ; attempt++) {
+    const emptied = await emptyBucket(s3, bucket, timeLeft);
+    deleted += emptied.deleted;
+    if (!emptied.done) return { done: false, deleted };
+    try {
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+      return { done: true, deleted };
+    } catch (err) {
+      if (errorName(err) !== 'BucketNotEmpty' || attempt >= EMPTY_ATTEMPTS) throw err;
+      const pause = EMPTY_PAUSE_MS * attempt;
+      if (timeLeft() <= pause) return { done: false, deleted };
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 }
 
-async function removeTarget(deps: ScratchRemovalDeps, target: ScratchTarget): Promise<void> {
-  try {
-    if (target.kind === 'bucket') await removeBucket(deps.s3, deps.region, target.name);
-    else if (target.kind === 'table') await deps.dynamodb.send(new DeleteTableCommand({ TableName: target.name }));
-    else if (deps.directoryRoot) await rm(path.join(deps.directoryRoot.real, target.name), { recursive: true, force: true });
-  } catch (err) {
-    // Removed meanwhile (a retried cleanup, a concurrent sweep): the goal is reached.
-    if (errorName(err) === 'NoSuchBucket' || errorName(err) === 'ResourceNotFoundException') return;
-    throw err;
+/** Removed meanwhile (a retried cleanup, a concurrent sweep): the goal is reached. */
+function isGone(err: unknown): boolean {
+  return errorName(err) === 'NoSuchBucket' || errorName(err) === 'ResourceNotFoundException';
+}
+
+function failure(target: ScratchTarget, root: ScratchDirectoryRoot | undefined, err: unknown): string {
+  return `${describe(target, root)}: ${errorName(err)}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
+ * The targets of one removal (this drill's own, or the sweep's), sorted out: configured sources left alone, and each
+ * bucket sealed and given its expiry rules (`expiring`) before any bucket is emptied, so that a cleanup cut short
+ * leaves every one of them to empty itself.
+ */
+type Removal = { result: ScratchRemoval; others: ScratchTarget[]; buckets: { target: ScratchTarget; expiring: boolean }[] };
+
+function sortOut(deps: ScratchRemovalDeps, targets: readonly ScratchTarget[]): Removal {
+  const removal: Removal = { result: { removed: [], skipped: [], errors: [] }, others: [], buckets: [] };
+  for (const target of targets) {
+    const live = sourceAt(target, deps.sources, deps.directoryRoot);
+    if (live) removal.result.skipped.push(`${describe(target, deps.directoryRoot)}: ${live.what} source "${live.source.name}"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`);
+    else if (target.kind === 'bucket') removal.buckets.push({ target, expiring: false });
+    else removal.others.push(target);
   }
+  return removal;
+}
+
+/** Seals each bucket against late writers (sealScratchBucket) and puts its expiry rules (expireScratchBucket); a bucket that fails is listed and dropped. */
+async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLeft: TimeLeft): Promise<void> {
+  const ready: Removal['buckets'] = [];
+  await forEachBounded(removal.buckets, PREPARES_IN_FLIGHT, async (bucket) => {
+    if (timeLeft() <= 0) {
+      removal.result.errors.push(`${describe(bucket.target)}: this cleanup ran out of time before it reached the bucket; a later drill's cleanup sweeps it`);
+      return;
+    }
+    try {
+      await sealScratchBucket(deps.s3, deps.region, bucket.target.name);
+      ready.push({ target: bucket.target, expiring: await expireScratchBucket(deps.s3, bucket.target.name) });
+    } catch (err) {
+      if (isGone(err)) removal.result.removed.push(describe(bucket.target));
+      else removal.result.errors.push(failure(bucket.target, deps.directoryRoot, err));
+    }
+  });
+  // In the listing's order again (the prepares finished in any order).
+  const order = new Map(removal.buckets.map((b, i) => [b.target.name, i]));
+  removal.buckets = ready.sort((a, b) => (order.get(a.target.name) ?? 0) - (order.get(b.target.name) ?? 0));
+}
+
+/** What the record says of a bucket the cleanup left sealed because its time ran out. */
+function deferred(bucket: Removal['buckets'][number], deleted: number): string {
+  const done = `${describe(bucket.target)}: not emptied within this cleanup's time (${deleted} object versions deleted); left sealed`;
+  if (!bucket.expiring) return `${done}; a later drill's cleanup sweeps it`;
+  return `${done}, with lifecycle rules that expire every object version after ${SCRATCH_EXPIRY_DAYS} day: S3 empties it within about 2 days, and a later drill's cleanup sweeps the empty bucket`;
+}
+
+/** Deletes the tables and directories, then empties and deletes the prepared buckets, one after another, until `timeLeft` runs out. */
+async function finishRemoval(deps: ScratchRemovalDeps, removal: Removal, timeLeft: TimeLeft): Promise<ScratchRemoval> {
+  const { result } = removal;
+  for (const target of removal.others) {
+    try {
+      if (target.kind === 'table') await deps.dynamodb.send(new DeleteTableCommand({ TableName: target.name }));
+      else if (deps.directoryRoot) await rm(path.join(deps.directoryRoot.real, target.name), { recursive: true, force: true });
+      result.removed.push(describe(target, deps.directoryRoot));
+    } catch (err) {
+      if (isGone(err)) result.removed.push(describe(target, deps.directoryRoot));
+      else result.errors.push(failure(target, deps.directoryRoot, err));
+    }
+  }
+  for (const bucket of removal.buckets) {
+    try {
+      const emptied = await emptyAndDeleteBucket(deps.s3, bucket.target.name, timeLeft);
+      if (emptied.done) result.removed.push(describe(bucket.target));
+      else result.errors.push(deferred(bucket, emptied.deleted));
+    } catch (err) {
+      if (isGone(err)) result.removed.push(describe(bucket.target));
+      else result.errors.push(failure(bucket.target, deps.directoryRoot, err));
+    }
+  }
+  return result;
+}
+
+/** Milliseconds left of the invocation, less CLEANUP_MARGIN_MS; no deadline: no limit. */
+function timeLeftOf(deadline: (() => number) | undefined): TimeLeft {
+  return deadline ? () => deadline() - CLEANUP_MARGIN_MS : NO_LIMIT;
 }
 
 /**
@@ -272,58 +410,72 @@ function sourceAt(target: ScratchTarget, sources: readonly SourceConfig[], root:
   return undefined;
 }
 
-async function removeAll(deps: ScratchRemovalDeps, targets: readonly ScratchTarget[]): Promise<ScratchRemoval> {
-  const result: ScratchRemoval = { removed: [], skipped: [], errors: [] };
-  for (const target of targets) {
-    const live = sourceAt(target, deps.sources, deps.directoryRoot);
-    if (live) {
-      result.skipped.push(`${describe(target, deps.directoryRoot)}: ${live.what} source "${live.source.name}"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`);
-      continue;
-    }
-    try {
-      await removeTarget(deps, target);
-      result.removed.push(describe(target, deps.directoryRoot));
-    } catch (err) {
-      result.errors.push(`${describe(target, deps.directoryRoot)}: ${errorName(err)}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  return result;
+/** Every scratch target of one drill, found by its name prefix (so also those of a drill that stopped half way). */
+async function listDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, drillId: string): Promise<ScratchTarget[]> {
+  assertDrillPrefix(drillTargetPrefix);
+  return listScratch(deps, drillScratchPrefix(drillTargetPrefix, drillId));
 }
 
 /** Removes every scratch target of one drill, found by its name prefix (so also those of a drill that stopped half way). */
 export async function removeDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, drillId: string): Promise<ScratchRemoval> {
-  assertDrillPrefix(drillTargetPrefix);
-  return removeAll(deps, await listScratch(deps, drillScratchPrefix(drillTargetPrefix, drillId)));
+  const removal = sortOut(deps, await listDrillScratch(deps, drillTargetPrefix, drillId));
+  const timeLeft = timeLeftOf(deps.deadline);
+  await prepareBuckets(deps, removal, timeLeft);
+  return finishRemoval(deps, removal, timeLeft);
 }
 
 /** When a sweep runs, and how long a drill may run: its state machine's timeout (DRILL_TIMEOUT_SECONDS_ENV). */
 export type SweepTime = { now: Date; drillTimeoutSeconds: number };
 
 /**
- * Removes scratch targets of any drill (`<drillTargetPrefix>*`) created longer before `now` than a drill may run (its
- * timeout and SWEEP_MARGIN_MS): leftovers of drills whose cleanup did not run. A younger one may be a running drill's,
- * one waiting hours for a thaw of archived packs into buckets its first step made; its own cleanup removes it.
+ * Scratch targets of any drill (`<drillTargetPrefix>*`) created longer before `now` than a drill may run (its timeout
+ * and SWEEP_MARGIN_MS), oldest first (the likeliest to have been emptied by their expiry rules): leftovers of drills
+ * whose cleanup did not run or was cut short. A younger one may be a running drill's, one waiting hours for a thaw of
+ * archived packs into buckets its first step made; its own cleanup removes it.
  */
-export async function sweepDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, time: SweepTime): Promise<ScratchRemoval> {
+async function listOldScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, time: SweepTime): Promise<ScratchTarget[]> {
   assertDrillPrefix(drillTargetPrefix);
   const createdBefore = time.now.getTime() - time.drillTimeoutSeconds * 1000 - SWEEP_MARGIN_MS;
   const old = (await listScratch(deps, drillTargetPrefix.toLowerCase())).filter((t) => t.createdAt !== undefined && t.createdAt.getTime() < createdBefore);
-  return removeAll(deps, old);
+  return old.sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+}
+
+/** Removes the leftovers of earlier drills (listOldScratch). */
+export async function sweepDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, time: SweepTime): Promise<ScratchRemoval> {
+  const removal = sortOut(deps, await listOldScratch(deps, drillTargetPrefix, time));
+  const timeLeft = timeLeftOf(deps.deadline);
+  await prepareBuckets(deps, removal, timeLeft);
+  return finishRemoval(deps, removal, timeLeft);
 }
 
 /** What the drill's cleanup step returns (`$.cleanup`, drill-record.ts `cleanup`). */
 export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[] };
 
 /**
- * The drill's cleanup step: removes this drill's scratch targets, then (with `sweep`) those of
- * earlier drills that can no longer be running (sweepDrillScratch). Failures are listed, not thrown: the drill still gets recorded,
- * and the next drill's sweep tries again. A source it left alone is listed with the errors (the
- * drill record keeps no other list): it needs a rename, and each drill says so again until then.
+ * The drill's cleanup step: removes this drill's scratch targets and (with `sweep`) those of earlier drills that can no
+ * longer be running (listOldScratch). Every bucket of both is sealed and given its expiry rules first
+ * (scratch-bucket-expiry.ts); then the sweep's are emptied and deleted within SWEEP_SHARE of the time left, and this
+ * drill's own with the rest. A bucket the deadline cuts stays sealed and expiring, and is listed in the errors: S3
+ * empties it, and a later drill's sweep deletes it. Failures are listed, not thrown: the drill still gets recorded, and
+ * the next drill's sweep tries again. A source it left alone is listed with the errors (the drill record keeps no other
+ * list): it needs a rename, and each drill says so again until then.
  */
 export async function cleanUpDrill(input: { drillId: string; sweep: boolean } & SweepTime, drillTargetPrefix: string, deps: ScratchRemovalDeps): Promise<DrillCleanup> {
-  const own = await removeDrillScratch(deps, drillTargetPrefix, input.drillId);
-  const swept = input.sweep ? await sweepDrillScratch(deps, drillTargetPrefix, input) : { removed: [], skipped: [], errors: [] };
+  const timeLeft = timeLeftOf(deps.deadline);
+  const ownTargets = await listDrillScratch(deps, drillTargetPrefix, input.drillId);
+  const ownNames = new Set(ownTargets.map((t) => `${t.kind} ${t.name}`));
+  const oldTargets = input.sweep ? (await listOldScratch(deps, drillTargetPrefix, input)).filter((t) => !ownNames.has(`${t.kind} ${t.name}`)) : [];
+  const own = sortOut(deps, ownTargets);
+  const old = sortOut(deps, oldTargets);
+  await prepareBuckets(deps, own, timeLeft);
+  await prepareBuckets(deps, old, timeLeft);
+  // The sweep first, within its share: most leftovers are buckets their expiry rules have emptied, a few calls each,
+  // and what it leaves unused goes to this drill's own targets.
+  const left = timeLeft();
+  const ownReserve = Number.isFinite(left) ? Math.max(0, left) * (1 - SWEEP_SHARE) : 0;
+  const swept = await finishRemoval(deps, old, () => timeLeft() - ownReserve);
+  const ownResult = await finishRemoval(deps, own, timeLeft);
   // The sweep finds this drill's skipped source again; say it once.
-  const skipped = [...new Set([...own.skipped, ...swept.skipped])];
-  return { removed: own.removed, swept: swept.removed, errors: [...own.errors, ...swept.errors, ...skipped.map((s) => `skipped ${s}`)] };
+  const skipped = [...new Set([...ownResult.skipped, ...swept.skipped])];
+  return { removed: ownResult.removed, swept: swept.removed, errors: [...ownResult.errors, ...swept.errors, ...skipped.map((s) => `skipped ${s}`)] };
 }

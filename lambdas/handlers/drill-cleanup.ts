@@ -17,7 +17,7 @@ const inputSchema = z.object({
 });
 
 /** Fourth step of the drill: remove the pins of this drill's restores, then its scratch targets, and sweep those of earlier drills that can no longer be running. */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill cleanup request' }, async ({ execution, startedAt, sweep, state }, runtime) => {
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill cleanup request' }, async ({ execution, startedAt, sweep, state }, runtime, invocation) => {
   // Best effort (releaseRestorePin logs a failure): a pin left behind counts until its `until`, and the scratch targets must go all the same.
   await releaseDrillPins(state?.drill, runtime.releaseRestorePin());
   // The drill's timeout, read per invocation as resolve-restore's pin seconds: the sweep spares targets younger than it.
@@ -29,5 +29,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
     directoryRoot: scratchDirectoryRootOf(runtime.config, runtime.directory),
     // Never removed, whatever their names (scratch-targets.ts): the plans this drill function was deployed with (LIFEBOAT_PLANS).
     sources: runtime.sources,
+    // Past its Lambda timeout the step would return nothing: the cleanup stops in time and leaves big buckets to expire.
+    ...(invocation ? { deadline: () => invocation.getRemainingTimeInMillis() } : {}),
   });
 });

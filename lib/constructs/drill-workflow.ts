@@ -202,8 +202,15 @@ export class DrillWorkflow extends Construct {
       reason: 'The drill cleanup finds scratch buckets and tables by their name prefix: s3:ListAllMyBuckets and dynamodb:ListTables support no resource-level permissions. Deleting is allowed on the scratch prefix only.',
     });
     // Before emptying a bucket the cleanup seals it (lambdas/drill/scratch-bucket-seal.ts): a policy that denies object
-    // writes, against a timed-out restore's shards still writing, and an abort of their multipart uploads.
-    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:ListBucketMultipartUploads', 's3:PutBucketPolicy', 's3:DeleteBucket'], resources: [scratchBuckets], conditions: own }));
+    // writes, against a timed-out restore's shards still writing, and an abort of their multipart uploads; and gives it
+    // rules that expire its objects (scratch-bucket-expiry.ts), which empty a bucket too big for the cleanup's time.
+    cleanup.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket', 's3:ListBucketVersions', 's3:ListBucketMultipartUploads', 's3:PutBucketPolicy', 's3:GetLifecycleConfiguration', 's3:PutLifecycleConfiguration', 's3:DeleteBucket'],
+        resources: [scratchBuckets],
+        conditions: own,
+      }),
+    );
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'], resources: [scratchObjects], conditions: own }));
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'dynamodb:DeleteTable'], resources: [scratchTables] }));
     // The pins of the drill's restores (drill-pins.ts): their verify steps leave them, since Compare still reads the

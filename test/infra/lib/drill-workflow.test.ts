@@ -84,6 +84,31 @@ it.each([
   ]);
 });
 
+it.each([
+  ['primary', 'us-east-1'],
+  ['dr', 'us-west-2'],
+] as const)('the %s drill\'s cleanup may read and put the lifecycle configuration of scratch buckets of its account only (audit aW1-1)', async (side, region) => {
+  const account = '000000000000';
+  const stack = side === 'primary' ? dev.primary : dev.dr;
+  const role = (side === 'primary' ? dev.protection.drillWorkflow : dev.protection.drDrillWorkflow).functions.cleanup.role;
+  if (!role) throw new Error('the cleanup function has no role');
+  const policies = new DeployedPolicies(Template.fromStack(stack).toJSON() as PolicyTemplate, { account, region });
+  const cleanup = principalOfRole(policies, Stack.of(role).getLogicalId(role.node.defaultChild as CfnElement));
+  const decisions: string[] = [];
+  for (const action of ['s3:PutLifecycleConfiguration', 's3:GetLifecycleConfiguration']) {
+    for (const [bucket, owner] of [[`${names.drillTargetPrefix}0a0b0c0d-assets`, account], [`${names.drillTargetPrefix}0a0b0c0d-assets`, '222222222222'], ['lifeboat-dev-assets', account]] as const) {
+      decisions.push(`${action} ${bucket} of ${owner}: ${await simulatedDecision(cleanup, action, { arn: `arn:aws:s3:::${bucket}`, account: owner }, { 's3:ResourceAccount': owner })}`);
+    }
+  }
+  expect(decisions).toEqual(
+    ['s3:PutLifecycleConfiguration', 's3:GetLifecycleConfiguration'].flatMap((action) => [
+      `${action} ${names.drillTargetPrefix}0a0b0c0d-assets of ${account}: Allowed`,
+      `${action} ${names.drillTargetPrefix}0a0b0c0d-assets of 222222222222: ImplicitlyDenied`,
+      `${action} lifeboat-dev-assets of ${account}: ImplicitlyDenied`,
+    ]),
+  );
+});
+
 /**
  * A drill of more than 40 sources restores them in waves (Step Functions runs 40 iterations of an inline Map at once):
  * its timeout covers each wave's child restore timeout and the tail of its own steps, so the last wave's restores time

@@ -251,7 +251,7 @@ describe('drill verdict', () => {
       removed: [],
       swept: [],
       errors: [
-        'cleanup step failed (States.Timeout: Task timed out after 900.00 seconds); scratch targets of this drill may remain: s3://lifeboat-dev-drill-0a0b0c0d-assets/, dynamodb table lifeboat-dev-drill-0a0b0c0d-orders-table; the next drill\'s cleanup sweeps them once older than the drill\'s timeout and an hour (25 h; 73 h with an archive tier), or delete them by hand',
+        'cleanup step failed (States.Timeout: Task timed out after 900.00 seconds); scratch targets of this drill may remain: s3://lifeboat-dev-drill-0a0b0c0d-assets/, dynamodb table lifeboat-dev-drill-0a0b0c0d-orders-table; the next drill\'s cleanup sweeps them once older than the drill\'s timeout and an hour (25 h, or 73 h with an archive tier, when no plan of the stack has more than 40 sources; a wave of restores longer for each further 40: docs/RUNBOOKS.md, "More than 40 sources"), or delete them by hand',
       ],
     });
     expect(drillReportSchema.safeParse(report).success).toBe(true);

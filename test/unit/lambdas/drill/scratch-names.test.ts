@@ -1,4 +1,16 @@
-import { DEFAULT_DRILL_TIMEOUT_SECONDS, drillScratchPrefix, drillTimeoutSecondsOf, scratchDirectoryRootOf, scratchTargetName, scratchTargetOf } from '../../../../lambdas/drill/scratch-targets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type LifecycleRule, S3Client } from '@aws-sdk/client-s3';
+import {
+  cleanUpDrill,
+  DEFAULT_DRILL_TIMEOUT_SECONDS,
+  drillScratchPrefix,
+  drillTimeoutSecondsOf,
+  scratchDirectoryRootOf,
+  scratchTargetName,
+  scratchTargetOf,
+} from '../../../../lambdas/drill/scratch-targets';
+import { SCRATCH_DELETE_MARKER_RULE, SCRATCH_EXPIRY_RULE } from '../../../../lambdas/drill/scratch-bucket-expiry';
+import { ABORT_INCOMPLETE_UPLOADS_RULE } from '../../../../lambdas/restore/target-upload-lifecycle';
 import { InvalidEnvironmentError } from '../../../../lambdas/runtime/errors';
 import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
 
@@ -38,5 +50,108 @@ describe('drill scratch target names', () => {
     expect(drillTimeoutSecondsOf(undefined)).toBe(DEFAULT_DRILL_TIMEOUT_SECONDS);
     expect(DEFAULT_DRILL_TIMEOUT_SECONDS).toBe(259_200);
     expect(() => drillTimeoutSecondsOf('1.5')).toThrow(InvalidEnvironmentError);
+  });
+});
+
+/**
+ * S3 on a modelled clock (audit aW1-1): each request moves the clock by what it takes in AWS; past the invocation's
+ * end every request fails, as a Lambda killed at its timeout runs no more code. Buckets hold a count of versions.
+ */
+function modelledS3(buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>, invocationMs: number) {
+  const cost: Record<string, number> = { ListObjectVersionsCommand: 150, DeleteObjectsCommand: 300 };
+  const model = { clock: 0, inFlight: 0, maxDeletesInFlight: 0, deletesInFlight: 0, puts: new Map<string, LifecycleRule[]>() };
+  const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> => {
+    const name = command.constructor.name;
+    const input = command.input as { Bucket?: string; Prefix?: string; Delete?: { Objects: unknown[] }; LifecycleConfiguration?: { Rules: LifecycleRule[] } };
+    model.clock += cost[name] ?? 100;
+    if (model.clock > invocationMs) throw Object.assign(new Error('Task timed out'), { name: 'Sandbox.Timedout' });
+    const deleting = name === 'DeleteObjectsCommand';
+    if (deleting) model.maxDeletesInFlight = Math.max(model.maxDeletesInFlight, ++model.deletesInFlight);
+    // Turns of the event loop in proportion to the cost, no real time: requests sent together are in flight together.
+    for (let turn = 0; turn < (cost[name] ?? 100) / 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+    if (deleting) model.deletesInFlight--;
+    const bucket = input.Bucket !== undefined ? buckets.get(input.Bucket) : undefined;
+    if (input.Bucket !== undefined && !bucket) throw Object.assign(new Error('no such bucket'), { name: 'NoSuchBucket' });
+    switch (name) {
+      case 'ListBucketsCommand':
+        return { Buckets: [...buckets].filter(([b]) => b.startsWith(input.Prefix ?? '')).map(([b, v]) => ({ Name: b, CreationDate: v.created })) };
+      case 'ListObjectVersionsCommand': {
+        const n = Math.min(1000, bucket!.versions);
+        return { Versions: Array.from({ length: n }, (_, i) => ({ Key: `k${i}`, VersionId: `v${i}` })), IsTruncated: bucket!.versions > 1000, NextKeyMarker: 'k', NextVersionIdMarker: 'v' };
+      }
+      case 'DeleteObjectsCommand':
+        bucket!.versions -= input.Delete!.Objects.length;
+        return { Errors: [] };
+      case 'GetBucketLifecycleConfigurationCommand':
+        if (bucket!.rules.length === 0) throw Object.assign(new Error('none'), { name: 'NoSuchLifecycleConfiguration' });
+        return { Rules: bucket!.rules };
+      case 'PutBucketLifecycleConfigurationCommand':
+        bucket!.rules = input.LifecycleConfiguration!.Rules;
+        model.puts.set(input.Bucket!, bucket!.rules);
+        return {};
+      case 'DeleteBucketCommand':
+        if (bucket!.versions > 0) throw Object.assign(new Error('not empty'), { name: 'BucketNotEmpty' });
+        buckets.delete(input.Bucket!);
+        return {};
+      default:
+        // PutBucketPolicy, an empty ListMultipartUploads and ListObjectsV2.
+        return { Uploads: [], Contents: [], IsTruncated: false };
+    }
+  };
+  // A client of the SDK's (its paginators check the class) whose requests go to the model.
+  return { s3: Object.assign(new S3Client({ region: 'eu-west-1' }), { send }) as unknown as S3Client, model };
+}
+
+describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
+  // Shorter than the 15 minutes of drill-cleanup's Lambda, so that the test lists fewer pages; the same cut.
+  const INVOCATION_MS = 2 * 60 * 1000;
+  const DRILL_STARTED = new Date('2026-12-07T03:00:00Z');
+  const dynamodb = Object.assign(new DynamoDBClient({ region: 'eu-west-1' }), { send: async () => ({ TableNames: [] }) }) as unknown as DynamoDBClient;
+  const abortRule: LifecycleRule = { ID: ABORT_INCOMPLETE_UPLOADS_RULE, Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } };
+  const own = `${drillScratchPrefix(PREFIX, DRILL)}photos`;
+
+  async function cleanUp(buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>) {
+    const { s3, model } = modelledS3(buckets, INVOCATION_MS);
+    const deps = { s3, dynamodb, sources: [], region: 'eu-west-1', deadline: () => INVOCATION_MS - model.clock };
+    const cleanup = await cleanUpDrill({ drillId: DRILL, sweep: true, now: new Date(DRILL_STARTED.getTime() + 6 * 3_600_000), drillTimeoutSeconds: 86_400 }, PREFIX, deps);
+    return { cleanup, model };
+  }
+
+  it('cut by its deadline, leaves its bucket sealed with rules that expire every version, and says S3 empties it', async () => {
+    // More versions than the invocation has time to delete (a DeleteObjects of 1,000 a page, 4 at a time).
+    const buckets = new Map([[own, { created: DRILL_STARTED, versions: 1_000_000, rules: [abortRule] }]]);
+    const { cleanup, model } = await cleanUp(buckets);
+    expect(model.clock).toBeLessThanOrEqual(INVOCATION_MS);
+    expect(cleanup.removed).toEqual([]);
+    expect(cleanup.errors).toEqual([
+      expect.stringMatching(new RegExp(`^s3://${own}/: not emptied within this cleanup's time \\(\\d+ object versions deleted\\); left sealed, with lifecycle rules that expire every object version after 1 day: S3 empties it within about 2 days, and a later drill's cleanup sweeps the empty bucket$`)),
+    ]);
+    // The abort rule the bucket was made with is kept beside the expiry rules.
+    expect(model.puts.get(own)).toEqual([
+      abortRule,
+      expect.objectContaining({ ID: SCRATCH_EXPIRY_RULE, Status: 'Enabled', Expiration: { Days: 1 }, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }),
+      expect.objectContaining({ ID: SCRATCH_DELETE_MARKER_RULE, Status: 'Enabled', Expiration: { ExpiredObjectDeleteMarker: true } }),
+    ]);
+    expect(buckets.has(own)).toBe(true);
+    expect(model.maxDeletesInFlight).toBeGreaterThan(1);
+    expect(model.maxDeletesInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it('still sweeps the leftovers of earlier drills when its own bucket takes more than its time', async () => {
+    const weekAgo = (weeks: number) => new Date(DRILL_STARTED.getTime() - weeks * 7 * 86_400_000);
+    const leftover1 = `${drillScratchPrefix(PREFIX, '20261130T030000Z-1a2b3c4d')}photos`;
+    const leftover2 = `${drillScratchPrefix(PREFIX, '20261123T030000Z-1a2b3c4d')}photos`;
+    const buckets = new Map([
+      [own, { created: DRILL_STARTED, versions: 1_000_000, rules: [abortRule] }],
+      // Cut last week and since emptied by its expiry rules; and one never reached by a cleanup, with some versions left.
+      [leftover1, { created: weekAgo(1), versions: 0, rules: [abortRule] }],
+      [leftover2, { created: weekAgo(2), versions: 3_000, rules: [abortRule] }],
+    ]);
+    const { cleanup, model } = await cleanUp(buckets);
+    expect(model.clock).toBeLessThanOrEqual(INVOCATION_MS);
+    expect(cleanup.swept).toEqual([`s3://${leftover2}/`, `s3://${leftover1}/`]);
+    expect([...buckets.keys()]).toEqual([own]);
+    expect(cleanup.errors).toEqual([expect.stringContaining(`s3://${own}/: not emptied within this cleanup's time`)]);
+    expect(model.puts.get(own)).toContainEqual(expect.objectContaining({ ID: SCRATCH_EXPIRY_RULE }));
   });
 });

@@ -1,8 +1,9 @@
 import { type S3Client } from '@aws-sdk/client-s3';
+import { protectionPlanSchema } from '../../../../config/lifeboat-config';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../../../lambdas/catalog/drill-record';
 import { drillIdOf } from '../../../../lambdas/drill/drill-id';
-import { startDrill, type StartDrillDeps } from '../../../../lambdas/drill/drill-start';
+import { SCRATCH_BUCKETS_IN_FLIGHT, startDrill, type StartDrillDeps } from '../../../../lambdas/drill/drill-start';
 import { recordDrill } from '../../../../lambdas/drill/record-drill';
 import { drillScratchPrefix } from '../../../../lambdas/drill/scratch-targets';
 import { drillStateReport } from '../../../../lambdas/drill/drill-state-report';
@@ -137,6 +138,51 @@ describe('drill start', () => {
   });
 });
 
+describe('drill start of a plan of many S3 sources (audit aW1-2)', () => {
+  const sources = Array.from({ length: 50 }, (_, i) => ({ type: 's3', name: `s${i}`, bucket: `prod-b${i}` }));
+  const wide = protectionPlanSchema.parse({ ...drilledPlan, name: 'wide', sources });
+  const backup = { ...backupAt('wide', '2026-11-30T11:00:00.000Z', { dr: 'COMMITTED' }), sourceNames: sources.map((x) => x.name), sources: sources.map((x) => ({ ...snapshot, name: x.name })) } as BackupRecord;
+
+  /** S3 whose requests take a few turns of the event loop (no real time), counting those in flight; CreateBucket of `failing` is refused. */
+  function concurrentS3(failing?: string) {
+    const seen = { inFlight: 0, maxInFlight: 0, created: [] as string[], createdAfterFailure: 0, failed: false };
+    const send = async (command: { constructor: { name: string }; input: { Bucket?: string } }) => {
+      const creating = command.constructor.name === 'CreateBucketCommand';
+      if (creating) {
+        seen.created.push(command.input.Bucket ?? '');
+        if (seen.failed) seen.createdAfterFailure++;
+      }
+      seen.maxInFlight = Math.max(seen.maxInFlight, ++seen.inFlight);
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+      seen.inFlight--;
+      if (creating && failing !== undefined && command.input.Bucket?.endsWith(failing)) {
+        seen.failed = true;
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      }
+      return {};
+    };
+    return { s3: { send } as unknown as S3Client, seen };
+  }
+
+  it('makes the scratch buckets a few at a time, not one after another', async () => {
+    const { s3, seen } = concurrentS3();
+    const drill = await startDrill({ input: { plan: 'wide', selection: 'latest' }, execution: 'exec-1', startedAt: STARTED }, deps({ s3, plans: [wide] }, [backup]));
+    expect(drill.restores.map((r) => r.request.source)).toEqual(sources.map((x) => x.name));
+    expect(new Set(seen.created)).toEqual(new Set(drill.restores.map((r) => (r.request.target.type === 's3' ? r.request.target.bucket : ''))));
+    expect(seen.maxInFlight).toBeGreaterThan(1);
+    expect(seen.maxInFlight).toBeLessThanOrEqual(SCRATCH_BUCKETS_IN_FLIGHT);
+  });
+
+  it('begins no further bucket once one fails, and fails with that error', async () => {
+    const { s3, seen } = concurrentS3('-s12');
+    const start = startDrill({ input: { plan: 'wide', selection: 'latest' }, execution: 'exec-1', startedAt: STARTED }, deps({ s3, plans: [wide] }, [backup]));
+    await expect(start).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(seen.createdAfterFailure).toBe(0);
+    expect(seen.created.length).toBeLessThan(sources.length);
+    expect(seen.inFlight).toBe(0);
+  });
+});
+
 describe('drill record', () => {
   it('records a drill that found no backup as FAILED, with its report object and catalog item', async () => {
     const store = new MemoryVaultStore('vault');
@@ -170,7 +216,7 @@ describe('drill record', () => {
     expect(record.cleanup).toEqual({
       removed: [],
       swept: [],
-      errors: [`cleanup step failed (Error: ENOTDIR: not a directory, scandir '/data/fs/'); scratch targets of this drill may remain: those named ${prefix}*; the next drill's cleanup sweeps them once older than the drill's timeout and an hour (25 h; 73 h with an archive tier), or delete them by hand`],
+      errors: [`cleanup step failed (Error: ENOTDIR: not a directory, scandir '/data/fs/'); scratch targets of this drill may remain: those named ${prefix}*; the next drill's cleanup sweeps them once older than the drill's timeout and an hour (25 h, or 73 h with an archive tier, when no plan of the stack has more than 40 sources; a wave of restores longer for each further 40: docs/RUNBOOKS.md, "More than 40 sources"), or delete them by hand`],
     });
   });
 
