@@ -3,7 +3,7 @@ import * as path from 'node:path';
 /**
  * Source names inside an environment's drill scratch pattern (name-pattern-overlap.ts). A bucket, table or directory
  * (its first component under the file-system root) named `<prefix>-drill-*` is what the drill's cleanup takes for
- * scratch: once older than the drill's timeout and an hour (25 h; 73 h with an archive tier) it is emptied, every object version included, and deleted. No source may live there:
+ * scratch: once older than the drill's timeout and an hour (25 h, or 73 h with an archive tier, when no plan has more than 40 sources; a wave of restores longer for each further 40: lib/constructs/drill-timeouts.ts) it is emptied, every object version included, and deleted. No source may live there:
  * lifeboat.config.json (lifeboat-config.ts) and LifeboatProtection refuse it before anything is deployed.
  * `<prefix>-restore-*` is not reserved here, although any restore may write such a bucket or table without an approval
  * step: the failover restores into `<prefix>-restore-<source>-<suffix>`, and docs/RUNBOOKS.md tells operators to keep
