@@ -213,6 +213,11 @@ describe('a drill with one source failed as a whole (plan "pair")', () => {
     expect(failed?.error?.message).toMatch(/its snapshot of source "pair-lost" is missing .*restore it from the primary vault/);
     expect(record.errors).toEqual([failed?.error]);
     expect(record.totals.entries).toBe(kept?.entries);
+    // Review rG F3 (of cfb0ba68): what Record drill leaves in the state of a failed drill is the handler's outline, not
+    // the record, whose errors grow with each failed source (audit aV3-1: past 256 KiB the drill ended DataLimitExceeded).
+    const recorded = result.events.find((e) => e.type === 'StateExited' && e.state === 'Record drill');
+    expect(recorded?.output).toMatchObject({ report: { drillId: record.drillId, verdict: 'FAILED', reportKey: record.reportKey, counts: { sources: 2, errors: 1, missed: 0 } } });
+    expect((recorded?.output as { report?: Record<string, unknown> } | undefined)?.report).not.toHaveProperty('sources');
 
     // The report object in the DR vault is the same report.
     const object = await drS3.send(new GetObjectCommand({ Bucket: names.drVault, Key: record.reportKey }));
