@@ -66,8 +66,11 @@ export type CatalogRebuildDeps = {
 export type RebuildPosition = { startedAt: string; backupId: string };
 
 /**
- * How far the rebuild got: `complete`, or cut by its deadline with `left` backups not yet looked at, all older than
- * `resumeBelow` (absent when it reached none: it is the first round, and the snapshot scan took all its time).
+ * How far the rebuild got: `complete`, or cut by its deadline, all older than `resumeBelow` (absent when it reached none:
+ * it is the first round, and the snapshot scan took all its time) not yet looked at. `left` counts those of them the catalog
+ * lacks, the records still to create; those it holds already (a partly lost or restored table) only have their index items
+ * written again, so counting them would overstate what is missing (review rH F4). A restore by point in time before
+ * `resumeBelow.startedAt` may choose an older backup the catalog lists, or find none, until the rebuild is finished.
  */
 export type RebuildProgress = { complete: true } | { complete: false; left: number; resumeBelow?: RebuildPosition };
 
@@ -115,11 +118,19 @@ export type CatalogRebuildReport = {
   backups: RebuiltBackup[];
   /** COMMITTED catalog records (of the DR copy, for the DR vault) whose snapshots this vault lacks: left as they are. */
   missingFromVault: MissingSnapshots[];
-  /** What a reader must act on although nothing was left out (holdsWarning); absent when there is nothing. */
+  /** What a reader must act on although nothing was left out (legalHoldWarnings); absent when there is nothing. */
   warnings?: string[];
+  /** Why the S3 legal holds of the vault's snapshot objects could not be read (a denied s3:GetObjectLegalHold); absent when they could, or were not asked. */
+  legalHoldsUnread?: string;
   /** Whether every backup was looked at; cut by the deadline, `backups` lists only those it reached. */
   progress: RebuildProgress;
 };
+
+/**
+ * Legal holds of the records a rebuild created: `notRebuilt` created without one, `recovered` held again from Object Lock,
+ * `refused` why the S3 legal holds could not be read (a denied s3:GetObjectLegalHold), when they could not.
+ */
+export type LegalHoldTally = { notRebuilt: number; recovered: number; refused?: string };
 
 type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[]; oldShape: boolean };
 
@@ -166,7 +177,8 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
       // older ones still done); with nothing reached and no earlier round, everything is left.
       const reached = candidates[i - 1]?.record;
       const last = reached && deps.doneAbove && compareOrder(reached, deps.doneAbove) > 0 ? deps.doneAbove : (reached ?? deps.doneAbove);
-      progress = { complete: false, left: candidates.length - i, ...(last ? { resumeBelow: { startedAt: last.startedAt, backupId: last.backupId } } : {}) };
+      const left = candidates.slice(i).filter((c) => !listed.has(c.record.backupId)).length;
+      progress = { complete: false, left, ...(last ? { resumeBelow: { startedAt: last.startedAt, backupId: last.backupId } } : {}) };
       break;
     }
     backups.push(await applyCandidate(candidate, deps.catalog, holdOf, listed.get(candidate.record.backupId)));
@@ -184,17 +196,8 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     if (absent.length > 0) missingFromVault.push({ backupId: record.backupId, plan: record.plan, sources: absent });
   }
   backups.sort((a, b) => a.backupId.localeCompare(b.backupId));
-  const created = backups.filter((b) => b.outcome === 'created');
-  const notRebuilt = created.filter((b) => b.unrecovered?.includes(HOLD_NOT_REBUILT)).length;
   const denied = refused();
-  const warnings = [
-    holdsWarning(notRebuilt, created.length - notRebuilt),
-    denied === undefined
-      ? undefined
-      : `the S3 legal holds of the snapshot objects in ${deps.vault.store.location} could not be read (${denied}), so no hold was recovered from Object Lock: ` +
-        `s3:GetObjectLegalHold on its snapshots/* must be allowed to the credentials that rebuild by their IAM policy and, for a vault in another account ` +
-        `(a DR vault with drAccount), by that bucket's policy too (a DR stack deployed since audit g7-1 allows it there); allow it, or hold the backups again by hand`,
-  ].filter((w): w is string => w !== undefined);
+  const warnings = legalHoldWarnings(legalHoldTally({ backups, ...(denied !== undefined ? { legalHoldsUnread: denied } : {}) }), deps.vault.store.location);
   return {
     vault: deps.side,
     snapshots: snapshots.length,
@@ -204,6 +207,7 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
     backups,
     missingFromVault,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(denied !== undefined ? { legalHoldsUnread: denied } : {}),
     progress,
   };
 }
@@ -233,6 +237,28 @@ function keptNote(existing: BackupRecord): string {
 function differNote(existing: BackupRecord, record: BackupRecord): { note?: string } {
   const differs = existing.sources.some((s) => record.sources.find((r) => r.name === s.name)?.snapshotId !== s.snapshotId);
   return differs ? { note: 'the catalog names other snapshots than the vault holds for this backup; the catalog record is kept' } : {};
+}
+
+/** The legal holds of what one rebuild (or round) created, as counts. */
+export function legalHoldTally(report: Pick<CatalogRebuildReport, 'backups' | 'legalHoldsUnread'>): LegalHoldTally {
+  const created = report.backups.filter((b) => b.outcome === 'created');
+  const notRebuilt = created.filter((b) => b.unrecovered?.includes(HOLD_NOT_REBUILT)).length;
+  return { notRebuilt, recovered: created.length - notRebuilt, ...(report.legalHoldsUnread !== undefined ? { refused: report.legalHoldsUnread } : {}) };
+}
+
+/**
+ * The report's warnings of legal holds, from their counts (one run, or the runbook's rounds added up: a later round finds
+ * the records an earlier one created, so only the sum says what the run created without a hold). `location`: the vault read.
+ */
+export function legalHoldWarnings(holds: LegalHoldTally, location: string): string[] {
+  return [
+    holdsWarning(holds.notRebuilt, holds.recovered),
+    holds.refused === undefined
+      ? undefined
+      : `the S3 legal holds of the snapshot objects in ${location} could not be read (${holds.refused}), so no hold was recovered from Object Lock: ` +
+        `s3:GetObjectLegalHold on its snapshots/* must be allowed to the credentials that rebuild by their IAM policy and, for a vault in another account ` +
+        `(a DR vault with drAccount), by that bucket's policy too (a DR stack deployed since audit g7-1 allows it there); allow it, or hold the backups again by hand`,
+  ].filter((w): w is string => w !== undefined);
 }
 
 /**

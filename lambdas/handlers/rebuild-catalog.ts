@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { CATALOG_REBUILD_ROUNDS } from '../../config/catalog-rebuild-rounds';
-import { rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
+import { type LegalHoldTally, rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
 import { catalogRebuildCommandLine } from '../catalog/catalog-rebuild-command-line';
 import { CatalogRebuildIncompleteError, partialCatalogAdvice } from '../catalog/catalog-rebuild-incomplete-error';
+import { addUpRounds, earlierRoundsShape } from '../catalog/catalog-rebuild-rounds';
 import { catalogRebuildSide } from '../catalog/catalog-rebuild-side';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../catalog/snapshot-presence';
@@ -16,11 +17,11 @@ const positionSchema = z.object({ startedAt: z.string(), backupId: z.string() })
 
 /**
  * The workflow's state: the execution's input as `request` (strict: a misspelt field, "vualt", is refused rather than
- * silently rebuilding from the home vault), and the previous round's result as `rebuild`.
+ * silently rebuilding from the home vault), and the previous round's result as `rebuild` (its totals: catalog-rebuild-rounds.ts).
  */
 const inputSchema = z.object({
   request: z.object({ vault: z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }).optional() }).strict(),
-  rebuild: z.object({ round: z.number().int().nonnegative(), created: z.number().int().nonnegative(), resumeBelow: positionSchema.optional() }).optional(),
+  rebuild: z.object({ round: z.number().int().nonnegative(), resumeBelow: positionSchema.optional(), ...earlierRoundsShape }).optional(),
 });
 
 /** A round's result: `done` ends the loop; otherwise the next round starts below `resumeBelow`. `report` is the execution's output once done. */
@@ -29,6 +30,10 @@ export type RebuildRound = {
   round: number;
   /** Records created by this round and the earlier ones of the run. */
   created: number;
+  /** The legal holds of those records, which the warnings of `report` say. */
+  holds: LegalHoldTally;
+  /** How many of those records have an entry a reader must see (`report.attention` lists what fits). */
+  createdAttention: number;
   resumeBelow?: RebuildPosition;
   report: CatalogRebuildSummary & { rounds: number; left?: number };
 };
@@ -67,20 +72,30 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
   });
   const round = (previous?.round ?? 0) + 1;
   const summary = summarizeRebuild(report, { drProblem: dr?.problem });
-  // What earlier rounds created, this one finds in the catalog: counted as created, as the run did.
-  const createdBefore = previous?.created ?? 0;
-  const created = createdBefore + summary.outcomes.created;
-  const outcomes = { ...summary.outcomes, created, unchanged: Math.max(0, summary.outcomes.unchanged - createdBefore) };
+  const { created, holds, createdAttention, summary: total } = addUpRounds(report, summary, previous, vault.store.location);
   const { progress } = report;
-  if (progress.complete) return { done: true, round, created, report: { ...summary, outcomes, rounds: round } };
+  if (progress.complete) return { done: true, round, created, holds, createdAttention, report: { ...total, rounds: round } };
 
-  const advance = progress.resumeBelow !== undefined && (progress.resumeBelow.startedAt !== previous?.resumeBelow?.startedAt || progress.resumeBelow.backupId !== previous.resumeBelow.backupId);
+  // A round that created records got on even when its mark did not move: cut among backups newer than the earlier mark
+  // (written to the vault since), which the next round then skips (review rH F4: that read as "no time left after scanning").
+  const moved = progress.resumeBelow !== undefined && (progress.resumeBelow.startedAt !== previous?.resumeBelow?.startedAt || progress.resumeBelow.backupId !== previous.resumeBelow.backupId);
+  const advance = moved || summary.outcomes.created > 0;
   if (!advance || round >= CATALOG_REBUILD_ROUNDS) {
     const command = catalogRebuildCommandLine({ vault: side, region: runtime.config.homeVault, environment: runtime.environment, aws: !runtime.config.localEndpoints });
     const why = advance
       ? `the catalog rebuild ran out of time after ${round} rounds of one Lambda invocation each (each scans the vault's ${report.snapshots} snapshots again)`
       : `a round of the catalog rebuild had no time left to write a backup after scanning the vault's ${report.snapshots} snapshots`;
-    throw new CatalogRebuildIncompleteError(`${why}: ${progress.left} backup(s), the oldest, are not looked at yet and ${created} were created; ${partialCatalogAdvice(command)}`);
+    throw new CatalogRebuildIncompleteError(
+      `${why}: ${progress.left} older backup(s) have no record in the catalog yet and ${created} were created; ${partialCatalogAdvice(command, progress.resumeBelow?.startedAt)}`,
+    );
   }
-  return { done: false, round, created, ...(progress.resumeBelow ? { resumeBelow: progress.resumeBelow } : {}), report: { ...summary, outcomes, rounds: round, left: progress.left } };
+  return {
+    done: false,
+    round,
+    created,
+    holds,
+    createdAttention,
+    ...(progress.resumeBelow ? { resumeBelow: progress.resumeBelow } : {}),
+    report: { ...total, rounds: round, left: progress.left },
+  };
 }

@@ -505,3 +505,15 @@ it('cut by its deadline, writes the newest backups and not the oldest, says what
   for (const original of [oldest, middle, newest]) expect(counting.records.get(original.backupId)).toEqual({ ...original, copies: { primary: 'COMMITTED', dr: 'PENDING' } });
   expect(counting.index.size).toBe(6);
 });
+
+it('cut by its deadline over a catalog holding some older records (a restored or older table), counts as left only the records it lacks (review rH F4)', async () => {
+  const [oldest, middle, newest] = await commitChain();
+  if (!oldest || !middle || !newest) throw new Error('a chain of three');
+  const counting = new CountingCatalog();
+  await counting.putRebuiltBackup(oldest);
+  counting.requests = 0;
+  // The listing (1), then the newest's put and 2 index items; cut before the middle one.
+  const report = await rebuildCatalog(deps({ catalog: counting, now: () => new Date(counting.requests), deadline: 2 }));
+  expect(report.backups.map((b) => [b.backupId, b.outcome])).toEqual([[newest.backupId, 'created']]);
+  expect(report.progress).toEqual({ complete: false, left: 1, resumeBelow: { startedAt: newest.startedAt, backupId: newest.backupId } });
+});

@@ -1,6 +1,9 @@
 import { CATALOG_REBUILD_ROUNDS } from '../../../../config/catalog-rebuild-rounds';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
+import { type CatalogRebuildReport, HOLD_NOT_REBUILT } from '../../../../lambdas/catalog/catalog-rebuild';
+import { addUpRounds } from '../../../../lambdas/catalog/catalog-rebuild-rounds';
+import { summarizeRebuild } from '../../../../lambdas/catalog/catalog-rebuild-summary';
 import { handler, rebuildCatalogHandler } from '../../../../lambdas/handlers/rebuild-catalog';
 import { type LambdaRuntime } from '../../../../lambdas/runtime/lambda-runtime';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
@@ -32,7 +35,10 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
       const run = { backupId, plan: 'orders', environment: 'prod', strategy: 'full' as const, requestedStrategy: 'full' as const, startedAt: `2026-03-0${day}T10:00:00.000Z`, shardCount: 1, sourceNames: ['orders-bucket'] };
       const writer = await vault.newSnapshotWriter({ parent: null, inline: true });
       await writer.add({ path: 'item', kind: 'object', meta: {}, content: Buffer.from(backupId) });
-      await vault.commitSnapshot({ source: { kind: 's3', id: 'orders-bucket' }, parts: [await writer.finish()], parent: null, tags: backupSnapshotTags(run, { changedDuringRead: 0, vanished: 0, skipped: 0 }), startedAt: new Date(run.startedAt) });
+      const tags = backupSnapshotTags(run, { changedDuringRead: 0, vanished: 0, skipped: 0 });
+      // The newest as a run from before requestedStrategy was tagged: its record is created with an entry for a reader.
+      const written = day === 3 ? tags.filter((t) => !t.startsWith('requestedStrategy:')) : tags;
+      await vault.commitSnapshot({ source: { kind: 's3', id: 'orders-bucket' }, parts: [await writer.finish()], parent: null, tags: written, startedAt: new Date(run.startedAt) });
     }
   });
   beforeEach(() => {
@@ -64,16 +70,62 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     expect(second).toMatchObject({ done: true, round: 2, created: 3, report: { outcomes: { created: 3, unchanged: 0 }, rounds: 2 } });
   });
 
+  it('the execution output says what every round created: the legal holds of all its records, and the entries of the earlier rounds for a reader (review rH F1)', async () => {
+    const first = await rebuildCatalogHandler(runtime)({ request: {} }, invocation(15 * MINUTE));
+    expect(first.report.attention.map((b) => b.backupId)).toEqual(['20260303T100000Z-00000003']);
+    // The state the workflow passes on is JSON.
+    const second = await rebuildCatalogHandler(runtime)(JSON.parse(JSON.stringify({ request: {}, rebuild: first })) as { request: object }, invocation(15 * MINUTE));
+    expect(second).toMatchObject({ done: true, created: 3, holds: { notRebuilt: 3, recovered: 0 }, report: { notListed: 0 } });
+    expect(second.report.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 3 record\(s\) created here is held, .*Before retention next runs, hold each backup/)]);
+    expect(second.report.attention).toEqual([
+      { backupId: '20260303T100000Z-00000003', plan: 'orders', outcome: 'created', unrecovered: ['requestedStrategy (presumed the strategy applied)', HOLD_NOT_REBUILT] },
+    ]);
+  });
+
+  it('a round cut among backups newer than the earlier mark (written since) goes on, and the next finishes (review rH F4)', async () => {
+    const mark = { startedAt: '2026-03-01T10:00:00.000Z', backupId: '20260301T100000Z-00000001' };
+    await catalog.putRebuiltBackup({ backupId: mark.backupId, plan: 'orders', environment: 'prod', status: 'COMMITTED', strategy: 'full', startedAt: mark.startedAt, sourceNames: ['orders-bucket'], sources: [] } as unknown as BackupRecord);
+    // 9.5 minutes to write in: the newest is created, and the round is cut before the middle one, above the mark.
+    const cut = await rebuildCatalogHandler(runtime)({ request: {}, rebuild: { round: 1, created: 1, resumeBelow: mark } }, invocation(10.5 * MINUTE));
+    expect(cut).toMatchObject({ done: false, round: 2, created: 2, resumeBelow: mark, report: { left: 1 } });
+    const last = await rebuildCatalogHandler(runtime)({ request: {}, rebuild: cut }, invocation(15 * MINUTE));
+    expect(last).toMatchObject({ done: true, round: 3, created: 3 });
+    expect([...records.keys()].sort()).toEqual(['20260301T100000Z-00000001', '20260302T100000Z-00000002', '20260303T100000Z-00000003']);
+  });
+
+  it('carries a refused legal-hold read of an earlier round into the last round\'s warnings', () => {
+    const report = (legalHoldsUnread?: string): CatalogRebuildReport => ({
+      vault: 'primary',
+      snapshots: 1,
+      untaggedSnapshots: 0,
+      unreadableSnapshots: [],
+      drCopies: 'unknown',
+      backups: [{ backupId: '20260303T100000Z-00000003', plan: 'orders', outcome: legalHoldsUnread ? 'created' : 'unchanged', ...(legalHoldsUnread ? { unrecovered: [HOLD_NOT_REBUILT] } : {}) }],
+      missingFromVault: [],
+      ...(legalHoldsUnread ? { legalHoldsUnread } : {}),
+      progress: { complete: true },
+    });
+    const first = addUpRounds(report('Access Denied'), summarizeRebuild(report('Access Denied')), undefined, 's3://vault');
+    const last = addUpRounds(report(), summarizeRebuild(report()), { created: first.created, holds: first.holds, createdAttention: first.createdAttention, report: first.summary }, 's3://vault');
+    expect(last.summary.outcomes).toMatchObject({ created: 1, unchanged: 0 });
+    expect(last.summary.warnings).toEqual([
+      expect.stringMatching(/^legal holds are not rebuilt: .* none of the 1 record\(s\) created here is held/),
+      expect.stringMatching(/^the S3 legal holds of the snapshot objects in s3:\/\/vault could not be read \(Access Denied\)/),
+    ]);
+  });
+
   it('out of rounds, or a round that wrote nothing, fails with CatalogRebuildIncompleteError: the catalog is partial, the oldest missing, and the command that finishes it', async () => {
     const last = rebuildCatalogHandler(runtime)({ request: {}, rebuild: { round: CATALOG_REBUILD_ROUNDS - 1, created: 0 } }, invocation(15 * MINUTE));
     await expect(last).rejects.toMatchObject({
       name: 'CatalogRebuildIncompleteError',
-      message: expect.stringMatching(/ran out of time after 12 rounds .*: 1 backup\(s\), the oldest, are not looked at yet and 2 were created; the catalog is partial: .*what is missing is the oldest .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/),
+      message: expect.stringMatching(
+        /ran out of time after 12 rounds .*: 1 older backup\(s\) have no record in the catalog yet and 2 were created; the catalog is partial: .*what is missing is the oldest, those that started before 2026-03-02T10:00:00\.000Z\. Restores by point in time before 2026-03-02T10:00:00\.000Z are unreliable until the rebuild is finished .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
+      ),
     });
     records.clear();
     await expect(rebuildCatalogHandler(runtime)({ request: {} }, invocation(0))).rejects.toMatchObject({
       name: 'CatalogRebuildIncompleteError',
-      message: expect.stringContaining('a round of the catalog rebuild had no time left to write a backup after scanning the vault\'s 3 snapshots: 3 backup(s)'),
+      message: expect.stringContaining('a round of the catalog rebuild had no time left to write a backup after scanning the vault\'s 3 snapshots: 3 older backup(s) have no record in the catalog yet'),
     });
   });
 });
