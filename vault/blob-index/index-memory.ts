@@ -24,7 +24,9 @@ export function indexMemoryReserve(memoryBytes: number): number {
 /**
  * Memory one blob of the vault takes in a prune, at its peak: the index objects' blob records as
  * loaded (44 bytes; prune rewrites them object by object), the mark's referenced ids (blob-id-set.ts,
- * 40–48 bytes) with the ids of the pages it read (32), the plan's holder arrays (prune-plan.ts,
+ * 40–48 bytes) with the ids of the pages it read (32: measured with one snapshot, where the pages
+ * hold each blob once; MarkedPages keeps at most markedPagesBudgetBytes of them however many
+ * snapshots reference them), the plan's holder arrays (prune-plan.ts,
  * blob-holders.ts; 16) and what the allocator keeps of the pages' transient parsing. Measured with
  * the bench's prune-scale run (pruneVault over a synthetic vault on disk, VmHWM less the RSS before
  * it): 224–233 bytes a blob at 2 million blobs on 2026-12-02 with the mark reading one page at a
@@ -34,6 +36,20 @@ export function indexMemoryReserve(memoryBytes: number): number {
  * object per blob and the mark as hex strings: 629–686 bytes a blob.
  */
 export const PRUNE_PEAK_BYTES_PER_BLOB = 300;
+
+/**
+ * What the mark keeps of the pages it read (MarkedPages, vault-mark.ts) in a process of `memoryMb`: the 32 bytes a blob
+ * PRUNE_PEAK_BYTES_PER_BLOB counts for them, times the blobs a prune of that memory may hold. Unbounded, the pages
+ * of every retained snapshot were kept: with churn spread over a source's keys each backup writes mostly new pages,
+ * and a vault of 1.5 million blobs and 30 snapshots peaked at 2,211 MiB in a prune of 2,048 MB (audit aW2-1).
+ * Without a memory size (a machine), MARKED_PAGES_DEFAULT_BUDGET_BYTES.
+ */
+export function markedPagesBudgetBytes(memoryMb: number | undefined): number {
+  return memoryMb === undefined ? MARKED_PAGES_DEFAULT_BUDGET_BYTES : 32 * indexBlobLimit(memoryMb, PRUNE_PEAK_BYTES_PER_BLOB);
+}
+
+/** The pages' blob ids a mark keeps in a process with no memory size: 8 million references, a one-snapshot vault of 8 million blobs. */
+export const MARKED_PAGES_DEFAULT_BUDGET_BYTES = 256 * 2 ** 20;
 
 /** The blobs a process of `memoryMb` (a function's memory size) may load, at `bytesPerBlob`; no limit without one. */
 export function indexBlobLimit(memoryMb: number | undefined, bytesPerBlob: number = INDEX_PEAK_BYTES_PER_BLOB): number {

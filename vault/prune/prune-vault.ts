@@ -59,7 +59,12 @@ export type PruneOptions = {
    * progress: what an earlier call deleted or condemned is done in the vault, and this call finds the rest again.
    */
   readonly cursor?: PruneCursor;
-  /** Manifest pages already read by an earlier call of this process (vault-mark.ts): each is read once. @default a new MarkedPages */
+  /**
+   * Manifest nodes and pages already read by an earlier call of this process (vault-mark.ts): each it kept is not read
+   * again. It keeps them up to a byte budget (by default the share of the vault's memoryLimitMb that
+   * PRUNE_PEAK_BYTES_PER_BLOB counts for them), so many snapshots of churned pages cannot run the process out of memory.
+   * @default a new MarkedPages
+   */
   readonly markedPages?: MarkedPages;
   /**
    * Snapshot ids a dry run counts as deleted: what a forget that has not run yet would leave to

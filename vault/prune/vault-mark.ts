@@ -1,4 +1,5 @@
 import { BlobIdSet } from '../blob-index/blob-id-set';
+import { indexBlobLimit, markedPagesBudgetBytes, PRUNE_PEAK_BYTES_PER_BLOB, VaultIndexTooLargeError } from '../blob-index/index-memory';
 import { loadPage } from '../manifest/manifest-pages';
 import { type NodeRef, type PageRef } from '../manifest/manifest-format';
 import { loadManifestNode, loadManifestRoot, type NodeLoader, rootPages } from '../manifest/manifest-root';
@@ -40,24 +41,52 @@ export type VaultMark = {
   readonly blobs: BlobIdSet;
 };
 
+/** What keeping one node's or page's entry costs beside its content: the Map entry, its id string, the Buffer or array object. */
+const KEPT_ENTRY_BYTES = 200;
+/** A page reference as parsed (an object, its id string and numbers), beside its two paths. */
+const KEPT_PAGE_REF_BYTES = 160;
+
 /**
- * The blob ids of the manifest pages one process has read while marking. A page is content-addressed
- * (its id is its content's hash) and never rewritten, so a later mark of the same vault may take its
- * blobs from here instead of reading it again: `lifeboat vault prune --grace 0` marks three times
- * (condemn, then the sweep's re-mark and the condemn after it), and each mark after the first then
- * reads only the snapshot objects, manifest roots and pages it has not met. A page's ids are kept as
- * one buffer (32 bytes an id), not as strings (about 90 bytes each).
+ * The page references of the manifest nodes and the blob ids of the manifest pages one process has read
+ * while marking, up to a byte budget. A node or page is content-addressed (its id is its content's hash)
+ * and never rewritten, so a later mark of the same vault may take it from here instead of reading it
+ * again: `lifeboat vault prune --grace 0` marks three times (condemn, then the sweep's re-mark and the
+ * condemn after it), and a mark after the first then reads only the snapshot objects, manifest roots and
+ * what it has not kept. Within one mark nothing is gained (each page is claimed and read once), so a mark
+ * made without one keeps nothing. A page's ids are kept as one buffer (32 bytes an id), not as strings.
+ *
+ * The budget exists because with churn spread over a source's keys each backup writes mostly new pages:
+ * kept without bound, the pages of every retained snapshot grew as blobs × snapshots and ran a 2,048 MB
+ * prune out of memory at 1.5 million blobs and 30 snapshots, a kill with no message every run (audit
+ * aW2-1). Once full it keeps nothing more and what it lacks is read again, so no mark depends on it.
+ * It keeps the first it meets rather than the latest: the marks walk the snapshots in the same order,
+ * and a least-recently-used cache smaller than one walk would have dropped each page before the next
+ * mark asked for it.
  */
 export class MarkedPages {
   private readonly blobsOf = new Map<string, Buffer>();
   private readonly pagesOf = new Map<string, readonly PageRef[]>();
+  private keptBytes = 0;
+
+  /**
+   * @param budgetBytes what it may keep, as `bytes` counts it; 0 keeps nothing.
+   * @default markedPagesBudgetBytes of the vault's memoryLimitMb (index-memory.ts), taken at each read
+   */
+  constructor(private readonly budgetBytes?: number) {}
+
+  /** The bytes of what it keeps, as counted against its budget: 32 a blob id, the paths of each page reference, and a fixed share per entry. */
+  get bytes(): number {
+    return this.keptBytes;
+  }
 
   /** A node's page references; nodes are content-addressed like pages. */
   async pages(vault: Vault, ref: NodeRef): Promise<readonly PageRef[]> {
     const known = this.pagesOf.get(ref.id);
     if (known) return known;
     const refs = await loadManifestNode(vault.store, vault.keys, ref);
-    this.pagesOf.set(ref.id, refs);
+    // Paths counted at two bytes a character: a path outside Latin-1 is held so.
+    const bytes = refs.reduce((n, r) => n + KEPT_PAGE_REF_BYTES + 2 * (r.first.length + r.last.length), KEPT_ENTRY_BYTES);
+    if (!this.pagesOf.has(ref.id) && this.fits(vault, bytes)) this.pagesOf.set(ref.id, refs);
     return refs;
   }
 
@@ -70,10 +99,38 @@ export class MarkedPages {
     let o = 0;
     // The page parser has checked every id to be 64 hex digits.
     for (const entry of entries) for (const id of entry.content) o += ids.write(id, o, 32, 'hex');
-    this.blobsOf.set(ref.id, ids);
+    // Two marks of one process may read the same page at once: it is kept (and counted) once.
+    if (!this.blobsOf.has(ref.id) && this.fits(vault, KEPT_ENTRY_BYTES + ids.length)) this.blobsOf.set(ref.id, ids);
     return ids;
   }
+
+  private fits(vault: Vault, bytes: number): boolean {
+    if (this.keptBytes + bytes > (this.budgetBytes ?? markedPagesBudgetBytes(vault.memoryLimitMb))) return false;
+    this.keptBytes += bytes;
+    return true;
+  }
 }
+
+/** Keeps nothing: a single mark reads each node and page once whatever it keeps. */
+function keepingNothing(): MarkedPages {
+  return new MarkedPages(0);
+}
+
+/**
+ * The referenced blobs past which a prune's mark stops with VaultIndexTooLargeError (index-memory.ts): the blobs a
+ * prune of the vault's memory (Vault.memoryLimitMb) may hold, no limit without one. The index holds at least the
+ * blobs the snapshots reference, so such a vault failed the index's load anyway, but only after a mark that had
+ * itself run the process out of memory (audit aW2-1): now it fails while marking, before anything is swept or condemned.
+ */
+function markMemory(vault: Vault): MarkMemory | undefined {
+  const memoryMb = vault.memoryLimitMb;
+  if (memoryMb === undefined) return undefined;
+  const blobLimit = indexBlobLimit(memoryMb, PRUNE_PEAK_BYTES_PER_BLOB);
+  return { blobLimit, tooLarge: () => new VaultIndexTooLargeError(vault.location, blobLimit, memoryMb, PRUNE_PEAK_BYTES_PER_BLOB) };
+}
+
+/** How many referenced blobs a mark may hold, and the error past that. */
+export type MarkMemory = { readonly blobLimit: number; readonly tooLarge: () => Error };
 
 /**
  * Marks from every `snapshots/*` object. An unreadable snapshot object stops the prune: what it
@@ -82,8 +139,10 @@ export class MarkedPages {
  * a manifest page twice. `ignored` snapshots mark nothing (a dry run's `assumeForgotten`). With a
  * `limit`, a mark that cannot walk every snapshot before it throws PruneMarkOutOfTimeError: a partial
  * mark would make referenced objects look like garbage, and the next call would mark from scratch again.
+ * With the vault's memory limit (Vault.memoryLimitMb), a mark that holds more blobs than a prune of that
+ * memory may fails with VaultIndexTooLargeError (markMemory) instead of running the process out of memory.
  */
-export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPages(), ignored: ReadonlySet<string> = new Set(), limit?: MarkLimit): Promise<VaultMark> {
+export async function markVault(vault: Vault, pages: MarkedPages = keepingNothing(), ignored: ReadonlySet<string> = new Set(), limit?: MarkLimit): Promise<VaultMark> {
   const began = limit?.now() ?? 0;
   const scan = await vault.scanSnapshots();
   const snapshots = scan.snapshots.filter((s) => !ignored.has(s.id));
@@ -92,7 +151,8 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
   if (gone.length > 0) {
     throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
-  const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, limit ? { outOfTime: limit.outOfTime } : {});
+  const memory = markMemory(vault);
+  const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, { ...(limit ? { outOfTime: limit.outOfTime } : {}), ...(memory ? { memory } : {}) });
   if (limit && marked < snapshots.length) throw new PruneMarkOutOfTimeError(vault.location, marked, snapshots.length, limit.now() - began, limit.dryRun, limit.command);
   // Every snapshot listed, those a dry run ignores included: manifestsMarkedSince takes only the others for new.
   return { snapshots: snapshots.length, snapshotIds: new Set(scan.snapshots.map((s) => s.id)), manifests, blobs };
@@ -107,7 +167,7 @@ export async function markVault(vault: Vault, pages: MarkedPages = new MarkedPag
  * manifest object with a marked one. A snapshot that vanished since the listing is left out; one that cannot be read
  * stops the sweep, as it stops the mark: what it references is unknown.
  */
-export async function manifestsMarkedSince(vault: Vault, mark: VaultMark, pages: MarkedPages = new MarkedPages()): Promise<Set<string>> {
+export async function manifestsMarkedSince(vault: Vault, mark: VaultMark, pages: MarkedPages = keepingNothing()): Promise<Set<string>> {
   const late = new Set<string>();
   for await (const key of vault.store.list(SNAPSHOTS_PREFIX)) {
     const id = idFromKey(SNAPSHOTS_PREFIX, key);
@@ -142,9 +202,9 @@ export async function manifestsMarkedSince(vault: Vault, mark: VaultMark, pages:
  * data is condemned by the next run instead (the safe direction). `mark`'s sets are extended in place (its blob ids are
  * most of a prune's memory; the first mark is not used after this one). A new snapshot that vanished since the listing
  * is left out; one that cannot be read stops the prune, as it stops the mark. Null when `outOfTime` cut it: the mark
- * is then incomplete (and `mark` with it), and must not condemn anything.
+ * is then incomplete (and `mark` with it), and must not condemn anything. Bounded by the vault's memory as markVault is.
  */
-export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: MarkedPages = new MarkedPages(), outOfTime?: () => boolean): Promise<VaultMark | null> {
+export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: MarkedPages = keepingNothing(), outOfTime?: () => boolean): Promise<VaultMark | null> {
   const ids: string[] = [];
   for await (const key of vault.store.list(SNAPSHOTS_PREFIX)) {
     const id = idFromKey(SNAPSHOTS_PREFIX, key);
@@ -161,7 +221,8 @@ export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: M
   });
   const added = loaded.filter((s): s is Snapshot => s !== null);
   const manifests = new Set(mark.manifests);
-  const { marked } = await markSnapshots(vault, added, pages, { into: { manifests, blobs: mark.blobs }, ...(outOfTime ? { outOfTime } : {}) });
+  const memory = markMemory(vault);
+  const { marked } = await markSnapshots(vault, added, pages, { into: { manifests, blobs: mark.blobs }, ...(outOfTime ? { outOfTime } : {}), ...(memory ? { memory } : {}) });
   if (marked < added.length) return null;
   return { snapshots: mark.snapshots + added.length, snapshotIds: new Set([...(mark.snapshotIds ?? []), ...ids]), manifests, blobs: mark.blobs };
 }
@@ -173,17 +234,18 @@ export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: M
  * references is unknown. Prune's mark, and replication's and scrub's (lambdas/replication/vault-references.ts).
  * `into` is a mark to extend (what it holds counts as walked: a root or node in it had all it references
  * added). With `outOfTime`, checked before each snapshot, `marked` may be less than `snapshots.length`:
- * the result is then incomplete.
+ * the result is then incomplete. With `memory`, a mark holding more than its `blobLimit` blobs throws its
+ * `tooLarge()` (checked after each page, and before each, so that the other walks under way stop too).
  */
 export async function markSnapshots(
   vault: Vault,
   snapshots: readonly Snapshot[],
-  pages: MarkedPages = new MarkedPages(),
-  options: { readonly outOfTime?: () => boolean; readonly into?: { readonly manifests: Set<string>; readonly blobs: BlobIdSet } } = {},
+  pages: MarkedPages = keepingNothing(),
+  options: { readonly outOfTime?: () => boolean; readonly into?: { readonly manifests: Set<string>; readonly blobs: BlobIdSet }; readonly memory?: MarkMemory } = {},
 ): Promise<{ manifests: Set<string>; blobs: BlobIdSet; marked: number }> {
   const manifests = options.into?.manifests ?? new Set<string>();
   const blobs = options.into?.blobs ?? new BlobIdSet();
-  const { outOfTime } = options;
+  const { outOfTime, memory } = options;
   // Several snapshots are walked at once. A root, node or page is claimed (added to `manifests`) before it is
   // read, so each is read once; a snapshot that meets one another snapshot claimed skips it, and that other
   // walk adds what it references before the mark returns, so the sets hold the same ids in any interleaving.
@@ -195,13 +257,13 @@ export async function markSnapshots(
   };
   let marked = 0;
   await forEachBounded(due(), SNAPSHOTS_IN_FLIGHT, async (snapshot) => {
-    await markSnapshot(vault, snapshot, pages, manifests, blobs);
+    await markSnapshot(vault, snapshot, pages, manifests, blobs, memory);
     marked++;
   });
   return { manifests, blobs, marked };
 }
 
-async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages, manifests: Set<string>, blobs: BlobIdSet): Promise<void> {
+async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages, manifests: Set<string>, blobs: BlobIdSet, memory: MarkMemory | undefined): Promise<void> {
   if (manifests.has(snapshot.manifest)) return;
   manifests.add(snapshot.manifest);
   const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
@@ -221,7 +283,9 @@ async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages
     }
   };
   await forEachBounded(unmarked(), PAGES_IN_FLIGHT, async (ref) => {
+    if (memory && blobs.size > memory.blobLimit) throw memory.tooLarge();
     const ids = await pages.blobs(vault, ref);
     for (let o = 0; o < ids.length; o += 32) blobs.add(ids, o);
+    if (memory && blobs.size > memory.blobLimit) throw memory.tooLarge();
   });
 }

@@ -5,7 +5,11 @@ import { PageRunWriter } from '../../../../vault/manifest/manifest-pages';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { MarkedPages, markVault } from '../../../../vault/prune/vault-mark';
 import { initVault, Vault } from '../../../../vault/repository/vault';
-import { MANIFEST_PREFIX, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { CONDEMNED_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { indexBlobLimit, markedPagesBudgetBytes, PRUNE_PEAK_BYTES_PER_BLOB, VaultIndexTooLargeError } from '../../../../vault/blob-index/index-memory';
+import { writeIndexObject } from '../../../../vault/blob-index/index-writer';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { ManifestCountingStore } from '../../../support/manifest-counting-store';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
 
@@ -97,5 +101,107 @@ describe('markVault over many pages', () => {
     expect(mark.blobs).toEqual([...expected].sort());
     expect(store.mostInFlight).toBeGreaterThan(1);
     expect(store.mostInFlight).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('markVault within the memory it may use (audit aW2-1)', () => {
+  const blobId = (name: string): string => createHash('sha256').update(name).digest('hex');
+  /** An entry of `blobs` made-up blob ids; its last blob is new in snapshot `changed` (null: unchanged). */
+  const entryOf = (e: number, blobs: number, changed: number | null): ManifestEntry => ({
+    path: `f${String(e).padStart(5, '0')}`,
+    kind: 'file',
+    meta: {},
+    size: 0,
+    content: Array.from({ length: blobs }, (_, b) => blobId(b === blobs - 1 && changed !== null ? `blob ${e}/${b} in ${changed}` : `blob ${e}/${b}`)),
+  });
+
+  /** Commits a snapshot of `pages` pages of `perPage` entries of `blobs` blob ids each; `changed(e)` names the snapshot entry `e` changed in (null: unchanged). */
+  async function commitPages(vault: Vault, store: MemoryVaultStore, pages: number, perPage: number, blobs: number, changed: (e: number) => number | null): Promise<ManifestEntry[]> {
+    const writer = new PageRunWriter(store, vault.keys);
+    const entries: ManifestEntry[] = [];
+    for (let e = 0; e < pages * perPage; e++) {
+      const entry = entryOf(e, blobs, changed(e));
+      entries.push(entry);
+      await writer.add(entry);
+      if (e % perPage === perPage - 1) await writer.flush();
+    }
+    const stats = { entries: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0, bytesReused: 0 };
+    await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [{ v: 1, runs: [writer.pages], indexes: [], stats }] });
+    return entries;
+  }
+
+  it('keeps the pages it read within its budget over many snapshots whose churn touches every page, and marks the same as keeping them all or none', async () => {
+    const store = new ManifestCountingStore();
+    const made = await initVault(store, new PassphraseKeyProvider('mark test', { N: 1024, r: 8, p: 1 }));
+    const vault = new Vault(store, made.keys, made.config);
+    // 12 backups of 8 pages of 10 entries: each backup changes one entry of every page (churn spread over the keys),
+    // so every backup writes 8 new pages and a cache without a bound holds 96 pages for 8 pages' worth of blobs.
+    for (let k = 0; k < 12; k++) await commitPages(vault, store, 8, 10, 3, (e) => (e % 10 === k % 10 ? k : null));
+
+    const all = new MarkedPages(Number.POSITIVE_INFINITY);
+    const expected = await marked(vault, all);
+    expect(expected.snapshots).toBe(12);
+    // 96 pages of 30 ids at 32 bytes: what the unbounded cache kept (and what every mark before aW2-1 kept).
+    expect(all.bytes).toBeGreaterThanOrEqual(96 * 30 * 32);
+
+    const budget = Math.floor(all.bytes / 10);
+    const small = new MarkedPages(budget);
+    expect(await marked(vault, small)).toEqual(expected);
+    expect(small.bytes).toBeGreaterThan(0);
+    expect(small.bytes).toBeLessThanOrEqual(budget);
+    // A second mark through it reads again what it did not keep, and still marks the same.
+    store.manifestGets = 0;
+    expect(await marked(vault, small)).toEqual(expected);
+    expect(small.bytes).toBeLessThanOrEqual(budget);
+    expect(store.manifestGets).toBeGreaterThan(12);
+
+    const none = new MarkedPages(0);
+    expect(await marked(vault, none)).toEqual(expected);
+    expect(none.bytes).toBe(0);
+    // A mark made without one keeps nothing either: its result is the same.
+    expect(await marked(vault)).toEqual(expected);
+
+    // By default the budget follows the vault's memory: 32 bytes a blob of what a prune of that memory may hold.
+    vault.memoryLimitMb = 1;
+    expect(markedPagesBudgetBytes(1)).toBe(32 * indexBlobLimit(1, PRUNE_PEAK_BYTES_PER_BLOB));
+    const byMemory = new MarkedPages();
+    expect(await marked(vault, byMemory)).toEqual(expected);
+    expect(byMemory.bytes).toBeLessThanOrEqual(markedPagesBudgetBytes(1));
+    expect(byMemory.bytes).toBeLessThan(all.bytes);
+  });
+
+  it('fails a vault over the memory limit with VaultIndexTooLargeError while marking, before any index object is read or anything condemned', async () => {
+    class IndexCountingStore extends MemoryVaultStore {
+      indexGets = 0;
+      override async get(key: string, range?: ByteRange): Promise<Buffer> {
+        if (key.startsWith(INDEX_PREFIX)) this.indexGets++;
+        return super.get(key, range);
+      }
+    }
+    const store = new IndexCountingStore();
+    const made = await initVault(store, new PassphraseKeyProvider('mark test', { N: 1024, r: 8, p: 1 }));
+    const vault = new Vault(store, made.keys, made.config);
+    // A prune of 1 MB holds 1,747 blobs; the snapshot references 2,400, and the index lists them (in packs never read).
+    const entries = await commitPages(vault, store, 8, 100, 3, () => null);
+    const ids = entries.flatMap((e) => e.content);
+    expect(ids.length).toBeGreaterThan(indexBlobLimit(1, PRUNE_PEAK_BYTES_PER_BLOB));
+    const packs = Array.from({ length: 24 }, (_, p) => ({
+      packId: blobId(`pack ${p}`),
+      length: 100 * 1000,
+      entries: ids.slice(p * 100, (p + 1) * 100).map((id, i) => ({ id: Buffer.from(id, 'hex'), offset: i * 1000, storedLength: 1000, rawLength: 1000 })),
+    }));
+    await writeIndexObject(store, vault.keys, packs);
+    vault.memoryLimitMb = 1;
+
+    await expect(markVault(vault)).rejects.toThrow(VaultIndexTooLargeError);
+    store.indexGets = 0;
+    const pruned = pruneVault(vault, { graceMs: 0 });
+    await expect(pruned).rejects.toThrow(VaultIndexTooLargeError);
+    await expect(pruned).rejects.toThrow(/more than 1,747 blobs.*functionMemory/);
+    // Failed in the mark: the index was not loaded (where the check used to be, after a mark that could run out of memory).
+    expect(store.indexGets).toBe(0);
+    const condemned: string[] = [];
+    for await (const key of store.list(CONDEMNED_PREFIX)) condemned.push(key);
+    expect(condemned).toEqual([]);
   });
 });
