@@ -32,23 +32,25 @@ const expiryRules: LifecycleRule[] = [
   { ID: SCRATCH_DELETE_MARKER_RULE, Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { ExpiredObjectDeleteMarker: true } },
 ];
 
-function isNotImplemented(err: unknown): boolean {
+/** An endpoint without lifecycle configuration: 501 NotImplemented, or 405 MethodNotAllowed as the seal also meets. */
+function isUnsupported(err: unknown): boolean {
   const name = err instanceof Error ? err.name : '';
-  return name === 'NotImplemented' || httpStatusOf(err) === 501;
+  return name === 'NotImplemented' || name === 'MethodNotAllowed' || httpStatusOf(err) === 501 || httpStatusOf(err) === 405;
 }
 
 /**
  * Adds the expiry rules to `bucket`'s lifecycle configuration, keeping its other rules (the abort-incomplete-uploads
  * rule every scratch bucket gets when it is made: lambdas/restore/target-upload-lifecycle.ts). Resolves false where
- * the endpoint has no lifecycle configuration (501): the cleanup then empties the bucket by itself or leaves it to the
- * next sweep, as it did before the rules.
+ * the endpoint has no lifecycle configuration (501, 405): the cleanup then empties the bucket by itself or leaves it to
+ * the next sweep, as it did before the rules. Any other refusal (AccessDenied from an SCP, a rule S3 rejects) is
+ * thrown; the rules are best effort, and the cleanup empties and deletes the bucket without them.
  */
 export async function expireScratchBucket(s3: S3Client, bucket: string): Promise<boolean> {
   let rules: LifecycleRule[];
   try {
     rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
   } catch (err) {
-    if (isNotImplemented(err)) return false;
+    if (isUnsupported(err)) return false;
     if ((err as Error).name !== 'NoSuchLifecycleConfiguration') throw err;
     rules = [];
   }
@@ -56,6 +58,11 @@ export async function expireScratchBucket(s3: S3Client, bucket: string): Promise
   // A retried or later cleanup finds them already there: one Get, no Put.
   if (rules.filter((r) => r.ID !== undefined && ours.has(r.ID) && r.Status === 'Enabled').length === ours.size) return true;
   const kept = rules.filter((r) => r.ID === undefined || !ours.has(r.ID));
-  await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [...kept, ...expiryRules] } }));
+  try {
+    await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [...kept, ...expiryRules] } }));
+  } catch (err) {
+    if (isUnsupported(err)) return false;
+    throw err;
+  }
   return true;
 }

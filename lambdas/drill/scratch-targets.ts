@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, paginateListTables } from '@aws-sdk/client-dynamodb';
 import {
@@ -18,6 +18,7 @@ import { InvalidEnvironmentError } from '../runtime/errors';
 import { DrillScratchError } from './drill-errors';
 import { sealScratchBucket } from './scratch-bucket-seal';
 import { expireScratchBucket, SCRATCH_EXPIRY_DAYS } from './scratch-bucket-expiry';
+import { removeScratchDirectory } from './scratch-directory-removal';
 import { forEachBounded, httpStatusOf } from '../../vault';
 
 /**
@@ -331,7 +332,21 @@ function sortOut(deps: ScratchRemovalDeps, targets: readonly ScratchTarget[]): R
   return removal;
 }
 
-/** Seals each bucket against late writers (sealScratchBucket) and puts its expiry rules (expireScratchBucket); a bucket that fails is listed and dropped. */
+/** What the record says of a bucket whose expiry rules were refused: it is emptied anyway, and what would let the rules be put. */
+function lifecycleRefused(target: ScratchTarget, err: unknown): string {
+  const denied = errorName(err) === 'AccessDenied' || httpStatusOf(err) === 403;
+  const advice = denied
+    ? '; let the drill cleanup role s3:PutLifecycleConfiguration on the <prefix>-drill-* buckets (an SCP or permission boundary may deny it)'
+    : '';
+  return `${describe(target)}: its expiry lifecycle rules could not be put (${errorName(err)}: ${err instanceof Error ? err.message : String(err)}); emptied and deleted without them (a bucket this cleanup's time cuts stays until a later drill's cleanup empties it)${advice}`;
+}
+
+/**
+ * Seals each bucket against late writers (sealScratchBucket) and puts its expiry rules (expireScratchBucket). A bucket
+ * whose seal fails is listed and dropped: emptying it while a late shard writes would not end. The rules are best
+ * effort: refused (an SCP or permission boundary denying s3:PutLifecycleConfiguration, a rule set S3 rejects), the
+ * refusal is listed and the bucket is emptied and deleted without them, as before there were rules (review rJ F2).
+ */
 async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLeft: TimeLeft): Promise<void> {
   const ready: Removal['buckets'] = [];
   await forEachBounded(removal.buckets, PREPARES_IN_FLIGHT, async (bucket) => {
@@ -341,10 +356,20 @@ async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLe
     }
     try {
       await sealScratchBucket(deps.s3, deps.region, bucket.target.name);
-      ready.push({ target: bucket.target, expiring: await expireScratchBucket(deps.s3, bucket.target.name) });
     } catch (err) {
       if (isGone(err)) removal.result.removed.push(describe(bucket.target));
       else removal.result.errors.push(failure(bucket.target, deps.directoryRoot, err));
+      return;
+    }
+    try {
+      ready.push({ target: bucket.target, expiring: await expireScratchBucket(deps.s3, bucket.target.name) });
+    } catch (err) {
+      if (isGone(err)) {
+        removal.result.removed.push(describe(bucket.target));
+        return;
+      }
+      removal.result.errors.push(lifecycleRefused(bucket.target, err));
+      ready.push({ target: bucket.target, expiring: false });
     }
   });
   // In the listing's order again (the prepares finished in any order).
@@ -359,13 +384,27 @@ function deferred(bucket: Removal['buckets'][number], deleted: number): string {
   return `${done}, with lifecycle rules that expire every object version after ${SCRATCH_EXPIRY_DAYS} day: S3 empties it within about 2 days, and a later drill's cleanup sweeps the empty bucket`;
 }
 
-/** Deletes the tables and directories, then empties and deletes the prepared buckets, one after another, until `timeLeft` runs out. */
+/** What the record says of a directory the cleanup's time cut (removeScratchDirectory keeps its age for the sweep). */
+function directoryLeft(target: ScratchTarget, root: ScratchDirectoryRoot | undefined, removed: number): string {
+  return `${describe(target, root)}: not removed within this cleanup's time (${removed} files and directories removed); left; a later drill's sweep continues it`;
+}
+
+/**
+ * Deletes the tables and directories, then empties and deletes the prepared buckets, one after another, until `timeLeft`
+ * runs out. A table is one DeleteTable; a directory is walked and removed file by file within the time (review rJ F1).
+ */
 async function finishRemoval(deps: ScratchRemovalDeps, removal: Removal, timeLeft: TimeLeft): Promise<ScratchRemoval> {
   const { result } = removal;
   for (const target of removal.others) {
     try {
       if (target.kind === 'table') await deps.dynamodb.send(new DeleteTableCommand({ TableName: target.name }));
-      else if (deps.directoryRoot) await rm(path.join(deps.directoryRoot.real, target.name), { recursive: true, force: true });
+      else if (deps.directoryRoot) {
+        const gone = await removeScratchDirectory(deps.directoryRoot.real, target.name, timeLeft);
+        if (!gone.done) {
+          result.errors.push(directoryLeft(target, deps.directoryRoot, gone.removed));
+          continue;
+        }
+      }
       result.removed.push(describe(target, deps.directoryRoot));
     } catch (err) {
       if (isGone(err)) result.removed.push(describe(target, deps.directoryRoot));
@@ -455,8 +494,9 @@ export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[
  * The drill's cleanup step: removes this drill's scratch targets and (with `sweep`) those of earlier drills that can no
  * longer be running (listOldScratch). Every bucket of both is sealed and given its expiry rules first
  * (scratch-bucket-expiry.ts); then the sweep's are emptied and deleted within SWEEP_SHARE of the time left, and this
- * drill's own with the rest. A bucket the deadline cuts stays sealed and expiring, and is listed in the errors: S3
- * empties it, and a later drill's sweep deletes it. Failures are listed, not thrown: the drill still gets recorded, and
+ * drill's own with the rest; directories are removed within the same shares (scratch-directory-removal.ts). A bucket
+ * the deadline cuts stays sealed and expiring, and is listed in the errors: S3 empties it, and a later drill's sweep
+ * deletes it; a directory it cuts is listed too, and a later sweep removes the rest. Failures are listed, not thrown: the drill still gets recorded, and
  * the next drill's sweep tries again. A source it left alone is listed with the errors (the drill record keeps no other
  * list): it needs a rename, and each drill says so again until then.
  */

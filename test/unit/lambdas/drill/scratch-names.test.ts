@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type LifecycleRule, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -57,7 +60,7 @@ describe('drill scratch target names', () => {
  * S3 on a modelled clock (audit aW1-1): each request moves the clock by what it takes in AWS; past the invocation's
  * end every request fails, as a Lambda killed at its timeout runs no more code. Buckets hold a count of versions.
  */
-function modelledS3(buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>, invocationMs: number) {
+function modelledS3(buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>, invocationMs: number, lifecycleRefusal?: Error) {
   const cost: Record<string, number> = { ListObjectVersionsCommand: 150, DeleteObjectsCommand: 300 };
   const model = { clock: 0, inFlight: 0, maxDeletesInFlight: 0, deletesInFlight: 0, puts: new Map<string, LifecycleRule[]>() };
   const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> => {
@@ -86,6 +89,7 @@ function modelledS3(buckets: Map<string, { created: Date; versions: number; rule
         if (bucket!.rules.length === 0) throw Object.assign(new Error('none'), { name: 'NoSuchLifecycleConfiguration' });
         return { Rules: bucket!.rules };
       case 'PutBucketLifecycleConfigurationCommand':
+        if (lifecycleRefusal) throw lifecycleRefusal;
         bucket!.rules = input.LifecycleConfiguration!.Rules;
         model.puts.set(input.Bucket!, bucket!.rules);
         return {};
@@ -110,11 +114,16 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
   const abortRule: LifecycleRule = { ID: ABORT_INCOMPLETE_UPLOADS_RULE, Status: 'Enabled', Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } };
   const own = `${drillScratchPrefix(PREFIX, DRILL)}photos`;
 
-  async function cleanUp(buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>) {
-    const { s3, model } = modelledS3(buckets, INVOCATION_MS);
-    const deps = { s3, dynamodb, sources: [], region: 'eu-west-1', deadline: () => INVOCATION_MS - model.clock };
+  async function cleanUp(
+    buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>,
+    options: { lifecycleRefusal?: Error; directoryRoot?: string; directoryMs?: () => number } = {},
+  ) {
+    const { s3, model } = modelledS3(buckets, INVOCATION_MS, options.lifecycleRefusal);
+    const elapsed = () => model.clock + (options.directoryMs?.() ?? 0);
+    const directoryRoot = options.directoryRoot !== undefined ? { configured: '/mnt/lifeboat', real: options.directoryRoot } : undefined;
+    const deps = { s3, dynamodb, sources: [], region: 'eu-west-1', directoryRoot, deadline: () => INVOCATION_MS - elapsed() };
     const cleanup = await cleanUpDrill({ drillId: DRILL, sweep: true, now: new Date(DRILL_STARTED.getTime() + 6 * 3_600_000), drillTimeoutSeconds: 86_400 }, PREFIX, deps);
-    return { cleanup, model };
+    return { cleanup, model, elapsed: elapsed() };
   }
 
   it('cut by its deadline, leaves its bucket sealed with rules that expire every version, and says S3 empties it', async () => {
@@ -153,5 +162,83 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
     expect([...buckets.keys()]).toEqual([own]);
     expect(cleanup.errors).toEqual([expect.stringContaining(`s3://${own}/: not emptied within this cleanup's time`)]);
     expect(model.puts.get(own)).toContainEqual(expect.objectContaining({ ID: SCRATCH_EXPIRY_RULE }));
+  });
+
+  it.each([
+    ['AccessDenied', 403],
+    ['MethodNotAllowed', 405],
+    ['InvalidRequest', 400],
+  ])('still empties and deletes a bucket whose expiry rules are refused %s (review rJ F2)', async (code, status) => {
+    const refusal = Object.assign(new Error(`${code} refused`), { name: code, $metadata: { httpStatusCode: status } });
+    const buckets = new Map([[own, { created: DRILL_STARTED, versions: 2_500, rules: [abortRule] }]]);
+    const { cleanup } = await cleanUp(buckets, { lifecycleRefusal: refusal });
+    expect(buckets.has(own)).toBe(false);
+    expect(cleanup.removed).toEqual([`s3://${own}/`]);
+    // 405: an endpoint without lifecycle configuration, as the seal tolerates; the others are refusals worth fixing.
+    if (code === 'MethodNotAllowed') expect(cleanup.errors).toEqual([]);
+    else expect(cleanup.errors).toEqual([expect.stringMatching(new RegExp(`^s3://${own}/: its expiry lifecycle rules could not be put \\(${code}: ${code} refused\\); emptied and deleted without them`))]);
+    if (code === 'AccessDenied') expect(cleanup.errors[0]).toContain('s3:PutLifecycleConfiguration');
+  });
+
+  describe('scratch directories (review rJ F1)', () => {
+    // Each file or directory removed costs this much of the invocation: EFS metadata calls on a tree of millions of
+    // files, scaled to the hundred or so here. The sweep's quarter of the ~60 s left holds about 15; the drill's own
+    // rest, about 45.
+    const ENTRY_MS = 1_000;
+    let tmp: string;
+    let root: string;
+    const count = (dir: string): number => {
+      let n = 0;
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) n += 1 + (entry.isDirectory() ? count(path.join(dir, entry.name)) : 0);
+      return n;
+    };
+    beforeEach(() => {
+      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'scratch-dirs-'));
+      root = path.join(tmp, 'mnt');
+      fs.mkdirSync(root);
+    });
+    afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+    it('stop within the deadline, the sweep’s within its share, say what is left, keep its age, and never follow a link', async () => {
+      const outside = path.join(tmp, 'live');
+      fs.mkdirSync(outside);
+      fs.writeFileSync(path.join(outside, 'keep.txt'), 'live data');
+      const ownDir = path.join(root, `${drillScratchPrefix(PREFIX, DRILL)}home`);
+      for (const sub of ['a', 'b', 'c']) {
+        fs.mkdirSync(path.join(ownDir, sub, 'deeper'), { recursive: true });
+        for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(ownDir, sub, 'deeper', `f${i}`), 'x');
+      }
+      fs.symlinkSync(outside, path.join(ownDir, 'a', 'link-to-live'));
+      const leftover = path.join(root, `${drillScratchPrefix(PREFIX, '20261123T030000Z-1a2b3c4d')}home`);
+      fs.mkdirSync(leftover);
+      for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(leftover, `f${i}`), 'x');
+      const twoWeeksAgo = new Date(DRILL_STARTED.getTime() - 14 * 86_400_000);
+      fs.utimesSync(leftover, twoWeeksAgo, twoWeeksAgo);
+      fs.utimesSync(ownDir, DRILL_STARTED, DRILL_STARTED);
+      const entries = count(root);
+
+      const { cleanup, elapsed } = await cleanUp(new Map(), { directoryRoot: root, directoryMs: () => (entries - count(root)) * ENTRY_MS });
+
+      expect(elapsed).toBeLessThanOrEqual(INVOCATION_MS);
+      expect(cleanup.removed).toEqual([]);
+      expect(cleanup.swept).toEqual([]);
+      const left = (dir: string) => new RegExp(`^directory /mnt/lifeboat/${path.basename(dir)}: not removed within this cleanup's time \\((\\d+) files and directories removed\\); left; a later drill's sweep continues it$`);
+      expect(cleanup.errors).toEqual([expect.stringMatching(left(ownDir)), expect.stringMatching(left(leftover))]);
+      const sweptCount = Number(left(leftover).exec(cleanup.errors[1] ?? '')?.[1]);
+      expect(sweptCount).toBeGreaterThan(0);
+      // Within the quarter, but for the unlinks in flight when it ran out (4 at once), which finish.
+      expect(sweptCount * ENTRY_MS).toBeLessThanOrEqual(0.25 * 60_000 + 3 * ENTRY_MS);
+      expect(fs.existsSync(ownDir) && fs.existsSync(leftover)).toBe(true);
+      // The sweep dates a directory by its mtime: a cut one keeps its own, so the next sweep still takes it.
+      expect(fs.statSync(leftover).mtime).toEqual(twoWeeksAgo);
+      expect(fs.statSync(ownDir).mtime).toEqual(DRILL_STARTED);
+      expect(fs.readFileSync(path.join(outside, 'keep.txt'), 'utf8')).toBe('live data');
+
+      // With time enough, a later cleanup removes the rest and the link alone.
+      const rest = await cleanUp(new Map(), { directoryRoot: root });
+      expect(rest.cleanup.errors).toEqual([]);
+      expect(fs.readdirSync(root)).toEqual([]);
+      expect(fs.readFileSync(path.join(outside, 'keep.txt'), 'utf8')).toBe('live data');
+    });
   });
 });
