@@ -43,16 +43,17 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   };
   const cycle = report.nextCursor.cycle - (report.cycleComplete ? 1 : 0);
   const { kept, recounted } = unlistedGroupsAfter(previousGroups(before, previous?.startedAt ?? startedAt), report, { sides, compared, workedOut, read, cycle });
-  // An object of a group this run counts afresh keeps the group's `since`: it was not found today.
-  const recountedSince = (f: { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }): string | undefined =>
-    recounted.filter((g) => g.problem === f.problem && g.vaults.includes(f.vault) && g.first !== undefined && g.last !== undefined && f.key >= g.first && f.key <= g.last).map((g) => g.since).sort(order)[0];
-  const found = report.findings
-    .filter((f) => f.outcome !== 'repaired')
+  const unrepairedFindings = report.findings.filter((f) => f.outcome !== 'repaired');
+  const recountedSince = sinceOfRecounted(
+    unrepairedFindings.filter((f) => !earlier.has(id(f))),
+    recounted,
+  );
+  const found = unrepairedFindings
     .map((f): OutstandingScrubObject => {
       const unrepaired = f.outcome === 'unrepaired' && f.goodCopy !== true;
       // Not a good copy, not lost either: its backups are kept so that status names them (review rAA F1, rJJ F3).
       const otherCopy = unrepaired ? f.otherCopy : undefined;
-      const since = earlier.get(id(f))?.since ?? recountedSince(f) ?? startedAt;
+      const since = earlier.get(id(f))?.since ?? recountedSince.get(id(f)) ?? startedAt;
       return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: !unrepaired, ...(otherCopy !== undefined ? { otherCopy } : {}), since, backups: unrepaired ? (backupsOf.get(f.key) ?? []) : [] };
     });
   const foundNow = new Set(found.map(id));
@@ -72,11 +73,40 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const corruptGroups = [...groupOf('corrupt', corrupt.filter((o) => foundNow.has(id(o))), cycle), ...groupOf('corrupt', corrupt.filter((o) => !foundNow.has(id(o))), cycle)];
   // Split in full whatever the earlier groups take: a short budget is made by merging groups (boundedGroups), not by
   // one group over the whole overflow per vault, which every cut run kept (review rE F2).
-  const groups = boundedGroups([...kept, ...corruptGroups, ...missingGroups(overflow.filter((o) => o.problem === 'missing'), MISSING_GROUPS_PER_RUN, cycle)]);
+  const groups = boundedGroups([...kept, ...corruptGroups, ...missingGroups(overflow.filter((o) => o.problem === 'missing'), MISSING_GROUPS_PER_RUN, cycle)], startedAt);
   const notListed = groups.reduce((n, g) => n + g.count, 0);
   if (notListed === 0) return { objects, notListed };
   const since = groups.map((g) => g.since).sort(order)[0];
   return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
+}
+
+/**
+ * The `since` of the findings, not listed before, that a group this run counts afresh stands for: they were not found
+ * today. A group stands for its `count` objects, not for its key range, and its `since` is its oldest object's: a merged
+ * group's range spans gaps where it counted nothing, and one whose objects were found on several days lent the oldest
+ * day to every finding in its range, each of which made the next group take it again; repeated merges spread it over all
+ * of data/, so every new missing pack took the first day's date and `lifeboat status` said "since" it for months while
+ * the oldest damage was much newer (review rI F1). So only a group that is neither (no `mixedSince`) lends its `since`,
+ * to at most `count` findings in its range (the oldest groups first; findings in key order); the other
+ * findings take the run's start, which may make an object found on an earlier day read as found today, never older.
+ */
+function sinceOfRecounted(findings: readonly { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }[], recounted: readonly CountedGroup[]): Map<string, string> {
+  const since = new Map<string, string>();
+  const byKey = [...findings].sort((a, b) => order(a.key, b.key));
+  const lenders = recounted.filter((g) => g.mixedSince !== true).sort((a, b) => order(a.since, b.since));
+  for (const g of lenders) {
+    const { first, last } = g;
+    if (first === undefined || last === undefined) continue;
+    let left = g.count;
+    for (const f of byKey) {
+      if (left === 0) break;
+      const fid = `${f.vault} ${f.key}`;
+      if (since.has(fid) || f.problem !== g.problem || !g.vaults.includes(f.vault) || f.key < first || f.key > last) continue;
+      since.set(fid, g.since);
+      left--;
+    }
+  }
+  return since;
 }
 
 /** A group as this run handles it: whether its objects have a copy in the other vault is known (`lost`). */
@@ -94,9 +124,11 @@ const hasNoCopy = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.other
 /** `objs`, of one problem, as one group: their lowest and highest key, their vaults; none when there are none. */
 function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrubObject[], cycle: number): CountedGroup[] {
   const keys = objs.map((o) => o.key).sort(order);
-  const [first, last, since] = [keys[0], keys.at(-1), objs.map((o) => o.since).sort(order)[0]];
+  const sinces = [...new Set(objs.map((o) => o.since))].sort(order);
+  const [first, last, since] = [keys[0], keys.at(-1), sinces[0]];
   if (first === undefined || last === undefined || since === undefined) return [];
-  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(order), count: objs.length, since, cycle, lost: objs.some(hasNoCopy) }];
+  const mixed = sinces.length > 1 ? { mixedSince: true as const } : {};
+  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(order), count: objs.length, since, cycle, lost: objs.some(hasNoCopy), ...mixed }];
 }
 
 /**
@@ -213,6 +245,8 @@ function previousGroups(before: OutstandingScrub, recordedAt: string): CountedGr
       since: before.notListedSince ?? recordedAt,
       cycle: before.notListedCycle ?? 1,
       lost,
+      // The unlisted objects of every run before, with the earliest `since` of all.
+      mixedSince: true,
     },
   ];
 }
@@ -226,14 +260,14 @@ function previousGroups(before: OutstandingScrub, recordedAt: string): CountedGr
  * status), both with a key range or both without, then the narrowest merged range (a wide one is seldom read again at
  * once, and for a missing group nearly always holds a key a cut run left not worked out), then the oldest.
  */
-function boundedGroups(groups: readonly CountedGroup[]): CountedGroup[] {
+function boundedGroups(groups: readonly CountedGroup[], startedAt: string): CountedGroup[] {
   const left = [...groups];
   while (left.length > OUTSTANDING_GROUPS_KEPT) {
     let best: { at: number; with: number; cost: number[] } | undefined;
     left.forEach((a, at) =>
       left.slice(at + 1).forEach((b, i) => {
         if (a.problem !== b.problem) return;
-        const cost = mergeCost(a, b);
+        const cost = mergeCost(a, b, startedAt);
         if (!best || lessThan(cost, best.cost)) best = { at, with: at + 1 + i, cost };
       }),
     );
@@ -244,20 +278,25 @@ function boundedGroups(groups: readonly CountedGroup[]): CountedGroup[] {
   return left;
 }
 
-/** What merging two groups of one problem loses, compared element by element (boundedGroups). */
-function mergeCost(a: CountedGroup, b: CountedGroup): number[] {
+/**
+ * What merging two groups of one problem loses, compared element by element (boundedGroups). First, a group this run
+ * found (its `since` the run's start) and an earlier one: merged, it took the earlier `since`, and `lifeboat status`
+ * counted this run's objects as earlier damage (review rI F3). Of 31 groups of two problems and two sides, two share both.
+ */
+function mergeCost(a: CountedGroup, b: CountedGroup, startedAt: string): number[] {
+  const earlier = (g: CountedGroup): boolean => g.since < startedAt;
   const sameVaults = a.vaults.length === b.vaults.length && a.vaults.every((v) => b.vaults.includes(v));
   const ranged = (g: CountedGroup): boolean => g.first !== undefined && g.last !== undefined;
   const m = mergedGroup(a, b);
   const width = m.first !== undefined && m.last !== undefined ? keySpan(m.first, m.last) : 0;
   const newer = Math.max(Date.parse(a.since), Date.parse(b.since));
-  return [sameVaults ? 0 : 1, a.lost === b.lost ? 0 : 1, ranged(a) === ranged(b) ? 0 : 1, width, newer];
+  return [earlier(a) === earlier(b) ? 0 : 1, sameVaults ? 0 : 1, a.lost === b.lost ? 0 : 1, ranged(a) === ranged(b) ? 0 : 1, width, newer];
 }
 
 /**
  * Two groups of one problem as one that keeps every count and the stricter of their rules: the range over both (read
  * again, or clear of keys not worked out, only when both are), their vaults, their earliest `since`, and their latest
- * cycle (the cycle rule drops it only once a cycle has read again the objects of both); lost if either is.
+ * cycle (the cycle rule drops it only once a cycle has read again the objects of both); lost if either is; `mixedSince`.
  */
 function mergedGroup(a: CountedGroup, b: CountedGroup): CountedGroup {
   const range = a.first !== undefined && a.last !== undefined && b.first !== undefined && b.last !== undefined ? { first: a.first < b.first ? a.first : b.first, last: a.last > b.last ? a.last : b.last } : {};
@@ -269,6 +308,8 @@ function mergedGroup(a: CountedGroup, b: CountedGroup): CountedGroup {
     since: a.since < b.since ? a.since : b.since,
     cycle: Math.max(a.cycle, b.cycle),
     lost: a.lost || b.lost,
+    // Its range spans the gap between the two, where neither counted an object: it lends no `since` (sinceOfRecounted).
+    mixedSince: true,
   };
 }
 

@@ -136,6 +136,42 @@ describe('outstandingAfter: missing objects past the listed ones', () => {
     expect(after.notListedGroups?.filter((g) => g.vaults.includes('dr')).reduce((n, g) => n + g.count, 0)).toBe(20);
   });
 
+  /** `n` corrupt groups of the primary (not in the slice read, data/24 to data/48), far apart: merging two spans much of data/. */
+  const farGroups = (n: number): NotListedGroup[] =>
+    Array.from({ length: n }, (_, i) => {
+      const at = (0x50 + 5 * i).toString(16);
+      return { problem: 'corrupt', first: `data/${at}/0`, last: `data/${at}/9`, vaults: ['primary'], count: 10, since: EARLIER, cycle: 1, lost: false };
+    });
+
+  it('an object found in a merged group\'s range, where neither part counted one, is found today: the first day\'s since does not spread (review rI F1)', () => {
+    const DAY1 = '2026-11-21T03:00:00.000Z';
+    const DAY2 = '2026-11-22T03:00:00.000Z';
+    const at = (i: number): string => `data/aa/${String(i).padStart(3, '0')}`;
+    // Day 1: the DR vault lacks 150 packs, counted in 15 groups of 10 (at(0)…at(18), at(20)…at(38), …); with the 20
+    // earlier groups, 35: five merges, of neighbouring missing groups (the corrupt ones are far apart).
+    const day1 = outstandingAfter(missing(Array.from({ length: 150 }, (_, i) => at(2 * i)), {}), DAY1, full(farGroups(20), false));
+    const merged = (day1.notListedGroups ?? []).filter((g) => g.problem === 'missing' && g.count > 10);
+    expect(merged.length).toBeGreaterThan(0);
+    // Day 2: those 150 are copied; the DR vault lacks 14 new packs, one in each gap between two day-1 groups.
+    const gaps = Array.from({ length: 14 }, (_, k) => at(20 * k + 19));
+    const day2 = outstandingAfter(missing(gaps, {}), DAY2, { ...previousRecord(), startedAt: DAY1, outstanding: day1 });
+    const missingNow = (day2.notListedGroups ?? []).filter((g) => g.problem === 'missing');
+    expect(missingNow.reduce((n, g) => n + g.count, 0)).toBe(14);
+    // Each merged range held a gap and lent it day 1, so status said "since" day 1 of damage first found on day 2.
+    expect(missingNow.map((g) => g.since)).toEqual(missingNow.map(() => DAY2));
+  });
+
+  it('the latest run\'s group is not merged with an earlier one while two earlier groups can merge (review rI F3)', () => {
+    // 30 earlier groups, one just past the slice's end (data/48): the run's corrupt find at data/48 is its nearest neighbour.
+    const earlier = [...farGroups(29), { ...farGroups(1)[0], first: 'data/48/0', last: 'data/48/9' } as NotListedGroup];
+    const found: ScrubFinding = { vault: 'primary', key: 'data/48', problem: 'corrupt', detail: 'checksum mismatch', outcome: 'repairable' };
+    const after = outstandingAfter(run({ ok: false, findings: [found] }), NOW, full(earlier, false));
+    expect(after.notListedGroups).toHaveLength(30);
+    // Merged with the earlier group, it took that group's since and status counted it as earlier damage.
+    expect(after.notListedGroups?.filter((g) => g.since === NOW).map((g) => [g.first, g.last, g.count])).toEqual([['data/48', 'data/48', 1]]);
+    expect(after.notListed).toBe(301);
+  });
+
   it('a record short of room splits a run\'s missing overflow in full, merging earlier groups to make room (review rE F2)', () => {
     const findings = ['dr', 'primary'].flatMap((vault) =>
       Array.from({ length: 50 }, (_, i): ScrubFinding => ({ vault: vault as 'dr' | 'primary', key: pack(`${vault}${i}`), problem: 'missing', detail: 'lacked', outcome: 'repairable' })),
