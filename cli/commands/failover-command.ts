@@ -2,16 +2,17 @@ import { localRequester, REQUESTED_BY_OPTION } from '../requester';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
-import { finishCommand, reportOfIncompleteCause } from '../../lambdas/failover/failover-incomplete';
+import { FAILOVER_INCOMPLETE_ERROR, finishCommand, reportOfIncompleteCause } from '../../lambdas/failover/failover-incomplete';
 import { type FailoverReport } from '../../lambdas/failover/failover-report';
 import { type CliIo, processIo } from '../cli-io';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { humanBytes } from '../human-bytes';
 import { progressLine } from '../progress-line';
-import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRunner } from '../workflow-runner';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowOutcome, type WorkflowRunner } from '../workflow-runner';
 import { isUsageError, UsageError } from '../usage-error';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './restore-commands';
 import { parseWorkerCount } from '../worker-count-option';
+import { awsFailoverReportReader, type FailoverReportReader, localFailoverReportReader, whereTheFullReportIs } from '../failover-report-from-history';
 
 /**
  * `lifeboat failover` starts the failover runbook `lifeboat-<env>-failover` of the DR region (the
@@ -41,7 +42,13 @@ export type FailoverCommandOptions = TargetOptions & {
   mirrors?: boolean;
 };
 
-export type FailoverCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner };
+export type FailoverCommandDeps = {
+  io: CliIo;
+  stderr: { isTTY?: boolean; write(s: string): boolean };
+  runner?: WorkflowRunner;
+  /** Reads a partial failover's report from its history when the cause was cut to fit (failover-report-from-history.ts). @default the local history, or GetExecutionHistory with --aws */
+  reportReader?: FailoverReportReader;
+};
 const defaultDeps: FailoverCommandDeps = { io: processIo, stderr: process.stderr };
 
 /** The runbook input a command line stands for; the runbook validates every field itself. */
@@ -161,8 +168,30 @@ export function formatIncompleteFailover(report: FailoverReport): string[] {
   ];
 }
 
+/**
+ * A failed failover's partial report: from FailoverIncompleteError's cause, or, when the cause was cut to fit Step
+ * Functions' limit (from about 20 failed sources), from the execution history's report step (audit aX1-2: the command
+ * printed the summary paragraph alone, without the per-source table and actions). `unread`: where the full report is,
+ * when it could be read from neither.
+ */
+async function partialReportOf(
+  outcome: WorkflowOutcome,
+  options: Pick<FailoverCommandOptions, 'aws' | 'dataDir'>,
+  reader: FailoverReportReader | undefined,
+): Promise<{ report: FailoverReport | undefined; unread: string | undefined }> {
+  const fromCause = reportOfIncompleteCause(outcome.cause);
+  if (fromCause || outcome.error !== FAILOVER_INCOMPLETE_ERROR) return { report: fromCause, unread: undefined };
+  const where = whereTheFullReportIs(outcome.executionId, options.aws === true, options.dataDir);
+  try {
+    const report = await (reader ?? (options.aws ? awsFailoverReportReader() : localFailoverReportReader(options.dataDir)))(outcome.executionId);
+    return report ? { report, unread: undefined } : { report: undefined, unread: `The execution's history holds no output of its report step to print the full report from. ${where}` };
+  } catch (err) {
+    return { report: undefined, unread: `The full report could not be read from the execution's history (${err instanceof Error ? err.message : String(err)}). ${where}` };
+  }
+}
+
 export async function failoverCommand(options: FailoverCommandOptions, deps: Partial<FailoverCommandDeps> = {}): Promise<number> {
-  const { io, stderr, runner } = { ...defaultDeps, ...deps };
+  const { io, stderr, runner, reportReader } = { ...defaultDeps, ...deps };
   let input: Record<string, unknown>;
   try {
     input = failoverInput(options);
@@ -174,12 +203,12 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
     const progress = progressLine(stderr, 'failover');
     const outcome = await (runner ?? runnerFor(options)).run('failover', input, (p) => progress.update(p), { region: 'dr' });
     progress.done();
+    const { report: partial, unread } = outcome.status === 'SUCCEEDED' ? { report: undefined, unread: undefined } : await partialReportOf(outcome, options, reportReader);
     if (options.json) {
       // A partial failover's report comes with its cause: scripts get it as they get a complete one.
-      const partial = outcome.status === 'SUCCEEDED' ? undefined : reportOfIncompleteCause(outcome.cause);
       io.out(
         JSON.stringify(
-          { executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: causeMessage(outcome.cause), ...(partial ? { report: partial } : {}) }) },
+          { executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: causeMessage(outcome.cause), ...(partial ? { report: partial } : {}), ...(unread !== undefined ? { reportUnread: unread } : {}) }) },
           null,
           2,
         ),
@@ -187,9 +216,9 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
       return outcome.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
     }
     if (outcome.status !== 'SUCCEEDED') {
-      const partial = reportOfIncompleteCause(outcome.cause);
       if (partial) for (const line of formatIncompleteFailover(partial)) io.err(line);
       else io.err(`Failover ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
+      if (unread !== undefined) io.err(unread);
       io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
       return EXIT_FAILED;
     }

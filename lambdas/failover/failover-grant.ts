@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InvalidInputError } from '../runtime/errors';
+import { forEachBounded } from '../../vault';
 
 /**
  * Failover grants (audit h6-1). The failover's per-source child (`<prefix>-failover-restore-source`) has no approval
@@ -25,6 +26,9 @@ export const FAILOVER_GRANTS_FROM_ENV = 'LIFEBOAT_FAILOVER_GRANTS_FROM';
 
 /** How long a grant lasts, in seconds, on the failover's start function: the failover's timeout and a day. */
 export const FAILOVER_GRANT_SECONDS_ENV = 'LIFEBOAT_FAILOVER_GRANT_SECONDS';
+
+/** Grant writes in flight at once (one PutItem each): a plan's sources in a few rounds, far below a table's write rates. */
+export const GRANTS_IN_FLIGHT = 8;
 
 /** One child's grant, nested under `grant` so that the byPlan index never sees it. */
 export type FailoverGrant = {
@@ -65,14 +69,17 @@ export class FailoverGrantLog {
    */
   async grant(grants: readonly FailoverGrant[], parentExecution: string, now: Date, seconds: number): Promise<void> {
     const expiresAt = Math.floor(now.getTime() / 1000) + seconds;
-    for (const g of grants) {
-      await this.ddb.send(
+    // A few at a time: one after another they were part of what outran Validate failover's 2 minutes (audit aX1-1).
+    // PutItem rather than BatchWriteItem: the function's role may PutItem in this partition only, and a batch's
+    // unprocessed items would need a retry loop of their own. After a failure none further is begun.
+    await forEachBounded(grants, GRANTS_IN_FLIGHT, (g) =>
+      this.ddb.send(
         new PutCommand({
           TableName: this.table,
           Item: { pk: FAILOVER_GRANTS_PK, sk: g.restoreId, grant: { requestHash: canonicalRequestHash(g.request), parentExecution, grantedAt: now.toISOString() }, expiresAt },
         }),
-      );
-    }
+      ),
+    );
   }
 
   /**

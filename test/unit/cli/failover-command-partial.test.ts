@@ -1,6 +1,12 @@
 import { failoverCommand, failoverInput } from '../../../cli/commands/failover-command';
 import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
-import { failoverIncompleteCause } from '../../../lambdas/failover/failover-incomplete';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { awsFailoverReportReader, localFailoverReportReader, reportOfStepOutput } from '../../../cli/failover-report-from-history';
+import { failoverIncompleteCause, reportStepOutput } from '../../../lambdas/failover/failover-incomplete';
+import { saveExecutionHistory } from '../../../local/executor/execution-history';
 import { type FailoverReport } from '../../../lambdas/failover/failover-report';
 import { capturedCliDeps } from '../../support/captured-cli-io';
 
@@ -55,11 +61,94 @@ it('--json gives scripts the partial report beside the error and the summary', a
   expect(printed).toMatchObject({ status: 'FAILED', error: 'FailoverIncompleteError', cause: expect.stringMatching(/^Failover f-1 of plan "trio" is incomplete: 1 of 3 source\(s\) not restored, 2 live\./) as unknown as string });
 });
 
-it('a failure cause without a report (cut to fit, or another error) prints the error and its message as before', async () => {
+describe('a cause cut to fit Step Functions\' 32,768 characters, without the report (from ~20 failed sources; audit aX1-2)', () => {
   const cut = JSON.stringify({ errorType: 'FailoverIncompleteError', errorMessage: 'Failover f-1 of plan "trio" is incomplete: …' });
-  const { err, deps } = capturedCliDeps();
-  expect(await failoverCommand({ ...options, plan: 'trio' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: cut }) })).toBe(1);
-  expect(err[0]).toBe('Failover FAILED: FailoverIncompleteError: Failover f-1 of plan "trio" is incomplete: …');
+  // The report step's output as the history holds it: the state, with the step's result (the report and the cause) at `report`.
+  const stepOutput = { failover: { failoverId: 'f-1' }, restored: [], report: reportStepOutput(report) };
+
+  it('prints the table and the per-source actions from the report step\'s output in the execution history', async () => {
+    const asked: string[] = [];
+    const reportReader = (executionId: string) => {
+      asked.push(executionId);
+      return Promise.resolve(reportOfStepOutput(stepOutput));
+    };
+    const { err, deps } = capturedCliDeps();
+    expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: cut }), reportReader })).toBe(1);
+    expect(asked).toEqual(['f-1']);
+    expect(err[0]).toBe(`Failover f-1 of plan trio is INCOMPLETE: 1 of 3 source(s) not restored; backup ${BACKUP} (started 2026-12-05T10:00:00.000Z), from the DR vault`);
+    expect(err.join('\n')).toMatch(/trio-b\s*│\s*FAILED\s*│\s*s3:\/\/lifeboat-au-restore-trio-b-cli\/ \(not for the applications\)\s*│\s*RestoreIncompleteError: /);
+    expect(err).toContain('trio-b: Fix what the error names, then restore it.');
+    expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite`);
+    expect(err.at(-1)).toBe('Execution f-1');
+  });
+
+  it('--json gives the report from the history too, without the cause the Fail state took from it', async () => {
+    const { out, deps } = capturedCliDeps();
+    const reportReader = () => Promise.resolve(reportOfStepOutput(stepOutput));
+    expect(await failoverCommand({ ...options, plan: 'trio', json: true }, { ...deps, runner: runnerReturning({ ...incomplete, cause: cut }), reportReader })).toBe(1);
+    expect((JSON.parse(out.join('\n')) as { report: FailoverReport }).report).toEqual(report);
+  });
+
+  it('when the history cannot be read, prints the summary, why, and where the full report is', async () => {
+    const reportReader = () => Promise.reject(new Error('AccessDeniedException: not authorized to perform states:GetExecutionHistory'));
+    const { err, deps } = capturedCliDeps();
+    const arn = 'arn:aws:states:ap-southeast-4:111122223333:execution:lifeboat-au-failover:f-1';
+    expect(await failoverCommand({ ...options, plan: 'trio', aws: true }, { ...deps, runner: runnerReturning({ ...incomplete, executionId: arn, cause: cut }), reportReader })).toBe(1);
+    expect(err[0]).toBe('Failover FAILED: FailoverIncompleteError: Failover f-1 of plan "trio" is incomplete: …');
+    expect(err[1]).toBe(
+      'The full report could not be read from the execution\'s history (AccessDeniedException: not authorized to perform states:GetExecutionHistory). ' +
+        'The full report (the table of the sources and what to do for each) is the output of the execution\'s "Failover report" step, under "report": ' +
+        `aws stepfunctions get-execution-history --region ap-southeast-4 --execution-arn ${arn} --reverse-order (its TaskStateExited event of "Failover report"), ` +
+        'or the Step Functions console of ap-southeast-4: State machines → lifeboat-au-failover → this execution → "Failover report" → Output.',
+    );
+  });
+
+  it('another error than FailoverIncompleteError prints its error and message alone', async () => {
+    const reportReader = jest.fn(() => Promise.resolve(undefined));
+    const { err, deps } = capturedCliDeps();
+    const failed: WorkflowOutcome = { executionId: 'f-1', status: 'FAILED', error: 'InvalidInputError', cause: JSON.stringify({ errorType: 'InvalidInputError', errorMessage: 'Invalid failover input: plan: …' }) };
+    expect(await failoverCommand({ ...options, plan: 'trio' }, { ...deps, runner: runnerReturning(failed), reportReader })).toBe(1);
+    expect(err).toEqual(['Failover FAILED: InvalidInputError: Invalid failover input: plan: …', 'Execution f-1']);
+    expect(reportReader).not.toHaveBeenCalled();
+  });
+
+  it('reads the report from a local execution\'s saved history (lifeboat executions show)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-failover-history-'));
+    try {
+      const at = '2026-12-05T12:01:00.000Z';
+      saveExecutionHistory(dataDir, {
+        executionId: 'f-1', stateMachine: 'lifeboat-au-failover', stateMachineArn: 'arn', stackName: 'dr', status: 'FAILED', input: {}, startedAt: at, workers: 1, invocations: [], injectedFaults: [],
+        events: [
+          { type: 'StateExited', timestamp: at, state: 'Failover report', index: 0, output: { report: { failoverId: 'a child' } } },
+          { type: 'StateExited', timestamp: at, state: 'Failover report', output: stepOutput },
+          { type: 'StateEntered', timestamp: at, state: 'Failover incomplete', input: stepOutput },
+        ],
+      });
+      expect(await localFailoverReportReader(dataDir)('f-1')).toEqual(report);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the report in AWS from GetExecutionHistory of the execution\'s region, newest event first', async () => {
+    const requests: { region: string; input: unknown }[] = [];
+    // A real client (the paginator checks its class) whose send answers here.
+    const clientOf = (region: string) =>
+      Object.assign(new SFNClient({ region }), {
+        send: (command: { input: unknown }) => {
+          requests.push({ region, input: command.input });
+          return Promise.resolve({
+            events: [
+              { id: 9, type: 'FailStateEntered', stateEnteredEventDetails: { name: 'Failover incomplete' } },
+              { id: 8, type: 'TaskStateExited', stateExitedEventDetails: { name: 'Failover report', output: JSON.stringify(stepOutput) } },
+            ],
+          });
+        },
+      }) as unknown as SFNClient;
+    const arn = 'arn:aws:states:ap-southeast-4:111122223333:execution:lifeboat-au-failover:f-1';
+    expect(await awsFailoverReportReader(clientOf)(arn)).toEqual(report);
+    expect(requests).toEqual([{ region: 'ap-southeast-4', input: expect.objectContaining({ executionArn: arn, reverseOrder: true, includeExecutionData: true }) }]);
+  });
 });
 
 it('--sources becomes the input\'s sources', () => {
