@@ -43,7 +43,8 @@ export const OUTSTANDING_GROUPS_KEPT = 30;
  * (REPAIRABLE). Absent in records written before it was kept: `lifeboat status` then judges the group as it did, by the
  * last listed object (listed with no good copy first), and the next run fills it in the same way. Optional, so no
  * CATALOG_FORMAT raise: a CLI from before reads a record with it (z.object drops keys it does not know) and, carrying
- * the group, writes it without, which reads as before. `mixedSince`: its `since` (its oldest object's) is not that of
+ * the group, writes it without, which reads as before (a date lent by a group may be earlier than a re-found object
+ * was first found: scrub-outstanding.ts, review rN F1). `mixedSince`: its `since` (its oldest object's) is not that of
  * every object it may hold in its range: groups merged (a record keeps at most OUTSTANDING_GROUPS_KEPT; the range spans
  * the gap between them, where neither counted one), or one run's group of objects first found on several days. A run counting it afresh gives none of its findings that `since` (scrub-outstanding.ts, review rI
  * F1). Optional as `lost`; a CLI from before writes the group without it, and its findings then take its `since`, as

@@ -88,7 +88,11 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
  * of data/, so every new missing pack took the first day's date and `lifeboat status` said "since" it for months while
  * the oldest damage was much newer (review rI F1). So only a group that is neither (no `mixedSince`) lends its `since`,
  * to at most `count` findings in its range (the oldest groups first; findings in key order); the other
- * findings take the run's start, which may make an object found on an earlier day read as found today, never older.
+ * findings take the run's start. A group records a count and a range, not its keys: once its objects were repaired
+ * and others went missing in its range (for missing groups over uniform pack keys, the pack or two in flight of each
+ * run), those take its `since`, earlier than they were found by up to the group's age (review rN F1: about a third as
+ * often as before this rule). Lending nothing would date every re-found object today, hiding how long real damage has
+ * lasted; we chose the bounded error, and `lifeboat status` words the date as a count's oldest, not each object's.
  */
 function sinceOfRecounted(findings: readonly { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }[], recounted: readonly CountedGroup[]): Map<string, string> {
   const since = new Map<string, string>();
