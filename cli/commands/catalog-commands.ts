@@ -84,8 +84,10 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
         if (put) written++;
         return put;
       },
+      rebuildMarker: () => target.rebuildMarker(),
     };
-    const report = await rebuildCatalog({ vault, side, catalog, environment: access.environment.name, plans: access.environment.plans.map((p) => p.name), drHolds });
+    const finishWith = catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true });
+    const report = await rebuildCatalog({ vault, side, catalog, environment: access.environment.name, plans: access.environment.plans.map((p) => p.name), drHolds, finishWith });
     if (options.json) io.out(JSON.stringify(report, null, 2));
     else printRebuildReport(report, io);
     const leftOut = report.backups.some((b) => b.outcome === 'skipped') || report.unreadableSnapshots.length > 0 || report.missingFromVault.length > 0;

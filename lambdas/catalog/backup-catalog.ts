@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { InvalidInputError, TransientError } from '../runtime/errors';
 import { BackupBeingForgottenError } from './backup-being-forgotten-error';
 import { CatalogFormatMarker } from './catalog-format';
+import { CatalogRebuildMarker } from './catalog-rebuild-marker';
+import { compareRebuildOrder } from './catalog-rebuild-order';
+import { PointInTimeInRebuildGapError, rebuildGapAdvice, rebuildGapReason } from './point-in-time-in-rebuild-gap-error';
 import { HoldOnForgettingBackupError } from './hold-on-forgetting-backup-error';
 import { BackupInProgressError, BackupNotCommittableError, CatalogItemInvalidError, ForgottenBackupError, NoBackupAtTimeError, UnknownBackupError } from './catalog-errors';
 import {
@@ -367,12 +370,24 @@ export class BackupCatalog {
 
   /**
    * The newest committed backup of a source started at or before `at` (ISO time) that retention neither forgot nor
-   * claimed: a point in time whose backup is being forgotten falls back to the next older kept one.
+   * claimed: a point in time whose backup is being forgotten falls back to the next older kept one. While a rebuild of
+   * the catalog is unfinished, a choice older than what it has written is refused (PointInTimeInRebuildGapError), and
+   * NoBackupAtTimeError says the catalog may lack the backup.
    */
   async backupAsOf(source: string, at: string): Promise<BackupRecord> {
+    // Read first: a rebuild's round that ends between the two reads only moves the mark newer than what was listed.
+    const marker = await this.rebuildMarker().read();
     const [record] = await this.listBackupsOfSource(source, { startedAtOrBefore: at, limit: 1 });
-    if (!record) throw new NoBackupAtTimeError(source, at);
+    if (!record) throw new NoBackupAtTimeError(source, at, marker ? `${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker)}` : undefined);
+    // Chosen at or after the rebuild's mark: every newer backup up to `at` is written, so it is the right one. Older, the
+    // rebuild may not have written the right one yet (review rH F2: an older record the table held was restored instead).
+    if (marker && compareRebuildOrder(record, marker.reliableFrom) < 0) throw new PointInTimeInRebuildGapError(source, at, marker, record);
     return record;
+  }
+
+  /** The marker of an unfinished rebuild of this table (catalog-rebuild-marker.ts). */
+  rebuildMarker(): CatalogRebuildMarker {
+    return new CatalogRebuildMarker(this.ddb, this.table);
   }
 
   /**

@@ -32,14 +32,18 @@ export class UnknownBackupError extends Error {
   }
 }
 
-/** No committed backup of a source at or before the requested time. */
+/**
+ * No committed backup of a source at or before the requested time. `partialCatalog`: why the catalog may lack it and what
+ * to do, when its rebuild is unfinished (point-in-time-in-rebuild-gap-error.ts): then none listed does not mean none exists.
+ */
 export class NoBackupAtTimeError extends Error {
   override readonly name = 'NoBackupAtTimeError';
   constructor(
     readonly source: string,
     readonly at: string,
+    readonly partialCatalog?: string,
   ) {
-    super(`Source "${source}" has no committed backup at or before ${at}.`);
+    super(`Source "${source}" has no committed backup at or before ${at}${partialCatalog !== undefined ? ` in the catalog, which may lack it: ${partialCatalog}` : '.'}`);
   }
 }
 

@@ -9,16 +9,18 @@ export class CatalogRebuildIncompleteError extends Error {
 /**
  * What a partial catalog means and how to finish it: shared by the runbook's error and the CLI's reports of a cut rebuild.
  * `gapBelow`: the start of the oldest backup the rebuild wrote (its `resumeBelow`), when known. A restore by point in time
- * before it is what goes wrong: with records left in the table (a restored or older copy) it silently chooses an older
- * backup, with none it says no backup exists (review rH F2: the advice said only that the oldest were missing).
+ * before it is what goes wrong: with records left in the table (a restored or older copy) it would choose an older
+ * backup, with none it would say no backup exists (review rH F2: the advice said only that the oldest were missing); the
+ * rebuild's marker (catalog-rebuild-marker.ts) makes such a restore refuse instead.
  * The machine run has no resume mark: it creates what the catalog lacks and writes again the index items of what it holds.
  */
 export function partialCatalogAdvice(command: string, gapBelow?: string): string {
   const below = gapBelow ?? 'the oldest backup it wrote';
   return (
     `the catalog is partial: the rebuild writes the newest backups first, so what is missing is the oldest, those that started before ${below}. ` +
-    `Restores by point in time before ${below} are unreliable until the rebuild is finished (one may choose an older backup the catalog still lists, ` +
-    'or find none); later ones, the latest backup and failover already find the newest. Finish it from a machine, which has no time limit and creates ' +
+    `Restores by point in time before ${below} are unreliable until the rebuild is finished, and refused meanwhile (PointInTimeInRebuildGapError: ` +
+    'the catalog holds the rebuild\'s marker until it is finished; a restore by backup id is not refused); later ones, the latest backup and failover already find the newest. ' +
+    'Finish it from a machine, which has no time limit and creates ' +
     `only the records the catalog lacks (writing the index items of those it holds again): ${command}`
   );
 }

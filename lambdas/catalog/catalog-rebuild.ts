@@ -3,6 +3,10 @@ import { type BackupCatalog } from './backup-catalog';
 import { type BackupRecord, backupRecordSchema, type LegalHold, type BackupSourceRecord, snapshotFieldsOfSource, sourceTypeSchema, sumBackupTotals } from './backup-record';
 import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
 import { CatalogItemInvalidError } from './catalog-errors';
+import { type CatalogRebuildMarker } from './catalog-rebuild-marker';
+import { compareRebuildOrder, type RebuildPosition } from './catalog-rebuild-order';
+
+export type { RebuildPosition } from './catalog-rebuild-order';
 
 /**
  * Rebuilds the catalog's records of committed backups from a vault's snapshot objects (issue 11:
@@ -28,12 +32,19 @@ import { CatalogItemInvalidError } from './catalog-errors';
  * oldest months, every record COMMITTED, and a DR restore silently chose a backup months old (audit aV1-1). A later
  * round skips what an earlier one of the same run completed (`doneAbove`) from one listing of the plans' records,
  * with no request per backup (audit aV1-2).
+ *
+ * Unfinished, it says so in the catalog itself (catalog-rebuild-marker.ts): before its first write it puts a marker
+ * holding the position from which the catalog is whole, moves it to where each round stopped, and deletes it once
+ * every backup was looked at. A restore by point in time reads it and refuses to choose a backup older than that
+ * (BackupCatalog.backupAsOf), which until review rH F2 it did without a word, choosing an older record the table held.
  */
 
 export type VaultSide = 'primary' | 'dr';
 
 /** The catalog operations a rebuild needs (BackupCatalog has them). */
-export type RebuildCatalog = Pick<BackupCatalog, 'getBackup' | 'putRebuiltBackup' | 'indexCommittedBackup' | 'listBackupsOfPlan'>;
+export type RebuildCatalog = Pick<BackupCatalog, 'getBackup' | 'putRebuiltBackup' | 'indexCommittedBackup' | 'listBackupsOfPlan'> & {
+  rebuildMarker(): Pick<CatalogRebuildMarker, 'write' | 'remove'>;
+};
 
 export type CatalogRebuildDeps = {
   /** The vault the records are rebuilt from. */
@@ -60,17 +71,16 @@ export type CatalogRebuildDeps = {
    * its record and index items written then, so one the catalog lists COMMITTED is not indexed again.
    */
   doneAbove?: RebuildPosition;
+  /** The command that finishes this rebuild from a machine (catalog-rebuild-command-line.ts), for the marker's refusals to name. */
+  finishWith?: string;
 };
-
-/** A backup's place in the rebuild's order: newest `startedAt` first, then backup id, descending. */
-export type RebuildPosition = { startedAt: string; backupId: string };
 
 /**
  * How far the rebuild got: `complete`, or cut by its deadline, all older than `resumeBelow` (absent when it reached none:
  * it is the first round, and the snapshot scan took all its time) not yet looked at. `left` counts those of them the catalog
  * lacks, the records still to create; those it holds already (a partly lost or restored table) only have their index items
  * written again, so counting them would overstate what is missing (review rH F4). A restore by point in time before
- * `resumeBelow.startedAt` may choose an older backup the catalog lists, or find none, until the rebuild is finished.
+ * `resumeBelow.startedAt` is refused until the rebuild is finished (the marker holds it: catalog-rebuild-marker.ts).
  */
 export type RebuildProgress = { complete: true } | { complete: false; left: number; resumeBelow?: RebuildPosition };
 
@@ -159,12 +169,18 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
   for (const plan of plans) for (const record of await deps.catalog.listBackupsOfPlan(plan)) listed.set(record.backupId, record);
   const rebuilt = new Map(candidates.map((c) => [c.record.backupId, c.record]));
   // Oldest first, in memory, before any write: a derived baseBackupId needs its parent's, derived the same way.
-  candidates.sort((a, b) => compareOrder(a.record, b.record));
+  candidates.sort((a, b) => compareRebuildOrder(a.record, b.record));
   for (const candidate of candidates) await deriveBase(candidate, rebuilt, listed, deps.catalog);
   // Written newest first: a run cut short leaves the backups a restore by point in time chooses, not the oldest.
   candidates.reverse();
   const { holdOf, refused } = objectLockHolds(deps);
   const clock = deps.now ?? (() => new Date());
+  const marker = deps.catalog.rebuildMarker();
+  const mark = async (reliableFrom: RebuildPosition): Promise<void> =>
+    marker.write({ reliableFrom: { startedAt: reliableFrom.startedAt, backupId: reliableFrom.backupId }, vault: deps.side, writtenAt: clock().toISOString(), ...(deps.finishWith !== undefined ? { finishWith: deps.finishWith } : {}) });
+  // Before the first write: nothing older than the newest backup (or the earlier round's mark) is known to be there yet.
+  const first = deps.doneAbove ?? candidates[0]?.record;
+  if (first) await mark(first);
   let progress: RebuildProgress = { complete: true };
   for (const [i, candidate] of candidates.entries()) {
     const done = doneEarlier(candidate.record, listed.get(candidate.record.backupId), deps.doneAbove);
@@ -176,13 +192,17 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
       // Never above where an earlier round stopped (this one may be cut among backups newer than that, new since, with the
       // older ones still done); with nothing reached and no earlier round, everything is left.
       const reached = candidates[i - 1]?.record;
-      const last = reached && deps.doneAbove && compareOrder(reached, deps.doneAbove) > 0 ? deps.doneAbove : (reached ?? deps.doneAbove);
+      const last = reached && deps.doneAbove && compareRebuildOrder(reached, deps.doneAbove) > 0 ? deps.doneAbove : (reached ?? deps.doneAbove);
       const left = candidates.slice(i).filter((c) => !listed.has(c.record.backupId)).length;
       progress = { complete: false, left, ...(last ? { resumeBelow: { startedAt: last.startedAt, backupId: last.backupId } } : {}) };
       break;
     }
     backups.push(await applyCandidate(candidate, deps.catalog, holdOf, listed.get(candidate.record.backupId)));
   }
+  // Cut: the mark moves to where this round stopped (a round that reached nothing leaves the one written above).
+  // Complete: removed, also when an earlier run's was left and this one had nothing to write.
+  if (progress.complete) await marker.remove();
+  else if (progress.resumeBelow) await mark(progress.resumeBelow);
 
   const missingFromVault: MissingSnapshots[] = [];
   for (const record of listed.values()) {
@@ -212,11 +232,6 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
   };
 }
 
-/** Older before newer: by start, then by backup id (the order the rebuild's positions are compared in). */
-function compareOrder(a: RebuildPosition, b: RebuildPosition): number {
-  return a.startedAt.localeCompare(b.startedAt) || a.backupId.localeCompare(b.backupId);
-}
-
 /**
  * The outcome of a backup an earlier round of this run completed (`doneAbove` or newer), with no request: the
  * listing has its record COMMITTED (that round wrote its index items too) or another status (kept, as then). Undefined
@@ -224,7 +239,7 @@ function compareOrder(a: RebuildPosition, b: RebuildPosition): number {
  * not a valid record, which applyCandidate reports).
  */
 function doneEarlier(record: BackupRecord, existing: BackupRecord | undefined, doneAbove: RebuildPosition | undefined): RebuiltBackup | undefined {
-  if (!doneAbove || !existing || compareOrder(record, doneAbove) < 0) return undefined;
+  if (!doneAbove || !existing || compareRebuildOrder(record, doneAbove) < 0) return undefined;
   const base = { backupId: record.backupId, plan: record.plan };
   if (existing.status !== 'COMMITTED') return { ...base, outcome: 'kept', note: keptNote(existing) };
   return { ...base, outcome: 'unchanged', ...differNote(existing, record) };

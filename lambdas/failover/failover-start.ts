@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
+import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
+import { compareRebuildOrder } from '../catalog/catalog-rebuild-order';
+import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-rebuild-gap-error';
 import { chooseSourceCopy, mirrorChoiceSchema } from '../mirror/mirror-choice';
 import { type MirrorLog } from '../mirror/mirror-log';
 import { InvalidInputError } from '../runtime/errors';
@@ -39,10 +42,13 @@ export type FailoverStart = z.infer<typeof failoverStartSchema>;
 /** The first state's envelope: the user's input and the execution it starts. */
 export type FailoverStartInput = { input: unknown; execution: string; startedAt: string; /** Its ARN ($$.Execution.Id), kept in the grants. @default the name */ executionArn?: string };
 
+/** What the failover reads of the DR catalog: the plan's records, one by id, and an unfinished rebuild's marker (for `at`). */
+export type FailoverCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'> & { rebuildMarker(): Pick<CatalogRebuildMarker, 'read'> };
+
 export type FailoverStartDeps = PrepareTargetsDeps & {
   plans: readonly ProtectionPlanConfig[];
   /** The catalog of the function's home: in the DR stack, the DR catalog, which lists the backups copied to the DR vault (`forgottenAt`: since forgotten by its retention). */
-  catalog: Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'>;
+  catalog: FailoverCatalog;
   /** The mirrors' last checks in the same catalog; without it every source comes from the vault. */
   mirrors?: Pick<MirrorLog, 'get'>;
   /** `<prefix>-mirror-` (LIFEBOAT_MIRROR_BUCKET_PREFIX). */
@@ -120,7 +126,7 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
  */
 export async function resolveFailoverBackup(
   request: Pick<FailoverRequest, 'plan' | 'backupId' | 'at'>,
-  catalog: Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'>,
+  catalog: FailoverCatalog,
   region?: string,
 ): Promise<BackupRecord> {
   if (request.backupId !== undefined) {
@@ -152,6 +158,15 @@ export async function resolveFailoverBackup(
     const at = Date.parse(request.at);
     const record = kept.find((r) => Date.parse(r.startedAt) <= at);
     refuseUnreadableNewer(record);
+    // An unfinished rebuild of the DR catalog (catalog-rebuild-marker.ts) may lack the backup of that time, newest
+    // written first: one chosen older than its mark may stand for a backup not written yet (review rH F2).
+    const marker = await catalog.rebuildMarker().read();
+    if (marker && (!record || compareRebuildOrder(record, marker.reliableFrom) < 0)) {
+      throw new InvalidInputError(
+        `Invalid failover input: at: plan "${request.plan}" has ${record ? `backup ${record.backupId} (started ${record.startedAt}) as the newest` : 'no backup'} in the DR catalog at or before ${request.at}, ` +
+          `but ${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker, { retry: 'start the failover with this at again', byId: 'give the backupId to fail over to now' })}`,
+      );
+    }
     if (!record) {
       const forgottenBefore = forgotten.filter((r) => Date.parse(r.startedAt) <= at).length;
       const oldest = kept.at(-1);

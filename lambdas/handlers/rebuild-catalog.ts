@@ -60,6 +60,7 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
   const vault = await runtime.openVault(side);
   // From the primary, the DR vault's listing decides copies.dr; the DR vault's own records are COMMITTED in both.
   const dr = side === 'primary' ? await snapshotPresence(runtime.vaultStore('dr')) : undefined;
+  const command = catalogRebuildCommandLine({ vault: side, region: runtime.config.homeVault, environment: runtime.environment, aws: !runtime.config.localEndpoints });
   const report = await rebuildCatalog({
     vault,
     side,
@@ -69,6 +70,7 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     drHolds: dr?.holds ?? null,
     ...(deadline !== undefined ? { deadline } : {}),
     ...(previous?.resumeBelow ? { doneAbove: previous.resumeBelow } : {}),
+    finishWith: command,
   });
   const round = (previous?.round ?? 0) + 1;
   const summary = summarizeRebuild(report, { drProblem: dr?.problem });
@@ -81,7 +83,6 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
   const moved = progress.resumeBelow !== undefined && (progress.resumeBelow.startedAt !== previous?.resumeBelow?.startedAt || progress.resumeBelow.backupId !== previous.resumeBelow.backupId);
   const advance = moved || summary.outcomes.created > 0;
   if (!advance || round >= CATALOG_REBUILD_ROUNDS) {
-    const command = catalogRebuildCommandLine({ vault: side, region: runtime.config.homeVault, environment: runtime.environment, aws: !runtime.config.localEndpoints });
     const why = advance
       ? `the catalog rebuild ran out of time after ${round} rounds of one Lambda invocation each (each scans the vault's ${report.snapshots} snapshots again)`
       : `a round of the catalog rebuild had no time left to write a backup after scanning the vault's ${report.snapshots} snapshots`;

@@ -43,6 +43,9 @@ export type CatalogRebuildWorkflowProps = {
 /** What opening a vault and reading its snapshots reads (docs/FORMAT.md §1): config, key objects, snapshot objects. */
 const SNAPSHOT_KEYS = 'snapshots/*';
 const VAULT_READ_KEYS = ['config', 'keys/*', SNAPSHOT_KEYS];
+/** The partition of an unfinished rebuild's marker (lambdas/catalog/catalog-rebuild-marker.ts, REBUILD_MARKER_KEY). */
+const REBUILD_MARKER_PARTITION = 'REBUILD';
+
 /** The catalog's plan index (lib/constructs/catalog-table.ts): the rebuild checks each plan's records against the vault. */
 const PLAN_INDEX = 'byPlan';
 /** Every round's 15 minutes, and an hour for retried invocations (TransientError) and the waits between them. */
@@ -122,6 +125,11 @@ export class CatalogRebuildWorkflow extends Construct {
     if (dr) rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dr.keyArn] }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/${PLAN_INDEX}`] }));
+    // A complete rebuild deletes its marker (lambdas/catalog/catalog-rebuild-marker.ts; the PutItem above writes it): that
+    // item only, never a backup record or anything else of the catalog.
+    rebuild.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [REBUILD_MARKER_PARTITION] } } }),
+    );
     props.catalogKey.grantEncryptDecrypt(rebuild);
 
     const request = new sfn.Pass(this, 'Rebuild request', {

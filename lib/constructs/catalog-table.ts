@@ -26,6 +26,7 @@ export type CatalogTableProps = {
  *   pk = "SOURCE#<source>"  sk = "BACKUP#<startedAt ISO>#<backupId>"   a backup of a source
  *   pk = "BACKUP#<backupId>" sk = "BACKUP"                             the same backup by id
  *   pk = "LOCK#<source>"     sk = "LOCK"                               a lease, expiresAt (TTL)
+ *   pk = "REBUILD"           sk = "INCOMPLETE"                         an unfinished rebuild's mark (never replicated)
  * GSI byPlan (plan, startedAt) answers "all backups of a plan". Point-in-time recovery is on: the
  * catalog can also be rebuilt from the vault, but restoring it is faster. Deletion protection is on.
  */

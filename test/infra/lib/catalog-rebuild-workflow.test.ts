@@ -120,6 +120,7 @@ it('grants exactly: read both vaults (config, keys, snapshots, the snapshots\' l
   }
   expect([...byAction.keys()].sort()).toEqual(
     [
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
@@ -161,7 +162,15 @@ it('grants exactly: read both vaults (config, keys, snapshots, the snapshots\' l
   // The catalog: items of the table, and Query only on the plan index.
   for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
   expect(byAction.get('dynamodb:Query')).toEqual([flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] })]);
+  expectMarkerDeleteOnly(statements, table);
 });
+
+/** DeleteItem on the rebuild's marker (pk REBUILD) alone: a complete rebuild removes it, and nothing else of the catalog (review rH F2). */
+function expectMarkerDeleteOnly(statements: Statement[], table: string): void {
+  const deletes = statements.filter((s) => [s.Action].flat().includes('dynamodb:DeleteItem'));
+  expect(deletes).toHaveLength(1);
+  expect(deletes[0]).toMatchObject({ Action: 'dynamodb:DeleteItem', Resource: { 'Fn::GetAtt': [table, 'Arn'] }, Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['REBUILD'] } } });
+}
 
 describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the DR vault alone', () => {
   it('defines lifeboat-dev-catalog-rebuild in the DR stack with the same states', () => {
@@ -196,7 +205,8 @@ describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the D
     const byAction = new Map<string, string[]>();
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
-      expect(s.Condition).toBeUndefined();
+      // The one condition: the marker's partition (expectMarkerDeleteOnly).
+      if ([s.Action].flat().join() !== 'dynamodb:DeleteItem') expect(s.Condition).toBeUndefined();
       for (const a of [s.Action].flat()) byAction.set(a, [...(byAction.get(a) ?? []), ...[s.Resource].flat().map(flat)]);
     }
     expect(byAction.get('s3:GetObject')?.sort()).toEqual(['/config', '/keys/*', '/snapshots/*'].map((key) => flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [vault, 'Arn'] }, key]] })).sort());
@@ -207,5 +217,6 @@ describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the D
     expect(decrypt.join(' ')).toContain(`"${vaultKeyId}","Arn"`);
     for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
     expect(byAction.get('dynamodb:Query')).toEqual([flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] })]);
+    expectMarkerDeleteOnly(statements, table);
   });
 });

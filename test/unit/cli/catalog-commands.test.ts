@@ -135,8 +135,8 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     expect(await catalogRebuildCommand({ ...options, region: 'dr' }, { io, stderr, runner: awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), drClient: new SFNClient({ region: 'us-west-2' }), pollMs: 1 }) })).toBe(1);
     expect(err.join('\n')).toContain(
       'the catalog is partial: the rebuild writes the newest backups first, so what is missing is the oldest, those that started before the oldest backup it wrote. ' +
-        'Restores by point in time before the oldest backup it wrote are unreliable until the rebuild is finished (one may choose an older backup the catalog still lists, or find none); ' +
-        'later ones, the latest backup and failover already find the newest. ' +
+        'Restores by point in time before the oldest backup it wrote are unreliable until the rebuild is finished, and refused meanwhile (PointInTimeInRebuildGapError: ' +
+        'the catalog holds the rebuild\'s marker until it is finished; a restore by backup id is not refused); later ones, the latest backup and failover already find the newest. ' +
         'Finish it from a machine, which has no time limit and creates only the records the catalog lacks (writing the index items of those it holds again): lifeboat catalog rebuild --vault dr --region dr --env dev --aws\n',
     );
   });

@@ -3,8 +3,10 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { BackupInProgressError, CatalogItemInvalidError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
+import { BackupInProgressError, CatalogItemInvalidError, NoBackupAtTimeError, UnknownBackupError } from '../../../../lambdas/catalog/catalog-errors';
 import { HoldOnForgettingBackupError } from '../../../../lambdas/catalog/hold-on-forgetting-backup-error';
+import { REBUILD_MARKER_KEY, type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
+import { PointInTimeInRebuildGapError } from '../../../../lambdas/catalog/point-in-time-in-rebuild-gap-error';
 
 /**
  * Catalog reads over a scripted DynamoDB: every item read is validated (an invalid one is named in
@@ -80,6 +82,7 @@ describe('queries', () => {
       .resolvesOnce({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#2#b-2', backupId: 'b-2', strategy: 'full' }], LastEvaluatedKey: { pk: 'SOURCE#s', sk: 'BACKUP#2#b-2' } })
       .resolvesOnce({ Items: [{ pk: 'SOURCE#s', sk: 'BACKUP#1#b-1', backupId: 'b-1', strategy: 'full' }] });
     ddb.on(GetCommand).resolves({ Item: item(record('b-2')) });
+    ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
     await expect(catalog.backupAsOf('s', '2026-03-02T00:00:00.000Z')).resolves.toEqual(record('b-2'));
     expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
   });
@@ -89,6 +92,54 @@ describe('queries', () => {
     await expect(catalog.latestBackupOfSource('s')).rejects.toThrow(
       'Catalog item SOURCE#s / BACKUP#1#x in table catalog is not a valid catalog item: backupId: Invalid input: expected string, received undefined.',
     );
+  });
+});
+
+describe('a point in time while a catalog rebuild is unfinished (review rH F2)', () => {
+  // A rebuild from the DR vault stopped after writing the backups from b-3 on; the table still held b-1 (restored from PITR).
+  const marker: RebuildMarker = {
+    reliableFrom: { startedAt: '2026-03-03T10:00:00.000Z', backupId: 'b-3' },
+    vault: 'dr',
+    writtenAt: '2026-12-06T09:00:00.000Z',
+    finishWith: 'lifeboat catalog rebuild --vault dr --region dr --env prod --aws',
+  };
+  const indexOf = (r: BackupRecord) => ({ pk: 'SOURCE#s', sk: `BACKUP#${r.startedAt}#${r.backupId}`, backupId: r.backupId, strategy: 'full' });
+  const b1 = record('b-1', { startedAt: '2026-03-01T10:00:00.000Z' });
+  const b3 = record('b-3', { startedAt: '2026-03-03T10:00:00.000Z' });
+  const b4 = record('b-4', { startedAt: '2026-03-04T10:00:00.000Z' });
+  beforeEach(() => {
+    ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({ Item: { ...REBUILD_MARKER_KEY, ...marker } });
+    for (const r of [b1, b3, b4]) ddb.on(GetCommand, { Key: { pk: `BACKUP#${r.backupId}`, sk: 'BACKUP' } }).resolves({ Item: item(r) });
+  });
+
+  it('refuses a point in time in the gap, naming the time the catalog is whole from and how to finish, instead of choosing the older record', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [indexOf(b1)] });
+    const refused = catalog.backupAsOf('s', '2026-03-02T12:00:00.000Z');
+    await expect(refused).rejects.toThrow(PointInTimeInRebuildGapError);
+    await expect(refused).rejects.toThrow(
+      'Source "s" cannot be restored by point in time 2026-03-02T12:00:00.000Z: the catalog is being rebuilt from the dr vault and the rebuild has not finished ' +
+        '(it is running, or it stopped; the marker was last written at 2026-12-06T09:00:00.000Z): it writes the newest backups first and holds every backup started at or after ' +
+        '2026-03-03T10:00:00.000Z (backup b-3) so far, and the catalog would choose backup b-1 (started 2026-03-01T10:00:00.000Z), older than that, which may not be the newest backup of the source then. ' +
+        'Finish the rebuild (from a machine, which has no time limit: lifeboat catalog rebuild --vault dr --region dr --env prod --aws; the command without --runbook creates only what the catalog lacks), ' +
+        'then restore by point in time again; or restore by backup id now (a backup the catalog lists: `lifeboat backups list`).',
+    );
+  });
+
+  it('refuses a later point in time whose source has no backup written since the mark, and says of none found that the catalog may lack it', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [indexOf(b1)] });
+    await expect(catalog.backupAsOf('s', '2026-03-05T00:00:00.000Z')).rejects.toThrow(PointInTimeInRebuildGapError);
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const none = catalog.backupAsOf('s', '2026-02-01T00:00:00.000Z');
+    await expect(none).rejects.toThrow(NoBackupAtTimeError);
+    await expect(none).rejects.toThrow(/^Source "s" has no committed backup at or before 2026-02-01T00:00:00.000Z in the catalog, which may lack it: the catalog is being rebuilt .* Finish the rebuild/);
+  });
+
+  it('answers a point in time whose backup is at or after the mark, and a restore by id or of the latest as before', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [indexOf(b3), indexOf(b1)] });
+    await expect(catalog.backupAsOf('s', '2026-03-03T12:00:00.000Z')).resolves.toEqual(b3);
+    ddb.on(QueryCommand).resolves({ Items: [indexOf(b4), indexOf(b3), indexOf(b1)] });
+    await expect(catalog.latestBackupOfSource('s')).resolves.toEqual(b4);
+    await expect(catalog.requireBackup('b-1')).resolves.toEqual(b1);
   });
 });
 
@@ -104,6 +155,7 @@ describe('retention: forgotten backups and legal holds', () => {
     });
     ddb.on(GetCommand, { Key: { pk: 'BACKUP#b-2', sk: 'BACKUP' } }).resolves({ Item: item(record('b-2', { forgottenAt: '2026-04-01T00:00:00.000Z' })) });
     ddb.on(GetCommand, { Key: { pk: 'BACKUP#b-1', sk: 'BACKUP' } }).resolves({ Item: item(record('b-1')) });
+    ddb.on(GetCommand, { Key: REBUILD_MARKER_KEY }).resolves({});
     await expect(catalog.backupAsOf('s', '2026-03-02T00:00:00.000Z')).resolves.toEqual(record('b-1'));
     await expect(catalog.latestBackupOfSource('s')).resolves.toEqual(record('b-1'));
   });

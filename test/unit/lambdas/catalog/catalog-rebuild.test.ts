@@ -1,5 +1,6 @@
 import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
+import { type CatalogRebuildMarker, type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
 import { HELD_BY_OBJECT_LOCK, HOLD_NOT_REBUILT, LegalHoldUnreadError, rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
 import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
@@ -20,6 +21,21 @@ import { SMALL_TUNING } from '../../../support/vault-test-helpers';
 class MemoryCatalog implements RebuildCatalog {
   readonly records = new Map<string, BackupRecord>();
   readonly index = new Map<string, Record<string, unknown>>();
+  /** The rebuild's marker (catalog-rebuild-marker.ts) as it stands, and each write of it with the records there at the time. */
+  marker: RebuildMarker | undefined;
+  readonly markerWrites: { reliableFrom: RebuildMarker['reliableFrom']; records: number }[] = [];
+
+  rebuildMarker(): Pick<CatalogRebuildMarker, 'write' | 'remove'> {
+    return {
+      write: async (marker) => {
+        this.marker = structuredClone(marker);
+        this.markerWrites.push({ reliableFrom: marker.reliableFrom, records: this.records.size });
+      },
+      remove: async () => {
+        this.marker = undefined;
+      },
+    };
+  }
 
   async getBackup(backupId: string): Promise<BackupRecord | undefined> {
     const r = this.records.get(backupId);
@@ -489,6 +505,12 @@ it('cut by its deadline, writes the newest backups and not the oldest, says what
     [newest.backupId, 'created'],
   ]);
   expect(first.progress).toEqual({ complete: false, left: 1, resumeBelow: { startedAt: middle.startedAt, backupId: middle.backupId } });
+  // The marker (review rH F2): put before the first record, at the newest backup; moved to where the round stopped.
+  expect(counting.markerWrites).toEqual([
+    { reliableFrom: { startedAt: newest.startedAt, backupId: newest.backupId }, records: 0 },
+    { reliableFrom: { startedAt: middle.startedAt, backupId: middle.backupId }, records: 2 },
+  ]);
+  expect(counting.marker).toMatchObject({ reliableFrom: { startedAt: middle.startedAt, backupId: middle.backupId }, vault: 'primary' });
 
   // The next round, below where the first stopped: the listing, then the oldest's put and index items, and nothing else.
   const before = counting.requests;
@@ -504,6 +526,8 @@ it('cut by its deadline, writes the newest backups and not the oldest, says what
   ]);
   for (const original of [oldest, middle, newest]) expect(counting.records.get(original.backupId)).toEqual({ ...original, copies: { primary: 'COMMITTED', dr: 'PENDING' } });
   expect(counting.index.size).toBe(6);
+  // Complete: the marker is gone, and nothing refuses a point in time any more.
+  expect(counting.marker).toBeUndefined();
 });
 
 it('cut by its deadline over a catalog holding some older records (a restored or older table), counts as left only the records it lacks (review rH F4)', async () => {

@@ -4,6 +4,7 @@ import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type S3Client } from '@aws-sdk/client-s3';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
 import { type FailoverStartDeps, resolveFailoverBackup, restoreIdOf, startFailover } from '../../../../lambdas/failover/failover-start';
 import { mirrorRecordSchema } from '../../../../lambdas/mirror/mirror-record';
 
@@ -73,10 +74,11 @@ describe('a backup the DR vault forgot', () => {
   const B3 = recordOf('20261205T120000Z-0000000d', '2026-12-05T12:00:00.000Z');
 
   /** The DR catalog's two reads, over a list; and an S3 client that records every call, so that a refusal is shown to come before any bucket is created. */
-  function setup(records: readonly BackupRecord[]): { deps: FailoverStartDeps; s3Calls: string[] } {
+  function setup(records: readonly BackupRecord[], marker?: RebuildMarker): { deps: FailoverStartDeps; s3Calls: string[] } {
     const catalog: FailoverStartDeps['catalog'] = {
       getBackup: (backupId) => Promise.resolve(records.find((r) => r.backupId === backupId)),
       listBackupsOfPlan: (name) => Promise.resolve(records.filter((r) => r.plan === name)),
+      rebuildMarker: () => ({ read: () => Promise.resolve(marker) }),
     };
     const s3Calls: string[] = [];
     const s3 = { send: (command: object) => {
@@ -107,6 +109,27 @@ describe('a backup the DR vault forgot', () => {
         `(2 started by then were forgotten by its retention); its oldest kept backup is ${B3.backupId}, started at ${B3.startedAt}: give an at from then on`,
     });
     expect(s3Calls).toEqual([]);
+  });
+
+  it('refuses an at older than what an unfinished rebuild of the DR catalog wrote, naming its time and how to finish; by id or the newest as before (review rH F2)', async () => {
+    // A DR catalog rebuild cut after writing B3 on; the table still held B1 (restored from PITR), and B2 is not written yet.
+    const B1kept = recordOf('20261205T100000Z-0000000b', '2026-12-05T10:00:00.000Z');
+    const marker: RebuildMarker = { reliableFrom: { startedAt: B3.startedAt, backupId: B3.backupId }, vault: 'dr', writtenAt: '2026-12-06T09:00:00.000Z', finishWith: 'lifeboat catalog rebuild --vault dr --region dr --env au --aws' };
+    const { deps, s3Calls } = setup([B1kept, B3], marker);
+    await expect(start({ at: '2026-12-05T11:30:00Z', targetSuffix: 'gap' }, deps)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(
+        new RegExp(
+          `^Invalid failover input: at: plan "shop" has backup ${B1kept.backupId} \\(started ${B1kept.startedAt}\\) as the newest in the DR catalog at or before 2026-12-05T11:30:00Z, ` +
+            `but the catalog is being rebuilt from the dr vault .* holds every backup started at or after ${B3.startedAt} \\(backup ${B3.backupId}\\) so far\\. ` +
+            'Finish the rebuild \\(from a machine, which has no time limit: lifeboat catalog rebuild --vault dr --region dr --env au --aws; .*then start the failover with this at again; or give the backupId to fail over to now\\.$',
+        ),
+      ),
+    });
+    expect(s3Calls).toEqual([]);
+    expect((await resolveFailoverBackup({ plan: 'shop', at: '2026-12-05T12:30:00Z' }, deps.catalog)).backupId).toBe(B3.backupId);
+    expect((await resolveFailoverBackup({ plan: 'shop' }, deps.catalog)).backupId).toBe(B3.backupId);
+    expect((await resolveFailoverBackup({ plan: 'shop', backupId: B1kept.backupId }, deps.catalog)).backupId).toBe(B1kept.backupId);
   });
 
   it('refuses a forgotten backupId, naming when it was forgotten and the newest kept backup, before any bucket is created', async () => {
@@ -157,7 +180,7 @@ describe('a mirror that keeps objects deleted from its source (deleteMarkers fal
       ? Promise.reject(Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }))
       : Promise.resolve({}) } as unknown as S3Client;
   const deps: FailoverStartDeps = {
-    plans: [plan], catalog: { getBackup: () => Promise.resolve(backup), listBackupsOfPlan: () => Promise.resolve([backup]) }, mirrors: { get: () => Promise.resolve(check) },
+    plans: [plan], catalog: { getBackup: () => Promise.resolve(backup), listBackupsOfPlan: () => Promise.resolve([backup]), rebuildMarker: () => ({ read: () => Promise.resolve(undefined) }) }, mirrors: { get: () => Promise.resolve(check) },
     mirrorBucketPrefix: 'lifeboat-au-mirror-', region: 'us-west-2', restoreTargetPrefix: 'lifeboat-au-restore-', s3, dynamodb: {} as DynamoDBClient, directory: (p) => p,
   };
   const start = (input: object) => startFailover({ input: { plan: 'web', ...input }, execution: 'fo-1', startedAt }, deps);

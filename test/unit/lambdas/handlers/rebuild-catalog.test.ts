@@ -2,6 +2,7 @@ import { CATALOG_REBUILD_ROUNDS } from '../../../../config/catalog-rebuild-round
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
 import { type CatalogRebuildReport, HOLD_NOT_REBUILT } from '../../../../lambdas/catalog/catalog-rebuild';
+import { type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
 import { addUpRounds } from '../../../../lambdas/catalog/catalog-rebuild-rounds';
 import { summarizeRebuild } from '../../../../lambdas/catalog/catalog-rebuild-summary';
 import { handler, rebuildCatalogHandler } from '../../../../lambdas/handlers/rebuild-catalog';
@@ -27,6 +28,8 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
   const MINUTE = 60_000;
   let vault: Vault;
   const records = new Map<string, BackupRecord>();
+  /** The rebuild's marker in the catalog (catalog-rebuild-marker.ts), as it stands. */
+  let marker: RebuildMarker | undefined;
 
   beforeAll(async () => {
     vault = await initVault(new MemoryVaultStore('rounds'), new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
@@ -43,6 +46,7 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
   });
   beforeEach(() => {
     records.clear();
+    marker = undefined;
     // Only Date: each record written takes ten minutes of the invocation's fifteen (the rest of the clock runs).
     jest.useFakeTimers({ now: Date.UTC(2026, 11, 6), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
   });
@@ -58,6 +62,14 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     },
     indexCommittedBackup: async () => undefined,
     listBackupsOfPlan: async (plan: string) => [...records.values()].filter((r) => r.plan === plan),
+    rebuildMarker: () => ({
+      write: async (m: RebuildMarker) => {
+        marker = m;
+      },
+      remove: async () => {
+        marker = undefined;
+      },
+    }),
   };
   const runtime = () => ({ config: { homeVault: 'dr' }, environment: 'prod', plans: [{ name: 'orders' }], catalog, openVault: async () => vault }) as unknown as LambdaRuntime;
   const invocation = (remaining: number) => ({ getRemainingTimeInMillis: () => remaining });
@@ -66,8 +78,16 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     const first = await rebuildCatalogHandler(runtime)({ request: {} }, invocation(15 * MINUTE));
     expect(first).toMatchObject({ done: false, round: 1, created: 2, resumeBelow: { backupId: '20260302T100000Z-00000002' }, report: { left: 1, rounds: 1 } });
     expect([...records.keys()].sort()).toEqual(['20260302T100000Z-00000002', '20260303T100000Z-00000003']);
+    // Between the rounds the catalog says from when it is whole, and how to finish it (review rH F2).
+    expect(marker).toEqual({
+      reliableFrom: { startedAt: '2026-03-02T10:00:00.000Z', backupId: '20260302T100000Z-00000002' },
+      vault: 'dr',
+      writtenAt: '2026-12-06T00:20:00.000Z',
+      finishWith: 'lifeboat catalog rebuild --vault dr --region dr --env prod --aws',
+    });
     const second = await rebuildCatalogHandler(runtime)({ request: {}, rebuild: first }, invocation(15 * MINUTE));
     expect(second).toMatchObject({ done: true, round: 2, created: 3, report: { outcomes: { created: 3, unchanged: 0 }, rounds: 2 } });
+    expect(marker).toBeUndefined();
   });
 
   it('the execution output says what every round created: the legal holds of all its records, and the entries of the earlier rounds for a reader (review rH F1)', async () => {
@@ -119,7 +139,7 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     await expect(last).rejects.toMatchObject({
       name: 'CatalogRebuildIncompleteError',
       message: expect.stringMatching(
-        /ran out of time after 12 rounds .*: 1 older backup\(s\) have no record in the catalog yet and 2 were created; the catalog is partial: .*what is missing is the oldest, those that started before 2026-03-02T10:00:00\.000Z\. Restores by point in time before 2026-03-02T10:00:00\.000Z are unreliable until the rebuild is finished .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
+        /ran out of time after 12 rounds .*: 1 older backup\(s\) have no record in the catalog yet and 2 were created; the catalog is partial: .*what is missing is the oldest, those that started before 2026-03-02T10:00:00\.000Z\. Restores by point in time before 2026-03-02T10:00:00\.000Z are unreliable until the rebuild is finished, and refused meanwhile \(PointInTimeInRebuildGapError: .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
       ),
     });
     records.clear();
