@@ -92,7 +92,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
  * and others went missing in its range (for missing groups over uniform pack keys, the pack or two in flight of each
  * run), those take its `since`, earlier than they were found by up to the group's age (review rN F1: about a third as
  * often as before this rule). Lending nothing would date every re-found object today, hiding how long real damage has
- * lasted; we chose the bounded error, and `lifeboat status` words the date as a count's oldest, not each object's.
+ * lasted; we chose the bounded error.
  */
 function sinceOfRecounted(findings: readonly { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }[], recounted: readonly CountedGroup[]): Map<string, string> {
   const since = new Map<string, string>();
