@@ -10,7 +10,7 @@ import { type PendingObjects, rewriteIndexes } from './prune-plan';
 import { planWithCheckedKeptCopies } from './kept-copies';
 import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, type StoredCondemnedBatch, supersededIndexKeysOf, TOMBSTONE_MIN_KEEP_MS, tombstoneExpiresAt, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
-import { manifestsMarkedSince, MarkedPages, markSnapshotsSince, markVault, type MarkLimit, type VaultMark } from './vault-mark';
+import { manifestsMarkedSince, MarkedPages, markSnapshotsSince, markVault, type MarkLimit, pruneMarkMemory, type VaultMark } from './vault-mark';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
 import { PruneOutOfTimeError } from './prune-out-of-time-error';
 import { unindexedReferences } from './index-coverage';
@@ -231,7 +231,9 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   let batches = await loadCondemnedBatches(vault.store, vault.keys);
   const due = batches.filter((b) => !isTombstone(b) && Date.parse(b.condemnedAt) + Math.max(b.graceMs, graceMs) <= started);
   const markStarted = now();
-  let mark = await markVault(vault, markedPages, assumeForgotten, markLimit);
+  // Prune's memory check (audit aW2-1), only on prune's marks (review rK F1).
+  const markMemory = pruneMarkMemory(vault);
+  let mark = await markVault(vault, markedPages, assumeForgotten, markLimit, markMemory);
   const markEnded = now();
   const markTook = markEnded - markStarted;
   // Checked here, not at the first step's check: the time the index load and the sweep's checks take is not the mark's.
@@ -309,7 +311,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   // object and manifest root twice a call, which on thousands of snapshots outlasted the Lambda (audit aT3-1).
   if (!dryRun) {
     step = 'marking the snapshots committed since the first mark';
-    const extended = await markSnapshotsSince(vault, mark, markedPages, outOfTime);
+    const extended = await markSnapshotsSince(vault, mark, markedPages, outOfTime, markMemory);
     if (!extended) return unfinished('condemn');
     mark = extended;
   }

@@ -122,7 +122,7 @@ function keepingNothing(): MarkedPages {
  * blobs the snapshots reference, so such a vault failed the index's load anyway, but only after a mark that had
  * itself run the process out of memory (audit aW2-1): now it fails while marking, before anything is swept or condemned.
  */
-function markMemory(vault: Vault): MarkMemory | undefined {
+export function pruneMarkMemory(vault: Vault): MarkMemory | undefined {
   const memoryMb = vault.memoryLimitMb;
   if (memoryMb === undefined) return undefined;
   const blobLimit = indexBlobLimit(memoryMb, PRUNE_PEAK_BYTES_PER_BLOB);
@@ -139,10 +139,12 @@ export type MarkMemory = { readonly blobLimit: number; readonly tooLarge: () => 
  * a manifest page twice. `ignored` snapshots mark nothing (a dry run's `assumeForgotten`). With a
  * `limit`, a mark that cannot walk every snapshot before it throws PruneMarkOutOfTimeError: a partial
  * mark would make referenced objects look like garbage, and the next call would mark from scratch again.
- * With the vault's memory limit (Vault.memoryLimitMb), a mark that holds more blobs than a prune of that
- * memory may fails with VaultIndexTooLargeError (markMemory) instead of running the process out of memory.
+ * With `memory` (prune's: pruneMarkMemory), a mark that holds more blobs than a prune of the vault's memory may fails
+ * with VaultIndexTooLargeError instead of running the process out of memory. Only prune passes it: repair-index's mark
+ * (its own index ~44 bytes a blob) must not be held to prune's 300, or it leaves the live packs it exists to rescue
+ * unread past prune's limit (review rK F1).
  */
-export async function markVault(vault: Vault, pages: MarkedPages = keepingNothing(), ignored: ReadonlySet<string> = new Set(), limit?: MarkLimit): Promise<VaultMark> {
+export async function markVault(vault: Vault, pages: MarkedPages = keepingNothing(), ignored: ReadonlySet<string> = new Set(), limit?: MarkLimit, memory?: MarkMemory): Promise<VaultMark> {
   const began = limit?.now() ?? 0;
   const scan = await vault.scanSnapshots();
   const snapshots = scan.snapshots.filter((s) => !ignored.has(s.id));
@@ -151,7 +153,6 @@ export async function markVault(vault: Vault, pages: MarkedPages = keepingNothin
   if (gone.length > 0) {
     throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
-  const memory = markMemory(vault);
   const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, { ...(limit ? { outOfTime: limit.outOfTime } : {}), ...(memory ? { memory } : {}) });
   if (limit && marked < snapshots.length) throw new PruneMarkOutOfTimeError(vault.location, marked, snapshots.length, limit.now() - began, limit.dryRun, limit.command);
   // Every snapshot listed, those a dry run ignores included: manifestsMarkedSince takes only the others for new.
@@ -204,7 +205,7 @@ export async function manifestsMarkedSince(vault: Vault, mark: VaultMark, pages:
  * is left out; one that cannot be read stops the prune, as it stops the mark. Null when `outOfTime` cut it: the mark
  * is then incomplete (and `mark` with it), and must not condemn anything. Bounded by the vault's memory as markVault is.
  */
-export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: MarkedPages = keepingNothing(), outOfTime?: () => boolean): Promise<VaultMark | null> {
+export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: MarkedPages = keepingNothing(), outOfTime?: () => boolean, memory?: MarkMemory): Promise<VaultMark | null> {
   const ids: string[] = [];
   for await (const key of vault.store.list(SNAPSHOTS_PREFIX)) {
     const id = idFromKey(SNAPSHOTS_PREFIX, key);
@@ -221,7 +222,6 @@ export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: M
   });
   const added = loaded.filter((s): s is Snapshot => s !== null);
   const manifests = new Set(mark.manifests);
-  const memory = markMemory(vault);
   const { marked } = await markSnapshots(vault, added, pages, { into: { manifests, blobs: mark.blobs }, ...(outOfTime ? { outOfTime } : {}), ...(memory ? { memory } : {}) });
   if (marked < added.length) return null;
   return { snapshots: mark.snapshots + added.length, snapshotIds: new Set([...(mark.snapshotIds ?? []), ...ids]), manifests, blobs: mark.blobs };

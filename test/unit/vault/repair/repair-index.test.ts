@@ -180,6 +180,28 @@ describe('repairIndex', () => {
     await expectRestores(vault, id, source);
   });
 
+  // Review rK F1 (of f11ab097): the mark's memory check, meant for prune (300 bytes a blob), held repair-index's mark to
+  // prune's limit too, so in a Lambda of too little memory for a PRUNE of the vault every condemned live pack was left
+  // to prune unread — the packs the repair exists to rescue — and the snapshot stayed unrestorable.
+  it('weighs the condemned packs in a function whose memory is too small for a prune of the vault: only prune is held to its limit', async () => {
+    const { vault } = await newVault();
+    const source: Source = new Map(Array.from({ length: 2_000 }, (_, i) => [`f${String(i).padStart(4, '0')}`, pseudoRandomBytes(1_100, 100 + i)]));
+    const id = await backup(vault, source);
+    const packs = await ids(vault.store, DATA_PREFIX);
+    for (const index of await ids(vault.store, INDEX_PREFIX)) await vault.store.delete(indexKey(index));
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: new Date(t).toISOString(), graceMs: HOUR, packs: packs.map((p) => ({ id: p, bytes: 0 })), indexes: [], manifests: [] });
+    const repairing = new Vault(vault.store, vault.keys, vault.config);
+    // A prune of 1 MB may hold 1,747 blobs, fewer than the 2,000 this snapshot references; the repair's own index fits.
+    repairing.memoryLimitMb = 1;
+    const report = await repairIndex(repairing);
+    expect(report).toMatchObject({ packsIndexed: packs.length, packsLeftToPrune: 0 });
+    expect(report.condemnedNotWeighed).toBeUndefined();
+    const swept = await pruneVault(new Vault(vault.store, vault.keys, vault.config), { graceMs: HOUR, now: () => t + 2 * HOUR });
+    expect(swept.report.packsDeleted).toBe(0);
+    await expectRestores(vault, id, source);
+  });
+
   /**
    * Audit aV2-1: the packs a pending batch condemns (one sits there a day after every prune) were read one at a time,
    * about seven times slower than the live ones, so a repair ran out of time on a vault it could otherwise read.
