@@ -1,5 +1,6 @@
 import { GetBucketLifecycleConfigurationCommand, type LifecycleRule, PutBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../../vault';
+import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-error';
 
 /**
  * The lifecycle rules the drill's cleanup puts on a scratch bucket before it empties it (docs/RUNBOOKS.md, "Drill").
@@ -43,7 +44,8 @@ function isUnsupported(err: unknown): boolean {
  * rule every scratch bucket gets when it is made: lambdas/restore/target-upload-lifecycle.ts). Resolves false where
  * the endpoint has no lifecycle configuration (501, 405): the cleanup then empties the bucket by itself or leaves it to
  * the next sweep, as it did before the rules. Any other refusal (AccessDenied from an SCP, a rule S3 rejects) is
- * thrown; the rules are best effort, and the cleanup empties and deletes the bucket without them.
+ * thrown as a ScratchBucketCallRefusedError naming the refused action; the rules are best effort, and the cleanup
+ * empties and deletes the bucket without them.
  */
 export async function expireScratchBucket(s3: S3Client, bucket: string): Promise<boolean> {
   let rules: LifecycleRule[];
@@ -51,7 +53,7 @@ export async function expireScratchBucket(s3: S3Client, bucket: string): Promise
     rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
   } catch (err) {
     if (isUnsupported(err)) return false;
-    if ((err as Error).name !== 'NoSuchLifecycleConfiguration') throw err;
+    if ((err as Error).name !== 'NoSuchLifecycleConfiguration') throw new ScratchBucketCallRefusedError(bucket, 's3:GetLifecycleConfiguration', err);
     rules = [];
   }
   const ours = new Set([SCRATCH_EXPIRY_RULE, SCRATCH_DELETE_MARKER_RULE]);
@@ -62,7 +64,7 @@ export async function expireScratchBucket(s3: S3Client, bucket: string): Promise
     await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [...kept, ...expiryRules] } }));
   } catch (err) {
     if (isUnsupported(err)) return false;
-    throw err;
+    throw new ScratchBucketCallRefusedError(bucket, 's3:PutLifecycleConfiguration', err);
   }
   return true;
 }

@@ -1,6 +1,7 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../../vault';
 import { decodeUrlEncodedKey } from '../sources/url-encoded-listing';
+import { asScratchBucketCall } from './scratch-bucket-call-refused-error';
 
 /**
  * Sealing a drill's scratch bucket before its cleanup empties it (docs/ARCHITECTURE.md, "The drill workflow").
@@ -46,24 +47,27 @@ function isUnsupported(err: unknown): boolean {
  * Seals `bucket` against late writers and aborts its multipart uploads under way (whose parts DeleteObjects does not
  * reach). A policy takes a few seconds to be in force everywhere: a write accepted meanwhile is emptied by the
  * cleanup's next attempt (scratch-targets.ts removeBucket). An endpoint without multipart listing (the local cloud) has no uploads to abort here.
+ * A failed call is a ScratchBucketCallRefusedError naming its IAM action (the cleanup says which right was refused).
  */
 export async function sealScratchBucket(s3: S3Client, region: string, bucket: string): Promise<void> {
-  await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: scratchSealPolicy(bucket, region) }));
+  await asScratchBucketCall(bucket, 's3:PutBucketPolicy', () => s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: scratchSealPolicy(bucket, region) })));
   try {
     let markers: { KeyMarker?: string | undefined; UploadIdMarker?: string | undefined } = {};
     for (;;) {
-      const page = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, EncodingType: 'url', ...markers }));
+      const page = await asScratchBucketCall(bucket, 's3:ListBucketMultipartUploads', () => s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, EncodingType: 'url', ...markers })));
       const key = (value: string | undefined): string | undefined => (value !== undefined && page.EncodingType === 'url' ? decodeUrlEncodedKey(value) : value);
       for (const upload of page.Uploads ?? []) {
-        await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key(upload.Key) ?? '', UploadId: upload.UploadId ?? '' })).catch((err: unknown) => {
-          // Completed or aborted meanwhile: nothing is left of it.
-          if (!(err instanceof Error && err.name === 'NoSuchUpload')) throw err;
-        });
+        await asScratchBucketCall(bucket, 's3:AbortMultipartUpload', () =>
+          s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key(upload.Key) ?? '', UploadId: upload.UploadId ?? '' })).catch((err: unknown) => {
+            // Completed or aborted meanwhile: nothing is left of it.
+            if (!(err instanceof Error && err.name === 'NoSuchUpload')) throw err;
+          }),
+        );
       }
       if (!page.IsTruncated) break;
       markers = { KeyMarker: key(page.NextKeyMarker), UploadIdMarker: page.NextUploadIdMarker };
     }
   } catch (err) {
-    if (!isUnsupported(err)) throw err;
+    if (!(err instanceof Error && isUnsupported(err.cause))) throw err;
   }
 }

@@ -1,6 +1,8 @@
-import { lstat, opendir, rmdir, unlink, utimes } from 'node:fs/promises';
+import { isUtf8 } from 'node:buffer';
+import { constants as fsc, existsSync } from 'node:fs';
+import { type FileHandle, lstat, lutimes, open, opendir, rmdir, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
-import { forEachBounded } from '../../vault';
+import { forEachBounded, type FsPath } from '../../vault';
 import { DrillScratchError } from './drill-errors';
 
 /**
@@ -10,8 +12,16 @@ import { DrillScratchError } from './drill-errors';
  * before every file and directory it removes, and stops with what it removed; what is left stays for a later sweep,
  * which walks on from there (nothing is lost by stopping between two unlinks).
  *
- * It never follows a symbolic link: a restored link may point at a live source. Links are unlinked (which removes the
- * link), and a directory is entered only when lstat says it still is one.
+ * Names are bytes (review rM F1): the restore writes a name that is not UTF-8 (a Latin-1 é) back byte for byte, and
+ * read as a string it would come back as U+FFFD, a name that does not exist.
+ *
+ * It never follows a symbolic link (review rM F2): a restored link may point at a live source, and a restore shard
+ * still running may put a link where a directory was. Each directory is pinned by a descriptor opened with O_NOFOLLOW
+ * from its parent's descriptor, as vault/restorer/pinned-name.ts does: it is read through `/proc/self/fd/<fd>`, and its
+ * entries are unlinked and its subdirectories removed as `/proc/self/fd/<fd>/<name>` (unlink and rmdir never follow the
+ * last name), so a directory renamed or swapped for a link after it was opened cannot redirect the walk. A link is
+ * unlinked, which removes the link. Where there is no /proc (not Lambda: a developer's macOS), each directory is
+ * lstat'ed before it is entered and reached by its path instead: the check holds, the race is not closed.
  */
 
 /** Files unlinked at once: libuv runs file-system calls on 4 threads, and EFS answers each in a few milliseconds. */
@@ -23,8 +33,21 @@ const UNLINKS_IN_FLIGHT = 4;
  */
 const SUBDIRECTORIES_PER_PASS = 1_000;
 
+/**
+ * Directory descriptors the walk keeps open at most (Lambda allows 1,024 a process): in a deeper tree the shallowest
+ * are closed, and opened again from their parent by name when the walk comes back up to them.
+ */
+const PINNED_DEPTH = 64;
+
+const PINNED = existsSync('/proc/self/fd');
+
 /** What removing a directory came to: done (gone), or cut by the deadline; and how many files and directories it removed. */
 export type DirectoryRemoval = { done: boolean; removed: number };
+
+/** `name` in directory `dir`, as bytes: a name need not be UTF-8, and a Buffer path reaches it as it is. */
+function childOf(dir: FsPath, name: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(dir), Buffer.from('/'), name]);
+}
 
 function codeOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
@@ -35,19 +58,39 @@ function ignoreGone(err: unknown): void {
   if (codeOf(err) !== 'ENOENT') throw err;
 }
 
-/** One pass over `directory`: its files and links unlinked, and up to SUBDIRECTORIES_PER_PASS of its subdirectories. */
-type Pass = { removed: number; subdirectories: string[]; cut: boolean };
+/** A directory as the walk's calls reach it: its pinned descriptor's `/proc/self/fd/<fd>`, or (no /proc) its checked path. */
+type Reached = { readonly path: FsPath; readonly handle?: FileHandle | undefined };
 
-async function clearFiles(directory: string, timeLeft: () => number): Promise<Pass> {
+/** `name` in `parent`, opened without following a link: a directory, or what else it is now. */
+async function openChild(parent: Reached, name: Buffer): Promise<Reached | 'gone' | 'not a directory'> {
+  const at = childOf(parent.path, name);
+  if (!PINNED) {
+    const stats = await lstat(at).catch((err: unknown) => ignoreGone(err));
+    if (!stats) return 'gone';
+    return stats.isDirectory() ? { path: at } : 'not a directory';
+  }
+  try {
+    const handle = await open(at, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+    return { path: `/proc/self/fd/${handle.fd}`, handle };
+  } catch (err) {
+    if (codeOf(err) === 'ENOENT') return 'gone';
+    // A link answers ELOOP with O_NOFOLLOW; Linux answers ENOTDIR for a link to a directory (O_DIRECTORY) too.
+    if (codeOf(err) === 'ELOOP' || codeOf(err) === 'ENOTDIR') return 'not a directory';
+    throw err;
+  }
+}
+
+/** One pass over a directory: its files and links unlinked, and up to SUBDIRECTORIES_PER_PASS of its subdirectories' names. */
+type Pass = { removed: number; subdirectories: Buffer[]; cut: boolean };
+
+async function clearFiles(directory: Reached, timeLeft: () => number): Promise<Pass> {
   const pass: Pass = { removed: 0, subdirectories: [], cut: false };
-  const handle = await opendir(directory).catch((err: unknown) => {
-    ignoreGone(err);
-    return undefined;
-  });
+  // As bytes: @types/node types Dir's names as strings only, but with this encoding Node gives Buffers.
+  const handle = await opendir(directory.path, { encoding: 'buffer' as BufferEncoding }).catch((err: unknown) => ignoreGone(err));
   if (!handle) return pass;
   const dir = handle;
   // Pulled only when an unlink slot is free, so the time is checked before each file, not once a directory.
-  async function* files(): AsyncGenerator<string> {
+  async function* files(): AsyncGenerator<Buffer> {
     // The iterator closes the handle however the loop ends. Entries unlinked while it reads are ones it has returned,
     // which POSIX readdir allows.
     for await (const entry of dir) {
@@ -55,73 +98,207 @@ async function clearFiles(directory: string, timeLeft: () => number): Promise<Pa
         pass.cut = true;
         return;
       }
-      const full = path.join(directory, entry.name);
+      const name: unknown = entry.name;
+      if (!Buffer.isBuffer(name)) throw new TypeError('opendir returned a name as a string although asked for bytes');
+      // Entered only once opened without following a link (openChild), so the entry's type need not be checked again.
       if (entry.isDirectory()) {
-        const stats = await lstat(full).catch((err: unknown) => {
-          ignoreGone(err);
-          return undefined;
-        });
-        if (!stats) continue;
-        if (stats.isDirectory()) {
-          pass.subdirectories.push(full);
-          if (pass.subdirectories.length >= SUBDIRECTORIES_PER_PASS) return;
-          continue;
-        }
+        pass.subdirectories.push(name);
+        if (pass.subdirectories.length >= SUBDIRECTORIES_PER_PASS) return;
+        continue;
       }
-      yield full;
+      yield name;
     }
   }
-  await forEachBounded(files(), UNLINKS_IN_FLIGHT, async (file) => {
-    await unlink(file).then(() => pass.removed++, ignoreGone);
+  await forEachBounded(files(), UNLINKS_IN_FLIGHT, async (name) => {
+    try {
+      await unlink(childOf(directory.path, name));
+      pass.removed++;
+    } catch (err) {
+      // A directory the listing did not type (DT_UNKNOWN), or one put in the file's place since: walked as one.
+      if (codeOf(err) === 'EISDIR' || codeOf(err) === 'EPERM') pass.subdirectories.push(name);
+      else ignoreGone(err);
+    }
   });
   return pass;
 }
 
+/** A name for messages: as it reads, or with its bytes that are not UTF-8 as \xNN. */
+function shown(name: Buffer): string {
+  if (isUtf8(name)) return name.toString('utf8');
+  return [...name].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+}
+
+/** A directory the walk is in: its name in its parent, how it is reached (undefined: closed for PINNED_DEPTH), and what its last pass left to walk. */
+type Frame = { name: Buffer; reached: Reached | undefined; pending: Buffer[] };
+
+/** One removal's walk from the scratch root down: the directories it is in, outermost first. */
+class Walk {
+  readonly frames: Frame[] = [];
+  removed = 0;
+
+  constructor(
+    private readonly root: string,
+    private readonly rootDir: Reached,
+    private readonly timeLeft: () => number,
+  ) {}
+
+  /** Removes everything under the top directory (frames[0]) and it; false when the time ran out first. */
+  async run(): Promise<boolean> {
+    for (let frame = this.frames.at(-1); frame !== undefined; frame = this.frames.at(-1)) {
+      if (this.timeLeft() <= 0) return false;
+      const depth = this.frames.length - 1;
+      const here = await this.reach(depth);
+      if (!here) continue;
+      const child = frame.pending.pop();
+      if (child !== undefined) {
+        const opened = await openChild(here, child);
+        // A link or file put in the directory's place since the pass: removed as one, never entered.
+        if (opened === 'not a directory') await unlink(childOf(here.path, child)).then(() => this.removed++, ignoreGone);
+        else if (opened !== 'gone') {
+          this.frames.push({ name: child, reached: opened, pending: [] });
+          await this.closeShallowest();
+        }
+        continue;
+      }
+      const pass = await clearFiles(here, this.timeLeft);
+      this.removed += pass.removed;
+      if (pass.cut) return false;
+      if (pass.subdirectories.length > 0) {
+        frame.pending = pass.subdirectories.reverse();
+        continue;
+      }
+      const parent = await this.reach(depth - 1);
+      if (!parent) continue;
+      try {
+        await rmdir(childOf(parent.path, frame.name));
+        this.removed++;
+        await this.leave(depth);
+      } catch (err) {
+        const code = codeOf(err);
+        if (code === 'ENOENT') await this.leave(depth);
+        // Its name is no longer this directory (moved away, a link put in its place): the link goes, the directory stays where it went.
+        else if (code === 'ENOTDIR') {
+          await unlink(childOf(parent.path, frame.name)).catch(ignoreGone);
+          await this.leave(depth);
+        } else if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+        // Written to since the pass (a restore shard still running): the next pass removes what is new. A pass that
+        // removed nothing would find the same again until the time ran out, so it is an error for this directory.
+        else if (pass.removed === 0) {
+          throw new DrillScratchError(
+            `Scratch directory ${this.shownPath(depth)} is not empty (${code}) though a pass over it found nothing left to remove; list it (ls -la) on the file system, remove what is left by hand, and a later drill's cleanup removes the rest`,
+          );
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The directory at `depth` (-1: the scratch root), opened again from its nearest open ancestor if it was closed; undefined when that failed (the walk moved on). */
+  private async reach(depth: number): Promise<Reached | undefined> {
+    if (depth < 0) return this.rootDir;
+    const known = this.frames[depth]?.reached;
+    if (known) return known;
+    let anchor = depth - 1;
+    while (anchor >= 0 && !this.frames[anchor]?.reached) anchor--;
+    let parent = anchor < 0 ? this.rootDir : this.frames[anchor]?.reached;
+    for (let i = anchor + 1; i <= depth; i++) {
+      const frame = this.frames[i];
+      if (!parent || !frame) return undefined;
+      const opened = await openChild(parent, frame.name);
+      if (typeof opened === 'string') {
+        // Moved away or replaced since the walk left it: what is at its name now is found by its parent's next pass.
+        await this.leave(i);
+        return undefined;
+      }
+      frame.reached = opened;
+      // Only the directory wanted and its parent need stay open.
+      if (i > anchor + 1 && i - 1 < depth - 1) await this.close(i - 1);
+      parent = opened;
+    }
+    return parent;
+  }
+
+  /** Closes the shallowest open descriptor but the top's (which restores its time) once more than PINNED_DEPTH are open. */
+  private async closeShallowest(): Promise<void> {
+    if (this.frames.filter((f) => f.reached?.handle).length <= PINNED_DEPTH) return;
+    const shallowest = this.frames.findIndex((f, i) => i > 0 && f.reached?.handle !== undefined);
+    // The directory walked and its parent stay open.
+    if (shallowest > 0 && shallowest < this.frames.length - 2) await this.close(shallowest);
+  }
+
+  private async close(depth: number): Promise<void> {
+    const frame = this.frames[depth];
+    if (!frame?.reached?.handle) return;
+    await frame.reached.handle.close();
+    frame.reached = undefined;
+  }
+
+  /** Leaves the directory at `depth` and those below it. */
+  async leave(depth: number): Promise<void> {
+    while (this.frames.length > depth) {
+      // The top's descriptor is closed by removeScratchDirectory, after it restores the top's time.
+      if (this.frames.length > 1) await this.close(this.frames.length - 1);
+      this.frames.pop();
+    }
+  }
+
+  private shownPath(depth: number): string {
+    return path.posix.join(this.root, ...this.frames.slice(0, depth + 1).map((f) => shown(f.name)));
+  }
+}
+
+/** The scratch root, pinned (it may be a link: the configured mount), or undefined when it does not exist. */
+async function reachRoot(root: string): Promise<Reached | undefined> {
+  if (!PINNED) return { path: root };
+  try {
+    const handle = await open(root, fsc.O_RDONLY | fsc.O_DIRECTORY);
+    return { path: `/proc/self/fd/${handle.fd}`, handle };
+  } catch (err) {
+    ignoreGone(err);
+    return undefined;
+  }
+}
+
 /**
  * Removes `<root>/<name>` and everything under it, checking `timeLeft` before each file and directory; a directory it
- * could not finish keeps its modification time (the sweep's age of it: listScratch), so a later sweep still finds it old.
+ * could not finish (the time ran out, or an error stopped it) keeps its modification time (the sweep's age of it:
+ * listScratch), so a later sweep still finds it old. A directory that stays not empty though a pass removed nothing
+ * from it is a DrillScratchError naming it.
  */
 export async function removeScratchDirectory(root: string, name: string, timeLeft: () => number): Promise<DirectoryRemoval> {
   // The scratch directory is an entry of the scratch root, never the root itself nor anything beside it.
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(path.sep)) {
     throw new DrillScratchError(`"${name}" is not a directory name inside the scratch root ${root}; refusing to remove it`);
   }
-  const top = path.join(root, name);
-  let removed = 0;
-  if (timeLeft() <= 0) return { done: false, removed };
-  const stats = await lstat(top).catch((err: unknown) => {
-    ignoreGone(err);
-    return undefined;
-  });
-  if (!stats) return { done: true, removed };
-  if (!stats.isDirectory()) {
-    await unlink(top).catch(ignoreGone);
-    return { done: true, removed: 1 };
-  }
-  const cut = async (): Promise<DirectoryRemoval> => {
-    // Removing its entries moved the directory's mtime to now; put back the one the sweep dates it by.
-    await utimes(top, stats.atime, stats.mtime).catch(ignoreGone);
-    return { done: false, removed };
-  };
-  const stack = [top];
-  for (let current = stack.at(-1); current !== undefined; current = stack.at(-1)) {
-    if (timeLeft() <= 0) return cut();
-    const pass = await clearFiles(current, timeLeft);
-    removed += pass.removed;
-    if (pass.cut) return cut();
-    if (pass.subdirectories.length > 0) {
-      stack.push(...pass.subdirectories);
-      continue;
+  if (timeLeft() <= 0) return { done: false, removed: 0 };
+  const rootDir = await reachRoot(root);
+  if (!rootDir) return { done: true, removed: 0 };
+  try {
+    const nameBytes = Buffer.from(name);
+    const top = await openChild(rootDir, nameBytes);
+    if (top === 'gone') return { done: true, removed: 0 };
+    if (top === 'not a directory') {
+      await unlink(childOf(rootDir.path, nameBytes)).catch(ignoreGone);
+      return { done: true, removed: 1 };
     }
+    const walk = new Walk(root, rootDir, timeLeft);
+    walk.frames.push({ name: nameBytes, reached: top, pending: [] });
+    let done = false;
     try {
-      await rmdir(current);
-      removed++;
-      stack.pop();
-    } catch (err) {
-      if (codeOf(err) === 'ENOENT') stack.pop();
-      // Written to since the pass (a restore shard still running): the next pass removes what is new.
-      else if (codeOf(err) !== 'ENOTEMPTY' && codeOf(err) !== 'EEXIST') throw err;
+      const stats = top.handle ? await top.handle.stat() : await lstat(top.path);
+      try {
+        done = await walk.run();
+        return { done, removed: walk.removed };
+      } finally {
+        // Removing its entries moved the directory's mtime to now; put back the one the sweep dates it by. Through its
+        // descriptor (futimes) or, without /proc, lutimes: a link put in its place is not followed.
+        if (!done) await (top.handle ? top.handle.utimes(stats.atime, stats.mtime) : lutimes(top.path, stats.atime, stats.mtime)).catch(ignoreGone);
+      }
+    } finally {
+      await walk.leave(1);
+      await top.handle?.close();
     }
+  } finally {
+    await rootDir.handle?.close();
   }
-  return { done: true, removed };
 }

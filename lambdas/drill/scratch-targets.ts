@@ -17,6 +17,7 @@ import { type RestoreTarget } from '../restore/restore-request';
 import { InvalidEnvironmentError } from '../runtime/errors';
 import { DrillScratchError } from './drill-errors';
 import { sealScratchBucket } from './scratch-bucket-seal';
+import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-error';
 import { expireScratchBucket, SCRATCH_EXPIRY_DAYS } from './scratch-bucket-expiry';
 import { removeScratchDirectory } from './scratch-directory-removal';
 import { forEachBounded, httpStatusOf } from '../../vault';
@@ -305,9 +306,15 @@ async function emptyAndDeleteBucket(s3: S3Client, bucket: string, timeLeft: Time
   }
 }
 
+/** S3's own error of a call the seal or the expiry rules named (ScratchBucketCallRefusedError), or `err`. */
+function s3ErrorOf(err: unknown): unknown {
+  return err instanceof ScratchBucketCallRefusedError ? err.cause : err;
+}
+
 /** Removed meanwhile (a retried cleanup, a concurrent sweep): the goal is reached. */
 function isGone(err: unknown): boolean {
-  return errorName(err) === 'NoSuchBucket' || errorName(err) === 'ResourceNotFoundException';
+  const cause = s3ErrorOf(err);
+  return errorName(cause) === 'NoSuchBucket' || errorName(cause) === 'ResourceNotFoundException';
 }
 
 function failure(target: ScratchTarget, root: ScratchDirectoryRoot | undefined, err: unknown): string {
@@ -332,13 +339,29 @@ function sortOut(deps: ScratchRemovalDeps, targets: readonly ScratchTarget[]): R
   return removal;
 }
 
-/** What the record says of a bucket whose expiry rules were refused: it is emptied anyway, and what would let the rules be put. */
+/** The refused call's IAM action and S3's error, as the record says them: `s3:PutBucketPolicy: AccessDenied: …`. */
+function refusalOf(err: unknown): { action: string | undefined; said: string; advice: string } {
+  const cause = s3ErrorOf(err);
+  const action = err instanceof ScratchBucketCallRefusedError ? err.action : undefined;
+  const denied = errorName(cause) === 'AccessDenied' || httpStatusOf(cause) === 403;
+  const said = `${action !== undefined ? `${action}: ` : ''}${errorName(cause)}: ${cause instanceof Error ? cause.message : String(cause)}`;
+  const advice = denied && action !== undefined ? `; let the drill cleanup role ${action} on the <prefix>-drill-* buckets (an SCP or permission boundary may deny it)` : '';
+  return { action, said, advice };
+}
+
+/** What the record says of a bucket whose expiry rules were refused: it is emptied anyway, and which right was refused (review rM F5). */
 function lifecycleRefused(target: ScratchTarget, err: unknown): string {
-  const denied = errorName(err) === 'AccessDenied' || httpStatusOf(err) === 403;
-  const advice = denied
-    ? '; let the drill cleanup role s3:PutLifecycleConfiguration on the <prefix>-drill-* buckets (an SCP or permission boundary may deny it)'
-    : '';
-  return `${describe(target)}: its expiry lifecycle rules could not be put (${errorName(err)}: ${err instanceof Error ? err.message : String(err)}); emptied and deleted without them (a bucket this cleanup's time cuts stays until a later drill's cleanup empties it)${advice}`;
+  const { said, advice } = refusalOf(err);
+  return `${describe(target)}: its expiry lifecycle rules could not be put (${said}); emptied and deleted without them (a bucket this cleanup's time cuts stays until a later drill's cleanup empties it)${advice}`;
+}
+
+/** What the record says of a bucket whose seal was refused: it is emptied and deleted anyway, and which right was refused (review rM F3). */
+function sealRefused(target: ScratchTarget, err: unknown): string {
+  const { action, said, advice } = refusalOf(err);
+  if (action === 's3:PutBucketPolicy' || action === undefined) {
+    return `${describe(target)}: could not be sealed against late writes (${said}); emptied and deleted anyway (a restore shard of a drill still within its timeout may write it again: DeleteBucket then fails, and a later drill's sweep takes it)${advice}`;
+  }
+  return `${describe(target)}: sealed against late writes, but its multipart uploads under way could not be aborted (${said}); emptied and deleted anyway${advice}`;
 }
 
 /**
@@ -357,9 +380,11 @@ async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLe
     try {
       await sealScratchBucket(deps.s3, deps.region, bucket.target.name);
     } catch (err) {
-      if (isGone(err)) removal.result.removed.push(describe(bucket.target));
-      else removal.result.errors.push(failure(bucket.target, deps.directoryRoot, err));
-      return;
+      if (isGone(err)) {
+        removal.result.removed.push(describe(bucket.target));
+        return;
+      }
+      removal.result.errors.push(sealRefused(bucket.target, err));
     }
     try {
       ready.push({ target: bucket.target, expiring: await expireScratchBucket(deps.s3, bucket.target.name) });

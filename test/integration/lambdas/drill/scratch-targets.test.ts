@@ -383,6 +383,10 @@ describe('sealing a bucket with multipart uploads under way', () => {
         return {};
       },
     };
-    await expect(sealScratchBucket(fake as unknown as S3Client, REGION, 'lifeboat-x-drill-1-s')).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(sealScratchBucket(fake as unknown as S3Client, REGION, 'lifeboat-x-drill-1-s')).rejects.toMatchObject({
+      name: 'ScratchBucketCallRefusedError',
+      action: 's3:AbortMultipartUpload',
+      cause: { name: 'AccessDenied' },
+    });
   });
 });

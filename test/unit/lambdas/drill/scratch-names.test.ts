@@ -16,6 +16,7 @@ import { SCRATCH_DELETE_MARKER_RULE, SCRATCH_EXPIRY_RULE } from '../../../../lam
 import { ABORT_INCOMPLETE_UPLOADS_RULE } from '../../../../lambdas/restore/target-upload-lifecycle';
 import { InvalidEnvironmentError } from '../../../../lambdas/runtime/errors';
 import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
+import { removeScratchDirectory } from '../../../../lambdas/drill/scratch-directory-removal';
 
 const PREFIX = 'lifeboat-dev-drill-';
 const DRILL = '20261130T210526Z-1a2b3c4d';
@@ -60,7 +61,7 @@ describe('drill scratch target names', () => {
  * S3 on a modelled clock (audit aW1-1): each request moves the clock by what it takes in AWS; past the invocation's
  * end every request fails, as a Lambda killed at its timeout runs no more code. Buckets hold a count of versions.
  */
-function modelledS3(buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>, invocationMs: number, lifecycleRefusal?: Error) {
+function modelledS3(buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>, invocationMs: number, lifecycleRefusal?: Error, refused: Record<string, Error> = {}) {
   const cost: Record<string, number> = { ListObjectVersionsCommand: 150, DeleteObjectsCommand: 300 };
   const model = { clock: 0, inFlight: 0, maxDeletesInFlight: 0, deletesInFlight: 0, puts: new Map<string, LifecycleRule[]>() };
   const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> => {
@@ -68,6 +69,8 @@ function modelledS3(buckets: Map<string, { created: Date; versions: number; rule
     const input = command.input as { Bucket?: string; Prefix?: string; Delete?: { Objects: unknown[] }; LifecycleConfiguration?: { Rules: LifecycleRule[] } };
     model.clock += cost[name] ?? 100;
     if (model.clock > invocationMs) throw Object.assign(new Error('Task timed out'), { name: 'Sandbox.Timedout' });
+    const refusal = refused[name];
+    if (refusal) throw refusal;
     const deleting = name === 'DeleteObjectsCommand';
     if (deleting) model.maxDeletesInFlight = Math.max(model.maxDeletesInFlight, ++model.deletesInFlight);
     // Turns of the event loop in proportion to the cost, no real time: requests sent together are in flight together.
@@ -116,9 +119,9 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
 
   async function cleanUp(
     buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>,
-    options: { lifecycleRefusal?: Error; directoryRoot?: string; directoryMs?: () => number } = {},
+    options: { lifecycleRefusal?: Error; refused?: Record<string, Error>; directoryRoot?: string; directoryMs?: () => number } = {},
   ) {
-    const { s3, model } = modelledS3(buckets, INVOCATION_MS, options.lifecycleRefusal);
+    const { s3, model } = modelledS3(buckets, INVOCATION_MS, options.lifecycleRefusal, options.refused);
     const elapsed = () => model.clock + (options.directoryMs?.() ?? 0);
     const directoryRoot = options.directoryRoot !== undefined ? { configured: '/mnt/lifeboat', real: options.directoryRoot } : undefined;
     const deps = { s3, dynamodb, sources: [], region: 'eu-west-1', directoryRoot, deadline: () => INVOCATION_MS - elapsed() };
@@ -176,8 +179,42 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
     expect(cleanup.removed).toEqual([`s3://${own}/`]);
     // 405: an endpoint without lifecycle configuration, as the seal tolerates; the others are refusals worth fixing.
     if (code === 'MethodNotAllowed') expect(cleanup.errors).toEqual([]);
-    else expect(cleanup.errors).toEqual([expect.stringMatching(new RegExp(`^s3://${own}/: its expiry lifecycle rules could not be put \\(${code}: ${code} refused\\); emptied and deleted without them`))]);
+    else expect(cleanup.errors).toEqual([expect.stringMatching(new RegExp(`^s3://${own}/: its expiry lifecycle rules could not be put \\(s3:PutLifecycleConfiguration: ${code}: ${code} refused\\); emptied and deleted without them`))]);
     if (code === 'AccessDenied') expect(cleanup.errors[0]).toContain('s3:PutLifecycleConfiguration');
+  });
+
+  const denied = (message: string) => Object.assign(new Error(message), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+
+  it('names s3:GetLifecycleConfiguration when reading the rules is what was refused (review rM F5)', async () => {
+    const buckets = new Map([[own, { created: DRILL_STARTED, versions: 10, rules: [abortRule] }]]);
+    const { cleanup } = await cleanUp(buckets, { refused: { GetBucketLifecycleConfigurationCommand: denied('explicit deny') } });
+    expect(buckets.has(own)).toBe(false);
+    expect(cleanup.errors).toEqual([expect.stringContaining('could not be put (s3:GetLifecycleConfiguration: AccessDenied: explicit deny)')]);
+    expect(cleanup.errors[0]).toContain('let the drill cleanup role s3:GetLifecycleConfiguration on the <prefix>-drill-* buckets');
+    expect(cleanup.errors[0]).not.toContain('PutLifecycleConfiguration');
+  });
+
+  it.each([
+    ['PutBucketPolicyCommand', 's3:PutBucketPolicy', 'could not be sealed against late writes'],
+    ['ListMultipartUploadsCommand', 's3:ListBucketMultipartUploads', 'sealed against late writes, but its multipart uploads under way could not be aborted'],
+  ])('still gives rules to, empties and deletes buckets whose seal is refused at %s, and names %s (review rM F3)', async (command, action, said) => {
+    const leftover = `${drillScratchPrefix(PREFIX, '20261123T030000Z-1a2b3c4d')}photos`;
+    const buckets = new Map([
+      [own, { created: DRILL_STARTED, versions: 2_500, rules: [abortRule] }],
+      [leftover, { created: new Date(DRILL_STARTED.getTime() - 14 * 86_400_000), versions: 10, rules: [abortRule] }],
+    ]);
+    const { cleanup, model } = await cleanUp(buckets, { refused: { [command]: denied('explicit deny in a service control policy') } });
+    expect([...buckets.keys()]).toEqual([]);
+    expect(cleanup.removed).toEqual([`s3://${own}/`]);
+    expect(cleanup.swept).toEqual([`s3://${leftover}/`]);
+    expect(model.puts.get(own)).toContainEqual(expect.objectContaining({ ID: SCRATCH_EXPIRY_RULE }));
+    for (const bucket of [own, leftover]) {
+      expect(cleanup.errors).toContainEqual(
+        `s3://${bucket}/: ${said} (${action}: AccessDenied: explicit deny in a service control policy); emptied and deleted anyway${
+          action === 's3:PutBucketPolicy' ? " (a restore shard of a drill still within its timeout may write it again: DeleteBucket then fails, and a later drill's sweep takes it)" : ''
+        }; let the drill cleanup role ${action} on the <prefix>-drill-* buckets (an SCP or permission boundary may deny it)`,
+      );
+    }
   });
 
   describe('scratch directories (review rJ F1)', () => {
@@ -239,6 +276,100 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
       expect(rest.cleanup.errors).toEqual([]);
       expect(fs.readdirSync(root)).toEqual([]);
       expect(fs.readFileSync(path.join(outside, 'keep.txt'), 'utf8')).toBe('live data');
+    });
+
+    const NAME = `${drillScratchPrefix(PREFIX, DRILL)}home`;
+    // Enough calls for the trees here many times over; a walk that loops runs them out and says it was cut.
+    const calls = (n: number) => () => (n-- > 0 ? 1 : 0);
+    const latin1 = (dir: string, name: string) => Buffer.concat([Buffer.from(`${dir}/${name}`), Buffer.from([0xe9])]);
+
+    it('removes names that are not UTF-8 (a Latin-1 é, as restores write them back) (review rM F1)', async () => {
+      const top = path.join(root, NAME);
+      fs.mkdirSync(path.join(top, 'docs'), { recursive: true });
+      fs.writeFileSync(latin1(path.join(top, 'docs'), 'r'), 'x');
+      fs.mkdirSync(latin1(top, 'caf'));
+      fs.writeFileSync(Buffer.concat([latin1(top, 'caf'), Buffer.from('/menu')]), 'x');
+      await expect(removeScratchDirectory(root, NAME, calls(10_000))).resolves.toEqual({ done: true, removed: 5 });
+      expect(fs.readdirSync(root)).toEqual([]);
+    });
+
+    it('walks a tree deeper than the descriptors it keeps open, with a bounded number open', async () => {
+      let deepest = path.join(root, NAME);
+      for (let i = 0; i < 150; i++) deepest = path.join(deepest, `d${i % 10}`);
+      fs.mkdirSync(deepest, { recursive: true });
+      fs.writeFileSync(path.join(deepest, 'f'), 'x');
+      const openAtStart = fs.readdirSync('/proc/self/fd').length;
+      let mostOpen = 0;
+      const timeLeft = () => {
+        mostOpen = Math.max(mostOpen, fs.readdirSync('/proc/self/fd').length);
+        return 1;
+      };
+      await expect(removeScratchDirectory(root, NAME, timeLeft)).resolves.toEqual({ done: true, removed: 152 });
+      expect(fs.readdirSync(root)).toEqual([]);
+      expect(mostOpen - openAtStart).toBeLessThanOrEqual(64 + 4);
+    });
+
+    it('enters no link put in a directory’s place during the walk, and leaves its target alone (review rM F2)', async () => {
+      const outside = path.join(tmp, 'live');
+      fs.mkdirSync(path.join(outside, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(outside, 'keep.txt'), 'live data');
+      fs.writeFileSync(path.join(outside, 'sub', 'keep2.txt'), 'live data');
+      const top = path.join(root, NAME);
+      for (const sub of ['x', 'y']) {
+        fs.mkdirSync(path.join(top, sub, 'deep'), { recursive: true });
+        for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(top, sub, 'deep', `f${i}`), 'x');
+      }
+      // Once the walk is inside one subdirectory, a late restore shard swaps the other, which it has seen but not entered, for a link.
+      let swapped = '';
+      const timeLeft = () => {
+        const inside = ['x', 'y'].find((s) => fs.existsSync(path.join(top, s, 'deep')) && fs.readdirSync(path.join(top, s, 'deep')).length < 20);
+        if (!swapped && inside) {
+          swapped = inside === 'x' ? 'y' : 'x';
+          fs.renameSync(path.join(top, swapped), path.join(tmp, 'moved'));
+          fs.symlinkSync(outside, path.join(top, swapped));
+        }
+        return 1;
+      };
+      const result = await removeScratchDirectory(root, NAME, timeLeft).catch((err: unknown) => err);
+      expect(swapped).not.toBe('');
+      expect(fs.readdirSync(outside).sort()).toEqual(['keep.txt', 'sub']);
+      expect(fs.readFileSync(path.join(outside, 'sub', 'keep2.txt'), 'utf8')).toBe('live data');
+      // The link removed as a link; what was moved away is not the walk's any more.
+      expect(result).toEqual({ done: true, removed: 24 });
+      expect(fs.readdirSync(root)).toEqual([]);
+    });
+
+    describe('an rmdir refused', () => {
+      const fsPromises = jest.requireActual<typeof fs.promises>('node:fs/promises');
+      const realRmdir = fsPromises.rmdir.bind(fsPromises);
+      const refuseRmdir = (name: string, code: string) =>
+        jest.spyOn(fsPromises, 'rmdir').mockImplementation(async (p) => {
+          if (String(p).endsWith(`/${name}`)) throw Object.assign(new Error(`${code}: refused, rmdir '${String(p)}'`), { code });
+          return realRmdir(p);
+        });
+      afterEach(() => jest.restoreAllMocks());
+
+      it('with EACCES stops the walk and keeps the directory’s time (review rM F4)', async () => {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'locked'), { recursive: true });
+        fs.writeFileSync(path.join(top, 'f0'), 'x');
+        fs.writeFileSync(path.join(top, 'locked', 'f'), 'x');
+        const twoWeeksAgo = new Date(DRILL_STARTED.getTime() - 14 * 86_400_000);
+        fs.utimesSync(top, twoWeeksAgo, twoWeeksAgo);
+        refuseRmdir('locked', 'EACCES');
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toMatchObject({ code: 'EACCES' });
+        expect(fs.statSync(top).mtime).toEqual(twoWeeksAgo);
+      });
+
+      it('with ENOTEMPTY after a pass that removed nothing is an error for that directory, not a loop (review rM F1)', async () => {
+        fs.mkdirSync(path.join(root, NAME, 'stuck'), { recursive: true });
+        refuseRmdir('stuck', 'ENOTEMPTY');
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
+          new DrillScratchError(
+            `Scratch directory ${root}/${NAME}/stuck is not empty (ENOTEMPTY) though a pass over it found nothing left to remove; list it (ls -la) on the file system, remove what is left by hand, and a later drill's cleanup removes the rest`,
+          ),
+        );
+      });
     });
   });
 });
