@@ -19,7 +19,8 @@ export function partialCatalogAdvice(command: string, gapBelow?: string): string
   return (
     `the catalog is partial: the rebuild writes the newest backups first, so what is missing is the oldest, those that started before ${below}. ` +
     `Restores by point in time before ${below} are unreliable until the rebuild is finished, and refused meanwhile (PointInTimeInRebuildGapError: ` +
-    'the catalog holds the rebuild\'s marker until it is finished; a restore by backup id is not refused); later ones, the latest backup and failover already find the newest. ' +
+    'the catalog holds the rebuild\'s marker until it is finished; a restore by backup id is not refused), and so are a failover and a drill that pick the newest backup ' +
+    'when the catalog\'s newest is older than that (a round cut before its first write leaves nothing written); later points in time already find their backup. ' +
     'Finish it from a machine, which has no time limit and creates ' +
     `only the records the catalog lacks (writing the index items of those it holds again): ${command}`
   );

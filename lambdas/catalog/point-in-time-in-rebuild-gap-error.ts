@@ -4,7 +4,8 @@ import { type RebuildMarker } from './catalog-rebuild-marker';
  * A restore by point in time refused because the catalog's rebuild is unfinished (catalog-rebuild-marker.ts) and the
  * backup it would choose is older than what the rebuild has written so far: the backup of that time may be one the
  * rebuild has not written yet, and an older record the table still held would be restored in its place without a word
- * (review rH F2). A restore by backup id, or of the latest backup, is not concerned: the newest are written first.
+ * (review rH F2). A restore by backup id is not concerned; a choice of the newest is refused alike by the failover
+ * and the drill (review rP F1: a rebuild cut before its first write leaves its mark at the newest backup).
  */
 export class PointInTimeInRebuildGapError extends Error {
   override readonly name = 'PointInTimeInRebuildGapError';
@@ -22,11 +23,16 @@ export class PointInTimeInRebuildGapError extends Error {
   }
 }
 
-/** Why a point in time is not answered: the unfinished rebuild, and the time from which its catalog is whole. */
+/**
+ * Why a choice by time is not answered: the unfinished rebuild, and the backup down to which its catalog is whole. The
+ * marker does not say whether that backup is written: before its first write a rebuild marks the vault's newest backup,
+ * so "holds every backup from then on" would be untrue of a rebuild cut before it wrote any (review rP F1).
+ */
 export function rebuildGapReason(marker: RebuildMarker): string {
   return (
     `the catalog is being rebuilt from the ${marker.vault} vault and the rebuild has not finished (it is running, or it stopped; the marker was last written at ${marker.writtenAt}): ` +
-    `it writes the newest backups first and holds every backup started at or after ${marker.reliableFrom.startedAt} (backup ${marker.reliableFrom.backupId}) so far`
+    `it writes the newest backups first and has come down to the backup started ${marker.reliableFrom.startedAt} (${marker.reliableFrom.backupId}) so far: ` +
+    'the catalog may lack any backup older than that one, and that one too when the rebuild has not written one yet'
   );
 }
 

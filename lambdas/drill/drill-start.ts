@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
+import { choiceInRebuildGap } from '../catalog/catalog-rebuild-order';
 import { restoreRequestSchema } from '../restore/restore-request';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -8,6 +10,7 @@ import { drillIdOf } from './drill-id';
 import { parseDrillRequest } from './drill-request';
 import { UnreadableNewerBackupError, unreadableMaybeNewer, unreadableRecords } from '../failover/unreadable-newer-backups';
 import { isDrillable, selectDrillBackup } from './drill-selection';
+import { NewestBackupInRebuildGapError } from './newest-backup-in-rebuild-gap-error';
 import { createScratchBucket, type ScratchDirectoryRoot, scratchTargetName, scratchTargetOf } from './scratch-targets';
 import { forEachBounded } from '../../vault';
 
@@ -38,7 +41,8 @@ export type DrillEnvelope = { input: unknown; execution: string; startedAt: stri
 
 export type StartDrillDeps = {
   plans: readonly ProtectionPlanConfig[];
-  catalog: Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup'>;
+  /** The home region's catalog: the plan's records, one by id, and an unfinished rebuild's marker (for a backup the drill picks). */
+  catalog: Pick<BackupCatalog, 'listBackupsOfPlan' | 'getBackup'> & { rebuildMarker(): Pick<CatalogRebuildMarker, 'read'> };
   /** The vault the drill restores from: the function's home vault (a drill runs in its vault's region). */
   vault: VaultSide;
   /** The drill's region: its scratch buckets are made there. */
@@ -55,7 +59,8 @@ export type StartDrillDeps = {
  * then fails at once, nothing recorded), picks the backup and measures the RPO (drill-selection.ts),
  * fails (UnreadableNewerBackupError, recorded as FAILED) when a record the catalog passed over may be of a backup newer
  * than the newest it can drill, unless the input names the backup: a drill of an older backup in its place would prove
- * the wrong backup restorable, and measure the RPO against it (review 43c F2),
+ * the wrong backup restorable, and measure the RPO against it (review 43c F2); likewise (NewestBackupInRebuildGapError)
+ * when an unfinished rebuild of the catalog has not written down to that newest yet (review rP F1),
  * fails (BackupLacksPlanSourcesError, recorded as FAILED) when the backup it picks holds no snapshot of some source
  * of the plan (a named one is refused: InvalidInputError), makes the S3 scratch buckets (restores need their bucket to exist; tables and directories are made
  * by the restore itself), and returns one restore request per source of the plan.
@@ -82,6 +87,9 @@ export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps):
       .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))[0];
     const newer = unreadableMaybeNewer(unreadable.items, { after: newest?.startedAt, upTo: envelope.startedAt });
     if (newer.length > 0) throw new UnreadableNewerBackupError('drill', plan.name, { region: deps.region, vault: deps.vault }, newest, newer);
+    // An unfinished rebuild of the catalog may not have written the newest yet (review rP F1).
+    const marker = await deps.catalog.rebuildMarker().read();
+    if (marker && choiceInRebuildGap(newest, marker)) throw new NewestBackupInRebuildGapError(plan.name, deps.region, marker, newest);
   }
   const { backup, rpo } = selectDrillBackup(backups, {
     plan: plan.name,

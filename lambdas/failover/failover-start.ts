@@ -3,7 +3,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
 import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
-import { compareRebuildOrder } from '../catalog/catalog-rebuild-order';
+import { choiceInRebuildGap } from '../catalog/catalog-rebuild-order';
 import { rebuildGapAdvice, rebuildGapReason } from '../catalog/point-in-time-in-rebuild-gap-error';
 import { chooseSourceCopy, mirrorChoiceSchema } from '../mirror/mirror-choice';
 import { type MirrorLog } from '../mirror/mirror-log';
@@ -42,7 +42,7 @@ export type FailoverStart = z.infer<typeof failoverStartSchema>;
 /** The first state's envelope: the user's input and the execution it starts. */
 export type FailoverStartInput = { input: unknown; execution: string; startedAt: string; /** Its ARN ($$.Execution.Id), kept in the grants. @default the name */ executionArn?: string };
 
-/** What the failover reads of the DR catalog: the plan's records, one by id, and an unfinished rebuild's marker (for `at`). */
+/** What the failover reads of the DR catalog: the plan's records, one by id, and an unfinished rebuild's marker (for a choice by time). */
 export type FailoverCatalog = Pick<BackupCatalog, 'getBackup' | 'listBackupsOfPlan'> & { rebuildMarker(): Pick<CatalogRebuildMarker, 'read'> };
 
 export type FailoverStartDeps = PrepareTargetsDeps & {
@@ -120,8 +120,9 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
  * the DR vault still keeps qualifies: records its retention forgot (`forgottenAt`) stay COMMITTED for
  * the history, but their snapshots are gone, and the restore chain would refuse them only after
  * startFailover has created the targets. Chosen by time (newest, or `at`), it is refused with
- * UnreadableNewerBackupError when a record the catalog passed over may be of a later backup within that time: the
- * failover would restore an older backup in its place unseen (review 43c F2). `region`: the catalog's, for the
+ * UnreadableNewerBackupError when a record the catalog passed over may be of a later backup within that time, and with
+ * InvalidInputError when an unfinished rebuild of the catalog has not written down to it yet: either way the failover
+ * would restore an older backup in its place unseen (reviews 43c F2, rH F2, rP F1). `region`: the catalog's, for the
  * delete command that error gives.
  */
 export async function resolveFailoverBackup(
@@ -161,7 +162,7 @@ export async function resolveFailoverBackup(
     // An unfinished rebuild of the DR catalog (catalog-rebuild-marker.ts) may lack the backup of that time, newest
     // written first: one chosen older than its mark may stand for a backup not written yet (review rH F2).
     const marker = await catalog.rebuildMarker().read();
-    if (marker && (!record || compareRebuildOrder(record, marker.reliableFrom) < 0)) {
+    if (marker && choiceInRebuildGap(record, marker)) {
       throw new InvalidInputError(
         `Invalid failover input: at: plan "${request.plan}" has ${record ? `backup ${record.backupId} (started ${record.startedAt}) as the newest` : 'no backup'} in the DR catalog at or before ${request.at}, ` +
           `but ${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker, { retry: 'start the failover with this at again', byId: 'give the backupId to fail over to now' })}`,
@@ -180,6 +181,15 @@ export async function resolveFailoverBackup(
   }
   const newest = kept[0];
   refuseUnreadableNewer(newest);
+  // The newest as much as `at`: a rebuild cut before its first write leaves its mark at the vault's newest backup, and
+  // the catalog (a PITR copy, say) may hold only older ones, which would be restored as the newest without a word (review rP F1).
+  const marker = await catalog.rebuildMarker().read();
+  if (marker && choiceInRebuildGap(newest, marker)) {
+    throw new InvalidInputError(
+      `Invalid failover input: plan: plan "${request.plan}" has ${newest ? `backup ${newest.backupId} (started ${newest.startedAt}) as the newest` : 'no backup'} in the DR catalog, ` +
+        `but ${rebuildGapReason(marker)}. ${rebuildGapAdvice(marker, { retry: 'start the failover again', byId: 'give the backupId to fail over to now' })}`,
+    );
+  }
   if (!newest) {
     throw new InvalidInputError(
       `Invalid failover input: plan: plan "${request.plan}" has no committed backup in the DR catalog` +

@@ -136,7 +136,8 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     expect(err.join('\n')).toContain(
       'the catalog is partial: the rebuild writes the newest backups first, so what is missing is the oldest, those that started before the oldest backup it wrote. ' +
         'Restores by point in time before the oldest backup it wrote are unreliable until the rebuild is finished, and refused meanwhile (PointInTimeInRebuildGapError: ' +
-        'the catalog holds the rebuild\'s marker until it is finished; a restore by backup id is not refused); later ones, the latest backup and failover already find the newest. ' +
+        'the catalog holds the rebuild\'s marker until it is finished; a restore by backup id is not refused), and so are a failover and a drill that pick the newest backup ' +
+        'when the catalog\'s newest is older than that (a round cut before its first write leaves nothing written); later points in time already find their backup. ' +
         'Finish it from a machine, which has no time limit and creates only the records the catalog lacks (writing the index items of those it holds again): lifeboat catalog rebuild --vault dr --region dr --env dev --aws\n',
     );
   });

@@ -118,8 +118,8 @@ describe('a point in time while a catalog rebuild is unfinished (review rH F2)',
     await expect(refused).rejects.toThrow(PointInTimeInRebuildGapError);
     await expect(refused).rejects.toThrow(
       'Source "s" cannot be restored by point in time 2026-03-02T12:00:00.000Z: the catalog is being rebuilt from the dr vault and the rebuild has not finished ' +
-        '(it is running, or it stopped; the marker was last written at 2026-12-06T09:00:00.000Z): it writes the newest backups first and holds every backup started at or after ' +
-        '2026-03-03T10:00:00.000Z (backup b-3) so far, and the catalog would choose backup b-1 (started 2026-03-01T10:00:00.000Z), older than that, which may not be the newest backup of the source then. ' +
+        '(it is running, or it stopped; the marker was last written at 2026-12-06T09:00:00.000Z): it writes the newest backups first and has come down to the backup started ' +
+        '2026-03-03T10:00:00.000Z (b-3) so far: the catalog may lack any backup older than that one, and that one too when the rebuild has not written one yet, and the catalog would choose backup b-1 (started 2026-03-01T10:00:00.000Z), older than that, which may not be the newest backup of the source then. ' +
         'Finish the rebuild (from a machine, which has no time limit: lifeboat catalog rebuild --vault dr --region dr --env prod --aws; the command without --runbook creates only what the catalog lacks), ' +
         'then restore by point in time again; or restore by backup id now (a backup the catalog lists: `lifeboat backups list`).',
     );

@@ -5,6 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type DrillStart, startDrill, type StartDrillDeps } from '../../../../lambdas/drill/drill-start';
+import { REBUILD_MARKER_KEY, type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
+import { NewestBackupInRebuildGapError } from '../../../../lambdas/drill/newest-backup-in-rebuild-gap-error';
 import { UnreadableNewerBackupError } from '../../../../lambdas/failover/unreadable-newer-backups';
 import { drilledPlan } from './drill-test-plans';
 
@@ -13,16 +15,22 @@ import { drilledPlan } from './drill-test-plans';
  * backup (latest, or at random in the window) fails when that record may be of a backup newer than the newest it can
  * drill, instead of drilling an older one and measuring the RPO against it; a drill of a backup named by id, and
  * records from before the vault, forgotten, older than that backup or started after the drill, are not held up.
+ * Review rP F1: likewise when an unfinished rebuild of the catalog marks a backup newer than the newest it holds.
  * The real catalog over a mocked DynamoDB, so the records go through its schema.
  */
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const catalog = new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-west-2' })), 'lifeboat-dev-catalog');
 let items: Record<string, unknown>[] = [];
+/** The catalog rebuild's marker item (catalog-rebuild-marker.ts), read by its key alone: it is in no plan's index. */
+let marker: RebuildMarker | undefined;
 beforeEach(() => {
   ddb.reset();
+  marker = undefined;
   ddb.on(QueryCommand).callsFake(() => ({ Items: [...items].sort((a, b) => String(b.startedAt).localeCompare(String(a.startedAt))) }));
-  ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({ Item: items.find((i) => i.pk === input.Key.pk) }));
+  ddb.on(GetCommand).callsFake((input: { Key: { pk: string } }) => ({
+    Item: input.Key.pk === REBUILD_MARKER_KEY.pk ? marker && { ...REBUILD_MARKER_KEY, ...marker } : items.find((i) => i.pk === input.Key.pk),
+  }));
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
 });
 afterEach(() => jest.restoreAllMocks());
@@ -103,4 +111,28 @@ it('is not held up by a record from before the vault, one retention forgot, one 
   expect(drill.restores.map((r) => r.request.backupId)).toEqual([OLDER.backupId]);
   items.push(DAMAGED);
   await expect(start({ selection: 'latest' })).rejects.toThrow(`the primary catalog has a backup record it cannot read, ${String(DAMAGED.pk)} / BACKUP (started`);
+});
+
+it.each([['latest'], ['random-within-window']])('fails a %s drill when an unfinished rebuild of the catalog marks a backup newer than its newest; by id, or without a marker, drills as before (review rP F1)', async (selection) => {
+  // A rebuild cut before its first write: the mark stays at the vault's newest backup, which the catalog (restored from PITR) lacks.
+  items = [OLDER];
+  marker = { reliableFrom: { startedAt: '2026-12-09T10:00:00.000Z', backupId: String(DAMAGED.backupId) }, vault: 'primary', writtenAt: '2026-12-09T11:00:00.000Z' };
+  const failure = start({ selection });
+  await expect(failure).rejects.toThrow(NewestBackupInRebuildGapError);
+  await expect(failure).rejects.toThrow(
+    `Drill of plan "orders" failed: the catalog of us-east-1 has backup ${String(OLDER.backupId)} (started 2026-12-09T06:00:00.000Z) as the newest the drill can test, ` +
+      'but the catalog is being rebuilt from the primary vault and the rebuild has not finished (it is running, or it stopped; the marker was last written at 2026-12-09T11:00:00.000Z): ' +
+      `it writes the newest backups first and has come down to the backup started 2026-12-09T10:00:00.000Z (${String(DAMAGED.backupId)}) so far: ` +
+      'the catalog may lack any backup older than that one, and that one too when the rebuild has not written one yet; a drill of an older backup than the newest proves nothing about the newest. ' +
+      'Finish the rebuild (from a machine, which has no time limit: lifeboat catalog rebuild --vault primary; the command without --runbook creates only what the catalog lacks), ' +
+      'then run the drill again; or give "backupId" to drill a backup by id now (lifeboat drill run --plan orders --backup <id>).',
+  );
+  items = [];
+  await expect(start({ selection })).rejects.toThrow('the catalog of us-east-1 has no backup the drill can test, but the catalog is being rebuilt');
+  items = [OLDER];
+  expect((await start({ backupId: OLDER.backupId })).backup.backupId).toBe(OLDER.backupId);
+  marker = { ...marker, reliableFrom: { startedAt: String(OLDER.startedAt), backupId: String(OLDER.backupId) } };
+  expect((await start({ selection })).backup.backupId).toBe(OLDER.backupId);
+  marker = undefined;
+  expect((await start({ selection })).backup.backupId).toBe(OLDER.backupId);
 });

@@ -32,6 +32,7 @@ function deps(over: Partial<StartDrillDeps> = {}, backups: readonly BackupRecord
     catalog: {
       listBackupsOfPlan: async (plan: string) => backups.filter((b) => b.plan === plan),
       getBackup: async (id: string) => backups.find((b) => b.backupId === id),
+      rebuildMarker: () => ({ read: async () => undefined }),
     },
     vault: 'dr',
     region: 'us-west-2',

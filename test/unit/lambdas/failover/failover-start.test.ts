@@ -121,7 +121,7 @@ describe('a backup the DR vault forgot', () => {
       message: expect.stringMatching(
         new RegExp(
           `^Invalid failover input: at: plan "shop" has backup ${B1kept.backupId} \\(started ${B1kept.startedAt}\\) as the newest in the DR catalog at or before 2026-12-05T11:30:00Z, ` +
-            `but the catalog is being rebuilt from the dr vault .* holds every backup started at or after ${B3.startedAt} \\(backup ${B3.backupId}\\) so far\\. ` +
+            `but the catalog is being rebuilt from the dr vault .* has come down to the backup started ${B3.startedAt} \\(${B3.backupId}\\) so far: .*\\. ` +
             'Finish the rebuild \\(from a machine, which has no time limit: lifeboat catalog rebuild --vault dr --region dr --env au --aws; .*then start the failover with this at again; or give the backupId to fail over to now\\.$',
         ),
       ),
@@ -130,6 +130,28 @@ describe('a backup the DR vault forgot', () => {
     expect((await resolveFailoverBackup({ plan: 'shop', at: '2026-12-05T12:30:00Z' }, deps.catalog)).backupId).toBe(B3.backupId);
     expect((await resolveFailoverBackup({ plan: 'shop' }, deps.catalog)).backupId).toBe(B3.backupId);
     expect((await resolveFailoverBackup({ plan: 'shop', backupId: B1kept.backupId }, deps.catalog)).backupId).toBe(B1kept.backupId);
+  });
+
+  it('refuses the newest when an unfinished rebuild of the DR catalog marks a newer backup than the catalog holds; without a marker, the newest as before (review rP F1)', async () => {
+    // A DR catalog rebuild cut before its first write: its mark stays at the vault's newest backup, B3; the table (restored from PITR) holds only B1.
+    const B1kept = recordOf('20261205T100000Z-0000000b', '2026-12-05T10:00:00.000Z');
+    const marker: RebuildMarker = { reliableFrom: { startedAt: B3.startedAt, backupId: B3.backupId }, vault: 'dr', writtenAt: '2026-12-06T09:00:00.000Z' };
+    const { deps, s3Calls } = setup([B1kept], marker);
+    await expect(start({ targetSuffix: 'newest' }, deps)).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(
+        new RegExp(
+          `^Invalid failover input: plan: plan "shop" has backup ${B1kept.backupId} \\(started ${B1kept.startedAt}\\) as the newest in the DR catalog, ` +
+            `but the catalog is being rebuilt from the dr vault .* has come down to the backup started ${B3.startedAt} \\(${B3.backupId}\\) so far: ` +
+            'the catalog may lack any backup older than that one, and that one too when the rebuild has not written one yet\\. ' +
+            'Finish the rebuild \\(from a machine, which has no time limit: lifeboat catalog rebuild --vault dr; .*then start the failover again; or give the backupId to fail over to now\\.$',
+        ),
+      ),
+    });
+    expect(s3Calls).toEqual([]);
+    await expect(resolveFailoverBackup({ plan: 'shop' }, setup([], marker).deps.catalog)).rejects.toThrow(/^Invalid failover input: plan: plan "shop" has no backup in the DR catalog, but the catalog is being rebuilt/);
+    expect((await resolveFailoverBackup({ plan: 'shop', backupId: B1kept.backupId }, deps.catalog)).backupId).toBe(B1kept.backupId);
+    expect((await resolveFailoverBackup({ plan: 'shop' }, setup([B1kept]).deps.catalog)).backupId).toBe(B1kept.backupId);
   });
 
   it('refuses a forgotten backupId, naming when it was forgotten and the newest kept backup, before any bucket is created', async () => {
