@@ -95,7 +95,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
   } catch (err) {
     io.err(`lifeboat catalog rebuild: ${err instanceof Error ? err.message : String(err)}`);
     // Cut after it wrote: what it wrote stays, newest first, and the same command creates only the rest.
-    if (written > 0) io.err(`The ${written} record(s) created before this stay (the newest backups first, so the catalog lacks the oldest): run the command again to finish.`);
+    if (written > 0) io.err(`The ${written} record(s) created before this stay (the newest backups first, so the catalog lacks the oldest): run the command again to finish (it warns again of the legal holds they lack: each record says it was rebuilt).`);
     return isUsageError(err) ? 2 : 1;
   }
 }

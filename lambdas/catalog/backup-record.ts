@@ -145,6 +145,14 @@ export const backupRecordSchema = z.object({
   cause: z.string().optional(),
   hold: legalHoldSchema.optional(),
   /**
+   * Set on a record a catalog rebuild created (catalog-rebuild.ts), never on the workflow's own: when, and whether its
+   * legal hold was rebuilt (from Object Lock). A hold lives in the catalogs only, so `holdRebuilt: false` means the
+   * record may lack a hold it had: a rebuild that finds the record already there (a retried round, the machine run that
+   * finishes a failed runbook) counts it in its legal-hold warning again (review rL R1, R2). Informational only: no
+   * writer must honour it, so CATALOG_FORMAT stays; a CLI from before it drops it on read and warns of nothing, as it did.
+   */
+  rebuilt: z.object({ at: z.string().min(1), holdRebuilt: z.boolean() }).optional(),
+  /**
    * When retention forgot the backup from the vault of this catalog's region (its snapshot objects
    * deleted there; docs/RUNBOOKS.md, "Retention"). A forgotten backup is kept as a record for the
    * history but cannot be restored or drilled from that vault.

@@ -25,3 +25,18 @@ export function partialCatalogAdvice(command: string, gapBelow?: string): string
     `only the records the catalog lacks (writing the index items of those it holds again): ${command}`
   );
 }
+
+/**
+ * What a rebuild that wrote nothing means (its first round had no time left after the vault's scan): none of the vault's
+ * backups is in the catalog by this rebuild, so the newest are missing too, not only the oldest (review rL R3: the advice
+ * said later points in time, the latest backup and failover already found the newest). Its marker stands at the vault's
+ * newest backup, so each of them is refused rather than given an older record the table may hold.
+ */
+export function nothingWrittenAdvice(command: string): string {
+  return (
+    'the catalog has none of the vault\'s backups written by this rebuild, so every restore by point in time, the latest backup and failover are affected: ' +
+    'until the rebuild is finished a restore by point in time is refused (PointInTimeInRebuildGapError: the catalog holds the rebuild\'s marker, at the vault\'s newest backup), ' +
+    'and so are a failover and a drill that pick the newest backup; a restore by backup id finds only the records the catalog held before. ' +
+    `Finish it from a machine, which has no time limit and creates only the records the catalog lacks (writing the index items of those it holds again): ${command}`
+  );
+}

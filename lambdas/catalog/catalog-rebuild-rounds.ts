@@ -21,12 +21,19 @@ const rebuiltBackupSchema = z.object({
   note: z.string().optional(),
   derived: z.array(z.string()).optional(),
   unrecovered: z.array(z.string()).optional(),
+  rebuiltEarlier: z.literal(true).optional(),
 });
 
-/** What the previous round's result (`$.rebuild`) holds of the totals; absent fields (a round of a runbook from before them) count 0. */
+/**
+ * What the previous round's result (`$.rebuild`) holds of the totals; absent fields (a round of a runbook from before
+ * them) count 0, but for `holds`: absent with records created, those records are counted as not held (review rL R4: read
+ * as 0, the execution's output said nothing of the holds the earlier rounds did not rebuild).
+ */
 export const earlierRoundsShape = {
   created: z.number().int().nonnegative(),
-  holds: z.object({ notRebuilt: z.number().int().nonnegative(), recovered: z.number().int().nonnegative(), refused: z.string().optional() }).optional(),
+  holds: z
+    .object({ notRebuilt: z.number().int().nonnegative(), recovered: z.number().int().nonnegative(), refused: z.string().optional(), presumedNotRebuilt: z.number().int().nonnegative().optional() })
+    .optional(),
   createdAttention: z.number().int().nonnegative().optional(),
   report: z.object({ attention: z.array(rebuiltBackupSchema) }).optional(),
 };
@@ -54,10 +61,15 @@ export function addUpRounds(report: CatalogRebuildReport, summary: CatalogRebuil
   // What earlier rounds created, this one finds in the catalog: counted as created, as the run did.
   const outcomes = { ...summary.outcomes, created, unchanged: Math.max(0, summary.outcomes.unchanged - createdBefore) };
 
-  const before = earlier?.holds ?? { notRebuilt: 0, recovered: 0 };
+  const before: LegalHoldTally = earlier?.holds ?? { notRebuilt: createdBefore, recovered: 0, ...(createdBefore > 0 ? { presumedNotRebuilt: createdBefore } : {}) };
   const now = legalHoldTally(report);
   const refused = before.refused ?? now.refused?.slice(0, REFUSAL_CHARS);
-  const holds: LegalHoldTally = { notRebuilt: before.notRebuilt + now.notRebuilt, recovered: before.recovered + now.recovered, ...(refused !== undefined ? { refused } : {}) };
+  const holds: LegalHoldTally = {
+    notRebuilt: before.notRebuilt + now.notRebuilt,
+    recovered: before.recovered + now.recovered,
+    ...(refused !== undefined ? { refused } : {}),
+    ...(before.presumedNotRebuilt !== undefined ? { presumedNotRebuilt: before.presumedNotRebuilt } : {}),
+  };
   const warnings = legalHoldWarnings(holds, location);
 
   // The earlier rounds' created entries after this round's (which lists what was skipped and kept first), within the bound.

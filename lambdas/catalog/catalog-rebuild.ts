@@ -25,6 +25,10 @@ export type { RebuildPosition } from './catalog-rebuild-order';
  * without a word (audit c5-3), and retention could forget a backup under a legal hold. On a vault with Object Lock,
  * `lifeboat backups hold` also sets the S3 legal hold on the backup's objects, so a created record whose snapshot
  * objects are held there gets a hold again (HELD_BY_OBJECT_LOCK: its reason and author are in no vault).
+ * Each created record says so itself (`rebuilt: { at, holdRebuilt }`), and a rebuild that finds such a record already
+ * there counts its hold again (`rebuiltEarlier`): until review rL R1/R2 only the run that created a record said it
+ * lacked its hold, so a round retried after a throttle, or the machine run that finishes a failed runbook, found the
+ * records `unchanged` and warned of nothing.
  *
  * Newest first, and cut by a deadline (the runbook's Lambda has 15 minutes): a run out of time leaves the catalog
  * holding the newest backups, which a point-in-time restore, latestBackupOfSource and failover choose, and says what
@@ -100,6 +104,12 @@ export type RebuiltBackup = {
   derived?: string[];
   /** Fields a created record lacks, or holds a stand-in for, because its snapshots do not say them. */
   unrecovered?: string[];
+  /**
+   * An `unchanged` record that an earlier rebuild created (its `rebuilt` field) and that this run had not counted yet (a
+   * retried round, a later run): counted in the legal-hold tally as if created here, HOLD_NOT_REBUILT in `unrecovered`
+   * when it is still without a hold.
+   */
+  rebuiltEarlier?: true;
 };
 
 export type MissingSnapshots = { backupId: string; plan: string; sources: { source: string; snapshotId: string }[] };
@@ -139,8 +149,10 @@ export type CatalogRebuildReport = {
 /**
  * Legal holds of the records a rebuild created: `notRebuilt` created without one, `recovered` held again from Object Lock,
  * `refused` why the S3 legal holds could not be read (a denied s3:GetObjectLegalHold), when they could not.
+ * `presumedNotRebuilt`: how many of `notRebuilt` are records of earlier rounds whose holds were not carried (a runbook
+ * execution started before the rounds carried them, review rL R4), counted as without a hold since that is not known.
  */
-export type LegalHoldTally = { notRebuilt: number; recovered: number; refused?: string };
+export type LegalHoldTally = { notRebuilt: number; recovered: number; refused?: string; presumedNotRebuilt?: number };
 
 type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[]; oldShape: boolean };
 
@@ -197,7 +209,10 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
       progress = { complete: false, left, ...(last ? { resumeBelow: { startedAt: last.startedAt, backupId: last.backupId } } : {}) };
       break;
     }
-    backups.push(await applyCandidate(candidate, deps.catalog, holdOf, listed.get(candidate.record.backupId)));
+    // Below an earlier round's mark (or with none) nothing of this run counted a record already there: one an earlier,
+    // failed attempt of this round created is counted now. Above it an earlier round counted it (the plan index lagging).
+    const uncounted = !deps.doneAbove || compareRebuildOrder(candidate.record, deps.doneAbove) < 0;
+    backups.push(await applyCandidate(candidate, deps.catalog, holdOf, listed.get(candidate.record.backupId), { at: clock().toISOString(), uncounted }));
   }
   // Cut: the mark moves to where this round stopped (a round that reached nothing leaves the one written above).
   // Complete: removed, also when an earlier run's was left and this one had nothing to write.
@@ -256,7 +271,7 @@ function differNote(existing: BackupRecord, record: BackupRecord): { note?: stri
 
 /** The legal holds of what one rebuild (or round) created, as counts. */
 export function legalHoldTally(report: Pick<CatalogRebuildReport, 'backups' | 'legalHoldsUnread'>): LegalHoldTally {
-  const created = report.backups.filter((b) => b.outcome === 'created');
+  const created = report.backups.filter((b) => b.outcome === 'created' || b.rebuiltEarlier === true);
   const notRebuilt = created.filter((b) => b.unrecovered?.includes(HOLD_NOT_REBUILT)).length;
   return { notRebuilt, recovered: created.length - notRebuilt, ...(report.legalHoldsUnread !== undefined ? { refused: report.legalHoldsUnread } : {}) };
 }
@@ -273,6 +288,10 @@ export function legalHoldWarnings(holds: LegalHoldTally, location: string): stri
       : `the S3 legal holds of the snapshot objects in ${location} could not be read (${holds.refused}), so no hold was recovered from Object Lock: ` +
         `s3:GetObjectLegalHold on its snapshots/* must be allowed to the credentials that rebuild by their IAM policy and, for a vault in another account ` +
         `(a DR vault with drAccount), by that bucket's policy too (a DR stack deployed since audit g7-1 allows it there); allow it, or hold the backups again by hand`,
+    (holds.presumedNotRebuilt ?? 0) > 0
+      ? `${holds.presumedNotRebuilt} of the records counted as not held were created by rounds of this execution that ran before a deploy made the rounds carry their legal holds: ` +
+        'whether any was held again from Object Lock is not known, so each is counted as not held'
+      : undefined,
   ].filter((w): w is string => w !== undefined);
 }
 
@@ -441,7 +460,13 @@ function unlessInvalidItem(err: unknown): undefined {
  * listing read it; absent, the conditional put tells whether one exists (an item the listing passed over as invalid, or
  * one written since, is then read).
  */
-async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog, holdOf: HoldOf, listed: BackupRecord | undefined): Promise<RebuiltBackup> {
+async function applyCandidate(
+  candidate: Candidate,
+  catalog: RebuildCatalog,
+  holdOf: HoldOf,
+  listed: BackupRecord | undefined,
+  run: { at: string; uncounted: boolean },
+): Promise<RebuiltBackup> {
   const { record } = candidate;
   const base = { backupId: record.backupId, plan: record.plan };
   let existing: BackupRecord | undefined = listed;
@@ -452,6 +477,7 @@ async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog, hol
       record.hold = hold;
       candidate.unrecovered = candidate.unrecovered.filter((u) => u !== HOLD_NOT_REBUILT);
     }
+    record.rebuilt = { at: run.at, holdRebuilt: hold !== undefined };
     if (!existing && (await catalog.putRebuiltBackup(record))) {
       await catalog.indexCommittedBackup(record);
       return {
@@ -471,7 +497,17 @@ async function applyCandidate(candidate: Candidate, catalog: RebuildCatalog, hol
   if (existing.status !== 'COMMITTED') return { ...base, outcome: 'kept', note: keptNote(existing) };
   await catalog.indexCommittedBackup(existing);
   // Its copies.dr stays as it is, even when the DR vault holds its snapshots: only replication vouches for a DR copy (copiesOf).
-  return { ...base, outcome: 'unchanged', ...differNote(existing, record) };
+  return { ...base, outcome: 'unchanged', ...differNote(existing, record), ...(run.uncounted ? rebuiltEarlier(existing) : {}) };
+}
+
+/**
+ * A record found in the catalog that a rebuild created: counted in the legal-hold tally again as it was created, without
+ * a hold or held again from Object Lock. One whose hold changed since (held by an operator, or its rebuilt hold released)
+ * is not counted: someone decided its hold after the rebuild.
+ */
+function rebuiltEarlier(existing: BackupRecord): Pick<RebuiltBackup, 'rebuiltEarlier' | 'unrecovered'> {
+  if (existing.rebuilt === undefined || existing.rebuilt.holdRebuilt !== (existing.hold !== undefined)) return {};
+  return existing.rebuilt.holdRebuilt ? { rebuiltEarlier: true } : { rebuiltEarlier: true, unrecovered: [HOLD_NOT_REBUILT] };
 }
 
 type HoldOf = (record: BackupRecord) => Promise<LegalHold | undefined>;

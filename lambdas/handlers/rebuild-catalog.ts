@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CATALOG_REBUILD_ROUNDS } from '../../config/catalog-rebuild-rounds';
 import { type LegalHoldTally, rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
 import { catalogRebuildCommandLine } from '../catalog/catalog-rebuild-command-line';
-import { CatalogRebuildIncompleteError, partialCatalogAdvice } from '../catalog/catalog-rebuild-incomplete-error';
+import { CatalogRebuildIncompleteError, nothingWrittenAdvice, partialCatalogAdvice } from '../catalog/catalog-rebuild-incomplete-error';
 import { addUpRounds, earlierRoundsShape } from '../catalog/catalog-rebuild-rounds';
 import { catalogRebuildSide } from '../catalog/catalog-rebuild-side';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../catalog/catalog-rebuild-summary';
@@ -86,9 +86,10 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     const why = advance
       ? `the catalog rebuild ran out of time after ${round} rounds of one Lambda invocation each (each scans the vault's ${report.snapshots} snapshots again)`
       : `a round of the catalog rebuild had no time left to write a backup after scanning the vault's ${report.snapshots} snapshots`;
-    throw new CatalogRebuildIncompleteError(
-      `${why}: ${progress.left} older backup(s) have no record in the catalog yet and ${created} were created; ${partialCatalogAdvice(command, progress.resumeBelow?.startedAt)}`,
-    );
+    // The failed execution has no output: the legal holds of what the rounds created are said here or nowhere (review rL R2).
+    const holdWarnings = (total.warnings ?? []).map((w) => `${w}; `).join('');
+    const advice = progress.resumeBelow ? partialCatalogAdvice(command, progress.resumeBelow.startedAt) : nothingWrittenAdvice(command);
+    throw new CatalogRebuildIncompleteError(`${why}: ${progress.left} older backup(s) have no record in the catalog yet and ${created} were created; ${holdWarnings}${advice}`);
   }
   return {
     done: false,

@@ -206,7 +206,8 @@ it('rebuilds every committed backup field for field, with its index items, from 
   const report = await rebuildCatalog(deps());
 
   // PENDING, held in the DR vault or not: what each record said until replication vouched for its copy (the next pass does).
-  const expected = originals.map((r) => ({ ...r, copies: { primary: 'COMMITTED' as const, dr: 'PENDING' as const } }));
+  // Each says a rebuild created it, without its hold (review rL R1).
+  const expected = originals.map((r) => ({ ...r, copies: { primary: 'COMMITTED' as const, dr: 'PENDING' as const }, rebuilt: { at: expect.any(String) as string, holdRebuilt: false } }));
   for (const original of expected) expect(catalog.records.get(original.backupId)).toEqual(original);
   // Field for field but the legal hold, which no vault records (audit c5-3).
   expect(report.backups.map((b) => [b.backupId, b.outcome, b.derived, b.unrecovered])).toEqual(originals.map((r) => [r.backupId, 'created', undefined, [HOLD_NOT_REBUILT]]));
@@ -405,7 +406,17 @@ it('says a legal hold is not rebuilt: hold unrecovered on every created record, 
   const fromDr = (await rebuildCatalog(deps({ side: 'dr', drHolds: null }))).warnings;
   expect(fromDr).toEqual([expect.stringContaining("the other region's catalog, the one this rebuild did not write, keeps")]);
   expect(fromDr?.join('')).not.toMatch(/primary region's catalog|DR region's catalog/);
-  // Nothing created, nothing lost: no warning.
+  // Nothing created, but the records an earlier rebuild created still lack their holds: it warns again of them, and
+  // counts them as created (review rL R2: the machine run that finished a failed runbook warned of nothing).
+  const again = await rebuildCatalog(deps({ side: 'dr', drHolds: null }));
+  expect(again.backups.map((b) => [b.outcome, b.rebuiltEarlier, b.unrecovered])).toEqual([
+    ['unchanged', true, [HOLD_NOT_REBUILT]],
+    ['unchanged', true, [HOLD_NOT_REBUILT]],
+    ['unchanged', true, [HOLD_NOT_REBUILT]],
+  ]);
+  expect(again.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 3 record\(s\) created here is held/)]);
+  // Held again by an operator (or released): nothing left to say.
+  for (const r of catalog.records.values()) r.hold = { reason: 'case 42', by: 'legal', at: '2026-12-07T00:00:00.000Z' };
   expect((await rebuildCatalog(deps({ side: 'dr', drHolds: null }))).warnings).toBeUndefined();
 });
 
@@ -524,7 +535,7 @@ it('cut by its deadline, writes the newest backups and not the oldest, says what
     [middle.backupId, 'unchanged'],
     [newest.backupId, 'unchanged'],
   ]);
-  for (const original of [oldest, middle, newest]) expect(counting.records.get(original.backupId)).toEqual({ ...original, copies: { primary: 'COMMITTED', dr: 'PENDING' } });
+  for (const original of [oldest, middle, newest]) expect(counting.records.get(original.backupId)).toEqual({ ...original, copies: { primary: 'COMMITTED', dr: 'PENDING' }, rebuilt: { at: expect.any(String), holdRebuilt: false } });
   expect(counting.index.size).toBe(6);
   // Complete: the marker is gone, and nothing refuses a point in time any more.
   expect(counting.marker).toBeUndefined();

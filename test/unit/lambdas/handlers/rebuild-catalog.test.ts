@@ -6,6 +6,7 @@ import { type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-
 import { addUpRounds } from '../../../../lambdas/catalog/catalog-rebuild-rounds';
 import { summarizeRebuild } from '../../../../lambdas/catalog/catalog-rebuild-summary';
 import { handler, rebuildCatalogHandler } from '../../../../lambdas/handlers/rebuild-catalog';
+import { TransientError } from '../../../../lambdas/runtime/errors';
 import { type LambdaRuntime } from '../../../../lambdas/runtime/lambda-runtime';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
@@ -30,6 +31,8 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
   const records = new Map<string, BackupRecord>();
   /** The rebuild's marker in the catalog (catalog-rebuild-marker.ts), as it stands. */
   let marker: RebuildMarker | undefined;
+  /** The backup whose index write DynamoDB throttles once (a TransientError: Step Functions retries the round with the same input). */
+  let throttleIndexOf: string | undefined;
 
   beforeAll(async () => {
     vault = await initVault(new MemoryVaultStore('rounds'), new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
@@ -47,6 +50,7 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
   beforeEach(() => {
     records.clear();
     marker = undefined;
+    throttleIndexOf = undefined;
     // Only Date: each record written takes ten minutes of the invocation's fifteen (the rest of the clock runs).
     jest.useFakeTimers({ now: Date.UTC(2026, 11, 6), doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
   });
@@ -60,7 +64,11 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
       records.set(r.backupId, r);
       return true;
     },
-    indexCommittedBackup: async () => undefined,
+    indexCommittedBackup: async (r: BackupRecord) => {
+      if (r.backupId !== throttleIndexOf) return;
+      throttleIndexOf = undefined;
+      throw new TransientError('ProvisionedThroughputExceededException: throttled');
+    },
     listBackupsOfPlan: async (plan: string) => [...records.values()].filter((r) => r.plan === plan),
     rebuildMarker: () => ({
       write: async (m: RebuildMarker) => {
@@ -139,7 +147,7 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     await expect(last).rejects.toMatchObject({
       name: 'CatalogRebuildIncompleteError',
       message: expect.stringMatching(
-        /ran out of time after 12 rounds .*: 1 older backup\(s\) have no record in the catalog yet and 2 were created; the catalog is partial: .*what is missing is the oldest, those that started before 2026-03-02T10:00:00\.000Z\. Restores by point in time before 2026-03-02T10:00:00\.000Z are unreliable until the rebuild is finished, and refused meanwhile \(PointInTimeInRebuildGapError: .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
+        /ran out of time after 12 rounds .*: 1 older backup\(s\) have no record in the catalog yet and 2 were created; legal holds are not rebuilt: .* none of the 2 record\(s\) created here is held, .*; the catalog is partial: .*what is missing is the oldest, those that started before 2026-03-02T10:00:00\.000Z\. Restores by point in time before 2026-03-02T10:00:00\.000Z are unreliable until the rebuild is finished, and refused meanwhile \(PointInTimeInRebuildGapError: .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
       ),
     });
     records.clear();
@@ -147,5 +155,47 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
       name: 'CatalogRebuildIncompleteError',
       message: expect.stringContaining('a round of the catalog rebuild had no time left to write a backup after scanning the vault\'s 3 snapshots: 3 older backup(s) have no record in the catalog yet'),
     });
+  });
+
+  // Review rL R2: the failed execution has no output, so the holds the rounds carried were said nowhere.
+  it('out of rounds, the CatalogRebuildIncompleteError carries the legal-hold warning of every record the rounds created', async () => {
+    const previous = { round: CATALOG_REBUILD_ROUNDS - 1, created: 5000, holds: { notRebuilt: 5000, recovered: 0 }, createdAttention: 0, resumeBelow: { startedAt: '2026-03-02T10:00:00.000Z', backupId: '20260302T100000Z-00000002' } };
+    await expect(rebuildCatalogHandler(runtime)({ request: {}, rebuild: previous }, invocation(0))).rejects.toMatchObject({
+      name: 'CatalogRebuildIncompleteError',
+      message: expect.stringMatching(/and 5000 were created; legal holds are not rebuilt: .* none of the 5000 record\(s\) created here is held, .*Before retention next runs, hold each backup/),
+    });
+  });
+
+  // Review rL R3: with nothing written the newest are missing too, not only the oldest.
+  it('a first round that wrote nothing says every restore by time, the latest backup and failover are affected', async () => {
+    const failed = await rebuildCatalogHandler(runtime)({ request: {} }, invocation(0)).catch((e: Error) => e);
+    expect(records.size).toBe(0);
+    expect((failed as Error).message).toContain("the catalog has none of the vault's backups written by this rebuild, so every restore by point in time, the latest backup and failover are affected");
+    expect((failed as Error).message).not.toMatch(/already find|those that started before/);
+  });
+
+  // Review rL R1: the retry found the records its failed attempt created `unchanged` and said nothing of their holds.
+  it('a round retried after a TransientError (same input) warns of the holds of the records its failed attempt created', async () => {
+    throttleIndexOf = '20260301T100000Z-00000001'; // the oldest, written last
+    await expect(rebuildCatalogHandler(runtime)({ request: {} }, invocation(60 * MINUTE))).rejects.toMatchObject({ name: 'TransientError' });
+    expect(records.size).toBe(3);
+    const retried = await rebuildCatalogHandler(runtime)({ request: {} }, invocation(60 * MINUTE));
+    expect(retried).toMatchObject({ done: true, created: 0, holds: { notRebuilt: 3, recovered: 0 }, report: { outcomes: { created: 0, unchanged: 3 } } });
+    expect(retried.report.warnings).toEqual([expect.stringMatching(/^legal holds are not rebuilt: .* none of the 3 record\(s\) created here is held/)]);
+  });
+
+  // Review rL R4: an execution started before the deploy carries `created` and no `holds`: read as 0, they went unsaid.
+  it('a round of an execution started before the holds were carried counts the earlier rounds\' records as not held, and says so', async () => {
+    for (const day of [2, 3]) {
+      const backupId = `2026030${day}T100000Z-0000000${day}`;
+      records.set(backupId, { backupId, plan: 'orders', environment: 'prod', status: 'COMMITTED', strategy: 'full', startedAt: `2026-03-0${day}T10:00:00.000Z`, sourceNames: ['orders-bucket'], sources: [], shardCount: 1 });
+    }
+    const old = { round: 1, created: 2, resumeBelow: { startedAt: '2026-03-02T10:00:00.000Z', backupId: '20260302T100000Z-00000002' } };
+    const last = await rebuildCatalogHandler(runtime)({ request: {}, rebuild: old }, invocation(15 * MINUTE));
+    expect(last).toMatchObject({ done: true, created: 3, holds: { notRebuilt: 3, recovered: 0, presumedNotRebuilt: 2 } });
+    expect(last.report.warnings).toEqual([
+      expect.stringMatching(/^legal holds are not rebuilt: .* none of the 3 record\(s\) created here is held/),
+      expect.stringMatching(/^2 of the records counted as not held were created by rounds of this execution that ran before a deploy/),
+    ]);
   });
 });
