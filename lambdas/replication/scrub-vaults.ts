@@ -52,10 +52,12 @@ export type ScrubVaultsOptions = {
    * copy-back after it. It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
    * COPY_BACK_RESERVE_MS (so a cut run still has REPAIR_BUDGET_MS for them, corrupt objects of its slice first): an
    * object not started is `unrepaired` with `goodCopy` if this run verified the other copy, otherwise with `otherCopy:
-   * 'unverified'` (its backups mapped by reads that start none after the deadline less UNVERIFIED_MAPPING_MARGIN_MS), and
+   * 'unverified'`, and
    * a later scrub with repair copies it (the next one a missing object, the one whose slice holds it a corrupt one). Nor
    * does it start a read to work out what a vault lacking something needs after that cutoff: the data/, index/ and
-   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsUntil), for the next run. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
+   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsUntil), for the next run. What is left
+   * unrepaired with no good copy is mapped to its backups by reads that start none after the deadline less
+   * DAMAGE_MAPPING_MARGIN_MS; cut there, each object is reported without them, with a note. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
   /** The deadline's clock. @default Date.now */
@@ -185,7 +187,9 @@ export const COPY_BACK_RESERVE_MS = 60_000;
 /**
  * Time kept between the end of the repairs and the deadline, for what follows them: the repairs in flight (each a
  * read of the other copy, a copy and a read of the copy), the look for a running prune and its copy-backs, and the
- * mapping of damage to backups. The same minute as COPY_BACK_RESERVE_MS: no repair starts after the deadline less that
+ * mapping of damage to backups, which gets what is left of it: it starts no read after the deadline less
+ * DAMAGE_MAPPING_MARGIN_MS, and cut there names the objects without their backups (describeDamageUntil). The same
+ * minute as COPY_BACK_RESERVE_MS: no repair starts after the deadline less that
  * minute (missing objects come from the full listings whatever the slice, so a vault lacking a whole backup has more
  * to copy than any run holds), and those in flight then (a few packs, seconds each) end well within it; what was not
  * started is left `unrepaired` (with its good copy, or `otherCopy: 'unverified'` when the run did not read it), for the next
@@ -205,11 +209,12 @@ export const SLICE_READ_RESERVE_MS = COPY_BACK_RESERVE_MS;
 export const REPAIR_BUDGET_MS = 120_000;
 
 /**
- * Time kept before the deadline in which the mapping of objects left at the repair cutoff, whose other copy was not read
- * (describeUnverifiedCopies), starts no read: what it reads are snapshots, index objects and manifest objects (a few
- * MiB at most, well under a second each from S3), so those in flight then end before the deadline.
+ * Time kept before the deadline in which the mapping of unrepaired objects to backups (describeDamageUntil: lost ones,
+ * those whose other copy is archived, and those left at the repair cutoff unread) starts no read: what it reads are
+ * snapshots, index objects and manifest objects (a few MiB at most, well under a second each from S3, 8 index objects
+ * at a time), so those in flight then end before the deadline.
  */
-export const UNVERIFIED_MAPPING_MARGIN_MS = 10_000;
+export const DAMAGE_MAPPING_MARGIN_MS = 10_000;
 
 /** Why an object whose repair the deadline left no time to start is unrepaired: a missing one. */
 export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next scrub with repair copies the rest";
@@ -468,23 +473,20 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     }
   }
 
-  // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding says.
+  // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding
+  // says, and one archived in one is archived, whatever an unverified one says.
   const unrepaired = new Map<string, VaultSide[]>();
-  const lostKeys = new Set<string>();
-  const notOnlyUnverified = new Set<string>();
+  const left = new Map<string, { kind: MappedKind; problems: Set<ScrubFinding['problem']> }>();
   for (const f of findings) {
     if (f.outcome !== 'unrepaired' || f.goodCopy === true) continue;
     unrepaired.set(f.key, [...(unrepaired.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
-    if (f.otherCopy === undefined) lostKeys.add(f.key);
-    if (f.otherCopy !== 'unverified') notOnlyUnverified.add(f.key);
+    const kind: MappedKind = f.otherCopy ?? 'lost';
+    const was = left.get(f.key);
+    const problems = new Set([...(was?.problems ?? []), f.problem]);
+    left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems });
   }
-  const problemOf = new Map(findings.map((f) => [f.key, f.problem]));
-  const mapped = new Map([...unrepaired].filter(([key]) => notOnlyUnverified.has(key)));
-  const unverified = new Map([...unrepaired].filter(([key]) => !notOnlyUnverified.has(key)));
-  const described = [
-    ...(mapped.size > 0 ? await describeDamage(vaults, mapped) : []),
-    ...(unverified.size > 0 ? await describeUnverifiedCopies(vaults, unverified, problemOf, options.deadline, now) : []),
-  ];
+  const described = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, options.deadline, now) : [];
+  const lostKeys = new Set([...left].filter(([, l]) => l.kind === 'lost').map(([key]) => key));
   const damage = described.filter((d) => lostKeys.has(d.key));
   const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
   findings.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -510,22 +512,39 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   };
 }
 
+/** How an unrepaired object with no good copy is known, most severe first (an object's worst finding says). */
+const MAPPED_KINDS = ['lost', 'archived', 'unverified'] as const;
+type MappedKind = (typeof MAPPED_KINDS)[number];
+
 /**
- * Maps the objects left at the repair cutoff whose other copy this run did not read (`otherCopy: 'unverified'`, none of
- * them lost or archived) to the backups they hit, as describeDamage does, with reads of its own: snapshots, index objects
- * and manifests read after the repairs, how many depending on how far they got, so the walk starts no read after the
- * deadline less UNVERIFIED_MAPPING_MARGIN_MS (until then it ran past the deadline). Cut there, each object is named
- * without its backups, with a note saying why. Without a deadline (no object is left at a cutoff then) it is not bounded.
+ * When a scrub names again the backups of an object whose mapping the deadline cut, by how it is known: an unverified
+ * one is read again by the scrub that repairs it (whenRepairedAgain); a lost or archived one by any scrub that finds it,
+ * every run when it is missing in a vault (the listings), only the run whose slice holds it when it is corrupt in both.
  */
-async function describeUnverifiedCopies(
+function whenMappedAgain(kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>): string {
+  if (kind === 'unverified') return `${whenRepairedAgain(problems)} (or names them)`;
+  if (problems.has('missing')) return 'the next scrub names them';
+  return 'a scrub names them when its slice comes round again, or now `lifeboat scrub --fraction 1`';
+}
+
+/**
+ * Maps the objects left unrepaired with no good copy (lost, archived other copy, or other copy left unread at the repair
+ * cutoff) to the backups they hit (describeDamage), in one walk that starts no read after the deadline less
+ * DAMAGE_MAPPING_MARGIN_MS: it reads snapshots, index objects and manifests after the repairs, ~5 requests a snapshot
+ * whatever the damage, and unbounded it ran past the Lambda's timeout in a vault of a few thousand snapshots, so the run
+ * recorded nothing, published no metric and the damage was never reported, run after run (audit aX2-1; until then only
+ * the unverified objects were bounded). Cut there, each object is still reported, without its backups and with a note
+ * saying why and when they are named. Without a deadline it is not bounded.
+ */
+async function describeDamageUntil(
   vaults: Partial<Record<VaultSide, Vault>>,
   objects: ReadonlyMap<string, readonly VaultSide[]>,
-  problemOf: ReadonlyMap<string, ScrubFinding['problem']>,
+  left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']> }>,
   deadline: number | undefined,
   now: () => number,
 ): Promise<DamagedObject[]> {
   if (deadline === undefined) return describeDamage(vaults, objects);
-  const until = deadline - UNVERIFIED_MAPPING_MARGIN_MS;
+  const until = deadline - DAMAGE_MAPPING_MARGIN_MS;
   const bounded: Partial<Record<VaultSide, Vault>> = {};
   for (const side of ['primary', 'dr'] as const) {
     const vault = vaults[side];
@@ -535,7 +554,10 @@ async function describeUnverifiedCopies(
     return await describeDamage(bounded, objects);
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
-    const note = (key: string): string => `the backups it holds data of were not worked out: the run's deadline came first; ${whenRepairedAgain([problemOf.get(key) ?? 'missing'])} (or names them)`;
+    const note = (key: string): string => {
+      const { kind, problems } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]) };
+      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(kind, problems)}`;
+    };
     return [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) }));
   }
 }

@@ -7,7 +7,7 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
-import { CORRUPT_REPAIR_DEADLINE_REASON, NEEDS_CUT_REASON, REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, UNVERIFIED_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
+import { CORRUPT_REPAIR_DEADLINE_REASON, NEEDS_CUT_REASON, REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, DAMAGE_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
 import { ReadsStoppedError, readsUntilVault } from '../../../../lambdas/replication/reads-until-vault';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
@@ -569,7 +569,7 @@ it('maps what the repair cutoff left, whose other copy it did not read, with no 
   // A clock already within the margin: no read of the slice, no repair, and no read to map the snapshot to its backups
   // (that mapping reads the primary vault first; only what the DR vault needs is read, in the DR vault, before the repairs).
   const t = 1_000_000;
-  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline: t + UNVERIFIED_MAPPING_MARGIN_MS - 1, now: () => t });
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline: t + DAMAGE_MAPPING_MARGIN_MS - 1, now: () => t });
   expect(primaryGets).not.toHaveBeenCalled();
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'unrepaired', reason: REPAIR_DEADLINE_REASON, otherCopy: 'unverified' })]);
   expect(report.findings[0]?.goodCopy).toBeUndefined();
@@ -577,6 +577,44 @@ it('maps what the repair cutoff left, whose other copy it did not read, with no 
   expect(report.archivedCopyDamage).toEqual([{ key: snapshotKey, vaults: ['dr'], affects: [], note: expect.stringContaining("the backups it holds data of were not worked out: the run's deadline came first") }]);
   const record = summaryOf(report);
   expect([record.outcome, record.outstanding?.objects.map((o) => [o.key, o.goodCopy, o.otherCopy, o.backups])]).toEqual(['REPAIRABLE', [[snapshotKey, false, 'unverified', []]]]);
+});
+
+// Audit aX2-1: the objects lost in both vaults (and those whose other copy is archived) were mapped to backups with no
+// deadline, ~5 requests a snapshot, and a vault of a few thousand snapshots ran the Lambda into its timeout: no record,
+// no metric, no VaultDamageError, and the damage never reported, run after run.
+it('maps a pack lost in both vaults with no read after the deadline less its margin: past it, the damage is still reported, without its backups, and says why', async () => {
+  const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+  await corrupt(pair.primary.store, pack);
+  await corrupt(pair.dr.store, pack);
+  const deadline = SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 60_000;
+  // The slice is read at 0; the mapping (its first request is the third listing of index/, after the scrub's own of each
+  // vault) finds the clock past its cutoff, as after repairs of other objects that ran until theirs.
+  let t = 0;
+  let indexListings = 0;
+  const readsAfterCutoff: string[] = [];
+  for (const store of [pair.primary.store, pair.dr.store]) {
+    const list = store.list.bind(store);
+    const get = store.get.bind(store);
+    jest.spyOn(store, 'list').mockImplementation((prefix) => {
+      if (prefix === INDEX_PREFIX && indexListings++ === 2) t = deadline - DAMAGE_MAPPING_MARGIN_MS;
+      if (t > 0) readsAfterCutoff.push(`${store.location}: list ${prefix}`);
+      return list(prefix);
+    });
+    jest.spyOn(store, 'get').mockImplementation((key, range) => {
+      if (t > 0) readsAfterCutoff.push(`${store.location}: get ${key}`);
+      return get(key, range);
+    });
+  }
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline, now: () => t });
+  // A listing is created, then asked for no key: the view stops it at its first.
+  expect(readsAfterCutoff.filter((r) => !r.endsWith(`list ${INDEX_PREFIX}`))).toEqual([]);
+  expect(report.findings.map((f) => [f.vault, f.key, f.outcome, f.goodCopy, f.otherCopy])).toEqual([
+    ['dr', pack, 'unrepaired', undefined, undefined],
+    ['primary', pack, 'unrepaired', undefined, undefined],
+  ]);
+  expect(report.damage).toEqual([{ key: pack, vaults: ['primary', 'dr'], affects: [], note: expect.stringContaining("the backups it holds data of were not worked out: the run's deadline came first; a scrub names them when its slice comes round again") }]);
+  expect(report.archivedCopyDamage).toBeUndefined();
+  expect(summaryOf(report).outcome).toBe('DAMAGED');
 });
 
 // Review rN F3: the advice said the next scrub with repair copies an object left at the repair cutoff, true of a missing
