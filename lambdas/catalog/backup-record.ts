@@ -145,7 +145,8 @@ export const backupRecordSchema = z.object({
   cause: z.string().optional(),
   hold: legalHoldSchema.optional(),
   /**
-   * Set on a record a catalog rebuild created (catalog-rebuild.ts), never on the workflow's own: when, and whether its
+   * Set on a record a catalog rebuild created (catalog-rebuild.ts), never on the workflow's own nor on a copy Replicate
+   * writes into the other region's catalog (replicate-backup.ts, review rR): when, and whether its
    * legal hold was rebuilt (from Object Lock). A hold lives in the catalogs only, so `holdRebuilt: false` means the
    * record may lack a hold it had: a rebuild that finds the record already there (a retried round, the machine run that
    * finishes a failed runbook) counts it in its legal-hold warning again (review rL R1, R2). Informational only: no

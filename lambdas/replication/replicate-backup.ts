@@ -541,6 +541,9 @@ async function writeDrCatalog(records: readonly BackupRecord[], drCatalog: NonNu
   for (const record of records) {
     const drRecord: BackupRecord = { ...record, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } };
     delete drRecord.forgottenAt;
+    // `rebuilt` says a rebuild of the primary catalog created the record there: a later rebuild of the DR catalog would
+    // count it as its own creation and point to "the other region's catalog" for holds that one lost too (review rR).
+    delete drRecord.rebuilt;
     // The index items before the record, which is COMMITTED from the start (review r5-1, as Commit does since audit e1-1):
     // the other way round, index writes throttled past the step's retries left a COMMITTED DR record no point in time or
     // parent could find, and a DR-side restore --at or failover, with no next primary run to heal it, silently took the

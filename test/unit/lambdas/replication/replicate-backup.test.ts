@@ -40,7 +40,8 @@ it('skips the snapshots the DR catalog marks forgotten, in any plan, and copies 
   catalog.records.set('o-1', { ...forgotten, copies: { primary: 'COMMITTED', dr: 'COMMITTED' } });
   drCatalog.records.set('o-1', { ...forgotten, copies: { primary: 'COMMITTED', dr: 'COMMITTED' }, forgottenAt: '2026-03-05T00:00:00.000Z' });
   const current = recordOf('f-2', 'files', await snapshotOf(2), '2026-03-06T00:00:00.000Z');
-  catalog.records.set('f-2', current);
+  // A record a rebuild of the primary catalog created: its DR copy is not one a DR rebuild created (review rR).
+  catalog.records.set('f-2', { ...current, rebuilt: { at: '2026-03-07T00:00:00.000Z', holdRebuilt: false } });
 
   const report = await replicateBackup(
     { backupId: 'f-2' },
@@ -50,6 +51,7 @@ it('skips the snapshots the DR catalog marks forgotten, in any plan, and copies 
   expect(await listedKeys(target, 'snapshots/')).toEqual([snapshotKey(current.sources[0]?.snapshotId ?? '')]);
   expect(drCatalog.records.get('o-1')?.forgottenAt).toBe('2026-03-05T00:00:00.000Z');
   expect(drCatalog.records.get('f-2')?.copies).toEqual({ primary: 'COMMITTED', dr: 'COMMITTED' });
+  expect(drCatalog.records.get('f-2')).not.toHaveProperty('rebuilt');
   expect(catalog.records.get('f-2')?.copies?.dr).toBe('COMMITTED');
 
   // Without the other plan's name, its forgotten backup would be copied back: every plan is read.
