@@ -112,6 +112,14 @@ export type ScrubStatus =
       unverifiedCopyBackupsOfPlan?: string[];
       /** The problems of the objects behind `unverifiedCopyBackupsOfPlan` (the advice differs: whenRepairedAgain). Absent with it. */
       unverifiedCopyProblems?: ('corrupt' | 'missing')[];
+      /**
+       * Objects with no good copy in either vault whose backups no run worked out (scrub-record.ts,
+       * `backupsNotWorkedOut`: a scheduled run's deadline cut the mapping): they may hit any backup of the environment's
+       * vault, so every plan is ✗ until a scrub names them (review rS F1). `keys`: the first few, sorted; `vaults`: those a
+       * scrub must read to name them all (the primary for every object outstanding there, the DR vault for the others).
+       * Absent when none.
+       */
+      lostWithoutBackups?: { objects: number; keys: string[]; vaults: ('primary' | 'dr')[] };
       outstanding?: OutstandingScrubDamage;
       /**
        * The run's deadline came before it read its whole slice (scrub-record.ts, `cut`): shown, not judged, since the
@@ -193,7 +201,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
   const scrub = scrubStatus(input.latestScrub, committedIds, input.now);
   // A backup with an object no vault holds a good copy of cannot be restored whole: the plan is not within its objectives.
-  const scrubOk = scrub.state !== 'ran' || scrub.affectedBackupsOfPlan.length === 0;
+  const scrubOk = scrub.state !== 'ran' || (scrub.affectedBackupsOfPlan.length === 0 && scrub.lostWithoutBackups === undefined);
   return {
     plan: input.plan.name,
     catalog,
@@ -233,6 +241,7 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
     affectedBackupsOfPlan: hit,
     ...(archivedCopy.length > 0 ? { archivedCopyBackupsOfPlan: archivedCopy } : {}),
     ...(unverifiedCopy.length > 0 ? { unverifiedCopyBackupsOfPlan: unverifiedCopy, unverifiedCopyProblems: unverifiedProblems } : {}),
+    ...lostWithoutBackups(objects),
     ...outstandingDamage(latest, earlier),
     ...(latest.cut ? { cut: true as const } : {}),
   };
@@ -267,6 +276,19 @@ function earlierUnlisted(groups: readonly Pick<NotListedGroup, 'count' | 'since'
 
 /** No good copy, and no copy in the other vault not yet verified (archived, or left unread by a deadline: REPAIRABLE). */
 const isLost = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.otherCopy === undefined;
+
+/** How many objects a row names of those lostWithoutBackups counts. */
+const LOST_KEYS_NAMED = 3;
+
+/** The lost objects whose backups no run worked out (ScrubStatus, `lostWithoutBackups`); nothing when none. */
+function lostWithoutBackups(objects: readonly OutstandingScrubObject[]): { lostWithoutBackups?: { objects: number; keys: string[]; vaults: ('primary' | 'dr')[] } } {
+  const unmapped = objects.filter((o) => isLost(o) && o.backupsNotWorkedOut === true && o.backups.length === 0);
+  if (unmapped.length === 0) return {};
+  const keys = [...new Set(unmapped.map((o) => o.key))].sort();
+  const inPrimary = new Set(unmapped.filter((o) => o.vault === 'primary').map((o) => o.key));
+  const vaults = [...(inPrimary.size > 0 ? ['primary' as const] : []), ...(keys.some((k) => !inPrimary.has(k)) ? ['dr' as const] : [])];
+  return { lostWithoutBackups: { objects: keys.length, keys: keys.slice(0, LOST_KEYS_NAMED), vaults } };
+}
 
 function lastBackupStatus(input: PlanStatusInput, judged: readonly BackupRecord[], last: BackupRecord | undefined): LastBackupStatus {
   const rpoSeconds = input.plan.objectives.rpoMinutes * 60;

@@ -201,8 +201,8 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, wher
   }
 }
 
-/** Why a plan is ✗, in words an on-call engineer acts on. */
-export function reasonsNotWithin(row: PlanStatus): string[] {
+/** Why a plan is ✗, in words an on-call engineer acts on. `flags`: the command's `--env` (and `--aws`), for commands that must name them. */
+export function reasonsNotWithin(row: PlanStatus, flags = ''): string[] {
   const reasons: string[] = [];
   const b = row.lastBackup;
   if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}\``);
@@ -225,7 +225,7 @@ export function reasonsNotWithin(row: PlanStatus): string[] {
     reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}${later}: see \`lifeboat drills show ${d.drillId}\``);
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
-  reasons.push(...scrubReasons(row));
+  reasons.push(...scrubReasons(row), ...lostWithoutBackupsReasons(row, flags));
   return reasons;
 }
 
@@ -238,6 +238,22 @@ function scrubReasons(row: PlanStatus): string[] {
   return [
     `${s.affectedBackupsOfPlan.length} backup(s) (${named}) hold data in objects with no good copy in either vault, ${found}: restoring them fails for the paths affected; ` +
       'the failed scrub execution names the objects (`lifeboat scrub --json` lists the paths); docs/RUNBOOKS.md, "Scrub"',
+  ];
+}
+
+/**
+ * Objects with no good copy whose backups the scrub's deadline left not worked out (plan-status.ts, ScrubStatus): they
+ * may hit any backup of the vault, so every plan is ✗ until a scrub without a deadline names them (review rS F1).
+ */
+function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
+  const s = row.scrub;
+  const l = s.state === 'ran' ? s.lostWithoutBackups : undefined;
+  if (!l) return [];
+  const named = `${l.keys.join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
+  const vault = l.vaults.length === 1 ? ` --vault ${l.vaults.join('')}` : '';
+  return [
+    `${l.objects} object(s) with no good copy in either vault (${named}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; ` +
+      `run \`lifeboat scrub${vault} --fraction 1${flags ? ` ${flags}` : ''}\` from a machine (no deadline), which names them (docs/RUNBOOKS.md, "Scrub")`,
   ];
 }
 
@@ -377,7 +393,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
       continue;
     }
     table.push([`${mark(row.withinObjectives)} ${row.plan}`, backupCell(row), nextRunCell(row.nextRun, now), drillCell(row), drCopyCell(row), vaultCell(row), scrubCell(row)]);
-    for (const reason of reasonsNotWithin(row)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
+    for (const reason of reasonsNotWithin(row, `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
     if (row.nextRun.state === 'unknown') notes.push(`  ${row.plan}: next run unknown: ${row.nextRun.reason}`);
     // A cron or rate that will not fire again stops the plan's backups: said now, not when the RPO has passed (audit R25 F2).
     if (row.nextRun.state === 'never-again' && !row.nextRun.expression.startsWith('at(')) {

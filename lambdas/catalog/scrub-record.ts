@@ -26,6 +26,15 @@ const outstandingObjectSchema = z.object({
   otherCopy: z.enum(['archived', 'unverified']).optional(),
   since: z.string().min(1),
   backups: z.array(z.string()).max(OUTSTANDING_BACKUPS_LISTED),
+  /**
+   * `backups` is empty because no run worked them out: the run that found it had its mapping to backups cut by its
+   * deadline (scrub-vaults.ts, describeDamageUntil) and no earlier record named them. Without it a lost object read as
+   * hitting no backup and `lifeboat status` judged every plan ✓ (review rS F1); with it, a lost object makes every plan ✗
+   * and names the scrub that works them out. Absent once a run names them, and in records written before it was kept.
+   * Optional, so no CATALOG_FORMAT raise: a CLI from before drops it (z.object drops keys it does not know) and reads
+   * `backups: []` as before, a lost object hitting no backup, and a run of it writes the object without the flag.
+   */
+  backupsNotWorkedOut: z.literal(true).optional(),
 });
 export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
 /** What is known of the other vault's copy of an object with no good copy: it exists, but was not verified (see above). */

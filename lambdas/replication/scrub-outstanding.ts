@@ -27,6 +27,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const earlier = new Map(before.objects.map((o) => [id(o), o]));
   const backupIds = (d: DamagedObject): string[] => newestBackups(d.affects.flatMap((a) => (a.backupId ? [a.backupId] : [])));
   const backupsOf = new Map([...report.damage, ...(report.archivedCopyDamage ?? [])].map((d) => [d.key, backupIds(d)]));
+  // A mapping the deadline cut named no backup of any object: unknown, not none (backupsOfFound).
+  const mapped = (key: string): string[] | undefined => (report.backupsNotWorkedOut ? undefined : (backupsOf.get(key) ?? []));
   const read = readInThisRun(report);
   // A missing object is found by comparing the full listings, whatever the slice: only when the other vault was open.
   const compared = (side: VaultSide): boolean => !(run.unopened ?? []).includes(side === 'primary' ? 'dr' : 'primary');
@@ -53,8 +55,10 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const unrepaired = f.outcome === 'unrepaired' && f.goodCopy !== true;
       // Not a good copy, not lost either: its backups are kept so that status names them (review rAA F1, rJJ F3).
       const otherCopy = unrepaired ? f.otherCopy : undefined;
-      const since = earlier.get(id(f))?.since ?? recountedSince.get(id(f)) ?? startedAt;
-      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: !unrepaired, ...(otherCopy !== undefined ? { otherCopy } : {}), since, backups: unrepaired ? (backupsOf.get(f.key) ?? []) : [] };
+      const was = earlier.get(id(f));
+      const since = was?.since ?? recountedSince.get(id(f)) ?? startedAt;
+      if (!unrepaired) return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [] };
+      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key), was) };
     });
   const foundNow = new Set(found.map(id));
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
@@ -78,6 +82,18 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   if (notListed === 0) return { objects, notListed };
   const since = groups.map((g) => g.since).sort(order)[0];
   return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
+}
+
+/**
+ * The backups a record keeps of an object this run left with no good copy: those its mapping named; when the deadline
+ * cut the mapping (`undefined`: scrub-vaults.ts, backupsNotWorkedOut), those the earlier record named, or none and
+ * `backupsNotWorkedOut` when it named none either because none had been worked out. Replaced by [], a cut run turned the
+ * ✗ of every plan an earlier run's backups named into ✓ (review rS F2); an earlier list worked out empty stays empty.
+ */
+function backupsOfFound(mapped: string[] | undefined, was: OutstandingScrubObject | undefined): Pick<OutstandingScrubObject, 'backups' | 'backupsNotWorkedOut'> {
+  if (mapped !== undefined) return { backups: mapped };
+  if (was === undefined) return { backups: [], backupsNotWorkedOut: true };
+  return { backups: was.backups, ...(was.backupsNotWorkedOut === true ? { backupsNotWorkedOut: true as const } : {}) };
 }
 
 /**

@@ -215,8 +215,10 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     const ids = [...new Set((report.archivedCopyDamage ?? []).filter((d) => kind.has(d.key)).flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort();
     return ids.length > 0 ? ` (backups not restorable from the damaged vault until then: ${ids.slice(0, KEYS_IN_MESSAGE).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ', …' : ''})` : '';
   };
+  // Cut, the mapping named no backup: the list of affected backups below would read as complete (review rS F3).
+  const lostNotMapped = report.backupsNotWorkedOut ? '; the backups they hit were not worked out by the deadline: `lifeboat scrub --fraction 1` names them' : '';
   const parts = [
-    ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}`] : []),
+    ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
     ...(unverified.size > 0 ? [`${unverified.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...unverified.values()].map((o) => o.problem))}${backupsOf(unverified)}: ${listed(unverified, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),

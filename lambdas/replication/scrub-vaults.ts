@@ -165,6 +165,13 @@ export type ScrubReport = {
    */
   readonly archivedCopyDamage?: readonly DamagedObject[];
   /**
+   * The deadline cut the mapping of `damage` and `archivedCopyDamage` to backups (describeDamageUntil): each has `affects`
+   * [] and a note, and hits backups unknown, not none. The record keeps an earlier run's backups of such an object, or
+   * says none were worked out (scrub-outstanding.ts), so that `lifeboat status` does not read it as hitting no backup
+   * (review rS F1, F2). Absent when the mapping was whole or there was nothing to map.
+   */
+  readonly backupsNotWorkedOut?: true;
+  /**
    * Damaged objects a tombstone supersedes that were not repaired (with repair, one whose other copy verifies is
    * copied, harmlessly): information, not findings. Absent when there are none.
    */
@@ -485,7 +492,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const problems = new Set([...(was?.problems ?? []), f.problem]);
     left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems });
   }
-  const described = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, options.deadline, now) : [];
+  const { described, cut: mappingCut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, options.deadline, now) : { described: [], cut: false };
   const lostKeys = new Set([...left].filter(([, l]) => l.kind === 'lost').map(([key]) => key));
   const damage = described.filter((d) => lostKeys.has(d.key));
   const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
@@ -508,6 +515,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     findings,
     damage,
     ...(archivedCopyDamage.length > 0 ? { archivedCopyDamage } : {}),
+    ...(mappingCut ? { backupsNotWorkedOut: true as const } : {}),
     ok: findings.every((f) => f.outcome === 'repaired'),
   };
 }
@@ -542,8 +550,8 @@ async function describeDamageUntil(
   left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']> }>,
   deadline: number | undefined,
   now: () => number,
-): Promise<DamagedObject[]> {
-  if (deadline === undefined) return describeDamage(vaults, objects);
+): Promise<{ described: DamagedObject[]; cut: boolean }> {
+  if (deadline === undefined) return { described: await describeDamage(vaults, objects), cut: false };
   const until = deadline - DAMAGE_MAPPING_MARGIN_MS;
   const bounded: Partial<Record<VaultSide, Vault>> = {};
   for (const side of ['primary', 'dr'] as const) {
@@ -551,14 +559,14 @@ async function describeDamageUntil(
     if (vault) bounded[side] = readsUntilVault(vault, until, now);
   }
   try {
-    return await describeDamage(bounded, objects);
+    return { described: await describeDamage(bounded, objects), cut: false };
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
     const note = (key: string): string => {
       const { kind, problems } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]) };
       return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(kind, problems)}`;
     };
-    return [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) }));
+    return { described: [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) })), cut: true };
   }
 }
 

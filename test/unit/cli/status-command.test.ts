@@ -272,6 +272,24 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect((await environmentStatus(sources({ backups: [b], latestScrub: async () => ({ ...unmapped, outstanding: { objects: [{ ...object, backups: [b.backupId] }], notListed: 0 } }) }), NOW)).scrubObjectsWithoutBackups).toBeUndefined();
   });
 
+  // Review rS F1: a lost object whose mapping a run's deadline cut was kept with `backups: []`, which no plan row judged:
+  // every plan read ✓ and `lifeboat status` exited 0 with data lost in both vaults.
+  it('a lost object whose backups a cut run did not work out: every plan ✗ naming it and the scrub that names them, exit 1', async () => {
+    const lost = { ...clean.outstanding!.objects[0]!, backups: [], backupsNotWorkedOut: true as const };
+    const cutLost: ScrubRunRecord = { ...clean, outcome: 'DAMAGED', cut: true, outstanding: { objects: [{ ...lost, vault: 'dr' }, lost], notListed: 0 } };
+    expect(row([b], [], cutLost)).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [], lostWithoutBackups: { objects: 1, keys: ['data/01/016b'], vaults: ['primary'] } } });
+    const text = capturedCliIo();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [b], latestScrub: async () => cutLost }), now: () => NOW })).toBe(1);
+    expect(text.out.join('\n').replace(/\n {4}/g, ' ')).toContain(
+      "✗ demo: 1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run `lifeboat scrub --vault primary --fraction 1 --env dev` from a machine (no deadline), which names them",
+    );
+    // Only in the DR vault: the scrub reads that one. Once a run names its backups (none of this plan's), the plan is ✓.
+    const inDr: ScrubRunRecord = { ...cutLost, outstanding: { objects: [{ ...lost, vault: 'dr' }], notListed: 0 } };
+    expect(reasonsNotWithin(row([b], [], inDr)).join('\n')).toContain('`lifeboat scrub --vault dr --fraction 1`');
+    const { backupsNotWorkedOut: _named, ...mapped } = lost;
+    expect(row([b], [], { ...cutLost, outstanding: { objects: [{ ...mapped, backups: ['20250101T060000Z-00000001'] }], notListed: 0 } }).withinObjectives).toBe(true);
+  });
+
   // Review rQ F3: an object counted as named when its backups list was non-empty at all, but a plan row lists only the
   // committed, not forgotten backups of a configured plan: one naming only a removed plan's backup, a forgotten one or a
   // FAILED one showed nowhere.

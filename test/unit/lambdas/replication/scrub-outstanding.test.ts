@@ -207,3 +207,34 @@ describe('outstandingAfter: missing objects past the listed ones', () => {
     expect(carried.notListedGroups?.map((g) => [g.first, g.count, g.lost])).toEqual([[key('40', 0), 50, false]]);
   });
 });
+
+describe('outstandingAfter: a lost object whose mapping to backups the deadline cut', () => {
+  const lostKey = key('38', 1);
+  const lostFinding: ScrubFinding = { vault: 'primary', key: lostKey, problem: 'corrupt', detail: 'checksum mismatch', outcome: 'unrepaired', reason: 'no good copy' };
+  const cutRun = (mapping: Pick<ScrubReport, 'backupsNotWorkedOut'>): ScrubReport => ({
+    ...sameSliceAgain(undefined),
+    repair: true,
+    findings: [lostFinding],
+    damage: [{ key: lostKey, vaults: ['primary'], affects: [], note: 'the backups it holds data of were not worked out' }],
+    ok: false,
+    ...mapping,
+  });
+  const earlierLost = (backups: string[]): ScrubRunRecord => {
+    const previous = previousRecord();
+    const lost: OutstandingScrubObject = { vault: 'primary', key: lostKey, problem: 'corrupt', goodCopy: false, since: EARLIER, backups };
+    return { ...previous, outstanding: { ...(previous.outstanding as NonNullable<ScrubRunRecord['outstanding']>), objects: [lost] } };
+  };
+  const found = (o: ReturnType<typeof outstandingAfter>): OutstandingScrubObject | undefined => o.objects.find((x) => x.key === lostKey);
+
+  it('keeps the backups an earlier run named when a cut run finds it again, not [] (review rS F2)', () => {
+    const o = outstandingAfter(cutRun({ backupsNotWorkedOut: true }), NOW, earlierLost(['20261101T000000Z-00000001']));
+    expect(found(o)).toMatchObject({ goodCopy: false, since: EARLIER, backups: ['20261101T000000Z-00000001'] });
+    expect(found(o)?.backupsNotWorkedOut).toBeUndefined();
+  });
+
+  it('says its backups were not worked out when no earlier run named them; a mapping that ran whole and named none says nothing (review rS F1)', () => {
+    expect(found(outstandingAfter(cutRun({ backupsNotWorkedOut: true }), NOW, undefined))).toMatchObject({ backups: [], backupsNotWorkedOut: true });
+    expect(found(outstandingAfter(cutRun({}), NOW, earlierLost(['20261101T000000Z-00000001'])))?.backupsNotWorkedOut).toBeUndefined();
+    expect(found(outstandingAfter(cutRun({}), NOW, earlierLost(['20261101T000000Z-00000001'])))?.backups).toEqual([]);
+  });
+});

@@ -8,7 +8,7 @@ import { ScrubLeaseLostError } from '../../../../lambdas/catalog/scrub-lease-los
 import { ScrubLog } from '../../../../lambdas/catalog/scrub-log';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
-import { AFFECTS_LISTED, DAMAGE_LISTED, FINDINGS_LISTED, runScrubRunbook, summarizeScrub } from '../../../../lambdas/replication/scrub-runbook';
+import { AFFECTS_LISTED, DAMAGE_LISTED, damageMessage, FINDINGS_LISTED, runScrubRunbook, summarizeScrub } from '../../../../lambdas/replication/scrub-runbook';
 import { REPAIR_DEADLINE_REASON, type ScrubFinding, type ScrubReport, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-vaults';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
@@ -378,6 +378,18 @@ it('bounds the lists: unrepaired findings first, at most so many damaged objects
   expect(summary.damage[0]?.affects[0]?.paths).toHaveLength(5);
   expect(summary.damage[0]?.affects[0]?.entries).toBe(40);
   expect(summary.notListed).toBe(90 - FINDINGS_LISTED + (30 - DAMAGE_LISTED));
+});
+
+// Review rS F3: a cut mapping named no backup, so the message's list of affected backups (none) read as complete.
+it('a DAMAGED message says the backups of lost objects were not worked out when the deadline cut their mapping', () => {
+  const key = `data/${'3'.repeat(64)}`;
+  const findings: ScrubFinding[] = (['dr', 'primary'] as const).map((vault) => ({ vault, key, problem: 'corrupt', detail: 'x', outcome: 'unrepaired' }));
+  const report: ScrubReport = { scope: 'both', fraction: 1, repair: true, cursor: { cycle: 1, after: null }, nextCursor: { cycle: 2, after: null }, cycleComplete: true, objects: 20, read: { primary: 20, dr: 20 }, findings, damage: [{ key, vaults: ['primary', 'dr'], affects: [] }], ok: false };
+  const message = (r: ScrubReport): string => damageMessage(r, scrubRunSummary(r, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
+  expect(message({ ...report, backupsNotWorkedOut: true })).toContain(
+    `DAMAGED: 1 object(s) damaged or missing with no good copy in either vault: ${key} (dr, primary); the backups they hit were not worked out by the deadline: \`lifeboat scrub --fraction 1\` names them.`,
+  );
+  expect(message(report)).not.toContain('not worked out');
 });
 
 it('leaves out of the DR vault a snapshot its catalog marks forgotten: a clean run, nothing copied back', async () => {

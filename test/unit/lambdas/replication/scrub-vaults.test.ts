@@ -615,6 +615,12 @@ it('maps a pack lost in both vaults with no read after the deadline less its mar
   expect(report.damage).toEqual([{ key: pack, vaults: ['primary', 'dr'], affects: [], note: expect.stringContaining("the backups it holds data of were not worked out: the run's deadline came first; a scrub names them when its slice comes round again") }]);
   expect(report.archivedCopyDamage).toBeUndefined();
   expect(summaryOf(report).outcome).toBe('DAMAGED');
+  // Unknown, not none: the record says so, or status read the lost pack as hitting no backup (review rS F1).
+  expect(report.backupsNotWorkedOut).toBe(true);
+  expect(summaryOf(report).outstanding?.objects.map((o) => [o.vault, o.backups, o.backupsNotWorkedOut])).toEqual([
+    ['dr', [], true],
+    ['primary', [], true],
+  ]);
 });
 
 // Review rN F3: the advice said the next scrub with repair copies an object left at the repair cutoff, true of a missing
