@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { constants as fsc, existsSync } from 'node:fs';
-import { type FileHandle, lstat, lutimes, open, opendir, rmdir, unlink } from 'node:fs/promises';
+import { type FileHandle, open, opendir, rmdir, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { forEachBounded, type FsPath } from '../../vault';
 import { DrillScratchError } from './drill-errors';
@@ -20,8 +20,9 @@ import { DrillScratchError } from './drill-errors';
  * from its parent's descriptor, as vault/restorer/pinned-name.ts does: it is read through `/proc/self/fd/<fd>`, and its
  * entries are unlinked and its subdirectories removed as `/proc/self/fd/<fd>/<name>` (unlink and rmdir never follow the
  * last name), so a directory renamed or swapped for a link after it was opened cannot redirect the walk. A link is
- * unlinked, which removes the link. Where there is no /proc (not Lambda: a developer's macOS), each directory is
- * lstat'ed before it is entered and reached by its path instead: the check holds, the race is not closed.
+ * unlinked, which removes the link. Where there is no /proc (not Lambda: a developer's macOS) nothing is removed
+ * (review rQ F2): a walk by checked paths deleted live data under a link swapped in between the check and the use in
+ * about half the runs of a swapping writer, so the directory is listed as an error, and a sweep on Linux removes it.
  */
 
 /** Files unlinked at once: libuv runs file-system calls on 4 threads, and EFS answers each in a few milliseconds. */
@@ -39,7 +40,20 @@ const SUBDIRECTORIES_PER_PASS = 1_000;
  */
 const PINNED_DEPTH = 64;
 
+/** Whether this machine has /proc/self/fd, through which the walk reaches the directories it pins. */
 const PINNED = existsSync('/proc/self/fd');
+
+/**
+ * Passes in a row over one directory that remove nothing before its not being empty is an error: the first may only
+ * have found it empty, and a late shard wrote one file before its rmdir, which the second removes (review rQ F1).
+ */
+const IDLE_PASSES = 2;
+
+/**
+ * Passes over one directory whose rmdir found it not empty before that is an error: a late shard that writes a file
+ * before every rmdir would otherwise take the cleanup's whole time, or with no deadline never end (review rQ F4).
+ */
+const REFILLED_PASSES = 10;
 
 /** What removing a directory came to: done (gone), or cut by the deadline; and how many files and directories it removed. */
 export type DirectoryRemoval = { done: boolean; removed: number };
@@ -58,17 +72,12 @@ function ignoreGone(err: unknown): void {
   if (codeOf(err) !== 'ENOENT') throw err;
 }
 
-/** A directory as the walk's calls reach it: its pinned descriptor's `/proc/self/fd/<fd>`, or (no /proc) its checked path. */
-type Reached = { readonly path: FsPath; readonly handle?: FileHandle | undefined };
+/** A directory as the walk's calls reach it: its pinned descriptor's `/proc/self/fd/<fd>`. */
+type Reached = { readonly path: FsPath; readonly handle: FileHandle };
 
 /** `name` in `parent`, opened without following a link: a directory, or what else it is now. */
 async function openChild(parent: Reached, name: Buffer): Promise<Reached | 'gone' | 'not a directory'> {
   const at = childOf(parent.path, name);
-  if (!PINNED) {
-    const stats = await lstat(at).catch((err: unknown) => ignoreGone(err));
-    if (!stats) return 'gone';
-    return stats.isDirectory() ? { path: at } : 'not a directory';
-  }
   try {
     const handle = await open(at, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
     return { path: `/proc/self/fd/${handle.fd}`, handle };
@@ -128,8 +137,12 @@ function shown(name: Buffer): string {
   return [...name].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 }
 
-/** A directory the walk is in: its name in its parent, how it is reached (undefined: closed for PINNED_DEPTH), and what its last pass left to walk. */
-type Frame = { name: Buffer; reached: Reached | undefined; pending: Buffer[] };
+/**
+ * A directory the walk is in: its name in its parent, how it is reached (undefined: closed for PINNED_DEPTH), and what
+ * its last pass left to walk; and of the passes whose rmdir found it not empty, how many there were, how many in a
+ * row removed nothing under it, and the walk's count of removals at the last (what was removed under it since).
+ */
+type Frame = { name: Buffer; reached: Reached | undefined; pending: Buffer[]; refilled: number; idle: number; removedAt: number };
 
 /** One removal's walk from the scratch root down: the directories it is in, outermost first. */
 class Walk {
@@ -155,7 +168,7 @@ class Walk {
         // A link or file put in the directory's place since the pass: removed as one, never entered.
         if (opened === 'not a directory') await unlink(childOf(here.path, child)).then(() => this.removed++, ignoreGone);
         else if (opened !== 'gone') {
-          this.frames.push({ name: child, reached: opened, pending: [] });
+          this.frames.push(this.frameOf(child, opened));
           await this.closeShallowest();
         }
         continue;
@@ -181,16 +194,35 @@ class Walk {
           await unlink(childOf(parent.path, frame.name)).catch(ignoreGone);
           await this.leave(depth);
         } else if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-        // Written to since the pass (a restore shard still running): the next pass removes what is new. A pass that
-        // removed nothing would find the same again until the time ran out, so it is an error for this directory.
-        else if (pass.removed === 0) {
-          throw new DrillScratchError(
-            `Scratch directory ${this.shownPath(depth)} is not empty (${code}) though a pass over it found nothing left to remove; list it (ls -la) on the file system, remove what is left by hand, and a later drill's cleanup removes the rest`,
-          );
-        }
+        // Written to since the pass (a restore shard still running): the next pass removes what is new.
+        else this.refilled(frame, depth, code);
       }
     }
     return true;
+  }
+
+  frameOf(name: Buffer, reached: Reached): Frame {
+    return { name, reached, pending: [], refilled: 0, idle: 0, removedAt: this.removed };
+  }
+
+  /**
+   * A pass's rmdir found the directory not empty. What was removed under it counts subdirectories too: a pass over a
+   * directory holding only subdirectories unlinks nothing itself.
+   */
+  private refilled(frame: Frame, depth: number, code: string): void {
+    frame.refilled++;
+    frame.idle = this.removed === frame.removedAt ? frame.idle + 1 : 0;
+    frame.removedAt = this.removed;
+    if (frame.idle >= IDLE_PASSES) {
+      throw new DrillScratchError(
+        `Scratch directory ${this.shownPath(depth)} is not empty (${code}) though ${IDLE_PASSES} passes over it in a row found nothing left to remove; list it (ls -la) on the file system, remove what is left by hand, and a later drill's cleanup removes the rest`,
+      );
+    }
+    if (frame.refilled >= REFILLED_PASSES) {
+      throw new DrillScratchError(
+        `Scratch directory ${this.shownPath(depth)} was written to again before each of ${REFILLED_PASSES} attempts to remove it (${code}): a restore shard may still be writing into it; a later drill's cleanup removes it once the shard has stopped (a restore function's timeout at most), or list it (ls -la) on the file system and find what writes there`,
+      );
+    }
   }
 
   /** The directory at `depth` (-1: the scratch root), opened again from its nearest open ancestor if it was closed; undefined when that failed (the walk moved on). */
@@ -249,7 +281,6 @@ class Walk {
 
 /** The scratch root, pinned (it may be a link: the configured mount), or undefined when it does not exist. */
 async function reachRoot(root: string): Promise<Reached | undefined> {
-  if (!PINNED) return { path: root };
   try {
     const handle = await open(root, fsc.O_RDONLY | fsc.O_DIRECTORY);
     return { path: `/proc/self/fd/${handle.fd}`, handle };
@@ -262,15 +293,21 @@ async function reachRoot(root: string): Promise<Reached | undefined> {
 /**
  * Removes `<root>/<name>` and everything under it, checking `timeLeft` before each file and directory; a directory it
  * could not finish (the time ran out, or an error stopped it) keeps its modification time (the sweep's age of it:
- * listScratch), so a later sweep still finds it old. A directory that stays not empty though a pass removed nothing
- * from it is a DrillScratchError naming it.
+ * listScratch), so a later sweep still finds it old. A directory that stays not empty though two passes in a row removed
+ * nothing under it, or that is written to again before each of REFILLED_PASSES rmdirs, is a DrillScratchError naming it;
+ * so is every scratch directory where there is no /proc (`pinned`, this machine's unless a test says otherwise).
  */
-export async function removeScratchDirectory(root: string, name: string, timeLeft: () => number): Promise<DirectoryRemoval> {
+export async function removeScratchDirectory(root: string, name: string, timeLeft: () => number, pinned: boolean = PINNED): Promise<DirectoryRemoval> {
   // The scratch directory is an entry of the scratch root, never the root itself nor anything beside it.
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(path.sep)) {
     throw new DrillScratchError(`"${name}" is not a directory name inside the scratch root ${root}; refusing to remove it`);
   }
   if (timeLeft() <= 0) return { done: false, removed: 0 };
+  if (!pinned) {
+    throw new DrillScratchError(
+      `Scratch directory ${path.posix.join(root, name)} not removed: removing it safely needs Linux's /proc (/proc/self/fd), which this machine lacks, to pin each directory against a link a late restore shard swaps in; the drill's Lambda has it, and a later drill's cleanup on Linux removes it (or remove it by hand once no drill runs)`,
+    );
+  }
   const rootDir = await reachRoot(root);
   if (!rootDir) return { done: true, removed: 0 };
   try {
@@ -282,23 +319,23 @@ export async function removeScratchDirectory(root: string, name: string, timeLef
       return { done: true, removed: 1 };
     }
     const walk = new Walk(root, rootDir, timeLeft);
-    walk.frames.push({ name: nameBytes, reached: top, pending: [] });
+    walk.frames.push(walk.frameOf(nameBytes, top));
     let done = false;
     try {
-      const stats = top.handle ? await top.handle.stat() : await lstat(top.path);
+      const stats = await top.handle.stat();
       try {
         done = await walk.run();
         return { done, removed: walk.removed };
       } finally {
         // Removing its entries moved the directory's mtime to now; put back the one the sweep dates it by. Through its
-        // descriptor (futimes) or, without /proc, lutimes: a link put in its place is not followed.
-        if (!done) await (top.handle ? top.handle.utimes(stats.atime, stats.mtime) : lutimes(top.path, stats.atime, stats.mtime)).catch(ignoreGone);
+        // descriptor (futimes): a link put in its place is not followed.
+        if (!done) await top.handle.utimes(stats.atime, stats.mtime).catch(ignoreGone);
       }
     } finally {
       await walk.leave(1);
-      await top.handle?.close();
+      await top.handle.close();
     }
   } finally {
-    await rootDir.handle?.close();
+    await rootDir.handle.close();
   }
 }

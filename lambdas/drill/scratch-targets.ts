@@ -200,7 +200,8 @@ async function listScratch(deps: ScratchRemovalDeps, prefix: string): Promise<Sc
 /**
  * How often a bucket is emptied again when DeleteBucket finds it not empty. A restore shard of the failed Map may still
  * be writing (Step Functions stops the Map, not a Lambda invocation in flight), for up to its function's timeout: the
- * bucket is sealed first (sealScratchBucket), so these attempts only cover the seconds its policy takes to be in force.
+ * bucket is sealed first (sealScratchBucket), so these attempts only cover the seconds its policy takes to be in force;
+ * one whose seal was refused may be refilled past them, and then stays for a later drill's sweep (its writers gone).
  */
 const EMPTY_ATTEMPTS = 5;
 const EMPTY_PAUSE_MS = 1_000;
@@ -326,14 +327,14 @@ function failure(target: ScratchTarget, root: ScratchDirectoryRoot | undefined, 
  * bucket sealed and given its expiry rules (`expiring`) before any bucket is emptied, so that a cleanup cut short
  * leaves every one of them to empty itself.
  */
-type Removal = { result: ScratchRemoval; others: ScratchTarget[]; buckets: { target: ScratchTarget; expiring: boolean }[] };
+type Removal = { result: ScratchRemoval; others: ScratchTarget[]; buckets: { target: ScratchTarget; sealed: boolean; expiring: boolean }[] };
 
 function sortOut(deps: ScratchRemovalDeps, targets: readonly ScratchTarget[]): Removal {
   const removal: Removal = { result: { removed: [], skipped: [], errors: [] }, others: [], buckets: [] };
   for (const target of targets) {
     const live = sourceAt(target, deps.sources, deps.directoryRoot);
     if (live) removal.result.skipped.push(`${describe(target, deps.directoryRoot)}: ${live.what} source "${live.source.name}"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`);
-    else if (target.kind === 'bucket') removal.buckets.push({ target, expiring: false });
+    else if (target.kind === 'bucket') removal.buckets.push({ target, sealed: false, expiring: false });
     else removal.others.push(target);
   }
   return removal;
@@ -355,20 +356,27 @@ function lifecycleRefused(target: ScratchTarget, err: unknown): string {
   return `${describe(target)}: its expiry lifecycle rules could not be put (${said}); emptied and deleted without them (a bucket this cleanup's time cuts stays until a later drill's cleanup empties it)${advice}`;
 }
 
+/** Whether a seal's failure left the bucket without its policy: PutBucketPolicy refused, or a failure naming no call. */
+function policyRefused(err: unknown): boolean {
+  const { action } = refusalOf(err);
+  return action === 's3:PutBucketPolicy' || action === undefined;
+}
+
 /** What the record says of a bucket whose seal was refused: it is emptied and deleted anyway, and which right was refused (review rM F3). */
 function sealRefused(target: ScratchTarget, err: unknown): string {
-  const { action, said, advice } = refusalOf(err);
-  if (action === 's3:PutBucketPolicy' || action === undefined) {
+  const { said, advice } = refusalOf(err);
+  if (policyRefused(err)) {
     return `${describe(target)}: could not be sealed against late writes (${said}); emptied and deleted anyway (a restore shard of a drill still within its timeout may write it again: DeleteBucket then fails, and a later drill's sweep takes it)${advice}`;
   }
   return `${describe(target)}: sealed against late writes, but its multipart uploads under way could not be aborted (${said}); emptied and deleted anyway${advice}`;
 }
 
 /**
- * Seals each bucket against late writers (sealScratchBucket) and puts its expiry rules (expireScratchBucket). A bucket
- * whose seal fails is listed and dropped: emptying it while a late shard writes would not end. The rules are best
- * effort: refused (an SCP or permission boundary denying s3:PutLifecycleConfiguration, a rule set S3 rejects), the
- * refusal is listed and the bucket is emptied and deleted without them, as before there were rules (review rJ F2).
+ * Seals each bucket against late writers (sealScratchBucket) and puts its expiry rules (expireScratchBucket). Both are
+ * best effort: a seal refused (an SCP denying s3:PutBucketPolicy, say) is listed and the bucket is emptied and deleted
+ * unsealed (review rM F3: the sweep's bucket has no writer left), and rules refused (s3:PutLifecycleConfiguration, a
+ * rule set S3 rejects) are listed and the bucket is emptied and deleted without them (review rJ F2). `sealed` says
+ * whether its policy is on, for what the record says of a bucket the deadline cuts (review rQ F5).
  */
 async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLeft: TimeLeft): Promise<void> {
   const ready: Removal['buckets'] = [];
@@ -377,6 +385,7 @@ async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLe
       removal.result.errors.push(`${describe(bucket.target)}: this cleanup ran out of time before it reached the bucket; a later drill's cleanup sweeps it`);
       return;
     }
+    let sealed = true;
     try {
       await sealScratchBucket(deps.s3, deps.region, bucket.target.name);
     } catch (err) {
@@ -385,16 +394,18 @@ async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLe
         return;
       }
       removal.result.errors.push(sealRefused(bucket.target, err));
+      // Refused after the policy was put (listing or aborting its uploads), the bucket is sealed all the same.
+      sealed = !policyRefused(err);
     }
     try {
-      ready.push({ target: bucket.target, expiring: await expireScratchBucket(deps.s3, bucket.target.name) });
+      ready.push({ target: bucket.target, sealed, expiring: await expireScratchBucket(deps.s3, bucket.target.name) });
     } catch (err) {
       if (isGone(err)) {
         removal.result.removed.push(describe(bucket.target));
         return;
       }
       removal.result.errors.push(lifecycleRefused(bucket.target, err));
-      ready.push({ target: bucket.target, expiring: false });
+      ready.push({ target: bucket.target, sealed, expiring: false });
     }
   });
   // In the listing's order again (the prepares finished in any order).
@@ -402,9 +413,9 @@ async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLe
   removal.buckets = ready.sort((a, b) => (order.get(a.target.name) ?? 0) - (order.get(b.target.name) ?? 0));
 }
 
-/** What the record says of a bucket the cleanup left sealed because its time ran out. */
+/** What the record says of a bucket the cleanup left because its time ran out: sealed, or not when its seal was refused. */
 function deferred(bucket: Removal['buckets'][number], deleted: number): string {
-  const done = `${describe(bucket.target)}: not emptied within this cleanup's time (${deleted} object versions deleted); left sealed`;
+  const done = `${describe(bucket.target)}: not emptied within this cleanup's time (${deleted} object versions deleted); left ${bucket.sealed ? 'sealed' : 'unsealed (its seal was refused, as listed)'}`;
   if (!bucket.expiring) return `${done}; a later drill's cleanup sweeps it`;
   return `${done}, with lifecycle rules that expire every object version after ${SCRATCH_EXPIRY_DAYS} day: S3 empties it within about 2 days, and a later drill's cleanup sweeps the empty bucket`;
 }
@@ -520,7 +531,7 @@ export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[
  * longer be running (listOldScratch). Every bucket of both is sealed and given its expiry rules first
  * (scratch-bucket-expiry.ts); then the sweep's are emptied and deleted within SWEEP_SHARE of the time left, and this
  * drill's own with the rest; directories are removed within the same shares (scratch-directory-removal.ts). A bucket
- * the deadline cuts stays sealed and expiring, and is listed in the errors: S3 empties it, and a later drill's sweep
+ * the deadline cuts stays sealed (unless its seal was refused) and expiring, and is listed in the errors: S3 empties it, and a later drill's sweep
  * deletes it; a directory it cuts is listed too, and a later sweep removes the rest. Failures are listed, not thrown: the drill still gets recorded, and
  * the next drill's sweep tries again. A source it left alone is listed with the errors (the drill record keeps no other
  * list): it needs a rename, and each drill says so again until then.

@@ -217,6 +217,17 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
     }
   });
 
+  it('cut by its deadline, says a bucket whose seal was refused is left unsealed, not sealed (review rQ F5)', async () => {
+    const buckets = new Map([[own, { created: DRILL_STARTED, versions: 1_000_000, rules: [abortRule] }]]);
+    const { cleanup } = await cleanUp(buckets, { refused: { PutBucketPolicyCommand: denied('explicit deny in a service control policy') } });
+    expect(cleanup.errors).toEqual([
+      expect.stringContaining(`s3://${own}/: could not be sealed against late writes`),
+      expect.stringMatching(
+        new RegExp(`^s3://${own}/: not emptied within this cleanup's time \\(\\d+ object versions deleted\\); left unsealed \\(its seal was refused, as listed\\), with lifecycle rules that expire every object version after 1 day`),
+      ),
+    ]);
+  });
+
   describe('scratch directories (review rJ F1)', () => {
     // Each file or directory removed costs this much of the invocation: EFS metadata calls on a tree of millions of
     // files, scaled to the hundred or so here. The sweep's quarter of the ~60 s left holds about 15; the drill's own
@@ -361,15 +372,71 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         expect(fs.statSync(top).mtime).toEqual(twoWeeksAgo);
       });
 
-      it('with ENOTEMPTY after a pass that removed nothing is an error for that directory, not a loop (review rM F1)', async () => {
+      it('with ENOTEMPTY after two passes in a row that removed nothing is an error for that directory, not a loop (review rM F1, rQ F1)', async () => {
         fs.mkdirSync(path.join(root, NAME, 'stuck'), { recursive: true });
         refuseRmdir('stuck', 'ENOTEMPTY');
         await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
           new DrillScratchError(
-            `Scratch directory ${root}/${NAME}/stuck is not empty (ENOTEMPTY) though a pass over it found nothing left to remove; list it (ls -la) on the file system, remove what is left by hand, and a later drill's cleanup removes the rest`,
+            `Scratch directory ${root}/${NAME}/stuck is not empty (ENOTEMPTY) though 2 passes over it in a row found nothing left to remove; list it (ls -la) on the file system, remove what is left by hand, and a later drill's cleanup removes the rest`,
           ),
         );
       });
+    });
+
+    describe('a late restore shard writing between a pass and its rmdir', () => {
+      const fsPromises = jest.requireActual<typeof fs.promises>('node:fs/promises');
+      const realRmdir = fsPromises.rmdir.bind(fsPromises);
+      /** Before the rmdir of `<top>/a`, `write` runs (while it returns true): a shard's file landing after the pass listed the directory. */
+      const beforeRmdirOfA = (write: () => boolean) => {
+        let attempts = 0;
+        jest.spyOn(fsPromises, 'rmdir').mockImplementation(async (p) => {
+          if (String(p).endsWith('/a')) {
+            attempts++;
+            write();
+          }
+          return realRmdir(p);
+        });
+        return () => attempts;
+      };
+      afterEach(() => jest.restoreAllMocks());
+
+      it('once, into a directory whose pass removed only subdirectories, is removed by the next pass (review rQ F1)', async () => {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'a', 'b'), { recursive: true });
+        fs.writeFileSync(path.join(top, 'a', 'b', 'f'), 'x');
+        let written = false;
+        beforeRmdirOfA(() => !written && ((written = true), fs.writeFileSync(path.join(top, 'a', 'late'), 'x'), true));
+        // b's file, b, the late file, a, and the top.
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).resolves.toEqual({ done: true, removed: 5 });
+        expect(written).toBe(true);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it('before every rmdir, is an error for that directory after 10 passes, not the whole time (review rQ F4)', async () => {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'a'), { recursive: true });
+        // Each pass removes a file, so no pass is one that removed nothing.
+        fs.writeFileSync(path.join(top, 'a', 'late'), 'x');
+        const attempts = beforeRmdirOfA(() => (fs.writeFileSync(path.join(top, 'a', 'late'), 'x'), true));
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
+          new DrillScratchError(
+            `Scratch directory ${root}/${NAME}/a was written to again before each of 10 attempts to remove it (ENOTEMPTY): a restore shard may still be writing into it; a later drill's cleanup removes it once the shard has stopped (a restore function's timeout at most), or list it (ls -la) on the file system and find what writes there`,
+          ),
+        );
+        expect(attempts()).toBe(10);
+      });
+    });
+
+    it('without /proc removes nothing and says the directory needs Linux to be removed (review rQ F2)', async () => {
+      const top = path.join(root, NAME);
+      fs.mkdirSync(path.join(top, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(top, 'sub', 'f'), 'x');
+      await expect(removeScratchDirectory(root, NAME, calls(10_000), false)).rejects.toThrow(
+        new DrillScratchError(
+          `Scratch directory ${root}/${NAME} not removed: removing it safely needs Linux's /proc (/proc/self/fd), which this machine lacks, to pin each directory against a link a late restore shard swaps in; the drill's Lambda has it, and a later drill's cleanup on Linux removes it (or remove it by hand once no drill runs)`,
+        ),
+      );
+      expect(fs.readdirSync(path.join(top, 'sub'))).toEqual(['f']);
     });
   });
 });
