@@ -282,7 +282,10 @@ const LOST_KEYS_NAMED = 3;
 
 /** The lost objects whose backups no run worked out (ScrubStatus, `lostWithoutBackups`); nothing when none. */
 function lostWithoutBackups(objects: readonly OutstandingScrubObject[]): { lostWithoutBackups?: { objects: number; keys: string[]; vaults: ('primary' | 'dr')[] } } {
-  const unmapped = objects.filter((o) => isLost(o) && o.backupsNotWorkedOut === true && o.backups.length === 0);
+  // The mapping is the key's, not one vault's entry's: a scoped scrub (`--vault primary`) names the backups in its vault's
+  // entry and carries the other vault's, flag and all; that key is worked out (review rT F1: every plan stayed ✗).
+  const named = new Set(objects.filter((o) => o.backups.length > 0).map((o) => o.key));
+  const unmapped = objects.filter((o) => isLost(o) && o.backupsNotWorkedOut === true && o.backups.length === 0 && !named.has(o.key));
   if (unmapped.length === 0) return {};
   const keys = [...new Set(unmapped.map((o) => o.key))].sort();
   const inPrimary = new Set(unmapped.filter((o) => o.vault === 'primary').map((o) => o.key));

@@ -250,10 +250,10 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   const l = s.state === 'ran' ? s.lostWithoutBackups : undefined;
   if (!l) return [];
   const named = `${l.keys.join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
-  const vault = l.vaults.length === 1 ? ` --vault ${l.vaults.join('')}` : '';
+  // Both vaults, no `--vault`: a lost object has an entry in each, and a scrub of one carries the other's (review rT F1).
   return [
     `${l.objects} object(s) with no good copy in either vault (${named}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; ` +
-      `run \`lifeboat scrub${vault} --fraction 1${flags ? ` ${flags}` : ''}\` from a machine (no deadline), which names them (docs/RUNBOOKS.md, "Scrub")`,
+      `run \`lifeboat scrub --fraction 1${flags ? ` ${flags}` : ''}\` from a machine (no deadline), which names them (docs/RUNBOOKS.md, "Scrub")`,
   ];
 }
 

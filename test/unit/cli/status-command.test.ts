@@ -281,13 +281,16 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     const text = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [b], latestScrub: async () => cutLost }), now: () => NOW })).toBe(1);
     expect(text.out.join('\n').replace(/\n {4}/g, ' ')).toContain(
-      "✗ demo: 1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run `lifeboat scrub --vault primary --fraction 1 --env dev` from a machine (no deadline), which names them",
+      "✗ demo: 1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run `lifeboat scrub --fraction 1 --env dev` from a machine (no deadline), which names them",
     );
-    // Only in the DR vault: the scrub reads that one. Once a run names its backups (none of this plan's), the plan is ✓.
-    const inDr: ScrubRunRecord = { ...cutLost, outstanding: { objects: [{ ...lost, vault: 'dr' }], notListed: 0 } };
-    expect(reasonsNotWithin(row([b], [], inDr)).join('\n')).toContain('`lifeboat scrub --vault dr --fraction 1`');
+    // Once a run names its backups (none of this plan's), the plan is ✓.
     const { backupsNotWorkedOut: _named, ...mapped } = lost;
     expect(row([b], [], { ...cutLost, outstanding: { objects: [{ ...mapped, backups: ['20250101T060000Z-00000001'] }], notListed: 0 } }).withinObjectives).toBe(true);
+    // Review rT F1: a scrub of one vault names the backups in its entry and carries the other vault's, flag and all; the
+    // key is worked out, so that entry no longer makes every plan ✗ (it did, and sent the operator to the other vault).
+    const scoped: ScrubRunRecord = { ...cutLost, outstanding: { objects: [{ ...lost, vault: 'dr' }, { ...mapped, backups: ['20250101T060000Z-00000001'] }], notListed: 0 } };
+    expect(row([b], [], scoped)).toMatchObject({ withinObjectives: true });
+    expect(reasonsNotWithin(row([b], [], scoped))).toEqual([]);
   });
 
   // Review rQ F3: an object counted as named when its backups list was non-empty at all, but a plan row lists only the
