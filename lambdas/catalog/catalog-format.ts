@@ -11,8 +11,11 @@ import { FORMAT_MARKER_KEY } from './catalog-format-marker-key';
  * older CLI, which has no such check, is beyond reach, and docs/DEPLOYMENT.md says to upgrade it with the stacks.
  * 2: a scrub record's outstanding object may have `otherCopy: 'unverified'` (b761c3df), which a CLI of format 1
  * cannot read; its `lifeboat scrub` then recorded a run that dropped the damage the record carried (audit aU1-1).
+ * 3: an outstanding object may carry `backupsNotWorkedOut` (59dd3475), which `lifeboat status` turns into every plan ✗;
+ * a CLI of format 2 drops the flag when its `lifeboat scrub` carries the object, and status then read ✓ with data lost
+ * in both vaults (audit aY1-1).
  */
-export const CATALOG_FORMAT = 2;
+export const CATALOG_FORMAT = 3;
 
 /**
  * The catalog's format marker: the highest CATALOG_FORMAT of any Lifeboat that wrote the catalog (the backup

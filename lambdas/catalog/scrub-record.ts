@@ -31,8 +31,9 @@ const outstandingObjectSchema = z.object({
    * deadline (scrub-vaults.ts, describeDamageUntil) and no earlier record named them. Without it a lost object read as
    * hitting no backup and `lifeboat status` judged every plan ✓ (review rS F1); with it, a lost object makes every plan ✗
    * and names the scrub that works them out. Absent once a run names them, and in records written before it was kept.
-   * Optional, so no CATALOG_FORMAT raise: a CLI from before drops it (z.object drops keys it does not know) and reads
-   * `backups: []` as before, a lost object hitting no backup, and a run of it writes the object without the flag.
+   * A CLI from before drops it (z.object drops keys it does not know) and its `lifeboat scrub`, carrying the object,
+   * wrote it without the flag, so status read ✓ again with data lost in both vaults: CATALOG_FORMAT 3 refuses such a
+   * CLI's writes (audit aY1-1).
    */
   backupsNotWorkedOut: z.literal(true).optional(),
 });

@@ -119,7 +119,7 @@ describe('the catalog format marker', () => {
   });
 
   // Review rM F3: the marker guards CLIs; a backup or retention run that failed on it would protect nothing.
-  it.each([['2'], [2.5], [true]])('is left as it is by the deployed workflows when it holds %p, with a warning, not a failure', async (format) => {
+  it.each([['2'], [CATALOG_FORMAT + 0.5], [true]])('is left as it is by the deployed workflows when it holds %p, with a warning, not a failure', async (format) => {
     await setFormat(format);
     const warnings: string[] = [];
     await markDeployedFormat(catalog.formatMarker(), (w) => warnings.push(w));
