@@ -254,7 +254,7 @@ describe('streaming S3 planner', () => {
   });
 
   // Review rM F3: a marker no Lifeboat wrote (a hand edit) guards CLIs, which refuse it; it must not fail every backup.
-  it.each([['2'], [2.5], [true]])('records the backup RUNNING and plans it when the catalog\'s format marker holds %p, with a warning in the log', async (format) => {
+  it.each([['2'], [CATALOG_FORMAT + 0.5], [true]])('records the backup RUNNING and plans it when the catalog\'s format marker holds %p, with a warning in the log', async (format) => {
     const dynalite = await catalogOnDynalite();
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
