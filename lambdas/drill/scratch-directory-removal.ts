@@ -142,7 +142,7 @@ function shown(name: Buffer): string {
  * its last pass left to walk; and of the passes whose rmdir found it not empty, how many there were, how many in a
  * row removed nothing under it, and the walk's count of removals at the last (what was removed under it since).
  */
-type Frame = { name: Buffer; reached: Reached | undefined; pending: Buffer[]; refilled: number; idle: number; removedAt: number };
+type Frame = { name: Buffer; reached: Reached | undefined; pending: Buffer[]; refilled: number; idle: number; removedAt: number; listedAll: boolean };
 
 /** One removal's walk from the scratch root down: the directories it is in, outermost first. */
 class Walk {
@@ -177,6 +177,11 @@ class Walk {
       this.removed += pass.removed;
       if (pass.cut) return false;
       if (pass.subdirectories.length > 0) {
+        // Subdirectories again after a pass that listed them all and walked them: made again since (a shard's `mkdir -p`
+        // for each file). Each such walk is a fresh frame, so only this count bounds it (review rU F1: without it a
+        // recreated subtree spun the walk until the deadline, and with none for ever).
+        if (frame.listedAll) this.refilled(frame, depth, 'its subdirectories made again');
+        frame.listedAll = pass.subdirectories.length < SUBDIRECTORIES_PER_PASS;
         frame.pending = pass.subdirectories.reverse();
         continue;
       }
@@ -202,7 +207,7 @@ class Walk {
   }
 
   frameOf(name: Buffer, reached: Reached): Frame {
-    return { name, reached, pending: [], refilled: 0, idle: 0, removedAt: this.removed };
+    return { name, reached, pending: [], refilled: 0, idle: 0, removedAt: this.removed, listedAll: false };
   }
 
   /**

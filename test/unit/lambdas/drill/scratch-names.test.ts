@@ -425,6 +425,28 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         );
         expect(attempts()).toBe(10);
       });
+
+      it('making a subdirectory again after each walk of it is an error for its parent after 10 passes, not the whole time (review rU F1)', async () => {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'a', 'b'), { recursive: true });
+        fs.writeFileSync(path.join(top, 'a', 'b', 'f'), 'x');
+        let made = 0;
+        // A shard's `mkdir -p a/b; write a/b/f` right after the walk removed b: a's own rmdir is never reached.
+        jest.spyOn(fsPromises, 'rmdir').mockImplementation(async (p) => {
+          await realRmdir(p);
+          if (String(p).endsWith('/b')) {
+            made++;
+            fs.mkdirSync(path.join(top, 'a', 'b'), { recursive: true });
+            fs.writeFileSync(path.join(top, 'a', 'b', 'f'), 'x');
+          }
+        });
+        await expect(removeScratchDirectory(root, NAME, calls(100_000))).rejects.toThrow(
+          new DrillScratchError(
+            `Scratch directory ${root}/${NAME}/a was written to again before each of 10 attempts to remove it (its subdirectories made again): a restore shard may still be writing into it; a later drill's cleanup removes it once the shard has stopped (a restore function's timeout at most), or list it (ls -la) on the file system and find what writes there`,
+          ),
+        );
+        expect(made).toBe(10);
+      });
     });
 
     it('without /proc removes nothing and says the directory needs Linux to be removed (review rQ F2)', async () => {
