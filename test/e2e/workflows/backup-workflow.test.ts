@@ -316,7 +316,8 @@ it('rebuilds an emptied catalog from the vault: the same records and index items
   // Field for field the records the workflow wrote (FAILED runs have no snapshot and stay lost), and the same index items; copies.dr
   // PENDING: rebuilt from the primary vault, the DR copies wait for the plan's next Replicate step to check them. Without the pins the
   // restores above left (an empty map and its version): they belong to this catalog's restores, which no vault records.
-  const rebuilt = originals.map(({ pins: _pins, pinVersion: _pinVersion, ...r }) => ({ ...r, copies: { ...r.copies, dr: 'PENDING' } }));
+  // Each marked created by a rebuild without its legal hold (review rL R1).
+  const rebuilt = originals.map(({ pins: _pins, pinVersion: _pinVersion, ...r }) => ({ ...r, copies: { ...r.copies, dr: 'PENDING' }, rebuilt: { at: expect.any(String) as unknown as string, holdRebuilt: false } }));
   expect((await catalog.listBackupsOfPlan('demo')).sort(byId)).toEqual(rebuilt);
   expect(await bySource()).toEqual(indexed);
   // Idempotent: a second run changes nothing.

@@ -243,7 +243,9 @@ describe('docs/RUNBOOKS.md examples, run unchanged', () => {
       // Field for field what the workflow wrote, and the same index items; but copies.dr: from the primary vault it is PENDING until the
       // plan's next Replicate step has checked what the DR vault holds (a snapshot object there does not prove its packs are).
       const fromDr = (input as { vault?: string }).vault === 'dr';
-      expect(await made()).toEqual(fromDr ? originals : originals.map((r) => ({ ...r, copies: { ...r.copies, dr: 'PENDING' } })));
+      // Each marked created by a rebuild without its legal hold (review rL R1).
+      const marked = { rebuilt: { at: expect.any(String) as unknown as string, holdRebuilt: false } };
+      expect(await made()).toEqual(fromDr ? originals.map((r) => ({ ...r, ...marked })) : originals.map((r) => ({ ...r, copies: { ...r.copies, dr: 'PENDING' }, ...marked })));
       expect(await indexed()).toEqual(originalIndex);
       rebuildOutputs.push(output);
     }
