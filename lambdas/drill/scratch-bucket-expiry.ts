@@ -1,6 +1,6 @@
 import { GetBucketLifecycleConfigurationCommand, type LifecycleRule, PutBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
-import { httpStatusOf } from '../../vault';
 import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-error';
+import { isUnsupportedS3Call } from './unsupported-s3-call';
 
 /**
  * The lifecycle rules the drill's cleanup puts on a scratch bucket before it empties it (docs/RUNBOOKS.md, "Drill").
@@ -33,11 +33,6 @@ const expiryRules: LifecycleRule[] = [
   { ID: SCRATCH_DELETE_MARKER_RULE, Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { ExpiredObjectDeleteMarker: true } },
 ];
 
-/** An endpoint without lifecycle configuration: 501 NotImplemented, or 405 MethodNotAllowed as the seal also meets. */
-function isUnsupported(err: unknown): boolean {
-  const name = err instanceof Error ? err.name : '';
-  return name === 'NotImplemented' || name === 'MethodNotAllowed' || httpStatusOf(err) === 501 || httpStatusOf(err) === 405;
-}
 
 /**
  * Adds the expiry rules to `bucket`'s lifecycle configuration, keeping its other rules (the abort-incomplete-uploads
@@ -52,7 +47,7 @@ export async function expireScratchBucket(s3: S3Client, bucket: string): Promise
   try {
     rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
   } catch (err) {
-    if (isUnsupported(err)) return false;
+    if (isUnsupportedS3Call(err)) return false;
     if ((err as Error).name !== 'NoSuchLifecycleConfiguration') throw new ScratchBucketCallRefusedError(bucket, 's3:GetLifecycleConfiguration', err);
     rules = [];
   }
@@ -63,7 +58,7 @@ export async function expireScratchBucket(s3: S3Client, bucket: string): Promise
   try {
     await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [...kept, ...expiryRules] } }));
   } catch (err) {
-    if (isUnsupported(err)) return false;
+    if (isUnsupportedS3Call(err)) return false;
     throw new ScratchBucketCallRefusedError(bucket, 's3:PutLifecycleConfiguration', err);
   }
   return true;

@@ -1,7 +1,7 @@
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
-import { httpStatusOf } from '../../vault';
 import { decodeUrlEncodedKey } from '../sources/url-encoded-listing';
 import { asScratchBucketCall } from './scratch-bucket-call-refused-error';
+import { isUnsupportedS3Call } from './unsupported-s3-call';
 
 /**
  * Sealing a drill's scratch bucket before its cleanup empties it (docs/ARCHITECTURE.md, "The drill workflow").
@@ -38,10 +38,6 @@ export function scratchSealPolicy(bucket: string, region: string): string {
   });
 }
 
-function isUnsupported(err: unknown): boolean {
-  const name = err instanceof Error ? err.name : '';
-  return name === 'NotImplemented' || name === 'MethodNotAllowed' || httpStatusOf(err) === 501 || httpStatusOf(err) === 405;
-}
 
 /**
  * Seals `bucket` against late writers and aborts its multipart uploads under way (whose parts DeleteObjects does not
@@ -68,6 +64,6 @@ export async function sealScratchBucket(s3: S3Client, region: string, bucket: st
       markers = { KeyMarker: key(page.NextKeyMarker), UploadIdMarker: page.NextUploadIdMarker };
     }
   } catch (err) {
-    if (!(err instanceof Error && isUnsupported(err.cause))) throw err;
+    if (!(err instanceof Error && isUnsupportedS3Call(err.cause))) throw err;
   }
 }

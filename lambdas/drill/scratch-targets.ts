@@ -21,6 +21,7 @@ import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-err
 import { expireScratchBucket, SCRATCH_EXPIRY_DAYS } from './scratch-bucket-expiry';
 import { removeScratchDirectory } from './scratch-directory-removal';
 import { forEachBounded, httpStatusOf } from '../../vault';
+import { isUnsupportedS3Call } from './unsupported-s3-call';
 
 /**
  * The scratch targets of drills (docs/ARCHITECTURE.md, "The drill workflow"): each source of a
@@ -112,10 +113,6 @@ function errorName(err: unknown): string {
 }
 
 
-function isUnsupported(err: unknown): boolean {
-  const name = errorName(err);
-  return name === 'NotImplemented' || name === 'MethodNotAllowed' || httpStatusOf(err) === 501 || httpStatusOf(err) === 405;
-}
 
 /**
  * Creates a scratch bucket in `region`, private and encrypted (createPrivateBucket). Idempotent (a
@@ -280,7 +277,7 @@ async function emptyBucket(s3: S3Client, bucket: string, timeLeft: TimeLeft): Pr
   try {
     await forEachBounded(versionPages(), DELETES_IN_FLIGHT, deleteBatch);
   } catch (err) {
-    if (!isUnsupported(err)) throw err;
+    if (!isUnsupportedS3Call(err)) throw err;
   }
   if (cut) return { done: false, deleted };
   // Also where versions are listed: an endpoint may list unversioned objects under no version id.
