@@ -1,5 +1,6 @@
 import { type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, SFNClient } from '@aws-sdk/client-sfn';
 import { type FailoverReport } from '../lambdas/failover/failover-report';
+import { executionArnParts } from '../lambdas/runtime/execution-arn';
 import { loadExecutionHistory } from '../local/executor/execution-history';
 import { requestClientSettings } from './client-timeouts';
 
@@ -41,11 +42,6 @@ export function localFailoverReportReader(dataDir: string): FailoverReportReader
   };
 }
 
-/** The region of an execution ARN (`arn:<partition>:states:<region>:<account>:execution:<machine>:<name>`). */
-function regionOfExecution(executionArn: string): string | undefined {
-  return executionArn.split(':')[3] || undefined;
-}
-
 /**
  * An execution's report in AWS, from GetExecutionHistory in the execution's own region (the DR region's: the primary
  * may be down), newest event first: the report step ran near the end. Needs `states:GetExecutionHistory` on the
@@ -53,7 +49,7 @@ function regionOfExecution(executionArn: string): string | undefined {
  */
 export function awsFailoverReportReader(clientOf: (region: string) => SFNClient = (region) => new SFNClient({ ...requestClientSettings(), region })): FailoverReportReader {
   return async (executionArn) => {
-    const region = regionOfExecution(executionArn);
+    const { region } = executionArnParts(executionArn);
     if (region === undefined) throw new Error(`${executionArn} is not an execution ARN`);
     const client = clientOf(region);
     try {
@@ -77,8 +73,9 @@ export function whereTheFullReportIs(executionId: string, aws: boolean, dataDir:
     return `The full report (the table of the sources and what to do for each) is the output of the execution's "${FAILOVER_REPORT_STATE}" step, under "report": ` +
       `lifeboat executions show ${executionId} --json --data-dir ${dataDir} (its StateExited event of "${FAILOVER_REPORT_STATE}").`;
   }
-  const region = regionOfExecution(executionId) ?? '<DR region>';
-  const machine = executionId.split(':')[6] ?? '<prefix>-failover';
+  const parts = executionArnParts(executionId);
+  const region = parts.region ?? '<DR region>';
+  const machine = parts.stateMachine ?? '<prefix>-failover';
   return `The full report (the table of the sources and what to do for each) is the output of the execution's "${FAILOVER_REPORT_STATE}" step, under "report": ` +
     `aws stepfunctions get-execution-history --region ${region} --execution-arn ${executionId} --reverse-order (its TaskStateExited event of "${FAILOVER_REPORT_STATE}"), ` +
     `or the Step Functions console of ${region}: State machines → ${machine} → this execution → "${FAILOVER_REPORT_STATE}" → Output.`;

@@ -1,3 +1,4 @@
+import { executionArnParts } from '../runtime/execution-arn';
 import { type ApprovalRecord } from './approval-record';
 
 /** Which catalog holds an approval: the primary region's or the DR region's (each runbook records it in its own region's). */
@@ -10,7 +11,6 @@ export type CatalogRegion = 'primary' | 'dr';
  * E.g. `DR region us-west-2, runbook lifeboat-dev-failover`.
  */
 export function approvalPlace(region: CatalogRegion, record: Pick<ApprovalRecord, 'executionArn' | 'stateMachine'>): string {
-  // arn:<partition>:states:<region>:<account>:execution:<state machine>:<name>
-  const awsRegion = record.executionArn.split(':')[3];
+  const awsRegion = executionArnParts(record.executionArn).region;
   return `${region === 'primary' ? 'primary' : 'DR'} region${awsRegion ? ` ${awsRegion}` : ''}, runbook ${record.stateMachine}`;
 }

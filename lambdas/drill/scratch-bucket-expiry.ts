@@ -1,4 +1,5 @@
-import { GetBucketLifecycleConfigurationCommand, type LifecycleRule, PutBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type LifecycleRule, PutBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { bucketLifecycleRules } from '../restore/bucket-lifecycle-rules';
 import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-error';
 import { isUnsupportedS3Call } from './unsupported-s3-call';
 
@@ -45,11 +46,10 @@ const expiryRules: LifecycleRule[] = [
 export async function expireScratchBucket(s3: S3Client, bucket: string): Promise<boolean> {
   let rules: LifecycleRule[];
   try {
-    rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
+    rules = await bucketLifecycleRules(s3, bucket);
   } catch (err) {
     if (isUnsupportedS3Call(err)) return false;
-    if ((err as Error).name !== 'NoSuchLifecycleConfiguration') throw new ScratchBucketCallRefusedError(bucket, 's3:GetLifecycleConfiguration', err);
-    rules = [];
+    throw new ScratchBucketCallRefusedError(bucket, 's3:GetLifecycleConfiguration', err);
   }
   const ours = new Set([SCRATCH_EXPIRY_RULE, SCRATCH_DELETE_MARKER_RULE]);
   // A retried or later cleanup finds them already there: one Get, no Put.

@@ -1,4 +1,5 @@
-import { GetBucketLifecycleConfigurationCommand, type LifecycleRule, PutBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type LifecycleRule, PutBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { bucketLifecycleRules } from './bucket-lifecycle-rules';
 
 /**
  * The lifecycle rule of the buckets Lifeboat creates for restored data (private-bucket.ts): S3 aborts an incomplete
@@ -29,13 +30,7 @@ const abortIncompleteUploads: LifecycleRule = {
  * replaced: S3 has no conditional Put of a lifecycle configuration.
  */
 export async function ensureAbortIncompleteUploadsRule(s3: S3Client, bucket: string): Promise<boolean> {
-  let rules: LifecycleRule[];
-  try {
-    rules = (await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules ?? [];
-  } catch (err) {
-    if ((err as Error).name !== 'NoSuchLifecycleConfiguration') throw err;
-    rules = [];
-  }
+  const rules = await bucketLifecycleRules(s3, bucket);
   if (rules.some((rule) => rule.ID !== ABORT_INCOMPLETE_UPLOADS_RULE)) return false;
   const [ours] = rules;
   // Disabled by someone on purpose: an operator's choice, left as it is (review rZ1 F3: it was enabled again).
