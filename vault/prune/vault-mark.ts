@@ -8,16 +8,8 @@ import { idFromKey, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
 import { type Snapshot } from '../manifest/snapshot-record';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { forEachBounded, mapBounded } from '../workers/bounded-concurrency';
+import { markConcurrency, MARK_SNAPSHOTS_AT_ONCE } from './mark-concurrency';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
-
-/** Manifest pages a mark reads at once for one snapshot. */
-const PAGES_IN_FLIGHT = 8;
-/**
- * Snapshots whose manifests a mark walks at once (so at most 64 manifest reads in flight). One at a time,
- * a vault of a few thousand small snapshots cost a root, a node and a page GET each in turn (20–50 ms on
- * S3): about 5,800 snapshots filled a prune Lambda's 15 minutes with marking alone (audit aT3-1).
- */
-const SNAPSHOTS_IN_FLIGHT = 8;
 
 /** What bounds a prune's mark: a Lambda's deadline (PruneOptions.deadline). */
 export type MarkLimit = {
@@ -211,7 +203,7 @@ export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: M
     const id = idFromKey(SNAPSHOTS_PREFIX, key);
     if (id !== null && !mark.snapshotIds?.has(id)) ids.push(id);
   }
-  const loaded = await mapBounded(ids, SNAPSHOTS_IN_FLIGHT, async (id): Promise<Snapshot | null> => {
+  const loaded = await mapBounded(ids, MARK_SNAPSHOTS_AT_ONCE, async (id): Promise<Snapshot | null> => {
     try {
       return await vault.loadSnapshot(id);
     } catch (err) {
@@ -255,15 +247,17 @@ export async function markSnapshots(
       yield snapshot;
     }
   };
+  // Bounded by the vault's memory: pages in flight are what a mark holds beside the blobs (mark-concurrency.ts).
+  const concurrency = markConcurrency(vault.memoryLimitMb);
   let marked = 0;
-  await forEachBounded(due(), SNAPSHOTS_IN_FLIGHT, async (snapshot) => {
-    await markSnapshot(vault, snapshot, pages, manifests, blobs, memory);
+  await forEachBounded(due(), concurrency.snapshots, async (snapshot) => {
+    await markSnapshot(vault, snapshot, pages, manifests, blobs, memory, concurrency.pagesPerSnapshot);
     marked++;
   });
   return { manifests, blobs, marked };
 }
 
-async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages, manifests: Set<string>, blobs: BlobIdSet, memory: MarkMemory | undefined): Promise<void> {
+async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages, manifests: Set<string>, blobs: BlobIdSet, memory: MarkMemory | undefined, pagesInFlight: number): Promise<void> {
   if (manifests.has(snapshot.manifest)) return;
   manifests.add(snapshot.manifest);
   const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
@@ -273,7 +267,7 @@ async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages
     manifests.add(node.id);
     return pages.pages(vault, node);
   };
-  // Pages are read PAGES_IN_FLIGHT at a time: one by one, the thousands of pages of a vault of
+  // Pages are read several at a time (markConcurrency): one by one, the thousands of pages of a vault of
   // millions of blobs in S3 (20–50 ms a GET) would take minutes of a prune's 15 minutes.
   const unmarked = async function* (): AsyncGenerator<PageRef> {
     for await (const ref of rootPages(root, loadNode)) {
@@ -282,7 +276,7 @@ async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages
       yield ref;
     }
   };
-  await forEachBounded(unmarked(), PAGES_IN_FLIGHT, async (ref) => {
+  await forEachBounded(unmarked(), pagesInFlight, async (ref) => {
     if (memory && blobs.size > memory.blobLimit) throw memory.tooLarge();
     const ids = await pages.blobs(vault, ref);
     for (let o = 0; o < ids.length; o += 32) blobs.add(ids, o);

@@ -12,6 +12,8 @@ import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { ManifestCountingStore } from '../../../support/manifest-counting-store';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
+import { markConcurrency, MARK_PAGE_PEAK_BYTES } from '../../../../vault/prune/mark-concurrency';
+import { indexMemoryReserve } from '../../../../vault/blob-index/index-memory';
 
 
 /** A mark as plain values: its referenced ids sorted, so two marks compare by what they hold. */
@@ -101,6 +103,42 @@ describe('markVault over many pages', () => {
     expect(mark.blobs).toEqual([...expected].sort());
     expect(store.mostInFlight).toBeGreaterThan(1);
     expect(store.mostInFlight).toBeLessThanOrEqual(8);
+  });
+
+  it('reads no more pages at once than a small function\'s memory holds beside its blobs, and the full 8 × 8 from 1,024 MB (review rK F2)', async () => {
+    const store = new SlowManifestStore();
+    const made = await initVault(store, new PassphraseKeyProvider('mark test', { N: 1024, r: 8, p: 1 }));
+    const vault = new Vault(store, made.keys, made.config);
+    // 4 snapshots of 12 pages each, no page shared: 8 × 8 in flight would read all 48 at once.
+    const stats = { entries: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0, bytesReused: 0 };
+    for (let s = 0; s < 4; s++) {
+      const writer = new PageRunWriter(store, made.keys);
+      for (let e = 0; e < 12; e++) {
+        await writer.add({ path: `f${String(e).padStart(2, '0')}`, kind: 'file', meta: {}, size: 0, content: [createHash('sha256').update(`blob ${s}/${e}`).digest('hex')] });
+        await writer.flush();
+      }
+      await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [{ v: 1, runs: [writer.pages], indexes: [], stats }] });
+    }
+    const unbounded = await marked(vault);
+    expect(unbounded.blobs).toHaveLength(48);
+
+    vault.memoryLimitMb = 256;
+    const small = markConcurrency(256);
+    const inFlight = small.snapshots * small.pagesPerSnapshot;
+    // The pages in flight fit in what a 256 MB prune keeps beside its blobs, less its runtime's ~96 MiB.
+    expect(inFlight * MARK_PAGE_PEAK_BYTES).toBeLessThanOrEqual(indexMemoryReserve(256 * 2 ** 20) - 96 * 2 ** 20);
+    store.mostInFlight = 0;
+    expect(await marked(vault)).toEqual(unbounded);
+    expect(store.mostInFlight).toBeLessThanOrEqual(inFlight);
+    expect(markConcurrency(128)).toEqual({ snapshots: 1, pagesPerSnapshot: 1 });
+
+    // Unchanged where prune-vault runs by default and on a machine: 8 snapshots × 8 pages.
+    expect(markConcurrency(1024)).toEqual({ snapshots: 8, pagesPerSnapshot: 8 });
+    expect(markConcurrency(undefined)).toEqual({ snapshots: 8, pagesPerSnapshot: 8 });
+    vault.memoryLimitMb = 1024;
+    store.mostInFlight = 0;
+    expect(await marked(vault)).toEqual(unbounded);
+    expect(store.mostInFlight).toBeGreaterThan(8);
   });
 });
 
