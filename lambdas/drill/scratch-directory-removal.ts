@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { constants as fsc, existsSync } from 'node:fs';
-import { type FileHandle, open, opendir, rmdir, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, opendir, rmdir, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { forEachBounded, type FsPath } from '../../vault';
 import { DrillScratchError } from './drill-errors';
@@ -23,6 +23,14 @@ import { DrillScratchError } from './drill-errors';
  * unlinked, which removes the link. Where there is no /proc (not Lambda: a developer's macOS) nothing is removed
  * (review rQ F2): a walk by checked paths deleted live data under a link swapped in between the check and the use in
  * about half the runs of a swapping writer, so the directory is listed as an error, and a sweep on Linux removes it.
+ *
+ * A descriptor stays on its directory wherever the directory goes (review rQ F3): an operator who moves a restored
+ * directory out of the scratch root to keep it while the walk is inside it would see it emptied through the descriptor.
+ * So before each pass over a directory and before its rmdir, its path from the scratch root is looked up again (one
+ * lstat, which walks every name from the root down: a move of any directory above it shows too) and must still be the
+ * directory the walk holds (device and inode); if not, the walk leaves that directory and all under it, names it in a
+ * DrillScratchError once the rest is removed, and goes on. A pass already under way when it moves ends (checking once
+ * a file would double the calls). A move by another NFS client shows once this one's cache of the parent expires.
  */
 
 /** Files unlinked at once: libuv runs file-system calls on 4 threads, and EFS answers each in a few milliseconds. */
@@ -55,6 +63,12 @@ const IDLE_PASSES = 2;
  */
 const REFILLED_PASSES = 10;
 
+/**
+ * Bytes of a path the kernel takes (PATH_MAX, with its NUL): a deeper directory's path is looked up from the shallowest
+ * open ancestor it fits under (a move above that ancestor is then not seen; restores do not write such trees).
+ */
+const PATH_MAX = 4_096;
+
 /** What removing a directory came to: done (gone), or cut by the deadline; and how many files and directories it removed. */
 export type DirectoryRemoval = { done: boolean; removed: number };
 
@@ -75,12 +89,37 @@ function ignoreGone(err: unknown): void {
 /** A directory as the walk's calls reach it: its pinned descriptor's `/proc/self/fd/<fd>`. */
 type Reached = { readonly path: FsPath; readonly handle: FileHandle };
 
-/** `name` in `parent`, opened without following a link: a directory, or what else it is now. */
-async function openChild(parent: Reached, name: Buffer): Promise<Reached | 'gone' | 'not a directory'> {
+/** Which directory a descriptor or a name is: what stays the same when it is renamed, and differs for another. */
+type Identity = { readonly dev: bigint; readonly ino: bigint };
+
+function sameIdentity(a: Identity, b: Identity): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/** Which directory (or other entry) is at `at` now, a last link not followed; undefined when there is none to be found there. */
+async function identityAt(at: FsPath): Promise<Identity | undefined> {
+  try {
+    const { dev, ino } = await lstat(at, { bigint: true });
+    return { dev, ino };
+  } catch (err) {
+    // ENOTDIR: a file in a directory's place on the way; ELOOP: links in a loop in one's place.
+    if (codeOf(err) === 'ENOENT' || codeOf(err) === 'ENOTDIR' || codeOf(err) === 'ELOOP') return undefined;
+    throw err;
+  }
+}
+
+/** `name` in `parent`, opened without following a link: a directory (and which one), or what else it is now. */
+async function openChild(parent: Reached, name: Buffer): Promise<(Reached & { identity: Identity }) | 'gone' | 'not a directory'> {
   const at = childOf(parent.path, name);
   try {
     const handle = await open(at, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
-    return { path: `/proc/self/fd/${handle.fd}`, handle };
+    try {
+      const { dev, ino } = await handle.stat({ bigint: true });
+      return { path: `/proc/self/fd/${handle.fd}`, handle, identity: { dev, ino } };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
   } catch (err) {
     if (codeOf(err) === 'ENOENT') return 'gone';
     // A link answers ELOOP with O_NOFOLLOW; Linux answers ENOTDIR for a link to a directory (O_DIRECTORY) too.
@@ -138,16 +177,28 @@ function shown(name: Buffer): string {
 }
 
 /**
- * A directory the walk is in: its name in its parent, how it is reached (undefined: closed for PINNED_DEPTH), and what
- * its last pass left to walk; and of the passes whose rmdir found it not empty, how many there were, how many in a
- * row removed nothing under it, and the walk's count of removals at the last (what was removed under it since).
+ * A directory the walk is in: its name in its parent, how it is reached (undefined: closed for PINNED_DEPTH), which
+ * directory it is, and what its last pass left to walk; and of the passes whose rmdir found it not empty, how many there
+ * were, how many in a row removed nothing under it, and the walk's count of removals at the last (what was removed under
+ * it since).
  */
-type Frame = { name: Buffer; reached: Reached | undefined; pending: Buffer[]; refilled: number; idle: number; removedAt: number; listedAll: boolean };
+type Frame = {
+  name: Buffer;
+  reached: Reached | undefined;
+  identity: Identity;
+  pending: Buffer[];
+  refilled: number;
+  idle: number;
+  removedAt: number;
+  listedAll: boolean;
+};
 
 /** One removal's walk from the scratch root down: the directories it is in, outermost first. */
 class Walk {
   readonly frames: Frame[] = [];
   removed = 0;
+  /** Directories moved or replaced while the walk was in them (shown paths), left alone with all under them. */
+  readonly moved: string[] = [];
 
   constructor(
     private readonly root: string,
@@ -173,6 +224,7 @@ class Walk {
         }
         continue;
       }
+      if (!(await this.inPlace(depth, here))) continue;
       const pass = await clearFiles(here, this.timeLeft);
       this.removed += pass.removed;
       if (pass.cut) return false;
@@ -186,7 +238,7 @@ class Walk {
         continue;
       }
       const parent = await this.reach(depth - 1);
-      if (!parent) continue;
+      if (!parent || !(await this.inPlace(depth, here))) continue;
       try {
         await rmdir(childOf(parent.path, frame.name));
         this.removed++;
@@ -206,8 +258,61 @@ class Walk {
     return true;
   }
 
-  frameOf(name: Buffer, reached: Reached): Frame {
-    return { name, reached, pending: [], refilled: 0, idle: 0, removedAt: this.removed, listedAll: false };
+  frameOf(name: Buffer, reached: Reached & { identity: Identity }): Frame {
+    return { name, reached, identity: reached.identity, pending: [], refilled: 0, idle: 0, removedAt: this.removed, listedAll: false };
+  }
+
+  /**
+   * Whether the directory at `depth` (held as `here`) is still at its path from the scratch root; if not, the walk has
+   * left it and all under it, and named the directory that moved unless the directory was only removed meanwhile.
+   */
+  private async inPlace(depth: number, here: Reached): Promise<boolean> {
+    const frame = this.frames[depth];
+    const now = await identityAt(this.placeOf(depth));
+    if (!frame || (now && sameIdentity(now, frame.identity))) return true;
+    // Removed by someone else (a concurrent sweep): what the walk was for, not a move.
+    const held = await here.handle.stat({ bigint: true }).catch((err: unknown) => {
+      if (codeOf(err) === 'ESTALE') return undefined;
+      throw err;
+    });
+    if (!held || held.nlink === 0n) {
+      await this.leave(depth);
+      return false;
+    }
+    // The shallowest directory on the way that is not the one the walk went into is the one that moved.
+    let moved = depth;
+    for (let i = 0; i < depth; i++) {
+      const on = this.frames[i];
+      const at = on && (await identityAt(this.placeOf(i)));
+      if (on && !(at && sameIdentity(at, on.identity))) {
+        moved = i;
+        break;
+      }
+    }
+    await this.leaveMoved(moved);
+    return false;
+  }
+
+  private async leaveMoved(depth: number): Promise<void> {
+    this.moved.push(this.shownPath(depth));
+    await this.leave(depth);
+  }
+
+  /** The path of the directory at `depth` from the scratch root's descriptor (or, past PATH_MAX, from the shallowest open ancestor it fits under). */
+  private placeOf(depth: number): Buffer {
+    let from: Reached | undefined;
+    let anchor = depth - 1;
+    let names = 0;
+    for (let i = depth; i >= 0; i--) {
+      names += 1 + (this.frames[i]?.name.length ?? 0);
+      const at = i === 0 ? this.rootDir : this.frames[i - 1]?.reached;
+      if (!at) continue;
+      if (from && Buffer.byteLength(at.path) + names >= PATH_MAX) break;
+      from = at;
+      anchor = i - 1;
+    }
+    const below = this.frames.slice(anchor + 1, depth + 1).flatMap((f) => [Buffer.from('/'), f.name]);
+    return Buffer.concat([Buffer.from(from?.path ?? ''), ...below]);
   }
 
   /**
@@ -247,6 +352,12 @@ class Walk {
         await this.leave(i);
         return undefined;
       }
+      if (!sameIdentity(opened.identity, frame.identity)) {
+        // Another directory at its name: the one the walk was in went elsewhere (its name's next pass takes this one).
+        await opened.handle.close();
+        await this.leaveMoved(i);
+        return undefined;
+      }
       frame.reached = opened;
       // Only the directory wanted and its parent need stay open.
       if (i > anchor + 1 && i - 1 < depth - 1) await this.close(i - 1);
@@ -282,6 +393,17 @@ class Walk {
   private shownPath(depth: number): string {
     return path.posix.join(this.root, ...this.frames.slice(0, depth + 1).map((f) => shown(f.name)));
   }
+}
+
+/** The error naming the directories moved or replaced during the walk of `top`, which the walk left alone. */
+function movedError(root: string, top: string, moved: readonly string[], done: boolean): DrillScratchError {
+  const which = moved.length === 1 ? `Scratch directory ${moved.join('')} was` : `Scratch directories ${moved.join(', ')} were`;
+  let rest = '';
+  if (!done) rest = ` (the cleanup's time ran out before the rest of ${top} was removed; a later drill's sweep continues it)`;
+  else if (!moved.includes(top)) rest = ` (the rest of ${top} was)`;
+  return new DrillScratchError(
+    `${which} moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed${rest}; remove it by hand where it went if it is not wanted`,
+  );
 }
 
 /** The scratch root, pinned (it may be a link: the configured mount), or undefined when it does not exist. */
@@ -330,6 +452,7 @@ export async function removeScratchDirectory(root: string, name: string, timeLef
       const stats = await top.handle.stat();
       try {
         done = await walk.run();
+        if (walk.moved.length > 0) throw movedError(root, path.posix.join(root, name), walk.moved, done);
         return { done, removed: walk.removed };
       } finally {
         // Removing its entries moved the directory's mtime to now; put back the one the sweep dates it by. Through its

@@ -119,12 +119,20 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
 
   async function cleanUp(
     buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>,
-    options: { lifecycleRefusal?: Error; refused?: Record<string, Error>; directoryRoot?: string; directoryMs?: () => number } = {},
+    options: {
+      lifecycleRefusal?: Error;
+      refused?: Record<string, Error>;
+      directoryRoot?: string;
+      /** Time spent outside S3 (removing directories, listing tables), in milliseconds. */
+      directoryMs?: () => number;
+      tables?: DynamoDBClient;
+      localCloud?: boolean;
+    } = {},
   ) {
     const { s3, model } = modelledS3(buckets, INVOCATION_MS, options.lifecycleRefusal, options.refused);
     const elapsed = () => model.clock + (options.directoryMs?.() ?? 0);
     const directoryRoot = options.directoryRoot !== undefined ? { configured: '/mnt/lifeboat', real: options.directoryRoot } : undefined;
-    const deps = { s3, dynamodb, sources: [], region: 'eu-west-1', directoryRoot, deadline: () => INVOCATION_MS - elapsed() };
+    const deps = { s3, dynamodb: options.tables ?? dynamodb, sources: [], region: 'eu-west-1', directoryRoot, localCloud: options.localCloud, deadline: () => INVOCATION_MS - elapsed() };
     const cleanup = await cleanUpDrill({ drillId: DRILL, sweep: true, now: new Date(DRILL_STARTED.getTime() + 6 * 3_600_000), drillTimeoutSeconds: 86_400 }, PREFIX, deps);
     return { cleanup, model, elapsed: elapsed() };
   }
@@ -147,6 +155,43 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
     expect(buckets.has(own)).toBe(true);
     expect(model.maxDeletesInFlight).toBeGreaterThan(1);
     expect(model.maxDeletesInFlight).toBeLessThanOrEqual(4);
+  });
+
+  it('cut by its deadline on the local cloud, says the rules do not run there and a later sweep empties the bucket (fix fA 3)', async () => {
+    const buckets = new Map([[own, { created: DRILL_STARTED, versions: 1_000_000, rules: [abortRule] }]]);
+    const { cleanup } = await cleanUp(buckets, { localCloud: true });
+    expect(cleanup.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(`^s3://${own}/: not emptied within this cleanup's time \\(\\d+ object versions deleted\\); left sealed, with lifecycle rules that expire every object version after 1 day, which the local cloud does not run: a later drill's cleanup empties and deletes it$`),
+      ),
+    ]);
+  });
+
+  it('stops listing tables when its time runs out, and says what it did not look at (fix fA 2)', async () => {
+    // An account with 10,000 tables, 100 a ListTables page, each page a second; this drill's table sorts last.
+    const names = [...Array.from({ length: 10_000 }, (_, i) => `app-table-${String(i).padStart(5, '0')}`), `${drillScratchPrefix(PREFIX, DRILL)}orders`];
+    const calls: string[] = [];
+    let tablesMs = 0;
+    const send = async (command: { constructor: { name: string }; input: { ExclusiveStartTableName?: string } }): Promise<unknown> => {
+      calls.push(command.constructor.name);
+      tablesMs += 1_000;
+      if (command.constructor.name !== 'ListTablesCommand') return { Table: { CreationDateTime: DRILL_STARTED } };
+      const from = command.input.ExclusiveStartTableName === undefined ? 0 : names.indexOf(command.input.ExclusiveStartTableName) + 1;
+      const page = names.slice(from, from + 100);
+      return { TableNames: page, LastEvaluatedTableName: from + 100 < names.length ? page[page.length - 1] : undefined };
+    };
+    const tables = Object.assign(new DynamoDBClient({ region: 'eu-west-1' }), { send }) as unknown as DynamoDBClient;
+    const { cleanup, elapsed } = await cleanUp(new Map(), { tables, directoryMs: () => tablesMs });
+    // Stopped a page past the cleanup's margin, not after all 101 pages.
+    expect(elapsed).toBeLessThanOrEqual(INVOCATION_MS - 60_000 + 1_000);
+    expect(calls).not.toContain('DescribeTableCommand');
+    expect(cleanup.removed).toEqual([]);
+    expect(cleanup.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(`^the listing of scratch targets named ${drillScratchPrefix(PREFIX, DRILL)}\\* ran out of this cleanup's time before it looked at the tables after app-table-\\d{5}; what it did not look at stays for a later drill's sweep$`),
+      ),
+      `the listing of scratch targets named ${PREFIX}* ran out of this cleanup's time before it looked at the buckets and the tables; what it did not look at stays for a later drill's sweep`,
+    ]);
   });
 
   it('still sweeps the leftovers of earlier drills when its own bucket takes more than its time', async () => {
@@ -289,6 +334,27 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
       expect(fs.readFileSync(path.join(outside, 'keep.txt'), 'utf8')).toBe('live data');
     });
 
+    it('leave buckets time: a scratch directory too big for the cleanup takes half of it, the buckets go, then the directory goes on (fix fA 1)', async () => {
+      const ownDir = path.join(root, `${drillScratchPrefix(PREFIX, DRILL)}home`);
+      for (const sub of ['a', 'b', 'c']) {
+        fs.mkdirSync(path.join(ownDir, sub), { recursive: true });
+        for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(ownDir, sub, `f${i}`), 'x');
+      }
+      const entries = count(root);
+      const buckets = new Map([[own, { created: DRILL_STARTED, versions: 2_500, rules: [abortRule] }]]);
+
+      const { cleanup, elapsed } = await cleanUp(buckets, { directoryRoot: root, directoryMs: () => (entries - count(root)) * ENTRY_MS });
+
+      expect(elapsed).toBeLessThanOrEqual(INVOCATION_MS);
+      // Before, the directory took the whole minute and the bucket was left full: "not emptied within this cleanup's time".
+      expect(cleanup.removed).toEqual([`s3://${own}/`]);
+      expect(buckets.has(own)).toBe(false);
+      const left = new RegExp(`^directory /mnt/lifeboat/${path.basename(ownDir)}: not removed within this cleanup's time \\((\\d+) files and directories removed\\); left; a later drill's sweep continues it$`);
+      expect(cleanup.errors).toEqual([expect.stringMatching(left)]);
+      // Both turns count: more than the first turn's half of the ~60 s.
+      expect(Number(left.exec(cleanup.errors[0] ?? '')?.[1]) * ENTRY_MS).toBeGreaterThan(40_000);
+    });
+
     const NAME = `${drillScratchPrefix(PREFIX, DRILL)}home`;
     // Enough calls for the trees here many times over; a walk that loops runs them out and says it was cut.
     const calls = (n: number) => () => (n-- > 0 ? 1 : 0);
@@ -348,6 +414,62 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
       // The link removed as a link; what was moved away is not the walk's any more.
       expect(result).toEqual({ done: true, removed: 24 });
       expect(fs.readdirSync(root)).toEqual([]);
+    });
+
+    describe('a directory moved out of the scratch root while the walk holds it (review rQ F3)', () => {
+      const fsPromises = jest.requireActual<typeof fs.promises>('node:fs/promises');
+      const realUnlink = fsPromises.unlink.bind(fsPromises);
+      afterEach(() => jest.restoreAllMocks());
+
+      it('is left alone from the next pass on, named in an error, and the rest is removed', async () => {
+        const top = path.join(root, NAME);
+        const kept = path.join(tmp, 'kept');
+        for (const sub of ['a', 'b']) {
+          fs.mkdirSync(path.join(top, 'restored', sub), { recursive: true });
+          for (const f of ['f1', 'f2']) fs.writeFileSync(path.join(top, 'restored', sub, f), 'x');
+        }
+        fs.writeFileSync(path.join(top, 'other'), 'x');
+        // An operator keeps the restored tree: it is moved out once the walk is inside one of its subdirectories
+        // (after that pass listed its files, before it unlinks them), with its descriptor and its parent's held.
+        let moved = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          // Reached through a descriptor (/proc/self/fd/<fd>/f1): only a's and b's files are f1 and f2.
+          if (!moved && /\/f[12]$/.test(String(p))) {
+            moved = true;
+            fs.renameSync(path.join(top, 'restored'), kept);
+          }
+          return realUnlink(p);
+        });
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
+          new DrillScratchError(
+            `Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed (the rest of ${top} was); remove it by hand where it went if it is not wanted`,
+          ),
+        );
+        expect(moved).toBe(true);
+        // The pass already under way when it moved ends (the check is once a pass, not once a file); nothing after it runs.
+        expect(fs.readdirSync(kept).sort()).toEqual(['a', 'b']);
+        const left = ['a', 'b'].map((sub) => fs.readdirSync(path.join(kept, sub)).sort());
+        expect(left).toContainEqual(['f1', 'f2']);
+        expect(left).toContainEqual([]);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it('removed meanwhile (a concurrent sweep) is no error', async () => {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'restored', 'a'), { recursive: true });
+        fs.writeFileSync(path.join(top, 'restored', 'a', 'f1'), 'x');
+        let swept = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (!swept && String(p).endsWith('/f1')) {
+            swept = true;
+            fs.rmSync(path.join(top, 'restored', 'a'), { recursive: true });
+          }
+          return realUnlink(p);
+        });
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).resolves.toMatchObject({ done: true });
+        expect(swept).toBe(true);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
     });
 
     describe('an rmdir refused', () => {
