@@ -141,6 +141,11 @@ export type ScratchRemovalDeps = ScratchDeps & {
   region: string;
   /** Milliseconds left of the invocation (the Lambda context's getRemainingTimeInMillis); absent = no limit. */
   deadline?: (() => number) | undefined;
+  /**
+   * Whether the stores are the local cloud's (the function has its endpoints, runtime-config.ts localEndpoints): it keeps
+   * lifecycle rules but never runs them (docs/LOCAL-CLOUD.md), so a bucket left expiring is emptied by no one but a later sweep.
+   */
+  localCloud?: boolean | undefined;
 };
 
 /**
@@ -167,31 +172,57 @@ function assertDrillPrefix(drillTargetPrefix: string): void {
   }
 }
 
-/** Every bucket (of the drill's region), table and directory whose name starts with `prefix`, with its creation time (directories: mtime). */
-async function listScratch(deps: ScratchRemovalDeps, prefix: string): Promise<ScratchTarget[]> {
+/** The targets a listing found, and (in `cut`) what it did not look at because the cleanup's time ran out. */
+type Listing = { targets: ScratchTarget[]; cut?: string | undefined };
+
+/**
+ * Every bucket (of the drill's region), table and directory whose name starts with `prefix`, with its creation time
+ * (directories: mtime). It starts no call once `timeLeft` has run out: an account with thousands of tables is a ListTables
+ * page per hundred and a DescribeTable per match, and a listing that ran into the Lambda timeout would return nothing.
+ * Cut, it returns what it found and says what it did not look at; a later drill's sweep finds that.
+ */
+async function listScratch(deps: ScratchRemovalDeps, prefix: string, timeLeft: TimeLeft): Promise<Listing> {
   const out: ScratchTarget[] = [];
+  const cut = (notLookedAt: string[]): Listing => ({
+    targets: out,
+    cut: `the listing of scratch targets named ${prefix}* ran out of this cleanup's time before it looked at ${notLookedAt.join(' and ')}; what it did not look at stays for a later drill's sweep`,
+  });
+  const directories = deps.directoryRoot ? [`the directories under ${deps.directoryRoot.configured}`] : [];
+  if (timeLeft() <= 0) return cut(['the buckets', 'the tables', ...directories]);
   const { Buckets } = await deps.s3.send(new ListBucketsCommand({ Prefix: prefix, BucketRegion: deps.region }));
   for (const b of Buckets ?? []) if (b.Name?.startsWith(prefix)) out.push({ kind: 'bucket', name: b.Name, createdAt: b.CreationDate });
+  // The last table looked at (names come in order), to say where a cut listing stopped.
+  let last: string | undefined;
+  const tablesLeft = (): string => (last === undefined ? 'the tables' : `the tables after ${last}`);
+  if (timeLeft() <= 0) return cut([tablesLeft(), ...directories]);
+  // Leaving the loop ends the paginator: it asks for no further page.
   for await (const page of paginateListTables({ client: deps.dynamodb }, {})) {
     for (const table of page.TableNames ?? []) {
-      if (!table.startsWith(prefix)) continue;
-      const described = await deps.dynamodb.send(new DescribeTableCommand({ TableName: table })).catch((err: unknown) => err);
-      if (described instanceof Error && errorName(described) === 'ResourceNotFoundException') continue;
-      out.push({ kind: 'table', name: table, createdAt: described instanceof Error ? undefined : (described as { Table?: { CreationDateTime?: Date } }).Table?.CreationDateTime });
+      if (table.startsWith(prefix)) {
+        if (timeLeft() <= 0) return cut([tablesLeft(), ...directories]);
+        const described = await deps.dynamodb.send(new DescribeTableCommand({ TableName: table })).catch((err: unknown) => err);
+        const gone = described instanceof Error && errorName(described) === 'ResourceNotFoundException';
+        if (!gone) out.push({ kind: 'table', name: table, createdAt: described instanceof Error ? undefined : (described as { Table?: { CreationDateTime?: Date } }).Table?.CreationDateTime });
+      }
+      last = table;
     }
+    if (page.LastEvaluatedTableName !== undefined && timeLeft() <= 0) return cut([tablesLeft(), ...directories]);
   }
   if (deps.directoryRoot) {
+    if (timeLeft() <= 0) return cut(directories);
     const names = await readdir(deps.directoryRoot.real).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [] as string[];
       throw err;
     });
     for (const name of names) {
       if (!name.startsWith(prefix)) continue;
+      // An lstat on EFS is a network call too.
+      if (timeLeft() <= 0) return cut([`some of the directories under ${deps.directoryRoot.configured}`]);
       const stats = await lstat(path.join(deps.directoryRoot.real, name)).catch(() => undefined);
       if (stats) out.push({ kind: 'directory', name, createdAt: stats.mtime });
     }
   }
-  return out;
+  return { targets: out };
 }
 
 /**
@@ -326,9 +357,9 @@ function failure(target: ScratchTarget, root: ScratchDirectoryRoot | undefined, 
  */
 type Removal = { result: ScratchRemoval; others: ScratchTarget[]; buckets: { target: ScratchTarget; sealed: boolean; expiring: boolean }[] };
 
-function sortOut(deps: ScratchRemovalDeps, targets: readonly ScratchTarget[]): Removal {
-  const removal: Removal = { result: { removed: [], skipped: [], errors: [] }, others: [], buckets: [] };
-  for (const target of targets) {
+function sortOut(deps: ScratchRemovalDeps, listing: Listing): Removal {
+  const removal: Removal = { result: { removed: [], skipped: [], errors: listing.cut !== undefined ? [listing.cut] : [] }, others: [], buckets: [] };
+  for (const target of listing.targets) {
     const live = sourceAt(target, deps.sources, deps.directoryRoot);
     if (live) removal.result.skipped.push(`${describe(target, deps.directoryRoot)}: ${live.what} source "${live.source.name}"; not a scratch target, left alone (rename it: docs/RUNBOOKS.md, "Reserved names")`);
     else if (target.kind === 'bucket') removal.buckets.push({ target, sealed: false, expiring: false });
@@ -411,10 +442,13 @@ async function prepareBuckets(deps: ScratchRemovalDeps, removal: Removal, timeLe
 }
 
 /** What the record says of a bucket the cleanup left because its time ran out: sealed, or not when its seal was refused. */
-function deferred(bucket: Removal['buckets'][number], deleted: number): string {
+function deferred(bucket: Removal['buckets'][number], deleted: number, localCloud: boolean): string {
   const done = `${describe(bucket.target)}: not emptied within this cleanup's time (${deleted} object versions deleted); left ${bucket.sealed ? 'sealed' : 'unsealed (its seal was refused, as listed)'}`;
   if (!bucket.expiring) return `${done}; a later drill's cleanup sweeps it`;
-  return `${done}, with lifecycle rules that expire every object version after ${SCRATCH_EXPIRY_DAYS} day: S3 empties it within about 2 days, and a later drill's cleanup sweeps the empty bucket`;
+  const rules = `${done}, with lifecycle rules that expire every object version after ${SCRATCH_EXPIRY_DAYS} day`;
+  // The local cloud keeps the rules but never runs them (docs/LOCAL-CLOUD.md): there the bucket stays full until a sweep.
+  if (localCloud) return `${rules}, which the local cloud does not run: a later drill's cleanup empties and deletes it`;
+  return `${rules}: S3 empties it within about 2 days, and a later drill's cleanup sweeps the empty bucket`;
 }
 
 /** What the record says of a directory the cleanup's time cut (removeScratchDirectory keeps its age for the sweep). */
@@ -423,37 +457,72 @@ function directoryLeft(target: ScratchTarget, root: ScratchDirectoryRoot | undef
 }
 
 /**
- * Deletes the tables and directories, then empties and deletes the prepared buckets, one after another, until `timeLeft`
- * runs out. A table is one DeleteTable; a directory is walked and removed file by file within the time (review rJ F1).
+ * The share of the time left after the tables that directories may take before the buckets get their turn. A directory
+ * is removed file by file, and a restored tree of millions of files would take all of it: every bucket of the drill
+ * would stay full (on AWS expiring; on the local cloud, which runs no lifecycle rules, until a later sweep). Buckets
+ * go next with the whole of what is left, since an S3 page deletes 1,000 versions where a directory removes one file
+ * a call; the directories then continue with what the buckets leave.
+ */
+const DIRECTORY_FIRST_SHARE = 0.5;
+
+/**
+ * Deletes the tables (one DeleteTable each), then removes the directories within DIRECTORY_FIRST_SHARE of the time left
+ * while buckets wait, then empties and deletes the prepared buckets, then goes on with the directories not yet gone;
+ * until `timeLeft` runs out. A directory is walked and removed file by file within the time (review rJ F1); one cut
+ * is walked on from where it stopped.
  */
 async function finishRemoval(deps: ScratchRemovalDeps, removal: Removal, timeLeft: TimeLeft): Promise<ScratchRemoval> {
   const { result } = removal;
+  const settle = (target: ScratchTarget, err: unknown): void => {
+    if (isGone(err)) result.removed.push(describe(target, deps.directoryRoot));
+    else result.errors.push(failure(target, deps.directoryRoot, err));
+  };
+  const directories: ScratchTarget[] = [];
   for (const target of removal.others) {
+    if (target.kind !== 'table') {
+      directories.push(target);
+      continue;
+    }
     try {
-      if (target.kind === 'table') await deps.dynamodb.send(new DeleteTableCommand({ TableName: target.name }));
-      else if (deps.directoryRoot) {
-        const gone = await removeScratchDirectory(deps.directoryRoot.real, target.name, timeLeft);
-        if (!gone.done) {
-          result.errors.push(directoryLeft(target, deps.directoryRoot, gone.removed));
-          continue;
-        }
-      }
+      await deps.dynamodb.send(new DeleteTableCommand({ TableName: target.name }));
       result.removed.push(describe(target, deps.directoryRoot));
     } catch (err) {
-      if (isGone(err)) result.removed.push(describe(target, deps.directoryRoot));
-      else result.errors.push(failure(target, deps.directoryRoot, err));
+      settle(target, err);
     }
   }
+  // Directories cut in their first turn, and what that turn removed of each.
+  const unfinished = new Map<ScratchTarget, number>();
+  const root = deps.directoryRoot;
+  const directoryTurn = async (targets: Iterable<ScratchTarget>, turnLeft: TimeLeft): Promise<void> => {
+    for (const target of targets) {
+      // Without a scratch root no directory was listed; kept for the types.
+      if (!root) continue;
+      try {
+        const gone = await removeScratchDirectory(root.real, target.name, turnLeft);
+        if (gone.done) {
+          unfinished.delete(target);
+          result.removed.push(describe(target, root));
+        } else unfinished.set(target, (unfinished.get(target) ?? 0) + gone.removed);
+      } catch (err) {
+        unfinished.delete(target);
+        settle(target, err);
+      }
+    }
+  };
+  const left = timeLeft();
+  const bucketReserve = removal.buckets.length > 0 && Number.isFinite(left) ? Math.max(0, left) * (1 - DIRECTORY_FIRST_SHARE) : 0;
+  await directoryTurn(directories, () => timeLeft() - bucketReserve);
   for (const bucket of removal.buckets) {
     try {
       const emptied = await emptyAndDeleteBucket(deps.s3, bucket.target.name, timeLeft);
       if (emptied.done) result.removed.push(describe(bucket.target));
-      else result.errors.push(deferred(bucket, emptied.deleted));
+      else result.errors.push(deferred(bucket, emptied.deleted, deps.localCloud === true));
     } catch (err) {
-      if (isGone(err)) result.removed.push(describe(bucket.target));
-      else result.errors.push(failure(bucket.target, deps.directoryRoot, err));
+      settle(bucket.target, err);
     }
   }
+  if (unfinished.size > 0) await directoryTurn([...unfinished.keys()], timeLeft);
+  for (const [target, removed] of unfinished) result.errors.push(directoryLeft(target, root, removed));
   return result;
 }
 
@@ -483,15 +552,15 @@ function sourceAt(target: ScratchTarget, sources: readonly SourceConfig[], root:
 }
 
 /** Every scratch target of one drill, found by its name prefix (so also those of a drill that stopped half way). */
-async function listDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, drillId: string): Promise<ScratchTarget[]> {
+async function listDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, drillId: string, timeLeft: TimeLeft): Promise<Listing> {
   assertDrillPrefix(drillTargetPrefix);
-  return listScratch(deps, drillScratchPrefix(drillTargetPrefix, drillId));
+  return listScratch(deps, drillScratchPrefix(drillTargetPrefix, drillId), timeLeft);
 }
 
 /** Removes every scratch target of one drill, found by its name prefix (so also those of a drill that stopped half way). */
 export async function removeDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, drillId: string): Promise<ScratchRemoval> {
-  const removal = sortOut(deps, await listDrillScratch(deps, drillTargetPrefix, drillId));
   const timeLeft = timeLeftOf(deps.deadline);
+  const removal = sortOut(deps, await listDrillScratch(deps, drillTargetPrefix, drillId, timeLeft));
   await prepareBuckets(deps, removal, timeLeft);
   return finishRemoval(deps, removal, timeLeft);
 }
@@ -505,17 +574,18 @@ export type SweepTime = { now: Date; drillTimeoutSeconds: number };
  * whose cleanup did not run or was cut short. A younger one may be a running drill's, one waiting hours for a thaw of
  * archived packs into buckets its first step made; its own cleanup removes it.
  */
-async function listOldScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, time: SweepTime): Promise<ScratchTarget[]> {
+async function listOldScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, time: SweepTime, timeLeft: TimeLeft): Promise<Listing> {
   assertDrillPrefix(drillTargetPrefix);
   const createdBefore = time.now.getTime() - time.drillTimeoutSeconds * 1000 - SWEEP_MARGIN_MS;
-  const old = (await listScratch(deps, drillTargetPrefix.toLowerCase())).filter((t) => t.createdAt !== undefined && t.createdAt.getTime() < createdBefore);
-  return old.sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0));
+  const listing = await listScratch(deps, drillTargetPrefix.toLowerCase(), timeLeft);
+  const old = listing.targets.filter((t) => t.createdAt !== undefined && t.createdAt.getTime() < createdBefore);
+  return { ...listing, targets: old.sort((a, b) => (a.createdAt?.getTime() ?? 0) - (b.createdAt?.getTime() ?? 0)) };
 }
 
 /** Removes the leftovers of earlier drills (listOldScratch). */
 export async function sweepDrillScratch(deps: ScratchRemovalDeps, drillTargetPrefix: string, time: SweepTime): Promise<ScratchRemoval> {
-  const removal = sortOut(deps, await listOldScratch(deps, drillTargetPrefix, time));
   const timeLeft = timeLeftOf(deps.deadline);
+  const removal = sortOut(deps, await listOldScratch(deps, drillTargetPrefix, time, timeLeft));
   await prepareBuckets(deps, removal, timeLeft);
   return finishRemoval(deps, removal, timeLeft);
 }
@@ -525,21 +595,26 @@ export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[
 
 /**
  * The drill's cleanup step: removes this drill's scratch targets and (with `sweep`) those of earlier drills that can no
- * longer be running (listOldScratch). Every bucket of both is sealed and given its expiry rules first
- * (scratch-bucket-expiry.ts); then the sweep's are emptied and deleted within SWEEP_SHARE of the time left, and this
- * drill's own with the rest; directories are removed within the same shares (scratch-directory-removal.ts). A bucket
- * the deadline cuts stays sealed (unless its seal was refused) and expiring, and is listed in the errors: S3 empties it, and a later drill's sweep
- * deletes it; a directory it cuts is listed too, and a later sweep removes the rest. Failures are listed, not thrown: the drill still gets recorded, and
+ * longer be running (listOldScratch; its listing within SWEEP_SHARE of the time left). Every bucket of both is sealed and
+ * given its expiry rules first (scratch-bucket-expiry.ts); then the sweep's targets are removed within SWEEP_SHARE of the
+ * time left, and this drill's own with the rest, each in finishRemoval's order (tables, directories within half, buckets,
+ * directories on; scratch-directory-removal.ts). A bucket the deadline cuts stays sealed (unless its seal was refused)
+ * and expiring, and is listed in the errors: S3 empties it (the local cloud runs no rules: there a later sweep does),
+ * and a later drill's sweep deletes it; a directory it cuts is listed too, and a later sweep removes the rest; a listing
+ * it cuts says what it did not look at. Failures are listed, not thrown: the drill still gets recorded, and
  * the next drill's sweep tries again. A source it left alone is listed with the errors (the drill record keeps no other
  * list): it needs a rename, and each drill says so again until then.
  */
 export async function cleanUpDrill(input: { drillId: string; sweep: boolean } & SweepTime, drillTargetPrefix: string, deps: ScratchRemovalDeps): Promise<DrillCleanup> {
   const timeLeft = timeLeftOf(deps.deadline);
-  const ownTargets = await listDrillScratch(deps, drillTargetPrefix, input.drillId);
-  const ownNames = new Set(ownTargets.map((t) => `${t.kind} ${t.name}`));
-  const oldTargets = input.sweep ? (await listOldScratch(deps, drillTargetPrefix, input)).filter((t) => !ownNames.has(`${t.kind} ${t.name}`)) : [];
-  const own = sortOut(deps, ownTargets);
-  const old = sortOut(deps, oldTargets);
+  const ownListing = await listDrillScratch(deps, drillTargetPrefix, input.drillId, timeLeft);
+  const ownNames = new Set(ownListing.targets.map((t) => `${t.kind} ${t.name}`));
+  // The sweep's listing (of every drill's names: all the account's tables) within the sweep's share, as its removals.
+  const listingLeft = timeLeft();
+  const listingReserve = Number.isFinite(listingLeft) ? Math.max(0, listingLeft) * (1 - SWEEP_SHARE) : 0;
+  const oldListing: Listing = input.sweep ? await listOldScratch(deps, drillTargetPrefix, input, () => timeLeft() - listingReserve) : { targets: [] };
+  const own = sortOut(deps, ownListing);
+  const old = sortOut(deps, { ...oldListing, targets: oldListing.targets.filter((t) => !ownNames.has(`${t.kind} ${t.name}`)) });
   await prepareBuckets(deps, own, timeLeft);
   await prepareBuckets(deps, old, timeLeft);
   // The sweep first, within its share: most leftovers are buckets their expiry rules have emptied, a few calls each,

@@ -29,6 +29,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
     directoryRoot: scratchDirectoryRootOf(runtime.config, runtime.directory),
     // Never removed, whatever their names (scratch-targets.ts): the plans this drill function was deployed with (LIFEBOAT_PLANS).
     sources: runtime.sources,
+    // The local cloud runs no lifecycle rules: the record says who empties a bucket left expiring.
+    localCloud: runtime.config.localEndpoints !== undefined,
     // Past its Lambda timeout the step would return nothing: the cleanup stops in time and leaves big buckets to expire.
     ...(invocation ? { deadline: () => invocation.getRemainingTimeInMillis() } : {}),
   });
