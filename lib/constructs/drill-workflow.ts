@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, type CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, type CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,6 +13,7 @@ import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults'
 import { ownedBy } from './bucket-owner-condition';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { drillOutlastsScheduleWarning } from './drill-schedule-overlap';
 import { drillTimeouts, INLINE_MAP_CONCURRENCY } from './drill-timeouts';
 import { lambdaStepsBudget } from './lambda-step-budget';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -139,7 +140,8 @@ export class DrillWorkflow extends Construct {
     // runs 40 of the Map's iterations at once, so a plan of more sources restores in waves and the drill's timeout
     // covers each wave's child timeout (drill-timeouts.ts): at the drill's own timeout the execution would just stop,
     // no Catch run: its scratch targets and pins left, no record, no metric for the alarm.
-    const timeouts = drillTimeouts(baseTimeout, lambdaStepsBudget([start, compare, cleanup, record]), Math.max(0, ...plans.map((p) => p.sources.length)));
+    const tail = lambdaStepsBudget([start, compare, cleanup, record]);
+    const timeouts = drillTimeouts(baseTimeout, tail, Math.max(0, ...plans.map((p) => p.sources.length)));
     const timeout = timeouts.drill;
     // The cleanup's sweep spares targets younger than the drill's timeout (and an hour): a drill may still be using them.
     cleanup.addEnvironment('LIFEBOAT_DRILL_TIMEOUT_SECONDS', String(timeout.toSeconds()));
@@ -306,6 +308,15 @@ export class DrillWorkflow extends Construct {
 
     const scheduled = plans.filter((p) => p.drill !== undefined && p.drill.vault === props.vaultSide);
     this.schedules = props.schedulePrefix !== undefined && scheduled.length > 0 ? this.addSchedules(props.environmentName, props.schedulePrefix, scheduled, props.deadLetterQueue) : [];
+    // A warning, not a refusal: a plan's drill may well end long before its timeout. Each plan's own waves set how long
+    // its drill may run (its last wave's children time out by then), whatever the stack's largest plan needs.
+    if (props.schedulePrefix !== undefined) {
+      for (const plan of scheduled) {
+        const own = drillTimeouts(baseTimeout, tail, plan.sources.length);
+        const warning = drillOutlastsScheduleWarning(plan, own.waves, own.drill);
+        if (warning) Annotations.of(this).addWarningV2(`lifeboat:drill-outlasts-schedule-${plan.name}`, warning);
+      }
+    }
 
     acknowledgeScopedWildcards(this, [
       ...restore.wildcardResources,

@@ -1,5 +1,5 @@
-import { type CfnElement, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { lifeboatConfigSchema } from '../../../config/lifeboat-config';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { DRILLS_PK } from '../../../lambdas/catalog/drill-record';
@@ -7,6 +7,8 @@ import { resolvedStateMachines } from '../../../local/assembly/deploy-checks/res
 import { type CfnTemplate } from '../../../local/assembly/synthesized-stack';
 import { type AslDefinition } from '../../../local/executor/state-machine-definition';
 import { DRILL_WAVE_MARGIN } from '../../../lib/constructs/drill-timeouts';
+import { drillOutlastsScheduleWarning, shortestScheduleGapMs } from '../../../lib/constructs/drill-schedule-overlap';
+import { parseScheduleExpression } from '../../../config/schedule-expression';
 import { WORKFLOW_TIMEOUT } from '../../../lib/lifeboat-defaults';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { resourceNames } from '../../../lib/stacks/resource-names';
@@ -128,7 +130,9 @@ describe('a drill of many sources', () => {
         strategy: 'full',
         retention: { keepLast: 3 },
         objectives: { rpoMinutes: 1440, rtoMinutes: 600 },
-        sources: Array.from({ length: sources }, (_, i) => ({ type: 's3', name: `s${i}`, bucket: `${name}-source-${i}` })),
+        // Daily: shorter than a drill of two waves (44.8 h), which synth warns of (review rG F4).
+        drill: { schedule: 'rate(1 day)' },
+        sources: Array.from({ length: sources }, (_, i) => ({ type: 's3', name: `s${i}`, bucket: `${name}-s${i}` })),
       },
     ],
   });
@@ -167,5 +171,33 @@ describe('a drill of many sources', () => {
     const tail = one.drill - one.child;
     expect(child).toBe(one.child);
     expect(drill).toBe(2 * child + DRILL_WAVE_MARGIN.toSeconds() + tail);
+  });
+
+  it('warns at synth of a plan of two waves drilled daily, whose drill may run beside the next one (review rG F4)', () => {
+    const drillWarnings = (env: string) => {
+      const built = many.built.get(env);
+      if (!built) throw new Error(`no environment ${env}`);
+      return Annotations.fromStack(built.dr).findWarning('*', Match.stringLikeRegexp('drill schedule'));
+    };
+    const [warning, ...others] = drillWarnings('w41');
+    expect(others).toEqual([]);
+    expect(String(warning?.entry.data)).toMatch(/plan "many": its 41 sources restore in 2 waves in a drill, whose timeout is 44\.8 h, but its drill schedule rate\(1 day\) fires every 24 h.*at least 44\.8 h apart/);
+    // One wave: its 24 h timeout bounds a restore gone wrong, and a daily drill is what most plans have.
+    expect(drillWarnings('w40')).toEqual([]);
+  });
+
+  it('takes the shortest gap of a drill schedule: a rate\'s period, a cron\'s closest fires, none for at()', () => {
+    const hour = 3_600_000;
+    expect(shortestScheduleGapMs(parseScheduleExpression('rate(2 days)'))).toBe(48 * hour);
+    expect(shortestScheduleGapMs(parseScheduleExpression('cron(0 1,13 * * ? *)'))).toBe(12 * hour);
+    expect(shortestScheduleGapMs(parseScheduleExpression('cron(0 4 ? * MON,THU *)'))).toBe(72 * hour);
+    expect(shortestScheduleGapMs(parseScheduleExpression('cron(30 23 L * ? *)'))).toBe(28 * 24 * hour);
+    expect(shortestScheduleGapMs(parseScheduleExpression('at(2030-01-01T00:00:00)'))).toBeUndefined();
+    const plan = (schedule: string) => ({ name: 'many', sources: Array.from({ length: 41 }), drill: { schedule } });
+    const twoWaves = Duration.minutes(2688);
+    expect(drillOutlastsScheduleWarning(plan('cron(0 4 ? * SUN *)'), 2, twoWaves)).toBeUndefined();
+    expect(drillOutlastsScheduleWarning(plan('cron(0 4 ? * MON,THU *)'), 2, twoWaves)).toBeUndefined();
+    expect(drillOutlastsScheduleWarning(plan('cron(0 4 ? * MON,TUE *)'), 2, twoWaves)).toMatch(/fires every 24 h at the shortest/);
+    expect(drillOutlastsScheduleWarning(plan('rate(1 hour)'), 1, Duration.hours(24))).toBeUndefined();
   });
 });
