@@ -13,6 +13,8 @@ import { type OtherCopy } from '../catalog/scrub-record';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { supersedingTombstones } from '../../vault';
+import { scrubListingLimit, scrubListingMemoryMb } from './scrub-listing-memory';
+import { hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
 
 export type ScrubScope = VaultSide | 'both';
 
@@ -265,17 +267,26 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const sides: VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
   for (const side of sides) if (!vaults[side]) throw new ScrubVaultUnavailableError(`the ${side} vault is in the scrub's scope but could not be opened; scrub the other with --vault ${other(side)}, or fix access first`);
 
-  const listings = new Map<VaultSide, Set<string>>();
+  // Each vault's listing is held the whole run, as one sorted array (sorted-keys.ts), and bounded by the function's
+  // memory: past it the run fails with ScrubListingTooLargeError, where a vault too large was an out-of-memory kill
+  // (audit aW2). Both vaults count, whatever the scope: the other is what the scope is compared with.
+  const memoryMb = scrubListingMemoryMb(vaults);
+  const listings = new Map<VaultSide, readonly string[]>();
+  let listed = 0;
   for (const side of ['primary', 'dr'] as const) {
     const vault = vaults[side];
-    if (vault) listings.set(side, new Set(await listScrubbedObjects(vault.store)));
+    if (!vault) continue;
+    const listing = await listScrubbedObjects(vault.store, scrubListingLimit(memoryMb, side, vault, listed));
+    listings.set(side, listing);
+    listed += listing.length;
   }
-  const inScope = new Set(sides.flatMap((side) => [...(listings.get(side) ?? [])]));
+  const listingOf = (side: VaultSide): readonly string[] => listings.get(side) ?? [];
+  const inScope = sides.reduce<readonly string[]>((union, side) => sortedUnion(union, listingOf(side)), []);
   const now = options.now ?? Date.now;
-  const selected = selectScrubSlice([...inScope], options.cursor, options.fraction);
+  const selected = selectScrubSlice(inScope, options.cursor, options.fraction);
   // Read in step, each key in every vault in scope at once: what was read by the deadline is the same key prefix in
   // each, so a cut slice skips nothing in either (one vault read after the other, the first took all the time).
-  const readers = sides.map((side) => ({ vault: vaults[side] as Vault, holds: (key: string) => listings.get(side)?.has(key) === true }));
+  const readers = sides.map((side) => ({ vault: vaults[side] as Vault, holds: (key: string) => hasSortedKey(listingOf(side), key) }));
   const readUntil = options.deadline !== undefined ? { deadline: options.deadline - SLICE_READ_RESERVE_MS - REPAIR_BUDGET_MS, now } : {};
   const inStep = await scrubObjectsInStep(readers, selected.keys, { ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), check, ...readUntil });
   const slice = cutScrubSlice(selected, options.cursor, inStep.read);
@@ -332,7 +343,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const from = other(b.vault);
     const source = vaults[from];
     if (!source) return found(b, 'unrepaired', `the ${from} vault could not be opened, so there is no copy to repair from`);
-    if (!listings.get(from)?.has(b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
+    if (!hasSortedKey(listingOf(from), b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
     // A copy this run already found damaged or archived is judged as ever (copyFrom reads nothing then); any other would
     // cost reads and a copy the deadline has no time for. Unrepaired, it holds back a missing snapshot (failedInto).
     const theirs = checked.get(from)?.get(b.key);
@@ -413,11 +424,10 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // What each vault lacks that the other holds, from the full listings whatever the slice.
   for (const side of sides) {
     const vault = vaults[side] as Vault;
-    const listing = listings.get(side) as Set<string>;
-    const theirs = listings.get(other(side));
+    const listing = listingOf(side);
     const forgotten = options.forgotten?.[side];
     const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
-    const unforgotten = [...(theirs ?? [])].filter((key) => !listing.has(key) && !wasForgotten(key));
+    const unforgotten = sortedDifference(listingOf(other(side)), listing).filter((key) => !wasForgotten(key));
     // Asked after this vault's slice was read, well after the listings: a snapshot a failed run's cleanup deleted since
     // they were taken has its FAILED record (marked first) in the catalog's byPlan index by now.
     const holder = vaults[other(side)];
@@ -505,7 +515,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     nextCursor: slice.next,
     cycleComplete: slice.cycleComplete,
     ...(cut ? { cut: true as const } : {}),
-    objects: inScope.size,
+    objects: inScope.length,
     read,
     ...(Object.keys(notRead).length > 0 ? { notRead } : {}),
     ...(Object.keys(notNeeded).length > 0 ? { notNeeded } : {}),
@@ -688,7 +698,7 @@ async function objectsVaultNeedsUntil(...args: Parameters<typeof objectsVaultNee
 async function objectsVaultNeeds(
   vault: Vault,
   otherVault: Vault,
-  listing: ReadonlySet<string>,
+  listing: readonly string[],
   lacking: readonly string[],
   missingSnapshots: readonly string[],
 ): Promise<{ keys: ReadonlySet<string> } | { keys: ReadonlySet<string>; unknown: string }> {

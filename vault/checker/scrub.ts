@@ -13,16 +13,24 @@ import { checkVaultObject, isScrubbedObjectKey } from './object-check';
  */
 export type ScrubObjectResult = { readonly key: string; readonly state: 'ok' | 'corrupt' | 'missing' | 'archived'; readonly message?: string; readonly storageClass?: string };
 
+/** How many keys a listing may hold, and the error it throws at the first key past that. */
+export type ScrubListingLimit = { readonly keys: number; tooMany(listed: number): Error };
+
 /**
  * Every object a scrub covers in a store, sorted: `config` and the well-formed keys under data/,
  * index/, manifest/ and snapshots/ (key objects are each vault's own; working objects such as
- * plans/ and parts/ are not the vault's).
+ * plans/ and parts/ are not the vault's). With a `limit`, it throws `limit.tooMany` as soon as it holds more
+ * keys than `limit.keys`: a caller whose memory bounds its listings fails with a message instead of being killed.
  */
-export async function listScrubbedObjects(store: VaultStore): Promise<string[]> {
+export async function listScrubbedObjects(store: VaultStore, limit?: ScrubListingLimit): Promise<string[]> {
   const keys: string[] = [];
-  if (await store.has(CONFIG_KEY)) keys.push(CONFIG_KEY);
+  const add = (key: string): void => {
+    keys.push(key);
+    if (limit !== undefined && keys.length > limit.keys) throw limit.tooMany(keys.length);
+  };
+  if (await store.has(CONFIG_KEY)) add(CONFIG_KEY);
   for (const prefix of [DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX]) {
-    for await (const key of store.list(prefix)) if (isScrubbedObjectKey(key)) keys.push(key);
+    for await (const key of store.list(prefix)) if (isScrubbedObjectKey(key)) add(key);
   }
   return keys.sort();
 }

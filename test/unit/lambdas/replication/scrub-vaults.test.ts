@@ -19,6 +19,9 @@ import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/v
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
 import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
+import { ScrubListingTooLargeError } from '../../../../lambdas/replication/scrub-listing-too-large-error';
+import { SCRUB_LISTING_PEAK_BYTES_PER_KEY } from '../../../../lambdas/replication/scrub-listing-memory';
+import { indexBlobLimit } from '../../../../vault/blob-index/index-memory';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
 
@@ -42,6 +45,26 @@ it('finds nothing in two healthy vaults and reads every object of both in one ru
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   const objects = (await listKeys(pair.primary.store, '')).filter((k) => !k.startsWith('keys/'));
   expect(report).toMatchObject({ ok: true, findings: [], damage: [], objects: objects.length, read: { primary: objects.length, dr: objects.length }, cycleComplete: true });
+});
+
+it('stops listing, with ScrubListingTooLargeError naming the vault, the count, the limit, the memory and the remedy, once both listings pass what the function\'s memory holds: before, a vault too large killed the Lambda out of memory (audit aW2)', async () => {
+  // 0.1 MB: what indexBlobLimit leaves beside the reserve holds 262 keys at 200 bytes a key, both vaults' listings together.
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 0.1;
+  for (let i = 0; i < 300; i++) await pair.dr.store.put(`manifest/${i.toString(16).padStart(64, '0')}`, Buffer.from('never read'));
+  const primaryKeys = (await listKeys(pair.primary.store, '')).filter((k) => !k.startsWith('keys/')).length;
+
+  const err = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ScrubListingTooLargeError);
+  expect(err).toMatchObject({ side: 'dr', listed: 263, keyLimit: 262, memoryMb: 0.1 });
+  expect(primaryKeys).toBeLessThan(262);
+  expect((err as Error).message).toContain('the scrub stopped listing the dr vault at 263 keys');
+  expect((err as Error).message).toContain('"functionMemory": { "scrub-vaults": 4096 }');
+  // A function of the default 2,048 MB lists them all.
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 2048;
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false });
+  expect(report.objects).toBe(primaryKeys + 300);
+  // docs/SCALE.md, "The scrub's listings": 4.0 million keys a vault, both vaults listed, at the default 2,048 MB.
+  expect(Math.round(indexBlobLimit(2048, SCRUB_LISTING_PEAK_BYTES_PER_KEY) / 2 / 1e5) / 10).toBe(4);
 });
 
 it('repairs a pack corrupted in the primary vault from the DR copy, and the primary then restores byte for byte', async () => {

@@ -1,0 +1,34 @@
+import { indexBlobLimit, type ScrubListingLimit, type Vault } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { ScrubListingTooLargeError } from './scrub-listing-too-large-error';
+
+/**
+ * Memory one listed key takes at the scrub's peak: the key itself (~72 one-byte characters, 88 bytes), its slot in the
+ * vault's sorted listing and in the union of both (8 each), and what the heap holds of garbage between collections.
+ * Measured on 2026-12-07 (VmHWM of a process listing two vaults of 1 and 2 million keys of the real shapes, 70 % packs,
+ * into the structures scrubVaults builds): 143–150 bytes a key, ~139 marginal; 197–203 before that day, when each
+ * listing was a Set with the union a third Set and two arrays beside (the 200,000-key run: 484, heap start-up
+ * included). Counted 200, room for the SDK's listing pages parsed meanwhile.
+ */
+export const SCRUB_LISTING_PEAK_BYTES_PER_KEY = 200;
+
+/** The memory that bounds the scrub's listings: the open vaults' memoryLimitMb (one function opened both), none on a machine. */
+export function scrubListingMemoryMb(vaults: Partial<Record<VaultSide, Vault>>): number | undefined {
+  const sizes = Object.values(vaults).flatMap((vault) => (vault?.memoryLimitMb !== undefined ? [vault.memoryLimitMb] : []));
+  return sizes.length > 0 ? Math.min(...sizes) : undefined;
+}
+
+/**
+ * The limit of one vault's listing (listScrubbedObjects) when `listedBefore` keys of the other are held already: the
+ * scrub lists both vaults whatever its scope (the other is what it compares with), and may hold in all what
+ * indexBlobLimit leaves of `memoryMb` beside the reserve for its reads, at SCRUB_LISTING_PEAK_BYTES_PER_KEY. None
+ * without a memory size.
+ */
+export function scrubListingLimit(memoryMb: number | undefined, side: VaultSide, vault: Vault, listedBefore: number): ScrubListingLimit | undefined {
+  if (memoryMb === undefined) return undefined;
+  const keyLimit = indexBlobLimit(memoryMb, SCRUB_LISTING_PEAK_BYTES_PER_KEY);
+  return {
+    keys: Math.max(0, keyLimit - listedBefore),
+    tooMany: (listed) => new ScrubListingTooLargeError(side, vault.location, listedBefore + listed, keyLimit, memoryMb, SCRUB_LISTING_PEAK_BYTES_PER_KEY),
+  };
+}
