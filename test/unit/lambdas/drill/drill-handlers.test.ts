@@ -1,7 +1,12 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { handler as cleanup } from '../../../../lambdas/handlers/drill-cleanup';
 import { handler as compare } from '../../../../lambdas/handlers/drill-compare';
 import { handler as record } from '../../../../lambdas/handlers/drill-record';
 import { handler as start } from '../../../../lambdas/handlers/drill-start';
+import { drillIdOf } from '../../../../lambdas/drill/drill-id';
+import { scratchTargetName } from '../../../../lambdas/drill/scratch-targets';
+import { LOCAL_ENDPOINTS_ENV } from '../../../../lambdas/runtime/local-endpoints';
 
 /**
  * The drill handlers refuse a malformed envelope (what the state machine passes them), naming the
@@ -42,4 +47,49 @@ it.each([
   ['drill-record', record, { input: { plan: 'orders' }, execution: 'e', startedAt: 'x' }, 'Invalid drill state: state: '],
 ])('%s refuses %j naming the field', async (_name, handler, input, message) => {
   await expect(handler(input)).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
+});
+
+describe('drill-cleanup on the local cloud (review rA F3)', () => {
+  const saved = process.env;
+  afterEach(() => {
+    process.env = saved;
+    jest.restoreAllMocks();
+  });
+
+  it('says of a bucket its deadline cut that the local cloud does not run its expiry rules', async () => {
+    // The function's environment as the local executor gives it (LIFEBOAT_LOCAL_ENDPOINTS); nothing listens there: S3 and DynamoDB are stubbed.
+    const local = 'http://127.0.0.1:4569';
+    process.env = {
+      ...saved,
+      AWS_REGION: 'eu-west-1',
+      LIFEBOAT_ENVIRONMENT: 'dev',
+      CATALOG_TABLE: 'lifeboat-dev-catalog',
+      LIFEBOAT_PLANS: '[]',
+      LIFEBOAT_RESTORE_TARGET_PREFIX: 'lifeboat-dev-drill-',
+      [LOCAL_ENDPOINTS_ENV]: JSON.stringify({ s3: { 'eu-west-1': local }, dynamodb: { 'eu-west-1': local } }),
+    };
+    const execution = 'drill-orders-1';
+    const startedAt = '2026-11-30T12:00:00Z';
+    const bucket = scratchTargetName('lifeboat-dev-drill-', drillIdOf(execution, startedAt), 'photos');
+    // Each S3 call takes 100 ms of an invocation with 5 s past the cleanup's 60 s margin; the bucket never empties.
+    let clock = 0;
+    const s3 = async (command: { constructor: { name: string } }): Promise<unknown> => {
+      clock += 100;
+      switch (command.constructor.name) {
+        case 'ListBucketsCommand':
+          return { Buckets: [{ Name: bucket, CreationDate: new Date() }] };
+        case 'ListObjectVersionsCommand':
+          return { Versions: Array.from({ length: 1000 }, (_, i) => ({ Key: `k${i}`, VersionId: `v${i}` })), IsTruncated: true, NextKeyMarker: 'k', NextVersionIdMarker: 'v' };
+        case 'GetBucketLifecycleConfigurationCommand':
+          throw Object.assign(new Error('none'), { name: 'NoSuchLifecycleConfiguration' });
+        default:
+          return { Errors: [], Uploads: [], Contents: [], IsTruncated: false };
+      }
+    };
+    jest.spyOn(S3Client.prototype, 'send').mockImplementation(s3 as never);
+    jest.spyOn(DynamoDBClient.prototype, 'send').mockImplementation((async () => ({ TableNames: [] })) as never);
+    const result = await cleanup({ execution, startedAt }, { getRemainingTimeInMillis: () => 65_000 - clock });
+    expect(result).toMatchObject({ removed: [], swept: [] });
+    expect(result.errors).toEqual([expect.stringMatching(new RegExp(`^s3://${bucket}/: not emptied within this cleanup's time .*, which the local cloud does not run: a later drill's cleanup empties and deletes it$`))]);
+  });
 });

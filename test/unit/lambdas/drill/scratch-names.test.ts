@@ -61,12 +61,21 @@ describe('drill scratch target names', () => {
  * S3 on a modelled clock (audit aW1-1): each request moves the clock by what it takes in AWS; past the invocation's
  * end every request fails, as a Lambda killed at its timeout runs no more code. Buckets hold a count of versions.
  */
-function modelledS3(buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>, invocationMs: number, lifecycleRefusal?: Error, refused: Record<string, Error> = {}) {
+function modelledS3(
+  buckets: Map<string, { created: Date; versions: number; rules: LifecycleRule[] }>,
+  invocationMs: number,
+  lifecycleRefusal?: Error,
+  refused: Record<string, Error> = {},
+  /** Time the invocation spent outside S3 so far, for `emptyingFrom`. */
+  elsewhereMs: () => number = () => 0,
+) {
   const cost: Record<string, number> = { ListObjectVersionsCommand: 150, DeleteObjectsCommand: 300 };
-  const model = { clock: 0, inFlight: 0, maxDeletesInFlight: 0, deletesInFlight: 0, puts: new Map<string, LifecycleRule[]>() };
+  // emptyingFrom: bucket → when (S3's and the rest's time) its first ListObjectVersions was sent.
+  const model = { clock: 0, inFlight: 0, maxDeletesInFlight: 0, deletesInFlight: 0, puts: new Map<string, LifecycleRule[]>(), emptyingFrom: new Map<string, number>() };
   const send = async (command: { constructor: { name: string }; input: Record<string, unknown> }): Promise<unknown> => {
     const name = command.constructor.name;
     const input = command.input as { Bucket?: string; Prefix?: string; Delete?: { Objects: unknown[] }; LifecycleConfiguration?: { Rules: LifecycleRule[] } };
+    if (name === 'ListObjectVersionsCommand' && input.Bucket !== undefined && !model.emptyingFrom.has(input.Bucket)) model.emptyingFrom.set(input.Bucket, model.clock + elsewhereMs());
     model.clock += cost[name] ?? 100;
     if (model.clock > invocationMs) throw Object.assign(new Error('Task timed out'), { name: 'Sandbox.Timedout' });
     const refusal = refused[name];
@@ -129,7 +138,7 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
       localCloud?: boolean;
     } = {},
   ) {
-    const { s3, model } = modelledS3(buckets, INVOCATION_MS, options.lifecycleRefusal, options.refused);
+    const { s3, model } = modelledS3(buckets, INVOCATION_MS, options.lifecycleRefusal, options.refused, () => options.directoryMs?.() ?? 0);
     const elapsed = () => model.clock + (options.directoryMs?.() ?? 0);
     const directoryRoot = options.directoryRoot !== undefined ? { configured: '/mnt/lifeboat', real: options.directoryRoot } : undefined;
     const deps = { s3, dynamodb: options.tables ?? dynamodb, sources: [], region: 'eu-west-1', directoryRoot, localCloud: options.localCloud, deadline: () => INVOCATION_MS - elapsed() };
@@ -192,6 +201,55 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
       ),
       `the listing of scratch targets named ${PREFIX}* ran out of this cleanup's time before it looked at the buckets and the tables; what it did not look at stays for a later drill's sweep`,
     ]);
+  });
+
+  /**
+   * `count` tables an earlier drill left (two weeks old, so the sweep takes them), in one ListTables page, on a clock:
+   * each DescribeTable and DeleteTable costs what it is given (review rA's reproductions).
+   */
+  function leftoverTables(count: number, costs: { describeMs: number; deleteMs: number }) {
+    const names = Array.from({ length: count }, (_, i) => `${drillScratchPrefix(PREFIX, '20261123T030000Z-1a2b3c4d')}t${String(i).padStart(4, '0')}`);
+    const state = { ms: 0, deleted: [] as string[] };
+    const send = async (command: { constructor: { name: string }; input: { TableName?: string } }): Promise<unknown> => {
+      const name = command.constructor.name;
+      state.ms += name === 'ListTablesCommand' ? 100 : name === 'DescribeTableCommand' ? costs.describeMs : costs.deleteMs;
+      if (name === 'ListTablesCommand') return { TableNames: names };
+      if (name === 'DescribeTableCommand') return { Table: { CreationDateTime: new Date(DRILL_STARTED.getTime() - 14 * 86_400_000) } };
+      state.deleted.push(command.input.TableName ?? '');
+      return {};
+    };
+    return { names, state, tables: Object.assign(new DynamoDBClient({ region: 'eu-west-1' }), { send }) as unknown as DynamoDBClient };
+  }
+  // What the cleanup may use of the invocation: all but CLEANUP_MARGIN_MS (60 s).
+  const USABLE_MS = INVOCATION_MS - 60_000;
+
+  it('gives the sweep one quarter of its time, its listing included, and the drill’s own bucket the rest (review rA F1)', async () => {
+    const leftovers = leftoverTables(100, { describeMs: 1_000, deleteMs: 1_000 });
+    const buckets = new Map([[own, { created: DRILL_STARTED, versions: 1_000_000, rules: [abortRule] }]]);
+    const { cleanup, model, elapsed } = await cleanUp(buckets, { tables: leftovers.tables, directoryMs: () => leftovers.state.ms });
+    // The sweep listed and deleted tables within a quarter (~15 s) and the own bucket was emptied for the other ~45 s;
+    // a share for the listing and another of what was left for the removal gave the sweep 7/16 (~26 s), the bucket ~34 s.
+    const ownFrom = model.emptyingFrom.get(own) ?? elapsed;
+    expect(ownFrom).toBeLessThanOrEqual(USABLE_MS / 4 + 2_000);
+    expect(elapsed - ownFrom).toBeGreaterThanOrEqual(0.75 * USABLE_MS - 2_000);
+    expect(cleanup.errors).toContainEqual(expect.stringContaining(`s3://${own}/: not emptied within this cleanup's time`));
+  });
+
+  it('starts no DeleteTable once its time is up, and names the tables it did not reach (review rA F2)', async () => {
+    // The listing is quick (50 ms a table); the deletes, a second each, are more than the sweep's quarter holds.
+    const leftovers = leftoverTables(100, { describeMs: 50, deleteMs: 1_000 });
+    const buckets = new Map([[own, { created: DRILL_STARTED, versions: 1_000_000, rules: [abortRule] }]]);
+    const { cleanup, model, elapsed } = await cleanUp(buckets, { tables: leftovers.tables, directoryMs: () => leftovers.state.ms });
+    // Deleting every table it listed ran 40 s past the cleanup's time, and the drill's own bucket got none.
+    expect(elapsed).toBeLessThanOrEqual(USABLE_MS + 1_000);
+    expect(model.emptyingFrom.get(own)).toBeLessThanOrEqual(USABLE_MS / 4 + 1_000);
+    const deleted = leftovers.state.deleted;
+    expect(deleted.length).toBeGreaterThan(0);
+    expect(deleted.length).toBeLessThan(15);
+    expect(cleanup.swept).toEqual(deleted.map((t) => `dynamodb table ${t}`));
+    const notReached = leftovers.names.filter((t) => !deleted.includes(t));
+    for (const table of notReached) expect(cleanup.errors).toContainEqual(`dynamodb table ${table}: not reached within this cleanup's time; a later drill's sweep deletes it`);
+    expect(cleanup.errors).toHaveLength(notReached.length + 1);
   });
 
   it('still sweeps the leftovers of earlier drills when its own bucket takes more than its time', async () => {
@@ -575,7 +633,7 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
       const top = path.join(root, NAME);
       fs.mkdirSync(path.join(top, 'sub'), { recursive: true });
       fs.writeFileSync(path.join(top, 'sub', 'f'), 'x');
-      await expect(removeScratchDirectory(root, NAME, calls(10_000), false)).rejects.toThrow(
+      await expect(removeScratchDirectory(root, NAME, calls(10_000), { pinned: false })).rejects.toThrow(
         new DrillScratchError(
           `Scratch directory ${root}/${NAME} not removed: removing it safely needs Linux's /proc (/proc/self/fd), which this machine lacks, to pin each directory against a link a late restore shard swaps in; the drill's Lambda has it, and a later drill's cleanup on Linux removes it (or remove it by hand once no drill runs)`,
         ),
