@@ -40,6 +40,17 @@ function corruptionDetail(err: VaultCorruptionError): string {
   return at < 0 ? err.message : err.message.slice(at + marker.length);
 }
 
+/** How Vault.scanSnapshots reads the snapshot objects. */
+export type SnapshotScanOptions = {
+  /** Snapshot objects read at once (default 8, as prune's mark, verify and scrub have always read them). */
+  readonly concurrency?: number;
+  /**
+   * Called before each snapshot object is read, with how many were read before it (those in flight settle before an error
+   * is thrown) and listed; what it throws stops the scan.
+   */
+  readonly beforeRead?: (progress: { readonly read: number; readonly listed: number }) => void;
+};
+
 /** A vault that already exists where a new one was asked for. */
 export class VaultExistsError extends VaultError {
   override name = 'VaultExistsError';
@@ -509,11 +520,13 @@ export class Vault {
   }
 
   /**
-   * Every snapshot object, read 8 at a time: the readable snapshots oldest first, and the objects
+   * Every snapshot object, read `concurrency` at a time (8 unless told): the readable snapshots oldest first, and the objects
    * that failed their integrity check or vanished while listing (a concurrent prune). Any other
    * error (no access, the store is down) is thrown: then nothing can be said about the vault.
+   * `beforeRead` may stop the scan by throwing (the reads in flight settle, then its error is thrown): a caller with a time
+   * limit learns the scan will not fit before it has spent that time (the catalog rebuild's rounds).
    */
-  async scanSnapshots(): Promise<SnapshotListing> {
+  async scanSnapshots(options: SnapshotScanOptions = {}): Promise<SnapshotListing> {
     const ids: string[] = [];
     for await (const key of this.store.list(SNAPSHOTS_PREFIX)) {
       const id = idFromKey(SNAPSHOTS_PREFIX, key);
@@ -521,7 +534,8 @@ export class Vault {
     }
     const snapshots: Snapshot[] = [];
     const unreadable: UnreadableSnapshot[] = [];
-    await mapBounded(ids, 8, async (id) => {
+    await mapBounded(ids, options.concurrency ?? 8, async (id, index) => {
+      options.beforeRead?.({ read: index, listed: ids.length });
       try {
         snapshots.push(await this.loadSnapshot(id));
       } catch (err) {

@@ -1,6 +1,7 @@
 import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
 import { type CatalogRebuildMarker, type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
+import { CatalogRebuildScanTooSlowError } from '../../../../lambdas/catalog/catalog-rebuild-scan-too-slow-error';
 import { HELD_BY_OBJECT_LOCK, HOLD_NOT_REBUILT, LegalHoldUnreadError, rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
 import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
@@ -75,6 +76,20 @@ class LockableMemoryStore extends MemoryVaultStore {
   legalHoldReads = 0;
   denied = false;
   outage = false;
+  /** Snapshot-object GETs in flight at once, at most; `beforeSnapshotGet` holds each one (a GET's latency). */
+  maxSnapshotGets = 0;
+  private snapshotGets = 0;
+  beforeSnapshotGet: (() => Promise<void>) | undefined;
+  override async get(key: string, range?: Parameters<MemoryVaultStore['get']>[1]): Promise<Buffer> {
+    if (!key.startsWith('snapshots/') || !this.beforeSnapshotGet) return super.get(key, range);
+    this.maxSnapshotGets = Math.max(this.maxSnapshotGets, ++this.snapshotGets);
+    try {
+      await this.beforeSnapshotGet();
+      return await super.get(key, range);
+    } finally {
+      this.snapshotGets--;
+    }
+  }
   async legalHold(key: string): Promise<boolean | null> {
     this.legalHoldReads++;
     // As the SDK gives them: a 403 names the refusal, a 503 an outage.
@@ -551,4 +566,38 @@ it('cut by its deadline over a catalog holding some older records (a restored or
   const report = await rebuildCatalog(deps({ catalog: counting, now: () => new Date(counting.requests), deadline: 2 }));
   expect(report.backups.map((b) => [b.backupId, b.outcome])).toEqual([[newest.backupId, 'created']]);
   expect(report.progress).toEqual({ complete: false, left: 1, resumeBelow: { startedAt: newest.startedAt, backupId: newest.backupId } });
+});
+
+// Review rH: a round read the vault's snapshot objects 8 at a time, so ~200,000 of them (~875 s at ~35 ms a GET) took a whole
+// round, and every round, scanning the whole vault again, failed having written nothing.
+it('reads the vault\'s snapshot objects 48 at a time, not 8', async () => {
+  for (let i = 1; i <= 10; i++) {
+    const backupId = `202603${String(i).padStart(2, '0')}T100000Z-000000${String(i).padStart(2, '0')}`;
+    await commitRun(run(backupId, { startedAt: `2026-03-${String(i).padStart(2, '0')}T10:00:00.000Z`, sourceNames: ['orders-bucket'] }), [{ name: 'orders-bucket' }]);
+  }
+  store.beforeSnapshotGet = () => new Promise((resolve) => setImmediate(resolve));
+  const report = await rebuildCatalog(deps());
+  expect(report.snapshots).toBe(10);
+  expect(store.maxSnapshotGets).toBe(10);
+});
+
+it('with a deadline, stops at once with CatalogRebuildScanTooSlowError when its scan of the vault has used more than half the time, before writing anything', async () => {
+  await commitChain();
+  // Each reading of the clock is a second later: the scan's start, then one before each snapshot object read.
+  let ticks = 0;
+  const clock = () => new Date(1000 * ticks++);
+  const cut = rebuildCatalog(deps({ now: clock, deadline: 6000, finishWith: 'lifeboat catalog rebuild --vault primary --env prod --aws' }));
+  await expect(cut).rejects.toBeInstanceOf(CatalogRebuildScanTooSlowError);
+  await expect(cut).rejects.toMatchObject({
+    read: 3,
+    listed: 6,
+    message:
+      'the vault\'s scan read 3 of its 6 snapshot objects in 4.0 s, the 3.0 s a round of the runbook gives it (half its time, the rest for writing), and every round scans the whole vault again: ' +
+      'the vault holds too many snapshots for the runbook\'s Lambda. Rebuild it from a machine, which has no time limit: lifeboat catalog rebuild --vault primary --env prod --aws',
+  });
+  expect(catalog.records.size).toBe(0);
+  expect(catalog.markerWrites).toEqual([]);
+  // Without a deadline (the CLI's machine run) the scan has no limit.
+  ticks = 0;
+  expect((await rebuildCatalog(deps({ now: clock }))).progress).toEqual({ complete: true });
 });

@@ -9,8 +9,9 @@ import { handler, rebuildCatalogHandler } from '../../../../lambdas/handlers/reb
 import { TransientError } from '../../../../lambdas/runtime/errors';
 import { type LambdaRuntime } from '../../../../lambdas/runtime/lambda-runtime';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
-import { initVault, type Vault } from '../../../../vault/repository/vault';
+import { initVault, openVault, type Vault } from '../../../../vault/repository/vault';
 import { SMALL_TUNING } from '../../../support/vault-test-helpers';
 
 /**
@@ -154,6 +155,34 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     await expect(rebuildCatalogHandler(runtime)({ request: {} }, invocation(0))).rejects.toMatchObject({
       name: 'CatalogRebuildIncompleteError',
       message: expect.stringContaining('a round of the catalog rebuild had no time left to write a backup after scanning the vault\'s 3 snapshots: 3 older backup(s) have no record in the catalog yet'),
+    });
+  });
+
+  // Review rH: every round scans the whole vault again, so a scan that took a round's time failed each of them in turn.
+  it('a round whose scan of the vault has used more than half its time fails at once with CatalogRebuildIncompleteError, saying what the earlier rounds created', async () => {
+    // Listing `snapshots/` takes 8 of the 14 minutes the round has (15 minus the reserve), past the scan's 7.
+    const listing = vault.store;
+    const slow: VaultStore = Object.assign(Object.create(listing) as VaultStore, {
+      list: (prefix: string) => {
+        if (prefix === 'snapshots/') jest.setSystemTime(Date.now() + 8 * MINUTE);
+        return listing.list(prefix);
+      },
+    });
+    const slowVault = await openVault(slow, new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }));
+    const slowRuntime = () => ({ ...runtime(), openVault: async () => slowVault }) as unknown as LambdaRuntime;
+    await expect(rebuildCatalogHandler(slowRuntime)({ request: {} }, invocation(15 * MINUTE))).rejects.toMatchObject({
+      name: 'CatalogRebuildIncompleteError',
+      cause: { name: 'CatalogRebuildScanTooSlowError' },
+      message:
+        'the first round of the catalog rebuild stopped before writing anything: the vault\'s scan read 0 of its 3 snapshot objects in 480.0 s, the 420.0 s a round of the runbook gives it ' +
+        '(half its time, the rest for writing), and every round scans the whole vault again: the vault holds too many snapshots for the runbook\'s Lambda. Rebuild it from a machine, which has no time limit: lifeboat catalog rebuild --vault dr --region dr --env prod --aws',
+    });
+    expect(records.size).toBe(0);
+    expect(marker).toBeUndefined();
+    const later = { round: 1, created: 2, holds: { notRebuilt: 2, recovered: 0 }, createdAttention: 0, resumeBelow: { startedAt: '2026-03-02T10:00:00.000Z', backupId: '20260302T100000Z-00000002' } };
+    await expect(rebuildCatalogHandler(slowRuntime)({ request: {}, rebuild: later }, invocation(15 * MINUTE))).rejects.toMatchObject({
+      name: 'CatalogRebuildIncompleteError',
+      message: expect.stringMatching(/^a round of the catalog rebuild stopped before writing anything: the vault's scan read 0 of its 3 .*\. The earlier rounds created 2 record\(s\); legal holds are not rebuilt: .* none of the 2 record\(s\) created here is held, .*those that started before 2026-03-02T10:00:00\.000Z\. .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/),
     });
   });
 
