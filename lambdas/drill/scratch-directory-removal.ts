@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { constants as fsc, existsSync } from 'node:fs';
-import { type FileHandle, lstat, open, opendir, rmdir, unlink } from 'node:fs/promises';
+import { type FileHandle, lstat, open, opendir, readlink, rmdir, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
 import { forEachBounded, type FsPath } from '../../vault';
 import { DrillScratchError } from './drill-errors';
@@ -26,11 +26,15 @@ import { DrillScratchError } from './drill-errors';
  *
  * A descriptor stays on its directory wherever the directory goes (review rQ F3): an operator who moves a restored
  * directory out of the scratch root to keep it while the walk is inside it would see it emptied through the descriptor.
- * So before each pass over a directory and before its rmdir, its path from the scratch root is looked up again (one
- * lstat, which walks every name from the root down: a move of any directory above it shows too) and must still be the
- * directory the walk holds (device and inode); if not, the walk leaves that directory and all under it, names it in a
- * DrillScratchError once the rest is removed, and goes on. A pass already under way when it moves ends (checking once
- * a file would double the calls). A move by another NFS client shows once this one's cache of the parent expires.
+ * So before each pass over a directory and before its rmdir, the kernel's path of the directory the walk holds
+ * (readlink of its `/proc/self/fd/<fd>`: one call at any depth, so two a directory with no subdirectories) must still
+ * be the scratch root's followed by the names the walk went through, byte for byte. That path follows no link and
+ * shows a move of any directory above it (review rB F1: a lookup of the path by name followed a link put where a moved
+ * directory was, to the moved directory, and emptied it). If not, the walk leaves that directory and all under it,
+ * names it in a DrillScratchError once the rest is removed (cut by the time: in what it returns), and goes on; one
+ * removed meanwhile is no error. A pass already under way when it moves ends (checking once a file would double the
+ * calls). A move by another NFS client shows once this one's cache of the parent expires. The kernel shows no path
+ * longer than PATH_MAX, so the walk empties no directory deeper than that: it stops with a DrillScratchError naming it.
  */
 
 /** Files unlinked at once: libuv runs file-system calls on 4 threads, and EFS answers each in a few milliseconds. */
@@ -64,13 +68,24 @@ const IDLE_PASSES = 2;
 const REFILLED_PASSES = 10;
 
 /**
- * Bytes of a path the kernel takes (PATH_MAX, with its NUL): a deeper directory's path is looked up from the shallowest
- * open ancestor it fits under (a move above that ancestor is then not seen; restores do not write such trees).
+ * Bytes of a path the kernel takes (PATH_MAX, with its NUL). Used only to name which directory moved: a deeper
+ * directory's path is looked up from the shallowest open ancestor it fits under.
  */
 const PATH_MAX = 4_096;
 
-/** What removing a directory came to: done (gone), or cut by the deadline; and how many files and directories it removed. */
-export type DirectoryRemoval = { done: boolean; removed: number };
+/** What the kernel's path of a removed directory ends with (d_path). */
+const DELETED = Buffer.from(' (deleted)');
+
+/**
+ * What removing a directory came to: done (gone), or cut by the deadline; how many files and directories it removed;
+ * and, when cut, the directories moved or replaced so far (shown paths; with `movedBefore`), which the walk left alone
+ * and the error of the call that finishes names (review rB F2: thrown from a cut call, they lost its count and its
+ * second turn).
+ */
+export type DirectoryRemoval = { done: boolean; removed: number; moved?: string[] };
+
+/** Where there is no /proc (`pinned`, this machine's unless a test says otherwise); and the directories earlier calls' cuts returned as moved. */
+export type DirectoryRemovalOptions = { pinned?: boolean; movedBefore?: readonly string[] };
 
 /** `name` in directory `dir`, as bytes: a name need not be UTF-8, and a Buffer path reaches it as it is. */
 function childOf(dir: FsPath, name: Buffer): Buffer {
@@ -94,6 +109,19 @@ type Identity = { readonly dev: bigint; readonly ino: bigint };
 
 function sameIdentity(a: Identity, b: Identity): boolean {
   return a.dev === b.dev && a.ino === b.ino;
+}
+
+/**
+ * The kernel's path of a directory the walk holds (bytes, as names are): where it is now, whatever links or moves led
+ * there; 'too long' past PATH_MAX, which the kernel does not show.
+ */
+async function kernelPathOf(at: Reached): Promise<Buffer | 'too long'> {
+  try {
+    return await readlink(at.path, { encoding: 'buffer' });
+  } catch (err) {
+    if (codeOf(err) === 'ENAMETOOLONG') return 'too long';
+    throw err;
+  }
 }
 
 /** Which directory (or other entry) is at `at` now, a last link not followed; undefined when there is none to be found there. */
@@ -203,6 +231,8 @@ class Walk {
   constructor(
     private readonly root: string,
     private readonly rootDir: Reached,
+    /** The scratch root's kernel path, read again if a directory's is not under it (the root itself renamed). */
+    private rootPath: Buffer,
     private readonly timeLeft: () => number,
   ) {}
 
@@ -237,6 +267,8 @@ class Walk {
         frame.pending = pass.subdirectories.reverse();
         continue;
       }
+      // Checked again: the pass may have taken long enough for its directory, or one above, to move (its rmdir would
+      // then remove the directory it emptied from where it went).
       const parent = await this.reach(depth - 1);
       if (!parent || !(await this.inPlace(depth, here))) continue;
       try {
@@ -267,17 +299,31 @@ class Walk {
    * left it and all under it, and named the directory that moved unless the directory was only removed meanwhile.
    */
   private async inPlace(depth: number, here: Reached): Promise<boolean> {
-    const frame = this.frames[depth];
-    const now = await identityAt(this.placeOf(depth));
-    if (!frame || (now && sameIdentity(now, frame.identity))) return true;
-    // Removed by someone else (a concurrent sweep): what the walk was for, not a move.
+    if (!this.frames[depth]) return true;
+    const now = await kernelPathOf(here);
+    if (now !== 'too long' && now.equals(this.expectedPath(depth))) return true;
+    if (now !== 'too long') {
+      const rootNow = await kernelPathOf(this.rootDir);
+      if (rootNow !== 'too long' && !rootNow.equals(this.rootPath)) {
+        this.rootPath = rootNow;
+        if (now.equals(this.expectedPath(depth))) return true;
+      }
+    }
+    // Removed by someone else (a concurrent sweep): what the walk was for, not a move. The kernel marks the path of a
+    // removed directory; NFS may instead answer ESTALE, or a link count of 0.
     const held = await here.handle.stat({ bigint: true }).catch((err: unknown) => {
       if (codeOf(err) === 'ESTALE') return undefined;
       throw err;
     });
-    if (!held || held.nlink === 0n) {
+    const deleted = now !== 'too long' && now.subarray(-DELETED.length).equals(DELETED);
+    if (!held || held.nlink === 0n || deleted) {
       await this.leave(depth);
       return false;
+    }
+    if (now === 'too long') {
+      throw new DrillScratchError(
+        `Scratch directory ${this.shownPath(depth)} not removed: its path is longer than the ${PATH_MAX.toLocaleString('en-US')} bytes Linux shows (PATH_MAX), so the cleanup cannot check that it is still under the scratch root ${this.root} before emptying it, and stopped there (a later drill's cleanup stops there again); remove ${this.shownPath(0)} by hand (rm -rf) once no drill runs`,
+      );
     }
     // The shallowest directory on the way that is not the one the walk went into is the one that moved.
     let moved = depth;
@@ -291,6 +337,14 @@ class Walk {
     }
     await this.leaveMoved(moved);
     return false;
+  }
+
+  /** The kernel's path of the directory at `depth` if it is where the walk went: the scratch root's, then the names. */
+  private expectedPath(depth: number): Buffer {
+    const names = this.frames.slice(0, depth + 1).flatMap((f) => [Buffer.from('/'), f.name]);
+    // The scratch root may be / itself (its path then already ends with the slash).
+    const root = this.rootPath.equals(Buffer.from('/')) ? Buffer.alloc(0) : this.rootPath;
+    return Buffer.concat([root, ...names]);
   }
 
   private async leaveMoved(depth: number): Promise<void> {
@@ -353,9 +407,11 @@ class Walk {
         return undefined;
       }
       if (!sameIdentity(opened.identity, frame.identity)) {
-        // Another directory at its name: the one the walk was in went elsewhere (its name's next pass takes this one).
+        // Another directory at its name: its parent's next pass takes this one. The one the walk was in may have been
+        // removed and made again (a sweep, then a late shard's mkdir -p) as well as moved, and its descriptor, closed,
+        // cannot tell which (review rB F3); either way the walk has nothing of it left to remove, so no error.
         await opened.handle.close();
-        await this.leaveMoved(i);
+        await this.leave(i);
         return undefined;
       }
       frame.reached = opened;
@@ -395,8 +451,11 @@ class Walk {
   }
 }
 
-/** The error naming the directories moved or replaced during the walk of `top`, which the walk left alone. */
-function movedError(root: string, top: string, moved: readonly string[], done: boolean): DrillScratchError {
+/**
+ * The error naming the directories moved or replaced during the walk of `top` (`<root>/<name>`), which the walk left
+ * alone; `done`: the rest of `top` was removed, else the time ran out first.
+ */
+export function scratchDirectoriesMovedError(root: string, top: string, moved: readonly string[], done: boolean): DrillScratchError {
   const which = moved.length === 1 ? `Scratch directory ${moved.join('')} was` : `Scratch directories ${moved.join(', ')} were`;
   let rest = '';
   if (!done) rest = ` (the cleanup's time ran out before the rest of ${top} was removed; a later drill's sweep continues it)`;
@@ -422,38 +481,56 @@ async function reachRoot(root: string): Promise<Reached | undefined> {
  * could not finish (the time ran out, or an error stopped it) keeps its modification time (the sweep's age of it:
  * listScratch), so a later sweep still finds it old. A directory that stays not empty though two passes in a row removed
  * nothing under it, or that is written to again before each of REFILLED_PASSES rmdirs, is a DrillScratchError naming it;
- * so is every scratch directory where there is no /proc (`pinned`, this machine's unless a test says otherwise).
+ * so is every scratch directory where there is no /proc (`pinned`, this machine's unless a test says otherwise), and
+ * once the walk is done, the directories moved or replaced during it (with those of earlier cut calls, `movedBefore`).
  */
-export async function removeScratchDirectory(root: string, name: string, timeLeft: () => number, pinned: boolean = PINNED): Promise<DirectoryRemoval> {
+export async function removeScratchDirectory(
+  root: string,
+  name: string,
+  timeLeft: () => number,
+  { pinned = PINNED, movedBefore = [] }: DirectoryRemovalOptions = {},
+): Promise<DirectoryRemoval> {
   // The scratch directory is an entry of the scratch root, never the root itself nor anything beside it.
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(path.sep)) {
     throw new DrillScratchError(`"${name}" is not a directory name inside the scratch root ${root}; refusing to remove it`);
   }
-  if (timeLeft() <= 0) return { done: false, removed: 0 };
-  if (!pinned) {
+  const cut = timeLeft() <= 0;
+  if (!cut && !pinned) {
     throw new DrillScratchError(
       `Scratch directory ${path.posix.join(root, name)} not removed: removing it safely needs Linux's /proc (/proc/self/fd), which this machine lacks, to pin each directory against a link a late restore shard swaps in; the drill's Lambda has it, and a later drill's cleanup on Linux removes it (or remove it by hand once no drill runs)`,
     );
   }
+  const walked = cut ? { done: false, removed: 0, moved: [] } : await walkScratchDirectory(root, name, timeLeft);
+  const moved = [...movedBefore, ...walked.moved];
+  // Thrown only once the walk is done: a cut one goes on in a later turn or sweep, which needs its count.
+  if (walked.done && moved.length > 0) throw scratchDirectoriesMovedError(root, path.posix.join(root, name), moved, true);
+  return moved.length > 0 ? { done: walked.done, removed: walked.removed, moved } : { done: walked.done, removed: walked.removed };
+}
+
+/** removeScratchDirectory's walk, on Linux, of a valid name, with time left: what it removed and the directories moved. */
+async function walkScratchDirectory(root: string, name: string, timeLeft: () => number): Promise<Required<DirectoryRemoval>> {
   const rootDir = await reachRoot(root);
-  if (!rootDir) return { done: true, removed: 0 };
+  if (!rootDir) return { done: true, removed: 0, moved: [] };
   try {
+    const rootPath = await kernelPathOf(rootDir);
+    if (rootPath === 'too long') {
+      throw new DrillScratchError(`Scratch root ${root} has a path longer than the ${PATH_MAX.toLocaleString('en-US')} bytes Linux shows (PATH_MAX); mount the file system at a shorter path`);
+    }
     const nameBytes = Buffer.from(name);
     const top = await openChild(rootDir, nameBytes);
-    if (top === 'gone') return { done: true, removed: 0 };
+    if (top === 'gone') return { done: true, removed: 0, moved: [] };
     if (top === 'not a directory') {
       await unlink(childOf(rootDir.path, nameBytes)).catch(ignoreGone);
-      return { done: true, removed: 1 };
+      return { done: true, removed: 1, moved: [] };
     }
-    const walk = new Walk(root, rootDir, timeLeft);
+    const walk = new Walk(root, rootDir, rootPath, timeLeft);
     walk.frames.push(walk.frameOf(nameBytes, top));
     let done = false;
     try {
       const stats = await top.handle.stat();
       try {
         done = await walk.run();
-        if (walk.moved.length > 0) throw movedError(root, path.posix.join(root, name), walk.moved, done);
-        return { done, removed: walk.removed };
+        return { done, removed: walk.removed, moved: walk.moved };
       } finally {
         // Removing its entries moved the directory's mtime to now; put back the one the sweep dates it by. Through its
         // descriptor (futimes): a link put in its place is not followed.

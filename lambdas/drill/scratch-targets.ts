@@ -19,7 +19,7 @@ import { DrillScratchError } from './drill-errors';
 import { sealScratchBucket } from './scratch-bucket-seal';
 import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-error';
 import { expireScratchBucket, SCRATCH_EXPIRY_DAYS } from './scratch-bucket-expiry';
-import { removeScratchDirectory } from './scratch-directory-removal';
+import { removeScratchDirectory, scratchDirectoriesMovedError } from './scratch-directory-removal';
 import { forEachBounded, httpStatusOf } from '../../vault';
 import { isUnsupportedS3Call } from './unsupported-s3-call';
 
@@ -496,19 +496,21 @@ async function finishRemoval(deps: ScratchRemovalDeps, removal: Removal, timeLef
       settle(target, err);
     }
   }
-  // Directories cut in their first turn, and what that turn removed of each.
-  const unfinished = new Map<ScratchTarget, number>();
+  // Directories cut in their first turn: what that turn removed of each, and the directories in it it found moved
+  // (named by the turn that finishes it, or below once it is known that none does: review rB F2).
+  const unfinished = new Map<ScratchTarget, { removed: number; moved?: string[] }>();
   const root = deps.directoryRoot;
   const directoryTurn = async (targets: Iterable<ScratchTarget>, turnLeft: TimeLeft): Promise<void> => {
     for (const target of targets) {
       // Without a scratch root no directory was listed; kept for the types.
       if (!root) continue;
       try {
-        const gone = await removeScratchDirectory(root.real, target.name, turnLeft);
+        const before = unfinished.get(target);
+        const gone = await removeScratchDirectory(root.real, target.name, turnLeft, { movedBefore: before?.moved });
         if (gone.done) {
           unfinished.delete(target);
           result.removed.push(describe(target, root));
-        } else unfinished.set(target, (unfinished.get(target) ?? 0) + gone.removed);
+        } else unfinished.set(target, { removed: (before?.removed ?? 0) + gone.removed, moved: gone.moved });
       } catch (err) {
         unfinished.delete(target);
         settle(target, err);
@@ -528,7 +530,10 @@ async function finishRemoval(deps: ScratchRemovalDeps, removal: Removal, timeLef
     }
   }
   if (unfinished.size > 0) await directoryTurn([...unfinished.keys()], timeLeft);
-  for (const [target, removed] of unfinished) result.errors.push(directoryLeft(target, root, removed));
+  for (const [target, { removed, moved }] of unfinished) {
+    result.errors.push(directoryLeft(target, root, removed));
+    if (root && moved) result.errors.push(failure(target, root, scratchDirectoriesMovedError(root.real, path.posix.join(root.real, target.name), moved, false)));
+  }
   return result;
 }
 

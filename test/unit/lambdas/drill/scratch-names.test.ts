@@ -528,6 +528,157 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         expect(swept).toBe(true);
         expect(fs.readdirSync(root)).toEqual([]);
       });
+
+      it('moved with a link to where it went left in its place, is not emptied through the link (review rB F1)', async () => {
+        const top = path.join(root, NAME);
+        const kept = path.join(tmp, 'kept');
+        for (const sub of ['a', 'a/deep', 'b']) {
+          fs.mkdirSync(path.join(top, 'restored', sub), { recursive: true });
+          for (const f of ['f1', 'f2']) fs.writeFileSync(path.join(top, 'restored', sub, f), 'x');
+        }
+        // An operator keeps the restored tree and links it back, so that its old paths still work.
+        let moved = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (!moved && /\/f[12]$/.test(String(p))) {
+            moved = true;
+            fs.renameSync(path.join(top, 'restored'), kept);
+            fs.symlinkSync(kept, path.join(top, 'restored'));
+          }
+          return realUnlink(p);
+        });
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
+          new DrillScratchError(
+            `Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed (the rest of ${top} was); remove it by hand where it went if it is not wanted`,
+          ),
+        );
+        expect(moved).toBe(true);
+        // Only the pass under way ends (its two files); the three directories and four files stay. The link is removed.
+        expect(count(kept)).toBe(7);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it('cut by the time after a move, returns its count and the moved directory, and the call that finishes names it (review rB F2)', async () => {
+        const top = path.join(root, NAME);
+        const kept = path.join(tmp, 'kept');
+        fs.mkdirSync(path.join(top, 'restored', 'a'), { recursive: true });
+        fs.writeFileSync(path.join(top, 'restored', 'a', 'f1'), 'x');
+        // Moved once the walk is inside it; meanwhile a late shard writes more than the time left takes.
+        let moved = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (!moved && String(p).endsWith('/f1')) {
+            moved = true;
+            fs.renameSync(path.join(top, 'restored'), kept);
+            fs.mkdirSync(path.join(top, 'late'));
+            for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(top, 'late', `g${i}`), 'x');
+          }
+          return realUnlink(p);
+        });
+        let after = 10;
+        const first = await removeScratchDirectory(root, NAME, () => (!moved || after-- > 0 ? 1 : 0));
+        expect(first).toEqual({ done: false, removed: expect.any(Number), moved: [`${top}/restored`] });
+        // f1 (the pass under way) and some of the late files: what finishRemoval's record counts.
+        expect(first.removed).toBeGreaterThan(1);
+        await expect(removeScratchDirectory(root, NAME, calls(10_000), { movedBefore: first.moved })).rejects.toThrow(
+          new DrillScratchError(
+            `Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed (the rest of ${top} was); remove it by hand where it went if it is not wanted`,
+          ),
+        );
+        expect(fs.readdirSync(kept)).toEqual(['a']);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      /**
+       * A cleanup of the drill's directory and bucket, in which the directory's restored tree is moved out once the walk
+       * is inside it, and a late shard writes `lateFiles` files (the removal of each costing ENTRY_MS).
+       */
+      async function cleanUpWhileMoved(lateFiles: number) {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'restored', 'a'), { recursive: true });
+        fs.writeFileSync(path.join(top, 'restored', 'a', 'f1'), 'x');
+        let moved = false;
+        let calls = 0;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          calls++;
+          if (!moved && String(p).endsWith('/f1')) {
+            moved = true;
+            fs.renameSync(path.join(top, 'restored'), path.join(tmp, 'kept'));
+            fs.mkdirSync(path.join(top, 'late'));
+            for (let i = 0; i < lateFiles; i++) fs.writeFileSync(path.join(top, 'late', `g${i}`), 'x');
+          }
+          return realUnlink(p);
+        });
+        const realRmdir = fsPromises.rmdir.bind(fsPromises);
+        jest.spyOn(fsPromises, 'rmdir').mockImplementation(async (p) => (calls++, realRmdir(p)));
+        const buckets = new Map([[own, { created: DRILL_STARTED, versions: 2_500, rules: [abortRule] }]]);
+        const { cleanup } = await cleanUp(buckets, { directoryRoot: root, directoryMs: () => calls * ENTRY_MS });
+        return { cleanup, top, kept: path.join(tmp, 'kept') };
+      }
+
+      it('cut in its first turn after a move, goes on in its second, and the record names the move (review rB F2)', async () => {
+        // 30 late files: more than the first turn's ~22 s takes, fewer than both turns' ~43.
+        const { cleanup, top, kept } = await cleanUpWhileMoved(30);
+        expect(cleanup.removed).toEqual([`s3://${own}/`]);
+        // Before, the first turn's cut threw: the directory had no second turn, and its count was lost.
+        expect(fs.readdirSync(root)).toEqual([]);
+        expect(cleanup.errors).toEqual([
+          `directory /mnt/lifeboat/${NAME}: DrillScratchError: Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed (the rest of ${top} was); remove it by hand where it went if it is not wanted`,
+        ]);
+        expect(fs.readdirSync(kept)).toEqual(['a']);
+      });
+
+      it('cut in both turns after a move, keeps its count and names the move (review rB F2)', async () => {
+        const { cleanup, top, kept } = await cleanUpWhileMoved(60);
+        expect(cleanup.removed).toEqual([`s3://${own}/`]);
+        expect(cleanup.errors).toEqual([
+          expect.stringMatching(new RegExp(`^directory /mnt/lifeboat/${NAME}: not removed within this cleanup's time \\((\\d+) files and directories removed\\); left; a later drill's sweep continues it$`)),
+          `directory /mnt/lifeboat/${NAME}: DrillScratchError: Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed (the cleanup's time ran out before the rest of ${top} was removed; a later drill's sweep continues it); remove it by hand where it went if it is not wanted`,
+        ]);
+        // Both turns count: f1 and about 43 of the late files.
+        expect(Number(/\((\d+) files/.exec(cleanup.errors[0] ?? '')?.[1])).toBeGreaterThan(30);
+        expect(fs.readdirSync(kept)).toEqual(['a']);
+      });
+
+      it('removed and made again deeper than the descriptors kept open is no error (review rB F3)', async () => {
+        const top = path.join(root, NAME);
+        const chain = (n: number) => path.join(top, ...Array.from({ length: n }, () => 'd'));
+        fs.mkdirSync(chain(70), { recursive: true });
+        fs.writeFileSync(path.join(chain(70), 'f1'), 'x');
+        // A concurrent sweep removes d/d/d and all below, and a late shard's mkdir -p makes d/d/d/d again.
+        let swept = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (!swept && String(p).endsWith('/f1')) {
+            swept = true;
+            fs.rmSync(chain(3), { recursive: true });
+            fs.mkdirSync(chain(4), { recursive: true });
+          }
+          return realUnlink(p);
+        });
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).resolves.toMatchObject({ done: true });
+        expect(swept).toBe(true);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it('deeper than the kernel shows a path (PATH_MAX), is not emptied: the walk stops and names it', async () => {
+        // 30 names of 201 bytes: a path of 6 KB, made through descriptors as mkdir takes no longer path.
+        const name = Buffer.concat([Buffer.from('c'), Buffer.alloc(200, 0x78)]);
+        fs.mkdirSync(path.join(root, NAME));
+        let fd = fs.openSync(path.join(root, NAME), 'r');
+        for (let i = 0; i < 30; i++) {
+          fs.mkdirSync(Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), name]));
+          const next = fs.openSync(Buffer.concat([Buffer.from(`/proc/self/fd/${fd}/`), name]), 'r');
+          fs.writeFileSync(`/proc/self/fd/${next}/f`, 'x');
+          fs.closeSync(fd);
+          fd = next;
+        }
+        try {
+          await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
+            /^Scratch directory .*\/cx+ not removed: its path is longer than the 4,096 bytes Linux shows \(PATH_MAX\), so the cleanup cannot check that it is still under the scratch root .* before emptying it/,
+          );
+          expect(fs.readdirSync(`/proc/self/fd/${fd}`)).toEqual(['f']);
+        } finally {
+          fs.closeSync(fd);
+        }
+      });
     });
 
     describe('an rmdir refused', () => {
