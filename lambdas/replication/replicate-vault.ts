@@ -210,7 +210,7 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
     if (forgotten.has(id)) skippedSnapshots.push(id);
     else unforgotten.push(id);
   }
-  const failed = unforgotten.length > 0 && options.discardedSnapshots ? await discardedSnapshotsIn(source, unforgotten, options.discardedSnapshots) : new Set<string>();
+  const failed = unforgotten.length > 0 && options.discardedSnapshots ? (await discardedSnapshotsIn(source, unforgotten, options.discardedSnapshots)).discarded : new Set<string>();
   const discarded = unforgotten.filter((id) => failed.has(id));
   for (const id of unforgotten) if (!failed.has(id)) snapshots.push(snapshotKey(id));
   const leftOut = { skippedSnapshots, ...(discarded.length > 0 ? { discardedSnapshots: discarded } : {}) };

@@ -32,3 +32,28 @@ export function scrubListingLimit(memoryMb: number | undefined, side: VaultSide,
     tooMany: (listed) => new ScrubListingTooLargeError(side, vault.location, listedBefore + listed, keyLimit, memoryMb, SCRUB_LISTING_PEAK_BYTES_PER_KEY),
   };
 }
+
+/**
+ * Memory one missing object's finding takes at the scrub's peak, beside the listings: its Bad record with its detail
+ * (~170 characters: the vault, the key, the other vault), the finding made of it, and for one left unrepaired without a
+ * good copy its entries in the mapping to backups and its DamagedObject with a note. Measured on 2026-12-07 (heap of
+ * scrubVaults over two in-memory vaults, one lacking 20,000 and 100,000 keys the other holds, past the repair cutoff):
+ * 555–591 bytes a key held by the report, 1,233–1,723 at the peak with the garbage between collections. A lacked key
+ * that makes no finding (`notWorkedOut`) costs ~20 bytes held, ~40 at the peak: within what
+ * SCRUB_LISTING_PEAK_BYTES_PER_KEY leaves over the listing's measured 143–150.
+ */
+export const SCRUB_FINDING_PEAK_BYTES = 1_300;
+
+/**
+ * How many missing objects the scrub may hold a finding of once both vaults' listings (`listed` keys) are held: what
+ * scrubListingLimit's memory leaves, at SCRUB_FINDING_PEAK_BYTES. A vault lacking more data/, index/ and manifest/
+ * objects than that is not worked out (`notWorkedOut`, as when the deadline cuts the work-out). With a finding each, a
+ * DR vault lacking the 2 million keys of its primary needed 1.1–2.5 GB for them beside the listings' ~0.3 GB whenever the
+ * work-out completed (no deadline, a fast store, few index objects), past a 2,048 MB scrub's memory far below the
+ * listings' own limit there, 8 million keys (audit aW2, fix fF). No limit without a memory size (a machine).
+ */
+export function scrubFindingLimit(memoryMb: number | undefined, listed: number): number {
+  if (memoryMb === undefined) return Infinity;
+  const keysLeft = Math.max(0, indexBlobLimit(memoryMb, SCRUB_LISTING_PEAK_BYTES_PER_KEY) - listed);
+  return Math.floor((keysLeft * SCRUB_LISTING_PEAK_BYTES_PER_KEY) / SCRUB_FINDING_PEAK_BYTES);
+}

@@ -13,7 +13,7 @@ import { type OtherCopy } from '../catalog/scrub-record';
 import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { supersedingTombstones } from '../../vault';
-import { scrubListingLimit, scrubListingMemoryMb } from './scrub-listing-memory';
+import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb } from './scrub-listing-memory';
 import { hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
 
 export type ScrubScope = VaultSide | 'both';
@@ -57,7 +57,9 @@ export type ScrubVaultsOptions = {
    * 'unverified'`, and
    * a later scrub with repair copies it (the next one a missing object, the one whose slice holds it a corrupt one). Nor
    * does it start a read to work out what a vault lacking something needs after that cutoff: the data/, index/ and
-   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsUntil), for the next run. What is left
+   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsUntil), for the next run; nor a read of the
+   * record of a snapshot it lacks, to tell whether its backup discarded it (`discardedSnapshots`): such a snapshot is
+   * then missing, unrepaired, and its finding says so (discardedNotWorkedOut). What is left
    * unrepaired with no good copy is mapped to its backups by reads that start none after the deadline less
    * DAMAGE_MAPPING_MARGIN_MS; cut there, each object is reported without them, with a note. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
@@ -138,7 +140,9 @@ export type ScrubReport = {
    * came before it worked out which its snapshots need (NEEDS_CUT_REASON): neither missing nor `notNeeded`, and no
    * finding. Counted as missing, those it does not need (a failed backup's orphan packs, what one vault's prune removed)
    * made a clean run REPAIRABLE and failed the runbook every run the work-out did not fit (review rQ F2); none would have
-   * been copied anyway (the repairs' cutoff had passed). The next run works them out. Absent when there are none.
+   * been copied anyway (the repairs' cutoff had passed). The next run works them out. So too, without any read, when the
+   * vault lacks more of them than the memory the listings left holds a finding of (scrubFindingLimit): a scrub from a
+   * machine, which has no such bound, works them out. Absent when there are none.
    */
   readonly notWorkedOut?: Partial<Record<VaultSide, number>>;
   /**
@@ -421,7 +425,9 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   };
   await healEach('corrupt');
 
-  // What each vault lacks that the other holds, from the full listings whatever the slice.
+  // What each vault lacks that the other holds, from the full listings whatever the slice. Each missing object is a
+  // finding held to the end of the run, counted against the memory the listings left (scrubFindingLimit).
+  let findingsLeft = scrubFindingLimit(memoryMb, listed);
   for (const side of sides) {
     const vault = vaults[side] as Vault;
     const listing = listingOf(side);
@@ -432,7 +438,14 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // they were taken has its FAILED record (marked first) in the catalog's byPlan index by now.
     const holder = vaults[other(side)];
     const lackedSnapshots = unforgotten.filter((key) => key.startsWith(SNAPSHOTS_PREFIX)).map((key) => key.slice(SNAPSHOTS_PREFIX.length));
-    const failed = holder && options.discardedSnapshots && lackedSnapshots.length > 0 ? await discardedSnapshotsIn(holder, lackedSnapshots, options.discardedSnapshots) : new Set<string>();
+    // Their records are read until the repair cutoff, as the work-out below: past it no repair starts, so a snapshot whose
+    // record was not read is counted missing and left unrepaired (discardedNotWorkedOut), never copied in this run.
+    const found =
+      holder && options.discardedSnapshots && lackedSnapshots.length > 0
+        ? await discardedSnapshotsIn(holder, lackedSnapshots, options.discardedSnapshots, repairsUntil !== undefined ? { until: repairsUntil, now } : undefined)
+        : undefined;
+    const failed = found?.discarded ?? new Set<string>();
+    const notLookedUp = found?.notRead ?? new Set<string>();
     if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));
     const lacks = failed.size > 0 ? unforgotten.filter((key) => !(key.startsWith(SNAPSHOTS_PREFIX) && failed.has(key.slice(SNAPSHOTS_PREFIX.length)))) : unforgotten;
     const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
@@ -440,18 +453,26 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide. Its reads
     // stop at the repair cutoff: after the corrupt repairs it may start there, and past it no repair of what it finds
     // starts anyway, while its reads (every snapshot, manifest and index object) would eat the reserve (review rN F1).
+    // A config or snapshot object it lacks is always a finding. Data/, index/ and manifest/ objects too many to hold a
+    // finding of each are not worked out either, as when the deadline cuts the work-out: counted, for a run that can.
     const holderVault = vaults[other(side)] as Vault;
+    findingsLeft -= lacks.length - referenced.length;
     const needs =
-      referenced.length > 0
-        ? repairsUntil !== undefined
-          ? await objectsVaultNeedsUntil(readsUntilVault(vault, repairsUntil, now), readsUntilVault(holderVault, repairsUntil, now), listing, referenced, missingSnapshots)
-          : await objectsVaultNeeds(vault, holderVault, listing, referenced, missingSnapshots)
-        : { keys: new Set<string>() };
+      referenced.length === 0
+        ? { keys: new Set<string>() }
+        : referenced.length > findingsLeft
+          ? { keys: new Set<string>(), cut: true as const }
+          : repairsUntil !== undefined
+            ? await objectsVaultNeedsUntil(readsUntilVault(vault, repairsUntil, now), readsUntilVault(holderVault, repairsUntil, now), listing, referenced, missingSnapshots)
+            : await objectsVaultNeeds(vault, holderVault, listing, referenced, missingSnapshots);
+    findingsLeft -= needs.keys.size;
     const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
+    const notLookedNote = `; ${discardedNotWorkedOut(other(side))}`;
     let left = 0;
     for (const key of lacks) {
       const always = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX);
-      if (always || needs.keys.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
+      const notLooked = notLookedUp.size > 0 && key.startsWith(SNAPSHOTS_PREFIX) && notLookedUp.has(key.slice(SNAPSHOTS_PREFIX.length)) ? notLookedNote : '';
+      if (always || needs.keys.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}${notLooked}` });
       else if (!('cut' in needs)) left++;
     }
     if (left > 0) notNeeded[side] = left;
@@ -665,6 +686,15 @@ async function lookAfterPrunes(
     return `what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`;
   }
   return copyBackShortfall(side, 'after the prune ended', second);
+}
+
+/**
+ * What a missing snapshot's finding adds when the run's deadline came before its record in the `holder` vault was read
+ * (discardedSnapshotsIn): counted missing, as a snapshot whose record cannot be read, and left unrepaired, since no repair
+ * starts after that cutoff; the next run that reads it leaves it alone if its backup discarded it.
+ */
+export function discardedNotWorkedOut(holder: VaultSide): string {
+  return `its record in the ${holder} vault was not read by the run's deadline, so whether its backup discarded it was not worked out; the next run that reads it does`;
 }
 
 /** Why the objects a vault lacks are `notWorkedOut` (the repair cutoff stopped the reads that tell which it needs). */

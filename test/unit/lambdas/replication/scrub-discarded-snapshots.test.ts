@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { cleanUpFailedBackupSnapshots } from '../../../../lambdas/backup/failed-snapshots-cleanup';
 import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { discardedSnapshotsOf } from '../../../../lambdas/replication/discarded-snapshots';
+import { discardedSnapshotsIn, discardedSnapshotsOf } from '../../../../lambdas/replication/discarded-snapshots';
 import { runScrubRunbook } from '../../../../lambdas/replication/scrub-runbook';
-import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, discardedNotWorkedOut, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -95,6 +95,49 @@ it('does not copy back a snapshot a failed commit invocation discarded, once a r
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots });
   expect(report).toMatchObject({ ok: true, findings: [], discardedSnapshots: { primary: [pair.snapshot.id] } });
   expect(await pair.primary.store.has(key)).toBe(false);
+});
+
+it('reads the records of lacked snapshots only until its time: one not read by then is not discarded, and is named', async () => {
+  // Audit aW2: 8 at a time with no deadline, a vault lacking 200,000 snapshots read ~875 s of records, past the Lambda's
+  // timeout, and the run was killed without a record every time.
+  let t = 0;
+  const started: string[] = [];
+  // Each read takes 35 ms of the clock, and the time is 1 ms in.
+  const holder = {
+    loadSnapshot: async (id: string) => {
+      started.push(id);
+      await Promise.resolve();
+      t += 35;
+      return { tags: [`backupId:${BACKUP}`, 'plan:files'] } as unknown as Awaited<ReturnType<VaultPair['primary']['loadSnapshot']>>;
+    },
+  };
+  const ids = Array.from({ length: 100 }, (_, i) => i.toString(16).padStart(64, '0'));
+  const found = await discardedSnapshotsIn(holder, ids, discardedSnapshots, { until: 1, now: () => t });
+  // Those started before the time are read and judged; none starts after it, and the rest are named as not read.
+  expect(started.length).toBeGreaterThan(0);
+  expect(started.length).toBeLessThan(ids.length);
+  expect([...found.discarded].sort()).toEqual([...started].sort());
+  expect([...found.notRead].sort()).toEqual(ids.filter((id) => !started.includes(id)));
+});
+
+it('a run whose deadline left no time to read a lacked snapshot\'s record counts it missing, copies nothing and says why', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  // The primary kept a FAILED backup's snapshot the DR vault lacks; the run reaches it past the repair cutoff.
+  await pair.dr.store.delete(key);
+  const read: string[] = [];
+  const get = pair.primary.store.get.bind(pair.primary.store);
+  pair.primary.store.get = async (k, range) => {
+    read.push(k);
+    return get(k, range);
+  };
+  const deadline = 1_000_000;
+  const now = () => deadline - Math.min(COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS) + 1;
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots, deadline, now });
+  expect(read.filter((k) => k.startsWith('snapshots/'))).toEqual([]);
+  expect(report.discardedSnapshots).toBeUndefined();
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key, problem: 'missing', outcome: 'unrepaired', otherCopy: 'unverified', detail: expect.stringContaining(discardedNotWorkedOut('primary')) })]);
+  expect(report.ok).toBe(false);
+  expect(await pair.dr.store.has(key)).toBe(false);
 });
 
 it('reads the catalog only when a vault lacks a snapshot the other holds', async () => {

@@ -20,7 +20,7 @@ import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/pr
 import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
 import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
 import { ScrubListingTooLargeError } from '../../../../lambdas/replication/scrub-listing-too-large-error';
-import { SCRUB_LISTING_PEAK_BYTES_PER_KEY } from '../../../../lambdas/replication/scrub-listing-memory';
+import { SCRUB_LISTING_PEAK_BYTES_PER_KEY, scrubFindingLimit } from '../../../../lambdas/replication/scrub-listing-memory';
 import { indexBlobLimit } from '../../../../vault/blob-index/index-memory';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
@@ -65,6 +65,37 @@ it('stops listing, with ScrubListingTooLargeError naming the vault, the count, t
   expect(report.objects).toBe(primaryKeys + 300);
   // docs/SCALE.md, "The scrub's listings": 4.0 million keys a vault, both vaults listed, at the default 2,048 MB.
   expect(Math.round(indexBlobLimit(2048, SCRUB_LISTING_PEAK_BYTES_PER_KEY) / 2 / 1e5) / 10).toBe(4);
+});
+
+it('a vault lacking more data objects than the memory the listings left holds a finding of is not worked out: counted notWorkedOut with their keys, no finding, nothing read to work it out (fix fF)', async () => {
+  // A finding each (~1,300 bytes at the peak), a DR vault lacking the 2 million keys of its primary took 1.1-2.5 GB
+  // beside the listings' ~0.3 GB: a 2,048 MB scrub ran out of memory far below the listings' own limit.
+  const packs = await listKeys(pair.dr.store, 'data/');
+  for (const pack of packs) await pair.dr.store.delete(pack);
+  // 0.015 MB: 39 keys at 200 bytes a key, both listings together; what they leave holds fewer findings than the packs.
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 0.015;
+  const scrubbed = async (vault: Vault) => (await listKeys(vault.store, '')).filter((k) => !k.startsWith('keys/')).length;
+  const listed = (await scrubbed(pair.primary)) + (await scrubbed(pair.dr));
+  expect(listed).toBeLessThanOrEqual(indexBlobLimit(0.015, SCRUB_LISTING_PEAK_BYTES_PER_KEY));
+  expect(packs.length).toBeGreaterThan(scrubFindingLimit(0.015, listed));
+  const indexReads: string[] = [];
+  const get = pair.primary.store.get.bind(pair.primary.store);
+  pair.primary.store.get = async (key, range) => {
+    if (key.startsWith(INDEX_PREFIX)) indexReads.push(key);
+    return get(key, range);
+  };
+
+  const report = await scrubVaults({ ...everything, fraction: 1 / 1000, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report).toMatchObject({ findings: [], notWorkedOut: { dr: packs.length }, notWorkedOutKeys: { dr: packs } });
+  expect(indexReads).toEqual([]);
+  expect(await listKeys(pair.dr.store, 'data/')).toEqual([]);
+  expect(notWorkedOutNotes(report)).toEqual([expect.stringContaining(`${packs.length} data, index or manifest object(s) the primary vault holds and the dr vault lacks were not worked out`)]);
+
+  // Small damage is unchanged: a function of 2,048 MB works it out, finds each pack missing and copies it.
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 2048;
+  const whole = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(whole.findings).toEqual(packs.map((key) => expect.objectContaining({ vault: 'dr', key, problem: 'missing', outcome: 'repaired' })));
+  expect(whole.notWorkedOut).toBeUndefined();
 });
 
 it('repairs a pack corrupted in the primary vault from the DR copy, and the primary then restores byte for byte', async () => {
