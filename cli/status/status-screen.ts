@@ -321,7 +321,7 @@ function scrubNotWorkedOutLines(status: EnvironmentStatus): string[] {
   const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
   return Object.entries(status.scrubNotWorkedOut ?? {}).map(
     ([vault, n]) =>
-      `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): its deadline came first; ` +
+      `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): its deadline came first, or they were more than its function's memory holds findings of; ` +
       `run \`lifeboat scrub --vault ${vault} --repair ${flags}\` from a machine (no deadline), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
   );
 }

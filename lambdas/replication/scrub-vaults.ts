@@ -697,8 +697,11 @@ export function discardedNotWorkedOut(holder: VaultSide): string {
   return `its record in the ${holder} vault was not read by the run's deadline, so whether its backup discarded it was not worked out; the next run that reads it does`;
 }
 
-/** Why the objects a vault lacks are `notWorkedOut` (the repair cutoff stopped the reads that tell which it needs). */
-export const NEEDS_CUT_REASON = "the run's deadline came before it worked out which of them that vault's snapshots need";
+/**
+ * Why the objects a vault lacks are `notWorkedOut`: the repair cutoff stopped the reads that tell which it needs, or they
+ * were more than the function's memory holds findings of (scrubFindingLimit). The record keeps a count, not which.
+ */
+export const NEEDS_CUT_REASON = "the run's deadline came before it worked out which of them that vault's snapshots need, or they were more than its function's memory holds findings of";
 
 /**
  * objectsVaultNeeds on reads-until views: cut at their time, none of the lacking objects is known to be needed (`cut`,
