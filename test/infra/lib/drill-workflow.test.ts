@@ -192,6 +192,11 @@ describe('a drill of many sources', () => {
     expect(shortestScheduleGapMs(parseScheduleExpression('cron(0 1,13 * * ? *)'))).toBe(12 * hour);
     expect(shortestScheduleGapMs(parseScheduleExpression('cron(0 4 ? * MON,THU *)'))).toBe(72 * hour);
     expect(shortestScheduleGapMs(parseScheduleExpression('cron(30 23 L * ? *)'))).toBe(28 * 24 * hour);
+    // A leap year brings the 29th's fires closer: 29 February to 29 March (review rC F3).
+    expect(shortestScheduleGapMs(parseScheduleExpression('cron(0 4 29 * ? *)'))).toBe(29 * 24 * hour);
+    // May and July both have a fifth Monday, 63 days apart, only in a common year starting on a Sunday or a leap year on a
+    // Saturday (2006, 2017, 2023, 2028): a year's scan, or four years', would not meet one.
+    expect(shortestScheduleGapMs(parseScheduleExpression('cron(0 4 ? 5,7 MON#5 *)'))).toBe(63 * 24 * hour);
     expect(shortestScheduleGapMs(parseScheduleExpression('at(2030-01-01T00:00:00)'))).toBeUndefined();
     const plan = (schedule: string) => ({ name: 'many', sources: Array.from({ length: 41 }), drill: { schedule } });
     const twoWaves = Duration.minutes(2688);
