@@ -1,44 +1,65 @@
 import { indexMemoryReserve } from '../blob-index/index-memory';
+import { type PageRef } from '../manifest/manifest-format';
 
 /** Manifest pages a mark reads at once for one snapshot, at most. */
 export const MARK_PAGES_PER_SNAPSHOT = 8;
 /**
- * Snapshots whose manifests a mark walks at once, at most. One at a time, a vault of a few thousand small
- * snapshots cost a root, a node and a page GET each in turn (20–50 ms on S3): about 5,800 snapshots filled a
- * prune Lambda's 15 minutes with marking alone (audit aT3-1).
+ * Snapshots whose manifests a mark walks at once, whatever the memory: only their pages are bounded by it
+ * (markPageBudgetBytes). One at a time, a vault of a few thousand small snapshots cost a root, a node and a page
+ * GET each in turn (20–50 ms on S3): about 5,800 snapshots filled a prune Lambda's 15 minutes with marking alone
+ * (audit aT3-1); fewer at once in a small function brought that back at ~1,000 snapshots for 256 MB (review rC F2).
  */
 export const MARK_SNAPSHOTS_AT_ONCE = 8;
 
 /**
- * What one manifest page in flight costs a mark at its peak: its stored bytes, the plaintext, JSON.parse's
- * strings and objects and the 32-byte ids kept. A page closes at PAGE_MAX_JSON_BYTES (1 MiB of JSON, plus the
- * entry that crossed it; manifest-pages.ts), so its ids take at most ~16,000 × 67 bytes of JSON. Measured on
- * 2026-12-07 (VmHWM of a process reading 128 such pages through MarkedPages, 200 ids an entry, Node heap capped
- * at 200 MiB): 119 MiB above the start at 8 in flight, 361 MiB at 64, so 4.3 MiB a page beyond the first few;
- * counted 5 MiB. A page of one id an entry (2,000 entries) costs less (118 MiB at 64).
- */
-export const MARK_PAGE_PEAK_BYTES = 5 * 2 ** 20;
-
-/**
  * What a function's runtime takes before any work: Node, the bundle and the SDK clients (~95 MiB,
- * index-memory.ts; the measuring process above started at 83–87 MiB).
+ * index-memory.ts; a process measuring the mark started at 83–87 MiB).
  */
 export const RUNTIME_BASELINE_BYTES = 96 * 2 ** 20;
 
-/** How many snapshots a mark walks at once and how many pages each reads at once. */
-export type MarkConcurrency = { readonly snapshots: number; readonly pagesPerSnapshot: number };
+/**
+ * A page's parsed cost is weighed from its reference (PageRef: its entries and the sum of their sizes), before it is
+ * read: a page closes after the entry that crosses 1 MiB of JSON (manifest-pages.ts), and that entry, one id a chunk,
+ * may be of any size (a 100 GiB file: ~100,000 ids, 6.4 MiB of JSON, 25–35 MiB parsed; review rC F1).
+ * Per entry beyond its ids (path, metadata, the parsed object): a page of 2,000 entries of one id each peaked at
+ * ~1.8 MiB in flight (measured 2026-12-07, 64 such pages read at once through MarkedPages), ~900 bytes an entry with
+ * its id; counted 1 KiB besides the id.
+ */
+export const MARK_ENTRY_PEAK_BYTES = 1024;
+/**
+ * Per blob id: its 67 bytes of JSON in the stored and the plain page, JSON.parse's string and the 32 bytes kept.
+ * Measured 270–280 bytes at 200 ids an entry (4.3 MiB a page of 16,000 ids), 260–370 at 100,000 (review rC);
+ * counted 384.
+ */
+export const MARK_ID_PEAK_BYTES = 384;
+/** Per page whatever it holds: the GET's and the decryption's buffers, the parser's state. */
+export const MARK_PAGE_FIXED_BYTES = 64 * 2 ** 10;
 
 /**
- * The concurrency of a mark in a process of `memoryMb`: the pages in flight (snapshots × pages a snapshot) times
- * MARK_PAGE_PEAK_BYTES fit in what the process keeps beside the blobs (indexMemoryReserve) less its runtime, so the
- * blob limit (indexBlobLimit, which leaves that reserve out) already accounts for them. Before review rK F2 a mark
- * read 64 pages at once whatever the memory: ~320 MiB, which killed a 256 MB prune with no message (413 MiB at the
- * peak for 200,000 blobs) long before its blob limit tripped. From 1,024 MB up (and with no memory size, a machine)
- * the full 8 × 8, so the larger functions' prune speed is unchanged; 32 pages at 512 MB, 6 at 256, 1 below ~200.
+ * The most a page of `ref` costs a mark at its peak, from what its reference says. Its ids are at most one a
+ * stream an entry plus its size over the vault's minimum chunk (`minChunkBytes`, ChunkerParams.minSize): every chunk
+ * but a stream's last is at least that long. An S3 object split across shards is a stream a piece, each piece a
+ * shard's byte budget (1 GiB by default, never less than a chunk), hence twice the size over the minimum chunk.
+ * Real chunks average twice the minimum (DEFAULT_CHUNKER_PARAMS), so a page of large files weighs 2–4 times what
+ * it costs; a page of small files (most of a vault's pages) is weighed by its entries.
  */
-export function markConcurrency(memoryMb: number | undefined): MarkConcurrency {
-  const most = MARK_SNAPSHOTS_AT_ONCE * MARK_PAGES_PER_SNAPSHOT;
-  const pages = memoryMb === undefined ? most : Math.min(most, Math.max(1, Math.floor((indexMemoryReserve(memoryMb * 2 ** 20) - RUNTIME_BASELINE_BYTES) / MARK_PAGE_PEAK_BYTES)));
-  const pagesPerSnapshot = Math.min(MARK_PAGES_PER_SNAPSHOT, pages);
-  return { snapshots: Math.min(MARK_SNAPSHOTS_AT_ONCE, Math.floor(pages / pagesPerSnapshot)), pagesPerSnapshot };
+export function markPageWeight(ref: PageRef, minChunkBytes: number): number {
+  const ids = ref.count + 2 * Math.ceil(ref.bytes / Math.max(1, minChunkBytes));
+  return MARK_PAGE_FIXED_BYTES + ref.count * MARK_ENTRY_PEAK_BYTES + ids * MARK_ID_PEAK_BYTES;
+}
+
+/**
+ * What the pages a mark reads at once may weigh together (markPageWeight), all snapshots' walks sharing it, in a
+ * process of `memoryMb`: what the process keeps beside the blobs (indexMemoryReserve) less its runtime, so the blob
+ * limit (indexBlobLimit, which leaves that reserve out) already accounts for them. 416 MiB from 1,024 MB up, where
+ * 8 snapshots × 8 pages of small files (2.8–5.7 MiB a page of 2,000 files of up to 1 MiB) all fit, as they did before the mark was
+ * bounded; 160 MiB at 512 MB, 32 MiB at 256 MB; a page weighing more than the whole budget is read alone. No bound
+ * without a memory size (a machine): 8 × 8 pages. Before review rK F2 a mark read 64 pages at once whatever the
+ * memory, ~320 MiB, which killed a 256 MB prune with no message; counting pages of 5 MiB each (f89482dd) still
+ * missed a page of one large file (review rC F1: 291–299 MiB at 256 MB).
+ */
+export function markPageBudgetBytes(memoryMb: number | undefined): number | undefined {
+  if (memoryMb === undefined) return undefined;
+  // At least a byte: a page then weighs the whole budget and is read alone.
+  return Math.max(1, indexMemoryReserve(memoryMb * 2 ** 20) - RUNTIME_BASELINE_BYTES);
 }

@@ -8,7 +8,8 @@ import { idFromKey, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
 import { type Snapshot } from '../manifest/snapshot-record';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { forEachBounded, mapBounded } from '../workers/bounded-concurrency';
-import { markConcurrency, MARK_SNAPSHOTS_AT_ONCE } from './mark-concurrency';
+import { ByteBudget } from '../workers/byte-budget';
+import { MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, markPageWeight, MARK_SNAPSHOTS_AT_ONCE } from './mark-concurrency';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
 
 /** What bounds a prune's mark: a Lambda's deadline (PruneOptions.deadline). */
@@ -247,17 +248,19 @@ export async function markSnapshots(
       yield snapshot;
     }
   };
-  // Bounded by the vault's memory: pages in flight are what a mark holds beside the blobs (mark-concurrency.ts).
-  const concurrency = markConcurrency(vault.memoryLimitMb);
+  // The pages in flight are what a mark holds beside the blobs: every walk weighs its pages against one budget of
+  // the vault's memory (mark-concurrency.ts), while the snapshots walked at once stay 8 whatever the memory.
+  const limitBytes = markPageBudgetBytes(vault.memoryLimitMb);
+  const pageBytes = limitBytes === undefined ? undefined : new ByteBudget(limitBytes);
   let marked = 0;
-  await forEachBounded(due(), concurrency.snapshots, async (snapshot) => {
-    await markSnapshot(vault, snapshot, pages, manifests, blobs, memory, concurrency.pagesPerSnapshot);
+  await forEachBounded(due(), MARK_SNAPSHOTS_AT_ONCE, async (snapshot) => {
+    await markSnapshot(vault, snapshot, pages, manifests, blobs, memory, pageBytes);
     marked++;
   });
   return { manifests, blobs, marked };
 }
 
-async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages, manifests: Set<string>, blobs: BlobIdSet, memory: MarkMemory | undefined, pagesInFlight: number): Promise<void> {
+async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages, manifests: Set<string>, blobs: BlobIdSet, memory: MarkMemory | undefined, pageBytes: ByteBudget | undefined): Promise<void> {
   if (manifests.has(snapshot.manifest)) return;
   manifests.add(snapshot.manifest);
   const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
@@ -267,8 +270,8 @@ async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages
     manifests.add(node.id);
     return pages.pages(vault, node);
   };
-  // Pages are read several at a time (markConcurrency): one by one, the thousands of pages of a vault of
-  // millions of blobs in S3 (20–50 ms a GET) would take minutes of a prune's 15 minutes.
+  // Pages are read several at a time: one by one, the thousands of pages of a vault of millions of blobs in S3
+  // (20–50 ms a GET) would take minutes of a prune's 15 minutes.
   const unmarked = async function* (): AsyncGenerator<PageRef> {
     for await (const ref of rootPages(root, loadNode)) {
       if (manifests.has(ref.id)) continue;
@@ -276,10 +279,26 @@ async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages
       yield ref;
     }
   };
-  await forEachBounded(unmarked(), pagesInFlight, async (ref) => {
+  const markPage = async (ref: PageRef): Promise<void> => {
     if (memory && blobs.size > memory.blobLimit) throw memory.tooLarge();
     const ids = await pages.blobs(vault, ref);
     for (let o = 0; o < ids.length; o += 32) blobs.add(ids, o);
     if (memory && blobs.size > memory.blobLimit) throw memory.tooLarge();
+  };
+  // A page's weight is held until its ids are in `blobs`. The ids of the pages in flight are not counted against the
+  // blob limit before they are read: the weights over-count them 2–4 times for large files, and many are ids other
+  // snapshots already marked, so a vault well inside the limit would fail; what they add past the limit is at most
+  // what the budget, inside the reserve the limit leaves out, already weighed for them at 384 bytes an id.
+  const minChunk = vault.chunker.params.minSize;
+  await forEachBounded(unmarked(), MARK_PAGES_PER_SNAPSHOT, async (ref) => {
+    if (!pageBytes) return markPage(ref);
+    // A page weighing more than the whole budget is admitted alone (ByteBudget), counted as the whole of it.
+    const weight = Math.min(markPageWeight(ref, minChunk), pageBytes.limit);
+    await pageBytes.acquire(weight);
+    try {
+      await markPage(ref);
+    } finally {
+      pageBytes.release(weight);
+    }
   });
 }

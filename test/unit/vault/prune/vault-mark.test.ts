@@ -12,7 +12,8 @@ import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { ManifestCountingStore } from '../../../support/manifest-counting-store';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
-import { markConcurrency, MARK_PAGE_PEAK_BYTES } from '../../../../vault/prune/mark-concurrency';
+import { markPageBudgetBytes, markPageWeight, RUNTIME_BASELINE_BYTES } from '../../../../vault/prune/mark-concurrency';
+import { type PageRef } from '../../../../vault/manifest/manifest-format';
 import { indexMemoryReserve } from '../../../../vault/blob-index/index-memory';
 
 
@@ -105,40 +106,118 @@ describe('markVault over many pages', () => {
     expect(store.mostInFlight).toBeLessThanOrEqual(8);
   });
 
-  it('reads no more pages at once than a small function\'s memory holds beside its blobs, and the full 8 × 8 from 1,024 MB (review rK F2)', async () => {
-    const store = new SlowManifestStore();
+  /** `snapshots` snapshots of `pages` pages each, no page shared, each page one entry of one blob id and `size` bytes. */
+  async function pagesOfOneEntry(store: MemoryVaultStore, snapshots: number, pages: number, size: (s: number, p: number) => number): Promise<{ vault: Vault; refs: PageRef[] }> {
     const made = await initVault(store, new PassphraseKeyProvider('mark test', { N: 1024, r: 8, p: 1 }));
     const vault = new Vault(store, made.keys, made.config);
-    // 4 snapshots of 12 pages each, no page shared: 8 × 8 in flight would read all 48 at once.
+    const stats = { entries: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0, bytesReused: 0 };
+    const refs: PageRef[] = [];
+    for (let s = 0; s < snapshots; s++) {
+      const writer = new PageRunWriter(store, made.keys);
+      for (let p = 0; p < pages; p++) {
+        await writer.add({ path: `f${String(p).padStart(3, '0')}`, kind: 'file', meta: {}, size: size(s, p), content: [createHash('sha256').update(`blob ${s}/${p}`).digest('hex')] });
+        await writer.flush();
+      }
+      refs.push(...writer.pages);
+      await vault.commitSnapshot({ source: { kind: 'directory', id: `/src${s}` }, parts: [{ v: 1, runs: [writer.pages], indexes: [], stats }] });
+    }
+    return { vault, refs };
+  }
+
+  it('weighs the pages it reads at once against one byte budget of the function\'s memory, shared by every snapshot, and reads a page over the whole budget alone (review rC F1)', async () => {
+    /** Sums the weights of the pages whose GETs are in flight; a page's weight is held at least that long. */
+    class PageBytesStore extends SlowManifestStore {
+      readonly weights = new Map<string, number>();
+      bytesInFlight = 0;
+      mostBytesInFlight = 0;
+      /** The page whose GET's overlap with other pages' is counted in mostPagesWithLargest. */
+      largest = '';
+      private pagesInFlight = 0;
+      private largestInFlight = false;
+      mostPagesWithLargest = 0;
+      override async get(key: string, range?: ByteRange): Promise<Buffer> {
+        const weight = this.weights.get(key);
+        if (weight === undefined) return super.get(key, range);
+        this.bytesInFlight += weight;
+        this.pagesInFlight++;
+        this.mostBytesInFlight = Math.max(this.mostBytesInFlight, this.bytesInFlight);
+        if (key === this.largest) this.largestInFlight = true;
+        if (this.largestInFlight) this.mostPagesWithLargest = Math.max(this.mostPagesWithLargest, this.pagesInFlight);
+        try {
+          return await super.get(key, range);
+        } finally {
+          this.bytesInFlight -= weight;
+          this.pagesInFlight--;
+          if (key === this.largest) this.largestInFlight = false;
+        }
+      }
+    }
+    const store = new PageBytesStore();
+    // 4 snapshots of 4 pages, each page one entry of 8 GiB: up to 16,385 chunks of the default 512 KiB minimum,
+    // twice that counted for pieces, ~12 MiB a page. The first page of the last snapshot is one 100 GiB file.
+    const { vault, refs } = await pagesOfOneEntry(store, 4, 4, (s, p) => (s === 3 && p === 0 ? 100 : 8) * 2 ** 30);
+    const minChunk = vault.chunker.params.minSize;
+    expect(minChunk).toBe(512 * 2 ** 10);
+    const budget = markPageBudgetBytes(256) as number;
+    expect(budget).toBe(indexMemoryReserve(256 * 2 ** 20) - RUNTIME_BASELINE_BYTES);
+    // A page over the whole budget is counted as the whole of it: it may run, alone.
+    for (const ref of refs) store.weights.set(`${MANIFEST_PREFIX}${ref.id}`, Math.min(budget, markPageWeight(ref, minChunk)));
+    const ordinary = markPageWeight(refs[0] as PageRef, minChunk);
+    expect(ordinary).toBeGreaterThan(budget / 3);
+    expect(ordinary).toBeLessThan(budget / 2);
+    const largest = refs[12] as PageRef;
+    expect(markPageWeight(largest, minChunk)).toBeGreaterThan(budget);
+    const unbounded = await marked(vault);
+    expect(unbounded.blobs).toHaveLength(16);
+    store.largest = `${MANIFEST_PREFIX}${largest.id}`;
+
+    vault.memoryLimitMb = 256;
+    store.mostInFlight = 0;
+    store.mostBytesInFlight = 0;
+    expect(await marked(vault)).toEqual(unbounded);
+    // Two ordinary pages at once, of any snapshots, never a third; the 100 GiB one with nothing beside it.
+    expect(store.mostBytesInFlight).toBeLessThanOrEqual(budget);
+    expect(store.mostBytesInFlight).toBeGreaterThanOrEqual(2 * ordinary);
+    expect(store.mostPagesWithLargest).toBe(1);
+  });
+
+  it('walks 8 snapshots at once whatever the memory, and reads 8 × 8 pages of small files from 1,024 MB up and on a machine (review rC F2)', async () => {
+    const store = new SlowManifestStore();
+    // 80 snapshots of one small page each: a mark that walked fewer snapshots in a small function took 6 times as long.
+    const { vault } = await pagesOfOneEntry(store, 80, 1, () => 1000);
+    const unbounded = await marked(vault);
+    for (const memoryMb of [256, 1024]) {
+      vault.memoryLimitMb = memoryMb;
+      store.mostInFlight = 0;
+      expect(await marked(vault)).toEqual(unbounded);
+      // A walk reads its root, then its page: 8 walks, 8 GETs of manifest objects in flight.
+      expect(store.mostInFlight).toBe(8);
+    }
+
+    // 4 snapshots of 12 pages of 2,000 entries each (as the references say), no page shared: all 48 pages fit at once.
+    const many = new SlowManifestStore();
+    const made = await initVault(many, new PassphraseKeyProvider('mark test', { N: 1024, r: 8, p: 1 }));
+    const wide = new Vault(many, made.keys, made.config);
     const stats = { entries: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0, bytesReused: 0 };
     for (let s = 0; s < 4; s++) {
-      const writer = new PageRunWriter(store, made.keys);
+      const writer = new PageRunWriter(many, made.keys);
       for (let e = 0; e < 12; e++) {
         await writer.add({ path: `f${String(e).padStart(2, '0')}`, kind: 'file', meta: {}, size: 0, content: [createHash('sha256').update(`blob ${s}/${e}`).digest('hex')] });
         await writer.flush();
       }
-      await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [{ v: 1, runs: [writer.pages], indexes: [], stats }] });
+      await wide.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [{ v: 1, runs: [writer.pages], indexes: [], stats }] });
     }
-    const unbounded = await marked(vault);
-    expect(unbounded.blobs).toHaveLength(48);
-
-    vault.memoryLimitMb = 256;
-    const small = markConcurrency(256);
-    const inFlight = small.snapshots * small.pagesPerSnapshot;
-    // The pages in flight fit in what a 256 MB prune keeps beside its blobs, less its runtime's ~96 MiB.
-    expect(inFlight * MARK_PAGE_PEAK_BYTES).toBeLessThanOrEqual(indexMemoryReserve(256 * 2 ** 20) - 96 * 2 ** 20);
-    store.mostInFlight = 0;
-    expect(await marked(vault)).toEqual(unbounded);
-    expect(store.mostInFlight).toBeLessThanOrEqual(inFlight);
-    expect(markConcurrency(128)).toEqual({ snapshots: 1, pagesPerSnapshot: 1 });
-
-    // Unchanged where prune-vault runs by default and on a machine: 8 snapshots × 8 pages.
-    expect(markConcurrency(1024)).toEqual({ snapshots: 8, pagesPerSnapshot: 8 });
-    expect(markConcurrency(undefined)).toEqual({ snapshots: 8, pagesPerSnapshot: 8 });
-    vault.memoryLimitMb = 1024;
-    store.mostInFlight = 0;
-    expect(await marked(vault)).toEqual(unbounded);
-    expect(store.mostInFlight).toBeGreaterThan(8);
+    // A full page of small files (2,000 entries of 1 MiB) weighs little enough for 64 of them in a 1,024 MB prune.
+    const full: PageRef = { id: '0'.repeat(64), first: 'a', last: 'b', count: 2000, bytes: 2000 * 2 ** 20 };
+    expect(64 * markPageWeight(full, wide.chunker.params.minSize)).toBeLessThanOrEqual(markPageBudgetBytes(1024) as number);
+    expect(markPageBudgetBytes(undefined)).toBeUndefined();
+    const all = await marked(wide);
+    for (const memoryMb of [1024, undefined]) {
+      wide.memoryLimitMb = memoryMb;
+      many.mostInFlight = 0;
+      expect(await marked(wide)).toEqual(all);
+      expect(many.mostInFlight).toBeGreaterThan(8);
+    }
   });
 });
 
