@@ -1,11 +1,12 @@
-import { httpStatusOf, mapBounded, type Snapshot, snapshotKey, type SnapshotScanOptions, type UnreadableSnapshot, type Vault } from '../../vault';
+import { httpStatusOf, mapBounded, type Snapshot, snapshotKey, type UnreadableSnapshot, type Vault } from '../../vault';
 import { type BackupCatalog } from './backup-catalog';
 import { type BackupRecord, backupRecordSchema, type LegalHold, type BackupSourceRecord, snapshotFieldsOfSource, sourceTypeSchema, sumBackupTotals } from './backup-record';
 import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
 import { CatalogItemInvalidError } from './catalog-errors';
 import { type CatalogRebuildMarker } from './catalog-rebuild-marker';
 import { compareRebuildOrder, type RebuildPosition } from './catalog-rebuild-order';
-import { CatalogRebuildScanTooSlowError } from './catalog-rebuild-scan-too-slow-error';
+import { catalogRebuildSnapshotLimit } from './catalog-rebuild-memory';
+import { CatalogRebuildTooManySnapshotsError } from './catalog-rebuild-too-many-snapshots-error';
 
 export type { RebuildPosition } from './catalog-rebuild-order';
 
@@ -36,8 +37,10 @@ export type { RebuildPosition } from './catalog-rebuild-order';
  * is left (`progress`). Until 2026-12-06 it wrote oldest first with no deadline, so a run Lambda killed left only the
  * oldest months, every record COMMITTED, and a DR restore silently chose a backup months old (audit aV1-1). A later
  * round skips what an earlier one of the same run completed (`doneAbove`) from one listing of the plans' records,
- * with no request per backup (audit aV1-2). Every round scans the whole vault first, SCAN_READS objects at once; a scan
- * that has used half the round's time stops it at once (CatalogRebuildScanTooSlowError: the rebuild belongs on a machine).
+ * with no request per backup (audit aV1-2). Every round scans the whole vault first, SCAN_READS objects at once, and to its
+ * end: a scan that stopped early at half the round's time (f5c916f4, review rD F1/F2) threw before the marker below was
+ * written, and refused vaults a round would have finished. A vault with more snapshots than the function's memory holds
+ * is refused once listed, before any is read (CatalogRebuildTooManySnapshotsError, catalog-rebuild-memory.ts).
  *
  * Unfinished, it says so in the catalog itself (catalog-rebuild-marker.ts): before its first write it puts a marker
  * holding the position from which the catalog is whole, moves it to where each round stopped, and deletes it once
@@ -70,11 +73,10 @@ export type CatalogRebuildDeps = {
   drHolds?: ((snapshotId: string) => Promise<boolean>) | null;
   /** The `at` of a hold recovered from Object Lock, and the clock the deadline is read on (default: the system clock). */
   now?: () => Date;
-  /**
-   * When to stop writing (ms since the epoch, on `now`'s clock): a backup is started only before it, and the vault's scan
-   * that comes first may take half the time to it (SCAN_SHARE; past that CatalogRebuildScanTooSlowError). Absent: no limit (the CLI).
-   */
+  /** When to stop writing (ms since the epoch, on `now`'s clock): a backup is started only before it. Absent: no limit (the CLI). */
   deadline?: number;
+  /** The function's memory size, which bounds the snapshots a rebuild holds (catalogRebuildSnapshotLimit). Absent: no bound (the CLI). */
+  memoryMb?: number;
   /**
    * Where an earlier round of this run stopped (its `progress.resumeBelow`, the last backup it completed): that one and every newer one had
    * its record and index items written then, so one the catalog lists COMMITTED is not indexed again.
@@ -166,20 +168,14 @@ type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[
  * (25 plans of hourly backups kept a year) at ~35 ms an S3 GET took ~875 s, more than a round's 840, so every round failed
  * having written nothing. 48 stays under the AWS SDK's 50 sockets (more would queue in the client, not go faster) and, at
  * ~1,400 GETs a second, well under S3's 5,500 a second on one prefix (all snapshots share `snapshots/`). More in flight
- * holds no more memory (the scan keeps every snapshot anyway): ~3 KB of heap a snapshot at the first write, so the
- * round's 1,024 MB hold ~300,000 (measured, docs/SCALE.md "Limits"), below the ~576,000 its half of the time reads at ~35 ms a GET.
+ * holds no more memory (the scan keeps every snapshot anyway): memory binds first, at ~228,000 snapshots in the round's
+ * 1,024 MB (catalog-rebuild-memory.ts), where at ~35 ms a GET the scan reads ~228,000 in ~170 s of the round's ~840.
  */
 const SCAN_READS = 48;
 
-/**
- * The share of the time left to a round that its scan may take: a scan past it stops with CatalogRebuildScanTooSlowError
- * at once, rather than reading to the end and leaving no time to write (every later round would scan as long again).
- */
-const SCAN_SHARE = 0.5;
-
 export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogRebuildReport> {
   const clock = deps.now ?? (() => new Date());
-  const { snapshots, unreadable } = await deps.vault.scanSnapshots({ concurrency: SCAN_READS, ...scanTimeLimit(deps, clock) });
+  const { snapshots, unreadable } = await deps.vault.scanSnapshots({ concurrency: SCAN_READS, afterListing: (listed) => refusePastMemory(listed, deps) });
   const byId = new Map(snapshots.map((s) => [s.id, s]));
   const groups = new Map<string, Snapshot[]>();
   let untagged = 0;
@@ -337,17 +333,10 @@ function holdsWarning(notRebuilt: number, recovered: number): string | undefined
   );
 }
 
-/** With a deadline, the scan's check before each read: past its share of the time left, it stops the round. */
-function scanTimeLimit(deps: CatalogRebuildDeps, clock: () => Date): Pick<SnapshotScanOptions, 'beforeRead'> {
-  if (deps.deadline === undefined) return {};
-  const started = clock().getTime();
-  const allowedMs = Math.max(0, deps.deadline - started) * SCAN_SHARE;
-  return {
-    beforeRead: ({ read, listed }) => {
-      const elapsedMs = clock().getTime() - started;
-      if (elapsedMs > allowedMs) throw new CatalogRebuildScanTooSlowError(read, listed, elapsedMs, allowedMs, deps.finishWith);
-    },
-  };
+/** A vault whose snapshots the function's memory cannot hold: refused before any is read, rather than a kill with no message. */
+function refusePastMemory(listed: number, deps: CatalogRebuildDeps): void {
+  const limit = catalogRebuildSnapshotLimit(deps.memoryMb);
+  if (deps.memoryMb !== undefined && listed > limit) throw new CatalogRebuildTooManySnapshotsError(listed, limit, deps.memoryMb, deps.finishWith, deps.doneAbove?.startedAt);
 }
 
 /** The COMMITTED record that the snapshots of one backup id stand for, or why there is none. */

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { CATALOG_REBUILD_ROUNDS } from '../../config/catalog-rebuild-rounds';
-import { type CatalogRebuildReport, type LegalHoldTally, rebuildCatalog, type RebuildPosition, type VaultSide } from '../catalog/catalog-rebuild';
+import { type LegalHoldTally, rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
 import { catalogRebuildCommandLine } from '../catalog/catalog-rebuild-command-line';
 import { CatalogRebuildIncompleteError, nothingWrittenAdvice, partialCatalogAdvice } from '../catalog/catalog-rebuild-incomplete-error';
 import { addUpRounds, earlierRoundsShape } from '../catalog/catalog-rebuild-rounds';
-import { CatalogRebuildScanTooSlowError } from '../catalog/catalog-rebuild-scan-too-slow-error';
 import { catalogRebuildSide } from '../catalog/catalog-rebuild-side';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../catalog/snapshot-presence';
@@ -43,9 +42,9 @@ export type RebuildRound = {
  * The catalog-rebuild runbook's step, run in rounds: every committed backup's record rebuilt into this region's
  * catalog from the chosen vault's snapshots (default: the function's home vault), newest first, until the
  * invocation's time runs out; the workflow invokes it again (`done: false`) up to CATALOG_REBUILD_ROUNDS times, and a
- * round skips what the earlier ones wrote (catalog-rebuild.ts, doneAbove). Out of rounds, a round that could write
- * nothing, or one whose scan of the vault used more than half its time (CatalogRebuildScanTooSlowError, the cause: every round
- * scans the whole vault again), fails with CatalogRebuildIncompleteError naming the command that finishes it.
+ * round skips what the earlier ones wrote (catalog-rebuild.ts, doneAbove). Out of rounds, or a round that could write
+ * nothing (the vault's scan took its time), fails with CatalogRebuildIncompleteError naming the command that finishes it;
+ * a vault with more snapshots than the function's memory holds, with CatalogRebuildTooManySnapshotsError before any is read.
  */
 export const handler = rebuildCatalogHandler();
 
@@ -71,10 +70,9 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     plans: runtime.plans.map((p) => p.name),
     drHolds: dr?.holds ?? null,
     ...(deadline !== undefined ? { deadline } : {}),
+    ...(runtime.config.memoryMb !== undefined ? { memoryMb: runtime.config.memoryMb } : {}),
     ...(previous?.resumeBelow ? { doneAbove: previous.resumeBelow } : {}),
     finishWith: command,
-  }).catch((err: unknown) => {
-    throw err instanceof CatalogRebuildScanTooSlowError ? scanTooSlow(err, previous, command, vault.store.location, side) : err;
   });
   const round = (previous?.round ?? 0) + 1;
   const summary = summarizeRebuild(report, { drProblem: dr?.problem });
@@ -104,19 +102,4 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     ...(progress.resumeBelow ? { resumeBelow: progress.resumeBelow } : {}),
     report: { ...total, rounds: round, left: progress.left },
   };
-}
-
-/**
- * A round whose scan of the vault used more than half its time: every later round would scan as long, so the runbook fails now,
- * saying what the earlier rounds created (their legal holds are said here or nowhere: the failed execution has no output).
- */
-function scanTooSlow(err: CatalogRebuildScanTooSlowError, previous: z.infer<typeof inputSchema>['rebuild'], command: string, location: string, side: VaultSide): CatalogRebuildIncompleteError {
-  if (!previous) return new CatalogRebuildIncompleteError(`the first round of the catalog rebuild stopped before writing anything: ${err.message}`, { cause: err });
-  const nothing: CatalogRebuildReport = { vault: side, snapshots: err.read, untaggedSnapshots: 0, unreadableSnapshots: [], drCopies: 'unknown', backups: [], missingFromVault: [], progress: { complete: false, left: 0 } };
-  const { created, summary } = addUpRounds(nothing, summarizeRebuild(nothing), previous, location);
-  const holdWarnings = (summary.warnings ?? []).map((w) => `${w}; `).join('');
-  return new CatalogRebuildIncompleteError(
-    `a round of the catalog rebuild stopped before writing anything: ${err.message}. The earlier rounds created ${created} record(s); ${holdWarnings}${partialCatalogAdvice(command, previous.resumeBelow?.startedAt)}`,
-    { cause: err },
-  );
 }

@@ -66,8 +66,8 @@ const WORKFLOW_TIMEOUT = Duration.minutes(CATALOG_REBUILD_ROUNDS * 15 + 60);
  * chose a backup months old (audit aV1-1), and a re-run started over and never finished (aV1-2).
  *
  * What a round costs: the scan reads every snapshot object 48 at a time (~26,000 objects, a year of
- * hourly backups of three sources, ~20 s at ~35 ms a GET), and stops the round once it has used half its time
- * (CatalogRebuildScanTooSlowError, docs/SCALE.md "Limits"); then per backup created, on a vault with
+ * hourly backups of three sources, ~20 s at ~35 ms a GET), after refusing a vault with more snapshots than the
+ * function's memory holds (CatalogRebuildTooManySnapshotsError, docs/SCALE.md "Limits"); then per backup created, on a vault with
  * Object Lock one GetObjectLegalHold round (its sources' reads in parallel, ~35 ms), and on the catalog a
  * conditional PutItem and one index PutItem per source (~5 ms each): for three sources ~18 backups a second
  * with Object Lock, ~50 without, so a round writes some 13,000 to 36,000 backups (audit aV1 measured the old

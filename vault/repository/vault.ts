@@ -45,10 +45,10 @@ export type SnapshotScanOptions = {
   /** Snapshot objects read at once (default 8, as prune's mark, verify and scrub have always read them). */
   readonly concurrency?: number;
   /**
-   * Called before each snapshot object is read, with how many were read before it (those in flight settle before an error
-   * is thrown) and listed; what it throws stops the scan.
+   * Called once the snapshot objects are listed, before any is read, with how many there are; what it throws stops the
+   * scan: a caller that holds every snapshot (the catalog rebuild) refuses a vault its memory cannot hold before reading it.
    */
-  readonly beforeRead?: (progress: { readonly read: number; readonly listed: number }) => void;
+  readonly afterListing?: (listed: number) => void;
 };
 
 /** A vault that already exists where a new one was asked for. */
@@ -523,8 +523,7 @@ export class Vault {
    * Every snapshot object, read `concurrency` at a time (8 unless told): the readable snapshots oldest first, and the objects
    * that failed their integrity check or vanished while listing (a concurrent prune). Any other
    * error (no access, the store is down) is thrown: then nothing can be said about the vault.
-   * `beforeRead` may stop the scan by throwing (the reads in flight settle, then its error is thrown): a caller with a time
-   * limit learns the scan will not fit before it has spent that time (the catalog rebuild's rounds).
+   * `afterListing` may stop the scan by throwing, before any snapshot object is read.
    */
   async scanSnapshots(options: SnapshotScanOptions = {}): Promise<SnapshotListing> {
     const ids: string[] = [];
@@ -534,8 +533,8 @@ export class Vault {
     }
     const snapshots: Snapshot[] = [];
     const unreadable: UnreadableSnapshot[] = [];
-    await mapBounded(ids, options.concurrency ?? 8, async (id, index) => {
-      options.beforeRead?.({ read: index, listed: ids.length });
+    options.afterListing?.(ids.length);
+    await mapBounded(ids, options.concurrency ?? 8, async (id) => {
       try {
         snapshots.push(await this.loadSnapshot(id));
       } catch (err) {

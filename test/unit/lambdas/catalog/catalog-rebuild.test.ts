@@ -1,7 +1,7 @@
 import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
 import { type CatalogRebuildMarker, type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
-import { CatalogRebuildScanTooSlowError } from '../../../../lambdas/catalog/catalog-rebuild-scan-too-slow-error';
+import { CatalogRebuildTooManySnapshotsError } from '../../../../lambdas/catalog/catalog-rebuild-too-many-snapshots-error';
 import { HELD_BY_OBJECT_LOCK, HOLD_NOT_REBUILT, LegalHoldUnreadError, rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
 import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
@@ -581,23 +581,50 @@ it('reads the vault\'s snapshot objects 48 at a time, not 8', async () => {
   expect(store.maxSnapshotGets).toBe(10);
 });
 
-it('with a deadline, stops at once with CatalogRebuildScanTooSlowError when its scan of the vault has used more than half the time, before writing anything', async () => {
+// Review rD F1: a scan stopped early at half the round's time threw before the marker was written, so restores by time
+// silently chose an older record the table held. The scan runs to its end: a round it leaves no time still marks the newest.
+it('with a deadline its scan took, writes nothing but the marker at the vault\'s newest backup, so restores by time refuse', async () => {
+  const [oldest] = await commitChain();
+  // A table restored from PITR holds the oldest: unmarked, a restore by time would choose it.
+  if (oldest) await catalog.putRebuiltBackup(oldest);
+  // The clock reads 9 s into a 10 s round once the vault is listed, and the deadline once the plans' records are.
+  let now = 0;
+  const list = store.list.bind(store);
+  store.list = (prefix: string) => {
+    if (prefix === 'snapshots/') now = 9000;
+    return list(prefix);
+  };
+  const listBackupsOfPlan = catalog.listBackupsOfPlan.bind(catalog);
+  catalog.listBackupsOfPlan = async (plan) => {
+    now = 10_000;
+    return listBackupsOfPlan(plan);
+  };
+  const report = await rebuildCatalog(deps({ now: () => new Date(now), deadline: 10_000 }));
+  expect(report.progress).toEqual({ complete: false, left: 2 });
+  expect(catalog.markerWrites).toEqual([{ reliableFrom: { startedAt: '2026-03-03T10:00:00.000Z', backupId: '20260303T100000Z-00000003' }, records: 1 }]);
+});
+
+// Review rD F3: the rebuild holds every snapshot (~3 KB each at its first write), so a vault past the function's memory
+// killed it with no message. It is refused once listed, before any snapshot object is read.
+it('refuses a vault with more snapshots than the function\'s memory holds, before reading any, naming the memory to give it', async () => {
   await commitChain();
-  // Each reading of the clock is a second later: the scan's start, then one before each snapshot object read.
-  let ticks = 0;
-  const clock = () => new Date(1000 * ticks++);
-  const cut = rebuildCatalog(deps({ now: clock, deadline: 6000, finishWith: 'lifeboat catalog rebuild --vault primary --env prod --aws' }));
-  await expect(cut).rejects.toBeInstanceOf(CatalogRebuildScanTooSlowError);
-  await expect(cut).rejects.toMatchObject({
-    read: 3,
+  let reads = 0;
+  store.beforeSnapshotGet = async () => {
+    reads++;
+  };
+  // Lambda's smallest, 128 MB, holds none (three quarters of it is less than the runtime's 100 MiB); 1,024 MB hold ~228,000.
+  const refused = rebuildCatalog(deps({ memoryMb: 128, finishWith: 'lifeboat catalog rebuild --vault primary --env prod --aws' }));
+  await expect(refused).rejects.toBeInstanceOf(CatalogRebuildTooManySnapshotsError);
+  await expect(refused).rejects.toMatchObject({
     listed: 6,
-    message:
-      'the vault\'s scan read 3 of its 6 snapshot objects in 4.0 s, the 3.0 s a round of the runbook gives it (half its time, the rest for writing), and every round scans the whole vault again: ' +
-      'the vault holds too many snapshots for the runbook\'s Lambda. Rebuild it from a machine, which has no time limit: lifeboat catalog rebuild --vault primary --env prod --aws',
+    limit: 0,
+    message: expect.stringMatching(
+      /^the vault holds 6 snapshot objects, more than the 0 a catalog-rebuild function of 128 MB holds .*"functionMemory": \{ "rebuild-catalog": 1024 \}.*every restore by point in time, the latest backup and failover are affected.*: lifeboat catalog rebuild --vault primary --env prod --aws$/,
+    ),
   });
+  expect(reads).toBe(0);
   expect(catalog.records.size).toBe(0);
-  expect(catalog.markerWrites).toEqual([]);
-  // Without a deadline (the CLI's machine run) the scan has no limit.
-  ticks = 0;
-  expect((await rebuildCatalog(deps({ now: clock }))).progress).toEqual({ complete: true });
+  // With room for them, or with no memory size (the CLI's machine run), it rebuilds.
+  expect((await rebuildCatalog(deps({ memoryMb: 1024 }))).progress).toEqual({ complete: true });
+  expect((await rebuildCatalog(deps())).progress).toEqual({ complete: true });
 });
