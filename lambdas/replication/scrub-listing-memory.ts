@@ -1,4 +1,4 @@
-import { indexBlobLimit, type ScrubListingLimit, type Vault } from '../../vault';
+import { indexBlobLimit, PRUNE_PEAK_BYTES_PER_BLOB, type ScrubListingLimit, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { ScrubListingTooLargeError } from './scrub-listing-too-large-error';
 
@@ -56,4 +56,20 @@ export function scrubFindingLimit(memoryMb: number | undefined, listed: number):
   if (memoryMb === undefined) return Infinity;
   const keysLeft = Math.max(0, indexBlobLimit(memoryMb, SCRUB_LISTING_PEAK_BYTES_PER_KEY) - listed);
   return Math.floor((keysLeft * SCRUB_LISTING_PEAK_BYTES_PER_KEY) / SCRUB_FINDING_PEAK_BYTES);
+}
+
+/**
+ * How many blobs the work-out of which objects a vault lacking some needs (scrub-vaults.ts, objectsVaultNeeds) may hold
+ * when what the listings and findings so far left of `memoryMb` holds `findingsLeft` findings (scrubFindingLimit less
+ * those counted, less those the work-out may make): its snapshots' referenced blob ids (markSnapshots) and, apart, the
+ * blob records of the index objects it loads (both vaults'), each bounded by it, at PRUNE_PEAK_BYTES_PER_BLOB, as prune
+ * bounds its own mark and index objects (it holds the same: 44 bytes a record, 40–48 an id, and the pages read). Its
+ * copies of the listings (a pack id and an index id a key) are per pack, inside what 300 bytes a blob leave over prune's
+ * measured peak. Unbounded, it loaded every index object and marked every snapshot: at 2,048 MB a vault under the
+ * listings' limit (4.0 million keys, ~45 million blobs) ran out of memory on every run that found an object missing
+ * (review rE F1). No limit without a memory size (a machine).
+ */
+export function scrubNeedsBlobLimit(memoryMb: number | undefined, findingsLeft: number): number {
+  if (memoryMb === undefined) return Infinity;
+  return Math.floor((Math.max(0, findingsLeft) * SCRUB_FINDING_PEAK_BYTES) / PRUNE_PEAK_BYTES_PER_BLOB);
 }

@@ -1,5 +1,5 @@
 import { checkVaultObject, cutScrubSlice, listScrubbedObjects, loadIndexObject, mapBounded, markSnapshots, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
-import { type LoadedIndexObject, Vault, VaultError } from '../../vault';
+import { type LoadedIndexObject, Vault, VaultError, type VaultStore } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
 import { isS3AccessDenied, ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -10,10 +10,11 @@ import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { ARCHIVED_COPY, whenRepairedAgain } from './scrub-objects-left';
 import { type OtherCopy } from '../catalog/scrub-record';
-import { loadIndexObjectsOf, objectsNeeded, readThroughStore } from './vault-references';
+import { objectsNeeded, readThroughStore } from './vault-references';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { supersedingTombstones } from '../../vault';
-import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb } from './scrub-listing-memory';
+import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubNeedsBlobLimit } from './scrub-listing-memory';
+import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
 
 export type ScrubScope = VaultSide | 'both';
@@ -57,7 +58,7 @@ export type ScrubVaultsOptions = {
    * 'unverified'`, and
    * a later scrub with repair copies it (the next one a missing object, the one whose slice holds it a corrupt one). Nor
    * does it start a read to work out what a vault lacking something needs after that cutoff: the data/, index/ and
-   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsUntil), for the next run; nor a read of the
+   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsWithin), for the next run; nor a read of the
    * record of a snapshot it lacks, to tell whether its backup discarded it (`discardedSnapshots`): such a snapshot is
    * then missing, unrepaired, and its finding says so (discardedNotWorkedOut). What is left
    * unrepaired with no good copy is mapped to its backups by reads that start none after the deadline less
@@ -141,8 +142,9 @@ export type ScrubReport = {
    * finding. Counted as missing, those it does not need (a failed backup's orphan packs, what one vault's prune removed)
    * made a clean run REPAIRABLE and failed the runbook every run the work-out did not fit (review rQ F2); none would have
    * been copied anyway (the repairs' cutoff had passed). The next run works them out. So too, without any read, when the
-   * vault lacks more of them than the memory the listings left holds a finding of (scrubFindingLimit): a scrub from a
-   * machine, which has no such bound, works them out. Absent when there are none.
+   * vault lacks more of them than the memory the listings left holds a finding of (scrubFindingLimit), and when the
+   * work-out would hold more blobs than that memory does (scrubNeedsBlobLimit: the index objects it loads, the snapshots'
+   * references): a scrub from a machine, which has no such bound, works them out. Absent when there are none.
    */
   readonly notWorkedOut?: Partial<Record<VaultSide, number>>;
   /**
@@ -454,17 +456,21 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // stop at the repair cutoff: after the corrupt repairs it may start there, and past it no repair of what it finds
     // starts anyway, while its reads (every snapshot, manifest and index object) would eat the reserve (review rN F1).
     // A config or snapshot object it lacks is always a finding. Data/, index/ and manifest/ objects too many to hold a
-    // finding of each are not worked out either, as when the deadline cuts the work-out: counted, for a run that can.
+    // finding of each are not worked out either, as when the deadline cuts the work-out: counted, for a run that can. So
+    // too when the work-out itself outgrows what the listings and findings leave (scrubNeedsBlobLimit), where it would
+    // have run the function out of memory (review rE F1).
     const holderVault = vaults[other(side)] as Vault;
     findingsLeft -= lacks.length - referenced.length;
+    const until = (v: Vault): Vault => (repairsUntil !== undefined ? readsUntilVault(v, repairsUntil, now) : v);
     const needs =
       referenced.length === 0
         ? { keys: new Set<string>() }
         : referenced.length > findingsLeft
           ? { keys: new Set<string>(), cut: true as const }
-          : repairsUntil !== undefined
-            ? await objectsVaultNeedsUntil(readsUntilVault(vault, repairsUntil, now), readsUntilVault(holderVault, repairsUntil, now), listing, referenced, missingSnapshots)
-            : await objectsVaultNeeds(vault, holderVault, listing, referenced, missingSnapshots);
+          : await objectsVaultNeedsWithin(until(vault), until(holderVault), listing, referenced, missingSnapshots, {
+              memoryMb,
+              blobLimit: scrubNeedsBlobLimit(memoryMb, findingsLeft - referenced.length),
+            });
     findingsLeft -= needs.keys.size;
     const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
     const notLookedNote = `; ${discardedNotWorkedOut(other(side))}`;
@@ -699,25 +705,32 @@ export function discardedNotWorkedOut(holder: VaultSide): string {
 
 /**
  * Why the objects a vault lacks are `notWorkedOut`: the repair cutoff stopped the reads that tell which it needs, or they
- * were more than the function's memory holds findings of (scrubFindingLimit). The record keeps a count, not which.
+ * were more than the function's memory holds findings of (scrubFindingLimit), or the work-out more than it holds
+ * (scrubNeedsBlobLimit). The record keeps a count, not which.
  */
-export const NEEDS_CUT_REASON = "the run's deadline came before it worked out which of them that vault's snapshots need, or they were more than its function's memory holds findings of";
+export const NEEDS_CUT_REASON =
+  "the run's deadline came before it worked out which of them that vault's snapshots need, or they were more than its function's memory holds findings of, or working that out (the vault's index objects, its snapshots' references) needed more memory than the function has";
 
 /**
- * objectsVaultNeeds on reads-until views: cut at their time, none of the lacking objects is known to be needed (`cut`,
- * no keys). Not every one counted as needed, as when the references cannot be read: the walk is cut only at the repair
- * cutoff, so none would be copied in this run, and each one the vault does not need (most, where a failed backup left
- * orphan packs) became an unrepaired finding of a clean vault, every run the walk did not fit (review rQ F2). The
- * caller counts them `notWorkedOut`, for the next run.
+ * objectsVaultNeeds on reads-until views (or the vaults, without a deadline), within `memory`: cut at their time or past
+ * the memory's blob limit (ScrubNeedsTooLargeError), none of the lacking objects is known to be needed (`cut`, no keys).
+ * Not every one counted as needed, as when the references cannot be read: the walk is cut only at the repair cutoff, so
+ * none would be copied in this run, and each one the vault does not need (most, where a failed backup left orphan packs)
+ * became an unrepaired finding of a clean vault, every run the walk did not fit (review rQ F2); past the memory, the
+ * function ran out of it with no record (review rE F1). The caller counts them `notWorkedOut`, for the next run or a
+ * scrub from a machine.
  */
-async function objectsVaultNeedsUntil(...args: Parameters<typeof objectsVaultNeeds>): Promise<Awaited<ReturnType<typeof objectsVaultNeeds>> | { keys: ReadonlySet<string>; cut: true }> {
+async function objectsVaultNeedsWithin(...args: Parameters<typeof objectsVaultNeeds>): Promise<Awaited<ReturnType<typeof objectsVaultNeeds>> | { keys: ReadonlySet<string>; cut: true }> {
   try {
     return await objectsVaultNeeds(...args);
   } catch (err) {
-    if (!(err instanceof ReadsStoppedError)) throw err;
+    if (!(err instanceof ReadsStoppedError) && !(err instanceof ScrubNeedsTooLargeError)) throw err;
     return { keys: new Set<string>(), cut: true };
   }
 }
+
+/** The memory a work-out may take: the function's size, and the blobs it may hold of each kind (scrubNeedsBlobLimit). */
+type NeedsMemory = { readonly memoryMb: number | undefined; readonly blobLimit: number };
 
 /**
  * Which of `lacking` (data/, index/ and manifest/ keys the other vault holds and `vault` lacks) the vault's own snapshots
@@ -726,7 +739,9 @@ async function objectsVaultNeedsUntil(...args: Parameters<typeof objectsVaultNee
  * where its own copy is missing or damaged (readThroughStore): the references are the same bytes in both. An index
  * object the vault lacks that cannot be read in the other vault either counts as needed (it may be; the repair then says
  * why it cannot be made). When the references cannot be read at all (a snapshot or manifest object damaged in both
- * vaults), `unknown` says why and every lacking object counts as needed, as a listing comparison would have it.
+ * vaults), `unknown` says why and every lacking object counts as needed, as a listing comparison would have it. Its
+ * mark, and the blob records of the index objects it loads (the vault's and those offered), are each bounded by
+ * `memory.blobLimit`: past it, ScrubNeedsTooLargeError (objectsVaultNeedsWithin counts them `notWorkedOut`).
  */
 async function objectsVaultNeeds(
   vault: Vault,
@@ -734,21 +749,35 @@ async function objectsVaultNeeds(
   listing: readonly string[],
   lacking: readonly string[],
   missingSnapshots: readonly string[],
+  memory: NeedsMemory,
 ): Promise<{ keys: ReadonlySet<string> } | { keys: ReadonlySet<string>; unknown: string }> {
+  // Only thrown past a finite limit, which a memory size gave.
+  const tooLarge = (): ScrubNeedsTooLargeError => new ScrubNeedsTooLargeError(vault.location, lacking.length, memory.blobLimit, memory.memoryMb ?? 0);
+  let records = 0;
+  // Checked before each read too, so that the reads under way beside the one that passed the limit start no other.
+  const loadCounted = async (store: VaultStore, id: string): Promise<LoadedIndexObject> => {
+    if (records > memory.blobLimit) throw tooLarge();
+    const { object } = await loadIndexObject(store, vault.keys, id);
+    records += object.packs.reduce((n, p) => n + p.count, 0);
+    if (records > memory.blobLimit) throw tooLarge();
+    return object;
+  };
   try {
     const view = new Vault(readThroughStore(vault.store, otherVault.store, missingSnapshots), vault.keys, vault.config);
+    // The mark's pages in flight are weighed against the function's memory (markSnapshots), as in a prune.
+    view.memoryLimitMb = memory.memoryMb;
     const scan = await view.scanSnapshots();
     const gone = scan.unreadable.filter((u) => !u.reason.startsWith('it was deleted'));
     if (gone.length > 0) return { keys: new Set(lacking), unknown: gone.map((u) => `${u.key} cannot be read: ${u.reason}`).join('; ') };
-    const references = await markSnapshots(view, scan.snapshots);
+    const references = await markSnapshots(view, scan.snapshots, undefined, { memory: { blobLimit: memory.blobLimit, tooLarge } });
     const ids = (keys: Iterable<string>): string[] => [...keys].flatMap((key) => idFromKey(INDEX_PREFIX, key) ?? []);
     const packIds = (keys: Iterable<string>): Set<string> => new Set([...keys].filter((key) => key.startsWith(DATA_PREFIX)).map((key) => key.slice(key.lastIndexOf('/') + 1)));
-    const heldIndexes = await loadIndexObjectsOf(view.store, vault.keys, ids(listing));
+    const heldIndexes = await mapBounded(ids(listing).sort(), 8, (id) => loadCounted(view.store, id));
     const unreadable: string[] = [];
     const offeredIndexes: LoadedIndexObject[] = [];
     await mapBounded(ids(lacking), 8, async (id) => {
       try {
-        offeredIndexes.push((await loadIndexObject(otherVault.store, vault.keys, id)).object);
+        offeredIndexes.push(await loadCounted(otherVault.store, id));
       } catch (err) {
         if (!(err instanceof VaultError)) throw err;
         unreadable.push(`${INDEX_PREFIX}${id}`);

@@ -1,7 +1,8 @@
 /**
  * Set operations on sorted, duplicate-free key arrays (listScrubbedObjects' listings, sorted by `<`). The scrub keeps
  * each vault's listing as one such array, which it holds the whole run: without a Set beside each and a Set of their
- * union, the live listings went from ~146 to ~108 bytes a key (docs/SCALE.md, "The scrub's listings").
+ * union with two copies of it, the scrub's peak (VmHWM) went from 197–203 to 143–150 bytes a listed key
+ * (scrub-listing-memory.ts; docs/SCALE.md, "The scrub's listings").
  */
 
 /** Whether `sorted` holds `key`: a binary search. */
