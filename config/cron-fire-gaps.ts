@@ -9,7 +9,8 @@ export const CRON_WINDOW_START = Date.UTC(2001, 0, 1);
 const EVERY_YEAR: ReadonlySet<number> = new Set(Array.from({ length: 200 }, (_, i) => 2000 + i));
 
 /**
- * Years a cron's gaps are read over from CRON_WINDOW_START. A schedule whose days are picked by date or weekday alone:
+ * Years a cron's gaps are read over from CRON_WINDOW_START. A schedule of every day, or of weekdays, in every month: one
+ * year. One whose days are otherwise picked by date or weekday alone:
  * 2001–2004, three common years and a leap one, whose 29 February both lengthens gaps across February (1 January and
  * 1 March: 59 days, 60 in a leap year) and shortens them (29th of every month: 29 February to 29 March, 696 h against
  * 720 h; review rC F3); gaps between weekdays do not depend on the weekday a year starts on. A schedule whose days are
@@ -17,6 +18,11 @@ const EVERY_YEAR: ReadonlySet<number> = new Set(Array.from({ length: 200 }, (_, 
  * years repeats every 28 years (1901–2099); such a schedule fires at most once a month a rule, so a few hundred days.
  */
 export function cronCycleYears(expression: CronExpression): number {
+  // Every day, or chosen weekdays, of every month: the fires repeat every week, and a year holds every gap (synth reads
+  // this for each plan, ~20 ms a year of days).
+  const everyDate = expression.dayOfMonth.kind === 'any' || (expression.dayOfMonth.kind === 'days' && expression.dayOfMonth.days.size === 31);
+  const weekly = everyDate && (expression.dayOfWeek.kind === 'any' || expression.dayOfWeek.kind === 'days') && expression.months.size === 12;
+  if (weekly) return 1;
   const byDate = (expression.dayOfMonth.kind === 'any' || expression.dayOfMonth.kind === 'days') && (expression.dayOfWeek.kind === 'any' || expression.dayOfWeek.kind === 'days');
   return byDate ? 4 : 28;
 }
