@@ -1,5 +1,6 @@
 import { indexMemoryReserve } from '../blob-index/index-memory';
 import { type PageRef } from '../manifest/manifest-format';
+import { type SnapshotSource } from '../manifest/snapshot-record';
 
 /** Manifest pages a mark reads at once for one snapshot, at most. */
 export const MARK_PAGES_PER_SNAPSHOT = 8;
@@ -36,23 +37,44 @@ export const MARK_ID_PEAK_BYTES = 384;
 export const MARK_PAGE_FIXED_BYTES = 64 * 2 ** 10;
 
 /**
- * The most a page of `ref` costs a mark at its peak, from what its reference says. Its ids are at most one a
- * stream an entry plus its size over the vault's minimum chunk (`minChunkBytes`, ChunkerParams.minSize): every chunk
- * but a stream's last is at least that long. An S3 object split across shards is a stream a piece, each piece a
- * shard's byte budget (1 GiB by default, never less than a chunk), hence twice the size over the minimum chunk.
- * Real chunks average twice the minimum (DEFAULT_CHUNKER_PARAMS), so a page of large files weighs 2–4 times what
- * it costs; a page of small files (most of a vault's pages) is weighed by its entries.
+ * The least a page is weighed, whatever its reference says. Its entries' paths and metadata (xattrs, an S3 object's
+ * user metadata and tags) are not in its reference, and a page closes only after 1 MiB of JSON: 100 entries of 10 KiB
+ * of metadata peak at ~3.8 MiB parsed, which 1 KiB an entry weighed 0.26 MiB, so at 256 MB the budget let 64 such
+ * pages in at once (327 MiB at the peak; review rH F1). The reference holds no JSON length (`bytes` sums the files'
+ * sizes), so every page is weighed at least as a full one. 4 MiB: 8 fit the 32 MiB of 256 MB, one for each snapshot
+ * walked at once (MARK_SNAPSHOTS_AT_ONCE), and 64 the 416 MiB from 1,024 MB up.
  */
-export function markPageWeight(ref: PageRef, minChunkBytes: number): number {
-  const ids = ref.count + 2 * Math.ceil(ref.bytes / Math.max(1, minChunkBytes));
-  return MARK_PAGE_FIXED_BYTES + ref.count * MARK_ENTRY_PEAK_BYTES + ids * MARK_ID_PEAK_BYTES;
+export const MARK_PAGE_FLOOR_BYTES = 4 * 2 ** 20;
+
+/**
+ * How many blob ids a minimum chunk of an entry's size may add in a snapshot of `source`: 2 for an S3 source, whose
+ * objects larger than a shard's byte budget are split across shards (plan-backup.ts, s3-range shards), each piece a
+ * stream of its own; 1 for the others, whose files (and DynamoDB pages) are each chunked as one stream.
+ */
+export function chunkIdFactor(source: SnapshotSource): 1 | 2 {
+  return source.kind === 's3' ? 2 : 1;
+}
+
+/**
+ * The most a page of `ref` costs a mark at its peak, from what its reference says, never less than
+ * MARK_PAGE_FLOOR_BYTES. Its ids are at most one a stream an entry plus its size over the vault's minimum chunk
+ * (`minChunkBytes`, ChunkerParams.minSize): every chunk but a stream's last is at least that long. An S3 object split
+ * across shards is a stream a piece, each piece a shard's byte budget (1 GiB by default, never less than a chunk),
+ * hence `factor` (chunkIdFactor: 2 for an S3 source) times the size over the minimum chunk. Real chunks average
+ * twice the minimum (DEFAULT_CHUNKER_PARAMS) and an id costs 260–370 bytes (MARK_ID_PEAK_BYTES), so a page of large
+ * files weighs 2–3 times what it costs, 4–6 times for an S3 source (review rH F2: 5.6 measured for 5 MiB photos
+ * weighed as S3 objects); a page of small files (most of a vault's pages) is weighed by its entries or the floor.
+ */
+export function markPageWeight(ref: PageRef, minChunkBytes: number, factor: 1 | 2): number {
+  const ids = ref.count + factor * Math.ceil(ref.bytes / Math.max(1, minChunkBytes));
+  return Math.max(MARK_PAGE_FLOOR_BYTES, MARK_PAGE_FIXED_BYTES + ref.count * MARK_ENTRY_PEAK_BYTES + ids * MARK_ID_PEAK_BYTES);
 }
 
 /**
  * What the pages a mark reads at once may weigh together (markPageWeight), all snapshots' walks sharing it, in a
  * process of `memoryMb`: what the process keeps beside the blobs (indexMemoryReserve) less its runtime, so the blob
  * limit (indexBlobLimit, which leaves that reserve out) already accounts for them. 416 MiB from 1,024 MB up, where
- * 8 snapshots × 8 pages of small files (2.8–5.7 MiB a page of 2,000 files of up to 1 MiB) all fit, as they did before the mark was
+ * 8 snapshots × 8 pages of small files (4–4.2 MiB a page of 2,000 files of up to 1 MiB, to 5.7 of S3 objects) all fit, as they did before the mark was
  * bounded; 160 MiB at 512 MB, 32 MiB at 256 MB; a page weighing more than the whole budget is read alone. No bound
  * without a memory size (a machine): 8 × 8 pages. Before review rK F2 a mark read 64 pages at once whatever the
  * memory, ~320 MiB, which killed a 256 MB prune with no message; counting pages of 5 MiB each (f89482dd) still

@@ -9,7 +9,7 @@ import { type Snapshot } from '../manifest/snapshot-record';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { forEachBounded, mapBounded } from '../workers/bounded-concurrency';
 import { ByteBudget } from '../workers/byte-budget';
-import { MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, markPageWeight, MARK_SNAPSHOTS_AT_ONCE } from './mark-concurrency';
+import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, markPageWeight, MARK_SNAPSHOTS_AT_ONCE } from './mark-concurrency';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
 
 /** What bounds a prune's mark: a Lambda's deadline (PruneOptions.deadline). */
@@ -286,14 +286,15 @@ async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages
     if (memory && blobs.size > memory.blobLimit) throw memory.tooLarge();
   };
   // A page's weight is held until its ids are in `blobs`. The ids of the pages in flight are not counted against the
-  // blob limit before they are read: the weights over-count them 2–4 times for large files, and many are ids other
-  // snapshots already marked, so a vault well inside the limit would fail; what they add past the limit is at most
-  // what the budget, inside the reserve the limit leaves out, already weighed for them at 384 bytes an id.
+  // blob limit before they are read: the weights over-count them 2–3 times for large files (4–6 of an S3 source), and
+  // many are ids other snapshots already marked, so a vault well inside the limit would fail; what they add past the
+  // limit is at most what the budget, inside the reserve the limit leaves out, already weighed for them at 384 bytes an id.
   const minChunk = vault.chunker.params.minSize;
+  const factor = chunkIdFactor(snapshot.source);
   await forEachBounded(unmarked(), MARK_PAGES_PER_SNAPSHOT, async (ref) => {
     if (!pageBytes) return markPage(ref);
     // A page weighing more than the whole budget is admitted alone (ByteBudget), counted as the whole of it.
-    const weight = Math.min(markPageWeight(ref, minChunk), pageBytes.limit);
+    const weight = Math.min(markPageWeight(ref, minChunk, factor), pageBytes.limit);
     await pageBytes.acquire(weight);
     try {
       await markPage(ref);

@@ -12,8 +12,8 @@ import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { ManifestCountingStore } from '../../../support/manifest-counting-store';
 import { pseudoRandomBytes } from '../../../support/vault-test-helpers';
-import { markPageBudgetBytes, markPageWeight, RUNTIME_BASELINE_BYTES } from '../../../../vault/prune/mark-concurrency';
-import { type PageRef } from '../../../../vault/manifest/manifest-format';
+import { MARK_PAGE_FLOOR_BYTES, markPageBudgetBytes, markPageWeight, RUNTIME_BASELINE_BYTES } from '../../../../vault/prune/mark-concurrency';
+import { type PageRef, PAGE_MAX_JSON_BYTES } from '../../../../vault/manifest/manifest-format';
 import { indexMemoryReserve } from '../../../../vault/blob-index/index-memory';
 
 
@@ -106,8 +106,8 @@ describe('markVault over many pages', () => {
     expect(store.mostInFlight).toBeLessThanOrEqual(8);
   });
 
-  /** `snapshots` snapshots of `pages` pages each, no page shared, each page one entry of one blob id and `size` bytes. */
-  async function pagesOfOneEntry(store: MemoryVaultStore, snapshots: number, pages: number, size: (s: number, p: number) => number): Promise<{ vault: Vault; refs: PageRef[] }> {
+  /** `snapshots` snapshots of `pages` pages each, no page shared, each page one entry of one blob id and `size` bytes; of a directory unless `sourceKind` says. */
+  async function pagesOfOneEntry(store: MemoryVaultStore, snapshots: number, pages: number, size: (s: number, p: number) => number, sourceKind = 'directory'): Promise<{ vault: Vault; refs: PageRef[] }> {
     const made = await initVault(store, new PassphraseKeyProvider('mark test', { N: 1024, r: 8, p: 1 }));
     const vault = new Vault(store, made.keys, made.config);
     const stats = { entries: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0, bytesReused: 0 };
@@ -119,54 +119,57 @@ describe('markVault over many pages', () => {
         await writer.flush();
       }
       refs.push(...writer.pages);
-      await vault.commitSnapshot({ source: { kind: 'directory', id: `/src${s}` }, parts: [{ v: 1, runs: [writer.pages], indexes: [], stats }] });
+      await vault.commitSnapshot({ source: { kind: sourceKind, id: `/src${s}` }, parts: [{ v: 1, runs: [writer.pages], indexes: [], stats }] });
     }
     return { vault, refs };
   }
 
-  it('weighs the pages it reads at once against one byte budget of the function\'s memory, shared by every snapshot, and reads a page over the whole budget alone (review rC F1)', async () => {
-    /** Sums the weights of the pages whose GETs are in flight; a page's weight is held at least that long. */
-    class PageBytesStore extends SlowManifestStore {
-      readonly weights = new Map<string, number>();
-      bytesInFlight = 0;
-      mostBytesInFlight = 0;
-      /** The page whose GET's overlap with other pages' is counted in mostPagesWithLargest. */
-      largest = '';
-      private pagesInFlight = 0;
-      private largestInFlight = false;
-      mostPagesWithLargest = 0;
-      override async get(key: string, range?: ByteRange): Promise<Buffer> {
-        const weight = this.weights.get(key);
-        if (weight === undefined) return super.get(key, range);
-        this.bytesInFlight += weight;
-        this.pagesInFlight++;
-        this.mostBytesInFlight = Math.max(this.mostBytesInFlight, this.bytesInFlight);
-        if (key === this.largest) this.largestInFlight = true;
-        if (this.largestInFlight) this.mostPagesWithLargest = Math.max(this.mostPagesWithLargest, this.pagesInFlight);
-        try {
-          return await super.get(key, range);
-        } finally {
-          this.bytesInFlight -= weight;
-          this.pagesInFlight--;
-          if (key === this.largest) this.largestInFlight = false;
-        }
+  /** Sums the weights of the pages whose GETs are in flight; a page's weight is held at least that long. */
+  class PageBytesStore extends SlowManifestStore {
+    readonly weights = new Map<string, number>();
+    bytesInFlight = 0;
+    mostBytesInFlight = 0;
+    /** The page whose GET's overlap with other pages' is counted in mostPagesWithLargest. */
+    largest = '';
+    private pagesInFlight = 0;
+    private largestInFlight = false;
+    mostPagesWithLargest = 0;
+    mostPagesInFlight = 0;
+    override async get(key: string, range?: ByteRange): Promise<Buffer> {
+      const weight = this.weights.get(key);
+      if (weight === undefined) return super.get(key, range);
+      this.bytesInFlight += weight;
+      this.pagesInFlight++;
+      this.mostPagesInFlight = Math.max(this.mostPagesInFlight, this.pagesInFlight);
+      this.mostBytesInFlight = Math.max(this.mostBytesInFlight, this.bytesInFlight);
+      if (key === this.largest) this.largestInFlight = true;
+      if (this.largestInFlight) this.mostPagesWithLargest = Math.max(this.mostPagesWithLargest, this.pagesInFlight);
+      try {
+        return await super.get(key, range);
+      } finally {
+        this.bytesInFlight -= weight;
+        this.pagesInFlight--;
+        if (key === this.largest) this.largestInFlight = false;
       }
     }
+  }
+
+  it('weighs the pages it reads at once against one byte budget of the function\'s memory, shared by every snapshot, and reads a page over the whole budget alone (review rC F1)', async () => {
     const store = new PageBytesStore();
-    // 4 snapshots of 4 pages, each page one entry of 8 GiB: up to 16,385 chunks of the default 512 KiB minimum,
-    // twice that counted for pieces, ~12 MiB a page. The first page of the last snapshot is one 100 GiB file.
-    const { vault, refs } = await pagesOfOneEntry(store, 4, 4, (s, p) => (s === 3 && p === 0 ? 100 : 8) * 2 ** 30);
+    // 4 snapshots of an S3 source, 4 pages each, each page one entry of 8 GiB: up to 16,385 chunks of the default
+    // 512 KiB minimum, twice that counted for pieces, ~12 MiB a page. The first page of the last snapshot is one 100 GiB object.
+    const { vault, refs } = await pagesOfOneEntry(store, 4, 4, (s, p) => (s === 3 && p === 0 ? 100 : 8) * 2 ** 30, 's3');
     const minChunk = vault.chunker.params.minSize;
     expect(minChunk).toBe(512 * 2 ** 10);
     const budget = markPageBudgetBytes(256) as number;
     expect(budget).toBe(indexMemoryReserve(256 * 2 ** 20) - RUNTIME_BASELINE_BYTES);
     // A page over the whole budget is counted as the whole of it: it may run, alone.
-    for (const ref of refs) store.weights.set(`${MANIFEST_PREFIX}${ref.id}`, Math.min(budget, markPageWeight(ref, minChunk)));
-    const ordinary = markPageWeight(refs[0] as PageRef, minChunk);
+    for (const ref of refs) store.weights.set(`${MANIFEST_PREFIX}${ref.id}`, Math.min(budget, markPageWeight(ref, minChunk, 2)));
+    const ordinary = markPageWeight(refs[0] as PageRef, minChunk, 2);
     expect(ordinary).toBeGreaterThan(budget / 3);
     expect(ordinary).toBeLessThan(budget / 2);
     const largest = refs[12] as PageRef;
-    expect(markPageWeight(largest, minChunk)).toBeGreaterThan(budget);
+    expect(markPageWeight(largest, minChunk, 2)).toBeGreaterThan(budget);
     const unbounded = await marked(vault);
     expect(unbounded.blobs).toHaveLength(16);
     store.largest = `${MANIFEST_PREFIX}${largest.id}`;
@@ -179,6 +182,65 @@ describe('markVault over many pages', () => {
     expect(store.mostBytesInFlight).toBeLessThanOrEqual(budget);
     expect(store.mostBytesInFlight).toBeGreaterThanOrEqual(2 * ordinary);
     expect(store.mostPagesWithLargest).toBe(1);
+  });
+
+  it('weighs a directory\'s large files once over the minimum chunk, an S3 source\'s twice (review rH F2)', async () => {
+    const store = new PageBytesStore();
+    // The pages of the test above, of a directory: no file is split across shards, so ~6 MiB a page, 5 in 32 MiB.
+    const { vault, refs } = await pagesOfOneEntry(store, 4, 4, () => 8 * 2 ** 30);
+    const minChunk = vault.chunker.params.minSize;
+    const budget = markPageBudgetBytes(256) as number;
+    const ordinary = markPageWeight(refs[0] as PageRef, minChunk, 1);
+    for (const ref of refs) store.weights.set(`${MANIFEST_PREFIX}${ref.id}`, ordinary);
+    const unbounded = await marked(vault);
+
+    vault.memoryLimitMb = 256;
+    store.mostBytesInFlight = 0;
+    store.mostPagesInFlight = 0;
+    expect(await marked(vault)).toEqual(unbounded);
+    expect(store.mostBytesInFlight).toBeLessThanOrEqual(budget);
+    // Weighed as an S3 source's (twice the size over the minimum chunk), 2 at once (review rH F2).
+    expect(store.mostPagesInFlight).toBe(5);
+    expect(ordinary).toBeLessThan(markPageWeight(refs[0] as PageRef, minChunk, 2) * 0.55);
+  });
+
+  it('weighs a page of few entries with large metadata (xattrs, S3 metadata and tags) at least as a full page of JSON (review rH F1)', async () => {
+    const store = new PageBytesStore();
+    const made = await initVault(store, new PassphraseKeyProvider('mark test', { N: 1024, r: 8, p: 1 }));
+    const vault = new Vault(store, made.keys, made.config);
+    // 2 snapshots of 6 pages of ~100 entries of one id and ~10 KB of xattrs: each page closes at 1 MiB of JSON,
+    // which its reference does not say (count 100, bytes the files' sizes). Such a page peaks at ~3.8 times its JSON.
+    const parsedPerJsonByte = 3.8;
+    const stats = { entries: 0, bytesScanned: 0, bytesNew: 0, bytesStored: 0, blobsNew: 0, bytesReused: 0 };
+    for (let s = 0; s < 2; s++) {
+      const writer = new PageRunWriter(store, made.keys);
+      const entries: ManifestEntry[] = [];
+      for (let e = 0; entries.length === 0 || writer.pages.length < 6; e++) {
+        const xattrs = Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`user.a${k}`, `${s}/${e}/${k}`.padEnd(960, 'x')]));
+        const entry: ManifestEntry = { path: `d/f${String(e).padStart(6, '0')}`, kind: 'file', meta: { mode: 420, xattrs }, size: 100 * 1024, content: [createHash('sha256').update(`blob ${s}/${e}`).digest('hex')] };
+        entries.push(entry);
+        await writer.add(entry);
+      }
+      let first = 0;
+      for (const ref of writer.pages) {
+        const json = JSON.stringify({ v: 1, entries: entries.slice(first, first + ref.count) }).length;
+        expect(json).toBeGreaterThan(0.99 * PAGE_MAX_JSON_BYTES);
+        store.weights.set(`${MANIFEST_PREFIX}${ref.id}`, json * parsedPerJsonByte);
+        first += ref.count;
+      }
+      await vault.commitSnapshot({ source: { kind: 'directory', id: `/src${s}` }, parts: [{ v: 1, runs: [writer.pages.slice(0, 6)], indexes: [], stats }] });
+    }
+    const unbounded = await marked(vault);
+    expect(unbounded.blobs.length).toBeGreaterThan(1000);
+
+    vault.memoryLimitMb = 256;
+    const budget = markPageBudgetBytes(256) as number;
+    store.mostBytesInFlight = 0;
+    store.mostPagesInFlight = 0;
+    expect(await marked(vault)).toEqual(unbounded);
+    // 8 pages at once (of ~3.9 MiB), where 1 KiB an entry weighed them 0.2 MiB and read all 12: ~46 MiB in 32.
+    expect(store.mostBytesInFlight).toBeLessThanOrEqual(budget);
+    expect(store.mostPagesInFlight).toBe(budget / MARK_PAGE_FLOOR_BYTES);
   });
 
   it('walks 8 snapshots at once whatever the memory, and reads 8 × 8 pages of small files from 1,024 MB up and on a machine (review rC F2)', async () => {
@@ -209,7 +271,7 @@ describe('markVault over many pages', () => {
     }
     // A full page of small files (2,000 entries of 1 MiB) weighs little enough for 64 of them in a 1,024 MB prune.
     const full: PageRef = { id: '0'.repeat(64), first: 'a', last: 'b', count: 2000, bytes: 2000 * 2 ** 20 };
-    expect(64 * markPageWeight(full, wide.chunker.params.minSize)).toBeLessThanOrEqual(markPageBudgetBytes(1024) as number);
+    expect(64 * markPageWeight(full, wide.chunker.params.minSize, 2)).toBeLessThanOrEqual(markPageBudgetBytes(1024) as number);
     expect(markPageBudgetBytes(undefined)).toBeUndefined();
     const all = await marked(wide);
     for (const memoryMb of [1024, undefined]) {
