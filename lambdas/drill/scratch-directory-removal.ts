@@ -26,15 +26,27 @@ import { DrillScratchError } from './drill-errors';
  *
  * A descriptor stays on its directory wherever the directory goes (review rQ F3): an operator who moves a restored
  * directory out of the scratch root to keep it while the walk is inside it would see it emptied through the descriptor.
- * So before each pass over a directory and before its rmdir, the kernel's path of the directory the walk holds
- * (readlink of its `/proc/self/fd/<fd>`: one call at any depth, so two a directory with no subdirectories) must still
- * be the scratch root's followed by the names the walk went through, byte for byte. That path follows no link and
- * shows a move of any directory above it (review rB F1: a lookup of the path by name followed a link put where a moved
- * directory was, to the moved directory, and emptied it). If not, the walk leaves that directory and all under it,
+ * So before each pass over a directory, and before its rmdir, the walk checks two ways that it is still where it went:
+ * - the kernel's path of the directory it holds (readlink of its `/proc/self/fd/<fd>`) must still be the scratch root's
+ *   followed by the names the walk went through, byte for byte. That path follows no link and shows a local move of any
+ *   directory above it (review rB F1: a lookup of the whole path by name followed a link put where a moved directory
+ *   was, to the moved directory, and emptied it). But the kernel builds it from its local cache of names, which a
+ *   move made by another NFS client (an operator's `mv` on an EC2 instance mounting the same EFS) never updates;
+ * - so each name is also looked up again (review rG F1): lstat of `/proc/self/fd/<parent's fd>/<name>`, from the
+ *   descriptor the walk holds on the parent (no link on the way; lstat follows no last one), must find the directory
+ *   held, for the directory and every directory above it to the scratch root before a pass, for the directory alone
+ *   before its rmdir (those above were checked at its pass). A lookup by name goes to the server once the client's
+ *   cache of the parent's attributes expires (Linux NFS defaults: 30 to 60 s a directory), so a move by another client
+ *   shows within that.
+ * The cost: a readlink and depth + 1 lstats a pass, a readlink and an lstat an rmdir, which the NFS client answers from
+ * its cache but once an attribute timeout (a leaf directory ten levels down: 14 calls, beside an unlink a file).
+ * If either finds it elsewhere, the walk leaves that directory (the shallowest looked up elsewhere) and all under it,
  * names it in a DrillScratchError once the rest is removed (cut by the time: in what it returns), and goes on; one
- * removed meanwhile is no error. A pass already under way when it moves ends (checking once a file would double the
- * calls). A move by another NFS client shows once this one's cache of the parent expires. The kernel shows no path
- * longer than PATH_MAX, so the walk empties no directory deeper than that: it stops with a DrillScratchError naming it.
+ * removed meanwhile (link count 0, or NFS's ESTALE) is no error. A pass already under way when it moves ends, and a
+ * directory above moved by another client during a pass is seen at its parent's next pass, after that rmdir of the
+ * directory the pass emptied (checking once a file would double the calls). The kernel shows no path longer than
+ * PATH_MAX, so the walk empties no directory deeper than that: it stops with a DrillScratchError naming it. An error
+ * that stops the walk names the directories found moved before it too (review rG F4).
  */
 
 /** Files unlinked at once: libuv runs file-system calls on 4 threads, and EFS answers each in a few milliseconds. */
@@ -73,19 +85,22 @@ const REFILLED_PASSES = 10;
  */
 const PATH_MAX = 4_096;
 
-/** What the kernel's path of a removed directory ends with (d_path). */
-const DELETED = Buffer.from(' (deleted)');
+/**
+ * A directory the walk left alone with all under it (its shown path): moved or replaced while the walk held it; or,
+ * `remade`, another directory found at its name when the walk came back to it with its descriptor closed (deeper than
+ * PINNED_DEPTH), which cannot tell a move from a removal and a `mkdir -p` (review rG F3).
+ */
+export type MovedDirectory = { readonly path: string; readonly remade?: true };
 
 /**
  * What removing a directory came to: done (gone), or cut by the deadline; how many files and directories it removed;
- * and, when cut, the directories moved or replaced so far (shown paths; with `movedBefore`), which the walk left alone
- * and the error of the call that finishes names (review rB F2: thrown from a cut call, they lost its count and its
- * second turn).
+ * and, when cut, the directories moved or replaced so far (with `movedBefore`), which the walk left alone and the error
+ * of the call that finishes names (review rB F2: thrown from a cut call, they lost its count and its second turn).
  */
-export type DirectoryRemoval = { done: boolean; removed: number; moved?: string[] };
+export type DirectoryRemoval = { done: boolean; removed: number; moved?: MovedDirectory[] };
 
 /** Where there is no /proc (`pinned`, this machine's unless a test says otherwise); and the directories earlier calls' cuts returned as moved. */
-export type DirectoryRemovalOptions = { pinned?: boolean; movedBefore?: readonly string[] };
+export type DirectoryRemovalOptions = { pinned?: boolean; movedBefore?: readonly MovedDirectory[] };
 
 /** `name` in directory `dir`, as bytes: a name need not be UTF-8, and a Buffer path reaches it as it is. */
 function childOf(dir: FsPath, name: Buffer): Buffer {
@@ -225,11 +240,10 @@ type Frame = {
 class Walk {
   readonly frames: Frame[] = [];
   removed = 0;
-  /** Directories moved or replaced while the walk was in them (shown paths), left alone with all under them. */
-  readonly moved: string[] = [];
-
   constructor(
     private readonly root: string,
+    /** Where the walk adds the directories moved or replaced while it was in them, left alone with all under them. */
+    private readonly moved: MovedDirectory[],
     private readonly rootDir: Reached,
     /** The scratch root's kernel path, read again if a directory's is not under it (the root itself renamed). */
     private rootPath: Buffer,
@@ -254,7 +268,7 @@ class Walk {
         }
         continue;
       }
-      if (!(await this.inPlace(depth, here))) continue;
+      if (!(await this.inPlace(depth, here, 0))) continue;
       const pass = await clearFiles(here, this.timeLeft);
       this.removed += pass.removed;
       if (pass.cut) return false;
@@ -270,7 +284,7 @@ class Walk {
       // Checked again: the pass may have taken long enough for its directory, or one above, to move (its rmdir would
       // then remove the directory it emptied from where it went).
       const parent = await this.reach(depth - 1);
-      if (!parent || !(await this.inPlace(depth, here))) continue;
+      if (!parent || !(await this.inPlace(depth, here, depth))) continue;
       try {
         await rmdir(childOf(parent.path, frame.name));
         this.removed++;
@@ -295,28 +309,31 @@ class Walk {
   }
 
   /**
-   * Whether the directory at `depth` (held as `here`) is still at its path from the scratch root; if not, the walk has
-   * left it and all under it, and named the directory that moved unless the directory was only removed meanwhile.
+   * Whether the directory at `depth` (held as `here`) is still at its path from the scratch root, by the kernel's path
+   * of it and by looking the names from `from` to `depth` up again; if not, the walk has left it and all under it, and
+   * named the directory that moved unless the directory was only removed meanwhile.
    */
-  private async inPlace(depth: number, here: Reached): Promise<boolean> {
+  private async inPlace(depth: number, here: Reached, from: number): Promise<boolean> {
     if (!this.frames[depth]) return true;
     const now = await kernelPathOf(here);
-    if (now !== 'too long' && now.equals(this.expectedPath(depth))) return true;
-    if (now !== 'too long') {
+    let shown = now !== 'too long' && now.equals(this.expectedPath(depth));
+    if (!shown && now !== 'too long') {
       const rootNow = await kernelPathOf(this.rootDir);
       if (rootNow !== 'too long' && !rootNow.equals(this.rootPath)) {
         this.rootPath = rootNow;
-        if (now.equals(this.expectedPath(depth))) return true;
+        shown = now.equals(this.expectedPath(depth));
       }
     }
-    // Removed by someone else (a concurrent sweep): what the walk was for, not a move. The kernel marks the path of a
-    // removed directory; NFS may instead answer ESTALE, or a link count of 0.
+    // Where the kernel's path already shows a move, every name is looked up, to find the one that moved.
+    const elsewhere = now === 'too long' ? undefined : await this.firstElsewhere(shown ? from : 0, depth);
+    if (shown && elsewhere === undefined) return true;
+    // Removed by someone else (a concurrent sweep): what the walk was for, not a move. NFS may answer ESTALE. Only the
+    // link count says so: the kernel's path of a removed directory ends with " (deleted)", but so may a name (review rG F2).
     const held = await here.handle.stat({ bigint: true }).catch((err: unknown) => {
       if (codeOf(err) === 'ESTALE') return undefined;
       throw err;
     });
-    const deleted = now !== 'too long' && now.subarray(-DELETED.length).equals(DELETED);
-    if (!held || held.nlink === 0n || deleted) {
+    if (!held || held.nlink === 0n) {
       await this.leave(depth);
       return false;
     }
@@ -325,18 +342,25 @@ class Walk {
         `Scratch directory ${this.shownPath(depth)} not removed: its path is longer than the ${PATH_MAX.toLocaleString('en-US')} bytes Linux shows (PATH_MAX), so the cleanup cannot check that it is still under the scratch root ${this.root} before emptying it, and stopped there (a later drill's cleanup stops there again); remove ${this.shownPath(0)} by hand (rm -rf) once no drill runs`,
       );
     }
-    // The shallowest directory on the way that is not the one the walk went into is the one that moved.
-    let moved = depth;
-    for (let i = 0; i < depth; i++) {
-      const on = this.frames[i];
-      const at = on && (await identityAt(this.placeOf(i)));
-      if (on && !(at && sameIdentity(at, on.identity))) {
-        moved = i;
-        break;
-      }
-    }
-    await this.leaveMoved(moved);
+    this.moved.push({ path: this.shownPath(elsewhere ?? depth) });
+    await this.leave(elsewhere ?? depth);
     return false;
+  }
+
+  /**
+   * The shallowest directory from `from` to `depth` whose name, looked up again, is not the directory the walk went
+   * into (moved, or something else at its name); undefined when each is. Looked up from the parent's descriptor when
+   * the walk holds it; past PINNED_DEPTH from the nearest one it holds, through names checked just before.
+   */
+  private async firstElsewhere(from: number, depth: number): Promise<number | undefined> {
+    for (let i = from; i <= depth; i++) {
+      const frame = this.frames[i];
+      if (!frame) continue;
+      const parent = i === 0 ? this.rootDir : this.frames[i - 1]?.reached;
+      const at = await identityAt(parent ? childOf(parent.path, frame.name) : this.placeOf(i));
+      if (!at || !sameIdentity(at, frame.identity)) return i;
+    }
+    return undefined;
   }
 
   /** The kernel's path of the directory at `depth` if it is where the walk went: the scratch root's, then the names. */
@@ -345,11 +369,6 @@ class Walk {
     // The scratch root may be / itself (its path then already ends with the slash).
     const root = this.rootPath.equals(Buffer.from('/')) ? Buffer.alloc(0) : this.rootPath;
     return Buffer.concat([root, ...names]);
-  }
-
-  private async leaveMoved(depth: number): Promise<void> {
-    this.moved.push(this.shownPath(depth));
-    await this.leave(depth);
   }
 
   /** The path of the directory at `depth` from the scratch root's descriptor (or, past PATH_MAX, from the shallowest open ancestor it fits under). */
@@ -409,8 +428,9 @@ class Walk {
       if (!sameIdentity(opened.identity, frame.identity)) {
         // Another directory at its name: its parent's next pass takes this one. The one the walk was in may have been
         // removed and made again (a sweep, then a late shard's mkdir -p) as well as moved, and its descriptor, closed,
-        // cannot tell which (review rB F3); either way the walk has nothing of it left to remove, so no error.
+        // cannot tell which (review rB F3); so it is named as either (review rG F3: a move went unreported).
         await opened.handle.close();
+        this.moved.push({ path: this.shownPath(i), remade: true });
         await this.leave(i);
         return undefined;
       }
@@ -451,18 +471,49 @@ class Walk {
   }
 }
 
+/** How the walk of a scratch directory that found directories moved ended: the rest removed, cut by the time, or stopped by an error. */
+type WalkEnd = 'done' | 'cut' | 'stopped';
+
+/** Which directories (`Scratch directory <path> was`, or the plural), for a message. */
+function whichWere(paths: readonly string[]): string {
+  return paths.length === 1 ? `Scratch directory ${paths.join('')} was` : `Scratch directories ${paths.join(', ')} were`;
+}
+
+/** What the record says of the directories moved during the walk of `top` (`<root>/<name>`), which the walk left alone. */
+function movedMessage(root: string, top: string, moved: readonly MovedDirectory[], end: WalkEnd): string {
+  const replaced = moved.filter((m) => !m.remade).map((m) => m.path);
+  const remade = moved.filter((m) => m.remade).map((m) => m.path);
+  const said: string[] = [];
+  if (replaced.length > 0) {
+    said.push(`${whichWere(replaced)} moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed`);
+  }
+  if (remade.length > 0) {
+    said.push(
+      `${whichWere(remade)} moved, or removed and made again, during the cleanup; left alone: another directory was at its name when the cleanup came back to it (that one was removed), and which of the two happened cannot be told; if it was moved, nothing more of it was removed where it went`,
+    );
+  }
+  let rest = '';
+  if (end === 'cut') rest = ` (the cleanup's time ran out before the rest of ${top} was removed; a later drill's sweep continues it)`;
+  else if (end === 'done' && !moved.some((m) => m.path === top)) rest = ` (the rest of ${top} was)`;
+  return `${said.join('; ')}${rest}; remove it by hand where it went if it is not wanted`;
+}
+
 /**
  * The error naming the directories moved or replaced during the walk of `top` (`<root>/<name>`), which the walk left
  * alone; `done`: the rest of `top` was removed, else the time ran out first.
  */
-export function scratchDirectoriesMovedError(root: string, top: string, moved: readonly string[], done: boolean): DrillScratchError {
-  const which = moved.length === 1 ? `Scratch directory ${moved.join('')} was` : `Scratch directories ${moved.join(', ')} were`;
-  let rest = '';
-  if (!done) rest = ` (the cleanup's time ran out before the rest of ${top} was removed; a later drill's sweep continues it)`;
-  else if (!moved.includes(top)) rest = ` (the rest of ${top} was)`;
-  return new DrillScratchError(
-    `${which} moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed${rest}; remove it by hand where it went if it is not wanted`,
-  );
+export function scratchDirectoriesMovedError(root: string, top: string, moved: readonly MovedDirectory[], done: boolean): DrillScratchError {
+  return new DrillScratchError(movedMessage(root, top, moved, done ? 'done' : 'cut'));
+}
+
+/**
+ * `err`, which stopped the walk of `top`, naming also the directories found moved before it (review rG F4: the record
+ * of a second turn that failed for another reason lost the first turn's); its class and code stay, as callers sort by them.
+ */
+function namingMoved(err: unknown, root: string, top: string, moved: readonly MovedDirectory[]): unknown {
+  if (moved.length === 0 || !(err instanceof Error)) return err;
+  err.message = `${err.message}. Before that: ${movedMessage(root, top, moved, 'stopped')}`;
+  return err;
 }
 
 /** The scratch root, pinned (it may be a link: the configured mount), or undefined when it does not exist. */
@@ -482,7 +533,8 @@ async function reachRoot(root: string): Promise<Reached | undefined> {
  * listScratch), so a later sweep still finds it old. A directory that stays not empty though two passes in a row removed
  * nothing under it, or that is written to again before each of REFILLED_PASSES rmdirs, is a DrillScratchError naming it;
  * so is every scratch directory where there is no /proc (`pinned`, this machine's unless a test says otherwise), and
- * once the walk is done, the directories moved or replaced during it (with those of earlier cut calls, `movedBefore`).
+ * once the walk is done, the directories moved or replaced during it (with those of earlier cut calls, `movedBefore`),
+ * which an error that stops the walk names as well.
  */
 export async function removeScratchDirectory(
   root: string,
@@ -500,17 +552,27 @@ export async function removeScratchDirectory(
       `Scratch directory ${path.posix.join(root, name)} not removed: removing it safely needs Linux's /proc (/proc/self/fd), which this machine lacks, to pin each directory against a link a late restore shard swaps in; the drill's Lambda has it, and a later drill's cleanup on Linux removes it (or remove it by hand once no drill runs)`,
     );
   }
-  const walked = cut ? { done: false, removed: 0, moved: [] } : await walkScratchDirectory(root, name, timeLeft);
-  const moved = [...movedBefore, ...walked.moved];
+  const top = path.posix.join(root, name);
+  // The walk adds the directories it finds moved.
+  const moved = [...movedBefore];
+  let walked: { done: boolean; removed: number };
+  try {
+    walked = cut ? { done: false, removed: 0 } : await walkScratchDirectory(root, name, timeLeft, moved);
+  } catch (err) {
+    throw namingMoved(err, root, top, moved);
+  }
   // Thrown only once the walk is done: a cut one goes on in a later turn or sweep, which needs its count.
-  if (walked.done && moved.length > 0) throw scratchDirectoriesMovedError(root, path.posix.join(root, name), moved, true);
+  if (walked.done && moved.length > 0) throw scratchDirectoriesMovedError(root, top, moved, true);
   return moved.length > 0 ? { done: walked.done, removed: walked.removed, moved } : { done: walked.done, removed: walked.removed };
 }
 
-/** removeScratchDirectory's walk, on Linux, of a valid name, with time left: what it removed and the directories moved. */
-async function walkScratchDirectory(root: string, name: string, timeLeft: () => number): Promise<Required<DirectoryRemoval>> {
+/**
+ * removeScratchDirectory's walk, on Linux, of a valid name, with time left: what it removed; the directories it finds
+ * moved are added to `moved` as found, so that an error that stops it still has them.
+ */
+async function walkScratchDirectory(root: string, name: string, timeLeft: () => number, moved: MovedDirectory[]): Promise<{ done: boolean; removed: number }> {
   const rootDir = await reachRoot(root);
-  if (!rootDir) return { done: true, removed: 0, moved: [] };
+  if (!rootDir) return { done: true, removed: 0 };
   try {
     const rootPath = await kernelPathOf(rootDir);
     if (rootPath === 'too long') {
@@ -518,19 +580,19 @@ async function walkScratchDirectory(root: string, name: string, timeLeft: () => 
     }
     const nameBytes = Buffer.from(name);
     const top = await openChild(rootDir, nameBytes);
-    if (top === 'gone') return { done: true, removed: 0, moved: [] };
+    if (top === 'gone') return { done: true, removed: 0 };
     if (top === 'not a directory') {
       await unlink(childOf(rootDir.path, nameBytes)).catch(ignoreGone);
-      return { done: true, removed: 1, moved: [] };
+      return { done: true, removed: 1 };
     }
-    const walk = new Walk(root, rootDir, rootPath, timeLeft);
+    const walk = new Walk(root, moved, rootDir, rootPath, timeLeft);
     walk.frames.push(walk.frameOf(nameBytes, top));
     let done = false;
     try {
       const stats = await top.handle.stat();
       try {
         done = await walk.run();
-        return { done, removed: walk.removed, moved: walk.moved };
+        return { done, removed: walk.removed };
       } finally {
         // Removing its entries moved the directory's mtime to now; put back the one the sweep dates it by. Through its
         // descriptor (futimes): a link put in its place is not followed.

@@ -19,7 +19,7 @@ import { DrillScratchError } from './drill-errors';
 import { sealScratchBucket } from './scratch-bucket-seal';
 import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-error';
 import { expireScratchBucket, SCRATCH_EXPIRY_DAYS } from './scratch-bucket-expiry';
-import { removeScratchDirectory, scratchDirectoriesMovedError } from './scratch-directory-removal';
+import { type MovedDirectory, removeScratchDirectory, scratchDirectoriesMovedError } from './scratch-directory-removal';
 import { forEachBounded, httpStatusOf } from '../../vault';
 import { isUnsupportedS3Call } from './unsupported-s3-call';
 
@@ -498,7 +498,7 @@ async function finishRemoval(deps: ScratchRemovalDeps, removal: Removal, timeLef
   }
   // Directories cut in their first turn: what that turn removed of each, and the directories in it it found moved
   // (named by the turn that finishes it, or below once it is known that none does: review rB F2).
-  const unfinished = new Map<ScratchTarget, { removed: number; moved?: string[] }>();
+  const unfinished = new Map<ScratchTarget, { removed: number; moved?: MovedDirectory[] }>();
   const root = deps.directoryRoot;
   const directoryTurn = async (targets: Iterable<ScratchTarget>, turnLeft: TimeLeft): Promise<void> => {
     for (const target of targets) {

@@ -575,7 +575,7 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         });
         let after = 10;
         const first = await removeScratchDirectory(root, NAME, () => (!moved || after-- > 0 ? 1 : 0));
-        expect(first).toEqual({ done: false, removed: expect.any(Number), moved: [`${top}/restored`] });
+        expect(first).toEqual({ done: false, removed: expect.any(Number), moved: [{ path: `${top}/restored` }] });
         // f1 (the pass under way) and some of the late files: what finishRemoval's record counts.
         expect(first.removed).toBeGreaterThan(1);
         await expect(removeScratchDirectory(root, NAME, calls(10_000), { movedBefore: first.moved })).rejects.toThrow(
@@ -638,7 +638,7 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         expect(fs.readdirSync(kept)).toEqual(['a']);
       });
 
-      it('removed and made again deeper than the descriptors kept open is no error (review rB F3)', async () => {
+      it('removed and made again deeper than the descriptors kept open is named as moved or made again, and the one now there removed (review rB F3, rG F3)', async () => {
         const top = path.join(root, NAME);
         const chain = (n: number) => path.join(top, ...Array.from({ length: n }, () => 'd'));
         fs.mkdirSync(chain(70), { recursive: true });
@@ -653,8 +653,105 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
           }
           return realUnlink(p);
         });
-        await expect(removeScratchDirectory(root, NAME, calls(10_000))).resolves.toMatchObject({ done: true });
+        // Its descriptor closed, the walk cannot tell this from a move out and a mkdir -p: before, it said nothing.
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
+          new DrillScratchError(
+            `Scratch directory ${chain(3)} was moved, or removed and made again, during the cleanup; left alone: another directory was at its name when the cleanup came back to it (that one was removed), and which of the two happened cannot be told; if it was moved, nothing more of it was removed where it went (the rest of ${top} was); remove it by hand where it went if it is not wanted`,
+          ),
+        );
         expect(swept).toBe(true);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it('moved out deeper than the descriptors kept open, with one made again at its name, is named and not emptied (review rG F3)', async () => {
+        const top = path.join(root, NAME);
+        const kept = path.join(tmp, 'kept');
+        const chain = (n: number) => path.join(top, ...Array.from({ length: n }, () => 'd'));
+        fs.mkdirSync(chain(70), { recursive: true });
+        fs.writeFileSync(path.join(chain(70), 'f1'), 'x');
+        // Coming back up, a late file in d/d/d/d/d/d; while its second pass removes it, an operator keeps d/d/d and a
+        // late shard's mkdir -p makes it again. The walk holds d/d/d/d/d/d and its parent, not d/d/d (closed).
+        const realRmdir = fsPromises.rmdir.bind(fsPromises);
+        let stage = 0;
+        jest.spyOn(fsPromises, 'rmdir').mockImplementation(async (p) => {
+          await realRmdir(p);
+          if (stage === 0 && !fs.existsSync(chain(7))) {
+            stage = 1;
+            fs.writeFileSync(path.join(chain(6), 'late'), 'x');
+          }
+        });
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (stage === 1 && String(p).endsWith('/late')) {
+            stage = 2;
+            fs.renameSync(chain(3), kept);
+            fs.mkdirSync(chain(3));
+          }
+          return realUnlink(p);
+        });
+        await expect(removeScratchDirectory(root, NAME, calls(100_000))).rejects.toThrow(
+          `Scratch directory ${chain(3)} was moved, or removed and made again, during the cleanup; left alone`,
+        );
+        expect(stage).toBe(2);
+        // d/d/d kept with the three directories the walk had not yet removed under it.
+        expect(fs.existsSync(path.join(kept, 'd', 'd', 'd'))).toBe(true);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it('moved by another NFS client, which the kernel’s path does not show, is found by looking its name up (review rG F1)', async () => {
+        const top = path.join(root, NAME);
+        const kept = path.join(tmp, 'kept');
+        for (const sub of ['a', 'b']) {
+          fs.mkdirSync(path.join(top, 'restored', sub), { recursive: true });
+          for (const f of ['f1', 'f2']) fs.writeFileSync(path.join(top, 'restored', sub, f), 'x');
+        }
+        let moved = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (!moved && /\/f[12]$/.test(String(p))) {
+            moved = true;
+            fs.renameSync(path.join(top, 'restored'), kept);
+          }
+          return realUnlink(p);
+        });
+        // The kernel's cache of names, which another NFS client's move does not update: its path of a directory held
+        // still reads as where the walk found it.
+        const realReadlink = fsPromises.readlink.bind(fsPromises);
+        const keptPath = Buffer.from(kept);
+        jest.spyOn(fsPromises, 'readlink').mockImplementation(async (p: fs.PathLike) => {
+          const now = await realReadlink(p, { encoding: 'buffer' });
+          if (!now.subarray(0, keptPath.length).equals(keptPath)) return now;
+          return Buffer.concat([Buffer.from(path.join(top, 'restored')), now.subarray(keptPath.length)]);
+        });
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
+          new DrillScratchError(
+            `Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed (the rest of ${top} was); remove it by hand where it went if it is not wanted`,
+          ),
+        );
+        expect(moved).toBe(true);
+        // The pass under way ends, and the directory it emptied is removed (only it was looked up before its rmdir);
+        // the other subdirectory and its files stay. Before, the kept tree was emptied.
+        expect(fs.readdirSync(kept)).toHaveLength(1);
+        expect(count(kept)).toBe(3);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it('whose name ends with " (deleted)", as the kernel marks a removed directory, is still named as moved (review rG F2)', async () => {
+        const top = path.join(root, NAME);
+        const kept = path.join(tmp, 'shots (deleted)');
+        // Moved during its own pass: the kernel's path of the directory held then ends with " (deleted)".
+        fs.mkdirSync(path.join(top, 'shots (deleted)'), { recursive: true });
+        for (const f of ['f1', 'f2']) fs.writeFileSync(path.join(top, 'shots (deleted)', f), 'x');
+        let moved = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (!moved && /\/f[12]$/.test(String(p))) {
+            moved = true;
+            fs.renameSync(path.join(top, 'shots (deleted)'), kept);
+          }
+          return realUnlink(p);
+        });
+        // Before, its path read as a removed directory's: left without a word.
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(`Scratch directory ${top}/shots (deleted) was moved or replaced during the cleanup`);
+        // The pass under way ends; the directory it emptied is not removed from where it went.
+        expect(fs.readdirSync(kept)).toEqual([]);
         expect(fs.readdirSync(root)).toEqual([]);
       });
 
@@ -701,6 +798,18 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         refuseRmdir('locked', 'EACCES');
         await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toMatchObject({ code: 'EACCES' });
         expect(fs.statSync(top).mtime).toEqual(twoWeeksAgo);
+      });
+
+      it('with EACCES in a second turn still names the directories an earlier turn found moved (review rG F4)', async () => {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'locked'), { recursive: true });
+        refuseRmdir('locked', 'EACCES');
+        const result = await removeScratchDirectory(root, NAME, calls(10_000), { movedBefore: [{ path: `${top}/restored` }] }).catch((err: unknown) => err);
+        expect(result).toMatchObject({ code: 'EACCES' });
+        // Before, the error said only EACCES, and finishRemoval's record lost the move.
+        expect(String(result)).toContain(
+          `. Before that: Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed; remove it by hand where it went if it is not wanted`,
+        );
       });
 
       it('with ENOTEMPTY after two passes in a row that removed nothing is an error for that directory, not a loop (review rM F1, rQ F1)', async () => {
