@@ -49,8 +49,9 @@ export const FUNCTION_SIZING: Readonly<Record<string, { readonly memorySize: num
   'verify-restore': { memorySize: 2048, timeout: Duration.minutes(15) },
   // A failed restore's abandon step: reads the plan (up to 10,000 shards, a few MB), aborts an upload or removes a piece file per entry restored in pieces.
   'abandon-restore': { memorySize: 512, timeout: Duration.minutes(5) },
-  // Reads every snapshot object of a vault and writes a few catalog items per backup, in one invocation (catalog-rebuild-workflow.ts).
-  'rebuild-catalog': { memorySize: 1024, timeout: Duration.minutes(15) },
+  // Reads every snapshot object of a vault and holds them all (~3 KB each: ~490,000 at 2,048 MB, catalog-rebuild-memory.ts), then writes
+  // a few catalog items per backup, in rounds of one invocation (catalog-rebuild-workflow.ts); run rarely, so the room and CPU cost little.
+  'rebuild-catalog': { memorySize: 2048, timeout: Duration.minutes(15) },
   // Reads and decrypts a slice of both vaults' packs (~16 MiB each, 3 at a time per vault) in one invocation (scrub-workflow.ts).
   'scrub-vaults': { memorySize: 2048, timeout: Duration.minutes(15) },
   // Rebuilds one vault's index from its packs in one invocation, the new index held in memory (44 bytes a blob); with readData 3 packs held whole (repair-index-workflow.ts).

@@ -54,6 +54,12 @@ function createdWithNote(b: RebuiltBackup): boolean {
   return b.outcome === 'created' && (b.note !== undefined || b.derived !== undefined || (b.unrecovered ?? []).some((u) => u !== HOLD_NOT_REBUILT));
 }
 
+/** The legal holds of the records the earlier rounds created, as their state carries them (see earlierRoundsShape for an absent `holds`). */
+export function earlierHolds(earlier: EarlierRounds | undefined): LegalHoldTally {
+  const created = earlier?.created ?? 0;
+  return earlier?.holds ?? { notRebuilt: created, recovered: 0, ...(created > 0 ? { presumedNotRebuilt: created } : {}) };
+}
+
 /** This round's report and summary, with what the earlier rounds carried added; `location`: the vault read (for the warnings). */
 export function addUpRounds(report: CatalogRebuildReport, summary: CatalogRebuildSummary, earlier: EarlierRounds | undefined, location: string): RoundsTotals {
   const createdBefore = earlier?.created ?? 0;
@@ -61,7 +67,7 @@ export function addUpRounds(report: CatalogRebuildReport, summary: CatalogRebuil
   // What earlier rounds created, this one finds in the catalog: counted as created, as the run did.
   const outcomes = { ...summary.outcomes, created, unchanged: Math.max(0, summary.outcomes.unchanged - createdBefore) };
 
-  const before: LegalHoldTally = earlier?.holds ?? { notRebuilt: createdBefore, recovered: 0, ...(createdBefore > 0 ? { presumedNotRebuilt: createdBefore } : {}) };
+  const before = earlierHolds(earlier);
   const now = legalHoldTally(report);
   const refused = before.refused ?? now.refused?.slice(0, REFUSAL_CHARS);
   const holds: LegalHoldTally = {

@@ -1,5 +1,22 @@
 import { partialCatalogAdvice } from './catalog-rebuild-incomplete-error';
-import { catalogRebuildMemoryFor } from './catalog-rebuild-memory';
+import { catalogRebuildMemoryFor, catalogRebuildSnapshotLimit, LAMBDA_MAX_MEMORY_MB } from './catalog-rebuild-memory';
+
+/**
+ * What the catalog held when the round was refused, which the advice depends on. The core knows only `earlierMark`; the
+ * runbook's handler adds the rest (it reads the marker, and holds the earlier rounds' totals).
+ */
+export type RefusedRebuildState = {
+  /** Where an earlier round of this run stopped (its marker stands there), when this is not the first round. */
+  earlierMark?: string;
+  /** What the earlier rounds of this run created, and the legal-hold warnings of those records (review rL R2: the error is the only place they are said). */
+  earlierRounds?: { created: number; holdWarnings: readonly string[] };
+  /**
+   * A first round: the marker an earlier, unfinished rebuild left in the catalog (`reliableFrom` start, `writtenAt`),
+   * `'unreadable'` when reading it failed, absent when none stands or it was not read (review rI F2: the advice said
+   * restores by time were not refused while such a marker refused them).
+   */
+  standingMarker?: { reliableFrom: string; writtenAt: string } | { unreadable: string };
+};
 
 /**
  * The vault holds more snapshot objects than the rebuild's function can hold in memory (catalog-rebuild-memory.ts):
@@ -18,24 +35,49 @@ export class CatalogRebuildTooManySnapshotsError extends Error {
     readonly memoryMb: number,
     /** The command that rebuilds the catalog from a machine, with no memory bound (catalog-rebuild-command-line.ts). */
     readonly finishWith: string | undefined,
-    /** Where an earlier round of this run stopped (its marker stands there), when this is not the first round. */
-    earlierMark?: string,
+    readonly state: RefusedRebuildState = {},
   ) {
     const command = finishWith ?? 'lifeboat catalog rebuild --vault <primary|dr> --env <environment>';
-    const memory = catalogRebuildMemoryFor(listed);
+    const earlier = state.earlierRounds;
     super(
       `the vault holds ${count(listed)} snapshot objects, more than the ${count(limit)} a catalog-rebuild function of ${memoryMb} MB holds while it rebuilds ` +
-        '(every snapshot is held until the records are written, ~3 KB each, within three quarters of the memory): this round read and wrote nothing. ' +
-        `Give the function more memory (the environment's "functionMemory": { "rebuild-catalog": ${memory} }, or LifeboatProtection's functionMemory prop; ` +
-        'Lambda allows up to 10,240 MB) and run the runbook again, or rebuild from a machine. ' +
-        (earlierMark !== undefined ? partialCatalogAdvice(command, earlierMark) : notStartedAdvice(command)),
+        '(every snapshot is held until the records are written, ~3 KB each, within three quarters of the memory): this round read and wrote nothing' +
+        (earlier !== undefined ? `, and the earlier rounds of this run created ${earlier.created} record(s). ${earlier.holdWarnings.map((w) => `${sentence(w)} `).join('')}` : '. ') +
+        `${remedy(listed)} ${capitalized(advice(command, state))}`,
     );
   }
 }
 
+/** More memory when a Lambda size holds the vault; otherwise only the machine (review rI F3: it advised 10,240 MB past what 10,240 MB holds). */
+function remedy(listed: number): string {
+  const memory = catalogRebuildMemoryFor(listed);
+  if (memory === undefined) {
+    return `No Lambda memory size holds it (${count(LAMBDA_MAX_MEMORY_MB)} MB, Lambda's largest, holds ${count(catalogRebuildSnapshotLimit(LAMBDA_MAX_MEMORY_MB))}): rebuild from a machine.`;
+  }
+  return (
+    `Give the function more memory (the environment's "functionMemory": { "rebuild-catalog": ${memory} }, or LifeboatProtection's functionMemory prop; ` +
+    'Lambda allows up to 10,240 MB) and run the runbook again, or rebuild from a machine.'
+  );
+}
+
+function advice(command: string, state: RefusedRebuildState): string {
+  if (state.earlierMark !== undefined) return partialCatalogAdvice(command, state.earlierMark);
+  const standing = state.standingMarker;
+  if (standing === undefined) return notStartedAdvice(command);
+  if ('unreadable' in standing) {
+    return (
+      `The catalog's rebuild marker could not be read (${standing.unreadable}), so whether an earlier, unfinished rebuild's marker refuses restores by point in time is not known: ` +
+      'a restore by point in time, a failover and a drill that pick the newest backup read it too, and either fail on it or may choose an older record the table still holds; restore by backup id meanwhile. ' +
+      `Finish the rebuild from a machine, which has no time limit and is not held to this bound, and creates only the records the catalog lacks (writing the index items of those it holds again): ${command}`
+    );
+  }
+  return `An earlier rebuild of this catalog did not finish (its marker stands, written ${standing.writtenAt}). ${capitalized(partialCatalogAdvice(command, standing.reliableFrom))}`;
+}
+
 /**
- * nothingWrittenAdvice (catalog-rebuild-incomplete-error.ts) but for a rebuild that stopped before its marker: the same
- * restores are affected, and none of them is refused, so each may silently choose an older record the table holds.
+ * nothingWrittenAdvice (catalog-rebuild-incomplete-error.ts) but for a rebuild that stopped before its marker, with no
+ * earlier rebuild's marker standing: the same restores are affected, and none of them is refused, so each may silently
+ * choose an older record the table holds.
  */
 function notStartedAdvice(command: string): string {
   return (
@@ -44,6 +86,15 @@ function notStartedAdvice(command: string): string {
     'may choose an older record the table still holds; restore by backup id meanwhile. ' +
     `Finish it from a machine, which has no time limit and is not held to this bound (it needs ~3 KB a snapshot), and creates only the records the catalog lacks (writing the index items of those it holds again): ${command}`
   );
+}
+
+/** A warning as a sentence of its own: some end with a full stop, some do not. */
+function sentence(text: string): string {
+  return capitalized(text.endsWith('.') ? text : `${text}.`);
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function count(n: number): string {

@@ -168,8 +168,8 @@ type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[
  * (25 plans of hourly backups kept a year) at ~35 ms an S3 GET took ~875 s, more than a round's 840, so every round failed
  * having written nothing. 48 stays under the AWS SDK's 50 sockets (more would queue in the client, not go faster) and, at
  * ~1,400 GETs a second, well under S3's 5,500 a second on one prefix (all snapshots share `snapshots/`). More in flight
- * holds no more memory (the scan keeps every snapshot anyway): memory binds first, at ~228,000 snapshots in the round's
- * 1,024 MB (catalog-rebuild-memory.ts), where at ~35 ms a GET the scan reads ~228,000 in ~170 s of the round's ~840.
+ * holds no more memory (the scan keeps every snapshot anyway): memory binds first, at ~490,000 snapshots in the round's
+ * default 2,048 MB (catalog-rebuild-memory.ts), where at ~35 ms a GET the scan reads ~490,000 in ~360 s of the round's ~840.
  */
 const SCAN_READS = 48;
 
@@ -336,7 +336,9 @@ function holdsWarning(notRebuilt: number, recovered: number): string | undefined
 /** A vault whose snapshots the function's memory cannot hold: refused before any is read, rather than a kill with no message. */
 function refusePastMemory(listed: number, deps: CatalogRebuildDeps): void {
   const limit = catalogRebuildSnapshotLimit(deps.memoryMb);
-  if (deps.memoryMb !== undefined && listed > limit) throw new CatalogRebuildTooManySnapshotsError(listed, limit, deps.memoryMb, deps.finishWith, deps.doneAbove?.startedAt);
+  if (deps.memoryMb !== undefined && listed > limit) {
+    throw new CatalogRebuildTooManySnapshotsError(listed, limit, deps.memoryMb, deps.finishWith, deps.doneAbove ? { earlierMark: deps.doneAbove.startedAt } : {});
+  }
 }
 
 /** The COMMITTED record that the snapshots of one backup id stand for, or why there is none. */

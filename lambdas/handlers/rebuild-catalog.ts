@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { CATALOG_REBUILD_ROUNDS } from '../../config/catalog-rebuild-rounds';
-import { type LegalHoldTally, rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
+import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type LegalHoldTally, legalHoldWarnings, rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
 import { catalogRebuildCommandLine } from '../catalog/catalog-rebuild-command-line';
 import { CatalogRebuildIncompleteError, nothingWrittenAdvice, partialCatalogAdvice } from '../catalog/catalog-rebuild-incomplete-error';
-import { addUpRounds, earlierRoundsShape } from '../catalog/catalog-rebuild-rounds';
+import { addUpRounds, earlierHolds, earlierRoundsShape } from '../catalog/catalog-rebuild-rounds';
 import { catalogRebuildSide } from '../catalog/catalog-rebuild-side';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../catalog/catalog-rebuild-summary';
+import { CatalogRebuildTooManySnapshotsError } from '../catalog/catalog-rebuild-too-many-snapshots-error';
 import { snapshotPresence } from '../catalog/snapshot-presence';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
 import { type LambdaRuntime } from '../runtime/lambda-runtime';
@@ -73,6 +75,8 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     ...(runtime.config.memoryMb !== undefined ? { memoryMb: runtime.config.memoryMb } : {}),
     ...(previous?.resumeBelow ? { doneAbove: previous.resumeBelow } : {}),
     finishWith: command,
+  }).catch(async (err: unknown) => {
+    throw err instanceof CatalogRebuildTooManySnapshotsError ? await refusedForMemory(err, previous, runtime.catalog, vault.store.location) : err;
   });
   const round = (previous?.round ?? 0) + 1;
   const summary = summarizeRebuild(report, { drProblem: dr?.problem });
@@ -102,4 +106,33 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     ...(progress.resumeBelow ? { resumeBelow: progress.resumeBelow } : {}),
     report: { ...total, rounds: round, left: progress.left },
   };
+}
+
+/**
+ * A round refused for memory, with what only the handler knows (review rI): a later round's error carries the records the
+ * earlier rounds created and their legal-hold warnings (F1: the failed execution has no output, review rL R2), and one
+ * with no earlier mark of this run the marker an earlier, unfinished rebuild may have left (F2: its restores by time stay refused).
+ */
+async function refusedForMemory(
+  err: CatalogRebuildTooManySnapshotsError,
+  previous: z.infer<typeof inputSchema>['rebuild'],
+  catalog: Pick<BackupCatalog, 'rebuildMarker'>,
+  location: string,
+): Promise<CatalogRebuildTooManySnapshotsError> {
+  const earlierRounds = previous !== undefined ? { created: previous.created, holdWarnings: legalHoldWarnings(earlierHolds(previous), location) } : undefined;
+  const standingMarker =
+    err.state.earlierMark === undefined
+      ? await catalog
+          .rebuildMarker()
+          .read()
+          .then(
+            (marker) => (marker !== undefined ? { reliableFrom: marker.reliableFrom.startedAt, writtenAt: marker.writtenAt } : undefined),
+            (readErr: unknown) => ({ unreadable: readErr instanceof Error ? readErr.message : String(readErr) }),
+          )
+      : undefined;
+  return new CatalogRebuildTooManySnapshotsError(err.listed, err.limit, err.memoryMb, err.finishWith, {
+    ...err.state,
+    ...(earlierRounds !== undefined ? { earlierRounds } : {}),
+    ...(standingMarker !== undefined ? { standingMarker } : {}),
+  });
 }

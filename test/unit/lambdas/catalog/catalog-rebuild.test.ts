@@ -1,6 +1,7 @@
 import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
 import { type CatalogRebuildMarker, type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
+import { catalogRebuildMemoryFor, catalogRebuildSnapshotLimit } from '../../../../lambdas/catalog/catalog-rebuild-memory';
 import { CatalogRebuildTooManySnapshotsError } from '../../../../lambdas/catalog/catalog-rebuild-too-many-snapshots-error';
 import { HELD_BY_OBJECT_LOCK, HOLD_NOT_REBUILT, LegalHoldUnreadError, rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
 import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
@@ -627,4 +628,15 @@ it('refuses a vault with more snapshots than the function\'s memory holds, befor
   // With room for them, or with no memory size (the CLI's machine run), it rebuilds.
   expect((await rebuildCatalog(deps({ memoryMb: 1024 }))).progress).toEqual({ complete: true });
   expect((await rebuildCatalog(deps())).progress).toEqual({ complete: true });
+});
+
+// Review rI F3: past what Lambda's largest size holds, the advice named 10,240 MB, a size its own bound refuses.
+it('past what 10,240 MB holds, names no memory size and sends the rebuild to a machine', () => {
+  const most = catalogRebuildSnapshotLimit(10_240);
+  expect(most).toBe(2_587_306);
+  expect(catalogRebuildMemoryFor(most)).toBe(10_240);
+  expect(catalogRebuildMemoryFor(most + 1)).toBeUndefined();
+  const refused = new CatalogRebuildTooManySnapshotsError(3_000_000, most, 10_240, 'lifeboat catalog rebuild --vault primary --env prod --aws');
+  expect(refused.message).toMatch(/this round read and wrote nothing\. No Lambda memory size holds it \(10,240 MB, Lambda's largest, holds 2,587,306\): rebuild from a machine\. The catalog has none/);
+  expect(refused.message).not.toContain('functionMemory');
 });

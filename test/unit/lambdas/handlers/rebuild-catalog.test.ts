@@ -72,6 +72,7 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     },
     listBackupsOfPlan: async (plan: string) => [...records.values()].filter((r) => r.plan === plan),
     rebuildMarker: () => ({
+      read: async () => marker,
       write: async (m: RebuildMarker) => {
         marker = m;
       },
@@ -187,6 +188,41 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
       message: expect.stringMatching(/^the vault holds 3 snapshot objects, more than the 0 a catalog-rebuild function of 128 MB holds .*"functionMemory": \{ "rebuild-catalog": 1024 \}.*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/),
     });
     expect(records.size).toBe(0);
+  });
+
+  // Review rI F1: a later round's refusal passed through the handler as the core threw it, and the failed execution has
+  // no output, so the records the earlier rounds created and their legal holds were said nowhere.
+  it('a later round refused for memory says what the earlier rounds created and the legal holds to give back', async () => {
+    const small = () => ({ ...runtime(), config: { homeVault: 'dr', memoryMb: 128 } }) as unknown as LambdaRuntime;
+    const previous = { round: 1, created: 5000, holds: { notRebuilt: 5000, recovered: 0 }, createdAttention: 0, resumeBelow: { startedAt: '2026-03-02T10:00:00.000Z', backupId: '20260302T100000Z-00000002' } };
+    await expect(rebuildCatalogHandler(small)({ request: {}, rebuild: previous }, invocation(15 * MINUTE))).rejects.toMatchObject({
+      name: 'CatalogRebuildTooManySnapshotsError',
+      message: expect.stringMatching(
+        /this round read and wrote nothing, and the earlier rounds of this run created 5000 record\(s\)\. Legal holds are not rebuilt: .* none of the 5000 record\(s\) created here is held, .*still stop their deletion\. Give the function more memory .*or rebuild from a machine\. The catalog is partial: .*those that started before 2026-03-02T10:00:00\.000Z\. .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
+      ),
+    });
+    expect(records.size).toBe(0);
+  });
+
+  // Review rI F2: a first round refused for memory said restores by time were not refused, while the marker of an earlier,
+  // unfinished rebuild still refused those before its point.
+  it('a first round refused for memory words its advice from the marker an earlier rebuild left', async () => {
+    const small = (read?: () => Promise<RebuildMarker | undefined>) => () =>
+      ({ ...runtime(), config: { homeVault: 'dr', memoryMb: 128 }, catalog: { ...catalog, rebuildMarker: () => ({ ...catalog.rebuildMarker(), ...(read ? { read } : {}) }) } }) as unknown as LambdaRuntime;
+    marker = { reliableFrom: { startedAt: '2026-03-02T10:00:00.000Z', backupId: '20260302T100000Z-00000002' }, vault: 'dr', writtenAt: '2026-12-01T00:00:00.000Z' };
+    const standing = (await rebuildCatalogHandler(small())({ request: {} }, invocation(15 * MINUTE)).catch((e: Error) => e)) as Error;
+    expect(standing.name).toBe('CatalogRebuildTooManySnapshotsError');
+    expect(standing.message).toMatch(
+      /or rebuild from a machine\. An earlier rebuild of this catalog did not finish \(its marker stands, written 2026-12-01T00:00:00\.000Z\)\. The catalog is partial: .*Restores by point in time before 2026-03-02T10:00:00\.000Z are unreliable until the rebuild is finished, and refused meanwhile/,
+    );
+    expect(standing.message).not.toContain('so they are not refused');
+    // The marker stays as it stood: the round wrote nothing.
+    expect(marker).toMatchObject({ writtenAt: '2026-12-01T00:00:00.000Z' });
+    const unreadable = (await rebuildCatalogHandler(small(() => Promise.reject(new Error('throttled'))))({ request: {} }, invocation(15 * MINUTE)).catch((e: Error) => e)) as Error;
+    expect(unreadable.message).toMatch(/The catalog's rebuild marker could not be read \(throttled\), so whether an earlier, unfinished rebuild's marker refuses restores by point in time is not known/);
+    marker = undefined;
+    const none = (await rebuildCatalogHandler(small())({ request: {} }, invocation(15 * MINUTE)).catch((e: Error) => e)) as Error;
+    expect(none.message).toContain('the rebuild stopped before writing its marker, so they are not refused');
   });
 
   // Review rL R2: the failed execution has no output, so the holds the rounds carried were said nowhere.
