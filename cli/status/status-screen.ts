@@ -315,14 +315,14 @@ function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus): string[] {
 /**
  * The objects a vault lacks that the latest scrub did not work out whether it needs (environment-status.ts): not
  * findings, so no row shows them, and a scheduled run cut the same way every day never does (audit aU2-1). A scrub from
- * a machine has no deadline, so it works them out and copies those needed.
+ * a machine has no deadline nor memory bound, so it works them out and copies those needed.
  */
 function scrubNotWorkedOutLines(status: EnvironmentStatus): string[] {
   const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
   return Object.entries(status.scrubNotWorkedOut ?? {}).map(
     ([vault, n]) =>
-      `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): its deadline came first, or they were more than its function's memory holds findings of; ` +
-      `run \`lifeboat scrub --vault ${vault} --repair ${flags}\` from a machine (no deadline), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
+      `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): its deadline or its function's memory came first; ` +
+      `run \`lifeboat scrub --vault ${vault} --repair ${flags}\` from a machine (no deadline or memory bound), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
   );
 }
 

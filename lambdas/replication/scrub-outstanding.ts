@@ -38,7 +38,11 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // other vault no longer holds (rZ3 F3). A report that does not name them (`notWorkedOutKeys`) drops none. Sorted
   // again here: a key the bisection missed in a list out of order would be dropped unchecked.
   const lackedKeys = new Map(Object.entries(report.notWorkedOutKeys ?? {}).map(([side, keys]) => [side, [...keys].sort(order)]));
+  // Snapshots whose record the run did not read (`snapshotsNotWorkedOut`) made no finding either: one recorded is kept.
+  const unreadSnapshots = new Map(Object.entries(report.snapshotsNotWorkedOut ?? {}).map(([side, ids]) => [side, ids.map((id) => `${SNAPSHOTS_PREFIX}${id}`).sort(order)]));
   const workedOut = (side: VaultSide, first?: string, last: string | undefined = first): boolean => {
+    const unread = unreadSnapshots.get(side);
+    if (unread !== undefined && (first === undefined || last === undefined || anyWithin(unread, first, last))) return false;
     if (report.notWorkedOut?.[side] === undefined || alwaysCounted(first, last)) return true;
     const lacked = lackedKeys.get(side);
     return lacked !== undefined && first !== undefined && last !== undefined && !anyWithin(lacked, first, last);

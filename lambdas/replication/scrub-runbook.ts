@@ -7,7 +7,7 @@ import { type DiscardedSnapshots } from './discarded-snapshots';
 import { openScrubbedVaults } from './open-scrubbed-vaults';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
-import { NEEDS_CUT_REASON, type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
+import { DISCARDED_NOT_READ_REASON, NEEDS_CUT_REASON, type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
 
@@ -155,7 +155,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
-  notes.push(...cutNotes(report), ...notWorkedOutNotes(report));
+  notes.push(...cutNotes(report), ...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
   await recordHolding(deps, hold, record);
   deps.publish?.(record);
@@ -181,13 +181,26 @@ export function cutNotes(report: Pick<ScrubReport, 'cut' | 'nextCursor'>): strin
 }
 
 /**
- * The objects a vault lacks that the run's deadline left no time to tell whether its snapshots need (scrubVaults'
- * `notWorkedOut`): neither missing nor damage, so a note (review rQ F2), which the next run resolves.
+ * The objects a vault lacks that the run's deadline or its function's memory left it unable to tell whether its
+ * snapshots need (scrubVaults' `notWorkedOut`): neither missing nor damage, so a note (review rQ F2). The next run
+ * resolves them only if its time and memory allow: a memory bound binds every scheduled run alike.
  */
 export function notWorkedOutNotes(report: Pick<ScrubReport, 'notWorkedOut'>): string[] {
   return Object.entries(report.notWorkedOut ?? {}).map(([side, n]) => {
     const holder = side === 'primary' ? 'dr' : 'primary';
-    return `${n} data, index or manifest object(s) the ${holder} vault holds and the ${side} vault lacks were not worked out: ${NEEDS_CUT_REASON}, so none is counted missing; the next run works them out and, with repair, copies those needed. Left so run after run, scrub from a machine, which has no deadline: lifeboat scrub --vault ${side} --repair (docs/RUNBOOKS.md, "Scrub")`;
+    return `${n} data, index or manifest object(s) the ${holder} vault holds and the ${side} vault lacks were not worked out: ${NEEDS_CUT_REASON}, so none is counted missing and no snapshot it lacks is copied; the next run works them out if its time and memory allow and, with repair, copies those needed; else scrub from a machine, which has neither bound: lifeboat scrub --vault ${side} --repair (docs/RUNBOOKS.md, "Scrub")`;
+  });
+}
+
+/**
+ * The snapshots a vault lacks whose record in the other the run had no time to read (scrubVaults'
+ * `snapshotsNotWorkedOut`): not known to be missing, since their backup may have discarded them, so a note (review rF F2).
+ */
+export function snapshotsNotWorkedOutNotes(report: Pick<ScrubReport, 'snapshotsNotWorkedOut'>): string[] {
+  return Object.entries(report.snapshotsNotWorkedOut ?? {}).map(([side, ids]) => {
+    const named = `${ids.slice(0, KEYS_IN_MESSAGE).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ` and ${ids.length - KEYS_IN_MESSAGE} more` : ''}`;
+    const holder = side === 'primary' ? 'dr' : 'primary';
+    return `${ids.length} snapshot(s) the ${holder} vault holds and the ${side} vault lacks were not worked out (${named}): ${DISCARDED_NOT_READ_REASON}, so none is counted missing nor copied; the next run reads them if its time allows; left so run after run, scrub from a machine: lifeboat scrub --vault ${side} --repair (docs/RUNBOOKS.md, "Scrub")`;
   });
 }
 
@@ -226,7 +239,7 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   ];
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
-  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + notWorkedOutNotes(report).map((note) => ` ${note}.`).join('');
+  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report)].map((note) => ` ${note}.`).join('');
   return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.${cut}`;
 }
 

@@ -58,9 +58,10 @@ export type ScrubVaultsOptions = {
    * 'unverified'`, and
    * a later scrub with repair copies it (the next one a missing object, the one whose slice holds it a corrupt one). Nor
    * does it start a read to work out what a vault lacking something needs after that cutoff: the data/, index/ and
-   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsWithin), for the next run; nor a read of the
-   * record of a snapshot it lacks, to tell whether its backup discarded it (`discardedSnapshots`): such a snapshot is
-   * then missing, unrepaired, and its finding says so (discardedNotWorkedOut). What is left
+   * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsWithin), for the next run, and the snapshots it
+   * lacks are held back (heldBackReason). It starts no read of the record of a snapshot it lacks, to tell whether its
+   * backup discarded it (`discardedSnapshots`), after the deadline less DAMAGE_MAPPING_MARGIN_MS: such a snapshot is then
+   * `snapshotsNotWorkedOut`, not missing. What is left
    * unrepaired with no good copy is mapped to its backups by reads that start none after the deadline less
    * DAMAGE_MAPPING_MARGIN_MS; cut there, each object is reported without them, with a note. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
@@ -144,7 +145,8 @@ export type ScrubReport = {
    * been copied anyway (the repairs' cutoff had passed). The next run works them out. So too, without any read, when the
    * vault lacks more of them than the memory the listings left holds a finding of (scrubFindingLimit), and when the
    * work-out would hold more blobs than that memory does (scrubNeedsBlobLimit: the index objects it loads, the snapshots'
-   * references): a scrub from a machine, which has no such bound, works them out. Absent when there are none.
+   * references): a scrub from a machine, which has no such bound, works them out. Meanwhile the snapshots the vault
+   * lacks are held back (heldBackReason). Absent when there are none.
    */
   readonly notWorkedOut?: Partial<Record<VaultSide, number>>;
   /**
@@ -160,6 +162,15 @@ export type ScrubReport = {
    * neither missing nor copied. A DR vault's copy is left there (docs/RUNBOOKS.md, "Scrub"). Absent when there are none.
    */
   readonly discardedSnapshots?: Partial<Record<VaultSide, readonly string[]>>;
+  /**
+   * Per vault, the snapshots it lacks that the other vault holds whose record there the run did not read by its time
+   * (the deadline less DAMAGE_MAPPING_MARGIN_MS), so whether their backup discarded them was not worked out
+   * (DISCARDED_NOT_READ_REASON): neither missing nor copied, and no finding, as `notWorkedOut`; an earlier run's
+   * finding of one is kept outstanding (scrub-outstanding.ts). Counted missing, a FAILED backup's snapshot kept on
+   * purpose in one vault (a legal hold, the DR vault's retention) made every cut run REPAIRABLE (review rF F2). Sorted
+   * ids; absent when there are none.
+   */
+  readonly snapshotsNotWorkedOut?: Partial<Record<VaultSide, readonly string[]>>;
   /** Bytes are not counted: the slice is in objects. Every problem found, missing ones from the full listing comparison. */
   readonly findings: readonly ScrubFinding[];
   /** The unrepaired objects with no good copy (neither `goodCopy` nor `otherCopy`) mapped to the backups, sources and paths they affect. */
@@ -257,8 +268,8 @@ type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 
  * per cycle), compares the full listings of the two vaults (objects missing on one side), and with
  * `repair` copies each bad object from the other vault through replication's own copy path — only
  * after that copy verifies, never overwriting with bad data, and a missing snapshot only once
- * everything else missing in that vault is repaired (the commit protocol: a visible snapshot is
- * complete). Both vaults hold the same master key and the same bytes under the same names, so a copy
+ * everything else missing in that vault is repaired and what it may need there was worked out (the commit protocol: a
+ * visible snapshot is complete). Both vaults hold the same master key and the same bytes under the same names, so a copy
  * is byte for byte. A snapshot object copied into a vault is vouched for only once no prune of that
  * vault runs, with what it needs there looked at again (lookAfterPrunes): otherwise it is `unrepaired`.
  * What stays unrepaired is mapped to the backups and paths it affects. A snapshot
@@ -306,6 +317,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const notWorkedOut: NonNullable<ScrubReport['notWorkedOut']> = {};
   const notWorkedOutKeys: NonNullable<ScrubReport['notWorkedOutKeys']> = {};
   const discarded: NonNullable<ScrubReport['discardedSnapshots']> = {};
+  const snapshotsNotWorkedOut: NonNullable<ScrubReport['snapshotsNotWorkedOut']> = {};
   const bad: Bad[] = [];
   for (const [index, side] of sides.entries()) {
     const vault = vaults[side] as Vault;
@@ -344,6 +356,11 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const findings: ScrubFinding[] = [];
   const superseded: ScrubSupersededObject[] = [];
   const failedInto = new Set<VaultSide>();
+  // Per vault whose work-out of what it needs was cut (`notWorkedOut`), why its missing snapshots are held back: with
+  // none of what they reference a finding, nothing else held them, and each was copied in at once, before its packs
+  // (review rF F1).
+  const heldBack = new Map<VaultSide, string>();
+  const heldBackWhy = (b: Bad): string | undefined => (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) ? heldBack.get(b.vault) : undefined);
   const repairsUntil = options.deadline !== undefined ? options.deadline - COPY_BACK_RESERVE_MS : undefined;
   const heal = async (b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = other(b.vault);
@@ -355,7 +372,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const theirs = checked.get(from)?.get(b.key);
     if (repairsUntil !== undefined && now() >= repairsUntil && (theirs === undefined || theirs.state === 'ok')) {
       // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3).
-      const reason = b.problem === 'corrupt' ? CORRUPT_REPAIR_DEADLINE_REASON : REPAIR_DEADLINE_REASON;
+      const reason = heldBackWhy(b) ?? (b.problem === 'corrupt' ? CORRUPT_REPAIR_DEADLINE_REASON : REPAIR_DEADLINE_REASON);
       if (theirs === undefined) return found(b, 'unrepaired', reason, 'unverified');
       return found(b, 'unrepaired', reason, 'good');
     }
@@ -393,6 +410,8 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // From here the other copy verified: whatever stops the repair, the object is not lost.
     const done = (outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => found(b, outcome, reason, 'good');
     if (!repair) return done('repairable');
+    const held = heldBackWhy(b);
+    if (held !== undefined) return done('unrepaired', held);
     if (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) && failedInto.has(b.vault)) {
       return done('unrepaired', `held back: other objects could not be repaired in the ${b.vault} vault, and a snapshot is made visible only when everything it may reference is there`);
     }
@@ -440,16 +459,19 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // they were taken has its FAILED record (marked first) in the catalog's byPlan index by now.
     const holder = vaults[other(side)];
     const lackedSnapshots = unforgotten.filter((key) => key.startsWith(SNAPSHOTS_PREFIX)).map((key) => key.slice(SNAPSHOTS_PREFIX.length));
-    // Their records are read until the repair cutoff, as the work-out below: past it no repair starts, so a snapshot whose
-    // record was not read is counted missing and left unrepaired (discardedNotWorkedOut), never copied in this run.
+    // These reads only tell what is missing (no repair starts past the repair cutoff anyway), so they run until the
+    // mapping's margin: stopped at the cutoff, as the slice reads of a cut run are, a cut run read none (review rF F2).
+    // A snapshot whose record was not read is not worked out (snapshotsNotWorkedOut), neither missing nor copied.
     const found =
       holder && options.discardedSnapshots && lackedSnapshots.length > 0
-        ? await discardedSnapshotsIn(holder, lackedSnapshots, options.discardedSnapshots, repairsUntil !== undefined ? { until: repairsUntil, now } : undefined)
+        ? await discardedSnapshotsIn(holder, lackedSnapshots, options.discardedSnapshots, options.deadline !== undefined ? { until: options.deadline - DAMAGE_MAPPING_MARGIN_MS, now } : undefined)
         : undefined;
     const failed = found?.discarded ?? new Set<string>();
     const notLookedUp = found?.notRead ?? new Set<string>();
     if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));
-    const lacks = failed.size > 0 ? unforgotten.filter((key) => !(key.startsWith(SNAPSHOTS_PREFIX) && failed.has(key.slice(SNAPSHOTS_PREFIX.length)))) : unforgotten;
+    if (notLookedUp.size > 0) snapshotsNotWorkedOut[side] = lackedSnapshots.filter((id) => notLookedUp.has(id)).sort();
+    const setAside = (key: string): boolean => key.startsWith(SNAPSHOTS_PREFIX) && (failed.has(key.slice(SNAPSHOTS_PREFIX.length)) || notLookedUp.has(key.slice(SNAPSHOTS_PREFIX.length)));
+    const lacks = failed.size > 0 || notLookedUp.size > 0 ? unforgotten.filter((key) => !setAside(key)) : unforgotten;
     const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
     const referenced = lacks.filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
     // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide. Its reads
@@ -466,25 +488,24 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
       referenced.length === 0
         ? { keys: new Set<string>() }
         : referenced.length > findingsLeft
-          ? { keys: new Set<string>(), cut: true as const }
+          ? { keys: new Set<string>(), cut: 'memory' as const }
           : await objectsVaultNeedsWithin(until(vault), until(holderVault), listing, referenced, missingSnapshots, {
               memoryMb,
               blobLimit: scrubNeedsBlobLimit(memoryMb, findingsLeft - referenced.length),
             });
     findingsLeft -= needs.keys.size;
     const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
-    const notLookedNote = `; ${discardedNotWorkedOut(other(side))}`;
     let left = 0;
     for (const key of lacks) {
       const always = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX);
-      const notLooked = notLookedUp.size > 0 && key.startsWith(SNAPSHOTS_PREFIX) && notLookedUp.has(key.slice(SNAPSHOTS_PREFIX.length)) ? notLookedNote : '';
-      if (always || needs.keys.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}${notLooked}` });
+      if (always || needs.keys.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
       else if (!('cut' in needs)) left++;
     }
     if (left > 0) notNeeded[side] = left;
     if ('cut' in needs) {
       notWorkedOut[side] = referenced.length;
       notWorkedOutKeys[side] = [...referenced].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      heldBack.set(side, heldBackReason(side, needs.cut));
     }
   }
   await healEach('missing');
@@ -548,6 +569,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     ...(Object.keys(notNeeded).length > 0 ? { notNeeded } : {}),
     ...(Object.keys(notWorkedOut).length > 0 ? { notWorkedOut, notWorkedOutKeys } : {}),
     ...(Object.keys(discarded).length > 0 ? { discardedSnapshots: discarded } : {}),
+    ...(Object.keys(snapshotsNotWorkedOut).length > 0 ? { snapshotsNotWorkedOut } : {}),
     ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } : {}),
     findings,
     damage,
@@ -695,12 +717,27 @@ async function lookAfterPrunes(
 }
 
 /**
- * What a missing snapshot's finding adds when the run's deadline came before its record in the `holder` vault was read
- * (discardedSnapshotsIn): counted missing, as a snapshot whose record cannot be read, and left unrepaired, since no repair
- * starts after that cutoff; the next run that reads it leaves it alone if its backup discarded it.
+ * Why a vault's lacked snapshots are `snapshotsNotWorkedOut`: their records in the other vault were not read by the run's
+ * time (discardedSnapshotsIn), so whether their backup discarded them was not worked out.
  */
-export function discardedNotWorkedOut(holder: VaultSide): string {
-  return `its record in the ${holder} vault was not read by the run's deadline, so whether its backup discarded it was not worked out; the next run that reads it does`;
+export const DISCARDED_NOT_READ_REASON = 'its deadline came before it read whether their backups discarded them';
+
+/** What cut the work-out of which objects a vault lacking some needs: the repair cutoff, or the function's memory. */
+type NeedsCut = 'deadline' | 'memory';
+
+/**
+ * Why a snapshot missing in `side` is not copied when the work-out of what that vault needs was cut: none of the data/,
+ * index/ and manifest/ objects it lacks is a finding then, so, copied, the snapshot was visible before what it references
+ * (the copy-back after it, cut by the deadline, left a snapshot that could not be restored while the next run read
+ * CLEAN: review rF F1). A snapshot is made visible only once everything it references is there (docs/FORMAT.md §11).
+ */
+export function heldBackReason(side: VaultSide, cut: NeedsCut): string {
+  const what = `held back: which of the data, index and manifest objects the ${side} vault lacks it references was not worked out`;
+  const visible = 'and a snapshot is made visible only once everything it references is there';
+  const fix = `lifeboat scrub --vault ${side} --repair`;
+  return cut === 'memory'
+    ? `${what} (they, or the work-out, were more than the scrub function's memory holds), ${visible}; a scrub from a machine works them out and copies it: ${fix}`
+    : `${what} (the run's deadline came first), ${visible}; the next scrub with repair copies it if its time allows, else scrub from a machine: ${fix}`;
 }
 
 /**
@@ -720,12 +757,13 @@ export const NEEDS_CUT_REASON =
  * function ran out of it with no record (review rE F1). The caller counts them `notWorkedOut`, for the next run or a
  * scrub from a machine.
  */
-async function objectsVaultNeedsWithin(...args: Parameters<typeof objectsVaultNeeds>): Promise<Awaited<ReturnType<typeof objectsVaultNeeds>> | { keys: ReadonlySet<string>; cut: true }> {
+async function objectsVaultNeedsWithin(...args: Parameters<typeof objectsVaultNeeds>): Promise<Awaited<ReturnType<typeof objectsVaultNeeds>> | { keys: ReadonlySet<string>; cut: NeedsCut }> {
   try {
     return await objectsVaultNeeds(...args);
   } catch (err) {
-    if (!(err instanceof ReadsStoppedError) && !(err instanceof ScrubNeedsTooLargeError)) throw err;
-    return { keys: new Set<string>(), cut: true };
+    if (err instanceof ReadsStoppedError) return { keys: new Set<string>(), cut: 'deadline' };
+    if (err instanceof ScrubNeedsTooLargeError) return { keys: new Set<string>(), cut: 'memory' };
+    throw err;
   }
 }
 

@@ -358,7 +358,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(status.scrubNotWorkedOut).toEqual({ dr: 3 });
     expect(status.withinObjectives).toBe(true);
     expect(statusScreen(status).join('\n').replace(/\n {4}/g, ' ')).toContain(
-      '! the last scrub could not work out whether the dr vault needs 3 data, index or manifest object(s) it lacks (the other vault holds them): its deadline came first, or they were more than its function\'s memory holds findings of; run `lifeboat scrub --vault dr --repair --env dev --aws` from a machine (no deadline)',
+      '! the last scrub could not work out whether the dr vault needs 3 data, index or manifest object(s) it lacks (the other vault holds them): its deadline or its function\'s memory came first; run `lifeboat scrub --vault dr --repair --env dev --aws` from a machine (no deadline or memory bound)',
     );
     const json = capturedCliIo();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: sources({ backups: [b], latestScrub: async () => notWorkedOut }), now: () => NOW });

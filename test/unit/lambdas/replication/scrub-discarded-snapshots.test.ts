@@ -3,8 +3,10 @@ import { cleanUpFailedBackupSnapshots } from '../../../../lambdas/backup/failed-
 import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { discardedSnapshotsIn, discardedSnapshotsOf } from '../../../../lambdas/replication/discarded-snapshots';
-import { runScrubRunbook } from '../../../../lambdas/replication/scrub-runbook';
-import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, discardedNotWorkedOut, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { runScrubRunbook, snapshotsNotWorkedOutNotes } from '../../../../lambdas/replication/scrub-runbook';
+import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_NOT_READ_REASON, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
+import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -120,9 +122,9 @@ it('reads the records of lacked snapshots only until its time: one not read by t
   expect([...found.notRead].sort()).toEqual(ids.filter((id) => !started.includes(id)));
 });
 
-it('a run whose deadline left no time to read a lacked snapshot\'s record counts it missing, copies nothing and says why', async () => {
+it('a run whose deadline left no time to read a lacked snapshot\'s record does not count it missing: not worked out, copied nowhere, a note, and an earlier finding of it stays outstanding (review rF F2)', async () => {
   const key = `snapshots/${pair.snapshot.id}`;
-  // The primary kept a FAILED backup's snapshot the DR vault lacks; the run reaches it past the repair cutoff.
+  // The primary kept a FAILED backup's snapshot the DR vault lacks; the run reaches it past the reads' time.
   await pair.dr.store.delete(key);
   const read: string[] = [];
   const get = pair.primary.store.get.bind(pair.primary.store);
@@ -130,14 +132,45 @@ it('a run whose deadline left no time to read a lacked snapshot\'s record counts
     read.push(k);
     return get(k, range);
   };
+  // An earlier run, without the catalog's word, recorded it missing.
+  const earlier = scrubRunSummary(await scrubVaults({ ...everything, repair: false, vaults: { primary: pair.primary, dr: pair.dr } }), { environment: 'dev', startedAt: '2026-12-01T00:00:00Z', endedAt: '2026-12-01T00:01:00Z' });
+  expect(earlier.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key, problem: 'missing' })]);
+  read.length = 0;
+
   const deadline = 1_000_000;
-  const now = () => deadline - Math.min(COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS) + 1;
+  const now = () => deadline - DAMAGE_MAPPING_MARGIN_MS + 1;
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots, deadline, now });
   expect(read.filter((k) => k.startsWith('snapshots/'))).toEqual([]);
+  expect(report).toMatchObject({ ok: true, findings: [], snapshotsNotWorkedOut: { dr: [pair.snapshot.id] } });
   expect(report.discardedSnapshots).toBeUndefined();
-  expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key, problem: 'missing', outcome: 'unrepaired', otherCopy: 'unverified', detail: expect.stringContaining(discardedNotWorkedOut('primary')) })]);
-  expect(report.ok).toBe(false);
+  expect(snapshotsNotWorkedOutNotes(report)).toEqual([expect.stringContaining(`1 snapshot(s) the primary vault holds and the dr vault lacks were not worked out (${pair.snapshot.id}): ${DISCARDED_NOT_READ_REASON}, so none is counted missing nor copied`)]);
   expect(await pair.dr.store.has(key)).toBe(false);
+  const record = scrubRunSummary(report, { environment: 'dev', startedAt: '2026-12-02T00:00:00Z', endedAt: '2026-12-02T00:01:00Z' }, { previous: earlier });
+  expect(record.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key, problem: 'missing', since: '2026-12-01T00:00:00Z' })]);
+});
+
+it('a cut scheduled run past the repair cutoff still reads whether a lacked snapshot\'s backup discarded it: a FAILED backup\'s snapshot kept in the primary leaves run after run CLEAN with the note, where every cut run counted it missing and failed (review rF F2)', async () => {
+  // RUNBOOKS, "Scrub": a snapshot a failed run's cleanup could not delete (a legal hold) is left in the primary vault.
+  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  const runs: ScrubRunRecord[] = [];
+  const deps = {
+    environment: 'dev',
+    scrubLog: { latest: () => Promise.resolve(runs.at(-1)), record: (r: ScrubRunRecord) => Promise.resolve(void runs.push(r)) },
+    openVault: (side: 'primary' | 'dr') => Promise.resolve(pair[side]),
+    discardedSnapshots,
+    // Past the repair cutoff (the deadline less a minute), as the slice reads of every cut run stop.
+    deadline: Date.now() + COPY_BACK_RESERVE_MS / 2,
+  };
+  for (let run = 0; run < 2; run++) {
+    const summary = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps);
+    expect(summary).toMatchObject({ outcome: 'CLEAN', findings: [] });
+    expect(summary.notes).toContainEqual(expect.stringContaining(`1 snapshot(s) the primary vault holds and the dr vault lacks were discarded by their backup, FAILED or committed without them (${pair.snapshot.id})`));
+  }
+  expect(runs.map((r) => [r.outcome, r.outstanding?.objects])).toEqual([
+    ['CLEAN', []],
+    ['CLEAN', []],
+  ]);
+  expect(await pair.dr.store.has(`snapshots/${pair.snapshot.id}`)).toBe(false);
 });
 
 it('reads the catalog only when a vault lacks a snapshot the other holds', async () => {

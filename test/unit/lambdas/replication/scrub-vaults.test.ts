@@ -7,7 +7,7 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
-import { CORRUPT_REPAIR_DEADLINE_REASON, NEEDS_CUT_REASON, REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, DAMAGE_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
+import { CORRUPT_REPAIR_DEADLINE_REASON, heldBackReason, NEEDS_CUT_REASON, REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, DAMAGE_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
 import { ReadsStoppedError, readsUntilVault } from '../../../../lambdas/replication/reads-until-vault';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
@@ -121,6 +121,28 @@ it('a vault lacking a pack whose work-out of what it needs holds more blobs than
   expect(whole).toMatchObject({ ok: true, findings: [expect.objectContaining({ vault: 'dr', key: pack, problem: 'missing', outcome: 'repaired' })] });
   expect(whole.notWorkedOut).toBeUndefined();
   expect(await pair.dr.store.has(pack as string)).toBe(true);
+});
+
+it('a vault lacking a snapshot as well as more objects than the memory holds findings of holds the snapshot back: nothing copied, unrepaired with a good copy and why, where it was copied in first, before all it references (review rF F1)', async () => {
+  // With what it references not worked out (no finding), nothing held the snapshot: it was copied at once, and a copy-back
+  // the deadline cut left the DR vault offering a snapshot it could not restore, while the next run read CLEAN.
+  const snapshotKey = `snapshots/${pair.snapshot.id}`;
+  const lacked = (await listKeys(pair.dr.store, '')).filter((k) => /^(data|index|manifest)\//.test(k));
+  for (const key of [...lacked, snapshotKey]) await pair.dr.store.delete(key);
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 0.015;
+  const drBefore = await listKeys(pair.dr.store, '');
+
+  const report = await scrubVaults({ ...everything, fraction: 1 / 1000, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report).toMatchObject({ ok: false, notWorkedOut: { dr: lacked.length } });
+  expect(report.findings).toEqual([{ vault: 'dr', key: snapshotKey, problem: 'missing', detail: expect.any(String), outcome: 'unrepaired', reason: heldBackReason('dr', 'memory'), goodCopy: true }]);
+  expect(await listKeys(pair.dr.store, '')).toEqual(drBefore);
+  expect(summaryOf(report).outcome).toBe('REPAIRABLE');
+
+  // A function that holds the work-out copies everything, the snapshot last.
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 2048;
+  const whole = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(whole).toMatchObject({ ok: true });
+  expect(whole.findings.map((f) => [f.key, f.outcome])).toEqual([...lacked, snapshotKey].sort().map((key) => [key, 'repaired']));
 });
 
 it('repairs a pack corrupted in the primary vault from the DR copy, and the primary then restores byte for byte', async () => {
