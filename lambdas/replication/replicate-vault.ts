@@ -1,6 +1,6 @@
 import { type KeyProvider } from '../../vault';
 import { putKeyObject, unwrapKeyObjects } from '../../vault';
-import { mapBounded, markSnapshots } from '../../vault';
+import { loadIndexObject, mapBounded, markSnapshots, type MarkMemory } from '../../vault';
 import { sha256Hex } from '../../vault';
 import { type Vault } from '../../vault';
 import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
@@ -373,12 +373,24 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
   return { complete: true, copiedObjects, copiedBytes, remainingObjects, copiedSnapshots, ...leftOut, vouchedSnapshots: confirmed };
 }
 
-/** What the snapshots `ids` of the source reference (prune's mark): their manifest objects and blobs. */
-export async function referencesOf(source: Vault, ids: readonly string[]): Promise<SnapshotReferences> {
+/**
+ * What the snapshots `ids` of the source reference (prune's mark): their manifest objects and blobs. With `memory` (the
+ * scrub's: LookMemory), the mark stops past its blob limit with `memory.tooLarge()`; replication marks unbounded.
+ */
+export async function referencesOf(source: Vault, ids: readonly string[], memory?: MarkMemory): Promise<SnapshotReferences> {
   const snapshots = [];
   for (const id of ids) snapshots.push(await source.loadSnapshot(id));
-  return markSnapshots(source, snapshots);
+  return markSnapshots(source, snapshots, undefined, memory ? { memory } : {});
 }
+
+/**
+ * The scrub's bound on one look at what snapshots need (objectsTheSnapshotsLack): the keys its listing of both vaults
+ * may hold, and the blob records the index objects it loads may hold (all in `cache` counted, so every look with one
+ * cache shares the bound). Past either, `tooLarge()` is thrown before more is read. The scrub's function holds its own
+ * listings and findings meanwhile, so a look unbounded there ran it out of memory (review rJ F1). Replication passes
+ * none: its looks are as before.
+ */
+export type LookMemory = MarkMemory & { readonly keyLimit: number };
 
 /**
  * What the snapshots `ids` of `source` (their `references`: referencesOf) need in `target` and it lacks now, from a
@@ -394,13 +406,20 @@ export async function objectsTheSnapshotsLack(
   ids: readonly string[],
   references: SnapshotReferences,
   cache: Map<string, LoadedIndexObject> = new Map(),
+  memory?: LookMemory,
 ): Promise<string[]> {
-  return objectsTheSnapshotsNeed(source, target, ids, references, await listReferenced(source.store, target), cache);
+  return objectsTheSnapshotsNeed(source, target, ids, references, await listReferenced(source.store, target, memory), cache, memory);
 }
 
-/** missingKeys of each of REFERENCED_PREFIXES, in that order. */
-function listReferenced(source: VaultStore, target: VaultStore): Promise<Listing[]> {
-  return Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source, target, prefix)));
+/** missingKeys of each of REFERENCED_PREFIXES, in that order; with `memory`, all their keys together within its keyLimit. */
+function listReferenced(source: VaultStore, target: VaultStore, memory?: LookMemory): Promise<Listing[]> {
+  let keys = 0;
+  const count = memory
+    ? (): void => {
+        if (++keys > memory.keyLimit) throw memory.tooLarge();
+      }
+    : undefined;
+  return Promise.all(REFERENCED_PREFIXES.map((prefix) => missingKeys(source, target, prefix, count)));
 }
 
 /**
@@ -417,12 +436,15 @@ async function objectsTheSnapshotsNeed(
   references: SnapshotReferences,
   listings: readonly Listing[],
   cache: Map<string, LoadedIndexObject>,
+  memory?: LookMemory,
 ): Promise<string[]> {
   const [data, index, manifest] = listings as [Listing, Listing, Listing];
   const indexIds = (keys: readonly string[]): string[] => keys.map((key) => idFromKey(INDEX_PREFIX, key) as string);
+  const loadAll = memory ? countedIndexLoads(cache, memory) : undefined;
   const load = async (store: VaultStore, wanted: string[]): Promise<LoadedIndexObject[]> => {
     // The replica's index objects are opened with the source's keys: the same master key.
-    for (const object of await loadIndexObjectsOf(store, source.keys, wanted.filter((id) => !cache.has(id)))) cache.set(object.id, object);
+    const absent = wanted.filter((id) => !cache.has(id));
+    for (const object of loadAll ? await loadAll(store, source.keys, absent) : await loadIndexObjectsOf(store, source.keys, absent)) cache.set(object.id, object);
     return wanted.map((id) => cache.get(id) as LoadedIndexObject);
   };
   const [heldIndexes, offeredIndexes] = await Promise.all([load(target, indexIds(index.present)), load(source.store, indexIds(index.missing))]);
@@ -439,11 +461,31 @@ async function objectsTheSnapshotsNeed(
   return [...needs.keys, ...manifests];
 }
 
+/**
+ * loadIndexObjectsOf within `memory.blobLimit` blob records, those already in `cache` counted: checked before each read
+ * too, so that the reads under way beside the one that passed the limit start no other (as the scrub's work-out).
+ */
+export function countedIndexLoads(cache: ReadonlyMap<string, LoadedIndexObject>, memory: LookMemory): (store: VaultStore, keys: Vault['keys'], ids: readonly string[]) => Promise<LoadedIndexObject[]> {
+  let records = 0;
+  for (const object of cache.values()) records += object.packs.reduce((n, p) => n + p.count, 0);
+  return (store, keys, ids) =>
+    mapBounded([...ids].sort(), 8, async (id) => {
+      if (records > memory.blobLimit) throw memory.tooLarge();
+      const { object } = await loadIndexObject(store, keys, id);
+      records += object.packs.reduce((n, p) => n + p.count, 0);
+      if (records > memory.blobLimit) throw memory.tooLarge();
+      return object;
+    });
+}
+
 type Listing = { missing: string[]; common: string[]; present: string[] };
 
-/** Keys under `prefix` that the source has and the replica lacks, that both have, and the replica's keys there (well-formed vault keys only). */
-async function missingKeys(source: VaultStore, target: VaultStore, prefix: string): Promise<Listing> {
-  const [have, want] = await Promise.all([collect(target.list(prefix)), collect(source.list(prefix))]);
+/**
+ * Keys under `prefix` that the source has and the replica lacks, that both have, and the replica's keys there (well-formed
+ * vault keys only). `count` is called for each key listed (it throws to stop the listing).
+ */
+async function missingKeys(source: VaultStore, target: VaultStore, prefix: string, count?: () => void): Promise<Listing> {
+  const [have, want] = await Promise.all([collect(target.list(prefix), count), collect(source.list(prefix), count)]);
   const present = new Set(have);
   const wanted = want.filter((key) => isVaultObjectKey(prefix, key));
   return { missing: wanted.filter((key) => !present.has(key)), common: wanted.filter((key) => present.has(key)), present: have.filter((key) => isVaultObjectKey(prefix, key)) };
@@ -481,9 +523,12 @@ function packIdOfKey(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
 }
 
-async function collect(keys: AsyncIterable<string>): Promise<string[]> {
+async function collect(keys: AsyncIterable<string>, count?: () => void): Promise<string[]> {
   const out: string[] = [];
-  for await (const key of keys) out.push(key);
+  for await (const key of keys) {
+    count?.();
+    out.push(key);
+  }
   return out;
 }
 

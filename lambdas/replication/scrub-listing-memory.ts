@@ -73,3 +73,14 @@ export function scrubNeedsBlobLimit(memoryMb: number | undefined, findingsLeft: 
   if (memoryMb === undefined) return Infinity;
   return Math.floor((Math.max(0, findingsLeft) * SCRUB_FINDING_PEAK_BYTES) / PRUNE_PEAK_BYTES_PER_BLOB);
 }
+
+/**
+ * How many keys the look at what snapshots the scrub copied into a vault need (lookAfterPrunes: its listing of both
+ * vaults' data/, index/ and manifest/ again, missingKeys) may hold beside the scrub's own listings and findings: what
+ * `findingsLeft` findings would take, at SCRUB_LISTING_PEAK_BYTES_PER_KEY (the listings' own weight a key). Unbounded,
+ * that listing doubled what the listings' limit holds (review rJ F1). No limit without a memory size (a machine).
+ */
+export function scrubLookKeyLimit(memoryMb: number | undefined, findingsLeft: number): number {
+  if (memoryMb === undefined) return Infinity;
+  return Math.floor((Math.max(0, findingsLeft) * SCRUB_FINDING_PEAK_BYTES) / SCRUB_LISTING_PEAK_BYTES_PER_KEY);
+}

@@ -3,7 +3,7 @@ import { type LoadedIndexObject, Vault, VaultError, type VaultStore } from '../.
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
 import { isS3AccessDenied, ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
-import { copyVaultObject, objectsTheSnapshotsLack, referencesOf } from './replicate-vault';
+import { copyVaultObject, countedIndexLoads, type LookMemory, objectsTheSnapshotsLack, referencesOf } from './replicate-vault';
 import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
 import { type DamagedObject, describeDamage } from './scrub-damage';
@@ -13,7 +13,7 @@ import { type OtherCopy } from '../catalog/scrub-record';
 import { objectsNeeded, readThroughStore } from './vault-references';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { supersedingTombstones } from '../../vault';
-import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubNeedsBlobLimit } from './scrub-listing-memory';
+import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubLookKeyLimit, scrubNeedsBlobLimit } from './scrub-listing-memory';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
 
@@ -415,6 +415,10 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) && failedInto.has(b.vault)) {
       return done('unrepaired', `held back: other objects could not be repaired in the ${b.vault} vault, and a snapshot is made visible only when everything it may reference is there`);
     }
+    if (b.key.startsWith(SNAPSHOTS_PREFIX)) {
+      const cut = await lookCut(b);
+      if (cut !== undefined) return done('unrepaired', heldBackReason(b.vault, cut));
+    }
     try {
       await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true });
     } catch (err) {
@@ -441,14 +445,74 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // the whole repair budget and left the corrupt pack just read unrepaired as the cursor moved on (review rLL). Then
   // config first (the vault opens with it), snapshots last (the commit protocol).
   const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
+  // Each missing object is a finding held to the end of the run, counted against the memory the listings left
+  // (scrubFindingLimit); the looks at what copied snapshots need (lookAfterPrunes) get what the findings leave.
+  let findingsLeft = scrubFindingLimit(memoryMb, listed);
+  // Per vault, the index objects the looks at what snapshots copied into it need read (content-addressed: read once).
+  const lookCaches = new Map<VaultSide, Map<string, LoadedIndexObject>>();
+  const lookCacheOf = (side: VaultSide): Map<string, LoadedIndexObject> => {
+    const cache = lookCaches.get(side) ?? new Map<string, LoadedIndexObject>();
+    lookCaches.set(side, cache);
+    return cache;
+  };
+  const lookMemory = (side: VaultSide): LookMemory | undefined => {
+    if (memoryMb === undefined) return undefined;
+    const blobLimit = scrubNeedsBlobLimit(memoryMb, findingsLeft);
+    const ids = bad.filter((b) => b.vault === side && b.key.startsWith(SNAPSHOTS_PREFIX)).length;
+    return { blobLimit, keyLimit: scrubLookKeyLimit(memoryMb, findingsLeft), tooLarge: () => new ScrubNeedsTooLargeError((vaults[side] as Vault).location, ids, blobLimit, memoryMb) };
+  };
+  // Before a snapshot object is copied into a vault (missing or corrupt there), whether the look at what it needs there
+  // (lookAfterPrunes) fits the function's memory, per vault and problem (the snapshots copied together): copied first,
+  // a look that did not fit loaded every index object of the vault unbounded after the copy, where a vault lacking only
+  // a snapshot never met the work-out's bound (review rJ F1). Cut, the snapshots are held back. Not on a machine.
+  const lookChecks = new Map<string, Promise<NeedsCut | undefined>>();
+  const lookCut = (b: Bad): Promise<NeedsCut | undefined> => {
+    const memory = lookMemory(b.vault);
+    if (memory === undefined) return Promise.resolve(undefined);
+    const key = `${b.vault}:${b.problem}`;
+    const known = lookChecks.get(key);
+    if (known) return known;
+    const ids = bad.filter((x) => x.vault === b.vault && x.problem === b.problem && x.key.startsWith(SNAPSHOTS_PREFIX)).map((x) => x.key.slice(SNAPSHOTS_PREFIX.length));
+    const check = lookFits(b.vault, ids, memory);
+    lookChecks.set(key, check);
+    return check;
+  };
+  const lookFits = async (side: VaultSide, ids: readonly string[], memory: LookMemory): Promise<NeedsCut | undefined> => {
+    const referencedIn = (s: VaultSide): readonly string[] => listingOf(s).filter((key) => key.startsWith(DATA_PREFIX) || key.startsWith(INDEX_PREFIX) || key.startsWith(MANIFEST_PREFIX));
+    // The look lists these prefixes of both vaults again: about what the scrub's own listings hold of them.
+    if (referencedIn(side).length + referencedIn(other(side)).length > memory.keyLimit) return 'memory';
+    // Views, so that the mark's pages in flight are weighed against the function's memory without touching the vaults.
+    const view = (v: Vault): Vault => {
+      const bounded = repairsUntil !== undefined ? readsUntilVault(v, repairsUntil, now) : new Vault(v.store, v.keys, v.config);
+      bounded.memoryLimitMb = memoryMb;
+      return bounded;
+    };
+    const target = view(vaults[side] as Vault);
+    const source = view(vaults[other(side)] as Vault);
+    const indexIds = (keys: readonly string[]): string[] => keys.flatMap((key) => idFromKey(INDEX_PREFIX, key) ?? []);
+    const cache = lookCacheOf(side);
+    try {
+      await referencesOf(source, ids, memory);
+      const loadAll = countedIndexLoads(cache, memory);
+      const held = indexIds(listingOf(side)).filter((id) => !cache.has(id));
+      const offered = indexIds(sortedDifference(listingOf(other(side)), listingOf(side))).filter((id) => !cache.has(id));
+      for (const object of await loadAll(target.store, target.keys, held)) cache.set(object.id, object);
+      for (const object of await loadAll(source.store, source.keys, offered)) cache.set(object.id, object);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ScrubNeedsTooLargeError) return 'memory';
+      if (err instanceof ReadsStoppedError) return 'deadline';
+      // What cannot be read is named by the look after the copy, as before.
+      if (err instanceof VaultError) return undefined;
+      throw err;
+    }
+  };
   const healEach = async (problem: Bad['problem']): Promise<void> => {
     for (const r of [0, 1, 2]) await mapBounded(bad.filter((b) => b.problem === problem && rank(b.key) === r), options.concurrency ?? 3, heal);
   };
   await healEach('corrupt');
 
-  // What each vault lacks that the other holds, from the full listings whatever the slice. Each missing object is a
-  // finding held to the end of the run, counted against the memory the listings left (scrubFindingLimit).
-  let findingsLeft = scrubFindingLimit(memoryMb, listed);
+  // What each vault lacks that the other holds, from the full listings whatever the slice (findingsLeft).
   for (const side of sides) {
     const vault = vaults[side] as Vault;
     const listing = listingOf(side);
@@ -532,7 +596,8 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
         });
         return { failed, notCopied };
       };
-      const why = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack });
+      const memory = lookMemory(side);
+      const why = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, cache: lookCacheOf(side), ...(memory ? { memory } : {}) });
       if (why === undefined) continue;
       for (const f of copied) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${why}`, goodCopy: true };
     }
@@ -671,21 +736,31 @@ async function lookAfterPrunes(
   vault: Vault,
   source: Vault,
   ids: readonly string[],
-  options: Pick<ScrubVaultsOptions, 'deadline' | 'pruneWait'> & { now: () => number; copyBack(keys: readonly string[]): Promise<CopyBack> },
+  options: Pick<ScrubVaultsOptions, 'deadline' | 'pruneWait'> & {
+    now: () => number;
+    copyBack(keys: readonly string[]): Promise<CopyBack>;
+    /** The index objects read by the check before the copy (scrubVaults' lookFits), counted against `memory`. */
+    cache: Map<string, LoadedIndexObject>;
+    /** What the looks may hold (the function's memory): absent on a machine. */
+    memory?: LookMemory;
+  },
 ): Promise<string | undefined> {
-  const cache = new Map<string, LoadedIndexObject>();
+  const { cache, memory } = options;
+  const notChecked = (when: string): string =>
+    `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair`;
   // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
   // before the wait) tells how long the look after the wait takes; its copying gets COPY_BACK_RESERVE_MS.
   let references: Awaited<ReturnType<typeof referencesOf>>;
   let lookMs: number;
   let first: CopyBack;
   try {
-    references = await referencesOf(source, ids);
+    references = await referencesOf(source, ids, memory);
     const started = performance.now();
-    const lacking = await objectsTheSnapshotsLack(source, vault.store, ids, references, cache);
+    const lacking = await objectsTheSnapshotsLack(source, vault.store, ids, references, cache, memory);
     lookMs = performance.now() - started;
     first = await options.copyBack(lacking);
   } catch (err) {
+    if (err instanceof ScrubNeedsTooLargeError) return notChecked('');
     if (!(err instanceof VaultError)) throw err;
     return `what it needs in the ${side} vault could not be checked (${err.message})`;
   }
@@ -708,8 +783,9 @@ async function lookAfterPrunes(
   }
   let second: CopyBack;
   try {
-    second = await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, ids, references, cache));
+    second = await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, ids, references, cache, memory));
   } catch (err) {
+    if (err instanceof ScrubNeedsTooLargeError) return notChecked(' after the prune ended');
     if (!(err instanceof VaultError)) throw err;
     return `what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`;
   }
