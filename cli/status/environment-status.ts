@@ -43,6 +43,8 @@ export type EnvironmentStatus = {
    * warning, not judged. Absent when none.
    */
   scrubNotWorkedOut?: NonNullable<ScrubRunRecord['notWorkedOut']>;
+  /** Per vault of `scrubNotWorkedOut`, what cut its work-out (scrub-record.ts, `notWorkedOutCause`); absent in records from before it was kept. */
+  scrubNotWorkedOutCause?: NonNullable<ScrubRunRecord['notWorkedOutCause']>;
   problems: string[];
   /** Of `problems`, those about the mirrors' last checks and the vaults' last prunes, which the report's page shows from this (report-command.ts). */
   unreadMirrorsAndPrunes: string[];
@@ -120,6 +122,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
   }
   const withoutBackups = scrubObjectsWithoutBackups(latestScrub, shownBackups);
   const notWorkedOut = latestScrub === undefined || latestScrub === 'unreadable' ? undefined : latestScrub.notWorkedOut;
+  const notWorkedOutCause = notWorkedOut && latestScrub !== undefined && latestScrub !== 'unreadable' ? latestScrub.notWorkedOutCause : undefined;
   return {
     environment: environment.name,
     target: sources.target,
@@ -132,6 +135,7 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     prunes,
     ...(withoutBackups ? { scrubObjectsWithoutBackups: withoutBackups } : {}),
     ...(notWorkedOut ? { scrubNotWorkedOut: notWorkedOut } : {}),
+    ...(notWorkedOutCause ? { scrubNotWorkedOutCause: notWorkedOutCause } : {}),
     problems,
     unreadMirrorsAndPrunes,
   };

@@ -319,9 +319,16 @@ function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus): string[] {
  */
 function scrubNotWorkedOutLines(status: EnvironmentStatus): string[] {
   const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+  // The record names what cut it (review rJ F2); one from before that names both.
+  const why = (vault: string): string => {
+    const cause = status.scrubNotWorkedOutCause?.[vault as keyof NonNullable<EnvironmentStatus['scrubNotWorkedOutCause']>];
+    if (cause === 'memory') return "that needed more memory than its function has, and every scheduled run meets the same bound";
+    if (cause === 'deadline') return 'its deadline came first (a later run works them out if its time allows)';
+    return "its deadline or its function's memory came first";
+  };
   return Object.entries(status.scrubNotWorkedOut ?? {}).map(
     ([vault, n]) =>
-      `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): its deadline or its function's memory came first; ` +
+      `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): ${why(vault)}; ` +
       `run \`lifeboat scrub --vault ${vault} --repair ${flags}\` from a machine (no deadline or memory bound), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
   );
 }

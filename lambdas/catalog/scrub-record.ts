@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
 const count = z.number().int().nonnegative();
+const notWorkedOutCauseSchema = z.enum(['deadline', 'memory']);
+/** What cut a scrub's work-out of which objects a vault lacking some needs (scrub-vaults.ts): the repair cutoff, or the function's memory. */
+export type NotWorkedOutCause = z.infer<typeof notWorkedOutCauseSchema>;
 const cursorSchema = z.object({ cycle: z.number().int().positive(), after: z.string().nullable() });
 
 /** Objects an outstanding list names; the others are counted (`notListed`). */
@@ -123,6 +126,12 @@ export const scrubRunRecordSchema = z.object({
    * in records written before it was kept. A CLI from before reads a record with it: z.object drops keys it does not know.
    */
   notWorkedOut: z.object({ primary: count.optional(), dr: count.optional() }).optional(),
+  /**
+   * Per vault of `notWorkedOut`, what cut its work-out: `deadline` (the next run may have the time) or `memory` (every
+   * scheduled run meets the same bound: a scrub from a machine). Unnamed, status and the notes named both, for ever
+   * (review rJ F2). Absent in records written before it was kept, which are read as before.
+   */
+  notWorkedOutCause: z.object({ primary: notWorkedOutCauseSchema.optional(), dr: notWorkedOutCauseSchema.optional() }).optional(),
   corrupt: count,
   missing: count,
   repaired: count,

@@ -185,10 +185,21 @@ export function cutNotes(report: Pick<ScrubReport, 'cut' | 'nextCursor'>): strin
  * snapshots need (scrubVaults' `notWorkedOut`): neither missing nor damage, so a note (review rQ F2). The next run
  * resolves them only if its time and memory allow: a memory bound binds every scheduled run alike.
  */
-export function notWorkedOutNotes(report: Pick<ScrubReport, 'notWorkedOut'>): string[] {
+export function notWorkedOutNotes(report: Pick<ScrubReport, 'notWorkedOut' | 'notWorkedOutCause'>): string[] {
   return Object.entries(report.notWorkedOut ?? {}).map(([side, n]) => {
     const holder = side === 'primary' ? 'dr' : 'primary';
-    return `${n} data, index or manifest object(s) the ${holder} vault holds and the ${side} vault lacks were not worked out: ${NEEDS_CUT_REASON}, so none is counted missing and no snapshot it lacks is copied; the next run works them out if its time and memory allow and, with repair, copies those needed; else scrub from a machine, which has neither bound: lifeboat scrub --vault ${side} --repair (docs/RUNBOOKS.md, "Scrub")`;
+    const what = `${n} data, index or manifest object(s) the ${holder} vault holds and the ${side} vault lacks were not worked out`;
+    const effect = 'so none is counted missing and no snapshot it lacks is copied';
+    const fix = `lifeboat scrub --vault ${side} --repair (docs/RUNBOOKS.md, "Scrub")`;
+    // Named by the run that cut it (review rJ F2); a report without the cause names both, as before.
+    const cause = report.notWorkedOutCause?.[side as keyof NonNullable<ScrubReport['notWorkedOutCause']>];
+    if (cause === 'memory') {
+      return `${what}: they, or working out which of them that vault's snapshots need (its index objects, its snapshots' references), were more than the scrub function's memory holds, ${effect}; every scheduled run meets the same bound: scrub from a machine, which has none: ${fix}`;
+    }
+    if (cause === 'deadline') {
+      return `${what}: the run's deadline came before it worked out which of them that vault's snapshots need, ${effect}; the next run works them out if its time allows and, with repair, copies those needed; else scrub from a machine, which has no deadline: ${fix}`;
+    }
+    return `${what}: ${NEEDS_CUT_REASON}, ${effect}; the next run works them out if its time and memory allow and, with repair, copies those needed; else scrub from a machine, which has neither bound: ${fix}`;
   });
 }
 

@@ -9,7 +9,7 @@ import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snaps
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { ARCHIVED_COPY, whenRepairedAgain } from './scrub-objects-left';
-import { type OtherCopy } from '../catalog/scrub-record';
+import { type NotWorkedOutCause, type OtherCopy } from '../catalog/scrub-record';
 import { objectsNeeded, readThroughStore } from './vault-references';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { supersedingTombstones } from '../../vault';
@@ -149,6 +149,11 @@ export type ScrubReport = {
    * lacks are held back (heldBackReason). Absent when there are none.
    */
   readonly notWorkedOut?: Partial<Record<VaultSide, number>>;
+  /**
+   * Per vault of `notWorkedOut`, what cut its work-out: the run's deadline (the next run works them out if its time
+   * allows) or the function's memory (every scheduled run meets the same bound). Absent when `notWorkedOut` is.
+   */
+  readonly notWorkedOutCause?: Partial<Record<VaultSide, NotWorkedOutCause>>;
   /**
    * The keys `notWorkedOut` counts, per vault, sorted: what its full listing showed the vault lacks and the other holds.
    * A missing object an earlier run recorded there that is not among them the vault holds again, or the other vault no
@@ -316,6 +321,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const notNeeded: NonNullable<ScrubReport['notNeeded']> = {};
   const notWorkedOut: NonNullable<ScrubReport['notWorkedOut']> = {};
   const notWorkedOutKeys: NonNullable<ScrubReport['notWorkedOutKeys']> = {};
+  const notWorkedOutCause: NonNullable<ScrubReport['notWorkedOutCause']> = {};
   const discarded: NonNullable<ScrubReport['discardedSnapshots']> = {};
   const snapshotsNotWorkedOut: NonNullable<ScrubReport['snapshotsNotWorkedOut']> = {};
   const bad: Bad[] = [];
@@ -569,6 +575,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     if ('cut' in needs) {
       notWorkedOut[side] = referenced.length;
       notWorkedOutKeys[side] = [...referenced].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      notWorkedOutCause[side] = needs.cut;
       heldBack.set(side, heldBackReason(side, needs.cut));
     }
   }
@@ -632,7 +639,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     read,
     ...(Object.keys(notRead).length > 0 ? { notRead } : {}),
     ...(Object.keys(notNeeded).length > 0 ? { notNeeded } : {}),
-    ...(Object.keys(notWorkedOut).length > 0 ? { notWorkedOut, notWorkedOutKeys } : {}),
+    ...(Object.keys(notWorkedOut).length > 0 ? { notWorkedOut, notWorkedOutKeys, notWorkedOutCause } : {}),
     ...(Object.keys(discarded).length > 0 ? { discardedSnapshots: discarded } : {}),
     ...(Object.keys(snapshotsNotWorkedOut).length > 0 ? { snapshotsNotWorkedOut } : {}),
     ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } : {}),
@@ -799,7 +806,7 @@ async function lookAfterPrunes(
 export const DISCARDED_NOT_READ_REASON = 'its deadline came before it read whether their backups discarded them';
 
 /** What cut the work-out of which objects a vault lacking some needs: the repair cutoff, or the function's memory. */
-type NeedsCut = 'deadline' | 'memory';
+type NeedsCut = NotWorkedOutCause;
 
 /**
  * Why a snapshot missing in `side` is not copied when the work-out of what that vault needs was cut: none of the data/,

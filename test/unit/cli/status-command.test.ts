@@ -364,6 +364,12 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: sources({ backups: [b], latestScrub: async () => notWorkedOut }), now: () => NOW });
     expect((JSON.parse(json.out.join('\n')) as EnvironmentStatus).scrubNotWorkedOut).toEqual({ dr: 3 });
     expect(statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => clean }), NOW)).join('\n')).not.toContain('could not work out');
+    // A record naming the cause words the line from it (review rJ F2); one from before names both, as above.
+    const byMemory = await environmentStatus(sources({ target: 'aws', backups: [b], latestScrub: async () => ({ ...notWorkedOut, notWorkedOutCause: { dr: 'memory' } }) }), NOW);
+    expect(byMemory.scrubNotWorkedOutCause).toEqual({ dr: 'memory' });
+    expect(statusScreen(byMemory).join('\n').replace(/\n {4}/g, ' ')).toContain('(the other vault holds them): that needed more memory than its function has, and every scheduled run meets the same bound; run `lifeboat scrub --vault dr --repair --env dev --aws` from a machine');
+    const byDeadline = await environmentStatus(sources({ target: 'aws', backups: [b], latestScrub: async () => ({ ...notWorkedOut, notWorkedOutCause: { dr: 'deadline' } }) }), NOW);
+    expect(statusScreen(byDeadline).join('\n').replace(/\n {4}/g, ' ')).toContain('(the other vault holds them): its deadline came first (a later run works them out if its time allows); run');
   });
 
   it('damage with a good copy (REPAIRABLE) is shown, not judged', () => {

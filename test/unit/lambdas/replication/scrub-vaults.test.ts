@@ -22,6 +22,7 @@ import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../l
 import { ScrubListingTooLargeError } from '../../../../lambdas/replication/scrub-listing-too-large-error';
 import { SCRUB_LISTING_PEAK_BYTES_PER_KEY, scrubFindingLimit, scrubNeedsBlobLimit } from '../../../../lambdas/replication/scrub-listing-memory';
 import { indexBlobLimit } from '../../../../vault/blob-index/index-memory';
+import { scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
 
@@ -113,7 +114,15 @@ it('a vault lacking a pack whose work-out of what it needs holds more blobs than
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report).toMatchObject({ ok: true, findings: [], notWorkedOut: { dr: 1 }, notWorkedOutKeys: { dr: [pack] } });
   expect(await pair.dr.store.has(pack as string)).toBe(false);
-  expect(notWorkedOutNotes(report)).toEqual([expect.stringContaining(`1 data, index or manifest object(s) the primary vault holds and the dr vault lacks were not worked out: ${NEEDS_CUT_REASON}`)]);
+  // The memory, not the deadline, is named, in the report, its record and the note (review rJ F2).
+  expect(report.notWorkedOutCause).toEqual({ dr: 'memory' });
+  expect(scrubRunRecordSchema.parse(summaryOf(report)).notWorkedOutCause).toEqual({ dr: 'memory' });
+  expect(notWorkedOutNotes(report)).toEqual([
+    expect.stringContaining(
+      "1 data, index or manifest object(s) the primary vault holds and the dr vault lacks were not worked out: they, or working out which of them that vault's snapshots need (its index objects, its snapshots' references), were more than the scrub function's memory holds, so none is counted missing and no snapshot it lacks is copied; every scheduled run meets the same bound: scrub from a machine, which has none: lifeboat scrub --vault dr --repair",
+    ),
+  ]);
+  expect(notWorkedOutNotes({ notWorkedOut: report.notWorkedOut })).toEqual([expect.stringContaining(NEEDS_CUT_REASON)]);
 
   // The same small damage in a function of the default 2,048 MB is worked out, found missing and repaired.
   for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 2048;
@@ -586,7 +595,10 @@ it('a work-out of what a lacking vault needs cut at the repair cutoff makes no f
   expect(report).toMatchObject({ ok: true, findings: [], notWorkedOut: { dr: 2 } });
   expect(report.notNeeded).toBeUndefined();
   expect(summaryOf(report).outcome).toBe('CLEAN');
-  expect(notWorkedOutNotes(report)).toEqual([expect.stringContaining(`2 data, index or manifest object(s) the primary vault holds and the dr vault lacks were not worked out: ${NEEDS_CUT_REASON}`)]);
+  expect(report.notWorkedOutCause).toEqual({ dr: 'deadline' });
+  expect(notWorkedOutNotes(report)).toEqual([
+    expect.stringContaining("2 data, index or manifest object(s) the primary vault holds and the dr vault lacks were not worked out: the run's deadline came before it worked out which of them that vault's snapshots need, so none is counted missing"),
+  ]);
   // Uncut, the same vaults: both worked out as not needed.
   jest.restoreAllMocks();
   expect(await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true })).toMatchObject({ ok: true, findings: [], notNeeded: { dr: 2 } });
