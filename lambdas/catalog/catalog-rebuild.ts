@@ -1,4 +1,4 @@
-import { httpStatusOf, mapBounded, type Snapshot, snapshotKey, type UnreadableSnapshot, type Vault } from '../../vault';
+import { httpStatusOf, mapBounded, type Snapshot, snapshotKey, type SnapshotScanOptions, type UnreadableSnapshot, type Vault } from '../../vault';
 import { type BackupCatalog } from './backup-catalog';
 import { type BackupRecord, backupRecordSchema, type LegalHold, type BackupSourceRecord, snapshotFieldsOfSource, sourceTypeSchema, sumBackupTotals } from './backup-record';
 import { backupIdOfTags, type BackupSnapshotTags, readBackupSnapshotTags } from './backup-snapshot-tags';
@@ -6,6 +6,7 @@ import { CatalogItemInvalidError } from './catalog-errors';
 import { type CatalogRebuildMarker } from './catalog-rebuild-marker';
 import { compareRebuildOrder, type RebuildPosition } from './catalog-rebuild-order';
 import { catalogRebuildSnapshotLimit } from './catalog-rebuild-memory';
+import { scanTimeCheck, type ScanTimeProjection } from './catalog-rebuild-scan-time';
 import { CatalogRebuildTooManySnapshotsError } from './catalog-rebuild-too-many-snapshots-error';
 
 export type { RebuildPosition } from './catalog-rebuild-order';
@@ -40,7 +41,8 @@ export type { RebuildPosition } from './catalog-rebuild-order';
  * with no request per backup (audit aV1-2). Every round scans the whole vault first, SCAN_READS objects at once, and to its
  * end: a scan that stopped early at half the round's time (f5c916f4, review rD F1/F2) threw before the marker below was
  * written, and refused vaults a round would have finished. A vault with more snapshots than the function's memory holds
- * is refused once listed, before any is read (CatalogRebuildTooManySnapshotsError, catalog-rebuild-memory.ts).
+ * is refused once listed, before any is read (CatalogRebuildTooManySnapshotsError, catalog-rebuild-memory.ts), and one
+ * whose scan its first reads show would leave the round no time to write, at once (catalog-rebuild-scan-time.ts).
  *
  * Unfinished, it says so in the catalog itself (catalog-rebuild-marker.ts): before its first write it puts a marker
  * holding the position from which the catalog is whole, moves it to where each round stopped, and deletes it once
@@ -168,14 +170,15 @@ type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[
  * (25 plans of hourly backups kept a year) at ~35 ms an S3 GET took ~875 s, more than a round's 840, so every round failed
  * having written nothing. 48 stays under the AWS SDK's 50 sockets (more would queue in the client, not go faster) and, at
  * ~1,400 GETs a second, well under S3's 5,500 a second on one prefix (all snapshots share `snapshots/`). More in flight
- * holds no more memory (the scan keeps every snapshot anyway): memory binds first, at ~490,000 snapshots in the round's
- * default 2,048 MB (catalog-rebuild-memory.ts), where at ~35 ms a GET the scan reads ~490,000 in ~360 s of the round's ~840.
+ * holds no more memory (the scan keeps every snapshot anyway). At the round's default 2,048 MB memory binds first, at
+ * ~490,000 snapshots (catalog-rebuild-memory.ts), up to ~76 ms a GET (~35 ms: ~360 s of the round's ~840); slower, a
+ * vault read across regions at ~100 ms, time does, at ~374,000 (780 s, leaving the 60 s to write: catalog-rebuild-scan-time.ts).
  */
 const SCAN_READS = 48;
 
 export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogRebuildReport> {
   const clock = deps.now ?? (() => new Date());
-  const { snapshots, unreadable } = await deps.vault.scanSnapshots({ concurrency: SCAN_READS, afterListing: (listed) => refusePastMemory(listed, deps) });
+  const { snapshots, unreadable } = await deps.vault.scanSnapshots(scanBounds(deps, () => clock().getTime()));
   const byId = new Map(snapshots.map((s) => [s.id, s]));
   const groups = new Map<string, Snapshot[]>();
   let untagged = 0;
@@ -333,12 +336,34 @@ function holdsWarning(notRebuilt: number, recovered: number): string | undefined
   );
 }
 
-/** A vault whose snapshots the function's memory cannot hold: refused before any is read, rather than a kill with no message. */
-function refusePastMemory(listed: number, deps: CatalogRebuildDeps): void {
-  const limit = catalogRebuildSnapshotLimit(deps.memoryMb);
-  if (deps.memoryMb !== undefined && listed > limit) {
-    throw new CatalogRebuildTooManySnapshotsError(listed, limit, deps.memoryMb, deps.finishWith, deps.doneAbove ? { earlierMark: deps.doneAbove.startedAt } : {});
-  }
+/**
+ * The scan, refused rather than killed with no message: a vault whose snapshots the function's memory cannot hold, before
+ * any is read; with a deadline, a scan whose first reads show it would leave less than SCAN_WRITE_WINDOW_MS of the round
+ * to write (catalog-rebuild-scan-time.ts), as soon as they do (review rK F3).
+ */
+function scanBounds(deps: CatalogRebuildDeps, now: () => number): SnapshotScanOptions {
+  const state = deps.doneAbove ? { earlierMark: deps.doneAbove.startedAt } : {};
+  let listed = 0;
+  let check: ((read: number) => ScanTimeProjection | undefined) | undefined;
+  return {
+    concurrency: SCAN_READS,
+    afterListing: (count) => {
+      listed = count;
+      const limit = catalogRebuildSnapshotLimit(deps.memoryMb);
+      if (deps.memoryMb !== undefined && listed > limit) {
+        throw new CatalogRebuildTooManySnapshotsError(listed, { why: 'memory', limit, memoryMb: deps.memoryMb }, deps.finishWith, state);
+      }
+      if (deps.deadline !== undefined) check = scanTimeCheck(listed, deps.deadline, now);
+    },
+    afterRead: (read) => {
+      const projection = check?.(read);
+      // Once: the reads still in flight settle and report too, after the first refusal has stopped the scan.
+      if (projection !== undefined) {
+        check = undefined;
+        throw new CatalogRebuildTooManySnapshotsError(listed, { why: 'time', ...projection }, deps.finishWith, state);
+      }
+    },
+  };
 }
 
 /** The COMMITTED record that the snapshots of one backup id stand for, or why there is none. */

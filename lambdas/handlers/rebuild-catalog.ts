@@ -4,10 +4,13 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type LegalHoldTally, legalHoldWarnings, rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
 import { catalogRebuildCommandLine } from '../catalog/catalog-rebuild-command-line';
 import { CatalogRebuildIncompleteError, nothingWrittenAdvice, partialCatalogAdvice } from '../catalog/catalog-rebuild-incomplete-error';
+import { earlierRoundsSaid, type EarlierRoundsCreated } from '../catalog/catalog-rebuild-earlier-rounds';
+import { type RebuildMarker } from '../catalog/catalog-rebuild-marker';
 import { addUpRounds, earlierHolds, earlierRoundsShape } from '../catalog/catalog-rebuild-rounds';
 import { catalogRebuildSide } from '../catalog/catalog-rebuild-side';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../catalog/catalog-rebuild-summary';
-import { CatalogRebuildTooManySnapshotsError } from '../catalog/catalog-rebuild-too-many-snapshots-error';
+import { CatalogRebuildTooManySnapshotsError, type RefusedRebuildState } from '../catalog/catalog-rebuild-too-many-snapshots-error';
+import { classifyError, TransientError } from '../runtime/errors';
 import { snapshotPresence } from '../catalog/snapshot-presence';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
 import { type LambdaRuntime } from '../runtime/lambda-runtime';
@@ -46,7 +49,8 @@ export type RebuildRound = {
  * invocation's time runs out; the workflow invokes it again (`done: false`) up to CATALOG_REBUILD_ROUNDS times, and a
  * round skips what the earlier ones wrote (catalog-rebuild.ts, doneAbove). Out of rounds, or a round that could write
  * nothing (the vault's scan took its time), fails with CatalogRebuildIncompleteError naming the command that finishes it;
- * a vault with more snapshots than the function's memory holds, with CatalogRebuildTooManySnapshotsError before any is read.
+ * a vault with more snapshots than the function's memory holds, with CatalogRebuildTooManySnapshotsError before any is read,
+ * and one whose scan would leave no time to write, with the same error as soon as its first reads show it.
  */
 export const handler = rebuildCatalogHandler();
 
@@ -60,10 +64,15 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
   const remaining = invocation?.getRemainingTimeInMillis();
   const deadline = remaining !== undefined ? Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) : undefined;
   const previous = input.rebuild;
-  const vault = await runtime.openVault(side);
-  // From the primary, the DR vault's listing decides copies.dr; the DR vault's own records are COMMITTED in both.
-  const dr = side === 'primary' ? await snapshotPresence(runtime.vaultStore('dr')) : undefined;
   const command = catalogRebuildCommandLine({ vault: side, region: runtime.config.homeVault, environment: runtime.environment, aws: !runtime.config.localEndpoints });
+  // The failed execution has no output: what a round fails with says what the earlier rounds created (review rK F1).
+  const failed = async (err: unknown, location: string): Promise<never> => {
+    throw err instanceof CatalogRebuildTooManySnapshotsError ? await refusedRound(err, previous, runtime.catalog, location) : withEarlierRounds(err, previous, location);
+  };
+  const vault = await runtime.openVault(side).catch((err: unknown) => failed(err, `the ${side} vault`));
+  const location = vault.store.location;
+  // From the primary, the DR vault's listing decides copies.dr; the DR vault's own records are COMMITTED in both.
+  const dr = side === 'primary' ? await snapshotPresence(runtime.vaultStore('dr')).catch((err: unknown) => failed(err, location)) : undefined;
   const report = await rebuildCatalog({
     vault,
     side,
@@ -75,12 +84,10 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     ...(runtime.config.memoryMb !== undefined ? { memoryMb: runtime.config.memoryMb } : {}),
     ...(previous?.resumeBelow ? { doneAbove: previous.resumeBelow } : {}),
     finishWith: command,
-  }).catch(async (err: unknown) => {
-    throw err instanceof CatalogRebuildTooManySnapshotsError ? await refusedForMemory(err, previous, runtime.catalog, vault.store.location) : err;
-  });
+  }).catch((err: unknown) => failed(err, location));
   const round = (previous?.round ?? 0) + 1;
   const summary = summarizeRebuild(report, { drProblem: dr?.problem });
-  const { created, holds, createdAttention, summary: total } = addUpRounds(report, summary, previous, vault.store.location);
+  const { created, holds, createdAttention, summary: total } = addUpRounds(report, summary, previous, location);
   const { progress } = report;
   if (progress.complete) return { done: true, round, created, holds, createdAttention, report: { ...total, rounds: round } };
 
@@ -109,30 +116,59 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
 }
 
 /**
- * A round refused for memory, with what only the handler knows (review rI): a later round's error carries the records the
- * earlier rounds created and their legal-hold warnings (F1: the failed execution has no output, review rL R2), and one
- * with no earlier mark of this run the marker an earlier, unfinished rebuild may have left (F2: its restores by time stay refused).
+ * A round refused (for memory or time), with what only the handler knows (review rI): a later round's error carries the
+ * records the earlier rounds created and their legal-hold warnings (F1: the failed execution has no output, review rL R2),
+ * and one with no earlier mark of this run the marker an earlier, unfinished rebuild may have left (F2: its restores by
+ * time stay refused), and whether that rebuild wrote the backup it stands at (review rK F2: one that wrote nothing left
+ * the later points in time without their backups too).
  */
-async function refusedForMemory(
+async function refusedRound(
   err: CatalogRebuildTooManySnapshotsError,
   previous: z.infer<typeof inputSchema>['rebuild'],
-  catalog: Pick<BackupCatalog, 'rebuildMarker'>,
+  catalog: Pick<BackupCatalog, 'rebuildMarker' | 'getBackup'>,
   location: string,
 ): Promise<CatalogRebuildTooManySnapshotsError> {
-  const earlierRounds = previous !== undefined ? { created: previous.created, holdWarnings: legalHoldWarnings(earlierHolds(previous), location) } : undefined;
-  const standingMarker =
-    err.state.earlierMark === undefined
-      ? await catalog
-          .rebuildMarker()
-          .read()
-          .then(
-            (marker) => (marker !== undefined ? { reliableFrom: marker.reliableFrom.startedAt, writtenAt: marker.writtenAt } : undefined),
-            (readErr: unknown) => ({ unreadable: readErr instanceof Error ? readErr.message : String(readErr) }),
-          )
-      : undefined;
-  return new CatalogRebuildTooManySnapshotsError(err.listed, err.limit, err.memoryMb, err.finishWith, {
+  const earlierRounds = previous !== undefined ? earlierRoundsOf(previous, location) : undefined;
+  const standingMarker = err.state.earlierMark === undefined ? await standingMarkerOf(catalog) : undefined;
+  return new CatalogRebuildTooManySnapshotsError(err.listed, err.bound, err.finishWith, {
     ...err.state,
     ...(earlierRounds !== undefined ? { earlierRounds } : {}),
     ...(standingMarker !== undefined ? { standingMarker } : {}),
   });
+}
+
+/** The marker an earlier rebuild left, as the refusal words it; a record of its backup that cannot be read counts as none written (the advice that claims less). */
+async function standingMarkerOf(catalog: Pick<BackupCatalog, 'rebuildMarker' | 'getBackup'>): Promise<RefusedRebuildState['standingMarker']> {
+  let marker: RebuildMarker | undefined;
+  try {
+    marker = await catalog.rebuildMarker().read();
+  } catch (readErr) {
+    return { unreadable: readErr instanceof Error ? readErr.message : String(readErr) };
+  }
+  if (marker === undefined) return undefined;
+  const written = await catalog.getBackup(marker.reliableFrom.backupId).then(
+    (record) => record !== undefined,
+    () => false,
+  );
+  return { reliableFrom: marker.reliableFrom.startedAt, writtenAt: marker.writtenAt, ...(written ? {} : { wroteNothing: true as const }) };
+}
+
+function earlierRoundsOf(previous: NonNullable<z.infer<typeof inputSchema>['rebuild']>, location: string): EarlierRoundsCreated {
+  return { created: previous.created, holdWarnings: legalHoldWarnings(earlierHolds(previous), location) };
+}
+
+/**
+ * Any other error of a later round, permanent (review rK F1: only the refusal said the earlier rounds' records and holds;
+ * a LegalHoldUnreadError, an invalid catalog item or a denied KMS key failed the execution without them): its message
+ * says them, its class and name kept, so the workflow's Catch sees the same error. A transient one is left as it is: the
+ * round is retried with the same input, and the rounds' totals go on in its state.
+ */
+function withEarlierRounds(err: unknown, previous: z.infer<typeof inputSchema>['rebuild'], location: string): unknown {
+  if (previous === undefined) return err;
+  const classified = classifyError(err);
+  if (!(classified instanceof Error) || classified instanceof TransientError) return err;
+  const ended = /[.!?]$/.test(classified.message) ? classified.message : `${classified.message}.`;
+  const said = earlierRoundsSaid(earlierRoundsOf(previous, location));
+  classified.message = `${ended} ${said.charAt(0).toUpperCase()}${said.slice(1)}`;
+  return classified;
 }

@@ -49,6 +49,12 @@ export type SnapshotScanOptions = {
    * scan: a caller that holds every snapshot (the catalog rebuild) refuses a vault its memory cannot hold before reading it.
    */
   readonly afterListing?: (listed: number) => void;
+  /**
+   * Called after each snapshot object is read (readable or not), with how many have been read so far; what it throws
+   * stops the scan: no further object is read, those in flight settle, and the scan throws it. A caller with a deadline
+   * (the catalog rebuild) stops a scan that would outlast it rather than be killed in the middle of it.
+   */
+  readonly afterRead?: (read: number) => void;
 };
 
 /** A vault that already exists where a new one was asked for. */
@@ -523,7 +529,7 @@ export class Vault {
    * Every snapshot object, read `concurrency` at a time (8 unless told): the readable snapshots oldest first, and the objects
    * that failed their integrity check or vanished while listing (a concurrent prune). Any other
    * error (no access, the store is down) is thrown: then nothing can be said about the vault.
-   * `afterListing` may stop the scan by throwing, before any snapshot object is read.
+   * `afterListing` may stop the scan by throwing, before any snapshot object is read; `afterRead`, after any.
    */
   async scanSnapshots(options: SnapshotScanOptions = {}): Promise<SnapshotListing> {
     const ids: string[] = [];
@@ -534,6 +540,7 @@ export class Vault {
     const snapshots: Snapshot[] = [];
     const unreadable: UnreadableSnapshot[] = [];
     options.afterListing?.(ids.length);
+    let read = 0;
     await mapBounded(ids, options.concurrency ?? 8, async (id) => {
       try {
         snapshots.push(await this.loadSnapshot(id));
@@ -542,6 +549,7 @@ export class Vault {
         else if (err instanceof VaultObjectNotFoundError) unreadable.push({ key: err.key, reason: 'it was deleted while the snapshots were listed' });
         else throw err;
       }
+      options.afterRead?.(++read);
     });
     snapshots.sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
     unreadable.sort((a, b) => a.key.localeCompare(b.key));

@@ -618,7 +618,7 @@ it('refuses a vault with more snapshots than the function\'s memory holds, befor
   await expect(refused).rejects.toBeInstanceOf(CatalogRebuildTooManySnapshotsError);
   await expect(refused).rejects.toMatchObject({
     listed: 6,
-    limit: 0,
+    bound: { why: 'memory', limit: 0, memoryMb: 128 },
     message: expect.stringMatching(
       /^the vault holds 6 snapshot objects, more than the 0 a catalog-rebuild function of 128 MB holds .*"functionMemory": \{ "rebuild-catalog": 1024 \}.*every restore by point in time, the latest backup and failover are affected.*: lifeboat catalog rebuild --vault primary --env prod --aws$/,
     ),
@@ -630,13 +630,43 @@ it('refuses a vault with more snapshots than the function\'s memory holds, befor
   expect((await rebuildCatalog(deps())).progress).toEqual({ complete: true });
 });
 
+// Review rK F3: at 2,048 MB the memory bound admits ~490,000 snapshots, whose scan at ~100 ms a GET (a vault read across
+// regions) takes ~1,020 s: past Lambda's 900 s the function was killed mid-scan with no message and no marker. The scan's
+// end is projected from its first reads; one that would leave less than a minute to write is refused at once.
+it('with a deadline, stops a scan whose first reads show it would leave the round no time to write, and finishes one that leaves it', async () => {
+  await commitChain();
+  // Every GET takes 6 s, all six in flight at once (48 are), on the rebuild's clock.
+  let now = 0;
+  store.beforeSnapshotGet = async () => {
+    const started = now;
+    await new Promise((resolve) => setImmediate(resolve));
+    now = Math.max(now, started + 6_000);
+  };
+  // At its first read (6 s, past the 5 s probe) the scan projects 36 s: 54 s left of a 90 s round, less than the 60 s to write.
+  const refused = rebuildCatalog(deps({ now: () => new Date(now), deadline: 90_000, finishWith: 'lifeboat catalog rebuild --vault primary --env prod --aws' }));
+  await expect(refused).rejects.toBeInstanceOf(CatalogRebuildTooManySnapshotsError);
+  await expect(refused).rejects.toMatchObject({
+    listed: 6,
+    bound: { why: 'time', read: 1, elapsedMs: 6_000, projectedMs: 36_000, leftToWriteMs: 54_000 },
+    message: expect.stringMatching(
+      /^the vault holds 6 snapshot objects, more than a catalog-rebuild round reads with time left to write: its first 1 took 6 s, so reading all of them would take ~36 s and leave 54 s of the round to write in, less than the 60 s a round needs .*: this round stopped its scan and wrote nothing\. No Lambda setting makes the reads faster .*rebuild from a machine.*\. The catalog has none of the vault's backups written by this rebuild.*: lifeboat catalog rebuild --vault primary --env prod --aws$/,
+    ),
+  });
+  expect(catalog.records.size).toBe(0);
+  expect(catalog.markerWrites).toEqual([]);
+  // The same reads in a round of 200 s leave it 164 s: the scan goes on to its end and the round writes every backup.
+  now = 0;
+  expect((await rebuildCatalog(deps({ now: () => new Date(now), deadline: 200_000 }))).progress).toEqual({ complete: true });
+  expect(catalog.records.size).toBe(3);
+});
+
 // Review rI F3: past what Lambda's largest size holds, the advice named 10,240 MB, a size its own bound refuses.
 it('past what 10,240 MB holds, names no memory size and sends the rebuild to a machine', () => {
   const most = catalogRebuildSnapshotLimit(10_240);
   expect(most).toBe(2_587_306);
   expect(catalogRebuildMemoryFor(most)).toBe(10_240);
   expect(catalogRebuildMemoryFor(most + 1)).toBeUndefined();
-  const refused = new CatalogRebuildTooManySnapshotsError(3_000_000, most, 10_240, 'lifeboat catalog rebuild --vault primary --env prod --aws');
+  const refused = new CatalogRebuildTooManySnapshotsError(3_000_000, { why: 'memory', limit: most, memoryMb: 10_240 }, 'lifeboat catalog rebuild --vault primary --env prod --aws');
   expect(refused.message).toMatch(/this round read and wrote nothing\. No Lambda memory size holds it \(10,240 MB, Lambda's largest, holds 2,587,306\): rebuild from a machine\. The catalog has none/);
   expect(refused.message).not.toContain('functionMemory');
 });

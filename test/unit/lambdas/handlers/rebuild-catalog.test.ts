@@ -210,6 +210,8 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     const small = (read?: () => Promise<RebuildMarker | undefined>) => () =>
       ({ ...runtime(), config: { homeVault: 'dr', memoryMb: 128 }, catalog: { ...catalog, rebuildMarker: () => ({ ...catalog.rebuildMarker(), ...(read ? { read } : {}) }) } }) as unknown as LambdaRuntime;
     marker = { reliableFrom: { startedAt: '2026-03-02T10:00:00.000Z', backupId: '20260302T100000Z-00000002' }, vault: 'dr', writtenAt: '2026-12-01T00:00:00.000Z' };
+    // That rebuild wrote the backup its marker stands at.
+    records.set('20260302T100000Z-00000002', { backupId: '20260302T100000Z-00000002', plan: 'orders', environment: 'prod', status: 'COMMITTED', strategy: 'full', startedAt: '2026-03-02T10:00:00.000Z', sourceNames: ['orders-bucket'], sources: [], shardCount: 1 });
     const standing = (await rebuildCatalogHandler(small())({ request: {} }, invocation(15 * MINUTE)).catch((e: Error) => e)) as Error;
     expect(standing.name).toBe('CatalogRebuildTooManySnapshotsError');
     expect(standing.message).toMatch(
@@ -223,6 +225,91 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     marker = undefined;
     const none = (await rebuildCatalogHandler(small())({ request: {} }, invocation(15 * MINUTE)).catch((e: Error) => e)) as Error;
     expect(none.message).toContain('the rebuild stopped before writing its marker, so they are not refused');
+  });
+
+  // Review rK F2: an earlier execution whose first round's scan took its time left its marker at the vault's newest backup
+  // and wrote nothing; the refusal said later points in time already found their backup.
+  it('a first round refused for memory, under the marker of an earlier rebuild that wrote nothing, says none of the vault\'s backups is written', async () => {
+    const small = () => ({ ...runtime(), config: { homeVault: 'dr', memoryMb: 128 } }) as unknown as LambdaRuntime;
+    marker = { reliableFrom: { startedAt: '2026-03-03T10:00:00.000Z', backupId: '20260303T100000Z-00000003' }, vault: 'dr', writtenAt: '2026-12-01T00:00:00.000Z' };
+    const refused = (await rebuildCatalogHandler(small)({ request: {} }, invocation(15 * MINUTE)).catch((e: Error) => e)) as Error;
+    expect(refused.name).toBe('CatalogRebuildTooManySnapshotsError');
+    expect(refused.message).toMatch(
+      /or rebuild from a machine\. An earlier rebuild of this catalog did not finish \(its marker stands, written 2026-12-01T00:00:00\.000Z\)\. The catalog has none of the vault's backups written by this rebuild, so every restore by point in time, the latest backup and failover are affected: .*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
+    );
+    expect(refused.message).not.toContain('later points in time already find their backup');
+  });
+
+  // Review rK F1: only the refusal for memory carried the earlier rounds' records and holds; any other permanent error of a
+  // later round failed the execution (which has no output) without them.
+  it('a later round failing with any permanent error says what the earlier rounds created and their legal holds, its name kept; a transient one is left as it is', async () => {
+    const previous = { round: 1, created: 5000, holds: { notRebuilt: 5000, recovered: 0 }, createdAttention: 0, resumeBelow: { startedAt: '2026-03-03T10:00:00.000Z', backupId: '20260303T100000Z-00000003' } };
+    // S3 answers GetObjectLegalHold 503 (an outage): LegalHoldUnreadError, not retried.
+    const locked: VaultStore = Object.assign(Object.create(vault.store) as VaultStore, {
+      legalHold: async () => {
+        throw Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+      },
+    });
+    const lockedVault = await openVault(locked, new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }));
+    const unreadHolds = () => ({ ...runtime(), openVault: async () => lockedVault }) as unknown as LambdaRuntime;
+    await expect(rebuildCatalogHandler(unreadHolds)({ request: {}, rebuild: previous }, invocation(60 * MINUTE))).rejects.toMatchObject({
+      name: 'LegalHoldUnreadError',
+      message: expect.stringMatching(
+        /could not be read \(Please reduce your request rate\.\).*run the rebuild again \(the records it wrote stay\)\. The earlier rounds of this run created 5000 record\(s\)\. Legal holds are not rebuilt: .* none of the 5000 record\(s\) created here is held, .*still stop their deletion\.$/,
+      ),
+    });
+    // The vault key denied by KMS, before the vault is open.
+    const denied = () =>
+      ({
+        ...runtime(),
+        openVault: async () => {
+          throw Object.assign(new Error('User is not authorized to perform: kms:Decrypt'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+        },
+      }) as unknown as LambdaRuntime;
+    await expect(rebuildCatalogHandler(denied)({ request: {}, rebuild: previous }, invocation(60 * MINUTE))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringMatching(/^User is not authorized to perform: kms:Decrypt\. The earlier rounds of this run created 5000 record\(s\)\. Legal holds are not rebuilt: /),
+    });
+    // Retried with the same input, which carries the totals on: its message is the one the retry policy and the log expect.
+    throttleIndexOf = '20260302T100000Z-00000002';
+    await expect(rebuildCatalogHandler(runtime)({ request: {}, rebuild: previous }, invocation(60 * MINUTE))).rejects.toThrow(
+      expect.objectContaining({ name: 'TransientError', message: 'ProvisionedThroughputExceededException: throttled' }) as Error,
+    );
+  });
+
+  // Review rK F3: at 2,048 MB the memory bound admits vaults whose scan, read across regions, outlasts Lambda's 15 minutes:
+  // the function was killed mid-scan with no message and no marker.
+  it('a round whose first reads show its scan would leave no time to write fails at once with CatalogRebuildTooManySnapshotsError; one that leaves it goes on', async () => {
+    const slowReads = (latency: number) => {
+      const listing = vault.store;
+      const slow: VaultStore = Object.assign(Object.create(listing) as VaultStore, {
+        get: async (key: string, range?: Parameters<VaultStore['get']>[1]) => {
+          const started = Date.now();
+          await new Promise((resolve) => setImmediate(resolve));
+          const body = await listing.get(key, range);
+          // The three snapshot GETs are in flight at once: each ends `latency` after it started.
+          if (key.startsWith('snapshots/')) jest.setSystemTime(Math.max(Date.now(), started + latency));
+          return body;
+        },
+      });
+      return async () => {
+        const slowVault = await openVault(slow, new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }));
+        return () => ({ ...runtime(), openVault: async () => slowVault }) as unknown as LambdaRuntime;
+      };
+    };
+    // 5 minutes a GET: the first read projects 15 minutes for the three, past the round's 14.
+    const tooSlow = await slowReads(5 * MINUTE)();
+    await expect(rebuildCatalogHandler(tooSlow)({ request: {} }, invocation(15 * MINUTE))).rejects.toMatchObject({
+      name: 'CatalogRebuildTooManySnapshotsError',
+      message: expect.stringMatching(
+        /^the vault holds 3 snapshot objects, more than a catalog-rebuild round reads with time left to write: its first 1 took 300 s, so reading all of them would take ~900 s and end 60 s past the round's end, less than the 60 s a round needs .*this round stopped its scan and wrote nothing\. No Lambda setting makes the reads faster .*the rebuild stopped before writing its marker, so they are not refused.*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
+      ),
+    });
+    expect(records.size).toBe(0);
+    expect(marker).toBeUndefined();
+    // 2 minutes a GET: at most 6 projected, 8 left to write: the round writes as before (each record takes 10 minutes here).
+    const slowButFits = await slowReads(2 * MINUTE)();
+    await expect(rebuildCatalogHandler(slowButFits)({ request: {} }, invocation(15 * MINUTE))).resolves.toMatchObject({ done: false, round: 1, created: 2 });
   });
 
   // Review rL R2: the failed execution has no output, so the holds the rounds carried were said nowhere.
