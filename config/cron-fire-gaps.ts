@@ -1,5 +1,5 @@
 import { nextFireTime } from './next-fire-time';
-import { type CronExpression } from './schedule-expression';
+import { type CronExpression, type ScheduleExpression } from './schedule-expression';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -55,4 +55,20 @@ export function cronFireGapsMs(expression: CronExpression, years: number = cronC
     day = next;
   }
   return gaps;
+}
+
+/**
+ * The gaps between consecutive fires of a schedule, ms: a `rate(...)`'s period, a `cron(...)`'s (cronFireGapsMs); undefined
+ * for an `at(...)`, which fires once, or a cron that never fires. The longest (backup schedules against their RPO,
+ * longest-schedule-gap.ts) and the shortest (drill schedules against the drill's timeout) are read from them.
+ */
+export function scheduleGapsMs(expression: ScheduleExpression): readonly number[] | undefined {
+  switch (expression.kind) {
+    case 'rate':
+      return [expression.periodMs];
+    case 'at':
+      return undefined;
+    case 'cron':
+      return cronFireGapsMs(expression);
+  }
 }

@@ -1,26 +1,14 @@
 import { type Duration } from 'aws-cdk-lib';
-import { cronFireGapsMs } from '../../config/cron-fire-gaps';
-import { type CronExpression, parseScheduleExpression, type ScheduleExpression } from '../../config/schedule-expression';
+import { scheduleGapsMs } from '../../config/cron-fire-gaps';
+import { parseScheduleExpression, type ScheduleExpression } from '../../config/schedule-expression';
 
 /**
  * The shortest time a schedule (in UTC, as DrillWorkflow deploys it) leaves between two consecutive fires, ms: a
- * `rate(...)`'s period; for a `cron(...)`, the shortest gap between fires within 4 years (28 for a day picked by its
- * place in the month) from the first fire at or after 2001-01-01 (cronFireGapsMs, which longestScheduleGapMs reads the
- * longest of); undefined for an `at(...)`, which fires once.
+ * `rate(...)`'s period; a `cron(...)`'s shortest gap between fires within cronCycleYears from the first fire at or after
+ * 2001-01-01 (config/cron-fire-gaps.ts); undefined for an `at(...)`, which fires once.
  */
 export function shortestScheduleGapMs(expression: ScheduleExpression): number | undefined {
-  switch (expression.kind) {
-    case 'rate':
-      return expression.periodMs;
-    case 'at':
-      return undefined;
-    case 'cron':
-      return shortestCronGapMs(expression);
-  }
-}
-
-function shortestCronGapMs(expression: CronExpression): number | undefined {
-  const gaps = cronFireGapsMs(expression);
+  const gaps = scheduleGapsMs(expression);
   if (gaps === undefined || gaps.length === 0) return undefined;
   return gaps.reduce((shortest, gap) => Math.min(shortest, gap), Infinity);
 }
