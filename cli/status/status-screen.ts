@@ -334,6 +334,20 @@ function scrubNotWorkedOutLines(status: EnvironmentStatus): string[] {
 }
 
 /**
+ * The snapshots a vault lacks whose record the latest scrub had no time to read (environment-status.ts): it did not
+ * count them missing, since their backup may have discarded them, so no row shows them, and one really missing was
+ * shown nowhere while every run was cut (review rN F2). Later runs read others of them; a scrub from a machine reads all.
+ */
+function scrubSnapshotsNotWorkedOutLines(status: EnvironmentStatus): string[] {
+  const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+  return Object.entries(status.scrubSnapshotsNotWorkedOut ?? {}).map(
+    ([vault, n]) =>
+      `! the last scrub could not work out whether ${n} snapshot(s) the ${vault} vault lacks (the other vault holds them) are missing or were discarded by their backup: its deadline came before it read their records; ` +
+      `a later run reads them if its time allows, or run \`lifeboat scrub --vault ${vault} --repair ${flags}\` from a machine (no deadline), which copies those missing (docs/RUNBOOKS.md, "Scrub")`,
+  );
+}
+
+/**
  * Why the DR copy is ✗: the dr-copy-age alarm's rule (plan-status.ts, DrCopyObjectiveStatus). Nothing
  * when the DR copy is the last committed backup: that one's age beyond the RPO has its own reason.
  */
@@ -417,7 +431,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
-  for (const note of [...notes, ...scrubObjectsWithoutBackupsLines(status), ...scrubNotWorkedOutLines(status), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
+  for (const note of [...notes, ...scrubObjectsWithoutBackupsLines(status), ...scrubNotWorkedOutLines(status), ...scrubSnapshotsNotWorkedOutLines(status), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
   const mirrors = mirrorLines(status);
   if (mirrors.length > 0) {
     lines.push(`Mirrors in ${status.drRegion} (${MARK.ok}: last check equal, at most 2× its schedule old, lag within the RPO):`);

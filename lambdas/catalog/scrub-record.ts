@@ -132,6 +132,13 @@ export const scrubRunRecordSchema = z.object({
    * (review rJ F2). Absent in records written before it was kept, which are read as before.
    */
   notWorkedOutCause: z.object({ primary: notWorkedOutCauseSchema.optional(), dr: notWorkedOutCauseSchema.optional() }).optional(),
+  /**
+   * Per vault, the snapshots it lacks (the other vault holds them) whose record there the run had no time to read, so
+   * whether their backup discarded them was not worked out (scrub-vaults.ts, `snapshotsNotWorkedOut`): neither missing
+   * nor a finding, so without this a snapshot really missing was in no record and the run CLEAN (review rN F2);
+   * `lifeboat status` says so. Absent when none, and in records written before it was kept.
+   */
+  snapshotsNotWorkedOut: z.object({ primary: count.optional(), dr: count.optional() }).optional(),
   corrupt: count,
   missing: count,
   repaired: count,

@@ -29,6 +29,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     read: { ...report.read },
     ...(report.notWorkedOut ? { notWorkedOut: { ...report.notWorkedOut } } : {}),
     ...(report.notWorkedOutCause ? { notWorkedOutCause: { ...report.notWorkedOutCause } } : {}),
+    ...(report.snapshotsNotWorkedOut ? { snapshotsNotWorkedOut: Object.fromEntries(Object.entries(report.snapshotsNotWorkedOut).map(([side, ids]) => [side, ids.length])) } : {}),
     ...(report.notRead ? { archivedNotRead: Object.fromEntries(Object.entries(report.notRead).map(([side, n]) => [side, n.archived])) } : {}),
     corrupt: report.findings.filter((f) => f.problem === 'corrupt').length,
     missing: report.findings.filter((f) => f.problem === 'missing').length,

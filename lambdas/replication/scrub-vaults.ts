@@ -16,6 +16,7 @@ import { supersedingTombstones } from '../../vault';
 import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubLookKeyLimit, scrubNeedsBlobLimit } from './scrub-listing-memory';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
+import { lackedSnapshotReadOrder } from './lacked-snapshot-read-order';
 
 export type ScrubScope = VaultSide | 'both';
 
@@ -60,8 +61,8 @@ export type ScrubVaultsOptions = {
    * does it start a read to work out what a vault lacking something needs after that cutoff: the data/, index/ and
    * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsWithin), for the next run, and the snapshots it
    * lacks are held back (heldBackReason). It starts no read of the record of a snapshot it lacks, to tell whether its
-   * backup discarded it (`discardedSnapshots`), after the deadline less DAMAGE_MAPPING_MARGIN_MS: such a snapshot is then
-   * `snapshotsNotWorkedOut`, not missing. What is left
+   * backup discarded it (`discardedSnapshots`), after the deadline less DISCARDED_READS_MARGIN_MS (each vault lacking
+   * some gets a share of the time left): such a snapshot is then `snapshotsNotWorkedOut`, not missing. What is left
    * unrepaired with no good copy is mapped to its backups by reads that start none after the deadline less
    * DAMAGE_MAPPING_MARGIN_MS; cut there, each object is reported without them, with a note. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
@@ -169,7 +170,7 @@ export type ScrubReport = {
   readonly discardedSnapshots?: Partial<Record<VaultSide, readonly string[]>>;
   /**
    * Per vault, the snapshots it lacks that the other vault holds whose record there the run did not read by its time
-   * (the deadline less DAMAGE_MAPPING_MARGIN_MS), so whether their backup discarded them was not worked out
+   * (the deadline less DISCARDED_READS_MARGIN_MS, or this vault's share of it), so whether their backup discarded them was not worked out
    * (DISCARDED_NOT_READ_REASON): neither missing nor copied, and no finding, as `notWorkedOut`; an earlier run's
    * finding of one is kept outstanding (scrub-outstanding.ts). Counted missing, a FAILED backup's snapshot kept on
    * purpose in one vault (a legal hold, the DR vault's retention) made every cut run REPAIRABLE (review rF F2). Sorted
@@ -217,8 +218,9 @@ export const COPY_BACK_RESERVE_MS = 60_000;
 
 /**
  * Time kept between the end of the repairs and the deadline, for what follows them: the repairs in flight (each a
- * read of the other copy, a copy and a read of the copy), the look for a running prune and its copy-backs, and the
- * mapping of damage to backups, which gets what is left of it: it starts no read after the deadline less
+ * read of the other copy, a copy and a read of the copy), the look for a running prune and its copy-backs, the reads
+ * of the records of the snapshots a vault lacks (none starts after the deadline less DISCARDED_READS_MARGIN_MS), and
+ * the mapping of damage to backups, which gets what is left of it: it starts no read after the deadline less
  * DAMAGE_MAPPING_MARGIN_MS, and cut there names the objects without their backups (describeDamageUntil). The same
  * minute as COPY_BACK_RESERVE_MS: no repair starts after the deadline less that
  * minute (missing objects come from the full listings whatever the slice, so a vault lacking a whole backup has more
@@ -246,6 +248,17 @@ export const REPAIR_BUDGET_MS = 120_000;
  * at a time), so those in flight then end before the deadline.
  */
 export const DAMAGE_MAPPING_MARGIN_MS = 10_000;
+
+/**
+ * Time kept before the deadline in which no read of a lacked snapshot's record starts (discardedSnapshotsIn: whether its
+ * backup discarded it). They only tell what is missing, so they run past the repair cutoff (COPY_BACK_RESERVE_MS),
+ * where a cut run's slice reads stop too and none was read (review rF F2); but run to the mapping's margin, as they
+ * did, reads of a vault lacking many snapshots took all of it, and the mapping of what no copy can restore, next,
+ * started no read and named no backup (review rN F1). Half a minute: the records get the half-minute past the cutoff
+ * (~27,000 at 32 in flight and ~35 ms a GET), and the mapping the 20 s from here to its margin, about what a vault of a
+ * few thousand snapshots takes (~5 requests a snapshot, 8 index objects at a time).
+ */
+export const DISCARDED_READS_MARGIN_MS = 30_000;
 
 /** Why an object whose repair the deadline left no time to start is unrepaired: a missing one. */
 export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next scrub with repair copies the rest";
@@ -325,6 +338,16 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const discarded: NonNullable<ScrubReport['discardedSnapshots']> = {};
   const snapshotsNotWorkedOut: NonNullable<ScrubReport['snapshotsNotWorkedOut']> = {};
   const bad: Bad[] = [];
+  // Per vault, the snapshots it lacks that the other holds and its retention did not forget: their records are read
+  // (discardedSnapshotsIn), and every vault lacking some gets a share of the time for them.
+  const lackedSnapshotsOf = new Map<VaultSide, readonly string[]>();
+  for (const side of sides) {
+    const forgotten = options.forgotten?.[side];
+    const lacked = sortedDifference(snapshotKeysOf(listingOf(other(side))), snapshotKeysOf(listingOf(side)))
+      .map((key) => key.slice(SNAPSHOTS_PREFIX.length))
+      .filter((id) => forgotten === undefined || !forgotten.has(id));
+    lackedSnapshotsOf.set(side, lacked);
+  }
   for (const [index, side] of sides.entries()) {
     const vault = vaults[side] as Vault;
     const results = inStep.results[index] ?? [];
@@ -528,13 +551,19 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // Asked after this vault's slice was read, well after the listings: a snapshot a failed run's cleanup deleted since
     // they were taken has its FAILED record (marked first) in the catalog's byPlan index by now.
     const holder = vaults[other(side)];
-    const lackedSnapshots = unforgotten.filter((key) => key.startsWith(SNAPSHOTS_PREFIX)).map((key) => key.slice(SNAPSHOTS_PREFIX.length));
-    // These reads only tell what is missing (no repair starts past the repair cutoff anyway), so they run until the
-    // mapping's margin: stopped at the cutoff, as the slice reads of a cut run are, a cut run read none (review rF F2).
+    const lackedSnapshots = lackedSnapshotsOf.get(side) ?? [];
+    // These reads only tell what is missing (no repair starts past the repair cutoff anyway), so they run past it, to
+    // DISCARDED_READS_MARGIN_MS. This vault gets an even share of the time left with the vaults after it that lack
+    // snapshots too: with no share, the first vault's reads took it all and the other's went unread (review rN F1).
     // A snapshot whose record was not read is not worked out (snapshotsNotWorkedOut), neither missing nor copied.
+    const sharing = sides.slice(sides.indexOf(side)).filter((s) => (lackedSnapshotsOf.get(s)?.length ?? 0) > 0).length;
+    const readsUntil = (deadline: number): { until: number; now: () => number } => {
+      const at = now();
+      return { until: at + Math.max(0, deadline - DISCARDED_READS_MARGIN_MS - at) / Math.max(1, sharing), now };
+    };
     const found =
       holder && options.discardedSnapshots && lackedSnapshots.length > 0
-        ? await discardedSnapshotsIn(holder, lackedSnapshots, options.discardedSnapshots, options.deadline !== undefined ? { until: options.deadline - DAMAGE_MAPPING_MARGIN_MS, now } : undefined)
+        ? await discardedSnapshotsIn(holder, lackedSnapshotReadOrder(lackedSnapshots, options.cursor, inScope), options.discardedSnapshots, options.deadline !== undefined ? readsUntil(options.deadline) : undefined)
         : undefined;
     const failed = found?.discarded ?? new Set<string>();
     const notLookedUp = found?.notRead ?? new Set<string>();
@@ -914,3 +943,18 @@ async function objectsVaultNeeds(
   }
 }
 
+/** The snapshots/ keys of a sorted listing: a contiguous run of it, found by binary search. */
+function snapshotKeysOf(listing: readonly string[]): readonly string[] {
+  const from = (key: string): number => {
+    let low = 0;
+    let high = listing.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((listing[middle] as string) < key) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  // '0' follows '/': the first key past every snapshots/ one.
+  return listing.slice(from(SNAPSHOTS_PREFIX), from(`${SNAPSHOTS_PREFIX.slice(0, -1)}0`));
+}

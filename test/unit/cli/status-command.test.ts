@@ -372,6 +372,19 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(statusScreen(byDeadline).join('\n').replace(/\n {4}/g, ' ')).toContain('(the other vault holds them): its deadline came first (a later run works them out if its time allows); run');
   });
 
+  // Review rN F2: a snapshot one vault lacks whose record the run had no time to read is no finding; really missing, it
+  // was shown nowhere while every run was cut.
+  it('a latest run that did not read whether the snapshots a vault lacks are missing (snapshotsNotWorkedOut): an environment ! line per vault, shown, not judged', async () => {
+    const notRead: ScrubRunRecord = { ...clean, cut: true, snapshotsNotWorkedOut: { dr: 2 }, outstanding: { objects: [], notListed: 0 } };
+    const status = await environmentStatus(sources({ target: 'aws', backups: [b], latestScrub: async () => notRead }), NOW);
+    expect(status.scrubSnapshotsNotWorkedOut).toEqual({ dr: 2 });
+    expect(status.withinObjectives).toBe(true);
+    expect(statusScreen(status).join('\n').replace(/\n {4}/g, ' ')).toContain(
+      '! the last scrub could not work out whether 2 snapshot(s) the dr vault lacks (the other vault holds them) are missing or were discarded by their backup: its deadline came before it read their records; a later run reads them if its time allows, or run `lifeboat scrub --vault dr --repair --env dev --aws` from a machine (no deadline)',
+    );
+    expect(statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => clean }), NOW)).join('\n')).not.toContain('snapshot(s) the dr vault lacks');
+  });
+
   it('damage with a good copy (REPAIRABLE) is shown, not judged', () => {
     const repairable = { ...clean, outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, goodCopy: true, backups: [] }], notListed: 0 } };
     const r = row([b], [], repairable);

@@ -4,11 +4,14 @@ import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { discardedSnapshotsIn, discardedSnapshotsOf } from '../../../../lambdas/replication/discarded-snapshots';
 import { runScrubRunbook, snapshotsNotWorkedOutNotes } from '../../../../lambdas/replication/scrub-runbook';
-import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_NOT_READ_REASON, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_NOT_READ_REASON, DISCARDED_READS_MARGIN_MS, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
+import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
-import { listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
+import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { catalogRecord, MemoryPrimaryCatalog } from './memory-primary-catalog';
 
@@ -158,8 +161,9 @@ it('a cut scheduled run past the repair cutoff still reads whether a lacked snap
     scrubLog: { latest: () => Promise.resolve(runs.at(-1)), record: (r: ScrubRunRecord) => Promise.resolve(void runs.push(r)) },
     openVault: (side: 'primary' | 'dr') => Promise.resolve(pair[side]),
     discardedSnapshots,
-    // Past the repair cutoff (the deadline less a minute), as the slice reads of every cut run stop.
-    deadline: Date.now() + COPY_BACK_RESERVE_MS / 2,
+    // Past the repair cutoff (the deadline less a minute), as the slice reads of every cut run stop, and before the
+    // records' own stop (review rN F1).
+    deadline: Date.now() + (COPY_BACK_RESERVE_MS + DISCARDED_READS_MARGIN_MS) / 2,
   };
   for (let run = 0; run < 2; run++) {
     const summary = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps);
@@ -171,6 +175,79 @@ it('a cut scheduled run past the repair cutoff still reads whether a lacked snap
     ['CLEAN', []],
   ]);
   expect(await pair.dr.store.has(`snapshots/${pair.snapshot.id}`)).toBe(false);
+});
+
+/** Backs the pair's tree up again into the primary vault, `count` times, each as backup `${prefix}-i`; returns the snapshot ids. */
+async function morePrimarySnapshots(prefix: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push((await backupDirectory(pair.primary, path.join(dir, 'src'), { tags: [`backupId:${prefix}-${i}`, 'plan:files'] })).snapshot.id);
+  return ids;
+}
+
+/** Makes the primary vault's `loadSnapshot`, when discardedSnapshotsIn calls it (a lacked snapshot's record), run `onRead` first. */
+function onRecordRead(vault: VaultPair['primary'], onRead: (id: string) => void): void {
+  const load = vault.loadSnapshot.bind(vault);
+  vault.loadSnapshot = (id: string) => {
+    if ((new Error().stack ?? '').includes('discardedSnapshotsIn')) onRead(id);
+    return load(id);
+  };
+}
+
+it('a cut run\'s reads of lacked snapshots\' records stop 30 s before the deadline, leaving the mapping of lost objects time to name their backups, and the two vaults share their time (review rN F1)', async () => {
+  // A pack damaged in both vaults (lost); the vaults lack 5 and 3 snapshots of each other.
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  await corrupt(pair.dr.store, pack as string);
+  const extra = await morePrimarySnapshots('b-extra', 7);
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', { N: 1024, r: 8, p: 1 }) });
+  for (const id of extra.slice(0, 5)) await pair.primary.store.delete(`snapshots/${id}`);
+  for (const id of [pair.snapshot.id, ...extra.slice(5)]) await pair.dr.store.delete(`snapshots/${id}`);
+  const D = 10_000_000;
+  let t = 0;
+  // Past the repair cutoff when the lacked snapshots are sorted out (as after a cut run's corrupt repairs): 55 s left.
+  const late = { has: () => ((t = Math.max(t, D - 55_000)), false) } as unknown as ReadonlySet<string>;
+  // Each record read takes 10 s.
+  const reads = { primary: 0, dr: 0 };
+  onRecordRead(pair.primary, () => ((reads.dr++, (t += 10_000))));
+  onRecordRead(pair.dr, () => ((reads.primary++, (t += 10_000))));
+  const noneDiscarded = () => Promise.resolve(new Set<string>());
+  const report = await scrubVaults({ ...everything, repair: false, vaults: { primary: pair.primary, dr: pair.dr }, forgotten: { primary: late, dr: late }, discardedSnapshots: noneDiscarded, deadline: D, now: () => t });
+  // Reads to the mapping's margin took it all (the primary's five, the DR's none), and the lost pack named no backup.
+  expect(report.backupsNotWorkedOut).toBeUndefined();
+  expect(report.damage).toEqual([expect.objectContaining({ key: pack, affects: expect.arrayContaining([expect.objectContaining({ backupId: BACKUP })]) })]);
+  expect(reads.primary).toBeGreaterThan(0);
+  expect(reads.dr).toBeGreaterThan(0);
+  expect(reads.primary + reads.dr).toBeLessThan(8);
+});
+
+it('cut runs read different lacked snapshots\' records, so one really missing is found, and each record counts those not worked out (review rN F2)', async () => {
+  // Two FAILED backups' snapshots the primary kept (a legal hold) and a COMMITTED one's lost from the DR vault.
+  const kept = await morePrimarySnapshots('b-kept', 2);
+  for (const [i] of kept.entries()) catalog.records.set(`b-kept-${i}`, recordOf(`b-kept-${i}`, 'FAILED'));
+  catalog.records.set(BACKUP, recordOf(BACKUP, 'COMMITTED', [pair.snapshot.id]));
+  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  const D = 10_000_000;
+  let t = 0;
+  // A record read takes the run past the mapping's margin: each run reads one.
+  const read: string[] = [];
+  onRecordRead(pair.primary, (id) => {
+    read.push(id);
+    t = D - DAMAGE_MAPPING_MARGIN_MS + 1;
+  });
+  const runs: ScrubRunRecord[] = [];
+  for (let run = 0; run < 3; run++) {
+    t = D - 200_000;
+    const cursor = runs.at(-1)?.nextCursor ?? FIRST_SCRUB_CURSOR;
+    const report = await scrubVaults({ scope: 'both', fraction: 1 / 3, cursor, repair: true, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots, deadline: D, now: () => t });
+    runs.push(scrubRunSummary(report, { environment: 'dev', startedAt: `2026-12-0${run + 1}T00:00:00Z`, endedAt: `2026-12-0${run + 1}T00:01:00Z` }, { previous: runs.at(-1) }));
+  }
+  expect(runs.map((r) => r.snapshotsNotWorkedOut)).toEqual([{ dr: 2 }, { dr: 2 }, { dr: 2 }]);
+  // Each run started where its cursor stood: the three read the three records, and the one whose record was the missing
+  // snapshot's found it missing (the deadline left no time to copy it).
+  expect([...read].sort()).toEqual([...kept, pair.snapshot.id].sort());
+  const found = runs.filter((r) => r.unrepairedKeys.includes(`snapshots/${pair.snapshot.id}`));
+  expect(found).toHaveLength(1);
+  expect(found[0]).toMatchObject({ outcome: 'REPAIRABLE', missing: expect.any(Number) });
 });
 
 it('reads the catalog only when a vault lacks a snapshot the other holds', async () => {
