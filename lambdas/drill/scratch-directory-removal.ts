@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { constants as fsc, existsSync } from 'node:fs';
 import { type FileHandle, lstat, open, opendir, readlink, rmdir, unlink } from 'node:fs/promises';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { forEachBounded, type FsPath } from '../../vault';
 import { DrillScratchError } from './drill-errors';
 
@@ -34,19 +35,25 @@ import { DrillScratchError } from './drill-errors';
  *   move made by another NFS client (an operator's `mv` on an EC2 instance mounting the same EFS) never updates;
  * - so each name is also looked up again (review rG F1): lstat of `/proc/self/fd/<parent's fd>/<name>`, from the
  *   descriptor the walk holds on the parent (no link on the way; lstat follows no last one), must find the directory
- *   held, for the directory and every directory above it to the scratch root before a pass, for the directory alone
- *   before its rmdir (those above were checked at its pass). A lookup by name goes to the server once the client's
- *   cache of the parent's attributes expires (Linux NFS defaults: 30 to 60 s a directory), so a move by another client
- *   shows within that.
- * The cost: a readlink and depth + 1 lstats a pass, a readlink and an lstat an rmdir, which the NFS client answers from
- * its cache but once an attribute timeout (a leaf directory ten levels down: 14 calls, beside an unlink a file).
+ *   held: before a pass the directory's own and those of the directories above it to the scratch root not looked up
+ *   in the last CHAIN_RECHECK_MS of the walk's clock (review rL F1), before its rmdir the directory's alone (those
+ *   above were checked at its pass). The Linux NFS client answers a lookup from its cache of names while it trusts its
+ *   cached attributes of the parent: until they time out (defaults: 30 to 60 s a directory), or sooner once a change
+ *   it made to the parent itself (the walk's unlink or rmdir there) shows one it did not make. So another client's
+ *   move may show to a lookup only up to a minute after it, and the second a directory above waits between lookups
+ *   adds at most that second; the directory a pass is over is looked up at every pass.
+ * The cost: a readlink and an lstat a pass and an rmdir, and an lstat a second for each directory above. Looking every
+ * one up at every pass (a name past PINNED_DEPTH as a path of up to depth names) made the cost grow as the depth
+ * squared: a tree 25 to 30 deep took twice the time of a walk without the lookups (review rL F1). On NFS an lstat of a
+ * directory the walk has just emptied is a round trip (its cached attributes are stale), beside an unlink a file.
  * If either finds it elsewhere, the walk leaves that directory (the shallowest looked up elsewhere) and all under it,
  * names it in a DrillScratchError once the rest is removed (cut by the time: in what it returns), and goes on; one
- * removed meanwhile (link count 0, or NFS's ESTALE) is no error. A pass already under way when it moves ends, and a
- * directory above moved by another client during a pass is seen at its parent's next pass, after that rmdir of the
- * directory the pass emptied (checking once a file would double the calls). The kernel shows no path longer than
- * PATH_MAX, so the walk empties no directory deeper than that: it stops with a DrillScratchError naming it. An error
- * that stops the walk names the directories found moved before it too (review rG F4).
+ * removed meanwhile (link count 0, or NFS's ESTALE, which a lookup may answer too) is no error. A pass already under
+ * way when it moves ends, and a directory above moved by another client during a pass is seen at the first pass
+ * CHAIN_RECHECK_MS or more after its last lookup, after that rmdir of the directory the pass emptied (checking once a
+ * file would double the calls). The kernel shows no path longer than PATH_MAX, so the walk empties no directory deeper
+ * than that: it stops with a DrillScratchError naming it. An error that stops the walk names the directories found
+ * moved before it too (review rG F4).
  */
 
 /** Files unlinked at once: libuv runs file-system calls on 4 threads, and EFS answers each in a few milliseconds. */
@@ -80,6 +87,14 @@ const IDLE_PASSES = 2;
 const REFILLED_PASSES = 10;
 
 /**
+ * Milliseconds a directory above the one a pass is over counts as in place after a lookup found it there. Another NFS
+ * client's move shows to a lookup only once this client revalidates the parent (up to its 30 to 60 s attribute
+ * timeout), and a move on this machine shows in the kernel's path, read every pass: a second here adds a second to a
+ * delay NFS allows anyway, and saves a lookup of every directory above at every pass (review rL F1).
+ */
+const CHAIN_RECHECK_MS = 1_000;
+
+/**
  * Bytes of a path the kernel takes (PATH_MAX, with its NUL). Used only to name which directory moved: a deeper
  * directory's path is looked up from the shallowest open ancestor it fits under.
  */
@@ -99,8 +114,12 @@ export type MovedDirectory = { readonly path: string; readonly remade?: true };
  */
 export type DirectoryRemoval = { done: boolean; removed: number; moved?: MovedDirectory[] };
 
-/** Where there is no /proc (`pinned`, this machine's unless a test says otherwise); and the directories earlier calls' cuts returned as moved. */
-export type DirectoryRemovalOptions = { pinned?: boolean; movedBefore?: readonly MovedDirectory[] };
+/**
+ * Where there is no /proc (`pinned`, this machine's unless a test says otherwise); the directories earlier calls' cuts
+ * returned as moved; and the walk's clock in milliseconds (`now`, performance.now unless a test says otherwise), by which
+ * a directory above is looked up again after CHAIN_RECHECK_MS.
+ */
+export type DirectoryRemovalOptions = { pinned?: boolean; movedBefore?: readonly MovedDirectory[]; now?: () => number };
 
 /** `name` in directory `dir`, as bytes: a name need not be UTF-8, and a Buffer path reaches it as it is. */
 function childOf(dir: FsPath, name: Buffer): Buffer {
@@ -145,8 +164,11 @@ async function identityAt(at: FsPath): Promise<Identity | undefined> {
     const { dev, ino } = await lstat(at, { bigint: true });
     return { dev, ino };
   } catch (err) {
-    // ENOTDIR: a file in a directory's place on the way; ELOOP: links in a loop in one's place.
-    if (codeOf(err) === 'ENOENT' || codeOf(err) === 'ENOTDIR' || codeOf(err) === 'ELOOP') return undefined;
+    // ENOTDIR: a file in a directory's place on the way; ELOOP: links in a loop in one's place; ESTALE: NFS's answer
+    // when another client removed the directory looked up from (review rL: it ended the cleanup raw), which inPlace's
+    // link count then tells from a move.
+    const code = codeOf(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ESTALE') return undefined;
     throw err;
   }
 }
@@ -221,14 +243,15 @@ function shown(name: Buffer): string {
 
 /**
  * A directory the walk is in: its name in its parent, how it is reached (undefined: closed for PINNED_DEPTH), which
- * directory it is, and what its last pass left to walk; and of the passes whose rmdir found it not empty, how many there
- * were, how many in a row removed nothing under it, and the walk's count of removals at the last (what was removed under
- * it since).
+ * directory it is, when its name was last found to be it (the walk's clock), and what its last pass left to walk; and
+ * of the passes whose rmdir found it not empty, how many there were, how many in a row removed nothing under it, and
+ * the walk's count of removals at the last (what was removed under it since).
  */
 type Frame = {
   name: Buffer;
   reached: Reached | undefined;
   identity: Identity;
+  checkedAt: number;
   pending: Buffer[];
   refilled: number;
   idle: number;
@@ -248,6 +271,8 @@ class Walk {
     /** The scratch root's kernel path, read again if a directory's is not under it (the root itself renamed). */
     private rootPath: Buffer,
     private readonly timeLeft: () => number,
+    /** The walk's clock (ms), by which a directory above is looked up again after CHAIN_RECHECK_MS. */
+    private readonly clock: () => number,
   ) {}
 
   /** Removes everything under the top directory (frames[0]) and it; false when the time ran out first. */
@@ -304,8 +329,9 @@ class Walk {
     return true;
   }
 
+  /** The frame of a directory just opened by its name from its parent: that was a lookup of the name. */
   frameOf(name: Buffer, reached: Reached & { identity: Identity }): Frame {
-    return { name, reached, identity: reached.identity, pending: [], refilled: 0, idle: 0, removedAt: this.removed, listedAll: false };
+    return { name, reached, identity: reached.identity, checkedAt: this.clock(), pending: [], refilled: 0, idle: 0, removedAt: this.removed, listedAll: false };
   }
 
   /**
@@ -325,7 +351,7 @@ class Walk {
       }
     }
     // Where the kernel's path already shows a move, every name is looked up, to find the one that moved.
-    const elsewhere = now === 'too long' ? undefined : await this.firstElsewhere(shown ? from : 0, depth);
+    const elsewhere = now === 'too long' ? undefined : await this.firstElsewhere(shown ? from : 0, depth, shown);
     if (shown && elsewhere === undefined) return true;
     // Removed by someone else (a concurrent sweep): what the walk was for, not a move. NFS may answer ESTALE. Only the
     // link count says so: the kernel's path of a removed directory ends with " (deleted)", but so may a name (review rG F2).
@@ -350,15 +376,20 @@ class Walk {
   /**
    * The shallowest directory from `from` to `depth` whose name, looked up again, is not the directory the walk went
    * into (moved, or something else at its name); undefined when each is. Looked up from the parent's descriptor when
-   * the walk holds it; past PINNED_DEPTH from the nearest one it holds, through names checked just before.
+   * the walk holds it; past PINNED_DEPTH from the nearest one it holds, through the names above it. `recent`: those
+   * above `depth` found in place within CHAIN_RECHECK_MS are not looked up; one found elsewhere then has them looked
+   * up, as one of them may be what moved (a lookup through their names fails as well).
    */
-  private async firstElsewhere(from: number, depth: number): Promise<number | undefined> {
+  private async firstElsewhere(from: number, depth: number, recent: boolean): Promise<number | undefined> {
     for (let i = from; i <= depth; i++) {
       const frame = this.frames[i];
       if (!frame) continue;
+      const time = this.clock();
+      if (recent && i < depth && time - frame.checkedAt < CHAIN_RECHECK_MS) continue;
       const parent = i === 0 ? this.rootDir : this.frames[i - 1]?.reached;
       const at = await identityAt(parent ? childOf(parent.path, frame.name) : this.placeOf(i));
-      if (!at || !sameIdentity(at, frame.identity)) return i;
+      if (!at || !sameIdentity(at, frame.identity)) return recent && i > from ? this.firstElsewhere(from, i, false) : i;
+      frame.checkedAt = time;
     }
     return undefined;
   }
@@ -435,6 +466,7 @@ class Walk {
         return undefined;
       }
       frame.reached = opened;
+      frame.checkedAt = this.clock();
       // Only the directory wanted and its parent need stay open.
       if (i > anchor + 1 && i - 1 < depth - 1) await this.close(i - 1);
       parent = opened;
@@ -540,7 +572,7 @@ export async function removeScratchDirectory(
   root: string,
   name: string,
   timeLeft: () => number,
-  { pinned = PINNED, movedBefore = [] }: DirectoryRemovalOptions = {},
+  { pinned = PINNED, movedBefore = [], now = () => performance.now() }: DirectoryRemovalOptions = {},
 ): Promise<DirectoryRemoval> {
   // The scratch directory is an entry of the scratch root, never the root itself nor anything beside it.
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes(path.sep)) {
@@ -557,7 +589,7 @@ export async function removeScratchDirectory(
   const moved = [...movedBefore];
   let walked: { done: boolean; removed: number };
   try {
-    walked = cut ? { done: false, removed: 0 } : await walkScratchDirectory(root, name, timeLeft, moved);
+    walked = cut ? { done: false, removed: 0 } : await walkScratchDirectory(root, name, timeLeft, moved, now);
   } catch (err) {
     throw namingMoved(err, root, top, moved);
   }
@@ -570,7 +602,13 @@ export async function removeScratchDirectory(
  * removeScratchDirectory's walk, on Linux, of a valid name, with time left: what it removed; the directories it finds
  * moved are added to `moved` as found, so that an error that stops it still has them.
  */
-async function walkScratchDirectory(root: string, name: string, timeLeft: () => number, moved: MovedDirectory[]): Promise<{ done: boolean; removed: number }> {
+async function walkScratchDirectory(
+  root: string,
+  name: string,
+  timeLeft: () => number,
+  moved: MovedDirectory[],
+  now: () => number,
+): Promise<{ done: boolean; removed: number }> {
   const rootDir = await reachRoot(root);
   if (!rootDir) return { done: true, removed: 0 };
   try {
@@ -585,7 +623,7 @@ async function walkScratchDirectory(root: string, name: string, timeLeft: () => 
       await unlink(childOf(rootDir.path, nameBytes)).catch(ignoreGone);
       return { done: true, removed: 1 };
     }
-    const walk = new Walk(root, moved, rootDir, rootPath, timeLeft);
+    const walk = new Walk(root, moved, rootDir, rootPath, timeLeft, now);
     walk.frames.push(walk.frameOf(nameBytes, top));
     let done = false;
     try {

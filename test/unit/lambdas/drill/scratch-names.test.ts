@@ -704,11 +704,16 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
           fs.mkdirSync(path.join(top, 'restored', sub), { recursive: true });
           for (const f of ['f1', 'f2']) fs.writeFileSync(path.join(top, 'restored', sub, f), 'x');
         }
+        // The walk looks a directory above the one a pass is over up again once a second of its clock has passed (review
+        // rL F1); here that second passes at the move (NFS itself may show another client's move to a lookup only up to
+        // a minute after it, once its cached attributes of the directory above time out).
+        let clock = 0;
         let moved = false;
         jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
           if (!moved && /\/f[12]$/.test(String(p))) {
             moved = true;
             fs.renameSync(path.join(top, 'restored'), kept);
+            clock += 1_000;
           }
           return realUnlink(p);
         });
@@ -721,7 +726,7 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
           if (!now.subarray(0, keptPath.length).equals(keptPath)) return now;
           return Buffer.concat([Buffer.from(path.join(top, 'restored')), now.subarray(keptPath.length)]);
         });
-        await expect(removeScratchDirectory(root, NAME, calls(10_000))).rejects.toThrow(
+        await expect(removeScratchDirectory(root, NAME, calls(10_000), { now: () => clock })).rejects.toThrow(
           new DrillScratchError(
             `Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed (the rest of ${top} was); remove it by hand where it went if it is not wanted`,
           ),
@@ -731,6 +736,63 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         // the other subdirectory and its files stay. Before, the kept tree was emptied.
         expect(fs.readdirSync(kept)).toHaveLength(1);
         expect(count(kept)).toBe(3);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it('looks a directory above up again only once a second of the walk’s clock, the directory itself every pass (review rL F1)', async () => {
+        // 70 deep: past the 64 descriptors kept open, where each lookup of a name above is a path of up to 70 names.
+        const top = path.join(root, NAME);
+        let deepest = top;
+        for (let i = 0; i < 70; i++) {
+          deepest = path.join(deepest, `d${i}`);
+          fs.mkdirSync(deepest, { recursive: true });
+          fs.writeFileSync(path.join(deepest, 'f'), 'x');
+        }
+        const realLstat = fsPromises.lstat.bind(fsPromises);
+        const realOpendir = fsPromises.opendir.bind(fsPromises);
+        let lstats = 0;
+        let passes = 0;
+        jest.spyOn(fsPromises, 'lstat').mockImplementation((async (...args: Parameters<typeof realLstat>) => {
+          lstats++;
+          return realLstat(...args);
+        }) as typeof fsPromises.lstat);
+        jest.spyOn(fsPromises, 'opendir').mockImplementation(async (...args: Parameters<typeof realOpendir>) => {
+          passes++;
+          return realOpendir(...args);
+        });
+        await expect(removeScratchDirectory(root, NAME, calls(10_000), { now: () => 0 })).resolves.toEqual({ done: true, removed: 141 });
+        expect(fs.readdirSync(root)).toEqual([]);
+        // One lookup a pass and one an rmdir (two passes a directory here). Before, every directory above was looked
+        // up at every pass: 5,112 lstats for 141 passes.
+        expect(lstats).toBeGreaterThanOrEqual(passes);
+        expect(lstats).toBeLessThanOrEqual(2 * passes);
+      });
+
+      it('removed with the directory above it by another NFS client, which answers ESTALE, is no error (review rL)', async () => {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'restored', 'a'), { recursive: true });
+        fs.writeFileSync(path.join(top, 'restored', 'a', 'f1'), 'x');
+        let swept = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (!swept && String(p).endsWith('/f1')) {
+            swept = true;
+            fs.rmSync(path.join(top, 'restored'), { recursive: true });
+          }
+          return realUnlink(p);
+        });
+        // EFS answers a lookup from a directory another client removed with ESTALE, where a local file system says ENOENT.
+        const realLstat = fsPromises.lstat.bind(fsPromises);
+        jest.spyOn(fsPromises, 'lstat').mockImplementation((async (...args: Parameters<typeof realLstat>) => {
+          try {
+            return await realLstat(...args);
+          } catch (err) {
+            if (swept && (err as NodeJS.ErrnoException).code === 'ENOENT') throw Object.assign(new Error('ESTALE: stale file handle'), { code: 'ESTALE' });
+            throw err;
+          }
+        }) as typeof fsPromises.lstat);
+        // Before, the ESTALE of the lookup of restored ended the walk of the scratch directory.
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).resolves.toMatchObject({ done: true });
+        expect(swept).toBe(true);
         expect(fs.readdirSync(root)).toEqual([]);
       });
 
