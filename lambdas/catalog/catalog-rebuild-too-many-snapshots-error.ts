@@ -24,16 +24,16 @@ export type RefusedRebuildState = {
 
 /**
  * What the round could not do within: the function's memory (`limit` snapshots at `memoryMb`), refused once the vault is
- * listed; or its time (review rK F3), the scan's end projected from its first reads (catalog-rebuild-scan-time.ts).
+ * listed; or its time (review rK F3), the scan's end projected from its recent reads (catalog-rebuild-scan-time.ts).
  */
 export type RebuildBound = { why: 'memory'; limit: number; memoryMb: number } | ({ why: 'time' } & ScanTimeProjection);
 
 /**
  * The vault holds more snapshot objects than the rebuild's function can hold in memory (catalog-rebuild-memory.ts), or
- * than a round can read with time left to write (`bound.why`): thrown once they are listed, before any is read, or as
- * soon as the scan's first reads show it would outlast the round, so the function fails with this message instead of
- * being killed, out of memory or at its timeout, with none (review rD F3, rK F3). Not transient: every round lists the
- * same vault. A first round throws it before writing anything, its marker included, so its advice cannot be
+ * than a round can read with time left to write (`bound.why`, the message's first word): thrown once they are listed,
+ * before any is read, or as soon as the scan's steady rate shows it would outlast the round, so the function fails with
+ * this message instead of being killed, out of memory or at its timeout, with none (review rD F3, rK F3). Not
+ * transient: every round lists the same vault. A first round throws it before writing anything, its marker included, so its advice cannot be
  * nothingWrittenAdvice's (which says the marker is there).
  */
 export class CatalogRebuildTooManySnapshotsError extends Error {
@@ -57,17 +57,21 @@ export class CatalogRebuildTooManySnapshotsError extends Error {
   }
 }
 
+/**
+ * The refusal's first words name its bound, "memory:" or "time:" (review rP F4): both are this one class, which the
+ * runbook's docs name, so an operator filtering the failures on their message sees which it was.
+ */
 function refusal(listed: number, bound: RebuildBound): string {
   if (bound.why === 'memory') {
     return (
-      `the vault holds ${count(listed)} snapshot objects, more than the ${count(bound.limit)} a catalog-rebuild function of ${bound.memoryMb} MB holds while it rebuilds ` +
+      `memory: the vault holds ${count(listed)} snapshot objects, more than the ${count(bound.limit)} a catalog-rebuild function of ${bound.memoryMb} MB holds while it rebuilds ` +
       '(every snapshot is held until the records are written, ~3 KB each, within three quarters of the memory)'
     );
   }
   const left = bound.leftToWriteMs > 0 ? `leave ${seconds(bound.leftToWriteMs)} s of the round to write in` : `end ${seconds(-bound.leftToWriteMs)} s past the round's end`;
   return (
-    `the vault holds ${count(listed)} snapshot objects, more than a catalog-rebuild round reads with time left to write: its first ${count(bound.read)} took ${seconds(bound.elapsedMs)} s, ` +
-    `so reading all of them would take ~${seconds(bound.projectedMs)} s and ${left}, less than the ${seconds(SCAN_WRITE_WINDOW_MS)} s a round needs ` +
+    `time: the vault holds ${count(listed)} snapshot objects, more than a catalog-rebuild round reads with time left to write: in ${seconds(bound.elapsedMs)} s it read ${count(bound.read)}, ` +
+    `and at the rate of its latest reads reading all of them would take ~${seconds(bound.projectedMs)} s and ${left}, less than the ${seconds(SCAN_WRITE_WINDOW_MS)} s a round needs ` +
     '(past its 15 minutes Lambda stops the function in the middle of the scan, with no message)'
   );
 }

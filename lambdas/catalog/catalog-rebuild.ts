@@ -6,7 +6,7 @@ import { CatalogItemInvalidError } from './catalog-errors';
 import { type CatalogRebuildMarker } from './catalog-rebuild-marker';
 import { compareRebuildOrder, type RebuildPosition } from './catalog-rebuild-order';
 import { catalogRebuildSnapshotLimit } from './catalog-rebuild-memory';
-import { scanTimeCheck, type ScanTimeProjection } from './catalog-rebuild-scan-time';
+import { SCAN_READS, scanTimeCheck, type ScanTimeProjection } from './catalog-rebuild-scan-time';
 import { CatalogRebuildTooManySnapshotsError } from './catalog-rebuild-too-many-snapshots-error';
 
 export type { RebuildPosition } from './catalog-rebuild-order';
@@ -42,7 +42,7 @@ export type { RebuildPosition } from './catalog-rebuild-order';
  * end: a scan that stopped early at half the round's time (f5c916f4, review rD F1/F2) threw before the marker below was
  * written, and refused vaults a round would have finished. A vault with more snapshots than the function's memory holds
  * is refused once listed, before any is read (CatalogRebuildTooManySnapshotsError, catalog-rebuild-memory.ts), and one
- * whose scan its first reads show would leave the round no time to write, at once (catalog-rebuild-scan-time.ts).
+ * whose scan its steady rate shows would leave the round no time to write, as soon as it does (catalog-rebuild-scan-time.ts).
  *
  * Unfinished, it says so in the catalog itself (catalog-rebuild-marker.ts): before its first write it puts a marker
  * holding the position from which the catalog is whole, moves it to where each round stopped, and deletes it once
@@ -164,17 +164,6 @@ export type CatalogRebuildReport = {
 export type LegalHoldTally = { notRebuilt: number; recovered: number; refused?: string; presumedNotRebuilt?: number };
 
 type Candidate = { record: BackupRecord; derived: string[]; unrecovered: string[]; oldShape: boolean };
-
-/**
- * Snapshot objects the rebuild reads at once. Until review rH it read 8, as prune's mark and verify do: ~200,000 snapshots
- * (25 plans of hourly backups kept a year) at ~35 ms an S3 GET took ~875 s, more than a round's 840, so every round failed
- * having written nothing. 48 stays under the AWS SDK's 50 sockets (more would queue in the client, not go faster) and, at
- * ~1,400 GETs a second, well under S3's 5,500 a second on one prefix (all snapshots share `snapshots/`). More in flight
- * holds no more memory (the scan keeps every snapshot anyway). At the round's default 2,048 MB memory binds first, at
- * ~490,000 snapshots (catalog-rebuild-memory.ts), up to ~76 ms a GET (~35 ms: ~360 s of the round's ~840); slower, a
- * vault read across regions at ~100 ms, time does, at ~374,000 (780 s, leaving the 60 s to write: catalog-rebuild-scan-time.ts).
- */
-const SCAN_READS = 48;
 
 export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogRebuildReport> {
   const clock = deps.now ?? (() => new Date());
@@ -338,8 +327,9 @@ function holdsWarning(notRebuilt: number, recovered: number): string | undefined
 
 /**
  * The scan, refused rather than killed with no message: a vault whose snapshots the function's memory cannot hold, before
- * any is read; with a deadline, a scan whose first reads show it would leave less than SCAN_WRITE_WINDOW_MS of the round
- * to write (catalog-rebuild-scan-time.ts), as soon as they do (review rK F3).
+ * any is read; with a deadline, a scan whose recent reads show, for 10 s on end, it would leave less than
+ * SCAN_WRITE_WINDOW_MS of the round to write, or that still reads when only that is left (catalog-rebuild-scan-time.ts,
+ * review rK F3, rP F1).
  */
 function scanBounds(deps: CatalogRebuildDeps, now: () => number): SnapshotScanOptions {
   const state = deps.doneAbove ? { earlierMark: deps.doneAbove.startedAt } : {};

@@ -10,7 +10,7 @@ import { addUpRounds, earlierHolds, earlierRoundsShape } from '../catalog/catalo
 import { catalogRebuildSide } from '../catalog/catalog-rebuild-side';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../catalog/catalog-rebuild-summary';
 import { CatalogRebuildTooManySnapshotsError, type RefusedRebuildState } from '../catalog/catalog-rebuild-too-many-snapshots-error';
-import { classifyError, TransientError } from '../runtime/errors';
+import { classifyError } from '../runtime/errors';
 import { snapshotPresence } from '../catalog/snapshot-presence';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
 import { type LambdaRuntime } from '../runtime/lambda-runtime';
@@ -50,7 +50,7 @@ export type RebuildRound = {
  * round skips what the earlier ones wrote (catalog-rebuild.ts, doneAbove). Out of rounds, or a round that could write
  * nothing (the vault's scan took its time), fails with CatalogRebuildIncompleteError naming the command that finishes it;
  * a vault with more snapshots than the function's memory holds, with CatalogRebuildTooManySnapshotsError before any is read,
- * and one whose scan would leave no time to write, with the same error as soon as its first reads show it.
+ * and one whose scan would leave no time to write, with the same error as soon as its steady rate shows it.
  */
 export const handler = rebuildCatalogHandler();
 
@@ -158,17 +158,22 @@ function earlierRoundsOf(previous: NonNullable<z.infer<typeof inputSchema>['rebu
 }
 
 /**
- * Any other error of a later round, permanent (review rK F1: only the refusal said the earlier rounds' records and holds;
- * a LegalHoldUnreadError, an invalid catalog item or a denied KMS key failed the execution without them): its message
- * says them, its class and name kept, so the workflow's Catch sees the same error. A transient one is left as it is: the
- * round is retried with the same input, and the rounds' totals go on in its state.
+ * Any other error of a later round (review rK F1: only the refusal said the earlier rounds' records and holds; a
+ * LegalHoldUnreadError, an invalid catalog item or a denied KMS key failed the execution without them): its message says
+ * them, its class and name kept, so the workflow's Catch sees the same error. A transient one too (review rP F2): retried
+ * until the attempts run out, it is what fails the execution. Its retry is unchanged, since the state machine and
+ * classifyError go by the error's name, code and status, never its message; and each attempt is a new invocation
+ * building a new error, so the rounds are said once.
  */
 function withEarlierRounds(err: unknown, previous: z.infer<typeof inputSchema>['rebuild'], location: string): unknown {
   if (previous === undefined) return err;
   const classified = classifyError(err);
-  if (!(classified instanceof Error) || classified instanceof TransientError) return err;
-  const ended = /[.!?]$/.test(classified.message) ? classified.message : `${classified.message}.`;
+  if (!(classified instanceof Error)) return err;
   const said = earlierRoundsSaid(earlierRoundsOf(previous, location));
-  classified.message = `${ended} ${said.charAt(0).toUpperCase()}${said.slice(1)}`;
+  const sentence = `${said.charAt(0).toUpperCase()}${said.slice(1)}`;
+  // The same error object thrown twice (a promise both awaited and caught) is told once.
+  if (classified.message.endsWith(sentence)) return classified;
+  const ended = /[.!?]$/.test(classified.message) ? classified.message : `${classified.message}.`;
+  classified.message = `${ended} ${sentence}`;
   return classified;
 }

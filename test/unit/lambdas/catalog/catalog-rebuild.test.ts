@@ -2,6 +2,7 @@ import { type BackupRecord, type BackupSourceRecord, sumBackupTotals } from '../
 import { backupSnapshotTags, type BackupRunTags, type SourceObservationTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
 import { type CatalogRebuildMarker, type RebuildMarker } from '../../../../lambdas/catalog/catalog-rebuild-marker';
 import { catalogRebuildMemoryFor, catalogRebuildSnapshotLimit } from '../../../../lambdas/catalog/catalog-rebuild-memory';
+import { SCAN_READS, scanTimeCheck, type ScanTimeProjection } from '../../../../lambdas/catalog/catalog-rebuild-scan-time';
 import { CatalogRebuildTooManySnapshotsError } from '../../../../lambdas/catalog/catalog-rebuild-too-many-snapshots-error';
 import { HELD_BY_OBJECT_LOCK, HOLD_NOT_REBUILT, LegalHoldUnreadError, rebuildCatalog, type CatalogRebuildDeps, type RebuildCatalog } from '../../../../lambdas/catalog/catalog-rebuild';
 import { replicateBackup } from '../../../../lambdas/replication/replicate-backup';
@@ -620,7 +621,7 @@ it('refuses a vault with more snapshots than the function\'s memory holds, befor
     listed: 6,
     bound: { why: 'memory', limit: 0, memoryMb: 128 },
     message: expect.stringMatching(
-      /^the vault holds 6 snapshot objects, more than the 0 a catalog-rebuild function of 128 MB holds .*"functionMemory": \{ "rebuild-catalog": 1024 \}.*every restore by point in time, the latest backup and failover are affected.*: lifeboat catalog rebuild --vault primary --env prod --aws$/,
+      /^memory: the vault holds 6 snapshot objects, more than the 0 a catalog-rebuild function of 128 MB holds .*"functionMemory": \{ "rebuild-catalog": 1024 \}.*every restore by point in time, the latest backup and failover are affected.*: lifeboat catalog rebuild --vault primary --env prod --aws$/,
     ),
   });
   expect(reads).toBe(0);
@@ -631,9 +632,9 @@ it('refuses a vault with more snapshots than the function\'s memory holds, befor
 });
 
 // Review rK F3: at 2,048 MB the memory bound admits ~490,000 snapshots, whose scan at ~100 ms a GET (a vault read across
-// regions) takes ~1,020 s: past Lambda's 900 s the function was killed mid-scan with no message and no marker. The scan's
-// end is projected from its first reads; one that would leave less than a minute to write is refused at once.
-it('with a deadline, stops a scan whose first reads show it would leave the round no time to write, and finishes one that leaves it', async () => {
+// regions) takes ~1,020 s: past Lambda's 900 s the function was killed mid-scan with no message and no marker. A scan still
+// reading when the round has only its time to write left is refused then, whatever it projects (review rP F1: the hard stop).
+it('with a deadline, stops a scan still reading when only the round\'s time to write is left, and finishes one that leaves it', async () => {
   await commitChain();
   // Every GET takes 6 s, all six in flight at once (48 are), on the rebuild's clock.
   let now = 0;
@@ -642,22 +643,61 @@ it('with a deadline, stops a scan whose first reads show it would leave the roun
     await new Promise((resolve) => setImmediate(resolve));
     now = Math.max(now, started + 6_000);
   };
-  // At its first read (6 s, past the 5 s probe) the scan projects 36 s: 54 s left of a 90 s round, less than the 60 s to write.
-  const refused = rebuildCatalog(deps({ now: () => new Date(now), deadline: 90_000, finishWith: 'lifeboat catalog rebuild --vault primary --env prod --aws' }));
+  // At its first read (6 s, past the 5 s probe) a round of 100 s has 94 left, less than the 120 s to write: five reads to come.
+  const refused = rebuildCatalog(deps({ now: () => new Date(now), deadline: 100_000, finishWith: 'lifeboat catalog rebuild --vault primary --env prod --aws' }));
   await expect(refused).rejects.toBeInstanceOf(CatalogRebuildTooManySnapshotsError);
   await expect(refused).rejects.toMatchObject({
     listed: 6,
-    bound: { why: 'time', read: 1, elapsedMs: 6_000, projectedMs: 36_000, leftToWriteMs: 54_000 },
+    bound: { why: 'time', read: 1, elapsedMs: 6_000, projectedMs: 36_000, leftToWriteMs: 64_000 },
     message: expect.stringMatching(
-      /^the vault holds 6 snapshot objects, more than a catalog-rebuild round reads with time left to write: its first 1 took 6 s, so reading all of them would take ~36 s and leave 54 s of the round to write in, less than the 60 s a round needs .*: this round stopped its scan and wrote nothing\. No Lambda setting makes the reads faster .*rebuild from a machine.*\. The catalog has none of the vault's backups written by this rebuild.*: lifeboat catalog rebuild --vault primary --env prod --aws$/,
+      /^time: the vault holds 6 snapshot objects, more than a catalog-rebuild round reads with time left to write: in 6 s it read 1, and at the rate of its latest reads reading all of them would take ~36 s and leave 64 s of the round to write in, less than the 120 s a round needs .*: this round stopped its scan and wrote nothing\. No Lambda setting makes the reads faster .*rebuild from a machine.*\. The catalog has none of the vault's backups written by this rebuild.*: lifeboat catalog rebuild --vault primary --env prod --aws$/,
     ),
   });
   expect(catalog.records.size).toBe(0);
   expect(catalog.markerWrites).toEqual([]);
-  // The same reads in a round of 200 s leave it 164 s: the scan goes on to its end and the round writes every backup.
+  // The same reads in a round of 200 s end at 6 s: the scan goes on to its end and the round writes every backup.
   now = 0;
   expect((await rebuildCatalog(deps({ now: () => new Date(now), deadline: 200_000 }))).progress).toEqual({ complete: true });
   expect(catalog.records.size).toBe(3);
+});
+
+/**
+ * Drives scanTimeCheck as the scan calls it: SCAN_READS GETs in flight in step, each wave ending `waveMs(first read of
+ * the wave)` after the one before, the check after every read; the refusal, if any. A round's scan of ~780 s (the ~840 s
+ * less the listing).
+ */
+function scanOf(listed: number, waveMs: (firstRead: number) => number, deadline = 780_000): ScanTimeProjection | undefined {
+  let now = 0;
+  const check = scanTimeCheck(listed, deadline, () => now);
+  for (let read = 1; read <= listed; read++) {
+    if ((read - 1) % SCAN_READS === 0) now += waveMs(read);
+    const refused = check(read);
+    if (refused !== undefined) return refused;
+  }
+  return undefined;
+}
+
+// Review rP F1: the projection ran from the scan's start and refused at its first failing, so a cold container's first
+// wave (~150 ms slower: sockets, TLS, the SDK) refused at read 200 a vault of ~490,000 that scans in ~360 s of ~780.
+it('projects the scan from its steady rate: a slow first wave or a stall does not refuse a vault that fits', () => {
+  const limit = catalogRebuildSnapshotLimit(2048);
+  expect(scanOf(limit, (first) => (first === 1 ? 185 : 35))).toBeUndefined();
+  expect(scanOf(300_000, (first) => (first === 1 ? 435 : 35))).toBeUndefined();
+  // A 1.5 s stall (a major GC) 2,000 reads in, and a 3 s one 20,000 reads into a scan of 50 ms GETs.
+  expect(scanOf(limit, (first) => (first === 1969 ? 1_535 : 35))).toBeUndefined();
+  expect(scanOf(400_000, (first) => (first === 19_969 ? 3_050 : 50))).toBeUndefined();
+});
+
+it('refuses a scan that slows down for good about 10 s after it does, and one still reading at the round\'s last 120 s at once', () => {
+  // S3 slows `snapshots/` to 150 ms a GET after 150,000 reads (~110 s): ~940 s more for the 300,000 left.
+  const slowed = scanOf(450_000, (first) => (first <= 150_000 ? 35 : 150));
+  expect(slowed).toMatchObject({ read: expect.any(Number), leftToWriteMs: expect.any(Number) });
+  expect(slowed?.elapsedMs).toBeGreaterThan(119_000);
+  expect(slowed?.elapsedMs).toBeLessThan(135_000);
+  expect(slowed?.leftToWriteMs).toBeLessThan(-200_000);
+  // A scan projected to fit (~7 s of a round of 180), stalled 100 s ~5,000 reads in, is refused at its next read: ~76 s are left.
+  const stalled = scanOf(10_000, (first) => (first === 4_993 ? 100_000 : 35), 180_000);
+  expect(stalled).toMatchObject({ read: 4_993 });
 });
 
 // Review rI F3: past what Lambda's largest size holds, the advice named 10,240 MB, a size its own bound refuses.

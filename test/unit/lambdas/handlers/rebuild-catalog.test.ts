@@ -185,7 +185,7 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     const small = () => ({ ...runtime(), config: { homeVault: 'dr', memoryMb: 128 } }) as unknown as LambdaRuntime;
     await expect(rebuildCatalogHandler(small)({ request: {} }, invocation(15 * MINUTE))).rejects.toMatchObject({
       name: 'CatalogRebuildTooManySnapshotsError',
-      message: expect.stringMatching(/^the vault holds 3 snapshot objects, more than the 0 a catalog-rebuild function of 128 MB holds .*"functionMemory": \{ "rebuild-catalog": 1024 \}.*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/),
+      message: expect.stringMatching(/^memory: the vault holds 3 snapshot objects, more than the 0 a catalog-rebuild function of 128 MB holds .*"functionMemory": \{ "rebuild-catalog": 1024 \}.*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/),
     });
     expect(records.size).toBe(0);
   });
@@ -242,7 +242,7 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
 
   // Review rK F1: only the refusal for memory carried the earlier rounds' records and holds; any other permanent error of a
   // later round failed the execution (which has no output) without them.
-  it('a later round failing with any permanent error says what the earlier rounds created and their legal holds, its name kept; a transient one is left as it is', async () => {
+  it('a later round failing with any error says what the earlier rounds created and their legal holds, its name kept, a transient one too (review rP F2)', async () => {
     const previous = { round: 1, created: 5000, holds: { notRebuilt: 5000, recovered: 0 }, createdAttention: 0, resumeBelow: { startedAt: '2026-03-03T10:00:00.000Z', backupId: '20260303T100000Z-00000003' } };
     // S3 answers GetObjectLegalHold 503 (an outage): LegalHoldUnreadError, not retried.
     const locked: VaultStore = Object.assign(Object.create(vault.store) as VaultStore, {
@@ -270,16 +270,19 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
       name: 'AccessDeniedException',
       message: expect.stringMatching(/^User is not authorized to perform: kms:Decrypt\. The earlier rounds of this run created 5000 record\(s\)\. Legal holds are not rebuilt: /),
     });
-    // Retried with the same input, which carries the totals on: its message is the one the retry policy and the log expect.
+    // Retried (by its name) until the attempts run out, the last one fails the execution: it says them too (review rP F2).
     throttleIndexOf = '20260302T100000Z-00000002';
     await expect(rebuildCatalogHandler(runtime)({ request: {}, rebuild: previous }, invocation(60 * MINUTE))).rejects.toThrow(
-      expect.objectContaining({ name: 'TransientError', message: 'ProvisionedThroughputExceededException: throttled' }) as Error,
+      expect.objectContaining({
+        name: 'TransientError',
+        message: expect.stringMatching(/^ProvisionedThroughputExceededException: throttled\. The earlier rounds of this run created 5000 record\(s\)\. Legal holds are not rebuilt: .*still stop their deletion\.$/),
+      }) as Error,
     );
   });
 
   // Review rK F3: at 2,048 MB the memory bound admits vaults whose scan, read across regions, outlasts Lambda's 15 minutes:
   // the function was killed mid-scan with no message and no marker.
-  it('a round whose first reads show its scan would leave no time to write fails at once with CatalogRebuildTooManySnapshotsError; one that leaves it goes on', async () => {
+  it('a round whose scan still reads when the round has only its time to write left fails with CatalogRebuildTooManySnapshotsError; one that leaves it goes on', async () => {
     const slowReads = (latency: number) => {
       const listing = vault.store;
       const slow: VaultStore = Object.assign(Object.create(listing) as VaultStore, {
@@ -297,17 +300,17 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
         return () => ({ ...runtime(), openVault: async () => slowVault }) as unknown as LambdaRuntime;
       };
     };
-    // 5 minutes a GET: the first read projects 15 minutes for the three, past the round's 14.
-    const tooSlow = await slowReads(5 * MINUTE)();
+    // 12 minutes a GET: the first read ends with the round's last 2 minutes (14 less the 120 s to write), two still to come.
+    const tooSlow = await slowReads(12 * MINUTE)();
     await expect(rebuildCatalogHandler(tooSlow)({ request: {} }, invocation(15 * MINUTE))).rejects.toMatchObject({
       name: 'CatalogRebuildTooManySnapshotsError',
       message: expect.stringMatching(
-        /^the vault holds 3 snapshot objects, more than a catalog-rebuild round reads with time left to write: its first 1 took 300 s, so reading all of them would take ~900 s and end 60 s past the round's end, less than the 60 s a round needs .*this round stopped its scan and wrote nothing\. No Lambda setting makes the reads faster .*the rebuild stopped before writing its marker, so they are not refused.*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
+        /^time: the vault holds 3 snapshot objects, more than a catalog-rebuild round reads with time left to write: in 720 s it read 1, and at the rate of its latest reads reading all of them would take ~2,160 s and end 1,320 s past the round's end, less than the 120 s a round needs .*this round stopped its scan and wrote nothing\. No Lambda setting makes the reads faster .*the rebuild stopped before writing its marker, so they are not refused.*: lifeboat catalog rebuild --vault dr --region dr --env prod --aws$/,
       ),
     });
     expect(records.size).toBe(0);
     expect(marker).toBeUndefined();
-    // 2 minutes a GET: at most 6 projected, 8 left to write: the round writes as before (each record takes 10 minutes here).
+    // 2 minutes a GET: the scan ends at 2 minutes, 12 left to write: the round writes as before (each record takes 10 minutes here).
     const slowButFits = await slowReads(2 * MINUTE)();
     await expect(rebuildCatalogHandler(slowButFits)({ request: {} }, invocation(15 * MINUTE))).resolves.toMatchObject({ done: false, round: 1, created: 2 });
   });
