@@ -4,6 +4,7 @@ import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../
 import { isS3AccessDenied, ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject, countedIndexLoads, type LookMemory, objectsTheSnapshotsLack, referencesOf } from './replicate-vault';
+import { markOfReadableSnapshots } from './readable-snapshots-mark';
 import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
 import { type DamagedObject, describeDamage } from './scrub-damage';
@@ -446,7 +447,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     }
     if (b.key.startsWith(SNAPSHOTS_PREFIX)) {
       const cut = await lookCut(b);
-      if (cut !== undefined) return done('unrepaired', heldBackReason(b.vault, cut));
+      if (cut !== undefined) return done('unrepaired', lookHeldBackReason(b.vault, cut));
     }
     try {
       await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true });
@@ -477,13 +478,6 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // Each missing object is a finding held to the end of the run, counted against the memory the listings left
   // (scrubFindingLimit); the looks at what copied snapshots need (lookAfterPrunes) get what the findings leave.
   let findingsLeft = scrubFindingLimit(memoryMb, listed);
-  // Per vault, the index objects the looks at what snapshots copied into it need read (content-addressed: read once).
-  const lookCaches = new Map<VaultSide, Map<string, LoadedIndexObject>>();
-  const lookCacheOf = (side: VaultSide): Map<string, LoadedIndexObject> => {
-    const cache = lookCaches.get(side) ?? new Map<string, LoadedIndexObject>();
-    lookCaches.set(side, cache);
-    return cache;
-  };
   const lookMemory = (side: VaultSide): LookMemory | undefined => {
     if (memoryMb === undefined) return undefined;
     const blobLimit = scrubNeedsBlobLimit(memoryMb, findingsLeft);
@@ -494,15 +488,25 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // (lookAfterPrunes) fits the function's memory, per vault and problem (the snapshots copied together): copied first,
   // a look that did not fit loaded every index object of the vault unbounded after the copy, where a vault lacking only
   // a snapshot never met the work-out's bound (review rJ F1). Cut, the snapshots are held back. Not on a machine.
+  // One check at a time, each within the memory's bound alone: two vaults' checks at once held twice it.
   const lookChecks = new Map<string, Promise<NeedsCut | undefined>>();
+  let lookTurn: Promise<unknown> = Promise.resolve();
   const lookCut = (b: Bad): Promise<NeedsCut | undefined> => {
     const memory = lookMemory(b.vault);
     if (memory === undefined) return Promise.resolve(undefined);
     const key = `${b.vault}:${b.problem}`;
     const known = lookChecks.get(key);
     if (known) return known;
-    const ids = bad.filter((x) => x.vault === b.vault && x.problem === b.problem && x.key.startsWith(SNAPSHOTS_PREFIX)).map((x) => x.key.slice(SNAPSHOTS_PREFIX.length));
-    const check = lookFits(b.vault, ids, memory);
+    // Those whose other copy this run found damaged, archived or absent are not copied: left out of the check, as is
+    // (markOfReadableSnapshots) one it cannot read, rather than the whole check (review rO F-a).
+    const from = other(b.vault);
+    const copyable = (x: Bad): boolean => {
+      const theirs = checked.get(from)?.get(x.key);
+      return hasSortedKey(listingOf(from), x.key) && (theirs === undefined || theirs.state === 'ok');
+    };
+    const ids = bad.filter((x) => x.vault === b.vault && x.problem === b.problem && x.key.startsWith(SNAPSHOTS_PREFIX) && copyable(x)).map((x) => x.key.slice(SNAPSHOTS_PREFIX.length));
+    const check = lookTurn.then(() => lookFits(b.vault, ids, memory));
+    lookTurn = check.catch(() => undefined);
     lookChecks.set(key, check);
     return check;
   };
@@ -519,19 +523,20 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const target = view(vaults[side] as Vault);
     const source = view(vaults[other(side)] as Vault);
     const indexIds = (keys: readonly string[]): string[] => keys.flatMap((key) => idFromKey(INDEX_PREFIX, key) ?? []);
-    const cache = lookCacheOf(side);
     try {
-      await referencesOf(source, ids, memory);
-      const loadAll = countedIndexLoads(cache, memory);
-      const held = indexIds(listingOf(side)).filter((id) => !cache.has(id));
-      const offered = indexIds(sortedDifference(listingOf(other(side)), listingOf(side))).filter((id) => !cache.has(id));
-      for (const object of await loadAll(target.store, target.keys, held)) cache.set(object.id, object);
-      for (const object of await loadAll(source.store, source.keys, offered)) cache.set(object.id, object);
+      // Neither the mark nor the index objects are kept: each is counted against the bound as the look holds it. Kept to
+      // the end of the run (for the look's reuse), they stood beside the work-out of what a vault lacking objects needs,
+      // which loads the same index objects within its own bound: twice that bound held (review rO F-b). The look after
+      // the copy reads them again.
+      await markOfReadableSnapshots(source, ids, memory);
+      const loadAll = countedIndexLoads(new Map(), memory);
+      await loadAll(target.store, target.keys, indexIds(listingOf(side)));
+      await loadAll(source.store, source.keys, indexIds(sortedDifference(listingOf(other(side)), listingOf(side))));
       return undefined;
     } catch (err) {
       if (err instanceof ScrubNeedsTooLargeError) return 'memory';
       if (err instanceof ReadsStoppedError) return 'deadline';
-      // What cannot be read is named by the look after the copy, as before.
+      // An index object that cannot be read is named by the look after the copy, as before.
       if (err instanceof VaultError) return undefined;
       throw err;
     }
@@ -633,7 +638,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
         return { failed, notCopied };
       };
       const memory = lookMemory(side);
-      const why = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, cache: lookCacheOf(side), ...(memory ? { memory } : {}) });
+      const why = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
       if (why === undefined) continue;
       for (const f of copied) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${why}`, goodCopy: true };
     }
@@ -775,13 +780,13 @@ async function lookAfterPrunes(
   options: Pick<ScrubVaultsOptions, 'deadline' | 'pruneWait'> & {
     now: () => number;
     copyBack(keys: readonly string[]): Promise<CopyBack>;
-    /** The index objects read by the check before the copy (scrubVaults' lookFits), counted against `memory`. */
-    cache: Map<string, LoadedIndexObject>;
     /** What the looks may hold (the function's memory): absent on a machine. */
     memory?: LookMemory;
   },
 ): Promise<string | undefined> {
-  const { cache, memory } = options;
+  const { memory } = options;
+  // Index objects are content-addressed: the look after the wait reuses the first look's, within the same bound.
+  const cache = new Map<string, LoadedIndexObject>();
   const notChecked = (when: string): string =>
     `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair`;
   // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
@@ -850,6 +855,21 @@ export function heldBackReason(side: VaultSide, cut: NeedsCut): string {
   return cut === 'memory'
     ? `${what} (they, or the work-out, were more than the scrub function's memory holds), ${visible}; a scrub from a machine works them out and copies it: ${fix}`
     : `${what} (the run's deadline came first), ${visible}; the next scrub with repair copies it if its time allows, else scrub from a machine: ${fix}`;
+}
+
+/**
+ * Why a snapshot about to be copied into `side` (missing or corrupt there) is held back when the check of what the look
+ * after the copy (lookAfterPrunes) needs there did not fit (scrubVaults' lookFits): the vault may lack nothing it
+ * references, and a corrupt snapshot is not missing, so heldBackReason's words (what it lacks was not worked out) misled
+ * (review rO F-d). Copied, a look that did not fit loaded every index object of the vault unbounded (review rJ F1).
+ */
+export function lookHeldBackReason(side: VaultSide, cut: NeedsCut): string {
+  const what = `held back: checking what it needs in the ${side} vault`;
+  const copied = 'and a snapshot is copied only once that check is done';
+  const fix = `lifeboat scrub --vault ${side} --repair`;
+  return cut === 'memory'
+    ? `${what} (its references, the vault's index objects, a listing of both vaults) was more than the scrub function's memory holds, ${copied}; every scheduled run meets the same bound: scrub from a machine, which has none: ${fix}`
+    : `${what} was cut: the run's deadline came first, ${copied}; the next scrub with repair copies it if its time allows, else scrub from a machine: ${fix}`;
 }
 
 /**

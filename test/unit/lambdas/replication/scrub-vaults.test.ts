@@ -7,7 +7,7 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
-import { CORRUPT_REPAIR_DEADLINE_REASON, heldBackReason, NEEDS_CUT_REASON, REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, DAMAGE_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
+import { CORRUPT_REPAIR_DEADLINE_REASON, heldBackReason, lookHeldBackReason, NEEDS_CUT_REASON, REPAIR_BUDGET_MS, REPAIR_DEADLINE_REASON, SLICE_READ_RESERVE_MS, scrubVaults, DAMAGE_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-vaults';
 import { ReadsStoppedError, readsUntilVault } from '../../../../lambdas/replication/reads-until-vault';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
@@ -17,7 +17,7 @@ import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../supp
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
-import { idFromKey, INDEX_PREFIX } from '../../../../vault/repository/vault-layout';
+import { idFromKey, INDEX_PREFIX, manifestKey } from '../../../../vault/repository/vault-layout';
 import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
 import { ScrubListingTooLargeError } from '../../../../lambdas/replication/scrub-listing-too-large-error';
 import { SCRUB_LISTING_PEAK_BYTES_PER_KEY, scrubFindingLimit, scrubNeedsBlobLimit } from '../../../../lambdas/replication/scrub-listing-memory';
@@ -171,7 +171,9 @@ it('a vault lacking only a snapshot, or holding it corrupt, whose look at what i
   await pair.dr.store.delete(snapshotKey);
 
   const missing = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
-  expect(missing.findings).toEqual([{ vault: 'dr', key: snapshotKey, problem: 'missing', detail: expect.any(String), outcome: 'unrepaired', reason: heldBackReason('dr', 'memory'), goodCopy: true }]);
+  // Its own reason: the DR vault lacks nothing the snapshot references, so "which ... it lacks was not worked out" misled (review rO F-d).
+  expect(missing.findings).toEqual([{ vault: 'dr', key: snapshotKey, problem: 'missing', detail: expect.any(String), outcome: 'unrepaired', reason: lookHeldBackReason('dr', 'memory'), goodCopy: true }]);
+  expect(missing.findings[0]?.reason).toMatch(/^held back: checking what it needs in the dr vault \(.*\) was more than the scrub function's memory holds/);
   expect(drPuts).toEqual([]);
   expect(summaryOf(missing).outcome).toBe('REPAIRABLE');
 
@@ -180,13 +182,83 @@ it('a vault lacking only a snapshot, or holding it corrupt, whose look at what i
   await corrupt(pair.dr.store, snapshotKey);
   drPuts.length = 0;
   const corrupted = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
-  expect(corrupted.findings).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, problem: 'corrupt', outcome: 'unrepaired', reason: heldBackReason('dr', 'memory'), goodCopy: true })]);
+  expect(corrupted.findings).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, problem: 'corrupt', outcome: 'unrepaired', reason: lookHeldBackReason('dr', 'memory'), goodCopy: true })]);
   expect(drPuts).toEqual([]);
 
   // The default 2,048 MB checks it and copies it.
   for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 2048;
   const whole = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(whole).toMatchObject({ ok: true, findings: [expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'repaired' })] });
+});
+
+/** A second snapshot (of another directory: its own manifest objects) in both vaults. */
+async function secondSnapshot(): Promise<Snapshot> {
+  const more = path.join(dir, 'more');
+  await fs.mkdir(more, { recursive: true });
+  await fs.writeFile(path.join(more, 'f.bin'), pseudoRandomBytes(20_000, 301));
+  const { snapshot } = await backupDirectory(pair.primary, more);
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+  return snapshot;
+}
+
+it('a snapshot damaged in both vaults is left out of the check before another corrupt snapshot of the vault is copied, which holds that one back as it does alone, where its unreadable mark ended the check as if it fitted and the other was copied unchecked (review rO F-a)', async () => {
+  // The check was made once per vault and problem, of every such snapshot: one damaged in both vaults threw while marked,
+  // and the check, taken for fitting and kept, let every other snapshot there be copied unchecked.
+  const second = await secondSnapshot();
+  const lost = `snapshots/${pair.snapshot.id}`;
+  const secondKey = `snapshots/${second.id}`;
+  await corrupt(pair.dr.store, secondKey);
+  await corrupt(pair.dr.store, lost);
+  await corrupt(pair.primary.store, lost);
+  // 0.03 MB: the second snapshot's look does not fit beside the listings and findings.
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 0.03;
+  const drPuts: string[] = [];
+  const put = pair.dr.store.put.bind(pair.dr.store);
+  pair.dr.store.put = async (key, body, o) => {
+    drPuts.push(key);
+    return put(key, body, o);
+  };
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  // Sorted by vault and key: the snapshot ids, hashes, fall in either order.
+  expect(report.findings).toHaveLength(3);
+  expect(report.findings).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ vault: 'dr', key: lost, problem: 'corrupt', outcome: 'unrepaired', reason: expect.stringContaining("the primary vault's copy is damaged too") }),
+      expect.objectContaining({ vault: 'dr', key: secondKey, problem: 'corrupt', outcome: 'unrepaired', reason: lookHeldBackReason('dr', 'memory'), goodCopy: true }),
+      expect.objectContaining({ vault: 'primary', key: lost, problem: 'corrupt', outcome: 'unrepaired', reason: expect.stringContaining("the dr vault's copy is damaged too") }),
+    ]),
+  );
+  expect(drPuts).toEqual([]);
+
+  // The default 2,048 MB checks it and copies it; the snapshot damaged in both stays lost.
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 2048;
+  const whole = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(whole.findings.find((f) => f.key === secondKey)).toMatchObject({ vault: 'dr', outcome: 'repaired' });
+  expect(whole.findings.filter((f) => f.key === lost).map((f) => f.outcome)).toEqual(['unrepaired', 'unrepaired']);
+
+});
+
+it('a snapshot whose manifest the other vault cannot read is left out of the check before the copy, alone: the other snapshots of that vault and problem are still checked, and held back when their look does not fit (review rO F-a)', async () => {
+  const second = await secondSnapshot();
+  const unmarkable = `snapshots/${pair.snapshot.id}`;
+  const secondKey = `snapshots/${second.id}`;
+  // Both corrupt in the DR vault; the primary's copy of the first's manifest root is damaged, and out of the scope read.
+  await corrupt(pair.dr.store, unmarkable);
+  await corrupt(pair.dr.store, secondKey);
+  expect(await pair.primary.store.has(manifestKey(pair.snapshot.manifest))).toBe(true);
+  await corrupt(pair.primary.store, manifestKey(pair.snapshot.manifest));
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 0.03;
+  const drPuts: string[] = [];
+  const put = pair.dr.store.put.bind(pair.dr.store);
+  pair.dr.store.put = async (key, body, o) => {
+    drPuts.push(key);
+    return put(key, body, o);
+  };
+
+  const report = await scrubVaults({ ...everything, scope: 'dr', vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings.find((f) => f.key === secondKey)).toMatchObject({ vault: 'dr', problem: 'corrupt', outcome: 'unrepaired', reason: lookHeldBackReason('dr', 'memory'), goodCopy: true });
+  expect(drPuts).toEqual([]);
 });
 
 it('a snapshot copied in whose look after the copy outgrows the memory (the vault grew since it was listed) is unrepaired, copied, with what it needs not checked and why (review rJ F1)', async () => {
