@@ -48,7 +48,8 @@ export type EnvironmentStatus = {
   /**
    * Per vault, the snapshots it lacks whose record in the other the latest scrub had no time to read, so it did not
    * work out whether they are missing (scrub-record.ts, `snapshotsNotWorkedOut`): no finding, so no row shows them
-   * (review rN F2); a warning, not judged. Absent when none.
+   * (review rN F2); a warning, not judged. One an earlier run found missing is an outstanding row instead, not counted
+   * here (scrub-outstanding.ts, snapshotsNotWorkedOutCounts: review rQ F3). Absent when none.
    */
   scrubSnapshotsNotWorkedOut?: NonNullable<ScrubRunRecord['snapshotsNotWorkedOut']>;
   problems: string[];

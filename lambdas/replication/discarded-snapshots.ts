@@ -76,18 +76,42 @@ export type RecordReadsUntil = { readonly until: number; readonly now: () => num
  * record every time: audit aW2).
  */
 export async function discardedSnapshotsIn(holder: Pick<Vault, 'loadSnapshot'>, snapshotIds: readonly string[], discardedSnapshots: DiscardedSnapshots, readsUntil?: RecordReadsUntil): Promise<DiscardedSnapshotsFound> {
-  const tagged: TaggedSnapshot[] = [];
-  const notRead = new Set<string>();
-  await mapBounded(snapshotIds, RECORDS_READ_AT_ONCE, async (snapshotId) => {
+  const [found] = await discardedSnapshotsInEach([{ holder, snapshotIds }], discardedSnapshots, readsUntil);
+  return found ?? { discarded: new Set(), notRead: new Set() };
+}
+
+/** One vault's part of discardedSnapshotsInEach: the snapshots `holder` holds and the other vault lacks. */
+export type LackedSnapshotRecords = { readonly holder: Pick<Vault, 'loadSnapshot'>; readonly snapshotIds: readonly string[] };
+
+/**
+ * discardedSnapshotsIn for several vaults at once, up to one `readsUntil`: their reads alternate, one of each vault's
+ * in turn in its order, the same RECORDS_READ_AT_ONCE in flight, so a vault lacking few snapshots leaves the rest of
+ * the time to the other. Each vault read alone in turn, with an even share of the time left, the time the second left
+ * unused was lost to the first (review rQ F2). `discardedSnapshots` is asked once per vault that read some, as before.
+ */
+export async function discardedSnapshotsInEach(vaults: readonly LackedSnapshotRecords[], discardedSnapshots: DiscardedSnapshots, readsUntil?: RecordReadsUntil): Promise<DiscardedSnapshotsFound[]> {
+  const tagged = vaults.map((): TaggedSnapshot[] => []);
+  const notRead = vaults.map(() => new Set<string>());
+  const longest = Math.max(0, ...vaults.map((v) => v.snapshotIds.length));
+  const turns: { readonly vault: number; readonly snapshotId: string }[] = [];
+  for (let i = 0; i < longest; i++) {
+    for (const [vault, { snapshotIds }] of vaults.entries()) {
+      const snapshotId = snapshotIds[i];
+      if (snapshotId !== undefined) turns.push({ vault, snapshotId });
+    }
+  }
+  await mapBounded(turns, RECORDS_READ_AT_ONCE, async ({ vault, snapshotId }) => {
     if (readsUntil !== undefined && readsUntil.now() >= readsUntil.until) {
-      notRead.add(snapshotId);
+      notRead[vault]?.add(snapshotId);
       return;
     }
     try {
-      tagged.push({ snapshotId, tags: (await holder.loadSnapshot(snapshotId)).tags });
+      tagged[vault]?.push({ snapshotId, tags: (await (vaults[vault] as LackedSnapshotRecords).holder.loadSnapshot(snapshotId)).tags });
     } catch (err) {
       if (!(err instanceof VaultError)) throw err;
     }
   });
-  return { discarded: tagged.length > 0 ? await discardedSnapshots(tagged) : new Set(), notRead };
+  const found: DiscardedSnapshotsFound[] = [];
+  for (const [vault, ofVault] of tagged.entries()) found.push({ discarded: ofVault.length > 0 ? await discardedSnapshots(ofVault) : new Set(), notRead: notRead[vault] ?? new Set() });
+  return found;
 }

@@ -1,24 +1,32 @@
 import { type ScrubCursor } from '../../vault';
 
+/** The golden ratio's fractional part: a day's turn of the start (lackedSnapshotReadOrder). */
+const DAY_TURN = (Math.sqrt(5) - 1) / 2;
+const MINUTES_A_DAY = 1_440;
+const MS_A_MINUTE = 60_000;
+
 /**
  * The order in which a scrub reads the records of the snapshots a vault lacks (discardedSnapshotsIn), to tell whether
- * their backup discarded them: `ids` (sorted) rotated to start where the run's cursor stands in the cycle, at the same
- * share of the ids as the keys before `cursor.after` are of `keys` (the sorted union of the vaults in scope; the start
- * of the ids when the cursor is at the start of a cycle).
+ * their backup discarded them: `ids` (sorted) rotated to start at a share of them that is the sum, less whole turns, of
+ * where the run's cursor stands in the cycle (the share of `keys`, the sorted union of the vaults in scope, before
+ * `cursor.after`) and of the run's time (`at`, epoch ms): 0.618… (the golden ratio's part) of the ids a day, in steps
+ * of a minute.
  *
  * A run whose deadline cuts these reads reads the first of this order only. Read in sorted order, every cut run read
  * the same first ids and never the rest, so a snapshot really missing among them was reported nowhere, run after run
- * (review rN F2). No state is kept for it: the cursor already moves every run that reads anything of its slice, and a
- * cycle's cursors sweep the keys from the first to the last, so its runs' starts sweep the ids likewise, each as far
- * past the one before as the share of the keys that run's slice read. A run's reads reach the next run's start when
- * they keep pace with its slice (at a seventh of the keys a run, a seventh of the lacked ids: ~27,000 records in the
- * half-minute they get at least, DISCARDED_READS_MARGIN_MS), so every lacked snapshot is read within a cycle; a vault
- * lacking more than that leaves gaps a later cycle's other cut points move, and the note says to scrub from a
- * machine, which reads them all.
+ * (review rN F2). By the cursor alone, a cut run whose slice read nothing kept its cursor, and so its start: the next
+ * run read the same records again (review rQ F1). No state is kept for the start: the cursor moves with what the slices
+ * read, the time with every run. Daily runs whose slices read nothing start a golden-ratio turn apart, and such starts
+ * spread evenly round the ids (m of them leave no gap wider than 1.9 / m of the ids, for every m from 2 to 2,000), so
+ * every lacked snapshot is read within a few times as many runs as reading them all once takes; hourly ones start a
+ * fifteenth of the ids apart, in order. A vault lacking more than its runs read leaves gaps later runs' starts move, and
+ * the note says to scrub from a machine, which reads them all.
  */
-export function lackedSnapshotReadOrder(ids: readonly string[], cursor: ScrubCursor, keys: readonly string[]): readonly string[] {
-  if (cursor.after === null || ids.length === 0 || keys.length === 0) return ids;
-  const share = keysUpTo(keys, cursor.after) / keys.length;
+export function lackedSnapshotReadOrder(ids: readonly string[], cursor: ScrubCursor, keys: readonly string[], at: number): readonly string[] {
+  if (ids.length === 0) return ids;
+  const cursorShare = cursor.after === null || keys.length === 0 ? 0 : keysUpTo(keys, cursor.after) / keys.length;
+  const timeShare = (Math.floor(at / MS_A_MINUTE) * DAY_TURN) / MINUTES_A_DAY;
+  const share = cursorShare + timeShare - Math.floor(cursorShare + timeShare);
   const start = Math.min(ids.length - 1, Math.floor(share * ids.length));
   return start === 0 ? ids : [...ids.slice(start), ...ids.slice(0, start)];
 }

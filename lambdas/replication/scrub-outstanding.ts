@@ -89,6 +89,22 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
 }
 
 /**
+ * Per vault, how many of the snapshots it lacks whose record this run did not read (scrub-vaults.ts,
+ * `snapshotsNotWorkedOut`) are not already outstanding: one an earlier run found missing is kept in `outstanding`
+ * (outstandingAfter), where status shows it; counted here as well, status showed it twice (review rQ F3). The
+ * `previous` record's listed objects only: one in its unlisted groups is counted here, as before. Absent when none.
+ */
+export function snapshotsNotWorkedOutCounts(report: ScrubReport, previous: ScrubRunRecord | undefined): Partial<Record<VaultSide, number>> | undefined {
+  const kept = new Set(previousOutstanding(previous).objects.filter((o) => o.problem === 'missing').map((o) => `${o.vault} ${o.key}`));
+  const counts: Partial<Record<VaultSide, number>> = {};
+  for (const [side, ids] of Object.entries(report.snapshotsNotWorkedOut ?? {}) as [VaultSide, readonly string[]][]) {
+    const count = ids.filter((id) => !kept.has(`${side} ${SNAPSHOTS_PREFIX}${id}`)).length;
+    if (count > 0) counts[side] = count;
+  }
+  return Object.keys(counts).length > 0 ? counts : undefined;
+}
+
+/**
  * The backups a record keeps of an object this run left with no good copy: those its mapping named; when the deadline
  * cut the mapping (`undefined`: scrub-vaults.ts, backupsNotWorkedOut), those the earlier record named, or none and
  * `backupsNotWorkedOut` when it named none either because none had been worked out. Replaced by [], a cut run turned the

@@ -1,5 +1,5 @@
 import { type ScrubRunRecord } from '../catalog/scrub-record';
-import { outstandingAfter, type ScrubRunVaults } from './scrub-outstanding';
+import { outstandingAfter, type ScrubRunVaults, snapshotsNotWorkedOutCounts } from './scrub-outstanding';
 import { type ScrubReport } from './scrub-vaults';
 
 /**
@@ -16,6 +16,8 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
   // the repair cutoff left unread (the next run verifies it); probably good, so its backups are kept in `outstanding` for
   // status to name, not in `affectedBackups` (what no copy can restore).
   const lost = report.findings.filter((f) => f.outcome === 'unrepaired' && f.goodCopy !== true && f.otherCopy === undefined).length;
+  // Those kept in `outstanding` are left out: status shows them there (review rQ F3).
+  const snapshotsNotWorkedOut = snapshotsNotWorkedOutCounts(report, before.previous);
   return {
     ...run,
     scope: report.scope,
@@ -29,7 +31,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     read: { ...report.read },
     ...(report.notWorkedOut ? { notWorkedOut: { ...report.notWorkedOut } } : {}),
     ...(report.notWorkedOutCause ? { notWorkedOutCause: { ...report.notWorkedOutCause } } : {}),
-    ...(report.snapshotsNotWorkedOut ? { snapshotsNotWorkedOut: Object.fromEntries(Object.entries(report.snapshotsNotWorkedOut).map(([side, ids]) => [side, ids.length])) } : {}),
+    ...(snapshotsNotWorkedOut ? { snapshotsNotWorkedOut } : {}),
     ...(report.notRead ? { archivedNotRead: Object.fromEntries(Object.entries(report.notRead).map(([side, n]) => [side, n.archived])) } : {}),
     corrupt: report.findings.filter((f) => f.problem === 'corrupt').length,
     missing: report.findings.filter((f) => f.problem === 'missing').length,

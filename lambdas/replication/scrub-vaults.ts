@@ -6,7 +6,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { copyVaultObject, countedIndexLoads, type LookMemory, objectsTheSnapshotsLack, referencesOf } from './replicate-vault';
 import { markOfReadableSnapshots } from './readable-snapshots-mark';
 import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-prune-wait';
-import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snapshots';
+import { type DiscardedSnapshots, type DiscardedSnapshotsFound, discardedSnapshotsInEach } from './discarded-snapshots';
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { ARCHIVED_COPY, whenRepairedAgain } from './scrub-objects-left';
@@ -62,8 +62,8 @@ export type ScrubVaultsOptions = {
    * does it start a read to work out what a vault lacking something needs after that cutoff: the data/, index/ and
    * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsWithin), for the next run, and the snapshots it
    * lacks are held back (heldBackReason). It starts no read of the record of a snapshot it lacks, to tell whether its
-   * backup discarded it (`discardedSnapshots`), after the deadline less DISCARDED_READS_MARGIN_MS (each vault lacking
-   * some gets a share of the time left): such a snapshot is then `snapshotsNotWorkedOut`, not missing. What is left
+   * backup discarded it (`discardedSnapshots`), after the deadline less DISCARDED_READS_MARGIN_MS (the vaults' reads
+   * alternate up to it): such a snapshot is then `snapshotsNotWorkedOut`, not missing. What is left
    * unrepaired with no good copy is mapped to its backups by reads that start none after the deadline less
    * DAMAGE_MAPPING_MARGIN_MS; cut there, each object is reported without them, with a note. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
@@ -171,7 +171,7 @@ export type ScrubReport = {
   readonly discardedSnapshots?: Partial<Record<VaultSide, readonly string[]>>;
   /**
    * Per vault, the snapshots it lacks that the other vault holds whose record there the run did not read by its time
-   * (the deadline less DISCARDED_READS_MARGIN_MS, or this vault's share of it), so whether their backup discarded them was not worked out
+   * (the deadline less DISCARDED_READS_MARGIN_MS, the vaults' reads alternating), so whether their backup discarded them was not worked out
    * (DISCARDED_NOT_READ_REASON): neither missing nor copied, and no finding, as `notWorkedOut`; an earlier run's
    * finding of one is kept outstanding (scrub-outstanding.ts). Counted missing, a FAILED backup's snapshot kept on
    * purpose in one vault (a legal hold, the DR vault's retention) made every cut run REPAIRABLE (review rF F2). Sorted
@@ -257,7 +257,9 @@ export const DAMAGE_MAPPING_MARGIN_MS = 10_000;
  * did, reads of a vault lacking many snapshots took all of it, and the mapping of what no copy can restore, next,
  * started no read and named no backup (review rN F1). Half a minute: the records get the half-minute past the cutoff
  * (~27,000 at 32 in flight and ~35 ms a GET), and the mapping the 20 s from here to its margin, about what a vault of a
- * few thousand snapshots takes (~5 requests a snapshot, 8 index objects at a time).
+ * few thousand snapshots takes (~5 requests a snapshot, 8 index objects at a time). The catalog's queries after the reads
+ * (discardedSnapshotsOf: listBackupsOfPlan for each plan the records name) have no time limit: small for realistic
+ * catalogs, they come out of the mapping's 20 s.
  */
 export const DISCARDED_READS_MARGIN_MS = 30_000;
 
@@ -340,7 +342,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const snapshotsNotWorkedOut: NonNullable<ScrubReport['snapshotsNotWorkedOut']> = {};
   const bad: Bad[] = [];
   // Per vault, the snapshots it lacks that the other holds and its retention did not forget: their records are read
-  // (discardedSnapshotsIn), and every vault lacking some gets a share of the time for them.
+  // (discardedSnapshotsInEach), the vaults' reads alternating up to one cutoff.
   const lackedSnapshotsOf = new Map<VaultSide, readonly string[]>();
   for (const side of sides) {
     const forgotten = options.forgotten?.[side];
@@ -546,6 +548,24 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   };
   await healEach('corrupt');
 
+  // Whether the snapshots each vault lacks were discarded by their backup, asked after the slices were read, well after
+  // the listings: a snapshot a failed run's cleanup deleted since they were taken has its FAILED record (marked first) in
+  // the catalog's byPlan index by now. These reads only tell what is missing (no repair starts past the repair cutoff
+  // anyway), so they run past it, to DISCARDED_READS_MARGIN_MS, the vaults' reads in one pool, alternating: read one
+  // vault after the other, the first's took all the time and the other's went unread (review rN F1), and with an even
+  // share each, what the second left unused was lost to the first (review rQ F2). So the work-out of what the first
+  // vault needs starts after the second's reads too; past the repair cutoff it starts no read either way. A snapshot
+  // whose record was not read is not worked out (snapshotsNotWorkedOut), neither missing nor copied.
+  const askingSides = sides.filter((side) => vaults[other(side)] !== undefined && (lackedSnapshotsOf.get(side)?.length ?? 0) > 0);
+  const foundOf = new Map<VaultSide, DiscardedSnapshotsFound>();
+  if (options.discardedSnapshots && askingSides.length > 0) {
+    const at = now();
+    const asked = askingSides.map((side) => ({ holder: vaults[other(side)] as Vault, snapshotIds: lackedSnapshotReadOrder(lackedSnapshotsOf.get(side) ?? [], options.cursor, inScope, at) }));
+    const readsUntil = options.deadline !== undefined ? { until: options.deadline - DISCARDED_READS_MARGIN_MS, now } : undefined;
+    const found = await discardedSnapshotsInEach(asked, options.discardedSnapshots, readsUntil);
+    for (const [i, side] of askingSides.entries()) foundOf.set(side, found[i] as DiscardedSnapshotsFound);
+  }
+
   // What each vault lacks that the other holds, from the full listings whatever the slice (findingsLeft).
   for (const side of sides) {
     const vault = vaults[side] as Vault;
@@ -553,23 +573,8 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const forgotten = options.forgotten?.[side];
     const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
     const unforgotten = sortedDifference(listingOf(other(side)), listing).filter((key) => !wasForgotten(key));
-    // Asked after this vault's slice was read, well after the listings: a snapshot a failed run's cleanup deleted since
-    // they were taken has its FAILED record (marked first) in the catalog's byPlan index by now.
-    const holder = vaults[other(side)];
     const lackedSnapshots = lackedSnapshotsOf.get(side) ?? [];
-    // These reads only tell what is missing (no repair starts past the repair cutoff anyway), so they run past it, to
-    // DISCARDED_READS_MARGIN_MS. This vault gets an even share of the time left with the vaults after it that lack
-    // snapshots too: with no share, the first vault's reads took it all and the other's went unread (review rN F1).
-    // A snapshot whose record was not read is not worked out (snapshotsNotWorkedOut), neither missing nor copied.
-    const sharing = sides.slice(sides.indexOf(side)).filter((s) => (lackedSnapshotsOf.get(s)?.length ?? 0) > 0).length;
-    const readsUntil = (deadline: number): { until: number; now: () => number } => {
-      const at = now();
-      return { until: at + Math.max(0, deadline - DISCARDED_READS_MARGIN_MS - at) / Math.max(1, sharing), now };
-    };
-    const found =
-      holder && options.discardedSnapshots && lackedSnapshots.length > 0
-        ? await discardedSnapshotsIn(holder, lackedSnapshotReadOrder(lackedSnapshots, options.cursor, inScope), options.discardedSnapshots, options.deadline !== undefined ? readsUntil(options.deadline) : undefined)
-        : undefined;
+    const found = foundOf.get(side);
     const failed = found?.discarded ?? new Set<string>();
     const notLookedUp = found?.notRead ?? new Set<string>();
     if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));

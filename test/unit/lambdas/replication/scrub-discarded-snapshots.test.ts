@@ -266,3 +266,71 @@ it('the scheduled runbook passes the catalog\'s word on and says in its notes wh
   expect(summary.notes).toEqual([expect.stringContaining(`1 snapshot(s) the dr vault holds and the primary vault lacks were discarded by their backup, FAILED or committed without them (${pair.snapshot.id})`)]);
   expect(await pair.primary.store.has(`snapshots/${pair.snapshot.id}`)).toBe(false);
 });
+
+it('cut runs whose slices read nothing still read different lacked snapshots\' records, a day\'s run apart, so one really missing is found (review rQ F1)', async () => {
+  // Three FAILED backups' snapshots the primary kept and a COMMITTED one's lost from the DR vault.
+  const kept = await morePrimarySnapshots('b-kept', 3);
+  for (const [i] of kept.entries()) catalog.records.set(`b-kept-${i}`, recordOf(`b-kept-${i}`, 'FAILED'));
+  catalog.records.set(BACKUP, recordOf(BACKUP, 'COMMITTED', [pair.snapshot.id]));
+  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  const DAY = 86_400_000;
+  let D = 0;
+  let t = 0;
+  // A record read takes the run past the records' cutoff: each run reads one.
+  const read: string[] = [];
+  onRecordRead(pair.primary, (id) => {
+    read.push(id);
+    t = D - DISCARDED_READS_MARGIN_MS + 1;
+  });
+  const runs: ScrubRunRecord[] = [];
+  for (let run = 0; run < 8; run++) {
+    // Daily runs, each past the slice reads' cutoff (the listing took long): no slice read, so the cursor stays.
+    D = 1_800_000_000_000 + run * DAY;
+    t = D - 150_000;
+    const report = await scrubVaults({ scope: 'both', fraction: 1 / 7, cursor: FIRST_SCRUB_CURSOR, repair: true, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots, deadline: D, now: () => t });
+    expect(report.nextCursor).toEqual(FIRST_SCRUB_CURSOR);
+    runs.push(scrubRunSummary(report, { environment: 'dev', startedAt: new Date(D - 200_000).toISOString(), endedAt: new Date(D).toISOString() }, { previous: runs.at(-1) }));
+  }
+  expect(new Set(read)).toEqual(new Set([...kept, pair.snapshot.id]));
+  expect(runs.some((r) => r.unrepairedKeys.includes(`snapshots/${pair.snapshot.id}`))).toBe(true);
+  expect(runs.at(-1)?.outstanding?.objects).toContainEqual(expect.objectContaining({ vault: 'dr', key: `snapshots/${pair.snapshot.id}`, problem: 'missing' }));
+});
+
+it('the two vaults\' reads of lacked snapshots\' records share one cutoff: what one leaves unused the other reads (review rQ F2)', async () => {
+  const extra = await morePrimarySnapshots('b-extra', 7);
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', { N: 1024, r: 8, p: 1 }) });
+  // The primary lacks 6 (the DR vault holds them), the DR vault lacks 1.
+  for (const id of extra.slice(0, 6)) await pair.primary.store.delete(`snapshots/${id}`);
+  await pair.dr.store.delete(`snapshots/${extra[6]}`);
+  const D = 10_000_000;
+  // 75 s to the records' cutoff, a read 10 s: time for all 7, none for the slice reads.
+  let t = D - 105_000;
+  const reads = { primary: 0, dr: 0 };
+  onRecordRead(pair.primary, () => ((reads.dr++, (t += 10_000))));
+  onRecordRead(pair.dr, () => ((reads.primary++, (t += 10_000))));
+  const noneDiscarded = () => Promise.resolve(new Set<string>());
+  const report = await scrubVaults({ ...everything, repair: false, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots: noneDiscarded, deadline: D, now: () => t });
+  expect(reads).toEqual({ primary: 6, dr: 1 });
+  expect(report.snapshotsNotWorkedOut).toBeUndefined();
+  expect(report.findings.filter((f) => f.key.startsWith('snapshots/')).map((f) => f.vault).sort()).toEqual(['dr', 'primary', 'primary', 'primary', 'primary', 'primary', 'primary']);
+});
+
+it('a snapshot an earlier run found missing and a later cut run did not read is outstanding, not counted as not worked out too (review rQ F3)', async () => {
+  const kept = await morePrimarySnapshots('b-kept', 1);
+  catalog.records.set('b-kept-0', recordOf('b-kept-0', 'FAILED'));
+  catalog.records.set(BACKUP, recordOf(BACKUP, 'COMMITTED', [pair.snapshot.id]));
+  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  const D = 10_000_000;
+  let t = 0;
+  const startedAt = (day: number): string => `2026-12-0${day}T00:00:00.000Z`;
+  // A run with time reads both records: the missing one is found (no repair: REPAIRABLE) and kept outstanding.
+  const first = scrubRunSummary(await scrubVaults({ ...everything, repair: false, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots }), { environment: 'dev', startedAt: startedAt(1), endedAt: startedAt(1) });
+  expect(first.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: `snapshots/${pair.snapshot.id}`, problem: 'missing' })]);
+  // A cut run reads neither record: both are not worked out, the missing one stays outstanding and is not counted.
+  t = D - DISCARDED_READS_MARGIN_MS;
+  const report = await scrubVaults({ ...everything, repair: false, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots, deadline: D, now: () => t });
+  expect(report.snapshotsNotWorkedOut).toEqual({ dr: [...kept, pair.snapshot.id].sort() });
+  const second = scrubRunSummary(report, { environment: 'dev', startedAt: startedAt(2), endedAt: startedAt(2) }, { previous: first });
+  expect(second.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: `snapshots/${pair.snapshot.id}`, problem: 'missing' })]);
+  expect(second.snapshotsNotWorkedOut).toEqual({ dr: 1 });
+});
