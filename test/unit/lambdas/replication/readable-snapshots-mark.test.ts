@@ -1,0 +1,78 @@
+import { markOfReadableSnapshots } from '../../../../lambdas/replication/readable-snapshots-mark';
+import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
+import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
+import { type ManifestPart } from '../../../../vault/manifest/manifest-format';
+import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
+import { initVault, type Vault } from '../../../../vault/repository/vault';
+import { MANIFEST_PREFIX, manifestKey } from '../../../../vault/repository/vault-layout';
+import { corrupt } from '../../../support/scrub-vault-pair';
+import { SMALL_TUNING } from '../../../support/vault-test-helpers';
+
+/** The scrub's check of which snapshots another vault can mark (lookFits in scrub-vaults.ts), on an in-memory vault. */
+
+const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
+const SOURCE = { kind: 's3', id: 'assets', bucket: 'prod-assets', prefix: '' } as const;
+const MEMORY = { blobLimit: 1e9, tooLarge: (): Error => new Error('too large') };
+
+/** One writer's part: a run of one page holding the object `path`. */
+async function onePagePart(vault: Vault, path: string, body: string): Promise<ManifestPart> {
+  const writer = await vault.newSnapshotWriter({ parent: null });
+  await writer.add({ path, kind: 'object', meta: { metadata: {}, tags: {}, etag: '"x"', size: body.length, lastModified: '' }, content: Buffer.from(body) });
+  return writer.finish();
+}
+
+/**
+ * `count` snapshots sharing `sharedPages` manifest pages (dedup: the same pages, as a source's unchanged objects give),
+ * each with a root and a page of its own. Parts' runs overlapping none are committed as they are, page for page.
+ */
+async function nearIdenticalSnapshots(vault: Vault, count: number, sharedPages: number): Promise<Snapshot[]> {
+  const shared: ManifestPart[] = [];
+  for (let i = 0; i < sharedPages; i++) shared.push(await onePagePart(vault, `shared/${String(i).padStart(3, '0')}`, `unchanged ${i}`));
+  const snapshots: Snapshot[] = [];
+  for (let i = 0; i < count; i++) snapshots.push(await vault.commitSnapshot({ source: SOURCE, parts: [...shared, await onePagePart(vault, 'zz-changing.txt', `run ${i}`)] }));
+  return snapshots;
+}
+
+/** Counts the manifest objects read from `vault`'s store. */
+function countManifestGets(vault: Vault): { count: number } {
+  const gets = { count: 0 };
+  const get = vault.store.get.bind(vault.store);
+  vault.store.get = async (key, ...rest) => {
+    if (key.startsWith(MANIFEST_PREFIX)) gets.count++;
+    return get(key, ...rest);
+  };
+  return gets;
+}
+
+describe('markOfReadableSnapshots', () => {
+  let vault: Vault;
+  beforeEach(async () => {
+    vault = await initVault(new MemoryVaultStore('primary'), new PassphraseKeyProvider('primary region key', FAST_SCRYPT), SMALL_TUNING);
+  });
+
+  // Review rR F2: after one unreadable manifest each snapshot was marked alone, reading every shared page again per
+  // snapshot (30 snapshots sharing 20 pages: 80 reads all readable, ~800 with one root unreadable).
+  it('finds an unreadable snapshot among many sharing their pages in about log2(N) marks, not one mark per snapshot', async () => {
+    const snapshots = await nearIdenticalSnapshots(vault, 30, 20);
+    const ids = snapshots.map((s) => s.id);
+    const gets = countManifestGets(vault);
+    expect(await markOfReadableSnapshots(vault, ids, MEMORY)).toEqual([]);
+    const joint = gets.count;
+    expect(joint).toBe(30 * 2 + 20);
+
+    const bad = snapshots[11] as Snapshot;
+    await corrupt(vault.store, manifestKey(bad.manifest));
+    gets.count = 0;
+    expect(await markOfReadableSnapshots(vault, ids, MEMORY)).toEqual([bad.id]);
+    expect(gets.count).toBeLessThanOrEqual((Math.log2(ids.length) + 2) * joint);
+  });
+
+  it('leaves out each snapshot that cannot be read, in their order, and no readable one', async () => {
+    const snapshots = await nearIdenticalSnapshots(vault, 9, 2);
+    const [first, , , , fifth, , , , last] = snapshots as [Snapshot, Snapshot, Snapshot, Snapshot, Snapshot, Snapshot, Snapshot, Snapshot, Snapshot];
+    await corrupt(vault.store, manifestKey(first.manifest));
+    await corrupt(vault.store, manifestKey(fifth.manifest));
+    await vault.store.delete(manifestKey(last.manifest));
+    expect(await markOfReadableSnapshots(vault, [...snapshots.map((s) => s.id), 'f'.repeat(64)], MEMORY)).toEqual(['f'.repeat(64), first.id, fifth.id, last.id]);
+  });
+});
