@@ -48,7 +48,8 @@ import { DrillScratchError } from './drill-errors';
  * directory the walk has just emptied is a round trip (its cached attributes are stale), beside an unlink a file.
  * If either finds it elsewhere, the walk leaves that directory (the shallowest looked up elsewhere) and all under it,
  * names it in a DrillScratchError once the rest is removed (cut by the time: in what it returns), and goes on; one
- * removed meanwhile (link count 0, or NFS's ESTALE, which a lookup may answer too) is no error. A pass already under
+ * removed meanwhile (link count 0, or NFS's ESTALE, which every call through a directory another client removed
+ * answers: a lookup, unlink, open, listing or rmdir in it) is no error. A pass already under
  * way when it moves ends, and a directory above moved by another client during a pass is seen at the first pass
  * CHAIN_RECHECK_MS or more after its last lookup, after that rmdir of the directory the pass emptied (checking once a
  * file would double the calls). The kernel shows no path longer than PATH_MAX, so the walk empties no directory deeper
@@ -130,9 +131,20 @@ function codeOf(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
+/**
+ * Whether `err` says the entry, or the directory it was reached through, is gone. NFS answers ESTALE to every call
+ * through a descriptor on a directory another client removed (a concurrent sweep's, on another Lambda), where a local
+ * file system says ENOENT (review rS F1: the unlink or open of a name in it ended the cleanup raw). An NFSv4 rename
+ * leaves the handle valid, so ESTALE does not hide a move: the walk's next check of the directory (inPlace) tells.
+ */
+function isGone(err: unknown): boolean {
+  const code = codeOf(err);
+  return code === 'ENOENT' || code === 'ESTALE';
+}
+
 /** Gone meanwhile (a concurrent sweep, a retried cleanup): what removing it was for. */
 function ignoreGone(err: unknown): void {
-  if (codeOf(err) !== 'ENOENT') throw err;
+  if (!isGone(err)) throw err;
 }
 
 /** A directory as the walk's calls reach it: its pinned descriptor's `/proc/self/fd/<fd>`. */
@@ -186,9 +198,23 @@ async function openChild(parent: Reached, name: Buffer): Promise<(Reached & { id
       throw err;
     }
   } catch (err) {
-    if (codeOf(err) === 'ENOENT') return 'gone';
+    if (isGone(err)) return 'gone';
     // A link answers ELOOP with O_NOFOLLOW; Linux answers ENOTDIR for a link to a directory (O_DIRECTORY) too.
     if (codeOf(err) === 'ELOOP' || codeOf(err) === 'ENOTDIR') return 'not a directory';
+    throw err;
+  }
+}
+
+/**
+ * Whether the directory held as `at` was removed (by a concurrent sweep): not a move. Only the link count says so, or
+ * NFS's ESTALE for a directory another client removed: the kernel's path of a removed directory ends with
+ * " (deleted)", but so may a name (review rG F2).
+ */
+async function removedMeanwhile(at: Reached): Promise<boolean> {
+  try {
+    return (await at.handle.stat({ bigint: true })).nlink === 0n;
+  } catch (err) {
+    if (codeOf(err) === 'ESTALE') return true;
     throw err;
   }
 }
@@ -206,20 +232,26 @@ async function clearFiles(directory: Reached, timeLeft: () => number): Promise<P
   async function* files(): AsyncGenerator<Buffer> {
     // The iterator closes the handle however the loop ends. Entries unlinked while it reads are ones it has returned,
     // which POSIX readdir allows.
-    for await (const entry of dir) {
-      if (timeLeft() <= 0) {
-        pass.cut = true;
-        return;
+    try {
+      for await (const entry of dir) {
+        if (timeLeft() <= 0) {
+          pass.cut = true;
+          return;
+        }
+        const name: unknown = entry.name;
+        if (!Buffer.isBuffer(name)) throw new TypeError('opendir returned a name as a string although asked for bytes');
+        // Entered only once opened without following a link (openChild), so the entry's type need not be checked again.
+        if (entry.isDirectory()) {
+          pass.subdirectories.push(name);
+          if (pass.subdirectories.length >= SUBDIRECTORIES_PER_PASS) return;
+          continue;
+        }
+        yield name;
       }
-      const name: unknown = entry.name;
-      if (!Buffer.isBuffer(name)) throw new TypeError('opendir returned a name as a string although asked for bytes');
-      // Entered only once opened without following a link (openChild), so the entry's type need not be checked again.
-      if (entry.isDirectory()) {
-        pass.subdirectories.push(name);
-        if (pass.subdirectories.length >= SUBDIRECTORIES_PER_PASS) return;
-        continue;
-      }
-      yield name;
+    } catch (err) {
+      // A read of the listing once another NFS client removed the directory (ESTALE): the pass ends, and the check
+      // before its rmdir (inPlace) tells the removal from a move.
+      ignoreGone(err);
     }
   }
   await forEachBounded(files(), UNLINKS_IN_FLIGHT, async (name) => {
@@ -317,6 +349,12 @@ class Walk {
       } catch (err) {
         const code = codeOf(err);
         if (code === 'ENOENT') await this.leave(depth);
+        // NFS: this directory, or the one above it, was removed by another client. Left only once its descriptor says
+        // it is gone; else it was moved out before the one above went, which inPlace finds and names.
+        else if (code === 'ESTALE') {
+          if (await removedMeanwhile(here)) await this.leave(depth);
+          else if (await this.inPlace(depth, here, depth)) throw err;
+        }
         // Its name is no longer this directory (moved away, a link put in its place): the link goes, the directory stays where it went.
         else if (code === 'ENOTDIR') {
           await unlink(childOf(parent.path, frame.name)).catch(ignoreGone);
@@ -353,13 +391,8 @@ class Walk {
     // Where the kernel's path already shows a move, every name is looked up, to find the one that moved.
     const elsewhere = now === 'too long' ? undefined : await this.firstElsewhere(shown ? from : 0, depth, shown);
     if (shown && elsewhere === undefined) return true;
-    // Removed by someone else (a concurrent sweep): what the walk was for, not a move. NFS may answer ESTALE. Only the
-    // link count says so: the kernel's path of a removed directory ends with " (deleted)", but so may a name (review rG F2).
-    const held = await here.handle.stat({ bigint: true }).catch((err: unknown) => {
-      if (codeOf(err) === 'ESTALE') return undefined;
-      throw err;
-    });
-    if (!held || held.nlink === 0n) {
+    // Removed by someone else (a concurrent sweep): what the walk was for, not a move.
+    if (await removedMeanwhile(here)) {
       await this.leave(depth);
       return false;
     }

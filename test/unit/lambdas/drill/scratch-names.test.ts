@@ -768,31 +768,89 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         expect(lstats).toBeLessThanOrEqual(2 * passes);
       });
 
-      it('removed with the directory above it by another NFS client, which answers ESTALE, is no error (review rL)', async () => {
-        const top = path.join(root, NAME);
-        fs.mkdirSync(path.join(top, 'restored', 'a'), { recursive: true });
-        fs.writeFileSync(path.join(top, 'restored', 'a', 'f1'), 'x');
-        let swept = false;
-        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
-          if (!swept && String(p).endsWith('/f1')) {
-            swept = true;
-            fs.rmSync(path.join(top, 'restored'), { recursive: true });
-          }
-          return realUnlink(p);
-        });
-        // EFS answers a lookup from a directory another client removed with ESTALE, where a local file system says ENOENT.
-        const realLstat = fsPromises.lstat.bind(fsPromises);
-        jest.spyOn(fsPromises, 'lstat').mockImplementation((async (...args: Parameters<typeof realLstat>) => {
+      /**
+       * EFS as another client's removal leaves it: every call through a descriptor on a removed directory (a name in
+       * it unlinked, opened, looked up or removed; it listed or read) answers ESTALE, where a local file system says
+       * ENOENT or works on. `sweep` runs before (or, `after`, once) the first `on` call whose path matches `match`.
+       */
+      function nfsRemovedBy(sweep: () => void, on: 'unlink' | 'rmdir', match: RegExp, after = false): { swept: boolean } {
+        const state = { swept: false };
+        const stale = (p: unknown): boolean => {
+          const fd = /^\/proc\/self\/fd\/(\d+)(?:\/|$)/.exec(String(p))?.[1];
           try {
-            return await realLstat(...args);
+            return fd !== undefined && fs.fstatSync(Number(fd)).nlink === 0;
+          } catch {
+            return false;
+          }
+        };
+        const estale = (call: string, p: unknown): Error => Object.assign(new Error(`ESTALE: stale file handle, ${call} '${String(p)}'`), { code: 'ESTALE' });
+        const real = { unlink: realUnlink, rmdir: fsPromises.rmdir.bind(fsPromises), open: fsPromises.open.bind(fsPromises), opendir: fsPromises.opendir.bind(fsPromises), lstat: fsPromises.lstat.bind(fsPromises) };
+        const removal = (call: 'unlink' | 'rmdir') => async (p: fs.PathLike) => {
+          const sweeps = !state.swept && call === on && match.test(String(p));
+          state.swept ||= sweeps;
+          if (sweeps && !after) sweep();
+          if (stale(p)) throw estale(call, p);
+          await real[call](p);
+          if (sweeps && after) sweep();
+        };
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(removal('unlink'));
+        jest.spyOn(fsPromises, 'rmdir').mockImplementation(removal('rmdir'));
+        jest.spyOn(fsPromises, 'open').mockImplementation((async (...args: Parameters<typeof real.open>) => {
+          if (stale(args[0])) throw estale('open', args[0]);
+          return real.open(...args);
+        }) as typeof fsPromises.open);
+        jest.spyOn(fsPromises, 'opendir').mockImplementation(async (...args: Parameters<typeof real.opendir>) => {
+          if (stale(args[0])) throw estale('opendir', args[0]);
+          const dir = await real.opendir(...args);
+          // A read of the listing after the directory went (the next batch of entries) answers ESTALE too.
+          const listing = async function* (): AsyncGenerator<fs.Dirent> {
+            for await (const entry of dir) {
+              yield entry;
+              if (stale(args[0])) throw estale('readdir', args[0]);
+            }
+          };
+          return { [Symbol.asyncIterator]: listing } as unknown as fs.Dir;
+        });
+        jest.spyOn(fsPromises, 'lstat').mockImplementation((async (...args: Parameters<typeof real.lstat>) => {
+          if (stale(args[0])) throw estale('lstat', args[0]);
+          try {
+            return await real.lstat(...args);
           } catch (err) {
-            if (swept && (err as NodeJS.ErrnoException).code === 'ENOENT') throw Object.assign(new Error('ESTALE: stale file handle'), { code: 'ESTALE' });
+            // Even a lookup from a directory still there may answer ESTALE once its entry's handle went stale.
+            if (state.swept && (err as NodeJS.ErrnoException).code === 'ENOENT') throw estale('lstat', args[0]);
             throw err;
           }
         }) as typeof fsPromises.lstat);
-        // Before, the ESTALE of the lookup of restored ended the walk of the scratch directory.
+        return state;
+      }
+
+      it('removed with the directory above it by another NFS client, which answers ESTALE, is no error (review rL, review rS F1)', async () => {
+        const top = path.join(root, NAME);
+        fs.mkdirSync(path.join(top, 'restored', 'a'), { recursive: true });
+        fs.writeFileSync(path.join(top, 'restored', 'a', 'f1'), 'x');
+        // Another Lambda's sweep removes restored while this walk unlinks a's file.
+        const sweep = nfsRemovedBy(() => fs.rmSync(path.join(top, 'restored'), { recursive: true }), 'unlink', /\/f1$/);
+        // Before, the ESTALE of the lookup of restored (review rL), then of the unlink of f1 (review rS F1), ended the
+        // walk of the scratch directory.
         await expect(removeScratchDirectory(root, NAME, calls(10_000))).resolves.toMatchObject({ done: true });
-        expect(swept).toBe(true);
+        expect(sweep.swept).toBe(true);
+        expect(fs.readdirSync(root)).toEqual([]);
+      });
+
+      it.each([
+        // Before, the ESTALE of the open of the other ended the walk.
+        { when: 'between two of its subdirectories, whose open answers ESTALE', on: 'rmdir', match: /\/x$/, after: true },
+        // Before, the ESTALE of a's rmdir (through restored's descriptor) ended the walk.
+        { when: 'just before the rmdir of one below it, which answers ESTALE', on: 'rmdir', match: /\/a$/, after: false },
+      ] as const)('removed by another NFS client $when, is no error (review rS F1)', async ({ on, match, after }) => {
+        const top = path.join(root, NAME);
+        for (const sub of ['x', 'y']) {
+          fs.mkdirSync(path.join(top, 'restored', 'a', sub), { recursive: true });
+          fs.writeFileSync(path.join(top, 'restored', 'a', sub, 'f'), 'x');
+        }
+        const sweep = nfsRemovedBy(() => fs.rmSync(path.join(top, 'restored'), { recursive: true }), on, match, after);
+        await expect(removeScratchDirectory(root, NAME, calls(10_000))).resolves.toMatchObject({ done: true });
+        expect(sweep.swept).toBe(true);
         expect(fs.readdirSync(root)).toEqual([]);
       });
 
