@@ -41,6 +41,9 @@ const SCAN_RATE_POINT_MS = 1_000;
 /**
  * How long the projection must fall short without a break before the scan is refused: a stall or a slow second projects
  * a short end for a few seconds and recovers; a scan truly too slow stays short and is refused 10 s later, of a round's ~840.
+ * The window must also have moved past the shortfall's start by then, up to a SCAN_RATE_POINT_MS later: it reaches back
+ * as far as its oldest point, up to ~11 s, so 10 s after a stall it may still hold it, and a pause of 0.3-0.6 s (a GC
+ * with a 2 GB heap) refused a vault that fits in that second (review rS F2).
  */
 export const SCAN_REFUSAL_SUSTAIN_MS = 10_000;
 
@@ -63,9 +66,9 @@ export type ScanTimeProjection = { read: number; elapsedMs: number; projectedMs:
  * Projects the scan started now on `now`'s clock, of `listed` objects, against `deadline` (ms on that clock): `check`
  * runs after each read and answers the projection when the scan is refused. Once SCAN_WARMUP_READS are read or
  * SCAN_PROBE_MS passed, the end is projected from the rate of about the last SCAN_RATE_WINDOW_MS of reads; a scan is
- * refused when that end has left less than SCAN_WRITE_WINDOW_MS before the deadline for SCAN_REFUSAL_SUSTAIN_MS on end,
- * or at once when the time left is itself less than SCAN_WRITE_WINDOW_MS. Its last read refuses nothing: a finished scan
- * goes on to write its marker (review rD F1).
+ * refused when that end has left less than SCAN_WRITE_WINDOW_MS before the deadline for SCAN_REFUSAL_SUSTAIN_MS on end
+ * and the window holds only reads since it first did, or at once when the time left is itself less than
+ * SCAN_WRITE_WINDOW_MS. Its last read refuses nothing: a finished scan goes on to write its marker (review rD F1).
  */
 export function scanTimeCheck(listed: number, deadline: number, now: () => number): (read: number) => ScanTimeProjection | undefined {
   const startedAt = now();
@@ -97,6 +100,8 @@ export function scanTimeCheck(listed: number, deadline: number, now: () => numbe
       return undefined;
     }
     shortSince ??= at;
-    return at - shortSince >= SCAN_REFUSAL_SUSTAIN_MS ? projection : undefined;
+    // A window starting before the shortfall holds the reads, or the stall, that began it: only one of the reads since counts.
+    const sustained = at - shortSince >= SCAN_REFUSAL_SUSTAIN_MS && oldest.at >= shortSince;
+    return sustained ? projection : undefined;
   };
 }

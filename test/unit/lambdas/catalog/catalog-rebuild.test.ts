@@ -686,6 +686,11 @@ it('projects the scan from its steady rate: a slow first wave or a stall does no
   // A 1.5 s stall (a major GC) 2,000 reads in, and a 3 s one 20,000 reads into a scan of 50 ms GETs.
   expect(scanOf(limit, (first) => (first === 1969 ? 1_535 : 35))).toBeUndefined();
   expect(scanOf(400_000, (first) => (first === 19_969 ? 3_050 : 50))).toBeUndefined();
+  // Review rS F2: a stall under a second (a GC with a 2 GB heap) between two of the window's points stayed in the window
+  // for up to ~1 s after the 10 s sustain ran out, and refused at ~111 s a scan of 100 ms GETs that ends at 650 s of 780.
+  for (const stallMs of [300, 500, 600]) {
+    for (const at of [48_145, 48_241]) expect(scanOf(312_000, (first) => (first === at ? 100 + stallMs : 100))).toBeUndefined();
+  }
 });
 
 it('refuses a scan that slows down for good about 10 s after it does, and one still reading at the round\'s last 120 s at once', () => {
