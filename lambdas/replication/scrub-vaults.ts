@@ -1,5 +1,5 @@
 import { checkVaultObject, cutScrubSlice, listScrubbedObjects, loadIndexObject, mapBounded, markSnapshots, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX } from '../../vault';
-import { type LoadedIndexObject, Vault, VaultError, type VaultStore } from '../../vault';
+import { type LoadedIndexObject, type MarkMemory, Vault, VaultError, type VaultStore } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult } from '../../vault';
 import { isS3AccessDenied, ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
@@ -11,7 +11,7 @@ import { type DamagedObject, describeDamage } from './scrub-damage';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { ARCHIVED_COPY, whenRepairedAgain } from './scrub-objects-left';
 import { type NotWorkedOutCause, type OtherCopy } from '../catalog/scrub-record';
-import { objectsNeeded, readThroughStore } from './vault-references';
+import { objectsNeeded, readThroughStore, type SnapshotReferences } from './vault-references';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { supersedingTombstones } from '../../vault';
 import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubLookKeyLimit, scrubNeedsBlobLimit } from './scrub-listing-memory';
@@ -643,9 +643,11 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
         return { failed, notCopied };
       };
       const memory = lookMemory(side);
-      const why = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
-      if (why === undefined) continue;
-      for (const f of copied) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${why}`, goodCopy: true };
+      const { why, unreadable } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
+      for (const f of copied) {
+        const whyNot = unreadable.get(idFromKey(SNAPSHOTS_PREFIX, f.key) as string) ?? why;
+        if (whyNot !== undefined) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${whyNot}`, goodCopy: true };
+      }
     }
   }
 
@@ -775,7 +777,10 @@ function copyBackShortfall(side: VaultSide, when: string, result: CopyBack): str
  * the time that look took and COPY_BACK_RESERVE_MS for copying back what the prune deleted; without a deadline it looks
  * once), then looks and copies back again: every prune that marks after that sees the snapshots. Returns why they could
  * not be vouched for (a prune still running, its leases unreadable, their needs unknown, an object they need that could
- * not be copied back, or was not by the deadline), or undefined once they were.
+ * not be copied back, or was not by the deadline), or no `why` once they were; and, apart, why each of those whose
+ * snapshot or manifest objects `source` cannot read was not (`unreadable`): the others are looked at without them.
+ * Marked together, one such snapshot threw for all, and every snapshot copied into the vault was left unrepaired with
+ * its look skipped (review rR F1).
  */
 async function lookAfterPrunes(
   side: VaultSide,
@@ -788,7 +793,7 @@ async function lookAfterPrunes(
     /** What the looks may hold (the function's memory): absent on a machine. */
     memory?: LookMemory;
   },
-): Promise<string | undefined> {
+): Promise<LookVerdict> {
   const { memory } = options;
   // Index objects are content-addressed: the look after the wait reuses the first look's, within the same bound.
   const cache = new Map<string, LoadedIndexObject>();
@@ -796,22 +801,25 @@ async function lookAfterPrunes(
     `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair`;
   // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
   // before the wait) tells how long the look after the wait takes; its copying gets COPY_BACK_RESERVE_MS.
-  let references: Awaited<ReturnType<typeof referencesOf>>;
+  let marked: ReadableReferences;
   let lookMs: number;
   let first: CopyBack;
   try {
-    references = await referencesOf(source, ids, memory);
+    marked = await referencesOfReadable(side, source, ids, memory);
+    if (marked.readable.length === 0) return { unreadable: marked.unreadable };
     const started = performance.now();
-    const lacking = await objectsTheSnapshotsLack(source, vault.store, ids, references, cache, memory);
+    const lacking = await objectsTheSnapshotsLack(source, vault.store, marked.readable, marked.references, cache, memory);
     lookMs = performance.now() - started;
     first = await options.copyBack(lacking);
   } catch (err) {
-    if (err instanceof ScrubNeedsTooLargeError) return notChecked('');
+    if (err instanceof ScrubNeedsTooLargeError) return { why: notChecked(''), unreadable: new Map() };
     if (!(err instanceof VaultError)) throw err;
-    return `what it needs in the ${side} vault could not be checked (${err.message})`;
+    return { why: `what it needs in the ${side} vault could not be checked (${err.message})`, unreadable: new Map() };
   }
+  const { readable, references, unreadable } = marked;
+  const verdict = (why: string | undefined): LookVerdict => ({ ...(why !== undefined ? { why } : {}), unreadable });
   const shortfall = copyBackShortfall(side, 'in the look before the wait for a prune', first);
-  if (shortfall !== undefined) return shortfall;
+  if (shortfall !== undefined) return verdict(shortfall);
   let running: Awaited<ReturnType<typeof awaitNoReplicaPrune>>;
   try {
     running = await awaitNoReplicaPrune(vault.store, vault.keys, {
@@ -821,21 +829,53 @@ async function lookAfterPrunes(
     });
   } catch (err) {
     if (!isS3AccessDenied(err)) throw err;
-    return `whether a prune of the ${side} vault is running could not be read (${err instanceof Error ? err.message : String(err)}): the scrub needs s3:GetObject on prune/running/* there; the next scrub with repair copies back what such a prune deleted`;
+    return verdict(`whether a prune of the ${side} vault is running could not be read (${err instanceof Error ? err.message : String(err)}): the scrub needs s3:GetObject on prune/running/* there; the next scrub with repair copies back what such a prune deleted`);
   }
   if (running) {
     const until = running.expiresAt ? `; its lease ends ${running.expiresAt} unless renewed` : '';
-    return `a prune of the ${side} vault was still running when the scrub last looked (${running.leaseKey}, held by ${running.holder}${until}): it may delete packs the snapshot reuses that it condemned while the snapshot was missing; the next scrub with repair after that prune ends copies back what it deleted`;
+    return verdict(`a prune of the ${side} vault was still running when the scrub last looked (${running.leaseKey}, held by ${running.holder}${until}): it may delete packs the snapshot reuses that it condemned while the snapshot was missing; the next scrub with repair after that prune ends copies back what it deleted`);
   }
   let second: CopyBack;
   try {
-    second = await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, ids, references, cache, memory));
+    second = await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, readable, references, cache, memory));
   } catch (err) {
-    if (err instanceof ScrubNeedsTooLargeError) return notChecked(' after the prune ended');
+    if (err instanceof ScrubNeedsTooLargeError) return verdict(notChecked(' after the prune ended'));
     if (!(err instanceof VaultError)) throw err;
-    return `what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`;
+    return verdict(`what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`);
   }
-  return copyBackShortfall(side, 'after the prune ended', second);
+  return verdict(copyBackShortfall(side, 'after the prune ended', second));
+}
+
+/** What lookAfterPrunes found: why the snapshots it looked at were not vouched for (absent once they were), and, apart, why each it could not look at was not (by id). */
+type LookVerdict = { readonly why?: string; readonly unreadable: ReadonlyMap<string, string> };
+
+/** The snapshots the look goes on with, their mark, and why each left out (its snapshot or a manifest object unreadable in the source) is. */
+type ReadableReferences = { readonly readable: readonly string[]; readonly references: SnapshotReferences; readonly unreadable: ReadonlyMap<string, string> };
+
+/** No bound: a scrub on a machine (markOfReadableSnapshots takes one). */
+const UNBOUNDED_MARK: MarkMemory = { blobLimit: Number.POSITIVE_INFINITY, tooLarge: () => new Error('unreachable: an unbounded mark is never too large') };
+
+/**
+ * The mark (referencesOf) of the snapshots `ids` copied into `side` from `source`, of those `source` can read. All
+ * together first (one mark, as before); only when that meets something unreadable are the unreadable ones found
+ * (markOfReadableSnapshots) and the rest marked again, so a rare path pays the extra marks. The error met names one
+ * snapshot's object: it is said with each left out, with how many they are when several.
+ */
+async function referencesOfReadable(side: VaultSide, source: Vault, ids: readonly string[], memory: LookMemory | undefined): Promise<ReadableReferences> {
+  try {
+    return { readable: ids, references: await referencesOf(source, ids, memory), unreadable: new Map() };
+  } catch (err) {
+    if (!(err instanceof VaultError)) throw err;
+    const leftOut = new Set(await markOfReadableSnapshots(source, ids, memory ?? UNBOUNDED_MARK));
+    // Nothing left out, marked again (the object read this time): the error stands for them all, as before.
+    if (leftOut.size === 0) throw err;
+    const met = leftOut.size === 1 ? err.message : `one of the ${leftOut.size} such snapshots: ${err.message}`;
+    const readable = ids.filter((id) => !leftOut.has(id));
+    const others = readable.length > 0 ? '; the other snapshots copied with it were looked at without it' : '';
+    const why = `what it needs in the ${side} vault could not be checked: the ${other(side)} vault cannot read its snapshot object or a manifest object it references (${met})${others}`;
+    // None readable: an empty mark, no read.
+    return { readable, references: await referencesOf(source, readable, memory), unreadable: new Map([...leftOut].map((id) => [id, why])) };
+  }
 }
 
 /**

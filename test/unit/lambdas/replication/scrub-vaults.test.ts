@@ -191,6 +191,41 @@ it('a vault lacking only a snapshot, or holding it corrupt, whose look at what i
   expect(whole).toMatchObject({ ok: true, findings: [expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'repaired' })] });
 });
 
+it('checks before the copies into the two vaults run one at a time: the first reads all it loads before the other starts, where both at once held twice the memory\'s bound (review rO F-b, rR F4)', async () => {
+  const second = await secondSnapshot();
+  const intoPrimary = `snapshots/${pair.snapshot.id}`;
+  const intoDr = `snapshots/${second.id}`;
+  await corrupt(pair.primary.store, intoPrimary);
+  await corrupt(pair.dr.store, intoDr);
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 2048;
+  const gets: string[] = [];
+  for (const [side, vault] of [['primary', pair.primary], ['dr', pair.dr]] as const) {
+    const get = vault.store.get.bind(vault.store);
+    vault.store.get = async (key, ...rest) => {
+      gets.push(`${side}:${key}`);
+      return get(key, ...rest);
+    };
+  }
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report).toMatchObject({ ok: true });
+  // The slice reads every object once; a check's reads are the second: the snapshot it marks, read in the other vault,
+  // then every index object of the vault it copies into.
+  const secondRead = (entry: string): number => gets.indexOf(entry, gets.indexOf(entry) + 1);
+  const checks = [
+    { start: secondRead(`dr:${intoPrimary}`), indexes: gets.filter((g) => g.startsWith(`primary:${INDEX_PREFIX}`)) },
+    { start: secondRead(`primary:${intoDr}`), indexes: gets.filter((g) => g.startsWith(`dr:${INDEX_PREFIX}`)) },
+  ].sort((a, b) => a.start - b.start);
+  const [first, next] = checks as [(typeof checks)[0], (typeof checks)[0]];
+  expect(first.start).toBeGreaterThan(0);
+  expect(first.indexes.length).toBeGreaterThan(0);
+  for (const index of new Set(first.indexes)) {
+    expect(secondRead(index)).toBeGreaterThan(first.start);
+    expect(secondRead(index)).toBeLessThan(next.start);
+  }
+  expect(next.start).toBeGreaterThan(first.start);
+});
+
 /** A second snapshot (of another directory: its own manifest objects) in both vaults. */
 async function secondSnapshot(): Promise<Snapshot> {
   const more = path.join(dir, 'more');
@@ -239,7 +274,7 @@ it('a snapshot damaged in both vaults is left out of the check before another co
 
 });
 
-it('a snapshot whose manifest the other vault cannot read is left out of the check before the copy, alone: the other snapshots of that vault and problem are still checked, and held back when their look does not fit (review rO F-a)', async () => {
+it('a snapshot whose manifest the other vault cannot read is left out of the check before the copy, alone: the other snapshots of that vault and problem are still checked, and held back when their look does not fit (review rO F-a); copied, each is looked at after the copy without it, and only it is unrepaired (review rR F1)', async () => {
   const second = await secondSnapshot();
   const unmarkable = `snapshots/${pair.snapshot.id}`;
   const secondKey = `snapshots/${second.id}`;
@@ -259,6 +294,19 @@ it('a snapshot whose manifest the other vault cannot read is left out of the che
   const report = await scrubVaults({ ...everything, scope: 'dr', vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings.find((f) => f.key === secondKey)).toMatchObject({ vault: 'dr', problem: 'corrupt', outcome: 'unrepaired', reason: lookHeldBackReason('dr', 'memory'), goodCopy: true });
   expect(drPuts).toEqual([]);
+
+  // At 2,048 MB both are copied (the first's snapshot object verifies). The look after the copy marked them together,
+  // and the first's manifest left the second unrepaired too, its look and copy-back skipped (review rR F1): now the
+  // second is looked at alone and repaired, and only the first is unrepaired, with why.
+  for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 2048;
+  const whole = await scrubVaults({ ...everything, scope: 'dr', vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(whole.findings.find((f) => f.key === secondKey)).toMatchObject({ vault: 'dr', problem: 'corrupt', outcome: 'repaired' });
+  expect(whole.findings.find((f) => f.key === unmarkable)).toMatchObject({
+    vault: 'dr',
+    outcome: 'unrepaired',
+    goodCopy: true,
+    reason: expect.stringMatching(/^copied from the primary vault, but what it needs in the dr vault could not be checked: the primary vault cannot read its snapshot object or a manifest object it references \(.+\); the other snapshots copied with it were looked at without it$/),
+  });
 });
 
 it('a snapshot copied in whose look after the copy outgrows the memory (the vault grew since it was listed) is unrepaired, copied, with what it needs not checked and why (review rJ F1)', async () => {
