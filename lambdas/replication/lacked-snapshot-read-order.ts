@@ -17,9 +17,11 @@ const MS_A_MINUTE = 60_000;
  * (review rN F2). By the cursor alone, a cut run whose slice read nothing kept its cursor, and so its start: the next
  * run read the same records again (review rQ F1). No state is kept for the start: the cursor moves with what the slices
  * read, the time with every run. Daily runs whose slices read nothing start a golden-ratio turn apart, and such starts
- * spread evenly round the ids (m of them leave no gap wider than 1.9 / m of the ids, for every m from 2 to 2,000), so
- * every lacked snapshot is read within a few times as many runs as reading them all once takes; hourly ones start a
- * fifteenth of the ids apart, in order. A vault lacking more than its runs read leaves gaps later runs' starts move, and
+ * spread evenly round the ids: runs exactly a day apart leave no gap wider than 1.9 / m of the ids for every m from 2 to
+ * 2,000; the minute their reads start shifts from day to day, which keeps it within about 1.4-1.8 / m up to ~100 runs
+ * (a shift of up to 3 minutes) but widens it past that (2.0 / m at 1,000 runs). So every lacked snapshot is
+ * read within a few times as many runs as reading them all once takes; hourly ones start 60 × 0.618 / 1,440 (~1/39)
+ * of the ids apart, in order (review rT F-3). A vault lacking more than its runs read leaves gaps later runs' starts move, and
  * the note says to scrub from a machine, which reads them all.
  */
 export function lackedSnapshotReadOrder(ids: readonly string[], cursor: ScrubCursor, keys: readonly string[], at: number): readonly string[] {

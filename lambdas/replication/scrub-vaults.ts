@@ -63,7 +63,7 @@ export type ScrubVaultsOptions = {
    * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsWithin), for the next run, and the snapshots it
    * lacks are held back (heldBackReason). It starts no read of the record of a snapshot it lacks, to tell whether its
    * backup discarded it (`discardedSnapshots`), after the deadline less DISCARDED_READS_MARGIN_MS (the vaults' reads
-   * alternate up to it): such a snapshot is then `snapshotsNotWorkedOut`, not missing. What is left
+   * alternate up to it; those of a vault whose work-out needs them come first, up to the repair cutoff): such a snapshot is then `snapshotsNotWorkedOut`, not missing. What is left
    * unrepaired with no good copy is mapped to its backups by reads that start none after the deadline less
    * DAMAGE_MAPPING_MARGIN_MS; cut there, each object is reported without them, with a note. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
@@ -342,7 +342,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const snapshotsNotWorkedOut: NonNullable<ScrubReport['snapshotsNotWorkedOut']> = {};
   const bad: Bad[] = [];
   // Per vault, the snapshots it lacks that the other holds and its retention did not forget: their records are read
-  // (discardedSnapshotsInEach), the vaults' reads alternating up to one cutoff.
+  // (discardedSnapshotsInEach), the vaults' reads alternating (those a work-out needs first, up to the repair cutoff).
   const lackedSnapshotsOf = new Map<VaultSide, readonly string[]>();
   for (const side of sides) {
     const forgotten = options.forgotten?.[side];
@@ -550,39 +550,67 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
 
   // Whether the snapshots each vault lacks were discarded by their backup, asked after the slices were read, well after
   // the listings: a snapshot a failed run's cleanup deleted since they were taken has its FAILED record (marked first) in
-  // the catalog's byPlan index by now. These reads only tell what is missing (no repair starts past the repair cutoff
-  // anyway), so they run past it, to DISCARDED_READS_MARGIN_MS, the vaults' reads in one pool, alternating: read one
-  // vault after the other, the first's took all the time and the other's went unread (review rN F1), and with an even
-  // share each, what the second left unused was lost to the first (review rQ F2). So the work-out of what the first
-  // vault needs starts after the second's reads too; past the repair cutoff it starts no read either way. A snapshot
-  // whose record was not read is not worked out (snapshotsNotWorkedOut), neither missing nor copied.
-  const askingSides = sides.filter((side) => vaults[other(side)] !== undefined && (lackedSnapshotsOf.get(side)?.length ?? 0) > 0);
-  const foundOf = new Map<VaultSide, DiscardedSnapshotsFound>();
-  if (options.discardedSnapshots && askingSides.length > 0) {
-    const at = now();
-    const asked = askingSides.map((side) => ({ holder: vaults[other(side)] as Vault, snapshotIds: lackedSnapshotReadOrder(lackedSnapshotsOf.get(side) ?? [], options.cursor, inScope, at) }));
-    const readsUntil = options.deadline !== undefined ? { until: options.deadline - DISCARDED_READS_MARGIN_MS, now } : undefined;
-    const found = await discardedSnapshotsInEach(asked, options.discardedSnapshots, readsUntil);
-    for (const [i, side] of askingSides.entries()) foundOf.set(side, found[i] as DiscardedSnapshotsFound);
-  }
-
-  // What each vault lacks that the other holds, from the full listings whatever the slice (findingsLeft).
+  // the catalog's byPlan index by now. The vaults' reads are pooled, alternating: read one vault after the other, the
+  // first's took all the time and the other's went unread (review rN F1), and with an even share each, what the second
+  // left unused was lost to the first (review rQ F2). A vault lacking data/, index/ or manifest/ objects has its
+  // work-out, which needs its own records read, first: its records are read up to the repair cutoff, then the
+  // work-outs, then the rest of every vault's records up to DISCARDED_READS_MARGIN_MS (these only tell what is missing:
+  // no repair starts past the cutoff anyway). All read before the work-outs, a vault lacking many snapshots took the
+  // time to the cutoff from the other's work-out, which then started no read: its missing pack was not worked out, a
+  // CLEAN run every run (review rT F-1). A snapshot whose record was not read is not worked out
+  // (snapshotsNotWorkedOut), neither missing nor copied.
+  const lackedOf = new Map<VaultSide, readonly string[]>();
   for (const side of sides) {
-    const vault = vaults[side] as Vault;
-    const listing = listingOf(side);
     const forgotten = options.forgotten?.[side];
     const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
-    const unforgotten = sortedDifference(listingOf(other(side)), listing).filter((key) => !wasForgotten(key));
-    const lackedSnapshots = lackedSnapshotsOf.get(side) ?? [];
+    lackedOf.set(side, sortedDifference(listingOf(other(side)), listingOf(side)).filter((key) => !wasForgotten(key)));
+  }
+  const referencedOf = (side: VaultSide): readonly string[] => (lackedOf.get(side) ?? []).filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
+  const askingSides = sides.filter((side) => vaults[other(side)] !== undefined && (lackedSnapshotsOf.get(side)?.length ?? 0) > 0);
+  const foundOf = new Map<VaultSide, DiscardedSnapshotsFound>();
+  const at = now();
+  const readOrderOf = new Map(askingSides.map((side) => [side, lackedSnapshotReadOrder(lackedSnapshotsOf.get(side) ?? [], options.cursor, inScope, at)]));
+  // A vault's records not read yet, in its read order: all of them before its first reads.
+  const unreadOf = (side: VaultSide): readonly string[] => {
+    const order = readOrderOf.get(side) ?? [];
     const found = foundOf.get(side);
-    const failed = found?.discarded ?? new Set<string>();
-    const notLookedUp = found?.notRead ?? new Set<string>();
-    if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));
-    if (notLookedUp.size > 0) snapshotsNotWorkedOut[side] = lackedSnapshots.filter((id) => notLookedUp.has(id)).sort();
-    const setAside = (key: string): boolean => key.startsWith(SNAPSHOTS_PREFIX) && (failed.has(key.slice(SNAPSHOTS_PREFIX.length)) || notLookedUp.has(key.slice(SNAPSHOTS_PREFIX.length)));
-    const lacks = failed.size > 0 || notLookedUp.size > 0 ? unforgotten.filter((key) => !setAside(key)) : unforgotten;
+    return found === undefined ? order : order.filter((id) => found.notRead.has(id));
+  };
+  const readRecords = async (of: readonly VaultSide[], until: number | undefined): Promise<void> => {
+    const reading = of.filter((side) => unreadOf(side).length > 0);
+    if (!options.discardedSnapshots || reading.length === 0) return;
+    const asked = reading.map((side) => ({ holder: vaults[other(side)] as Vault, snapshotIds: unreadOf(side) }));
+    const found = await discardedSnapshotsInEach(asked, options.discardedSnapshots, until !== undefined ? { until, now } : undefined);
+    for (const [i, side] of reading.entries()) {
+      const before = foundOf.get(side);
+      const latest = found[i] as DiscardedSnapshotsFound;
+      foundOf.set(side, before === undefined ? latest : { discarded: new Set([...before.discarded, ...latest.discarded]), notRead: latest.notRead });
+    }
+  };
+  /** Of the snapshot objects and config `side` lacks, those that are findings by what its records told so far. */
+  const lacksOf = (side: VaultSide): readonly string[] => {
+    const found = foundOf.get(side);
+    const toRead = readOrderOf.has(side) && options.discardedSnapshots !== undefined;
+    const setAside = (key: string): boolean => {
+      if (!key.startsWith(SNAPSHOTS_PREFIX)) return false;
+      const id = key.slice(SNAPSHOTS_PREFIX.length);
+      // Not read at all yet (its vault's reads come after the work-outs): not known missing either.
+      if (found === undefined) return toRead;
+      return found.discarded.has(id) || found.notRead.has(id);
+    };
+    return (lackedOf.get(side) ?? []).filter((key) => !setAside(key));
+  };
+  await readRecords(askingSides.filter((side) => referencedOf(side).length > 0), repairsUntil);
+
+  // What each vault lacks that the other holds, from the full listings whatever the slice (findingsLeft).
+  type Needs = { readonly keys: ReadonlySet<string>; readonly cut?: NeedsCut; readonly unknown?: string };
+  const needsOf = new Map<VaultSide, Needs>();
+  const lackedAtWorkOut = new Map<VaultSide, number>();
+  for (const side of sides) {
+    const vault = vaults[side] as Vault;
+    const lacks = lacksOf(side);
     const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
-    const referenced = lacks.filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
+    const referenced = referencedOf(side);
     // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide. Its reads
     // stop at the repair cutoff: after the corrupt repairs it may start there, and past it no repair of what it finds
     // starts anyway, while its reads (every snapshot, manifest and index object) would eat the reserve (review rN F1).
@@ -592,26 +620,45 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     // have run the function out of memory (review rE F1).
     const holderVault = vaults[other(side)] as Vault;
     findingsLeft -= lacks.length - referenced.length;
+    lackedAtWorkOut.set(side, lacks.length);
     const until = (v: Vault): Vault => (repairsUntil !== undefined ? readsUntilVault(v, repairsUntil, now) : v);
-    const needs =
+    const needs: Needs =
       referenced.length === 0
         ? { keys: new Set<string>() }
         : referenced.length > findingsLeft
           ? { keys: new Set<string>(), cut: 'memory' as const }
-          : await objectsVaultNeedsWithin(until(vault), until(holderVault), listing, referenced, missingSnapshots, {
+          : await objectsVaultNeedsWithin(until(vault), until(holderVault), listingOf(side), referenced, missingSnapshots, {
               memoryMb,
               blobLimit: scrubNeedsBlobLimit(memoryMb, findingsLeft - referenced.length),
             });
     findingsLeft -= needs.keys.size;
-    const unknown = 'unknown' in needs ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
+    needsOf.set(side, needs);
+  }
+  // The rest of the records, of every vault: a snapshot found missing here is a finding, its copy past the cutoff
+  // (unrepaired) unless the reads ended before it.
+  await readRecords(askingSides, options.deadline !== undefined ? options.deadline - DISCARDED_READS_MARGIN_MS : undefined);
+
+  for (const side of sides) {
+    const vault = vaults[side] as Vault;
+    const lackedSnapshots = lackedSnapshotsOf.get(side) ?? [];
+    const found = foundOf.get(side);
+    const failed = found?.discarded ?? new Set<string>();
+    const notLookedUp = found?.notRead ?? new Set<string>();
+    if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));
+    if (notLookedUp.size > 0) snapshotsNotWorkedOut[side] = lackedSnapshots.filter((id) => notLookedUp.has(id)).sort();
+    const lacks = lacksOf(side);
+    const referenced = referencedOf(side);
+    findingsLeft -= lacks.length - (lackedAtWorkOut.get(side) ?? 0);
+    const needs = needsOf.get(side) ?? { keys: new Set<string>() };
+    const unknown = needs.unknown !== undefined ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
     let left = 0;
     for (const key of lacks) {
       const always = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX);
       if (always || needs.keys.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
-      else if (!('cut' in needs)) left++;
+      else if (needs.cut === undefined) left++;
     }
     if (left > 0) notNeeded[side] = left;
-    if ('cut' in needs) {
+    if (needs.cut !== undefined) {
       notWorkedOut[side] = referenced.length;
       notWorkedOutKeys[side] = [...referenced].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       notWorkedOutCause[side] = needs.cut;

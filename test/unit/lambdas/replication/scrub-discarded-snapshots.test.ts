@@ -340,3 +340,23 @@ it('a snapshot an earlier run found missing and a later cut run did not read is 
   expect(second.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: `snapshots/${pair.snapshot.id}`, problem: 'missing' })]);
   expect(second.snapshotsNotWorkedOut).toEqual({ dr: 1 });
 });
+
+it('a vault\'s work-out of the pack it lacks runs before the other vault\'s records past the repair cutoff: the pack is a finding, not left unworked out run after run (review rT F-1)', async () => {
+  const extra = await morePrimarySnapshots('b-extra', 5);
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', { N: 1024, r: 8, p: 1 }) });
+  // The DR vault lacks 5 snapshots (their records read in the primary); the primary lacks a pack (a work-out).
+  for (const id of extra) await pair.dr.store.delete(`snapshots/${id}`);
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await pair.primary.store.delete(pack as string);
+  const D = 10_000_000;
+  // 100 s left, a record read 10 s: all five reads end past the repair cutoff (a minute before the deadline).
+  let t = D - 100_000;
+  onRecordRead(pair.primary, () => void (t += 10_000));
+  const noneDiscarded = () => Promise.resolve(new Set<string>());
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots: noneDiscarded, deadline: D, now: () => t });
+  expect(report.notWorkedOut?.primary).toBeUndefined();
+  expect(report.findings).toContainEqual(expect.objectContaining({ vault: 'primary', key: pack, problem: 'missing' }));
+  // The DR vault's records were still read to the records' cutoff: the snapshots it lacks are missing, not copied past the repair cutoff.
+  expect(report.snapshotsNotWorkedOut).toBeUndefined();
+  expect(report.findings.filter((f) => f.vault === 'dr' && f.key.startsWith('snapshots/')).map((f) => [f.problem, f.outcome])).toEqual(extra.map(() => ['missing', 'unrepaired']));
+});
