@@ -62,6 +62,7 @@ export * from './prune/prune-state';
 export * from './prune/prune-vault';
 export * from './prune/repack';
 export * from './prune/temporary-files';
+export * from './prune/unreadable-manifests';
 export * from './prune/vault-mark';
 export * from './repair/repair-index';
 export * from './repair/repair-prune-state';

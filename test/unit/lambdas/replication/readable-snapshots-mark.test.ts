@@ -1,4 +1,5 @@
 import { markOfReadableSnapshots } from '../../../../lambdas/replication/readable-snapshots-mark';
+import { manifestObjectIds } from '../../../../vault/manifest/manifest-root';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { type ManifestPart } from '../../../../vault/manifest/manifest-format';
@@ -7,6 +8,7 @@ import { initVault, type Vault } from '../../../../vault/repository/vault';
 import { MANIFEST_PREFIX, manifestKey } from '../../../../vault/repository/vault-layout';
 import { corrupt } from '../../../support/scrub-vault-pair';
 import { SMALL_TUNING } from '../../../support/vault-test-helpers';
+import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
 
 /** The scrub's check of which snapshots another vault can mark (lookFits in scrub-vaults.ts), on an in-memory vault. */
 
@@ -25,11 +27,11 @@ async function onePagePart(vault: Vault, path: string, body: string): Promise<Ma
  * `count` snapshots sharing `sharedPages` manifest pages (dedup: the same pages, as a source's unchanged objects give),
  * each with a root and a page of its own. Parts' runs overlapping none are committed as they are, page for page.
  */
-async function nearIdenticalSnapshots(vault: Vault, count: number, sharedPages: number): Promise<Snapshot[]> {
+async function nearIdenticalSnapshots(vault: Vault, count: number, sharedPages: number, manifestFanout?: number): Promise<Snapshot[]> {
   const shared: ManifestPart[] = [];
   for (let i = 0; i < sharedPages; i++) shared.push(await onePagePart(vault, `shared/${String(i).padStart(3, '0')}`, `unchanged ${i}`));
   const snapshots: Snapshot[] = [];
-  for (let i = 0; i < count; i++) snapshots.push(await vault.commitSnapshot({ source: SOURCE, parts: [...shared, await onePagePart(vault, 'zz-changing.txt', `run ${i}`)] }));
+  for (let i = 0; i < count; i++) snapshots.push(await vault.commitSnapshot({ source: SOURCE, parts: [...shared, await onePagePart(vault, 'zz-changing.txt', `run ${i}`)], ...(manifestFanout ? { manifestFanout } : {}) }));
   return snapshots;
 }
 
@@ -65,6 +67,76 @@ describe('markOfReadableSnapshots', () => {
     gets.count = 0;
     expect(await markOfReadableSnapshots(vault, ids, MEMORY)).toEqual([bad.id]);
     expect(gets.count).toBeLessThanOrEqual((Math.log2(ids.length) + 2) * joint);
+  });
+
+  // Review rU F1: bisection marked the halves of the halves down to every snapshot when most cannot be read, each mark
+  // reading the shared pages again (~2N marks). The checking walk reads each manifest object once.
+  it('finds that one damaged page shared by every snapshot makes them all unreadable in a few marks\' reads, not ~2N marks', async () => {
+    const snapshots = await nearIdenticalSnapshots(vault, 32, 10);
+    const ids = snapshots.map((s) => s.id);
+    const gets = countManifestGets(vault);
+    await markOfReadableSnapshots(vault, ids, MEMORY);
+    const joint = gets.count;
+    const [first, second] = snapshots as [Snapshot, Snapshot];
+    const ofFirst = new Set<string>();
+    for await (const id of manifestObjectIds(vault.store, vault.keys, first.manifest)) ofFirst.add(id);
+    const shared: string[] = [];
+    for await (const id of manifestObjectIds(vault.store, vault.keys, second.manifest)) if (ofFirst.has(id)) shared.push(id);
+    await corrupt(vault.store, manifestKey(shared[shared.length - 1] as string));
+    gets.count = 0;
+    expect(await markOfReadableSnapshots(vault, ids, MEMORY)).toEqual(ids);
+    expect(gets.count).toBeLessThanOrEqual(3 * joint);
+  });
+
+  it('finds half the snapshots unreadable in a few marks\' reads', async () => {
+    const snapshots = await nearIdenticalSnapshots(vault, 32, 10);
+    const ids = snapshots.map((s) => s.id);
+    const gets = countManifestGets(vault);
+    await markOfReadableSnapshots(vault, ids, MEMORY);
+    const joint = gets.count;
+    // Pages read weighed against a function's memory, as the scrub's views of the vaults are.
+    vault.memoryLimitMb = 256;
+    const damaged = snapshots.filter((_, i) => i % 2 === 0);
+    for (const s of damaged) await corrupt(vault.store, manifestKey(s.manifest));
+    gets.count = 0;
+    expect(await markOfReadableSnapshots(vault, ids, MEMORY)).toEqual(damaged.map((s) => s.id));
+    expect(gets.count).toBeLessThanOrEqual(3 * joint);
+  });
+
+  // Review rU F2: when a half marked, the other half was split unmarked, and a single snapshot reached so was left out
+  // though never marked alone: an error that did not recur blamed a readable snapshot.
+  it('leaves out no snapshot for a read error that does not recur', async () => {
+    const snapshots = await nearIdenticalSnapshots(vault, 4, 0);
+    let failOnce = manifestKey((snapshots[0] as Snapshot).manifest);
+    const get = vault.store.get.bind(vault.store);
+    vault.store.get = async (key, ...rest) => {
+      if (key === failOnce) {
+        failOnce = '';
+        throw new VaultObjectNotFoundError(vault.store.location, key);
+      }
+      return get(key, ...rest);
+    };
+    expect(await markOfReadableSnapshots(vault, snapshots.map((s) => s.id), MEMORY)).toEqual([]);
+  });
+
+  it('walks manifests of nodes: a damaged node leaves out its snapshot, a damaged page under nodes every snapshot that reaches it', async () => {
+    // Fanout 2: a root of two nodes, (shared 0, shared 1) and (shared 2, the snapshot's own page).
+    const snapshots = await nearIdenticalSnapshots(vault, 6, 3, 2);
+    const ids = snapshots.map((s) => s.id);
+    const objects = async (s: Snapshot): Promise<string[]> => {
+      const all: string[] = [];
+      for await (const id of manifestObjectIds(vault.store, vault.keys, s.manifest)) all.push(id);
+      return all;
+    };
+    // manifestObjectIds gives the root, then its nodes: the third is the node of the snapshot's own page.
+    const third = snapshots[2] as Snapshot;
+    await corrupt(vault.store, manifestKey((await objects(third))[2] as string));
+    expect(await markOfReadableSnapshots(vault, ids, MEMORY)).toEqual([third.id]);
+    // Nodes are written anew by each commit; the pages under them are shared.
+    const ofSecond = new Set(await objects(snapshots[1] as Snapshot));
+    const sharedPage = (await objects(snapshots[0] as Snapshot)).find((id) => ofSecond.has(id)) as string;
+    await corrupt(vault.store, manifestKey(sharedPage));
+    expect(await markOfReadableSnapshots(vault, ids, MEMORY)).toEqual(ids);
   });
 
   it('leaves out each snapshot that cannot be read, in their order, and no readable one', async () => {
