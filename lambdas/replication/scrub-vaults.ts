@@ -63,7 +63,7 @@ export type ScrubVaultsOptions = {
    * manifest/ objects it lacks are then `notWorkedOut` (objectsVaultNeedsWithin), for the next run, and the snapshots it
    * lacks are held back (heldBackReason). It starts no read of the record of a snapshot it lacks, to tell whether its
    * backup discarded it (`discardedSnapshots`), after the deadline less DISCARDED_READS_MARGIN_MS (the vaults' reads
-   * alternate up to it; those of a vault whose work-out needs them come first, up to the repair cutoff): such a snapshot is then `snapshotsNotWorkedOut`, not missing. What is left
+   * alternate up to it; those of a vault whose work-out needs them come first, just before it, each such vault in turn up to its share of the time to the repair cutoff): such a snapshot is then `snapshotsNotWorkedOut`, not missing. What is left
    * unrepaired with no good copy is mapped to its backups by reads that start none after the deadline less
    * DAMAGE_MAPPING_MARGIN_MS; cut there, each object is reported without them, with a note. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
@@ -553,12 +553,14 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // the catalog's byPlan index by now. The vaults' reads are pooled, alternating: read one vault after the other, the
   // first's took all the time and the other's went unread (review rN F1), and with an even share each, what the second
   // left unused was lost to the first (review rQ F2). A vault lacking data/, index/ or manifest/ objects has its
-  // work-out, which needs its own records read, first: its records are read up to the repair cutoff, then the
-  // work-outs, then the rest of every vault's records up to DISCARDED_READS_MARGIN_MS (these only tell what is missing:
-  // no repair starts past the cutoff anyway). All read before the work-outs, a vault lacking many snapshots took the
-  // time to the cutoff from the other's work-out, which then started no read: its missing pack was not worked out, a
-  // CLEAN run every run (review rT F-1). A snapshot whose record was not read is not worked out
-  // (snapshotsNotWorkedOut), neither missing nor copied.
+  // work-out, which needs its own records read, first: in turn, each such vault's records are read up to its even share
+  // of the time left to the repair cutoff (among those vaults still to go), then its work-out runs at once; then the
+  // rest of every vault's records, pooled, up to DISCARDED_READS_MARGIN_MS (these only tell what is missing: no repair
+  // starts past the cutoff anyway). All read before the work-outs, a vault lacking many snapshots took the time to the
+  // cutoff from the other's work-out, which then started no read: its missing pack was not worked out, a CLEAN run every
+  // run (review rT F-1); so too when only the records of vaults needing a work-out were pooled first, as a DR vault
+  // behind on replication lacks its snapshots' objects too (review rV F1). A snapshot whose record was not read is not
+  // worked out (snapshotsNotWorkedOut), neither missing nor copied.
   const lackedOf = new Map<VaultSide, readonly string[]>();
   for (const side of sides) {
     const forgotten = options.forgotten?.[side];
@@ -600,13 +602,20 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     };
     return (lackedOf.get(side) ?? []).filter((key) => !setAside(key));
   };
-  await readRecords(askingSides.filter((side) => referencedOf(side).length > 0), repairsUntil);
+  const workingOut = sides.filter((side) => referencedOf(side).length > 0);
+  /** When `side`'s own records read before its work-out stop: its even share of the time left to the repair cutoff. */
+  const ownReadsUntil = (side: VaultSide): number | undefined => {
+    if (repairsUntil === undefined) return undefined;
+    const start = now();
+    return start + Math.max(0, repairsUntil - start) / workingOut.slice(workingOut.indexOf(side)).length;
+  };
 
   // What each vault lacks that the other holds, from the full listings whatever the slice (findingsLeft).
   type Needs = { readonly keys: ReadonlySet<string>; readonly cut?: NeedsCut; readonly unknown?: string };
   const needsOf = new Map<VaultSide, Needs>();
   const lackedAtWorkOut = new Map<VaultSide, number>();
   for (const side of sides) {
+    if (workingOut.includes(side) && askingSides.includes(side)) await readRecords([side], ownReadsUntil(side));
     const vault = vaults[side] as Vault;
     const lacks = lacksOf(side);
     const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));

@@ -1,3 +1,4 @@
+import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { cleanUpFailedBackupSnapshots } from '../../../../lambdas/backup/failed-snapshots-cleanup';
 import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
@@ -359,4 +360,27 @@ it('a vault\'s work-out of the pack it lacks runs before the other vault\'s reco
   // The DR vault's records were still read to the records' cutoff: the snapshots it lacks are missing, not copied past the repair cutoff.
   expect(report.snapshotsNotWorkedOut).toBeUndefined();
   expect(report.findings.filter((f) => f.vault === 'dr' && f.key.startsWith('snapshots/')).map((f) => [f.problem, f.outcome])).toEqual(extra.map(() => ['missing', 'unrepaired']));
+});
+
+it('a DR vault behind on replication, lacking its new snapshots and their objects, leaves the primary\'s work-out of the pack it lacks its time: the pack is a finding (review rV F1)', async () => {
+  const before = await listKeys(pair.primary.store, '');
+  await fsp.writeFile(path.join(dir, 'src', 'new.txt'), 'content the DR vault has not got yet '.repeat(400));
+  const extra = await morePrimarySnapshots('b-extra', 5);
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', { N: 1024, r: 8, p: 1 }) });
+  // Replication behind: the DR vault lacks the 5 snapshots and the objects they added (its own work-out); the primary an old pack.
+  const added = (await listKeys(pair.primary.store, '')).filter((key) => !before.includes(key) && !key.startsWith('snapshots/'));
+  expect(added.length).toBeGreaterThan(0);
+  for (const key of [...extra.map((id) => `snapshots/${id}`), ...added]) await pair.dr.store.delete(key);
+  const pack = before.find((key) => key.startsWith('data/')) as string;
+  await pair.primary.store.delete(pack);
+  const D = 10_000_000;
+  // 100 s left, a record read 10 s: the DR vault's five reads would take the time to the repair cutoff.
+  let t = D - 100_000;
+  onRecordRead(pair.primary, () => void (t += 10_000));
+  const noneDiscarded = () => Promise.resolve(new Set<string>());
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots: noneDiscarded, deadline: D, now: () => t });
+  expect(report.notWorkedOut?.primary).toBeUndefined();
+  expect(report.findings).toContainEqual(expect.objectContaining({ vault: 'primary', key: pack, problem: 'missing' }));
+  // The DR vault's records were still all read, the rest after the work-outs, to the records' cutoff.
+  expect(report.snapshotsNotWorkedOut).toBeUndefined();
 });
