@@ -14,7 +14,8 @@ import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, markPageWe
  * fails says neither which object nor whose: it claims each object before reading it, so a mark of fewer snapshots
  * reads again everything they share, and one damaged page shared through dedup by N snapshots cost ~2N such marks to
  * find them by bisection (review rU F1). This walk keeps instead, per root, node and page, whether all it reaches
- * reads. Other errors (a view's stop, a store's outage) are thrown.
+ * reads. Other errors (a view's stop, a store's outage) are thrown. The snapshots left out are walked once more, so
+ * that a read error that does not recur leaves none out.
  *
  * It holds the ids of the manifest objects it has read (as many as the mark's own set of them, and no blob ids) and
  * the pages in flight, weighed against the same budget of the vault's memory as the mark's (markPageBudgetBytes).
@@ -22,6 +23,17 @@ import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, markPageWe
 export async function snapshotsReachingUnreadable(vault: Vault, snapshots: readonly Snapshot[]): Promise<Set<string>> {
   const limitBytes = markPageBudgetBytes(vault.memoryLimitMb);
   const walk = new ReadabilityWalk(vault, limitBytes === undefined ? undefined : new ByteBudget(limitBytes));
+  const leftOut = await unreadableIn(walk, snapshots);
+  if (leftOut.size === 0) return leftOut;
+  // A failure is kept for every snapshot reaching that object, so a one-off error on a page N snapshots share left out
+  // all N (review rW F1). Those are walked once more, failures forgotten and what read kept: a second read of each
+  // object that failed and of what the first walk left unread below it; only what fails again leaves a snapshot out.
+  walk.forgetFailures();
+  return unreadableIn(walk, snapshots.filter((s) => leftOut.has(s.id)));
+}
+
+/** The ids of those of `snapshots` whose walk reaches an object that does not read. */
+async function unreadableIn(walk: ReadabilityWalk, snapshots: readonly Snapshot[]): Promise<Set<string>> {
   const unreadable = new Set<string>();
   await forEachBounded(snapshots, MARK_SNAPSHOTS_AT_ONCE, async (snapshot) => {
     if (!(await walk.snapshotReads(snapshot))) unreadable.add(snapshot.id);
@@ -40,6 +52,11 @@ class ReadabilityWalk {
     private readonly vault: Vault,
     private readonly pageBytes: ByteBudget | undefined,
   ) {}
+
+  /** Called between walks only (none under way): the objects that failed are read again when next reached. */
+  forgetFailures(): void {
+    this.fails.clear();
+  }
 
   snapshotReads(snapshot: Snapshot): Promise<boolean> {
     return this.once(snapshot.manifest, () => this.rootReads(snapshot));
