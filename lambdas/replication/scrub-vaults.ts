@@ -392,7 +392,11 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // none of what they reference a finding, nothing else held them, and each was copied in at once, before its packs
   // (review rF F1).
   const heldBack = new Map<VaultSide, string>();
-  const heldBackWhy = (b: Bad): string | undefined => (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) ? heldBack.get(b.vault) : undefined);
+  // Per vault, its missing snapshots held back one by one: those whose record was read only after its work-out ran, so
+  // the objects they reference were not among what it found the vault needs (readAfterWorkOutReason).
+  const heldBackSnapshots = new Map<VaultSide, Map<string, string>>();
+  const heldBackWhy = (b: Bad): string | undefined =>
+    b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) ? (heldBack.get(b.vault) ?? heldBackSnapshots.get(b.vault)?.get(b.key)) : undefined;
   const repairsUntil = options.deadline !== undefined ? options.deadline - COPY_BACK_RESERVE_MS : undefined;
   const heal = async (b: Bad): Promise<ScrubFinding['outcome']> => {
     const from = other(b.vault);
@@ -553,10 +557,11 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // the catalog's byPlan index by now. The vaults' reads are pooled, alternating: read one vault after the other, the
   // first's took all the time and the other's went unread (review rN F1), and with an even share each, what the second
   // left unused was lost to the first (review rQ F2). A vault lacking data/, index/ or manifest/ objects has its
-  // work-out, which needs its own records read, first: in turn, each such vault's records are read up to its even share
-  // of the time left to the repair cutoff (among those vaults still to go), then its work-out runs at once; then the
-  // rest of every vault's records, pooled, up to DISCARDED_READS_MARGIN_MS (these only tell what is missing: no repair
-  // starts past the cutoff anyway). All read before the work-outs, a vault lacking many snapshots took the time to the
+  // work-out, which needs its own records read, first: in turn, each such vault with records to read reads them up to
+  // its even share of the time left to the repair cutoff (among those vaults still to go), then its work-out runs at
+  // once; then the rest of every vault's records, pooled, up to DISCARDED_READS_MARGIN_MS. A snapshot these later reads
+  // find missing in a vault whose work-out ran is not copied, whether or not the cutoff has passed: what it references
+  // was not worked out (readAfterWorkOutReason); elsewhere it is copied before the cutoff as ever. All read before the work-outs, a vault lacking many snapshots took the time to the
   // cutoff from the other's work-out, which then started no read: its missing pack was not worked out, a CLEAN run every
   // run (review rT F-1); so too when only the records of vaults needing a work-out were pooled first, as a DR vault
   // behind on replication lacks its snapshots' objects too (review rV F1). A snapshot whose record was not read is not
@@ -603,22 +608,28 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     return (lackedOf.get(side) ?? []).filter((key) => !setAside(key));
   };
   const workingOut = sides.filter((side) => referencedOf(side).length > 0);
+  // Only the vaults with records of their own to read before their work-out share that time: one with none left its
+  // share unused, and the records of the others went to the pool instead (review rX F2).
+  const readingFirst = workingOut.filter((side) => askingSides.includes(side));
   /** When `side`'s own records read before its work-out stop: its even share of the time left to the repair cutoff. */
   const ownReadsUntil = (side: VaultSide): number | undefined => {
     if (repairsUntil === undefined) return undefined;
     const start = now();
-    return start + Math.max(0, repairsUntil - start) / workingOut.slice(workingOut.indexOf(side)).length;
+    return start + Math.max(0, repairsUntil - start) / readingFirst.slice(readingFirst.indexOf(side)).length;
   };
 
   // What each vault lacks that the other holds, from the full listings whatever the slice (findingsLeft).
   type Needs = { readonly keys: ReadonlySet<string>; readonly cut?: NeedsCut; readonly unknown?: string };
   const needsOf = new Map<VaultSide, Needs>();
   const lackedAtWorkOut = new Map<VaultSide, number>();
+  // The snapshot objects each vault's work-out was given as missing: one found missing only later was not among them.
+  const workedOutSnapshots = new Map<VaultSide, ReadonlySet<string>>();
   for (const side of sides) {
-    if (workingOut.includes(side) && askingSides.includes(side)) await readRecords([side], ownReadsUntil(side));
+    if (readingFirst.includes(side)) await readRecords([side], ownReadsUntil(side));
     const vault = vaults[side] as Vault;
     const lacks = lacksOf(side);
     const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
+    if (referencedOf(side).length > 0) workedOutSnapshots.set(side, new Set(missingSnapshots));
     const referenced = referencedOf(side);
     // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide. Its reads
     // stop at the repair cutoff: after the corrupt repairs it may start there, and past it no repair of what it finds
@@ -643,8 +654,9 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     findingsLeft -= needs.keys.size;
     needsOf.set(side, needs);
   }
-  // The rest of the records, of every vault: a snapshot found missing here is a finding, its copy past the cutoff
-  // (unrepaired) unless the reads ended before it.
+  // The rest of the records, of every vault: a snapshot found missing here is a finding. These reads may end before the
+  // repair cutoff, but in a vault whose work-out already ran such a snapshot is held back (readAfterWorkOutReason): the
+  // objects it references were not worked out, and copied it was visible before them (review rX F1).
   await readRecords(askingSides, options.deadline !== undefined ? options.deadline - DISCARDED_READS_MARGIN_MS : undefined);
 
   for (const side of sides) {
@@ -661,10 +673,16 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     const needs = needsOf.get(side) ?? { keys: new Set<string>() };
     const unknown = needs.unknown !== undefined ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
     let left = 0;
+    const workedOut = workedOutSnapshots.get(side);
     for (const key of lacks) {
       const always = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX);
       if (always || needs.keys.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${other(side)} vault holds${unknown}` });
       else if (needs.cut === undefined) left++;
+      if (workedOut !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && !workedOut.has(key)) {
+        const held = heldBackSnapshots.get(side) ?? new Map<string, string>();
+        held.set(key, readAfterWorkOutReason(side));
+        heldBackSnapshots.set(side, held);
+      }
     }
     if (left > 0) notNeeded[side] = left;
     if (needs.cut !== undefined) {
@@ -956,6 +974,16 @@ export function heldBackReason(side: VaultSide, cut: NeedsCut): string {
   return cut === 'memory'
     ? `${what} (they, or the work-out, were more than the scrub function's memory holds), ${visible}; a scrub from a machine works them out and copies it: ${fix}`
     : `${what} (the run's deadline came first), ${visible}; the next scrub with repair copies it if its time allows, else scrub from a machine: ${fix}`;
+}
+
+/**
+ * Why a snapshot missing in `side` is not copied when its record was read only after the work-out of what that vault
+ * needs: the data/, index/ and manifest/ objects it references were not among those the work-out counted (they were
+ * counted not needed), so, copied, it was visible before them, and a copy-back cut by the deadline left a snapshot that
+ * could not be restored (review rX F1).
+ */
+export function readAfterWorkOutReason(side: VaultSide): string {
+  return `held back: its record was read only after the work-out of which data, index and manifest objects the ${side} vault lacks its snapshots reference, so what it references was not worked out, and a snapshot is made visible only once everything it references is there; the next scrub with repair works them out and copies it if its time allows, else scrub from a machine: lifeboat scrub --vault ${side} --repair`;
 }
 
 /**

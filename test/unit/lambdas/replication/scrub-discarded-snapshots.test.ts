@@ -5,7 +5,7 @@ import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { discardedSnapshotsIn, discardedSnapshotsOf } from '../../../../lambdas/replication/discarded-snapshots';
 import { runScrubRunbook, snapshotsNotWorkedOutNotes } from '../../../../lambdas/replication/scrub-runbook';
-import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_NOT_READ_REASON, DISCARDED_READS_MARGIN_MS, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_NOT_READ_REASON, DISCARDED_READS_MARGIN_MS, readAfterWorkOutReason, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
@@ -383,4 +383,41 @@ it('a DR vault behind on replication, lacking its new snapshots and their object
   expect(report.findings).toContainEqual(expect.objectContaining({ vault: 'primary', key: pack, problem: 'missing' }));
   // The DR vault's records were still all read, the rest after the work-outs, to the records' cutoff.
   expect(report.snapshotsNotWorkedOut).toBeUndefined();
+});
+
+it('a snapshot whose record the pooled reads after its vault\'s work-out find missing, before the repair cutoff, is held back: never written before the objects it references (review rX F1)', async () => {
+  const before = new Set(await listKeys(pair.primary.store, ''));
+  const extra: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    await fsp.writeFile(path.join(dir, 'src', `rx-${i}.txt`), `content only snapshot ${i} adds `.repeat(200));
+    extra.push(...(await morePrimarySnapshots(`b-rx${i}`, 1)));
+  }
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', { N: 1024, r: 8, p: 1 }) });
+  // The primary lacks the 3 snapshots and the objects they added; the DR vault an old pack and the first snapshot: both
+  // have records to read before their work-outs.
+  const added = (await listKeys(pair.primary.store, '')).filter((key) => !before.has(key) && !key.startsWith('snapshots/'));
+  for (const key of [...extra.map((id) => `snapshots/${id}`), ...added]) await pair.primary.store.delete(key);
+  await pair.dr.store.delete([...before].find((key) => key.startsWith('data/')) as string);
+  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  const D = 10_000_000;
+  // 100 s left, a primary record read 10 s: the primary's own share (half the 40 s to the repair cutoff) ends before
+  // its third record, which the pooled reads then read well before the cutoff.
+  let t = D - 100_000;
+  onRecordRead(pair.dr, () => void (t += 10_000));
+  const writes: string[] = [];
+  const put = pair.primary.store.put.bind(pair.primary.store);
+  pair.primary.store.put = (...args: Parameters<typeof put>) => {
+    writes.push(args[0]);
+    return put(...args);
+  };
+  const noneDiscarded = () => Promise.resolve(new Set<string>());
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots: noneDiscarded, deadline: D, now: () => t });
+  // No object of the vault written after its first snapshot: a snapshot is visible only once what it references is there.
+  const firstSnapshot = writes.findIndex((key) => key.startsWith('snapshots/'));
+  expect(firstSnapshot < 0 ? [] : writes.slice(firstSnapshot).filter((key) => !key.startsWith('snapshots/'))).toEqual([]);
+  // Whatever was found missing only by the pooled reads is held back for the next run, not copied.
+  const primarySnapshots = report.findings.filter((f) => f.vault === 'primary' && f.key.startsWith('snapshots/'));
+  expect(primarySnapshots.map((f) => f.key).sort()).toEqual(extra.map((id) => `snapshots/${id}`).sort());
+  expect(primarySnapshots.filter((f) => f.outcome === 'repaired')).toHaveLength(2);
+  expect(primarySnapshots.filter((f) => f.outcome !== 'repaired')).toEqual([expect.objectContaining({ outcome: 'unrepaired', reason: readAfterWorkOutReason('primary'), goodCopy: true })]);
 });
