@@ -8,7 +8,7 @@ import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
-import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
+import { discardedSnapshotsOf, type DiscardedSnapshots, listingEachPlanOnce } from '../../lambdas/replication/discarded-snapshots';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
 import { ARCHIVED_COPY, type ObjectsLeft, objectsLeft, UNVERIFIED_COPY } from '../../lambdas/replication/scrub-objects-left';
@@ -54,6 +54,8 @@ export type ScrubAccess = {
 /** An environment's scrub access: its catalogs say what each vault's retention forgot, and whether a vault that does not exist ever held a backup. */
 function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
   const plans = access.environment.plans.map((plan) => plan.name);
+  // One command is one run: its asks list each plan once (listingEachPlanOnce), after the record reads' cutoff.
+  const discardedCatalog = listingEachPlanOnce(access.catalogIn('primary'));
   return {
     environment: access.environment,
     scrubLog: access.scrubLog,
@@ -61,7 +63,7 @@ function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
     openVault: (side) => access.openVault(side),
     forgottenSnapshots: (side) => forgottenSnapshotsOf(access.catalogIn(side), plans),
     // FAILED records, and COMMITTED ones naming their snapshots, are the backup workflow's, in the primary region's catalog.
-    discardedSnapshots: (snapshots) => discardedSnapshotsOf(access.catalogIn('primary'), plans, snapshots),
+    discardedSnapshots: (snapshots) => discardedSnapshotsOf(discardedCatalog, plans, snapshots),
     newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
   };
 }

@@ -4,7 +4,7 @@ import { markDeployedFormat } from '../catalog/catalog-format';
 import { ScrubLease } from '../catalog/scrub-lease';
 import { ScrubLog } from '../catalog/scrub-log';
 import { newestBackupRecordedIn } from '../replication/absent-vault';
-import { discardedSnapshotsOf } from '../replication/discarded-snapshots';
+import { discardedSnapshotsOf, listingEachPlanOnce } from '../replication/discarded-snapshots';
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
@@ -68,6 +68,8 @@ async function scrubHomeVaults({ request: { vault, fraction, repair }, execution
   // more right before the record is written (review rA F3), still without failing the run.
   const marked = await markDeployedFormat(runtime.catalog.formatMarker());
   const remaining = invocation?.getRemainingTimeInMillis();
+  // This run's asks list each plan once (listingEachPlanOnce): they come after the record reads' cutoff.
+  const discardedCatalog = listingEachPlanOnce(runtime.catalog);
   return runScrubRunbook(
     { scope: vault, fraction, repair },
     {
@@ -98,7 +100,7 @@ async function scrubHomeVaults({ request: { vault, fraction, repair }, execution
         return undefined;
       },
       // FAILED records, and COMMITTED ones naming their snapshots, are the backup workflow's: the primary region's catalog (the home one: the scrub runs there).
-      discardedSnapshots: (snapshots) => discardedSnapshotsOf(runtime.catalog, runtime.plans.map((plan) => plan.name), snapshots),
+      discardedSnapshots: (snapshots) => discardedSnapshotsOf(discardedCatalog, runtime.plans.map((plan) => plan.name), snapshots),
     },
   );
 }

@@ -1,5 +1,6 @@
 import { mapBounded, type Vault, VaultError } from '../../vault';
-import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-catalog';
+import { type BackupCatalog, type InvalidBackupItem, type ListBackupsOptions, logInvalidBackupItem } from '../catalog/backup-catalog';
+import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
 
 /** A snapshot one vault holds, with the tags of its record there (which name the backup that wrote it). */
@@ -26,7 +27,7 @@ export type DiscardedSnapshots = (snapshots: readonly TaggedSnapshot[]) => Promi
  * that does not parse may name. A record is marked
  * FAILED or COMMITTED before a discarded snapshot is deleted, never changed back to RUNNING (markCommitted needs RUNNING),
  * and read here after the caller listed the vaults (the byPlan index: eventually consistent, so the scrub asks only
- * once it has read its slice). The catalog is read only when some snapshot has a `backupId:` tag.
+ * once it has read its slice; a scrub run's later asks reuse its first ask's listing: listingEachPlanOnce). The catalog is read only when some snapshot has a `backupId:` tag.
  */
 export async function discardedSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>, plans: Iterable<string>, snapshots: readonly TaggedSnapshot[]): Promise<Set<string>> {
   const owners = new Map<string, string>();
@@ -51,6 +52,37 @@ export async function discardedSnapshotsOf(catalog: Pick<BackupCatalog, 'listBac
     }
   }
   return new Set([...owners].filter(([snapshotId, backupId]) => finished.has(backupId) && !committed.has(snapshotId)).map(([snapshotId]) => snapshotId));
+}
+
+/** What discardedSnapshotsOf reads of a catalog. */
+export type PlanListings = Pick<BackupCatalog, 'listBackupsOfPlan'>;
+
+/**
+ * `catalog` for one scrub run's discardedSnapshotsOf: each plan's records listed once, at its first ask, and that
+ * listing (with the records that do not parse, passed to each ask's `onInvalid` again) given to every later ask. The
+ * run asks up to once per vault per round of record reads, after the deadline's cutoff for those reads, and each ask
+ * listed every plan again, out of the time left to map the damage no copy restores (review rV F2). Still read after
+ * the vaults were listed: a run's first ask is. A listing that failed is not kept: the next ask lists that plan anew.
+ */
+export function listingEachPlanOnce(catalog: PlanListings): PlanListings {
+  const listings = new Map<string, Promise<{ readonly records: readonly BackupRecord[]; readonly invalid: readonly InvalidBackupItem[] }>>();
+  return {
+    async listBackupsOfPlan(plan: string, options: ListBackupsOptions = {}): Promise<BackupRecord[]> {
+      let listing = listings.get(plan);
+      if (listing === undefined) {
+        const invalid: InvalidBackupItem[] = [];
+        const started = catalog.listBackupsOfPlan(plan, { onInvalid: (item) => invalid.push(item) }).then((records) => ({ records, invalid }));
+        listing = started;
+        listings.set(plan, started);
+        started.catch(() => {
+          if (listings.get(plan) === started) listings.delete(plan);
+        });
+      }
+      const { records, invalid } = await listing;
+      invalid.forEach(options.onInvalid ?? logInvalidBackupItem);
+      return [...records];
+    },
+  };
 }
 
 /**

@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { cleanUpFailedBackupSnapshots } from '../../../../lambdas/backup/failed-snapshots-cleanup';
 import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { discardedSnapshotsIn, discardedSnapshotsOf } from '../../../../lambdas/replication/discarded-snapshots';
+import { type InvalidBackupItem } from '../../../../lambdas/catalog/backup-catalog';
+import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { discardedSnapshotsIn, discardedSnapshotsOf, listingEachPlanOnce } from '../../../../lambdas/replication/discarded-snapshots';
 import { runScrubRunbook, snapshotsNotWorkedOutNotes } from '../../../../lambdas/replication/scrub-runbook';
 import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_NOT_READ_REASON, DISCARDED_READS_MARGIN_MS, readAfterWorkOutReason, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
@@ -420,4 +422,57 @@ it('a snapshot whose record the pooled reads after its vault\'s work-out find mi
   expect(primarySnapshots.map((f) => f.key).sort()).toEqual(extra.map((id) => `snapshots/${id}`).sort());
   expect(primarySnapshots.filter((f) => f.outcome === 'repaired')).toHaveLength(2);
   expect(primarySnapshots.filter((f) => f.outcome !== 'repaired')).toEqual([expect.objectContaining({ outcome: 'unrepaired', reason: readAfterWorkOutReason('primary'), goodCopy: true })]);
+});
+
+it('a run whose two vaults read their lacked snapshots\' records in two rounds each lists each plan once (review rV F2)', async () => {
+  const before = new Set(await listKeys(pair.primary.store, ''));
+  // Two snapshots of the same tree (only their snapshot objects are new), then three each adding content.
+  const same = await morePrimarySnapshots('b-same', 2);
+  const withSame = new Set(await listKeys(pair.primary.store, ''));
+  const extra: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    await fsp.writeFile(path.join(dir, 'src', `f2-${i}.txt`), `content only snapshot ${i} adds `.repeat(200));
+    extra.push(...(await morePrimarySnapshots(`b-f2${i}`, 1)));
+  }
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', { N: 1024, r: 8, p: 1 }) });
+  // Each vault lacks 3 snapshots and some data/, index/ or manifest/ object: each reads records before its work-out.
+  const added = (await listKeys(pair.primary.store, '')).filter((key) => !withSame.has(key) && !key.startsWith('snapshots/'));
+  for (const key of [...extra.map((id) => `snapshots/${id}`), ...added]) await pair.primary.store.delete(key);
+  for (const id of [pair.snapshot.id, ...same]) await pair.dr.store.delete(`snapshots/${id}`);
+  await pair.dr.store.delete([...before].find((key) => key.startsWith('data/')) as string);
+  const D = 10_000_000;
+  // 100 s left, a record read 10 s: each vault's own share (20 s) reads 2 of its 3, the pooled reads the rest.
+  let t = D - 100_000;
+  onRecordRead(pair.primary, () => void (t += 10_000));
+  onRecordRead(pair.dr, () => void (t += 10_000));
+  // As the scheduled handler and the CLI build it for one run.
+  const runCatalog = listingEachPlanOnce(catalog);
+  let asks = 0;
+  const discardedOfRun = (snapshots: Parameters<typeof discardedSnapshotsOf>[2]) => {
+    asks++;
+    return discardedSnapshotsOf(runCatalog, ['other'], snapshots);
+  };
+  const report = await scrubVaults({ ...everything, repair: false, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots: discardedOfRun, deadline: D, now: () => t });
+  // Asked twice per vault, each plan listed once: the first ask's listing, after the vaults', serves the later ones.
+  expect(asks).toBe(4);
+  expect(catalog.reads.sort()).toEqual(['files', 'other']);
+  expect(report.discardedSnapshots).toEqual({ dr: [pair.snapshot.id] });
+  expect(report.snapshotsNotWorkedOut).toBeUndefined();
+});
+
+it('a run\'s later asks still count the snapshots a record that does not parse may name, and a failed listing is listed anew', async () => {
+  const named = 'a'.repeat(64);
+  const invalid: InvalidBackupItem = { key: { pk: 'BACKUP#b-bad', sk: 'BACKUP' }, backupId: 'b-bad', preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: [named], error: new CatalogItemInvalidError('catalog', 'BACKUP#b-bad / BACKUP', ['status: bad']) };
+  let listings = 0;
+  const runCatalog = listingEachPlanOnce({
+    listBackupsOfPlan: (_plan, options) => {
+      if (++listings === 1) return Promise.reject(new Error('throttled'));
+      options?.onInvalid?.(invalid);
+      return Promise.resolve([recordOf(BACKUP, 'FAILED')]);
+    },
+  });
+  const snapshots = [named, 'b'.repeat(64)].map((snapshotId) => ({ snapshotId, tags: [`backupId:${BACKUP}`] }));
+  await expect(discardedSnapshotsOf(runCatalog, ['files'], snapshots)).rejects.toThrow('throttled');
+  for (let ask = 0; ask < 2; ask++) expect(await discardedSnapshotsOf(runCatalog, ['files'], snapshots)).toEqual(new Set(['b'.repeat(64)]));
+  expect(listings).toBe(2);
 });
