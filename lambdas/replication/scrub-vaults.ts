@@ -718,9 +718,17 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
       };
       const memory = lookMemory(side);
       const { why, unreadable } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
+      const unrestorable = await unreadableInTarget(vault, [...unreadable.keys()], memory);
       for (const f of copied) {
-        const whyNot = unreadable.get(idFromKey(SNAPSHOTS_PREFIX, f.key) as string) ?? why;
-        if (whyNot !== undefined) findings[findings.indexOf(f)] = { ...f, outcome: 'unrepaired', reason: `copied from the ${other(side)} vault, but ${whyNot}`, goodCopy: true };
+        const id = idFromKey(SNAPSHOTS_PREFIX, f.key) as string;
+        const whyNot = unreadable.get(id) ?? why;
+        if (whyNot === undefined) continue;
+        const reason = `copied from the ${other(side)} vault, but ${whyNot}`;
+        // Unreadable in both vaults, the copy is a snapshot no vault restores: no good copy, so it counts as damage, where
+        // goodCopy made the run REPAIRABLE, named no backup, and a rerun (the snapshot no longer missing) never saw it (review rV F4).
+        findings[findings.indexOf(f)] = unrestorable.has(id)
+          ? { ...f, outcome: 'unrepaired', reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: find its backup in the catalog (the record whose sources list snapshot ${id}) and back that source up again` }
+          : { ...f, outcome: 'unrepaired', reason, goodCopy: true };
       }
     }
   }
@@ -949,6 +957,21 @@ async function referencesOfReadable(side: VaultSide, source: Vault, ids: readonl
     const why = `what it needs in the ${side} vault could not be checked: the ${other(side)} vault cannot read its snapshot object or a manifest object it references (${met})${others}`;
     // None readable: an empty mark, no read.
     return { readable, references: await referencesOf(source, readable, memory), unreadable: new Map([...leftOut].map((id) => [id, why])) };
+  }
+}
+
+/**
+ * Which of the snapshots `ids` copied into `vault`, whose source could not read them (referencesOfReadable), `vault`
+ * cannot read either (markOfReadableSnapshots, within the look's memory): the target's copy is what restores them, so
+ * only these have no good copy. A check that cannot finish (too large, a read error) says none: each keeps its good copy, as before.
+ */
+async function unreadableInTarget(vault: Vault, ids: readonly string[], memory: LookMemory | undefined): Promise<ReadonlySet<string>> {
+  if (ids.length === 0) return new Set();
+  try {
+    return new Set(await markOfReadableSnapshots(vault, ids, memory ?? UNBOUNDED_MARK));
+  } catch (err) {
+    if (err instanceof ScrubNeedsTooLargeError || err instanceof VaultError) return new Set();
+    throw err;
   }
 }
 

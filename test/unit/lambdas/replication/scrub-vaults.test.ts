@@ -309,6 +309,22 @@ it('a snapshot whose manifest the other vault cannot read is left out of the che
   });
 });
 
+it('a snapshot copied in whose root manifest neither vault can read has no good copy, and the run is DAMAGED, where goodCopy made it REPAIRABLE and a rerun never saw it again (review rV F4)', async () => {
+  const snapshotKey = `snapshots/${pair.snapshot.id}`;
+  const root = manifestKey(pair.snapshot.manifest);
+  await pair.dr.store.delete(snapshotKey);
+  await corrupt(pair.primary.store, root);
+  await corrupt(pair.dr.store, root);
+  // A slice past the manifests: the run finds the missing snapshot, and only the look after its copy meets the manifest.
+  const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings[0]?.goodCopy).toBeUndefined();
+  const record = summaryOf(report);
+  expect([record.outcome, record.outstanding?.objects.map((o) => [o.key, o.goodCopy])]).toEqual(['DAMAGED', [[snapshotKey, false]]]);
+  expect(report.findings).toEqual([
+    expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'unrepaired', reason: expect.stringContaining(`nor can the dr vault read them, so no vault holds a copy that restores: find its backup in the catalog (the record whose sources list snapshot ${pair.snapshot.id})`) }),
+  ]);
+});
+
 it('a snapshot copied in whose look after the copy outgrows the memory (the vault grew since it was listed) is unrepaired, copied, with what it needs not checked and why (review rJ F1)', async () => {
   const snapshotKey = `snapshots/${pair.snapshot.id}`;
   await pair.dr.store.delete(snapshotKey);
