@@ -1,4 +1,5 @@
 import { type ScrubCursor } from '../../vault';
+import { keysUpTo } from './sorted-keys';
 
 /** The golden ratio's fractional part: a day's turn of the start (lackedSnapshotReadOrder). */
 const DAY_TURN = (Math.sqrt(5) - 1) / 2;
@@ -31,16 +32,4 @@ export function lackedSnapshotReadOrder(ids: readonly string[], cursor: ScrubCur
   const share = cursorShare + timeShare - Math.floor(cursorShare + timeShare);
   const start = Math.min(ids.length - 1, Math.floor(share * ids.length));
   return start === 0 ? ids : [...ids.slice(start), ...ids.slice(0, start)];
-}
-
-/** How many of `sorted` are at or before `key`: a binary search. */
-function keysUpTo(sorted: readonly string[], key: string): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((sorted[middle] as string) <= key) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

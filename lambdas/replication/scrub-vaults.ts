@@ -16,7 +16,7 @@ import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { supersedingTombstones } from '../../vault';
 import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubLookKeyLimit, scrubNeedsBlobLimit } from './scrub-listing-memory';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
-import { hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
+import { firstKeyFrom, hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
 import { lackedSnapshotReadOrder } from './lacked-snapshot-read-order';
 
 export type ScrubScope = VaultSide | 'both';
@@ -1117,16 +1117,6 @@ async function objectsVaultNeeds(
 
 /** The snapshots/ keys of a sorted listing: a contiguous run of it, found by binary search. */
 function snapshotKeysOf(listing: readonly string[]): readonly string[] {
-  const from = (key: string): number => {
-    let low = 0;
-    let high = listing.length;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((listing[middle] as string) < key) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  };
   // '0' follows '/': the first key past every snapshots/ one.
-  return listing.slice(from(SNAPSHOTS_PREFIX), from(`${SNAPSHOTS_PREFIX.slice(0, -1)}0`));
+  return listing.slice(firstKeyFrom(listing, SNAPSHOTS_PREFIX), firstKeyFrom(listing, `${SNAPSHOTS_PREFIX.slice(0, -1)}0`));
 }

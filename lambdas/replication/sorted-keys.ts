@@ -5,8 +5,8 @@
  * (scrub-listing-memory.ts; docs/SCALE.md, "The scrub's listings").
  */
 
-/** Whether `sorted` holds `key`: a binary search. */
-export function hasSortedKey(sorted: readonly string[], key: string): boolean {
+/** The index of the first key of `sorted` not before `key` (`sorted.length` when none): a binary search. */
+export function firstKeyFrom(sorted: readonly string[], key: string): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
@@ -14,7 +14,18 @@ export function hasSortedKey(sorted: readonly string[], key: string): boolean {
     if ((sorted[middle] as string) < key) low = middle + 1;
     else high = middle;
   }
-  return sorted[low] === key;
+  return low;
+}
+
+/** Whether `sorted` holds `key`. */
+export function hasSortedKey(sorted: readonly string[], key: string): boolean {
+  return sorted[firstKeyFrom(sorted, key)] === key;
+}
+
+/** How many keys of `sorted` are at or before `key`. */
+export function keysUpTo(sorted: readonly string[], key: string): number {
+  const at = firstKeyFrom(sorted, key);
+  return sorted[at] === key ? at + 1 : at;
 }
 
 /** The keys of `a` and `b`, sorted, each once. One of them when the other is empty: no copy. */
