@@ -1,6 +1,7 @@
 import { indexMemoryReserve } from '../blob-index/index-memory';
 import { type PageRef } from '../manifest/manifest-format';
 import { type SnapshotSource } from '../manifest/snapshot-record';
+import { type ByteBudget } from '../workers/byte-budget';
 
 /** Manifest pages a mark reads at once for one snapshot, at most. */
 export const MARK_PAGES_PER_SNAPSHOT = 8;
@@ -68,6 +69,22 @@ export function chunkIdFactor(source: SnapshotSource): 1 | 2 {
 export function markPageWeight(ref: PageRef, minChunkBytes: number, factor: 1 | 2): number {
   const ids = ref.count + factor * Math.ceil(ref.bytes / Math.max(1, minChunkBytes));
   return Math.max(MARK_PAGE_FLOOR_BYTES, MARK_PAGE_FIXED_BYTES + ref.count * MARK_ENTRY_PEAK_BYTES + ids * MARK_ID_PEAK_BYTES);
+}
+
+/**
+ * Reads a page (`read`) with its weight (markPageWeight) held in `budget` meanwhile, the mark's and the readability
+ * walk's (unreadable-manifests.ts) one way to read a page under the budget; a page weighing more than the whole budget
+ * is admitted alone (ByteBudget), counted as the whole of it. No budget (a machine): read at once.
+ */
+export async function readWeighedPage<T>(budget: ByteBudget | undefined, ref: PageRef, minChunkBytes: number, factor: 1 | 2, read: () => Promise<T>): Promise<T> {
+  if (!budget) return read();
+  const weight = Math.min(markPageWeight(ref, minChunkBytes, factor), budget.limit);
+  await budget.acquire(weight);
+  try {
+    return await read();
+  } finally {
+    budget.release(weight);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { type Vault } from '../repository/vault';
 import { VaultError } from '../vault-errors';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { ByteBudget } from '../workers/byte-budget';
-import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, markPageWeight, MARK_SNAPSHOTS_AT_ONCE } from './mark-concurrency';
+import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, MARK_SNAPSHOTS_AT_ONCE, readWeighedPage } from './mark-concurrency';
 
 /**
  * The ids of those of `snapshots` whose manifest (root, nodes or pages) reaches an object `vault` cannot read (a
@@ -111,16 +111,9 @@ class ReadabilityWalk {
   }
 
   private async pageReads(ref: PageRef, factor: 1 | 2): Promise<boolean> {
-    const read = (): Promise<unknown> => unlessUnreadable(() => loadPage(this.vault.store, this.vault.keys, ref));
-    if (!this.pageBytes) return (await read()) !== undefined;
     // Weighed as the mark weighs the page: it is read whole here too.
-    const weight = Math.min(markPageWeight(ref, this.vault.chunker.params.minSize, factor), this.pageBytes.limit);
-    await this.pageBytes.acquire(weight);
-    try {
-      return (await read()) !== undefined;
-    } finally {
-      this.pageBytes.release(weight);
-    }
+    const page = await readWeighedPage(this.pageBytes, ref, this.vault.chunker.params.minSize, factor, () => unlessUnreadable(() => loadPage(this.vault.store, this.vault.keys, ref)));
+    return page !== undefined;
   }
 }
 

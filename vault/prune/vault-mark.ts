@@ -9,7 +9,7 @@ import { type Snapshot } from '../manifest/snapshot-record';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { forEachBounded, mapBounded } from '../workers/bounded-concurrency';
 import { ByteBudget } from '../workers/byte-budget';
-import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, markPageWeight, MARK_SNAPSHOTS_AT_ONCE } from './mark-concurrency';
+import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, MARK_SNAPSHOTS_AT_ONCE, readWeighedPage } from './mark-concurrency';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
 
 /** What bounds a prune's mark: a Lambda's deadline (PruneOptions.deadline). */
@@ -291,15 +291,5 @@ async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages
   // limit is at most what the budget, inside the reserve the limit leaves out, already weighed for them at 384 bytes an id.
   const minChunk = vault.chunker.params.minSize;
   const factor = chunkIdFactor(snapshot.source);
-  await forEachBounded(unmarked(), MARK_PAGES_PER_SNAPSHOT, async (ref) => {
-    if (!pageBytes) return markPage(ref);
-    // A page weighing more than the whole budget is admitted alone (ByteBudget), counted as the whole of it.
-    const weight = Math.min(markPageWeight(ref, minChunk, factor), pageBytes.limit);
-    await pageBytes.acquire(weight);
-    try {
-      await markPage(ref);
-    } finally {
-      pageBytes.release(weight);
-    }
-  });
+  await forEachBounded(unmarked(), MARK_PAGES_PER_SNAPSHOT, (ref) => readWeighedPage(pageBytes, ref, minChunk, factor, () => markPage(ref)));
 }
