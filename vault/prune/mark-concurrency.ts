@@ -21,7 +21,7 @@ export const RUNTIME_BASELINE_BYTES = 96 * 2 ** 20;
 
 /**
  * A page's parsed cost is weighed from its reference (PageRef: its entries and the sum of their sizes), before it is
- * read: a page closes after the entry that crosses 1 MiB of JSON (manifest-pages.ts), and that entry, one id a chunk,
+ * read: a page closes after the entry that crosses 1 MiB of UTF-8 JSON (manifest-pages.ts), and that entry, one id a chunk,
  * may be of any size (a 100 GiB file: ~100,000 ids, 6.4 MiB of JSON, 25–35 MiB parsed; review rC F1).
  * Per entry beyond its ids (path, metadata, the parsed object): a page of 2,000 entries of one id each peaked at
  * ~1.8 MiB in flight (measured 2026-12-07, 64 such pages read at once through MarkedPages), ~900 bytes an entry with
@@ -39,11 +39,14 @@ export const MARK_PAGE_FIXED_BYTES = 64 * 2 ** 10;
 
 /**
  * The least a page is weighed, whatever its reference says. Its entries' paths and metadata (xattrs, an S3 object's
- * user metadata and tags) are not in its reference, and a page closes only after 1 MiB of JSON: 100 entries of 10 KiB
- * of metadata peak at ~3.8 MiB parsed, which 1 KiB an entry weighed 0.26 MiB, so at 256 MB the budget let 64 such
- * pages in at once (327 MiB at the peak; review rH F1). The reference holds no JSON length (`bytes` sums the files'
- * sizes), so every page is weighed at least as a full one. 4 MiB: 8 fit the 32 MiB of 256 MB, one for each snapshot
- * walked at once (MARK_SNAPSHOTS_AT_ONCE), and 64 the 416 MiB from 1,024 MB up.
+ * user metadata and tags) are not in its reference, and a page closes only after 1 MiB of UTF-8 JSON: 100 entries of
+ * 10 KiB of metadata peak at ~3.8 MiB parsed, which 1 KiB an entry weighed 0.26 MiB, so at 256 MB the budget let 64
+ * such pages in at once (327 MiB at the peak; review rH F1). The reference holds no JSON length (`bytes` sums the
+ * files' sizes), so every page is weighed at least as a full one. 4 MiB: 8 fit the 32 MiB of 256 MB, one for each
+ * snapshot walked at once (MARK_SNAPSHOTS_AT_ONCE), and 64 the 416 MiB from 1,024 MB up. Pages written before
+ * 2026-12-07 closed at 1 MiB of UTF-16 characters: with non-Latin-1 paths or metadata (CJK: 3 bytes a character)
+ * they hold up to ~3 MiB of JSON and can cost up to ~3 times this floor (CJK tags: 8.5 MiB in flight measured
+ * against 4 MiB weighed; review rM F1), which it does not cover: their references cannot tell them apart.
  */
 export const MARK_PAGE_FLOOR_BYTES = 4 * 2 ** 20;
 

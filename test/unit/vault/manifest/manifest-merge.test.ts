@@ -1,8 +1,10 @@
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
-import { type ManifestRun, type PageRef } from '../../../../vault/manifest/manifest-format';
+import { type ManifestRun, PAGE_MAX_JSON_BYTES, type PageRef } from '../../../../vault/manifest/manifest-format';
 import { mergeRunsInto, RunChangedError, runsInMemory, writeEntryRun } from '../../../../vault/manifest/manifest-merge';
 import { DuplicateEntryError, loadPage } from '../../../../vault/manifest/manifest-pages';
+import { putSealedObject } from '../../../../vault/crypto/sealed-object';
+import { manifestKey } from '../../../../vault/repository/vault-layout';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { initVault, type Vault } from '../../../../vault/repository/vault';
 
@@ -59,4 +61,34 @@ it('stops when a run read again is not the run its bounds were taken from (a par
   expect(error).toBeInstanceOf(RunChangedError);
   expect((error as Error).message).toBe('a manifest run read again spans "m" … "o", but it spanned "m" … "n" when the commit began: its part was rewritten meanwhile; run the commit again');
   expect(sink).not.toHaveBeenCalled();
+});
+
+/** ~3 KiB of UTF-8 JSON, 1,000 characters: S3 tags in CJK (3 bytes a character). */
+const cjkEntry = (i: number): ManifestEntry => ({ path: `photos/${String(i).padStart(4, '0')}`, kind: 'object', meta: { tags: { 説明: `${i}`.padEnd(1000, '写') } }, size: 1, content: [] });
+const jsonBytes = (entries: readonly ManifestEntry[]): number => Buffer.byteLength(JSON.stringify({ v: 1, entries }), 'utf8');
+
+it('closes a page after the entry that crosses 1 MiB of UTF-8 JSON, not of characters (review rM F1)', async () => {
+  // 900 entries of ~3 KiB: counted in characters, all went into one page of ~2.6 MiB, which the prune mark weighed 4 MiB in flight as if it held 1 MiB.
+  const entries = Array.from({ length: 900 }, (_, i) => cjkEntry(i));
+  const largest = Math.max(...entries.map((e) => jsonBytes([e])));
+  const pages = await writeEntryRun(store, vault.keys, entries);
+  const read: ManifestEntry[] = [];
+  for (const page of pages) {
+    const held = await loadPage(store, vault.keys, page);
+    expect(jsonBytes(held)).toBeLessThanOrEqual(PAGE_MAX_JSON_BYTES + largest);
+    read.push(...held);
+  }
+  expect(pages.length).toBeGreaterThanOrEqual(3);
+  expect(read).toEqual(entries);
+});
+
+it('still reads and passes through a page written when pages closed at 1 MiB of characters', async () => {
+  // As the old rule wrote them: ~2.6 MiB of JSON in one page. Commits and merges keep referring to such pages unread.
+  const entries = Array.from({ length: 900 }, (_, i) => cjkEntry(i));
+  const body = Buffer.from(JSON.stringify({ v: 1, entries }), 'utf8');
+  const id = await putSealedObject(store, vault.keys, manifestKey, 'manifest-page', body, 3);
+  const old: ManifestRun = [{ id, first: 'photos/0000', last: 'photos/0899', count: entries.length, bytes: entries.length }];
+  const pages = await merged([await run(['videos/a']), old]);
+  expect(pages[0]).toEqual(old[0]);
+  expect(await paths(pages)).toEqual([...entries.map((e) => e.path), 'videos/a']);
 });
