@@ -6,7 +6,8 @@ import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../..
 import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-error';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
-import { type ScrubReport, type ScrubScope, scrubVaults } from '../../lambdas/replication/scrub-vaults';
+import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
+import { type ScrubReport, type ScrubScope } from '../../lambdas/replication/scrub-report';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
 import { discardedSnapshotsOf, type DiscardedSnapshots, listingEachPlanOnce } from '../../lambdas/replication/discarded-snapshots';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';

@@ -1,7 +1,7 @@
 import { type Vault, VaultNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { confirmNotCreatedYet, type NewestRecordedBackup } from './absent-vault';
-import { type ScrubScope } from './scrub-vaults';
+import { type ScrubScope } from './scrub-report';
 
 /** The vaults a scrub reads, and the other one it could not open (a one-vault scope goes on without it), or why there is nothing to scrub yet. */
 export type ScrubbedVaults =

@@ -1,5 +1,5 @@
 import { type VaultSide } from '../runtime/runtime-config';
-import { type ScrubFinding } from './scrub-vaults';
+import { type ScrubFinding } from './scrub-report';
 
 /** An object a run left damaged or missing: the vaults it is bad in, its first finding's problem and reason. */
 export type LeftObject = { readonly sides: VaultSide[]; readonly problem: ScrubFinding['problem']; readonly reason: string | undefined };

@@ -2,7 +2,7 @@ import { type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_GROUPS_KEP
 import { CONFIG_KEY, DATA_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject } from './scrub-damage';
-import { type ScrubReport } from './scrub-vaults';
+import { type ScrubReport } from './scrub-report';
 
 /** How the run went besides its report: the vault it could not open (so it could not tell what is missing in the other). */
 export type ScrubRunVaults = { readonly unopened?: readonly VaultSide[] };

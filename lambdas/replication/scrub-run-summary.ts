@@ -1,6 +1,6 @@
 import { type ScrubRunRecord } from '../catalog/scrub-record';
 import { outstandingAfter, type ScrubRunVaults, snapshotsNotWorkedOutCounts } from './scrub-outstanding';
-import { type ScrubReport } from './scrub-vaults';
+import { type ScrubReport } from './scrub-report';
 
 /**
  * The catalog's summary of a scrub report (scrub-record.ts): counts, the outcome, the first 100 unrepaired keys and the

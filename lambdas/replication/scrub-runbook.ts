@@ -7,7 +7,10 @@ import { type DiscardedSnapshots } from './discarded-snapshots';
 import { openScrubbedVaults } from './open-scrubbed-vaults';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
-import { DISCARDED_NOT_READ_REASON, NEEDS_CUT_REASON, type ScrubFinding, type ScrubReport, type ScrubScope, scrubVaults } from './scrub-vaults';
+import { scrubVaults } from './scrub-vaults';
+import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
+import { DISCARDED_NOT_READ_REASON } from './lacked-snapshot-records';
+import { NEEDS_CUT_REASON } from './vault-needs-work-out';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
 

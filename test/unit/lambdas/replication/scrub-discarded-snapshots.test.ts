@@ -7,7 +7,10 @@ import { type InvalidBackupItem } from '../../../../lambdas/catalog/backup-catal
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
 import { discardedSnapshotsIn, discardedSnapshotsOf, listingEachPlanOnce } from '../../../../lambdas/replication/discarded-snapshots';
 import { runScrubRunbook, snapshotsNotWorkedOutNotes } from '../../../../lambdas/replication/scrub-runbook';
-import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_NOT_READ_REASON, DISCARDED_READS_MARGIN_MS, readAfterWorkOutReason, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_READS_MARGIN_MS } from '../../../../lambdas/replication/scrub-time-reserves';
+import { DISCARDED_NOT_READ_REASON } from '../../../../lambdas/replication/lacked-snapshot-records';
+import { readAfterWorkOutReason } from '../../../../lambdas/replication/vault-needs-work-out';
 import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';

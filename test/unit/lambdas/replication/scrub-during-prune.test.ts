@@ -1,5 +1,7 @@
 import * as path from 'node:path';
-import { COPY_BACK_RESERVE_MS, type ScrubReport, scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { type ScrubReport } from '../../../../lambdas/replication/scrub-report';
+import { COPY_BACK_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
 import { type VaultStore } from '../../../../vault/backend/vault-store';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { verifyVault } from '../../../../vault/checker/verify';

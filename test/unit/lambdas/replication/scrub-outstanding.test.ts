@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { outstandingAfter } from '../../../../lambdas/replication/scrub-outstanding';
-import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-vaults';
+import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
 
 /** The unlisted ("N more") objects of scrub-outstanding.ts against a slice that passed over archived packs. */
 

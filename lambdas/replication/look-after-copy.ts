@@ -1,0 +1,171 @@
+import { idFromKey, INDEX_PREFIX, isS3AccessDenied, type LoadedIndexObject, DATA_PREFIX, MANIFEST_PREFIX, Vault, VaultError } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { countedIndexLoads, type LookMemory, objectsTheSnapshotsLack } from './replicate-vault';
+import { markOfReadableSnapshots } from './readable-snapshots-mark';
+import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-prune-wait';
+import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
+import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
+import { sortedDifference } from './sorted-keys';
+import { COPY_BACK_RESERVE_MS } from './scrub-time-reserves';
+import { type NeedsCut } from './vault-needs-work-out';
+import { type ReadableReferences, referencesOfReadable } from './copied-snapshot-readability';
+import { otherSide } from './other-side';
+
+/** Keys named in a reason (the count covers them all). */
+const KEYS_NAMED = 3;
+
+/** What a copy-back left missing: keys whose copy failed (each has its own `unrepaired` finding), and keys not started before the deadline. */
+export type CopyBack = { readonly failed: readonly string[]; readonly notCopied: readonly string[] };
+
+/** Why the snapshots are not vouched for after a copy-back, or undefined when it copied everything. */
+function copyBackShortfall(side: VaultSide, when: string, result: CopyBack): string | undefined {
+  const named = (keys: readonly string[]): string => `${keys.slice(0, KEYS_NAMED).join(', ')}${keys.length > KEYS_NAMED ? ` and ${keys.length - KEYS_NAMED} more` : ''}`;
+  const why: string[] = [];
+  if (result.failed.length > 0) why.push(`${result.failed.length} object(s) it needs in the ${side} vault could not be copied back ${when} (${named(result.failed)}: see their findings)`);
+  if (result.notCopied.length > 0) why.push(`${result.notCopied.length} object(s) it needs in the ${side} vault were not copied back ${when}: the scrub's deadline came first (${named(result.notCopied)}); the next scrub with repair copies the rest`);
+  return why.length > 0 ? why.join('; ') : undefined;
+}
+
+/**
+ * Vouches for the snapshots `ids` the scrub copied into `vault` from `source` (docs/FORMAT.md §11, "Manifest objects and
+ * pending batches"): a prune of `vault` between its mark and its deletes may have condemned packs (and index objects)
+ * they reuse while they were missing, and its sweep looks again at manifest objects only. So, as replication
+ * does (replicate-vault.ts, with its code: referencesOf, objectsTheSnapshotsLack, awaitNoReplicaPrune), it looks at what
+ * they need there and copies back what is missing, waits until no prune lease of `vault` is live (until `deadline` less
+ * the time that look took and COPY_BACK_RESERVE_MS for copying back what the prune deleted; without a deadline it looks
+ * once), then looks and copies back again: every prune that marks after that sees the snapshots. Returns why they could
+ * not be vouched for (a prune still running, its leases unreadable, their needs unknown, an object they need that could
+ * not be copied back, or was not by the deadline), or no `why` once they were; and, apart, why each of those whose
+ * snapshot or manifest objects `source` cannot read was not (`unreadable`): the others are looked at without them.
+ * Marked together, one such snapshot threw for all, and every snapshot copied into the vault was left unrepaired with
+ * its look skipped (review rR F1).
+ */
+export async function lookAfterPrunes(
+  side: VaultSide,
+  vault: Vault,
+  source: Vault,
+  ids: readonly string[],
+  options: {
+    readonly deadline?: number | undefined;
+    readonly pruneWait?: Pick<ReplicaPruneWaitOptions, 'pollMs' | 'sleep'> | undefined;
+    now: () => number;
+    copyBack(keys: readonly string[]): Promise<CopyBack>;
+    /** What the looks may hold (the function's memory): absent on a machine. */
+    memory?: LookMemory;
+  },
+): Promise<LookVerdict> {
+  const { memory } = options;
+  // Index objects are content-addressed: the look after the wait reuses the first look's, within the same bound.
+  const cache = new Map<string, LoadedIndexObject>();
+  const notChecked = (when: string): string =>
+    `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair`;
+  // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
+  // before the wait) tells how long the look after the wait takes; its copying gets COPY_BACK_RESERVE_MS.
+  let marked: ReadableReferences;
+  let lookMs: number;
+  let first: CopyBack;
+  try {
+    marked = await referencesOfReadable(side, source, ids, memory);
+    if (marked.readable.length === 0) return { unreadable: marked.unreadable };
+    const started = performance.now();
+    const lacking = await objectsTheSnapshotsLack(source, vault.store, marked.readable, marked.references, cache, memory);
+    lookMs = performance.now() - started;
+    first = await options.copyBack(lacking);
+  } catch (err) {
+    if (err instanceof ScrubNeedsTooLargeError) return { why: notChecked(''), unreadable: new Map() };
+    if (!(err instanceof VaultError)) throw err;
+    return { why: `what it needs in the ${side} vault could not be checked (${err.message})`, unreadable: new Map() };
+  }
+  const { readable, references, unreadable } = marked;
+  const verdict = (why: string | undefined): LookVerdict => ({ ...(why !== undefined ? { why } : {}), unreadable });
+  const shortfall = copyBackShortfall(side, 'in the look before the wait for a prune', first);
+  if (shortfall !== undefined) return verdict(shortfall);
+  let running: Awaited<ReturnType<typeof awaitNoReplicaPrune>>;
+  try {
+    running = await awaitNoReplicaPrune(vault.store, vault.keys, {
+      now: options.now,
+      ...(options.deadline !== undefined ? { waitUntil: options.deadline - lookMs - COPY_BACK_RESERVE_MS } : {}),
+      ...(options.pruneWait ?? {}),
+    });
+  } catch (err) {
+    if (!isS3AccessDenied(err)) throw err;
+    return verdict(`whether a prune of the ${side} vault is running could not be read (${err instanceof Error ? err.message : String(err)}): the scrub needs s3:GetObject on prune/running/* there; the next scrub with repair copies back what such a prune deleted`);
+  }
+  if (running) {
+    const until = running.expiresAt ? `; its lease ends ${running.expiresAt} unless renewed` : '';
+    return verdict(`a prune of the ${side} vault was still running when the scrub last looked (${running.leaseKey}, held by ${running.holder}${until}): it may delete packs the snapshot reuses that it condemned while the snapshot was missing; the next scrub with repair after that prune ends copies back what it deleted`);
+  }
+  let second: CopyBack;
+  try {
+    second = await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, readable, references, cache, memory));
+  } catch (err) {
+    if (err instanceof ScrubNeedsTooLargeError) return verdict(notChecked(' after the prune ended'));
+    if (!(err instanceof VaultError)) throw err;
+    return verdict(`what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`);
+  }
+  return verdict(copyBackShortfall(side, 'after the prune ended', second));
+}
+
+/** What lookAfterPrunes found: why the snapshots it looked at were not vouched for (absent once they were), and, apart, why each it could not look at was not (by id). */
+export type LookVerdict = { readonly why?: string; readonly unreadable: ReadonlyMap<string, string> };
+
+/**
+ * Why a snapshot about to be copied into `side` (missing or corrupt there) is held back when the check of what the look
+ * after the copy (lookAfterPrunes) needs there did not fit (lookFits): the vault may lack nothing it
+ * references, and a corrupt snapshot is not missing, so heldBackReason's words (what it lacks was not worked out) misled
+ * (review rO F-d). Copied, a look that did not fit loaded every index object of the vault unbounded (review rJ F1).
+ */
+export function lookHeldBackReason(side: VaultSide, cut: NeedsCut): string {
+  const what = `held back: checking what it needs in the ${side} vault`;
+  const copied = 'and a snapshot is copied only once that check is done';
+  const fix = `lifeboat scrub --vault ${side} --repair`;
+  return cut === 'memory'
+    ? `${what} (its references, the vault's index objects, a listing of both vaults) was more than the scrub function's memory holds, ${copied}; every scheduled run meets the same bound: scrub from a machine, which has none: ${fix}`
+    : `${what} was cut: the run's deadline came first, ${copied}; the next scrub with repair copies it if its time allows, else scrub from a machine: ${fix}`;
+}
+
+/** What lookFits reads and bounds its reads by: the scrub's vaults and listings, and its repairs' cutoff. */
+export type LookFitScope = {
+  readonly vaults: Partial<Record<VaultSide, Vault>>;
+  readonly listingOf: (side: VaultSide) => readonly string[];
+  readonly repairsUntil: number | undefined;
+  readonly now: () => number;
+  readonly memoryMb: number | undefined;
+};
+
+/**
+ * Whether the look after copying the snapshots `ids` into `side` (lookAfterPrunes) fits `memory`, checked before the copy
+ * (scrub-repairs.ts, lookCut): undefined when it does, else what cut it.
+ */
+export async function lookFits(side: VaultSide, ids: readonly string[], memory: LookMemory, scope: LookFitScope): Promise<NeedsCut | undefined> {
+  const { vaults, listingOf, repairsUntil, now, memoryMb } = scope;
+  const referencedIn = (s: VaultSide): readonly string[] => listingOf(s).filter((key) => key.startsWith(DATA_PREFIX) || key.startsWith(INDEX_PREFIX) || key.startsWith(MANIFEST_PREFIX));
+  // The look lists these prefixes of both vaults again: about what the scrub's own listings hold of them.
+  if (referencedIn(side).length + referencedIn(otherSide(side)).length > memory.keyLimit) return 'memory';
+  // Views, so that the mark's pages in flight are weighed against the function's memory without touching the vaults.
+  const view = (v: Vault): Vault => {
+    const bounded = repairsUntil !== undefined ? readsUntilVault(v, repairsUntil, now) : new Vault(v.store, v.keys, v.config);
+    bounded.memoryLimitMb = memoryMb;
+    return bounded;
+  };
+  const target = view(vaults[side] as Vault);
+  const source = view(vaults[otherSide(side)] as Vault);
+  const indexIds = (keys: readonly string[]): string[] => keys.flatMap((key) => idFromKey(INDEX_PREFIX, key) ?? []);
+  try {
+    // Neither the mark nor the index objects are kept: each is counted against the bound as the look holds it. Kept to
+    // the end of the run (for the look's reuse), they stood beside the work-out of what a vault lacking objects needs,
+    // which loads the same index objects within its own bound: twice that bound held (review rO F-b). The look after
+    // the copy reads them again.
+    await markOfReadableSnapshots(source, ids, memory);
+    const loadAll = countedIndexLoads(new Map(), memory);
+    await loadAll(target.store, target.keys, indexIds(listingOf(side)));
+    await loadAll(source.store, source.keys, indexIds(sortedDifference(listingOf(otherSide(side)), listingOf(side))));
+    return undefined;
+  } catch (err) {
+    if (err instanceof ScrubNeedsTooLargeError) return 'memory';
+    if (err instanceof ReadsStoppedError) return 'deadline';
+    // An index object that cannot be read is named by the look after the copy, as before.
+    if (err instanceof VaultError) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,220 @@
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, isS3AccessDenied, mapBounded, ObjectLockedError, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { type OtherCopy } from '../catalog/scrub-record';
+import { copyVaultObject, type LookMemory } from './replicate-vault';
+import { ARCHIVED_COPY } from './scrub-objects-left';
+import { scrubLookKeyLimit, scrubNeedsBlobLimit } from './scrub-listing-memory';
+import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
+import { hasSortedKey } from './sorted-keys';
+import { lookFits, lookHeldBackReason } from './look-after-copy';
+import { type NeedsCut } from './vault-needs-work-out';
+import { type ScrubFinding, type ScrubSupersededObject } from './scrub-report';
+import { otherSide } from './other-side';
+
+/** Why an object whose repair the deadline left no time to start is unrepaired: a missing one. */
+export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next scrub with repair copies the rest";
+
+/**
+ * As REPAIR_DEADLINE_REASON, a corrupt one: found only by a read of its slice, so the next run, reading the next slice,
+ * does not repair it (review rN F3).
+ */
+export const CORRUPT_REPAIR_DEADLINE_REASON = "the run's deadline came first; a scrub with repair copies it when its slice comes round again, or now with `lifeboat scrub --fraction 1 --repair`";
+
+/** What reading a copy found: it verified, it is damaged or gone (`problem` says how), or it is archived and was not read. */
+type CopyCheck = { readonly state: 'ok' } | { readonly state: 'bad'; readonly problem: string } | { readonly state: 'archived'; readonly storageClass: string | undefined };
+
+/** An object found damaged or missing in a vault, before the repair. */
+export type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 'corrupt' | 'missing'; readonly detail: string; readonly supersededBy?: string };
+
+/** What the repairs read and write with: the scrub's vaults, listings and reads, its options, and the memory and time they get. */
+export type RepairScope = {
+  readonly vaults: Partial<Record<VaultSide, Vault>>;
+  readonly repair: boolean;
+  readonly check: BlobCheck;
+  readonly concurrency: number | undefined;
+  readonly listingOf: (side: VaultSide) => readonly string[];
+  /** Results of reads, per vault and key: a copy read once is not read again to judge a repair. */
+  readonly checked: Map<VaultSide, Map<string, ScrubObjectResult>>;
+  /** The objects found damaged or missing so far: the run adds the missing ones once worked out. */
+  readonly bad: readonly Bad[];
+  readonly now: () => number;
+  /** When no repair starts (the deadline less COPY_BACK_RESERVE_MS); undefined without a deadline. */
+  readonly repairsUntil: number | undefined;
+  readonly memoryMb: number | undefined;
+  /** The findings the memory the listings left still holds (scrubFindingLimit), as the run spends it. */
+  readonly findingsLeft: () => number;
+};
+
+/** The repairs of one scrub run, and what they found. */
+export type ScrubRepairs = {
+  readonly findings: ScrubFinding[];
+  readonly superseded: ScrubSupersededObject[];
+  /** Per vault whose work-out was cut, why its missing snapshots are held back. */
+  readonly heldBack: Map<VaultSide, string>;
+  /** Per vault, its missing snapshots held back one by one (readAfterWorkOutReason). */
+  readonly heldBackSnapshots: Map<VaultSide, Map<string, string>>;
+  /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands; returns the finding's outcome. */
+  copyFrom(source: Vault, b: Bad): Promise<ScrubFinding['outcome']>;
+  /** Repairs the bad objects with `problem`, config first, snapshots last. */
+  healEach(problem: Bad['problem']): Promise<void>;
+  /** What a look at what copied snapshots need may hold in `side` (the function's memory): undefined on a machine. */
+  lookMemory(side: VaultSide): LookMemory | undefined;
+};
+
+/**
+ * The repairs of a scrub run (scrubVaults): each bad object is copied from the other vault only once that copy verifies,
+ * and verified where it lands; a missing snapshot only once nothing else in its vault failed, what it needs there was
+ * worked out, and the look after its copy fits (lookFits).
+ */
+export function scrubRepairs(scope: RepairScope): ScrubRepairs {
+  const { vaults, repair, check, concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingsLeft } = scope;
+  const verifiesIn = async (side: VaultSide, key: string): Promise<CopyCheck> => {
+    const known = checked.get(side)?.get(key);
+    if (known) {
+      if (known.state === 'ok') return { state: 'ok' };
+      if (known.state === 'archived') return { state: 'archived', storageClass: known.storageClass };
+      return { state: 'bad', problem: known.message ?? known.state };
+    }
+    const vault = vaults[side] as Vault;
+    try {
+      await checkVaultObject(vault, key, { check });
+      return { state: 'ok' };
+    } catch (err) {
+      if (err instanceof VaultObjectArchivedError) return { state: 'archived', storageClass: err.storageClass };
+      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) return { state: 'bad', problem: err.message };
+      throw err;
+    }
+  };
+
+  const findings: ScrubFinding[] = [];
+  const superseded: ScrubSupersededObject[] = [];
+  const failedInto = new Set<VaultSide>();
+  // Per vault whose work-out of what it needs was cut (`notWorkedOut`), why its missing snapshots are held back: with
+  // none of what they reference a finding, nothing else held them, and each was copied in at once, before its packs
+  // (review rF F1).
+  const heldBack = new Map<VaultSide, string>();
+  // Per vault, its missing snapshots held back one by one: those whose record was read only after its work-out ran, so
+  // the objects they reference were not among what it found the vault needs (readAfterWorkOutReason).
+  const heldBackSnapshots = new Map<VaultSide, Map<string, string>>();
+  const heldBackWhy = (b: Bad): string | undefined =>
+    b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) ? (heldBack.get(b.vault) ?? heldBackSnapshots.get(b.vault)?.get(b.key)) : undefined;
+  const heal = async (b: Bad): Promise<ScrubFinding['outcome']> => {
+    const from = otherSide(b.vault);
+    const source = vaults[from];
+    if (!source) return found(b, 'unrepaired', `the ${from} vault could not be opened, so there is no copy to repair from`);
+    if (!hasSortedKey(listingOf(from), b.key)) return found(b, 'unrepaired', `the ${from} vault lacks it too`);
+    // A copy this run already found damaged or archived is judged as ever (copyFrom reads nothing then); any other would
+    // cost reads and a copy the deadline has no time for. Unrepaired, it holds back a missing snapshot (failedInto).
+    const theirs = checked.get(from)?.get(b.key);
+    if (repairsUntil !== undefined && now() >= repairsUntil && (theirs === undefined || theirs.state === 'ok')) {
+      // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3).
+      const reason = heldBackWhy(b) ?? (b.problem === 'corrupt' ? CORRUPT_REPAIR_DEADLINE_REASON : REPAIR_DEADLINE_REASON);
+      if (theirs === undefined) return found(b, 'unrepaired', reason, 'unverified');
+      return found(b, 'unrepaired', reason, 'good');
+    }
+    return copyFrom(source, b);
+  };
+  /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified in this run). */
+  const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'none' = 'none'): ScrubFinding['outcome'] => {
+    // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
+    if (b.supersededBy !== undefined && outcome !== 'repaired') {
+      superseded.push({ vault: b.vault, key: b.key, detail: b.detail, tombstone: b.supersededBy });
+      return outcome;
+    }
+    if (outcome === 'unrepaired') failedInto.add(b.vault);
+    const copyState = outcome !== 'unrepaired' || copy === 'none' ? {} : copy === 'good' ? { goodCopy: true as const } : { otherCopy: copy };
+    findings.push({ ...b, outcome, ...(reason ? { reason } : {}), ...copyState });
+    return outcome;
+  };
+  /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands; returns the finding's outcome. */
+  const copyFrom = async (source: Vault, b: Bad): Promise<ScrubFinding['outcome']> => {
+    const from = otherSide(b.vault);
+    const theirs = await verifiesIn(from, b.key);
+    if (theirs.state === 'bad') return found(b, 'unrepaired', `the ${from} vault's copy is damaged too (${theirs.problem})`);
+    // An archived copy cannot be read without a thaw, so it cannot be the verified source of a repair yet. A lifecycle
+    // rule archived it, so it is probably good, but it may be damaged too (review rAA F1): not lost, not a good copy
+    // either, and a scheduled scrub never thaws, so its own state keeps it in sight until someone does.
+    if (theirs.state === 'archived') {
+      const where = `${(vaults[from] as Vault).location}/${b.key}`;
+      return found(
+        b,
+        'unrepaired',
+        `the ${from} vault's copy is ${ARCHIVED_COPY} (${theirs.storageClass ?? 'an archive storage class'}), so the backups it holds data of cannot be restored from the ${b.vault} vault for the paths affected: thaw it (S3 RestoreObject of ${where}), then, while the thawed copy lasts, scrub it with repair (docs/RUNBOOKS.md, "Scrub")`,
+        'archived',
+      );
+    }
+    // From here the other copy verified: whatever stops the repair, the object is not lost.
+    const done = (outcome: ScrubFinding['outcome'], reason?: string): ScrubFinding['outcome'] => found(b, outcome, reason, 'good');
+    if (!repair) return done('repairable');
+    const held = heldBackWhy(b);
+    if (held !== undefined) return done('unrepaired', held);
+    if (b.problem === 'missing' && b.key.startsWith(SNAPSHOTS_PREFIX) && failedInto.has(b.vault)) {
+      return done('unrepaired', `held back: other objects could not be repaired in the ${b.vault} vault, and a snapshot is made visible only when everything it may reference is there`);
+    }
+    if (b.key.startsWith(SNAPSHOTS_PREFIX)) {
+      const cut = await lookCut(b);
+      if (cut !== undefined) return done('unrepaired', lookHeldBackReason(b.vault, cut));
+    }
+    try {
+      await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true });
+    } catch (err) {
+      // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
+      // another account"): that one object stays for the DR account's own scrub; the others are still repaired.
+      if (b.problem === 'corrupt' && isS3AccessDenied(err)) {
+        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${err instanceof Error ? err.message : String(err)}); a DR vault in another account takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")`);
+      }
+      // An endpoint keeping one version per key (the local cloud) refuses to overwrite an object under retention or a
+      // legal hold; S3 on a versioned bucket takes a new version instead.
+      if (err instanceof ObjectLockedError) {
+        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy, which Object Lock protects (${err.message}); the ${from} vault's copy is good: delete the damaged one once it may be, and the next scrub with repair copies it as missing (docs/RUNBOOKS.md, "Scrub")`);
+      }
+      throw err;
+    }
+    checked.get(b.vault)?.delete(b.key);
+    const after = await verifiesIn(b.vault, b.key);
+    if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})`);
+    return done('repaired');
+  };
+  // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
+  // seen again for a cycle, where a missing one is found again by every run from the listings. Before the missing set is
+  // worked out too: that reads every snapshot and index object of a vault lacking anything, which on a large vault took
+  // the whole repair budget and left the corrupt pack just read unrepaired as the cursor moved on (review rLL). Then
+  // config first (the vault opens with it), snapshots last (the commit protocol).
+  const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
+  const lookMemory = (side: VaultSide): LookMemory | undefined => {
+    if (memoryMb === undefined) return undefined;
+    const blobLimit = scrubNeedsBlobLimit(memoryMb, findingsLeft());
+    const ids = bad.filter((b) => b.vault === side && b.key.startsWith(SNAPSHOTS_PREFIX)).length;
+    return { blobLimit, keyLimit: scrubLookKeyLimit(memoryMb, findingsLeft()), tooLarge: () => new ScrubNeedsTooLargeError((vaults[side] as Vault).location, ids, blobLimit, memoryMb) };
+  };
+  // Before a snapshot object is copied into a vault (missing or corrupt there), whether the look at what it needs there
+  // (lookAfterPrunes) fits the function's memory, per vault and problem (the snapshots copied together): copied first,
+  // a look that did not fit loaded every index object of the vault unbounded after the copy, where a vault lacking only
+  // a snapshot never met the work-out's bound (review rJ F1). Cut, the snapshots are held back. Not on a machine.
+  // One check at a time, each within the memory's bound alone: two vaults' checks at once held twice it.
+  const lookChecks = new Map<string, Promise<NeedsCut | undefined>>();
+  let lookTurn: Promise<unknown> = Promise.resolve();
+  const lookCut = (b: Bad): Promise<NeedsCut | undefined> => {
+    const memory = lookMemory(b.vault);
+    if (memory === undefined) return Promise.resolve(undefined);
+    const key = `${b.vault}:${b.problem}`;
+    const known = lookChecks.get(key);
+    if (known) return known;
+    // Those whose other copy this run found damaged, archived or absent are not copied: left out of the check, as is
+    // (markOfReadableSnapshots) one it cannot read, rather than the whole check (review rO F-a).
+    const from = otherSide(b.vault);
+    const copyable = (x: Bad): boolean => {
+      const theirs = checked.get(from)?.get(x.key);
+      return hasSortedKey(listingOf(from), x.key) && (theirs === undefined || theirs.state === 'ok');
+    };
+    const ids = bad.filter((x) => x.vault === b.vault && x.problem === b.problem && x.key.startsWith(SNAPSHOTS_PREFIX) && copyable(x)).map((x) => x.key.slice(SNAPSHOTS_PREFIX.length));
+    const check = lookTurn.then(() => lookFits(b.vault, ids, memory, { vaults, listingOf, repairsUntil, now, memoryMb }));
+    lookTurn = check.catch(() => undefined);
+    lookChecks.set(key, check);
+    return check;
+  };
+  const healEach = async (problem: Bad['problem']): Promise<void> => {
+    for (const r of [0, 1, 2]) await mapBounded(bad.filter((b) => b.problem === problem && rank(b.key) === r), concurrency ?? 3, heal);
+  };
+  return { findings, superseded, heldBack, heldBackSnapshots, copyFrom, healEach, lookMemory };
+}

@@ -1,0 +1,81 @@
+import { type Vault } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { type DamagedObject, describeDamage } from './scrub-damage';
+import { whenRepairedAgain } from './scrub-objects-left';
+import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
+import { DAMAGE_MAPPING_MARGIN_MS } from './scrub-time-reserves';
+import { type ScrubFinding } from './scrub-report';
+
+/** The unrepaired objects mapped to their backups: those lost (`damage`), the others (`archivedCopyDamage`), and whether the deadline cut the mapping. */
+export type UnrepairedDamage = { readonly damage: readonly DamagedObject[]; readonly archivedCopyDamage: readonly DamagedObject[]; readonly cut: boolean };
+
+/** The findings left unrepaired with no good copy, mapped to the backups they hit (describeDamageUntil). */
+export async function mapUnrepairedDamage(findings: readonly ScrubFinding[], vaults: Partial<Record<VaultSide, Vault>>, deadline: number | undefined, now: () => number): Promise<UnrepairedDamage> {
+  // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding
+  // says, and one archived in one is archived, whatever an unverified one says.
+  const unrepaired = new Map<string, VaultSide[]>();
+  const left = new Map<string, { kind: MappedKind; problems: Set<ScrubFinding['problem']> }>();
+  for (const f of findings) {
+    if (f.outcome !== 'unrepaired' || f.goodCopy === true) continue;
+    unrepaired.set(f.key, [...(unrepaired.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
+    const kind: MappedKind = f.otherCopy ?? 'lost';
+    const was = left.get(f.key);
+    const problems = new Set([...(was?.problems ?? []), f.problem]);
+    left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems });
+  }
+  const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, deadline, now) : { described: [], cut: false };
+  const lostKeys = new Set([...left].filter(([, l]) => l.kind === 'lost').map(([key]) => key));
+  const damage = described.filter((d) => lostKeys.has(d.key));
+  const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
+  return { damage, archivedCopyDamage, cut };
+}
+
+/** How an unrepaired object with no good copy is known, most severe first (an object's worst finding says). */
+const MAPPED_KINDS = ['lost', 'archived', 'unverified'] as const;
+type MappedKind = (typeof MAPPED_KINDS)[number];
+
+/**
+ * When a scrub names again the backups of an object whose mapping the deadline cut, by how it is known: an unverified
+ * one is read again by the scrub that repairs it (whenRepairedAgain); a lost or archived one by any scrub that finds it,
+ * every run when it is missing in a vault (the listings), only the run whose slice holds it when it is corrupt in both.
+ */
+function whenMappedAgain(kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>): string {
+  if (kind === 'unverified') return `${whenRepairedAgain(problems)} (or names them)`;
+  if (problems.has('missing')) return 'the next scrub names them';
+  return 'a scrub names them when its slice comes round again, or now `lifeboat scrub --fraction 1`';
+}
+
+/**
+ * Maps the objects left unrepaired with no good copy (lost, archived other copy, or other copy left unread at the repair
+ * cutoff) to the backups they hit (describeDamage), in one walk that starts no read after the deadline less
+ * DAMAGE_MAPPING_MARGIN_MS: it reads snapshots, index objects and manifests after the repairs, ~5 requests a snapshot
+ * whatever the damage, and unbounded it ran past the Lambda's timeout in a vault of a few thousand snapshots, so the run
+ * recorded nothing, published no metric and the damage was never reported, run after run (audit aX2-1; until then only
+ * the unverified objects were bounded). Cut there, each object is still reported, without its backups and with a note
+ * saying why and when they are named. Without a deadline it is not bounded.
+ */
+async function describeDamageUntil(
+  vaults: Partial<Record<VaultSide, Vault>>,
+  objects: ReadonlyMap<string, readonly VaultSide[]>,
+  left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']> }>,
+  deadline: number | undefined,
+  now: () => number,
+): Promise<{ described: DamagedObject[]; cut: boolean }> {
+  if (deadline === undefined) return { described: await describeDamage(vaults, objects), cut: false };
+  const until = deadline - DAMAGE_MAPPING_MARGIN_MS;
+  const bounded: Partial<Record<VaultSide, Vault>> = {};
+  for (const side of ['primary', 'dr'] as const) {
+    const vault = vaults[side];
+    if (vault) bounded[side] = readsUntilVault(vault, until, now);
+  }
+  try {
+    return { described: await describeDamage(bounded, objects), cut: false };
+  } catch (err) {
+    if (!(err instanceof ReadsStoppedError)) throw err;
+    const note = (key: string): string => {
+      const { kind, problems } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]) };
+      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(kind, problems)}`;
+    };
+    return { described: [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) })), cut: true };
+  }
+}
