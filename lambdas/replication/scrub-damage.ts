@@ -41,7 +41,8 @@ type Damage = { whole: boolean; paths: string[]; entries: number };
  * Maps objects that could not be repaired to the backups they hurt: a pack to the blobs it holds
  * (from the readable index objects of either vault), blobs to the snapshot entries that reference
  * them; an index to the snapshots that list it and the entries whose blobs no readable index places;
- * a manifest page or node to its path range, a manifest root or `config` to whole snapshots. Every object is
+ * a manifest page or node to its path range, a manifest root or `config` to whole snapshots, a snapshot object whose record
+ * reads in either vault to that whole snapshot (one that reads nowhere gets a note). Every object is
  * read from whichever vault has a readable copy. Walks the manifests of every readable snapshot when
  * a pack or an index is lost: a cost paid only when there is unrepairable damage.
  */
@@ -50,14 +51,17 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
   const packs = new Map<string, string>();
   const indexes = new Set<string>();
   const manifests = new Set<string>();
+  const snapshotKeys = new Map<string, string>();
   let configLost = false;
   for (const key of damaged.keys()) {
     const pack = idFromKey(DATA_PREFIX, key);
     const index = idFromKey(INDEX_PREFIX, key);
     const manifest = idFromKey(MANIFEST_PREFIX, key);
+    const snapshot = idFromKey(SNAPSHOTS_PREFIX, key);
     if (pack) packs.set(pack, key);
     else if (index) indexes.add(index);
     else if (manifest) manifests.add(manifest);
+    else if (snapshot) snapshotKeys.set(snapshot, key);
     else if (key === CONFIG_KEY) configLost = true;
   }
 
@@ -79,6 +83,10 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
 
   for (const snapshot of snapshots.values()) {
     if (configLost) hit(CONFIG_KEY, snapshot, wholeSnapshot);
+    // A snapshot object left unrepaired though its record reads costs the whole snapshot: chiefly one copied in whose
+    // manifest neither vault reads, which no later scrub sees again, the snapshot no longer missing (review r57A F4).
+    const snapshotKey = snapshotKeys.get(snapshot.id);
+    if (snapshotKey !== undefined) hit(snapshotKey, snapshot, wholeSnapshot);
     if (manifests.has(snapshot.manifest)) {
       hit(`${MANIFEST_PREFIX}${snapshot.manifest}`, snapshot, wholeSnapshot);
       continue;
@@ -110,6 +118,7 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
     });
     const packId = idFromKey(DATA_PREFIX, key);
     const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
+    // Its record readable nowhere, the snapshot's backup is known only to the catalog, which this mapping cannot reach.
     return {
       key,
       vaults: sides,

@@ -1,4 +1,4 @@
-import { type Vault } from '../../vault';
+import { idFromKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject, describeDamage } from './scrub-damage';
 import { whenRepairedAgain } from './scrub-objects-left';
@@ -38,9 +38,13 @@ type MappedKind = (typeof MAPPED_KINDS)[number];
  * When a scrub names again the backups of an object whose mapping the deadline cut, by how it is known: an unverified
  * one is read again by the scrub that repairs it (whenRepairedAgain); a lost or archived one by any scrub that finds it,
  * every run when it is missing in a vault (the listings), only the run whose slice holds it when it is corrupt in both.
+ * Not a lost snapshot object: one copied in (its manifest unreadable in both vaults) is no longer missing, so no scrub
+ * finds it again, and one whose record no vault reads has no backup a scrub can name (review r57A F4).
  */
-function whenMappedAgain(kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>): string {
+function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>): string {
   if (kind === 'unverified') return `${whenRepairedAgain(problems)} (or names them)`;
+  const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
+  if (snapshotId) return `no later scrub names them: its backup is the catalog record whose sources list snapshot ${snapshotId}`;
   if (problems.has('missing')) return 'the next scrub names them';
   return 'a scrub names them when its slice comes round again, or now `lifeboat scrub --fraction 1`';
 }
@@ -74,7 +78,7 @@ async function describeDamageUntil(
     if (!(err instanceof ReadsStoppedError)) throw err;
     const note = (key: string): string => {
       const { kind, problems } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]) };
-      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(kind, problems)}`;
+      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(key, kind, problems)}`;
     };
     return { described: [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) })), cut: true };
   }

@@ -19,7 +19,8 @@ import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../supp
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { PruneLease } from '../../../../vault/prune/prune-lease';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
-import { snapshotKey } from '../../../../vault/repository/vault-layout';
+import { manifestKey, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 
@@ -76,6 +77,23 @@ it('fails with VaultDamageError naming the object and backup when no good copy i
   expect((failure as Error).message).toContain(`DAMAGED: 1 object(s) damaged or missing with no good copy in either vault: ${pack} (dr, primary)`);
   expect((failure as Error).message).toContain(`affected backups: ${pair.backupId}`);
   expect(runs.map((r) => r.outcome)).toEqual(['DAMAGED']);
+});
+
+// Review r57A F4: a snapshot copied into the DR vault whose manifest neither vault reads failed the run DAMAGED with no
+// backup named (affectedBackups empty), and no later run saw it: the snapshot is no longer missing.
+it('names the backup of a snapshot copied into a vault when neither vault reads its manifest: DAMAGED with that backup, in the error and the record', async () => {
+  const root = manifestKey(pair.snapshot.manifest);
+  await pair.dr.store.delete(snapshotKey(pair.snapshot.id));
+  await corrupt(pair.primary.store, root);
+  await corrupt(pair.dr.store, root);
+  // The slice starts past the manifest objects: a root the run finds corrupt in both is mapped on its own.
+  const before = { scope: 'both', fraction: 1, repair: true, cursor: FIRST_SCRUB_CURSOR, nextCursor: { cycle: 1, after: 'manifest/~' }, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true } as const;
+  runs.push(scrubRunSummary(before, { environment: 'dev', startedAt: '2026-11-29T03:00:00.000Z', endedAt: '2026-11-29T03:00:01.000Z' }));
+  const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps()).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(VaultDamageError);
+  expect((failure as Error).message).toContain(`snapshots/${pair.snapshot.id} (dr)`);
+  expect((failure as Error).message).toContain(`affected backups: ${pair.backupId}`);
+  expect(runs.at(-1)).toMatchObject({ outcome: 'DAMAGED', affectedBackups: [pair.backupId] });
 });
 
 // Audit aS1-2: a snapshot copied back while a prune of that vault held its lease was "DAMAGED … no good copy in either
@@ -285,11 +303,11 @@ it('a run cut by its deadline that fails says in its VaultDamageError that it wa
   const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), deadline: Date.now() + SLICE_READ_RESERVE_MS - 1_000 }).catch((err: unknown) => err);
   expect(failure).toBeInstanceOf(VaultDamageError);
   const message = (failure as Error).message;
-  // The primary's copy was not read either (review rJJ F3): not a good copy (the backups such objects hold data of are
-  // named as scrub-vaults.test.ts shows: a run's repairs cut while they copy a backup the DR vault lacks whole).
-  // Its needs in the DR vault were not worked out either, so the snapshot is held back, saying why (review rF F1).
+  // The primary's copy was not read either (review rJJ F3): not a good copy, and the backup the DR vault lacks it of is
+  // named (until review r57A F4 a snapshot object was mapped to none). Its needs in the DR vault were not worked out
+  // either, so the snapshot is held back, saying why (review rF F1).
   expect(message).toContain(
-    `REPAIRABLE: 1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it: ${snapshotKey} (dr) [${heldBackReason('dr', 'deadline')}]`,
+    `REPAIRABLE: 1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it (backups not restorable from the damaged vault until then: ${pair.backupId}): ${snapshotKey} (dr) [${heldBackReason('dr', 'deadline')}]`,
   );
   expect(message).not.toContain('with a good copy');
   expect(message).toContain('. This run was cut by its deadline after no object: the slice was not read whole; the next run goes on from there.');

@@ -1,4 +1,6 @@
 import { describeDamage } from '../../../../lambdas/replication/scrub-damage';
+import { DAMAGE_MAPPING_MARGIN_MS } from '../../../../lambdas/replication/scrub-time-reserves';
+import { mapUnrepairedDamage } from '../../../../lambdas/replication/unrepaired-damage-mapping';
 import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { verifyVault } from '../../../../vault/checker/verify';
@@ -213,6 +215,36 @@ it('a node lost in both vaults is mapped to the snapshot and the path range it l
     }),
   ]);
   expect(first).toMatchObject({ first: 'a', last: 'c', count: 4 });
+});
+
+// Review r57A F4: a snapshot copied into a vault whose manifest neither vault reads is damage with no later scrub to see it
+// (it is no longer missing), yet its mapping named no backup: the run was DAMAGED without saying which backup to redo.
+it('a snapshot object whose record reads but whose manifest root reads in neither vault is mapped to that whole snapshot and its backup; one whose record reads nowhere keeps its note', async () => {
+  const drStore = new MemoryVaultStore('dr');
+  const drKeys = new PassphraseKeyProvider('dr', FAST_SCRYPT);
+  await replicateVault({ source: vault, target: drStore, targetKeys: drKeys });
+  const dr = await openVault(drStore, drKeys);
+  await corrupt(vault.store, manifestKey(kept.manifest));
+  await corrupt(drStore, manifestKey(kept.manifest));
+  const key = snapshotKey(kept.id);
+  const damaged = new Map<string, ReadonlyArray<'primary' | 'dr'>>([[key, ['dr']]]);
+  expect(await describeDamage({ primary: vault, dr }, damaged)).toEqual([
+    { key, vaults: ['dr'], affects: [{ snapshotId: kept.id, backupId: 'b1', source: '/src', time: kept.time, whole: true, paths: [], entries: 0 }] },
+  ]);
+  await corrupt(vault.store, key);
+  await corrupt(drStore, key);
+  expect(await describeDamage({ primary: vault, dr }, damaged)).toEqual([{ key, vaults: ['dr'], affects: [], note: expect.stringContaining(`the record whose sources list snapshot ${kept.id}`) }]);
+});
+
+it('a snapshot object whose mapping the deadline cut does not promise that the next scrub names its backup: copied in, no scrub finds it again', async () => {
+  const key = snapshotKey(kept.id);
+  const finding = { vault: 'dr', key, problem: 'missing', detail: 'lacks it', outcome: 'unrepaired', reason: 'copied from the primary vault, but …' } as const;
+  // The cutoff (deadline less its margin) is now: the mapping starts no read.
+  const { damage, cut } = await mapUnrepairedDamage([finding], { primary: vault }, DAMAGE_MAPPING_MARGIN_MS, () => 0);
+  expect(cut).toBe(true);
+  expect(damage).toEqual([
+    { key, vaults: ['dr'], affects: [], note: `the backups it holds data of were not worked out: the run's deadline came first; no later scrub names them: its backup is the catalog record whose sources list snapshot ${kept.id}` },
+  ]);
 });
 
 it('entries from a path read only the pages from the one that may hold it on (a restore shard starts at its own page)', async () => {
