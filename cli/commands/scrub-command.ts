@@ -9,7 +9,8 @@ import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { type ScrubReport, type ScrubScope } from '../../lambdas/replication/scrub-report';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
-import { discardedSnapshotsOf, type DiscardedSnapshots, listingEachPlanOnce } from '../../lambdas/replication/discarded-snapshots';
+import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
+import { PlanOutcomes, planOutcomesBudgetBytes } from '../../lambdas/replication/plan-outcomes';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
 import { ARCHIVED_COPY, type ObjectsLeft, objectsLeft, UNVERIFIED_COPY } from '../../lambdas/replication/scrub-objects-left';
@@ -53,10 +54,11 @@ export type ScrubAccess = {
 };
 
 /** An environment's scrub access: its catalogs say what each vault's retention forgot, and whether a vault that does not exist ever held a backup. */
-function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
+export function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
   const plans = access.environment.plans.map((plan) => plan.name);
-  // One command is one run: its asks list each plan once (listingEachPlanOnce), after the record reads' cutoff.
-  const discardedCatalog = listingEachPlanOnce(access.catalogIn('primary'));
+  // One command is one run: its asks list each plan once (PlanOutcomes, within a scrub function's budget: a machine's
+  // memory is not known), after the record reads' cutoff.
+  const discardedCatalog = new PlanOutcomes(access.catalogIn('primary'), planOutcomesBudgetBytes(undefined));
   return {
     environment: access.environment,
     scrubLog: access.scrubLog,

@@ -4,7 +4,8 @@ import { markDeployedFormat } from '../catalog/catalog-format';
 import { ScrubLease } from '../catalog/scrub-lease';
 import { ScrubLog } from '../catalog/scrub-log';
 import { newestBackupRecordedIn } from '../replication/absent-vault';
-import { discardedSnapshotsOf, listingEachPlanOnce } from '../replication/discarded-snapshots';
+import { discardedSnapshotsOf } from '../replication/discarded-snapshots';
+import { PlanOutcomes, planOutcomesBudgetBytes } from '../replication/plan-outcomes';
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
@@ -68,8 +69,9 @@ async function scrubHomeVaults({ request: { vault, fraction, repair }, execution
   // more right before the record is written (review rA F3), still without failing the run.
   const marked = await markDeployedFormat(runtime.catalog.formatMarker());
   const remaining = invocation?.getRemainingTimeInMillis();
-  // This run's asks list each plan once (listingEachPlanOnce): they come after the record reads' cutoff.
-  const discardedCatalog = listingEachPlanOnce(runtime.catalog);
+  // This run's asks list each plan once (PlanOutcomes, within a share of the function's memory): they come after the
+  // record reads' cutoff. One per invocation: the next run reads the catalog anew.
+  const discardedCatalog = new PlanOutcomes(runtime.catalog, planOutcomesBudgetBytes(runtime.config.memoryMb));
   return runScrubRunbook(
     { scope: vault, fraction, repair },
     {

@@ -1,7 +1,6 @@
 import { mapBounded, type Vault, VaultError } from '../../vault';
-import { type BackupCatalog, type InvalidBackupItem, type ListBackupsOptions, logInvalidBackupItem } from '../catalog/backup-catalog';
-import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
+import { planOutcomeOf, PlanOutcomes, type PlanListings } from './plan-outcomes';
 
 /** A snapshot one vault holds, with the tags of its record there (which name the backup that wrote it). */
 export type TaggedSnapshot = { readonly snapshotId: string; readonly tags: readonly string[] };
@@ -27,9 +26,11 @@ export type DiscardedSnapshots = (snapshots: readonly TaggedSnapshot[]) => Promi
  * that does not parse may name. A record is marked
  * FAILED or COMMITTED before a discarded snapshot is deleted, never changed back to RUNNING (markCommitted needs RUNNING),
  * and read here after the caller listed the vaults (the byPlan index: eventually consistent, so the scrub asks only
- * once it has read its slice; a scrub run's later asks reuse its first ask's listing: listingEachPlanOnce). The catalog is read only when some snapshot has a `backupId:` tag.
+ * once it has read its slice). `catalog` is the catalog itself (each ask lists each plan: replication), or a scrub
+ * run's PlanOutcomes (its later asks reuse what its first ask's listings said, within a memory budget). The catalog is
+ * read only when some snapshot has a `backupId:` tag.
  */
-export async function discardedSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>, plans: Iterable<string>, snapshots: readonly TaggedSnapshot[]): Promise<Set<string>> {
+export async function discardedSnapshotsOf(catalog: PlanListings | PlanOutcomes, plans: Iterable<string>, snapshots: readonly TaggedSnapshot[]): Promise<Set<string>> {
   const owners = new Map<string, string>();
   const planTags = new Set<string>();
   for (const snapshot of snapshots) {
@@ -40,49 +41,18 @@ export async function discardedSnapshotsOf(catalog: Pick<BackupCatalog, 'listBac
     if (plan) planTags.add(plan);
   }
   if (owners.size === 0) return new Set();
-  const finished = new Set<string>();
-  const committed = new Set<string>();
+  const outcomeOf = catalog instanceof PlanOutcomes ? (plan: string) => catalog.outcomeOf(plan) : (plan: string) => planOutcomeOf(catalog, plan);
+  // Of the asked snapshots only: one plan's outcome at a time is alive here, whatever the catalog holds.
+  const ofFinished = new Set<string>();
+  const named = new Set<string>();
   for (const plan of new Set([...plans, ...planTags])) {
-    // A record that does not parse is passed over without a log line (its plan's other readers log it): the snapshots
-    // it may name count as named, and its backup is not known to be finished.
-    const onInvalid = (invalid: InvalidBackupItem): void => invalid.snapshotIds.forEach((id) => committed.add(id));
-    for (const record of await catalog.listBackupsOfPlan(plan, { onInvalid })) {
-      if (record.status !== 'RUNNING') finished.add(record.backupId);
-      if (record.status === 'COMMITTED') for (const source of record.sources) committed.add(source.snapshotId);
+    const outcome = await outcomeOf(plan);
+    for (const [snapshotId, backupId] of owners) {
+      if (outcome.finished.has(backupId)) ofFinished.add(snapshotId);
+      if (outcome.named.has(snapshotId)) named.add(snapshotId);
     }
   }
-  return new Set([...owners].filter(([snapshotId, backupId]) => finished.has(backupId) && !committed.has(snapshotId)).map(([snapshotId]) => snapshotId));
-}
-
-/** What discardedSnapshotsOf reads of a catalog. */
-export type PlanListings = Pick<BackupCatalog, 'listBackupsOfPlan'>;
-
-/**
- * `catalog` for one scrub run's discardedSnapshotsOf: each plan's records listed once, at its first ask, and that
- * listing (with the records that do not parse, passed to each ask's `onInvalid` again) given to every later ask. The
- * run asks up to once per vault per round of record reads, after the deadline's cutoff for those reads, and each ask
- * listed every plan again, out of the time left to map the damage no copy restores (review rV F2). Still read after
- * the vaults were listed: a run's first ask is. A listing that failed is not kept: the next ask lists that plan anew.
- */
-export function listingEachPlanOnce(catalog: PlanListings): PlanListings {
-  const listings = new Map<string, Promise<{ readonly records: readonly BackupRecord[]; readonly invalid: readonly InvalidBackupItem[] }>>();
-  return {
-    async listBackupsOfPlan(plan: string, options: ListBackupsOptions = {}): Promise<BackupRecord[]> {
-      let listing = listings.get(plan);
-      if (listing === undefined) {
-        const invalid: InvalidBackupItem[] = [];
-        const started = catalog.listBackupsOfPlan(plan, { onInvalid: (item) => invalid.push(item) }).then((records) => ({ records, invalid }));
-        listing = started;
-        listings.set(plan, started);
-        started.catch(() => {
-          if (listings.get(plan) === started) listings.delete(plan);
-        });
-      }
-      const { records, invalid } = await listing;
-      invalid.forEach(options.onInvalid ?? logInvalidBackupItem);
-      return [...records];
-    },
-  };
+  return new Set([...owners.keys()].filter((snapshotId) => ofFinished.has(snapshotId) && !named.has(snapshotId)));
 }
 
 /**

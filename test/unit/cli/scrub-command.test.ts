@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { CLI_SCRUB_LEASE_SECONDS, parseScrubFraction, type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
+import { CLI_SCRUB_LEASE_SECONDS, parseScrubFraction, type ScrubAccess, scrubAccessOf, scrubCommand } from '../../../cli/commands/scrub-command';
+import { type EnvironmentAccess } from '../../../cli/environment-access';
 import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
 import { SCRUB_LEASE_CLOCK_MARGIN_MS, SCRUB_LEASE_PK, ScrubLease, type ScrubLeaseStore } from '../../../lambdas/catalog/scrub-lease';
 import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
@@ -11,6 +12,8 @@ import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../vault/vault-errors';
+import { backupDirectory } from '../../../vault/archiver/directory-source';
+import { catalogRecord, MemoryPrimaryCatalog } from '../lambdas/replication/memory-primary-catalog';
 
 /** `lifeboat scrub`: options, exit codes, the catalog record and its cursor (the self-heal itself: test/unit/lambdas/replication/scrub-vaults.test.ts). */
 
@@ -341,4 +344,32 @@ describe('with the primary region down (review R43 F3, F4)', () => {
     expect(await scrubCommand({ ...target, vault: 'primary' }, { io, access: bothDown })).toBe(1);
     expect(err).toEqual(['lifeboat scrub: the primary vault (us-east-1) cannot be opened: connect ECONNREFUSED 127.0.0.1:38081; the dr vault (us-west-2) neither: connect ECONNREFUSED 127.0.0.1:38081']);
   });
+});
+
+// Review r57B F3: each vault of the run asks the primary catalog which snapshots it lacks were discarded; the command's
+// access lists each plan once for the run's asks (PlanOutcomes), and each command builds its own, so the next run reads anew.
+it('lists each plan\'s records at most once a command for the asks of both vaults, and again at the next command', async () => {
+  const two = await scrubVaultPair(path.join(dir, 'src2'), 'b-one');
+  // Each vault lacks a snapshot of the other, both of FAILED backups: each vault's ask finds them discarded.
+  await backupDirectory(two.primary, path.join(dir, 'src2'), { tags: ['backupId:b-two', 'plan:files'] });
+  await two.primary.store.delete(`snapshots/${two.snapshot.id}`);
+  const records = new MemoryPrimaryCatalog();
+  for (const backupId of ['b-one', 'b-two']) records.records.set(backupId, catalogRecord(backupId, 'FAILED', []));
+  // The asks' listings only: the run lists each plan for what retention forgot too (forgottenSnapshotsOf).
+  const asked: string[] = [];
+  const listBackupsOfPlan = (plan: string) => {
+    if ((new Error().stack ?? '').includes('discardedSnapshotsOf')) asked.push(plan);
+    return records.listBackupsOfPlan(plan);
+  };
+  const environment = {
+    environment: { name: 'dev', plans: [{ name: 'files' }] },
+    scrubLog: { latest: async () => runs.at(-1), record: async (run: ScrubRunRecord) => void runs.push(run), lease: () => undefined },
+    openVault: async (side: 'primary' | 'dr') => (side === 'primary' ? two.primary : two.dr),
+    catalogIn: () => ({ listBackupsOfPlan }),
+  } as unknown as EnvironmentAccess;
+  expect(await scrubCommand({ ...target, fraction: '1' }, { io: capturedCliIo().io, access: scrubAccessOf(environment) })).toBe(0);
+  expect(asked).toEqual(['files']);
+  expect(runs.at(-1)).toMatchObject({ outcome: 'CLEAN' });
+  expect(await scrubCommand({ ...target, fraction: '1' }, { io: capturedCliIo().io, access: scrubAccessOf(environment) })).toBe(0);
+  expect(asked).toEqual(['files', 'files']);
 });

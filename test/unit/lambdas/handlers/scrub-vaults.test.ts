@@ -6,10 +6,12 @@ import { handler, scrubVaultsHandler } from '../../../../lambdas/handlers/scrub-
 import { type LambdaRuntime } from '../../../../lambdas/runtime/lambda-runtime';
 import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
 import { VaultNotFoundError } from '../../../../vault';
+import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 import { capturedStdout, jsonLines } from '../../../support/captured-stdout';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { catalogRecord, MemoryPrimaryCatalog } from '../replication/memory-primary-catalog';
 
 /**
  * The scrub runbook's input is refused, naming the field, before the function builds anything from
@@ -153,5 +155,41 @@ it('tries the format marker once more right before it records the run when the f
     expect(await scrubLog.latest()).toMatchObject({ outcome: 'CLEAN', objects: 0 });
   } finally {
     await dynalite.close();
+  }
+});
+
+// Review r57B F3: each vault of the run asks the primary catalog which snapshots it lacks were discarded; the handler's
+// PlanOutcomes lists each plan once for the run's asks, and a new one each invocation, so the next run reads the catalog anew.
+it('lists each plan\'s records at most once a run for the asks of both vaults, and again at the next run', async () => {
+  const dir = await tempDir('scrub-handler');
+  try {
+    const pair = await scrubVaultPair(path.join(dir, 'src'), 'b-one');
+    // Each vault lacks a snapshot of the other, both of FAILED backups: each vault's ask finds them discarded.
+    const { snapshot } = await backupDirectory(pair.primary, path.join(dir, 'src'), { tags: ['backupId:b-two', 'plan:files'] });
+    await pair.primary.store.delete(`snapshots/${pair.snapshot.id}`);
+    const records = new MemoryPrimaryCatalog();
+    for (const backupId of ['b-one', 'b-two']) records.records.set(backupId, catalogRecord(backupId, 'FAILED', []));
+    // The asks' listings only: the run lists each plan for what retention forgot too (forgottenSnapshotsOf).
+    const asked: string[] = [];
+    const sent: PutCommand['input'][] = [];
+    const fake = runtime(pair, sent)();
+    const listBackupsOfPlan = (plan: string) => {
+      if ((new Error().stack ?? '').includes('discardedSnapshotsOf')) asked.push(plan);
+      return records.listBackupsOfPlan(plan);
+    };
+    const withRecords = { ...fake, plans: [{ name: 'files' }], catalog: { ...fake.catalog, listBackupsOfPlan } } as unknown as LambdaRuntime;
+    const scrub = scrubVaultsHandler(() => withRecords);
+    await capturedStdout(async () => {
+      await scrub({ fraction: 1, repair: false });
+    });
+    expect(asked).toEqual(['files']);
+    expect(sent.at(-1)).toEqual(expect.objectContaining({ Item: expect.objectContaining({ outcome: 'CLEAN' }) }));
+    expect(await pair.dr.store.has(`snapshots/${snapshot.id}`)).toBe(false);
+    await capturedStdout(async () => {
+      await scrub({ fraction: 1, repair: false });
+    });
+    expect(asked).toEqual(['files', 'files']);
+  } finally {
+    await removeDir(dir);
   }
 });

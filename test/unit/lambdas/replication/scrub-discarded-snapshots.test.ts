@@ -5,7 +5,8 @@ import { BackupWorkspace } from '../../../../lambdas/backup/backup-workspace';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type InvalidBackupItem } from '../../../../lambdas/catalog/backup-catalog';
 import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
-import { discardedSnapshotsIn, discardedSnapshotsOf, listingEachPlanOnce } from '../../../../lambdas/replication/discarded-snapshots';
+import { discardedSnapshotsIn, discardedSnapshotsOf } from '../../../../lambdas/replication/discarded-snapshots';
+import { planOutcomeBytes, planOutcomeOf, PlanOutcomes, planOutcomesBudgetBytes } from '../../../../lambdas/replication/plan-outcomes';
 import { runScrubRunbook, snapshotsNotWorkedOutNotes } from '../../../../lambdas/replication/scrub-runbook';
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_READS_MARGIN_MS } from '../../../../lambdas/replication/scrub-time-reserves';
@@ -449,7 +450,7 @@ it('a run whose two vaults read their lacked snapshots\' records in two rounds e
   onRecordRead(pair.primary, () => void (t += 10_000));
   onRecordRead(pair.dr, () => void (t += 10_000));
   // As the scheduled handler and the CLI build it for one run.
-  const runCatalog = listingEachPlanOnce(catalog);
+  const runCatalog = new PlanOutcomes(catalog, planOutcomesBudgetBytes(undefined));
   let asks = 0;
   const discardedOfRun = (snapshots: Parameters<typeof discardedSnapshotsOf>[2]) => {
     asks++;
@@ -467,15 +468,36 @@ it('a run\'s later asks still count the snapshots a record that does not parse m
   const named = 'a'.repeat(64);
   const invalid: InvalidBackupItem = { key: { pk: 'BACKUP#b-bad', sk: 'BACKUP' }, backupId: 'b-bad', preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: [named], error: new CatalogItemInvalidError('catalog', 'BACKUP#b-bad / BACKUP', ['status: bad']) };
   let listings = 0;
-  const runCatalog = listingEachPlanOnce({
+  const runCatalog = new PlanOutcomes({
     listBackupsOfPlan: (_plan, options) => {
       if (++listings === 1) return Promise.reject(new Error('throttled'));
       options?.onInvalid?.(invalid);
       return Promise.resolve([recordOf(BACKUP, 'FAILED')]);
     },
-  });
+  }, planOutcomesBudgetBytes(undefined));
   const snapshots = [named, 'b'.repeat(64)].map((snapshotId) => ({ snapshotId, tags: [`backupId:${BACKUP}`] }));
   await expect(discardedSnapshotsOf(runCatalog, ['files'], snapshots)).rejects.toThrow('throttled');
   for (let ask = 0; ask < 2; ask++) expect(await discardedSnapshotsOf(runCatalog, ['files'], snapshots)).toEqual(new Set(['b'.repeat(64)]));
   expect(listings).toBe(2);
+});
+
+it('a run keeps what each plan\'s records say only within its memory budget: under it a plan is listed once, past it at each ask (review r57B F1)', async () => {
+  // A plan of many snapshots beside the FAILED backup's plan: its outcome alone is past the budget.
+  const many = Array.from({ length: 100 }, (_, i) => i.toString(16).padStart(64, 'c'));
+  catalog.records.set('b-big', { ...recordOf('b-big', 'COMMITTED', many), plan: 'big' });
+  const small = planOutcomeBytes(await planOutcomeOf(catalog, 'files'));
+  catalog.reads.length = 0;
+  const snapshots = [{ snapshotId: 'd'.repeat(64), tags: [`backupId:${BACKUP}`, 'plan:files'] }, { snapshotId: many[0] as string, tags: ['backupId:b-big', 'plan:big'] }];
+  const bounded = new PlanOutcomes(catalog, small + 1_000);
+  for (let ask = 0; ask < 3; ask++) expect(await discardedSnapshotsOf(bounded, [], snapshots)).toEqual(new Set(['d'.repeat(64)]));
+  // What the budget holds is kept, what it does not is listed anew: a large catalog costs time, not memory.
+  expect(catalog.reads).toEqual(['files', 'big', 'big', 'big']);
+  expect(bounded.bytes).toBe(small);
+  catalog.reads.length = 0;
+  const roomy = new PlanOutcomes(catalog, planOutcomesBudgetBytes(2048));
+  for (let ask = 0; ask < 3; ask++) expect(await discardedSnapshotsOf(roomy, [], snapshots)).toEqual(new Set(['d'.repeat(64)]));
+  expect(catalog.reads).toEqual(['files', 'big']);
+  // Ids and their characters, not records: 101 snapshot ids and two backup ids.
+  expect(roomy.bytes).toBe(small + 100 * (64 + 64) + 64 + 'b-big'.length);
+  expect(planOutcomesBudgetBytes(2048)).toBe(64 * 2 ** 20);
 });
