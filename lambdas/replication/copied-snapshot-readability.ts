@@ -5,6 +5,7 @@ import { markOfReadableSnapshots } from './readable-snapshots-mark';
 import { type SnapshotReferences } from './vault-references';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { otherSide } from './other-side';
+import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 
 /** The snapshots the look goes on with, their mark, and why each left out (its snapshot or a manifest object unreadable in the source) is. */
 export type ReadableReferences = { readonly readable: readonly string[]; readonly references: SnapshotReferences; readonly unreadable: ReadonlyMap<string, string> };
@@ -35,17 +36,44 @@ export async function referencesOfReadable(side: VaultSide, source: Vault, ids: 
   }
 }
 
+/** What the check in the target vault found (readabilityInTarget): the snapshots it cannot read, and why each of those it could not check was not (by id). */
+export type TargetReadability = { readonly unreadable: ReadonlySet<string>; readonly unchecked: ReadonlyMap<string, string> };
+
 /**
- * Which of the snapshots `ids` copied into `vault`, whose source could not read them (referencesOfReadable), `vault`
- * cannot read either (markOfReadableSnapshots, within the look's memory): the target's copy is what restores them, so
- * only these have no good copy. A check that cannot finish (too large, a read error) says none: each keeps its good copy, as before.
+ * Which of the snapshots `ids` copied into `vault` (`side`), whose source could not read them (referencesOfReadable),
+ * `vault` cannot read either (markOfReadableSnapshots, within the look's memory): the target's copy is what restores
+ * them, so only these have no good copy. With `until`, it starts no read once `until.now()` reaches `until.time`
+ * (readsUntilVault): unbounded, it read the whole manifest tree of each past the deadline, and the run could time out
+ * before its record was written (review r57A F2). A check that cannot finish (the time, the memory, a read error) leaves
+ * the rest `unchecked`, with why: their copy is not known good, so none may claim one (review r57A F3); those already
+ * found unreadable stay so.
  */
-export async function unreadableInTarget(vault: Vault, ids: readonly string[], memory: LookMemory | undefined): Promise<ReadonlySet<string>> {
-  if (ids.length === 0) return new Set();
+export async function readabilityInTarget(
+  side: VaultSide,
+  vault: Vault,
+  ids: readonly string[],
+  memory: LookMemory | undefined,
+  until?: { readonly time: number; readonly now: () => number },
+): Promise<TargetReadability> {
+  const found: string[] = [];
+  if (ids.length === 0) return { unreadable: new Set(), unchecked: new Map() };
+  const view = until !== undefined ? readsUntilVault(vault, until.time, until.now) : vault;
+  // The view weighs the mark's pages in flight against the same memory as the vault would.
+  view.memoryLimitMb = vault.memoryLimitMb;
   try {
-    return new Set(await markOfReadableSnapshots(vault, ids, memory ?? UNBOUNDED_MARK));
+    await markOfReadableSnapshots(view, ids, memory ?? UNBOUNDED_MARK, found);
+    return { unreadable: new Set(found), unchecked: new Map() };
   } catch (err) {
-    if (err instanceof ScrubNeedsTooLargeError || err instanceof VaultError) return new Set();
-    throw err;
+    const why = uncheckedWhy(side, err);
+    const unreadable = new Set(found);
+    return { unreadable, unchecked: new Map(ids.filter((id) => !unreadable.has(id)).map((id) => [id, why])) };
   }
+}
+
+/** Why the check in the `side` vault could not finish, from what stopped it; anything else is rethrown. */
+function uncheckedWhy(side: VaultSide, err: unknown): string {
+  if (err instanceof ReadsStoppedError) return "the run's deadline came first";
+  if (err instanceof ScrubNeedsTooLargeError) return `that check holds more than the scrub function's memory leaves beside its listings and findings (${err.message})`;
+  if (err instanceof VaultError) return `a read of the ${side} vault failed: ${err.message}`;
+  throw err;
 }

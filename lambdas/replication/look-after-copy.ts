@@ -6,7 +6,7 @@ import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-pru
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { sortedDifference } from './sorted-keys';
-import { COPY_BACK_RESERVE_MS } from './scrub-time-reserves';
+import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS } from './scrub-time-reserves';
 import { type NeedsCut } from './vault-needs-work-out';
 import { type ReadableReferences, referencesOfReadable } from './copied-snapshot-readability';
 import { otherSide } from './other-side';
@@ -64,8 +64,12 @@ export async function lookAfterPrunes(
   let marked: ReadableReferences;
   let lookMs: number;
   let first: CopyBack;
+  // The mark of their manifests in the source starts no read once the damage mapping's margin is reached (the target
+  // check's cutoff, lookAfterCopiedSnapshots): unbounded, a large snapshot's tree read on past the deadline (review r57A F2).
+  const marking = options.deadline !== undefined ? readsUntilVault(source, options.deadline - DAMAGE_MAPPING_MARGIN_MS, options.now) : source;
+  marking.memoryLimitMb = source.memoryLimitMb;
   try {
-    marked = await referencesOfReadable(side, source, ids, memory);
+    marked = await referencesOfReadable(side, marking, ids, memory);
     if (marked.readable.length === 0) return { unreadable: marked.unreadable };
     const started = performance.now();
     const lacking = await objectsTheSnapshotsLack(source, vault.store, marked.readable, marked.references, cache, memory);
@@ -73,6 +77,7 @@ export async function lookAfterPrunes(
     first = await options.copyBack(lacking);
   } catch (err) {
     if (err instanceof ScrubNeedsTooLargeError) return { why: notChecked(''), unreadable: new Map() };
+    if (err instanceof ReadsStoppedError) return { why: `what it needs in the ${side} vault was not checked: the run's deadline came first; the next scrub with repair copies what it lacks there`, unreadable: new Map() };
     if (!(err instanceof VaultError)) throw err;
     return { why: `what it needs in the ${side} vault could not be checked (${err.message})`, unreadable: new Map() };
   }

@@ -9,10 +9,10 @@ import { markSnapshots, type MarkMemory, type Snapshot, snapshotsReachingUnreada
  * copied anyway (its other copy does not verify), or, copied, the look after the copy names what it cannot read.
  * The ids left out come in `ids`' order, those whose snapshot object cannot be read first; each is one whose own
  * snapshot object or walk failed to read. Past `memory.blobLimit` it throws `memory.tooLarge()` (which must not be a
- * VaultError: that counts as unreadable); a view's ReadsStoppedError passes through.
+ * VaultError: that counts as unreadable); a view's ReadsStoppedError passes through. `leftOut`, when given, gets the
+ * ids as they are found, so that a caller whose call throws later keeps those found before.
  */
-export async function markOfReadableSnapshots(source: Vault, ids: readonly string[], memory: MarkMemory): Promise<readonly string[]> {
-  const leftOut: string[] = [];
+export async function markOfReadableSnapshots(source: Vault, ids: readonly string[], memory: MarkMemory, leftOut: string[] = []): Promise<readonly string[]> {
   const snapshots: Snapshot[] = [];
   for (const id of ids) {
     try {

@@ -63,7 +63,7 @@ export type ScrubRepairs = {
 
 /**
  * The repairs of a scrub run (scrubVaults): each bad object is copied from the other vault only once that copy verifies,
- * and verified where it lands; a missing snapshot only once nothing else in its vault failed, what it needs there was
+ * and verified where it lands; a missing snapshot only once no other object (not snapshot) in its vault failed, what it needs there was
  * worked out, and the look after its copy fits (lookFits).
  */
 export function scrubRepairs(scope: RepairScope): ScrubRepairs {
@@ -121,7 +121,10 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       superseded.push({ vault: b.vault, key: b.key, detail: b.detail, tombstone: b.supersededBy });
       return outcome;
     }
-    if (outcome === 'unrepaired') failedInto.add(b.vault);
+    // Only an object's failure holds back the vault's missing snapshots: one may reference it. Snapshots never reference
+    // each other, so one held back or not copied endangers no other's copy; counted, one held back (read after the
+    // work-out) held back every later one, those worked out too, run after run (review r57A F1).
+    if (outcome === 'unrepaired' && !b.key.startsWith(SNAPSHOTS_PREFIX)) failedInto.add(b.vault);
     const copyState = outcome !== 'unrepaired' || copy === 'none' ? {} : copy === 'good' ? { goodCopy: true as const } : { otherCopy: copy };
     findings.push({ ...b, outcome, ...(reason ? { reason } : {}), ...copyState });
     return outcome;

@@ -8,12 +8,12 @@ import { readsUntilVault } from './reads-until-vault';
 import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubNeedsBlobLimit } from './scrub-listing-memory';
 import { hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
-import { COPY_BACK_RESERVE_MS, DISCARDED_READS_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from './scrub-time-reserves';
+import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_READS_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from './scrub-time-reserves';
 import { type Bad, scrubRepairs, type ScrubRepairs } from './scrub-repairs';
 import { lackedSnapshotRecords, lackedSnapshotsOfEach } from './lacked-snapshot-records';
 import { heldBackReason, type NeedsCut, objectsVaultNeedsWithin, readAfterWorkOutReason } from './vault-needs-work-out';
 import { type CopyBack, lookAfterPrunes } from './look-after-copy';
-import { unreadableInTarget } from './copied-snapshot-readability';
+import { readabilityInTarget } from './copied-snapshot-readability';
 import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
 import { otherSide } from './other-side';
 
@@ -79,7 +79,7 @@ const NOT_READ_LISTED = 20;
  * per cycle), compares the full listings of the two vaults (objects missing on one side), and with
  * `repair` copies each bad object from the other vault through replication's own copy path — only
  * after that copy verifies, never overwriting with bad data, and a missing snapshot only once
- * everything else missing in that vault is repaired and what it may need there was worked out (the commit protocol: a
+ * every other object (not snapshot) missing in that vault is repaired and what it may need there was worked out (the commit protocol: a
  * visible snapshot is complete). Both vaults hold the same master key and the same bytes under the same names, so a copy
  * is byte for byte. A snapshot object copied into a vault is vouched for only once no prune of that
  * vault runs, with what it needs there looked at again (lookAfterPrunes): otherwise it is `unrepaired`.
@@ -333,17 +333,26 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   };
   const memory = lookMemory(side);
   const { why, unreadable } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
-  const unrestorable = await unreadableInTarget(vault, [...unreadable.keys()], memory);
+  // Its reads stop where the damage mapping's do (the deadline less DAMAGE_MAPPING_MARGIN_MS), not at the look's repair
+  // cutoff: it runs after the look, whose wait and copy-backs may run past that cutoff, and it reads what the mapping
+  // reads (snapshot and manifest objects, a second or less each), which that margin is kept for.
+  const until = options.deadline !== undefined ? { time: options.deadline - DAMAGE_MAPPING_MARGIN_MS, now } : undefined;
+  const inTarget = await readabilityInTarget(side, vault, [...unreadable.keys()], memory, until);
   for (const f of copied) {
     const id = idFromKey(SNAPSHOTS_PREFIX, f.key) as string;
     const whyNot = unreadable.get(id) ?? why;
     if (whyNot === undefined) continue;
     const reason = `copied from the ${otherSide(side)} vault, but ${whyNot}`;
+    const findBackup = `find its backup in the catalog (the record whose sources list snapshot ${id})`;
+    const unchecked = inTarget.unchecked.get(id);
     // Unreadable in both vaults, the copy is a snapshot no vault restores: no good copy, so it counts as damage, where
     // goodCopy made the run REPAIRABLE, named no backup, and a rerun (the snapshot no longer missing) never saw it (review rV F4).
-    findings[findings.indexOf(f)] = unrestorable.has(id)
-      ? { ...f, outcome: 'unrepaired', reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: find its backup in the catalog (the record whose sources list snapshot ${id}) and back that source up again` }
-      : { ...f, outcome: 'unrepaired', reason, goodCopy: true };
+    // Not checked there, its copy is not known good either: unverified, so the record's outstanding and status name it (review r57A F3).
+    findings[findings.indexOf(f)] = inTarget.unreadable.has(id)
+      ? { ...f, outcome: 'unrepaired', reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: ${findBackup} and back that source up again` }
+      : unchecked !== undefined
+        ? { ...f, outcome: 'unrepaired', reason: `${reason}; whether the ${side} vault can read them could not be checked (${unchecked}), so no copy is known to restore: ${findBackup} and check it with lifeboat verify --backup ID${side === 'dr' ? ' --from dr' : ''}; if that fails, back that source up again`, otherCopy: 'unverified' }
+        : { ...f, outcome: 'unrepaired', reason, goodCopy: true };
   }
 }
 

@@ -10,7 +10,7 @@ import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks'
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
 import { CORRUPT_REPAIR_DEADLINE_REASON, REPAIR_DEADLINE_REASON } from '../../../../lambdas/replication/scrub-repairs';
 import { DAMAGE_MAPPING_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
-import { heldBackReason, NEEDS_CUT_REASON } from '../../../../lambdas/replication/vault-needs-work-out';
+import { heldBackReason, NEEDS_CUT_REASON, readAfterWorkOutReason } from '../../../../lambdas/replication/vault-needs-work-out';
 import { lookHeldBackReason } from '../../../../lambdas/replication/look-after-copy';
 import { ReadsStoppedError, readsUntilVault } from '../../../../lambdas/replication/reads-until-vault';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
@@ -19,7 +19,7 @@ import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
-import { ObjectLockedError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
+import { ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX, manifestKey } from '../../../../vault/repository/vault-layout';
 import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
@@ -327,6 +327,94 @@ it('a snapshot copied in whose root manifest neither vault can read has no good 
   expect(report.findings).toEqual([
     expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'unrepaired', reason: expect.stringContaining(`nor can the dr vault read them, so no vault holds a copy that restores: find its backup in the catalog (the record whose sources list snapshot ${pair.snapshot.id})`) }),
   ]);
+});
+
+it('the check in the target vault of a snapshot its source cannot read starts no read past the deadline\'s cutoff: stopped, the snapshot is unverified, not taken for a good copy, and stays outstanding (review r57A F2, F3)', async () => {
+  const snapshotKey = `snapshots/${pair.snapshot.id}`;
+  const root = manifestKey(pair.snapshot.manifest);
+  await pair.dr.store.delete(snapshotKey);
+  await corrupt(pair.primary.store, root);
+  const D = 10_000_000;
+  let t = D - 200_000;
+  // The first manifest the DR vault is asked for is the check's: the clock is then past the deadline.
+  const late: string[] = [];
+  const get = pair.dr.store.get.bind(pair.dr.store);
+  pair.dr.store.get = (...args: Parameters<typeof get>) => {
+    if (t > D) late.push(args[0]);
+    else if (args[0].startsWith('manifest/')) t = D + 5_000;
+    return get(...args);
+  };
+  const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline: D, now: () => t });
+  // Unbounded, it read the snapshot's whole manifest tree in the DR vault after the deadline.
+  expect(late).toEqual([]);
+  expect(report.findings).toEqual([
+    expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'unrepaired', otherCopy: 'unverified', reason: expect.stringContaining(`whether the dr vault can read them could not be checked (the run's deadline came first), so no copy is known to restore: find its backup in the catalog (the record whose sources list snapshot ${pair.snapshot.id}) and check it with lifeboat verify --backup ID --from dr`) }),
+  ]);
+  expect(report.findings[0]?.goodCopy).toBeUndefined();
+  expect(summaryOf(report).outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, goodCopy: false, otherCopy: 'unverified' })]);
+});
+
+it('a check in the target vault that fails after finding one copied snapshot unreadable keeps that one unreadable (DAMAGED) and leaves the other unverified, where both were taken for good copies (review r57A F3)', async () => {
+  const second = await secondSnapshot();
+  const firstKey = `snapshots/${pair.snapshot.id}`;
+  const secondKey = `snapshots/${second.id}`;
+  const secondRoot = manifestKey(second.manifest);
+  for (const key of [firstKey, secondKey]) await pair.dr.store.delete(key);
+  // Neither vault reads the first's root manifest; only the DR vault the second's, and that once too seldom: its read
+  // after the walk that found it readable (the check's last mark) fails.
+  await corrupt(pair.primary.store, manifestKey(pair.snapshot.manifest));
+  await corrupt(pair.dr.store, manifestKey(pair.snapshot.manifest));
+  await corrupt(pair.primary.store, secondRoot);
+  let walked = false;
+  const get = pair.dr.store.get.bind(pair.dr.store);
+  pair.dr.store.get = (...args: Parameters<typeof get>) => {
+    if (args[0] === secondRoot) {
+      if ((new Error().stack ?? '').includes('snapshotsReachingUnreadable')) walked = true;
+      else if (walked) return Promise.reject(new VaultCorruptionError(pair.dr.store.location, secondRoot, 'a one-off bad read'));
+    }
+    return get(...args);
+  };
+  const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(walked).toBe(true);
+  const byKey = new Map(report.findings.map((f) => [f.key, f]));
+  expect(byKey.get(firstKey)).toMatchObject({ outcome: 'unrepaired', reason: expect.stringContaining('nor can the dr vault read them') });
+  expect(byKey.get(firstKey)?.goodCopy).toBeUndefined();
+  expect(byKey.get(secondKey)).toMatchObject({ outcome: 'unrepaired', otherCopy: 'unverified', reason: expect.stringContaining('whether the dr vault can read them could not be checked (a read of the dr vault failed: ') });
+  expect(byKey.get(secondKey)?.goodCopy).toBeUndefined();
+  expect(summaryOf(report).outcome).toBe('DAMAGED');
+});
+
+it('a snapshot held back for its record read after the work-out holds back no other: those the work-out covered are copied (review r57A F1)', async () => {
+  const before = new Set(await listKeys(pair.primary.store, ''));
+  const extra: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    await fs.writeFile(path.join(src, `rx-${i}.txt`), `content only snapshot ${i} adds `.repeat(200));
+    extra.push((await backupDirectory(pair.primary, src, { tags: [`backupId:b-rx${i}`, 'plan:files'] })).snapshot.id);
+  }
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+  // The primary lacks the 6 snapshots and the objects they added; the DR vault an old pack and the first snapshot.
+  const added = (await listKeys(pair.primary.store, '')).filter((key) => !before.has(key) && !key.startsWith('snapshots/'));
+  for (const key of [...extra.map((id) => `snapshots/${id}`), ...added]) await pair.primary.store.delete(key);
+  await pair.dr.store.delete([...before].find((key) => key.startsWith('data/')) as string);
+  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  const D = 70_200_000;
+  // 300 s left: the primary's first 3 records (read in the DR vault) take 45 s each and use up its share before its
+  // work-out; the other 3, read by the pooled reads at 1 s each, are found missing well before the repair cutoff.
+  let t = D - 300_000;
+  let records = 0;
+  const load = pair.dr.loadSnapshot.bind(pair.dr);
+  pair.dr.loadSnapshot = (id: string) => {
+    if ((new Error().stack ?? '').includes('discardedSnapshotsIn')) t += ++records <= 3 ? 45_000 : 1_000;
+    return load(id);
+  };
+  const noneDiscarded = () => Promise.resolve(new Set<string>());
+  // One repair at a time: those held back come before some of those worked out, whatever their ids.
+  const report = await scrubVaults({ ...everything, repair: true, concurrency: 1, vaults: { primary: pair.primary, dr: pair.dr }, discardedSnapshots: noneDiscarded, deadline: D, now: () => t });
+  const primarySnapshots = report.findings.filter((f) => f.vault === 'primary' && f.key.startsWith('snapshots/'));
+  expect(primarySnapshots.map((f) => f.key).sort()).toEqual(extra.map((id) => `snapshots/${id}`).sort());
+  // Held back as one failed object: 'held back: other objects could not be repaired in the primary vault', none copied.
+  expect(primarySnapshots.filter((f) => f.outcome !== 'repaired')).toEqual([0, 1, 2].map(() => expect.objectContaining({ outcome: 'unrepaired', reason: readAfterWorkOutReason('primary'), goodCopy: true })));
+  expect(primarySnapshots.filter((f) => f.outcome === 'repaired')).toHaveLength(3);
 });
 
 it('a snapshot copied in whose look after the copy outgrows the memory (the vault grew since it was listed) is unrepaired, copied, with what it needs not checked and why (review rJ F1)', async () => {
