@@ -6,8 +6,12 @@ import { type FileSample } from './file-mirror-samples';
 export type FileWindow = { samples: FileSample[]; cursor: string; skipped: number };
 
 /**
- * The samples of one window as JSON stay under this many bytes: they are one DynamoDB item, whose
- * limit is 400 KB (long paths make a sample up to ~4 KB; 100 short ones are ~15 KB).
+ * The samples of one window as UTF-8 JSON stay under this many bytes: they are one DynamoDB item, whose
+ * limit is 400 KB (409,600 bytes, attribute names included). A sample's JSON outweighs its DynamoDB size
+ * (the JSON spells every key and quote; DynamoDB counts a map's names, its values' UTF-8 bytes and a
+ * few bytes of overhead), and the item's other attributes (keys, environment, source, sampledAt, the
+ * cursor: one more path) stay within a few KB, so this leaves ~100 KB to spare. A path is at most
+ * 4 KB of UTF-8 (PATH_MAX), so a sample is up to ~4 KB; 100 short ones are ~15 KB.
  */
 export const MAX_WINDOW_BYTES = 300_000;
 
@@ -42,7 +46,8 @@ export async function sampleFileWindow(root: string, options: { after: string; s
       continue;
     }
     // The window ends before a sample that would not fit the catalog item; the next window starts with it.
-    bytes += JSON.stringify(sample).length + 1;
+    // UTF-8 bytes, as DynamoDB counts: a CJK path is 3 bytes a character, which `.length` counts as 1.
+    bytes += Buffer.byteLength(JSON.stringify(sample)) + 1;
     if (bytes > maxBytes && samples.length > 0) return { samples, cursor: (samples[samples.length - 1] as FileSample).path, skipped };
     samples.push(sample);
     if (samples.length >= options.samples) return { samples, cursor: entry.rel, skipped };

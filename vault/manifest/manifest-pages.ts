@@ -53,16 +53,24 @@ export class PageRunWriter {
   }
 }
 
+/** The characters JSON.stringify writes as a 6-byte `\u00XX` (besides \b \t \n \f \r, 2 bytes: still more than 1). */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const JSON_ESCAPED_CONTROL = /[\u0000-\u001f]/;
+
 /**
  * An entry's UTF-8 JSON bytes, at least: pages close on it (PAGE_MAX_JSON_BYTES), and the prune mark weighs a page in
  * flight on that bound (mark-concurrency.ts MARK_PAGE_FLOOR_BYTES). Counted in bytes, not UTF-16 characters: counted in
  * characters, a page of CJK tags or paths (3 bytes a character) closed at up to ~3 MiB (review rM F1). The path is
  * counted twice its bytes, as it was in characters, so ASCII pages close where they did; the margin covers JSON's
- * escapes of quotes, backslashes and lone surrogates and the change token left out. JSON.stringify of the path would
- * be exact, but cost 0.70 µs an entry against 0.54 (0.42 before; 1 M ASCII entries, 2026-12-07).
+ * escapes of quotes, backslashes and lone surrogates and the change token left out. It does not cover a control
+ * character (U+0000–U+001F), which JSON writes as `\u00XX`, 6 bytes for 1: a page of such paths closed at ~3 MiB
+ * (review r57D F1), so a path holding one is counted twice its JSON bytes. JSON.stringify of every path would be
+ * exact, but cost 0.70 µs an entry against 0.54 (0.42 before; 1 M ASCII entries, 2026-12-07); the test for a control
+ * character keeps other paths at that cost.
  */
 function estimateJsonBytes(e: ManifestEntry): number {
-  return 120 + Buffer.byteLength(e.path, 'utf8') * 2 + e.content.length * 67 + Buffer.byteLength(JSON.stringify(e.meta), 'utf8');
+  const pathBytes = JSON_ESCAPED_CONTROL.test(e.path) ? Buffer.byteLength(JSON.stringify(e.path), 'utf8') : Buffer.byteLength(e.path, 'utf8');
+  return 120 + pathBytes * 2 + e.content.length * 67 + Buffer.byteLength(JSON.stringify(e.meta), 'utf8');
 }
 
 /** Loads one page, checking its content address, its structure and that it matches its reference. */

@@ -44,9 +44,11 @@ export const MARK_PAGE_FIXED_BYTES = 64 * 2 ** 10;
  * such pages in at once (327 MiB at the peak; review rH F1). The reference holds no JSON length (`bytes` sums the
  * files' sizes), so every page is weighed at least as a full one. 4 MiB: 8 fit the 32 MiB of 256 MB, one for each
  * snapshot walked at once (MARK_SNAPSHOTS_AT_ONCE), and 64 the 416 MiB from 1,024 MB up. Pages written before
- * 2026-12-07 closed at 1 MiB of UTF-16 characters: with non-Latin-1 paths or metadata (CJK: 3 bytes a character)
- * they hold up to ~3 MiB of JSON and can cost up to ~3 times this floor (CJK tags: 8.5 MiB in flight measured
- * against 4 MiB weighed; review rM F1), which it does not cover: their references cannot tell them apart.
+ * 2026-12-07 closed at 1 MiB of UTF-16 characters, and until review r57D F1 a path's control characters (6 bytes of
+ * JSON each) counted 2 bytes: with non-ASCII paths or metadata (Latin-1 accents up to ~2×, CJK metadata up to ~3×,
+ * CJK paths ~1.5×) or control-character paths (~3×) they hold more than 1 MiB of JSON and can cost up to ~3 times
+ * this floor (CJK tags: 8.5 MiB in flight measured against 4 MiB weighed; review rM F1), which it does not cover:
+ * their references cannot tell them apart.
  */
 export const MARK_PAGE_FLOOR_BYTES = 4 * 2 ** 20;
 

@@ -74,6 +74,19 @@ describe('sampleFileWindow', () => {
     const next = await sampleFileWindow(source, { after: first.cursor, samples: 100, maxBytes: oneSample * 2 + 10 });
     expect(next.samples[0]?.path).toBe('docs/deep/c.bin');
   });
+
+  it('weighs a window in UTF-8 bytes, as DynamoDB does: CJK paths (3 bytes a character) end it where their bytes, not their characters, reach the cap', async () => {
+    const cjk = path.join(dir, 'cjk');
+    for (const i of [1, 2, 3]) write(cjk, `${'写'.repeat(60)}/${'説'.repeat(60)}${i}`, 'x', T - 3_600_000);
+    const all = await sampleFileWindow(cjk, { after: '', samples: 100 });
+    const bytesOf = (window: typeof all): number => window.samples.reduce((n, s) => n + Buffer.byteLength(JSON.stringify(s)) + 1, 0);
+    const maxBytes = bytesOf(all) - 10;
+    const first = await sampleFileWindow(cjk, { after: '', samples: 100, maxBytes });
+    expect(first.samples.map((s) => s.path)).toEqual(all.samples.slice(0, 2).map((s) => s.path));
+    expect(bytesOf(first)).toBeLessThanOrEqual(maxBytes);
+    const next = await sampleFileWindow(cjk, { after: first.cursor, samples: 100, maxBytes });
+    expect(next.samples.map((s) => s.path)).toEqual([all.samples[2]?.path]);
+  });
 });
 
 describe('compareFileMirror', () => {

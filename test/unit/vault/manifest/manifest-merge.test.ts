@@ -65,11 +65,17 @@ it('stops when a run read again is not the run its bounds were taken from (a par
 
 /** ~3 KiB of UTF-8 JSON, 1,000 characters: S3 tags in CJK (3 bytes a character). */
 const cjkEntry = (i: number): ManifestEntry => ({ path: `photos/${String(i).padStart(4, '0')}`, kind: 'object', meta: { tags: { 説明: `${i}`.padEnd(1000, '写') } }, size: 1, content: [] });
+/** ~6 KiB of UTF-8 JSON, 1,000 characters: a file path of control characters, each written `\u0001` (6 bytes for 1). */
+const controlPathEntry = (i: number): ManifestEntry => ({ path: `files/${String(i).padStart(4, '0')}/${'\x01'.repeat(1000)}`, kind: 'file', meta: { mode: 33188 }, size: 1, content: [] });
 const jsonBytes = (entries: readonly ManifestEntry[]): number => Buffer.byteLength(JSON.stringify({ v: 1, entries }), 'utf8');
 
-it('closes a page after the entry that crosses 1 MiB of UTF-8 JSON, not of characters (review rM F1)', async () => {
+it.each([
   // 900 entries of ~3 KiB: counted in characters, all went into one page of ~2.6 MiB, which the prune mark weighed 4 MiB in flight as if it held 1 MiB.
-  const entries = Array.from({ length: 900 }, (_, i) => cjkEntry(i));
+  { what: 'CJK tags (review rM F1)', count: 900, make: cjkEntry },
+  // 400 entries of ~6 KiB: with the path counted twice its UTF-8 bytes, all went into one page of ~2.3 MiB (review r57D F1).
+  { what: 'control-character paths (review r57D F1)', count: 400, make: controlPathEntry },
+])('closes a page after the entry that crosses 1 MiB of UTF-8 JSON, not of characters: $what', async ({ count, make }) => {
+  const entries = Array.from({ length: count }, (_, i) => make(i));
   const largest = Math.max(...entries.map((e) => jsonBytes([e])));
   const pages = await writeEntryRun(store, vault.keys, entries);
   const read: ManifestEntry[] = [];
