@@ -3,7 +3,7 @@ import { type OtherCopy, type ScrubRunRecord } from '../../lambdas/catalog/scrub
 /**
  * Objects the latest scrub record keeps damaged or missing in one vault whose other copy was not verified (`otherCopy`)
  * and that name no backup a plan's row shows: a run cut while mapping objects left at its repair cutoff names them
- * without their backups (scrub-vaults.ts, describeDamageUntil), an object may hold data of no backup at all, or only
+ * without their backups (unrepaired-damage-mapping.ts, describeDamageUntil), an object may hold data of no backup at all, or only
  * of backups no row shows (a removed plan's, forgotten ones, ones no longer committed: review rQ F3). A plan's row names
  * only its shown backups, so without this such objects showed nowhere and status read ✓ (review rN F2). `corrupt`: how
  * many of them are corrupt, which only a scrub whose slice holds them reads again. Per kind of other copy; absent when none.

@@ -31,7 +31,7 @@ const outstandingObjectSchema = z.object({
   backups: z.array(z.string()).max(OUTSTANDING_BACKUPS_LISTED),
   /**
    * `backups` is empty because no run worked them out: the run that found it had its mapping to backups cut by its
-   * deadline (scrub-vaults.ts, describeDamageUntil) and no earlier record named them. Without it a lost object read as
+   * deadline (lambdas/replication/unrepaired-damage-mapping.ts, describeDamageUntil) and no earlier record named them. Without it a lost object read as
    * hitting no backup and `lifeboat status` judged every plan ✓ (review rS F1); with it, a lost object makes every plan ✗
    * and names the scrub that works them out. Absent once a run names them, and in records written before it was kept.
    * A CLI from before drops it (z.object drops keys it does not know) and its `lifeboat scrub`, carrying the object,

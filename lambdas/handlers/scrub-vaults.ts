@@ -85,7 +85,7 @@ async function scrubHomeVaults({ request: { vault, fraction, repair }, execution
         seconds: Math.ceil(((remaining ?? LONGEST_INVOCATION_MS) + LEASE_MARGIN_MS) / 1000),
         ...(execution !== undefined ? { execution } : {}),
       },
-      // A repair that copied a snapshot into a vault waits, within this, for a prune of that vault to end (scrub-vaults.ts).
+      // A repair that copied a snapshot into a vault waits, within this, for a prune of that vault to end (lambdas/replication/look-after-copy.ts).
       ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
       scrubLog: new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable),
       // Once recorded, before a run that leaves damage throws: the scrub-corruption alarm sums these.

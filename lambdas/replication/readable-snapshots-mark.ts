@@ -3,7 +3,7 @@ import { markSnapshots, type MarkMemory, type Snapshot, snapshotsReachingUnreada
 /**
  * The mark (prune's: markSnapshots) of those of the snapshots `ids` whose snapshot object and manifest objects `source`
  * can read, within `memory`; returns the ids it left out (the mark itself is not kept). The scrub's check before it copies a snapshot into a vault
- * (scrub-vaults.ts, lookFits) marks every snapshot of that vault and problem at once, and one it cannot read (damaged in
+ * (look-after-copy.ts, lookFits) marks every snapshot of that vault and problem at once, and one it cannot read (damaged in
  * both vaults, or absent in the other) threw a VaultError that ended the whole check as if it fitted: the answer is kept
  * per vault and problem, so every other snapshot there was copied unchecked (review rO F-a). Such a snapshot is not
  * copied anyway (its other copy does not verify), or, copied, the look after the copy names what it cannot read.

@@ -30,7 +30,7 @@ export type ReplicaPruneWaitOptions = {
  * the DR vault in another account the primary account's roles may not write under prune/ there.
  *
  * Why replication asks (lambdas/replication/replicate-vault.ts), and the scrub's repair of a snapshot object in
- * either vault (scrub-vaults.ts, lookAfterPrunes): a prune's sweep marks the vault and then deletes; a snapshot
+ * either vault (look-after-copy.ts, lookAfterPrunes): a prune's sweep marks the vault and then deletes; a snapshot
  * copied between the two relies on objects the mark did not see it reference. A prune takes its lease before it
  * marks, and holds it until its last delete is done, so once no lease is live, every prune that may have marked
  * before the snapshots landed has finished deleting.

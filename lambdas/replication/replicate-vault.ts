@@ -397,7 +397,7 @@ export type LookMemory = MarkMemory & { readonly keyLimit: number };
  * listing of both vaults' data/, index/ and manifest/ taken now (objectsTheSnapshotsNeed). The one look at a
  * snapshot's needs of the two-vault code: replication's (copyNeeded, before and after it waits for a prune of the
  * replica, and again after a sweep of the source), and the scrub's, around its wait for a prune of a vault it copied
- * snapshots into (scrub-vaults.ts). `cache` keeps the index objects read for the next look (they are content-addressed).
+ * snapshots into (look-after-copy.ts, lookAfterPrunes). `cache` keeps the index objects read for the next look (they are content-addressed).
  * Throws VaultCorruptionError when a referenced blob is in no pack an index object of either vault lists.
  */
 export async function objectsTheSnapshotsLack(

@@ -59,7 +59,7 @@ export function scrubFindingLimit(memoryMb: number | undefined, listed: number):
 }
 
 /**
- * How many blobs the work-out of which objects a vault lacking some needs (scrub-vaults.ts, objectsVaultNeeds) may hold
+ * How many blobs the work-out of which objects a vault lacking some needs (vault-needs-work-out.ts, objectsVaultNeeds) may hold
  * when what the listings and findings so far left of `memoryMb` holds `findingsLeft` findings (scrubFindingLimit less
  * those counted, less those the work-out may make): its snapshots' referenced blob ids (markSnapshots) and, apart, the
  * blob records of the index objects it loads (both vaults'), each bounded by it, at PRUNE_PEAK_BYTES_PER_BLOB, as prune

@@ -1,5 +1,5 @@
 /**
- * The scrub's work-out of which objects a vault lacking some needs (scrub-vaults.ts, objectsVaultNeeds) would hold more
+ * The scrub's work-out of which objects a vault lacking some needs (vault-needs-work-out.ts, objectsVaultNeeds) would hold more
  * blobs than its function's memory leaves beside the listings and findings (scrubNeedsBlobLimit): thrown while it loads
  * index objects or marks snapshots, before the function runs out of memory. Unbounded, a vault near the listings' limit
  * was an out-of-memory kill with no record on every run that found an object missing (review rE F1). Caught by the

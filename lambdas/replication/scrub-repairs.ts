@@ -178,11 +178,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})`);
     return done('repaired');
   };
-  // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
-  // seen again for a cycle, where a missing one is found again by every run from the listings. Before the missing set is
-  // worked out too: that reads every snapshot and index object of a vault lacking anything, which on a large vault took
-  // the whole repair budget and left the corrupt pack just read unrepaired as the cursor moved on (review rLL). Then
-  // config first (the vault opens with it), snapshots last (the commit protocol).
+  // Config first (the vault opens with it), snapshots last (the commit protocol).
   const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
   const lookMemory = (side: VaultSide): LookMemory | undefined => {
     if (memoryMb === undefined) return undefined;

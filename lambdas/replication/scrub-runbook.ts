@@ -1,6 +1,6 @@
 import { type ScrubLeaseHold, type ScrubLeaseStore, withScrubLease } from '../catalog/scrub-lease';
 import { type ScrubRunRecord } from '../catalog/scrub-record';
-import { FIRST_SCRUB_CURSOR, type Vault } from '../../vault';
+import { FIRST_SCRUB_CURSOR, idFromKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type NewestRecordedBackup } from './absent-vault';
 import { type DiscardedSnapshots } from './discarded-snapshots';
@@ -243,7 +243,7 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     return ids.length > 0 ? ` (backups not restorable from the damaged vault until then: ${ids.slice(0, KEYS_IN_MESSAGE).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ', …' : ''})` : '';
   };
   // Cut, the mapping named no backup: the list of affected backups below would read as complete (review rS F3).
-  const lostNotMapped = report.backupsNotWorkedOut ? '; the backups they hit were not worked out by the deadline: `lifeboat scrub --fraction 1` names them' : '';
+  const lostNotMapped = report.backupsNotWorkedOut ? lostNotMappedNote([...lost.keys()]) : '';
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
@@ -255,6 +255,22 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
   const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report)].map((note) => ` ${note}.`).join('');
   return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.${cut}`;
+}
+
+/**
+ * What a DAMAGED message says of lost objects whose mapping to backups the deadline cut, and who names those backups.
+ * A scrub reading the objects again names them, but not those of a lost snapshot object: copied in (its manifest
+ * unreadable in both vaults) it is no longer missing, so no scrub finds it again, and one whose record no vault reads
+ * has no backup a scrub can name (whenMappedAgain): its backup is found in the catalog (review r57C).
+ */
+function lostNotMappedNote(lostKeys: readonly string[]): string {
+  const snapshotIds = lostKeys.flatMap((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? []);
+  const scrubNames = '`lifeboat scrub --fraction 1` names them';
+  if (snapshotIds.length === 0) return `; the backups they hit were not worked out by the deadline: ${scrubNames}`;
+  const named = `${snapshotIds.slice(0, KEYS_IN_MESSAGE).join(', ')}${snapshotIds.length > KEYS_IN_MESSAGE ? ` and ${snapshotIds.length - KEYS_IN_MESSAGE} more` : ''}`;
+  const inCatalog = `no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${named}`;
+  if (snapshotIds.length === lostKeys.length) return `; the backups they hit were not worked out by the deadline, and ${inCatalog}`;
+  return `; the backups they hit were not worked out by the deadline: for the other objects ${scrubNames}; ${inCatalog}`;
 }
 
 async function nothingToScrubYet(request: ScrubRunbookRequest, deps: ScrubRunbookDeps, startedAt: string, reason: string, hold: ScrubLeaseHold | undefined): Promise<ScrubRunbookSummary> {

@@ -47,7 +47,10 @@ export const DAMAGE_MAPPING_MARGIN_MS = 10_000;
  * started no read and named no backup (review rN F1). Half a minute: the records get the half-minute past the cutoff
  * (~27,000 at 32 in flight and ~35 ms a GET), and the mapping the 20 s from here to its margin, about what a vault of a
  * few thousand snapshots takes (~5 requests a snapshot, 8 index objects at a time). The catalog's queries after the reads
- * (discardedSnapshotsOf: listBackupsOfPlan for each plan the records name) have no time limit: small for realistic
- * catalogs, they come out of the mapping's 20 s.
+ * (discardedSnapshotsOf: listBackupsOfPlan for each plan the records name) have no time limit, and come out of the
+ * mapping's 20 s: a run lists each plan once, at its first ask, and its later asks reuse what that listing said
+ * (PlanOutcomes, plan-outcomes.ts) while all it keeps fits 1/32 of the function's memory (PLAN_OUTCOMES_MEMORY_SHARE).
+ * Past that, beyond ~20 plans of a year's hourly backups, the plans not kept are listed again at each ask, each time
+ * out of those 20 s.
  */
 export const DISCARDED_READS_MARGIN_MS = 30_000;

@@ -50,7 +50,9 @@ export type ScrubVaultsOptions = {
    * deadline). It starts no read of its slice after the deadline less SLICE_READ_RESERVE_MS and REPAIR_BUDGET_MS, and
    * is then `cut`: the slice is shortened to the keys read in every vault in scope. It stops waiting for a running prune in a vault it
    * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS), and starts no
-   * copy-back after it. It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
+   * copy-back after it. The look's mark of the source's manifests and, for a copied snapshot its source cannot read,
+   * the check of it in the vault it was copied into start no read after the deadline less DAMAGE_MAPPING_MARGIN_MS (a
+   * check cut there leaves that snapshot unrepaired with `otherCopy: 'unverified'`). It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
    * COPY_BACK_RESERVE_MS (so a cut run still has REPAIR_BUDGET_MS for them, corrupt objects of its slice first): an
    * object not started is `unrepaired` with `goodCopy` if this run verified the other copy, otherwise with `otherCopy:
    * 'unverified'`, and
@@ -148,6 +150,11 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   let findingsLeft = scrubFindingLimit(memoryMb, listed);
   const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingsLeft: () => findingsLeft });
   const { findings, superseded, heldBack, heldBackSnapshots, healEach } = repairs;
+  // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
+  // seen again for a cycle, where a missing one is found again by every run from the listings. Before the record reads
+  // and the missing set's work-out too: that reads every snapshot and index object of a vault lacking anything, which on
+  // a large vault took the whole repair budget and left the corrupt pack just read unrepaired as the cursor moved on
+  // (review rLL).
   await healEach('corrupt');
 
   // Whether the snapshots each vault lacks were discarded by their backup, asked after the slices were read, well after

@@ -62,11 +62,11 @@ export type ScrubWorkflowProps = {
 };
 
 /** What opening a vault and reading every scrubbed object reads (docs/FORMAT.md §1): config, key objects, packs, indexes, manifests, snapshots. */
-// prune/running/*: a repair that copied a snapshot in reads the vault's prune leases to wait for a running prune (scrub-vaults.ts).
+// prune/running/*: a repair that copied a snapshot in reads the vault's prune leases to wait for a running prune (lambdas/replication/look-after-copy.ts).
 // prune/condemned/*: the tombstones that name damaged index objects a repair superseded, which the scrub notes rather than fail on.
 const VAULT_READ_KEYS = ['config', 'keys/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/running/*', 'prune/condemned/*'];
 /**
- * What a repair writes (lambdas/replication/scrub-vaults.ts, heal → copyVaultObject): an object a vault lacks or
+ * What a repair writes (lambdas/replication/scrub-repairs.ts, heal → copyVaultObject): an object a vault lacks or
  * holds damaged, copied from the other vault once that copy verifies — exactly the keys the scrub checks
  * (vault/checker/object-check.ts, isScrubbedObjectKey), each for a reason of its own:
  * - `config`: a vault that lost it opens no more (repaired first);

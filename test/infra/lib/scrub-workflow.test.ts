@@ -143,7 +143,7 @@ it('grants exactly: read and list both vaults, write only what replication write
     primary: resources.flatMap((r) => (r.includes(`"${vault}","Arn"]},"/`) ? [r.slice(r.indexOf('"/') + 2, r.lastIndexOf('"'))] : [])).sort(),
     dr: resources.flatMap((r) => (r.includes(`:s3:::${DR_VAULT}/`) ? [r.slice(r.indexOf(`${DR_VAULT}/`) + DR_VAULT.length + 1, r.lastIndexOf('"'))] : [])).sort(),
   });
-  // prune/running/*: the leases a repair that copied a snapshot in waits on; prune/condemned/*: the tombstones naming superseded index objects (scrub-vaults.ts).
+  // prune/running/*: the leases a repair that copied a snapshot in waits on (look-after-copy.ts); prune/condemned/*: the tombstones naming superseded index objects (scrub-vaults.ts).
   const read = ['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'prune/condemned/*', 'prune/running/*', 'snapshots/*'];
   const written = ['config', 'data/*', 'index/*', 'manifest/*', 'snapshots/*'];
   expect(grants.get('s3:GetObject')).toHaveLength(16);

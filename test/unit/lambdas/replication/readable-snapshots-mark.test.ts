@@ -12,7 +12,7 @@ import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
 import { snapshotsReachingUnreadable } from '../../../../vault/prune/unreadable-manifests';
 import { MARK_SNAPSHOTS_AT_ONCE } from '../../../../vault/prune/mark-concurrency';
 
-/** The scrub's check of which snapshots another vault can mark (lookFits in scrub-vaults.ts), on an in-memory vault. */
+/** The scrub's check of which snapshots another vault can mark (lookFits in look-after-copy.ts), on an in-memory vault. */
 
 const FAST_SCRYPT = { N: 1024, r: 8, p: 1 };
 const SOURCE = { kind: 's3', id: 'assets', bucket: 'prod-assets', prefix: '' } as const;

@@ -413,6 +413,25 @@ it('a DAMAGED message says the backups of lost objects were not worked out when 
   expect(message(report)).not.toContain('not worked out');
 });
 
+// Review r57C of 520736c8: a lost snapshot object (copied in, its manifest unreadable in both vaults) is no longer missing,
+// so no later scrub names its backup, and the message promised that `lifeboat scrub --fraction 1` would.
+it('a DAMAGED message cut while mapping lost snapshot objects names the snapshots to find in the catalog, not a later scrub', () => {
+  const snapshot = `snapshots/${'4'.repeat(64)}`;
+  const pack = `data/${'5'.repeat(64)}`;
+  const lostIn = (key: string): ScrubFinding => ({ vault: 'dr', key, problem: 'missing', detail: 'x', outcome: 'unrepaired', reason: 'copied from the primary vault, but …' });
+  const report = (keys: readonly string[]): ScrubReport => ({
+    scope: 'both', fraction: 1, repair: true, cursor: { cycle: 1, after: null }, nextCursor: { cycle: 2, after: null }, cycleComplete: true, objects: 20, read: { primary: 20, dr: 20 },
+    findings: keys.map(lostIn), damage: keys.map((key) => ({ key, vaults: ['dr'], affects: [] })), backupsNotWorkedOut: true, ok: false,
+  });
+  const message = (r: ScrubReport): string => damageMessage(r, scrubRunSummary(r, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
+  const onlySnapshot = message(report([snapshot]));
+  expect(onlySnapshot).toContain(`the backups they hit were not worked out by the deadline, and no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${'4'.repeat(64)}.`);
+  expect(onlySnapshot).not.toContain('--fraction 1` names them');
+  expect(message(report([pack, snapshot]))).toContain(
+    `the backups they hit were not worked out by the deadline: for the other objects \`lifeboat scrub --fraction 1\` names them; no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${'4'.repeat(64)}.`,
+  );
+});
+
 it('leaves out of the DR vault a snapshot its catalog marks forgotten: a clean run, nothing copied back', async () => {
   const key = `snapshots/${pair.snapshot.id}`;
   await pair.dr.store.delete(key);
