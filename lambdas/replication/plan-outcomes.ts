@@ -29,7 +29,9 @@ export async function planOutcomeOf(catalog: PlanListings, plan: string): Promis
 /**
  * Memory one id kept in a PlanOutcome takes beside its characters (one byte each: ids are ASCII): the string's header
  * and its slot in the Set. Measured on 2026-12-07 (heap after a collection, 1 and 3 million ids of 30 and 64
- * characters in Sets of 20,000, as JSON gives them): 49–51 bytes. Counted 64, room for a Set just grown.
+ * characters in Sets of 20,000, as JSON gives them): 49–51 bytes; in a Set just grown (16,385 ids, the worst case) ~56
+ * plus the characters rounded up to 8, so up to 63 (review r57E). Counted 64: about a byte of margin there. A kept
+ * plan's own cost (two Sets, its outcome, a Map entry: ~250 bytes) is not counted: plans come from the config, a few.
  */
 export const PLAN_OUTCOME_BYTES_PER_ID = 64;
 
