@@ -12,6 +12,7 @@ import { bucketLifecycleMiddleware, BucketLifecycleState } from './bucket-lifecy
 import { cacheBucketLookups } from './cached-bucket-lookups';
 import { confineObjectKeys } from './confined-object-keys';
 import { dataDirLayout } from './cloud-state';
+import { measureDynaliteItemsInBytes } from './dynamodb-item-size';
 import { conditionalGetMiddleware } from './conditional-get';
 import { copyMovesLastModified } from './copy-last-modified';
 import { conditionalPutMiddleware } from './conditional-put';
@@ -201,6 +202,8 @@ function createS3rver(directory: string, state: S3rverState, port: number, repli
 }
 
 function createDynalite(path: string, region: string, account: string): Server {
+  // AWS's 400 KB item limit counts UTF-8 bytes; dynalite's counts UTF-16 units.
+  measureDynaliteItemsInBytes();
   // dynalite reads the region and account for its table ARNs from the environment when the store is created.
   const saved = { region: process.env.AWS_REGION, account: process.env.AWS_ACCOUNT_ID };
   process.env.AWS_REGION = region;

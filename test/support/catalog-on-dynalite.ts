@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { createCatalogShapedTable } from '../../local/cloud';
+import { measureDynaliteItemsInBytes } from '../../local/cloud/dynamodb-item-size';
 
 /**
  * The real BackupCatalog over a catalog-shaped table of an in-memory dynalite in the test's own process, on
@@ -12,6 +13,8 @@ import { createCatalogShapedTable } from '../../local/cloud';
  * the client and the server.
  */
 export async function catalogOnDynalite(): Promise<{ catalog: BackupCatalog; documents: DynamoDBDocumentClient; close: () => Promise<void> }> {
+  // The 400 KB item limit in UTF-8 bytes, as the local cloud's dynalite measures it.
+  measureDynaliteItemsInBytes();
   const server = dynalite({ createTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;

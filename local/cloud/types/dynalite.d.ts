@@ -18,3 +18,13 @@ declare module 'dynalite' {
   function dynalite(options?: DynaliteOptions): Server;
   export = dynalite;
 }
+
+/** dynalite's store module: its exported itemSize is what its item-size limits call (dynamodb-item-size.ts). */
+declare module 'dynalite/db' {
+  type AttributeValues = Record<string, unknown>;
+  const db: {
+    /** Plain call (no compress/addMetaSize): the item-size limit's measure; with them, its capacity accounting. */
+    itemSize(item: AttributeValues, compress?: boolean, addMetaSize?: boolean, rangeKey?: string): number;
+  };
+  export = db;
+}

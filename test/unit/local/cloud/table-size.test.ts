@@ -1,3 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { createActiveTable } from '../../../../local/cloud';
+import { RegionServers } from '../../../../local/cloud/region-servers';
 import { itemSizeBytes, measureTable } from '../../../../local/cloud/table-size';
 
 /** The local cloud's table sizes follow AWS's documented item-size rules ("Item sizes and formats"). */
@@ -36,5 +42,57 @@ describe('measureTable', () => {
     });
     expect(starts).toEqual([undefined, { pk: { S: 'bb' } }]);
     expect(size).toEqual({ itemCount: 3, sizeBytes: 3 * 2 + 6 });
+  });
+});
+
+/**
+ * A local cloud region refuses an item over 400 KB (409,600 bytes) as AWS does, by its UTF-8 bytes
+ * (local/cloud/dynamodb-item-size.ts): dynalite alone counted UTF-16 units and stored a CJK item three
+ * times that size.
+ */
+describe('the DynamoDB item size limit of a local cloud region', () => {
+  const REGION = 'us-east-1';
+  const TABLE = 'items';
+  const CJK = '漢'; // 3 bytes of UTF-8, 1 UTF-16 unit
+  const tooLarge = { name: 'ValidationException', message: 'Item size has exceeded the maximum allowed size' };
+  let dataDir: string;
+  let region: RegionServers;
+  let client: DynamoDBClient;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'lifeboat-item-size-'));
+    region = await RegionServers.start({ dataDir, region: REGION, account: '000000000000' });
+    client = new DynamoDBClient({ region: REGION, endpoint: region.endpoints.dynamodb, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+    await createActiveTable(client, {
+      TableName: TABLE,
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await region.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const put = (pk: string, text: string): Promise<unknown> => client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: pk }, text: { S: text } } }));
+
+  it('refuses a PutItem or BatchWriteItem of 150,000 CJK characters (450,000 bytes) and stores 120,000 ASCII ones with a little CJK', async () => {
+    await expect(put('cjk', CJK.repeat(150_000))).rejects.toMatchObject(tooLarge);
+    const batch = client.send(new BatchWriteItemCommand({ RequestItems: { [TABLE]: [{ PutRequest: { Item: { pk: { S: 'cjk' }, text: { S: CJK.repeat(150_000) } } } }] } }));
+    await expect(batch).rejects.toMatchObject(tooLarge);
+    const fits = 'a'.repeat(120_000) + CJK.repeat(1_000);
+    expect(itemSizeBytes({ pk: { S: 'ascii' }, text: { S: fits } })).toBeLessThan(409_600);
+    await expect(put('ascii', fits)).resolves.toBeDefined();
+  });
+
+  it('refuses an UpdateItem whose item after the update is over 400 KB in UTF-8', async () => {
+    await put('grown', CJK.repeat(100_000));
+    const grow = client.send(
+      new UpdateItemCommand({ TableName: TABLE, Key: { pk: { S: 'grown' } }, UpdateExpression: 'SET more = :more', ExpressionAttributeValues: { ':more': { S: CJK.repeat(40_000) } } }),
+    );
+    await expect(grow).rejects.toMatchObject({ name: 'ValidationException', message: 'Item size to update has exceeded the maximum allowed size' });
   });
 });
