@@ -8,6 +8,7 @@ import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { hasSortedKey } from './sorted-keys';
 import { lookFits, lookHeldBackReason } from './look-after-copy';
 import { type NeedsCut } from './vault-needs-work-out';
+import { type FindingBudget } from './finding-budget';
 import { type ScrubFinding, type ScrubSupersededObject } from './scrub-report';
 import { otherSide } from './other-side';
 
@@ -42,7 +43,7 @@ export type RepairScope = {
   readonly repairsUntil: number | undefined;
   readonly memoryMb: number | undefined;
   /** The findings the memory the listings left still holds (scrubFindingLimit), as the run spends it. */
-  readonly findingsLeft: () => number;
+  readonly findingBudget: Pick<FindingBudget, 'left'>;
 };
 
 /** The repairs of one scrub run, and what they found. */
@@ -67,7 +68,7 @@ export type ScrubRepairs = {
  * worked out, and the look after its copy fits (lookFits).
  */
 export function scrubRepairs(scope: RepairScope): ScrubRepairs {
-  const { vaults, repair, check, concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingsLeft } = scope;
+  const { vaults, repair, check, concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget } = scope;
   const verifiesIn = async (side: VaultSide, key: string): Promise<CopyCheck> => {
     const known = checked.get(side)?.get(key);
     if (known) {
@@ -182,9 +183,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
   const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
   const lookMemory = (side: VaultSide): LookMemory | undefined => {
     if (memoryMb === undefined) return undefined;
-    const blobLimit = scrubNeedsBlobLimit(memoryMb, findingsLeft());
+    const blobLimit = scrubNeedsBlobLimit(memoryMb, findingBudget.left());
     const ids = bad.filter((b) => b.vault === side && b.key.startsWith(SNAPSHOTS_PREFIX)).length;
-    return { blobLimit, keyLimit: scrubLookKeyLimit(memoryMb, findingsLeft()), tooLarge: () => new ScrubNeedsTooLargeError((vaults[side] as Vault).location, ids, blobLimit, memoryMb) };
+    return { blobLimit, keyLimit: scrubLookKeyLimit(memoryMb, findingBudget.left()), tooLarge: () => new ScrubNeedsTooLargeError((vaults[side] as Vault).location, ids, blobLimit, memoryMb) };
   };
   // Before a snapshot object is copied into a vault (missing or corrupt there), whether the look at what it needs there
   // (lookAfterPrunes) fits the function's memory, per vault and problem (the snapshots copied together): copied first,

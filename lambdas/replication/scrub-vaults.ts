@@ -1,17 +1,16 @@
-import { cutScrubSlice, INDEX_PREFIX, idFromKey, isS3AccessDenied, listScrubbedObjects, mapBounded, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, CONFIG_KEY, supersedingTombstones } from '../../vault';
+import { cutScrubSlice, INDEX_PREFIX, idFromKey, isS3AccessDenied, listScrubbedObjects, mapBounded, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, supersedingTombstones } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { type DiscardedSnapshots } from './discarded-snapshots';
 import { ScrubVaultUnavailableError } from './replication-errors';
-import { readsUntilVault } from './reads-until-vault';
-import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubNeedsBlobLimit } from './scrub-listing-memory';
-import { hasSortedKey, sortedDifference, sortedUnion } from './sorted-keys';
+import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb } from './scrub-listing-memory';
+import { hasSortedKey, sortedUnion } from './sorted-keys';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
-import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, DISCARDED_READS_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from './scrub-time-reserves';
+import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from './scrub-time-reserves';
 import { type Bad, scrubRepairs, type ScrubRepairs } from './scrub-repairs';
-import { lackedSnapshotRecords, lackedSnapshotsOfEach } from './lacked-snapshot-records';
-import { heldBackReason, type NeedsCut, objectsVaultNeedsWithin, readAfterWorkOutReason } from './vault-needs-work-out';
+import { FindingBudget } from './finding-budget';
+import { workOutMissingObjects } from './missing-objects-work-out';
 import { type CopyBack, lookAfterPrunes } from './look-after-copy';
 import { readabilityInTarget } from './copied-snapshot-readability';
 import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
@@ -118,16 +117,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const checked = new Map<VaultSide, Map<string, ScrubObjectResult>>();
   const read: Partial<Record<VaultSide, number>> = {};
   const notRead: NonNullable<ScrubReport['notRead']> = {};
-  const notNeeded: NonNullable<ScrubReport['notNeeded']> = {};
-  const notWorkedOut: NonNullable<ScrubReport['notWorkedOut']> = {};
-  const notWorkedOutKeys: NonNullable<ScrubReport['notWorkedOutKeys']> = {};
-  const notWorkedOutCause: NonNullable<ScrubReport['notWorkedOutCause']> = {};
-  const discarded: NonNullable<ScrubReport['discardedSnapshots']> = {};
-  const snapshotsNotWorkedOut: NonNullable<ScrubReport['snapshotsNotWorkedOut']> = {};
   const bad: Bad[] = [];
-  // Per vault, the snapshots it lacks that the other holds and its retention did not forget: their records are read
-  // (discardedSnapshotsInEach), the vaults' reads alternating (those a work-out needs first, up to the repair cutoff).
-  const lackedSnapshotsOf = lackedSnapshotsOfEach(sides, listingOf, options.forgotten);
   for (const [index, side] of sides.entries()) {
     const vault = vaults[side] as Vault;
     const results = inStep.results[index] ?? [];
@@ -147,9 +137,9 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const repairsUntil = options.deadline !== undefined ? options.deadline - COPY_BACK_RESERVE_MS : undefined;
   // Each missing object is a finding held to the end of the run, counted against the memory the listings left
   // (scrubFindingLimit); the looks at what copied snapshots need (lookAfterPrunes) get what the findings leave.
-  let findingsLeft = scrubFindingLimit(memoryMb, listed);
-  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingsLeft: () => findingsLeft });
-  const { findings, superseded, heldBack, heldBackSnapshots, healEach } = repairs;
+  const budget = new FindingBudget(scrubFindingLimit(memoryMb, listed));
+  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget });
+  const { findings, superseded, healEach } = repairs;
   // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
   // seen again for a cycle, where a missing one is found again by every run from the listings. Before the record reads
   // and the missing set's work-out too: that reads every snapshot and index object of a vault lacking anything, which on
@@ -157,114 +147,25 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // (review rLL).
   await healEach('corrupt');
 
-  // Whether the snapshots each vault lacks were discarded by their backup, asked after the slices were read, well after
-  // the listings: a snapshot a failed run's cleanup deleted since they were taken has its FAILED record (marked first) in
-  // the catalog's byPlan index by now. The vaults' reads are pooled, alternating: read one vault after the other, the
-  // first's took all the time and the other's went unread (review rN F1), and with an even share each, what the second
-  // left unused was lost to the first (review rQ F2). A vault lacking data/, index/ or manifest/ objects has its
-  // work-out, which needs its own records read, first: in turn, each such vault with records to read reads them up to
-  // its even share of the time left to the repair cutoff (among those vaults still to go), then its work-out runs at
-  // once; then the rest of every vault's records, pooled, up to DISCARDED_READS_MARGIN_MS. A snapshot these later reads
-  // find missing in a vault whose work-out ran is not copied, whether or not the cutoff has passed: what it references
-  // was not worked out (readAfterWorkOutReason); elsewhere it is copied before the cutoff as ever. All read before the work-outs, a vault lacking many snapshots took the time to the
-  // cutoff from the other's work-out, which then started no read: its missing pack was not worked out, a CLEAN run every
-  // run (review rT F-1); so too when only the records of vaults needing a work-out were pooled first, as a DR vault
-  // behind on replication lacks its snapshots' objects too (review rV F1). A snapshot whose record was not read is not
-  // worked out (snapshotsNotWorkedOut), neither missing nor copied.
-  const lackedOf = new Map<VaultSide, readonly string[]>();
-  for (const side of sides) {
-    const forgotten = options.forgotten?.[side];
-    const wasForgotten = (key: string): boolean => forgotten !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && forgotten.has(key.slice(SNAPSHOTS_PREFIX.length));
-    lackedOf.set(side, sortedDifference(listingOf(otherSide(side)), listingOf(side)).filter((key) => !wasForgotten(key)));
-  }
-  const referencedOf = (side: VaultSide): readonly string[] => (lackedOf.get(side) ?? []).filter((key) => key !== CONFIG_KEY && !key.startsWith(SNAPSHOTS_PREFIX));
-  const records = lackedSnapshotRecords({ sides, vaults, lackedSnapshotsOf, lackedOf, discardedSnapshots: options.discardedSnapshots, cursor: options.cursor, inScope, now });
-  const { askingSides, foundOf, readRecords, lacksOf } = records;
-  const workingOut = sides.filter((side) => referencedOf(side).length > 0);
-  // Only the vaults with records of their own to read before their work-out share that time: one with none left its
-  // share unused, and the records of the others went to the pool instead (review rX F2).
-  const readingFirst = workingOut.filter((side) => askingSides.includes(side));
-  /** When `side`'s own records read before its work-out stop: its even share of the time left to the repair cutoff. */
-  const ownReadsUntil = (side: VaultSide): number | undefined => {
-    if (repairsUntil === undefined) return undefined;
-    const start = now();
-    return start + Math.max(0, repairsUntil - start) / readingFirst.slice(readingFirst.indexOf(side)).length;
-  };
-
-  // What each vault lacks that the other holds, from the full listings whatever the slice (findingsLeft).
-  type Needs = { readonly keys: ReadonlySet<string>; readonly cut?: NeedsCut; readonly unknown?: string };
-  const needsOf = new Map<VaultSide, Needs>();
-  const lackedAtWorkOut = new Map<VaultSide, number>();
-  // The snapshot objects each vault's work-out was given as missing: one found missing only later was not among them.
-  const workedOutSnapshots = new Map<VaultSide, ReadonlySet<string>>();
-  for (const side of sides) {
-    if (readingFirst.includes(side)) await readRecords([side], ownReadsUntil(side));
-    const vault = vaults[side] as Vault;
-    const lacks = lacksOf(side);
-    const missingSnapshots = lacks.filter((key) => key.startsWith(SNAPSHOTS_PREFIX));
-    if (referencedOf(side).length > 0) workedOutSnapshots.set(side, new Set(missingSnapshots));
-    const referenced = referencedOf(side);
-    // Only when the vault lacks some data/, index/ or manifest/ object: then its snapshots' references decide. Its reads
-    // stop at the repair cutoff: after the corrupt repairs it may start there, and past it no repair of what it finds
-    // starts anyway, while its reads (every snapshot, manifest and index object) would eat the reserve (review rN F1).
-    // A config or snapshot object it lacks is always a finding. Data/, index/ and manifest/ objects too many to hold a
-    // finding of each are not worked out either, as when the deadline cuts the work-out: counted, for a run that can. So
-    // too when the work-out itself outgrows what the listings and findings leave (scrubNeedsBlobLimit), where it would
-    // have run the function out of memory (review rE F1).
-    const holderVault = vaults[otherSide(side)] as Vault;
-    findingsLeft -= lacks.length - referenced.length;
-    lackedAtWorkOut.set(side, lacks.length);
-    const until = (v: Vault): Vault => (repairsUntil !== undefined ? readsUntilVault(v, repairsUntil, now) : v);
-    const needs: Needs =
-      referenced.length === 0
-        ? { keys: new Set<string>() }
-        : referenced.length > findingsLeft
-          ? { keys: new Set<string>(), cut: 'memory' as const }
-          : await objectsVaultNeedsWithin(until(vault), until(holderVault), listingOf(side), referenced, missingSnapshots, {
-              memoryMb,
-              blobLimit: scrubNeedsBlobLimit(memoryMb, findingsLeft - referenced.length),
-            });
-    findingsLeft -= needs.keys.size;
-    needsOf.set(side, needs);
-  }
-  // The rest of the records, of every vault: a snapshot found missing here is a finding. These reads may end before the
-  // repair cutoff, but in a vault whose work-out already ran such a snapshot is held back (readAfterWorkOutReason): the
-  // objects it references were not worked out, and copied it was visible before them (review rX F1).
-  await readRecords(askingSides, options.deadline !== undefined ? options.deadline - DISCARDED_READS_MARGIN_MS : undefined);
-
-  for (const side of sides) {
-    const vault = vaults[side] as Vault;
-    const lackedSnapshots = lackedSnapshotsOf.get(side) ?? [];
-    const found = foundOf.get(side);
-    const failed = found?.discarded ?? new Set<string>();
-    const notLookedUp = found?.notRead ?? new Set<string>();
-    if (failed.size > 0) discarded[side] = lackedSnapshots.filter((id) => failed.has(id));
-    if (notLookedUp.size > 0) snapshotsNotWorkedOut[side] = lackedSnapshots.filter((id) => notLookedUp.has(id)).sort();
-    const lacks = lacksOf(side);
-    const referenced = referencedOf(side);
-    findingsLeft -= lacks.length - (lackedAtWorkOut.get(side) ?? 0);
-    const needs = needsOf.get(side) ?? { keys: new Set<string>() };
-    const unknown = needs.unknown !== undefined ? `; which of them this vault's snapshots need could not be told (${needs.unknown}), so every one is counted` : '';
-    let left = 0;
-    const workedOut = workedOutSnapshots.get(side);
-    for (const key of lacks) {
-      const always = key === CONFIG_KEY || key.startsWith(SNAPSHOTS_PREFIX);
-      if (always || needs.keys.has(key)) bad.push({ vault: side, key, problem: 'missing', detail: `${vault.location} lacks ${key}, which the ${otherSide(side)} vault holds${unknown}` });
-      else if (needs.cut === undefined) left++;
-      if (workedOut !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && !workedOut.has(key)) {
-        const held = heldBackSnapshots.get(side) ?? new Map<string, string>();
-        held.set(key, readAfterWorkOutReason(side));
-        heldBackSnapshots.set(side, held);
-      }
-    }
-    if (left > 0) notNeeded[side] = left;
-    if (needs.cut !== undefined) {
-      notWorkedOut[side] = referenced.length;
-      notWorkedOutKeys[side] = [...referenced].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-      notWorkedOutCause[side] = needs.cut;
-      heldBack.set(side, heldBackReason(side, needs.cut));
-    }
-  }
+  // What each vault lacks that the other holds and is missing there, added to `bad` (the lacked snapshots' records
+  // read, the work-out of what the vault needs), spending the findings' budget before the looks get what it leaves.
+  const workOut = await workOutMissingObjects({
+    sides,
+    vaults,
+    listingOf,
+    inScope,
+    cursor: options.cursor,
+    forgotten: options.forgotten,
+    discardedSnapshots: options.discardedSnapshots,
+    deadline: options.deadline,
+    repairsUntil,
+    now,
+    memoryMb,
+    budget,
+    bad,
+    repairs,
+  });
+  const { notNeeded, notWorkedOut, notWorkedOutKeys, notWorkedOutCause, discarded, snapshotsNotWorkedOut } = workOut;
   await healEach('missing');
 
   // Snapshot objects copied into a vault are checked again once no prune of it runs (lookAfterPrunes).
