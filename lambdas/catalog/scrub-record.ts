@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 const count = z.number().int().nonnegative();
 const notWorkedOutCauseSchema = z.enum(['deadline', 'memory']);
-/** What cut a scrub's work-out of which objects a vault lacking some needs (scrub-vaults.ts): the repair cutoff, or the function's memory. */
+/** What cut a scrub's work-out of which objects a vault lacking some needs (vault-needs-work-out.ts): the repair cutoff, or the function's memory. */
 export type NotWorkedOutCause = z.infer<typeof notWorkedOutCauseSchema>;
 const cursorSchema = z.object({ cycle: z.number().int().positive(), after: z.string().nullable() });
 
@@ -121,7 +121,7 @@ export const scrubRunRecordSchema = z.object({
   archivedNotRead: z.object({ primary: count.optional(), dr: count.optional() }).optional(),
   /**
    * Per vault, the data/, index/ and manifest/ objects it lacks (the other vault holds them) of which the deadline came
-   * before the run worked out which its snapshots need (scrub-vaults.ts, `notWorkedOut`): no finding, so without this
+   * before the run worked out which its snapshots need (missing-objects-work-out.ts, `notWorkedOut`): no finding, so without this
    * nothing in the record said the vault still lacks them (audit aU2-1); `lifeboat status` says so. Absent when none, and
    * in records written before it was kept. A CLI from before reads a record with it: z.object drops keys it does not know.
    */
@@ -134,7 +134,7 @@ export const scrubRunRecordSchema = z.object({
   notWorkedOutCause: z.object({ primary: notWorkedOutCauseSchema.optional(), dr: notWorkedOutCauseSchema.optional() }).optional(),
   /**
    * Per vault, the snapshots it lacks (the other vault holds them) whose record there the run had no time to read, so
-   * whether their backup discarded them was not worked out (scrub-vaults.ts, `snapshotsNotWorkedOut`): neither missing
+   * whether their backup discarded them was not worked out (missing-objects-work-out.ts, `snapshotsNotWorkedOut`): neither missing
    * nor a finding, so without this a snapshot really missing was in no record and the run CLEAN (review rN F2);
    * `lifeboat status` says so. Absent when none, and in records written before it was kept.
    */

@@ -89,7 +89,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
 }
 
 /**
- * Per vault, how many of the snapshots it lacks whose record this run did not read (scrub-vaults.ts,
+ * Per vault, how many of the snapshots it lacks whose record this run did not read (missing-objects-work-out.ts,
  * `snapshotsNotWorkedOut`) are not already outstanding: one an earlier run found missing is kept in `outstanding`
  * (outstandingAfter), where status shows it; counted here as well, status showed it twice (review rQ F3). The
  * `previous` record's listed objects only: one in its unlisted groups is counted here, as before. Absent when none.
@@ -235,7 +235,7 @@ function unlistedGroupsAfter(groups: readonly CountedGroup[], report: ScrubRepor
 
 /**
  * Whether every key in [first, last] is one the comparison counts missing whatever the work-out of what the vault needs
- * (scrub-vaults.ts): the config, or snapshots (no data/, index/ or manifest/ key sorts between two snapshot keys).
+ * (missing-objects-work-out.ts): the config, or snapshots (no data/, index/ or manifest/ key sorts between two snapshot keys).
  */
 function alwaysCounted(first: string | undefined, last: string | undefined): boolean {
   if (first === undefined || last === undefined) return false;
