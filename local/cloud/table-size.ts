@@ -64,8 +64,11 @@ function attributeValueBytes(value: unknown): number {
   }
 }
 
-/** A number is about one byte per two significant digits, plus one (AWS's documented approximation). */
+/**
+ * A number is about one byte per two significant digits, plus one (AWS's documented approximation);
+ * zero has no significant digit and is 1 byte, as the rule and dynalite give it.
+ */
 function numberBytes(text: string): number {
   const digits = text.replace(/^[-+]/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
-  return Math.ceil(Math.max(digits.length, 1) / 2) + 1;
+  return digits.length === 0 ? 1 : Math.ceil(digits.length / 2) + 1;
 }

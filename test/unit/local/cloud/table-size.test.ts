@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createActiveTable } from '../../../../local/cloud';
+import { itemUtf8Excess } from '../../../../local/cloud/dynamodb-item-size';
 import { RegionServers } from '../../../../local/cloud/region-servers';
 import { itemSizeBytes, measureTable } from '../../../../local/cloud/table-size';
 
@@ -16,6 +17,7 @@ describe('itemSizeBytes', () => {
   it('sizes numbers at one byte per two significant digits plus one, binary by its decoded bytes, booleans and nulls at one byte', () => {
     expect(itemSizeBytes({ n: { N: '12345' } })).toBe(1 + 4);
     expect(itemSizeBytes({ n: { N: '-0.00120' } })).toBe(1 + 2);
+    expect(itemSizeBytes({ z: { N: '0' }, y: { N: '-0.000' } })).toBe(2 + 2);
     expect(itemSizeBytes({ b: { B: Buffer.alloc(10, 7).toString('base64') } })).toBe(1 + 10);
     expect(itemSizeBytes({ t: { BOOL: true }, z: { NULL: true } })).toBe(2 + 2);
   });
@@ -86,6 +88,26 @@ describe('the DynamoDB item size limit of a local cloud region', () => {
     const fits = 'a'.repeat(120_000) + CJK.repeat(1_000);
     expect(itemSizeBytes({ pk: { S: 'ascii' }, text: { S: fits } })).toBeLessThan(409_600);
     await expect(put('ascii', fits)).resolves.toBeDefined();
+  });
+
+  it('counts what UTF-8 adds over UTF-16 units in strings, string sets, names and map keys, inside lists and maps too', () => {
+    expect(itemUtf8Excess({ pk: { S: 'ascii' }, n: { N: '12' } })).toBe(0);
+    expect(itemUtf8Excess({ 'é': { S: CJK }, s: { SS: ['é', CJK] } })).toBe(1 + 2 + 1 + 2);
+    expect(itemUtf8Excess({ l: { L: [{ M: { [CJK]: { S: '😀' }, k: { L: [{ S: 'é' }] } } }] } })).toBe(2 + 2 + 1);
+  });
+
+  /**
+   * Numbers keep dynalite's measure (sign, digit pairs, exponent): sized by AWS's rough rule (table-size.ts)
+   * instead, pure-ASCII items crossed the limit both ways (review r57J).
+   */
+  it('stores a list of 140,000 zeros (280,011 bytes as dynalite measures them)', async () => {
+    const zeros = client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'zeros' }, l: { L: Array.from({ length: 140_000 }, () => ({ N: '0' })) } } }));
+    await expect(zeros).resolves.toBeDefined();
+  });
+
+  it('refuses a number set of 70,000 negative decimals (459,614 bytes as dynalite measures them, 334,296 by the rough rule)', async () => {
+    const negatives = Array.from({ length: 70_000 }, (_, i) => `-${(i + 1) / 100_000 + 1}`);
+    await expect(client.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: 'negatives' }, ns: { NS: negatives } } }))).rejects.toMatchObject(tooLarge);
   });
 
   it('refuses an UpdateItem whose item after the update is over 400 KB in UTF-8', async () => {
