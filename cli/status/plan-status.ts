@@ -9,6 +9,7 @@ import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type PruneStatus } from './prune-status';
 import { secondsBetween } from './seconds-between';
+import { idFromKey, SNAPSHOTS_PREFIX } from '../../vault';
 
 /**
  * One plan's line of `lifeboat status`, computed from what the catalogs hold (no I/O here, so the
@@ -117,9 +118,11 @@ export type ScrubStatus =
        * `backupsNotWorkedOut`: a scheduled run's deadline cut the mapping): they may hit any backup of the environment's
        * vault, so every plan is ✗ until a scrub names them (review rS F1). `keys`: the first few, sorted; `vaults`: those a
        * scrub must read to name them all (the primary for every object outstanding there, the DR vault for the others).
-       * Absent when none.
+       * `snapshots`: of them, the lost snapshot objects (how many, the first few ids), whose backups no scrub names
+       * (lambdas/replication/lost-snapshots-in-catalog.ts): the catalog does (review r57I F1); absent when none. Absent
+       * when none.
        */
-      lostWithoutBackups?: { objects: number; keys: string[]; vaults: ('primary' | 'dr')[] };
+      lostWithoutBackups?: LostWithoutBackups;
       outstanding?: OutstandingScrubDamage;
       /**
        * The run's deadline came before it read its whole slice (scrub-record.ts, `cut`): shown, not judged, since the
@@ -280,8 +283,11 @@ const isLost = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.otherCop
 /** How many objects a row names of those lostWithoutBackups counts. */
 const LOST_KEYS_NAMED = 3;
 
+/** The lost objects whose backups no run worked out (ScrubStatus, `lostWithoutBackups`). */
+export type LostWithoutBackups = { objects: number; keys: string[]; vaults: ('primary' | 'dr')[]; snapshots?: { objects: number; ids: string[] } };
+
 /** The lost objects whose backups no run worked out (ScrubStatus, `lostWithoutBackups`); nothing when none. */
-function lostWithoutBackups(objects: readonly OutstandingScrubObject[]): { lostWithoutBackups?: { objects: number; keys: string[]; vaults: ('primary' | 'dr')[] } } {
+function lostWithoutBackups(objects: readonly OutstandingScrubObject[]): { lostWithoutBackups?: LostWithoutBackups } {
   // The mapping is the key's, not one vault's entry's: a scoped scrub (`--vault primary`) names the backups in its vault's
   // entry and carries the other vault's, flag and all; that key is worked out (review rT F1: every plan stayed ✗).
   const named = new Set(objects.filter((o) => o.backups.length > 0).map((o) => o.key));
@@ -290,7 +296,9 @@ function lostWithoutBackups(objects: readonly OutstandingScrubObject[]): { lostW
   const keys = [...new Set(unmapped.map((o) => o.key))].sort();
   const inPrimary = new Set(unmapped.filter((o) => o.vault === 'primary').map((o) => o.key));
   const vaults = [...(inPrimary.size > 0 ? ['primary' as const] : []), ...(keys.some((k) => !inPrimary.has(k)) ? ['dr' as const] : [])];
-  return { lostWithoutBackups: { objects: keys.length, keys: keys.slice(0, LOST_KEYS_NAMED), vaults } };
+  const snapshotIds = keys.flatMap((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? []);
+  const snapshots = snapshotIds.length > 0 ? { snapshots: { objects: snapshotIds.length, ids: snapshotIds.slice(0, LOST_KEYS_NAMED) } } : {};
+  return { lostWithoutBackups: { objects: keys.length, keys: keys.slice(0, LOST_KEYS_NAMED), vaults, ...snapshots } };
 }
 
 function lastBackupStatus(input: PlanStatusInput, judged: readonly BackupRecord[], last: BackupRecord | undefined): LastBackupStatus {

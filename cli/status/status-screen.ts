@@ -11,6 +11,7 @@ import { type PruneStatus } from './prune-status';
 import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-timeout';
 import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, UNVERIFIED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
+import { lostSnapshotsInCatalog } from '../../lambdas/replication/lost-snapshots-in-catalog';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -243,7 +244,8 @@ function scrubReasons(row: PlanStatus): string[] {
 
 /**
  * Objects with no good copy whose backups the scrub's deadline left not worked out (plan-status.ts, ScrubStatus): they
- * may hit any backup of the vault, so every plan is ✗ until a scrub without a deadline names them (review rS F1).
+ * may hit any backup of the vault, so every plan is ✗ (review rS F1). A scrub without a deadline names them, but not
+ * those of lost snapshot objects: no scrub finds those again, so the line sends the user to the catalog (review r57I F1).
  */
 function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   const s = row.scrub;
@@ -251,9 +253,12 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   if (!l) return [];
   const named = `${l.keys.join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
   // Both vaults, no `--vault`: a lost object has an entry in each, and a scrub of one carries the other's (review rT F1).
+  const scrub = `run \`lifeboat scrub --fraction 1${flags ? ` ${flags}` : ''}\` from a machine (no deadline), which names them`;
+  const inCatalog = l.snapshots ? lostSnapshotsInCatalog(l.snapshots.ids, l.snapshots.objects) : undefined;
+  const advice = inCatalog === undefined ? scrub : l.snapshots?.objects === l.objects ? inCatalog : `for the other objects ${scrub}; ${inCatalog}`;
   return [
     `${l.objects} object(s) with no good copy in either vault (${named}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; ` +
-      `run \`lifeboat scrub --fraction 1${flags ? ` ${flags}` : ''}\` from a machine (no deadline), which names them (docs/RUNBOOKS.md, "Scrub")`,
+      `${advice} (docs/RUNBOOKS.md, "Scrub")`,
   ];
 }
 

@@ -6,7 +6,7 @@ import { environmentAlarmNames } from '../../../cli/status/environment-alarm-nam
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
-import { type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
+import { type OutstandingScrubObject, type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
 import { environmentStatus, type EnvironmentStatus } from '../../../cli/status/environment-status';
 import { localNextRun, type NextRun } from '../../../cli/status/next-run';
 import { planStatus, type PlanStatus } from '../../../cli/status/plan-status';
@@ -291,6 +291,30 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     const scoped: ScrubRunRecord = { ...cutLost, outstanding: { objects: [{ ...lost, vault: 'dr' }, { ...mapped, backups: ['20250101T060000Z-00000001'] }], notListed: 0 } };
     expect(row([b], [], scoped)).toMatchObject({ withinObjectives: true });
     expect(reasonsNotWithin(row([b], [], scoped))).toEqual([]);
+  });
+
+  // Review r57I F1: a lost snapshot object is copied in and never found again, so no scrub names its backups; status told
+  // the user to run one that would.
+  it('a lost snapshot object whose backups a cut run did not work out: every plan ✗ sending the user to the catalog, not to a scrub', async () => {
+    const snapshotIds = ['4', '5', '6', '7'].map((c) => c.repeat(64));
+    const lost = (key: string): OutstandingScrubObject => ({ ...clean.outstanding!.objects[0]!, vault: 'dr', key, problem: 'missing', backups: [], backupsNotWorkedOut: true });
+    const cutLost = (keys: string[]): ScrubRunRecord => ({ ...clean, outcome: 'DAMAGED', cut: true, outstanding: { objects: keys.map(lost), notListed: 0 } });
+    const snapshot = `snapshots/${snapshotIds[0]!}`;
+    expect(row([b], [], cutLost([snapshot]))).toMatchObject({ withinObjectives: false, scrub: { lostWithoutBackups: { objects: 1, snapshots: { objects: 1, ids: [snapshotIds[0]] } } } });
+    const text = capturedCliIo();
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [b], latestScrub: async () => cutLost([snapshot]) }), now: () => NOW })).toBe(1);
+    const screen = text.out.join('\n').replace(/\n {4}/g, ' ');
+    expect(screen).toContain(
+      `✗ demo: 1 object(s) with no good copy in either vault (${snapshot}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${snapshotIds[0]!} (docs/RUNBOOKS.md, "Scrub")`,
+    );
+    expect(screen).not.toContain('which names them');
+    // With other objects: the scrub for those, the catalog for the snapshots, past the first few counted.
+    const mixed = reasonsNotWithin(row([b], [], cutLost(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)])), '--env dev');
+    expect(mixed).toEqual([
+      expect.stringContaining(
+        `any backup may hold data in them; for the other objects run \`lifeboat scrub --fraction 1 --env dev\` from a machine (no deadline), which names them; no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${snapshotIds.slice(0, 3).join(', ')} and 1 more (docs/RUNBOOKS.md, "Scrub")`,
+      ),
+    ]);
   });
 
   // Review rQ F3: an object counted as named when its backups list was non-empty at all, but a plan row lists only the

@@ -430,6 +430,13 @@ it('a DAMAGED message cut while mapping lost snapshot objects names the snapshot
   expect(message(report([pack, snapshot]))).toContain(
     `the backups they hit were not worked out by the deadline: for the other objects \`lifeboat scrub --fraction 1\` names them; no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${'4'.repeat(64)}.`,
   );
+  // No snapshot object: the scrub names them all, and the catalog is not mentioned (review r57I LOW).
+  const onlyData = message(report([pack]));
+  expect(onlyData).toContain('the backups they hit were not worked out by the deadline: `lifeboat scrub --fraction 1` names them.');
+  expect(onlyData).not.toContain('find in the catalog');
+  // Past KEYS_IN_MESSAGE (10) snapshots, the first ten are named and the rest counted.
+  const ids = Array.from({ length: 12 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
+  expect(message(report(ids.map((id) => `snapshots/${id}`)))).toContain(`find in the catalog the backup(s) whose sources list snapshot(s) ${ids.slice(0, 10).join(', ')} and 2 more.`);
 });
 
 it('leaves out of the DR vault a snapshot its catalog marks forgotten: a clean run, nothing copied back', async () => {
