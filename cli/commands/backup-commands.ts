@@ -211,6 +211,7 @@ async function drForgottenOf(access: EnvironmentAccess, records: readonly Backup
 const MIRROR_STATE: Record<SourceMirrorStatus['verdict'], string> = {
   equal: 'EQUAL',
   replicating: 'REPLICATING',
+  'not-compared-yet': 'WAITING',
   differences: 'DIFFERS',
   failed: 'FAILED',
   'not-checked': 'UNCHECKED',

@@ -21,13 +21,19 @@ import { secondsBetween } from './seconds-between';
  * failover's own comparison) says nothing of this source: not within, whatever it found.
  * A mirror not checked yet is shown and not judged,
  * as a plan without a drill is. A file-system mirror's check reads EFS's replication state (status
- * and time since the last sync), not its contents: it is judged on that.
+ * and time since the last sync) and, with a replica mounted, compares the primary region's samples of files: it is
+ * judged on that. Samples read after EFS's last sync are not compared yet, and the check keeps them for a later run
+ * (lambdas/mirror/file-samples-awaiting-sync.ts): while the oldest waits no longer than the plan's RPO the mirror is
+ * within (an hourly check normally compares them at its next run), past it not: EFS has synced nothing since, and
+ * the check cannot say what the replica holds.
  */
 export type MirrorVerdict =
   /** The last check compared its window and found source and mirror equal. */
   | 'equal'
   /** A file-system mirror whose EFS replication is enabled and has synced (contents are not compared). */
   | 'replicating'
+  /** A file-system mirror whose last check compared none of its samples: all were in flight (read after EFS's last sync: kept for a later run). */
+  | 'not-compared-yet'
   /** The last check found keys that differ (beyond the in-flight grace). */
   | 'differences'
   /** The last check failed without a differing key: a precondition is missing (its note says which). */
@@ -59,6 +65,8 @@ export type SourceMirrorStatus = {
   /** S3 and DynamoDB: how old the mirror's data may be now (mirror-choice.ts's rule); absent without a clean complete pass. */
   dataAgeSeconds?: number;
   note?: string;
+  /** File systems: when the oldest sample the check keeps for a later sync was taken (MirrorRecord.awaitingSync); absent when none waits. */
+  awaitingSyncSince?: string;
   /** The last attempt that could not reach the source's region, after `checkedAt`: the comparison shown is from before it. */
   unreachable?: { at: string; error: string };
   /** Twice the period of the mirror check's schedule; undefined for a one-time `at()` schedule (never stale). */
@@ -130,7 +138,17 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const cleanPassStartedAt = compared && !other ? vouchedCleanPass(check) : undefined;
   const dataAgeSeconds = cleanPassStartedAt === undefined ? undefined : mirrorDataAge(check, cleanPassStartedAt, now.getTime()).dataAgeSeconds;
   const lagOverRpo = other ? false : dataAgeSeconds !== undefined ? dataAgeSeconds > input.rpoSeconds : check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
-  const verdict: MirrorVerdict = check.passed ? (source.type === 'filesystem' && check.compared === 0 && check.inFlight === 0 ? 'replicating' : 'equal') : check.differences > 0 ? 'differences' : 'failed';
+  const awaitingSyncSince = check.awaitingSync?.[0]?.sampledAt;
+  // A file-system check that compared nothing says nothing of the contents: "equal" would be a claim it did not make (audit a57A-1).
+  const verdict: MirrorVerdict = check.passed
+    ? source.type === 'filesystem' && check.compared === 0
+      ? check.inFlight > 0
+        ? 'not-compared-yet'
+        : 'replicating'
+      : 'equal'
+    : check.differences > 0
+      ? 'differences'
+      : 'failed';
   const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;
 
   const reasons: string[] = [];
@@ -175,6 +193,13 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
       `${of}: no pass of the mirror check over the whole source has ended without a difference yet${passProgressText(check)}, so how old its data is is unknown and a failover restores from the DR vault: ${act}`,
     );
   }
+  const awaitingSeconds = awaitingSyncSince === undefined || other ? undefined : secondsBetween(awaitingSyncSince, now);
+  if (awaitingSeconds !== undefined && awaitingSeconds > input.rpoSeconds) {
+    reasons.push(
+      `${of}: its samples of ${awaitingSyncSince} are not compared yet, ${mirrorDuration(awaitingSeconds)} later, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
+        `EFS has completed no sync since they were read (lag ${check.lagSeconds === null ? 'unknown' : mirrorDuration(check.lagSeconds)}), so what the replica holds is unknown: see the EFS replication's status in the primary region`,
+    );
+  }
   if (lagOverRpo && dataAgeSeconds !== undefined && cleanPassStartedAt !== undefined) {
     reasons.push(
       `${of}: its data may be ${mirrorDuration(dataAgeSeconds)} old (its last clean pass over the whole source started ${cleanPassStartedAt}; lag included), beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
@@ -199,6 +224,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     ...(cleanPassStartedAt !== undefined ? { cleanPassStartedAt } : {}),
     ...(dataAgeSeconds !== undefined ? { dataAgeSeconds } : {}),
     ...(check.note !== undefined ? { note: check.note } : {}),
+    ...(awaitingSyncSince !== undefined ? { awaitingSyncSince } : {}),
     ...(unreachable ? { unreachable } : {}),
     ...(staleAfterSeconds !== undefined ? { staleAfterSeconds } : {}),
     stale,
@@ -215,6 +241,8 @@ export function mirrorVerdictText(m: SourceMirrorStatus): string {
       return `equal (${m.compared ?? 0} compared${m.inFlight ? `, ${m.inFlight} in flight` : ''})`;
     case 'replicating':
       return 'replicating (EFS; contents not compared)';
+    case 'not-compared-yet':
+      return `not compared yet (${m.inFlight ?? 0} in flight)`;
     case 'differences':
       return `${m.differences ?? 0} difference(s)`;
     case 'failed':

@@ -1,19 +1,26 @@
 import { lstat } from 'node:fs/promises';
 import { resolveInsideTarget, UnsafeEntryPathError } from '../../vault';
 import { sha256Of } from './file-mirror-sampler';
+import { type FileSample } from './file-sample';
+import { type AwaitingSyncWindow } from './file-samples-awaiting-sync';
 import { type FileSamplesRecord } from './file-mirror-samples';
 import { type MirrorDifference } from './mirror-record';
 
 export type FileMirrorComparison = {
   compared: number;
   differences: number;
-  /** Samples the replica cannot be judged on yet: taken after EFS's last sync, or changed at the source and replicated since. */
+  /** Samples the replica cannot be judged on: `awaitingSync`, and those changed at the source and replicated since. */
   inFlight: number;
+  /** Samples read after EFS's last sync: the replica may not hold what they show yet; a later run judges them (mirror-check.ts). */
+  awaitingSync: FileSample[];
   /** The first few differences, in sample order. */
   examples: MirrorDifference[];
 };
 
 const EXAMPLES = 5;
+
+/** The longest a sampling can read for: its function's timeout can be at most Lambda's 15 minutes. */
+const LONGEST_SAMPLING_MS = 15 * 60_000;
 
 /**
  * Compares the primary region's latest samples of a file-system source (file-mirror-samples.ts) with
@@ -21,26 +28,41 @@ const EXAMPLES = 5;
  * mount shows it). EFS replication is asynchronous; its last completed sync (`lastSyncMs`,
  * LastReplicatedTimestamp) means every change made before it is in the replica. So:
  *
- * - samples taken after the last sync are not judged yet (in flight);
+ * - samples read after the last sync are not judged yet: they await a later sync (`awaitingSync`), and the
+ *   check keeps them to judge on a later run rather than lose them with the window (audit a57A-1). A sample
+ *   may show its file as late as the sampler's `readUntil`, not only as of `sampledAt`: a file rewritten
+ *   during the sampling and read after a sync that came between would otherwise look older in the replica
+ *   (audit a57A-3). Samples of a sampler that did not record `readUntil` await a sync past their own mtime
+ *   when it falls within a sampling's longest run (a Lambda's 15 minutes) of `sampledAt`: a later mtime was
+ *   not written during the sampling (a clock or `touch` ahead) and would keep its sample waiting for ever;
  * - a replica file newer than its sample (a later mtime) was changed at the source after sampling and
- *   replicated: not judged either (in flight);
+ *   replicated: not judged, and not kept either (in flight): the sample no longer shows the source;
  * - otherwise the replica file must be a regular file with the sample's mtime, size and SHA-256; a
  *   missing file, another kind, an older mtime, another size or other content is a difference.
  *
  * Not told apart: a file deleted at the source between sampling and the last sync looks missing from
  * the mirror (docs/ARCHITECTURE.md, "Mirrors"); the next window samples it no more.
  */
-export async function compareFileMirror(record: FileSamplesRecord, replicaRoot: string, lastSyncMs: number | null): Promise<FileMirrorComparison> {
-  const result: FileMirrorComparison = { compared: 0, differences: 0, inFlight: 0, examples: [] };
+export async function compareFileMirror(
+  record: Pick<FileSamplesRecord, 'sampledAt' | 'readUntil' | 'samples'>,
+  replicaRoot: string,
+  lastSyncMs: number | null,
+): Promise<FileMirrorComparison> {
+  const result: FileMirrorComparison = { compared: 0, differences: 0, inFlight: 0, examples: [], awaitingSync: [] };
   const differ = (key: string, reason: string): void => {
     result.differences++;
     if (result.examples.length < EXAMPLES) result.examples.push({ key, reason });
   };
-  if (lastSyncMs === null || Date.parse(record.sampledAt) > lastSyncMs) {
-    result.inFlight = record.samples.length;
-    return result;
-  }
+  const sampledAt = Date.parse(record.sampledAt);
+  const readUntil = record.readUntil === undefined ? undefined : Date.parse(record.readUntil);
+  // Without the sampler's readUntil, a file's own mtime within the sampling's run says how late it may have been read.
+  const readBy = (sample: FileSample): number => readUntil ?? (sample.mtimeMs <= sampledAt + LONGEST_SAMPLING_MS ? Math.max(sampledAt, sample.mtimeMs) : sampledAt);
   for (const sample of record.samples) {
+    if (lastSyncMs === null || readBy(sample) > lastSyncMs) {
+      result.inFlight++;
+      result.awaitingSync.push(sample);
+      continue;
+    }
     let replica: string | Buffer;
     try {
       replica = resolveInsideTarget(replicaRoot, sample.path);
@@ -66,4 +88,24 @@ export async function compareFileMirror(record: FileSamplesRecord, replicaRoot: 
     else if ((await sha256Of(replica)) !== sample.sha256) differ(sample.path, 'content differs (SHA-256) with the same size and mtime');
   }
   return result;
+}
+
+/** The comparison of several samplings' windows, and those of their samples that still await a sync, by window. */
+export type FileWindowsComparison = Omit<FileMirrorComparison, 'awaitingSync'> & { awaitingSync: AwaitingSyncWindow[] };
+
+/**
+ * compareFileMirror over `windows` in order (the samples an earlier run kept, oldest first, then the latest sampling),
+ * the totals added and the examples the first few across them.
+ */
+export async function compareFileWindows(windows: readonly AwaitingSyncWindow[], replicaRoot: string, lastSyncMs: number | null): Promise<FileWindowsComparison> {
+  const total: FileWindowsComparison = { compared: 0, differences: 0, inFlight: 0, examples: [], awaitingSync: [] };
+  for (const window of windows) {
+    const one = await compareFileMirror(window, replicaRoot, lastSyncMs);
+    total.compared += one.compared;
+    total.differences += one.differences;
+    total.inFlight += one.inFlight;
+    total.examples.push(...one.examples.slice(0, EXAMPLES - total.examples.length));
+    if (one.awaitingSync.length > 0) total.awaitingSync.push({ ...window, samples: one.awaitingSync });
+  }
+  return total;
 }

@@ -3,7 +3,14 @@ import { createReadStream } from 'node:fs';
 import { walkTree, type WalkProblem } from '../../vault';
 import { type FileSample } from './file-mirror-samples';
 
-export type FileWindow = { samples: FileSample[]; cursor: string; skipped: number };
+export type FileWindow = {
+  samples: FileSample[];
+  cursor: string;
+  /** Files gone by the time they were read (deleted, or no longer a regular file): a live file system changes. */
+  skipped: number;
+  /** What could not be read (FileSamplesRecord.problem): the first path ('' for the root itself) with its error, and how many more; absent when all was read. */
+  problem?: { path: string; message: string; more: number };
+};
 
 /**
  * The samples of one window as UTF-8 JSON stay under this many bytes: they are one DynamoDB item, whose
@@ -15,6 +22,9 @@ export type FileWindow = { samples: FileSample[]; cursor: string; skipped: numbe
  */
 export const MAX_WINDOW_BYTES = 300_000;
 
+/** Node's message of a refused system call starts with its code: `EACCES: permission denied, scandir '…'`. */
+const REFUSED_IN_MESSAGE = /\bE(ACCES|PERM)\b/;
+
 /** EFS keeps mtimes to the nanosecond and replicates them; samples keep milliseconds, which both sides show alike. */
 const mtimeMsOf = (mtimeNs: bigint): number => Number(mtimeNs / 1_000_000n);
 
@@ -24,16 +34,28 @@ const mtimeMsOf = (mtimeNs: bigint): number => Number(mtimeNs / 1_000_000n);
  * (manifest) order, each with its size, mtime and SHA-256, read now. Subtrees wholly before `after`
  * are not listed, so a rotating window costs one pass over its own files, not over the file system.
  * `cursor` is the last path taken, or empty when the walk reached the end (the next window starts over).
- * A file that vanishes or cannot be read while sampled is counted in `skipped`, not failed: the source
- * is a live file system.
+ * A file that vanishes while sampled is counted in `skipped`, not failed: the source is a live file
+ * system. What cannot be read (the root itself, missing or refused; a directory or file under it that
+ * refuses the sampler) is the window's `problem`: an empty window of a directory that is not there must
+ * not read as an empty source (audit a57A-2). The other files are still sampled.
  */
 export async function sampleFileWindow(root: string, options: { after: string; samples: number; maxBytes?: number }): Promise<FileWindow> {
   const samples: FileSample[] = [];
   const maxBytes = options.maxBytes ?? MAX_WINDOW_BYTES;
   let bytes = 0;
   let skipped = 0;
-  const onProblem = (_problem: WalkProblem): void => {
-    skipped++;
+  const problems: Array<{ path: string; message: string }> = [];
+  const onProblem = (problem: WalkProblem): void => {
+    // The root's own problem, whatever it is, is the source's: its directory missing is the source missing. Under it, a
+    // path that refuses the sampler (the walk tells its errno in the message only) cannot be vouched for; one deleted or
+    // replaced while walked is the live file system changing, and the next pass meets it as it is then.
+    if (problem.rel === '.') problems.push({ path: '', message: problem.message });
+    else if (problem.reason === 'unreadable' && REFUSED_IN_MESSAGE.test(problem.message)) problems.push({ path: problem.rel, message: problem.message });
+    else skipped++;
+  };
+  const windowOf = (cursor: string): FileWindow => {
+    const first = problems[0];
+    return { samples, cursor, skipped, ...(first ? { problem: { ...first, more: problems.length - 1 } } : {}) };
   };
   for await (const entry of walkTree(root, { onProblem, ...(options.after ? { after: options.after } : {}) })) {
     if (entry.kind !== 'file') continue;
@@ -41,18 +63,19 @@ export async function sampleFileWindow(root: string, options: { after: string; s
     try {
       sample = { path: entry.rel, size: Number(entry.stat.size), mtimeMs: mtimeMsOf(entry.stat.mtimeNs), sha256: await sha256Of(entry.abs) };
     } catch (err) {
-      if (!isGone(err)) throw err;
-      skipped++;
+      if (isRefused(err)) problems.push({ path: entry.rel, message: `cannot read: ${(err as Error).message}` });
+      else if (isGone(err)) skipped++;
+      else throw err;
       continue;
     }
     // The window ends before a sample that would not fit the catalog item; the next window starts with it.
     // UTF-8 bytes, as DynamoDB counts: a CJK path is 3 bytes a character, which `.length` counts as 1.
     bytes += Buffer.byteLength(JSON.stringify(sample)) + 1;
-    if (bytes > maxBytes && samples.length > 0) return { samples, cursor: (samples[samples.length - 1] as FileSample).path, skipped };
+    if (bytes > maxBytes && samples.length > 0) return windowOf((samples[samples.length - 1] as FileSample).path);
     samples.push(sample);
-    if (samples.length >= options.samples) return { samples, cursor: entry.rel, skipped };
+    if (samples.length >= options.samples) return windowOf(entry.rel);
   }
-  return { samples, cursor: '', skipped };
+  return windowOf('');
 }
 
 export async function sha256Of(file: string | Buffer): Promise<string> {
@@ -61,7 +84,14 @@ export async function sha256Of(file: string | Buffer): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A file deleted, or replaced by a directory, between the walk's lstat and its read. */
 function isGone(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR';
+  return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR';
+}
+
+/** A file there that the sampler may not read: not gone, so the mirror cannot be vouched for on it. */
+function isRefused(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM';
 }

@@ -1,20 +1,11 @@
 import { z } from 'zod';
+import { fileSampleSchema } from './file-sample';
 import { mirrorPk } from './mirror-record';
+
+export { type FileSample, fileSampleSchema } from './file-sample';
 
 /** The sort key of a file-system source's latest samples, beside its `MIRROR` check record (same partition, same IAM leading key). */
 export const FILE_SAMPLES_SK = 'FILE-SAMPLES';
-
-/** One regular file of a mirrored file-system source as the sampler read it in the primary region. */
-export const fileSampleSchema = z.object({
-  /** The path under the source's directory, '/'-separated (vault/archiver/tree-walker.ts's manifest path). */
-  path: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  /** Modification time in milliseconds since the epoch (EFS replication carries it to the replica). */
-  mtimeMs: z.number(),
-  /** SHA-256 of the content, hex. */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-});
-export type FileSample = z.infer<typeof fileSampleSchema>;
 
 /**
  * `MIRROR#<source>` / `FILE-SAMPLES` in the DR catalog: the latest window of a mirrored file-system
@@ -27,11 +18,23 @@ export const fileSamplesRecordSchema = z.object({
   source: z.string().min(1),
   /** When the sampler started reading: every sample shows the file as it was at this time or later. */
   sampledAt: z.string().min(1),
+  /**
+   * When the sampler had read the window's last file: every sample shows its file as it was at some time between
+   * `sampledAt` and this, so a replica judged on it must have synced after this (file-mirror-comparison.ts). Absent in
+   * items of earlier samplers.
+   */
+  readUntil: z.string().min(1).optional(),
   samples: z.array(fileSampleSchema),
   /** The window's last path: the next sampling starts after it; empty when it reached the end (the next starts over). */
   cursor: z.string(),
-  /** Files the sampler met but could not read (vanished, unreadable) in this window. */
+  /** Files the sampler met but that were gone by the time it read them (deleted, or replaced by another kind) in this window. */
   skipped: z.number().int().nonnegative(),
+  /**
+   * What the sampler could not read: the source's directory itself (missing, refused), or a directory or file under
+   * it that refuses it (EACCES): the first such path with its error, and how many more. The check fails the source
+   * with it: a mirror whose source cannot be read is not vouched for. Absent when everything met was read.
+   */
+  problem: z.string().min(1).optional(),
 });
 export type FileSamplesRecord = z.infer<typeof fileSamplesRecordSchema>;
 

@@ -1,5 +1,6 @@
 import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
-import { sampleFileWindow } from './file-mirror-sampler';
+import * as path from 'node:path';
+import { type FileWindow, sampleFileWindow } from './file-mirror-sampler';
 import { type FileSamplesLog } from './file-samples-log';
 
 export type FileMirrorSamplingDeps = {
@@ -12,7 +13,7 @@ export type FileMirrorSamplingDeps = {
   now: () => number;
 };
 
-export type FileMirrorSamplingResult = { sampledAt: string; sources: Array<{ source: string; samples: number; skipped: number; cursor: string }> };
+export type FileMirrorSamplingResult = { sampledAt: string; sources: Array<{ source: string; samples: number; skipped: number; cursor: string; problem?: string }> };
 
 /**
  * The primary region's half of a file-system mirror check (docs/ARCHITECTURE.md, "Mirrors"): for each
@@ -28,9 +29,18 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
       if (source.type !== 'filesystem' || mirrorOf(source) === undefined) continue;
       const previous = await deps.log.get(source.name);
       const window = await sampleFileWindow(deps.directory(source.path), { after: previous?.cursor ?? '', samples: input.samples });
-      await deps.log.record({ environment: deps.environment, source: source.name, sampledAt, samples: window.samples, cursor: window.cursor, skipped: window.skipped });
-      sources.push({ source: source.name, samples: window.samples.length, skipped: window.skipped, cursor: window.cursor });
+      // Read after the window: a sample may show its file as late as this, so the check waits for a sync past it (audit a57A-3).
+      const readUntil = new Date(deps.now()).toISOString();
+      const problem = window.problem === undefined ? {} : { problem: problemText(source.path, window.problem) };
+      await deps.log.record({ environment: deps.environment, source: source.name, sampledAt, readUntil, samples: window.samples, cursor: window.cursor, skipped: window.skipped, ...problem });
+      sources.push({ source: source.name, samples: window.samples.length, skipped: window.skipped, cursor: window.cursor, ...problem });
     }
   }
   return { sampledAt, sources };
+}
+
+/** The sampler's problem as the check's note quotes it: the configured path, the error, how many more; kept short, as the item must stay small. */
+function problemText(sourcePath: string, problem: NonNullable<FileWindow['problem']>): string {
+  const first = `${path.posix.join(sourcePath, problem.path)}: ${problem.message}`.slice(0, 2048);
+  return problem.more > 0 ? `${first} (and ${problem.more} more unreadable path(s))` : first;
 }

@@ -11,7 +11,9 @@ import { dynamoDbPassPosition, nextDynamoDbPassPosition } from './dynamodb-mirro
 import { recheckDynamoDbKeys } from './dynamodb-mirror-recheck';
 import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
-import { compareFileMirror } from './file-mirror-comparison';
+import { compareFileWindows, type FileWindowsComparison } from './file-mirror-comparison';
+import { type FileSamplesRecord } from './file-mirror-samples';
+import { type AwaitingSyncWindow, awaitingWithin, MAX_AWAITING_SYNC_BYTES } from './file-samples-awaiting-sync';
 import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, type MirrorVerdict, mirrorVerdict, openDifferences } from './mirror-verdict';
 import { otherDataThan, passSourceOf, s3MirrorOf } from './pass-source';
@@ -144,6 +146,49 @@ function uncheckedSourceNote(source: ProtectionPlanConfig['sources'][number], of
   return undefined;
 }
 
+/** The samples to judge: those earlier runs kept for a later sync, oldest first, then the latest sampling unless it is one of them (the sampler has not run since). */
+function windowsToJudge(waiting: readonly AwaitingSyncWindow[], samples: FileSamplesRecord | undefined): AwaitingSyncWindow[] {
+  if (!samples || waiting.some((w) => w.sampledAt === samples.sampledAt)) return [...waiting];
+  return [...waiting, { sampledAt: samples.sampledAt, ...(samples.readUntil !== undefined ? { readUntil: samples.readUntil } : {}), samples: samples.samples }];
+}
+
+/**
+ * A file-system mirror's verdict on its samples. Samples read after EFS's last sync are kept in the record and judged
+ * by a later run (audit a57A-1: with the sampler and the check on one schedule, every window was read after the last
+ * sync, counted in flight, and replaced by the next sampling unjudged, so a replica missing files passed for ever).
+ * The sampler's problem (the source's directory missing or refused, a path under it refused) fails the source (audit
+ * a57A-2): a window that could not read the source says nothing of its mirror.
+ */
+function fileSystemRecord(
+  judged: FileWindowsComparison,
+  samples: FileSamplesRecord | undefined,
+  lastSync: number | null,
+): Pick<MirrorRecord, 'passed' | 'compared' | 'differences' | 'inFlight' | 'firstDifference' | 'cursor' | 'note' | 'awaitingSync'> {
+  const { kept, dropped } = awaitingWithin(judged.awaitingSync);
+  const waiting = kept.reduce((n, w) => n + w.samples.length, 0);
+  const notes = [
+    ...(samples?.problem !== undefined
+      ? [`the primary region's sampler could not read ${samples.problem}: check that the source's path exists on the file system and that the sampler's access point may read it; the mirror is not vouched for while the source cannot be read`]
+      : []),
+    samples ? `samples of ${samples.sampledAt} (${samples.samples.length} files) against the replica` : 'no samples recorded now: the samples kept from earlier runs against the replica',
+    ...(waiting > 0
+      ? [`${waiting} sample(s) read after EFS's last sync (${lastSync === null ? 'none yet' : new Date(lastSync).toISOString()}) not compared yet: kept for a later run, once EFS has synced since`]
+      : []),
+    ...(dropped > 0 ? [`${dropped} more not kept (the kept samples are at most ${MAX_AWAITING_SYNC_BYTES} bytes): the next pass over the source samples those files again`] : []),
+    'the lag is the time since EFS\'s last sync',
+  ];
+  return {
+    passed: judged.differences === 0 && samples?.problem === undefined,
+    compared: judged.compared,
+    differences: judged.differences,
+    inFlight: judged.inFlight,
+    ...(judged.examples[0] ? { firstDifference: judged.examples[0] } : {}),
+    cursor: samples?.cursor ?? '',
+    note: notes.join('; '),
+    ...(kept.length > 0 ? { awaitingSync: kept } : {}),
+  };
+}
+
 /** The Fail state's cause for a source whose check did not pass, from its record (the key named by differingKeyText, never a DynamoDB key's values). */
 function causeOf(record: MirrorRecord): string {
   const first = record.firstDifference;
@@ -214,31 +259,25 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           const state = await efsReplicationState(ofSourceRegion(efs.client(deps.sourceRegion), fromSource), efs.fileSystemId, deps.mirrorRegion, deps.now());
           const replica = state.destinationFileSystemId ? `efs ${state.destinationFileSystemId} (${deps.mirrorRegion}, replica of ${efs.fileSystemId})` : base.mirror;
           const unchecked = { ...base, mirror: replica, compared: 0, differences: 0, inFlight: 0, lagSeconds: state.lagSeconds, cursor: '' };
+          // Samples an earlier run kept for a later sync (fileSystemRecord) stay kept while the check fails before comparing;
+          // without a replica mount there is nothing to compare them with, and they go.
+          const waiting = previous?.awaitingSync ?? [];
+          const stillWaiting = waiting.length > 0 ? { awaitingSync: waiting } : {};
           const mounted = efs.replica;
           if (state.problem !== undefined) {
-            record = { ...unchecked, passed: false, durationMs: deps.now() - started, note: state.problem };
+            record = { ...unchecked, ...stillWaiting, passed: false, durationMs: deps.now() - started, note: state.problem };
           } else if (!mounted) {
             record = { ...unchecked, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared (no replica mount: set fileSystem.efs.replica); the lag is the time since EFS's last sync` };
           } else if (state.destinationFileSystemId !== undefined && state.destinationFileSystemId !== mounted.fileSystemId) {
-            record = { ...unchecked, passed: false, durationMs: deps.now() - started, note: `the mounted replica ${mounted.fileSystemId} is not the replication destination ${state.destinationFileSystemId}: set fileSystem.efs.replica to the destination's mount` };
+            record = { ...unchecked, ...stillWaiting, passed: false, durationMs: deps.now() - started, note: `the mounted replica ${mounted.fileSystemId} is not the replication destination ${state.destinationFileSystemId}: set fileSystem.efs.replica to the destination's mount` };
           } else {
             const samples = await mounted.samples.get(source.name);
-            if (!samples) {
+            if (!samples && waiting.length === 0) {
               record = { ...unchecked, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared yet: the primary region's sampler has recorded no samples of this source` };
             } else {
               const lastSync = state.lagSeconds === null ? null : deps.now() - state.lagSeconds * 1000;
-              const window = await compareFileMirror(samples, mounted.directory(source.path), lastSync);
-              record = {
-                ...unchecked,
-                passed: window.differences === 0,
-                compared: window.compared,
-                differences: window.differences,
-                inFlight: window.inFlight,
-                ...(window.examples[0] ? { firstDifference: window.examples[0] } : {}),
-                cursor: samples.cursor,
-                durationMs: deps.now() - started,
-                note: `samples of ${samples.sampledAt} (${samples.samples.length} files) against the replica; the lag is the time since EFS's last sync`,
-              };
+              const judged = await compareFileWindows(windowsToJudge(waiting, samples), mounted.directory(source.path), lastSync);
+              record = { ...unchecked, ...fileSystemRecord(judged, samples, lastSync), durationMs: deps.now() - started };
             }
           }
         } else if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { awaitingSyncWindowSchema } from './file-samples-awaiting-sync';
 
 /** The partition key of a source's mirror state in the catalog: one item per mirrored source, the latest check. */
 export const mirrorPk = (source: string): string => `MIRROR#${source}`;
@@ -142,6 +143,12 @@ export const mirrorRecordSchema = z.object({
    */
   replicaCursor: z.string().optional(),
   durationMs: z.number().nonnegative(),
+  /**
+   * A file-system mirror's samples read after EFS's last sync, by sampling, oldest first: the replica could not be judged
+   * on them yet, so each run judges them again until a sync covers them (file-samples-awaiting-sync.ts; at most
+   * MAX_AWAITING_SYNC_BYTES of them). Absent when none waits, and in records of earlier versions.
+   */
+  awaitingSync: z.array(awaitingSyncWindowSchema).optional(),
   /** Why the check could not say more (a precondition missing, the lag not measurable here). */
   note: z.string().optional(),
   /** The last attempt that could not compare (source region unreachable), when it came after `checkedAt`. */

@@ -27,7 +27,10 @@ export type FileMirrorSamplerProps = {
   readonly catalog: dynamodb.ITable;
   /** The DR region's catalog, where the samples go for the DR mirror check. */
   readonly drCatalog: ReplicaCatalogLocation;
-  /** The mirror check's schedule: sampling runs on the same one, so each check finds samples of its own period. */
+  /**
+   * The mirror check's schedule: sampling runs on the same one, so each check finds samples of its own period. Those are
+   * usually read after EFS's last sync: the check keeps them and judges them at its next run (file-samples-awaiting-sync.ts).
+   */
   readonly schedule: { readonly expression: string; readonly samples?: number };
   /** Where Scheduler puts an invocation it could not deliver after its retries, and Lambda a sampling that failed after its own. @default none */
   readonly deadLetterQueue?: sqs.IQueue;

@@ -20,8 +20,15 @@ export const FILE_MIRROR_PLANS: ProtectionPlanConfig[] = [
 ];
 
 /** runMirrorCheck's deps for file-system mirrors only (S3 and DynamoDB refuse), its records collected in `recorded`. */
-export function fileSystemMirrorCheckDeps(options: { plans: ProtectionPlanConfig[]; now: number; efs?: Pick<EFSClient, 'send'>; replica?: FileReplica }): { deps: MirrorCheckDeps; recorded: MirrorRecord[] } {
-  const recorded: MirrorRecord[] = [];
+export function fileSystemMirrorCheckDeps(options: {
+  plans: ProtectionPlanConfig[];
+  now: number;
+  efs?: Pick<EFSClient, 'send'>;
+  replica?: FileReplica;
+  /** The check records of earlier runs (another call's `recorded`): a run reads and adds to them. */
+  recorded?: MirrorRecord[];
+}): { deps: MirrorCheckDeps; recorded: MirrorRecord[] } {
+  const recorded: MirrorRecord[] = options.recorded ?? [];
   const { efs, replica } = options;
   return {
     recorded,
@@ -38,7 +45,8 @@ export function fileSystemMirrorCheckDeps(options: { plans: ProtectionPlanConfig
         throw new Error('no DynamoDB for a file system');
       },
       ...(efs ? { efs: { client: () => efs, fileSystemId: 'fs-0src', ...(replica ? { replica } : {}) } } : {}),
-      log: { get: () => Promise.resolve(undefined), record: (r: MirrorRecord) => Promise.resolve(void recorded.push(r)) },
+      // The catalog as the check leaves it: a later run over the same `recorded` reads its source's last record.
+      log: { get: (source: string) => Promise.resolve(recorded.findLast((r) => r.source === source)), record: (r: MirrorRecord) => Promise.resolve(void recorded.push(r)) },
       now: () => options.now,
     },
   };

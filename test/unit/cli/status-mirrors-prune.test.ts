@@ -131,6 +131,18 @@ describe('a mirrored source', () => {
     expect(differs.reasons[0]).toContain('first "docs/b.md" (missing from the mirror)');
   });
 
+  it('a file-system check whose samples were all in flight says "not compared yet", not "equal"; within only while they wait no longer than the RPO (audit a57A-1)', () => {
+    const files = { name: 'files', type: 'filesystem' as const };
+    const sample = { path: 'f0.txt', size: 9, mtimeMs: 0, sha256: '0'.repeat(64) };
+    const waiting = (sampledAt: string) => check({ type: 'filesystem', source: 'files', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', compared: 0, differences: 0, inFlight: 2, lagSeconds: 300, awaitingSync: [{ sampledAt, samples: [sample, { ...sample, path: 'f1.txt' }] }] });
+    const fresh = mirror(waiting(minutesAgo(6)), 3600, files);
+    expect(fresh).toEqual(expect.objectContaining({ verdict: 'not-compared-yet', awaitingSyncSince: minutesAgo(6), withinObjectives: true }));
+    expect(mirrorSummary(fresh)).toBe('not compared yet (2 in flight), lag 5m, checked 5m ago');
+    const old = mirror(waiting(minutesAgo(61)), 3600, files);
+    expect(old).toEqual(expect.objectContaining({ verdict: 'not-compared-yet', withinObjectives: false }));
+    expect(old.reasons).toEqual([expect.stringContaining(`its samples of ${minutesAgo(61)} are not compared yet, 1h01m later, beyond the plan's RPO of 1h: EFS has completed no sync since they were read`)]);
+  });
+
   it('not checked yet (a file-system mirror too) is shown, not judged; an unreadable DR catalog is not within', () => {
     expect(mirror(undefined)).toEqual(expect.objectContaining({ verdict: 'not-checked', withinObjectives: true }));
     expect(mirror(undefined, DAY_RPO, { name: 'files', type: 'filesystem' })).toEqual(expect.objectContaining({ verdict: 'not-compared', withinObjectives: true }));

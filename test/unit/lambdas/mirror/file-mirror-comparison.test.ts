@@ -7,6 +7,7 @@ import { sampleFileWindow } from '../../../../lambdas/mirror/file-mirror-sampler
 import { type FileSamplesRecord } from '../../../../lambdas/mirror/file-mirror-samples';
 import { runFileMirrorSampling } from '../../../../lambdas/mirror/file-mirror-sampling';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
+import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
 import { replicaDirectory } from '../../../../lambdas/mirror/replica-directory';
 import { FILE_MIRROR_PLANS, fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
 
@@ -54,6 +55,11 @@ async function samplesOf(after = '', samples = 100): Promise<FileSamplesRecord> 
 }
 
 describe('sampleFileWindow', () => {
+  it('records a problem, not an empty source, when the source\'s directory cannot be listed (audit a57A-2)', async () => {
+    const window = await sampleFileWindow(path.join(dir, 'not-mounted'), { after: '', samples: 100 });
+    expect(window).toEqual({ samples: [], cursor: '', skipped: 0, problem: { path: '', message: expect.stringMatching(/^cannot list: ENOENT: no such file or directory/), more: 0 } });
+  });
+
   it('reads regular files only, in manifest order, with size, mtime and SHA-256, and rotates its window by cursor', async () => {
     const all = await sampleFileWindow(source, { after: '', samples: 100 });
     expect(all.samples.map((s) => s.path)).toEqual(['a.txt', 'docs/b.md', 'docs/deep/c.bin', 'e.log', 'z/last.txt']);
@@ -91,7 +97,7 @@ describe('sampleFileWindow', () => {
 
 describe('compareFileMirror', () => {
   it('finds an equal replica equal: every sample compared, no difference', async () => {
-    expect(await compareFileMirror(await samplesOf(), replica, T)).toEqual({ compared: 5, differences: 0, inFlight: 0, examples: [] });
+    expect(await compareFileMirror(await samplesOf(), replica, T)).toEqual({ compared: 5, differences: 0, inFlight: 0, examples: [], awaitingSync: [] });
   });
 
   it('names each kind of difference: content with the same size and mtime, size, an older copy, a missing file, another kind', async () => {
@@ -115,10 +121,27 @@ describe('compareFileMirror', () => {
   it('does not judge a file changed at the source after sampling and replicated since, nor samples newer than the last sync', async () => {
     const samples = await samplesOf();
     write(replica, 'a.txt', 'alpha, changed later', T - 30_000);
-    expect(await compareFileMirror(samples, replica, T)).toEqual({ compared: 4, differences: 0, inFlight: 1, examples: [] });
+    expect(await compareFileMirror(samples, replica, T)).toEqual({ compared: 4, differences: 0, inFlight: 1, examples: [], awaitingSync: [] });
     fs.rmSync(path.join(replica, 'e.log'));
-    expect(await compareFileMirror(samples, replica, T - 120_000)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [] });
-    expect(await compareFileMirror(samples, replica, null)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [] });
+    expect(await compareFileMirror(samples, replica, T - 120_000)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [], awaitingSync: samples.samples });
+    expect(await compareFileMirror(samples, replica, null)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [], awaitingSync: samples.samples });
+  });
+
+  it('does not judge a file rewritten while the window was read, after a sync that came between (audit a57A-3): it awaits the next sync', async () => {
+    // Sampling starts at T - 60 s; a.txt is rewritten at T - 30 s and read after; EFS's last sync completed at T - 45 s, so the replica rightly holds the old a.txt.
+    write(source, 'a.txt', 'alpha, rewritten', T - 30_000);
+    const old = await samplesOf();
+    const lastSync = T - 45_000;
+    // A sampler that records when it finished reading: the whole window awaits a sync past that.
+    const read = await compareFileMirror({ ...old, readUntil: new Date(T - 20_000).toISOString() }, replica, lastSync);
+    expect(read).toMatchObject({ compared: 0, differences: 0, inFlight: 5 });
+    expect(read.awaitingSync.map((s) => s.path)).toEqual(old.samples.map((s) => s.path));
+    // An earlier sampler's window (no readUntil): a sample whose mtime is past the last sync awaits it; the others are judged.
+    const earlier = await compareFileMirror(old, replica, lastSync);
+    expect(earlier).toMatchObject({ compared: 4, differences: 0, inFlight: 1, examples: [] });
+    expect(earlier.awaitingSync.map((s) => s.path)).toEqual(['a.txt']);
+    // Once a sync covers the rewrite, the file is judged: the replica that still lacks it differs.
+    expect((await compareFileMirror(old, replica, T)).examples).toEqual([{ key: 'a.txt', reason: expect.stringMatching(/^older in the mirror/) }]);
   });
 
   it('refuses a sample path that leaves the replica\'s directory, reading nothing outside it', async () => {
@@ -148,14 +171,14 @@ describe('the file-system mirror check, both halves', () => {
       },
     }) as unknown as Pick<EFSClient, 'send'>;
 
-  async function run(options: { destination?: string; sampled?: boolean } = {}) {
+  async function run(options: { destination?: string; sampled?: boolean; sourceDir?: string } = {}) {
     const catalog = new Map<string, FileSamplesRecord>();
     const samplesLog = { get: (s: string) => Promise.resolve(catalog.get(s)), record: (r: FileSamplesRecord) => Promise.resolve(void catalog.set(r.source, r)) };
     // The primary region's sampler, over the source directory (the mount).
     const mounts = (root: string) => (configured: string) => path.join(root, path.relative('/mnt/lifeboat/shared', configured));
     if (options.sampled !== false) {
-      const sampled = await runFileMirrorSampling({ samples: 3 }, { environment: 'prod', plans, directory: mounts(source), log: samplesLog, now: () => T - 60_000 });
-      expect(sampled.sources).toEqual([{ source: 'shared', samples: 3, skipped: 0, cursor: 'docs/deep/c.bin' }]);
+      const sampled = await runFileMirrorSampling({ samples: 3 }, { environment: 'prod', plans, directory: mounts(options.sourceDir ?? source), log: samplesLog, now: () => T - 60_000 });
+      if (options.sourceDir === undefined) expect(sampled.sources).toEqual([{ source: 'shared', samples: 3, skipped: 0, cursor: 'docs/deep/c.bin' }]);
     }
     const { deps, recorded } = fileSystemMirrorCheckDeps({
       plans,
@@ -188,6 +211,35 @@ describe('the file-system mirror check, both halves', () => {
     const { result, recorded } = await run({ destination: 'fs-0elsewhere' });
     expect(result.passed).toBe(false);
     expect(recorded[0]).toMatchObject({ compared: 0, note: 'the mounted replica fs-0dr is not the replication destination fs-0elsewhere: set fileSystem.efs.replica to the destination\'s mount' });
+  });
+
+  it('fails the source, naming the path and the error, when the sampler could not read the source\'s directory (audit a57A-2)', async () => {
+    const { result, recorded } = await run({ sourceDir: path.join(dir, 'not-mounted') });
+    expect(result.passed).toBe(false);
+    expect(recorded[0]).toMatchObject({ passed: false, compared: 0, differences: 0 });
+    expect(recorded[0]?.note).toMatch(/^the primary region's sampler could not read \/mnt\/lifeboat\/shared: cannot list: ENOENT: no such file or directory/);
+    expect(result.cause).toContain('failed: the primary region\'s sampler could not read /mnt/lifeboat/shared: cannot list: ENOENT');
+  });
+
+  it('keeps a window read after EFS\'s last sync and judges it at a later run, so a replica missing those files fails then (audit a57A-1)', async () => {
+    fs.rmSync(path.join(replica, 'a.txt'));
+    fs.rmSync(path.join(replica, 'docs/b.md'));
+    const catalog = new Map<string, FileSamplesRecord>();
+    const samplesLog = { get: (s: string) => Promise.resolve(catalog.get(s)), record: (r: FileSamplesRecord) => Promise.resolve(void catalog.set(r.source, r)) };
+    const recorded: MirrorRecord[] = [];
+    // Hourly: the sampler at 2 s past the hour, the check at 20 s; EFS's last sync is 5 minutes before each check.
+    for (const hour of [0, 1]) {
+      const at = T + hour * 3_600_000;
+      await runFileMirrorSampling({ samples: 2 }, { environment: 'prod', plans, directory: () => source, log: samplesLog, now: () => at + 2_000 });
+      const { deps } = fileSystemMirrorCheckDeps({ plans, now: at + 20_000, efs: efs('fs-0dr', at - 300_000), replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: samplesLog }, recorded });
+      await runMirrorCheck({ samples: 2, graceSeconds: 900 }, deps);
+    }
+    const [first, second] = recorded;
+    expect(first).toMatchObject({ passed: true, compared: 0, inFlight: 2, awaitingSync: [{ sampledAt: new Date(T + 2_000).toISOString(), samples: [{ path: 'a.txt' }, { path: 'docs/b.md' }] }] });
+    expect(first?.note).toContain('2 sample(s) read after EFS\'s last sync (2026-12-01T05:55:00.000Z) not compared yet: kept for a later run');
+    // The next hour judges the kept window (the sync of 06:55 covers it) and keeps its own.
+    expect(second).toMatchObject({ passed: false, compared: 2, differences: 2, inFlight: 2, firstDifference: { key: 'a.txt', reason: 'missing from the mirror' } });
+    expect(second?.awaitingSync?.map((w) => [w.sampledAt, w.samples.map((s) => s.path)])).toEqual([[new Date(T + 3_602_000).toISOString(), ['docs/deep/c.bin', 'e.log']]]);
   });
 
   it('passes without comparing before the primary region\'s first sampling, and says so', async () => {
