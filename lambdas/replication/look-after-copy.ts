@@ -61,28 +61,47 @@ export async function lookAfterPrunes(
     `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair`;
   // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
   // before the wait) tells how long the look after the wait takes; its copying gets COPY_BACK_RESERVE_MS.
-  let marked: ReadableReferences;
   let lookMs: number;
   let first: CopyBack;
-  // The mark of their manifests in the source starts no read once the damage mapping's margin is reached (the target
-  // check's cutoff, lookAfterCopiedSnapshots): unbounded, a large snapshot's tree read on past the deadline (review r57A F2).
-  const marking = options.deadline !== undefined ? readsUntilVault(source, options.deadline - DAMAGE_MAPPING_MARGIN_MS, options.now) : source;
-  marking.memoryLimitMb = source.memoryLimitMb;
+  // The look's reads in both vaults (the mark of their manifests in the source, the listings and index objects of what
+  // they lack) start none once the damage mapping's margin is reached (the target check's cutoff,
+  // lookAfterCopiedSnapshots), nor does a copy-back (its copyBack): unbounded, a large snapshot's tree, or the listings
+  // of two large vaults, read on past the deadline (reviews r57A F2, r57G R3).
+  const cutoff = options.deadline !== undefined ? options.deadline - DAMAGE_MAPPING_MARGIN_MS : undefined;
+  const bounded = (v: Vault): Vault => {
+    if (cutoff === undefined) return v;
+    const view = readsUntilVault(v, cutoff, options.now);
+    view.memoryLimitMb = v.memoryLimitMb;
+    return view;
+  };
+  const marking = bounded(source);
+  const target = bounded(vault);
+  let marked: ReadableReferences;
   try {
     marked = await referencesOfReadable(side, marking, ids, memory);
-    if (marked.readable.length === 0) return { unreadable: marked.unreadable };
-    const started = performance.now();
-    const lacking = await objectsTheSnapshotsLack(source, vault.store, marked.readable, marked.references, cache, memory);
-    lookMs = performance.now() - started;
-    first = await options.copyBack(lacking);
   } catch (err) {
+    // Stopped before the source's readability is known (even after a first read error said one of them is unreadable):
+    // none is known to have a good copy, so none may claim one; a "deadline" why alone gave each goodCopy (review r57G R1).
+    if (err instanceof ReadsStoppedError) return { unreadable: new Map(), unchecked: new Map(ids.map((id) => [id, LOOK_STOPPED])) };
     if (err instanceof ScrubNeedsTooLargeError) return { why: notChecked(''), unreadable: new Map() };
-    if (err instanceof ReadsStoppedError) return { why: `what it needs in the ${side} vault was not checked: the run's deadline came first; the next scrub with repair copies what it lacks there`, unreadable: new Map() };
     if (!(err instanceof VaultError)) throw err;
     return { why: `what it needs in the ${side} vault could not be checked (${err.message})`, unreadable: new Map() };
   }
   const { readable, references, unreadable } = marked;
+  // Past the mark, those the source cannot read are kept for the check in the target vault whatever stops the look.
   const verdict = (why: string | undefined): LookVerdict => ({ ...(why !== undefined ? { why } : {}), unreadable });
+  if (readable.length === 0) return verdict(undefined);
+  try {
+    const started = performance.now();
+    const lacking = await objectsTheSnapshotsLack(marking, target.store, readable, references, cache, memory);
+    lookMs = performance.now() - started;
+    first = await options.copyBack(lacking);
+  } catch (err) {
+    if (err instanceof ScrubNeedsTooLargeError) return verdict(notChecked(''));
+    if (err instanceof ReadsStoppedError) return verdict(lookCut(side, ''));
+    if (!(err instanceof VaultError)) throw err;
+    return verdict(`what it needs in the ${side} vault could not be checked (${err.message})`);
+  }
   const shortfall = copyBackShortfall(side, 'in the look before the wait for a prune', first);
   if (shortfall !== undefined) return verdict(shortfall);
   let running: Awaited<ReturnType<typeof awaitNoReplicaPrune>>;
@@ -102,17 +121,30 @@ export async function lookAfterPrunes(
   }
   let second: CopyBack;
   try {
-    second = await options.copyBack(await objectsTheSnapshotsLack(source, vault.store, readable, references, cache, memory));
+    second = await options.copyBack(await objectsTheSnapshotsLack(marking, target.store, readable, references, cache, memory));
   } catch (err) {
     if (err instanceof ScrubNeedsTooLargeError) return verdict(notChecked(' after the prune ended'));
+    if (err instanceof ReadsStoppedError) return verdict(lookCut(side, ' after the prune ended'));
     if (!(err instanceof VaultError)) throw err;
     return verdict(`what it needs in the ${side} vault could not be checked after the prune ended (${err.message})`);
   }
   return verdict(copyBackShortfall(side, 'after the prune ended', second));
 }
 
-/** What lookAfterPrunes found: why the snapshots it looked at were not vouched for (absent once they were), and, apart, why each it could not look at was not (by id). */
-export type LookVerdict = { readonly why?: string; readonly unreadable: ReadonlyMap<string, string> };
+/**
+ * What lookAfterPrunes found: why the snapshots it looked at were not vouched for (absent once they were), and, apart,
+ * why each the source cannot read was not (`unreadable`, by id), and each it stopped at before it knew whether the
+ * source reads it (`unchecked`, by id: not known to have a good copy in either vault).
+ */
+export type LookVerdict = { readonly why?: string; readonly unreadable: ReadonlyMap<string, string>; readonly unchecked?: ReadonlyMap<string, string> };
+
+/** Why the look did not tell whether the source reads a snapshot: the reads' cutoff came first. */
+export const LOOK_STOPPED = "whether either vault can read them could not be checked (the run's deadline came first)";
+
+/** Why what readable snapshots need in the `side` vault was not checked`when`: the reads' cutoff came first. */
+function lookCut(side: VaultSide, when: string): string {
+  return `what it needs in the ${side} vault was not checked${when}: the run's deadline came first; the next scrub with repair copies what it lacks there`;
+}
 
 /**
  * Why a snapshot about to be copied into `side` (missing or corrupt there) is held back when the check of what the look

@@ -41,8 +41,9 @@ type Damage = { whole: boolean; paths: string[]; entries: number };
  * Maps objects that could not be repaired to the backups they hurt: a pack to the blobs it holds
  * (from the readable index objects of either vault), blobs to the snapshot entries that reference
  * them; an index to the snapshots that list it and the entries whose blobs no readable index places;
- * a manifest page or node to its path range, a manifest root or `config` to whole snapshots, a snapshot object whose record
- * reads in either vault to that whole snapshot (one that reads nowhere gets a note). Every object is
+ * a manifest page or node to its path range, a manifest root or `config` to whole snapshots, a snapshot object that reads
+ * in a vault it is damaged in (copied in, its tree the damage) to what of its tree reads in neither vault (a note when all
+ * of it reads), one whose record reads only elsewhere to that whole snapshot (one that reads nowhere gets a note). Every object is
  * read from whichever vault has a readable copy. Walks the manifests of every readable snapshot when
  * a pack or an index is lost: a cost paid only when there is unrepairable damage.
  */
@@ -81,25 +82,48 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
     if (d.paths.length < PATHS_LISTED) d.paths.push(path);
   };
 
+  // A damaged snapshot object that reads in a vault it is damaged in is one copied in whose tree is what fails to read
+  // there: its damage is what of that tree reads in neither vault, as for a manifest object (review r57F H1). Mapped to
+  // the whole snapshot, one page lost in both vaults, or a tree that reads across the two (a scrub with repair mends it),
+  // named a restorable backup lost. One absent or bad there is not restorable from that vault at all: the whole snapshot.
+  const byTree = new Set<string>();
+  for (const [id, key] of snapshotKeys) {
+    const there = (damaged.get(key) ?? []).map((side) => vaults[side]).filter((v): v is Vault => v !== undefined);
+    if ((await firstReadable(there, (v) => v.loadSnapshot(id))) !== undefined) byTree.add(id);
+  }
+
   for (const snapshot of snapshots.values()) {
     if (configLost) hit(CONFIG_KEY, snapshot, wholeSnapshot);
-    // A snapshot object left unrepaired though its record reads costs the whole snapshot: chiefly one copied in whose
-    // manifest neither vault reads, which no later scrub sees again, the snapshot no longer missing (review r57A F4).
+    // A snapshot object left unrepaired though its record reads costs the whole snapshot when its tree is not what
+    // fails: one missing with an unverified other copy is not restorable from that vault until copied (review r57A F4).
     const snapshotKey = snapshotKeys.get(snapshot.id);
-    if (snapshotKey !== undefined) hit(snapshotKey, snapshot, wholeSnapshot);
+    const treeKey = snapshotKey !== undefined && byTree.has(snapshot.id) ? snapshotKey : undefined;
+    if (snapshotKey !== undefined && treeKey === undefined) hit(snapshotKey, snapshot, wholeSnapshot);
+    // What of its tree reads nowhere, for a manifest object's key and for its snapshot object's key.
+    const lostPart = (key: string | undefined, add: (d: Damage) => void): void => {
+      if (key !== undefined) hit(key, snapshot, add);
+      if (treeKey !== undefined) hit(treeKey, snapshot, add);
+    };
     if (manifests.has(snapshot.manifest)) {
-      hit(`${MANIFEST_PREFIX}${snapshot.manifest}`, snapshot, wholeSnapshot);
+      lostPart(`${MANIFEST_PREFIX}${snapshot.manifest}`, wholeSnapshot);
       continue;
     }
     const root = await firstReadable(open, (v) => loadManifestRoot(v.store, v.keys, snapshot.manifest));
-    if (!root) continue;
+    if (!root) {
+      lostPart(undefined, wholeSnapshot);
+      continue;
+    }
     // A lost node hurts its whole path range; its pages cannot be walked.
     const nodePages = (report: boolean): NodeLoader => async (node) => {
-      if (!manifests.has(node.id)) return firstReadable(open, (v) => loadManifestNode(v.store, v.keys, node));
-      if (report) hit(`${MANIFEST_PREFIX}${node.id}`, snapshot, addPath(`${node.first} … ${node.last}`, node.count));
-      return undefined;
+      const lost = manifests.has(node.id) ? undefined : await firstReadable(open, (v) => loadManifestNode(v.store, v.keys, node));
+      if (lost === undefined && report) lostPart(manifests.has(node.id) ? `${MANIFEST_PREFIX}${node.id}` : undefined, addPath(`${node.first} … ${node.last}`, node.count));
+      return lost;
     };
-    for await (const page of rootPages(root, nodePages(true))) if (manifests.has(page.id)) hit(`${MANIFEST_PREFIX}${page.id}`, snapshot, addPath(`${page.first} … ${page.last}`, page.count));
+    for await (const page of rootPages(root, nodePages(true))) {
+      const range = addPath(`${page.first} … ${page.last}`, page.count);
+      if (manifests.has(page.id)) lostPart(`${MANIFEST_PREFIX}${page.id}`, range);
+      else if (treeKey !== undefined && (await firstReadable(open, (v) => loadPage(v.store, v.keys, page))) === undefined) lostPart(undefined, range);
+    }
     const lostIndexes = snapshot.indexes.filter((id) => indexes.has(id)).map(indexKey);
     if (packs.size === 0 && lostIndexes.length === 0) continue;
     for (const { path, packKeys, unindexed } of await blobHits(open, rootPages(root, nodePages(false)), manifests, blobPack, indexed)) {
@@ -126,7 +150,9 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
       affects,
       ...(snapshotId && !snapshots.has(snapshotId)
         ? { note: `the snapshot object itself is lost in every vault: find its backup in the catalog (the record whose sources list snapshot ${snapshotId}) and back that source up again` }
-        : {}),
+        : snapshotId && byTree.has(snapshotId) && affects.length === 0
+          ? { note: `its snapshot reads across both vaults, each object from the vault whose copy verifies: \`lifeboat scrub --fraction 1 --repair\` repairs the copies that do not` }
+          : {}),
     };
   });
 }

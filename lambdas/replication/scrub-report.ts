@@ -34,6 +34,12 @@ export type ScrubFinding = {
    * it may be damaged too (review rJJ F3), so its backups are named until the next scrub with repair reads and copies it.
    */
   readonly otherCopy?: OtherCopy;
+  /**
+   * A snapshot object this run copied into `vault` whose copy there was not known to restore (with `otherCopy:
+   * 'unverified'`): no longer missing, no later scrub checks it again, so what to do is `lifeboat verify --backup`, not
+   * a later scrub (review r57F L2).
+   */
+  readonly copiedIn?: true;
 };
 
 /**

@@ -11,6 +11,7 @@ import { scrubVaults } from './scrub-vaults';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
 import { DISCARDED_NOT_READ_REASON } from './lacked-snapshot-records';
 import { NEEDS_CUT_REASON } from './vault-needs-work-out';
+import { lostSnapshotsInCatalog } from './lost-snapshots-in-catalog';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
 
@@ -237,6 +238,10 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     return `${named.join(', ')}${byKey.size > named.length ? `, and ${byKey.size - named.length} more` : ''}`;
   };
   const { lost, archived, unverified, stopped, repairable } = objectsLeft(report.findings);
+  // A snapshot this run copied in is no longer missing: no later scrub verifies or copies it, as unverifiedCopy promises (review r57F L2).
+  const copiedInKeys = new Set(report.findings.filter((f) => f.copiedIn === true).map((f) => f.key));
+  const copiedIn = new Map([...unverified].filter(([key]) => copiedInKeys.has(key)));
+  const laterScrub = new Map([...unverified].filter(([key]) => !copiedInKeys.has(key)));
   // The backups of the objects of one kind (`archivedCopyDamage` holds both kinds whose other copy was not verified).
   const backupsOf = (kind: ReadonlyMap<string, LeftObject>): string => {
     const ids = [...new Set((report.archivedCopyDamage ?? []).filter((d) => kind.has(d.key)).flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort();
@@ -247,7 +252,8 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
-    ...(unverified.size > 0 ? [`${unverified.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...unverified.values()].map((o) => o.problem))}${backupsOf(unverified)}: ${listed(unverified, true)}`] : []),
+    ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem))}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
+    ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore, and which no later scrub checks (no longer missing): check each backup with lifeboat verify --backup ID${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];
@@ -267,8 +273,7 @@ function lostNotMappedNote(lostKeys: readonly string[]): string {
   const snapshotIds = lostKeys.flatMap((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? []);
   const scrubNames = '`lifeboat scrub --fraction 1` names them';
   if (snapshotIds.length === 0) return `; the backups they hit were not worked out by the deadline: ${scrubNames}`;
-  const named = `${snapshotIds.slice(0, KEYS_IN_MESSAGE).join(', ')}${snapshotIds.length > KEYS_IN_MESSAGE ? ` and ${snapshotIds.length - KEYS_IN_MESSAGE} more` : ''}`;
-  const inCatalog = `no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${named}`;
+  const inCatalog = lostSnapshotsInCatalog(snapshotIds.slice(0, KEYS_IN_MESSAGE), snapshotIds.length);
   if (snapshotIds.length === lostKeys.length) return `; the backups they hit were not worked out by the deadline, and ${inCatalog}`;
   return `; the backups they hit were not worked out by the deadline: for the other objects ${scrubNames}; ${inCatalog}`;
 }

@@ -48,10 +48,11 @@ export type ScrubVaultsOptions = {
    * Epoch ms by which the scrub is done (a Lambda's remaining time less what recording takes, as replication's
    * deadline). It starts no read of its slice after the deadline less SLICE_READ_RESERVE_MS and REPAIR_BUDGET_MS, and
    * is then `cut`: the slice is shortened to the keys read in every vault in scope. It stops waiting for a running prune in a vault it
-   * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS), and starts no
-   * copy-back after it. The look's mark of the source's manifests and, for a copied snapshot its source cannot read,
-   * the check of it in the vault it was copied into start no read after the deadline less DAMAGE_MAPPING_MARGIN_MS (a
-   * check cut there leaves that snapshot unrepaired with `otherCopy: 'unverified'`). It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
+   * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS). The look's reads (the
+   * mark of the source's manifests, the listings and index objects of what the snapshots lack) and copy-backs and, for a
+   * copied snapshot its source cannot read, the check of it in the vault it was copied into (read through to the other
+   * vault) start none after the deadline less DAMAGE_MAPPING_MARGIN_MS (a look stopped before it knew whether the source
+   * reads a snapshot, or a check cut there, leaves that snapshot unrepaired with `otherCopy: 'unverified'`). It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
    * COPY_BACK_RESERVE_MS (so a cut run still has REPAIR_BUDGET_MS for them, corrupt objects of its slice first): an
    * object not started is `unrepaired` with `goodCopy` if this run verified the other copy, otherwise with `otherCopy:
    * 'unverified'`, and
@@ -215,7 +216,8 @@ async function listBothVaults(vaults: Partial<Record<VaultSide, Vault>>, memoryM
 
 /**
  * Snapshot objects copied into `side` by this run, checked again once no prune of it runs (lookAfterPrunes): one not
- * vouched for is `unrepaired`, with its good copy unless the vault it was copied into cannot read it either.
+ * vouched for is `unrepaired`, with its good copy unless its tree reads in neither vault (readabilityInTarget) or that
+ * is not known (`otherCopy: 'unverified'`, `copiedIn`).
  */
 async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, options: ScrubVaultsOptions, now: () => number): Promise<void> {
   const { vaults } = options;
@@ -226,12 +228,12 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   const vault = vaults[side] as Vault;
   const source = vaults[otherSide(side)] as Vault;
   const detail = (key: string): string => `${vault.location} lacks ${key}, which snapshot(s) ${ids.join(', ')} copied in by this scrub need; it was deleted after the scrub listed the vault (by a prune of the ${side} vault that ran meanwhile)`;
-  // As replication's copyAll: no copy starts after the deadline, so the run still has its reserve to report and record.
   const copyBack = async (keys: readonly string[]): Promise<CopyBack> => {
     const failed: string[] = [];
     const notCopied: string[] = [];
     await mapBounded(keys, options.concurrency ?? 3, async (key) => {
-      if (options.deadline !== undefined && now() >= options.deadline) {
+      // No copy-back starts past the look's cutoff: the target check and the damage mapping keep their margin (review r57G R3).
+      if (options.deadline !== undefined && now() >= options.deadline - DAMAGE_MAPPING_MARGIN_MS) {
         notCopied.push(key);
         return;
       }
@@ -240,27 +242,41 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     return { failed, notCopied };
   };
   const memory = lookMemory(side);
-  const { why, unreadable } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
+  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
   // Its reads stop where the damage mapping's do (the deadline less DAMAGE_MAPPING_MARGIN_MS), not at the look's repair
   // cutoff: it runs after the look, whose wait and copy-backs may run past that cutoff, and it reads what the mapping
   // reads (snapshot and manifest objects, a second or less each), which that margin is kept for.
   const until = options.deadline !== undefined ? { time: options.deadline - DAMAGE_MAPPING_MARGIN_MS, now } : undefined;
-  const inTarget = await readabilityInTarget(side, vault, [...unreadable.keys()], memory, until);
+  const inTarget = await readabilityInTarget(side, vault, source, [...unreadable.keys()], memory, until);
+  const { count: readThrough, first: readThroughKeys } = inTarget.readThrough;
+  // Read across both vaults: the scrub with repair that reads those objects copies the good copy over the bad (review r57F H1).
+  const mended =
+    readThrough > 0
+      ? `; the ${side} vault reads them only with ${readThrough} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${readThroughKeys.join(', ')}${readThrough > readThroughKeys.length ? ', …' : ''}), so they are restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`
+      : '';
   for (const f of copied) {
     const id = idFromKey(SNAPSHOTS_PREFIX, f.key) as string;
-    const whyNot = unreadable.get(id) ?? why;
+    const lookStopped = notLooked?.get(id);
+    const whyNot = lookStopped ?? unreadable.get(id) ?? why;
     if (whyNot === undefined) continue;
     const reason = `copied from the ${otherSide(side)} vault, but ${whyNot}`;
     const findBackup = `find its backup in the catalog (the record whose sources list snapshot ${id})`;
+    const verifyIt = `${findBackup} and check it with lifeboat verify --backup ID${side === 'dr' ? ' --from dr' : ''}; if that fails, back that source up again`;
     const unchecked = inTarget.unchecked.get(id);
+    // Copied in, it is no longer missing: no later scrub checks it again (copiedIn says so to the mapping's and the runbook's notes, review r57F L2).
+    const notVerified = { ...f, outcome: 'unrepaired', otherCopy: 'unverified', copiedIn: true } as const;
     // Unreadable in both vaults, the copy is a snapshot no vault restores: no good copy, so it counts as damage, where
     // goodCopy made the run REPAIRABLE, named no backup, and a rerun (the snapshot no longer missing) never saw it (review rV F4).
-    // Not checked there, its copy is not known good either: unverified, so the record's outstanding and status name it (review r57A F3).
-    findings[findings.indexOf(f)] = inTarget.unreadable.has(id)
-      ? { ...f, outcome: 'unrepaired', reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: ${findBackup} and back that source up again` }
-      : unchecked !== undefined
-        ? { ...f, outcome: 'unrepaired', reason: `${reason}; whether the ${side} vault can read them could not be checked (${unchecked}), so no copy is known to restore: ${findBackup} and check it with lifeboat verify --backup ID${side === 'dr' ? ' --from dr' : ''}; if that fails, back that source up again`, otherCopy: 'unverified' }
-        : { ...f, outcome: 'unrepaired', reason, goodCopy: true };
+    // Not checked there, or the look stopped before it knew whether the source reads it, its copy is not known good
+    // either: unverified, so the record's outstanding and status name it (reviews r57A F3, r57G R1).
+    findings[findings.indexOf(f)] =
+      lookStopped !== undefined
+        ? { ...notVerified, reason: `${reason}, so no copy is known to restore: ${verifyIt}` }
+        : inTarget.unreadable.has(id)
+          ? { ...f, outcome: 'unrepaired', reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: ${findBackup} and back that source up again` }
+          : unchecked !== undefined
+            ? { ...notVerified, reason: `${reason}; whether the ${side} vault can read them could not be checked (${unchecked}), so no copy is known to restore: ${verifyIt}` }
+            : { ...f, outcome: 'unrepaired', reason: unreadable.has(id) ? `${reason}${mended}` : reason, goodCopy: true };
   }
 }
 

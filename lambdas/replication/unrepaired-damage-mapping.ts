@@ -14,14 +14,15 @@ export async function mapUnrepairedDamage(findings: readonly ScrubFinding[], vau
   // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding
   // says, and one archived in one is archived, whatever an unverified one says.
   const unrepaired = new Map<string, VaultSide[]>();
-  const left = new Map<string, { kind: MappedKind; problems: Set<ScrubFinding['problem']> }>();
+  const left = new Map<string, { kind: MappedKind; problems: Set<ScrubFinding['problem']>; copiedIn: boolean }>();
   for (const f of findings) {
     if (f.outcome !== 'unrepaired' || f.goodCopy === true) continue;
     unrepaired.set(f.key, [...(unrepaired.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
     const kind: MappedKind = f.otherCopy ?? 'lost';
     const was = left.get(f.key);
     const problems = new Set([...(was?.problems ?? []), f.problem]);
-    left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems });
+    const copiedIn = was?.copiedIn === true || f.copiedIn === true;
+    left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems, copiedIn });
   }
   const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, deadline, now) : { described: [], cut: false };
   const lostKeys = new Set([...left].filter(([, l]) => l.kind === 'lost').map(([key]) => key));
@@ -39,11 +40,13 @@ type MappedKind = (typeof MAPPED_KINDS)[number];
  * one is read again by the scrub that repairs it (whenRepairedAgain); a lost or archived one by any scrub that finds it,
  * every run when it is missing in a vault (the listings), only the run whose slice holds it when it is corrupt in both.
  * Not a lost snapshot object: one copied in (its manifest unreadable in both vaults) is no longer missing, so no scrub
- * finds it again, and one whose record no vault reads has no backup a scrub can name (review r57A F4).
+ * finds it again, and one whose record no vault reads has no backup a scrub can name (review r57A F4). Nor an unverified
+ * one this run copied in (`copiedIn`): no later scrub verifies or copies it (review r57F L2), `lifeboat verify` checks it.
  */
-function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>): string {
-  if (kind === 'unverified') return `${whenRepairedAgain(problems)} (or names them)`;
+function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>, copiedIn = false): string {
   const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
+  if (snapshotId && copiedIn) return `no later scrub checks it, copied in and no longer missing: its backup is the catalog record whose sources list snapshot ${snapshotId}, to check with lifeboat verify --backup ID`;
+  if (kind === 'unverified') return `${whenRepairedAgain(problems)} (or names them)`;
   if (snapshotId) return `no later scrub names them: its backup is the catalog record whose sources list snapshot ${snapshotId}`;
   if (problems.has('missing')) return 'the next scrub names them';
   return 'a scrub names them when its slice comes round again, or now `lifeboat scrub --fraction 1`';
@@ -61,7 +64,7 @@ function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<Sc
 async function describeDamageUntil(
   vaults: Partial<Record<VaultSide, Vault>>,
   objects: ReadonlyMap<string, readonly VaultSide[]>,
-  left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']> }>,
+  left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']>; readonly copiedIn: boolean }>,
   deadline: number | undefined,
   now: () => number,
 ): Promise<{ described: DamagedObject[]; cut: boolean }> {
@@ -77,8 +80,8 @@ async function describeDamageUntil(
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
     const note = (key: string): string => {
-      const { kind, problems } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]) };
-      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(key, kind, problems)}`;
+      const { kind, problems, copiedIn } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]), copiedIn: false };
+      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(key, kind, problems, copiedIn)}`;
     };
     return { described: [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) })), cut: true };
   }

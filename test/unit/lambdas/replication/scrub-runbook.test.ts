@@ -439,6 +439,44 @@ it('a DAMAGED message cut while mapping lost snapshot objects names the snapshot
   expect(message(report(ids.map((id) => `snapshots/${id}`)))).toContain(`find in the catalog the backup(s) whose sources list snapshot(s) ${ids.slice(0, 10).join(', ')} and 2 more.`);
 });
 
+// Review r57F L2: a snapshot copied in whose copy was not checked (otherCopy 'unverified') was told "the next scrub with
+// repair verifies and copies it", which no scrub does: copied in, it is no longer missing.
+it('a message names a copied-in snapshot whose copy was not checked with lifeboat verify, not a later scrub; other unverified objects keep the later scrub', () => {
+  const snapshot = `snapshots/${'6'.repeat(64)}`;
+  const pack = `data/${'7'.repeat(64)}`;
+  const unverified = (key: string, copiedIn: boolean): ScrubFinding => ({ vault: 'dr', key, problem: 'missing', detail: 'x', outcome: 'unrepaired', reason: 'r', otherCopy: 'unverified', ...(copiedIn ? { copiedIn: true as const } : {}) });
+  const report = (findings: ScrubFinding[]): ScrubReport => ({
+    scope: 'both', fraction: 1, repair: true, cursor: { cycle: 1, after: null }, nextCursor: { cycle: 2, after: null }, cycleComplete: true, objects: 20, read: { primary: 20, dr: 20 }, findings, damage: [], ok: false,
+  });
+  const message = (r: ScrubReport): string => damageMessage(r, scrubRunSummary(r, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
+  const copied = message(report([unverified(snapshot, true)]));
+  expect(copied).toContain(`1 snapshot object(s) copied in by this run whose copy is not known to restore, and which no later scrub checks (no longer missing): check each backup with lifeboat verify --backup ID: ${snapshot} (dr) [r]`);
+  expect(copied).not.toContain('the next scrub with repair verifies and copies it');
+  const both = message(report([unverified(snapshot, true), unverified(pack, false)]));
+  expect(both).toContain(`1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it: ${pack} (dr) [r]`);
+  expect(both).toContain(`no later scrub checks (no longer missing): check each backup with lifeboat verify --backup ID: ${snapshot} (dr) [r]`);
+});
+
+// Review r57F H1: a snapshot copied into the DR vault whose source could not read its manifest root was checked in the
+// DR vault alone, which lacked a good copy of one page: the run was DAMAGED naming its backup, though every object read
+// in one vault or the other and the next full run repaired both.
+it('a copied snapshot whose tree reads across both vaults is not damage: REPAIRABLE with the objects to repair named, and a full scrub with repair repairs them', async () => {
+  const root = manifestKey(pair.snapshot.manifest);
+  const page = (await listKeys(pair.dr.store, 'manifest/')).find((key) => key !== root) as string;
+  await pair.dr.store.delete(snapshotKey(pair.snapshot.id));
+  await corrupt(pair.primary.store, root);
+  await corrupt(pair.dr.store, page);
+  // The slice starts past the manifest objects: only the look after the copy and the check in the DR vault meet them.
+  const before = { scope: 'both', fraction: 1, repair: true, cursor: FIRST_SCRUB_CURSOR, nextCursor: { cycle: 1, after: 'manifest/~' }, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true } as const;
+  runs.push(scrubRunSummary(before, { environment: 'dev', startedAt: '2026-11-29T03:00:00.000Z', endedAt: '2026-11-29T03:00:01.000Z' }));
+  const failure = await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps()).catch((err: unknown) => err);
+  expect(failure).toBeInstanceOf(VaultDamageError);
+  expect((failure as Error).message).toMatch(/^REPAIRABLE: /);
+  expect((failure as Error).message).toContain(`the dr vault reads them only with 1 object(s) it lacks a readable copy of read from the primary vault (${page}), so they are restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`);
+  expect(runs.at(-1)).toMatchObject({ outcome: 'REPAIRABLE', affectedBackups: [] });
+  expect(await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, deps())).toMatchObject({ outcome: 'REPAIRED' });
+});
+
 it('leaves out of the DR vault a snapshot its catalog marks forgotten: a clean run, nothing copied back', async () => {
   const key = `snapshots/${pair.snapshot.id}`;
   await pair.dr.store.delete(key);

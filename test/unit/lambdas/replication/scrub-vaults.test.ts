@@ -354,6 +354,101 @@ it('the check in the target vault of a snapshot its source cannot read starts no
   expect(summaryOf(report).outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, goodCopy: false, otherCopy: 'unverified' })]);
 });
 
+// Review r57G R1: the look's mark of the source stopped at its cutoff returned only a "deadline" why, listed no
+// unreadable snapshot, and each copied snapshot took goodCopy: a snapshot no vault restores (its root corrupt in both)
+// was REPAIRABLE, named no backup, and the next run (the snapshot no longer missing) dropped it.
+it.each([
+  ['when the snapshot lands in the DR vault', 'put'],
+  ['when the look\'s first mark has met the corrupt root (its read error known, its split stopped)', 'read'],
+] as const)('a look stopped before it knows whether the source reads a copied snapshot leaves it unverified, never a good copy: the clock reaches the cutoff %s (review r57G R1)', async (_when, at) => {
+  const snapshotKey = `snapshots/${pair.snapshot.id}`;
+  const root = manifestKey(pair.snapshot.manifest);
+  await pair.dr.store.delete(snapshotKey);
+  await corrupt(pair.primary.store, root);
+  await corrupt(pair.dr.store, root);
+  const D = 10_000_000;
+  let t = D - 200_000;
+  let landed = false;
+  const put = pair.dr.store.put.bind(pair.dr.store);
+  pair.dr.store.put = (...args: Parameters<typeof put>) => {
+    if (args[0] === snapshotKey) {
+      landed = true;
+      if (at === 'put') t = D - DAMAGE_MAPPING_MARGIN_MS / 2;
+    }
+    return put(...args);
+  };
+  const get = pair.primary.store.get.bind(pair.primary.store);
+  pair.primary.store.get = (...args: Parameters<typeof get>) => {
+    if (landed && args[0] === root && at === 'read') t = D - DAMAGE_MAPPING_MARGIN_MS / 2;
+    return get(...args);
+  };
+  const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline: D, now: () => t });
+  expect(report.findings).toEqual([
+    expect.objectContaining({
+      vault: 'dr',
+      key: snapshotKey,
+      outcome: 'unrepaired',
+      otherCopy: 'unverified',
+      copiedIn: true,
+      reason: `copied from the primary vault, but whether either vault can read them could not be checked (the run's deadline came first), so no copy is known to restore: find its backup in the catalog (the record whose sources list snapshot ${pair.snapshot.id}) and check it with lifeboat verify --backup ID --from dr; if that fails, back that source up again`,
+    }),
+  ]);
+  expect(report.findings[0]?.goodCopy).toBeUndefined();
+  expect(summaryOf(report).outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, goodCopy: false, otherCopy: 'unverified' })]);
+});
+
+// Review r57G R3: only the look's mark was bounded; its listings of both vaults and index reads (objectsTheSnapshotsLack)
+// and its copy-backs ran on up to the deadline, past the margin the target check and the damage mapping are kept.
+it('the look after a copy starts no listing, index read or copy-back past its cutoff: what the snapshot needs is then not checked, its good copy kept (review r57G R3)', async () => {
+  const snapshotKey = `snapshots/${pair.snapshot.id}`;
+  await pair.dr.store.delete(snapshotKey);
+  const D = 10_000_000;
+  let t = D - 200_000;
+  let landed = false;
+  let cutAt = false;
+  const late: string[] = [];
+  const put = pair.dr.store.put.bind(pair.dr.store);
+  pair.dr.store.put = (...args: Parameters<typeof put>) => {
+    if (cutAt) late.push(`put ${args[0]}`);
+    if (args[0] === snapshotKey) landed = true;
+    return put(...args);
+  };
+  for (const vault of [pair.primary, pair.dr]) {
+    const list = vault.store.list.bind(vault.store);
+    const get = vault.store.get.bind(vault.store);
+    // The look's first listing (of what the DR vault lacks) comes once the mark is done: the clock is then past the cutoff.
+    vault.store.list = (prefix: string) => {
+      if (landed && !cutAt && prefix === 'data/') {
+        cutAt = true;
+        t = D - DAMAGE_MAPPING_MARGIN_MS / 2;
+      }
+      const inner = list(prefix);
+      return (async function* () {
+        for await (const key of inner) {
+          if (cutAt && !key.startsWith('prune/')) late.push(`list ${key}`);
+          yield key;
+        }
+      })();
+    };
+    vault.store.get = (...args: Parameters<typeof get>) => {
+      if (cutAt && /^(data|index|manifest)\//.test(args[0])) late.push(`get ${args[0]}`);
+      return get(...args);
+    };
+  }
+  const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline: D, now: () => t });
+  expect(cutAt).toBe(true);
+  expect(late).toEqual([]);
+  expect(report.findings).toEqual([
+    expect.objectContaining({
+      vault: 'dr',
+      key: snapshotKey,
+      outcome: 'unrepaired',
+      goodCopy: true,
+      reason: "copied from the primary vault, but what it needs in the dr vault was not checked: the run's deadline came first; the next scrub with repair copies what it lacks there",
+    }),
+  ]);
+});
+
 it('a check in the target vault that fails after finding one copied snapshot unreadable keeps that one unreadable (DAMAGED) and leaves the other unverified, where both were taken for good copies (review r57A F3)', async () => {
   const second = await secondSnapshot();
   const firstKey = `snapshots/${pair.snapshot.id}`;

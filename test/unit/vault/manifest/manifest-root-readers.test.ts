@@ -236,6 +236,32 @@ it('a snapshot object whose record reads but whose manifest root reads in neithe
   expect(await describeDamage({ primary: vault, dr }, damaged)).toEqual([{ key, vaults: ['dr'], affects: [], note: expect.stringContaining(`the record whose sources list snapshot ${kept.id}`) }]);
 });
 
+// Review r57F H1: a damaged snapshot object that reads where it is damaged (copied in, its tree the damage) was mapped to
+// its whole snapshot and backup: one page lost in both vaults named all 9 entries lost, a tree that reads across the two
+// named a restorable backup lost.
+it('a copied-in snapshot object is mapped to what of its tree reads in neither vault: one page lost in both is that page\'s range; a tree that reads across both vaults names no backup', async () => {
+  const drStore = new MemoryVaultStore('dr');
+  const drKeys = new PassphraseKeyProvider('dr', FAST_SCRYPT);
+  await replicateVault({ source: vault, target: drStore, targetKeys: drKeys });
+  const dr = await openVault(drStore, drKeys);
+  const pages = (await Promise.all((await nodesOf(vault, kept)).map((node) => loadManifestNode(vault.store, vault.keys, node)))).flat();
+  const [page, other] = pages;
+  if (!page || !other) throw new Error('no pages');
+  const key = snapshotKey(kept.id);
+  const damaged = new Map<string, ReadonlyArray<'primary' | 'dr'>>([[key, ['dr']]]);
+  const good = await vault.store.get(manifestKey(page.id));
+  await corrupt(vault.store, manifestKey(page.id));
+  await corrupt(drStore, manifestKey(page.id));
+  expect(await describeDamage({ primary: vault, dr }, damaged)).toEqual([
+    { key, vaults: ['dr'], affects: [{ snapshotId: kept.id, backupId: 'b1', source: '/src', time: kept.time, whole: false, paths: [`${page.first} … ${page.last}`], entries: page.count }] },
+  ]);
+  // The page reads in the primary vault again; the root reads only in the DR vault, the other page only in the primary.
+  await vault.store.put(manifestKey(page.id), good);
+  await corrupt(vault.store, manifestKey(kept.manifest));
+  await corrupt(drStore, manifestKey(other.id));
+  expect(await describeDamage({ primary: vault, dr }, damaged)).toEqual([{ key, vaults: ['dr'], affects: [], note: expect.stringContaining('reads across both vaults') }]);
+});
+
 it('a snapshot object whose mapping the deadline cut does not promise that the next scrub names its backup: copied in, no scrub finds it again', async () => {
   const key = snapshotKey(kept.id);
   const finding = { vault: 'dr', key, problem: 'missing', detail: 'lacks it', outcome: 'unrepaired', reason: 'copied from the primary vault, but …' } as const;
@@ -244,6 +270,23 @@ it('a snapshot object whose mapping the deadline cut does not promise that the n
   expect(cut).toBe(true);
   expect(damage).toEqual([
     { key, vaults: ['dr'], affects: [], note: `the backups it holds data of were not worked out: the run's deadline came first; no later scrub names them: its backup is the catalog record whose sources list snapshot ${kept.id}` },
+  ]);
+});
+
+// Review r57F L2: a snapshot copied in whose copy the run could not check (otherCopy 'unverified') was promised that the
+// next scrub with repair verifies and copies it; copied in, it is no longer missing, and no scrub does.
+it('a copied-in snapshot whose copy was not checked and whose mapping the deadline cut is sent to lifeboat verify, not a later scrub', async () => {
+  const key = snapshotKey(kept.id);
+  const finding = { vault: 'dr', key, problem: 'missing', detail: 'lacks it', outcome: 'unrepaired', reason: 'copied from the primary vault, but …', otherCopy: 'unverified', copiedIn: true } as const;
+  const { archivedCopyDamage, cut } = await mapUnrepairedDamage([finding], { primary: vault }, DAMAGE_MAPPING_MARGIN_MS, () => 0);
+  expect(cut).toBe(true);
+  expect(archivedCopyDamage).toEqual([
+    {
+      key,
+      vaults: ['dr'],
+      affects: [],
+      note: `the backups it holds data of were not worked out: the run's deadline came first; no later scrub checks it, copied in and no longer missing: its backup is the catalog record whose sources list snapshot ${kept.id}, to check with lifeboat verify --backup ID`,
+    },
   ]);
 });
 

@@ -1,0 +1,60 @@
+import { type ByteRange, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, sha256Hex, SNAPSHOTS_PREFIX, Vault, VaultCorruptionError, VaultObjectNotFoundError, type VaultStore } from '../../vault';
+
+/** Keys of objects read from the other vault, named in a reason (the count covers them all). */
+const FALLBACKS_KEPT = 3;
+
+/** A read-through view (readThroughVault) and the objects it read from the other vault because the first could not. */
+export type ReadThroughVault = {
+  readonly vault: Vault;
+  /** How many objects were read from the other vault, and the first few of their keys. */
+  readonly fellBack: () => { readonly count: number; readonly first: readonly string[] };
+};
+
+/**
+ * A read-only view of `first` whose reads fall back to `other` when `first` lacks an object or its copy does not verify
+ * (VaultObjectNotFoundError, VaultCorruptionError, or a content-addressed object — snapshot, manifest, index — whose
+ * bytes do not hash to its name). The scrub repairs one vault's object from the other's good copy, so a copied snapshot
+ * whose tree reads this way is restorable once a scrub with repair has mended the first vault's copies (review r57F H1):
+ * checked in one vault alone, it was taken for lost and its backup named. Both vaults hold the same master key and the
+ * same bytes under the same names, so `first`'s keys open either copy. Reads only through `first` and `other`, so views
+ * that bound them (readsUntilVault) bound it too; ranged reads fall back only on a missing object.
+ */
+export function readThroughVault(first: Vault, other: Vault): ReadThroughVault {
+  let count = 0;
+  const firstKeys: string[] = [];
+  const fellBackTo = (key: string, range?: ByteRange): Promise<Buffer> => {
+    count += 1;
+    if (firstKeys.length < FALLBACKS_KEPT) firstKeys.push(key);
+    return other.store.get(key, range);
+  };
+  const readOnly = (): Promise<never> => Promise.reject(new Error(`${first.store.location}: a read-through view is not written to`));
+  const store: VaultStore = {
+    location: first.store.location,
+    async get(key, range) {
+      let body: Buffer;
+      try {
+        body = await first.store.get(key, range);
+      } catch (err) {
+        if (!(err instanceof VaultObjectNotFoundError) && !(err instanceof VaultCorruptionError)) throw err;
+        return fellBackTo(key, range);
+      }
+      const id = range === undefined ? contentAddress(key) : null;
+      return id !== null && sha256Hex(body) !== id ? fellBackTo(key) : body;
+    },
+    async has(key) {
+      return (await first.store.has(key)) || other.store.has(key);
+    },
+    // The mark reads by key; a listing is the first vault's, as its own view would give.
+    list: (prefix) => first.store.list(prefix),
+    put: readOnly,
+    delete: readOnly,
+  };
+  const vault = new Vault(store, first.keys, first.config);
+  vault.memoryLimitMb = first.memoryLimitMb;
+  return { vault, fellBack: () => ({ count, first: [...firstKeys] }) };
+}
+
+/** The id a content-addressed object's stored bytes hash to (its name), or null for an object that is not one. */
+function contentAddress(key: string): string | null {
+  return idFromKey(SNAPSHOTS_PREFIX, key) ?? idFromKey(MANIFEST_PREFIX, key) ?? idFromKey(INDEX_PREFIX, key);
+}
