@@ -119,8 +119,7 @@ export type ScrubStatus =
        * vault, so every plan is ✗ until a scrub names them (review rS F1). `keys`: the first few, sorted; `vaults`: those a
        * scrub must read to name them all (the primary for every object outstanding there, the DR vault for the others).
        * `snapshots`: of them, the lost snapshot objects (how many, the first few ids), whose backups no scrub names
-       * (lambdas/replication/lost-snapshots-in-catalog.ts): the catalog does (review r57I F1); absent when none. Absent
-       * when none.
+       * (lambdas/replication/lost-snapshots-in-catalog.ts): the catalog does (review r57I F1); absent when none.
        */
       lostWithoutBackups?: LostWithoutBackups;
       outstanding?: OutstandingScrubDamage;
