@@ -12,6 +12,7 @@ import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowOutc
 import { isUsageError, UsageError } from '../usage-error';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './restore-commands';
 import { parseWorkerCount } from '../worker-count-option';
+import { targetOptionsLine } from '../target-options-line';
 import { awsFailoverReportReader, type FailoverReportReader, localFailoverReportReader, whereTheFullReportIs } from '../failover-report-from-history';
 
 /**
@@ -134,9 +135,11 @@ export function formatFailoverReport(report: FailoverReport): string[] {
  * A partial failover (FailoverIncompleteError) as a person acts on it: per source live (its target), failed
  * (its error), or REFUSED because another restore holds its target (that restore's, which this failover
  * neither wrote nor finishes), what to point the applications at, and the commands that finish it (with --overwrite for
- * the targets it may have written, without for those it did not).
+ * the targets it may have written, without for those it did not), with the command's own target options: a finish
+ * command pasted without --aws --env prod fails over env dev in the local cloud (audit a57C-1).
  */
-export function formatIncompleteFailover(report: FailoverReport): string[] {
+export function formatIncompleteFailover(report: FailoverReport, target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'>): string[] {
+  const finishLine = (finish: Parameters<typeof finishCommand>[0]) => `  ${finishCommand(finish)}${targetOptionsLine(target)}`;
   const table = new Table({ head: ['SOURCE', 'STATE', 'TARGET', 'ERROR'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, 70] });
   const failed = report.failed ?? [];
   const held = failed.filter((f) => f.heldBy !== undefined);
@@ -156,12 +159,12 @@ export function formatIncompleteFailover(report: FailoverReport): string[] {
     ...(report.sources.length > 0 ? [`Live sources: ${dataAsOfText(report.sources.filter((s) => s.from !== 'mirror').map((s) => s.source), report)}`] : []),
     ...failed.map((f) => `${f.source}: ${f.action}`),
     report.sources.length > 0 ? `Point the applications of ${report.sources.map((s) => s.source).join(', ')} at their targets above (docs/RUNBOOKS.md, "A source fails").` : noneLive,
-    ...(report.finish ? ['Finish the failover (only the failed sources, the same backup and targets; it asks for an approval again):', `  ${finishCommand(report.finish)}`, `  or in the console: ${JSON.stringify(report.finish)}`] : []),
+    ...(report.finish ? ['Finish the failover (only the failed sources, the same backup and targets; it asks for an approval again):', finishLine(report.finish), `  or in the console: ${JSON.stringify(report.finish)}`] : []),
     ...(report.finishWithoutOverwrite
       ? [
           // Their targets hold nothing of this failover's: finished without --overwrite, so a target another run wrote since is refused, not replaced.
           `Finish ${report.finishWithoutOverwrite.sources.join(', ')}, whose ${report.finishWithoutOverwrite.sources.length > 1 ? 'targets' : 'target'} this failover did not write (without --overwrite; it asks for an approval again):`,
-          `  ${finishCommand(report.finishWithoutOverwrite)}`,
+          finishLine(report.finishWithoutOverwrite),
           `  or in the console: ${JSON.stringify(report.finishWithoutOverwrite)}`,
         ]
       : []),
@@ -216,7 +219,7 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
       return outcome.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
     }
     if (outcome.status !== 'SUCCEEDED') {
-      if (partial) for (const line of formatIncompleteFailover(partial)) io.err(line);
+      if (partial) for (const line of formatIncompleteFailover(partial, options)) io.err(line);
       else io.err(`Failover ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
       if (unread !== undefined) io.err(unread);
       io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);

@@ -1,8 +1,8 @@
-import { DEFAULT_CONFIG_FILE } from '../../config/load-config';
 import { type LegalHoldOutcome } from '../../lambdas/retention/legal-hold';
-import { dataDirOption, shellWord } from '../../local/cloud/data-dir-option';
+import { shellWord } from '../../local/cloud/data-dir-option';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type DrAccountOptions, type EnvironmentAccess, type TargetOptions } from '../environment-access';
+import { targetOptionsLine } from '../target-options-line';
 import { type BreakGlassEnvironment, describedPrincipal, vaultBreakGlassArn } from './legal-hold-release-refusal';
 
 /**
@@ -58,10 +58,8 @@ export function holdCommand(verb: HoldVerb, backupId: string, options: TargetOpt
     ...(verb === 'hold' ? [`--reason ${shellWord(options.reason?.trim() ?? '')}`, `--by ${shellWord(by)}`] : []),
     ...(half.only !== undefined ? [`--only ${shellWord(half.only)}`] : []),
     ...(half.profile !== undefined ? [`--dr-profile ${shellWord(half.profile)}`] : []),
-    ...(options.env !== 'dev' ? [`--env ${shellWord(options.env)}`] : []),
-    ...(options.config !== DEFAULT_CONFIG_FILE ? [`--config ${shellWord(options.config)}`] : []),
   ];
-  return words.join(' ') + (options.aws ? ' --aws' : dataDirOption(options.dataDir));
+  return words.join(' ') + targetOptionsLine(options);
 }
 
 /**

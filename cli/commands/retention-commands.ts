@@ -11,11 +11,11 @@ import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { S3VaultStore } from '../../vault/aws';
 import { heldSnapshotsOf, ObjectLegalHoldError, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
 import { UnconfiguredPlanError } from '../../lambdas/retention/unconfigured-plan-error';
-import { DEFAULT_CONFIG_FILE } from '../../config/load-config';
-import { dataDirOption, shellWord } from '../../local/cloud/data-dir-option';
+import { shellWord } from '../../local/cloud/data-dir-option';
 import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { isUnknownEnvironment } from '../usage-error';
+import { targetOptionsLine } from '../target-options-line';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
@@ -444,9 +444,7 @@ export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: Backu
     `lifeboat backups forget --plan ${shellWord(err.plan)}`,
     ...(vault === 'dr' ? ['--vault dr'] : []),
     '--keep-last 1 --dry-run',
-    ...(target.env !== 'dev' ? [`--env ${shellWord(target.env)}`] : []),
-    ...(target.config !== DEFAULT_CONFIG_FILE ? [`--config ${shellWord(target.config)}`] : []),
-  ].join(' ') + (target.aws ? ' --aws' : dataDirOption(target.dataDir));
+  ].join(' ') + targetOptionsLine(target);
   return (
     `the catalog holds ${err.backups} backup(s) of plan "${err.plan}", which is not in this environment's config (its plans: ${err.configuredPlans.join(', ')}), ` +
     `so no retention policy applies to them. Give them a policy on the command line and read its decision table first: \`${command}\`; then run it without --dry-run. ` +

@@ -11,7 +11,22 @@ const SUMMARY_MESSAGE = 300;
 
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
-/** The `lifeboat failover` command line that runs `finish` or `finishWithoutOverwrite` (docs/RUNBOOKS.md, "A source fails"). */
+/**
+ * Where the failover ran: the function's environment (LIFEBOAT_ENVIRONMENT) and whether it is the local cloud's.
+ * The summary's finish commands name them, since a pasted `lifeboat failover` without them fails over env dev in the
+ * local cloud; the function cannot know the operator's --config or --data-dir, which the CLI's own lines carry.
+ */
+export type FailoverRanIn = { environment: string; localCloud: boolean };
+
+/** What the summary's finish command needs added to act where the failover ran. */
+function targetOptionsNote(ranIn: FailoverRanIn): string {
+  return ranIn.localCloud ? `add --env ${ranIn.environment}, and --data-dir <dir> for a local cloud not in .lifeboat` : `add --aws --env ${ranIn.environment}`;
+}
+
+/**
+ * The `lifeboat failover` command line that runs `finish` or `finishWithoutOverwrite` (docs/RUNBOOKS.md, "A source fails"),
+ * without the target options (--env, --config, --aws or --data-dir), which whoever prints it adds.
+ */
 export function finishCommand(finish: FailoverFinishInput | FailoverFinishWithoutOverwriteInput): string {
   return [
     `lifeboat failover --plan ${finish.plan} --backup ${finish.backupId}`,
@@ -22,10 +37,10 @@ export function finishCommand(finish: FailoverFinishInput | FailoverFinishWithou
 }
 
 /** How the summary says to run `finishWithoutOverwrite`: naming its sources, which `finish` (if any) leaves out. */
-function finishWithoutOverwriteText(finish: FailoverFinishWithoutOverwriteInput): string {
+function finishWithoutOverwriteText(finish: FailoverFinishWithoutOverwriteInput, ranIn: FailoverRanIn): string {
   return (
     `To finish ${finish.sources.join(', ')} (${finish.sources.length > 1 ? 'their restores' : 'its restore'} refused or stopped before writing), start the failover again with ` +
-    `${JSON.stringify(finish)} (${finishCommand(finish)}), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`
+    `${JSON.stringify(finish)} (${finishCommand(finish)}; ${targetOptionsNote(ranIn)}), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`
   );
 }
 
@@ -33,7 +48,7 @@ function finishWithoutOverwriteText(finish: FailoverFinishWithoutOverwriteInput)
  * What a partial failover's cause says first: which sources failed and why, which are live and where,
  * and how to finish. Read alone (the console's cause, an alert) it is enough to act on.
  */
-export function failoverIncompleteSummary(report: FailoverReport): string {
+export function failoverIncompleteSummary(report: FailoverReport, ranIn: FailoverRanIn): string {
   const failed = report.failed ?? [];
   // A target another restore holds is that restore's: this failover wrote nothing there, and does not finish it.
   const held = failed.filter((f) => f.heldBy !== undefined);
@@ -58,8 +73,8 @@ export function failoverIncompleteSummary(report: FailoverReport): string {
       : held.length > 0
         ? 'No source of this failover is live (a target held by another restore is that restore\'s: its own report says whether it is live).'
         : 'No source is live.',
-    ...(report.finish ? [`To finish, start the failover again with ${JSON.stringify(report.finish)} (${finishCommand(report.finish)}).`] : []),
-    ...(report.finishWithoutOverwrite ? [finishWithoutOverwriteText(report.finishWithoutOverwrite)] : []),
+    ...(report.finish ? [`To finish, start the failover again with ${JSON.stringify(report.finish)} (${finishCommand(report.finish)}; ${targetOptionsNote(ranIn)}).`] : []),
+    ...(report.finishWithoutOverwrite ? [finishWithoutOverwriteText(report.finishWithoutOverwrite, ranIn)] : []),
   ].join(' ');
 }
 
@@ -68,8 +83,8 @@ export function failoverIncompleteSummary(report: FailoverReport): string {
  * `causeMessage` show), with the whole report under `report` for `lifeboat failover` to print. Within
  * Step Functions' cause limit: a report too long for it is left out, and the summary cut.
  */
-export function failoverIncompleteCause(report: FailoverReport): string {
-  const summary = failoverIncompleteSummary(report);
+export function failoverIncompleteCause(report: FailoverReport, ranIn: FailoverRanIn): string {
+  const summary = failoverIncompleteSummary(report, ranIn);
   const whole = JSON.stringify({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: summary, report });
   if (whole.length <= MAX_FAILURE_CAUSE) return whole;
   // JSON escapes can lengthen the summary: cut it until the whole text fits.
@@ -86,8 +101,8 @@ export function failoverIncompleteCause(report: FailoverReport): string {
  * incomplete` Fail state (lib/constructs/failover-workflow.ts) ends the execution with. A complete failover's
  * output is the report alone, as before.
  */
-export function reportStepOutput(report: FailoverReport): FailoverReport & { incompleteCause?: string } {
-  return report.failed ? { ...report, incompleteCause: failoverIncompleteCause(report) } : report;
+export function reportStepOutput(report: FailoverReport, ranIn: FailoverRanIn): FailoverReport & { incompleteCause?: string } {
+  return report.failed ? { ...report, incompleteCause: failoverIncompleteCause(report, ranIn) } : report;
 }
 
 /** The report a FailoverIncompleteError's cause carries, when it does (a cause cut to fit carries none). */

@@ -20,5 +20,8 @@ const inputSchema = z.object({
  * `incompleteCause`, which the `Failover incomplete` Fail state ends the execution with.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failover report input' }, async (input, runtime) =>
-  reportStepOutput(failoverReport({ ...input, finishedAt: input.finishedAt ?? new Date().toISOString() }, runtime.plans)),
+  reportStepOutput(failoverReport({ ...input, finishedAt: input.finishedAt ?? new Date().toISOString() }, runtime.plans), {
+    environment: runtime.config.environment,
+    localCloud: runtime.config.localEndpoints !== undefined,
+  }),
 );

@@ -18,6 +18,8 @@ import { capturedCliDeps } from '../../support/captured-cli-io';
 const runnerReturning = (outcome: WorkflowOutcome): WorkflowRunner => ({ run: () => Promise.resolve(outcome) });
 const options = { config: 'lifeboat.config.json', env: 'au', dataDir: '.unused' };
 const BACKUP = '20261205T100000Z-1a2b3c4d';
+// The report function's environment (LIFEBOAT_ENVIRONMENT), in AWS.
+const IN_AWS = { environment: 'au', localCloud: false };
 
 const report: FailoverReport = {
   failoverId: 'f-1',
@@ -35,7 +37,7 @@ const report: FailoverReport = {
   failed: [{ source: 'trio-b', type: 's3', target: 's3://lifeboat-au-restore-trio-b-cli/', error: 'RestoreIncompleteError', message: '1 object(s) could not be restored (e.g. "readme.txt")', action: 'Fix what the error names, then restore it.' }],
   finish: { plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-b'] },
 };
-const incomplete: WorkflowOutcome = { executionId: 'f-1', status: 'FAILED', error: 'FailoverIncompleteError', cause: failoverIncompleteCause(report) };
+const incomplete: WorkflowOutcome = { executionId: 'f-1', status: 'FAILED', error: 'FailoverIncompleteError', cause: failoverIncompleteCause(report, IN_AWS) };
 
 it('prints per source live with its target or FAILED with its error, and the command that finishes the failover; exit 1', async () => {
   const { out, err, deps } = capturedCliDeps();
@@ -48,7 +50,7 @@ it('prints per source live with its target or FAILED with its error, and the com
   expect(text).toMatch(/trio-b\s*│\s*FAILED\s*│\s*s3:\/\/lifeboat-au-restore-trio-b-cli\/ \(not for the applications\)\s*│\s*RestoreIncompleteError: 1 object\(s\) could not be restored/);
   expect(err).toContain('trio-b: Fix what the error names, then restore it.');
   expect(err).toContain('Point the applications of trio-a, trio-t at their targets above (docs/RUNBOOKS.md, "A source fails").');
-  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite`);
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir .unused`);
   expect(err).toContain(`  or in the console: {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-b"]}`);
   expect(err.at(-1)).toBe(`Execution f-1`);
 });
@@ -64,7 +66,7 @@ it('--json gives scripts the partial report beside the error and the summary', a
 describe('a cause cut to fit Step Functions\' 32,768 characters, without the report (from ~20 failed sources; audit aX1-2)', () => {
   const cut = JSON.stringify({ errorType: 'FailoverIncompleteError', errorMessage: 'Failover f-1 of plan "trio" is incomplete: …' });
   // The report step's output as the history holds it: the state, with the step's result (the report and the cause) at `report`.
-  const stepOutput = { failover: { failoverId: 'f-1' }, restored: [], report: reportStepOutput(report) };
+  const stepOutput = { failover: { failoverId: 'f-1' }, restored: [], report: reportStepOutput(report, IN_AWS) };
 
   it('prints the table and the per-source actions from the report step\'s output in the execution history', async () => {
     const asked: string[] = [];
@@ -78,7 +80,7 @@ describe('a cause cut to fit Step Functions\' 32,768 characters, without the rep
     expect(err[0]).toBe(`Failover f-1 of plan trio is INCOMPLETE: 1 of 3 source(s) not restored; backup ${BACKUP} (started 2026-12-05T10:00:00.000Z), from the DR vault`);
     expect(err.join('\n')).toMatch(/trio-b\s*│\s*FAILED\s*│\s*s3:\/\/lifeboat-au-restore-trio-b-cli\/ \(not for the applications\)\s*│\s*RestoreIncompleteError: /);
     expect(err).toContain('trio-b: Fix what the error names, then restore it.');
-    expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite`);
+    expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir .unused`);
     expect(err.at(-1)).toBe('Execution f-1');
   });
 
@@ -165,7 +167,7 @@ it('a source refused because another failover holds its target: REFUSED "held by
   };
   delete held.finish;
   const { err, deps } = capturedCliDeps();
-  expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(held) }) })).toBe(1);
+  expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(held, IN_AWS) }) })).toBe(1);
   const text = err.join('\n');
   expect(text).toMatch(/trio-a\s*│\s*REFUSED\s*│\s*s3:\/\/lifeboat-au-restore-trio-a-cli\/ \(held by f-0-trio-a\)\s*│\s*RestoreTargetClaimedError: /);
   expect(err).toContain('trio-a: This failover wrote nothing to s3://lifeboat-au-restore-trio-a-cli/: restore f-0-trio-a holds it.');
@@ -184,9 +186,27 @@ it('a source whose restore wrote nothing to its target: its finish command has n
     finishWithoutOverwrite: { plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', sources: ['trio-a'] },
   };
   const { err, deps } = capturedCliDeps();
-  expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(mixed) }) })).toBe(1);
-  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite`);
+  expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(mixed, IN_AWS) }) })).toBe(1);
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir .unused`);
   expect(err).toContain('Finish trio-a, whose target this failover did not write (without --overwrite; it asks for an approval again):');
-  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a`);
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --env au --data-dir .unused`);
   expect(err).toContain(`  or in the console: {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-a"]}`);
+});
+
+it('the finish commands carry the run\'s target options: pasted, they fail over the same environment, in AWS or in the same local cloud (audit a57C-1)', async () => {
+  const mixed: FailoverReport = { ...report, finishWithoutOverwrite: { plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', sources: ['trio-a'] } };
+  const finishLines = async (target: Partial<typeof options> & { aws?: boolean }) => {
+    const { err, deps } = capturedCliDeps();
+    expect(await failoverCommand({ ...options, ...target, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(mixed, IN_AWS) }) })).toBe(1);
+    return err.filter((line) => line.startsWith('  lifeboat failover '));
+  };
+  // Without them the operator's paste during an outage was a local failover of env dev.
+  expect(await finishLines({ aws: true, env: 'prod' })).toEqual([
+    `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env prod --aws`,
+    `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --env prod --aws`,
+  ]);
+  expect(await finishLines({ env: 'dev', config: 'ops/lifeboat.json', dataDir: '/srv/dr cloud' })).toEqual([
+    `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --config ops/lifeboat.json --data-dir '/srv/dr cloud'`,
+    `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --config ops/lifeboat.json --data-dir '/srv/dr cloud'`,
+  ]);
 });

@@ -117,6 +117,6 @@ it('gives each source its own data age: the backup\'s start only for the vault\'
     ...report,
     sources: [mirror],
     failed: [{ source: 'demo-t', type: 'dynamodb', target: 'dynamodb table lifeboat-dev-restore-demo-t-failover', error: 'RestoreIncompleteError', message: 'm', action: 'a' }],
-  });
+  }, options);
   expect(incomplete).toContain('Live sources: the data is, per source: demo-assets (its mirror) as of 2026-11-24T11:59:00.000Z or later');
 });

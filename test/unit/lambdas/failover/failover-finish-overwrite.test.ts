@@ -20,6 +20,8 @@ const notReplicated = new BackupNotReplicatedError(`Backup ${BACKUP} is not in t
 const incomplete = Object.assign(new Error('1 object(s) could not be restored (e.g. "readme.txt")'), { name: 'RestoreIncompleteError' });
 const at = '2026-12-05T12:01:00.000Z';
 const asked = { plan: 'trio', targetSuffix: 'cli' };
+// The report function's environment (LIFEBOAT_ENVIRONMENT), in AWS.
+const IN_AWS = { environment: 'au', localCloud: false };
 
 it('finishes a source whose restore wrote nothing without overwrite, in its own input, and one that may have written with it', () => {
   const report = failoverReport({ failover, restored: [failedWith('trio-a', incomplete), failedWith('trio-b', notReplicated), liveT], finishedAt: at, request: asked }, [plan]);
@@ -42,13 +44,13 @@ it('has no overwriting finish when no failed source may have written its target;
   const report = failoverReport({ failover, restored: [failedWith('trio-a', new RestoreTargetNotEmptyError('Invalid restore request: target: s3://lifeboat-au-restore-trio-a-cli/ already holds objects')), failedWith('trio-b', notReplicated), liveT], finishedAt: at, request: asked }, [plan]);
   expect(report).not.toHaveProperty('finish');
   expect(report.finishWithoutOverwrite).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', sources: ['trio-a', 'trio-b'] });
-  const output = reportStepOutput(report);
+  const output = reportStepOutput(report, IN_AWS);
   const summary = (JSON.parse(output.incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
   expect(summary).toContain('Not restored, their restores refused or stopped before writing (in Validate and resolve, or refused by the target itself: its action says which): trio-a (RestoreTargetNotEmptyError: ');
   expect(summary).not.toContain('may hold part of the restore');
   expect(summary).toContain(
     `To finish trio-a, trio-b (their restores refused or stopped before writing), start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-a","trio-b"]} ` +
-      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a,trio-b), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`,
+      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a,trio-b; add --aws --env au), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`,
   );
   expect(summary).not.toContain('--overwrite');
   const { incompleteCause: _, ...rest } = output;
@@ -57,13 +59,13 @@ it('has no overwriting finish when no failed source may have written its target;
 
 it('with both kinds, the cause gives both inputs', () => {
   const report = failoverReport({ failover, restored: [failedWith('trio-a', incomplete), failedWith('trio-b', notReplicated), liveT], finishedAt: at, request: asked }, [plan]);
-  const summary = (JSON.parse(reportStepOutput(report).incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
+  const summary = (JSON.parse(reportStepOutput(report, IN_AWS).incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
   expect(summary).toContain('Not restored (their targets may hold part of the restore: not for the applications): trio-a (RestoreIncompleteError: ');
   expect(summary).toContain('Not restored, their restores refused or stopped before writing (in Validate and resolve, or refused by the target itself: its action says which): trio-b (BackupNotReplicatedError: ');
-  expect(summary).toContain(`To finish, start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-a"]} (lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --overwrite).`);
+  expect(summary).toContain(`To finish, start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-a"]} (lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --overwrite; add --aws --env au).`);
   expect(summary).toContain(
     `To finish trio-b (its restore refused or stopped before writing), start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-b"]} ` +
-      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`,
+      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b; add --aws --env au), without overwrite: it refuses a target that holds data (another run's since, or, if this failover was started with overwrite, the data it was to replace: check it, then add "overwrite").`,
   );
 });
 

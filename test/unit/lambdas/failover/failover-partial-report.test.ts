@@ -1,4 +1,4 @@
-import { FAILOVER_INCOMPLETE_ERROR, failoverIncompleteCause, MAX_FAILURE_CAUSE, reportOfIncompleteCause, reportStepOutput } from '../../../../lambdas/failover/failover-incomplete';
+import { FAILOVER_INCOMPLETE_ERROR, failoverIncompleteCause, failoverIncompleteSummary, MAX_FAILURE_CAUSE, reportOfIncompleteCause, reportStepOutput } from '../../../../lambdas/failover/failover-incomplete';
 import { claimHolderOf, type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource, restoreIdHolderOf } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { RestoreTargetClaimedError } from '../../../../lambdas/restore/restore-target-claimed-error';
@@ -27,6 +27,8 @@ const failedB: FailedSource = {
   error: { Error: 'RestoreIncompleteError', Cause: lambdaCause('RestoreIncompleteError', '1 object(s) could not be restored because their data in the vault is damaged or missing (e.g. "readme.txt")') },
 };
 const at = '2026-12-05T12:01:00.000Z';
+// The report function's environment (LIFEBOAT_ENVIRONMENT), in AWS.
+const IN_AWS = { environment: 'au', localCloud: false };
 const caughtMessage = (f: FailedSource): string => (JSON.parse(f.error.Cause ?? '{}') as { errorMessage: string }).errorMessage;
 
 it('lists the live sources with their targets and the failed one with its error, what to do and the input that finishes the failover', () => {
@@ -102,7 +104,8 @@ it('has neither failed nor finish when every source is live', () => {
 });
 
 it('the report step adds the cause of FailoverIncompleteError: the summary names the failed and the live sources, the report rides along', () => {
-  const output = reportStepOutput(failoverReport({ failover, restored: [failedB, ...live], request: { plan: 'trio', targetSuffix: 'cli' }, finishedAt: at }, [plan]));
+  const partial = failoverReport({ failover, restored: [failedB, ...live], request: { plan: 'trio', targetSuffix: 'cli' }, finishedAt: at }, [plan]);
+  const output = reportStepOutput(failoverReport({ failover, restored: [failedB, ...live], request: { plan: 'trio', targetSuffix: 'cli' }, finishedAt: at }, [plan]), IN_AWS);
   const cause = JSON.parse(output.incompleteCause ?? '{}') as { errorType: string; errorMessage: string };
   expect(cause.errorType).toBe(FAILOVER_INCOMPLETE_ERROR);
   expect(cause.errorMessage).toBe(
@@ -110,12 +113,16 @@ it('the report step adds the cause of FailoverIncompleteError: the summary names
       'Not restored (their targets may hold part of the restore: not for the applications): trio-b (RestoreIncompleteError: 1 object(s) could not be restored because their data in the vault is damaged or missing (e.g. "readme.txt")). ' +
       'Live, restored and verified (point their applications at these): trio-a at s3://lifeboat-au-restore-trio-a-cli/; trio-t at dynamodb table lifeboat-au-restore-trio-t-cli. ' +
       `To finish, start the failover again with {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-b"]} ` +
-      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite).`,
+      `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite; add --aws --env au).`,
+  );
+  // Pasted as it was printed, the finish would fail over env dev in the local cloud (audit a57C-1): the function names where it ran.
+  expect(failoverIncompleteSummary(partial, { environment: 'dev', localCloud: true })).toContain(
+    `(lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite; add --env dev, and --data-dir <dir> for a local cloud not in .lifeboat).`,
   );
   const { incompleteCause: _, ...report } = output;
   expect(reportOfIncompleteCause(output.incompleteCause)).toEqual(report);
   // Every source live: no cause, the report as before.
-  const complete = reportStepOutput(failoverReport({ failover: { ...failover, restores: failover.restores.filter((r) => r.request.source !== 'trio-b') }, restored: live, finishedAt: at }, [plan]));
+  const complete = reportStepOutput(failoverReport({ failover: { ...failover, restores: failover.restores.filter((r) => r.request.source !== 'trio-b') }, restored: live, finishedAt: at }, [plan]), IN_AWS);
   expect(complete).not.toHaveProperty('incompleteCause');
 });
 
@@ -125,7 +132,7 @@ it('keeps the cause within Step Functions\' limit: a report too long for it is l
   const big: FailoverStart = { ...failover, plan: 'big', restores: many.map((s) => failoverRestore(s, { type: 's3', bucket: `lifeboat-au-restore-${s}-failover`, prefix: '' })), choices: undefined };
   const restored = many.map((s): FailedSource => ({ restoreId: `f-1-${s}`, source: s, failed: true, error: { Error: 'ShardWriteError', Cause: lambdaCause('ShardWriteError', `Access Denied "${'\u00e9"'.repeat(600)}`) } }));
   const report = failoverReport({ failover: big, restored, finishedAt: at }, [bigPlan]);
-  const cause = failoverIncompleteCause(report);
+  const cause = failoverIncompleteCause(report, IN_AWS);
   expect(cause.length).toBeLessThanOrEqual(MAX_FAILURE_CAUSE);
   expect(cause.length).toBeGreaterThan(MAX_FAILURE_CAUSE - 3000);
   const parsed = JSON.parse(cause) as { errorType: string; errorMessage: string; report?: unknown };
@@ -189,7 +196,7 @@ it('a source refused because another failover holds its target: "held by" it, it
   expect(action).toContain('It is not in "finish": do not restore this source there with "overwrite"');
   expect(action).toContain('or fail this source over with another "targetSuffix"');
   expect(report.finish).toEqual({ plan: 'trio', backupId: BACKUP, targetSuffix: 'cli', overwrite: true, sources: ['trio-b'] });
-  const summary = (JSON.parse(reportStepOutput(report).incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
+  const summary = (JSON.parse(reportStepOutput(report, IN_AWS).incompleteCause ?? '{}') as { errorMessage: string }).errorMessage;
   expect(summary).toContain('Not restored (their targets may hold part of the restore: not for the applications): trio-b (RestoreIncompleteError: ');
   expect(summary).toContain(
     'Refused, their targets held by other restores (this failover wrote nothing there and does not finish them; wait for those restores to end, or fail these sources over with another targetSuffix): trio-a at s3://lifeboat-au-restore-trio-a-cli/ (held by f-0-trio-a).',
@@ -204,7 +211,7 @@ it('every source refused because another failover holds the targets: no finish i
   expect(report.failed?.map((f) => f.heldBy)).toEqual(['f-0-trio-a', 'f-0-trio-t']);
   expect(report).not.toHaveProperty('finish');
   expect(report.objectives.rtoMet).toBe(false);
-  const output = reportStepOutput(report);
+  const output = reportStepOutput(report, IN_AWS);
   expect((JSON.parse(output.incompleteCause ?? '{}') as { errorMessage: string }).errorMessage).toBe(
     'Failover f-1 of plan "trio" is incomplete: 2 of 2 source(s) not restored, 0 live. ' +
       'Refused, their targets held by other restores (this failover wrote nothing there and does not finish them; wait for those restores to end, or fail these sources over with another targetSuffix): ' +
