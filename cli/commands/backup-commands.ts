@@ -222,7 +222,9 @@ const MIRROR_STATE: Record<SourceMirrorStatus['verdict'], string> = {
 /**
  * One line per mirrored source: the last check's verdict, lag and age, the mirror; then what makes it
  * not within the plan's objectives (a difference, a check older than twice its schedule, a lag beyond
- * the RPO: the rule of `lifeboat status`) or why it says nothing.
+ * the RPO: the rule of `lifeboat status`) or why it says nothing. STATE is MIRROR_STATE's word for the
+ * verdict (WAITING: a file system's check compared none of its samples, all read after EFS's last sync and
+ * kept for a later run), with ✗ when not within the objectives (docs/RUNBOOKS.md, `lifeboat status`).
  */
 export function mirrorLines(mirrors: readonly SourceMirrorStatus[]): string[] {
   if (mirrors.length === 0) return [];

@@ -23,9 +23,10 @@ import { secondsBetween } from './seconds-between';
  * as a plan without a drill is. A file-system mirror's check reads EFS's replication state (status
  * and time since the last sync) and, with a replica mounted, compares the primary region's samples of files: it is
  * judged on that. Samples read after EFS's last sync are not compared yet, and the check keeps them for a later run
- * (lambdas/mirror/file-samples-awaiting-sync.ts): while the oldest waits no longer than the plan's RPO the mirror is
- * within (an hourly check normally compares them at its next run), past it not: EFS has synced nothing since, and
- * the check cannot say what the replica holds.
+ * (lambdas/mirror/file-samples-awaiting-sync.ts): the mirror is within while, at the last check, the oldest had waited
+ * no longer than the plan's RPO since it was read (the check compares them at its next run, once EFS has synced), past
+ * it not: EFS had synced nothing since, and the check cannot say what the replica holds. Its wait is measured to the
+ * check, not to now: by now it is always about one check period older, which a healthy mirror's RPO may be shorter than.
  */
 export type MirrorVerdict =
   /** The last check compared its window and found source and mirror equal. */
@@ -193,11 +194,16 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
       `${of}: no pass of the mirror check over the whole source has ended without a difference yet${passProgressText(check)}, so how old its data is is unknown and a failover restores from the DR vault: ${act}`,
     );
   }
-  const awaitingSeconds = awaitingSyncSince === undefined || other ? undefined : secondsBetween(awaitingSyncSince, now);
+  // Judged as of the check, not now (review r57L-1): each run keeps its own new samples, so the oldest kept is always
+  // about one check period old by now, and measured to now a healthy mirror whose RPO is shorter than that period
+  // went ✗ between runs. A check that stopped running is `stale` above.
+  const oldest = other ? undefined : check.awaitingSync?.[0];
+  const readUntil = oldest ? (oldest.readUntil ?? oldest.sampledAt) : undefined;
+  const awaitingSeconds = readUntil === undefined ? undefined : secondsBetween(readUntil, new Date(check.checkedAt));
   if (awaitingSeconds !== undefined && awaitingSeconds > input.rpoSeconds) {
     reasons.push(
-      `${of}: its samples of ${awaitingSyncSince} are not compared yet, ${mirrorDuration(awaitingSeconds)} later, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
-        `EFS has completed no sync since they were read (lag ${check.lagSeconds === null ? 'unknown' : mirrorDuration(check.lagSeconds)}), so what the replica holds is unknown: see the EFS replication's status in the primary region`,
+      `${of}: its samples of ${awaitingSyncSince ?? '?'} were not compared by the check of ${check.checkedAt}, ${mirrorDuration(awaitingSeconds)} after they were read, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
+        `EFS had completed no sync since they were read (lag ${check.lagSeconds === null ? 'unknown' : mirrorDuration(check.lagSeconds)}), so what the replica holds is unknown: see the EFS replication's status in the primary region`,
     );
   }
   if (lagOverRpo && dataAgeSeconds !== undefined && cleanPassStartedAt !== undefined) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { walkTree, type WalkProblem } from '../../vault';
 import { type FileSample } from './file-mirror-samples';
+import { MAX_AWAITING_SYNC_BYTES, WINDOW_OVERHEAD_BYTES } from './file-samples-awaiting-sync';
 
 export type FileWindow = {
   samples: FileSample[];
@@ -18,12 +19,18 @@ export type FileWindow = {
  * (the JSON spells every key and quote; DynamoDB counts a map's names, its values' UTF-8 bytes and a
  * few bytes of overhead), and the item's other attributes (keys, environment, source, sampledAt, the
  * cursor: one more path) stay within a few KB, so this leaves ~100 KB to spare. A path is at most
- * 4 KB of UTF-8 (PATH_MAX), so a sample is up to ~4 KB; 100 short ones are ~15 KB.
+ * 4 KB of UTF-8 (PATH_MAX), so a sample is up to ~4 KB; 100 short ones are ~15 KB. A window the check keeps
+ * for a later sync is weighed with its own fields too (file-samples-awaiting-sync.ts): a full window must fit
+ * that limit whole, or its last samples are dropped unjudged (review r57L-5).
  */
-export const MAX_WINDOW_BYTES = 300_000;
+export const MAX_WINDOW_BYTES = MAX_AWAITING_SYNC_BYTES - WINDOW_OVERHEAD_BYTES;
 
-/** Node's message of a refused system call starts with its code: `EACCES: permission denied, scandir '…'`. */
-const REFUSED_IN_MESSAGE = /\bE(ACCES|PERM)\b/;
+/**
+ * Errors of a path deleted, or replaced by another kind (a file, a symlink), between the walk's meeting it and reading it:
+ * the live file system changing, which the next pass meets as it is then. Any other error of a system call (EACCES,
+ * EPERM, EIO, EMFILE…) leaves the path unread, and the mirror cannot be vouched for on it.
+ */
+const GONE_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'ELOOP']);
 
 /** EFS keeps mtimes to the nanosecond and replicates them; samples keep milliseconds, which both sides show alike. */
 const mtimeMsOf = (mtimeNs: bigint): number => Number(mtimeNs / 1_000_000n);
@@ -36,7 +43,7 @@ const mtimeMsOf = (mtimeNs: bigint): number => Number(mtimeNs / 1_000_000n);
  * `cursor` is the last path taken, or empty when the walk reached the end (the next window starts over).
  * A file that vanishes while sampled is counted in `skipped`, not failed: the source is a live file
  * system. What cannot be read (the root itself, missing or refused; a directory or file under it that
- * refuses the sampler) is the window's `problem`: an empty window of a directory that is not there must
+ * fails the sampler otherwise than by being gone: EACCES, EIO…) is the window's `problem`: an empty window of a directory that is not there must
  * not read as an empty source (audit a57A-2). The other files are still sampled.
  */
 export async function sampleFileWindow(root: string, options: { after: string; samples: number; maxBytes?: number }): Promise<FileWindow> {
@@ -46,11 +53,10 @@ export async function sampleFileWindow(root: string, options: { after: string; s
   let skipped = 0;
   const problems: Array<{ path: string; message: string }> = [];
   const onProblem = (problem: WalkProblem): void => {
-    // The root's own problem, whatever it is, is the source's: its directory missing is the source missing. Under it, a
-    // path that refuses the sampler (the walk tells its errno in the message only) cannot be vouched for; one deleted or
-    // replaced while walked is the live file system changing, and the next pass meets it as it is then.
+    // The root's own problem, whatever it is, is the source's: its directory missing is the source missing. Under it, by
+    // the failed call's code, not its message, which quotes the path too (a directory named EPERM: review r57L-7).
     if (problem.rel === '.') problems.push({ path: '', message: problem.message });
-    else if (problem.reason === 'unreadable' && REFUSED_IN_MESSAGE.test(problem.message)) problems.push({ path: problem.rel, message: problem.message });
+    else if (problem.reason === 'unreadable' && problem.code !== undefined && !GONE_CODES.has(problem.code)) problems.push({ path: problem.rel, message: problem.message });
     else skipped++;
   };
   const windowOf = (cursor: string): FileWindow => {
@@ -63,9 +69,10 @@ export async function sampleFileWindow(root: string, options: { after: string; s
     try {
       sample = { path: entry.rel, size: Number(entry.stat.size), mtimeMs: mtimeMsOf(entry.stat.mtimeNs), sha256: await sha256Of(entry.abs) };
     } catch (err) {
-      if (isRefused(err)) problems.push({ path: entry.rel, message: `cannot read: ${(err as Error).message}` });
-      else if (isGone(err)) skipped++;
-      else throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string') throw err;
+      if (GONE_CODES.has(code)) skipped++;
+      else problems.push({ path: entry.rel, message: `cannot read: ${(err as Error).message}` });
       continue;
     }
     // The window ends before a sample that would not fit the catalog item; the next window starts with it.
@@ -82,16 +89,4 @@ export async function sha256Of(file: string | Buffer): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-/** A file deleted, or replaced by a directory, between the walk's lstat and its read. */
-function isGone(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR';
-}
-
-/** A file there that the sampler may not read: not gone, so the mirror cannot be vouched for on it. */
-function isRefused(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'EACCES' || code === 'EPERM';
 }

@@ -31,10 +31,15 @@ export const fileSamplesRecordSchema = z.object({
   skipped: z.number().int().nonnegative(),
   /**
    * What the sampler could not read: the source's directory itself (missing, refused), or a directory or file under
-   * it that refuses it (EACCES): the first such path with its error, and how many more. The check fails the source
-   * with it: a mirror whose source cannot be read is not vouched for. Absent when everything met was read.
+   * it that fails it (EACCES, EIO…): the first such path with its error, and how many more. The check fails the source
+   * with it: a mirror whose source cannot be read is not vouched for. Not this window's alone (review r57L-3: only the
+   * window whose walk met the path failed, the others passed, and the alarm flapped): the pass in progress's first
+   * problem, else the last complete pass's, so it stays until a whole pass over the source has read everything.
+   * Absent when nothing of either was unreadable.
    */
   problem: z.string().min(1).optional(),
+  /** The first problem of the pass in progress (its windows since the walk last started over); absent when none, and at a pass's end. */
+  passProblem: z.string().min(1).optional(),
 });
 export type FileSamplesRecord = z.infer<typeof fileSamplesRecordSchema>;
 

@@ -1,6 +1,7 @@
 import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import * as path from 'node:path';
 import { type FileWindow, sampleFileWindow } from './file-mirror-sampler';
+import { type FileSamplesRecord } from './file-mirror-samples';
 import { type FileSamplesLog } from './file-samples-log';
 
 export type FileMirrorSamplingDeps = {
@@ -31,12 +32,41 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
       const window = await sampleFileWindow(deps.directory(source.path), { after: previous?.cursor ?? '', samples: input.samples });
       // Read after the window: a sample may show its file as late as this, so the check waits for a sync past it (audit a57A-3).
       const readUntil = new Date(deps.now()).toISOString();
-      const problem = window.problem === undefined ? {} : { problem: problemText(source.path, window.problem) };
-      await deps.log.record({ environment: deps.environment, source: source.name, sampledAt, readUntil, samples: window.samples, cursor: window.cursor, skipped: window.skipped, ...problem });
+      const { problem: reported, passProblem } = carriedProblem(previous, window.problem === undefined ? undefined : problemText(source.path, window.problem), window.cursor);
+      const problem = reported === undefined ? {} : { problem: reported };
+      await deps.log.record({
+        environment: deps.environment,
+        source: source.name,
+        sampledAt,
+        readUntil,
+        samples: window.samples,
+        cursor: window.cursor,
+        skipped: window.skipped,
+        ...problem,
+        ...(passProblem === undefined ? {} : { passProblem }),
+      });
       sources.push({ source: source.name, samples: window.samples.length, skipped: window.skipped, cursor: window.cursor, ...problem });
     }
   }
   return { sampledAt, sources };
+}
+
+/**
+ * The problem a sampling reports (FileSamplesRecord.problem): its window's, else the one its pass met in an earlier
+ * window, else the last complete pass's. A pass that ends having read everything clears it; until then every sampling
+ * reports it, so the check fails at every run and not only at the one whose window met the path (review r57L-3).
+ */
+export function carriedProblem(
+  previous: Pick<FileSamplesRecord, 'cursor' | 'problem' | 'passProblem'> | undefined,
+  found: string | undefined,
+  cursor: string,
+): { problem?: string; passProblem?: string } {
+  const startedPass = (previous?.cursor ?? '') === '';
+  const ofPass = found ?? (startedPass ? undefined : previous?.passProblem);
+  const endedPass = cursor === '';
+  // The previous sampling's problem, as long as this pass has read everything so far, is the last complete pass's.
+  const problem = ofPass ?? (endedPass ? undefined : previous?.problem);
+  return { ...(problem === undefined ? {} : { problem }), ...(ofPass === undefined || endedPass ? {} : { passProblem: ofPass }) };
 }
 
 /** The sampler's problem as the check's note quotes it: the configured path, the error, how many more; kept short, as the item must stay small. */

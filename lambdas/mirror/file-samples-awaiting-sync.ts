@@ -19,15 +19,16 @@ export type AwaitingSyncWindow = z.infer<typeof awaitingSyncWindowSchema>;
 
 /**
  * The most UTF-8 bytes of JSON the samples awaiting a sync take in a `MIRROR#` item, as a window of samples does in
- * its own item (file-mirror-sampler.ts, MAX_WINDOW_BYTES): a file system's record has no other list (no `unresolved`,
- * no `pending`), so one whole window fits with ~100 KB to spare under DynamoDB's 400 KB. With EFS syncing more often
+ * its own item (file-mirror-sampler.ts, MAX_WINDOW_BYTES, which is this less one window's own fields): a file system's
+ * record has no other list (no `unresolved`, no `pending`), so one whole window fits with ~100 KB to spare under DynamoDB's 400 KB. With EFS syncing more often
  * than the check runs, a run judges the window the previous run held and holds its own: one window at a time.
  */
 export const MAX_AWAITING_SYNC_BYTES = 300_000;
 
 /** A window's weight as the limit counts it: each sample's JSON and a separator, and the window's own fields. */
 const bytesOf = (sample: FileSample): number => Buffer.byteLength(JSON.stringify(sample)) + 1;
-const WINDOW_OVERHEAD_BYTES = 128;
+/** A window's own fields (sampledAt, readUntil, the list's brackets), which the sampler's cap leaves room for (MAX_WINDOW_BYTES). */
+export const WINDOW_OVERHEAD_BYTES = 128;
 
 /**
  * The windows to keep, oldest first, within `maxBytes`: the older a sample, the sooner a sync covers it, so the

@@ -163,7 +163,8 @@ function fileSystemRecord(
   judged: FileWindowsComparison,
   samples: FileSamplesRecord | undefined,
   lastSync: number | null,
-): Pick<MirrorRecord, 'passed' | 'compared' | 'differences' | 'inFlight' | 'firstDifference' | 'cursor' | 'note' | 'awaitingSync'> {
+  sourcePath: string,
+): Pick<MirrorRecord, 'passed' | 'compared' | 'differences' | 'inFlight' | 'firstDifference' | 'cursor' | 'note' | 'awaitingSync' | 'awaitingSyncPath'> {
   const { kept, dropped } = awaitingWithin(judged.awaitingSync);
   const waiting = kept.reduce((n, w) => n + w.samples.length, 0);
   const notes = [
@@ -185,8 +186,19 @@ function fileSystemRecord(
     ...(judged.examples[0] ? { firstDifference: judged.examples[0] } : {}),
     cursor: samples?.cursor ?? '',
     note: notes.join('; '),
-    ...(kept.length > 0 ? { awaitingSync: kept } : {}),
+    ...(kept.length > 0 ? { awaitingSync: kept, awaitingSyncPath: sourcePath } : {}),
   };
+}
+
+/**
+ * The samples earlier runs kept for a later sync that this run may judge: none when they were kept under another
+ * source path (the configuration changed), whose files the replica's directory for the path now configured does not
+ * hold: judged there, each would be a false "missing from the mirror" (review r57L-4). Records of earlier versions do
+ * not say their path: their samples are taken as of the path configured now.
+ */
+function keptAwaitingSync(previous: MirrorRecord | undefined, sourcePath: string): AwaitingSyncWindow[] {
+  if (previous?.awaitingSyncPath !== undefined && previous.awaitingSyncPath !== sourcePath) return [];
+  return previous?.awaitingSync ?? [];
 }
 
 /** The Fail state's cause for a source whose check did not pass, from its record (the key named by differingKeyText, never a DynamoDB key's values). */
@@ -240,6 +252,11 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       const previous = sameData ? stored : undefined;
       const after = previous?.cursor ?? '';
       const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds, ...(passOver ? { passOver } : {}) };
+      // A file system's samples earlier runs kept for a later sync (fileSystemRecord) stay kept by every run that cannot
+      // judge them (no replica mounted, EFS or the source failing), so that samples read before an outage are judged after it.
+      const sourcePath = source.type === 'filesystem' ? source.path : undefined;
+      const waiting = sourcePath === undefined ? [] : keptAwaitingSync(previous, sourcePath);
+      const stillWaiting = sourcePath !== undefined && waiting.length > 0 ? { awaitingSync: waiting, awaitingSyncPath: sourcePath } : {};
       let record: MirrorRecord;
       // The keys a run may follow in flight: as many as its window can find. A DynamoDB run reads a window of each side, up to
       // 2 × samples keys (review R2-F3: with the limit at samples, the replica's keys in flight went unfollowed and a pass
@@ -259,15 +276,11 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           const state = await efsReplicationState(ofSourceRegion(efs.client(deps.sourceRegion), fromSource), efs.fileSystemId, deps.mirrorRegion, deps.now());
           const replica = state.destinationFileSystemId ? `efs ${state.destinationFileSystemId} (${deps.mirrorRegion}, replica of ${efs.fileSystemId})` : base.mirror;
           const unchecked = { ...base, mirror: replica, compared: 0, differences: 0, inFlight: 0, lagSeconds: state.lagSeconds, cursor: '' };
-          // Samples an earlier run kept for a later sync (fileSystemRecord) stay kept while the check fails before comparing;
-          // without a replica mount there is nothing to compare them with, and they go.
-          const waiting = previous?.awaitingSync ?? [];
-          const stillWaiting = waiting.length > 0 ? { awaitingSync: waiting } : {};
           const mounted = efs.replica;
           if (state.problem !== undefined) {
             record = { ...unchecked, ...stillWaiting, passed: false, durationMs: deps.now() - started, note: state.problem };
           } else if (!mounted) {
-            record = { ...unchecked, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared (no replica mount: set fileSystem.efs.replica); the lag is the time since EFS's last sync` };
+            record = { ...unchecked, ...stillWaiting, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared (no replica mount: set fileSystem.efs.replica); the lag is the time since EFS's last sync` };
           } else if (state.destinationFileSystemId !== undefined && state.destinationFileSystemId !== mounted.fileSystemId) {
             record = { ...unchecked, ...stillWaiting, passed: false, durationMs: deps.now() - started, note: `the mounted replica ${mounted.fileSystemId} is not the replication destination ${state.destinationFileSystemId}: set fileSystem.efs.replica to the destination's mount` };
           } else {
@@ -277,7 +290,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             } else {
               const lastSync = state.lagSeconds === null ? null : deps.now() - state.lagSeconds * 1000;
               const judged = await compareFileWindows(windowsToJudge(waiting, samples), mounted.directory(source.path), lastSync);
-              record = { ...unchecked, ...fileSystemRecord(judged, samples, lastSync), durationMs: deps.now() - started };
+              record = { ...unchecked, ...fileSystemRecord(judged, samples, lastSync, source.path), durationMs: deps.now() - started };
             }
           }
         } else if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {
@@ -371,7 +384,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         if (unchecked === undefined) throw err;
         // A new record, not the previous one amended: its clean pass and differences were about data that is not there
         // (or cannot be read) now, and a failover must not take the mirror on its word (a new pass starts once it is back).
-        record = { ...base, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: deps.now() - started, note: unchecked };
+        record = { ...base, ...stillWaiting, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: deps.now() - started, note: unchecked };
       }
       await deps.log.record(record);
       if (!record.passed && cause === undefined) cause = causeOf(record);

@@ -149,6 +149,8 @@ export const mirrorRecordSchema = z.object({
    * MAX_AWAITING_SYNC_BYTES of them). Absent when none waits, and in records of earlier versions.
    */
   awaitingSync: z.array(awaitingSyncWindowSchema).optional(),
+  /** The source's configured path those samples' paths are under: a check of the source at another path drops them. Absent with them, and in records of earlier versions. */
+  awaitingSyncPath: z.string().min(1).optional(),
   /** Why the check could not say more (a precondition missing, the lag not measurable here). */
   note: z.string().optional(),
   /** The last attempt that could not compare (source region unreachable), when it came after `checkedAt`. */

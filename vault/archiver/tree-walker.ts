@@ -21,7 +21,13 @@ export type WalkedEntry = { readonly rel: string; readonly abs: FsPath; readonly
  * system changes while it is read), `unreadable` (a directory that cannot be listed, an entry that
  * cannot be lstat'ed).
  */
-export type WalkProblem = { readonly rel: string; readonly reason: 'vanished' | 'unreadable'; readonly message: string };
+export type WalkProblem = {
+  readonly rel: string;
+  readonly reason: 'vanished' | 'unreadable';
+  readonly message: string;
+  /** The failed system call's error code (`EACCES`, `EIO`…), when one failed: the message also quotes the path, whose names may look like codes. */
+  readonly code?: string;
+};
 
 export type WalkOptions = {
   /** Walk only these names directly under the root (a shard's top-level subtrees), as stored (escaped) names; absent: the whole root, without the root itself. */
@@ -114,7 +120,7 @@ async function* walkChildren(abs: FsPath, rel: string, walk: Walk, after?: strin
   try {
     raw = await fs.readdir(abs, { encoding: 'buffer' });
   } catch (err) {
-    walk.report({ rel: rel || '.', reason: isVanished(err) ? 'vanished' : 'unreadable', message: `cannot list: ${(err as Error).message}` });
+    walk.report({ rel: rel || '.', reason: isVanished(err) ? 'vanished' : 'unreadable', message: `cannot list: ${(err as Error).message}`, ...errnoCode(err) });
     return;
   }
   if (metByWalk && (await replacedWhileWalked(abs, rel, walk))) return;
@@ -172,7 +178,7 @@ async function* walkNamed(abs: FsPath, rel: string, all: readonly ChildName[], w
     try {
       stat = await (stats[i] as Promise<BigIntStats>);
     } catch (err) {
-      if (!metBefore) walk.report({ rel: childRel, reason: isVanished(err) ? 'vanished' : 'unreadable', message: isVanished(err) ? 'deleted while the tree was walked' : `cannot stat: ${(err as Error).message}` });
+      if (!metBefore) walk.report({ rel: childRel, reason: isVanished(err) ? 'vanished' : 'unreadable', message: isVanished(err) ? 'deleted while the tree was walked' : `cannot stat: ${(err as Error).message}`, ...errnoCode(err) });
       continue;
     }
     const excludedAs = walk.exclude.size > 0 ? walk.exclude.get(walkIdentity(stat)) : undefined;
@@ -202,4 +208,10 @@ const SEPARATOR = Buffer.from('/');
 
 function isVanished(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+/** A problem's `code`, from a system call's error; nothing for an error without one. */
+function errnoCode(err: unknown): { code?: string } {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' ? { code } : {};
 }

@@ -138,9 +138,28 @@ describe('a mirrored source', () => {
     const fresh = mirror(waiting(minutesAgo(6)), 3600, files);
     expect(fresh).toEqual(expect.objectContaining({ verdict: 'not-compared-yet', awaitingSyncSince: minutesAgo(6), withinObjectives: true }));
     expect(mirrorSummary(fresh)).toBe('not compared yet (2 in flight), lag 5m, checked 5m ago');
-    const old = mirror(waiting(minutesAgo(61)), 3600, files);
+    const old = mirror(waiting(minutesAgo(66)), 3600, files);
     expect(old).toEqual(expect.objectContaining({ verdict: 'not-compared-yet', withinObjectives: false }));
-    expect(old.reasons).toEqual([expect.stringContaining(`its samples of ${minutesAgo(61)} are not compared yet, 1h01m later, beyond the plan's RPO of 1h: EFS has completed no sync since they were read`)]);
+    expect(old.reasons).toEqual([
+      expect.stringContaining(`its samples of ${minutesAgo(66)} were not compared by the check of ${minutesAgo(5)}, 1h01m after they were read, beyond the plan's RPO of 1h: EFS had completed no sync since they were read`),
+    ]);
+  });
+
+  it('a file-system mirror whose RPO is shorter than the time since its last check stays within while its kept samples had waited less than the RPO at that check (review r57L-1)', () => {
+    const files = { name: 'files', type: 'filesystem' as const };
+    const sample = { path: 'f0.txt', size: 9, mtimeMs: 0, sha256: '0'.repeat(64) };
+    // The steady state: the check of 20 minutes ago compared the previous window and kept its own, read 20 s before it
+    // (EFS's last sync 5m20s before the check); no sync has been judged since, as no check has run since.
+    const record = check({
+      type: 'filesystem', source: 'files', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', checkedAt: minutesAgo(20), compared: 2, differences: 0, inFlight: 2, lagSeconds: 320,
+      awaitingSync: [{ sampledAt: minutesAgo(20.5), readUntil: minutesAgo(20 + 1 / 3), samples: [sample, { ...sample, path: 'f1.txt' }] }],
+    });
+    const m = mirror(record, 15 * 60, files);
+    expect(m).toEqual(expect.objectContaining({ awaitingSyncSince: minutesAgo(20.5), stale: false, reasons: [], withinObjectives: true }));
+    // Not compared by a check more than the RPO after it was read: not within, whenever status looks.
+    const late = mirror({ ...record, awaitingSync: [{ sampledAt: minutesAgo(36), readUntil: minutesAgo(35.5), samples: [sample] }], lagSeconds: 16 * 60 }, 15 * 60, files);
+    expect(late.withinObjectives).toBe(false);
+    expect(late.reasons[0]).toContain(`its samples of ${minutesAgo(36)} were not compared by the check of ${minutesAgo(20)}, 15m30s after they were read`);
   });
 
   it('not checked yet (a file-system mirror too) is shown, not judged; an unreadable DR catalog is not within', () => {

@@ -1,6 +1,7 @@
 import { DescribeReplicationConfigurationsCommand, type EFSClient, FileSystemNotFound, ReplicationNotFound } from '@aws-sdk/client-efs';
 import { efsReplicationState } from '../../../../lambdas/mirror/efs-replication-state';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
+import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
 import { FILE_MIRROR_PLANS, fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
 
 /** A file-system mirror: the check reads EFS's replication state (status, last sync), never the contents. */
@@ -72,6 +73,21 @@ describe('the mirror check of a file-system source', () => {
     const note = 'file system fs-0src does not exist in us-east-1 (the primary region): the environment\'s fileSystem.efs.fileSystemId is not a file system there, or it was deleted; nothing compared, the mirror is not vouched for';
     expect(result).toEqual(expect.objectContaining({ passed: false, cause: `Mirror check of shared (efs replica of fs-0src (us-west-2)) failed: ${note}; lag unknown` }));
     expect(recorded).toEqual([expect.objectContaining({ source: 'shared', type: 'filesystem', passed: false, compared: 0, lagSeconds: null, note })]);
+  });
+
+  it('keeps the samples an earlier run kept for a later sync when it cannot judge them: no replica mounted, or the file system missing (review r57L-4)', async () => {
+    const awaitingSync = [{ sampledAt: new Date(NOW - 900_000).toISOString(), readUntil: new Date(NOW - 899_000).toISOString(), samples: [{ path: 'a.txt', size: 5, mtimeMs: 0, sha256: '0'.repeat(64) }] }];
+    const kept: MirrorRecord = {
+      environment: 'prod', source: 'shared', plan: 'files', type: 'filesystem', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', checkedAt: new Date(NOW - 900_000).toISOString(),
+      passed: true, compared: 0, differences: 0, inFlight: 1, lagSeconds: 300, graceSeconds: 900, cursor: '', durationMs: 1, awaitingSync, awaitingSyncPath: '/mnt/lifeboat/shared',
+    };
+    const unmounted = fileSystemMirrorCheckDeps({ plans, now: NOW, efs: efsAnswering([{ Region: 'us-west-2', FileSystemId: 'fs-0dr', Status: 'ENABLED', LastReplicatedTimestamp: new Date(NOW - 60_000) }]).client, recorded: [kept] });
+    await runMirrorCheck({ samples: 100, graceSeconds: 900 }, unmounted.deps);
+    expect(unmounted.recorded[1]).toMatchObject({ passed: true, awaitingSync, awaitingSyncPath: '/mnt/lifeboat/shared' });
+    const missing = new FileSystemNotFound({ ErrorCode: 'FileSystemNotFound', message: 'File system \'fs-0src\' does not exist.', $metadata: {} });
+    const outage = fileSystemMirrorCheckDeps({ plans, now: NOW, efs: efsAnswering(missing).client, recorded: [kept] });
+    await runMirrorCheck({ samples: 100, graceSeconds: 900 }, outage.deps);
+    expect(outage.recorded[1]).toMatchObject({ passed: false, awaitingSync, awaitingSyncPath: '/mnt/lifeboat/shared' });
   });
 
   it('skips file-system mirrors where the function knows no file system (the local cloud has no EFS)', async () => {

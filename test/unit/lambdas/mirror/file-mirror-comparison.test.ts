@@ -1,9 +1,12 @@
 import { DescribeReplicationConfigurationsCommand, type EFSClient } from '@aws-sdk/client-efs';
+import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareFileMirror } from '../../../../lambdas/mirror/file-mirror-comparison';
-import { sampleFileWindow } from '../../../../lambdas/mirror/file-mirror-sampler';
+import { MAX_WINDOW_BYTES, sampleFileWindow } from '../../../../lambdas/mirror/file-mirror-sampler';
+import { type FileSample } from '../../../../lambdas/mirror/file-sample';
+import { awaitingWithin } from '../../../../lambdas/mirror/file-samples-awaiting-sync';
 import { type FileSamplesRecord } from '../../../../lambdas/mirror/file-mirror-samples';
 import { runFileMirrorSampling } from '../../../../lambdas/mirror/file-mirror-sampling';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
@@ -92,6 +95,45 @@ describe('sampleFileWindow', () => {
     expect(bytesOf(first)).toBeLessThanOrEqual(maxBytes);
     const next = await sampleFileWindow(cjk, { after: first.cursor, samples: 100, maxBytes });
     expect(next.samples.map((s) => s.path)).toEqual([all.samples[2]?.path]);
+  });
+
+  it('fits a full window whole in the samples the check keeps for a later sync, its own fields included (review r57L-5)', () => {
+    // Samples as heavy as the sampler's cap allows, weighed as the sampler weighs them (UTF-8 JSON and a separator).
+    const sample = (i: number, pathBytes: number): FileSample => ({ path: `${String(i).padStart(4, '0')}${'p'.repeat(pathBytes - 4)}`, size: 1, mtimeMs: T, sha256: '0'.repeat(64) });
+    const weight = (s: FileSample): number => Buffer.byteLength(JSON.stringify(s)) + 1;
+    const full: FileSample[] = [];
+    let bytes = 0;
+    while (bytes + weight(sample(full.length, 4000)) + weight(sample(full.length + 1, 4)) <= MAX_WINDOW_BYTES) {
+      const heavy = sample(full.length, 4000);
+      full.push(heavy);
+      bytes += weight(heavy);
+    }
+    // The last sample takes what is left, to the byte.
+    full.push(sample(full.length, 4 + MAX_WINDOW_BYTES - bytes - weight(sample(full.length, 4))));
+    expect(full.reduce((n, s) => n + weight(s), 0)).toBe(MAX_WINDOW_BYTES);
+    const window = { sampledAt: new Date(T).toISOString(), readUntil: new Date(T + 900_000).toISOString(), samples: full };
+    expect(awaitingWithin([window])).toEqual({ kept: [window], dropped: 0 });
+  });
+
+  it('reads a failed call by its code, not its message: a path named EPERM that went away is skipped, EIO on a directory is a problem (review r57L-7)', async () => {
+    write(source, 'EPERM/x.txt', 'x', T - 3_600_000);
+    const fsPromises = jest.requireActual<typeof fs.promises>('node:fs/promises');
+    const readdir = fsPromises.readdir.bind(fsPromises);
+    const failing = (code: string, text: string, at: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: ${text}, scandir '${at}'`), { code, syscall: 'scandir', path: at });
+    jest.spyOn(fsPromises, 'readdir').mockImplementation(((at: fs.PathLike, options: unknown) => {
+      // EPERM/ replaced by a file between the walk's lstat and its listing; docs/deep/ on a failing disk.
+      if (String(at).endsWith(`${path.sep}EPERM`)) return Promise.reject(failing('ENOTDIR', 'not a directory', String(at)));
+      if (String(at).endsWith(path.join('docs', 'deep'))) return Promise.reject(failing('EIO', 'i/o error', String(at)));
+      return readdir(at, options as { encoding: 'buffer' });
+    }) as typeof fsPromises.readdir);
+    try {
+      const window = await sampleFileWindow(source, { after: '', samples: 100 });
+      expect(window.samples.map((s) => s.path)).toEqual(['a.txt', 'docs/b.md', 'e.log', 'z/last.txt']);
+      expect(window.skipped).toBe(1);
+      expect(window.problem).toEqual({ path: 'docs/deep', message: expect.stringMatching(/^cannot list: EIO: i\/o error/), more: 0 });
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 });
 
@@ -240,6 +282,62 @@ describe('the file-system mirror check, both halves', () => {
     // The next hour judges the kept window (the sync of 06:55 covers it) and keeps its own.
     expect(second).toMatchObject({ passed: false, compared: 2, differences: 2, inFlight: 2, firstDifference: { key: 'a.txt', reason: 'missing from the mirror' } });
     expect(second?.awaitingSync?.map((w) => [w.sampledAt, w.samples.map((s) => s.path)])).toEqual([[new Date(T + 3_602_000).toISOString(), ['docs/deep/c.bin', 'e.log']]]);
+  });
+
+  it('fails every run, not only the one whose window met it, while a path of the source cannot be read, until a whole pass reads it (review r57L-3)', async () => {
+    const catalog = new Map<string, FileSamplesRecord>();
+    const samplesLog = { get: (s: string) => Promise.resolve(catalog.get(s)), record: (r: FileSamplesRecord) => Promise.resolve(void catalog.set(r.source, r)) };
+    // z/ refuses the sampler (the tests run as root, so EACCES is told by the listing's error) until it is mended.
+    const fsPromises = jest.requireActual<typeof fs.promises>('node:fs/promises');
+    const readdir = fsPromises.readdir.bind(fsPromises);
+    let refused = true;
+    jest.spyOn(fsPromises, 'readdir').mockImplementation(((at: fs.PathLike, options: unknown) => {
+      if (refused && String(at).endsWith(`${path.sep}z`)) return Promise.reject(Object.assign(new Error(`EACCES: permission denied, scandir '${String(at)}'`), { code: 'EACCES', syscall: 'scandir' }));
+      return readdir(at, options as { encoding: 'buffer' });
+    }) as typeof fsPromises.readdir);
+    const runs: Array<{ window: string[]; problem: string | undefined; passed: boolean }> = [];
+    const recorded: MirrorRecord[] = [];
+    try {
+      for (let run = 0; run < 7; run++) {
+        if (run === 4) refused = false;
+        const at = T + run * 900_000;
+        await runFileMirrorSampling({ samples: 2 }, { environment: 'prod', plans, directory: () => source, log: samplesLog, now: () => at });
+        const { deps } = fileSystemMirrorCheckDeps({ plans, now: at + 60_000, efs: efs('fs-0dr', at + 30_000), replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: samplesLog }, recorded });
+        const result = await runMirrorCheck({ samples: 2, graceSeconds: 900 }, deps);
+        const sampled = catalog.get('shared');
+        runs.push({ window: sampled?.samples.map((x) => x.path) ?? [], problem: sampled?.problem, passed: result.passed });
+      }
+    } finally {
+      jest.restoreAllMocks();
+    }
+    const refusedZ = expect.stringMatching(/^\/mnt\/lifeboat\/shared\/z: cannot list: EACCES/);
+    expect(runs).toEqual([
+      { window: ['a.txt', 'docs/b.md'], problem: undefined, passed: true },
+      { window: ['docs/deep/c.bin', 'e.log'], problem: undefined, passed: true },
+      { window: [], problem: refusedZ, passed: false },
+      // The next pass's windows do not meet z/ yet: the last complete pass's problem stands.
+      { window: ['a.txt', 'docs/b.md'], problem: refusedZ, passed: false },
+      // z/ readable again: still failed until a pass has read it all.
+      { window: ['docs/deep/c.bin', 'e.log'], problem: refusedZ, passed: false },
+      { window: ['z/last.txt'], problem: undefined, passed: true },
+      { window: ['a.txt', 'docs/b.md'], problem: undefined, passed: true },
+    ]);
+    expect(recorded[3]?.note).toMatch(/^the primary region's sampler could not read \/mnt\/lifeboat\/shared\/z: cannot list: EACCES/);
+  });
+
+  it('drops the samples kept under the source\'s former path once its path changes, rather than judge them under the new one (review r57L-4)', async () => {
+    const moved: ProtectionPlanConfig[] = plans.map((p) => ({ ...p, sources: p.sources.map((x) => (x.name === 'shared' ? { ...x, path: '/mnt/lifeboat/moved' } : x)) }));
+    const sample = { path: 'only-in-the-old-directory.txt', size: 3, mtimeMs: T - 7_200_000, sha256: '0'.repeat(64) };
+    const kept: MirrorRecord = {
+      environment: 'prod', source: 'shared', plan: 'files', type: 'filesystem', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', checkedAt: new Date(T - 900_000).toISOString(),
+      passed: true, compared: 0, differences: 0, inFlight: 1, lagSeconds: 300, graceSeconds: 900, cursor: '', durationMs: 1,
+      awaitingSync: [{ sampledAt: new Date(T - 900_000).toISOString(), readUntil: new Date(T - 899_000).toISOString(), samples: [sample] }], awaitingSyncPath: '/mnt/lifeboat/shared',
+    };
+    const { deps, recorded } = fileSystemMirrorCheckDeps({ plans: moved, now: T, efs: efs('fs-0dr', T - 30_000), replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: { get: () => Promise.resolve(undefined) } }, recorded: [kept] });
+    const result = await runMirrorCheck({ samples: 100, graceSeconds: 900 }, deps);
+    expect(result.passed).toBe(true);
+    expect(recorded[1]).toMatchObject({ passed: true, compared: 0, differences: 0 });
+    expect(recorded[1]?.awaitingSync).toBeUndefined();
   });
 
   it('passes without comparing before the primary region\'s first sampling, and says so', async () => {
