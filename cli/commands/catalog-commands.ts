@@ -9,6 +9,7 @@ import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
 import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { targetOptionsLine } from '../target-options-line';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { isUsageError } from '../usage-error';
@@ -89,7 +90,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
     const finishWith = catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true });
     const report = await rebuildCatalog({ vault, side, catalog, environment: access.environment.name, plans: access.environment.plans.map((p) => p.name), drHolds, finishWith });
     if (options.json) io.out(JSON.stringify(report, null, 2));
-    else printRebuildReport(report, io);
+    else printRebuildReport(report, io, options);
     const leftOut = report.backups.some((b) => b.outcome === 'skipped') || report.unreadableSnapshots.length > 0 || report.missingFromVault.length > 0;
     return leftOut ? EXIT_LEFT_OUT : 0;
   } catch (err) {
@@ -121,7 +122,7 @@ async function catalogRebuildRunbook(
     if (options.json) {
       io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(summary ? { summary } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
     } else if (summary) {
-      printRebuildSummary(summary, io);
+      printRebuildSummary(summary, io, options);
       io.out(`Execution ${outcome.executionId}`);
     }
     if (!summary) {
@@ -139,6 +140,9 @@ async function catalogRebuildRunbook(
   }
 }
 
+/** The options of the rebuild's own command line, which the commands it prints carry (target-options-line.ts). */
+type PrintedTarget = Parameters<typeof targetOptionsLine>[0];
+
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */
 type RebuildView = Pick<CatalogRebuildReport, 'vault' | 'snapshots' | 'untaggedSnapshots' | 'drCopies' | 'unreadableSnapshots' | 'missingFromVault' | 'warnings'> & {
   outcomes: Record<RebuildOutcome, number>;
@@ -147,18 +151,18 @@ type RebuildView = Pick<CatalogRebuildReport, 'vault' | 'snapshots' | 'untaggedS
 };
 
 /** The report for a reader: counts, one row per backup with its notes, then what needs attention on stderr. */
-export function printRebuildReport(report: CatalogRebuildReport, io: CliIo): void {
-  printRebuild({ ...report, outcomes: summarizeRebuild(report).outcomes, listed: report.backups, notListed: 0 }, io);
+export function printRebuildReport(report: CatalogRebuildReport, io: CliIo, target: PrintedTarget): void {
+  printRebuild({ ...report, outcomes: summarizeRebuild(report).outcomes, listed: report.backups, notListed: 0 }, io, target);
 }
 
 /** The runbook's summary for a reader: as the report, with only the backups that have a note listed. */
-export function printRebuildSummary(summary: CatalogRebuildSummary, io: CliIo): void {
-  printRebuild({ ...summary, listed: summary.attention }, io);
+export function printRebuildSummary(summary: CatalogRebuildSummary, io: CliIo, target: PrintedTarget): void {
+  printRebuild({ ...summary, listed: summary.attention }, io, target);
   if (summary.notListed > 0) io.out(`${summary.notListed} more entries are not listed (the runbook's output is kept small): run \`lifeboat catalog rebuild --json\` without --runbook to see them all.`);
   if (summary.drProblem !== undefined) io.err(`note: ${summary.drProblem}`);
 }
 
-function printRebuild(view: RebuildView, io: CliIo): void {
+function printRebuild(view: RebuildView, io: CliIo, target: PrintedTarget): void {
   const { outcomes } = view;
   const total = Object.values(outcomes).reduce((a, b) => a + b, 0);
   io.out(
@@ -180,7 +184,7 @@ function printRebuild(view: RebuildView, io: CliIo): void {
   for (const m of view.missingFromVault) {
     io.err(
       `backup ${m.backupId} (plan ${m.plan}) is in the catalog but the ${view.vault} vault lacks its snapshot of ${m.sources.map((s) => `${s.source} (${s.snapshotId.slice(0, 12)})`).join(', ')}; ` +
-        `the record is left as it is: check it with \`lifeboat verify --backup ${m.backupId}${view.vault === 'dr' ? '' : ' --from dr'}\` and restore from the other vault.`,
+        `the record is left as it is: check it with \`lifeboat verify --backup ${m.backupId}${view.vault === 'dr' ? '' : ' --from dr'}${targetOptionsLine(target)}\` and restore from the other vault.`,
     );
   }
 }

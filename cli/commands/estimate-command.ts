@@ -7,6 +7,7 @@ import { environmentEstimate } from '../estimate/environment-estimate';
 import { estimateScreen } from '../estimate/estimate-screen';
 import { loadPriceTable, priceTableFileFor } from '../estimate/price-table';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { targetOptionsLine } from '../target-options-line';
 
 /**
  * `lifeboat estimate [--plan P] [--json] [--prices FILE] [--protected-bytes SIZE]`: each plan's
@@ -64,6 +65,7 @@ export async function estimateCommand(options: EstimateCommandOptions, deps: Par
       ...(options.plan !== undefined ? { plan: options.plan } : {}),
       ...(protectedBytes !== undefined ? { protectedBytes } : {}),
       now: (deps.now ?? (() => new Date()))(),
+      targetOptions: targetOptionsLine(options),
     });
     if (options.json) io.out(JSON.stringify(estimate, null, 2));
     else for (const line of estimateScreen(estimate)) io.out(line);

@@ -108,9 +108,11 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     if (earlier && earlier.reason !== reason && outcome.record) {
       io.err(`note: backup ${backupId} was held already ("${earlier.reason}", by ${earlier.by} at ${earlier.at}); a backup has one hold, which now reads "${reason}", and one release lifts it: keep both cases in the reason`);
     }
+    // With this run's target options: pasted without them, the release would look in the local cloud of env dev.
+    const release = holdCommand('release', backupId, options, by, {});
     const done = halves.primary
-      ? `Backup ${backupId} is on legal hold ("${reason}"): every retention policy keeps it until \`lifeboat backups release ${backupId}\`.`
-      : `The DR copy of backup ${backupId} is on legal hold ("${reason}") in the DR catalog: the DR vault's retention keeps it until it is released there (\`lifeboat backups release ${backupId}\`, whose DR half is done the same way).`;
+      ? `Backup ${backupId} is on legal hold ("${reason}"): every retention policy keeps it until \`${release}\`.`
+      : `The DR copy of backup ${backupId} is on legal hold ("${reason}") in the DR catalog: the DR vault's retention keeps it until it is released there (\`${release}\`, whose DR half is done the same way).`;
     printHoldOutcome(io, backupId, outcome, halves, options.json === true, done);
     return finishDrHalf(io, 'hold', backupId, outcome, halves, access, options, by);
   } catch (err) {

@@ -33,6 +33,8 @@ export type EstimateInput = {
   plan?: string;
   protectedBytes?: number;
   now: Date;
+  /** The command's own target options (target-options-line.ts), which the backup command a plan not measured names carries. */
+  targetOptions?: string;
 };
 
 export async function environmentEstimate(input: EstimateInput): Promise<EnvironmentEstimate> {
@@ -47,7 +49,7 @@ export async function environmentEstimate(input: EstimateInput): Promise<Environ
   for (const plan of plans) {
     const backups = await input.listBackupsOfPlan(plan.name);
     try {
-      estimates.push(measuredPlanEstimate(plan, backups, prices, { ...(input.protectedBytes !== undefined ? { protectedBytes: input.protectedBytes } : {}), now: input.now }));
+      estimates.push(measuredPlanEstimate(plan, backups, prices, { ...(input.protectedBytes !== undefined ? { protectedBytes: input.protectedBytes } : {}), now: input.now, targetOptions: input.targetOptions }));
     } catch (err) {
       if (!(err instanceof NoCommittedBackupError)) throw err;
       notMeasured.push({ plan: plan.name, reason: err.message });

@@ -1,6 +1,7 @@
 import { type BackupRecord, type SourceType } from '../../lambdas/catalog/backup-record';
 import { DEFAULT_TARGET_BYTES_PER_SEGMENT } from '../../lambdas/sources/dynamodb-segment-count';
 import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../../lambdas/sources/s3-shard-size';
+import { shellWord } from '../../local/cloud/data-dir-option';
 import { scaledTierMeasures, type TierMeasures } from './storage-tier-split';
 
 /**
@@ -71,8 +72,12 @@ export type PlanMeasures = {
 
 export class NoCommittedBackupError extends Error {
   override readonly name = 'NoCommittedBackupError';
-  constructor(readonly plan: string) {
-    super(`plan ${plan} has no committed backup in the catalog: nothing was measured; run \`lifeboat backup --plan ${plan}\` first (or give --protected-bytes with a measured plan)`);
+  /** `targetOptions`: the estimate's own --env, --config and --aws or --data-dir (target-options-line.ts), which the backup it names must run with. */
+  constructor(
+    readonly plan: string,
+    targetOptions = '',
+  ) {
+    super(`plan ${plan} has no committed backup in the catalog: nothing was measured; run \`lifeboat backup --plan ${shellWord(plan)}${targetOptions}\` first (or give --protected-bytes with a measured plan)`);
   }
 }
 
@@ -152,12 +157,15 @@ function awsBackupOf(committed: readonly BackupRecord[], steady: readonly Backup
   return measures;
 }
 
-/** The measures of a plan from its backups (any order; RUNNING and FAILED runs are not counted). */
-export function planMeasures(plan: string, backups: readonly BackupRecord[]): PlanMeasures {
+/**
+ * The measures of a plan from its backups (any order; RUNNING and FAILED runs are not counted). `targetOptions` ends the
+ * backup command NoCommittedBackupError names: without them it would back up the local cloud's env dev.
+ */
+export function planMeasures(plan: string, backups: readonly BackupRecord[], targetOptions = ''): PlanMeasures {
   // Forgotten backups stay in: what a later backup deduplicated against them (their stored bytes) is still in the vault.
   const committed = backups.filter((b) => b.status === 'COMMITTED').sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   const newest = committed[0];
-  if (!newest) throw new NoCommittedBackupError(plan);
+  if (!newest) throw new NoCommittedBackupError(plan, targetOptions);
   const steady = committed.length > 1 ? committed.slice(0, -1) : committed;
   let storedBytes = 0;
   let replicatedBytes = 0;
@@ -196,8 +204,8 @@ export function scaledShardCount(run: RunMeasures, k: number): number {
   return Math.max(run.shards, s3 + dynamoDb);
 }
 
-export function scaledMeasures(m: PlanMeasures, protectedBytes: number): PlanMeasures {
-  if (m.protectedBytes <= 0) throw new NoCommittedBackupError(m.plan);
+export function scaledMeasures(m: PlanMeasures, protectedBytes: number, targetOptions = ''): PlanMeasures {
+  if (m.protectedBytes <= 0) throw new NoCommittedBackupError(m.plan, targetOptions);
   const k = protectedBytes / m.protectedBytes;
   const r = m.typicalRun;
   const shards = scaledShardCount(r, k);

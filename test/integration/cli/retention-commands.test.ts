@@ -97,7 +97,7 @@ it('holds, forgets what the policy does not keep, hides it from the list, and a 
   const hold = capturedCliIo();
   expect(await backupsHoldCommand(second ?? '', { ...target(), reason: 'case 42', by: 'ann' }, { io: hold.io, clients: commandClients(), now })).toBe(0);
   expect(hold.out).toEqual([
-    `Backup ${second ?? ''} is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release ${second ?? ''}\`.`,
+    `Backup ${second ?? ''} is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release ${second ?? ''} --config ${SAMPLE_CONFIG_FILE} --data-dir ${dataDir}\`.`,
     '  The DR catalog has no record of this backup yet: replication copies the record, hold included.',
   ]);
   const unknown = capturedCliIo();

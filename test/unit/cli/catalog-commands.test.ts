@@ -2,9 +2,10 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartE
 import { mockClient } from 'aws-sdk-client-mock';
 import { catalogRebuildCommand, printRebuildReport } from '../../../cli/commands/catalog-commands';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
-import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type CatalogRebuildReport } from '../../../lambdas/catalog/catalog-rebuild';
 import { type CatalogRebuildSummary } from '../../../lambdas/catalog/catalog-rebuild-summary';
+import { DEFAULT_DATA_DIR } from '../../../local/cloud/cloud-state';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -12,6 +13,9 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
  * `lifeboat catalog rebuild`: the command line and the report as printed (the rebuild itself: test/unit/lambdas/catalog, end to end:
  * test/e2e/workflows/backup-workflow.test.ts; the runbook on the local cloud: test/e2e/workflows/runbook-examples.test.ts).
  */
+
+/** The target options of a plain `lifeboat catalog rebuild`, which the commands it prints need not repeat. */
+const LOCAL_DEV = { config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: DEFAULT_DATA_DIR };
 
 it('refuses a vault other than primary or dr with exit 2, before reaching anything', async () => {
   const { err, io } = capturedCliIo();
@@ -45,7 +49,7 @@ it('prints what it did with each backup, and names on stderr what was left out a
     progress: { complete: true },
   };
   const { out, err, io } = capturedCliIo();
-  printRebuildReport(report, io);
+  printRebuildReport(report, io, LOCAL_DEV);
   const printed = out.join('\n');
   expect(out[0]).toBe('Catalog rebuilt from the primary vault: 5 snapshots, 2 backups — 1 created, 0 updated, 0 unchanged, 0 kept, 1 skipped.');
   expect(printed).toMatch(/20260301T100000Z-00000001.*demo.*created.*derived: startedAt/);
@@ -58,6 +62,12 @@ it('prints what it did with each backup, and names on stderr what was left out a
     expect.stringContaining(`snapshot object snapshots/${'a'.repeat(64)} cannot be read and is skipped: it does not authenticate`),
     `backup 20260303T100000Z-00000003 (plan demo) is in the catalog but the primary vault lacks its snapshot of demo-files (${'b'.repeat(12)}); the record is left as it is: check it with \`lifeboat verify --backup 20260303T100000Z-00000003 --from dr\` and restore from the other vault.`,
   ]);
+  // The verify it names carries the rebuild's own target options (audit a57C-1): pasted without them, it verified env dev's local vault.
+  const inProd = capturedCliIo();
+  printRebuildReport(report, inProd.io, { ...LOCAL_DEV, env: 'prod', aws: true });
+  expect(inProd.err).toContain(
+    `backup 20260303T100000Z-00000003 (plan demo) is in the catalog but the primary vault lacks its snapshot of demo-files (${'b'.repeat(12)}); the record is left as it is: check it with \`lifeboat verify --backup 20260303T100000Z-00000003 --from dr --env prod --aws\` and restore from the other vault.`,
+  );
 });
 
 describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the SDK)', () => {

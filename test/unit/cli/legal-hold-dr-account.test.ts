@@ -148,7 +148,7 @@ const now = () => new Date('2026-12-10T00:00:00Z');
 const held = (key: string) => tables.get(key)?.get(ID)?.hold;
 const PRIMARY_KEY = `${PRIMARY_ACCOUNT}/${PRIMARY}/${TABLE}`;
 const DR_KEY = `${DR_ACCOUNT}/${DR}/${TABLE}`;
-const DONE = `Backup ${ID} is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release ${ID}\`.`;
+const DONE = `Backup ${ID} is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release ${ID} --config ${configFile} --aws\`.`;
 const DR_HALF = `lifeboat backups hold ${ID} --reason 'case 42' --by ann --only dr --config ${configFile} --aws`;
 
 describe('with the primary account\'s credentials only', () => {
@@ -269,7 +269,7 @@ describe('--only dr, run as the DR account', () => {
       `${DR_ACCOUNT} ${DR} GetObjectLockConfigurationCommand lifeboat-dev-vault-${DR_ACCOUNT}-${DR}`,
     ]);
     expect(out).toEqual([
-      `The DR copy of backup ${ID} is on legal hold ("case 42") in the DR catalog: the DR vault's retention keeps it until it is released there (\`lifeboat backups release ${ID}\`, whose DR half is done the same way).`,
+      `The DR copy of backup ${ID} is on legal hold ("case 42") in the DR catalog: the DR vault's retention keeps it until it is released there (\`lifeboat backups release ${ID} --config ${configFile} --aws\`, whose DR half is done the same way).`,
     ]);
     expect(err).toEqual([]);
     expect(held(DR_KEY)).toEqual({ reason: 'case 42', by: 'ann', at: '2026-12-10T00:00:00.000Z' });

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GetObjectLockConfigurationCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
@@ -8,6 +10,7 @@ import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand, printF
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { capturedCliIo } from '../../support/captured-cli-io';
+import { tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
@@ -85,7 +88,7 @@ describe('hold and release', () => {
     const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand('b-1', { ...target, reason: 'case 42', by: 'ann' }, { io, now: () => new Date('2026-04-01T00:00:00Z') })).toBe(0);
     expect(out).toEqual([
-      'Backup b-1 is on legal hold ("case 42"): every retention policy keeps it until `lifeboat backups release b-1`.',
+      `Backup b-1 is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release b-1 --config ${SAMPLE_CONFIG_FILE} --aws\`.`,
       '  The DR catalog has no record of this backup yet: replication copies the record, hold included.',
     ]);
     expect(err).toEqual([]);
@@ -99,10 +102,26 @@ describe('hold and release', () => {
     ddb.on(UpdateCommand).resolvesOnce({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z', { hold: second }) }).rejectsOnce(conditionFailed());
     const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand('b-1', { ...target, reason: 'case 7', by: 'bob' }, { io, now: () => new Date(second.at) })).toBe(0);
-    expect(out[0]).toBe('Backup b-1 is on legal hold ("case 7"): every retention policy keeps it until `lifeboat backups release b-1`.');
+    expect(out[0]).toBe(`Backup b-1 is on legal hold ("case 7"): every retention policy keeps it until \`lifeboat backups release b-1 --config ${SAMPLE_CONFIG_FILE} --aws\`.`);
     expect(err).toEqual([
       'note: backup b-1 was held already ("case 42", by ann at 2026-04-01T00:00:00.000Z); a backup has one hold, which now reads "case 7", and one release lifts it: keep both cases in the reason',
     ]);
+  });
+
+  it('the release it names carries the hold\'s target options: pasted, it releases in the same environment, in AWS (audit a57C-1)', async () => {
+    const tmp = tempDir('hold-release-line');
+    try {
+      const prodConfig = path.join(tmp.dir, 'prod.config.json');
+      writeFileSync(prodConfig, JSON.stringify({ environments: loadLifeboatConfig(SAMPLE_CONFIG_FILE).environments.map((e) => ({ ...e, name: 'prod' })) }));
+      const hold = { reason: 'case 42', by: 'ann', at: '2026-04-01T00:00:00.000Z' };
+      ddb.on(UpdateCommand).resolves({ Attributes: record('b-1', '2026-03-01T00:00:00.000Z', { environment: 'prod', hold }) });
+      const { out, io } = capturedCliIo();
+      expect(await backupsHoldCommand('b-1', { config: prodConfig, env: 'prod', dataDir: '.unused', aws: true, reason: 'case 42', by: 'ann' }, { io, now: () => new Date(hold.at) })).toBe(0);
+      // Without them the pasted release looked for the backup in the local cloud's env dev.
+      expect(out[0]).toBe(`Backup b-1 is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release b-1 --env prod --config ${prodConfig} --aws\`.`);
+    } finally {
+      tmp.remove();
+    }
   });
 
   it('fails naming a backup id the catalog does not know, exit 1', async () => {

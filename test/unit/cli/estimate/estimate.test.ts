@@ -324,6 +324,22 @@ describe('lifeboat estimate', () => {
     expect(bad.err.join('\n')).toMatch(/--protected-bytes must be a positive number of bytes/);
   });
 
+  it('the backup an unmeasured plan is sent to carries the estimate\'s target options: pasted, it backs up the same environment, in AWS (audit a57C-1)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-estimate-'));
+    try {
+      const prodConfig = path.join(dir, 'prod.config.json');
+      const config = JSON.parse(readFileSync(SAMPLE_CONFIG_FILE, 'utf8')) as { environments: { name: string }[] };
+      for (const env of config.environments) env.name = 'prod';
+      writeFileSync(prodConfig, JSON.stringify(config));
+      const { out, io } = capturedCliIo();
+      expect(await estimateCommand({ config: prodConfig, env: 'prod', dataDir: '.lifeboat', aws: true }, { io, listBackupsOfPlan: async () => [], now: () => NOW })).toBe(0);
+      // Without them the pasted backup ran against the local cloud's env dev, and the plan stayed unmeasured.
+      expect(out.join('\n')).toContain(`Plan demo: not measured: plan demo has no committed backup in the catalog: nothing was measured; run \`lifeboat backup --plan demo --env prod --config ${prodConfig} --aws\` first`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a price table for other regions than the environment\'s, naming both pairs and the --prices to give (audit c6-2)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-prices-'));
     try {
