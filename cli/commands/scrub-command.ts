@@ -6,6 +6,7 @@ import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../..
 import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-error';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
+import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
 import { type ScrubReport, type ScrubScope } from '../../lambdas/replication/scrub-report';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
@@ -158,6 +159,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         cursor,
         repair: options.repair ?? false,
         forgotten,
+        copiedInOutstanding: copiedInOutstanding(previous),
         ...(discardedSnapshots
           ? {
               discardedSnapshots: async (snapshots) => {

@@ -40,6 +40,16 @@ const outstandingObjectSchema = z.object({
    * CLI's writes (audit aY1-1).
    */
   backupsNotWorkedOut: z.literal(true).optional(),
+  /**
+   * A snapshot object a scrub copied into this vault whose tree was not shown to read there (lost: it reads in neither
+   * vault; `otherCopy: 'unverified'`: the check could not finish; `goodCopy`: it reads only across both vaults). Copied
+   * in, it is never missing again, so a comparison that does not find it missing says nothing of it: it is dropped only
+   * when a run with its vault in scope checks it again and it reads there, or it is gone from both vaults
+   * (scrub-outstanding.ts, copied-in-recheck.ts; reviews r57G R2, r57K F1). Absent in records written before it was kept,
+   * whose entries are dropped as before; a CLI from before drops it (z.object drops keys it does not know) and writes the
+   * entry without it, which then reads as before.
+   */
+  copiedIn: z.literal(true).optional(),
 });
 export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
 /** What is known of the other vault's copy of an object with no good copy: it exists, but was not verified (see above). */

@@ -2,6 +2,7 @@ import { type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_GROUPS_KEP
 import { CONFIG_KEY, DATA_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject } from './scrub-damage';
+import { type CarriedCopiedIn } from './copied-in-recheck';
 import { type ScrubReport } from './scrub-report';
 
 /** How the run went besides its report: the vault it could not open (so it could not tell what is missing in the other). */
@@ -18,7 +19,10 @@ export type ScrubRunVaults = { readonly unopened?: readonly VaultSide[] };
  * deadline cut its work-out of what a vault lacking something needs (`notWorkedOut`) drops no missing data/, index/ or
  * manifest/ object of that vault that is among the keys it left not worked out (`notWorkedOutKeys`): it found none
  * missing there, whatever the vault lacks (audit aU2-1); one its listings show the vault no longer lacks it drops, or
- * it stayed outstanding till a run had time to work it out (review rZ3 F3).
+ * it stayed outstanding till a run had time to work it out (review rZ3 F3). A snapshot object a scrub copied into a vault
+ * without showing its tree reads there (`copiedIn`) is never missing again, so no comparison drops it: only a run that
+ * checked it again (the report's `copiedInRechecked`: readable, gone from both vaults, or found again) does; dropped
+ * by the comparison, an unverified or lost copy left the record at the next run unchecked (reviews r57G R2, r57K F1).
  */
 export function outstandingAfter(report: ScrubReport, startedAt: string, previous: ScrubRunRecord | undefined, run: ScrubRunVaults = {}): OutstandingScrub {
   const sides: readonly VaultSide[] = report.scope === 'both' ? ['primary', 'dr'] : [report.scope];
@@ -61,14 +65,18 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const otherCopy = unrepaired ? f.otherCopy : undefined;
       const was = earlier.get(id(f));
       const since = was?.since ?? recountedSince.get(id(f)) ?? startedAt;
-      if (!unrepaired) return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [] };
-      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key), was) };
+      const copiedIn = f.copiedIn === true ? { copiedIn: true as const } : {};
+      if (!unrepaired) return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [], ...copiedIn };
+      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key), was), ...copiedIn };
     });
   const foundNow = new Set(found.map(id));
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
   // corrupt one is read when its key is in the slice and still listed; gone since, only the comparison tells whether it is
   // now missing (and found again) or no longer needed, so without the other vault it is kept.
-  const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && (o.problem === 'missing' ? workedOut(o.vault, o.key) : read(o.vault, o.key));
+  // A copied-in snapshot is neither: only its check again tells (recheckCopiedIn).
+  const rechecked = new Set(Object.entries(report.copiedInRechecked ?? {}).flatMap(([side, keys]) => keys.map((key) => `${side} ${key}`)));
+  const settled = (o: OutstandingScrubObject): boolean => (o.copiedIn === true ? rechecked.has(id(o)) : o.problem === 'missing' ? workedOut(o.vault, o.key) : read(o.vault, o.key));
+  const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && settled(o);
   const carried = before.objects.filter((o) => !foundNow.has(id(o)) && !resolved(o));
   // Objects with no good copy first (what status judges), then those whose other copy was not verified, then the oldest.
   const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCopy !== undefined ? 1 : 0);
@@ -86,6 +94,15 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   if (notListed === 0) return { objects, notListed };
   const since = groups.map((g) => g.since).sort(order)[0];
   return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
+}
+
+/**
+ * The entries of the `previous` record's listed objects that a run checks again (scrubVaults' `copiedInOutstanding`):
+ * snapshot objects a scrub copied in without showing their tree reads there. One in its unlisted groups is not: past
+ * OUTSTANDING_LISTED (listed with no good copy first), it is counted as any missing object is.
+ */
+export function copiedInOutstanding(previous: ScrubRunRecord | undefined): CarriedCopiedIn[] {
+  return previousOutstanding(previous).objects.flatMap((o) => (o.copiedIn === true ? [{ vault: o.vault, key: o.key, problem: o.problem, since: o.since }] : []));
 }
 
 /**

@@ -35,9 +35,11 @@ export type ScrubFinding = {
    */
   readonly otherCopy?: OtherCopy;
   /**
-   * A snapshot object this run copied into `vault` whose copy there was not known to restore (with `otherCopy:
-   * 'unverified'`): no longer missing, no later scrub checks it again, so what to do is `lifeboat verify --backup`, not
-   * a later scrub (review r57F L2).
+   * A snapshot object a scrub copied into `vault` whose tree was not shown to read there: this run's copy, unverified
+   * (`otherCopy: 'unverified'`) or lost (readable in neither vault), or an earlier run's checked again
+   * (copied-in-recheck.ts), lost or readable only across both vaults (`goodCopy`). No longer missing, no comparison finds
+   * it again, so the record keeps it (`copiedIn` on its outstanding entry) until a run checks it again and it reads
+   * (reviews r57F L2, r57G R2, r57K F1); meanwhile `lifeboat verify --backup` tells at once.
    */
   readonly copiedIn?: true;
 };
@@ -135,6 +137,12 @@ export type ScrubReport = {
    * (review rS F1, F2). Absent when the mapping was whole or there was nothing to map.
    */
   readonly backupsNotWorkedOut?: true;
+  /**
+   * Per vault, the keys of carried copied-in snapshots (scrub-record.ts, `copiedIn`) this run checked again and settled
+   * (recheckCopiedIn): readable there, or gone from both vaults, or still not, with a finding of this run that replaces the
+   * entry. The record drops the others' entries only so (scrub-outstanding.ts). Absent when none.
+   */
+  readonly copiedInRechecked?: Partial<Record<VaultSide, readonly string[]>>;
   /**
    * Damaged objects a tombstone supersedes that were not repaired (with repair, one whose other copy verifies is
    * copied, harmlessly): information, not findings. Absent when there are none.

@@ -14,6 +14,7 @@ import { NEEDS_CUT_REASON } from './vault-needs-work-out';
 import { lostSnapshotsInCatalog } from './lost-snapshots-in-catalog';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
+import { copiedInOutstanding } from './scrub-outstanding';
 
 /** What the scrub runbook needs of an environment (the Lambda runtime and a ScrubLog provide it; tests pass fakes). */
 export type ScrubRunbookDeps = {
@@ -155,6 +156,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     cursor,
     repair: request.repair,
     forgotten,
+    copiedInOutstanding: copiedInOutstanding(previous),
     ...(deps.discardedSnapshots ? { discardedSnapshots: deps.discardedSnapshots } : {}),
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
@@ -238,7 +240,8 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     return `${named.join(', ')}${byKey.size > named.length ? `, and ${byKey.size - named.length} more` : ''}`;
   };
   const { lost, archived, unverified, stopped, repairable } = objectsLeft(report.findings);
-  // A snapshot this run copied in is no longer missing: no later scrub verifies or copies it, as unverifiedCopy promises (review r57F L2).
+  // A snapshot this run copied in is no longer missing: no later scrub copies it, as unverifiedCopy promises (review r57F
+  // L2); the next scrub of its vault checks its tree again (copied-in-recheck.ts), lifeboat verify tells at once.
   const copiedInKeys = new Set(report.findings.filter((f) => f.copiedIn === true).map((f) => f.key));
   const copiedIn = new Map([...unverified].filter(([key]) => copiedInKeys.has(key)));
   const laterScrub = new Map([...unverified].filter(([key]) => !copiedInKeys.has(key)));
@@ -253,7 +256,7 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
     ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem))}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
-    ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore, and which no later scrub checks (no longer missing): check each backup with lifeboat verify --backup ID${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
+    ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];

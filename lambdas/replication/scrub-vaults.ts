@@ -13,6 +13,7 @@ import { FindingBudget } from './finding-budget';
 import { workOutMissingObjects } from './missing-objects-work-out';
 import { type CopyBack, lookAfterPrunes } from './look-after-copy';
 import { readabilityInTarget } from './copied-snapshot-readability';
+import { type CarriedCopiedIn, recheckCopiedIn } from './copied-in-recheck';
 import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
 import { otherSide } from './other-side';
 
@@ -66,6 +67,14 @@ export type ScrubVaultsOptions = {
    * DAMAGE_MAPPING_MARGIN_MS; cut there, each object is reported without them, with a note. Absent: it reads its whole slice, repairs everything, looks once, does not wait, and copies back all.
    */
   readonly deadline?: number;
+  /**
+   * The previous record's outstanding entries of snapshot objects a scrub copied into a vault without showing their tree
+   * reads there (scrub-outstanding.ts, copiedInOutstanding): copied in, they are never missing again, so each run with
+   * their vault in scope (and the other open) checks up to COPIED_IN_RECHECKED_PER_RUN of them again (recheckCopiedIn),
+   * with or without `repair`, its reads stopping where the check after a copy's do; the report's `copiedInRechecked`
+   * names those it settled. Absent: none checked, and the record carries them.
+   */
+  readonly copiedInOutstanding?: readonly CarriedCopiedIn[];
   /** The deadline's clock. @default Date.now */
   readonly now?: () => number;
   /** How the scrub waits for a running prune (only with a `deadline`). @default every REPLICA_PRUNE_POLL_MS, with setTimeout */
@@ -173,6 +182,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   if (repair) {
     for (const side of sides) await lookAfterCopiedSnapshots(side, findings, repairs, options, now);
   }
+  const copiedInRechecked = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
 
   const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now);
   findings.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -196,6 +206,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     damage,
     ...(archivedCopyDamage.length > 0 ? { archivedCopyDamage } : {}),
     ...(mappingCut ? { backupsNotWorkedOut: true as const } : {}),
+    ...(Object.keys(copiedInRechecked).length > 0 ? { copiedInRechecked } : {}),
     ok: findings.every((f) => f.outcome === 'repaired'),
   };
 }
@@ -263,7 +274,8 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     const findBackup = `find its backup in the catalog (the record whose sources list snapshot ${id})`;
     const verifyIt = `${findBackup} and check it with lifeboat verify --backup ID${side === 'dr' ? ' --from dr' : ''}; if that fails, back that source up again`;
     const unchecked = inTarget.unchecked.get(id);
-    // Copied in, it is no longer missing: no later scrub checks it again (copiedIn says so to the mapping's and the runbook's notes, review r57F L2).
+    // Copied in, it is no longer missing: no comparison finds it again, so copiedIn keeps its outstanding entry till a
+    // run checks it again (recheckCopiedIn; reviews r57F L2, r57G R2, r57K F1).
     const notVerified = { ...f, outcome: 'unrepaired', otherCopy: 'unverified', copiedIn: true } as const;
     // Unreadable in both vaults, the copy is a snapshot no vault restores: no good copy, so it counts as damage, where
     // goodCopy made the run REPAIRABLE, named no backup, and a rerun (the snapshot no longer missing) never saw it (review rV F4).
@@ -273,11 +285,40 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
       lookStopped !== undefined
         ? { ...notVerified, reason: `${reason}, so no copy is known to restore: ${verifyIt}` }
         : inTarget.unreadable.has(id)
-          ? { ...f, outcome: 'unrepaired', reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: ${findBackup} and back that source up again` }
+          ? { ...f, outcome: 'unrepaired', copiedIn: true, reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: ${findBackup} and back that source up again` }
           : unchecked !== undefined
             ? { ...notVerified, reason: `${reason}; whether the ${side} vault can read them could not be checked (${unchecked}), so no copy is known to restore: ${verifyIt}` }
             : { ...f, outcome: 'unrepaired', reason: unreadable.has(id) ? `${reason}${mended}` : reason, goodCopy: true };
   }
+}
+
+/**
+ * The carried copied-in snapshots of each vault in scope checked again (recheckCopiedIn), their findings added to
+ * `findings` (mapped with the run's damage), before the damage mapping, whose cutoff their reads keep. A vault whose
+ * other is not open is not checked: nothing to read through to, so its entries are carried.
+ */
+async function recheckCarriedCopiedIn(
+  sides: readonly VaultSide[],
+  findings: ScrubFinding[],
+  listingOf: (side: VaultSide) => readonly string[],
+  repairs: ScrubRepairs,
+  options: ScrubVaultsOptions,
+  now: () => number,
+): Promise<Partial<Record<VaultSide, readonly string[]>>> {
+  const rechecked: Partial<Record<VaultSide, readonly string[]>> = {};
+  const carried = options.copiedInOutstanding ?? [];
+  if (carried.length === 0) return rechecked;
+  const until = options.deadline !== undefined ? { time: options.deadline - DAMAGE_MAPPING_MARGIN_MS, now } : undefined;
+  for (const side of sides) {
+    const vault = options.vaults[side];
+    const other = options.vaults[otherSide(side)];
+    if (!vault || !other) continue;
+    const found = new Set(findings.filter((f) => f.vault === side).map((f) => f.key));
+    const result = await recheckCopiedIn({ side, vault, other, carried, listingOf, found, memory: repairs.lookMemory(side), until });
+    findings.push(...result.findings);
+    if (result.rechecked.length > 0) rechecked[side] = result.rechecked;
+  }
+  return rechecked;
 }
 
 /**

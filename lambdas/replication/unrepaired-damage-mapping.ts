@@ -39,13 +39,13 @@ type MappedKind = (typeof MAPPED_KINDS)[number];
  * When a scrub names again the backups of an object whose mapping the deadline cut, by how it is known: an unverified
  * one is read again by the scrub that repairs it (whenRepairedAgain); a lost or archived one by any scrub that finds it,
  * every run when it is missing in a vault (the listings), only the run whose slice holds it when it is corrupt in both.
- * Not a lost snapshot object: one copied in (its manifest unreadable in both vaults) is no longer missing, so no scrub
- * finds it again, and one whose record no vault reads has no backup a scrub can name (review r57A F4). Nor an unverified
- * one this run copied in (`copiedIn`): no later scrub verifies or copies it (review r57F L2), `lifeboat verify` checks it.
+ * Not a lost snapshot object whose record no vault reads: it has no backup a scrub can name (review r57A F4). One copied
+ * in (`copiedIn`), lost or unverified, is no longer missing, so no comparison finds it again: the record keeps it and the
+ * next scrub of its vault checks it again (copied-in-recheck.ts; reviews r57F L2, r57G R2, r57K F1).
  */
 function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>, copiedIn = false): string {
   const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
-  if (snapshotId && copiedIn) return `no later scrub checks it, copied in and no longer missing: its backup is the catalog record whose sources list snapshot ${snapshotId}, to check with lifeboat verify --backup ID`;
+  if (snapshotId && copiedIn) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' ? ', to check with lifeboat verify --backup ID' : ''}`;
   if (kind === 'unverified') return `${whenRepairedAgain(problems)} (or names them)`;
   if (snapshotId) return `no later scrub names them: its backup is the catalog record whose sources list snapshot ${snapshotId}`;
   if (problems.has('missing')) return 'the next scrub names them';

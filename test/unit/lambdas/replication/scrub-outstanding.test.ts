@@ -238,3 +238,26 @@ describe('outstandingAfter: a lost object whose mapping to backups the deadline 
     expect(found(outstandingAfter(cutRun({}), NOW, earlierLost(['20261101T000000Z-00000001'])))?.backups).toEqual([]);
   });
 });
+
+// Reviews r57G R2, r57K F1: a snapshot copied in is never missing again, so a comparison not finding it missing dropped
+// its entry (unverified, or lost with its backups not worked out) at the next run, though nothing had checked it.
+describe('outstandingAfter: a snapshot object a scrub copied in without showing its tree reads there', () => {
+  const snapshot = `snapshots/${'5'.repeat(64)}`;
+  const entry: OutstandingScrubObject = { vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, otherCopy: 'unverified', since: EARLIER, backups: [], copiedIn: true };
+  const previous = (): ScrubRunRecord => ({ ...previousRecord(), outstanding: { objects: [entry], notListed: 0 } });
+  const nextRun = (rechecked?: ScrubReport['copiedInRechecked']): ScrubReport => ({ ...sameSliceAgain(undefined), findings: [], ok: true, ...(rechecked ? { copiedInRechecked: rechecked } : {}) });
+
+  it('is kept by a run of both vaults that did not check it again, and dropped by one that did', () => {
+    expect(outstandingAfter(nextRun(), NOW, previous()).objects).toEqual([entry]);
+    expect(outstandingAfter(nextRun({ primary: [snapshot] }), NOW, previous()).objects).toEqual([entry]);
+    expect(outstandingAfter(nextRun({ dr: [snapshot] }), NOW, previous()).objects).toEqual([]);
+  });
+
+  it('keeps the flag on a finding of it, and an entry without it (a record from before) is dropped by the comparison as before', () => {
+    const finding: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true };
+    // Found again with no good copy (lost), its mapping whole: named backups, the flag kept.
+    expect(outstandingAfter({ ...nextRun({ dr: [snapshot] }), findings: [finding], ok: false }, NOW, previous()).objects).toEqual([{ vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, since: EARLIER, backups: [], copiedIn: true }]);
+    const before: OutstandingScrubObject = { vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, otherCopy: 'unverified', since: EARLIER, backups: [] };
+    expect(outstandingAfter(nextRun(), NOW, { ...previous(), outstanding: { objects: [before], notListed: 0 } }).objects).toEqual([]);
+  });
+});

@@ -10,7 +10,7 @@ import { type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
 import { VaultDamageError } from '../../../../lambdas/replication/replication-errors';
 import { AFFECTS_LISTED, DAMAGE_LISTED, damageMessage, FINDINGS_LISTED, runScrubRunbook, summarizeScrub } from '../../../../lambdas/replication/scrub-runbook';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
-import { SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
+import { DAMAGE_MAPPING_MARGIN_MS, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
 import { heldBackReason } from '../../../../lambdas/replication/vault-needs-work-out';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
@@ -94,6 +94,101 @@ it('names the backup of a snapshot copied into a vault when neither vault reads 
   expect((failure as Error).message).toContain(`snapshots/${pair.snapshot.id} (dr)`);
   expect((failure as Error).message).toContain(`affected backups: ${pair.backupId}`);
   expect(runs.at(-1)).toMatchObject({ outcome: 'DAMAGED', affectedBackups: [pair.backupId] });
+});
+
+// Reviews r57G R2 and r57K F1: a snapshot copied into a vault whose tree was not shown to read there (the check stopped,
+// or it reads in neither vault with its mapping to backups cut) is never missing again, so the next run's comparison,
+// not finding it missing, dropped it from the record unchecked: outstanding empty, status ✓, its backup never named.
+describe('a snapshot an earlier run copied in without showing it reads there is checked again by the next run', () => {
+  const realNow = Date.now.bind(Date);
+  let offset = 0;
+  let clockSpy: jest.SpyInstance<number, []>;
+  beforeEach(() => {
+    offset = 0;
+    clockSpy = jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+  });
+  afterEach(() => clockSpy.mockRestore());
+  const DEADLINE_IN = 500_000;
+  const key = (): string => snapshotKey(pair.snapshot.id);
+  /** The snapshot missing in DR, its root manifest corrupt in both vaults: copied in, it reads nowhere. The first run's slice is past the manifests. */
+  async function copiedInUnreadable(): Promise<void> {
+    await pair.dr.store.delete(key());
+    const root = manifestKey(pair.snapshot.manifest);
+    await corrupt(pair.primary.store, root);
+    await corrupt(pair.dr.store, root);
+    const before = { scope: 'both', fraction: 1, repair: true, cursor: FIRST_SCRUB_CURSOR, nextCursor: { cycle: 1, after: 'manifest/~' }, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true } as const;
+    runs.push(scrubRunSummary(before, { environment: 'dev', startedAt: '2026-11-29T03:00:00.000Z', endedAt: '2026-11-29T03:00:01.000Z' }));
+  }
+  /** Runs the runbook and returns its record (a run that leaves damage throws VaultDamageError after recording it). */
+  async function run(deadline?: number): Promise<ScrubRunRecord> {
+    await runScrubRunbook({ scope: 'both', fraction: 1, repair: true }, { ...deps(), ...(deadline !== undefined ? { deadline } : {}) }).catch((err: unknown) => {
+      if (!(err instanceof VaultDamageError)) throw err;
+    });
+    return runs.at(-1) as ScrubRunRecord;
+  }
+
+  it('an unverified copy (the check in the DR vault stopped by the deadline) stays outstanding and, the next run finding it reads nowhere, is lost with its backup named (review r57G R2)', async () => {
+    await copiedInUnreadable();
+    const root = manifestKey(pair.snapshot.manifest);
+    const get = pair.dr.store.get.bind(pair.dr.store);
+    // The DR vault's first read of the root is the check's after the copy: the clock then passes the deadline.
+    jest.spyOn(pair.dr.store, 'get').mockImplementation(async (...args: Parameters<typeof get>) => {
+      if (args[0] === root && offset === 0) offset = DEADLINE_IN + 5_000;
+      return get(...args);
+    });
+    const first = await run(realNow() + DEADLINE_IN);
+    expect(first.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: key(), goodCopy: false, otherCopy: 'unverified' })]);
+    jest.restoreAllMocks();
+    const second = await run();
+    expect(second.outstanding?.objects.find((o) => o.key === key())).toEqual({ vault: 'dr', key: key(), problem: 'missing', goodCopy: false, since: first.startedAt, backups: [pair.backupId], copiedIn: true });
+    expect(second.outcome).toBe('DAMAGED');
+  });
+
+  it('a lost copy whose mapping to backups the deadline cut stays outstanding, and the next run not cut names its backup (review r57K F1)', async () => {
+    await copiedInUnreadable();
+    const root = manifestKey(pair.snapshot.manifest);
+    let checkedInDr = false;
+    const drGet = pair.dr.store.get.bind(pair.dr.store);
+    jest.spyOn(pair.dr.store, 'get').mockImplementation(async (...args: Parameters<typeof drGet>) => {
+      if (args[0] === root) checkedInDr = true;
+      return drGet(...args);
+    });
+    // The mapping's first read (an index object), after the check in the DR vault: the clock passes the mapping's cutoff.
+    const primaryGet = pair.primary.store.get.bind(pair.primary.store);
+    jest.spyOn(pair.primary.store, 'get').mockImplementation(async (...args: Parameters<typeof primaryGet>) => {
+      if (args[0].startsWith('index/') && checkedInDr) offset = DEADLINE_IN - DAMAGE_MAPPING_MARGIN_MS / 2;
+      return primaryGet(...args);
+    });
+    const first = await run(realNow() + DEADLINE_IN);
+    expect(first.outcome).toBe('DAMAGED');
+    expect(first.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: key(), goodCopy: false, backups: [], backupsNotWorkedOut: true })]);
+    jest.restoreAllMocks();
+    const second = await run();
+    const entry = second.outstanding?.objects.find((o) => o.key === key());
+    expect(entry).toEqual({ vault: 'dr', key: key(), problem: 'missing', goodCopy: false, since: first.startedAt, backups: [pair.backupId], copiedIn: true });
+    // A run of the other vault alone leaves it as it is.
+    await runScrubRunbook({ scope: 'primary', fraction: 1, repair: false }, deps()).catch(() => undefined);
+    expect(runs.at(-1)?.outstanding?.objects.find((o) => o.key === key())).toEqual(entry);
+  });
+
+  it('a copy the next run finds readable in the vault it was copied into leaves the record', async () => {
+    await pair.dr.store.delete(key());
+    const root = manifestKey(pair.snapshot.manifest);
+    await corrupt(pair.primary.store, root);
+    const get = pair.dr.store.get.bind(pair.dr.store);
+    jest.spyOn(pair.dr.store, 'get').mockImplementation(async (...args: Parameters<typeof get>) => {
+      if (args[0] === root && offset === 0) offset = DEADLINE_IN + 5_000;
+      return get(...args);
+    });
+    const before = { scope: 'both', fraction: 1, repair: true, cursor: FIRST_SCRUB_CURSOR, nextCursor: { cycle: 1, after: 'manifest/~' }, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true } as const;
+    runs.push(scrubRunSummary(before, { environment: 'dev', startedAt: '2026-11-29T03:00:00.000Z', endedAt: '2026-11-29T03:00:01.000Z' }));
+    const first = await run(realNow() + DEADLINE_IN);
+    expect(first.outstanding?.objects.map((o) => [o.key, o.otherCopy])).toEqual([[key(), 'unverified']]);
+    jest.restoreAllMocks();
+    // The primary's root repaired from the DR vault's: the DR copy reads in the DR vault alone.
+    const second = await run();
+    expect(second.outstanding?.objects.filter((o) => o.key === key())).toEqual([]);
+  });
 });
 
 // Audit aS1-2: a snapshot copied back while a prune of that vault held its lease was "DAMAGED … no good copy in either
@@ -450,11 +545,11 @@ it('a message names a copied-in snapshot whose copy was not checked with lifeboa
   });
   const message = (r: ScrubReport): string => damageMessage(r, scrubRunSummary(r, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
   const copied = message(report([unverified(snapshot, true)]));
-  expect(copied).toContain(`1 snapshot object(s) copied in by this run whose copy is not known to restore, and which no later scrub checks (no longer missing): check each backup with lifeboat verify --backup ID: ${snapshot} (dr) [r]`);
+  expect(copied).toContain(`1 snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID: ${snapshot} (dr) [r]`);
   expect(copied).not.toContain('the next scrub with repair verifies and copies it');
   const both = message(report([unverified(snapshot, true), unverified(pack, false)]));
   expect(both).toContain(`1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it: ${pack} (dr) [r]`);
-  expect(both).toContain(`no later scrub checks (no longer missing): check each backup with lifeboat verify --backup ID: ${snapshot} (dr) [r]`);
+  expect(both).toContain(`the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID: ${snapshot} (dr) [r]`);
 });
 
 // Review r57F H1: a snapshot copied into the DR vault whose source could not read its manifest root was checked in the

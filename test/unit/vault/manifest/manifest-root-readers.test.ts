@@ -285,7 +285,7 @@ it('a copied-in snapshot whose copy was not checked and whose mapping the deadli
       key,
       vaults: ['dr'],
       affects: [],
-      note: `the backups it holds data of were not worked out: the run's deadline came first; no later scrub checks it, copied in and no longer missing: its backup is the catalog record whose sources list snapshot ${kept.id}, to check with lifeboat verify --backup ID`,
+      note: `the backups it holds data of were not worked out: the run's deadline came first; the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${kept.id}, to check with lifeboat verify --backup ID`,
     },
   ]);
 });
