@@ -9,6 +9,7 @@ const RESTORE_FIELD_FLAGS: ReadonlyArray<readonly [field: string, flag: string]>
   ['overwrite', '--overwrite'],
   ['keepSetIdBits', '--keep-setid'],
   ['allowUnprotectedTarget', '--allow-unprotected-target'],
+  ['timeToLive', '--ttl'],
   ['vault', '--from'],
   ['filter.prefix', '--prefix'],
   // `restore --prefix` on a table: the runbook refuses the whole `filter`, which the command line calls --prefix.

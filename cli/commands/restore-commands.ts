@@ -15,6 +15,7 @@ import { restoreFlagHint } from '../runbook-field-flags';
 import { escapeName } from '../escape-name';
 import { type NotRestored } from '../../vault';
 import { type BackupLeftOut } from '../../lambdas/restore/backup-left-out';
+import { type TimeToLiveLeftOff } from '../../lambdas/restore/restored-table-ttl';
 import { mentionsUnanswered } from '../unanswered-endpoint';
 import { isUnknownEnvironment, isUsageError, UsageError } from '../usage-error';
 
@@ -41,6 +42,8 @@ export type RestoreCommandOptions = TargetOptions & {
   requestedBy?: string;
   keepSetid?: boolean;
   allowUnprotectedTarget?: boolean;
+  /** DynamoDB targets: 'off' leaves the source's TTL off on the restored table (the runbook's `timeToLive`). */
+  ttl?: 'on' | 'off';
   from?: string;
   /** The region whose restore runbook runs. @default 'dr' with `--from dr`, else 'primary' */
   region?: string;
@@ -90,6 +93,7 @@ export function restoreInput(options: RestoreCommandOptions): Record<string, unk
     ...(options.overwrite ? { overwrite: true } : {}),
     ...(options.keepSetid ? { keepSetIdBits: true } : {}),
     ...(options.allowUnprotectedTarget ? { allowUnprotectedTarget: true } : {}),
+    ...(options.ttl !== undefined ? { timeToLive: options.ttl } : {}),
     ...(options.from !== undefined ? { vault: options.from } : {}),
     ...(options.prefix !== undefined ? { filter: { prefix: options.prefix } } : {}),
     ...(options.requestedBy !== undefined ? { requestedBy: options.requestedBy } : {}),
@@ -164,6 +168,7 @@ type RestoreReportView = {
   verified?: { entries: number };
   notRestored?: { count: number; first: NotRestored[] };
   backupLeftOut?: BackupLeftOut;
+  timeToLiveOff?: TimeToLiveLeftOff;
 };
 
 /** Entries of the report's lists printed under their line: the rest are in `--json` (notRestored: the first 20). */
@@ -240,6 +245,7 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
       ['Duration', `${((r.durationMs ?? 0) / 1000).toFixed(1)} s`],
     ];
     for (const [k, v] of rows) io.out(`${k.padEnd(10)}${v}`);
+    if (r.timeToLiveOff) io.out(`${'TTL'.padEnd(10)}left off (--ttl off); the source expired items by "${escapeName(r.timeToLiveOff.attribute)}": ${r.timeToLiveOff.turnOnWith} turns it on, and DynamoDB then deletes within days the items past their time`);
     for (const line of shortfallLines(r)) io.out(line);
     return EXIT_OK;
   } catch (err) {
@@ -324,6 +330,9 @@ export function registerRestoreCommand(program: Command): void {
     .option('--overwrite', 'allow restoring onto the original source or a non-empty target')
     .option('--keep-setid', 'directory targets: keep setuid/setgid bits (the runbook drops them by default)')
     .option('--allow-unprotected-target', 'S3 targets: restore into a bucket without default encryption or Block Public Access (refused otherwise)')
+    .addOption(
+      new Option('--ttl <on|off>', "DynamoDB targets: off leaves the source's TTL off on the restored table, so no restored item is deleted for being past its TTL time (default: on, as the source had it)").choices(['on', 'off']),
+    )
     .addOption(new Option('--from <vault>', "the vault: primary or dr (dr: the DR region's restore runbook, which works with the primary region down; targets in the DR region)").choices(['primary', 'dr']).default('primary'))
     .addOption(
       new Option('--region <region>', "the region whose restore runbook runs (default: dr with --from dr, else primary); --region primary --from dr reads the DR vault from the primary region's runbook").choices([

@@ -20,6 +20,7 @@ import { type ResolvedRestore } from './resolved-restore';
 import { loadRestoreSnapshot } from './restore-snapshot';
 import { type RestoredTablePlace, restoredTableProtection } from './restored-table-protection';
 import { backupKeyOf, checkOverwrittenTableKey, keyNamesOf } from './target-table-key';
+import { timeToLiveLeftOffNote } from './restored-table-ttl';
 
 export type PlanRestoreDeps = {
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
@@ -92,7 +93,7 @@ export type PlannedRestore = {
   shardsPerBatch: number;
   /** Inline Map only: one batch of one shard per shard, what each iteration's Restore shard receives. */
   shards?: RestoreShardBatch[];
-  /** Where a table the restore created is less protected than its source, and why (restored-table-protection.ts). */
+  /** Where a table the restore created is less protected than its source, and why (restored-table-protection.ts); TTL left off as asked (restored-table-ttl.ts). */
   targetNotes?: string[];
   /**
    * Why `maxConcurrency` is below the protection plan's, so the restore takes longer than that would, or why a shard whose
@@ -103,8 +104,8 @@ export type PlannedRestore = {
 
 /**
  * Plans a restore: prepares the target (recreates a DynamoDB table from the backup's schema —
- * keys, GSIs/LSIs with projections, billing, TTL — or creates the target directory), cuts the
- * selected manifest entries into contiguous shards balanced by entries and bytes, and stores the
+ * keys, GSIs/LSIs with projections, billing, TTL unless the request leaves it off — or creates the
+ * target directory), cuts the selected manifest entries into contiguous shards balanced by entries and bytes, and stores the
  * plan with its shard manifest; then creates the piece files of the files restored in pieces
  * (split-file-pieces.ts). Two passes over the manifest's page references (totals, then boundaries;
  * restore-shard-cuts.ts), reading only the pages where the references are not enough, so time grows
@@ -353,13 +354,14 @@ async function prepareTarget(restore: ResolvedRestore, schema: TableSchema | und
       return { created: false, notes: [] };
     }
     const place = deps.tablePlace ?? { region: await deps.dynamodb.config.region(), scratch: false };
-    const protection = restoredTableProtection(await sourceProtectionOf(schema, deps), place);
+    const protection = { ...restoredTableProtection(await sourceProtectionOf(schema, deps), place), ...(restore.timeToLive ? { timeToLive: restore.timeToLive } : {}) };
     // Without overwrite, resolve refused an existing table: one found now is this restore's own, made by an earlier attempt of this step.
     // That holds only under the target's claim (target-claim.ts, audit R22 F1): resolve claimed the table before it checked it, so no
     // other restore or failover can have created it in between; without the claim, one that did would be taken as ours and mixed into.
     if (existing) await finishNewTable(deps.dynamodb, schema, target.table, protection, deps.createTable);
     else await createTableFromSchema(deps.dynamodb, schema, target.table, protection, deps.createTable);
-    return { created: !existing, notes: protection.notes };
+    const ttlLeftOff = restore.timeToLive === 'off' && schema.ttlAttribute ? [timeToLiveLeftOffNote(target.table, schema.ttlAttribute)] : [];
+    return { created: !existing, notes: [...protection.notes, ...ttlLeftOff] };
   }
   return { created: false, notes: [] };
 }

@@ -156,6 +156,7 @@ async function resolveSnapshotAndTarget(
     target: request.target,
     overwrite: request.overwrite,
     keepSetIdBits: request.keepSetIdBits,
+    ...(request.timeToLive !== undefined ? { timeToLive: request.timeToLive } : {}),
     prefix,
     startedAt: (deps.now ?? (() => new Date()))().toISOString(),
     ...(source.type === 'dynamodb' && source.writeBudget ? { writeBudget: source.writeBudget } : {}),

@@ -17,6 +17,8 @@ export const resolvedRestoreSchema = z.object({
   overwrite: z.boolean(),
   /** File systems: keep setuid/setgid bits (plans stored before this field existed drop them). */
   keepSetIdBits: z.boolean().default(false),
+  /** DynamoDB targets: 'off' leaves the source's TTL off on the table the restore creates (restore-request.ts); absent: on, as the source had it. */
+  timeToLive: z.enum(['on', 'off']).optional(),
   /** Only entries whose path (S3 key) starts with this; '' = everything. */
   prefix: z.string(),
   startedAt: z.string(),

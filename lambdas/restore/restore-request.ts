@@ -125,6 +125,12 @@ export const restoreRequestSchema = z
      * (all four settings), which is refused otherwise (target-bucket-protection.ts).
      */
     allowUnprotectedTarget: z.boolean().default(false),
+    /**
+     * DynamoDB targets: "off" leaves the source's TTL off on the table the restore creates, so that no restored
+     * item is deleted for its TTL time having passed (restoring an older backup to look at expired data); the
+     * report names the attribute to turn it on by. Absent or "on": turned on as the source had it.
+     */
+    timeToLive: z.enum(['on', 'off'], { error: 'must be "on" (the source\'s TTL, the default) or "off" (left off on the restored table)' }).optional(),
     /** Absent: the function's home vault (the primary's in the primary region, the DR vault in the DR region). */
     vault: z.enum(['primary', 'dr']).optional(),
     filter: z.strictObject({ prefix: filterPrefix }).optional(),
@@ -172,6 +178,14 @@ export function parseRestoreRequest(raw: unknown, sources: readonly SourceConfig
   }
   if (request.allowUnprotectedTarget && request.target.type !== 's3') {
     throw new InvalidInputError(`Invalid restore request: allowUnprotectedTarget: applies to S3 targets only (their encryption and Block Public Access); remove it for a ${request.target.type} target`);
+  }
+  if (request.timeToLive !== undefined && request.target.type !== 'dynamodb') {
+    throw new InvalidInputError(`Invalid restore request: timeToLive: applies to DynamoDB targets only (the TTL of the table the restore creates); remove it for a ${request.target.type} target`);
+  }
+  if (request.timeToLive === 'off' && request.overwrite) {
+    throw new InvalidInputError(
+      'Invalid restore request: timeToLive: "off" applies to a table the restore creates, and with "overwrite": true the target may be an existing table, whose TTL the restore leaves as it is; turn its TTL off first (aws dynamodb update-time-to-live) and remove "timeToLive", or restore into a new table without "overwrite"',
+    );
   }
   const keyProblem = restoredKeyProblem(sourceConfig, request.target, request.filter?.prefix);
   if (keyProblem) throw new InvalidInputError(`Invalid restore request: ${keyProblem}`);

@@ -14,6 +14,8 @@ import { vaultForBlobs } from './vault-for-blobs';
 import { loadRestoreSnapshot } from './restore-snapshot';
 import { type ReleaseRestorePin } from './restore-pin';
 import { backupLeftOut, type BackupLeftOut, type BackupRecords } from './backup-left-out';
+import { type TimeToLiveLeftOff, timeToLiveLeftOff } from './restored-table-ttl';
+import { tableSchemaSchema } from '../sources/dynamodb-table-schema';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
 const DIRECTORIES_AT_ONCE = 1000;
@@ -51,6 +53,8 @@ export type RestoreReport = {
    * not in the target either, and not in `verified`; absent when it left nothing out (backup-left-out.ts).
    */
   backupLeftOut?: BackupLeftOut;
+  /** DynamoDB targets restored with `"timeToLive": "off"` from a source with TTL: its attribute, and the command that turns TTL on. */
+  timeToLiveOff?: TimeToLiveLeftOff;
   durationMs: number;
 };
 
@@ -79,6 +83,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   const notRestored: NotRestored[] = [];
   let unlistedNotRestored = 0;
   const target = restore.target;
+  let ttlOff: TimeToLiveLeftOff | undefined;
 
   if (target.type === 'dynamodb') {
     // Every shard read back the items it wrote, by key, and recorded what it found.
@@ -86,6 +91,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     checked = shards.checked;
     items = shards.items;
     mismatches.push(...shards.mismatches);
+    if (restore.timeToLive === 'off') ttlOff = await timeToLiveOffOf(restore, target.table, deps);
   } else {
     // The shards read back everything they wrote, and recorded what they found (shard-checks.ts).
     // This step finishes and reads back the rest: the entries restored in pieces, then the directories.
@@ -188,8 +194,17 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     verified: { entries: checked, mismatches: 0 },
     ...(notRestored.length > 0 ? { notRestored: { count: notRestored.length + unlistedNotRestored, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
     ...(leftOut !== undefined ? { backupLeftOut: leftOut } : {}),
+    ...(ttlOff ? { timeToLiveOff: ttlOff } : {}),
     durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
   };
+}
+
+/** The source's TTL attribute, as the backup recorded it, of a table restored with TTL left off; undefined when the source had none. */
+async function timeToLiveOffOf(restore: ResolvedRestore, table: string, deps: VerifyRestoreDeps): Promise<TimeToLiveLeftOff | undefined> {
+  const snapshot = await loadRestoreSnapshot(await deps.openVault(restore.vault), restore);
+  const schema = tableSchemaSchema.safeParse(snapshot.source['schema']);
+  const attribute = schema.success ? schema.data.ttlAttribute : undefined;
+  return attribute !== undefined ? timeToLiveLeftOff(table, attribute) : undefined;
 }
 
 /**

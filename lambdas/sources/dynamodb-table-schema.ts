@@ -178,6 +178,12 @@ export type NewTableSettings = {
   /** Turned on once the table is ACTIVE (UpdateContinuousBackups); absent = off. */
   pointInTimeRecovery?: { recoveryPeriodInDays?: number };
   tags: Tag[];
+  /**
+   * The schema's TTL attribute turned on once the table is ACTIVE ('on'), or left off ('off'): with TTL on,
+   * DynamoDB deletes within days the restored items whose TTL time has passed, which a restore of an older
+   * backup made to look at expired data must keep. @default 'on' (as the source had it)
+   */
+  timeToLive?: 'on' | 'off';
 };
 
 export type CreateTableOptions = {
@@ -190,8 +196,8 @@ export type CreateTableOptions = {
 /**
  * Creates `tableName` with the schema of the backed-up table (keys, indexes with their capacity,
  * billing, on-demand maximum, stream view type, table class) and `settings` (encryption, deletion
- * protection and tags with CreateTable itself, point-in-time recovery once it is ACTIVE), and waits
- * until it is ACTIVE.
+ * protection and tags with CreateTable itself, TTL and point-in-time recovery once it is ACTIVE), and
+ * waits until it is ACTIVE.
  */
 export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSchema, tableName: string, settings?: NewTableSettings, options: CreateTableOptions = {}): Promise<void> {
   const throughput = schema.provisionedThroughput
@@ -241,13 +247,14 @@ export async function createTableFromSchema(ddb: DynamoDBClient, schema: TableSc
 }
 
 /**
- * What a new table gets once it exists: waits until it is ACTIVE, then TTL and point-in-time
- * recovery. Idempotent, so a retried plan step finishes a table its first attempt created.
+ * What a new table gets once it exists: waits until it is ACTIVE, then TTL (unless `settings.timeToLive`
+ * is 'off') and point-in-time recovery. Idempotent, so a retried plan step finishes a table its first
+ * attempt created.
  */
 export async function finishNewTable(ddb: DynamoDBClient, schema: TableSchema, tableName: string, settings?: NewTableSettings, options: CreateTableOptions = {}): Promise<void> {
   // minDelay 1: the waiter's default first pause is 20 s, longer than most tables take to become ACTIVE.
   await waitUntilTableExists({ client: ddb, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName: tableName });
-  if (schema.ttlAttribute) {
+  if (schema.ttlAttribute && settings?.timeToLive !== 'off') {
     try {
       await ddb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: schema.ttlAttribute, Enabled: true } }));
     } catch (err) {

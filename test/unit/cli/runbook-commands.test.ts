@@ -11,6 +11,7 @@ import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config
 import { backupCommand } from '../../../cli/commands/backup-commands';
 import { parseTargetSpec, restoreCommand, restoreInput } from '../../../cli/commands/restore-commands';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { restoreFlagHint } from '../../../cli/runbook-field-flags';
 import { capturedCliDeps } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -36,6 +37,20 @@ describe('lifeboat restore against AWS (Step Functions through the SDK)', () => 
     expect(out.join('\n')).toMatch(/Entries\s+308/);
     expect(out.join('\n')).toMatch(/Verified\s+308 entries equal to the backup/);
     expect(stderr.join('')).toContain('restore: Verify restore · 1 shard(s) done');
+  });
+
+  // Audit a57D-1: an older backup's expired items are deleted within days of a restore with TTL on; --ttl off keeps them, and the report says how to turn it on.
+  it('passes --ttl off as the runbook\'s timeToLive and prints the source\'s TTL attribute with the command that turns it on', async () => {
+    const off = { attribute: 'expiresAt', turnOnWith: 'aws dynamodb update-time-to-live --table-name lifeboat-dev-restore-orders --time-to-live-specification Enabled=true,AttributeName=expiresAt' };
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:r3' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ ...report, targetDescription: 'dynamodb table lifeboat-dev-restore-orders', items: 3, timeToLiveOff: off }) });
+    const { out, deps } = capturedCliDeps();
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    expect(await restoreCommand({ config: configFile, env: 'dev', dataDir: '.unused', aws: true, source: 'orders', backup: report.backupId, target: 'dynamodb://lifeboat-dev-restore-orders', ttl: 'off' }, { ...deps, runner })).toBe(0);
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input?.input ?? '{}')).toMatchObject({ target: { type: 'dynamodb', table: 'lifeboat-dev-restore-orders' }, timeToLive: 'off' });
+    expect(restoreFlagHint('Invalid restore request: timeToLive: applies to DynamoDB targets only')).toBe('On the command line: "timeToLive" is --ttl.');
+    expect(out).toContain(`TTL       left off (--ttl off); the source expired items by "expiresAt": ${off.turnOnWith} turns it on, and DynamoDB then deletes within days the items past their time`);
   });
 
   it('reports a failed execution with the error name and the handler message, exit 1; --json for scripts', async () => {

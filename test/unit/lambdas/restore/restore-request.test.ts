@@ -37,8 +37,18 @@ describe('restore runbook input', () => {
     [{ target: ok.target }, 'source: is required'],
     [{ ...ok, keepSetIdBits: true }, 'keepSetIdBits: applies to file-system targets only; remove it for a s3 target'],
     [{ ...ok, keepSetIdBits: 'yes' }, 'keepSetIdBits:'],
+    [{ ...ok, timeToLive: 'off' }, 'timeToLive: applies to DynamoDB targets only'],
+    [{ ...ok, source: 'orders', target: { type: 'dynamodb', table: 'x-restored' }, timeToLive: false }, 'timeToLive: must be "on" (the source\'s TTL, the default) or "off"'],
+    [{ ...ok, source: 'orders', target: { type: 'dynamodb', table: 'x-restored' }, timeToLive: 'off', overwrite: true }, 'timeToLive: "off" applies to a table the restore creates'],
   ])('rejects %j with a message naming the field', (input, message) => {
     expect(() => parseRestoreRequest(input, sources)).toThrow(expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining(message) }));
+  });
+
+  // Audit a57D-1: TTL turned on at once deletes, within days, the restored items of an older backup whose TTL time has passed.
+  it('takes "timeToLive": "off" for a DynamoDB target, and leaves it absent (on, as the source had it) by default', () => {
+    const table = { source: 'orders', backupId: ok.backupId, target: { type: 'dynamodb', table: 'x-restored' } };
+    expect(parseRestoreRequest({ ...table, timeToLive: 'off' }, sources).timeToLive).toBe('off');
+    expect(parseRestoreRequest(table, sources).timeToLive).toBeUndefined();
   });
 
   it('allows restoring onto the original only with overwrite: true', () => {

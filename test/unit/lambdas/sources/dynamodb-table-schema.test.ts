@@ -7,10 +7,11 @@ import {
   DynamoDBClient,
   ListTagsOfResourceCommand,
   type TableDescription,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { targetWriteUnitsPerSecond } from '../../../../lambdas/sources/dynamodb-capacity-budget';
-import { captureTable, createTableFromSchema, describeTargetTable, type TableSchema, tableSchemaSchema } from '../../../../lambdas/sources/dynamodb-table-schema';
+import { captureTable, createTableFromSchema, describeTargetTable, finishNewTable, type NewTableSettings, type TableSchema, tableSchemaSchema } from '../../../../lambdas/sources/dynamodb-table-schema';
 
 /**
  * What the backup records of a table's capacity and settings, and what a restore gives the table it
@@ -132,5 +133,27 @@ describe('an on-demand table with a stream, Standard-IA and maximum throughput',
     const input = await recreate(schema);
     expect(input?.OnDemandThroughput).toEqual({ MaxReadRequestUnits: 300 });
     expect(input?.GlobalSecondaryIndexes?.[0]?.OnDemandThroughput).toEqual({ MaxWriteRequestUnits: 40 });
+  });
+});
+
+// Audit a57D-1: TTL turned on before the items are written deletes, within days, those of an older backup whose TTL time has
+// passed; DynamoDB's own restores leave it off. A request may leave it off; by default the table gets the source's.
+describe('TTL of a new table', () => {
+  const schema = tableSchemaSchema.parse({ tableName: 'sessions', attributeDefinitions: keys.AttributeDefinitions, keySchema: keys.KeySchema, globalSecondaryIndexes: [], localSecondaryIndexes: [], billingMode: 'PAY_PER_REQUEST', ttlAttribute: 'expiresAt' });
+  const plain: NewTableSettings = { deletionProtection: false, tags: [] };
+
+  it('is turned on by the source\'s attribute once the table is ACTIVE, by default', async () => {
+    serve({ ...keys, TableName: 'restored' });
+    await createTableFromSchema(client, schema, 'restored', plain);
+    expect(ddb.commandCalls(UpdateTimeToLiveCommand).map((c) => c.args[0].input)).toEqual([{ TableName: 'restored', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }]);
+  });
+
+  it('is left off, by a new table and by a retried plan step finishing one, when the settings say "off"', async () => {
+    serve({ ...keys, TableName: 'restored' });
+    const off = { ...plain, timeToLive: 'off' as const };
+    await createTableFromSchema(client, schema, 'restored', off);
+    await finishNewTable(client, schema, 'restored', off);
+    expect(ddb.commandCalls(CreateTableCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(UpdateTimeToLiveCommand)).toEqual([]);
   });
 });

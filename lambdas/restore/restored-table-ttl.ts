@@ -1,0 +1,22 @@
+/**
+ * A table restored with `"timeToLive": "off"` whose source expired items by an attribute: what the plan
+ * step's notes and the restore's report say, so that whoever is done looking at the restored items can
+ * turn TTL on as the source had it. Items whose TTL time has passed are deleted within days once it is on.
+ */
+export type TimeToLiveLeftOff = { attribute: string; turnOnWith: string };
+
+export function timeToLiveLeftOff(table: string, attribute: string): TimeToLiveLeftOff {
+  const spec = `Enabled=true,AttributeName=${attribute}`;
+  return { attribute, turnOnWith: `aws dynamodb update-time-to-live --table-name ${shellWord(table)} --time-to-live-specification ${shellWord(spec)}` };
+}
+
+/** The note of the plan step's output (targetNotes). */
+export function timeToLiveLeftOffNote(table: string, attribute: string): string {
+  const off = timeToLiveLeftOff(table, attribute);
+  return `TTL left off as asked ("timeToLive": "off"): the source expired items by "${attribute}"; items of the backup past that time stay until TTL is turned on (${off.turnOnWith}), after which DynamoDB deletes them within days`;
+}
+
+/** Quoted for a POSIX shell when it holds more than a table name's and a TTL spec's plain characters (an attribute name may hold any). */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_.,=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
