@@ -3,6 +3,7 @@ import { type FailoverReport } from '../lambdas/failover/failover-report';
 import { executionArnParts } from '../lambdas/runtime/execution-arn';
 import { loadExecutionHistory } from '../local/executor/execution-history';
 import { requestClientSettings } from './client-timeouts';
+import { executionsShowCommand } from './execution-history-line';
 
 /**
  * A partial failover's report, read back from its execution history. FailoverIncompleteError's cause carries the
@@ -71,7 +72,7 @@ export function awsFailoverReportReader(clientOf: (region: string) => SFNClient 
 export function whereTheFullReportIs(executionId: string, aws: boolean, dataDir: string): string {
   if (!aws) {
     return `The full report (the table of the sources and what to do for each) is the output of the execution's "${FAILOVER_REPORT_STATE}" step, under "report": ` +
-      `lifeboat executions show ${executionId} --json --data-dir ${dataDir} (its StateExited event of "${FAILOVER_REPORT_STATE}").`;
+      `${executionsShowCommand(executionId, dataDir)} --json (its StateExited event of "${FAILOVER_REPORT_STATE}").`;
   }
   const parts = executionArnParts(executionId);
   const region = parts.region ?? '<DR region>';

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type CatalogRebuildReport, rebuildCatalog, type RebuildCatalog, type RebuildOutcome, type RebuiltBackup, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
-import { catalogRebuildCommandLine } from '../../lambdas/catalog/catalog-rebuild-command-line';
+import { catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
 import { partialCatalogAdvice } from '../../lambdas/catalog/catalog-rebuild-incomplete-error';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../../lambdas/catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
@@ -87,7 +87,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
       },
       rebuildMarker: () => target.rebuildMarker(),
     };
-    const finishWith = catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true });
+    const finishWith = rebuildCommandLine({ vault: side, region }, options);
     const report = await rebuildCatalog({ vault, side, catalog, environment: access.environment.name, plans: access.environment.plans.map((p) => p.name), drHolds, finishWith });
     if (options.json) io.out(JSON.stringify(report, null, 2));
     else printRebuildReport(report, io, options);
@@ -122,14 +122,14 @@ async function catalogRebuildRunbook(
     if (options.json) {
       io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(summary ? { summary } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
     } else if (summary) {
-      printRebuildSummary(summary, io, options);
+      printRebuildSummary(summary, io, { ...options, region });
       io.out(`Execution ${outcome.executionId}`);
     }
     if (!summary) {
       // The function or the execution ran out of time (a runbook from before the rounds, or a round cut by Lambda itself):
       // the catalog holds what the rounds wrote, and the command without --runbook finishes it (CatalogRebuildIncompleteError says so itself).
       const cut = outcome.error !== undefined && OUT_OF_TIME.has(outcome.error);
-      const advice = cut ? `\n${partialCatalogAdvice(catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true }))}` : '';
+      const advice = cut ? `\n${partialCatalogAdvice(rebuildCommandLine({ vault: side, region }, options))}` : '';
       if (!options.json) io.err(`Catalog rebuild ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}${advice}\nExecution ${outcome.executionId}`);
       return 1;
     }
@@ -143,6 +143,15 @@ async function catalogRebuildRunbook(
 /** The options of the rebuild's own command line, which the commands it prints carry (target-options-line.ts). */
 type PrintedTarget = Parameters<typeof targetOptionsLine>[0];
 
+/**
+ * A `lifeboat catalog rebuild` to paste, in this process, with the rebuild's own target options: the runbook's line
+ * (catalogRebuildCommandLine) has only the environment and --aws, and pasted without --config or --data-dir it rebuilt
+ * another environment's catalog or another local cloud's (review r57N F2).
+ */
+function rebuildCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, target: PrintedTarget): string {
+  return `${catalogRebuildCommandWords(rebuild)}${targetOptionsLine(target)}`;
+}
+
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */
 type RebuildView = Pick<CatalogRebuildReport, 'vault' | 'snapshots' | 'untaggedSnapshots' | 'drCopies' | 'unreadableSnapshots' | 'missingFromVault' | 'warnings'> & {
   outcomes: Record<RebuildOutcome, number>;
@@ -155,10 +164,13 @@ export function printRebuildReport(report: CatalogRebuildReport, io: CliIo, targ
   printRebuild({ ...report, outcomes: summarizeRebuild(report).outcomes, listed: report.backups, notListed: 0 }, io, target);
 }
 
-/** The runbook's summary for a reader: as the report, with only the backups that have a note listed. */
-export function printRebuildSummary(summary: CatalogRebuildSummary, io: CliIo, target: PrintedTarget): void {
+/** The runbook's summary for a reader: as the report, with only the backups that have a note listed. `region`: the catalog the runbook wrote. */
+export function printRebuildSummary(summary: CatalogRebuildSummary, io: CliIo, target: PrintedTarget & { region: VaultSide }): void {
   printRebuild({ ...summary, listed: summary.attention }, io, target);
-  if (summary.notListed > 0) io.out(`${summary.notListed} more entries are not listed (the runbook's output is kept small): run \`lifeboat catalog rebuild --json\` without --runbook to see them all.`);
+  if (summary.notListed > 0) {
+    const all = `${rebuildCommandLine({ vault: summary.vault, region: target.region }, target)} --json`;
+    io.out(`${summary.notListed} more entries are not listed (the runbook's output is kept small): run \`${all}\` (without --runbook) to see them all.`);
+  }
   if (summary.drProblem !== undefined) io.err(`note: ${summary.drProblem}`);
 }
 

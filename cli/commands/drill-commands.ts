@@ -10,6 +10,7 @@ import { DRILL_EXIT, drillRunInput, drillRunRegion, type DrillRunResult, exitCod
 import { sinceDate } from '../duration-option';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
+import { executionLine } from '../execution-history-line';
 import { awsWorkflowRunner, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
@@ -132,7 +133,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
       if (record) for (const line of drillReportLines(record)) io.out(line);
       if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${result.message}`);
       if (readBackProblem !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackProblem}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
-      io.out(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
+      io.out(executionLine(outcome, options.dataDir));
     }
     return exitCodeOfRun(result);
   } catch (err) {

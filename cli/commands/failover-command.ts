@@ -13,6 +13,7 @@ import { isUsageError, UsageError } from '../usage-error';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './restore-commands';
 import { parseWorkerCount } from '../worker-count-option';
 import { targetOptionsLine } from '../target-options-line';
+import { executionLine } from '../execution-history-line';
 import { awsFailoverReportReader, type FailoverReportReader, localFailoverReportReader, whereTheFullReportIs } from '../failover-report-from-history';
 
 /**
@@ -222,7 +223,7 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
       if (partial) for (const line of formatIncompleteFailover(partial, options)) io.err(line);
       else io.err(`Failover ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
       if (unread !== undefined) io.err(unread);
-      io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
+      io.err(executionLine(outcome, options.dataDir));
       return EXIT_FAILED;
     }
     for (const line of formatFailoverReport(outcome.output as FailoverReport)) io.out(line);

@@ -9,6 +9,7 @@ import { verifyBackup } from '../../lambdas/restore/verify-backup';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
+import { executionLine } from '../execution-history-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { restoreFlagHint } from '../runbook-field-flags';
@@ -230,7 +231,7 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
       const cause = causeMessage(outcome.cause) ?? '';
       io.err(`Restore ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${cause}`);
       for (const hint of await failureHints(outcome.error, cause, region, from, options, deps)) io.err(hint);
-      io.err(`Execution ${outcome.executionId}${outcome.historyFile ? ` (lifeboat executions show ${outcome.executionId})` : ''}`);
+      io.err(executionLine(outcome, options.dataDir));
       return EXIT_FAILED;
     }
     const r = (outcome.output ?? {}) as RestoreReportView;

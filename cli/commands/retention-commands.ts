@@ -108,11 +108,13 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
     if (earlier && earlier.reason !== reason && outcome.record) {
       io.err(`note: backup ${backupId} was held already ("${earlier.reason}", by ${earlier.by} at ${earlier.at}); a backup has one hold, which now reads "${reason}", and one release lifts it: keep both cases in the reason`);
     }
-    // With this run's target options: pasted without them, the release would look in the local cloud of env dev.
-    const release = holdCommand('release', backupId, options, by, {});
+    // With this run's target options, and its half and DR credentials: pasted without them, the release would look in the
+    // local cloud of env dev, or after --dr-profile leave the DR copy held, or after --only dr try the primary half with
+    // the DR account's credentials. After --only primary the whole release is named, which also lifts any hold the DR copy has.
+    const release = holdCommand('release', backupId, options, by, { ...(halves.primary ? {} : { only: 'dr' }), ...(options.drProfile !== undefined ? { profile: options.drProfile } : {}) });
     const done = halves.primary
       ? `Backup ${backupId} is on legal hold ("${reason}"): every retention policy keeps it until \`${release}\`.`
-      : `The DR copy of backup ${backupId} is on legal hold ("${reason}") in the DR catalog: the DR vault's retention keeps it until it is released there (\`${release}\`, whose DR half is done the same way).`;
+      : `The DR copy of backup ${backupId} is on legal hold ("${reason}") in the DR catalog: the DR vault's retention keeps it until it is released there: \`${release}\`.`;
     printHoldOutcome(io, backupId, outcome, halves, options.json === true, done);
     return finishDrHalf(io, 'hold', backupId, outcome, halves, access, options, by);
   } catch (err) {

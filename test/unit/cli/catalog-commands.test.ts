@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { catalogRebuildCommand, printRebuildReport } from '../../../cli/commands/catalog-commands';
+import { catalogRebuildCommand, printRebuildReport, printRebuildSummary } from '../../../cli/commands/catalog-commands';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type CatalogRebuildReport } from '../../../lambdas/catalog/catalog-rebuild';
@@ -148,7 +148,18 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
         'Restores by point in time before the oldest backup it wrote are unreliable until the rebuild is finished, and refused meanwhile (PointInTimeInRebuildGapError: ' +
         'the catalog holds the rebuild\'s marker until it is finished; a restore by backup id is not refused), and so are a failover and a drill that pick the newest backup ' +
         'when the catalog\'s newest is older than that (a round cut before its first write leaves nothing written); later points in time already find their backup. ' +
-        'Finish it from a machine, which has no time limit and creates only the records the catalog lacks (writing the index items of those it holds again): lifeboat catalog rebuild --vault dr --region dr --env dev --aws\n',
+        `Finish it from a machine, which has no time limit and creates only the records the catalog lacks (writing the index items of those it holds again): lifeboat catalog rebuild --vault dr --region dr --config ${SAMPLE_CONFIG_FILE} --aws\n`,
     );
+  });
+
+  it('a summary that lists only part of the backups names the in-process rebuild that lists them all, with the vault, region and target options of the run (review r57N F2)', () => {
+    const { out, io } = capturedCliIo();
+    printRebuildSummary({ ...summary, notListed: 7 }, io, { config: 'ops/lifeboat.json', env: 'prod', dataDir: '.unused', aws: true, region: 'dr' });
+    expect(out).toContain(
+      "7 more entries are not listed (the runbook's output is kept small): run `lifeboat catalog rebuild --vault dr --region dr --env prod --config ops/lifeboat.json --aws --json` (without --runbook) to see them all.",
+    );
+    const local = capturedCliIo();
+    printRebuildSummary({ ...summary, vault: 'primary', notListed: 7 }, local.io, { ...LOCAL_DEV, dataDir: '/srv/dr cloud', region: 'primary' });
+    expect(local.out).toContain("7 more entries are not listed (the runbook's output is kept small): run `lifeboat catalog rebuild --vault primary --data-dir '/srv/dr cloud' --json` (without --runbook) to see them all.");
   });
 });

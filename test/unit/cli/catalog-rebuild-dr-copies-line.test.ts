@@ -63,6 +63,6 @@ it('the runbook\'s summary (--runbook) prints the same line from its counts', ()
     notListed: 0,
   };
   const { out, io } = capturedCliIo();
-  printRebuildSummary(summary, io, LOCAL_DEV);
+  printRebuildSummary(summary, io, { ...LOCAL_DEV, region: 'primary' });
   expect(drLine(out)).toBe('DR copies: no record was created; the 2 existing record(s) kept their DR copy status.');
 });

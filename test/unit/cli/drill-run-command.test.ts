@@ -97,6 +97,14 @@ describe('lifeboat drill run', () => {
     expect(err).toEqual([]);
   });
 
+  it("a local run's last line names the command that shows its history, with the run's --data-dir (review r57N F3)", async () => {
+    const { record } = drillRecordOf(drillReport());
+    const { runner } = fakeRunner({ executionId: 'exec-1', status: 'SUCCEEDED', output: record, historyFile: '/srv/dr cloud/executions/exec-1.json' });
+    const { out, io } = capturedCliIo();
+    expect(await drillRunCommand({ ...target, dataDir: '/srv/dr cloud', plan: 'demo' }, { io, stderr, runner })).toBe(0);
+    expect(out.at(-1)).toBe("Execution exec-1 (lifeboat executions show exec-1 --data-dir '/srv/dr cloud')");
+  });
+
   it('reads the report of a drill that missed its objective back from the catalog of the region it ran in: exit 4', async () => {
     const memory = inMemoryDrillAccess();
     const { record } = drillRecordOf(objectiveMissedReport({ vault: 'primary', region: 'us-east-1' }));

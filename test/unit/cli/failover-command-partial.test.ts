@@ -114,6 +114,19 @@ describe('a cause cut to fit Step Functions\' 32,768 characters, without the rep
     expect(reportReader).not.toHaveBeenCalled();
   });
 
+  it("a local run whose history holds no report names lifeboat executions show with the run's --data-dir, quoted for the shell (review r57N F3)", async () => {
+    const reportReader = () => Promise.resolve(undefined);
+    const { err, deps } = capturedCliDeps();
+    const local: WorkflowOutcome = { ...incomplete, cause: cut, historyFile: '/srv/dr cloud/executions/f-1.json' };
+    expect(await failoverCommand({ ...options, dataDir: '/srv/dr cloud', plan: 'trio' }, { ...deps, runner: runnerReturning(local), reportReader })).toBe(1);
+    expect(err[1]).toBe(
+      'The execution\'s history holds no output of its report step to print the full report from. ' +
+        'The full report (the table of the sources and what to do for each) is the output of the execution\'s "Failover report" step, under "report": ' +
+        "lifeboat executions show f-1 --data-dir '/srv/dr cloud' --json (its StateExited event of \"Failover report\").",
+    );
+    expect(err.at(-1)).toBe("Execution f-1 (lifeboat executions show f-1 --data-dir '/srv/dr cloud')");
+  });
+
   it('reads the report from a local execution\'s saved history (lifeboat executions show)', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'lifeboat-failover-history-'));
     try {

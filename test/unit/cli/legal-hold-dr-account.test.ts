@@ -148,7 +148,9 @@ const now = () => new Date('2026-12-10T00:00:00Z');
 const held = (key: string) => tables.get(key)?.get(ID)?.hold;
 const PRIMARY_KEY = `${PRIMARY_ACCOUNT}/${PRIMARY}/${TABLE}`;
 const DR_KEY = `${DR_ACCOUNT}/${DR}/${TABLE}`;
-const DONE = `Backup ${ID} is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release ${ID} --config ${configFile} --aws\`.`;
+/** What a hold prints when done: the release to paste, with the hold's --dr-profile (review r57N F1: without it the pasted release left the DR copy held). */
+const doneWith = (releaseOptions: string) => `Backup ${ID} is on legal hold ("case 42"): every retention policy keeps it until \`lifeboat backups release ${ID}${releaseOptions} --config ${configFile} --aws\`.`;
+const DONE = doneWith('');
 const DR_HALF = `lifeboat backups hold ${ID} --reason 'case 42' --by ann --only dr --config ${configFile} --aws`;
 
 describe('with the primary account\'s credentials only', () => {
@@ -217,6 +219,16 @@ describe('with the primary account\'s credentials only', () => {
   });
 });
 
+/** The options of the `lifeboat backups release` line a hold printed, as a person pasting it gives them (its words have no quotes here). */
+function pastedRelease(printed: string | undefined): Parameters<typeof backupsReleaseCommand>[1] {
+  const line = /`(lifeboat backups release [^`]*)`/.exec(printed ?? '')?.[1] ?? '';
+  const words = line.split(' ').slice(4);
+  const value = (flag: string) => (words.includes(flag) ? words[words.indexOf(flag) + 1] : undefined);
+  const only = value('--only');
+  const drProfile = value('--dr-profile');
+  return { env: value('--env') ?? 'dev', config: value('--config') ?? '', dataDir: target.dataDir, aws: words.includes('--aws'), ...(only !== undefined ? { only } : {}), ...(drProfile !== undefined ? { drProfile } : {}) };
+}
+
 describe('--dr-profile: the DR half with the DR account\'s credentials', () => {
   it('writes the primary catalog with the operator\'s client and the DR catalog, by its ARN, and the DR vault with the profile\'s, exit 0', async () => {
     const profiles: string[] = [];
@@ -230,15 +242,24 @@ describe('--dr-profile: the DR half with the DR account\'s credentials', () => {
       `${PRIMARY_ACCOUNT} ${PRIMARY} GetObjectLockConfigurationCommand lifeboat-dev-vault-${PRIMARY_ACCOUNT}-${PRIMARY}`,
       `${DR_ACCOUNT} ${DR} GetObjectLockConfigurationCommand lifeboat-dev-vault-${DR_ACCOUNT}-${DR}`,
     ]);
-    expect(out).toEqual([DONE, '  The DR catalog has it too.']);
+    expect(out).toEqual([doneWith(' --dr-profile ops-dr'), '  The DR catalog has it too.']);
     expect(err).toEqual([]);
     expect(held(DR_KEY)).toEqual(held(PRIMARY_KEY));
+  });
+
+  it('the release line it prints, pasted, lifts both halves: it carries --dr-profile (review r57N F1)', async () => {
+    const { out, io } = capturedCliIo();
+    expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', drProfile: 'ops-dr' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(0);
+    const pasted = capturedCliIo();
+    expect(await backupsReleaseCommand(ID, pastedRelease(out[0]), { io: pasted.io, clients: clients(PRIMARY_ACCOUNT) })).toBe(0);
+    expect(pasted.err).toEqual([]);
+    expect([held(PRIMARY_KEY), held(DR_KEY)]).toEqual([undefined, undefined]);
   });
 
   it('fails naming the refusal, not an outage, when the profile is not the DR account\'s: the DR copy is not held', async () => {
     const { out, err, io } = capturedCliIo();
     expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', drProfile: 'ops-primary' }, { io, clients: clients(PRIMARY_ACCOUNT), now })).toBe(1);
-    expect(out).toEqual([DONE]);
+    expect(out).toEqual([doneWith(' --dr-profile ops-primary')]);
     expect(err).toEqual([
       `lifeboat backups hold: the DR catalog ${DR_TABLE_ARN} refused these credentials (User: arn:aws:iam::${PRIMARY_ACCOUNT}:role/operator is not authorized to perform: dynamodb:UpdateItem on resource: ${DR_TABLE_ARN}): the DR copy of backup ${ID} is NOT held yet. ` +
         `It is account ${DR_ACCOUNT}'s, which gives no other account this write: run \`${DR_HALF}\` with credentials of account ${DR_ACCOUNT} (as that account, or with --dr-profile <a profile of it>), allowed dynamodb:UpdateItem and dynamodb:GetItem on that table.`,
@@ -269,11 +290,22 @@ describe('--only dr, run as the DR account', () => {
       `${DR_ACCOUNT} ${DR} GetObjectLockConfigurationCommand lifeboat-dev-vault-${DR_ACCOUNT}-${DR}`,
     ]);
     expect(out).toEqual([
-      `The DR copy of backup ${ID} is on legal hold ("case 42") in the DR catalog: the DR vault's retention keeps it until it is released there (\`lifeboat backups release ${ID} --config ${configFile} --aws\`, whose DR half is done the same way).`,
+      `The DR copy of backup ${ID} is on legal hold ("case 42") in the DR catalog: the DR vault's retention keeps it until it is released there: \`lifeboat backups release ${ID} --only dr --config ${configFile} --aws\`.`,
     ]);
     expect(err).toEqual([]);
     expect(held(DR_KEY)).toEqual({ reason: 'case 42', by: 'ann', at: '2026-12-10T00:00:00.000Z' });
     expect(held(PRIMARY_KEY)).toBeUndefined();
+  });
+
+  it('the release line it prints, pasted as the DR account, releases the DR copy alone: it carries --only dr (review r57N F1)', async () => {
+    const { out, io } = capturedCliIo();
+    expect(await backupsHoldCommand(ID, { ...target, reason: 'case 42', by: 'ann', only: 'dr' }, { io, clients: clients(DR_ACCOUNT), now })).toBe(0);
+    sent = [];
+    const pasted = capturedCliIo();
+    expect(await backupsReleaseCommand(ID, pastedRelease(out[0]), { io: pasted.io, clients: clients(DR_ACCOUNT) })).toBe(0);
+    expect(pasted.err).toEqual([]);
+    expect(held(DR_KEY)).toBeUndefined();
+    expect(sent.filter((s) => s.startsWith(`${DR_ACCOUNT} ${PRIMARY}`))).toEqual([]);
   });
 
   it('fails, naming the credentials it needs, when run with the primary account\'s', async () => {

@@ -87,6 +87,13 @@ describe('a failed restore says what to do', () => {
     expect(err[1]).toContain('`lifeboat failover --plan …`');
   });
 
+  it("a local run's last line names the command that shows its history, with the run's --data-dir (review r57N F3)", async () => {
+    const { runner } = recordingRunner({ executionId: 'x4', status: 'FAILED', error: 'VaultNotFoundError', cause: 's3://x holds no vault', historyFile: '/srv/dr cloud/executions/x4.json' });
+    const { err, deps } = capturedCliDeps();
+    expect(await restoreCommand({ ...base, dataDir: '/srv/dr cloud' }, { ...deps, runner })).toBe(1);
+    expect(err.at(-1)).toBe("Execution x4 (lifeboat executions show x4 --data-dir '/srv/dr cloud')");
+  });
+
   it('names --prefix for a filter the runbook refuses on a table', async () => {
     const { runner } = recordingRunner({ executionId: 'x2', status: 'FAILED', error: 'InvalidInputError', cause: 'Invalid restore request: filter: a DynamoDB table is restored whole; remove "filter" (it applies to S3 keys and directory paths)' });
     const { err, deps } = capturedCliDeps();
