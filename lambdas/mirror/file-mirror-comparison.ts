@@ -15,6 +15,8 @@ export type FileMirrorComparison = {
   awaitingSync: FileSample[];
   /** The first few differences, in sample order. */
   examples: MirrorDifference[];
+  /** Samples compared whose file the replica lacks: not differences yet, as the source may have deleted it since (unconfirmed-missing.ts). */
+  missing: FileSample[];
 };
 
 const EXAMPLES = 5;
@@ -38,17 +40,17 @@ const LONGEST_SAMPLING_MS = 15 * 60_000;
  * - a replica file newer than its sample (a later mtime) was changed at the source after sampling and
  *   replicated: not judged, and not kept either (in flight): the sample no longer shows the source;
  * - otherwise the replica file must be a regular file with the sample's mtime, size and SHA-256; a
- *   missing file, another kind, an older mtime, another size or other content is a difference.
- *
- * Not told apart: a file deleted at the source between sampling and the last sync looks missing from
- * the mirror (docs/ARCHITECTURE.md, "Mirrors"); the next window samples it no more.
+ *   file of another kind, an older mtime, another size or other content is a difference;
+ * - a missing file is `missing`, not a difference yet: the source may have deleted or renamed it between sampling and
+ *   the sync, which the replica then rightly shows. The check holds it until the primary region's sampler says whether
+ *   the source still has it (unconfirmed-missing.ts; review r57L-2).
  */
 export async function compareFileMirror(
   record: Pick<FileSamplesRecord, 'sampledAt' | 'readUntil' | 'samples'>,
   replicaRoot: string,
   lastSyncMs: number | null,
 ): Promise<FileMirrorComparison> {
-  const result: FileMirrorComparison = { compared: 0, differences: 0, inFlight: 0, examples: [], awaitingSync: [] };
+  const result: FileMirrorComparison = { compared: 0, differences: 0, inFlight: 0, examples: [], awaitingSync: [], missing: [] };
   const differ = (key: string, reason: string): void => {
     result.differences++;
     if (result.examples.length < EXAMPLES) result.examples.push({ key, reason });
@@ -81,7 +83,7 @@ export async function compareFileMirror(
       continue;
     }
     result.compared++;
-    if (stat === null) differ(sample.path, 'missing from the mirror');
+    if (stat === null) result.missing.push(sample);
     else if (!stat.isFile()) differ(sample.path, 'not a regular file in the mirror');
     else if (mtimeMs < sample.mtimeMs) differ(sample.path, `older in the mirror (mtime ${new Date(mtimeMs).toISOString()}, source ${new Date(sample.mtimeMs).toISOString()})`);
     else if (Number(stat.size) !== sample.size) differ(sample.path, `size ${stat.size} in the mirror, ${sample.size} at the source`);
@@ -90,15 +92,18 @@ export async function compareFileMirror(
   return result;
 }
 
-/** The comparison of several samplings' windows, and those of their samples that still await a sync, by window. */
-export type FileWindowsComparison = Omit<FileMirrorComparison, 'awaitingSync'> & { awaitingSync: AwaitingSyncWindow[] };
+/**
+ * The comparison of several samplings' windows, and those of their samples that still await a sync, by window; the
+ * missing files each with `heldAt`, a time the source held it as sampled (its window's readUntil, else sampledAt).
+ */
+export type FileWindowsComparison = Omit<FileMirrorComparison, 'awaitingSync' | 'missing'> & { awaitingSync: AwaitingSyncWindow[]; missing: Array<FileSample & { heldAt: string }> };
 
 /**
  * compareFileMirror over `windows` in order (the samples an earlier run kept, oldest first, then the latest sampling),
  * the totals added and the examples the first few across them.
  */
 export async function compareFileWindows(windows: readonly AwaitingSyncWindow[], replicaRoot: string, lastSyncMs: number | null): Promise<FileWindowsComparison> {
-  const total: FileWindowsComparison = { compared: 0, differences: 0, inFlight: 0, examples: [], awaitingSync: [] };
+  const total: FileWindowsComparison = { compared: 0, differences: 0, inFlight: 0, examples: [], awaitingSync: [], missing: [] };
   for (const window of windows) {
     const one = await compareFileMirror(window, replicaRoot, lastSyncMs);
     total.compared += one.compared;
@@ -106,6 +111,23 @@ export async function compareFileWindows(windows: readonly AwaitingSyncWindow[],
     total.inFlight += one.inFlight;
     total.examples.push(...one.examples.slice(0, EXAMPLES - total.examples.length));
     if (one.awaitingSync.length > 0) total.awaitingSync.push({ ...window, samples: one.awaitingSync });
+    total.missing.push(...one.missing.map((sample) => ({ ...sample, heldAt: window.readUntil ?? window.sampledAt })));
   }
   return total;
+}
+
+/** Whether the replica holds a regular file at `path` under `replicaRoot` (a held unconfirmed path arrived: the next pass compares it). */
+export async function replicaHoldsFile(replicaRoot: string, path: string): Promise<boolean> {
+  let replica: string | Buffer;
+  try {
+    replica = resolveInsideTarget(replicaRoot, path);
+  } catch (err) {
+    if (err instanceof UnsafeEntryPathError) return false;
+    throw err;
+  }
+  const stat = await lstat(replica).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    throw err;
+  });
+  return stat !== null && stat.isFile();
 }

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { walkTree, type WalkProblem } from '../../vault';
+import { lstat } from 'node:fs/promises';
+import { resolveInsideTarget, UnsafeEntryPathError, walkTree, type WalkProblem } from '../../vault';
 import { type FileSample } from './file-mirror-samples';
 import { MAX_AWAITING_SYNC_BYTES, WINDOW_OVERHEAD_BYTES } from './file-samples-awaiting-sync';
+import { type SourceAnswers } from './unconfirmed-missing';
 
 export type FileWindow = {
   samples: FileSample[];
@@ -89,4 +91,31 @@ export async function sha256Of(file: string | Buffer): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * The source's regular file at each of `paths` under `root` (size and mtime), or none (`present` absent: deleted,
+ * renamed, or now another kind): the check's unconfirmed paths looked up (unconfirmed-missing.ts). A path that cannot
+ * be stat'ed otherwise (EACCES, EIO) or that leaves the root is left out: the check waits, within its bound.
+ */
+export async function sourceFilesAt(root: string, paths: readonly string[]): Promise<SourceAnswers['paths']> {
+  const answers: SourceAnswers['paths'] = [];
+  for (const rel of paths) {
+    let abs: string | Buffer;
+    try {
+      abs = resolveInsideTarget(root, rel);
+    } catch (err) {
+      if (err instanceof UnsafeEntryPathError) continue;
+      throw err;
+    }
+    try {
+      const stat = await lstat(abs, { bigint: true });
+      answers.push(stat.isFile() ? { path: rel, present: { size: Number(stat.size), mtimeMs: mtimeMsOf(stat.mtimeNs) } } : { path: rel });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') answers.push({ path: rel });
+      else if (typeof code !== 'string') throw err;
+    }
+  }
+  return answers;
 }

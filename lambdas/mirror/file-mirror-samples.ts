@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { fileSampleSchema } from './file-sample';
 import { mirrorPk } from './mirror-record';
+import { sourceAnswersSchema } from './unconfirmed-missing';
 
 export { type FileSample, fileSampleSchema } from './file-sample';
 
@@ -40,6 +41,12 @@ export const fileSamplesRecordSchema = z.object({
   problem: z.string().min(1).optional(),
   /** The first problem of the pass in progress (its windows since the walk last started over); absent when none, and at a pass's end. */
   passProblem: z.string().min(1).optional(),
+  /**
+   * The sampler's answer about the files the check found missing from the replica and holds unconfirmed
+   * (MirrorRecord.unconfirmed, read from the check's record at this sampling): still at the source, or gone. Absent when
+   * the check held none, and in items of earlier samplers.
+   */
+  sourceAnswers: sourceAnswersSchema.optional(),
 });
 export type FileSamplesRecord = z.infer<typeof fileSamplesRecordSchema>;
 

@@ -1,6 +1,6 @@
 import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import * as path from 'node:path';
-import { type FileWindow, sampleFileWindow } from './file-mirror-sampler';
+import { type FileWindow, sampleFileWindow, sourceFilesAt } from './file-mirror-sampler';
 import { type FileSamplesRecord } from './file-mirror-samples';
 import { type FileSamplesLog } from './file-samples-log';
 
@@ -9,8 +9,8 @@ export type FileMirrorSamplingDeps = {
   plans: readonly ProtectionPlanConfig[];
   /** Where a configured source path is on this function's disk (the mount, or the local cloud's directory). */
   directory: (sourcePath: string) => string;
-  /** The DR catalog's samples: the mirror check there reads them. */
-  log: Pick<FileSamplesLog, 'get' | 'record'>;
+  /** The DR catalog's samples, which the mirror check there reads, and the check's unconfirmed paths, which the sampler answers. */
+  log: Pick<FileSamplesLog, 'get' | 'record' | 'unconfirmed'>;
   now: () => number;
 };
 
@@ -20,7 +20,8 @@ export type FileMirrorSamplingResult = { sampledAt: string; sources: Array<{ sou
  * The primary region's half of a file-system mirror check (docs/ARCHITECTURE.md, "Mirrors"): for each
  * mirrored file-system source, the next window of its files (after the previous window's cursor) read
  * with size, mtime and SHA-256, and recorded in the DR catalog for the DR region's check to compare
- * with the replica it mounts.
+ * with the replica it mounts. With it, the answer about the files the check found missing from the replica and holds
+ * unconfirmed: whether the source still has them (unconfirmed-missing.ts; review r57L-2).
  */
 export async function runFileMirrorSampling(input: { samples: number }, deps: FileMirrorSamplingDeps): Promise<FileMirrorSamplingResult> {
   const sampledAt = new Date(deps.now()).toISOString();
@@ -29,6 +30,7 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
     for (const source of plan.sources) {
       if (source.type !== 'filesystem' || mirrorOf(source) === undefined) continue;
       const previous = await deps.log.get(source.name);
+      const sourceAnswers = await answersFor(source.name, source.path, deps.directory(source.path), deps);
       const window = await sampleFileWindow(deps.directory(source.path), { after: previous?.cursor ?? '', samples: input.samples });
       // Read after the window: a sample may show its file as late as this, so the check waits for a sync past it (audit a57A-3).
       const readUntil = new Date(deps.now()).toISOString();
@@ -44,11 +46,20 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
         skipped: window.skipped,
         ...problem,
         ...(passProblem === undefined ? {} : { passProblem }),
+        ...(sourceAnswers === undefined ? {} : { sourceAnswers }),
       });
       sources.push({ source: source.name, samples: window.samples.length, skipped: window.skipped, cursor: window.cursor, ...problem });
     }
   }
   return { sampledAt, sources };
+}
+
+/** The source's files at the check's unconfirmed paths, when it holds any under this source path (another path's are the check's to drop). */
+async function answersFor(name: string, sourcePath: string, root: string, deps: FileMirrorSamplingDeps): Promise<FileSamplesRecord['sourceAnswers']> {
+  const list = await deps.log.unconfirmed(name);
+  if (list === undefined || (list.sourcePath !== undefined && list.sourcePath !== sourcePath)) return undefined;
+  const paths = await sourceFilesAt(root, list.paths);
+  return { listedAt: list.checkedAt, at: new Date(deps.now()).toISOString(), paths };
 }
 
 /**

@@ -20,7 +20,8 @@ export type AwaitingSyncWindow = z.infer<typeof awaitingSyncWindowSchema>;
 /**
  * The most UTF-8 bytes of JSON the samples awaiting a sync take in a `MIRROR#` item, as a window of samples does in
  * its own item (file-mirror-sampler.ts, MAX_WINDOW_BYTES, which is this less one window's own fields): a file system's
- * record has no other list (no `unresolved`, no `pending`), so one whole window fits with ~100 KB to spare under DynamoDB's 400 KB. With EFS syncing more often
+ * record has one other list, its unconfirmed missing files (MAX_UNCONFIRMED_BYTES, 50,000), so one whole window fits with
+ * ~50 KB to spare under DynamoDB's 400 KB (file-mirror-comparison.test.ts weighs the fullest record as DynamoDB does). With EFS syncing more often
  * than the check runs, a run judges the window the previous run held and holds its own: one window at a time.
  */
 export const MAX_AWAITING_SYNC_BYTES = 300_000;

@@ -11,13 +11,14 @@ import { dynamoDbPassPosition, nextDynamoDbPassPosition } from './dynamodb-mirro
 import { recheckDynamoDbKeys } from './dynamodb-mirror-recheck';
 import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
-import { compareFileWindows, type FileWindowsComparison } from './file-mirror-comparison';
+import { compareFileWindows, type FileWindowsComparison, replicaHoldsFile } from './file-mirror-comparison';
 import { type FileSamplesRecord } from './file-mirror-samples';
 import { type AwaitingSyncWindow, awaitingWithin, MAX_AWAITING_SYNC_BYTES } from './file-samples-awaiting-sync';
 import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, type MirrorVerdict, mirrorVerdict, openDifferences } from './mirror-verdict';
 import { otherDataThan, passSourceOf, s3MirrorOf } from './pass-source';
 import { recheckS3Keys } from './s3-mirror-recheck';
+import { judgeUnconfirmed, MAX_UNCONFIRMED_RUNS, type UnconfirmedMissing, type UnconfirmedVerdict, unconfirmedWithin } from './unconfirmed-missing';
 import { isMissingResource, missingMirrorBucketNote, missingSourceNote } from './missing-mirror-resource';
 import { isAccessRefusal, refusedMirrorNote, refusedSourceNote } from './refused-mirror-access';
 import { differingKeyText, reportedDifference } from './reported-difference';
@@ -157,16 +158,28 @@ function windowsToJudge(waiting: readonly AwaitingSyncWindow[], samples: FileSam
  * by a later run (audit a57A-1: with the sampler and the check on one schedule, every window was read after the last
  * sync, counted in flight, and replaced by the next sampling unjudged, so a replica missing files passed for ever).
  * The sampler's problem (the source's directory missing or refused, a path under it refused) fails the source (audit
- * a57A-2): a window that could not read the source says nothing of its mirror.
+ * a57A-2): a window that could not read the source says nothing of its mirror. A file the replica lacks is held
+ * (`unconfirmed`) until the sampler's answer (`held`, judgeUnconfirmed) says the source kept it through the sync.
  */
 function fileSystemRecord(
   judged: FileWindowsComparison,
+  held: UnconfirmedVerdict,
   samples: FileSamplesRecord | undefined,
   lastSync: number | null,
   sourcePath: string,
-): Pick<MirrorRecord, 'passed' | 'compared' | 'differences' | 'inFlight' | 'firstDifference' | 'cursor' | 'note' | 'awaitingSync' | 'awaitingSyncPath'> {
+  checkedAt: string,
+): Pick<MirrorRecord, 'passed' | 'compared' | 'differences' | 'inFlight' | 'firstDifference' | 'cursor' | 'note' | 'awaitingSync' | 'unconfirmed' | 'awaitingSyncPath'> {
   const { kept, dropped } = awaitingWithin(judged.awaitingSync);
   const waiting = kept.reduce((n, w) => n + w.samples.length, 0);
+  // A file missing from the replica is held, not a difference, until the sampler says whether the source still has it (review r57L-2).
+  const known = new Set([...held.held.map((h) => h.path), ...held.differences.map((d) => d.key)]);
+  const found: UnconfirmedMissing[] = judged.missing
+    .filter((m) => !known.has(m.path))
+    .map((m) => ({ path: m.path, size: m.size, mtimeMs: m.mtimeMs, heldAt: m.heldAt, ...(lastSync === null ? {} : { missingAfterSync: new Date(lastSync).toISOString() }), askedAt: checkedAt, since: checkedAt, runs: 1 }));
+  // Beyond the record's room, a missing file is a difference at once (as before it could be held): the check fails closed.
+  const { kept: unconfirmed, overflow } = unconfirmedWithin([...held.held, ...found]);
+  const differences = judged.differences + held.differences.length + overflow.length;
+  const examples = [...held.differences, ...judged.examples, ...overflow.map((o) => ({ key: o.path, reason: 'missing from the mirror' }))];
   const notes = [
     ...(samples?.problem !== undefined
       ? [`the primary region's sampler could not read ${samples.problem}: check that the source's path exists on the file system and that the sampler's access point may read it; the mirror is not vouched for while the source cannot be read`]
@@ -176,17 +189,23 @@ function fileSystemRecord(
       ? [`${waiting} sample(s) read after EFS's last sync (${lastSync === null ? 'none yet' : new Date(lastSync).toISOString()}) not compared yet: kept for a later run, once EFS has synced since`]
       : []),
     ...(dropped > 0 ? [`${dropped} more not kept (the kept samples are at most ${MAX_AWAITING_SYNC_BYTES} bytes): the next pass over the source samples those files again`] : []),
+    ...(unconfirmed.length > 0
+      ? [`${unconfirmed.length} file(s) missing from the replica held unconfirmed until the primary region's sampler says whether the source still has them (a difference if it has, unchanged, through the sync; after ${MAX_UNCONFIRMED_RUNS} checks without an answer, a difference too)`]
+      : []),
+    ...(held.gone > 0 ? [`${held.gone} file(s) missing from the replica not counted: gone from the source too (deleted or renamed there)`] : []),
     'the lag is the time since EFS\'s last sync',
   ];
   return {
-    passed: judged.differences === 0 && samples?.problem === undefined,
+    passed: differences === 0 && samples?.problem === undefined,
     compared: judged.compared,
-    differences: judged.differences,
+    differences,
     inFlight: judged.inFlight,
-    ...(judged.examples[0] ? { firstDifference: judged.examples[0] } : {}),
+    ...(examples[0] ? { firstDifference: examples[0] } : {}),
     cursor: samples?.cursor ?? '',
     note: notes.join('; '),
-    ...(kept.length > 0 ? { awaitingSync: kept, awaitingSyncPath: sourcePath } : {}),
+    ...(kept.length > 0 ? { awaitingSync: kept } : {}),
+    ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
+    ...(kept.length > 0 || unconfirmed.length > 0 ? { awaitingSyncPath: sourcePath } : {}),
   };
 }
 
@@ -196,9 +215,9 @@ function fileSystemRecord(
  * hold: judged there, each would be a false "missing from the mirror" (review r57L-4). Records of earlier versions do
  * not say their path: their samples are taken as of the path configured now.
  */
-function keptAwaitingSync(previous: MirrorRecord | undefined, sourcePath: string): AwaitingSyncWindow[] {
-  if (previous?.awaitingSyncPath !== undefined && previous.awaitingSyncPath !== sourcePath) return [];
-  return previous?.awaitingSync ?? [];
+function keptAwaitingSync(previous: MirrorRecord | undefined, sourcePath: string): { awaitingSync: AwaitingSyncWindow[]; unconfirmed: UnconfirmedMissing[] } {
+  if (previous?.awaitingSyncPath !== undefined && previous.awaitingSyncPath !== sourcePath) return { awaitingSync: [], unconfirmed: [] };
+  return { awaitingSync: previous?.awaitingSync ?? [], unconfirmed: previous?.unconfirmed ?? [] };
 }
 
 /** The Fail state's cause for a source whose check did not pass, from its record (the key named by differingKeyText, never a DynamoDB key's values). */
@@ -255,8 +274,11 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       // A file system's samples earlier runs kept for a later sync (fileSystemRecord) stay kept by every run that cannot
       // judge them (no replica mounted, EFS or the source failing), so that samples read before an outage are judged after it.
       const sourcePath = source.type === 'filesystem' ? source.path : undefined;
-      const waiting = sourcePath === undefined ? [] : keptAwaitingSync(previous, sourcePath);
-      const stillWaiting = sourcePath !== undefined && waiting.length > 0 ? { awaitingSync: waiting, awaitingSyncPath: sourcePath } : {};
+      const { awaitingSync: waiting, unconfirmed: heldMissing } = sourcePath === undefined ? { awaitingSync: [], unconfirmed: [] } : keptAwaitingSync(previous, sourcePath);
+      const stillWaiting =
+        sourcePath !== undefined && (waiting.length > 0 || heldMissing.length > 0)
+          ? { ...(waiting.length > 0 ? { awaitingSync: waiting } : {}), ...(heldMissing.length > 0 ? { unconfirmed: heldMissing } : {}), awaitingSyncPath: sourcePath }
+          : {};
       let record: MirrorRecord;
       // The keys a run may follow in flight: as many as its window can find. A DynamoDB run reads a window of each side, up to
       // 2 × samples keys (review R2-F3: with the limit at samples, the replica's keys in flight went unfollowed and a pass
@@ -285,12 +307,14 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             record = { ...unchecked, ...stillWaiting, passed: false, durationMs: deps.now() - started, note: `the mounted replica ${mounted.fileSystemId} is not the replication destination ${state.destinationFileSystemId}: set fileSystem.efs.replica to the destination's mount` };
           } else {
             const samples = await mounted.samples.get(source.name);
-            if (!samples && waiting.length === 0) {
+            if (!samples && waiting.length === 0 && heldMissing.length === 0) {
               record = { ...unchecked, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared yet: the primary region's sampler has recorded no samples of this source` };
             } else {
               const lastSync = state.lagSeconds === null ? null : deps.now() - state.lagSeconds * 1000;
-              const judged = await compareFileWindows(windowsToJudge(waiting, samples), mounted.directory(source.path), lastSync);
-              record = { ...unchecked, ...fileSystemRecord(judged, samples, lastSync, source.path), durationMs: deps.now() - started };
+              const replicaRoot = mounted.directory(source.path);
+              const judged = await compareFileWindows(windowsToJudge(waiting, samples), replicaRoot, lastSync);
+              const held = await judgeUnconfirmed(heldMissing, samples?.sourceAnswers, (p) => replicaHoldsFile(replicaRoot, p), lastSync, checkedAt);
+              record = { ...unchecked, ...fileSystemRecord(judged, held, samples, lastSync, source.path, checkedAt), durationMs: deps.now() - started };
             }
           }
         } else if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { awaitingSyncWindowSchema } from './file-samples-awaiting-sync';
+import { unconfirmedMissingSchema } from './unconfirmed-missing';
 
 /** The partition key of a source's mirror state in the catalog: one item per mirrored source, the latest check. */
 export const mirrorPk = (source: string): string => `MIRROR#${source}`;
@@ -149,7 +150,13 @@ export const mirrorRecordSchema = z.object({
    * MAX_AWAITING_SYNC_BYTES of them). Absent when none waits, and in records of earlier versions.
    */
   awaitingSync: z.array(awaitingSyncWindowSchema).optional(),
-  /** The source's configured path those samples' paths are under: a check of the source at another path drops them. Absent with them, and in records of earlier versions. */
+  /**
+   * A file-system mirror's sampled files the replica lacks after a sync, held until the primary region's sampler says
+   * whether the source still has them (unconfirmed-missing.ts: gone there, they are no difference; review r57L-2). At
+   * most MAX_UNCONFIRMED_BYTES of them. Absent when none is held, and in records of earlier versions.
+   */
+  unconfirmed: z.array(unconfirmedMissingSchema).optional(),
+  /** The source's configured path the paths of `awaitingSync` and `unconfirmed` are under: a check of the source at another path drops them. Absent with them, and in records of earlier versions. */
   awaitingSyncPath: z.string().min(1).optional(),
   /** Why the check could not say more (a precondition missing, the lag not measurable here). */
   note: z.string().optional(),

@@ -12,6 +12,10 @@ import { runFileMirrorSampling } from '../../../../lambdas/mirror/file-mirror-sa
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
 import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
 import { replicaDirectory } from '../../../../lambdas/mirror/replica-directory';
+import { judgeUnconfirmed, MAX_UNCONFIRMED_BYTES, MAX_UNCONFIRMED_RUNS, type UnconfirmedMissing, unconfirmedWithin } from '../../../../lambdas/mirror/unconfirmed-missing';
+import { sourceFilesAt } from '../../../../lambdas/mirror/file-mirror-sampler';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { itemSizeBytes } from '../../../../local/cloud/table-size';
 import { FILE_MIRROR_PLANS, fileSystemMirrorCheckDeps } from '../../../support/file-system-mirror-check-deps';
 
 /**
@@ -51,6 +55,25 @@ beforeEach(() => {
   fs.symlinkSync('a.txt', path.join(source, 'link-to-a'));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * The DR catalog both halves share: the samples item, and the check's records, which the sampler reads for the check's
+ * unconfirmed paths as FileSamplesLog.unconfirmed does (the `MIRROR#` record's checkedAt, paths and source path).
+ */
+function sharedCatalog() {
+  const catalog = new Map<string, FileSamplesRecord>();
+  const recorded: MirrorRecord[] = [];
+  const samplesLog = {
+    get: (s: string) => Promise.resolve(catalog.get(s)),
+    record: (r: FileSamplesRecord) => Promise.resolve(void catalog.set(r.source, r)),
+    unconfirmed: (s: string) => {
+      const last = recorded.findLast((r) => r.source === s);
+      if (!last?.unconfirmed?.length) return Promise.resolve(undefined);
+      return Promise.resolve({ checkedAt: last.checkedAt, paths: last.unconfirmed.map((u) => u.path), ...(last.awaitingSyncPath !== undefined ? { sourcePath: last.awaitingSyncPath } : {}) });
+    },
+  };
+  return { catalog, recorded, samplesLog };
+}
 
 async function samplesOf(after = '', samples = 100): Promise<FileSamplesRecord> {
   const window = await sampleFileWindow(source, { after, samples });
@@ -139,10 +162,10 @@ describe('sampleFileWindow', () => {
 
 describe('compareFileMirror', () => {
   it('finds an equal replica equal: every sample compared, no difference', async () => {
-    expect(await compareFileMirror(await samplesOf(), replica, T)).toEqual({ compared: 5, differences: 0, inFlight: 0, examples: [], awaitingSync: [] });
+    expect(await compareFileMirror(await samplesOf(), replica, T)).toEqual({ compared: 5, differences: 0, inFlight: 0, examples: [], awaitingSync: [], missing: [] });
   });
 
-  it('names each kind of difference: content with the same size and mtime, size, an older copy, a missing file, another kind', async () => {
+  it('names each kind of difference: content with the same size and mtime, size, an older copy, another kind; a missing file is missing, not yet a difference (review r57L-2)', async () => {
     write(replica, 'a.txt', 'ALPHA', T - 3_600_000); // bit rot: same size, same mtime
     write(replica, 'docs/b.md', 'bravo', T - 3_600_000);
     write(replica, 'e.log', 'echo', T - 7_200_000);
@@ -150,11 +173,11 @@ describe('compareFileMirror', () => {
     fs.rmSync(path.join(replica, 'z/last.txt'));
     fs.mkdirSync(path.join(replica, 'z/last.txt'));
     const result = await compareFileMirror(await samplesOf(), replica, T);
-    expect(result).toMatchObject({ compared: 5, differences: 5, inFlight: 0 });
+    expect(result).toMatchObject({ compared: 5, differences: 4, inFlight: 0 });
+    expect(result.missing.map((m) => m.path)).toEqual(['docs/deep/c.bin']);
     expect(result.examples).toEqual([
       { key: 'a.txt', reason: 'content differs (SHA-256) with the same size and mtime' },
       { key: 'docs/b.md', reason: 'size 5 in the mirror, 11 at the source' },
-      { key: 'docs/deep/c.bin', reason: 'missing from the mirror' },
       { key: 'e.log', reason: expect.stringMatching(/^older in the mirror \(mtime .*, source .*\)$/) },
       { key: 'z/last.txt', reason: 'not a regular file in the mirror' },
     ]);
@@ -163,10 +186,10 @@ describe('compareFileMirror', () => {
   it('does not judge a file changed at the source after sampling and replicated since, nor samples newer than the last sync', async () => {
     const samples = await samplesOf();
     write(replica, 'a.txt', 'alpha, changed later', T - 30_000);
-    expect(await compareFileMirror(samples, replica, T)).toEqual({ compared: 4, differences: 0, inFlight: 1, examples: [], awaitingSync: [] });
+    expect(await compareFileMirror(samples, replica, T)).toEqual({ compared: 4, differences: 0, inFlight: 1, examples: [], awaitingSync: [], missing: [] });
     fs.rmSync(path.join(replica, 'e.log'));
-    expect(await compareFileMirror(samples, replica, T - 120_000)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [], awaitingSync: samples.samples });
-    expect(await compareFileMirror(samples, replica, null)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [], awaitingSync: samples.samples });
+    expect(await compareFileMirror(samples, replica, T - 120_000)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [], awaitingSync: samples.samples, missing: [] });
+    expect(await compareFileMirror(samples, replica, null)).toEqual({ compared: 0, differences: 0, inFlight: 5, examples: [], awaitingSync: samples.samples, missing: [] });
   });
 
   it('does not judge a file rewritten while the window was read, after a sync that came between (audit a57A-3): it awaits the next sync', async () => {
@@ -195,6 +218,73 @@ describe('compareFileMirror', () => {
   });
 });
 
+describe('files missing from the replica, held unconfirmed (review r57L-2)', () => {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const entry: UnconfirmedMissing = { path: 'e.log', size: 4, mtimeMs: T - 3_600_000, heldAt: iso(T - 60_000), missingAfterSync: iso(T - 30_000), askedAt: iso(T), since: iso(T), runs: 1 };
+  const lacks = (): Promise<boolean> => Promise.resolve(false);
+
+  it('answers from the source: a regular file with its size and mtime, none for a deleted path or another kind, nothing for a path outside it', async () => {
+    fs.rmSync(path.join(source, 'e.log'));
+    expect(await sourceFilesAt(source, ['a.txt', 'e.log', 'link-to-a', 'docs', '../outside.txt'])).toEqual([
+      { path: 'a.txt', present: { size: 5, mtimeMs: T - 3_600_000 } },
+      { path: 'e.log' },
+      { path: 'link-to-a' },
+      { path: 'docs' },
+    ]);
+  });
+
+  it('follows a file changed at the source meanwhile: held as of the answer until a sync past it, then the next answer decides', async () => {
+    const changed = { listedAt: iso(T), at: iso(T + 840_000), paths: [{ path: 'e.log', present: { size: 9, mtimeMs: T + 600_000 } }] };
+    // The last sync is before the answer: the replica may lack the file for the rewrite; wait.
+    const waiting = await judgeUnconfirmed([entry], changed, lacks, T + 800_000, iso(T + 900_000));
+    const { missingAfterSync: _synced, ...unsynced } = entry;
+    expect(waiting).toEqual({ held: [{ ...unsynced, size: 9, mtimeMs: T + 600_000, heldAt: iso(T + 840_000), runs: 2 }], differences: [], gone: 0 });
+    // A sync past it, the replica still without it: asked again.
+    const asked = await judgeUnconfirmed(waiting.held, changed, lacks, T + 1_700_000, iso(T + 1_800_000));
+    expect(asked.held).toEqual([expect.objectContaining({ missingAfterSync: iso(T + 1_700_000), askedAt: iso(T + 1_800_000), runs: 3 })]);
+    // An answer to an older list does not count; the next one, the same file: a difference.
+    expect((await judgeUnconfirmed(asked.held, changed, lacks, T + 1_700_000, iso(T + 2_700_000))).differences).toEqual([]);
+    const same = { listedAt: iso(T + 1_800_000), at: iso(T + 2_640_000), paths: [{ path: 'e.log', present: { size: 9, mtimeMs: T + 600_000 } }] };
+    expect((await judgeUnconfirmed(asked.held, same, lacks, T + 2_600_000, iso(T + 2_700_000))).differences).toEqual([{ key: 'e.log', reason: expect.stringMatching(/^missing from the mirror \(the source held it, unchanged/) }]);
+    // The replica holds it by then: dropped, the next pass compares it.
+    expect(await judgeUnconfirmed(asked.held, same, () => Promise.resolve(true), T + 2_600_000, iso(T + 2_700_000))).toEqual({ held: [], differences: [], gone: 0 });
+  });
+
+  it(`fails closed after ${MAX_UNCONFIRMED_RUNS} checks without an answer, and past its room in the record a missing file is a difference at once`, async () => {
+    let held = [entry];
+    for (let run = 2; run <= MAX_UNCONFIRMED_RUNS; run++) held = (await judgeUnconfirmed(held, undefined, lacks, T, iso(T + run))).held;
+    expect(held).toEqual([{ ...entry, runs: MAX_UNCONFIRMED_RUNS }]);
+    expect((await judgeUnconfirmed(held, undefined, lacks, T, iso(T + 99))).differences).toEqual([{ key: 'e.log', reason: expect.stringContaining(`not confirmed either way since ${iso(T)}, ${MAX_UNCONFIRMED_RUNS} checks`) }]);
+    const many = Array.from({ length: 3 }, (_, i) => ({ ...entry, path: `f${i}` }));
+    const one = Buffer.byteLength(JSON.stringify(many[0])) + 1;
+    expect(unconfirmedWithin(many, 2 * one)).toEqual({ kept: many.slice(0, 2), overflow: many.slice(2) });
+  });
+
+  it('keeps the check\'s record and the samples item under DynamoDB\'s 400 KB with every list full of the longest paths', async () => {
+    const long = (i: number): string => `${String(i).padStart(6, '0')}${'写'.repeat(1363)}`; // 4,095 UTF-8 bytes, PATH_MAX
+    const sample = (i: number): FileSample => ({ path: long(i), size: 1_000_000_000, mtimeMs: T + 0.5, sha256: 'f'.repeat(64) });
+    const window: FileSample[] = [];
+    for (let i = 0; window.reduce((n, x) => n + Buffer.byteLength(JSON.stringify(x)) + 1, 0) + Buffer.byteLength(JSON.stringify(sample(i))) + 1 <= MAX_WINDOW_BYTES; i++) window.push(sample(i));
+    const awaiting = awaitingWithin([{ sampledAt: iso(T), readUntil: iso(T + 1), samples: window }]);
+    expect(awaiting.dropped).toBe(0);
+    const unconfirmed = unconfirmedWithin(Array.from({ length: 100 }, (_, i) => ({ ...entry, path: long(i), size: 1_000_000_000, mtimeMs: T + 0.5, runs: MAX_UNCONFIRMED_RUNS }))).kept;
+    expect(Buffer.byteLength(JSON.stringify(unconfirmed))).toBeGreaterThan(MAX_UNCONFIRMED_BYTES - 5_000);
+    const note = 'n'.repeat(6_000);
+    const record: MirrorRecord & { pk: string; sk: string } = {
+      pk: 'MIRROR#shared', sk: 'MIRROR', environment: 'prod', source: 'shared', plan: 'files', type: 'filesystem', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', checkedAt: iso(T),
+      passed: false, compared: 100, differences: 100, inFlight: 100, firstDifference: { key: long(0), reason: `missing from the mirror (${'r'.repeat(300)})` }, lagSeconds: 300, graceSeconds: 900, cursor: long(1), durationMs: 1,
+      awaitingSync: awaiting.kept, unconfirmed, awaitingSyncPath: `/mnt/${'p'.repeat(4000)}`, note,
+    };
+    expect(itemSizeBytes(marshall(record, { removeUndefinedValues: true }) as Record<string, unknown>)).toBeLessThanOrEqual(409_600);
+    const samplesItem: FileSamplesRecord & { pk: string; sk: string } = {
+      pk: 'MIRROR#shared', sk: 'FILE-SAMPLES', environment: 'prod', source: 'shared', sampledAt: iso(T), readUntil: iso(T + 1), samples: window, cursor: long(2), skipped: 1_000_000,
+      problem: 'p'.repeat(2_100), passProblem: 'p'.repeat(2_100),
+      sourceAnswers: { listedAt: iso(T), at: iso(T + 1), paths: unconfirmed.map((u) => ({ path: u.path, present: { size: u.size, mtimeMs: u.mtimeMs } })) },
+    };
+    expect(itemSizeBytes(marshall(samplesItem, { removeUndefinedValues: true }) as Record<string, unknown>)).toBeLessThanOrEqual(409_600);
+  });
+});
+
 describe('replicaDirectory', () => {
   it('puts a source at the same place under the replica\'s mount, and refuses one outside the primary mount', () => {
     expect(replicaDirectory('/mnt/lifeboat/shared/team', '/mnt/lifeboat', '/mnt/replica')).toBe('/mnt/replica/shared/team');
@@ -214,8 +304,7 @@ describe('the file-system mirror check, both halves', () => {
     }) as unknown as Pick<EFSClient, 'send'>;
 
   async function run(options: { destination?: string; sampled?: boolean; sourceDir?: string } = {}) {
-    const catalog = new Map<string, FileSamplesRecord>();
-    const samplesLog = { get: (s: string) => Promise.resolve(catalog.get(s)), record: (r: FileSamplesRecord) => Promise.resolve(void catalog.set(r.source, r)) };
+    const { catalog, samplesLog } = sharedCatalog();
     // The primary region's sampler, over the source directory (the mount).
     const mounts = (root: string) => (configured: string) => path.join(root, path.relative('/mnt/lifeboat/shared', configured));
     if (options.sampled !== false) {
@@ -240,12 +329,48 @@ describe('the file-system mirror check, both halves', () => {
     expect(next.samples.map((s) => s.path)).toEqual(['e.log', 'z/last.txt']);
   });
 
-  it('fails, naming the first differing file and the lag, when the replica lost a file', async () => {
+  it('fails, naming the first differing file and the lag, when the replica lost a file the source still has: one run later, once the sampler has found it at the source (review r57L-2)', async () => {
     fs.rmSync(path.join(replica, 'docs/b.md'));
-    const { result, recorded } = await run();
-    expect(result.passed).toBe(false);
-    expect(result.cause).toBe('Mirror of shared (efs fs-0dr (us-west-2, replica of fs-0src)) differs from its source: first differing key "docs/b.md" (missing from the mirror); 1 difference(s); lag 30.0 s');
-    expect(recorded[0]).toMatchObject({ compared: 3, differences: 1, firstDifference: { key: 'docs/b.md', reason: 'missing from the mirror' } });
+    const { samplesLog, recorded } = sharedCatalog();
+    const results = [];
+    for (const run of [0, 1]) {
+      const at = T + run * 900_000;
+      await runFileMirrorSampling({ samples: 3 }, { environment: 'prod', plans, directory: () => source, log: samplesLog, now: () => at - 60_000 });
+      const { deps } = fileSystemMirrorCheckDeps({ plans, now: at, efs: efs('fs-0dr', at - 30_000), replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: samplesLog }, recorded });
+      results.push(await runMirrorCheck({ samples: 100, graceSeconds: 900 }, deps));
+    }
+    // The run that finds it missing holds it: the source may have deleted it before the sync.
+    expect(results[0]?.passed).toBe(true);
+    expect(recorded[0]).toMatchObject({ compared: 3, differences: 0, unconfirmed: [{ path: 'docs/b.md', missingAfterSync: new Date(T - 30_000).toISOString(), runs: 1 }] });
+    expect(recorded[0]?.note).toContain('1 file(s) missing from the replica held unconfirmed until the primary region\'s sampler says whether the source still has them');
+    // The next sampling finds it at the source, unchanged: a difference.
+    const reason = `missing from the mirror (the source held it, unchanged, from before EFS's sync of ${new Date(T - 30_000).toISOString()} until ${new Date(T + 840_000).toISOString()})`;
+    expect(results[1]?.passed).toBe(false);
+    expect(results[1]?.cause).toBe(`Mirror of shared (efs fs-0dr (us-west-2, replica of fs-0src)) differs from its source: first differing key "docs/b.md" (${reason}); 1 difference(s); lag 30.0 s`);
+    expect(recorded[1]).toMatchObject({ differences: 1, firstDifference: { key: 'docs/b.md', reason } });
+    expect(recorded[1]?.unconfirmed).toBeUndefined();
+  });
+
+  it('counts no difference for a sampled file deleted at the source before the sync that judges it, and the replica with it (review r57L-2)', async () => {
+    const { samplesLog, recorded } = sharedCatalog();
+    const runs: Array<{ passed: boolean; differences: number | undefined; unconfirmed: string[] }> = [];
+    // Hourly, as in the review's repro: the sampler at 2 s past the hour, the check at 20 s; EFS's last sync 5 minutes before each check.
+    for (const hour of [0, 1, 2]) {
+      const at = T + hour * 3_600_000;
+      // a.txt, sampled at hour 0 and kept for a later sync, is deleted at the source and by EFS before hour 1's sync.
+      if (hour === 1) for (const root of [source, replica]) fs.rmSync(path.join(root, 'a.txt'));
+      await runFileMirrorSampling({ samples: 2 }, { environment: 'prod', plans, directory: () => source, log: samplesLog, now: () => at + 2_000 });
+      const { deps } = fileSystemMirrorCheckDeps({ plans, now: at + 20_000, efs: efs('fs-0dr', at - 300_000), replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: samplesLog }, recorded });
+      const result = await runMirrorCheck({ samples: 2, graceSeconds: 900 }, deps);
+      const last = recorded[recorded.length - 1];
+      runs.push({ passed: result.passed, differences: last?.differences, unconfirmed: last?.unconfirmed?.map((u) => u.path) ?? [] });
+    }
+    expect(runs).toEqual([
+      { passed: true, differences: 0, unconfirmed: [] },
+      { passed: true, differences: 0, unconfirmed: ['a.txt'] },
+      { passed: true, differences: 0, unconfirmed: [] },
+    ]);
+    expect(recorded[2]?.note).toContain('1 file(s) missing from the replica not counted: gone from the source too');
   });
 
   it('fails when the mounted replica is not the replication\'s destination, and compares nothing', async () => {
@@ -266,27 +391,27 @@ describe('the file-system mirror check, both halves', () => {
   it('keeps a window read after EFS\'s last sync and judges it at a later run, so a replica missing those files fails then (audit a57A-1)', async () => {
     fs.rmSync(path.join(replica, 'a.txt'));
     fs.rmSync(path.join(replica, 'docs/b.md'));
-    const catalog = new Map<string, FileSamplesRecord>();
-    const samplesLog = { get: (s: string) => Promise.resolve(catalog.get(s)), record: (r: FileSamplesRecord) => Promise.resolve(void catalog.set(r.source, r)) };
-    const recorded: MirrorRecord[] = [];
+    const { samplesLog, recorded } = sharedCatalog();
     // Hourly: the sampler at 2 s past the hour, the check at 20 s; EFS's last sync is 5 minutes before each check.
-    for (const hour of [0, 1]) {
+    for (const hour of [0, 1, 2]) {
       const at = T + hour * 3_600_000;
       await runFileMirrorSampling({ samples: 2 }, { environment: 'prod', plans, directory: () => source, log: samplesLog, now: () => at + 2_000 });
       const { deps } = fileSystemMirrorCheckDeps({ plans, now: at + 20_000, efs: efs('fs-0dr', at - 300_000), replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: samplesLog }, recorded });
       await runMirrorCheck({ samples: 2, graceSeconds: 900 }, deps);
     }
-    const [first, second] = recorded;
+    const [first, second, third] = recorded;
     expect(first).toMatchObject({ passed: true, compared: 0, inFlight: 2, awaitingSync: [{ sampledAt: new Date(T + 2_000).toISOString(), samples: [{ path: 'a.txt' }, { path: 'docs/b.md' }] }] });
     expect(first?.note).toContain('2 sample(s) read after EFS\'s last sync (2026-12-01T05:55:00.000Z) not compared yet: kept for a later run');
-    // The next hour judges the kept window (the sync of 06:55 covers it) and keeps its own.
-    expect(second).toMatchObject({ passed: false, compared: 2, differences: 2, inFlight: 2, firstDifference: { key: 'a.txt', reason: 'missing from the mirror' } });
+    // The next hour judges the kept window (the sync of 06:55 covers it), holds the two missing files until the sampler
+    // has looked for them at the source (review r57L-2), and keeps its own window.
+    expect(second).toMatchObject({ passed: true, compared: 2, differences: 0, inFlight: 2, unconfirmed: [{ path: 'a.txt' }, { path: 'docs/b.md' }] });
     expect(second?.awaitingSync?.map((w) => [w.sampledAt, w.samples.map((s) => s.path)])).toEqual([[new Date(T + 3_602_000).toISOString(), ['docs/deep/c.bin', 'e.log']]]);
+    // The sampler found both still at the source: the hour after, they are differences.
+    expect(third).toMatchObject({ passed: false, differences: 2, firstDifference: { key: 'a.txt', reason: expect.stringMatching(/^missing from the mirror \(the source held it, unchanged/) } });
   });
 
   it('fails every run, not only the one whose window met it, while a path of the source cannot be read, until a whole pass reads it (review r57L-3)', async () => {
-    const catalog = new Map<string, FileSamplesRecord>();
-    const samplesLog = { get: (s: string) => Promise.resolve(catalog.get(s)), record: (r: FileSamplesRecord) => Promise.resolve(void catalog.set(r.source, r)) };
+    const { catalog, samplesLog } = sharedCatalog();
     // z/ refuses the sampler (the tests run as root, so EACCES is told by the listing's error) until it is mended.
     const fsPromises = jest.requireActual<typeof fs.promises>('node:fs/promises');
     const readdir = fsPromises.readdir.bind(fsPromises);
