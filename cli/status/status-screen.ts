@@ -244,8 +244,9 @@ function scrubReasons(row: PlanStatus): string[] {
 
 /**
  * Objects with no good copy whose backups the scrub's deadline left not worked out (plan-status.ts, ScrubStatus): they
- * may hit any backup of the vault, so every plan is ✗ (review rS F1). A scrub without a deadline names them, but not
- * those of lost snapshot objects: no scrub finds those again, so the line sends the user to the catalog (review r57I F1).
+ * may hit any backup of the vault, so every plan is ✗ (review rS F1). A scrub without a deadline names them, but those
+ * of lost snapshot objects only the next scrub of their vault names, and only for one a scrub copied in: the line sends
+ * the user to the catalog for them now (reviews r57I F1, r57M).
  */
 function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   const s = row.scrub;

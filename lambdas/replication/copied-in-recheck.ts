@@ -55,7 +55,7 @@ export async function recheckCopiedIn(options: {
       if (!hasSortedKey(listingOf(otherSide(side)), c.key)) rechecked.push(c.key);
       continue;
     }
-    // One at a time: how many objects each read from the other vault is what tells REPAIRABLE from readable.
+    // A memory stop, like the deadline, leaves it unchecked: carried, neither settled nor a good copy (review r57M M1).
     const inTarget = await readabilityInTarget(side, vault, other, [id], options.memory, until);
     if (inTarget.unchecked.has(id)) continue;
     rechecked.push(c.key);
@@ -65,8 +65,9 @@ export async function recheckCopiedIn(options: {
       findings.push({ vault: side, key: c.key, problem: c.problem, detail, outcome: 'unrepaired', reason, copiedIn: true });
       continue;
     }
-    const { count, first } = inTarget.readThrough;
-    if (count === 0) continue;
+    const fellBack = inTarget.readThrough.get(id);
+    if (fellBack === undefined) continue;
+    const { count, first } = fellBack;
     const named = `${first.join(', ')}${count > first.length ? ', …' : ''}`;
     const reason = `copied in by an earlier scrub; the ${side} vault reads it only with ${count} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${named}), so it is restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`;
     findings.push({ vault: side, key: c.key, problem: c.problem, detail, outcome: 'unrepaired', reason, goodCopy: true, copiedIn: true });

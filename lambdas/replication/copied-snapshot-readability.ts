@@ -6,7 +6,7 @@ import { type SnapshotReferences } from './vault-references';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { otherSide } from './other-side';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
-import { readThroughVault } from './read-through-vault';
+import { type FellBack, readThroughVault } from './read-through-vault';
 
 /** The snapshots the look goes on with, their mark, and why each left out (its snapshot or a manifest object unreadable in the source) is. */
 export type ReadableReferences = { readonly readable: readonly string[]; readonly references: SnapshotReferences; readonly unreadable: ReadonlyMap<string, string> };
@@ -39,13 +39,14 @@ export async function referencesOfReadable(side: VaultSide, source: Vault, ids: 
 
 /**
  * What the check in the target vault found (readabilityInTarget): the snapshots that read in neither vault, why each of
- * those it could not check was not (by id), and the objects the target lacks a readable copy of that the other vault's
- * copy stood in for (`readThrough`: how many, the first keys).
+ * those it could not check was not (by id), and, per snapshot that reads only across both vaults, the objects of its
+ * own tree the target lacks a readable copy of that the other vault's copy stood in for (`readThrough`: how many, the
+ * first keys; absent for one that reads in the target alone).
  */
 export type TargetReadability = {
   readonly unreadable: ReadonlySet<string>;
   readonly unchecked: ReadonlyMap<string, string>;
-  readonly readThrough: { readonly count: number; readonly first: readonly string[] };
+  readonly readThrough: ReadonlyMap<string, FellBack>;
 };
 
 /**
@@ -53,11 +54,13 @@ export type TargetReadability = {
  * (referencesOfReadable), read in neither vault (markOfReadableSnapshots, within the look's memory). Each object is read
  * from `vault`, else from `source` (readThroughVault): a scrub with repair mends one vault's copy from the other's, so a
  * snapshot whose tree reads across both is restorable, where checked in `vault` alone it was taken for lost and its
- * backup named (review r57F H1). With `until`, it starts no read in either vault once `until.now()` reaches
- * `until.time` (readsUntilVault): unbounded, it read the whole manifest tree of each past the deadline, and the run could
- * time out before its record was written (review r57A F2). A check that cannot finish (the time, the memory, a read
- * error) leaves the rest `unchecked`, with why: their copy is not known good, so none may claim one (review r57A F3);
- * those already found unreadable stay so.
+ * backup named (review r57F H1). Checked one at a time, so that what each read from `source` is its own: checked
+ * together, each snapshot's reason counted and named the other snapshots' objects, one readable nowhere included
+ * (review r57M L1); this is the rare path of a snapshot its source cannot read. With `until`, it starts no read in either
+ * vault once `until.now()` reaches `until.time` (readsUntilVault): unbounded, it read the whole manifest tree of each
+ * past the deadline, and the run could time out before its record was written (review r57A F2). A check that cannot
+ * finish (the time, the memory, a read error) leaves the rest `unchecked`, with why: their copy is not known good, so
+ * none may claim one (review r57A F3); those already found unreadable stay so.
  */
 export async function readabilityInTarget(
   side: VaultSide,
@@ -67,20 +70,22 @@ export async function readabilityInTarget(
   memory: LookMemory | undefined,
   until?: { readonly time: number; readonly now: () => number },
 ): Promise<TargetReadability> {
-  const found: string[] = [];
-  if (ids.length === 0) return { unreadable: new Set(), unchecked: new Map(), readThrough: { count: 0, first: [] } };
+  const unreadable = new Set<string>();
+  const readThrough = new Map<string, FellBack>();
   const bounded = (v: Vault): Vault => (until !== undefined ? readsUntilVault(v, until.time, until.now) : v);
-  const through = readThroughVault(bounded(vault), bounded(source));
-  // The view weighs the mark's pages in flight against the same memory as the vault would.
-  through.vault.memoryLimitMb = vault.memoryLimitMb;
-  try {
-    await markOfReadableSnapshots(through.vault, ids, memory ?? UNBOUNDED_MARK, found);
-    return { unreadable: new Set(found), unchecked: new Map(), readThrough: through.fellBack() };
-  } catch (err) {
-    const why = uncheckedWhy(side, err);
-    const unreadable = new Set(found);
-    return { unreadable, unchecked: new Map(ids.filter((id) => !unreadable.has(id)).map((id) => [id, why])), readThrough: through.fellBack() };
+  for (const [at, id] of ids.entries()) {
+    const through = readThroughVault(bounded(vault), bounded(source));
+    // The view weighs the mark's pages in flight against the same memory as the vault would.
+    through.vault.memoryLimitMb = vault.memoryLimitMb;
+    try {
+      if ((await markOfReadableSnapshots(through.vault, [id], memory ?? UNBOUNDED_MARK)).length > 0) unreadable.add(id);
+      else if (through.fellBack().count > 0) readThrough.set(id, through.fellBack());
+    } catch (err) {
+      const why = uncheckedWhy(side, err);
+      return { unreadable, unchecked: new Map(ids.slice(at).map((rest) => [rest, why])), readThrough };
+    }
   }
+  return { unreadable, unchecked: new Map(), readThrough };
 }
 
 /** Why the check in the `side` vault could not finish, from what stopped it; anything else is rethrown. */

@@ -80,10 +80,11 @@ export async function lookAfterPrunes(
   try {
     marked = await referencesOfReadable(side, marking, ids, memory);
   } catch (err) {
-    // Stopped before the source's readability is known (even after a first read error said one of them is unreadable):
-    // none is known to have a good copy, so none may claim one; a "deadline" why alone gave each goodCopy (review r57G R1).
+    // Stopped before the source's readability is known (even after a first read error said one of them is unreadable),
+    // by the deadline or by the memory bound: none is known to have a good copy, so none may claim one; a "deadline" or
+    // "memory" why alone gave each goodCopy, a snapshot no vault restores included (reviews r57G R1, r57M M1).
     if (err instanceof ReadsStoppedError) return { unreadable: new Map(), unchecked: new Map(ids.map((id) => [id, LOOK_STOPPED])) };
-    if (err instanceof ScrubNeedsTooLargeError) return { why: notChecked(''), unreadable: new Map() };
+    if (err instanceof ScrubNeedsTooLargeError) return { unreadable: new Map(), unchecked: new Map(ids.map((id) => [id, lookOutgrewMemory(side, vault.memoryLimitMb)])) };
     if (!(err instanceof VaultError)) throw err;
     return { why: `what it needs in the ${side} vault could not be checked (${err.message})`, unreadable: new Map() };
   }
@@ -140,6 +141,14 @@ export type LookVerdict = { readonly why?: string; readonly unreadable: Readonly
 
 /** Why the look did not tell whether the source reads a snapshot: the reads' cutoff came first. */
 export const LOOK_STOPPED = "whether either vault can read them could not be checked (the run's deadline came first)";
+
+/**
+ * Why the look did not tell whether the source reads a snapshot copied into `side`: its mark of the source outgrew the
+ * scrub function's memory (`memoryMb`). Every scheduled run meets the same bound; a scrub from a machine has none.
+ */
+export function lookOutgrewMemory(side: VaultSide, memoryMb: number | undefined): string {
+  return `whether either vault can read them could not be checked (that check holds more than the scrub function's memory (${memoryMb ?? '?'} MB) leaves beside its listings and findings; a scrub of the ${side} vault from a machine, which has no such bound, checks it again: lifeboat scrub --vault ${side})`;
+}
 
 /** Why what readable snapshots need in the `side` vault was not checked`when`: the reads' cutoff came first. */
 function lookCut(side: VaultSide, when: string): string {

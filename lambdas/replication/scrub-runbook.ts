@@ -15,6 +15,7 @@ import { lostSnapshotsInCatalog } from './lost-snapshots-in-catalog';
 import { VaultDamageError } from './replication-errors';
 import { ARCHIVED_COPY, type LeftObject, objectsLeft, unverifiedCopy } from './scrub-objects-left';
 import { copiedInOutstanding } from './scrub-outstanding';
+import { verifyBackupLine } from './verify-backup-line';
 
 /** What the scrub runbook needs of an environment (the Lambda runtime and a ScrubLog provide it; tests pass fakes). */
 export type ScrubRunbookDeps = {
@@ -245,6 +246,8 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   const copiedInKeys = new Set(report.findings.filter((f) => f.copiedIn === true).map((f) => f.key));
   const copiedIn = new Map([...unverified].filter(([key]) => copiedInKeys.has(key)));
   const laterScrub = new Map([...unverified].filter(([key]) => !copiedInKeys.has(key)));
+  // verify reads the primary vault unless told --from dr: a copy in the DR vault is checked there (review r57M L2).
+  const copiedInto = report.findings.filter((f) => f.copiedIn === true && copiedIn.has(f.key)).map((f) => f.vault);
   // The backups of the objects of one kind (`archivedCopyDamage` holds both kinds whose other copy was not verified).
   const backupsOf = (kind: ReadonlyMap<string, LeftObject>): string => {
     const ids = [...new Set((report.archivedCopyDamage ?? []).filter((d) => kind.has(d.key)).flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort();
@@ -256,7 +259,7 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
     ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem))}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
-    ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
+    ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with ${verifyBackupLine(copiedInto)}${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];
@@ -269,8 +272,9 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
 /**
  * What a DAMAGED message says of lost objects whose mapping to backups the deadline cut, and who names those backups.
  * A scrub reading the objects again names them, but not those of a lost snapshot object: copied in (its manifest
- * unreadable in both vaults) it is no longer missing, so no scrub finds it again, and one whose record no vault reads
- * has no backup a scrub can name (whenMappedAgain): its backup is found in the catalog (review r57C).
+ * unreadable in both vaults) it is no longer missing, so only the next scrub of its vault, which checks it again, names
+ * them, and one whose record no vault reads has no backup a scrub can name (whenMappedAgain): its backup is found in the
+ * catalog now (reviews r57C, r57M).
  */
 function lostNotMappedNote(lostKeys: readonly string[]): string {
   const snapshotIds = lostKeys.flatMap((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? []);

@@ -16,6 +16,7 @@ import { readabilityInTarget } from './copied-snapshot-readability';
 import { type CarriedCopiedIn, recheckCopiedIn } from './copied-in-recheck';
 import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
 import { otherSide } from './other-side';
+import { verifyBackupLine } from './verify-backup-line';
 
 export type ScrubVaultsOptions = {
   /** The vaults, open; one that could not be opened is absent (it is then neither read nor a source of repairs). */
@@ -233,7 +234,8 @@ async function listBothVaults(vaults: Partial<Record<VaultSide, Vault>>, memoryM
 async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, options: ScrubVaultsOptions, now: () => number): Promise<void> {
   const { vaults } = options;
   const { copyFrom, lookMemory } = repairs;
-  const copied = findings.filter((f) => f.vault === side && f.outcome === 'repaired' && f.key.startsWith(SNAPSHOTS_PREFIX));
+  // By key: the copies end in any order, and the check in the target vault goes one snapshot at a time in this order.
+  const copied = findings.filter((f) => f.vault === side && f.outcome === 'repaired' && f.key.startsWith(SNAPSHOTS_PREFIX)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (copied.length === 0) return;
   const ids = copied.map((f) => idFromKey(SNAPSHOTS_PREFIX, f.key) as string);
   const vault = vaults[side] as Vault;
@@ -259,12 +261,14 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   // reads (snapshot and manifest objects, a second or less each), which that margin is kept for.
   const until = options.deadline !== undefined ? { time: options.deadline - DAMAGE_MAPPING_MARGIN_MS, now } : undefined;
   const inTarget = await readabilityInTarget(side, vault, source, [...unreadable.keys()], memory, until);
-  const { count: readThrough, first: readThroughKeys } = inTarget.readThrough;
-  // Read across both vaults: the scrub with repair that reads those objects copies the good copy over the bad (review r57F H1).
-  const mended =
-    readThrough > 0
-      ? `; the ${side} vault reads them only with ${readThrough} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${readThroughKeys.join(', ')}${readThrough > readThroughKeys.length ? ', …' : ''}), so they are restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`
-      : '';
+  // Read across both vaults: the scrub with repair that reads those objects copies the good copy over the bad (review
+  // r57F H1). Each snapshot's own: one reason for the vault named other snapshots' objects (review r57M L1).
+  const mended = (id: string): string => {
+    const fellBack = inTarget.readThrough.get(id);
+    if (fellBack === undefined) return '';
+    const { count, first } = fellBack;
+    return `; the ${side} vault reads them only with ${count} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${first.join(', ')}${count > first.length ? ', …' : ''}), so they are restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`;
+  };
   for (const f of copied) {
     const id = idFromKey(SNAPSHOTS_PREFIX, f.key) as string;
     const lookStopped = notLooked?.get(id);
@@ -272,15 +276,15 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     if (whyNot === undefined) continue;
     const reason = `copied from the ${otherSide(side)} vault, but ${whyNot}`;
     const findBackup = `find its backup in the catalog (the record whose sources list snapshot ${id})`;
-    const verifyIt = `${findBackup} and check it with lifeboat verify --backup ID${side === 'dr' ? ' --from dr' : ''}; if that fails, back that source up again`;
+    const verifyIt = `${findBackup} and check it with ${verifyBackupLine([side])}; if that fails, back that source up again`;
     const unchecked = inTarget.unchecked.get(id);
     // Copied in, it is no longer missing: no comparison finds it again, so copiedIn keeps its outstanding entry till a
     // run checks it again (recheckCopiedIn; reviews r57F L2, r57G R2, r57K F1).
     const notVerified = { ...f, outcome: 'unrepaired', otherCopy: 'unverified', copiedIn: true } as const;
     // Unreadable in both vaults, the copy is a snapshot no vault restores: no good copy, so it counts as damage, where
     // goodCopy made the run REPAIRABLE, named no backup, and a rerun (the snapshot no longer missing) never saw it (review rV F4).
-    // Not checked there, or the look stopped before it knew whether the source reads it, its copy is not known good
-    // either: unverified, so the record's outstanding and status name it (reviews r57A F3, r57G R1).
+    // Not checked there, or the look stopped (the deadline, the memory) before it knew whether the source reads it, its copy is not known good
+    // either: unverified, so the record's outstanding and status name it (reviews r57A F3, r57G R1, r57M M1).
     findings[findings.indexOf(f)] =
       lookStopped !== undefined
         ? { ...notVerified, reason: `${reason}, so no copy is known to restore: ${verifyIt}` }
@@ -288,7 +292,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
           ? { ...f, outcome: 'unrepaired', copiedIn: true, reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: ${findBackup} and back that source up again` }
           : unchecked !== undefined
             ? { ...notVerified, reason: `${reason}; whether the ${side} vault can read them could not be checked (${unchecked}), so no copy is known to restore: ${verifyIt}` }
-            : { ...f, outcome: 'unrepaired', reason: unreadable.has(id) ? `${reason}${mended}` : reason, goodCopy: true };
+            : { ...f, outcome: 'unrepaired', reason: unreadable.has(id) ? `${reason}${mended(id)}` : reason, goodCopy: true };
   }
 }
 

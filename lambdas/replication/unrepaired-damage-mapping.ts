@@ -5,6 +5,7 @@ import { whenRepairedAgain } from './scrub-objects-left';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { DAMAGE_MAPPING_MARGIN_MS } from './scrub-time-reserves';
 import { type ScrubFinding } from './scrub-report';
+import { verifyBackupLine } from './verify-backup-line';
 
 /** The unrepaired objects mapped to their backups: those lost (`damage`), the others (`archivedCopyDamage`), and whether the deadline cut the mapping. */
 export type UnrepairedDamage = { readonly damage: readonly DamagedObject[]; readonly archivedCopyDamage: readonly DamagedObject[]; readonly cut: boolean };
@@ -14,15 +15,15 @@ export async function mapUnrepairedDamage(findings: readonly ScrubFinding[], vau
   // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding
   // says, and one archived in one is archived, whatever an unverified one says.
   const unrepaired = new Map<string, VaultSide[]>();
-  const left = new Map<string, { kind: MappedKind; problems: Set<ScrubFinding['problem']>; copiedIn: boolean }>();
+  const left = new Map<string, { kind: MappedKind; problems: Set<ScrubFinding['problem']>; copiedInto: Set<VaultSide> }>();
   for (const f of findings) {
     if (f.outcome !== 'unrepaired' || f.goodCopy === true) continue;
     unrepaired.set(f.key, [...(unrepaired.get(f.key) ?? []), f.vault].sort((a, b) => (a === 'primary' ? -1 : b === 'primary' ? 1 : 0)));
     const kind: MappedKind = f.otherCopy ?? 'lost';
     const was = left.get(f.key);
     const problems = new Set([...(was?.problems ?? []), f.problem]);
-    const copiedIn = was?.copiedIn === true || f.copiedIn === true;
-    left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems, copiedIn });
+    const copiedInto = new Set([...(was?.copiedInto ?? []), ...(f.copiedIn === true ? [f.vault] : [])]);
+    left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems, copiedInto });
   }
   const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, deadline, now) : { described: [], cut: false };
   const lostKeys = new Set([...left].filter(([, l]) => l.kind === 'lost').map(([key]) => key));
@@ -40,12 +41,13 @@ type MappedKind = (typeof MAPPED_KINDS)[number];
  * one is read again by the scrub that repairs it (whenRepairedAgain); a lost or archived one by any scrub that finds it,
  * every run when it is missing in a vault (the listings), only the run whose slice holds it when it is corrupt in both.
  * Not a lost snapshot object whose record no vault reads: it has no backup a scrub can name (review r57A F4). One copied
- * in (`copiedIn`), lost or unverified, is no longer missing, so no comparison finds it again: the record keeps it and the
- * next scrub of its vault checks it again (copied-in-recheck.ts; reviews r57F L2, r57G R2, r57K F1).
+ * in (`copiedInto` the vaults it was copied into), lost or unverified, is no longer missing, so no comparison finds it
+ * again: the record keeps it and the next scrub of its vault checks it again (copied-in-recheck.ts; reviews r57F L2,
+ * r57G R2, r57K F1); meanwhile verify checks it in the vault it was copied into (review r57M L2).
  */
-function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>, copiedIn = false): string {
+function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>, copiedInto: ReadonlySet<VaultSide> = new Set()): string {
   const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
-  if (snapshotId && copiedIn) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' ? ', to check with lifeboat verify --backup ID' : ''}`;
+  if (snapshotId && copiedInto.size > 0) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' ? `, to check with ${verifyBackupLine(copiedInto)}` : ''}`;
   if (kind === 'unverified') return `${whenRepairedAgain(problems)} (or names them)`;
   if (snapshotId) return `no later scrub names them: its backup is the catalog record whose sources list snapshot ${snapshotId}`;
   if (problems.has('missing')) return 'the next scrub names them';
@@ -64,7 +66,7 @@ function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<Sc
 async function describeDamageUntil(
   vaults: Partial<Record<VaultSide, Vault>>,
   objects: ReadonlyMap<string, readonly VaultSide[]>,
-  left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']>; readonly copiedIn: boolean }>,
+  left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']>; readonly copiedInto: ReadonlySet<VaultSide> }>,
   deadline: number | undefined,
   now: () => number,
 ): Promise<{ described: DamagedObject[]; cut: boolean }> {
@@ -80,8 +82,8 @@ async function describeDamageUntil(
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
     const note = (key: string): string => {
-      const { kind, problems, copiedIn } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]), copiedIn: false };
-      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(key, kind, problems, copiedIn)}`;
+      const { kind, problems, copiedInto } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]), copiedInto: new Set<VaultSide>() };
+      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(key, kind, problems, copiedInto)}`;
     };
     return { described: [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) })), cut: true };
   }

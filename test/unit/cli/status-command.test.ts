@@ -305,14 +305,14 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [b], latestScrub: async () => cutLost([snapshot]) }), now: () => NOW })).toBe(1);
     const screen = text.out.join('\n').replace(/\n {4}/g, ' ');
     expect(screen).toContain(
-      `✗ demo: 1 object(s) with no good copy in either vault (${snapshot}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${snapshotIds[0]!} (docs/RUNBOOKS.md, "Scrub")`,
+      `✗ demo: 1 object(s) with no good copy in either vault (${snapshot}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; those of the snapshot object(s) are named by the next scrub of their vault if a scrub copied them in and its time allows, else by no scrub: find them now in the catalog, the backup(s) whose sources list snapshot(s) ${snapshotIds[0]!} (docs/RUNBOOKS.md, "Scrub")`,
     );
     expect(screen).not.toContain('which names them');
     // With other objects: the scrub for those, the catalog for the snapshots, past the first few counted.
     const mixed = reasonsNotWithin(row([b], [], cutLost(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)])), '--env dev');
     expect(mixed).toEqual([
       expect.stringContaining(
-        `any backup may hold data in them; for the other objects run \`lifeboat scrub --fraction 1 --env dev\` from a machine (no deadline), which names them; no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${snapshotIds.slice(0, 3).join(', ')} and 1 more (docs/RUNBOOKS.md, "Scrub")`,
+        `any backup may hold data in them; for the other objects run \`lifeboat scrub --fraction 1 --env dev\` from a machine (no deadline), which names them; those of the snapshot object(s) are named by the next scrub of their vault if a scrub copied them in and its time allows, else by no scrub: find them now in the catalog, the backup(s) whose sources list snapshot(s) ${snapshotIds.slice(0, 3).join(', ')} and 1 more (docs/RUNBOOKS.md, "Scrub")`,
       ),
     ]);
   });

@@ -509,8 +509,9 @@ it('a DAMAGED message says the backups of lost objects were not worked out when 
 });
 
 // Review r57C of 520736c8: a lost snapshot object (copied in, its manifest unreadable in both vaults) is no longer missing,
-// so no later scrub names its backup, and the message promised that `lifeboat scrub --fraction 1` would.
-it('a DAMAGED message cut while mapping lost snapshot objects names the snapshots to find in the catalog, not a later scrub', () => {
+// so no comparison finds it again, and the message promised that `lifeboat scrub --fraction 1` would name its backup.
+// Since copied-in-recheck.ts the next scrub of its vault does (when a scrub copied it in), which "no later scrub" denied (r57M).
+it('a DAMAGED message cut while mapping lost snapshot objects names the snapshots to find in the catalog now, the next scrub of their vault only for those copied in, not `lifeboat scrub --fraction 1`', () => {
   const snapshot = `snapshots/${'4'.repeat(64)}`;
   const pack = `data/${'5'.repeat(64)}`;
   const lostIn = (key: string): ScrubFinding => ({ vault: 'dr', key, problem: 'missing', detail: 'x', outcome: 'unrepaired', reason: 'copied from the primary vault, but …' });
@@ -520,18 +521,18 @@ it('a DAMAGED message cut while mapping lost snapshot objects names the snapshot
   });
   const message = (r: ScrubReport): string => damageMessage(r, scrubRunSummary(r, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
   const onlySnapshot = message(report([snapshot]));
-  expect(onlySnapshot).toContain(`the backups they hit were not worked out by the deadline, and no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${'4'.repeat(64)}.`);
+  expect(onlySnapshot).toContain(`the backups they hit were not worked out by the deadline, and those of the snapshot object(s) are named by the next scrub of their vault if a scrub copied them in and its time allows, else by no scrub: find them now in the catalog, the backup(s) whose sources list snapshot(s) ${'4'.repeat(64)}.`);
   expect(onlySnapshot).not.toContain('--fraction 1` names them');
   expect(message(report([pack, snapshot]))).toContain(
-    `the backups they hit were not worked out by the deadline: for the other objects \`lifeboat scrub --fraction 1\` names them; no later scrub names those of the snapshot object(s): find in the catalog the backup(s) whose sources list snapshot(s) ${'4'.repeat(64)}.`,
+    `the backups they hit were not worked out by the deadline: for the other objects \`lifeboat scrub --fraction 1\` names them; those of the snapshot object(s) are named by the next scrub of their vault if a scrub copied them in and its time allows, else by no scrub: find them now in the catalog, the backup(s) whose sources list snapshot(s) ${'4'.repeat(64)}.`,
   );
   // No snapshot object: the scrub names them all, and the catalog is not mentioned (review r57I LOW).
   const onlyData = message(report([pack]));
   expect(onlyData).toContain('the backups they hit were not worked out by the deadline: `lifeboat scrub --fraction 1` names them.');
-  expect(onlyData).not.toContain('find in the catalog');
+  expect(onlyData).not.toContain('find them now in the catalog');
   // Past KEYS_IN_MESSAGE (10) snapshots, the first ten are named and the rest counted.
   const ids = Array.from({ length: 12 }, (_, i) => (i + 1).toString(16).padStart(64, '0'));
-  expect(message(report(ids.map((id) => `snapshots/${id}`)))).toContain(`find in the catalog the backup(s) whose sources list snapshot(s) ${ids.slice(0, 10).join(', ')} and 2 more.`);
+  expect(message(report(ids.map((id) => `snapshots/${id}`)))).toContain(`find them now in the catalog, the backup(s) whose sources list snapshot(s) ${ids.slice(0, 10).join(', ')} and 2 more.`);
 });
 
 // Review r57F L2: a snapshot copied in whose copy was not checked (otherCopy 'unverified') was told "the next scrub with
@@ -545,11 +546,13 @@ it('a message names a copied-in snapshot whose copy was not checked with lifeboa
   });
   const message = (r: ScrubReport): string => damageMessage(r, scrubRunSummary(r, { environment: 'dev', startedAt: 'a', endedAt: 'b' }));
   const copied = message(report([unverified(snapshot, true)]));
-  expect(copied).toContain(`1 snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID: ${snapshot} (dr) [r]`);
+  expect(copied).toContain(`1 snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID --from dr: ${snapshot} (dr) [r]`);
+  // Copied into the primary vault, verify's default vault (review r57M L2: the DR copy was sent to the primary's check).
+  expect(message(report([{ ...unverified(snapshot, true), vault: 'primary' }]))).toContain('to know now, check each backup with lifeboat verify --backup ID: ');
   expect(copied).not.toContain('the next scrub with repair verifies and copies it');
   const both = message(report([unverified(snapshot, true), unverified(pack, false)]));
   expect(both).toContain(`1 object(s) damaged or missing whose other copy is a copy in the other vault, not verified in this run: the next scrub with repair verifies and copies it: ${pack} (dr) [r]`);
-  expect(both).toContain(`the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID: ${snapshot} (dr) [r]`);
+  expect(both).toContain(`the next scrub of that vault checks it again; to know now, check each backup with lifeboat verify --backup ID --from dr: ${snapshot} (dr) [r]`);
 });
 
 // Review r57F H1: a snapshot copied into the DR vault whose source could not read its manifest root was checked in the

@@ -280,14 +280,17 @@ it('a copied-in snapshot whose copy was not checked and whose mapping the deadli
   const finding = { vault: 'dr', key, problem: 'missing', detail: 'lacks it', outcome: 'unrepaired', reason: 'copied from the primary vault, but …', otherCopy: 'unverified', copiedIn: true } as const;
   const { archivedCopyDamage, cut } = await mapUnrepairedDamage([finding], { primary: vault }, DAMAGE_MAPPING_MARGIN_MS, () => 0);
   expect(cut).toBe(true);
+  // Copied into the DR vault, it is checked there: verify reads the primary vault without --from dr (review r57M L2).
   expect(archivedCopyDamage).toEqual([
     {
       key,
       vaults: ['dr'],
       affects: [],
-      note: `the backups it holds data of were not worked out: the run's deadline came first; the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${kept.id}, to check with lifeboat verify --backup ID`,
+      note: `the backups it holds data of were not worked out: the run's deadline came first; the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${kept.id}, to check with lifeboat verify --backup ID --from dr`,
     },
   ]);
+  const intoPrimary = await mapUnrepairedDamage([{ ...finding, vault: 'primary' }], { primary: vault }, DAMAGE_MAPPING_MARGIN_MS, () => 0);
+  expect(intoPrimary.archivedCopyDamage[0]?.note).toMatch(/, to check with lifeboat verify --backup ID$/);
 });
 
 it('entries from a path read only the pages from the one that may hold it on (a restore shard starts at its own page)', async () => {
