@@ -27,6 +27,8 @@ import { secondsBetween } from './seconds-between';
  * no longer than the plan's RPO since it was read (the check compares them at its next run, once EFS has synced), past
  * it not: EFS had synced nothing since, and the check cannot say what the replica holds. Its wait is measured to the
  * check, not to now: by now it is always about one check period older, which a healthy mirror's RPO may be shorter than.
+ * A check that could not compare (no replica mounted: it judges EFS's state alone; a failed precondition, its own
+ * reason) carries the kept samples unjudged, and their age is not held against the mirror (review r57O-1).
  */
 export type MirrorVerdict =
   /** The last check compared its window and found source and mirror equal. */
@@ -68,6 +70,12 @@ export type SourceMirrorStatus = {
   note?: string;
   /** File systems: when the oldest sample the check keeps for a later sync was taken (MirrorRecord.awaitingSync); absent when none waits. */
   awaitingSyncSince?: string;
+  /**
+   * File systems: how many files missing from the replica the check holds unconfirmed (MirrorRecord.unconfirmed) until
+   * the primary region's sampler says whether the source still has them (each becomes a difference if it has, unchanged,
+   * through the sync); absent when none is held.
+   */
+  unconfirmed?: number;
   /** The last attempt that could not reach the source's region, after `checkedAt`: the comparison shown is from before it. */
   unreachable?: { at: string; error: string };
   /** Twice the period of the mirror check's schedule; undefined for a one-time `at()` schedule (never stale). */
@@ -140,6 +148,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const dataAgeSeconds = cleanPassStartedAt === undefined ? undefined : mirrorDataAge(check, cleanPassStartedAt, now.getTime()).dataAgeSeconds;
   const lagOverRpo = other ? false : dataAgeSeconds !== undefined ? dataAgeSeconds > input.rpoSeconds : check.lagSeconds !== null && check.lagSeconds > input.rpoSeconds;
   const awaitingSyncSince = check.awaitingSync?.[0]?.sampledAt;
+  const unconfirmed = check.unconfirmed?.length ?? 0;
   // A file-system check that compared nothing says nothing of the contents: "equal" would be a claim it did not make (audit a57A-1).
   const verdict: MirrorVerdict = check.passed
     ? source.type === 'filesystem' && check.compared === 0
@@ -196,8 +205,9 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   }
   // Judged as of the check, not now (review r57L-1): each run keeps its own new samples, so the oldest kept is always
   // about one check period old by now, and measured to now a healthy mirror whose RPO is shorter than that period
-  // went ✗ between runs. A check that stopped running is `stale` above.
-  const oldest = other ? undefined : check.awaitingSync?.[0];
+  // went ✗ between runs. A check that stopped running is `stale` above. One that could not compare carried them unjudged
+  // (review r57O-1: without a replica mount they aged a period a run, and the mirror went ✗ an RPO later saying EFS had not synced).
+  const oldest = other || check.contentsCompared === false ? undefined : check.awaitingSync?.[0];
   const readUntil = oldest ? (oldest.readUntil ?? oldest.sampledAt) : undefined;
   const awaitingSeconds = readUntil === undefined ? undefined : secondsBetween(readUntil, new Date(check.checkedAt));
   if (awaitingSeconds !== undefined && awaitingSeconds > input.rpoSeconds) {
@@ -231,6 +241,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     ...(dataAgeSeconds !== undefined ? { dataAgeSeconds } : {}),
     ...(check.note !== undefined ? { note: check.note } : {}),
     ...(awaitingSyncSince !== undefined ? { awaitingSyncSince } : {}),
+    ...(unconfirmed > 0 ? { unconfirmed } : {}),
     ...(unreachable ? { unreachable } : {}),
     ...(staleAfterSeconds !== undefined ? { staleAfterSeconds } : {}),
     stale,
@@ -262,9 +273,10 @@ export function mirrorVerdictText(m: SourceMirrorStatus): string {
   }
 }
 
-/** One mirror in a line: verdict, lag, the check's age, and the source's region when it was unreachable. */
+/** One mirror in a line: verdict, a file system's files held unconfirmed, lag, the check's age, and the source's region when it was unreachable. */
 export function mirrorSummary(m: SourceMirrorStatus): string {
   const parts = [mirrorVerdictText(m)];
+  if (m.unconfirmed !== undefined) parts.push(`${m.unconfirmed} missing from the replica held unconfirmed`);
   if (m.checkAgeSeconds !== undefined) {
     parts.push(`lag ${m.lagSeconds === null || m.lagSeconds === undefined ? 'not measured' : mirrorDuration(m.lagSeconds)}`);
     parts.push(`checked ${mirrorDuration(m.checkAgeSeconds)} ago${m.stale ? ' (stale)' : ''}`);

@@ -17,6 +17,13 @@ export const FILE_SAMPLES_SK = 'FILE-SAMPLES';
 export const fileSamplesRecordSchema = z.object({
   environment: z.string().min(1),
   source: z.string().min(1),
+  /**
+   * The source's configured path the samples, cursor and problems were read under: the check judges only an item of the
+   * path configured now, and the sampler starts a new pass when the path changes (review r57O-2: samples of the former
+   * directory were judged under the new one, each a false "missing from the mirror"). Absent in items of earlier
+   * samplers, which are taken as of the path configured now.
+   */
+  sourcePath: z.string().min(1).optional(),
   /** When the sampler started reading: every sample shows the file as it was at this time or later. */
   sampledAt: z.string().min(1),
   /**

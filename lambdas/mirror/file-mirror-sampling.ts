@@ -29,7 +29,10 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
   for (const plan of deps.plans) {
     for (const source of plan.sources) {
       if (source.type !== 'filesystem' || mirrorOf(source) === undefined) continue;
-      const previous = await deps.log.get(source.name);
+      // An item read under another path (the configuration changed): its cursor and problems were about the former
+      // directory, so a new pass starts over the path configured now (review r57O-2).
+      const stored = await deps.log.get(source.name);
+      const previous = stored?.sourcePath !== undefined && stored.sourcePath !== source.path ? undefined : stored;
       const sourceAnswers = await answersFor(source.name, source.path, deps.directory(source.path), deps);
       const window = await sampleFileWindow(deps.directory(source.path), { after: previous?.cursor ?? '', samples: input.samples });
       // Read after the window: a sample may show its file as late as this, so the check waits for a sync past it (audit a57A-3).
@@ -39,6 +42,7 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
       await deps.log.record({
         environment: deps.environment,
         source: source.name,
+        sourcePath: source.path,
         sampledAt,
         readUntil,
         samples: window.samples,
@@ -66,14 +70,18 @@ async function answersFor(name: string, sourcePath: string, root: string, deps: 
  * The problem a sampling reports (FileSamplesRecord.problem): its window's, else the one its pass met in an earlier
  * window, else the last complete pass's. A pass that ends having read everything clears it; until then every sampling
  * reports it, so the check fails at every run and not only at the one whose window met the path (review r57L-3).
+ * An item of an earlier sampler (no `sourcePath`) mid-pass has no `passProblem`, whether or not its pass met its
+ * `problem`: that problem is taken as the pass's, or a pass that met it would clear it at its end unread (review
+ * r57O-4). When it was the last complete pass's, the check fails one pass longer, once, at the upgrade.
  */
 export function carriedProblem(
-  previous: Pick<FileSamplesRecord, 'cursor' | 'problem' | 'passProblem'> | undefined,
+  previous: Pick<FileSamplesRecord, 'cursor' | 'problem' | 'passProblem' | 'sourcePath'> | undefined,
   found: string | undefined,
   cursor: string,
 ): { problem?: string; passProblem?: string } {
   const startedPass = (previous?.cursor ?? '') === '';
-  const ofPass = found ?? (startedPass ? undefined : previous?.passProblem);
+  const earlierOfPass = previous?.passProblem ?? (previous?.sourcePath === undefined ? previous?.problem : undefined);
+  const ofPass = found ?? (startedPass ? undefined : earlierOfPass);
   const endedPass = cursor === '';
   // The previous sampling's problem, as long as this pass has read everything so far, is the last complete pass's.
   const problem = ofPass ?? (endedPass ? undefined : previous?.problem);

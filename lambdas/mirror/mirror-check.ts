@@ -164,7 +164,7 @@ function windowsToJudge(waiting: readonly AwaitingSyncWindow[], samples: FileSam
 function fileSystemRecord(
   judged: FileWindowsComparison,
   held: UnconfirmedVerdict,
-  samples: FileSamplesRecord | undefined,
+  { samples, readElsewhere }: { samples: FileSamplesRecord | undefined; readElsewhere: string | undefined },
   lastSync: number | null,
   sourcePath: string,
   checkedAt: string,
@@ -184,7 +184,11 @@ function fileSystemRecord(
     ...(samples?.problem !== undefined
       ? [`the primary region's sampler could not read ${samples.problem}: check that the source's path exists on the file system and that the sampler's access point may read it; the mirror is not vouched for while the source cannot be read`]
       : []),
-    samples ? `samples of ${samples.sampledAt} (${samples.samples.length} files) against the replica` : 'no samples recorded now: the samples kept from earlier runs against the replica',
+    samples
+      ? `samples of ${samples.sampledAt} (${samples.samples.length} files) against the replica`
+      : readElsewhere !== undefined
+        ? `the sampler's latest samples were read under ${readElsewhere}, not the path configured now, and are not compared: the samples kept from earlier runs against the replica`
+        : 'no samples recorded now: the samples kept from earlier runs against the replica',
     ...(waiting > 0
       ? [`${waiting} sample(s) read after EFS's last sync (${lastSync === null ? 'none yet' : new Date(lastSync).toISOString()}) not compared yet: kept for a later run, once EFS has synced since`]
       : []),
@@ -205,7 +209,8 @@ function fileSystemRecord(
     note: notes.join('; '),
     ...(kept.length > 0 ? { awaitingSync: kept } : {}),
     ...(unconfirmed.length > 0 ? { unconfirmed } : {}),
-    ...(kept.length > 0 || unconfirmed.length > 0 ? { awaitingSyncPath: sourcePath } : {}),
+    // The path the judged samples were read under (the same as configured: a samples item of another path is not judged).
+    ...(kept.length > 0 || unconfirmed.length > 0 ? { awaitingSyncPath: samples?.sourcePath ?? sourcePath } : {}),
   };
 }
 
@@ -273,12 +278,18 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
       const base = { environment: deps.environment, source: source.name, plan: plan.name, type: source.type, mirror: where, checkedAt, graceSeconds: input.graceSeconds, ...(passOver ? { passOver } : {}) };
       // A file system's samples earlier runs kept for a later sync (fileSystemRecord) stay kept by every run that cannot
       // judge them (no replica mounted, EFS or the source failing), so that samples read before an outage are judged after it.
+      // Such a run says it did not compare (contentsCompared): the samples' age is then no sign that EFS has not synced (review r57O-1).
       const sourcePath = source.type === 'filesystem' ? source.path : undefined;
       const { awaitingSync: waiting, unconfirmed: heldMissing } = sourcePath === undefined ? { awaitingSync: [], unconfirmed: [] } : keptAwaitingSync(previous, sourcePath);
-      const stillWaiting =
-        sourcePath !== undefined && (waiting.length > 0 || heldMissing.length > 0)
-          ? { ...(waiting.length > 0 ? { awaitingSync: waiting } : {}), ...(heldMissing.length > 0 ? { unconfirmed: heldMissing } : {}), awaitingSyncPath: sourcePath }
-          : {};
+      const notCompared =
+        sourcePath === undefined
+          ? {}
+          : {
+              ...(waiting.length > 0 ? { awaitingSync: waiting } : {}),
+              ...(heldMissing.length > 0 ? { unconfirmed: heldMissing } : {}),
+              ...(waiting.length > 0 || heldMissing.length > 0 ? { awaitingSyncPath: sourcePath } : {}),
+              contentsCompared: false as const,
+            };
       let record: MirrorRecord;
       // The keys a run may follow in flight: as many as its window can find. A DynamoDB run reads a window of each side, up to
       // 2 × samples keys (review R2-F3: with the limit at samples, the replica's keys in flight went unfollowed and a pass
@@ -300,21 +311,30 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
           const unchecked = { ...base, mirror: replica, compared: 0, differences: 0, inFlight: 0, lagSeconds: state.lagSeconds, cursor: '' };
           const mounted = efs.replica;
           if (state.problem !== undefined) {
-            record = { ...unchecked, ...stillWaiting, passed: false, durationMs: deps.now() - started, note: state.problem };
+            record = { ...unchecked, ...notCompared, passed: false, durationMs: deps.now() - started, note: state.problem };
           } else if (!mounted) {
-            record = { ...unchecked, ...stillWaiting, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared (no replica mount: set fileSystem.efs.replica); the lag is the time since EFS's last sync` };
+            record = { ...unchecked, ...notCompared, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared (no replica mount: set fileSystem.efs.replica); the lag is the time since EFS's last sync` };
           } else if (state.destinationFileSystemId !== undefined && state.destinationFileSystemId !== mounted.fileSystemId) {
-            record = { ...unchecked, ...stillWaiting, passed: false, durationMs: deps.now() - started, note: `the mounted replica ${mounted.fileSystemId} is not the replication destination ${state.destinationFileSystemId}: set fileSystem.efs.replica to the destination's mount` };
+            record = { ...unchecked, ...notCompared, passed: false, durationMs: deps.now() - started, note: `the mounted replica ${mounted.fileSystemId} is not the replication destination ${state.destinationFileSystemId}: set fileSystem.efs.replica to the destination's mount` };
           } else {
-            const samples = await mounted.samples.get(source.name);
+            // Samples the sampler read under another path (the configuration changed and it has not run since) name files of
+            // the former directory: judged under the new one, each would be a false "missing from the mirror" (review r57O-2).
+            // An item of an earlier sampler does not say its path: taken as read under the path configured now.
+            const latest = await mounted.samples.get(source.name);
+            const samples = latest?.sourcePath !== undefined && latest.sourcePath !== source.path ? undefined : latest;
+            const readElsewhere = samples === latest ? undefined : latest?.sourcePath;
             if (!samples && waiting.length === 0 && heldMissing.length === 0) {
-              record = { ...unchecked, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared yet: the primary region's sampler has recorded no samples of this source` };
+              const why =
+                readElsewhere === undefined
+                  ? 'the primary region\'s sampler has recorded no samples of this source'
+                  : `the primary region's sampler's latest samples were read under ${readElsewhere}, not under ${source.path} as configured now (its next run samples the new path)`;
+              record = { ...unchecked, passed: true, durationMs: deps.now() - started, note: `EFS replication ${state.status}; contents not compared yet: ${why}` };
             } else {
               const lastSync = state.lagSeconds === null ? null : deps.now() - state.lagSeconds * 1000;
               const replicaRoot = mounted.directory(source.path);
               const judged = await compareFileWindows(windowsToJudge(waiting, samples), replicaRoot, lastSync);
               const held = await judgeUnconfirmed(heldMissing, samples?.sourceAnswers, (p) => replicaHoldsFile(replicaRoot, p), lastSync, checkedAt);
-              record = { ...unchecked, ...fileSystemRecord(judged, held, samples, lastSync, source.path, checkedAt), durationMs: deps.now() - started };
+              record = { ...unchecked, ...fileSystemRecord(judged, held, { samples, readElsewhere }, lastSync, source.path, checkedAt), durationMs: deps.now() - started };
             }
           }
         } else if ((source.type === 's3' ? source.bucket : source.table) === NAME_IN_OTHER_REGION) {
@@ -408,7 +428,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
         if (unchecked === undefined) throw err;
         // A new record, not the previous one amended: its clean pass and differences were about data that is not there
         // (or cannot be read) now, and a failover must not take the mirror on its word (a new pass starts once it is back).
-        record = { ...base, ...stillWaiting, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: deps.now() - started, note: unchecked };
+        record = { ...base, ...notCompared, passed: false, compared: 0, differences: 0, inFlight: 0, lagSeconds: null, cursor: '', durationMs: deps.now() - started, note: unchecked };
       }
       await deps.log.record(record);
       if (!record.passed && cause === undefined) cause = causeOf(record);

@@ -158,6 +158,14 @@ export const mirrorRecordSchema = z.object({
   unconfirmed: z.array(unconfirmedMissingSchema).optional(),
   /** The source's configured path the paths of `awaitingSync` and `unconfirmed` are under: a check of the source at another path drops them. Absent with them, and in records of earlier versions. */
   awaitingSyncPath: z.string().min(1).optional(),
+  /**
+   * `false` when a file-system check could not look at the replica's contents (no replica mounted, EFS's replication
+   * failing, the mounted replica not its destination, the source missing or refusing): `awaitingSync` and `unconfirmed`
+   * were carried as they were, not judged, and how long ago the oldest was read says nothing of EFS's syncs (review
+   * r57O-1: without a mount, status called a healthy mirror ✗ an RPO after the mount went, saying EFS had synced
+   * nothing). Absent when the check compared (or had nothing to compare), and in records of earlier versions.
+   */
+  contentsCompared: z.literal(false).optional(),
   /** Why the check could not say more (a precondition missing, the lag not measurable here). */
   note: z.string().optional(),
   /** The last attempt that could not compare (source region unreachable), when it came after `checkedAt`. */

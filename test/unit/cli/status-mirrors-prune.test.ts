@@ -162,6 +162,15 @@ describe('a mirrored source', () => {
     expect(late.reasons[0]).toContain(`its samples of ${minutesAgo(36)} were not compared by the check of ${minutesAgo(20)}, 15m30s after they were read`);
   });
 
+  it('a file-system mirror with files missing from the replica held unconfirmed shows how many, on its line and in --json (f57P)', () => {
+    const files = { name: 'files', type: 'filesystem' as const };
+    const held = (path: string) => ({ path, size: 9, mtimeMs: 0, heldAt: minutesAgo(6), missingAfterSync: minutesAgo(5.5), askedAt: minutesAgo(5), since: minutesAgo(5), runs: 1 });
+    const m = mirror(check({ type: 'filesystem', source: 'files', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', compared: 2, inFlight: 0, lagSeconds: 300, unconfirmed: [held('a.txt'), held('b.txt')], awaitingSyncPath: '/mnt/lifeboat/files' }), 3600, files);
+    expect(m).toEqual(expect.objectContaining({ verdict: 'equal', unconfirmed: 2, withinObjectives: true }));
+    expect(mirrorSummary(m)).toBe('equal (2 compared), 2 missing from the replica held unconfirmed, lag 5m, checked 5m ago');
+    expect(mirror(check({ type: 'filesystem', source: 'files', compared: 2, inFlight: 0 }), 3600, files).unconfirmed).toBeUndefined();
+  });
+
   it('not checked yet (a file-system mirror too) is shown, not judged; an unreadable DR catalog is not within', () => {
     expect(mirror(undefined)).toEqual(expect.objectContaining({ verdict: 'not-checked', withinObjectives: true }));
     expect(mirror(undefined, DAY_RPO, { name: 'files', type: 'filesystem' })).toEqual(expect.objectContaining({ verdict: 'not-compared', withinObjectives: true }));

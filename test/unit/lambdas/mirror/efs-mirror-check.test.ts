@@ -1,4 +1,5 @@
 import { DescribeReplicationConfigurationsCommand, type EFSClient, FileSystemNotFound, ReplicationNotFound } from '@aws-sdk/client-efs';
+import { sourceMirrorStatus } from '../../../../cli/status/mirror-status';
 import { efsReplicationState } from '../../../../lambdas/mirror/efs-replication-state';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
 import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
@@ -88,6 +89,28 @@ describe('the mirror check of a file-system source', () => {
     const outage = fileSystemMirrorCheckDeps({ plans, now: NOW, efs: efsAnswering(missing).client, recorded: [kept] });
     await runMirrorCheck({ samples: 100, graceSeconds: 900 }, outage.deps);
     expect(outage.recorded[1]).toMatchObject({ passed: false, awaitingSync, awaitingSyncPath: '/mnt/lifeboat/shared' });
+  });
+
+  it('without a replica mounted, kept samples are carried unjudged and do not turn status ✗ as they age (review r57O-1)', async () => {
+    const HOUR = 3_600_000;
+    const kept: MirrorRecord = {
+      environment: 'prod', source: 'shared', plan: 'files', type: 'filesystem', mirror: 'efs fs-0dr (us-west-2, replica of fs-0src)', checkedAt: new Date(NOW).toISOString(),
+      passed: true, compared: 3, differences: 0, inFlight: 1, lagSeconds: 300, graceSeconds: 900, cursor: '', durationMs: 1,
+      awaitingSync: [{ sampledAt: new Date(NOW - 60_000).toISOString(), readUntil: new Date(NOW - 59_000).toISOString(), samples: [{ path: 'a.txt', size: 5, mtimeMs: 0, sha256: '0'.repeat(64) }] }],
+      awaitingSyncPath: '/mnt/lifeboat/shared',
+    };
+    const recorded = [kept];
+    // The replica's mount taken out of the configuration; hourly checks while EFS syncs every minute.
+    for (const hour of [1, 2, 3]) {
+      const at = NOW + hour * HOUR;
+      const { deps: d } = fileSystemMirrorCheckDeps({ plans, now: at, efs: efsAnswering([{ Region: 'us-west-2', FileSystemId: 'fs-0dr', Status: 'ENABLED', LastReplicatedTimestamp: new Date(at - 60_000) }]).client, recorded });
+      await runMirrorCheck({ samples: 100, graceSeconds: 900 }, d);
+    }
+    const last = recorded[3] as MirrorRecord;
+    const status = sourceMirrorStatus({ plan: 'files', source: { name: 'shared', type: 'filesystem' }, check: last, rpoSeconds: 3600, schedule: { expression: 'rate(1 hour)', name: 'mirror-check' }, now: new Date(NOW + 3 * HOUR + 60_000) });
+    expect(status).toMatchObject({ verdict: 'replicating', reasons: [], withinObjectives: true });
+    // Still kept for when a replica is mounted again, marked as not judged by this check.
+    expect(last).toMatchObject({ passed: true, lagSeconds: 60, contentsCompared: false, awaitingSync: kept.awaitingSync });
   });
 
   it('skips file-system mirrors where the function knows no file system (the local cloud has no EFS)', async () => {

@@ -8,7 +8,7 @@ import { MAX_WINDOW_BYTES, sampleFileWindow } from '../../../../lambdas/mirror/f
 import { type FileSample } from '../../../../lambdas/mirror/file-sample';
 import { awaitingWithin } from '../../../../lambdas/mirror/file-samples-awaiting-sync';
 import { type FileSamplesRecord } from '../../../../lambdas/mirror/file-mirror-samples';
-import { runFileMirrorSampling } from '../../../../lambdas/mirror/file-mirror-sampling';
+import { carriedProblem, runFileMirrorSampling } from '../../../../lambdas/mirror/file-mirror-sampling';
 import { runMirrorCheck } from '../../../../lambdas/mirror/mirror-check';
 import { type MirrorRecord } from '../../../../lambdas/mirror/mirror-record';
 import { replicaDirectory } from '../../../../lambdas/mirror/replica-directory';
@@ -277,7 +277,7 @@ describe('files missing from the replica, held unconfirmed (review r57L-2)', () 
     };
     expect(itemSizeBytes(marshall(record, { removeUndefinedValues: true }) as Record<string, unknown>)).toBeLessThanOrEqual(409_600);
     const samplesItem: FileSamplesRecord & { pk: string; sk: string } = {
-      pk: 'MIRROR#shared', sk: 'FILE-SAMPLES', environment: 'prod', source: 'shared', sampledAt: iso(T), readUntil: iso(T + 1), samples: window, cursor: long(2), skipped: 1_000_000,
+      pk: 'MIRROR#shared', sk: 'FILE-SAMPLES', environment: 'prod', source: 'shared', sourcePath: `/mnt/${'p'.repeat(4000)}`, sampledAt: iso(T), readUntil: iso(T + 1), samples: window, cursor: long(2), skipped: 1_000_000,
       problem: 'p'.repeat(2_100), passProblem: 'p'.repeat(2_100),
       sourceAnswers: { listedAt: iso(T), at: iso(T + 1), paths: unconfirmed.map((u) => ({ path: u.path, present: { size: u.size, mtimeMs: u.mtimeMs } })) },
     };
@@ -463,6 +463,48 @@ describe('the file-system mirror check, both halves', () => {
     expect(result.passed).toBe(true);
     expect(recorded[1]).toMatchObject({ passed: true, compared: 0, differences: 0 });
     expect(recorded[1]?.awaitingSync).toBeUndefined();
+  });
+
+  it('carries the problem of an earlier sampler\'s item met mid-pass to the end of that pass, as that pass\'s (review r57O-4)', () => {
+    const problem = '/mnt/lifeboat/shared/z: cannot list: EACCES';
+    // An item of a sampler before passProblem (and sourcePath): mid-pass, its problem may be the pass's own.
+    const midPass = carriedProblem({ cursor: 'm', problem }, undefined, 'q');
+    expect(midPass).toEqual({ problem, passProblem: problem });
+    expect(carriedProblem({ cursor: 'q', ...midPass, sourcePath: '/mnt/lifeboat/shared' }, undefined, '')).toEqual({ problem });
+    // This version's item: a problem without passProblem is the last complete pass's, cleared when this pass ends.
+    expect(carriedProblem({ cursor: 'm', problem, sourcePath: '/mnt/lifeboat/shared' }, undefined, '')).toEqual({});
+  });
+
+  it('judges no samples read under the source\'s former path, and the sampler starts a new pass over the new one (review r57O-2)', async () => {
+    const moved: ProtectionPlanConfig[] = plans.map((p) => ({ ...p, sources: p.sources.map((x) => (x.name === 'shared' ? { ...x, path: '/mnt/lifeboat/moved' } : x)) }));
+    const former = path.join(dir, 'former');
+    for (const rel of ['a-old.txt', 'b-old.txt', 'only-old.txt', 'z-old.txt']) write(former, rel, rel, T - 3_600_000);
+    const { catalog, samplesLog, recorded } = sharedCatalog();
+    // The sampler of the former configuration, mid-pass, its item with a problem of that directory.
+    await runFileMirrorSampling({ samples: 3 }, { environment: 'prod', plans, directory: () => former, log: samplesLog, now: () => T });
+    const formerItem = catalog.get('shared') as FileSamplesRecord;
+    expect(formerItem).toMatchObject({ cursor: 'only-old.txt' });
+    catalog.set('shared', { ...formerItem, problem: '/mnt/lifeboat/shared/x: EACCES', passProblem: '/mnt/lifeboat/shared/x: EACCES' });
+    // The path moved; the check runs twice before the sampler runs again, the second after a sync past the samples.
+    for (const at of [T + 60_000, T + 3_600_000]) {
+      const { deps } = fileSystemMirrorCheckDeps({ plans: moved, now: at, efs: efs('fs-0dr', at - 30_000), replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: samplesLog }, recorded });
+      expect((await runMirrorCheck({ samples: 100, graceSeconds: 900 }, deps)).passed).toBe(true);
+    }
+    expect(recorded.map((r) => ({ compared: r.compared, differences: r.differences, awaitingSync: r.awaitingSync }))).toEqual([
+      { compared: 0, differences: 0, awaitingSync: undefined },
+      { compared: 0, differences: 0, awaitingSync: undefined },
+    ]);
+    expect(recorded[0]?.note).toContain('the primary region\'s sampler\'s latest samples were read under /mnt/lifeboat/shared, not under /mnt/lifeboat/moved as configured now');
+    // The sampler of the new configuration: from the beginning of the new directory, without the former one's problem.
+    await runFileMirrorSampling({ samples: 3 }, { environment: 'prod', plans: moved, directory: () => source, log: samplesLog, now: () => T + 3_660_000 });
+    const item = catalog.get('shared');
+    expect(formerItem.sourcePath).toBe('/mnt/lifeboat/shared');
+    expect(item).toMatchObject({ sourcePath: '/mnt/lifeboat/moved', cursor: 'docs/deep/c.bin', samples: [{ path: 'a.txt' }, { path: 'docs/b.md' }, { path: 'docs/deep/c.bin' }] });
+    expect([item?.problem, item?.passProblem]).toEqual([undefined, undefined]);
+    // Its samples are judged under the new path, and a window kept for a later sync names it.
+    const { deps } = fileSystemMirrorCheckDeps({ plans: moved, now: T + 3_720_000, efs: efs('fs-0dr', T + 3_600_000), replica: { fileSystemId: 'fs-0dr', directory: () => replica, samples: samplesLog }, recorded });
+    await runMirrorCheck({ samples: 100, graceSeconds: 900 }, deps);
+    expect(recorded[2]).toMatchObject({ passed: true, inFlight: 3, awaitingSyncPath: '/mnt/lifeboat/moved' });
   });
 
   it('passes without comparing before the primary region\'s first sampling, and says so', async () => {
