@@ -15,3 +15,13 @@ export function targetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' |
   const words = [...(target.env !== DEFAULT_ENV ? [`--env ${shellWord(target.env)}`] : []), ...(target.config !== DEFAULT_CONFIG_FILE ? [`--config ${shellWord(target.config)}`] : [])];
   return (words.length > 0 ? ` ${words.join(' ')}` : '') + (target.aws ? ' --aws' : dataDirOption(target.dataDir));
 }
+
+/**
+ * targetOptionsLine, then `--vault-key` when the command was given one with --aws: for a printed command that opens the
+ * primary vault and takes the option (`catalog rebuild`, `verify`, `scrub`, `prune`). Pasted without it, such a line
+ * opened the vault with alias/lifeboat-<env>-vault, and where the vault's key is another it failed at KMS (review r57Q F4).
+ * Not in targetOptionsLine: a command without the option (a hold's release, a failover's finish) refuses the whole line.
+ */
+export function vaultTargetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey'>): string {
+  return targetOptionsLine(target) + (target.aws && target.vaultKey ? ` --vault-key ${shellWord(target.vaultKey)}` : '');
+}

@@ -2,14 +2,14 @@ import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type CatalogRebuildReport, rebuildCatalog, type RebuildCatalog, type RebuildOutcome, type RebuiltBackup, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
-import { catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
+import { catalogRebuildCommandLine, catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
 import { partialCatalogAdvice } from '../../lambdas/catalog/catalog-rebuild-incomplete-error';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../../lambdas/catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
 import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
-import { targetOptionsLine } from '../target-options-line';
+import { vaultTargetOptionsLine } from '../target-options-line';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { isUsageError } from '../usage-error';
@@ -88,7 +88,9 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
       rebuildMarker: () => target.rebuildMarker(),
     };
     const finishWith = rebuildCommandLine({ vault: side, region }, options);
-    const report = await rebuildCatalog({ vault, side, catalog, environment: access.environment.name, plans: access.environment.plans.map((p) => p.name), drHolds, finishWith });
+    // The marker is read by every operator of this catalog: it names no path or key of this machine (review r57Q F3).
+    const markerFinishWith = catalogRebuildCommandLine({ vault: side, region, environment: access.environment.name, aws: options.aws === true });
+    const report = await rebuildCatalog({ vault, side, catalog, environment: access.environment.name, plans: access.environment.plans.map((p) => p.name), drHolds, finishWith, markerFinishWith });
     if (options.json) io.out(JSON.stringify(report, null, 2));
     else printRebuildReport(report, io, options);
     const leftOut = report.backups.some((b) => b.outcome === 'skipped') || report.unreadableSnapshots.length > 0 || report.missingFromVault.length > 0;
@@ -140,8 +142,8 @@ async function catalogRebuildRunbook(
   }
 }
 
-/** The options of the rebuild's own command line, which the commands it prints carry (target-options-line.ts). */
-type PrintedTarget = Parameters<typeof targetOptionsLine>[0];
+/** The options of the rebuild's own command line, which the commands it prints carry, --vault-key included (target-options-line.ts). */
+type PrintedTarget = Parameters<typeof vaultTargetOptionsLine>[0];
 
 /**
  * A `lifeboat catalog rebuild` to paste, in this process, with the rebuild's own target options: the runbook's line
@@ -149,7 +151,7 @@ type PrintedTarget = Parameters<typeof targetOptionsLine>[0];
  * another environment's catalog or another local cloud's (review r57N F2).
  */
 function rebuildCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, target: PrintedTarget): string {
-  return `${catalogRebuildCommandWords(rebuild)}${targetOptionsLine(target)}`;
+  return `${catalogRebuildCommandWords(rebuild)}${vaultTargetOptionsLine(target)}`;
 }
 
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */
@@ -196,7 +198,7 @@ function printRebuild(view: RebuildView, io: CliIo, target: PrintedTarget): void
   for (const m of view.missingFromVault) {
     io.err(
       `backup ${m.backupId} (plan ${m.plan}) is in the catalog but the ${view.vault} vault lacks its snapshot of ${m.sources.map((s) => `${s.source} (${s.snapshotId.slice(0, 12)})`).join(', ')}; ` +
-        `the record is left as it is: check it with \`lifeboat verify --backup ${m.backupId}${view.vault === 'dr' ? '' : ' --from dr'}${targetOptionsLine(target)}\` and restore from the other vault.`,
+        `the record is left as it is: check it with \`lifeboat verify --backup ${m.backupId}${view.vault === 'dr' ? '' : ' --from dr'}${vaultTargetOptionsLine(target)}\` and restore from the other vault.`,
     );
   }
 }

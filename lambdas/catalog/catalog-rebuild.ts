@@ -84,8 +84,14 @@ export type CatalogRebuildDeps = {
    * its record and index items written then, so one the catalog lists COMMITTED is not indexed again.
    */
   doneAbove?: RebuildPosition;
-  /** The command that finishes this rebuild from a machine (catalog-rebuild-command-line.ts), for the marker's refusals to name. */
+  /** The command that finishes this rebuild from a machine (catalog-rebuild-command-line.ts), for this run's refusals to name. */
   finishWith?: string;
+  /**
+   * The command the marker stores, which every operator's refused restore by point in time prints (PointInTimeInRebuildGapError):
+   * the function's line (catalogRebuildCommandLine: the environment and --aws), never one machine's --config or --data-dir,
+   * which the CLI's own `finishWith` carries (review r57Q F3). Default: `finishWith`.
+   */
+  markerFinishWith?: string;
 };
 
 /**
@@ -197,8 +203,9 @@ export async function rebuildCatalog(deps: CatalogRebuildDeps): Promise<CatalogR
   candidates.reverse();
   const { holdOf, refused } = objectLockHolds(deps);
   const marker = deps.catalog.rebuildMarker();
+  const finishWith = deps.markerFinishWith ?? deps.finishWith;
   const mark = async (reliableFrom: RebuildPosition): Promise<void> =>
-    marker.write({ reliableFrom: { startedAt: reliableFrom.startedAt, backupId: reliableFrom.backupId }, vault: deps.side, writtenAt: clock().toISOString(), ...(deps.finishWith !== undefined ? { finishWith: deps.finishWith } : {}) });
+    marker.write({ reliableFrom: { startedAt: reliableFrom.startedAt, backupId: reliableFrom.backupId }, vault: deps.side, writtenAt: clock().toISOString(), ...(finishWith !== undefined ? { finishWith } : {}) });
   // Before the first write: nothing older than the newest backup (or the earlier round's mark) is known to be there yet.
   const first = deps.doneAbove ?? candidates[0]?.record;
   if (first) await mark(first);

@@ -163,6 +163,7 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     ...(readUnitsPerShard ? { readUnitsPerShard } : {}),
     // The backup's key, not the target's: an overwritten table was checked to have it, and it is the key the backed-up items are unique by.
     ...(schema ? { tableKey: keyNamesOf(backupKeyOf(schema)) } : {}),
+    ...(restore.timeToLive === 'off' && schema?.ttlAttribute !== undefined ? { ttlLeftOff: { attribute: schema.ttlAttribute } } : {}),
   };
   // The manifest first: a plan on the vault always has its manifest.
   const shardManifestKey = await putRestoreShardManifest(deps.planS3, deps.planBucket, restore.restoreId, shards);

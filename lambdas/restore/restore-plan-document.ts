@@ -33,6 +33,12 @@ export const restorePlanDocumentSchema = z.object({
   readUnitsPerShard: z.number().positive().optional(),
   /** DynamoDB targets: the table's key attributes (partition, then sort), by which each shard reads back the items it wrote. */
   tableKey: z.array(z.string().min(1)).min(1).max(2).optional(),
+  /**
+   * DynamoDB targets restored with `"timeToLive": "off"` from a source with TTL: the attribute the backup's schema names, for
+   * the verify step's report. Kept here so verify reads no snapshot for it: the snapshot may be forgotten by then (review r57Q F1).
+   * Absent otherwise, and in plans made before it (their report then has no timeToLiveOff).
+   */
+  ttlLeftOff: z.object({ attribute: z.string().min(1) }).optional(),
 });
 export type RestorePlanDocument = z.infer<typeof restorePlanDocumentSchema>;
 

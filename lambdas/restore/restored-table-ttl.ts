@@ -6,7 +6,9 @@
 export type TimeToLiveLeftOff = { attribute: string; turnOnWith: string };
 
 export function timeToLiveLeftOff(table: string, attribute: string): TimeToLiveLeftOff {
-  const spec = `Enabled=true,AttributeName=${attribute}`;
+  // JSON, not the CLI's shorthand (Enabled=true,AttributeName=…): the shorthand splits at commas, so an attribute name
+  // holding one became a list the CLI refused (review r57Q F2); JSON carries any name as it is.
+  const spec = JSON.stringify({ Enabled: true, AttributeName: attribute });
   return { attribute, turnOnWith: `aws dynamodb update-time-to-live --table-name ${shellWord(table)} --time-to-live-specification ${shellWord(spec)}` };
 }
 
@@ -16,7 +18,7 @@ export function timeToLiveLeftOffNote(table: string, attribute: string): string 
   return `TTL left off as asked ("timeToLive": "off"): the source expired items by "${attribute}"; items of the backup past that time stay until TTL is turned on (${off.turnOnWith}), after which DynamoDB deletes them within days`;
 }
 
-/** Quoted for a POSIX shell when it holds more than a table name's and a TTL spec's plain characters (an attribute name may hold any). */
+/** Quoted for a POSIX shell when it holds more than a table name's plain characters (the JSON spec always: its quotes and braces). */
 function shellWord(word: string): string {
-  return /^[A-Za-z0-9_.,=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_.-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

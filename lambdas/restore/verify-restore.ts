@@ -15,7 +15,6 @@ import { loadRestoreSnapshot } from './restore-snapshot';
 import { type ReleaseRestorePin } from './restore-pin';
 import { backupLeftOut, type BackupLeftOut, type BackupRecords } from './backup-left-out';
 import { type TimeToLiveLeftOff, timeToLiveLeftOff } from './restored-table-ttl';
-import { tableSchemaSchema } from '../sources/dynamodb-table-schema';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
 const DIRECTORIES_AT_ONCE = 1000;
@@ -91,7 +90,8 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     checked = shards.checked;
     items = shards.items;
     mismatches.push(...shards.mismatches);
-    if (restore.timeToLive === 'off') ttlOff = await timeToLiveOffOf(restore, target.table, deps);
+    // From the plan, not the snapshot: this step reads no vault for a table, and the snapshot may be forgotten by now (review r57Q F1).
+    if (plan.ttlLeftOff) ttlOff = timeToLiveLeftOff(target.table, plan.ttlLeftOff.attribute);
   } else {
     // The shards read back everything they wrote, and recorded what they found (shard-checks.ts).
     // This step finishes and reads back the rest: the entries restored in pieces, then the directories.
@@ -197,14 +197,6 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     ...(ttlOff ? { timeToLiveOff: ttlOff } : {}),
     durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
   };
-}
-
-/** The source's TTL attribute, as the backup recorded it, of a table restored with TTL left off; undefined when the source had none. */
-async function timeToLiveOffOf(restore: ResolvedRestore, table: string, deps: VerifyRestoreDeps): Promise<TimeToLiveLeftOff | undefined> {
-  const snapshot = await loadRestoreSnapshot(await deps.openVault(restore.vault), restore);
-  const schema = tableSchemaSchema.safeParse(snapshot.source['schema']);
-  const attribute = schema.success ? schema.data.ttlAttribute : undefined;
-  return attribute !== undefined ? timeToLiveLeftOff(table, attribute) : undefined;
 }
 
 /**

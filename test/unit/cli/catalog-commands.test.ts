@@ -162,4 +162,24 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     printRebuildSummary({ ...summary, vault: 'primary', notListed: 7 }, local.io, { ...LOCAL_DEV, dataDir: '/srv/dr cloud', region: 'primary' });
     expect(local.out).toContain("7 more entries are not listed (the runbook's output is kept small): run `lifeboat catalog rebuild --vault primary --data-dir '/srv/dr cloud' --json` (without --runbook) to see them all.");
   });
+
+  // Review r57Q F4: a rebuild run with --vault-key printed lines without it, which opened the primary vault with
+  // alias/lifeboat-<env>-vault: where the vault's key is another, the pasted line failed at KMS.
+  it('the lines it prints that open the primary vault carry the run\'s --vault-key (with --aws; the local cloud has no KMS key)', async () => {
+    const vaultKey = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-catalog-rebuild:e5' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    const cut = capturedCliIo();
+    expect(await catalogRebuildCommand({ ...options, vault: 'primary', vaultKey }, { io: cut.io, stderr, runner: runner() })).toBe(1);
+    expect(cut.err.join('\n')).toContain(`lifeboat catalog rebuild --vault primary --config ${SAMPLE_CONFIG_FILE} --aws --vault-key ${vaultKey}\n`);
+    const missing = { backupId: '20260303T100000Z-00000003', plan: 'demo', sources: [{ source: 'demo-files', snapshotId: 'b'.repeat(64) }] };
+    const { err, out, io } = capturedCliIo();
+    printRebuildSummary({ ...summary, missingFromVault: [missing], notListed: 7 }, io, { ...LOCAL_DEV, aws: true, vaultKey, region: 'dr' });
+    expect(out).toContain(`7 more entries are not listed (the runbook's output is kept small): run \`lifeboat catalog rebuild --vault dr --region dr --aws --vault-key ${vaultKey} --json\` (without --runbook) to see them all.`);
+    expect(err).toEqual([expect.stringContaining(`check it with \`lifeboat verify --backup 20260303T100000Z-00000003 --aws --vault-key ${vaultKey}\``)]);
+    const local = capturedCliIo();
+    printRebuildSummary({ ...summary, notListed: 7 }, local.io, { ...LOCAL_DEV, vaultKey: 'alias/unused', region: 'dr' });
+    expect(local.out.join('\n')).toContain("run `lifeboat catalog rebuild --vault dr --region dr --json` (without --runbook)");
+  });
 });

@@ -558,6 +558,20 @@ it('cut by its deadline, writes the newest backups and not the oldest, says what
   expect(counting.marker).toBeUndefined();
 });
 
+// Review r57Q F3: the CLI's finish command ends with its own target options (--config of one machine's path, --data-dir), and
+// the marker stored it in the shared catalog, whose refused restores by point in time print it to every operator.
+it('cut, stores in its marker the command every operator can run, not the finishing command of the machine that ran it', async () => {
+  await commitChain();
+  const counting = new CountingCatalog();
+  const shared = 'lifeboat catalog rebuild --vault primary --env prod --aws';
+  await rebuildCatalog(deps({ catalog: counting, now: () => new Date(counting.requests), deadline: 2, finishWith: `${shared.replace(' --aws', '')} --config /home/alice/lifeboat.json --aws`, markerFinishWith: shared }));
+  expect(counting.marker?.finishWith).toBe(shared);
+  // The function gives one command, its own, for both.
+  const byFunction = new CountingCatalog();
+  await rebuildCatalog(deps({ catalog: byFunction, now: () => new Date(byFunction.requests), deadline: 2, finishWith: shared }));
+  expect(byFunction.marker?.finishWith).toBe(shared);
+});
+
 it('cut by its deadline over a catalog holding some older records (a restored or older table), counts as left only the records it lacks (review rH F4)', async () => {
   const [oldest, middle, newest] = await commitChain();
   if (!oldest || !middle || !newest) throw new Error('a chain of three');

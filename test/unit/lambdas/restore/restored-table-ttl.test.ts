@@ -11,6 +11,9 @@ import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { initVault, type Vault } from '../../../../vault/repository/vault';
+import { VaultObjectNotFoundError } from '../../../../vault/vault-errors';
+import { snapshotKey } from '../../../../vault';
+import { timeToLiveLeftOff } from '../../../../lambdas/restore/restored-table-ttl';
 import { servePlanObjects } from '../../../support/memory-plan-store';
 
 /**
@@ -77,21 +80,30 @@ function restoreOf(restoreId: string, timeToLive?: 'on' | 'off'): ResolvedRestor
   };
 }
 
-async function restore(resolved: ResolvedRestore): Promise<{ notes: string[] | undefined; report: Awaited<ReturnType<typeof verifyRestore>> }> {
+/** `verifyVault`: the vault as the verify step finds it (default: as the plan step did). */
+async function restore(resolved: ResolvedRestore, verifyVault: Vault = vault): Promise<{ notes: string[] | undefined; report: Awaited<ReturnType<typeof verifyRestore>> }> {
   const deps = { openVault: () => Promise.resolve(vault), planS3: new S3Client({ region: 'us-east-1' }), planBucket: 'vault', dynamodb: new DynamoDBClient({ region: 'us-east-1' }), directory: (p: string) => p };
   const planned = await planRestore(resolved, { map: 'inline', maxConcurrency: 1 }, { ...deps, tablePlace: { region: 'us-east-1', scratch: false } });
   const plan = restorePlanDocumentSchema.parse(JSON.parse(written.get(planned.planKey) ?? '{}'));
   for (const shard of plan.shards) {
     await putShardCheck(deps, { restoreId: resolved.restoreId, shardIndex: shard.index, checked: 1, items: 1, mismatches: [], mismatchCount: 0, notRestored: [], notRestoredCount: 0 });
   }
-  return { notes: planned.targetNotes, report: await verifyRestore({ planKey: planned.planKey }, { ...deps, targetS3: new S3Client({ region: 'us-east-1' }) }) };
+  const verifyDeps = { ...deps, openVault: () => Promise.resolve(verifyVault), targetS3: new S3Client({ region: 'us-east-1' }) };
+  return { notes: planned.targetNotes, report: await verifyRestore({ planKey: planned.planKey }, verifyDeps) };
+}
+
+/** The vault once retention forgot the restore's snapshot (a restore from the DR vault into the primary region is not pinned there). */
+function vaultWithoutTheSnapshot(): Vault {
+  const forgot: Vault = Object.create(vault) as Vault;
+  forgot.loadSnapshot = (id: string) => Promise.reject(new VaultObjectNotFoundError('vault', snapshotKey(id)));
+  return forgot;
 }
 
 it('leaves TTL off on the table a restore with "timeToLive": "off" creates, and says by which attribute and command to turn it on', async () => {
   const { notes, report } = await restore(restoreOf('r-ttl-off', 'off'));
   expect(ddb.commandCalls(CreateTableCommand)).toHaveLength(1);
   expect(ddb.commandCalls(UpdateTimeToLiveCommand)).toEqual([]);
-  const turnOnWith = "aws dynamodb update-time-to-live --table-name sessions-restored --time-to-live-specification 'Enabled=true,AttributeName=expires at'";
+  const turnOnWith = 'aws dynamodb update-time-to-live --table-name sessions-restored --time-to-live-specification \'{"Enabled":true,"AttributeName":"expires at"}\'';
   expect(report.timeToLiveOff).toEqual({ attribute: 'expires at', turnOnWith });
   expect(notes).toEqual([expect.stringContaining(`the source expired items by "expires at"; items of the backup past that time stay until TTL is turned on (${turnOnWith})`)]);
 });
@@ -101,4 +113,34 @@ it('turns the source\'s TTL on by default, as a failover wants, and says nothing
   expect(ddb.commandCalls(UpdateTimeToLiveCommand).map((c) => c.args[0].input)).toEqual([{ TableName: 'sessions-restored', TimeToLiveSpecification: { AttributeName: 'expires at', Enabled: true } }]);
   expect(report.timeToLiveOff).toBeUndefined();
   expect(notes).toBeUndefined();
+});
+
+// Review r57Q F1: verify loaded the snapshot for the TTL attribute, so a TTL-off restore whose items were all written and
+// checked failed with ForgottenDuringRestoreError once retention forgot it; the plan now carries the attribute.
+it('verifies a TTL-off restore whose snapshot was forgotten after the plan step, naming the attribute from the plan', async () => {
+  const { report } = await restore(restoreOf('r-ttl-off-forgotten', 'off'), vaultWithoutTheSnapshot());
+  expect(report.timeToLiveOff?.attribute).toBe('expires at');
+  expect(report.verified).toEqual({ entries: 1, mismatches: 0 });
+});
+
+it('says nothing of TTL for a plan made before plans named the attribute', async () => {
+  const resolved = restoreOf('r-ttl-off-old-plan', 'off');
+  const deps = { openVault: () => Promise.resolve(vault), planS3: new S3Client({ region: 'us-east-1' }), planBucket: 'vault', dynamodb: new DynamoDBClient({ region: 'us-east-1' }), directory: (p: string) => p };
+  const planned = await planRestore(resolved, { map: 'inline', maxConcurrency: 1 }, { ...deps, tablePlace: { region: 'us-east-1', scratch: false } });
+  const { ttlLeftOff, ...older } = restorePlanDocumentSchema.parse(JSON.parse(written.get(planned.planKey) ?? '{}'));
+  expect(ttlLeftOff).toEqual({ attribute: 'expires at' });
+  written.set(planned.planKey, JSON.stringify(older));
+  for (const shard of older.shards) {
+    await putShardCheck(deps, { restoreId: resolved.restoreId, shardIndex: shard.index, checked: 1, items: 1, mismatches: [], mismatchCount: 0, notRestored: [], notRestoredCount: 0 });
+  }
+  const report = await verifyRestore({ planKey: planned.planKey }, { ...deps, openVault: () => Promise.resolve(vaultWithoutTheSnapshot()), targetS3: new S3Client({ region: 'us-east-1' }) });
+  expect(report.timeToLiveOff).toBeUndefined();
+});
+
+// Review r57Q F2: the aws CLI's shorthand (Enabled=true,AttributeName=a,b) splits at commas, and the command was refused.
+it.each([
+  ['a,b', `'{"Enabled":true,"AttributeName":"a,b"}'`],
+  ["it's", `'{"Enabled":true,"AttributeName":"it'\\''s"}'`],
+])('turns TTL on by attribute %j with the JSON form of the specification, one shell word', (attribute, spec) => {
+  expect(timeToLiveLeftOff('t', attribute).turnOnWith).toBe(`aws dynamodb update-time-to-live --table-name t --time-to-live-specification ${spec}`);
 });
