@@ -14,8 +14,11 @@ import { FORMAT_MARKER_KEY } from './catalog-format-marker-key';
  * 3: an outstanding object may carry `backupsNotWorkedOut` (59dd3475), which `lifeboat status` turns into every plan ✗;
  * a CLI of format 2 drops the flag when its `lifeboat scrub` carries the object, and status then read ✓ with data lost
  * in both vaults (audit aY1-1).
+ * 4: an outstanding snapshot object a scrub copied in unverified or lost carries `copiedIn` (91eed771), kept till a run
+ * checks it again, and `lastChecked`; a CLI of format 3 drops the flag, so its `lifeboat scrub` dropped the entry
+ * unchecked and status read ✓ with a copy no vault restores (review r57P F5).
  */
-export const CATALOG_FORMAT = 3;
+export const CATALOG_FORMAT = 4;
 
 /**
  * The catalog's format marker: the highest CATALOG_FORMAT of any Lifeboat that wrote the catalog (the backup

@@ -45,11 +45,20 @@ const outstandingObjectSchema = z.object({
    * vault; `otherCopy: 'unverified'`: the check could not finish; `goodCopy`: it reads only across both vaults). Copied
    * in, it is never missing again, so a comparison that does not find it missing says nothing of it: it is dropped only
    * when a run with its vault in scope checks it again and it reads there, or it is gone from both vaults
-   * (scrub-outstanding.ts, copied-in-recheck.ts; reviews r57G R2, r57K F1). Absent in records written before it was kept,
-   * whose entries are dropped as before; a CLI from before drops it (z.object drops keys it does not know) and writes the
-   * entry without it, which then reads as before.
+   * (scrub-outstanding.ts, copied-in-recheck.ts; reviews r57G R2, r57K F1). Listed before every other entry, never
+   * counted in `notListedGroups`, which keep no flag (review r57P F3). Absent in records written before it was kept, whose
+   * entries are dropped as before. A CLI from before drops it (z.object drops keys it does not know): its `lifeboat scrub`
+   * of both vaults drops the entry unchecked (the comparison no longer finds it missing), and one of a vault writes it
+   * without the flag for the next run to drop, so an unverified or lost copy left the record unchecked again:
+   * CATALOG_FORMAT 4 refuses such a CLI's writes (review r57P F5).
    */
   copiedIn: z.literal(true).optional(),
+  /**
+   * Of a `copiedIn` entry, the start of the last run that checked it again (read its tree, whatever came of it;
+   * copied-in-recheck.ts): each run checks the least recently checked first, so that entries found lost again do not
+   * take every run's checks (review r57P F1). Absent until a run checks it again, and in records written before it was kept.
+   */
+  lastChecked: z.string().min(1).optional(),
 });
 export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
 /** What is known of the other vault's copy of an object with no good copy: it exists, but was not verified (see above). */

@@ -5,20 +5,65 @@ import { readabilityInTarget } from './copied-snapshot-readability';
 import { hasSortedKey } from './sorted-keys';
 import { otherSide } from './other-side';
 import { type ScrubFinding } from './scrub-report';
+import { DISCARDED_READS_MARGIN_MS } from './scrub-time-reserves';
 
 /** An outstanding entry an earlier run left of a snapshot object a scrub copied into `vault` (scrub-record.ts, `copiedIn`). */
-export type CarriedCopiedIn = { readonly vault: VaultSide; readonly key: string; readonly problem: 'corrupt' | 'missing'; readonly since: string };
+export type CarriedCopiedIn = {
+  readonly vault: VaultSide;
+  readonly key: string;
+  readonly problem: 'corrupt' | 'missing';
+  readonly since: string;
+  /** When a run last checked it again (scrub-record.ts, `lastChecked`); absent: never. */
+  readonly lastChecked?: string;
+  /** Lost (no good copy, none unverified) with its backups worked out: checking it again would tell little new. */
+  readonly lostAndNamed?: boolean;
+};
 
 /**
- * Carried copied-in snapshots checked again per vault and run, the oldest first. Each check marks the snapshot's whole
- * manifest tree (one read per manifest object, reading through to the other vault), in the time before the damage
- * mapping's cutoff that this run's own findings need too: a handful a day clears what one bad night copies in, and the
- * rest are carried, as before, to the next runs.
+ * Carried copied-in snapshots whose tree is read again per vault and run, the least recently checked first. Each check
+ * marks the snapshot's whole manifest tree (one read per manifest object, reading through to the other vault): a
+ * handful a day clears what one bad night copies in, and the rest are carried to the next runs, which take them in turn.
  */
 export const COPIED_IN_RECHECKED_PER_RUN = 5;
 
-/** What the check of carried copied-in snapshots found: findings for those still not readable alone, and every key it settled. */
-export type CopiedInRecheck = { readonly findings: readonly ScrubFinding[]; readonly rechecked: readonly string[] };
+/**
+ * How long a lost entry whose backups are named waits between two checks again: found lost again, it says nothing new,
+ * and checked every run such entries took every slot, so the others were never checked (review r57P F1). A week: the
+ * scheduled scrub's cycle, in which every other object is read again too.
+ */
+export const LOST_RECHECK_INTERVAL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Time kept before the deadline in which the check again starts no read: the damage mapping that follows (its reads
+ * stop at the deadline less DAMAGE_MAPPING_MARGIN_MS) maps this run's own findings with what is left. Stopping at the
+ * mapping's own cutoff, a check that ran long left it nothing, and this run's lost objects were recorded without their
+ * backups (review r57P F2). The same as DISCARDED_READS_MARGIN_MS, for the same reason: the mapping gets the 20 s it
+ * takes in a vault of a few thousand snapshots. Its findings are mapped in the same walk as the run's own, so a found-again
+ * lost snapshot costs the mapping no second walk of the manifests.
+ */
+export const COPIED_IN_RECHECK_MARGIN_MS = DISCARDED_READS_MARGIN_MS;
+
+/**
+ * What the check of carried copied-in snapshots found: findings for those still not readable alone, every key it
+ * settled (`rechecked`), and every key whose tree it read again, whatever came of it (`checked`: its `lastChecked`).
+ */
+export type CopiedInRecheck = { readonly findings: readonly ScrubFinding[]; readonly rechecked: readonly string[]; readonly checked: readonly string[] };
+
+/**
+ * Which carried entries of `side`, held there, get this run's checks: the least recently checked first (never checked
+ * first, then the oldest), so that entries found lost or unverified again take their turn with the others (review r57P
+ * F1); a lost entry whose backups are named only with the slots the others leave, and not within
+ * LOST_RECHECK_INTERVAL_MS of its last check.
+ */
+function dueForCheck(held: readonly CarriedCopiedIn[], now: number): CarriedCopiedIn[] {
+  const resting = (c: CarriedCopiedIn): boolean => c.lostAndNamed === true && c.lastChecked !== undefined && Date.parse(c.lastChecked) > now - LOST_RECHECK_INTERVAL_MS;
+  const tier = (c: CarriedCopiedIn): number => (c.lostAndNamed === true ? 1 : 0);
+  const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  return held
+    .filter((c) => !resting(c))
+    .sort((a, b) => tier(a) - tier(b) || order(a.lastChecked ?? '', b.lastChecked ?? '') || order(a.since, b.since) || order(a.key, b.key))
+    .slice(0, COPIED_IN_RECHECKED_PER_RUN);
+}
 
 /**
  * Checks again, in the `side` vault (reading through to `other`: readabilityInTarget), the snapshots earlier scrubs
@@ -28,8 +73,10 @@ export type CopiedInRecheck = { readonly findings: readonly ScrubFinding[]; read
  * mends the objects read from the other vault). Readable in neither: a finding with no good copy (lost), which the run's
  * damage mapping maps to its backups. Gone from both vaults (its backup forgotten): settled. Lacking in `side` while the
  * other holds it, or a check that could not finish (deadline, memory, a read error): not settled, the entry is carried.
- * `found`: keys this run already has a finding of in `side` (that finding speaks for them). `until`: as for the check
- * after a copy (the deadline less DAMAGE_MAPPING_MARGIN_MS).
+ * `found`: keys this run already has a finding of in `side` (that finding speaks for them). Whether a carried entry is
+ * held in either vault is told by the listings, without a read, for every entry; the tree of at most
+ * COPIED_IN_RECHECKED_PER_RUN is read (dueForCheck). `until`: the deadline less COPIED_IN_RECHECK_MARGIN_MS; none is
+ * started past it. `now`: the time a lost entry's last check is weighed against. @default Date.now
  */
 export async function recheckCopiedIn(options: {
   readonly side: VaultSide;
@@ -40,21 +87,22 @@ export async function recheckCopiedIn(options: {
   readonly found: ReadonlySet<string>;
   readonly memory: LookMemory | undefined;
   readonly until: { readonly time: number; readonly now: () => number } | undefined;
+  readonly now?: () => number;
 }): Promise<CopiedInRecheck> {
   const { side, vault, other, listingOf, until } = options;
-  const due = options.carried
-    .filter((c) => c.vault === side && !options.found.has(c.key) && idFromKey(SNAPSHOTS_PREFIX, c.key) !== null)
-    .sort((a, b) => (a.since < b.since ? -1 : a.since > b.since ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .slice(0, COPIED_IN_RECHECKED_PER_RUN);
+  const mine = options.carried.filter((c) => c.vault === side && !options.found.has(c.key) && idFromKey(SNAPSHOTS_PREFIX, c.key) !== null);
   const findings: ScrubFinding[] = [];
   const rechecked: string[] = [];
-  for (const c of due) {
+  const checked: string[] = [];
+  // Gone from both vaults (its backup forgotten): settled. Lacking here while the other vault holds it, the comparison's
+  // finding (or its forgotten or discarded record) speaks. Neither takes a read, nor one of the checks.
+  for (const c of mine) if (!hasSortedKey(listingOf(side), c.key) && !hasSortedKey(listingOf(otherSide(side)), c.key)) rechecked.push(c.key);
+  const held = mine.filter((c) => hasSortedKey(listingOf(side), c.key));
+  for (const c of dueForCheck(held, (options.now ?? Date.now)())) {
     const id = idFromKey(SNAPSHOTS_PREFIX, c.key) as string;
-    if (!hasSortedKey(listingOf(side), c.key)) {
-      // Lacking here while the other vault holds it, the comparison's finding (or its forgotten or discarded record) speaks.
-      if (!hasSortedKey(listingOf(otherSide(side)), c.key)) rechecked.push(c.key);
-      continue;
-    }
+    // Past the cutoff none is started, so none is counted checked: they keep their turn for the next run.
+    if (until !== undefined && until.now() >= until.time) break;
+    checked.push(c.key);
     // A memory stop, like the deadline, leaves it unchecked: carried, neither settled nor a good copy (review r57M M1).
     const inTarget = await readabilityInTarget(side, vault, other, [id], options.memory, until);
     if (inTarget.unchecked.has(id)) continue;
@@ -72,5 +120,5 @@ export async function recheckCopiedIn(options: {
     const reason = `copied in by an earlier scrub; the ${side} vault reads it only with ${count} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${named}), so it is restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`;
     findings.push({ vault: side, key: c.key, problem: c.problem, detail, outcome: 'unrepaired', reason, goodCopy: true, copiedIn: true });
   }
-  return { findings, rechecked };
+  return { findings, rechecked, checked };
 }

@@ -58,6 +58,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
     unrepairedFindings.filter((f) => !earlier.has(id(f))),
     recounted,
   );
+  // Checked again by this run (its tree read, whatever came of it): its turn comes after the others' (review r57P F1).
+  const checkedNow = new Set(Object.entries(report.copiedInChecked ?? {}).flatMap(([side, keys]) => keys.map((key) => `${side} ${key}`)));
   const found = unrepairedFindings
     .map((f): OutstandingScrubObject => {
       const unrepaired = f.outcome === 'unrepaired' && f.goodCopy !== true;
@@ -65,7 +67,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const otherCopy = unrepaired ? f.otherCopy : undefined;
       const was = earlier.get(id(f));
       const since = was?.since ?? recountedSince.get(id(f)) ?? startedAt;
-      const copiedIn = f.copiedIn === true ? { copiedIn: true as const } : {};
+      const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;
+      const copiedIn = f.copiedIn === true ? { copiedIn: true as const, ...(lastChecked !== undefined ? { lastChecked } : {}) } : {};
       if (!unrepaired) return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [], ...copiedIn };
       return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key), was), ...copiedIn };
     });
@@ -77,9 +80,14 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const rechecked = new Set(Object.entries(report.copiedInRechecked ?? {}).flatMap(([side, keys]) => keys.map((key) => `${side} ${key}`)));
   const settled = (o: OutstandingScrubObject): boolean => (o.copiedIn === true ? rechecked.has(id(o)) : o.problem === 'missing' ? workedOut(o.vault, o.key) : read(o.vault, o.key));
   const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && settled(o);
-  const carried = before.objects.filter((o) => !foundNow.has(id(o)) && !resolved(o));
-  // Objects with no good copy first (what status judges), then those whose other copy was not verified, then the oldest.
-  const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCopy !== undefined ? 1 : 0);
+  const carried = before.objects
+    .filter((o) => !foundNow.has(id(o)) && !resolved(o))
+    .map((o) => (o.copiedIn === true && checkedNow.has(id(o)) ? { ...o, lastChecked: startedAt } : o));
+  // Copied-in snapshots first: a group keeps no flag, and counted in one such an entry was dropped unchecked by the next
+  // comparison (review r57P F3). They are few: only the snapshots a run with repair copied in and could not show to
+  // read, up to what a run's look after a copy leaves unverified. Then objects with no good copy (what status judges),
+  // then those whose other copy was not verified, then the oldest.
+  const rank = (o: OutstandingScrubObject): number => (o.copiedIn === true ? 0 : 1) * 3 + (o.goodCopy ? 2 : o.otherCopy !== undefined ? 1 : 0);
   const all = [...found, ...carried].sort((a, b) => rank(a) - rank(b) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key));
   const objects = all.slice(0, OUTSTANDING_LISTED);
   const overflow = all.slice(OUTSTANDING_LISTED);
@@ -98,11 +106,26 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
 
 /**
  * The entries of the `previous` record's listed objects that a run checks again (scrubVaults' `copiedInOutstanding`):
- * snapshot objects a scrub copied in without showing their tree reads there. One in its unlisted groups is not: past
- * OUTSTANDING_LISTED (listed with no good copy first), it is counted as any missing object is.
+ * snapshot objects a scrub copied in without showing their tree reads there, listed before any other (outstandingAfter).
+ * Only past OUTSTANDING_LISTED of them would one be counted in an unlisted group, as any missing object is, and dropped
+ * by the next comparison unchecked. A lost one (no good copy, none unverified) whose backups a run worked out is
+ * `lostAndNamed`: checking it again tells little new (recheckCopiedIn takes it last).
  */
 export function copiedInOutstanding(previous: ScrubRunRecord | undefined): CarriedCopiedIn[] {
-  return previousOutstanding(previous).objects.flatMap((o) => (o.copiedIn === true ? [{ vault: o.vault, key: o.key, problem: o.problem, since: o.since }] : []));
+  return previousOutstanding(previous).objects.flatMap((o) =>
+    o.copiedIn === true
+      ? [
+          {
+            vault: o.vault,
+            key: o.key,
+            problem: o.problem,
+            since: o.since,
+            ...(o.lastChecked !== undefined ? { lastChecked: o.lastChecked } : {}),
+            lostAndNamed: !o.goodCopy && o.otherCopy === undefined && o.backupsNotWorkedOut !== true,
+          },
+        ]
+      : [],
+  );
 }
 
 /**

@@ -143,6 +143,8 @@ export type ScrubReport = {
    * entry. The record drops the others' entries only so (scrub-outstanding.ts). Absent when none.
    */
   readonly copiedInRechecked?: Partial<Record<VaultSide, readonly string[]>>;
+  /** Per vault, the carried copied-in snapshots whose tree this run read again, whatever came of it: the record's `lastChecked` (review r57P F1). Absent when none. */
+  readonly copiedInChecked?: Partial<Record<VaultSide, readonly string[]>>;
   /**
    * Damaged objects a tombstone supersedes that were not repaired (with repair, one whose other copy verifies is
    * copied, harmlessly): information, not findings. Absent when there are none.

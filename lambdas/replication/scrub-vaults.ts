@@ -13,7 +13,7 @@ import { FindingBudget } from './finding-budget';
 import { workOutMissingObjects } from './missing-objects-work-out';
 import { type CopyBack, lookAfterPrunes } from './look-after-copy';
 import { readabilityInTarget } from './copied-snapshot-readability';
-import { type CarriedCopiedIn, recheckCopiedIn } from './copied-in-recheck';
+import { type CarriedCopiedIn, COPIED_IN_RECHECK_MARGIN_MS, recheckCopiedIn } from './copied-in-recheck';
 import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
 import { otherSide } from './other-side';
 import { verifyBackupLine } from './verify-backup-line';
@@ -72,8 +72,9 @@ export type ScrubVaultsOptions = {
    * The previous record's outstanding entries of snapshot objects a scrub copied into a vault without showing their tree
    * reads there (scrub-outstanding.ts, copiedInOutstanding): copied in, they are never missing again, so each run with
    * their vault in scope (and the other open) checks up to COPIED_IN_RECHECKED_PER_RUN of them again (recheckCopiedIn),
-   * with or without `repair`, its reads stopping where the check after a copy's do; the report's `copiedInRechecked`
-   * names those it settled. Absent: none checked, and the record carries them.
+   * the least recently checked first, with or without `repair`, its reads stopping at the deadline less
+   * COPIED_IN_RECHECK_MARGIN_MS; the report's `copiedInRechecked` names those it settled, `copiedInChecked` those whose
+   * tree it read. Absent: none checked, and the record carries them.
    */
   readonly copiedInOutstanding?: readonly CarriedCopiedIn[];
   /** The deadline's clock. @default Date.now */
@@ -183,7 +184,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   if (repair) {
     for (const side of sides) await lookAfterCopiedSnapshots(side, findings, repairs, options, now);
   }
-  const copiedInRechecked = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
+  const { rechecked: copiedInRechecked, checked: copiedInChecked } = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
 
   const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now);
   findings.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -208,6 +209,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     ...(archivedCopyDamage.length > 0 ? { archivedCopyDamage } : {}),
     ...(mappingCut ? { backupsNotWorkedOut: true as const } : {}),
     ...(Object.keys(copiedInRechecked).length > 0 ? { copiedInRechecked } : {}),
+    ...(Object.keys(copiedInChecked).length > 0 ? { copiedInChecked } : {}),
     ok: findings.every((f) => f.outcome === 'repaired'),
   };
 }
@@ -298,8 +300,9 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
 
 /**
  * The carried copied-in snapshots of each vault in scope checked again (recheckCopiedIn), their findings added to
- * `findings` (mapped with the run's damage), before the damage mapping, whose cutoff their reads keep. A vault whose
- * other is not open is not checked: nothing to read through to, so its entries are carried.
+ * `findings` and mapped in the same walk as the run's own. Their reads stop at the deadline less
+ * COPIED_IN_RECHECK_MARGIN_MS, earlier than the mapping's, which is left its time for this run's own findings (review
+ * r57P F2). A vault whose other is not open is not checked: nothing to read through to, so its entries are carried.
  */
 async function recheckCarriedCopiedIn(
   sides: readonly VaultSide[],
@@ -308,21 +311,23 @@ async function recheckCarriedCopiedIn(
   repairs: ScrubRepairs,
   options: ScrubVaultsOptions,
   now: () => number,
-): Promise<Partial<Record<VaultSide, readonly string[]>>> {
+): Promise<{ rechecked: Partial<Record<VaultSide, readonly string[]>>; checked: Partial<Record<VaultSide, readonly string[]>> }> {
   const rechecked: Partial<Record<VaultSide, readonly string[]>> = {};
+  const checked: Partial<Record<VaultSide, readonly string[]>> = {};
   const carried = options.copiedInOutstanding ?? [];
-  if (carried.length === 0) return rechecked;
-  const until = options.deadline !== undefined ? { time: options.deadline - DAMAGE_MAPPING_MARGIN_MS, now } : undefined;
+  if (carried.length === 0) return { rechecked, checked };
+  const until = options.deadline !== undefined ? { time: options.deadline - COPIED_IN_RECHECK_MARGIN_MS, now } : undefined;
   for (const side of sides) {
     const vault = options.vaults[side];
     const other = options.vaults[otherSide(side)];
     if (!vault || !other) continue;
     const found = new Set(findings.filter((f) => f.vault === side).map((f) => f.key));
-    const result = await recheckCopiedIn({ side, vault, other, carried, listingOf, found, memory: repairs.lookMemory(side), until });
+    const result = await recheckCopiedIn({ side, vault, other, carried, listingOf, found, memory: repairs.lookMemory(side), until, now });
     findings.push(...result.findings);
     if (result.rechecked.length > 0) rechecked[side] = result.rechecked;
+    if (result.checked.length > 0) checked[side] = result.checked;
   }
-  return rechecked;
+  return { rechecked, checked };
 }
 
 /**

@@ -53,6 +53,12 @@ const noWarning = (line: string): void => {
 const setFormat = (format: unknown) => documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'FORMAT', sk: 'FORMAT', format } }));
 
 describe('the catalog format marker', () => {
+  // Audits aU1-1, aY1-1, review r57P F5: a CLI whose lifeboat scrub drops a value of the scrub record it does not know
+  // wrote the damage away; the deployed format must be above such a CLI's, so that the marker refuses it.
+  it.each([["otherCopy: 'unverified'", 2], ['backupsNotWorkedOut', 3], ['copiedIn and lastChecked', 4]])('is at least the format that refuses a CLI dropping a scrub record\'s %s', (_value, format) => {
+    expect(CATALOG_FORMAT).toBeGreaterThanOrEqual(format);
+  });
+
   it('is absent in a catalog no marking Lifeboat wrote: a writer is admitted and raises it to its format', async () => {
     const marker = catalog.formatMarker();
     expect(await marker.read()).toBeUndefined();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
-import { outstandingAfter } from '../../../../lambdas/replication/scrub-outstanding';
+import { type NotListedGroup, OUTSTANDING_LISTED, type OutstandingScrubObject, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
+import { copiedInOutstanding, outstandingAfter } from '../../../../lambdas/replication/scrub-outstanding';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
 
 /** The unlisted ("N more") objects of scrub-outstanding.ts against a slice that passed over archived packs. */
@@ -259,5 +259,22 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
     expect(outstandingAfter({ ...nextRun({ dr: [snapshot] }), findings: [finding], ok: false }, NOW, previous()).objects).toEqual([{ vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, since: EARLIER, backups: [], copiedIn: true }]);
     const before: OutstandingScrubObject = { vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, otherCopy: 'unverified', since: EARLIER, backups: [] };
     expect(outstandingAfter(nextRun(), NOW, { ...previous(), outstanding: { objects: [before], notListed: 0 } }).objects).toEqual([]);
+  });
+
+  // Review r57P F3: past OUTSTANDING_LISTED (no good copy first) it was counted in a group, which keeps no flag, and the
+  // next comparison dropped it unchecked.
+  it('is listed before a night of lost objects, so it keeps its flag and is checked again, not counted and dropped', () => {
+    const lostPacks: ScrubFinding[] = Array.from({ length: OUTSTANDING_LISTED }, (_, i) => ({ vault: 'dr', key: `data/ab/${String(i).padStart(62, '0')}`, problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r' }));
+    const night = (before: ScrubRunRecord): ScrubRunRecord => ({ ...before, outstanding: outstandingAfter({ ...nextRun(), findings: lostPacks, ok: false }, NOW, before) });
+    const first = night(previous());
+    expect(first.outstanding?.objects[0]).toEqual(entry);
+    expect(copiedInOutstanding(first)).toEqual([expect.objectContaining({ vault: 'dr', key: snapshot, lostAndNamed: false })]);
+    expect(night(first).outstanding?.objects[0]).toEqual(entry);
+  });
+
+  it('records when a run last checked it again, found again or not settled', () => {
+    const finding: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true };
+    expect(outstandingAfter({ ...nextRun(), copiedInChecked: { dr: [snapshot] } }, NOW, previous()).objects).toEqual([{ ...entry, lastChecked: NOW }]);
+    expect(outstandingAfter({ ...nextRun({ dr: [snapshot] }), copiedInChecked: { dr: [snapshot] }, findings: [finding], ok: false }, NOW, previous()).objects[0]?.lastChecked).toBe(NOW);
   });
 });

@@ -28,7 +28,8 @@ import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../l
 import { ScrubListingTooLargeError } from '../../../../lambdas/replication/scrub-listing-too-large-error';
 import { SCRUB_LISTING_PEAK_BYTES_PER_KEY, scrubFindingLimit, scrubNeedsBlobLimit } from '../../../../lambdas/replication/scrub-listing-memory';
 import { indexBlobLimit } from '../../../../vault/blob-index/index-memory';
-import { scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
+import { type OutstandingScrubObject, scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
+import { copiedInOutstanding } from '../../../../lambdas/replication/scrub-outstanding';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
 
@@ -637,9 +638,89 @@ it('a carried copied-in snapshot whose check again outgrows the memory is carrie
     if (args[0] === root) throw new ScrubNeedsTooLargeError('dr', 2, 1, 2048);
     return get(...args);
   };
-  expect(await recheck()).toEqual({ findings: [], rechecked: [] });
+  expect(await recheck()).toEqual({ findings: [], rechecked: [], checked: [key] });
   pair.dr.store.get = get;
-  expect(await recheck()).toEqual({ findings: [], rechecked: [key] });
+  expect(await recheck()).toEqual({ findings: [], rechecked: [key], checked: [key] });
+});
+
+// Review r57P F1: a snapshot found lost again kept its `since`, stayed the oldest and took one of the checks every run:
+// with five such, no other entry was ever checked again, one whose copy now reads included.
+it('checks carried copied-in snapshots in turn, the least recently checked first; a lost one whose backups are named waits a week', async () => {
+  const real = `snapshots/${pair.snapshot.id}`;
+  const lost = (i: number): string => `snapshots/${String(i).padStart(64, '0')}`;
+  // Six snapshots in the DR vault's listing that no vault reads (lost), the oldest, then one whose copy now reads.
+  const listings = new Map([
+    ['primary', (await listKeys(pair.primary.store, '')).sort()],
+    ['dr', [...(await listKeys(pair.dr.store, '')), ...[1, 2, 3, 4, 5, 6].map(lost)].sort()],
+  ] as const);
+  const entry = (key: string, day: number): OutstandingScrubObject => ({ vault: 'dr', key, problem: 'missing', goodCopy: false, since: `2026-11-0${day}T03:00:00.000Z`, backups: [], backupsNotWorkedOut: true, copiedIn: true });
+  const base = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false });
+  let record = scrubRunSummary(base, { environment: 'dev', startedAt: '2026-11-30T03:00:00.000Z', endedAt: '2026-11-30T03:00:01.000Z' });
+  record = { ...record, outstanding: { objects: [...[1, 2, 3, 4, 5, 6].map((i) => entry(lost(i), i)), { ...entry(real, 7), otherCopy: 'unverified', backupsNotWorkedOut: undefined }], notListed: 0 } };
+  const snapshotReads: string[] = [];
+  const get = pair.dr.store.get.bind(pair.dr.store);
+  jest.spyOn(pair.dr.store, 'get').mockImplementation((key, range) => {
+    if (key.startsWith('snapshots/')) snapshotReads.push(key);
+    return get(key, range);
+  });
+  const run = async (day: number, mappingCut: boolean): Promise<string[]> => {
+    snapshotReads.length = 0;
+    const startedAt = `2026-12-${String(day).padStart(2, '0')}T03:00:00.000Z`;
+    const r = await recheckCopiedIn({ side: 'dr', vault: pair.dr, other: pair.primary, carried: copiedInOutstanding(record), listingOf: (side) => listings.get(side) ?? [], found: new Set(), memory: undefined, until: undefined, now: () => Date.parse(startedAt) });
+    const report = { ...base, findings: r.findings, ok: false, copiedInRechecked: { dr: r.rechecked }, copiedInChecked: { dr: r.checked }, ...(mappingCut ? { backupsNotWorkedOut: true as const } : {}) };
+    record = scrubRunSummary(report, { environment: 'dev', startedAt, endedAt: startedAt }, { previous: record });
+    return [...new Set(snapshotReads)].sort();
+  };
+  // Their backups not worked out (each run's mapping cut), the lost ones are checked in turn with the one that reads.
+  expect(await run(1, true)).toEqual([1, 2, 3, 4, 5].map(lost));
+  expect(await run(2, true)).toEqual([...[1, 2, 3, 6].map(lost), real].sort());
+  expect(record.outstanding?.objects.map((o) => o.key)).toEqual([1, 2, 3, 4, 5, 6].map(lost));
+  expect(record.outstanding?.objects.find((o) => o.key === lost(6))).toMatchObject({ copiedIn: true, lastChecked: '2026-12-02T03:00:00.000Z' });
+  // Found lost again with their backups worked out, each is not read again for a week; the listings still settle one gone from both vaults.
+  await run(3, false);
+  await run(4, false);
+  expect(record.outstanding?.objects.every((o) => o.backupsNotWorkedOut === undefined && o.copiedIn === true)).toBe(true);
+  expect(await run(5, false)).toEqual([]);
+  // A week after its last check each takes its turn again: 1 to 5 checked on the 3rd, not 6, checked on the 4th.
+  expect(await run(10, false)).toEqual([1, 2, 3, 4, 5].map(lost));
+});
+
+// Review r57P F2: the check again of carried copied-in snapshots read up to the damage mapping's own cutoff, so one that
+// ran long left the mapping no time, and the run's own lost objects were recorded without their backups.
+it('a check again of a carried copied-in snapshot that runs long leaves the mapping of the run\'s own lost objects its time', async () => {
+  const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+  await corrupt(pair.primary.store, pack);
+  await corrupt(pair.dr.store, pack);
+  const deadline = 10_000_000;
+  let time = 0;
+  let rechecking = false;
+  // Each of its reads of the DR vault's manifest objects takes 15 s; the mapping reads them from the primary.
+  const get = pair.dr.store.get.bind(pair.dr.store);
+  jest.spyOn(pair.dr.store, 'get').mockImplementation((key, range) => {
+    if (rechecking && key.startsWith('manifest/')) time += 15_000;
+    return get(key, range);
+  });
+  const carried = [{ vault: 'dr' as const, key: `snapshots/${pair.snapshot.id}`, problem: 'missing' as const, since: '2026-11-29T03:00:00.000Z' }];
+  const options = {
+    ...everything,
+    vaults: { primary: pair.primary, dr: pair.dr },
+    repair: false,
+    deadline,
+    now: () => time,
+    // Read once, as the check again starts: it starts 40 s before the deadline.
+    get copiedInOutstanding() {
+      rechecking = true;
+      time = deadline - 40_000;
+      return carried;
+    },
+  };
+  const report = await scrubVaults(options);
+  expect(rechecking).toBe(true);
+  expect(report.backupsNotWorkedOut).toBeUndefined();
+  expect(report.damage).toEqual([expect.objectContaining({ key: pack, affects: [expect.objectContaining({ backupId: expect.any(String) })] })]);
+  // Its reads stopped before they took the mapping's time: carried, checked, not settled.
+  expect(report.copiedInChecked).toEqual({ dr: carried.map((c) => c.key) });
+  expect(report.copiedInRechecked).toBeUndefined();
 });
 
 it('repairs a pack corrupted in the primary vault from the DR copy, and the primary then restores byte for byte', async () => {
