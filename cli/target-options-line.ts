@@ -23,5 +23,10 @@ export function targetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' |
  * Not in targetOptionsLine: a command without the option (a hold's release, a failover's finish) refuses the whole line.
  */
 export function vaultTargetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey'>): string {
-  return targetOptionsLine(target) + (target.aws && target.vaultKey ? ` --vault-key ${shellWord(target.vaultKey)}` : '');
+  return targetOptionsLine(target) + vaultKeyOption(target);
+}
+
+/** ` --vault-key <key>` when the command was given one with --aws (the local cloud has no KMS key), or nothing. */
+export function vaultKeyOption(target: Pick<TargetOptions, 'aws' | 'vaultKey'>): string {
+  return target.aws && target.vaultKey ? ` --vault-key ${shellWord(target.vaultKey)}` : '';
 }

@@ -6,10 +6,11 @@ import { catalogRebuildCommandLine, catalogRebuildCommandWords } from '../../lam
 import { partialCatalogAdvice } from '../../lambdas/catalog/catalog-rebuild-incomplete-error';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../../lambdas/catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
+import { dataDirOption } from '../../local/cloud/data-dir-option';
 import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
-import { vaultTargetOptionsLine } from '../target-options-line';
+import { vaultKeyOption, vaultTargetOptionsLine } from '../target-options-line';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { isUsageError } from '../usage-error';
@@ -88,8 +89,7 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
       rebuildMarker: () => target.rebuildMarker(),
     };
     const finishWith = rebuildCommandLine({ vault: side, region }, options);
-    // The marker is read by every operator of this catalog: it names no path or key of this machine (review r57Q F3).
-    const markerFinishWith = catalogRebuildCommandLine({ vault: side, region, environment: access.environment.name, aws: options.aws === true });
+    const markerFinishWith = rebuildMarkerCommandLine({ vault: side, region }, access.environment.name, options);
     const report = await rebuildCatalog({ vault, side, catalog, environment: access.environment.name, plans: access.environment.plans.map((p) => p.name), drHolds, finishWith, markerFinishWith });
     if (options.json) io.out(JSON.stringify(report, null, 2));
     else printRebuildReport(report, io, options);
@@ -152,6 +152,18 @@ type PrintedTarget = Parameters<typeof vaultTargetOptionsLine>[0];
  */
 function rebuildCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, target: PrintedTarget): string {
   return `${catalogRebuildCommandWords(rebuild)}${vaultTargetOptionsLine(target)}`;
+}
+
+/**
+ * The finishing line the catalog's marker keeps, which a refused restore by point in time prints to every operator of
+ * the catalog: the function's form (catalogRebuildCommandLine), without this machine's --config path (review r57Q F3),
+ * but with what holds for every reader. On the local cloud its --data-dir: the marker is read only from that data
+ * directory, and without it the line rebuilt the default one's catalog (review r57T C2-1). In AWS the run's --vault-key:
+ * a KMS key is the account's, and without it the line opened the primary vault with the alias and failed at KMS (C2-2).
+ */
+export function rebuildMarkerCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, environment: string, target: PrintedTarget): string {
+  const line = catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true });
+  return line + (target.aws ? vaultKeyOption(target) : dataDirOption(target.dataDir));
 }
 
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */

@@ -88,8 +88,8 @@ export type CatalogRebuildDeps = {
   finishWith?: string;
   /**
    * The command the marker stores, which every operator's refused restore by point in time prints (PointInTimeInRebuildGapError):
-   * the function's line (catalogRebuildCommandLine: the environment and --aws), never one machine's --config or --data-dir,
-   * which the CLI's own `finishWith` carries (review r57Q F3). Default: `finishWith`.
+   * the function's line (catalogRebuildCommandLine: the environment and --aws), never one machine's --config, which the
+   * CLI's own `finishWith` carries (review r57Q F3); a CLI adds what every reader shares (rebuildMarkerCommandLine). Default: `finishWith`.
    */
   markerFinishWith?: string;
 };

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { catalogRebuildCommand, printRebuildReport, printRebuildSummary } from '../../../cli/commands/catalog-commands';
+import { catalogRebuildCommand, printRebuildReport, printRebuildSummary, rebuildMarkerCommandLine } from '../../../cli/commands/catalog-commands';
 import { awsWorkflowRunner } from '../../../cli/workflow-runner';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type CatalogRebuildReport } from '../../../lambdas/catalog/catalog-rebuild';
@@ -182,4 +182,18 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     printRebuildSummary({ ...summary, notListed: 7 }, local.io, { ...LOCAL_DEV, vaultKey: 'alias/unused', region: 'dr' });
     expect(local.out.join('\n')).toContain("run `lifeboat catalog rebuild --vault dr --region dr --json` (without --runbook)");
   });
+});
+
+// Review r57T: the marker of a CLI rebuild kept the function's line only. A local cloud's catalog, and so its marker, is read
+// only from its data directory, yet the line rebuilt the default one's (C2-1); a run with --aws --vault-key left the key out,
+// so the line opened the primary vault with alias/lifeboat-<env>-vault and failed at KMS (C2-2). Never this machine's --config.
+it('the marker of a CLI rebuild keeps the local cloud\'s --data-dir, or with --aws the run\'s --vault-key, and never --config', () => {
+  const rebuild = { vault: 'primary', region: 'primary' } as const;
+  expect(rebuildMarkerCommandLine(rebuild, 'dev', { ...LOCAL_DEV, config: '/home/alice/lifeboat.json', dataDir: '/srv/x' })).toBe('lifeboat catalog rebuild --vault primary --env dev --data-dir /srv/x');
+  expect(rebuildMarkerCommandLine({ vault: 'dr', region: 'dr' }, 'dev', { ...LOCAL_DEV, dataDir: '/srv/dr cloud', vaultKey: 'alias/unused' })).toBe("lifeboat catalog rebuild --vault dr --region dr --env dev --data-dir '/srv/dr cloud'");
+  expect(rebuildMarkerCommandLine(rebuild, 'dev', LOCAL_DEV)).toBe('lifeboat catalog rebuild --vault primary --env dev');
+  const vaultKey = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  expect(rebuildMarkerCommandLine(rebuild, 'prod', { config: 'ops/lifeboat.json', env: 'prod', dataDir: '/srv/x', aws: true, vaultKey })).toBe(`lifeboat catalog rebuild --vault primary --env prod --aws --vault-key ${vaultKey}`);
+  expect(rebuildMarkerCommandLine(rebuild, 'prod', { ...LOCAL_DEV, env: 'prod', aws: true, vaultKey: "alias/ops key's" })).toBe("lifeboat catalog rebuild --vault primary --env prod --aws --vault-key 'alias/ops key'\\''s'");
+  expect(rebuildMarkerCommandLine(rebuild, 'prod', { ...LOCAL_DEV, env: 'prod', dataDir: '/srv/x', aws: true })).toBe('lifeboat catalog rebuild --vault primary --env prod --aws');
 });

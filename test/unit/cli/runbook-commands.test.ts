@@ -41,7 +41,7 @@ describe('lifeboat restore against AWS (Step Functions through the SDK)', () => 
 
   // Audit a57D-1: an older backup's expired items are deleted within days of a restore with TTL on; --ttl off keeps them, and the report says how to turn it on.
   it('passes --ttl off as the runbook\'s timeToLive and prints the source\'s TTL attribute with the command that turns it on', async () => {
-    const off = { attribute: 'expiresAt', turnOnWith: 'aws dynamodb update-time-to-live --table-name lifeboat-dev-restore-orders --time-to-live-specification Enabled=true,AttributeName=expiresAt' };
+    const off = { attribute: 'expiresAt', turnOnWith: `aws dynamodb update-time-to-live --table-name lifeboat-dev-restore-orders --time-to-live-specification '{"Enabled":true,"AttributeName":"expiresAt"}'` };
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:lifeboat-dev-restore:r3' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify({ ...report, targetDescription: 'dynamodb table lifeboat-dev-restore-orders', items: 3, timeToLiveOff: off }) });
