@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_FILE_MIRROR_SAMPLES } from '../mirror/mirror-defaults';
 import { runFileMirrorSampling } from '../mirror/file-mirror-sampling';
 import { FileSamplesLog } from '../mirror/file-samples-log';
+import { handlerLogger } from '../operations/handler-logger';
 import { MissingEnvironmentError } from '../runtime/errors';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -33,5 +34,6 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'file m
     directory: runtime.directory,
     log: new FileSamplesLog(runtime.clients.documentClient(region), table),
     now: () => Date.now(),
+    warn: (message) => handlerLogger.warn(message),
   });
 });

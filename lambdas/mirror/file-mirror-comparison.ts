@@ -116,18 +116,22 @@ export async function compareFileWindows(windows: readonly AwaitingSyncWindow[],
   return total;
 }
 
-/** Whether the replica holds a regular file at `path` under `replicaRoot` (a held unconfirmed path arrived: the next pass compares it). */
-export async function replicaHoldsFile(replicaRoot: string, path: string): Promise<boolean> {
+/**
+ * The replica's regular file at `path` under `replicaRoot` (its size and mtime, in milliseconds as samples keep them),
+ * or none (absent, another kind, or a path outside it): a held unconfirmed path that arrived is compared with what
+ * the source was last known to hold (judgeUnconfirmed; review r57R-4).
+ */
+export async function replicaFileAt(replicaRoot: string, path: string): Promise<Pick<FileSample, 'size' | 'mtimeMs'> | undefined> {
   let replica: string | Buffer;
   try {
     replica = resolveInsideTarget(replicaRoot, path);
   } catch (err) {
-    if (err instanceof UnsafeEntryPathError) return false;
+    if (err instanceof UnsafeEntryPathError) return undefined;
     throw err;
   }
-  const stat = await lstat(replica).catch((err: unknown) => {
+  const stat = await lstat(replica, { bigint: true }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw err;
   });
-  return stat !== null && stat.isFile();
+  return stat !== null && stat.isFile() ? { size: Number(stat.size), mtimeMs: Number(stat.mtimeNs / 1_000_000n) } : undefined;
 }

@@ -4,7 +4,7 @@ import { lstat } from 'node:fs/promises';
 import { resolveInsideTarget, UnsafeEntryPathError, walkTree, type WalkProblem } from '../../vault';
 import { type FileSample } from './file-mirror-samples';
 import { MAX_AWAITING_SYNC_BYTES, WINDOW_OVERHEAD_BYTES } from './file-samples-awaiting-sync';
-import { type SourceAnswers } from './unconfirmed-missing';
+import { MAX_UNCONFIRMED_BYTES, type SourceAnswers } from './unconfirmed-missing';
 
 export type FileWindow = {
   samples: FileSample[];
@@ -93,20 +93,49 @@ export async function sha256Of(file: string | Buffer): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A folder on the way to an asked path: a directory to look in, none there (the path is gone), or one the sampler must not enter. */
+type FolderKind = 'directory' | 'absent' | 'refused';
+
+/**
+ * A path as the walk writes one (walkTree's `rel`): names joined by '/', none empty, '.' or '..'. The check lists only
+ * sampled paths; any other one in its record was not written by it (a tampered DR catalog), and is not answered.
+ */
+const isWalkPath = (rel: string): boolean => rel.split('/').every((name) => name !== '' && name !== '.' && name !== '..');
+
+/** The most an answer about `rel` can weigh in the samples item: its JSON with the largest size and mtime. */
+const answerBytes = (rel: string): number => Buffer.byteLength(JSON.stringify({ path: rel, present: { size: Number.MAX_SAFE_INTEGER, mtimeMs: Number.MAX_SAFE_INTEGER } })) + 1;
+
 /**
  * The source's regular file at each of `paths` under `root` (size and mtime), or none (`present` absent: deleted,
- * renamed, or now another kind): the check's unconfirmed paths looked up (unconfirmed-missing.ts). A path that cannot
- * be stat'ed otherwise (EACCES, EIO) or that leaves the root is left out: the check waits, within its bound.
+ * renamed, or now another kind): the check's unconfirmed paths looked up (unconfirmed-missing.ts). The list comes from
+ * the DR catalog, which the primary region must not trust to keep it inside the source (review r57R-1), so a path is
+ * answered only if the walk could have sampled it: in the walk's form (isWalkPath, inside the root), and with no
+ * symlink among the folders on the way, which the walk never follows (each folder is lstat'ed, not followed). A path
+ * refused so, or that cannot be stat'ed otherwise (EACCES, EIO), is left out: the check waits, within its bound. The
+ * answers stop at `maxBytes` (MAX_UNCONFIRMED_BYTES, what the check's own list may take; review r57R-2): the samples
+ * item holds them beside a full window, under DynamoDB's 400 KB, whatever the list read.
  */
-export async function sourceFilesAt(root: string, paths: readonly string[]): Promise<SourceAnswers['paths']> {
+export async function sourceFilesAt(root: string, paths: readonly string[], maxBytes = MAX_UNCONFIRMED_BYTES): Promise<SourceAnswers['paths']> {
   const answers: SourceAnswers['paths'] = [];
+  const folders = new Map<string, FolderKind>();
+  let bytes = 0;
   for (const rel of paths) {
+    // Weighed before it is looked up: a list longer than any check writes costs no more than the bound, answered or not.
+    bytes += answerBytes(rel);
+    if (bytes > maxBytes) break;
+    if (!isWalkPath(rel)) continue;
     let abs: string | Buffer;
     try {
       abs = resolveInsideTarget(root, rel);
     } catch (err) {
       if (err instanceof UnsafeEntryPathError) continue;
       throw err;
+    }
+    const way = await folderOnTheWay(root, rel, folders);
+    if (way === 'refused') continue;
+    if (way === 'absent') {
+      answers.push({ path: rel });
+      continue;
     }
     try {
       const stat = await lstat(abs, { bigint: true });
@@ -118,4 +147,37 @@ export async function sourceFilesAt(root: string, paths: readonly string[]): Pro
     }
   }
   return answers;
+}
+
+/**
+ * The folders leading to `rel` (not the root, the configured path), outermost first, each lstat'ed: all real
+ * directories, or the first that is none (a file there, or nothing: the path is gone) or that the sampler must not
+ * enter (a symlink, which would lead the final lstat out of the source; one it cannot stat). `known` keeps each
+ * folder's kind for the other paths of the same list.
+ */
+async function folderOnTheWay(root: string, rel: string, known: Map<string, FolderKind>): Promise<FolderKind> {
+  const names = rel.split('/');
+  for (let depth = 1; depth < names.length; depth++) {
+    const folder = names.slice(0, depth).join('/');
+    let kind = known.get(folder);
+    if (kind === undefined) {
+      kind = await folderKind(resolveInsideTarget(root, folder));
+      known.set(folder, kind);
+    }
+    if (kind !== 'directory') return kind;
+  }
+  return 'directory';
+}
+
+async function folderKind(abs: string | Buffer): Promise<FolderKind> {
+  try {
+    const stat = await lstat(abs);
+    if (stat.isDirectory()) return 'directory';
+    return stat.isSymbolicLink() ? 'refused' : 'absent';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'absent';
+    if (typeof code !== 'string') throw err;
+    return 'refused';
+  }
 }

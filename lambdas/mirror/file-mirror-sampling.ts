@@ -1,3 +1,4 @@
+import { CatalogItemInvalidError } from '../catalog/catalog-errors';
 import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import * as path from 'node:path';
 import { type FileWindow, sampleFileWindow, sourceFilesAt } from './file-mirror-sampler';
@@ -12,6 +13,8 @@ export type FileMirrorSamplingDeps = {
   /** The DR catalog's samples, which the mirror check there reads, and the check's unconfirmed paths, which the sampler answers. */
   log: Pick<FileSamplesLog, 'get' | 'record' | 'unconfirmed'>;
   now: () => number;
+  /** Told what the sampling went on without (a check's record it could not read); absent: nothing is told. */
+  warn?: (message: string) => void;
 };
 
 export type FileMirrorSamplingResult = { sampledAt: string; sources: Array<{ source: string; samples: number; skipped: number; cursor: string; problem?: string }> };
@@ -60,7 +63,16 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
 
 /** The source's files at the check's unconfirmed paths, when it holds any under this source path (another path's are the check's to drop). */
 async function answersFor(name: string, sourcePath: string, root: string, deps: FileMirrorSamplingDeps): Promise<FileSamplesRecord['sourceAnswers']> {
-  const list = await deps.log.unconfirmed(name);
+  let list: Awaited<ReturnType<FileMirrorSamplingDeps['log']['unconfirmed']>>;
+  try {
+    list = await deps.log.unconfirmed(name);
+  } catch (err) {
+    // A check's record the sampler cannot read (tampered, or of a version it does not know) is no list for this source:
+    // its held paths go unanswered, and the check fails them closed within its bound; the other sources are sampled (review r57R-2).
+    if (!(err instanceof CatalogItemInvalidError)) throw err;
+    deps.warn?.(`file-system source ${name}: the DR check's list of files held unconfirmed was not answered: ${err.message}`);
+    return undefined;
+  }
   if (list === undefined || (list.sourcePath !== undefined && list.sourcePath !== sourcePath)) return undefined;
   const paths = await sourceFilesAt(root, list.paths);
   return { listedAt: list.checkedAt, at: new Date(deps.now()).toISOString(), paths };

@@ -3,12 +3,12 @@ import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/li
 import { CatalogItemInvalidError } from '../catalog/catalog-errors';
 import { fileSamplesKey, type FileSamplesRecord, fileSamplesRecordSchema } from './file-mirror-samples';
 import { MIRROR_SK, mirrorPk } from './mirror-record';
-import { unconfirmedMissingSchema } from './unconfirmed-missing';
 
 /** The check's list of files missing from the replica that the sampler is to look for at the source (MirrorRecord.unconfirmed). */
 export type UnconfirmedList = { checkedAt: string; paths: string[]; sourcePath?: string };
 
-const unconfirmedListSchema = z.object({ checkedAt: z.string().min(1), unconfirmed: z.array(unconfirmedMissingSchema).optional(), awaitingSyncPath: z.string().min(1).optional() });
+// Only what the sampler uses: a held entry's other fields (a newer check may change them) do not make the list unreadable.
+const unconfirmedListSchema = z.object({ checkedAt: z.string().min(1), unconfirmed: z.array(z.object({ path: z.string() })).optional(), awaitingSyncPath: z.string().min(1).optional() });
 
 /** The file-system mirrors' latest samples in the DR catalog (file-mirror-samples.ts): one item per source, replaced by each sampling. */
 export class FileSamplesLog {

@@ -11,7 +11,7 @@ import { dynamoDbPassPosition, nextDynamoDbPassPosition } from './dynamodb-mirro
 import { recheckDynamoDbKeys } from './dynamodb-mirror-recheck';
 import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
-import { compareFileWindows, type FileWindowsComparison, replicaHoldsFile } from './file-mirror-comparison';
+import { compareFileWindows, type FileWindowsComparison, replicaFileAt } from './file-mirror-comparison';
 import { type FileSamplesRecord } from './file-mirror-samples';
 import { type AwaitingSyncWindow, awaitingWithin, MAX_AWAITING_SYNC_BYTES } from './file-samples-awaiting-sync';
 import { type FileSamplesLog } from './file-samples-log';
@@ -333,7 +333,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
               const lastSync = state.lagSeconds === null ? null : deps.now() - state.lagSeconds * 1000;
               const replicaRoot = mounted.directory(source.path);
               const judged = await compareFileWindows(windowsToJudge(waiting, samples), replicaRoot, lastSync);
-              const held = await judgeUnconfirmed(heldMissing, samples?.sourceAnswers, (p) => replicaHoldsFile(replicaRoot, p), lastSync, checkedAt);
+              const held = await judgeUnconfirmed(heldMissing, samples?.sourceAnswers, (p) => replicaFileAt(replicaRoot, p), lastSync, checkedAt);
               record = { ...unchecked, ...fileSystemRecord(judged, held, { samples, readElsewhere }, lastSync, source.path, checkedAt), durationMs: deps.now() - started };
             }
           }

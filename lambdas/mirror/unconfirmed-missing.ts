@@ -44,9 +44,12 @@ export type SourceAnswers = z.infer<typeof sourceAnswersSchema>;
 
 /**
  * Checks a path is held unconfirmed before it becomes a difference: a confirmation takes one sampler run after the
- * check that found it missing (two or three when the file changed at the source meanwhile); past this, with the
- * sampler not answering (not running, a refused path) or the file changing at every run, the check fails closed.
- * At the default rate(15 minutes), an hour and a half.
+ * check that found it missing, seen by the next check or, when that check reads the samples item before the sampler
+ * of its period has written its answer, the one after (review r57R-5); two or three more when the file changed at the
+ * source meanwhile. Past this, with the sampler not answering (not running, a refused path) or the file changing at
+ * every run, the check fails closed. A name reused at every run (a pid or lock file recreated between syncs) is such
+ * a file: present at each answer, absent at each sync, it fails here, as nothing tells it from a file the replica
+ * lacks (review r57R-3; docs/RUNBOOKS.md says so). At the default rate(15 minutes), an hour and a half.
  */
 export const MAX_UNCONFIRMED_RUNS = 6;
 
@@ -88,25 +91,37 @@ export type UnconfirmedVerdict = {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * The held paths judged with the sampler's latest answers. A path the replica now holds is dropped (the next pass
- * compares it). One the source no longer has is dropped (`gone`). One the source still has, unchanged (same size and
- * mtime) since before the sync the replica lacks it after, is a difference: the file was there through that sync,
- * short of being deleted and recreated with the same mtime in between. One the source has changed is held again as
- * of the answer: once a sync past it still leaves the replica without it, the next answer decides.
+ * The held paths judged with the sampler's latest answers. A path the replica now holds is compared with the file the
+ * source was last known to hold (`size`, `mtimeMs`; review r57R-4: it was dropped unjudged, and the next pass over the
+ * whole tree, days away for a large one, compared it): the same, or newer (changed at the source and replicated since),
+ * it is dropped; another size with the same mtime is a difference, and so is an older copy once EFS has synced since
+ * the source held the newer one (before that sync it is held, as in flight). One the source no longer has is dropped
+ * (`gone`). One the source still has, unchanged (same size and mtime) since before the sync the replica lacks it
+ * after, is a difference: the file was there through that sync, short of being deleted and recreated with the same
+ * mtime in between. One the source has changed is held again as of the answer: once a sync past it still leaves the
+ * replica without it, the next answer decides.
  */
 export async function judgeUnconfirmed(
   held: readonly UnconfirmedMissing[],
   answers: SourceAnswers | undefined,
-  inReplica: (path: string) => Promise<boolean>,
+  inReplica: (path: string) => Promise<Pick<UnconfirmedMissing, 'size' | 'mtimeMs'> | undefined>,
   lastSyncMs: number | null,
   checkedAt: string,
 ): Promise<UnconfirmedVerdict> {
   const verdict: UnconfirmedVerdict = { held: [], differences: [], gone: 0 };
   for (const entry of held) {
-    if (await inReplica(entry.path)) continue;
-    let current: UnconfirmedMissing = { ...entry, runs: entry.runs + 1 };
     const fresh = answers !== undefined && Date.parse(answers.listedAt) >= Date.parse(entry.askedAt);
     const answer = fresh ? answers.paths.find((p) => p.path === entry.path) : undefined;
+    const replica = await inReplica(entry.path);
+    if (replica !== undefined) {
+      // The source's latest answer, when it shows the replica's copy, is the newer word than the held entry (a file set back to an older mtime).
+      const asAnswered = answer?.present !== undefined && answer.present.size === replica.size && answer.present.mtimeMs === replica.mtimeMs;
+      const arrived = asAnswered ? 'arrived' : arrivedCopy(entry, replica, lastSyncMs);
+      if (arrived === 'differs') verdict.differences.push({ key: entry.path, reason: replicaDifference(entry, replica) });
+      else if (arrived === 'waits') holdOrFail(verdict, { ...entry, runs: entry.runs + 1 });
+      continue;
+    }
+    let current: UnconfirmedMissing = { ...entry, runs: entry.runs + 1 };
     if (answer !== undefined && current.missingAfterSync !== undefined) {
       if (answer.present === undefined) {
         verdict.gone++;
@@ -122,11 +137,31 @@ export async function judgeUnconfirmed(
     if (current.missingAfterSync === undefined && lastSyncMs !== null && lastSyncMs >= Date.parse(current.heldAt)) {
       current = { ...current, missingAfterSync: iso(lastSyncMs), askedAt: checkedAt };
     }
-    if (current.runs > MAX_UNCONFIRMED_RUNS) {
-      verdict.differences.push({ key: entry.path, reason: `missing from the mirror (not confirmed either way since ${entry.since}, ${MAX_UNCONFIRMED_RUNS} checks: the primary region's sampler did not answer for it, or the file changed at every run)` });
-      continue;
-    }
-    verdict.held.push(current);
+    holdOrFail(verdict, current);
   }
   return verdict;
+}
+
+/** Held for the next check, or past MAX_UNCONFIRMED_RUNS a difference: the check fails closed. */
+function holdOrFail(verdict: UnconfirmedVerdict, entry: UnconfirmedMissing): void {
+  if (entry.runs <= MAX_UNCONFIRMED_RUNS) verdict.held.push(entry);
+  else verdict.differences.push({ key: entry.path, reason: `missing from the mirror (not confirmed either way since ${entry.since}, ${MAX_UNCONFIRMED_RUNS} checks: the primary region's sampler did not answer for it, or the file changed at every run)` });
+}
+
+/**
+ * A held path the replica now has, against the file the source was last known to hold: the same or newer (replicated
+ * since) has `arrived`; another size at the same mtime `differs`; an older copy `differs` once a sync came after the
+ * source held the newer one (`heldAt`), and `waits` for such a sync before (compareFileMirror's rule for samples).
+ */
+function arrivedCopy(entry: UnconfirmedMissing, replica: Pick<UnconfirmedMissing, 'size' | 'mtimeMs'>, lastSyncMs: number | null): 'arrived' | 'differs' | 'waits' {
+  if (replica.mtimeMs > entry.mtimeMs) return 'arrived';
+  if (replica.mtimeMs === entry.mtimeMs) return replica.size === entry.size ? 'arrived' : 'differs';
+  return lastSyncMs !== null && lastSyncMs >= Date.parse(entry.heldAt) ? 'differs' : 'waits';
+}
+
+/** The difference of an arrived copy, in compareFileMirror's words. */
+function replicaDifference(entry: UnconfirmedMissing, replica: Pick<UnconfirmedMissing, 'size' | 'mtimeMs'>): string {
+  return replica.mtimeMs < entry.mtimeMs
+    ? `older in the mirror (mtime ${iso(replica.mtimeMs)}, source ${iso(entry.mtimeMs)})`
+    : `size ${replica.size} in the mirror, ${entry.size} at the source`;
 }

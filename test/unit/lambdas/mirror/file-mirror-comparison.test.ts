@@ -3,7 +3,10 @@ import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareFileMirror } from '../../../../lambdas/mirror/file-mirror-comparison';
+import { compareFileMirror, replicaFileAt } from '../../../../lambdas/mirror/file-mirror-comparison';
+import { FileSamplesLog } from '../../../../lambdas/mirror/file-samples-log';
+import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MAX_WINDOW_BYTES, sampleFileWindow } from '../../../../lambdas/mirror/file-mirror-sampler';
 import { type FileSample } from '../../../../lambdas/mirror/file-sample';
 import { awaitingWithin } from '../../../../lambdas/mirror/file-samples-awaiting-sync';
@@ -221,7 +224,7 @@ describe('compareFileMirror', () => {
 describe('files missing from the replica, held unconfirmed (review r57L-2)', () => {
   const iso = (ms: number): string => new Date(ms).toISOString();
   const entry: UnconfirmedMissing = { path: 'e.log', size: 4, mtimeMs: T - 3_600_000, heldAt: iso(T - 60_000), missingAfterSync: iso(T - 30_000), askedAt: iso(T), since: iso(T), runs: 1 };
-  const lacks = (): Promise<boolean> => Promise.resolve(false);
+  const lacks = (): Promise<undefined> => Promise.resolve(undefined);
 
   it('answers from the source: a regular file with its size and mtime, none for a deleted path or another kind, nothing for a path outside it', async () => {
     fs.rmSync(path.join(source, 'e.log'));
@@ -231,6 +234,58 @@ describe('files missing from the replica, held unconfirmed (review r57L-2)', () 
       { path: 'link-to-a' },
       { path: 'docs' },
     ]);
+  });
+
+  it('answers nothing through a symlinked folder inside the source, which the walk never samples, nor a path not in the walk\'s form (review r57R-1)', async () => {
+    const outside = path.join(dir, 'secret-area');
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'key.pem'), 'x'.repeat(1234));
+    fs.symlinkSync(outside, path.join(source, 'link'));
+    fs.symlinkSync(path.join(outside, 'key.pem'), path.join(source, 'docs', 'key-link'));
+    expect((await sampleFileWindow(source, { after: '', samples: 100 })).samples.map((s) => s.path)).not.toContain('link/key.pem');
+    const asked = ['link/key.pem', 'link/nope', 'link/../docs/b.md', './a.txt', 'docs//b.md', 'docs/', '', 'docs/key-link', 'docs/b.md', 'a.txt/x', 'gone/x'];
+    expect(await sourceFilesAt(source, asked)).toEqual([{ path: 'docs/key-link' }, { path: 'docs/b.md', present: { size: 11, mtimeMs: T - 3_600_000 } }, { path: 'a.txt/x' }, { path: 'gone/x' }]);
+  });
+
+  it('answers at most MAX_UNCONFIRMED_BYTES of the list, however long the list it read (review r57R-2)', async () => {
+    const answers = await sourceFilesAt(source, Array.from({ length: 2_000 }, () => 'a.txt'));
+    expect(answers.length).toBeGreaterThan(100);
+    expect(Buffer.byteLength(JSON.stringify(answers))).toBeLessThanOrEqual(MAX_UNCONFIRMED_BYTES);
+  });
+
+  it('samples a source whose check record it cannot read, answering nothing for it, and reads a list whose entries another version wrote (review r57R-2)', async () => {
+    const { catalog, samplesLog } = sharedCatalog();
+    const warned: string[] = [];
+    const unreadable = { ...samplesLog, unconfirmed: () => Promise.reject(new CatalogItemInvalidError('dr-catalog', 'MIRROR#shared / MIRROR', ['unconfirmed: Expected array'])) };
+    const sampled = await runFileMirrorSampling({ samples: 3 }, { environment: 'prod', plans: FILE_MIRROR_PLANS, directory: () => source, log: unreadable, now: () => T, warn: (m) => warned.push(m) });
+    expect(sampled.sources).toEqual([expect.objectContaining({ source: 'shared', samples: 3 })]);
+    expect(catalog.get('shared')?.sourceAnswers).toBeUndefined();
+    expect(warned).toEqual([expect.stringContaining('file-system source shared: the DR check\'s list of files held unconfirmed was not answered')]);
+    const item = { pk: 'MIRROR#shared', sk: 'MIRROR', checkedAt: iso(T), unconfirmed: [{ path: 'e.log', size: 4, mtimeMs: T, runs: 'many', seenBy: 'v2' }] };
+    const ddb = { send: () => Promise.resolve({ Item: item }) } as unknown as DynamoDBDocumentClient;
+    expect(await new FileSamplesLog(ddb, 'dr-catalog').unconfirmed('shared')).toEqual({ checkedAt: iso(T), paths: ['e.log'] });
+  });
+
+  it('compares a held path that arrived in the replica with the file the source held: an older copy after a sync is a difference (review r57R-4)', async () => {
+    const older = { size: 4, mtimeMs: T - 7_200_000 };
+    expect(await judgeUnconfirmed([entry], undefined, () => Promise.resolve(older), T, iso(T + 1))).toEqual({
+      held: [],
+      differences: [{ key: 'e.log', reason: `older in the mirror (mtime ${iso(T - 7_200_000)}, source ${iso(T - 3_600_000)})` }],
+      gone: 0,
+    });
+    // Before a sync past the time the source held the newer one, the older copy may be in flight: held.
+    expect((await judgeUnconfirmed([entry], undefined, () => Promise.resolve(older), T - 120_000, iso(T + 1))).held).toEqual([{ ...entry, runs: 2 }]);
+    // The same mtime with another size differs; the same file, or a newer one (replicated since), has arrived.
+    expect((await judgeUnconfirmed([entry], undefined, () => Promise.resolve({ size: 5, mtimeMs: entry.mtimeMs }), T, iso(T + 1))).differences).toEqual([{ key: 'e.log', reason: 'size 5 in the mirror, 4 at the source' }]);
+    expect(await judgeUnconfirmed([entry], undefined, () => Promise.resolve({ size: 4, mtimeMs: entry.mtimeMs }), T, iso(T + 1))).toEqual({ held: [], differences: [], gone: 0 });
+    expect(await judgeUnconfirmed([entry], undefined, () => Promise.resolve({ size: 7, mtimeMs: T }), T, iso(T + 1))).toEqual({ held: [], differences: [], gone: 0 });
+    // The sampler's answer showing the replica's copy (the source set it back) is the newer word.
+    const setBack = { listedAt: iso(T), at: iso(T + 1), paths: [{ path: 'e.log', present: older }] };
+    expect(await judgeUnconfirmed([entry], setBack, () => Promise.resolve(older), T, iso(T + 2))).toEqual({ held: [], differences: [], gone: 0 });
+    // As the check reads the replica: a regular file's size and mtime, none for a missing path or another kind.
+    expect(await replicaFileAt(replica, 'e.log')).toEqual({ size: 4, mtimeMs: T - 3_600_000 });
+    expect(await replicaFileAt(replica, 'docs')).toBeUndefined();
+    expect(await replicaFileAt(replica, 'nope')).toBeUndefined();
   });
 
   it('follows a file changed at the source meanwhile: held as of the answer until a sync past it, then the next answer decides', async () => {
@@ -246,8 +301,8 @@ describe('files missing from the replica, held unconfirmed (review r57L-2)', () 
     expect((await judgeUnconfirmed(asked.held, changed, lacks, T + 1_700_000, iso(T + 2_700_000))).differences).toEqual([]);
     const same = { listedAt: iso(T + 1_800_000), at: iso(T + 2_640_000), paths: [{ path: 'e.log', present: { size: 9, mtimeMs: T + 600_000 } }] };
     expect((await judgeUnconfirmed(asked.held, same, lacks, T + 2_600_000, iso(T + 2_700_000))).differences).toEqual([{ key: 'e.log', reason: expect.stringMatching(/^missing from the mirror \(the source held it, unchanged/) }]);
-    // The replica holds it by then: dropped, the next pass compares it.
-    expect(await judgeUnconfirmed(asked.held, same, () => Promise.resolve(true), T + 2_600_000, iso(T + 2_700_000))).toEqual({ held: [], differences: [], gone: 0 });
+    // The replica holds it by then, as the source does: dropped.
+    expect(await judgeUnconfirmed(asked.held, same, () => Promise.resolve({ size: 9, mtimeMs: T + 600_000 }), T + 2_600_000, iso(T + 2_700_000))).toEqual({ held: [], differences: [], gone: 0 });
   });
 
   it(`fails closed after ${MAX_UNCONFIRMED_RUNS} checks without an answer, and past its room in the record a missing file is a difference at once`, async () => {
