@@ -1,4 +1,4 @@
-import { type MarkMemory, type Vault, VaultError } from '../../vault';
+import { forEachBounded, type MarkMemory, type Vault, VaultError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type LookMemory, referencesOf } from './replicate-vault';
 import { markOfReadableSnapshots } from './readable-snapshots-mark';
@@ -7,6 +7,7 @@ import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { otherSide } from './other-side';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { type FellBack, readThroughVault } from './read-through-vault';
+import { fallbacksBySnapshot } from './fallbacks-by-snapshot';
 
 /** The snapshots the look goes on with, their mark, and why each left out (its snapshot or a manifest object unreadable in the source) is. */
 export type ReadableReferences = { readonly readable: readonly string[]; readonly references: SnapshotReferences; readonly unreadable: ReadonlyMap<string, string> };
@@ -49,18 +50,26 @@ export type TargetReadability = {
   readonly readThrough: ReadonlyMap<string, FellBack>;
 };
 
+/** Attribution walks under way at once (fallbacksBySnapshot), as many as the mark walks snapshots at once. */
+const ATTRIBUTIONS_AT_ONCE = 8;
+
 /**
  * Which of the snapshots `ids` copied into `vault` (`side`) from `source`, which could not read them
  * (referencesOfReadable), read in neither vault (markOfReadableSnapshots, within the look's memory). Each object is read
  * from `vault`, else from `source` (readThroughVault): a scrub with repair mends one vault's copy from the other's, so a
  * snapshot whose tree reads across both is restorable, where checked in `vault` alone it was taken for lost and its
- * backup named (review r57F H1). Checked one at a time, so that what each read from `source` is its own: checked
- * together, each snapshot's reason counted and named the other snapshots' objects, one readable nowhere included
- * (review r57M L1); this is the rare path of a snapshot its source cannot read. With `until`, it starts no read in either
- * vault once `until.now()` reaches `until.time` (readsUntilVault): unbounded, it read the whole manifest tree of each
- * past the deadline, and the run could time out before its record was written (review r57A F2). A check that cannot
- * finish (the time, the memory, a read error) leaves the rest `unchecked`, with why: their copy is not known good, so
- * none may claim one (review r57A F3); those already found unreadable stay so.
+ * backup named (review r57F H1). All are marked together, as the mark walks them (8 snapshots at once, each manifest
+ * object read once): checked one at a time, a snapshot's walk waited for the one before, and thousands of pages at
+ * 20–50 ms a GET took several times as long (review r57S F1). What the view read from `source` is then told per
+ * snapshot (fallbacksBySnapshot, only when it read any): each snapshot's reason counts and names the objects of its own
+ * tree alone, none of another's, one readable nowhere included (review r57M L1). With `until`, it
+ * starts no read in either vault once `until.now()` reaches `until.time` (readsUntilVault): unbounded, it read the
+ * whole manifest tree of each past the deadline, and the run could time out before its record was written (review
+ * r57A F2). A check that cannot finish leaves `unchecked`, with why, those it did not find unreadable: their copy is
+ * not known good, so none may claim one (review r57A F3); those already found unreadable stay so. The mark is one for
+ * all, so the time, the memory or a read error stopping it leaves all those unchecked; telling one snapshot's share,
+ * only that snapshot's (or those sharing the root or node that failed), and the time all those still to tell. In key
+ * order, whatever order `ids` come in.
  */
 export async function readabilityInTarget(
   side: VaultSide,
@@ -70,22 +79,37 @@ export async function readabilityInTarget(
   memory: LookMemory | undefined,
   until?: { readonly time: number; readonly now: () => number },
 ): Promise<TargetReadability> {
-  const unreadable = new Set<string>();
-  const readThrough = new Map<string, FellBack>();
+  const sorted = [...ids].sort();
   const bounded = (v: Vault): Vault => (until !== undefined ? readsUntilVault(v, until.time, until.now) : v);
-  for (const [at, id] of ids.entries()) {
-    const through = readThroughVault(bounded(vault), bounded(source));
-    // The view weighs the mark's pages in flight against the same memory as the vault would.
-    through.vault.memoryLimitMb = vault.memoryLimitMb;
-    try {
-      if ((await markOfReadableSnapshots(through.vault, [id], memory ?? UNBOUNDED_MARK)).length > 0) unreadable.add(id);
-      else if (through.fellBack().count > 0) readThrough.set(id, through.fellBack());
-    } catch (err) {
-      const why = uncheckedWhy(side, err);
-      return { unreadable, unchecked: new Map(ids.slice(at).map((rest) => [rest, why])), readThrough };
-    }
+  const through = readThroughVault(bounded(vault), bounded(source));
+  // The view weighs the mark's pages in flight against the same memory as the vault would.
+  through.vault.memoryLimitMb = vault.memoryLimitMb;
+  const found: string[] = [];
+  try {
+    await markOfReadableSnapshots(through.vault, sorted, memory ?? UNBOUNDED_MARK, found);
+  } catch (err) {
+    const why = uncheckedWhy(side, err);
+    const unreadable = new Set(found);
+    return { unreadable, unchecked: new Map(sorted.filter((id) => !unreadable.has(id)).map((id) => [id, why])), readThrough: new Map() };
   }
-  return { unreadable, unchecked: new Map(), readThrough };
+  const unreadable = new Set(found);
+  const readable = sorted.filter((id) => !unreadable.has(id));
+  const unchecked = new Map<string, string>();
+  const readThrough = new Map<string, FellBack>();
+  const all = through.fellBack();
+  if (all.count === 0 || readable.length === 0) return { unreadable, unchecked, readThrough };
+  // Alone, all the view read is that snapshot's own.
+  if (sorted.length === 1) return { unreadable, unchecked, readThrough: new Map([[sorted[0] as string, all]]) };
+  const ownOf = fallbacksBySnapshot(through.vault, through.stoodIn());
+  await forEachBounded(readable, ATTRIBUTIONS_AT_ONCE, async (id) => {
+    try {
+      const own = await ownOf(id);
+      if (own.count > 0) readThrough.set(id, own);
+    } catch (err) {
+      unchecked.set(id, uncheckedWhy(side, err));
+    }
+  });
+  return { unreadable, unchecked, readThrough };
 }
 
 /** Why the check in the `side` vault could not finish, from what stopped it; anything else is rethrown. */

@@ -6,11 +6,18 @@ const FALLBACKS_KEPT = 3;
 /** The objects a read-through view read from the other vault whose copy there stood in: how many, and the first few keys. */
 export type FellBack = { readonly count: number; readonly first: readonly string[] };
 
+/** The FellBack of `keys`, distinct keys in the order they are to be named. */
+export function fellBackOf(keys: readonly string[]): FellBack {
+  return { count: keys.length, first: keys.slice(0, FALLBACKS_KEPT) };
+}
+
 /** A read-through view (readThroughVault) and the objects it read from the other vault because the first could not. */
 export type ReadThroughVault = {
   readonly vault: Vault;
   /** The distinct objects read from the other vault whose copy there verified (FellBack). */
   readonly fellBack: () => FellBack;
+  /** Those objects' keys, all of them: whose each is (fallbacksBySnapshot) when the view served several snapshots' reads. */
+  readonly stoodIn: () => ReadonlySet<string>;
 };
 
 /**
@@ -57,7 +64,7 @@ export function readThroughVault(first: Vault, other: Vault): ReadThroughVault {
   };
   const vault = new Vault(store, first.keys, first.config);
   vault.memoryLimitMb = first.memoryLimitMb;
-  return { vault, fellBack: () => ({ count: stoodIn.size, first: [...stoodIn].slice(0, FALLBACKS_KEPT) }) };
+  return { vault, fellBack: () => fellBackOf([...stoodIn]), stoodIn: () => new Set(stoodIn) };
 }
 
 /** The id a content-addressed object's stored bytes hash to (its name), or null for an object that is not one. */
