@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { type BigIntStats, createReadStream } from 'node:fs';
 import { lstat } from 'node:fs/promises';
+import * as path from 'node:path';
 import { resolveInsideTarget, UnsafeEntryPathError, walkTree, type WalkProblem } from '../../vault';
 import { type FileSample } from './file-mirror-samples';
 import { MAX_AWAITING_SYNC_BYTES, WINDOW_OVERHEAD_BYTES } from './file-samples-awaiting-sync';
@@ -93,8 +94,13 @@ export async function sha256Of(file: string | Buffer): Promise<string> {
   return hash.digest('hex');
 }
 
-/** A folder on the way to an asked path: a directory to look in, none there (the path is gone), or one the sampler must not enter. */
-type FolderKind = 'directory' | 'absent' | 'refused';
+/** A folder on the way to an asked path: a directory to look in (with the lstat that found it so), none there (the path is gone), or one the sampler must not enter. */
+type FolderOnTheWay = { kind: 'directory'; stats: BigIntStats[] } | { kind: 'absent' } | { kind: 'refused' };
+
+/** How the sampler lstats a path (fs.promises.lstat, bigint: an inode may pass 2^53); a parameter so a test can change the tree between two calls. */
+export type LstatPath = (abs: string | Buffer) => Promise<BigIntStats>;
+
+const lstatPath: LstatPath = (abs) => lstat(abs, { bigint: true });
 
 /**
  * A path as the walk writes one (walkTree's `rel`): names joined by '/', none empty, '.' or '..'. The check lists only
@@ -114,10 +120,22 @@ const answerBytes = (rel: string): number => Buffer.byteLength(JSON.stringify({ 
  * refused so, or that cannot be stat'ed otherwise (EACCES, EIO), is left out: the check waits, within its bound. The
  * answers stop at `maxBytes` (MAX_UNCONFIRMED_BYTES, what the check's own list may take; review r57R-2): the samples
  * item holds them beside a full window, under DynamoDB's 400 KB, whatever the list read.
+ *
+ * The final lstat goes by path, through the folders as they are then: one swapped for a symlink after its lstat would
+ * lead it out of the source (review r57V-1). So no folder's kind is kept from one path to the next (a long list was the
+ * window to swap one in), and after the final lstat each folder is lstat'ed again: an answer whose folders are not all
+ * the same directories (device and inode) is left out, as refused. An automount point that mounted meanwhile changes
+ * too: left out once, answered at the next run. Left open: a folder swapped for a symlink and back (the same
+ * directory renamed back) between the two lstats; Node has no openat or per-component O_NOFOLLOW to close it, and
+ * walkTree's check of a directory it lists (replacedWhileWalked) leaves the same kind of gap. Its yield is a size and
+ * an mtime, written only into the DR catalog the swapper already tampers with. Cost: each folder of each path is
+ * lstat'ed twice, at most ~50,000 lstats a run within the byte bound (a name and its '/' are 2 bytes); the worst list,
+ * 24 paths 1,000 folders deep, took 2.6 s on a local disk (0.4 s with kinds kept), 657 one-name paths 50 ms.
  */
-export async function sourceFilesAt(root: string, paths: readonly string[], maxBytes = MAX_UNCONFIRMED_BYTES): Promise<SourceAnswers['paths']> {
+export async function sourceFilesAt(root: string, paths: readonly string[], options: { maxBytes?: number; lstat?: LstatPath } = {}): Promise<SourceAnswers['paths']> {
+  const maxBytes = options.maxBytes ?? MAX_UNCONFIRMED_BYTES;
+  const lstatOf = options.lstat ?? lstatPath;
   const answers: SourceAnswers['paths'] = [];
-  const folders = new Map<string, FolderKind>();
   let bytes = 0;
   for (const rel of paths) {
     // Weighed before it is looked up: a list longer than any check writes costs no more than the bound, answered or not.
@@ -131,53 +149,73 @@ export async function sourceFilesAt(root: string, paths: readonly string[], maxB
       if (err instanceof UnsafeEntryPathError) continue;
       throw err;
     }
-    const way = await folderOnTheWay(root, rel, folders);
-    if (way === 'refused') continue;
-    if (way === 'absent') {
+    const folders = foldersOf(root, abs);
+    const way = await foldersOnTheWay(folders, lstatOf);
+    if (way.kind === 'refused') continue;
+    if (way.kind === 'absent') {
       answers.push({ path: rel });
       continue;
     }
+    let answer: SourceAnswers['paths'][number];
     try {
-      const stat = await lstat(abs, { bigint: true });
-      answers.push(stat.isFile() ? { path: rel, present: { size: Number(stat.size), mtimeMs: mtimeMsOf(stat.mtimeNs) } } : { path: rel });
+      const stat = await lstatOf(abs);
+      answer = stat.isFile() ? { path: rel, present: { size: Number(stat.size), mtimeMs: mtimeMsOf(stat.mtimeNs) } } : { path: rel };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') answers.push({ path: rel });
-      else if (typeof code !== 'string') throw err;
+      if (typeof code !== 'string') throw err;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') continue;
+      answer = { path: rel };
     }
+    if (await sameFolders(folders, way.stats, lstatOf)) answers.push(answer);
   }
   return answers;
 }
 
 /**
- * The folders leading to `rel` (not the root, the configured path), outermost first, each lstat'ed: all real
- * directories, or the first that is none (a file there, or nothing: the path is gone) or that the sampler must not
- * enter (a symlink, which would lead the final lstat out of the source; one it cannot stat). `known` keeps each
- * folder's kind for the other paths of the same list.
+ * The folders leading to `abs` (resolveInsideTarget's path of a walk path under `root`), outermost first, the root
+ * itself not among them: its prefixes at each separator past the root. Cut from the one resolved path rather than each
+ * resolved again, which cost more than the lstats for a deep path (review r57V-1: every path's folders are looked up).
  */
-async function folderOnTheWay(root: string, rel: string, known: Map<string, FolderKind>): Promise<FolderKind> {
-  const names = rel.split('/');
-  for (let depth = 1; depth < names.length; depth++) {
-    const folder = names.slice(0, depth).join('/');
-    let kind = known.get(folder);
-    if (kind === undefined) {
-      kind = await folderKind(resolveInsideTarget(root, folder));
-      known.set(folder, kind);
-    }
-    if (kind !== 'directory') return kind;
+function foldersOf(root: string, abs: string | Buffer): Array<string | Buffer> {
+  const resolvedRoot = path.resolve(root);
+  const folders: Array<string | Buffer> = [];
+  if (typeof abs === 'string') {
+    for (let at = resolvedRoot.length, next = abs.indexOf('/', at + 1); next !== -1; at = next, next = abs.indexOf('/', at + 1)) folders.push(abs.slice(0, next));
+  } else {
+    for (let at = Buffer.byteLength(resolvedRoot), next = abs.indexOf(0x2f, at + 1); next !== -1; at = next, next = abs.indexOf(0x2f, at + 1)) folders.push(abs.subarray(0, next));
   }
-  return 'directory';
+  return folders;
 }
 
-async function folderKind(abs: string | Buffer): Promise<FolderKind> {
-  try {
-    const stat = await lstat(abs);
-    if (stat.isDirectory()) return 'directory';
-    return stat.isSymbolicLink() ? 'refused' : 'absent';
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return 'absent';
-    if (typeof code !== 'string') throw err;
-    return 'refused';
+/**
+ * The folders leading to the asked path, each lstat'ed in turn: all real directories (with their lstats), or the first
+ * that is none (a file there, or nothing: the path is gone) or that the sampler must not enter (a symlink, which would
+ * lead the final lstat out of the source; one it cannot stat).
+ */
+async function foldersOnTheWay(folders: ReadonlyArray<string | Buffer>, lstatOf: LstatPath): Promise<FolderOnTheWay> {
+  const stats: BigIntStats[] = [];
+  for (const folder of folders) {
+    let stat: BigIntStats;
+    try {
+      stat = await lstatOf(folder);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'absent' };
+      if (typeof code !== 'string') throw err;
+      return { kind: 'refused' };
+    }
+    if (!stat.isDirectory()) return stat.isSymbolicLink() ? { kind: 'refused' } : { kind: 'absent' };
+    stats.push(stat);
   }
+  return { kind: 'directory', stats };
+}
+
+/** Whether `folders` are still the directories `before` found there (device and inode), lstat'ed again. */
+async function sameFolders(folders: ReadonlyArray<string | Buffer>, before: readonly BigIntStats[], lstatOf: LstatPath): Promise<boolean> {
+  for (const [i, was] of before.entries()) {
+    const folder = folders[i];
+    const now = folder === undefined ? undefined : await lstatOf(folder).catch(() => undefined);
+    if (now === undefined || !now.isDirectory() || now.dev !== was.dev || now.ino !== was.ino) return false;
+  }
+  return true;
 }

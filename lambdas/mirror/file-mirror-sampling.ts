@@ -13,7 +13,7 @@ export type FileMirrorSamplingDeps = {
   /** The DR catalog's samples, which the mirror check there reads, and the check's unconfirmed paths, which the sampler answers. */
   log: Pick<FileSamplesLog, 'get' | 'record' | 'unconfirmed'>;
   now: () => number;
-  /** Told what the sampling went on without (a check's record it could not read); absent: nothing is told. */
+  /** Told what the sampling went on without (a check's record, or its own previous samples item, it could not read); absent: nothing is told. */
   warn?: (message: string) => void;
 };
 
@@ -34,7 +34,7 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
       if (source.type !== 'filesystem' || mirrorOf(source) === undefined) continue;
       // An item read under another path (the configuration changed): its cursor and problems were about the former
       // directory, so a new pass starts over the path configured now (review r57O-2).
-      const stored = await deps.log.get(source.name);
+      const stored = await previousSamples(source.name, deps);
       const previous = stored?.sourcePath !== undefined && stored.sourcePath !== source.path ? undefined : stored;
       const sourceAnswers = await answersFor(source.name, source.path, deps.directory(source.path), deps);
       const window = await sampleFileWindow(deps.directory(source.path), { after: previous?.cursor ?? '', samples: input.samples });
@@ -59,6 +59,21 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
     }
   }
   return { sampledAt, sources };
+}
+
+/**
+ * The source's samples item as the last run wrote it. One the sampler cannot read (tampered, or written by a newer
+ * version) is taken as none, with a warning: a new pass starts over the source, rather than every source after it go
+ * unsampled and unanswered (review r57V-2; answersFor reads the check's record so too).
+ */
+async function previousSamples(name: string, deps: FileMirrorSamplingDeps): Promise<FileSamplesRecord | undefined> {
+  try {
+    return await deps.log.get(name);
+  } catch (err) {
+    if (!(err instanceof CatalogItemInvalidError)) throw err;
+    deps.warn?.(`file-system source ${name}: the sampler's previous samples item was not read, so a new pass starts over the source: ${err.message}`);
+    return undefined;
+  }
 }
 
 /** The source's files at the check's unconfirmed paths, when it holds any under this source path (another path's are the check's to drop). */

@@ -118,7 +118,9 @@ export async function judgeUnconfirmed(
       const asAnswered = answer?.present !== undefined && answer.present.size === replica.size && answer.present.mtimeMs === replica.mtimeMs;
       const arrived = asAnswered ? 'arrived' : arrivedCopy(entry, replica, lastSyncMs);
       if (arrived === 'differs') verdict.differences.push({ key: entry.path, reason: replicaDifference(entry, replica) });
-      else if (arrived === 'waits') holdOrFail(verdict, { ...entry, runs: entry.runs + 1 });
+      // Past the bound the replica still has the older copy and EFS has not synced since: not "missing", which would send the
+      // reader looking for a file that is there (review r57V-3).
+      else if (arrived === 'waits') holdOrFail(verdict, { ...entry, runs: entry.runs + 1 }, `${replicaDifference(entry, replica)}, and no EFS sync since the source held the newer one (${entry.heldAt}) in ${MAX_UNCONFIRMED_RUNS} checks`);
       continue;
     }
     let current: UnconfirmedMissing = { ...entry, runs: entry.runs + 1 };
@@ -142,10 +144,14 @@ export async function judgeUnconfirmed(
   return verdict;
 }
 
-/** Held for the next check, or past MAX_UNCONFIRMED_RUNS a difference: the check fails closed. */
-function holdOrFail(verdict: UnconfirmedVerdict, entry: UnconfirmedMissing): void {
+/** Held for the next check, or past MAX_UNCONFIRMED_RUNS a difference (`reason`, by default the path still missing): the check fails closed. */
+function holdOrFail(verdict: UnconfirmedVerdict, entry: UnconfirmedMissing, reason?: string): void {
   if (entry.runs <= MAX_UNCONFIRMED_RUNS) verdict.held.push(entry);
-  else verdict.differences.push({ key: entry.path, reason: `missing from the mirror (not confirmed either way since ${entry.since}, ${MAX_UNCONFIRMED_RUNS} checks: the primary region's sampler did not answer for it, or the file changed at every run)` });
+  else
+    verdict.differences.push({
+      key: entry.path,
+      reason: reason ?? `missing from the mirror (not confirmed either way since ${entry.since}, ${MAX_UNCONFIRMED_RUNS} checks: the primary region's sampler did not answer for it, or the file changed at every run)`,
+    });
 }
 
 /**

@@ -247,6 +247,43 @@ describe('files missing from the replica, held unconfirmed (review r57L-2)', () 
     expect(await sourceFilesAt(source, asked)).toEqual([{ path: 'docs/key-link' }, { path: 'docs/b.md', present: { size: 11, mtimeMs: T - 3_600_000 } }, { path: 'a.txt/x' }, { path: 'gone/x' }]);
   });
 
+  it('leaves out an answer whose folder was swapped for a symlink while the list was answered, however long the list (review r57V-1)', async () => {
+    const outside = path.join(dir, 'secret-area');
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'key.pem'), 'x'.repeat(1234));
+    write(source, 'd2/key.pem', 'in', T - 3_600_000);
+    const folder = path.join(source, 'd2');
+    // The swap comes right after the second path's folder is found a directory: the final lstat then goes through the symlink.
+    let lstatsOfFolder = 0;
+    const lstat = async (abs: string | Buffer): Promise<fs.BigIntStats> => {
+      const stat = await fs.promises.lstat(abs, { bigint: true });
+      if (abs === folder && ++lstatsOfFolder === 3) {
+        fs.renameSync(folder, path.join(dir, 'd2-moved'));
+        fs.symlinkSync(outside, folder);
+      }
+      return stat;
+    };
+    expect(await sourceFilesAt(source, ['d2/key.pem', 'a.txt', 'd2/key.pem'], { lstat })).toEqual([
+      { path: 'd2/key.pem', present: { size: 2, mtimeMs: T - 3_600_000 } },
+      { path: 'a.txt', present: { size: 5, mtimeMs: T - 3_600_000 } },
+    ]);
+    // A folder made again in its place (another inode) is not the one lstat'ed either; the next run answers as the tree is then.
+    fs.rmSync(folder);
+    fs.renameSync(path.join(dir, 'd2-moved'), folder);
+    let remade = false;
+    const remake = async (abs: string | Buffer): Promise<fs.BigIntStats> => {
+      const stat = await fs.promises.lstat(abs, { bigint: true });
+      if (abs === path.join(folder, 'key.pem') && !remade) {
+        remade = true;
+        fs.renameSync(folder, path.join(dir, 'd2-old'));
+        write(source, 'd2/key.pem', 'in', T - 3_600_000);
+      }
+      return stat;
+    };
+    expect(await sourceFilesAt(source, ['d2/key.pem'], { lstat: remake })).toEqual([]);
+    expect(await sourceFilesAt(source, ['d2/key.pem'])).toEqual([{ path: 'd2/key.pem', present: { size: 2, mtimeMs: T - 3_600_000 } }]);
+  });
+
   it('answers at most MAX_UNCONFIRMED_BYTES of the list, however long the list it read (review r57R-2)', async () => {
     const answers = await sourceFilesAt(source, Array.from({ length: 2_000 }, () => 'a.txt'));
     expect(answers.length).toBeGreaterThan(100);
@@ -266,6 +303,17 @@ describe('files missing from the replica, held unconfirmed (review r57L-2)', () 
     expect(await new FileSamplesLog(ddb, 'dr-catalog').unconfirmed('shared')).toEqual({ checkedAt: iso(T), paths: ['e.log'] });
   });
 
+  it('samples every source, a new pass for one whose previous samples item it cannot read, with a warning (review r57V-2)', async () => {
+    const { catalog, samplesLog } = sharedCatalog();
+    const warned: string[] = [];
+    const plans: ProtectionPlanConfig[] = [{ ...(FILE_MIRROR_PLANS[0] as ProtectionPlanConfig), sources: [{ type: 'filesystem', name: 'tampered', path: '/mnt/lifeboat/tampered', mirror: true }, { type: 'filesystem', name: 'shared', path: '/mnt/lifeboat/shared', mirror: true }] }];
+    const unreadable = { ...samplesLog, get: (s: string) => (s === 'tampered' ? Promise.reject(new CatalogItemInvalidError('dr-catalog', 'MIRROR#tampered / FILE-SAMPLES', ['samples.0.size: Expected number'])) : samplesLog.get(s)) };
+    const sampled = await runFileMirrorSampling({ samples: 3 }, { environment: 'prod', plans, directory: () => source, log: unreadable, now: () => T, warn: (m) => warned.push(m) });
+    expect(sampled.sources).toEqual([expect.objectContaining({ source: 'tampered', samples: 3, cursor: 'docs/deep/c.bin' }), expect.objectContaining({ source: 'shared', samples: 3 })]);
+    expect([...catalog.keys()]).toEqual(['tampered', 'shared']);
+    expect(warned).toEqual([expect.stringContaining('file-system source tampered: the sampler\'s previous samples item was not read, so a new pass starts over the source')]);
+  });
+
   it('compares a held path that arrived in the replica with the file the source held: an older copy after a sync is a difference (review r57R-4)', async () => {
     const older = { size: 4, mtimeMs: T - 7_200_000 };
     expect(await judgeUnconfirmed([entry], undefined, () => Promise.resolve(older), T, iso(T + 1))).toEqual({
@@ -275,6 +323,15 @@ describe('files missing from the replica, held unconfirmed (review r57L-2)', () 
     });
     // Before a sync past the time the source held the newer one, the older copy may be in flight: held.
     expect((await judgeUnconfirmed([entry], undefined, () => Promise.resolve(older), T - 120_000, iso(T + 1))).held).toEqual([{ ...entry, runs: 2 }]);
+    // With no EFS sync since (or none at all), the older copy is held to the bound, then named as what it is: the file is in the replica (review r57V-3).
+    let waiting = [entry];
+    for (let run = 2; run <= MAX_UNCONFIRMED_RUNS; run++) waiting = (await judgeUnconfirmed(waiting, undefined, () => Promise.resolve(older), null, iso(T + run))).held;
+    expect(waiting).toEqual([{ ...entry, runs: MAX_UNCONFIRMED_RUNS }]);
+    expect(await judgeUnconfirmed(waiting, undefined, () => Promise.resolve(older), null, iso(T + 99))).toEqual({
+      held: [],
+      differences: [{ key: 'e.log', reason: `older in the mirror (mtime ${iso(T - 7_200_000)}, source ${iso(T - 3_600_000)}), and no EFS sync since the source held the newer one (${entry.heldAt}) in ${MAX_UNCONFIRMED_RUNS} checks` }],
+      gone: 0,
+    });
     // The same mtime with another size differs; the same file, or a newer one (replicated since), has arrived.
     expect((await judgeUnconfirmed([entry], undefined, () => Promise.resolve({ size: 5, mtimeMs: entry.mtimeMs }), T, iso(T + 1))).differences).toEqual([{ key: 'e.log', reason: 'size 5 in the mirror, 4 at the source' }]);
     expect(await judgeUnconfirmed([entry], undefined, () => Promise.resolve({ size: 4, mtimeMs: entry.mtimeMs }), T, iso(T + 1))).toEqual({ held: [], differences: [], gone: 0 });
