@@ -3,7 +3,7 @@ import { DEFAULT_REPLICATION_LAG_MINUTES } from '../../lib/lifeboat-defaults';
 import { type BackupRecord, type BackupStatus, type CopyStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
-import { type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { listedOutstanding, type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
 import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
@@ -224,7 +224,8 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
 function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: ReadonlySet<string>, now: Date): ScrubStatus {
   if (latest === 'unreadable') return { state: 'unreadable' };
   if (!latest) return { state: 'never' };
-  const objects = latest.outstanding?.objects ?? [];
+  // Copied-in entries are listed apart from the others (review r57U U2): the backups of both are judged.
+  const objects = listedOutstanding(latest.outstanding);
   // What this run found is its outcome; what runs before it found and it did not read again is shown beside it.
   const earlier = objects.filter((o) => o.since < latest.startedAt);
   const lostBackups = objects.filter((o) => !o.goodCopy && o.otherCopy === undefined).flatMap((o) => o.backups);
@@ -261,7 +262,9 @@ function outstandingDamage(latest: ScrubRunRecord, earlier: NonNullable<ScrubRun
   const lastLost = last === undefined || isLost(last);
   const groups: readonly NotListedGroup[] | undefined = o?.notListedGroups?.length ? o.notListedGroups : undefined;
   const legacy = o && o.notListed > 0 && o.notListedSince !== undefined ? [{ count: o.notListed, since: o.notListedSince }] : [];
-  const unlisted = earlierUnlisted(groups ?? legacy, latest.startedAt, lastLost);
+  // Copied-in entries past the record's list are counted as a group is (scrub-record.ts, `copiedInNotListed`).
+  const copiedInCounted = o?.copiedInNotListed ? [o.copiedInNotListed] : [];
+  const unlisted = earlierUnlisted([...(groups ?? legacy), ...copiedInCounted], latest.startedAt, lastLost);
   if (earlier.length === 0 && !unlisted) return {};
   const since = [...earlier.map((e) => e.since), ...(unlisted ? [unlisted.since] : [])].sort()[0] ?? latest.startedAt;
   const lost = earlier.some(isLost) || (unlisted?.lost ?? false);

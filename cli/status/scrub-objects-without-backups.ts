@@ -1,4 +1,4 @@
-import { type OtherCopy, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { listedOutstanding, type OtherCopy, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 
 /**
  * Objects the latest scrub record keeps damaged or missing in one vault whose other copy was not verified (`otherCopy`)
@@ -13,7 +13,7 @@ export type ScrubObjectsWithoutBackups = Partial<Record<OtherCopy, { objects: nu
 /** `shown`: the backups the plans' rows show (plan-status.ts, scrubJudgedBackupIds of each configured plan read). */
 export function scrubObjectsWithoutBackups(latest: ScrubRunRecord | 'unreadable' | undefined, shown: ReadonlySet<string>): ScrubObjectsWithoutBackups | undefined {
   if (latest === undefined || latest === 'unreadable') return undefined;
-  const objects = latest.outstanding?.objects ?? [];
+  const objects = listedOutstanding(latest.outstanding);
   // An object is one however many vaults it is bad in; one with no good copy in a vault is lost, and its row says so.
   const lost = new Set(objects.filter((o) => !o.goodCopy && o.otherCopy === undefined).map((o) => o.key));
   const found: ScrubObjectsWithoutBackups = {};

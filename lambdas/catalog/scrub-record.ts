@@ -10,6 +10,15 @@ const cursorSchema = z.object({ cycle: z.number().int().positive(), after: z.str
 export const OUTSTANDING_LISTED = 100;
 /** Backup ids kept per outstanding object: a pack's blobs are often in every later backup of a source. */
 export const OUTSTANDING_BACKUPS_LISTED = 20;
+/**
+ * Copied-in entries an outstanding record lists (`copiedInObjects`), apart from the OUTSTANDING_LISTED others. A record
+ * is one DynamoDB item (under 400 KB, attribute names included): an entry is at most about 850 bytes (a snapshot key,
+ * OUTSTANDING_BACKUPS_LISTED backup ids, the flags and dates), so 200 of them take about 170 KB beside the about 90 KB
+ * of the 100 listed objects, the groups and `unrepairedKeys` (scrub-outstanding.test.ts weighs the fullest record).
+ * One repair run copying a DR vault's week of missed snapshots back in leaves at most what its look after the copy
+ * could not show to read; the checks again (5 a vault a run) clear them over the following runs.
+ */
+export const OUTSTANDING_COPIED_IN_LISTED = 200;
 
 /**
  * One object in one vault a run left damaged or missing, kept in every later record until a run reads it again in that
@@ -45,8 +54,9 @@ const outstandingObjectSchema = z.object({
    * vault; `otherCopy: 'unverified'`: the check could not finish; `goodCopy`: it reads only across both vaults). Copied
    * in, it is never missing again, so a comparison that does not find it missing says nothing of it: it is dropped only
    * when a run with its vault in scope checks it again and it reads there, or it is gone from both vaults
-   * (scrub-outstanding.ts, copied-in-recheck.ts; reviews r57G R2, r57K F1). Listed before every other entry, never
-   * counted in `notListedGroups`, which keep no flag (review r57P F3). Absent in records written before it was kept, whose
+   * (scrub-outstanding.ts, copied-in-recheck.ts; reviews r57G R2, r57K F1). Kept in the record's own list
+   * (`copiedInObjects`), never among the OUTSTANDING_LISTED others nor counted in `notListedGroups`, which keep no flag
+   * (reviews r57P F3, r57U U1, U2). Absent in records written before it was kept, whose
    * entries are dropped as before. A CLI from before drops it (z.object drops keys it does not know): its `lifeboat scrub`
    * of both vaults drops the entry unchecked (the comparison no longer finds it missing), and one of a vault writes it
    * without the flag for the next run to drop, so an unverified or lost copy left the record unchecked again:
@@ -97,6 +107,22 @@ const notListedGroupSchema = z.object({
 export type NotListedGroup = z.infer<typeof notListedGroupSchema>;
 
 /**
+ * Copied-in entries past the OUTSTANDING_COPIED_IN_LISTED a record lists (`copiedInObjects`): counted, as no run can
+ * check again an entry whose key it does not know. `since`: the earliest found; `lost`: some had no copy in the other
+ * vault (status then judges every plan's backups as it does a lost group's); `cycle`: the scrub cycle of the latest run
+ * that counted some. Each run adds those its list has no room for, lost ones last; kept till a run of both vaults
+ * completes a later cycle, which read every object of their trees again in both vaults, finding any bad or missing one
+ * in one of them (an object lost in both is not found again: docs/RUNBOOKS.md, "Scrub", says how to verify their backups).
+ */
+const copiedInNotListedSchema = z.object({
+  count: z.number().int().positive(),
+  since: z.string().min(1),
+  cycle: z.number().int().positive(),
+  lost: z.boolean(),
+});
+export type CopiedInNotListed = z.infer<typeof copiedInNotListedSchema>;
+
+/**
  * What is still damaged or missing after a run, whichever run found it: the run's own findings left unrepaired and those
  * of earlier runs this run did not read (its slice or scope did not cover them). A run reads a seventh of the vault: this
  * is what keeps the damage of the run before in `lifeboat status` until the object is read again. Objects past the
@@ -106,6 +132,15 @@ export type NotListedGroup = z.infer<typeof notListedGroupSchema>;
  */
 export const outstandingScrubSchema = z.object({
   objects: z.array(outstandingObjectSchema).max(OUTSTANDING_LISTED),
+  /**
+   * The `copiedIn` entries, the lost first, then the unverified, then the oldest; absent when none. Apart from `objects`:
+   * listed among them, first, they pushed this run's lost objects (and the backups status judges by) out to the groups,
+   * and past 100 they went into a group and the next run dropped them unchecked (review r57U U1, U2). Records of the
+   * same format written before it keep them in `objects`, which is read as before. Under CATALOG_FORMAT 4, as `copiedIn`.
+   */
+  copiedInObjects: z.array(outstandingObjectSchema).max(OUTSTANDING_COPIED_IN_LISTED).optional(),
+  /** Copied-in entries past `copiedInObjects`, counted (see above); absent when none. */
+  copiedInNotListed: copiedInNotListedSchema.optional(),
   notListed: count,
   notListedSince: z.string().min(1).optional(),
   notListedGroups: z.array(notListedGroupSchema).max(OUTSTANDING_GROUPS_KEPT).optional(),
@@ -115,6 +150,11 @@ export const outstandingScrubSchema = z.object({
   notListedRange: z.object({ first: z.string().min(1), last: z.string().min(1), vaults: z.array(z.enum(['primary', 'dr'])).min(1) }).optional(),
 });
 export type OutstandingScrub = z.infer<typeof outstandingScrubSchema>;
+
+/** Every entry an outstanding record lists: its objects and its copied-in entries. */
+export function listedOutstanding(outstanding: OutstandingScrub | undefined): OutstandingScrubObject[] {
+  return [...(outstanding?.objects ?? []), ...(outstanding?.copiedInObjects ?? [])];
+}
 
 /**
  * The summary of one scrub run as the catalog keeps it (`pk = SCRUB#RUNS`, `sk = <startedAt ISO>`):

@@ -45,7 +45,8 @@ export const COPIED_IN_RECHECK_MARGIN_MS = DISCARDED_READS_MARGIN_MS;
 
 /**
  * What the check of carried copied-in snapshots found: findings for those still not readable alone, every key it
- * settled (`rechecked`), and every key whose tree it read again, whatever came of it (`checked`: its `lastChecked`).
+ * settled (`rechecked`), and every key whose tree it read again, whatever came of it (`checked`: its `lastChecked`),
+ * or started to read and was cut, but a lost entry whose backups are named (it then keeps its lastChecked).
  */
 export type CopiedInRecheck = { readonly findings: readonly ScrubFinding[]; readonly rechecked: readonly string[]; readonly checked: readonly string[] };
 
@@ -102,10 +103,14 @@ export async function recheckCopiedIn(options: {
     const id = idFromKey(SNAPSHOTS_PREFIX, c.key) as string;
     // Past the cutoff none is started, so none is counted checked: they keep their turn for the next run.
     if (until !== undefined && until.now() >= until.time) break;
-    checked.push(c.key);
     // A memory stop, like the deadline, leaves it unchecked: carried, neither settled nor a good copy (review r57M M1).
     const inTarget = await readabilityInTarget(side, vault, other, [id], options.memory, until);
-    if (inTarget.unchecked.has(id)) continue;
+    const cut = inTarget.unchecked.has(id);
+    // One cut still takes its turn (counted checked), so that the same entry, cut every run, does not take every
+    // run's first check; but a lost one whose backups are named then rests a week with nothing read: it keeps its
+    // lastChecked, and its place, till a check reads it (review r57U U3).
+    if (!(cut && c.lostAndNamed === true)) checked.push(c.key);
+    if (cut) continue;
     rechecked.push(c.key);
     const detail = `copied into the ${side} vault by an earlier scrub (outstanding since ${c.since}) without its tree shown to read there; checked again by this run`;
     if (inTarget.unreadable.has(id)) {

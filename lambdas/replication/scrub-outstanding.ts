@@ -1,4 +1,5 @@
-import { type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_GROUPS_KEPT, OUTSTANDING_LISTED, type OutstandingScrub, type OutstandingScrubObject, type ScrubRunRecord } from '../catalog/scrub-record';
+import { type CopiedInNotListed, listedOutstanding, type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_GROUPS_KEPT, OUTSTANDING_LISTED } from '../catalog/scrub-record';
+import { type OutstandingScrub, type OutstandingScrubObject, type ScrubRunRecord } from '../catalog/scrub-record';
 import { CONFIG_KEY, DATA_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject } from './scrub-damage';
@@ -23,12 +24,15 @@ export type ScrubRunVaults = { readonly unopened?: readonly VaultSide[] };
  * without showing its tree reads there (`copiedIn`) is never missing again, so no comparison drops it: only a run that
  * checked it again (the report's `copiedInRechecked`: readable, gone from both vaults, or found again) does; dropped
  * by the comparison, an unverified or lost copy left the record at the next run unchecked (reviews r57G R2, r57K F1).
+ * Such entries are listed apart (`copiedInObjects`, copiedInListed), so they neither take the places of other objects
+ * nor fall into groups.
  */
 export function outstandingAfter(report: ScrubReport, startedAt: string, previous: ScrubRunRecord | undefined, run: ScrubRunVaults = {}): OutstandingScrub {
   const sides: readonly VaultSide[] = report.scope === 'both' ? ['primary', 'dr'] : [report.scope];
   const before = previousOutstanding(previous);
+  const beforeListed = listedOutstanding(before);
   const id = (o: { vault: VaultSide; key: string }): string => `${o.vault} ${o.key}`;
-  const earlier = new Map(before.objects.map((o) => [id(o), o]));
+  const earlier = new Map(beforeListed.map((o) => [id(o), o]));
   const backupIds = (d: DamagedObject): string[] => newestBackups(d.affects.flatMap((a) => (a.backupId ? [a.backupId] : [])));
   const backupsOf = new Map([...report.damage, ...(report.archivedCopyDamage ?? [])].map((d) => [d.key, backupIds(d)]));
   // A mapping the deadline cut named no backup of any object: unknown, not none (backupsOfFound).
@@ -80,15 +84,17 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const rechecked = new Set(Object.entries(report.copiedInRechecked ?? {}).flatMap(([side, keys]) => keys.map((key) => `${side} ${key}`)));
   const settled = (o: OutstandingScrubObject): boolean => (o.copiedIn === true ? rechecked.has(id(o)) : o.problem === 'missing' ? workedOut(o.vault, o.key) : read(o.vault, o.key));
   const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && settled(o);
-  const carried = before.objects
+  const carried = beforeListed
     .filter((o) => !foundNow.has(id(o)) && !resolved(o))
     .map((o) => (o.copiedIn === true && checkedNow.has(id(o)) ? { ...o, lastChecked: startedAt } : o));
-  // Copied-in snapshots first: a group keeps no flag, and counted in one such an entry was dropped unchecked by the next
-  // comparison (review r57P F3). They are few: only the snapshots a run with repair copied in and could not show to
-  // read, up to what a run's look after a copy leaves unverified. Then objects with no good copy (what status judges),
-  // then those whose other copy was not verified, then the oldest.
-  const rank = (o: OutstandingScrubObject): number => (o.copiedIn === true ? 0 : 1) * 3 + (o.goodCopy ? 2 : o.otherCopy !== undefined ? 1 : 0);
-  const all = [...found, ...carried].sort((a, b) => rank(a) - rank(b) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key));
+  // Copied-in snapshots in their own list: a group keeps no flag, and counted in one such an entry was dropped unchecked
+  // by the next comparison (review r57P F3); listed first among the others, they pushed this run's lost objects, and the
+  // backups status judges by, out to the groups (review r57U U1, U2). Of the others, objects with no good copy (what
+  // status judges) first, then those whose other copy was not verified, then the oldest.
+  const byRank = (a: OutstandingScrubObject, b: OutstandingScrubObject): number => rank(a) - rank(b) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key);
+  const remaining = [...found, ...carried];
+  const copiedIn = copiedInListed(remaining.filter((o) => o.copiedIn === true).sort(byRank), before.copiedInNotListed, { cycle, cycleRead: report.scope === 'both' && report.cycleComplete });
+  const all = remaining.filter((o) => o.copiedIn !== true).sort(byRank);
   const objects = all.slice(0, OUTSTANDING_LISTED);
   const overflow = all.slice(OUTSTANDING_LISTED);
   // This run's overflow, in groups a later run can tell it has read again: the corrupt ones it read (keys within its
@@ -99,20 +105,44 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // one group over the whole overflow per vault, which every cut run kept (review rE F2).
   const groups = boundedGroups([...kept, ...corruptGroups, ...missingGroups(overflow.filter((o) => o.problem === 'missing'), MISSING_GROUPS_PER_RUN, cycle)], startedAt);
   const notListed = groups.reduce((n, g) => n + g.count, 0);
-  if (notListed === 0) return { objects, notListed };
+  if (notListed === 0) return { objects, ...copiedIn, notListed };
   const since = groups.map((g) => g.since).sort(order)[0];
-  return { objects, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
+  return { objects, ...copiedIn, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
+}
+
+/** No good copy (what status judges) first, then an other copy not verified, then a good copy elsewhere. */
+const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCopy !== undefined ? 1 : 0);
+
+/**
+ * The copied-in entries a record lists (`copiedInObjects`, up to OUTSTANDING_COPIED_IN_LISTED, in `ranked` order: the
+ * lost first, whose backups status judges by) and those past them counted (`copiedInNotListed`): no run can check one
+ * again without its key, so the count stays, the earlier run's added, until a run of both vaults completes a later
+ * cycle than the last that counted some (scrub-record.ts says what that cycle tells of them). Never dropped unsaid.
+ */
+function copiedInListed(
+  ranked: readonly OutstandingScrubObject[],
+  counted: CopiedInNotListed | undefined,
+  run: { cycle: number; cycleRead: boolean },
+): Pick<OutstandingScrub, 'copiedInObjects' | 'copiedInNotListed'> {
+  const listed = ranked.slice(0, OUTSTANDING_COPIED_IN_LISTED);
+  const past = ranked.slice(OUTSTANDING_COPIED_IN_LISTED);
+  const kept = counted !== undefined && !(run.cycleRead && run.cycle > counted.cycle) ? counted : undefined;
+  const since = [...past.map((o) => o.since), ...(kept ? [kept.since] : [])].sort(order)[0];
+  const count = past.length + (kept?.count ?? 0);
+  const notListed: CopiedInNotListed | undefined =
+    since !== undefined && count > 0 ? { count, since, cycle: past.length > 0 ? run.cycle : (kept?.cycle ?? run.cycle), lost: past.some(hasNoCopy) || (kept?.lost ?? false) } : undefined;
+  return { ...(listed.length > 0 ? { copiedInObjects: listed } : {}), ...(notListed ? { copiedInNotListed: notListed } : {}) };
 }
 
 /**
  * The entries of the `previous` record's listed objects that a run checks again (scrubVaults' `copiedInOutstanding`):
- * snapshot objects a scrub copied in without showing their tree reads there, listed before any other (outstandingAfter).
- * Only past OUTSTANDING_LISTED of them would one be counted in an unlisted group, as any missing object is, and dropped
- * by the next comparison unchecked. A lost one (no good copy, none unverified) whose backups a run worked out is
+ * snapshot objects a scrub copied in without showing their tree reads there, listed apart (`copiedInObjects`; records of
+ * the same format written before listed them among `objects`, first). Those past OUTSTANDING_COPIED_IN_LISTED are only
+ * counted (`copiedInNotListed`): no key, no check. A lost one (no good copy, none unverified) whose backups a run worked out is
  * `lostAndNamed`: checking it again tells little new (recheckCopiedIn takes it last).
  */
 export function copiedInOutstanding(previous: ScrubRunRecord | undefined): CarriedCopiedIn[] {
-  return previousOutstanding(previous).objects.flatMap((o) =>
+  return listedOutstanding(previousOutstanding(previous)).flatMap((o) =>
     o.copiedIn === true
       ? [
           {
@@ -135,7 +165,7 @@ export function copiedInOutstanding(previous: ScrubRunRecord | undefined): Carri
  * `previous` record's listed objects only: one in its unlisted groups is counted here, as before. Absent when none.
  */
 export function snapshotsNotWorkedOutCounts(report: ScrubReport, previous: ScrubRunRecord | undefined): Partial<Record<VaultSide, number>> | undefined {
-  const kept = new Set(previousOutstanding(previous).objects.filter((o) => o.problem === 'missing').map((o) => `${o.vault} ${o.key}`));
+  const kept = new Set(listedOutstanding(previousOutstanding(previous)).filter((o) => o.problem === 'missing').map((o) => `${o.vault} ${o.key}`));
   const counts: Partial<Record<VaultSide, number>> = {};
   for (const [side, ids] of Object.entries(report.snapshotsNotWorkedOut ?? {}) as [VaultSide, readonly string[]][]) {
     const count = ids.filter((id) => !kept.has(`${side} ${SNAPSHOTS_PREFIX}${id}`)).length;

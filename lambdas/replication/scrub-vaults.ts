@@ -7,7 +7,7 @@ import { ScrubVaultUnavailableError } from './replication-errors';
 import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb } from './scrub-listing-memory';
 import { hasSortedKey, sortedUnion } from './sorted-keys';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
-import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from './scrub-time-reserves';
+import { COPY_BACK_RESERVE_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from './scrub-time-reserves';
 import { type Bad, scrubRepairs, type ScrubRepairs } from './scrub-repairs';
 import { FindingBudget } from './finding-budget';
 import { workOutMissingObjects } from './missing-objects-work-out';
@@ -51,9 +51,10 @@ export type ScrubVaultsOptions = {
    * deadline). It starts no read of its slice after the deadline less SLICE_READ_RESERVE_MS and REPAIR_BUDGET_MS, and
    * is then `cut`: the slice is shortened to the keys read in every vault in scope. It stops waiting for a running prune in a vault it
    * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS). The look's reads (the
-   * mark of the source's manifests, the listings and index objects of what the snapshots lack) and copy-backs and, for a
-   * copied snapshot its source cannot read, the check of it in the vault it was copied into (read through to the other
-   * vault) start none after the deadline less DAMAGE_MAPPING_MARGIN_MS (a look stopped before it knew whether the source
+   * mark of the source's manifests, the listings and index objects of what the snapshots lack) start none after the
+   * deadline less DAMAGE_MAPPING_MARGIN_MS; its copy-backs and, for a copied snapshot its source cannot read, the check
+   * of it in the vault it was copied into (read through to the other vault) none after the deadline less
+   * COPIED_IN_RECHECK_MARGIN_MS, which leaves the damage mapping its time (a look stopped before it knew whether the source
    * reads a snapshot, or a check cut there, leaves that snapshot unrepaired with `otherCopy: 'unverified'`). It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
    * COPY_BACK_RESERVE_MS (so a cut run still has REPAIR_BUDGET_MS for them, corrupt objects of its slice first): an
    * object not started is `unrepaired` with `goodCopy` if this run verified the other copy, otherwise with `otherCopy:
@@ -247,8 +248,9 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     const failed: string[] = [];
     const notCopied: string[] = [];
     await mapBounded(keys, options.concurrency ?? 3, async (key) => {
-      // No copy-back starts past the look's cutoff: the target check and the damage mapping keep their margin (review r57G R3).
-      if (options.deadline !== undefined && now() >= options.deadline - DAMAGE_MAPPING_MARGIN_MS) {
+      // No copy-back starts past the target check's cutoff: the target check and the damage mapping keep their margin
+      // (reviews r57G R3, r57U F2).
+      if (options.deadline !== undefined && now() >= options.deadline - COPIED_IN_RECHECK_MARGIN_MS) {
         notCopied.push(key);
         return;
       }
@@ -258,10 +260,11 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   };
   const memory = lookMemory(side);
   const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
-  // Its reads stop where the damage mapping's do (the deadline less DAMAGE_MAPPING_MARGIN_MS), not at the look's repair
-  // cutoff: it runs after the look, whose wait and copy-backs may run past that cutoff, and it reads what the mapping
-  // reads (snapshot and manifest objects, a second or less each), which that margin is kept for.
-  const until = options.deadline !== undefined ? { time: options.deadline - DAMAGE_MAPPING_MARGIN_MS, now } : undefined;
+  // Its reads stop at the deadline less COPIED_IN_RECHECK_MARGIN_MS, as the check again of carried copied-in snapshots'
+  // do, not at the look's repair cutoff (it runs after the look, whose wait and copy-backs may run past that cutoff) nor
+  // at the damage mapping's own cutoff: one that ran long there left the mapping no time, and this run's lost objects
+  // were recorded without their backups (review r57U F2).
+  const until = options.deadline !== undefined ? { time: options.deadline - COPIED_IN_RECHECK_MARGIN_MS, now } : undefined;
   const inTarget = await readabilityInTarget(side, vault, source, [...unreadable.keys()], memory, until);
   // Read across both vaults: the scrub with repair that reads those objects copies the good copy over the bad (review
   // r57F H1). Each snapshot's own: one reason for the vault named other snapshots' objects (review r57M L1).

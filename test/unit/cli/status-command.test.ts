@@ -216,6 +216,16 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(screen.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
   });
 
+  // Review r57U U2: copied-in entries are listed apart from the other objects (copiedInObjects); the backups of a lost
+  // one are judged as any lost object's, and those past the list (copiedInNotListed) are counted in the damage shown.
+  it('a lost copied-in snapshot listed apart names its backups: the plan is ✗; copied-in entries past the list are counted', () => {
+    const copied = { vault: 'dr' as const, key: `snapshots/${'5'.repeat(64)}`, problem: 'missing' as const, goodCopy: false, since: '2026-11-29T03:00:00.000Z', backups: [b.backupId], copiedIn: true as const };
+    const lost: ScrubRunRecord = { ...clean, outstanding: { objects: [], copiedInObjects: [copied], copiedInNotListed: { count: 3, since: '2026-11-28T03:00:00.000Z', cycle: 1, lost: false }, notListed: 0 } };
+    const r = row([b], [], lost);
+    expect(r.scrub).toMatchObject({ outstanding: { objects: 4, outcome: 'DAMAGED', since: '2026-11-28T03:00:00.000Z' }, affectedBackupsOfPlan: [b.backupId] });
+    expect(r.withinObjectives).toBe(false);
+  });
+
   // Review rY F3: retention forgot the backup on purpose; damage hitting only it must not make the plan ✗ (status exit 1).
   it('damage hitting only backups retention forgot or is forgetting does not make the plan ✗', () => {
     const forgotten = backup('2026-11-01T06:00:00.000Z', { forgottenAt: '2026-11-29T00:00:00.000Z' });

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type NotListedGroup, OUTSTANDING_LISTED, type OutstandingScrubObject, type ScrubRunRecord } from '../../../../lambdas/catalog/scrub-record';
+import { type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_LISTED, type OutstandingScrub } from '../../../../lambdas/catalog/scrub-record';
+import { type OutstandingScrubObject, type ScrubRunRecord, scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
 import { copiedInOutstanding, outstandingAfter } from '../../../../lambdas/replication/scrub-outstanding';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
+import { type DamagedObject } from '../../../../lambdas/replication/scrub-damage';
 
 /** The unlisted ("N more") objects of scrub-outstanding.ts against a slice that passed over archived packs. */
 
@@ -244,37 +246,102 @@ describe('outstandingAfter: a lost object whose mapping to backups the deadline 
 describe('outstandingAfter: a snapshot object a scrub copied in without showing its tree reads there', () => {
   const snapshot = `snapshots/${'5'.repeat(64)}`;
   const entry: OutstandingScrubObject = { vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, otherCopy: 'unverified', since: EARLIER, backups: [], copiedIn: true };
-  const previous = (): ScrubRunRecord => ({ ...previousRecord(), outstanding: { objects: [entry], notListed: 0 } });
+  const previous = (): ScrubRunRecord => ({ ...previousRecord(), outstanding: { objects: [], copiedInObjects: [entry], notListed: 0 } });
   const nextRun = (rechecked?: ScrubReport['copiedInRechecked']): ScrubReport => ({ ...sameSliceAgain(undefined), findings: [], ok: true, ...(rechecked ? { copiedInRechecked: rechecked } : {}) });
+  const copiedIn = (o: OutstandingScrub): OutstandingScrubObject[] => o.copiedInObjects ?? [];
+  const snapshotKey = (i: number): string => `snapshots/${String(i).padStart(64, '0')}`;
+  const unverified = (i: number): ScrubFinding => ({ vault: 'dr', key: snapshotKey(i), problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', otherCopy: 'unverified', copiedIn: true });
 
   it('is kept by a run of both vaults that did not check it again, and dropped by one that did', () => {
-    expect(outstandingAfter(nextRun(), NOW, previous()).objects).toEqual([entry]);
-    expect(outstandingAfter(nextRun({ primary: [snapshot] }), NOW, previous()).objects).toEqual([entry]);
-    expect(outstandingAfter(nextRun({ dr: [snapshot] }), NOW, previous()).objects).toEqual([]);
+    expect(copiedIn(outstandingAfter(nextRun(), NOW, previous()))).toEqual([entry]);
+    expect(copiedIn(outstandingAfter(nextRun({ primary: [snapshot] }), NOW, previous()))).toEqual([entry]);
+    expect(outstandingAfter(nextRun({ dr: [snapshot] }), NOW, previous())).toEqual({ objects: [], notListed: 0 });
   });
 
   it('keeps the flag on a finding of it, and an entry without it (a record from before) is dropped by the comparison as before', () => {
     const finding: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true };
     // Found again with no good copy (lost), its mapping whole: named backups, the flag kept.
-    expect(outstandingAfter({ ...nextRun({ dr: [snapshot] }), findings: [finding], ok: false }, NOW, previous()).objects).toEqual([{ vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, since: EARLIER, backups: [], copiedIn: true }]);
+    expect(copiedIn(outstandingAfter({ ...nextRun({ dr: [snapshot] }), findings: [finding], ok: false }, NOW, previous()))).toEqual([{ vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, since: EARLIER, backups: [], copiedIn: true }]);
     const before: OutstandingScrubObject = { vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, otherCopy: 'unverified', since: EARLIER, backups: [] };
     expect(outstandingAfter(nextRun(), NOW, { ...previous(), outstanding: { objects: [before], notListed: 0 } }).objects).toEqual([]);
   });
 
   // Review r57P F3: past OUTSTANDING_LISTED (no good copy first) it was counted in a group, which keeps no flag, and the
   // next comparison dropped it unchecked.
-  it('is listed before a night of lost objects, so it keeps its flag and is checked again, not counted and dropped', () => {
+  it('is listed apart from a night of lost objects, so it keeps its flag and is checked again, not counted and dropped', () => {
     const lostPacks: ScrubFinding[] = Array.from({ length: OUTSTANDING_LISTED }, (_, i) => ({ vault: 'dr', key: `data/ab/${String(i).padStart(62, '0')}`, problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r' }));
     const night = (before: ScrubRunRecord): ScrubRunRecord => ({ ...before, outstanding: outstandingAfter({ ...nextRun(), findings: lostPacks, ok: false }, NOW, before) });
     const first = night(previous());
-    expect(first.outstanding?.objects[0]).toEqual(entry);
+    expect(first.outstanding?.copiedInObjects).toEqual([entry]);
     expect(copiedInOutstanding(first)).toEqual([expect.objectContaining({ vault: 'dr', key: snapshot, lostAndNamed: false })]);
-    expect(night(first).outstanding?.objects[0]).toEqual(entry);
+    expect(night(first).outstanding?.copiedInObjects).toEqual([entry]);
+    // A record of the same format written before the list kept it among `objects`: read, and listed apart from now on.
+    const older = night({ ...previous(), outstanding: { objects: [entry], notListed: 0 } });
+    expect([older.outstanding?.copiedInObjects, copiedInOutstanding(older).length]).toEqual([[entry], 1]);
+  });
+
+  // Review r57U U2: listed first among the 100, 30 carried copied-in entries pushed 30 of the night's lost packs into a
+  // group, which keeps no backups, so status judged 30 backups ✓ whose data is lost in both vaults.
+  it('takes none of the listed places: a night of 100 lost packs keeps every pack\'s backups beside 30 carried copied-in entries', () => {
+    const carried = Array.from({ length: 30 }, (_, i): OutstandingScrubObject => ({ ...entry, key: snapshotKey(i + 1) }));
+    const packs = Array.from({ length: 100 }, (_, i) => `data/ab/${String(i).padStart(62, '0')}`);
+    const findings: ScrubFinding[] = packs.map((k) => ({ vault: 'dr', key: k, problem: 'corrupt', detail: 'd', outcome: 'unrepaired', reason: 'r' }));
+    const damage: DamagedObject[] = packs.map((k, i) => ({ key: k, vaults: ['dr'], affects: [{ snapshotId: `s${i}`, backupId: `backup-${i}`, source: 'files', time: NOW, whole: false, paths: [], entries: 1 }] }));
+    // Carried as 0dcbd033 listed them, first among the objects; read, they are listed apart.
+    const out = outstandingAfter({ ...nextRun(), findings, damage, ok: false }, NOW, { ...previous(), outstanding: { objects: carried, notListed: 0 } });
+    expect(new Set(out.objects.flatMap((o) => o.backups)).size).toBe(100);
+    expect([copiedIn(out).length, out.notListed]).toEqual([30, 0]);
+  });
+
+  // Review r57U U1: one run copying in 120 snapshots it could not show to read listed 100 and counted 20 in a group,
+  // which the next comparison dropped unchecked.
+  it('keeps 120 a run copied in unverified, every one for its check again, where 20 were counted in a group and dropped by the next run', () => {
+    const first = outstandingAfter({ ...nextRun(), findings: Array.from({ length: 120 }, (_, i) => unverified(i + 1)), ok: false }, EARLIER, undefined);
+    const record: ScrubRunRecord = { ...previousRecord(), outstanding: first };
+    expect([copiedIn(first).length, first.notListed, copiedInOutstanding(record).length]).toEqual([120, 0, 120]);
+    expect(copiedIn(outstandingAfter(nextRun(), NOW, record)).length).toBe(120);
+  });
+
+  it(`past its ${OUTSTANDING_COPIED_IN_LISTED}, lists the lost and then the oldest, and counts the rest till a later cycle of both vaults, never dropping one unsaid`, () => {
+    const lost: ScrubFinding = { vault: 'dr', key: snapshotKey(0), problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true };
+    const findings = [...Array.from({ length: OUTSTANDING_COPIED_IN_LISTED + 10 }, (_, i) => unverified(i + 1)), lost];
+    const out = outstandingAfter({ ...nextRun(), findings, ok: false }, NOW, previous());
+    expect(copiedIn(out).length).toBe(OUTSTANDING_COPIED_IN_LISTED);
+    // The lost one first, then the carried entry (the oldest); 12 counted: the 211 found and the one carried make 212.
+    expect(copiedIn(out).slice(0, 2).map((o) => o.key)).toEqual([snapshotKey(0), snapshot]);
+    expect(out.copiedInNotListed).toEqual({ count: 12, since: NOW, cycle: 2, lost: false });
+    const record: ScrubRunRecord = { ...previousRecord(), startedAt: NOW, outstanding: out };
+    // Kept by a run that completes no later cycle.
+    expect(outstandingAfter(nextRun(), '2026-11-28T03:00:00.000Z', record).copiedInNotListed).toEqual({ count: 12, since: NOW, cycle: 2, lost: false });
+    const laterCycle: ScrubReport = { ...nextRun(), cursor: { cycle: 3, after: 'data/66' }, nextCursor: { cycle: 4, after: null }, cycleComplete: true };
+    expect(outstandingAfter(laterCycle, '2026-12-05T03:00:00.000Z', record).copiedInNotListed).toBeUndefined();
   });
 
   it('records when a run last checked it again, found again or not settled', () => {
     const finding: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true };
-    expect(outstandingAfter({ ...nextRun(), copiedInChecked: { dr: [snapshot] } }, NOW, previous()).objects).toEqual([{ ...entry, lastChecked: NOW }]);
-    expect(outstandingAfter({ ...nextRun({ dr: [snapshot] }), copiedInChecked: { dr: [snapshot] }, findings: [finding], ok: false }, NOW, previous()).objects[0]?.lastChecked).toBe(NOW);
+    expect(copiedIn(outstandingAfter({ ...nextRun(), copiedInChecked: { dr: [snapshot] } }, NOW, previous()))).toEqual([{ ...entry, lastChecked: NOW }]);
+    expect(copiedIn(outstandingAfter({ ...nextRun({ dr: [snapshot] }), copiedInChecked: { dr: [snapshot] }, findings: [finding], ok: false }, NOW, previous()))[0]?.lastChecked).toBe(NOW);
+  });
+
+  // A record is one DynamoDB item, under 400 KB (409,600 bytes) with its attribute names; its JSON outweighs it.
+  it('keeps the fullest record, every list full and 2,000 affected backups, under DynamoDB\'s 400 KB item', () => {
+    const backups = Array.from({ length: OUTSTANDING_BACKUPS_LISTED }, (_, i) => `20261127T030000Z-${String(i).padStart(8, '0')}`);
+    const full = (k: string): OutstandingScrubObject => ({ vault: 'primary', key: k, problem: 'corrupt', goodCopy: false, otherCopy: 'unverified', since: NOW, backups, backupsNotWorkedOut: true, copiedIn: true, lastChecked: NOW });
+    const group: NotListedGroup = { problem: 'missing', first: key('00', 0), last: key('ff', 0), vaults: ['primary', 'dr'], count: 1000, since: NOW, cycle: 1, lost: true, mixedSince: true };
+    const record: ScrubRunRecord = {
+      ...previousRecord(),
+      unrepairedKeys: Array.from({ length: 100 }, (_, i) => key('aa', i)),
+      affectedBackups: Array.from({ length: 2000 }, (_, i) => `20261127T030000Z-${String(i).padStart(8, '0')}`),
+      outstanding: {
+        objects: Array.from({ length: OUTSTANDING_LISTED }, (_, i) => full(key('00', i))),
+        copiedInObjects: Array.from({ length: OUTSTANDING_COPIED_IN_LISTED }, (_, i) => full(snapshotKey(i))),
+        copiedInNotListed: { count: 1000, since: NOW, cycle: 1, lost: true },
+        notListed: 30_000,
+        notListedSince: NOW,
+        notListedGroups: Array.from({ length: 30 }, () => group),
+      },
+    };
+    expect(scrubRunRecordSchema.parse(record)).toEqual(record);
+    expect(Buffer.byteLength(JSON.stringify({ pk: 'SCRUB#RUNS', sk: NOW, ...record, expiresAt: 1_800_000_000 }))).toBeLessThan(400 * 1024);
   });
 });

@@ -143,11 +143,11 @@ describe('a snapshot an earlier run copied in without showing it reads there is 
       return get(...args);
     });
     const first = await run(realNow() + DEADLINE_IN);
-    expect(first.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: key(), goodCopy: false, otherCopy: 'unverified' })]);
+    expect(first.outstanding?.copiedInObjects).toEqual([expect.objectContaining({ vault: 'dr', key: key(), goodCopy: false, otherCopy: 'unverified' })]);
     jest.restoreAllMocks();
     const second = await run();
     // Checked again by this run: its turn comes after the others' (review r57P F1).
-    expect(second.outstanding?.objects.find((o) => o.key === key())).toEqual({ vault: 'dr', key: key(), problem: 'missing', goodCopy: false, since: first.startedAt, backups: [pair.backupId], copiedIn: true, lastChecked: second.startedAt });
+    expect(second.outstanding?.copiedInObjects?.find((o) => o.key === key())).toEqual({ vault: 'dr', key: key(), problem: 'missing', goodCopy: false, since: first.startedAt, backups: [pair.backupId], copiedIn: true, lastChecked: second.startedAt });
     expect(second.outcome).toBe('DAMAGED');
   });
 
@@ -168,14 +168,14 @@ describe('a snapshot an earlier run copied in without showing it reads there is 
     });
     const first = await run(realNow() + DEADLINE_IN);
     expect(first.outcome).toBe('DAMAGED');
-    expect(first.outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: key(), goodCopy: false, backups: [], backupsNotWorkedOut: true })]);
+    expect(first.outstanding?.copiedInObjects).toEqual([expect.objectContaining({ vault: 'dr', key: key(), goodCopy: false, backups: [], backupsNotWorkedOut: true })]);
     jest.restoreAllMocks();
     const second = await run();
-    const entry = second.outstanding?.objects.find((o) => o.key === key());
+    const entry = second.outstanding?.copiedInObjects?.find((o) => o.key === key());
     expect(entry).toEqual({ vault: 'dr', key: key(), problem: 'missing', goodCopy: false, since: first.startedAt, backups: [pair.backupId], copiedIn: true, lastChecked: second.startedAt });
     // A run of the other vault alone leaves it as it is.
     await runScrubRunbook({ scope: 'primary', fraction: 1, repair: false }, deps()).catch(() => undefined);
-    expect(runs.at(-1)?.outstanding?.objects.find((o) => o.key === key())).toEqual(entry);
+    expect(runs.at(-1)?.outstanding?.copiedInObjects?.find((o) => o.key === key())).toEqual(entry);
   });
 
   it('a copy the next run finds readable in the vault it was copied into leaves the record', async () => {
@@ -190,11 +190,11 @@ describe('a snapshot an earlier run copied in without showing it reads there is 
     const before = { scope: 'both', fraction: 1, repair: true, cursor: FIRST_SCRUB_CURSOR, nextCursor: { cycle: 1, after: 'manifest/~' }, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true } as const;
     runs.push(scrubRunSummary(before, { environment: 'dev', startedAt: '2026-11-29T03:00:00.000Z', endedAt: '2026-11-29T03:00:01.000Z' }));
     const first = await run(realNow() + DEADLINE_IN);
-    expect(first.outstanding?.objects.map((o) => [o.key, o.otherCopy])).toEqual([[key(), 'unverified']]);
+    expect(first.outstanding?.copiedInObjects?.map((o) => [o.key, o.otherCopy])).toEqual([[key(), 'unverified']]);
     jest.restoreAllMocks();
     // The primary's root repaired from the DR vault's: the DR copy reads in the DR vault alone.
     const second = await run();
-    expect(second.outstanding?.objects.filter((o) => o.key === key())).toEqual([]);
+    expect((second.outstanding?.copiedInObjects ?? []).filter((o) => o.key === key())).toEqual([]);
   });
 });
 

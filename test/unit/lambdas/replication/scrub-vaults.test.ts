@@ -326,7 +326,7 @@ it('a snapshot copied in whose root manifest neither vault can read has no good 
   const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings[0]?.goodCopy).toBeUndefined();
   const record = summaryOf(report);
-  expect([record.outcome, record.outstanding?.objects.map((o) => [o.key, o.goodCopy])]).toEqual(['DAMAGED', [[snapshotKey, false]]]);
+  expect([record.outcome, record.outstanding?.copiedInObjects?.map((o) => [o.key, o.goodCopy])]).toEqual(['DAMAGED', [[snapshotKey, false]]]);
   expect(report.findings).toEqual([
     expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'unrepaired', reason: expect.stringContaining(`nor can the dr vault read them, so no vault holds a copy that restores: find its backup in the catalog (the record whose sources list snapshot ${pair.snapshot.id})`) }),
   ]);
@@ -354,7 +354,7 @@ it('the check in the target vault of a snapshot its source cannot read starts no
     expect.objectContaining({ vault: 'dr', key: snapshotKey, outcome: 'unrepaired', otherCopy: 'unverified', reason: expect.stringContaining(`whether the dr vault can read them could not be checked (the run's deadline came first), so no copy is known to restore: find its backup in the catalog (the record whose sources list snapshot ${pair.snapshot.id}) and check it with lifeboat verify --backup ID --from dr`) }),
   ]);
   expect(report.findings[0]?.goodCopy).toBeUndefined();
-  expect(summaryOf(report).outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, goodCopy: false, otherCopy: 'unverified' })]);
+  expect(summaryOf(report).outstanding?.copiedInObjects).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, goodCopy: false, otherCopy: 'unverified' })]);
 });
 
 // Review r57G R1: the look's mark of the source stopped at its cutoff returned only a "deadline" why, listed no
@@ -397,7 +397,7 @@ it.each([
     }),
   ]);
   expect(report.findings[0]?.goodCopy).toBeUndefined();
-  expect(summaryOf(report).outstanding?.objects).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, goodCopy: false, otherCopy: 'unverified' })]);
+  expect(summaryOf(report).outstanding?.copiedInObjects).toEqual([expect.objectContaining({ vault: 'dr', key: snapshotKey, goodCopy: false, otherCopy: 'unverified' })]);
 });
 
 // Review r57G R3: only the look's mark was bounded; its listings of both vaults and index reads (objectsTheSnapshotsLack)
@@ -583,7 +583,7 @@ it('a look after the copy whose mark of the source outgrows the memory claims no
     );
   }
   // Kept outstanding, not known good, for the next scrub of the DR vault to check again (copied-in-recheck.ts).
-  expect(summaryOf(report).outstanding?.objects.map((o) => [o.key, o.goodCopy, o.otherCopy, o.copiedIn]).sort()).toEqual(
+  expect(summaryOf(report).outstanding?.copiedInObjects?.map((o) => [o.key, o.goodCopy, o.otherCopy, o.copiedIn]).sort()).toEqual(
     [`snapshots/${pair.snapshot.id}`, `snapshots/${b.id}`].sort().map((key) => [key, false, 'unverified', true]),
   );
 });
@@ -643,6 +643,37 @@ it('a carried copied-in snapshot whose check again outgrows the memory is carrie
   expect(await recheck()).toEqual({ findings: [], rechecked: [key], checked: [key] });
 });
 
+// Review r57U U3: a check cut by the deadline or the memory counted as one, so a lost entry whose backups are named
+// took its lastChecked and rested a week with nothing read.
+it('a lost carried copied-in snapshot whose backups are named keeps its last check when its check is cut, and is read by the next run', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  const root = manifestKey(pair.snapshot.manifest);
+  const listings = new Map([
+    ['primary', (await listKeys(pair.primary.store, '')).sort()],
+    ['dr', (await listKeys(pair.dr.store, '')).sort()],
+  ] as const);
+  const recheck = () =>
+    recheckCopiedIn({
+      side: 'dr',
+      vault: pair.dr,
+      other: pair.primary,
+      carried: [{ vault: 'dr', key, problem: 'missing', since: '2026-11-01T03:00:00.000Z', lastChecked: '2026-11-20T03:00:00.000Z', lostAndNamed: true }],
+      listingOf: (side) => listings.get(side) ?? [],
+      found: new Set(),
+      memory: undefined,
+      until: undefined,
+      now: () => Date.parse('2026-11-30T03:00:00.000Z'),
+    });
+  const get = pair.dr.store.get.bind(pair.dr.store);
+  pair.dr.store.get = (...args: Parameters<typeof get>) => {
+    if (args[0] === root) throw new ScrubNeedsTooLargeError('dr', 2, 1, 2048);
+    return get(...args);
+  };
+  expect(await recheck()).toEqual({ findings: [], rechecked: [], checked: [] });
+  pair.dr.store.get = get;
+  expect(await recheck()).toEqual({ findings: [], rechecked: [key], checked: [key] });
+});
+
 // Review r57P F1: a snapshot found lost again kept its `since`, stayed the oldest and took one of the checks every run:
 // with five such, no other entry was ever checked again, one whose copy now reads included.
 it('checks carried copied-in snapshots in turn, the least recently checked first; a lost one whose backups are named waits a week', async () => {
@@ -674,12 +705,12 @@ it('checks carried copied-in snapshots in turn, the least recently checked first
   // Their backups not worked out (each run's mapping cut), the lost ones are checked in turn with the one that reads.
   expect(await run(1, true)).toEqual([1, 2, 3, 4, 5].map(lost));
   expect(await run(2, true)).toEqual([...[1, 2, 3, 6].map(lost), real].sort());
-  expect(record.outstanding?.objects.map((o) => o.key)).toEqual([1, 2, 3, 4, 5, 6].map(lost));
-  expect(record.outstanding?.objects.find((o) => o.key === lost(6))).toMatchObject({ copiedIn: true, lastChecked: '2026-12-02T03:00:00.000Z' });
+  expect(record.outstanding?.copiedInObjects?.map((o) => o.key)).toEqual([1, 2, 3, 4, 5, 6].map(lost));
+  expect(record.outstanding?.copiedInObjects?.find((o) => o.key === lost(6))).toMatchObject({ copiedIn: true, lastChecked: '2026-12-02T03:00:00.000Z' });
   // Found lost again with their backups worked out, each is not read again for a week; the listings still settle one gone from both vaults.
   await run(3, false);
   await run(4, false);
-  expect(record.outstanding?.objects.every((o) => o.backupsNotWorkedOut === undefined && o.copiedIn === true)).toBe(true);
+  expect(record.outstanding?.copiedInObjects?.every((o) => o.backupsNotWorkedOut === undefined && o.copiedIn === true)).toBe(true);
   expect(await run(5, false)).toEqual([]);
   // A week after its last check each takes its turn again: 1 to 5 checked on the 3rd, not 6, checked on the 4th.
   expect(await run(10, false)).toEqual([1, 2, 3, 4, 5].map(lost));
@@ -721,6 +752,56 @@ it('a check again of a carried copied-in snapshot that runs long leaves the mapp
   // Its reads stopped before they took the mapping's time: carried, checked, not settled.
   expect(report.copiedInChecked).toEqual({ dr: carried.map((c) => c.key) });
   expect(report.copiedInRechecked).toBeUndefined();
+});
+
+// Review r57U F2: after a copy, the check in the target vault of a snapshot its source cannot read read up to the damage
+// mapping's own cutoff, so one that ran long left the mapping no time, and the run's lost objects had no backups.
+it('the check after a copy of a snapshot its source cannot read that runs long leaves the mapping of the run\'s own lost objects its time', async () => {
+  const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+  const manifestsBefore = await listKeys(pair.primary.store, 'manifest/');
+  const tree = path.join(dir, 'second');
+  await fs.mkdir(tree, { recursive: true });
+  await fs.writeFile(path.join(tree, 'f.bin'), pseudoRandomBytes(5_000, 77));
+  const { snapshot: second } = await backupDirectory(pair.primary, tree, { tags: ['backupId:20260302T100000Z-00000002', 'plan:files'] });
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
+  // The second snapshot's pages damaged in the primary vault (it cannot read the tree), its snapshot object lacking in the
+  // DR vault (copied in, then checked there); a pack of the first lacking in the primary vault, damaged in the DR vault.
+  const pages = (await listKeys(pair.primary.store, 'manifest/')).filter((k) => !manifestsBefore.includes(k) && k !== manifestKey(second.manifest));
+  expect(pages.length).toBeGreaterThan(0);
+  for (const key of pages) await corrupt(pair.primary.store, key);
+  await pair.dr.store.delete(`snapshots/${second.id}`);
+  await pair.primary.store.delete(pack);
+  await corrupt(pair.dr.store, pack);
+  const deadline = 10_000_000;
+  let time = 0;
+  let landed = false;
+  let checkReads = 0;
+  // Under way from its first read of a manifest object in the DR vault, after the copy landed (the look reads the
+  // primary's), till the mapping's first read of a snapshot object there.
+  let checking: boolean | undefined;
+  const put = pair.dr.store.put.bind(pair.dr.store);
+  jest.spyOn(pair.dr.store, 'put').mockImplementation((key, body, options) => {
+    if (key === `snapshots/${second.id}`) landed = true;
+    return put(key, body, options);
+  });
+  // The check starts 40 s before the deadline; each of its reads of the DR vault's manifest objects takes 15 s.
+  const get = pair.dr.store.get.bind(pair.dr.store);
+  jest.spyOn(pair.dr.store, 'get').mockImplementation((key, range) => {
+    if (landed && checking !== false && key.startsWith('manifest/')) {
+      if (checking === undefined) time = deadline - 40_000;
+      checking = true;
+      checkReads += 1;
+      time += 15_000;
+    } else if (checking === true && key.startsWith('snapshots/')) checking = false;
+    return get(key, range);
+  });
+  // A slice of the snapshot objects only: the damaged pages are not read (and repaired) before the look.
+  const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, deadline, now: () => time });
+  expect(report.backupsNotWorkedOut).toBeUndefined();
+  expect(report.damage).toEqual(expect.arrayContaining([expect.objectContaining({ key: pack, affects: [expect.objectContaining({ backupId: pair.backupId })] })]));
+  expect(checkReads).toBe(1);
+  // Its reads stopped before they took the mapping's time: the copy is unverified, carried for the next run's check.
+  expect(report.findings).toEqual(expect.arrayContaining([expect.objectContaining({ vault: 'dr', key: `snapshots/${second.id}`, outcome: 'unrepaired', otherCopy: 'unverified', copiedIn: true })]));
 });
 
 it('repairs a pack corrupted in the primary vault from the DR copy, and the primary then restores byte for byte', async () => {
