@@ -237,7 +237,8 @@ async function listBothVaults(vaults: Partial<Record<VaultSide, Vault>>, memoryM
 async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, options: ScrubVaultsOptions, now: () => number): Promise<void> {
   const { vaults } = options;
   const { copyFrom, lookMemory } = repairs;
-  // By key: the copies end in any order, and the check in the target vault goes one snapshot at a time in this order.
+  // By key: the copies end in any order; the check in the target vault marks them together and sorts its ids itself,
+  // so that a cut leaves the later keys unchecked (84b1e4ff).
   const copied = findings.filter((f) => f.vault === side && f.outcome === 'repaired' && f.key.startsWith(SNAPSHOTS_PREFIX)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   if (copied.length === 0) return;
   const ids = copied.map((f) => idFromKey(SNAPSHOTS_PREFIX, f.key) as string);
