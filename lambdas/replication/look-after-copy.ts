@@ -6,7 +6,8 @@ import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-pru
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
 import { sortedDifference } from './sorted-keys';
-import { COPY_BACK_RESERVE_MS, DAMAGE_MAPPING_MARGIN_MS } from './scrub-time-reserves';
+import { COPY_BACK_RESERVE_MS } from './scrub-time-reserves';
+import { COPIED_IN_RECHECK_MARGIN_MS } from './copied-in-recheck';
 import { type NeedsCut } from './vault-needs-work-out';
 import { type ReadableReferences, referencesOfReadable } from './copied-snapshot-readability';
 import { otherSide } from './other-side';
@@ -64,10 +65,11 @@ export async function lookAfterPrunes(
   let lookMs: number;
   let first: CopyBack;
   // The look's reads in both vaults (the mark of their manifests in the source, the listings and index objects of what
-  // they lack) start none once the damage mapping's margin is reached (the target check's cutoff,
-  // lookAfterCopiedSnapshots), nor does a copy-back (its copyBack): unbounded, a large snapshot's tree, or the listings
-  // of two large vaults, read on past the deadline (reviews r57A F2, r57G R3).
-  const cutoff = options.deadline !== undefined ? options.deadline - DAMAGE_MAPPING_MARGIN_MS : undefined;
+  // they lack) start none past the deadline less COPIED_IN_RECHECK_MARGIN_MS, as the check in the target vault and the
+  // copy-backs (lookAfterCopiedSnapshots): the damage mapping after them keeps its 20 s for the run's own findings.
+  // Unbounded, a large snapshot's tree, or the listings of two large vaults, read on past the deadline (reviews r57A
+  // F2, r57G R3); to the mapping's own cutoff, a long mark left the run's lost objects without backups (review r57W F1).
+  const cutoff = options.deadline !== undefined ? options.deadline - COPIED_IN_RECHECK_MARGIN_MS : undefined;
   const bounded = (v: Vault): Vault => {
     if (cutoff === undefined) return v;
     const view = readsUntilVault(v, cutoff, options.now);
