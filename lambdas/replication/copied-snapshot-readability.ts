@@ -39,15 +39,22 @@ export async function referencesOfReadable(side: VaultSide, source: Vault, ids: 
 }
 
 /**
+ * What the view read from the other vault for one snapshot that reads across both vaults: the objects of its own tree,
+ * or, when those could not be told from the other snapshots' (`notToldApart`: why), all the check read there, some
+ * perhaps another snapshot's. Either way the mark read its whole tree, so it is restorable once those are repaired.
+ */
+export type SnapshotReadThrough = FellBack & { readonly notToldApart?: string };
+
+/**
  * What the check in the target vault found (readabilityInTarget): the snapshots that read in neither vault, why each of
- * those it could not check was not (by id), and, per snapshot that reads only across both vaults, the objects of its
- * own tree the target lacks a readable copy of that the other vault's copy stood in for (`readThrough`: how many, the
- * first keys; absent for one that reads in the target alone).
+ * those it could not check was not (by id), and, per snapshot that reads only across both vaults, the objects the
+ * target lacks a readable copy of that the other vault's copy stood in for (`readThrough`: how many, the first keys;
+ * absent for one that reads in the target alone).
  */
 export type TargetReadability = {
   readonly unreadable: ReadonlySet<string>;
   readonly unchecked: ReadonlyMap<string, string>;
-  readonly readThrough: ReadonlyMap<string, FellBack>;
+  readonly readThrough: ReadonlyMap<string, SnapshotReadThrough>;
 };
 
 /** Attribution walks under way at once (fallbacksBySnapshot), as many as the mark walks snapshots at once. */
@@ -67,8 +74,10 @@ const ATTRIBUTIONS_AT_ONCE = 8;
  * whole manifest tree of each past the deadline, and the run could time out before its record was written (review
  * r57A F2). A check that cannot finish leaves `unchecked`, with why, those it did not find unreadable: their copy is
  * not known good, so none may claim one (review r57A F3); those already found unreadable stay so. The mark is one for
- * all, so the time, the memory or a read error stopping it leaves all those unchecked; telling one snapshot's share,
- * only that snapshot's (or those sharing the root or node that failed), and the time all those still to tell. In key
+ * all, so the time, the memory or a read error stopping it leaves all those unchecked. Telling one snapshot's share
+ * stopped so (most likely the time: the mark takes most of it) leaves it neither unchecked nor unattributed: the mark
+ * has read its tree across both vaults, so it is given all the view read from `source`, said not told apart (review
+ * r57X F1: unchecked, a copy the mark had shown restorable was reported as one no copy is known to restore). In key
  * order, whatever order `ids` come in.
  */
 export async function readabilityInTarget(
@@ -95,7 +104,7 @@ export async function readabilityInTarget(
   const unreadable = new Set(found);
   const readable = sorted.filter((id) => !unreadable.has(id));
   const unchecked = new Map<string, string>();
-  const readThrough = new Map<string, FellBack>();
+  const readThrough = new Map<string, SnapshotReadThrough>();
   const all = through.fellBack();
   if (all.count === 0 || readable.length === 0) return { unreadable, unchecked, readThrough };
   // Alone, all the view read is that snapshot's own.
@@ -106,7 +115,7 @@ export async function readabilityInTarget(
       const own = await ownOf(id);
       if (own.count > 0) readThrough.set(id, own);
     } catch (err) {
-      unchecked.set(id, uncheckedWhy(side, err));
+      readThrough.set(id, { ...all, notToldApart: uncheckedWhy(side, err) });
     }
   });
   return { unreadable, unchecked, readThrough };

@@ -272,8 +272,14 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   const mended = (id: string): string => {
     const fellBack = inTarget.readThrough.get(id);
     if (fellBack === undefined) return '';
-    const { count, first } = fellBack;
-    return `; the ${side} vault reads them only with ${count} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${first.join(', ')}${count > first.length ? ', …' : ''}), so they are restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`;
+    const { count, first, notToldApart } = fellBack;
+    const keys = `${first.join(', ')}${count > first.length ? ', …' : ''}`;
+    // Not told apart (telling whose was stopped, review r57X F1): the whole check's objects, some perhaps another's.
+    const objects =
+      notToldApart === undefined
+        ? `${count} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${keys})`
+        : `${count} object(s) read from the ${otherSide(side)} vault in this check (${keys}; not told apart per snapshot, so some may be another copied snapshot's: ${notToldApart})`;
+    return `; the ${side} vault reads them only with ${objects}, so they are restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`;
   };
   for (const f of copied) {
     const id = idFromKey(SNAPSHOTS_PREFIX, f.key) as string;
