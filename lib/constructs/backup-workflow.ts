@@ -8,6 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy, sourceBucketAccount } from './bucket-owner-condition';
+import { catalogPartitionStatement, PLAN_LEASE_PARTITIONS } from './catalog-partition-grant';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -213,8 +214,10 @@ export class BackupWorkflow extends Construct {
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     }
     for (const fn of [lock, plan, commit, replicate, recordFailure]) props.catalogKey.grantEncryptDecrypt(fn);
-    // Acquire is a conditional Put (GetItem names the holder when it fails); release a conditional Delete.
-    grantCatalogItems(lock, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']);
+    // Acquire is a conditional Put (GetItem names the holder when it fails); release a conditional Delete. The plans'
+    // leases only: on the whole table the lock's role could delete or replace a backup record (its legal hold and pins),
+    // read the approvals' task tokens or drop a restore target's claim (audit a57E-1).
+    lock.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [PLAN_LEASE_PARTITIONS]));
     // Plan: parents by strategy (Query of a source's index items, GetItem of records), the RUNNING record (PutItem), then
     // its first manifest's shard count (a conditional UpdateItem, recordPlannedShards: no more than the PutItem allows).
     grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);

@@ -14,6 +14,7 @@ import { DEFAULT_REPLICATION_LAG_MINUTES } from '../lifeboat-defaults';
 import { planAlarmName } from '../lifeboat-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, PLAN_LEASE_PARTITIONS } from './catalog-partition-grant';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { type OperationsAlerts } from './operations-alerts';
 import { bucketHasObjectLock } from './bucket-object-lock';
@@ -91,8 +92,12 @@ export class LifeboatOperations extends Construct {
       // The vault key: it opens the vault to read whose snapshot a commit marker names before deleting it.
       environment: { ...environment, LIFEBOAT_BACKUP_STATE_MACHINE: props.backupStateMachineName, ...(props.vaultKey ? { VAULT_KEY_ARN: props.vaultKey.keyArn } : {}) },
     });
-    // Reads the lease, marks the backup FAILED (or its DR copy), deletes the lease: three item actions on the table.
-    this.releaseFailedBackup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [props.catalog.tableArn] }));
+    // Reads the plan's lease and deletes it; marks the backup FAILED (or its DR copy) and, before deleting the snapshots
+    // its commit wrote, reads its record back (forgetSnapshotsOfFailedBackup). Each on its own partition: on the whole
+    // table the role could delete any backup record (its legal hold and pins), read the approvals' task tokens or drop a
+    // restore target's claim (audit a57E-1).
+    this.releaseFailedBackup.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:DeleteItem'], [PLAN_LEASE_PARTITIONS]));
+    this.releaseFailedBackup.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS]));
     props.catalogKey.grantEncryptDecrypt(this.releaseFailedBackup);
     if (props.vaultKey) {
       // Once FAILED, the snapshots a stopped backup's commit wrote go (release-failed-backup.ts): it lists and reads the

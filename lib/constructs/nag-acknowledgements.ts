@@ -2,10 +2,11 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
 
 /**
- * cdk-nag AwsSolutions-IAM5 flags every wildcard. Lifeboat's wildcards are each narrowed to one
- * resource: S3 object actions on a key prefix of one bucket (or on buckets named by the environment's
- * restore prefix), the versions of one function, the ids of one CloudFormation stack (a stack deleted and
- * deployed again gets a new one), and CDK's grantEncryptDecrypt variants on the catalog key.
+ * cdk-nag AwsSolutions-IAM5 flags every wildcard. Lifeboat's resource wildcards are each of a kind in
+ * SCOPED_WILDCARD_KINDS, and acknowledged with that kind's reason, told from the ARN itself (an S3 object ARN, a
+ * function's versions, a DynamoDB table, an EFS file system), so a reason cannot describe another kind of resource
+ * than the one it is given to (audit a57E-2). A wildcard of no known kind is not acknowledged: cdk-nag reports it,
+ * and an app without cdk-nag builds as before (throwing here would fail its synth for a check it does not run).
  * Each finding under `scope` is acknowledged individually — the resources by their exact text — so any
  * new wildcard fails synth. Acknowledgements are metadata on our own constructs: they matter only to an
  * app that runs cdk-nag (ours and our tests do), and change nothing for one that does not.
@@ -14,13 +15,67 @@ import { type IConstruct } from 'constructs';
  */
 export function acknowledgeScopedWildcards(scope: IConstruct, scopedResources: readonly string[]): void {
   const validations = Validations.of(scope);
-  const reason =
-    'Wildcard scoped to one resource: S3 object actions on a key prefix of one bucket or on the buckets named by this environment\'s restore prefix, the versions of one Lambda function, the ids of one CloudFormation stack by its name.';
   const stack = Stack.of(scope);
   const resources = scopedResources.map((r) => nagResourceText(stack.resolve(r))).filter((r) => r.includes('*'));
-  for (const finding of new Set(resources.map((r) => `Resource::${r}`))) validations.acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+  for (const resource of new Set(resources)) {
+    const reason = scopedWildcardReason(resource);
+    if (reason !== undefined) validations.acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+  }
   for (const { finding, reason: why } of SCOPED_ACTION_FINDINGS) validations.acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: why });
 }
+
+/** The reason of the first kind whose pattern matches a wildcard resource as cdk-nag writes it (`<Id.Arn>` for a token). */
+function scopedWildcardReason(resource: string): string | undefined {
+  return SCOPED_WILDCARD_KINDS.find((k) => k.pattern.test(resource))?.reason;
+}
+
+/**
+ * A whole-ARN pattern as cdk-nag writes it: `{seg}` is one ARN field, literal or a pseudo-parameter such as
+ * `<AWS::Partition>`, whose own colons a plain `[^:]*` would take for field separators.
+ */
+function arnPattern(source: string): RegExp {
+  return new RegExp(`^${source.replace(/\{seg\}/g, '(?:<[^>]*>|[^:<>]*)')}$`);
+}
+
+/**
+ * The kinds of resource wildcard Lifeboat's policies use, each with why no narrower ARN can say it. Order matters:
+ * a wildcard in a bucket's name is a bucket prefix before an object prefix of one bucket is looked for.
+ */
+const SCOPED_WILDCARD_KINDS: readonly { kind: string; pattern: RegExp; reason: string }[] = [
+  {
+    kind: 'function versions',
+    pattern: arnPattern('(<[^>]+\\.Arn>|arn:{seg}:lambda:{seg}:{seg}:function:[^:*]+):\\*'),
+    reason: 'Wildcard scoped to the versions of one Lambda function (its ARN:*): Step Functions may invoke any version of it, as CDK\'s LambdaInvoke grants.',
+  },
+  {
+    kind: 'stack ids',
+    pattern: arnPattern('arn:{seg}:cloudformation:{seg}:{seg}:stack/[^/*]+/\\*'),
+    reason: 'Wildcard scoped to the ids of one CloudFormation stack by its name: a stack deleted and deployed again gets a new id.',
+  },
+  {
+    kind: 'DynamoDB tables by name prefix',
+    pattern: arnPattern('arn:{seg}:dynamodb:{seg}:{seg}:table/[^/*]+\\*'),
+    reason:
+      'DynamoDB tables of one account and region whose names start with this environment\'s restore-target or drill-scratch prefix (<prefix>-restore-*, <prefix>-drill-*): restores and drills create their target tables at run time, named then, so none has an ARN at deploy time.',
+  },
+  {
+    kind: 'EFS file systems of the DR region',
+    pattern: arnPattern('arn:{seg}:elasticfilesystem:{seg}:{seg}:file-system/\\*'),
+    reason:
+      'EFS file systems of one account in the DR region, for the file-system mirror\'s replication only: CreateReplicationConfiguration on the one source file system has EFS create the read-only destination file system with the caller\'s rights, so elasticfilesystem:CreateFileSystem is checked on a file system whose id EFS gives only once it exists and no ARN can name beforehand; DescribeFileSystems reads that replica (its key, on an update), whose id only the replication configuration tells at run time.',
+  },
+  {
+    kind: 'S3 buckets by name prefix',
+    pattern: arnPattern('arn:{seg}:s3:::[^/]*\\*[^/]*(/\\*)?'),
+    reason:
+      'S3 buckets whose names start with this environment\'s restore-target or drill-scratch prefix (<prefix>-restore-*, <prefix>-drill-*), and their objects: restores and drills create or fill these buckets at run time, named then, so none has an ARN at deploy time.',
+  },
+  {
+    kind: 'S3 object key prefix of one bucket',
+    pattern: arnPattern('(<[^>]+\\.Arn>|arn:{seg}:s3:::[^/*]+)/.*\\*'),
+    reason: 'S3 object actions on a key prefix of one bucket, named exactly (every key of it for a source whose prefix is empty).',
+  },
+];
 
 /**
  * The action wildcards our policies contain: only those of CDK's grantEncryptDecrypt/grantDecrypt on the

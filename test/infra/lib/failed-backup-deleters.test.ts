@@ -1,7 +1,13 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
+import { mockClient } from 'aws-sdk-client-mock';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
+import { releaseFailedBackup } from '../../../lambdas/backup/release-failed-backup';
+import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { BackupInProgressError } from '../../../lambdas/catalog/catalog-errors';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
@@ -82,4 +88,71 @@ it('lets Replicate read the DR vault\'s prune batches, which the retention it ex
     'ImplicitlyDenied',
     'ImplicitlyDenied',
   ]);
+});
+
+/**
+ * The catalog items the plan's lease functions touch (audit a57E-1), as their own code sends them: each call recorded
+ * from a BackupCatalog on a mocked client (the local cloud enforces no IAM), then decided by the simulator. Anything
+ * else of the table (backup records for the lock, APPROVALS' task tokens, TARGET# claims) is denied.
+ */
+describe('catalog items of the plan lease functions', () => {
+  const table = { arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${dev.protection.names.catalogTable}`, account: ACCOUNT };
+  const EXECUTION = `arn:aws:states:us-east-1:${ACCOUNT}:execution:${dev.protection.names.backupStateMachine}:run-1`;
+  const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+  const ddb = mockClient(DynamoDBDocumentClient);
+  afterAll(() => ddb.restore());
+
+  /** `dynamodb:<Action> <pk>` of every call `run` made, in order. */
+  async function recordedCalls(run: (catalog: BackupCatalog) => Promise<unknown>): Promise<string[]> {
+    ddb.resetHistory();
+    await run(new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), dev?.protection.names.catalogTable ?? ''));
+    return ddb.calls().map((call) => {
+      const command = call.args[0] as { constructor: { name: string }; input: { Key?: { pk?: string }; Item?: { pk?: string } } };
+      return `dynamodb:${command.constructor.name.replace(/Command$/, 'Item')} ${command.input.Key?.pk ?? command.input.Item?.pk ?? '?'}`;
+    });
+  }
+  const decisions = (who: ReturnType<typeof principal>, calls: readonly string[]) =>
+    Promise.all(calls.map(async (call) => {
+      const [action = '', pk = ''] = call.split(' ');
+      return `${call}: ${await simulatedDecision(who, action, table, { 'dynamodb:LeadingKeys': [pk] })}`;
+    }));
+  const OUT_OF_REACH = ['dynamodb:PutItem BACKUP#20261201T000000Z-aaaaaaaa', 'dynamodb:DeleteItem BACKUP#20261201T000000Z-aaaaaaaa', 'dynamodb:GetItem APPROVALS', 'dynamodb:DeleteItem APPROVALS', 'dynamodb:DeleteItem TARGET#s3:shop-assets', 'dynamodb:UpdateItem FORMAT'];
+
+  it('backup-lock takes, reads and releases the plan\'s lease, and reaches no other item', async () => {
+    ddb.reset();
+    ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
+    ddb.on(GetCommand).resolves({ Item: { pk: 'LOCK#daily', sk: 'LOCK', holder: 'b-other', expiresAt: 4102444800 } });
+    ddb.on(DeleteCommand).resolves({});
+    const calls = await recordedCalls(async (catalog) => {
+      const now = new Date('2026-12-01T00:00:00Z');
+      await catalog.acquireLock('daily', 'b-1', now, 600, EXECUTION);
+      // Refused: GetItem names the holder in the error.
+      await expect(catalog.acquireLock('daily', 'b-2', now, 600, `${EXECUTION}-2`)).rejects.toThrow(BackupInProgressError);
+      await catalog.releaseLock('daily', 'b-1');
+    });
+    expect(calls).toEqual(['dynamodb:PutItem LOCK#daily', 'dynamodb:PutItem LOCK#daily', 'dynamodb:GetItem LOCK#daily', 'dynamodb:DeleteItem LOCK#daily']);
+    const lock = principal(dev.protection.backupWorkflow.functions.lock.role);
+    expect(await decisions(lock, calls)).toEqual(calls.map((call) => `${call}: Allowed`));
+    expect(await decisions(lock, [...OUT_OF_REACH, 'dynamodb:GetItem BACKUP#20261201T000000Z-aaaaaaaa'])).toEqual([...OUT_OF_REACH, 'dynamodb:GetItem BACKUP#20261201T000000Z-aaaaaaaa'].map((call) => `${call}: ImplicitlyDenied`));
+  });
+
+  it('release-failed-backup reads and deletes the lease, marks and reads the backup\'s record, and reaches no other item', async () => {
+    ddb.reset();
+    ddb.on(GetCommand, { Key: { pk: 'LOCK#daily', sk: 'LOCK' } }).resolves({ Item: { pk: 'LOCK#daily', sk: 'LOCK', holder: 'b-1', expiresAt: 4102444800, execution: EXECUTION } });
+    ddb.on(GetCommand, { Key: { pk: 'BACKUP#b-1', sk: 'BACKUP' } }).resolves({});
+    // markFailed refused (the backup had committed), so markCopyFailed is sent as well.
+    ddb.on(UpdateCommand).rejectsOnce(conditionFailed()).resolves({});
+    ddb.on(DeleteCommand).resolves({});
+    const calls = await recordedCalls(async (catalog) => {
+      const event = { 'detail-type': 'Step Functions Execution Status Change' as const, detail: { executionArn: EXECUTION, stateMachineArn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:${dev.protection.names.backupStateMachine}`, status: 'ABORTED' as const, input: JSON.stringify({ plan: 'daily' }) } };
+      await expect(releaseFailedBackup(event, { catalog, plans: [{ name: 'daily' }], backupStateMachineName: dev.protection.names.backupStateMachine })).resolves.toMatchObject({ released: true, recorded: 'DR_COPY_FAILED' });
+      // What the snapshot clean-up reads first, once the backup is FAILED (forgetSnapshotsOfFailedBackup).
+      await catalog.getBackup('b-1');
+    });
+    expect(calls).toEqual(['dynamodb:GetItem LOCK#daily', 'dynamodb:UpdateItem BACKUP#b-1', 'dynamodb:UpdateItem BACKUP#b-1', 'dynamodb:DeleteItem LOCK#daily', 'dynamodb:GetItem BACKUP#b-1']);
+    const release = principal(dev.protection.operations.releaseFailedBackup.role);
+    expect(await decisions(release, calls)).toEqual(calls.map((call) => `${call}: Allowed`));
+    const denied = [...OUT_OF_REACH, 'dynamodb:PutItem LOCK#daily', 'dynamodb:UpdateItem LOCK#daily'];
+    expect(await decisions(release, denied)).toEqual(denied.map((call) => `${call}: ImplicitlyDenied`));
+  });
 });

@@ -7,6 +7,7 @@ import { FILE_SYSTEM_REPLICATION_RESOURCE_TYPE, BUCKET_REPLICATION_RESOURCE_TYPE
 import { KEY_USER_TAG } from '../../../lib/constructs/security-options';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
+import { wildcardReasonsByKind } from './acknowledged-wildcard-reasons';
 import { synthesizeApp } from './synth-app';
 import { USER_APP_EFS, USER_APP_ENV } from './user-app-fixture';
 
@@ -78,6 +79,12 @@ describe.each([
   it('synthesizes with no unacknowledged cdk-nag finding', () => {
     expect(s.violations()).toEqual([]);
     expect(s.synthError).toBeUndefined();
+  });
+
+  it('acknowledges the DR region\'s file systems with why CreateFileSystem cannot name the replica, and every other wildcard with its own kind\'s reason (audit a57E-2)', () => {
+    const rows = wildcardReasonsByKind(s.app);
+    expect(rows.filter((r) => r.kind === 'EFS file systems').map((r) => r.resource)).toEqual([expect.stringContaining(`:elasticfilesystem:${DR_REGION}:${ENV.account}:file-system/*`)]);
+    expect(rows.filter((r) => !r.namesItsKind || r.namesOtherKinds.length > 0)).toEqual([]);
   });
 
   it('names the DR vault key in no mirror: no bucket but the DR vault, no replication rule, no EFS replication, no mirror role', () => {

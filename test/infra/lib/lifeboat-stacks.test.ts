@@ -14,6 +14,7 @@ import { FUNCTION_SIZING } from '../../../lib/lifeboat-defaults';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { defaultRestoreTargetPrefix } from '../../../lambdas/restore/restore-target-policy';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { wildcardReasonsByKind } from './acknowledged-wildcard-reasons';
 import { drKeyArnRef } from './dr-key-arn';
 import { synthesizeApp, violationsIn } from './synth-app';
 import { templateOnlyApp } from '../../support/template-only-app';
@@ -33,6 +34,12 @@ describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding on any stack', () => {
     expect(synthesized.violations()).toEqual([]);
     expect(synthesized.synthError).toBeUndefined();
+  });
+
+  it('acknowledges each wildcard resource with a reason about its own kind: DynamoDB tables, prefix-named buckets and key prefixes each their own (audit a57E-2)', () => {
+    const rows = wildcardReasonsByKind(synthesized.app);
+    expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(['function versions', 'stack ids', 'DynamoDB tables', 'S3 buckets by name prefix', 'S3 object key prefix of one bucket']));
+    expect(rows.filter((r) => !r.namesItsKind || r.namesOtherKinds.length > 0)).toEqual([]);
   });
 
   it('does fail synth on a finding (the check is live)', () => {
