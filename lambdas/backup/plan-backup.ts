@@ -195,7 +195,7 @@ async function continuedPlan(workspace: BackupWorkspace, backupId: string, conti
 
 async function recordRunning(head: Omit<BackupPlanDocument, 'sources' | 'shardManifests'>, plan: ProtectionPlanConfig, deps: PlanBackupDeps): Promise<BackupRecord> {
   // Every backup marks the catalog with the format this deployment writes, so a later CLI that knows less refuses to
-  // write through it (catalog-format.ts); the Plan step's UpdateItem on the table already allows it. A marking that
+  // write through it (catalog-format.ts); the Plan role's UpdateItem and GetItem of the FORMAT partition allow it. A marking that
   // fails (an invalid marker, a throttle) is logged, not fatal: it guards CLIs, and failing a backup over it would protect nothing.
   await markDeployedFormat(deps.catalog.formatMarker());
   return deps.catalog.createBackup({

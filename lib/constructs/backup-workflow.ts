@@ -8,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy, sourceBucketAccount } from './bucket-owner-condition';
-import { catalogPartitionStatement, PLAN_LEASE_PARTITIONS } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, FORMAT_MARKER_PARTITION, PLAN_LEASE_PARTITIONS, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -191,14 +191,17 @@ export class BackupWorkflow extends Construct {
         resources: [dr.keyArn],
       }),
     );
-    // Replicate records copies.dr of the backups it copied.
-    grantCatalogItems(replicate, props.catalog, ['dynamodb:UpdateItem']);
+    // Replicate records copies.dr of the backups it copied (markCopied), on their records only: on the whole table it
+    // could rewrite any item, a backup record's legal hold or a restore target's claim (audit a57E-1).
+    replicate.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS]));
     if (props.drCatalog && drCatalog) {
       // The DR catalog: the plan's backups there (byPlan), and the records and index items it lacks (conditional PutItem).
       // Also this run's plan's backups in the primary catalog (byPlan), to write those the DR catalog lacks.
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [drCatalog.byPlanIndexArn, `${props.catalog.tableArn}/index/byPlan`] }));
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [drCatalog.tableArn] }));
-      grantCatalogItems(replicate, props.catalog, ['dynamodb:GetItem']);
+      // The run's backup and the plan's others by id (getBackup); the byPlan Query above is on the index, which the
+      // table's statement does not reach.
+      replicate.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
       replicate.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
@@ -220,10 +223,19 @@ export class BackupWorkflow extends Construct {
     lock.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [PLAN_LEASE_PARTITIONS]));
     // Plan: parents by strategy (Query of a source's index items, GetItem of records), the RUNNING record (PutItem), then
     // its first manifest's shard count (a conditional UpdateItem, recordPlannedShards: no more than the PutItem allows).
-    grantCatalogItems(plan, props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
-    // Commit: RUNNING → COMMITTED, then the per-source index items (PutItem). Table ARN only: no index is queried.
-    grantCatalogItems(commit, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:PutItem']);
-    grantCatalogItems(recordFailure, props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem']);
+    // Each on its own partitions, as the lock's (audit a57E-1): no role of the workflow reaches the approvals' task
+    // tokens, restore targets' claims or another item kind (calls recorded and simulated in failed-backup-deleters.test.ts).
+    plan.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS]));
+    plan.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:Query'], [SOURCE_INDEX_PARTITIONS]));
+    // The catalog format marker, raised before the record (markDeployedFormat): a conditional UpdateItem, and GetItem
+    // for the format that stands when the condition fails (every run after the first).
+    plan.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem'], [FORMAT_MARKER_PARTITION]));
+    // Commit: reads the RUNNING record, writes the per-source index items (PutItem), then RUNNING → COMMITTED; a failed
+    // commit reads the record before deleting its snapshots. Table ARN only: no index is queried. No PutItem on records.
+    commit.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
+    commit.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem'], [SOURCE_INDEX_PARTITIONS]));
+    // Record failure: marks the record FAILED (or its DR copy FAILED) and reads it before deleting its snapshots.
+    recordFailure.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
     // Once FAILED, the snapshots its commit wrote go (record-backup-failure.ts): it lists and reads the backup's commit
     // markers (SSE-KMS: Decrypt), deletes them and the snapshots they name, each only once its own record (opened with
     // the vault's keys: config, keys/*) says it is this backup's; a marker is no proof (audit a2 F2).
@@ -386,9 +398,5 @@ function grantVaultObjects(fn: LifeboatFunction, vault: s3.IBucket, actions: str
 /** s3:PutObject on keys of the vault that can only create objects there (createOnlyPutStatements). */
 function grantCreateOnly(fn: LifeboatFunction, vault: s3.IBucket, keys: readonly string[], options: { multipart: boolean }): void {
   for (const statement of createOnlyPutStatements(keys.map((key) => vault.arnForObjects(key)), options)) fn.addToRolePolicy(statement);
-}
-
-function grantCatalogItems(fn: LifeboatFunction, table: dynamodb.ITable, actions: string[]): void {
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
 }
 

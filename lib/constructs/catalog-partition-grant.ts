@@ -7,6 +7,12 @@ export const PLAN_LEASE_PARTITIONS = 'LOCK#*';
 /** The backup records by id (pk BACKUP#<backupId>: backup-catalog.ts); the per-source index items are under SOURCE#. */
 export const BACKUP_RECORD_PARTITIONS = 'BACKUP#*';
 
+/** The per-source index items (pk SOURCE#<source>: backup-catalog.ts, indexCommittedBackup), which parents and points in time are chosen by. */
+export const SOURCE_INDEX_PARTITIONS = 'SOURCE#*';
+
+/** The catalog format marker's partition (lambdas/catalog/catalog-format-marker-key.ts). */
+export const FORMAT_MARKER_PARTITION = 'FORMAT';
+
 /**
  * Item actions on the catalog table limited to the partitions named (patterns of the partition key). Without the
  * condition an item action on the table reaches every item kind: backup records with their legal holds and pins, the

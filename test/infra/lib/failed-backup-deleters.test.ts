@@ -1,17 +1,28 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Template } from 'aws-cdk-lib/assertions';
 import { type IConstruct } from 'constructs';
 import { loadLifeboatConfig } from '../../../config/load-config';
+import { commitBackup } from '../../../lambdas/backup/commit-backup';
+import { cleanUpFailedBackupSnapshots } from '../../../lambdas/backup/failed-snapshots-cleanup';
+import { planBackup } from '../../../lambdas/backup/plan-backup';
 import { releaseFailedBackup } from '../../../lambdas/backup/release-failed-backup';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { BackupInProgressError } from '../../../lambdas/catalog/catalog-errors';
+import { CATALOG_FORMAT } from '../../../lambdas/catalog/catalog-format';
+import { replicateBackup } from '../../../lambdas/replication/replicate-backup';
+import { protectionPlanSchema } from '../../../config/lifeboat-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { initVault, MemoryVaultStore, PassphraseKeyProvider } from '../../../vault';
+import { catalogRecord, MemoryPrimaryCatalog } from '../../unit/lambdas/replication/memory-primary-catalog';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { scriptedS3 } from '../../support/scripted-s3-listing';
 import { principalOfRole, simulatedDecision } from '../../support/simulated-decision';
+import { SMALL_TUNING } from '../../support/vault-test-helpers';
 import { synthesizeApp } from './synth-app';
 
 /**
@@ -91,11 +102,12 @@ it('lets Replicate read the DR vault\'s prune batches, which the retention it ex
 });
 
 /**
- * The catalog items the plan's lease functions touch (audit a57E-1), as their own code sends them: each call recorded
- * from a BackupCatalog on a mocked client (the local cloud enforces no IAM), then decided by the simulator. Anything
- * else of the table (backup records for the lock, APPROVALS' task tokens, TARGET# claims) is denied.
+ * The catalog items the plan's lease functions and the backup workflow's steps touch (audit a57E-1), as their own code
+ * sends them: each call recorded from a BackupCatalog on a mocked client (the local cloud enforces no IAM), then
+ * decided by the simulator. Anything else of the table (backup records for the lock, APPROVALS' task tokens, TARGET#
+ * claims, the format marker for all but Plan) is denied.
  */
-describe('catalog items of the plan lease functions', () => {
+describe('catalog items of the plan lease functions and the backup steps', () => {
   const table = { arn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${dev.protection.names.catalogTable}`, account: ACCOUNT };
   const EXECUTION = `arn:aws:states:us-east-1:${ACCOUNT}:execution:${dev.protection.names.backupStateMachine}:run-1`;
   const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
@@ -107,14 +119,20 @@ describe('catalog items of the plan lease functions', () => {
     ddb.resetHistory();
     await run(new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), dev?.protection.names.catalogTable ?? ''));
     return ddb.calls().map((call) => {
-      const command = call.args[0] as { constructor: { name: string }; input: { Key?: { pk?: string }; Item?: { pk?: string } } };
-      return `dynamodb:${command.constructor.name.replace(/Command$/, 'Item')} ${command.input.Key?.pk ?? command.input.Item?.pk ?? '?'}`;
+      const command = call.args[0] as { constructor: { name: string }; input: { Key?: { pk?: string }; Item?: { pk?: string }; IndexName?: string; ExpressionAttributeValues?: Record<string, unknown> } };
+      const { input } = command;
+      const action = command.constructor.name.replace(/Command$/, '').replace(/^(Get|Put|Update|Delete)$/, '$1Item');
+      // A Query's leading key is its key condition's partition value; on an index, the index's own (`byPlan:<plan>`).
+      const queried = input.IndexName !== undefined ? `${input.IndexName}:${String(input.ExpressionAttributeValues?.[':plan'])}` : input.ExpressionAttributeValues?.[':pk'];
+      return `dynamodb:${action} ${input.Key?.pk ?? input.Item?.pk ?? (typeof queried === 'string' ? queried : '?')}`;
     });
   }
   const decisions = (who: ReturnType<typeof principal>, calls: readonly string[]) =>
     Promise.all(calls.map(async (call) => {
       const [action = '', pk = ''] = call.split(' ');
-      return `${call}: ${await simulatedDecision(who, action, table, { 'dynamodb:LeadingKeys': [pk] })}`;
+      const [index, leadingKey] = pk.includes(':') && !pk.includes('#') ? pk.split(':') : [undefined, pk];
+      const on = index !== undefined ? { ...table, arn: `${table.arn}/index/${index}` } : table;
+      return `${call}: ${await simulatedDecision(who, action, on, { 'dynamodb:LeadingKeys': [leadingKey ?? ''] })}`;
     }));
   const OUT_OF_REACH = ['dynamodb:PutItem BACKUP#20261201T000000Z-aaaaaaaa', 'dynamodb:DeleteItem BACKUP#20261201T000000Z-aaaaaaaa', 'dynamodb:GetItem APPROVALS', 'dynamodb:DeleteItem APPROVALS', 'dynamodb:DeleteItem TARGET#s3:shop-assets', 'dynamodb:UpdateItem FORMAT'];
 
@@ -154,5 +172,94 @@ describe('catalog items of the plan lease functions', () => {
     expect(await decisions(release, calls)).toEqual(calls.map((call) => `${call}: Allowed`));
     const denied = [...OUT_OF_REACH, 'dynamodb:PutItem LOCK#daily', 'dynamodb:UpdateItem LOCK#daily'];
     expect(await decisions(release, denied)).toEqual(denied.map((call) => `${call}: ImplicitlyDenied`));
+  });
+
+  const BACKUP_ID = '20261201T100000Z-0a1b2c3d';
+  const recordItem = (record: BackupRecord) => ({ pk: `BACKUP#${record.backupId}`, sk: 'BACKUP', ...record });
+  const ELSEWHERE = ['dynamodb:GetItem APPROVALS', 'dynamodb:Query APPROVALS', 'dynamodb:UpdateItem APPROVALS', 'dynamodb:DeleteItem TARGET#s3:shop-assets', 'dynamodb:PutItem LOCK#daily', 'dynamodb:DeleteItem LOCK#daily', 'dynamodb:DeleteItem BACKUP#20261201T000000Z-aaaaaaaa', 'dynamodb:UpdateItem SCRUB#LEASE'];
+  const expectReach = async (role: IConstruct | undefined, calls: readonly string[], denied: readonly string[]) => {
+    const who = principal(role);
+    expect(await decisions(who, calls)).toEqual(calls.map((call) => `${call}: Allowed`));
+    expect(await decisions(who, denied)).toEqual(denied.map((call) => `${call}: ImplicitlyDenied`));
+  };
+
+  it('Plan reads the source\'s index items and parents, raises the format marker, records and updates its RUNNING record, and reaches no other item', async () => {
+    ddb.reset();
+    // An incremental run: the source's newest index item names a parent whose record is gone, so it plans a full one.
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: 'SOURCE#bkt', sk: 'BACKUP#2026-11-30T00:00:00.000Z#old', backupId: 'old', strategy: 'full' }] });
+    ddb.on(GetCommand, { Key: { pk: 'BACKUP#old', sk: 'BACKUP' } }).resolves({});
+    // The marker already at this format (every run after the first): the condition fails and GetItem reads it.
+    ddb.on(UpdateCommand, { Key: { pk: 'FORMAT', sk: 'FORMAT' } }).rejects(conditionFailed());
+    ddb.on(GetCommand, { Key: { pk: 'FORMAT', sk: 'FORMAT' } }).resolves({ Item: { pk: 'FORMAT', sk: 'FORMAT', format: CATALOG_FORMAT } });
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand, { Key: { pk: `BACKUP#${BACKUP_ID}`, sk: 'BACKUP' } }).resolves({});
+    const plan = protectionPlanSchema.parse({ name: 'daily', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 3 }, objectives: { rpoMinutes: 1440, rtoMinutes: 60 }, sources: [{ type: 's3', name: 'bkt', bucket: 'src' }] });
+    const vault = await initVault(new MemoryVaultStore('plan'), new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
+    const calls = await recordedCalls(async (catalog) => {
+      const planned = await planBackup({ plan: 'daily', backupId: BACKUP_ID }, { s3: scriptedS3({ src: { objects: new Map([['a', 1]]) } }), dynamodb: new DynamoDBClient({ region: 'us-east-1' }), vault, catalog, plans: [plan], environment: 'dev' });
+      expect(planned).toMatchObject({ strategy: 'full', done: true });
+    });
+    expect(calls).toEqual(['dynamodb:Query SOURCE#bkt', 'dynamodb:GetItem BACKUP#old', 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem FORMAT', `dynamodb:PutItem BACKUP#${BACKUP_ID}`, `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
+    await expectReach(dev.protection.backupWorkflow.functions.plan.role, calls, [...ELSEWHERE, 'dynamodb:PutItem SOURCE#bkt', 'dynamodb:DeleteItem SOURCE#bkt', 'dynamodb:Query BACKUP#old']);
+  });
+
+  /** A vault with the plan document of a RUNNING backup of source `src` planned into no shard, and that record. */
+  async function plannedBackup() {
+    const store = new MemoryVaultStore('commit');
+    const vault = await initVault(store, new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
+    const planKey = `plans/${BACKUP_ID}.json`;
+    const document = { backupId: BACKUP_ID, plan: 'files', environment: 'dev', strategy: 'full', requestedStrategy: 'full', createdAt: '2026-12-01T10:00:00.000Z', sources: [{ name: 'src', type: 's3', snapshotSource: { kind: 's3', id: 'src', bucket: 'src', prefix: '' }, parent: null }], shardManifests: [], shardCount: 0 };
+    await store.put(planKey, Buffer.from(JSON.stringify(document)));
+    return { vault, planKey, running: catalogRecord(BACKUP_ID, 'RUNNING', [], { startedAt: document.createdAt, shardCount: 0 }) };
+  }
+
+  it('Commit reads its record, writes the source\'s index item, marks the record COMMITTED, and reaches no other item', async () => {
+    ddb.reset();
+    const { vault, planKey, running } = await plannedBackup();
+    ddb.on(GetCommand).resolves({ Item: recordItem(running) });
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    const calls = await recordedCalls(async (catalog) => {
+      await expect(commitBackup({ backupId: BACKUP_ID, planKey }, { vault, catalog })).resolves.toMatchObject({ status: 'COMMITTED' });
+    });
+    expect(calls).toEqual([`dynamodb:GetItem BACKUP#${BACKUP_ID}`, 'dynamodb:PutItem SOURCE#src', `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
+    await expectReach(dev.protection.backupWorkflow.functions.commit.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:Query SOURCE#src']);
+  });
+
+  it('Record failure marks the record FAILED (or its DR copy), reads it before deleting snapshots, and reaches no other item', async () => {
+    ddb.reset();
+    // As record-backup-failure.ts: markFailed, the clean-up (which reads the record first), and markCopyFailed when markFailed is refused.
+    ddb.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed()).resolves({});
+    ddb.on(GetCommand).resolves({});
+    const calls = await recordedCalls(async (catalog) => {
+      expect(await catalog.markFailed(BACKUP_ID, 'States.TaskFailed', 'boom', '2026-12-01T10:05:00.000Z')).toBe(true);
+      await cleanUpFailedBackupSnapshots(BACKUP_ID, { store: new MemoryVaultStore('failed'), catalog }, () => undefined);
+      expect(await catalog.markFailed(BACKUP_ID, 'States.TaskFailed', 'boom', '2026-12-01T10:05:00.000Z')).toBe(false);
+      expect(await catalog.markCopyFailed(BACKUP_ID)).toBe(true);
+    });
+    expect(calls).toEqual([`dynamodb:UpdateItem BACKUP#${BACKUP_ID}`, `dynamodb:GetItem BACKUP#${BACKUP_ID}`, `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`, `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
+    await expectReach(dev.protection.backupWorkflow.functions.recordFailure.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem LOCK#daily', 'dynamodb:PutItem SOURCE#src']);
+  });
+
+  it('Replicate reads the backup and its plan\'s records (byPlan), marks them copied, and reaches no other item of the primary catalog', async () => {
+    ddb.reset();
+    const { vault, planKey, running } = await plannedBackup();
+    ddb.on(GetCommand).resolves({ Item: recordItem(running) });
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    const committed = await commitBackup({ backupId: BACKUP_ID, planKey }, { vault, catalog: new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), 'catalog') });
+    const record: BackupRecord = { ...running, status: 'COMMITTED', sources: committed.sources, totals: committed.totals, copies: { primary: 'COMMITTED', dr: 'PENDING' } };
+    ddb.reset();
+    ddb.on(GetCommand).resolves({ Item: recordItem(record) });
+    ddb.on(QueryCommand).resolves({ Items: [recordItem(record)] });
+    ddb.on(UpdateCommand).resolves({});
+    const calls = await recordedCalls(async (catalog) => {
+      const report = await replicateBackup({ backupId: BACKUP_ID }, { source: vault, target: new MemoryVaultStore('dr'), targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog: new MemoryPrimaryCatalog(), plans: ['files'] });
+      expect(report).toMatchObject({ complete: true, backupsCopied: 1 });
+      // The handler reads the record once more for the metrics.
+      await catalog.getBackup(BACKUP_ID);
+    });
+    expect([...new Set(calls)].sort()).toEqual([`dynamodb:GetItem BACKUP#${BACKUP_ID}`, 'dynamodb:Query byPlan:files', `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
+    await expectReach(dev.protection.backupWorkflow.functions.replicate.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem FORMAT', 'dynamodb:PutItem SOURCE#src']);
   });
 });
