@@ -36,7 +36,7 @@ import { isUsageError } from '../usage-error';
  * 0 clean or everything repaired; 1 something left damaged or missing (or the scrub failed); 2 the
  * command line is wrong.
  */
-export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: string; repair?: boolean; json?: boolean };
+export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: string; repair?: boolean; json?: boolean; clearCopiedInCount?: boolean };
 
 /** What the command needs of an environment (environmentAccess provides it; tests pass their own). */
 export type ScrubAccess = {
@@ -174,7 +174,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
           : {}),
       });
       for (const text of discardedSnapshotNotes(report)) note(text);
-      const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side) });
+      const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side), clearCopiedInCount: options.clearCopiedInCount === true });
       const { recorded, leaseLost } = previousUnread ? { recorded: false, leaseLost: false } : await recordHoldingLease(access, lease, summary, (text) => note(text));
       const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side) };
       if (options.json) {
@@ -411,6 +411,7 @@ export function registerScrubCommand(program: Command): void {
     .option('--fraction <f>', 'share of the objects read per run, as 1/7 or 0.25 (a cycle reads each object once)', DEFAULT_SCRUB_FRACTION)
     .option('--repair', 'copy damaged or missing objects from the other vault once that copy verifies (without it: report only)')
     .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
+    .option('--clear-copied-in-count', 'drop the count of copied-in snapshots the latest record keeps no id of, once their backups are verified (docs/RUNBOOKS.md, "Scrub")')
     .action(async (opts: ScrubCommandOptions) => {
       process.exitCode = await scrubCommand(opts);
     });

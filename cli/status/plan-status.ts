@@ -122,6 +122,13 @@ export type ScrubStatus =
        * (lambdas/replication/lost-snapshots-in-catalog.ts): the catalog does (review r57I F1); absent when none.
        */
       lostWithoutBackups?: LostWithoutBackups;
+      /**
+       * Copied-in snapshot objects the record only counts (scrub-record.ts, `copiedInNotListed`), some with no good copy
+       * in either vault: neither their ids nor their backups are kept, so they may hit any backup of the environment and
+       * every plan is ✗, from the run that counted them on, until an operator verifies those backups and clears the
+       * count (review r57W F2). `since`, `until`: the first and the latest run that counted some. Absent when none.
+       */
+      copiedInLostNotListed?: { count: number; since: string; until?: string };
       outstanding?: OutstandingScrubDamage;
       /**
        * The run's deadline came before it read its whole slice (scrub-record.ts, `cut`): shown, not judged, since the
@@ -203,7 +210,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
   const scrub = scrubStatus(input.latestScrub, committedIds, input.now);
   // A backup with an object no vault holds a good copy of cannot be restored whole: the plan is not within its objectives.
-  const scrubOk = scrub.state !== 'ran' || (scrub.affectedBackupsOfPlan.length === 0 && scrub.lostWithoutBackups === undefined);
+  const scrubOk = scrub.state !== 'ran' || (scrub.affectedBackupsOfPlan.length === 0 && scrub.lostWithoutBackups === undefined && scrub.copiedInLostNotListed === undefined);
   return {
     plan: input.plan.name,
     catalog,
@@ -245,6 +252,7 @@ function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: Reado
     ...(archivedCopy.length > 0 ? { archivedCopyBackupsOfPlan: archivedCopy } : {}),
     ...(unverifiedCopy.length > 0 ? { unverifiedCopyBackupsOfPlan: unverifiedCopy, unverifiedCopyProblems: unverifiedProblems } : {}),
     ...lostWithoutBackups(objects),
+    ...copiedInLostNotListed(latest),
     ...outstandingDamage(latest, earlier),
     ...(latest.cut ? { cut: true as const } : {}),
   };
@@ -277,6 +285,13 @@ function earlierUnlisted(groups: readonly Pick<NotListedGroup, 'count' | 'since'
   const since = earlier.map((g) => g.since).sort()[0];
   if (since === undefined) return undefined;
   return { count: earlier.reduce((n, g) => n + g.count, 0), since, lost: earlier.some((g) => g.lost ?? lastLost) };
+}
+
+/** The lost copied-in entries the record only counts (ScrubStatus, `copiedInLostNotListed`); nothing when none. */
+function copiedInLostNotListed(latest: ScrubRunRecord): { copiedInLostNotListed?: { count: number; since: string; until?: string } } {
+  const counted = latest.outstanding?.copiedInNotListed;
+  if (counted === undefined || !counted.lost) return {};
+  return { copiedInLostNotListed: { count: counted.count, since: counted.since, ...(counted.until !== undefined ? { until: counted.until } : {}) } };
 }
 
 /** No good copy, and no copy in the other vault not yet verified (archived, or left unread by a deadline: REPAIRABLE). */

@@ -226,8 +226,19 @@ export function reasonsNotWithin(row: PlanStatus, flags = ''): string[] {
     reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}${later}: see \`lifeboat drills show ${d.drillId}\``);
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
-  reasons.push(...scrubReasons(row), ...lostWithoutBackupsReasons(row, flags));
+  reasons.push(...scrubReasons(row), ...lostWithoutBackupsReasons(row, flags), ...copiedInLostNotListedReasons(row));
   return reasons;
+}
+
+/** Why lost copied-in snapshots the scrub record only counts make every plan ✗ (plan-status.ts, `copiedInLostNotListed`; review r57W F2). */
+function copiedInLostNotListedReasons(row: PlanStatus): string[] {
+  const c = row.scrub.state === 'ran' ? row.scrub.copiedInLostNotListed : undefined;
+  if (!c) return [];
+  const runs = c.until !== undefined && c.until !== c.since ? `scrubs from ${shortTime(c.since)} to ${shortTime(c.until)}` : `the scrub of ${shortTime(c.since)}`;
+  return [
+    `${c.count} snapshot object(s) ${runs} copied in, some with no good copy in either vault, are only counted (the record keeps neither their ids nor their backups): any backup may hold data in them; ` +
+      'verify the backups those scrubs copied in, then `lifeboat scrub --clear-copied-in-count` (docs/RUNBOOKS.md, "Scrub")',
+  ];
 }
 
 /** Why the scrub makes a plan ✗: backups of it read objects with no good copy in either vault (plan-status.ts, ScrubStatus). */

@@ -15,8 +15,9 @@ import { FORMAT_MARKER_KEY } from './catalog-format-marker-key';
  * a CLI of format 2 drops the flag when its `lifeboat scrub` carries the object, and status then read ✓ with data lost
  * in both vaults (audit aY1-1).
  * 4: an outstanding snapshot object a scrub copied in unverified or lost carries `copiedIn` (91eed771), kept till a run
- * checks it again, and `lastChecked`, listed apart in `copiedInObjects` (those past its 200 counted in
- * `copiedInNotListed`: review r57U U1, U2); a CLI of format 3 drops the flag and the list, so its `lifeboat scrub`
+ * checks it again, and `lastChecked`, listed apart in `copiedInObjects` (those past its 200 kept by id in `copiedInIds`,
+ * past 1,000 more counted in `copiedInNotListed`: reviews r57U U1, U2, r57W F2), and the record may count affected
+ * backups past its 2,000 (`affectedBackupsNotListed`: review r57W F3); a CLI of format 3 drops the flag and the lists, so its `lifeboat scrub`
  * dropped the entry unchecked and status read ✓ with a copy no vault restores (review r57P F5).
  */
 export const CATALOG_FORMAT = 4;

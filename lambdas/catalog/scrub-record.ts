@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { copiedInIdEntries, copiedInIdGroupsSchema } from './copied-in-ids';
 
 const count = z.number().int().nonnegative();
 const notWorkedOutCauseSchema = z.enum(['deadline', 'memory']);
@@ -10,6 +11,14 @@ const cursorSchema = z.object({ cycle: z.number().int().positive(), after: z.str
 export const OUTSTANDING_LISTED = 100;
 /** Backup ids kept per outstanding object: a pack's blobs are often in every later backup of a source. */
 export const OUTSTANDING_BACKUPS_LISTED = 20;
+/**
+ * Backup ids a scrub record names in `affectedBackups`. Unbounded, a lost pack shared by an hourly plan kept 90 days hits
+ * about 2,160 backups, and a few plans sharing such packs passed the room the item leaves (about 6,300 ids) and the
+ * record's write failed (review r57W F3). 2,000 ids take about 52 KB: the fullest record, every list at its cap, stays
+ * under DynamoDB's 400 KB (scrub-outstanding.test.ts weighs it).
+ */
+export const AFFECTED_BACKUPS_LISTED = 2_000;
+
 /**
  * Copied-in entries an outstanding record lists (`copiedInObjects`), apart from the OUTSTANDING_LISTED others. A record
  * is one DynamoDB item (under 400 KB, attribute names included): an entry is at most about 850 bytes (a snapshot key,
@@ -107,16 +116,20 @@ const notListedGroupSchema = z.object({
 export type NotListedGroup = z.infer<typeof notListedGroupSchema>;
 
 /**
- * Copied-in entries past the OUTSTANDING_COPIED_IN_LISTED a record lists (`copiedInObjects`): counted, as no run can
- * check again an entry whose key it does not know. `since`: the earliest found; `lost`: some had no copy in the other
- * vault (status then judges every plan's backups as it does a lost group's); `cycle`: the scrub cycle of the latest run
- * that counted some. Each run adds those its list has no room for, lost ones last; kept till a run of both vaults
- * completes a later cycle, which read every object of their trees again in both vaults, finding any bad or missing one
- * in one of them (an object lost in both is not found again: docs/RUNBOOKS.md, "Scrub", says how to verify their backups).
+ * Copied-in entries past those a record lists (`copiedInObjects`) and keeps by id (`copiedInIds`,
+ * OUTSTANDING_COPIED_IN_IDS_KEPT): counted, as no run can check again an entry whose key it does not know. `since`: the
+ * earliest found; `until`: the start of the latest run that counted some (the runs between copied them in:
+ * docs/RUNBOOKS.md, "Scrub", says how to verify their backups); `lost`: some had no copy in the other vault, whose
+ * backups no record names, so status judges every plan ✗ (plan-status.ts, as for lost objects whose backups no run
+ * worked out); `cycle`: the scrub cycle of that run. Each run adds those it has no room for; kept till an operator
+ * clears it (`lifeboat scrub --clear-copied-in-count`) once those backups are verified: no cycle finds again an object
+ * lost in both vaults, so the count kept only till a later cycle was dropped unchecked (review r57W F2). `until` is
+ * absent in records of the same format written before it was kept.
  */
 const copiedInNotListedSchema = z.object({
   count: z.number().int().positive(),
   since: z.string().min(1),
+  until: z.string().min(1).optional(),
   cycle: z.number().int().positive(),
   lost: z.boolean(),
 });
@@ -139,7 +152,13 @@ export const outstandingScrubSchema = z.object({
    * same format written before it keep them in `objects`, which is read as before. Under CATALOG_FORMAT 4, as `copiedIn`.
    */
   copiedInObjects: z.array(outstandingObjectSchema).max(OUTSTANDING_COPIED_IN_LISTED).optional(),
-  /** Copied-in entries past `copiedInObjects`, counted (see above); absent when none. */
+  /**
+   * Copied-in entries past `copiedInObjects`, up to OUTSTANDING_COPIED_IN_IDS_KEPT, kept by snapshot id (copied-in-ids.ts)
+   * and checked again in turn with the listed ones; absent when none. Past 200 they were only counted, and no run could
+   * check one again (review r57W F2). Under CATALOG_FORMAT 4, as `copiedIn`.
+   */
+  copiedInIds: copiedInIdGroupsSchema.optional(),
+  /** Copied-in entries past `copiedInIds`, counted (see above); absent when none. */
   copiedInNotListed: copiedInNotListedSchema.optional(),
   notListed: count,
   notListedSince: z.string().min(1).optional(),
@@ -151,9 +170,9 @@ export const outstandingScrubSchema = z.object({
 });
 export type OutstandingScrub = z.infer<typeof outstandingScrubSchema>;
 
-/** Every entry an outstanding record lists: its objects and its copied-in entries. */
+/** Every entry an outstanding record names: its objects, its copied-in entries, and those it keeps by id (without backups). */
 export function listedOutstanding(outstanding: OutstandingScrub | undefined): OutstandingScrubObject[] {
-  return [...(outstanding?.objects ?? []), ...(outstanding?.copiedInObjects ?? [])];
+  return [...(outstanding?.objects ?? []), ...(outstanding?.copiedInObjects ?? []), ...copiedInIdEntries(outstanding?.copiedInIds)];
 }
 
 /**
@@ -213,7 +232,14 @@ export const scrubRunRecordSchema = z.object({
    */
   outcome: z.enum(['CLEAN', 'REPAIRED', 'REPAIRABLE', 'DAMAGED']),
   unrepairedKeys: z.array(z.string()).max(100),
+  /**
+   * The backups objects with no good copy hit, at most AFFECTED_BACKUPS_LISTED (scrub-affected-backups.ts: each
+   * source's newest first, so each plan hit keeps its newest); not bounded on read, so records of earlier writers,
+   * which kept them all, still read.
+   */
   affectedBackups: z.array(z.string()),
+  /** How many more backups they hit than `affectedBackups` names; absent when none (review r57W F3). */
+  affectedBackupsNotListed: count.optional(),
   /** Absent in records written before it was kept: their `unrepairedKeys` stand for it (scrub-outstanding.ts). */
   outstanding: outstandingScrubSchema.optional(),
 });

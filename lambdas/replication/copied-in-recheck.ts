@@ -7,7 +7,11 @@ import { otherSide } from './other-side';
 import { type ScrubFinding } from './scrub-report';
 import { DISCARDED_READS_MARGIN_MS } from './scrub-time-reserves';
 
-/** An outstanding entry an earlier run left of a snapshot object a scrub copied into `vault` (scrub-record.ts, `copiedIn`). */
+/**
+ * An outstanding entry an earlier run left of a snapshot object a scrub copied into `vault` (scrub-record.ts, `copiedIn`):
+ * one the record lists (`copiedInObjects`) or keeps by id past them (`copiedInIds`, read back by listedOutstanding with
+ * their group's `since` and `lastChecked`), all taken in the same turn (review r57W F2).
+ */
 export type CarriedCopiedIn = {
   readonly vault: VaultSide;
   readonly key: string;

@@ -4,10 +4,15 @@ import { CONFIG_KEY, DATA_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject } from './scrub-damage';
 import { type CarriedCopiedIn } from './copied-in-recheck';
+import { copiedInIdGroups, OUTSTANDING_COPIED_IN_IDS_KEPT } from '../catalog/copied-in-ids';
 import { type ScrubReport } from './scrub-report';
 
 /** How the run went besides its report: the vault it could not open (so it could not tell what is missing in the other). */
-export type ScrubRunVaults = { readonly unopened?: readonly VaultSide[] };
+export type ScrubRunVaults = {
+  readonly unopened?: readonly VaultSide[];
+  /** An operator verified the backups of the copied-in entries the previous record only counts: the count is dropped (lifeboat scrub --clear-copied-in-count). */
+  readonly clearCopiedInCount?: boolean;
+};
 
 /**
  * What is still damaged or missing once this run is done (scrub-record.ts, `outstanding`): the objects it left unrepaired
@@ -93,7 +98,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // status judges) first, then those whose other copy was not verified, then the oldest.
   const byRank = (a: OutstandingScrubObject, b: OutstandingScrubObject): number => rank(a) - rank(b) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key);
   const remaining = [...found, ...carried];
-  const copiedIn = copiedInListed(remaining.filter((o) => o.copiedIn === true).sort(byRank), before.copiedInNotListed, { cycle, cycleRead: report.scope === 'both' && report.cycleComplete });
+  const copiedIn = copiedInListed(remaining.filter((o) => o.copiedIn === true).sort(byRank), before.copiedInNotListed, { cycle, startedAt, clear: run.clearCopiedInCount === true });
   const all = remaining.filter((o) => o.copiedIn !== true).sort(byRank);
   const objects = all.slice(0, OUTSTANDING_LISTED);
   const overflow = all.slice(OUTSTANDING_LISTED);
@@ -115,30 +120,38 @@ const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCop
 
 /**
  * The copied-in entries a record lists (`copiedInObjects`, up to OUTSTANDING_COPIED_IN_LISTED, in `ranked` order: the
- * lost first, whose backups status judges by) and those past them counted (`copiedInNotListed`): no run can check one
- * again without its key, so the count stays, the earlier run's added, until a run of both vaults completes a later
- * cycle than the last that counted some (scrub-record.ts says what that cycle tells of them). Never dropped unsaid.
+ * lost first, whose backups status judges by), those past them it keeps by snapshot id (`copiedInIds`, up to
+ * OUTSTANDING_COPIED_IN_IDS_KEPT, checked again in turn with the listed ones: copied-in-recheck.ts), and those past
+ * even these it counts (`copiedInNotListed`): no run can check one again without its key, so the count stays, the
+ * earlier run's added, until an operator clears it (`clear`: lifeboat scrub --clear-copied-in-count), whatever cycle
+ * completes: none finds again an object lost in both vaults (review r57W F2). Never dropped unsaid.
  */
 function copiedInListed(
   ranked: readonly OutstandingScrubObject[],
   counted: CopiedInNotListed | undefined,
-  run: { cycle: number; cycleRead: boolean },
-): Pick<OutstandingScrub, 'copiedInObjects' | 'copiedInNotListed'> {
+  run: { cycle: number; startedAt: string; clear: boolean },
+): Pick<OutstandingScrub, 'copiedInObjects' | 'copiedInIds' | 'copiedInNotListed'> {
   const listed = ranked.slice(0, OUTSTANDING_COPIED_IN_LISTED);
-  const past = ranked.slice(OUTSTANDING_COPIED_IN_LISTED);
-  const kept = counted !== undefined && !(run.cycleRead && run.cycle > counted.cycle) ? counted : undefined;
+  const byId = ranked.slice(OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_COPIED_IN_LISTED + OUTSTANDING_COPIED_IN_IDS_KEPT);
+  const past = ranked.slice(OUTSTANDING_COPIED_IN_LISTED + OUTSTANDING_COPIED_IN_IDS_KEPT);
+  const kept = run.clear ? undefined : counted;
   const since = [...past.map((o) => o.since), ...(kept ? [kept.since] : [])].sort(order)[0];
   const count = past.length + (kept?.count ?? 0);
+  const until = past.length > 0 ? run.startedAt : kept?.until;
   const notListed: CopiedInNotListed | undefined =
-    since !== undefined && count > 0 ? { count, since, cycle: past.length > 0 ? run.cycle : (kept?.cycle ?? run.cycle), lost: past.some(hasNoCopy) || (kept?.lost ?? false) } : undefined;
-  return { ...(listed.length > 0 ? { copiedInObjects: listed } : {}), ...(notListed ? { copiedInNotListed: notListed } : {}) };
+    since !== undefined && count > 0
+      ? { count, since, ...(until !== undefined ? { until } : {}), cycle: past.length > 0 ? run.cycle : (kept?.cycle ?? run.cycle), lost: past.some(hasNoCopy) || (kept?.lost ?? false) }
+      : undefined;
+  const ids = copiedInIdGroups(byId);
+  return { ...(listed.length > 0 ? { copiedInObjects: listed } : {}), ...(ids.length > 0 ? { copiedInIds: ids } : {}), ...(notListed ? { copiedInNotListed: notListed } : {}) };
 }
 
 /**
  * The entries of the `previous` record's listed objects that a run checks again (scrubVaults' `copiedInOutstanding`):
  * snapshot objects a scrub copied in without showing their tree reads there, listed apart (`copiedInObjects`; records of
- * the same format written before listed them among `objects`, first). Those past OUTSTANDING_COPIED_IN_LISTED are only
- * counted (`copiedInNotListed`): no key, no check. A lost one (no good copy, none unverified) whose backups a run worked out is
+ * the same format written before listed them among `objects`, first), and those past OUTSTANDING_COPIED_IN_LISTED kept by
+ * id (`copiedInIds`, read back without backups: listedOutstanding). Only those past even these are counted
+ * (`copiedInNotListed`): no key, no check. A lost one (no good copy, none unverified) whose backups a run worked out is
  * `lostAndNamed`: checking it again tells little new (recheckCopiedIn takes it last).
  */
 export function copiedInOutstanding(previous: ScrubRunRecord | undefined): CarriedCopiedIn[] {

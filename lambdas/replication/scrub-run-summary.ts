@@ -1,6 +1,7 @@
 import { type ScrubRunRecord } from '../catalog/scrub-record';
 import { outstandingAfter, type ScrubRunVaults, snapshotsNotWorkedOutCounts } from './scrub-outstanding';
 import { type ScrubReport } from './scrub-report';
+import { affectedBackupsOf } from './scrub-affected-backups';
 
 /**
  * The catalog's summary of a scrub report (scrub-record.ts): counts, the outcome, the first 100 unrepaired keys and the
@@ -40,7 +41,7 @@ export function scrubRunSummary(report: ScrubReport, run: { environment: string;
     unrepaired,
     outcome: lost > 0 ? 'DAMAGED' : unrepaired + repairable > 0 ? 'REPAIRABLE' : report.findings.length > 0 ? 'REPAIRED' : 'CLEAN',
     unrepairedKeys: [...new Set(report.findings.filter((f) => f.outcome === 'unrepaired').map((f) => f.key))].slice(0, 100),
-    affectedBackups: [...new Set(report.damage.flatMap((d) => d.affects.flatMap((a) => (a.backupId ? [a.backupId] : []))))].sort(),
+    ...affectedBackupsOf(report.damage),
     outstanding: outstandingAfter(report, run.startedAt, before.previous, before),
   };
 }

@@ -51,10 +51,10 @@ export type ScrubVaultsOptions = {
    * deadline). It starts no read of its slice after the deadline less SLICE_READ_RESERVE_MS and REPAIR_BUDGET_MS, and
    * is then `cut`: the slice is shortened to the keys read in every vault in scope. It stops waiting for a running prune in a vault it
    * copied snapshot objects into early enough to look again and copy back (COPY_BACK_RESERVE_MS). The look's reads (the
-   * mark of the source's manifests, the listings and index objects of what the snapshots lack) start none after the
-   * deadline less DAMAGE_MAPPING_MARGIN_MS; its copy-backs and, for a copied snapshot its source cannot read, the check
-   * of it in the vault it was copied into (read through to the other vault) none after the deadline less
-   * COPIED_IN_RECHECK_MARGIN_MS, which leaves the damage mapping its time (a look stopped before it knew whether the source
+   * mark of the source's manifests, the listings and index objects of what the snapshots lack), its copy-backs and, for
+   * a copied snapshot its source cannot read, the check of it in the vault it was copied into (read through to the other
+   * vault) start none after the deadline less COPIED_IN_RECHECK_MARGIN_MS, which leaves the damage mapping its time
+   * (the look's own reads ran to the mapping's cutoff till review r57W F1) (a look stopped before it knew whether the source
    * reads a snapshot, or a check cut there, leaves that snapshot unrepaired with `otherCopy: 'unverified'`). It starts no repair (nor, without `repair`, read of the other copy) after the deadline less
    * COPY_BACK_RESERVE_MS (so a cut run still has REPAIR_BUDGET_MS for them, corrupt objects of its slice first): an
    * object not started is `unrepaired` with `goodCopy` if this run verified the other copy, otherwise with `otherCopy:
@@ -261,8 +261,8 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   };
   const memory = lookMemory(side);
   const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
-  // Its reads stop at the deadline less COPIED_IN_RECHECK_MARGIN_MS, as the check again of carried copied-in snapshots'
-  // do, not at the look's repair cutoff (it runs after the look, whose wait and copy-backs may run past that cutoff) nor
+  // Its reads stop at the deadline less COPIED_IN_RECHECK_MARGIN_MS, as the look's and the check again of carried
+  // copied-in snapshots' do, not at the look's repair cutoff (it runs after the look, whose wait and copy-backs may run past that cutoff) nor
   // at the damage mapping's own cutoff: one that ran long there left the mapping no time, and this run's lost objects
   // were recorded without their backups (review r57U F2).
   const until = options.deadline !== undefined ? { time: options.deadline - COPIED_IN_RECHECK_MARGIN_MS, now } : undefined;

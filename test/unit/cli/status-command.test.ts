@@ -226,6 +226,24 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(r.withinObjectives).toBe(false);
   });
 
+  // Review r57W F2: copied-in entries past the list, some lost, were only counted in "N still DAMAGED", from the next
+  // run on, and every plan read ✓ though their backups are known nowhere; those kept by id that are lost too.
+  it('lost copied-in snapshots the record only counts make every plan ✗, from the run that counted them, and the row says what to do', async () => {
+    const counted: ScrubRunRecord = { ...clean, outstanding: { objects: [], copiedInNotListed: { count: 30, since: clean.startedAt, until: clean.startedAt, cycle: 1, lost: true }, notListed: 0 } };
+    const r = row([b], [], counted);
+    expect(r.scrub).toMatchObject({ affectedBackupsOfPlan: [], copiedInLostNotListed: { count: 30, since: clean.startedAt } });
+    expect(r.withinObjectives).toBe(false);
+    const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => counted }), NOW)).join('\n').replace(/\n {4}/g, ' ');
+    expect(screen).toContain('✗ demo: 30 snapshot object(s) the scrub of 11-30 03:00Z copied in, some with no good copy in either vault, are only counted');
+    expect(screen).toContain('`lifeboat scrub --clear-copied-in-count`');
+    // Not lost (each unverified or readable across both vaults): counted in the damage shown, not judged.
+    expect(row([b], [], { ...counted, outstanding: { ...counted.outstanding!, copiedInNotListed: { count: 30, since: clean.startedAt, cycle: 1, lost: false } } }).withinObjectives).toBe(true);
+    // Kept by id, a lost one is judged as a lost object whose backups no run worked out: every plan ✗.
+    const id = '7'.repeat(64);
+    const byId: ScrubRunRecord = { ...clean, outstanding: { objects: [], copiedInIds: [{ vault: 'dr', problem: 'missing', copy: 'lost', since: clean.startedAt, ids: [id] }], notListed: 0 } };
+    expect(row([b], [], byId)).toMatchObject({ withinObjectives: false, scrub: { lostWithoutBackups: { objects: 1, snapshots: { objects: 1, ids: [id] } } } });
+  });
+
   // Review rY F3: retention forgot the backup on purpose; damage hitting only it must not make the plan ✗ (status exit 1).
   it('damage hitting only backups retention forgot or is forgetting does not make the plan ✗', () => {
     const forgotten = backup('2026-11-01T06:00:00.000Z', { forgottenAt: '2026-11-29T00:00:00.000Z' });

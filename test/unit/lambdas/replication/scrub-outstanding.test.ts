@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
-import { type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_LISTED, type OutstandingScrub } from '../../../../lambdas/catalog/scrub-record';
+import { AFFECTED_BACKUPS_LISTED, type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_LISTED, type OutstandingScrub } from '../../../../lambdas/catalog/scrub-record';
 import { type OutstandingScrubObject, type ScrubRunRecord, scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
 import { copiedInOutstanding, outstandingAfter } from '../../../../lambdas/replication/scrub-outstanding';
+import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
+import { OUTSTANDING_COPIED_IN_ID_GROUPS, OUTSTANDING_COPIED_IN_IDS_KEPT } from '../../../../lambdas/catalog/copied-in-ids';
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
 import { type DamagedObject } from '../../../../lambdas/replication/scrub-damage';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { itemSizeBytes } from '../../../../local/cloud/table-size';
 
 /** The unlisted ("N more") objects of scrub-outstanding.ts against a slice that passed over archived packs. */
 
@@ -302,19 +306,47 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
     expect(copiedIn(outstandingAfter(nextRun(), NOW, record)).length).toBe(120);
   });
 
-  it(`past its ${OUTSTANDING_COPIED_IN_LISTED}, lists the lost and then the oldest, and counts the rest till a later cycle of both vaults, never dropping one unsaid`, () => {
-    const lost: ScrubFinding = { vault: 'dr', key: snapshotKey(0), problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true };
-    const findings = [...Array.from({ length: OUTSTANDING_COPIED_IN_LISTED + 10 }, (_, i) => unverified(i + 1)), lost];
+  // Review r57W F2: past 200 they were only counted, which no run could check again, and a later cycle of both vaults
+  // dropped the count unchecked though no cycle finds an object lost in both vaults.
+  it(`past its ${OUTSTANDING_COPIED_IN_LISTED}, lists the lost and then the oldest, keeps ${OUTSTANDING_COPIED_IN_IDS_KEPT} more by id for their checks again, and counts the rest till an operator clears it, whatever cycle completes`, () => {
+    const lost = (i: number): ScrubFinding => ({ vault: 'dr', key: snapshotKey(i), problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true });
+    const kept = OUTSTANDING_COPIED_IN_LISTED + OUTSTANDING_COPIED_IN_IDS_KEPT;
+    const findings = [...Array.from({ length: kept + 10 }, (_, i) => unverified(i + 1)), lost(0)];
     const out = outstandingAfter({ ...nextRun(), findings, ok: false }, NOW, previous());
     expect(copiedIn(out).length).toBe(OUTSTANDING_COPIED_IN_LISTED);
-    // The lost one first, then the carried entry (the oldest); 12 counted: the 211 found and the one carried make 212.
+    // The lost one first, then the carried entry (the oldest); 12 counted: the 1,211 found and the one carried make 1,212.
     expect(copiedIn(out).slice(0, 2).map((o) => o.key)).toEqual([snapshotKey(0), snapshot]);
-    expect(out.copiedInNotListed).toEqual({ count: 12, since: NOW, cycle: 2, lost: false });
+    expect(out.copiedInIds?.reduce((n, g) => n + g.ids.length, 0)).toBe(OUTSTANDING_COPIED_IN_IDS_KEPT);
+    expect(out.copiedInNotListed).toEqual({ count: 12, since: NOW, until: NOW, cycle: 2, lost: false });
     const record: ScrubRunRecord = { ...previousRecord(), startedAt: NOW, outstanding: out };
-    // Kept by a run that completes no later cycle.
-    expect(outstandingAfter(nextRun(), '2026-11-28T03:00:00.000Z', record).copiedInNotListed).toEqual({ count: 12, since: NOW, cycle: 2, lost: false });
+    expect(scrubRunRecordSchema.parse(record)).toEqual(record);
+    // Those kept by id are checked again in turn with the listed ones, and one a run settles leaves the record.
+    const carried = copiedInOutstanding(record);
+    expect(carried.length).toBe(kept);
+    expect(carried.find((c) => c.key === snapshotKey(kept - 2))).toEqual({ vault: 'dr', key: snapshotKey(kept - 2), problem: 'missing', since: NOW, lostAndNamed: false });
+    const settled = outstandingAfter(nextRun({ dr: [snapshotKey(kept - 2)] }), '2026-11-28T03:00:00.000Z', record);
+    expect(copiedInOutstanding({ ...record, outstanding: settled }).map((c) => c.key)).not.toContain(snapshotKey(kept - 2));
+    // Kept by a run that completes a later cycle of both vaults: it finds none lost in both again.
     const laterCycle: ScrubReport = { ...nextRun(), cursor: { cycle: 3, after: 'data/66' }, nextCursor: { cycle: 4, after: null }, cycleComplete: true };
-    expect(outstandingAfter(laterCycle, '2026-12-05T03:00:00.000Z', record).copiedInNotListed).toBeUndefined();
+    expect(outstandingAfter(laterCycle, '2026-12-05T03:00:00.000Z', record).copiedInNotListed).toEqual({ count: 12, since: NOW, until: NOW, cycle: 2, lost: false });
+    // Dropped once an operator clears it (lifeboat scrub --clear-copied-in-count); the ids stay.
+    const cleared = outstandingAfter(nextRun(), '2026-12-05T03:00:00.000Z', record, { clearCopiedInCount: true });
+    expect([cleared.copiedInNotListed, cleared.copiedInIds?.reduce((n, g) => n + g.ids.length, 0)]).toEqual([undefined, OUTSTANDING_COPIED_IN_IDS_KEPT]);
+  });
+
+  it('keeps by id the kind of copy and the last check of those past the list, so a lost one stays lost and the checked ones wait their turn', () => {
+    const lost = (i: number): ScrubFinding => ({ vault: 'dr', key: snapshotKey(i), problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true });
+    // 201 lost: the last past the list; 2 unverified past it checked by this run.
+    const findings = [...Array.from({ length: OUTSTANDING_COPIED_IN_LISTED + 1 }, (_, i) => lost(i + 1)), unverified(900), unverified(901)];
+    const out = outstandingAfter({ ...nextRun(), findings, ok: false, copiedInChecked: { dr: [snapshotKey(900), snapshotKey(901)] } }, NOW, undefined);
+    const byKey = new Map(copiedInOutstanding({ ...previousRecord(), outstanding: out }).map((c) => [c.key, c]));
+    expect(byKey.get(snapshotKey(900))).toMatchObject({ lastChecked: NOW, lostAndNamed: false });
+    expect(byKey.get(snapshotKey(OUTSTANDING_COPIED_IN_LISTED + 1))).toMatchObject({ lostAndNamed: false });
+    expect(byKey.get(snapshotKey(OUTSTANDING_COPIED_IN_LISTED + 1))?.lastChecked).toBeUndefined();
+    expect(out.copiedInIds).toEqual([
+      { vault: 'dr', problem: 'missing', copy: 'lost', since: NOW, ids: [snapshotKey(OUTSTANDING_COPIED_IN_LISTED + 1).slice('snapshots/'.length)] },
+      { vault: 'dr', problem: 'missing', copy: 'unverified', since: NOW, lastChecked: NOW, ids: [900, 901].map((i) => snapshotKey(i).slice('snapshots/'.length)) },
+    ]);
   });
 
   it('records when a run last checked it again, found again or not settled', () => {
@@ -323,25 +355,56 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
     expect(copiedIn(outstandingAfter({ ...nextRun({ dr: [snapshot] }), copiedInChecked: { dr: [snapshot] }, findings: [finding], ok: false }, NOW, previous()))[0]?.lastChecked).toBe(NOW);
   });
 
-  // A record is one DynamoDB item, under 400 KB (409,600 bytes) with its attribute names; its JSON outweighs it.
-  it('keeps the fullest record, every list full and 2,000 affected backups, under DynamoDB\'s 400 KB item', () => {
-    const backups = Array.from({ length: OUTSTANDING_BACKUPS_LISTED }, (_, i) => `20261127T030000Z-${String(i).padStart(8, '0')}`);
+  // A record is one DynamoDB item, under 400 KB (409,600 bytes) with its attribute names, weighed by AWS's rules (review
+  // r57W F3: unbounded, affectedBackups passed it); every list at its cap, the copied-in ids kept in as many groups as allowed.
+  it('keeps the fullest record, every list full, the copied-in ids and AFFECTED_BACKUPS_LISTED affected backups, under DynamoDB\'s 400 KB item', () => {
+    const backupId = (i: number): string => `20261127T030000Z-${String(i).padStart(8, '0')}`;
+    const backups = Array.from({ length: OUTSTANDING_BACKUPS_LISTED }, (_, i) => backupId(i));
     const full = (k: string): OutstandingScrubObject => ({ vault: 'primary', key: k, problem: 'corrupt', goodCopy: false, otherCopy: 'unverified', since: NOW, backups, backupsNotWorkedOut: true, copiedIn: true, lastChecked: NOW });
     const group: NotListedGroup = { problem: 'missing', first: key('00', 0), last: key('ff', 0), vaults: ['primary', 'dr'], count: 1000, since: NOW, cycle: 1, lost: true, mixedSince: true };
+    const perGroup = OUTSTANDING_COPIED_IN_IDS_KEPT / OUTSTANDING_COPIED_IN_ID_GROUPS;
     const record: ScrubRunRecord = {
       ...previousRecord(),
       unrepairedKeys: Array.from({ length: 100 }, (_, i) => key('aa', i)),
-      affectedBackups: Array.from({ length: 2000 }, (_, i) => `20261127T030000Z-${String(i).padStart(8, '0')}`),
+      affectedBackups: Array.from({ length: AFFECTED_BACKUPS_LISTED }, (_, i) => backupId(i)),
+      affectedBackupsNotListed: 1_000_000,
       outstanding: {
         objects: Array.from({ length: OUTSTANDING_LISTED }, (_, i) => full(key('00', i))),
         copiedInObjects: Array.from({ length: OUTSTANDING_COPIED_IN_LISTED }, (_, i) => full(snapshotKey(i))),
-        copiedInNotListed: { count: 1000, since: NOW, cycle: 1, lost: true },
+        copiedInIds: Array.from({ length: OUTSTANDING_COPIED_IN_ID_GROUPS }, (_, g) => ({
+          vault: 'primary' as const,
+          problem: 'corrupt' as const,
+          copy: 'unverified' as const,
+          since: NOW,
+          lastChecked: NOW,
+          ids: Array.from({ length: perGroup }, (_, i) => createHash('sha256').update(`${g} ${i}`).digest('hex')),
+        })),
+        copiedInNotListed: { count: 1000, since: NOW, until: NOW, cycle: 1, lost: true },
         notListed: 30_000,
         notListedSince: NOW,
         notListedGroups: Array.from({ length: 30 }, () => group),
       },
     };
     expect(scrubRunRecordSchema.parse(record)).toEqual(record);
-    expect(Buffer.byteLength(JSON.stringify({ pk: 'SCRUB#RUNS', sk: NOW, ...record, expiresAt: 1_800_000_000 }))).toBeLessThan(400 * 1024);
+    expect(itemSizeBytes(marshall({ pk: 'SCRUB#RUNS', sk: NOW, ...record, expiresAt: 1_800_000_000 }, { removeUndefinedValues: true }))).toBeLessThan(400 * 1024);
+  });
+});
+
+// Review r57W F3: every backup a lost object hit was named, unbounded: a few plans sharing lost packs of a year of hourly
+// backups passed DynamoDB's 400 KB and the record's write failed.
+describe('scrubRunSummary: the backups objects with no good copy hit', () => {
+  it(`names at most ${AFFECTED_BACKUPS_LISTED}, each source's newest first, and counts the rest`, () => {
+    const backupId = (source: number, i: number): string => `2026${String(1_000_000 + i).slice(1)}T0${source}0000Z-00000001`;
+    const affects = (source: number) => Array.from({ length: 1500 }, (_, i) => ({ snapshotId: `s${source}-${i}`, backupId: backupId(source, i), source: `source-${source}`, time: NOW, whole: false, paths: [], entries: 1 }));
+    const damage: DamagedObject[] = [1, 2, 3].map((source) => ({ key: key('ee', source), vaults: ['primary', 'dr'], affects: affects(source) }));
+    const record = scrubRunSummary({ ...sameSliceAgain(undefined), damage }, { environment: 'dev', startedAt: NOW, endedAt: NOW });
+    expect([record.affectedBackups.length, record.affectedBackupsNotListed]).toEqual([AFFECTED_BACKUPS_LISTED, 4500 - AFFECTED_BACKUPS_LISTED]);
+    // Each source keeps its newest (a plan's newest backups are the ones status must judge ✗).
+    for (const source of [1, 2, 3]) expect(record.affectedBackups).toEqual(expect.arrayContaining([backupId(source, 1499), backupId(source, 1499 - 600)]));
+    expect(record.affectedBackups).not.toContain(backupId(1, 0));
+    expect(scrubRunRecordSchema.parse(record)).toEqual(record);
+    // Under the cap, all are named, none counted.
+    const few = scrubRunSummary({ ...sameSliceAgain(undefined), damage: damage.slice(0, 1) }, { environment: 'dev', startedAt: NOW, endedAt: NOW });
+    expect([few.affectedBackups.length, few.affectedBackupsNotListed]).toEqual([1500, undefined]);
   });
 });

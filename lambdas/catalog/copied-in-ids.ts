@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { type OutstandingScrubObject } from './scrub-record';
+
+/** The key prefix of snapshot objects (vault/repository/vault-layout.ts, SNAPSHOTS_PREFIX): the catalog keeps ids only. */
+const SNAPSHOT_KEY_PREFIX = 'snapshots/';
+
+/**
+ * Snapshot ids a scrub record keeps of copied-in entries past its listed ones (`copiedInObjects`), so that each run
+ * checks them again in turn (copied-in-recheck.ts) instead of counting them only, which no run could check (review
+ * r57W F2). A 64-hex id costs about 65 bytes of the DynamoDB item: 1,000 take about 65 KB, which the fullest record
+ * holds beside every other list at its cap and AFFECTED_BACKUPS_LISTED backup ids (scrub-outstanding.test.ts weighs it
+ * by local/cloud/table-size.ts, itemSizeBytes, under 400 KB).
+ */
+export const OUTSTANDING_COPIED_IN_IDS_KEPT = 1_000;
+
+/**
+ * Groups of those ids a record keeps: one per vault, problem, kind of copy and last check (a run checks a handful, so
+ * each run adds about one). Past it the groups of one kind whose last checks are the latest are merged, keeping the
+ * earlier check (they are then checked sooner, never later). 12 kinds (2 vaults, 2 problems, 3 copies): room to merge.
+ */
+export const OUTSTANDING_COPIED_IN_ID_GROUPS = 40;
+
+/**
+ * What is known of the copy of a copied-in entry kept by id: `lost` (no good copy, none unverified: its backups are not
+ * kept with the id, so status judges every plan as for a lost object whose backups no run worked out), `unverified`
+ * (its check could not finish), `good` (it reads only across both vaults: REPAIRABLE).
+ */
+const copyKindSchema = z.enum(['lost', 'unverified', 'good']);
+type CopyKind = z.infer<typeof copyKindSchema>;
+
+/**
+ * Copied-in entries of one vault, problem, kind of copy and last check kept by snapshot id. `since`: the earliest found
+ * of them (each is read back with it); `lastChecked`: when a run last checked them again, absent when none did.
+ */
+export const copiedInIdGroupSchema = z.object({
+  vault: z.enum(['primary', 'dr']),
+  problem: z.enum(['corrupt', 'missing']),
+  copy: copyKindSchema,
+  since: z.string().min(1),
+  lastChecked: z.string().min(1).optional(),
+  ids: z.array(z.string().min(1)).min(1),
+});
+export type CopiedInIdGroup = z.infer<typeof copiedInIdGroupSchema>;
+
+/** The groups a record keeps: at most OUTSTANDING_COPIED_IN_ID_GROUPS, OUTSTANDING_COPIED_IN_IDS_KEPT ids in all. */
+export const copiedInIdGroupsSchema = z
+  .array(copiedInIdGroupSchema)
+  .max(OUTSTANDING_COPIED_IN_ID_GROUPS)
+  .refine((groups) => groups.reduce((n, g) => n + g.ids.length, 0) <= OUTSTANDING_COPIED_IN_IDS_KEPT, {
+    message: `a scrub record keeps at most ${OUTSTANDING_COPIED_IN_IDS_KEPT} copied-in snapshot ids`,
+  });
+
+const kindOf = (o: OutstandingScrubObject): CopyKind => (o.goodCopy ? 'good' : o.otherCopy !== undefined ? 'unverified' : 'lost');
+const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+const kindKey = (g: Pick<CopiedInIdGroup, 'vault' | 'problem' | 'copy'>): string => `${g.vault} ${g.problem} ${g.copy}`;
+
+/**
+ * The copied-in `entries` (snapshot objects) kept by id, grouped; at most OUTSTANDING_COPIED_IN_ID_GROUPS groups. The
+ * caller keeps at most OUTSTANDING_COPIED_IN_IDS_KEPT of them.
+ */
+export function copiedInIdGroups(entries: readonly OutstandingScrubObject[]): CopiedInIdGroup[] {
+  const byKey = new Map<string, CopiedInIdGroup>();
+  for (const o of entries) {
+    if (!o.key.startsWith(SNAPSHOT_KEY_PREFIX)) continue;
+    const copy = kindOf(o);
+    const at = `${kindKey({ vault: o.vault, problem: o.problem, copy })} ${o.lastChecked ?? ''}`;
+    const g = byKey.get(at);
+    const id = o.key.slice(SNAPSHOT_KEY_PREFIX.length);
+    if (g === undefined) {
+      byKey.set(at, { vault: o.vault, problem: o.problem, copy, since: o.since, ...(o.lastChecked !== undefined ? { lastChecked: o.lastChecked } : {}), ids: [id] });
+    } else {
+      byKey.set(at, { ...g, since: order(o.since, g.since) < 0 ? o.since : g.since, ids: [...g.ids, id] });
+    }
+  }
+  const groups = [...byKey.values()];
+  while (groups.length > OUTSTANDING_COPIED_IN_ID_GROUPS) {
+    // Of the kind with the most groups, the two checked last are merged under the earlier check.
+    const counts = new Map<string, number>();
+    for (const g of groups) counts.set(kindKey(g), (counts.get(kindKey(g)) ?? 0) + 1);
+    const kind = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
+    const ofKind = groups.filter((g) => kindKey(g) === kind).sort((a, b) => order(a.lastChecked ?? '', b.lastChecked ?? ''));
+    const [earlier, later] = ofKind.slice(-2) as [CopiedInIdGroup, CopiedInIdGroup];
+    const merged: CopiedInIdGroup = { ...earlier, since: order(earlier.since, later.since) <= 0 ? earlier.since : later.since, ids: [...earlier.ids, ...later.ids] };
+    groups.splice(groups.indexOf(later), 1);
+    groups.splice(groups.indexOf(earlier), 1, merged);
+  }
+  return groups;
+}
+
+/** The entries a record's id groups stand for, each read back as an outstanding copied-in entry without backups. */
+export function copiedInIdEntries(groups: readonly CopiedInIdGroup[] | undefined): OutstandingScrubObject[] {
+  return (groups ?? []).flatMap((g) =>
+    g.ids.map(
+      (id): OutstandingScrubObject => ({
+        vault: g.vault,
+        key: `${SNAPSHOT_KEY_PREFIX}${id}`,
+        problem: g.problem,
+        goodCopy: g.copy === 'good',
+        ...(g.copy === 'unverified' ? { otherCopy: 'unverified' as const } : {}),
+        since: g.since,
+        backups: [],
+        // Its backups are not kept with the id: a lost one is judged as one whose backups no run worked out (every plan ✗)
+        // till a check of it names them again.
+        ...(g.copy === 'lost' ? { backupsNotWorkedOut: true as const } : {}),
+        copiedIn: true,
+        ...(g.lastChecked !== undefined ? { lastChecked: g.lastChecked } : {}),
+      }),
+    ),
+  );
+}
