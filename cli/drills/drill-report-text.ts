@@ -1,4 +1,6 @@
-import { type DrillRecord, type DrillReport, judgedRpoSeconds, type MissedObjective } from '../../lambdas/catalog/drill-record';
+import { type DrillRecord, type DrillReport, type DrillSourceResult, judgedRpoSeconds, type MissedObjective } from '../../lambdas/catalog/drill-record';
+import { leftOutCount, leftOutWhy, shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
+import { escapeName } from '../escape-name';
 
 /**
  * A drill's report for a reader (`lifeboat drill run`, `lifeboat drills show`) and its one-line form
@@ -61,9 +63,15 @@ export function rpoCell(report: DrillReport): string {
   return `${formatSeconds(measured)} / ${formatSeconds(report.rpo.objectiveSeconds)}${report.rpo.met ? '' : ' MISSED'}`;
 }
 
-/** The verdict with its first reason: the missed objectives, or the first error. */
+/**
+ * The verdict with its first reason: the missed objectives, or the first error. A pass with entries not restored or left
+ * out by the backup says how many instead of "every source restored" (the sources' lines under the table say which).
+ */
 export function verdictText(report: DrillReport): string {
-  if (report.verdict === 'PASSED') return 'PASSED: every source restored and verified, objectives met';
+  if (report.verdict === 'PASSED') {
+    const shortfall = shortfallHeadline(report);
+    return shortfall === undefined ? 'PASSED: every source restored and verified, objectives met' : `PASSED ${shortfall} (restored and verified otherwise), objectives met`;
+  }
   const reasons = [
     ...report.missed.map((m) => `${m.objective.toUpperCase()} missed by ${formatSeconds(m.bySeconds)} (${formatSeconds(m.measuredSeconds)} against ${formatSeconds(m.objectiveSeconds)})`),
     ...report.errors.slice(0, 1).map((e) => `${e.error}: ${e.message}`),
@@ -82,6 +90,28 @@ function samplesText(sampled: DrillReport['sources'][number]['sampled']): string
   const skipped = sampled.skippedChanged ? `, ${sampled.skippedChanged} skipped (changed since the backup)` : '';
   // Unreachable after some were compared (a live listing refused, a region lost mid-way): the figures alone hide it.
   return [`${sampled.matched}/${sampled.compared} equal${skipped}`, ...(sampled.unreachable !== undefined ? [sampled.unreachable] : []), ...live].join('; ');
+}
+
+/**
+ * Under the sources' table, per source restored in part: how many entries or attributes its target lacks, their reasons
+ * and first paths, and what its backup left out and why. Paths and reasons are escaped: a name is data whoever wrote
+ * the source chose.
+ */
+function shortfallLines(s: DrillSourceResult): string[] {
+  const lines: string[] = [];
+  const { notRestored, backupLeftOut } = s;
+  if (notRestored) {
+    const kinds = notRestored.kinds.length > 0 ? ` (${notRestored.kinds.map(escapeName).join(', ')})` : '';
+    lines.push(`  ${escapeName(s.source)}: ${notRestored.count} ${notRestored.count === 1 ? 'entry or attribute' : 'entries or attributes'} not restored${kinds}; the target lacks them, not counted as verified:`);
+    for (const n of notRestored.first) lines.push(`    ${escapeName(n.path)}: ${escapeName(n.what)}`);
+    if (notRestored.count > notRestored.first.length) lines.push(`    … and ${notRestored.count - notRestored.first.length} more`);
+  }
+  if (backupLeftOut && 'unknown' in backupLeftOut) lines.push(`  ${escapeName(s.source)}: left out by the backup not known (${escapeName(backupLeftOut.unknown)})`);
+  else if (backupLeftOut) {
+    lines.push(`  ${escapeName(s.source)}: ${leftOutCount(backupLeftOut)} left out by the backup (counts of the whole source): ${escapeName(leftOutWhy({ ...backupLeftOut, skippedExamples: [] }))}`);
+    for (const e of backupLeftOut.skippedExamples) lines.push(`    ${escapeName(e)}`);
+  }
+  return lines;
 }
 
 function table(head: string[], rows: string[][]): string[] {
@@ -124,6 +154,8 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
       samplesText(s.sampled),
     ]);
     lines.push(...table(['SOURCE', 'TYPE', 'TARGET', 'ENTRIES', 'BYTES', 'VERIFIED', 'RESTORE', 'LIVE SAMPLES'], rows).map((l) => `  ${l}`));
+    const shortfall = report.sources.flatMap(shortfallLines);
+    if (shortfall.length > 0) lines.push('Restored in part', ...shortfall);
   }
   if (report.errors.length > 0) {
     lines.push('Errors');

@@ -14,6 +14,27 @@ export type DrillVerdict = z.infer<typeof drillVerdictSchema>;
 export const drillErrorSchema = z.object({ error: z.string().min(1), message: z.string(), step: z.string().optional(), source: z.string().optional() });
 export type DrillError = z.infer<typeof drillErrorSchema>;
 
+/**
+ * Entries or attributes of a source the drill's restore was not allowed to recreate (its RestoreReport's `notRestored`:
+ * sockets, FIFOs and devices, extended attributes and ACLs where the restorer may not write them): `count` all of them,
+ * `kinds` the distinct reasons of those the restore listed, `first` up to 10 of them; every text cut to a bounded number
+ * of UTF-8 bytes, and the lists of the whole report to a budget (lambdas/drill/drill-shortfall.ts), so that the record
+ * stays within DynamoDB's item and Step Functions' state limits: fewer listed than counted is what the budget left.
+ */
+export const drillNotRestoredSchema = z.object({ count, kinds: z.array(z.string()), first: z.array(z.object({ path: z.string(), what: z.string() })) });
+export type DrillNotRestored = z.infer<typeof drillNotRestoredSchema>;
+
+/**
+ * What the drilled backup itself did not hold whole of the source (its RestoreReport's `backupLeftOut`, the whole
+ * source's counts: archived or unreadable entries skipped, with up to 10 of their reason lines; entries that vanished
+ * while read; entries kept as read while they changed), or `unknown`: why that could not be told. Texts bounded as above.
+ */
+export const drillBackupLeftOutSchema = z.union([
+  z.object({ skipped: count, skippedExamples: z.array(z.string()), vanished: count, changedDuringRead: count }),
+  z.object({ unknown: z.string() }),
+]);
+export type DrillBackupLeftOut = z.infer<typeof drillBackupLeftOutSchema>;
+
 /** One source of the drilled backup: restored into its scratch target and verified, then sampled against the live source. */
 export const drillSourceResultSchema = z.object({
   source: z.string().min(1),
@@ -32,6 +53,14 @@ export const drillSourceResultSchema = z.object({
   verifiedEntries: count,
   /** Restore + verification of this source, from the drill's start of it to its verification. */
   restoreMs: count,
+  /**
+   * A partial restore: what the target lacks although the source passed (not counted in `verifiedEntries`). Absent when
+   * nothing was left, and in reports written before 2026-12-07. A CLI of before reads a record with it (z.object strips
+   * unknown fields), without showing it.
+   */
+  notRestored: drillNotRestoredSchema.optional(),
+  /** What the backup left out of the source, so the restore could not bring it back. Absent when nothing, and before 2026-12-07. */
+  backupLeftOut: drillBackupLeftOutSchema.optional(),
   /**
    * The live-source comparison: entries compared, equal, skipped because the live entry changed since the backup; `unreachable` says why none was compared.
    * S3 sources: `checkedLive` the live objects older than the backup looked up in it (live-objects-missing-from-backup.ts), `liveNotes` why some absent

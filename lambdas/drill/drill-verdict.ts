@@ -2,6 +2,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type DrillError, type DrillReport, type DrillSourceResult, judgedRpoSeconds, type MissedObjective } from '../catalog/drill-record';
 import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreReport } from '../restore/verify-restore';
+import { ShortfallBudget, shortfallHeadline, sourceShortfall, sourceShortfallText } from './drill-shortfall';
 import { type DrillStart } from './drill-start';
 import { type FailedSourceRestore, isFailedRestore } from './drill-state';
 import { type DrillComparison } from './live-sample';
@@ -125,7 +126,8 @@ function rpoMissedDetail(outcome: DrillOutcome, measure: DrillStart['rpo'], meas
  * Verdict: FAILED when any step or any source's restore failed or a sample differs (`errors`: a step's
  * error first, then each failed source's in the sources' order, then the mismatches), else
  * OBJECTIVE_MISSED when RTO or RPO exceeds its objective (`missed` says which and by how much), else
- * PASSED; never PASSED when no source was restored. A failed cleanup step is listed in `cleanup.errors`
+ * PASSED; never PASSED when no source was restored. A source restored only in part (`notRestored`, `backupLeftOut`:
+ * drill-shortfall.ts) does not change the verdict: it is named in the source's result and the summary. A failed cleanup step is listed in `cleanup.errors`
  * with the scratch targets it may have left.
  */
 export function buildDrillReport(outcome: DrillOutcome): DrillReport {
@@ -133,8 +135,9 @@ export function buildDrillReport(outcome: DrillOutcome): DrillReport {
   const errors: DrillError[] = [];
   if (outcome.error) errors.push(caughtErrorOf(outcome.error));
 
+  const shortfallBudget = new ShortfallBudget();
   const sources: DrillSourceResult[] = (restored ?? []).map((r) => {
-    if (!isFailedRestore(r)) return restoredSourceResult(r, comparison);
+    if (!isFailedRestore(r)) return restoredSourceResult(r, comparison, shortfallBudget);
     const failed = failedSourceResult(r);
     errors.push(failed.error);
     return failed;
@@ -213,7 +216,7 @@ function cleanupOf(outcome: DrillOutcome): DrillReport['cleanup'] {
   return { ...cleanup, errors: [...cleanup.errors, failed] };
 }
 
-function restoredSourceResult(r: RestoreReport, comparison: DrillComparison | undefined): DrillSourceResult {
+function restoredSourceResult(r: RestoreReport, comparison: DrillComparison | undefined, budget: ShortfallBudget): DrillSourceResult {
   return {
     source: r.source,
     type: r.target.type,
@@ -223,6 +226,7 @@ function restoredSourceResult(r: RestoreReport, comparison: DrillComparison | un
     bytes: r.bytes,
     verifiedEntries: r.verified.entries,
     restoreMs: Math.max(0, Math.round(r.durationMs)),
+    ...sourceShortfall(r, budget),
     sampled: comparison?.sources.find((s) => s.source === r.source)?.sampled ?? { compared: 0, matched: 0, skippedChanged: 0, unreachable: NOT_COMPARED },
   };
 }
@@ -239,11 +243,20 @@ export function drillFailureCause(report: DrillReport): string | undefined {
  * The drill's one-line outcome (the record step's `summary`): drillFailureCause, else that every source was restored and
  * verified, with the sources no live entry was compared of and why (DynamoDB, a live source out of reach, every entry
  * tried changed since the backup): a pass that proved the backup against live data for none of them must not read as one.
+ * Likewise a pass with entries not restored or left out by the backup (drill-shortfall.ts) says "PASSED with N not
+ * restored / M left out by the backup", each such source with its counts and reasons, never "every source restored".
  */
 export function drillSummary(report: DrillReport): string {
   const failed = drillFailureCause(report);
   if (failed !== undefined) return failed;
-  const passed = `${report.verdict}: every source restored and verified within the objectives`;
+  const shortfall = shortfallHeadline(report);
+  const passed =
+    shortfall === undefined
+      ? `${report.verdict}: every source restored and verified within the objectives`
+      : `${report.verdict} ${shortfall}, within the objectives (${report.sources
+          .map(sourceShortfallText)
+          .filter((t): t is string => t !== undefined)
+          .join('; ')})`;
   const notCompared = report.sources.filter((s) => s.sampled.compared === 0);
   if (notCompared.length === 0) return passed;
   const why = notCompared.map((s) => `${s.source}: ${s.sampled.unreachable ?? 'no entry of it was sampled'}`).join('; ');

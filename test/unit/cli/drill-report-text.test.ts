@@ -134,3 +134,33 @@ it('lists one line per drill with RTO and RPO against their objectives', () => {
   expect(lines[2]).toMatch(/^20261129T101500Z-2b3c4d5e +demo +primary \(us-east-1\) +20261130T060000Z-0badcafe +OBJECTIVE_MISSED +1 h 05 min \/ 1 h MISSED +23 h 53 min \/ 1 d$/);
   expect(lines[3]).toMatch(/^20261128T101500Z-3c4d5e6f +demo +dr \(us-west-2\) +- +FAILED +- +-$/);
 });
+
+// Audit a57F-1: `drills show` of a drill that restored a source in part read "PASSED: every source restored and verified".
+it('a PASSED drill restored in part says how many were not restored or left out by the backup, and lists them per source, escaped', () => {
+  const base = drillReport();
+  const [assets, orders] = base.sources;
+  const report = drillReport({
+    sources: [
+      {
+        ...assets!,
+        verifiedEntries: 100,
+        notRestored: { count: 20, kinds: ['FIFO not recreated', 'extended attributes not restored'], first: [{ path: 'pipes/p\n1', what: 'FIFO not recreated: EPERM' }, { path: 'docs/a', what: 'extended attributes not restored: koffi cannot be loaded' }] },
+        backupLeftOut: { skipped: 5000, skippedExamples: ['archive/2019.tar: GLACIER object left out'], vanished: 2, changedDuringRead: 0 },
+      },
+      { ...orders!, backupLeftOut: { unknown: 'the backup\'s catalog record could not be read' } },
+    ],
+  });
+  const lines = drillReportLines(report);
+  expect(lines).toContain('Verdict   PASSED with 20 not restored / 5002 left out by the backup / what the backup left out not known for 1 source (restored and verified otherwise), objectives met');
+  expect(lines.slice(lines.indexOf('Restored in part') + 1, lines.findIndex((l) => l.startsWith('Cleanup')))).toEqual([
+    '  demo-assets: 20 entries or attributes not restored (FIFO not recreated, extended attributes not restored); the target lacks them, not counted as verified:',
+    '    pipes/p\\n1: FIFO not recreated: EPERM',
+    '    docs/a: extended attributes not restored: koffi cannot be loaded',
+    '    … and 18 more',
+    '  demo-assets: 5002 left out by the backup (counts of the whole source): 5000 skipped as archived or unreadable; 2 vanished between listing and reading',
+    '    archive/2019.tar: GLACIER object left out',
+    "  demo-orders: left out by the backup not known (the backup's catalog record could not be read)",
+  ]);
+  // Nothing left out: as before, and no such section.
+  expect(drillReportLines(base)).not.toContain('Restored in part');
+});

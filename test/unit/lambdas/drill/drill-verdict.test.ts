@@ -1,5 +1,6 @@
 import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
-import { drillReportSchema } from '../../../../lambdas/catalog/drill-record';
+import { drillRecordSchema, drillReportSchema } from '../../../../lambdas/catalog/drill-record';
+import { SHORTFALL_REPORT_MAX_BYTES, SHORTFALL_TEXT_MAX_BYTES } from '../../../../lambdas/drill/drill-shortfall';
 import { type DrillStart } from '../../../../lambdas/drill/drill-start';
 import { type FailedSourceRestore } from '../../../../lambdas/drill/drill-state';
 import { buildDrillReport, drillFailureCause, type DrillOutcome, drillSummary } from '../../../../lambdas/drill/drill-verdict';
@@ -142,6 +143,56 @@ describe('drill verdict', () => {
     expect(drillSummary(all)).toBe('PASSED: every source restored and verified within the objectives');
     const missed = buildDrillReport(outcome({ comparison: comparison(45) }));
     expect(drillSummary(missed)).toBe(drillFailureCause(missed));
+  });
+
+  // Audit a57F-1: a restore that left 400 of 1000 entries out (a FIFO among them) of a backup that itself skipped 5000
+  // archived objects read "PASSED: every source restored and verified", and the report kept neither.
+  it('a PASSED drill restored in part names, per source, what was not restored and what the backup left out; the report and record carry them', () => {
+    const shared: RestoreReport = {
+      ...(restored[0] as RestoreReport),
+      source: 'assets',
+      entries: 1000,
+      verified: { entries: 600, mismatches: 0 },
+      notRestored: { count: 400, first: [{ path: 'pipes/p1', what: 'FIFO not recreated: EPERM' }, { path: 'pipes/p2', what: 'FIFO not recreated: EPERM' }, { path: 'docs/a', what: 'extended attributes not restored: koffi cannot be loaded (and for 397 more entries)' }] },
+      backupLeftOut: { skipped: 5000, skippedExamples: ['archive/2019.tar: GLACIER object left out'], vanished: 0, changedDuringRead: 0 },
+    };
+    const report = buildDrillReport(outcome({ restored: [shared, restored[1] as RestoreReport] }));
+    expect(report.verdict).toBe('PASSED');
+    expect(report.sources[0]).toMatchObject({
+      verifiedEntries: 600,
+      notRestored: { count: 400, kinds: ['FIFO not recreated', 'extended attributes not restored'], first: shared.notRestored?.first },
+      backupLeftOut: shared.backupLeftOut,
+    });
+    // The evidence object and the catalog record are the report through their schemas: the fields survive both.
+    expect(drillReportSchema.parse(report).sources[0]).toEqual(report.sources[0]);
+    expect(drillRecordSchema.parse({ ...report, reportKey: `drills/${DRILL}.json`, reportSha256: '0'.repeat(64) }).sources[0]).toEqual(report.sources[0]);
+    expect(report.sources[1]).not.toHaveProperty('notRestored');
+    expect(drillSummary(report)).toBe(
+      'PASSED with 400 not restored / 5000 left out by the backup, within the objectives (assets: 400 not restored (FIFO not recreated, extended attributes not restored), ' +
+        '5000 left out by the backup (5000 skipped as archived or unreadable, e.g. archive/2019.tar: GLACIER object left out)); ' +
+        '1 source not compared against live (orders-table: DynamoDB tables are not sampled)',
+    );
+    // A backup record that could not be read says so, rather than "every source restored".
+    const unknown = buildDrillReport(outcome({ restored: [{ ...(restored[0] as RestoreReport), backupLeftOut: { unknown: 'the backup\'s catalog record could not be read' } }, restored[1] as RestoreReport] }));
+    expect(drillSummary(unknown)).toMatch(/^PASSED with what the backup left out not known for 1 source, within the objectives \(assets: what the backup left out not known: the backup's catalog record could not be read\)/);
+  });
+
+  it('bounds what a report keeps of partial restores: 10 paths a source, each text in UTF-8 bytes, all sources within one budget; counts kept past it', () => {
+    const long = `${'é'.repeat(3000)}/fifo`;
+    const many = Array.from({ length: 20 }, (_, i) => ({ path: `${long}${i}`, what: 'FIFO not recreated: EPERM' }));
+    const partial = (source: string): RestoreReport => ({ ...(restored[0] as RestoreReport), source, notRestored: { count: 5000, first: many }, backupLeftOut: { skipped: 9, skippedExamples: many.map((m) => `${m.path}: GLACIER`), vanished: 1, changedDuringRead: 0 } });
+    const report = buildDrillReport(outcome({ restored: Array.from({ length: 40 }, (_, i) => partial(`s${i}`)), comparison: undefined, error: { Error: 'X', Cause: 'y' } }));
+    const first = report.sources[0];
+    expect(first?.notRestored?.first).toHaveLength(10);
+    for (const text of [...(first?.notRestored?.first.flatMap((n) => [n.path, n.what]) ?? []), ...(first?.backupLeftOut && 'skippedExamples' in first.backupLeftOut ? first.backupLeftOut.skippedExamples : [])]) {
+      expect(Buffer.byteLength(text, 'utf8')).toBeLessThanOrEqual(SHORTFALL_TEXT_MAX_BYTES);
+    }
+    expect(first?.notRestored?.first[0]?.path).toMatch(/^é+…$/);
+    const listed = report.sources.flatMap((s) => [...(s.notRestored?.kinds ?? []), ...(s.notRestored?.first.flatMap((n) => [n.path, n.what]) ?? []), ...(s.backupLeftOut && 'skippedExamples' in s.backupLeftOut ? s.backupLeftOut.skippedExamples : [])]);
+    expect(listed.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0)).toBeLessThanOrEqual(SHORTFALL_REPORT_MAX_BYTES);
+    // The last sources are past the budget: their counts stay, their lists are empty.
+    expect(report.sources[39]).toMatchObject({ notRestored: { count: 5000, first: [] }, backupLeftOut: { skipped: 9, vanished: 1, skippedExamples: [] } });
+    expect(Buffer.byteLength(JSON.stringify(report), 'utf8')).toBeLessThan(64 * 1024);
   });
 
   it('OBJECTIVE_MISSED on RPO says whether the newest backup is too old or a gap inside the window was too long, and what to check', () => {

@@ -1,0 +1,130 @@
+import { type DrillBackupLeftOut, type DrillNotRestored, type DrillReport, type DrillSourceResult } from '../catalog/drill-record';
+import { type RestoreReport } from '../restore/verify-restore';
+
+/**
+ * What a drill's source lacks although it passed (audit a57F-1): the entries or attributes its restore could not recreate
+ * (`notRestored`) and what its backup left out (`backupLeftOut`), bounded for the report. A drill of an EFS source in
+ * AWS always has some (extended attributes and ACLs), so they do not fail it; they are named instead of "every source
+ * restored and verified", as `lifeboat vault restore` names them (and exits 3).
+ */
+
+/** Paths (and skipped reasons) listed per source; the rest are counted. */
+export const SHORTFALL_LISTED = 10;
+/** Distinct reasons kept per source. */
+export const SHORTFALL_KINDS = 10;
+/** Longest path, reason or example kept, in UTF-8 bytes (a path may be 4,096). */
+export const SHORTFALL_TEXT_MAX_BYTES = 256;
+/**
+ * All texts of one report together, in UTF-8 bytes: a passed drill's record goes into the execution's state beside
+ * `$.restored` (Step Functions: 256 KiB) and into one catalog item (DynamoDB: 400 KB), whatever its number of sources.
+ * Counts are kept past it; only the lists stop.
+ */
+export const SHORTFALL_REPORT_MAX_BYTES = 32 * 1024;
+
+const ELLIPSIS = '…';
+
+/** `text` within `maxBytes` UTF-8 bytes: whole, or cut at a character and ended with "…". */
+export function cutUtf8(text: string, maxBytes: number = SHORTFALL_TEXT_MAX_BYTES): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const room = maxBytes - Buffer.byteLength(ELLIPSIS, 'utf8');
+  let used = 0;
+  let out = '';
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (used + size > room) break;
+    used += size;
+    out += char;
+  }
+  return `${out}${ELLIPSIS}`;
+}
+
+/** The UTF-8 bytes a report's shortfall lists may still take; shared by its sources, in their order. */
+export class ShortfallBudget {
+  constructor(private remaining: number = SHORTFALL_REPORT_MAX_BYTES) {}
+
+  /** The texts, cut, if they fit together in what is left (then taken from it); else undefined and nothing taken. */
+  take(texts: readonly string[]): string[] | undefined {
+    const cut = texts.map((t) => cutUtf8(t));
+    const size = cut.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0);
+    if (size > this.remaining) return undefined;
+    this.remaining -= size;
+    return cut;
+  }
+}
+
+/** The reason without what follows its first ": " (the errno, the path count of a platform loss): "FIFO not recreated". */
+function kindOf(what: string): string {
+  const colon = what.indexOf(': ');
+  return colon > 0 ? what.slice(0, colon) : what;
+}
+
+function notRestoredOf(reported: NonNullable<RestoreReport['notRestored']>, budget: ShortfallBudget): DrillNotRestored {
+  const kinds = budget.take([...new Set(reported.first.map((n) => kindOf(n.what)))].slice(0, SHORTFALL_KINDS)) ?? [];
+  const first: DrillNotRestored['first'] = [];
+  for (const n of reported.first.slice(0, SHORTFALL_LISTED)) {
+    const taken = budget.take([n.path, n.what]);
+    if (!taken) break;
+    first.push({ path: taken[0] ?? '', what: taken[1] ?? '' });
+  }
+  return { count: reported.count, kinds, first };
+}
+
+function backupLeftOutOf(reported: NonNullable<RestoreReport['backupLeftOut']>, budget: ShortfallBudget): DrillBackupLeftOut {
+  if ('unknown' in reported) return { unknown: budget.take([reported.unknown])?.[0] ?? 'not known (the report had no room left to say why)' };
+  const skippedExamples: string[] = [];
+  for (const example of reported.skippedExamples.slice(0, SHORTFALL_LISTED)) {
+    const taken = budget.take([example]);
+    if (!taken) break;
+    skippedExamples.push(...taken);
+  }
+  return { skipped: reported.skipped, skippedExamples, vanished: reported.vanished, changedDuringRead: reported.changedDuringRead };
+}
+
+/** A restored source's shortfall as the drill's report keeps it: absent fields when the restore reported none. */
+export function sourceShortfall(report: Pick<RestoreReport, 'notRestored' | 'backupLeftOut'>, budget: ShortfallBudget): Pick<DrillSourceResult, 'notRestored' | 'backupLeftOut'> {
+  return {
+    ...(report.notRestored && report.notRestored.count > 0 ? { notRestored: notRestoredOf(report.notRestored, budget) } : {}),
+    ...(report.backupLeftOut ? { backupLeftOut: backupLeftOutOf(report.backupLeftOut, budget) } : {}),
+  };
+}
+
+/** Entries the backup did not hold whole: skipped, vanished and changed while read (0 for `unknown`). */
+export function leftOutCount(leftOut: DrillBackupLeftOut): number {
+  return 'unknown' in leftOut ? 0 : leftOut.skipped + leftOut.vanished + leftOut.changedDuringRead;
+}
+
+/**
+ * What takes the place of "every source restored and verified" when a source has a shortfall: "with 400 not restored /
+ * 5000 left out by the backup" (and the sources for which the backup's record could not tell); undefined when none has.
+ */
+export function shortfallHeadline(report: Pick<DrillReport, 'sources'>): string | undefined {
+  const notRestored = report.sources.reduce((n, s) => n + (s.notRestored?.count ?? 0), 0);
+  const leftOut = report.sources.reduce((n, s) => n + (s.backupLeftOut ? leftOutCount(s.backupLeftOut) : 0), 0);
+  const unknown = report.sources.filter((s) => s.backupLeftOut !== undefined && 'unknown' in s.backupLeftOut).length;
+  const parts = [
+    ...(notRestored > 0 ? [`${notRestored} not restored`] : []),
+    ...(leftOut > 0 ? [`${leftOut} left out by the backup`] : []),
+    ...(unknown > 0 ? [`what the backup left out not known for ${unknown} source${unknown === 1 ? '' : 's'}`] : []),
+  ];
+  return parts.length > 0 ? `with ${parts.join(' / ')}` : undefined;
+}
+
+/** One source's shortfall in words, for the summary: counts, the reasons (kinds) and why the backup left entries out. */
+export function sourceShortfallText(source: DrillSourceResult): string | undefined {
+  const parts: string[] = [];
+  const { notRestored, backupLeftOut } = source;
+  if (notRestored) parts.push(`${notRestored.count} not restored${notRestored.kinds.length > 0 ? ` (${notRestored.kinds.join(', ')})` : ''}`);
+  if (backupLeftOut && 'unknown' in backupLeftOut) parts.push(`what the backup left out not known: ${backupLeftOut.unknown}`);
+  else if (backupLeftOut) parts.push(`${leftOutCount(backupLeftOut)} left out by the backup (${leftOutWhy(backupLeftOut)})`);
+  return parts.length > 0 ? `${source.source}: ${parts.join(', ')}` : undefined;
+}
+
+/** Why the backup did not hold them: "5000 skipped as archived or unreadable, e.g. archive/2019.tar: GLACIER object left out; 2 vanished while read". */
+export function leftOutWhy(leftOut: Exclude<DrillBackupLeftOut, { unknown: string }>): string {
+  const example = leftOut.skippedExamples[0];
+  return [
+    ...(leftOut.skipped > 0 ? [`${leftOut.skipped} skipped as archived or unreadable${example !== undefined ? `, e.g. ${example}` : ''}`] : []),
+    ...(leftOut.vanished > 0 ? [`${leftOut.vanished} vanished between listing and reading`] : []),
+    ...(leftOut.changedDuringRead > 0 ? [`${leftOut.changedDuringRead} changed while read, kept as read`] : []),
+  ].join('; ');
+}
