@@ -4,7 +4,8 @@ import { CatalogItemInvalidError } from '../../lambdas/catalog/catalog-errors';
 import { ScrubInProgressError } from '../../lambdas/catalog/scrub-in-progress-error';
 import { holdScrubLease, type ScrubLeaseHold, type ScrubLeaseStore } from '../../lambdas/catalog/scrub-lease';
 import { ScrubLeaseLostError } from '../../lambdas/catalog/scrub-lease-lost-error';
-import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { type CopiedInNotListed, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
+import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/copied-in-count-clear';
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
@@ -23,7 +24,7 @@ import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
 import { localRequester } from '../requester';
-import { isUsageError } from '../usage-error';
+import { isUsageError, UsageError } from '../usage-error';
 
 /**
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
@@ -36,7 +37,7 @@ import { isUsageError } from '../usage-error';
  * 0 clean or everything repaired; 1 something left damaged or missing (or the scrub failed); 2 the
  * command line is wrong.
  */
-export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: string; repair?: boolean; json?: boolean; clearCopiedInCount?: boolean };
+export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: string; repair?: boolean; json?: boolean; clearCopiedInCount?: string };
 
 /** What the command needs of an environment (environmentAccess provides it; tests pass their own). */
 export type ScrubAccess = {
@@ -105,6 +106,11 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     io.err(`lifeboat scrub: --fraction must be at least ${MIN_SCRUB_FRACTION} and at most 1, as 1/7 or 0.25, got ${fractionText}`);
     return 2;
   }
+  const clear = options.clearCopiedInCount;
+  if (clear !== undefined && Number.isNaN(Date.parse(clear))) {
+    io.err(`lifeboat scrub: --clear-copied-in-count takes the count's until, a time as lifeboat status shows it (2026-11-27T03:00:00.000Z), got ${clear}`);
+    return 2;
+  }
   try {
     // Checked against the environment's catalog format first (environment-access.ts): every run records itself in the
     // primary catalog (SCRUB#: the record carries the damage earlier runs left, which a CLI that cannot read a newer
@@ -119,7 +125,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       // Once the lease is held: of two runs one after the other, the later one's record is the latest.
       const startedAt = now().toISOString();
       const opened = await openVaultsNamingRegion(scope, access);
-      if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, lease }, opened.nothingYet, io);
+      if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, lease, clear }, opened.nothingYet, io);
       const { vaults } = opened;
       // Said on stderr as they happen, and kept for --json (as the scheduled scrub's summary keeps them: scrub-runbook.ts).
       const notes: string[] = [];
@@ -151,6 +157,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         previousUnread = true;
         note(unreadPreviousNote(err));
       }
+      // Refused before the scrub reads or repairs anything, and before anything is recorded.
+      const clearing = clear !== undefined && !previousUnread ? copiedInCountToClear(previous, clear) : undefined;
       const discardedSnapshots = access.discardedSnapshots;
       const report = await scrubVaults({
         vaults,
@@ -174,11 +182,12 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
           : {}),
       });
       for (const text of discardedSnapshotNotes(report)) note(text);
-      const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side), clearCopiedInCount: options.clearCopiedInCount === true });
+      const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side), ...(clear !== undefined ? { clearCopiedInCount: clear } : {}) });
       const { recorded, leaseLost } = previousUnread ? { recorded: false, leaseLost: false } : await recordHoldingLease(access, lease, summary, (text) => note(text));
       const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side) };
+      const cleared = clear !== undefined ? clearedCopiedInCount(clearing, { recorded, previousUnread }, summary, note) : {};
       if (options.json) {
-        io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes }, null, 2));
+        io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, ...cleared, notes }, null, 2));
         // Said again where a person sees them (the job's log), as without --json: what is left damaged, and what to do.
         printScrubProblems(report, summary, io, run, 'json');
       } else printScrubReport(report, summary, io, run);
@@ -290,7 +299,7 @@ async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess): P
  */
 async function nothingToScrubYet(
   access: ScrubAccess,
-  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean; lease: CliScrubLease },
+  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean; lease: CliScrubLease; clear: string | undefined },
   reason: string,
   io: CliIo,
 ): Promise<number> {
@@ -305,14 +314,62 @@ async function nothingToScrubYet(
     previousUnread = true;
     io.err(`note: ${unreadPreviousNote(err)}`);
   }
+  const clearing = run.clear !== undefined && !previousUnread ? copiedInCountToClear(previous, run.clear) : undefined;
   const report: ScrubReport = { scope: run.scope, fraction: run.fraction, repair: run.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
-  const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() }, previous ? { previous } : {});
+  const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() }, { ...(previous ? { previous } : {}), ...(run.clear !== undefined ? { clearCopiedInCount: run.clear } : {}) });
   // Without the scrub lease (takeScrubLease), or once it is lost: not recorded.
   if (run.lease.unleased !== undefined) io.err(`note: ${run.lease.unleased}`);
   const { recorded, leaseLost } = previousUnread ? { recorded: false, leaseLost: false } : await recordHoldingLease(access, run.lease, summary, (text) => io.err(`note: ${text}`));
-  if (run.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, notes: [note] }, null, 2));
+  const notes = [note];
+  const cleared = run.clear !== undefined ? clearedCopiedInCount(clearing, { recorded, previousUnread }, summary, (text) => (notes.push(text), io.err(`note: ${text}`))) : {};
+  if (run.json) io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, ...cleared, notes }, null, 2));
   else io.out(`Nothing to scrub yet: the primary vault does not exist, so no backup has run (${reason}).`);
   return leaseLost ? 1 : 0;
+}
+
+/**
+ * The count of copied-in snapshots `--clear-copied-in-count <until>` clears: the latest record's, when its `until` is the
+ * one given (copied-in-count-clear.ts); none when the record counts none. One whose `until` moved holds entries a later
+ * run counted after the operator's check: refused (exit 2) with the `until` to verify up to, as a clear that named no
+ * count dropped them unchecked (review r57Z F1).
+ */
+function copiedInCountToClear(previous: ScrubRunRecord | undefined, until: string): CopiedInNotListed | undefined {
+  const counted = previous?.outstanding?.copiedInNotListed;
+  if (counted === undefined || namesCopiedInCount(counted, until)) return counted;
+  const end = copiedInCountEnd(counted);
+  const moved = Date.parse(until) < Date.parse(end) ? ` (a run after ${until} counted more)` : '';
+  throw new UsageError(
+    `--clear-copied-in-count ${until} does not name the latest record's count of copied-in snapshots: it now holds ${counted.count}, counted from ${counted.since} to ${end}${moved}. Nothing was scrubbed or recorded; verify the backups the runs from ${counted.since} to ${end} copied in (docs/RUNBOOKS.md, "Scrub"), then run lifeboat scrub --clear-copied-in-count ${end}`,
+  );
+}
+
+/**
+ * Says what `--clear-copied-in-count` did (a note), and for --json the field `copiedInCountCleared`: the count cleared, or
+ * null when nothing was (none counted, or the run not recorded, so the record still holds it).
+ */
+function clearedCopiedInCount(
+  clearing: CopiedInNotListed | undefined,
+  run: { recorded: boolean; previousUnread: boolean },
+  summary: ScrubRunRecord,
+  note: (text: string) => void,
+): { copiedInCountCleared: { count: number; since: string; until: string } | null } {
+  if (run.previousUnread) {
+    note('--clear-copied-in-count: nothing cleared, as the latest scrub record could not be read and this run is not recorded; run it again once the record reads');
+    return { copiedInCountCleared: null };
+  }
+  if (clearing === undefined) {
+    note('--clear-copied-in-count: nothing to clear, the latest scrub record counts no copied-in snapshots');
+    return { copiedInCountCleared: null };
+  }
+  const what = `${clearing.count} copied-in snapshot(s) counted from ${clearing.since} to ${copiedInCountEnd(clearing)}`;
+  if (!run.recorded) {
+    note(`--clear-copied-in-count: the count of ${what} was not cleared, as this run is not recorded; run it again`);
+    return { copiedInCountCleared: null };
+  }
+  // This run's own, past what the record keeps by id, are counted afresh: nobody verified them.
+  const added = summary.outstanding?.copiedInNotListed;
+  note(`cleared ${what}${added ? `; this run counted ${added.count} more of its own, from ${added.since}, not cleared` : ''}`);
+  return { copiedInCountCleared: { count: clearing.count, since: clearing.since, until: copiedInCountEnd(clearing) } };
 }
 
 /** How a run went besides its report: whether the catalog recorded it, and the other vault it could not open (not compared, not repaired from). */
@@ -411,7 +468,7 @@ export function registerScrubCommand(program: Command): void {
     .option('--fraction <f>', 'share of the objects read per run, as 1/7 or 0.25 (a cycle reads each object once)', DEFAULT_SCRUB_FRACTION)
     .option('--repair', 'copy damaged or missing objects from the other vault once that copy verifies (without it: report only)')
     .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias); default: alias/lifeboat-<env>-vault')
-    .option('--clear-copied-in-count', 'drop the count of copied-in snapshots the latest record keeps no id of, once their backups are verified (docs/RUNBOOKS.md, "Scrub")')
+    .option('--clear-copied-in-count <until>', 'drop the count of copied-in snapshots the latest record keeps no id of, once the backups the runs up to <until> (the count\'s until, as lifeboat status shows it) copied in are verified; refused if a later run added to it (docs/RUNBOOKS.md, "Scrub")')
     .action(async (opts: ScrubCommandOptions) => {
       process.exitCode = await scrubCommand(opts);
     });

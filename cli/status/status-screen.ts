@@ -237,7 +237,8 @@ function copiedInLostNotListedReasons(row: PlanStatus): string[] {
   const runs = c.until !== undefined && c.until !== c.since ? `scrubs from ${shortTime(c.since)} to ${shortTime(c.until)}` : `the scrub of ${shortTime(c.since)}`;
   return [
     `${c.count} snapshot object(s) ${runs} copied in, some with no good copy in either vault, are only counted (the record keeps neither their ids nor their backups): any backup may hold data in them; ` +
-      'verify the backups those scrubs copied in, then `lifeboat scrub --clear-copied-in-count` (docs/RUNBOOKS.md, "Scrub")',
+      // The exact until: the clear is refused once a later run has counted more (review r57Z F1).
+      `verify the backups those scrubs copied in, then \`lifeboat scrub --clear-copied-in-count ${c.until ?? c.since}\` (docs/RUNBOOKS.md, "Scrub")`,
   ];
 }
 

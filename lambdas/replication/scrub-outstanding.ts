@@ -6,12 +6,17 @@ import { type DamagedObject } from './scrub-damage';
 import { type CarriedCopiedIn } from './copied-in-recheck';
 import { copiedInIdGroups, OUTSTANDING_COPIED_IN_IDS_KEPT } from '../catalog/copied-in-ids';
 import { type ScrubReport } from './scrub-report';
+import { namesCopiedInCount } from './copied-in-count-clear';
 
 /** How the run went besides its report: the vault it could not open (so it could not tell what is missing in the other). */
 export type ScrubRunVaults = {
   readonly unopened?: readonly VaultSide[];
-  /** An operator verified the backups of the copied-in entries the previous record only counts: the count is dropped (lifeboat scrub --clear-copied-in-count). */
-  readonly clearCopiedInCount?: boolean;
+  /**
+   * The `until` of the count of copied-in entries the previous record keeps whose backups an operator verified (lifeboat
+   * scrub --clear-copied-in-count <until>): dropped only when it is still that count (copied-in-count-clear.ts); one a
+   * later run added to holds entries nobody checked, and is kept.
+   */
+  readonly clearCopiedInCount?: string;
 };
 
 /**
@@ -98,7 +103,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // status judges) first, then those whose other copy was not verified, then the oldest.
   const byRank = (a: OutstandingScrubObject, b: OutstandingScrubObject): number => rank(a) - rank(b) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key);
   const remaining = [...found, ...carried];
-  const copiedIn = copiedInListed(remaining.filter((o) => o.copiedIn === true).sort(byRank), before.copiedInNotListed, { cycle, startedAt, clear: run.clearCopiedInCount === true });
+  const copiedIn = copiedInListed(remaining.filter((o) => o.copiedIn === true).sort(byRank), before.copiedInNotListed, { cycle, startedAt, ...(run.clearCopiedInCount !== undefined ? { clear: run.clearCopiedInCount } : {}) });
   const all = remaining.filter((o) => o.copiedIn !== true).sort(byRank);
   const objects = all.slice(0, OUTSTANDING_LISTED);
   const overflow = all.slice(OUTSTANDING_LISTED);
@@ -123,18 +128,19 @@ const rank = (o: OutstandingScrubObject): number => (o.goodCopy ? 2 : o.otherCop
  * lost first, whose backups status judges by), those past them it keeps by snapshot id (`copiedInIds`, up to
  * OUTSTANDING_COPIED_IN_IDS_KEPT, checked again in turn with the listed ones: copied-in-recheck.ts), and those past
  * even these it counts (`copiedInNotListed`): no run can check one again without its key, so the count stays, the
- * earlier run's added, until an operator clears it (`clear`: lifeboat scrub --clear-copied-in-count), whatever cycle
+ * earlier run's added, until an operator clears it (`clear`: lifeboat scrub --clear-copied-in-count <until>, only while
+ * the count still ends there: review r57Z F1), whatever cycle
  * completes: none finds again an object lost in both vaults (review r57W F2). Never dropped unsaid.
  */
 function copiedInListed(
   ranked: readonly OutstandingScrubObject[],
   counted: CopiedInNotListed | undefined,
-  run: { cycle: number; startedAt: string; clear: boolean },
+  run: { cycle: number; startedAt: string; clear?: string },
 ): Pick<OutstandingScrub, 'copiedInObjects' | 'copiedInIds' | 'copiedInNotListed'> {
   const listed = ranked.slice(0, OUTSTANDING_COPIED_IN_LISTED);
   const byId = ranked.slice(OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_COPIED_IN_LISTED + OUTSTANDING_COPIED_IN_IDS_KEPT);
   const past = ranked.slice(OUTSTANDING_COPIED_IN_LISTED + OUTSTANDING_COPIED_IN_IDS_KEPT);
-  const kept = run.clear ? undefined : counted;
+  const kept = counted !== undefined && run.clear !== undefined && namesCopiedInCount(counted, run.clear) ? undefined : counted;
   const since = [...past.map((o) => o.since), ...(kept ? [kept.since] : [])].sort(order)[0];
   const count = past.length + (kept?.count ?? 0);
   const until = past.length > 0 ? run.startedAt : kept?.until;

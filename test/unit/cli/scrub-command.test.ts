@@ -75,8 +75,70 @@ it('keeps the count of copied-in snapshots the record keeps no id of, and --clea
   runs.push({ ...(runs[0] as ScrubRunRecord), outstanding: { objects: [], copiedInNotListed: counted, notListed: 0 } });
   expect(await scrubCommand({ ...target, fraction: '1' }, { io, access })).toBe(0);
   expect(runs.at(-1)?.outstanding?.copiedInNotListed).toEqual(counted);
-  expect(await scrubCommand({ ...target, fraction: '1', clearCopiedInCount: true }, { io, access })).toBe(0);
+  const cleared = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', clearCopiedInCount: counted.until }, { io: cleared.io, access })).toBe(0);
   expect(runs.at(-1)?.outstanding?.copiedInNotListed).toBeUndefined();
+  expect(cleared.err).toContain('note: cleared 3 copied-in snapshot(s) counted from 2026-11-20T03:00:00.000Z to 2026-11-20T03:00:00.000Z');
+});
+
+// Review r57Z F1: --clear-copied-in-count named no count and dropped whatever the record held when it ran, so lost entries a
+// scheduled scrub counted after the operator's check were dropped unchecked; nor did it say what it cleared, or that it
+// cleared nothing.
+describe('--clear-copied-in-count <until>', () => {
+  const counted = { count: 61, since: '2026-11-27T03:00:00.000Z', until: '2026-11-28T03:00:00.000Z', cycle: 1, lost: true };
+  const withCount = async (): Promise<void> => {
+    expect(await scrubCommand({ ...target, fraction: '1' }, { io: capturedCliIo().io, access })).toBe(0);
+    runs.push({ ...(runs[0] as ScrubRunRecord), outstanding: { objects: [], copiedInNotListed: counted, notListed: 0 } });
+  };
+
+  it('refuses with exit 2, before anything is scrubbed or recorded, a count a later run added to, naming its until', async () => {
+    await withCount();
+    const { err, io } = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true, clearCopiedInCount: '2026-11-27T03:00:00.000Z' }, { io, access })).toBe(2);
+    expect(runs).toHaveLength(2);
+    expect(runs.at(-1)?.outstanding?.copiedInNotListed).toEqual(counted);
+    expect(err).toEqual([
+      'lifeboat scrub: --clear-copied-in-count 2026-11-27T03:00:00.000Z does not name the latest record\'s count of copied-in snapshots: it now holds 61, counted from 2026-11-27T03:00:00.000Z to 2026-11-28T03:00:00.000Z (a run after 2026-11-27T03:00:00.000Z counted more). ' +
+        'Nothing was scrubbed or recorded; verify the backups the runs from 2026-11-27T03:00:00.000Z to 2026-11-28T03:00:00.000Z copied in (docs/RUNBOOKS.md, "Scrub"), then run lifeboat scrub --clear-copied-in-count 2026-11-28T03:00:00.000Z',
+    ]);
+  });
+
+  it('refuses with exit 2 an until that is no time, before reaching anything', async () => {
+    const { err, io } = capturedCliIo();
+    expect(await scrubCommand({ ...target, clearCopiedInCount: 'yesterday' }, { io, access })).toBe(2);
+    expect(err).toEqual(['lifeboat scrub: --clear-copied-in-count takes the count\'s until, a time as lifeboat status shows it (2026-11-27T03:00:00.000Z), got yesterday']);
+    expect(runs).toEqual([]);
+  });
+
+  it('says what it cleared, and with --json names it', async () => {
+    await withCount();
+    const { out, err, io } = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', json: true, clearCopiedInCount: counted.until }, { io, access })).toBe(0);
+    expect(runs.at(-1)?.outstanding?.copiedInNotListed).toBeUndefined();
+    const line = 'cleared 61 copied-in snapshot(s) counted from 2026-11-27T03:00:00.000Z to 2026-11-28T03:00:00.000Z';
+    expect(err).toContain(`note: ${line}`);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ recorded: true, copiedInCountCleared: { count: 61, since: counted.since, until: counted.until }, notes: [line] });
+  });
+
+  it('says there is nothing to clear when the record counts none', async () => {
+    const { out, err, io } = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', json: true, clearCopiedInCount: counted.until }, { io, access })).toBe(0);
+    expect(err).toContain('note: --clear-copied-in-count: nothing to clear, the latest scrub record counts no copied-in snapshots');
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ copiedInCountCleared: null });
+  });
+
+  it('says the clear did not happen when the run is not recorded', async () => {
+    await withCount();
+    const { err, io } = capturedCliIo();
+    const unrecordable: ScrubAccess = { ...access, scrubLog: { latest: access.scrubLog.latest, record: () => Promise.reject(new Error('the catalog is throttled')) } };
+    expect(await scrubCommand({ ...target, fraction: '1', clearCopiedInCount: counted.until }, { io, access: unrecordable })).toBe(0);
+    expect(err).toContain('note: --clear-copied-in-count: the count of 61 copied-in snapshot(s) counted from 2026-11-27T03:00:00.000Z to 2026-11-28T03:00:00.000Z was not cleared, as this run is not recorded; run it again');
+    const unread = capturedCliIo();
+    const unreadable: ScrubAccess = { ...access, scrubLog: { latest: () => Promise.reject(new Error('the catalog is down')), record: access.scrubLog.record } };
+    expect(await scrubCommand({ ...target, fraction: '1', clearCopiedInCount: counted.until }, { io: unread.io, access: unreadable })).toBe(0);
+    expect(unread.err).toContain('note: --clear-copied-in-count: nothing cleared, as the latest scrub record could not be read and this run is not recorded; run it again once the record reads');
+    expect(runs.at(-1)?.outstanding?.copiedInNotListed).toEqual(counted);
+  });
 });
 
 it('exits 1 when something is damaged and --repair is not given, 0 once --repair healed it', async () => {

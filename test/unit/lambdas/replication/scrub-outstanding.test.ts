@@ -330,8 +330,27 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
     const laterCycle: ScrubReport = { ...nextRun(), cursor: { cycle: 3, after: 'data/66' }, nextCursor: { cycle: 4, after: null }, cycleComplete: true };
     expect(outstandingAfter(laterCycle, '2026-12-05T03:00:00.000Z', record).copiedInNotListed).toEqual({ count: 12, since: NOW, until: NOW, cycle: 2, lost: false });
     // Dropped once an operator clears it (lifeboat scrub --clear-copied-in-count); the ids stay.
-    const cleared = outstandingAfter(nextRun(), '2026-12-05T03:00:00.000Z', record, { clearCopiedInCount: true });
+    const cleared = outstandingAfter(nextRun(), '2026-12-05T03:00:00.000Z', record, { clearCopiedInCount: NOW });
     expect([cleared.copiedInNotListed, cleared.copiedInIds?.reduce((n, g) => n + g.ids.length, 0)]).toEqual([undefined, OUTSTANDING_COPIED_IN_IDS_KEPT]);
+  });
+
+  // Review r57Z F1: the clear took no argument and dropped the count as it stood when the clearing run started, so lost
+  // entries a scheduled run counted after the operator's check (moving `until`) were dropped unchecked: status ✓ while
+  // they were lost in both vaults.
+  it('clears the count only while its until is the one the operator verified up to: one a later run added to is kept', () => {
+    const lost = (i: number): ScrubFinding => ({ vault: 'dr', key: snapshotKey(i), problem: 'missing', detail: 'd', outcome: 'unrepaired', reason: 'r', copiedIn: true });
+    const kept = OUTSTANDING_COPIED_IN_LISTED + OUTSTANDING_COPIED_IN_IDS_KEPT;
+    const [T1, T2, T3] = [NOW, '2026-11-28T03:00:00.000Z', '2026-11-29T03:00:00.000Z'];
+    // T1 counts 11 (the operator reads status and verifies the backups up to T1); T2, scheduled, counts 50 more lost.
+    const r1 = outstandingAfter({ ...nextRun(), findings: Array.from({ length: kept + 10 }, (_, i) => lost(i + 1)), ok: false }, T1, previous());
+    const r2 = outstandingAfter({ ...nextRun(), findings: Array.from({ length: 50 }, (_, i) => lost(5000 + i)), ok: false }, T2, { ...previousRecord(), startedAt: T1, outstanding: r1 });
+    expect(r1.copiedInNotListed).toMatchObject({ count: 11, until: T1 });
+    expect(r2.copiedInNotListed).toMatchObject({ count: 61, until: T2, lost: true });
+    const rec2: ScrubRunRecord = { ...previousRecord(), startedAt: T2, outstanding: r2 };
+    expect(outstandingAfter(nextRun(), T3, rec2, { clearCopiedInCount: T1 }).copiedInNotListed).toEqual(r2.copiedInNotListed);
+    // Named by its until however it is written (the same instant), it is cleared.
+    expect(outstandingAfter(nextRun(), T3, rec2, { clearCopiedInCount: T2 }).copiedInNotListed).toBeUndefined();
+    expect(outstandingAfter(nextRun(), T3, rec2, { clearCopiedInCount: '2026-11-28T04:00:00+01:00' }).copiedInNotListed).toBeUndefined();
   });
 
   it('keeps by id the kind of copy and the last check of those past the list, so a lost one stays lost and the checked ones wait their turn', () => {
