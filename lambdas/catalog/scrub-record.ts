@@ -122,7 +122,7 @@ export type NotListedGroup = z.infer<typeof notListedGroupSchema>;
  * docs/RUNBOOKS.md, "Scrub", says how to verify their backups); `lost`: some had no copy in the other vault, whose
  * backups no record names, so status judges every plan ✗ (plan-status.ts, as for lost objects whose backups no run
  * worked out); `cycle`: the scrub cycle of that run. Each run adds those it has no room for; kept till an operator
- * clears it (`lifeboat scrub --clear-copied-in-count`) once those backups are verified: no cycle finds again an object
+ * clears it (`lifeboat scrub --clear-copied-in-count <until>`, the count's own `until`) once those backups are verified: no cycle finds again an object
  * lost in both vaults, so the count kept only till a later cycle was dropped unchecked (review r57W F2). `until` is
  * absent in records of the same format written before it was kept.
  */
