@@ -194,14 +194,14 @@ export class BackupWorkflow extends Construct {
     // Replicate records copies.dr of the backups it copied (markCopied), on their records only: on the whole table it
     // could rewrite any item, a backup record's legal hold or a restore target's claim (audit a57E-1).
     replicate.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS]));
+    // The run's backup and its plan's others in the primary catalog (getBackup, then listBackupsOfPlan: byPlan), read on
+    // every run, with a DR catalog or without. The Query is on the index, which the table's statement does not reach; the
+    // DR catalog's byPlan is where it finds the plan's backups already there.
+    replicate.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
+    replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`, ...(drCatalog ? [drCatalog.byPlanIndexArn] : [])] }));
     if (props.drCatalog && drCatalog) {
-      // The DR catalog: the plan's backups there (byPlan), and the records and index items it lacks (conditional PutItem).
-      // Also this run's plan's backups in the primary catalog (byPlan), to write those the DR catalog lacks.
-      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [drCatalog.byPlanIndexArn, `${props.catalog.tableArn}/index/byPlan`] }));
+      // The DR catalog: the records and index items it lacks (conditional PutItem).
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [drCatalog.tableArn] }));
-      // The run's backup and the plan's others by id (getBackup); the byPlan Query above is on the index, which the
-      // table's statement does not reach.
-      replicate.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
       replicate.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],

@@ -16,8 +16,14 @@ export const FORMAT_MARKER_PARTITION = 'FORMAT';
 /**
  * Item actions on the catalog table limited to the partitions named (patterns of the partition key). Without the
  * condition an item action on the table reaches every item kind: backup records with their legal holds and pins, the
- * approvals' task tokens, restore targets' claims (audits d6-1, a57E-1).
+ * approvals' task tokens, restore targets' claims (audits d6-1, a57E-1). ForAllValues of a key the request lacks holds, so
+ * the key must be present too: a Scan (or PartiQL statement) sends no leading key, and one granted here would otherwise
+ * read every partition (review r57Y F2).
  */
 export function catalogPartitionStatement(table: dynamodb.ITable, actions: readonly string[], partitions: readonly string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } } });
+  return new iam.PolicyStatement({
+    actions: [...actions],
+    resources: [table.tableArn],
+    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
+  });
 }

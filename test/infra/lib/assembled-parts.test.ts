@@ -1,9 +1,11 @@
-import { Stack } from 'aws-cdk-lib';
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BackupWorkflow, CatalogTable, InvalidLifeboatPropsError, LifeboatSource, LifeboatVault } from '../../../lib';
+import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
+import { principalOfRole, simulatedDecision } from '../../support/simulated-decision';
 import { synthesizeApp } from './synth-app';
 
 /**
@@ -67,6 +69,20 @@ it('the vault key\'s use is conditioned on that tag, which no role of a workflow
   for (const st of uses.filter((u) => u.Sid !== 'BreakGlass')) expect([st.Sid, st.Condition?.StringEquals?.['aws:PrincipalTag/lifeboat:key-user']]).toEqual([st.Sid, VAULT]);
   const untagged = Template.fromStack(without.built.stack).toJSON() as { Resources: Record<string, { Properties?: { Tags?: unknown } }> };
   expect(roleIdsOf(without).filter((id) => JSON.stringify(untagged.Resources[id]?.Properties?.Tags ?? []).includes('lifeboat:key-user'))).toEqual([]);
+});
+
+it('a workflow assembled without a DR catalog lets Replicate read the primary catalog\'s records and its plan\'s (byPlan), which every run does (review r57Y)', async () => {
+  const { stack, workflow } = withAdmit.built;
+  const role = workflow.functions.replicate.role;
+  if (!role) throw new Error('Replicate has no role');
+  const policies = new DeployedPolicies(Template.fromStack(stack).toJSON() as CfnTemplate, { account: ACCOUNT, region: 'eu-west-1' });
+  const replicate = principalOfRole(policies, stack.getLogicalId(role.node.defaultChild as CfnElement));
+  const table = `arn:aws:dynamodb:eu-west-1:${ACCOUNT}:table/own-catalog`;
+  const seen = [
+    await simulatedDecision(replicate, 'dynamodb:GetItem', { arn: table, account: ACCOUNT }, { 'dynamodb:LeadingKeys': ['BACKUP#20261201T000000Z-aaaaaaaa'] }),
+    await simulatedDecision(replicate, 'dynamodb:Query', { arn: `${table}/index/byPlan`, account: ACCOUNT }, { 'dynamodb:LeadingKeys': ['daily'] }),
+  ];
+  expect(seen).toEqual(['Allowed', 'Allowed']);
 });
 
 it('a replica shares its primary\'s key user, and admitting one workflow to vaults of two key users throws', () => {

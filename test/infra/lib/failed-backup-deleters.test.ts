@@ -174,13 +174,34 @@ describe('catalog items of the plan lease functions and the backup steps', () =>
     expect(await decisions(release, denied)).toEqual(denied.map((call) => `${call}: ImplicitlyDenied`));
   });
 
+  // A Scan, or a call naming no key, sends no dynamodb:LeadingKeys, and ForAllValues of an absent key holds: the
+  // statement needs the key present (review r57Y F2), or a Scan granted through it would read the whole table.
+  it.each([
+    ['backup-lock', () => dev.protection.backupWorkflow.functions.lock.role],
+    ['Plan', () => dev.protection.backupWorkflow.functions.plan.role],
+    ['Commit', () => dev.protection.backupWorkflow.functions.commit.role],
+    ['Record failure', () => dev.protection.backupWorkflow.functions.recordFailure.role],
+    ['Replicate', () => dev.protection.backupWorkflow.functions.replicate.role],
+    ['release-failed-backup', () => dev.protection.operations.releaseFailedBackup.role],
+  ])('%s reaches no catalog item by a call that names no partition (a Scan)', async (_name, role) => {
+    const who = principal(role());
+    const ACTIONS = ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+    const seen = await Promise.all(ACTIONS.map(async (action) => `${action}: ${await simulatedDecision(who, action, table)}`));
+    expect(seen).toEqual(ACTIONS.map((action) => `${action}: ImplicitlyDenied`));
+  });
+
   const BACKUP_ID = '20261201T100000Z-0a1b2c3d';
   const recordItem = (record: BackupRecord) => ({ pk: `BACKUP#${record.backupId}`, sk: 'BACKUP', ...record });
   const ELSEWHERE = ['dynamodb:GetItem APPROVALS', 'dynamodb:Query APPROVALS', 'dynamodb:UpdateItem APPROVALS', 'dynamodb:DeleteItem TARGET#s3:shop-assets', 'dynamodb:PutItem LOCK#daily', 'dynamodb:DeleteItem LOCK#daily', 'dynamodb:DeleteItem BACKUP#20261201T000000Z-aaaaaaaa', 'dynamodb:UpdateItem SCRUB#LEASE'];
-  const expectReach = async (role: IConstruct | undefined, calls: readonly string[], denied: readonly string[]) => {
+  // What a partition condition cannot narrow (review r57Y F1): UpdateItem of any backup record stays with every step that
+  // marks one (it could REMOVE a legal hold or pins), and Plan's PutItem of one (createBackup's attribute_not_exists is
+  // the caller's, IAM cannot require it) could replace any record. Recorded here so a change to them is seen.
+  const OTHER_RECORD = 'BACKUP#20261201T000000Z-aaaaaaaa';
+  const expectReach = async (role: IConstruct | undefined, calls: readonly string[], denied: readonly string[], residual: readonly string[]) => {
     const who = principal(role);
     expect(await decisions(who, calls)).toEqual(calls.map((call) => `${call}: Allowed`));
     expect(await decisions(who, denied)).toEqual(denied.map((call) => `${call}: ImplicitlyDenied`));
+    expect(await decisions(who, residual)).toEqual(residual.map((call) => `${call}: Allowed`));
   };
 
   it('Plan reads the source\'s index items and parents, raises the format marker, records and updates its RUNNING record, and reaches no other item', async () => {
@@ -200,7 +221,7 @@ describe('catalog items of the plan lease functions and the backup steps', () =>
       expect(planned).toMatchObject({ strategy: 'full', done: true });
     });
     expect(calls).toEqual(['dynamodb:Query SOURCE#bkt', 'dynamodb:GetItem BACKUP#old', 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem FORMAT', `dynamodb:PutItem BACKUP#${BACKUP_ID}`, `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
-    await expectReach(dev.protection.backupWorkflow.functions.plan.role, calls, [...ELSEWHERE, 'dynamodb:PutItem SOURCE#bkt', 'dynamodb:DeleteItem SOURCE#bkt', 'dynamodb:Query BACKUP#old']);
+    await expectReach(dev.protection.backupWorkflow.functions.plan.role, calls, [...ELSEWHERE, 'dynamodb:PutItem SOURCE#bkt', 'dynamodb:DeleteItem SOURCE#bkt', 'dynamodb:Query BACKUP#old'], [`dynamodb:PutItem ${OTHER_RECORD}`, `dynamodb:UpdateItem ${OTHER_RECORD}`]);
   });
 
   /** A vault with the plan document of a RUNNING backup of source `src` planned into no shard, and that record. */
@@ -223,7 +244,7 @@ describe('catalog items of the plan lease functions and the backup steps', () =>
       await expect(commitBackup({ backupId: BACKUP_ID, planKey }, { vault, catalog })).resolves.toMatchObject({ status: 'COMMITTED' });
     });
     expect(calls).toEqual([`dynamodb:GetItem BACKUP#${BACKUP_ID}`, 'dynamodb:PutItem SOURCE#src', `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
-    await expectReach(dev.protection.backupWorkflow.functions.commit.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:Query SOURCE#src']);
+    await expectReach(dev.protection.backupWorkflow.functions.commit.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:Query SOURCE#src'], [`dynamodb:UpdateItem ${OTHER_RECORD}`]);
   });
 
   it('Record failure marks the record FAILED (or its DR copy), reads it before deleting snapshots, and reaches no other item', async () => {
@@ -238,7 +259,7 @@ describe('catalog items of the plan lease functions and the backup steps', () =>
       expect(await catalog.markCopyFailed(BACKUP_ID)).toBe(true);
     });
     expect(calls).toEqual([`dynamodb:UpdateItem BACKUP#${BACKUP_ID}`, `dynamodb:GetItem BACKUP#${BACKUP_ID}`, `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`, `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
-    await expectReach(dev.protection.backupWorkflow.functions.recordFailure.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem LOCK#daily', 'dynamodb:PutItem SOURCE#src']);
+    await expectReach(dev.protection.backupWorkflow.functions.recordFailure.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem LOCK#daily', 'dynamodb:PutItem SOURCE#src'], [`dynamodb:UpdateItem ${OTHER_RECORD}`]);
   });
 
   it('Replicate reads the backup and its plan\'s records (byPlan), marks them copied, and reaches no other item of the primary catalog', async () => {
@@ -260,6 +281,6 @@ describe('catalog items of the plan lease functions and the backup steps', () =>
       await catalog.getBackup(BACKUP_ID);
     });
     expect([...new Set(calls)].sort()).toEqual([`dynamodb:GetItem BACKUP#${BACKUP_ID}`, 'dynamodb:Query byPlan:files', `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
-    await expectReach(dev.protection.backupWorkflow.functions.replicate.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem FORMAT', 'dynamodb:PutItem SOURCE#src']);
+    await expectReach(dev.protection.backupWorkflow.functions.replicate.role, calls, [...ELSEWHERE, `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem FORMAT', 'dynamodb:PutItem SOURCE#src'], [`dynamodb:UpdateItem ${OTHER_RECORD}`]);
   });
 });

@@ -82,7 +82,9 @@ it('the Plan step may make every catalog call planBackup makes: parents (Query, 
   const plan = principal('primary', dev.protection.backupWorkflow.functions.plan);
   const table = catalogTable('primary');
   const decisions: Array<[string, string]> = [];
-  for (const action of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) decisions.push([action, await simulatedDecision(plan, action, dynamo(table))]);
+  // Each on the partition its call sends (a source's index items, a record), as the grants are conditioned on it (a57E-1).
+  const partitionOf: Record<string, string> = { 'dynamodb:Query': 'SOURCE#bkt' };
+  for (const action of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) decisions.push([action, await simulatedDecision(plan, action, dynamo(table), { 'dynamodb:LeadingKeys': [partitionOf[action] ?? 'BACKUP#20261201T000000Z-aaaaaaaa'] })]);
   expect(decisions).toEqual([
     ['dynamodb:Query', 'Allowed'],
     ['dynamodb:GetItem', 'Allowed'],
