@@ -25,6 +25,7 @@ import { type AccessClients, type EnvironmentAccess, environmentAccess, type Tar
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
 import { localRequester } from '../requester';
 import { isUsageError, UsageError } from '../usage-error';
+import { vaultTargetOptionsLine } from '../target-options-line';
 
 /**
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
@@ -92,6 +93,13 @@ export function parseScrubFraction(text: string): number | null {
   return Number.isFinite(value) && value >= MIN_SCRUB_FRACTION && value <= 1 ? value : null;
 }
 
+/**
+ * The only form --clear-copied-in-count takes: a zone-less time is read in the machine's local time, so it could name
+ * another instant than the operator meant, and the refusal's "a run after <until> counted more" could be false (review
+ * r57AB F1). Milliseconds at most: the record keeps no finer, so a finer time would be cut to one it does not name.
+ */
+const ZONED_ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<ScrubCommandDeps> = {}): Promise<number> {
   const io = deps.io ?? processIo;
   const now = deps.now ?? (() => new Date());
@@ -107,8 +115,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     return 2;
   }
   const clear = options.clearCopiedInCount;
-  if (clear !== undefined && Number.isNaN(Date.parse(clear))) {
-    io.err(`lifeboat scrub: --clear-copied-in-count takes the count's until, a time as lifeboat status shows it (2026-11-27T03:00:00.000Z), got ${clear}`);
+  if (clear !== undefined && (!ZONED_ISO_TIME.test(clear) || Number.isNaN(Date.parse(clear)))) {
+    io.err(`lifeboat scrub: --clear-copied-in-count takes the count's until, an ISO time with Z or an offset as lifeboat status shows it (2026-11-27T03:00:00.000Z), got ${clear}`);
     return 2;
   }
   try {
@@ -125,7 +133,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       // Once the lease is held: of two runs one after the other, the later one's record is the latest.
       const startedAt = now().toISOString();
       const opened = await openVaultsNamingRegion(scope, access);
-      if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, lease, clear }, opened.nothingYet, io);
+      if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, lease, clear, target: vaultTargetOptionsLine(options) }, opened.nothingYet, io);
       const { vaults } = opened;
       // Said on stderr as they happen, and kept for --json (as the scheduled scrub's summary keeps them: scrub-runbook.ts).
       const notes: string[] = [];
@@ -158,7 +166,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         note(unreadPreviousNote(err));
       }
       // Refused before the scrub reads or repairs anything, and before anything is recorded.
-      const clearing = clear !== undefined && !previousUnread ? copiedInCountToClear(previous, clear) : undefined;
+      const clearing = clear !== undefined && !previousUnread ? copiedInCountToClear(previous, clear, vaultTargetOptionsLine(options)) : undefined;
       const discardedSnapshots = access.discardedSnapshots;
       const report = await scrubVaults({
         vaults,
@@ -299,7 +307,7 @@ async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess): P
  */
 async function nothingToScrubYet(
   access: ScrubAccess,
-  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean; lease: CliScrubLease; clear: string | undefined },
+  run: { scope: ScrubScope; fraction: number; repair: boolean; startedAt: string; now: () => Date; json: boolean; lease: CliScrubLease; clear: string | undefined; target: string },
   reason: string,
   io: CliIo,
 ): Promise<number> {
@@ -314,7 +322,7 @@ async function nothingToScrubYet(
     previousUnread = true;
     io.err(`note: ${unreadPreviousNote(err)}`);
   }
-  const clearing = run.clear !== undefined && !previousUnread ? copiedInCountToClear(previous, run.clear) : undefined;
+  const clearing = run.clear !== undefined && !previousUnread ? copiedInCountToClear(previous, run.clear, run.target) : undefined;
   const report: ScrubReport = { scope: run.scope, fraction: run.fraction, repair: run.repair, cursor, nextCursor: cursor, cycleComplete: false, objects: 0, read: {}, findings: [], damage: [], ok: true };
   const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt: run.startedAt, endedAt: run.now().toISOString() }, { ...(previous ? { previous } : {}), ...(run.clear !== undefined ? { clearCopiedInCount: run.clear } : {}) });
   // Without the scrub lease (takeScrubLease), or once it is lost: not recorded.
@@ -331,15 +339,16 @@ async function nothingToScrubYet(
  * The count of copied-in snapshots `--clear-copied-in-count <until>` clears: the latest record's, when its `until` is the
  * one given (copied-in-count-clear.ts); none when the record counts none. One whose `until` moved holds entries a later
  * run counted after the operator's check: refused (exit 2) with the `until` to verify up to, as a clear that named no
- * count dropped them unchecked (review r57Z F1).
+ * count dropped them unchecked (review r57Z F1). `target`: this command's target options (vaultTargetOptionsLine), so
+ * the line it prints scrubs the environment this one read, not the local cloud of env dev (review r57AB F1).
  */
-function copiedInCountToClear(previous: ScrubRunRecord | undefined, until: string): CopiedInNotListed | undefined {
+function copiedInCountToClear(previous: ScrubRunRecord | undefined, until: string, target: string): CopiedInNotListed | undefined {
   const counted = previous?.outstanding?.copiedInNotListed;
   if (counted === undefined || namesCopiedInCount(counted, until)) return counted;
   const end = copiedInCountEnd(counted);
   const moved = Date.parse(until) < Date.parse(end) ? ` (a run after ${until} counted more)` : '';
   throw new UsageError(
-    `--clear-copied-in-count ${until} does not name the latest record's count of copied-in snapshots: it now holds ${counted.count}, counted from ${counted.since} to ${end}${moved}. Nothing was scrubbed or recorded; verify the backups the runs from ${counted.since} to ${end} copied in (docs/RUNBOOKS.md, "Scrub"), then run lifeboat scrub --clear-copied-in-count ${end}`,
+    `--clear-copied-in-count ${until} does not name the latest record's count of copied-in snapshots: it now holds ${counted.count}, counted from ${counted.since} to ${end}${moved}. Nothing was scrubbed or recorded; verify the backups the runs from ${counted.since} to ${end} copied in (docs/RUNBOOKS.md, "Scrub"), then run lifeboat scrub --clear-copied-in-count ${end}${target}`,
   );
 }
 

@@ -226,19 +226,20 @@ export function reasonsNotWithin(row: PlanStatus, flags = ''): string[] {
     reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}${later}: see \`lifeboat drills show ${d.drillId}\``);
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
-  reasons.push(...scrubReasons(row), ...lostWithoutBackupsReasons(row, flags), ...copiedInLostNotListedReasons(row));
+  reasons.push(...scrubReasons(row), ...lostWithoutBackupsReasons(row, flags), ...copiedInLostNotListedReasons(row, flags));
   return reasons;
 }
 
 /** Why lost copied-in snapshots the scrub record only counts make every plan ✗ (plan-status.ts, `copiedInLostNotListed`; review r57W F2). */
-function copiedInLostNotListedReasons(row: PlanStatus): string[] {
+function copiedInLostNotListedReasons(row: PlanStatus, flags: string): string[] {
   const c = row.scrub.state === 'ran' ? row.scrub.copiedInLostNotListed : undefined;
   if (!c) return [];
   const runs = c.until !== undefined && c.until !== c.since ? `scrubs from ${shortTime(c.since)} to ${shortTime(c.until)}` : `the scrub of ${shortTime(c.since)}`;
   return [
     `${c.count} snapshot object(s) ${runs} copied in, some with no good copy in either vault, are only counted (the record keeps neither their ids nor their backups): any backup may hold data in them; ` +
-      // The exact until: the clear is refused once a later run has counted more (review r57Z F1).
-      `verify the backups those scrubs copied in, then \`lifeboat scrub --clear-copied-in-count ${c.until ?? c.since}\` (docs/RUNBOOKS.md, "Scrub")`,
+      // The exact until: the clear is refused once a later run has counted more (review r57Z F1). The flags: pasted without
+      // them, the line scrubs the local cloud of env dev (review r57AB F1).
+      `verify the backups those scrubs copied in, then \`lifeboat scrub --clear-copied-in-count ${c.until ?? c.since}${flags ? ` ${flags}` : ''}\` (docs/RUNBOOKS.md, "Scrub")`,
   ];
 }
 

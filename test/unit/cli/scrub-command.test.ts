@@ -99,15 +99,38 @@ describe('--clear-copied-in-count <until>', () => {
     expect(runs.at(-1)?.outstanding?.copiedInNotListed).toEqual(counted);
     expect(err).toEqual([
       'lifeboat scrub: --clear-copied-in-count 2026-11-27T03:00:00.000Z does not name the latest record\'s count of copied-in snapshots: it now holds 61, counted from 2026-11-27T03:00:00.000Z to 2026-11-28T03:00:00.000Z (a run after 2026-11-27T03:00:00.000Z counted more). ' +
-        'Nothing was scrubbed or recorded; verify the backups the runs from 2026-11-27T03:00:00.000Z to 2026-11-28T03:00:00.000Z copied in (docs/RUNBOOKS.md, "Scrub"), then run lifeboat scrub --clear-copied-in-count 2026-11-28T03:00:00.000Z',
+        'Nothing was scrubbed or recorded; verify the backups the runs from 2026-11-27T03:00:00.000Z to 2026-11-28T03:00:00.000Z copied in (docs/RUNBOOKS.md, "Scrub"), then run lifeboat scrub --clear-copied-in-count 2026-11-28T03:00:00.000Z ' +
+        `--config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`,
     ]);
   });
 
-  it('refuses with exit 2 an until that is no time, before reaching anything', async () => {
+  // Review r57AB F1: the refusal's line had no target options: pasted on prod with --aws, it scrubbed the local cloud of env dev.
+  it('names, in the line it refuses with, the target it was given', async () => {
+    await withCount();
     const { err, io } = capturedCliIo();
-    expect(await scrubCommand({ ...target, clearCopiedInCount: 'yesterday' }, { io, access })).toBe(2);
-    expect(err).toEqual(['lifeboat scrub: --clear-copied-in-count takes the count\'s until, a time as lifeboat status shows it (2026-11-27T03:00:00.000Z), got yesterday']);
-    expect(runs).toEqual([]);
+    const prod = { ...target, env: 'prod', aws: true, vaultKey: 'alias/custom' };
+    expect(await scrubCommand({ ...prod, fraction: '1', clearCopiedInCount: counted.since }, { io, access })).toBe(2);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(/, then run lifeboat scrub --clear-copied-in-count \S+ --env prod --config \S+ --aws --vault-key alias\/custom$/);
+    expect(runs).toHaveLength(2);
+  });
+
+  // Review r57AB F1: a time with no zone is read in the machine's local time, another instant than the operator meant.
+  it.each(['yesterday', '2026-11-28T03:00:00', '2026-11-28 03:00', '2026-11-28', '11/28/2026 03:00', '2026-11-28T03:00:00.0009Z'])(
+    'refuses with exit 2 an until that is no ISO time with a zone (%s), before reaching anything',
+    async (until) => {
+      const { err, io } = capturedCliIo();
+      expect(await scrubCommand({ ...target, clearCopiedInCount: until }, { io, access })).toBe(2);
+      expect(err).toEqual([`lifeboat scrub: --clear-copied-in-count takes the count's until, an ISO time with Z or an offset as lifeboat status shows it (2026-11-27T03:00:00.000Z), got ${until}`]);
+      expect(runs).toEqual([]);
+    },
+  );
+
+  it('takes the until with an offset for the same instant', async () => {
+    await withCount();
+    const { err, io } = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', clearCopiedInCount: '2026-11-28T04:00:00+01:00' }, { io, access })).toBe(0);
+    expect(err).toContain('note: cleared 61 copied-in snapshot(s) counted from 2026-11-27T03:00:00.000Z to 2026-11-28T03:00:00.000Z');
   });
 
   it('says what it cleared, and with --json names it', async () => {

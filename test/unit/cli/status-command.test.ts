@@ -235,7 +235,10 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(r.withinObjectives).toBe(false);
     const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => counted }), NOW)).join('\n').replace(/\n {4}/g, ' ');
     expect(screen).toContain('✗ demo: 30 snapshot object(s) the scrub of 11-30 03:00Z copied in, some with no good copy in either vault, are only counted');
-    expect(screen).toContain(`\`lifeboat scrub --clear-copied-in-count ${clean.startedAt}\``);
+    expect(screen).toContain(`\`lifeboat scrub --clear-copied-in-count ${clean.startedAt} --env dev\``);
+    // Review r57AB F1: the line carries the target, or pasted on prod with --aws it scrubs the local cloud of env dev.
+    const onAws = statusScreen(await environmentStatus(sources({ target: 'aws', backups: [b], latestScrub: async () => counted }), NOW)).join('\n').replace(/\n {4}/g, ' ');
+    expect(onAws).toContain(`\`lifeboat scrub --clear-copied-in-count ${clean.startedAt} --env dev --aws\``);
     // Not lost (each unverified or readable across both vaults): counted in the damage shown, not judged.
     expect(row([b], [], { ...counted, outstanding: { ...counted.outstanding!, copiedInNotListed: { count: 30, since: clean.startedAt, cycle: 1, lost: false } } }).withinObjectives).toBe(true);
     // Kept by id, a lost one is judged as a lost object whose backups no run worked out: every plan ✗.
