@@ -4,8 +4,10 @@ import { type RestoreReport } from '../restore/verify-restore';
 /**
  * What a drill's source lacks although it passed (audit a57F-1): the entries or attributes its restore could not recreate
  * (`notRestored`) and what its backup left out (`backupLeftOut`), bounded for the report. A drill of an EFS source in
- * AWS always has some (extended attributes and ACLs), so they do not fail it; they are named instead of "every source
- * restored and verified", as `lifeboat vault restore` names them (and exits 3).
+ * AWS has some whenever the source holds FIFOs, sockets or devices (its functions have no platform calls to recreate
+ * them; extended attributes and ACLs only when the backup was taken with platform calls, as the CLI's is: a backup in
+ * AWS reads none), so they do not fail it; they are named instead of "every source restored and verified", as
+ * `lifeboat vault restore` names them (and exits 3).
  */
 
 /** Paths (and skipped reasons) listed per source; the rest are counted. */
@@ -109,14 +111,18 @@ export function shortfallHeadline(report: Pick<DrillReport, 'sources'>): string 
   return parts.length > 0 ? `with ${parts.join(' / ')}` : undefined;
 }
 
-/** One source's shortfall in words, for the summary: counts, the reasons (kinds) and why the backup left entries out. */
-export function sourceShortfallText(source: DrillSourceResult): string | undefined {
-  const parts: string[] = [];
-  const { notRestored, backupLeftOut } = source;
-  if (notRestored) parts.push(`${notRestored.count} not restored${notRestored.kinds.length > 0 ? ` (${notRestored.kinds.join(', ')})` : ''}`);
-  if (backupLeftOut && 'unknown' in backupLeftOut) parts.push(`what the backup left out not known: ${backupLeftOut.unknown}`);
-  else if (backupLeftOut) parts.push(`${leftOutCount(backupLeftOut)} left out by the backup (${leftOutWhy(backupLeftOut)})`);
-  return parts.length > 0 ? `${source.source}: ${parts.join(', ')}` : undefined;
+/**
+ * The sources with a shortfall, escaped, for the summary: names only, as the summary lands in the drill's state beside
+ * the record that already holds their reasons and paths (the record's lists are what SHORTFALL_REPORT_MAX_BYTES bounds;
+ * repeated in the summary they were outside it). A name is escaped as JSON escapes it: the summary is one line.
+ */
+export function shortfallSourceNames(report: Pick<DrillReport, 'sources'>): string[] {
+  return report.sources.filter((s) => s.notRestored !== undefined || s.backupLeftOut !== undefined).map((s) => escapedName(s.source));
+}
+
+/** `name` without raw control characters (a newline would forge a line of the summary, an ESC drive a terminal). */
+export function escapedName(name: string): string {
+  return JSON.stringify(name).slice(1, -1);
 }
 
 /** Why the backup did not hold them: "5000 skipped as archived or unreadable, e.g. archive/2019.tar: GLACIER object left out; 2 vanished while read". */

@@ -2,7 +2,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type DrillError, type DrillReport, type DrillSourceResult, judgedRpoSeconds, type MissedObjective } from '../catalog/drill-record';
 import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreReport } from '../restore/verify-restore';
-import { ShortfallBudget, shortfallHeadline, sourceShortfall, sourceShortfallText } from './drill-shortfall';
+import { escapedName, ShortfallBudget, shortfallHeadline, shortfallSourceNames, sourceShortfall } from './drill-shortfall';
 import { type DrillStart } from './drill-start';
 import { type FailedSourceRestore, isFailedRestore } from './drill-state';
 import { type DrillComparison } from './live-sample';
@@ -244,7 +244,8 @@ export function drillFailureCause(report: DrillReport): string | undefined {
  * verified, with the sources no live entry was compared of and why (DynamoDB, a live source out of reach, every entry
  * tried changed since the backup): a pass that proved the backup against live data for none of them must not read as one.
  * Likewise a pass with entries not restored or left out by the backup (drill-shortfall.ts) says "PASSED with N not
- * restored / M left out by the backup", each such source with its counts and reasons, never "every source restored".
+ * restored / M left out by the backup", never "every source restored", with the names of those sources only: their
+ * reasons and paths are in the record (`lifeboat drills show`), which the drill's state already carries beside it.
  */
 export function drillSummary(report: DrillReport): string {
   const failed = drillFailureCause(report);
@@ -253,13 +254,10 @@ export function drillSummary(report: DrillReport): string {
   const passed =
     shortfall === undefined
       ? `${report.verdict}: every source restored and verified within the objectives`
-      : `${report.verdict} ${shortfall}, within the objectives (${report.sources
-          .map(sourceShortfallText)
-          .filter((t): t is string => t !== undefined)
-          .join('; ')})`;
+      : `${report.verdict} ${shortfall}, within the objectives (in ${shortfallSourceNames(report).join(', ')}: lifeboat drills show ${report.drillId})`;
   const notCompared = report.sources.filter((s) => s.sampled.compared === 0);
   if (notCompared.length === 0) return passed;
-  const why = notCompared.map((s) => `${s.source}: ${s.sampled.unreachable ?? 'no entry of it was sampled'}`).join('; ');
+  const why = notCompared.map((s) => `${escapedName(s.source)}: ${s.sampled.unreachable ?? 'no entry of it was sampled'}`).join('; ');
   return `${passed}; ${notCompared.length} source${notCompared.length === 1 ? '' : 's'} not compared against live (${why})`;
 }
 

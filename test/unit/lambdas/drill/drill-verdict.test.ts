@@ -3,6 +3,7 @@ import { drillRecordSchema, drillReportSchema } from '../../../../lambdas/catalo
 import { SHORTFALL_REPORT_MAX_BYTES, SHORTFALL_TEXT_MAX_BYTES } from '../../../../lambdas/drill/drill-shortfall';
 import { type DrillStart } from '../../../../lambdas/drill/drill-start';
 import { type FailedSourceRestore } from '../../../../lambdas/drill/drill-state';
+import { drillStateReport, STATE_SUMMARY_MAX_CHARS } from '../../../../lambdas/drill/drill-state-report';
 import { buildDrillReport, drillFailureCause, type DrillOutcome, drillSummary } from '../../../../lambdas/drill/drill-verdict';
 import { type DrillComparison } from '../../../../lambdas/drill/live-sample';
 import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
@@ -167,14 +168,14 @@ describe('drill verdict', () => {
     expect(drillReportSchema.parse(report).sources[0]).toEqual(report.sources[0]);
     expect(drillRecordSchema.parse({ ...report, reportKey: `drills/${DRILL}.json`, reportSha256: '0'.repeat(64) }).sources[0]).toEqual(report.sources[0]);
     expect(report.sources[1]).not.toHaveProperty('notRestored');
+    // Counts and names only: the reasons and paths are the record's (review r57AA F1).
     expect(drillSummary(report)).toBe(
-      'PASSED with 400 not restored / 5000 left out by the backup, within the objectives (assets: 400 not restored (FIFO not recreated, extended attributes not restored), ' +
-        '5000 left out by the backup (5000 skipped as archived or unreadable, e.g. archive/2019.tar: GLACIER object left out)); ' +
+      `PASSED with 400 not restored / 5000 left out by the backup, within the objectives (in assets: lifeboat drills show ${DRILL}); ` +
         '1 source not compared against live (orders-table: DynamoDB tables are not sampled)',
     );
     // A backup record that could not be read says so, rather than "every source restored".
     const unknown = buildDrillReport(outcome({ restored: [{ ...(restored[0] as RestoreReport), backupLeftOut: { unknown: 'the backup\'s catalog record could not be read' } }, restored[1] as RestoreReport] }));
-    expect(drillSummary(unknown)).toMatch(/^PASSED with what the backup left out not known for 1 source, within the objectives \(assets: what the backup left out not known: the backup's catalog record could not be read\)/);
+    expect(drillSummary(unknown)).toMatch(/^PASSED with what the backup left out not known for 1 source, within the objectives \(in assets: lifeboat drills show /);
   });
 
   it('bounds what a report keeps of partial restores: 10 paths a source, each text in UTF-8 bytes, all sources within one budget; counts kept past it', () => {
@@ -193,6 +194,35 @@ describe('drill verdict', () => {
     // The last sources are past the budget: their counts stay, their lists are empty.
     expect(report.sources[39]).toMatchObject({ notRestored: { count: 5000, first: [] }, backupLeftOut: { skipped: 9, vanished: 1, skippedExamples: [] } });
     expect(Buffer.byteLength(JSON.stringify(report), 'utf8')).toBeLessThan(64 * 1024);
+  });
+
+  // Review r57AA F1, F3: the summary repeated each source's kinds and first skipped example beside the record that holds
+  // them, outside the 32 KiB budget, in `$.report` beside `$.restored` (Step Functions: 256 KiB); and raw, a hostile path
+  // put a newline or an ESC into it.
+  it('the state of a PASSED drill of 40 sources restored in part is its record and a summary of counts and names: within the record and 4 KiB, one line', () => {
+    const path = (k: number, i: number): string => `${'d/'.repeat(60)}${'f'.repeat(120)}${k}-${i}`;
+    const hostile = 'x\nPASSED: every source restored and verified\x1b[2J';
+    const partial = (k: number): RestoreReport => ({
+      ...(restored[0] as RestoreReport),
+      source: k === 0 ? `efs-0${hostile}` : `efs-${k}`,
+      notRestored: { count: 5000, first: Array.from({ length: 20 }, (_, i) => ({ path: i === 0 ? hostile : path(k, i), what: `${'device '.repeat(30)}${i} not recreated${hostile}: EPERM` })) },
+      backupLeftOut: { skipped: 9, skippedExamples: Array.from({ length: 10 }, (_, i) => `${path(k, i)}${hostile}: unreadable: EACCES`), vanished: 0, changedDuringRead: 0 },
+    });
+    const sources = Array.from({ length: 40 }, (_, k) => partial(k));
+    const cmp: DrillComparison = { verifiedAt: at(10), sources: sources.map((r) => ({ source: r.source, sampled: { compared: 4, matched: 4, skippedChanged: 0 } })), errors: [] };
+    const report = buildDrillReport(outcome({ restored: sources, comparison: cmp }));
+    expect(report.verdict).toBe('PASSED');
+    const record = { ...report, reportKey: `drills/${DRILL}.json`, reportSha256: '0'.repeat(64) };
+    const state = drillStateReport(record);
+    const bytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v), 'utf8');
+    // The bound: the record (its lists within SHORTFALL_REPORT_MAX_BYTES) and a summary of at most 4 KiB and its cut's tail.
+    expect(bytes(state)).toBeLessThanOrEqual(bytes(record) + STATE_SUMMARY_MAX_CHARS + 100);
+    expect(bytes(state)).toBeLessThan(56 * 1024);
+    expect(state.summary).toMatch(/^PASSED with 200000 not restored \/ 360 left out by the backup, within the objectives \(in efs-0x\\nPASSED: every source restored and verified\\u001b\[2J, efs-1, efs-2, /);
+    expect(state.summary).toContain(`efs-39: lifeboat drills show ${DRILL})`);
+    expect(state.summary).not.toMatch(/not recreated|unreadable|d\/d\//);
+    // eslint-disable-next-line no-control-regex -- no raw control character may reach the one-line summary
+    expect(state.summary).not.toMatch(/[\x00-\x1f\x7f]/);
   });
 
   it('OBJECTIVE_MISSED on RPO says whether the newest backup is too old or a gap inside the window was too long, and what to check', () => {
