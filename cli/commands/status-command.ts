@@ -27,7 +27,7 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
     // unreadMirrorsAndPrunes repeats some of `problems` for the report: not part of status's JSON.
     const { unreadMirrorsAndPrunes: _forReport, ...shown } = status;
     if (options.json) io.out(JSON.stringify(shown, null, 2));
-    else for (const line of statusScreen(status)) io.out(line);
+    else for (const line of statusScreen(status, options)) io.out(line);
     return status.withinObjectives ? STATUS_EXIT.WITHIN_OBJECTIVES : STATUS_EXIT.NOT_WITHIN;
   } catch (err) {
     io.err(`lifeboat status: ${err instanceof Error ? err.message : String(err)}`);
@@ -43,7 +43,7 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
 export async function planStatusLines(options: TargetOptions, plan: string, clients?: StatusSourcesClients, now = new Date()): Promise<string[]> {
   const sources = await statusSources(options, clients);
   const onePlan: StatusSources = { ...sources, environment: { ...sources.environment, plans: sources.environment.plans.filter((p) => p.name === plan) } };
-  return statusScreen(await environmentStatus(onePlan, now));
+  return statusScreen(await environmentStatus(onePlan, now), options);
 }
 
 export function registerStatusCommand(program: Command): void {

@@ -12,6 +12,8 @@ import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-time
 import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, UNVERIFIED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { lostSnapshotsInCatalog } from '../../lambdas/replication/lost-snapshots-in-catalog';
+import { type TargetOptions } from '../environment-access';
+import { vaultTargetOptionsLine } from '../target-options-line';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -202,7 +204,7 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, wher
   }
 }
 
-/** Why a plan is ✗, in words an on-call engineer acts on. `flags`: the command's `--env` (and `--aws`), for commands that must name them. */
+/** Why a plan is ✗, in words an on-call engineer acts on. `flags`: the command's target options (statusScreen's scrubFlags), for commands that must name them. */
 export function reasonsNotWithin(row: PlanStatus, flags = ''): string[] {
   const reasons: string[] = [];
   const b = row.lastBackup;
@@ -311,15 +313,14 @@ function archivedCopyWarnings(row: PlanStatus): string[] {
  * no row shows them, so they have lines of their own, warnings as archivedCopyWarnings are. A corrupt one is read again only by a
  * scrub whose slice holds it: the command then reads every object.
  */
-function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus): string[] {
+function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus, flags: string): string[] {
   const s = status.scrubObjectsWithoutBackups;
   if (!s) return [];
-  const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
   return [
     ...(s.unverified
       ? [
           `! ${s.unverified.objects} object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup a plan above lists: its deadline came before it worked out which backups hold data in them, none does, or only backups of a removed plan, forgotten or not committed; ` +
-            `a restore from that vault may fail for the paths affected: run \`lifeboat scrub ${s.unverified.corrupt > 0 ? '--fraction 1 ' : ''}--repair ${flags}\`, which verifies and copies them (docs/RUNBOOKS.md, "Scrub")`,
+            `a restore from that vault may fail for the paths affected: run \`lifeboat scrub ${s.unverified.corrupt > 0 ? '--fraction 1 ' : ''}--repair${flags ? ` ${flags}` : ''}\`, which verifies and copies them (docs/RUNBOOKS.md, "Scrub")`,
         ]
       : []),
     ...(s.archived
@@ -336,8 +337,7 @@ function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus): string[] {
  * findings, so no row shows them, and a scheduled run cut the same way every day never does (audit aU2-1). A scrub from
  * a machine has no deadline nor memory bound, so it works them out and copies those needed.
  */
-function scrubNotWorkedOutLines(status: EnvironmentStatus): string[] {
-  const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+function scrubNotWorkedOutLines(status: EnvironmentStatus, flags: string): string[] {
   // The record names what cut it (review rJ F2); one from before that names both.
   const why = (vault: string): string => {
     const cause = status.scrubNotWorkedOutCause?.[vault as keyof NonNullable<EnvironmentStatus['scrubNotWorkedOutCause']>];
@@ -348,7 +348,7 @@ function scrubNotWorkedOutLines(status: EnvironmentStatus): string[] {
   return Object.entries(status.scrubNotWorkedOut ?? {}).map(
     ([vault, n]) =>
       `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): ${why(vault)}; ` +
-      `run \`lifeboat scrub --vault ${vault} --repair ${flags}\` from a machine (no deadline or memory bound), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
+      `run \`lifeboat scrub --vault ${vault} --repair${flags ? ` ${flags}` : ''}\` from a machine (no deadline or memory bound), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
   );
 }
 
@@ -357,12 +357,11 @@ function scrubNotWorkedOutLines(status: EnvironmentStatus): string[] {
  * count them missing, since their backup may have discarded them, so no row shows them, and one really missing was
  * shown nowhere while every run was cut (review rN F2). Later runs read others of them; a scrub from a machine reads all.
  */
-function scrubSnapshotsNotWorkedOutLines(status: EnvironmentStatus): string[] {
-  const flags = `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+function scrubSnapshotsNotWorkedOutLines(status: EnvironmentStatus, flags: string): string[] {
   return Object.entries(status.scrubSnapshotsNotWorkedOut ?? {}).map(
     ([vault, n]) =>
       `! the last scrub could not work out whether ${n} snapshot(s) the ${vault} vault lacks (the other vault holds them) are missing or were discarded by their backup: its deadline came before it read their records; ` +
-      `a later run reads them if its time allows, or run \`lifeboat scrub --vault ${vault} --repair ${flags}\` from a machine (no deadline), which copies those missing (docs/RUNBOOKS.md, "Scrub")`,
+      `a later run reads them if its time allows, or run \`lifeboat scrub --vault ${vault} --repair${flags ? ` ${flags}` : ''}\` from a machine (no deadline), which copies those missing (docs/RUNBOOKS.md, "Scrub")`,
   );
 }
 
@@ -414,7 +413,20 @@ function notReadSummary(status: EnvironmentStatus): string {
   return parts.length === 0 ? '' : `; ${parts.join(' and ')} could not be read`;
 }
 
-export function statusScreen(status: EnvironmentStatus): string[] {
+/** The options the status command was run with, for the command lines its screen prints. */
+export type StatusScreenTarget = Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey'>;
+
+/**
+ * The target options of the `lifeboat scrub` lines the screen prints (no leading space): the status command's own when
+ * given, --config, --data-dir and --vault-key included; else only --env and --aws, all a status record knows. With only
+ * those, a line pasted from a status run at another data dir or config scrubbed another target (review r57AD F2).
+ */
+function scrubFlags(status: EnvironmentStatus, target?: StatusScreenTarget): string {
+  return target ? vaultTargetOptionsLine(target).trim() : `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+}
+
+export function statusScreen(status: EnvironmentStatus, target?: StatusScreenTarget): string[] {
+  const flags = scrubFlags(status, target);
   const now = new Date(status.generatedAt);
   const where = status.target === 'aws' ? 'AWS' : 'local cloud';
   const lines = [`Environment ${status.environment} (${where}): primary ${status.primaryRegion}, DR ${status.drRegion}, at ${status.generatedAt.slice(0, 16).replace('T', ' ')} UTC`];
@@ -433,7 +445,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
       continue;
     }
     table.push([`${mark(row.withinObjectives)} ${row.plan}`, backupCell(row), nextRunCell(row.nextRun, now), drillCell(row), drCopyCell(row), vaultCell(row), scrubCell(row)]);
-    for (const reason of reasonsNotWithin(row, `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
+    for (const reason of reasonsNotWithin(row, flags)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
     if (row.nextRun.state === 'unknown') notes.push(`  ${row.plan}: next run unknown: ${row.nextRun.reason}`);
     // A cron or rate that will not fire again stops the plan's backups: said now, not when the RPO has passed (audit R25 F2).
     if (row.nextRun.state === 'never-again' && !row.nextRun.expression.startsWith('at(')) {
@@ -450,7 +462,7 @@ export function statusScreen(status: EnvironmentStatus): string[] {
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
-  for (const note of [...notes, ...scrubObjectsWithoutBackupsLines(status), ...scrubNotWorkedOutLines(status), ...scrubSnapshotsNotWorkedOutLines(status), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
+  for (const note of [...notes, ...scrubObjectsWithoutBackupsLines(status, flags), ...scrubNotWorkedOutLines(status, flags), ...scrubSnapshotsNotWorkedOutLines(status, flags), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
   const mirrors = mirrorLines(status);
   if (mirrors.length > 0) {
     lines.push(`Mirrors in ${status.drRegion} (${MARK.ok}: last check equal, at most 2× its schedule old, lag within the RPO):`);

@@ -239,6 +239,11 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     // Review r57AB F1: the line carries the target, or pasted on prod with --aws it scrubs the local cloud of env dev.
     const onAws = statusScreen(await environmentStatus(sources({ target: 'aws', backups: [b], latestScrub: async () => counted }), NOW)).join('\n').replace(/\n {4}/g, ' ');
     expect(onAws).toContain(`\`lifeboat scrub --clear-copied-in-count ${clean.startedAt} --env dev --aws\``);
+    // Review r57AD F2: the lines status prints carry its own target options, --data-dir and --config included; with only
+    // --env they scrubbed the default data dir's local cloud, or the environment of another config.
+    const elsewhere = capturedCliIo();
+    await statusCommand({ config: 'other/lifeboat.json', env: 'dev', dataDir: '/srv/cloud-b' }, { io: elsewhere.io, sources: sources({ backups: [b], latestScrub: async () => counted }), now: () => NOW });
+    expect(elsewhere.out.join('\n').replace(/\n {4}/g, ' ')).toContain(`\`lifeboat scrub --clear-copied-in-count ${clean.startedAt} --config other/lifeboat.json --data-dir /srv/cloud-b\``);
     // Not lost (each unverified or readable across both vaults): counted in the damage shown, not judged.
     expect(row([b], [], { ...counted, outstanding: { ...counted.outstanding!, copiedInNotListed: { count: 30, since: clean.startedAt, cycle: 1, lost: false } } }).withinObjectives).toBe(true);
     // Kept by id, a lost one is judged as a lost object whose backups no run worked out: every plan ✗.
@@ -312,7 +317,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     const text = capturedCliIo();
     expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [b], latestScrub: async () => cutLost }), now: () => NOW })).toBe(1);
     expect(text.out.join('\n').replace(/\n {4}/g, ' ')).toContain(
-      "✗ demo: 1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run `lifeboat scrub --fraction 1 --env dev` from a machine (no deadline), which names them",
+      `✗ demo: 1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run \`lifeboat scrub --fraction 1 --config ${SAMPLE_CONFIG_FILE}\` from a machine (no deadline), which names them`,
     );
     // Once a run names its backups (none of this plan's), the plan is ✓.
     const { backupsNotWorkedOut: _named, ...mapped } = lost;
