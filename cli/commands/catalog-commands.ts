@@ -118,7 +118,7 @@ async function catalogRebuildRunbook(
     const config = loadLifeboatConfig(options.config);
     const runner = deps.runner ?? (options.aws ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) }) : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir }));
     const progress = progressLine(deps.stderr, `catalog rebuild (${side} vault into the ${region} catalog)`);
-    const outcome = await runner.run('catalog-rebuild', { vault: side }, (p) => progress.update(p), { region });
+    const outcome = await runner.run('catalog-rebuild', { vault: side, ...runbookMarkerLine(side, region, options) }, (p) => progress.update(p), { region });
     progress.done();
     const summary = outcome.status === 'SUCCEEDED' ? (outcome.output as CatalogRebuildSummary) : undefined;
     if (options.json) {
@@ -164,6 +164,16 @@ function rebuildCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, ta
 export function rebuildMarkerCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, environment: string, target: PrintedTarget): string {
   const line = catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true });
   return line + (target.aws ? vaultKeyOption(target) : dataDirOption(target.dataDir));
+}
+
+/**
+ * The runbook's `markerFinishWith`: this run's marker line when it is not the one the function makes itself (a local
+ * cloud at another --data-dir, or --vault-key in AWS), which it then stored, and a restore by point in time printed a
+ * line that rebuilt another catalog (review r57AD F1). Only then: a function deployed before the field refuses it.
+ */
+function runbookMarkerLine(side: VaultSide, region: VaultSide, options: CatalogRebuildOptions): { markerFinishWith?: string } {
+  const line = rebuildMarkerCommandLine({ vault: side, region }, options.env, options);
+  return line === catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true }) ? {} : { markerFinishWith: line };
 }
 
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */

@@ -21,11 +21,30 @@ const RESERVE_MS = 60_000;
 const positionSchema = z.object({ startedAt: z.string(), backupId: z.string() });
 
 /**
+ * The finishing line the CLI that started the runbook made for the catalog's marker (rebuildMarkerCommandLine in
+ * cli/commands/catalog-commands.ts): the function knows neither the local cloud's --data-dir nor the run's --vault-key,
+ * and its own line, pasted from a refused restore by point in time, rebuilt another data directory's catalog (review
+ * r57AD F1). Every operator of the catalog is shown it: a bounded `lifeboat catalog rebuild` line without control characters.
+ */
+function markerLineSchema() {
+  return z
+    .string()
+    .max(1024, { message: 'must be at most 1024 characters' })
+    .startsWith('lifeboat catalog rebuild ', { message: 'must be a "lifeboat catalog rebuild …" command line' })
+    .regex(/^[^\p{Cc}]*$/u, { message: 'must have no control characters' });
+}
+
+/**
  * The workflow's state: the execution's input as `request` (strict: a misspelt field, "vualt", is refused rather than
  * silently rebuilding from the home vault), and the previous round's result as `rebuild` (its totals: catalog-rebuild-rounds.ts).
  */
 const inputSchema = z.object({
-  request: z.object({ vault: z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }).optional() }).strict(),
+  request: z
+    .object({
+      vault: z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }).optional(),
+      markerFinishWith: markerLineSchema().optional(),
+    })
+    .strict(),
   rebuild: z.object({ round: z.number().int().nonnegative(), resumeBelow: positionSchema.optional(), ...earlierRoundsShape }).optional(),
 });
 
@@ -84,6 +103,7 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     ...(runtime.config.memoryMb !== undefined ? { memoryMb: runtime.config.memoryMb } : {}),
     ...(previous?.resumeBelow ? { doneAbove: previous.resumeBelow } : {}),
     finishWith: command,
+    ...(input.request.markerFinishWith !== undefined ? { markerFinishWith: input.request.markerFinishWith } : {}),
   }).catch((err: unknown) => failed(err, location));
   const round = (previous?.round ?? 0) + 1;
   const summary = summarizeRebuild(report, { drProblem: dr?.problem });

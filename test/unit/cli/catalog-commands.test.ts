@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { catalogRebuildCommand, printRebuildReport, printRebuildSummary, rebuildMarkerCommandLine } from '../../../cli/commands/catalog-commands';
-import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { awsWorkflowRunner, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type CatalogRebuildReport } from '../../../lambdas/catalog/catalog-rebuild';
 import { type CatalogRebuildSummary } from '../../../lambdas/catalog/catalog-rebuild-summary';
@@ -163,6 +163,21 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     expect(local.out).toContain("7 more entries are not listed (the runbook's output is kept small): run `lifeboat catalog rebuild --vault primary --data-dir '/srv/dr cloud' --json` (without --runbook) to see them all.");
   });
 
+  // Review r57AD F1: on a local cloud at another --data-dir the runbook's marker named the default one's catalog.
+  it('on a local cloud at another --data-dir passes the marker line with it in the runbook\'s input; at the default, only {vault}', async () => {
+    const inputs: unknown[] = [];
+    const local: WorkflowRunner = {
+      run: async (_workflow, input) => {
+        inputs.push(input);
+        return { executionId: 'e6', status: 'SUCCEEDED', output: { ...summary, leftOut: false } };
+      },
+    };
+    const at = { config: SAMPLE_CONFIG_FILE, env: 'dev', vault: 'primary', runbook: true };
+    expect(await catalogRebuildCommand({ ...at, dataDir: '/srv/dr cloud' }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
+    expect(await catalogRebuildCommand({ ...at, dataDir: '.lifeboat' }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
+    expect(inputs).toEqual([{ vault: 'primary', markerFinishWith: "lifeboat catalog rebuild --vault primary --env dev --data-dir '/srv/dr cloud'" }, { vault: 'primary' }]);
+  });
+
   // Review r57Q F4: a rebuild run with --vault-key printed lines without it, which opened the primary vault with
   // alias/lifeboat-<env>-vault: where the vault's key is another, the pasted line failed at KMS.
   it('the lines it prints that open the primary vault carry the run\'s --vault-key (with --aws; the local cloud has no KMS key)', async () => {
@@ -173,6 +188,9 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     const cut = capturedCliIo();
     expect(await catalogRebuildCommand({ ...options, vault: 'primary', vaultKey }, { io: cut.io, stderr, runner: runner() })).toBe(1);
     expect(cut.err.join('\n')).toContain(`lifeboat catalog rebuild --vault primary --config ${SAMPLE_CONFIG_FILE} --aws --vault-key ${vaultKey}\n`);
+    // Review r57AD F1: the marker the runbook leaves carries it too (the function knows no --vault-key); without a key
+    // the function's own line is the marker's, and the input stays what a function deployed before the field takes.
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toEqual({ vault: 'primary', markerFinishWith: `lifeboat catalog rebuild --vault primary --env dev --aws --vault-key ${vaultKey}` });
     const missing = { backupId: '20260303T100000Z-00000003', plan: 'demo', sources: [{ source: 'demo-files', snapshotId: 'b'.repeat(64) }] };
     const { err, out, io } = capturedCliIo();
     printRebuildSummary({ ...summary, missingFromVault: [missing], notListed: 7 }, io, { ...LOCAL_DEV, aws: true, vaultKey, region: 'dr' });

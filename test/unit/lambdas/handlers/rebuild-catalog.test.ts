@@ -22,6 +22,9 @@ it.each([
   [{ vault: 'backup' }, 'Invalid catalog rebuild request: vault: must be "primary" or "dr"'],
   [{ vualt: 'dr' }, 'Invalid catalog rebuild request: (input): Unrecognized key'],
   ['primary', 'Invalid catalog rebuild request: (input): '],
+  [{ markerFinishWith: 'rm -rf /' }, 'markerFinishWith: must be a "lifeboat catalog rebuild …" command line'],
+  [{ markerFinishWith: 'lifeboat catalog rebuild --vault dr\n\u001b[2J' }, 'markerFinishWith: must have no control characters'],
+  [{ markerFinishWith: `lifeboat catalog rebuild ${'x'.repeat(1024)}` }, 'markerFinishWith: must be at most 1024 characters'],
 ])('refuses %j with an InvalidInputError naming the field', async (input, message) => {
   await expect(handler({ request: input })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
 });
@@ -110,6 +113,14 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     expect(second.report.attention).toEqual([
       { backupId: '20260303T100000Z-00000003', plan: 'orders', outcome: 'created', unrecovered: ['requestedStrategy (presumed the strategy applied)', HOLD_NOT_REBUILT] },
     ]);
+  });
+
+  // Review r57AD F1: the function's own line has no --data-dir; a runbook on a local cloud at another data directory left
+  // a marker whose line, pasted from a refused restore by point in time, rebuilt the default data directory's catalog.
+  it('stores the marker line the CLI passed in the execution input, not its own', async () => {
+    const markerFinishWith = "lifeboat catalog rebuild --vault dr --region dr --env prod --data-dir '/srv/dr cloud'";
+    await rebuildCatalogHandler(runtime)({ request: { markerFinishWith } }, invocation(15 * MINUTE));
+    expect(marker).toMatchObject({ vault: 'dr', finishWith: markerFinishWith });
   });
 
   it('a round cut among backups newer than the earlier mark (written since) goes on, and the next finishes (review rH F4)', async () => {
