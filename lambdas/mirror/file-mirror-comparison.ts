@@ -1,6 +1,7 @@
+import { type BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { resolveInsideTarget, UnsafeEntryPathError } from '../../vault';
-import { sha256Of } from './file-mirror-sampler';
+import { mtimeMsOf, sha256Of } from './file-mirror-sampler';
 import { type FileSample } from './file-sample';
 import { type AwaitingSyncWindow } from './file-samples-awaiting-sync';
 import { type FileSamplesRecord } from './file-mirror-samples';
@@ -65,28 +66,21 @@ export async function compareFileMirror(
       result.awaitingSync.push(sample);
       continue;
     }
-    let replica: string | Buffer;
-    try {
-      replica = resolveInsideTarget(replicaRoot, sample.path);
-    } catch (err) {
-      if (!(err instanceof UnsafeEntryPathError)) throw err;
-      differ(sample.path, `not a path under the source's directory (${err.message})`);
+    const at = await replicaStat(replicaRoot, sample.path);
+    if ('unsafe' in at) {
+      differ(sample.path, `not a path under the source's directory (${at.unsafe.message})`);
       continue;
     }
-    const stat = await lstat(replica, { bigint: true }).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
-      throw err;
-    });
-    const mtimeMs = stat === null ? 0 : Number(stat.mtimeNs / 1_000_000n);
-    if (stat !== null && stat.isFile() && mtimeMs > sample.mtimeMs) {
+    const { replica, stat } = at;
+    const copy = stat === null ? { size: 0, mtimeMs: 0 } : { size: Number(stat.size), mtimeMs: mtimeMsOf(stat.mtimeNs) };
+    if (stat !== null && stat.isFile() && copy.mtimeMs > sample.mtimeMs) {
       result.inFlight++;
       continue;
     }
     result.compared++;
     if (stat === null) result.missing.push(sample);
     else if (!stat.isFile()) differ(sample.path, 'not a regular file in the mirror');
-    else if (mtimeMs < sample.mtimeMs) differ(sample.path, `older in the mirror (mtime ${new Date(mtimeMs).toISOString()}, source ${new Date(sample.mtimeMs).toISOString()})`);
-    else if (Number(stat.size) !== sample.size) differ(sample.path, `size ${stat.size} in the mirror, ${sample.size} at the source`);
+    else if (copy.mtimeMs < sample.mtimeMs || copy.size !== sample.size) differ(sample.path, copyDifference(sample, copy));
     else if ((await sha256Of(replica)) !== sample.sha256) differ(sample.path, 'content differs (SHA-256) with the same size and mtime');
   }
   return result;
@@ -122,16 +116,35 @@ export async function compareFileWindows(windows: readonly AwaitingSyncWindow[],
  * the source was last known to hold (judgeUnconfirmed; review r57R-4).
  */
 export async function replicaFileAt(replicaRoot: string, path: string): Promise<Pick<FileSample, 'size' | 'mtimeMs'> | undefined> {
+  const at = await replicaStat(replicaRoot, path);
+  return 'stat' in at && at.stat !== null && at.stat.isFile() ? { size: Number(at.stat.size), mtimeMs: mtimeMsOf(at.stat.mtimeNs) } : undefined;
+}
+
+/**
+ * How a regular file in the replica differs from the source's, in the check's words: older (an earlier mtime) first, else
+ * another size. For a copy that is older or of another size (compareFileMirror; judgeUnconfirmed's arrived copies).
+ */
+export function copyDifference(source: Pick<FileSample, 'size' | 'mtimeMs'>, replica: Pick<FileSample, 'size' | 'mtimeMs'>): string {
+  return replica.mtimeMs < source.mtimeMs
+    ? `older in the mirror (mtime ${new Date(replica.mtimeMs).toISOString()}, source ${new Date(source.mtimeMs).toISOString()})`
+    : `size ${replica.size} in the mirror, ${source.size} at the source`;
+}
+
+/**
+ * `path` resolved under `replicaRoot` and lstat'ed (bigint: an inode may pass 2^53), `stat` null when nothing is there
+ * (ENOENT, ENOTDIR); `unsafe` when the path would lead outside it. Other errors are thrown.
+ */
+async function replicaStat(replicaRoot: string, path: string): Promise<{ unsafe: UnsafeEntryPathError } | { replica: string | Buffer; stat: BigIntStats | null }> {
   let replica: string | Buffer;
   try {
     replica = resolveInsideTarget(replicaRoot, path);
   } catch (err) {
-    if (err instanceof UnsafeEntryPathError) return undefined;
+    if (err instanceof UnsafeEntryPathError) return { unsafe: err };
     throw err;
   }
   const stat = await lstat(replica, { bigint: true }).catch((err: unknown) => {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
     throw err;
   });
-  return stat !== null && stat.isFile() ? { size: Number(stat.size), mtimeMs: Number(stat.mtimeNs / 1_000_000n) } : undefined;
+  return { replica, stat };
 }

@@ -4,7 +4,7 @@ import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { resolveInsideTarget, UnsafeEntryPathError, walkTree, type WalkProblem } from '../../vault';
 import { type FileSample } from './file-mirror-samples';
-import { MAX_AWAITING_SYNC_BYTES, WINDOW_OVERHEAD_BYTES } from './file-samples-awaiting-sync';
+import { MAX_AWAITING_SYNC_BYTES, sampleJsonBytes, WINDOW_OVERHEAD_BYTES } from './file-samples-awaiting-sync';
 import { MAX_UNCONFIRMED_BYTES, type SourceAnswers } from './unconfirmed-missing';
 
 export type FileWindow = {
@@ -36,7 +36,7 @@ export const MAX_WINDOW_BYTES = MAX_AWAITING_SYNC_BYTES - WINDOW_OVERHEAD_BYTES;
 const GONE_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'ELOOP']);
 
 /** EFS keeps mtimes to the nanosecond and replicates them; samples keep milliseconds, which both sides show alike. */
-const mtimeMsOf = (mtimeNs: bigint): number => Number(mtimeNs / 1_000_000n);
+export const mtimeMsOf = (mtimeNs: bigint): number => Number(mtimeNs / 1_000_000n);
 
 /**
  * The next window of a file-system source: up to `samples` regular files after `after` (fewer when
@@ -80,7 +80,7 @@ export async function sampleFileWindow(root: string, options: { after: string; s
     }
     // The window ends before a sample that would not fit the catalog item; the next window starts with it.
     // UTF-8 bytes, as DynamoDB counts: a CJK path is 3 bytes a character, which `.length` counts as 1.
-    bytes += Buffer.byteLength(JSON.stringify(sample)) + 1;
+    bytes += sampleJsonBytes(sample);
     if (bytes > maxBytes && samples.length > 0) return windowOf((samples[samples.length - 1] as FileSample).path);
     samples.push(sample);
     if (samples.length >= options.samples) return windowOf(entry.rel);

@@ -57,4 +57,12 @@ export const fileSamplesRecordSchema = z.object({
 });
 export type FileSamplesRecord = z.infer<typeof fileSamplesRecordSchema>;
 
+/**
+ * `record` when it was read under `path` (its `sourcePath`), else none: read under another path (the configuration changed),
+ * it names files of the former directory (review r57O-2). One of an earlier version, which does not say its path, is
+ * taken as read under `path`.
+ */
+export const readUnder = <T extends { sourcePath?: string }>(path: string, record: T | undefined): T | undefined =>
+  record?.sourcePath !== undefined && record.sourcePath !== path ? undefined : record;
+
 export const fileSamplesKey = (source: string): { pk: string; sk: string } => ({ pk: mirrorPk(source), sk: FILE_SAMPLES_SK });

@@ -2,7 +2,7 @@ import { CatalogItemInvalidError } from '../catalog/catalog-errors';
 import { mirrorOf, type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import * as path from 'node:path';
 import { type FileWindow, sampleFileWindow, sourceFilesAt } from './file-mirror-sampler';
-import { type FileSamplesRecord } from './file-mirror-samples';
+import { type FileSamplesRecord, readUnder } from './file-mirror-samples';
 import { type FileSamplesLog } from './file-samples-log';
 
 export type FileMirrorSamplingDeps = {
@@ -34,10 +34,10 @@ export async function runFileMirrorSampling(input: { samples: number }, deps: Fi
       if (source.type !== 'filesystem' || mirrorOf(source) === undefined) continue;
       // An item read under another path (the configuration changed): its cursor and problems were about the former
       // directory, so a new pass starts over the path configured now (review r57O-2).
-      const stored = await previousSamples(source.name, deps);
-      const previous = stored?.sourcePath !== undefined && stored.sourcePath !== source.path ? undefined : stored;
-      const sourceAnswers = await answersFor(source.name, source.path, deps.directory(source.path), deps);
-      const window = await sampleFileWindow(deps.directory(source.path), { after: previous?.cursor ?? '', samples: input.samples });
+      const previous = readUnder(source.path, await previousSamples(source.name, deps));
+      const directory = deps.directory(source.path);
+      const sourceAnswers = await answersFor(source.name, source.path, directory, deps);
+      const window = await sampleFileWindow(directory, { after: previous?.cursor ?? '', samples: input.samples });
       // Read after the window: a sample may show its file as late as this, so the check waits for a sync past it (audit a57A-3).
       const readUntil = new Date(deps.now()).toISOString();
       const { problem: reported, passProblem } = carriedProblem(previous, window.problem === undefined ? undefined : problemText(source.path, window.problem), window.cursor);
@@ -88,9 +88,10 @@ async function answersFor(name: string, sourcePath: string, root: string, deps: 
     deps.warn?.(`file-system source ${name}: the DR check's list of files held unconfirmed was not answered: ${err.message}`);
     return undefined;
   }
-  if (list === undefined || (list.sourcePath !== undefined && list.sourcePath !== sourcePath)) return undefined;
-  const paths = await sourceFilesAt(root, list.paths);
-  return { listedAt: list.checkedAt, at: new Date(deps.now()).toISOString(), paths };
+  const listed = readUnder(sourcePath, list);
+  if (listed === undefined) return undefined;
+  const paths = await sourceFilesAt(root, listed.paths);
+  return { listedAt: listed.checkedAt, at: new Date(deps.now()).toISOString(), paths };
 }
 
 /**

@@ -26,8 +26,11 @@ export type AwaitingSyncWindow = z.infer<typeof awaitingSyncWindowSchema>;
  */
 export const MAX_AWAITING_SYNC_BYTES = 300_000;
 
-/** A window's weight as the limit counts it: each sample's JSON and a separator, and the window's own fields. */
-const bytesOf = (sample: FileSample): number => Buffer.byteLength(JSON.stringify(sample)) + 1;
+/**
+ * A sample's weight as the limits count it: its UTF-8 JSON and a separator. The sampler's window (MAX_WINDOW_BYTES) and
+ * the samples kept here weigh a sample alike, so a full window fits whole.
+ */
+export const sampleJsonBytes = (sample: FileSample): number => Buffer.byteLength(JSON.stringify(sample)) + 1;
 /** A window's own fields (sampledAt, readUntil, the list's brackets), which the sampler's cap leaves room for (MAX_WINDOW_BYTES). */
 export const WINDOW_OVERHEAD_BYTES = 128;
 
@@ -42,7 +45,7 @@ export function awaitingWithin(windows: readonly AwaitingSyncWindow[], maxBytes 
   for (const window of windows) {
     const samples: FileSample[] = [];
     for (const sample of window.samples) {
-      const size = bytesOf(sample) + (samples.length === 0 ? WINDOW_OVERHEAD_BYTES : 0);
+      const size = sampleJsonBytes(sample) + (samples.length === 0 ? WINDOW_OVERHEAD_BYTES : 0);
       if (dropped > 0 || bytes + size > maxBytes) {
         dropped++;
         continue;

@@ -12,7 +12,7 @@ import { recheckDynamoDbKeys } from './dynamodb-mirror-recheck';
 import { compareS3Mirror } from './s3-mirror-comparison';
 import { efsReplicationState } from './efs-replication-state';
 import { compareFileWindows, type FileWindowsComparison, replicaFileAt } from './file-mirror-comparison';
-import { type FileSamplesRecord } from './file-mirror-samples';
+import { type FileSamplesRecord, readUnder } from './file-mirror-samples';
 import { type AwaitingSyncWindow, awaitingWithin, MAX_AWAITING_SYNC_BYTES } from './file-samples-awaiting-sync';
 import { type FileSamplesLog } from './file-samples-log';
 import { MAX_UNRESOLVED, type MirrorVerdict, mirrorVerdict, openDifferences } from './mirror-verdict';
@@ -321,7 +321,7 @@ export async function runMirrorCheck(input: MirrorCheckInput, deps: MirrorCheckD
             // the former directory: judged under the new one, each would be a false "missing from the mirror" (review r57O-2).
             // An item of an earlier sampler does not say its path: taken as read under the path configured now.
             const latest = await mounted.samples.get(source.name);
-            const samples = latest?.sourcePath !== undefined && latest.sourcePath !== source.path ? undefined : latest;
+            const samples = readUnder(source.path, latest);
             const readElsewhere = samples === latest ? undefined : latest?.sourcePath;
             if (!samples && waiting.length === 0 && heldMissing.length === 0) {
               const why =

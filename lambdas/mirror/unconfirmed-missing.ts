@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { copyDifference } from './file-mirror-comparison';
 import type { MirrorDifference } from './mirror-record';
 
 /**
@@ -109,18 +110,22 @@ export async function judgeUnconfirmed(
   checkedAt: string,
 ): Promise<UnconfirmedVerdict> {
   const verdict: UnconfirmedVerdict = { held: [], differences: [], gone: 0 };
+  const listedAt = answers === undefined ? NaN : Date.parse(answers.listedAt);
+  // The first answer for a path, as a search of the list in order finds it.
+  const answered = new Map<string, SourceAnswers['paths'][number]>();
+  for (const p of answers?.paths ?? []) if (!answered.has(p.path)) answered.set(p.path, p);
   for (const entry of held) {
-    const fresh = answers !== undefined && Date.parse(answers.listedAt) >= Date.parse(entry.askedAt);
-    const answer = fresh ? answers.paths.find((p) => p.path === entry.path) : undefined;
+    const fresh = answers !== undefined && listedAt >= Date.parse(entry.askedAt);
+    const answer = fresh ? answered.get(entry.path) : undefined;
     const replica = await inReplica(entry.path);
     if (replica !== undefined) {
       // The source's latest answer, when it shows the replica's copy, is the newer word than the held entry (a file set back to an older mtime).
       const asAnswered = answer?.present !== undefined && answer.present.size === replica.size && answer.present.mtimeMs === replica.mtimeMs;
       const arrived = asAnswered ? 'arrived' : arrivedCopy(entry, replica, lastSyncMs);
-      if (arrived === 'differs') verdict.differences.push({ key: entry.path, reason: replicaDifference(entry, replica) });
+      if (arrived === 'differs') verdict.differences.push({ key: entry.path, reason: copyDifference(entry, replica) });
       // Past the bound the replica still has the older copy and EFS has not synced since: not "missing", which would send the
       // reader looking for a file that is there (review r57V-3).
-      else if (arrived === 'waits') holdOrFail(verdict, { ...entry, runs: entry.runs + 1 }, `${replicaDifference(entry, replica)}, and no EFS sync since the source held the newer one (${entry.heldAt}) in ${MAX_UNCONFIRMED_RUNS} checks`);
+      else if (arrived === 'waits') holdOrFail(verdict, { ...entry, runs: entry.runs + 1 }, `${copyDifference(entry, replica)}, and no EFS sync since the source held the newer one (${entry.heldAt}) in ${MAX_UNCONFIRMED_RUNS} checks`);
       continue;
     }
     let current: UnconfirmedMissing = { ...entry, runs: entry.runs + 1 };
@@ -163,11 +168,4 @@ function arrivedCopy(entry: UnconfirmedMissing, replica: Pick<UnconfirmedMissing
   if (replica.mtimeMs > entry.mtimeMs) return 'arrived';
   if (replica.mtimeMs === entry.mtimeMs) return replica.size === entry.size ? 'arrived' : 'differs';
   return lastSyncMs !== null && lastSyncMs >= Date.parse(entry.heldAt) ? 'differs' : 'waits';
-}
-
-/** The difference of an arrived copy, in compareFileMirror's words. */
-function replicaDifference(entry: UnconfirmedMissing, replica: Pick<UnconfirmedMissing, 'size' | 'mtimeMs'>): string {
-  return replica.mtimeMs < entry.mtimeMs
-    ? `older in the mirror (mtime ${iso(replica.mtimeMs)}, source ${iso(entry.mtimeMs)})`
-    : `size ${replica.size} in the mirror, ${entry.size} at the source`;
 }
