@@ -1,8 +1,7 @@
 import { z } from 'zod';
+import { SNAPSHOTS_PREFIX } from '../../vault';
+import { compareByCodeUnit } from '../replication/sorted-keys';
 import { type OutstandingScrubObject } from './scrub-record';
-
-/** The key prefix of snapshot objects (vault/repository/vault-layout.ts, SNAPSHOTS_PREFIX): the catalog keeps ids only. */
-const SNAPSHOT_KEY_PREFIX = 'snapshots/';
 
 /**
  * Snapshot ids a scrub record keeps of copied-in entries past its listed ones (`copiedInObjects`), so that each run
@@ -51,7 +50,6 @@ export const copiedInIdGroupsSchema = z
   });
 
 const kindOf = (o: OutstandingScrubObject): CopyKind => (o.goodCopy ? 'good' : o.otherCopy !== undefined ? 'unverified' : 'lost');
-const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const kindKey = (g: Pick<CopiedInIdGroup, 'vault' | 'problem' | 'copy'>): string => `${g.vault} ${g.problem} ${g.copy}`;
 
 /**
@@ -61,15 +59,15 @@ const kindKey = (g: Pick<CopiedInIdGroup, 'vault' | 'problem' | 'copy'>): string
 export function copiedInIdGroups(entries: readonly OutstandingScrubObject[]): CopiedInIdGroup[] {
   const byKey = new Map<string, CopiedInIdGroup>();
   for (const o of entries) {
-    if (!o.key.startsWith(SNAPSHOT_KEY_PREFIX)) continue;
+    if (!o.key.startsWith(SNAPSHOTS_PREFIX)) continue;
     const copy = kindOf(o);
     const at = `${kindKey({ vault: o.vault, problem: o.problem, copy })} ${o.lastChecked ?? ''}`;
     const g = byKey.get(at);
-    const id = o.key.slice(SNAPSHOT_KEY_PREFIX.length);
+    const id = o.key.slice(SNAPSHOTS_PREFIX.length);
     if (g === undefined) {
       byKey.set(at, { vault: o.vault, problem: o.problem, copy, since: o.since, ...(o.lastChecked !== undefined ? { lastChecked: o.lastChecked } : {}), ids: [id] });
     } else {
-      byKey.set(at, { ...g, since: order(o.since, g.since) < 0 ? o.since : g.since, ids: [...g.ids, id] });
+      byKey.set(at, { ...g, since: compareByCodeUnit(o.since, g.since) < 0 ? o.since : g.since, ids: [...g.ids, id] });
     }
   }
   const groups = [...byKey.values()];
@@ -78,9 +76,9 @@ export function copiedInIdGroups(entries: readonly OutstandingScrubObject[]): Co
     const counts = new Map<string, number>();
     for (const g of groups) counts.set(kindKey(g), (counts.get(kindKey(g)) ?? 0) + 1);
     const kind = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] as string;
-    const ofKind = groups.filter((g) => kindKey(g) === kind).sort((a, b) => order(a.lastChecked ?? '', b.lastChecked ?? ''));
+    const ofKind = groups.filter((g) => kindKey(g) === kind).sort((a, b) => compareByCodeUnit(a.lastChecked ?? '', b.lastChecked ?? ''));
     const [earlier, later] = ofKind.slice(-2) as [CopiedInIdGroup, CopiedInIdGroup];
-    const merged: CopiedInIdGroup = { ...earlier, since: order(earlier.since, later.since) <= 0 ? earlier.since : later.since, ids: [...earlier.ids, ...later.ids] };
+    const merged: CopiedInIdGroup = { ...earlier, since: compareByCodeUnit(earlier.since, later.since) <= 0 ? earlier.since : later.since, ids: [...earlier.ids, ...later.ids] };
     groups.splice(groups.indexOf(later), 1);
     groups.splice(groups.indexOf(earlier), 1, merged);
   }
@@ -93,7 +91,7 @@ export function copiedInIdEntries(groups: readonly CopiedInIdGroup[] | undefined
     g.ids.map(
       (id): OutstandingScrubObject => ({
         vault: g.vault,
-        key: `${SNAPSHOT_KEY_PREFIX}${id}`,
+        key: `${SNAPSHOTS_PREFIX}${id}`,
         problem: g.problem,
         goodCopy: g.copy === 'good',
         ...(g.copy === 'unverified' ? { otherCopy: 'unverified' as const } : {}),

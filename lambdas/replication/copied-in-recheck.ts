@@ -2,7 +2,8 @@ import { idFromKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type LookMemory } from './replicate-vault';
 import { readabilityInTarget } from './copied-snapshot-readability';
-import { hasSortedKey } from './sorted-keys';
+import { noCopyRestores, readsOnlyThrough } from './copied-snapshot-reasons';
+import { compareByCodeUnit, hasSortedKey } from './sorted-keys';
 import { otherSide } from './other-side';
 import { type ScrubFinding } from './scrub-report';
 import { DISCARDED_READS_MARGIN_MS } from './scrub-time-reserves';
@@ -63,10 +64,9 @@ export type CopiedInRecheck = { readonly findings: readonly ScrubFinding[]; read
 function dueForCheck(held: readonly CarriedCopiedIn[], now: number): CarriedCopiedIn[] {
   const resting = (c: CarriedCopiedIn): boolean => c.lostAndNamed === true && c.lastChecked !== undefined && Date.parse(c.lastChecked) > now - LOST_RECHECK_INTERVAL_MS;
   const tier = (c: CarriedCopiedIn): number => (c.lostAndNamed === true ? 1 : 0);
-  const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   return held
     .filter((c) => !resting(c))
-    .sort((a, b) => tier(a) - tier(b) || order(a.lastChecked ?? '', b.lastChecked ?? '') || order(a.since, b.since) || order(a.key, b.key))
+    .sort((a, b) => tier(a) - tier(b) || compareByCodeUnit(a.lastChecked ?? '', b.lastChecked ?? '') || compareByCodeUnit(a.since, b.since) || compareByCodeUnit(a.key, b.key))
     .slice(0, COPIED_IN_RECHECKED_PER_RUN);
 }
 
@@ -118,15 +118,13 @@ export async function recheckCopiedIn(options: {
     rechecked.push(c.key);
     const detail = `copied into the ${side} vault by an earlier scrub (outstanding since ${c.since}) without its tree shown to read there; checked again by this run`;
     if (inTarget.unreadable.has(id)) {
-      const reason = `copied in by an earlier scrub, and its snapshot object or a manifest object it references reads in neither vault, so no vault holds a copy that restores: find its backup in the catalog (the record whose sources list snapshot ${id}) and back that source up again`;
+      const reason = `copied in by an earlier scrub, and its snapshot object or a manifest object it references reads in neither vault, ${noCopyRestores(id)}`;
       findings.push({ vault: side, key: c.key, problem: c.problem, detail, outcome: 'unrepaired', reason, copiedIn: true });
       continue;
     }
     const fellBack = inTarget.readThrough.get(id);
     if (fellBack === undefined) continue;
-    const { count, first } = fellBack;
-    const named = `${first.join(', ')}${count > first.length ? ', …' : ''}`;
-    const reason = `copied in by an earlier scrub; the ${side} vault reads it only with ${count} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${named}), so it is restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`;
+    const reason = `copied in by an earlier scrub; ${readsOnlyThrough(side, fellBack, 'it')}`;
     findings.push({ vault: side, key: c.key, problem: c.problem, detail, outcome: 'unrepaired', reason, goodCopy: true, copiedIn: true });
   }
   return { findings, rechecked, checked };

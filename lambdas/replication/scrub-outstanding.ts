@@ -7,6 +7,7 @@ import { type CarriedCopiedIn } from './copied-in-recheck';
 import { copiedInIdGroups, OUTSTANDING_COPIED_IN_IDS_KEPT } from '../catalog/copied-in-ids';
 import { type ScrubReport } from './scrub-report';
 import { namesCopiedInCount } from './copied-in-count-clear';
+import { compareByCodeUnit } from './sorted-keys';
 
 /** How the run went besides its report: the vault it could not open (so it could not tell what is missing in the other). */
 export type ScrubRunVaults = {
@@ -55,9 +56,9 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // finding, needed or not, so an earlier one among them is still lacked; one not among them it holds again, or the
   // other vault no longer holds (rZ3 F3). A report that does not name them (`notWorkedOutKeys`) drops none. Sorted
   // again here: a key the bisection missed in a list out of order would be dropped unchecked.
-  const lackedKeys = new Map(Object.entries(report.notWorkedOutKeys ?? {}).map(([side, keys]) => [side, [...keys].sort(order)]));
+  const lackedKeys = new Map(Object.entries(report.notWorkedOutKeys ?? {}).map(([side, keys]) => [side, [...keys].sort(compareByCodeUnit)]));
   // Snapshots whose record the run did not read (`snapshotsNotWorkedOut`) made no finding either: one recorded is kept.
-  const unreadSnapshots = new Map(Object.entries(report.snapshotsNotWorkedOut ?? {}).map(([side, ids]) => [side, ids.map((id) => `${SNAPSHOTS_PREFIX}${id}`).sort(order)]));
+  const unreadSnapshots = new Map(Object.entries(report.snapshotsNotWorkedOut ?? {}).map(([side, ids]) => [side, ids.map((id) => `${SNAPSHOTS_PREFIX}${id}`).sort(compareByCodeUnit)]));
   const workedOut = (side: VaultSide, first?: string, last: string | undefined = first): boolean => {
     const unread = unreadSnapshots.get(side);
     if (unread !== undefined && (first === undefined || last === undefined || anyWithin(unread, first, last))) return false;
@@ -101,7 +102,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // by the next comparison (review r57P F3); listed first among the others, they pushed this run's lost objects, and the
   // backups status judges by, out to the groups (review r57U U1, U2). Of the others, objects with no good copy (what
   // status judges) first, then those whose other copy was not verified, then the oldest.
-  const byRank = (a: OutstandingScrubObject, b: OutstandingScrubObject): number => rank(a) - rank(b) || order(a.since, b.since) || order(a.vault, b.vault) || order(a.key, b.key);
+  const byRank = (a: OutstandingScrubObject, b: OutstandingScrubObject): number => rank(a) - rank(b) || compareByCodeUnit(a.since, b.since) || compareByCodeUnit(a.vault, b.vault) || compareByCodeUnit(a.key, b.key);
   const remaining = [...found, ...carried];
   const copiedIn = copiedInListed(remaining.filter((o) => o.copiedIn === true).sort(byRank), before.copiedInNotListed, { cycle, startedAt, ...(run.clearCopiedInCount !== undefined ? { clear: run.clearCopiedInCount } : {}) });
   const all = remaining.filter((o) => o.copiedIn !== true).sort(byRank);
@@ -116,7 +117,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const groups = boundedGroups([...kept, ...corruptGroups, ...missingGroups(overflow.filter((o) => o.problem === 'missing'), MISSING_GROUPS_PER_RUN, cycle)], startedAt);
   const notListed = groups.reduce((n, g) => n + g.count, 0);
   if (notListed === 0) return { objects, ...copiedIn, notListed };
-  const since = groups.map((g) => g.since).sort(order)[0];
+  const since = groups.map((g) => g.since).sort(compareByCodeUnit)[0];
   return { objects, ...copiedIn, notListed, ...(since !== undefined ? { notListedSince: since } : {}), notListedGroups: groups };
 }
 
@@ -141,7 +142,7 @@ function copiedInListed(
   const byId = ranked.slice(OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_COPIED_IN_LISTED + OUTSTANDING_COPIED_IN_IDS_KEPT);
   const past = ranked.slice(OUTSTANDING_COPIED_IN_LISTED + OUTSTANDING_COPIED_IN_IDS_KEPT);
   const kept = counted !== undefined && run.clear !== undefined && namesCopiedInCount(counted, run.clear) ? undefined : counted;
-  const since = [...past.map((o) => o.since), ...(kept ? [kept.since] : [])].sort(order)[0];
+  const since = [...past.map((o) => o.since), ...(kept ? [kept.since] : [])].sort(compareByCodeUnit)[0];
   const count = past.length + (kept?.count ?? 0);
   const until = past.length > 0 ? run.startedAt : kept?.until;
   const notListed: CopiedInNotListed | undefined =
@@ -221,8 +222,8 @@ function backupsOfFound(mapped: string[] | undefined, was: OutstandingScrubObjec
  */
 function sinceOfRecounted(findings: readonly { vault: VaultSide; key: string; problem: 'corrupt' | 'missing' }[], recounted: readonly CountedGroup[]): Map<string, string> {
   const since = new Map<string, string>();
-  const byKey = [...findings].sort((a, b) => order(a.key, b.key));
-  const lenders = recounted.filter((g) => g.mixedSince !== true).sort((a, b) => order(a.since, b.since));
+  const byKey = [...findings].sort((a, b) => compareByCodeUnit(a.key, b.key));
+  const lenders = recounted.filter((g) => g.mixedSince !== true).sort((a, b) => compareByCodeUnit(a.since, b.since));
   for (const g of lenders) {
     const { first, last } = g;
     if (first === undefined || last === undefined) continue;
@@ -252,12 +253,12 @@ const hasNoCopy = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.other
 
 /** `objs`, of one problem, as one group: their lowest and highest key, their vaults; none when there are none. */
 function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrubObject[], cycle: number): CountedGroup[] {
-  const keys = objs.map((o) => o.key).sort(order);
-  const sinces = [...new Set(objs.map((o) => o.since))].sort(order);
+  const keys = objs.map((o) => o.key).sort(compareByCodeUnit);
+  const sinces = [...new Set(objs.map((o) => o.since))].sort(compareByCodeUnit);
   const [first, last, since] = [keys[0], keys.at(-1), sinces[0]];
   if (first === undefined || last === undefined || since === undefined) return [];
   const mixed = sinces.length > 1 ? { mixedSince: true as const } : {};
-  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(order), count: objs.length, since, cycle, lost: objs.some(hasNoCopy), ...mixed }];
+  return [{ problem, first, last, vaults: [...new Set(objs.map((o) => o.vault))].sort(compareByCodeUnit), count: objs.length, since, cycle, lost: objs.some(hasNoCopy), ...mixed }];
 }
 
 /**
@@ -269,9 +270,9 @@ function groupOf(problem: 'corrupt' | 'missing', objs: readonly OutstandingScrub
  * ranges are each clear of those few keys most days.
  */
 function missingGroups(objs: readonly OutstandingScrubObject[], parts: number, cycle: number): CountedGroup[] {
-  const vaults = [...new Set(objs.map((o) => o.vault))].sort(order);
+  const vaults = [...new Set(objs.map((o) => o.vault))].sort(compareByCodeUnit);
   return vaults.flatMap((vault) => {
-    const ofVault = objs.filter((o) => o.vault === vault).sort((a, b) => order(a.key, b.key));
+    const ofVault = objs.filter((o) => o.vault === vault).sort((a, b) => compareByCodeUnit(a.key, b.key));
     const share = 1 + Math.floor((Math.max(0, parts - vaults.length) * ofVault.length) / objs.length);
     const size = Math.ceil(ofVault.length / share);
     const chunks: CountedGroup[] = [];
@@ -331,16 +332,16 @@ function alwaysCounted(first: string | undefined, last: string | undefined): boo
   return (first === CONFIG_KEY && last === CONFIG_KEY) || (first.startsWith(SNAPSHOTS_PREFIX) && last.startsWith(SNAPSHOTS_PREFIX));
 }
 
-/** Whether a key of `sorted` (in `order`) is in [first, last]: the first key not before `first`, found by bisection, is not after `last`. */
+/** Whether a key of `sorted` (in `compareByCodeUnit`) is in [first, last]: the first key not before `first`, found by bisection, is not after `last`. */
 function anyWithin(sorted: readonly string[], first: string, last: string): boolean {
   let [lo, hi] = [0, sorted.length];
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (order(sorted[mid] as string, first) < 0) lo = mid + 1;
+    if (compareByCodeUnit(sorted[mid] as string, first) < 0) lo = mid + 1;
     else hi = mid;
   }
   const next = sorted[lo];
-  return next !== undefined && order(next, last) <= 0;
+  return next !== undefined && compareByCodeUnit(next, last) <= 0;
 }
 
 /**
@@ -432,7 +433,7 @@ function mergedGroup(a: CountedGroup, b: CountedGroup): CountedGroup {
   return {
     problem: a.problem,
     ...range,
-    vaults: [...new Set([...a.vaults, ...b.vaults])].sort(order),
+    vaults: [...new Set([...a.vaults, ...b.vaults])].sort(compareByCodeUnit),
     count: a.count + b.count,
     since: a.since < b.since ? a.since : b.since,
     cycle: Math.max(a.cycle, b.cycle),
@@ -503,5 +504,3 @@ function previousOutstanding(previous: ScrubRunRecord | undefined): OutstandingS
 function newestBackups(ids: readonly string[]): string[] {
   return [...new Set(ids)].sort().slice(-OUTSTANDING_BACKUPS_LISTED);
 }
-
-const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

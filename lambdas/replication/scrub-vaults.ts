@@ -5,7 +5,7 @@ import { type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { type DiscardedSnapshots } from './discarded-snapshots';
 import { ScrubVaultUnavailableError } from './replication-errors';
 import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb } from './scrub-listing-memory';
-import { hasSortedKey, sortedUnion } from './sorted-keys';
+import { compareByCodeUnit, hasSortedKey, sortedUnion } from './sorted-keys';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
 import { COPY_BACK_RESERVE_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from './scrub-time-reserves';
 import { type Bad, scrubRepairs, type ScrubRepairs } from './scrub-repairs';
@@ -13,6 +13,7 @@ import { FindingBudget } from './finding-budget';
 import { workOutMissingObjects } from './missing-objects-work-out';
 import { type CopyBack, lookAfterPrunes } from './look-after-copy';
 import { readabilityInTarget } from './copied-snapshot-readability';
+import { findBackupOf, noCopyRestores, readsOnlyThrough } from './copied-snapshot-reasons';
 import { type CarriedCopiedIn, COPIED_IN_RECHECK_MARGIN_MS, recheckCopiedIn } from './copied-in-recheck';
 import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
 import { otherSide } from './other-side';
@@ -188,7 +189,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const { rechecked: copiedInRechecked, checked: copiedInChecked } = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
 
   const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now);
-  findings.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  findings.sort((a, b) => a.vault.localeCompare(b.vault) || compareByCodeUnit(a.key, b.key));
   return {
     scope,
     fraction: options.fraction,
@@ -204,7 +205,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     ...(Object.keys(notWorkedOut).length > 0 ? { notWorkedOut, notWorkedOutKeys, notWorkedOutCause } : {}),
     ...(Object.keys(discarded).length > 0 ? { discardedSnapshots: discarded } : {}),
     ...(Object.keys(snapshotsNotWorkedOut).length > 0 ? { snapshotsNotWorkedOut } : {}),
-    ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => a.vault.localeCompare(b.vault) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) } : {}),
+    ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => a.vault.localeCompare(b.vault) || compareByCodeUnit(a.key, b.key)) } : {}),
     findings,
     damage,
     ...(archivedCopyDamage.length > 0 ? { archivedCopyDamage } : {}),
@@ -239,7 +240,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   const { copyFrom, lookMemory } = repairs;
   // By key: the copies end in any order; the check in the target vault marks them together and sorts its ids itself,
   // so that a cut leaves the later keys unchecked (84b1e4ff).
-  const copied = findings.filter((f) => f.vault === side && f.outcome === 'repaired' && f.key.startsWith(SNAPSHOTS_PREFIX)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const copied = findings.filter((f) => f.vault === side && f.outcome === 'repaired' && f.key.startsWith(SNAPSHOTS_PREFIX)).sort((a, b) => compareByCodeUnit(a.key, b.key));
   if (copied.length === 0) return;
   const ids = copied.map((f) => idFromKey(SNAPSHOTS_PREFIX, f.key) as string);
   const vault = vaults[side] as Vault;
@@ -271,15 +272,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   // r57F H1). Each snapshot's own: one reason for the vault named other snapshots' objects (review r57M L1).
   const mended = (id: string): string => {
     const fellBack = inTarget.readThrough.get(id);
-    if (fellBack === undefined) return '';
-    const { count, first, notToldApart } = fellBack;
-    const keys = `${first.join(', ')}${count > first.length ? ', …' : ''}`;
-    // Not told apart (telling whose was stopped, review r57X F1): the whole check's objects, some perhaps another's.
-    const objects =
-      notToldApart === undefined
-        ? `${count} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${keys})`
-        : `${count} object(s) read from the ${otherSide(side)} vault in this check (${keys}; not told apart per snapshot, so some may be another copied snapshot's: ${notToldApart})`;
-    return `; the ${side} vault reads them only with ${objects}, so they are restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`;
+    return fellBack === undefined ? '' : `; ${readsOnlyThrough(side, fellBack, 'them')}`;
   };
   for (const f of copied) {
     const id = idFromKey(SNAPSHOTS_PREFIX, f.key) as string;
@@ -287,8 +280,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     const whyNot = lookStopped ?? unreadable.get(id) ?? why;
     if (whyNot === undefined) continue;
     const reason = `copied from the ${otherSide(side)} vault, but ${whyNot}`;
-    const findBackup = `find its backup in the catalog (the record whose sources list snapshot ${id})`;
-    const verifyIt = `${findBackup} and check it with ${verifyBackupLine([side])}; if that fails, back that source up again`;
+    const verifyIt = `${findBackupOf(id)} and check it with ${verifyBackupLine([side])}; if that fails, back that source up again`;
     const unchecked = inTarget.unchecked.get(id);
     // Copied in, it is no longer missing: no comparison finds it again, so copiedIn keeps its outstanding entry till a
     // run checks it again (recheckCopiedIn; reviews r57F L2, r57G R2, r57K F1).
@@ -301,7 +293,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
       lookStopped !== undefined
         ? { ...notVerified, reason: `${reason}, so no copy is known to restore: ${verifyIt}` }
         : inTarget.unreadable.has(id)
-          ? { ...f, outcome: 'unrepaired', copiedIn: true, reason: `${reason}; nor can the ${side} vault read them, so no vault holds a copy that restores: ${findBackup} and back that source up again` }
+          ? { ...f, outcome: 'unrepaired', copiedIn: true, reason: `${reason}; nor can the ${side} vault read them, ${noCopyRestores(id)}` }
           : unchecked !== undefined
             ? { ...notVerified, reason: `${reason}; whether the ${side} vault can read them could not be checked (${unchecked}), so no copy is known to restore: ${verifyIt}` }
             : { ...f, outcome: 'unrepaired', reason: unreadable.has(id) ? `${reason}${mended(id)}` : reason, goodCopy: true };

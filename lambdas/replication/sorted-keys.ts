@@ -5,6 +5,11 @@
  * (scrub-listing-memory.ts; docs/SCALE.md, "The scrub's listings").
  */
 
+/** `a` before `b` (-1), after (1) or the same (0) by `<`, UTF-16 code unit by code unit: the order of these arrays. */
+export function compareByCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The index of the first key of `sorted` not before `key` (`sorted.length` when none): a binary search. */
 export function firstKeyFrom(sorted: readonly string[], key: string): number {
   let low = 0;
