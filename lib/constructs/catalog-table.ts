@@ -3,11 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { BACKUP_RECORD_PARTITIONS, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
 import { KEY_USER_TAG } from './security-options';
 import { CATALOG_TABLE_KEYS } from '../../config/catalog-table-keys';
 
 /** The partitions of the DR catalog that replication writes from the primary account: backup records and their per-source index items. */
-export const REPLICATED_PARTITIONS = ['BACKUP#*', 'SOURCE#*'] as const;
+export const REPLICATED_PARTITIONS = [BACKUP_RECORD_PARTITIONS, SOURCE_INDEX_PARTITIONS] as const;
 
 export type CatalogTableProps = {
   readonly tableName: string;

@@ -7,6 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { FORMAT_MARKER_PARTITION } from './catalog-partition-grant';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
@@ -92,8 +93,6 @@ const WORKFLOW_TIMEOUT = Duration.hours(1);
 const SCRUB_RUNS_PARTITION = 'SCRUB#RUNS';
 /** The scrub lease's partition (lambdas/catalog/scrub-lease.ts, SCRUB_LEASE_PK; scrub-workflow.test.ts ties them). */
 const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
-/** The catalog format marker's partition (lambdas/catalog/catalog-format-marker-key.ts, FORMAT_MARKER_KEY; scrub-workflow.test.ts ties them). */
-const FORMAT_MARKER_PARTITION = 'FORMAT';
 
 /**
  * The scrub runbook (docs/RUNBOOKS.md, "Scrub"): one Lambda task runs what `lifeboat scrub --repair`

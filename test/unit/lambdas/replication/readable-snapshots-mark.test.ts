@@ -61,14 +61,23 @@ describe('markOfReadableSnapshots', () => {
     vault = await initVault(new MemoryVaultStore('primary'), new PassphraseKeyProvider('primary region key', FAST_SCRYPT), SMALL_TUNING);
   });
 
+  /**
+   * `count` snapshots sharing `shared` pages (nearIdenticalSnapshots), their manifest reads counted, marked once while all
+   * are readable: `readable` is that mark's answer, `joint` its reads.
+   */
+  async function markedOnce(count: number, shared: number): Promise<{ snapshots: Snapshot[]; ids: string[]; gets: { count: number }; joint: number; readable: readonly string[] }> {
+    const snapshots = await nearIdenticalSnapshots(vault, count, shared);
+    const ids = snapshots.map((s) => s.id);
+    const gets = countManifestGets(vault);
+    const readable = await markOfReadableSnapshots(vault, ids, MEMORY);
+    return { snapshots, ids, gets, joint: gets.count, readable };
+  }
+
   // Review rR F2: after one unreadable manifest each snapshot was marked alone, reading every shared page again per
   // snapshot (30 snapshots sharing 20 pages: 80 reads all readable, ~800 with one root unreadable).
   it('finds an unreadable snapshot among many sharing their pages in about log2(N) marks, not one mark per snapshot', async () => {
-    const snapshots = await nearIdenticalSnapshots(vault, 30, 20);
-    const ids = snapshots.map((s) => s.id);
-    const gets = countManifestGets(vault);
-    expect(await markOfReadableSnapshots(vault, ids, MEMORY)).toEqual([]);
-    const joint = gets.count;
+    const { snapshots, ids, gets, joint, readable } = await markedOnce(30, 20);
+    expect(readable).toEqual([]);
     expect(joint).toBe(30 * 2 + 20);
 
     const bad = snapshots[11] as Snapshot;
@@ -81,11 +90,7 @@ describe('markOfReadableSnapshots', () => {
   // Review rU F1: bisection marked the halves of the halves down to every snapshot when most cannot be read, each mark
   // reading the shared pages again (~2N marks). The checking walk reads each manifest object once.
   it('finds that one damaged page shared by every snapshot makes them all unreadable in a few marks\' reads, not ~2N marks', async () => {
-    const snapshots = await nearIdenticalSnapshots(vault, 32, 10);
-    const ids = snapshots.map((s) => s.id);
-    const gets = countManifestGets(vault);
-    await markOfReadableSnapshots(vault, ids, MEMORY);
-    const joint = gets.count;
+    const { snapshots, ids, gets, joint } = await markedOnce(32, 10);
     const [first, second] = snapshots as [Snapshot, Snapshot];
     const ofFirst = new Set<string>();
     for await (const id of manifestObjectIds(vault.store, vault.keys, first.manifest)) ofFirst.add(id);
@@ -98,11 +103,7 @@ describe('markOfReadableSnapshots', () => {
   });
 
   it('finds half the snapshots unreadable in a few marks\' reads', async () => {
-    const snapshots = await nearIdenticalSnapshots(vault, 32, 10);
-    const ids = snapshots.map((s) => s.id);
-    const gets = countManifestGets(vault);
-    await markOfReadableSnapshots(vault, ids, MEMORY);
-    const joint = gets.count;
+    const { snapshots, ids, gets, joint } = await markedOnce(32, 10);
     // Pages read weighed against a function's memory, as the scrub's views of the vaults are.
     vault.memoryLimitMb = 256;
     const damaged = snapshots.filter((_, i) => i % 2 === 0);

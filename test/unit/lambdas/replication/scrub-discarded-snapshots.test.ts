@@ -191,6 +191,18 @@ async function morePrimarySnapshots(prefix: string, count: number): Promise<stri
   return ids;
 }
 
+/**
+ * `count` FAILED backups' snapshots the primary kept (b-kept-0, ...; as under a legal hold) and the COMMITTED backup's
+ * snapshot lost from the DR vault. Returns the kept snapshots' ids.
+ */
+async function keptFailedAndCommittedLost(count: number): Promise<string[]> {
+  const kept = await morePrimarySnapshots('b-kept', count);
+  for (const [i] of kept.entries()) catalog.records.set(`b-kept-${i}`, recordOf(`b-kept-${i}`, 'FAILED'));
+  catalog.records.set(BACKUP, recordOf(BACKUP, 'COMMITTED', [pair.snapshot.id]));
+  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  return kept;
+}
+
 /** Makes the primary vault's `loadSnapshot`, when discardedSnapshotsIn calls it (a lacked snapshot's record), run `onRead` first. */
 function onRecordRead(vault: VaultPair['primary'], onRead: (id: string) => void): void {
   const load = vault.loadSnapshot.bind(vault);
@@ -229,10 +241,7 @@ it('a cut run\'s reads of lacked snapshots\' records stop 30 s before the deadli
 
 it('cut runs read different lacked snapshots\' records, so one really missing is found, and each record counts those not worked out (review rN F2)', async () => {
   // Two FAILED backups' snapshots the primary kept (a legal hold) and a COMMITTED one's lost from the DR vault.
-  const kept = await morePrimarySnapshots('b-kept', 2);
-  for (const [i] of kept.entries()) catalog.records.set(`b-kept-${i}`, recordOf(`b-kept-${i}`, 'FAILED'));
-  catalog.records.set(BACKUP, recordOf(BACKUP, 'COMMITTED', [pair.snapshot.id]));
-  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  await keptFailedAndCommittedLost(2);
   const D = 10_000_000;
   let t = 0;
   // A record read takes the run past the mapping's margin: each run reads one.
@@ -282,10 +291,7 @@ it('the scheduled runbook passes the catalog\'s word on and says in its notes wh
 
 it('cut runs whose slices read nothing still read different lacked snapshots\' records, a day\'s run apart, so one really missing is found (review rQ F1)', async () => {
   // Three FAILED backups' snapshots the primary kept and a COMMITTED one's lost from the DR vault.
-  const kept = await morePrimarySnapshots('b-kept', 3);
-  for (const [i] of kept.entries()) catalog.records.set(`b-kept-${i}`, recordOf(`b-kept-${i}`, 'FAILED'));
-  catalog.records.set(BACKUP, recordOf(BACKUP, 'COMMITTED', [pair.snapshot.id]));
-  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  const kept = await keptFailedAndCommittedLost(3);
   const DAY = 86_400_000;
   let D = 0;
   let t = 0;
@@ -329,10 +335,7 @@ it('the two vaults\' reads of lacked snapshots\' records share one cutoff: what 
 });
 
 it('a snapshot an earlier run found missing and a later cut run did not read is outstanding, not counted as not worked out too (review rQ F3)', async () => {
-  const kept = await morePrimarySnapshots('b-kept', 1);
-  catalog.records.set('b-kept-0', recordOf('b-kept-0', 'FAILED'));
-  catalog.records.set(BACKUP, recordOf(BACKUP, 'COMMITTED', [pair.snapshot.id]));
-  await pair.dr.store.delete(`snapshots/${pair.snapshot.id}`);
+  const kept = await keptFailedAndCommittedLost(1);
   const D = 10_000_000;
   let t = 0;
   const startedAt = (day: number): string => `2026-12-0${day}T00:00:00.000Z`;

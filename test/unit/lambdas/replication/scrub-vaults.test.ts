@@ -754,9 +754,12 @@ it('a check again of a carried copied-in snapshot that runs long leaves the mapp
   expect(report.copiedInRechecked).toBeUndefined();
 });
 
-// Review r57U F2: after a copy, the check in the target vault of a snapshot its source cannot read read up to the damage
-// mapping's own cutoff, so one that ran long left the mapping no time, and the run's lost objects had no backups.
-it('the check after a copy of a snapshot its source cannot read that runs long leaves the mapping of the run\'s own lost objects its time', async () => {
+/**
+ * A second snapshot whose pages are damaged in the primary vault (it cannot read the tree) and whose snapshot object the
+ * DR vault lacks (copied in, then checked there); a pack of the first lacking in the primary vault, damaged in the DR
+ * vault. `landed` says whether the copy of the second's snapshot object has reached the DR vault.
+ */
+async function copiedInUnreadableSecond(): Promise<{ pack: string; second: Snapshot; landed: () => boolean }> {
   const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
   const manifestsBefore = await listKeys(pair.primary.store, 'manifest/');
   const tree = path.join(dir, 'second');
@@ -772,22 +775,29 @@ it('the check after a copy of a snapshot its source cannot read that runs long l
   await pair.dr.store.delete(`snapshots/${second.id}`);
   await pair.primary.store.delete(pack);
   await corrupt(pair.dr.store, pack);
-  const deadline = 10_000_000;
-  let time = 0;
   let landed = false;
-  let checkReads = 0;
-  // Under way from its first read of a manifest object in the DR vault, after the copy landed (the look reads the
-  // primary's), till the mapping's first read of a snapshot object there.
-  let checking: boolean | undefined;
   const put = pair.dr.store.put.bind(pair.dr.store);
   jest.spyOn(pair.dr.store, 'put').mockImplementation((key, body, options) => {
     if (key === `snapshots/${second.id}`) landed = true;
     return put(key, body, options);
   });
+  return { pack, second, landed: () => landed };
+}
+
+// Review r57U F2: after a copy, the check in the target vault of a snapshot its source cannot read read up to the damage
+// mapping's own cutoff, so one that ran long left the mapping no time, and the run's lost objects had no backups.
+it('the check after a copy of a snapshot its source cannot read that runs long leaves the mapping of the run\'s own lost objects its time', async () => {
+  const { pack, second, landed } = await copiedInUnreadableSecond();
+  const deadline = 10_000_000;
+  let time = 0;
+  let checkReads = 0;
+  // Under way from its first read of a manifest object in the DR vault, after the copy landed (the look reads the
+  // primary's), till the mapping's first read of a snapshot object there.
+  let checking: boolean | undefined;
   // The check starts 40 s before the deadline; each of its reads of the DR vault's manifest objects takes 15 s.
   const get = pair.dr.store.get.bind(pair.dr.store);
   jest.spyOn(pair.dr.store, 'get').mockImplementation((key, range) => {
-    if (landed && checking !== false && key.startsWith('manifest/')) {
+    if (landed() && checking !== false && key.startsWith('manifest/')) {
       if (checking === undefined) time = deadline - 40_000;
       checking = true;
       checkReads += 1;
@@ -807,33 +817,13 @@ it('the check after a copy of a snapshot its source cannot read that runs long l
 // Review r57W F1: after a copy, the look's own reads (the mark of the source's manifests, the listings, the index
 // objects) ran to the damage mapping's own cutoff, so a long mark left the run's lost objects without their backups.
 it('the look\'s mark of the source after a copy that runs long leaves the mapping of the run\'s own lost objects its time', async () => {
-  const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
-  const manifestsBefore = await listKeys(pair.primary.store, 'manifest/');
-  const tree = path.join(dir, 'second');
-  await fs.mkdir(tree, { recursive: true });
-  await fs.writeFile(path.join(tree, 'f.bin'), pseudoRandomBytes(5_000, 77));
-  const { snapshot: second } = await backupDirectory(pair.primary, tree, { tags: ['backupId:20260302T100000Z-00000002', 'plan:files'] });
-  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', FAST_SCRYPT) });
-  // The second snapshot's pages damaged in the primary vault (it cannot read the tree), its snapshot object lacking in the
-  // DR vault (copied in, then checked there); a pack of the first lacking in the primary vault, damaged in the DR vault.
-  const pages = (await listKeys(pair.primary.store, 'manifest/')).filter((k) => !manifestsBefore.includes(k) && k !== manifestKey(second.manifest));
-  expect(pages.length).toBeGreaterThan(0);
-  for (const key of pages) await corrupt(pair.primary.store, key);
-  await pair.dr.store.delete(`snapshots/${second.id}`);
-  await pair.primary.store.delete(pack);
-  await corrupt(pair.dr.store, pack);
+  const { pack, second, landed } = await copiedInUnreadableSecond();
   const deadline = 10_000_000;
   let time = 0;
-  let landed = false;
   let checkReads = 0;
   // Under way from its first read of a manifest object in the DR vault, after the copy landed (the look reads the
   // primary's), till the mapping's first read of a snapshot object there.
   let checking: boolean | undefined;
-  const put = pair.dr.store.put.bind(pair.dr.store);
-  jest.spyOn(pair.dr.store, 'put').mockImplementation((key, body, options) => {
-    if (key === `snapshots/${second.id}`) landed = true;
-    return put(key, body, options);
-  });
   // The check starts 40 s before the deadline; each of its reads of the DR vault's manifest objects takes 15 s.
   const getDr = pair.dr.store.get.bind(pair.dr.store);
   jest.spyOn(pair.dr.store, 'get').mockImplementation((key, range) => {
@@ -842,7 +832,7 @@ it('the look\'s mark of the source after a copy that runs long leaves the mappin
   });
   const get = pair.primary.store.get.bind(pair.primary.store);
   jest.spyOn(pair.primary.store, 'get').mockImplementation((key, range) => {
-    if (landed && checking !== false && key.startsWith('manifest/')) {
+    if (landed() && checking !== false && key.startsWith('manifest/')) {
       if (checking === undefined) time = deadline - 40_000;
       checking = true;
       checkReads += 1;
