@@ -162,8 +162,12 @@ function rebuildCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, ta
  * a KMS key is the account's, and without it the line opened the primary vault with the alias and failed at KMS (C2-2).
  */
 export function rebuildMarkerCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, environment: string, target: PrintedTarget): string {
-  const line = catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true });
-  return line + (target.aws ? vaultKeyOption(target) : dataDirOption(target.dataDir));
+  return catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true }) + markerLineOptions(target);
+}
+
+/** What the marker line adds to the function's form: in AWS the run's --vault-key, on the local cloud its --data-dir (either may be empty). */
+function markerLineOptions(target: Pick<PrintedTarget, 'aws' | 'vaultKey' | 'dataDir'>): string {
+  return target.aws ? vaultKeyOption(target) : dataDirOption(target.dataDir);
 }
 
 /**
@@ -172,8 +176,8 @@ export function rebuildMarkerCommandLine(rebuild: { vault: VaultSide; region: Va
  * line that rebuilt another catalog (review r57AD F1). Only then: a function deployed before the field refuses it.
  */
 function runbookMarkerLine(side: VaultSide, region: VaultSide, options: CatalogRebuildOptions): { markerFinishWith?: string } {
-  const line = rebuildMarkerCommandLine({ vault: side, region }, options.env, options);
-  return line === catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true }) ? {} : { markerFinishWith: line };
+  const extra = markerLineOptions(options);
+  return extra ? { markerFinishWith: catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true }) + extra } : {};
 }
 
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */

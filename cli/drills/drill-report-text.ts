@@ -108,7 +108,7 @@ function shortfallLines(s: DrillSourceResult): string[] {
   }
   if (backupLeftOut && 'unknown' in backupLeftOut) lines.push(`  ${escapeName(s.source)}: left out by the backup not known (${escapeName(backupLeftOut.unknown)})`);
   else if (backupLeftOut) {
-    lines.push(`  ${escapeName(s.source)}: ${leftOutCount(backupLeftOut)} left out by the backup (counts of the whole source): ${escapeName(leftOutWhy({ ...backupLeftOut, skippedExamples: [] }))}`);
+    lines.push(`  ${escapeName(s.source)}: ${leftOutCount(backupLeftOut)} left out by the backup (counts of the whole source): ${escapeName(leftOutWhy(backupLeftOut))}`);
     for (const e of backupLeftOut.skippedExamples) lines.push(`    ${escapeName(e)}`);
   }
   return lines;

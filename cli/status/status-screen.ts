@@ -204,7 +204,7 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, wher
   }
 }
 
-/** Why a plan is ✗, in words an on-call engineer acts on. `flags`: the command's target options (statusScreen's scrubFlags), for commands that must name them. */
+/** Why a plan is ✗, in words an on-call engineer acts on. `flags`: the command's target options with a leading space (statusScreen's scrubFlags), for commands that must name them. */
 export function reasonsNotWithin(row: PlanStatus, flags = ''): string[] {
   const reasons: string[] = [];
   const b = row.lastBackup;
@@ -241,7 +241,7 @@ function copiedInLostNotListedReasons(row: PlanStatus, flags: string): string[] 
     `${c.count} snapshot object(s) ${runs} copied in, some with no good copy in either vault, are only counted (the record keeps neither their ids nor their backups): any backup may hold data in them; ` +
       // The exact until: the clear is refused once a later run has counted more (review r57Z F1). The flags: pasted without
       // them, the line scrubs the local cloud of env dev (review r57AB F1).
-      `verify the backups those scrubs copied in, then \`lifeboat scrub --clear-copied-in-count ${c.until ?? c.since}${flags ? ` ${flags}` : ''}\` (docs/RUNBOOKS.md, "Scrub")`,
+      `verify the backups those scrubs copied in, then \`lifeboat scrub --clear-copied-in-count ${c.until ?? c.since}${flags}\` (docs/RUNBOOKS.md, "Scrub")`,
   ];
 }
 
@@ -269,7 +269,7 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   if (!l) return [];
   const named = `${l.keys.join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
   // Both vaults, no `--vault`: a lost object has an entry in each, and a scrub of one carries the other's (review rT F1).
-  const scrub = `run \`lifeboat scrub --fraction 1${flags ? ` ${flags}` : ''}\` from a machine (no deadline), which names them`;
+  const scrub = `run \`lifeboat scrub --fraction 1${flags}\` from a machine (no deadline), which names them`;
   const inCatalog = l.snapshots ? lostSnapshotsInCatalog(l.snapshots.ids, l.snapshots.objects) : undefined;
   const advice = inCatalog === undefined ? scrub : l.snapshots?.objects === l.objects ? inCatalog : `for the other objects ${scrub}; ${inCatalog}`;
   return [
@@ -320,7 +320,7 @@ function scrubObjectsWithoutBackupsLines(status: EnvironmentStatus, flags: strin
     ...(s.unverified
       ? [
           `! ${s.unverified.objects} object(s) the scrub left damaged or missing in one vault, whose other copy it did not verify, name no backup a plan above lists: its deadline came before it worked out which backups hold data in them, none does, or only backups of a removed plan, forgotten or not committed; ` +
-            `a restore from that vault may fail for the paths affected: run \`lifeboat scrub ${s.unverified.corrupt > 0 ? '--fraction 1 ' : ''}--repair${flags ? ` ${flags}` : ''}\`, which verifies and copies them (docs/RUNBOOKS.md, "Scrub")`,
+            `a restore from that vault may fail for the paths affected: run \`lifeboat scrub ${s.unverified.corrupt > 0 ? '--fraction 1 ' : ''}--repair${flags}\`, which verifies and copies them (docs/RUNBOOKS.md, "Scrub")`,
         ]
       : []),
     ...(s.archived
@@ -348,7 +348,7 @@ function scrubNotWorkedOutLines(status: EnvironmentStatus, flags: string): strin
   return Object.entries(status.scrubNotWorkedOut ?? {}).map(
     ([vault, n]) =>
       `! the last scrub could not work out whether the ${vault} vault needs ${n} data, index or manifest object(s) it lacks (the other vault holds them): ${why(vault)}; ` +
-      `run \`lifeboat scrub --vault ${vault} --repair${flags ? ` ${flags}` : ''}\` from a machine (no deadline or memory bound), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
+      `run \`lifeboat scrub --vault ${vault} --repair${flags}\` from a machine (no deadline or memory bound), which copies those it needs (docs/RUNBOOKS.md, "Scrub")`,
   );
 }
 
@@ -361,7 +361,7 @@ function scrubSnapshotsNotWorkedOutLines(status: EnvironmentStatus, flags: strin
   return Object.entries(status.scrubSnapshotsNotWorkedOut ?? {}).map(
     ([vault, n]) =>
       `! the last scrub could not work out whether ${n} snapshot(s) the ${vault} vault lacks (the other vault holds them) are missing or were discarded by their backup: its deadline came before it read their records; ` +
-      `a later run reads them if its time allows, or run \`lifeboat scrub --vault ${vault} --repair${flags ? ` ${flags}` : ''}\` from a machine (no deadline), which copies those missing (docs/RUNBOOKS.md, "Scrub")`,
+      `a later run reads them if its time allows, or run \`lifeboat scrub --vault ${vault} --repair${flags}\` from a machine (no deadline), which copies those missing (docs/RUNBOOKS.md, "Scrub")`,
   );
 }
 
@@ -417,12 +417,12 @@ function notReadSummary(status: EnvironmentStatus): string {
 export type StatusScreenTarget = Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey'>;
 
 /**
- * The target options of the `lifeboat scrub` lines the screen prints (no leading space): the status command's own when
+ * The target options of the `lifeboat scrub` lines the screen prints, with a leading space: the status command's own when
  * given, --config, --data-dir and --vault-key included; else only --env and --aws, all a status record knows. With only
  * those, a line pasted from a status run at another data dir or config scrubbed another target (review r57AD F2).
  */
 function scrubFlags(status: EnvironmentStatus, target?: StatusScreenTarget): string {
-  return target ? vaultTargetOptionsLine(target).trim() : `--env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+  return target ? vaultTargetOptionsLine(target) : ` --env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
 }
 
 export function statusScreen(status: EnvironmentStatus, target?: StatusScreenTarget): string[] {

@@ -11,9 +11,9 @@ import { type RestoreReport } from '../restore/verify-restore';
  */
 
 /** Paths (and skipped reasons) listed per source; the rest are counted. */
-export const SHORTFALL_LISTED = 10;
+const SHORTFALL_LISTED = 10;
 /** Distinct reasons kept per source. */
-export const SHORTFALL_KINDS = 10;
+const SHORTFALL_KINDS = 10;
 /** Longest path, reason or example kept, in UTF-8 bytes (a path may be 4,096). */
 export const SHORTFALL_TEXT_MAX_BYTES = 256;
 /**
@@ -26,7 +26,7 @@ export const SHORTFALL_REPORT_MAX_BYTES = 32 * 1024;
 const ELLIPSIS = '…';
 
 /** `text` within `maxBytes` UTF-8 bytes: whole, or cut at a character and ended with "…". */
-export function cutUtf8(text: string, maxBytes: number = SHORTFALL_TEXT_MAX_BYTES): string {
+function cutUtf8(text: string, maxBytes: number = SHORTFALL_TEXT_MAX_BYTES): string {
   if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
   const room = maxBytes - Buffer.byteLength(ELLIPSIS, 'utf8');
   let used = 0;
@@ -125,11 +125,10 @@ export function escapedName(name: string): string {
   return JSON.stringify(name).slice(1, -1);
 }
 
-/** Why the backup did not hold them: "5000 skipped as archived or unreadable, e.g. archive/2019.tar: GLACIER object left out; 2 vanished while read". */
-export function leftOutWhy(leftOut: Exclude<DrillBackupLeftOut, { unknown: string }>): string {
-  const example = leftOut.skippedExamples[0];
+/** Why the backup did not hold them, counts only (the caller lists the skipped examples): "5000 skipped as archived or unreadable; 2 vanished between listing and reading". */
+export function leftOutWhy(leftOut: Omit<Exclude<DrillBackupLeftOut, { unknown: string }>, 'skippedExamples'>): string {
   return [
-    ...(leftOut.skipped > 0 ? [`${leftOut.skipped} skipped as archived or unreadable${example !== undefined ? `, e.g. ${example}` : ''}`] : []),
+    ...(leftOut.skipped > 0 ? [`${leftOut.skipped} skipped as archived or unreadable`] : []),
     ...(leftOut.vanished > 0 ? [`${leftOut.vanished} vanished between listing and reading`] : []),
     ...(leftOut.changedDuringRead > 0 ? [`${leftOut.changedDuringRead} changed while read, kept as read`] : []),
   ].join('; ');

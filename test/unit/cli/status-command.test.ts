@@ -345,7 +345,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     );
     expect(screen).not.toContain('which names them');
     // With other objects: the scrub for those, the catalog for the snapshots, past the first few counted.
-    const mixed = reasonsNotWithin(row([b], [], cutLost(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)])), '--env dev');
+    const mixed = reasonsNotWithin(row([b], [], cutLost(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)])), ' --env dev');
     expect(mixed).toEqual([
       expect.stringContaining(
         `any backup may hold data in them; for the other objects run \`lifeboat scrub --fraction 1 --env dev\` from a machine (no deadline), which names them; those of the snapshot object(s) are named by the next scrub of their vault if a scrub copied them in and its time allows, else by no scrub: find them now in the catalog, the backup(s) whose sources list snapshot(s) ${snapshotIds.slice(0, 3).join(', ')} and 1 more (docs/RUNBOOKS.md, "Scrub")`,
