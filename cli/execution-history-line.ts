@@ -1,4 +1,5 @@
-import { dataDirOption, shellWord } from '../local/cloud/data-dir-option';
+import { dataDirOption } from '../local/cloud/data-dir-option';
+import { shellWord } from '../lambdas/runtime/shell-word';
 import { type WorkflowOutcome } from './workflow-runner';
 
 /**

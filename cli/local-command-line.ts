@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG_FILE } from '../config/load-config';
-import { dataDirOption, shellWord } from '../local/cloud/data-dir-option';
+import { dataDirOption } from '../local/cloud/data-dir-option';
+import { shellWord } from '../lambdas/runtime/shell-word';
 
 /** What a hint's command line must carry to act on the same local cloud as the command that prints it. */
 export type LocalCommandTarget = { dataDir?: string; env?: string; config?: string };

@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG_FILE } from '../config/load-config';
-import { dataDirOption, shellWord } from '../local/cloud/data-dir-option';
+import { dataDirOption } from '../local/cloud/data-dir-option';
+import { shellWord } from '../lambdas/runtime/shell-word';
 import { type TargetOptions } from './environment-access';
 
 // withTargetOptions' default --env: a printed command that leaves it out acts on this environment.

@@ -1,5 +1,5 @@
 import { type LegalHoldOutcome } from '../../lambdas/retention/legal-hold';
-import { shellWord } from '../../local/cloud/data-dir-option';
+import { shellWord } from '../../lambdas/runtime/shell-word';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { type DrAccountOptions, type EnvironmentAccess, type TargetOptions } from '../environment-access';
 import { targetOptionsLine } from '../target-options-line';

@@ -11,7 +11,7 @@ import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { S3VaultStore } from '../../vault/aws';
 import { heldSnapshotsOf, ObjectLegalHoldError, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
 import { UnconfiguredPlanError } from '../../lambdas/retention/unconfigured-plan-error';
-import { shellWord } from '../../local/cloud/data-dir-option';
+import { shellWord } from '../../lambdas/runtime/shell-word';
 import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { isUnknownEnvironment } from '../usage-error';

@@ -1,5 +1,5 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
-import { shellWord } from '../../local/cloud/data-dir-option';
+import { shellWord } from '../../lambdas/runtime/shell-word';
 import { type CheckResult, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { regionUnansweredResult } from './unanswered-region';

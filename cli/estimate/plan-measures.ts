@@ -1,7 +1,7 @@
 import { type BackupRecord, type SourceType } from '../../lambdas/catalog/backup-record';
 import { DEFAULT_TARGET_BYTES_PER_SEGMENT } from '../../lambdas/sources/dynamodb-segment-count';
 import { DEFAULT_BYTES_PER_S3_SHARD, DEFAULT_KEYS_PER_S3_SHARD } from '../../lambdas/sources/s3-shard-size';
-import { shellWord } from '../../local/cloud/data-dir-option';
+import { shellWord } from '../../lambdas/runtime/shell-word';
 import { scaledTierMeasures, type TierMeasures } from './storage-tier-split';
 
 /**

@@ -1,3 +1,5 @@
+import { shellWord } from '../runtime/shell-word';
+
 /**
  * A table restored with `"timeToLive": "off"` whose source expired items by an attribute: what the plan
  * step's notes and the restore's report say, so that whoever is done looking at the restored items can
@@ -16,9 +18,4 @@ export function timeToLiveLeftOff(table: string, attribute: string): TimeToLiveL
 export function timeToLiveLeftOffNote(table: string, attribute: string): string {
   const off = timeToLiveLeftOff(table, attribute);
   return `TTL left off as asked ("timeToLive": "off"): the source expired items by "${attribute}"; items of the backup past that time stay until TTL is turned on (${off.turnOnWith}), after which DynamoDB deletes them within days`;
-}
-
-/** Quoted for a POSIX shell when it holds more than a table name's plain characters (the JSON spec always: its quotes and braces). */
-function shellWord(word: string): string {
-  return /^[A-Za-z0-9_.-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -6,6 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CATALOG_REBUILD_ROUNDS } from '../../config/catalog-rebuild-rounds';
+import { catalogPartitionStatement } from './catalog-partition-grant';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -128,13 +129,11 @@ export class CatalogRebuildWorkflow extends Construct {
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/${PLAN_INDEX}`] }));
     // A complete rebuild deletes its marker (lambdas/catalog/catalog-rebuild-marker.ts; the PutItem above writes it): that
     // item only, never a backup record or anything else of the catalog.
-    rebuild.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [REBUILD_MARKER_PARTITION] } } }),
-    );
+    rebuild.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:DeleteItem'], [REBUILD_MARKER_PARTITION], 'exact'));
     props.catalogKey.grantEncryptDecrypt(rebuild);
 
     const request = new sfn.Pass(this, 'Rebuild request', {
-      comment: 'Keeps the execution\'s input ({"vault"?}) as $.request for every round of the rebuild.',
+      comment: 'Keeps the execution\'s input ({"vault"?, "markerFinishWith"?}) as $.request for every round of the rebuild.',
       parameters: { 'request.$': '$' },
     });
     const rebuildTask = lifeboatTask(

@@ -1,10 +1,6 @@
 import { resolve } from 'node:path';
+import { shellWord } from '../../lambdas/runtime/shell-word';
 import { DEFAULT_DATA_DIR } from './cloud-state';
-
-/** A word as a shell reads it back: quoted when it holds anything but plain path characters. */
-export function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
-}
 
 /**
  * ` --data-dir <dir>` for a hint's command line, or nothing for the default data directory: a hint
