@@ -1,6 +1,7 @@
 import { type BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { resolveInsideTarget, UnsafeEntryPathError } from '../../vault';
+import { copyDifference } from './copy-difference';
 import { mtimeMsOf, sha256Of } from './file-mirror-sampler';
 import { type FileSample } from './file-sample';
 import { type AwaitingSyncWindow } from './file-samples-awaiting-sync';
@@ -118,16 +119,6 @@ export async function compareFileWindows(windows: readonly AwaitingSyncWindow[],
 export async function replicaFileAt(replicaRoot: string, path: string): Promise<Pick<FileSample, 'size' | 'mtimeMs'> | undefined> {
   const at = await replicaStat(replicaRoot, path);
   return 'stat' in at && at.stat !== null && at.stat.isFile() ? { size: Number(at.stat.size), mtimeMs: mtimeMsOf(at.stat.mtimeNs) } : undefined;
-}
-
-/**
- * How a regular file in the replica differs from the source's, in the check's words: older (an earlier mtime) first, else
- * another size. For a copy that is older or of another size (compareFileMirror; judgeUnconfirmed's arrived copies).
- */
-export function copyDifference(source: Pick<FileSample, 'size' | 'mtimeMs'>, replica: Pick<FileSample, 'size' | 'mtimeMs'>): string {
-  return replica.mtimeMs < source.mtimeMs
-    ? `older in the mirror (mtime ${new Date(replica.mtimeMs).toISOString()}, source ${new Date(source.mtimeMs).toISOString()})`
-    : `size ${replica.size} in the mirror, ${source.size} at the source`;
 }
 
 /**

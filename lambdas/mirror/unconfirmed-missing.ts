@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { copyDifference } from './file-mirror-comparison';
+import { copyDifference } from './copy-difference';
 import type { MirrorDifference } from './mirror-record';
 
 /**
