@@ -35,8 +35,10 @@ export const OUTSTANDING_COPIED_IN_LISTED = 200;
  * verified when it was last read (REPAIRABLE); without it the object has no good copy (DAMAGED), unless `otherCopy` says
  * the other copy exists but was not verified (REPAIRABLE, its backups named): `archived`, an archived copy (probably good,
  * but only a thaw tells, and until then the backups it hits cannot be restored from this vault), or `unverified`, a copy
- * the run's deadline left unread (the next scrub with repair reads it; it may be damaged too, so it is not a good copy). `since`: the start of the run that first found it. `backups`: the
- * newest OUTSTANDING_BACKUPS_LISTED backups it hits (objects without `goodCopy` only).
+ * the run's deadline left unread (the next scrub with repair reads it; it may be damaged too, so it is not a good copy). `since`: the start of the run that first found it. `backups`:
+ * OUTSTANDING_BACKUPS_LISTED of the backups it hits, taken in turns from each source, newest first, so that every plan
+ * hit keeps its newest (objects without `goodCopy` only; backups-in-turns.ts: the newest of all, an hourly plan's crowded
+ * out a daily one's, which read ✓ once the object was carried, review f58A).
  */
 const outstandingObjectSchema = z.object({
   vault: z.enum(['primary', 'dr']),
@@ -63,7 +65,9 @@ const outstandingObjectSchema = z.object({
    * vault; `otherCopy: 'unverified'`: the check could not finish; `goodCopy`: it reads only across both vaults). Copied
    * in, it is never missing again, so a comparison that does not find it missing says nothing of it: it is dropped only
    * when a run with its vault in scope checks it again and it reads there, or it is gone from both vaults
-   * (scrub-outstanding.ts, copied-in-recheck.ts; reviews r57G R2, r57K F1). Kept in the record's own list
+   * (scrub-outstanding.ts, copied-in-recheck.ts; reviews r57G R2, r57K F1). A run that reads the snapshot object itself
+   * damaged, or finds it missing, keeps the flag, with the worse copy of the two (review f58A: its finding took the
+   * entry's place, and a lost tree whose object had a good copy read REPAIRABLE). Kept in the record's own list
    * (`copiedInObjects`), never among the OUTSTANDING_LISTED others nor counted in `notListedGroups`, which keep no flag
    * (reviews r57P F3, r57U U1, U2). Absent in records written before it was kept, whose
    * entries are dropped as before. A CLI from before drops it (z.object drops keys it does not know): its `lifeboat scrub`

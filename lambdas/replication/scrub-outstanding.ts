@@ -8,6 +8,7 @@ import { copiedInIdGroups, OUTSTANDING_COPIED_IN_IDS_KEPT } from '../catalog/cop
 import { type ScrubReport } from './scrub-report';
 import { namesCopiedInCount } from './copied-in-count-clear';
 import { compareByCodeUnit } from './sorted-keys';
+import { backupsInTurns } from './backups-in-turns';
 
 /** How the run went besides its report: the vault it could not open (so it could not tell what is missing in the other). */
 export type ScrubRunVaults = {
@@ -34,7 +35,8 @@ export type ScrubRunVaults = {
  * it stayed outstanding till a run had time to work it out (review rZ3 F3). A snapshot object a scrub copied into a vault
  * without showing its tree reads there (`copiedIn`) is never missing again, so no comparison drops it: only a run that
  * checked it again (the report's `copiedInRechecked`: readable, gone from both vaults, or found again) does; dropped
- * by the comparison, an unverified or lost copy left the record at the next run unchecked (reviews r57G R2, r57K F1).
+ * by the comparison, an unverified or lost copy left the record at the next run unchecked (reviews r57G R2, r57K F1);
+ * one whose object this run read damaged or found missing, not checked again, keeps the flag (stillCopiedIn: f58A).
  * Such entries are listed apart (`copiedInObjects`, copiedInListed), so they neither take the places of other objects
  * nor fall into groups.
  */
@@ -44,7 +46,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const beforeListed = listedOutstanding(before);
   const id = (o: { vault: VaultSide; key: string }): string => `${o.vault} ${o.key}`;
   const earlier = new Map(beforeListed.map((o) => [id(o), o]));
-  const backupIds = (d: DamagedObject): string[] => newestBackups(d.affects.flatMap((a) => (a.backupId ? [a.backupId] : [])));
+  // In turns from each source, newest first: the newest of all kept an hourly plan's and left a daily plan sharing the pack ✓ (review f58A).
+  const backupIds = (d: DamagedObject): string[] => backupsInTurns(d.affects, OUTSTANDING_BACKUPS_LISTED).listed;
   const backupsOf = new Map([...report.damage, ...(report.archivedCopyDamage ?? [])].map((d) => [d.key, backupIds(d)]));
   // A mapping the deadline cut named no backup of any object: unknown, not none (backupsOfFound).
   const mapped = (key: string): string[] | undefined => (report.backupsNotWorkedOut ? undefined : (backupsOf.get(key) ?? []));
@@ -84,8 +87,10 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const since = was?.since ?? recountedSince.get(id(f)) ?? startedAt;
       const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;
       const copiedIn = f.copiedIn === true ? { copiedIn: true as const, ...(lastChecked !== undefined ? { lastChecked } : {}) } : {};
-      if (!unrepaired) return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [], ...copiedIn };
-      return { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key), was), ...copiedIn };
+      const entry: OutstandingScrubObject = unrepaired
+        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key), was), ...copiedIn }
+        : { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [], ...copiedIn };
+      return f.copiedIn !== true && was?.copiedIn === true ? stillCopiedIn(entry, was, lastChecked) : entry;
     });
   const foundNow = new Set(found.map(id));
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
@@ -204,6 +209,33 @@ function backupsOfFound(mapped: string[] | undefined, was: OutstandingScrubObjec
   if (mapped !== undefined) return { backups: mapped };
   if (was === undefined) return { backups: [], backupsNotWorkedOut: true };
   return { backups: was.backups, ...(was.backupsNotWorkedOut === true ? { backupsNotWorkedOut: true as const } : {}) };
+}
+
+/**
+ * A copied-in entry (`was`) whose object this run found damaged by reading it in its slice or by the comparison (`found`),
+ * not by checking its tree again: the finding is of the snapshot object alone, while the entry is of its tree, which
+ * no run has shown to read. Replaced by the finding, the entry left the copied-in list and its check again, and a lost
+ * tree whose object's other copy verified read as a good copy (REPAIRABLE, no backup): status judged its plan ✓ and the
+ * repair of the object dropped it (review f58A, after r57P). So the entry stays copied-in, with its last check, the
+ * run's problem (what its object now is) and the worse of the two copies (lost, then a copy not verified, then a good
+ * one), with the backups of both: either may be the one status judges by.
+ */
+function stillCopiedIn(found: OutstandingScrubObject, was: OutstandingScrubObject, lastChecked: string | undefined): OutstandingScrubObject {
+  const worse = rank(was) < rank(found) ? was : found;
+  const backups = newestBackups([...found.backups, ...was.backups]);
+  const notWorkedOut = backups.length === 0 && hasNoCopy(worse) && (found.backupsNotWorkedOut === true || was.backupsNotWorkedOut === true);
+  return {
+    vault: found.vault,
+    key: found.key,
+    problem: found.problem,
+    goodCopy: worse.goodCopy,
+    ...(worse.otherCopy !== undefined ? { otherCopy: worse.otherCopy } : {}),
+    since: found.since,
+    backups: worse.goodCopy ? [] : backups,
+    ...(notWorkedOut ? { backupsNotWorkedOut: true as const } : {}),
+    copiedIn: true,
+    ...(lastChecked !== undefined ? { lastChecked } : {}),
+  };
 }
 
 /**
@@ -497,9 +529,9 @@ function previousOutstanding(previous: ScrubRunRecord | undefined): OutstandingS
 }
 
 /**
- * The backups an object hits that a record keeps: the newest OUTSTANDING_BACKUPS_LISTED (ids sort by start time). A pack's
- * blobs are in every later backup of its source, so the oldest would often be all of one plan's older backups, forgotten
- * first, and a plan whose backups are the newest would read ✓ once the object is carried (review rY F2).
+ * Backup ids without their sources that a record keeps of an object: the newest OUTSTANDING_BACKUPS_LISTED (ids sort by
+ * start time), for a record from before `outstanding` (its `affectedBackups`) and the merge of a copied-in entry's
+ * (stillCopiedIn). A mapping's, whose sources are known, are taken in turns from each source (backupsInTurns).
  */
 function newestBackups(ids: readonly string[]): string[] {
   return [...new Set(ids)].sort().slice(-OUTSTANDING_BACKUPS_LISTED);

@@ -8,6 +8,8 @@ import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replica
 import { type DamagedObject } from '../../../../lambdas/replication/scrub-damage';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { itemSizeBytes } from '../../../../local/cloud/table-size';
+import { planStatus } from '../../../../cli/status/plan-status';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 
 /** The unlisted ("N more") objects of scrub-outstanding.ts against a slice that passed over archived packs. */
 
@@ -406,6 +408,93 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
     };
     expect(scrubRunRecordSchema.parse(record)).toEqual(record);
     expect(itemSizeBytes(marshall({ pk: 'SCRUB#RUNS', sk: NOW, ...record, expiresAt: 1_800_000_000 }, { removeUndefinedValues: true }))).toBeLessThan(400 * 1024);
+  });
+
+  // Review f58A (r57P): a run whose slice read the snapshot object itself corrupt, or whose comparison found it missing,
+  // made a finding without the flag, which took the entry's place: the entry left the copied-in list and its check again,
+  // and a lost copy read as a good one (REPAIRABLE, no backup), so status judged its plan ✓ though the tree reads nowhere.
+  describe('found damaged again by the run\'s reads or comparison, not by its check again', () => {
+    const lostBackup = '20261101T030000Z-0a0b0c0d';
+    const lastChecked = '2026-11-25T03:00:00.000Z';
+    const lostEntry: OutstandingScrubObject = { vault: 'dr', key: snapshot, problem: 'missing', goodCopy: false, since: EARLIER, backups: [lostBackup], copiedIn: true, lastChecked };
+    const record = (o: OutstandingScrubObject): ScrubRunRecord => ({ ...previousRecord(), outstanding: { objects: [], copiedInObjects: [o], notListed: 0 } });
+    // A run of both vaults whose slice reaches the end of the cycle: the snapshot objects are read.
+    const readingSnapshots = (findings: ScrubFinding[]): ScrubReport => ({ ...nextRun(), cursor: { cycle: 2, after: 'manifest/' }, nextCursor: { cycle: 3, after: null }, cycleComplete: true, findings, ok: false });
+    const backup: BackupRecord = {
+      backupId: lostBackup, plan: 'files', environment: 'dev', sourceNames: ['src'], sources: [], strategy: 'incremental', status: 'COMMITTED',
+      startedAt: '2026-11-26T23:00:00.000Z', endedAt: '2026-11-26T23:05:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    };
+    const statusOf = (latest: ScrubRunRecord) => planStatus({ plan: { name: 'files', objectives: { rpoMinutes: 1440, rtoMinutes: 60 } }, backups: [backup], drills: [], latestScrub: latest, nextRun: { state: 'disabled', schedule: 'lifeboat-dev-files' }, now: new Date('2026-11-27T04:00:00.000Z') });
+
+    it('keeps the entry copied-in, lost, its backups named and its check again due, with the damage the run found', () => {
+      // The slice read the DR copy of the snapshot object corrupt; the primary's copy of that object verified.
+      const corruptNow: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'corrupt', detail: 'checksum mismatch', outcome: 'repairable' };
+      const out = outstandingAfter(readingSnapshots([corruptNow]), NOW, record(lostEntry));
+      const after: ScrubRunRecord = { ...record(lostEntry), startedAt: NOW, outcome: 'REPAIRABLE', outstanding: out };
+      expect(statusOf(after)).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [lostBackup], outstanding: { objects: 1, outcome: 'DAMAGED' } } });
+      expect(out.objects).toEqual([]);
+      expect(copiedIn(out)).toEqual([{ ...lostEntry, problem: 'corrupt' }]);
+      expect(copiedInOutstanding(after)).toEqual([{ vault: 'dr', key: snapshot, problem: 'corrupt', since: EARLIER, lastChecked, lostAndNamed: true }]);
+      // A later run that repairs the snapshot object has not read its tree: the entry waits for its check again.
+      const repaired = outstandingAfter({ ...readingSnapshots([{ ...corruptNow, outcome: 'repaired' }]), ok: true }, '2026-11-28T03:00:00.000Z', after);
+      expect(copiedIn(repaired)).toEqual([{ ...lostEntry, problem: 'corrupt' }]);
+      expect(repaired.objects).toEqual([]);
+    });
+
+    it('found missing by the comparison, or lost by the run as well, it keeps the flag and the worse copy; a finding of its check again speaks for itself', () => {
+      const missingNow: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'missing', detail: 'lacked', outcome: 'repairable' };
+      expect(copiedIn(outstandingAfter(readingSnapshots([missingNow]), NOW, record(lostEntry)))).toEqual([lostEntry]);
+      // An entry readable across both vaults found with no good copy of its object: lost, with the backups the run named.
+      const readsAcross: OutstandingScrubObject = { vault: 'dr', key: snapshot, problem: 'missing', goodCopy: true, since: EARLIER, backups: [], copiedIn: true, lastChecked };
+      const lostNow: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'corrupt', detail: 'checksum mismatch', outcome: 'unrepaired', reason: 'no good copy' };
+      const damage: DamagedObject[] = [{ key: snapshot, vaults: ['primary', 'dr'], affects: [{ snapshotId: '5'.repeat(64), backupId: lostBackup, source: 'src', time: EARLIER, whole: true, paths: [], entries: 0 }] }];
+      expect(copiedIn(outstandingAfter({ ...readingSnapshots([lostNow]), damage }, NOW, record(readsAcross)))).toEqual([{ ...readsAcross, problem: 'corrupt', goodCopy: false, backups: [lostBackup] }]);
+      // An unverified entry whose object the run found repairable stays unverified, its backups kept.
+      const unverifiedEntry: OutstandingScrubObject = { ...lostEntry, otherCopy: 'unverified' };
+      expect(copiedIn(outstandingAfter(readingSnapshots([missingNow]), NOW, record(unverifiedEntry)))).toEqual([unverifiedEntry]);
+      // Its check again (copiedIn on the finding) found it reading across both vaults: that is what the record keeps.
+      const rechecked: ScrubFinding = { ...missingNow, outcome: 'unrepaired', goodCopy: true, copiedIn: true };
+      expect(copiedIn(outstandingAfter({ ...readingSnapshots([rechecked]), copiedInChecked: { dr: [snapshot] } }, NOW, record(lostEntry)))).toEqual([{ ...lostEntry, goodCopy: true, backups: [], lastChecked: NOW }]);
+    });
+  });
+});
+
+// Review f58A (r57Z): a carried lost object kept the newest OUTSTANDING_BACKUPS_LISTED backups of all its sources, so a
+// pack shared by an hourly and a daily plan kept 20 hourly ones, and from the next run on the daily plan read ✓ though its
+// backups hold data in the lost pack.
+describe('outstandingAfter: the backups a carried lost object keeps', () => {
+  const idAt = (ms: number, tail: string): string => `${new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${tail}`;
+  const hourly = Array.from({ length: 23 }, (_, i) => idAt(Date.parse('2026-11-26T04:30:00.000Z') + i * 3_600_000, 'a0a0a0a0'));
+  const daily = idAt(Date.parse('2026-11-26T03:30:00.000Z'), 'd0d0d0d0');
+  const lostPack = key('38', 7);
+  const affects = [...hourly.map((id) => ({ id, source: 'hourly-src' })), { id: daily, source: 'daily-src' }].map(({ id, source }) => ({ snapshotId: `s-${id}`, backupId: id, source, time: EARLIER, whole: false, paths: [], entries: 1 }));
+  const found: ScrubReport = {
+    ...sameSliceAgain(undefined),
+    findings: [{ vault: 'primary', key: lostPack, problem: 'corrupt', detail: 'checksum mismatch', outcome: 'unrepaired', reason: 'no good copy' }],
+    damage: [{ key: lostPack, vaults: ['primary', 'dr'], affects }],
+  };
+  // The next day's slice, after the pack's: it carries the object.
+  const nextSlice: ScrubReport = { ...sameSliceAgain(undefined), cursor: { cycle: 2, after: 'data/66' }, nextCursor: { cycle: 2, after: 'data/99' }, findings: [], ok: true };
+  const backupOf = (id: string, plan: string, source: string): BackupRecord => ({
+    backupId: id, plan, environment: 'dev', sourceNames: [source], sources: [], strategy: 'incremental', status: 'COMMITTED',
+    startedAt: `${id.slice(0, 4)}-${id.slice(4, 6)}-${id.slice(6, 8)}T${id.slice(9, 11)}:${id.slice(11, 13)}:00.000Z`, endedAt: '2026-11-27T02:55:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+  });
+  const statusOf = (plan: string, backups: readonly BackupRecord[], latest: ScrubRunRecord) =>
+    planStatus({ plan: { name: plan, objectives: { rpoMinutes: 4 * 1440, rtoMinutes: 60 } }, backups: [...backups].reverse(), drills: [], latestScrub: latest, nextRun: { state: 'disabled', schedule: `lifeboat-dev-${plan}` }, now: new Date('2026-11-28T04:00:00.000Z') });
+
+  it(`keeps each source's newest backup among its ${OUTSTANDING_BACKUPS_LISTED}: the daily plan stays ✗ once the object is carried`, () => {
+    const first = scrubRunSummary(found, { environment: 'dev', startedAt: NOW, endedAt: NOW });
+    const carried = scrubRunSummary(nextSlice, { environment: 'dev', startedAt: '2026-11-28T03:00:00.000Z', endedAt: '2026-11-28T03:00:01.000Z' }, { previous: first });
+    const dailyPlan = [backupOf(daily, 'daily', 'daily-src')];
+    const hourlyPlan = hourly.map((id) => backupOf(id, 'hourly', 'hourly-src'));
+    for (const record of [first, carried]) {
+      expect([record.startedAt, statusOf('daily', dailyPlan, record).withinObjectives, statusOf('daily', dailyPlan, record).scrub]).toEqual([record.startedAt, false, expect.objectContaining({ affectedBackupsOfPlan: [daily] })]);
+      expect(statusOf('hourly', hourlyPlan, record).scrub).toMatchObject({ affectedBackupsOfPlan: expect.arrayContaining([hourly.at(-1)]) });
+    }
+    const kept = carried.outstanding?.objects.find((o) => o.key === lostPack)?.backups ?? [];
+    // The bound holds: the daily backup and the 19 newest hourly ones.
+    expect(kept).toEqual([daily, ...hourly.slice(-(OUTSTANDING_BACKUPS_LISTED - 1))].sort());
+    expect(scrubRunRecordSchema.parse(carried)).toEqual(carried);
   });
 });
 

@@ -716,6 +716,34 @@ it('checks carried copied-in snapshots in turn, the least recently checked first
   expect(await run(10, false)).toEqual([1, 2, 3, 4, 5].map(lost));
 });
 
+// Review f58A (after r57P): a run whose slice read a carried copied-in snapshot's object corrupt made a finding of that
+// object alone (its other copy verified), which took the entry's place: no longer copied-in nor checked again, and the
+// tree no vault reads read as a good copy, so status judged its backup's plan ✓.
+it('a carried copied-in snapshot whose object the slice reads corrupt stays copied-in and lost, its backup named, though that object has a good copy', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  // Its tree reads in neither vault (a page gone from both: no comparison finds it); its object corrupt in the DR vault.
+  const pages = (await listKeys(pair.primary.store, 'manifest/')).filter((k) => k !== manifestKey(pair.snapshot.manifest));
+  expect(pages.length).toBeGreaterThan(0);
+  for (const page of pages) {
+    await pair.primary.store.delete(page);
+    await pair.dr.store.delete(page);
+  }
+  await corrupt(pair.dr.store, key);
+  const EARLIER = '2026-11-20T03:00:00.000Z';
+  const lost: OutstandingScrubObject = { vault: 'dr', key, problem: 'missing', goodCopy: false, since: EARLIER, backups: [pair.backupId], copiedIn: true, lastChecked: EARLIER };
+  const base = scrubRunSummary(await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false }), { environment: 'dev', startedAt: EARLIER, endedAt: EARLIER });
+  const previous = { ...base, outstanding: { objects: [], copiedInObjects: [lost], notListed: 0 } };
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false, copiedInOutstanding: copiedInOutstanding(previous) });
+  // The run's finding is of the snapshot object alone, whose primary copy verified; the tree was not checked again.
+  expect(report.findings.filter((f) => f.key === key)).toEqual([expect.objectContaining({ vault: 'dr', problem: 'corrupt', outcome: 'repairable' })]);
+  expect(report.findings.find((f) => f.key === key)?.copiedIn).toBeUndefined();
+  expect(report.copiedInChecked).toBeUndefined();
+  const record = scrubRunSummary(report, { environment: 'dev', startedAt: '2026-11-27T03:00:00.000Z', endedAt: '2026-11-27T03:00:01.000Z' }, { previous });
+  expect(record.outstanding?.objects.filter((o) => o.key === key)).toEqual([]);
+  expect(record.outstanding?.copiedInObjects).toEqual([{ ...lost, problem: 'corrupt' }]);
+  expect(copiedInOutstanding(record).map((c) => [c.key, c.lostAndNamed])).toEqual([[key, true]]);
+});
+
 // Review r57P F2: the check again of carried copied-in snapshots read up to the damage mapping's own cutoff, so one that
 // ran long left the mapping no time, and the run's own lost objects were recorded without their backups.
 it('a check again of a carried copied-in snapshot that runs long leaves the mapping of the run\'s own lost objects its time', async () => {
