@@ -1,18 +1,20 @@
+import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type CatalogRebuildReport, rebuildCatalog, type RebuildCatalog, type RebuildOutcome, type RebuiltBackup, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
 import { catalogRebuildCommandLine, catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
 import { partialCatalogAdvice } from '../../lambdas/catalog/catalog-rebuild-incomplete-error';
+import { type MarkerOptions, markerOptionsSchema, withMarkerOptions } from '../../lambdas/catalog/catalog-rebuild-marker-options';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../../lambdas/catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
 import { dataDirOption } from '../../local/cloud/data-dir-option';
 import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
-import { vaultKeyOption, vaultTargetOptionsLine } from '../target-options-line';
+import { vaultTargetOptionsLine } from '../target-options-line';
 import { progressLine } from '../progress-line';
-import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowOutcome, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { isUsageError } from '../usage-error';
 
 /**
@@ -106,6 +108,12 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
 /** The errors of a function (Sandbox.Timedout) or an execution (States.Timeout) stopped by its time limit. */
 const OUT_OF_TIME: ReadonlySet<string> = new Set(['Sandbox.Timedout', 'States.Timeout']);
 
+/** The runbook's errors whose message ends with the function's finishing line (the rounds ran out, or a round was refused). */
+const NAMES_FINISH_LINE: ReadonlySet<string> = new Set(['CatalogRebuildIncompleteError', 'CatalogRebuildTooManySnapshotsError']);
+
+/** The CLI options markerOptions' fields come from, as a refusal names them. */
+const MARKER_OPTION_FLAGS: Record<keyof MarkerOptions, string> = { dataDir: '--data-dir', vaultKey: '--vault-key' };
+
 /** Through the state machine: its summary is the output; a failed execution is reported with the error's name and message. */
 async function catalogRebuildRunbook(
   options: CatalogRebuildOptions,
@@ -114,12 +122,31 @@ async function catalogRebuildRunbook(
   deps: { io: CliIo; stderr: CatalogCommandDeps['stderr']; runner: WorkflowRunner | undefined },
 ): Promise<number> {
   const { io } = deps;
+  const markerOptions = markerOptionsOf(side, options);
+  const unfit = markerOptionsUnfit(markerOptions);
+  if (unfit !== undefined) {
+    io.err(`lifeboat catalog rebuild --runbook: ${unfit}`);
+    return 2;
+  }
+  const cliLine = rebuildCommandLine({ vault: side, region }, options);
   try {
     const config = loadLifeboatConfig(options.config);
     const runner = deps.runner ?? (options.aws ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) }) : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir }));
-    const progress = progressLine(deps.stderr, `catalog rebuild (${side} vault into the ${region} catalog)`);
-    const outcome = await runner.run('catalog-rebuild', { vault: side, ...runbookMarkerLine(side, region, options) }, (p) => progress.update(p), { region });
-    progress.done();
+    const run = async (input: { vault: VaultSide; markerOptions?: MarkerOptions }): Promise<WorkflowOutcome> => {
+      const progress = progressLine(deps.stderr, `catalog rebuild (${side} vault into the ${region} catalog)`);
+      const outcome = await runner.run('catalog-rebuild', input, (p) => progress.update(p), { region });
+      progress.done();
+      return outcome;
+    };
+    const sent = Object.keys(markerOptions).length > 0;
+    let outcome = await run({ vault: side, ...(sent ? { markerOptions } : {}) });
+    // A stack deployed before the field refuses it, before reading or writing anything (review r58A F2): run without it.
+    const lacking = sent && refusedMarkerOptions(outcome) ? withMarkerOptions('', markerOptions).trim() : undefined;
+    if (lacking !== undefined) {
+      const functionLine = catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true });
+      io.err(markerOptionsRefusedWarning(outcome.executionId, functionLine, lacking, cliLine));
+      outcome = await run({ vault: side });
+    }
     const summary = outcome.status === 'SUCCEEDED' ? (outcome.output as CatalogRebuildSummary) : undefined;
     if (options.json) {
       io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(summary ? { summary } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
@@ -128,11 +155,7 @@ async function catalogRebuildRunbook(
       io.out(`Execution ${outcome.executionId}`);
     }
     if (!summary) {
-      // The function or the execution ran out of time (a runbook from before the rounds, or a round cut by Lambda itself):
-      // the catalog holds what the rounds wrote, and the command without --runbook finishes it (CatalogRebuildIncompleteError says so itself).
-      const cut = outcome.error !== undefined && OUT_OF_TIME.has(outcome.error);
-      const advice = cut ? `\n${partialCatalogAdvice(rebuildCommandLine({ vault: side, region }, options))}` : '';
-      if (!options.json) io.err(`Catalog rebuild ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}${advice}\nExecution ${outcome.executionId}`);
+      if (!options.json) io.err(`Catalog rebuild ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}${failureAdvice(outcome, lacking, cliLine)}\nExecution ${outcome.executionId}`);
       return 1;
     }
     return summary.leftOut ? EXIT_LEFT_OUT : 0;
@@ -140,6 +163,46 @@ async function catalogRebuildRunbook(
     io.err(`lifeboat catalog rebuild: ${err instanceof Error ? err.message : String(err)}`);
     return isUsageError(err) ? 2 : 1;
   }
+}
+
+/**
+ * What the CLI adds to a failed execution's error. The function or the execution ran out of time (a runbook from before
+ * the rounds, or a round cut by Lambda itself): the catalog holds what the rounds wrote, and the command without
+ * --runbook finishes it (CatalogRebuildIncompleteError says so itself). An execution run without markerOptions (a stack
+ * from before them, `lacking` the options it left out): its errors name the function's line without them, so the CLI's
+ * own follows (review r58A F4: the operator pasted a line without --data-dir or --vault-key).
+ */
+function failureAdvice(outcome: WorkflowOutcome, lacking: string | undefined, cliLine: string): string {
+  if (outcome.error === undefined) return '';
+  if (OUT_OF_TIME.has(outcome.error)) return `\n${partialCatalogAdvice(cliLine)}`;
+  if (lacking !== undefined && NAMES_FINISH_LINE.has(outcome.error)) return `\nThe function's command above lacks ${lacking} (its stack predates markerOptions): finish it with ${cliLine}`;
+  return '';
+}
+
+/** The execution failed because its function refused the `markerOptions` field, which a stack deployed before it does not know. */
+function refusedMarkerOptions(outcome: WorkflowOutcome): boolean {
+  return outcome.status === 'FAILED' && outcome.error === 'InvalidInputError' && /Unrecognized keys?: [^\n]*"markerOptions"/.test(causeMessage(outcome.cause) ?? '');
+}
+
+/** What the fall-back run means: the function's own line, without `lacking`, in its marker and errors; and what to do. */
+function markerOptionsRefusedWarning(executionId: string, functionLine: string, lacking: string, cliLine: string): string {
+  return (
+    `warning: the catalog-rebuild function refused "markerOptions" (execution ${executionId}: its stack was deployed before the field; nothing was read or written), so the rebuild runs again without it. ` +
+    `Until it finishes, the catalog's marker, which a refused restore by point in time, failover or drill prints, and this run's errors name the function's own line, ${functionLine}, without ${lacking}: ` +
+    `finish it from this machine with ${cliLine}. Deploy the stacks again (cdk deploy) so the runbook takes the field.`
+  );
+}
+
+/**
+ * Why the runbook cannot take `options`, naming the option given, or undefined: checked before anything starts, as the
+ * function would check them (review r58A F5: a data directory too long or with a control character failed the
+ * execution on a field the operator never typed). The marker's line is printed to every operator of the catalog.
+ */
+function markerOptionsUnfit(options: MarkerOptions): string | undefined {
+  const parsed = markerOptionsSchema.safeParse(options);
+  if (parsed.success) return undefined;
+  const problems = parsed.error.issues.map((issue) => `${MARKER_OPTION_FLAGS[issue.path[0] as keyof MarkerOptions]} ${issue.message}`);
+  return `${problems.join('; ')}: the runbook keeps it in the catalog's marker, whose command every operator of the catalog is shown; rebuild in this process instead (the same command without --runbook)`;
 }
 
 /** The options of the rebuild's own command line, which the commands it prints carry, --vault-key included (target-options-line.ts). */
@@ -157,27 +220,22 @@ function rebuildCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, ta
 /**
  * The finishing line the catalog's marker keeps, which a refused restore by point in time prints to every operator of
  * the catalog: the function's form (catalogRebuildCommandLine), without this machine's --config path (review r57Q F3),
- * but with what holds for every reader. On the local cloud its --data-dir: the marker is read only from that data
- * directory, and without it the line rebuilt the default one's catalog (review r57T C2-1). In AWS the run's --vault-key:
- * a KMS key is the account's, and without it the line opened the primary vault with the alias and failed at KMS (C2-2).
+ * with the run's marker options (markerOptionsOf), as the runbook's function makes it from the same options.
  */
 export function rebuildMarkerCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, environment: string, target: PrintedTarget): string {
-  return catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true }) + markerLineOptions(target);
-}
-
-/** What the marker line adds to the function's form: in AWS the run's --vault-key, on the local cloud its --data-dir (either may be empty). */
-function markerLineOptions(target: Pick<PrintedTarget, 'aws' | 'vaultKey' | 'dataDir'>): string {
-  return target.aws ? vaultKeyOption(target) : dataDirOption(target.dataDir);
+  return withMarkerOptions(catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true }), markerOptionsOf(rebuild.vault, target));
 }
 
 /**
- * The runbook's `markerFinishWith`: this run's marker line when it is not the one the function makes itself (a local
- * cloud at another --data-dir, or --vault-key in AWS), which it then stored, and a restore by point in time printed a
- * line that rebuilt another catalog (review r57AD F1). Only then: a function deployed before the field refuses it.
+ * What holds for every reader of the marker besides the function's line. On the local cloud its --data-dir, absolute
+ * (review r58A F5: a relative one named another directory from another working directory): the marker is read only from
+ * that data directory, and without it the line rebuilt the default one's catalog (review r57T C2-1). In AWS the run's
+ * --vault-key: a KMS key is the account's, and without it the line opened the primary vault with the alias and failed at
+ * KMS (C2-2); never for --vault dr, whose rebuild opens the DR vault with its own key only (environment-access.ts, openVault).
  */
-function runbookMarkerLine(side: VaultSide, region: VaultSide, options: CatalogRebuildOptions): { markerFinishWith?: string } {
-  const extra = markerLineOptions(options);
-  return extra ? { markerFinishWith: catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true }) + extra } : {};
+function markerOptionsOf(side: VaultSide, target: Pick<PrintedTarget, 'aws' | 'vaultKey' | 'dataDir'>): MarkerOptions {
+  if (target.aws) return side === 'primary' && target.vaultKey ? { vaultKey: target.vaultKey } : {};
+  return dataDirOption(target.dataDir) !== '' ? { dataDir: resolve(target.dataDir) } : {};
 }
 
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */

@@ -4,13 +4,14 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type LegalHoldTally, legalHoldWarnings, rebuildCatalog, type RebuildPosition } from '../catalog/catalog-rebuild';
 import { catalogRebuildCommandLine } from '../catalog/catalog-rebuild-command-line';
 import { CatalogRebuildIncompleteError, nothingWrittenAdvice, partialCatalogAdvice } from '../catalog/catalog-rebuild-incomplete-error';
+import { markerOptionsMisfit, markerOptionsSchema, withMarkerOptions } from '../catalog/catalog-rebuild-marker-options';
 import { earlierRoundsSaid, type EarlierRoundsCreated } from '../catalog/catalog-rebuild-earlier-rounds';
 import { type RebuildMarker } from '../catalog/catalog-rebuild-marker';
 import { addUpRounds, earlierHolds, earlierRoundsShape } from '../catalog/catalog-rebuild-rounds';
 import { catalogRebuildSide } from '../catalog/catalog-rebuild-side';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../catalog/catalog-rebuild-summary';
 import { CatalogRebuildTooManySnapshotsError, type RefusedRebuildState } from '../catalog/catalog-rebuild-too-many-snapshots-error';
-import { classifyError } from '../runtime/errors';
+import { classifyError, InvalidInputError } from '../runtime/errors';
 import { snapshotPresence } from '../catalog/snapshot-presence';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
 import { type LambdaRuntime } from '../runtime/lambda-runtime';
@@ -21,28 +22,16 @@ const RESERVE_MS = 60_000;
 const positionSchema = z.object({ startedAt: z.string(), backupId: z.string() });
 
 /**
- * The finishing line the CLI that started the runbook made for the catalog's marker (rebuildMarkerCommandLine in
- * cli/commands/catalog-commands.ts): the function knows neither the local cloud's --data-dir nor the run's --vault-key,
- * and its own line, pasted from a refused restore by point in time, rebuilt another data directory's catalog (review
- * r57AD F1). Every operator of the catalog is shown it: a bounded `lifeboat catalog rebuild` line without control characters.
- */
-function markerLineSchema() {
-  return z
-    .string()
-    .max(1024, { message: 'must be at most 1024 characters' })
-    .startsWith('lifeboat catalog rebuild ', { message: 'must be a "lifeboat catalog rebuild …" command line' })
-    .regex(/^[^\p{Cc}]*$/u, { message: 'must have no control characters' });
-}
-
-/**
  * The workflow's state: the execution's input as `request` (strict: a misspelt field, "vualt", is refused rather than
  * silently rebuilding from the home vault), and the previous round's result as `rebuild` (its totals: catalog-rebuild-rounds.ts).
+ * `markerOptions` are what the CLI knows and the function does not (catalog-rebuild-marker-options.ts): fields from which
+ * the function makes its line, never a line (review r58A F1: a free-text one reached every operator of the catalog).
  */
 const inputSchema = z.object({
   request: z
     .object({
       vault: z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }).optional(),
-      markerFinishWith: markerLineSchema().optional(),
+      markerOptions: markerOptionsSchema.optional(),
     })
     .strict(),
   rebuild: z.object({ round: z.number().int().nonnegative(), resumeBelow: positionSchema.optional(), ...earlierRoundsShape }).optional(),
@@ -80,10 +69,16 @@ export function rebuildCatalogHandler(runtime?: () => LambdaRuntime) {
 
 async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined): Promise<RebuildRound> {
   const side = catalogRebuildSide(input.request.vault, runtime.config.homeVault);
+  const aws = !runtime.config.localEndpoints;
+  const markerOptions = input.request.markerOptions ?? {};
+  const misfit = markerOptionsMisfit(markerOptions, { aws, side });
+  if (misfit !== undefined) throw new InvalidInputError(`Invalid catalog rebuild request: ${misfit}`);
   const remaining = invocation?.getRemainingTimeInMillis();
   const deadline = remaining !== undefined ? Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) : undefined;
   const previous = input.rebuild;
-  const command = catalogRebuildCommandLine({ vault: side, region: runtime.config.homeVault, environment: runtime.environment, aws: !runtime.config.localEndpoints });
+  // One line for every advice of the execution: the marker's, and the errors' when the rounds run out or a round is
+  // refused (review r58A F4: the errors named the function's line without the run's --data-dir or --vault-key).
+  const command = withMarkerOptions(catalogRebuildCommandLine({ vault: side, region: runtime.config.homeVault, environment: runtime.environment, aws }), markerOptions);
   // The failed execution has no output: what a round fails with says what the earlier rounds created (review rK F1).
   const failed = async (err: unknown, location: string): Promise<never> => {
     throw err instanceof CatalogRebuildTooManySnapshotsError ? await refusedRound(err, previous, runtime.catalog, location) : withEarlierRounds(err, previous, location);
@@ -103,7 +98,6 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
     ...(runtime.config.memoryMb !== undefined ? { memoryMb: runtime.config.memoryMb } : {}),
     ...(previous?.resumeBelow ? { doneAbove: previous.resumeBelow } : {}),
     finishWith: command,
-    ...(input.request.markerFinishWith !== undefined ? { markerFinishWith: input.request.markerFinishWith } : {}),
   }).catch((err: unknown) => failed(err, location));
   const round = (previous?.round ?? 0) + 1;
   const summary = summarizeRebuild(report, { drProblem: dr?.problem });

@@ -133,7 +133,7 @@ export class CatalogRebuildWorkflow extends Construct {
     props.catalogKey.grantEncryptDecrypt(rebuild);
 
     const request = new sfn.Pass(this, 'Rebuild request', {
-      comment: 'Keeps the execution\'s input ({"vault"?, "markerFinishWith"?}) as $.request for every round of the rebuild.',
+      comment: 'Keeps the execution\'s input ({"vault"?, "markerOptions"?}) as $.request for every round of the rebuild.',
       parameters: { 'request.$': '$' },
     });
     const rebuildTask = lifeboatTask(

