@@ -1,6 +1,7 @@
 import { type DrillRecord, type DrillReport, type DrillSourceResult, judgedRpoSeconds, type MissedObjective } from '../../lambdas/catalog/drill-record';
 import { leftOutCount, leftOutWhy, shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
 import { escapeName } from '../escape-name';
+import { entriesNotRestored } from '../../vault';
 
 /**
  * A drill's report for a reader (`lifeboat drill run`, `lifeboat drills show`) and its one-line form
@@ -104,7 +105,9 @@ function shortfallLines(s: DrillSourceResult): string[] {
     const kinds = notRestored.kinds.length > 0 ? ` (${notRestored.kinds.map(escapeName).join(', ')})` : '';
     lines.push(`  ${escapeName(s.source)}: ${notRestored.count} ${notRestored.count === 1 ? 'entry or attribute' : 'entries or attributes'} not restored${kinds}; the target lacks them, not counted as verified:`);
     for (const n of notRestored.first) lines.push(`    ${escapeName(n.path)}: ${escapeName(n.what)}`);
-    if (notRestored.count > notRestored.first.length) lines.push(`    … and ${notRestored.count - notRestored.first.length} more`);
+    // A line may stand for many entries (a platform loss said once: its `entries`).
+    const more = notRestored.count - entriesNotRestored(notRestored.first);
+    if (more > 0) lines.push(`    … and ${more} more`);
   }
   if (backupLeftOut && 'unknown' in backupLeftOut) lines.push(`  ${escapeName(s.source)}: left out by the backup not known (${escapeName(backupLeftOut.unknown)})`);
   else if (backupLeftOut) {

@@ -66,7 +66,8 @@ function notRestoredOf(reported: NonNullable<RestoreReport['notRestored']>, budg
   for (const n of reported.first.slice(0, SHORTFALL_LISTED)) {
     const taken = budget.take([n.path, n.what]);
     if (!taken) break;
-    first.push({ path: taken[0] ?? '', what: taken[1] ?? '' });
+    // `entries` kept: the reason that says how many entries the line stands for may be cut.
+    first.push({ path: taken[0] ?? '', what: taken[1] ?? '', ...(n.entries !== undefined ? { entries: n.entries } : {}) });
   }
   return { count: reported.count, kinds, first };
 }

@@ -26,7 +26,7 @@ export const restoredSourceSchema = z.looseObject({
   bytes: count,
   verified: z.looseObject({ entries: count, mismatches: count }),
   /** A partial restore (the report's own lists; the drill's report bounds them: drill-shortfall.ts). */
-  notRestored: z.object({ count, first: z.array(z.object({ path: z.string(), what: z.string() })) }).optional(),
+  notRestored: z.object({ count, first: z.array(z.object({ path: z.string(), what: z.string(), entries: count.optional() })) }).optional(),
   backupLeftOut: z
     .union([z.object({ skipped: count, skippedExamples: z.array(z.string()), vanished: count, changedDuringRead: count }), z.object({ unknown: z.string() })])
     .optional(),

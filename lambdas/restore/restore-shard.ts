@@ -1,5 +1,5 @@
 import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token-bucket';
-import { CheckedWrites, comparePaths, EntryContentPrefetch, type ManifestEntry, type NotRestored, PieceFileMissingError, RestoredContentTags, type Vault } from '../../vault';
+import { CheckedWrites, comparePaths, EntryContentPrefetch, entriesNotRestored, type ManifestEntry, type NotRestored, PieceFileMissingError, RestoredContentTags, type Vault } from '../../vault';
 import { mapBounded } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { vaultForBlobs } from './vault-for-blobs';
@@ -261,7 +261,7 @@ async function restoreEntries(
   await mapBounded(entries.filter((e) => e.kind !== 'symlink'), atOnce, restoreOne);
   await mapBounded(entries.filter((e) => e.kind === 'symlink'), atOnce, restoreOne);
   const notRestored = directory?.notRestored() ?? [];
-  if (notRestored.length > 0) result.notRestored = { count: notRestored.length, first: notRestored.slice(0, NOT_RESTORED_LISTED) };
+  if (notRestored.length > 0) result.notRestored = { count: entriesNotRestored(notRestored), first: notRestored.slice(0, NOT_RESTORED_LISTED) };
   await checkShard(vault, restore, target, shard, entries, targetDir, deps, { contentTags, checkedWrites, notRestored });
   return result;
 }
@@ -350,7 +350,7 @@ function shardCheckOf(restore: ResolvedRestore, shard: RestoreShard, outcome: En
     mismatches: outcome.mismatches.sort().slice(0, SHARD_CHECK_LISTED),
     mismatchCount: outcome.mismatches.length,
     notRestored: outcome.notRestored.sort(byPath).slice(0, SHARD_CHECK_LISTED),
-    notRestoredCount: outcome.notRestored.length,
+    notRestoredCount: entriesNotRestored(outcome.notRestored),
   };
 }
 

@@ -18,7 +18,8 @@ const shardCheckSchema = z.object({
   /** The first SHARD_CHECK_LISTED mismatches, sorted; `mismatchCount` counts them all. */
   mismatches: z.array(z.string()),
   mismatchCount: z.number().int().min(0),
-  notRestored: z.array(z.object({ path: z.string(), what: z.string() })),
+  /** The first SHARD_CHECK_LISTED entries not restored (an item may stand for many: `entries`); `notRestoredCount` counts the entries. */
+  notRestored: z.array(z.object({ path: z.string(), what: z.string(), entries: z.number().int().min(2).optional() })),
   notRestoredCount: z.number().int().min(0),
 });
 export type ShardCheck = z.infer<typeof shardCheckSchema>;

@@ -1,4 +1,4 @@
-import { type ManifestEntry, type NotRestored, underPrefix } from '../../vault';
+import { entriesNotRestored, type ManifestEntry, type NotRestored, underPrefix } from '../../vault';
 import { finishDirectories, openDirectoryRestorer } from './directory-writer';
 import { finishSplitFiles } from './split-file-pieces';
 import { getRestorePlan, type RestorePlanDocument } from './restore-plan-document';
@@ -44,7 +44,8 @@ export type RestoreReport = {
    * File-system targets: entries or attributes the restore was not allowed to recreate (sockets,
    * devices when not root, FIFOs and extended attributes without the platform calls or where it may
    * not write them), of files, links and directories, the first 20 and the count; absent when there
-   * are none. A partial restore, not a failed one: the execution succeeds and says so here.
+   * are none. An item said once for many entries (a platform loss: `entries`) counts them all in
+   * `count`. A partial restore, not a failed one: the execution succeeds and says so here.
    */
   notRestored?: { count: number; first: NotRestored[] };
   /**
@@ -80,7 +81,8 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   let checked: number;
   let items: number | undefined;
   const notRestored: NotRestored[] = [];
-  let unlistedNotRestored = 0;
+  /** Entries not restored, those the lists leave out and those an item said once for many stands for included. */
+  let notRestoredCount = 0;
   const target = restore.target;
   let ttlOff: TimeToLiveLeftOff | undefined;
 
@@ -172,7 +174,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
       checked = own.checked + shards.checked;
       mismatches.push(...own.mismatches, ...shards.mismatches);
       notRestored.push(...own.notRestored, ...shards.notRestored);
-      unlistedNotRestored = shards.unlistedNotRestored;
+      notRestoredCount = entriesNotRestored(own.notRestored) + shards.notRestoredCount;
     } finally {
       await targetDir?.close();
     }
@@ -192,7 +194,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     bytes: plan.bytes,
     ...(items !== undefined ? { items } : {}),
     verified: { entries: checked, mismatches: 0 },
-    ...(notRestored.length > 0 ? { notRestored: { count: notRestored.length + unlistedNotRestored, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
+    ...(notRestoredCount > 0 ? { notRestored: { count: notRestoredCount, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
     ...(leftOut !== undefined ? { backupLeftOut: leftOut } : {}),
     ...(ttlOff ? { timeToLiveOff: ttlOff } : {}),
     durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
@@ -203,10 +205,10 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
  * What the shards of the plan that restored whole entries found when they read them back: a shard
  * without a record for this restore never finished, which fails the restore as a mismatch would.
  */
-async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore): Promise<{ checked: number; items: number; mismatches: string[]; notRestored: NotRestored[]; unlistedNotRestored: number }> {
+async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore): Promise<{ checked: number; items: number; mismatches: string[]; notRestored: NotRestored[]; notRestoredCount: number }> {
   const whole = plan.shards.filter((s) => !s.piece);
   const records = await readShardChecks(store, plan.restore.restoreId, whole.map((s) => s.index));
-  const outcome = { checked: 0, items: 0, mismatches: [] as string[], notRestored: [] as NotRestored[], unlistedNotRestored: 0 };
+  const outcome = { checked: 0, items: 0, mismatches: [] as string[], notRestored: [] as NotRestored[], notRestoredCount: 0 };
   whole.forEach((shard, i) => {
     const record = records[i];
     if (!record) {
@@ -218,7 +220,7 @@ async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore):
     outcome.mismatches.push(...record.mismatches);
     if (record.mismatchCount > record.mismatches.length) outcome.mismatches.push(`restore shard ${shard.index}: ${record.mismatchCount - record.mismatches.length} more entries differ than its record lists`);
     outcome.notRestored.push(...record.notRestored);
-    outcome.unlistedNotRestored += record.notRestoredCount - record.notRestored.length;
+    outcome.notRestoredCount += record.notRestoredCount;
   });
   return outcome;
 }

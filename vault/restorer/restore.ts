@@ -105,7 +105,7 @@ export type RestoreStats = {
   /** Files made as another name of a file restored before (hard links). */
   links: number;
   bytes: number;
-  /** What was not recreated as recorded (sockets, devices when not root, some extended attributes), by path. */
+  /** What was not recreated as recorded (sockets, devices when not root, some extended attributes), by path; counted with entriesNotRestored (an item may stand for many entries). */
   notRestored: NotRestored[];
 };
 

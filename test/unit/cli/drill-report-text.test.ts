@@ -164,3 +164,21 @@ it('a PASSED drill restored in part says how many were not restored or left out 
   // Nothing left out: as before, and no such section.
   expect(drillReportLines(base)).not.toContain('Restored in part');
 });
+
+// Audit f58E: a line said once for 5,000 entries (a platform loss) was taken for one, and "… and 4999 more" followed it.
+it('counts the entries a listed line stands for (`entries`): "… and N more" only for those no line lists', () => {
+  const base = drillReport();
+  const [assets, orders] = base.sources;
+  const loss = 'extended attributes not restored: koffi cannot be loaded (and for 4999 more entries)';
+  const partial = (count: number) =>
+    drillReport({ sources: [{ ...assets!, verifiedEntries: 0, notRestored: { count, kinds: ['FIFO not recreated', 'extended attributes not restored'], first: [{ path: 'docs/a', what: loss, entries: 5000 }, { path: 'pipes/p1', what: 'FIFO not recreated: EPERM' }] } }, orders!] });
+  const section = (lines: string[]) => lines.slice(lines.indexOf('Restored in part') + 1, lines.findIndex((l) => l.startsWith('Cleanup')));
+  const all = drillReportLines(partial(5001));
+  expect(all).toContain('Verdict   PASSED with 5001 not restored (restored and verified otherwise), objectives met');
+  expect(section(all)).toEqual([
+    '  demo-assets: 5001 entries or attributes not restored (FIFO not recreated, extended attributes not restored); the target lacks them, not counted as verified:',
+    `    docs/a: ${loss}`,
+    '    pipes/p1: FIFO not recreated: EPERM',
+  ]);
+  expect(section(drillReportLines(partial(5003))).at(-1)).toBe('    … and 2 more');
+});

@@ -47,6 +47,22 @@ describe('lifeboat vault without the platform calls (koffi absent, another OS)',
     expect(await fs.readFile(path.join(target, 'c.txt'), 'utf8')).toBe('c.txt\n');
   });
 
+  // Audit f58E: the one line stands for the three files, and the count said "1 entries".
+  it('restore: counts every entry the one line stands for, on stderr and in --json (`entries`)', async () => {
+    const target = path.join(dir, 'restored-json');
+    const r = lifeboatWithoutCalls('restore', 'latest', '--vault', vault, '--key-file', keyFile, '--target', target, '--json');
+    expect(r).toMatchObject({ timedOut: false, status: 3 });
+    const lines = r.stderr.split('\n');
+    expect(lines.slice(lines.findIndex((l) => l.includes('not restored as recorded')), -1)).toEqual([
+      'lifeboat vault: restore completed, but 3 entries (or attributes of entries) were not restored as recorded:',
+      '  a.txt: extended attributes not restored: platform calls are turned off (LIFEBOAT_PLATFORM_CALLS=off) (and for 2 more entries)',
+    ]);
+    expect((JSON.parse(r.stdout) as { notRestored: unknown }).notRestored).toEqual([
+      { path: 'a.txt', what: 'extended attributes not restored: platform calls are turned off (LIFEBOAT_PLATFORM_CALLS=off) (and for 2 more entries)', entries: 3 },
+    ]);
+    expect(await fs.readFile(path.join(target, 'b.txt'), 'utf8')).toBe('b.txt\n');
+  });
+
   it('backup: notes that extended attributes were not backed up, and exits 0 (nothing it could read was left out)', () => {
     const r = lifeboatWithoutCalls('backup', '--vault', vault, '--key-file', keyFile, src);
     expect(r).toMatchObject({ timedOut: false, status: 0 });

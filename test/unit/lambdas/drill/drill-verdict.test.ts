@@ -2,7 +2,7 @@ import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { drillRecordSchema, drillReportSchema } from '../../../../lambdas/catalog/drill-record';
 import { SHORTFALL_REPORT_MAX_BYTES, SHORTFALL_TEXT_MAX_BYTES } from '../../../../lambdas/drill/drill-shortfall';
 import { type DrillStart } from '../../../../lambdas/drill/drill-start';
-import { type FailedSourceRestore } from '../../../../lambdas/drill/drill-state';
+import { type FailedSourceRestore, sourceRestoreSchema } from '../../../../lambdas/drill/drill-state';
 import { drillStateReport, STATE_SUMMARY_MAX_CHARS } from '../../../../lambdas/drill/drill-state-report';
 import { buildDrillReport, drillFailureCause, type DrillOutcome, drillSummary } from '../../../../lambdas/drill/drill-verdict';
 import { type DrillComparison } from '../../../../lambdas/drill/live-sample';
@@ -154,9 +154,11 @@ describe('drill verdict', () => {
       source: 'assets',
       entries: 1000,
       verified: { entries: 600, mismatches: 0 },
-      notRestored: { count: 400, first: [{ path: 'pipes/p1', what: 'FIFO not recreated: EPERM' }, { path: 'pipes/p2', what: 'FIFO not recreated: EPERM' }, { path: 'docs/a', what: 'extended attributes not restored: koffi cannot be loaded (and for 397 more entries)' }] },
+      notRestored: { count: 400, first: [{ path: 'pipes/p1', what: 'FIFO not recreated: EPERM' }, { path: 'pipes/p2', what: 'FIFO not recreated: EPERM' }, { path: 'docs/a', what: 'extended attributes not restored: koffi cannot be loaded (and for 397 more entries)', entries: 398 }] },
       backupLeftOut: { skipped: 5000, skippedExamples: ['archive/2019.tar: GLACIER object left out'], vanished: 0, changedDuringRead: 0 },
     };
+    // The drill's state carries the report to the step that records it: a line's `entries` (audit f58E) survives it.
+    expect(sourceRestoreSchema.parse(shared)).toMatchObject({ notRestored: shared.notRestored });
     const report = buildDrillReport(outcome({ restored: [shared, restored[1] as RestoreReport] }));
     expect(report.verdict).toBe('PASSED');
     expect(report.sources[0]).toMatchObject({
