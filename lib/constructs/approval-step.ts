@@ -6,6 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { type Construct } from 'constructs';
 import { APPROVAL_TIMEOUT } from '../lifeboat-defaults';
+import { catalogPartitionStatement } from './catalog-partition-grant';
 import { LifeboatFunction } from './lifeboat-function';
 import { acknowledgeApproverExecutionsWildcard, acknowledgeTaskResponseWildcard } from './nag-acknowledgements';
 import { retryTransientErrors } from './workflow-errors';
@@ -37,9 +38,7 @@ export function approvalStep(scope: Construct, id: string, props: ApprovalStepPr
   const timeout = props.timeout ?? APPROVAL_TIMEOUT;
   const fn = new LifeboatFunction(scope, `${id}Function`, { handler: 'request-approval', environment: props.environment });
   props.catalogKey.grantEncryptDecrypt(fn);
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [APPROVALS_PARTITION] } } }),
-  );
+  fn.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem'], [APPROVALS_PARTITION], 'exact'));
   const task = new tasks.LambdaInvoke(scope, 'Wait for approval', {
     comment:
       props.kind === 'restore'
@@ -87,13 +86,7 @@ export function grantApprover(scope: Construct, id: string, roleArn: string, cat
   const role = iam.Role.fromRoleArn(scope, id, roleArn, { mutable: true });
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], resources: ['*'] }));
   const describe = stateMachine.grantExecution(role, 'states:DescribeExecution', 'states:GetExecutionHistory');
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      resources: [catalog.tableArn],
-      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [APPROVALS_PARTITION] } },
-    }),
-  );
+  role.addToPrincipalPolicy(catalogPartitionStatement(catalog, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [APPROVALS_PARTITION], 'exact'));
   catalogKey.grantEncryptDecrypt(role);
   const policy = role.node.tryFindChild('Policy') ?? role;
   acknowledgeTaskResponseWildcard(policy);

@@ -13,17 +13,43 @@ export const SOURCE_INDEX_PARTITIONS = 'SOURCE#*';
 /** The catalog format marker's partition (lambdas/catalog/catalog-format-marker-key.ts). */
 export const FORMAT_MARKER_PARTITION = 'FORMAT';
 
+/** What a catalog grant needs of its table: the ARN (a DR catalog of another stack or account is known by ARN only). */
+export type CatalogTableArn = Pick<dynamodb.ITable, 'tableArn'>;
+
 /**
- * Item actions on the catalog table limited to the partitions named (patterns of the partition key). Without the
- * condition an item action on the table reaches every item kind: backup records with their legal holds and pins, the
- * approvals' task tokens, restore targets' claims (audits d6-1, a57E-1). ForAllValues of a key the request lacks holds, so
- * the key must be present too: a Scan (or PartiQL statement) sends no leading key, and one granted here would otherwise
- * read every partition (review r57Y F2).
+ * How the partitions are named: `pattern` (StringLike: `*` matches any run of characters, `BACKUP#*`) or `exact`
+ * (StringEquals: one partition key, `APPROVALS`).
  */
-export function catalogPartitionStatement(table: dynamodb.ITable, actions: readonly string[], partitions: readonly string[]): iam.PolicyStatement {
+export type PartitionMatch = 'pattern' | 'exact';
+
+const OPERATORS: Readonly<Record<PartitionMatch, string>> = { pattern: 'StringLike', exact: 'StringEquals' };
+
+/**
+ * The condition of an Allow on the catalog limited to the partitions named. Without it an item action on the table
+ * reaches every item kind: backup records with their legal holds and pins, the approvals' task tokens, restore targets'
+ * claims (audits d6-1, a57E-1). ForAllValues of a key the request lacks holds, so the key must be present too: a Scan
+ * (or PartiQL statement) sends no leading key, and one granted here would otherwise read every partition (review r57Y
+ * F2). Also for statements that are not a role's own (the DR catalog's resource policy), merged with their other keys.
+ */
+export function catalogPartitionConditions(partitions: readonly string[], match: PartitionMatch = 'pattern'): Record<string, Record<string, unknown>> {
+  return { [`ForAllValues:${OPERATORS[match]}`]: { 'dynamodb:LeadingKeys': [...partitions] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
+}
+
+/** Item actions on the catalog table limited to the partitions named (catalogPartitionConditions). */
+export function catalogPartitionStatement(table: CatalogTableArn, actions: readonly string[], partitions: readonly string[], match: PartitionMatch = 'pattern'): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: [...actions], resources: [table.tableArn], conditions: catalogPartitionConditions(partitions, match) });
+}
+
+/**
+ * Item actions on the catalog table denied on the partitions named (exact keys), whatever the role's other grants allow.
+ * ForAnyValue, not ForAllValues: a deny must hold when any key of the request is one of them (a ForAllValues deny lets
+ * through a request that names one of them beside another partition); a request with no leading key names none.
+ */
+export function catalogPartitionDenial(table: CatalogTableArn, actions: readonly string[], partitions: readonly string[]): iam.PolicyStatement {
   return new iam.PolicyStatement({
+    effect: iam.Effect.DENY,
     actions: [...actions],
     resources: [table.tableArn],
-    conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] }, Null: { 'dynamodb:LeadingKeys': 'false' } },
+    conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [...partitions] } },
   });
 }

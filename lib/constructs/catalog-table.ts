@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { BACKUP_RECORD_PARTITIONS, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionConditions, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
 import { KEY_USER_TAG } from './security-options';
 import { CATALOG_TABLE_KEYS } from '../../config/catalog-table-keys';
 
@@ -83,7 +83,7 @@ export class CatalogTable extends Construct {
           principals,
           actions: ['dynamodb:PutItem'],
           resources: [tableArn],
-          conditions: { StringEquals: tagged, 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...REPLICATED_PARTITIONS] } },
+          conditions: { StringEquals: tagged, ...catalogPartitionConditions(REPLICATED_PARTITIONS) },
         }),
       );
     }

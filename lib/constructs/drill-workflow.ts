@@ -11,6 +11,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { KEY_IN_OTHER_REGION } from '../../config/names-in-other-region';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy } from './bucket-owner-condition';
+import { catalogPartitionStatement } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { drillOutlastsScheduleWarning } from './drill-schedule-overlap';
@@ -228,9 +229,7 @@ export class DrillWorkflow extends Construct {
     record.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     // The drill log (lambdas/catalog/drill-log.ts, DrillLog.record) is its only catalog write: that partition only. On the whole
     // table the record role could replace a backup record (and its legal hold), overwrite a plan's lease or plant an approval (review r3-F1).
-    record.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [DRILLS_PARTITION] } } }),
-    );
+    record.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem'], [DRILLS_PARTITION], 'exact'));
     props.catalogKey.grantEncryptDecrypt(record);
 
     // The state machine.

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { APPROVAL_TIMEOUT, ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { approvalStep, grantApprover } from './approval-step';
 import { ownedBy } from './bucket-owner-condition';
+import { catalogPartitionStatement } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { INLINE_MAP_CONCURRENCY, inlineMapWaves, timeoutCoveringWaves } from './inline-map-waves';
@@ -28,7 +29,7 @@ const FAILOVER_GRANT_SECONDS_ENV = 'LIFEBOAT_FAILOVER_GRANT_SECONDS';
 
 /** `actions` on the failover grants of `catalog` only, conditioned on the item's partition key as the approvals' are. */
 export function failoverGrantStatement(catalog: dynamodb.ITable, actions: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({ actions, resources: [catalog.tableArn], conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [FAILOVER_GRANTS_PARTITION] } } });
+  return catalogPartitionStatement(catalog, actions, [FAILOVER_GRANTS_PARTITION], 'exact');
 }
 
 export type FailoverWorkflowProps = {

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { catalogPartitionStatement } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -65,13 +66,7 @@ export class FileMirrorSampler extends Construct {
       },
     });
     this.function = sample;
-    sample.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        resources: [drCatalog.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIRROR#*'] } },
-      }),
-    );
+    sample.addToRolePolicy(catalogPartitionStatement(drCatalog, ['dynamodb:GetItem', 'dynamodb:PutItem'], ['MIRROR#*']));
     sample.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],

@@ -18,6 +18,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { scheduleDelivery } from './schedule-delivery';
 import { schedulerPrincipal } from './scheduler-principal';
 import { statementsByOwner } from './bucket-owner-condition';
+import { catalogPartitionStatement } from './catalog-partition-grant';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
 
 export type MirrorCheckWorkflowProps = {
@@ -121,13 +122,7 @@ export class MirrorCheckWorkflow extends Construct {
       const fileSystemArn = Arn.format({ service: 'elasticfilesystem', region: props.primaryRegion, resource: 'file-system', resourceName: mirroredFileSystem, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
       check.addToRolePolicy(new iam.PolicyStatement({ actions: ['elasticfilesystem:DescribeReplicationConfigurations'], resources: [fileSystemArn] }));
     }
-    check.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        resources: [props.catalog.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIRROR#*'] } },
-      }),
-    );
+    check.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:PutItem'], ['MIRROR#*']));
     props.catalogKey.grantEncryptDecrypt(check);
 
     const checkTask = lifeboatTask(

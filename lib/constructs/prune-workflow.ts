@@ -12,6 +12,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { bucketHasObjectLock } from './bucket-object-lock';
+import { catalogPartitionStatement, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { plansInStack } from './plans-in-stack';
 import { homeVaultEnvironment } from './restore-functions';
@@ -173,9 +174,7 @@ export class PruneWorkflow extends Construct {
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
     // markForgotten and the one-time sweep (removeForgottenIndexItems) delete the per-source index items of forgotten
     // backups, and only those: no record, lock or claim of the catalog can be deleted with this grant.
-    forget.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['dynamodb:DeleteItem'], resources: [props.catalog.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SOURCE#*'] } } }),
-    );
+    forget.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:DeleteItem'], [SOURCE_INDEX_PARTITIONS]));
     // ForgetCatalog (lambdas/retention/forget-backups.ts): the plan's backups by the byPlan index, records by GetItem.
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantEncryptDecrypt(forget);
@@ -198,13 +197,7 @@ export class PruneWorkflow extends Construct {
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));
     // The run's record (lambdas/catalog/prune-record.ts): PRUNE#<vault> items of this region's catalog, nothing else.
-    prune.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem'],
-        resources: [props.catalog.tableArn],
-        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] } },
-      }),
-    );
+    prune.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem'], ['PRUNE#*']));
     // A home vault that does not exist is "nothing to prune yet" only while the catalog records no backup stored in it
     // (lambdas/replication/absent-vault.ts): each plan's newest backups by the byPlan index, read only.
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));

@@ -12,6 +12,7 @@ import { type LifeboatSource } from './lifeboat-source';
 import { plansInStack } from './plans-in-stack';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { sourceBucketAccount, statementsByOwner } from './bucket-owner-condition';
+import { catalogPartitionDenial, catalogPartitionStatement } from './catalog-partition-grant';
 import { sourceObjectsArn } from './source-access';
 
 /** The vault of the functions' own region, in their stack. */
@@ -178,16 +179,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   abandon.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:DeleteItem']));
   // Review r15-F3: an UpdateItem creates the item it names, so the catalog-wide one above would let verify or abandon write
   // a failover grant that a failover's child then restores (lambdas/failover/failover-grant.ts); neither ever writes one.
-  for (const fn of [verify, abandon]) {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        effect: iam.Effect.DENY,
-        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
-        resources: [props.catalog.tableArn],
-        conditions: { 'ForAnyValue:StringEquals': { 'dynamodb:LeadingKeys': [FAILOVER_GRANTS_PARTITION] } },
-      }),
-    );
-  }
+  for (const fn of [verify, abandon]) fn.addToRolePolicy(catalogPartitionDenial(props.catalog, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [FAILOVER_GRANTS_PARTITION]));
   for (const fn of [resolve, verify, abandon]) props.catalogKey.grantEncryptDecrypt(fn);
 
   // Targets: new ones by name pattern, and (restore runbook of the primary region) the protected sources themselves.
@@ -259,7 +251,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
  * their own statement, conditioned on the item's partition key, as the approvals' and the prune and mirror claims' are.
  */
 export function targetClaimStatement(catalog: dynamodb.ITable, actions: string[]): iam.PolicyStatement {
-  return new iam.PolicyStatement({ actions, resources: [catalog.tableArn], conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TARGET#*'] } } });
+  return catalogPartitionStatement(catalog, actions, ['TARGET#*']);
 }
 
 /**

@@ -7,7 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FORMAT_MARKER_PARTITION } from './catalog-partition-grant';
+import { catalogPartitionStatement, FORMAT_MARKER_PARTITION } from './catalog-partition-grant';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
@@ -156,34 +156,16 @@ export class ScrubWorkflow extends Construct {
     // The scrub log (lambdas/catalog/scrub-log.ts): Query of the SCRUB#RUNS partition for the latest run, PutItem of this one.
     // That partition only: on the whole table a scrub's role could replace a backup record (and its legal hold), a plan's
     // lease or read the approvals' task tokens (audit d6-1).
-    scrub.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:Query'],
-        resources: [props.catalog.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_RUNS_PARTITION] } },
-      }),
-    );
+    scrub.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:Query'], [SCRUB_RUNS_PARTITION], 'exact'));
     // The scrub lease (lambdas/catalog/scrub-lease.ts), held from before the latest run is read until this one is recorded,
     // so that two scrubs at once cannot drop one's damage: taken (a conditional PutItem), its holder read when refused,
     // confirmed right before the run is recorded (an UpdateItem conditional on its holder, review rEE F1), released.
-    scrub.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        resources: [props.catalog.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [SCRUB_LEASE_PARTITION] } },
-      }),
-    );
+    scrub.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [SCRUB_LEASE_PARTITION], 'exact'));
     // The catalog format marker (lambdas/catalog/catalog-format.ts), raised before each run as the Plan and Forget steps
     // raise it, since every run writes its record here: a conditional UpdateItem, and GetItem for the format that
     // stands when the condition fails (a marker already at or above it, every run after the first). Its own statement,
     // so that the SCRUB# grants stay as narrow as they are (review rZ3 F4).
-    scrub.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
-        resources: [props.catalog.tableArn],
-        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [FORMAT_MARKER_PARTITION] } },
-      }),
-    );
+    scrub.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem'], [FORMAT_MARKER_PARTITION], 'exact'));
     props.catalogKey.grantEncryptDecrypt(scrub);
     // The plans' records (byPlan) of both catalogs, read only: what each vault's retention forgot (lambdas/retention/forgotten-snapshots.ts),
     // the newest backup recorded in a vault not created yet (absent-vault.ts), the snapshots their backup discarded (discarded-snapshots.ts).

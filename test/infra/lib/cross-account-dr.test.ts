@@ -72,7 +72,7 @@ it('lets the primary account\'s replicate role add objects to the DR vault and r
   expect(await simulatedDecision(replicate, 's3:GetObject', drObject('index/abc'))).toBe('Allowed');
   // The DR prune's leases, read only: a pass does not vouch for its snapshots while a DR prune runs (replica-prune-wait.ts).
   expect(await simulatedDecision(replicate, 's3:GetObject', drObject(`prune/running/${'ab'.repeat(32)}`))).toBe('Allowed');
-  expect(await simulatedDecision(replicate, 'dynamodb:PutItem', drTable)).toBe('Allowed');
+  expect(await simulatedDecision(replicate, 'dynamodb:PutItem', drTable, { 'dynamodb:LeadingKeys': ['BACKUP#20261201T000000Z-aaaaaaaa'] })).toBe('Allowed');
   // Nothing else: the DR vault's own state is the DR account's. A role the primary account's admin creates with the
   // protection's tag and every permission cannot add a condemnation batch or lease (which would stop the DR prune), a drill report or a plan.
   const taggedAdmin = { ...primaryAdmin, arn: `arn:aws:iam::${PRIMARY}:role/forger`, tags: replicate.tags };
@@ -110,6 +110,8 @@ it('lets the primary account put only the DR catalog items replication writes (B
     for (const partition of own) expect([principal.arn, partition, await put(principal, partition)]).toEqual([principal.arn, partition, expect.stringMatching(/Denied$/)]);
   }
   expect(await simulatedDecision(taggedAdmin, 'dynamodb:UpdateItem', drTable, { 'dynamodb:LeadingKeys': ['BACKUP#20261201T000000Z-aaaaaaaa'] })).toMatch(/Denied$/);
+  // A request that names no partition (ForAllValues of an absent key holds): the resource policy requires the key (review f58C).
+  for (const principal of [replicate, taggedAdmin]) expect([principal.arn, await simulatedDecision(principal, 'dynamodb:PutItem', drTable)]).toEqual([principal.arn, expect.stringMatching(/Denied$/)]);
 });
 
 it('no principal of the primary account can delete from, re-policy or read the DR vault without the protection\'s tag, nor destroy the DR keys or catalog', async () => {

@@ -47,8 +47,10 @@ it('lets every primary-account role do with the DR catalog what its own policies
   // The replicate step (PutItem, Query of byPlan) and the scrub (Query of byPlan).
   expect([...new Set(uses.map((u) => u.action))].sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
   expect(uses.map((u) => u.roleId)).toEqual(expect.arrayContaining([logicalId(dev.protection.backupWorkflow.functions.replicate.role as IConstruct), logicalId(dev.protection.scrubWorkflow.function.role as IConstruct)]));
+  // With the partition key each call sends: a record's on the table (putRebuiltBackup), a plan's on byPlan.
+  const sent = (resource: string) => ({ 'dynamodb:LeadingKeys': [resource === tableArn ? 'BACKUP#20261201T000000Z-1a2b3c4d' : 'demo'] });
   for (const { roleId, action, resource } of uses) {
-    expect([roleId, action, resource, await simulatedDecision(principalOfRole(primary, roleId), action, drCatalog(resource))]).toEqual([roleId, action, resource, 'Allowed']);
+    expect([roleId, action, resource, await simulatedDecision(principalOfRole(primary, roleId), action, drCatalog(resource), sent(resource))]).toEqual([roleId, action, resource, 'Allowed']);
   }
 });
 
@@ -59,9 +61,12 @@ it('lets no principal of the primary account get, update or delete a DR catalog 
     expect([action, await simulatedDecision(tagged, action, drCatalog(tableArn))]).toEqual([action, 'ImplicitlyDenied']);
   }
   // What the statement does allow that principal, as it allows the replicate role.
-  expect(await simulatedDecision(tagged, 'dynamodb:PutItem', drCatalog(tableArn))).toBe('Allowed');
+  const record = { 'dynamodb:LeadingKeys': ['BACKUP#20261201T000000Z-1a2b3c4d'] };
+  expect(await simulatedDecision(tagged, 'dynamodb:PutItem', drCatalog(tableArn), record)).toBe('Allowed');
   expect(await simulatedDecision(tagged, 'dynamodb:Query', drCatalog(`${tableArn}/index/byPlan`))).toBe('Allowed');
-  expect(await simulatedDecision({ ...tagged, tags: {} }, 'dynamodb:PutItem', drCatalog(tableArn))).toBe('ImplicitlyDenied');
+  expect(await simulatedDecision({ ...tagged, tags: {} }, 'dynamodb:PutItem', drCatalog(tableArn), record)).toBe('ImplicitlyDenied');
+  // Nor a put that names no partition: ForAllValues of an absent key holds, so the statement requires the key (review f58C).
+  expect(await simulatedDecision(tagged, 'dynamodb:PutItem', drCatalog(tableArn))).toBe('ImplicitlyDenied');
 });
 
 it('lets no principal of the primary account Query the DR catalog\'s table, the DR account\'s own partitions nor those replication writes, only byPlan (audit b2-1, review R8-3)', async () => {

@@ -519,7 +519,7 @@ describe('a mirrored file system with its replica mounted in the DR region (issu
     );
     const catalog = statements.find((st) => asArray(st.Action).includes('dynamodb:PutItem'));
     expect(JSON.stringify(catalog?.Resource)).toContain(':dynamodb:us-west-2:');
-    expect(catalog?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIRROR#*'] } });
+    expect(catalog?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['MIRROR#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } });
     primary.hasResourceProperties('AWS::Scheduler::Schedule', { Name: 'files-file-mirror-sample', ScheduleExpression: Match.anyValue(), Target: Match.objectLike({ Arn: Match.anyValue() }) });
     // Scheduler invokes it asynchronously: its errors reach the dead-letter queue only through an on-failure destination (audit aS2-3).
     expect(samplerId).toEqual(expect.stringMatching(/SampleFiles/));

@@ -347,7 +347,7 @@ describe('primary stack', () => {
       // only (a vault that does not exist is "nothing to prune yet" only while the catalog records no backup in it).
       const catalogAccess = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
       expect(catalogAccess.map((st) => [st.Action, st.Condition])).toEqual([
-        ['dynamodb:PutItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] } }],
+        ['dynamodb:PutItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } }],
         ['dynamodb:Query', undefined],
       ]);
       expect(JSON.stringify(catalogAccess[1]?.Resource)).toMatch(/\/index\/byPlan"\]\]\}$/);

@@ -106,7 +106,7 @@ it('gives each restore function exact, least-privilege access', () => {
   // Target claims (lambdas/restore/target-claim.ts): resolve claims (PutItem; UpdateItem, GetItem) and releases its own when it
   // fails (DeleteItem); verify and abandon release (DeleteItem), abandon reads the claim of a restore that never planned
   // (GetItem), verify reads the backup's record for what the backup left out (GetItem, audit R41 F4). On the table only, and Put and Delete on the claims' items only (review 42c F3: TARGET#*, never a backup record).
-  const onClaims = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TARGET#*'] } };
+  const onClaims = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TARGET#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
   for (const [fn, tableWide, claimActions] of [
     [resolve, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['dynamodb:PutItem', 'dynamodb:DeleteItem']],
     [verify, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], 'dynamodb:DeleteItem'],
@@ -208,7 +208,7 @@ it('makes overwrite restores and failovers wait for an approval (.waitForTaskTok
 
 it('lets the approval step write, and the approver read and mark, only the catalog partition ApprovalLog uses (review r3-F2)', () => {
   // The partition comes from the runtime (APPROVALS_PK): renaming it without the grants fails here, not in AWS.
-  const onApprovals = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [APPROVALS_PK] } };
+  const onApprovals = { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [APPROVALS_PK] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
   for (const [template, runbooks] of [[primary, 1], [dr, 2]] as const) {
     const roles = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'request-approval' }) } } })).map(
       (fn) => (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
