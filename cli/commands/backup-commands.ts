@@ -6,6 +6,7 @@ import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
+import { targetOptionsLine } from '../target-options-line';
 import { backupFailureNote } from '../backup-failure-note';
 import { escapeName } from '../escape-name';
 import { registerRetentionCommands } from './retention-commands';
@@ -139,7 +140,8 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     const mirrors: SourceMirrorStatus[] = [];
     for (const plan of environment.plans.filter((p) => options.plan === undefined || p.name === options.plan)) {
       const mirrorCheck = (source: string) => access.mirrorsIn('dr').get(source);
-      mirrors.push(...(await planMirrors({ plan, ...(options.source !== undefined ? { source: options.source } : {}), mirrorCheck, schedule, now })).mirrors);
+      // The reasons' command lines with the list's own target options (review r58A F3).
+      mirrors.push(...(await planMirrors({ plan, ...(options.source !== undefined ? { source: options.source } : {}), mirrorCheck, schedule, now, commandOptions: targetOptionsLine(options) })).mirrors);
     }
     for (const line of mirrorLines(mirrors)) io.out(line);
     if (records.length === 0) {

@@ -6,8 +6,10 @@ import { type AccessClients, environmentAccess, type TargetOptions, withTargetOp
 import { environmentReport, type ReportSources } from '../report/environment-report';
 import { reportHtml } from '../report/report-html';
 import { environmentStatus } from '../status/environment-status';
+import { printedCommandOptions } from '../status/printed-command-options';
 import { mirrorLines, pruneLines } from '../status/status-screen';
 import { statusSources } from '../status/status-sources';
+import { targetOptionsLine } from '../target-options-line';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 
 /**
@@ -26,14 +28,16 @@ async function reportSources(options: TargetOptions, clients: ReportCommandDeps[
   const drills = await drillAccess(options, clients.drills);
   return {
     environment: access.environment,
+    commandOptions: targetOptionsLine(options),
     listBackupsOfPlan: (plan, catalog) => access.catalogIn(catalog).listBackupsOfPlan(plan),
     listDrills: (side) => drills.drillLog(side).list(),
     // The view model of `lifeboat status`, so the page and the command say the same of each mirror and prune.
     latestState: async (now) => {
-      const status = await environmentStatus(await statusSources(options, clients), now);
+      const status = await environmentStatus(await statusSources(options, clients), now, targetOptionsLine(options));
       // status reads on past what it cannot read and lists it in its problems: the page's mirror and prune lines
       // say "unknown" for those, and the report lists why (review r5).
-      return { mirrors: mirrorLines(status), prunes: pruneLines(status), unread: status.unreadMirrorsAndPrunes };
+      // The prune lines' commands with the report's own target options (review r58A F3).
+      return { mirrors: mirrorLines(status), prunes: pruneLines(status, printedCommandOptions(status, options)), unread: status.unreadMirrorsAndPrunes };
     },
   };
 }
@@ -68,7 +72,10 @@ export function registerReportCommand(program: Command): void {
       .description('a self-contained HTML page of charts over time: logical vs stored bytes, dedup ratio, backup durations, RPO compliance, drill RTO against the objective')
       .option('--html <file>', 'write the page to this file')
       .option('--plan <name>', 'only this plan'),
-  ).action(async (opts: ReportCommandOptions) => {
-    process.exitCode = await reportCommand(opts);
-  });
+  )
+    // It opens no vault: the key is for the prune lines it shows, which do (review r58A F6).
+    .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias) the `lifeboat scrub` and `lifeboat prune` lines it shows name; default: alias/lifeboat-<env>-vault')
+    .action(async (opts: ReportCommandOptions) => {
+      process.exitCode = await reportCommand(opts);
+    });
 }

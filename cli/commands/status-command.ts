@@ -5,6 +5,7 @@ import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { environmentStatus } from '../status/environment-status';
 import { statusScreen } from '../status/status-screen';
 import { type StatusSources, type StatusSourcesClients, statusSources } from '../status/status-sources';
+import { targetOptionsLine } from '../target-options-line';
 
 /**
  * `lifeboat status [--json]`: an environment at a glance, a row per plan (docs/RUNBOOKS.md, "Status").
@@ -23,7 +24,7 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
   const now = (deps.now ?? (() => new Date()))();
   try {
     const sources = deps.sources ?? (await statusSources(options, deps.clients));
-    const status = await environmentStatus(sources, now);
+    const status = await environmentStatus(sources, now, targetOptionsLine(options));
     // unreadMirrorsAndPrunes repeats some of `problems` for the report: not part of status's JSON.
     const { unreadMirrorsAndPrunes: _forReport, ...shown } = status;
     if (options.json) io.out(JSON.stringify(shown, null, 2));
@@ -43,7 +44,7 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
 export async function planStatusLines(options: TargetOptions, plan: string, clients?: StatusSourcesClients, now = new Date()): Promise<string[]> {
   const sources = await statusSources(options, clients);
   const onePlan: StatusSources = { ...sources, environment: { ...sources.environment, plans: sources.environment.plans.filter((p) => p.name === plan) } };
-  return statusScreen(await environmentStatus(onePlan, now), options);
+  return statusScreen(await environmentStatus(onePlan, now, targetOptionsLine(options)), options);
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -54,7 +55,10 @@ export function registerStatusCommand(program: Command): void {
         'each plan at a glance: last backup against the RPO, next run, last drill, DR copy lag, vault size and dedup ratio, last scrub; ' +
           'exit 0 when every plan is within its objectives, 1 when one is not (✗) or a catalog could not be read',
       ),
-  ).action(async (opts: StatusCommandOptions) => {
-    process.exitCode = await statusCommand(opts);
-  });
+  )
+    // It opens no vault: the key is for the lines it prints, which do (review r58A F6).
+    .option('--vault-key <key>', 'with --aws: the primary vault KMS key (ARN, id or alias) the `lifeboat scrub` and `lifeboat prune` lines it prints name; default: alias/lifeboat-<env>-vault')
+    .action(async (opts: StatusCommandOptions) => {
+      process.exitCode = await statusCommand(opts);
+    });
 }

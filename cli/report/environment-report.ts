@@ -10,6 +10,8 @@ export type ReportSources = {
   environment: EnvironmentConfig;
   listBackupsOfPlan(plan: string, catalog: 'primary' | 'dr'): Promise<readonly BackupRecord[]>;
   listDrills(side: DrillSide): Promise<readonly DrillRecord[]>;
+  /** The target options the command lines of its problems end with, with a leading space (targetOptionsLine). @default none */
+  commandOptions?: string;
   /** The mirrors' last checks and the vaults' last prunes as `lifeboat status` shows them. @default not in the report */
   /** The mirrors' and prunes' lines, and what of them could not be read (`unread`: listed in the report's problems). */
   latestState?(now: Date): Promise<LatestState & { unread?: string[] }>;
@@ -64,7 +66,7 @@ export async function environmentReport(sources: ReportSources, now: Date, onlyP
     const report = planReport({ plan, backups, drills: drills.filter((d) => d.plan === plan.name), now });
     reports.push(report);
     // Left out of the charts: the page and stderr say which and why, and the exit is 1 until the catalog is put right.
-    problems.push(...inFutureProblems(report));
+    problems.push(...inFutureProblems(report, sources.commandOptions));
   }
   let latest: LatestState | undefined;
   if (sources.latestState) {

@@ -127,12 +127,15 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
   return report;
 }
 
-/** The report's problem line for each record `planReport` left out as dated in the future, in the words of `lifeboat status`. */
-export function inFutureProblems(report: PlanReport): string[] {
+/**
+ * The report's problem line for each record `planReport` left out as dated in the future, in the words of `lifeboat status`.
+ * `commandOptions`: the report's target options, with a leading space, which its `lifeboat backups list` line carries.
+ */
+export function inFutureProblems(report: PlanReport, commandOptions = ''): string[] {
   return (report.inFuture ?? []).map(
     (b) =>
       `${report.plan}: backup ${b.backupId} (${b.status}) starts in the future (${b.startedAt}): the clock that wrote it or the catalog is wrong; ` +
-      `not drawn, the plan's charts and RPO are of the backups before now; see \`lifeboat backups list --plan ${report.plan}\``,
+      `not drawn, the plan's charts and RPO are of the backups before now; see \`lifeboat backups list --plan ${report.plan}${commandOptions}\``,
   );
 }
 

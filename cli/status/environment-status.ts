@@ -63,7 +63,11 @@ export function isUnreadable(row: PlanStatus | UnreadablePlan): row is Unreadabl
   return 'unreadable' in row;
 }
 
-export async function environmentStatus(sources: StatusSources, now: Date): Promise<EnvironmentStatus> {
+/**
+ * `commandOptions`: the target options of the command showing it, with a leading space (targetOptionsLine), which the
+ * command lines its reasons name carry: without them such a line, pasted, acts on another target (review r58A F3).
+ */
+export async function environmentStatus(sources: StatusSources, now: Date, commandOptions = ''): Promise<EnvironmentStatus> {
   const { environment } = sources;
   const problems: string[] = [];
   const unreadMirrorsAndPrunes: string[] = [];
@@ -121,7 +125,14 @@ export async function environmentStatus(sources: StatusSources, now: Date): Prom
     }
     for (const id of scrubJudgedBackupIds(backups)) shownBackups.add(id);
     const nextRun = await sources.nextRun(plan.name, now);
-    const { mirrors, unreadable } = await planMirrors({ plan, mirrorCheck: (source) => sources.mirrorCheck(source), schedule: mirrorSchedule, now, mirrorBucketPrefix: mirrorBucketPrefixOf(environment) });
+    const { mirrors, unreadable } = await planMirrors({
+      plan,
+      mirrorCheck: (source) => sources.mirrorCheck(source),
+      schedule: mirrorSchedule,
+      now,
+      mirrorBucketPrefix: mirrorBucketPrefixOf(environment),
+      commandOptions,
+    });
     for (const u of unreadable) unread(`the mirror check of ${u.source} could not be read from the DR catalog (${environment.drRegion}): ${u.error}`);
     // The plan's vault is the primary's: with its catalog unreadable its last prune is unknown, never "no prune yet" (the DR vault's has its own line).
     const prune: PruneStatus = catalog === 'dr' ? { state: 'unreadable', note: primaryProblem } : prunes.primary;

@@ -101,6 +101,8 @@ export type MirrorStatusInput = {
   /** The mirror check's schedule expression and name (`<prefix>-mirror-check`). */
   schedule: { expression: string; name: string };
   now: Date;
+  /** The target options of the command that shows it, with a leading space (targetOptionsLine), for the command a reason names. @default none */
+  commandOptions?: string;
 };
 
 /**
@@ -180,7 +182,7 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
         : `, first ${JSON.stringify(firstDifference.key)} (${firstDifference.reason})`;
     // A difference stays open across checks until seen equal again (lambdas/mirror/mirror-verdict.ts): say since when.
     const since = check.unresolvedSince && check.unresolvedSince !== check.checkedAt ? `, open since ${check.unresolvedSince}` : '';
-    reasons.push(`${of}: the check of ${check.checkedAt} found ${check.differences} difference(s)${first}${since}: see \`lifeboat backups list --plan ${plan}\` and the replication rule`);
+    reasons.push(`${of}: the check of ${check.checkedAt} found ${check.differences} difference(s)${first}${since}: see \`lifeboat backups list --plan ${plan}${input.commandOptions ?? ''}\` and the replication rule`);
   } else if (verdict === 'failed') {
     reasons.push(`${of}: the check of ${check.checkedAt} failed: ${check.note ?? 'no reason recorded'}`);
   }

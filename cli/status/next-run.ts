@@ -35,12 +35,17 @@ export async function awsNextRun(scheduler: Pick<SchedulerClient, 'send'>, sched
   }
 }
 
-export function localNextRun(scheduler: LocalSchedulerStatus, scheduleName: string): NextRun {
+/**
+ * `upOptions`: the status command's target options, with a leading space (targetOptionsLine), which the `lifeboat local up`
+ * it names carries: without them it starts the scheduler of another data dir's cloud, or of another environment.
+ */
+export function localNextRun(scheduler: LocalSchedulerStatus, scheduleName: string, upOptions = ''): NextRun {
+  const up = `\`lifeboat local up --with-schedules${upOptions}\``;
   if (scheduler.state !== 'running') {
-    return { state: 'not-firing', schedule: scheduleName, reason: 'the local scheduler is not running: `lifeboat local up --with-schedules` fires the schedules' };
+    return { state: 'not-firing', schedule: scheduleName, reason: `the local scheduler is not running: ${up} fires the schedules` };
   }
   const announced = scheduler.schedules.find((s) => s.name === scheduleName);
-  if (!announced) return { state: 'unknown', schedule: scheduleName, reason: `the local scheduler (pid ${scheduler.pid}) has no schedule ${scheduleName}: restart it with \`lifeboat local up --with-schedules\`` };
+  if (!announced) return { state: 'unknown', schedule: scheduleName, reason: `the local scheduler (pid ${scheduler.pid}) has no schedule ${scheduleName}: restart it with ${up}` };
   if (announced.state !== 'ENABLED') return { state: 'disabled', schedule: scheduleName };
   return announced.nextFireTime ? { state: 'scheduled', at: announced.nextFireTime, expression: announced.expression } : { state: 'never-again', schedule: scheduleName, expression: announced.expression };
 }

@@ -36,6 +36,8 @@ export async function planMirrors(input: {
   /** The mirror buckets' prefix (mirrorBucketPrefixOf): an S3 check of another mirror is then told apart too. */
   mirrorBucketPrefix?: string;
   now: Date;
+  /** The target options of the command that shows them, for the command lines their reasons name (MirrorStatusInput). */
+  commandOptions?: string;
 }): Promise<PlanMirrors> {
   const { plan } = input;
   const result: PlanMirrors = { mirrors: [], unreadable: [] };
@@ -50,7 +52,7 @@ export async function planMirrors(input: {
     }
     // The failover compares the check with the source as configured (mirror-choice.ts): status does the same, so they agree.
     const configured = { source, ...(input.mirrorBucketPrefix !== undefined ? { mirrorBucketPrefix: input.mirrorBucketPrefix } : {}) };
-    result.mirrors.push(sourceMirrorStatus({ plan: plan.name, source, configured, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule: input.schedule, now: input.now }));
+    result.mirrors.push(sourceMirrorStatus({ plan: plan.name, source, configured, check, rpoSeconds: plan.objectives.rpoMinutes * 60, schedule: input.schedule, now: input.now, ...(input.commandOptions !== undefined ? { commandOptions: input.commandOptions } : {}) }));
   }
   return result;
 }

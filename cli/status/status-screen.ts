@@ -12,8 +12,7 @@ import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-time
 import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, UNVERIFIED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { lostSnapshotsInCatalog } from '../../lambdas/replication/lost-snapshots-in-catalog';
-import { type TargetOptions } from '../environment-access';
-import { vaultTargetOptionsLine } from '../target-options-line';
+import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -161,16 +160,20 @@ export function mirrorLines(status: EnvironmentStatus): string[] {
     });
 }
 
-/** Each vault's last prune in a line; `lifeboat report` shows the same lines. */
-export function pruneLines(status: EnvironmentStatus): string[] {
-  return (['primary', 'dr'] as const).map((side) => pruneLine(side, side === 'primary' ? status.primaryRegion : status.drRegion, status.prunes[side], status));
+/**
+ * Each vault's last prune in a line; `lifeboat report` shows the same lines. `options`: those of the command printing
+ * them (printedCommandOptions); until review r58A F3 its prune and scrub lines had only --env and --aws, and pasted from
+ * a run at another data dir or config they pruned or repaired another target.
+ */
+export function pruneLines(status: EnvironmentStatus, options: PrintedCommandOptions = printedCommandOptions(status)): string[] {
+  return (['primary', 'dr'] as const).map((side) => pruneLine(side, side === 'primary' ? status.primaryRegion : status.drRegion, status.prunes[side], options));
 }
 
 /**
  * A vault's last prune in a line: when, how it ended, what it freed; marked `!` when it met damaged packs, a warning as the
  * scrub's corruption is (shown, not judged: the run succeeded, and the prune-damage alarm fired).
  */
-function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, where: Pick<EnvironmentStatus, 'environment' | 'target'>): string {
+function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, options: PrintedCommandOptions): string {
   const which = `Prune of the ${vault === 'primary' ? 'primary' : 'DR'} vault (${region})`;
   switch (p.state) {
     case 'never':
@@ -191,24 +194,24 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, wher
       const line = `${which}: ${ended}, ${humanBytes(p.bytesFreed)} freed (${p.deletedPacks} pack(s) deleted, ${p.packsRepacked} repacked, ${p.condemnedPacks} condemned${locked})`;
       // Review rZ3 F2: a run another error ended (a denial, a Lambda or workflow timeout) records no stoppedBy, and read as continuing for ever.
       if (abandoned) {
-        const command = `\`${pruneCommandLine({ vault, environment: where.environment, aws: where.target === 'aws' })}\``;
+        const command = `\`${pruneCommandLine({ vault, options: options.vault })}\``;
         return `! ${line}: its workflow's ${cellDuration(PRUNE_WORKFLOW_TIMEOUT_SECONDS)} limit has passed, so the run failed or was stopped (its execution says why); the next scheduled prune starts again, or run ${command} from a machine (docs/RUNBOOKS.md, "Prune")`;
       }
       // Until review aU2-3 such a run read "cut by its deadline … (the workflow continues it)" for ever. The error's
       // message names what to run (the vault's own `lifeboat prune` command, from a machine).
       if (p.stoppedBy) return `! ${line}: ${p.stoppedBy.message} (docs/RUNBOOKS.md, "Prune")`;
       if (p.damagedPacks === 0) return line;
-      const scrub = `\`lifeboat scrub --vault ${vault} --fraction 1 --repair --env ${where.environment}${where.target === 'aws' ? ' --aws' : ''}\``;
+      const scrub = `\`lifeboat scrub --vault ${vault} --fraction 1 --repair${options.vault}\``;
       return `! ${line}; ${p.damagedPacks} damaged pack(s): run the scrub, which repairs them from the other vault (${scrub}, twice for a full pass; docs/RUNBOOKS.md, "Alarms": prune-damage)`;
     }
   }
 }
 
-/** Why a plan is ✗, in words an on-call engineer acts on. `flags`: the command's target options with a leading space (statusScreen's scrubFlags), for commands that must name them. */
-export function reasonsNotWithin(row: PlanStatus, flags = ''): string[] {
+/** Why a plan is ✗, in words an on-call engineer acts on. `options`: those of the command printing them, which each command line ends with. */
+export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions = NO_PRINTED_OPTIONS): string[] {
   const reasons: string[] = [];
   const b = row.lastBackup;
-  if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}\``);
+  if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}${options.target}\``);
   else if (!b.withinRpo && row.catalog === 'dr') {
     reasons.push(
       `the newest backup in the DR catalog, ${b.lastCommitted.backupId}, started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}: ` +
@@ -217,18 +220,18 @@ export function reasonsNotWithin(row: PlanStatus, flags = ''): string[] {
   } else if (!b.withinRpo) {
     reasons.push(
       `last committed backup ${b.lastCommitted.backupId} started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}` +
-        `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${row.plan}\` and see why the schedule did not`,
+        `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${row.plan}${options.target}\` and see why the schedule did not`,
     );
   }
-  reasons.push(...drCopyReasons(row));
+  reasons.push(...drCopyReasons(row, options));
   for (const d of failingDrills(row.lastDrills)) {
     const other = row.lastDrills[d.vault === 'primary' ? 'dr' : 'primary'];
     // A later PASSED drill of the other vault is easily taken for proof that all is well: say what it does not prove.
     const later = other && other.verdict === 'PASSED' && other.drillId > d.drillId ? ` (a later ${vaultName(other.vault)} drill PASSED, which does not prove the ${vaultName(d.vault)} region can restore)` : '';
-    reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}${later}: see \`lifeboat drills show ${d.drillId}\``);
+    reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}${later}: see \`lifeboat drills show ${d.drillId}${options.target}\``);
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
-  reasons.push(...scrubReasons(row), ...lostWithoutBackupsReasons(row, flags), ...copiedInLostNotListedReasons(row, flags));
+  reasons.push(...scrubReasons(row, options), ...lostWithoutBackupsReasons(row, options.vault), ...copiedInLostNotListedReasons(row, options.vault));
   return reasons;
 }
 
@@ -246,14 +249,14 @@ function copiedInLostNotListedReasons(row: PlanStatus, flags: string): string[] 
 }
 
 /** Why the scrub makes a plan ✗: backups of it read objects with no good copy in either vault (plan-status.ts, ScrubStatus). */
-function scrubReasons(row: PlanStatus): string[] {
+function scrubReasons(row: PlanStatus, options: PrintedCommandOptions): string[] {
   const s = row.scrub;
   if (s.state !== 'ran' || s.affectedBackupsOfPlan.length === 0) return [];
   const named = `${s.affectedBackupsOfPlan.slice(0, 3).join(', ')}${s.affectedBackupsOfPlan.length > 3 ? ', …' : ''}`;
   const found = s.outstanding?.outcome === 'DAMAGED' ? `found by scrubs since ${shortTime(s.outstanding.since)} and not read again since` : `found by the scrub ${cellDuration(s.ageSeconds)} ago`;
   return [
     `${s.affectedBackupsOfPlan.length} backup(s) (${named}) hold data in objects with no good copy in either vault, ${found}: restoring them fails for the paths affected; ` +
-      'the failed scrub execution names the objects (`lifeboat scrub --json` lists the paths); docs/RUNBOOKS.md, "Scrub"',
+      `the failed scrub execution names the objects (\`lifeboat scrub --json${options.vault}\` lists the paths); docs/RUNBOOKS.md, "Scrub"`,
   ];
 }
 
@@ -369,14 +372,14 @@ function scrubSnapshotsNotWorkedOutLines(status: EnvironmentStatus, flags: strin
  * Why the DR copy is ✗: the dr-copy-age alarm's rule (plan-status.ts, DrCopyObjectiveStatus). Nothing
  * when the DR copy is the last committed backup: that one's age beyond the RPO has its own reason.
  */
-function drCopyReasons(row: PlanStatus): string[] {
+function drCopyReasons(row: PlanStatus, options: PrintedCommandOptions): string[] {
   const o = row.drCopyObjective;
   const c = row.drCopy;
   if (!o || o.met || (c.state !== 'behind' && c.state !== 'none-copied')) return [];
   const rpo = cellDuration(row.lastBackup.rpoSeconds);
   const lag = cellDuration(o.objectiveSeconds - row.lastBackup.rpoSeconds);
   const newest = `the newest, ${c.newestCommitted}: DR copy ${c.newestCopy}`;
-  const see = `see \`lifeboat backups list --plan ${row.plan}\` and docs/RUNBOOKS.md, "Alarms" (dr-copy-age)`;
+  const see = `see \`lifeboat backups list --plan ${row.plan}${options.target}\` and docs/RUNBOOKS.md, "Alarms" (dr-copy-age)`;
   if (!o.newestCopied) return [`no backup of the plan is in the DR vault (${newest}): a restore from the DR region has nothing to restore; ${see}`];
   return [
     `the newest backup in the DR vault, ${o.newestCopied.backupId}, started ${cellDuration(o.newestCopied.ageSeconds)} ago, older than the RPO of ${rpo} plus the replication-lag threshold of ${lag} ` +
@@ -413,20 +416,13 @@ function notReadSummary(status: EnvironmentStatus): string {
   return parts.length === 0 ? '' : `; ${parts.join(' and ')} could not be read`;
 }
 
-/** The options the status command was run with, for the command lines its screen prints. */
-export type StatusScreenTarget = Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey'>;
-
 /**
- * The target options of the `lifeboat scrub` lines the screen prints, with a leading space: the status command's own when
- * given, --config, --data-dir and --vault-key included; else only --env and --aws, all a status record knows. With only
- * those, a line pasted from a status run at another data dir or config scrubbed another target (review r57AD F2).
+ * `target`: the options the status command was run with, which the command lines it prints carry (`--vault-key` included:
+ * until review r58A F6 status took none, and in AWS with another primary vault key its scrub and prune lines failed at KMS).
  */
-function scrubFlags(status: EnvironmentStatus, target?: StatusScreenTarget): string {
-  return target ? vaultTargetOptionsLine(target) : ` --env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
-}
-
-export function statusScreen(status: EnvironmentStatus, target?: StatusScreenTarget): string[] {
-  const flags = scrubFlags(status, target);
+export function statusScreen(status: EnvironmentStatus, target?: PrintedCommandTarget): string[] {
+  const options = printedCommandOptions(status, target);
+  const flags = options.vault;
   const now = new Date(status.generatedAt);
   const where = status.target === 'aws' ? 'AWS' : 'local cloud';
   const lines = [`Environment ${status.environment} (${where}): primary ${status.primaryRegion}, DR ${status.drRegion}, at ${status.generatedAt.slice(0, 16).replace('T', ' ')} UTC`];
@@ -445,7 +441,7 @@ export function statusScreen(status: EnvironmentStatus, target?: StatusScreenTar
       continue;
     }
     table.push([`${mark(row.withinObjectives)} ${row.plan}`, backupCell(row), nextRunCell(row.nextRun, now), drillCell(row), drCopyCell(row), vaultCell(row), scrubCell(row)]);
-    for (const reason of reasonsNotWithin(row, flags)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
+    for (const reason of reasonsNotWithin(row, options)) notes.push(`${MARK.missed} ${row.plan}: ${reason}`);
     if (row.nextRun.state === 'unknown') notes.push(`  ${row.plan}: next run unknown: ${row.nextRun.reason}`);
     // A cron or rate that will not fire again stops the plan's backups: said now, not when the RPO has passed (audit R25 F2).
     if (row.nextRun.state === 'never-again' && !row.nextRun.expression.startsWith('at(')) {
@@ -454,11 +450,11 @@ export function statusScreen(status: EnvironmentStatus, target?: StatusScreenTar
     const leftOut = row.lastBackup.lastCommitted?.leftOut;
     if (leftOut) {
       const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);
-      notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}\``);
+      notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}${options.target}\``);
     }
     notes.push(...archivedCopyWarnings(row));
     for (const ahead of row.lastBackup.inFuture ?? []) {
-      notes.push(`! ${row.plan}: backup ${ahead.backupId} (${ahead.status}) starts in the future (${ahead.startedAt}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${row.plan}\``);
+      notes.push(`! ${row.plan}: backup ${ahead.backupId} (${ahead.status}) starts in the future (${ahead.startedAt}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${row.plan}${options.target}\``);
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
@@ -468,7 +464,7 @@ export function statusScreen(status: EnvironmentStatus, target?: StatusScreenTar
     lines.push(`Mirrors in ${status.drRegion} (${MARK.ok}: last check equal, at most 2× its schedule old, lag within the RPO):`);
     for (const line of mirrors) lines.push(...wrapped(line, '  '));
   }
-  for (const line of pruneLines(status)) lines.push(...wrapped(line));
+  for (const line of pruneLines(status, options)) lines.push(...wrapped(line));
   lines.push(...alarmLines(status.alarms));
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
   if (missed === 0 && status.problems.length === 0) {

@@ -13,6 +13,7 @@ import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/
 import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
 import { requestClientSettings } from '../client-timeouts';
 import { isUnanswered } from '../unanswered-endpoint';
+import { targetOptionsLine } from '../target-options-line';
 import { ALARMS_NOT_EMULATED, type AlarmsStatus, awsAlarmsInAlarm } from './alarm-status';
 import { environmentAlarmNames } from './environment-alarm-names';
 import { awsNextRun, localNextRun, type NextRun } from './next-run';
@@ -86,7 +87,7 @@ export async function statusSources(options: TargetOptions, clients: StatusSourc
     },
     async nextRun(plan, now) {
       const scheduleName = `${names.schedulePrefix}${plan}`;
-      if (!options.aws) return localNextRun(localSchedulerStatus(path.resolve(options.dataDir)), scheduleName);
+      if (!options.aws) return localNextRun(localSchedulerStatus(path.resolve(options.dataDir)), scheduleName, targetOptionsLine(options));
       scheduler ??= clients.scheduler ?? new SchedulerClient({ ...requestClientSettings(access.timeouts), region: environment.primaryRegion });
       return awsNextRun(scheduler, scheduleName, now);
     },

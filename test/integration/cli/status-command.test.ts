@@ -5,13 +5,15 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { statusCommand } from '../../../cli/commands/status-command';
 import { type EnvironmentStatus } from '../../../cli/status/environment-status';
 import { type PlanStatus } from '../../../cli/status/plan-status';
-import { loadLifeboatConfig } from '../../../config/load-config';
+import { DEFAULT_CONFIG_FILE, loadLifeboatConfig } from '../../../config/load-config';
+import { DEFAULT_DATA_DIR } from '../../../local/cloud/cloud-state';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { type BackupTotals } from '../../../lambdas/catalog/backup-record';
 import { DrillLog } from '../../../lambdas/catalog/drill-log';
 import { PruneLog } from '../../../lambdas/catalog/prune-log';
 import { pruneRunRecord } from '../../../lambdas/catalog/prune-record';
 import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
+import { shellWord } from '../../../lambdas/runtime/shell-word';
 import { MirrorLog } from '../../../lambdas/mirror/mirror-log';
 import { type LocalCloudHandle, localDynamoDbClient, startLocalCloud, stopLocalCloud, stopRegion } from '../../../local/cloud/local-cloud';
 import { capturedCliIo } from '../../support/captured-cli-io';
@@ -28,8 +30,9 @@ import { createCatalogShapedTable } from '../../../local/cloud';
  */
 
 const tmp = tempDir('status-cli');
-const dataDir = join(tmp.dir, 'data');
-const configFile = join(tmp.dir, 'lifeboat.config.json');
+// The default names in tmp.dir: run from there with the default options, the screen's command lines carry none (docs/RUNBOOKS.md shows it).
+const dataDir = join(tmp.dir, DEFAULT_DATA_DIR);
+const configFile = join(tmp.dir, DEFAULT_CONFIG_FILE);
 const TABLE = 'lifeboat-dev-catalog';
 const NOW = () => new Date('2026-11-30T12:00:00.000Z');
 let cloud: LocalCloudHandle;
@@ -117,7 +120,14 @@ const commandClients = () => {
 
 it('shows the stale plan ✗ on its RPO and its missed drill, the fresh one ✓ with its DR lag and vault figures; exits 1', async () => {
   const { out, err, io } = capturedCliIo();
-  expect(await statusCommand(target(), { io, now: NOW, clients: commandClients() })).toBe(1);
+  // As a user runs it from the directory of its config, the local cloud in the default data dir: no target option given.
+  const cwd = process.cwd();
+  process.chdir(tmp.dir);
+  try {
+    expect(await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: DEFAULT_DATA_DIR }, { io, now: NOW, clients: commandClients() })).toBe(1);
+  } finally {
+    process.chdir(cwd);
+  }
   expect(err).toEqual([]);
   expect(out).toEqual([
     'Environment dev (local cloud): primary us-east-1, DR us-west-2, at 2026-11-30 12:00 UTC',
@@ -170,7 +180,8 @@ it('--json: the same figures, one object per plan', async () => {
       // Judged by the dr-copy-age alarm's rule: the RPO plus the default replication-lag threshold of 60 minutes.
       drCopyObjective: { newestCopied: { backupId: '20261129T113000Z-00000002', ageSeconds: 88_200 }, objectiveSeconds: 90_000, met: true },
       vault: { committedBackups: 3, latestLogicalBytes: 40 * 1024 * 1024, logicalBytes: 120 * 1024 * 1024, storedBytes: 20 * 1024 * 1024, dedupRatio: 6 },
-      nextRun: expect.objectContaining({ state: 'not-firing' }),
+      // The command to start the scheduler, with the options status was given (review r58A F3).
+      nextRun: expect.objectContaining({ state: 'not-firing', reason: `the local scheduler is not running: \`lifeboat local up --with-schedules --config ${shellWord(configFile)} --data-dir ${shellWord(dataDir)}\` fires the schedules` }),
       prune: expect.objectContaining({ state: 'ran', vault: 'primary', outcome: 'COMPLETED', finishedAt: '2026-11-30T03:32:05.000Z', bytesFreed: 48 * 1024 * 1024, durationMs: 125_000 }),
       // Read from the DR catalog, where the mirror check records it.
       mirrors: [expect.objectContaining({ source: 'demo-assets', verdict: 'equal', checkedAt: '2026-11-30T11:56:00.000Z', checkAgeSeconds: 240, lagSeconds: 2.4, stale: false, withinObjectives: true })],

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { statusCommand } from '../../../cli/commands/status-command';
 import { ALARMS_NOT_EMULATED, awsAlarmsInAlarm } from '../../../cli/status/alarm-status';
 import { environmentAlarmNames } from '../../../cli/status/environment-alarm-names';
-import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
 import { type OutstandingScrubObject, type ScrubRunRecord } from '../../../lambdas/catalog/scrub-record';
@@ -345,7 +345,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     );
     expect(screen).not.toContain('which names them');
     // With other objects: the scrub for those, the catalog for the snapshots, past the first few counted.
-    const mixed = reasonsNotWithin(row([b], [], cutLost(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)])), ' --env dev');
+    const mixed = reasonsNotWithin(row([b], [], cutLost(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)])), { target: ' --env dev', vault: ' --env dev' });
     expect(mixed).toEqual([
       expect.stringContaining(
         `any backup may hold data in them; for the other objects run \`lifeboat scrub --fraction 1 --env dev\` from a machine (no deadline), which names them; those of the snapshot object(s) are named by the next scrub of their vault if a scrub copied them in and its time allows, else by no scrub: find them now in the catalog, the backup(s) whose sources list snapshot(s) ${snapshotIds.slice(0, 3).join(', ')} and 1 more (docs/RUNBOOKS.md, "Scrub")`,
@@ -485,7 +485,8 @@ describe('lifeboat status', () => {
   it('a stale plan: ✗ in its row with the reason below, exit 1; --json carries the same figures', async () => {
     const stale = sources({ backups: [backup('2026-11-29T06:00:00.000Z')], drills: [drill(drillReport())] });
     const text = capturedCliIo();
-    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: stale, now: () => NOW })).toBe(1);
+    // The default config (the sources are the test's): the lines' commands carry no --config, the screen no path's width.
+    expect(await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: stale, now: () => NOW })).toBe(1);
     const screen = text.out.join('\n');
     expect(text.out.slice(1, 5)).toEqual([
       'PLAN       BACKUP AGE/RPO NEXT RUN     LAST DRILL          DR COPY        VAULT       SCRUB, PRUNE',
@@ -505,7 +506,7 @@ describe('lifeboat status', () => {
   it('says which record starts in the future, with `!`, and judges the plan on the backups before it', async () => {
     const ahead = backup('2027-11-20T12:00:00.000Z');
     const text = capturedCliIo();
-    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [ahead, backup('2026-11-30T06:00:00.000Z')] }), now: () => NOW })).toBe(0);
+    expect(await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [ahead, backup('2026-11-30T06:00:00.000Z')] }), now: () => NOW })).toBe(0);
     expect(text.out[3]).toMatch(/^✓ demo {5}✓ 6h\/25h/);
     expect(text.out.slice(5, 8)).toEqual([
       `! demo: backup ${ahead.backupId} (COMMITTED) starts in the future`,
@@ -528,7 +529,7 @@ describe('lifeboat status', () => {
     const counted = (name: string, skipped: number) => ({ name, type: 's3' as const, snapshotId: `s-${name}`, rootHash: 'r', entries: 5, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1, skipped });
     const leaving = sources({ backups: [backup('2026-11-30T06:00:00.000Z', { sources: [counted('demo-assets', 2), counted('demo-logs', 0), counted('demo-cold', 1)] }), backup('2026-11-29T06:00:00.000Z', { sources: [counted('demo-assets', 9)] })], drills: [drill(drillReport())] });
     const text = capturedCliIo();
-    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: leaving, now: () => NOW })).toBe(0);
+    expect(await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: leaving, now: () => NOW })).toBe(0);
     expect(text.out.join(' ').replace(/\s+/g, ' ')).toMatch(/! demo: the last committed backup 20261130T060000Z-\d{8} did not back up 3 source entries whole \(left out as archived or unreadable, or without some metadata: demo-assets 2, demo-cold 1\); see `lifeboat backups list --plan demo`/);
     const json = capturedCliIo();
     await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: json.io, sources: leaving, now: () => NOW });
@@ -568,7 +569,7 @@ describe('lifeboat status', () => {
     ];
     const both = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills });
     const text = capturedCliIo();
-    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: both, now: () => NOW })).toBe(1);
+    expect(await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: both, now: () => NOW })).toBe(1);
     const lines = text.out.join('\n').split('\n');
     expect(lines.slice(3, 11).map((l) => l.slice(39, 59).trimEnd())).toEqual(['✓ PASSED', 'RTO ✓ 12m04s/1h', 'RPO ✓ 23h53m/24h', '1h45m ago, primary', '✗ FAILED', 'RTO -', 'RPO -', '25h45m ago, dr']);
     expect(lines[3]?.startsWith('✗ demo ')).toBe(true);

@@ -6,7 +6,7 @@ import { mirrorSummary, schedulePeriodSeconds, type SourceMirrorStatus, sourceMi
 import { type PlanStatus } from '../../../cli/status/plan-status';
 import { statusScreen } from '../../../cli/status/status-screen';
 import { type StatusSources } from '../../../cli/status/status-sources';
-import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { PRUNE_RECORD_DAYS, pruneRunRecord, type PruneRunRecord } from '../../../lambdas/catalog/prune-record';
 import { type MirrorRecord } from '../../../lambdas/mirror/mirror-record';
@@ -300,10 +300,11 @@ describe('lifeboat status with mirrors and prunes', () => {
     });
     const withDamage = sources({ latestPrune: async (vault) => (vault === 'primary' ? primaryPrune : damaged) });
     const { out, io } = capture();
-    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: withDamage, now: () => NOW })).toBe(0);
+    // The default target (the sources are the test's): the scrub line carries none of its options.
+    expect(await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: withDamage, now: () => NOW })).toBe(0);
     expect(out.join(' ').replace(/\s+/g, ' ')).toContain(
       '! Prune of the DR vault (us-west-2): completed 2h58m ago in 1m30s, 0 B freed (0 pack(s) deleted, 0 repacked, 0 condemned); ' +
-        '2 damaged pack(s): run the scrub, which repairs them from the other vault (`lifeboat scrub --vault dr --fraction 1 --repair --env dev`, twice for a full pass; docs/RUNBOOKS.md, "Alarms": prune-damage)',
+        '2 damaged pack(s): run the scrub, which repairs them from the other vault (`lifeboat scrub --vault dr --fraction 1 --repair`, twice for a full pass; docs/RUNBOOKS.md, "Alarms": prune-damage)',
     );
     expect(out.find((l) => l.startsWith('Prune of the primary vault'))).toBeDefined();
     for (const line of out) expect([...line].length).toBeLessThanOrEqual(100);

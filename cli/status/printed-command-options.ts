@@ -1,0 +1,31 @@
+import { type TargetOptions } from '../environment-access';
+import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
+import { type EnvironmentStatus } from './environment-status';
+
+/** The options `lifeboat status` or `lifeboat report` was run with, for the command lines it prints. */
+export type PrintedCommandTarget = Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey'>;
+
+/**
+ * The target options the `lifeboat …` lines status and report print end with, each with a leading space. Pasted
+ * without them, a line acts on the local cloud of env dev, or another data dir's or config's target: a prune or a
+ * scrub --repair of another cloud (reviews r57AD F2, r58A F3).
+ */
+export type PrintedCommandOptions = {
+  /** For a command that opens no vault (`backup`, `backups list`, `drills show`, `local up`): targetOptionsLine. */
+  readonly target: string;
+  /** For one that opens the primary vault and takes `--vault-key` (`scrub`, `prune`): vaultTargetOptionsLine. */
+  readonly vault: string;
+};
+
+/** For a line whose caller knows no target (a test of a reason's words): the bare command. */
+export const NO_PRINTED_OPTIONS: PrintedCommandOptions = { target: '', vault: '' };
+
+/**
+ * The command's own target options when given; else only --env and --aws, all a status record knows (a test's screen
+ * of a record).
+ */
+export function printedCommandOptions(status: Pick<EnvironmentStatus, 'environment' | 'target'>, target?: PrintedCommandTarget): PrintedCommandOptions {
+  if (target) return { target: targetOptionsLine(target), vault: vaultTargetOptionsLine(target) };
+  const known = ` --env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
+  return { target: known, vault: known };
+}
