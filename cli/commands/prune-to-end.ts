@@ -55,11 +55,23 @@ export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; rep
     indexesDeleted: first.indexesDeleted + second.indexesDeleted,
     manifestsDeleted: first.manifestsDeleted + second.manifestsDeleted,
     bytesFreed: first.bytesFreed + second.bytesFreed,
-    locked: [...first.locked, ...second.locked],
-    damaged: [...first.damaged, ...second.damaged],
+    // The second pass meets again what the first left alone (a locked object, a damaged pack to repack): said once.
+    locked: [...new Set([...first.locked, ...second.locked])],
+    damaged: onceEach([...first.damaged, ...second.damaged]),
     packsMissing: first.packsMissing + second.packsMissing,
     tombstonesRemoved: first.tombstonesRemoved + second.tombstonesRemoved,
   };
+}
+
+/** The damage reports without repeats: the same pack with the same problem is one line. */
+function onceEach(damaged: ReadonlyArray<{ pack: string; problem: string }>): Array<{ pack: string; problem: string }> {
+  const seen = new Set<string>();
+  return damaged.filter((d) => {
+    const key = `${d.pack}\n${d.problem}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**
