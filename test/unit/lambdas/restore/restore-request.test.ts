@@ -153,7 +153,11 @@ describe('restore runbook input: what a field is and what it must be', () => {
 describe('restoring entry paths into a directory', () => {
   it('places ordinary and odd names inside the target', () => {
     expect(resolveInsideTarget('/restore', 'a/b c/%2e%2e+x.txt')).toBe('/restore/a/b c/%2e%2e+x.txt');
-    expect(resolveInsideTarget('/restore', './a//b')).toBe('/restore/a/b');
+    expect(resolveInsideTarget('/restore', '.a/..b/c.')).toBe('/restore/.a/..b/c.');
+  });
+
+  it.each(['', '.', './'])('resolves %j, a name of the target itself, to the target', (entry) => {
+    expect(resolveInsideTarget('/restore', entry)).toBe('/restore');
   });
 
   it.each([
@@ -161,6 +165,13 @@ describe('restoring entry paths into a directory', () => {
     ['a/../../x', 'contains a ".." segment'],
     ['/etc/passwd', 'is an absolute path'],
     ['a\0b', 'contains a NUL byte'],
+    // Audit a58B F6: normalized, these were restored onto "a/b" (or "a"), each replacing the entry restored before.
+    ['a/./b', 'contains a "." segment'],
+    ['./a', 'contains a "." segment'],
+    ['a/.', 'contains a "." segment'],
+    ['a//b', 'contains an empty segment'],
+    ['a/', 'contains an empty segment'],
+    ['./a//b', 'contains a "." segment'],
   ])('refuses %j: %s', (entry, reason) => {
     expect(() => resolveInsideTarget('/restore', entry)).toThrow(UnsafeEntryPathError);
     expect(() => resolveInsideTarget('/restore', entry)).toThrow(reason);

@@ -145,4 +145,15 @@ describe('the directory restorer on crafted entries', () => {
     );
     expect((await fs.stat(path.join(target, 'current'))).isDirectory()).toBe(true);
   });
+
+  it('refuses a path with a "." or an empty segment instead of restoring "a/./b", "a//b" and "a/b" onto one file (audit a58B F6)', async () => {
+    const snapshot = await snapshotOf([{ path: 'a', kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] }, file('a/./b'), file('a//b'), file('a/b')]);
+    const target = path.join(dir, 'dot-and-empty-segments');
+    const restore = restoreSnapshot(vault, snapshot, target);
+    await expect(restore).rejects.toThrow(UnsafeEntryPathError);
+    // Manifest order: "/" sorts first, so "a//b" comes before "a/./b" and "a/b".
+    await expect(restore).rejects.toThrow('Refusing to restore entry "a//b": it contains an empty segment (a "/" at its start or end, or two in a row), which no manifest path has');
+    // Entries run side by side, so "a/b" itself may be in place; nothing else was written, and no temporary file is left.
+    expect((await fs.readdir(path.join(target, 'a'))).filter((name) => name !== 'b')).toEqual([]);
+  });
 });
