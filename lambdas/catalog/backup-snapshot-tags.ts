@@ -81,6 +81,12 @@ export function backupIdOfTags(tags: readonly string[]): string | undefined {
   return tag ? tag.slice('backupId:'.length) || undefined : undefined;
 }
 
+/** The plan of a snapshot's tags (`plan:`, in every snapshot the backup workflow wrote), or undefined for one without it. */
+export function planOfTags(tags: readonly string[]): string | undefined {
+  const tag = tags.find((t) => t.startsWith('plan:'));
+  return tag ? tag.slice('plan:'.length) || undefined : undefined;
+}
+
 /**
  * Reads a snapshot's tags: `undefined` when it has no `backupId:` (not a backup workflow snapshot),
  * otherwise the fields or the problems that make them unusable (named by key).

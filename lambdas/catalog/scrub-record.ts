@@ -36,9 +36,11 @@ export const OUTSTANDING_COPIED_IN_LISTED = 200;
  * the other copy exists but was not verified (REPAIRABLE, its backups named): `archived`, an archived copy (probably good,
  * but only a thaw tells, and until then the backups it hits cannot be restored from this vault), or `unverified`, a copy
  * the run's deadline left unread (the next scrub with repair reads it; it may be damaged too, so it is not a good copy). `since`: the start of the run that first found it. `backups`:
- * OUTSTANDING_BACKUPS_LISTED of the backups it hits, taken in turns from each source, newest first, so that every plan
- * hit keeps its newest (objects without `goodCopy` only; backups-in-turns.ts: the newest of all, an hourly plan's crowded
- * out a daily one's, which read ✓ once the object was carried, review f58A).
+ * OUTSTANDING_BACKUPS_LISTED of the backups it hits, taken in turns from each plan (its snapshots' `plan:` tag), newest
+ * first, so that each of up to OUTSTANDING_BACKUPS_LISTED plans hit keeps its newest; past that many plans, those whose
+ * newest backup is oldest keep none and read ✓ once the object is carried (objects without `goodCopy` only;
+ * backups-in-turns.ts: the newest of all, an hourly plan's crowded out a daily one's, review f58A; by source, a daily
+ * plan's older backups of a source since moved to an hourly plan, review r58B F2).
  */
 const outstandingObjectSchema = z.object({
   vault: z.enum(['primary', 'dr']),
@@ -237,8 +239,8 @@ export const scrubRunRecordSchema = z.object({
   outcome: z.enum(['CLEAN', 'REPAIRED', 'REPAIRABLE', 'DAMAGED']),
   unrepairedKeys: z.array(z.string()).max(100),
   /**
-   * The backups objects with no good copy hit, at most AFFECTED_BACKUPS_LISTED (scrub-affected-backups.ts: each
-   * source's newest first, so each plan hit keeps its newest); not bounded on read, so records of earlier writers,
+   * The backups objects with no good copy hit, at most AFFECTED_BACKUPS_LISTED (scrub-affected-backups.ts: in turns
+   * from each plan, newest first, so each of up to that many plans hit keeps its newest); not bounded on read, so records of earlier writers,
    * which kept them all, still read.
    */
   affectedBackups: z.array(z.string()),

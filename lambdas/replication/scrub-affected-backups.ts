@@ -4,8 +4,8 @@ import { backupsInTurns } from './backups-in-turns';
 
 /**
  * The backups a run's `damage` hits as its record names them (scrub-record.ts, `affectedBackups`): at most
- * AFFECTED_BACKUPS_LISTED, taken in turns from each source, newest first (backupsInTurns: every plan hit keeps its
- * newest, where the oldest first cut the newest plans' backups), the rest counted in `affectedBackupsNotListed`.
+ * AFFECTED_BACKUPS_LISTED, taken in turns from each plan, newest first (backupsInTurns: each of up to that many plans
+ * hit keeps its newest, where the oldest first cut the newest plans' backups), the rest counted in `affectedBackupsNotListed`.
  * `lifeboat status` judges a plan ✗ by its backups among them (plan-status.ts). Unbounded, a few plans sharing lost
  * packs passed the item's 400 KB and the record's write failed (review r57W F3).
  */

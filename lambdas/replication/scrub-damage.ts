@@ -1,4 +1,4 @@
-import { backupIdOfTags } from '../catalog/backup-snapshot-tags';
+import { backupIdOfTags, planOfTags } from '../catalog/backup-snapshot-tags';
 import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, indexKey, loadManifestNode, loadManifestRoot, loadPage, MANIFEST_PREFIX, type NodeLoader, rootPages, SNAPSHOTS_PREFIX } from '../../vault';
 import { type ManifestEntry, type PageRef, type Snapshot, type Vault } from '../../vault';
 import { mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
@@ -12,6 +12,11 @@ export type AffectedSnapshot = {
   readonly snapshotId: string;
   /** From the snapshot's `backupId:` tag (the catalog record's id); absent for snapshots not written by the backup workflow. */
   readonly backupId?: string;
+  /**
+   * From the snapshot's `plan:` tag (every backup workflow snapshot has one); absent for snapshots not written by it. The
+   * record's backups are taken in turns by plan (backups-in-turns.ts): a source name is unique only at one time.
+   */
+  readonly plan?: string;
   /** The snapshot's source (the config's source name for the backup workflow's snapshots). */
   readonly source: string;
   readonly time: string;
@@ -138,7 +143,8 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
     const affects: AffectedSnapshot[] = [...(affected.get(key) ?? new Map<string, Damage>())].map(([id, d]) => {
       const s = snapshots.get(id) as Snapshot;
       const backupId = backupIdOfTags(s.tags);
-      return { snapshotId: id, ...(backupId ? { backupId } : {}), source: s.source.id, time: s.time, whole: d.whole, paths: d.paths, entries: d.whole ? 0 : d.entries };
+      const plan = planOfTags(s.tags);
+      return { snapshotId: id, ...(backupId ? { backupId } : {}), ...(plan !== undefined ? { plan } : {}), source: s.source.id, time: s.time, whole: d.whole, paths: d.paths, entries: d.whole ? 0 : d.entries };
     });
     const packId = idFromKey(DATA_PREFIX, key);
     const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);

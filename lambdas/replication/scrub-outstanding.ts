@@ -1,6 +1,6 @@
 import { type CopiedInNotListed, listedOutstanding, type NotListedGroup, OUTSTANDING_BACKUPS_LISTED, OUTSTANDING_COPIED_IN_LISTED, OUTSTANDING_GROUPS_KEPT, OUTSTANDING_LISTED } from '../catalog/scrub-record';
 import { type OutstandingScrub, type OutstandingScrubObject, type ScrubRunRecord } from '../catalog/scrub-record';
-import { CONFIG_KEY, DATA_PREFIX, SNAPSHOTS_PREFIX } from '../../vault';
+import { CONFIG_KEY, DATA_PREFIX, idFromKey, SNAPSHOTS_PREFIX } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type DamagedObject } from './scrub-damage';
 import { type CarriedCopiedIn } from './copied-in-recheck';
@@ -36,7 +36,8 @@ export type ScrubRunVaults = {
  * without showing its tree reads there (`copiedIn`) is never missing again, so no comparison drops it: only a run that
  * checked it again (the report's `copiedInRechecked`: readable, gone from both vaults, or found again) does; dropped
  * by the comparison, an unverified or lost copy left the record at the next run unchecked (reviews r57G R2, r57K F1);
- * one whose object this run read damaged or found missing, not checked again, keeps the flag (stillCopiedIn: f58A).
+ * one whose object this run read damaged or found missing, not checked again, keeps the flag (stillCopiedIn: f58A), and
+ * takes another verdict only from a check of its tree (`copiedInChecked`: the check again, or the look after a copy).
  * Such entries are listed apart (`copiedInObjects`, copiedInListed), so they neither take the places of other objects
  * nor fall into groups.
  */
@@ -46,11 +47,17 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const beforeListed = listedOutstanding(before);
   const id = (o: { vault: VaultSide; key: string }): string => `${o.vault} ${o.key}`;
   const earlier = new Map(beforeListed.map((o) => [id(o), o]));
-  // In turns from each source, newest first: the newest of all kept an hourly plan's and left a daily plan sharing the pack ✓ (review f58A).
+  // In turns from each plan, newest first: the newest of all kept an hourly plan's and left a daily plan sharing the pack ✓ (reviews f58A, r58B F2).
   const backupIds = (d: DamagedObject): string[] => backupsInTurns(d.affects, OUTSTANDING_BACKUPS_LISTED).listed;
-  const backupsOf = new Map([...report.damage, ...(report.archivedCopyDamage ?? [])].map((d) => [d.key, backupIds(d)]));
-  // A mapping the deadline cut named no backup of any object: unknown, not none (backupsOfFound).
-  const mapped = (key: string): string[] | undefined => (report.backupsNotWorkedOut ? undefined : (backupsOf.get(key) ?? []));
+  const mappedDamage = [...report.damage, ...(report.archivedCopyDamage ?? [])];
+  const backupsOf = new Map(mappedDamage.map((d) => [d.key, backupIds(d)]));
+  // A snapshot object the mapping maps to no snapshot reads in neither vault (scrub-damage.ts: a note instead): its
+  // backup is unknown to it, not none.
+  const unnamedSnapshots = new Set(mappedDamage.filter((d) => d.affects.length === 0 && idFromKey(SNAPSHOTS_PREFIX, d.key) !== null).map((d) => d.key));
+  // A mapping the deadline cut named no backup of any object: unknown, not none (backupsOfFound). Nor does it know a
+  // carried copied-in entry's whose snapshot reads nowhere: the entry named them (review r58B F1).
+  const mapped = (key: string, was: OutstandingScrubObject | undefined): string[] | undefined =>
+    report.backupsNotWorkedOut || (was?.copiedIn === true && unnamedSnapshots.has(key)) ? undefined : (backupsOf.get(key) ?? []);
   const read = readInThisRun(report);
   // A missing object is found by comparing the full listings, whatever the slice: only when the other vault was open.
   const compared = (side: VaultSide): boolean => !(run.unopened ?? []).includes(side === 'primary' ? 'dr' : 'primary');
@@ -88,9 +95,12 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;
       const copiedIn = f.copiedIn === true ? { copiedIn: true as const, ...(lastChecked !== undefined ? { lastChecked } : {}) } : {};
       const entry: OutstandingScrubObject = unrepaired
-        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key), was), ...copiedIn }
+        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key, was), was), ...copiedIn }
         : { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [], ...copiedIn };
-      return f.copiedIn !== true && was?.copiedIn === true ? stillCopiedIn(entry, was, lastChecked) : entry;
+      // Only this run's check of its tree (the check again, or the look after a copy: copiedInChecked) gives a carried
+      // copied-in entry its verdict (review r58B).
+      const checkedAgain = f.copiedIn === true && checkedNow.has(id(f));
+      return was?.copiedIn === true && !checkedAgain ? stillCopiedIn(entry, was, lastChecked) : entry;
     });
   const foundNow = new Set(found.map(id));
   // A missing object is in neither listing, so a slice covering its key says nothing of it: only the comparison does. A
@@ -200,25 +210,28 @@ export function snapshotsNotWorkedOutCounts(report: ScrubReport, previous: Scrub
 }
 
 /**
- * The backups a record keeps of an object this run left with no good copy: those its mapping named; when the deadline
- * cut the mapping (`undefined`: scrub-vaults.ts, backupsNotWorkedOut), those the earlier record named, or none and
- * `backupsNotWorkedOut` when it named none either because none had been worked out. Replaced by [], a cut run turned the
- * ✗ of every plan an earlier run's backups named into ✓ (review rS F2); an earlier list worked out empty stays empty.
+ * The backups a record keeps of an object this run left with no good copy: those its mapping named; when the mapping
+ * could not name them (`undefined`: the deadline cut it, scrub-vaults.ts, backupsNotWorkedOut; or a carried copied-in
+ * snapshot that reads nowhere), those the earlier record named, or none and `backupsNotWorkedOut` when it named none
+ * either because none had been worked out (nor for an earlier entry with a good copy, which keeps none). Replaced by [],
+ * a cut run turned the ✗ of every plan an earlier run's backups named into ✓ (review rS F2), and so did the check again
+ * of a lost copied-in snapshot (review r58B F1); an earlier list worked out empty stays empty.
  */
 function backupsOfFound(mapped: string[] | undefined, was: OutstandingScrubObject | undefined): Pick<OutstandingScrubObject, 'backups' | 'backupsNotWorkedOut'> {
   if (mapped !== undefined) return { backups: mapped };
-  if (was === undefined) return { backups: [], backupsNotWorkedOut: true };
+  if (was === undefined || was.goodCopy) return { backups: [], backupsNotWorkedOut: true };
   return { backups: was.backups, ...(was.backupsNotWorkedOut === true ? { backupsNotWorkedOut: true as const } : {}) };
 }
 
 /**
  * A copied-in entry (`was`) whose object this run found damaged by reading it in its slice or by the comparison (`found`),
- * not by checking its tree again: the finding is of the snapshot object alone, while the entry is of its tree, which
- * no run has shown to read. Replaced by the finding, the entry left the copied-in list and its check again, and a lost
- * tree whose object's other copy verified read as a good copy (REPAIRABLE, no backup): status judged its plan ✓ and the
- * repair of the object dropped it (review f58A, after r57P). So the entry stays copied-in, with its last check, the
- * run's problem (what its object now is) and the worse of the two copies (lost, then a copy not verified, then a good
- * one), with the backups of both: either may be the one status judges by.
+ * or whose look after this run's copy of it stopped before it knew (review r58B), not by checking its tree again: the
+ * finding is of the snapshot object alone, while the entry is of its tree, which no run has shown to read. Replaced by
+ * the finding, the entry left the copied-in list and its check again, and a lost tree whose object's other copy verified
+ * read as a good copy (REPAIRABLE, no backup): status judged its plan ✓ and the repair of the object dropped it (review
+ * f58A, after r57P); the stopped look gave a lost one an unverified copy, which status does not judge ✗. So the entry
+ * stays copied-in, with its last check, the run's problem (what its object now is) and the worse of the two copies
+ * (lost, then a copy not verified, then a good one), with the backups of both: either may be the one status judges by.
  */
 function stillCopiedIn(found: OutstandingScrubObject, was: OutstandingScrubObject, lastChecked: string | undefined): OutstandingScrubObject {
   const worse = rank(was) < rank(found) ? was : found;
@@ -531,7 +544,7 @@ function previousOutstanding(previous: ScrubRunRecord | undefined): OutstandingS
 /**
  * Backup ids without their sources that a record keeps of an object: the newest OUTSTANDING_BACKUPS_LISTED (ids sort by
  * start time), for a record from before `outstanding` (its `affectedBackups`) and the merge of a copied-in entry's
- * (stillCopiedIn). A mapping's, whose sources are known, are taken in turns from each source (backupsInTurns).
+ * (stillCopiedIn). A mapping's, whose plans are known, are taken in turns from each plan (backupsInTurns).
  */
 function newestBackups(ids: readonly string[]): string[] {
   return [...new Set(ids)].sort().slice(-OUTSTANDING_BACKUPS_LISTED);

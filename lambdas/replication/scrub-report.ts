@@ -37,7 +37,8 @@ export type ScrubFinding = {
   /**
    * A snapshot object a scrub copied into `vault` whose tree was not shown to read there: this run's copy, unverified
    * (`otherCopy: 'unverified'`) or lost (readable in neither vault), or an earlier run's checked again
-   * (copied-in-recheck.ts), lost or readable only across both vaults (`goodCopy`). No longer missing, no comparison finds
+   * (copied-in-recheck.ts, or the look after this run copied its object again), lost or readable only across both vaults
+   * (`goodCopy`). No longer missing, no comparison finds
    * it again, so the record keeps it (`copiedIn` on its outstanding entry) until a run checks it again and it reads
    * (reviews r57F L2, r57G R2, r57K F1); meanwhile `lifeboat verify --backup` tells at once.
    */
@@ -143,7 +144,11 @@ export type ScrubReport = {
    * entry. The record drops the others' entries only so (scrub-outstanding.ts). Absent when none.
    */
   readonly copiedInRechecked?: Partial<Record<VaultSide, readonly string[]>>;
-  /** Per vault, the carried copied-in snapshots whose tree this run read again, whatever came of it: the record's `lastChecked` (review r57P F1). Absent when none. */
+  /**
+   * Per vault, the carried copied-in snapshots whose tree this run read again, whatever came of it: the record's
+   * `lastChecked` (review r57P F1): their check again, or the look after this run copied their object again (review r58B
+   * F3). Only a finding of one of these replaces its entry's verdict (scrub-outstanding.ts). Absent when none.
+   */
   readonly copiedInChecked?: Partial<Record<VaultSide, readonly string[]>>;
   /**
    * Damaged objects a tombstone supersedes that were not repaired (with repair, one whose other copy verifies is

@@ -183,10 +183,18 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   await healEach('missing');
 
   // Snapshot objects copied into a vault are checked again once no prune of it runs (lookAfterPrunes).
+  const looked: Partial<Record<VaultSide, readonly string[]>> = {};
   if (repair) {
-    for (const side of sides) await lookAfterCopiedSnapshots(side, findings, repairs, options, now);
+    for (const side of sides) looked[side] = await lookAfterCopiedSnapshots(side, findings, repairs, options, now);
   }
-  const { rechecked: copiedInRechecked, checked: copiedInChecked } = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
+  const { rechecked: copiedInRechecked, checked: rechecked } = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
+  // The look read the tree of carried copied-in snapshots it copied again: that is their check this run (review r58B F3).
+  const copiedInChecked: Partial<Record<VaultSide, readonly string[]>> = Object.fromEntries(
+    sides.flatMap((side) => {
+      const keys = [...(looked[side] ?? []), ...(rechecked[side] ?? [])].sort(compareByCodeUnit);
+      return keys.length > 0 ? [[side, keys]] : [];
+    }),
+  );
 
   const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now);
   findings.sort((a, b) => a.vault.localeCompare(b.vault) || compareByCodeUnit(a.key, b.key));
@@ -233,15 +241,18 @@ async function listBothVaults(vaults: Partial<Record<VaultSide, Vault>>, memoryM
 /**
  * Snapshot objects copied into `side` by this run, checked again once no prune of it runs (lookAfterPrunes): one not
  * vouched for is `unrepaired`, with its good copy unless its tree reads in neither vault (readabilityInTarget) or that
- * is not known (`otherCopy: 'unverified'`, `copiedIn`).
+ * is not known (`otherCopy: 'unverified'`, `copiedIn`). Returns the keys of carried copied-in snapshots
+ * (`copiedInOutstanding`) whose tree it read to that verdict: their check this run. Such a one with a good copy keeps
+ * `copiedIn`: it reads only across both vaults, as when its check again finds so (review r58B F3: without the flag and
+ * the check, its entry kept an older worse verdict and its last check).
  */
-async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, options: ScrubVaultsOptions, now: () => number): Promise<void> {
+async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, options: ScrubVaultsOptions, now: () => number): Promise<string[]> {
   const { vaults } = options;
   const { copyFrom, lookMemory } = repairs;
   // By key: the copies end in any order; the check in the target vault marks them together and sorts its ids itself,
   // so that a cut leaves the later keys unchecked (84b1e4ff).
   const copied = findings.filter((f) => f.vault === side && f.outcome === 'repaired' && f.key.startsWith(SNAPSHOTS_PREFIX)).sort((a, b) => compareByCodeUnit(a.key, b.key));
-  if (copied.length === 0) return;
+  if (copied.length === 0) return [];
   const ids = copied.map((f) => idFromKey(SNAPSHOTS_PREFIX, f.key) as string);
   const vault = vaults[side] as Vault;
   const source = vaults[otherSide(side)] as Vault;
@@ -274,6 +285,8 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     const fellBack = inTarget.readThrough.get(id);
     return fellBack === undefined ? '' : `; ${readsOnlyThrough(side, fellBack, 'them')}`;
   };
+  const carried = new Set((options.copiedInOutstanding ?? []).filter((c) => c.vault === side).map((c) => c.key));
+  const checked: string[] = [];
   for (const f of copied) {
     const id = idFromKey(SNAPSHOTS_PREFIX, f.key) as string;
     const lookStopped = notLooked?.get(id);
@@ -282,6 +295,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     const reason = `copied from the ${otherSide(side)} vault, but ${whyNot}`;
     const verifyIt = `${findBackupOf(id)} and check it with ${verifyBackupLine([side])}; if that fails, back that source up again`;
     const unchecked = inTarget.unchecked.get(id);
+    if (carried.has(f.key) && lookStopped === undefined && (inTarget.unreadable.has(id) || unchecked === undefined)) checked.push(f.key);
     // Copied in, it is no longer missing: no comparison finds it again, so copiedIn keeps its outstanding entry till a
     // run checks it again (recheckCopiedIn; reviews r57F L2, r57G R2, r57K F1).
     const notVerified = { ...f, outcome: 'unrepaired', otherCopy: 'unverified', copiedIn: true } as const;
@@ -296,8 +310,9 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
           ? { ...f, outcome: 'unrepaired', copiedIn: true, reason: `${reason}; nor can the ${side} vault read them, ${noCopyRestores(id)}` }
           : unchecked !== undefined
             ? { ...notVerified, reason: `${reason}; whether the ${side} vault can read them could not be checked (${unchecked}), so no copy is known to restore: ${verifyIt}` }
-            : { ...f, outcome: 'unrepaired', reason: unreadable.has(id) ? `${reason}${mended(id)}` : reason, goodCopy: true };
+            : { ...f, outcome: 'unrepaired', reason: unreadable.has(id) ? `${reason}${mended(id)}` : reason, goodCopy: true, ...(carried.has(f.key) ? { copiedIn: true as const } : {}) };
   }
+  return checked;
 }
 
 /**

@@ -245,6 +245,15 @@ describe('outstandingAfter: a lost object whose mapping to backups the deadline 
     expect(found(outstandingAfter(cutRun({}), NOW, earlierLost(['20261101T000000Z-00000001'])))?.backupsNotWorkedOut).toBeUndefined();
     expect(found(outstandingAfter(cutRun({}), NOW, earlierLost(['20261101T000000Z-00000001'])))?.backups).toEqual([]);
   });
+
+  // Review r58B F1: an earlier entry with a good copy keeps no backups, so a cut run that found the object lost kept its
+  // [] as if worked out: no plan ✗ though its backups were never named.
+  it('says its backups were not worked out when the earlier entry had a good copy, which names none', () => {
+    const previous = previousRecord();
+    const good: OutstandingScrubObject = { vault: 'primary', key: lostKey, problem: 'corrupt', goodCopy: true, since: EARLIER, backups: [] };
+    const earlierGood: ScrubRunRecord = { ...previous, outstanding: { ...(previous.outstanding as NonNullable<ScrubRunRecord['outstanding']>), objects: [good] } };
+    expect(found(outstandingAfter(cutRun({ backupsNotWorkedOut: true }), NOW, earlierGood))).toEqual({ ...good, goodCopy: false, backupsNotWorkedOut: true });
+  });
 });
 
 // Reviews r57G R2, r57K F1: a snapshot copied in is never missing again, so a comparison not finding it missing dropped
@@ -456,6 +465,35 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
       const rechecked: ScrubFinding = { ...missingNow, outcome: 'unrepaired', goodCopy: true, copiedIn: true };
       expect(copiedIn(outstandingAfter({ ...readingSnapshots([rechecked]), copiedInChecked: { dr: [snapshot] } }, NOW, record(lostEntry)))).toEqual([{ ...lostEntry, goodCopy: true, backups: [], lastChecked: NOW }]);
     });
+
+    // Review r58B F1: its check again found it lost while its snapshot object read in neither vault, so the mapping named
+    // no backup (a note instead); that finding took the entry's place with backups [] and status judged its plan ✓.
+    it('found lost by its check again with its snapshot object read nowhere, it keeps the backups it named, or says none were worked out', () => {
+      const lostAgain: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'missing', detail: 'checked again', outcome: 'unrepaired', reason: 'reads in neither vault', copiedIn: true };
+      const readsNowhere: DamagedObject[] = [{ key: snapshot, vaults: ['primary', 'dr'], affects: [], note: 'the snapshot object itself is lost in every vault' }];
+      const checkAgain: ScrubReport = { ...nextRun(), findings: [lostAgain], damage: readsNowhere, ok: false, copiedInRechecked: { dr: [snapshot] }, copiedInChecked: { dr: [snapshot] } };
+      const out = outstandingAfter(checkAgain, NOW, record(lostEntry));
+      expect(copiedIn(out)).toEqual([{ ...lostEntry, lastChecked: NOW }]);
+      const after: ScrubRunRecord = { ...record(lostEntry), startedAt: NOW, outcome: 'DAMAGED', outstanding: out };
+      expect(statusOf(after)).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [lostBackup] } });
+      // Read across both vaults before (a good copy keeps no backups): none were worked out, so every plan is ✗.
+      const readsAcross: OutstandingScrubObject = { ...lostEntry, goodCopy: true, backups: [] };
+      const unnamed = outstandingAfter(checkAgain, NOW, record(readsAcross));
+      expect(copiedIn(unnamed)).toEqual([{ ...lostEntry, backups: [], backupsNotWorkedOut: true, lastChecked: NOW }]);
+      expect(statusOf({ ...after, outstanding: unnamed }).withinObjectives).toBe(false);
+      // A mapping that names its backup is taken.
+      const named: DamagedObject[] = [{ key: snapshot, vaults: ['dr'], affects: [{ snapshotId: '5'.repeat(64), backupId: '20261120T030000Z-0e0e0e0e', plan: 'files', source: 'src', time: EARLIER, whole: true, paths: [], entries: 0 }] }];
+      expect(copiedIn(outstandingAfter({ ...checkAgain, damage: named }, NOW, record(lostEntry)))).toEqual([{ ...lostEntry, backups: ['20261120T030000Z-0e0e0e0e'], lastChecked: NOW }]);
+    });
+
+    // Review r58B: the look after a repair run's copy of its object that stopped before it knew (copiedIn, unverified)
+    // is no check of its tree, yet it took the entry's place: a lost tree read as an unverified copy, not judged ✗.
+    it('a look after the copy of its object that stopped before it knew keeps it lost, its last check unchanged', () => {
+      const stopped: ScrubFinding = { vault: 'dr', key: snapshot, problem: 'corrupt', detail: 'checksum mismatch', outcome: 'unrepaired', reason: 'whether either vault can read them could not be checked', otherCopy: 'unverified', copiedIn: true };
+      const out = outstandingAfter({ ...readingSnapshots([stopped]), repair: true }, NOW, record(lostEntry));
+      expect(copiedIn(out)).toEqual([{ ...lostEntry, problem: 'corrupt' }]);
+      expect(statusOf({ ...record(lostEntry), startedAt: NOW, outcome: 'DAMAGED', outstanding: out }).withinObjectives).toBe(false);
+    });
   });
 });
 
@@ -495,6 +533,29 @@ describe('outstandingAfter: the backups a carried lost object keeps', () => {
     // The bound holds: the daily backup and the 19 newest hourly ones.
     expect(kept).toEqual([daily, ...hourly.slice(-(OUTSTANDING_BACKUPS_LISTED - 1))].sort());
     expect(scrubRunRecordSchema.parse(carried)).toEqual(carried);
+  });
+
+  // Review r58B F2: taken in turns by source, a source moved from a daily plan to an hourly one (a source name is unique
+  // only at one time) put the daily plan's backups in one turn with the hourly plan's, which crowded them out.
+  it('takes its turns by plan: a source moved from a daily plan to an hourly one keeps the daily plan\'s backups', () => {
+    const days = Array.from({ length: 5 }, (_, i) => idAt(Date.parse('2026-11-21T03:30:00.000Z') + i * 86_400_000, 'd0d0d0d0'));
+    const hours = Array.from({ length: 24 }, (_, i) => idAt(Date.parse('2026-11-26T04:00:00.000Z') + i * 3_600_000, 'a0a0a0a0'));
+    const ofPlan = (ids: readonly string[], plan: string) => ids.map((id) => ({ snapshotId: `s-${id}`, backupId: id, plan, source: 'db', time: EARLIER, whole: false, paths: [], entries: 1 }));
+    const moved: ScrubReport = { ...found, damage: [{ key: lostPack, vaults: ['primary', 'dr'], affects: [...ofPlan(days, 'daily'), ...ofPlan(hours, 'hourly')] }] };
+    const first = scrubRunSummary(moved, { environment: 'dev', startedAt: NOW, endedAt: NOW });
+    const carried = scrubRunSummary(nextSlice, { environment: 'dev', startedAt: '2026-11-28T03:00:00.000Z', endedAt: '2026-11-28T03:00:01.000Z' }, { previous: first });
+    const dailyPlan = days.map((id) => backupOf(id, 'daily', 'db'));
+    expect(statusOf('daily', dailyPlan, carried).scrub).toMatchObject({ affectedBackupsOfPlan: days });
+    expect(carried.outstanding?.objects.find((o) => o.key === lostPack)?.backups).toEqual([...days, ...hours.slice(-(OUTSTANDING_BACKUPS_LISTED - days.length))].sort());
+  });
+
+  it(`past ${OUTSTANDING_BACKUPS_LISTED} plans, those whose newest backup is oldest keep none, whatever order the mapping named them in`, () => {
+    const plans = Array.from({ length: OUTSTANDING_BACKUPS_LISTED + 2 }, (_, i) => ({ plan: `plan-${String(i).padStart(2, '0')}`, id: idAt(Date.parse('2026-11-01T03:00:00.000Z') + i * 86_400_000, 'b0b0b0b0') }));
+    const affects = [...plans].reverse().map(({ plan, id }) => ({ snapshotId: `s-${id}`, backupId: id, plan, source: `src-${plan}`, time: EARLIER, whole: false, paths: [], entries: 1 }));
+    for (const order of [affects, [...affects].reverse()]) {
+      const out = outstandingAfter({ ...found, damage: [{ key: lostPack, vaults: ['primary', 'dr'], affects: order }] }, NOW, undefined);
+      expect(out.objects.find((o) => o.key === lostPack)?.backups).toEqual(plans.slice(2).map((p) => p.id));
+    }
   });
 });
 

@@ -30,6 +30,8 @@ import { SCRUB_LISTING_PEAK_BYTES_PER_KEY, scrubFindingLimit, scrubNeedsBlobLimi
 import { indexBlobLimit } from '../../../../vault/blob-index/index-memory';
 import { type OutstandingScrubObject, scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
 import { copiedInOutstanding } from '../../../../lambdas/replication/scrub-outstanding';
+import { planStatus } from '../../../../cli/status/plan-status';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 
 /** The scrub's self-heal across the primary and DR vaults, on in-memory vaults (the sources and restores in a temp dir). */
 
@@ -744,6 +746,63 @@ it('a carried copied-in snapshot whose object the slice reads corrupt stays copi
   expect(copiedInOutstanding(record).map((c) => [c.key, c.lostAndNamed])).toEqual([[key, true]]);
 });
 
+// Review r58B F1: the check again of a lost carried copied-in snapshot whose object reads in neither vault made a finding
+// the mapping named no backup of (its record reads nowhere: a note instead); it took the entry's place with backups [],
+// and status judged the backup's plan ✓ from then on though the snapshot restores from no vault.
+it('a lost carried copied-in snapshot whose check again finds its object read in neither vault keeps the backup it named', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  const pages = (await listKeys(pair.primary.store, 'manifest/')).filter((k) => k !== manifestKey(pair.snapshot.manifest));
+  for (const page of pages) {
+    await pair.primary.store.delete(page);
+    await pair.dr.store.delete(page);
+  }
+  await corrupt(pair.dr.store, key);
+  await corrupt(pair.primary.store, key);
+  const EARLIER = '2026-11-10T03:00:00.000Z';
+  const NOW = '2026-11-27T03:00:00.000Z';
+  const lost: OutstandingScrubObject = { vault: 'dr', key, problem: 'missing', goodCopy: false, since: EARLIER, backups: [pair.backupId], copiedIn: true, lastChecked: EARLIER };
+  const base = scrubRunSummary(await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false }), { environment: 'dev', startedAt: EARLIER, endedAt: EARLIER });
+  const previous = { ...base, outstanding: { objects: [], copiedInObjects: [lost], notListed: 0 } };
+  // A slice of data/ only: the snapshot object is not read, its check again reads it.
+  const report = await scrubVaults({ ...everything, fraction: 0.05, vaults: { primary: pair.primary, dr: pair.dr }, repair: false, copiedInOutstanding: copiedInOutstanding(previous), now: () => Date.parse(NOW) });
+  expect(report.findings.filter((f) => f.key === key)).toEqual([expect.objectContaining({ vault: 'dr', outcome: 'unrepaired', copiedIn: true })]);
+  expect(report.damage.filter((d) => d.key === key)).toEqual([expect.objectContaining({ affects: [], note: expect.stringContaining('the snapshot object itself is lost in every vault') })]);
+  const record = scrubRunSummary(report, { environment: 'dev', startedAt: NOW, endedAt: NOW }, { previous });
+  expect(record.outstanding?.copiedInObjects).toEqual([{ ...lost, lastChecked: NOW }]);
+  const backup: BackupRecord = {
+    backupId: pair.backupId, plan: 'files', environment: 'dev', sourceNames: ['src'], sources: [], strategy: 'incremental', status: 'COMMITTED',
+    startedAt: '2026-03-01T10:00:00.000Z', endedAt: '2026-03-01T10:05:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+  };
+  const status = planStatus({ plan: { name: 'files', objectives: { rpoMinutes: 1e7, rtoMinutes: 60 } }, backups: [backup], drills: [], latestScrub: record, nextRun: { state: 'disabled', schedule: 'lifeboat-dev-files' }, now: new Date('2026-11-28T04:00:00.000Z') });
+  expect(status).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [pair.backupId] } });
+});
+
+// Review r58B F3: a run with repair that copied a carried copied-in snapshot's object again looked at its tree after the
+// copy; that look's good copy (the tree reads across both vaults) came without copiedIn and was not counted a check, so
+// the entry kept its older, worse verdict (lost, its plan ✗) and its last check.
+it('the look after a repair run copies a carried copied-in snapshot\'s object again is its check: the entry takes the look\'s verdict and its last check', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  const root = manifestKey(pair.snapshot.manifest);
+  const page = (await listKeys(pair.dr.store, 'manifest/')).find((k) => k !== root) as string;
+  // Its tree reads only across both vaults (its root in the DR vault alone, a page in the primary alone); its object
+  // corrupt in the DR vault, which the slice (the snapshots only) reads and the repair copies from the primary.
+  await corrupt(pair.primary.store, root);
+  await corrupt(pair.dr.store, page);
+  await corrupt(pair.dr.store, key);
+  const EARLIER = '2026-11-20T03:00:00.000Z';
+  const NOW = '2026-11-27T03:00:00.000Z';
+  const lost: OutstandingScrubObject = { vault: 'dr', key, problem: 'missing', goodCopy: false, since: EARLIER, backups: [pair.backupId], copiedIn: true, lastChecked: EARLIER };
+  const base = scrubRunSummary(await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false }), { environment: 'dev', startedAt: EARLIER, endedAt: EARLIER });
+  const previous = { ...base, outstanding: { objects: [], copiedInObjects: [lost], notListed: 0 } };
+  const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, copiedInOutstanding: copiedInOutstanding(previous) });
+  expect(report.findings.filter((f) => f.key === key)).toEqual([expect.objectContaining({ vault: 'dr', problem: 'corrupt', outcome: 'unrepaired', goodCopy: true, copiedIn: true, reason: expect.stringContaining('reads them only with') })]);
+  expect(report.copiedInChecked).toEqual({ dr: [key] });
+  const record = scrubRunSummary(report, { environment: 'dev', startedAt: NOW, endedAt: NOW }, { previous });
+  expect(record.outstanding?.copiedInObjects).toEqual([{ vault: 'dr', key, problem: 'corrupt', goodCopy: true, since: EARLIER, backups: [], copiedIn: true, lastChecked: NOW }]);
+  // Still copied in: the next run checks it again in its turn.
+  expect(copiedInOutstanding(record)).toEqual([{ vault: 'dr', key, problem: 'corrupt', since: EARLIER, lastChecked: NOW, lostAndNamed: false }]);
+});
+
 // Review r57P F2: the check again of carried copied-in snapshots read up to the damage mapping's own cutoff, so one that
 // ran long left the mapping no time, and the run's own lost objects were recorded without their backups.
 it('a check again of a carried copied-in snapshot that runs long leaves the mapping of the run\'s own lost objects its time', async () => {
@@ -918,7 +977,7 @@ it('without repair only reports: the damaged copy stays as it is and the finding
   expect(await pair.primary.store.get(pack as string)).toEqual(damaged);
 });
 
-it('when a pack is corrupt in both vaults, overwrites nothing and names the backup, source and paths it affects', async () => {
+it('when a pack is corrupt in both vaults, overwrites nothing and names the backup, plan, source and paths it affects', async () => {
   const packs = await listKeys(pair.primary.store, 'data/');
   // The pack holding a.bin's first blob: the one a restore of a.bin would need.
   const entries = [];
@@ -942,7 +1001,7 @@ it('when a pack is corrupt in both vaults, overwrites nothing and names the back
       key: pack,
       vaults: ['primary', 'dr'],
       blobs: expect.any(Number),
-      affects: [expect.objectContaining({ snapshotId: pair.snapshot.id, backupId: pair.backupId, source: pair.snapshot.source.id, whole: false, paths: expect.arrayContaining(['a.bin']) })],
+      affects: [expect.objectContaining({ snapshotId: pair.snapshot.id, backupId: pair.backupId, plan: 'files', source: pair.snapshot.source.id, whole: false, paths: expect.arrayContaining(['a.bin']) })],
     },
   ]);
   expect(report.damage[0]?.blobs).toBeGreaterThan(0);

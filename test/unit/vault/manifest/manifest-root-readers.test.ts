@@ -229,7 +229,7 @@ it('a snapshot object whose record reads but whose manifest root reads in neithe
   const key = snapshotKey(kept.id);
   const damaged = new Map<string, ReadonlyArray<'primary' | 'dr'>>([[key, ['dr']]]);
   expect(await describeDamage({ primary: vault, dr }, damaged)).toEqual([
-    { key, vaults: ['dr'], affects: [{ snapshotId: kept.id, backupId: 'b1', source: '/src', time: kept.time, whole: true, paths: [], entries: 0 }] },
+    { key, vaults: ['dr'], affects: [{ snapshotId: kept.id, backupId: 'b1', plan: 'files', source: '/src', time: kept.time, whole: true, paths: [], entries: 0 }] },
   ]);
   await corrupt(vault.store, key);
   await corrupt(drStore, key);
@@ -253,7 +253,7 @@ it('a copied-in snapshot object is mapped to what of its tree reads in neither v
   await corrupt(vault.store, manifestKey(page.id));
   await corrupt(drStore, manifestKey(page.id));
   expect(await describeDamage({ primary: vault, dr }, damaged)).toEqual([
-    { key, vaults: ['dr'], affects: [{ snapshotId: kept.id, backupId: 'b1', source: '/src', time: kept.time, whole: false, paths: [`${page.first} … ${page.last}`], entries: page.count }] },
+    { key, vaults: ['dr'], affects: [{ snapshotId: kept.id, backupId: 'b1', plan: 'files', source: '/src', time: kept.time, whole: false, paths: [`${page.first} … ${page.last}`], entries: page.count }] },
   ]);
   // The page reads in the primary vault again; the root reads only in the DR vault, the other page only in the primary.
   await vault.store.put(manifestKey(page.id), good);
