@@ -8,7 +8,7 @@ import { getSealedObject } from '../crypto/sealed-object';
 import { type Vault } from '../repository/vault';
 import { DamagedBlobsError, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
 import { VaultIndex } from '../blob-index/vault-index';
-import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, manifestKey, packKey, snapshotKey } from '../repository/vault-layout';
+import { idFromKey, INDEX_PREFIX, indexKey, manifestKey, packKey, snapshotKey } from '../repository/vault-layout';
 import { unreadableSnapshotAdvice } from '../repository/snapshot-listing';
 import { findUnreferencedObjects, type UnreferencedObject } from './unreferenced-objects';
 import { mapBounded } from '../workers/bounded-concurrency';
@@ -16,6 +16,7 @@ import { verifyPackBody } from './object-check';
 import { EntryFindings, LostBlobs } from './lost-entries';
 import { namedSnapshots, SnapshotReach } from './snapshot-reach';
 import { damagedPruneStateObjects } from '../prune/prune-state';
+import { listStoredPacks } from '../prune/stored-packs';
 import { damagedKeyObjects } from '../keys/key-object';
 import { supersededIndexMessage, supersedingTombstones, tombstonedPackMessage, tombstonedPackNeededMessage } from './superseded-objects';
 
@@ -59,8 +60,8 @@ export type VerifyReport = {
 
 /**
  * Checks a vault's integrity and reports every problem with the object it concerns.
- * Structure: each index decrypts and matches its name; each pack it lists exists and its header
- * agrees with the index; each snapshot, manifest root and page decrypts and matches its hash;
+ * Structure: each index decrypts and matches its name; each pack it lists exists, is the size the index records (where
+ * the store's listing tells sizes) and its header agrees with the index; each snapshot, manifest root and page decrypts and matches its hash;
  * each blob a manifest references is indexed. With readData: every pack is read whole, every blob
  * decrypted and its HMAC id recomputed, and the pack must consist of nothing but its blobs and header.
  * Each snapshot also names its entries whose data is lost (lost-entries.ts): what its restore would leave out; and
@@ -133,12 +134,11 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     return false;
   });
 
-  // 2. Packs: presence, header against index; with readData, every blob.
-  const present = new Set<string>();
-  for await (const key of store.list(DATA_PREFIX)) {
-    const id = idFromKey(DATA_PREFIX, key);
-    if (id) present.add(id);
-  }
+  // 2. Packs: presence, size and header against index; with readData, every blob. The sizes come with the listing (S3's
+  // carries them; a directory stats each pack, cheaper than the header's reads): bytes added to a pack leave its header
+  // readable at the length the index records, and only the size tells.
+  const stored = await listStoredPacks(store);
+  const present = stored.ids;
   const packs = [...packEntries.entries()];
   report.packs = packs.length;
   // Blobs whose data is gone: a copy in a missing pack, or (readData) a copy that fails its check. Lost
@@ -165,6 +165,8 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
           if (body.length !== info.length) throw new VaultCorruptionError(store.location, key, `pack is ${body.length} bytes, the index says ${info.length}`);
           header = await parsePack(store.location, key, keys, body);
         } else {
+          const size = stored.sizes?.get(packId);
+          if (size !== undefined && size !== info.length) throw new VaultCorruptionError(store.location, key, `pack is ${size} bytes, the index says ${info.length}`);
           header = await readPackHeader(store, keys, key, info.length);
         }
       } catch (err) {

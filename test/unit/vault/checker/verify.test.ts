@@ -115,6 +115,24 @@ describe('verifyVault on a damaged vault', () => {
     expect((await verifyVault(v.vault)).problems).toEqual([{ key, message: expect.stringMatching(new RegExp(`; the ${listed} blob\\(s\\) the index lists in it went unchecked, and no snapshot uses them; copy it again`)) }]);
   });
 
+  it('reports a pack with bytes appended, whose header still reads at the length the index records, without reading data (audit a58B F8)', async () => {
+    const v = await backedUp('appended', new Map([['a.bin', pseudoRandomBytes(3000, 21)]]));
+    const entry = await (await v.vault.manifest(await v.vault.loadSnapshot(v.snapshotId))).find('a.bin');
+    const at = (await v.vault.index()).lookup(Buffer.from(entry?.content[0] as string, 'hex'));
+    if (!at) throw new Error('a.bin has no indexed blob');
+    const key = packKey(at.packId);
+    const indexed = (await fs.stat(v.store.localPath(key))).size;
+    await fs.appendFile(v.store.localPath(key), 'garbage\n');
+    const report = await verifyVault(v.vault);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([
+      {
+        key,
+        message: expect.stringMatching(new RegExp(`^.*object ${key} is corrupt: pack is ${indexed + 8} bytes, the index says ${indexed}; the 1 blob\\(s\\) the index lists in it went unchecked, and snapshot\\(s\\) ${v.snapshotId} use them \\(1\\); copy it again`)),
+      },
+    ]);
+  });
+
   it('names every snapshot whose manifest needs a missing page, also through a node or a root another snapshot read first, and reports the page once', async () => {
     const root = await fs.mkdtemp(path.join(dir, 'missing-page-'));
     const { vault, store } = await newTestVault(root);
