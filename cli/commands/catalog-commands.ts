@@ -1,21 +1,21 @@
 import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
-import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { type CatalogRebuildReport, rebuildCatalog, type RebuildCatalog, type RebuildOutcome, type RebuiltBackup, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
 import { catalogRebuildCommandLine, catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
 import { partialCatalogAdvice } from '../../lambdas/catalog/catalog-rebuild-incomplete-error';
-import { type MarkerOptions, markerOptionsSchema, withMarkerOptions } from '../../lambdas/catalog/catalog-rebuild-marker-options';
+import { MARKER_DATA_DIR_MAX, type MarkerOptions, markerOptionsSchema, withMarkerOptions } from '../../lambdas/catalog/catalog-rebuild-marker-options';
 import { type CatalogRebuildSummary, summarizeRebuild } from '../../lambdas/catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
-import { dataDirOption } from '../../local/cloud/data-dir-option';
+import { DEFAULT_DATA_DIR } from '../../local/cloud/cloud-state';
 import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { vaultTargetOptionsLine } from '../target-options-line';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowOutcome, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
-import { isUsageError } from '../usage-error';
+import { isUsageError, UsageError } from '../usage-error';
 
 /**
  * `lifeboat catalog rebuild --vault primary|dr [--region primary|dr]`: the catalog's records of
@@ -59,6 +59,13 @@ export async function catalogRebuildCommand(options: CatalogRebuildOptions, deps
     return 2;
   }
   const side: VaultSide = options.vault;
+  // Both ways the catalog's marker keeps these options, so both refuse alike (review r58C F3: the in-process rebuild wrote
+  // into the marker a data directory --runbook refused).
+  const unfit = markerOptionsUnfit(markerOptionsOf(side, options));
+  if (unfit !== undefined) {
+    io.err(`lifeboat catalog rebuild${options.runbook ? ' --runbook' : ''}: ${unfit}`);
+    return 2;
+  }
   if (options.runbook) return catalogRebuildRunbook(options, side, region, { io, stderr: deps.stderr ?? defaultDeps.stderr, runner: deps.runner });
   let written = 0;
   try {
@@ -123,11 +130,6 @@ async function catalogRebuildRunbook(
 ): Promise<number> {
   const { io } = deps;
   const markerOptions = markerOptionsOf(side, options);
-  const unfit = markerOptionsUnfit(markerOptions);
-  if (unfit !== undefined) {
-    io.err(`lifeboat catalog rebuild --runbook: ${unfit}`);
-    return 2;
-  }
   const cliLine = rebuildCommandLine({ vault: side, region }, options);
   try {
     const config = loadLifeboatConfig(options.config);
@@ -144,7 +146,7 @@ async function catalogRebuildRunbook(
     const lacking = sent && refusedMarkerOptions(outcome) ? withMarkerOptions('', markerOptions).trim() : undefined;
     if (lacking !== undefined) {
       const functionLine = catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true });
-      io.err(markerOptionsRefusedWarning(outcome.executionId, functionLine, lacking, cliLine));
+      io.err(markerOptionsRefusedWarning({ executionId: outcome.executionId, environment: options.env }, functionLine, lacking, cliLine));
       outcome = await run({ vault: side });
     }
     const summary = outcome.status === 'SUCCEEDED' ? (outcome.output as CatalogRebuildSummary) : undefined;
@@ -155,7 +157,7 @@ async function catalogRebuildRunbook(
       io.out(`Execution ${outcome.executionId}`);
     }
     if (!summary) {
-      if (!options.json) io.err(`Catalog rebuild ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}${failureAdvice(outcome, lacking, cliLine)}\nExecution ${outcome.executionId}`);
+      if (!options.json) io.err(`Catalog rebuild ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}${failureAdvice(outcome, { lacking, config: options.config }, cliLine)}\nExecution ${outcome.executionId}`);
       return 1;
     }
     return summary.leftOut ? EXIT_LEFT_OUT : 0;
@@ -170,12 +172,16 @@ async function catalogRebuildRunbook(
  * the rounds, or a round cut by Lambda itself): the catalog holds what the rounds wrote, and the command without
  * --runbook finishes it (CatalogRebuildIncompleteError says so itself). An execution run without markerOptions (a stack
  * from before them, `lacking` the options it left out): its errors name the function's line without them, so the CLI's
- * own follows (review r58A F4: the operator pasted a line without --data-dir or --vault-key).
+ * own follows (review r58A F4: the operator pasted a line without --data-dir or --vault-key); and so it does after a
+ * run with another `config` than the default, which the function's line never carries (review r58C F5: pasted, it read
+ * ./lifeboat.config.json, another config's environment or none).
  */
-function failureAdvice(outcome: WorkflowOutcome, lacking: string | undefined, cliLine: string): string {
+function failureAdvice(outcome: WorkflowOutcome, run: { lacking: string | undefined; config: string }, cliLine: string): string {
   if (outcome.error === undefined) return '';
   if (OUT_OF_TIME.has(outcome.error)) return `\n${partialCatalogAdvice(cliLine)}`;
-  if (lacking !== undefined && NAMES_FINISH_LINE.has(outcome.error)) return `\nThe function's command above lacks ${lacking} (its stack predates markerOptions): finish it with ${cliLine}`;
+  if (!NAMES_FINISH_LINE.has(outcome.error)) return '';
+  if (run.lacking !== undefined) return `\nThe function's command above lacks ${run.lacking} (its stack predates markerOptions): finish it with ${cliLine}`;
+  if (run.config !== DEFAULT_CONFIG_FILE) return `\nThe function's command above has no --config (this machine's is not the default): from here, finish it with ${cliLine}`;
   return '';
 }
 
@@ -184,26 +190,40 @@ function refusedMarkerOptions(outcome: WorkflowOutcome): boolean {
   return outcome.status === 'FAILED' && outcome.error === 'InvalidInputError' && /Unrecognized keys?: [^\n]*"markerOptions"/.test(causeMessage(outcome.cause) ?? '');
 }
 
-/** What the fall-back run means: the function's own line, without `lacking`, in its marker and errors; and what to do. */
-function markerOptionsRefusedWarning(executionId: string, functionLine: string, lacking: string, cliLine: string): string {
+/**
+ * What the fall-back run means: the refused execution's alert is expected (review r58C F4: it paged the on-call with no
+ * word that it was this); the function's own line, without `lacking`, in its marker and errors; and what to do.
+ */
+function markerOptionsRefusedWarning(refused: { executionId: string; environment: string }, functionLine: string, lacking: string, cliLine: string): string {
+  const { executionId } = refused;
   return (
     `warning: the catalog-rebuild function refused "markerOptions" (execution ${executionId}: its stack was deployed before the field; nothing was read or written), so the rebuild runs again without it. ` +
+    `The alert that execution ${executionId} ended FAILED (topic lifeboat-${refused.environment}-alarms, which pages the on-call) is this refusal: expected, nothing to look into. ` +
     `Until it finishes, the catalog's marker, which a refused restore by point in time, failover or drill prints, and this run's errors name the function's own line, ${functionLine}, without ${lacking}: ` +
     `finish it from this machine with ${cliLine}. Deploy the stacks again (cdk deploy) so the runbook takes the field.`
   );
 }
 
 /**
- * Why the runbook cannot take `options`, naming the option given, or undefined: checked before anything starts, as the
- * function would check them (review r58A F5: a data directory too long or with a control character failed the
- * execution on a field the operator never typed). The marker's line is printed to every operator of the catalog.
+ * Why a rebuild cannot keep `options` in its marker, naming the option given, or undefined: checked before anything
+ * starts, as the function would check them (review r58A F5: a data directory too long or with a control character failed
+ * the execution on a field the operator never typed), by --runbook and in this process alike (review r58C F3: the
+ * in-process rebuild wrote into the marker unchecked what --runbook refused, and told to rebuild in this process). The
+ * marker's line is printed to every operator of the catalog.
  */
 function markerOptionsUnfit(options: MarkerOptions): string | undefined {
   const parsed = markerOptionsSchema.safeParse(options);
   if (parsed.success) return undefined;
+  const flags = [...new Set(parsed.error.issues.map((issue) => issue.path[0] as keyof MarkerOptions))];
   const problems = parsed.error.issues.map((issue) => `${MARKER_OPTION_FLAGS[issue.path[0] as keyof MarkerOptions]} ${issue.message}`);
-  return `${problems.join('; ')}: the runbook keeps it in the catalog's marker, whose command every operator of the catalog is shown; rebuild in this process instead (the same command without --runbook)`;
+  return `${problems.join('; ')}: a rebuild keeps it in the catalog's marker, whose command every operator of the catalog is shown; ${flags.map((flag) => MARKER_OPTION_FIX[flag]).join('; ')}`;
 }
+
+/** What to do about each option refused. */
+const MARKER_OPTION_FIX: Record<keyof MarkerOptions, string> = {
+  dataDir: `give the data directory by a path of at most ${MARKER_DATA_DIR_MAX} characters without control, format or line-separator characters (a symbolic link to it)`,
+  vaultKey: 'fix --vault-key (the key as KMS names it)',
+};
 
 /** The options of the rebuild's own command line, which the commands it prints carry, --vault-key included (target-options-line.ts). */
 type PrintedTarget = Parameters<typeof vaultTargetOptionsLine>[0];
@@ -220,22 +240,28 @@ function rebuildCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, ta
 /**
  * The finishing line the catalog's marker keeps, which a refused restore by point in time prints to every operator of
  * the catalog: the function's form (catalogRebuildCommandLine), without this machine's --config path (review r57Q F3),
- * with the run's marker options (markerOptionsOf), as the runbook's function makes it from the same options.
+ * with the run's marker options (markerOptionsOf), as the runbook's function makes it from the same options. Options the
+ * function would refuse are refused here too (UsageError; review r58C F3), never written into the marker.
  */
 export function rebuildMarkerCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, environment: string, target: PrintedTarget): string {
-  return withMarkerOptions(catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true }), markerOptionsOf(rebuild.vault, target));
+  const options = markerOptionsOf(rebuild.vault, target);
+  const unfit = markerOptionsUnfit(options);
+  if (unfit !== undefined) throw new UsageError(unfit);
+  return withMarkerOptions(catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true }), options);
 }
 
 /**
- * What holds for every reader of the marker besides the function's line. On the local cloud its --data-dir, absolute
- * (review r58A F5: a relative one named another directory from another working directory): the marker is read only from
+ * What holds for every reader of the marker besides the function's line. On the local cloud its --data-dir when one was
+ * given, absolute (review r58A F5: a relative one named another directory from another working directory): the marker is read only from
  * that data directory, and without it the line rebuilt the default one's catalog (review r57T C2-1). In AWS the run's
  * --vault-key: a KMS key is the account's, and without it the line opened the primary vault with the alias and failed at
  * KMS (C2-2); never for --vault dr, whose rebuild opens the DR vault with its own key only (environment-access.ts, openVault).
  */
 function markerOptionsOf(side: VaultSide, target: Pick<PrintedTarget, 'aws' | 'vaultKey' | 'dataDir'>): MarkerOptions {
   if (target.aws) return side === 'primary' && target.vaultKey ? { vaultKey: target.vaultKey } : {};
-  return dataDirOption(target.dataDir) !== '' ? { dataDir: resolve(target.dataDir) } : {};
+  // Any --data-dir given, not only one that differs from ./.lifeboat here: that one too is another from another
+  // directory (review r58C F2: an absolute <cwd>/.lifeboat was taken for the default and left out).
+  return target.dataDir !== DEFAULT_DATA_DIR ? { dataDir: resolve(target.dataDir) } : {};
 }
 
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */

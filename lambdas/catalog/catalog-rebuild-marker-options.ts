@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { shellWord } from '../runtime/shell-word';
+import { markerVaultKeyMisfit } from './catalog-rebuild-marker-vault-key';
 
 /**
  * Characters a line printed to every operator of a catalog must not carry: controls (a newline, ESC), format characters
@@ -56,11 +57,14 @@ export function withMarkerOptions(command: string, options: MarkerOptions): stri
 /**
  * Why `options` do not fit the rebuild they came with, or undefined: each belongs to one kind of run, and one that
  * cannot be meant is refused rather than printed (a --data-dir in AWS, a --vault-key on a local cloud, which has no KMS
- * key, or with the DR vault, whose rebuild never opens the primary vault's key: cli/environment-access.ts, openVault).
+ * key, or with the DR vault, whose rebuild never opens the primary vault's key: cli/environment-access.ts, openVault),
+ * and so is a vault key that is not the one the function opens the primary vault with, `vaultKeyArn` (its VAULT_KEY_ARN;
+ * catalog-rebuild-marker-vault-key.ts).
  */
-export function markerOptionsMisfit(options: MarkerOptions, run: { aws: boolean; side: 'primary' | 'dr' }): string | undefined {
+export function markerOptionsMisfit(options: MarkerOptions, run: { aws: boolean; side: 'primary' | 'dr'; vaultKeyArn: () => string | undefined }): string | undefined {
   if (options.dataDir !== undefined && run.aws) return 'markerOptions.dataDir: is a local cloud\'s option, and this function runs in AWS';
-  if (options.vaultKey !== undefined && !run.aws) return 'markerOptions.vaultKey: is an option of AWS, and this function runs on a local cloud (its vault has a key file)';
-  if (options.vaultKey !== undefined && run.side === 'dr') return 'markerOptions.vaultKey: names the primary vault\'s key, which a rebuild from the dr vault never opens';
-  return undefined;
+  if (options.vaultKey === undefined) return undefined;
+  if (!run.aws) return 'markerOptions.vaultKey: is an option of AWS, and this function runs on a local cloud (its vault has a key file)';
+  if (run.side === 'dr') return 'markerOptions.vaultKey: names the primary vault\'s key, which a rebuild from the dr vault never opens';
+  return markerVaultKeyMisfit(options.vaultKey, run.vaultKeyArn());
 }

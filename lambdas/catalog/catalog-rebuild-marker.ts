@@ -24,7 +24,10 @@ export const rebuildMarkerSchema = z.object({
   vault: z.enum(['primary', 'dr']),
   /** When the rebuild (or its latest round) last wrote the marker: it is running, or stopped after that. */
   writtenAt: z.string().min(1),
-  /** The command that finishes it from a machine (catalog-rebuild-command-line.ts), when the writer knew it. */
+  /**
+   * The command that finishes it from a machine (catalog-rebuild-command-line.ts), when the writer knew it. Printed only
+   * through markerFinishLine (rebuild-marker-finish-line.ts), which withholds a line no rebuild writes (review r58C F6).
+   */
   finishWith: z.string().min(1).optional(),
 });
 export type RebuildMarker = z.infer<typeof rebuildMarkerSchema>;

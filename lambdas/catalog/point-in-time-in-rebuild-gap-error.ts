@@ -1,4 +1,5 @@
 import { type RebuildMarker } from './catalog-rebuild-marker';
+import { markerFinishLine } from './rebuild-marker-finish-line';
 
 /**
  * A restore by point in time refused because the catalog's rebuild is unfinished (catalog-rebuild-marker.ts) and the
@@ -41,6 +42,6 @@ export function rebuildGapAdvice(
   marker: RebuildMarker,
   request: { retry: string; byId: string } = { retry: 'restore by point in time again', byId: 'restore by backup id now (a backup the catalog lists: `lifeboat backups list`)' },
 ): string {
-  const finish = marker.finishWith ?? `lifeboat catalog rebuild --vault ${marker.vault}`;
+  const finish = markerFinishLine(marker);
   return `Finish the rebuild (from a machine, which has no time limit: ${finish}; the command without --runbook creates only what the catalog lacks), then ${request.retry}; or ${request.byId}.`;
 }

@@ -71,7 +71,8 @@ async function rebuildRound(input: z.infer<typeof inputSchema>, runtime: LambdaR
   const side = catalogRebuildSide(input.request.vault, runtime.config.homeVault);
   const aws = !runtime.config.localEndpoints;
   const markerOptions = input.request.markerOptions ?? {};
-  const misfit = markerOptionsMisfit(markerOptions, { aws, side });
+  const { primaryVault } = runtime.config;
+  const misfit = markerOptionsMisfit(markerOptions, { aws, side, vaultKeyArn: () => (primaryVault instanceof Error ? undefined : primaryVault.keyArn) });
   if (misfit !== undefined) throw new InvalidInputError(`Invalid catalog rebuild request: ${misfit}`);
   const remaining = invocation?.getRemainingTimeInMillis();
   const deadline = remaining !== undefined ? Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) : undefined;

@@ -178,24 +178,35 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     expect(await catalogRebuildCommand({ ...at, dataDir: '/srv/dr cloud' }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
     expect(await catalogRebuildCommand({ ...at, dataDir: '.lifeboat' }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
     expect(await catalogRebuildCommand({ ...at, dataDir: '../cloud-b' }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
-    expect(inputs).toEqual([{ vault: 'primary', markerOptions: { dataDir: '/srv/dr cloud' } }, { vault: 'primary' }, { vault: 'primary', markerOptions: { dataDir: resolve('../cloud-b') } }]);
+    // Review r58C F2: ./.lifeboat given absolute is another cloud from another directory.
+    expect(await catalogRebuildCommand({ ...at, dataDir: resolve(DEFAULT_DATA_DIR) }, { io: capturedCliIo().io, stderr, runner: local })).toBe(0);
+    expect(inputs).toEqual([
+      { vault: 'primary', markerOptions: { dataDir: '/srv/dr cloud' } },
+      { vault: 'primary' },
+      { vault: 'primary', markerOptions: { dataDir: resolve('../cloud-b') } },
+      { vault: 'primary', markerOptions: { dataDir: resolve(DEFAULT_DATA_DIR) } },
+    ]);
   });
 
   // Review r58A F5: a data directory the function refuses (too long, a control or format character) failed the whole
   // execution on a field the operator never typed; the CLI refuses it first, naming --data-dir (or --vault-key).
+  // Review r58C F3: a rebuild in this process wrote the same into the marker unchecked, where --runbook told to run it;
+  // a malformed --vault-key was told to rebuild in this process rather than to fix it.
+  const DATA_DIR_FIX = 'give the data directory by a path of at most 1024 characters without control, format or line-separator characters (a symbolic link to it)';
   it.each([
-    [{ dataDir: `/srv/${'d'.repeat(1024)}` }, '--data-dir must be at most 1024 characters'],
-    [{ dataDir: '/srv/a\nb' }, '--data-dir must have no control, format or line-separator characters'],
-    [{ dataDir: '/srv/\u202Ehs|x lruc' }, '--data-dir must have no control, format or line-separator characters'],
-    [{ aws: true, vaultKey: 'alias/ops key' }, '--vault-key must be a KMS key id, key ARN, alias name (alias/…) or alias ARN'],
-  ])('refuses %j with --runbook with exit 2 before starting anything, naming the option', async (flags, problem) => {
+    [{ dataDir: `/srv/${'d'.repeat(1024)}` }, '--data-dir must be at most 1024 characters', DATA_DIR_FIX],
+    [{ dataDir: '/srv/a\nb' }, '--data-dir must have no control, format or line-separator characters', DATA_DIR_FIX],
+    [{ dataDir: '/srv/\u202Ehs|x lruc' }, '--data-dir must have no control, format or line-separator characters', DATA_DIR_FIX],
+    [{ aws: true, vaultKey: 'alias/ops key' }, '--vault-key must be a KMS key id, key ARN, alias name (alias/…) or alias ARN', 'fix --vault-key (the key as KMS names it)'],
+  ])('refuses %j with exit 2 before reaching anything, with --runbook and in this process alike, naming the option and its fix', async (flags, problem, fix) => {
     const run = jest.fn();
-    const { err, io } = capturedCliIo();
-    expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: DEFAULT_DATA_DIR, vault: 'primary', runbook: true, ...flags }, { io, stderr, runner: { run } })).toBe(2);
+    const clients = new Proxy({}, { get: () => jest.fn(() => { throw new Error('reached a client'); }) }) as never;
+    for (const runbook of [true, false]) {
+      const { err, io } = capturedCliIo();
+      expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: DEFAULT_DATA_DIR, vault: 'primary', runbook, ...flags }, { io, clients, stderr, runner: { run } })).toBe(2);
+      expect(err).toEqual([`lifeboat catalog rebuild${runbook ? ' --runbook' : ''}: ${problem}: a rebuild keeps it in the catalog's marker, whose command every operator of the catalog is shown; ${fix}`]);
+    }
     expect(run).not.toHaveBeenCalled();
-    expect(err).toEqual([
-      `lifeboat catalog rebuild --runbook: ${problem}: the runbook keeps it in the catalog's marker, whose command every operator of the catalog is shown; rebuild in this process instead (the same command without --runbook)`,
-    ]);
   });
 
   // Review r58A F2: a stack deployed before the field refused it, and the CLI printed only the validation error: nothing rebuilt.
@@ -222,6 +233,7 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
       expect(inputs).toEqual([{ vault: 'primary', markerOptions: { dataDir: '/srv/dr cloud' } }, { vault: 'primary' }]);
       expect(err).toEqual([
         'warning: the catalog-rebuild function refused "markerOptions" (execution e7: its stack was deployed before the field; nothing was read or written), so the rebuild runs again without it. ' +
+          'The alert that execution e7 ended FAILED (topic lifeboat-dev-alarms, which pages the on-call) is this refusal: expected, nothing to look into. ' +
           "Until it finishes, the catalog's marker, which a refused restore by point in time, failover or drill prints, and this run's errors name the function's own line, lifeboat catalog rebuild --vault primary --env dev, without --data-dir '/srv/dr cloud': " +
           `finish it from this machine with lifeboat catalog rebuild --vault primary --config ${SAMPLE_CONFIG_FILE} --data-dir '/srv/dr cloud'. Deploy the stacks again (cdk deploy) so the runbook takes the field.`,
       ]);
@@ -243,6 +255,23 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
       expect(await catalogRebuildCommand(at, { io: capturedCliIo().io, stderr, runner: other.runner })).toBe(1);
       expect(other.inputs).toHaveLength(1);
     });
+  });
+
+  // Review r58C F5: after these errors only the function's line was printed, which has no --config: pasted on a machine
+  // whose config is not ./lifeboat.config.json, it read another config (another environment's account, or none).
+  it.each(['CatalogRebuildIncompleteError', 'CatalogRebuildTooManySnapshotsError'])('after %s names the function\'s line, prints its own with a --config that is not the default', async (error) => {
+    const line = 'lifeboat catalog rebuild --vault primary --env dev --aws --vault-key alias/ops-key';
+    const failed: WorkflowRunner = { run: async () => ({ executionId: 'e10', status: 'FAILED', error, cause: JSON.stringify({ errorType: error, errorMessage: `…: ${line}` }) }) };
+    const at = { env: 'dev', dataDir: DEFAULT_DATA_DIR, aws: true, vaultKey: 'alias/ops-key', vault: 'primary', runbook: true };
+    const elsewhere = capturedCliIo();
+    expect(await catalogRebuildCommand({ ...at, config: SAMPLE_CONFIG_FILE }, { io: elsewhere.io, stderr, runner: failed })).toBe(1);
+    expect(elsewhere.err).toEqual([
+      `Catalog rebuild FAILED: ${error}: …: ${line}\nThe function's command above has no --config (this machine's is not the default): from here, finish it with ` +
+        `lifeboat catalog rebuild --vault primary --config ${SAMPLE_CONFIG_FILE} --aws --vault-key alias/ops-key\nExecution e10`,
+    ]);
+    const atDefault = capturedCliIo();
+    expect(await catalogRebuildCommand({ ...at, config: DEFAULT_CONFIG_FILE }, { io: atDefault.io, stderr, runner: failed })).toBe(1);
+    expect(atDefault.err).toEqual([`Catalog rebuild FAILED: ${error}: …: ${line}\nExecution e10`]);
   });
 
   // Review r57Q F4: a rebuild run with --vault-key printed lines without it, which opened the primary vault with
@@ -282,10 +311,18 @@ it('the marker of a CLI rebuild keeps the local cloud\'s --data-dir, or with --a
   expect(rebuildMarkerCommandLine(rebuild, 'dev', LOCAL_DEV)).toBe('lifeboat catalog rebuild --vault primary --env dev');
   const vaultKey = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   expect(rebuildMarkerCommandLine(rebuild, 'prod', { config: 'ops/lifeboat.json', env: 'prod', dataDir: '/srv/x', aws: true, vaultKey })).toBe(`lifeboat catalog rebuild --vault primary --env prod --aws --vault-key ${vaultKey}`);
-  expect(rebuildMarkerCommandLine(rebuild, 'prod', { ...LOCAL_DEV, env: 'prod', aws: true, vaultKey: "alias/ops key's" })).toBe("lifeboat catalog rebuild --vault primary --env prod --aws --vault-key 'alias/ops key'\\''s'");
+  // Review r58C F3: what the function would refuse is refused here too, never written into the marker.
+  expect(() => rebuildMarkerCommandLine(rebuild, 'prod', { ...LOCAL_DEV, env: 'prod', aws: true, vaultKey: "alias/ops key's" })).toThrow(
+    expect.objectContaining({ name: 'UsageError', message: expect.stringMatching(/^--vault-key must be a KMS key id, .*; fix --vault-key/) }),
+  );
+  expect(() => rebuildMarkerCommandLine(rebuild, 'dev', { ...LOCAL_DEV, dataDir: '/srv/a\u2028b' })).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringMatching(/^--data-dir must have no control/) }));
   expect(rebuildMarkerCommandLine(rebuild, 'prod', { ...LOCAL_DEV, env: 'prod', dataDir: '/srv/x', aws: true })).toBe('lifeboat catalog rebuild --vault primary --env prod --aws');
   // Review r58A F2: a rebuild from the DR vault never opens the primary vault's key; F5: a relative data directory named
   // another one from another working directory.
   expect(rebuildMarkerCommandLine({ vault: 'dr', region: 'primary' }, 'prod', { ...LOCAL_DEV, env: 'prod', aws: true, vaultKey })).toBe('lifeboat catalog rebuild --vault dr --env prod --aws');
   expect(rebuildMarkerCommandLine(rebuild, 'dev', { ...LOCAL_DEV, dataDir: '../cloud-b' })).toBe(`lifeboat catalog rebuild --vault primary --env dev --data-dir ${resolve('../cloud-b')}`);
+  // Review r58C F2: a --data-dir given as ./.lifeboat of this directory is the default only here; pasted from another
+  // directory a line without it acted on that directory's cloud.
+  expect(rebuildMarkerCommandLine(rebuild, 'dev', { ...LOCAL_DEV, dataDir: resolve(DEFAULT_DATA_DIR) })).toBe(`lifeboat catalog rebuild --vault primary --env dev --data-dir ${resolve(DEFAULT_DATA_DIR)}`);
+  expect(rebuildMarkerCommandLine(rebuild, 'dev', { ...LOCAL_DEV, dataDir: `./${DEFAULT_DATA_DIR}` })).toBe(`lifeboat catalog rebuild --vault primary --env dev --data-dir ${resolve(DEFAULT_DATA_DIR)}`);
 });

@@ -165,7 +165,11 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     const vaultKey = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const line = `lifeboat catalog rebuild --vault primary --env prod --aws --vault-key ${vaultKey}`;
     const primary = (memoryMb?: number) => () =>
-      ({ ...runtime(), config: { homeVault: 'primary', ...(memoryMb !== undefined ? { memoryMb } : {}) }, vaultStore: () => new MemoryVaultStore('no-dr-copies') }) as unknown as LambdaRuntime;
+      ({
+        ...runtime(),
+        config: { homeVault: 'primary', primaryVault: { bucket: 'vault', region: 'us-east-1', keyArn: vaultKey, keyArnVariable: 'VAULT_KEY_ARN' }, ...(memoryMb !== undefined ? { memoryMb } : {}) },
+        vaultStore: () => new MemoryVaultStore('no-dr-copies'),
+      }) as unknown as LambdaRuntime;
     const request = { markerOptions: { vaultKey } };
     const outOfRounds = await rebuildCatalogHandler(primary())({ request, rebuild: { round: CATALOG_REBUILD_ROUNDS - 1, created: 0 } }, invocation(15 * MINUTE)).catch((e: Error) => e);
     expect(marker?.finishWith).toBe(line);
@@ -174,6 +178,59 @@ describe('rounds: the deadline of each invocation, and the error when the rounds
     const refused = await rebuildCatalogHandler(primary(128))({ request }, invocation(15 * MINUTE)).catch((e: Error) => e);
     expect(refused).toMatchObject({ name: 'CatalogRebuildTooManySnapshotsError' });
     expect((refused as Error).message.endsWith(`: ${line}`)).toBe(true);
+  });
+
+  // Review r58C F1: the runbook never opens the vault with markerOptions.vaultKey, so any well-formed key passed: a console
+  // user made every operator's line name another account's key, and a wrong --vault-key with --runbook succeeded.
+  describe('a vaultKey in markerOptions is the key the function opens the primary vault with (VAULT_KEY_ARN), or an alias', () => {
+    const own = 'arn:aws:kms:us-east-1:111122223333:key/0000aaaa-0000-4000-8000-000000000000';
+    const opened = jest.fn(async () => vault);
+    const primary = (keyArn: string | undefined) => () =>
+      ({
+        ...runtime(),
+        config: { homeVault: 'primary', primaryVault: { bucket: 'vault', region: 'us-east-1', keyArn, keyArnVariable: 'VAULT_KEY_ARN' } },
+        openVault: opened,
+        vaultStore: () => new MemoryVaultStore('no-dr-copies'),
+      }) as unknown as LambdaRuntime;
+    beforeEach(() => opened.mockClear());
+
+    it.each([
+      ['another account\'s key ARN', 'arn:aws:kms:us-east-1:666666666666:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+      ['its key ARN in another region', 'arn:aws:kms:eu-west-1:111122223333:key/0000aaaa-0000-4000-8000-000000000000'],
+      ['another key id', '1234abcd-12ab-34cd-56ef-1234567890ab'],
+      ['another account\'s alias ARN', 'arn:aws:kms:us-east-1:666666666666:alias/lifeboat-prod-vault'],
+      ['another multi-Region key', 'mrk-1234abcd12ab34cd56ef1234567890ab'],
+    ])('refuses %s before opening anything, naming --vault-key and the key it opens the vault with', async (_what, vaultKey) => {
+      const refused = await rebuildCatalogHandler(primary(own))({ request: { markerOptions: { vaultKey } } }, invocation(15 * MINUTE)).catch((e: Error) => e);
+      expect(refused).toMatchObject({
+        name: 'InvalidInputError',
+        message:
+          `Invalid catalog rebuild request: markerOptions.vaultKey (lifeboat catalog rebuild --vault-key): ${vaultKey} is not the key this function opens the primary vault with, ${own} (VAULT_KEY_ARN): ` +
+          'fix --vault-key (that key\'s ARN or id, an alias name, or an alias ARN of its account and region: the function resolves no alias), or leave it out',
+      });
+      expect(opened).not.toHaveBeenCalled();
+      expect(marker).toBeUndefined();
+    });
+
+    it('refuses any key id or ARN when the function has no VAULT_KEY_ARN to check it against', async () => {
+      await expect(rebuildCatalogHandler(primary(undefined))({ request: { markerOptions: { vaultKey: own } } }, invocation(15 * MINUTE))).rejects.toMatchObject({
+        name: 'InvalidInputError',
+        message: expect.stringContaining(`markerOptions.vaultKey (lifeboat catalog rebuild --vault-key): ${own} cannot be checked: this function has no VAULT_KEY_ARN`),
+      });
+      expect(opened).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['its key ARN', own],
+      ['its key id', '0000aaaa-0000-4000-8000-000000000000'],
+      ['its key id in capitals', '0000AAAA-0000-4000-8000-000000000000'],
+      ['an alias name (resolved in the account the line runs in)', 'alias/lifeboat-prod-vault'],
+      ['an alias ARN of its account and region', 'arn:aws:kms:us-east-1:111122223333:alias/lifeboat-prod-vault'],
+    ])('takes %s, and its marker names it', async (_what, vaultKey) => {
+      await rebuildCatalogHandler(primary(own))({ request: { markerOptions: { vaultKey } } }, invocation(15 * MINUTE));
+      expect(opened).toHaveBeenCalled();
+      expect(marker?.finishWith).toBe(`lifeboat catalog rebuild --vault primary --env prod --aws --vault-key ${vaultKey}`);
+    });
   });
 
   it('a round cut among backups newer than the earlier mark (written since) goes on, and the next finishes (review rH F4)', async () => {
