@@ -12,6 +12,7 @@ import { markVault } from '../prune/vault-mark';
 import { listStoredPacks, type StoredPacks } from '../prune/stored-packs';
 import { type BlobProblem, type IntactBlob, type PackReading, readPackForRepair, readThroughRecords } from './pack-reading';
 import { readAheadInOrder } from './read-ahead-in-order';
+import { RepairNothingAuthenticatedError } from './nothing-authenticated-error';
 
 /**
  * `lifeboat vault repair index` (docs/FORMAT.md, "Repairing the index"), after restic's `repair index`:
@@ -190,10 +191,13 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   const packsOfReplaced = new Map<string, readonly string[]>();
   /** Packs the kept (condemned) index objects list, with their records: they stay indexed through those objects. */
   const keptPacks: LoadedPack[] = [];
+  // Whether anything read authenticates under the vault's keys: when nothing does, the keys are not the vault's (RepairNothingAuthenticatedError).
+  const authenticated = new Authenticated();
   await mapBounded(oldIds, 8, async (id) => {
     const kept = condemnedIndexes.has(id);
     try {
       const { object } = await loadIndexObject(vault.store, vault.keys, id);
+      authenticated.read();
       if (kept) keptPacks.push(...object.packs);
       else {
         for (const p of object.packs) if (!listedLength.has(p.packId)) listedLength.set(p.packId, p.length);
@@ -202,6 +206,7 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
     } catch (err) {
       if (err instanceof VaultObjectNotFoundError) return; // swept by a prune since the listing
       if (!(err instanceof VaultCorruptionError)) throw err;
+      authenticated.failedIndex(indexKey(id), err.detail);
       if (!kept) report.indexesUnreadable.push(id);
     }
     if (kept) report.indexesLeftToPrune++;
@@ -241,15 +246,18 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
     switch (reading.kind) {
       case 'whole':
         report.packsRead++;
+        authenticated.read();
         indexed.push(LoadedPack.of(reading.pack));
         return;
       case 'damaged':
         report.packsRead++;
+        authenticated.read();
         for (const d of reading.damaged) report.blobsLeftOut.push({ pack: reading.packId, ...d });
         await salvage.copy(reading.packId, reading.intact);
         return;
       case 'bad-header':
         report.packsRead++;
+        authenticated.failedHeader(packKey(reading.packId), reading.detail);
         // Blobs are read through the index, not the header: the old records still reach them (below).
         if (listedLength.has(reading.packId)) headerless.set(reading.packId, reading.detail);
         else report.packsLeftOut.push({ pack: reading.packId, reason: 'bad header', detail: reading.detail });
@@ -270,6 +278,8 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
     }
   };
   await mapBounded(toRead, concurrency, async (packId) => take(await readPackForRepair(vault, packId, { readData, ...lengthsOf(storedPacks, listedLength, packId) })));
+  // Before anything is written or deleted: a salvage has copied blobs only of packs whose header authenticated.
+  authenticated.check(vault.location);
 
   // Archived packs keep the old index's listing, and so do packs whose header alone is damaged (checked
   // through those records first, with readData); the records come from the replaced objects.
@@ -425,6 +435,38 @@ async function tombstoneKeptIndexes(vault: Vault, report: RepairIndexReport, pac
     keepMs: TOMBSTONE_MIN_KEEP_MS,
   });
   return condemnedKey(id);
+}
+
+/** What the repair read that authenticated and what did not, the first failure kept to be named. */
+class Authenticated {
+  private any = false;
+  private indexObjects = 0;
+  private packHeaders = 0;
+  private example: { key: string; detail: string } | null = null;
+
+  read(): void {
+    this.any = true;
+  }
+
+  failedIndex(key: string, detail: string): void {
+    this.indexObjects++;
+    this.example ??= { key, detail };
+  }
+
+  failedHeader(key: string, detail: string): void {
+    this.packHeaders++;
+    this.example ??= { key, detail };
+  }
+
+  /**
+   * Throws RepairNothingAuthenticatedError when nothing read authenticated, index objects included (those the repair
+   * would delete). With no index object, a repair that reads no header writes and deletes nothing: a lone pack of a
+   * first backup whose header is damaged is left out as such, not taken for a wrong key.
+   */
+  check(location: string): void {
+    if (this.any || this.indexObjects === 0 || this.example === null) return;
+    throw new RepairNothingAuthenticatedError(location, this.indexObjects, this.packHeaders, this.example);
+  }
 }
 
 /** What is known of a pack's length before it is read: the listing's size, and what an old index object recorded. */

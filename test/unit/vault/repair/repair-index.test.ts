@@ -8,6 +8,7 @@ import { loadIndexObject } from '../../../../vault/prune/index-objects';
 import { IncompleteIndexError } from '../../../../vault/prune/prune-errors';
 import { loadCondemnedBatches, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { RepairNothingAuthenticatedError } from '../../../../vault/repair/nothing-authenticated-error';
 import { repairIndex } from '../../../../vault/repair/repair-index';
 import { DamagedIndexError, initVault, Vault } from '../../../../vault/repository/vault';
 import { DATA_PREFIX, idFromKey, INDEX_PREFIX, indexKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
@@ -453,5 +454,39 @@ describe('repairIndex', () => {
     await pruneVault(reopen(memory), { graceMs: HOUR, now: () => Date.now() + 72 * HOUR });
     expect(await loadCondemnedBatches(memory, vault.keys)).toEqual([]);
     expect(await problems(vault)).toEqual([]);
+  });
+});
+
+describe('repairIndex under another vault\'s keys (audit a58B F7)', () => {
+  it('refuses when not one index object or pack header authenticates, naming the likely cause, and deletes nothing', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault } = await newVault(memory);
+    const source: Source = new Map([['a', pseudoRandomBytes(40_000, 31)]]);
+    const id = await backup(vault, source);
+    const indexes = await ids(memory, INDEX_PREFIX);
+    const packs = await ids(memory, DATA_PREFIX);
+    // Another vault's config and key: the vault opens (its own config authenticates), nothing else of it does.
+    const other = await initVault(new MemoryVaultStore(), new PassphraseKeyProvider('another vault', { N: 1024, r: 8, p: 1 }), TUNING);
+    const stranger = new Vault(memory, other.keys, other.config);
+    const refused = repairIndex(stranger);
+    await expect(refused).rejects.toThrow(RepairNothingAuthenticatedError);
+    await expect(refused).rejects.toThrow(
+      new RegExp(`repair index stops before changing anything: not one of the ${indexes.length} index object\\(s\\) and ${packs.length} pack header\\(s\\) it read authenticates under the key this vault was opened with .*replaced by another vault's`),
+    );
+    expect(await ids(memory, INDEX_PREFIX)).toEqual(indexes);
+    expect(await ids(memory, DATA_PREFIX)).toEqual(packs);
+    await expectRestores(vault, id, source);
+  });
+
+  it('runs when one pack header authenticates though the index objects do not', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const source: Source = new Map([['a', pseudoRandomBytes(40_000, 32)]]);
+    const id = await backup(vault, source);
+    for (const key of await listedKeys(memory, INDEX_PREFIX)) await memory.put(key, Buffer.from('not an index object'));
+    const report = await repairIndex(reopen(memory));
+    expect(report.indexesUnreadable).toHaveLength(1);
+    expect(report.packsLeftOut).toEqual([]);
+    await expectRestores(vault, id, source);
   });
 });
