@@ -78,6 +78,7 @@ export * from './restorer/checked-writes';
 export * from './restorer/entry-attributes';
 export * from './restorer/entry-content-prefetch';
 export * from './restorer/not-restored';
+export * from './restorer/xattrs-platform-loss';
 export * from './restorer/restore';
 export * from './restorer/restore-target';
 export * from './restorer/restored-content-tags';

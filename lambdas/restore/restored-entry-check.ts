@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type BigIntStats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { type CheckedWrites, countsEveryEntryLacking, entryAttributes, type ManifestEntry, type NotRestored, NotRestoredLog, platformCalls, platformCallsUnavailableReason, type RestoredContentTags, type WriteCheckFinding } from '../../vault';
+import { type CheckedWrites, countsEveryEntryLacking, entryAttributes, type ManifestEntry, type NotRestored, NotRestoredLog, platformCalls, type RestoredContentTags, type WriteCheckFinding, xattrsPlatformLoss } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
@@ -40,9 +40,11 @@ const CHECKS_AT_ONCE = 8;
  * by the caller (file-system targets). `reported`: what the restorer that wrote these entries said
  * it could not recreate (an extended attribute of a namespace it may not write, a device); an entry
  * it names is a NotRestored with the restorer's own reasons, however equal the rest of it reads
- * back, and what it names of other entries is carried into the outcome as it is. A loss it said
- * once for many entries (`entries`, audit f58E) is said once again for the entries found lacking
- * it, whose number it carries: they are not verified, nor listed one by one.
+ * back, and what it names of other entries is carried into the outcome as it is. The loss of the
+ * platform calls (extended attributes not set: xattrsPlatformLoss), however the restorer said it (once
+ * for many entries with their number, `entries`, or for the one it struck), is said once again for
+ * every entry found lacking it, hard-link names included, with their number: they are not verified,
+ * nor listed one by one (audit f58E, review r58D F2).
  */
 export async function checkRestoredEntries(
   vault: Vault,
@@ -52,13 +54,13 @@ export async function checkRestoredEntries(
   reported: readonly NotRestored[] = [],
 ): Promise<EntryCheckOutcome> {
   const outcome: EntryCheckOutcome = { checked: 0, mismatches: [], notRestored: [] };
-  // A loss the restorer said once for many entries (a platform loss: `entries`) is found again here entry by entry, hard
-  // links it did not set attributes on included: said once again for those found, so it stays one line and counts them.
-  const saidOnce = reported.filter((item) => item.entries !== undefined);
-  const foundOnce = new NotRestoredLog();
-  const matched = new Set<NotRestored>();
+  const loss = platformCalls() ? undefined : xattrsPlatformLoss();
+  const saysLoss = (item: NotRestored): boolean => loss !== undefined && (item.what === loss || countsEveryEntryLacking(item, loss));
+  // The restorer's lines of the loss stand for the entries it struck: replaced by the line said for those found here.
+  const lossLines = reported.filter(saysLoss);
+  const found = new NotRestoredLog();
   const reportedFor = new Map<string, NotRestored[]>();
-  for (const item of reported) if (item.entries === undefined) reportedFor.set(item.path, [...(reportedFor.get(item.path) ?? []), item]);
+  for (const item of reported) if (!saysLoss(item)) reportedFor.set(item.path, [...(reportedFor.get(item.path) ?? []), item]);
   await mapBounded(entries, CHECKS_AT_ONCE, async (entry) => {
     const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry, where.contentTags) : await checkFile(vault, where.root, entry, where.keepSetIdBits, where.checkedWrites);
     const told = reportedFor.get(entry.path);
@@ -69,18 +71,15 @@ export async function checkRestoredEntries(
       if (told) outcome.notRestored.push(...told);
       return;
     }
-    // The restorer's reasons say more than the check's ("socket not recreated: a socket belongs to …").
     if (told) outcome.notRestored.push(...told);
-    else if (problem) {
-      const said = saidOnce.find((item) => countsEveryEntryLacking(item, problem.what));
-      if (said) {
-        matched.add(said);
-        foundOnce.addPlatformLoss(entry.path, problem.what);
-      } else outcome.notRestored.push(problem);
-    } else outcome.checked++;
+    // The loss is counted beside what the restorer told of the entry (its owner, say), as the restorer counted it.
+    if (problem && problem.what === loss) found.addPlatformLoss(entry.path, problem.what);
+    // Otherwise the restorer's reasons say more than the check's ("socket not recreated: a socket belongs to …").
+    else if (problem && !told) outcome.notRestored.push(problem);
+    if (!problem && !told) outcome.checked++;
   });
   for (const items of reportedFor.values()) outcome.notRestored.push(...items);
-  outcome.notRestored.push(...saidOnce.filter((item) => !matched.has(item)), ...foundOnce.list());
+  outcome.notRestored.push(...(found.size > 0 ? found.list() : lossLines));
   return outcome;
 }
 
@@ -127,7 +126,7 @@ async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepS
   if (problem !== undefined) return problem;
   // Without the platform calls (in AWS: docs/ARCHITECTURE.md, "Platform calls") no extended attribute is set; the
   // restorer says so once for all entries, naming the first: each entry that recorded some is found here, not verified.
-  if (entryAttributes(entry).xattrs !== null && !platformCalls()) return { path: entry.path, what: `extended attributes not restored: ${platformCallsUnavailableReason()}` };
+  if (entryAttributes(entry).xattrs !== null && !platformCalls()) return { path: entry.path, what: xattrsPlatformLoss() };
   return undefined;
 }
 

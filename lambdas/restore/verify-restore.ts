@@ -43,7 +43,8 @@ export type RestoreReport = {
   /**
    * File-system targets: entries or attributes the restore was not allowed to recreate (sockets,
    * devices when not root, FIFOs and extended attributes without the platform calls or where it may
-   * not write them), of files, links and directories, the first 20 and the count; absent when there
+   * not write them), of files, links and directories of the restore (not the parents a filtered restore
+   * made on the way to its path: those are not in `entries`), the first 20 and the count; absent when there
    * are none. An item said once for many entries (a platform loss: `entries`) counts them all in
    * `count`. A partial restore, not a failed one: the execution succeeds and says so here.
    */
@@ -160,15 +161,16 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
       await close(() => true);
       if (done.length > 0) await check(done);
       // The filter's parents, outermost, last: the shards made them on the way to it. They get their recorded mode and mtime
-      // and are read back, but are not counted as verified entries: they are not the restore's (the report's counts match).
+      // and are read back (a difference fails the restore), but are not counted as verified entries: they are not the restore's
+      // (the report's counts match). Nor is what could not be set on them (their extended attributes, without the platform
+      // calls) in `notRestored`, which says what the restore's entries lack: each such entry is one that `verified` leaves out,
+      // and the parents' made the count exceed `entries` (review r58D F4).
       // Only without overwrite: the target was then empty, so the restore made every parent in it; with overwrite the parents
       // may be live directories that other files share, and the shards (other functions) do not say which ones they made.
       if (target.type === 'filesystem' && targetDir && !restore.overwrite) {
         const ancestors = await selectionAncestors(vault, snapshot, restore);
-        const lost = await finishDirectories(root, ancestors, { keepSetIdBits: restore.keepSetIdBits });
-        const found = await checkRestoredEntries(vault, target, where, ancestors, lost);
-        own.mismatches.push(...found.mismatches);
-        own.notRestored.push(...found.notRestored);
+        await finishDirectories(root, ancestors, { keepSetIdBits: restore.keepSetIdBits });
+        own.mismatches.push(...(await checkRestoredEntries(vault, target, where, ancestors)).mismatches);
       }
       const shards = await shardOutcomes(plan, deps);
       checked = own.checked + shards.checked;

@@ -2,7 +2,8 @@ import * as fs from 'node:fs/promises';
 import { type EntryAttributes } from './entry-attributes';
 import { type NotRestoredLog } from './not-restored';
 import { type OpenFile } from '../platform/file-calls';
-import { type FsPath, type PosixCalls, PosixCallError, platformCalls, platformCallsUnavailableReason } from '../platform/posix-calls';
+import { type FsPath, type PosixCalls, PosixCallError, platformCalls } from '../platform/posix-calls';
+import { xattrsPlatformLoss } from './xattrs-platform-loss';
 
 /** Whose the restored entries are: `always` sets the recorded owner (an EPERM is reported), `never` leaves the restoring user's, `if-root` sets it when running as root and ignores an EPERM (as tar does). */
 export type OwnerPolicy = 'always' | 'if-root' | 'never';
@@ -62,6 +63,16 @@ export class AttributeWriter {
     }
   }
 
+  /**
+   * Another name of a file written before (a hard link): nothing is set through it, the file has what its first name
+   * was given. Without the platform calls that is no extended attribute, so this name lacks those it records as the
+   * first name does, and is said with it: a restore's count then has every name that lacks them, as the workflow's
+   * entry check finds them (review r58D F1: `vault restore` and the shards left linked names out of it).
+   */
+  toLinkedName(a: EntryAttributes, entryPath: string): void {
+    if (a.xattrs && !this.calls) this.log.addPlatformLoss(entryPath, xattrsPlatformLoss());
+  }
+
   private wantsOwner(a: EntryAttributes): boolean {
     if (this.owner === 'never' || a.uid === null || a.gid === null) return false;
     return !this.ownIds || a.uid !== this.ownIds.uid || a.gid !== this.ownIds.gid;
@@ -78,7 +89,7 @@ export class AttributeWriter {
 
   private setXattrs(xattrs: ReadonlyArray<readonly [string, Buffer]>, entryPath: string, set: (name: string, value: Buffer) => void): void {
     if (!this.calls) {
-      this.log.addPlatformLoss(entryPath, `extended attributes not restored: ${platformCallsUnavailableReason()}`);
+      this.log.addPlatformLoss(entryPath, xattrsPlatformLoss());
       return;
     }
     for (const [name, value] of xattrs) {

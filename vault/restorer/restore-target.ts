@@ -330,9 +330,10 @@ export class RestoreTarget {
    * there, another file system, too many links) and when the first name is not a regular file of the
    * target reached without following a symlink: the caller then writes the content instead. A
    * first name the restore did not make itself (another shard's, one already in the target, a
-   * crafted `hardlink`) must not make the link a name of a file outside the target.
+   * crafted `hardlink`) must not make the link a name of a file outside the target. `attributes`: the
+   * name's own, of which only what the file lacks is said (AttributeWriter.toLinkedName).
    */
-  async makeHardLink(entryPath: string, firstPath: string): Promise<boolean> {
+  async makeHardLink(entryPath: string, firstPath: string, attributes: EntryAttributes): Promise<boolean> {
     const absolute = this.pathOfNonDirectory(entryPath);
     const first = this.firstNameOf(entryPath, firstPath);
     await this.ensureDirectory(parentOf(absolute), entryPath);
@@ -362,6 +363,7 @@ export class RestoreTarget {
       await fs.unlink(temp).catch(() => undefined);
       throw err;
     }
+    if (this.metadata) this.attributes.toLinkedName(attributes, entryPath);
     return true;
   }
 

@@ -236,8 +236,9 @@ export class DirectoryRestorer {
 
   private async restoreFile(entry: ManifestEntry): Promise<RestoredEntry> {
     const first = entry.meta['hardlink'];
-    if (typeof first === 'string' && (await this.linkToFirst(entry.path, first))) return { made: 'link', bytes: 0 };
-    return { made: 'file', bytes: await this.writeContent(entry, entryAttributes(entry)) };
+    const attributes = entryAttributes(entry);
+    if (typeof first === 'string' && (await this.linkToFirst(entry.path, first, attributes))) return { made: 'link', bytes: 0 };
+    return { made: 'file', bytes: await this.writeContent(entry, attributes) };
   }
 
   /**
@@ -245,7 +246,7 @@ export class DirectoryRestorer {
    * Part of this restore is not proof that this restorer made it (a workflow shard's range holds names another shard or the target
    * had, and a crafted `hardlink` may name any path): RestoreTarget.makeHardLink links only to a regular file reached without a symlink.
    */
-  private async linkToFirst(entryPath: string, first: string): Promise<boolean> {
+  private async linkToFirst(entryPath: string, first: string, attributes: EntryAttributes): Promise<boolean> {
     // A first name out of the target is refused whether or not this restore covers it: the entry is crafted or damaged either way.
     this.target.firstNameOf(entryPath, first);
     if (!this.restores(first) || this.filesNotWritten.has(first)) return false;
@@ -254,7 +255,8 @@ export class DirectoryRestorer {
     if (comparePaths(first, entryPath) >= 0) return false;
     const pending = this.filesInFlight.get(first);
     if (pending && !(await pending)) return false;
-    return this.target.makeHardLink(entryPath, first);
+    // Linked, the name lacks what its file lacks (its extended attributes, without the platform calls): the target says so for it too.
+    return this.target.makeHardLink(entryPath, first, attributes);
   }
 
   private async restoreSpecial(entry: ManifestEntry): Promise<boolean> {
