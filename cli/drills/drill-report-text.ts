@@ -1,7 +1,7 @@
 import { type DrillRecord, type DrillReport, type DrillSourceResult, judgedRpoSeconds, type MissedObjective } from '../../lambdas/catalog/drill-record';
 import { leftOutCount, leftOutWhy, shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
 import { escapeName } from '../escape-name';
-import { entriesNotRestored } from '../../vault';
+import { notRestoredLines } from '../not-restored-lines';
 
 /**
  * A drill's report for a reader (`lifeboat drill run`, `lifeboat drills show`) and its one-line form
@@ -101,14 +101,7 @@ function samplesText(sampled: DrillReport['sources'][number]['sampled']): string
 function shortfallLines(s: DrillSourceResult): string[] {
   const lines: string[] = [];
   const { notRestored, backupLeftOut } = s;
-  if (notRestored) {
-    const kinds = notRestored.kinds.length > 0 ? ` (${notRestored.kinds.map(escapeName).join(', ')})` : '';
-    lines.push(`  ${escapeName(s.source)}: ${notRestored.count} ${notRestored.count === 1 ? 'entry or attribute' : 'entries or attributes'} not restored${kinds}; the target lacks them, not counted as verified:`);
-    for (const n of notRestored.first) lines.push(`    ${escapeName(n.path)}: ${escapeName(n.what)}`);
-    // A line may stand for many entries (a platform loss said once: its `entries`).
-    const more = notRestored.count - entriesNotRestored(notRestored.first);
-    if (more > 0) lines.push(`    … and ${more} more`);
-  }
+  if (notRestored) lines.push(...notRestoredLines(s.source, notRestored));
   if (backupLeftOut && 'unknown' in backupLeftOut) lines.push(`  ${escapeName(s.source)}: left out by the backup not known (${escapeName(backupLeftOut.unknown)})`);
   else if (backupLeftOut) {
     lines.push(`  ${escapeName(s.source)}: ${leftOutCount(backupLeftOut)} left out by the backup (counts of the whole source): ${escapeName(leftOutWhy(backupLeftOut))}`);

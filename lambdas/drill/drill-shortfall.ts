@@ -17,9 +17,10 @@ const SHORTFALL_KINDS = 10;
 /** Longest path, reason or example kept, in UTF-8 bytes (a path may be 4,096). */
 export const SHORTFALL_TEXT_MAX_BYTES = 256;
 /**
- * All texts of one report together, in UTF-8 bytes: a passed drill's record goes into the execution's state beside
- * `$.restored` (Step Functions: 256 KiB) and into one catalog item (DynamoDB: 400 KB), whatever its number of sources.
- * Counts are kept past it; only the lists stop.
+ * All texts of one report together, in UTF-8 bytes as JSON writes them (a control character in a path is six): a passed
+ * drill's record goes into the execution's state beside `$.restored` (Step Functions: 256 KiB) and into one catalog item
+ * (DynamoDB: 400 KB), a failover's report into its state, whatever their number of sources. Counts are kept past it;
+ * only the lists stop.
  */
 export const SHORTFALL_REPORT_MAX_BYTES = 32 * 1024;
 
@@ -47,7 +48,7 @@ export class ShortfallBudget {
   /** The texts, cut, if they fit together in what is left (then taken from it); else undefined and nothing taken. */
   take(texts: readonly string[]): string[] | undefined {
     const cut = texts.map((t) => cutUtf8(t));
-    const size = cut.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0);
+    const size = cut.reduce((n, t) => n + Buffer.byteLength(JSON.stringify(t), 'utf8') - 2, 0);
     if (size > this.remaining) return undefined;
     this.remaining -= size;
     return cut;
@@ -60,7 +61,11 @@ function kindOf(what: string): string {
   return colon > 0 ? what.slice(0, colon) : what;
 }
 
-function notRestoredOf(reported: NonNullable<RestoreReport['notRestored']>, budget: ShortfallBudget): DrillNotRestored {
+/**
+ * A restore report's `notRestored` as a report that keeps it keeps it (a drill's source, a failover's): the count whole,
+ * the distinct reasons and the first paths within `budget`.
+ */
+export function boundedNotRestored(reported: NonNullable<RestoreReport['notRestored']>, budget: ShortfallBudget): DrillNotRestored {
   const kinds = budget.take([...new Set(reported.first.map((n) => kindOf(n.what)))].slice(0, SHORTFALL_KINDS)) ?? [];
   const first: DrillNotRestored['first'] = [];
   for (const n of reported.first.slice(0, SHORTFALL_LISTED)) {
@@ -86,7 +91,7 @@ function backupLeftOutOf(reported: NonNullable<RestoreReport['backupLeftOut']>, 
 /** A restored source's shortfall as the drill's report keeps it: absent fields when the restore reported none. */
 export function sourceShortfall(report: Pick<RestoreReport, 'notRestored' | 'backupLeftOut'>, budget: ShortfallBudget): Pick<DrillSourceResult, 'notRestored' | 'backupLeftOut'> {
   return {
-    ...(report.notRestored && report.notRestored.count > 0 ? { notRestored: notRestoredOf(report.notRestored, budget) } : {}),
+    ...(report.notRestored && report.notRestored.count > 0 ? { notRestored: boundedNotRestored(report.notRestored, budget) } : {}),
     ...(report.backupLeftOut ? { backupLeftOut: backupLeftOutOf(report.backupLeftOut, budget) } : {}),
   };
 }

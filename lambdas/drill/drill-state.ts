@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { drillErrorSchema, drillSourceResultSchema } from '../catalog/drill-record';
+import { reportedNotRestoredSchema } from '../restore/reported-not-restored';
 import { restoreTargetSchema } from '../restore/restore-request';
 import { drillStartSchema } from './drill-start';
 
@@ -26,7 +27,7 @@ export const restoredSourceSchema = z.looseObject({
   bytes: count,
   verified: z.looseObject({ entries: count, mismatches: count }),
   /** A partial restore (the report's own lists; the drill's report bounds them: drill-shortfall.ts). */
-  notRestored: z.object({ count, first: z.array(z.object({ path: z.string(), what: z.string(), entries: count.optional() })) }).optional(),
+  notRestored: reportedNotRestoredSchema.optional(),
   backupLeftOut: z
     .union([z.object({ skipped: count, skippedExamples: z.array(z.string()), vanished: count, changedDuringRead: count }), z.object({ unknown: z.string() })])
     .optional(),

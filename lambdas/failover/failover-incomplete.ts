@@ -1,4 +1,4 @@
-import { type FailoverFinishInput, type FailoverFinishWithoutOverwriteInput, type FailoverReport } from './failover-report';
+import { type FailoverFinishInput, type FailoverFinishWithoutOverwriteInput, type FailoverReport, type FailoverSourceReport } from './failover-report';
 
 /** The error a failover ends with when a source's restore failed (its `Failover incomplete` Fail state). */
 export const FAILOVER_INCOMPLETE_ERROR = 'FailoverIncompleteError';
@@ -45,6 +45,15 @@ function finishWithoutOverwriteText(finish: FailoverFinishWithoutOverwriteInput,
 }
 
 /**
+ * A live source restored in part, in the summary: how many entries or attributes its target lacks, counts only (the
+ * report lists them, bounded; review r58D F3: the summary said "restored and verified" and no more).
+ */
+function inPart(source: FailoverSourceReport): string {
+  const n = source.notRestored?.count ?? 0;
+  return n > 0 ? ` (restored in part: ${n} ${n === 1 ? 'entry or attribute' : 'entries or attributes'} not restored, listed in the report)` : '';
+}
+
+/**
  * What a partial failover's cause says first: which sources failed and why, which are live and where,
  * and how to finish. Read alone (the console's cause, an alert) it is enough to act on.
  */
@@ -56,7 +65,7 @@ export function failoverIncompleteSummary(report: FailoverReport, ranIn: Failove
   const unwritten = failed.filter((f) => f.wroteNothing === true);
   const partial = failed.filter((f) => f.heldBy === undefined && f.wroteNothing === undefined);
   const total = failed.length + report.sources.length;
-  const live = report.sources.map((s) => `${s.source} at ${s.target}${s.from === 'mirror' ? ' (its mirror)' : ''}`);
+  const live = report.sources.map((s) => `${s.source} at ${s.target}${s.from === 'mirror' ? ' (its mirror)' : ''}${inPart(s)}`);
   return [
     `Failover ${report.failoverId} of plan "${report.plan}" is incomplete: ${failed.length} of ${total} source(s) not restored, ${report.sources.length} live.`,
     ...(partial.length > 0 ? [`Not restored (their targets may hold part of the restore: not for the applications): ${partial.map((f) => `${f.source} (${f.error}: ${clip(f.message, SUMMARY_MESSAGE)})`).join('; ')}.`] : []),

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { type DrillNotRestored } from '../catalog/drill-record';
+import { boundedNotRestored, ShortfallBudget } from '../drill/drill-shortfall';
 import { caughtErrorSchema } from '../drill/drill-state';
 import { caughtErrorOf } from '../drill/drill-verdict';
+import { reportedNotRestoredSchema } from '../restore/reported-not-restored';
 import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreTarget } from '../restore/restore-request';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../restore/target-upload-lifecycle';
@@ -17,9 +20,11 @@ export const restoredSourceSchema = z.object({
   entries: z.number().int().nonnegative(),
   items: z.number().int().nonnegative().optional(),
   bytes: z.number().int().nonnegative(),
+  /** What the target lacks although the restore was verified: kept (bounded) in the source's report (review r58D F3). */
+  notRestored: reportedNotRestoredSchema.optional(),
   durationMs: z.number().nonnegative(),
 });
-export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'items' | 'bytes' | 'durationMs'> & { target: { type: RestoreReport['target']['type'] } };
+export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'items' | 'bytes' | 'notRestored' | 'durationMs'> & { target: { type: RestoreReport['target']['type'] } };
 
 /**
  * An iteration of `Restore sources` whose restore failed: its Catch (lib/constructs/failover-workflow.ts, `Source not
@@ -53,6 +58,14 @@ export type FailoverSourceReport = {
   reason?: string;
   /** With `from` mirror: how old its data may be at the failover's start (the report's RPO counts it; the backup's age is not this source's). */
   dataAgeSeconds?: number;
+  /**
+   * Restored in part: what the target lacks although its restore was verified (its report's `notRestored`: sockets,
+   * devices, and in AWS FIFOs and extended attributes), as a drill keeps it: `count` every entry or attribute, `kinds`
+   * their reasons, `first` the first 10 (`entries`: how many one said once stands for), every text cut to 256 UTF-8 bytes
+   * and all sources' lists to 32 KiB together (drill-shortfall.ts), so the report stays within the state's 256 KiB.
+   * Absent when it lacks nothing.
+   */
+  notRestored?: DrillNotRestored;
 };
 
 /** A source whose restore failed: not live. Its target may hold part of the restore, so it is no target for the applications. */
@@ -319,6 +332,8 @@ export function failoverReport(
   const finishing = { plan: failover.plan, backupId: failover.backup.backupId, ...(targetSuffix !== undefined ? { targetSuffix } : {}) };
   const restoredSources: FailoverSourceReport[] = [];
   const failed: FailoverFailedSource[] = [];
+  // The sources' lists of what their targets lack share one budget, in the failover's order of restores.
+  const shortfall = new ShortfallBudget();
   for (const { restoreId, request } of failover.restores) {
     const report = byId.get(restoreId);
     if (!report) throw new FailoverReportMismatchError(`Failover ${failover.failoverId} has no restore result for source "${request.source}" (restore ${restoreId})`);
@@ -347,6 +362,7 @@ export function failoverReport(
       continue;
     }
     const reason = choiceOf(request.source)?.reason;
+    const lacks = report.notRestored && report.notRestored.count > 0 ? { notRestored: boundedNotRestored(report.notRestored, shortfall) } : {};
     restoredSources.push({
       source: request.source,
       type: report.target.type,
@@ -356,6 +372,7 @@ export function failoverReport(
       bytes: report.bytes,
       rtoSeconds: Math.ceil(report.durationMs / 1000),
       ...(choices.length > 0 ? { from: 'vault' as const, ...(reason !== undefined ? { reason } : {}) } : {}),
+      ...lacks,
     });
   }
   const mirrored = choices.filter((c) => c.use === 'mirror');

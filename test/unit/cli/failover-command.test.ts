@@ -120,3 +120,41 @@ it('gives each source its own data age: the backup\'s start only for the vault\'
   }, options);
   expect(incomplete).toContain('Live sources: the data is, per source: demo-assets (its mirror) as of 2026-11-24T11:59:00.000Z or later');
 });
+
+// Review r58D F3: a source whose target lacks entries or attributes (its restore's notRestored) printed as any other,
+// "Point the applications at the targets above", and nothing said what the target lacked.
+it('lists what a source restored in part lacks under the table, escaped, counting the entries a line stands for; the partial failover marks it "live, in part"', () => {
+  const files = {
+    source: 'demo-files',
+    type: 'filesystem' as const,
+    target: 'efs:/mnt/lifeboat/restore-demo-files-failover',
+    entries: 5003,
+    bytes: 10,
+    rtoSeconds: 20,
+    notRestored: {
+      count: 5002,
+      kinds: ['extended attributes not restored', 'FIFO not recreated'],
+      first: [
+        { path: 'docs/a', what: 'extended attributes not restored: koffi cannot be loaded (and for 4999 more entries)', entries: 5000 },
+        { path: 'pipes/\u001b[2Jp1', what: 'FIFO not recreated: EPERM' },
+      ],
+    },
+  };
+  const section = [
+    'Restored in part (the rest restored and verified):',
+    '  demo-files: 5002 entries or attributes not restored (extended attributes not restored, FIFO not recreated); the target lacks them, not counted as verified:',
+    '    docs/a: extended attributes not restored: koffi cannot be loaded (and for 4999 more entries)',
+    '    pipes/\\x1b[2Jp1: FIFO not recreated: EPERM',
+    '    … and 1 more',
+  ];
+  const lines = formatFailoverReport({ ...report, sources: [...report.sources, files] });
+  expect(lines.slice(2, 2 + section.length)).toEqual(section);
+  // A source that lacks nothing: no such section.
+  expect(formatFailoverReport(report).join('\n')).not.toContain('Restored in part');
+  const incomplete = formatIncompleteFailover(
+    { ...report, sources: [files], failed: [{ source: 'demo-t', type: 'dynamodb', target: 'dynamodb table lifeboat-dev-restore-demo-t-failover', error: 'RestoreIncompleteError', message: 'm', action: 'a' }] },
+    options,
+  );
+  expect(incomplete[1]).toMatch(/│ demo-files +│ live, in part +│ efs:\/mnt\/lifeboat\/restore-demo-files-failover +│/);
+  expect(incomplete.slice(2, 2 + section.length)).toEqual(section);
+});
