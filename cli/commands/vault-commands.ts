@@ -314,9 +314,10 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     // Counted by entries: a loss of the platform calls is one line for every entry it struck (audit f58E).
     const notRestored = entriesNotRestored(stats.notRestored);
     if (notRestored === 0) return EXIT_OK;
-    io.err(`lifeboat vault: restore completed, but ${notRestored} entries (or attributes of entries) were not restored as recorded:`);
+    io.err(`lifeboat vault: restore completed, but ${notRestored} ${notRestored === 1 ? 'entry (or attribute of an entry) was' : 'entries (or attributes of entries) were'} not restored as recorded:`);
     const shown = stats.notRestored.slice(0, LISTED_ENTRIES);
-    for (const n of shown) io.err(`  ${escapeName(n.path)}: ${n.what}`);
+    // The reason is escaped as the path is: it may name an extended attribute, whose name is the backup's data (review r58D F6).
+    for (const n of shown) io.err(`  ${escapeName(n.path)}: ${escapeName(n.what)}`);
     const more = notRestored - entriesNotRestored(shown);
     if (more > 0) io.err(`  … and ${more} more`);
     return EXIT_INCOMPLETE;

@@ -79,7 +79,7 @@ describe('lifeboat vault exits 3 when it completed without some entries (never a
     const target = path.join(dir, 'socket-restored');
     const r = lifeboat('restore', 'latest', ...access, '--target', target);
     expect(r).toMatchObject({ timedOut: false, status: 3 });
-    expect(r.stderr).toContain('restore completed, but 1 entries (or attributes of entries) were not restored as recorded:\n  app.sock: socket not recreated');
+    expect(r.stderr).toContain('restore completed, but 1 entry (or attribute of an entry) was not restored as recorded:\n  app.sock: socket not recreated');
     expect(await fs.readFile(path.join(target, 'data.txt'), 'utf8')).toBe('data\n');
   });
 });
