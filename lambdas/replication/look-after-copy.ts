@@ -1,6 +1,7 @@
-import { idFromKey, INDEX_PREFIX, isS3AccessDenied, type LoadedIndexObject, DATA_PREFIX, MANIFEST_PREFIX, Vault, VaultError } from '../../vault';
+import { idFromKey, INDEX_PREFIX, isS3AccessDenied, DATA_PREFIX, MANIFEST_PREFIX, Vault, VaultError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
-import { countedIndexLoads, type LookMemory, objectsTheSnapshotsLack } from './replicate-vault';
+import { type LookIndexReads, type LookMemory, objectsTheSnapshotsLack } from './replicate-vault';
+import { type ScrubIndexObjects } from './scrub-index-objects';
 import { markOfReadableSnapshots } from './readable-snapshots-mark';
 import { awaitNoReplicaPrune, type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
@@ -53,11 +54,11 @@ export async function lookAfterPrunes(
     copyBack(keys: readonly string[]): Promise<CopyBack>;
     /** What the looks may hold (the function's memory): absent on a machine. */
     memory?: LookMemory;
+    /** The index objects the run has read: what the looks read of them is taken from there and kept there. */
+    indexObjects: ScrubIndexObjects;
   },
 ): Promise<LookVerdict> {
   const { memory } = options;
-  // Index objects are content-addressed: the look after the wait reuses the first look's, within the same bound.
-  const cache = new Map<string, LoadedIndexObject>();
   const notChecked = (when: string): string =>
     `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair`;
   // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
@@ -78,6 +79,13 @@ export async function lookAfterPrunes(
   };
   const marking = bounded(source);
   const target = bounded(vault);
+  // Index objects are content-addressed: the look after the wait reuses the first look's, one pass within the same
+  // bound, and both take what earlier phases of the run read of the same copies (ScrubIndexObjects).
+  const pass = options.indexObjects.pass(memory?.blobLimit ?? Infinity, () => (memory ? memory.tooLarge() : new Error('unreachable: an unbounded look is never too large')), cutoff !== undefined ? { time: cutoff, now: options.now } : undefined);
+  const indexReads: LookIndexReads = {
+    held: (ids) => pass.loadAll(side, target.store, marking.keys, ids),
+    offered: (ids) => pass.loadAll(otherSide(side), marking.store, marking.keys, ids),
+  };
   let marked: ReadableReferences;
   try {
     marked = await referencesOfReadable(side, marking, ids, memory);
@@ -96,7 +104,7 @@ export async function lookAfterPrunes(
   if (readable.length === 0) return verdict(undefined);
   try {
     const started = performance.now();
-    const lacking = await objectsTheSnapshotsLack(marking, target.store, readable, references, cache, memory);
+    const lacking = await objectsTheSnapshotsLack(marking, target.store, readable, references, indexReads, memory);
     lookMs = performance.now() - started;
     first = await options.copyBack(lacking);
   } catch (err) {
@@ -124,7 +132,7 @@ export async function lookAfterPrunes(
   }
   let second: CopyBack;
   try {
-    second = await options.copyBack(await objectsTheSnapshotsLack(marking, target.store, readable, references, cache, memory));
+    second = await options.copyBack(await objectsTheSnapshotsLack(marking, target.store, readable, references, indexReads, memory));
   } catch (err) {
     if (err instanceof ScrubNeedsTooLargeError) return verdict(notChecked(' after the prune ended'));
     if (err instanceof ReadsStoppedError) return verdict(lookCut(side, ' after the prune ended'));
@@ -179,6 +187,8 @@ export type LookFitScope = {
   readonly repairsUntil: number | undefined;
   readonly now: () => number;
   readonly memoryMb: number | undefined;
+  /** The index objects the run has read: the check reads through them, and what it reads is kept for the run's later phases. */
+  readonly indexObjects: ScrubIndexObjects;
 };
 
 /**
@@ -186,7 +196,7 @@ export type LookFitScope = {
  * (scrub-repairs.ts, lookCut): undefined when it does, else what cut it.
  */
 export async function lookFits(side: VaultSide, ids: readonly string[], memory: LookMemory, scope: LookFitScope): Promise<NeedsCut | undefined> {
-  const { vaults, listingOf, repairsUntil, now, memoryMb } = scope;
+  const { vaults, listingOf, repairsUntil, now, memoryMb, indexObjects } = scope;
   const referencedIn = (s: VaultSide): readonly string[] => listingOf(s).filter((key) => key.startsWith(DATA_PREFIX) || key.startsWith(INDEX_PREFIX) || key.startsWith(MANIFEST_PREFIX));
   // The look lists these prefixes of both vaults again: about what the scrub's own listings hold of them.
   if (referencedIn(side).length + referencedIn(otherSide(side)).length > memory.keyLimit) return 'memory';
@@ -200,14 +210,14 @@ export async function lookFits(side: VaultSide, ids: readonly string[], memory: 
   const source = view(vaults[otherSide(side)] as Vault);
   const indexIds = (keys: readonly string[]): string[] => keys.flatMap((key) => idFromKey(INDEX_PREFIX, key) ?? []);
   try {
-    // Neither the mark nor the index objects are kept: each is counted against the bound as the look holds it. Kept to
-    // the end of the run (for the look's reuse), they stood beside the work-out of what a vault lacking objects needs,
-    // which loads the same index objects within its own bound: twice that bound held (review rO F-b). The look after
-    // the copy reads them again.
+    // The mark is not kept: counted against the bound as the look holds it. The index objects are kept by the run
+    // (ScrubIndexObjects), once, within this bound and then within each later phase's, which takes them from there:
+    // kept apart for the look's reuse, they stood beside the work-out's own copies of them, twice the bound held
+    // (review rO F-b), and dropped, the work-out and the look after the copy read each again (review rR F3).
+    const reads = indexObjects.pass(memory.blobLimit, memory.tooLarge, repairsUntil !== undefined ? { time: repairsUntil, now } : undefined);
     await markOfReadableSnapshots(source, ids, memory);
-    const loadAll = countedIndexLoads(new Map(), memory);
-    await loadAll(target.store, target.keys, indexIds(listingOf(side)));
-    await loadAll(source.store, source.keys, indexIds(sortedDifference(listingOf(otherSide(side)), listingOf(side))));
+    await reads.loadAll(side, target.store, target.keys, indexIds(listingOf(side)));
+    await reads.loadAll(otherSide(side), source.store, source.keys, indexIds(sortedDifference(listingOf(otherSide(side)), listingOf(side))));
     return undefined;
   } catch (err) {
     if (err instanceof ScrubNeedsTooLargeError) return 'memory';

@@ -7,6 +7,7 @@ import { readsUntilVault } from './reads-until-vault';
 import { scrubNeedsBlobLimit } from './scrub-listing-memory';
 import { type Bad, type ScrubRepairs } from './scrub-repairs';
 import { type ScrubReport } from './scrub-report';
+import { type ScrubIndexObjects } from './scrub-index-objects';
 import { DISCARDED_READS_MARGIN_MS } from './scrub-time-reserves';
 import { sortedDifference } from './sorted-keys';
 import { heldBackReason, type NeedsCut, objectsVaultNeedsWithin, readAfterWorkOutReason } from './vault-needs-work-out';
@@ -33,6 +34,8 @@ export type MissingObjectsScope = {
   readonly bad: Bad[];
   /** The repairs' held-back snapshots: a vault whose work-out was cut, and snapshots found missing after it, are added. */
   readonly repairs: Pick<ScrubRepairs, 'heldBack' | 'heldBackSnapshots'>;
+  /** The index objects the run has read: the work-outs read through it (and keep what they read there). */
+  readonly indexObjects: ScrubIndexObjects;
 };
 
 /** What the work-out leaves for the report, per vault: each empty when no vault has any. */
@@ -67,7 +70,7 @@ export type MissingObjectsWorkOut = {
  * worked out (snapshotsNotWorkedOut), neither missing nor copied.
  */
 export async function workOutMissingObjects(scope: MissingObjectsScope): Promise<MissingObjectsWorkOut> {
-  const { sides, vaults, listingOf, inScope, cursor, forgotten, discardedSnapshots, deadline, repairsUntil, now, memoryMb, budget, bad, repairs } = scope;
+  const { sides, vaults, listingOf, inScope, cursor, forgotten, discardedSnapshots, deadline, repairsUntil, now, memoryMb, budget, bad, repairs, indexObjects } = scope;
   const { heldBack, heldBackSnapshots } = repairs;
   const notNeeded: NonNullable<ScrubReport['notNeeded']> = {};
   const notWorkedOut: NonNullable<ScrubReport['notWorkedOut']> = {};
@@ -127,10 +130,15 @@ export async function workOutMissingObjects(scope: MissingObjectsScope): Promise
         ? { keys: new Set<string>() }
         : referenced.length > budget.left()
           ? { keys: new Set<string>(), cut: 'memory' as const }
-          : await objectsVaultNeedsWithin(until(vault), until(holderVault), listingOf(side), referenced, missingSnapshots, {
-              memoryMb,
-              blobLimit: scrubNeedsBlobLimit(memoryMb, budget.left() - referenced.length),
-            });
+          : await objectsVaultNeedsWithin(
+              until(vault),
+              until(holderVault),
+              listingOf(side),
+              referenced,
+              missingSnapshots,
+              { memoryMb, blobLimit: scrubNeedsBlobLimit(memoryMb, budget.left() - referenced.length) },
+              { objects: indexObjects, side, until: repairsUntil !== undefined ? { time: repairsUntil, now } : undefined },
+            );
     budget.spend(needs.keys.size);
     needsOf.set(side, needs);
   }

@@ -1,6 +1,6 @@
 import { type KeyProvider } from '../../vault';
 import { putKeyObject, unwrapKeyObjects } from '../../vault';
-import { loadIndexObject, mapBounded, markSnapshots, type MarkMemory } from '../../vault';
+import { mapBounded, markSnapshots, type MarkMemory } from '../../vault';
 import { sha256Hex } from '../../vault';
 import { type Vault } from '../../vault';
 import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
@@ -304,7 +304,7 @@ async function replicatePass(options: ReplicateVaultOptions): Promise<Replicatio
       const swept: VaultObjectNotFoundError[] = [];
       try {
         const looked = listings ?? (await listReferenced(source.store, target));
-        const keys = await objectsTheSnapshotsNeed(source, target, confirmed, refs, looked, indexCache);
+        const keys = await objectsTheSnapshotsNeed(source, confirmed, refs, looked, cachedIndexReads(source, target, indexCache));
         lookMs ??= performance.now() - listed;
         await copyAll(keys.filter((key) => key.startsWith(DATA_PREFIX)), swept, packsOf(indexCache, looked));
         if (swept.length === 0) {
@@ -385,8 +385,9 @@ export async function referencesOf(source: Vault, ids: readonly string[], memory
 
 /**
  * The scrub's bound on one look at what snapshots need (objectsTheSnapshotsLack): the keys its listing of both vaults
- * may hold, and the blob records the index objects it loads may hold (all in `cache` counted, so every look with one
- * cache shares the bound). Past either, `tooLarge()` is thrown before more is read. The scrub's function holds its own
+ * may hold, and the blob records the index objects it loads may hold (the scrub's pass of them counts every one the
+ * look asks for, so both looks around its wait share the bound: scrub-index-objects.ts). Past either, `tooLarge()` is
+ * thrown before more is read. The scrub's function holds its own
  * listings and findings meanwhile, so a look unbounded there ran it out of memory (review rJ F1). Replication passes
  * none: its looks are as before.
  */
@@ -397,18 +398,35 @@ export type LookMemory = MarkMemory & { readonly keyLimit: number };
  * listing of both vaults' data/, index/ and manifest/ taken now (objectsTheSnapshotsNeed). The one look at a
  * snapshot's needs of the two-vault code: replication's (copyNeeded, before and after it waits for a prune of the
  * replica, and again after a sweep of the source), and the scrub's, around its wait for a prune of a vault it copied
- * snapshots into (look-after-copy.ts, lookAfterPrunes). `cache` keeps the index objects read for the next look (they are content-addressed).
- * Throws VaultCorruptionError when a referenced blob is in no pack an index object of either vault lists.
+ * snapshots into (look-after-copy.ts, lookAfterPrunes). `reads` gives the index objects it reads (the scrub's keep them
+ * for its next look and its other phases: they are content-addressed). Throws VaultCorruptionError when a referenced
+ * blob is in no pack an index object of either vault lists.
  */
-export async function objectsTheSnapshotsLack(
-  source: Vault,
-  target: VaultStore,
-  ids: readonly string[],
-  references: SnapshotReferences,
-  cache: Map<string, LoadedIndexObject> = new Map(),
-  memory?: LookMemory,
-): Promise<string[]> {
-  return objectsTheSnapshotsNeed(source, target, ids, references, await listReferenced(source.store, target, memory), cache, memory);
+export async function objectsTheSnapshotsLack(source: Vault, target: VaultStore, ids: readonly string[], references: SnapshotReferences, reads: LookIndexReads, memory?: LookMemory): Promise<string[]> {
+  return objectsTheSnapshotsNeed(source, ids, references, await listReferenced(source.store, target, memory), reads);
+}
+
+/**
+ * Where a look (objectsTheSnapshotsNeed) gets the index objects it reads, each list in the order asked: those the
+ * replica holds (`held`, read from it) and those of the source it lacks (`offered`).
+ */
+export type LookIndexReads = {
+  held(ids: readonly string[]): Promise<LoadedIndexObject[]>;
+  offered(ids: readonly string[]): Promise<LoadedIndexObject[]>;
+};
+
+/**
+ * Replication's LookIndexReads: each index object read once for all the looks of one pass (`cache`, by id: the same
+ * bytes in both vaults), the replica's opened with the source's keys (the same master key). The scrub's come from the
+ * index objects its run has read (scrub-index-objects.ts).
+ */
+function cachedIndexReads(source: Vault, target: VaultStore, cache: Map<string, LoadedIndexObject>): LookIndexReads {
+  const load = async (store: VaultStore, wanted: readonly string[]): Promise<LoadedIndexObject[]> => {
+    const absent = wanted.filter((id) => !cache.has(id));
+    for (const object of await loadIndexObjectsOf(store, source.keys, absent)) cache.set(object.id, object);
+    return wanted.map((id) => cache.get(id) as LoadedIndexObject);
+  };
+  return { held: (ids) => load(target, ids), offered: (ids) => load(source.store, ids) };
 }
 
 /** missingKeys of each of REFERENCED_PREFIXES, in that order; with `memory`, all their keys together within its keyLimit. */
@@ -426,28 +444,12 @@ function listReferenced(source: VaultStore, target: VaultStore, memory?: LookMem
  * The data/, index/ and manifest/ keys the replica lacks that the snapshots `ids` (with `references`) need there
  * (vault-references.ts): their manifest objects, and for the blobs the replica's own index objects do not locate in a
  * pack it holds, the source's packs and index objects that locate them. `listings` are listReferenced's. Reads the
- * replica's index objects and the source's index objects the replica lacks, each once per pass (`cache`: index objects
- * are content-addressed, the same bytes in both vaults).
+ * replica's index objects and the source's index objects the replica lacks through `reads`.
  */
-async function objectsTheSnapshotsNeed(
-  source: Vault,
-  target: VaultStore,
-  ids: readonly string[],
-  references: SnapshotReferences,
-  listings: readonly Listing[],
-  cache: Map<string, LoadedIndexObject>,
-  memory?: LookMemory,
-): Promise<string[]> {
+async function objectsTheSnapshotsNeed(source: Vault, ids: readonly string[], references: SnapshotReferences, listings: readonly Listing[], reads: LookIndexReads): Promise<string[]> {
   const [data, index, manifest] = listings as [Listing, Listing, Listing];
   const indexIds = (keys: readonly string[]): string[] => keys.map((key) => idFromKey(INDEX_PREFIX, key) as string);
-  const loadAll = memory ? countedIndexLoads(cache, memory) : undefined;
-  const load = async (store: VaultStore, wanted: string[]): Promise<LoadedIndexObject[]> => {
-    // The replica's index objects are opened with the source's keys: the same master key.
-    const absent = wanted.filter((id) => !cache.has(id));
-    for (const object of loadAll ? await loadAll(store, source.keys, absent) : await loadIndexObjectsOf(store, source.keys, absent)) cache.set(object.id, object);
-    return wanted.map((id) => cache.get(id) as LoadedIndexObject);
-  };
-  const [heldIndexes, offeredIndexes] = await Promise.all([load(target, indexIds(index.present)), load(source.store, indexIds(index.missing))]);
+  const [heldIndexes, offeredIndexes] = await Promise.all([reads.held(indexIds(index.present)), reads.offered(indexIds(index.missing))]);
   const needs = objectsNeeded(references, { indexes: heldIndexes, packs: new Set(data.present.map(packIdOfKey)) }, { indexes: offeredIndexes, packs: new Set(data.missing.map(packIdOfKey)) });
   if (needs.unlocated > 0) {
     const named = ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
@@ -459,23 +461,6 @@ async function objectsTheSnapshotsNeed(
   }
   const manifests = manifest.missing.filter((key) => references.manifests.has(idFromKey(MANIFEST_PREFIX, key) as string));
   return [...needs.keys, ...manifests];
-}
-
-/**
- * loadIndexObjectsOf within `memory.blobLimit` blob records, those already in `cache` counted: checked before each read
- * too, so that the reads under way beside the one that passed the limit start no other (as the scrub's work-out).
- */
-export function countedIndexLoads(cache: ReadonlyMap<string, LoadedIndexObject>, memory: LookMemory): (store: VaultStore, keys: Vault['keys'], ids: readonly string[]) => Promise<LoadedIndexObject[]> {
-  let records = 0;
-  for (const object of cache.values()) records += object.packs.reduce((n, p) => n + p.count, 0);
-  return (store, keys, ids) =>
-    mapBounded([...ids].sort(), 8, async (id) => {
-      if (records > memory.blobLimit) throw memory.tooLarge();
-      const { object } = await loadIndexObject(store, keys, id);
-      records += object.packs.reduce((n, p) => n + p.count, 0);
-      if (records > memory.blobLimit) throw memory.tooLarge();
-      return object;
-    });
 }
 
 type Listing = { missing: string[]; common: string[]; present: string[] };

@@ -1,6 +1,6 @@
 import { backupIdOfTags, planOfTags } from '../catalog/backup-snapshot-tags';
 import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, indexKey, loadManifestNode, loadManifestRoot, loadPage, MANIFEST_PREFIX, type NodeLoader, rootPages, SNAPSHOTS_PREFIX } from '../../vault';
-import { type ManifestEntry, type PageRef, type Snapshot, type Vault } from '../../vault';
+import { type LoadedIndexObject, type ManifestEntry, type PageRef, type Snapshot, type Vault } from '../../vault';
 import { mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 
@@ -50,9 +50,11 @@ type Damage = { whole: boolean; paths: string[]; entries: number };
  * in a vault it is damaged in (copied in, its tree the damage) to what of its tree reads in neither vault (a note when all
  * of it reads), one whose record reads only elsewhere to that whole snapshot (one that reads nowhere gets a note). Every object is
  * read from whichever vault has a readable copy. Walks the manifests of every readable snapshot when
- * a pack or an index is lost: a cost paid only when there is unrepairable damage.
+ * a pack or an index is lost: a cost paid only when there is unrepairable damage. An index object `readIndex` gives
+ * (the scrub's: those its run read already, ScrubIndexObjects.take) is not read again: any vault's readable copy is
+ * the same bytes.
  */
-export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, damaged: ReadonlyMap<string, readonly VaultSide[]>): Promise<DamagedObject[]> {
+export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, damaged: ReadonlyMap<string, readonly VaultSide[]>, readIndex?: IndexObjectRead): Promise<DamagedObject[]> {
   const open = [vaults.primary, vaults.dr].filter((v): v is Vault => v !== undefined);
   const packs = new Map<string, string>();
   const indexes = new Set<string>();
@@ -71,7 +73,7 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
     else if (key === CONFIG_KEY) configLost = true;
   }
 
-  const { blobPack, packBlobCount, indexed } = await readIndexes(open, new Set(packs.keys()));
+  const { blobPack, packBlobCount, indexed } = await readIndexes(open, new Set(packs.keys()), readIndex);
   const snapshots = await readableSnapshots(open);
   const affected = new Map<string, Map<string, Damage>>([...damaged.keys()].map((key) => [key, new Map()]));
   const hit = (key: string, snapshot: Snapshot, add: (d: Damage) => void): void => {
@@ -166,8 +168,11 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
 /** Index objects read at once: one at a time, a vault of thousands of them took minutes of the scrub's last ones. */
 const INDEX_READS_AT_ONCE = 8;
 
+/** An index object already read, by id (undefined: read it). */
+export type IndexObjectRead = (id: string) => LoadedIndexObject | undefined;
+
 /** The blobs of the lost packs (blob → pack key), how many each holds, and every blob a readable index places. */
-async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string>) {
+async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string>, readIndex: IndexObjectRead | undefined) {
   const blobPack = new Map<string, string>();
   const packBlobCount = new Map<string, number>();
   const indexed = new Set<string>();
@@ -178,14 +183,21 @@ async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string
   }
   // Read out of order, merged in listing order: a blob in two lost packs is placed in the same one whatever read ended first.
   const inLostPacks = await mapBounded([...ids], INDEX_READS_AT_ONCE, async (id) => {
-    const plain = await firstReadable(open, (v) => getSealedObject(v.store, v.keys, indexKey(id), id, 'index'));
     const found: { blob: string; packId: string }[] = [];
-    if (!plain) return found;
-    decodeIndexObject(plain, { location: 'index', key: indexKey(id) }, (packId, _length, blobId) => {
+    const place = (packId: string, blobId: Buffer): void => {
       const blob = blobId.toString('hex');
       if (lostPacks.has(packId)) found.push({ blob, packId });
       indexed.add(blob);
-    });
+    };
+    const known = readIndex?.(id);
+    if (known) {
+      // The records in the order decoding gives them: pack by pack, as the object lists them.
+      for (const pack of known.packs) for (let k = 0; k < pack.count; k++) place(pack.packId, pack.records.subarray(pack.idOffset(k), pack.idOffset(k) + 32));
+      return found;
+    }
+    const plain = await firstReadable(open, (v) => getSealedObject(v.store, v.keys, indexKey(id), id, 'index'));
+    if (!plain) return found;
+    decodeIndexObject(plain, { location: 'index', key: indexKey(id) }, (packId, _length, blobId) => place(packId, blobId));
     return found;
   });
   for (const { blob, packId } of inLostPacks.flat()) {

@@ -9,6 +9,7 @@ import { hasSortedKey } from './sorted-keys';
 import { lookFits, lookHeldBackReason } from './look-after-copy';
 import { type NeedsCut } from './vault-needs-work-out';
 import { type FindingBudget } from './finding-budget';
+import { type ScrubIndexObjects } from './scrub-index-objects';
 import { type ScrubFinding, type ScrubSupersededObject } from './scrub-report';
 import { otherSide } from './other-side';
 
@@ -44,6 +45,8 @@ export type RepairScope = {
   readonly memoryMb: number | undefined;
   /** The findings the memory the listings left still holds (scrubFindingLimit), as the run spends it. */
   readonly findingBudget: Pick<FindingBudget, 'left'>;
+  /** The index objects the run has read (the checks before copying snapshots read them through it). */
+  readonly indexObjects: ScrubIndexObjects;
 };
 
 /** The repairs of one scrub run, and what they found. */
@@ -68,7 +71,7 @@ export type ScrubRepairs = {
  * worked out, and the look after its copy fits (lookFits).
  */
 export function scrubRepairs(scope: RepairScope): ScrubRepairs {
-  const { vaults, repair, check, concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget } = scope;
+  const { vaults, repair, check, concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget, indexObjects } = scope;
   const verifiesIn = async (side: VaultSide, key: string): Promise<CopyCheck> => {
     const known = checked.get(side)?.get(key);
     if (known) {
@@ -208,7 +211,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       return hasSortedKey(listingOf(from), x.key) && (theirs === undefined || theirs.state === 'ok');
     };
     const ids = bad.filter((x) => x.vault === b.vault && x.problem === b.problem && x.key.startsWith(SNAPSHOTS_PREFIX) && copyable(x)).map((x) => x.key.slice(SNAPSHOTS_PREFIX.length));
-    const check = lookTurn.then(() => lookFits(b.vault, ids, memory, { vaults, listingOf, repairsUntil, now, memoryMb }));
+    const check = lookTurn.then(() => lookFits(b.vault, ids, memory, { vaults, listingOf, repairsUntil, now, memoryMb, indexObjects }));
     lookTurn = check.catch(() => undefined);
     lookChecks.set(key, check);
     return check;

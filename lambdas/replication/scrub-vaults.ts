@@ -4,12 +4,13 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { type ReplicaPruneWaitOptions } from './replica-prune-wait';
 import { type DiscardedSnapshots } from './discarded-snapshots';
 import { ScrubVaultUnavailableError } from './replication-errors';
-import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb } from './scrub-listing-memory';
+import { scrubFindingLimit, scrubListingLimit, scrubListingMemoryMb, scrubNeedsBlobLimit } from './scrub-listing-memory';
 import { compareByCodeUnit, hasSortedKey, sortedUnion } from './sorted-keys';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
 import { COPY_BACK_RESERVE_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from './scrub-time-reserves';
 import { type Bad, scrubRepairs, type ScrubRepairs } from './scrub-repairs';
 import { FindingBudget } from './finding-budget';
+import { ScrubIndexObjects } from './scrub-index-objects';
 import { workOutMissingObjects } from './missing-objects-work-out';
 import { type CopyBack, lookAfterPrunes } from './look-after-copy';
 import { readabilityInTarget } from './copied-snapshot-readability';
@@ -152,7 +153,10 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // Each missing object is a finding held to the end of the run, counted against the memory the listings left
   // (scrubFindingLimit); the looks at what copied snapshots need (lookAfterPrunes) get what the findings leave.
   const budget = new FindingBudget(scrubFindingLimit(memoryMb, listed));
-  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget });
+  // The index objects each phase after the slice reads (the checks before copies, the work-outs, the looks after copies,
+  // the damage mapping), read once a vault and kept within each phase's bound on them (scrub-index-objects.ts).
+  const indexObjects = new ScrubIndexObjects();
+  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects });
   const { findings, superseded, healEach } = repairs;
   // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
   // seen again for a cycle, where a missing one is found again by every run from the listings. Before the record reads
@@ -178,6 +182,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     budget,
     bad,
     repairs,
+    indexObjects,
   });
   const { notNeeded, notWorkedOut, notWorkedOutKeys, notWorkedOutCause, discarded, snapshotsNotWorkedOut } = workOut;
   await healEach('missing');
@@ -185,7 +190,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // Snapshot objects copied into a vault are checked again once no prune of it runs (lookAfterPrunes).
   const looked: Partial<Record<VaultSide, readonly string[]>> = {};
   if (repair) {
-    for (const side of sides) looked[side] = await lookAfterCopiedSnapshots(side, findings, repairs, options, now);
+    for (const side of sides) looked[side] = await lookAfterCopiedSnapshots(side, findings, repairs, indexObjects, options, now);
   }
   const { rechecked: copiedInRechecked, checked: rechecked } = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
   // The look read the tree of carried copied-in snapshots it copied again: that is their check this run (review r58B F3).
@@ -196,7 +201,10 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     }),
   );
 
-  const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now);
+  // What the run keeps of the index objects, cut to what the memory the findings leave holds now: the mapping takes out
+  // each it would read, and holds its own.
+  indexObjects.trim(scrubNeedsBlobLimit(memoryMb, budget.left()));
+  const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now, indexObjects);
   findings.sort((a, b) => a.vault.localeCompare(b.vault) || compareByCodeUnit(a.key, b.key));
   return {
     scope,
@@ -246,7 +254,7 @@ async function listBothVaults(vaults: Partial<Record<VaultSide, Vault>>, memoryM
  * `copiedIn`: it reads only across both vaults, as when its check again finds so (review r58B F3: without the flag and
  * the check, its entry kept an older worse verdict and its last check).
  */
-async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, options: ScrubVaultsOptions, now: () => number): Promise<string[]> {
+async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, indexObjects: ScrubIndexObjects, options: ScrubVaultsOptions, now: () => number): Promise<string[]> {
   const { vaults } = options;
   const { copyFrom, lookMemory } = repairs;
   // By key: the copies end in any order; the check in the target vault marks them together and sorts its ids itself,
@@ -272,7 +280,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     return { failed, notCopied };
   };
   const memory = lookMemory(side);
-  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, ...(memory ? { memory } : {}) });
+  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, indexObjects, ...(memory ? { memory } : {}) });
   // Its reads stop at the deadline less COPIED_IN_RECHECK_MARGIN_MS, as the look's and the check again of carried
   // copied-in snapshots' do, not at the look's repair cutoff (it runs after the look, whose wait and copy-backs may run past that cutoff) nor
   // at the damage mapping's own cutoff: one that ran long there left the mapping no time, and this run's lost objects

@@ -1,6 +1,7 @@
-import { idFromKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
+import { idFromKey, indexKey, SNAPSHOTS_PREFIX, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
-import { type DamagedObject, describeDamage } from './scrub-damage';
+import { type DamagedObject, describeDamage, type IndexObjectRead } from './scrub-damage';
+import { type ScrubIndexObjects } from './scrub-index-objects';
 import { whenRepairedAgain } from './scrub-objects-left';
 import { ReadsStoppedError, readsUntilVault } from './reads-until-vault';
 import { DAMAGE_MAPPING_MARGIN_MS } from './scrub-time-reserves';
@@ -10,8 +11,11 @@ import { verifyBackupLine } from './verify-backup-line';
 /** The unrepaired objects mapped to their backups: those lost (`damage`), the others (`archivedCopyDamage`), and whether the deadline cut the mapping. */
 export type UnrepairedDamage = { readonly damage: readonly DamagedObject[]; readonly archivedCopyDamage: readonly DamagedObject[]; readonly cut: boolean };
 
-/** The findings left unrepaired with no good copy, mapped to the backups they hit (describeDamageUntil). */
-export async function mapUnrepairedDamage(findings: readonly ScrubFinding[], vaults: Partial<Record<VaultSide, Vault>>, deadline: number | undefined, now: () => number): Promise<UnrepairedDamage> {
+/**
+ * The findings left unrepaired with no good copy, mapped to the backups they hit (describeDamageUntil). The index objects
+ * the run read already (`indexObjects`) are taken from there, not read again.
+ */
+export async function mapUnrepairedDamage(findings: readonly ScrubFinding[], vaults: Partial<Record<VaultSide, Vault>>, deadline: number | undefined, now: () => number, indexObjects?: ScrubIndexObjects): Promise<UnrepairedDamage> {
   // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding
   // says, and one archived in one is archived, whatever an unverified one says.
   const unrepaired = new Map<string, VaultSide[]>();
@@ -25,7 +29,7 @@ export async function mapUnrepairedDamage(findings: readonly ScrubFinding[], vau
     const copiedInto = new Set([...(was?.copiedInto ?? []), ...(f.copiedIn === true ? [f.vault] : [])]);
     left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems, copiedInto });
   }
-  const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, deadline, now) : { described: [], cut: false };
+  const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, deadline, now, indexObjects) : { described: [], cut: false };
   const lostKeys = new Set([...left].filter(([, l]) => l.kind === 'lost').map(([key]) => key));
   const damage = described.filter((d) => lostKeys.has(d.key));
   const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
@@ -69,16 +73,27 @@ async function describeDamageUntil(
   left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']>; readonly copiedInto: ReadonlySet<VaultSide> }>,
   deadline: number | undefined,
   now: () => number,
+  indexObjects: ScrubIndexObjects | undefined,
 ): Promise<{ described: DamagedObject[]; cut: boolean }> {
-  if (deadline === undefined) return { described: await describeDamage(vaults, objects), cut: false };
+  const taken: IndexObjectRead | undefined = indexObjects ? (id) => indexObjects.take(id) : undefined;
+  if (deadline === undefined) return { described: await describeDamage(vaults, objects, taken), cut: false };
   const until = deadline - DAMAGE_MAPPING_MARGIN_MS;
   const bounded: Partial<Record<VaultSide, Vault>> = {};
   for (const side of ['primary', 'dr'] as const) {
     const vault = vaults[side];
     if (vault) bounded[side] = readsUntilVault(vault, until, now);
   }
+  // One the run read already is taken where its read would have been started: not past the cutoff either.
+  const location = (bounded.primary ?? bounded.dr)?.location ?? 'vault';
+  const takenUntil: IndexObjectRead | undefined =
+    taken &&
+    ((id) => {
+      const object = taken(id);
+      if (object !== undefined && now() >= until) throw new ReadsStoppedError(location, indexKey(id));
+      return object;
+    });
   try {
-    return { described: await describeDamage(bounded, objects), cut: false };
+    return { described: await describeDamage(bounded, objects, takenUntil), cut: false };
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
     const note = (key: string): string => {

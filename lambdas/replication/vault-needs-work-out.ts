@@ -1,9 +1,11 @@
-import { DATA_PREFIX, idFromKey, INDEX_PREFIX, loadIndexObject, type LoadedIndexObject, MANIFEST_PREFIX, mapBounded, markSnapshots, Vault, VaultError, type VaultStore } from '../../vault';
+import { DATA_PREFIX, idFromKey, INDEX_PREFIX, type LoadedIndexObject, MANIFEST_PREFIX, mapBounded, markSnapshots, Vault, VaultError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type NotWorkedOutCause } from '../catalog/scrub-record';
 import { objectsNeeded, readThroughStore } from './vault-references';
 import { ReadsStoppedError } from './reads-until-vault';
 import { ScrubNeedsTooLargeError } from './scrub-needs-too-large-error';
+import { type ReadsUntil, type ScrubIndexObjects } from './scrub-index-objects';
+import { otherSide } from './other-side';
 
 /** What cut the work-out of which objects a vault lacking some needs: the repair cutoff, or the function's memory. */
 export type NeedsCut = NotWorkedOutCause;
@@ -64,6 +66,12 @@ export async function objectsVaultNeedsWithin(...args: Parameters<typeof objects
 type NeedsMemory = { readonly memoryMb: number | undefined; readonly blobLimit: number };
 
 /**
+ * Where a work-out reads index objects: the run's (ScrubIndexObjects), as those of the vault `side` and of the other,
+ * none started once `until` has passed (the reads-until views' time: the repair cutoff).
+ */
+export type NeedsIndexReads = { readonly objects: ScrubIndexObjects; readonly side: VaultSide; readonly until: ReadsUntil | undefined };
+
+/**
  * Which of `lacking` (data/, index/ and manifest/ keys the other vault holds and `vault` lacks) the vault's own snapshots
  * need (vault-references.ts): those it holds and `missingSnapshots` (snapshots it lacks and did not forget, about to be
  * repaired, with what they reference). Its snapshots, manifests and index objects are read through to the other vault
@@ -72,7 +80,9 @@ type NeedsMemory = { readonly memoryMb: number | undefined; readonly blobLimit: 
  * why it cannot be made). When the references cannot be read at all (a snapshot or manifest object damaged in both
  * vaults), `unknown` says why and every lacking object counts as needed, as a listing comparison would have it. Its
  * mark, and the blob records of the index objects it loads (the vault's and those offered), are each bounded by
- * `memory.blobLimit`: past it, ScrubNeedsTooLargeError (objectsVaultNeedsWithin counts them `notWorkedOut`).
+ * `memory.blobLimit`: past it, ScrubNeedsTooLargeError (objectsVaultNeedsWithin counts them `notWorkedOut`). Its index
+ * objects are read through the run's (`indexReads`): those earlier phases read of the same copies are not read again,
+ * and those it reads are kept for the later ones.
  */
 async function objectsVaultNeeds(
   vault: Vault,
@@ -81,20 +91,25 @@ async function objectsVaultNeeds(
   lacking: readonly string[],
   missingSnapshots: readonly string[],
   memory: NeedsMemory,
+  indexReads: NeedsIndexReads,
 ): Promise<{ keys: ReadonlySet<string> } | { keys: ReadonlySet<string>; unknown: string }> {
   // Only thrown past a finite limit, which a memory size gave.
   const tooLarge = (): ScrubNeedsTooLargeError => new ScrubNeedsTooLargeError(vault.location, lacking.length, memory.blobLimit, memory.memoryMb ?? 0);
-  let records = 0;
-  // Checked before each read too, so that the reads under way beside the one that passed the limit start no other.
-  const loadCounted = async (store: VaultStore, id: string): Promise<LoadedIndexObject> => {
-    if (records > memory.blobLimit) throw tooLarge();
-    const { object } = await loadIndexObject(store, vault.keys, id);
-    records += object.packs.reduce((n, p) => n + p.count, 0);
-    if (records > memory.blobLimit) throw tooLarge();
-    return object;
-  };
+  // Every index object it loads counted against the blob limit, whoever read it first (ScrubIndexObjects.pass).
+  const reads = indexReads.objects.pass(memory.blobLimit, tooLarge, indexReads.until);
   try {
     const view = new Vault(readThroughStore(vault.store, otherVault.store, missingSnapshots), vault.keys, vault.config);
+    // The vault's own copy of each of its index objects (kept for the run); one it lacks or holds damaged is read
+    // through to the other vault (readThroughStore) as before, its own copy read again there (a rare second GET) so
+    // that which bytes stand in, and the error when none do, are the view's.
+    const heldIndex = async (id: string): Promise<LoadedIndexObject> => {
+      try {
+        return await reads.load(indexReads.side, vault.store, vault.keys, id);
+      } catch (err) {
+        if (!(err instanceof VaultError)) throw err;
+      }
+      return reads.loadUncached(view.store, vault.keys, id);
+    };
     // The mark's pages in flight are weighed against the function's memory (markSnapshots), as in a prune.
     view.memoryLimitMb = memory.memoryMb;
     const scan = await view.scanSnapshots();
@@ -103,12 +118,12 @@ async function objectsVaultNeeds(
     const references = await markSnapshots(view, scan.snapshots, undefined, { memory: { blobLimit: memory.blobLimit, tooLarge } });
     const ids = (keys: Iterable<string>): string[] => [...keys].flatMap((key) => idFromKey(INDEX_PREFIX, key) ?? []);
     const packIds = (keys: Iterable<string>): Set<string> => new Set([...keys].filter((key) => key.startsWith(DATA_PREFIX)).map((key) => key.slice(key.lastIndexOf('/') + 1)));
-    const heldIndexes = await mapBounded(ids(listing).sort(), 8, (id) => loadCounted(view.store, id));
+    const heldIndexes = await mapBounded(ids(listing).sort(), 8, heldIndex);
     const unreadable: string[] = [];
     const offeredIndexes: LoadedIndexObject[] = [];
     await mapBounded(ids(lacking), 8, async (id) => {
       try {
-        offeredIndexes.push(await loadCounted(otherVault.store, id));
+        offeredIndexes.push(await reads.load(otherSide(indexReads.side), otherVault.store, vault.keys, id));
       } catch (err) {
         if (!(err instanceof VaultError)) throw err;
         unreadable.push(`${INDEX_PREFIX}${id}`);
