@@ -28,6 +28,13 @@ export type ReadThroughVault = {
  * checked in one vault alone, it was taken for lost and its backup named. Both vaults hold the same master key and the
  * same bytes under the same names, so `first`'s keys open either copy. Reads only through `first` and `other`, so views
  * that bound them (readsUntilVault) bound it too; ranged reads fall back only on a missing object.
+ *
+ * The work-out of what a vault lacking objects needs reads through too, with readThroughStore (vault-references.ts),
+ * kept apart: where neither copy reads it keeps `first`'s bytes, so that a snapshot object damaged in the vault and absent
+ * from the other reads as damaged (this view throws the other vault's not-found, which scanSnapshots takes for a snapshot
+ * deleted since the listing), it also lists the snapshots about to be copied in, and it records nothing. Here a first
+ * copy that fails, damaged or missing, is the other vault's to answer for: the check asks whether the tree reads in
+ * either, and names what the other copy stood in for.
  */
 export function readThroughVault(first: Vault, other: Vault): ReadThroughVault {
   // Distinct keys, and only those whose other copy verified: counted per read, an object read twice counted twice and

@@ -115,6 +115,15 @@ export function objectsNeeded(references: SnapshotReferences, held: HeldObjects,
  * damaged, which is what it is about to repair. A content-addressed object is taken from `second` when `first`'s copy
  * does not match its name and `second`'s does; otherwise `first`'s bytes are returned (its reader then names the damage).
  * Listing is `first`'s (plus `extraKeys`: objects about to be repaired into it).
+ *
+ * Not merged with readThroughVault (read-through-vault.ts), the check of a copied snapshot's tree, though both read one
+ * vault through to the other: they differ where neither copy reads, and that is what each answers. The work-out must
+ * see a snapshot object damaged in the vault and absent from the other as damaged, which makes every lacking object
+ * count as needed: here `first`'s bad bytes stand and its reader names the damage, where readThroughVault throws the
+ * other vault's not-found, which scanSnapshots takes for a snapshot deleted since the listing, and the work-out went on
+ * without that snapshot's references. It lists `extraKeys` (the snapshots about to be copied in, whose references count)
+ * and records nothing; readThroughVault lists none and records which objects the other copy stood in for, which the
+ * check's reasons name. One function would take a switch for each of the three.
  */
 export function readThroughStore(first: VaultStore, second: VaultStore, extraKeys: readonly string[] = []): VaultStore {
   const matchesName = (key: string, body: Buffer): boolean => {
