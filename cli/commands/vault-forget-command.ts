@@ -1,4 +1,4 @@
-import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, type TemporaryFilesReport, VaultError } from '../../vault';
+import { ObjectLockedError, type PruneReport, type Snapshot, snapshotKey, stopsEveryPrune, type TemporaryFilesReport, VaultError } from '../../vault';
 import { escapeName } from '../escape-name';
 import { checkPruneWouldRun } from './forget-prune-preflight';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
@@ -61,11 +61,13 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
     // done, and is reported below all the same.
     let prune: { report: PruneReport; temporaryFiles: TemporaryFilesReport } | undefined;
     let pruneError: string | undefined;
+    let pruneBlocked = false;
     if (pruneSettings) {
       try {
         prune = await pruneWithTemporaryFiles(vault, { ...pruneSettings, dryRun, ...(dryRun ? { assumeForgotten: new Set(toForget) } : {}) });
       } catch (err) {
         pruneError = err instanceof Error ? err.message : String(err);
+        pruneBlocked = stopsEveryPrune(err);
       }
     }
     const pruned: PruneReport | undefined = prune?.report;
@@ -84,7 +86,7 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
       else io.out(`Forgot ${forgotten.length} snapshot(s). Their data stays until \`lifeboat vault prune\` reclaims what no snapshot references.`);
       if (pruned) for (const line of pruneReportLines(pruned, vault.location, pruneSettings?.graceMs, temporaryFiles)) io.out(line);
     }
-    if (pruneError !== undefined) io.err(`lifeboat vault: ${pruneFailure(dryRun, options.json ?? false, forgotten.length, pruneError)}`);
+    if (pruneError !== undefined) io.err(`lifeboat vault: ${pruneFailure(dryRun, options.json ?? false, forgotten.length, pruneError, pruneBlocked)}`);
     if (locked.length > 0) {
       io.err(`lifeboat vault: ${locked.length} snapshot(s) were not forgotten: S3 Object Lock retains them (a later forget deletes them once their retention ends):`);
       for (const line of listed(locked.map((l) => `${l.id.slice(0, 12)}: ${l.reason}`))) io.err(line);
@@ -94,12 +96,18 @@ export function vaultForget(refs: readonly string[], options: VaultForgetOptions
   });
 }
 
-/** The line that says the forget stands though its prune failed, where its list is, and what to run later. */
-function pruneFailure(dryRun: boolean, json: boolean, forgotten: number, reason: string): string {
+/**
+ * The line that says the forget stands though its prune failed, where its list is, and what to run later. `blocked`: the
+ * prune stopped on something every prune meets until it is resolved (stopsEveryPrune), so a prune run later fails alike.
+ */
+function pruneFailure(dryRun: boolean, json: boolean, forgotten: number, reason: string, blocked: boolean): string {
   const why = /[.!?)]$/.test(reason) ? reason : `${reason}.`;
   if (dryRun) return `the dry run of the prune failed: ${why} Nothing was changed.`;
   const where = forgotten === 0 ? '' : json ? ' (`forgotten` on stdout)' : ' (listed above)';
-  return `forgot ${forgotten} snapshot(s)${where}, but the prune did not run or did not finish: ${why} Run \`lifeboat vault prune\` later to reclaim their data.`;
+  const then = blocked
+    ? 'Their data stays until a prune runs, and every prune stops there until that is resolved: do what the prune\'s reason says first, then run `lifeboat vault prune`.'
+    : 'Run `lifeboat vault prune` later to reclaim their data.';
+  return `forgot ${forgotten} snapshot(s)${where}, but the prune did not run or did not finish: ${why} ${then}`;
 }
 
 /** The prune that follows a forget: its settings, or undefined without --prune (whose settings alone are a usage error). */

@@ -148,3 +148,58 @@ export class DamagedPruneStateError extends VaultCorruptionError {
     );
   }
 }
+
+/**
+ * A manifest object (root, node or page) a remaining snapshot needs is missing or fails its integrity check: what the
+ * snapshot references is unknown, so the prune condemns nothing (a pack only that snapshot needs would look unreferenced).
+ * Named with the snapshot whose walk met it (others sharing the object are named by `lifeboat vault verify`) and the two
+ * ways out: the object copied back, or the snapshot forgotten. Every later prune stops here too until then.
+ */
+export class PruneManifestUnreadableError extends VaultError {
+  override name = 'PruneManifestUnreadableError';
+  constructor(
+    readonly location: string,
+    readonly snapshotId: string,
+    readonly key: string,
+    /** What is wrong with it: `does not exist`, or `is corrupt (…)`. */
+    problem: string,
+    /** How far the prune got: `prune stops`, or `prune stops before condemning` after a sweep. */
+    stops: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${location}: ${stops}: ${key} ${problem}, and snapshot ${snapshotId} needs it (a manifest object of its, which other snapshots may share), so what that snapshot references is unknown and this prune condemns nothing. ` +
+        `Copy the object again from the DR vault (the same name holds the same bytes there) or, if it is lost, forget the snapshot (\`lifeboat vault forget ${snapshotId}\`; an environment's backup: \`lifeboat backups forget\`); \`lifeboat vault verify\` names every snapshot that needs it. Then prune again.`,
+      options,
+    );
+  }
+}
+
+/**
+ * An index object fails its integrity check: prune cannot tell which packs it lists, and those would look unlisted to
+ * its plan, so it stops before it plans anything. The repair rebuilds the index from the packs themselves.
+ */
+export class PruneIndexDamagedError extends VaultError {
+  override name = 'PruneIndexDamagedError';
+  constructor(
+    readonly location: string,
+    readonly key: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${location}: prune stops: index object ${key} fails its integrity check (${detail}), so prune cannot tell which packs it lists and condemns nothing. ` +
+        "Run `lifeboat vault repair index` (it rewrites the index from the packs themselves; an environment's vault: its repair-index runbook, `lifeboat repair-index --env <env> --vault <primary|dr>`), or copy the object again from the other vault (primary or DR: the same name holds the same bytes there); then prune again.",
+      options,
+    );
+  }
+}
+
+/**
+ * Whether `err` stops every prune of the vault until the operator resolves what it names (a damaged or missing object
+ * prune must read), rather than this run only (a lease taken meanwhile, a store error): "prune again later" is then no
+ * advice, and a caller says to resolve it first.
+ */
+export function stopsEveryPrune(err: unknown): boolean {
+  return err instanceof PruneManifestUnreadableError || err instanceof PruneIndexDamagedError || err instanceof IncompleteIndexError || err instanceof DamagedPruneStateError;
+}

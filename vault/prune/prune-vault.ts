@@ -2,8 +2,8 @@ import * as z from 'zod/mini';
 import { type IndexedPack } from '../blob-index/index-object';
 import { writeIndexObject } from '../blob-index/index-writer';
 import { type Vault } from '../repository/vault';
-import { condemnedKey, idFromKey, indexKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
-import { ObjectLockedError, VaultError } from '../vault-errors';
+import { condemnedKey, idFromKey, INDEX_PREFIX, indexKey, MANIFEST_PREFIX, manifestKey, packKey } from '../repository/vault-layout';
+import { ObjectLockedError, VaultCorruptionError, VaultError } from '../vault-errors';
 import { BlobIdSet } from '../blob-index/blob-id-set';
 import { loadIndexObjects, type LoadedIndexObject, LoadedPack } from './index-objects';
 import { type PendingObjects, rewriteIndexes } from './prune-plan';
@@ -14,7 +14,7 @@ import { manifestsMarkedSince, MarkedPages, markSnapshotsSince, markVault, type 
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
 import { PruneOutOfTimeError } from './prune-out-of-time-error';
 import { unindexedReferences } from './index-coverage';
-import { IncompleteIndexError } from './prune-errors';
+import { IncompleteIndexError, PruneIndexDamagedError } from './prune-errors';
 import { countSchema as count } from '../repository/vault-schema';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { listStoredPacks, PackSizeLookup, type StoredPacks, storedPackSize } from './stored-packs';
@@ -261,9 +261,15 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   };
   // Damaged index objects a repair of the index superseded (Object Lock kept them) are left out, and deleted below when their retention allows.
   const supersededLeftOut = new Set<string>();
-  const loadIndex = (from: readonly StoredCondemnedBatch[]): Promise<LoadedIndexObject[]> => {
+  const loadIndex = async (from: readonly StoredCondemnedBatch[]): Promise<LoadedIndexObject[]> => {
     supersededLeftOut.clear();
-    return loadIndexObjects(vault, { superseded: { keys: supersededIndexKeysOf(from), onLeftOut: (key) => supersededLeftOut.add(key) } });
+    try {
+      return await loadIndexObjects(vault, { superseded: { keys: supersededIndexKeysOf(from), onLeftOut: (key) => supersededLeftOut.add(key) } });
+    } catch (err) {
+      // Said with the way out: the store's error named the object and nothing else.
+      if (err instanceof VaultCorruptionError && err.key.startsWith(INDEX_PREFIX)) throw new PruneIndexDamagedError(vault.location, err.key, err.detail, { cause: err });
+      throw err;
+    }
   };
   let indexObjects = await loadIndex(batches);
   // Before anything is swept or condemned: with an index object missing, the packs it listed look unlisted.

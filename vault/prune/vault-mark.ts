@@ -11,6 +11,7 @@ import { forEachBounded, mapBounded } from '../workers/bounded-concurrency';
 import { ByteBudget } from '../workers/byte-budget';
 import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, MARK_SNAPSHOTS_AT_ONCE, readWeighedPage } from './mark-concurrency';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
+import { PruneManifestUnreadableError } from './prune-errors';
 
 /** What bounds a prune's mark: a Lambda's deadline (PruneOptions.deadline). */
 export type MarkLimit = {
@@ -146,7 +147,7 @@ export async function markVault(vault: Vault, pages: MarkedPages = keepingNothin
   if (gone.length > 0) {
     throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
-  const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, { ...(limit ? { outOfTime: limit.outOfTime } : {}), ...(memory ? { memory } : {}) });
+  const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, { ...(limit ? { outOfTime: limit.outOfTime } : {}), ...(memory ? { memory } : {}), unreadable: pruneStops(vault, 'prune stops') });
   if (limit && marked < snapshots.length) throw new PruneMarkOutOfTimeError(vault.location, marked, snapshots.length, limit.now() - began, limit.dryRun, limit.command);
   // Every snapshot listed, those a dry run ignores included: manifestsMarkedSince takes only the others for new.
   return { snapshots: snapshots.length, snapshotIds: new Set(scan.snapshots.map((s) => s.id)), manifests, blobs };
@@ -176,12 +177,17 @@ export async function manifestsMarkedSince(vault: Vault, mark: VaultMark, pages:
     }
     if (mark.manifests.has(snapshot.manifest) || late.has(snapshot.manifest)) continue;
     late.add(snapshot.manifest);
-    const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
-    const loadNode: NodeLoader = async (node) => {
-      late.add(node.id);
-      return pages.pages(vault, node);
-    };
-    for await (const ref of rootPages(root, loadNode)) late.add(ref.id);
+    try {
+      const root = await loadManifestRoot(vault.store, vault.keys, snapshot.manifest);
+      const loadNode: NodeLoader = async (node) => {
+        late.add(node.id);
+        return pages.pages(vault, node);
+      };
+      for await (const ref of rootPages(root, loadNode)) late.add(ref.id);
+    } catch (err) {
+      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) throw pruneStops(vault, 'prune stops before deleting manifest objects')(snapshot, err);
+      throw err;
+    }
   }
   return late;
 }
@@ -215,7 +221,7 @@ export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: M
   });
   const added = loaded.filter((s): s is Snapshot => s !== null);
   const manifests = new Set(mark.manifests);
-  const { marked } = await markSnapshots(vault, added, pages, { into: { manifests, blobs: mark.blobs }, ...(outOfTime ? { outOfTime } : {}), ...(memory ? { memory } : {}) });
+  const { marked } = await markSnapshots(vault, added, pages, { into: { manifests, blobs: mark.blobs }, ...(outOfTime ? { outOfTime } : {}), ...(memory ? { memory } : {}), unreadable: pruneStops(vault, 'prune stops before condemning') });
   if (marked < added.length) return null;
   return { snapshots: mark.snapshots + added.length, snapshotIds: new Set([...(mark.snapshotIds ?? []), ...ids]), manifests, blobs: mark.blobs };
 }
@@ -228,17 +234,24 @@ export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: M
  * `into` is a mark to extend (what it holds counts as walked: a root or node in it had all it references
  * added). With `outOfTime`, checked before each snapshot, `marked` may be less than `snapshots.length`:
  * the result is then incomplete. With `memory`, a mark holding more than its `blobLimit` blobs throws its
- * `tooLarge()` (checked after each page, and before each, so that the other walks under way stop too).
+ * `tooLarge()` (checked after each page, and before each, so that the other walks under way stop too). With `unreadable`,
+ * a manifest object that is missing or corrupt throws what it makes of the error and the snapshot whose walk met it
+ * (prune's: PruneManifestUnreadableError); without, the store's error itself (replication and scrub catch it).
  */
 export async function markSnapshots(
   vault: Vault,
   snapshots: readonly Snapshot[],
   pages: MarkedPages = keepingNothing(),
-  options: { readonly outOfTime?: () => boolean; readonly into?: { readonly manifests: Set<string>; readonly blobs: BlobIdSet }; readonly memory?: MarkMemory } = {},
+  options: {
+    readonly outOfTime?: () => boolean;
+    readonly into?: { readonly manifests: Set<string>; readonly blobs: BlobIdSet };
+    readonly memory?: MarkMemory;
+    readonly unreadable?: UnreadableManifest;
+  } = {},
 ): Promise<{ manifests: Set<string>; blobs: BlobIdSet; marked: number }> {
   const manifests = options.into?.manifests ?? new Set<string>();
   const blobs = options.into?.blobs ?? new BlobIdSet();
-  const { outOfTime, memory } = options;
+  const { outOfTime, memory, unreadable } = options;
   // Several snapshots are walked at once. A root, node or page is claimed (added to `manifests`) before it is
   // read, so each is read once; a snapshot that meets one another snapshot claimed skips it, and that other
   // walk adds what it references before the mark returns, so the sets hold the same ids in any interleaving.
@@ -254,10 +267,26 @@ export async function markSnapshots(
   const pageBytes = limitBytes === undefined ? undefined : new ByteBudget(limitBytes);
   let marked = 0;
   await forEachBounded(due(), MARK_SNAPSHOTS_AT_ONCE, async (snapshot) => {
-    await markSnapshot(vault, snapshot, pages, manifests, blobs, memory, pageBytes);
+    try {
+      await markSnapshot(vault, snapshot, pages, manifests, blobs, memory, pageBytes);
+    } catch (err) {
+      if (unreadable && (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError)) throw unreadable(snapshot, err);
+      throw err;
+    }
     marked++;
   });
   return { manifests, blobs, marked };
+}
+
+/** What a mark throws for a manifest object of `snapshot` that is missing or corrupt (markSnapshots' `unreadable`). */
+export type UnreadableManifest = (snapshot: Snapshot, err: VaultCorruptionError | VaultObjectNotFoundError) => Error;
+
+/** Prune's UnreadableManifest: the object, the snapshot that needs it and the ways out (PruneManifestUnreadableError), `stops` saying how far the prune got. */
+function pruneStops(vault: Vault, stops: string): UnreadableManifest {
+  return (snapshot, err) => {
+    const problem = err instanceof VaultCorruptionError ? `is corrupt (${err.detail})` : 'does not exist';
+    return new PruneManifestUnreadableError(vault.location, snapshot.id, err.key, problem, stops, { cause: err });
+  };
 }
 
 async function markSnapshot(vault: Vault, snapshot: Snapshot, pages: MarkedPages, manifests: Set<string>, blobs: BlobIdSet, memory: MarkMemory | undefined, pageBytes: ByteBudget | undefined): Promise<void> {

@@ -7,7 +7,8 @@ import { openLocalVaultStore } from '../../../vault/backend/open-local-vault-sto
 import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
 import { PruneLease } from '../../../vault/prune/prune-lease';
 import { openVault, type Vault } from '../../../vault/repository/vault';
-import { PRUNE_LEASE_PREFIX, SNAPSHOTS_PREFIX } from '../../../vault/repository/vault-layout';
+import { manifestKey, PRUNE_LEASE_PREFIX, SNAPSHOTS_PREFIX } from '../../../vault/repository/vault-layout';
+import { manifestObjectIds } from '../../../vault/manifest/manifest-root';
 import { recordingCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 
@@ -117,6 +118,36 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
       expect.stringMatching(/^lifeboat vault: forgot 2 snapshot\(s\) \(listed above\), but the prune did not run or did not finish: .*another prune of this vault is running \(ops@laptop \(pid 4873\).* Run `lifeboat vault prune` later to reclaim their data\.$/),
     ]);
     expect(await snapshotIds()).toEqual([short(ids[2])]);
+  });
+
+  it('when an object every prune needs goes missing after the check, says to resolve it first rather than to prune later (audit a58B F4)', async () => {
+    const opened = await openTestVault();
+    const kept = await opened.loadSnapshot(ids[2] as string);
+    let page: string | undefined;
+    for await (const id of manifestObjectIds(opened.store, opened.keys, kept.manifest)) if (id !== kept.manifest) page ??= id;
+    const del = FileVaultStore.prototype.delete;
+    let lost = false;
+    // A page of the snapshot kept is lost right after this forget deleted its first snapshot (a disk, a hand).
+    const spy = jest.spyOn(FileVaultStore.prototype, 'delete').mockImplementation(async function (this: FileVaultStore, key: string) {
+      await del.call(this, key);
+      if (key.startsWith(SNAPSHOTS_PREFIX) && !lost) {
+        lost = true;
+        await del.call(this, manifestKey(page as string));
+      }
+    });
+    const io = recordingCliIo();
+    try {
+      expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true }, { io })).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(io.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^lifeboat vault: forgot 2 snapshot\\(s\\) \\(listed above\\), but the prune did not run or did not finish: .*prune stops: manifest/${page} does not exist, and snapshot ${ids[2]} needs it .*forget the snapshot .* Then prune again\\. Their data stays until a prune runs, and every prune stops there until that is resolved: do what the prune's reason says first, then run \`lifeboat vault prune\`\\.$`,
+        ),
+      ),
+    ]);
   });
 
   it('when the store fails the prune after the deletes, --json still prints the decisions, the forgotten ids and pruneError', async () => {
