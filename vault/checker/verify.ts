@@ -2,6 +2,8 @@ import { decodeIndexObject } from '../blob-index/index-object';
 import { loadPage } from '../manifest/manifest-pages';
 import { loadManifestNode, loadManifestRoot, type NodeLoader, rootPages } from '../manifest/manifest-root';
 import { type ManifestRoot, type PageRef } from '../manifest/manifest-format';
+import { type ManifestEntry } from '../manifest/manifest-entry';
+import { refusedEntry } from '../manifest/refused-entry-path';
 import { parsePack, readPackHeader } from '../pack/pack-reader';
 import { type PackEntry } from '../pack/pack-format';
 import { getSealedObject } from '../crypto/sealed-object';
@@ -64,8 +66,10 @@ export type VerifyReport = {
  * the store's listing tells sizes) and its header agrees with the index; each snapshot, manifest root and page decrypts and matches its hash;
  * each blob a manifest references is indexed. With readData: every pack is read whole, every blob
  * decrypted and its HMAC id recomputed, and the pack must consist of nothing but its blobs and header.
- * Each snapshot also names its entries whose data is lost (lost-entries.ts): what its restore would leave out; and
- * those whose recorded size their blobs do not hold by the index, which a directory restore refuses as damaged.
+ * Each snapshot also names its entries whose data is lost (lost-entries.ts): what its restore would leave out; those
+ * whose recorded size their blobs do not hold by the index, which a directory restore refuses as damaged; and those
+ * whose path (or hard link's first name) no restore writes, by the restorer's own rule (refusedEntry): a crafted or
+ * damaged manifest, whose restore stops there.
  * A pack whose header cannot be read says how many blobs the index lists in it (they went unchecked), and
  * a manifest object that cannot be read says which snapshots need it; both name the snapshots that
  * reach them (snapshot-reach.ts), since the key alone does not tell the operator which backups it hurts.
@@ -302,6 +306,7 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
             const lostHere = lost.size > 0 ? entry.content.filter((blob) => lost.has(blob)) : [];
             for (const blob of lostHere) lostNeeded.add(blob);
             page.entry(entry.path, absent, lostHere);
+            page.refused(entry);
             if (absent.length === 0) page.size(entry.path, entry.size, heldBytes(index, entry.content));
             for (const pack of reach.packsOf(entry.content)) under.add(pack);
           }
@@ -326,6 +331,13 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
         problem(
           snapshotKey(snapshot.id),
           `${entries} entries record a size their blobs do not hold by the index (e.g. entry ${JSON.stringify(example.path)} records ${example.recorded} bytes, its blobs hold ${example.held}): a restore refuses such files as damaged and recreates every other entry (an S3 or DynamoDB restore's read-back reports them); unless a problem above explains it (an index or pack that disagrees), the snapshot recorded them so: back up the source again`,
+        );
+      }
+      if (found.paths.entries > 0) {
+        const { entries, example } = found.paths;
+        problem(
+          snapshotKey(snapshot.id),
+          `${entries} entries record a path no restore writes (e.g. entry ${JSON.stringify(example.path)}: ${example.reason}), which Lifeboat never records: the snapshot is damaged or was crafted. A restore of it stops at the first such entry (the entries after it are not restored): restore what lies elsewhere with --include, or forget the snapshot`,
         );
       }
       if (found.lost.blobs.size > 0) {
@@ -384,6 +396,15 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
  */
 class SnapshotFindings extends EntryFindings {
   readonly sizes: { entries: number; example: { path: string; recorded: number; held: number } } = { entries: 0, example: { path: '', recorded: 0, held: 0 } };
+  /** Entries whose path (or hard link's first name) no restore writes, by the restorer's own rule (refusedEntry). */
+  readonly paths: { entries: number; example: { path: string; reason: string } } = { entries: 0, example: { path: '', reason: '' } };
+
+  refused(entry: ManifestEntry): void {
+    const reason = refusedEntry(entry);
+    if (reason === null) return;
+    if (this.paths.entries === 0) this.paths.example = { path: entry.path, reason };
+    this.paths.entries++;
+  }
 
   size(path: string, recorded: number, held: number): void {
     if (recorded === held) return;
@@ -393,13 +414,19 @@ class SnapshotFindings extends EntryFindings {
 
   override add(other: EntryFindings | undefined): void {
     super.add(other);
-    if (!(other instanceof SnapshotFindings) || other.sizes.entries === 0) return;
-    if (this.sizes.entries === 0) this.sizes.example = other.sizes.example;
-    this.sizes.entries += other.sizes.entries;
+    if (!(other instanceof SnapshotFindings)) return;
+    if (other.sizes.entries > 0) {
+      if (this.sizes.entries === 0) this.sizes.example = other.sizes.example;
+      this.sizes.entries += other.sizes.entries;
+    }
+    if (other.paths.entries > 0) {
+      if (this.paths.entries === 0) this.paths.example = other.paths.example;
+      this.paths.entries += other.paths.entries;
+    }
   }
 
   override any(): boolean {
-    return super.any() || this.sizes.entries > 0;
+    return super.any() || this.sizes.entries > 0 || this.paths.entries > 0;
   }
 }
 

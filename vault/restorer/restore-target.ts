@@ -374,7 +374,8 @@ export class RestoreTarget {
     } catch (err) {
       if (!(err instanceof UnsafeEntryPathError)) throw err;
       const why = err.reason.startsWith('it ') ? `which ${err.reason.slice(3)}` : `which is refused: ${err.reason}`;
-      throw new UnsafeEntryPathError(entryPath, `it is another name (a hard link) of ${JSON.stringify(firstPath)}, ${why}`);
+      // Of the same kind: a first name the manifest may not hold makes the snapshot damaged, not the target in the way.
+      throw err.about(entryPath, `it is another name (a hard link) of ${JSON.stringify(firstPath)}, ${why}`);
     }
   }
 

@@ -519,10 +519,6 @@ async function holdsEntryUnder(vault: Vault, snapshot: Snapshot, include: string
   return first.done !== true;
 }
 
-/** What an UnsafeEntryPathError means to the whole restore, which it stops. */
-const RESTORE_STOPPED =
-  'Nothing was written for it, and the restore stopped there: entries after it were not restored, and the directories restored so far lack their final modes and times. Clear the conflict (or restore into another directory) and run the restore again.';
-
 /** restoreSnapshot's pass over the manifest with its restorer. */
 async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapshot: Snapshot, include: string): Promise<RestoreStats> {
   const manifest = await vault.manifest(snapshot);
@@ -551,7 +547,7 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
         return;
       }
       // The restore stops here (the target is not what it may write into): say so, not only that this entry was skipped.
-      if (err instanceof UnsafeEntryPathError) throw new UnsafeEntryPathError(err.entryPath, err.reason, RESTORE_STOPPED);
+      if (err instanceof UnsafeEntryPathError) throw err.stoppingRestore();
       throw err;
     }
   };

@@ -1,11 +1,19 @@
 import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 import { escapedNameBytes, hasEscapedName } from '../manifest/escaped-name';
+import { refusedEntryPath, TARGET_ITSELF } from '../manifest/refused-entry-path';
 import { type FsPath } from '../platform/posix-calls';
 
-/** An entry of a backup cannot be restored where asked, because its path would escape the target. */
+/** What an UnsafeEntryPathError means to a whole restore (restoreSnapshot), which it stops. */
+const RESTORE_STOPPED =
+  'Nothing was written for it, and the restore stopped there: entries after it were not restored, and the directories restored so far lack their final modes and times.';
+
+/** What an UnsafeRecordedPathError says of the snapshot. */
+const RECORDED = 'The snapshot records this path, which Lifeboat never records: the snapshot is damaged or was crafted.';
+
+/** An entry of a backup cannot be restored where asked: its path would escape the target, or the target holds something in its way. */
 export class UnsafeEntryPathError extends Error {
-  override readonly name = 'UnsafeEntryPathError';
+  override readonly name: string = 'UnsafeEntryPathError';
   constructor(
     readonly entryPath: string,
     readonly reason: string,
@@ -13,43 +21,61 @@ export class UnsafeEntryPathError extends Error {
   ) {
     super(`Refusing to restore entry ${JSON.stringify(entryPath)}: ${reason}. ${consequence}`);
   }
+
+  /** The same refusal said of another entry (a hard link whose first name is refused), of the same kind. */
+  about(entryPath: string, reason: string): UnsafeEntryPathError {
+    return new UnsafeEntryPathError(entryPath, reason);
+  }
+
+  /** The same refusal said as what stopped a whole restore: the target is in the way, and clearing it is what to do. */
+  stoppingRestore(): UnsafeEntryPathError {
+    return new UnsafeEntryPathError(this.entryPath, this.reason, `${RESTORE_STOPPED} Clear the conflict (or restore into another directory) and run the restore again.`);
+  }
 }
 
-/** The whole paths that name the target itself (a directory snapshot's root; refused for anything but a directory, RestoreTarget). */
-const TARGET_ITSELF = new Set(['', '.', './']);
+/**
+ * The path as the snapshot records it is one no restore writes (refusedEntryPath: NUL, absolute, `..`, an empty or `.`
+ * segment, a bad escaped name): the snapshot is damaged or was crafted, since Lifeboat's backups record none. Nothing in
+ * the target is in the way, so "clear the conflict" is no advice: `lifeboat vault verify` names every such entry, and what
+ * lies elsewhere restores with --include. Its name stays UnsafeEntryPathError, which callers match.
+ */
+export class UnsafeRecordedPathError extends UnsafeEntryPathError {
+  constructor(entryPath: string, reason: string, consequence = `${RECORDED} Nothing was written for it.`) {
+    super(entryPath, reason, consequence);
+  }
+
+  override about(entryPath: string, reason: string): UnsafeRecordedPathError {
+    return new UnsafeRecordedPathError(entryPath, reason);
+  }
+
+  override stoppingRestore(): UnsafeRecordedPathError {
+    return new UnsafeRecordedPathError(
+      this.entryPath,
+      this.reason,
+      `${RECORDED} ${RESTORE_STOPPED} \`lifeboat vault verify\` names every such entry of the snapshot: restore what lies elsewhere with --include, or restore another snapshot.`,
+    );
+  }
+}
 
 /**
- * The absolute path under `targetDir` where a backed-up entry goes. Entry paths come from backups of
- * S3 keys and file systems, so they may be hostile (`../`, absolute, NUL): anything that does not
- * stay strictly inside the target is refused rather than normalized into somewhere unexpected.
- * So is an empty or `.` segment (`a//b`, `a/./b`, `a/`), which a manifest path never has
- * (docs/FORMAT.md §7): normalized, `a/./b`, `a//b` and `a/b` were three entries restored onto one
- * file, each replacing the one before, and the restore counted three files (audit a58B F6).
- * A segment holding an escaped file name (one that is not UTF-8, vault/manifest/escaped-name.ts)
- * becomes the name's exact bytes: the result is then a Buffer (a string whenever it is valid UTF-8).
+ * The absolute path under `targetDir` where a backed-up entry goes. A path the manifest may not hold (refusedEntryPath:
+ * `../`, absolute, NUL, an empty or `.` segment, a bad escaped name) is refused (UnsafeRecordedPathError) rather than
+ * normalized into somewhere unexpected; '', '.' and './' name the target itself. A segment holding an escaped file name
+ * (one that is not UTF-8, vault/manifest/escaped-name.ts) becomes the name's exact bytes: the result is then a Buffer (a
+ * string whenever it is valid UTF-8).
  */
 export function resolveInsideTarget(targetDir: string, entryPath: string): FsPath {
-  if (entryPath.includes('\0')) throw new UnsafeEntryPathError(entryPath, 'it contains a NUL byte');
-  if (path.isAbsolute(entryPath)) throw new UnsafeEntryPathError(entryPath, 'it is an absolute path');
+  const refused = refusedEntryPath(entryPath);
+  if (refused !== null) throw new UnsafeRecordedPathError(entryPath, refused);
   const root = path.resolve(targetDir);
   if (TARGET_ITSELF.has(entryPath)) return root;
   const segments = entryPath.split('/');
-  if (segments.some((s) => s === '..')) throw new UnsafeEntryPathError(entryPath, 'it contains a ".." segment');
-  if (segments.some((s) => s === '.')) throw new UnsafeEntryPathError(entryPath, 'it contains a "." segment, which no manifest path has (it would restore onto another entry\'s name)');
-  if (segments.some((s) => s === '')) throw new UnsafeEntryPathError(entryPath, 'it contains an empty segment (a "/" at its start or end, or two in a row), which no manifest path has (it would restore onto another entry\'s name)');
   const resolved = path.resolve(root, ...segments);
-  if (resolved !== root && !resolved.startsWith(root + path.sep)) throw new UnsafeEntryPathError(entryPath, `it resolves outside ${root}`);
+  if (resolved !== root && !resolved.startsWith(root + path.sep)) throw new UnsafeRecordedPathError(entryPath, `it resolves outside ${root}`);
   if (!hasEscapedName(entryPath)) return resolved;
   const parts: Buffer[] = [Buffer.from(root, 'utf8')];
-  for (const segment of segments) {
-    let bytes: Buffer | null;
-    try {
-      bytes = escapedNameBytes(segment);
-    } catch (err) {
-      throw new UnsafeEntryPathError(entryPath, (err as Error).message);
-    }
-    parts.push(SEPARATOR, bytes ?? Buffer.from(segment, 'utf8'));
-  }
+  // Every escaped segment was checked by refusedEntryPath.
+  for (const segment of segments) parts.push(SEPARATOR, escapedNameBytes(segment) ?? Buffer.from(segment, 'utf8'));
   const bytes = Buffer.concat(parts);
   return isUtf8(bytes) ? bytes.toString('utf8') : bytes;
 }

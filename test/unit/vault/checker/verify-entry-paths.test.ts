@@ -1,0 +1,76 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { verifyVault } from '../../../../vault/checker/verify';
+import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
+import { type Vault } from '../../../../vault/repository/vault';
+import { snapshotKey } from '../../../../vault/repository/vault-layout';
+import { restoreSnapshot } from '../../../../vault/restorer/restore';
+import { UnsafeEntryPathError } from '../../../../vault/restorer/safe-target-path';
+import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/**
+ * Audit a58B F5: a manifest recording a path the restorer refuses (`../escape.txt`, absolute, NUL, an escaped `..`, a
+ * hard link to one) passed `vault verify --read-data` as OK, and its restore, which stops at that entry, told the
+ * operator to clear a conflict in the target. Verify now applies the restorer's own rule to every entry, and the
+ * restore says the snapshot is damaged or crafted. Crafted with the vault's own code (commitSnapshot's `entries`).
+ */
+describe('verifyVault and entry paths no restore writes', () => {
+  let dir: string;
+  let vault: Vault;
+  let parts: Awaited<ReturnType<Awaited<ReturnType<Vault['newSnapshotWriter']>>['finish']>>[];
+  let stored: { size: number; content: string[] };
+
+  beforeAll(async () => {
+    dir = await tempDir('verify-entry-paths');
+    ({ vault } = await newTestVault(dir));
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    const recorded = await writer.storeContent(Buffer.from('pwned\n'));
+    parts = [await writer.finish()];
+    stored = { size: recorded.size, content: [...recorded.content] };
+  });
+  afterAll(async () => {
+    await CodecPool.shutdownShared();
+    await removeDir(dir);
+  });
+
+  const commit = async (entries: ManifestEntry[]): Promise<string> => (await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, entries })).id;
+  const file = (p: string, meta: ManifestEntry['meta'] = {}): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644, ...meta }, size: stored.size, content: stored.content });
+  const problemsOf = async (id: string, readData: boolean): Promise<string[]> =>
+    (await verifyVault(vault, { readData })).problems.filter((p) => p.key === snapshotKey(id)).map((p) => p.message);
+
+  it.each([
+    { at: '../escape.txt', reason: 'it contains a ".." segment' },
+    { at: '/tmp/abs.txt', reason: 'it is an absolute path' },
+    { at: 'a\0b', reason: 'it contains a NUL byte' },
+    { at: '%lifeboat-escaped-name-Li4/x.txt', reason: 'the manifest path segment "%lifeboat-escaped-name-Li4" is not a valid escaped name' },
+    { at: 'b', hardlink: '../outside/secret', reason: 'it is another name (a hard link) of "../outside/secret", which contains a ".." segment' },
+  ])('reports $at (hard link to $hardlink) as a damaged or crafted snapshot, with or without reading data', async ({ at, hardlink, reason }) => {
+    const entry = file(at, hardlink === undefined ? {} : { hardlink });
+    const id = await commit([entry]);
+    for (const readData of [false, true]) {
+      const messages = await problemsOf(id, readData);
+      expect(messages).toEqual([expect.stringContaining(`1 entries record a path no restore writes (e.g. entry ${JSON.stringify(entry.path)}: ${reason}`)]);
+      expect(messages[0]).toMatch(/which Lifeboat never records: the snapshot is damaged or was crafted\. A restore of it stops at the first such entry .*: restore what lies elsewhere with --include, or forget the snapshot$/);
+    }
+    await vault.store.delete(snapshotKey(id));
+  });
+
+  it('passes paths a restore writes', async () => {
+    const id = await commit([{ path: 'd', kind: 'dir', meta: {}, size: 0, content: [] }, file('d/a'), file('d/b', { hardlink: 'd/a' })]);
+    expect(await problemsOf(id, false)).toEqual([]);
+    await vault.store.delete(snapshotKey(id));
+  });
+
+  it('a restore stopped by such a path says the snapshot is damaged or crafted, and names verify, not a conflict to clear', async () => {
+    const id = await commit([file('../escape.txt')]);
+    const target = path.join(dir, 'target');
+    const restore = restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true });
+    await expect(restore).rejects.toThrow(UnsafeEntryPathError);
+    const message = ((await restore.catch((err: unknown) => err)) as Error).message;
+    expect(message).toMatch(/^Refusing to restore entry "\.\.\/escape\.txt": it contains a "\.\." segment\. The snapshot records this path, which Lifeboat never records: the snapshot is damaged or was crafted\. Nothing was written for it, and the restore stopped there: .*`lifeboat vault verify` names every such entry of the snapshot: restore what lies elsewhere with --include, or restore another snapshot\.$/);
+    expect(message).not.toMatch(/Clear the conflict/);
+    await expect(fs.access(path.join(dir, 'escape.txt'))).rejects.toThrow();
+    await vault.store.delete(snapshotKey(id));
+  });
+});
