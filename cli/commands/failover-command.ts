@@ -15,6 +15,8 @@ import { parseWorkerCount } from '../worker-count-option';
 import { targetOptionsLine } from '../target-options-line';
 import { executionLine } from '../execution-history-line';
 import { notRestoredLines } from '../not-restored-lines';
+import { backupLeftOutLines } from '../backup-left-out-lines';
+import { leftOutCount } from '../../lambdas/drill/drill-shortfall';
 import { awsFailoverReportReader, type FailoverReportReader, localFailoverReportReader, whereTheFullReportIs } from '../failover-report-from-history';
 
 /**
@@ -120,11 +122,18 @@ function dataAsOfText(fromVault: readonly string[], report: FailoverReport): str
 /**
  * Under the sources' table: per source restored in part, what its target lacks although its restore was verified (review
  * r58D F3: the report dropped it, and the failover read "restored and verified" for a target without 5,000 files' extended
- * attributes); nothing when none lacks anything.
+ * attributes), then what its backup left out (review f58O, likewise), as `lifeboat drills show` prints them; nothing when
+ * none lacks anything.
  */
 function restoredInPart(report: FailoverReport): string[] {
-  const lines = report.sources.flatMap((s) => (s.notRestored ? notRestoredLines(s.source, s.notRestored) : []));
+  const lines = report.sources.flatMap((s) => [...(s.notRestored ? notRestoredLines(s.source, s.notRestored) : []), ...(s.backupLeftOut ? backupLeftOutLines(s.source, s.backupLeftOut) : [])]);
   return lines.length > 0 ? ['Restored in part (the rest restored and verified):', ...lines] : [];
+}
+
+/** A live source's state in a partial failover's table: `live, in part` when its target lacks what it says under the table. */
+function liveState(s: FailoverReport['sources'][number]): string {
+  if (s.from === 'mirror') return 'live (mirror)';
+  return s.notRestored || (s.backupLeftOut && leftOutCount(s.backupLeftOut) > 0) ? 'live, in part' : 'live';
 }
 
 /** The report as a person reads it: a table of the sources, then RTO and RPO against the objectives. */
@@ -156,7 +165,7 @@ export function formatIncompleteFailover(report: FailoverReport, target: Pick<Ta
   const table = new Table({ head: ['SOURCE', 'STATE', 'TARGET', 'ERROR'], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, 70] });
   const failed = report.failed ?? [];
   const held = failed.filter((f) => f.heldBy !== undefined);
-  for (const s of report.sources) table.push([s.source, s.from === 'mirror' ? 'live (mirror)' : s.notRestored ? 'live, in part' : 'live', s.target, '']);
+  for (const s of report.sources) table.push([s.source, liveState(s), s.target, '']);
   for (const f of failed) {
     if (f.heldBy !== undefined) table.push([f.source, 'REFUSED', `${f.target} (held by ${f.heldBy})`, `${f.error}: ${f.message}`]);
     else table.push([f.source, 'FAILED', `${f.target} (not for the applications)`, `${f.error}: ${f.message}`]);

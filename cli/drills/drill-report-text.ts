@@ -1,6 +1,6 @@
 import { type DrillRecord, type DrillReport, type DrillSourceResult, judgedRpoSeconds, type MissedObjective } from '../../lambdas/catalog/drill-record';
-import { leftOutCount, leftOutWhy, shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
-import { escapeName } from '../escape-name';
+import { shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
+import { backupLeftOutLines } from '../backup-left-out-lines';
 import { notRestoredLines } from '../not-restored-lines';
 
 /**
@@ -102,11 +102,7 @@ function shortfallLines(s: DrillSourceResult): string[] {
   const lines: string[] = [];
   const { notRestored, backupLeftOut } = s;
   if (notRestored) lines.push(...notRestoredLines(s.source, notRestored));
-  if (backupLeftOut && 'unknown' in backupLeftOut) lines.push(`  ${escapeName(s.source)}: left out by the backup not known (${escapeName(backupLeftOut.unknown)})`);
-  else if (backupLeftOut) {
-    lines.push(`  ${escapeName(s.source)}: ${leftOutCount(backupLeftOut)} left out by the backup (counts of the whole source): ${escapeName(leftOutWhy(backupLeftOut))}`);
-    for (const e of backupLeftOut.skippedExamples) lines.push(`    ${escapeName(e)}`);
-  }
+  if (backupLeftOut) lines.push(...backupLeftOutLines(s.source, backupLeftOut));
   return lines;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { drillErrorSchema, drillSourceResultSchema } from '../catalog/drill-record';
+import { reportedBackupLeftOutSchema } from '../restore/reported-backup-left-out';
 import { reportedNotRestoredSchema } from '../restore/reported-not-restored';
 import { restoreTargetSchema } from '../restore/restore-request';
 import { drillStartSchema } from './drill-start';
@@ -28,9 +29,7 @@ export const restoredSourceSchema = z.looseObject({
   verified: z.looseObject({ entries: count, mismatches: count }),
   /** A partial restore (the report's own lists; the drill's report bounds them: drill-shortfall.ts). */
   notRestored: reportedNotRestoredSchema.optional(),
-  backupLeftOut: z
-    .union([z.object({ skipped: count, skippedExamples: z.array(z.string()), vanished: count, changedDuringRead: count }), z.object({ unknown: z.string() })])
-    .optional(),
+  backupLeftOut: reportedBackupLeftOutSchema.optional(),
   durationMs: z.number().nonnegative(),
 });
 

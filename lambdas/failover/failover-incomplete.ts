@@ -1,3 +1,4 @@
+import { leftOutCount } from '../drill/drill-shortfall';
 import { type FailoverFinishInput, type FailoverFinishWithoutOverwriteInput, type FailoverReport, type FailoverSourceReport } from './failover-report';
 
 /** The error a failover ends with when a source's restore failed (its `Failover incomplete` Fail state). */
@@ -45,12 +46,21 @@ function finishWithoutOverwriteText(finish: FailoverFinishWithoutOverwriteInput,
 }
 
 /**
- * A live source restored in part, in the summary: how many entries or attributes its target lacks, counts only (the
- * report lists them, bounded; review r58D F3: the summary said "restored and verified" and no more).
+ * A live source restored in part, in the summary: how many entries or attributes its target lacks, and how many entries
+ * its backup left out, counts only (the report lists them, bounded; review r58D F3 and f58O: the summary said "restored
+ * and verified" and no more), or that what the backup left out is not known.
  */
 function inPart(source: FailoverSourceReport): string {
   const n = source.notRestored?.count ?? 0;
-  return n > 0 ? ` (restored in part: ${n} ${n === 1 ? 'entry or attribute' : 'entries or attributes'} not restored, listed in the report)` : '';
+  const leftOut = source.backupLeftOut;
+  const left = leftOut ? leftOutCount(leftOut) : 0;
+  const parts = [
+    ...(n > 0 ? [`${n} ${n === 1 ? 'entry or attribute' : 'entries or attributes'} not restored`] : []),
+    ...(left > 0 ? [`${left} ${left === 1 ? 'entry' : 'entries'} left out by the backup`] : []),
+  ];
+  const unknown = leftOut !== undefined && 'unknown' in leftOut ? 'what the backup left out not known, the report says why' : undefined;
+  if (parts.length === 0) return unknown !== undefined ? ` (${unknown})` : '';
+  return ` (restored in part: ${parts.join(', ')}, listed in the report${unknown !== undefined ? `; ${unknown}` : ''})`;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
-import { type DrillNotRestored } from '../catalog/drill-record';
-import { boundedNotRestored, ShortfallBudget } from '../drill/drill-shortfall';
+import { type DrillBackupLeftOut, type DrillNotRestored } from '../catalog/drill-record';
+import { ShortfallBudget, sourceShortfall } from '../drill/drill-shortfall';
 import { caughtErrorSchema } from '../drill/drill-state';
 import { caughtErrorOf } from '../drill/drill-verdict';
+import { reportedBackupLeftOutSchema } from '../restore/reported-backup-left-out';
 import { reportedNotRestoredSchema } from '../restore/reported-not-restored';
 import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreTarget } from '../restore/restore-request';
@@ -22,9 +23,13 @@ export const restoredSourceSchema = z.object({
   bytes: z.number().int().nonnegative(),
   /** What the target lacks although the restore was verified: kept (bounded) in the source's report (review r58D F3). */
   notRestored: reportedNotRestoredSchema.optional(),
+  /** What the restored backup itself did not hold whole of the source: kept (bounded) in the source's report (review f58O). */
+  backupLeftOut: reportedBackupLeftOutSchema.optional(),
   durationMs: z.number().nonnegative(),
 });
-export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'items' | 'bytes' | 'notRestored' | 'durationMs'> & { target: { type: RestoreReport['target']['type'] } };
+export type RestoredSource = Pick<RestoreReport, 'restoreId' | 'source' | 'targetDescription' | 'entries' | 'items' | 'bytes' | 'notRestored' | 'backupLeftOut' | 'durationMs'> & {
+  target: { type: RestoreReport['target']['type'] };
+};
 
 /**
  * An iteration of `Restore sources` whose restore failed: its Catch (lib/constructs/failover-workflow.ts, `Source not
@@ -66,6 +71,14 @@ export type FailoverSourceReport = {
    * Absent when it lacks nothing.
    */
   notRestored?: DrillNotRestored;
+  /**
+   * What the restored backup itself did not hold whole of the source, so neither does the target (its report's
+   * `backupLeftOut`: archived or unreadable entries skipped, entries that vanished or changed while read, the whole
+   * source's counts, with their first reason lines; or `unknown`, why that could not be told), as a drill keeps it: the
+   * counts whole, up to 10 reason lines within the same budget as `notRestored`'s. Absent when it left nothing out.
+   * Until review f58O the report dropped it, and such a source read "restored and verified".
+   */
+  backupLeftOut?: DrillBackupLeftOut;
 };
 
 /** A source whose restore failed: not live. Its target may hold part of the restore, so it is no target for the applications. */
@@ -362,7 +375,6 @@ export function failoverReport(
       continue;
     }
     const reason = choiceOf(request.source)?.reason;
-    const lacks = report.notRestored && report.notRestored.count > 0 ? { notRestored: boundedNotRestored(report.notRestored, shortfall) } : {};
     restoredSources.push({
       source: request.source,
       type: report.target.type,
@@ -372,7 +384,7 @@ export function failoverReport(
       bytes: report.bytes,
       rtoSeconds: Math.ceil(report.durationMs / 1000),
       ...(choices.length > 0 ? { from: 'vault' as const, ...(reason !== undefined ? { reason } : {}) } : {}),
-      ...lacks,
+      ...sourceShortfall(report, shortfall),
     });
   }
   const mirrored = choices.filter((c) => c.use === 'mirror');

@@ -158,3 +158,32 @@ it('lists what a source restored in part lacks under the table, escaped, countin
   expect(incomplete[1]).toMatch(/│ demo-files +│ live, in part +│ efs:\/mnt\/lifeboat\/restore-demo-files-failover +│/);
   expect(incomplete.slice(2, 2 + section.length)).toEqual(section);
 });
+
+// Review f58O: what the restored backup left out of a source (archived objects it skipped, files that vanished while
+// read) was dropped from the failover's report, and lifeboat failover printed the source as any other.
+it("lists what a source's backup left out under the table as lifeboat drills show does, escaped; the partial failover marks it \"live, in part\"", () => {
+  const bucket = {
+    source: 'demo-archive',
+    type: 's3' as const,
+    target: 's3://lifeboat-dev-restore-demo-archive-failover/',
+    entries: 300,
+    bytes: 10,
+    rtoSeconds: 20,
+    backupLeftOut: { skipped: 5000, skippedExamples: ['cold/ledger-2025.csv: in storage class GLACIER (archived); not backed up', 'cold/\u001b[2Jq1.csv: cannot read'], vanished: 2, changedDuringRead: 0 },
+  };
+  const section = [
+    'Restored in part (the rest restored and verified):',
+    '  demo-archive: 5002 left out by the backup (counts of the whole source): 5000 skipped as archived or unreadable; 2 vanished between listing and reading',
+    '    cold/ledger-2025.csv: in storage class GLACIER (archived); not backed up',
+    '    cold/\\x1b[2Jq1.csv: cannot read',
+  ];
+  expect(formatFailoverReport({ ...report, sources: [...report.sources, bucket] }).slice(2, 2 + section.length)).toEqual(section);
+  const unknown = formatFailoverReport({ ...report, sources: [{ ...bucket, backupLeftOut: { unknown: 'the backup\'s catalog record could not be read (Throttled: \u0007)' } }] });
+  expect(unknown.slice(2, 4)).toEqual(['Restored in part (the rest restored and verified):', "  demo-archive: left out by the backup not known (the backup's catalog record could not be read (Throttled: \\a))"]);
+  const incomplete = formatIncompleteFailover(
+    { ...report, sources: [bucket], failed: [{ source: 'demo-t', type: 'dynamodb', target: 'dynamodb table lifeboat-dev-restore-demo-t-failover', error: 'RestoreIncompleteError', message: 'm', action: 'a' }] },
+    options,
+  );
+  expect(incomplete[1]).toMatch(/│ demo-archive +│ live, in part +│ s3:\/\/lifeboat-dev-restore-demo-archive-failover\/ +│/);
+  expect(incomplete.slice(2, 2 + section.length)).toEqual(section);
+});

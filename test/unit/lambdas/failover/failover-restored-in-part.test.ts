@@ -79,3 +79,45 @@ it.each([
   // The report step's output lands in the state beside $.restored (Step Functions: 256 KiB): these lists add ~40 KiB at most.
   expect(Buffer.byteLength(JSON.stringify(report.sources), 'utf8')).toBeLessThan(48 * 1024);
 });
+
+// Review f58O: what the restored backup itself did not hold (its report's backupLeftOut: archived objects skipped, files
+// that vanished or changed while read) was dropped on the way to the failover's report, as notRestored was before r58D F3:
+// a failover whose backup left 5,000 objects out read "Live, restored and verified" and no more.
+describe("what the restored backup left out (the restore report's backupLeftOut)", () => {
+  const archived = ['cold/ledger-2025.csv: in storage class GLACIER (archived); not backed up', 'cold/\u001b[2Jq1.csv: in storage class GLACIER (archived); not backed up'];
+  // trio-b restored this time, its bucket's archived objects left out by the backup; trio-t failed.
+  const leftOut: RestoredSource = {
+    restoreId: 'f-1-trio-b',
+    source: 'trio-b',
+    target: { type: 's3' },
+    targetDescription: 's3://lifeboat-au-restore-trio-b-cli/',
+    entries: 300,
+    bytes: 3000,
+    durationMs: 2000,
+    backupLeftOut: { skipped: 5000, skippedExamples: archived, vanished: 2, changedDuringRead: 0 },
+  };
+  const failedT: FailedSource = { restoreId: 'f-1-trio-t', source: 'trio-t', failed: true, error: { Error: 'States.Timeout', Cause: 'The restore of the source timed out' } };
+
+  it("the report step's input keeps it, and the source's report carries its counts and reason lines; the others carry nothing", () => {
+    const restored = [files, leftOut, failedT].map((r) => sourceOutcomeSchema.parse(JSON.parse(JSON.stringify(r))));
+    expect(restored[1]).toMatchObject({ backupLeftOut: leftOut.backupLeftOut });
+    const report = failoverReport({ failover, restored, finishedAt: at }, [plan]);
+    const byName = new Map(report.sources.map((s) => [s.source, s]));
+    expect(byName.get('trio-b')?.backupLeftOut).toEqual({ skipped: 5000, skippedExamples: archived, vanished: 2, changedDuringRead: 0 });
+    expect(byName.get('trio-a')).not.toHaveProperty('backupLeftOut');
+    // Not known: said so, with why.
+    const unknown = failoverReport({ failover, restored: [files, { ...leftOut, backupLeftOut: { unknown: 'the backup\'s catalog record could not be read (Throttled: slow down)' } }, failedT], finishedAt: at }, [plan]);
+    expect(unknown.sources.find((s) => s.source === 'trio-b')?.backupLeftOut).toEqual({ unknown: 'the backup\'s catalog record could not be read (Throttled: slow down)' });
+  });
+
+  it("the partial failover's summary says how many entries the backup left out of a live source, or that it is not known", () => {
+    const report = failoverReport({ failover, restored: [files, leftOut, failedT], finishedAt: at }, [plan]);
+    expect(failoverIncompleteSummary(report, IN_AWS)).toContain(
+      'Live, restored and verified (point their applications at these): trio-a at efs:/mnt/lifeboat/restore-trio-a-cli (restored in part: 5001 entries or attributes not restored, listed in the report); trio-b at s3://lifeboat-au-restore-trio-b-cli/ (restored in part: 5002 entries left out by the backup, listed in the report).',
+    );
+    const both = failoverReport({ failover, restored: [{ ...files, backupLeftOut: { skipped: 0, skippedExamples: [], vanished: 1, changedDuringRead: 0 } }, failedB, table], finishedAt: at }, [plan]);
+    expect(failoverIncompleteSummary(both, IN_AWS)).toContain('trio-a at efs:/mnt/lifeboat/restore-trio-a-cli (restored in part: 5001 entries or attributes not restored, 1 entry left out by the backup, listed in the report);');
+    const unknown = failoverReport({ failover, restored: [files, { ...leftOut, backupLeftOut: { unknown: 'why' } }, failedT], finishedAt: at }, [plan]);
+    expect(failoverIncompleteSummary(unknown, IN_AWS)).toContain('trio-b at s3://lifeboat-au-restore-trio-b-cli/ (what the backup left out not known, the report says why).');
+  });
+});
