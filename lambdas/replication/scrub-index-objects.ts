@@ -107,6 +107,15 @@ export class ScrubIndexObjects {
     return held.object;
   }
 
+  /**
+   * The object `id` as `side`'s own copy gave it, if the run holds it: nothing read, counted or reordered (a repair's look
+   * at which packs an index object lists before it copies it, scrub-repairs.ts, which keeps only their ids).
+   */
+  heldFrom(id: string, side: VaultSide): LoadedIndexObject | undefined {
+    const held = this.held.get(id);
+    return held?.sides.has(side) ? held.object : undefined;
+  }
+
   /** Drops the least recently used objects until those held are within `limit` blob records. */
   trim(limit: number): void {
     for (const [id, held] of this.held) {

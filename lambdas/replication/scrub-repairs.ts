@@ -1,4 +1,4 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, isS3AccessDenied, mapBounded, ObjectLockedError, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, loadIndexObject, mapBounded, ObjectLockedError, packKey, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { copyVaultObject, type LookMemory } from './replicate-vault';
@@ -12,6 +12,11 @@ import { type FindingBudget } from './finding-budget';
 import { type ScrubIndexObjects } from './scrub-index-objects';
 import { type ScrubFinding, type ScrubSupersededObject } from './scrub-report';
 import { otherSide } from './other-side';
+import { indexCopyHeldBackReason } from './index-copy-held-back';
+
+/** The order of the repairs (scrubRepairs' rank): index objects after packs and manifest objects, snapshots last. */
+const INDEX_RANK = 2;
+const SNAPSHOT_RANK = 3;
 
 /** Why an object whose repair the deadline left no time to start is unrepaired: a missing one. */
 export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next scrub with repair copies the rest";
@@ -59,7 +64,11 @@ export type ScrubRepairs = {
   readonly heldBackSnapshots: Map<VaultSide, Map<string, string>>;
   /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands; returns the finding's outcome. */
   copyFrom(source: Vault, b: Bad): Promise<ScrubFinding['outcome']>;
-  /** Repairs the bad objects with `problem`, config first, snapshots last. */
+  /**
+   * Repairs the bad objects with `problem`: config first, then packs and manifest objects, then index objects (each only
+   * once every pack it lists is in that vault), snapshots last. A corrupt index object listing a pack its vault lacks
+   * waits for the missing objects' call, whose repairs may copy that pack first.
+   */
   healEach(problem: Bad['problem']): Promise<void>;
   /** What a look at what copied snapshots need may hold in `side` (the function's memory): undefined on a machine. */
   lookMemory(side: VaultSide): LookMemory | undefined;
@@ -92,6 +101,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
 
   const findings: ScrubFinding[] = [];
   const superseded: ScrubSupersededObject[] = [];
+  // Per vault, the keys this run settled there, and whether it repaired them: for an index object copied there, a pack
+  // among them is there only if repaired (a copy-back's pack, listed before a prune deleted it, too).
+  const settledIn = new Map<VaultSide, Map<string, boolean>>();
   const failedInto = new Set<VaultSide>();
   // Per vault whose work-out of what it needs was cut (`notWorkedOut`), why its missing snapshots are held back: with
   // none of what they reference a finding, nothing else held them, and each was copied in at once, before its packs
@@ -120,6 +132,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
   };
   /** `copy`: what is known of the other vault's copy of an unrepaired object (`good`: it verified in this run). */
   const found = (b: Bad, outcome: ScrubFinding['outcome'], reason?: string, copy: 'good' | OtherCopy | 'none' = 'none'): ScrubFinding['outcome'] => {
+    settledIn.set(b.vault, (settledIn.get(b.vault) ?? new Map<string, boolean>()).set(b.key, outcome === 'repaired'));
     // Harmless however it ends: noted, and it neither fails the run nor holds back a snapshot's repair.
     if (b.supersededBy !== undefined && outcome !== 'repaired') {
       superseded.push({ vault: b.vault, key: b.key, detail: b.detail, tombstone: b.supersededBy });
@@ -162,6 +175,19 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       const cut = await lookCut(b);
       if (cut !== undefined) return done('unrepaired', lookHeldBackReason(b.vault, cut));
     }
+    const indexId = idFromKey(INDEX_PREFIX, b.key);
+    if (indexId !== null) {
+      let listed: readonly string[];
+      try {
+        listed = await packsListed(from, indexId);
+      } catch (err) {
+        // Verified a moment ago: gone or changed since (a prune of that vault), it is not copied blind.
+        if (!(err instanceof VaultError)) throw err;
+        return done('unrepaired', `the ${from} vault's copy could not be read again to tell which packs it lists (${err.message}); the next scrub with repair tries again`);
+      }
+      const lacked = listed.filter((key) => !packThere(b.vault, key));
+      if (lacked.length > 0) return done('unrepaired', indexCopyHeldBackReason(b.vault, lacked));
+    }
     try {
       await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true });
     } catch (err) {
@@ -182,8 +208,54 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})`);
     return done('repaired');
   };
-  // Config first (the vault opens with it), snapshots last (the commit protocol).
-  const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? 2 : 1);
+  // Config first (the vault opens with it), snapshots last (the commit protocol). Index objects after the packs: one
+  // copied into a vault while a pack it lists is lost there made the next backup deduplicate against that pack's blobs,
+  // and that backup referenced data the vault did not hold (fix f58Q).
+  const rank = (key: string): number => (key === CONFIG_KEY ? 0 : key.startsWith(SNAPSHOTS_PREFIX) ? SNAPSHOT_RANK : key.startsWith(INDEX_PREFIX) ? INDEX_RANK : 1);
+  // Per vault, the keys found bad there so far (the slice's corrupt ones, then the missing ones once worked out), made
+  // again only when `bad` has grown.
+  let badKeys: { readonly count: number; readonly bySide: Map<VaultSide, Set<string>> } | undefined;
+  const foundBad = (side: VaultSide, key: string): boolean => {
+    if (badKeys?.count !== bad.length) {
+      const bySide = new Map<VaultSide, Set<string>>();
+      for (const x of bad) bySide.set(x.vault, (bySide.get(x.vault) ?? new Set<string>()).add(x.key));
+      badKeys = { count: bad.length, bySide };
+    }
+    return badKeys.bySide.get(side)?.has(key) === true;
+  };
+  /** Whether pack `key` is in `side` for an index object copied there: repaired there by this run, or listed there and neither found bad nor left unrepaired. */
+  const packThere = (side: VaultSide, key: string): boolean => settledIn.get(side)?.get(key) ?? (hasSortedKey(listingOf(side), key) && !foundBad(side, key));
+  // The packs a corrupt index object lists, read to tell whether it waits for the missing objects' repairs, kept for
+  // its repair then (its pack keys only).
+  const packsRead = new Map<string, readonly string[]>();
+  /** The keys of the packs index object `id` lists, from `from`'s copy: the one the run holds, else read (one GET). */
+  const packsListed = async (from: VaultSide, id: string): Promise<readonly string[]> => {
+    const known = packsRead.get(id);
+    if (known !== undefined) {
+      packsRead.delete(id);
+      return known;
+    }
+    const source = vaults[from] as Vault;
+    const object = indexObjects.heldFrom(id, from) ?? (await loadIndexObject(source.store, source.keys, id)).object;
+    return object.packs.map((p) => packKey(p.packId));
+  };
+  // Corrupt index objects that list a pack their vault does not hold, repaired (or held back) with the missing objects.
+  const waiting: Bad[] = [];
+  const waits = async (b: Bad): Promise<boolean> => {
+    const id = idFromKey(INDEX_PREFIX, b.key);
+    if (!repair || id === null || (repairsUntil !== undefined && now() >= repairsUntil)) return false;
+    let packs: readonly string[];
+    try {
+      packs = await packsListed(otherSide(b.vault), id);
+    } catch (err) {
+      // Its other copy unreadable, the repair says so now.
+      if (err instanceof VaultError) return false;
+      throw err;
+    }
+    if (!packs.some((key) => !hasSortedKey(listingOf(b.vault), key))) return false;
+    packsRead.set(id, packs);
+    return true;
+  };
   const lookMemory = (side: VaultSide): LookMemory | undefined => {
     if (memoryMb === undefined) return undefined;
     const blobLimit = scrubNeedsBlobLimit(memoryMb, findingBudget.left());
@@ -217,7 +289,17 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     return check;
   };
   const healEach = async (problem: Bad['problem']): Promise<void> => {
-    for (const r of [0, 1, 2]) await mapBounded(bad.filter((b) => b.problem === problem && rank(b.key) === r), concurrency ?? 3, heal);
+    for (const r of [0, 1, INDEX_RANK, SNAPSHOT_RANK]) {
+      let due = bad.filter((b) => b.problem === problem && rank(b.key) === r);
+      if (r === INDEX_RANK && problem === 'corrupt') {
+        const later = new Set<Bad>();
+        await mapBounded(due, concurrency ?? 3, async (b) => void ((await waits(b)) && later.add(b)));
+        waiting.push(...later);
+        due = due.filter((b) => !later.has(b));
+      }
+      if (r === INDEX_RANK && problem === 'missing') due = [...waiting.splice(0), ...due];
+      await mapBounded(due, concurrency ?? 3, heal);
+    }
   };
   return { findings, superseded, heldBack, heldBackSnapshots, copyFrom, healEach, lookMemory };
 }

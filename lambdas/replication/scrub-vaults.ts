@@ -268,7 +268,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   const copyBack = async (keys: readonly string[]): Promise<CopyBack> => {
     const failed: string[] = [];
     const notCopied: string[] = [];
-    await mapBounded(keys, options.concurrency ?? 3, async (key) => {
+    const copy = async (key: string): Promise<void> => {
       // No copy-back starts past the target check's cutoff: the target check and the damage mapping keep their margin
       // (reviews r57G R3, r57U F2).
       if (options.deadline !== undefined && now() >= options.deadline - COPIED_IN_RECHECK_MARGIN_MS) {
@@ -276,7 +276,10 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
         return;
       }
       if ((await copyFrom(source, { vault: side, key, problem: 'missing', detail: detail(key) })) !== 'repaired') failed.push(key);
-    });
+    };
+    // Index objects after the rest: copyFrom copies one only once every pack it lists is there (fix f58Q).
+    await mapBounded(keys.filter((key) => !key.startsWith(INDEX_PREFIX)), options.concurrency ?? 3, copy);
+    await mapBounded(keys.filter((key) => key.startsWith(INDEX_PREFIX)), options.concurrency ?? 3, copy);
     return { failed, notCopied };
   };
   const memory = lookMemory(side);

@@ -193,11 +193,15 @@ it('a pack the sweep deleted that cannot be copied back (archived in the primary
   expect(packs).toHaveLength(packsDeleted);
   for (const f of packs) expect(f).toMatchObject({ vault: 'dr', problem: 'missing', outcome: 'unrepaired' });
   expect(report.ok).toBe(false);
+  // The index objects listing them are not copied back while the packs are not there (fix f58Q): copied, they told a
+  // backup into the DR vault that the packs' blobs were stored.
+  const indexes = report.findings.filter((f) => f.key.startsWith('index/'));
+  expect(indexes).toEqual([expect.objectContaining({ vault: 'dr', problem: 'missing', outcome: 'unrepaired', goodCopy: true, reason: expect.stringContaining(`held back: it lists ${packsDeleted} pack(s) the dr vault lacks`) })]);
   const snapshot = report.findings.find((f) => f.key === snapshotKey(pair.snapshot.id));
   expect(snapshot).toMatchObject({
     vault: 'dr',
     outcome: 'unrepaired',
-    reason: expect.stringContaining(`copied from the primary vault, but ${packsDeleted} object(s) it needs in the dr vault could not be copied back after the prune ended (data/`),
+    reason: expect.stringContaining(`copied from the primary vault, but ${packsDeleted + indexes.length} object(s) it needs in the dr vault could not be copied back after the prune ended (data/`),
   });
   expect(snapshot?.reason).toContain((packs[0] as { key: string }).key);
 });
