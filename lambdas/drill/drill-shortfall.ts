@@ -1,4 +1,5 @@
 import { type DrillBackupLeftOut, type DrillNotRestored, type DrillReport, type DrillSourceResult } from '../catalog/drill-record';
+import { JsonTextBudget } from '../restore/json-text-budget';
 import { type RestoreReport } from '../restore/verify-restore';
 
 /**
@@ -11,7 +12,7 @@ import { type RestoreReport } from '../restore/verify-restore';
  */
 
 /** Paths (and skipped reasons) listed per source; the rest are counted. */
-const SHORTFALL_LISTED = 10;
+export const SHORTFALL_LISTED = 10;
 /** Distinct reasons kept per source. */
 const SHORTFALL_KINDS = 10;
 /** Longest path, reason or example kept, in UTF-8 bytes (a path may be 4,096). */
@@ -24,34 +25,10 @@ export const SHORTFALL_TEXT_MAX_BYTES = 256;
  */
 export const SHORTFALL_REPORT_MAX_BYTES = 32 * 1024;
 
-const ELLIPSIS = '…';
-
-/** `text` within `maxBytes` UTF-8 bytes: whole, or cut at a character and ended with "…". */
-function cutUtf8(text: string, maxBytes: number = SHORTFALL_TEXT_MAX_BYTES): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  const room = maxBytes - Buffer.byteLength(ELLIPSIS, 'utf8');
-  let used = 0;
-  let out = '';
-  for (const char of text) {
-    const size = Buffer.byteLength(char, 'utf8');
-    if (used + size > room) break;
-    used += size;
-    out += char;
-  }
-  return `${out}${ELLIPSIS}`;
-}
-
-/** The UTF-8 bytes a report's shortfall lists may still take; shared by its sources, in their order. */
-export class ShortfallBudget {
-  constructor(private remaining: number = SHORTFALL_REPORT_MAX_BYTES) {}
-
-  /** The texts, cut, if they fit together in what is left (then taken from it); else undefined and nothing taken. */
-  take(texts: readonly string[]): string[] | undefined {
-    const cut = texts.map((t) => cutUtf8(t));
-    const size = cut.reduce((n, t) => n + Buffer.byteLength(JSON.stringify(t), 'utf8') - 2, 0);
-    if (size > this.remaining) return undefined;
-    this.remaining -= size;
-    return cut;
+/** The UTF-8 bytes a report's shortfall lists may still take, as JSON writes them; shared by its sources, in their order. */
+export class ShortfallBudget extends JsonTextBudget {
+  constructor(remaining: number = SHORTFALL_REPORT_MAX_BYTES) {
+    super(remaining, SHORTFALL_TEXT_MAX_BYTES);
   }
 }
 
@@ -88,7 +65,7 @@ function backupLeftOutOf(reported: NonNullable<RestoreReport['backupLeftOut']>, 
   return { skipped: reported.skipped, skippedExamples, vanished: reported.vanished, changedDuringRead: reported.changedDuringRead };
 }
 
-/** A restored source's shortfall as the drill's report keeps it: absent fields when the restore reported none. */
+/** A restored source's shortfall as a drill's or a failover's report keeps it: absent fields when the restore reported none. */
 export function sourceShortfall(report: Pick<RestoreReport, 'notRestored' | 'backupLeftOut'>, budget: ShortfallBudget): Pick<DrillSourceResult, 'notRestored' | 'backupLeftOut'> {
   return {
     ...(report.notRestored && report.notRestored.count > 0 ? { notRestored: boundedNotRestored(report.notRestored, budget) } : {}),

@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import { RESTORE_REPORT_PLACES } from '../../config/restore-report-in';
 import { publishRestoreMetrics } from '../operations/operation-metrics';
 import { verifyRestore } from '../restore/verify-restore';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
-const inputSchema = z.object({ planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key') });
+const inputSchema = z.object({
+  planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key'),
+  /** Where the report goes, which bounds its lists (lambdas/restore/restore-report-lists.ts); absent: the runbook's output. */
+  reportIn: z.enum(RESTORE_REPORT_PLACES).optional(),
+});
 
 /**
  * Last step of the restore: finish directories, read the target back, compare with the manifest, unpin the backup, report

@@ -15,6 +15,8 @@ import { loadRestoreSnapshot } from './restore-snapshot';
 import { type ReleaseRestorePin } from './restore-pin';
 import { backupLeftOut, type BackupLeftOut, type BackupRecords } from './backup-left-out';
 import { type TimeToLiveLeftOff, timeToLiveLeftOff } from './restored-table-ttl';
+import { REPORT_LISTS, reportListsWithin } from './restore-report-lists';
+import { type RestoreReportPlace } from '../../config/restore-report-in';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
 const DIRECTORIES_AT_ONCE = 1000;
@@ -44,23 +46,21 @@ export type RestoreReport = {
    * File-system targets: entries or attributes the restore was not allowed to recreate (sockets,
    * devices when not root, FIFOs and extended attributes without the platform calls or where it may
    * not write them), of files, links and directories of the restore (not the parents a filtered restore
-   * made on the way to its path: those are not in `entries`), the first 20 and the count; absent when there
-   * are none. An item said once for many entries (a platform loss: `entries`) counts them all in
+   * made on the way to its path: those are not in `entries`), the first ones and the count (as many as fit where the
+   * report goes: restore-report-lists.ts); absent when there are none. An item said once for many entries (a platform loss: `entries`) counts them all in
    * `count`. A partial restore, not a failed one: the execution succeeds and says so here.
    */
   notRestored?: { count: number; first: NotRestored[] };
   /**
    * What the backup itself did not hold whole of the source (its catalog record's counts, the whole source's):
-   * not in the target either, and not in `verified`; absent when it left nothing out (backup-left-out.ts).
+   * not in the target either, and not in `verified`; absent when it left nothing out (backup-left-out.ts). Its reason
+   * lines, as many as fit after `notRestored`'s (restore-report-lists.ts).
    */
   backupLeftOut?: BackupLeftOut;
   /** DynamoDB targets restored with `"timeToLive": "off"` from a source with TTL: its attribute, and the command that turns TTL on. */
   timeToLiveOff?: TimeToLiveLeftOff;
   durationMs: number;
 };
-
-/** Entries of notRestored carried in the report. */
-const NOT_RESTORED_LISTED = 20;
 
 /**
  * Last step of a restore: puts large entries restored in pieces in place (split-object-upload.ts,
@@ -75,7 +75,7 @@ const NOT_RESTORED_LISTED = 20;
  * is removed (best effort, `releasePin`): retention may forget the backup from then on. A drill's
  * restore is given none: the drill reads the snapshot after this step, and its cleanup step unpins.
  */
-export async function verifyRestore(input: { planKey: string }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
+export async function verifyRestore(input: { planKey: string; reportIn?: RestoreReportPlace | undefined }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
   const restore = plan.restore;
   const mismatches: string[] = [];
@@ -184,6 +184,14 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
   if (mismatches.length > 0) throw new RestoreVerificationError(mismatches.sort(), checked);
   const leftOut = deps.backupRecords ? await backupLeftOut(deps.backupRecords, restore) : undefined;
   await deps.releasePin?.(restore);
+  // Within what its state can hold: the counts whole, the lists as many as fit (review f58O).
+  const lists = reportListsWithin(
+    {
+      ...(notRestoredCount > 0 ? { notRestored: { count: notRestoredCount, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)) } } : {}),
+      ...(leftOut !== undefined ? { backupLeftOut: leftOut } : {}),
+    },
+    REPORT_LISTS[input.reportIn ?? 'execution-output'],
+  );
   return {
     restoreId: restore.restoreId,
     backupId: restore.backupId,
@@ -196,8 +204,7 @@ export async function verifyRestore(input: { planKey: string }, deps: VerifyRest
     bytes: plan.bytes,
     ...(items !== undefined ? { items } : {}),
     verified: { entries: checked, mismatches: 0 },
-    ...(notRestoredCount > 0 ? { notRestored: { count: notRestoredCount, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)).slice(0, NOT_RESTORED_LISTED) } } : {}),
-    ...(leftOut !== undefined ? { backupLeftOut: leftOut } : {}),
+    ...lists,
     ...(ttlOff ? { timeToLiveOff: ttlOff } : {}),
     durationMs: (deps.now ?? (() => new Date()))().getTime() - Date.parse(restore.startedAt),
   };

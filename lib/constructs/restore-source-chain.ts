@@ -2,6 +2,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type Construct } from 'constructs';
+import { type RestoreReportPlace } from '../../config/restore-report-in';
 import { lifeboatTask } from './lifeboat-task';
 import { type RestoreFunctions } from './restore-functions';
 import { VaultDistributedMap } from './vault-distributed-map';
@@ -20,6 +21,13 @@ export type RestoreSourceChainProps = {
   /** The resolve step's payload: where the request and the restore id come from. */
   readonly resolvePayload: Record<string, unknown>;
   readonly shards: RestoreShardsMap;
+  /**
+   * Where the verification report goes, which bounds its lists (lambdas/restore/restore-report-lists.ts): `parent-state`
+   * for a drill's or failover's source, whose report is one item of the parent's `$.restored` beside every other
+   * source's (review f58O).
+   * @default 'execution-output': the runbook's, alone in its state
+   */
+  readonly reportIn?: RestoreReportPlace;
 };
 
 /** Where the Distributed Map reads its items (the plan's shard manifest, restore-plans/<id>.shards.jsonl) and writes its map runs' results, in the home vault. */
@@ -101,7 +109,10 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
       .otherwise(restoreShards);
     afterPlan = thawTask.next(thawed);
   }
-  const verifyTask = lifeboatTask(scope, 'Verify restore', 'Puts entries restored in pieces in place and sets the directories\' final modes and times, then checks the target against the backup\'s manifest: the shards\' check records (every shard must have one; each shard read back its objects, files or items), the directories and pieced entries read back here; its report is the execution\'s output.', fns.verify, '$.report', { 'planKey.$': '$.plan.planKey' });
+  const verifyTask = lifeboatTask(scope, 'Verify restore', 'Puts entries restored in pieces in place and sets the directories\' final modes and times, then checks the target against the backup\'s manifest: the shards\' check records (every shard must have one; each shard read back its objects, files or items), the directories and pieced entries read back here; its report is the execution\'s output.', fns.verify, '$.report', {
+    'planKey.$': '$.plan.planKey',
+    ...(props.reportIn !== undefined ? { reportIn: props.reportIn } : {}),
+  });
   restoreShards.next(verifyTask);
   resolveTask.next(planTask).next(afterPlan);
   // One chain from resolve to verify, through the thaw loop when there is one: the caller appends what follows verify.

@@ -46,6 +46,8 @@ export class RestoreSourceStateMachine extends Construct {
       // startedAt, its claim is the execution's, which only it takes over and releases (lambdas/restore/target-claim.ts).
       resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime' },
       shards: { mode: 'distributed', vault: props.vault, vaultKey: props.vaultKey },
+      // The report is the parent's: one item of its `$.restored`, beside every other source's (review f58O).
+      reportIn: 'parent-state',
     });
     chain.chain.next(new sfn.Succeed(this, 'Source restored', { comment: 'The source is restored and verified; the execution\'s output is the verification report.', outputPath: '$.report' }));
     // A failure is caught only to abandon the restore's pieces first; the execution then fails with the step's own error and cause.

@@ -147,6 +147,8 @@ describe.each([
     expect(child.definition.States['Release restore']?.Parameters).toEqual({ 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime', 'error.$': '$.error' });
     expect(child.definition.States['Plan restore shards']?.Parameters).toEqual({ 'resolved.$': '$.resolved', shardMap: 'distributed' });
     expect(child.definition.States['Source restored']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
+    // Its report is one item of the parent's $.restored, beside every other source's: its lists bounded for that (review f58O).
+    expect(child.definition.States['Verify restore']?.Parameters).toEqual({ 'planKey.$': '$.plan.planKey', reportIn: 'parent-state' });
   });
 
   it('lets the parent start exactly its child, describe and stop the child\'s executions, and manage the .sync rule; nothing else of Step Functions or EventBridge', () => {

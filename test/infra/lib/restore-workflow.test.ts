@@ -53,6 +53,8 @@ it('defines lifeboat-dev-restore: (approval if overwrite) → resolve → plan �
   expect(definition).toContain('\\"Type\\":\\"Map\\"');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"TransientError\\"]');
   expect(definition).toContain('\\"ErrorEquals\\":[\\"States.ALL\\"]');
+  // Its report is its output alone: Verify restore says no other place (review f58O; the restore-source child's says parent-state).
+  expect(definition).not.toContain('reportIn');
   // Only keys travel: the Distributed Map reads the plan's shard manifest from the vault, batches it, and writes its results
   // back under restore-plans/map-runs; the execution name is the restore id.
   expect(definition).not.toContain('\\"ItemsPath\\"');

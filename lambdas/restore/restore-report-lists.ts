@@ -1,0 +1,64 @@
+import { type RestoreReportPlace } from '../../config/restore-report-in';
+import { type NotRestored } from '../../vault';
+import { SHORTFALL_LISTED, SHORTFALL_TEXT_MAX_BYTES } from '../drill/drill-shortfall';
+import { type BackupLeftOut } from './backup-left-out';
+import { JsonTextBudget } from './json-text-budget';
+
+/**
+ * How much of its lists a restore report carries where it goes (config/restore-report-in.ts): `listed` items of
+ * `notRestored`, each text cut to `textMaxBytes` UTF-8 bytes, and the texts of `notRestored` and `backupLeftOut`
+ * within `maxBytes` together, as JSON writes them (a control character in a path is six bytes there).
+ */
+export type ReportListsBound = { listed: number; textMaxBytes: number; maxBytes: number };
+
+/**
+ * The report's lists grow with the data, and the report travels in a Step Functions state (256 KiB): 20 paths of 4 KiB
+ * are 80 KiB, and of control characters, which JSON writes as six bytes each, 480 KiB — over the limit in the runbook's
+ * own state, which then failed with States.DataLimitExceeded (no Catch takes it); and a drill's or failover's
+ * `$.restored` holds one report per source (review f58O). The counts are kept whole; what the lists leave out is in the
+ * restore's shard check records (`restore-plans/<restore id>.checks/<shard>.json` in the home vault, 100 of each
+ * shard's) and the backup's catalog record (`lifeboat backups list --json`).
+ */
+export const REPORT_LISTS: Record<RestoreReportPlace, ReportListsBound> = {
+  // Alone in its state: the first 20, paths whole (a path is at most 4 KiB; a reason naming one a little more), and
+  // half the state, which 20 paths of 4 KiB and their reasons take whole unless JSON writes them longer.
+  'execution-output': { listed: 20, textMaxBytes: 4 * 1024 + 256, maxBytes: 128 * 1024 },
+  // Beside every other source's report: no more than a drill's and a failover's report keep of it (drill-shortfall.ts),
+  // and 2 KiB of texts, so that the reports of 40 sources take 80 KiB of lists at most.
+  'parent-state': { listed: SHORTFALL_LISTED, textMaxBytes: SHORTFALL_TEXT_MAX_BYTES, maxBytes: 2 * 1024 },
+};
+
+export type ReportLists = { notRestored?: { count: number; first: NotRestored[] }; backupLeftOut?: BackupLeftOut };
+
+/**
+ * The report's lists within `bound`: `notRestored.first` in its order, then `backupLeftOut`'s reason lines, until the
+ * budget is spent; `count` and the left-out counts whole. A reason line is kept whole or left out, never cut: the drill's
+ * live comparison looks keys up in them (`<key>: <why>`), and one fewer line than `skipped` tells it that the record
+ * named not every object it left out (lambdas/drill/live-objects-missing-from-backup.ts).
+ */
+export function reportListsWithin(lists: ReportLists, bound: ReportListsBound): ReportLists {
+  const budget = new JsonTextBudget(bound.maxBytes, bound.textMaxBytes);
+  const out: ReportLists = {};
+  if (lists.notRestored) {
+    const first: NotRestored[] = [];
+    for (const n of lists.notRestored.first.slice(0, bound.listed)) {
+      const taken = budget.take([n.path, n.what]);
+      if (!taken) break;
+      // `entries` kept: the reason that says how many entries the line stands for may be cut.
+      first.push({ path: taken[0] ?? '', what: taken[1] ?? '', ...(n.entries !== undefined ? { entries: n.entries } : {}) });
+    }
+    out.notRestored = { count: lists.notRestored.count, first };
+  }
+  const leftOut = lists.backupLeftOut;
+  if (leftOut && 'unknown' in leftOut) out.backupLeftOut = { unknown: budget.take([leftOut.unknown])?.[0] ?? 'not known (the report had no room left to say why)' };
+  else if (leftOut) {
+    const skippedExamples: string[] = [];
+    for (const example of leftOut.skippedExamples) {
+      const taken = budget.takeAsIs([example]);
+      if (!taken) break;
+      skippedExamples.push(...taken);
+    }
+    out.backupLeftOut = { ...leftOut, skippedExamples };
+  }
+  return out;
+}
