@@ -232,8 +232,10 @@ export function vaultBackup(source: string, options: VaultBackupOptions, deps: P
     for (const e of excluded) io.err(`lifeboat vault: note: left out ${escapeName(e.path)}: it is the vault this backup writes to (${e.excludedAs})`);
     if (skipped.length === 0 && changed.length === 0) return EXIT_OK;
     if (skipped.length > 0) {
-      io.err(`lifeboat vault: snapshot ${snapshot.id} committed, but ${skipped.length} entries (or attributes of entries) could not be read and are not in it:`);
-      for (const line of listed(skipped.map((k) => `${escapeName(k.path)}: ${k.reason}`))) io.err(line);
+      const what = skipped.length === 1 ? 'entry (or attribute of an entry) could not be read and is' : 'entries (or attributes of entries) could not be read and are';
+      io.err(`lifeboat vault: snapshot ${snapshot.id} committed, but ${skipped.length} ${what} not in it:`);
+      // The reason is escaped as the path is: it names the path again or an extended attribute, the source's data (review f58O).
+      for (const line of listed(skipped.map((k) => `${escapeName(k.path)}: ${escapeName(k.reason)}`))) io.err(line);
     }
     if (changed.length > 0) {
       // tar's "file changed as we read it": what is stored may be a state the file never had whole.

@@ -53,7 +53,7 @@ describe('lifeboat vault exits 3 when it completed without some entries (never a
     expect(r).toMatchObject({ timedOut: false, status: 3 });
     const snapshotId = r.stdout.trim();
     expect(snapshotId).toMatch(/^[0-9a-f]{64}$/);
-    expect(r.stderr).toContain(`snapshot ${snapshotId} committed, but 1 entries (or attributes of entries) could not be read and are not in it:`);
+    expect(r.stderr).toContain(`snapshot ${snapshotId} committed, but 1 entry (or attribute of an entry) could not be read and is not in it:`);
     expect(r.stderr).toMatch(new RegExp(`\\n  ${segment}/.*: cannot (stat|list): ENAMETOOLONG`));
 
     const out: string[] = [];
