@@ -337,6 +337,7 @@ export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultComm
       io.out(
         `${report.ok ? 'OK' : 'FAILED'}: ${report.snapshots} snapshots, ${report.entries} manifest entries, ${report.indexes} indexes, ${report.packs} packs, ${report.blobs} blobs${options.readData ? ` (${report.blobsRead} read${report.blobsDamaged > 0 ? `, ${report.blobsDamaged} damaged` : ''})` : ''}, ${report.problems.length} problems`,
       );
+      for (const line of describeUnindexed(report)) io.out(line);
       for (const line of describeUnreferenced(report)) io.out(line);
       // Information, not a failure: what a repair's tombstone supersedes on an Object Lock vault (docs/FORMAT.md §12).
       for (const s of report.superseded) io.out(`SUPERSEDED ${s.key}: ${s.message}`);
@@ -346,6 +347,21 @@ export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultComm
     }
     return report.ok ? EXIT_OK : EXIT_FAILED;
   });
+}
+
+/**
+ * Packs no index lists while snapshots reference blobs no index lists (VerifyReport.unindexed): information, listed as
+ * the garbage is, but said to be no garbage, and what indexes them again.
+ */
+function describeUnindexed(report: VerifyReport): string[] {
+  const packs = report.unindexed ?? [];
+  if (packs.length === 0) return [];
+  const unknown = packs.filter((o) => o.bytes === null).length;
+  const bytes = packs.reduce((n, o) => n + (o.bytes ?? 0), 0);
+  return [
+    ...packs.map((o) => `UNINDEXED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}`),
+    `INFO: ${packs.length} pack(s) no index lists, ${bytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: snapshots reference blobs no index lists (above), and these packs may hold them, intact (an index object that listed them is missing or damaged) or damaged (a repair left them out); no garbage while that lasts, and a prune refuses to run until then: run \`lifeboat vault repair index\` (add --read-data to leave damaged blobs out), which indexes every pack whose header reads, then verify again`,
+  ];
 }
 
 /**

@@ -1,4 +1,23 @@
+import { VaultCorruptionError } from '../vault-errors';
 import { type VaultIndex } from './vault-index';
+
+/** What a damaged or missing index object costs is told with the repair, which an environment's vault runs as a runbook. */
+const REPAIR_INDEX =
+  "`lifeboat vault repair index` (it needs write access to the vault; an environment's vault: its repair-index runbook, `lifeboat repair-index --env <env> --vault <primary|dr>`)";
+
+/**
+ * A blob a manifest references that the loaded index does not list (unindexedBlobDetail says what to do). Its own class so
+ * that a restore can add what only the snapshot tells: index objects it lists that the vault lacks (missingIndexNote).
+ */
+export class UnindexedBlobError extends VaultCorruptionError {
+  constructor(
+    location: string,
+    readonly blob: string,
+    detail: string,
+  ) {
+    super(location, `blob ${blob}`, detail);
+  }
+}
 
 /**
  * What is wrong with a blob a manifest references that the loaded index does not list, and what to
@@ -17,8 +36,18 @@ export function unindexedBlobDetail(index: VaultIndex): string {
 export function unindexedBlobNote(index: VaultIndex): string {
   const damaged = index.damagedObjects;
   if (damaged.length === 0) return '';
+  return `; ${damaged.length} index object(s) are damaged and were skipped (${damaged.join(', ')}), and may list it: run ${REPAIR_INDEX}, or restore from the other vault (primary or DR)`;
+}
+
+/**
+ * What a restore adds to a blob in no index when the snapshot lists index objects the vault lacks (`missing`, their
+ * keys): the packs they listed may still hold it, and `vault repair index` rebuilds the index from the packs' own
+ * headers, so a missing index object costs nothing its packs still hold (audit a58B F2: the restore said only "in no
+ * index", as if the data were lost). Said once, for every such file of the restore.
+ */
+export function missingIndexNote(missing: readonly string[]): string {
   return (
-    `; ${damaged.length} index object(s) are damaged and were skipped (${damaged.join(', ')}), and may list it: ` +
-    'run `lifeboat vault repair index` (it needs write access to the vault; an environment\'s vault: its repair-index runbook, `lifeboat repair-index --env <env> --vault <primary|dr>`), or restore from the other vault (primary or DR)'
+    `; the snapshot lists ${missing.length} index object(s) the vault does not hold (${missing.join(', ')}), and the packs they listed may still hold it: ` +
+    `run ${REPAIR_INDEX} first, which rebuilds the index from the packs' own headers, then restore again (so for every file here whose blob is in no index); or restore from the other vault (primary or DR)`
   );
 }

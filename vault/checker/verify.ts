@@ -47,6 +47,13 @@ export type VerifyReport = {
   /** Their total size, of those whose size the store tells (see UnreferencedObject). */
   unreferencedBytes: number;
   /**
+   * Packs no index lists, kept out of `unreferenced` while some snapshot references blobs no index lists (an index object
+   * missing or damaged, or blobs a repair left out as damaged): they may hold those blobs, so they are no garbage a prune
+   * reclaims (prune refuses then: IncompleteIndexError) but what `vault repair index` indexes again (audit a58B F2: they
+   * were called reclaimable). Absent when there are none.
+   */
+  unindexed?: UnreferencedObject[];
+  /**
    * Packs not checked because they are in an archive storage class (S3 Glacier Flexible Retrieval, Deep Archive: a read
    * needs a thaw, docs/ARCHITECTURE.md "Storage tiers"): information, not a problem. Absent when there are none.
    */
@@ -215,12 +222,14 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // A listed index object that is gone is a problem only when blobs are missing with it: a prune's
   // repack moves blobs into new packs and index objects and removes the old ones (FORMAT.md "Prune").
   const snapshotsMissingBlobs = new Set<string>();
+  // Stored packs no index lists: where the repair may find those blobs (none: it would not).
+  const unindexedPacks = [...present].filter((id) => !packEntries.has(id)).length;
   const missingIndexProblemsAt = report.problems.length;
   const reportMissingIndexes = (): void => {
     const found: VerifyProblem[] = [];
     for (const [id, by] of missingIndexes) {
       const hurt = by.filter((s) => snapshotsMissingBlobs.has(s));
-      if (hurt.length > 0) found.push({ key: indexKey(id), message: `does not exist, but snapshot(s) ${hurt.join(', ')} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there), or, if \`vault repair index\` replaced it, the blobs still missing were left out as damaged: back up the source again (the same content heals the snapshot) or forget the snapshot` });
+      if (hurt.length > 0) found.push({ key: indexKey(id), message: missingIndexMessage(hurt, unindexedPacks) });
     }
     report.problems.splice(missingIndexProblemsAt, 0, ...found);
   };
@@ -384,6 +393,11 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // 5. Garbage: information only. A pack no index lists is what a killed backup leaves (packs are
   // stored before the index naming them), and so is a running backup's: it is reclaimed by a prune.
   report.unreferenced = await findUnreferencedObjects(store, { storedPacks: present, indexedPacks: new Set(packEntries.keys()), reachedManifests: reached });
+  // While a snapshot references blobs no index lists, a pack no index lists may hold them: no garbage, and prune refuses anyway.
+  if (snapshotsMissingBlobs.size > 0 && unindexedPacks > 0) {
+    report.unindexed = report.unreferenced.filter((o) => o.kind === 'pack');
+    report.unreferenced = report.unreferenced.filter((o) => o.kind !== 'pack');
+  }
   report.unreferencedBytes = report.unreferenced.reduce((n, o) => n + (o.bytes ?? 0), 0);
   report.archivedNotRead?.sort();
   report.ok = report.problems.length === 0;
@@ -428,6 +442,24 @@ class SnapshotFindings extends EntryFindings {
   override any(): boolean {
     return super.any() || this.sizes.entries > 0 || this.paths.entries > 0;
   }
+}
+
+/**
+ * What verify says of an index object snapshots `hurt` list that the vault lacks, while blobs of theirs are in no index:
+ * `vault repair index` first when packs no index lists are stored (`unindexedPacks`), since it rebuilds the index from the
+ * packs' own headers and a missing index object then costs nothing they hold (audit a58B F2: only the DR copy, a backup or
+ * a forget was said, as if the data were lost); when none is, the packs are gone and a repair would not find them.
+ */
+function missingIndexMessage(hurt: readonly string[], unindexedPacks: number): string {
+  const head = `does not exist, but snapshot(s) ${hurt.join(', ')} list it, and blobs of theirs are in no index`;
+  const heal = 'back up the source again (the same content heals the snapshot) or forget the snapshot';
+  if (unindexedPacks === 0) {
+    return `${head}; every pack in the vault is indexed, so a repair of the index would not find them: the packs that held them are gone, or \`vault repair index\` left them out as damaged: copy the object and its packs again from the DR vault (the same names hold the same bytes there), or ${heal}`;
+  }
+  return (
+    `${head}: run \`lifeboat vault repair index\` first (add --read-data to leave damaged blobs out; an environment's vault: its repair-index runbook, \`lifeboat repair-index --env <env> --vault <primary|dr>\`): it rebuilds the index from the packs' own headers, and ${unindexedPacks} pack(s) no index lists are in the vault (UNINDEXED below) and may hold them; or copy the object again from the DR vault (the same name holds the same bytes there). ` +
+    `A blob still in no index after that is lost here (its pack is gone, or a repair left it out as damaged): ${heal}`
+  );
 }
 
 /** The plaintext bytes of `blobs` by the index (every one of them indexed). */

@@ -1,7 +1,7 @@
 import { decodeBlob } from '../pack/pack-reader';
 import { VaultCorruptionError } from '../vault-errors';
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
-import { unindexedBlobDetail } from '../blob-index/unindexed-blob';
+import { unindexedBlobDetail, UnindexedBlobError } from '../blob-index/unindexed-blob';
 import { type VaultKeys } from '../crypto/vault-keys';
 import { packKey } from '../repository/vault-layout';
 import { type VaultStore } from '../backend/vault-store';
@@ -59,7 +59,7 @@ export async function* fetchBlobs<T>(ctx: FetchSource, requests: AsyncIterable<B
     const id = Buffer.from(req.id, 'hex');
     const index = locating.index;
     const loc = index.lookup(id);
-    if (!loc) throw new VaultCorruptionError(ctx.store.location, `blob ${req.id}`, unindexedBlobDetail(index));
+    if (!loc) throw new UnindexedBlobError(ctx.store.location, req.id, unindexedBlobDetail(index));
     if (batch && batch.index === index && extend(batch, { req, loc, id }, maxRead)) continue;
     if (batch) start(batch);
     batch = newBatch(index, { req, loc, id });

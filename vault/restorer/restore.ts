@@ -13,7 +13,8 @@ import { type Snapshot } from '../manifest/snapshot-record';
 import { type Vault } from '../repository/vault';
 import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
-import { unindexedBlobDetail } from '../blob-index/unindexed-blob';
+import { unindexedBlobDetail, UnindexedBlobError } from '../blob-index/unindexed-blob';
+import { namingMissingIndexObjects } from './missing-index-objects';
 import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
@@ -567,6 +568,8 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   // written; parents that were in the target already (an overwrite in place) are left as their owner keeps them.
   const ancestors = include === '' ? [] : (await ancestorDirectories(vault, snapshot, include)).filter((entry) => restorer.target.madeDirectory(entry.path));
   await restorer.finishDirectories([...dirs, ...ancestors]);
+  // A blob in no index while index objects the snapshot lists are missing: the repair may find it in its pack, and is named.
+  await namingMissingIndexObjects(vault, snapshot, damaged);
   stats.notRestored = restorer.notRestored();
   if (damaged.length > 0) throw new RestoreIncompleteError(damaged.sort((a, b) => (a.path < b.path ? -1 : 1)), stats);
   return stats;
@@ -652,7 +655,7 @@ function* locatedBlobs(vault: Vault, index: VaultIndex, entry: ManifestEntry): G
   for (const hex of entry.content) {
     const id = Buffer.from(hex, 'hex');
     const loc = index.lookup(id);
-    if (!loc) throw new VaultCorruptionError(vault.location, `blob ${hex}`, unindexedBlobDetail(index));
+    if (!loc) throw new UnindexedBlobError(vault.location, hex, unindexedBlobDetail(index));
     yield { hex, id, loc, position };
     position += loc.rawLength;
   }

@@ -8,9 +8,9 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { PACK_TRAILER_BYTES } from '../../../../vault/pack/pack-format';
 import { readPackHeader } from '../../../../vault/pack/pack-reader';
 import { type Vault } from '../../../../vault/repository/vault';
-import { indexKey, manifestKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
+import { DATA_PREFIX, indexKey, manifestKey, packKey, snapshotKey } from '../../../../vault/repository/vault-layout';
 import { VaultObjectArchivedError } from '../../../../vault/vault-errors';
-import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
 describe('verifyVault on a damaged vault', () => {
   let dir: string;
@@ -75,12 +75,31 @@ describe('verifyVault on a damaged vault', () => {
     expect(report.problems).toHaveLength(2);
     expect(report.problems[0]).toEqual({
       key: indexKey(missing),
-      message: `does not exist, but snapshot(s) ${v.snapshotId} list it: the blobs it indexed cannot be found; copy it again from the DR vault (the same name holds the same bytes there), or, if \`vault repair index\` replaced it, the blobs still missing were left out as damaged: back up the source again (the same content heals the snapshot) or forget the snapshot`,
+      message:
+        `does not exist, but snapshot(s) ${v.snapshotId} list it, and blobs of theirs are in no index: run \`lifeboat vault repair index\` first (add --read-data to leave damaged blobs out; an environment's vault: its repair-index runbook, \`lifeboat repair-index --env <env> --vault <primary|dr>\`): it rebuilds the index from the packs' own headers, and 1 pack(s) no index lists are in the vault (UNINDEXED below) and may hold them; or copy the object again from the DR vault (the same name holds the same bytes there). ` +
+        'A blob still in no index after that is lost here (its pack is gone, or a repair left it out as damaged): back up the source again (the same content heals the snapshot) or forget the snapshot',
     });
     expect(report.problems[1]?.key).toBe(snapshotKey(v.snapshotId));
     expect(report.problems[1]?.message).toMatch(
       new RegExp(`^33 entries reference 1 blob\\(s\\) that no index lists \\(e\\.g\\. entry "copy-00\\.bin", blob [0-9a-f]{64}\\); they are probably in ${indexKey(missing)}, reported above$`),
     );
+    // The pack that index listed holds the blob: not called garbage a prune reclaims (audit a58B F2).
+    const [pack] = await listedKeys(v.store, DATA_PREFIX);
+    expect(report.unindexed).toEqual([{ key: pack, kind: 'pack', bytes: (await fs.stat(v.store.localPath(pack as string))).size }]);
+    expect(report.unreferenced.filter((o) => o.kind === 'pack')).toEqual([]);
+  });
+
+  it('when every pack is indexed, says a repair of the index would not find the blobs a missing index object listed', async () => {
+    const v = await backedUp('missing-index-and-pack', new Map([['a.bin', pseudoRandomBytes(1000, 8)]]));
+    const missing = v.indexes[0] as string;
+    await v.store.delete(indexKey(missing));
+    for (const key of await listedKeys(v.store, DATA_PREFIX)) await v.store.delete(key);
+    const report = await verifyVault(v.vault);
+    expect(report.problems[0]).toEqual({
+      key: indexKey(missing),
+      message: expect.stringMatching(/, and blobs of theirs are in no index; every pack in the vault is indexed, so a repair of the index would not find them: the packs that held them are gone, .*copy the object and its packs again from the DR vault/),
+    });
+    expect(report.unindexed).toBeUndefined();
   });
 
   it('says of a pack whose header cannot be read how many blobs went unchecked and which snapshots use them, with or without reading data', async () => {
@@ -116,7 +135,7 @@ describe('verifyVault on a damaged vault', () => {
   });
 
   it('reports a pack with bytes appended, whose header still reads at the length the index records, without reading data (audit a58B F8)', async () => {
-    const v = await backedUp('appended', new Map([['a.bin', pseudoRandomBytes(3000, 21)]]));
+    const v = await backedUp('appended', new Map([['a.bin', pseudoRandomBytes(1000, 21)]])); // below the minimum chunk size: one blob whatever the key
     const entry = await (await v.vault.manifest(await v.vault.loadSnapshot(v.snapshotId))).find('a.bin');
     const at = (await v.vault.index()).lookup(Buffer.from(entry?.content[0] as string, 'hex'));
     if (!at) throw new Error('a.bin has no indexed blob');

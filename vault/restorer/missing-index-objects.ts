@@ -1,0 +1,28 @@
+import { missingIndexNote, UnindexedBlobError } from '../blob-index/unindexed-blob';
+import { type Snapshot } from '../manifest/snapshot-record';
+import { listIndexObjectIds } from '../repository/index-objects-listed';
+import { type Vault } from '../repository/vault';
+import { comparePaths } from '../manifest/manifest-entry';
+import { indexKey } from '../repository/vault-layout';
+import { type DamagedEntry } from './restore';
+
+/**
+ * Files a restore could not write because a blob of theirs is in no index, while the snapshot lists index objects the
+ * vault does not hold: the first of them (in path order, as the error lists them) is told which objects and that `vault
+ * repair index` comes first (missingIndexNote). A listed index object that is gone is no sign by itself (a prune's repack
+ * replaces index objects), only with such a blob; so `index/` is listed only then, once.
+ */
+export async function namingMissingIndexObjects(vault: Vault, snapshot: Snapshot, damaged: DamagedEntry[]): Promise<void> {
+  let first = -1;
+  damaged.forEach((d, i) => {
+    const earlier = damaged[first];
+    if (d.error instanceof UnindexedBlobError && (earlier === undefined || comparePaths(d.path, earlier.path) < 0)) first = i;
+  });
+  const entry = damaged[first];
+  if (entry === undefined || !(entry.error instanceof UnindexedBlobError)) return;
+  const held = new Set(await listIndexObjectIds(vault.store));
+  const missing = snapshot.indexes.filter((id) => !held.has(id)).map(indexKey);
+  if (missing.length === 0) return;
+  const { error } = entry;
+  damaged[first] = { ...entry, error: new UnindexedBlobError(vault.location, error.blob, `${error.detail}${missingIndexNote(missing)}`) };
+}
