@@ -27,7 +27,7 @@ export const LIFEBOAT_METRICS = {
   /** Logical bytes per stored byte of the backup: how much dedup and compression saved (1 = nothing). */
   backupDedupRatio: metric('BackupDedupRatio', 'None', 'plan'),
   backupDuration: metric('BackupDuration', 'Seconds', 'plan'),
-  /** Source entries the backup left out (archived S3 objects, unreadable files): what the entries-skipped alarm sums. */
+  /** Source entries the backup left out (archived S3 objects, unreadable files), per run (the alarm watches LastBackupEntriesSkipped). */
   backupEntriesSkipped: metric('BackupEntriesSkipped', 'Count', 'plan'),
   sourceBytesScanned: metric('SourceBytesScanned', 'Bytes', 'source'),
   sourceBytesNew: metric('SourceBytesNew', 'Bytes', 'source'),
@@ -50,7 +50,7 @@ export const LIFEBOAT_METRICS = {
   drillRpo: metric('DrillRpo', 'Seconds', 'plan'),
   /** 1 when the drill PASSED, 0 otherwise (FAILED or OBJECTIVE_MISSED). */
   drillPassed: metric('DrillPassed', 'Count', 'plan'),
-  /** 1 when the drill FAILED or missed an objective: what the alarm sums. */
+  /** 1 when the drill FAILED or missed an objective, per drill (the alarm watches LastDrillNotPassed). */
   drillNotPassed: metric('DrillNotPassed', 'Count', 'plan'),
   // Scrub (scrub-vaults): per run, both vaults together.
   scrubObjectsRead: metric('ScrubObjectsRead', 'Count', 'environment'),
@@ -60,12 +60,23 @@ export const LIFEBOAT_METRICS = {
   pruneBytesFreed: metric('PruneBytesFreed', 'Bytes', 'environment'),
   /**
    * Damaged packs the run met (its report's `damaged`): a live blob in them failed authentication, bit rot in a kept
-   * backup. The run still succeeds (nothing it deletes is at risk), so this is what the prune-damage alarm sums.
+   * backup. The run still succeeds (nothing it deletes is at risk); the prune-damage alarm watches the watchdog's
+   * LastPruneDamagedPacks of the latest run's record, which stays up until a later run meets none.
    */
   pruneDamagedPacks: metric('PruneDamagedPacks', 'Count', 'environment'),
   // The watchdog (backup-age-watch), every few minutes: ages from the catalog, so a plan that stopped running is seen.
   lastCommittedBackupAge: metric('LastCommittedBackupAge', 'Seconds', 'plan'),
   lastReplicatedBackupAge: metric('LastReplicatedBackupAge', 'Seconds', 'plan'),
+  // The watchdogs' state gauges (operations-watch.ts), every few minutes from the newest record of each: they stay up
+  // while the fact holds, where the per-run counts above go quiet an hour after the run that published them (audit a58C F2).
+  /** Entries the plan's newest committed backup left out (its record's sources' `skipped`): what the entries-skipped alarm watches. */
+  lastBackupEntriesSkipped: metric('LastBackupEntriesSkipped', 'Count', 'plan'),
+  /** 1 when the plan's newest drill of the watchdog's vault (its region's catalog) did not PASS, 0 when it did: what the drill alarm watches. */
+  lastDrillNotPassed: metric('LastDrillNotPassed', 'Count', 'plan'),
+  /** Objects the latest scrub record leaves damaged or missing in a vault (its `outstanding`, whichever run found them): the scrub-damage alarm. */
+  scrubOutstandingObjects: metric('ScrubOutstandingObjects', 'Count', 'environment'),
+  /** Damaged packs the vault's latest prune run met (its record's `damagedPacks`; each region's watchdog its vault's): the prune-damage alarm. */
+  lastPruneDamagedPacks: metric('LastPruneDamagedPacks', 'Count', 'environment'),
 } as const;
 
 export type LifeboatMetricKey = keyof typeof LIFEBOAT_METRICS;

@@ -33,7 +33,7 @@ const inputSchema = z.object({
  * that changes the vault records the run so far as `PRUNE#<vault>` in its region's catalog
  * (prune-record.ts); the one that finishes it publishes the bytes the run freed (PruneBytesFreed) and the damaged packs it
  * met, each once however many of its blobs fail (PruneDamagedPacks: a live blob that fails authentication leaves the run
- * `done`, and the prune-damage alarm on this metric is what tells).
+ * `done`; the prune-damage alarm watches the watchdog's LastPruneDamagedPacks, from the run's record, which stays up).
  * A home vault that does not exist yet (its region's catalog records no backup stored in it) is a completed run with
  * an empty report and a `note`; one that does not exist although the catalog records backups in it was emptied, and
  * the run fails with VaultMissingError.

@@ -3,8 +3,11 @@ import { FUTURE_START_TOLERANCE_MS, startsInFuture } from '../catalog/future-sta
 import { handlerLogger } from './handler-logger';
 import { publishMetrics } from './publish-metrics';
 
-/** How old a plan's newest committed backup, and its newest backup the DR vault holds, are; absent when it has none. */
-export type PlanBackupAges = { plan: string; lastCommittedAgeSeconds?: number; lastReplicatedAgeSeconds?: number };
+/**
+ * How old a plan's newest committed backup, and its newest backup the DR vault holds, are; absent when it has none.
+ * `lastCommittedBackupId`: that newest committed backup (the entries-skipped watch reads its record).
+ */
+export type PlanBackupAges = { plan: string; lastCommittedAgeSeconds?: number; lastReplicatedAgeSeconds?: number; lastCommittedBackupId?: string };
 
 /**
  * The watchdog (scheduled every few minutes): each plan's last committed and last replicated
@@ -32,7 +35,10 @@ export async function watchBackupAges(
     const { committed, replicated } = await newestOf(name, deps.catalog, clock, warn);
     const ageOf = (b: { startedAt: string }): number => Math.max(0, (now - Date.parse(b.startedAt)) / 1000);
     const entry: PlanBackupAges = { plan: name };
-    if (committed) entry.lastCommittedAgeSeconds = ageOf(committed);
+    if (committed) {
+      entry.lastCommittedAgeSeconds = ageOf(committed);
+      entry.lastCommittedBackupId = committed.backupId;
+    }
     if (replicated) entry.lastReplicatedAgeSeconds = ageOf(replicated);
     publishMetrics({ environment, plan: name }, { lastCommittedBackupAge: entry.lastCommittedAgeSeconds, lastReplicatedBackupAge: entry.lastReplicatedAgeSeconds });
     ages.push(entry);

@@ -90,7 +90,8 @@ export function publishScrubMetrics(record: Pick<ScrubRunRecord, 'environment' |
 
 /**
  * A finished prune run (the prune-vault handler, not a dry run): the bytes it freed, which the dashboard charts, and the
- * damaged packs it met, which the prune-damage alarm sums. 0 is published too, so a chart shows that runs were counted.
+ * damaged packs it met (the prune-damage alarm watches the watchdog's gauge of the run's record: prune-watch.ts). 0 is
+ * published too, so a chart shows that runs were counted.
  */
 export function publishPruneMetrics(environment: string, run: { bytesFreed: number; damagedPacks: number }): void {
   publishMetrics({ environment }, { pruneBytesFreed: run.bytesFreed, pruneDamagedPacks: run.damagedPacks });

@@ -10,6 +10,15 @@ export const BACKUP_RECORD_PARTITIONS = 'BACKUP#*';
 /** The per-source index items (pk SOURCE#<source>: backup-catalog.ts, indexCommittedBackup), which parents and points in time are chosen by. */
 export const SOURCE_INDEX_PARTITIONS = 'SOURCE#*';
 
+/** The drills of the region's vault (pk DRILLS: lambdas/catalog/drill-record.ts, DRILLS_PK). */
+export const DRILLS_PARTITION = 'DRILLS';
+
+/** The scrub's runs (pk SCRUB#RUNS: lambdas/catalog/scrub-record.ts, SCRUB_RUNS_PK). */
+export const SCRUB_RUNS_PARTITION = 'SCRUB#RUNS';
+
+/** A vault's prune runs in its region's catalog (pk PRUNE#<vault>: lambdas/catalog/prune-record.ts, prunePk). */
+export const prunePartition = (vault: 'primary' | 'dr'): string => `PRUNE#${vault}`;
+
 /** The catalog format marker's partition (lambdas/catalog/catalog-format-marker-key.ts). */
 export const FORMAT_MARKER_PARTITION = 'FORMAT';
 

@@ -14,20 +14,21 @@ import { DEFAULT_REPLICATION_LAG_MINUTES } from '../lifeboat-defaults';
 import { planAlarmName } from '../lifeboat-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
-import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, PLAN_LEASE_PARTITIONS } from './catalog-partition-grant';
+import { plansInStack } from './plans-in-stack';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, DRILLS_PARTITION, PLAN_LEASE_PARTITIONS, prunePartition, SCRUB_RUNS_PARTITION } from './catalog-partition-grant';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { type OperationsAlerts } from './operations-alerts';
 import { bucketHasObjectLock } from './bucket-object-lock';
 import { validatePlans } from './validated-plans';
 
-/** How often the watchdog measures each plan's last backup ages; the age alarms look at this period. */
+/** How often the watchdogs measure (each plan's last backup ages, the state gauges); their alarms look at this period. */
 export const WATCHDOG_INTERVAL = Duration.minutes(5);
 // The default lives with the others (the CLI's status reads it too); exported here as before.
 export { DEFAULT_REPLICATION_LAG_MINUTES };
 
 export type LifeboatOperationsProps = {
   readonly environmentName: string;
-  /** Physical names start with it: `<prefix>-<plan>-backup-age`, `<prefix>-scrub-corruption`, `<prefix>-prune-damage`, the dashboard `<prefix>-operations`. */
+  /** Physical names start with it: `<prefix>-<plan>-backup-age`, `<prefix>-scrub-corruption`, `<prefix>-scrub-damage`, `<prefix>-prune-damage`, the dashboard `<prefix>-operations`. */
   readonly prefix: string;
   readonly plans: readonly LifeboatPlan[];
   readonly catalog: dynamodb.ITable;
@@ -47,6 +48,13 @@ export type LifeboatOperationsProps = {
   readonly executionStatusRule: events.Rule;
   /** The DR region's alerts: drills of the DR vault publish their metrics there. */
   readonly drAlerts: OperationsAlerts;
+  /**
+   * The DR region's catalog (in the DR alerts' stack) and its key: the DR region's watchdog reads the DR vault's drills and
+   * prune runs there (a DR account's catalog keeps them from the primary account's roles) and publishes their state gauges
+   * in the DR region, where the DR drill and prune-damage alarms are.
+   * @default no DR watchdog: those two alarms of the DR region get no figures (insufficient data)
+   */
+  readonly drCatalog?: { readonly table: dynamodb.ITable; readonly key: kms.IKey };
   readonly drRegion: string;
   /** @default DEFAULT_REPLICATION_LAG_MINUTES */
   readonly replicationLagMinutes?: number;
@@ -57,12 +65,15 @@ export type LifeboatOperationsProps = {
  * - `release-failed-backup`, a second target of the execution-status rule: frees the lease of a
  *   stopped or timed-out backup and records it FAILED;
  * - the watchdog `watch-backup-age`, every WATCHDOG_INTERVAL: each plan's last committed and last
- *   replicated backup age as metrics;
+ *   replicated backup age as metrics, and state gauges from the newest record of what the other alarms watch (the
+ *   newest committed backup's left-out entries, the scrub's outstanding damage, the primary vault's newest drill per plan
+ *   and latest prune); in the DR region its twin (`drWatchdog`, with `drCatalog`) for the DR vault's drills and prune;
  * - both functions' failed invocations, after Lambda's retries, go to the region's dead-letter queue
  *   (OperationsAlerts.functionTarget);
- * - alarms per plan (backup age over the RPO, DR copy age, replication lag, source entries
- *   skipped, drill failed or objective missed) and for scrub corruption, acting on the region's topic; the drill alarm also in
- *   the DR region, where DR-vault drills publish; the prune-damage alarm in both, where each vault's prune publishes;
+ * - alarms per plan (backup age over the RPO, DR copy age, replication lag, the newest backup's source entries
+ *   skipped, the newest drill failed or missed an objective) and for scrub corruption (a run found some) and damage (some
+ *   still there), acting on the region's topic; the drill alarm also in the DR region, where DR-vault drills are recorded;
+ *   the prune-damage alarm in both, for each region's vault;
  * - the dashboard `<prefix>-operations` (cdk-monitoring-constructs): a row per plan, the backup
  *   workflow's executions, the dead-letter queue.
  */
@@ -70,6 +81,9 @@ export class LifeboatOperations extends Construct {
   readonly releaseFailedBackup: LifeboatFunction;
   readonly watchdog: LifeboatFunction;
   readonly watchdogRule: events.Rule;
+  /** The DR region's watchdog (with `drCatalog`): the DR vault's drills and prune, in the DR region. */
+  readonly drWatchdog?: LifeboatFunction;
+  readonly drWatchdogRule?: events.Rule;
   /** By alarm name. */
   readonly alarms = new Map<string, cloudwatch.Alarm>();
   readonly monitoring: MonitoringFacade;
@@ -118,13 +132,35 @@ export class LifeboatOperations extends Construct {
 
     this.watchdog = new LifeboatFunction(this, 'WatchBackupAge', { handler: 'watch-backup-age', environment });
     this.watchdog.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
+    // The state gauges' records, each partition by name (lambdas/operations/operations-watch.ts): the newest drills, the
+    // latest scrub run and the latest prune of the primary vault (Query), and the newest committed backup's record (GetItem).
+    this.watchdog.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:Query'], [DRILLS_PARTITION, SCRUB_RUNS_PARTITION, prunePartition('primary')], 'exact'));
+    this.watchdog.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
     props.catalogKey.grantDecrypt(this.watchdog);
     // An EventBridge rule, not a Scheduler schedule: the local scheduler starts state machines only, and this needs no name of its own.
     this.watchdogRule = new events.Rule(this, 'WatchdogSchedule', {
-      description: `Lifeboat ${props.environmentName}: measures each plan's last committed and replicated backup age`,
+      description: `Lifeboat ${props.environmentName}: measures each plan's last committed and replicated backup age, and the state the alarms watch`,
       schedule: events.Schedule.rate(WATCHDOG_INTERVAL),
     });
     this.watchdogRule.addTarget(props.alerts.functionTarget(this.watchdog, events.RuleTargetInput.fromObject({})));
+    if (props.drCatalog) {
+      // In the DR stack, beside its alarms (as `alarm` places them): it reads the DR catalog only, with the DR stack's own
+      // role, so it works with the primary region down and for a DR stack in another account.
+      const drScope: Construct = Stack.of(props.drAlerts) === stack ? this : props.drAlerts;
+      const drEnvironment = { LIFEBOAT_ENVIRONMENT: props.environmentName, CATALOG_TABLE: props.drCatalog.table.tableName, LIFEBOAT_PLANS: Stack.of(drScope).toJsonString(plansInStack(drScope, plans)), LIFEBOAT_HOME_VAULT: 'dr' };
+      const drWatchdog = new LifeboatFunction(drScope, 'WatchDrVault', { handler: 'watch-backup-age', environment: drEnvironment });
+      drWatchdog.addToRolePolicy(catalogPartitionStatement(props.drCatalog.table, ['dynamodb:Query'], [DRILLS_PARTITION, prunePartition('dr')], 'exact'));
+      props.drCatalog.key.grantDecrypt(drWatchdog);
+      const drRule = new events.Rule(drScope, 'WatchDrVaultSchedule', {
+        description: `Lifeboat ${props.environmentName}: measures the state of the DR vault's drills and prune the alarms watch`,
+        schedule: events.Schedule.rate(WATCHDOG_INTERVAL),
+      });
+      drRule.addTarget(props.drAlerts.functionTarget(drWatchdog, events.RuleTargetInput.fromObject({})));
+      acknowledgeScopedWildcards(drScope, [`${drWatchdog.functionArn}:*`]);
+      acknowledgeXRayWildcard(drWatchdog.role ?? drWatchdog);
+      this.drWatchdog = drWatchdog;
+      this.drWatchdogRule = drRule;
+    }
 
     const lagSeconds = (props.replicationLagMinutes ?? DEFAULT_REPLICATION_LAG_MINUTES) * 60;
     for (const plan of plans) {
@@ -152,15 +188,15 @@ export class LifeboatOperations extends Construct {
         evaluationPeriods: 1,
       });
       // A backup that commits without some of its source's entries (archived S3 objects, unreadable
-      // files) is not a failure, and no other alarm would tell: the data is unprotected all the same.
+      // files) is not a failure, and no other alarm would tell: the data is unprotected all the same. On the watchdog's
+      // gauge of the newest committed backup, not the commit's own count: that went quiet an hour later (audit a58C F2).
       this.alarm(props.alerts, planAlarmName(props.prefix, plan.name, 'entries-skipped'), {
-        description: `Plan ${plan.name}: a committed backup did not hold some source entries whole (archived S3 objects or unreadable files left out, or metadata such as an extended attribute not read; \`lifeboat backups list --plan ${plan.name}\` names them).`,
-        metric: this.metric('backupEntriesSkipped', plan.name, 'Sum', Duration.hours(1)),
-        threshold: 0,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        evaluationPeriods: 1,
+        description: `Plan ${plan.name}: its newest committed backup did not hold some source entries whole (archived S3 objects or unreadable files left out, or metadata such as an extended attribute not read; \`lifeboat backups list --plan ${plan.name}\` names them). It stays in ALARM until a backup leaves nothing out.`,
+        ...STATE_GAUGE,
+        metric: this.metric('lastBackupEntriesSkipped', plan.name, 'Maximum', WATCHDOG_INTERVAL),
       });
-      // Drills publish in the region of the vault they drill: the alarm is in both.
+      // Each region's watchdog publishes the newest drill of its vault (drills are recorded in that vault's region): the
+      // alarm is in both, and stays in ALARM until a later drill of that vault passes, as status judges it.
       for (const [alerts, where] of [
         [props.alerts, 'Primary'],
         [props.drAlerts, 'DR'],
@@ -168,33 +204,39 @@ export class LifeboatOperations extends Construct {
         this.alarm(alerts, planAlarmName(props.prefix, plan.name, 'drill'), {
           id: `${where}-${plan.name}-drill`,
           description: drillAlarmDescription(plan),
-          metric: this.metric('drillNotPassed', plan.name, 'Sum', Duration.hours(1)),
-          threshold: 0,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          evaluationPeriods: 1,
+          ...STATE_GAUGE,
+          metric: this.metric('lastDrillNotPassed', plan.name, 'Maximum', WATCHDOG_INTERVAL),
         });
       }
     }
+    // Kept on the run's own count: a run that repaired all it found leaves no damage for the gauge below, and only this
+    // says that objects went bad (why is the operator's question: docs/RUNBOOKS.md, "Alarms").
     this.alarm(props.alerts, `${props.prefix}-scrub-corruption`, {
-      description: 'The scrub found objects corrupt or missing in a vault (repaired or not: docs/RUNBOOKS.md, "Scrub").',
+      description: `A scrub run found objects corrupt or missing in a vault (repaired or not; \`${props.prefix}-scrub-damage\` stays in ALARM while any is still damaged or missing). It clears an hour after that run: docs/RUNBOOKS.md, "Scrub".`,
       metric: this.metric('scrubCorrupt', undefined, 'Sum', Duration.hours(1)),
       threshold: 0,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       evaluationPeriods: 1,
     });
+    // The latest scrub record's outstanding damage, whichever run found it: a run reads a seventh of the vaults, and one
+    // whose slice missed the damaged objects published ScrubCorrupt 0 while status said they were still damaged (a58C F2).
+    this.alarm(props.alerts, `${props.prefix}-scrub-damage`, {
+      description:
+        "Objects the scrub found corrupt or missing are still damaged or missing in a vault (the latest scrub record's outstanding objects, REPAIRABLE or DAMAGED: `lifeboat status` shows which plans they hit). It stays in ALARM until a scrub reads them again and finds them good or repairs them.",
+      ...STATE_GAUGE,
+      metric: this.metric('scrubOutstandingObjects', undefined, 'Maximum', WATCHDOG_INTERVAL),
+    });
     // A prune that meets a damaged pack in a kept backup succeeds (what it deletes is not at risk), so no failed
-    // execution tells; each region's prune publishes its own vault's count there, so the alarm is in both.
+    // execution tells; each region's watchdog publishes its vault's latest prune there, so the alarm is in both.
     for (const [alerts, where] of [
       [props.alerts, 'Primary'],
       [props.drAlerts, 'DR'],
     ] as const) {
       this.alarm(alerts, `${props.prefix}-prune-damage`, {
         id: `${where}-prune-damage`,
-        description: `The prune of the ${where === 'DR' ? 'DR' : 'primary'} vault met a damaged pack: a blob a kept backup needs fails authentication. The run succeeded; run the scrub of that vault with repair to heal it from the other vault's copy (docs/RUNBOOKS.md, "Prune").`,
-        metric: this.metric('pruneDamagedPacks', undefined, 'Sum', Duration.hours(1)),
-        threshold: 0,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        evaluationPeriods: 1,
+        description: `The latest prune of the ${where === 'DR' ? 'DR' : 'primary'} vault met a damaged pack: a blob a kept backup needs fails authentication. The run succeeded; run the scrub of that vault with repair to heal it from the other vault's copy. It stays in ALARM until a later prune meets none (docs/RUNBOOKS.md, "Prune").`,
+        ...STATE_GAUGE,
+        metric: this.metric('lastPruneDamagedPacks', undefined, 'Maximum', WATCHDOG_INTERVAL),
       });
     }
 
@@ -298,13 +340,21 @@ export class LifeboatOperations extends Construct {
 }
 
 /**
+ * The alarm rule of a watchdog's state gauge (a figure of the newest record, published every WATCHDOG_INTERVAL while it
+ * holds): above 0 in one period alarms, and a period without a figure keeps the state (the watchdog missed a run, or the
+ * record went out of its bounded read): such an alarm leaves ALARM only on a figure of 0, when the fact no longer holds.
+ * A watchdog that stopped shows as the dead-letter and backup-age alarms, whose missing data breaches.
+ */
+const STATE_GAUGE = { threshold: 0, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.IGNORE } as const;
+
+/**
  * What the drill alarm says was missed, as drill-verdict.ts judges it: the RPO on the age of the plan's newest drillable
  * backup and the largest gap between its backups, whatever backup the drill restored. A plan whose drills pick at
  * random is told that an old pick does not count, so its operator looks at the plan's backups, not at the pick.
  */
 function drillAlarmDescription(plan: Pick<ProtectionPlanConfig, 'name' | 'objectives' | 'drill'>): string {
   const { rtoMinutes, rpoMinutes } = plan.objectives;
-  const missed = `Plan ${plan.name}: a drill failed or missed its RTO (${rtoMinutes} min) or RPO objective (${rpoMinutes} min: the newest backup's age or the largest gap between backups)`;
+  const missed = `Plan ${plan.name}: its newest drill of this region's vault failed or missed its RTO (${rtoMinutes} min) or RPO objective (${rpoMinutes} min: the newest backup's age or the largest gap between backups); it stays in ALARM until a later drill of that vault passes`;
   if (plan.drill?.selection === 'random-within-window') {
     return (
       `${missed}. Its scheduled drills restore a random backup of the last ${plan.drill.windowDays} days; ` +

@@ -655,6 +655,7 @@ export class LifeboatProtection extends Construct {
       alerts: this.alerts,
       executionStatusRule: this.alerts.watchExecutions(primaryMachines),
       drAlerts: this.drAlerts,
+      drCatalog: { table: this.drCatalog.table, key: this.drCatalogKey },
       drRegion: props.drRegion,
       ...(props.notifications?.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}),
     });

@@ -32,7 +32,7 @@ export type ProtectionNamesInput = {
 /**
  * Every name of `lifeboatNames` a resource carries, plus what lifeboat-operations.ts and the schedules derive per plan: the
  * backup schedule `<prefix>-<plan>`, the drill schedule `<prefix>-drill-<plan>` in the region of the vault it drills, the plan's
- * alarms, the scrub-corruption and prune-damage alarms and the dashboard `<prefix>-operations`. test/infra/lib/protection-name-collisions.test.ts
+ * alarms, the scrub-corruption, scrub-damage and prune-damage alarms and the dashboard `<prefix>-operations`. test/infra/lib/protection-name-collisions.test.ts
  * compares it with every name of a synthesized protection's templates, so a name added elsewhere and not here fails there.
  */
 export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalName[] {
@@ -76,6 +76,7 @@ export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalNa
     ...bothRegions('SQS queue', names.deadLetterQueue),
     ...bothRegions(alarm, names.deadLetterAlarm),
     inRegion(primary, alarm, `${input.prefix}-scrub-corruption`),
+    inRegion(primary, alarm, `${input.prefix}-scrub-damage`),
     ...bothRegions(alarm, `${input.prefix}-prune-damage`),
     inAccount(primary, 'CloudWatch dashboard', `${input.prefix}-operations`),
     ...input.plans.flatMap((plan) => [

@@ -79,7 +79,7 @@ it('synthesizes every stack of these shapes, nag-clean', () => {
 
 it('finds the partition grants of every role and of the DR catalog\'s resource policy (the check sees them all)', () => {
   const partitions = new Set(allows.flatMap((f) => leadingKeyOperators(f.statement).flatMap(([op, keys]) => (op === 'Null' ? [] : asArray(keys[LEADING_KEYS] as string | string[])))));
-  expect([...partitions].sort()).toEqual(['APPROVALS', 'BACKUP#*', 'DRILLS', 'FAILOVER_GRANTS', 'FORMAT', 'LOCK#*', 'MIRROR#*', 'PRUNE#*', 'REBUILD', 'SCRUB#LEASE', 'SCRUB#RUNS', 'SOURCE#*', 'TARGET#*'].sort());
+  expect([...partitions].sort()).toEqual(['APPROVALS', 'BACKUP#*', 'DRILLS', 'FAILOVER_GRANTS', 'FORMAT', 'LOCK#*', 'MIRROR#*', 'PRUNE#*', 'PRUNE#dr', 'PRUNE#primary', 'REBUILD', 'SCRUB#LEASE', 'SCRUB#RUNS', 'SOURCE#*', 'TARGET#*'].sort());
   expect(new Set(allows.map((f) => f.type))).toEqual(new Set(['AWS::IAM::Policy', 'AWS::DynamoDB::Table']));
   // The mirror check (DR stack) and the file sampler (primary stack), the approver's policy, the cross-account PutItem.
   expect(allows.filter((f) => JSON.stringify(f.statement.Condition).includes('MIRROR#*')).map((f) => f.where.split(' ')[0])).toEqual(expect.arrayContaining(['Lifeboat-dev-DR', 'Lifeboat-dev-Primary']));

@@ -37,7 +37,7 @@ describe('the drill alarm description', () => {
     for (const name of ['newest', 'undrilled']) {
       for (const template of templates) {
         expect(drillAlarmDescriptions(template, name)).toEqual([
-          `Plan ${name}: a drill failed or missed its RTO (30 min) or RPO objective (120 min: the newest backup's age or the largest gap between backups) (docs/RUNBOOKS.md, "Drill"). docs/RUNBOOKS.md, "Alarms".`,
+          `Plan ${name}: its newest drill of this region's vault failed or missed its RTO (30 min) or RPO objective (120 min: the newest backup's age or the largest gap between backups); it stays in ALARM until a later drill of that vault passes (docs/RUNBOOKS.md, "Drill"). docs/RUNBOOKS.md, "Alarms".`,
         ]);
       }
     }
@@ -46,7 +46,7 @@ describe('the drill alarm description', () => {
   it('tells a random-within-window plan that an old random pick does not miss the RPO, naming its window', () => {
     for (const template of templates) {
       expect(drillAlarmDescriptions(template, 'sampled')).toEqual([
-        "Plan sampled: a drill failed or missed its RTO (30 min) or RPO objective (120 min: the newest backup's age or the largest gap between backups). " +
+        "Plan sampled: its newest drill of this region's vault failed or missed its RTO (30 min) or RPO objective (120 min: the newest backup's age or the largest gap between backups); it stays in ALARM until a later drill of that vault passes. " +
           'Its scheduled drills restore a random backup of the last 3 days; an old pick does not miss the RPO: a missed RPO means the plan\'s backups stopped or had a gap, whatever was drilled; ' +
           '`lifeboat drills show` says which (docs/RUNBOOKS.md, "Drill"). docs/RUNBOOKS.md, "Alarms".',
       ]);

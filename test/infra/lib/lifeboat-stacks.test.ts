@@ -578,7 +578,7 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     ]);
   });
 
-  it('alarms per plan on backup age over the RPO, DR copy age, replication lag, skipped source entries and drills, on scrub corruption, and in both regions on damage a prune met, each acting on the region\'s topic', () => {
+  it('alarms per plan on backup age over the RPO, DR copy age, replication lag, skipped source entries and drills, on scrub corruption and damage, and in both regions on damage a prune met, each acting on the region\'s topic', () => {
     type AlarmProps = { MetricName: string; Namespace: string; Dimensions?: { Name: string; Value: string }[]; Statistic: string; Period: number; Threshold: number; EvaluationPeriods: number; ComparisonOperator: string; TreatMissingData: string; AlarmActions: unknown[] };
     const alarm = (template: Template, name: string) => byName(template, 'AWS::CloudWatch::Alarm', 'AlarmName', name).properties as AlarmProps;
     const plan = { Environment: 'dev', Plan: 'demo' };
@@ -586,13 +586,17 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
       [primary, 'lifeboat-dev-demo-backup-age', { MetricName: 'LastCommittedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1500 * 60, EvaluationPeriods: 3, TreatMissingData: 'breaching', dimensions: plan }],
       [primary, 'lifeboat-dev-demo-dr-copy-age', { MetricName: 'LastReplicatedBackupAge', Statistic: 'Maximum', Period: 300, Threshold: 1500 * 60 + 3600, TreatMissingData: 'breaching', dimensions: plan }],
       [primary, 'lifeboat-dev-demo-replication-lag', { MetricName: 'ReplicationLag', Statistic: 'Maximum', Period: 3600, Threshold: 3600, TreatMissingData: 'notBreaching', dimensions: plan }],
-      [primary, 'lifeboat-dev-demo-entries-skipped', { MetricName: 'BackupEntriesSkipped', Statistic: 'Sum', Period: 3600, Threshold: 0, TreatMissingData: 'notBreaching', dimensions: plan }],
-      [primary, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
-      [dr, 'lifeboat-dev-demo-drill', { MetricName: 'DrillNotPassed', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: plan }],
+      // Audit a58C F2: the state gauges the watchdogs publish every 5 minutes from the newest record, not a run's one-off
+      // count summed over an hour (OK an hour later while the damage remained); a period without a figure keeps the state.
+      [primary, 'lifeboat-dev-demo-entries-skipped', { MetricName: 'LastBackupEntriesSkipped', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: plan }],
+      [primary, 'lifeboat-dev-demo-drill', { MetricName: 'LastDrillNotPassed', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: plan }],
+      [dr, 'lifeboat-dev-demo-drill', { MetricName: 'LastDrillNotPassed', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: plan }],
+      // Kept on the run's own count: a run that repaired all it found leaves nothing outstanding, and only this tells.
       [primary, 'lifeboat-dev-scrub-corruption', { MetricName: 'ScrubCorrupt', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: { Environment: 'dev' } }],
-      // Audit b3-1: a prune that meets a damaged pack succeeds; each region's prune publishes its vault's count there.
-      [primary, 'lifeboat-dev-prune-damage', { MetricName: 'PruneDamagedPacks', Statistic: 'Sum', Period: 3600, Threshold: 0, TreatMissingData: 'notBreaching', dimensions: { Environment: 'dev' } }],
-      [dr, 'lifeboat-dev-prune-damage', { MetricName: 'PruneDamagedPacks', Statistic: 'Sum', Period: 3600, Threshold: 0, TreatMissingData: 'notBreaching', dimensions: { Environment: 'dev' } }],
+      [primary, 'lifeboat-dev-scrub-damage', { MetricName: 'ScrubOutstandingObjects', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: { Environment: 'dev' } }],
+      // Audit b3-1: a prune that meets a damaged pack succeeds; each region's watchdog publishes its vault's latest prune there.
+      [primary, 'lifeboat-dev-prune-damage', { MetricName: 'LastPruneDamagedPacks', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: { Environment: 'dev' } }],
+      [dr, 'lifeboat-dev-prune-damage', { MetricName: 'LastPruneDamagedPacks', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: { Environment: 'dev' } }],
     ];
     for (const [template, name, { dimensions, ...expected }] of expectations) {
       const props = alarm(template, name);
@@ -616,11 +620,13 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
         expect(schedule.Properties.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 });
       }
     }
-    // The watchdog runs every 5 minutes from an EventBridge rule (the local scheduler starts state machines only).
-    const watchdog = Object.values(primary.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(5 minutes)' } })) as { Properties: { Targets: { Input: string; DeadLetterConfig: unknown }[] } }[];
-    expect(watchdog).toHaveLength(1);
-    expect(watchdog[0]?.Properties.Targets[0]?.Input).toBe('{}');
-    expect(JSON.stringify(watchdog[0]?.Properties.Targets[0]?.DeadLetterConfig)).toMatch(/AlertsDeadLetters/);
+    // Each region's watchdog runs every 5 minutes from an EventBridge rule (the local scheduler starts state machines only).
+    for (const template of [primary, dr]) {
+      const watchdog = Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(5 minutes)' } })) as { Properties: { Targets: { Input: string; DeadLetterConfig: unknown }[] } }[];
+      expect(watchdog).toHaveLength(1);
+      expect(watchdog[0]?.Properties.Targets[0]?.Input).toBe('{}');
+      expect(JSON.stringify(watchdog[0]?.Properties.Targets[0]?.DeadLetterConfig)).toMatch(/AlertsDeadLetters/);
+    }
   });
 
   it('builds the dashboard lifeboat-<env>-operations with a row per plan: backup age against the RPO, bytes, duration, failures, lag and drill RTO against its objective', () => {

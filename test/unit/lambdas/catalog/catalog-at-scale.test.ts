@@ -104,7 +104,7 @@ describe('the watchdog reads a plan newest first and stops (audit R26 F1)', () =
     await capturedStdout(async () => {
       ages = await watchBackupAges('prod', [{ name: 'long' }], { catalog, now: () => new Date(Date.parse(hourly(HISTORY - 1)) + 60_000), warn: () => undefined });
     });
-    expect(ages).toEqual([{ plan: 'long', lastCommittedAgeSeconds: 60, lastReplicatedAgeSeconds: 2 * 3600 + 60 }]);
+    expect(ages).toEqual([{ plan: 'long', lastCommittedAgeSeconds: 60, lastReplicatedAgeSeconds: 2 * 3600 + 60, lastCommittedBackupId: 'long-001999' }]);
     expect(counted.calls).toEqual({ QueryCommand: 1 });
     expect(counted.queryItems).toBeLessThanOrEqual(25);
   }, 60_000);
@@ -118,7 +118,7 @@ describe('the watchdog reads a plan newest first and stops (audit R26 F1)', () =
     await capturedStdout(async () => {
       ages = await watchBackupAges('prod', [{ name: plan }], { catalog, now: () => new Date(hourly(4)), warn: (m) => warnings.push(m) });
     });
-    expect(ages).toEqual([{ plan, lastCommittedAgeSeconds: 3600, lastReplicatedAgeSeconds: 3 * 3600 }]);
+    expect(ages).toEqual([{ plan, lastCommittedAgeSeconds: 3600, lastReplicatedAgeSeconds: 3 * 3600, lastCommittedBackupId: 'damaged-000003' }]);
     expect(warnings).toEqual([expect.stringMatching(/^Backup age watch of plan "damaged" passed over a catalog record it cannot read: Catalog item BACKUP#damaged-000002 \/ BACKUP .*status: Invalid option/)]);
   });
 
@@ -134,7 +134,7 @@ describe('the watchdog reads a plan newest first and stops (audit R26 F1)', () =
     await capturedStdout(async () => {
       ages = await watchBackupAges('prod', [{ name: plan }], { catalog, now: () => now, warn: (m) => warnings.push(m) });
     });
-    expect(ages).toEqual([{ plan, lastCommittedAgeSeconds: 0, lastReplicatedAgeSeconds: 3 * 3600 }]);
+    expect(ages).toEqual([{ plan, lastCommittedAgeSeconds: 0, lastReplicatedAgeSeconds: 3 * 3600, lastCommittedBackupId: 'ahead-000005' }]);
     expect(warnings).toEqual([
       `Backup age watch of plan "ahead" passed over backup ahead-008764: it starts at 2022-01-01T04:00:00.000Z, more than 5 min after this run's clock (2021-01-01T04:00:00.000Z): ` +
         "the clock that wrote it or the catalog is wrong; the plan's age is measured from the backup before it",

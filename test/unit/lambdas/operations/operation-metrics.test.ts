@@ -57,7 +57,7 @@ it('leaves out a dedup ratio of a backup that stored nothing new rather than pub
   expect(plan?.values).toHaveProperty('BackupBytesStored', 0);
 });
 
-it('publishes a drill as RTO, RPO and a verdict the alarm sums', async () => {
+it('publishes a drill as RTO, RPO and its verdict', async () => {
   const lines = emf(
     await capturedStdout(() => {
       publishDrillMetrics({ environment: 'prod', plan: 'orders', verdict: 'OBJECTIVE_MISSED', rto: { seconds: 4000, objectiveSeconds: 3600, met: false }, rpo: { backupAgeSeconds: 432_000, newestBackupAgeSeconds: 600, largestGapSeconds: 3_600, backupsInWindow: 7, objectiveSeconds: 86_400, met: true } });
@@ -71,7 +71,7 @@ it('publishes a drill as RTO, RPO and a verdict the alarm sums', async () => {
   ]);
 });
 
-it('publishes scrub and prune figures under the environment alone, a prune\'s damaged packs (what its alarm sums) beside its bytes freed', async () => {
+it('publishes scrub and prune figures under the environment alone, a prune\'s damaged packs beside its bytes freed', async () => {
   const lines = emf(
     await capturedStdout(() => {
       publishScrubMetrics({ environment: 'prod', read: { primary: 40, dr: 38 }, corrupt: 2, missing: 1, unrepaired: 0 });
@@ -80,7 +80,7 @@ it('publishes scrub and prune figures under the environment alone, a prune\'s da
   );
   expect(lines.map((l) => [l.dimensions, l.values])).toEqual([
     [[['Environment']], { Environment: 'prod', ScrubObjectsRead: 78, ScrubCorrupt: 3, ScrubUnrepaired: 0 }],
-    // Audit b3-1: a prune that met a damaged pack succeeds; this metric is all that tells (the prune-damage alarm).
+    // Audit b3-1: a prune that met a damaged pack succeeds; its record's count is what the watchdog publishes for the prune-damage alarm (a58C F2).
     [[['Environment']], { Environment: 'prod', PruneBytesFreed: 123_456, PruneDamagedPacks: 2 }],
   ]);
 });
@@ -97,7 +97,7 @@ it('the watchdog publishes each plan\'s last committed and last replicated backu
     }),
   );
   // Ages from each backup's start, as status and the drill's RPO measure them (audit R25 F1): not from its end.
-  expect(ages).toEqual([{ plan: 'orders', lastCommittedAgeSeconds: 31 * 60, lastReplicatedAgeSeconds: 61 * 60 }, { plan: 'empty' }]);
+  expect(ages).toEqual([{ plan: 'orders', lastCommittedAgeSeconds: 31 * 60, lastReplicatedAgeSeconds: 61 * 60, lastCommittedBackupId: 'b-2b' }, { plan: 'empty' }]);
   expect(lines).toHaveLength(1);
   expect(lines[0]?.values).toEqual({ Environment: 'prod', Plan: 'orders', LastCommittedBackupAge: 1860, LastReplicatedBackupAge: 3660 });
 });
