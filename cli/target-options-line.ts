@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG_FILE } from '../config/load-config';
 import { dataDirOption } from '../local/cloud/data-dir-option';
+import { givenPathOption } from '../local/printed-path-option';
 import { shellWord } from '../lambdas/runtime/shell-word';
 import { type TargetOptions } from './environment-access';
 
@@ -8,13 +9,13 @@ const DEFAULT_ENV = 'dev';
 
 /**
  * The target options a printed `lifeboat …` command line needs to act where the command that printed it did, with a
- * leading space (empty when all are the defaults): `--env` and `--config` when not the defaults, then `--aws`, or
- * `--data-dir` when not the default. Without them a pasted line runs against the local cloud of env dev: during an
- * outage, a local failover instead of the one in AWS.
+ * leading space (empty when all are the defaults): `--env` when not the default and `--config` when not the literal
+ * default, then `--aws`, or `--data-dir` when not the literal default; a path absolute (givenPath). Without them a pasted
+ * line runs against the local cloud of env dev: during an outage, a local failover instead of the one in AWS.
  */
 export function targetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'>): string {
-  const words = [...(target.env !== DEFAULT_ENV ? [`--env ${shellWord(target.env)}`] : []), ...(target.config !== DEFAULT_CONFIG_FILE ? [`--config ${shellWord(target.config)}`] : [])];
-  return (words.length > 0 ? ` ${words.join(' ')}` : '') + (target.aws ? ' --aws' : dataDirOption(target.dataDir));
+  const env = target.env !== DEFAULT_ENV ? ` --env ${shellWord(target.env)}` : '';
+  return env + givenPathOption('--config', target.config, DEFAULT_CONFIG_FILE) + (target.aws ? ' --aws' : dataDirOption(target.dataDir));
 }
 
 /**

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../config/load-config';
@@ -9,6 +8,7 @@ import { MARKER_DATA_DIR_MAX, type MarkerOptions, markerOptionsSchema, withMarke
 import { type CatalogRebuildSummary, summarizeRebuild } from '../../lambdas/catalog/catalog-rebuild-summary';
 import { snapshotPresence } from '../../lambdas/catalog/snapshot-presence';
 import { DEFAULT_DATA_DIR } from '../../local/cloud/cloud-state';
+import { givenPath } from '../../local/printed-path-option';
 import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
@@ -260,8 +260,9 @@ export function rebuildMarkerCommandLine(rebuild: { vault: VaultSide; region: Va
 function markerOptionsOf(side: VaultSide, target: Pick<PrintedTarget, 'aws' | 'vaultKey' | 'dataDir'>): MarkerOptions {
   if (target.aws) return side === 'primary' && target.vaultKey ? { vaultKey: target.vaultKey } : {};
   // Any --data-dir given, not only one that differs from ./.lifeboat here: that one too is another from another
-  // directory (review r58C F2: an absolute <cwd>/.lifeboat was taken for the default and left out).
-  return target.dataDir !== DEFAULT_DATA_DIR ? { dataDir: resolve(target.dataDir) } : {};
+  // directory (review r58C F2: an absolute <cwd>/.lifeboat was taken for the default and left out). The printed lines' rule.
+  const dataDir = givenPath(target.dataDir, DEFAULT_DATA_DIR);
+  return dataDir !== undefined ? { dataDir } : {};
 }
 
 /** What both printers show: counts by outcome, the listed backups, and what needs attention. */

@@ -6,7 +6,7 @@ import { type AccessClients, environmentAccess, type TargetOptions, withTargetOp
 import { environmentReport, type ReportSources } from '../report/environment-report';
 import { reportHtml } from '../report/report-html';
 import { environmentStatus } from '../status/environment-status';
-import { printedCommandOptions } from '../status/printed-command-options';
+import { printedOptionsOf } from '../status/printed-command-options';
 import { mirrorLines, pruneLines } from '../status/status-screen';
 import { statusSources } from '../status/status-sources';
 import { targetOptionsLine } from '../target-options-line';
@@ -33,11 +33,12 @@ async function reportSources(options: TargetOptions, clients: ReportCommandDeps[
     listDrills: (side) => drills.drillLog(side).list(),
     // The view model of `lifeboat status`, so the page and the command say the same of each mirror and prune.
     latestState: async (now) => {
-      const status = await environmentStatus(await statusSources(options, clients), now, targetOptionsLine(options));
+      const printed = printedOptionsOf(options);
+      const status = await environmentStatus(await statusSources(options, clients), now, printed);
       // status reads on past what it cannot read and lists it in its problems: the page's mirror and prune lines
       // say "unknown" for those, and the report lists why (review r5).
       // The prune lines' commands with the report's own target options (review r58A F3).
-      return { mirrors: mirrorLines(status), prunes: pruneLines(status, printedCommandOptions(status, options)), unread: status.unreadMirrorsAndPrunes };
+      return { mirrors: mirrorLines(status), prunes: pruneLines(status, printed), unread: status.unreadMirrorsAndPrunes };
     },
   };
 }

@@ -5,7 +5,7 @@ import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { environmentStatus } from '../status/environment-status';
 import { statusScreen } from '../status/status-screen';
 import { type StatusSources, type StatusSourcesClients, statusSources } from '../status/status-sources';
-import { targetOptionsLine } from '../target-options-line';
+import { printedOptionsOf } from '../status/printed-command-options';
 
 /**
  * `lifeboat status [--json]`: an environment at a glance, a row per plan (docs/RUNBOOKS.md, "Status").
@@ -24,7 +24,7 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
   const now = (deps.now ?? (() => new Date()))();
   try {
     const sources = deps.sources ?? (await statusSources(options, deps.clients));
-    const status = await environmentStatus(sources, now, targetOptionsLine(options));
+    const status = await environmentStatus(sources, now, printedOptionsOf(options));
     // unreadMirrorsAndPrunes repeats some of `problems` for the report: not part of status's JSON.
     const { unreadMirrorsAndPrunes: _forReport, ...shown } = status;
     if (options.json) io.out(JSON.stringify(shown, null, 2));
@@ -44,7 +44,7 @@ export async function statusCommand(options: StatusCommandOptions, deps: Partial
 export async function planStatusLines(options: TargetOptions, plan: string, clients?: StatusSourcesClients, now = new Date()): Promise<string[]> {
   const sources = await statusSources(options, clients);
   const onePlan: StatusSources = { ...sources, environment: { ...sources.environment, plans: sources.environment.plans.filter((p) => p.name === plan) } };
-  return statusScreen(await environmentStatus(onePlan, now, targetOptionsLine(options)), options);
+  return statusScreen(await environmentStatus(onePlan, now, printedOptionsOf(options)), options);
 }
 
 export function registerStatusCommand(program: Command): void {

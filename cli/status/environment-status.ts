@@ -7,6 +7,7 @@ import { type AlarmsStatus } from './alarm-status';
 import { mirrorBucketPrefixOf, mirrorCheckSchedule, planMirrors } from './plan-mirrors';
 import { type PruneStatus, pruneStatus } from './prune-status';
 import { planStatus, type PlanStatus, scrubJudgedBackupIds } from './plan-status';
+import { NO_PRINTED_OPTIONS, type PrintedCommandOptions } from './printed-command-options';
 import { type ScrubObjectsWithoutBackups, scrubObjectsWithoutBackups } from './scrub-objects-without-backups';
 import { type StatusSources } from './status-sources';
 
@@ -64,10 +65,10 @@ export function isUnreadable(row: PlanStatus | UnreadablePlan): row is Unreadabl
 }
 
 /**
- * `commandOptions`: the target options of the command showing it, with a leading space (targetOptionsLine), which the
- * command lines its reasons name carry: without them such a line, pasted, acts on another target (review r58A F3).
+ * `commandOptions`: the target options of the command showing it (printedOptionsOf), which the command lines its reasons
+ * and stopped prunes name carry: without them such a line, pasted, acts on another target (reviews r58A F3, r58E F2).
  */
-export async function environmentStatus(sources: StatusSources, now: Date, commandOptions = ''): Promise<EnvironmentStatus> {
+export async function environmentStatus(sources: StatusSources, now: Date, commandOptions: PrintedCommandOptions = NO_PRINTED_OPTIONS): Promise<EnvironmentStatus> {
   const { environment } = sources;
   const problems: string[] = [];
   const unreadMirrorsAndPrunes: string[] = [];
@@ -93,7 +94,7 @@ export async function environmentStatus(sources: StatusSources, now: Date, comma
   const prunes = {} as Record<DrillSide, PruneStatus>;
   for (const side of ['primary', 'dr'] as const satisfies readonly DrillSide[]) {
     try {
-      prunes[side] = pruneStatus(await sources.latestPrune(side), now);
+      prunes[side] = pruneStatus(await sources.latestPrune(side), now, commandOptions.vault);
     } catch (err) {
       prunes[side] = pruneStatus({ unreadable: message(err) }, now);
       unread(`the ${side} vault's prune runs (${sources.regionOf(side)}) could not be read: ${message(err)}`);
@@ -131,7 +132,7 @@ export async function environmentStatus(sources: StatusSources, now: Date, comma
       schedule: mirrorSchedule,
       now,
       mirrorBucketPrefix: mirrorBucketPrefixOf(environment),
-      commandOptions,
+      commandOptions: commandOptions.target,
     });
     for (const u of unreadable) unread(`the mirror check of ${u.source} could not be read from the DR catalog (${environment.drRegion}): ${u.error}`);
     // The plan's vault is the primary's: with its catalog unreadable its last prune is unknown, never "no prune yet" (the DR vault's has its own line).

@@ -1,6 +1,5 @@
 import { type TargetOptions } from '../environment-access';
 import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
-import { type EnvironmentStatus } from './environment-status';
 
 /** The options `lifeboat status` or `lifeboat report` was run with, for the command lines it prints. */
 export type PrintedCommandTarget = Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey'>;
@@ -20,12 +19,17 @@ export type PrintedCommandOptions = {
 /** For a line whose caller knows no target (a test of a reason's words): the bare command. */
 export const NO_PRINTED_OPTIONS: PrintedCommandOptions = { target: '', vault: '' };
 
+/** The options the command was run with, as the lines it prints end with them. */
+export function printedOptionsOf(target: PrintedCommandTarget): PrintedCommandOptions {
+  return { target: targetOptionsLine(target), vault: vaultTargetOptionsLine(target) };
+}
+
 /**
  * The command's own target options when given; else only --env and --aws, all a status record knows (a test's screen
  * of a record).
  */
-export function printedCommandOptions(status: Pick<EnvironmentStatus, 'environment' | 'target'>, target?: PrintedCommandTarget): PrintedCommandOptions {
-  if (target) return { target: targetOptionsLine(target), vault: vaultTargetOptionsLine(target) };
+export function printedCommandOptions(status: { readonly environment: string; readonly target: 'local' | 'aws' }, target?: PrintedCommandTarget): PrintedCommandOptions {
+  if (target) return printedOptionsOf(target);
   const known = ` --env ${status.environment}${status.target === 'aws' ? ' --aws' : ''}`;
   return { target: known, vault: known };
 }

@@ -1,4 +1,5 @@
 import { type PruneRunRecord } from '../../lambdas/catalog/prune-record';
+import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 
 /**
  * The last prune of a vault as `lifeboat status` shows it, from the latest `PRUNE#<vault>` item of
@@ -28,11 +29,16 @@ export type PruneStatus =
       lockedSkipped: number;
       /** Packs holding a live blob that fails authentication (bit rot in a kept backup): the scrub repairs them from the other vault. */
       damagedPacks: number;
-      /** A DEADLINE run an invocation's error stopped: no invocation continues it (prune-record.ts). */
-      stoppedBy?: { error: string; message: string };
+      /**
+       * A DEADLINE run an invocation's error stopped: no invocation continues it (prune-record.ts). `error` and `message`
+       * as the workflow recorded them: the message's `lifeboat prune` line is the workflow's, with only --env and --aws;
+       * `command` is the one to run from a machine, with the target options of the command reading it (review r58E F2).
+       */
+      stoppedBy?: { error: string; message: string; command: string };
     };
 
-export function pruneStatus(latest: PruneRunRecord | undefined | { unreadable: string }, now: Date): PruneStatus {
+/** `commandOptions`: the reading command's target options for a vault (vaultTargetOptionsLine), with a leading space. */
+export function pruneStatus(latest: PruneRunRecord | undefined | { unreadable: string }, now: Date, commandOptions = ''): PruneStatus {
   if (!latest) return { state: 'never' };
   if ('unreadable' in latest) return { state: 'unreadable', note: latest.unreadable };
   return {
@@ -50,6 +56,6 @@ export function pruneStatus(latest: PruneRunRecord | undefined | { unreadable: s
     condemnedPacks: latest.condemned.packs,
     lockedSkipped: latest.lockedSkipped,
     damagedPacks: latest.damagedPacks,
-    ...(latest.stoppedBy && latest.outcome === 'DEADLINE' ? { stoppedBy: latest.stoppedBy } : {}),
+    ...(latest.stoppedBy && latest.outcome === 'DEADLINE' ? { stoppedBy: { ...latest.stoppedBy, command: pruneCommandLine({ vault: latest.vault, options: commandOptions }) } } : {}),
   };
 }

@@ -10,9 +10,9 @@ import { type OutstandingScrubDamage, type PlanStatus } from './plan-status';
 import { type PruneStatus } from './prune-status';
 import { PRUNE_WORKFLOW_TIMEOUT_SECONDS } from '../../config/prune-workflow-timeout';
 import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
-import { ARCHIVED_COPY, UNVERIFIED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
-import { lostSnapshotsInCatalog } from '../../lambdas/replication/lost-snapshots-in-catalog';
+import { ARCHIVED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
+import { storedErrorShown } from './stored-error-shown';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -109,7 +109,7 @@ export function drillLines(last: LastDrills): string[] {
     const d = last[vault];
     if (!d) return [];
     const objectives = [objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo)].join(', ');
-    return [`${mark(d.verdict === 'PASSED')} ${vaultName(vault)} vault (${d.region}): drill ${d.drillId} ${d.verdict} ${cellDuration(d.ageSeconds)} ago, ${objectives}${d.error ? `: ${d.error}` : ''}`];
+    return [`${mark(d.verdict === 'PASSED')} ${vaultName(vault)} vault (${d.region}): drill ${d.drillId} ${d.verdict} ${cellDuration(d.ageSeconds)} ago, ${objectives}${d.error ? `: ${storedErrorShown(d.error)}` : ''}`];
   });
 }
 
@@ -197,9 +197,13 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, opti
         const command = `\`${pruneCommandLine({ vault, options: options.vault })}\``;
         return `! ${line}: its workflow's ${cellDuration(PRUNE_WORKFLOW_TIMEOUT_SECONDS)} limit has passed, so the run failed or was stopped (its execution says why); the next scheduled prune starts again, or run ${command} from a machine (docs/RUNBOOKS.md, "Prune")`;
       }
-      // Until review aU2-3 such a run read "cut by its deadline … (the workflow continues it)" for ever. The error's
-      // message names what to run (the vault's own `lifeboat prune` command, from a machine).
-      if (p.stoppedBy) return `! ${line}: ${p.stoppedBy.message} (docs/RUNBOOKS.md, "Prune")`;
+      // Until review aU2-3 such a run read "cut by its deadline … (the workflow continues it)" for ever. Not the error's
+      // message: its `lifeboat prune` line is the workflow's, --env and --aws only, and pasted from a status run at another
+      // config, data dir or vault key it pruned another target (review r58E F2); --json keeps the message.
+      if (p.stoppedBy) {
+        const command = `\`${pruneCommandLine({ vault, options: options.vault })}\``;
+        return `! ${line}: every call of its workflow runs out of time before it gets further (status --json has the error's message, where the time went); run ${command} from a machine (it has no deadline), or forget old backups so that fewer snapshots are left to mark (docs/RUNBOOKS.md, "Prune")`;
+      }
       if (p.damagedPacks === 0) return line;
       const scrub = `\`lifeboat scrub --vault ${vault} --fraction 1 --repair${options.vault}\``;
       return `! ${line}; ${p.damagedPacks} damaged pack(s): run the scrub, which repairs them from the other vault (${scrub}, twice for a full pass; docs/RUNBOOKS.md, "Alarms": prune-damage)`;
@@ -228,7 +232,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     const other = row.lastDrills[d.vault === 'primary' ? 'dr' : 'primary'];
     // A later PASSED drill of the other vault is easily taken for proof that all is well: say what it does not prove.
     const later = other && other.verdict === 'PASSED' && other.drillId > d.drillId ? ` (a later ${vaultName(other.vault)} drill PASSED, which does not prove the ${vaultName(d.vault)} region can restore)` : '';
-    reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${d.error}` : ''}${later}: see \`lifeboat drills show ${d.drillId}${options.target}\``);
+    reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${storedErrorShown(d.error)}` : ''}${later}: see \`lifeboat drills show ${d.drillId}${options.target}\``);
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
   reasons.push(...scrubReasons(row, options), ...lostWithoutBackupsReasons(row, options.vault), ...copiedInLostNotListedReasons(row, options.vault));
@@ -262,9 +266,10 @@ function scrubReasons(row: PlanStatus, options: PrintedCommandOptions): string[]
 
 /**
  * Objects with no good copy whose backups the scrub's deadline left not worked out (plan-status.ts, ScrubStatus): they
- * may hit any backup of the vault, so every plan is ✗ (review rS F1). A scrub without a deadline names them, but those
- * of lost snapshot objects only the next scrub of their vault names, and only for one a scrub copied in: the line sends
- * the user to the catalog for them now (reviews r57I F1, r57M).
+ * may hit any backup of the vault, so every plan is ✗ (review rS F1). A scrub without a deadline names them. Lost
+ * snapshot objects are not among them: the catalog names their backups, whose plans' rows say so (scrubReasons; until
+ * review r58F F1 they were, every plan stayed ✗ and the line sent the user to the catalog, blaming a deadline even where
+ * none had cut anything).
  */
 function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   const s = row.scrub;
@@ -272,12 +277,9 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   if (!l) return [];
   const named = `${l.keys.join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
   // Both vaults, no `--vault`: a lost object has an entry in each, and a scrub of one carries the other's (review rT F1).
-  const scrub = `run \`lifeboat scrub --fraction 1${flags}\` from a machine (no deadline), which names them`;
-  const inCatalog = l.snapshots ? lostSnapshotsInCatalog(l.snapshots.ids, l.snapshots.objects) : undefined;
-  const advice = inCatalog === undefined ? scrub : l.snapshots?.objects === l.objects ? inCatalog : `for the other objects ${scrub}; ${inCatalog}`;
   return [
     `${l.objects} object(s) with no good copy in either vault (${named}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; ` +
-      `${advice} (docs/RUNBOOKS.md, "Scrub")`,
+      `run \`lifeboat scrub --fraction 1${flags}\` from a machine (no deadline), which names them (docs/RUNBOOKS.md, "Scrub")`,
   ];
 }
 
@@ -285,9 +287,10 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
  * Backups that objects damaged in one vault hit whose other copy is an archived copy, not verified (plan-status.ts,
  * ScrubStatus): a warning, not a ✗, as the archived copy is most likely good; but until it is thawed a restore of them from
  * the damaged vault fails for the paths affected, and no scheduled scrub thaws it, so the warning stays until someone does.
- * Likewise, with its own advice, backups whose objects' other copy a run's deadline left unread (`unverifiedCopyBackupsOfPlan`).
+ * Likewise, with its own advice, backups whose objects' other copy a run's deadline left unread (`unverifiedCopyBackupsOfPlan`),
+ * whose scrub line ends with `flags` (review r58E F1).
  */
-function archivedCopyWarnings(row: PlanStatus): string[] {
+function archivedCopyWarnings(row: PlanStatus, flags: string): string[] {
   const s = row.scrub;
   const ids = s.state === 'ran' ? (s.archivedCopyBackupsOfPlan ?? []) : [];
   const unverified = s.state === 'ran' ? (s.unverifiedCopyBackupsOfPlan ?? []) : [];
@@ -304,7 +307,7 @@ function archivedCopyWarnings(row: PlanStatus): string[] {
     // Not a thaw: the run's deadline came before the repair, and the copy may be damaged too (review rJJ F3).
     ...(unverified.length > 0
       ? [
-          `! ${row.plan}: ${unverified.length} backup(s) (${named(unverified)}) hold data in objects damaged in one vault whose other copy is ${problems.length > 0 ? unverifiedCopy(problems) : UNVERIFIED_COPY}; ` +
+          `! ${row.plan}: ${unverified.length} backup(s) (${named(unverified)}) hold data in objects damaged in one vault whose other copy is ${unverifiedCopy(problems.length > 0 ? problems : ['missing', 'corrupt'], flags)}; ` +
             'until then restoring them from the damaged vault fails for the paths affected (docs/RUNBOOKS.md, "Scrub")',
         ]
       : []),
@@ -452,7 +455,7 @@ export function statusScreen(status: EnvironmentStatus, target?: PrintedCommandT
       const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);
       notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}${options.target}\``);
     }
-    notes.push(...archivedCopyWarnings(row));
+    notes.push(...archivedCopyWarnings(row, flags));
     for (const ahead of row.lastBackup.inFuture ?? []) {
       notes.push(`! ${row.plan}: backup ${ahead.backupId} (${ahead.status}) starts in the future (${ahead.startedAt}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${row.plan}${options.target}\``);
     }

@@ -14,10 +14,13 @@ export const ARCHIVED_COPY = 'an archived copy, not verified';
 /**
  * When a scrub with repair reads again an object a run left for want of time, by its problem: a missing one is found by
  * every run (from the full listings), a corrupt one only by the run whose slice holds it, a cycle later (review rN F3).
+ * `options`: the target options, with a leading space, of the command printing it, which its `lifeboat scrub` line ends
+ * with (`lifeboat status`'s: until review r58E F1 the line was bare, and pasted after `status --aws` it repaired the local
+ * cloud); none where the printer knows no target.
  */
-export function whenRepairedAgain(problems: Iterable<ScrubFinding['problem']>): string {
+export function whenRepairedAgain(problems: Iterable<ScrubFinding['problem']>, options = ''): string {
   const of = new Set(problems);
-  const now = 'or now with `lifeboat scrub --fraction 1 --repair`';
+  const now = `or now with \`lifeboat scrub --fraction 1 --repair${options}\``;
   if (!of.has('corrupt')) return 'the next scrub with repair verifies and copies it';
   if (!of.has('missing')) return `a scrub with repair verifies and copies it when its slice comes round again, ${now}`;
   return `the next scrub with repair verifies and copies a missing one; a corrupt one when its slice comes round again, ${now}`;
@@ -28,11 +31,11 @@ export function whenRepairedAgain(problems: Iterable<ScrubFinding['problem']>): 
  * it may be damaged too (review rJJ F3), so not a good copy, but no thaw is needed; then when a scrub reads it, which
  * differs by problem (whenRepairedAgain). One wording, as ARCHIVED_COPY.
  */
-export function unverifiedCopy(problems: Iterable<ScrubFinding['problem']>): string {
-  return `a copy in the other vault, not verified in this run: ${whenRepairedAgain(problems)}`;
+export function unverifiedCopy(problems: Iterable<ScrubFinding['problem']>, options = ''): string {
+  return `a copy in the other vault, not verified in this run: ${whenRepairedAgain(problems, options)}`;
 }
 
-/** unverifiedCopy where the objects' problems are not at hand: true of either. */
+/** unverifiedCopy where the objects' problems are not at hand: true of either; its line without target options. */
 export const UNVERIFIED_COPY = unverifiedCopy(['missing', 'corrupt']);
 
 /**

@@ -162,8 +162,9 @@ it('one source of three fails: the execution FAILS with FailoverIncompleteError,
   expect(printed).toMatch(new RegExp(`trio-a\\s*│\\s*live\\s*│\\s*s3://${names.restoreTargetPrefix}trio-a-part/`));
   expect(printed).toMatch(new RegExp(`trio-t\\s*│\\s*live\\s*│\\s*dynamodb table ${names.restoreTargetPrefix}trio-t-part`));
   expect(printed).toMatch(/trio-b\s*│\s*FAILED\s*│.*│\s*BackupNotReplicatedError: /);
-  // The line carries the run's own target options, so pasted it finishes this failover, not one of env dev's (audit a57C-1).
-  expect(lines).toContain(`ERR   lifeboat failover --plan trio --backup ${backupId} --target-suffix part --sources trio-b --env fp --config unused --data-dir ${dataDir}`);
+  // The line carries the run's own target options, so pasted it finishes this failover, not one of env dev's (audit a57C-1);
+  // a relative --config absolute (review r58E F3).
+  expect(lines).toContain(`ERR   lifeboat failover --plan trio --backup ${backupId} --target-suffix part --sources trio-b --env fp --config ${path.resolve('unused')} --data-dir ${dataDir}`);
 
   // The live ones are whole: each target equal to its source.
   expect(await compareBuckets(s3, { bucket: 'lifeboat-fp-trio-a', prefix: '' }, { bucket: bucketOf(report.sources[0]?.target), prefix: '' }, drS3)).toEqual([]);

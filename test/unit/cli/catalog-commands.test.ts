@@ -157,7 +157,7 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
     const { out, io } = capturedCliIo();
     printRebuildSummary({ ...summary, notListed: 7 }, io, { config: 'ops/lifeboat.json', env: 'prod', dataDir: '.unused', aws: true, region: 'dr' });
     expect(out).toContain(
-      "7 more entries are not listed (the runbook's output is kept small): run `lifeboat catalog rebuild --vault dr --region dr --env prod --config ops/lifeboat.json --aws --json` (without --runbook) to see them all.",
+      `7 more entries are not listed (the runbook's output is kept small): run \`lifeboat catalog rebuild --vault dr --region dr --env prod --config ${resolve('ops/lifeboat.json')} --aws --json\` (without --runbook) to see them all.`,
     );
     const local = capturedCliIo();
     printRebuildSummary({ ...summary, vault: 'primary', notListed: 7 }, local.io, { ...LOCAL_DEV, dataDir: '/srv/dr cloud', region: 'primary' });

@@ -17,6 +17,8 @@ import { capturedCliDeps } from '../../support/captured-cli-io';
 
 const runnerReturning = (outcome: WorkflowOutcome): WorkflowRunner => ({ run: () => Promise.resolve(outcome) });
 const options = { config: 'lifeboat.config.json', env: 'au', dataDir: '.unused' };
+// Printed absolute, as any --data-dir but the literal default (review r58E F3).
+const UNUSED_DATA_DIR = path.resolve('.unused');
 const BACKUP = '20261205T100000Z-1a2b3c4d';
 // The report function's environment (LIFEBOAT_ENVIRONMENT), in AWS.
 const IN_AWS = { environment: 'au', localCloud: false };
@@ -50,7 +52,7 @@ it('prints per source live with its target or FAILED with its error, and the com
   expect(text).toMatch(/trio-b\s*│\s*FAILED\s*│\s*s3:\/\/lifeboat-au-restore-trio-b-cli\/ \(not for the applications\)\s*│\s*RestoreIncompleteError: 1 object\(s\) could not be restored/);
   expect(err).toContain('trio-b: Fix what the error names, then restore it.');
   expect(err).toContain('Point the applications of trio-a, trio-t at their targets above (docs/RUNBOOKS.md, "A source fails").');
-  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir .unused`);
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir ${UNUSED_DATA_DIR}`);
   expect(err).toContain(`  or in the console: {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","overwrite":true,"sources":["trio-b"]}`);
   expect(err.at(-1)).toBe(`Execution f-1`);
 });
@@ -80,7 +82,7 @@ describe('a cause cut to fit Step Functions\' 32,768 characters, without the rep
     expect(err[0]).toBe(`Failover f-1 of plan trio is INCOMPLETE: 1 of 3 source(s) not restored; backup ${BACKUP} (started 2026-12-05T10:00:00.000Z), from the DR vault`);
     expect(err.join('\n')).toMatch(/trio-b\s*│\s*FAILED\s*│\s*s3:\/\/lifeboat-au-restore-trio-b-cli\/ \(not for the applications\)\s*│\s*RestoreIncompleteError: /);
     expect(err).toContain('trio-b: Fix what the error names, then restore it.');
-    expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir .unused`);
+    expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir ${UNUSED_DATA_DIR}`);
     expect(err.at(-1)).toBe('Execution f-1');
   });
 
@@ -200,9 +202,9 @@ it('a source whose restore wrote nothing to its target: its finish command has n
   };
   const { err, deps } = capturedCliDeps();
   expect(await failoverCommand({ ...options, plan: 'trio', targetSuffix: 'cli' }, { ...deps, runner: runnerReturning({ ...incomplete, cause: failoverIncompleteCause(mixed, IN_AWS) }) })).toBe(1);
-  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir .unused`);
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --env au --data-dir ${UNUSED_DATA_DIR}`);
   expect(err).toContain('Finish trio-a, whose target this failover did not write (without --overwrite; it asks for an approval again):');
-  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --env au --data-dir .unused`);
+  expect(err).toContain(`  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --env au --data-dir ${UNUSED_DATA_DIR}`);
   expect(err).toContain(`  or in the console: {"plan":"trio","backupId":"${BACKUP}","targetSuffix":"cli","sources":["trio-a"]}`);
 });
 
@@ -219,7 +221,7 @@ it('the finish commands carry the run\'s target options: pasted, they fail over 
     `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --env prod --aws`,
   ]);
   expect(await finishLines({ env: 'dev', config: 'ops/lifeboat.json', dataDir: '/srv/dr cloud' })).toEqual([
-    `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --config ops/lifeboat.json --data-dir '/srv/dr cloud'`,
-    `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --config ops/lifeboat.json --data-dir '/srv/dr cloud'`,
+    `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-b --overwrite --config ${path.resolve('ops/lifeboat.json')} --data-dir '/srv/dr cloud'`,
+    `  lifeboat failover --plan trio --backup ${BACKUP} --target-suffix cli --sources trio-a --config ${path.resolve('ops/lifeboat.json')} --data-dir '/srv/dr cloud'`,
   ]);
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { statusCommand } from '../../../cli/commands/status-command';
@@ -242,8 +243,9 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     // Review r57AD F2: the lines status prints carry its own target options, --data-dir and --config included; with only
     // --env they scrubbed the default data dir's local cloud, or the environment of another config.
     const elsewhere = capturedCliIo();
+    // Review r58E F3: a relative --config is named absolute, or pasted in another directory it names another file.
     await statusCommand({ config: 'other/lifeboat.json', env: 'dev', dataDir: '/srv/cloud-b' }, { io: elsewhere.io, sources: sources({ backups: [b], latestScrub: async () => counted }), now: () => NOW });
-    expect(elsewhere.out.join('\n').replace(/\n {4}/g, ' ')).toContain(`\`lifeboat scrub --clear-copied-in-count ${clean.startedAt} --config other/lifeboat.json --data-dir /srv/cloud-b\``);
+    expect(elsewhere.out.join('\n').replace(/\n {4}/g, ' ')).toContain(`\`lifeboat scrub --clear-copied-in-count ${clean.startedAt} --config ${resolve('other/lifeboat.json')} --data-dir /srv/cloud-b\``);
     // Not lost (each unverified or readable across both vaults): counted in the damage shown, not judged.
     expect(row([b], [], { ...counted, outstanding: { ...counted.outstanding!, copiedInNotListed: { count: 30, since: clean.startedAt, cycle: 1, lost: false } } }).withinObjectives).toBe(true);
     // Kept by id, a lost one is judged as a lost object whose backups no run worked out: every plan ✗.
@@ -281,9 +283,10 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(r.scrub).toMatchObject({ outstanding: { objects: 1, outcome: 'REPAIRABLE' }, affectedBackupsOfPlan: [], unverifiedCopyBackupsOfPlan: [b.backupId] });
     expect(r.withinObjectives).toBe(true);
     const screen = statusScreen(await environmentStatus(sources({ backups: [b], latestScrub: async () => unread }), NOW)).join('\n').replace(/\n {4}/g, ' ');
-    // A corrupt object: only a scrub whose slice holds it reads it again, not the next one (review rN F3).
+    // A corrupt object: only a scrub whose slice holds it reads it again, not the next one (review rN F3). The line carries
+    // the status's target (review r58E F1: it was bare; a screen of a record knows --env and --aws).
     expect(screen).toContain(
-      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy is a copy in the other vault, not verified in this run: a scrub with repair verifies and copies it when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair\``,
+      `! demo: 1 backup(s) (${b.backupId}) hold data in objects damaged in one vault whose other copy is a copy in the other vault, not verified in this run: a scrub with repair verifies and copies it when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair --env dev\``,
     );
     expect(screen).not.toContain('thaw');
     expect(screen).not.toContain('name no backup');

@@ -10,10 +10,18 @@ describe('the local cloud hints carry the data directory they are about', () => 
     expect(new LocalCloudAlreadyRunningError('/tmp/cloud-b', 42).message).toContain('stop it with `lifeboat local down --data-dir /tmp/cloud-b` first');
   });
 
-  it('leaves the option out for the default ./.lifeboat, however it is spelt', () => {
+  it('leaves the option out for none and for the literal default .lifeboat only', () => {
     expect(dataDirOption(undefined)).toBe('');
     expect(dataDirOption('.lifeboat')).toBe('');
-    expect(dataDirOption(resolve('.lifeboat'))).toBe('');
-    expect(new LocalCloudNotRunningError(resolve('.lifeboat')).message).toContain('start it with `lifeboat local up`.');
+  });
+
+  // Review r58E F3: until then a relative one was printed as given, and pasted in another directory named another cloud;
+  // and ./.lifeboat of this directory spelt absolute was left out as the default, which it is only here: the line pasted
+  // elsewhere named that directory's cloud. The local cloud's own errors name its root, absolute, so they carry it too.
+  it('names any other data directory absolute, this directory\'s .lifeboat spelt otherwise included', () => {
+    expect(dataDirOption('../cloud-b')).toBe(` --data-dir ${resolve('../cloud-b')}`);
+    expect(dataDirOption(resolve('.lifeboat'))).toBe(` --data-dir ${resolve('.lifeboat')}`);
+    expect(dataDirOption('./.lifeboat')).toBe(` --data-dir ${resolve('.lifeboat')}`);
+    expect(new LocalCloudNotRunningError(resolve('.lifeboat')).message).toContain(`start it with \`lifeboat local up --data-dir ${resolve('.lifeboat')}\`.`);
   });
 });
