@@ -1,7 +1,7 @@
 import { backupIdOfTags, planOfTags } from '../catalog/backup-snapshot-tags';
 import { CONFIG_KEY, DATA_PREFIX, decodeIndexObject, getSealedObject, idFromKey, INDEX_PREFIX, indexKey, loadManifestNode, loadManifestRoot, loadPage, MANIFEST_PREFIX, type NodeLoader, rootPages, SNAPSHOTS_PREFIX } from '../../vault';
 import { type LoadedIndexObject, type ManifestEntry, type PageRef, type Snapshot, type Vault } from '../../vault';
-import { mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
+import { BlobIdSet, mapBounded, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 
 /** Paths listed per affected snapshot; the count says how many there are in all. */
@@ -73,7 +73,7 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
     else if (key === CONFIG_KEY) configLost = true;
   }
 
-  const { blobPack, packBlobCount, indexed } = await readIndexes(open, new Set(packs.keys()), readIndex);
+  const { blobPack, packBlobCount, indexed } = await readIndexes(open, new Set(packs.keys()), readIndex, indexes.size > 0);
   const snapshots = await readableSnapshots(open);
   const affected = new Map<string, Map<string, Damage>>([...damaged.keys()].map((key) => [key, new Map()]));
   const hit = (key: string, snapshot: Snapshot, add: (d: Damage) => void): void => {
@@ -171,11 +171,17 @@ const INDEX_READS_AT_ONCE = 8;
 /** An index object already read, by id (undefined: read it). */
 export type IndexObjectRead = (id: string) => LoadedIndexObject | undefined;
 
-/** The blobs of the lost packs (blob → pack key), how many each holds, and every blob a readable index places. */
-async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string>, readIndex: IndexObjectRead | undefined) {
+/**
+ * The blobs of the lost packs (blob → pack key), how many each holds, and, with `placed` (an index object is lost: the
+ * entries whose blobs no readable index places are its damage), every blob a readable index places. Those are every
+ * blob of both vaults, held as ids in flat memory (BlobIdSet, 40–48 bytes each), and only when an index object is lost:
+ * as a Set of hex strings (~101 bytes each, measured) whatever was lost, a vault of 10 million blobs (~10 TB in 1 MiB
+ * chunks) took ~1 GB of a 2,048 MB scrub for a lost pack, whose mapping never asks (fix f58Q).
+ */
+async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string>, readIndex: IndexObjectRead | undefined, placed: boolean) {
   const blobPack = new Map<string, string>();
   const packBlobCount = new Map<string, number>();
-  const indexed = new Set<string>();
+  const indexed = placed ? new BlobIdSet() : undefined;
   const ids = new Set<string>();
   for (const vault of open) for await (const key of vault.store.list(INDEX_PREFIX)) {
     const id = idFromKey(INDEX_PREFIX, key);
@@ -185,9 +191,8 @@ async function readIndexes(open: readonly Vault[], lostPacks: ReadonlySet<string
   const inLostPacks = await mapBounded([...ids], INDEX_READS_AT_ONCE, async (id) => {
     const found: { blob: string; packId: string }[] = [];
     const place = (packId: string, blobId: Buffer): void => {
-      const blob = blobId.toString('hex');
-      if (lostPacks.has(packId)) found.push({ blob, packId });
-      indexed.add(blob);
+      if (lostPacks.has(packId)) found.push({ blob: blobId.toString('hex'), packId });
+      indexed?.add(blobId);
     };
     const known = readIndex?.(id);
     if (known) {
@@ -215,8 +220,8 @@ async function readableSnapshots(open: readonly Vault[]): Promise<Map<string, Sn
   return byId;
 }
 
-/** Entries of a snapshot whose content is in a lost pack or in no readable index. */
-async function blobHits(open: readonly Vault[], pages: AsyncIterable<PageRef>, lostManifests: ReadonlySet<string>, blobPack: ReadonlyMap<string, string>, indexed: ReadonlySet<string>) {
+/** Entries of a snapshot whose content is in a lost pack or (with `indexed`) in no readable index. */
+async function blobHits(open: readonly Vault[], pages: AsyncIterable<PageRef>, lostManifests: ReadonlySet<string>, blobPack: ReadonlyMap<string, string>, indexed: BlobIdSet | undefined) {
   const hits: { path: string; packKeys: string[]; unindexed: boolean }[] = [];
   // Lost pages are reported by their range; the entries of the others are walked, each page from a vault that has it readable.
   for await (const page of pages) {
@@ -227,7 +232,7 @@ async function blobHits(open: readonly Vault[], pages: AsyncIterable<PageRef>, l
 
   function collect(e: ManifestEntry): void {
     const packKeys = [...new Set(e.content.map((b) => blobPack.get(b)).filter((k): k is string => k !== undefined))];
-    const unindexed = e.content.some((b) => !indexed.has(b));
+    const unindexed = indexed !== undefined && e.content.some((b) => !indexed.has(Buffer.from(b, 'hex')));
     if (packKeys.length > 0 || unindexed) hits.push({ path: e.path, packKeys, unindexed });
   }
 }

@@ -101,3 +101,24 @@ it('holds back a corrupt index object listing a pack lost in its vault, and repa
   await restoreSnapshot(await openVault(pair.primary.store, primaryKeys()), pair.snapshot, out);
   expect(await readTree(out)).toEqual(await readTree(src));
 });
+
+it('maps an index object lost in both vaults to the entries whose blobs no readable index places, and a lost pack to the entries whose blobs it holds (scrub-damage.ts keeps every indexed blob id only when an index object is lost)', async () => {
+  const { index, pack } = await indexAndPack(pair.primary);
+  const good = await pair.primary.store.get(index);
+  await corrupt(pair.primary.store, index);
+  await pair.dr.store.delete(index);
+  const lostIndex = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false });
+  // The vault's one index object placed every blob: every file is unplaced.
+  expect(lostIndex.damage).toEqual([expect.objectContaining({ key: index, affects: [expect.objectContaining({ snapshotId: pair.snapshot.id, whole: false, entries: 3, paths: ['a.bin', 'sub/b.bin', 'sub/c.txt'] })] })]);
+
+  // The index object good in both vaults again, a pack lost in both: its entries, by the blobs the index places in it.
+  for (const vault of [pair.primary, pair.dr]) await vault.store.put(index, good);
+  await pair.primary.store.delete(pack);
+  await corrupt(pair.dr.store, pack);
+  const lostPack = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false });
+  expect(lostPack.damage).toEqual([expect.objectContaining({ key: pack, blobs: expect.any(Number), affects: [expect.objectContaining({ snapshotId: pair.snapshot.id, whole: false })] })]);
+  const [affected] = lostPack.damage[0]?.affects ?? [];
+  expect(affected?.entries).toBeGreaterThan(0);
+  expect(affected?.entries).toBeLessThan(3);
+  expect(lostPack.damage[0]?.blobs).toBeGreaterThan(0);
+});
