@@ -77,6 +77,7 @@ export * from './restorer/blob-fetcher';
 export * from './restorer/checked-writes';
 export * from './restorer/entry-attributes';
 export * from './restorer/entry-content-prefetch';
+export * from './restorer/first-name-entry';
 export * from './restorer/not-restored';
 export * from './restorer/xattrs-platform-loss';
 export * from './restorer/restore';

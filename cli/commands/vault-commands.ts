@@ -149,7 +149,7 @@ export async function runVaultCommand(io: CliIo, fn: () => Promise<number>): Pro
 function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   // Its list of damaged files holds entry paths: the same message, with the names printed as the CLI prints names.
-  if (err instanceof RestoreIncompleteError) return new RestoreIncompleteError(err.damaged.map((d) => ({ ...d, path: escapeName(d.path) })), err.stats).message;
+  if (err instanceof RestoreIncompleteError) return new RestoreIncompleteError(err.damaged.map((d) => ({ ...d, path: escapeName(d.path), ...(d.through !== undefined ? { through: escapeName(d.through) } : {}) })), err.stats).message;
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOTDIR' && e.path !== undefined) return `${e.path}: a path on the way is a file, not a directory (${e.message})`;
   if (e.code === 'ENOENT' && e.syscall === 'stat' && e.path !== undefined) return `${e.path} does not exist`;
@@ -285,7 +285,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
       leftoverTemporaries: { removed: () => leftovers++, leftRecent: () => recent++ },
     });
     // The same facts as the lines on stderr, for scripts: which snapshot went where, the counts, every entry not restored
-    // as recorded, and the files whose data was damaged (none but when the restore fails for them).
+    // as recorded, and the files whose data was damaged, or the manifest pages (none but when the restore fails for them).
     const printJson = (stats: RestoreStats, damaged: readonly DamagedEntry[]) =>
       io.out(
         JSON.stringify({
@@ -294,7 +294,8 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
           include,
           stats: { entries: stats.entries, files: stats.files, links: stats.links, dirs: stats.dirs, symlinks: stats.symlinks, specials: stats.specials, bytes: stats.bytes },
           notRestored: stats.notRestored.map((n) => ({ path: n.path, what: n.what, ...(n.entries !== undefined ? { entries: n.entries } : {}) })),
-          damaged: damaged.map((d) => ({ path: d.path, message: d.error.message })),
+          // A damaged manifest page is the entries it lists: from `path` through `through`, `entries` of them (audit a58B F3).
+          damaged: damaged.map((d) => ({ path: d.path, ...(d.through !== undefined ? { through: d.through, entries: d.entries } : {}), message: d.error.message })),
           temporaryFiles: { removed: leftovers, leftRecent: recent },
         }),
       );

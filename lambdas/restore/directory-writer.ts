@@ -1,4 +1,4 @@
-import { type CheckedWrites, DirectoryRestorer, entryAttributes, type ManifestEntry, type NotRestored, RestoreTarget, type Vault } from '../../vault';
+import { type CheckedWrites, DirectoryRestorer, entryAttributes, firstNamesAmong, type ManifestEntry, type NotRestored, RestoreTarget, type Vault } from '../../vault';
 
 /**
  * How the restore workflow writes file-system entries: through the vault's one directory restorer
@@ -12,7 +12,7 @@ import { type CheckedWrites, DirectoryRestorer, entryAttributes, type ManifestEn
  * Differences, on purpose: the workflow restores other people's files, so setuid/setgid bits are
  * dropped unless `keepSetIdBits` is asked for, and owners are not set (the files belong to the
  * restoring function's user, as before; docs/RUNBOOKS.md). A hard link whose first name lies in
- * another shard is written as a file of its own.
+ * another shard (or is not among the shard's entries) is written as a file of its own.
  */
 export type DirectoryRestoreOptions = {
   /** Replace symlinks (or files) found where a directory is restored, instead of refusing. */
@@ -21,11 +21,25 @@ export type DirectoryRestoreOptions = {
   readonly keepSetIdBits?: boolean;
   /** Write files with checked writes and record them here, for the shard's check (restored-entry-check.ts). @default unchecked writes */
   readonly checkedWrites?: CheckedWrites;
+  /**
+   * The entries this run restores (a shard's), which its hard links' first names are looked up among (firstNamesAmong): a
+   * later name is linked only to a first name this restorer wrote. @default none: every later name is written as a file
+   */
+  readonly entries?: readonly ManifestEntry[];
 };
 
-/** A restorer for entries of a file-system snapshot under `targetRoot`; `restores` says which paths this run restores (a shard's range). */
+/**
+ * A restorer for entries of a file-system snapshot under `targetRoot`; `restores` says which paths this run restores (a
+ * shard's range): a hard link's first name outside it is another shard's, and the link is written as a file without a word.
+ */
 export function openDirectoryRestorer(vault: Vault, targetRoot: string, restores: (entryPath: string) => boolean, options: DirectoryRestoreOptions = {}): Promise<DirectoryRestorer> {
-  return DirectoryRestorer.open(vault, targetRoot, { overwrite: options.overwrite ?? false, keepSetIdBits: options.keepSetIdBits ?? false, owner: 'never', restores, ...(options.checkedWrites ? { checkedWrites: options.checkedWrites } : {}) });
+  return DirectoryRestorer.open(vault, targetRoot, {
+    overwrite: options.overwrite ?? false,
+    keepSetIdBits: options.keepSetIdBits ?? false,
+    owner: 'never',
+    ...(options.entries ? { firstNameEntry: firstNamesAmong(options.entries, restores) } : {}),
+    ...(options.checkedWrites ? { checkedWrites: options.checkedWrites } : {}),
+  });
 }
 
 /**

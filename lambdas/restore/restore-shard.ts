@@ -230,7 +230,8 @@ async function restoreEntries(
   const target = restore.target;
   if (target.type === 'dynamodb') throw new SnapshotMismatchError(`Restore shard ${shard.index} of restore ${restore.restoreId} writes a table: its items are written page by page (restoreTableShard)`);
   // One restorer for the shard's entries, handed to it in manifest order: a hard link whose first
-  // name is in this shard is linked to it (the first name is in the shard when it is at or after its first path).
+  // name is one of this shard's entries is linked to it, once written (a first name at or after the shard's first path that
+  // is not among them is no file of the backup's, audit a58B F1: the target's own file there gets no second name).
   // What the shard proves of what it writes without reading it all back: S3 objects are read back
   // and checked by the tags of the blobs the shard decoded (RestoredContentTags); files are written
   // with checked writes, each blob read back right after it is written (CheckedWrites).
@@ -238,7 +239,9 @@ async function restoreEntries(
   const checkedWrites = target.type === 'filesystem' ? new CheckedWrites() : undefined;
   // S3 objects: small entries' blobs are read from the vault a run at a time, not one read per entry.
   const contents = new EntryContentPrefetch(vault, target.type === 'filesystem' ? [] : entries, contentTags ? { contentTags } : {});
-  const directory = targetDir ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, ...(checkedWrites ? { checkedWrites } : {}) }) : null;
+  const directory = targetDir
+    ? await openDirectoryRestorer(vault, targetDir.path, (p) => comparePaths(p, shard.first) >= 0, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, entries, ...(checkedWrites ? { checkedWrites } : {}) })
+    : null;
   const restoreOne = async (entry: ManifestEntry): Promise<void> => {
     if (target.type === 's3') {
       if (entry.kind !== 'object') throw new SnapshotMismatchError(`S3 snapshot entry ${JSON.stringify(entry.path)} is a ${entry.kind}, not an object`);

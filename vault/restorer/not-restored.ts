@@ -35,11 +35,12 @@ export function countsEveryEntryLacking(item: NotRestored, what: string): boolea
 /**
  * The list a restore builds. Losses that come from the platform calls being unavailable
  * (vault/platform/posix-calls.ts) are the same for every entry, so each such kind is one item,
- * naming the first entry and counting the others (its `entries`).
+ * naming the first entry and counting the others (its `entries`); so is each directory above
+ * entries that could not be made (name-too-long.ts).
  */
 export class NotRestoredLog {
   private readonly items: NotRestored[] = [];
-  private readonly platformLosses = new Map<string, { first: string; count: number }>();
+  private readonly saidOnce = new Map<string, { first: string; count: number }>();
 
   add(path: string, what: string): void {
     this.items.push({ path, what });
@@ -47,8 +48,16 @@ export class NotRestoredLog {
 
   /** `what` (e.g. "extended attributes not restored: koffi cannot be loaded") happened for `path`; said once for all entries, naming the first path. */
   addPlatformLoss(path: string, what: string): void {
-    const loss = this.platformLosses.get(what);
-    if (!loss) this.platformLosses.set(what, { first: path, count: 1 });
+    this.addSaidOnce(path, what);
+  }
+
+  /**
+   * `what` happened for `path` as it does for other entries (the platform calls' losses, a directory above them that could
+   * not be made): one item for all entries with the same `what`, naming the first path and counting them.
+   */
+  addSaidOnce(path: string, what: string): void {
+    const loss = this.saidOnce.get(what);
+    if (!loss) this.saidOnce.set(what, { first: path, count: 1 });
     else {
       loss.count++;
       // Entries are restored side by side: name the first in path order, whatever finished first.
@@ -56,17 +65,17 @@ export class NotRestoredLog {
     }
   }
 
-  /** Everything recorded, entries sorted by path, then the platform losses. */
+  /** Everything recorded, entries sorted by path, then what was said once for many (the platform losses). */
   list(): NotRestored[] {
     const items = [...this.items].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (const [what, { first, count }] of this.platformLosses) items.push(count > 1 ? { path: first, what: saidOnceFor(what, count), entries: count } : { path: first, what });
+    for (const [what, { first, count }] of this.saidOnce) items.push(count > 1 ? { path: first, what: saidOnceFor(what, count), entries: count } : { path: first, what });
     return items;
   }
 
   /** Entries (or attributes of entries) not restored, each entry of a platform loss counted. */
   get size(): number {
     let count = this.items.length;
-    for (const loss of this.platformLosses.values()) count += loss.count;
+    for (const loss of this.saidOnce.values()) count += loss.count;
     return count;
   }
 }

@@ -6,12 +6,12 @@ import { type OpenFile } from '../platform/file-calls';
 import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
-import { comparePaths, type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
+import { comparePaths, type ManifestEntry } from '../manifest/manifest-entry';
 import { type FsPath, platformCalls } from '../platform/posix-calls';
 import { DropBehind } from './drop-behind';
 import { type Snapshot } from '../manifest/snapshot-record';
 import { type Vault } from '../repository/vault';
-import { VaultCorruptionError, VaultError, VaultObjectNotFoundError } from '../vault-errors';
+import { VaultCorruptionError, VaultError, type VaultObjectNotFoundError } from '../vault-errors';
 import { type BlobLocation, type VaultIndex } from '../blob-index/vault-index';
 import { unindexedBlobDetail, UnindexedBlobError } from '../blob-index/unindexed-blob';
 import { namingMissingIndexObjects } from './missing-index-objects';
@@ -19,6 +19,9 @@ import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
 import { UnsafeEntryPathError } from './safe-target-path';
+import { type FirstNameEntry, firstNamesInManifest, unlinkableFirstName } from './first-name-entry';
+import { isNameTooLong, nameTooLong } from './name-too-long';
+import { isVaultDamage, readableEntries, type UnreadableManifestPart } from './readable-entries';
 import { indexAfterSweep, isSweptPack, lostAfterReload } from './swept-pack-reload';
 import { type BadCopyError, isBadCopy, readAnyCopy } from './blob-copies';
 
@@ -74,11 +77,12 @@ export type RestoreOptions = FetchOptions &
     /** Decode in this thread even when the codec worker pool is available (tests of both paths). */
     readonly inline?: boolean;
     /**
-     * Whether an entry path is part of this restore (restoreSnapshot: under `include`; a workflow
-     * shard: its range). A hard link whose first name is not is written as a file of its own.
-     * @default every path
+     * The entry of this restore at a hard link's first name (first-name-entry.ts; restoreSnapshot: the manifest's, under
+     * `include`; a workflow shard: among its own entries). A later name is linked only to a first name this restorer was
+     * handed (and wrote) in this run, with the later name's own content; any other is written as a file of its own.
+     * @default none: every later name is written as a file of its own
      */
-    readonly restores?: (entryPath: string) => boolean;
+    readonly firstNameEntry?: FirstNameEntry;
     /**
      * Write every file's content with checked writes and record each file placed here
      * (checked-writes.ts): a restore that proves what it wrote (the workflow's shards) then needs
@@ -110,12 +114,17 @@ export type RestoreStats = {
   notRestored: NotRestored[];
 };
 
-/** A file whose content could not be restored (a damaged or missing pack); it was not created. */
-export type DamagedEntry = { readonly path: string; readonly error: VaultError };
+/**
+ * A file whose content could not be restored (a damaged or missing pack); it was not created. With `through`: the entries
+ * from `path` to `through` (`entries` of them, by the reference that names the part; under an `--include`, some may lie
+ * outside it) that a damaged or missing part of the manifest (a page, a node) lists: none of them was restored.
+ */
+export type DamagedEntry = { readonly path: string; readonly error: VaultError; readonly through?: string; readonly entries?: number };
 
 /**
- * Some files could not be restored because their data in the vault is damaged or missing. Every
- * other entry was restored; these files do not exist under their names (no partial file is left).
+ * Some files could not be restored because their data in the vault is damaged or missing, or some entries because the part
+ * of the manifest that lists them is. Every other entry was restored; these files do not exist under their names (no
+ * partial file is left).
  */
 export class RestoreIncompleteError extends VaultError {
   override name = 'RestoreIncompleteError';
@@ -125,10 +134,20 @@ export class RestoreIncompleteError extends VaultError {
   ) {
     const list = damaged
       .slice(0, 20)
-      .map((d) => `\n  ${d.path}: ${d.error.message}`)
+      .map((d) => `\n  ${d.through === undefined || d.through === d.path ? d.path : `${d.path} to ${d.through} (${d.entries ?? '?'} entries)`}: ${d.error.message}`)
       .join('');
+    let files = 0;
+    let unlisted = 0;
+    for (const d of damaged) {
+      if (d.through === undefined) files++;
+      else unlisted += d.entries ?? 0;
+    }
+    const what = [
+      ...(files > 0 || unlisted === 0 ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []),
+      ...(unlisted > 0 ? [`${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing`] : []),
+    ].join(', and ');
     super(
-      `${damaged.length} file(s) could not be restored because their data in the vault is damaged or missing (the other ${stats.entries - damaged.length} entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}`,
+      `${what} (the other ${stats.entries - files} entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}`,
     );
   }
 }
@@ -158,7 +177,7 @@ export class DirectoryRestorer {
   private readonly codec: Codec;
   private readonly bytes = new ByteBudget(RESTORE_BYTES_IN_FLIGHT);
   private readonly maxRead: number;
-  private readonly restores: (entryPath: string) => boolean;
+  private readonly firstNameEntry: FirstNameEntry;
   private readonly checkedWrites: CheckedWrites | undefined;
   /** Files being written, by path: settles true once in place, false when not written (damaged). */
   private readonly filesInFlight = new Map<string, Promise<boolean>>();
@@ -178,7 +197,7 @@ export class DirectoryRestorer {
     this.target = new RestoreTarget(targetDir, options);
     this.codec = codecFor(vault.store, vault.keys, options);
     this.maxRead = options.maxReadBytes ?? 16 * 1024 * 1024;
-    this.restores = options.restores ?? (() => true);
+    this.firstNameEntry = options.firstNameEntry ?? (() => Promise.resolve(undefined));
     this.checkedWrites = options.checkedWrites;
     this.dropBehindAsked = options.dropBehind ?? false;
   }
@@ -205,10 +224,10 @@ export class DirectoryRestorer {
    */
   restoreEntry(entry: ManifestEntry): Promise<RestoredEntry> {
     // Registered before the first await: a later hard link started right after must find it.
-    if (entry.kind !== 'file') return this.restoreOther(entry);
-    const done = this.restoreFile(entry);
+    if (entry.kind !== 'file') return this.unlessNameTooLong(entry, this.restoreOther(entry));
+    const done = this.unlessNameTooLong(entry, this.restoreFile(entry));
     const placed = done.then(
-      () => true,
+      (restored) => restored.made !== null,
       () => false,
     );
     this.filesInFlight.set(entry.path, placed);
@@ -217,6 +236,22 @@ export class DirectoryRestorer {
       if (!ok) this.filesNotWritten.add(entry.path);
     });
     return done;
+  }
+
+  /**
+   * What `restoring` made, or nothing when the target's file system refused a name on the entry's way as too long: the
+   * entry is then listed in notRestored (name-too-long.ts), and the restore goes on with the others.
+   */
+  private async unlessNameTooLong(entry: ManifestEntry, restoring: Promise<RestoredEntry>): Promise<RestoredEntry> {
+    try {
+      return await restoring;
+    } catch (err) {
+      if (!isNameTooLong(err)) throw err;
+      const { what, saidOnce } = nameTooLong(this.target.root, this.target.pathOf(entry.path), err);
+      if (saidOnce) this.target.notRestored.addSaidOnce(entry.path, what);
+      else this.target.notRestored.add(entry.path, what);
+      return { made: null, bytes: 0 };
+    }
   }
 
   private async restoreOther(entry: ManifestEntry): Promise<RestoredEntry> {
@@ -238,24 +273,35 @@ export class DirectoryRestorer {
   private async restoreFile(entry: ManifestEntry): Promise<RestoredEntry> {
     const first = entry.meta['hardlink'];
     const attributes = entryAttributes(entry);
-    if (typeof first === 'string' && (await this.linkToFirst(entry.path, first, attributes))) return { made: 'link', bytes: 0 };
+    if (typeof first === 'string' && (await this.linkToFirst(entry, first, attributes))) return { made: 'link', bytes: 0 };
     return { made: 'file', bytes: await this.writeContent(entry, attributes) };
   }
 
   /**
-   * Makes `entryPath` a hard link to `first` when that file is part of this restore and in place; false: write the content instead.
-   * Part of this restore is not proof that this restorer made it (a workflow shard's range holds names another shard or the target
-   * had, and a crafted `hardlink` may name any path): RestoreTarget.makeHardLink links only to a regular file reached without a symlink.
+   * Makes `entry` a hard link to `first` when this restorer wrote that file in this run (FORMAT §7: "part of the same restore
+   * (and was written)"); false: write the content instead. Being covered by the restore is not proof of that (audit a58B F1):
+   * a crafted `hardlink` may name a path the snapshot does not hold, where the target has a file of its own (with
+   * `--overwrite`, the user's key beside a public directory), so the restore's own entry there is looked up (firstNameEntry):
+   * handed to this restorer before the link (manifest order), it was written unless it is in filesNotWritten. A first name
+   * the restore covers without holding such a file there is said in notRestored. RestoreTarget.makeHardLink links, besides,
+   * only to a regular file reached without a symlink.
    */
-  private async linkToFirst(entryPath: string, first: string, attributes: EntryAttributes): Promise<boolean> {
+  private async linkToFirst(entry: ManifestEntry, first: string, attributes: EntryAttributes): Promise<boolean> {
+    const entryPath = entry.path;
     // A first name out of the target is refused whether or not this restore covers it: the entry is crafted or damaged either way.
     this.target.firstNameOf(entryPath, first);
-    if (!this.restores(first) || this.filesNotWritten.has(first)) return false;
     // A group's first name comes before its later names in the manifest (hard-link-groups.ts), so it was met already: one sorting
     // after this name was not restored yet, and what the target holds at it now is not this file.
-    if (comparePaths(first, entryPath) >= 0) return false;
+    if (this.filesNotWritten.has(first) || comparePaths(first, entryPath) >= 0) return false;
+    const recorded = await this.firstNameEntry(first);
+    if (recorded === undefined) return false;
+    const unlinkable = unlinkableFirstName(entry, first, recorded);
+    if (unlinkable !== undefined) {
+      this.target.notRestored.add(entryPath, unlinkable);
+      return false;
+    }
     const pending = this.filesInFlight.get(first);
-    if (pending && !(await pending)) return false;
+    if ((pending && !(await pending)) || this.filesNotWritten.has(first)) return false;
     // Linked, the name lacks what its file lacks (its extended attributes, without the platform calls): the target says so for it too.
     return this.target.makeHardLink(entryPath, first, attributes);
   }
@@ -479,14 +525,16 @@ export class IncludeMatchesNothingError extends VaultError {
  * entries become regular files; directories, symlinks, FIFOs and devices are recreated, hard links
  * linked; attributes applied. What may not be recreated is in the result's `notRestored`.
  *
- * A file whose data is damaged or missing in the vault is not created, the restore goes on with the
- * other entries, and at the end RestoreIncompleteError names every such file (docs/FORMAT.md §7).
- * Any other failure (the target, the manifest) stops the restore at once.
+ * A file whose data is damaged or missing in the vault is not created, nor are the entries of a
+ * manifest page (or node) that is, the restore goes on with the other entries, and at the end
+ * RestoreIncompleteError names every such file and page's range of paths (docs/FORMAT.md §7).
+ * Any other failure (the target, the manifest's root) stops the restore at once.
  */
 export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDir: string, options: RestoreOptions = {}): Promise<RestoreStats> {
   const include = options.include ?? '';
   if (include !== '' && !(await holdsEntryUnder(vault, snapshot, include))) throw new IncludeMatchesNothingError(snapshot.id, include);
-  const restorer = await DirectoryRestorer.open(vault, targetDir, { restores: (p) => underPrefix(p, include), dropBehind: true, ...options });
+  const manifest = await vault.manifest(snapshot);
+  const restorer = await DirectoryRestorer.open(vault, targetDir, { firstNameEntry: firstNamesInManifest(manifest, include), dropBehind: true, ...options });
   try {
     return await restoreEntries(restorer, vault, snapshot, include);
   } finally {
@@ -500,24 +548,41 @@ export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDi
  * the entries' attributes with its own directories (finishDirectories), so the restored subtree is
  * reached as it was, not through directories of mode 0700 dated by the restore.
  */
-export async function ancestorDirectories(vault: Vault, snapshot: Snapshot, path: string): Promise<ManifestEntry[]> {
+export async function ancestorDirectories(vault: Vault, snapshot: Snapshot, path: string, unreadable?: (path: string, error: VaultCorruptionError | VaultObjectNotFoundError) => void): Promise<ManifestEntry[]> {
   const manifest = await vault.manifest(snapshot);
   // The last name is the path's own: '' after a trailing `/`, whose path selects only what lies below its directory.
   const names = path.split('/').slice(0, -1).filter((name) => name !== '');
   const found: ManifestEntry[] = [];
   for (let depth = 1; depth <= names.length; depth++) {
-    const entry = await manifest.find(names.slice(0, depth).join('/'));
+    const at = names.slice(0, depth).join('/');
+    let entry: ManifestEntry | undefined;
+    try {
+      entry = await manifest.find(at);
+    } catch (err) {
+      // With `unreadable`, a directory on a damaged page is told there and left out (it keeps what the restore made it).
+      if (!unreadable || !isVaultDamage(err)) throw err;
+      unreadable(at, err);
+      continue;
+    }
     if (entry?.kind === 'dir') found.push(entry);
   }
   return found;
 }
 
-/** Whether the snapshot has an entry at or under `include` (the manifest reader yields only those, from the page that may hold the first). */
+/**
+ * Whether the snapshot has an entry at or under `include` (the manifest reader yields only those, from the page that may
+ * hold the first); true when that page cannot be read: the restore then reports it (readableEntries).
+ */
 async function holdsEntryUnder(vault: Vault, snapshot: Snapshot, include: string): Promise<boolean> {
   const entries = (await vault.manifest(snapshot)).entries(include);
-  const first = await entries.next();
-  await entries.return(undefined);
-  return first.done !== true;
+  try {
+    return (await entries.next()).done !== true;
+  } catch (err) {
+    if (isVaultDamage(err)) return true;
+    throw err;
+  } finally {
+    await entries.return(undefined);
+  }
 }
 
 /** restoreSnapshot's pass over the manifest with its restorer. */
@@ -539,39 +604,55 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
       if (r.made === 'link') stats.links++;
     }
   };
-  const restore = async (entry: ManifestEntry): Promise<void> => {
+  /** What restoring `entry` made (null: nothing, damaged or in notRestored). */
+  const restore = async (entry: ManifestEntry): Promise<RestoredEntry['made']> => {
     try {
-      count(await restorer.restoreEntry(entry));
+      const restored = await restorer.restoreEntry(entry);
+      count(restored);
+      return restored.made;
     } catch (err) {
-      if (err instanceof VaultCorruptionError || err instanceof VaultObjectNotFoundError) {
+      if (isVaultDamage(err)) {
         damaged.push({ path: entry.path, error: err });
-        return;
+        return null;
       }
       // The restore stops here (the target is not what it may write into): say so, not only that this entry was skipped.
       if (err instanceof UnsafeEntryPathError) throw err.stoppingRestore();
       throw err;
     }
   };
-  await forEachBounded(manifest.entries(include), RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
+  // A damaged or missing page is reported with the paths it lists, and the pass goes on with the next one (audit a58B F3): the
+  // directories it lists, met again below it, are made on the way (mode 0700, dated by the restore), which hides nothing.
+  const unreadable: UnreadableManifestPart[] = [];
+  await forEachBounded(readableEntries(vault, manifest, include, unreadable), RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
     stats.entries++;
     if (entry.kind === 'symlink') {
       // Links last: then no entry of this restore can even be looked up through one it created.
       symlinks.push(entry);
       return;
     }
-    if (entry.kind === 'dir') dirs.push(entry);
-    await restore(entry);
+    // Only a directory made gets its attributes: one whose name is too long for the target was not.
+    if ((await restore(entry)) === 'dir') dirs.push(entry);
   });
   // A symlink stops the restore as any entry does (a directory in its place): with the same words, not a bare refusal.
   for (const entry of symlinks) await restore(entry);
   // The include's parents this restore made on the way to it get their recorded attributes too, after everything below them was
   // written; parents that were in the target already (an overwrite in place) are left as their owner keeps them.
-  const ancestors = include === '' ? [] : (await ancestorDirectories(vault, snapshot, include)).filter((entry) => restorer.target.madeDirectory(entry.path));
+  for (const part of unreadable) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error });
+  const reported = (path: string): boolean => unreadable.some((part) => comparePaths(part.first, path) <= 0 && comparePaths(path, part.last) <= 0);
+  const ancestors =
+    include === ''
+      ? []
+      : (
+          await ancestorDirectories(vault, snapshot, include, (path, error) => {
+            // A parent this restore made whose entry is on a damaged page keeps mode 0700 and the restore's time: said, once.
+            if (restorer.target.madeDirectory(path) && !reported(path)) damaged.push({ path, through: path, entries: 1, error });
+          })
+        ).filter((entry) => restorer.target.madeDirectory(entry.path));
   await restorer.finishDirectories([...dirs, ...ancestors]);
   // A blob in no index while index objects the snapshot lists are missing: the repair may find it in its pack, and is named.
   await namingMissingIndexObjects(vault, snapshot, damaged);
   stats.notRestored = restorer.notRestored();
-  if (damaged.length > 0) throw new RestoreIncompleteError(damaged.sort((a, b) => (a.path < b.path ? -1 : 1)), stats);
+  if (damaged.length > 0) throw new RestoreIncompleteError(damaged.sort((a, b) => comparePaths(a.path, b.path)), stats);
   return stats;
 }
 

@@ -1,6 +1,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { vaultBackup, vaultInit, vaultRestore } from '../../../cli/commands/vault-commands';
+import { FileVaultStore } from '../../../vault/backend/file/file-vault-store';
+import { KeyFileKeyProvider } from '../../../vault/keys/key-file-key-provider';
+import { type ManifestEntry } from '../../../vault/manifest/manifest-entry';
+import { openVault } from '../../../vault/repository/vault';
+import { manifestKey } from '../../../vault/repository/vault-layout';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 
@@ -55,4 +60,42 @@ it('prints the object with the damaged file and the counts of what was restored,
   expect(err).toEqual([`lifeboat vault: 1 file(s) could not be restored because their data in the vault is damaged or missing (the other 1 entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):\n  bad.bin: ${printed.damaged[0]?.message ?? ''}`]);
   expect(await fs.readFile(path.join(target, 'good.txt'), 'utf8')).toBe('kept\n');
   await expect(fs.stat(path.join(target, 'bad.bin'))).rejects.toThrow('ENOENT');
+});
+
+/**
+ * Audit a58B F3: a damaged manifest page stopped the restore with a bare error and --json printed nothing. The page is
+ * reported under `damaged` with the range of paths it lists (`through`, `entries`), every readable page is restored, and
+ * the command exits 1 after the object, as for a damaged file.
+ */
+it('prints the object with a damaged manifest page as the entries it lists, after restoring every readable page', async () => {
+  const vaultDir = path.join(dir, 'vault-page');
+  const keyFile = path.join(dir, 'key-page');
+  expect(await vaultInit({ vault: vaultDir, keyFile }, { io: capturedCliIo().io })).toBe(0);
+  const vault = await openVault(new FileVaultStore(vaultDir, { durable: false }), await KeyFileKeyProvider.load(keyFile));
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  const stored = await writer.storeContent(Buffer.from('kept\n'));
+  const parts = [await writer.finish()];
+  await vault.reloadIndex();
+  // A page closes at about 1 MiB of entries' JSON: three of these fill one.
+  const file = (p: string): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644, note: 'p'.repeat(400_000) }, size: stored.size, content: [...stored.content] });
+  const snapshot = await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, entries: ['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f7', 'f8'].map(file) });
+  const refs = [];
+  for await (const ref of (await vault.manifest(snapshot)).pageRefs()) refs.push(ref);
+  expect(refs.map((r) => r.first)).toEqual(['f0', 'f3', 'f6']);
+  await fs.rm(path.join(vaultDir, ...manifestKey((refs[1] as { id: string }).id).split('/')));
+
+  const target = path.join(dir, 'restored-page');
+  const { out, err, io } = capturedCliIo();
+  expect(await vaultRestore(snapshot.id, { vault: vaultDir, keyFile, target, json: true }, { io })).toBe(1);
+  expect(out).toHaveLength(1);
+  const printed = JSON.parse(out[0] as string) as { damaged: { path: string; message: string }[] };
+  expect(printed).toMatchObject({
+    snapshotId: snapshot.id,
+    stats: { entries: 6, files: 6 },
+    damaged: [{ path: 'f3', through: 'f5', entries: 3, message: expect.stringMatching(/object manifest\/[0-9a-f]{64} does not exist$/) }],
+  });
+  expect(err).toEqual([
+    `lifeboat vault: 3 entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing (the other 6 entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):\n  f3 to f5 (3 entries): ${printed.damaged[0]?.message ?? ''}`,
+  ]);
+  expect((await fs.readdir(target)).sort()).toEqual(['f0', 'f1', 'f2', 'f6', 'f7', 'f8']);
 });

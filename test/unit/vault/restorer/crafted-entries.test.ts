@@ -93,6 +93,64 @@ describe('the directory restorer on crafted entries', () => {
     expect(later.ino).toBe(first.ino);
   });
 
+  // Audit a58B F1: only the include, the sort order and the damaged files were checked, not that this restore wrote the first name.
+  it.each([
+    ['a first name the snapshot does not hold', (): ManifestEntry[] => [file('b', { hardlink: 'aaa' })], 'b', 'aaa'],
+    [
+      'a key beside a public directory',
+      (): ManifestEntry[] => [{ path: 'public', kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] }, file('public/index.html', { hardlink: 'private/id_rsa' })],
+      'public/index.html',
+      'private/id_rsa',
+    ],
+    ['a first name below a directory of the snapshot', (): ManifestEntry[] => [{ path: 'aaa', kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] }, file('b', { hardlink: 'aaa/x' })], 'b', 'aaa/x'],
+  ])(
+    'with --overwrite, never makes a hard link another name of the target’s own file at %s: the content is written, and said (audit a58B F1)',
+    async (_what, entries, later, first) => {
+      const why = 'the backup has no entry there';
+      const snapshot = await snapshotOf(entries());
+      const target = path.join(dir, `own-file-${later.replace(/\W/g, '-')}-${first.replace(/\W/g, '-')}`);
+      await fs.mkdir(path.dirname(path.join(target, first)), { recursive: true });
+      await fs.writeFile(path.join(target, first), SECRET, { mode: 0o600 });
+      const stats = await restoreSnapshot(vault, snapshot, target, { overwrite: true });
+      expect(stats).toMatchObject({ files: 1, links: 0 });
+      await writtenNotLinked(path.join(target, later), BACKED_UP, path.join(target, first), SECRET);
+      expect(stats.notRestored).toEqual([{ path: later, what: `hard link not made to its first name ${JSON.stringify(first)}: ${why}; its recorded content was written to it as a file of its own` }]);
+    },
+  );
+
+  it('does not link to a first name of the snapshot that is not a file, or holds other content: each is restored as recorded', async () => {
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    const other = await writer.storeContent(Buffer.from('another file\n'));
+    const otherParts = [...parts, await writer.finish()];
+    await vault.reloadIndex();
+    const snapshot = await vault.commitSnapshot({
+      source: { kind: 'directory', id: '/src' },
+      parts: otherParts,
+      entries: [
+        { path: 'a', kind: 'file', meta: { mode: 0o644 }, size: other.size, content: [...other.content] },
+        file('b', { hardlink: 'a' }),
+        symlink('c', 'a'),
+        file('d', { hardlink: 'c' }),
+        { path: 'dd', kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] },
+        file('e', { hardlink: 'dd' }),
+      ],
+    });
+    const target = path.join(dir, 'first-of-other-content');
+    const stats = await restoreSnapshot(vault, snapshot, target);
+    expect(stats).toMatchObject({ files: 4, links: 0, symlinks: 1, dirs: 1 });
+    expect(await fs.readFile(path.join(target, 'a'), 'utf8')).toBe('another file\n');
+    expect(await fs.readFile(path.join(target, 'b'), 'utf8')).toBe(BACKED_UP);
+    expect(await fs.readFile(path.join(target, 'd'), 'utf8')).toBe(BACKED_UP);
+    expect((await fs.stat(path.join(target, 'a'))).nlink).toBe(1);
+    const note = (first: string, why: string): string => `hard link not made to its first name ${JSON.stringify(first)}: ${why}; its recorded content was written to it as a file of its own`;
+    expect(stats.notRestored).toEqual([
+      { path: 'b', what: note('a', "the backup's file there holds other content") },
+      { path: 'd', what: note('c', "the backup's entry there is a symlink, not a file") },
+      { path: 'e', what: note('dd', "the backup's entry there is a dir, not a file") },
+    ]);
+    expect(await fs.readFile(path.join(target, 'e'), 'utf8')).toBe(BACKED_UP);
+  });
+
   it('names the entry being restored, not its first name, when the first name would leave the target', async () => {
     const snapshot = await snapshotOf([file('notes.txt', { hardlink: '/etc/hostname' })]);
     const restore = restoreSnapshot(vault, snapshot, path.join(dir, 'absolute-first'));

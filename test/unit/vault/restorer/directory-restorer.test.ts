@@ -15,7 +15,7 @@ import { newTestVault, pseudoRandomBytes, readTree, removeDir, tempDir } from '.
 async function restoreLikeWorkflow(vault: Vault, snapshot: Snapshot, target: string, options: { overwrite?: boolean; keepSetIdBits?: boolean } = {}): Promise<void> {
   const entries = [];
   for await (const e of vault.entries(snapshot)) entries.push(e);
-  const restorer = await openDirectoryRestorer(vault, target, () => true, options);
+  const restorer = await openDirectoryRestorer(vault, target, () => true, { ...options, entries });
   for (const e of entries) await restorer.restoreEntry(e);
   await finishDirectories(target, entries, options);
 }

@@ -15,7 +15,7 @@ import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-he
 async function restoreLikeWorkflow(vault: Vault, snapshot: Snapshot, target: string): Promise<void> {
   const entries: ManifestEntry[] = [];
   for await (const e of vault.entries(snapshot)) entries.push(e);
-  const restorer = await openDirectoryRestorer(vault, target, () => true);
+  const restorer = await openDirectoryRestorer(vault, target, () => true, { entries });
   for (const e of entries) await restorer.restoreEntry(e);
   await finishDirectories(target, entries);
 }

@@ -1,0 +1,49 @@
+import * as path from 'node:path';
+import { type FsPath } from '../platform/posix-calls';
+import { parentOf, pathKey, relativeDisplay } from './target-path';
+
+/**
+ * A name the target's file system refuses as too long (ENAMETOOLONG): more than 255 bytes on most
+ * file systems (fewer on some: eCryptfs allows 143), or a path of more than 4,095. A backup of a
+ * CIFS share or of S3 keys (up to 1,024 bytes) can hold such a name, and it is no reason to stop a
+ * restore: the entry is listed as not restored and the restore goes on (audit a58B F9). The
+ * restore's own temporary names are never the cause: they keep at most 100 bytes of the name, 127
+ * in all (target-path.ts tempPathFor).
+ */
+export function isNameTooLong(err: unknown): err is NodeJS.ErrnoException {
+  return typeof err === 'object' && err !== null && (err as NodeJS.ErrnoException).code === 'ENAMETOOLONG';
+}
+
+/**
+ * What a restore could not make of an entry (at `absolute` under `root`) when the file system refused a name on its way
+ * as too long (`err`, from a call on that way). `saidOnce`: the name refused is a directory above the entry, which every
+ * entry below it meets: the same `what` for all of them, said once with their number (NotRestoredLog.addSaidOnce), not once
+ * for each of a million files.
+ */
+export function nameTooLong(root: string, absolute: FsPath, err: NodeJS.ErrnoException): { readonly what: string; readonly saidOnce: boolean } {
+  const refused = refusedPath(err);
+  // The entry's own name, or its temporary name beside it (a path too long as a whole fails there first).
+  if (refused === undefined || pathKey(refused) === pathKey(absolute) || pathKey(parentOf(refused)) === pathKey(parentOf(absolute))) {
+    return {
+      what: `not restored: the target's file system refuses its name as too long (ENAMETOOLONG; the name is ${nameBytes(absolute)} bytes, the path in the target ${Buffer.byteLength(absolute)}: most file systems allow names of 255 bytes and paths of 4,095)`,
+      saidOnce: false,
+    };
+  }
+  return {
+    what: `not restored: the directory ${JSON.stringify(relativeDisplay(root, refused))} above it could not be made, the target's file system refusing its name (or path) as too long (ENAMETOOLONG)`,
+    saidOnce: true,
+  };
+}
+
+/** The path of the call that failed: a rename's or a link's new name, else its one path (Node sets `path` and `dest` as given: strings or Buffers). */
+function refusedPath(err: NodeJS.ErrnoException): FsPath | undefined {
+  const { dest, path: at } = err as { dest?: unknown; path?: unknown };
+  const refused = dest ?? at;
+  return typeof refused === 'string' || Buffer.isBuffer(refused) ? refused : undefined;
+}
+
+/** The bytes of the last name of `p`. */
+function nameBytes(p: FsPath): number {
+  if (typeof p === 'string') return Buffer.byteLength(path.basename(p));
+  return p.length - (p.lastIndexOf(0x2f) + 1);
+}
