@@ -73,6 +73,10 @@ export const LIFEBOAT_METRICS = {
   lastBackupEntriesSkipped: metric('LastBackupEntriesSkipped', 'Count', 'plan'),
   /** 1 when the plan's newest drill of the watchdog's vault (its region's catalog) did not PASS, 0 when it did: what the drill alarm watches. */
   lastDrillNotPassed: metric('LastDrillNotPassed', 'Count', 'plan'),
+  /** Since the start of the plan's newest drill of the vault its drill schedule drills (plans with `drill` only): the drill-age alarm. */
+  lastDrillAge: metric('LastDrillAge', 'Seconds', 'plan'),
+  /** Since the start of the latest scrub run (scheduled or not): the scrub-age alarm. */
+  lastScrubAge: metric('LastScrubAge', 'Seconds', 'environment'),
   /** Objects the latest scrub record leaves damaged or missing in a vault (its `outstanding`, whichever run found them): the scrub-damage alarm. */
   scrubOutstandingObjects: metric('ScrubOutstandingObjects', 'Count', 'environment'),
   /** Damaged packs the vault's latest prune run met (its record's `damagedPacks`; each region's watchdog its vault's): the prune-damage alarm. */

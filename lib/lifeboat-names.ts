@@ -99,7 +99,9 @@ export type LifeboatNames = ReturnType<typeof lifeboatNames>;
 
 /** The alarms every plan has (lifeboat-operations.ts), each named `<prefix>-<plan>-<kind>`; the drill's in each region it drills from. */
 export const PLAN_ALARM_KINDS = ['backup-age', 'dr-copy-age', 'replication-lag', 'entries-skipped', 'drill'] as const;
-export type PlanAlarmKind = (typeof PLAN_ALARM_KINDS)[number];
+/** The alarm only a plan with a drill schedule has, in the region of the vault it drills: its newest drill's age. */
+export const DRILL_AGE_ALARM_KIND = 'drill-age';
+export type PlanAlarmKind = (typeof PLAN_ALARM_KINDS)[number] | typeof DRILL_AGE_ALARM_KIND;
 
 /** The name of a plan's alarm of `kind`. */
 export function planAlarmName(prefix: string, plan: string, kind: PlanAlarmKind): string {

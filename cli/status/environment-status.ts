@@ -1,13 +1,16 @@
-import { DEFAULT_REPLICATION_LAG_MINUTES } from '../../lib/lifeboat-defaults';
+import { DEFAULT_REPLICATION_LAG_MINUTES, DEFAULT_SCRUB_SCHEDULE } from '../../lib/lifeboat-defaults';
+import { resourceNames } from '../../lib/stacks/resource-names';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { type DrillSide } from '../drills/drill-access';
 import { type AlarmsStatus } from './alarm-status';
+import { withDrillSchedule } from './drill-schedule-status';
 import { mirrorBucketPrefixOf, mirrorCheckSchedule, planMirrors } from './plan-mirrors';
 import { type PruneStatus, pruneStatus } from './prune-status';
 import { planStatus, type PlanStatus, scrubJudgedBackupIds } from './plan-status';
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions } from './printed-command-options';
+import { type ScheduleAge, scheduleAge } from './schedule-age';
 import { type ScrubObjectsWithoutBackups, scrubObjectsWithoutBackups } from './scrub-objects-without-backups';
 import { type StatusSources } from './status-sources';
 
@@ -26,7 +29,7 @@ export type EnvironmentStatus = {
   primaryRegion: string;
   drRegion: string;
   generatedAt: string;
-  /** Every plan within its objectives and everything read: the command exits 0 exactly then. */
+  /** Every plan within its objectives, everything read, and the scrub not stale (`scrubSchedule`): the command exits 0 exactly then. */
   withinObjectives: boolean;
   plans: (PlanStatus | UnreadablePlan)[];
   /** In AWS the environment's CloudWatch alarms in ALARM (shown, not judged: they do not change the exit code); locally not emulated. */
@@ -53,6 +56,12 @@ export type EnvironmentStatus = {
    * here (scrub-outstanding.ts, snapshotsNotWorkedOutCounts: review rQ F3). Absent when none.
    */
   scrubSnapshotsNotWorkedOut?: NonNullable<ScrubRunRecord['snapshotsNotWorkedOut']>;
+  /**
+   * The scrub's schedule (`<prefix>-scrub`) against the latest scrub run (schedule-age.ts, the scrub-age alarm's rule):
+   * stale, the vaults are not being checked and status exits 1 (audit a58C F1). Absent before the first run, when the scrub
+   * runs could not be read, and for a schedule that fires once.
+   */
+  scrubSchedule?: ScheduleAge;
   problems: string[];
   /** Of `problems`, those about the mirrors' last checks and the vaults' last prunes, which the report's page shows from this (report-command.ts). */
   unreadMirrorsAndPrunes: string[];
@@ -107,6 +116,7 @@ export async function environmentStatus(sources: StatusSources, now: Date, comma
   if (alarms.state === 'unreadable') problems.push(alarms.note);
   const plans: (PlanStatus | UnreadablePlan)[] = [];
   const shownBackups = new Set<string>();
+  const names = resourceNames(environment);
   for (const plan of environment.plans) {
     let backups: BackupRecord[];
     let catalog: 'primary' | 'dr' = 'primary';
@@ -137,19 +147,21 @@ export async function environmentStatus(sources: StatusSources, now: Date, comma
     for (const u of unreadable) unread(`the mirror check of ${u.source} could not be read from the DR catalog (${environment.drRegion}): ${u.error}`);
     // The plan's vault is the primary's: with its catalog unreadable its last prune is unknown, never "no prune yet" (the DR vault's has its own line).
     const prune: PruneStatus = catalog === 'dr' ? { state: 'unreadable', note: primaryProblem } : prunes.primary;
-    plans.push(planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, replicationLagSeconds, now }));
+    const row = planStatus({ plan, backups, catalog, drills: drills.filter((d) => d.plan === plan.name), ...(latestScrub ? { latestScrub } : {}), nextRun, prune, mirrors, replicationLagSeconds, now });
+    plans.push(withDrillSchedule(row, plan, names.drillSchedulePrefix, now));
   }
   const withoutBackups = scrubObjectsWithoutBackups(latestScrub, shownBackups);
   const notWorkedOut = latestScrub === undefined || latestScrub === 'unreadable' ? undefined : latestScrub.notWorkedOut;
   const notWorkedOutCause = notWorkedOut && latestScrub !== undefined && latestScrub !== 'unreadable' ? latestScrub.notWorkedOutCause : undefined;
   const snapshotsNotWorkedOut = latestScrub === undefined || latestScrub === 'unreadable' ? undefined : latestScrub.snapshotsNotWorkedOut;
+  const scrubSchedule = latestScrub === undefined || latestScrub === 'unreadable' ? undefined : scheduleAge({ name: names.scrubSchedule, expression: environment.scrub?.schedule ?? DEFAULT_SCRUB_SCHEDULE }, latestScrub.startedAt, now);
   return {
     environment: environment.name,
     target: sources.target,
     primaryRegion: environment.primaryRegion,
     drRegion: environment.drRegion,
     generatedAt: now.toISOString(),
-    withinObjectives: problems.length === 0 && plans.every((p) => p.withinObjectives),
+    withinObjectives: problems.length === 0 && plans.every((p) => p.withinObjectives) && scrubSchedule?.stale !== true,
     plans,
     alarms,
     prunes,
@@ -157,6 +169,7 @@ export async function environmentStatus(sources: StatusSources, now: Date, comma
     ...(notWorkedOut ? { scrubNotWorkedOut: notWorkedOut } : {}),
     ...(notWorkedOutCause ? { scrubNotWorkedOutCause: notWorkedOutCause } : {}),
     ...(snapshotsNotWorkedOut ? { scrubSnapshotsNotWorkedOut: snapshotsNotWorkedOut } : {}),
+    ...(scrubSchedule ? { scrubSchedule } : {}),
     problems,
     unreadMirrorsAndPrunes,
   };

@@ -5,6 +5,7 @@ import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { listedOutstanding, type NotListedGroup, type OutstandingScrubObject, type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { failingDrills, lastDrillsByVault, type LastDrills, type LastDrillStatus, newestDrillStatus } from './drill-status';
+import { type DrillScheduleStatus } from './drill-schedule-status';
 import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type PruneStatus } from './prune-status';
@@ -152,6 +153,11 @@ export type PlanStatus = {
   lastDrill?: LastDrillStatus;
   /** The newest drill of each vault drilled: what the ✓/✗ and the exit code follow. */
   lastDrills: LastDrills;
+  /**
+   * The plan's drill schedule against its newest drill of the vault it drills (drill-schedule-status.ts, the drill-age
+   * alarm's rule): stale makes the plan ✗. Absent without a drill schedule or a drill of that vault (environment-status.ts sets it).
+   */
+  drillSchedule?: DrillScheduleStatus;
   drCopy: DrCopyStatus;
   /** The DR copy's age against the dr-copy-age alarm's rule: what the ✓/✗ follows; absent when not judged apart. */
   drCopyObjective?: DrCopyObjectiveStatus;

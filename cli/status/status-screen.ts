@@ -234,6 +234,14 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     const later = other && other.verdict === 'PASSED' && other.drillId > d.drillId ? ` (a later ${vaultName(other.vault)} drill PASSED, which does not prove the ${vaultName(d.vault)} region can restore)` : '';
     reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${storedErrorShown(d.error)}` : ''}${later}: see \`lifeboat drills show ${d.drillId}${options.target}\``);
   }
+  const schedule = row.drillSchedule;
+  if (schedule?.stale) {
+    // Audit a58C F1: a drill schedule that stopped firing left the last drill PASSED, and nothing said so.
+    reasons.push(
+      `no ${vaultName(schedule.vault)} drill since ${schedule.drillId}, which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression}): ` +
+        `see whether the schedule fires (\`lifeboat doctor${options.target}\`) and the drill's executions; \`lifeboat drill run --plan ${row.plan}${options.target}\` runs one now`,
+    );
+  }
   for (const m of row.mirrors) reasons.push(...m.reasons);
   reasons.push(...scrubReasons(row, options), ...lostWithoutBackupsReasons(row, options.vault), ...copiedInLostNotListedReasons(row, options.vault));
   return reasons;
@@ -420,6 +428,19 @@ function notReadSummary(status: EnvironmentStatus): string {
 }
 
 /**
+ * The scrub that stopped running (environment-status.ts, `scrubSchedule`: the scrub-age alarm's rule): ✗, the vaults are no
+ * longer checked for damage, whatever the plans' rows say (audit a58C F1: a schedule disabled by hand was seen by nothing).
+ */
+function staleScrubLines(status: EnvironmentStatus, options: PrintedCommandOptions): string[] {
+  const s = status.scrubSchedule;
+  if (s?.stale !== true) return [];
+  return [
+    `${MARK.missed} the last scrub started ${cellDuration(s.ageSeconds)} ago (${shortTime(s.startedAt)}), more than twice the longest gap of its schedule ${s.schedule} (${s.expression}): the vaults are not being checked for damage; ` +
+      `see whether the schedule fires (\`lifeboat doctor${options.target}\`) and the scrub's executions; \`lifeboat scrub${options.vault}\` runs one now (docs/RUNBOOKS.md, "Alarms": scrub-age)`,
+  ];
+}
+
+/**
  * `target`: the options the status command was run with, which the command lines it prints carry (`--vault-key` included:
  * until review r58A F6 status took none, and in AWS with another primary vault key its scrub and prune lines failed at KMS).
  */
@@ -461,7 +482,7 @@ export function statusScreen(status: EnvironmentStatus, target?: PrintedCommandT
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));
-  for (const note of [...notes, ...scrubObjectsWithoutBackupsLines(status, flags), ...scrubNotWorkedOutLines(status, flags), ...scrubSnapshotsNotWorkedOutLines(status, flags), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
+  for (const note of [...notes, ...staleScrubLines(status, options), ...scrubObjectsWithoutBackupsLines(status, flags), ...scrubNotWorkedOutLines(status, flags), ...scrubSnapshotsNotWorkedOutLines(status, flags), ...status.problems.map((p) => `! ${p}`)]) lines.push(...wrapped(note));
   const mirrors = mirrorLines(status);
   if (mirrors.length > 0) {
     lines.push(`Mirrors in ${status.drRegion} (${MARK.ok}: last check equal, at most 2× its schedule old, lag within the RPO):`);
@@ -470,8 +491,8 @@ export function statusScreen(status: EnvironmentStatus, target?: PrintedCommandT
   for (const line of pruneLines(status, options)) lines.push(...wrapped(line));
   lines.push(...alarmLines(status.alarms));
   const missed = status.plans.filter((p) => !p.withinObjectives).length;
-  if (missed === 0 && status.problems.length === 0) {
+  if (missed === 0 && status.problems.length === 0 && status.scrubSchedule?.stale !== true) {
     lines.push(`${MARK.ok} every plan is within its objectives (last committed backup within the RPO, ${status.plans.every((p) => 'lastDrill' in p && p.lastDrill !== undefined) ? 'last drill PASSED' : 'no last drill failed'})`);
-  } else lines.push(...wrapped(`${MARK.missed} ${missed} of ${status.plans.length} plan(s) not within their objectives${notReadSummary(status)}`));
+  } else lines.push(...wrapped(`${MARK.missed} ${missed} of ${status.plans.length} plan(s) not within their objectives${notReadSummary(status)}${status.scrubSchedule?.stale === true ? '; the scrub has stopped (above)' : ''}`));
   return lines;
 }

@@ -9,8 +9,11 @@ import { publishMetrics } from './publish-metrics';
  */
 export const DRILLS_WATCHED = 1000;
 
-/** A plan's newest drill of the watchdog's vault, as the watchdog read it; absent when none was among those read. */
-export type PlanDrillWatch = { plan: string; newest?: Pick<DrillHead, 'drillId' | 'startedAt' | 'verdict'> };
+/** A plan's newest drill of the watchdog's vault, as the watchdog read it (`ageSeconds` from its start); absent when none was among those read. */
+export type PlanDrillWatch = { plan: string; newest?: Pick<DrillHead, 'drillId' | 'startedAt' | 'verdict'> & { ageSeconds: number } };
+
+/** What the drill watch needs of a plan: its name, and the vault its drill schedule drills (default dr), if it has one. */
+export type WatchedDrillPlan = { name: string; drill?: { vault?: 'primary' | 'dr' } | undefined };
 
 /**
  * The watchdog's look at the drills of its vault, in its region's catalog (a drill is recorded where it ran, in its
@@ -18,16 +21,21 @@ export type PlanDrillWatch = { plan: string; newest?: Pick<DrillHead, 'drillId' 
  * LastDrillNotPassed (1 when it did not PASS, 0 when it did), so the drill alarm stays in ALARM until a later drill of
  * that vault passes, as `lifeboat status` judges the newest drill of each vault (cli/status/drill-status.ts); the drill's
  * own DrillNotPassed went quiet an hour after it, and a failed weekly drill's alarm was OK for the rest of the week
- * (audit a58C F2). Reads newest first until every plan is found, at most DRILLS_WATCHED drills: a plan not among them
- * publishes nothing (no drill is not a failed drill). A head that does not validate is logged and passed over.
+ * (audit a58C F2). A plan whose drill schedule drills this vault also gets the newest drill's age, LastDrillAge, from its
+ * start: a schedule that stopped firing (disabled, deleted, its deliveries failing) left no failed drill and nothing
+ * alarmed, while the drill-age alarm now fires at about twice the schedule's gap (audit a58C F1). Reads newest first
+ * until every plan is found, at most DRILLS_WATCHED drills: a plan not among them publishes nothing (no drill is not a
+ * failed drill; for a plan with a schedule the drill-age alarm treats that as breaching). A head that does not validate
+ * is logged and passed over.
  */
 export async function watchDrills(
   environment: string,
-  plans: readonly { name: string }[],
+  plans: readonly WatchedDrillPlan[],
   vault: 'primary' | 'dr',
-  deps: { drills: Pick<DrillLog, 'newestHeads'>; warn?: (message: string) => void },
+  deps: { drills: Pick<DrillLog, 'newestHeads'>; now?: () => Date; warn?: (message: string) => void },
 ): Promise<PlanDrillWatch[]> {
   const warn = deps.warn ?? ((message: string) => handlerLogger.warn(message));
+  const now = (deps.now ?? (() => new Date()))().getTime();
   const wanted = new Set(plans.map((p) => p.name));
   const newest = new Map<string, DrillHead>();
   let read = 0;
@@ -41,10 +49,12 @@ export async function watchDrills(
     const { head } = drill;
     if (head.vault === vault && wanted.has(head.plan) && !newest.has(head.plan)) newest.set(head.plan, head);
   }
-  return plans.map(({ name }) => {
+  return plans.map(({ name, drill }) => {
     const head = newest.get(name);
     if (!head) return { plan: name };
-    publishMetrics({ environment, plan: name }, { lastDrillNotPassed: head.verdict === 'PASSED' ? 0 : 1 });
-    return { plan: name, newest: { drillId: head.drillId, startedAt: head.startedAt, verdict: head.verdict } };
+    const ageSeconds = Math.max(0, (now - Date.parse(head.startedAt)) / 1000);
+    const scheduledHere = drill !== undefined && (drill.vault ?? 'dr') === vault;
+    publishMetrics({ environment, plan: name }, { lastDrillNotPassed: head.verdict === 'PASSED' ? 0 : 1, ...(scheduledHere ? { lastDrillAge: ageSeconds } : {}) });
+    return { plan: name, newest: { drillId: head.drillId, startedAt: head.startedAt, verdict: head.verdict, ageSeconds } };
   });
 }

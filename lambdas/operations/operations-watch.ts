@@ -3,7 +3,7 @@ import { type DrillLog } from '../catalog/drill-log';
 import { type PruneLog } from '../catalog/prune-log';
 import { type ScrubLog } from '../catalog/scrub-log';
 import { type PlanBackupAges, watchBackupAges } from './backup-age-watch';
-import { type PlanDrillWatch, watchDrills } from './drill-watch';
+import { type PlanDrillWatch, watchDrills, type WatchedDrillPlan } from './drill-watch';
 import { type PlanEntriesSkipped, watchEntriesSkipped } from './entries-skipped-watch';
 import { type PruneWatch, watchPrune } from './prune-watch';
 import { type ScrubWatch, watchScrub } from './scrub-watch';
@@ -33,11 +33,11 @@ export type OperationsWatchDeps = {
  * One run of a region's watchdog (lib/constructs/lifeboat-operations.ts, every few minutes): state gauges from the
  * newest record of each thing an alarm watches, published while the fact holds (docs/ARCHITECTURE.md, "Operations").
  * The primary region's (`vault` primary): each plan's backup ages and its newest committed backup's left-out entries,
- * the scrub's outstanding damage, and the primary vault's drills and prune. The DR region's (`vault` dr): the DR vault's
+ * the scrub's outstanding damage and age, and the primary vault's drills (verdicts, ages) and prune. The DR region's (`vault` dr): the DR vault's
  * drills and prune, which the DR catalog holds (a DR account's catalog keeps them from the primary's roles). Each
  * measure is read on its own: one that fails leaves the others published, and then the run fails (WatchIncompleteError).
  */
-export async function watchOperations(environment: string, plans: readonly { name: string }[], vault: 'primary' | 'dr', deps: OperationsWatchDeps): Promise<OperationsWatch> {
+export async function watchOperations(environment: string, plans: readonly WatchedDrillPlan[], vault: 'primary' | 'dr', deps: OperationsWatchDeps): Promise<OperationsWatch> {
   const failures: { measure: string; error: string }[] = [];
   const measured = async <T>(measure: string, read: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -58,10 +58,10 @@ export async function watchOperations(environment: string, plans: readonly { nam
       for (const s of skipped) if (s.unreadable !== undefined) failures.push({ measure: `the entries plan ${s.plan}'s newest committed backup ${s.backupId ?? ''} left out`, error: s.unreadable });
       out.entriesSkipped = skipped;
     }
-    const scrub = await measured('the scrub\'s outstanding damage', () => watchScrub(environment, { scrubs: deps.scrubs }));
+    const scrub = await measured('the scrub\'s outstanding damage and age', () => watchScrub(environment, { scrubs: deps.scrubs, ...clock }));
     if (scrub) out.scrub = scrub;
   }
-  const drills = await measured(`the ${vault} vault's drills`, () => watchDrills(environment, plans, vault, { drills: deps.drills, ...warn }));
+  const drills = await measured(`the ${vault} vault's drills`, () => watchDrills(environment, plans, vault, { drills: deps.drills, ...clock, ...warn }));
   if (drills) out.drills = drills;
   const prune = await measured(`the ${vault} vault's prune`, () => watchPrune(environment, vault, { prunes: deps.prunes }));
   if (prune) out.prune = prune;

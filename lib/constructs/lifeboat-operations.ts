@@ -11,7 +11,9 @@ import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { DIMENSION, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE } from '../../config/metric-names';
 import { DEFAULT_REPLICATION_LAG_MINUTES } from '../lifeboat-defaults';
-import { planAlarmName } from '../lifeboat-names';
+import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
+import { parseScheduleExpression } from '../../config/schedule-expression';
+import { DRILL_AGE_ALARM_KIND, planAlarmName } from '../lifeboat-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { plansInStack } from './plans-in-stack';
@@ -56,6 +58,12 @@ export type LifeboatOperationsProps = {
    */
   readonly drCatalog?: { readonly table: dynamodb.ITable; readonly key: kms.IKey };
   readonly drRegion: string;
+  /**
+   * The scrub's schedule expression (ScrubWorkflow's): the scrub-age alarm fires once the latest scrub run is older than
+   * twice its longest gap between fires.
+   * @default no scrub-age alarm
+   */
+  readonly scrubSchedule?: string;
   /** @default DEFAULT_REPLICATION_LAG_MINUTES */
   readonly replicationLagMinutes?: number;
 };
@@ -195,6 +203,22 @@ export class LifeboatOperations extends Construct {
         ...STATE_GAUGE,
         metric: this.metric('lastBackupEntriesSkipped', plan.name, 'Maximum', WATCHDOG_INTERVAL),
       });
+      // A drill schedule that stops firing (disabled, deleted, its deliveries failing) leaves no failed drill: the newest
+      // drill's age tells, in the region of the vault it drills, at twice the schedule's longest gap (audit a58C F1). No
+      // figure is breaching: the plan has a schedule, so a drill is expected (once the first has run: RUNBOOKS, "Alarms").
+      const drillGapMs = plan.drill ? longestScheduleGapMs(parseScheduleExpression(plan.drill.schedule)) : undefined;
+      if (plan.drill && drillGapMs !== undefined) {
+        const drillVault = plan.drill.vault ?? 'dr';
+        const staleAfter = (2 * drillGapMs) / 1000;
+        this.alarm(drillVault === 'dr' ? props.drAlerts : props.alerts, planAlarmName(props.prefix, plan.name, DRILL_AGE_ALARM_KIND), {
+          id: `${plan.name}-drill-age`,
+          description: `Plan ${plan.name}: no drill of the ${drillVault === 'dr' ? 'DR' : 'primary'} vault started in the last ${durationInWords(staleAfter)}, twice the longest gap of its schedule ${props.prefix}-drill-${plan.name} (${plan.drill.schedule}), or none was found, or the watchdog is not measuring. See whether the schedule fires (\`lifeboat doctor --aws\`) and \`lifeboat drills list --plan ${plan.name}\`.`,
+          metric: this.metric('lastDrillAge', plan.name, 'Maximum', WATCHDOG_INTERVAL),
+          threshold: staleAfter,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          evaluationPeriods: 3,
+        });
+      }
       // Each region's watchdog publishes the newest drill of its vault (drills are recorded in that vault's region): the
       // alarm is in both, and stays in ALARM until a later drill of that vault passes, as status judges it.
       for (const [alerts, where] of [
@@ -218,6 +242,19 @@ export class LifeboatOperations extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       evaluationPeriods: 1,
     });
+    // A scrub schedule that stops firing is seen by the latest run's age (audit a58C F1): the scrub is always scheduled, so
+    // no figure is breaching.
+    const scrubGapMs = props.scrubSchedule !== undefined ? longestScheduleGapMs(parseScheduleExpression(props.scrubSchedule)) : undefined;
+    if (props.scrubSchedule !== undefined && scrubGapMs !== undefined) {
+      const staleAfter = (2 * scrubGapMs) / 1000;
+      this.alarm(props.alerts, `${props.prefix}-scrub-age`, {
+        description: `No scrub run started in the last ${durationInWords(staleAfter)}, twice the longest gap of its schedule ${props.prefix}-scrub (${props.scrubSchedule}), or none was recorded, or the watchdog is not measuring: the vaults are not being checked. See whether the schedule fires (\`lifeboat doctor --aws\`) and the scrub's executions; \`lifeboat status\` shows the last run.`,
+        metric: this.metric('lastScrubAge', undefined, 'Maximum', WATCHDOG_INTERVAL),
+        threshold: staleAfter,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        evaluationPeriods: 3,
+      });
+    }
     // The latest scrub record's outstanding damage, whichever run found it: a run reads a seventh of the vaults, and one
     // whose slice missed the damaged objects published ScrubCorrupt 0 while status said they were still damaged (a58C F2).
     this.alarm(props.alerts, `${props.prefix}-scrub-damage`, {
@@ -337,6 +374,13 @@ export class LifeboatOperations extends Construct {
     facade.monitorSqsQueue({ queue: props.alerts.deadLetterQueue, humanReadableName: 'Undelivered events and failed function invocations', alarmFriendlyName: 'dead-letters' });
     return facade;
   }
+}
+
+/** A whole number of days, hours or minutes (a schedule's gap is made of them), for an alarm's description. */
+function durationInWords(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400} day(s)`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
+  return `${Math.round(seconds / 60)} min`;
 }
 
 /**

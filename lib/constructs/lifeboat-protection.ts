@@ -656,6 +656,7 @@ export class LifeboatProtection extends Construct {
       executionStatusRule: this.alerts.watchExecutions(primaryMachines),
       drAlerts: this.drAlerts,
       drCatalog: { table: this.drCatalog.table, key: this.drCatalogKey },
+      scrubSchedule: props.scrub?.schedule ?? DEFAULT_SCRUB_SCHEDULE,
       drRegion: props.drRegion,
       ...(props.notifications?.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}),
     });

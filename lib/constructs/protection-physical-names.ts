@@ -1,6 +1,6 @@
 import { type Stack, Token } from 'aws-cdk-lib';
 import { mirrorOf } from '../../config/lifeboat-config';
-import { type LifeboatNames, lifeboatNames, PLAN_ALARM_KINDS, planAlarmName } from '../lifeboat-names';
+import { DRILL_AGE_ALARM_KIND, type LifeboatNames, lifeboatNames, PLAN_ALARM_KINDS, planAlarmName } from '../lifeboat-names';
 import { type LifeboatPlan } from './lifeboat-plan';
 
 /**
@@ -32,7 +32,8 @@ export type ProtectionNamesInput = {
 /**
  * Every name of `lifeboatNames` a resource carries, plus what lifeboat-operations.ts and the schedules derive per plan: the
  * backup schedule `<prefix>-<plan>`, the drill schedule `<prefix>-drill-<plan>` in the region of the vault it drills, the plan's
- * alarms, the scrub-corruption, scrub-damage and prune-damage alarms and the dashboard `<prefix>-operations`. test/infra/lib/protection-name-collisions.test.ts
+ * alarms (the drill-age alarm in the region of the vault its drill schedule drills), the scrub-corruption, scrub-damage,
+ * scrub-age and prune-damage alarms and the dashboard `<prefix>-operations`. test/infra/lib/protection-name-collisions.test.ts
  * compares it with every name of a synthesized protection's templates, so a name added elsewhere and not here fails there.
  */
 export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalName[] {
@@ -77,6 +78,7 @@ export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalNa
     ...bothRegions(alarm, names.deadLetterAlarm),
     inRegion(primary, alarm, `${input.prefix}-scrub-corruption`),
     inRegion(primary, alarm, `${input.prefix}-scrub-damage`),
+    inRegion(primary, alarm, `${input.prefix}-scrub-age`),
     ...bothRegions(alarm, `${input.prefix}-prune-damage`),
     inAccount(primary, 'CloudWatch dashboard', `${input.prefix}-operations`),
     ...input.plans.flatMap((plan) => [
@@ -85,6 +87,7 @@ export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalNa
       // Every plan alarm in the primary region; the drill alarm in the DR region too.
       ...PLAN_ALARM_KINDS.map((kind) => inRegion(primary, alarm, planAlarmName(input.prefix, plan.name, kind))),
       inRegion(dr, alarm, planAlarmName(input.prefix, plan.name, 'drill')),
+      ...(plan.drill ? [inRegion((plan.drill.vault ?? 'dr') === 'dr' ? dr : primary, alarm, planAlarmName(input.prefix, plan.name, DRILL_AGE_ALARM_KIND))] : []),
     ]),
   ];
 }

@@ -594,6 +594,10 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
       // Kept on the run's own count: a run that repaired all it found leaves nothing outstanding, and only this tells.
       [primary, 'lifeboat-dev-scrub-corruption', { MetricName: 'ScrubCorrupt', Statistic: 'Sum', Period: 3600, Threshold: 0, dimensions: { Environment: 'dev' } }],
       [primary, 'lifeboat-dev-scrub-damage', { MetricName: 'ScrubOutstandingObjects', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: { Environment: 'dev' } }],
+      // Audit a58C F1: a schedule that stops firing, at twice its longest gap; the drill's in the region of the vault it
+      // drills (demo: the DR vault, weekly), the scrub's in the primary (daily). No figure breaches: a run is expected.
+      [dr, 'lifeboat-dev-demo-drill-age', { MetricName: 'LastDrillAge', Statistic: 'Maximum', Period: 300, Threshold: 14 * 86_400, EvaluationPeriods: 3, TreatMissingData: 'breaching', dimensions: plan }],
+      [primary, 'lifeboat-dev-scrub-age', { MetricName: 'LastScrubAge', Statistic: 'Maximum', Period: 300, Threshold: 2 * 86_400, EvaluationPeriods: 3, TreatMissingData: 'breaching', dimensions: { Environment: 'dev' } }],
       // Audit b3-1: a prune that meets a damaged pack succeeds; each region's watchdog publishes its vault's latest prune there.
       [primary, 'lifeboat-dev-prune-damage', { MetricName: 'LastPruneDamagedPacks', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: { Environment: 'dev' } }],
       [dr, 'lifeboat-dev-prune-damage', { MetricName: 'LastPruneDamagedPacks', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: { Environment: 'dev' } }],
@@ -607,6 +611,8 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     for (const template of [primary, dr]) {
       expect(alarm(template, names.deadLetterAlarm)).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 0, Period: 300 });
     }
+    // The drill-age alarm is only where the plan's drill schedule drills.
+    expect(primary.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'lifeboat-dev-demo-drill-age' } })).toEqual({});
   });
 
   it('gives every schedule of both regions the region\'s encrypted dead-letter queue and a retry policy', () => {

@@ -142,9 +142,12 @@ it('publishes from the newest records what the alarms watch, every run: a failed
   const prune = { environment: 'dev', vault: 'primary' as const, trigger: 'workflow' as const, startedAt: new Date('2026-12-01T04:00:00.000Z'), finishedAt: new Date('2026-12-01T04:10:00.000Z'), done: true };
   await new PruneLog(doc, PRIMARY).record(pruneRunRecord(prune, { ...figures, damagedCount: 2 }));
 
-  const plans = [{ name: 'demo' }, { name: 'never' }];
+  // demo's drill schedule drills the primary vault: its newest drill's age too (audit a58C F1); never has none.
+  const plans = [{ name: 'demo', drill: { vault: 'primary' as const } }, { name: 'never' }];
   const lines = published(await capturedStdout(() => watchOperations('dev', plans, 'primary', deps(PRIMARY))));
   expect(valueOf(lines, 'LastDrillNotPassed', 'demo')).toEqual([1]);
+  expect(valueOf(lines, 'LastDrillAge', 'demo')).toEqual([3 * 86_400 + 105 * 60]);
+  expect(valueOf(lines, 'LastScrubAge')).toEqual([9 * 3600]);
   expect(valueOf(lines, 'LastDrillNotPassed', 'never')).toEqual([]);
   // One object, damaged in both vaults: counted once, as status counts it.
   expect(valueOf(lines, 'ScrubOutstandingObjects')).toEqual([1]);
@@ -163,17 +166,23 @@ it('publishes from the newest records what the alarms watch, every run: a failed
   expect(valueOf(after, 'LastDrillNotPassed', 'demo')).toEqual([0]);
 });
 
-it('the DR region\'s watchdog publishes the DR vault\'s newest drills and latest prune from the DR catalog, and no backup ages or scrub', async () => {
+it('the DR region\'s watchdog publishes the DR vault\'s newest drills (their ages for plans whose schedule drills it) and latest prune from the DR catalog, and no backup ages or scrub', async () => {
   const drills = new DrillLog(doc, DR);
   await drills.record(drillRecordOf(drillReport({ drillId: '20261206T101500Z-6f708192', startedAt: '2026-12-06T10:15:00.000Z', verdict: 'OBJECTIVE_MISSED' })).record);
   const figures = { snapshots: 3, packsDeleted: 0, indexesDeleted: 0, manifestsDeleted: 0, bytesFreed: 0, packsRepacked: 0, bytesRepackWritten: 0, packsCondemned: 0, indexesCondemned: 0, manifestsCondemned: 0, bytesCondemned: 0, lockedCount: 0, spared: 0, batchesPending: 0 };
   await new PruneLog(doc, DR).record(pruneRunRecord({ environment: 'dev', vault: 'dr', trigger: 'workflow', startedAt: new Date('2026-12-02T04:00:00.000Z'), finishedAt: new Date('2026-12-02T04:10:00.000Z'), done: true }, { ...figures, damagedCount: 1 }));
   let watched: Awaited<ReturnType<typeof watchOperations>> | undefined;
-  const lines = published(await capturedStdout(async () => (watched = await watchOperations('dev', [{ name: 'demo' }], 'dr', deps(DR)))));
+  // demo's drill schedule drills the DR vault (the default); other's drills the primary: its age is the primary watchdog's.
+  const plans = [{ name: 'demo', drill: {} }, { name: 'other', drill: { vault: 'primary' as const } }];
+  await drills.record(drillRecordOf(drillReport({ drillId: '20261205T101500Z-708192a3', plan: 'other', startedAt: '2026-12-05T10:15:00.000Z' })).record);
+  const lines = published(await capturedStdout(async () => (watched = await watchOperations('dev', plans, 'dr', deps(DR)))));
   expect(valueOf(lines, 'LastDrillNotPassed', 'demo')).toEqual([1]);
+  expect(valueOf(lines, 'LastDrillAge', 'demo')).toEqual([25 * 3600 + 45 * 60]);
+  expect(valueOf(lines, 'LastDrillNotPassed', 'other')).toEqual([0]);
+  expect(valueOf(lines, 'LastDrillAge', 'other')).toEqual([]);
   expect(valueOf(lines, 'LastPruneDamagedPacks')).toEqual([1]);
-  expect(lines.flatMap((l) => Object.keys(l.metrics)).sort()).toEqual(['LastDrillNotPassed', 'LastPruneDamagedPacks']);
-  expect(watched).toMatchObject({ vault: 'dr', drills: [{ plan: 'demo', newest: { drillId: '20261206T101500Z-6f708192', verdict: 'OBJECTIVE_MISSED' } }], prune: { vault: 'dr', latest: { damagedPacks: 1 } } });
+  expect([...new Set(lines.flatMap((l) => Object.keys(l.metrics)))].sort()).toEqual(['LastDrillAge', 'LastDrillNotPassed', 'LastPruneDamagedPacks']);
+  expect(watched).toMatchObject({ vault: 'dr', drills: [{ plan: 'demo', newest: { drillId: '20261206T101500Z-6f708192', verdict: 'OBJECTIVE_MISSED' } }, { plan: 'other' }], prune: { vault: 'dr', latest: { damagedPacks: 1 } } });
 });
 
 it('reads the drills newest first and stops once every plan is found, or after DRILLS_WATCHED drills for a plan never drilled (bounded time and memory)', async () => {
@@ -212,5 +221,5 @@ it('publishes what it can read and then fails naming what it could not: an unrea
   );
   expect(valueOf(lines, 'LastDrillNotPassed', 'demo')).toEqual([1]);
   expect(error).toBeInstanceOf(WatchIncompleteError);
-  expect((error as Error).message).toMatch(/^The watchdog published its other figures but could not measure the scrub's outstanding damage \(Catalog item SCRUB#RUNS \/ 2026-12-07T03:00:00\.000Z in table bad-scrub is not a valid catalog item: outcome: /);
+  expect((error as Error).message).toMatch(/^The watchdog published its other figures but could not measure the scrub's outstanding damage and age \(Catalog item SCRUB#RUNS \/ 2026-12-07T03:00:00\.000Z in table bad-scrub is not a valid catalog item: outcome: /);
 });

@@ -1,0 +1,21 @@
+import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
+import { parseScheduleExpression } from '../../config/schedule-expression';
+import { secondsBetween } from './seconds-between';
+
+/**
+ * How old the newest run of a schedule (`name`, `expression`) is, from its start, against twice the schedule's longest gap
+ * between fires: the rule of the drill-age and scrub-age alarms (lib/constructs/lifeboat-operations.ts), which status
+ * judges the same way, so that a schedule that stopped firing (disabled, deleted, its deliveries failing) is ✗ here as it
+ * is ALARM there (audit a58C F1). `stale`: older than that.
+ */
+export type ScheduleAge = { schedule: string; expression: string; startedAt: string; ageSeconds: number; staleAfterSeconds: number; stale: boolean };
+
+/** Undefined for a schedule that fires once (`at(...)`): no gap to judge by, and no alarm either. */
+export function scheduleAge(schedule: { name: string; expression: string }, startedAt: string, now: Date): ScheduleAge | undefined {
+  const gapMs = longestScheduleGapMs(parseScheduleExpression(schedule.expression));
+  if (gapMs === undefined) return undefined;
+  const ageSeconds = secondsBetween(startedAt, now);
+  const staleAfterSeconds = (2 * gapMs) / 1000;
+  // The alarm compares GreaterThanThreshold: an age exactly at it is within it.
+  return { schedule: schedule.name, expression: schedule.expression, startedAt, ageSeconds, staleAfterSeconds, stale: ageSeconds > staleAfterSeconds };
+}
