@@ -99,6 +99,10 @@ export type ScrubStatus =
       ageSeconds: number;
       outcome: ScrubRunRecord['outcome'];
       scope: ScrubRunRecord['scope'];
+      /**
+       * The plan's committed backups an object with no good copy in either vault hits: those the scrub named, and those
+       * whose sources list a lost snapshot object, which the catalog names (backupsOfLostSnapshots; review r58F F2).
+       */
       affectedBackupsOfPlan: string[];
       /**
        * Backups of this plan (not among `affectedBackupsOfPlan`) that objects whose other copy is an archived copy, not
@@ -119,8 +123,7 @@ export type ScrubStatus =
        * `backupsNotWorkedOut`: a scheduled run's deadline cut the mapping): they may hit any backup of the environment's
        * vault, so every plan is ✗ until a scrub names them (review rS F1). `keys`: the first few, sorted; `vaults`: those a
        * scrub must read to name them all (the primary for every object outstanding there, the DR vault for the others).
-       * `snapshots`: of them, the lost snapshot objects (how many, the first few ids), whose backups no scrub names
-       * (lambdas/replication/lost-snapshots-in-catalog.ts): the catalog does (review r57I F1); absent when none.
+       * Never a snapshot object: its backup is the one whose sources list it, among `affectedBackupsOfPlan` (review r58F F1, F2).
        */
       lostWithoutBackups?: LostWithoutBackups;
       /**
@@ -214,7 +217,7 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   const committedIds = scrubJudgedBackupIds(input.backups);
   const catalog = input.catalog ?? 'primary';
   const drCopyObjective = catalog === 'dr' || committed.length === 0 ? undefined : drCopyObjectiveStatus(input, committed);
-  const scrub = scrubStatus(input.latestScrub, committedIds, input.now);
+  const scrub = scrubStatus(input.latestScrub, committedIds, input.backups, input.now);
   // A backup with an object no vault holds a good copy of cannot be restored whole: the plan is not within its objectives.
   const scrubOk = scrub.state !== 'ran' || (scrub.affectedBackupsOfPlan.length === 0 && scrub.lostWithoutBackups === undefined && scrub.copiedInLostNotListed === undefined);
   return {
@@ -234,14 +237,15 @@ export function planStatus(input: PlanStatusInput): PlanStatus {
   };
 }
 
-function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: ReadonlySet<string>, now: Date): ScrubStatus {
+function scrubStatus(latest: PlanStatusInput['latestScrub'], committedIds: ReadonlySet<string>, backups: readonly BackupRecord[], now: Date): ScrubStatus {
   if (latest === 'unreadable') return { state: 'unreadable' };
   if (!latest) return { state: 'never' };
   // Copied-in entries are listed apart from the others (review r57U U2): the backups of both are judged.
   const objects = listedOutstanding(latest.outstanding);
   // What this run found is its outcome; what runs before it found and it did not read again is shown beside it.
   const earlier = objects.filter((o) => o.since < latest.startedAt);
-  const lostBackups = objects.filter((o) => !o.goodCopy && o.otherCopy === undefined).flatMap((o) => o.backups);
+  const lost = objects.filter(isLost);
+  const lostBackups = [...lost.flatMap((o) => o.backups), ...backupsOfLostSnapshots(lost, backups)];
   const hit = [...new Set([...latest.affectedBackups, ...lostBackups])].filter((id) => committedIds.has(id)).sort();
   const ofPlan = (o: OutstandingScrubObject): string[] => o.backups.filter((id) => committedIds.has(id) && !hit.includes(id));
   const ofOtherCopy = (kind: OutstandingScrubObject['otherCopy']): string[] => [...new Set(objects.filter((o) => o.otherCopy === kind).flatMap(ofPlan))].sort();
@@ -303,25 +307,41 @@ function copiedInLostNotListed(latest: ScrubRunRecord): { copiedInLostNotListed?
 /** No good copy, and no copy in the other vault not yet verified (archived, or left unread by a deadline: REPAIRABLE). */
 const isLost = (o: OutstandingScrubObject): boolean => !o.goodCopy && o.otherCopy === undefined;
 
+/**
+ * The plan's backups whose sources list a snapshot object of `lost` (BackupRecord.sources[].snapshotId). A snapshot
+ * object is its own backup's, and the catalog says whose: a scrub's mapping names its backups only by reading it, so one
+ * that reads in neither vault was kept with none (a note sends the run's reader to the catalog), and its plan read ✓ with
+ * its backup lost (review r58F F2); the check again of a copied-in one whose object now reads nowhere, and one kept by id
+ * past the listed ones, name none either (r58F F1, F3). Status has the plan's records, so it names them itself.
+ */
+function backupsOfLostSnapshots(lost: readonly OutstandingScrubObject[], backups: readonly BackupRecord[]): string[] {
+  const ids = new Set(lost.flatMap((o) => idFromKey(SNAPSHOTS_PREFIX, o.key) ?? []));
+  if (ids.size === 0) return [];
+  return backups.filter((b) => b.sources.some((s) => ids.has(s.snapshotId))).map((b) => b.backupId);
+}
+
 /** How many objects a row names of those lostWithoutBackups counts. */
 const LOST_KEYS_NAMED = 3;
 
 /** The lost objects whose backups no run worked out (ScrubStatus, `lostWithoutBackups`). */
-export type LostWithoutBackups = { objects: number; keys: string[]; vaults: ('primary' | 'dr')[]; snapshots?: { objects: number; ids: string[] } };
+export type LostWithoutBackups = { objects: number; keys: string[]; vaults: ('primary' | 'dr')[] };
 
-/** The lost objects whose backups no run worked out (ScrubStatus, `lostWithoutBackups`); nothing when none. */
+/**
+ * The lost objects whose backups no run worked out (ScrubStatus, `lostWithoutBackups`); nothing when none. Not a snapshot
+ * object: the catalog names its backup (backupsOfLostSnapshots), so it makes its own plan ✗, not every plan. Records
+ * written before review r58F flag such objects too, some with no deadline involved (a copied-in one checked again that
+ * reads nowhere), and every plan stayed ✗ for good, blaming the scrub's deadline (r58F F1).
+ */
 function lostWithoutBackups(objects: readonly OutstandingScrubObject[]): { lostWithoutBackups?: LostWithoutBackups } {
   // The mapping is the key's, not one vault's entry's: a scoped scrub (`--vault primary`) names the backups in its vault's
   // entry and carries the other vault's, flag and all; that key is worked out (review rT F1: every plan stayed ✗).
   const named = new Set(objects.filter((o) => o.backups.length > 0).map((o) => o.key));
-  const unmapped = objects.filter((o) => isLost(o) && o.backupsNotWorkedOut === true && o.backups.length === 0 && !named.has(o.key));
+  const unmapped = objects.filter((o) => isLost(o) && o.backupsNotWorkedOut === true && o.backups.length === 0 && !named.has(o.key) && idFromKey(SNAPSHOTS_PREFIX, o.key) === null);
   if (unmapped.length === 0) return {};
   const keys = [...new Set(unmapped.map((o) => o.key))].sort();
   const inPrimary = new Set(unmapped.filter((o) => o.vault === 'primary').map((o) => o.key));
   const vaults = [...(inPrimary.size > 0 ? ['primary' as const] : []), ...(keys.some((k) => !inPrimary.has(k)) ? ['dr' as const] : [])];
-  const snapshotIds = keys.flatMap((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? []);
-  const snapshots = snapshotIds.length > 0 ? { snapshots: { objects: snapshotIds.length, ids: snapshotIds.slice(0, LOST_KEYS_NAMED) } } : {};
-  return { lostWithoutBackups: { objects: keys.length, keys: keys.slice(0, LOST_KEYS_NAMED), vaults, ...snapshots } };
+  return { lostWithoutBackups: { objects: keys.length, keys: keys.slice(0, LOST_KEYS_NAMED), vaults } };
 }
 
 function lastBackupStatus(input: PlanStatusInput, judged: readonly BackupRecord[], last: BackupRecord | undefined): LastBackupStatus {

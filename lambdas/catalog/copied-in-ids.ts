@@ -21,8 +21,8 @@ export const OUTSTANDING_COPIED_IN_ID_GROUPS = 40;
 
 /**
  * What is known of the copy of a copied-in entry kept by id: `lost` (no good copy, none unverified: its backups are not
- * kept with the id, so status judges every plan as for a lost object whose backups no run worked out), `unverified`
- * (its check could not finish), `good` (it reads only across both vaults: REPAIRABLE).
+ * kept with the id, and status names them from the catalog, the records whose sources list it), `unverified` (its check
+ * could not finish), `good` (it reads only across both vaults: REPAIRABLE).
  */
 const copyKindSchema = z.enum(['lost', 'unverified', 'good']);
 type CopyKind = z.infer<typeof copyKindSchema>;
@@ -96,10 +96,9 @@ export function copiedInIdEntries(groups: readonly CopiedInIdGroup[] | undefined
         goodCopy: g.copy === 'good',
         ...(g.copy === 'unverified' ? { otherCopy: 'unverified' as const } : {}),
         since: g.since,
+        // Its backups are not kept with the id: status names a lost one's from the catalog (plan-status.ts,
+        // backupsOfLostSnapshots), where until review r58F F1 it was flagged `backupsNotWorkedOut` and every plan was ✗.
         backups: [],
-        // Its backups are not kept with the id: a lost one is judged as one whose backups no run worked out (every plan ✗)
-        // till a check of it names them again.
-        ...(g.copy === 'lost' ? { backupsNotWorkedOut: true as const } : {}),
         copiedIn: true,
         ...(g.lastChecked !== undefined ? { lastChecked: g.lastChecked } : {}),
       }),

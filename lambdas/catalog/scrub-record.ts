@@ -55,8 +55,9 @@ const outstandingObjectSchema = z.object({
    * `backups` is empty because no run worked them out: the run that found it had its mapping to backups cut by its
    * deadline (lambdas/replication/unrepaired-damage-mapping.ts, describeDamageUntil) and no earlier record named them. Without it a lost object read as
    * hitting no backup and `lifeboat status` judged every plan ✓ (review rS F1); with it, a lost object makes every plan ✗
-   * and names the scrub that works them out, or, for a lost snapshot object, which no scrub finds again once copied in,
-   * says to find its backups in the catalog (review r57I F1). Absent once a run names them, and in records written before it was kept.
+   * and names the scrub that works them out. Never on a snapshot object: status names its backup from the catalog (the
+   * records whose sources list it), and flagged, one no mapping can name kept every plan ✗ for good (review r58F F1;
+   * status passes over the flag on one in records written before). Absent once a run names them, and in records written before it was kept.
    * A CLI from before drops it (z.object drops keys it does not know) and its `lifeboat scrub`, carrying the object,
    * wrote it without the flag, so status read ✓ again with data lost in both vaults: CATALOG_FORMAT 3 refuses such a
    * CLI's writes (audit aY1-1).

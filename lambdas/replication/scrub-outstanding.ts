@@ -55,7 +55,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // backup is unknown to it, not none.
   const unnamedSnapshots = new Set(mappedDamage.filter((d) => d.affects.length === 0 && idFromKey(SNAPSHOTS_PREFIX, d.key) !== null).map((d) => d.key));
   // A mapping the deadline cut named no backup of any object: unknown, not none (backupsOfFound). Nor does it know a
-  // carried copied-in entry's whose snapshot reads nowhere: the entry named them (review r58B F1).
+  // carried copied-in entry's whose snapshot reads nowhere: the entry named them (review r58B F1), or the catalog does.
   const mapped = (key: string, was: OutstandingScrubObject | undefined): string[] | undefined =>
     report.backupsNotWorkedOut || (was?.copiedIn === true && unnamedSnapshots.has(key)) ? undefined : (backupsOf.get(key) ?? []);
   const read = readInThisRun(report);
@@ -95,7 +95,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;
       const copiedIn = f.copiedIn === true ? { copiedIn: true as const, ...(lastChecked !== undefined ? { lastChecked } : {}) } : {};
       const entry: OutstandingScrubObject = unrepaired
-        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(mapped(f.key, was), was), ...copiedIn }
+        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(f.key, mapped(f.key, was), was), ...copiedIn }
         : { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [], ...copiedIn };
       // Only this run's check of its tree (the check again, or the look after a copy: copiedInChecked) gives a carried
       // copied-in entry its verdict (review r58B).
@@ -112,7 +112,8 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && settled(o);
   const carried = beforeListed
     .filter((o) => !foundNow.has(id(o)) && !resolved(o))
-    .map((o) => (o.copiedIn === true && checkedNow.has(id(o)) ? { ...o, lastChecked: startedAt } : o));
+    .map((o) => (o.copiedIn === true && checkedNow.has(id(o)) ? { ...o, lastChecked: startedAt } : o))
+    .map(withoutSnapshotFlag);
   // Copied-in snapshots in their own list: a group keeps no flag, and counted in one such an entry was dropped unchecked
   // by the next comparison (review r57P F3); listed first among the others, they pushed this run's lost objects, and the
   // backups status judges by, out to the groups (review r57U U1, U2). Of the others, objects with no good copy (what
@@ -174,7 +175,8 @@ function copiedInListed(
  * the same format written before listed them among `objects`, first), and those past OUTSTANDING_COPIED_IN_LISTED kept by
  * id (`copiedInIds`, read back without backups: listedOutstanding). Only those past even these are counted
  * (`copiedInNotListed`): no key, no check. A lost one (no good copy, none unverified) whose backups a run worked out is
- * `lostAndNamed`: checking it again tells little new (recheckCopiedIn takes it last).
+ * `lostAndNamed`: checking it again tells little new (recheckCopiedIn takes it last). Since review r58F every lost one
+ * is: the catalog names a snapshot object's backups (flagsUnnamed); one a record from before flags is not.
  */
 export function copiedInOutstanding(previous: ScrubRunRecord | undefined): CarriedCopiedIn[] {
   return listedOutstanding(previousOutstanding(previous)).flatMap((o) =>
@@ -215,12 +217,29 @@ export function snapshotsNotWorkedOutCounts(report: ScrubReport, previous: Scrub
  * snapshot that reads nowhere), those the earlier record named, or none and `backupsNotWorkedOut` when it named none
  * either because none had been worked out (nor for an earlier entry with a good copy, which keeps none). Replaced by [],
  * a cut run turned the ✗ of every plan an earlier run's backups named into ✓ (review rS F2), and so did the check again
- * of a lost copied-in snapshot (review r58B F1); an earlier list worked out empty stays empty.
+ * of a lost copied-in snapshot (review r58B F1); an earlier list worked out empty stays empty. Never the flag on a
+ * snapshot object (flagsUnnamed).
  */
-function backupsOfFound(mapped: string[] | undefined, was: OutstandingScrubObject | undefined): Pick<OutstandingScrubObject, 'backups' | 'backupsNotWorkedOut'> {
+function backupsOfFound(key: string, mapped: string[] | undefined, was: OutstandingScrubObject | undefined): Pick<OutstandingScrubObject, 'backups' | 'backupsNotWorkedOut'> {
   if (mapped !== undefined) return { backups: mapped };
-  if (was === undefined || was.goodCopy) return { backups: [], backupsNotWorkedOut: true };
-  return { backups: was.backups, ...(was.backupsNotWorkedOut === true ? { backupsNotWorkedOut: true as const } : {}) };
+  const flag = flagsUnnamed(key) ? { backupsNotWorkedOut: true as const } : {};
+  if (was === undefined || was.goodCopy) return { backups: [], ...flag };
+  return { backups: was.backups, ...(was.backupsNotWorkedOut === true ? flag : {}) };
+}
+
+/**
+ * Whether an object with no good copy whose backups no run named is flagged `backupsNotWorkedOut` (every plan ✗ in
+ * status): not a snapshot object, whose backup the catalog names (the records whose sources list it), and status
+ * names it so (plan-status.ts, backupsOfLostSnapshots). Flagged, a copied-in one checked again that reads nowhere kept
+ * the flag for good, no mapping ever naming it, and every plan stayed ✗ (review r58F F1).
+ */
+const flagsUnnamed = (key: string): boolean => idFromKey(SNAPSHOTS_PREFIX, key) === null;
+
+/** An entry carried from a record written before review r58F without the flag on a snapshot object (flagsUnnamed). */
+function withoutSnapshotFlag(o: OutstandingScrubObject): OutstandingScrubObject {
+  if (o.backupsNotWorkedOut !== true || flagsUnnamed(o.key)) return o;
+  const { backupsNotWorkedOut: _dropped, ...rest } = o;
+  return rest;
 }
 
 /**
@@ -236,7 +255,7 @@ function backupsOfFound(mapped: string[] | undefined, was: OutstandingScrubObjec
 function stillCopiedIn(found: OutstandingScrubObject, was: OutstandingScrubObject, lastChecked: string | undefined): OutstandingScrubObject {
   const worse = rank(was) < rank(found) ? was : found;
   const backups = newestBackups([...found.backups, ...was.backups]);
-  const notWorkedOut = backups.length === 0 && hasNoCopy(worse) && (found.backupsNotWorkedOut === true || was.backupsNotWorkedOut === true);
+  const notWorkedOut = backups.length === 0 && hasNoCopy(worse) && flagsUnnamed(found.key) && (found.backupsNotWorkedOut === true || was.backupsNotWorkedOut === true);
   return {
     vault: found.vault,
     key: found.key,

@@ -43,6 +43,11 @@ export type ScrubFinding = {
    * (reviews r57F L2, r57G R2, r57K F1); meanwhile `lifeboat verify --backup` tells at once.
    */
   readonly copiedIn?: true;
+  /**
+   * A pack neither vault holds that an index object of `vault` lists (lost-listed-packs.ts: no listing comparison finds
+   * it), that object's key: the record keeps its entry till a run's slice reads that object again (scrub-outstanding.ts).
+   */
+  readonly listedBy?: string;
 };
 
 /**
@@ -141,7 +146,8 @@ export type ScrubReport = {
   /**
    * Per vault, the keys of carried copied-in snapshots (scrub-record.ts, `copiedIn`) this run checked again and settled
    * (recheckCopiedIn): readable there, or gone from both vaults, or still not, with a finding of this run that replaces the
-   * entry. The record drops the others' entries only so (scrub-outstanding.ts). Absent when none.
+   * entry; and those the look after this run copied their object again vouched for (readable there: review r58F F4). The
+   * record drops the others' entries only so (scrub-outstanding.ts). Absent when none.
    */
   readonly copiedInRechecked?: Partial<Record<VaultSide, readonly string[]>>;
   /**

@@ -1,4 +1,4 @@
-import { cutScrubSlice, INDEX_PREFIX, idFromKey, isS3AccessDenied, listScrubbedObjects, mapBounded, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, supersedingTombstones } from '../../vault';
+import { cutScrubSlice, INDEX_PREFIX, idFromKey, isS3AccessDenied, listScrubbedObjects, mapBounded, packKey, scrubObjectsInStep, selectScrubSlice, SNAPSHOTS_PREFIX, supersedingTombstones } from '../../vault';
 import { type BlobCheck, type ScrubCursor, type ScrubObjectResult, type Vault } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ReplicaPruneWaitOptions } from './replica-prune-wait';
@@ -19,6 +19,7 @@ import { type CarriedCopiedIn, COPIED_IN_RECHECK_MARGIN_MS, recheckCopiedIn } fr
 import { mapUnrepairedDamage } from './unrepaired-damage-mapping';
 import { otherSide } from './other-side';
 import { verifyBackupLine } from './verify-backup-line';
+import { lostListedPacks } from './lost-listed-packs';
 
 export type ScrubVaultsOptions = {
   /** The vaults, open; one that could not be opened is absent (it is then neither read nor a source of repairs). */
@@ -122,7 +123,10 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   const selected = selectScrubSlice(inScope, options.cursor, options.fraction);
   // Read in step, each key in every vault in scope at once: what was read by the deadline is the same key prefix in
   // each, so a cut slice skips nothing in either (one vault read after the other, the first took all the time).
-  const readers = sides.map((side) => ({ vault: vaults[side] as Vault, holds: (key: string) => hasSortedKey(listingOf(side), key) }));
+  // With the other vault open, each index object read is also asked which packs it lists that neither listing holds:
+  // the comparison cannot find a pack deleted from both, which a backup deduplicating against that index relies on (fix f58R).
+  const lacksPack = (packId: string): boolean => !hasSortedKey(listingOf('primary'), packKey(packId)) && !hasSortedKey(listingOf('dr'), packKey(packId));
+  const readers = sides.map((side) => ({ vault: vaults[side] as Vault, holds: (key: string) => hasSortedKey(listingOf(side), key), ...(vaults[otherSide(side)] ? { lacksPack } : {}) }));
   const readUntil = options.deadline !== undefined ? { deadline: options.deadline - SLICE_READ_RESERVE_MS - REPAIR_BUDGET_MS, now } : {};
   const inStep = await scrubObjectsInStep(readers, selected.keys, { ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}), check, ...readUntil });
   const slice = cutScrubSlice(selected, options.cursor, inStep.read);
@@ -150,9 +154,12 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   }
 
   const repairsUntil = options.deadline !== undefined ? options.deadline - COPY_BACK_RESERVE_MS : undefined;
+  const lostListed = await lostListedPacks({ sides, vaults, results: new Map(sides.map((side, index) => [side, inStep.results[index] ?? []])), until: repairsUntil, now });
+  bad.push(...lostListed);
   // Each missing object is a finding held to the end of the run, counted against the memory the listings left
   // (scrubFindingLimit); the looks at what copied snapshots need (lookAfterPrunes) get what the findings leave.
   const budget = new FindingBudget(scrubFindingLimit(memoryMb, listed));
+  budget.spend(lostListed.length);
   // The index objects each phase after the slice reads (the checks before copies, the work-outs, the looks after copies,
   // the damage mapping), read once a vault and kept within each phase's bound on them (scrub-index-objects.ts).
   const indexObjects = new ScrubIndexObjects();
@@ -188,18 +195,22 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   await healEach('missing');
 
   // Snapshot objects copied into a vault are checked again once no prune of it runs (lookAfterPrunes).
-  const looked: Partial<Record<VaultSide, readonly string[]>> = {};
+  const looked: Partial<Record<VaultSide, CopiedSnapshotsLook>> = {};
   if (repair) {
     for (const side of sides) looked[side] = await lookAfterCopiedSnapshots(side, findings, repairs, indexObjects, options, now);
   }
-  const { rechecked: copiedInRechecked, checked: rechecked } = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
-  // The look read the tree of carried copied-in snapshots it copied again: that is their check this run (review r58B F3).
-  const copiedInChecked: Partial<Record<VaultSide, readonly string[]>> = Object.fromEntries(
-    sides.flatMap((side) => {
-      const keys = [...(looked[side] ?? []), ...(rechecked[side] ?? [])].sort(compareByCodeUnit);
-      return keys.length > 0 ? [[side, keys]] : [];
-    }),
-  );
+  const { rechecked, checked: checkedAgain } = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
+  // The look read the tree of carried copied-in snapshots it copied again: that is their check this run (review r58B F3),
+  // and one it vouched for (its tree reads in that vault) is settled by it, as by a check again finding so (review r58F F4).
+  const bySide = (of: (side: VaultSide) => readonly string[]): Partial<Record<VaultSide, readonly string[]>> =>
+    Object.fromEntries(
+      sides.flatMap((side) => {
+        const keys = [...of(side)].sort(compareByCodeUnit);
+        return keys.length > 0 ? [[side, keys]] : [];
+      }),
+    );
+  const copiedInChecked = bySide((side) => [...(looked[side]?.checked ?? []), ...(looked[side]?.vouched ?? []), ...(checkedAgain[side] ?? [])]);
+  const copiedInRechecked = bySide((side) => [...(looked[side]?.vouched ?? []), ...(rechecked[side] ?? [])]);
 
   // What the run keeps of the index objects, cut to what the memory the findings leave holds now: the mapping takes out
   // each it would read, and holds its own.
@@ -247,20 +258,28 @@ async function listBothVaults(vaults: Partial<Record<VaultSide, Vault>>, memoryM
 }
 
 /**
+ * Of the carried copied-in snapshots (`copiedInOutstanding`) a look after this run's copies read the tree of: those it
+ * found unreadable in the vault (`checked`: their check this run, the finding its verdict) and those it vouched for
+ * (`vouched`: their tree reads there, so their entry is settled: copiedInRechecked).
+ */
+type CopiedSnapshotsLook = { readonly checked: readonly string[]; readonly vouched: readonly string[] };
+
+/**
  * Snapshot objects copied into `side` by this run, checked again once no prune of it runs (lookAfterPrunes): one not
  * vouched for is `unrepaired`, with its good copy unless its tree reads in neither vault (readabilityInTarget) or that
- * is not known (`otherCopy: 'unverified'`, `copiedIn`). Returns the keys of carried copied-in snapshots
- * (`copiedInOutstanding`) whose tree it read to that verdict: their check this run. Such a one with a good copy keeps
- * `copiedIn`: it reads only across both vaults, as when its check again finds so (review r58B F3: without the flag and
- * the check, its entry kept an older worse verdict and its last check).
+ * is not known (`otherCopy: 'unverified'`, `copiedIn`). Returns the keys of carried copied-in snapshots whose tree it
+ * read to a verdict (CopiedSnapshotsLook). Such a one with a good copy keeps `copiedIn`: it reads only across both
+ * vaults, as when its check again finds so (review r58B F3: without the flag and the check, its entry kept an older
+ * worse verdict and its last check); one vouched for is settled (review r58F F4: it was carried with its older verdict,
+ * a lost one's plan ✗, till its check again, which a key with this run's finding does not get).
  */
-async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, indexObjects: ScrubIndexObjects, options: ScrubVaultsOptions, now: () => number): Promise<string[]> {
+async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, indexObjects: ScrubIndexObjects, options: ScrubVaultsOptions, now: () => number): Promise<CopiedSnapshotsLook> {
   const { vaults } = options;
   const { copyFrom, lookMemory } = repairs;
   // By key: the copies end in any order; the check in the target vault marks them together and sorts its ids itself,
   // so that a cut leaves the later keys unchecked (84b1e4ff).
   const copied = findings.filter((f) => f.vault === side && f.outcome === 'repaired' && f.key.startsWith(SNAPSHOTS_PREFIX)).sort((a, b) => compareByCodeUnit(a.key, b.key));
-  if (copied.length === 0) return [];
+  if (copied.length === 0) return { checked: [], vouched: [] };
   const ids = copied.map((f) => idFromKey(SNAPSHOTS_PREFIX, f.key) as string);
   const vault = vaults[side] as Vault;
   const source = vaults[otherSide(side)] as Vault;
@@ -298,11 +317,15 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   };
   const carried = new Set((options.copiedInOutstanding ?? []).filter((c) => c.vault === side).map((c) => c.key));
   const checked: string[] = [];
+  const vouched: string[] = [];
   for (const f of copied) {
     const id = idFromKey(SNAPSHOTS_PREFIX, f.key) as string;
     const lookStopped = notLooked?.get(id);
     const whyNot = lookStopped ?? unreadable.get(id) ?? why;
-    if (whyNot === undefined) continue;
+    if (whyNot === undefined) {
+      if (carried.has(f.key)) vouched.push(f.key);
+      continue;
+    }
     const reason = `copied from the ${otherSide(side)} vault, but ${whyNot}`;
     const verifyIt = `${findBackupOf(id)} and check it with ${verifyBackupLine([side])}; if that fails, back that source up again`;
     const unchecked = inTarget.unchecked.get(id);
@@ -323,7 +346,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
             ? { ...notVerified, reason: `${reason}; whether the ${side} vault can read them could not be checked (${unchecked}), so no copy is known to restore: ${verifyIt}` }
             : { ...f, outcome: 'unrepaired', reason: unreadable.has(id) ? `${reason}${mended(id)}` : reason, goodCopy: true, ...(carried.has(f.key) ? { copiedIn: true as const } : {}) };
   }
-  return checked;
+  return { checked, vouched };
 }
 
 /**

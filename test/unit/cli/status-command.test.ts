@@ -48,6 +48,11 @@ function backup(startedAt: string, overrides: Partial<BackupRecord> = {}): Backu
 
 const drill = (report: Parameters<typeof drillRecordOf>[0]): DrillRecord => drillRecordOf(report).record;
 
+/** `b` as the catalog records a backup of one source whose snapshot is `snapshotId`. */
+function withSnapshot(b: BackupRecord, snapshotId: string): BackupRecord {
+  return { ...b, sources: [{ name: 'demo-assets', type: 's3', snapshotId, rootHash: 'f'.repeat(64), entries: 10, bytes: 1_000_000, bytesScanned: 1_000_000, bytesNew: 100_000, bytesStored: 50_000, blobsNew: 3 }] };
+}
+
 function row(backups: BackupRecord[], drills: DrillRecord[] = [], latestScrub?: ScrubRunRecord): PlanStatus {
   return planStatus({ plan: DAY, backups, drills, ...(latestScrub ? { latestScrub } : {}), nextRun: SCHEDULED, now: NOW });
 }
@@ -248,10 +253,14 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(elsewhere.out.join('\n').replace(/\n {4}/g, ' ')).toContain(`\`lifeboat scrub --clear-copied-in-count ${clean.startedAt} --config ${resolve('other/lifeboat.json')} --data-dir /srv/cloud-b\``);
     // Not lost (each unverified or readable across both vaults): counted in the damage shown, not judged.
     expect(row([b], [], { ...counted, outstanding: { ...counted.outstanding!, copiedInNotListed: { count: 30, since: clean.startedAt, cycle: 1, lost: false } } }).withinObjectives).toBe(true);
-    // Kept by id, a lost one is judged as a lost object whose backups no run worked out: every plan ✗.
+    // Kept by id, a lost one's backups are not kept: the catalog names them, and the plan whose backup's source it is is
+    // ✗, no other (review r58F F1: judged as not worked out, every plan was ✗ for good; F3: an unverified one found lost
+    // again kept neither the flag nor a backup, and its plan read ✓).
     const id = '7'.repeat(64);
     const byId: ScrubRunRecord = { ...clean, outstanding: { objects: [], copiedInIds: [{ vault: 'dr', problem: 'missing', copy: 'lost', since: clean.startedAt, ids: [id] }], notListed: 0 } };
-    expect(row([b], [], byId)).toMatchObject({ withinObjectives: false, scrub: { lostWithoutBackups: { objects: 1, snapshots: { objects: 1, ids: [id] } } } });
+    expect(row([b], [], byId)).toMatchObject({ withinObjectives: true, scrub: { affectedBackupsOfPlan: [] } });
+    expect(row([withSnapshot(b, id)], [], byId)).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [b.backupId] } });
+    expect(row([withSnapshot(b, id)], [], byId).scrub).not.toHaveProperty('lostWithoutBackups');
   });
 
   // Review rY F3: retention forgot the backup on purpose; damage hitting only it must not make the plan ✗ (status exit 1).
@@ -332,27 +341,33 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(reasonsNotWithin(row([b], [], scoped))).toEqual([]);
   });
 
-  // Review r57I F1: a lost snapshot object is copied in and never found again, so no scrub names its backups; status told
-  // the user to run one that would.
-  it('a lost snapshot object whose backups a cut run did not work out: every plan ✗ sending the user to the catalog, not to a scrub', async () => {
+  // Review r58F F2: a snapshot object lost in both vaults reads nowhere, so no scrub's mapping names its backup (a note
+  // sends the reader to the catalog): kept with none, its plan read ✓ and status exited 0. Review r57I F1 and r58F F1: one
+  // flagged as not worked out made every plan ✗ (for good, where no later mapping could name it), sending the user to
+  // the catalog; status reads the catalog itself.
+  it('a lost snapshot object with no backup named: the plan whose backup\'s sources list it is ✗ naming that backup, no other plan', async () => {
     const snapshotIds = ['4', '5', '6', '7'].map((c) => c.repeat(64));
-    const lost = (key: string): OutstandingScrubObject => ({ ...clean.outstanding!.objects[0]!, vault: 'dr', key, problem: 'missing', backups: [], backupsNotWorkedOut: true });
-    const cutLost = (keys: string[]): ScrubRunRecord => ({ ...clean, outcome: 'DAMAGED', cut: true, outstanding: { objects: keys.map(lost), notListed: 0 } });
     const snapshot = `snapshots/${snapshotIds[0]!}`;
-    expect(row([b], [], cutLost([snapshot]))).toMatchObject({ withinObjectives: false, scrub: { lostWithoutBackups: { objects: 1, snapshots: { objects: 1, ids: [snapshotIds[0]] } } } });
+    const lost = (key: string, flagged: boolean): OutstandingScrubObject => ({ ...clean.outstanding!.objects[0]!, vault: 'dr', key, problem: 'missing', backups: [], ...(flagged ? { backupsNotWorkedOut: true as const } : {}) });
+    const lostIn = (keys: string[], flagged = false): ScrubRunRecord => ({ ...clean, outcome: 'DAMAGED', outstanding: { objects: keys.flatMap((key) => [lost(key, flagged), { ...lost(key, flagged), vault: 'primary' as const }]), notListed: 0 } });
+    const ofSnapshot = withSnapshot(b, snapshotIds[0]!);
+    for (const flagged of [false, true]) {
+      expect(row([ofSnapshot], [], lostIn([snapshot], flagged))).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [b.backupId] } });
+      expect(row([ofSnapshot], [], lostIn([snapshot], flagged)).scrub).not.toHaveProperty('lostWithoutBackups');
+      // Another plan's backup: ✓.
+      expect(row([b], [], lostIn([snapshot], flagged))).toMatchObject({ withinObjectives: true, scrub: { affectedBackupsOfPlan: [] } });
+    }
+    // A backup retention forgot is not judged, as for any damage.
+    expect(row([b, withSnapshot(backup('2026-11-29T06:00:00.000Z', { forgottenAt: '2026-11-30T00:00:00.000Z' }), snapshotIds[0]!)], [], lostIn([snapshot])).withinObjectives).toBe(true);
     const text = capturedCliIo();
-    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [b], latestScrub: async () => cutLost([snapshot]) }), now: () => NOW })).toBe(1);
+    expect(await statusCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [ofSnapshot], latestScrub: async () => lostIn([snapshot], true) }), now: () => NOW })).toBe(1);
     const screen = text.out.join('\n').replace(/\n {4}/g, ' ');
-    expect(screen).toContain(
-      `✗ demo: 1 object(s) with no good copy in either vault (${snapshot}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; those of the snapshot object(s) are named by the next scrub of their vault if a scrub copied them in and its time allows, else by no scrub: find them now in the catalog, the backup(s) whose sources list snapshot(s) ${snapshotIds[0]!} (docs/RUNBOOKS.md, "Scrub")`,
-    );
-    expect(screen).not.toContain('which names them');
-    // With other objects: the scrub for those, the catalog for the snapshots, past the first few counted.
-    const mixed = reasonsNotWithin(row([b], [], cutLost(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)])), { target: ' --env dev', vault: ' --env dev' });
+    expect(screen).toContain(`✗ demo: 1 backup(s) (${b.backupId}) hold data in objects with no good copy in either vault, found by scrubs since 11-29 03:00Z`);
+    expect(screen).not.toContain('deadline');
+    // With another object the cut mapping named no backup of, every plan is ✗ for that one alone, with the scrub that names it.
+    const mixed = reasonsNotWithin(row([b], [], lostIn(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)], true)), { target: ' --env dev', vault: ' --env dev' });
     expect(mixed).toEqual([
-      expect.stringContaining(
-        `any backup may hold data in them; for the other objects run \`lifeboat scrub --fraction 1 --env dev\` from a machine (no deadline), which names them; those of the snapshot object(s) are named by the next scrub of their vault if a scrub copied them in and its time allows, else by no scrub: find them now in the catalog, the backup(s) whose sources list snapshot(s) ${snapshotIds.slice(0, 3).join(', ')} and 1 more (docs/RUNBOOKS.md, "Scrub")`,
-      ),
+      "1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run `lifeboat scrub --fraction 1 --env dev` from a machine (no deadline), which names them (docs/RUNBOOKS.md, \"Scrub\")",
     ]);
   });
 

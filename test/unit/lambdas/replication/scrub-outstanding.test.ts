@@ -371,7 +371,8 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
     const out = outstandingAfter({ ...nextRun(), findings, ok: false, copiedInChecked: { dr: [snapshotKey(900), snapshotKey(901)] } }, NOW, undefined);
     const byKey = new Map(copiedInOutstanding({ ...previousRecord(), outstanding: out }).map((c) => [c.key, c]));
     expect(byKey.get(snapshotKey(900))).toMatchObject({ lastChecked: NOW, lostAndNamed: false });
-    expect(byKey.get(snapshotKey(OUTSTANDING_COPIED_IN_LISTED + 1))).toMatchObject({ lostAndNamed: false });
+    // Lost, kept by id: the catalog names its backups (review r58F F1), so it waits as a lost one named does.
+    expect(byKey.get(snapshotKey(OUTSTANDING_COPIED_IN_LISTED + 1))).toMatchObject({ lostAndNamed: true });
     expect(byKey.get(snapshotKey(OUTSTANDING_COPIED_IN_LISTED + 1))?.lastChecked).toBeUndefined();
     expect(out.copiedInIds).toEqual([
       { vault: 'dr', problem: 'missing', copy: 'lost', since: NOW, ids: [snapshotKey(OUTSTANDING_COPIED_IN_LISTED + 1).slice('snapshots/'.length)] },
@@ -433,7 +434,11 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
       backupId: lostBackup, plan: 'files', environment: 'dev', sourceNames: ['src'], sources: [], strategy: 'incremental', status: 'COMMITTED',
       startedAt: '2026-11-26T23:00:00.000Z', endedAt: '2026-11-26T23:05:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
     };
-    const statusOf = (latest: ScrubRunRecord) => planStatus({ plan: { name: 'files', objectives: { rpoMinutes: 1440, rtoMinutes: 60 } }, backups: [backup], drills: [], latestScrub: latest, nextRun: { state: 'disabled', schedule: 'lifeboat-dev-files' }, now: new Date('2026-11-27T04:00:00.000Z') });
+    const statusOf = (latest: ScrubRunRecord, backups: readonly BackupRecord[] = [backup]) =>
+      planStatus({ plan: { name: 'files', objectives: { rpoMinutes: 1440, rtoMinutes: 60 } }, backups, drills: [], latestScrub: latest, nextRun: { state: 'disabled', schedule: 'lifeboat-dev-files' }, now: new Date('2026-11-27T04:00:00.000Z') });
+    // The same backup as the catalog records it: its source's snapshot is the one outstanding.
+    const source = { name: 'src', type: 'filesystem' as const, snapshotId: snapshot.slice('snapshots/'.length), rootHash: 'f'.repeat(64), entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
+    const ofSnapshot: BackupRecord = { ...backup, sources: [source] };
 
     it('keeps the entry copied-in, lost, its backups named and its check again due, with the damage the run found', () => {
       // The slice read the DR copy of the snapshot object corrupt; the primary's copy of that object verified.
@@ -476,11 +481,16 @@ describe('outstandingAfter: a snapshot object a scrub copied in without showing 
       expect(copiedIn(out)).toEqual([{ ...lostEntry, lastChecked: NOW }]);
       const after: ScrubRunRecord = { ...record(lostEntry), startedAt: NOW, outcome: 'DAMAGED', outstanding: out };
       expect(statusOf(after)).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [lostBackup] } });
-      // Read across both vaults before (a good copy keeps no backups): none were worked out, so every plan is ✗.
+      // Read across both vaults before (a good copy keeps no backups): no mapping can name them, the catalog does, so the
+      // plan whose backup's source is the snapshot is ✗ and no other. Flagged as not worked out, it made every plan ✗ for
+      // good, as no later run could clear the flag (review r58F F1).
       const readsAcross: OutstandingScrubObject = { ...lostEntry, goodCopy: true, backups: [] };
       const unnamed = outstandingAfter(checkAgain, NOW, record(readsAcross));
-      expect(copiedIn(unnamed)).toEqual([{ ...lostEntry, backups: [], backupsNotWorkedOut: true, lastChecked: NOW }]);
-      expect(statusOf({ ...after, outstanding: unnamed }).withinObjectives).toBe(false);
+      expect(copiedIn(unnamed)).toEqual([{ ...lostEntry, backups: [], lastChecked: NOW }]);
+      expect(statusOf({ ...after, outstanding: unnamed }, [ofSnapshot])).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [lostBackup] } });
+      expect(statusOf({ ...after, outstanding: unnamed }).withinObjectives).toBe(true);
+      // An entry a record from before flagged drops the flag.
+      expect(copiedIn(outstandingAfter(checkAgain, NOW, record({ ...readsAcross, goodCopy: false, backupsNotWorkedOut: true })))).toEqual([{ ...lostEntry, backups: [], lastChecked: NOW }]);
       // A mapping that names its backup is taken.
       const named: DamagedObject[] = [{ key: snapshot, vaults: ['dr'], affects: [{ snapshotId: '5'.repeat(64), backupId: '20261120T030000Z-0e0e0e0e', plan: 'files', source: 'src', time: EARLIER, whole: true, paths: [], entries: 0 }] }];
       expect(copiedIn(outstandingAfter({ ...checkAgain, damage: named }, NOW, record(lostEntry)))).toEqual([{ ...lostEntry, backups: ['20261120T030000Z-0e0e0e0e'], lastChecked: NOW }]);

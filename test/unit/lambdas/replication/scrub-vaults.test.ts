@@ -28,7 +28,7 @@ import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../l
 import { ScrubListingTooLargeError } from '../../../../lambdas/replication/scrub-listing-too-large-error';
 import { SCRUB_LISTING_PEAK_BYTES_PER_KEY, scrubFindingLimit, scrubNeedsBlobLimit } from '../../../../lambdas/replication/scrub-listing-memory';
 import { indexBlobLimit } from '../../../../vault/blob-index/index-memory';
-import { type OutstandingScrubObject, scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
+import { type OutstandingScrubObject, type ScrubRunRecord, scrubRunRecordSchema } from '../../../../lambdas/catalog/scrub-record';
 import { copiedInOutstanding } from '../../../../lambdas/replication/scrub-outstanding';
 import { planStatus } from '../../../../cli/status/plan-status';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
@@ -704,9 +704,11 @@ it('checks carried copied-in snapshots in turn, the least recently checked first
     record = scrubRunSummary(report, { environment: 'dev', startedAt, endedAt: startedAt }, { previous: record });
     return [...new Set(snapshotReads)].sort();
   };
-  // Their backups not worked out (each run's mapping cut), the lost ones are checked in turn with the one that reads.
+  // Their backups not worked out in a record from before (flagged), the lost ones are checked first; found lost again
+  // they are not flagged, as the catalog names a snapshot object's backups (review r58F F1), so they wait a week like any
+  // lost one named, and the next run checks the others, though its mapping is cut too.
   expect(await run(1, true)).toEqual([1, 2, 3, 4, 5].map(lost));
-  expect(await run(2, true)).toEqual([...[1, 2, 3, 6].map(lost), real].sort());
+  expect(await run(2, true)).toEqual([lost(6), real].sort());
   expect(record.outstanding?.copiedInObjects?.map((o) => o.key)).toEqual([1, 2, 3, 4, 5, 6].map(lost));
   expect(record.outstanding?.copiedInObjects?.find((o) => o.key === lost(6))).toMatchObject({ copiedIn: true, lastChecked: '2026-12-02T03:00:00.000Z' });
   // Found lost again with their backups worked out, each is not read again for a week; the listings still settle one gone from both vaults.
@@ -801,6 +803,86 @@ it('the look after a repair run copies a carried copied-in snapshot\'s object ag
   expect(record.outstanding?.copiedInObjects).toEqual([{ vault: 'dr', key, problem: 'corrupt', goodCopy: true, since: EARLIER, backups: [], copiedIn: true, lastChecked: NOW }]);
   // Still copied in: the next run checks it again in its turn.
   expect(copiedInOutstanding(record)).toEqual([{ vault: 'dr', key, problem: 'corrupt', since: EARLIER, lastChecked: NOW, lostAndNamed: false }]);
+});
+
+/** The catalog's record of the pair's backup (plan `plan`), its one source's snapshot `snapshotId`. */
+function catalogRecord(backupId: string, snapshotId: string, plan = 'files'): BackupRecord {
+  return {
+    backupId, plan, environment: 'dev', sourceNames: ['src'], strategy: 'incremental', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', endedAt: '2026-03-01T10:05:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    sources: [{ name: 'src', type: 'filesystem', snapshotId, rootHash: 'f'.repeat(64), entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 }],
+  };
+}
+
+/** The status of `record`'s plan with `backups` its catalog's records, a day after the runs. */
+function planStatusOf(record: ReturnType<typeof scrubRunSummary>, backups: readonly BackupRecord[]) {
+  return planStatus({ plan: { name: backups[0]?.plan ?? 'files', objectives: { rpoMinutes: 1e7, rtoMinutes: 60 } }, backups, drills: [], latestScrub: record, nextRun: { state: 'disabled', schedule: 'lifeboat-dev-files' }, now: new Date('2026-11-28T04:00:00.000Z') });
+}
+
+// Review r58F F2: a snapshot object lost in both vaults (never copied in) reads nowhere, so the mapping names no backup of
+// it (a note sends the reader to the catalog) and the record kept it with none: the plan whose backup it is read ✓, and
+// `lifeboat status` exited 0, from its first run and every run that carried it.
+it('a snapshot object lost in both vaults makes the plan whose catalog record names it ✗, from the run that finds it and every run that carries it', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  await corrupt(pair.dr.store, key);
+  await corrupt(pair.primary.store, key);
+  const vaults = { primary: pair.primary, dr: pair.dr };
+  const first = await scrubVaults({ ...everything, vaults, repair: true });
+  expect(first.damage.filter((d) => d.key === key)).toEqual([expect.objectContaining({ affects: [] })]);
+  const found = scrubRunSummary(first, { environment: 'dev', startedAt: '2026-11-27T03:00:00.000Z', endedAt: '2026-11-27T03:00:01.000Z' });
+  const carried = scrubRunSummary(await scrubVaults({ ...everything, fraction: 1 / 7, cursor: first.nextCursor, vaults, repair: false }), { environment: 'dev', startedAt: '2026-11-28T03:00:00.000Z', endedAt: '2026-11-28T03:00:01.000Z' }, { previous: found });
+  for (const record of [found, carried]) {
+    expect(record.outstanding?.objects.filter((o) => o.key === key).map((o) => [o.vault, o.goodCopy, o.backupsNotWorkedOut])).toEqual([['dr', false, undefined], ['primary', false, undefined]]);
+    expect(planStatusOf(record, [catalogRecord(pair.backupId, pair.snapshot.id)])).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [pair.backupId] } });
+    // Another plan's backups: not hit.
+    expect(planStatusOf(record, [catalogRecord('20261101T000000Z-000000ff', 'f'.repeat(64), 'other')]).withinObjectives).toBe(true);
+  }
+});
+
+// Review r58F F1: a carried copied-in snapshot with a good copy (it read across both vaults) whose object then read in
+// neither vault was flagged `backupsNotWorkedOut` by its check again, which no mapping could clear: every plan stayed ✗
+// for good, and status blamed the scrub's deadline. The catalog names its backup: its own plan is ✗, no other.
+it('a carried copied-in snapshot whose check again finds its object read nowhere is not flagged as not worked out: its own plan is ✗, no other', async () => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  const vaults = { primary: pair.primary, dr: pair.dr };
+  const EARLIER = '2026-11-20T03:00:00.000Z';
+  const base = scrubRunSummary(await scrubVaults({ ...everything, vaults, repair: false }), { environment: 'dev', startedAt: EARLIER, endedAt: EARLIER });
+  const readsAcross: OutstandingScrubObject = { vault: 'dr', key, problem: 'missing', goodCopy: true, since: EARLIER, backups: [], copiedIn: true, lastChecked: EARLIER };
+  let record: ScrubRunRecord = { ...base, outstanding: { objects: [], copiedInObjects: [readsAcross], notListed: 0 } };
+  await corrupt(pair.dr.store, key);
+  await corrupt(pair.primary.store, key);
+  for (const [at, fraction, repair] of [['2026-11-21T03:00:00.000Z', 0.05, false], ['2026-11-22T03:00:00.000Z', 1, true]] as const) {
+    const report = await scrubVaults({ ...everything, fraction, vaults, repair, copiedInOutstanding: copiedInOutstanding(record), now: () => Date.parse(at) });
+    record = scrubRunSummary(report, { environment: 'dev', startedAt: at, endedAt: at }, { previous: record });
+    const entries = [...(record.outstanding?.objects ?? []), ...(record.outstanding?.copiedInObjects ?? [])].filter((o) => o.key === key);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.every((o) => o.backupsNotWorkedOut === undefined && !o.goodCopy)).toBe(true);
+    expect(planStatusOf(record, [catalogRecord(pair.backupId, pair.snapshot.id)])).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [pair.backupId] } });
+    const other = planStatusOf(record, [catalogRecord('20261101T000000Z-000000ff', 'f'.repeat(64), 'other')]);
+    expect(other.withinObjectives).toBe(true);
+    expect(other.scrub).not.toHaveProperty('lostWithoutBackups');
+  }
+});
+
+// Review r58F F4: the look after a repair run copied a carried copied-in snapshot's object again that vouched for it (its
+// tree reads in that vault) made no finding and was not counted a check, so the entry was carried with its older verdict
+// (a lost one's plan ✗) and its last check; and the check again does not take a key with this run's finding.
+it.each(['lost', 'unverified'] as const)('the look after a repair run copies a carried copied-in snapshot\'s object again and vouches for it settles its %s entry', async (kind) => {
+  const key = `snapshots/${pair.snapshot.id}`;
+  const vaults = { primary: pair.primary, dr: pair.dr };
+  const EARLIER = '2026-11-20T03:00:00.000Z';
+  const NOW = '2026-11-27T03:00:00.000Z';
+  const entry: OutstandingScrubObject = { vault: 'dr', key, problem: 'missing', goodCopy: false, ...(kind === 'unverified' ? { otherCopy: 'unverified' as const } : {}), since: EARLIER, backups: [pair.backupId], copiedIn: true, lastChecked: EARLIER };
+  const base = scrubRunSummary(await scrubVaults({ ...everything, vaults, repair: false }), { environment: 'dev', startedAt: EARLIER, endedAt: EARLIER });
+  const previous = { ...base, outstanding: { objects: [], copiedInObjects: [entry], notListed: 0 } };
+  // Its object corrupt in the DR vault (the slice, the snapshots only, reads it and the repair copies it); its tree reads.
+  await corrupt(pair.dr.store, key);
+  const report = await scrubVaults({ ...everything, cursor: { cycle: 1, after: 'manifest/~' }, vaults, repair: true, copiedInOutstanding: copiedInOutstanding(previous), now: () => Date.parse(NOW) });
+  expect(report.findings.filter((f) => f.key === key)).toEqual([expect.objectContaining({ vault: 'dr', outcome: 'repaired' })]);
+  expect([report.copiedInChecked, report.copiedInRechecked]).toEqual([{ dr: [key] }, { dr: [key] }]);
+  const record = scrubRunSummary(report, { environment: 'dev', startedAt: NOW, endedAt: NOW }, { previous });
+  expect(record.outstanding?.copiedInObjects ?? []).toEqual([]);
+  expect(copiedInOutstanding(record)).toEqual([]);
+  expect(planStatusOf(record, [catalogRecord(pair.backupId, pair.snapshot.id)]).withinObjectives).toBe(true);
 });
 
 // Review r57P F2: the check again of carried copied-in snapshots read up to the damage mapping's own cutoff, so one that
