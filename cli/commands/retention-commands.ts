@@ -17,6 +17,7 @@ import { type CliIo, processIo } from '../cli-io';
 import { isUnknownEnvironment } from '../usage-error';
 import { targetOptionsLine } from '../target-options-line';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
+import { backupsForgetLost } from './backups-forget-lost';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -42,7 +43,7 @@ import { catalogsUnchanged, type LegalHoldReleaseRefusedError, namingReleaseRefu
 export type BackupsHoldOptions = TargetOptions & HoldHalfOptions & { reason?: string; by?: string; json?: boolean };
 export type BackupsReleaseOptions = TargetOptions & HoldHalfOptions & { json?: boolean };
 /** The --keep-* rules (and --time-zone) are a policy for a plan that is not in the config (renamed or removed). */
-export type BackupsForgetOptions = TargetOptions & Omit<VaultForgetRuleOptions, 'groupBy'> & { plan?: string; vault?: string; dryRun?: boolean; json?: boolean };
+export type BackupsForgetOptions = TargetOptions & Omit<VaultForgetRuleOptions, 'groupBy'> & { plan?: string; vault?: string; dryRun?: boolean; json?: boolean; lost?: string; yes?: boolean };
 export type RetentionCommandDeps = { io: CliIo; clients?: AccessClients; now?: () => Date };
 const defaultDeps: RetentionCommandDeps = { io: processIo };
 
@@ -403,6 +404,15 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
     io.err(`lifeboat backups forget: ${err.message}`);
     return EXIT_USAGE;
   }
+  if (options.lost !== undefined) {
+    // A --time-zone alone makes no policy but belongs to one: refused with the rules.
+    const policyGiven = policy !== null || options.timeZone !== undefined;
+    return backupsForgetLost({ ...options, lost: options.lost, vault, policyGiven }, io, clients, (now ?? (() => new Date()))());
+  }
+  if (options.yes === true) {
+    io.err('lifeboat backups forget: --yes confirms a --lost forget; a policy forget takes none (--dry-run shows its decisions first)');
+    return EXIT_USAGE;
+  }
   try {
     // A dry run changes nothing, so it neither checks nor raises the catalog's format marker; the real run does.
     const writes: VaultSide[] = options.dryRun === true ? [] : [vault];
@@ -522,7 +532,7 @@ export function registerRetentionCommands(backups: Command): void {
     .action(async (backupId: string, opts: BackupsReleaseOptions) => {
       process.exitCode = await backupsReleaseCommand(backupId, opts);
     });
-  withTargetOptions(backups.command('forget').description("apply the plans' retention to a vault: forget the backups it does not keep"))
+  withTargetOptions(backups.command('forget').description("apply the plans' retention to a vault: forget the backups it does not keep (or, with --lost, one backup that reads in neither vault)"))
     .option('--plan <name>', 'only this plan (default: every plan)')
     .option('--vault <vault>', 'primary or dr: the vault (and its region\'s catalog) to forget from', 'primary')
     .option('--dry-run', 'print the decision table and change nothing')
@@ -535,6 +545,11 @@ export function registerRetentionCommands(backups: Command): void {
     .option('--keep-yearly <n>', 'likewise: the newest backup of each of the n newest years that have one')
     .option('--keep-within <duration>', 'likewise: every backup started within this long before its newest ("7d", "2w", "1y6m")')
     .option('--time-zone <zone>', 'IANA time zone the --keep-* hours, days, weeks, months and years are counted in (default UTC)')
+    .option(
+      '--lost <backupId>',
+      "forget this one backup whatever its plan's policy keeps, when none of its snapshots reads in either vault (each missing or corrupt in both): deletes its snapshot objects from --vault and marks it forgotten in that region's catalog; run once per vault",
+    )
+    .option('--yes', 'with --lost: do it (--dry-run shows each snapshot\'s state in both vaults first)')
     .action(async (opts: BackupsForgetOptions) => {
       process.exitCode = await backupsForgetCommand(opts);
     });

@@ -1,0 +1,90 @@
+import { type ForgetLostReport, forgetLostBackup } from '../../lambdas/retention/forget-lost-backup';
+import { LostBackupRefusedError } from '../../lambdas/retention/lost-backup-refused-error';
+import { shellWord } from '../../lambdas/runtime/shell-word';
+import { type VaultSide } from '../../lambdas/runtime/runtime-config';
+import { type CliIo } from '../cli-io';
+import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { targetOptionsLine } from '../target-options-line';
+
+/** What `lifeboat backups forget --lost` takes besides the target (retention-commands.ts passes its own options on). */
+export type ForgetLostOptions = TargetOptions & {
+  lost: string;
+  vault: VaultSide;
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  /** Options of a policy forget, refused with --lost (usageOfLost). */
+  plan?: string;
+  policyGiven: boolean;
+};
+
+/** Why the options do not make a `--lost` forget (exit 2), or undefined when they do. */
+export function usageOfLost(options: ForgetLostOptions): string | undefined {
+  if (options.plan !== undefined || options.policyGiven) return '--lost names one backup, whatever its plan\'s policy: leave out --plan and the --keep-* rules';
+  if (options.yes !== true && options.dryRun !== true) {
+    return (
+      `--lost forgets backup ${options.lost} from the ${options.vault} vault whatever its plan's retention keeps, once none of its snapshots reads in either vault: ` +
+      `see each snapshot's state with \`${lostCommandLine(options, options.vault, '--dry-run')}\`, then confirm with --yes`
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Runs `lifeboat backups forget --lost` (forget-lost-backup.ts) in the vault `--vault` names, reading the other vault to
+ * show each snapshot lost there too, and prints what it found and did. Exit 0 done (or a dry run, or forgotten before),
+ * 1 refused or failed, 2 a usage error.
+ */
+export async function backupsForgetLost(options: ForgetLostOptions, io: CliIo, clients: AccessClients | undefined, now: Date): Promise<number> {
+  const usage = usageOfLost(options);
+  if (usage !== undefined) {
+    io.err(`lifeboat backups forget: ${usage}`);
+    return 2;
+  }
+  const dryRun = options.dryRun === true;
+  try {
+    const access = await environmentAccess(options, clients, { writes: dryRun ? [] : [options.vault], warn: io.err });
+    const other: VaultSide = options.vault === 'primary' ? 'dr' : 'primary';
+    const report = await forgetLostBackup(
+      options.lost,
+      { vault: options.vault, catalog: access.catalogIn(options.vault), openVault: () => access.openVault(options.vault), openOtherVault: () => access.openVault(other), now },
+      { dryRun },
+    );
+    if (options.json) io.out(JSON.stringify(report, null, 2));
+    else for (const line of forgetLostLines(report, options)) io.out(line);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof LostBackupRefusedError)) io.err(`lifeboat backups forget: backup ${options.lost} was not forgotten: ${err instanceof Error ? err.message : String(err)}`);
+    else io.err(`lifeboat backups forget: ${err.message}`);
+    return 1;
+  }
+}
+
+/** What a `--lost` run found and did, in lines; the command lines carry the run's own target options. */
+export function forgetLostLines(report: ForgetLostReport, target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'>): string[] {
+  const { backupId, vault } = report;
+  const other: VaultSide = vault === 'primary' ? 'dr' : 'primary';
+  if (report.forgottenBefore !== undefined) return [`Backup ${backupId} was forgotten from the ${vault} vault already (at ${report.forgottenBefore}): nothing to do.`];
+  const states = report.snapshots.map((s) => `  snapshot ${s.snapshotId}: ${s.here} in the ${vault} vault, ${s.other} in the ${other} vault`);
+  const there = report.snapshots.filter((s) => s.here === 'corrupt').length;
+  if (report.dryRun) {
+    return [
+      `Backup ${backupId}: none of its snapshots reads in either vault:`,
+      ...states,
+      `Dry run: would delete ${there} snapshot object(s) from the ${vault} vault and mark the backup forgotten in the ${vault} catalog; nothing was changed. ` +
+        `To do it: \`${lostCommandLine({ ...target, lost: backupId }, vault, '--yes')}\``,
+    ];
+  }
+  const marked = report.forgotten ? `marked it forgotten in the ${vault} catalog` : `found it marked forgotten in the ${vault} catalog by another run meanwhile`;
+  return [
+    `Backup ${backupId}: none of its snapshots reads in either vault:`,
+    ...states,
+    `Forgot it from the ${vault} vault: deleted ${report.deletedObjects} snapshot object(s) and ${marked}. ` +
+      `Forget it from the ${other} vault too: \`${lostCommandLine({ ...target, lost: backupId }, other, '--yes')}\`; ` +
+      'once neither vault holds its snapshot objects, the next scrub of both vaults drops them from its record (docs/RUNBOOKS.md, "Retention").',
+  ];
+}
+
+function lostCommandLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'> & { lost: string }, vault: VaultSide, confirm: '--yes' | '--dry-run'): string {
+  return `lifeboat backups forget --lost ${shellWord(target.lost)}${vault === 'dr' ? ' --vault dr' : ''} ${confirm}${targetOptionsLine(target)}`;
+}

@@ -1,0 +1,114 @@
+import { ObjectLockedError, snapshotKey, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
+import { type BackupRecord } from '../catalog/backup-record';
+import { type VaultSide } from '../runtime/runtime-config';
+import { type ForgetCatalog, type ForgetVault } from './forget-backups';
+import { livePins } from './live-pins';
+import { LostBackupRefusedError } from './lost-backup-refused-error';
+
+/** What a snapshot object is in a vault where it does not read: gone, or there and failing to decrypt or parse. */
+export type LostSnapshotState = 'missing' | 'corrupt';
+
+export type ForgetLostBackupDeps = {
+  /** The vault the backup is forgotten from, and the catalog of its region. */
+  vault: VaultSide;
+  catalog: Pick<ForgetCatalog, 'getBackup' | 'claimForgetting' | 'markForgotten'>;
+  openVault: () => Promise<ForgetVault>;
+  /** The other vault, read only, to show the snapshots read there neither. */
+  openOtherVault: () => Promise<Pick<ForgetVault, 'loadSnapshot'>>;
+  now: Date;
+};
+
+export type ForgetLostReport = {
+  vault: VaultSide;
+  backupId: string;
+  dryRun: boolean;
+  /** Each snapshot of the backup, as it is in this vault (`here`) and in the other. */
+  snapshots: { snapshotId: string; here: LostSnapshotState; other: LostSnapshotState }[];
+  /** Snapshot objects this run deleted from this vault (those there, corrupt); 0 in a dry run. */
+  deletedObjects: number;
+  /** This run marked the record forgotten (false in a dry run, and when it was forgotten already). */
+  forgotten: boolean;
+  /** When it was forgotten, if it was before this run: nothing was done. */
+  forgottenBefore?: string;
+};
+
+/**
+ * `lifeboat backups forget --lost <backupId>` (docs/RUNBOOKS.md, "Retention"): forgets from one vault, whatever its
+ * plan's retention keeps, a committed backup none of whose snapshots reads in either vault (each object missing, or
+ * failing to decrypt or parse: VaultObjectNotFoundError, VaultCorruptionError). Retention forgets such a backup only
+ * when its policy lets it go, and then leaves a snapshot object it cannot read in place (forget-backups.ts, disputeOf:
+ * it cannot tell whose it is), so a corrupt one stayed for good: every prune of the vault stopped on it, and the
+ * scrub kept it outstanding and `lifeboat status` its plan ✗, with no command to end that (review r58F F1, F2).
+ *
+ * Safe because it removes only what restores nothing: a snapshot that reads in either vault refuses the whole backup
+ * (a backup of several sources keeps the ones that read), and so does a vault that cannot be read for another reason
+ * (access, KMS, the network: a copy may be good). A legal hold or a live restore pin refuses it too, and the claim is
+ * the one retention takes (BackupCatalog.claimForgetting), so a restore and this never both win. Then, as retention
+ * does, it deletes the snapshot objects from this vault, then marks the record `forgottenAt` in this vault's region's
+ * catalog: run once per vault. An object Object Lock keeps stops it with the claim left, which status and restores
+ * already honour (the backup reads nowhere); run again once the lock has passed.
+ */
+export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupDeps, options: { dryRun?: boolean } = {}): Promise<ForgetLostReport> {
+  const dryRun = options.dryRun === true;
+  const record = await deps.catalog.getBackup(backupId);
+  if (!record) throw new LostBackupRefusedError(backupId, `the ${deps.vault} catalog holds no such backup (\`lifeboat backups list\` lists them)`);
+  const report: ForgetLostReport = { vault: deps.vault, backupId, dryRun, snapshots: [], deletedObjects: 0, forgotten: false };
+  if (record.forgottenAt !== undefined) return { ...report, forgottenBefore: record.forgottenAt };
+  if (record.status !== 'COMMITTED') throw new LostBackupRefusedError(backupId, `it is ${record.status}, not committed: only a committed backup is forgotten`);
+  if (record.sources.length === 0) throw new LostBackupRefusedError(backupId, 'its record names no snapshot');
+  refuseIfKept(record, deps.now);
+  const vault = await deps.openVault();
+  const other = await deps.openOtherVault();
+  const otherSide: VaultSide = deps.vault === 'primary' ? 'dr' : 'primary';
+  for (const { snapshotId } of record.sources) {
+    const here = await stateIn(deps.vault, vault, backupId, snapshotId);
+    const there = await stateIn(otherSide, other, backupId, snapshotId);
+    report.snapshots.push({ snapshotId, here, other: there });
+  }
+  if (dryRun) return report;
+  if (record.forgettingAt === undefined && !(await deps.catalog.claimForgetting(backupId, deps.now.toISOString(), { pinVersion: record.pinVersion }))) {
+    // A hold or a pin landed since the read above (or the record changed): read again to say which.
+    const current = await deps.catalog.getBackup(backupId);
+    if (current) refuseIfKept(current, deps.now);
+    throw new LostBackupRefusedError(backupId, 'the catalog refused the claim (a hold, a restore pin or another forget came meanwhile): run the command again');
+  }
+  for (const s of report.snapshots) {
+    if (s.here !== 'corrupt') continue;
+    try {
+      await vault.store.delete(snapshotKey(s.snapshotId));
+    } catch (err) {
+      if (!(err instanceof ObjectLockedError)) throw err;
+      throw new LostBackupRefusedError(
+        backupId,
+        `S3 Object Lock keeps snapshot ${s.snapshotId} in the ${deps.vault} vault (${err.message}); the backup stays claimed (restores refuse it, status no longer judges it): run the command again once the lock has passed`,
+        { cause: err },
+      );
+    }
+    report.deletedObjects++;
+  }
+  report.forgotten = await deps.catalog.markForgotten(backupId, deps.now.toISOString());
+  return report;
+}
+
+/** Refuses a backup a legal hold or a live restore pin keeps. */
+function refuseIfKept(record: BackupRecord, now: Date): void {
+  if (record.hold) throw new LostBackupRefusedError(record.backupId, `it is on legal hold ("${record.hold.reason}", by ${record.hold.by}): release it first (\`lifeboat backups release ${record.backupId}\`)`);
+  const pins = livePins(record, now);
+  if (pins.length > 0) throw new LostBackupRefusedError(record.backupId, `a restore pinned it (${pins.map((p) => `${p.by} until ${p.until}`).join(', ')}): run the command again after that`);
+}
+
+/** How a snapshot that must read nowhere is in `side`; one that reads there, or a vault that cannot be read, refuses the backup. */
+async function stateIn(side: VaultSide, vault: Pick<ForgetVault, 'loadSnapshot'>, backupId: string, snapshotId: string): Promise<LostSnapshotState> {
+  try {
+    await vault.loadSnapshot(snapshotId);
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError) return 'missing';
+    if (err instanceof VaultCorruptionError) return 'corrupt';
+    const why = err instanceof Error ? err.message : String(err);
+    throw new LostBackupRefusedError(backupId, `the ${side} vault could not be read to show snapshot ${snapshotId} is lost there (${why}); a copy there may be good`, { cause: err });
+  }
+  throw new LostBackupRefusedError(
+    backupId,
+    `its snapshot ${snapshotId} reads in the ${side} vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${backupId}\` tells whether it restores)`,
+  );
+}

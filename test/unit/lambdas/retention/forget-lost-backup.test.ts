@@ -1,0 +1,163 @@
+import * as path from 'node:path';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { type ForgetCatalog } from '../../../../lambdas/retention/forget-backups';
+import { forgetLostBackup, type ForgetLostBackupDeps } from '../../../../lambdas/retention/forget-lost-backup';
+import { LostBackupRefusedError } from '../../../../lambdas/retention/lost-backup-refused-error';
+import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
+import { planStatus } from '../../../../cli/status/plan-status';
+import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
+import { manifestKey } from '../../../../vault/repository/vault-layout';
+import { ObjectLockedError, snapshotKey } from '../../../../vault';
+import { pruneVault } from '../../../../vault/prune/prune-vault';
+import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
+import { removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { memoryForgetClaims } from '../../../support/memory-forget-claims';
+
+/**
+ * `lifeboat backups forget --lost` (review r58F F1, F2): a backup none of whose snapshots reads in either vault is
+ * forgotten from one vault whatever its policy keeps, which retention never did for a corrupt snapshot object (it cannot
+ * tell whose it is, so it leaves it in place): the object stopped every prune, the scrub kept it outstanding and status
+ * its plan ✗, for good. Anything that might still restore refuses it.
+ */
+
+const NOW = new Date('2026-11-28T04:00:00.000Z');
+
+/** One region's catalog in memory, with the conditions of its claims. */
+class MemoryCatalog implements Pick<ForgetCatalog, 'getBackup' | 'claimForgetting' | 'markForgotten'> {
+  readonly records = new Map<string, BackupRecord>();
+  private readonly claims = memoryForgetClaims(this.records);
+  claimForgetting: ForgetCatalog['claimForgetting'] = (...args) => this.claims.claimForgetting(...args);
+  getBackup(backupId: string): Promise<BackupRecord | undefined> {
+    return Promise.resolve(this.records.get(backupId));
+  }
+  markForgotten(backupId: string, at: string): Promise<boolean> {
+    const record = this.records.get(backupId);
+    if (record?.status !== 'COMMITTED' || record.forgottenAt !== undefined) return Promise.resolve(false);
+    this.records.set(backupId, { ...record, forgottenAt: at });
+    return Promise.resolve(true);
+  }
+}
+
+let dir: string;
+let pair: VaultPair;
+let key: string;
+const catalogs = { primary: new MemoryCatalog(), dr: new MemoryCatalog() };
+
+beforeEach(async () => {
+  dir = await tempDir('forget-lost');
+  pair = await scrubVaultPair(path.join(dir, 'src'));
+  key = snapshotKey(pair.snapshot.id);
+  for (const catalog of Object.values(catalogs)) {
+    catalog.records.clear();
+    catalog.records.set(pair.backupId, record());
+  }
+});
+afterEach(() => removeDir(dir));
+
+function record(extra: Partial<BackupRecord> = {}): BackupRecord {
+  return {
+    backupId: pair.backupId, plan: 'files', environment: 'dev', sourceNames: ['src'], strategy: 'incremental', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', endedAt: '2026-03-01T10:05:00.000Z', shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    sources: [{ name: 'src', type: 'filesystem', snapshotId: pair.snapshot.id, rootHash: pair.snapshot.manifest, entries: 3, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 }],
+    ...extra,
+  };
+}
+
+function deps(side: 'primary' | 'dr', overrides: Partial<ForgetLostBackupDeps> = {}): ForgetLostBackupDeps {
+  const other = side === 'primary' ? 'dr' : 'primary';
+  return { vault: side, catalog: catalogs[side], openVault: () => Promise.resolve(pair[side]), openOtherVault: () => Promise.resolve(pair[other]), now: NOW, ...overrides };
+}
+
+const statusOf = (latest: ReturnType<typeof scrubRunSummary>) =>
+  planStatus({ plan: { name: 'files', objectives: { rpoMinutes: 1e7, rtoMinutes: 60 } }, backups: [...catalogs.primary.records.values()], drills: [], latestScrub: latest, nextRun: { state: 'disabled', schedule: 'x' }, now: NOW });
+
+it('forgets a backup whose snapshot object is corrupt in both vaults from each vault in turn: the scrub drops it, status is ✓ and prune runs again', async () => {
+  await corrupt(pair.primary.store, key);
+  await corrupt(pair.dr.store, key);
+  const vaults = { primary: pair.primary, dr: pair.dr };
+  const found = scrubRunSummary(await scrubVaults({ scope: 'both', fraction: 1, cursor: FIRST_SCRUB_CURSOR, vaults, repair: true }), { environment: 'dev', startedAt: '2026-11-27T03:00:00.000Z', endedAt: '2026-11-27T03:00:01.000Z' });
+  expect(statusOf(found)).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [pair.backupId] } });
+  // Retention leaves it in place and prune stops on it: there was no way out but deleting the object by hand.
+  await expect(pruneVault(pair.primary, { dryRun: true })).rejects.toThrow(`${key} cannot be read`);
+
+  const dry = await forgetLostBackup(pair.backupId, deps('primary'), { dryRun: true });
+  expect(dry).toEqual({ vault: 'primary', backupId: pair.backupId, dryRun: true, snapshots: [{ snapshotId: pair.snapshot.id, here: 'corrupt', other: 'corrupt' }], deletedObjects: 0, forgotten: false });
+  expect(await listKeys(pair.primary.store, 'snapshots/')).toEqual([key]);
+  expect(catalogs.primary.records.get(pair.backupId)?.forgettingAt).toBeUndefined();
+
+  const primary = await forgetLostBackup(pair.backupId, deps('primary'));
+  expect(primary).toMatchObject({ snapshots: [{ here: 'corrupt', other: 'corrupt' }], deletedObjects: 1, forgotten: true });
+  expect(await listKeys(pair.primary.store, 'snapshots/')).toEqual([]);
+  expect(catalogs.primary.records.get(pair.backupId)).toMatchObject({ forgettingAt: NOW.toISOString(), forgottenAt: NOW.toISOString() });
+  // The other vault's catalog is its own: forgotten there by the run there (missing here now, corrupt there).
+  expect(catalogs.dr.records.get(pair.backupId)?.forgottenAt).toBeUndefined();
+  expect(await forgetLostBackup(pair.backupId, deps('dr'))).toMatchObject({ snapshots: [{ here: 'corrupt', other: 'missing' }], deletedObjects: 1, forgotten: true });
+  expect(await forgetLostBackup(pair.backupId, deps('dr'))).toMatchObject({ forgottenBefore: NOW.toISOString(), deletedObjects: 0, forgotten: false });
+
+  const after = scrubRunSummary(await scrubVaults({ scope: 'both', fraction: 1, cursor: FIRST_SCRUB_CURSOR, vaults, repair: false }), { environment: 'dev', startedAt: '2026-11-28T03:00:00.000Z', endedAt: '2026-11-28T03:00:01.000Z' }, { previous: found });
+  expect([...(after.outstanding?.objects ?? []), ...(after.outstanding?.copiedInObjects ?? [])].filter((o) => o.key === key)).toEqual([]);
+  expect(statusOf(after).withinObjectives).toBe(true);
+  await expect(pruneVault(pair.primary, { dryRun: true })).resolves.toBeDefined();
+});
+
+describe('refuses, changing nothing', () => {
+  async function refused(side: 'primary' | 'dr', message: string, overrides: Partial<ForgetLostBackupDeps> = {}): Promise<void> {
+    const before = await listKeys(pair[side].store, 'snapshots/');
+    const recorded = catalogs[side].records.get(pair.backupId);
+    const err = await forgetLostBackup(pair.backupId, deps(side, overrides)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LostBackupRefusedError);
+    expect((err as Error).message).toContain(`backup ${pair.backupId} was not forgotten: ${message}`);
+    expect(await listKeys(pair[side].store, 'snapshots/')).toEqual(before);
+    expect(catalogs[side].records.get(pair.backupId)).toEqual(recorded);
+  }
+
+  it('a snapshot that reads in the other vault, or in this one', async () => {
+    await corrupt(pair.primary.store, key);
+    await refused('primary', `its snapshot ${pair.snapshot.id} reads in the dr vault, so it may still restore`);
+    await refused('dr', `its snapshot ${pair.snapshot.id} reads in the dr vault`);
+  });
+
+  it('a snapshot object that reads whose tree reads nowhere: its other paths may still restore', async () => {
+    const root = manifestKey(pair.snapshot.manifest);
+    await corrupt(pair.primary.store, root);
+    await corrupt(pair.dr.store, root);
+    await refused('primary', `its snapshot ${pair.snapshot.id} reads in the primary vault`);
+  });
+
+  it('a vault that cannot be read for another reason than damage: a copy there may be good', async () => {
+    await corrupt(pair.primary.store, key);
+    const denied = { loadSnapshot: () => Promise.reject(new Error('AccessDenied: not authorized to perform kms:Decrypt')) };
+    await refused('primary', `the dr vault could not be read to show snapshot ${pair.snapshot.id} is lost there (AccessDenied: not authorized to perform kms:Decrypt); a copy there may be good`, { openOtherVault: () => Promise.resolve(denied) });
+  });
+
+  it('a legal hold, a live restore pin, a record not committed or unknown', async () => {
+    await corrupt(pair.primary.store, key);
+    await corrupt(pair.dr.store, key);
+    catalogs.primary.records.set(pair.backupId, record({ hold: { reason: 'case 42', by: 'ops', at: '2026-11-01T00:00:00.000Z' } }));
+    await refused('primary', 'it is on legal hold ("case 42", by ops): release it first (`lifeboat backups release');
+    catalogs.primary.records.set(pair.backupId, record({ pins: { r1: { by: 'restore r1', at: '2026-11-28T03:00:00.000Z', until: '2026-11-28T09:00:00.000Z' } }, pinVersion: 1 }));
+    await refused('primary', 'a restore pinned it (restore r1 until 2026-11-28T09:00:00.000Z)');
+    catalogs.primary.records.set(pair.backupId, record({ status: 'FAILED' }));
+    await refused('primary', 'it is FAILED, not committed');
+    catalogs.primary.records.delete(pair.backupId);
+    await expect(forgetLostBackup(pair.backupId, deps('primary'))).rejects.toThrow(`backup ${pair.backupId} was not forgotten: the primary catalog holds no such backup`);
+  });
+});
+
+it('an object Object Lock keeps stops it with the backup claimed, and a run once the lock has passed finishes it', async () => {
+  await corrupt(pair.primary.store, key);
+  await corrupt(pair.dr.store, key);
+  const store = pair.primary.store;
+  let locked = true;
+  const lockedVault = {
+    loadSnapshot: (id: string) => pair.primary.loadSnapshot(id),
+    store: { delete: (k: string) => (locked ? Promise.reject(new ObjectLockedError(store.location, k, 'GOVERNANCE until 2026-12-01T00:00:00.000Z')) : store.delete(k)) },
+  };
+  const err = await forgetLostBackup(pair.backupId, deps('primary', { openVault: () => Promise.resolve(lockedVault) })).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(LostBackupRefusedError);
+  expect((err as Error).message).toContain(`S3 Object Lock keeps snapshot ${pair.snapshot.id} in the primary vault`);
+  expect(catalogs.primary.records.get(pair.backupId)).toMatchObject({ forgettingAt: NOW.toISOString() });
+  expect(catalogs.primary.records.get(pair.backupId)?.forgottenAt).toBeUndefined();
+  locked = false;
+  expect(await forgetLostBackup(pair.backupId, deps('primary', { openVault: () => Promise.resolve(lockedVault) }))).toMatchObject({ deletedObjects: 1, forgotten: true });
+});
