@@ -14,6 +14,7 @@ import { type DoctorContext, doctorContext, type DoctorRequest } from './doctor-
 import { checkDynamoDbSource } from './dynamodb-source-check';
 import { checkDrRestoreMount, checkEfsMount, checkEfsSource, checkLocalDirectorySource } from './file-system-checks';
 import { checkS3Source } from './s3-source-check';
+import { checkRunbookSchedule, checkSynthesizedRunbookSchedule, runbookSchedules } from './runbook-schedule-checks';
 import { checkSchedule, checkSynthesizedSchedule } from './schedule-checks';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { checkDeployedStack, checkProvisionedStack } from './stack-checks';
@@ -55,6 +56,7 @@ function laterCheckNames(ctx: DoctorContext): string[] {
     `stack ${names.drStack}`,
     ...(request.mode === 'aws' ? [`vault key ${environment.drRegion}`] : []),
     ...environment.plans.flatMap((p) => [`schedule ${p.name}`, `last backup ${p.name}`, `dr copy ${p.name}`]),
+    ...runbookSchedules(ctx).map((s) => s.check),
     CATALOG_PLANS_CHECK,
     DR_CATALOG_ITEMS_CHECK,
   ];
@@ -63,7 +65,8 @@ function laterCheckNames(ctx: DoctorContext): string[] {
 /**
  * `lifeboat doctor`: the checks in their order, each group after the ones it needs (docs/DOCTOR.md).
  * 1 config, environment, synthesis; 2 credentials (AWS) or the local cloud; 3 bootstrap (AWS) or
- * regions served (local); 4 sources; 5 stacks, schedules, last backup and its DR copy per plan.
+ * regions served (local); 4 sources; 5 stacks, schedules, last backup and its DR copy per plan, the other schedules
+ * (drills, scrub, prunes, mirror check).
  * A check whose dependency failed is reported as skipped, naming it.
  */
 export async function runDoctor(request: DoctorRequest, deps: DoctorDeps): Promise<CheckResult[]> {
@@ -201,6 +204,12 @@ async function deploymentChecks(
     else results.push(primaryTemplate ? checkSynthesizedSchedule(primaryTemplate, ctx, plan, localSchedulerStatus(path.resolve(ctx.request.dataDir))) : dependsOn(`schedule ${plan.name}`, inputs.synthesis));
     if (passed(primaryStack)) results.push(...(await checkLastBackup(catalog, ctx, plan, inputs.now)));
     else results.push(dependsOn(`last backup ${plan.name}`, primaryStack), dependsOn(`dr copy ${plan.name}`, primaryStack));
+  }
+  for (const schedule of runbookSchedules(ctx)) {
+    const stack = schedule.side === 'primary' ? primaryStack : drStack;
+    const template = stacks?.find((s) => s.role === schedule.side);
+    if (aws) results.push(passed(stack) ? await checkRunbookSchedule(aws.scheduler(schedule.region), ctx, schedule) : dependsOn(schedule.check, stack));
+    else results.push(template ? checkSynthesizedRunbookSchedule(template, ctx, schedule) : dependsOn(schedule.check, inputs.synthesis));
   }
   results.push(...(passed(primaryStack) ? await checkCatalogPlans(catalog, ctx) : [dependsOn(CATALOG_PLANS_CHECK, primaryStack)]));
   // Not behind the primary stack: the DR catalog is what a failover reads, in an outage of the primary region too.

@@ -89,12 +89,16 @@ describe('lifeboat doctor in the local cloud', () => {
       'schedule small',
       'last backup small',
       'dr copy small',
+      // The other schedules, as the synthesized templates set them (audit a58C F1).
+      'scrub schedule',
+      'prune schedule',
+      'dr prune schedule',
       'catalog plans',
       'dr catalog items',
     ]);
     expect(checkLines.filter((l) => !l.startsWith('ok '))).toEqual([]);
     expect(checkLines.find((l) => l.includes('schedule small'))).toContain('the local scheduler is not running: `lifeboat local up --with-schedules` fires it');
-    expect(lines.at(-1)).toBe('16 ok, 0 warn, 0 fail, 0 skipped (exit 0)');
+    expect(lines.at(-1)).toBe('19 ok, 0 warn, 0 fail, 0 skipped (exit 0)');
     expect(code).toBe(0);
   });
 

@@ -114,6 +114,8 @@ type World = {
   buckets: Record<string, string>;
   tables: Set<string>;
   scheduleState: 'ENABLED' | 'DISABLED';
+  /** The states of the other schedules by name, as deployed (absent from the map: ENABLED; `missing`: not deployed). */
+  otherSchedules?: Record<string, 'DISABLED' | 'missing'>;
   backups: BackupRecord[];
   refused?: string[];
   /** The DR catalog's backup items when they are not the primary's (`backups`), or why its Scan fails. */
@@ -241,8 +243,12 @@ function install(world: World): void {
     return { Items: dr ?? world.backups.map((b) => ({ pk: `BACKUP#${b.backupId}`, sk: 'BACKUP', ...b })) };
   });
   scheduler.on(GetScheduleCommand).callsFake(async (input: { Name: string }, getClient) => {
-    await answering(getClient);
-    if (input.Name !== 'lifeboat-dev-demo') throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
+    const region = await answering(getClient);
+    // The scrub's and the primary prune's in the primary region, the DR prune's in the DR region (audit a58C F1).
+    const other = { [PRIMARY]: ['lifeboat-dev-scrub', 'lifeboat-dev-prune'], [DR]: ['lifeboat-dev-prune-dr'] }[region] ?? [];
+    const state = world.otherSchedules?.[input.Name];
+    if (other.includes(input.Name) && state !== 'missing') return { Name: input.Name, State: state ?? 'ENABLED', ScheduleExpression: 'rate(1 day)' };
+    if (input.Name !== 'lifeboat-dev-demo' || region !== PRIMARY) throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
     return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
   });
   // The sources' file system in the primary region, the DR restore file system in the DR region (one mock answers both).
@@ -298,6 +304,9 @@ const CHECKS_AFTER_CREDENTIALS = [
   'schedule demo',
   'last backup demo',
   'dr copy demo',
+  'scrub schedule',
+  'prune schedule',
+  'dr prune schedule',
   'catalog plans',
   'dr catalog items',
 ];
@@ -394,6 +403,23 @@ describe('lifeboat doctor --aws', () => {
       detail: 'schedule lifeboat-dev-demo is DISABLED: plan demo is not backed up',
       fix: expect.stringContaining('Schedules → lifeboat-dev-demo → Enable'),
     });
+  });
+
+  // Audit a58C F1: only the plans' backup schedules were checked; a scrub or drill schedule disabled by hand was seen by nothing.
+  it('fails on a disabled scrub schedule and a DR prune schedule not deployed, saying what stops and how to fix it', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), otherSchedules: { 'lifeboat-dev-scrub': 'DISABLED', 'lifeboat-dev-prune-dr': 'missing' } });
+    expect(code).toBe(1);
+    expect(checks.get('scrub schedule')).toMatchObject({
+      verdict: 'fail',
+      detail: 'schedule lifeboat-dev-scrub is DISABLED: the vaults are not checked for damage (the scrub-age alarm fires)',
+      fix: expect.stringContaining(`EventBridge Scheduler console in ${PRIMARY}: Schedules → lifeboat-dev-scrub → Enable`),
+    });
+    expect(checks.get('dr prune schedule')).toMatchObject({
+      verdict: 'fail',
+      detail: `schedule lifeboat-dev-prune-dr does not exist in ${DR}: the DR vault is not pruned (what retention forgot keeps its storage)`,
+      fix: `npx cdk deploy Lifeboat-dev-DR -c config=${configFile}`,
+    });
+    expect(checks.get('prune schedule')).toMatchObject({ verdict: 'ok', detail: `schedule lifeboat-dev-prune ENABLED in ${PRIMARY}, rate(1 day)` });
   });
 
   it('warns when the deployed template is not the synthesized one, naming the resources, exit 0', async () => {
