@@ -409,6 +409,15 @@ export class RestoreTarget {
     }
   }
 
+  /**
+   * As finishDirectories, for directories that are not entries of the restore (the parents a filtered restore made on the
+   * way to its path): what cannot be set on them is not listed in `notRestored`, which says what the restore's entries
+   * lack (review r58I F4).
+   */
+  async finishParentDirectories(dirs: Iterable<{ readonly path: string; readonly attributes: EntryAttributes }>): Promise<void> {
+    await new RestoreTarget(this.root, this.options).finishDirectories(dirs);
+  }
+
   /** Gives a just-made symlink or node at `temp` its attributes and renames it onto its name. */
   private async finishNode(temp: FsPath, absolute: FsPath, entryPath: string, attributes: EntryAttributes, kind: 'symlink' | 'special'): Promise<void> {
     try {

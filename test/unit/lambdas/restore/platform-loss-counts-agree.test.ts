@@ -110,3 +110,21 @@ it("F4: a filtered restore's parents get their mode and are read back, but what 
   expect(report.notRestored?.count).toBeLessThanOrEqual(report.entries - report.verified.entries);
   expect((await fs.stat(path.join(root, 'p', 'q'))).mode & 0o7777).toBe(0o755);
 });
+
+it("r58I F4: lifeboat vault restore --include gives its parents their mode, but counts only what its own entries lack, as the workflow does", async () => {
+  const entries = [dirEntry('p'), dirEntry('p/q'), dirEntry('p/q/r'), file('p/q/r/file'), file('p/q/r/tagged', { xattrs: XATTRS })];
+  const snapshot = await snapshotOf(entries);
+  const target = path.join(dir, 'cli-include');
+  const stats = await restoreSnapshot(vault, snapshot, target, { owner: 'never', include: 'p/q/r/' });
+  // p and p/q are no entries of this restore (it made them on the way to p/q/r/): their loss is not its own.
+  expect(stats.notRestored).toEqual([{ path: 'p/q/r/tagged', what: LOSS }]);
+  expect((await fs.stat(path.join(target, 'p', 'q'))).mode & 0o7777).toBe(0o755);
+  expect((await fs.stat(path.join(target, 'p'))).mode & 0o7777).toBe(0o755);
+  // The workflow's report of the same selection says the same.
+  const { report } = await restoreInWorkflow('r-parents-cli', snapshot, entries.filter((e) => e.path.startsWith('p/q/r/')), 'p/q/r/');
+  expect(report.notRestored).toEqual({ count: 1, first: stats.notRestored });
+  // The command restores the directory it is given too (`--include p/q/r/` is p/q/r and what lies below it): its loss is its own.
+  const err: string[] = [];
+  expect(await vaultRestore(snapshot.id, { vault: path.join(dir, 'vault'), keyFile, target: path.join(dir, 'cli-include-command'), include: 'p/q/r/' }, { io: { out: () => undefined, err: (l) => err.push(l) } })).toBe(3);
+  expect(err.slice(1)).toEqual(['lifeboat vault: restore completed, but 2 entries (or attributes of entries) were not restored as recorded:', `  p/q/r: ${LOSS} (and for 1 more entries)`]);
+});
