@@ -118,10 +118,14 @@ export async function loadIndexObjects(vault: Vault, options: LoadIndexObjectsOp
  * which reads one vault's index objects with the other's keys (both vaults hold the same master key).
  */
 export async function loadIndexObject(store: VaultStore, keys: VaultKeys, id: string): Promise<{ object: LoadedIndexObject; blobs: number }> {
+  return loadedIndexObjectOf(store.location, id, await getSealedObject(store, keys, indexKey(id), id, 'index'));
+}
+
+/** An index object's opened plaintext as loadIndexObject hands it over (for a reader that opens the object itself). */
+export function loadedIndexObjectOf(location: string, id: string, plain: Buffer): { object: LoadedIndexObject; blobs: number } {
   const key = indexKey(id);
-  const plain = await getSealedObject(store, keys, key, id, 'index');
   const packs = new Map<string, LoadedPack>();
-  const blobs = decodeIndexPacks(plain, { location: store.location, key }, (packId, packLength, records) => {
+  const blobs = decodeIndexPacks(plain, { location, key }, (packId, packLength, records) => {
     // Writers list a pack once an object; should one list it twice, its records are one pack's.
     const listed = packs.get(packId);
     packs.set(packId, new LoadedPack(packId, listed?.length ?? packLength, listed ? Buffer.concat([listed.records, records]) : records));

@@ -13,6 +13,7 @@ import { listStoredPacks, type StoredPacks } from '../prune/stored-packs';
 import { type BlobProblem, type IntactBlob, type PackReading, readPackForRepair, readThroughRecords } from './pack-reading';
 import { readAheadInOrder } from './read-ahead-in-order';
 import { RepairNothingAuthenticatedError } from './nothing-authenticated-error';
+import { readIndexObjectForRepair } from './index-object-reading';
 
 /**
  * `lifeboat vault repair index` (docs/FORMAT.md, "Repairing the index"), after restic's `repair index`:
@@ -195,19 +196,30 @@ export async function repairIndex(vault: Vault, options: RepairIndexOptions = {}
   const authenticated = new Authenticated();
   await mapBounded(oldIds, 8, async (id) => {
     const kept = condemnedIndexes.has(id);
-    try {
-      const { object } = await loadIndexObject(vault.store, vault.keys, id);
-      authenticated.read();
-      if (kept) keptPacks.push(...object.packs);
-      else {
-        for (const p of object.packs) if (!listedLength.has(p.packId)) listedLength.set(p.packId, p.length);
-        packsOfReplaced.set(id, object.packs.map((p) => p.packId));
+    const reading = await readIndexObjectForRepair(vault.store, vault.keys, id);
+    switch (reading.kind) {
+      case 'gone':
+        return; // swept by a prune since the listing
+      case 'read': {
+        const { object } = reading;
+        authenticated.read();
+        if (kept) keptPacks.push(...object.packs);
+        else {
+          for (const p of object.packs) if (!listedLength.has(p.packId)) listedLength.set(p.packId, p.length);
+          packsOfReplaced.set(id, object.packs.map((p) => p.packId));
+        }
+        break;
       }
-    } catch (err) {
-      if (err instanceof VaultObjectNotFoundError) return; // swept by a prune since the listing
-      if (!(err instanceof VaultCorruptionError)) throw err;
-      authenticated.failedIndex(indexKey(id), err.detail);
-      if (!kept) report.indexesUnreadable.push(id);
+      case 'damaged':
+        // Bytes that changed since they were written say nothing of the key (review r58H F1); bytes that authenticated do.
+        if (reading.authenticated) authenticated.read();
+        else authenticated.damagedIndex();
+        if (!kept) report.indexesUnreadable.push(id);
+        break;
+      case 'unauthenticated':
+        authenticated.failedIndex(indexKey(id), reading.detail);
+        if (!kept) report.indexesUnreadable.push(id);
+        break;
     }
     if (kept) report.indexesLeftToPrune++;
     else replaced.push(id);
@@ -437,15 +449,25 @@ async function tombstoneKeptIndexes(vault: Vault, report: RepairIndexReport, pac
   return condemnedKey(id);
 }
 
-/** What the repair read that authenticated and what did not, the first failure kept to be named. */
+/**
+ * What the repair read that authenticated and what did not, the first failure kept to be named. Only an index object whose
+ * bytes are the ones written under its name (its SHA-256 is its name) and that fails authentication is evidence of another
+ * key; one whose bytes changed is damage, counted apart (`damagedIndexObjects`), whatever the key: with every pack archived
+ * or gone, damaged index objects alone stopped the repair, blaming the keys (review r58H F1).
+ */
 class Authenticated {
   private any = false;
   private indexObjects = 0;
+  private damagedIndexObjects = 0;
   private packHeaders = 0;
   private example: { key: string; detail: string } | null = null;
 
   read(): void {
     this.any = true;
+  }
+
+  damagedIndex(): void {
+    this.damagedIndexObjects++;
   }
 
   failedIndex(key: string, detail: string): void {
@@ -459,13 +481,14 @@ class Authenticated {
   }
 
   /**
-   * Throws RepairNothingAuthenticatedError when nothing read authenticated, index objects included (those the repair
-   * would delete). With no index object, a repair that reads no header writes and deletes nothing: a lone pack of a
-   * first backup whose header is damaged is left out as such, not taken for a wrong key.
+   * Throws RepairNothingAuthenticatedError when nothing read authenticated and some index object with its bytes intact
+   * failed authentication (those the repair would delete). Without one, a repair that reads no header writes nothing: a
+   * lone pack of a first backup whose header is damaged is left out as such, and index objects that are all damaged
+   * (their bytes changed) are replaced, not taken for a wrong key.
    */
   check(location: string): void {
     if (this.any || this.indexObjects === 0 || this.example === null) return;
-    throw new RepairNothingAuthenticatedError(location, this.indexObjects, this.packHeaders, this.example);
+    throw new RepairNothingAuthenticatedError(location, this.indexObjects, this.packHeaders, this.example, this.damagedIndexObjects);
   }
 }
 

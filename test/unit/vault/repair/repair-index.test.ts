@@ -489,4 +489,70 @@ describe('repairIndex under another vault\'s keys (audit a58B F7)', () => {
     expect(report.packsLeftOut).toEqual([]);
     await expectRestores(vault, id, source);
   });
+
+  /** Every index object of `memory` with one byte flipped, under its old name: damage, which the name tells. */
+  async function damageIndexObjects(memory: VaultStore): Promise<string[]> {
+    const keys = await listedKeys(memory, INDEX_PREFIX);
+    for (const key of keys) {
+      const bytes = Buffer.from(await memory.get(key));
+      bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
+      await memory.put(key, bytes);
+    }
+    return keys;
+  }
+
+  it('damaged index objects are damage, not another key: with every pack archived the repair runs and names the thaw (review r58H F1)', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const source: Source = new Map([['a', pseudoRandomBytes(40_000, 33)]]);
+    const id = await backup(vault, source);
+    const packs = await ids(memory, DATA_PREFIX);
+    const damaged = await damageIndexObjects(memory);
+    const inGlacier: VaultStore = Object.assign(Object.create(memory) as VaultStore, {
+      get: async (key: string, range?: { offset: number; length: number }) => {
+        if (key.startsWith(DATA_PREFIX)) throw new VaultObjectArchivedError(memory.location, key, 'DEEP_ARCHIVE');
+        return memory.get(key, range);
+      },
+    });
+    const report = await repairIndex(reopen(inGlacier));
+    expect(report.indexesUnreadable).toEqual(damaged.map((k) => idFromKey(INDEX_PREFIX, k)));
+    // Each pack is left out as archived and unlisted, whose detail says to thaw it and run the repair again.
+    expect(report.packsLeftOut.map((p) => [p.pack, p.reason])).toEqual(packs.map((p) => [p, 'archived, unlisted']));
+    expect(report.packsLeftOut[0]?.detail).toMatch(/^in an archive storage class, .*thaw it \(restore it to a readable storage class\) and run the repair again/);
+
+    // Thawed, the repair run again indexes every pack, and the snapshot restores.
+    const thawed = await repairIndex(reopen(memory));
+    expect(thawed.packsIndexed).toBe(packs.length);
+    await expectRestores(vault, id, source);
+  });
+
+  it('damaged index objects with every pack gone: the repair runs, leaving nothing indexed, and does not blame the keys (review r58H F1)', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    await backup(vault, new Map([['a', pseudoRandomBytes(40_000, 34)]]));
+    const damaged = await damageIndexObjects(memory);
+    for (const key of await listedKeys(memory, DATA_PREFIX)) await memory.delete(key);
+    const report = await repairIndex(reopen(memory));
+    expect(report).toMatchObject({ packsRead: 0, packsIndexed: 0, indexesWritten: [], indexesRemoved: damaged.map((k) => idFromKey(INDEX_PREFIX, k)) });
+  });
+
+  it('under another vault\'s keys, damaged index objects beside intact ones are counted apart: the intact ones are the evidence', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault } = await newVault(memory);
+    await backup(vault, new Map([['a', pseudoRandomBytes(40_000, 35)]]));
+    await backup(vault, new Map([['b', pseudoRandomBytes(40_000, 36)]]));
+    const indexes = await listedKeys(memory, INDEX_PREFIX);
+    expect(indexes).toHaveLength(2);
+    const bytes = Buffer.from(await memory.get(indexes[0] as string));
+    bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
+    await memory.put(indexes[0] as string, bytes);
+    const packs = await ids(memory, DATA_PREFIX);
+    const other = await initVault(new MemoryVaultStore(), new PassphraseKeyProvider('another vault', { N: 1024, r: 8, p: 1 }), TUNING);
+    await expect(repairIndex(new Vault(memory, other.keys, other.config))).rejects.toThrow(
+      new RegExp(
+        `not one of the 1 index object\\(s\\) and ${packs.length} pack header\\(s\\) it read authenticates under the key this vault was opened with \\(e\\.g\\. ${indexes[1] as string}: authentication failed .*\\) \\(besides 1 index object\\(s\\) whose bytes no longer match their name: damage, whatever the key\\)\\.`,
+      ),
+    );
+    expect(await listedKeys(memory, INDEX_PREFIX)).toEqual(indexes);
+  });
 });
