@@ -16,7 +16,7 @@ import { createProtectedKey, KEY_DESTRUCTION_ACTIONS } from './protected-key';
 
 export type OperationsAlertsProps = {
   readonly environmentName: string;
-  /** Physical names: the topic `<topicName>`, the rule `<ruleName>`, the queue `<deadLetterQueueName>`, the alarm `<deadLetterAlarmName>`. */
+  /** Physical names: the topic `<topicName>`, the rule `<ruleName>`, the queue `<deadLetterQueueName>`, the alarms `<deadLetterAlarmName>` and `<deadLetterAlarmName>-new`. */
   readonly topicName: string;
   readonly ruleName: string;
   readonly deadLetterQueueName: string;
@@ -46,6 +46,8 @@ export class OperationsAlerts extends Construct {
   readonly topicKey: kms.Key;
   readonly deadLetterQueue: sqs.Queue;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** `<deadLetterAlarmName>-new`: a message arrived in the last 5 minutes, each one heard though others wait unread. */
+  readonly newDeadLetterAlarm: cloudwatch.Alarm;
   readonly alarmAction: cloudwatch.IAlarmAction;
 
   private readonly props: OperationsAlertsProps;
@@ -117,6 +119,20 @@ export class OperationsAlerts extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.deadLetterAlarm.addAlarmAction(this.alarmAction);
+    // The alarm above stays in ALARM while any message waits (14 days' retention): once one is there, no later one
+    // notified until the queue was purged (audit a58C F4). A message sent to the queue in a 5-minute period is a new
+    // ALARM each time it goes OK in between: every new dead letter is heard. EventBridge's and Lambda's deliveries to a
+    // dead-letter queue are SendMessage calls, which NumberOfMessagesSent counts (SQS's own redrive is not one of ours).
+    this.newDeadLetterAlarm = new cloudwatch.Alarm(this, 'NewDeadLetterAlarm', {
+      alarmName: `${props.deadLetterAlarmName}-new`,
+      alarmDescription: `Lifeboat ${props.environmentName}: a new message reached the dead-letter queue ${props.deadLetterQueueName} in the last 5 minutes (${props.deadLetterAlarmName} stays in ALARM while any waits; this one tells of each new one, though earlier ones are still unread). Read the newest messages as for ${props.deadLetterAlarmName}. docs/RUNBOOKS.md, "Alarms".`,
+      metric: this.deadLetterQueue.metricNumberOfMessagesSent({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.newDeadLetterAlarm.addAlarmAction(this.alarmAction);
   }
 
   /**

@@ -76,6 +76,7 @@ export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalNa
     ...bothRegions('EventBridge rule', names.keyChangeRule),
     ...bothRegions('SQS queue', names.deadLetterQueue),
     ...bothRegions(alarm, names.deadLetterAlarm),
+    ...bothRegions(alarm, `${names.deadLetterAlarm}-new`),
     inRegion(primary, alarm, `${input.prefix}-scrub-corruption`),
     inRegion(primary, alarm, `${input.prefix}-scrub-damage`),
     inRegion(primary, alarm, `${input.prefix}-scrub-age`),

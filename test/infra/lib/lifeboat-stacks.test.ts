@@ -610,6 +610,11 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     }
     for (const template of [primary, dr]) {
       expect(alarm(template, names.deadLetterAlarm)).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 0, Period: 300 });
+      // Audit a58C F4: the one above stays in ALARM while a message waits (14 days), so no later one notified; each new one does here.
+      const arrivals = alarm(template, `${names.deadLetterAlarm}-new`);
+      expect(arrivals).toMatchObject({ MetricName: 'NumberOfMessagesSent', Namespace: 'AWS/SQS', Statistic: 'Sum', Threshold: 0, Period: 300, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+      expect(JSON.stringify(arrivals.Dimensions)).toMatch(/AlertsDeadLetters/);
+      expect(JSON.stringify(arrivals.AlarmActions)).toMatch(/AlertsTopic/);
     }
     // The drill-age alarm is only where the plan's drill schedule drills.
     expect(primary.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'lifeboat-dev-demo-drill-age' } })).toEqual({});
