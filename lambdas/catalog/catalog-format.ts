@@ -19,8 +19,11 @@ import { FORMAT_MARKER_KEY } from './catalog-format-marker-key';
  * past 1,000 more counted in `copiedInNotListed`: reviews r57U U1, U2, r57W F2), and the record may count affected
  * backups past its 2,000 (`affectedBackupsNotListed`: review r57W F3); a CLI of format 3 drops the flag and the lists, so its `lifeboat scrub`
  * dropped the entry unchecked and status read ✓ with a copy no vault restores (review r57P F5).
+ * 5: an outstanding pack no vault holds that an index object lists carries `listedBy` (fix f58R), kept till a run reads
+ * that index object again; a CLI of format 4 drops it, so its `lifeboat scrub` dropped the entry at its next comparison
+ * and status read ✓ with the pack lost in both vaults.
  */
-export const CATALOG_FORMAT = 4;
+export const CATALOG_FORMAT = 5;
 
 /**
  * The catalog's format marker: the highest CATALOG_FORMAT of any Lifeboat that wrote the catalog (the backup

@@ -85,6 +85,15 @@ const outstandingObjectSchema = z.object({
    * take every run's checks (review r57P F1). Absent until a run checks it again, and in records written before it was kept.
    */
   lastChecked: z.string().min(1).optional(),
+  /**
+   * A pack no vault holds that an index object of this vault lists (lambdas/replication/lost-listed-packs.ts), that
+   * object's key: in neither listing, no comparison finds it again, so the entry is kept till a run's slice reads that
+   * object again in this vault and it no longer names a lost pack (scrub-outstanding.ts; fix f58R: a scrub found none of
+   * these, and a backup deduplicating against such an index referenced data no vault holds). Absent otherwise. A CLI from
+   * before drops it (z.object drops keys it does not know), and its `lifeboat scrub` then drops the entry at its next
+   * comparison, so status read ✓ again with the pack lost: CATALOG_FORMAT 5 refuses such a CLI's writes.
+   */
+  listedBy: z.string().min(1).optional(),
 });
 export type OutstandingScrubObject = z.infer<typeof outstandingObjectSchema>;
 /** What is known of the other vault's copy of an object with no good copy: it exists, but was not verified (see above). */

@@ -95,7 +95,7 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
       const lastChecked = checkedNow.has(id(f)) ? startedAt : was?.lastChecked;
       const copiedIn = f.copiedIn === true ? { copiedIn: true as const, ...(lastChecked !== undefined ? { lastChecked } : {}) } : {};
       const entry: OutstandingScrubObject = unrepaired
-        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(f.key, mapped(f.key, was), was), ...copiedIn }
+        ? { vault: f.vault, key: f.key, problem: f.problem, goodCopy: false, ...(otherCopy !== undefined ? { otherCopy } : {}), since, ...backupsOfFound(f.key, mapped(f.key, was), was), ...copiedIn, ...(f.listedBy !== undefined ? { listedBy: f.listedBy } : {}) }
         : { vault: f.vault, key: f.key, problem: f.problem, goodCopy: true, since, backups: [], ...copiedIn };
       // Only this run's check of its tree (the check again, or the look after a copy: copiedInChecked) gives a carried
       // copied-in entry its verdict (review r58B).
@@ -108,7 +108,10 @@ export function outstandingAfter(report: ScrubReport, startedAt: string, previou
   // now missing (and found again) or no longer needed, so without the other vault it is kept.
   // A copied-in snapshot is neither: only its check again tells (recheckCopiedIn).
   const rechecked = new Set(Object.entries(report.copiedInRechecked ?? {}).flatMap(([side, keys]) => keys.map((key) => `${side} ${key}`)));
-  const settled = (o: OutstandingScrubObject): boolean => (o.copiedIn === true ? rechecked.has(id(o)) : o.problem === 'missing' ? workedOut(o.vault, o.key) : read(o.vault, o.key));
+  // A pack no vault holds that an index object lists is in neither listing either, so no comparison finds it again: only
+  // a slice that reads that index object again in its vault does, and finding nothing settles it (lost-listed-packs.ts).
+  const settled = (o: OutstandingScrubObject): boolean =>
+    o.copiedIn === true ? rechecked.has(id(o)) : o.listedBy !== undefined ? read(o.vault, o.listedBy) : o.problem === 'missing' ? workedOut(o.vault, o.key) : read(o.vault, o.key);
   const resolved = (o: OutstandingScrubObject): boolean => sides.includes(o.vault) && compared(o.vault) && settled(o);
   const carried = beforeListed
     .filter((o) => !foundNow.has(id(o)) && !resolved(o))

@@ -30,8 +30,11 @@ export const CORRUPT_REPAIR_DEADLINE_REASON = "the run's deadline came first; a 
 /** What reading a copy found: it verified, it is damaged or gone (`problem` says how), or it is archived and was not read. */
 type CopyCheck = { readonly state: 'ok' } | { readonly state: 'bad'; readonly problem: string } | { readonly state: 'archived'; readonly storageClass: string | undefined };
 
-/** An object found damaged or missing in a vault, before the repair. */
-export type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 'corrupt' | 'missing'; readonly detail: string; readonly supersededBy?: string };
+/**
+ * An object found damaged or missing in a vault, before the repair. `listedBy`: a pack neither vault holds that an index
+ * object of this vault lists (lost-listed-packs.ts), that object's key; it goes into the finding.
+ */
+export type Bad = { readonly vault: VaultSide; readonly key: string; readonly problem: 'corrupt' | 'missing'; readonly detail: string; readonly supersededBy?: string; readonly listedBy?: string };
 
 /** What the repairs read and write with: the scrub's vaults, listings and reads, its options, and the memory and time they get. */
 export type RepairScope = {

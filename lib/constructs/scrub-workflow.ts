@@ -64,7 +64,8 @@ export type ScrubWorkflowProps = {
 
 /** What opening a vault and reading every scrubbed object reads (docs/FORMAT.md §1): config, key objects, packs, indexes, manifests, snapshots. */
 // prune/running/*: a repair that copied a snapshot in reads the vault's prune leases to wait for a running prune (lambdas/replication/look-after-copy.ts).
-// prune/condemned/*: the tombstones that name damaged index objects a repair superseded, which the scrub notes rather than fail on.
+// prune/condemned/*: the tombstones that name damaged index objects a repair superseded, which the scrub notes rather than fail on,
+// and the packs a sweep deleted or a repair left out, which the check of the slice's index objects does not judge lost (fix f58R).
 const VAULT_READ_KEYS = ['config', 'keys/*', 'data/*', 'index/*', 'manifest/*', 'snapshots/*', 'prune/running/*', 'prune/condemned/*'];
 /**
  * What a repair writes (lambdas/replication/scrub-repairs.ts, heal → copyVaultObject): an object a vault lacks or

@@ -1,17 +1,26 @@
 import { type VaultStore } from '../backend/vault-store';
+import { getSealedObject } from '../crypto/sealed-object';
 import { type Vault } from '../repository/vault';
-import { CONFIG_KEY, DATA_PREFIX, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
+import { CONFIG_KEY, DATA_PREFIX, idFromKey, INDEX_PREFIX, MANIFEST_PREFIX, SNAPSHOTS_PREFIX } from '../repository/vault-layout';
 import { VaultCorruptionError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../vault-errors';
 import { mapBounded } from '../workers/bounded-concurrency';
 import { type BlobCheck } from '../workers/codec-messages';
 import { checkVaultObject, isScrubbedObjectKey } from './object-check';
+import { packsLackedBy } from './index-packs-lacked';
 
 /**
  * What reading one object found: it verified, it is damaged, it vanished after the listing, or it is in an archive
  * storage class and was not read (a GET needs a thaw first: docs/ARCHITECTURE.md, "Storage tiers"; not damage), with
  * that class when the store names it.
  */
-export type ScrubObjectResult = { readonly key: string; readonly state: 'ok' | 'corrupt' | 'missing' | 'archived'; readonly message?: string; readonly storageClass?: string };
+export type ScrubObjectResult = {
+  readonly key: string;
+  readonly state: 'ok' | 'corrupt' | 'missing' | 'archived';
+  readonly message?: string;
+  readonly storageClass?: string;
+  /** Of an index object that verified, read in a vault with `lacksPack`: the packs (hex ids) it lists that the vault said it lacks. Absent when none. */
+  readonly packsLacked?: readonly string[];
+};
 
 /** How many keys a listing may hold, and the error it throws at the first key past that. */
 export type ScrubListingLimit = { readonly keys: number; tooMany(listed: number): Error };
@@ -46,8 +55,13 @@ export type ScrubReadOptions = {
   readonly now?: () => number;
 };
 
-/** One vault a scrub reads in step with others, and which of the keys it holds (a key it lacks is not read there). */
-export type ScrubReadVault = { readonly vault: Vault; holds(key: string): boolean };
+/**
+ * One vault a scrub reads in step with others, and which of the keys it holds (a key it lacks is not read there). With
+ * `lacksPack`, every index object that verifies there is also asked which packs it lists that are absent (`packsLacked`):
+ * a backup deduplicates against the index alone, so an index object listing a pack no vault holds makes the next backup
+ * reference data that is not there (fix f58R).
+ */
+export type ScrubReadVault = { readonly vault: Vault; holds(key: string): boolean; lacksPack?(packId: string): boolean };
 
 /**
  * What reading in step found: `read` is how many of the keys, from the first, were read in every vault holding them
@@ -73,7 +87,7 @@ export async function scrubObjectsInStep(vaults: readonly ScrubReadVault[], keys
       cutAt = Math.min(cutAt, index);
       return undefined;
     }
-    return Promise.all(vaults.map(async ({ vault, holds }) => (holds(key) ? readOne(vault, key, check) : undefined)));
+    return Promise.all(vaults.map(async ({ vault, holds, lacksPack }) => (holds(key) ? readOne(vault, key, check, lacksPack) : undefined)));
   });
   const read = Math.min(cutAt, keys.length);
   const results = vaults.map((_, v) =>
@@ -99,8 +113,15 @@ export async function scrubObjects(vault: Vault, keys: readonly string[], option
   return [...(results[0] ?? [])];
 }
 
-async function readOne(vault: Vault, key: string, check: BlobCheck): Promise<ScrubObjectResult> {
+async function readOne(vault: Vault, key: string, check: BlobCheck, lacksPack: ((packId: string) => boolean) | undefined): Promise<ScrubObjectResult> {
   try {
+    const indexId = lacksPack ? idFromKey(INDEX_PREFIX, key) : null;
+    if (indexId !== null && lacksPack) {
+      // The check checkVaultObject makes of an index object, its plaintext kept for the walk of its pack records.
+      const plain = await getSealedObject(vault.store, vault.keys, key, indexId, 'index');
+      const lacked = packsLackedBy(plain, { location: vault.store.location, key }, lacksPack);
+      return { key, state: 'ok', ...(lacked.length > 0 ? { packsLacked: lacked } : {}) };
+    }
     await checkVaultObject(vault, key, { check });
     return { key, state: 'ok' };
   } catch (err) {

@@ -1,0 +1,93 @@
+import { isS3AccessDenied, mapBounded, packKey, type ScrubObjectResult, supersedingTombstones, type Vault } from '../../vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { otherSide } from './other-side';
+import { type Bad } from './scrub-repairs';
+import { compareByCodeUnit } from './sorted-keys';
+
+/** Packs looked for again at once (one HEAD in each vault). */
+const LOOKS_AT_ONCE = 8;
+
+/** What the check of the slice's index objects goes by (lostListedPacks). */
+export type LostListedPacksScope = {
+  /** The vaults in scope; one whose other vault is not open is not judged (nothing tells lost from missing there). */
+  readonly sides: readonly VaultSide[];
+  readonly vaults: Partial<Record<VaultSide, Vault>>;
+  /** Each vault's results of the slice's reads: an index object's `packsLacked` are the packs it lists that neither listing holds. */
+  readonly results: ReadonlyMap<VaultSide, readonly ScrubObjectResult[]>;
+  /** Epoch ms after which no pack is looked for again (the repairs' cutoff); undefined: every one is. */
+  readonly until: number | undefined;
+  readonly now: () => number;
+};
+
+/**
+ * The packs an index object of the slice lists that neither vault holds, as missing objects of the vault whose index
+ * lists them (fix f58R). The listings compare the vaults with each other, so a pack deleted from both was no finding:
+ * the scrub said `ok` while a backup deduplicating against that index stored none of the pack's blobs again and
+ * committed a snapshot no vault restores. `listedBy` is the greatest key of the index objects listing it: the record
+ * keeps the entry till the slice reads that object again (scrub-outstanding.ts).
+ *
+ * Not judged: a pack present when looked for again (one HEAD in each vault, after the index object was read: a backup
+ * stores a pack before the index object naming it, so one that lands between the listing of `data/` and that of
+ * `index/` is found then), and one a tombstone of that vault names (a prune's sweep deleted it, or `vault repair index`
+ * left it out, and Object Lock keeps an index object listing it: every backup's load leaves its records out already,
+ * and `vault verify` names the snapshots, if any, needing a blob only it held). A pack not looked for again by `until`
+ * is judged lost: the listings of both vaults lack it, and packs a running backup writes in that window are a few.
+ *
+ * Costs: the listings are held already; each listed pack of an index object the slice verifies is two binary searches
+ * in them (ScrubReadVault.lacksPack), and only the packs they lack are kept. In a vault that lost nothing, no request;
+ * otherwise two HEADs a pack both listings lack and one read of the vault's tombstones.
+ */
+export async function lostListedPacks(scope: LostListedPacksScope): Promise<Bad[]> {
+  const { vaults, results, until, now } = scope;
+  const lost: Bad[] = [];
+  for (const side of scope.sides) {
+    const vault = vaults[side];
+    const other = vaults[otherSide(side)];
+    if (!vault || !other) continue;
+    const listedBy = new Map<string, string>();
+    for (const r of results.get(side) ?? []) {
+      for (const id of r.packsLacked ?? []) {
+        const key = packKey(id);
+        const was = listedBy.get(key);
+        if (was === undefined || r.key > was) listedBy.set(key, r.key);
+      }
+    }
+    if (listedBy.size === 0) continue;
+    const notLooked = new Set<string>();
+    const present = new Set<string>();
+    await mapBounded([...listedBy.keys()], LOOKS_AT_ONCE, async (key) => {
+      if (until !== undefined && now() >= until) {
+        notLooked.add(key);
+        return;
+      }
+      if ((await vault.store.has(key)) || (await other.store.has(key))) present.add(key);
+    });
+    const candidates = [...listedBy].filter(([key]) => !present.has(key));
+    const tombstoned = candidates.length > 0 ? await tombstonedPacks(vault) : new Map<string, string>();
+    for (const [key, index] of candidates) {
+      if (tombstoned.has(key)) continue;
+      const looked = notLooked.has(key) ? ` (not looked for again: the run's deadline came first)` : '';
+      lost.push({
+        vault: side,
+        key,
+        problem: 'missing',
+        detail: `${vault.location} lacks ${key}, which its index object ${index} lists, and the ${otherSide(side)} vault lacks it too${looked}: lost in every vault while the index still names it, so a backup deduplicating against that index stores none of its blobs again and references data no vault holds`,
+        listedBy: index,
+      });
+    }
+  }
+  return lost.sort((a, b) => compareByCodeUnit(a.vault, b.vault) || compareByCodeUnit(a.key, b.key));
+}
+
+/**
+ * The packs the vault's tombstones name (supersedingTombstones). Empty when the scrub may not read prune's state (a stack
+ * from before it was granted, a DR vault in another account): every pack both listings lack is then judged.
+ */
+async function tombstonedPacks(vault: Vault): Promise<ReadonlyMap<string, string>> {
+  try {
+    return (await supersedingTombstones(vault.store, vault.keys)).packs;
+  } catch (err) {
+    if (!isS3AccessDenied(err)) throw err;
+    return new Map();
+  }
+}
