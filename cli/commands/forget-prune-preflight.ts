@@ -1,16 +1,21 @@
-import { livePruneLeases, PruneAlreadyRunningError, pruneLeaseKey, pruneVault, type Vault, VaultError } from '../../vault';
+import { livePruneLeases, PruneAlreadyRunningError, pruneLeaseKey, pruneVault, stopsEveryPrune, type Vault, VaultError } from '../../vault';
 
 /**
  * `vault forget --prune` refused before it deleted a snapshot: the prune it ends with would refuse now.
  * Forgetting first would leave the operator with snapshots gone and a prune error saying "nothing was
  * changed" (the prune's own refusals say so, of the prune), so the forget refuses as a whole instead.
+ * "Forget now without --prune and prune later" is offered only when the reason is this run's (another
+ * prune's lease): one that stops every prune until it is resolved (stopsEveryPrune) would stop that later
+ * prune alike (review r58H F5).
  */
 export class ForgetPruneRefusedError extends VaultError {
   override name = 'ForgetPruneRefusedError';
   constructor(readonly reason: unknown) {
+    const said = reason instanceof Error ? reason.message : String(reason);
+    const later = stopsEveryPrune(reason) ? '' : '; or forget now without --prune and run `lifeboat vault prune` later';
     super(
-      `forget --prune forgot nothing: the prune it ends with cannot run now, so no snapshot was deleted. The prune's reason: ${reason instanceof Error ? reason.message : String(reason)} ` +
-        'Once that is resolved, run this forget again; or forget now without --prune and run `lifeboat vault prune` later.',
+      `forget --prune forgot nothing: the prune it ends with cannot run now, so no snapshot was deleted. The prune's reason: ${said}${/[.!?]$/.test(said) ? '' : '.'} ` +
+        `Once that is resolved, run this forget again${later}.`,
       { cause: reason },
     );
   }

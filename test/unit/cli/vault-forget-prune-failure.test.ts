@@ -90,7 +90,20 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
     const io = recordingCliIo();
     expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true }, { io })).toBe(1);
     expect(io.lines).toEqual([]);
-    expect(io.errors).toEqual([expect.stringMatching(/^lifeboat vault: forget --prune forgot nothing: .*blob\(s\) that snapshots reference are listed by no index object .*run `lifeboat vault repair index`.* Once that is resolved, run this forget again/)]);
+    // A reason that stops every prune (stopsEveryPrune): "prune later" would fail alike, so it is not offered (review r58H F5).
+    expect(io.errors).toEqual([expect.stringMatching(/^lifeboat vault: forget --prune forgot nothing: .*blob\(s\) that snapshots reference are listed by no index object .*run `lifeboat vault repair index`.*\. Once that is resolved, run this forget again\.$/)]);
+    expect((await snapshotIds()).sort()).toEqual(ids.map(short).sort());
+  });
+
+  it('forgets nothing on a damaged condemnation batch: the reason ends with a full stop, and no prune later is offered (review r58H F5)', async () => {
+    const batch = path.join(vault, 'prune', 'condemned', 'ab'.repeat(32));
+    await fs.mkdir(path.dirname(batch), { recursive: true });
+    await fs.writeFile(batch, pseudoRandomBytes(200, 9));
+    const io = recordingCliIo();
+    expect(await vaultForget([], { vault, keyFile, keepLast: '1', prune: true }, { io })).toBe(1);
+    expect(io.errors).toEqual([
+      expect.stringMatching(/^lifeboat vault: forget --prune forgot nothing: .* every backup and every prune of this vault stops on this condemnation batch .*"A damaged prune state"\. Once that is resolved, run this forget again\.$/),
+    ]);
     expect((await snapshotIds()).sort()).toEqual(ids.map(short).sort());
   });
 
