@@ -10,7 +10,7 @@ import { type PendingObjects, rewriteIndexes } from './prune-plan';
 import { planWithCheckedKeptCopies } from './kept-copies';
 import { batchLineage, type CondemnedBatch, isTombstone, loadCondemnedBatches, type StoredCondemnedBatch, supersededIndexKeysOf, TOMBSTONE_MIN_KEEP_MS, tombstoneExpiresAt, writeCondemnedBatch, writePrunePolicy } from './prune-state';
 import { repackPacks } from './repack';
-import { manifestsMarkedSince, MarkedPages, markSnapshotsSince, markVault, type MarkLimit, pruneMarkMemory, type VaultMark } from './vault-mark';
+import { manifestsMarkedSince, MarkedPages, markSnapshotsSince, markVault, type MarkLimit, PRUNE_MARK_STOPS, pruneMarkMemory, type VaultMark } from './vault-mark';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
 import { PruneOutOfTimeError } from './prune-out-of-time-error';
 import { unindexedReferences } from './index-coverage';
@@ -233,7 +233,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   const markStarted = now();
   // Prune's memory check (audit aW2-1), only on prune's marks (review rK F1).
   const markMemory = pruneMarkMemory(vault);
-  let mark = await markVault(vault, markedPages, assumeForgotten, markLimit, markMemory);
+  let mark = await markVault(vault, markedPages, assumeForgotten, markLimit, markMemory, PRUNE_MARK_STOPS);
   const markEnded = now();
   const markTook = markEnded - markStarted;
   // Checked here, not at the first step's check: the time the index load and the sweep's checks take is not the mark's.

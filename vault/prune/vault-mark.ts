@@ -136,18 +136,33 @@ export type MarkMemory = { readonly blobLimit: number; readonly tooLarge: () => 
  * With `memory` (prune's: pruneMarkMemory), a mark that holds more blobs than a prune of the vault's memory may fails
  * with VaultIndexTooLargeError instead of running the process out of memory. Only prune passes it: repair-index's mark
  * (its own index ~44 bytes a blob) must not be held to prune's 300, or it leaves the live packs it exists to rescue
- * unread past prune's limit (review rK F1).
+ * unread past prune's limit (review rK F1). `stops` too (PRUNE_MARK_STOPS): a snapshot or manifest object that cannot be read
+ * is then said as what stops a prune (PruneManifestUnreadableError: this prune condemns nothing, prune again); without it,
+ * as what the mark could not read and which snapshot needs it, for a caller that is no prune (repair index weighing
+ * condemned packs said "prune stops … Then prune again": review r58H F6).
  */
-export async function markVault(vault: Vault, pages: MarkedPages = keepingNothing(), ignored: ReadonlySet<string> = new Set(), limit?: MarkLimit, memory?: MarkMemory): Promise<VaultMark> {
+export async function markVault(
+  vault: Vault,
+  pages: MarkedPages = keepingNothing(),
+  ignored: ReadonlySet<string> = new Set(),
+  limit?: MarkLimit,
+  memory?: MarkMemory,
+  stops?: typeof PRUNE_MARK_STOPS,
+): Promise<VaultMark> {
   const began = limit?.now() ?? 0;
   const scan = await vault.scanSnapshots();
   const snapshots = scan.snapshots.filter((s) => !ignored.has(s.id));
   const unreadable = scan.unreadable;
   const gone = unreadable.filter((u) => !u.reason.startsWith('it was deleted'));
   if (gone.length > 0) {
-    throw new VaultError(`${vault.location}: prune stops: ${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
+    const what = `${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown`;
+    throw new VaultError(`${vault.location}: ${stops === undefined ? what : `${stops}: ${what}`}. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
-  const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, { ...(limit ? { outOfTime: limit.outOfTime } : {}), ...(memory ? { memory } : {}), unreadable: pruneStops(vault, 'prune stops') });
+  const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, {
+    ...(limit ? { outOfTime: limit.outOfTime } : {}),
+    ...(memory ? { memory } : {}),
+    unreadable: stops === undefined ? neededBy(vault) : pruneStops(vault, stops),
+  });
   if (limit && marked < snapshots.length) throw new PruneMarkOutOfTimeError(vault.location, marked, snapshots.length, limit.now() - began, limit.dryRun, limit.command);
   // Every snapshot listed, those a dry run ignores included: manifestsMarkedSince takes only the others for new.
   return { snapshots: snapshots.length, snapshotIds: new Set(scan.snapshots.map((s) => s.id)), manifests, blobs };
@@ -280,6 +295,24 @@ export async function markSnapshots(
 
 /** What a mark throws for a manifest object of `snapshot` that is missing or corrupt (markSnapshots' `unreadable`). */
 export type UnreadableManifest = (snapshot: Snapshot, err: VaultCorruptionError | VaultObjectNotFoundError) => Error;
+
+/** The words prune's mark begins its refusals with (markVault's `stops`). */
+export const PRUNE_MARK_STOPS = 'prune stops';
+
+/**
+ * The UnreadableManifest of a mark that is no prune's: the object, what is wrong with it and the snapshot that needs it,
+ * with the ways out, and nothing of a prune (the caller says what it does without the mark).
+ */
+function neededBy(vault: Vault): UnreadableManifest {
+  return (snapshot, err) => {
+    const problem = err instanceof VaultCorruptionError ? `is corrupt (${err.detail})` : 'does not exist';
+    return new VaultError(
+      `${vault.location}: ${err.key} ${problem}, and snapshot ${snapshot.id} needs it (a manifest object of its, which other snapshots may share), so what that snapshot references is unknown: ` +
+        'copy the object again from the DR vault (the same name holds the same bytes there) or, if it is lost, forget the snapshot; `lifeboat vault verify` names every snapshot that needs it',
+      { cause: err },
+    );
+  };
+}
 
 /** Prune's UnreadableManifest: the object, the snapshot that needs it and the ways out (PruneManifestUnreadableError), `stops` saying how far the prune got. */
 function pruneStops(vault: Vault, stops: string): UnreadableManifest {

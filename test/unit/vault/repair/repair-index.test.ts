@@ -181,6 +181,26 @@ describe('repairIndex', () => {
     await expectRestores(vault, id, source);
   });
 
+  // Review r58H F6: the mark always said what it could not read in prune's words, so the repair's warning read "prune
+  // stops … this prune condemns nothing … Then prune again" of a repair, which is no prune.
+  it('condemned packs it cannot weigh: says which manifest object is missing and which snapshot needs it, not what a prune does', async () => {
+    const memory = new MemoryVaultStore();
+    const { vault, reopen } = await newVault(memory);
+    const forgotten = await backup(vault, new Map([['a', pseudoRandomBytes(40_000, 41)]]));
+    const kept = await backup(vault, new Map([['b', pseudoRandomBytes(40_000, 42)]]));
+    await memory.delete(snapshotKey(forgotten));
+    const pruned = await pruneVault(reopen(memory), { graceMs: HOUR });
+    expect(pruned.report.packsCondemned).toBeGreaterThan(0);
+    const root = (await reopen(memory).loadSnapshot(kept)).manifest;
+    await memory.delete(`manifest/${root}`);
+    const report = await repairIndex(reopen(memory));
+    expect(report.packsLeftToPrune).toBe(pruned.report.packsCondemned);
+    expect(report.condemnedNotWeighed).toBe(
+      `memory://vault: manifest/${root} does not exist, and snapshot ${kept} needs it (a manifest object of its, which other snapshots may share), so what that snapshot references is unknown: ` +
+        'copy the object again from the DR vault (the same name holds the same bytes there) or, if it is lost, forget the snapshot; `lifeboat vault verify` names every snapshot that needs it',
+    );
+  });
+
   // Review rK F1 (of f11ab097): the mark's memory check, meant for prune (300 bytes a blob), held repair-index's mark to
   // prune's limit too, so in a Lambda of too little memory for a PRUNE of the vault every condemned live pack was left
   // to prune unread — the packs the repair exists to rescue — and the snapshot stayed unrestorable.
