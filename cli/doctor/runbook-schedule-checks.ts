@@ -2,7 +2,7 @@ import { GetScheduleCommand, type SchedulerClient } from '@aws-sdk/client-schedu
 import { mirrorOf } from '../../config/lifeboat-config';
 import { DEFAULT_MIRROR_CHECK_SCHEDULE, DEFAULT_PRUNE_SCHEDULE, DEFAULT_SCRUB_SCHEDULE } from '../../lib/lifeboat-defaults';
 import { type SynthesizedStack } from '../../local/assembly/synthesized-stack';
-import { type CheckResult, fail, ok } from './check-result';
+import { type CheckResult, fail, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError, errorNameOf } from './sdk-error';
 import { regionUnansweredResult } from './unanswered-region';
@@ -53,9 +53,21 @@ export function runbookSchedules(ctx: DoctorContext): RunbookSchedule[] {
   return schedules;
 }
 
-/** In AWS: Scheduler GetSchedule in the schedule's region; enabled, or a failure naming what stops and how to enable it. */
+/**
+ * In AWS: Scheduler GetSchedule in the schedule's region; enabled, or a failure naming what stops and how to enable it.
+ * A DR-region schedule of a DR stack in another account is not read (the doctor has that account's credentials
+ * nowhere, and with the primary's the name would be looked up in the wrong account): a warning with the command to run.
+ */
 export async function checkRunbookSchedule(scheduler: SchedulerClient, ctx: DoctorContext, schedule: RunbookSchedule): Promise<CheckResult> {
   const { check, scheduleName, region } = schedule;
+  const { account, drAccount } = ctx.environment;
+  if (schedule.side === 'dr' && drAccount !== undefined && drAccount !== account) {
+    return warn(
+      check,
+      `schedule ${scheduleName} is in account ${drAccount}, which the doctor does not read with account ${account}'s credentials`,
+      `with account ${drAccount}'s credentials: aws scheduler get-schedule --name ${scheduleName} --region ${region} (State must be ENABLED)`,
+    );
+  }
   try {
     const deployed = await scheduler.send(new GetScheduleCommand({ Name: scheduleName }));
     if (deployed.State !== 'ENABLED') {

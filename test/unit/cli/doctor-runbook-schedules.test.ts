@@ -1,4 +1,5 @@
-import { checkSynthesizedRunbookSchedule, runbookSchedules } from '../../../cli/doctor/runbook-schedule-checks';
+import { type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { checkRunbookSchedule, checkSynthesizedRunbookSchedule, runbookSchedules } from '../../../cli/doctor/runbook-schedule-checks';
 import { doctorContext } from '../../../cli/doctor/doctor-context';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type SynthesizedStack } from '../../../local/assembly/synthesized-stack';
@@ -34,6 +35,19 @@ it('lists every schedule besides the backups\': the drill\'s in the region of th
     ['dr prune schedule', 'lifeboat-dev-prune-dr', 'us-west-2', 'rate(1 day)'],
     ['mirror check schedule', 'lifeboat-dev-mirror-check', 'us-west-2', 'rate(15 minutes)'],
   ]);
+});
+
+it('in AWS does not read a DR-region schedule of a DR stack in another account, and says how to', async () => {
+  const crossAccount = doctorContext({ configFile: DEFAULT_CONFIG_FILE, envName: 'dev', dataDir: '.lifeboat', mode: 'aws' }, config, { ...environment, drAccount: '111111111111' });
+  const [drill] = runbookSchedules(crossAccount);
+  if (!drill) throw new Error('the sample config has a drill');
+  const scheduler = { send: () => Promise.reject(new Error('not to be called')) } as unknown as SchedulerClient;
+  expect(await checkRunbookSchedule(scheduler, crossAccount, drill)).toEqual({
+    name: 'drill schedule demo',
+    verdict: 'warn',
+    detail: "schedule lifeboat-dev-drill-demo is in account 111111111111, which the doctor does not read with account 000000000000's credentials",
+    fix: "with account 111111111111's credentials: aws scheduler get-schedule --name lifeboat-dev-drill-demo --region us-west-2 (State must be ENABLED)",
+  });
 });
 
 it('locally fails on a schedule the template disables or lacks, saying what stops; passes an enabled one', () => {
