@@ -22,15 +22,25 @@ import { isUnknownEnvironment, isUsageError } from '../usage-error';
  * own retention) as FORGOTTEN. Backups retention forgot (FORGOTTEN) or is forgetting (FORGETTING: a forget
  * run claimed them, no restore can pin them) are shown only with --all: neither can be restored from that vault. With the primary catalog unreadable (its region down), it says so and
  * lists the DR catalog instead, the backups `lifeboat restore --from dr` can restore, and exits 1.
- * A run that committed and then failed to copy the backup to the DR vault says so (the backup is restorable from the
- * primary vault, the next run copies it) and exits 1: what a failover restores is not there yet (docs/RUNBOOKS.md, "Backup").
- * Local cloud by default, AWS with --aws. Exit codes: 0 ok, 1 failed (or only the DR catalog read), 2 bad usage (an unknown --env).
+ * A run that failed after it committed its backup (its copy to the DR vault failed, or the commit step itself failed
+ * once the record was COMMITTED) says so from the catalog's record: the backup is restorable from the primary vault,
+ * and the next run copies what the DR vault lacks (docs/RUNBOOKS.md, "Backup").
+ * Local cloud by default, AWS with --aws. Exit codes (BACKUP_EXIT): `backup` 0 committed, 3 committed but entries were
+ * left out (archived objects, unreadable or too long paths: as `lifeboat vault backup`), 4 committed but the run failed
+ * after its commit, 1 failed, 2 bad usage (an unknown --env); `backups list` 0, 1 only the DR catalog read, 2 bad usage.
  */
 export type BackupCommandOptions = TargetOptions & { plan: string; strategy?: string; json?: boolean; workers?: number };
 export type BackupsListOptions = TargetOptions & { plan?: string; source?: string; all?: boolean; json?: boolean };
 /** `now`: the time the mirrors' check ages are taken at (default the clock's). */
 export type BackupCommandDeps = { io: CliIo; stderr: { isTTY?: boolean; write(s: string): boolean }; runner?: WorkflowRunner; clients?: AccessClients; now?: () => Date };
 const defaultDeps: BackupCommandDeps = { io: processIo, stderr: process.stderr };
+
+/**
+ * What `lifeboat backup` exits with. `leftOut`: some source's `skipped` count is not 0, as `lifeboat vault backup`'s
+ * exit 3 (audit a58A F3: it exited 0). `failedAfterCommit`: the run failed, but the catalog records its backup
+ * COMMITTED, so it restores (audit a58A F4: it said `Backup FAILED` and exited 1). README and docs/RUNBOOKS.md say so.
+ */
+export const BACKUP_EXIT = { committed: 0, failed: 1, usage: 2, leftOut: 3, failedAfterCommit: 4 } as const;
 
 export async function backupCommand(options: BackupCommandOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
   const { io, stderr } = { ...defaultDeps, ...deps };
@@ -47,17 +57,20 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
         : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) }));
     const progress = progressLine(stderr, `backup ${options.plan}`);
     const input = { plan: options.plan, trigger: 'cli', ...(options.strategy ? { strategy: options.strategy } : {}) };
-    // Replication follows the commit only: a run that entered it committed its backup, whatever failed after.
-    let replicated = false;
+    // The states the run entered: one that entered the commit may have committed its backup, whatever failed after.
+    let entered: readonly string[] = [];
     const outcome = await runner.run('backup', input, (p) => {
-      if (p.entered?.includes(REPLICATE_STATE) === true) replicated = true;
+      entered = p.entered ?? entered;
       progress.update(p);
     });
     progress.done();
-    if (options.json) io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, output: outcome.output, error: outcome.error, cause: causeMessage(outcome.cause) }, null, 2));
-    else if (outcome.status === 'SUCCEEDED') {
-      const output = outcome.output as { committed?: Record<string, unknown>; replication?: { copiedObjects?: number; copiedBytes?: number } } | undefined;
-      const committed = output?.committed ?? {};
+    const committedRun = outcome.status !== 'SUCCEEDED' && entered.includes(COMMIT_STATE) ? await committedRecordOfRun(options, deps.clients) : undefined;
+    const output = outcome.output as { committed?: Record<string, unknown>; replication?: { copiedObjects?: number; copiedBytes?: number } } | undefined;
+    const committed = output?.committed ?? {};
+    if (options.json) {
+      const afterCommit = committedRun ? { committedBackup: { backupId: committedRun.backupId, status: 'COMMITTED', drCopy: committedRun.drCopy ?? 'PENDING' } } : {};
+      io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, output: outcome.output, error: outcome.error, cause: causeMessage(outcome.cause), ...afterCommit }, null, 2));
+    } else if (outcome.status === 'SUCCEEDED') {
       // The commit step reports sums under `totals`.
       const totals = (committed['totals'] as Record<string, unknown> | undefined) ?? committed;
       io.out(`Backup ${String(committed['backupId'] ?? '?')} of plan ${options.plan} committed.`);
@@ -66,39 +79,60 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
       for (const line of observationNotes(committed['sources'])) io.out(`  ${'note'.padEnd(14)}${line}`);
     } else {
       const failure = `${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`;
-      const uncopied = outcome.status === 'FAILED' && replicated ? await committedWithoutDrCopy(options, deps.clients) : undefined;
-      if (uncopied) {
-        io.err(`Backup ${uncopied.backupId} committed (restorable from the primary vault); its copy to the DR vault (${uncopied.drRegion}) failed: ${failure}; the next run of plan ${options.plan} copies it.`);
-      } else io.err(`Backup ${outcome.status}: ${failure}`);
+      if (committedRun) io.err(failedAfterCommitLine(committedRun, failure, entered.includes(REPLICATE_STATE), options.plan));
+      else io.err(`Backup ${outcome.status}: ${failure}`);
     }
-    return outcome.status === 'SUCCEEDED' ? 0 : 1;
+    if (outcome.status === 'SUCCEEDED') return leftOutEntries(committed['sources']) ? BACKUP_EXIT.leftOut : BACKUP_EXIT.committed;
+    return committedRun ? BACKUP_EXIT.failedAfterCommit : BACKUP_EXIT.failed;
   } catch (err) {
     io.err(`lifeboat backup: ${err instanceof Error ? err.message : String(err)}`);
     return isUsageError(err) ? 2 : 1;
   }
 }
 
-/** The backup workflow's replication state (lib/constructs/backup-workflow.ts), as the run-states list names it. */
+/** The backup workflow's commit and replication states (lib/constructs/backup-workflow.ts), as the run-states list names them. */
+const COMMIT_STATE: (typeof BACKUP_RUN_STATES.once)[number] = 'Commit backup';
 const REPLICATE_STATE = BACKUP_RUN_STATES.replicationPass[0];
 
+/** A run's backup the catalog records COMMITTED though the run failed: its DR copy as the record has it (absent: PENDING). */
+type CommittedRun = { backupId: string; drCopy?: string; drRegion: string };
+
 /**
- * After a run that failed while replicating: its backup, the plan's newest (it committed under the run's lease), when
- * the primary catalog records it COMMITTED with its DR copy FAILED, as the workflow's Record failure step leaves a
- * backup whose replication failed. Undefined when the catalog says otherwise or cannot be read: the run's failure is
- * then reported as it is.
+ * After a run that failed once it had entered the commit: its backup, the plan's newest (it planned under the run's
+ * lease), when the primary catalog records it COMMITTED: the commit marked it so and then failed (a Lambda timeout or
+ * crash after markCommitted, audit a58A F4), or its replication failed (the workflow's Record failure step then sets
+ * its DR copy FAILED). Undefined when the catalog says otherwise or cannot be read (a local cloud the command started
+ * is stopped by then): the run's failure is then reported as it is.
  */
-async function committedWithoutDrCopy(options: BackupCommandOptions, clients: AccessClients | undefined): Promise<{ backupId: string; drRegion: string } | undefined> {
+async function committedRecordOfRun(options: BackupCommandOptions, clients: AccessClients | undefined): Promise<CommittedRun | undefined> {
   try {
     const access = await environmentAccess(options, clients);
     for await (const read of access.catalog.newestBackupsOfPlan(options.plan)) {
       if (!('head' in read)) return undefined;
       const { head } = read;
-      return head.status === 'COMMITTED' && head.copies?.dr === 'FAILED' ? { backupId: head.backupId, drRegion: access.environment.drRegion } : undefined;
+      if (head.status !== 'COMMITTED') return undefined;
+      return { backupId: head.backupId, ...(head.copies?.dr !== undefined ? { drCopy: head.copies.dr } : {}), drRegion: access.environment.drRegion };
     }
     return undefined;
   } catch {
     return undefined;
   }
+}
+
+/** What a run that failed after committing its backup prints: restorable from the primary vault, and where its DR copy stands. */
+function failedAfterCommitLine(run: CommittedRun, failure: string, replicating: boolean, plan: string): string {
+  const restorable = `Backup ${run.backupId} committed (restorable from the primary vault)`;
+  if (replicating && run.drCopy === 'FAILED') return `${restorable}; its copy to the DR vault (${run.drRegion}) failed: ${failure}; the next run of plan ${plan} copies it.`;
+  const drCopy =
+    run.drCopy === 'COMMITTED'
+      ? `its copy to the DR vault (${run.drRegion}) is made`
+      : `its copy to the DR vault (${run.drRegion}) is not made (DR COPY ${run.drCopy ?? 'PENDING'}): the next run of plan ${plan} copies it`;
+  return `${restorable}, but the workflow failed after its commit: ${failure}; ${drCopy}.`;
+}
+
+/** Whether a committed backup's sources (the commit step's output) left entries out: archived objects, unreadable or too long paths. */
+function leftOutEntries(sources: unknown): boolean {
+  return Array.isArray(sources) && sources.some((source: unknown) => typeof (source as { skipped?: unknown }).skipped === 'number' && ((source as { skipped: number }).skipped > 0));
 }
 
 export async function backupsListCommand(options: BackupsListOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {

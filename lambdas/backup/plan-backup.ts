@@ -15,6 +15,8 @@ import { type InventoryPosition, type InventoryReport, latestInventoryReport, li
 import { cutS3KeyRanges } from '../sources/s3-key-range-cutter';
 import { headLiveObject, type LiveObjectLookup } from '../sources/s3-live-object';
 import { s3ObjectPieces } from '../sources/s3-object-pieces';
+import { checkS3Source } from '../sources/s3-source-check';
+import { namingS3Source, s3SourceReadError } from '../sources/s3-source-read-error';
 import { DEFAULT_S3_SHARD_SIZE, type S3ShardSize } from '../sources/s3-shard-size';
 import { type ShardSpec } from '../sources/shard-spec';
 import { type Vault } from '../../vault';
@@ -218,6 +220,8 @@ async function recordRunning(head: Omit<BackupPlanDocument, 'sources' | 'shardMa
 
 async function describeSource(source: SourceConfig, parent: SourceParent, deps: PlanningDeps): Promise<PlannedSource> {
   if (source.type === 's3') {
+    // Fails early, naming the source and its bucket, rather than with S3's bare NoSuchBucket in the listing or every shard.
+    await checkS3Source(deps.s3, source);
     return { name: source.name, type: 's3', parent, snapshotSource: { kind: 's3', id: source.name, bucket: source.bucket, prefix: source.prefix } };
   }
   if (source.type === 'dynamodb') {
@@ -287,6 +291,7 @@ async function planS3Source(
   deps: PlanBackupDeps & { chose: (report: InventoryReportUsed) => void },
 ): Promise<PlanContinuation['s3'] | undefined> {
   const size: S3ShardSize = { ...DEFAULT_S3_SHARD_SIZE, ...deps.s3ShardSize };
+  const place = { source: source.name, bucket: source.bucket, prefix: source.prefix };
   const startAfter = resume?.startAfter;
   let objects: AsyncIterable<S3ObjectSummary>;
   let inventoryManifest: { inventoryManifest: string; inventoryManifestMd5?: string } | undefined;
@@ -310,9 +315,18 @@ async function planS3Source(
       ...(report.manifestMd5 !== undefined ? { manifestMd5: report.manifestMd5 } : {}),
     });
     // A report is a day or a week old: the objects it lists above the budget are split as they are now, never by the report's ETag.
-    lookUp = { lookUp: headLiveObject(deps.s3, source.bucket) };
+    const live = headLiveObject(deps.s3, source.bucket);
+    lookUp = {
+      lookUp: async (key) => {
+        try {
+          return await live(key);
+        } catch (err) {
+          throw s3SourceReadError(err, { ...place, key }, 'read');
+        }
+      },
+    };
   } else {
-    objects = listS3Objects(deps.s3, source.bucket, source.prefix, startAfter !== undefined ? { startAfter } : {});
+    objects = namingS3Source(listS3Objects(deps.s3, source.bucket, source.prefix, startAfter !== undefined ? { startAfter } : {}), place);
   }
   for await (const cut of cutS3KeyRanges(objects, size, { bucket: source.bucket, ...(startAfter !== undefined ? { startAfter } : {}), ...lookUp })) {
     const split = cut.split;

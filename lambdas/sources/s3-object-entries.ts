@@ -8,12 +8,14 @@ import { type S3ResumePoint } from './shard-resume-point';
 import { isMissingS3Object } from './s3-missing-object';
 import { archivedRefusalOf, archivedSkipReason, isListedAsArchived } from './s3-archived-object';
 import { type ShardRun } from './shard-run';
+import { namingS3Source, S3SourceRequests } from './s3-source-read-error';
 import { StoppableListing } from './stoppable-listing';
 
 /** Objects read at once by one shard: S3 latency, not bandwidth, bounds small objects. */
 const OBJECTS_IN_FLIGHT = 8;
 
-export type S3ShardSpec = S3KeyRange & { bucket: string; prefix: string; splitKeys?: readonly string[] };
+/** `source`: the source's name, which a refused listing or read names (S3SourceReadError). */
+export type S3ShardSpec = S3KeyRange & { source?: string; bucket: string; prefix: string; splitKeys?: readonly string[] };
 
 /** The change token of an S3 object: equal ETag and size mean equal content (the next incremental reuses it unread). */
 export function s3ChangeToken(head: Pick<S3ObjectHead, 'etag' | 'size'>): string {
@@ -61,9 +63,12 @@ export async function addS3Shard(
 ): Promise<S3ResumePoint | null> {
   const parentStart = run.parentStartedAt === undefined ? undefined : Date.parse(run.parentStartedAt);
   const range = run.resume ? { startAfter: run.resume.lastKey, ...(spec.endAt !== undefined ? { endAt: spec.endAt } : {}) } : spec;
-  const objects = new StoppableListing(listS3Objects(s3, spec.bucket, spec.prefix, range), run.shouldStop);
+  const place = { ...(spec.source !== undefined ? { source: spec.source } : {}), bucket: spec.bucket, prefix: spec.prefix };
+  const objects = new StoppableListing(namingS3Source(listS3Objects(s3, spec.bucket, spec.prefix, range), place), run.shouldStop);
   const split = new Set(spec.splitKeys ?? []);
   const tagReads = new TagReads();
+  // The source's own requests: a refused one names the source, bucket and key; the sink's (the vault's) are left as they are.
+  const requests = new S3SourceRequests();
   await forEachBounded(objects, OBJECTS_IN_FLIGHT, async (summary) => {
     // Backed up by its s3-range shards (s3-range-piece.ts), joined into one entry at commit.
     if (split.has(summary.key)) return;
@@ -75,7 +80,10 @@ export async function addS3Shard(
         const headers = s3HeadersOfMeta(prev.meta);
         // A parent entry written before backups recorded the headers (none then) says nothing of them: one HeadObject reads them.
         const sameVersion = headers !== undefined && prev.meta.lastModified === summary.lastModified && summary.lastModified !== undefined && writtenBefore(summary.lastModified, parentStart);
-        const [head, tags] = await both(sameVersion ? Promise.resolve(headFromMeta(prev.meta, headers)) : headS3Object(s3, spec.bucket, summary.key), readS3ObjectTags(s3, spec.bucket, summary.key));
+        const [head, tags] = await both(
+          sameVersion ? Promise.resolve(headFromMeta(prev.meta, headers)) : requests.send(headS3Object(s3, spec.bucket, summary.key)),
+          requests.send(readS3ObjectTags(s3, spec.bucket, summary.key)),
+        );
         if (s3ChangeToken(head) === listedToken) {
           // The parent entry itself: the writer asked again could find the parent dropped by now (entry-sink.ts).
           await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, head, tags), changeToken: listedToken, stored: { size: prev.size, content: prev.content }, reused: true });
@@ -87,9 +95,9 @@ export async function addS3Shard(
         observations.skipped.push(archivedSkipReason(summary.key, { storageClass: summary.storageClass }));
         return;
       }
-      const object = await openS3ObjectStream(s3, spec.bucket, summary.key);
+      const object = await requests.send(openS3ObjectStream(s3, spec.bucket, summary.key));
       try {
-        const tags = tagReads.needed(object) ? await tagReads.read(readS3ObjectTags(s3, spec.bucket, summary.key)) : {};
+        const tags = tagReads.needed(object) ? await tagReads.read(requests.send(readS3ObjectTags(s3, spec.bucket, summary.key))) : {};
         await sink.add({ path, kind: 'object', meta: objectMeta(summary.key, object, tags), changeToken: s3ChangeToken(object), content: () => object.body });
       } finally {
         // The writer skips the body when the object turned out unchanged after all; free the connection then.
@@ -104,7 +112,7 @@ export async function addS3Shard(
       }
       // Deleted between listing and reading: the backup is of the bucket as it is, so the key is left out. (A 403 may
       // be such a key too, for a role whose ListBucket is conditioned on the source's prefix: isMissingS3Object.)
-      if (!(await isMissingS3Object(s3, spec.bucket, summary.key, err))) throw err;
+      if (!(await isMissingS3Object(s3, spec.bucket, summary.key, err))) throw requests.named(err, { ...place, key: summary.key });
       observations.vanished.push(summary.key);
     }
   });

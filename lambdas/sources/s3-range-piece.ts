@@ -6,10 +6,11 @@ import { s3EntryPath } from './s3-entry-path';
 import { objectMeta, s3ChangeToken } from './s3-object-entries';
 import { isMissingS3Object } from './s3-missing-object';
 import { archivedRefusalOf, S3SourceObjectArchivedError } from './s3-archived-object';
+import { S3SourceRequests } from './s3-source-read-error';
 import { type StoredObjectPiece } from './stored-object-piece';
 
-/** One byte range of a split object, as its s3-range shard spec gives it. */
-export type S3RangePieceSpec = { bucket: string; key: string; etag: string; size: number; start: number; end: number; piece: number; pieces: number };
+/** One byte range of a split object, as its s3-range shard spec gives it; `source`, the source's name, is what a refused read names. */
+export type S3RangePieceSpec = { source?: string; bucket: string; key: string; etag: string; size: number; start: number; end: number; piece: number; pieces: number };
 
 /** The writer calls a range shard uses: the entry sink's, and storing content without an entry. */
 export type PieceSink = EntrySink & { storeContent(content: ContentSource): Promise<RecordedContent> };
@@ -42,18 +43,20 @@ export async function addS3RangePiece(s3: S3Client, spec: S3RangePieceSpec, sink
   const path = s3EntryPath(spec.key);
   const changeToken = s3ChangeToken(spec);
   const base = { path, key: spec.key, piece: spec.piece, pieces: spec.pieces, size: 0, content: [] };
+  // The source's own requests: a refused one names the source, bucket and key; the sink's (the vault's) are left as they are.
+  const requests = new S3SourceRequests();
   try {
     const prev = await sink.canReuse(path, 'object', changeToken);
     if (prev) {
       if (spec.piece === 0) {
-        const head = await headS3Object(s3, spec.bucket, spec.key, spec.etag);
-        const tags = await readS3ObjectTags(s3, spec.bucket, spec.key);
+        const head = await requests.send(headS3Object(s3, spec.bucket, spec.key, spec.etag));
+        const tags = await requests.send(readS3ObjectTags(s3, spec.bucket, spec.key));
         await sink.add({ path, kind: 'object', meta: objectMeta(spec.key, { ...head, size: spec.size }, tags), changeToken, stored: { size: prev.size, content: prev.content } });
       }
       return { ...base, outcome: 'reused' };
     }
-    const tags = spec.piece === 0 ? await readS3ObjectTags(s3, spec.bucket, spec.key) : undefined;
-    const object = await openS3ObjectRange(s3, spec.bucket, spec.key, spec);
+    const tags = spec.piece === 0 ? await requests.send(readS3ObjectTags(s3, spec.bucket, spec.key)) : undefined;
+    const object = await requests.send(openS3ObjectRange(s3, spec.bucket, spec.key, spec));
     let recorded: RecordedContent;
     try {
       recorded = await sink.storeContent(() => object.body);
@@ -71,7 +74,7 @@ export async function addS3RangePiece(s3: S3Client, spec: S3RangePieceSpec, sink
     if (archived) throw new S3SourceObjectArchivedError(spec.bucket, spec.key, archived);
     // Deleted after planning: the snapshot is of the bucket as read, so commit leaves the object out (a 403 for a
     // role whose ListBucket is conditioned on the source's prefix is checked with a listing: isMissingS3Object).
-    if (!(await isMissingS3Object(s3, spec.bucket, spec.key, err))) throw err;
+    if (!(await isMissingS3Object(s3, spec.bucket, spec.key, err))) throw requests.named(err, { ...(spec.source !== undefined ? { source: spec.source } : {}), bucket: spec.bucket, key: spec.key });
     return { ...base, outcome: 'vanished' };
   }
 }

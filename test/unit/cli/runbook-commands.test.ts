@@ -115,7 +115,7 @@ describe('lifeboat backup against AWS', () => {
     expect(out.at(-1)).toContain('7 objects, 30 bytes copied');
   });
 
-  it('names each source that saw entries change, vanish or left out while it was read, with the first reasons of what it left out', async () => {
+  it('names each source that saw entries change, vanish or left out while it was read, with the first reasons of what it left out; exits 3 as it left some out', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     const sources = [
@@ -128,7 +128,9 @@ describe('lifeboat backup against AWS', () => {
     sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(output) });
     const { out, deps } = capturedCliDeps();
     const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
-    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner })).toBe(0);
+    // Committed without some entries: exit 3, as `lifeboat vault backup` (audit a58A F3: it exited 0).
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner })).toBe(3);
+    expect(out[0]).toBe('Backup b2 of plan demo committed.');
     expect(out.filter((l) => l.trim().startsWith('note'))).toEqual([
       '  note          source demo-files: 1 entry changed while read (kept as read, possibly torn; the next backup reads them again); 2 vanished between listing and reading',
       '  note          source demo-cold: 2 not backed up whole (left out as archived or unreadable, or stored without metadata it could not read)',
@@ -136,6 +138,19 @@ describe('lifeboat backup against AWS', () => {
       // A key is the source writer's data: a newline or an escape sequence is printed escaped, never forging a line.
       '  note            cold/b\\n\\x1b[2J: in storage class DEEP_ARCHIVE (archived); not backed up',
     ]);
+  });
+
+  it('exits 0 when entries only changed or vanished while read, and 3 with --json too when a source left some out', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b' });
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
+    const committed = (skipped: number) => ({ committed: { backupId: 'b6', sources: [{ name: 'demo-files', changedDuringRead: 1, vanished: 2, skipped }, { name: 'demo-orders' }], totals: { entries: 10 } } });
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(committed(0)) });
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...capturedCliDeps().deps, runner })).toBe(0);
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: JSON.stringify(committed(1)) });
+    const json = capturedCliDeps();
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo', json: true }, { ...json.deps, runner })).toBe(3);
+    expect(JSON.parse(json.out.join('\n'))).toMatchObject({ status: 'SUCCEEDED', output: { committed: { backupId: 'b6' } } });
   });
 });
 
@@ -172,10 +187,10 @@ describe('lifeboat backup whose copy to the DR vault failed (the DR region down)
     return new SFNClient({ region: 'us-east-1' });
   }
 
-  it('says the backup committed and its DR copy failed, and exits 1', async () => {
+  it('says the backup committed and its DR copy failed, and exits 4 (committed, the run failed after)', async () => {
     const { err, deps } = capturedCliDeps();
     const runner = awsWorkflowRunner({ environment, client: failedWhileReplicating(), pollMs: 1 });
-    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner, clients: { dynamodb: ddb } })).toBe(1);
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner, clients: { dynamodb: ddb } })).toBe(4);
     expect(err).toEqual([
       `Backup ${BACKUP} committed (restorable from the primary vault); its copy to the DR vault (${environment.drRegion}) failed: TransientError: Error: connect ECONNREFUSED 127.0.0.1:40827; the next run of plan demo copies it.`,
     ]);
@@ -188,10 +203,29 @@ describe('lifeboat backup whose copy to the DR vault failed (the DR region down)
     sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'AccessDenied', cause: 'User is not authorized' });
     const { err, deps } = capturedCliDeps();
     const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
-    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner, clients: { dynamodb: ddb } })).toBe(1);
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...deps, runner, clients: { dynamodb: ddb } })).toBe(4);
     expect(err).toEqual([
       `Backup ${BACKUP} committed (restorable from the primary vault); its copy to the DR vault (${environment.drRegion}) failed: AccessDenied: User is not authorized; the next run of plan demo copies it.`,
     ]);
+  });
+
+  // Audit a58A F4: the commit step marked the backup COMMITTED, then its Lambda timed out; Record failure set its DR copy
+  // FAILED. The run is FAILED, the backup restores: it said `Backup FAILED` and exited 1, as if there were nothing.
+  it('says the backup committed when the commit step failed after marking it, and exits 4', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:b7' });
+    const history = [entered(1, 'Acquire lock'), entered(2, 'Plan shards'), entered(3, 'Commit backup'), entered(4, 'Record failure'), entered(5, 'Release lock after failure')];
+    sfn.on(GetExecutionHistoryCommand).resolves({ events: history });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', error: 'Sandbox.Timedout', cause: 'Task timed out after 900.00 seconds' });
+    const human = capturedCliDeps();
+    const runner = awsWorkflowRunner({ environment, client: new SFNClient({ region: 'us-east-1' }), pollMs: 1 });
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo' }, { ...human.deps, runner, clients: { dynamodb: ddb } })).toBe(4);
+    expect(human.err).toEqual([
+      `Backup ${BACKUP} committed (restorable from the primary vault), but the workflow failed after its commit: Sandbox.Timedout: Task timed out after 900.00 seconds; ` +
+        `its copy to the DR vault (${environment.drRegion}) is not made (DR COPY FAILED): the next run of plan demo copies it.`,
+    ]);
+    const json = capturedCliDeps();
+    expect(await backupCommand({ config: configFile, env: 'dev', dataDir: '.', aws: true, plan: 'demo', json: true }, { ...json.deps, runner, clients: { dynamodb: ddb } })).toBe(4);
+    expect(JSON.parse(json.out.join('\n'))).toMatchObject({ status: 'FAILED', error: 'Sandbox.Timedout', committedBackup: { backupId: BACKUP, status: 'COMMITTED', drCopy: 'FAILED' } });
   });
 
   it('a run that failed before replicating is reported as failed, whatever the catalog holds of earlier runs', async () => {

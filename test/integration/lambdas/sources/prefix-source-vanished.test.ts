@@ -6,6 +6,7 @@ import { planBackup } from '../../../../lambdas/backup/plan-backup';
 import { plannedShardSpecs } from '../../../../lambdas/backup/planned-shard-specs';
 import { snapshotShard } from '../../../../lambdas/backup/snapshot-shard';
 import { BucketOwnerMismatchError, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
+import { S3SourceReadError } from '../../../../lambdas/sources/s3-source-read-error';
 import { openBackupVault, vaultKeyProvider } from '../../../../lambdas/runtime/backup-vault';
 import { S3VaultStore } from '../../../../vault/aws';
 import { protectionPlanSchema } from '../../../../config/lifeboat-config';
@@ -127,7 +128,7 @@ it('an object deleted between the shard listing it and reading it (S3 answering 
   }
 }, 60_000);
 
-it('an object that is there but refused (403) still fails its shard with the original refusal', async () => {
+it('an object that is there but refused (403) still fails its shard with the original refusal, naming the source and key', async () => {
   const refused = photo(5);
   const sourceS3 = prefixScopedClient({ refused: new Set([refused]) });
   try {
@@ -135,8 +136,11 @@ it('an object that is there but refused (403) still fails its shard with the ori
       () => undefined,
       (err: unknown) => err,
     );
-    expect(failure).toBeInstanceOf(BucketOwnerMismatchError);
-    expect(failure).toMatchObject({ bucket: BUCKET, operation: 'GetObjectCommand' });
+    // The refusal under one that says which source and object (audit a58A F1).
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect((failure as Error).message).toContain(`source prefixed-bucket: S3 refused to read object ${JSON.stringify(refused)} of bucket ${BUCKET}`);
+    expect((failure as Error).cause).toBeInstanceOf(BucketOwnerMismatchError);
+    expect((failure as Error).cause).toMatchObject({ bucket: BUCKET, operation: 'GetObjectCommand' });
   } finally {
     sourceS3.destroy();
   }

@@ -324,11 +324,11 @@ describe('S3 Inventory as the listing', () => {
 
   it('says when there is no report or several configurations', async () => {
     const sources = [{ type: 's3', name: 'bkt', bucket: 'src', inventory: { bucket: 'reports', prefix: '' } }];
-    const none = harness({ reports: { objects: new Map() } }, [planOf('plan', sources)]);
+    const none = harness({ reports: { objects: new Map() }, src: { objects: new Map() } }, [planOf('plan', sources)]);
     await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, none.deps)).rejects.toThrow(/holds no inventory configuration; give the source's inventory.configId/);
-    const two = harness({ reports: { objects: new Map([['src/a/x', 1], ['src/b/x', 1]]) } }, [planOf('plan', sources)]);
+    const two = harness({ reports: { objects: new Map([['src/a/x', 1], ['src/b/x', 1]]) }, src: { objects: new Map() } }, [planOf('plan', sources)]);
     await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, two.deps)).rejects.toThrow(/2 inventory configurations \(src\/a\/, src\/b\/\)/);
-    const empty = harness({ reports: { objects: new Map([['src/a/data/x', 1]]) } }, [planOf('plan', sources)]);
+    const empty = harness({ reports: { objects: new Map([['src/a/data/x', 1]]) }, src: { objects: new Map() } }, [planOf('plan', sources)]);
     await expect(planBackup({ plan: 'plan', backupId: BACKUP_ID }, empty.deps)).rejects.toThrow(/has no inventory report yet/);
   });
 

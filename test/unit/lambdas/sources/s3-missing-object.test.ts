@@ -7,6 +7,7 @@ import { isMissingS3Object } from '../../../../lambdas/sources/s3-missing-object
 import { headLiveObject } from '../../../../lambdas/sources/s3-live-object';
 import { addS3Shard } from '../../../../lambdas/sources/s3-object-entries';
 import { addS3RangePiece, type PieceSink } from '../../../../lambdas/sources/s3-range-piece';
+import { S3SourceReadError } from '../../../../lambdas/sources/s3-source-read-error';
 import { type ContentSource, type NewEntry } from '../../../../vault/archiver/snapshot-writer';
 
 /**
@@ -141,18 +142,21 @@ describe('a shard of a source with a prefix (addS3Shard)', () => {
     expect(observations.vanished).toEqual(['photos/b.jpg']);
   });
 
-  it('fails with the original error when the object is there and refused', async () => {
+  it('fails with the original error, naming the source and key, when the object is there and refused', async () => {
     const bucket = new PrefixScopedBucket();
     for (const key of ['photos/a.jpg', 'photos/b.jpg']) bucket.put(key, `body of ${key}`);
     bucket.refused.add('photos/b.jpg');
     const { sink } = recordingSink();
     const observations = newObservations();
-    const failure = await addS3Shard(bucket.client(), { bucket: BUCKET, prefix: ALLOWED_PREFIX }, sink, observations).then(
+    const failure = await addS3Shard(bucket.client(), { source: 'photos', bucket: BUCKET, prefix: ALLOWED_PREFIX }, sink, observations).then(
       () => undefined,
       (err: unknown) => err,
     );
-    expect(failure).toBeInstanceOf(BucketOwnerMismatchError);
-    expect(failure).toMatchObject({ bucket: BUCKET, operation: 'GetObjectCommand' });
+    // The runtime's error stays, under one that says which source and object it was (audit a58A F1).
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect((failure as Error).message).toMatch(new RegExp(`^source photos: S3 refused to read object "photos/b.jpg" of bucket ${BUCKET}: BucketOwnerMismatchError: `));
+    expect((failure as Error).cause).toBeInstanceOf(BucketOwnerMismatchError);
+    expect((failure as Error).cause).toMatchObject({ bucket: BUCKET, operation: 'GetObjectCommand' });
     expect(observations.vanished).toEqual([]);
   });
 });
@@ -172,7 +176,13 @@ describe('a piece of a large object (addS3RangePiece)', () => {
     const { sink } = recordingSink();
     expect(await addS3RangePiece(bucket.client(), spec, sink)).toMatchObject({ outcome: 'stored', size: 5 });
     bucket.refused.add('photos/big.raw');
-    await expect(addS3RangePiece(bucket.client(), spec, sink)).rejects.toBeInstanceOf(BucketOwnerMismatchError);
+    const failure = await addS3RangePiece(bucket.client(), { ...spec, source: 'photos' }, sink).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect((failure as Error).message).toContain('source photos: S3 refused to read object "photos/big.raw" of bucket');
+    expect((failure as Error).cause).toBeInstanceOf(BucketOwnerMismatchError);
   });
 });
 

@@ -120,7 +120,8 @@ describe('addS3Shard', () => {
   it('fails with the tag read’s error and destroys the body stream when the tags cannot be read', async () => {
     const { s3, bodies } = fakeS3(bucket(['a', 'b', 'c'], (call) => (call.command === 'GetObjectTagging' && call.key === 'b' ? Promise.reject(s3Error('AccessDenied', 403)) : undefined)));
     const { sink, added } = readingSink();
-    await expect(addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations())).rejects.toMatchObject({ name: 'AccessDenied' });
+    // S3's refusal under one that names the object (audit a58A F1).
+    await expect(addS3Shard(s3, { bucket: 'b', prefix: '' }, sink, newObservations())).rejects.toMatchObject({ name: 'S3SourceReadError', cause: { name: 'AccessDenied' } });
     // The body of b was opened but never handed to the sink: it is destroyed unread, freeing the connection.
     expect(added.map((a) => a.entry.path)).not.toContain('b');
     expect(bodies.get('b')).toMatchObject({ destroyed: true, readableEnded: false });

@@ -1,0 +1,108 @@
+import { httpStatusOf } from '../../vault';
+import { classifyError } from '../runtime/errors';
+import { BucketOwnerMismatchError } from '../runtime/expected-bucket-owner';
+
+/** Where in an S3 source a request failed: the source (absent: a caller that does not know it), its bucket, its prefix, and the key read (absent: the listing). */
+export type S3SourcePlace = { readonly source?: string; readonly bucket: string; readonly prefix?: string; readonly key?: string };
+
+/**
+ * S3 refused to list or read an S3 source: its bucket is gone (deleted, renamed), a policy or a KMS key keeps the
+ * backup's role out, or a bucket of that name belongs to another account. S3's own error says none of that in terms
+ * of the plan — `NoSuchBucket: The specified bucket does not exist` named neither the source nor the bucket, and an
+ * AccessDenied on one object named no key (audit a58A F1) — so this one names the source, the bucket and the key (or
+ * the prefix listed), keeps S3's error as its `cause` and in its message, and says what to check. Permanent, as the
+ * error under it: retrying does not bring a bucket back or change a policy.
+ */
+export class S3SourceReadError extends Error {
+  override readonly name = 'S3SourceReadError';
+  constructor(
+    readonly place: S3SourcePlace,
+    readonly action: 'list' | 'read',
+    options: { cause: unknown },
+  ) {
+    super(`${sourceOf(place)}: S3 refused to ${action === 'list' ? 'list' : 'read'} ${whereOf(place)}: ${serviceError(options.cause)}${adviceFor(options.cause, place)}`, options);
+  }
+}
+
+/**
+ * `err` as an S3SourceReadError at `place` when it is S3 refusing the request for good (a 4xx answer); any other error
+ * as it is: a transient one (throttling, 5xx, a timeout, a network error) must keep its name for the workflows'
+ * retries (lambdas/runtime/errors.ts, classifyError), a redirect becomes BucketInOtherRegionError there, and
+ * Lifeboat's own errors (S3ObjectChangedError, S3ListingOrderError, an archived object's) already name what they are about.
+ */
+export function s3SourceReadError(err: unknown, place: S3SourcePlace, action: 'list' | 'read'): unknown {
+  if (!isRefusal(err)) return err;
+  return new S3SourceReadError(place, action, { cause: err });
+}
+
+/** Every item of `listing`, an S3 source's keys; a refusal of the listing names the source, bucket and prefix (s3SourceReadError). */
+export async function* namingS3Source<T>(listing: AsyncIterable<T>, place: S3SourcePlace): AsyncGenerator<T> {
+  try {
+    yield* listing;
+  } catch (err) {
+    throw s3SourceReadError(err, place, 'list');
+  }
+}
+
+/**
+ * The requests a reader sends to an S3 source, told apart from the vault's: a reader's catch sees both, and the vault's
+ * S3 store lets S3's errors through as they are, so a refusal of the vault bucket (writing a pack) must not be named
+ * as one of the source. `send` marks the errors of the source's requests; `named` names only those.
+ */
+export class S3SourceRequests {
+  private readonly failed = new WeakSet<object>();
+
+  async send<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (err) {
+      if (typeof err === 'object' && err !== null) this.failed.add(err);
+      throw err;
+    }
+  }
+
+  /** `err` named at `place` (s3SourceReadError) when a source request of this reader failed with it; otherwise as it is. */
+  named(err: unknown, place: S3SourcePlace): unknown {
+    return typeof err === 'object' && err !== null && this.failed.has(err) ? s3SourceReadError(err, place, 'read') : err;
+  }
+}
+
+function isRefusal(err: unknown): boolean {
+  if (!(err instanceof Error) || err instanceof S3SourceReadError || classifyError(err) !== err) return false;
+  // 403 InvalidObjectState is an archived object, which the readers leave out or name themselves (s3-archived-object.ts).
+  if (err.name === 'InvalidObjectState') return false;
+  const status = httpStatusOf(err);
+  return status !== undefined && status >= 400 && status < 500;
+}
+
+function sourceOf(place: S3SourcePlace): string {
+  return place.source === undefined ? 'S3 source' : `source ${place.source}`;
+}
+
+function whereOf(place: S3SourcePlace): string {
+  if (place.key !== undefined) return `object ${JSON.stringify(place.key)} of bucket ${place.bucket}`;
+  return place.prefix ? `bucket ${place.bucket} under prefix ${JSON.stringify(place.prefix)}` : `bucket ${place.bucket}`;
+}
+
+function serviceError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  return err.message ? `${err.name}: ${err.message}` : err.name;
+}
+
+/**
+ * What to do, where S3's message does not say: a bucket that is not there, or a bare AccessDenied. The runtime's
+ * BucketOwnerMismatchError (a 403 under ExpectedBucketOwner, as every Lambda's S3 client sends) says it already.
+ */
+function adviceFor(err: unknown, place: S3SourcePlace): string {
+  if (err instanceof BucketOwnerMismatchError) return '';
+  if (err instanceof Error && err.name === 'NoSuchBucket') {
+    return `. The bucket does not exist (deleted or renamed): create it, or correct the source's bucket in the plan (lifeboat.config.json), then run the backup again`;
+  }
+  if (httpStatusOf(err) === 403) {
+    return (
+      `. The backup's role may not do that: check the bucket's policy, the policy of the KMS key that encrypts ${place.key === undefined ? 'its objects' : 'the object'}, ` +
+      "and that the bucket is owned by the account the source names (its `account`, else the environment's; docs/DEPLOYMENT.md, \"An S3 source in another account\")"
+    );
+  }
+  return '';
+}

@@ -1,0 +1,170 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { S3Client } from '@aws-sdk/client-s3';
+import { type BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { planBackup, type PlanBackupDeps } from '../../../../lambdas/backup/plan-backup';
+import { newObservations } from '../../../../lambdas/sources/entry-sink';
+import { addS3Shard } from '../../../../lambdas/sources/s3-object-entries';
+import { addS3RangePiece, type PieceSink } from '../../../../lambdas/sources/s3-range-piece';
+import { S3SourceReadError } from '../../../../lambdas/sources/s3-source-read-error';
+import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
+import { MemoryVaultStore, type Vault } from '../../../../vault';
+import { type NewEntry } from '../../../../vault/archiver/snapshot-writer';
+
+/**
+ * An S3 source S3 refuses (audit a58A F1): a deleted bucket failed the backup with S3's bare `NoSuchBucket: The
+ * specified bucket does not exist`, and a refused object with a bare AccessDenied, naming neither the source, the
+ * bucket nor the key. The plan step now checks each S3 source's bucket as it describes a table, and the readers name
+ * the source, the bucket and the key. Over a real S3Client and an HTTP server on 127.0.0.1 that answers as S3 does, so
+ * the errors are the SDK's own (name, $metadata) as a Lambda meets them.
+ */
+
+const BACKUP_ID = '20261201T100000Z-0a1b2c3d';
+const OBJECTS: Record<string, string> = { 'a.jpg': 'aaaa', 'b.jpg': 'bbbb' };
+
+function xml(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/xml' });
+  res.end(body);
+}
+
+const s3ErrorXml = (code: string, message: string): string => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+
+/** Bucket `gone` does not exist; `photos` lists OBJECTS and refuses GetObject of b.jpg; `busy` answers 503 SlowDown. */
+function answer(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const [, bucket = '', ...rest] = url.pathname.split('/');
+  const key = decodeURIComponent(rest.join('/'));
+  if (bucket === 'busy') return xml(res, 503, s3ErrorXml('SlowDown', 'Please reduce your request rate.'));
+  if (bucket !== 'photos') return xml(res, 404, s3ErrorXml('NoSuchBucket', 'The specified bucket does not exist'));
+  if (key === '') {
+    const contents = Object.entries(OBJECTS)
+      .map(([k, body]) => `<Contents><Key>${k}</Key><Size>${body.length}</Size><ETag>"${k}"</ETag><LastModified>2026-11-01T00:00:00.000Z</LastModified></Contents>`)
+      .join('');
+    return xml(res, 200, `<ListBucketResult><Name>photos</Name><Prefix></Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${contents}</ListBucketResult>`);
+  }
+  if (url.searchParams.has('tagging')) return xml(res, 200, '<Tagging><TagSet></TagSet></Tagging>');
+  if (key === 'b.jpg') return xml(res, 403, s3ErrorXml('AccessDenied', 'Access Denied'));
+  const body = OBJECTS[key];
+  if (body === undefined) return xml(res, 404, s3ErrorXml('NoSuchKey', 'The specified key does not exist.'));
+  res.writeHead(200, { etag: `"${key}"`, 'content-length': String(body.length), 'last-modified': new Date('2026-11-01T00:00:00Z').toUTCString() });
+  res.end(body);
+}
+
+let server: Server;
+let s3: S3Client;
+
+beforeAll(async () => {
+  server = createServer(answer);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  // One attempt: the 503 below must come back as the SDK names it, not after the SDK's own retries.
+  s3 = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+});
+
+afterAll(async () => {
+  s3.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function planOf(bucket: string): ProtectionPlanConfig {
+  return protectionPlanSchema.parse({
+    name: 'assets',
+    schedule: 'rate(1 day)',
+    strategy: 'full',
+    retention: { keepLast: 3 },
+    objectives: { rpoMinutes: 1440, rtoMinutes: 60 },
+    sources: [{ type: 's3', name: 'bad-assets', bucket, prefix: 'img/' }],
+  });
+}
+
+/** The planner's deps, its catalog keeping the records it writes (a full backup reads none). */
+function planDeps(plan: ProtectionPlanConfig): { deps: PlanBackupDeps; records: BackupRecord[] } {
+  const records: BackupRecord[] = [];
+  const catalog = {
+    createBackup: (record: BackupRecord) => {
+      records.push({ ...record });
+      return Promise.resolve(record);
+    },
+    recordPlannedShards: () => Promise.resolve(true),
+    formatMarker: () => ({ raise: (format: number) => Promise.resolve(format) }),
+  } as unknown as BackupCatalog;
+  const vault = { store: new MemoryVaultStore('refused-source-test') } as unknown as Vault;
+  return { deps: { s3, dynamodb: undefined as never, vault, catalog, plans: [plan], environment: 'test', now: () => new Date('2026-12-01T10:00:00Z') }, records };
+}
+
+async function failureOf(run: Promise<unknown>): Promise<Error> {
+  const failure = await run.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (!(failure instanceof Error)) throw new Error(`expected a failure, got ${JSON.stringify(failure)}`);
+  return failure;
+}
+
+/** Reads every entry's content as a snapshot writer does; `refuse` makes its adds fail as the vault's S3 store would. */
+function sink(refuse?: Error): PieceSink & { added: string[] } {
+  const added: string[] = [];
+  return {
+    added,
+    canReuse: () => Promise.resolve(null),
+    async add(entry: NewEntry) {
+      if (refuse) throw refuse;
+      const content = typeof entry.content === 'function' ? entry.content() : entry.content;
+      if (content !== undefined && !Buffer.isBuffer(content)) for await (const chunk of content) void chunk;
+      added.push(entry.path);
+    },
+    storeContent: () => Promise.reject(refuse ?? new Error('not used')),
+  } as unknown as PieceSink & { added: string[] };
+}
+
+describe('the plan step with an S3 source whose bucket does not exist', () => {
+  it('fails naming the source and the bucket, after recording the run RUNNING', async () => {
+    const { deps, records } = planDeps(planOf('no-such-bucket-a58a'));
+    const failure = await failureOf(planBackup({ plan: 'assets', backupId: BACKUP_ID }, deps));
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect(failure.message).toBe(
+      'source bad-assets: S3 refused to list bucket no-such-bucket-a58a under prefix "img/": NoSuchBucket: The specified bucket does not exist. ' +
+        "The bucket does not exist (deleted or renamed): create it, or correct the source's bucket in the plan (lifeboat.config.json), then run the backup again",
+    );
+    expect(failure.cause).toMatchObject({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
+    // The record came first: the workflow's Record failure marks it FAILED with this error.
+    expect(records.map((r) => [r.backupId, r.status])).toEqual([[BACKUP_ID, 'RUNNING']]);
+  });
+
+  it('leaves a transient answer as S3 gave it, so the workflow retries it', async () => {
+    const { deps } = planDeps(planOf('busy'));
+    const failure = await failureOf(planBackup({ plan: 'assets', backupId: BACKUP_ID }, deps));
+    expect(failure).not.toBeInstanceOf(S3SourceReadError);
+    expect(failure.name).toBe('SlowDown');
+  });
+});
+
+describe('a shard whose object S3 refuses', () => {
+  it('fails naming the source, the bucket and the key, S3 refusal kept as the cause', async () => {
+    const writer = sink();
+    const failure = await failureOf(addS3Shard(s3, { source: 'photos-src', bucket: 'photos', prefix: '' }, writer, newObservations()));
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "b\.jpg" of bucket photos: AccessDenied: Access Denied\. The backup's role may not do that: check the bucket's policy/);
+    expect(failure.cause).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  });
+
+  it('a listing of a bucket that is gone names the source and the bucket', async () => {
+    const failure = await failureOf(addS3Shard(s3, { source: 'photos-src', bucket: 'gone', prefix: 'x/' }, sink(), newObservations()));
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect(failure.message).toMatch(/^source photos-src: S3 refused to list bucket gone under prefix "x\/": NoSuchBucket: /);
+  });
+
+  it('a piece of a large object names the source, the bucket and the key', async () => {
+    const spec = { source: 'photos-src', bucket: 'photos', key: 'b.jpg', etag: '"b.jpg"', size: 8, start: 0, end: 4, piece: 0, pieces: 2 };
+    const failure = await failureOf(addS3RangePiece(s3, spec, sink()));
+    expect(failure).toBeInstanceOf(S3SourceReadError);
+    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "b\.jpg" of bucket photos: AccessDenied: /);
+  });
+
+  it("leaves the vault's refusals (the sink's) as they are: they are not the source's", async () => {
+    const vaultRefusal = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    const failure = await failureOf(addS3Shard(s3, { source: 'photos-src', bucket: 'photos', prefix: '', endAt: 'a.jpg' }, sink(vaultRefusal), newObservations()));
+    expect(failure).toBe(vaultRefusal);
+  });
+});
