@@ -9,6 +9,7 @@ import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, pu
 import { RestoreTargetMissingError, SnapshotMismatchError } from './restore-errors';
 import { InvalidInputError } from '../runtime/errors';
 import { DEFAULT_PIECE_BYTES } from './object-pieces';
+import { escapedFilterPrefix, escapedNamesHint } from './escaped-filter-prefix';
 import { type CutShards, cutShards, EXACT_CUT_PAGES, type SelectionTotals, selectionTotals, type ShardBudget } from './restore-shard-cuts';
 import { type ShardRates, shardSeconds, shardUnits, ShardWriteTimeError, SHARD_WRITE_SECONDS } from './shard-write-time';
 import { MAX_RESTORE_SHARD_ROUNDS } from './restore-shard-cursor';
@@ -114,9 +115,9 @@ export type PlannedRestore = {
  * (restored-key-length.ts), and an overwrite into an existing table keyed otherwise than the backup
  * (target-table-key.ts).
  */
-export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOut, deps: PlanRestoreDeps): Promise<PlannedRestore> {
-  const vault = await deps.openVault(restore.vault);
-  const snapshot = await loadRestoreSnapshot(vault, restore);
+export async function planRestore(requested: ResolvedRestore, fanOut: RestoreFanOut, deps: PlanRestoreDeps): Promise<PlannedRestore> {
+  const vault = await deps.openVault(requested.vault);
+  const snapshot = await loadRestoreSnapshot(vault, requested);
   const budget: ShardBudget = {
     maxShards: deps.limits?.maxShards ?? (fanOut.map === 'distributed' ? MAX_DISTRIBUTED_SHARDS : MAX_INLINE_SHARDS),
     entriesPerShard: deps.limits?.entriesPerShard ?? 100,
@@ -125,15 +126,9 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
     exactPages: deps.limits?.exactPages ?? EXACT_CUT_PAGES,
   };
   const reader = await vault.manifest(snapshot);
-  const totals = await selectionTotals(reader, restore, budget);
+  // The plan document keeps the filter as it selected: the shards and the verification select with the plan's.
+  const { restore, totals } = await selection(reader, requested, budget);
   const { entries, bytes } = totals;
-  // Checked before the target is prepared: a filter that selects nothing is a mistyped prefix far more often than a wish, and nothing is written for it.
-  if (restore.prefix !== '' && entries === 0) {
-    const form = restore.source.type === 's3' ? 'a key prefix, as S3 lists keys ("reports/2026/")' : 'a path relative to the backed-up directory ("var/log")';
-    throw new InvalidInputError(
-      `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(restore.prefix)} matches no entry of backup ${restore.backupId} of source ${restore.source.name}, so nothing was restored and the target was not touched; it is ${form}`,
-    );
-  }
   // Also before the target is prepared: in S3 the shard holding the key would fail with KeyTooLongError after the others wrote theirs.
   // Without a target prefix every restored key is a key S3 held, so it fits (selectionTotals looks at keys only with one).
   if (restore.target.type === 's3') totals.longestKey?.check(restore.target.prefix);
@@ -184,6 +179,26 @@ export async function planRestore(restore: ResolvedRestore, fanOut: RestoreFanOu
   };
   if (fanOut.map === 'inline') planned.shards = shards.map((s) => ({ BatchInput: { restoreId: restore.restoreId, planKey }, Items: [{ shardIndex: s.index }] }));
   return planned;
+}
+
+/**
+ * The restore as its filter selects, and the totals of what it selects. A file-system path that matches no stored path
+ * is tried with its names escaped as the backup stored them (escaped-filter-prefix.ts). Refused before the target is
+ * prepared: a filter that selects nothing is a mistyped prefix far more often than a wish, and nothing is written for it.
+ */
+async function selection(reader: ManifestReader, requested: ResolvedRestore, budget: ShardBudget): Promise<{ restore: ResolvedRestore; totals: SelectionTotals }> {
+  const totals = await selectionTotals(reader, requested, budget);
+  if (requested.prefix === '' || totals.entries > 0) return { restore: requested, totals };
+  const escaped = requested.source.type === 'filesystem' ? escapedFilterPrefix(requested.prefix) : undefined;
+  if (escaped !== undefined) {
+    const restore = { ...requested, prefix: escaped };
+    const escapedTotals = await selectionTotals(reader, restore, budget);
+    if (escapedTotals.entries > 0) return { restore, totals: escapedTotals };
+  }
+  const form = requested.source.type === 's3' ? 'a key prefix, as S3 lists keys ("reports/2026/")' : `a path relative to the backed-up directory ("var/log")${escapedNamesHint(escaped)}`;
+  throw new InvalidInputError(
+    `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(requested.prefix)} matches no entry of backup ${requested.backupId} of source ${requested.source.name}, so nothing was restored and the target was not touched; it is ${form}`,
+  );
 }
 
 /** Starts one multipart upload per entry restored in pieces and gives its pieces the upload's id. */

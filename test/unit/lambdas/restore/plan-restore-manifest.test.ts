@@ -148,7 +148,8 @@ it('restores the part a filter prefix selects, and refuses a prefix that selects
   await expect(planRestore({ ...resolved('r-nope'), prefix: 'd9' }, { map: 'distributed', maxConcurrency: MAX_CONCURRENCY }, io())).rejects.toMatchObject({
     name: 'InvalidInputError',
     message:
-      'Invalid restore request: filter.prefix (`lifeboat restore --prefix`) "d9" matches no entry of backup 20260301T100000Z-1a2b3c4d of source files, so nothing was restored and the target was not touched; it is a path relative to the backed-up directory ("var/log")',
+      'Invalid restore request: filter.prefix (`lifeboat restore --prefix`) "d9" matches no entry of backup 20260301T100000Z-1a2b3c4d of source files, so nothing was restored and the target was not touched; it is a path relative to the backed-up directory ("var/log"); ' +
+      'a name that is not UTF-8, or that starts with %lifeboat-escaped-, is stored escaped, as %lifeboat-escaped-name-<base64url of its bytes>: give that segment as the backup stores it',
   });
   expect(written.size).toBe(0);
   await expect(fs.stat(path.join(dir, 'fs', 'r-nope'))).rejects.toMatchObject({ code: 'ENOENT' });
