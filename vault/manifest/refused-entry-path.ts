@@ -33,16 +33,46 @@ export function refusedEntryPath(entryPath: string): string | null {
   return null;
 }
 
+/** Why an entry that is not a directory may not have a path naming the target itself (TARGET_ITSELF). */
+export const NOT_A_DIRECTORY_AT_TARGET = 'it names the target directory itself, and it is not a directory';
+
 /**
- * Why no restore writes `entry`: its own path (refusedEntryPath), or the first name its `hardlink` records, which the
- * restorer refuses alike whether or not the restore covers that name (RestoreTarget.firstNameOf). Null when neither.
+ * refusedEntryPath for an entry that is not a directory, which also may not name the target itself: its temporary file
+ * would go beside the target, in its parent, and its rename would replace the target (RestoreTarget.pathOfNonDirectory).
  */
-export function refusedEntry(entry: Pick<ManifestEntry, 'path' | 'meta'>): string | null {
-  const own = refusedEntryPath(entry.path);
-  if (own !== null) return own;
-  const first = entry.meta['hardlink'];
-  if (typeof first !== 'string') return null;
-  const refused = refusedEntryPath(first);
-  if (refused === null) return null;
-  return `it is another name (a hard link) of ${JSON.stringify(first)}, ${refused.startsWith('it ') ? `which ${refused.slice(3)}` : `which is refused: ${refused}`}`;
+export function refusedNonDirectoryPath(entryPath: string): string | null {
+  return TARGET_ITSELF.has(entryPath) ? NOT_A_DIRECTORY_AT_TARGET : refusedEntryPath(entryPath);
+}
+
+/**
+ * Why no restore writes `entry`, by the rule of its kind, or null when one may (`vault verify` applies it to every entry):
+ * - file-system kinds are restored at their path by the directory restorer: its rule (refusedEntryPath), a path naming the
+ *   target itself only for a directory, and a file's `hardlink` first name, which the restorer refuses alike whether or not
+ *   the restore covers that name (RestoreTarget.firstNameOf);
+ * - an `object` (S3) is restored at its key, `meta.key` verbatim under the target's prefix (S3 keys are names, not
+ *   paths), and a `page` (DynamoDB) as the items it holds: their restores refuse no path, and a key's segments are as the
+ *   bucket named them (one may begin with the reserved `%lifeboat-escaped-name-` and is no escaped file name: such a
+ *   backup was called crafted, review r58H F2). Only a path naming the target itself is refused, as for any kind but a
+ *   directory: no backup records one for them, and a directory restore would replace the target with it.
+ */
+export function refusedEntry(entry: Pick<ManifestEntry, 'path' | 'kind' | 'meta'>): string | null {
+  switch (entry.kind) {
+    case 'dir':
+      return refusedEntryPath(entry.path);
+    case 'object':
+    case 'page':
+      return TARGET_ITSELF.has(entry.path) ? NOT_A_DIRECTORY_AT_TARGET : null;
+    case 'symlink':
+    case 'special':
+      return refusedNonDirectoryPath(entry.path);
+    case 'file': {
+      const own = refusedNonDirectoryPath(entry.path);
+      if (own !== null) return own;
+      const first = entry.meta['hardlink'];
+      if (typeof first !== 'string') return null;
+      const refused = refusedNonDirectoryPath(first);
+      if (refused === null) return null;
+      return `it is another name (a hard link) of ${JSON.stringify(first)}, ${refused.startsWith('it ') ? `which ${refused.slice(3)}` : `which is refused: ${refused}`}`;
+    }
+  }
 }

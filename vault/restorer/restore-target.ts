@@ -7,7 +7,8 @@ import { type EntryAttributes } from './entry-attributes';
 import { isNameTooLong } from './name-too-long';
 import { NotRestoredLog } from './not-restored';
 import { reachWithoutLinks } from './pinned-name';
-import { resolveInsideTarget, UnsafeEntryPathError } from './safe-target-path';
+import { resolveInsideTarget, UnsafeEntryPathError, UnsafeRecordedPathError } from './safe-target-path';
+import { NOT_A_DIRECTORY_AT_TARGET } from '../manifest/refused-entry-path';
 import { childOf, depthOf, isTempName, parentOf, pathKey, piecePathFor, relativeDisplay, tempPathFor } from './target-path';
 import { fileCallsFor, CALLING_THREAD_CALLS, type OpenFile, type FileCalls, THREAD_POOL_CALLS } from '../platform/file-calls';
 import { type FsPath, PosixCallError, platformCalls, platformCallsUnavailableReason, S_IFBLK, S_IFCHR, S_IFIFO } from '../platform/posix-calls';
@@ -147,7 +148,8 @@ export class RestoreTarget {
    */
   private pathOfNonDirectory(entryPath: string): FsPath {
     const absolute = this.pathOf(entryPath);
-    if (absolute === this.root) throw new UnsafeEntryPathError(entryPath, 'it names the target directory itself, and it is not a directory');
+    // A path the manifest records so (refusedNonDirectoryPath, which verify applies): no conflict in the target to clear (review r58H F7).
+    if (absolute === this.root) throw new UnsafeRecordedPathError(entryPath, NOT_A_DIRECTORY_AT_TARGET);
     return absolute;
   }
 

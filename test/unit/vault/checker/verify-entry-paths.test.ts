@@ -1,5 +1,6 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { s3EntryPath } from '../../../../lambdas/sources/s3-entry-path';
 import { verifyVault } from '../../../../vault/checker/verify';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { type Vault } from '../../../../vault/repository/vault';
@@ -72,5 +73,42 @@ describe('verifyVault and entry paths no restore writes', () => {
     expect(message).not.toMatch(/Clear the conflict/);
     await expect(fs.access(path.join(dir, 'escape.txt'))).rejects.toThrow();
     await vault.store.delete(snapshotKey(id));
+  });
+
+  // Review r58H F7: a file (or any entry but a directory) whose path names the target itself passed verify, and its restore
+  // stopped telling the operator to clear a conflict in the target, which holds none.
+  it.each(['.', './', ''])('a file at %j: verify reports it, and the restore says the snapshot is damaged or crafted', async (at) => {
+    const entries = [...(at === '' ? [] : [file(at)]), file('z.txt')];
+    // '' is no path a manifest page may hold: a hard link's first name carries it.
+    if (at === '') entries[0] = file('z.txt', { hardlink: '' });
+    const id = await commit(entries);
+    const example = at === '' ? 'entry "z.txt": it is another name (a hard link) of "", which names the target directory itself, and it is not a directory' : `entry ${JSON.stringify(at)}: it names the target directory itself, and it is not a directory`;
+    for (const readData of [false, true]) expect(await problemsOf(id, readData)).toEqual([expect.stringContaining(`1 entries record a path no restore writes (e.g. ${example})`)]);
+    const target = await fs.mkdtemp(path.join(dir, 'itself-'));
+    const restore = restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true });
+    const message = ((await restore.catch((err: unknown) => err)) as Error).message;
+    expect(message).toContain('The snapshot records this path, which Lifeboat never records: the snapshot is damaged or was crafted.');
+    expect(message).not.toMatch(/Clear the conflict/);
+    expect((await fs.stat(target)).isDirectory()).toBe(true);
+    await vault.store.delete(snapshotKey(id));
+  });
+
+  // Review r58H F2: the directory restorer's rule was applied to every kind, so an S3 backup of a legitimate key holding a
+  // segment that begins with the reserved prefix was reported as a crafted snapshot to forget. An S3 object is restored at
+  // its key (meta.key) and a DynamoDB page as its items: no path rule of a directory applies to them.
+  it('an S3 backup as the backup workflow writes it, keys with a segment like an escaped name among them, is no problem', async () => {
+    const writer = await vault.newSnapshotWriter();
+    const keys = ['reports/%lifeboat-escaped-name-q3 summary.csv', 'reports/%lifeboat-escaped-name-Li4/x', 'a//b', '../up', 'plain.txt'];
+    for (const key of keys) {
+      await writer.add({ path: s3EntryPath(key), kind: 'object', meta: { key, etag: '"x"', size: 5, lastModified: new Date(0).toISOString(), metadata: {}, tags: {}, headers: {} }, changeToken: 'x', content: Buffer.from('hello') });
+    }
+    const { id } = await vault.commitSnapshot({ source: { kind: 's3', id: 's3://bucket/' }, parts: [await writer.finish()] });
+    for (const readData of [false, true]) expect(await problemsOf(id, readData)).toEqual([]);
+    const pages = await commit([{ path: 'items/%lifeboat-escaped-name-0001', kind: 'page', meta: {}, size: stored.size, content: stored.content }]);
+    expect(await problemsOf(pages, false)).toEqual([]);
+    // An object entry the directory restorer would write over the target is still refused.
+    const itself = await commit([{ path: '.', kind: 'object', meta: { key: 'k' }, size: stored.size, content: stored.content }]);
+    expect(await problemsOf(itself, false)).toEqual([expect.stringContaining('1 entries record a path no restore writes (e.g. entry ".": it names the target directory itself, and it is not a directory)')]);
+    for (const snapshot of [id, pages, itself]) await vault.store.delete(snapshotKey(snapshot));
   });
 });
