@@ -4,6 +4,7 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import { type S3BucketSourceConfig, type SourceConfig } from '../../config/lifeboat-config';
 import { KEY_IN_OTHER_REGION, NAME_IN_OTHER_REGION } from '../../config/names-in-other-region';
 import { type DrillError, type DrillSourceResult } from '../catalog/drill-record';
+import { backupLeftOut, type BackupRecords } from '../restore/backup-left-out';
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntry } from '../restore/restored-entry';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
@@ -27,6 +28,14 @@ export type LiveSampleDeps = {
   directory: (configuredPath: string) => string;
   /** Where the listings of live objects start (live-objects-missing-from-backup.ts): Math.random unless a test fixes it. */
   random?: () => number;
+  /**
+   * The catalog whose record of the backup says what it left out of each source (its skipped reason lines, which name the
+   * keys): read here, not from the restore report in the state, whose lines are bounded by where the report goes
+   * (restore-report-lists.ts). A live object the backup lacks is explained by a line that names it, or, for an
+   * Intelligent-Tiering object, by the record naming fewer objects than it left out; lines dropped on the way made it
+   * look so, and a drill that should fail with BackupLacksLiveObjectsError passed (review r58I F1).
+   */
+  backupRecords: BackupRecords;
 };
 
 export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live item carries no version, so an unchanged item cannot be told from a changed one; the restore was verified against the backup';
@@ -403,7 +412,9 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
   try {
     const startKeys = [...tried].map((path) => s3KeyOfEntryPath(path));
     const reader = await vault.manifest(snapshot);
-    const backup: BackupSide = { find: (path) => reader.find(path), recorded: recordedS3Source(snapshot.source), backupStartedAt: snapshotStartedAt(snapshot), backupLeftOut: report.backupLeftOut, startKeys, known: tried, samples };
+    // What the backup left out, from its catalog record (LiveSampleDeps.backupRecords), never the report's bounded lines.
+    const leftOut = await backupLeftOut(deps.backupRecords, { backupId: report.backupId, source });
+    const backup: BackupSide = { find: (path) => reader.find(path), recorded: recordedS3Source(snapshot.source), backupStartedAt: snapshotStartedAt(snapshot), backupLeftOut: leftOut, startKeys, known: tried, samples };
     // Objects written since the backup started are not counted: skippedChanged counts entries of the backup tried.
     const { checked, missing, notes } = await comparison.missing(backup);
     result.checkedLive = checked;
@@ -449,13 +460,22 @@ export async function compareWithLiveSources(
   deps: LiveSampleDeps,
 ): Promise<DrillComparison> {
   const comparison: DrillComparison = { verifiedAt: input.verifiedAt, sources: [], errors: [] };
+  // Every source of a drill is of one backup: its record is read once.
+  const records = new Map<string, ReturnType<BackupRecords['getBackup']>>();
+  const backupRecords: BackupRecords = {
+    getBackup: (backupId) => {
+      const read = records.get(backupId) ?? deps.backupRecords.getBackup(backupId);
+      records.set(backupId, read);
+      return read;
+    },
+  };
   for (const report of input.restored) {
     const source = sources.find((s) => s.name === report.source);
     if (!source) {
       comparison.sources.push({ source: report.source, sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: `source ${report.source} is not in this environment's configuration any more` } });
       continue;
     }
-    const { mismatches, notInBackup, ...sampled } = await sampleLiveSource(report, source, input.samples, deps);
+    const { mismatches, notInBackup, ...sampled } = await sampleLiveSource(report, source, input.samples, { ...deps, backupRecords });
     comparison.sources.push({ source: report.source, sampled });
     const errors = [...(mismatches.length > 0 ? [new LiveSampleMismatchError(report.source, mismatches)] : []), ...(notInBackup.length > 0 ? [new BackupLacksLiveObjectsError(report.source, notInBackup)] : [])];
     for (const error of errors) comparison.errors.push({ error: error.name, message: error.message, step: 'Compare with live sources' });

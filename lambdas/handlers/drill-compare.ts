@@ -26,5 +26,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
     liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set: a DR vault in another account does not read the sources, docs/DEPLOYMENT.md; nor does the DR drill of a primary stack without env.region)',
     targetS3: runtime.clients.s3Client(),
     directory: runtime.directory,
+    // The home catalog, which the verify step read the same record from: what the backup left out, its reason lines whole.
+    backupRecords: runtime.catalog,
   });
 });

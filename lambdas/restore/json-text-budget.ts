@@ -40,18 +40,10 @@ export class JsonTextBudget {
 
   /** The texts, cut, if they fit together in what is left (then taken from it); else undefined and nothing taken. */
   take(texts: readonly string[]): string[] | undefined {
-    return this.takeAsIs(texts.map((t) => cutUtf8(t, this.textMaxBytes)));
-  }
-
-  /**
-   * The texts uncut, if they fit together in what is left (then taken from it); else undefined and nothing taken. For
-   * texts a reader matches whole (a backup's skipped reason line, `<key>: <why>`, which the drill's live comparison looks
-   * a key up in): one cut would no longer match, one left out is known to be missing.
-   */
-  takeAsIs(texts: readonly string[]): string[] | undefined {
-    const size = texts.reduce((n, t) => n + jsonBytes(t), 0);
+    const cut = texts.map((t) => cutUtf8(t, this.textMaxBytes));
+    const size = cut.reduce((n, t) => n + jsonBytes(t), 0);
     if (size > this.remaining) return undefined;
     this.remaining -= size;
-    return [...texts];
+    return cut;
   }
 }

@@ -32,9 +32,9 @@ export type ReportLists = { notRestored?: { count: number; first: NotRestored[] 
 
 /**
  * The report's lists within `bound`: `notRestored.first` in its order, then `backupLeftOut`'s reason lines, until the
- * budget is spent; `count` and the left-out counts whole. A reason line is kept whole or left out, never cut: the drill's
- * live comparison looks keys up in them (`<key>: <why>`), and one fewer line than `skipped` tells it that the record
- * named not every object it left out (lambdas/drill/live-objects-missing-from-backup.ts).
+ * budget is spent, each text cut as the bound says; `count` and the left-out counts whole. No step reads keys in these
+ * lines: the drill's live comparison reads what the backup left out from its catalog record (review r58I F1: it read
+ * these, and lines the bound dropped made a live object the backup lacks look explained).
  */
 export function reportListsWithin(lists: ReportLists, bound: ReportListsBound): ReportLists {
   const budget = new JsonTextBudget(bound.maxBytes, bound.textMaxBytes);
@@ -54,7 +54,7 @@ export function reportListsWithin(lists: ReportLists, bound: ReportListsBound): 
   else if (leftOut) {
     const skippedExamples: string[] = [];
     for (const example of leftOut.skippedExamples) {
-      const taken = budget.takeAsIs([example]);
+      const taken = budget.take([example]);
       if (!taken) break;
       skippedExamples.push(...taken);
     }

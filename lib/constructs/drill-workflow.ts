@@ -11,7 +11,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { KEY_IN_OTHER_REGION } from '../../config/names-in-other-region';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy } from './bucket-owner-condition';
-import { catalogPartitionStatement } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { drillOutlastsScheduleWarning } from './drill-schedule-overlap';
@@ -173,6 +173,10 @@ export class DrillWorkflow extends Construct {
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [scratchObjects], conditions: own }));
     compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [scratchBuckets], conditions: own }));
+    // And the backup's catalog record (GetItem of its partition only): what the backup left out, its reason lines whole,
+    // which the restore reports in the state carry bounded (review r58I F1).
+    compare.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
+    props.catalogKey.grantDecrypt(compare);
     // The live sources by name (in the DR stack only those whose name, and key, CDK can give there; the others are not sampled: no access).
     const liveObjects: string[] = [];
     for (const config of comparesLive ? compared.plans.flatMap((p) => p.sources) : []) {

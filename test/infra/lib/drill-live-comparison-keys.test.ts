@@ -101,8 +101,10 @@ describe('the DR drill (another region than the sources)', () => {
 
   it('may decrypt by ARN with the imported key (a literal ARN), and with no key of a stack of another region', () => {
     const vaultKey = JSON.stringify({ 'Fn::GetAtt': [logicalId(protection.drVault.key), 'Arn'] });
+    // And the catalog's key: the backup's record says what it left out (review r58I F1).
+    const catalogKey = JSON.stringify({ 'Fn::GetAtt': [logicalId(protection.drCatalogKey), 'Arn'] });
     const byArn = compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition === undefined);
-    expect(byArn.flatMap((st) => asArray(st.Resource).map((r) => JSON.stringify(r))).sort()).toEqual([JSON.stringify(IMPORTED_KEY_ARN), vaultKey].sort());
+    expect(byArn.flatMap((st) => asArray(st.Resource).map((r) => JSON.stringify(r))).sort()).toEqual([JSON.stringify(IMPORTED_KEY_ARN), vaultKey, catalogKey].sort());
   });
 
   it('may decrypt with the keys of the sources\' account and region only through S3 there, and only for the compared buckets and prefixes', () => {
@@ -213,7 +215,7 @@ describe('the primary drill (the sources\' region)', () => {
         JSON.stringify({ Ref: 'PartnerKeyArn' }),
       ]),
     );
-    expect(decrypt).toHaveLength(5); // and its vault's key
+    expect(decrypt).toHaveLength(6); // and its vault's key, and its catalog's (the backup's record: review r58I F1)
     expect(compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition !== undefined)).toEqual([]);
     // No source left out: each bucket by its name, or the reference CloudFormation resolves to it.
     expect(bucketsIn(primary, drill, 'compare')).toEqual({ assets: '(a token)', imported: 'shop-imported-kms', media: '(a token)', generated: '(a token)', partner: 'shop-partner-kms' });

@@ -103,7 +103,7 @@ it('start → restore chain per source → compare → cleanup → record: PASSE
     restored.push(await verifyRestore({ planKey: planned.planKey }, io));
   }
 
-  const comparison = await compareWithLiveSources({ restored, samples: drill.samples, verifiedAt: new Date().toISOString() }, plan.sources, { openVault: io.openVault, liveS3: s3, targetS3: s3, directory });
+  const comparison = await compareWithLiveSources({ restored, samples: drill.samples, verifiedAt: new Date().toISOString() }, plan.sources, { openVault: io.openVault, liveS3: s3, targetS3: s3, directory, backupRecords: catalog });
   expect(comparison.errors).toEqual([]);
   expect(comparison.sources).toEqual([
     { source: 'chain-bucket', sampled: { compared: 3, matched: 3, skippedChanged: 0, checkedLive: expect.any(Number) } },

@@ -10,6 +10,7 @@ import { type LocalCloudHandle, localDynamoDbClient, localS3Client, startLocalCl
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotSource } from '../../../support/vault-backup-fixture';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { backupRecordsOf } from '../../../support/backup-left-out-records';
 
 /**
  * The drill's live comparison: a restored copy against the live source, where the live entry is
@@ -39,7 +40,7 @@ function report(source: SourceConfig, snapshotId: string, target: RestoreReport[
 }
 
 function deps(over: Partial<LiveSampleDeps> = {}): LiveSampleDeps {
-  return { openVault: async () => vault, liveS3, targetS3: drS3, directory, ...over };
+  return { openVault: async () => vault, liveS3, targetS3: drS3, directory, backupRecords: backupRecordsOf([{ name: s3Source.name }, { name: fsSource.name }]), ...over };
 }
 
 async function copyBucket(from: string, to: string): Promise<void> {

@@ -7,6 +7,7 @@ import { compareWithLiveSources, type LiveSampleDeps } from '../../../../lambdas
 import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
 import { AwsClients } from '../../../../lambdas/runtime/aws-clients';
 import { type ManifestEntry, type Vault } from '../../../../vault';
+import { backupRecordsOf } from '../../../support/backup-left-out-records';
 
 /**
  * A live region that answers with errors rather than refusing connections (audit R43 F2): S3's 500 InternalError,
@@ -102,7 +103,7 @@ const report: RestoreReport = {
 };
 
 function compare(deps: Pick<LiveSampleDeps, 'targetS3'>) {
-  return compareWithLiveSources({ restored: [report], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], { openVault: async () => vault, directory: (p) => p, liveS3: live, ...deps });
+  return compareWithLiveSources({ restored: [report], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], { openVault: async () => vault, directory: (p) => p, liveS3: live, backupRecords: backupRecordsOf([{ name: source.name }]), ...deps });
 }
 
 describe('a live region answering 5xx after the SDK\'s retries', () => {

@@ -7,6 +7,7 @@ import { archivedSkipReason } from '../../../../lambdas/sources/s3-archived-obje
 import { bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
 import { s3EntryPath } from '../../../../lambdas/sources/s3-entry-path';
 import { type ManifestEntry, type Vault } from '../../../../vault';
+import { backupRecordsOf } from '../../../support/backup-left-out-records';
 
 /**
  * Review 43c F3: any 403 from a live bucket made the source "not readable by this drill", with advice to grant
@@ -85,6 +86,8 @@ const vaultOf = (keys: string[], recorded: { bucket: string; prefix: string } = 
   }) as unknown as Vault;
 
 const source: SourceConfig = { type: 's3', name: 'assets', bucket: 'shop-assets', prefix: '' };
+/** The backup's catalog record: it left nothing out of the source. */
+const nothingLeftOut = backupRecordsOf([{ name: 'assets' }]);
 const report = (entries: number): RestoreReport => ({
   restoreId: 'r',
   backupId: '20261205T100000Z-00000001',
@@ -101,7 +104,7 @@ const report = (entries: number): RestoreReport => ({
 
 function compare(live: S3Client, keys = ['img/logo.png'], deps: Partial<LiveSampleDeps> = {}) {
   const scratch = s3('us-west-2', ({ method }) => objectAnswer(method));
-  return compareWithLiveSources({ restored: [report(keys.length)], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], { openVault: async () => vaultOf(keys), directory: (p) => p, liveS3: live, targetS3: scratch.client, ...deps });
+  return compareWithLiveSources({ restored: [report(keys.length)], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], { openVault: async () => vaultOf(keys), directory: (p) => p, liveS3: live, targetS3: scratch.client, backupRecords: nothingLeftOut, ...deps });
 }
 
 describe('a live 403 that is no missing grant fails the compare step', () => {
@@ -192,7 +195,7 @@ describe('a live object the backup lacks (audit b1-3: samples drawn from the man
     const bucket = s3('eu-west-1', ({ method, path }) => (method === 'HEAD' && path.endsWith('tiered.png') ? { status: 200, headers: { 'x-amz-archive-status': 'ARCHIVE_ACCESS' } } : objectAnswer(method)), live(extra));
     const images: SourceConfig = { type: 's3', name: 'assets', bucket: 'shop-assets', prefix: 'img/' };
     const scratch = s3('us-west-2', ({ method }) => objectAnswer(method));
-    const comparison = await compareWithLiveSources({ restored: [report(2)], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [images], { openVault: async () => vaultOf(backedUp), directory: (p) => p, liveS3: bucket.client, targetS3: scratch.client, random: () => 0 });
+    const comparison = await compareWithLiveSources({ restored: [report(2)], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [images], { openVault: async () => vaultOf(backedUp), directory: (p) => p, liveS3: bucket.client, targetS3: scratch.client, backupRecords: nothingLeftOut, random: () => 0 });
     expect(comparison.errors).toEqual([]);
     expect(bucket.sent.filter((r) => r.startsWith('HEAD'))).toEqual(['HEAD /shop-assets/img/a.png', 'HEAD /shop-assets/img/b.png', 'HEAD /shop-assets/img/tiered.png']);
   });
@@ -221,6 +224,7 @@ describe('a live object the backup lacks (audit b1-3: samples drawn from the man
       directory: (p) => p,
       liveS3: bucket.client,
       targetS3: scratch.client,
+      backupRecords: nothingLeftOut,
     });
     expect(unrelated.errors).toEqual([]);
     expect(unrelated.sources[0]?.sampled.liveNotes).toEqual(['live objects not looked up in the backup: it was taken under prefix "ledger/", the configuration now says "img/"']);
@@ -231,19 +235,22 @@ describe('a live object the backup lacks (audit b1-3: samples drawn from the man
     const bucket = s3('eu-west-1', ({ method }) => objectAnswer(method), live([{ key: 'it/4', lastModified: before, storageClass: 'INTELLIGENT_TIERING' }]));
     const skippedExamples = ['it/1', 'it/2', 'it/3'].map((key) => archivedSkipReason(key, { storageClass: 'INTELLIGENT_TIERING', accessTier: 'ARCHIVE_ACCESS' }));
     const scratch = s3('us-west-2', ({ method }) => objectAnswer(method));
-    const comparison = await compareWithLiveSources({ restored: [{ ...report(2), backupLeftOut: { skipped: 4, skippedExamples, vanished: 0, changedDuringRead: 0 } }], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], {
+    // What the backup left out is read from its catalog record (review r58I F1), not from the report.
+    const comparison = await compareWithLiveSources({ restored: [report(2)], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], {
       openVault: async () => vaultOf(backedUp),
       directory: (p) => p,
       liveS3: bucket.client,
       targetS3: scratch.client,
+      backupRecords: backupRecordsOf([{ name: 'assets', skipped: 4, skippedExamples }]),
     });
     expect(comparison.errors).toEqual([]);
     // Named among examples that are all it left out, it would have been skipped by name; not named there, it is missing.
-    const exhaustive = await compareWithLiveSources({ restored: [{ ...report(2), backupLeftOut: { skipped: 3, skippedExamples, vanished: 0, changedDuringRead: 0 } }], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], {
+    const exhaustive = await compareWithLiveSources({ restored: [report(2)], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], {
       openVault: async () => vaultOf(backedUp),
       directory: (p) => p,
       liveS3: bucket.client,
       targetS3: scratch.client,
+      backupRecords: backupRecordsOf([{ name: 'assets', skipped: 3, skippedExamples }]),
     });
     expect(exhaustive.errors.map((e) => e.error)).toEqual(['BackupLacksLiveObjectsError']);
   });
@@ -266,5 +273,39 @@ describe('a live object the backup lacks (audit b1-3: samples drawn from the man
     const refusing = s3('eu-west-1', ({ method }) => objectAnswer(method), refusal('AccessDenied', 'Access Denied'));
     const sampled = (await compare(refusing.client, backedUp)).sources[0]?.sampled;
     expect(sampled).toMatchObject({ compared: 2, matched: 2, unreachable: expect.stringMatching(/^bucket shop-assets could not be listed by this drill \(AccessDenied: Access Denied\): its compare function needs s3:ListBucket/) });
+  });
+});
+
+describe("what the backup left out, from its catalog record, not from the report's bounded lines (review r58I F1)", () => {
+  const before = new Date('2026-12-05T09:00:00.000Z');
+  const backedUp = ['img/a.png', 'img/b.png'];
+  const live = (extra: Listed[]) => [...backedUp.map((key) => ({ key, lastModified: LAST_MODIFIED })), ...extra];
+  // Three archived objects of keys of 700 bytes, all the backup left out, each named by the record (it keeps 3 a source).
+  const named = [1, 2, 3].map((i) => `it/${'k'.repeat(700)}${i}`);
+  const skippedExamples = named.map((key) => archivedSkipReason(key, { storageClass: 'GLACIER' }));
+  const record = backupRecordsOf([{ name: 'assets', skipped: 3, skippedExamples }]);
+  // The report as a drill's state may carry it (Verify restore bounds its lists: restore-report-lists.ts): not every line.
+  const bounded = { skipped: 3, skippedExamples: skippedExamples.slice(0, 2), vanished: 0, changedDuringRead: 0 };
+  const run = (bucket: S3Client) =>
+    compareWithLiveSources({ restored: [{ ...report(2), backupLeftOut: bounded }], samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, [source], {
+      openVault: async () => vaultOf(backedUp),
+      directory: (p) => p,
+      liveS3: bucket,
+      targetS3: s3('us-west-2', ({ method }) => objectAnswer(method)).client,
+      backupRecords: record,
+    });
+
+  it('an Intelligent-Tiering object the record does not name, among objects it names all of, fails the drill though the report lists none', async () => {
+    const bucket = s3('eu-west-1', ({ method }) => objectAnswer(method), live([{ key: 'it/4', lastModified: before, storageClass: 'INTELLIGENT_TIERING' }]));
+    const comparison = await run(bucket.client);
+    expect(comparison.errors).toEqual([{ error: 'BackupLacksLiveObjectsError', message: expect.stringContaining('"it/4": in the live bucket since 2026-12-05T09:00:00.000Z') as unknown as string, step: 'Compare with live sources' }]);
+    expect(record.reads).toEqual(['20261205T100000Z-00000001']);
+  });
+
+  it('an object the record names (archived when backed up, restored since) is not missing though the report lists none', async () => {
+    const bucket = s3('eu-west-1', ({ method }) => objectAnswer(method), live([{ key: named[2] ?? '', lastModified: before }]));
+    const comparison = await run(bucket.client);
+    expect(comparison.errors).toEqual([]);
+    expect(comparison.sources[0]?.sampled).toMatchObject({ checkedLive: 0 });
   });
 });

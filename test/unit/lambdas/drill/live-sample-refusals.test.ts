@@ -6,6 +6,7 @@ import { compareWithLiveSources, type LiveSampleDeps } from '../../../../lambdas
 import { type RestoreReport } from '../../../../lambdas/restore/verify-restore';
 import { bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
 import { type ManifestEntry, type Vault } from '../../../../vault';
+import { backupRecordsOf } from '../../../support/backup-left-out-records';
 
 /**
  * The drill's live comparison of sources it may not read (audit R28 F2, F3): a live bucket that answers 403 (its
@@ -96,7 +97,7 @@ const report = (name: string, vault: RestoreReport['vault'] = 'dr'): RestoreRepo
 
 /** The drill's comparison step, of a drill of the DR vault unless `drilledVault` says otherwise. */
 function compare(sources: SourceConfig[], deps: Pick<LiveSampleDeps, 'liveS3' | 'targetS3'>, drilledVault: RestoreReport['vault'] = 'dr') {
-  return compareWithLiveSources({ restored: sources.map((s) => report(s.name, drilledVault)), samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, sources, { openVault: async () => vault, directory: (p) => p, ...deps });
+  return compareWithLiveSources({ restored: sources.map((s) => report(s.name, drilledVault)), samples: 10, verifiedAt: '2026-12-05T10:05:00Z' }, sources, { openVault: async () => vault, directory: (p) => p, backupRecords: backupRecordsOf(sources), ...deps });
 }
 
 describe('a live bucket that refuses the drill (403)', () => {
