@@ -17,7 +17,7 @@ export type DrillError = z.infer<typeof drillErrorSchema>;
 /**
  * Entries or attributes of a source the drill's restore was not allowed to recreate (its RestoreReport's `notRestored`:
  * sockets, FIFOs and devices, extended attributes and ACLs where the restorer may not write them): `count` all of them,
- * `kinds` the distinct reasons of those the restore listed, `first` up to 10 of them (one said once for many entries, a
+ * `kinds` the distinct reasons of every item its restore recorded (the verify step's: review r58I F3), `first` up to 10 of them (one said once for many entries, a
  * platform loss, has their number as `entries`, which `count` counts: absent in older records); every text cut to a bounded number
  * of UTF-8 bytes, and the lists of the whole report to a budget (lambdas/drill/drill-shortfall.ts), so that the record
  * stays within DynamoDB's item and Step Functions' state limits: fewer listed than counted is what the budget left.

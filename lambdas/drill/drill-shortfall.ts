@@ -1,5 +1,6 @@
 import { type DrillBackupLeftOut, type DrillNotRestored, type DrillReport, type DrillSourceResult } from '../catalog/drill-record';
 import { JsonTextBudget } from '../restore/json-text-budget';
+import { NOT_RESTORED_KINDS, notRestoredKinds } from '../restore/not-restored-kinds';
 import { type RestoreReport } from '../restore/verify-restore';
 
 /**
@@ -13,8 +14,6 @@ import { type RestoreReport } from '../restore/verify-restore';
 
 /** Paths (and skipped reasons) listed per source; the rest are counted. */
 export const SHORTFALL_LISTED = 10;
-/** Distinct reasons kept per source. */
-const SHORTFALL_KINDS = 10;
 /** Longest path, reason or example kept, in UTF-8 bytes (a path may be 4,096). */
 export const SHORTFALL_TEXT_MAX_BYTES = 256;
 /**
@@ -32,18 +31,13 @@ export class ShortfallBudget extends JsonTextBudget {
   }
 }
 
-/** The reason without what follows its first ": " (the errno, the path count of a platform loss): "FIFO not recreated". */
-function kindOf(what: string): string {
-  const colon = what.indexOf(': ');
-  return colon > 0 ? what.slice(0, colon) : what;
-}
-
 /**
  * A restore report's `notRestored` as a report that keeps it keeps it (a drill's source, a failover's): the count whole,
- * the distinct reasons and the first paths within `budget`.
+ * the distinct reasons and the first paths within `budget`. The reasons are the verify step's, taken before it bounded
+ * its list (not-restored-kinds.ts); a report without them (of a verify step before review r58I F3) has them from its list.
  */
 export function boundedNotRestored(reported: NonNullable<RestoreReport['notRestored']>, budget: ShortfallBudget): DrillNotRestored {
-  const kinds = budget.take([...new Set(reported.first.map((n) => kindOf(n.what)))].slice(0, SHORTFALL_KINDS)) ?? [];
+  const kinds = budget.take((reported.kinds ?? notRestoredKinds(reported.first)).slice(0, NOT_RESTORED_KINDS)) ?? [];
   const first: DrillNotRestored['first'] = [];
   for (const n of reported.first.slice(0, SHORTFALL_LISTED)) {
     const taken = budget.take([n.path, n.what]);

@@ -7,9 +7,10 @@ import { JsonTextBudget } from './json-text-budget';
 /**
  * How much of its lists a restore report carries where it goes (config/restore-report-in.ts): `listed` items of
  * `notRestored`, each text cut to `textMaxBytes` UTF-8 bytes, and the texts of `notRestored` and `backupLeftOut`
- * within `maxBytes` together, as JSON writes them (a control character in a path is six bytes there).
+ * within `maxBytes` together, as JSON writes them (a control character in a path is six bytes there); with `reasons`, the
+ * distinct reasons of `notRestored` (its `kinds`) first, which the drill's and the failover's reports name.
  */
-export type ReportListsBound = { listed: number; textMaxBytes: number; maxBytes: number };
+export type ReportListsBound = { listed: number; textMaxBytes: number; maxBytes: number; reasons: boolean };
 
 /**
  * The report's lists grow with the data, and the report travels in a Step Functions state (256 KiB): 20 paths of 4 KiB
@@ -22,13 +23,13 @@ export type ReportListsBound = { listed: number; textMaxBytes: number; maxBytes:
 export const REPORT_LISTS: Record<RestoreReportPlace, ReportListsBound> = {
   // Alone in its state: the first 20, paths whole (a path is at most 4 KiB; a reason naming one a little more), and
   // half the state, which 20 paths of 4 KiB and their reasons take whole unless JSON writes them longer.
-  'execution-output': { listed: 20, textMaxBytes: 4 * 1024 + 256, maxBytes: 128 * 1024 },
+  'execution-output': { listed: 20, textMaxBytes: 4 * 1024 + 256, maxBytes: 128 * 1024, reasons: false },
   // Beside every other source's report: no more than a drill's and a failover's report keep of it (drill-shortfall.ts),
   // and 2 KiB of texts, so that the reports of 40 sources take 80 KiB of lists at most.
-  'parent-state': { listed: SHORTFALL_LISTED, textMaxBytes: SHORTFALL_TEXT_MAX_BYTES, maxBytes: 2 * 1024 },
+  'parent-state': { listed: SHORTFALL_LISTED, textMaxBytes: SHORTFALL_TEXT_MAX_BYTES, maxBytes: 2 * 1024, reasons: true },
 };
 
-export type ReportLists = { notRestored?: { count: number; first: NotRestored[] }; backupLeftOut?: BackupLeftOut };
+export type ReportLists = { notRestored?: { count: number; kinds?: string[]; first: NotRestored[] }; backupLeftOut?: BackupLeftOut };
 
 /**
  * The report's lists within `bound`: `notRestored.first` in its order, then `backupLeftOut`'s reason lines, until the
@@ -40,6 +41,8 @@ export function reportListsWithin(lists: ReportLists, bound: ReportListsBound): 
   const budget = new JsonTextBudget(bound.maxBytes, bound.textMaxBytes);
   const out: ReportLists = {};
   if (lists.notRestored) {
+    // The reasons first, as many as fit: they name what the paths the budget leaves out lack (review r58I F3).
+    const kinds = bound.reasons && lists.notRestored.kinds !== undefined ? lists.notRestored.kinds.flatMap((kind) => budget.take([kind]) ?? []) : undefined;
     const first: NotRestored[] = [];
     for (const n of lists.notRestored.first.slice(0, bound.listed)) {
       const taken = budget.take([n.path, n.what]);
@@ -47,7 +50,7 @@ export function reportListsWithin(lists: ReportLists, bound: ReportListsBound): 
       // `entries` kept: the reason that says how many entries the line stands for may be cut.
       first.push({ path: taken[0] ?? '', what: taken[1] ?? '', ...(n.entries !== undefined ? { entries: n.entries } : {}) });
     }
-    out.notRestored = { count: lists.notRestored.count, first };
+    out.notRestored = { count: lists.notRestored.count, ...(kinds !== undefined ? { kinds } : {}), first };
   }
   const leftOut = lists.backupLeftOut;
   if (leftOut && 'unknown' in leftOut) out.backupLeftOut = { unknown: budget.take([leftOut.unknown])?.[0] ?? 'not known (the report had no room left to say why)' };

@@ -16,6 +16,7 @@ import { type ReleaseRestorePin } from './restore-pin';
 import { backupLeftOut, type BackupLeftOut, type BackupRecords } from './backup-left-out';
 import { type TimeToLiveLeftOff, timeToLiveLeftOff } from './restored-table-ttl';
 import { REPORT_LISTS, reportListsWithin } from './restore-report-lists';
+import { notRestoredKinds } from './not-restored-kinds';
 import { type RestoreReportPlace } from '../../config/restore-report-in';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
@@ -48,9 +49,11 @@ export type RestoreReport = {
    * not write them), of files, links and directories of the restore (not the parents a filtered restore
    * made on the way to its path: those are not in `entries`), the first ones and the count (as many as fit where the
    * report goes: restore-report-lists.ts); absent when there are none. An item said once for many entries (a platform loss: `entries`) counts them all in
-   * `count`. A partial restore, not a failed one: the execution succeeds and says so here.
+   * `count`. `kinds`, in a drill's or failover's source only: the distinct reasons of every item the shards and this step
+   * recorded, before the list was bounded (not-restored-kinds.ts). A partial restore, not a failed one: the execution
+   * succeeds and says so here.
    */
-  notRestored?: { count: number; first: NotRestored[] };
+  notRestored?: { count: number; kinds?: string[]; first: NotRestored[] };
   /**
    * What the backup itself did not hold whole of the source (its catalog record's counts, the whole source's):
    * not in the target either, and not in `verified`; absent when it left nothing out (backup-left-out.ts). Its reason
@@ -184,10 +187,12 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
   if (mismatches.length > 0) throw new RestoreVerificationError(mismatches.sort(), checked);
   const leftOut = deps.backupRecords ? await backupLeftOut(deps.backupRecords, restore) : undefined;
   await deps.releasePin?.(restore);
-  // Within what its state can hold: the counts whole, the lists as many as fit (review f58O).
+  notRestored.sort((a, b) => (a.path < b.path ? -1 : 1));
+  // Within what its state can hold: the counts whole, the lists as many as fit (review f58O); the reasons of every item
+  // read, where the report goes to a report that names them (review r58I F3).
   const lists = reportListsWithin(
     {
-      ...(notRestoredCount > 0 ? { notRestored: { count: notRestoredCount, first: notRestored.sort((a, b) => (a.path < b.path ? -1 : 1)) } } : {}),
+      ...(notRestoredCount > 0 ? { notRestored: { count: notRestoredCount, kinds: notRestoredKinds(notRestored), first: notRestored } } : {}),
       ...(leftOut !== undefined ? { backupLeftOut: leftOut } : {}),
     },
     REPORT_LISTS[input.reportIn ?? 'execution-output'],
