@@ -43,6 +43,11 @@ export const backupPlanDocumentSchema = z.object({
   shardManifests: z.array(z.string()),
   /** Every shard planned, over all manifests; set by the planning invocation that finished the listing, absent while planning continues. */
   shardCount: z.number().int().min(0).optional(),
+  /**
+   * Packs of the primary vault the latest scrub record holds with no good copy (scrub-lost-packs.ts), read when the plan
+   * was made: every shard's writer leaves them out of its dedup (fix f58R). Absent when none, and in plans stored before.
+   */
+  lostPacks: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional(),
 });
 export type BackupPlanDocument = z.infer<typeof backupPlanDocumentSchema>;
 

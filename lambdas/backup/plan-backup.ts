@@ -42,6 +42,11 @@ export type PlanBackupDeps = {
   s3ShardSize?: Partial<S3ShardSize>;
   /** Shards one invocation writes to its manifest at most (default MAX_SHARDS_PER_MANIFEST). */
   maxShardsPerManifest?: number;
+  /**
+   * The primary vault's packs the latest scrub record holds with no good copy (scrub-lost-packs.ts), read by the first
+   * invocation into the plan document, whose shards' writers leave them out of their dedup (fix f58R). @default none
+   */
+  lostPacks?: () => Promise<readonly string[]>;
 };
 
 export type PlanBackupInput = BackupRequest & { backupId: string; continuation?: PlanContinuation };
@@ -175,7 +180,8 @@ async function startPlan(input: PlanBackupInput, plan: ProtectionPlanConfig, dep
   const { startedAt } = await recordRunning(head, plan, deps);
   const sources: PlannedSource[] = [];
   for (const source of plan.sources) sources.push(await describeSource(source, selection.parents.get(source.name) ?? null, deps));
-  return { ...head, createdAt: startedAt, sources, shardManifests: [] };
+  const lostPacks = [...((await deps.lostPacks?.()) ?? [])];
+  return { ...head, createdAt: startedAt, sources, shardManifests: [], ...(lostPacks.length > 0 ? { lostPacks } : {}) };
 }
 
 /** A later invocation's document: the one the earlier invocations wrote, checked to be still planning. */

@@ -121,7 +121,7 @@ export async function snapshotShardStretch(input: SnapshotShardInput, deps: Snap
   }
   // Every pack carries the plan's tier tag: the vault's lifecycle rules move a plan's packs by it ("Storage tiers").
   const warn = (warning: string): void => (deps.warn ?? logWarning)({ backupId, shardIndex, source: source.name, warning });
-  const writer = await openWriter(deps.vault, source, packTierTags(plan.plan), warn);
+  const writer = await openWriter(deps.vault, source, { packTags: packTierTags(plan.plan), ...(plan.lostPacks ? { lostPacks: new Set(plan.lostPacks) } : {}) }, warn);
   const observations = newObservations();
   // A byte range of a split object: one piece, stored without an entry, for commit to join (s3-range-piece.ts).
   const pieces = spec.kind === 's3-range' ? [await addS3RangePiece(deps.s3, spec, writer)] : undefined;
@@ -185,18 +185,19 @@ function stopCheck(deps: SnapshotShardDeps): StopCheck | undefined {
 }
 
 /**
- * The shard's writer, reusing the parent's unchanged entries. The parent only spares reads: one pruned
+ * The shard's writer, reusing the parent's unchanged entries, and not the packs the plan names lost (`lostPacks`: the
+ * latest scrub record's, fix f58R): their blobs are stored again. The parent only spares reads: one pruned
  * since planning, or damaged (its snapshot object, manifest root or any page: the vault drops it with
  * a warning, Vault.newSnapshotWriter), costs reading everything again, never the backup; else every
  * incremental run of the source would fail on the same parent until a full one commits.
  */
-async function openWriter(vault: Vault, source: PlannedSource, packTags: Readonly<Record<string, string>>, warn: (warning: string) => void): Promise<PruneStateSeenWriter> {
+async function openWriter(vault: Vault, source: PlannedSource, options: { packTags: Readonly<Record<string, string>>; lostPacks?: ReadonlySet<string> }, warn: (warning: string) => void): Promise<PruneStateSeenWriter> {
   try {
-    return await vault.newSnapshotWriter({ parent: source.parent?.snapshotId ?? null, packTags, onParentUnreadable: warn });
+    return await vault.newSnapshotWriter({ parent: source.parent?.snapshotId ?? null, ...options, onParentUnreadable: warn });
   } catch (err) {
     if (!(source.parent && err instanceof VaultObjectNotFoundError)) throw err;
     warn(`the parent snapshot ${source.parent.snapshotId} cannot be read (${err.key} does not exist; pruned since planning?): this shard reads every entry`);
-    return vault.newSnapshotWriter({ parent: null, packTags });
+    return vault.newSnapshotWriter({ parent: null, ...options });
   }
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { planBackup } from '../backup/plan-backup';
+import { lostPacksOfLatestScrub } from '../backup/scrub-lost-packs';
+import { ScrubLog } from '../catalog/scrub-log';
 import { planContinuationSchema } from '../backup/plan-continuation';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
@@ -29,6 +31,10 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'backup
       catalog: runtime.catalog,
       plans: runtime.plans,
       environment: runtime.environment,
+      lostPacks: () => {
+        const scrubs = new ScrubLog(runtime.clients.documentClient(), runtime.config.catalogTable);
+        return lostPacksOfLatestScrub(() => scrubs.latest(), (warning) => console.warn(JSON.stringify({ level: 'WARN', backupId: input.lock.backupId, warning })));
+      },
       ...(invocation ? { deadline: () => invocation.getRemainingTimeInMillis() } : {}),
     },
   );

@@ -8,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy, sourceBucketAccount } from './bucket-owner-condition';
-import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, FORMAT_MARKER_PARTITION, PLAN_LEASE_PARTITIONS, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, FORMAT_MARKER_PARTITION, PLAN_LEASE_PARTITIONS, SCRUB_RUNS_PARTITION, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
 import { type FileSystemAccess, type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -230,6 +230,9 @@ export class BackupWorkflow extends Construct {
     // The catalog format marker, raised before the record (markDeployedFormat): a conditional UpdateItem, and GetItem
     // for the format that stands when the condition fails (every run after the first).
     plan.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem'], [FORMAT_MARKER_PARTITION]));
+    // The latest scrub record (a Query of SCRUB#RUNS, read only): the packs it holds lost, which the shards' writers leave
+    // out of their dedup (lambdas/backup/scrub-lost-packs.ts, fix f58R).
+    plan.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:Query'], [SCRUB_RUNS_PARTITION], 'exact'));
     // Commit: reads the RUNNING record, writes the per-source index items (PutItem), then RUNNING → COMMITTED; a failed
     // commit reads the record before deleting its snapshots. Table ARN only: no index is queried. No PutItem on records.
     commit.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem', 'dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));

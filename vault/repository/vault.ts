@@ -377,7 +377,19 @@ export class Vault {
    * is dropped with a warning to `onParentUnreadable` and the backup reads every file; `inline` keeps the codec work in this thread even when
    * worker threads are up (tests of both codecs).
    */
-  async newSnapshotWriter(options: { parent?: string | null; inline?: boolean; onParentUnreadable?: (warning: string) => void } & Omit<SnapshotWriterOptions, 'parent' | 'onParentUnreadable'> = {}): Promise<PruneStateSeenWriter> {
+  async newSnapshotWriter(
+    options: {
+      parent?: string | null;
+      inline?: boolean;
+      onParentUnreadable?: (warning: string) => void;
+      /**
+       * Packs (hex ids) known lost in this vault though its index still lists them (the latest scrub record's, fix f58R):
+       * left out of the dedup as a condemned pack is, so a blob found only there is stored again, which heals the older
+       * snapshots referencing it too (a reader falls back to the new copy).
+       */
+      lostPacks?: ReadonlySet<string>;
+    } & Omit<SnapshotWriterOptions, 'parent' | 'onParentUnreadable'> = {},
+  ): Promise<PruneStateSeenWriter> {
     // The parent first: an index loaded after it covers it (index()), and is not loaded twice.
     const parent = options.parent ? await this.parentManifest(options.parent, options.onParentUnreadable) : null;
     const { batches, seen } = await readPruneState(this.store, this.keys);
@@ -402,7 +414,8 @@ export class Vault {
       throw new DamagedIndexError(this.location, damaged);
     }
     const condemnedPacks = condemnedPacksOf(batches);
-    const { inline, onParentUnreadable, ...writerOptions } = options;
+    const { inline, onParentUnreadable, lostPacks, ...writerOptions } = options;
+    for (const id of lostPacks ?? []) condemnedPacks.add(id);
     const parentId = options.parent;
     const onPageUnreadable = onParentUnreadable && parentId ? { onParentUnreadable: (err: VaultCorruptionError | VaultObjectNotFoundError) => onParentUnreadable(unreadableParentWarning(parentId, err)) } : {};
     // One codec thread to begin with; the pool adds more while the backup waits for them (CodecPool.grow).

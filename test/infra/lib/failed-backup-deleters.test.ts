@@ -8,6 +8,8 @@ import { loadLifeboatConfig } from '../../../config/load-config';
 import { commitBackup } from '../../../lambdas/backup/commit-backup';
 import { cleanUpFailedBackupSnapshots } from '../../../lambdas/backup/failed-snapshots-cleanup';
 import { planBackup } from '../../../lambdas/backup/plan-backup';
+import { lostPacksOfLatestScrub } from '../../../lambdas/backup/scrub-lost-packs';
+import { ScrubLog } from '../../../lambdas/catalog/scrub-log';
 import { releaseFailedBackup } from '../../../lambdas/backup/release-failed-backup';
 import { BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
@@ -204,10 +206,12 @@ describe('catalog items of the plan lease functions and the backup steps', () =>
     expect(await decisions(who, residual)).toEqual(residual.map((call) => `${call}: Allowed`));
   };
 
-  it('Plan reads the source\'s index items and parents, raises the format marker, records and updates its RUNNING record, and reaches no other item', async () => {
+  it('Plan reads the source\'s index items and parents, raises the format marker, records and updates its RUNNING record, reads the latest scrub record, and reaches no other item', async () => {
     ddb.reset();
     // An incremental run: the source's newest index item names a parent whose record is gone, so it plans a full one.
     ddb.on(QueryCommand).resolves({ Items: [{ pk: 'SOURCE#bkt', sk: 'BACKUP#2026-11-30T00:00:00.000Z#old', backupId: 'old', strategy: 'full' }] });
+    // The packs the latest scrub record holds lost (fix f58R): none recorded yet.
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': 'SCRUB#RUNS' } }).resolves({ Items: [] });
     ddb.on(GetCommand, { Key: { pk: 'BACKUP#old', sk: 'BACKUP' } }).resolves({});
     // The marker already at this format (every run after the first): the condition fails and GetItem reads it.
     ddb.on(UpdateCommand, { Key: { pk: 'FORMAT', sk: 'FORMAT' } }).rejects(conditionFailed());
@@ -217,11 +221,16 @@ describe('catalog items of the plan lease functions and the backup steps', () =>
     const plan = protectionPlanSchema.parse({ name: 'daily', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 3 }, objectives: { rpoMinutes: 1440, rtoMinutes: 60 }, sources: [{ type: 's3', name: 'bkt', bucket: 'src' }] });
     const vault = await initVault(new MemoryVaultStore('plan'), new PassphraseKeyProvider('unit', { N: 1024, r: 8, p: 1 }), SMALL_TUNING);
     const calls = await recordedCalls(async (catalog) => {
-      const planned = await planBackup({ plan: 'daily', backupId: BACKUP_ID }, { s3: scriptedS3({ src: { objects: new Map([['a', 1]]) } }), dynamodb: new DynamoDBClient({ region: 'us-east-1' }), vault, catalog, plans: [plan], environment: 'dev' });
+      // As the handler reads it (lambdas/handlers/plan-backup.ts).
+      const scrubs = new ScrubLog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), dev?.protection.names.catalogTable ?? '');
+      const lostPacks = () => lostPacksOfLatestScrub(() => scrubs.latest(), (warning) => {
+        throw new Error(warning);
+      });
+      const planned = await planBackup({ plan: 'daily', backupId: BACKUP_ID }, { s3: scriptedS3({ src: { objects: new Map([['a', 1]]) } }), dynamodb: new DynamoDBClient({ region: 'us-east-1' }), vault, catalog, plans: [plan], environment: 'dev', lostPacks });
       expect(planned).toMatchObject({ strategy: 'full', done: true });
     });
-    expect(calls).toEqual(['dynamodb:Query SOURCE#bkt', 'dynamodb:GetItem BACKUP#old', 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem FORMAT', `dynamodb:PutItem BACKUP#${BACKUP_ID}`, `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
-    await expectReach(dev.protection.backupWorkflow.functions.plan.role, calls, [...ELSEWHERE, 'dynamodb:PutItem SOURCE#bkt', 'dynamodb:DeleteItem SOURCE#bkt', 'dynamodb:Query BACKUP#old'], [`dynamodb:PutItem ${OTHER_RECORD}`, `dynamodb:UpdateItem ${OTHER_RECORD}`]);
+    expect(calls).toEqual(['dynamodb:Query SOURCE#bkt', 'dynamodb:GetItem BACKUP#old', 'dynamodb:UpdateItem FORMAT', 'dynamodb:GetItem FORMAT', `dynamodb:PutItem BACKUP#${BACKUP_ID}`, 'dynamodb:Query SCRUB#RUNS', `dynamodb:UpdateItem BACKUP#${BACKUP_ID}`]);
+    await expectReach(dev.protection.backupWorkflow.functions.plan.role, calls, [...ELSEWHERE, 'dynamodb:PutItem SOURCE#bkt', 'dynamodb:DeleteItem SOURCE#bkt', 'dynamodb:Query BACKUP#old', 'dynamodb:PutItem SCRUB#RUNS', 'dynamodb:GetItem SCRUB#LEASE'], [`dynamodb:PutItem ${OTHER_RECORD}`, `dynamodb:UpdateItem ${OTHER_RECORD}`]);
   });
 
   /** A vault with the plan document of a RUNNING backup of source `src` planned into no shard, and that record. */
