@@ -3,13 +3,14 @@ import { type ManifestReader } from '../manifest/manifest-reader';
 import { isVaultDamage } from './readable-entries';
 
 /**
- * The entry a restore holds at a hard link's first name (docs/FORMAT.md §7, "Hard links"): the entry, which the restorer
- * was handed before the link (manifest order), so it wrote it in this run or knows it did not (damaged); null when the
+ * The entry a restore holds at a hard link's first name (docs/FORMAT.md §7, "Hard links"), asked only for a first name the
+ * restorer did not write with the link's content (written-files.ts), to say why in notRestored: the entry; null when the
  * restore covers that path but holds no entry there (a crafted or damaged `hardlink`); undefined when the path is not part
  * of the restore (an `--include` of the later name only, another shard's range). Whether the restore covers a path is not
  * enough to link to what the target holds there (audit a58B F1): with `--overwrite`, a `hardlink` naming a path the snapshot
  * does not hold made the link another name of the user's own file there (a key beside a public directory included).
- * Asked once for each later name; nothing is kept for the files written, however many.
+ * Whether the restore holds an entry there is no proof it was written (review r58K F1): a link is made only to a file in
+ * the restorer's WrittenFiles.
  */
 export type FirstNameEntry = (path: string) => Promise<ManifestEntry | null | undefined>;
 

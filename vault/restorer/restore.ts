@@ -20,6 +20,7 @@ import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
 import { UnsafeEntryPathError } from './safe-target-path';
 import { type FirstNameEntry, firstNamesInManifest, unlinkableFirstName } from './first-name-entry';
+import { WrittenFiles } from './written-files';
 import { isNameTooLong, nameTooLong } from './name-too-long';
 import { isVaultDamage, readableEntries, type UnreadableManifestPart } from './readable-entries';
 import { indexAfterSweep, isSweptPack, lostAfterReload } from './swept-pack-reload';
@@ -179,10 +180,10 @@ export class DirectoryRestorer {
   private readonly maxRead: number;
   private readonly firstNameEntry: FirstNameEntry;
   private readonly checkedWrites: CheckedWrites | undefined;
-  /** Files being written, by path: settles true once in place, false when not written (damaged). */
+  /** Files being written, by path: settles true once in place (and in filesWritten), false when not written (damaged). */
   private readonly filesInFlight = new Map<string, Promise<boolean>>();
-  /** Files of this restore that were not written (damaged): a later hard link to one is written as a file. */
-  private readonly filesNotWritten = new Set<string>();
+  /** Files this restorer placed in this run, with their content: the only first names a later name is linked to. */
+  private readonly filesWritten = new WrittenFiles();
   private readonly dropBehindAsked: boolean;
   /** Made with the first file written, once the target's file system is known; null: not on this target. */
   private dropBehind: DropBehind | null | undefined;
@@ -226,14 +227,18 @@ export class DirectoryRestorer {
     // Registered before the first await: a later hard link started right after must find it.
     if (entry.kind !== 'file') return this.unlessNameTooLong(entry, this.restoreOther(entry));
     const done = this.unlessNameTooLong(entry, this.restoreFile(entry));
+    // Recorded before `placed` settles: a link awaiting it finds the file written. An entry handed again (a shard's EEXIST
+    // retry) replaces its failed attempt here, and the attempt that fails leaves no mark on the one that succeeds.
     const placed = done.then(
-      (restored) => restored.made !== null,
+      (restored) => {
+        if (restored.made !== null) this.filesWritten.add(entry.path, entry.size, entry.content);
+        return restored.made !== null;
+      },
       () => false,
     );
     this.filesInFlight.set(entry.path, placed);
-    void placed.then((ok) => {
-      this.filesInFlight.delete(entry.path);
-      if (!ok) this.filesNotWritten.add(entry.path);
+    void placed.then(() => {
+      if (this.filesInFlight.get(entry.path) === placed) this.filesInFlight.delete(entry.path);
     });
     return done;
   }
@@ -278,13 +283,14 @@ export class DirectoryRestorer {
   }
 
   /**
-   * Makes `entry` a hard link to `first` when this restorer wrote that file in this run (FORMAT §7: "part of the same restore
-   * (and was written)"); false: write the content instead. Being covered by the restore is not proof of that (audit a58B F1):
-   * a crafted `hardlink` may name a path the snapshot does not hold, where the target has a file of its own (with
-   * `--overwrite`, the user's key beside a public directory), so the restore's own entry there is looked up (firstNameEntry):
-   * handed to this restorer before the link (manifest order), it was written unless it is in filesNotWritten. A first name
-   * the restore covers without holding such a file there is said in notRestored. RestoreTarget.makeHardLink links, besides,
-   * only to a regular file reached without a symlink.
+   * Makes `entry` a hard link to `first` when this restorer wrote that file, with the link's recorded content, in this run
+   * (FORMAT §7: "part of the same restore (and was written)"); false: write the content instead. Being covered by the restore
+   * is not proof of that (audit a58B F1: with `--overwrite`, a crafted `hardlink` naming a path the snapshot does not hold made
+   * the link another name of the user's own file there), nor is the manifest holding it (review r58K F1: a first name whose
+   * page failed to read once was never handed to the restorer), so only filesWritten is: no manifest read for a link whose
+   * first name was written (r58K F2). For any other, the restore's own entry there is looked up (firstNameEntry) only to say
+   * why in notRestored when the restore covers the first name without holding such a file there. RestoreTarget.makeHardLink
+   * links, besides, only to a regular file reached without a symlink.
    */
   private async linkToFirst(entry: ManifestEntry, first: string, attributes: EntryAttributes): Promise<boolean> {
     const entryPath = entry.path;
@@ -292,16 +298,15 @@ export class DirectoryRestorer {
     this.target.firstNameOf(entryPath, first);
     // A group's first name comes before its later names in the manifest (hard-link-groups.ts), so it was met already: one sorting
     // after this name was not restored yet, and what the target holds at it now is not this file.
-    if (this.filesNotWritten.has(first) || comparePaths(first, entryPath) >= 0) return false;
-    const recorded = await this.firstNameEntry(first);
-    if (recorded === undefined) return false;
-    const unlinkable = unlinkableFirstName(entry, first, recorded);
-    if (unlinkable !== undefined) {
-      this.target.notRestored.add(entryPath, unlinkable);
+    if (comparePaths(first, entryPath) >= 0) return false;
+    const pending = this.filesInFlight.get(first);
+    if (pending) await pending;
+    if (!this.filesWritten.holds(first, entry.size, entry.content)) {
+      const recorded = await this.firstNameEntry(first);
+      const unlinkable = recorded === undefined ? undefined : unlinkableFirstName(entry, first, recorded);
+      if (unlinkable !== undefined) this.target.notRestored.add(entryPath, unlinkable);
       return false;
     }
-    const pending = this.filesInFlight.get(first);
-    if ((pending && !(await pending)) || this.filesNotWritten.has(first)) return false;
     // Linked, the name lacks what its file lacks (its extended attributes, without the platform calls): the target says so for it too.
     return this.target.makeHardLink(entryPath, first, attributes);
   }
