@@ -87,6 +87,8 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     executionStatusRule: `${prefix}-execution-ended`,
     /** The EventBridge rule on calls that disable or delete a vault or catalog key (CloudTrail), in each region. */
     keyChangeRule: `${prefix}-key-changed`,
+    /** The EventBridge rule that runs each region's watchdog every 5 minutes (lifeboat-operations.ts; `lifeboat doctor` checks its state). */
+    watchdogRule: watchdogRuleName(prefix),
     /** The dead-letter queue of the region's schedules and rule targets, and its alarm. */
     deadLetterQueue: `${prefix}-dead-letters`,
     deadLetterAlarm: `${prefix}-dead-letters`,
@@ -96,6 +98,11 @@ export function lifeboatNames(input: LifeboatNamesInput) {
 }
 
 export type LifeboatNames = ReturnType<typeof lifeboatNames>;
+
+/** The rule that runs a region's watchdog: named, so that `lifeboat doctor` can read its state (audit a58C F6). */
+export function watchdogRuleName(prefix: string): string {
+  return `${prefix}-watchdog`;
+}
 
 /** The alarms every plan has (lifeboat-operations.ts), each named `<prefix>-<plan>-<kind>`; the drill's in each region it drills from. */
 export const PLAN_ALARM_KINDS = ['backup-age', 'dr-copy-age', 'replication-lag', 'entries-skipped', 'drill'] as const;

@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EFSClient } from '@aws-sdk/client-efs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -25,6 +26,7 @@ export type AwsDoctorClients = StorageClients & {
   sts(region?: string): STSClient;
   cloudFormation(region: string): CloudFormationClient;
   scheduler(region: string): SchedulerClient;
+  eventBridge(region: string): EventBridgeClient;
   efs(region: string): EFSClient;
   kms(region: string): KMSClient;
 };
@@ -72,6 +74,7 @@ export function awsDoctorClients(primaryRegion: string, timeouts: ClientTimeouts
     dynamodb: perRegion(made, (region) => new DynamoDBClient(settings(region))),
     cloudFormation: perRegion(made, (region) => new CloudFormationClient(settings(region))),
     scheduler: perRegion(made, (region) => new SchedulerClient(settings(region))),
+    eventBridge: perRegion(made, (region) => new EventBridgeClient(settings(region))),
     efs: perRegion(made, (region) => new EFSClient(settings(region))),
     kms: perRegion(made, (region) => new KMSClient(settings(region))),
     destroy: () => made.forEach((c) => c.destroy()),

@@ -14,6 +14,7 @@ import { type DoctorContext, doctorContext, type DoctorRequest } from './doctor-
 import { checkDynamoDbSource } from './dynamodb-source-check';
 import { checkDrRestoreMount, checkEfsMount, checkEfsSource, checkLocalDirectorySource } from './file-system-checks';
 import { checkS3Source } from './s3-source-check';
+import { alertRules, checkAlertRule, checkSynthesizedAlertRule } from './rule-checks';
 import { checkRunbookSchedule, checkSynthesizedRunbookSchedule, runbookSchedules } from './runbook-schedule-checks';
 import { checkSchedule, checkSynthesizedSchedule } from './schedule-checks';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
@@ -57,6 +58,7 @@ function laterCheckNames(ctx: DoctorContext): string[] {
     ...(request.mode === 'aws' ? [`vault key ${environment.drRegion}`] : []),
     ...environment.plans.flatMap((p) => [`schedule ${p.name}`, `last backup ${p.name}`, `dr copy ${p.name}`]),
     ...runbookSchedules(ctx).map((s) => s.check),
+    ...alertRules(ctx).map((r) => r.check),
     CATALOG_PLANS_CHECK,
     DR_CATALOG_ITEMS_CHECK,
   ];
@@ -66,7 +68,7 @@ function laterCheckNames(ctx: DoctorContext): string[] {
  * `lifeboat doctor`: the checks in their order, each group after the ones it needs (docs/DOCTOR.md).
  * 1 config, environment, synthesis; 2 credentials (AWS) or the local cloud; 3 bootstrap (AWS) or
  * regions served (local); 4 sources; 5 stacks, schedules, last backup and its DR copy per plan, the other schedules
- * (drills, scrub, prunes, mirror check).
+ * (drills, scrub, prunes, mirror check), each region's alert rules (execution ended, key changed, watchdog).
  * A check whose dependency failed is reported as skipped, naming it.
  */
 export async function runDoctor(request: DoctorRequest, deps: DoctorDeps): Promise<CheckResult[]> {
@@ -210,6 +212,12 @@ async function deploymentChecks(
     const template = stacks?.find((s) => s.role === schedule.side);
     if (aws) results.push(passed(stack) ? await checkRunbookSchedule(aws.scheduler(schedule.region), ctx, schedule) : dependsOn(schedule.check, stack));
     else results.push(template ? checkSynthesizedRunbookSchedule(template, ctx, schedule) : dependsOn(schedule.check, inputs.synthesis));
+  }
+  for (const rule of alertRules(ctx)) {
+    const stack = rule.side === 'primary' ? primaryStack : drStack;
+    const template = stacks?.find((s) => s.role === rule.side);
+    if (aws) results.push(passed(stack) ? await checkAlertRule(aws.eventBridge(rule.region), ctx, rule) : dependsOn(rule.check, stack));
+    else results.push(template ? checkSynthesizedAlertRule(template, ctx, rule) : dependsOn(rule.check, inputs.synthesis));
   }
   results.push(...(passed(primaryStack) ? await checkCatalogPlans(catalog, ctx) : [dependsOn(CATALOG_PLANS_CHECK, primaryStack)]));
   // Not behind the primary stack: the DR catalog is what a failover reads, in an outage of the primary region too.

@@ -13,7 +13,7 @@ import { DIMENSION, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE 
 import { DEFAULT_REPLICATION_LAG_MINUTES } from '../lifeboat-defaults';
 import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
 import { parseScheduleExpression } from '../../config/schedule-expression';
-import { DRILL_AGE_ALARM_KIND, planAlarmName } from '../lifeboat-names';
+import { DRILL_AGE_ALARM_KIND, planAlarmName, watchdogRuleName } from '../lifeboat-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { plansInStack } from './plans-in-stack';
@@ -145,8 +145,10 @@ export class LifeboatOperations extends Construct {
     this.watchdog.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:Query'], [DRILLS_PARTITION, SCRUB_RUNS_PARTITION, prunePartition('primary')], 'exact'));
     this.watchdog.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
     props.catalogKey.grantDecrypt(this.watchdog);
-    // An EventBridge rule, not a Scheduler schedule: the local scheduler starts state machines only, and this needs no name of its own.
+    // An EventBridge rule, not a Scheduler schedule: the local scheduler starts state machines only. Named, for `lifeboat
+    // doctor` to read its state: a rule disabled by hand stops every figure (audit a58C F6).
     this.watchdogRule = new events.Rule(this, 'WatchdogSchedule', {
+      ruleName: watchdogRuleName(props.prefix),
       description: `Lifeboat ${props.environmentName}: measures each plan's last committed and replicated backup age, and the state the alarms watch`,
       schedule: events.Schedule.rate(WATCHDOG_INTERVAL),
     });
@@ -160,6 +162,7 @@ export class LifeboatOperations extends Construct {
       drWatchdog.addToRolePolicy(catalogPartitionStatement(props.drCatalog.table, ['dynamodb:Query'], [DRILLS_PARTITION, prunePartition('dr')], 'exact'));
       props.drCatalog.key.grantDecrypt(drWatchdog);
       const drRule = new events.Rule(drScope, 'WatchDrVaultSchedule', {
+        ruleName: watchdogRuleName(props.prefix),
         description: `Lifeboat ${props.environmentName}: measures the state of the DR vault's drills and prune the alarms watch`,
         schedule: events.Schedule.rate(WATCHDOG_INTERVAL),
       });
@@ -174,7 +177,7 @@ export class LifeboatOperations extends Construct {
     for (const plan of plans) {
       const rpoSeconds = plan.objectives.rpoMinutes * 60;
       this.alarm(props.alerts, planAlarmName(props.prefix, plan.name, 'backup-age'), {
-        description: `Plan ${plan.name}: its last committed backup is older than the RPO objective (${plan.objectives.rpoMinutes} min), or it has none.`,
+        description: `Plan ${plan.name}: its last committed backup is older than the RPO objective (${plan.objectives.rpoMinutes} min), or it has none, or the watchdog is not measuring (its rule ${watchdogRuleName(props.prefix)} disabled, or its function failing: the dead-letter queue).`,
         metric: this.metric('lastCommittedBackupAge', plan.name, 'Maximum', WATCHDOG_INTERVAL),
         threshold: rpoSeconds,
         // No figure from the watchdog: no committed backup at all, or the watchdog itself is down.
@@ -182,7 +185,7 @@ export class LifeboatOperations extends Construct {
         evaluationPeriods: 3,
       });
       this.alarm(props.alerts, planAlarmName(props.prefix, plan.name, 'dr-copy-age'), {
-        description: `Plan ${plan.name}: the newest backup the DR vault holds is older than the RPO objective plus the replication-lag threshold.`,
+        description: `Plan ${plan.name}: the newest backup the DR vault holds is older than the RPO objective plus the replication-lag threshold, or it holds none, or the watchdog is not measuring (its rule ${watchdogRuleName(props.prefix)} disabled, or its function failing: the dead-letter queue).`,
         metric: this.metric('lastReplicatedBackupAge', plan.name, 'Maximum', WATCHDOG_INTERVAL),
         threshold: rpoSeconds + lagSeconds,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,

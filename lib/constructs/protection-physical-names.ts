@@ -74,6 +74,7 @@ export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalNa
     ...bothRegions('SNS topic', names.alarmTopic),
     ...bothRegions('EventBridge rule', names.executionStatusRule),
     ...bothRegions('EventBridge rule', names.keyChangeRule),
+    ...bothRegions('EventBridge rule', names.watchdogRule),
     ...bothRegions('SQS queue', names.deadLetterQueue),
     ...bothRegions(alarm, names.deadLetterAlarm),
     ...bothRegions(alarm, `${names.deadLetterAlarm}-new`),

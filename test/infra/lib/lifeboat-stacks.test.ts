@@ -97,6 +97,7 @@ describe('stacks and physical names of the JSON-config app', () => {
       alarmTopic: 'lifeboat-dev-alarms',
       executionStatusRule: 'lifeboat-dev-execution-ended',
       keyChangeRule: 'lifeboat-dev-key-changed',
+      watchdogRule: 'lifeboat-dev-watchdog',
       deadLetterQueue: 'lifeboat-dev-dead-letters',
       deadLetterAlarm: 'lifeboat-dev-dead-letters',
       schedulePrefix: 'lifeboat-dev-',
@@ -633,8 +634,10 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
     }
     // Each region's watchdog runs every 5 minutes from an EventBridge rule (the local scheduler starts state machines only).
     for (const template of [primary, dr]) {
-      const watchdog = Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(5 minutes)' } })) as { Properties: { Targets: { Input: string; DeadLetterConfig: unknown }[] } }[];
+      const watchdog = Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(5 minutes)' } })) as { Properties: { Name: string; Targets: { Input: string; DeadLetterConfig: unknown }[] } }[];
       expect(watchdog).toHaveLength(1);
+      // Named, for lifeboat doctor to read its state (audit a58C F6).
+      expect(watchdog[0]?.Properties.Name).toBe(names.watchdogRule);
       expect(watchdog[0]?.Properties.Targets[0]?.Input).toBe('{}');
       expect(JSON.stringify(watchdog[0]?.Properties.Targets[0]?.DeadLetterConfig)).toMatch(/AlertsDeadLetters/);
     }

@@ -93,12 +93,19 @@ describe('lifeboat doctor in the local cloud', () => {
       'scrub schedule',
       'prune schedule',
       'dr prune schedule',
+      // Each region's alert rules, as the templates set them (audit a58C F6).
+      'execution rule us-east-1',
+      'key rule us-east-1',
+      'watchdog rule us-east-1',
+      'execution rule us-west-2',
+      'key rule us-west-2',
+      'watchdog rule us-west-2',
       'catalog plans',
       'dr catalog items',
     ]);
     expect(checkLines.filter((l) => !l.startsWith('ok '))).toEqual([]);
     expect(checkLines.find((l) => l.includes('schedule small'))).toContain('the local scheduler is not running: `lifeboat local up --with-schedules` fires it');
-    expect(lines.at(-1)).toBe('19 ok, 0 warn, 0 fail, 0 skipped (exit 0)');
+    expect(lines.at(-1)).toBe('25 ok, 0 warn, 0 fail, 0 skipped (exit 0)');
     expect(code).toBe(0);
   });
 

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeAccessPointsCommand, DescribeFileSystemsCommand, DescribeMountTargetsCommand, EFSClient } from '@aws-sdk/client-efs';
+import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeKeyCommand, KMSClient, type KeyState } from '@aws-sdk/client-kms';
 import { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -116,6 +117,8 @@ type World = {
   scheduleState: 'ENABLED' | 'DISABLED';
   /** The states of the other schedules by name, as deployed (absent from the map: ENABLED; `missing`: not deployed). */
   otherSchedules?: Record<string, 'DISABLED' | 'missing'>;
+  /** The alert rules' states by `<region>/<name>` (absent: ENABLED; `missing`: not deployed). */
+  rules?: Record<string, 'DISABLED' | 'missing'>;
   backups: BackupRecord[];
   refused?: string[];
   /** The DR catalog's backup items when they are not the primary's (`backups`), or why its Scan fails. */
@@ -172,6 +175,7 @@ const s3 = mockClient(S3Client);
 const dynamodb = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
 const scheduler = mockClient(SchedulerClient);
+const eventBridge = mockClient(EventBridgeClient);
 const efs = mockClient(EFSClient);
 const kms = mockClient(KMSClient);
 const KEY_ALIASES: Record<string, string> = { [PRIMARY]: 'alias/lifeboat-dev-vault', [DR]: 'alias/lifeboat-dev-dr-vault' };
@@ -180,7 +184,7 @@ const KEY_ALIASES: Record<string, string> = { [PRIMARY]: 'alias/lifeboat-dev-vau
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED', $metadata: { attempts: 3 } });
 
 function install(world: World): void {
-  for (const mock of [sts, cloudFormation, s3, dynamodb, documents, scheduler, efs, kms]) mock.reset();
+  for (const mock of [sts, cloudFormation, s3, dynamodb, documents, scheduler, eventBridge, efs, kms]) mock.reset();
   const answering = async (getClient: () => { config: { region: unknown } }): Promise<string> => {
     const region = await regionOf(getClient);
     if (world.down?.includes(region)) throw refused();
@@ -251,6 +255,13 @@ function install(world: World): void {
     if (input.Name !== 'lifeboat-dev-demo' || region !== PRIMARY) throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
     return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
   });
+  // Each region's alert rules (audit a58C F6).
+  eventBridge.on(DescribeRuleCommand).callsFake(async (input: { Name: string }, getClient) => {
+    const region = await answering(getClient);
+    const state = world.rules?.[`${region}/${input.Name}`];
+    if (!['lifeboat-dev-execution-ended', 'lifeboat-dev-key-changed', 'lifeboat-dev-watchdog'].includes(input.Name) || state === 'missing') throw awsError('ResourceNotFoundException', `Rule ${input.Name} does not exist on EventBus default.`, 400);
+    return { Name: input.Name, State: state ?? 'ENABLED' };
+  });
   // The sources' file system in the primary region, the DR restore file system in the DR region (one mock answers both).
   efs.on(DescribeFileSystemsCommand).callsFake(async (input: { FileSystemId: string }, getClient) => {
     await answering(getClient);
@@ -307,6 +318,12 @@ const CHECKS_AFTER_CREDENTIALS = [
   'scrub schedule',
   'prune schedule',
   'dr prune schedule',
+  `execution rule ${PRIMARY}`,
+  `key rule ${PRIMARY}`,
+  `watchdog rule ${PRIMARY}`,
+  `execution rule ${DR}`,
+  `key rule ${DR}`,
+  `watchdog rule ${DR}`,
   'catalog plans',
   'dr catalog items',
 ];
@@ -420,6 +437,21 @@ describe('lifeboat doctor --aws', () => {
       fix: `npx cdk deploy Lifeboat-dev-DR -c config=${configFile}`,
     });
     expect(checks.get('prune schedule')).toMatchObject({ verdict: 'ok', detail: `schedule lifeboat-dev-prune ENABLED in ${PRIMARY}, rate(1 day)` });
+  });
+
+  // Audit a58C F6: a rule disabled by hand silenced the failed executions' notices (and the lease release), or every figure
+  // of the watchdog, and nothing checked it.
+  it('fails on a disabled execution-ended rule and a DR watchdog rule not deployed, saying what is no longer heard and the fix', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), rules: { [`${PRIMARY}/lifeboat-dev-execution-ended`]: 'DISABLED', [`${DR}/lifeboat-dev-watchdog`]: 'missing' } });
+    expect(code).toBe(1);
+    expect(checks.get(`execution rule ${PRIMARY}`)).toEqual({
+      name: `execution rule ${PRIMARY}`,
+      verdict: 'fail',
+      detail: "rule lifeboat-dev-execution-ended is DISABLED: the primary region's executions that fail, time out or are aborted are not notified, and a stopped or timed-out backup's lease is not released (release-failed-backup)",
+      fix: `aws events enable-rule --name lifeboat-dev-execution-ended --region ${PRIMARY} (a deploy does not: the template leaves State to its default)`,
+    });
+    expect(checks.get(`watchdog rule ${DR}`)).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/^rule lifeboat-dev-watchdog does not exist in us-west-2: the DR vault's drills and prune are not measured/), fix: `npx cdk deploy Lifeboat-dev-DR -c config=${configFile}` });
+    expect(checks.get(`watchdog rule ${PRIMARY}`)).toEqual({ name: `watchdog rule ${PRIMARY}`, verdict: 'ok', detail: `rule lifeboat-dev-watchdog ENABLED in ${PRIMARY}` });
   });
 
   it('warns when the deployed template is not the synthesized one, naming the resources, exit 0', async () => {
