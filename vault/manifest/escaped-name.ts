@@ -51,6 +51,10 @@ export function escapedNameBytes(segment: string): Buffer | null {
   // A hostile manifest must not smuggle a separator or a '..' through an escape.
   if (bytes.includes(0x2f) || bytes.includes(0)) throw new InvalidEscapedNameError(segment, "its bytes hold '/' or NUL");
   if (bytes.length === 0 || (bytes.length <= 2 && bytes.every((b) => b === 0x2e))) throw new InvalidEscapedNameError(segment, "it is empty, '.' or '..'");
+  // Only the form storedName writes is accepted, so one name has one segment (review r58K F3): an escape of a valid UTF-8
+  // name without the reserved prefix would alias that name stored as it is (`a/%lifeboat-escaped-name-Yg` and `a/b`).
+  const stored = storedName(bytes);
+  if (stored !== segment) throw new InvalidEscapedNameError(segment, `Lifeboat stores the name it decodes to as ${JSON.stringify(stored)}`);
   return bytes;
 }
 

@@ -42,6 +42,16 @@ describe('file names in manifest paths', () => {
     expect(() => resolveInsideTarget('/target', `dir/${segment(bytes)}/x`)).toThrow(UnsafeEntryPathError);
   });
 
+  it.each([
+    ['a UTF-8 name stored as it is', '%lifeboat-escaped-name-Yg', '"b"'],
+    ['a base64url form with stray bits', '%lifeboat-escaped-name-Zv_', '"%lifeboat-escaped-name-Zv8"'],
+  ])('refuses an escaped segment that is not the one form of its name: %s (review r58K F3, an alias of another path)', (_what, escaped, stored) => {
+    expect(() => escapedNameBytes(escaped)).toThrow(
+      `the manifest path segment ${JSON.stringify(escaped)} is not a valid escaped name: Lifeboat stores the name it decodes to as ${stored}; the manifest is damaged or was not written by Lifeboat`,
+    );
+    expect(() => resolveInsideTarget('/target', `a/${escaped}`)).toThrow(UnsafeEntryPathError);
+  });
+
   it('resolves a path with escaped segments to the exact bytes under the target', () => {
     const bytes = Buffer.from([0x66, 0xff]);
     const resolved = resolveInsideTarget('/target', `d/${segment(bytes)}/f`);
