@@ -21,6 +21,15 @@ export function isNameTooLong(err: unknown): err is NodeJS.ErrnoException {
  * for each of a million files.
  */
 export function nameTooLong(root: string, absolute: FsPath, err: NodeJS.ErrnoException): { readonly what: string; readonly saidOnce: boolean } {
+  // A symlink's target longer than a path may be (4,095 bytes) is refused like a name (review r58K F7): Node gives the
+  // target as the error's path and the new name as its dest.
+  const linkTarget = (err as { path?: unknown }).path;
+  if (err.syscall === 'symlink' && (typeof linkTarget === 'string' || Buffer.isBuffer(linkTarget)) && Buffer.byteLength(linkTarget) > MAX_PATH_BYTES) {
+    return {
+      what: `not restored: the target's file system refuses its symlink target as too long (ENAMETOOLONG; the target is ${Buffer.byteLength(linkTarget)} bytes: most file systems allow 4,095)`,
+      saidOnce: false,
+    };
+  }
   const refused = refusedPath(err);
   // The entry's own name, or its temporary name beside it (a path too long as a whole fails there first).
   if (refused === undefined || pathKey(refused) === pathKey(absolute) || pathKey(parentOf(refused)) === pathKey(parentOf(absolute))) {
@@ -34,6 +43,9 @@ export function nameTooLong(root: string, absolute: FsPath, err: NodeJS.ErrnoExc
     saidOnce: true,
   };
 }
+
+/** The longest path (and symlink target) Linux takes: PATH_MAX, 4,096 bytes with its closing NUL. */
+const MAX_PATH_BYTES = 4095;
 
 /** The path of the call that failed: a rename's or a link's new name, else its one path (Node sets `path` and `dest` as given: strings or Buffers). */
 function refusedPath(err: NodeJS.ErrnoException): FsPath | undefined {

@@ -78,4 +78,16 @@ describe('names too long for the target', () => {
     ]);
     expect(entriesNotRestored(stats.notRestored)).toBe(6);
   });
+
+  it('says a symlink target too long for the target is its target, not its name (review r58K F7)', async () => {
+    const longTarget = 't'.repeat(5000);
+    const snapshot = await snapshotOf([{ path: 'link', kind: 'symlink', meta: { target: longTarget }, size: 0, content: [] }, file('z.txt')]);
+    const target = path.join(dir, 'target-symlink');
+    const stats = await restoreSnapshot(vault, snapshot, target);
+
+    expect(await fs.readdir(target)).toEqual(['z.txt']);
+    expect(stats.notRestored).toEqual([
+      { path: 'link', what: "not restored: the target's file system refuses its symlink target as too long (ENAMETOOLONG; the target is 5000 bytes: most file systems allow 4,095)" },
+    ]);
+  });
 });
