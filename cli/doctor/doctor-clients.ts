@@ -5,6 +5,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
@@ -27,6 +28,7 @@ export type AwsDoctorClients = StorageClients & {
   cloudFormation(region: string): CloudFormationClient;
   scheduler(region: string): SchedulerClient;
   eventBridge(region: string): EventBridgeClient;
+  sns(region: string): SNSClient;
   efs(region: string): EFSClient;
   kms(region: string): KMSClient;
 };
@@ -75,6 +77,7 @@ export function awsDoctorClients(primaryRegion: string, timeouts: ClientTimeouts
     cloudFormation: perRegion(made, (region) => new CloudFormationClient(settings(region))),
     scheduler: perRegion(made, (region) => new SchedulerClient(settings(region))),
     eventBridge: perRegion(made, (region) => new EventBridgeClient(settings(region))),
+    sns: perRegion(made, (region) => new SNSClient(settings(region))),
     efs: perRegion(made, (region) => new EFSClient(settings(region))),
     kms: perRegion(made, (region) => new KMSClient(settings(region))),
     destroy: () => made.forEach((c) => c.destroy()),

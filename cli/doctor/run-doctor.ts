@@ -14,6 +14,7 @@ import { type DoctorContext, doctorContext, type DoctorRequest } from './doctor-
 import { checkDynamoDbSource } from './dynamodb-source-check';
 import { checkDrRestoreMount, checkEfsMount, checkEfsSource, checkLocalDirectorySource } from './file-system-checks';
 import { checkS3Source } from './s3-source-check';
+import { alarmSubscriptionsCheck, checkAlarmSubscriptions } from './alarm-subscription-checks';
 import { alertRules, checkAlertRule, checkSynthesizedAlertRule } from './rule-checks';
 import { checkRunbookSchedule, checkSynthesizedRunbookSchedule, runbookSchedules } from './runbook-schedule-checks';
 import { checkSchedule, checkSynthesizedSchedule } from './schedule-checks';
@@ -59,6 +60,7 @@ function laterCheckNames(ctx: DoctorContext): string[] {
     ...environment.plans.flatMap((p) => [`schedule ${p.name}`, `last backup ${p.name}`, `dr copy ${p.name}`]),
     ...runbookSchedules(ctx).map((s) => s.check),
     ...alertRules(ctx).map((r) => r.check),
+    ...(request.mode === 'aws' ? [environment.primaryRegion, environment.drRegion].map(alarmSubscriptionsCheck) : []),
     CATALOG_PLANS_CHECK,
     DR_CATALOG_ITEMS_CHECK,
   ];
@@ -68,7 +70,8 @@ function laterCheckNames(ctx: DoctorContext): string[] {
  * `lifeboat doctor`: the checks in their order, each group after the ones it needs (docs/DOCTOR.md).
  * 1 config, environment, synthesis; 2 credentials (AWS) or the local cloud; 3 bootstrap (AWS) or
  * regions served (local); 4 sources; 5 stacks, schedules, last backup and its DR copy per plan, the other schedules
- * (drills, scrub, prunes, mirror check), each region's alert rules (execution ended, key changed, watchdog).
+ * (drills, scrub, prunes, mirror check), each region's alert rules (execution ended, key changed, watchdog) and, in
+ * AWS, its alarm topic's subscriptions.
  * A check whose dependency failed is reported as skipped, naming it.
  */
 export async function runDoctor(request: DoctorRequest, deps: DoctorDeps): Promise<CheckResult[]> {
@@ -218,6 +221,12 @@ async function deploymentChecks(
     const template = stacks?.find((s) => s.role === rule.side);
     if (aws) results.push(passed(stack) ? await checkAlertRule(aws.eventBridge(rule.region), ctx, rule) : dependsOn(rule.check, stack));
     else results.push(template ? checkSynthesizedAlertRule(template, ctx, rule) : dependsOn(rule.check, inputs.synthesis));
+  }
+  if (aws) {
+    for (const [side, stack] of [['primary', primaryStack], ['dr', drStack]] as const) {
+      const region = side === 'primary' ? environment.primaryRegion : environment.drRegion;
+      results.push(passed(stack) ? await checkAlarmSubscriptions(aws.sns(region), ctx, side) : dependsOn(alarmSubscriptionsCheck(region), stack));
+    }
   }
   results.push(...(passed(primaryStack) ? await checkCatalogPlans(catalog, ctx) : [dependsOn(CATALOG_PLANS_CHECK, primaryStack)]));
   // Not behind the primary stack: the DR catalog is what a failover reads, in an outage of the primary region too.

@@ -21,6 +21,7 @@ import { LifeboatMemorySizes } from './lifeboat-memory-sizes';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { type LifeboatSource } from './lifeboat-source';
 import { LifeboatVault, type LifeboatVaultImmutability } from './lifeboat-vault';
+import { noAlarmSubscriptionWarning } from './alarm-subscription-warning';
 import { LifeboatOperations } from './lifeboat-operations';
 import { OperationsAlerts } from './operations-alerts';
 import { LifeboatFunction } from './lifeboat-function';
@@ -466,6 +467,9 @@ export class LifeboatProtection extends Construct {
       });
     this.alerts = alerting(this, 'Alerts');
     this.drAlerts = alerting(drScope, 'Alerts');
+    if ((props.notifications?.emails ?? []).length === 0) {
+      Annotations.of(this).addWarningV2('lifeboat:no-alarm-subscription', noAlarmSubscriptionWarning(names.alarmTopic, [Token.isUnresolved(stack.region) ? "the stack's region" : stack.region, props.drRegion]));
+    }
 
     const drVault: ReplicaVaultLocation = { bucketName: names.drVault, region: props.drRegion, keyArn: this.drKeyArns.vaultKeyArn, ...drAccount };
     const vaultsAndCatalog = {

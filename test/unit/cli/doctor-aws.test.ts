@@ -8,6 +8,7 @@ import { DescribeRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbri
 import { DescribeKeyCommand, KMSClient, type KeyState } from '@aws-sdk/client-kms';
 import { GetBucketLocationCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, QueryCommand, ScanCommand as DocumentScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -119,6 +120,8 @@ type World = {
   otherSchedules?: Record<string, 'DISABLED' | 'missing'>;
   /** The alert rules' states by `<region>/<name>` (absent: ENABLED; `missing`: not deployed). */
   rules?: Record<string, 'DISABLED' | 'missing'>;
+  /** The alarm topic's subscriptions by region (absent: one confirmed e-mail subscription). */
+  subscriptions?: Record<string, { SubscriptionArn: string; Protocol: string }[]>;
   backups: BackupRecord[];
   refused?: string[];
   /** The DR catalog's backup items when they are not the primary's (`backups`), or why its Scan fails. */
@@ -176,6 +179,7 @@ const dynamodb = mockClient(DynamoDBClient);
 const documents = mockClient(DynamoDBDocumentClient);
 const scheduler = mockClient(SchedulerClient);
 const eventBridge = mockClient(EventBridgeClient);
+const sns = mockClient(SNSClient);
 const efs = mockClient(EFSClient);
 const kms = mockClient(KMSClient);
 const KEY_ALIASES: Record<string, string> = { [PRIMARY]: 'alias/lifeboat-dev-vault', [DR]: 'alias/lifeboat-dev-dr-vault' };
@@ -184,7 +188,7 @@ const KEY_ALIASES: Record<string, string> = { [PRIMARY]: 'alias/lifeboat-dev-vau
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED', $metadata: { attempts: 3 } });
 
 function install(world: World): void {
-  for (const mock of [sts, cloudFormation, s3, dynamodb, documents, scheduler, eventBridge, efs, kms]) mock.reset();
+  for (const mock of [sts, cloudFormation, s3, dynamodb, documents, scheduler, eventBridge, sns, efs, kms]) mock.reset();
   const answering = async (getClient: () => { config: { region: unknown } }): Promise<string> => {
     const region = await regionOf(getClient);
     if (world.down?.includes(region)) throw refused();
@@ -255,6 +259,12 @@ function install(world: World): void {
     if (input.Name !== 'lifeboat-dev-demo' || region !== PRIMARY) throw awsError('ResourceNotFoundException', `Schedule ${input.Name} does not exist.`, 404);
     return { Name: input.Name, State: world.scheduleState, ScheduleExpression: 'rate(1 day)' };
   });
+  // Each region's alarm topic (audit a58C F5).
+  sns.on(ListSubscriptionsByTopicCommand).callsFake(async (input: { TopicArn: string }, getClient) => {
+    const region = await answering(getClient);
+    if (input.TopicArn !== `arn:aws:sns:${region}:${ACCOUNT}:lifeboat-dev-alarms`) throw awsError('NotFoundException', 'Topic does not exist', 404);
+    return { Subscriptions: world.subscriptions?.[region] ?? [{ SubscriptionArn: `${input.TopicArn}:0b1c`, Protocol: 'email' }] };
+  });
   // Each region's alert rules (audit a58C F6).
   eventBridge.on(DescribeRuleCommand).callsFake(async (input: { Name: string }, getClient) => {
     const region = await answering(getClient);
@@ -324,6 +334,8 @@ const CHECKS_AFTER_CREDENTIALS = [
   `execution rule ${DR}`,
   `key rule ${DR}`,
   `watchdog rule ${DR}`,
+  `alarm subscriptions ${PRIMARY}`,
+  `alarm subscriptions ${DR}`,
   'catalog plans',
   'dr catalog items',
 ];
@@ -452,6 +464,21 @@ describe('lifeboat doctor --aws', () => {
     });
     expect(checks.get(`watchdog rule ${DR}`)).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/^rule lifeboat-dev-watchdog does not exist in us-west-2: the DR vault's drills and prune are not measured/), fix: `npx cdk deploy Lifeboat-dev-DR -c config=${configFile}` });
     expect(checks.get(`watchdog rule ${PRIMARY}`)).toEqual({ name: `watchdog rule ${PRIMARY}`, verdict: 'ok', detail: `rule lifeboat-dev-watchdog ENABLED in ${PRIMARY}` });
+  });
+
+  // Audit a58C F5: with no subscription the alarms reached no one, and nothing said so.
+  it('warns on a region whose alarm topic has no subscription, or only one pending confirmation, with the command that subscribes', async () => {
+    const { code, checks } = await doctor({ ...healthyWorld(), subscriptions: { [PRIMARY]: [], [DR]: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email' }] } });
+    expect(code).toBe(0);
+    expect(checks.get(`alarm subscriptions ${PRIMARY}`)).toEqual({
+      name: `alarm subscriptions ${PRIMARY}`,
+      verdict: 'warn',
+      detail: `lifeboat-dev-alarms has no subscription in ${PRIMARY}: the region's alarms and failed executions reach no one`,
+      fix: `aws sns subscribe --topic-arn arn:aws:sns:${PRIMARY}:${ACCOUNT}:lifeboat-dev-alarms --protocol email --notification-endpoint <address> --region ${PRIMARY}, or add the address to notifications.emails and deploy (docs/DEPLOYMENT.md, "Alarm notifications")`,
+    });
+    expect(checks.get(`alarm subscriptions ${DR}`)).toMatchObject({ verdict: 'warn', detail: "lifeboat-dev-alarms has 1 subscription(s) pending confirmation and none confirmed: the region's alarms and failed executions reach no one yet" });
+    const healthy = await doctor(healthyWorld());
+    expect(healthy.checks.get(`alarm subscriptions ${DR}`)).toEqual({ name: `alarm subscriptions ${DR}`, verdict: 'ok', detail: '1 confirmed subscription(s) to lifeboat-dev-alarms (email)' });
   });
 
   it('warns when the deployed template is not the synthesized one, naming the resources, exit 0', async () => {
