@@ -26,6 +26,7 @@ export * from './checker/scrub';
 export * from './checker/scrub-slice';
 export * from './checker/superseded-objects';
 export * from './checker/verify';
+export { UNINDEXED_HEADERS_READ } from './checker/unindexed-pack-look';
 export * from './checker/verify-snapshot';
 export * from './chunker/chunker';
 export * from './crypto/content-tag';

@@ -15,7 +15,7 @@ import { pruneReportLines } from './prune-report-lines';
 import { VaultRepairPruneRunningError } from './vault-repair-prune-running-error';
 import { awaitNoReplicaPrune } from '../../lambdas/replication/replica-prune-wait';
 import { VaultError } from '../../vault';
-import { verifyVault, type VerifyReport } from '../../vault';
+import { UNINDEXED_HEADERS_READ, verifyVault, type VerifyReport } from '../../vault';
 import { repairIndex, type RepairIndexReport, repairPruneState } from '../../vault';
 import { packKey } from '../../vault';
 import { type VaultStore } from '../../vault';
@@ -352,7 +352,8 @@ export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultComm
 
 /**
  * Packs no index lists while snapshots reference blobs no index lists (VerifyReport.unindexed): information, listed as
- * the garbage is, but said to be no garbage, and what indexes them again.
+ * the garbage is, but said to be no garbage, and what indexes them again. Only those that may hold such a blob intact:
+ * verify read the headers of such packs (a few), and one holding none of them intact is listed as unreferenced.
  */
 function describeUnindexed(report: VerifyReport): string[] {
   const packs = report.unindexed ?? [];
@@ -361,7 +362,7 @@ function describeUnindexed(report: VerifyReport): string[] {
   const bytes = packs.reduce((n, o) => n + (o.bytes ?? 0), 0);
   return [
     ...packs.map((o) => `UNINDEXED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}`),
-    `INFO: ${packs.length} pack(s) no index lists, ${bytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: snapshots reference blobs no index lists (above), and these packs may hold them, intact (an index object that listed them is missing or damaged) or damaged (a repair left them out); no garbage while that lasts, and a prune refuses to run until then: run \`lifeboat vault repair index\` (add --read-data to leave damaged blobs out), which indexes every pack whose header reads, then verify again`,
+    `INFO: ${packs.length} pack(s) no index lists, ${bytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: snapshots reference blobs no index lists (above), and these packs may hold them intact (an index object that listed them is missing or damaged; verify reads the headers of such packs until one holds such a blob intact, ${UNINDEXED_HEADERS_READ} at most, and lists one that holds none of them intact as unreferenced); no garbage while that lasts, and a prune refuses to run until then: run \`lifeboat vault repair index\` (add --read-data to leave damaged blobs out), which indexes every pack whose header reads, then verify again`,
   ];
 }
 

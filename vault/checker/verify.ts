@@ -21,6 +21,8 @@ import { damagedPruneStateObjects } from '../prune/prune-state';
 import { listStoredPacks } from '../prune/stored-packs';
 import { damagedKeyObjects } from '../keys/key-object';
 import { supersededIndexMessage, supersedingTombstones, tombstonedPackMessage, tombstonedPackNeededMessage } from './superseded-objects';
+import { lookInUnindexedPacks, UNINDEXED_HEADERS_READ, type UnindexedPacksLook } from './unindexed-pack-look';
+import { BlobIdSet } from '../blob-index/blob-id-set';
 
 export type VerifyOptions = {
   /** Also read every pack whole, decrypt every blob and check its id. */
@@ -48,9 +50,11 @@ export type VerifyReport = {
   unreferencedBytes: number;
   /**
    * Packs no index lists, kept out of `unreferenced` while some snapshot references blobs no index lists (an index object
-   * missing or damaged, or blobs a repair left out as damaged): they may hold those blobs, so they are no garbage a prune
-   * reclaims (prune refuses then: IncompleteIndexError) but what `vault repair index` indexes again (audit a58B F2: they
-   * were called reclaimable). Absent when there are none.
+   * missing or damaged, or blobs a repair left out as damaged) and they may hold those blobs intact: so they are no garbage
+   * a prune reclaims (prune refuses then: IncompleteIndexError) but what `vault repair index` indexes again (audit a58B F2:
+   * they were called reclaimable). Verify reads their headers (lookInUnindexedPacks, at most UNINDEXED_HEADERS_READ): one
+   * read that holds none of those blobs intact (a repair left them out as damaged) is garbage, in `unreferenced`.
+   * Absent when there are none.
    */
   unindexed?: UnreferencedObject[];
   /**
@@ -222,14 +226,17 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // A listed index object that is gone is a problem only when blobs are missing with it: a prune's
   // repack moves blobs into new packs and index objects and removes the old ones (FORMAT.md "Prune").
   const snapshotsMissingBlobs = new Set<string>();
+  /** Blobs the snapshots reference that no index lists (only kept when there are some: a whole vault's blobs at worst, 40-48 bytes each). */
+  const absentBlobs = new BlobIdSet(16);
   // Stored packs no index lists: where the repair may find those blobs (none: it would not).
-  const unindexedPacks = [...present].filter((id) => !packEntries.has(id)).length;
+  const unindexedPacks = [...present].filter((id) => !packEntries.has(id)).sort();
+  let look: UnindexedPacksLook | null = null;
   const missingIndexProblemsAt = report.problems.length;
   const reportMissingIndexes = (): void => {
     const found: VerifyProblem[] = [];
     for (const [id, by] of missingIndexes) {
       const hurt = by.filter((s) => snapshotsMissingBlobs.has(s));
-      if (hurt.length > 0) found.push({ key: indexKey(id), message: missingIndexMessage(hurt, unindexedPacks) });
+      if (hurt.length > 0) found.push({ key: indexKey(id), message: missingIndexMessage(hurt, unindexedPacks.length, look) });
     }
     report.problems.splice(missingIndexProblemsAt, 0, ...found);
   };
@@ -312,6 +319,7 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
           for (const entry of await loadPage(store, keys, ref)) {
             report.entries++;
             const absent = entry.content.filter((blob) => !index.has(Buffer.from(blob, 'hex')));
+            for (const blob of absent) absentBlobs.addHex(blob);
             const lostHere = lost.size > 0 ? entry.content.filter((blob) => lost.has(blob)) : [];
             for (const blob of lostHere) lostNeeded.add(blob);
             page.entry(entry.path, absent, lostHere);
@@ -375,6 +383,11 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
     told(p, `${p.message}; the manifest of snapshot(s) ${namedSnapshots(by)} needs it (${by.length}): their restores cannot read the entries under it; ${copyAgain}`);
   }
 
+  // Which packs no index lists may hold the blobs snapshots miss: their headers are read (a few), so that "repair first" is
+  // said only when one holds such a blob intact (review r58H F4).
+  if (snapshotsMissingBlobs.size > 0 && unindexedPacks.length > 0) {
+    look = await lookInUnindexedPacks(vault, unindexedPacks.map((id) => ({ id, bytes: stored.sizes?.get(id) ?? null })), absentBlobs);
+  }
   reportMissingIndexes();
   // Told after the snapshots, placed with the other packs' problems (before the snapshots' that refer to them).
   const neededPacks: VerifyProblem[] = [];
@@ -393,10 +406,13 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // 5. Garbage: information only. A pack no index lists is what a killed backup leaves (packs are
   // stored before the index naming them), and so is a running backup's: it is reclaimed by a prune.
   report.unreferenced = await findUnreferencedObjects(store, { storedPacks: present, indexedPacks: new Set(packEntries.keys()), reachedManifests: reached });
-  // While a snapshot references blobs no index lists, a pack no index lists may hold them: no garbage, and prune refuses anyway.
-  if (snapshotsMissingBlobs.size > 0 && unindexedPacks > 0) {
-    report.unindexed = report.unreferenced.filter((o) => o.kind === 'pack');
-    report.unreferenced = report.unreferenced.filter((o) => o.kind !== 'pack');
+  // While a snapshot references blobs no index lists, a pack no index lists may hold them: no garbage, and prune refuses
+  // anyway; one whose header was read and holds none of them intact is garbage.
+  if (look !== null) {
+    const { holdNone } = look;
+    const unindexed = report.unreferenced.filter((o) => o.kind === 'pack' && !holdNone.has(o.key));
+    if (unindexed.length > 0) report.unindexed = unindexed;
+    report.unreferenced = report.unreferenced.filter((o) => o.kind !== 'pack' || holdNone.has(o.key));
   }
   report.unreferencedBytes = report.unreferenced.reduce((n, o) => n + (o.bytes ?? 0), 0);
   report.archivedNotRead?.sort();
@@ -446,19 +462,39 @@ class SnapshotFindings extends EntryFindings {
 
 /**
  * What verify says of an index object snapshots `hurt` list that the vault lacks, while blobs of theirs are in no index:
- * `vault repair index` first when packs no index lists are stored (`unindexedPacks`), since it rebuilds the index from the
- * packs' own headers and a missing index object then costs nothing they hold (audit a58B F2: only the DR copy, a backup or
- * a forget was said, as if the data were lost); when none is, the packs are gone and a repair would not find them.
+ * `vault repair index` first when a pack no index lists holds one of those blobs intact (`look`), since it rebuilds the
+ * index from the packs' own headers and a missing index object then costs nothing they hold (audit a58B F2: only the DR
+ * copy, a backup or a forget was said, as if the data were lost), or when packs that may were not read; when every pack
+ * is indexed, or those that are not were read and hold none of them intact (a repair left them out as damaged: run again,
+ * it would leave them out again, review r58H F4), a repair would not find them.
  */
-function missingIndexMessage(hurt: readonly string[], unindexedPacks: number): string {
+function missingIndexMessage(hurt: readonly string[], unindexedPacks: number, look: UnindexedPacksLook | null): string {
   const head = `does not exist, but snapshot(s) ${hurt.join(', ')} list it, and blobs of theirs are in no index`;
   const heal = 'back up the source again (the same content heals the snapshot) or forget the snapshot';
-  if (unindexedPacks === 0) {
+  const repair = (first: string): string =>
+    `\`lifeboat vault repair index\`${first} (add --read-data to leave damaged blobs out; an environment's vault: its repair-index runbook, \`lifeboat repair-index --env <env> --vault <primary|dr>\`)`;
+  const still = `A blob still in no index after that is lost here (its pack is gone, or a repair left it out as damaged): ${heal}`;
+  if (unindexedPacks === 0 || look === null) {
     return `${head}; every pack in the vault is indexed, so a repair of the index would not find them: the packs that held them are gone, or \`vault repair index\` left them out as damaged: copy the object and its packs again from the DR vault (the same names hold the same bytes there), or ${heal}`;
   }
+  const mayHold = unindexedPacks - look.holdNone.size;
+  if (look.holder !== null) {
+    return (
+      `${head}: run ${repair(' first')}: it rebuilds the index from the packs' own headers, and ${mayHold} pack(s) no index lists are in the vault (UNINDEXED below) and may hold them (${look.holder.pack} holds blob ${look.holder.blob} of theirs, intact); or copy the object again from the DR vault (the same name holds the same bytes there). ` +
+      still
+    );
+  }
+  const read = look.holdNone.size;
+  if (look.pastBound + look.archived === 0) {
+    return `${head}; the ${read} pack(s) no index lists hold none of them intact (their headers read and such blobs in them authenticated: a repair left them out as damaged, or they hold other blobs; UNREFERENCED below), so a repair of the index would not find them: copy the object and its packs again from the DR vault (the same names hold the same bytes there) and run \`lifeboat vault repair index\`, or ${heal}`;
+  }
+  const unread = [
+    ...(look.pastBound > 0 ? [`${look.pastBound} past the ${UNINDEXED_HEADERS_READ} whose headers verify reads`] : []),
+    ...(look.archived > 0 ? [`${look.archived} in an archive storage class (thaw them first)`] : []),
+  ].join(', ');
   return (
-    `${head}: run \`lifeboat vault repair index\` first (add --read-data to leave damaged blobs out; an environment's vault: its repair-index runbook, \`lifeboat repair-index --env <env> --vault <primary|dr>\`): it rebuilds the index from the packs' own headers, and ${unindexedPacks} pack(s) no index lists are in the vault (UNINDEXED below) and may hold them; or copy the object again from the DR vault (the same name holds the same bytes there). ` +
-    `A blob still in no index after that is lost here (its pack is gone, or a repair left it out as damaged): ${heal}`
+    `${head}; of the ${unindexedPacks} pack(s) no index lists, the ${read} read hold none of them intact, and ${mayHold} were not read (${unread}) and may hold them (UNINDEXED below): run ${repair('')}, which reads every pack's header, then verify again; or copy the object again from the DR vault (the same name holds the same bytes there). ` +
+    still
   );
 }
 

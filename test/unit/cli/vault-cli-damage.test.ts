@@ -85,19 +85,20 @@ describe('lifeboat vault on a damaged vault', () => {
     expect(verify.status).toBe(1);
     const out = lines(verify.stdout);
     expect(out).toHaveLength(5);
-    expect(out[0]).toBe(
-      `CORRUPT index/${index as string}: does not exist, but snapshot(s) ${id} list it, and blobs of theirs are in no index: run \`lifeboat vault repair index\` first (add --read-data to leave damaged blobs out; an environment's vault: its repair-index runbook, \`lifeboat repair-index --env <env> --vault <primary|dr>\`): it rebuilds the index from the packs' own headers, and 1 pack(s) no index lists are in the vault (UNINDEXED below) and may hold them; or copy the object again from the DR vault (the same name holds the same bytes there). ` +
-        'A blob still in no index after that is lost here (its pack is gone, or a repair left it out as damaged): back up the source again (the same content heals the snapshot) or forget the snapshot',
-    );
     expect(out[1]).toMatch(new RegExp(`^CORRUPT snapshots/${id}: 33 entries reference 1 blob\\(s\\) that no index lists \\(e\\.g\\. entry "copy-00\\.bin", blob [0-9a-f]{64}\\); they are probably in index/${index as string}, reported above$`));
+    const blob = /, blob ([0-9a-f]{64})\)/.exec(out[1] as string)?.[1] as string;
     // The pack that index listed holds the blob: named as no index lists it, not as garbage a prune reclaims (audit a58B F2).
     const [packDir] = await fs.readdir(path.join(vault, 'data'));
     const [pack] = await fs.readdir(path.join(vault, 'data', packDir as string));
     const packBytes = (await fs.stat(path.join(vault, 'data', packDir as string, pack as string))).size;
+    expect(out[0]).toBe(
+      `CORRUPT index/${index as string}: does not exist, but snapshot(s) ${id} list it, and blobs of theirs are in no index: run \`lifeboat vault repair index\` first (add --read-data to leave damaged blobs out; an environment's vault: its repair-index runbook, \`lifeboat repair-index --env <env> --vault <primary|dr>\`): it rebuilds the index from the packs' own headers, and 1 pack(s) no index lists are in the vault (UNINDEXED below) and may hold them (data/${packDir as string}/${pack as string} holds blob ${blob} of theirs, intact); or copy the object again from the DR vault (the same name holds the same bytes there). ` +
+        'A blob still in no index after that is lost here (its pack is gone, or a repair left it out as damaged): back up the source again (the same content heals the snapshot) or forget the snapshot',
+    );
     expect(out.slice(2)).toEqual([
       'FAILED: 1 snapshots, 33 manifest entries, 0 indexes, 0 packs, 0 blobs, 2 problems',
       `UNINDEXED pack data/${packDir as string}/${pack as string} (${packBytes} bytes)`,
-      `INFO: 1 pack(s) no index lists, ${packBytes} bytes: snapshots reference blobs no index lists (above), and these packs may hold them, intact (an index object that listed them is missing or damaged) or damaged (a repair left them out); no garbage while that lasts, and a prune refuses to run until then: run \`lifeboat vault repair index\` (add --read-data to leave damaged blobs out), which indexes every pack whose header reads, then verify again`,
+      `INFO: 1 pack(s) no index lists, ${packBytes} bytes: snapshots reference blobs no index lists (above), and these packs may hold them intact (an index object that listed them is missing or damaged; verify reads the headers of such packs until one holds such a blob intact, 32 at most, and lists one that holds none of them intact as unreferenced); no garbage while that lasts, and a prune refuses to run until then: run \`lifeboat vault repair index\` (add --read-data to leave damaged blobs out), which indexes every pack whose header reads, then verify again`,
     ]);
   });
 
