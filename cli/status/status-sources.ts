@@ -14,7 +14,7 @@ import { type AccessClients, environmentAccess, type TargetOptions } from '../en
 import { requestClientSettings } from '../client-timeouts';
 import { isUnanswered } from '../unanswered-endpoint';
 import { targetOptionsLine } from '../target-options-line';
-import { ALARMS_NOT_EMULATED, type AlarmsStatus, awsAlarmsInAlarm } from './alarm-status';
+import { alarmRegions, ALARMS_NOT_EMULATED, type AlarmsStatus, awsAlarmsInAlarm } from './alarm-status';
 import { environmentAlarmNames } from './environment-alarm-names';
 import { awsNextRun, localNextRun, type NextRun } from './next-run';
 
@@ -39,7 +39,10 @@ export type StatusSources = {
   listDrills(side: DrillSide): Promise<DrillRecord[]>;
   nextRun(plan: string, now: Date): Promise<NextRun>;
   regionOf(side: DrillSide): string;
-  /** In AWS the environment's CloudWatch alarms in ALARM of both regions (not another environment's of a longer name); locally ALARMS_NOT_EMULATED. */
+  /**
+   * In AWS the environment's CloudWatch alarms in ALARM of both regions (not another environment's of a longer name), of the
+   * primary region only when the DR stack is in another account (alarmRegions); locally ALARMS_NOT_EMULATED.
+   */
   alarms(): Promise<AlarmsStatus>;
 };
 
@@ -83,7 +86,8 @@ export async function statusSources(options: TargetOptions, clients: StatusSourc
     async alarms() {
       if (!options.aws) return ALARMS_NOT_EMULATED;
       const cloudWatch = clients.cloudWatch ?? ((region: string) => new CloudWatchClient({ ...requestClientSettings(access.timeouts), region }));
-      return awsAlarmsInAlarm(cloudWatch, [environment.primaryRegion, environment.drRegion], `${environmentPrefix(environment)}-`, environmentAlarmNames(environment));
+      const regions = alarmRegions(environment);
+      return awsAlarmsInAlarm(cloudWatch, regions.read, `${environmentPrefix(environment)}-`, environmentAlarmNames(environment), regions.notRead);
     },
     async nextRun(plan, now) {
       const scheduleName = `${names.schedulePrefix}${plan}`;
