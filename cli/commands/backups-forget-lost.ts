@@ -1,4 +1,5 @@
 import { type ForgetLostReport, forgetLostBackup } from '../../lambdas/retention/forget-lost-backup';
+import { type ForgetCatalog } from '../../lambdas/retention/forget-backups';
 import { LostBackupRefusedError } from '../../lambdas/retention/lost-backup-refused-error';
 import { shellWord } from '../../lambdas/runtime/shell-word';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -51,7 +52,7 @@ export async function backupsForgetLost(options: ForgetLostOptions, io: CliIo, c
       { dryRun },
     );
     if (options.json) io.out(JSON.stringify(report, null, 2));
-    else for (const line of forgetLostLines(report, options)) io.out(line);
+    else for (const line of forgetLostLines(report, options, report.dryRun ? undefined : await forgottenAtIn(access.catalogIn(other), options.lost))) io.out(line);
     return 0;
   } catch (err) {
     if (!(err instanceof LostBackupRefusedError)) io.err(`lifeboat backups forget: backup ${options.lost} was not forgotten: ${err instanceof Error ? err.message : String(err)}`);
@@ -60,8 +61,24 @@ export async function backupsForgetLost(options: ForgetLostOptions, io: CliIo, c
   }
 }
 
-/** What a `--lost` run found and did, in lines; the command lines carry the run's own target options. */
-export function forgetLostLines(report: ForgetLostReport, target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'>): string[] {
+/**
+ * When the other vault's catalog marks the backup forgotten, so that the run that finishes the second vault does not
+ * send the operator back to the first (review r58L F6); undefined when it does not, or cannot be read (the line then
+ * names the command, which prints "nothing to do" there if it was).
+ */
+async function forgottenAtIn(catalog: Pick<ForgetCatalog, 'getBackup'>, backupId: string): Promise<string | undefined> {
+  try {
+    return (await catalog.getBackup(backupId))?.forgottenAt;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a `--lost` run found and did, in lines; the command lines carry the run's own target options. `otherForgottenAt`:
+ * when the other vault's catalog marks the backup forgotten (then no line sends the operator there).
+ */
+export function forgetLostLines(report: ForgetLostReport, target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws'>, otherForgottenAt?: string): string[] {
   const { backupId, vault } = report;
   const other: VaultSide = vault === 'primary' ? 'dr' : 'primary';
   if (report.forgottenBefore !== undefined) return [`Backup ${backupId} was forgotten from the ${vault} vault already (at ${report.forgottenBefore}): nothing to do.`];
@@ -76,11 +93,15 @@ export function forgetLostLines(report: ForgetLostReport, target: Pick<TargetOpt
     ];
   }
   const marked = report.forgotten ? `marked it forgotten in the ${vault} catalog` : `found it marked forgotten in the ${vault} catalog by another run meanwhile`;
+  const otherVault =
+    otherForgottenAt !== undefined
+      ? `It was forgotten from the ${other} vault already (at ${otherForgottenAt}); `
+      : `Forget it from the ${other} vault too: \`${lostCommandLine({ ...target, lost: backupId }, other, '--yes')}\`; `;
   return [
     `Backup ${backupId}: none of its snapshots reads in either vault:`,
     ...states,
     `Forgot it from the ${vault} vault: deleted ${report.deletedObjects} snapshot object(s) and ${marked}. ` +
-      `Forget it from the ${other} vault too: \`${lostCommandLine({ ...target, lost: backupId }, other, '--yes')}\`; ` +
+      otherVault +
       'once neither vault holds its snapshot objects, the next scrub of both vaults drops them from its record (docs/RUNBOOKS.md, "Retention").',
   ];
 }

@@ -1,5 +1,5 @@
-import { ObjectLockedError, snapshotKey, VaultCorruptionError, VaultObjectNotFoundError } from '../../vault';
-import { type BackupRecord } from '../catalog/backup-record';
+import { loadManifestRoot, ObjectLockedError, snapshotKey, VaultCorruptionError, type VaultKeys, VaultObjectNotFoundError, type VaultStore } from '../../vault';
+import { type BackupRecord, type BackupSourceRecord } from '../catalog/backup-record';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ForgetCatalog, type ForgetVault } from './forget-backups';
 import { livePins } from './live-pins';
@@ -8,13 +8,16 @@ import { LostBackupRefusedError } from './lost-backup-refused-error';
 /** What a snapshot object is in a vault where it does not read: gone, or there and failing to decrypt or parse. */
 export type LostSnapshotState = 'missing' | 'corrupt';
 
+/** What reads a manifest root in a vault: a backup's tree may read without its snapshot object. */
+type TreeReading = { store: VaultStore; keys: VaultKeys };
+
 export type ForgetLostBackupDeps = {
   /** The vault the backup is forgotten from, and the catalog of its region. */
   vault: VaultSide;
   catalog: Pick<ForgetCatalog, 'getBackup' | 'claimForgetting' | 'markForgotten'>;
-  openVault: () => Promise<ForgetVault>;
-  /** The other vault, read only, to show the snapshots read there neither. */
-  openOtherVault: () => Promise<Pick<ForgetVault, 'loadSnapshot'>>;
+  openVault: () => Promise<ForgetVault & TreeReading>;
+  /** The other vault, read only, to show the snapshots and trees read there neither. */
+  openOtherVault: () => Promise<Pick<ForgetVault, 'loadSnapshot'> & TreeReading>;
   now: Date;
 };
 
@@ -41,8 +44,10 @@ export type ForgetLostReport = {
  * scrub kept it outstanding and `lifeboat status` its plan ✗, with no command to end that (review r58F F1, F2).
  *
  * Safe because it removes only what restores nothing: a snapshot that reads in either vault refuses the whole backup
- * (a backup of several sources keeps the ones that read), and so does a vault that cannot be read for another reason
- * (access, KMS, the network: a copy may be good). A legal hold or a live restore pin refuses it too, and the claim is
+ * (a backup of several sources keeps the ones that read), and so does a manifest root the record names that reads in
+ * either vault (its data may still restore, and once the backup is forgotten nothing keeps a prune from deleting it:
+ * review r58L F1), and so does a vault that cannot be read for another reason (access, KMS, the network: a copy may be
+ * good). A legal hold or a live restore pin refuses it too, and the claim is
  * the one retention takes (BackupCatalog.claimForgetting), so a restore and this never both win. Then, as retention
  * does, it deletes the snapshot objects from this vault, then marks the record `forgottenAt` in this vault's region's
  * catalog: run once per vault. An object Object Lock keeps stops it with the claim left, which status and restores
@@ -60,10 +65,14 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   const vault = await deps.openVault();
   const other = await deps.openOtherVault();
   const otherSide: VaultSide = deps.vault === 'primary' ? 'dr' : 'primary';
+  const found: { snapshotId: string; here: SnapshotRead; other: SnapshotRead }[] = [];
   for (const { snapshotId } of record.sources) {
-    const here = await stateIn(deps.vault, vault, backupId, snapshotId);
-    const there = await stateIn(otherSide, other, backupId, snapshotId);
-    report.snapshots.push({ snapshotId, here, other: there });
+    found.push({ snapshotId, here: await snapshotIn(deps.vault, vault, backupId, snapshotId), other: await snapshotIn(otherSide, other, backupId, snapshotId) });
+  }
+  report.snapshots.push(...lostInBoth(backupId, found, deps.vault, otherSide));
+  for (const source of record.sources) {
+    await refuseIfTreeReads(deps.vault, vault, backupId, source);
+    await refuseIfTreeReads(otherSide, other, backupId, source);
   }
   if (dryRun) return report;
   if (record.forgettingAt === undefined && !(await deps.catalog.claimForgetting(backupId, deps.now.toISOString(), { pinVersion: record.pinVersion }))) {
@@ -97,18 +106,60 @@ function refuseIfKept(record: BackupRecord, now: Date): void {
   if (pins.length > 0) throw new LostBackupRefusedError(record.backupId, `a restore pinned it (${pins.map((p) => `${p.by} until ${p.until}`).join(', ')}): run the command again after that`);
 }
 
-/** How a snapshot that must read nowhere is in `side`; one that reads there, or a vault that cannot be read, refuses the backup. */
-async function stateIn(side: VaultSide, vault: Pick<ForgetVault, 'loadSnapshot'>, backupId: string, snapshotId: string): Promise<LostSnapshotState> {
+/** A snapshot in one vault: it reads there, or it is lost there. */
+type SnapshotRead = LostSnapshotState | 'reads';
+
+/** How a snapshot is in `side`; a vault that cannot be read for another reason than damage refuses the backup. */
+async function snapshotIn(side: VaultSide, vault: Pick<ForgetVault, 'loadSnapshot'>, backupId: string, snapshotId: string): Promise<SnapshotRead> {
   try {
     await vault.loadSnapshot(snapshotId);
+    return 'reads';
   } catch (err) {
     if (err instanceof VaultObjectNotFoundError) return 'missing';
     if (err instanceof VaultCorruptionError) return 'corrupt';
     const why = err instanceof Error ? err.message : String(err);
     throw new LostBackupRefusedError(backupId, `the ${side} vault could not be read to show snapshot ${snapshotId} is lost there (${why}); a copy there may be good`, { cause: err });
   }
+}
+
+/**
+ * The snapshots, each lost in both vaults; refuses a backup one of whose snapshots reads in either vault, naming those
+ * lost in both, so that the operator sees why a backup with a lost snapshot is not forgotten: it is forgotten whole.
+ */
+function lostInBoth(backupId: string, found: readonly { snapshotId: string; here: SnapshotRead; other: SnapshotRead }[], here: VaultSide, there: VaultSide): ForgetLostReport['snapshots'] {
+  const lostStates: ForgetLostReport['snapshots'] = [];
+  for (const s of found) if (s.here !== 'reads' && s.other !== 'reads') lostStates.push({ snapshotId: s.snapshotId, here: s.here, other: s.other });
+  const reading = found.find((s) => s.here === 'reads' || s.other === 'reads');
+  if (!reading) return lostStates;
+  const side = reading.here === 'reads' ? here : there;
+  const lost = lostStates.map((s) => s.snapshotId);
+  const lostNote =
+    lost.length === 0
+      ? ''
+      : `; lost in both vaults: snapshot ${lost.join(', snapshot ')}, but a backup is forgotten whole, and its other snapshots still restore (keep it, or let its plan's retention forget it)`;
   throw new LostBackupRefusedError(
     backupId,
-    `its snapshot ${snapshotId} reads in the ${side} vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${backupId}\` tells whether it restores)`,
+    `its snapshot ${reading.snapshotId} reads in the ${side} vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${backupId}\` tells whether it restores)${lostNote}`,
+  );
+}
+
+/**
+ * Refuses a backup whose source's manifest root (the catalog record's rootHash) reads in `side`: a snapshot object lost
+ * with its tree intact leaves the tree's data readable, and forgetting the backup would let the next prune delete it.
+ */
+async function refuseIfTreeReads(side: VaultSide, vault: TreeReading, backupId: string, source: Pick<BackupSourceRecord, 'name' | 'snapshotId' | 'rootHash'>): Promise<void> {
+  try {
+    await loadManifestRoot(vault.store, vault.keys, source.rootHash);
+  } catch (err) {
+    if (err instanceof VaultObjectNotFoundError || err instanceof VaultCorruptionError) return;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new LostBackupRefusedError(backupId, `the ${side} vault could not be read to show tree ${source.rootHash} of snapshot ${source.snapshotId} is lost there (${why}); a copy there may be good`, { cause: err });
+  }
+  throw new LostBackupRefusedError(
+    backupId,
+    `its tree ${source.rootHash} (source ${source.name}, snapshot ${source.snapshotId}) still reads in the ${side} vault: its data may still restore, ` +
+      'and once the backup is forgotten a prune may delete it. No lifeboat command restores a tree without its snapshot object, so the backup is kept: ' +
+      'back its source up again while the source still has the data, and leave the backup (a prune of a vault where its snapshot object is corrupt stops on it until then; ' +
+      'docs/RUNBOOKS.md, "A backup lost in both vaults")',
   );
 }

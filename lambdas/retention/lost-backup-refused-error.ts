@@ -1,7 +1,7 @@
 /**
  * Why `lifeboat backups forget --lost` forgets nothing of a backup (forget-lost-backup.ts): it is not committed, a hold
- * or a running restore keeps it, or one of its snapshots reads in a vault (so it may still restore), or a vault could
- * not be read to tell. The message names the backup, what stands in the way and what to do; nothing was changed.
+ * or a running restore keeps it, or one of its snapshots or of its trees (manifest roots) reads in a vault (so its data
+ * may still restore), or a vault could not be read to tell. The message names the backup, what stands in the way and what to do; nothing was changed.
  */
 export class LostBackupRefusedError extends Error {
   override name = 'LostBackupRefusedError';

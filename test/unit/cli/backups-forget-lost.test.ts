@@ -48,6 +48,11 @@ describe('what it prints', () => {
       `Forgot it from the dr vault: deleted 1 snapshot object(s) and marked it forgotten in the dr catalog. Forget it from the primary vault too: \`lifeboat backups forget --lost ${ID} --yes --env prod --aws\`; ` +
         'once neither vault holds its snapshot objects, the next scrub of both vaults drops them from its record (docs/RUNBOOKS.md, "Retention").',
     );
+    // The other vault's catalog marks it forgotten already: no line sends the operator back there (review r58L F6).
+    expect(forgetLostLines({ ...report, vault: 'dr', dryRun: false, deletedObjects: 1, forgotten: true }, local, '2026-11-28T03:00:00.000Z').at(-1)).toBe(
+      'Forgot it from the dr vault: deleted 1 snapshot object(s) and marked it forgotten in the dr catalog. It was forgotten from the primary vault already (at 2026-11-28T03:00:00.000Z); ' +
+        'once neither vault holds its snapshot objects, the next scrub of both vaults drops them from its record (docs/RUNBOOKS.md, "Retention").',
+    );
     expect(forgetLostLines({ ...report, forgottenBefore: '2026-11-28T04:00:00.000Z' }, local)).toEqual([`Backup ${ID} was forgotten from the primary vault already (at 2026-11-28T04:00:00.000Z): nothing to do.`]);
   });
 });

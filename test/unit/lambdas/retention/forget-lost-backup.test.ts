@@ -1,3 +1,4 @@
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { type ForgetCatalog } from '../../../../lambdas/retention/forget-backups';
@@ -8,7 +9,8 @@ import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summa
 import { planStatus } from '../../../../cli/status/plan-status';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { manifestKey } from '../../../../vault/repository/vault-layout';
-import { ObjectLockedError, snapshotKey } from '../../../../vault';
+import { ObjectLockedError, snapshotKey, type VaultStore } from '../../../../vault';
+import { readEntry } from '../../../../vault/restorer/restore';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { removeDir, tempDir } from '../../../support/vault-test-helpers';
@@ -71,9 +73,16 @@ function deps(side: 'primary' | 'dr', overrides: Partial<ForgetLostBackupDeps> =
 const statusOf = (latest: ReturnType<typeof scrubRunSummary>) =>
   planStatus({ plan: { name: 'files', objectives: { rpoMinutes: 1e7, rtoMinutes: 60 } }, backups: [...catalogs.primary.records.values()], drills: [], latestScrub: latest, nextRun: { state: 'disabled', schedule: 'x' }, now: NOW });
 
-it('forgets a backup whose snapshot object is corrupt in both vaults from each vault in turn: the scrub drops it, status is ✓ and prune runs again', async () => {
-  await corrupt(pair.primary.store, key);
-  await corrupt(pair.dr.store, key);
+/** Damages the snapshot object and its manifest root in both vaults: nothing of the backup reads anywhere. */
+async function loseEverywhere(): Promise<void> {
+  for (const side of ['primary', 'dr'] as const) {
+    await corrupt(pair[side].store, key);
+    await corrupt(pair[side].store, manifestKey(pair.snapshot.manifest));
+  }
+}
+
+it('forgets a backup whose snapshot object and tree are corrupt in both vaults from each vault in turn: the scrub drops it, status is ✓ and prune runs again', async () => {
+  await loseEverywhere();
   const vaults = { primary: pair.primary, dr: pair.dr };
   const found = scrubRunSummary(await scrubVaults({ scope: 'both', fraction: 1, cursor: FIRST_SCRUB_CURSOR, vaults, repair: true }), { environment: 'dev', startedAt: '2026-11-27T03:00:00.000Z', endedAt: '2026-11-27T03:00:01.000Z' });
   expect(statusOf(found)).toMatchObject({ withinObjectives: false, scrub: { affectedBackupsOfPlan: [pair.backupId] } });
@@ -124,9 +133,39 @@ describe('refuses, changing nothing', () => {
     await refused('primary', `its snapshot ${pair.snapshot.id} reads in the primary vault`);
   });
 
+  it('a snapshot object lost in both vaults whose tree still reads: its data still reads, and forgetting it would let a prune delete that (review r58L F1)', async () => {
+    const root = pair.snapshot.manifest;
+    const original = await fs.readFile(path.join(dir, 'src', 'a.bin'));
+    await fs.rm(path.join(dir, 'src', 'a.bin'));
+    await corrupt(pair.primary.store, key);
+    await corrupt(pair.dr.store, key);
+    const tree = `its tree ${root} (source src, snapshot ${pair.snapshot.id}) still reads in the`;
+    await refused('primary', `${tree} primary vault: its data may still restore, and once the backup is forgotten a prune may delete it. No lifeboat command restores a tree without its snapshot object`);
+    await refused('dr', `${tree} dr vault: its data may still restore`);
+    // Damaged in this vault, it still reads in the other: refused all the same.
+    await corrupt(pair.primary.store, manifestKey(root));
+    await refused('primary', `${tree} dr vault`);
+    // The data the source no longer has still reads through the tree the record names, in the vault that holds it.
+    const parts: Buffer[] = [];
+    for await (const chunk of readEntry(pair.dr, pair.snapshot, 'a.bin')) parts.push(chunk);
+    expect(Buffer.concat(parts).equals(original)).toBe(true);
+  });
+
+  it('a backup of several sources one of which reads: the refusal names the snapshots lost in both vaults too', async () => {
+    const lostId = 'f'.repeat(64);
+    const [source] = record().sources;
+    if (!source) throw new Error('the record names a source');
+    catalogs.primary.records.set(pair.backupId, record({ sources: [{ ...source, name: 'gone', snapshotId: lostId, rootHash: 'e'.repeat(64) }, source] }));
+    await refused(
+      'primary',
+      `its snapshot ${pair.snapshot.id} reads in the primary vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${pair.backupId}\` tells whether it restores); ` +
+        `lost in both vaults: snapshot ${lostId}, but a backup is forgotten whole, and its other snapshots still restore`,
+    );
+  });
+
   it('a vault that cannot be read for another reason than damage: a copy there may be good', async () => {
     await corrupt(pair.primary.store, key);
-    const denied = { loadSnapshot: () => Promise.reject(new Error('AccessDenied: not authorized to perform kms:Decrypt')) };
+    const denied = { store: pair.dr.store, keys: pair.dr.keys, loadSnapshot: () => Promise.reject(new Error('AccessDenied: not authorized to perform kms:Decrypt')) };
     await refused('primary', `the dr vault could not be read to show snapshot ${pair.snapshot.id} is lost there (AccessDenied: not authorized to perform kms:Decrypt); a copy there may be good`, { openOtherVault: () => Promise.resolve(denied) });
   });
 
@@ -145,14 +184,12 @@ describe('refuses, changing nothing', () => {
 });
 
 it('an object Object Lock keeps stops it with the backup claimed, and a run once the lock has passed finishes it', async () => {
-  await corrupt(pair.primary.store, key);
-  await corrupt(pair.dr.store, key);
+  await loseEverywhere();
   const store = pair.primary.store;
   let locked = true;
-  const lockedVault = {
-    loadSnapshot: (id: string) => pair.primary.loadSnapshot(id),
-    store: { delete: (k: string) => (locked ? Promise.reject(new ObjectLockedError(store.location, k, 'GOVERNANCE until 2026-12-01T00:00:00.000Z')) : store.delete(k)) },
-  };
+  const lockedStore: VaultStore = Object.create(store);
+  lockedStore.delete = (k: string) => (locked ? Promise.reject(new ObjectLockedError(store.location, k, 'GOVERNANCE until 2026-12-01T00:00:00.000Z')) : store.delete(k));
+  const lockedVault = { loadSnapshot: (id: string) => pair.primary.loadSnapshot(id), keys: pair.primary.keys, store: lockedStore };
   const err = await forgetLostBackup(pair.backupId, deps('primary', { openVault: () => Promise.resolve(lockedVault) })).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(LostBackupRefusedError);
   expect((err as Error).message).toContain(`S3 Object Lock keeps snapshot ${pair.snapshot.id} in the primary vault`);
