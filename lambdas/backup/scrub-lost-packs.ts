@@ -8,10 +8,14 @@ import { listedOutstanding, type ScrubRunRecord } from '../catalog/scrub-record'
  * stored again. Deduplicated against, a pack lost in both vaults that an index object still lists made the new backup
  * reference data no vault holds, and its restore failed (fix f58R). One whose other copy may be good is left out too: a
  * backup relying on it does not restore from the primary vault until a scrub with repair copies it, and storing its blobs
- * again costs only what a prune later folds. The objects a record counts past its lists (`notListed`) are not known by key.
+ * again costs only what a prune later folds. A pack lost in every vault (`listedBy`) counts from either vault's entry.
+ * The objects a record counts past its lists (`notListed`) are not known by key.
  */
 export function primaryPacksWithoutGoodCopy(record: Pick<ScrubRunRecord, 'outstanding'> | undefined): string[] {
-  const ids = listedOutstanding(record?.outstanding).flatMap((o) => (o.vault === 'primary' && !o.goodCopy ? (idFromKey(DATA_PREFIX, o.key) ?? []) : []));
+  // An entry with `listedBy` is lost in every vault, whichever vault's entry the record kept: the record lists 100
+  // objects, dr before primary, so from 51 packs lost in both the primary's entries fell past the list and backups
+  // deduplicated against them again (review r58M F1).
+  const ids = listedOutstanding(record?.outstanding).flatMap((o) => ((o.vault === 'primary' && !o.goodCopy) || o.listedBy !== undefined ? (idFromKey(DATA_PREFIX, o.key) ?? []) : []));
   return [...new Set(ids)].sort();
 }
 

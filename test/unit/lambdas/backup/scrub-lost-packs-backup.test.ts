@@ -121,3 +121,10 @@ it('the Plan step reads the latest scrub record into the plan document; a record
   expect((await new BackupWorkspace(pair.primary.store).getPlan(unread.planKey, unread.backupId)).lostPacks).toBeUndefined();
   expect(warnings).toEqual([expect.stringMatching(/^the latest scrub record could not be read \(AccessDeniedException: not authorized\), so this backup may deduplicate against packs a scrub found lost/)]);
 });
+
+it('takes every pack lost in every vault from the record, whichever vault\'s entry its list kept: the list of 100 sorts dr first, so from 51 such packs the primary\'s entries fell past it (review r58M F1)', () => {
+  const id = (n: number): string => n.toString(16).padStart(64, '0');
+  const entry = (vault: 'dr' | 'primary', n: number) => ({ vault, key: packKey(id(n)), problem: 'missing' as const, goodCopy: false, since: '2026-12-01T00:00:00.000Z', backups: [], listedBy: `index/${'e'.repeat(64)}` });
+  const record = { outstanding: { objects: Array.from({ length: 100 }, (_, n) => entry('dr', n + 1)), notListed: [] } } as unknown as Pick<ScrubRunRecord, 'outstanding'>;
+  expect(primaryPacksWithoutGoodCopy(record)).toEqual(Array.from({ length: 100 }, (_, n) => id(n + 1)).sort());
+});

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
+import { lostListedPacks } from '../../../../lambdas/replication/lost-listed-packs';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { scrubOutstandingObjects } from '../../../../lambdas/catalog/scrub-outstanding-count';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
@@ -112,4 +113,27 @@ it('does not judge a pack the listings lack but the vault holds when looked for 
   await writeCondemnedBatch(pair.primary.store, pair.primary.keys, { v: 1, condemnedAt: at, graceMs: 0, packs: [{ id: pack.slice(pack.lastIndexOf('/') + 1), bytes: 1 }], indexes: [], manifests: [], sweptAt: at, keepMs: TOMBSTONE_MIN_KEEP_MS, from: 'f'.repeat(64) });
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'dr', key: pack, problem: 'missing', outcome: 'unrepaired', listedBy: index })]);
+});
+
+it('does not judge a pack a pending batch of its vault names (a sweep stopped between its deletes and its tombstone), nor one the deadline left unlooked-for (review r58M F2, F3)', async () => {
+  const { pack } = await indexAndPack(pair.primary);
+  for (const vault of [pair.primary, pair.dr]) await vault.store.delete(pack);
+  const at = '2026-12-01T00:00:00.000Z';
+  // No sweptAt: the batch is pending, as a sweep that died after deleting the pack leaves it; backups leave it out already.
+  for (const vault of [pair.primary, pair.dr]) await writeCondemnedBatch(vault.store, vault.keys, { v: 1, condemnedAt: at, graceMs: 0, packs: [{ id: pack.slice(pack.lastIndexOf('/') + 1), bytes: 1 }], indexes: [], manifests: [], from: 'f'.repeat(64) });
+  const pending = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: false });
+  expect(pending.findings.filter((f) => f.key === pack)).toEqual([]);
+});
+
+it('leaves a pack the run had no time to look for again to a later run rather than judge it lost unseen (review r58M F3)', async () => {
+  const { pack } = await indexAndPack(pair.primary);
+  for (const vault of [pair.primary, pair.dr]) await vault.store.delete(pack);
+  const findings = await lostListedPacks({
+    sides: ['primary', 'dr'],
+    vaults: { primary: pair.primary, dr: pair.dr },
+    results: new Map([['primary', [{ key: 'index/x', state: 'ok', packsLacked: [pack.slice(pack.lastIndexOf('/') + 1)] }]]]),
+    until: 0,
+    now: () => 1,
+  });
+  expect(findings).toEqual([]);
 });
