@@ -1,3 +1,4 @@
+import { INCOMPLETE_CAUSE_STATE_BYTES } from '../../config/parent-state-size';
 import { leftOutCount } from '../drill/drill-shortfall';
 import { type FailoverFinishInput, type FailoverFinishWithoutOverwriteInput, type FailoverReport, type FailoverSourceReport } from './failover-report';
 
@@ -100,19 +101,25 @@ export function failoverIncompleteSummary(report: FailoverReport, ranIn: Failove
 /**
  * The Fail state's cause: JSON as a Lambda error's (`errorMessage`: the summary, which the console and
  * `causeMessage` show), with the whole report under `report` for `lifeboat failover` to print. Within
- * Step Functions' cause limit: a report too long for it is left out, and the summary cut.
+ * Step Functions' cause limit, and within INCOMPLETE_CAUSE_STATE_BYTES as the report step's state writes it beside the
+ * report (config/parent-state-size.ts: quotes take two bytes there, a character outside ASCII up to three; review r58I
+ * F2): a report too long for it is left out, and the summary cut.
  */
 export function failoverIncompleteCause(report: FailoverReport, ranIn: FailoverRanIn): string {
   const summary = failoverIncompleteSummary(report, ranIn);
+  const fits = (text: string): boolean => text.length <= MAX_FAILURE_CAUSE && Buffer.byteLength(JSON.stringify(text), 'utf8') <= INCOMPLETE_CAUSE_STATE_BYTES;
   const whole = JSON.stringify({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: summary, report });
-  if (whole.length <= MAX_FAILURE_CAUSE) return whole;
-  // JSON escapes can lengthen the summary: cut it until the whole text fits.
-  let room = MAX_FAILURE_CAUSE - 100;
-  for (;;) {
-    const text = JSON.stringify({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: clip(summary, room) });
-    if (text.length <= MAX_FAILURE_CAUSE) return text;
-    room = Math.max(1, room - (text.length - MAX_FAILURE_CAUSE));
+  if (fits(whole)) return whole;
+  // JSON escapes can lengthen the summary: the longest cut of it whose whole text fits (one character always does).
+  const cut = (room: number): string => JSON.stringify({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: clip(summary, room) });
+  let fitting = 1;
+  let over = MAX_FAILURE_CAUSE;
+  while (fitting < over - 1) {
+    const room = Math.floor((fitting + over) / 2);
+    if (fits(cut(room))) fitting = room;
+    else over = room;
   }
+  return cut(fitting);
 }
 
 /**

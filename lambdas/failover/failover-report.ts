@@ -6,6 +6,8 @@ import { caughtErrorSchema } from '../drill/drill-state';
 import { caughtErrorOf } from '../drill/drill-verdict';
 import { reportedBackupLeftOutSchema } from '../restore/reported-backup-left-out';
 import { reportedNotRestoredSchema } from '../restore/reported-not-restored';
+import { FAILED_MESSAGES_TOTAL_BYTES, HELD_BY_TEXT_BYTES } from '../../config/parent-state-size';
+import { cutJsonText, jsonBytes } from '../restore/json-text-budget';
 import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreTarget } from '../restore/restore-request';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../restore/target-upload-lifecycle';
@@ -88,7 +90,7 @@ export type FailoverFailedSource = {
   target: string;
   /** The error's name (the restore step's own, e.g. RestoreIncompleteError, or States.Timeout). */
   error: string;
-  /** Its message (a Lambda error's `errorMessage`), at most MAX_FAILED_MESSAGE characters. */
+  /** Its message (a Lambda error's `errorMessage`), at most MAX_FAILED_MESSAGE characters, within what the failed sources' messages share (FAILED_MESSAGES_TOTAL_BYTES). */
   message: string;
   /** What to do about it. */
   action: string;
@@ -204,15 +206,22 @@ export function restoreIdHolderOf(message: string): RestoreIdHolder | undefined 
   return { restoreId: match[1], ...(match[2] !== undefined ? { execution: match[2] } : {}), target: match[3] };
 }
 
+/**
+ * A part of a caught message (the holder's restore id, execution or target) shown in `heldBy` or an action: cut to
+ * HELD_BY_TEXT_BYTES as JSON writes it. The message is as long as its cause allows, and every failed source's report
+ * shares the failover's state (review r58I F2).
+ */
+const shown = (text: string): string => cutJsonText(text, HELD_BY_TEXT_BYTES);
+
 /** What a source refused at its restore id is held by, for `heldBy`: the execution, never a restore of its target. */
 function restoreIdHeldBy(holder: RestoreIdHolder): string {
-  return `${holder.execution ?? 'an execution that recorded none'} (restore id ${holder.restoreId})`;
+  return `${holder.execution !== undefined ? shown(holder.execution) : 'an execution that recorded none'} (restore id ${shown(holder.restoreId)})`;
 }
 
 function restoreIdClaimedAction(target: string, holder: RestoreIdHolder, again: FailoverFinishWithoutOverwriteInput): string {
-  const by = holder.execution !== undefined ? `execution ${holder.execution}` : 'an execution that recorded none (started before claims named their execution)';
+  const by = holder.execution !== undefined ? `execution ${shown(holder.execution)}` : 'an execution that recorded none (started before claims named their execution)';
   const refused =
-    `This source's restore was refused in its first step (Validate and resolve), before writing to ${target}: its restore id ${holder.restoreId} is claimed by ${by}, which restores ${holder.target} ` +
+    `This source's restore was refused in its first step (Validate and resolve), before writing to ${target}: its restore id ${shown(holder.restoreId)} is claimed by ${by}, which restores ${shown(holder.target)} ` +
     '(a failover stopped and redriven keeps its restores\' ids, <its execution>-<source>, so its stopped child holds them; or an execution was started by hand with this id). ' +
     'It is in neither "finish" nor "finishWithoutOverwrite". ';
   // Only a restore of the same id and the same target (this failover's stopped child) may have written there.
@@ -347,6 +356,15 @@ export function failoverReport(
   const failed: FailoverFailedSource[] = [];
   // The sources' lists of what their targets lack share one budget, in the failover's order of restores.
   const shortfall = new ShortfallBudget();
+  // So do the failed sources' messages: each of MAX_FAILED_MESSAGE characters at most, cut to what is left of
+  // FAILED_MESSAGES_TOTAL_BYTES as JSON writes them ("…" once it is spent); their error and action are kept whole. Each
+  // alone as long as its cause allows, many failed sources' messages took the report past the state's limit (review r58I F2).
+  let messagesLeft = FAILED_MESSAGES_TOTAL_BYTES;
+  const shownMessage = (message: string): string => {
+    const kept = cutJsonText(clip(message, MAX_FAILED_MESSAGE), messagesLeft);
+    messagesLeft = Math.max(0, messagesLeft - jsonBytes(kept));
+    return kept;
+  };
   for (const { restoreId, request } of failover.restores) {
     const report = byId.get(restoreId);
     if (!report) throw new FailoverReportMismatchError(`Failover ${failover.failoverId} has no restore result for source "${request.source}" (restore ${restoreId})`);
@@ -358,20 +376,21 @@ export function failoverReport(
         if (idHolder) {
           // Refused at its restore id: no restore holds the target; the action says whether it may hold anything.
           const again = { ...finishing, sources: [request.source] };
-          failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: restoreIdClaimedAction(target, idHolder, again), heldBy: restoreIdHeldBy(idHolder) });
+          failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: restoreIdClaimedAction(target, idHolder, again), heldBy: restoreIdHeldBy(idHolder) });
           continue;
         }
         // Refused before it wrote: the target is the holder's, never this failover's to finish over.
         const holder = claimHolderOf(message);
-        failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: claimedAction(target, holder), heldBy: holder ?? 'another restore' });
+        const shownHolder = holder !== undefined ? shown(holder) : undefined;
+        failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: claimedAction(target, shownHolder), heldBy: shownHolder ?? 'another restore' });
         continue;
       }
       if (TARGET_UNWRITTEN_ERRORS.includes(error)) {
         // Its target holds nothing of this failover's: only a finish without overwrite may restore it there.
-        failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: unwrittenAction(target, error, request.overwrite), wroteNothing: true });
+        failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: unwrittenAction(target, error, request.overwrite), wroteNothing: true });
         continue;
       }
-      failed.push({ source: request.source, type: request.target.type, target, error, message: clip(message, MAX_FAILED_MESSAGE), action: actionFor(error, restoreId, request.target, failover.bucketsAbortingUploads) });
+      failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: actionFor(error, restoreId, request.target, failover.bucketsAbortingUploads) });
       continue;
     }
     const reason = choiceOf(request.source)?.reason;

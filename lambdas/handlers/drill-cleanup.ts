@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { cleanupWithin } from '../drill/cleanup-lines';
+import { handlerLogger } from '../operations/handler-logger';
 import { cleanUpDrill, DRILL_TIMEOUT_SECONDS_ENV, drillTimeoutSecondsOf, scratchDirectoryRootOf } from '../drill/scratch-targets';
 import { drillIdOf } from '../drill/drill-id';
 import { releaseDrillPins } from '../drill/drill-pins';
@@ -22,7 +24,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
   await releaseDrillPins(state?.drill, runtime.releaseRestorePin());
   // The drill's timeout, read per invocation as resolve-restore's pin seconds: the sweep spares targets younger than it.
   const drillTimeoutSeconds = drillTimeoutSecondsOf(process.env[DRILL_TIMEOUT_SECONDS_ENV]);
-  return cleanUpDrill({ drillId: drillIdOf(execution, startedAt), sweep, now: new Date(), drillTimeoutSeconds }, runtime.config.restoreTargetPrefix, {
+  const cleanup = await cleanUpDrill({ drillId: drillIdOf(execution, startedAt), sweep, now: new Date(), drillTimeoutSeconds }, runtime.config.restoreTargetPrefix, {
     region: runtime.config.region,
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
@@ -34,4 +36,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
     // Past its Lambda timeout the step would return nothing: the cleanup stops in time and leaves big buckets to expire.
     ...(invocation ? { deadline: () => invocation.getRemainingTimeInMillis() } : {}),
   });
+  // Within the drill's state, beside every source's report (cleanup-lines.ts); the whole result in the function's log.
+  const { kept, dropped } = cleanupWithin(cleanup);
+  if (dropped > 0) handlerLogger.warn(`drill cleanup: ${dropped} lines left out of the drill's state; all of them`, { cleanup });
+  return kept;
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { drillStartSchema } from '../drill/drill-start';
 import { restoredOnly, sourceRestoreSchema } from '../drill/drill-state';
+import { comparisonWithin } from '../drill/comparison-texts';
 import { compareWithLiveSources } from '../drill/live-sample';
 import { lifeboatHandler } from '../runtime/lifeboat-handler';
 
@@ -21,7 +22,7 @@ const inputSchema = z.object({
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill comparison request' }, async ({ drill, restored, verifiedAt }, runtime) => {
   const { primaryRegion, homeVault } = runtime.config;
   const liveRegion: string | undefined = primaryRegion ?? (homeVault === 'primary' ? runtime.config.region : undefined);
-  return compareWithLiveSources({ restored: restoredOnly(restored), samples: drill.samples, verifiedAt }, runtime.sources, {
+  const comparison = await compareWithLiveSources({ restored: restoredOnly(restored), samples: drill.samples, verifiedAt }, runtime.sources, {
     openVault: (side) => runtime.openVault(side),
     liveS3: liveRegion !== undefined ? runtime.clients.s3Client(liveRegion) : 'the primary region is not known to this function (LIFEBOAT_PRIMARY_REGION is not set: a DR vault in another account does not read the sources, docs/DEPLOYMENT.md; nor does the DR drill of a primary stack without env.region)',
     targetS3: runtime.clients.s3Client(),
@@ -29,4 +30,6 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
     // The home catalog, which the verify step read the same record from: what the backup left out, its reason lines whole.
     backupRecords: runtime.catalog,
   });
+  // Its texts within the drill's state, beside every source's report (comparison-texts.ts).
+  return comparisonWithin(comparison);
 });

@@ -8,6 +8,8 @@ const inputSchema = z.object({
   planKey: z.string().regex(/^restore-plans\/[0-9A-Za-z_-]+\.json$/, 'must be a restore plan key'),
   /** Where the report goes, which bounds its lists (lambdas/restore/restore-report-lists.ts); absent: the runbook's output. */
   reportIn: z.enum(RESTORE_REPORT_PLACES).optional(),
+  /** With `parent-state`: how many sources the parent restores, whose reports share its state (the Map's item count). */
+  reportSources: z.number().int('must be a whole number of sources').min(1, 'must be 1 or more').optional(),
 });
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAILURE_CAUSE_STATE_BYTES } from '../../config/parent-state-size';
 import { classifyError, TransientError } from '../runtime/errors';
 
 /** A caught error as Step Functions puts it at a Catch's ResultPath. */
@@ -15,13 +16,16 @@ export const MAX_FAILURE_MESSAGE = 2_000;
  * Step Functions' 256 KiB and failed the execution with States.DataLimitExceeded, its report lost (review 42c
  * F6). A Lambda error's cause stays JSON with its `errorType` and its message (cut to MAX_FAILURE_MESSAGE,
  * saying so), so what reads `errorMessage` (the CLI, the reports) still finds it; the trace is dropped (the
- * function's log has it). Any other cause is cut as text.
+ * function's log has it). Any other cause is cut as text. Either is cut shorter still when the state would write it in
+ * more than FAILURE_CAUSE_STATE_BYTES (config/parent-state-size.ts): a message of control characters, JSON within JSON,
+ * takes seven bytes a character there, and 2,000 of them were 14 KB a failed source (review r58I F2).
  */
 export function boundedFailure(error: CaughtError): { Error: string; Cause: string } {
   const cause = error.Cause ?? '';
   const lambdaError = lambdaErrorOf(cause);
-  if (lambdaError) return { Error: error.Error, Cause: JSON.stringify({ errorType: lambdaError.errorType, errorMessage: clipped(lambdaError.errorMessage) }) };
-  return { Error: error.Error, Cause: clipped(cause) };
+  const render = lambdaError ? (message: string) => JSON.stringify({ errorType: lambdaError.errorType, errorMessage: message }) : (message: string) => message;
+  const fits = (message: string): boolean => Buffer.byteLength(JSON.stringify(render(message)), 'utf8') <= FAILURE_CAUSE_STATE_BYTES;
+  return { Error: error.Error, Cause: render(clipped(lambdaError ? lambdaError.errorMessage : cause, fits)) };
 }
 
 function lambdaErrorOf(cause: string): { errorType: string; errorMessage: string } | undefined {
@@ -34,10 +38,19 @@ function lambdaErrorOf(cause: string): { errorType: string; errorMessage: string
   }
 }
 
-function clipped(message: string): string {
-  if (message.length <= MAX_FAILURE_MESSAGE) return message;
-  const more = message.length - MAX_FAILURE_MESSAGE;
-  return `${message.slice(0, MAX_FAILURE_MESSAGE)}… (${more} more characters: the failed function's log has the whole message)`;
+/** `message` cut to MAX_FAILURE_MESSAGE characters, and to fewer while it does not `fit`, saying how many it left out. */
+function clipped(message: string, fits: (message: string) => boolean): string {
+  const cut = (kept: number): string => (kept >= message.length ? message : `${message.slice(0, kept)}… (${message.length - kept} more characters: the failed function's log has the whole message)`);
+  let kept = Math.min(message.length, MAX_FAILURE_MESSAGE);
+  if (fits(cut(kept))) return cut(kept);
+  // The most characters that fit (none at least: the note alone is well within the bound).
+  let none = 0;
+  while (none < kept - 1) {
+    const mid = Math.floor((none + kept) / 2);
+    if (fits(cut(mid))) none = mid;
+    else kept = mid;
+  }
+  return cut(none);
 }
 
 /**

@@ -23,8 +23,23 @@ export function cutUtf8(text: string, maxBytes: number): string {
 }
 
 /** The bytes `text` takes inside a JSON string (its quotes left out). */
-function jsonBytes(text: string): number {
+export function jsonBytes(text: string): number {
   return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
+}
+
+/** `text` within `maxBytes` as JSON writes it (its quotes left out): whole, or cut at a character and ended with "…" (alone when nothing else fits). */
+export function cutJsonText(text: string, maxBytes: number): string {
+  if (jsonBytes(text) <= maxBytes) return text;
+  const room = maxBytes - jsonBytes(ELLIPSIS);
+  let used = 0;
+  let out = '';
+  for (const char of text) {
+    const size = jsonBytes(char);
+    if (used + size > room) break;
+    used += size;
+    out += char;
+  }
+  return `${out}${ELLIPSIS}`;
 }
 
 /** What is left of a budget of JSON bytes; shared by the lists that take from it, in their order. */

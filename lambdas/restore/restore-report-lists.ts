@@ -1,3 +1,4 @@
+import { reportListsShare, SOURCES_NOT_GIVEN } from '../../config/parent-state-size';
 import { type RestoreReportPlace } from '../../config/restore-report-in';
 import { type NotRestored } from '../../vault';
 import { SHORTFALL_LISTED, SHORTFALL_TEXT_MAX_BYTES } from '../drill/drill-shortfall';
@@ -19,15 +20,18 @@ export type ReportListsBound = { listed: number; textMaxBytes: number; maxBytes:
  * `$.restored` holds one report per source (review f58O). The counts are kept whole; what the lists leave out is in the
  * restore's shard check records (`restore-plans/<restore id>.checks/<shard>.json` in the home vault, 100 of each
  * shard's) and the backup's catalog record (`lifeboat backups list --json`).
+ *
+ * Alone in its state (`execution-output`): the first 20, paths whole (a path is at most 4 KiB; a reason naming one a
+ * little more), and half the state, which 20 paths of 4 KiB and their reasons take whole unless JSON writes them longer.
+ * Beside every other source's report (`parent-state`, the parent having `sources` sources): no more than a drill's and a
+ * failover's report keep of it (drill-shortfall.ts), and the source's share of the lists all sources' reports take
+ * together (config/parent-state-size.ts: 80 KiB), so that their number does not take the state past its limit: a fixed
+ * 2 KiB each took 62 sources' reports past it (review r58I F2). A child started without the count has 40 sources' share.
  */
-export const REPORT_LISTS: Record<RestoreReportPlace, ReportListsBound> = {
-  // Alone in its state: the first 20, paths whole (a path is at most 4 KiB; a reason naming one a little more), and
-  // half the state, which 20 paths of 4 KiB and their reasons take whole unless JSON writes them longer.
-  'execution-output': { listed: 20, textMaxBytes: 4 * 1024 + 256, maxBytes: 128 * 1024, reasons: false },
-  // Beside every other source's report: no more than a drill's and a failover's report keep of it (drill-shortfall.ts),
-  // and 2 KiB of texts, so that the reports of 40 sources take 80 KiB of lists at most.
-  'parent-state': { listed: SHORTFALL_LISTED, textMaxBytes: SHORTFALL_TEXT_MAX_BYTES, maxBytes: 2 * 1024, reasons: true },
-};
+export function reportListsBound(place: RestoreReportPlace, sources: number | undefined): ReportListsBound {
+  if (place === 'execution-output') return { listed: 20, textMaxBytes: 4 * 1024 + 256, maxBytes: 128 * 1024, reasons: false };
+  return { listed: SHORTFALL_LISTED, textMaxBytes: SHORTFALL_TEXT_MAX_BYTES, maxBytes: reportListsShare(sources ?? SOURCES_NOT_GIVEN), reasons: true };
+}
 
 export type ReportLists = { notRestored?: { count: number; kinds?: string[]; first: NotRestored[] }; backupLeftOut?: BackupLeftOut };
 

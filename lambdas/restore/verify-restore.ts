@@ -15,7 +15,7 @@ import { loadRestoreSnapshot } from './restore-snapshot';
 import { type ReleaseRestorePin } from './restore-pin';
 import { backupLeftOut, type BackupLeftOut, type BackupRecords } from './backup-left-out';
 import { type TimeToLiveLeftOff, timeToLiveLeftOff } from './restored-table-ttl';
-import { REPORT_LISTS, reportListsWithin } from './restore-report-lists';
+import { reportListsBound, reportListsWithin } from './restore-report-lists';
 import { notRestoredKinds } from './not-restored-kinds';
 import { type RestoreReportPlace } from '../../config/restore-report-in';
 
@@ -78,7 +78,7 @@ export type RestoreReport = {
  * is removed (best effort, `releasePin`): retention may forget the backup from then on. A drill's
  * restore is given none: the drill reads the snapshot after this step, and its cleanup step unpins.
  */
-export async function verifyRestore(input: { planKey: string; reportIn?: RestoreReportPlace | undefined }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
+export async function verifyRestore(input: { planKey: string; reportIn?: RestoreReportPlace | undefined; reportSources?: number | undefined }, deps: VerifyRestoreDeps): Promise<RestoreReport> {
   const plan = await getRestorePlan(deps.planS3, deps.planBucket, input.planKey);
   const restore = plan.restore;
   const mismatches: string[] = [];
@@ -195,7 +195,7 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
       ...(notRestoredCount > 0 ? { notRestored: { count: notRestoredCount, kinds: notRestoredKinds(notRestored), first: notRestored } } : {}),
       ...(leftOut !== undefined ? { backupLeftOut: leftOut } : {}),
     },
-    REPORT_LISTS[input.reportIn ?? 'execution-output'],
+    reportListsBound(input.reportIn ?? 'execution-output', input.reportSources),
   );
   return {
     restoreId: restore.restoreId,

@@ -9,11 +9,13 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { KEY_IN_OTHER_REGION } from '../../config/names-in-other-region';
+import { drillStateBytes, drillStateSource } from '../../config/parent-state-size';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy } from './bucket-owner-condition';
 import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { checkParentStateSize } from './parent-state-check';
 import { drillOutlastsScheduleWarning } from './drill-schedule-overlap';
 import { drillTimeouts, INLINE_MAP_CONCURRENCY } from './drill-timeouts';
 import { lambdaStepsBudget } from './lambda-step-budget';
@@ -101,6 +103,8 @@ export class DrillWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: DrillWorkflowProps) {
     super(scope, id);
     const { plans, sources } = validatePlans(this, 'DrillWorkflow', { plans: props.plans });
+    // Every source's report shares the drill's state (review r58I F2): refused or warned of at synth.
+    checkParentStateSize(this, { kind: 'drill', construct: 'DrillWorkflow', stateSource: (s) => drillStateSource(s, props.fileSystem?.mountPath), stateBytes: drillStateBytes }, plans);
     const stack = Stack.of(this);
     const plansHere = plansInStack(this, plans);
     const comparesLive = props.primaryRegion !== undefined || props.vaultSide === 'primary';
@@ -263,6 +267,8 @@ export class DrillWorkflow extends Construct {
     const restoreSources = new sfn.Map(this, 'Restore sources', {
       comment: 'Restores every source of the backup into its scratch target and verifies it against the manifest, one iteration per source; each iteration\'s result is its restore report, or its failure ({ source, failed, target, error }).',
       itemsPath: '$.drill.restores',
+      // Each iteration is given the number of sources too: their reports share this state (review r58I F2).
+      itemSelector: RestoreSourceStateMachine.sourceItemSelector('$.drill.restores'),
       resultPath: '$.restored',
       // What Step Functions runs at most anyway, said so that the waves drillTimeouts counts are in the definition.
       maxConcurrency: INLINE_MAP_CONCURRENCY,
@@ -281,12 +287,15 @@ export class DrillWorkflow extends Construct {
       sweep: true,
       'state.$': '$',
     });
-    const recordTask = lifeboatTask(this, 'Record drill', 'Measures the RTO, gives the verdict against the plan\'s objectives, writes the report object drills/<id>.json into the vault and the drill into the catalog.', record, '$.report', {
+    // Its result, at `report`, replaces the state: every source's report and the comparison are read and no longer needed;
+    // kept beside the record (the whole record of a passed drill), they took the state past 256 KiB from some 62 sources
+    // after the record said PASSED (review r58I F2).
+    const recordTask = lifeboatTask(this, 'Record drill', 'Measures the RTO, gives the verdict against the plan\'s objectives, writes the report object drills/<id>.json into the vault and the drill into the catalog; the state is then its report alone, at report.', record, '$', {
       'input.$': '$$.Execution.Input',
       'execution.$': '$$.Execution.Name',
       'startedAt.$': '$$.Execution.StartTime',
       'state.$': '$',
-    });
+    }, { 'report.$': '$' });
     const passed = new sfn.Succeed(this, 'Drill passed', { comment: 'Every source restored and verified within the objectives; the output is the drill report.', outputPath: '$.report' });
     const failed = new sfn.Fail(this, 'Drill failed', { comment: 'A step or a source\'s restore failed, or a restored entry differed; the cause names the first error.', error: 'DrillFailed', causePath: '$.report.summary' });
     const missed = new sfn.Fail(this, 'Objective missed', { comment: 'Restored and verified, but the RTO or RPO objective was missed; the cause says which and by how much.', error: 'DrillObjectiveMissed', causePath: '$.report.summary' });

@@ -5,12 +5,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { failoverStateBytes, failoverStateSource } from '../../config/parent-state-size';
 import { APPROVAL_TIMEOUT, ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { approvalStep, grantApprover } from './approval-step';
 import { ownedBy } from './bucket-owner-condition';
 import { catalogPartitionStatement } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
+import { checkParentStateSize } from './parent-state-check';
 import { INLINE_MAP_CONCURRENCY, inlineMapWaves, timeoutCoveringWaves } from './inline-map-waves';
 import { lambdaStepsBudget } from './lambda-step-budget';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -84,6 +86,8 @@ export class FailoverWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: FailoverWorkflowProps) {
     super(scope, id);
     const { plans, sources } = validatePlans(this, 'FailoverWorkflow', { plans: props.plans });
+    // Every source's report shares the failover's state (review r58I F2): refused or warned of at synth.
+    checkParentStateSize(this, { kind: 'failover', construct: 'FailoverWorkflow', stateSource: (s) => failoverStateSource(s, props.restoreTargetPrefix, props.fileSystem?.mountPath), stateBytes: failoverStateBytes }, plans);
     const stack = Stack.of(this);
     const restore = restoreFunctions(this, {
       environmentName: props.environmentName,
@@ -174,6 +178,8 @@ export class FailoverWorkflow extends Construct {
     const restoreSources = new sfn.Map(this, 'Restore sources', {
       comment: 'Restores every source of the backup from the DR vault into its target in this region and verifies it, one iteration per source, in parallel; each iteration\'s result is its restore report, or its failure ({ source, restoreId, target, failed, error }).',
       itemsPath: '$.failover.restores',
+      // Each iteration is given the number of sources too: their reports share this state (review r58I F2).
+      itemSelector: RestoreSourceStateMachine.sourceItemSelector('$.failover.restores'),
       resultPath: '$.restored',
       // What Step Functions runs at most anyway, said so that the waves the timeout below counts are in the definition.
       maxConcurrency: INLINE_MAP_CONCURRENCY,
@@ -183,8 +189,11 @@ export class FailoverWorkflow extends Construct {
       'Failover report',
       'Per live source: target, entries, bytes and restore time; per failed source: its error and what to do, and the input that finishes the failover; the total RTO and the RPO of the data restored, against the plan\'s objectives.',
       report,
-      '$.report',
+      // Its result, at `report`, replaces the state: every source's report was read, and kept beside the report (which
+      // carries it again in its FailoverIncompleteError cause) took the state past 256 KiB from some 64 sources (review r58I F2).
+      '$',
       { 'failover.$': '$.failover', 'restored.$': '$.restored', 'request.$': '$$.Execution.Input' },
+      { 'report.$': '$' },
     );
     const done = new sfn.Succeed(this, 'Failover complete', { comment: 'Every source is restored and verified in this region; the output is the failover report.', outputPath: '$.report' });
     // A partial failover must not look SUCCEEDED: the operator would point every application at targets some of which are empty.

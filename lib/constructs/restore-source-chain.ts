@@ -28,6 +28,11 @@ export type RestoreSourceChainProps = {
    * @default 'execution-output': the runbook's, alone in its state
    */
   readonly reportIn?: RestoreReportPlace;
+  /**
+   * With `parent-state`: where the state holds how many sources the parent restores, whose reports share its state: each
+   * report's lists take that share of a fixed total (config/parent-state-size.ts; review r58I F2).
+   */
+  readonly reportSourcesPath?: string;
 };
 
 /** Where the Distributed Map reads its items (the plan's shard manifest, restore-plans/<id>.shards.jsonl) and writes its map runs' results, in the home vault. */
@@ -112,6 +117,7 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
   const verifyTask = lifeboatTask(scope, 'Verify restore', 'Puts entries restored in pieces in place and sets the directories\' final modes and times, then checks the target against the backup\'s manifest: the shards\' check records (every shard must have one; each shard read back its objects, files or items), the directories and pieced entries read back here; its report is the execution\'s output.', fns.verify, '$.report', {
     'planKey.$': '$.plan.planKey',
     ...(props.reportIn !== undefined ? { reportIn: props.reportIn } : {}),
+    ...(props.reportSourcesPath !== undefined ? { 'reportSources.$': props.reportSourcesPath } : {}),
   });
   restoreShards.next(verifyTask);
   resolveTask.next(planTask).next(afterPlan);

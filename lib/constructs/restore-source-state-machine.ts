@@ -4,6 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { SOURCES_NOT_GIVEN } from '../../config/parent-state-size';
 import { loggedStateMachine } from './logged-state-machine';
 import { acknowledgeDistributedMapWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { type RestoreFunctions } from './restore-functions';
@@ -28,8 +29,8 @@ export type RestoreSourceStateMachineProps = {
  * The restore of one source as a state machine of its own, which the drill and the failover start
  * once per source from their `Restore sources` Map (`states:startExecution.sync:2`) — so that its
  * `Restore shards` is a Distributed Map at the top of a definition, not an inline Map nested in the
- * parent's Map (docs/ARCHITECTURE.md, "Restore shards"). Input `{ request, restoreId }` (an item of
- * the parent's `restores`; an input that is no object or lacks either is refused with InvalidInputError before any
+ * parent's Map (docs/ARCHITECTURE.md, "Restore shards"). Input `{ request, restoreId, sources }` (an item of
+ * the parent's `restores` and their number: sourceItemSelector; an input that is no object or lacks either of the first two is refused with InvalidInputError before any
  * step runs), output the verification report. No approval step: the parent validated and, for a failover, had the
  * whole run approved; a failover child's resolve restores only the request its failover granted in the catalog after
  * the approval, once (lambdas/failover/failover-grant.ts), so one started by hand writes nothing (docs/SECURITY.md, "Approvals"). A failure abandons the restore's pieces
@@ -46,8 +47,10 @@ export class RestoreSourceStateMachine extends Construct {
       // startedAt, its claim is the execution's, which only it takes over and releases (lambdas/restore/target-claim.ts).
       resolvePayload: { 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime' },
       shards: { mode: 'distributed', vault: props.vault, vaultKey: props.vaultKey },
-      // The report is the parent's: one item of its `$.restored`, beside every other source's (review f58O).
+      // The report is the parent's: one item of its `$.restored`, beside every other source's (review f58O), its lists
+      // that many sources' share (the parent's Map gives their number: review r58I F2).
       reportIn: 'parent-state',
+      reportSourcesPath: '$.sources',
     });
     chain.chain.next(new sfn.Succeed(this, 'Source restored', { comment: 'The source is restored and verified; the execution\'s output is the verification report.', outputPath: '$.report' }));
     // A failure is caught only to abandon the restore's pieces first; the execution then fails with the step's own error and cause.
@@ -70,8 +73,13 @@ export class RestoreSourceStateMachine extends Construct {
     const hasRequest = new sfn.Choice(this, 'Request given?', { comment: 'Refuses an input without request, naming it, before any step runs.' })
       .when(sfn.Condition.isPresent('$.request'), hasRestoreId)
       .otherwise(missing('request'));
+    // A parent deployed before it gave the count (an execution running through a deployment) starts children without it:
+    // the share 40 sources had (a Path to a missing field would end the child States.Runtime, which no Catch takes).
+    const countGiven = new sfn.Choice(this, 'Source count given?', { comment: 'The parent gives how many sources it restores (its reports share its state); without it, the share of 40.' })
+      .when(sfn.Condition.isPresent('$.sources'), hasRequest)
+      .otherwise(new sfn.Pass(this, 'Source count of 40', { comment: 'A parent that gave no count: the share 40 sources had.', result: sfn.Result.fromNumber(SOURCES_NOT_GIVEN), resultPath: '$.sources' }).next(hasRequest));
     // The object guard first (logged-state-machine.ts): a null or an array input is refused with InvalidInputError too.
-    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: hasRequest, timeout: props.timeout });
+    this.stateMachine = loggedStateMachine(this, { stateMachineName: props.stateMachineName, definition: countGiven, timeout: props.timeout });
     chain.distributedMap?.grantVaultAccess(this.stateMachine, props.vaultKey);
     acknowledgeScopedWildcards(this, [props.vault.arnForObjects(`${RESTORE_MAP_RUNS_PREFIX}/*`)]);
     acknowledgeDistributedMapWildcards(this.stateMachine);
@@ -80,7 +88,7 @@ export class RestoreSourceStateMachine extends Construct {
 
   /**
    * The states that restore one source from inside the parent's Map: `Restore source` starts this
-   * state machine with the iteration's `{ request, restoreId }` and waits for it (`.sync:2`), its
+   * state machine with the iteration's `{ request, restoreId, sources }` (sourceIteration) and waits for it (`.sync:2`), its
    * result the child's output (the report). A failed child fails that task with `States.TaskFailed`
    * and the child's DescribeExecution as JSON in the cause; `Child failure` parses it and `Source
    * failed` fails the iteration with the child's own error and cause, so the parent's Catch and its
@@ -92,8 +100,8 @@ export class RestoreSourceStateMachine extends Construct {
       comment: 'Starts the restore of this source (the restore-source state machine: resolve, plan, Distributed Map of shards, verify) and waits for it; its result is the source\'s verification report.',
       stateMachine: this.stateMachine,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      input: sfn.TaskInput.fromObject({ 'request.$': '$.request', 'restoreId.$': '$.restoreId' }),
-      // The console links the child to the parent execution; the child's steps read only request and restoreId.
+      input: sfn.TaskInput.fromObject({ 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'sources.$': '$.sources' }),
+      // The console links the child to the parent execution; the child's steps read only request, restoreId and sources.
       associateWithParent: true,
       outputPath: '$.Output',
     });
@@ -112,6 +120,14 @@ export class RestoreSourceStateMachine extends Construct {
     const hasError = new sfn.Choice(scope, 'Child has an error?', { comment: 'A failed child has its error; a timed-out or stopped one may not.' }).when(sfn.Condition.isPresent('$.execution.Error'), hasCause).otherwise(unfinished);
     start.addCatch(parsed.next(hasError), { errors: ['States.TaskFailed'] });
     return start;
+  }
+
+  /**
+   * The parent's Map's ItemSelector over the items at `restoresPath` (`{ restoreId, request }` each): the item, and how
+   * many there are, which the child's verify step divides its report's share of the parent's state by (review r58I F2).
+   */
+  static sourceItemSelector(restoresPath: string): Record<string, string> {
+    return { 'request.$': '$$.Map.Item.Value.request', 'restoreId.$': '$$.Map.Item.Value.restoreId', 'sources.$': `States.ArrayLength(${restoresPath})` };
   }
 
   /**

@@ -1,6 +1,7 @@
-import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { lifeboatConfigSchema } from '../../../config/lifeboat-config';
+import { lifeboatConfigSchema, type ProtectionPlanConfig } from '../../../config/lifeboat-config';
+import { drillStateBytes, drillStateSource, failoverStateBytes, failoverStateSource } from '../../../config/parent-state-size';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { DRILLS_PK } from '../../../lambdas/catalog/drill-record';
 import { resolvedStateMachines } from '../../../local/assembly/deploy-checks/resolved-state-machines';
@@ -8,6 +9,7 @@ import { type CfnTemplate } from '../../../local/assembly/synthesized-stack';
 import { type AslDefinition } from '../../../local/executor/state-machine-definition';
 import { DRILL_WAVE_MARGIN } from '../../../lib/constructs/drill-timeouts';
 import { drillOutlastsScheduleWarning, shortestScheduleGapMs } from '../../../lib/constructs/drill-schedule-overlap';
+import { checkParentStateSize } from '../../../lib/constructs/parent-state-check';
 import { parseScheduleExpression } from '../../../config/schedule-expression';
 import { WORKFLOW_TIMEOUT } from '../../../lib/lifeboat-defaults';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
@@ -58,6 +60,9 @@ describe.each([['primary'], ['dr']] as const)('the %s stack\'s drill', (side) =>
   it('records a drill whose cleanup failed, with the cleanup\'s error in the state the record step reads', () => {
     expect(state('Clean up scratch')).toMatchObject({ Next: 'Record drill', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.cleanupError', Next: 'Record drill' }] });
     expect(payloadOf(state('Record drill'))).toMatchObject({ 'state.$': '$' });
+    // Its result alone, at report, replaces the state: every source's report beside the record took it past 256 KiB (review r58I F2).
+    expect(state('Record drill')).toMatchObject({ ResultSelector: { 'report.$': '$' }, Next: 'Verdict?' });
+    expect(state('Record drill')).not.toHaveProperty('ResultPath');
   });
 });
 
@@ -184,6 +189,36 @@ describe('a drill of many sources', () => {
     expect(String(warning?.entry.data)).toMatch(/plan "many": its 41 sources restore in 2 waves in a drill, whose timeout is 44\.8 h, but its drill schedule rate\(1 day\) fires every 24 h.*at least 44\.8 h apart/);
     // One wave: its 24 h timeout bounds a restore gone wrong, and a daily drill is what most plans have.
     expect(drillWarnings('w40')).toEqual([]);
+  });
+
+  it('warns at synth of a plan whose drill or failover state can pass 256 KiB at worst, naming how many sources stay within it (review r58I F2)', () => {
+    const stateWarnings = (env: string, stack: 'primary' | 'dr') => {
+      const built = many.built.get(env);
+      if (!built) throw new Error(`no environment ${env}`);
+      return Annotations.fromStack(built[stack]).findWarning('*', Match.stringLikeRegexp('in its Step Functions state'));
+    };
+    // 41 sources of the shortest names are about all LIFEBOAT_PLANS holds in a function's 4 KB environment (synth refuses
+    // more): the drill's and the failover's states hold them at worst.
+    expect([...stateWarnings('w40', 'primary'), ...stateWarnings('w40', 'dr'), ...stateWarnings('w41', 'primary'), ...stateWarnings('w41', 'dr')]).toEqual([]);
+    // More, as a protection whose plans the functions read elsewhere could have: warned of, per plan and workflow.
+    const stack = new Stack(new App(), 'Warned');
+    const sources = Array.from({ length: 60 }, (_, i) => ({ type: 's3' as const, name: `s${i}`, bucket: `b-s${i}`, prefix: '' }));
+    const plan = { name: 'many', sources } as unknown as ProtectionPlanConfig;
+    checkParentStateSize(stack, { kind: 'drill', construct: 'DrillWorkflow', stateSource: (source) => drillStateSource(source, undefined), stateBytes: drillStateBytes }, [plan]);
+    checkParentStateSize(stack, { kind: 'failover', construct: 'FailoverWorkflow', stateSource: (source) => failoverStateSource(source, 'lifeboat-dev-restore-', undefined), stateBytes: failoverStateBytes }, [plan]);
+    expect(stack.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data))).toEqual([
+      expect.stringMatching(/^Plan many has 60 sources: a drill of it can carry up to \d+ KiB in its Step Functions state when every source's report, error and note is as long as the workflow lets it be \(config\/parent-state-size\.ts\), over the limit of 256 KiB, and would then end States\.DataLimitExceeded with its pins and scratch targets left and no record; split it into plans of at most 57 of these sources/),
+      expect.stringMatching(/^Plan many has 60 sources: a failover of it can carry up to \d+ KiB .* with no report, its sources restored or not; split it into plans of at most 45 of these sources/),
+    ]);
+  });
+
+  it('refuses at synth a plan whose drill or failover state passes 256 KiB with every source restored and nothing to list', () => {
+    const stack = new Stack(new App(), 'Refused');
+    const sources = Array.from({ length: 300 }, (_, i) => ({ type: 's3' as const, name: `s${i}`, bucket: `b-s${i}`, prefix: '' }));
+    const plan = { name: 'huge', sources } as unknown as ProtectionPlanConfig;
+    expect(() => checkParentStateSize(stack, { kind: 'drill', construct: 'DrillWorkflow', stateSource: (source) => drillStateSource(source, undefined), stateBytes: drillStateBytes }, [plan])).toThrow(
+      /^Invalid props of DrillWorkflow Refused:\n {2}- plans\[0\]\.sources: plan huge has 300 sources: a drill of it would carry at least 260 KiB in its Step Functions state, over the limit of 256 KiB \(States\.DataLimitExceeded\); split it into plans of at most 57 of these sources/,
+    );
   });
 
   it('takes the shortest gap of a drill schedule: a rate\'s period, a cron\'s closest fires, none for at()', () => {

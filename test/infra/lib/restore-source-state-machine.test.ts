@@ -100,13 +100,16 @@ describe.each([
   it('runs Restore sources over one Restore source task per source: startExecution.sync:2 of the child with the item\'s request and restore id, its result the child\'s Output', () => {
     const parent = machine(template(), parentName);
     const child = machine(template(), childName);
-    const iteration = iterationOf(parent.definition.States['Restore sources'] as { ItemProcessor: AslDoc }, perSourceCatch);
+    const map = parent.definition.States['Restore sources'] as { ItemProcessor: AslDoc; ItemsPath: string; ItemSelector: unknown };
+    // Each iteration gets its item and the number of sources, whose reports share the parent's state (review r58I F2).
+    expect(map.ItemSelector).toEqual({ 'request.$': '$$.Map.Item.Value.request', 'restoreId.$': '$$.Map.Item.Value.restoreId', 'sources.$': `States.ArrayLength(${map.ItemsPath})` });
+    const iteration = iterationOf(map, perSourceCatch);
     expect(iteration.StartAt).toBe('Restore source');
     const task = iteration.States['Restore source'] as { Resource: string; Parameters: Record<string, unknown>; OutputPath: string; Catch: { ErrorEquals: string[]; Next: string }[] };
     expect(task.Resource).toMatch(/:states:::states:startExecution\.sync:2$/);
     expect(task.Parameters).toEqual({
       StateMachineArn: `<{'Ref':'${child.logicalId}'}>`,
-      Input: { 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
+      Input: { 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'sources.$': '$.sources', 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
     });
     expect(task.OutputPath).toBe('$.Output');
     // A failed child: its DescribeExecution (the cause) parsed, and the iteration fails with the child's own error and cause.
@@ -131,9 +134,12 @@ describe.each([
 
   it('has a child of its own whose Restore shards is a Distributed Map over the shard manifest, at the top of its definition', () => {
     const child = machine(template(), childName);
-    // The object guard, then request and restoreId present (audit h6-2), then the restore.
+    // The object guard, the count of sources (40 when a parent deployed before it gives none: review r58I F2), then
+    // request and restoreId present (audit h6-2), then the restore.
     expect(child.definition.StartAt).toBe('Input as JSON text');
-    expect(child.definition.States['Input is an object?']?.Default).toBe('Request given?');
+    expect(child.definition.States['Input is an object?']?.Default).toBe('Source count given?');
+    expect(child.definition.States['Source count given?']).toMatchObject({ Choices: [{ Variable: '$.sources', IsPresent: true, Next: 'Request given?' }], Default: 'Source count of 40' });
+    expect(child.definition.States['Source count of 40']).toMatchObject({ Type: 'Pass', Result: 40, ResultPath: '$.sources', Next: 'Request given?' });
     expect(child.definition.States['Request given?']).toMatchObject({ Choices: [{ Variable: '$.request', IsPresent: true, Next: 'Restore id given?' }], Default: 'No request' });
     expect(child.definition.States['Restore id given?']).toMatchObject({ Choices: [{ Variable: '$.restoreId', IsPresent: true, Next: 'Validate and resolve' }], Default: 'No restoreId' });
     expect(child.definition.States['No restoreId']).toMatchObject({ Type: 'Fail', Error: 'InvalidInputError', Cause: expect.stringContaining(`start ${parentName} instead`) });
@@ -147,8 +153,9 @@ describe.each([
     expect(child.definition.States['Release restore']?.Parameters).toEqual({ 'request.$': '$.request', 'restoreId.$': '$.restoreId', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime', 'error.$': '$.error' });
     expect(child.definition.States['Plan restore shards']?.Parameters).toEqual({ 'resolved.$': '$.resolved', shardMap: 'distributed' });
     expect(child.definition.States['Source restored']).toMatchObject({ Type: 'Succeed', OutputPath: '$.report' });
-    // Its report is one item of the parent's $.restored, beside every other source's: its lists bounded for that (review f58O).
-    expect(child.definition.States['Verify restore']?.Parameters).toEqual({ 'planKey.$': '$.plan.planKey', reportIn: 'parent-state' });
+    // Its report is one item of the parent's $.restored, beside every other source's: its lists bounded for that (review f58O),
+    // to its share of them by the number of sources (review r58I F2).
+    expect(child.definition.States['Verify restore']?.Parameters).toEqual({ 'planKey.$': '$.plan.planKey', reportIn: 'parent-state', 'reportSources.$': '$.sources' });
   });
 
   it('lets the parent start exactly its child, describe and stop the child\'s executions, and manage the .sync rule; nothing else of Step Functions or EventBridge', () => {

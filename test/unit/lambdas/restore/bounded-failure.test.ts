@@ -1,3 +1,4 @@
+import { FAILURE_CAUSE_STATE_BYTES } from '../../../../config/parent-state-size';
 import { boundedFailure, cleanUpReportingFailure, MAX_FAILURE_MESSAGE } from '../../../../lambdas/restore/bounded-failure';
 
 const lambdaCause = (errorMessage: string) =>
@@ -44,5 +45,34 @@ describe('cleanUpReportingFailure (Abandon and Release restore)', () => {
   it('lets a transient failure of the cleanup go to the step\'s Retry', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     await expect(cleanUpReportingFailure(caught, () => Promise.reject(throttled))).rejects.toMatchObject({ name: 'TransientError', message: 'ThrottlingException: Rate exceeded' });
+  });
+});
+
+describe('a cause as its parent\'s state writes it (review r58I F2)', () => {
+  const stateBytes = (cause: string) => Buffer.byteLength(JSON.stringify(cause), 'utf8');
+
+  it('cuts a message of control characters (seven bytes each in the state) to FAILURE_CAUSE_STATE_BYTES, saying how much it left out', () => {
+    const message = `2 objects differ: ${'\u0001'.repeat(5_000)}`;
+    const bounded = boundedFailure({ Error: 'RestoreVerificationError', Cause: lambdaCause(message) });
+    expect(stateBytes(bounded.Cause)).toBeLessThanOrEqual(FAILURE_CAUSE_STATE_BYTES);
+    const parsed = JSON.parse(bounded.Cause) as { errorType: string; errorMessage: string };
+    expect(parsed.errorType).toBe('RestoreVerificationError');
+    const kept = /^(.*)… \((\d+) more characters: the failed function's log has the whole message\)$/su.exec(parsed.errorMessage);
+    expect(kept?.[1]).toBe(message.slice(0, kept?.[1]?.length));
+    expect(Number(kept?.[2])).toBe(message.length - (kept?.[1]?.length ?? 0));
+    // As many as fit: one more would not.
+    expect((kept?.[1]?.length ?? 0)).toBeGreaterThan(300);
+    const text = boundedFailure({ Error: 'States.TaskFailed', Cause: '\u0001'.repeat(5_000) });
+    expect(stateBytes(text.Cause)).toBeLessThanOrEqual(FAILURE_CAUSE_STATE_BYTES);
+    expect(text.Cause.startsWith('\u0001'.repeat(300))).toBe(true);
+    expect(text.Cause).toMatch(/… \(\d+ more characters: the failed function's log has the whole message\)$/);
+  });
+
+  it('keeps 2,000 plain characters, and of a message that quotes names (four bytes a quote in the state) a thousand at least', () => {
+    const message = `10 objects differ: ${'"k.txt", '.repeat(400)}`;
+    const bounded = boundedFailure({ Error: 'RestoreVerificationError', Cause: lambdaCause(message) });
+    expect((JSON.parse(bounded.Cause) as { errorMessage: string }).errorMessage.startsWith(message.slice(0, 1_000))).toBe(true);
+    expect(stateBytes(boundedFailure({ Error: 'X', Cause: lambdaCause('k'.repeat(20_000)) }).Cause)).toBeLessThanOrEqual(FAILURE_CAUSE_STATE_BYTES);
+    expect((JSON.parse(boundedFailure({ Error: 'X', Cause: lambdaCause('k'.repeat(20_000)) }).Cause) as { errorMessage: string }).errorMessage).toMatch(new RegExp(`^k{${MAX_FAILURE_MESSAGE}}… \\(18000 more characters`));
   });
 });
