@@ -68,7 +68,9 @@ export class S3SourceRequests {
 }
 
 function isRefusal(err: unknown): boolean {
-  if (!(err instanceof Error) || err instanceof S3SourceReadError || classifyError(err) !== err) return false;
+  // BucketOwnerMismatchError (a 403 under ExpectedBucketOwner) keeps its name: it already names the bucket and the
+  // request, and the ownership guard is known by it (DEPLOYMENT.md, SECURITY.md; the e2e security guards).
+  if (!(err instanceof Error) || err instanceof S3SourceReadError || err instanceof BucketOwnerMismatchError || classifyError(err) !== err) return false;
   // 403 InvalidObjectState is an archived object, which the readers leave out or name themselves (s3-archived-object.ts).
   if (err.name === 'InvalidObjectState') return false;
   const status = httpStatusOf(err);
@@ -90,11 +92,10 @@ function serviceError(err: unknown): string {
 }
 
 /**
- * What to do, where S3's message does not say: a bucket that is not there, or a bare AccessDenied. The runtime's
- * BucketOwnerMismatchError (a 403 under ExpectedBucketOwner, as every Lambda's S3 client sends) says it already.
+ * What to do, where S3's message does not say: a bucket that is not there, or a bare AccessDenied (a client without
+ * the ExpectedBucketOwner guard; under it a 403 is BucketOwnerMismatchError, which isRefusal leaves as it is).
  */
 function adviceFor(err: unknown, place: S3SourcePlace): string {
-  if (err instanceof BucketOwnerMismatchError) return '';
   if (err instanceof Error && err.name === 'NoSuchBucket') {
     return `. The bucket does not exist (deleted or renamed): create it, or correct the source's bucket in the plan (lifeboat.config.json), then run the backup again`;
   }
