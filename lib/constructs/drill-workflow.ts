@@ -12,7 +12,7 @@ import { KEY_IN_OTHER_REGION } from '../../config/names-in-other-region';
 import { drillStateBytes, drillStateSource } from '../../config/parent-state-size';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy } from './bucket-owner-condition';
-import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, DRILLS_PARTITION } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { checkParentStateSize } from './parent-state-check';
@@ -32,9 +32,6 @@ import { validatePlans } from './validated-plans';
 import { createOnlyPutStatements } from './vault-bucket-protection';
 import { schedulerPrincipal } from './scheduler-principal';
 import { canonicalScheduleExpression } from '../../config/schedule-expression';
-
-/** The catalog partition of the drills (lambdas/catalog/drill-record.ts, DRILLS_PK; drill-workflow.test.ts ties them): lib/ imports no runtime code. */
-const DRILLS_PARTITION = 'DRILLS';
 
 /** An account and the stacks that may deploy only into it when it is a literal (DrillWorkflowProps.pinnedAccount). */
 export type PinnedAccount = { readonly account: string; readonly stacks: readonly Stack[] };

@@ -7,7 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { catalogPartitionStatement, FORMAT_MARKER_PARTITION } from './catalog-partition-grant';
+import { catalogPartitionStatement, FORMAT_MARKER_PARTITION, SCRUB_RUNS_PARTITION } from './catalog-partition-grant';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
@@ -90,8 +90,6 @@ const REPAIRED_KEYS = ['config', 'data/*', 'index/*', 'manifest/*', 'snapshots/*
 const MULTIPART_KEYS = ['data/*'];
 /** The state machine stops waiting for the function well after the function's own 15 minutes. */
 const WORKFLOW_TIMEOUT = Duration.hours(1);
-/** The catalog partition of the scrub's runs (lambdas/catalog/scrub-record.ts, SCRUB_RUNS_PK; scrub-workflow.test.ts ties them): lib/ imports no runtime code. */
-const SCRUB_RUNS_PARTITION = 'SCRUB#RUNS';
 /** The scrub lease's partition (lambdas/catalog/scrub-lease.ts, SCRUB_LEASE_PK; scrub-workflow.test.ts ties them). */
 const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
 
