@@ -9,7 +9,7 @@ import { type Bad, type ScrubRepairs } from './scrub-repairs';
 import { type ScrubReport } from './scrub-report';
 import { type ScrubIndexObjects } from './scrub-index-objects';
 import { DISCARDED_READS_MARGIN_MS } from './scrub-time-reserves';
-import { sortedDifference } from './sorted-keys';
+import { compareByCodeUnit, sortedDifference } from './sorted-keys';
 import { heldBackReason, type NeedsCut, objectsVaultNeedsWithin, readAfterWorkOutReason } from './vault-needs-work-out';
 import { otherSide } from './other-side';
 
@@ -175,7 +175,7 @@ export async function workOutMissingObjects(scope: MissingObjectsScope): Promise
     if (left > 0) notNeeded[side] = left;
     if (needs.cut !== undefined) {
       notWorkedOut[side] = referenced.length;
-      notWorkedOutKeys[side] = [...referenced].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      notWorkedOutKeys[side] = [...referenced].sort(compareByCodeUnit);
       notWorkedOutCause[side] = needs.cut;
       heldBack.set(side, heldBackReason(side, needs.cut));
     }

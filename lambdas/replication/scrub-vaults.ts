@@ -216,7 +216,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // each it would read, and holds its own.
   indexObjects.trim(scrubNeedsBlobLimit(memoryMb, budget.left()));
   const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now, indexObjects);
-  findings.sort((a, b) => a.vault.localeCompare(b.vault) || compareByCodeUnit(a.key, b.key));
+  findings.sort((a, b) => compareByCodeUnit(a.vault, b.vault) || compareByCodeUnit(a.key, b.key));
   return {
     scope,
     fraction: options.fraction,
@@ -232,7 +232,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     ...(Object.keys(notWorkedOut).length > 0 ? { notWorkedOut, notWorkedOutKeys, notWorkedOutCause } : {}),
     ...(Object.keys(discarded).length > 0 ? { discardedSnapshots: discarded } : {}),
     ...(Object.keys(snapshotsNotWorkedOut).length > 0 ? { snapshotsNotWorkedOut } : {}),
-    ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => a.vault.localeCompare(b.vault) || compareByCodeUnit(a.key, b.key)) } : {}),
+    ...(superseded.length > 0 ? { superseded: superseded.sort((a, b) => compareByCodeUnit(a.vault, b.vault) || compareByCodeUnit(a.key, b.key)) } : {}),
     findings,
     damage,
     ...(archivedCopyDamage.length > 0 ? { archivedCopyDamage } : {}),

@@ -4,6 +4,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { type ForgetCatalog, type ForgetVault } from './forget-backups';
 import { livePins } from './live-pins';
 import { LostBackupRefusedError } from './lost-backup-refused-error';
+import { otherSide } from '../replication/other-side';
 
 /** What a snapshot object is in a vault where it does not read: gone, or there and failing to decrypt or parse. */
 export type LostSnapshotState = 'missing' | 'corrupt';
@@ -64,15 +65,15 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   refuseIfKept(record, deps.now);
   const vault = await deps.openVault();
   const other = await deps.openOtherVault();
-  const otherSide: VaultSide = deps.vault === 'primary' ? 'dr' : 'primary';
+  const there = otherSide(deps.vault);
   const found: { snapshotId: string; here: SnapshotRead; other: SnapshotRead }[] = [];
   for (const { snapshotId } of record.sources) {
-    found.push({ snapshotId, here: await snapshotIn(deps.vault, vault, backupId, snapshotId), other: await snapshotIn(otherSide, other, backupId, snapshotId) });
+    found.push({ snapshotId, here: await snapshotIn(deps.vault, vault, backupId, snapshotId), other: await snapshotIn(there, other, backupId, snapshotId) });
   }
-  report.snapshots.push(...lostInBoth(backupId, found, deps.vault, otherSide));
+  report.snapshots.push(...lostInBoth(backupId, found, deps.vault, there));
   for (const source of record.sources) {
     await refuseIfTreeReads(deps.vault, vault, backupId, source);
-    await refuseIfTreeReads(otherSide, other, backupId, source);
+    await refuseIfTreeReads(there, other, backupId, source);
   }
   if (dryRun) return report;
   if (record.forgettingAt === undefined && !(await deps.catalog.claimForgetting(backupId, deps.now.toISOString(), { pinVersion: record.pinVersion }))) {
