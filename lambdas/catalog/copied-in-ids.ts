@@ -67,7 +67,9 @@ export function copiedInIdGroups(entries: readonly OutstandingScrubObject[]): Co
     if (g === undefined) {
       byKey.set(at, { vault: o.vault, problem: o.problem, copy, since: o.since, ...(o.lastChecked !== undefined ? { lastChecked: o.lastChecked } : {}), ids: [id] });
     } else {
-      byKey.set(at, { ...g, since: compareByCodeUnit(o.since, g.since) < 0 ? o.since : g.since, ids: [...g.ids, id] });
+      // Appended in place: a copy per id made grouping quadratic in the entries of one group.
+      g.ids.push(id);
+      if (compareByCodeUnit(o.since, g.since) < 0) g.since = o.since;
     }
   }
   const groups = [...byKey.values()];
