@@ -9,17 +9,7 @@ const ELLIPSIS = '…';
 
 /** `text` within `maxBytes` UTF-8 bytes: whole, or cut at a character and ended with "…". */
 export function cutUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
-  const room = maxBytes - Buffer.byteLength(ELLIPSIS, 'utf8');
-  let used = 0;
-  let out = '';
-  for (const char of text) {
-    const size = Buffer.byteLength(char, 'utf8');
-    if (used + size > room) break;
-    used += size;
-    out += char;
-  }
-  return `${out}${ELLIPSIS}`;
+  return cutMeasured(text, maxBytes, (t) => Buffer.byteLength(t, 'utf8'));
 }
 
 /** The bytes `text` takes inside a JSON string (its quotes left out). */
@@ -29,14 +19,19 @@ export function jsonBytes(text: string): number {
 
 /** `text` within `maxBytes` as JSON writes it (its quotes left out): whole, or cut at a character and ended with "…" (alone when nothing else fits). */
 export function cutJsonText(text: string, maxBytes: number): string {
-  if (jsonBytes(text) <= maxBytes) return text;
-  const room = maxBytes - jsonBytes(ELLIPSIS);
+  return cutMeasured(text, maxBytes, jsonBytes);
+}
+
+/** `text` whole when `size` of it is within `maxBytes`, else its longest head (whole characters) that fits with "…". */
+function cutMeasured(text: string, maxBytes: number, size: (t: string) => number): string {
+  if (size(text) <= maxBytes) return text;
+  const room = maxBytes - size(ELLIPSIS);
   let used = 0;
   let out = '';
   for (const char of text) {
-    const size = jsonBytes(char);
-    if (used + size > room) break;
-    used += size;
+    const bytes = size(char);
+    if (used + bytes > room) break;
+    used += bytes;
     out += char;
   }
   return `${out}${ELLIPSIS}`;
