@@ -1,5 +1,6 @@
 import { INCOMPLETE_CAUSE_STATE_BYTES } from '../../config/parent-state-size';
 import { leftOutCount } from '../drill/drill-shortfall';
+import { largestFitting } from '../runtime/largest-fitting';
 import { type FailoverFinishInput, type FailoverFinishWithoutOverwriteInput, type FailoverReport, type FailoverSourceReport } from './failover-report';
 
 /** The error a failover ends with when a source's restore failed (its `Failover incomplete` Fail state). */
@@ -112,14 +113,7 @@ export function failoverIncompleteCause(report: FailoverReport, ranIn: FailoverR
   if (fits(whole)) return whole;
   // JSON escapes can lengthen the summary: the longest cut of it whose whole text fits (one character always does).
   const cut = (room: number): string => JSON.stringify({ errorType: FAILOVER_INCOMPLETE_ERROR, errorMessage: clip(summary, room) });
-  let fitting = 1;
-  let over = MAX_FAILURE_CAUSE;
-  while (fitting < over - 1) {
-    const room = Math.floor((fitting + over) / 2);
-    if (fits(cut(room))) fitting = room;
-    else over = room;
-  }
-  return cut(fitting);
+  return cut(largestFitting(1, MAX_FAILURE_CAUSE, (room) => fits(cut(room))));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FAILURE_CAUSE_STATE_BYTES } from '../../config/parent-state-size';
 import { classifyError, TransientError } from '../runtime/errors';
+import { largestFitting } from '../runtime/largest-fitting';
 
 /** A caught error as Step Functions puts it at a Catch's ResultPath. */
 export const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
@@ -41,16 +42,10 @@ function lambdaErrorOf(cause: string): { errorType: string; errorMessage: string
 /** `message` cut to MAX_FAILURE_MESSAGE characters, and to fewer while it does not `fit`, saying how many it left out. */
 function clipped(message: string, fits: (message: string) => boolean): string {
   const cut = (kept: number): string => (kept >= message.length ? message : `${message.slice(0, kept)}… (${message.length - kept} more characters: the failed function's log has the whole message)`);
-  let kept = Math.min(message.length, MAX_FAILURE_MESSAGE);
+  const kept = Math.min(message.length, MAX_FAILURE_MESSAGE);
   if (fits(cut(kept))) return cut(kept);
   // The most characters that fit (none at least: the note alone is well within the bound).
-  let none = 0;
-  while (none < kept - 1) {
-    const mid = Math.floor((none + kept) / 2);
-    if (fits(cut(mid))) none = mid;
-    else kept = mid;
-  }
-  return cut(none);
+  return cut(largestFitting(0, kept, (n) => fits(cut(n))));
 }
 
 /**
