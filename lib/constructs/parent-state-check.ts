@@ -28,11 +28,11 @@ export function checkParentStateSize(scope: IConstruct, workflow: ParentStateWor
   const refused: string[] = [];
   plans.forEach((plan, i) => {
     const sources = plan.sources.map(workflow.stateSource);
-    const within = sourcesWithinState(sources, workflow.stateBytes);
-    const split = `split it into plans of at most ${within} of these sources (docs/RUNBOOKS.md, "More than 40 sources")`;
+    // Worked out only for a plan refused or warned of: it sizes every prefix of the sources (quadratic).
+    const split = (): string => `split it into plans of at most ${sourcesWithinState(sources, workflow.stateBytes)} of these sources (docs/RUNBOOKS.md, "More than 40 sources")`;
     const least = leastStateBytes(sources);
     if (least > STATE_LIMIT_BYTES) {
-      refused.push(`plans[${i}].sources: plan ${plan.name} has ${sources.length} sources: a ${workflow.kind} of it would carry at least ${Math.ceil(least / KIB)} KiB in its Step Functions state, over the limit of 256 KiB (States.DataLimitExceeded); ${split}`);
+      refused.push(`plans[${i}].sources: plan ${plan.name} has ${sources.length} sources: a ${workflow.kind} of it would carry at least ${Math.ceil(least / KIB)} KiB in its Step Functions state, over the limit of 256 KiB (States.DataLimitExceeded); ${split()}`);
       return;
     }
     const worst = workflow.stateBytes(sources);
@@ -42,7 +42,7 @@ export function checkParentStateSize(scope: IConstruct, workflow: ParentStateWor
       `lifeboat:${workflow.kind}-state-size-${plan.name}`,
       `Plan ${plan.name} has ${sources.length} sources: a ${workflow.kind} of it can carry up to ${Math.ceil(worst / KIB)} KiB in its Step Functions state when every ` +
         `source's report, error and note is as long as the workflow lets it be (config/parent-state-size.ts), over the limit of 256 KiB, and would then end ` +
-        `States.DataLimitExceeded ${ends}; ${split}.`,
+        `States.DataLimitExceeded ${ends}; ${split()}.`,
     );
   });
   if (refused.length > 0) throw new InvalidLifeboatPropsError(`${workflow.construct} ${scope.node.path}`, refused);
