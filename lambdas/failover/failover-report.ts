@@ -12,6 +12,7 @@ import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreTarget } from '../restore/restore-request';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../restore/target-upload-lifecycle';
 import { type RestoreReport } from '../restore/verify-restore';
+import { shellWord } from '../runtime/shell-word';
 import { type FailoverStart } from './failover-start';
 
 /** The parts of a source's RestoreReport (lambdas/restore/verify-restore.ts) the failover report reads. */
@@ -266,11 +267,6 @@ function unwrittenAction(target: string, error: string, startedWithOverwrite: bo
 // restore never aborted its uploads nor removed its `.part` files (audit aT1-2); States.Timeout may also be a step's.
 const UNFINISHED = new Set(['States.Timeout', 'RestoreSourceNotFinished']);
 
-/** `text` as one single-quoted shell word: a quote in a directory's name closes nothing ('\'' form). */
-function shellQuoted(text: string): string {
-  return `'${text.replaceAll("'", "'\\''")}'`;
-}
-
 /**
  * Whether an S3 target's lifecycle configuration aborts a stopped restore's uploads: what Validate failover found or
  * put (`bucketsAbortingUploads`), or unknown in the state of a failover started before it was kept.
@@ -299,7 +295,7 @@ function leftByUnfinished(restoreId: string, target: RestoreTarget, bucketsAbort
     );
   }
   if (target.type === 'filesystem') {
-    return unfinished + `${target.path} may keep its pieces, .<name>.lifeboat-${restoreId}.part files: once its execution has ended, remove them (find ${shellQuoted(target.path)} -name '.*.lifeboat-${restoreId}.part' -delete).`;
+    return unfinished + `${target.path} may keep its pieces, .<name>.lifeboat-${restoreId}.part files: once its execution has ended, remove them (find ${shellWord(target.path)} -name '.*.lifeboat-${restoreId}.part' -delete).`;
   }
   return '';
 }

@@ -74,7 +74,7 @@ it('a source whose child restore timed out or was stopped (no Abandon restore ra
   expect(s3Source?.action).toContain(`aborts it ${ABORT_INCOMPLETE_UPLOADS_DAYS} days after it began`);
   const inDirectory: FailoverStart = { ...failover, restores: failover.restores.map((r) => (r.request.source === 'trio-b' ? failoverRestore('trio-b', { type: 'filesystem', path: '/mnt/lifeboat/restore-trio-b-cli' }) : r)) };
   const [directory] = failoverReport({ failover: inDirectory, restored: [notFinished, ...live], finishedAt: at }, [plan]).failed ?? [];
-  expect(directory?.action).toContain("find '/mnt/lifeboat/restore-trio-b-cli' -name '.*.lifeboat-f-1-trio-b.part' -delete");
+  expect(directory?.action).toContain("find /mnt/lifeboat/restore-trio-b-cli -name '.*.lifeboat-f-1-trio-b.part' -delete");
   // A table keeps no upload nor piece file: nothing more to say.
   const inTable: FailoverStart = { ...failover, restores: failover.restores.map((r) => (r.request.source === 'trio-b' ? failoverRestore('trio-b', { type: 'dynamodb', table: 'lifeboat-au-restore-trio-b-cli' }) : r)) };
   const [table] = failoverReport({ failover: inTable, restored: [notFinished, ...live], finishedAt: at }, [plan]).failed ?? [];
