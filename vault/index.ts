@@ -81,6 +81,7 @@ export * from './restorer/entry-attributes';
 export * from './restorer/entry-content-prefetch';
 export * from './restorer/first-name-entry';
 export * from './restorer/missing-index-objects';
+export * from './restorer/name-too-long';
 export * from './restorer/not-restored';
 export * from './restorer/xattrs-platform-loss';
 export * from './restorer/restore';

@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type BigIntStats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { type CheckedWrites, countsEveryEntryLacking, entryAttributes, type ManifestEntry, type NotRestored, NotRestoredLog, platformCalls, type RestoredContentTags, type WriteCheckFinding, xattrsPlatformLoss } from '../../vault';
+import { type CheckedWrites, countsEveryEntryLacking, entryAttributes, isNameTooLong, type ManifestEntry, type NotRestored, NotRestoredLog, platformCalls, type RestoredContentTags, type WriteCheckFinding, xattrsPlatformLoss } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
@@ -30,6 +30,13 @@ export type EntryCheckOutcome = { checked: number; mismatches: string[]; notRest
 const CHECKS_AT_ONCE = 8;
 
 /**
+ * An entry the target's file system refuses to look up because a name on its path is too long (ENAMETOOLONG): no
+ * restorer could have made it, and the one handed it said so (name-too-long.ts), the entry by its own name or once for
+ * everything below a directory so refused, each entry counted (review r58K F4).
+ */
+const NAME_REFUSED: unique symbol = Symbol('a name on its path is refused as too long');
+
+/**
  * Checks each entry in the target: S3: size, content, content type, the other recorded headers
  * (Content-Encoding, Cache-Control, Content-Disposition, Content-Language, Expires, website
  * redirect: each present exactly when recorded), user metadata and tags;
@@ -44,7 +51,8 @@ const CHECKS_AT_ONCE = 8;
  * platform calls (extended attributes not set: xattrsPlatformLoss), however the restorer said it (once
  * for many entries with their number, `entries`, or for the one it struck), is said once again for
  * every entry found lacking it, hard-link names included, with their number: they are not verified,
- * nor listed one by one (audit f58E, review r58D F2).
+ * nor listed one by one (audit f58E, review r58D F2). An entry whose path the target's file system refuses
+ * as too long is neither verified nor a mismatch, and only what the restorer told of it is kept (NAME_REFUSED).
  */
 export async function checkRestoredEntries(
   vault: Vault,
@@ -65,6 +73,13 @@ export async function checkRestoredEntries(
     const problem = target.type === 's3' ? await checkObject(vault, where.targetS3, target.bucket, s3TargetKey(target, entry), entry, where.contentTags) : await checkFile(vault, where.root, entry, where.keepSetIdBits, where.checkedWrites);
     const told = reportedFor.get(entry.path);
     reportedFor.delete(entry.path);
+    // Not restored, not restored wrong: a mismatch here counted every entry below a directory whose name was refused a second
+    // time, as data that differs, and failed a restore whose report already said it lacks them. Nor is it added to
+    // `notRestored`: the restorer's line for it (its own, or said once for its directory's entries) counts it already.
+    if (problem === NAME_REFUSED) {
+      if (told) outcome.notRestored.push(...told);
+      return;
+    }
     if (typeof problem === 'string') {
       outcome.mismatches.push(`${JSON.stringify(entry.path)}: ${problem}`);
       outcome.checked++;
@@ -121,7 +136,7 @@ async function checkObject(vault: Vault, s3: S3Client, bucket: string, key: stri
  * NotRestored for a special file the restore was not allowed to make (a socket; a device when the
  * restore may not make devices), which is reported, not failed.
  */
-async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, checkedWrites: CheckedWrites | undefined): Promise<string | NotRestored | undefined> {
+async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, checkedWrites: CheckedWrites | undefined): Promise<string | NotRestored | typeof NAME_REFUSED | undefined> {
   const problem = await compareFile(vault, root, entry, keepSetIdBits, checkedWrites);
   if (problem !== undefined) return problem;
   // Without the platform calls (in AWS: docs/ARCHITECTURE.md, "Platform calls") no extended attribute is set; the
@@ -131,10 +146,11 @@ async function checkFile(vault: Vault, root: string, entry: ManifestEntry, keepS
 }
 
 /** The entry's kind, mode, size, content and link target against the manifest's; extended attributes are not read back. */
-async function compareFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, checkedWrites: CheckedWrites | undefined): Promise<string | NotRestored | undefined> {
+async function compareFile(vault: Vault, root: string, entry: ManifestEntry, keepSetIdBits: boolean, checkedWrites: CheckedWrites | undefined): Promise<string | NotRestored | typeof NAME_REFUSED | undefined> {
   const file = resolveInsideTarget(root, entry.path);
   // bigint: a file's identity (device, inode: 64-bit on NFS and EFS) and change time to the nanosecond, for checkedWrites.
-  const stats = await lstat(file, { bigint: true }).catch(() => undefined);
+  const stats = await lstat(file, { bigint: true }).catch((err: unknown) => (isNameTooLong(err) ? NAME_REFUSED : undefined));
+  if (stats === NAME_REFUSED) return NAME_REFUSED;
   if (entry.kind === 'special') return checkSpecial(entry, stats);
   if (!stats) return 'missing in the target';
   const want = directoryEntry(entry);

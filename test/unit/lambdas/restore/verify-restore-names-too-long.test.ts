@@ -1,0 +1,77 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { type RestorePlanDocument } from '../../../../lambdas/restore/restore-plan-document';
+import { restoreShard } from '../../../../lambdas/restore/restore-shard';
+import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
+import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
+import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { servePlanObjects } from '../../../support/memory-plan-store';
+import { mockedRestoreIo, resolvedFileRestore } from '../../../support/restore-fixtures';
+import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/**
+ * Review r58K F4: a name the target's file system refuses as too long (ENAMETOOLONG: over 255 bytes here, as a CIFS
+ * share's backup may hold) is listed by the restore shards as not restored, a directory's said once for every entry below
+ * it. The verify step then read those entries back, found them missing and counted each as a mismatch: the restore that
+ * honestly said "not restored: 6 entries (name too long)" failed as if its data were corrupt. Entries the restore said it
+ * could not make are not mismatches: the report lists them with their reasons, and its counts add up to the plan's.
+ */
+const planS3 = mockClient(S3Client);
+let dir: string;
+afterAll(async () => {
+  planS3.restore();
+  await CodecPool.shutdownShared();
+  await removeDir(dir);
+});
+
+it('reports entries under a directory whose name is too long as not restored, not as mismatches, and the counts add up', async () => {
+  dir = await tempDir('verify-names-too-long');
+  const { vault } = await newTestVault(dir);
+  const CONTENT = 'restored\n';
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  const stored = await writer.storeContent(Buffer.from(CONTENT));
+  const parts = [await writer.finish()];
+  await vault.reloadIndex();
+  const file = (p: string): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644 }, size: stored.size, content: [...stored.content] });
+  const directory = (p: string): ManifestEntry => ({ path: p, kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] });
+  const longDir = 'd'.repeat(300);
+  const tooLong = 'x'.repeat(256);
+  const entries = [file('a.txt'), directory(longDir), file(`${longDir}/one`), directory(`${longDir}/sub`), file(`${longDir}/sub/three`), file(`${longDir}/two`), file(tooLong), file('z.txt')];
+  const snapshot = await vault.commitSnapshot({ source: { kind: 'directory', id: '/cifs-share' }, parts, entries });
+
+  const restoreId = 'r-names-too-long';
+  const plan: RestorePlanDocument = {
+    restore: resolvedFileRestore({ restoreId, snapshotId: snapshot.id, target: { type: 'filesystem', path: '/restored' } }),
+    entries: entries.length,
+    bytes: stored.size * 6,
+    // The directory's entries over two shards: each shard's restorer meets the refused name on its own.
+    shards: [
+      { index: 0, first: 'a.txt', last: `${longDir}/one`, entries: 3, bytes: stored.size * 2 },
+      { index: 1, first: `${longDir}/sub`, last: 'z.txt', entries: 5, bytes: stored.size * 4 },
+    ],
+  };
+  const planKey = `restore-plans/${restoreId}.json`;
+  servePlanObjects(planS3, new Map([[planKey, JSON.stringify(plan)]]));
+  const io = mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
+  for (const shardIndex of [0, 1]) await restoreShard({ restoreId, planKey, shardIndex }, io);
+
+  const report = await verifyRestore({ planKey }, io);
+  const ownName = expect.stringMatching(/^not restored: the target's file system refuses its name as too long \(ENAMETOOLONG; the name is (300|256) bytes/) as string;
+  const above = `not restored: the directory ${JSON.stringify(longDir)} above it could not be made, the target's file system refusing its name (or path) as too long (ENAMETOOLONG)`;
+  expect(report.notRestored).toEqual({
+    count: 6,
+    first: [
+      { path: longDir, what: ownName },
+      { path: `${longDir}/one`, what: above },
+      { path: `${longDir}/sub`, what: `${above} (and for 2 more entries)`, entries: 3 },
+      { path: tooLong, what: ownName },
+    ],
+  });
+  expect(report.verified).toEqual({ entries: 2, mismatches: 0 });
+  expect(report.verified.entries + (report.notRestored?.count ?? 0)).toBe(report.entries);
+  const out = path.join(dir, 'fs', 'restored');
+  expect((await fs.readdir(out)).sort()).toEqual(['a.txt', 'z.txt']);
+  for (const name of ['a.txt', 'z.txt']) expect(await fs.readFile(path.join(out, name), 'utf8')).toBe(CONTENT);
+});
