@@ -1,6 +1,7 @@
 import { type DrillBackupLeftOut, type DrillNotRestored, type DrillReport, type DrillSourceResult } from '../catalog/drill-record';
 import { JsonTextBudget } from '../restore/json-text-budget';
 import { NOT_RESTORED_KINDS, notRestoredKinds } from '../restore/not-restored-kinds';
+import { backupLeftOutWithin, notRestoredWithin } from '../restore/report-lists-within-budget';
 import { type RestoreReport } from '../restore/verify-restore';
 
 /**
@@ -38,32 +39,15 @@ export class ShortfallBudget extends JsonTextBudget {
  */
 export function boundedNotRestored(reported: NonNullable<RestoreReport['notRestored']>, budget: ShortfallBudget): DrillNotRestored {
   const kinds = budget.take((reported.kinds ?? notRestoredKinds(reported.first)).slice(0, NOT_RESTORED_KINDS)) ?? [];
-  const first: DrillNotRestored['first'] = [];
-  for (const n of reported.first.slice(0, SHORTFALL_LISTED)) {
-    const taken = budget.take([n.path, n.what]);
-    if (!taken) break;
-    // `entries` kept: the reason that says how many entries the line stands for may be cut.
-    first.push({ path: taken[0] ?? '', what: taken[1] ?? '', ...(n.entries !== undefined ? { entries: n.entries } : {}) });
-  }
+  const first = notRestoredWithin(reported.first, SHORTFALL_LISTED, budget);
   return { count: reported.count, kinds, first };
-}
-
-function backupLeftOutOf(reported: NonNullable<RestoreReport['backupLeftOut']>, budget: ShortfallBudget): DrillBackupLeftOut {
-  if ('unknown' in reported) return { unknown: budget.take([reported.unknown])?.[0] ?? 'not known (the report had no room left to say why)' };
-  const skippedExamples: string[] = [];
-  for (const example of reported.skippedExamples.slice(0, SHORTFALL_LISTED)) {
-    const taken = budget.take([example]);
-    if (!taken) break;
-    skippedExamples.push(...taken);
-  }
-  return { skipped: reported.skipped, skippedExamples, vanished: reported.vanished, changedDuringRead: reported.changedDuringRead };
 }
 
 /** A restored source's shortfall as a drill's or a failover's report keeps it: absent fields when the restore reported none. */
 export function sourceShortfall(report: Pick<RestoreReport, 'notRestored' | 'backupLeftOut'>, budget: ShortfallBudget): Pick<DrillSourceResult, 'notRestored' | 'backupLeftOut'> {
   return {
     ...(report.notRestored && report.notRestored.count > 0 ? { notRestored: boundedNotRestored(report.notRestored, budget) } : {}),
-    ...(report.backupLeftOut ? { backupLeftOut: backupLeftOutOf(report.backupLeftOut, budget) } : {}),
+    ...(report.backupLeftOut ? { backupLeftOut: backupLeftOutWithin(report.backupLeftOut, SHORTFALL_LISTED, budget) } : {}),
   };
 }
 

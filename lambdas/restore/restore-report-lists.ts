@@ -4,6 +4,7 @@ import { type NotRestored } from '../../vault';
 import { SHORTFALL_LISTED, SHORTFALL_TEXT_MAX_BYTES } from '../drill/drill-shortfall';
 import { type BackupLeftOut } from './backup-left-out';
 import { JsonTextBudget } from './json-text-budget';
+import { backupLeftOutWithin, notRestoredWithin } from './report-lists-within-budget';
 
 /**
  * How much of its lists a restore report carries where it goes (config/restore-report-in.ts): `listed` items of
@@ -47,25 +48,10 @@ export function reportListsWithin(lists: ReportLists, bound: ReportListsBound): 
   if (lists.notRestored) {
     // The reasons first, as many as fit: they name what the paths the budget leaves out lack (review r58I F3).
     const kinds = bound.reasons && lists.notRestored.kinds !== undefined ? lists.notRestored.kinds.flatMap((kind) => budget.take([kind]) ?? []) : undefined;
-    const first: NotRestored[] = [];
-    for (const n of lists.notRestored.first.slice(0, bound.listed)) {
-      const taken = budget.take([n.path, n.what]);
-      if (!taken) break;
-      // `entries` kept: the reason that says how many entries the line stands for may be cut.
-      first.push({ path: taken[0] ?? '', what: taken[1] ?? '', ...(n.entries !== undefined ? { entries: n.entries } : {}) });
-    }
+    const first = notRestoredWithin(lists.notRestored.first, bound.listed, budget);
     out.notRestored = { count: lists.notRestored.count, ...(kinds !== undefined ? { kinds } : {}), first };
   }
-  const leftOut = lists.backupLeftOut;
-  if (leftOut && 'unknown' in leftOut) out.backupLeftOut = { unknown: budget.take([leftOut.unknown])?.[0] ?? 'not known (the report had no room left to say why)' };
-  else if (leftOut) {
-    const skippedExamples: string[] = [];
-    for (const example of leftOut.skippedExamples) {
-      const taken = budget.take([example]);
-      if (!taken) break;
-      skippedExamples.push(...taken);
-    }
-    out.backupLeftOut = { ...leftOut, skippedExamples };
-  }
+  // Every reason line the backup's record keeps (its first few), as far as the budget goes.
+  if (lists.backupLeftOut) out.backupLeftOut = backupLeftOutWithin(lists.backupLeftOut, Number.POSITIVE_INFINITY, budget);
   return out;
 }
