@@ -294,8 +294,14 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
           include,
           stats: { entries: stats.entries, files: stats.files, links: stats.links, dirs: stats.dirs, symlinks: stats.symlinks, specials: stats.specials, bytes: stats.bytes },
           notRestored: stats.notRestored.map((n) => ({ path: n.path, what: n.what, ...(n.entries !== undefined ? { entries: n.entries } : {}) })),
-          // A damaged manifest page is the entries it lists: from `path` through `through`, `entries` of them (audit a58B F3).
-          damaged: damaged.map((d) => ({ path: d.path, ...(d.through !== undefined ? { through: d.through, entries: d.entries } : {}), message: d.error.message })),
+          // A damaged manifest page is the entries it lists: from `path` through `through`, `entries` of them (audit a58B F3);
+          // with `partlyOutside` (the include), up to that many of the include's, the page listing entries outside it too.
+          damaged: damaged.map((d) => ({
+            path: d.path,
+            ...(d.through !== undefined ? { through: d.through, entries: d.entries } : {}),
+            ...(d.partlyOutside !== undefined ? { partlyOutside: d.partlyOutside } : {}),
+            message: d.error.message,
+          })),
           temporaryFiles: { removed: leftovers, leftRecent: recent },
         }),
       );

@@ -6,7 +6,7 @@ import { type OpenFile } from '../platform/file-calls';
 import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
-import { comparePaths, type ManifestEntry } from '../manifest/manifest-entry';
+import { comparePaths, type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
 import { type FsPath, platformCalls } from '../platform/posix-calls';
 import { DropBehind } from './drop-behind';
 import { type Snapshot } from '../manifest/snapshot-record';
@@ -117,10 +117,13 @@ export type RestoreStats = {
 
 /**
  * A file whose content could not be restored (a damaged or missing pack); it was not created. With `through`: the entries
- * from `path` to `through` (`entries` of them, by the reference that names the part; under an `--include`, some may lie
- * outside it) that a damaged or missing part of the manifest (a page, a node) lists: none of them was restored.
+ * from `path` to `through` (`entries` of them, by the reference that names the part) that a damaged or missing part of the
+ * manifest (a page, a node) lists: none of them was restored. `partlyOutside`: the `--include` path, when the part's range
+ * reaches past it: `entries` then counts every entry the part lists, some possibly outside the include, and which ones
+ * cannot be known while the part is unreadable, so the include lost up to that many (review r58K F6: they were counted as
+ * the include's). Absent, every entry the part lists is the restore's.
  */
-export type DamagedEntry = { readonly path: string; readonly error: VaultError; readonly through?: string; readonly entries?: number };
+export type DamagedEntry = { readonly path: string; readonly error: VaultError; readonly through?: string; readonly entries?: number; readonly partlyOutside?: string };
 
 /**
  * Some files could not be restored because their data in the vault is damaged or missing, or some entries because the part
@@ -135,22 +138,31 @@ export class RestoreIncompleteError extends VaultError {
   ) {
     const list = damaged
       .slice(0, 20)
-      .map((d) => `\n  ${d.through === undefined || d.through === d.path ? d.path : `${d.path} to ${d.through} (${d.entries ?? '?'} entries)`}: ${d.error.message}`)
+      .map((d) => `\n  ${d.through === undefined || d.through === d.path ? d.path : `${d.path} to ${d.through} (${partEntries(d)})`}: ${d.error.message}`)
       .join('');
     let files = 0;
     let unlisted = 0;
+    let outside: string | undefined;
     for (const d of damaged) {
       if (d.through === undefined) files++;
       else unlisted += d.entries ?? 0;
+      outside ??= d.partlyOutside;
     }
-    const what = [
-      ...(files > 0 || unlisted === 0 ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []),
-      ...(unlisted > 0 ? [`${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing`] : []),
-    ].join(', and ');
+    const unlistedWhat =
+      outside === undefined
+        ? `${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing`
+        : `up to ${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing, some of them possibly outside ${JSON.stringify(outside)} (which cannot be told while the part is unreadable)`;
+    const what = [...(files > 0 || unlisted === 0 ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []), ...(unlisted > 0 ? [unlistedWhat] : [])].join(', and ');
     super(
       `${what} (the other ${stats.entries - files} entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}`,
     );
   }
+}
+
+/** How many entries a damaged part of the manifest cost the restore: all it lists, or up to that many when it reaches past the include. */
+function partEntries(d: DamagedEntry): string {
+  const count = `${d.entries ?? '?'} entries`;
+  return d.partlyOutside === undefined ? count : `up to ${count}, some possibly outside ${JSON.stringify(d.partlyOutside)}`;
 }
 
 /** Bytes of packs being read, opened and written at once. */
@@ -655,7 +667,10 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   for (const entry of symlinks) await restore(entry);
   // The include's parents this restore made on the way to it get their recorded attributes too, after everything below them was
   // written; parents that were in the target already (an overwrite in place) are left as their owner keeps them.
-  for (const part of unreadable) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error });
+  // A part's count is of every entry it lists: exact for the include only when its whole range lies inside it (an include's
+  // entries are contiguous in manifest order), else an upper bound.
+  const inside = (part: UnreadableManifestPart): boolean => underPrefix(part.first, include) && underPrefix(part.last, include);
+  for (const part of unreadable) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, ...(inside(part) ? {} : { partlyOutside: include }) });
   const reported = (path: string): boolean => unreadable.some((part) => comparePaths(part.first, path) <= 0 && comparePaths(path, part.last) <= 0);
   const ancestors =
     include === ''

@@ -98,4 +98,10 @@ it('prints the object with a damaged manifest page as the entries it lists, afte
     `lifeboat vault: 3 entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing (the other 6 entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):\n  f3 to f5 (3 entries): ${printed.damaged[0]?.message ?? ''}`,
   ]);
   expect((await fs.readdir(target)).sort()).toEqual(['f0', 'f1', 'f2', 'f6', 'f7', 'f8']);
+
+  // Review r58K F6: under --include f4 the page's 3 entries are not the include's: up to 3, the page naming the include.
+  const only = capturedCliIo();
+  expect(await vaultRestore(snapshot.id, { vault: vaultDir, keyFile, target: path.join(dir, 'restored-page-include'), include: 'f4', json: true }, { io: only.io })).toBe(1);
+  expect(JSON.parse(only.out[0] as string)).toMatchObject({ include: 'f4', stats: { entries: 0 }, damaged: [{ path: 'f3', through: 'f5', entries: 3, partlyOutside: 'f4' }] });
+  expect(only.err[0]).toMatch(/^lifeboat vault: up to 3 entries could not be restored because .* some of them possibly outside "f4" .*\n {2}f3 to f5 \(up to 3 entries, some possibly outside "f4"\): /s);
 });

@@ -84,13 +84,27 @@ describe('a restore meeting a damaged or missing manifest page', () => {
     expect((await fs.stat(path.join(target, 'd'))).mode & 0o777).toBe(0o755);
   });
 
-  it('reports the page under an --include it meets, and restores nothing more than the include', async () => {
+  // Review r58K F6: under an --include, the page's count (of every entry it lists) was given as the include's: "3 entries
+  // could not be restored" for an include of one file. Only a page wholly inside the include counts the include's entries.
+  it('reports the page under an --include it meets as up to its count, some possibly outside the include, and restores nothing more', async () => {
     const snapshot = await snapshotWithBadPage('flip');
     const target = path.join(dir, 'target-include');
     const restore = restoreSnapshot(vault, snapshot, target, { include: 'd/f4' });
     const err = (await restore.catch((e: unknown) => e)) as RestoreIncompleteError;
     expect(err).toBeInstanceOf(RestoreIncompleteError);
-    expect(err.damaged).toEqual([{ path: 'd/f3', through: 'd/f5', entries: 3, error: expect.any(VaultCorruptionError) }]);
+    expect(err.damaged).toEqual([{ path: 'd/f3', through: 'd/f5', entries: 3, partlyOutside: 'd/f4', error: expect.any(VaultCorruptionError) }]);
     expect(err.stats.entries).toBe(0);
+    expect(err.message).toBe(
+      `up to 3 entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing, some of them possibly outside "d/f4" (which cannot be told while the part is unreadable) ` +
+        `(the other 0 entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):\n  d/f3 to d/f5 (up to 3 entries, some possibly outside "d/f4"): ${err.damaged[0]?.error.message}`,
+    );
+  });
+
+  it('counts the page exactly under an --include that holds its whole range', async () => {
+    const snapshot = await snapshotWithBadPage('flip');
+    const restore = restoreSnapshot(vault, snapshot, path.join(dir, 'target-include-whole'), { include: 'd' });
+    const err = (await restore.catch((e: unknown) => e)) as RestoreIncompleteError;
+    expect(err.damaged).toEqual([{ path: 'd/f3', through: 'd/f5', entries: 3, error: expect.any(VaultCorruptionError) }]);
+    expect(err.message).toMatch(/^3 entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing \(the other 7 entries were restored; /);
   });
 });
