@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { InvalidInputError, TransientError } from '../runtime/errors';
 import { BackupBeingForgottenError } from './backup-being-forgotten-error';
 import { CatalogFormatMarker } from './catalog-format';
-import { CatalogRebuildMarker } from './catalog-rebuild-marker';
+import { CatalogRebuildMarker, type MarkerReader } from './catalog-rebuild-marker';
 import { compareRebuildOrder } from './catalog-rebuild-order';
 import { PointInTimeInRebuildGapError, rebuildGapAdvice, rebuildGapReason } from './point-in-time-in-rebuild-gap-error';
 import { HoldOnForgettingBackupError } from './hold-on-forgetting-backup-error';
@@ -60,6 +60,8 @@ export class BackupCatalog {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
+    /** The deployment that prints this catalog's rebuild marker line (catalog-rebuild-marker.ts); without it no stored line is shown. */
+    private readonly markerReader?: MarkerReader,
   ) {}
 
   /** The format marker of the same table (catalog-format.ts); `region` is named in its refusals. */
@@ -387,7 +389,7 @@ export class BackupCatalog {
 
   /** The marker of an unfinished rebuild of this table (catalog-rebuild-marker.ts). */
   rebuildMarker(): CatalogRebuildMarker {
-    return new CatalogRebuildMarker(this.ddb, this.table);
+    return new CatalogRebuildMarker(this.ddb, this.table, this.markerReader);
   }
 
   /**

@@ -49,9 +49,24 @@ export const markerOptionsSchema = z
   .strict();
 export type MarkerOptions = z.infer<typeof markerOptionsSchema>;
 
+/**
+ * The flags of the marker's options, in the order withMarkerOptions writes them: the one list the line is written from
+ * and read back by (rebuild-marker-finish-line.ts), so the two never disagree on a flag.
+ */
+export const MARKER_OPTION_FLAGS = [
+  ['dataDir', '--data-dir'],
+  ['vaultKey', '--vault-key'],
+] as const satisfies readonly (readonly [keyof MarkerOptions, string])[];
+
 /** `command` with the marker's options, each a single shell word (shell-word.ts): the line every advice of one rebuild names. */
 export function withMarkerOptions(command: string, options: MarkerOptions): string {
-  return command + (options.dataDir !== undefined ? ` --data-dir ${shellWord(options.dataDir)}` : '') + (options.vaultKey !== undefined ? ` --vault-key ${shellWord(options.vaultKey)}` : '');
+  return (
+    command +
+    MARKER_OPTION_FLAGS.map(([field, flag]) => {
+      const value = options[field];
+      return value !== undefined ? ` ${flag} ${shellWord(value)}` : '';
+    }).join('')
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { CatalogItemInvalidError } from './catalog-errors';
+import { type VaultSide } from './catalog-rebuild';
 
 /**
  * The item an unfinished catalog rebuild leaves in the catalog it writes (review rH F2, audit aV1-1): its own partition,
@@ -26,17 +27,30 @@ export const rebuildMarkerSchema = z.object({
   writtenAt: z.string().min(1),
   /**
    * The command that finishes it from a machine (catalog-rebuild-command-line.ts), when the writer knew it. Printed only
-   * through markerFinishLine (rebuild-marker-finish-line.ts), which withholds a line no rebuild writes (review r58C F6).
+   * through markerFinishLine (rebuild-marker-finish-line.ts), which withholds any line but one the reader's own rebuild writes (review r58C F6, r58J F1).
    */
   finishWith: z.string().min(1).optional(),
 });
-export type RebuildMarker = z.infer<typeof rebuildMarkerSchema>;
 
-/** The marker of one catalog table: read by the restores that choose by time, written and removed by the rebuild. */
+/**
+ * The deployment that reads a marker and prints its line (markerFinishLine): its environment, the region whose catalog
+ * it reads, whether it runs in AWS, and the key it opens the primary vault with (VAULT_KEY_ARN; undefined without one).
+ * A stored line is shown only when it is one this deployment's rebuild would write (review r58J F1).
+ */
+export type MarkerReader = { environment: string; region: VaultSide; aws: boolean; vaultKeyArn: string | undefined };
+
+/** A marker; as read, with `readBy`, its reader (never stored: CatalogRebuildMarker.write leaves it out). */
+export type RebuildMarker = z.infer<typeof rebuildMarkerSchema> & { readBy?: MarkerReader };
+
+/**
+ * The marker of one catalog table: read by the restores that choose by time, written and removed by the rebuild.
+ * `reader`: the deployment that reads it, which the markers it reads carry (`readBy`); without it no stored line is shown.
+ */
 export class CatalogRebuildMarker {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly reader?: MarkerReader,
   ) {}
 
   /** The marker, or undefined when no rebuild is unfinished. One that does not validate fails the read: a restore must not guess. */
@@ -44,13 +58,14 @@ export class CatalogRebuildMarker {
     const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: REBUILD_MARKER_KEY, ConsistentRead: true }));
     if (Item === undefined) return undefined;
     const parsed = rebuildMarkerSchema.safeParse(Item);
-    if (parsed.success) return parsed.data;
+    if (parsed.success) return this.reader !== undefined ? { ...parsed.data, readBy: this.reader } : parsed.data;
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`);
     throw new CatalogItemInvalidError(this.table, `${REBUILD_MARKER_KEY.pk} / ${REBUILD_MARKER_KEY.sk}`, problems);
   }
 
   async write(marker: RebuildMarker): Promise<void> {
-    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { ...REBUILD_MARKER_KEY, ...marker } }));
+    const { reliableFrom, vault, writtenAt, finishWith } = marker;
+    await this.ddb.send(new PutCommand({ TableName: this.table, Item: { ...REBUILD_MARKER_KEY, reliableFrom, vault, writtenAt, ...(finishWith !== undefined ? { finishWith } : {}) } }));
   }
 
   async remove(): Promise<void> {

@@ -81,7 +81,13 @@ export function createLambdaRuntime(config: RuntimeConfig): LambdaRuntime {
     environment: config.environment,
     plans: config.plans,
     sources: config.plans.flatMap((p) => p.sources),
-    catalog: new BackupCatalog(clients.documentClient(), config.catalogTable),
+    // This deployment reads its home catalog's rebuild marker: a stored line is shown only when its rebuild would write it.
+    catalog: new BackupCatalog(clients.documentClient(), config.catalogTable, {
+      environment: config.environment,
+      region: config.homeVault,
+      aws: config.localEndpoints === undefined,
+      vaultKeyArn: config.primaryVault instanceof Error ? undefined : config.primaryVault.keyArn,
+    }),
     drCatalog: () => {
       if (config.drCatalogTable === undefined) throw new MissingEnvironmentError('DR_CATALOG_TABLE');
       return new BackupCatalog(clients.documentClient(location('dr').region), config.drCatalogTable);

@@ -112,9 +112,12 @@ describe('a point in time while a catalog rebuild is unfinished (review rH F2)',
     for (const r of [b1, b3, b4]) ddb.on(GetCommand, { Key: { pk: `BACKUP#${r.backupId}`, sk: 'BACKUP' } }).resolves({ Item: item(r) });
   });
 
+  // The DR region's function of environment prod in AWS, which reads this catalog: its rebuild writes the marker's line.
+  const drCatalog = new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'catalog', { environment: 'prod', region: 'dr', aws: true, vaultKeyArn: undefined });
+
   it('refuses a point in time in the gap, naming the time the catalog is whole from and how to finish, instead of choosing the older record', async () => {
     ddb.on(QueryCommand).resolves({ Items: [indexOf(b1)] });
-    const refused = catalog.backupAsOf('s', '2026-03-02T12:00:00.000Z');
+    const refused = drCatalog.backupAsOf('s', '2026-03-02T12:00:00.000Z');
     await expect(refused).rejects.toThrow(PointInTimeInRebuildGapError);
     await expect(refused).rejects.toThrow(
       'Source "s" cannot be restored by point in time 2026-03-02T12:00:00.000Z: the catalog is being rebuilt from the dr vault and the rebuild has not finished ' +
@@ -123,6 +126,12 @@ describe('a point in time while a catalog rebuild is unfinished (review rH F2)',
         'Finish the rebuild (from a machine, which has no time limit: lifeboat catalog rebuild --vault dr --region dr --env prod --aws; the command without --runbook creates only what the catalog lacks), ' +
         'then restore by point in time again; or restore by backup id now (a backup the catalog lists: `lifeboat backups list`).',
     );
+  });
+
+  it('withholds the marker\'s line from a reader of another environment (review r58J F1)', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [indexOf(b1)] });
+    const other = new BackupCatalog(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'eu-west-1' })), 'catalog', { environment: 'staging', region: 'dr', aws: true, vaultKeyArn: undefined });
+    await expect(other.backupAsOf('s', '2026-03-02T12:00:00.000Z')).rejects.toThrow('no time limit: lifeboat catalog rebuild --vault dr with the options that name this catalog');
   });
 
   it('refuses a later point in time whose source has no backup written since the mark, and says of none found that the catalog may lack it', async () => {

@@ -114,7 +114,14 @@ describe('a backup the DR vault forgot', () => {
   it('refuses an at older than what an unfinished rebuild of the DR catalog wrote, naming its time and how to finish; by id or the newest as before (review rH F2)', async () => {
     // A DR catalog rebuild cut after writing B3 on; the table still held B1 (restored from PITR), and B2 is not written yet.
     const B1kept = recordOf('20261205T100000Z-0000000b', '2026-12-05T10:00:00.000Z');
-    const marker: RebuildMarker = { reliableFrom: { startedAt: B3.startedAt, backupId: B3.backupId }, vault: 'dr', writtenAt: '2026-12-06T09:00:00.000Z', finishWith: 'lifeboat catalog rebuild --vault dr --region dr --env au --aws' };
+    // As the DR function of environment au reads it (BackupCatalog's reader), which shows the line its rebuild writes.
+    const marker: RebuildMarker = {
+      reliableFrom: { startedAt: B3.startedAt, backupId: B3.backupId },
+      vault: 'dr',
+      writtenAt: '2026-12-06T09:00:00.000Z',
+      finishWith: 'lifeboat catalog rebuild --vault dr --region dr --env au --aws',
+      readBy: { environment: 'au', region: 'dr', aws: true, vaultKeyArn: undefined },
+    };
     const { deps, s3Calls } = setup([B1kept, B3], marker);
     await expect(start({ at: '2026-12-05T11:30:00Z', targetSuffix: 'gap' }, deps)).rejects.toMatchObject({
       name: 'InvalidInputError',
