@@ -11,21 +11,45 @@ export class BucketOwnerMismatchError extends Error {
   override readonly name = 'BucketOwnerMismatchError';
   /** S3's response metadata (status 403), kept so that code reading an error's HTTP status still sees it. */
   readonly $metadata: { httpStatusCode?: number } = { httpStatusCode: 403 };
+  /** What was refused, in the words of a caller that knows more than the bucket (an S3 source's reader); absent: the bucket alone. */
+  readonly refused?: string;
   constructor(
     readonly bucket: string,
     readonly expectedOwner: string,
     readonly operation: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; refused?: string },
   ) {
     // Both causes answer 403 alike, so the message names both: a cross-account source whose bucket policy does not
     // let our roles in looked like a squatted bucket when it said only the first.
-    super(
-      `bucket ${bucket}: S3 answered ${operation} with 403 AccessDenied under ExpectedBucketOwner ${expectedOwner}, so nothing was read from or written to it. ` +
-        `Either the bucket is not owned by account ${expectedOwner} (a bucket of that name in another account), or this role may not do that: ` +
-        `check its IAM policy and, for a bucket of another account, that bucket's policy (docs/DEPLOYMENT.md, "An S3 source in another account").`,
-      options,
-    );
+    super(options?.refused === undefined ? bucketMessage(bucket, expectedOwner, operation) : refusedMessage(options.refused, expectedOwner, operation, options.cause), options);
+    this.refused = options?.refused;
   }
+}
+
+function bucketMessage(bucket: string, expectedOwner: string, operation: string): string {
+  return (
+    `bucket ${bucket}: S3 answered ${operation} with 403 AccessDenied under ExpectedBucketOwner ${expectedOwner}, so nothing was read from or written to it. ` +
+    `Either the bucket is not owned by account ${expectedOwner} (a bucket of that name in another account), or this role may not do that: ` +
+    `check its IAM policy and, for a bucket of another account, that bucket's policy (docs/DEPLOYMENT.md, "An S3 source in another account").`
+  );
+}
+
+/**
+ * A refusal of a source's object or listing: the Lambda error payload and the handler's log carry only the message, so
+ * S3's own words (which name a KMS key's denial, `kms:Decrypt`, or the policy that refused) must be in it, not only in
+ * `cause` (review r59D F1: a KMS denial of one source object read as a squatted bucket, naming no source and no key).
+ */
+function refusedMessage(refused: string, expectedOwner: string, operation: string, cause: unknown): string {
+  return (
+    `${refused} (${operation}: 403 AccessDenied under ExpectedBucketOwner ${expectedOwner}, so nothing was read): ` +
+    `either the bucket is not owned by account ${expectedOwner} (a bucket of that name in another account), or this role's IAM policy, the bucket's policy ` +
+    `or the policy of the KMS key that encrypts its objects refuses it (docs/DEPLOYMENT.md, "An S3 source in another account"). S3 said: ${s3Said(cause)}`
+  );
+}
+
+function s3Said(cause: unknown): string {
+  if (!(cause instanceof Error)) return cause === undefined ? 'nothing more' : String(cause);
+  return cause.message ? `${cause.name}: ${cause.message}` : cause.name;
 }
 
 /** Which account must own a bucket: the function's own, or the one a source names; undefined sends no ExpectedBucketOwner. */

@@ -20,7 +20,7 @@ export class S3SourceReadError extends Error {
     readonly action: 'list' | 'read',
     options: { cause: unknown },
   ) {
-    super(`${sourceOf(place)}: S3 refused to ${action === 'list' ? 'list' : 'read'} ${whereOf(place)}: ${serviceError(options.cause)}${adviceFor(options.cause, place)}`, options);
+    super(`${refusal(place, action)}: ${serviceError(options.cause)}${adviceFor(options.cause, place)}`, options);
   }
 }
 
@@ -31,6 +31,12 @@ export class S3SourceReadError extends Error {
  * Lifeboat's own errors (S3ObjectChangedError, S3ListingOrderError, an archived object's) already name what they are about.
  */
 export function s3SourceReadError(err: unknown, place: S3SourcePlace, action: 'list' | 'read'): unknown {
+  // A 403 under the ExpectedBucketOwner guard (every Lambda's and the local cloud's S3 client) keeps the name the
+  // ownership guard is known by (DEPLOYMENT.md, SECURITY.md; the e2e security guards), but says which source, bucket
+  // and key S3 refused and what S3 said: a KMS denial of one object read as a squatted bucket (review r59D F1).
+  if (err instanceof BucketOwnerMismatchError && err.refused === undefined) {
+    return new BucketOwnerMismatchError(err.bucket, err.expectedOwner, err.operation, { cause: err.cause, refused: refusal(place, action) });
+  }
   if (!isRefusal(err)) return err;
   return new S3SourceReadError(place, action, { cause: err });
 }
@@ -68,13 +74,17 @@ export class S3SourceRequests {
 }
 
 function isRefusal(err: unknown): boolean {
-  // BucketOwnerMismatchError (a 403 under ExpectedBucketOwner) keeps its name: it already names the bucket and the
-  // request, and the ownership guard is known by it (DEPLOYMENT.md, SECURITY.md; the e2e security guards).
+  // BucketOwnerMismatchError (a 403 under ExpectedBucketOwner) keeps its name; s3SourceReadError names its place.
   if (!(err instanceof Error) || err instanceof S3SourceReadError || err instanceof BucketOwnerMismatchError || classifyError(err) !== err) return false;
   // 403 InvalidObjectState is an archived object, which the readers leave out or name themselves (s3-archived-object.ts).
   if (err.name === 'InvalidObjectState') return false;
   const status = httpStatusOf(err);
   return status !== undefined && status >= 400 && status < 500;
+}
+
+/** "source photos-src: S3 refused to read object "k" of bucket b": the first words of both refusals. */
+function refusal(place: S3SourcePlace, action: 'list' | 'read'): string {
+  return `${sourceOf(place)}: S3 refused to ${action} ${whereOf(place)}`;
 }
 
 function sourceOf(place: S3SourcePlace): string {
@@ -93,7 +103,7 @@ function serviceError(err: unknown): string {
 
 /**
  * What to do, where S3's message does not say: a bucket that is not there, or a bare AccessDenied (a client without
- * the ExpectedBucketOwner guard; under it a 403 is BucketOwnerMismatchError, which isRefusal leaves as it is).
+ * the ExpectedBucketOwner guard; under it a 403 is BucketOwnerMismatchError, whose message says both).
  */
 function adviceFor(err: unknown, place: S3SourcePlace): string {
   if (err instanceof Error && err.name === 'NoSuchBucket') {

@@ -8,6 +8,7 @@ import { newObservations } from '../../../../lambdas/sources/entry-sink';
 import { addS3Shard } from '../../../../lambdas/sources/s3-object-entries';
 import { addS3RangePiece, type PieceSink } from '../../../../lambdas/sources/s3-range-piece';
 import { S3SourceReadError } from '../../../../lambdas/sources/s3-source-read-error';
+import { BucketOwnerMismatchError, bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { MemoryVaultStore, type Vault } from '../../../../vault';
 import { type NewEntry } from '../../../../vault/archiver/snapshot-writer';
@@ -30,12 +31,27 @@ function xml(res: ServerResponse, status: number, body: string): void {
 
 const s3ErrorXml = (code: string, message: string): string => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 
-/** Bucket `gone` does not exist; `photos` lists OBJECTS and refuses GetObject of b.jpg; `busy` answers 503 SlowDown. */
+const KMS_DENIAL =
+  'User: arn:aws:sts::111122223333:assumed-role/lifeboat-prod-backup/x is not authorized to perform: kms:Decrypt on resource: ' +
+  'arn:aws:kms:us-east-1:111122223333:key/abcd because no identity-based policy allows the kms:Decrypt action';
+
+/**
+ * Bucket `gone` does not exist; `photos` lists OBJECTS and refuses GetObject of b.jpg; `busy` answers 503 SlowDown;
+ * `sealed` lists a.jpg and secret/b.jpg and refuses the GET of the second as S3 does when the object's KMS key does
+ * not let the role decrypt; `foreign` refuses its listing (another account's bucket, or a policy that keeps us out).
+ */
 function answer(req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const [, bucket = '', ...rest] = url.pathname.split('/');
   const key = decodeURIComponent(rest.join('/'));
   if (bucket === 'busy') return xml(res, 503, s3ErrorXml('SlowDown', 'Please reduce your request rate.'));
+  if (bucket === 'foreign') return xml(res, 403, s3ErrorXml('AccessDenied', 'Access Denied'));
+  if (bucket === 'sealed') {
+    const listed = ['a.jpg', 'secret/b.jpg'].map((k) => `<Contents><Key>${k}</Key><Size>4</Size><ETag>"${k}"</ETag><LastModified>2026-11-01T00:00:00.000Z</LastModified></Contents>`);
+    if (key === '') return xml(res, 200, `<ListBucketResult><Name>sealed</Name><Prefix></Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${listed.join('')}</ListBucketResult>`);
+    if (url.searchParams.has('tagging')) return xml(res, 200, '<Tagging><TagSet></TagSet></Tagging>');
+    if (key === 'secret/b.jpg') return xml(res, 403, s3ErrorXml('AccessDenied', KMS_DENIAL));
+  }
   if (bucket !== 'photos') return xml(res, 404, s3ErrorXml('NoSuchBucket', 'The specified bucket does not exist'));
   if (key === '') {
     const contents = Object.entries(OBJECTS)
@@ -53,17 +69,22 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
 
 let server: Server;
 let s3: S3Client;
+/** As every Lambda's (and the local cloud's) S3 client: behind the ExpectedBucketOwner guard (LIFEBOAT_ACCOUNT is always set). */
+let guarded: S3Client;
 
 beforeAll(async () => {
   server = createServer(answer);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
   // One attempt: the 503 below must come back as the SDK names it, not after the SDK's own retries.
-  s3 = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const client = () => new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  s3 = client();
+  guarded = expectBucketOwner(client(), bucketOwnerRule('111122223333', new Map()));
 });
 
 afterAll(async () => {
   s3.destroy();
+  guarded.destroy();
   await new Promise((resolve) => server.close(resolve));
 });
 
@@ -166,5 +187,37 @@ describe('a shard whose object S3 refuses', () => {
     const vaultRefusal = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     const failure = await failureOf(addS3Shard(s3, { source: 'photos-src', bucket: 'photos', prefix: '', endAt: 'a.jpg' }, sink(vaultRefusal), newObservations()));
     expect(failure).toBe(vaultRefusal);
+  });
+});
+
+describe('a source S3 refuses under the ExpectedBucketOwner guard, as in Lambda (review r59D F1)', () => {
+  it("a shard's object refused by its KMS key keeps the guard's error name, and names the source, the bucket, the key and S3's own words", async () => {
+    const failure = await failureOf(addS3Shard(guarded, { source: 'photos-src', bucket: 'sealed', prefix: '' }, sink(), newObservations()));
+    expect(failure).toBeInstanceOf(BucketOwnerMismatchError);
+    expect(failure.name).toBe('BucketOwnerMismatchError');
+    expect(failure.message).toBe(
+      'source photos-src: S3 refused to read object "secret/b.jpg" of bucket sealed (GetObjectCommand: 403 AccessDenied under ExpectedBucketOwner 111122223333, so nothing was read): ' +
+        'either the bucket is not owned by account 111122223333 (a bucket of that name in another account), or this role\'s IAM policy, the bucket\'s policy ' +
+        'or the policy of the KMS key that encrypts its objects refuses it (docs/DEPLOYMENT.md, "An S3 source in another account"). ' +
+        `S3 said: AccessDenied: ${KMS_DENIAL}`,
+    );
+    expect(failure).toMatchObject({ bucket: 'sealed', expectedOwner: '111122223333', operation: 'GetObjectCommand', cause: { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } } });
+  });
+
+  it("the plan step's check of a refused bucket names the source and the prefix it lists", async () => {
+    const { deps, records } = planDeps(planOf('foreign'));
+    const failure = await failureOf(planBackup({ plan: 'assets', backupId: BACKUP_ID }, { ...deps, s3: guarded }));
+    expect(failure).toBeInstanceOf(BucketOwnerMismatchError);
+    expect(failure.message).toMatch(
+      /^source bad-assets: S3 refused to list bucket foreign under prefix "img\/" \(ListObjectsV2Command: 403 AccessDenied under ExpectedBucketOwner 111122223333, so nothing was read\): either the bucket is not owned by account 111122223333 .* S3 said: AccessDenied: Access Denied$/,
+    );
+    expect(records.map((r) => r.status)).toEqual(['RUNNING']);
+  });
+
+  it('a piece of a large object names the source, the bucket and the key', async () => {
+    const spec = { source: 'photos-src', bucket: 'sealed', key: 'secret/b.jpg', etag: '"secret/b.jpg"', size: 8, start: 0, end: 4, piece: 0, pieces: 2 };
+    const failure = await failureOf(addS3RangePiece(guarded, spec, sink()));
+    expect(failure).toBeInstanceOf(BucketOwnerMismatchError);
+    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "secret\/b\.jpg" of bucket sealed \(GetObjectCommand: .* S3 said: AccessDenied: User: .* kms:Decrypt/);
   });
 });
