@@ -176,6 +176,25 @@ export class PruneManifestUnreadableError extends VaultError {
 }
 
 /**
+ * A snapshot object prune must read (in its mark, or one that appeared since) cannot be read: what it references is
+ * unknown, so the prune condemns nothing, and every later prune stops on it too until it is repaired or deleted (review
+ * r59B F5: a plain VaultError here let `vault forget --prune` offer "prune later", which failed alike). The message is
+ * the caller's: it names the object, what is wrong with it and how far the prune got.
+ */
+export class PruneSnapshotUnreadableError extends VaultError {
+  override name = 'PruneSnapshotUnreadableError';
+  constructor(
+    readonly location: string,
+    /** The snapshot objects that cannot be read. */
+    readonly keys: readonly string[],
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
  * An index object fails its integrity check: prune cannot tell which packs it lists, and those would look unlisted to
  * its plan, so it stops before it plans anything. The repair rebuilds the index from the packs themselves.
  */
@@ -201,5 +220,5 @@ export class PruneIndexDamagedError extends VaultError {
  * advice, and a caller says to resolve it first.
  */
 export function stopsEveryPrune(err: unknown): boolean {
-  return err instanceof PruneManifestUnreadableError || err instanceof PruneIndexDamagedError || err instanceof IncompleteIndexError || err instanceof DamagedPruneStateError;
+  return err instanceof PruneManifestUnreadableError || err instanceof PruneSnapshotUnreadableError || err instanceof PruneIndexDamagedError || err instanceof IncompleteIndexError || err instanceof DamagedPruneStateError;
 }

@@ -11,7 +11,7 @@ import { forEachBounded, mapBounded } from '../workers/bounded-concurrency';
 import { ByteBudget } from '../workers/byte-budget';
 import { chunkIdFactor, MARK_PAGES_PER_SNAPSHOT, markPageBudgetBytes, MARK_SNAPSHOTS_AT_ONCE, readWeighedPage } from './mark-concurrency';
 import { PruneMarkOutOfTimeError } from './prune-mark-out-of-time-error';
-import { PruneManifestUnreadableError } from './prune-errors';
+import { PruneManifestUnreadableError, PruneSnapshotUnreadableError } from './prune-errors';
 
 /** What bounds a prune's mark: a Lambda's deadline (PruneOptions.deadline). */
 export type MarkLimit = {
@@ -156,7 +156,9 @@ export async function markVault(
   const gone = unreadable.filter((u) => !u.reason.startsWith('it was deleted'));
   if (gone.length > 0) {
     const what = `${gone.map((u) => `${u.key} cannot be read (${u.reason})`).join('; ')}; what it references is unknown`;
-    throw new VaultError(`${vault.location}: ${stops === undefined ? what : `${stops}: ${what}`}. Run \`lifeboat vault verify\` and repair or delete it first.`);
+    // Said as what stops a prune, it is one every prune meets until it is resolved (stopsEveryPrune); else the caller is no prune.
+    if (stops === undefined) throw new VaultError(`${vault.location}: ${what}. Run \`lifeboat vault verify\` and repair or delete it first.`);
+    throw new PruneSnapshotUnreadableError(vault.location, gone.map((u) => u.key), `${vault.location}: ${stops}: ${what}. Run \`lifeboat vault verify\` and repair or delete it first.`);
   }
   const { manifests, blobs, marked } = await markSnapshots(vault, snapshots, pages, {
     ...(limit ? { outOfTime: limit.outOfTime } : {}),
@@ -188,7 +190,12 @@ export async function manifestsMarkedSince(vault: Vault, mark: VaultMark, pages:
     } catch (err) {
       if (err instanceof VaultObjectNotFoundError) continue;
       if (!(err instanceof VaultCorruptionError)) throw err;
-      throw new VaultError(`${vault.location}: prune stops before deleting manifest objects: ${key}, which appeared after its mark, is corrupt (${err.detail}); what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
+      throw new PruneSnapshotUnreadableError(
+        vault.location,
+        [key],
+        `${vault.location}: prune stops before deleting manifest objects: ${key}, which appeared after its mark, is corrupt (${err.detail}); what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`,
+        { cause: err },
+      );
     }
     if (mark.manifests.has(snapshot.manifest) || late.has(snapshot.manifest)) continue;
     late.add(snapshot.manifest);
@@ -231,7 +238,12 @@ export async function markSnapshotsSince(vault: Vault, mark: VaultMark, pages: M
     } catch (err) {
       if (err instanceof VaultObjectNotFoundError) return null;
       if (!(err instanceof VaultCorruptionError)) throw err;
-      throw new VaultError(`${vault.location}: prune stops before condemning: ${err.key}, which appeared after its first mark, is corrupt (${err.detail}); what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`);
+      throw new PruneSnapshotUnreadableError(
+        vault.location,
+        [err.key],
+        `${vault.location}: prune stops before condemning: ${err.key}, which appeared after its first mark, is corrupt (${err.detail}); what it references is unknown. Run \`lifeboat vault verify\` and repair or delete it first.`,
+        { cause: err },
+      );
     }
   });
   const added = loaded.filter((s): s is Snapshot => s !== null);

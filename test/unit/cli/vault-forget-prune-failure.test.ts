@@ -107,6 +107,20 @@ describe('lifeboat vault forget --prune when the prune cannot run', () => {
     expect((await snapshotIds()).sort()).toEqual(ids.map(short).sort());
   });
 
+  it('forgets nothing when a snapshot object is unreadable, and offers no prune later, which would stop on it alike (review r59B F5)', async () => {
+    const snapshots = path.join(vault, 'snapshots');
+    const names = (await fs.readdir(snapshots, { recursive: true })).map(String);
+    const object = path.join(snapshots, names.find((n) => n.includes(short(ids[2]))) as string);
+    const bytes = await fs.readFile(object);
+    bytes.writeUInt8((bytes.at(-5) as number) ^ 0xff, bytes.length - 5);
+    await fs.writeFile(object, bytes);
+    const io = recordingCliIo();
+    expect(await vaultForget([short(ids[0])], { vault, keyFile, prune: true, grace: '0' }, { io })).toBe(1);
+    expect(io.errors).toEqual([expect.stringMatching(/^lifeboat vault: forget --prune forgot nothing: .*prune stops: snapshots\/.* cannot be read .*what it references is unknown\. Run `lifeboat vault verify` and repair or delete it first\. Once that is resolved, run this forget again\.$/)]);
+    // Nothing forgotten: the two that read are listed still (ls leaves the corrupt one out).
+    expect((await snapshotIds()).sort()).toEqual([short(ids[0]), short(ids[1])].sort());
+  });
+
   it('when a prune takes the lease after the check, prints the decisions and what was forgotten, then the prune\'s error, and exits 1', async () => {
     const del = FileVaultStore.prototype.delete;
     let raced = false;

@@ -1,7 +1,7 @@
 import { MemoryVaultStore } from '../../../../vault/backend/memory/memory-vault-store';
 import { PassphraseKeyProvider } from '../../../../vault/keys/passphrase-key-provider';
 import { manifestObjectIds } from '../../../../vault/manifest/manifest-root';
-import { PruneIndexDamagedError, PruneManifestUnreadableError, stopsEveryPrune } from '../../../../vault/prune/prune-errors';
+import { PruneIndexDamagedError, PruneManifestUnreadableError, PruneSnapshotUnreadableError, stopsEveryPrune } from '../../../../vault/prune/prune-errors';
 import { loadCondemnedBatches } from '../../../../vault/prune/prune-state';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { initVault, Vault } from '../../../../vault/repository/vault';
@@ -51,6 +51,17 @@ describe('a prune stopped by an object it cannot read', () => {
         `^memory://vault: prune stops: ${page} ${problem}, and snapshot ${kept} needs it .*this prune condemns nothing\\. Copy the object again from the DR vault .* forget the snapshot \\(\`lifeboat vault forget ${kept}\`.*\`lifeboat vault verify\` names every snapshot that needs it\\. Then prune again\\.$`,
       ),
     );
+    expect(stopsEveryPrune(await refused.catch((err: unknown) => err))).toBe(true);
+    expect(await loadCondemnedBatches(store, reopen().keys)).toEqual([]);
+  });
+
+  // Review r59B F5: an unreadable snapshot object stops every prune, yet was a plain VaultError stopsEveryPrune did not know.
+  it('an unreadable snapshot object stops the prune as one every prune meets, and condemns nothing', async () => {
+    const { store, reopen, kept } = await vaultWithTwoSnapshots();
+    await store.put(snapshotKey(kept), Buffer.concat([await store.get(snapshotKey(kept)), Buffer.from('x')]));
+    const refused = pruneVault(reopen(), { graceMs: 0 });
+    await expect(refused).rejects.toThrow(PruneSnapshotUnreadableError);
+    await expect(refused).rejects.toThrow(new RegExp(`^memory://vault: prune stops: ${snapshotKey(kept)} cannot be read \\(.+\\); what it references is unknown\\. Run \`lifeboat vault verify\` and repair or delete it first\\.$`));
     expect(stopsEveryPrune(await refused.catch((err: unknown) => err))).toBe(true);
     expect(await loadCondemnedBatches(store, reopen().keys)).toEqual([]);
   });
