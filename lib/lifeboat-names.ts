@@ -89,6 +89,8 @@ export function lifeboatNames(input: LifeboatNamesInput) {
     keyChangeRule: `${prefix}-key-changed`,
     /** The EventBridge rule that runs each region's watchdog every 5 minutes (lifeboat-operations.ts; `lifeboat doctor` checks its state). */
     watchdogRule: watchdogRuleName(prefix),
+    /** The alarm, in each region with a watchdog, on its heartbeat: no complete run for 45 minutes (lifeboat-operations.ts). */
+    watchdogHeartbeatAlarm: watchdogHeartbeatAlarmName(prefix),
     /** The dead-letter queue of the region's schedules and rule targets, and its alarm. */
     deadLetterQueue: `${prefix}-dead-letters`,
     deadLetterAlarm: `${prefix}-dead-letters`,
@@ -102,6 +104,15 @@ export type LifeboatNames = ReturnType<typeof lifeboatNames>;
 /** The rule that runs a region's watchdog: named, so that `lifeboat doctor` can read its state (audit a58C F6). */
 export function watchdogRuleName(prefix: string): string {
   return `${prefix}-watchdog`;
+}
+
+/**
+ * The alarm on a region's watchdog heartbeat (review r58N F1): the state gauges' alarms keep their state without figures,
+ * so a watchdog whose rule is disabled or whose function fails or is throttled was heard only where a breaching alarm
+ * happened to watch it.
+ */
+export function watchdogHeartbeatAlarmName(prefix: string): string {
+  return `${prefix}-watchdog-heartbeat`;
 }
 
 /** The alarms every plan has (lifeboat-operations.ts), each named `<prefix>-<plan>-<kind>`; the drill's in each region it drills from. */

@@ -35,8 +35,8 @@ export function alertRules(ctx: DoctorContext): AlertRule[] {
         region,
         stops:
           side === 'primary'
-            ? 'the backup ages and the state the alarms watch are not measured (the backup-age, dr-copy-age and scrub-age alarms fire on missing data; the others keep their state)'
-            : "the DR vault's drills and prune are not measured (its drill-age alarms fire on missing data; its drill and prune-damage alarms keep their state)",
+            ? `the backup ages and the state the alarms watch are not measured (${names.watchdogHeartbeatAlarm} and the backup-age, dr-copy-age and scrub-age alarms fire on missing data; the others keep their state)`
+            : `the DR vault's drills and prune are not measured (${names.watchdogHeartbeatAlarm} and its drill-age alarms fire on missing data; its drill and prune-damage alarms keep their state)`,
       },
     ];
   });

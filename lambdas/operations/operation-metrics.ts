@@ -96,3 +96,12 @@ export function publishScrubMetrics(record: Pick<ScrubRunRecord, 'environment' |
 export function publishPruneMetrics(environment: string, run: { bytesFreed: number; damagedPacks: number }): void {
   publishMetrics({ environment }, { pruneBytesFreed: run.bytesFreed, pruneDamagedPacks: run.damagedPacks });
 }
+
+/**
+ * A run of a region's watchdog that measured everything: the heartbeat alarm of that region breaches without it. Only a
+ * complete run beats: one that fails a measure every time leaves that measure's gauge alarm in its old state, as a
+ * stopped watchdog leaves them all (review r58N F1).
+ */
+export function publishWatchdogHeartbeat(environment: string): void {
+  publishMetrics({ environment }, { watchdogHeartbeat: 1 });
+}

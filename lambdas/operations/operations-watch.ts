@@ -5,6 +5,7 @@ import { type ScrubLog } from '../catalog/scrub-log';
 import { type PlanBackupAges, watchBackupAges } from './backup-age-watch';
 import { type PlanDrillWatch, watchDrills, type WatchedDrillPlan } from './drill-watch';
 import { type PlanEntriesSkipped, watchEntriesSkipped } from './entries-skipped-watch';
+import { publishWatchdogHeartbeat } from './operation-metrics';
 import { type PruneWatch, watchPrune } from './prune-watch';
 import { type ScrubWatch, watchScrub } from './scrub-watch';
 import { WatchIncompleteError } from './watch-incomplete-error';
@@ -36,6 +37,8 @@ export type OperationsWatchDeps = {
  * the scrub's outstanding damage and age, and the primary vault's drills (verdicts, ages) and prune. The DR region's (`vault` dr): the DR vault's
  * drills and prune, which the DR catalog holds (a DR account's catalog keeps them from the primary's roles). Each
  * measure is read on its own: one that fails leaves the others published, and then the run fails (WatchIncompleteError).
+ * A run that measured everything ends with the heartbeat (WatchdogHeartbeat 1), whatever there was to measure: the
+ * gauges' alarms keep their state without figures, so the heartbeat alarm is what says a watchdog stopped (review r58N F1).
  */
 export async function watchOperations(environment: string, plans: readonly WatchedDrillPlan[], vault: 'primary' | 'dr', deps: OperationsWatchDeps): Promise<OperationsWatch> {
   const failures: { measure: string; error: string }[] = [];
@@ -66,5 +69,6 @@ export async function watchOperations(environment: string, plans: readonly Watch
   const prune = await measured(`the ${vault} vault's prune`, () => watchPrune(environment, vault, { prunes: deps.prunes }));
   if (prune) out.prune = prune;
   if (failures.length > 0) throw new WatchIncompleteError(failures);
+  publishWatchdogHeartbeat(environment);
   return out;
 }

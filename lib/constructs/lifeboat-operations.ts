@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,7 +13,7 @@ import { DIMENSION, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE 
 import { DEFAULT_REPLICATION_LAG_MINUTES } from '../lifeboat-defaults';
 import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
 import { parseScheduleExpression } from '../../config/schedule-expression';
-import { DRILL_AGE_ALARM_KIND, planAlarmName, watchdogRuleName } from '../lifeboat-names';
+import { DRILL_AGE_ALARM_KIND, planAlarmName, watchdogHeartbeatAlarmName, watchdogRuleName } from '../lifeboat-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
 import { plansInStack } from './plans-in-stack';
@@ -21,10 +21,17 @@ import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, DRILLS_PARTITION, 
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { type OperationsAlerts } from './operations-alerts';
 import { bucketHasObjectLock } from './bucket-object-lock';
+import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { validatePlans } from './validated-plans';
 
 /** How often the watchdogs measure (each plan's last backup ages, the state gauges); their alarms look at this period. */
 export const WATCHDOG_INTERVAL = Duration.minutes(5);
+/**
+ * The heartbeat alarm's period and how many in a row without a complete run breach: 45 minutes, nine runs missed, so a
+ * run that fails now and then (its next one measures) does not page.
+ */
+const HEARTBEAT_PERIOD = Duration.minutes(15);
+const HEARTBEAT_PERIODS = 3;
 // The default lives with the others (the CLI's status reads it too); exported here as before.
 export { DEFAULT_REPLICATION_LAG_MINUTES };
 
@@ -53,8 +60,11 @@ export type LifeboatOperationsProps = {
   /**
    * The DR region's catalog (in the DR alerts' stack) and its key: the DR region's watchdog reads the DR vault's drills and
    * prune runs there (a DR account's catalog keeps them from the primary account's roles) and publishes their state gauges
-   * in the DR region, where the DR drill and prune-damage alarms are.
-   * @default no DR watchdog: those two alarms of the DR region get no figures (insufficient data)
+   * and its heartbeat in the DR region, where the DR drill, drill-age, prune-damage and heartbeat alarms are.
+   * Required when a plan's drill schedule drills the DR vault (`drill.vault` 'dr', the default): its drill-age alarm
+   * would have no watchdog and stay in ALARM, so the construct refuses it (InvalidLifeboatPropsError naming the plan).
+   * @default no DR watchdog and no DR-region alarms on what it would measure (drill, prune-damage, heartbeat): a synth
+   * warning (lifeboat:operations-no-dr-watchdog) says the DR vault's drills and prune are not watched
    */
   readonly drCatalog?: { readonly table: dynamodb.ITable; readonly key: kms.IKey };
   readonly drRegion: string;
@@ -76,12 +86,15 @@ export type LifeboatOperationsProps = {
  *   replicated backup age as metrics, and state gauges from the newest record of what the other alarms watch (the
  *   newest committed backup's left-out entries, the scrub's outstanding damage, the primary vault's newest drill per plan
  *   and latest prune); in the DR region its twin (`drWatchdog`, with `drCatalog`) for the DR vault's drills and prune;
+ *   each publishes a heartbeat per complete run, and each region's heartbeat alarm breaches after 45 minutes without one
+ *   (a rule disabled, a function failing or throttled: the gauges' alarms keep their state without figures);
  * - both functions' failed invocations, after Lambda's retries, go to the region's dead-letter queue
  *   (OperationsAlerts.functionTarget);
  * - alarms per plan (backup age over the RPO, DR copy age, replication lag, the newest backup's source entries
  *   skipped, the newest drill failed or missed an objective) and for scrub corruption (a run found some) and damage (some
  *   still there), acting on the region's topic; the drill alarm also in the DR region, where DR-vault drills are recorded;
- *   the prune-damage alarm in both, for each region's vault;
+ *   the prune-damage alarm in both, for each region's vault; the DR region's only with `drCatalog` (no watchdog would
+ *   give them figures: without it a plan that drills the DR vault is refused, the rest get a warning);
  * - the dashboard `<prefix>-operations` (cdk-monitoring-constructs): a row per plan, the backup
  *   workflow's executions, the dead-letter queue.
  */
@@ -102,6 +115,26 @@ export class LifeboatOperations extends Construct {
     this.environmentName = props.environmentName;
     const { plans } = validatePlans(this, 'LifeboatOperations', { plans: props.plans });
     const stack = Stack.of(this);
+    const watchesDr = props.drCatalog !== undefined;
+    if (!watchesDr) {
+      // A DR-region alarm no watchdog feeds never changes: a drill-age one stays in ALARM (missing data breaches) and the
+      // drill and prune-damage ones never leave INSUFFICIENT_DATA, silent on a failed drill (review r58N F2). A plan that
+      // drills the DR vault expects its drills watched: refused, as a missing prop is; without one, nothing there is watched.
+      const drilledInDr = plans.filter((plan) => plan.drill !== undefined && (plan.drill.vault ?? 'dr') === 'dr').map((plan) => plan.name);
+      if (drilledInDr.length > 0) {
+        throw new InvalidLifeboatPropsError(
+          `LifeboatOperations ${this.node.path}`,
+          drilledInDr.map(
+            (name) =>
+              `drCatalog: plan ${name}'s drill schedule drills the DR vault (drill.vault 'dr', the default), whose drills are recorded in the DR region's catalog; without drCatalog no watchdog reads them, so no alarm would hear of a failed or missing drill (its drill-age alarm, breaching on missing data, would never clear): give drCatalog (the DR catalog table and its key) or set the plan's drill.vault to 'primary'`,
+          ),
+        );
+      }
+      Annotations.of(this).addWarningV2(
+        'lifeboat:operations-no-dr-watchdog',
+        `LifeboatOperations ${this.node.path} has no drCatalog: no watchdog runs in ${props.drRegion}, so the DR vault's drills and prune are not watched (no drill, prune-damage or heartbeat alarm there). Give drCatalog (the DR catalog table and its key) to watch them.`,
+      );
+    }
     const environment = {
       LIFEBOAT_ENVIRONMENT: props.environmentName,
       VAULT_BUCKET: props.vault.bucketName,
@@ -173,6 +206,8 @@ export class LifeboatOperations extends Construct {
       this.drWatchdogRule = drRule;
     }
 
+    // The regions a watchdog measures in, with the alerts of each: the DR region only with its watchdog (drCatalog).
+    const watchedRegions: readonly (readonly [OperationsAlerts, 'Primary' | 'DR'])[] = [[props.alerts, 'Primary'], ...(watchesDr ? [[props.drAlerts, 'DR'] as const] : [])];
     const lagSeconds = (props.replicationLagMinutes ?? DEFAULT_REPLICATION_LAG_MINUTES) * 60;
     for (const plan of plans) {
       const rpoSeconds = plan.objectives.rpoMinutes * 60;
@@ -224,10 +259,7 @@ export class LifeboatOperations extends Construct {
       }
       // Each region's watchdog publishes the newest drill of its vault (drills are recorded in that vault's region): the
       // alarm is in both, and stays in ALARM until a later drill of that vault passes, as status judges it.
-      for (const [alerts, where] of [
-        [props.alerts, 'Primary'],
-        [props.drAlerts, 'DR'],
-      ] as const) {
+      for (const [alerts, where] of watchedRegions) {
         this.alarm(alerts, planAlarmName(props.prefix, plan.name, 'drill'), {
           id: `${where}-${plan.name}-drill`,
           description: drillAlarmDescription(plan),
@@ -268,15 +300,28 @@ export class LifeboatOperations extends Construct {
     });
     // A prune that meets a damaged pack in a kept backup succeeds (what it deletes is not at risk), so no failed
     // execution tells; each region's watchdog publishes its vault's latest prune there, so the alarm is in both.
-    for (const [alerts, where] of [
-      [props.alerts, 'Primary'],
-      [props.drAlerts, 'DR'],
-    ] as const) {
+    for (const [alerts, where] of watchedRegions) {
       this.alarm(alerts, `${props.prefix}-prune-damage`, {
         id: `${where}-prune-damage`,
         description: `The latest prune of the ${where === 'DR' ? 'DR' : 'primary'} vault met a damaged pack: a blob a kept backup needs fails authentication. The run succeeded; run the scrub of that vault with repair to heal it from the other vault's copy. It stays in ALARM until a later prune meets none (docs/RUNBOOKS.md, "Prune").`,
         ...STATE_GAUGE,
         metric: this.metric('lastPruneDamagedPacks', undefined, 'Maximum', WATCHDOG_INTERVAL),
+      });
+    }
+
+    // The gauges' alarms keep their state without figures, and a region may have no breaching alarm on what its watchdog
+    // measures (the DR region without a drill of its vault; the primary with no plan or no scrub): a watchdog whose rule
+    // is disabled, or whose function fails or is throttled, was heard there by nothing but, for failures, the dead-letter
+    // queue (review r58N F1). Each complete run beats; no beat for HEARTBEAT_PERIODS periods in a row breaches.
+    for (const [alerts, where] of watchedRegions) {
+      this.alarm(alerts, watchdogHeartbeatAlarmName(props.prefix), {
+        id: `${where}-watchdog-heartbeat`,
+        description: `The ${where === 'DR' ? "DR region's" : "primary region's"} watchdog completed no run in the last ${HEARTBEAT_PERIODS * HEARTBEAT_PERIOD.toMinutes()} min (it runs every ${WATCHDOG_INTERVAL.toMinutes()} min): its rule ${watchdogRuleName(props.prefix)} is disabled or deleted (\`lifeboat doctor --aws\` checks it), or its function fails (the region's dead-letter queue holds why) or is throttled. Until it completes a run, the alarms on what it measures (${where === 'DR' ? "the DR vault's drills and prune" : 'backups, drills, scrub and prune'}) hold their last state, but for the age alarms, which breach.`,
+        metric: this.metric('watchdogHeartbeat', undefined, 'Sum', HEARTBEAT_PERIOD),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        evaluationPeriods: HEARTBEAT_PERIODS,
       });
     }
 
@@ -306,7 +351,7 @@ export class LifeboatOperations extends Construct {
   private alarm(
     alerts: OperationsAlerts,
     alarmName: string,
-    spec: { id?: string; description: string; metric: cloudwatch.Metric; threshold: number; treatMissingData: cloudwatch.TreatMissingData; evaluationPeriods: number },
+    spec: { id?: string; description: string; metric: cloudwatch.Metric; threshold: number; comparisonOperator?: cloudwatch.ComparisonOperator; treatMissingData: cloudwatch.TreatMissingData; evaluationPeriods: number },
   ): cloudwatch.Alarm {
     // An alarm lives in its topic's region: the DR region's drill alarm under the DR alerts construct.
     const scope: Construct = Stack.of(alerts) === Stack.of(this) ? this : alerts;
@@ -315,7 +360,7 @@ export class LifeboatOperations extends Construct {
       alarmDescription: `${spec.description} docs/RUNBOOKS.md, "Alarms".`,
       metric: spec.metric,
       threshold: spec.threshold,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      comparisonOperator: spec.comparisonOperator ?? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: spec.evaluationPeriods,
       treatMissingData: spec.treatMissingData,
     });
@@ -390,7 +435,7 @@ function durationInWords(seconds: number): string {
  * The alarm rule of a watchdog's state gauge (a figure of the newest record, published every WATCHDOG_INTERVAL while it
  * holds): above 0 in one period alarms, and a period without a figure keeps the state (the watchdog missed a run, or the
  * record went out of its bounded read): such an alarm leaves ALARM only on a figure of 0, when the fact no longer holds.
- * A watchdog that stopped shows as the dead-letter and backup-age alarms, whose missing data breaches.
+ * So a watchdog that stopped leaves them as they were: its region's heartbeat alarm, whose missing data breaches, tells.
  */
 const STATE_GAUGE = { threshold: 0, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.IGNORE } as const;
 

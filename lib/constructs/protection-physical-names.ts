@@ -78,6 +78,7 @@ export function fixedPhysicalNames(input: ProtectionNamesInput): FixedPhysicalNa
     ...bothRegions('SQS queue', names.deadLetterQueue),
     ...bothRegions(alarm, names.deadLetterAlarm),
     ...bothRegions(alarm, `${names.deadLetterAlarm}-new`),
+    ...bothRegions(alarm, names.watchdogHeartbeatAlarm),
     inRegion(primary, alarm, `${input.prefix}-scrub-corruption`),
     inRegion(primary, alarm, `${input.prefix}-scrub-damage`),
     inRegion(primary, alarm, `${input.prefix}-scrub-age`),

@@ -98,6 +98,7 @@ describe('stacks and physical names of the JSON-config app', () => {
       executionStatusRule: 'lifeboat-dev-execution-ended',
       keyChangeRule: 'lifeboat-dev-key-changed',
       watchdogRule: 'lifeboat-dev-watchdog',
+      watchdogHeartbeatAlarm: 'lifeboat-dev-watchdog-heartbeat',
       deadLetterQueue: 'lifeboat-dev-dead-letters',
       deadLetterAlarm: 'lifeboat-dev-dead-letters',
       schedulePrefix: 'lifeboat-dev-',
@@ -602,6 +603,13 @@ describe('operations: alarm topics, the execution-status rule, alarms, dashboard
       // Audit b3-1: a prune that meets a damaged pack succeeds; each region's watchdog publishes its vault's latest prune there.
       [primary, 'lifeboat-dev-prune-damage', { MetricName: 'LastPruneDamagedPacks', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: { Environment: 'dev' } }],
       [dr, 'lifeboat-dev-prune-damage', { MetricName: 'LastPruneDamagedPacks', Statistic: 'Maximum', Period: 300, Threshold: 0, EvaluationPeriods: 1, TreatMissingData: 'ignore', dimensions: { Environment: 'dev' } }],
+      // Review r58N F1: the gauges' alarms keep their state without figures, so a watchdog that stopped (rule disabled,
+      // function failing or throttled) was heard by nothing in the DR region: each region's heartbeat breaches on missing data.
+      ...[primary, dr].map((template): [Template, string, Partial<AlarmProps> & { dimensions: Record<string, string> }] => [
+        template,
+        names.watchdogHeartbeatAlarm,
+        { MetricName: 'WatchdogHeartbeat', Statistic: 'Sum', Period: 900, Threshold: 1, EvaluationPeriods: 3, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching', dimensions: { Environment: 'dev' } },
+      ]),
     ];
     for (const [template, name, { dimensions, ...expected }] of expectations) {
       const props = alarm(template, name);

@@ -41,7 +41,7 @@ it('locally fails on a rule the template disables or lacks, saying what is no lo
   expect(checkSynthesizedAlertRule(stack({ 'lifeboat-dev-watchdog': 'DISABLED' }), context('local'), watchdog)).toEqual({
     name: 'watchdog rule us-east-1',
     verdict: 'fail',
-    detail: 'rule lifeboat-dev-watchdog is DISABLED in the template: the backup ages and the state the alarms watch are not measured (the backup-age, dr-copy-age and scrub-age alarms fire on missing data; the others keep their state)',
+    detail: 'rule lifeboat-dev-watchdog is DISABLED in the template: the backup ages and the state the alarms watch are not measured (lifeboat-dev-watchdog-heartbeat and the backup-age, dr-copy-age and scrub-age alarms fire on missing data; the others keep their state)',
     fix: 'remove State: DISABLED from rule lifeboat-dev-watchdog',
   });
   expect(checkSynthesizedAlertRule(stack({}), context('local'), execution)).toMatchObject({ verdict: 'fail', detail: expect.stringMatching(/^the template of Lifeboat-dev-Primary has no rule lifeboat-dev-execution-ended: /) });

@@ -181,7 +181,7 @@ it('the DR region\'s watchdog publishes the DR vault\'s newest drills (their age
   expect(valueOf(lines, 'LastDrillNotPassed', 'other')).toEqual([0]);
   expect(valueOf(lines, 'LastDrillAge', 'other')).toEqual([]);
   expect(valueOf(lines, 'LastPruneDamagedPacks')).toEqual([1]);
-  expect([...new Set(lines.flatMap((l) => Object.keys(l.metrics)))].sort()).toEqual(['LastDrillAge', 'LastDrillNotPassed', 'LastPruneDamagedPacks']);
+  expect([...new Set(lines.flatMap((l) => Object.keys(l.metrics)))].sort()).toEqual(['LastDrillAge', 'LastDrillNotPassed', 'LastPruneDamagedPacks', 'WatchdogHeartbeat']);
   expect(watched).toMatchObject({ vault: 'dr', drills: [{ plan: 'demo', newest: { drillId: '20261206T101500Z-6f708192', verdict: 'OBJECTIVE_MISSED' } }, { plan: 'other' }], prune: { vault: 'dr', latest: { damagedPacks: 1 } } });
 });
 
@@ -220,6 +220,19 @@ it('publishes what it can read and then fails naming what it could not: an unrea
     }),
   );
   expect(valueOf(lines, 'LastDrillNotPassed', 'demo')).toEqual([1]);
+  // Not a complete run: no heartbeat, so a measure that fails every run is heard (the heartbeat alarm) beside its dead letters.
+  expect(valueOf(lines, 'WatchdogHeartbeat')).toEqual([]);
   expect(error).toBeInstanceOf(WatchIncompleteError);
   expect((error as Error).message).toMatch(/^The watchdog published its other figures but could not measure the scrub's outstanding damage and age \(Catalog item SCRUB#RUNS \/ 2026-12-07T03:00:00\.000Z in table bad-scrub is not a valid catalog item: outcome: /);
+});
+
+it('beats once per complete run in each region, with nothing to measure too: the heartbeat alarm hears a watchdog that stopped (review r58N F1)', async () => {
+  // An environment with no plan, no scrub run and no prune yet (or a DR region whose vault no plan drills): no gauge, no
+  // age, nothing whose missing data breaches; only the heartbeat says the watchdog ran.
+  const table = 'nothing-yet';
+  await createCatalogShapedTable(ddb, table, { byPlan: true });
+  for (const vault of ['primary', 'dr'] as const) {
+    const lines = published(await capturedStdout(() => watchOperations('dev', [], vault, deps(table))));
+    expect(lines).toEqual([{ dimensions: { Environment: 'dev' }, metrics: { WatchdogHeartbeat: 1 } }]);
+  }
 });
