@@ -19,6 +19,12 @@ export type LostListedPacksScope = {
   readonly now: () => number;
 };
 
+/** Of a vault, the packs both listings lack that `until` left not looked for again, and the least key of the index objects listing them. */
+export type PacksNotLookedFor = { readonly packs: number; readonly from: string };
+
+/** The packs judged lost, and per vault those not looked for again (not judged this run). */
+export type LostListedPacks = { readonly lost: Bad[]; readonly notLookedFor: Partial<Record<VaultSide, PacksNotLookedFor>> };
+
 /**
  * The packs an index object of the slice lists that neither vault holds, as missing objects of the vault whose index
  * lists them (fix f58R). The listings compare the vaults with each other, so a pack deleted from both was no finding:
@@ -33,15 +39,19 @@ export type LostListedPacksScope = {
  * index` left it out, and Object Lock keeps an index object listing it: every backup's load leaves its records out
  * already, and `vault verify` names the snapshots, if any, needing a blob only it held). A pack not looked for again by
  * `until` is not judged this run (review r58M F3: judged lost unseen, a pack a backup was writing raised a false ✗ and
- * the scrub-damage alarm for a cycle); the slice that reads its index object next judges it.
+ * the scrub-damage alarm for a cycle); it is counted in `notLookedFor`, with the least key of the index objects listing
+ * such a pack, where the scrub keeps its cursor so that the next run reads that object again and judges it (review r59C
+ * F5: they were in no count, and the cursor moved past, so none was judged for a cycle). The packs of the least index
+ * keys are looked for first, so a run cut there still moves its cursor on as far as it can.
  *
  * Costs: the listings are held already; each listed pack of an index object the slice verifies is two binary searches
  * in them (ScrubReadVault.lacksPack), and only the packs they lack are kept. In a vault that lost nothing, no request;
  * otherwise two HEADs a pack both listings lack and one read of the vault's tombstones.
  */
-export async function lostListedPacks(scope: LostListedPacksScope): Promise<Bad[]> {
+export async function lostListedPacks(scope: LostListedPacksScope): Promise<LostListedPacks> {
   const { vaults, results, until, now } = scope;
   const lost: Bad[] = [];
+  const notLookedFor: Partial<Record<VaultSide, PacksNotLookedFor>> = {};
   for (const side of scope.sides) {
     const vault = vaults[side];
     const other = vaults[otherSide(side)];
@@ -57,13 +67,16 @@ export async function lostListedPacks(scope: LostListedPacksScope): Promise<Bad[
     if (listedBy.size === 0) continue;
     const notLooked = new Set<string>();
     const present = new Set<string>();
-    await mapBounded([...listedBy.keys()], LOOKS_AT_ONCE, async (key) => {
+    const byIndex = [...listedBy].sort(([a, ia], [b, ib]) => compareByCodeUnit(ia, ib) || compareByCodeUnit(a, b)).map(([key]) => key);
+    await mapBounded(byIndex, LOOKS_AT_ONCE, async (key) => {
       if (until !== undefined && now() >= until) {
         notLooked.add(key);
         return;
       }
       if ((await vault.store.has(key)) || (await other.store.has(key))) present.add(key);
     });
+    const firstNotLooked = [...notLooked].map((key) => listedBy.get(key) as string).sort(compareByCodeUnit)[0];
+    if (firstNotLooked !== undefined) notLookedFor[side] = { packs: notLooked.size, from: firstNotLooked };
     const candidates = [...listedBy].filter(([key]) => !present.has(key) && !notLooked.has(key));
     const condemned = candidates.length > 0 ? await condemnedPacks(vault) : new Set<string>();
     for (const [key, index] of candidates) {
@@ -77,7 +90,7 @@ export async function lostListedPacks(scope: LostListedPacksScope): Promise<Bad[
       });
     }
   }
-  return lost.sort((a, b) => compareByCodeUnit(a.vault, b.vault) || compareByCodeUnit(a.key, b.key));
+  return { lost: lost.sort((a, b) => compareByCodeUnit(a.vault, b.vault) || compareByCodeUnit(a.key, b.key)), notLookedFor };
 }
 
 /**

@@ -2,6 +2,7 @@ import { type ScrubCursor } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type NotWorkedOutCause, type OtherCopy } from '../catalog/scrub-record';
 import { type DamagedObject } from './scrub-damage';
+import { type PacksNotLookedFor } from './lost-listed-packs';
 
 /** Which vaults a scrub reads and repairs (scrubVaults). */
 export type ScrubScope = VaultSide | 'both';
@@ -67,7 +68,8 @@ export type ScrubReport = {
   readonly cycleComplete: boolean;
   /**
    * True when the deadline came before the run read its whole slice: it read the keys up to `nextCursor` in every vault
-   * in scope, and the next run starts there. A scrub cut day after day reads less than its fraction: lower it, or
+   * in scope, and the next run starts there; so too when it came before the run looked again for the packs an index
+   * object of the slice lists (`packsNotLookedFor`): the slice ends before that object. A scrub cut day after day reads less than its fraction: lower it, or
    * scrub more often (docs/RUNBOOKS.md, "Scrub"). Absent when the slice was read whole.
    */
   readonly cut?: true;
@@ -80,6 +82,13 @@ export type ScrubReport = {
    * per vault; neither damage nor verified. Absent when there are none.
    */
   readonly notRead?: Partial<Record<VaultSide, { readonly archived: number; readonly first: readonly string[] }>>;
+  /**
+   * Per vault, the packs its index objects of the slice list that neither listing holds which the run's deadline left
+   * not looked for again (lost-listed-packs.ts): neither judged lost nor known present, and no finding. The slice ends
+   * before `from`, the least key of the index objects listing them (`cut`), so the next run reads it again and judges
+   * them (review r59C F5). Absent when there are none.
+   */
+  readonly packsNotLookedFor?: Partial<Record<VaultSide, PacksNotLookedFor>>;
   /**
    * Per vault, the data/, index/ and manifest/ objects the other vault holds that it lacks and that its snapshots do not
    * need (its prune removed them, or the other vault's prune has not yet): neither missing nor copied. Absent when there are none.

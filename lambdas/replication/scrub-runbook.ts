@@ -162,7 +162,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
   });
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
-  notes.push(...cutNotes(report), ...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report));
+  notes.push(...cutNotes(report), ...packsNotLookedForNotes(report), ...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
   await recordHolding(deps, hold, record);
   deps.publish?.(record);
@@ -185,6 +185,17 @@ export function cutNotes(report: Pick<ScrubReport, 'cut' | 'nextCursor'>): strin
   return [
     `cut by its deadline after ${report.nextCursor.after ?? 'no object'}: the slice was not read whole; the next run goes on from there. Cut day after day, lower the fraction or scrub more often (docs/RUNBOOKS.md, "Scrub")`,
   ];
+}
+
+/**
+ * The packs an index object of the slice lists that neither vault's listing holds, which the deadline left not looked
+ * for again (scrubVaults' `packsNotLookedFor`): not judged lost, so a note; the next run reads those index objects again.
+ */
+export function packsNotLookedForNotes(report: Pick<ScrubReport, 'packsNotLookedFor'>): string[] {
+  return Object.entries(report.packsNotLookedFor ?? {}).map(
+    ([side, n]) =>
+      `${n.packs} pack(s) the ${side} vault's index objects list and neither vault's listing holds were not looked for again by the run's deadline, so none is judged lost yet: the next run reads the index objects again from ${n.from} and judges them (docs/RUNBOOKS.md, "Scrub")`,
+  );
 }
 
 /**
@@ -265,7 +276,7 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
   ];
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
-  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report)].map((note) => ` ${note}.`).join('');
+  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...packsNotLookedForNotes(report), ...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report)].map((note) => ` ${note}.`).join('');
   return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.${cut}`;
 }
 
