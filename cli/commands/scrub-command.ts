@@ -15,7 +15,7 @@ import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/rep
 import { PlanOutcomes, planOutcomesBudgetBytes } from '../../lambdas/replication/plan-outcomes';
 import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replication/open-scrubbed-vaults';
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
-import { ARCHIVED_COPY, type ObjectsLeft, objectsLeft, UNVERIFIED_COPY } from '../../lambdas/replication/scrub-objects-left';
+import { ARCHIVED_COPY, type LeftObject, type ObjectsLeft, objectsLeft, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
 import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -132,7 +132,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     try {
       // Once the lease is held: of two runs one after the other, the later one's record is the latest.
       const startedAt = now().toISOString();
-      const opened = await openVaultsNamingRegion(scope, access);
+      const opened = await openVaultsNamingRegion(scope, access, vaultTargetOptionsLine(options));
       if ('nothingYet' in opened) return await nothingToScrubYet(access, { scope, fraction, repair: options.repair ?? false, startedAt, now, json: options.json ?? false, lease, clear, target: vaultTargetOptionsLine(options) }, opened.nothingYet, io);
       const { vaults } = opened;
       // Said on stderr as they happen, and kept for --json (as the scheduled scrub's summary keeps them: scrub-runbook.ts).
@@ -192,7 +192,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       for (const text of discardedSnapshotNotes(report)) note(text);
       const summary = scrubRunSummary(report, { environment: access.environment.name, startedAt, endedAt: now().toISOString() }, { ...(previous ? { previous } : {}), unopened: opened.unopened.map((u) => u.side), ...(clear !== undefined ? { clearCopiedInCount: clear } : {}) });
       const { recorded, leaseLost } = previousUnread ? { recorded: false, leaseLost: false } : await recordHoldingLease(access, lease, summary, (text) => note(text));
-      const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side) };
+      const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side), commandOptions: vaultTargetOptionsLine(options) };
       const cleared = clear !== undefined ? clearedCopiedInCount(clearing, { recorded, previousUnread }, summary, note) : {};
       if (options.json) {
         io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, ...cleared, notes }, null, 2));
@@ -269,10 +269,10 @@ async function takeScrubLease(access: ScrubAccess, now: () => Date, renewEveryMs
 
 /**
  * openScrubbedVaults, with a vault in scope that cannot be opened named with its region and the scrub that works
- * without it (`--vault <other>`): with a region down, its bare connection error says neither (review R43 F4). A vault
- * that does not exist, or one the catalog says was emptied, keeps its own error.
+ * without it (`--vault <other>`, then this command's target options `target`): with a region down, its bare connection
+ * error says neither (review R43 F4). A vault that does not exist, or one the catalog says was emptied, keeps its own error.
  */
-async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess): Promise<ScrubbedVaults> {
+async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess, target: string): Promise<ScrubbedVaults> {
   const failures = new Map<VaultSide, unknown>();
   const openVault = async (side: VaultSide): Promise<Vault> => {
     try {
@@ -295,7 +295,7 @@ async function openVaultsNamingRegion(scope: ScrubScope, access: ScrubAccess): P
     const otherFailure = failures.get(other);
     const instead =
       otherFailure === undefined
-        ? `. If its region is down, scrub the ${other} vault alone with \`lifeboat scrub --vault ${other}\` (it is then neither compared with the ${side} vault nor repaired from it), and both once the region answers`
+        ? `. If its region is down, scrub the ${other} vault alone with \`lifeboat scrub --vault ${other}${target}\` (it is then neither compared with the ${side} vault nor repaired from it), and both once the region answers`
         : `; ${vaultIn(other)} neither: ${message(otherFailure)}`;
     throw new ScrubVaultUnavailableError(`${vaultIn(side)} cannot be opened: ${message(err)}${instead}`, { cause: err });
   }
@@ -381,8 +381,12 @@ function clearedCopiedInCount(
   return { copiedInCountCleared: { count: clearing.count, since: clearing.since, until: copiedInCountEnd(clearing) } };
 }
 
-/** How a run went besides its report: whether the catalog recorded it, and the other vault it could not open (not compared, not repaired from). */
-export type ScrubRunContext = { readonly recorded: boolean; readonly unopened: readonly VaultSide[] };
+/**
+ * How a run went besides its report: whether the catalog recorded it, the other vault it could not open (not compared,
+ * not repaired from), and the command's target options (vaultTargetOptionsLine), which every `lifeboat scrub` line it
+ * prints ends with: until review r59D F2 they were bare, and pasted after `scrub --aws --env prod` repaired the local cloud.
+ */
+export type ScrubRunContext = { readonly recorded: boolean; readonly unopened: readonly VaultSide[]; readonly commandOptions?: string };
 
 /** The report for a reader: what was read, a row per finding, the damage and what to do. */
 export function printScrubReport(report: ScrubReport, summary: ScrubRunRecord, io: CliIo, run: ScrubRunContext = { recorded: true, unopened: [] }): void {
@@ -428,9 +432,11 @@ function printScrubProblems(report: ScrubReport, summary: ScrubRunRecord, io: Cl
   // The table has a WHY column; the JSON is on stdout, so each reason is said again here.
   if (reasons === 'json') for (const [key, { sides, reason }] of left.stopped) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and has a good copy in the other vault, but was not repaired: ${reason ?? 'no reason given'}`);
   if (reasons === 'json') for (const [key, { sides, reason }] of left.archived) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and its other copy is ${ARCHIVED_COPY}: ${reason ?? 'no reason given'}`);
-  if (reasons === 'json') for (const [key, { sides, reason }] of left.unverified) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and its other copy is ${UNVERIFIED_COPY} (${reason ?? 'no reason given'})`);
+  const unverified = (problems: Iterable<LeftObject['problem']>) => unverifiedCopy(problems, run.commandOptions);
+  if (reasons === 'json') for (const [key, { sides, reason, problem }] of left.unverified) io.err(`${key} is damaged or missing in ${sides.join(' and ')} and its other copy is ${unverified([problem])} (${reason ?? 'no reason given'})`);
   for (const d of report.archivedCopyDamage ?? []) {
-    const until = left.unverified.has(d.key) ? `${UNVERIFIED_COPY}; until then` : `${ARCHIVED_COPY}; until it is thawed`;
+    const unread = left.unverified.get(d.key);
+    const until = unread ? `${unverified([unread.problem])}; until then` : `${ARCHIVED_COPY}; until it is thawed`;
     io.err(`${d.key} is damaged or missing in ${d.vaults.join(' and ')}, and the other vault's copy is ${until}, a restore from ${d.vaults.join(' and ')} fails for:`);
     if (d.note) io.err(`  ${d.note}`);
     for (const a of d.affects) io.err(`  backup ${a.backupId ?? '(none)'}, source ${a.source}, snapshot ${a.snapshotId.slice(0, 12)} (${a.time}): ${a.whole ? 'the whole snapshot' : `${a.entries} entr${a.entries === 1 ? 'y' : 'ies'}: ${a.paths.join(', ')}${a.entries > a.paths.length ? ', …' : ''}`}`);
@@ -451,7 +457,7 @@ function scrubVerdict(summary: ScrubRunRecord, left: ObjectsLeft, run: ScrubRunC
   // With --repair, these had a good copy that something stood in the way of copying (a prune, a lock, another account, the archive tier).
   const goodCopy = [
     ...(left.archived.size > 0 ? [`${left.archived.size} object(s) are damaged or missing and their other copy is ${ARCHIVED_COPY}: thaw it and scrub with --repair while the thawed copy lasts (${why}).`] : []),
-    ...(left.unverified.size > 0 ? [`${left.unverified.size} object(s) are damaged or missing and their other copy is ${UNVERIFIED_COPY} (until then their backups cannot be restored from the vault they are bad in).`] : []),
+    ...(left.unverified.size > 0 ? [`${left.unverified.size} object(s) are damaged or missing and their other copy is ${unverifiedCopy([...left.unverified.values()].map((o) => o.problem), run.commandOptions)} (until then their backups cannot be restored from the vault they are bad in).`] : []),
     ...(left.stopped.size > 0 ? [`${left.stopped.size} object(s) are damaged or missing and have a good copy in the other vault, but were not repaired: ${why}.`] : []),
     ...(left.repairable.size > 0 ? [`${left.repairable.size} object(s) are damaged or missing and have a good copy in the other vault: run again with --repair.`] : []),
   ];

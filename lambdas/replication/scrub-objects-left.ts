@@ -35,9 +35,6 @@ export function unverifiedCopy(problems: Iterable<ScrubFinding['problem']>, opti
   return `a copy in the other vault, not verified in this run: ${whenRepairedAgain(problems, options)}`;
 }
 
-/** unverifiedCopy where the objects' problems are not at hand: true of either; its line without target options. */
-export const UNVERIFIED_COPY = unverifiedCopy(['missing', 'corrupt']);
-
 /**
  * What a scrub left damaged or missing, by object (an object bad in both vaults is one finding per vault, one object
  * here), in the five kinds whose advice differs: `lost` with no good copy in either vault, `archived` whose other copy

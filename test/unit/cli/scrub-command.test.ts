@@ -239,7 +239,7 @@ it('exits 1 when a vault in scope cannot be opened, and scrubs one vault alone w
   const both = capturedCliIo();
   expect(await scrubCommand({ ...target }, { io: both.io, access: down })).toBe(1);
   expect(both.err).toEqual([
-    'lifeboat scrub: the dr vault cannot be opened: the DR region is down. If its region is down, scrub the primary vault alone with `lifeboat scrub --vault primary` (it is then neither compared with the dr vault nor repaired from it), and both once the region answers',
+    `lifeboat scrub: the dr vault cannot be opened: the DR region is down. If its region is down, scrub the primary vault alone with \`lifeboat scrub --vault primary --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent\` (it is then neither compared with the dr vault nor repaired from it), and both once the region answers`,
   ]);
   const primaryOnly = capturedCliIo();
   expect(await scrubCommand({ ...target, vault: 'primary', fraction: '1' }, { io: primaryOnly.io, access: down })).toBe(0);
@@ -432,7 +432,7 @@ describe('with the primary region down (review R43 F3, F4)', () => {
     expect(await scrubCommand({ ...target }, { io, access: primaryDown })).toBe(1);
     expect(out).toEqual([]);
     expect(err).toEqual([
-      'lifeboat scrub: the primary vault (us-east-1) cannot be opened: connect ECONNREFUSED 127.0.0.1:38081. If its region is down, scrub the dr vault alone with `lifeboat scrub --vault dr` (it is then neither compared with the primary vault nor repaired from it), and both once the region answers',
+      `lifeboat scrub: the primary vault (us-east-1) cannot be opened: connect ECONNREFUSED 127.0.0.1:38081. If its region is down, scrub the dr vault alone with \`lifeboat scrub --vault dr --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent\` (it is then neither compared with the primary vault nor repaired from it), and both once the region answers`,
     ]);
   });
 
