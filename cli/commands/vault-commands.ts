@@ -366,8 +366,11 @@ function describeUnindexed(report: VerifyReport): string[] {
   if (packs.length === 0) return [];
   const unknown = packs.filter((o) => o.bytes === null).length;
   const bytes = packs.reduce((n, o) => n + (o.bytes ?? 0), 0);
+  const headerUnread = new Set(report.unindexedHeaderUnread ?? []);
+  // No repair reads a pack whose header does not read: the DR vault's copy (or its index objects' offsets) is the way back.
+  const unreadable = ': its header does not read: it may still hold them; copy the index objects (or the pack) from the DR vault (an environment\'s vault: `lifeboat scrub --repair`) before any prune';
   return [
-    ...packs.map((o) => `UNINDEXED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}`),
+    ...packs.map((o) => `UNINDEXED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}${headerUnread.has(o.key) ? unreadable : ''}`),
     `INFO: ${packs.length} pack(s) no index lists, ${bytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: snapshots reference blobs no index lists (above), and these packs may hold them intact (an index object that listed them is missing or damaged; verify reads the headers of such packs until one holds such a blob intact, ${UNINDEXED_HEADERS_READ} at most, and lists one that holds none of them intact as unreferenced); no garbage while that lasts, and a prune refuses to run until then: run \`lifeboat vault repair index\` (add --read-data to leave damaged blobs out), which indexes every pack whose header reads, then verify again`,
   ];
 }

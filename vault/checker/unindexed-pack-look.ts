@@ -29,8 +29,14 @@ export type UnindexedPack = { readonly id: string; readonly bytes: number | null
 export type UnindexedPacksLook = {
   /** A pack that holds, intact, a blob snapshots miss (its header read, the blob authenticated): the repair indexes it. */
   readonly holder: { readonly pack: string; readonly blob: string } | null;
-  /** Keys of the packs read that hold none of those blobs intact (none at all, only damaged copies, or a header that does not read): garbage. */
+  /** Keys of the packs whose header read that hold none of those blobs intact (none at all, or only damaged copies): garbage. */
   readonly holdNone: ReadonlySet<string>;
+  /**
+   * Keys of the packs whose header does not read: no garbage, as they may still hold those blobs intact at the offsets an
+   * index object gives (the DR vault's copy of a missing one), though neither verify nor a repair finds them there (review
+   * r59B F3: they were listed as unreferenced, "their headers read", for a prune to reclaim).
+   */
+  readonly headerUnread: ReadonlySet<string>;
   /** Packs not read past UNINDEXED_HEADERS_READ or UNINDEXED_BLOBS_CHECKED: they may hold them. */
   readonly pastBound: number;
   /** Packs in an archive storage class, not read (a read needs a thaw): they may hold them. */
@@ -43,11 +49,12 @@ export type UnindexedPacksLook = {
  */
 export async function lookInUnindexedPacks(vault: Vault, packs: readonly UnindexedPack[], missing: BlobIdSet): Promise<UnindexedPacksLook> {
   const holdNone = new Set<string>();
+  const headerUnread = new Set<string>();
   let archived = 0;
   let headers = 0;
   let checked = 0;
   for (const [at, pack] of packs.entries()) {
-    if (headers >= UNINDEXED_HEADERS_READ || checked >= UNINDEXED_BLOBS_CHECKED) return { holder: null, holdNone, pastBound: packs.length - at, archived };
+    if (headers >= UNINDEXED_HEADERS_READ || checked >= UNINDEXED_BLOBS_CHECKED) return { holder: null, holdNone, headerUnread, pastBound: packs.length - at, archived };
     const key = packKey(pack.id);
     let reading: PackReading;
     try {
@@ -55,8 +62,8 @@ export async function lookInUnindexedPacks(vault: Vault, packs: readonly Unindex
       reading = await readHeader(vault, key, pack.bytes);
     } catch (err) {
       if (err instanceof VaultObjectArchivedError) archived++;
-      // A header that does not read is left out by the repair too: nothing in it is found.
-      else if (err instanceof VaultCorruptionError) holdNone.add(key);
+      // Left out by the repair too, but what its blobs are is unknown, not none of them.
+      else if (err instanceof VaultCorruptionError) headerUnread.add(key);
       else if (!(err instanceof VaultObjectNotFoundError)) throw err;
       continue;
     }
@@ -74,16 +81,16 @@ export async function lookInUnindexedPacks(vault: Vault, packs: readonly Unindex
         cut = true;
         break;
       }
-      if (intact) return { holder: { pack: key, blob: entry.id.toString('hex') }, holdNone, pastBound: 0, archived };
+      if (intact) return { holder: { pack: key, blob: entry.id.toString('hex') }, holdNone, headerUnread, pastBound: 0, archived };
     }
     // Cut short among its blobs, the pack may still hold one intact: counted with those past the bound.
     if (cut) {
-      if (checked >= UNINDEXED_BLOBS_CHECKED) return { holder: null, holdNone, pastBound: packs.length - at, archived };
+      if (checked >= UNINDEXED_BLOBS_CHECKED) return { holder: null, holdNone, headerUnread, pastBound: packs.length - at, archived };
       continue;
     }
     holdNone.add(key);
   }
-  return { holder: null, holdNone, pastBound: 0, archived };
+  return { holder: null, holdNone, headerUnread, pastBound: 0, archived };
 }
 
 /** A pack's header, and its body when it had to be read whole (a store that tells no size). */

@@ -58,6 +58,11 @@ export type VerifyReport = {
    */
   unindexed?: UnreferencedObject[];
   /**
+   * Of `unindexed`, the packs whose header does not read: no repair indexes them, but they may hold those blobs intact at
+   * the offsets an index object gives (the DR vault's copy), so they are no garbage either (review r59B F3). Absent when none.
+   */
+  unindexedHeaderUnread?: string[];
+  /**
    * Packs not checked because they are in an archive storage class (S3 Glacier Flexible Retrieval, Deep Archive: a read
    * needs a thaw, docs/ARCHITECTURE.md "Storage tiers"): information, not a problem. Absent when there are none.
    */
@@ -407,11 +412,13 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   // stored before the index naming them), and so is a running backup's: it is reclaimed by a prune.
   report.unreferenced = await findUnreferencedObjects(store, { storedPacks: present, indexedPacks: new Set(packEntries.keys()), reachedManifests: reached });
   // While a snapshot references blobs no index lists, a pack no index lists may hold them: no garbage, and prune refuses
-  // anyway; one whose header was read and holds none of them intact is garbage.
+  // anyway; one whose header was read and holds none of them intact is garbage (one whose header does not read is not).
   if (look !== null) {
-    const { holdNone } = look;
+    const { holdNone, headerUnread: unread } = look;
     const unindexed = report.unreferenced.filter((o) => o.kind === 'pack' && !holdNone.has(o.key));
     if (unindexed.length > 0) report.unindexed = unindexed;
+    const headerUnread = unindexed.filter((o) => unread.has(o.key)).map((o) => o.key);
+    if (headerUnread.length > 0) report.unindexedHeaderUnread = headerUnread;
     report.unreferenced = report.unreferenced.filter((o) => o.kind !== 'pack' || holdNone.has(o.key));
   }
   report.unreferencedBytes = report.unreferenced.reduce((n, o) => n + (o.bytes ?? 0), 0);
@@ -485,12 +492,22 @@ function missingIndexMessage(hurt: readonly string[], unindexedPacks: number, lo
     );
   }
   const read = look.holdNone.size;
-  if (look.pastBound + look.archived === 0) {
+  const headerUnread = look.headerUnread.size;
+  if (look.pastBound + look.archived + headerUnread === 0) {
     return `${head}; the ${read} pack(s) no index lists hold none of them intact (their headers read and such blobs in them authenticated: a repair left them out as damaged, or they hold other blobs; UNREFERENCED below), so a repair of the index would not find them: copy the object and its packs again from the DR vault (the same names hold the same bytes there) and run \`lifeboat vault repair index\`, or ${heal}`;
+  }
+  // A pack whose header does not read is read by no repair either: only an index object's offsets (the DR copy's) reach its blobs.
+  const fromDr = `copy the index objects (or those packs) again from the DR vault (the same names hold the same bytes there; an environment's vault: \`lifeboat scrub --repair\`) before any prune`;
+  if (look.pastBound + look.archived === 0) {
+    return (
+      `${head}; of the ${unindexedPacks} pack(s) no index lists, ${read > 0 ? `the ${read} whose headers read hold none of them intact, and ` : ''}${headerUnread} have a header that does not read and may still hold them (UNINDEXED below): a repair of the index cannot read them either, so ${fromDr}. ` +
+      still
+    );
   }
   const unread = [
     ...(look.pastBound > 0 ? [`${look.pastBound} past the ${UNINDEXED_HEADERS_READ} whose headers verify reads`] : []),
     ...(look.archived > 0 ? [`${look.archived} in an archive storage class (thaw them first)`] : []),
+    ...(headerUnread > 0 ? [`${headerUnread} whose header does not read: for those, ${fromDr}`] : []),
   ].join(', ');
   return (
     `${head}; of the ${unindexedPacks} pack(s) no index lists, the ${read} read hold none of them intact, and ${mayHold} were not read (${unread}) and may hold them (UNINDEXED below): run ${repair('')}, which reads every pack's header, then verify again; or copy the object again from the DR vault (the same name holds the same bytes there). ` +

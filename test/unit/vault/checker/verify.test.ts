@@ -126,6 +126,29 @@ describe('verifyVault on a damaged vault', () => {
     }
   });
 
+  // Review r59B F3: a pack no index lists whose header does not read was listed as unreferenced, "their headers read", for a
+  // prune to reclaim, though its blobs may be intact at the offsets the DR vault's copy of the missing index object gives.
+  it('a pack no index lists whose header does not read is kept as unindexed, with the DR copy as the way back, never garbage', async () => {
+    const v = await backedUp('unread-header', new Map([['a.bin', pseudoRandomBytes(1000, 14)]]));
+    const [pack] = await listedKeys(v.store, DATA_PREFIX);
+    const file = v.store.localPath(pack as string);
+    const bytes = await fs.readFile(file);
+    bytes.writeUInt8((bytes.readUInt8(bytes.length - PACK_TRAILER_BYTES - 3) ^ 0x20) & 0xff, bytes.length - PACK_TRAILER_BYTES - 3); // inside the sealed header
+    await fs.writeFile(file, bytes);
+    await v.store.delete(indexKey(v.indexes[0] as string));
+    for (const readData of [false, true]) {
+      const report = await verifyVault(v.vault, { readData });
+      expect(report.problems.map((p) => p.key)).toEqual([indexKey(v.indexes[0] as string), snapshotKey(v.snapshotId)]);
+      expect(report.problems[0]?.message).toBe(
+        `does not exist, but snapshot(s) ${v.snapshotId} list it, and blobs of theirs are in no index; of the 1 pack(s) no index lists, 1 have a header that does not read and may still hold them (UNINDEXED below): a repair of the index cannot read them either, so copy the index objects (or those packs) again from the DR vault (the same names hold the same bytes there; an environment's vault: \`lifeboat scrub --repair\`) before any prune. ` +
+          'A blob still in no index after that is lost here (its pack is gone, or a repair left it out as damaged): back up the source again (the same content heals the snapshot) or forget the snapshot',
+      );
+      expect(report.unindexed).toEqual([{ key: pack, kind: 'pack', bytes: bytes.length }]);
+      expect(report.unindexedHeaderUnread).toEqual([pack]);
+      expect(report.unreferenced).toEqual([]);
+    }
+  });
+
   it('reads the headers of at most UNINDEXED_HEADERS_READ packs no index lists, and says how many it did not read', async () => {
     const v = await backedUp('many-unindexed', new Map([['a.bin', pseudoRandomBytes(1000, 10)]]));
     const [pack] = await listedKeys(v.store, DATA_PREFIX);
