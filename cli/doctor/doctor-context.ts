@@ -1,6 +1,8 @@
 import { type EnvironmentConfig, type LifeboatConfig } from '../../config/lifeboat-config';
 import { DEFAULT_CONFIG_FILE } from '../../config/load-config';
-import { DEFAULT_DATA_DIR } from '../../local/cloud/cloud-state';
+import { dataDirOption } from '../../local/cloud/data-dir-option';
+import { givenPath, givenPathOption } from '../../local/printed-path-option';
+import { shellWord } from '../../lambdas/runtime/shell-word';
 import { type ResourceNames, resourceNames } from '../../lib/stacks/resource-names';
 
 /** Where the doctor looks: the local cloud of a data directory, or the deployed environment in AWS (--aws). */
@@ -15,7 +17,9 @@ export type DoctorRequest = {
 
 /**
  * What every check of one environment shares: the environment, its physical names, and how to
- * write a fix the user can paste (the same --env, --config and --data-dir they gave the doctor).
+ * write a fix the user can paste (the same --env, --config and --data-dir they gave the doctor, a path absolute and
+ * every word quoted as a shell reads it back: givenPathOption, shellWord; until review r59D F3 `my cloud` was printed
+ * as two words, `o'brien` opened a quote, and a relative one named another cloud pasted in another directory).
  */
 export type DoctorContext = {
   readonly request: DoctorRequest;
@@ -31,8 +35,8 @@ export type DoctorContext = {
 
 export function doctorContext(request: DoctorRequest, config: LifeboatConfig, environment: EnvironmentConfig): DoctorContext {
   const envIndex = config.environments.indexOf(environment);
-  const customConfig = request.configFile !== DEFAULT_CONFIG_FILE;
-  const customDataDir = request.dataDir !== DEFAULT_DATA_DIR;
+  const configOption = givenPathOption('--config', request.configFile, DEFAULT_CONFIG_FILE);
+  const cdkConfig = givenPath(request.configFile, DEFAULT_CONFIG_FILE);
   return {
     request,
     environment,
@@ -41,15 +45,13 @@ export function doctorContext(request: DoctorRequest, config: LifeboatConfig, en
       const local = request.mode === 'local' || command.startsWith('local ');
       // `local down`, `local status` and `local region` take only --data-dir.
       const perEnvironment = !/^local (down|status|region)\b/.test(command);
-      return [
-        `lifeboat ${command}`,
-        ...(perEnvironment ? [`--env ${environment.name}`] : []),
-        ...(perEnvironment && customConfig ? [`--config ${request.configFile}`] : []),
-        ...(local && customDataDir ? [`--data-dir ${request.dataDir}`] : []),
-        ...(local ? [] : ['--aws']),
-      ].join(' ');
+      return (
+        `lifeboat ${command}` +
+        (perEnvironment ? ` --env ${shellWord(environment.name)}${configOption}` : '') +
+        (local ? dataDirOption(request.dataDir) : ' --aws')
+      );
     },
-    cdk: (command) => `npx cdk ${command}${customConfig ? ` -c config=${request.configFile}` : ''}`,
+    cdk: (command) => `npx cdk ${command}${cdkConfig !== undefined ? ` -c ${shellWord(`config=${cdkConfig}`)}` : ''}`,
     sourceField: (sourceName) => {
       for (const [p, plan] of environment.plans.entries()) {
         const s = plan.sources.findIndex((source) => source.name === sourceName);
