@@ -2,6 +2,7 @@ import { type Command } from 'commander';
 import { type PruneLog } from '../../lambdas/catalog/prune-log';
 import { damagedPackCount, pruneRunRecord } from '../../lambdas/catalog/prune-record';
 import { confirmNotCreatedYet, newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
+import { recordedSnapshotsCheck } from '../../lambdas/retention/recorded-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
@@ -30,6 +31,11 @@ export type PruneAccess = {
   pruneLogIn(side: VaultSide): Pick<PruneLog, 'record'>;
   /** The newest backup a vault's region's catalog records as stored in it (lambdas/replication/absent-vault.ts); absent: not asked. */
   newestRecordedBackup?: NewestRecordedBackup;
+  /**
+   * Reads the snapshots a vault's region's catalog records as committed in it, and checks the prune's listing against
+   * them (lambdas/retention/recorded-snapshots.ts); absent: not checked.
+   */
+  recordedSnapshotsCheck?: (side: VaultSide) => Promise<(listed: ReadonlySet<string>) => Promise<void>>;
 };
 
 /** An environment's prune access: its catalogs say whether a vault that does not exist ever held a backup. */
@@ -40,6 +46,7 @@ function pruneAccessOf(access: EnvironmentAccess): PruneAccess {
     openVault: (side) => access.openVault(side),
     pruneLogIn: (side) => access.pruneLogIn(side),
     newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
+    recordedSnapshotsCheck: (side) => recordedSnapshotsCheck(side, access.catalogIn(side), plans),
   };
 }
 
@@ -77,7 +84,9 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     // Batches are dated by the clock the prune runs on, not by `now` (which times the record): the earlier
     // ones are those dated before this.
     const condemningFrom = new Date();
-    const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false });
+    // Read before the prune lists the vault, as the workflow's Prune step does (lambdas/handlers/prune-vault.ts).
+    const checkListed = await access.recordedSnapshotsCheck?.(side);
+    const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false, ...(checkListed ? { checkListed } : {}) });
     const finishedAt = now();
     if (options.json) io.out(JSON.stringify({ vault: side, ...report }, null, 2));
     else {

@@ -1,5 +1,5 @@
 import { localRequester } from '../requester';
-import { DEFAULT_PRUNE_GRACE_MS, MarkedPages, pruneVault, type PruneReport, reclaimTemporaryFiles, type TemporaryFilesReport, type Vault } from '../../vault';
+import { DEFAULT_PRUNE_GRACE_MS, MarkedPages, type PruneOptions, pruneVault, type PruneReport, reclaimTemporaryFiles, type TemporaryFilesReport, type Vault } from '../../vault';
 
 // Shared by `lifeboat prune` (an environment's vault) and `lifeboat vault prune` (a vault by path).
 // Its own module so that `lifeboat vault` does not load the environment access (AWS SDK clients,
@@ -27,7 +27,10 @@ export function parsePruneSettings(options: { grace?: string; repackThreshold?: 
  * one pass, which with a grace of 0 also counts what that second pass would delete
  * (PruneOptions.dryRunSweepsCondemned), so its figures are the real run's.
  */
-export async function pruneToEnd(vault: Vault, settings: { graceMs?: number; repackThreshold?: number; dryRun?: boolean; assumeForgotten?: ReadonlySet<string> }): Promise<PruneReport> {
+export async function pruneToEnd(
+  vault: Vault,
+  settings: { graceMs?: number; repackThreshold?: number; dryRun?: boolean; assumeForgotten?: ReadonlySet<string>; checkListed?: PruneOptions['checkListed'] },
+): Promise<PruneReport> {
   // Every pass marks afresh (snapshot objects are read again), but reads each manifest page once.
   const markedPages = new MarkedPages();
   // Named to a prune this one keeps waiting (PruneAlreadyRunningError): who runs it, where.

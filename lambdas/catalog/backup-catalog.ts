@@ -34,6 +34,11 @@ const PIN_ATTEMPTS = 3;
  * source's point in time or parent): without a Limit, the first page alone is up to 1 MB.
  */
 const NEWEST_PAGE = 25;
+/**
+ * Items per Query page of liveBackupSnapshotsOfPlan: a record with its sources is a few hundred bytes to a few KB, so a
+ * page stays well under the 1 MB a page may hold, and the reader holds one page at a time.
+ */
+const LIVE_PAGE = 200;
 /** How many of a source's newest choosable backups latestWholeReadOfSource reads before it gives up (one page of the index). */
 const WHOLE_READ_LOOKBACK = NEWEST_PAGE;
 /**
@@ -778,6 +783,35 @@ export class BackupCatalog {
   }
 
   /**
+   * A plan's committed backups not forgotten, with the snapshots of their sources (GSI byPlan, newest first, in pages of
+   * LIVE_PAGE items, read as far as the caller iterates): what a prune checks its vault's `snapshots/` listing against
+   * (lambdas/retention/recorded-snapshots.ts). The filter spares the transfer of the forgotten records a long history
+   * is mostly made of (they are still read: a Query counts its reads before its filter). A record being forgotten
+   * (`forgettingAt`) is yielded too: the caller decides. An item these fields do not validate is yielded as its error.
+   */
+  async *liveBackupSnapshotsOfPlan(plan: string): AsyncGenerator<LiveBackupSnapshotsRead> {
+    const query: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: 'byPlan',
+      KeyConditionExpression: '#plan = :plan',
+      FilterExpression: '#status = :committed AND attribute_not_exists(forgottenAt)',
+      ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt, forgettingAt, #sources',
+      ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status', '#sources': 'sources' },
+      ExpressionAttributeValues: { ':plan': plan, ':committed': 'COMMITTED' },
+      ScanIndexForward: false,
+      Limit: LIVE_PAGE,
+    };
+    for await (const item of this.queryItems(query)) {
+      try {
+        yield { backup: this.parseItem(liveBackupSnapshotsSchema, item) };
+      } catch (err) {
+        if (!(err instanceof CatalogItemInvalidError)) throw err;
+        yield { invalid: err };
+      }
+    }
+  }
+
+  /**
    * A backup's head from its item (whole, or projected as newestBackupsOfPlan reads it), or why it is not one.
    * On a projected item isPreVaultBackupItem sees one source and at most one source name, which is all it takes: a
    * record of this version has a name in `sourceNames` and a source record, never a string, in `sources`.
@@ -949,6 +983,12 @@ export const backupHeadSchema = backupRecordSchema.pick({ backupId: true, plan: 
 export type BackupHead = z.infer<typeof backupHeadSchema>;
 /** One item of newestBackupsOfPlan: its fields, or why they are not valid. */
 export type BackupHeadRead = { head: BackupHead } | { invalid: CatalogItemInvalidError };
+
+/** The fields of a backup record that liveBackupSnapshotsOfPlan reads: its state, where it is stored, and its sources' snapshots. */
+export const liveBackupSnapshotsSchema = backupRecordSchema.pick({ backupId: true, plan: true, status: true, startedAt: true, copies: true, forgottenAt: true, forgettingAt: true, sources: true });
+export type LiveBackupSnapshots = z.infer<typeof liveBackupSnapshotsSchema>;
+/** One item of liveBackupSnapshotsOfPlan: its fields, or why they are not valid. */
+export type LiveBackupSnapshotsRead = { backup: LiveBackupSnapshots } | { invalid: CatalogItemInvalidError };
 
 /** What the keys of a backup's index items are made of. */
 const indexedBackupSchema = backupRecordSchema.pick({ backupId: true, startedAt: true, sourceNames: true });

@@ -8,6 +8,7 @@ import { handlerLogger } from '../operations/handler-logger';
 import { publishPruneMetrics } from '../operations/operation-metrics';
 import { pruneRequestSchema } from '../retention/prune-request';
 import { pruneCommandLine } from '../retention/prune-command-line';
+import { recordedSnapshotsCheck } from '../retention/recorded-snapshots';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
 import { type LambdaRuntime } from '../runtime/lambda-runtime';
 
@@ -36,7 +37,9 @@ const inputSchema = z.object({
  * `done`; the prune-damage alarm watches the watchdog's LastPruneDamagedPacks, from the run's record, which stays up).
  * A home vault that does not exist yet (its region's catalog records no backup stored in it) is a completed run with
  * an empty report and a `note`; one that does not exist although the catalog records backups in it was emptied, and
- * the run fails with VaultMissingError.
+ * the run fails with VaultMissingError. Before it sweeps or condemns anything, every invocation checks that the vault
+ * holds the snapshot object of every committed backup its region's catalog records in it (recorded-snapshots.ts): one
+ * missing stops the run with RecordedSnapshotMissingError, as the prune would condemn that backup's data.
  */
 export const handler = pruneVaultHandler();
 
@@ -46,7 +49,6 @@ export function pruneVaultHandler(runtime?: () => LambdaRuntime) {
 }
 
 async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: LambdaRuntime, invocation: LambdaInvocation | undefined) {
-  const remaining = invocation?.getRemainingTimeInMillis();
   const { request } = input;
   let vault: Vault;
   try {
@@ -63,6 +65,10 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
     await confirmNotCreatedYet(runtime.config.homeVault, err, (side) => newestBackupRecordedIn(side, runtime.catalog, plans));
     return nothingToPruneYet(runtime.config.homeVault, request.dryRun, err.message);
   }
+  // Read by every invocation, before its mark lists the vault: a run continued from a cursor marks afresh, and is checked afresh.
+  const checkListed = await recordedSnapshotsCheck(runtime.config.homeVault, runtime.catalog, runtime.plans.map((plan) => plan.name));
+  // Taken after the catalog's read, which the deadline must not count as the prune's.
+  const remaining = invocation?.getRemainingTimeInMillis();
   const cursor = input.prune?.cursor;
   // A continued run keeps the start of its first invocation: the record and the duration are the run's.
   const startedAt = cursor && input.prune?.startedAt ? new Date(input.prune.startedAt) : new Date();
@@ -76,6 +82,7 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
       // Named to a prune this one keeps waiting (PruneAlreadyRunningError).
       lease: { holder: `the ${runtime.environment} prune workflow${invocation?.awsRequestId ? ` (Lambda request ${invocation.awsRequestId})` : ''}` },
       ...(cursor ? { cursor } : {}),
+      checkListed,
       ...(remaining !== undefined ? { deadline: Date.now() + Math.max(remaining - RESERVE_MS, remaining / 2) } : {}),
       // The way out the out-of-time errors name.
       command: pruneCommandLine({ vault: runtime.config.homeVault, environment: runtime.environment, aws: !runtime.config.localEndpoints }),

@@ -19,7 +19,7 @@ export class VaultMissingError extends VaultError {
 }
 
 /** Stored in that vault: committed (the primary), copied and recorded so (`copies.dr`, the DR vault). */
-function isStoredIn(side: VaultSide, head: BackupHead): boolean {
+export function isStoredIn(side: VaultSide, head: Pick<BackupHead, 'status' | 'copies'>): boolean {
   return head.status === 'COMMITTED' && (side === 'primary' || head.copies?.dr === 'COMMITTED');
 }
 

@@ -89,6 +89,14 @@ export type PruneOptions = {
    * primary vault by default, review aU2-2). @default 'lifeboat prune'
    */
   readonly command?: string;
+  /**
+   * Called with the ids of the snapshot objects the first mark of this call listed, before anything is swept or
+   * condemned; what it throws stops the call, which has then swept and condemned nothing. The prune workflow and `lifeboat prune`
+   * check there that every snapshot their catalog records as committed in this vault is listed (review r59C F1: the
+   * mark reads only the vault, so a committed backup whose snapshot object is missing protected nothing, and its tree
+   * was condemned). Every call makes its own first mark, so one continued from a cursor is checked too.
+   */
+  readonly checkListed?: (listed: ReadonlySet<string>) => Promise<void>;
 };
 
 /** The report as it travels in a cursor between invocations (the state machine's payload). */
@@ -239,6 +247,7 @@ async function pruneHolding(vault: Vault, options: PruneOptions, lease: PruneLea
   // Checked here, not at the first step's check: the time the index load and the sweep's checks take is not the mark's.
   if (markLimit && deadline !== undefined && markEnded >= deadline) throw new PruneMarkOutOfTimeError(vault.location, mark.snapshots, mark.snapshots, markTook, dryRun, options.command);
   report.snapshots = mark.snapshots;
+  await options.checkListed?.(mark.snapshotIds ?? new Set());
   // Checked before every step that deletes or condemns: a run that lost its lease stops there (PruneLeaseLostError).
   const outOfTime = (): boolean => {
     lease?.assertHeld();

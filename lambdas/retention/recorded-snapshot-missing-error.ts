@@ -1,0 +1,42 @@
+import { type VaultSide } from '../runtime/runtime-config';
+
+/** One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. */
+export type MissingRecordedSnapshot = { readonly backupId: string; readonly plan: string; readonly snapshotId: string };
+
+/** Backups the message names one by one; the rest are counted. */
+const NAMED = 5;
+
+/**
+ * The prune of a vault stops before it sweeps or condemns anything: its region's catalog records committed backups
+ * stored in that vault, not forgotten, whose snapshot object the vault does not hold (review r59C F1). Prune marks from
+ * the snapshot objects alone, so it would condemn the data of such a backup (its tree may still read) while the catalog
+ * still offers it for restore. The message names the backups (the first few, and how many), their snapshots and the
+ * ways out; nothing was changed.
+ */
+export class RecordedSnapshotMissingError extends Error {
+  override name = 'RecordedSnapshotMissingError';
+  constructor(
+    readonly vault: VaultSide,
+    readonly missing: readonly MissingRecordedSnapshot[],
+  ) {
+    super(recordedSnapshotMissingMessage(vault, missing));
+  }
+}
+
+function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly MissingRecordedSnapshot[]): string {
+  const label = vault === 'primary' ? 'primary' : 'DR';
+  const backups = new Set(missing.map((m) => m.backupId));
+  const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}): snapshots/${m.snapshotId}`);
+  const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
+  const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
+  const first = missing[0]?.backupId ?? '<backupId>';
+  return (
+    `prune of the ${label} vault stops before it deletes or condemns anything: the ${label} catalog records ${backups.size} committed backup(s) ` +
+    `stored in this vault whose snapshot object it does not hold (${missing.length} snapshot(s)): ${named.join('; ')}${more}. ` +
+    "Prune marks only from the snapshot objects, so it would condemn such a backup's data (its tree may still read) while the catalog still offers it for restore. " +
+    `Bring the object back: if the ${vault === 'primary' ? 'DR' : 'primary'} vault holds it intact, \`lifeboat scrub --repair\` copies it in; ` +
+    'in AWS the vault bucket may keep an older version of it (docs/RUNBOOKS.md, "A backup lost in both vaults"). ' +
+    `If it is lost for good, its tree too, forget the backup from this vault: \`lifeboat backups forget --lost ${first}${vaultFlag} --dry-run\` shows what is left of it ` +
+    '(it refuses while its tree still reads: then restore the object first); retention also forgets it once its plan\'s policy lets it go. Then prune again.'
+  );
+}

@@ -1,0 +1,49 @@
+import { type BackupCatalog } from '../catalog/backup-catalog';
+import { isStoredIn } from '../replication/absent-vault';
+import { type VaultSide } from '../runtime/runtime-config';
+import { type MissingRecordedSnapshot, RecordedSnapshotMissingError } from './recorded-snapshot-missing-error';
+
+export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsOfPlan'>;
+
+/**
+ * The snapshots that `side`'s vault must hold by its region's catalog: those of every committed backup of `plans` stored
+ * there (the primary: committed; the DR vault: `copies.dr` COMMITTED, which Replicate records only once the copy is
+ * complete) and not forgotten. A backup whose forget has begun (`forgettingAt`: its snapshot objects are deleted before
+ * the record is marked forgotten, so a forget cut short leaves it so) is left out: its data is going anyway, and the
+ * next forget finishes it. A record that does not validate is passed over, with a warning, as the catalog's other readers do.
+ */
+export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnapshotsCatalog, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
+  const recorded: MissingRecordedSnapshot[] = [];
+  for (const plan of new Set(plans)) {
+    for await (const read of catalog.liveBackupSnapshotsOfPlan(plan)) {
+      if ('invalid' in read) {
+        // One JSON line on stderr (the function's log; the CLI's stderr), as logInvalidBackupItem says a record passed over.
+        console.warn(JSON.stringify({ level: 'WARN', message: `passed over by the check of the snapshots the catalog records: ${read.invalid.message}` }));
+        continue;
+      }
+      const { backup } = read;
+      if (!isStoredIn(side, backup) || backup.forgottenAt !== undefined || backup.forgettingAt !== undefined) continue;
+      for (const source of backup.sources) recorded.push({ backupId: backup.backupId, plan: backup.plan, snapshotId: source.snapshotId });
+    }
+  }
+  return recorded;
+}
+
+/**
+ * What a prune of `side`'s vault checks the `snapshots/` listing of its mark against (PruneOptions.checkListed): the
+ * catalog is read now, before the prune lists anything, so a backup that commits meanwhile (its snapshot object written
+ * before its record) is not taken for one whose object is missing. A snapshot the listing lacks is looked up again
+ * (its plan's records only) before the prune is stopped: a forget that began after the first read is no cause.
+ * Throws RecordedSnapshotMissingError naming what is still missing.
+ */
+export async function recordedSnapshotsCheck(side: VaultSide, catalog: RecordedSnapshotsCatalog, plans: readonly string[]): Promise<(listed: ReadonlySet<string>) => Promise<void>> {
+  const recorded = await snapshotsRecordedIn(side, catalog, plans);
+  return async (listed) => {
+    const absent = recorded.filter((r) => !listed.has(r.snapshotId));
+    if (absent.length === 0) return;
+    const again = await snapshotsRecordedIn(side, catalog, absent.map((a) => a.plan));
+    const still = new Set(again.map((r) => `${r.backupId}/${r.snapshotId}`));
+    const missing = absent.filter((a) => still.has(`${a.backupId}/${a.snapshotId}`));
+    if (missing.length > 0) throw new RecordedSnapshotMissingError(side, missing);
+  };
+}

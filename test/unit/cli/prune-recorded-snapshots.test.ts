@@ -1,0 +1,49 @@
+import { pruneCommand } from '../../../cli/commands/prune-command';
+import { type LiveBackupSnapshotsRead } from '../../../lambdas/catalog/backup-catalog';
+import { recordedSnapshotsCheck } from '../../../lambdas/retention/recorded-snapshots';
+import { MemoryVaultStore } from '../../../vault/backend/memory/memory-vault-store';
+import { PassphraseKeyProvider } from '../../../vault/keys/passphrase-key-provider';
+import { loadCondemnedBatches } from '../../../vault/prune/prune-state';
+import { initVault, type Vault } from '../../../vault/repository/vault';
+import { snapshotKey } from '../../../vault/repository/vault-layout';
+import { capturedCliIo } from '../../support/captured-cli-io';
+import { pseudoRandomBytes } from '../../support/vault-test-helpers';
+
+/**
+ * `lifeboat prune` prunes on the machine (pruneToEnd), not through the workflow's Prune step, and checks the vault's
+ * listing against its region's catalog as that step does (review r59C F1): a committed backup whose snapshot object is
+ * missing stops it before anything is condemned, exit 1, the backup named.
+ */
+
+const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
+
+async function backup(vault: Vault, content: Buffer): Promise<{ id: string; manifest: string }> {
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  await writer.add({ path: 'x', kind: 'object', meta: {}, content });
+  const snapshot = await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts: [await writer.finish()] });
+  return { id: snapshot.id, manifest: snapshot.manifest };
+}
+
+it('stops with the backup named, condemning nothing, when the catalog records a snapshot the vault lacks', async () => {
+  const memory = new MemoryVaultStore();
+  const vault = await initVault(memory, new PassphraseKeyProvider('recorded snapshots', { N: 1024, r: 8, p: 1 }), TUNING);
+  const lost = await backup(vault, pseudoRandomBytes(40 * 1024, 1));
+  await backup(vault, pseudoRandomBytes(20 * 1024, 2));
+  await memory.delete(snapshotKey(lost.id));
+  const source = { name: 'src', type: 'filesystem' as const, snapshotId: lost.id, rootHash: lost.manifest, entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
+  const catalog = {
+    async *liveBackupSnapshotsOfPlan(): AsyncGenerator<LiveBackupSnapshotsRead> {
+      yield { backup: { backupId: 'b-lost', plan: 'files', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [source] } };
+    },
+  };
+  const access = {
+    environment: { name: 'test' },
+    openVault: () => Promise.resolve(vault),
+    pruneLogIn: () => ({ record: () => Promise.resolve() }),
+    recordedSnapshotsCheck: (side: 'primary' | 'dr') => recordedSnapshotsCheck(side, catalog, ['files']),
+  };
+  const run = capturedCliIo();
+  expect(await pruneCommand({ config: '/nonexistent', env: 'test', dataDir: '/nonexistent', grace: '0' }, { io: run.io, access })).toBe(1);
+  expect(run.err.join('\n')).toMatch(/^lifeboat prune: prune of the primary vault stops before it deletes or condemns anything: .*backup b-lost \(plan files\): snapshots\//);
+  expect(await loadCondemnedBatches(memory, vault.keys)).toEqual([]);
+});

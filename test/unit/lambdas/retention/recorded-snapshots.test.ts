@@ -1,0 +1,110 @@
+import { type AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { recordedSnapshotsCheck, snapshotsRecordedIn } from '../../../../lambdas/retention/recorded-snapshots';
+import { RecordedSnapshotMissingError } from '../../../../lambdas/retention/recorded-snapshot-missing-error';
+import { createCatalogShapedTable } from '../../../../local/cloud';
+
+/**
+ * What a prune checks its vault's `snapshots/` listing against (review r59C F1), on the real BackupCatalog over dynalite
+ * (127.0.0.1): the snapshots of the committed backups recorded in that vault, read page by page through the byPlan
+ * index, and the forgotten, the being-forgotten, the unfinished and (for the DR vault) the not-yet-copied left out.
+ */
+
+let server: ReturnType<typeof dynalite>;
+let ddb: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let catalog: BackupCatalog;
+let queries = 0;
+
+const start = Date.parse('2026-01-01T00:00:00.000Z');
+function record(plan: string, i: number, overrides: Partial<BackupRecord> = {}): BackupRecord {
+  return {
+    backupId: `${plan}-${String(i).padStart(6, '0')}`,
+    plan,
+    environment: 'prod',
+    sourceNames: ['a', 'b'],
+    sources: ['a', 'b'].map((name) => ({ name, type: 's3' as const, snapshotId: `snap-${plan}-${i}-${name}`, rootHash: 'r', entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 })),
+    strategy: 'incremental',
+    status: 'COMMITTED',
+    startedAt: new Date(start + i * 3_600_000).toISOString(),
+    endedAt: new Date(start + i * 3_600_000).toISOString(),
+    shardCount: 1,
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    ...overrides,
+  };
+}
+const item = (r: BackupRecord): Record<string, unknown> => ({ pk: `BACKUP#${r.backupId}`, sk: 'BACKUP', ...r });
+
+beforeAll(async () => {
+  server = dynalite({ createTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await createCatalogShapedTable(ddb, 'catalog', { byPlan: true });
+  doc = DynamoDBDocumentClient.from(ddb);
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'QueryCommand') queries++;
+      return next(args);
+    },
+    { step: 'initialize', name: 'countQueries' },
+  );
+  catalog = new BackupCatalog(doc, 'catalog');
+  // 450 backups of `files` (3 pages of 200), the newest 50 forgotten, one being forgotten, one failed, one still running,
+  // one not yet copied to the DR vault; one backup of another plan.
+  const files = Array.from({ length: 450 }, (_, i) => record('files', i));
+  const changed = new Map<number, Partial<BackupRecord>>([
+    [10, { status: 'FAILED' }],
+    [11, { status: 'RUNNING', copies: undefined }],
+    [12, { forgettingAt: '2026-06-01T00:00:00.000Z' }],
+    [13, { copies: { primary: 'COMMITTED', dr: 'PENDING' } }],
+  ]);
+  for (let i = 400; i < 450; i++) changed.set(i, { forgottenAt: '2026-06-01T00:00:00.000Z' });
+  const items = [...files.map((r, i) => item({ ...r, ...changed.get(i) })), item(record('other', 0))];
+  for (let i = 0; i < items.length; i += 25) await doc.send(new BatchWriteCommand({ RequestItems: { catalog: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+}, 30_000);
+
+afterAll(async () => {
+  ddb.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+it('reads the snapshots of every committed backup not forgotten of the plans, in pages, for each vault', async () => {
+  queries = 0;
+  const primary = await snapshotsRecordedIn('primary', catalog, ['files']);
+  // 400 not forgotten, less the failed, the running and the one being forgotten: two sources each.
+  expect(primary).toHaveLength(2 * 397);
+  expect(primary).toContainEqual({ backupId: 'files-000013', plan: 'files', snapshotId: 'snap-files-13-b' });
+  expect(primary.map((r) => r.backupId)).not.toEqual(expect.arrayContaining(['files-000010', 'files-000011', 'files-000012', 'files-000400']));
+  // Pages of 200 items, the filter applied after them: 450 items take 3 Queries.
+  expect(queries).toBe(3);
+  const dr = await snapshotsRecordedIn('dr', catalog, ['files', 'other']);
+  expect(dr).toHaveLength(2 * 396 + 2);
+  expect(dr.map((r) => r.backupId)).not.toContain('files-000013');
+});
+
+it('stops a prune whose listing lacks a recorded snapshot, naming the first backups and how many more', async () => {
+  const check = await recordedSnapshotsCheck('primary', catalog, ['files']);
+  const all = new Set((await snapshotsRecordedIn('primary', catalog, ['files'])).map((r) => r.snapshotId));
+  await expect(check(all)).resolves.toBeUndefined();
+  const listed = new Set([...all].filter((id) => !/^snap-files-(2|3|4|5|6|7|8)-/.test(id)));
+  const stopped = check(listed);
+  await expect(stopped).rejects.toThrow(RecordedSnapshotMissingError);
+  await expect(stopped).rejects.toThrow(/the primary catalog records 7 committed backup\(s\) stored in this vault whose snapshot object it does not hold \(14 snapshot\(s\)\): backup files-0000\d\d \(plan files\): snapshots\/snap-files-\d-[ab];( [^;]+;){3} [^;]+, and 9 more\./);
+});
+
+it('does not stop for a backup whose forget began after the catalog was read', async () => {
+  const check = await recordedSnapshotsCheck('primary', catalog, ['files']);
+  const all = new Set((await snapshotsRecordedIn('primary', catalog, ['files'])).map((r) => r.snapshotId));
+  // A forget claims files-000020 and deletes its snapshot objects between the read and the prune's listing.
+  await doc.send(new UpdateCommand({ TableName: 'catalog', Key: { pk: 'BACKUP#files-000020', sk: 'BACKUP' }, UpdateExpression: 'SET forgettingAt = :at', ExpressionAttributeValues: { ':at': '2026-06-02T00:00:00.000Z' } }));
+  try {
+    await expect(check(new Set([...all].filter((id) => !id.startsWith('snap-files-20-'))))).resolves.toBeUndefined();
+  } finally {
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: item(record('files', 20)) }));
+  }
+});
