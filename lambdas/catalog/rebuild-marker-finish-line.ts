@@ -28,9 +28,12 @@ export function markerFinishLine(marker: RebuildMarker): string {
  * MARKER_OPTION_FLAGS, each at most once, each a shell word as shellWord writes it, in the order withMarkerOptions writes
  * them (the line written again from them must be `line`), and options that rebuild would take (markerOptionsMisfit: a
  * --vault-key only the reader's own key, in AWS, from the primary vault; a --data-dir only on a local cloud). Undefined
- * for any other line. Read back from the writer's own parts, so the two cannot drift.
+ * for any other line, and for any line of the primary vault read in the DR region. Read back from the writer's own parts, so the two cannot drift.
  */
 export function writtenLineOptions(line: string, vault: RebuildMarker['vault'], reader: MarkerReader): MarkerOptions | undefined {
+  // No rebuild writes it: the CLI refuses `--vault primary --region dr` (the DR catalog is rebuilt from the DR vault only,
+  // to work with the primary region down), so the line would fail with exit 2 where it is pasted (review r59E F4).
+  if (vault === 'primary' && reader.region === 'dr') return undefined;
   const command = catalogRebuildCommandLine({ vault, region: reader.region, environment: reader.environment, aws: reader.aws });
   if (!line.startsWith(command)) return undefined;
   const words = shellWordsAfterSpaces(line.slice(command.length));

@@ -4,6 +4,9 @@ import { type MarkerReader, rebuildMarkerSchema } from '../../../../lambdas/cata
 import { type MarkerOptions, withMarkerOptions } from '../../../../lambdas/catalog/catalog-rebuild-marker-options';
 import { PointInTimeInRebuildGapError, rebuildGapAdvice } from '../../../../lambdas/catalog/point-in-time-in-rebuild-gap-error';
 import { markerFinishLine } from '../../../../lambdas/catalog/rebuild-marker-finish-line';
+import { catalogRebuildCommand } from '../../../../cli/commands/catalog-commands';
+import { capturedCliIo } from '../../../support/captured-cli-io';
+import { SAMPLE_CONFIG_FILE } from '../../../support/repo-root';
 
 /**
  * The command a refused restore by point in time, failover or drill prints from the catalog's rebuild marker (review r58C
@@ -97,6 +100,18 @@ it.each([
 it('withholds a key from the DR vault\'s line, and names none in its generic line (its rebuild never opens the primary vault)', () => {
   expect(markerFinishLine(stored(`lifeboat catalog rebuild --vault dr --region dr --env prod --aws --vault-key ${KEY}`, 'dr', DR))).toBe(withheld('lifeboat catalog rebuild --vault dr'));
   expect(markerFinishLine(stored('lifeboat catalog rebuild --vault dr --env prod --aws --vault-key alias/lifeboat-prod-vault', 'dr'))).toBe(withheld('lifeboat catalog rebuild --vault dr'));
+});
+
+it('withholds a primary vault\'s line read in the DR region: no rebuild writes it, the CLI refuses it (review r59E F4)', async () => {
+  // Built as the DR reader's own rebuild would build it, were it allowed: every word fits but the pair.
+  const line = written(DR, 'primary');
+  expect(line).toBe('lifeboat catalog rebuild --vault primary --region dr --env prod --aws');
+  const dr = { ...DR, vaultKeyArn: undefined };
+  expect(markerFinishLine(stored(line, 'primary', dr))).toBe(withheld('lifeboat catalog rebuild --vault primary'));
+  expect(markerFinishLine(stored(written({ ...LOCAL, region: 'dr' }, 'primary', { dataDir: '/srv/dr' }), 'primary', { ...LOCAL, region: 'dr' }))).toBe(withheld('lifeboat catalog rebuild --vault primary'));
+  // The CLI's own refusal of the pair, which the shown line would have met.
+  const { io } = capturedCliIo();
+  expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'prod', aws: true, dataDir: '/nonexistent', vault: 'primary', region: 'dr' }, { io })).toBe(2);
 });
 
 it('shows no stored line of a marker read without its reader, and names a key only when the reader knows it', () => {
