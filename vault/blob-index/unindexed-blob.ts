@@ -39,15 +39,40 @@ export function unindexedBlobNote(index: VaultIndex): string {
   return `; ${damaged.length} index object(s) are damaged and were skipped (${damaged.join(', ')}), and may list it: run ${REPAIR_INDEX}, or restore from the other vault (primary or DR)`;
 }
 
+/** What verify's look into the packs no index lists found of a blob (vault/checker/unindexed-pack-look.ts), as far as a restore's note needs it. */
+export type UnindexedPacksFound = {
+  readonly holder: unknown;
+  readonly headerUnread: ReadonlySet<string>;
+  readonly pastBound: number;
+  readonly archived: number;
+};
+
 /**
  * What a restore adds to a blob in no index when the snapshot lists index objects the vault lacks (`missing`, their
- * keys): the packs they listed may still hold it, and `vault repair index` rebuilds the index from the packs' own
- * headers, so a missing index object costs nothing its packs still hold (audit a58B F2: the restore said only "in no
- * index", as if the data were lost). Said once, for every such file of the restore.
+ * keys). When a pack no index lists holds it intact, or may (`found`: not read, past the look's bounds or archived),
+ * `vault repair index` rebuilds the index from the packs' own headers, so a missing index object costs nothing its packs
+ * still hold (audit a58B F2: the restore said only "in no index", as if the data were lost). Else a repair would not
+ * find it (a repair left it out as damaged, or its pack is gone; review r59B F4: the repair was advised again, a loop):
+ * it is damaged or lost in this vault, and the DR vault's copy, a new backup or forgetting the snapshot are the ways
+ * out; a pack whose header does not read may still hold it at the offsets the DR vault's index objects give. Said once,
+ * for every such file of the restore.
  */
-export function missingIndexNote(missing: readonly string[]): string {
+export function missingIndexNote(missing: readonly string[], found: UnindexedPacksFound): string {
+  const head = `; the snapshot lists ${missing.length} index object(s) the vault does not hold (${missing.join(', ')})`;
+  if (found.holder !== null || found.pastBound + found.archived > 0) {
+    return (
+      `${head}, and the packs they listed may still hold it: ` +
+      `run ${REPAIR_INDEX} first, which rebuilds the index from the packs' own headers, then restore again (so for every file here whose blob is in no index); or restore from the other vault (primary or DR)`
+    );
+  }
+  const unread = found.headerUnread.size;
+  const where =
+    unread > 0
+      ? `no pack in this vault that no index lists holds it intact where a repair can read it (${unread} such pack(s) have a header that does not read, and may hold it at the offsets the DR vault's index objects give)`
+      : 'no pack in this vault that no index lists holds it intact (a repair of the index left it out as damaged, or its pack is gone)';
   return (
-    `; the snapshot lists ${missing.length} index object(s) the vault does not hold (${missing.join(', ')}), and the packs they listed may still hold it: ` +
-    `run ${REPAIR_INDEX} first, which rebuilds the index from the packs' own headers, then restore again (so for every file here whose blob is in no index); or restore from the other vault (primary or DR)`
+    `${head}, and ${where}, so \`vault repair index\` would not find it: the blob is damaged or lost in this vault. ` +
+    "Copy the index objects and packs again from the DR vault (the same names hold the same bytes there; an environment's vault: `lifeboat scrub --repair`) or restore from the other vault (primary or DR); " +
+    'else back up the source again (the same content heals the snapshot) or forget the snapshot'
   );
 }

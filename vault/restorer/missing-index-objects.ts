@@ -1,5 +1,8 @@
+import { BlobIdSet } from '../blob-index/blob-id-set';
 import { missingIndexNote, UnindexedBlobError } from '../blob-index/unindexed-blob';
+import { lookInUnindexedPacks, type UnindexedPacksLook } from '../checker/unindexed-pack-look';
 import { type Snapshot } from '../manifest/snapshot-record';
+import { listStoredPacks } from '../prune/stored-packs';
 import { listIndexObjectIds } from '../repository/index-objects-listed';
 import { type Vault } from '../repository/vault';
 import { comparePaths } from '../manifest/manifest-entry';
@@ -26,11 +29,24 @@ export async function namingMissingIndexObjects(vault: Vault, snapshot: Snapshot
 /**
  * `error`, a blob in no index that stopped a restore at once (a shard of the restore workflow fails on its first damaged
  * file: review r58H F3, it said only "in no index"), told which index objects `snapshot` lists that the vault lacks and
- * that `vault repair index` comes first (missingIndexNote); `error` itself when none is missing. `index/` is listed once.
+ * what to do (missingIndexNote); `error` itself when none is missing. `index/` is listed once. `vault repair index` is
+ * the way only when a pack no index lists holds the blob intact (or may: not read), as verify tells (lookInUnindexedPacks):
+ * after a repair left the damaged blob out, running it again leaves it out again (review r59B F4: the restore sent the
+ * operator round that loop).
  */
 export async function namingMissingIndexObjectsIn(vault: Vault, snapshot: Snapshot, error: UnindexedBlobError): Promise<UnindexedBlobError> {
   const held = new Set(await listIndexObjectIds(vault.store));
   const missing = snapshot.indexes.filter((id) => !held.has(id)).map(indexKey);
   if (missing.length === 0) return error;
-  return new UnindexedBlobError(vault.location, error.blob, `${error.detail}${missingIndexNote(missing)}`);
+  return new UnindexedBlobError(vault.location, error.blob, `${error.detail}${missingIndexNote(missing, await lookForBlob(vault, error.blob))}`);
+}
+
+/** What the packs no index lists hold of `blob` (hex): verify's look (a few headers), over the whole listing of `data/`. */
+async function lookForBlob(vault: Vault, blob: string): Promise<UnindexedPacksLook> {
+  const index = await vault.index();
+  const stored = await listStoredPacks(vault.store);
+  const packs = [...stored.ids].filter((id) => !index.hasPack(id)).sort();
+  const wanted = new BlobIdSet(1);
+  wanted.addHex(blob);
+  return lookInUnindexedPacks(vault, packs.map((id) => ({ id, bytes: stored.sizes?.get(id) ?? null })), wanted);
 }

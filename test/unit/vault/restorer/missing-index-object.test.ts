@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
+import { readPackHeader } from '../../../../vault/pack/pack-reader';
 import { IncompleteIndexError } from '../../../../vault/prune/prune-errors';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { repairIndex } from '../../../../vault/repair/repair-index';
@@ -75,5 +76,39 @@ describe('a missing index object a snapshot lists', () => {
     const target = path.join(dir, 'after-repair');
     await restoreSnapshot(vault, await vault.loadSnapshot(snapshot), target);
     for (const [name, bytes] of files) expect((await fs.readFile(path.join(target, name))).equals(bytes)).toBe(true);
+  });
+});
+
+/**
+ * Review r59B F4: after `vault repair index --read-data` left a damaged blob out (and replaced the index object the snapshot
+ * lists), the restore still said to run the repair first and restore again: the repair leaves it out again, a loop. Repair
+ * is advised only when a pack no index lists holds the blob intact; else the blob is damaged here, and the DR vault, a new
+ * backup or a forget are the ways out.
+ */
+describe('a blob a repair of the index left out as damaged', () => {
+  let dir: string;
+  afterAll(async () => removeDir(dir));
+
+  it('the restore says it is damaged in this vault and points at the DR vault, a new backup or a forget, not at the repair again', async () => {
+    dir = await tempDir('missing-index-damaged-blob');
+    const { vault, store } = await newTestVault(dir);
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src);
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(1000, 4));
+    const snapshot = (await backupDirectory(vault, src)).snapshot.id;
+    const [pack] = await listedKeys(store, 'data/');
+    const file = store.localPath(pack as string);
+    const bytes = await fs.readFile(file);
+    for (const e of await readPackHeader(store, vault.keys, pack as string, bytes.length)) bytes.writeUInt8((bytes.readUInt8(e.offset + 20) ^ 0x40) & 0xff, e.offset + 20);
+    await fs.writeFile(file, bytes);
+    expect((await repairIndex(vault, { readData: true })).blobsLeftOut.length).toBeGreaterThan(0);
+    await vault.reloadIndex();
+    const err = await restoreSnapshot(vault, await vault.loadSnapshot(snapshot), path.join(dir, 'target')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RestoreIncompleteError);
+    const message = (err as RestoreIncompleteError).damaged[0]?.error.message;
+    expect(message).toMatch(
+      /is in no index; the snapshot lists 1 index object\(s\) the vault does not hold \(index\/[0-9a-f]+\), and no pack in this vault that no index lists holds it intact \(a repair of the index left it out as damaged, or its pack is gone\), so `vault repair index` would not find it: the blob is damaged or lost in this vault\. Copy the index objects and packs again from the DR vault .*`lifeboat scrub --repair`.*; else back up the source again \(the same content heals the snapshot\) or forget the snapshot$/,
+    );
+    expect(message).not.toMatch(/run `lifeboat vault repair index`/);
   });
 });
