@@ -1,9 +1,10 @@
-import { loadManifestRoot, ObjectLockedError, snapshotKey, VaultCorruptionError, type VaultKeys, VaultObjectNotFoundError, type VaultStore } from '../../vault';
+import { loadManifestRoot, manifestKey, ObjectLockedError, snapshotKey, VaultCorruptionError, type VaultKeys, VaultObjectNotFoundError, type VaultStore } from '../../vault';
 import { type BackupRecord, type BackupSourceRecord } from '../catalog/backup-record';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ForgetCatalog, type ForgetVault } from './forget-backups';
 import { livePins } from './live-pins';
 import { LostBackupRefusedError } from './lost-backup-refused-error';
+import { refuseIfAuthentic } from './authentic-unparsed-object';
 import { otherSide } from '../replication/other-side';
 
 /** What a snapshot object is in a vault where it does not read: gone, or there and failing to decrypt or parse. */
@@ -111,13 +112,17 @@ function refuseIfKept(record: BackupRecord, now: Date): void {
 type SnapshotRead = LostSnapshotState | 'reads';
 
 /** How a snapshot is in `side`; a vault that cannot be read for another reason than damage refuses the backup. */
-async function snapshotIn(side: VaultSide, vault: Pick<ForgetVault, 'loadSnapshot'>, backupId: string, snapshotId: string): Promise<SnapshotRead> {
+async function snapshotIn(side: VaultSide, vault: Pick<ForgetVault, 'loadSnapshot'> & TreeReading, backupId: string, snapshotId: string): Promise<SnapshotRead> {
   try {
     await vault.loadSnapshot(snapshotId);
     return 'reads';
   } catch (err) {
     if (err instanceof VaultObjectNotFoundError) return 'missing';
-    if (err instanceof VaultCorruptionError) return 'corrupt';
+    if (err instanceof VaultCorruptionError) {
+      // One that authenticates and does not parse is a newer Lifeboat's, not damage (review r59C F4).
+      await refuseIfAuthentic(side, vault, backupId, { what: `snapshot ${snapshotId}`, key: snapshotKey(snapshotId), id: snapshotId, kind: 'snapshot' }, err);
+      return 'corrupt';
+    }
     const why = err instanceof Error ? err.message : String(err);
     throw new LostBackupRefusedError(backupId, `the ${side} vault could not be read to show snapshot ${snapshotId} is lost there (${why}); a copy there may be good`, { cause: err });
   }
@@ -152,7 +157,11 @@ async function refuseIfTreeReads(side: VaultSide, vault: TreeReading, backupId: 
   try {
     await loadManifestRoot(vault.store, vault.keys, source.rootHash);
   } catch (err) {
-    if (err instanceof VaultObjectNotFoundError || err instanceof VaultCorruptionError) return;
+    if (err instanceof VaultObjectNotFoundError) return;
+    if (err instanceof VaultCorruptionError) {
+      const tree = `tree ${source.rootHash} (source ${source.name}, snapshot ${source.snapshotId})`;
+      return refuseIfAuthentic(side, vault, backupId, { what: tree, key: manifestKey(source.rootHash), id: source.rootHash, kind: 'manifest' }, err);
+    }
     const why = err instanceof Error ? err.message : String(err);
     throw new LostBackupRefusedError(backupId, `the ${side} vault could not be read to show tree ${source.rootHash} of snapshot ${source.snapshotId} is lost there (${why}); a copy there may be good`, { cause: err });
   }

@@ -9,7 +9,7 @@ import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summa
 import { planStatus } from '../../../../cli/status/plan-status';
 import { FIRST_SCRUB_CURSOR } from '../../../../vault/checker/scrub-slice';
 import { manifestKey } from '../../../../vault/repository/vault-layout';
-import { ObjectLockedError, snapshotKey, type VaultStore } from '../../../../vault';
+import { encodeJson, ObjectLockedError, putSealedObject, snapshotKey, type VaultStore } from '../../../../vault';
 import { readEntry } from '../../../../vault/restorer/restore';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
@@ -161,6 +161,27 @@ describe('refuses, changing nothing', () => {
       `its snapshot ${pair.snapshot.id} reads in the primary vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${pair.backupId}\` tells whether it restores); ` +
         `lost in both vaults: snapshot ${lostId}, but a backup is forgotten whole, and its other snapshots still restore`,
     );
+  });
+
+  // Review r59C F4: an object whose bytes match its name and authenticate, in a format this Lifeboat does not parse,
+  // was classed corrupt and deleted.
+  it('a snapshot object or tree that authenticates but does not parse: written by a newer Lifeboat, not lost', async () => {
+    const [source] = record().sources;
+    if (!source) throw new Error('the record names a source');
+    // What a newer Lifeboat might write: a v2 snapshot record naming a v3 root, sealed with the vault's key; the DR
+    // vault holds the same bytes under the same names, as replication copies them.
+    const root = await putSealedObject(pair.primary.store, pair.primary.keys, manifestKey, 'manifest', encodeJson({ v: 3, chunks: [] }), null);
+    const newer = { v: 2, time: '2026-03-01T10:05:00.000Z', hostname: 'h', source: { kind: 'directory', path: '/x' }, parent: null, tags: [`backupId:${pair.backupId}`], manifest: root, indexes: [], stats: {} };
+    const snapshotId = await putSealedObject(pair.primary.store, pair.primary.keys, snapshotKey, 'snapshot', encodeJson(newer), null);
+    for (const copied of [snapshotKey(snapshotId), manifestKey(root)]) await pair.dr.store.put(copied, await pair.primary.store.get(copied));
+    catalogs.primary.records.set(pair.backupId, record({ sources: [{ ...source, snapshotId, rootHash: root }] }));
+    const cannotParse = "(its bytes match its name and authenticate with the vault's key), but this Lifeboat cannot parse it (unexpected structure at";
+    await refused('primary', `its snapshot ${snapshotId} reads in the primary vault ${cannotParse}`);
+    await expect(forgetLostBackup(pair.backupId, deps('primary'), { dryRun: true })).rejects.toThrow('written by a newer version of Lifeboat? Upgrade the CLI and run the command again; it is not lost');
+    // Its snapshot object damaged in both vaults, its tree still the newer format: refused too.
+    for (const side of ['primary', 'dr'] as const) await corrupt(pair[side].store, snapshotKey(snapshotId));
+    await refused('primary', `its tree ${root} (source src, snapshot ${snapshotId}) reads in the primary vault ${cannotParse}`);
+    expect(await pair.primary.store.has(snapshotKey(snapshotId))).toBe(true);
   });
 
   it('a vault that cannot be read for another reason than damage: a copy there may be good', async () => {
