@@ -15,6 +15,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { retryTransientErrors } from './workflow-errors';
 import { loggedStateMachine } from './logged-state-machine';
+import { REPLICATED_PARTITIONS } from './catalog-table';
 import { replicaCatalogAccess, type ReplicaCatalogLocation } from './replica-catalog-location';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { type LifeboatVaultImmutability } from './lifeboat-vault';
@@ -200,8 +201,10 @@ export class BackupWorkflow extends Construct {
     replicate.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
     replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`, ...(drCatalog ? [drCatalog.byPlanIndexArn] : [])] }));
     if (props.drCatalog && drCatalog) {
-      // The DR catalog: the records and index items it lacks (conditional PutItem).
-      replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [drCatalog.tableArn] }));
+      // The DR catalog: the records and index items it lacks (putRebuiltBackup, a conditional PutItem of BACKUP#;
+      // indexCommittedBackup, PutItem of SOURCE#), those partitions only, as the DR catalog's resource policy allows
+      // another account (review r58J F2: on the whole table it could put a failover grant the DR region's restores honour).
+      replicate.addToRolePolicy(catalogPartitionStatement(drCatalog, ['dynamodb:PutItem'], REPLICATED_PARTITIONS));
       replicate.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],

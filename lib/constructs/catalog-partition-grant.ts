@@ -22,6 +22,21 @@ export const prunePartition = (vault: 'primary' | 'dr'): string => `PRUNE#${vaul
 /** The catalog format marker's partition (lambdas/catalog/catalog-format-marker-key.ts). */
 export const FORMAT_MARKER_PARTITION = 'FORMAT';
 
+/** An unfinished rebuild's marker (pk REBUILD: lambdas/catalog/catalog-rebuild-marker.ts, REBUILD_MARKER_KEY), read before choosing a backup. */
+export const REBUILD_MARKER_PARTITION = 'REBUILD';
+
+/** Restore targets' claims (pk TARGET#<key>: backup-catalog.ts, claimTarget). */
+export const TARGET_CLAIM_PARTITIONS = 'TARGET#*';
+
+/** The mirrors' last checks (pk MIRROR#<source>: lambdas/mirror/mirror-record.ts, mirrorPk). */
+export const MIRROR_RECORD_PARTITIONS = 'MIRROR#*';
+
+/** Where the one-time sweep of forgotten backups' index items got to (pk INDEXSWEEP#<plan>: backup-catalog.ts, removeForgottenIndexItems). */
+export const INDEX_SWEEP_PARTITIONS = 'INDEXSWEEP#*';
+
+/** The failover's grants to its children (pk FAILOVER_GRANTS: lambdas/failover/failover-grant.ts, FAILOVER_GRANTS_PK). */
+export const FAILOVER_GRANTS_PARTITION = 'FAILOVER_GRANTS';
+
 /** What a catalog grant needs of its table: the ARN (a DR catalog of another stack or account is known by ARN only). */
 export type CatalogTableArn = Pick<dynamodb.ITable, 'tableArn'>;
 

@@ -6,7 +6,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CATALOG_REBUILD_ROUNDS } from '../../config/catalog-rebuild-rounds';
-import { catalogPartitionStatement } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, REBUILD_MARKER_PARTITION, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
 import { InvalidLifeboatPropsError } from './invalid-props-error';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -44,8 +44,6 @@ export type CatalogRebuildWorkflowProps = {
 /** What opening a vault and reading its snapshots reads (docs/FORMAT.md §1): config, key objects, snapshot objects. */
 const SNAPSHOT_KEYS = 'snapshots/*';
 const VAULT_READ_KEYS = ['config', 'keys/*', SNAPSHOT_KEYS];
-/** The partition of an unfinished rebuild's marker (lambdas/catalog/catalog-rebuild-marker.ts, REBUILD_MARKER_KEY). */
-const REBUILD_MARKER_PARTITION = 'REBUILD';
 
 /** The catalog's plan index (lib/constructs/catalog-table.ts): the rebuild checks each plan's records against the vault. */
 const PLAN_INDEX = 'byPlan';
@@ -125,10 +123,14 @@ export class CatalogRebuildWorkflow extends Construct {
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
     // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
     if (dr) rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [dr.keyArn] }));
-    rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    // The records it creates (putRebuiltBackup, a conditional PutItem of BACKUP#; getBackup when one is there) with their
+    // index items (indexCommittedBackup, PutItem of SOURCE#), and its marker (lambdas/catalog/catalog-rebuild-marker.ts:
+    // GetItem, PutItem). Those partitions only (review r58J F2): a PutItem anywhere could replace an approval, a drill's
+    // record or a failover grant. No UpdateItem: it writes whole items.
+    rebuild.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:PutItem'], [BACKUP_RECORD_PARTITIONS, REBUILD_MARKER_PARTITION]));
+    rebuild.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem'], [SOURCE_INDEX_PARTITIONS]));
     rebuild.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/${PLAN_INDEX}`] }));
-    // A complete rebuild deletes its marker (lambdas/catalog/catalog-rebuild-marker.ts; the PutItem above writes it): that
-    // item only, never a backup record or anything else of the catalog.
+    // A complete rebuild deletes its marker: that item only, never a backup record or anything else of the catalog.
     rebuild.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:DeleteItem'], [REBUILD_MARKER_PARTITION], 'exact'));
     props.catalogKey.grantEncryptDecrypt(rebuild);
 

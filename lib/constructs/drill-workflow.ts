@@ -12,7 +12,7 @@ import { KEY_IN_OTHER_REGION } from '../../config/names-in-other-region';
 import { drillStateBytes, drillStateSource } from '../../config/parent-state-size';
 import { ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { ownedBy } from './bucket-owner-condition';
-import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, DRILLS_PARTITION } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, DRILLS_PARTITION, REBUILD_MARKER_PARTITION } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { checkParentStateSize } from './parent-state-check';
@@ -152,9 +152,10 @@ export class DrillWorkflow extends Construct {
     const scratchObjects = `${scratchBuckets}/*`;
     const scratchTables = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: `${props.scratchPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
     const vaultObjects = (prefixes: string[]) => prefixes.map((p) => props.vault.arnForObjects(p));
-    // Start: the plan's backups (listBackupsOfPlan: Query of the byPlan index) and records (getBackup: GetItem on the
-    // table), each action on its own resource; the scratch buckets (restore targets must exist).
-    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.catalog.tableArn] }));
+    // Start: the plan's backups (listBackupsOfPlan: Query of the byPlan index) and records (getBackup: GetItem of their
+    // BACKUP# partitions; the REBUILD marker, drill-start.ts), each action on its own resource and partitions (review
+    // r58J F2); the scratch buckets (restore targets must exist).
+    start.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS, REBUILD_MARKER_PARTITION]));
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantDecrypt(start);
     // Scratch buckets are the stack's own (s3:ResourceAccount): a bucket of that name in another account is not ours to fill.
@@ -222,9 +223,10 @@ export class DrillWorkflow extends Construct {
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'], resources: [scratchObjects], conditions: own }));
     cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:DescribeTable', 'dynamodb:DeleteTable'], resources: [scratchTables] }));
     // The pins of the drill's restores (drill-pins.ts): their verify steps leave them, since Compare still reads the
-    // snapshot; the cleanup removes them, one conditional UpdateItem of the backup's record each, on the table only,
-    // and with each its restore's claim on its scratch target (lambdas/restore/target-claim.ts), one conditional DeleteItem.
-    cleanup.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    // snapshot; the cleanup removes them, one conditional UpdateItem of the backup's record each (BACKUP# only: an
+    // UpdateItem creates the item it names, review r58J F2), and with each its restore's claim on its scratch target
+    // (lambdas/restore/target-claim.ts), one conditional DeleteItem.
+    cleanup.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS]));
     cleanup.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:DeleteItem']));
     props.catalogKey.grantEncryptDecrypt(cleanup);
     // Record: the report object, written once (read back when a retry finds it), and the catalog item. Create-only

@@ -9,7 +9,7 @@ import { failoverStateBytes, failoverStateSource } from '../../config/parent-sta
 import { APPROVAL_TIMEOUT, ARCHIVE_RESTORE_TIMEOUT, WORKFLOW_TIMEOUT } from '../lifeboat-defaults';
 import { approvalStep, grantApprover } from './approval-step';
 import { ownedBy } from './bucket-owner-condition';
-import { catalogPartitionStatement } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, FAILOVER_GRANTS_PARTITION, MIRROR_RECORD_PARTITIONS, REBUILD_MARKER_PARTITION } from './catalog-partition-grant';
 import { type FileSystemMount } from './file-system-mount';
 import { LifeboatFunction } from './lifeboat-function';
 import { checkParentStateSize } from './parent-state-check';
@@ -24,8 +24,7 @@ import { homeVaultEnvironment, restoreFunctions } from './restore-functions';
 import { RestoreSourceStateMachine } from './restore-source-state-machine';
 import { validatePlans } from './validated-plans';
 
-/** The failover's grants to its children (lambdas/failover/failover-grant.ts: FAILOVER_GRANTS_PK and its variables). */
-const FAILOVER_GRANTS_PARTITION = 'FAILOVER_GRANTS';
+/** The variables of the failover's grants to its children (lambdas/failover/failover-grant.ts). */
 const FAILOVER_GRANTS_FROM_ENV = 'LIFEBOAT_FAILOVER_GRANTS_FROM';
 const FAILOVER_GRANT_SECONDS_ENV = 'LIFEBOAT_FAILOVER_GRANT_SECONDS';
 
@@ -120,8 +119,9 @@ export class FailoverWorkflow extends Construct {
     const targetBuckets = `arn:${stack.partition}:s3:::${props.restoreTargetPrefix}*`;
     const targetTables = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: `${props.restoreTargetPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, stack);
     // Validate: the plan's backups in the DR catalog; every target checked (HeadBucket and "is it empty" need ListBucket, its protection the two Gets), buckets created.
-    // listBackupsOfPlan is a Query of the byPlan index; getBackup and the mirrors' MIRROR# records are GetItem on the table.
-    start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [props.catalog.tableArn] }));
+    // listBackupsOfPlan is a Query of the byPlan index; getBackup, the REBUILD marker and the mirrors' MIRROR# records
+    // are GetItem of those partitions (failover-start.ts; review r58J F2).
+    start.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS, REBUILD_MARKER_PARTITION, MIRROR_RECORD_PARTITIONS]));
     start.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     // Once approved, it grants each child its request (lambdas/failover/failover-grant.ts, audit h6-1): PutItem in that
     // partition only, so it can replace no other catalog item; the children's resolve may read grants but never write them.

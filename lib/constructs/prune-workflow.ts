@@ -12,7 +12,7 @@ import { type LifeboatPlan } from './lifeboat-plan';
 import { lifeboatTask } from './lifeboat-task';
 import { failureReport as failureReportState, loggedStateMachine } from './logged-state-machine';
 import { bucketHasObjectLock } from './bucket-object-lock';
-import { catalogPartitionStatement, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
+import { BACKUP_RECORD_PARTITIONS, catalogPartitionStatement, FORMAT_MARKER_PARTITION, INDEX_SWEEP_PARTITIONS, SOURCE_INDEX_PARTITIONS } from './catalog-partition-grant';
 import { acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { plansInStack } from './plans-in-stack';
 import { homeVaultEnvironment } from './restore-functions';
@@ -171,7 +171,10 @@ export class PruneWorkflow extends Construct {
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.vault.arnForObjects('config'), props.vault.arnForObjects('keys/*')] }));
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn] }));
     forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.vaultKey.keyArn] }));
-    forget.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+    // GetItem and UpdateItem of the partitions the Forget step names, and no other (review r58J F2: an UpdateItem creates
+    // the item it names): the backups' records (getBackup, claimForgetting, releaseForgetting, markForgotten), the
+    // sweep's progress (removeForgottenIndexItems, INDEXSWEEP#<plan>) and the format marker (markDeployedFormat).
+    forget.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS, INDEX_SWEEP_PARTITIONS, FORMAT_MARKER_PARTITION]));
     // markForgotten and the one-time sweep (removeForgottenIndexItems) delete the per-source index items of forgotten
     // backups, and only those: no record, lock or claim of the catalog can be deleted with this grant.
     forget.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:DeleteItem'], [SOURCE_INDEX_PARTITIONS]));

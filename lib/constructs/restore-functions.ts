@@ -12,7 +12,15 @@ import { type LifeboatSource } from './lifeboat-source';
 import { plansInStack } from './plans-in-stack';
 import { replicaVaultAccess, type ReplicaVaultLocation } from './replica-vault-location';
 import { sourceBucketAccount, statementsByOwner } from './bucket-owner-condition';
-import { catalogPartitionDenial, catalogPartitionStatement } from './catalog-partition-grant';
+import {
+  BACKUP_RECORD_PARTITIONS,
+  catalogPartitionDenial,
+  catalogPartitionStatement,
+  FAILOVER_GRANTS_PARTITION,
+  REBUILD_MARKER_PARTITION,
+  SOURCE_INDEX_PARTITIONS,
+  TARGET_CLAIM_PARTITIONS,
+} from './catalog-partition-grant';
 import { sourceObjectsArn } from './source-access';
 
 /** The vault of the functions' own region, in their stack. */
@@ -76,8 +84,6 @@ export function homeVaultEnvironment(stack: Stack, home: HomeVault): Record<stri
 const VAULT_READ_PREFIXES = ['config', 'keys/*', 'snapshots/*', 'manifest/*', 'index/*', 'data/*'];
 const VAULT_LIST_PREFIXES = ['keys/*', 'index/*', 'snapshots/*'];
 const PLAN_PREFIX = 'restore-plans/*';
-/** The failover's grants to its children (lambdas/failover/failover-grant.ts: FAILOVER_GRANTS_PK). */
-const FAILOVER_GRANTS_PARTITION = 'FAILOVER_GRANTS';
 
 /**
  * The four functions of a restore (resolve, plan, shard, verify) with exactly their access: read the
@@ -162,23 +168,29 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Thaw: RestoreObject on packs only (HEAD needs the s3:GetObject granted above), in the vault a restore reads.
   if (thaw) thaw.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:RestoreObject'], resources: [home.bucket.arnForObjects('data/*'), ...(drBucketArn ? [`${drBucketArn}/data/*`] : [])] }));
 
-  // Catalog: resolve reads backups by id and by source (Query on the table, no index) and pins the backup it restores
-  // (UpdateItem of the backup's record, lambdas/restore/restore-pin.ts); verify (success) and abandon (failure) unpin it.
+  // Catalog: resolve reads backups by id and by source (GetItem of BACKUP# records, Query of a SOURCE# partition, no
+  // index; a point in time first reads an unfinished rebuild's REBUILD marker) and pins the backup it restores
+  // (UpdateItem of the backup's record, lambdas/restore/restore-pin.ts); verify (success) and abandon (failure) unpin it,
+  // and verify reads the record for what the backup left out of the source (backup-left-out.ts).
   // Encrypt and decrypt: an UpdateItem reads the item and writes it back under the table's key.
   // Resolve also claims the restore's target (lambdas/restore/target-claim.ts): a conditional PutItem of the TARGET# item,
   // an UpdateItem when a retried resolve takes it over, a GetItem of the claim that refused it, and a conditional DeleteItem
   // of its own claim when it fails for good; verify and abandon delete the claim where they unpin, and abandon reads it
-  // for the backup it records (release-unplanned-restore.ts). Put and Delete only on the claims (TARGET#*): they could
-  // otherwise replace or remove any catalog item (backup records, approvals, holds); the pins stay UpdateItem only.
-  resolve.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
-  resolve.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:DeleteItem']));
-  // Verify also reads the backup's record (GetItem) for what the backup left out of the source (backup-left-out.ts).
-  verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
-  abandon.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.catalog.tableArn] }));
+  // for the backup it records (release-unplanned-restore.ts).
+  // Every item action on the partitions those calls name, and no other (review r58J F2, F3): an UpdateItem creates the
+  // item it names, so on the whole table any of these roles could write an approval, a drill record, a rebuild marker or
+  // a failover grant (lambdas/failover/failover-grant.ts) that a failover's child then restores. Put and Delete only on
+  // the claims: they could otherwise replace or remove a backup record; the pins stay UpdateItem only.
+  resolve.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS]));
+  resolve.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:Query'], [SOURCE_INDEX_PARTITIONS]));
+  resolve.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [REBUILD_MARKER_PARTITION], 'exact'));
+  resolve.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']));
+  verify.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS]));
+  abandon.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:UpdateItem'], [BACKUP_RECORD_PARTITIONS]));
   verify.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:DeleteItem']));
   abandon.addToRolePolicy(targetClaimStatement(props.catalog, ['dynamodb:GetItem', 'dynamodb:DeleteItem']));
-  // Review r15-F3: an UpdateItem creates the item it names, so the catalog-wide one above would let verify or abandon write
-  // a failover grant that a failover's child then restores (lambdas/failover/failover-grant.ts); neither ever writes one.
+  // Review r15-F3: neither ever writes a failover grant. Their grants above do not reach FAILOVER_GRANTS; the Deny keeps
+  // it so should a later grant of theirs widen again.
   for (const fn of [verify, abandon]) fn.addToRolePolicy(catalogPartitionDenial(props.catalog, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [FAILOVER_GRANTS_PARTITION]));
   for (const fn of [resolve, verify, abandon]) props.catalogKey.grantEncryptDecrypt(fn);
 
@@ -251,7 +263,7 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
  * their own statement, conditioned on the item's partition key, as the approvals' and the prune and mirror claims' are.
  */
 export function targetClaimStatement(catalog: dynamodb.ITable, actions: string[]): iam.PolicyStatement {
-  return catalogPartitionStatement(catalog, actions, ['TARGET#*']);
+  return catalogPartitionStatement(catalog, actions, [TARGET_CLAIM_PARTITIONS]);
 }
 
 /**

@@ -1,9 +1,15 @@
+import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
+import { LifeboatFunction } from '../../../lib/constructs/lifeboat-function';
+import { REBUILD_MARKER_KEY } from '../../../lambdas/catalog/catalog-rebuild-marker';
+import { FAILOVER_GRANTS_PK } from '../../../lambdas/failover/failover-grant';
+import { mirrorPk } from '../../../lambdas/mirror/mirror-record';
+import { FAILOVER_GRANTS_PARTITION, INDEX_SWEEP_PARTITIONS, MIRROR_RECORD_PARTITIONS, REBUILD_MARKER_PARTITION, TARGET_CLAIM_PARTITIONS } from '../../../lib/constructs/catalog-partition-grant';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { simulatedDecision } from '../../support/simulated-decision';
+import { principalOfRole, type SimulatedResource, simulatedDecision } from '../../support/simulated-decision';
 import { synthesizeApp } from './synth-app';
 import { USER_APP_EFS } from './user-app-fixture';
 
@@ -79,7 +85,7 @@ it('synthesizes every stack of these shapes, nag-clean', () => {
 
 it('finds the partition grants of every role and of the DR catalog\'s resource policy (the check sees them all)', () => {
   const partitions = new Set(allows.flatMap((f) => leadingKeyOperators(f.statement).flatMap(([op, keys]) => (op === 'Null' ? [] : asArray(keys[LEADING_KEYS] as string | string[])))));
-  expect([...partitions].sort()).toEqual(['APPROVALS', 'BACKUP#*', 'DRILLS', 'FAILOVER_GRANTS', 'FORMAT', 'LOCK#*', 'MIRROR#*', 'PRUNE#*', 'PRUNE#dr', 'PRUNE#primary', 'REBUILD', 'SCRUB#LEASE', 'SCRUB#RUNS', 'SOURCE#*', 'TARGET#*'].sort());
+  expect([...partitions].sort()).toEqual(['APPROVALS', 'BACKUP#*', 'DRILLS', 'FAILOVER_GRANTS', 'FORMAT', 'INDEXSWEEP#*', 'LOCK#*', 'MIRROR#*', 'PRUNE#*', 'PRUNE#dr', 'PRUNE#primary', 'REBUILD', 'SCRUB#LEASE', 'SCRUB#RUNS', 'SOURCE#*', 'TARGET#*'].sort());
   expect(new Set(allows.map((f) => f.type))).toEqual(new Set(['AWS::IAM::Policy', 'AWS::DynamoDB::Table']));
   // The mirror check (DR stack) and the file sampler (primary stack), the approver's policy, the cross-account PutItem.
   expect(allows.filter((f) => JSON.stringify(f.statement.Condition).includes('MIRROR#*')).map((f) => f.where.split(' ')[0])).toEqual(expect.arrayContaining(['Lifeboat-dev-DR', 'Lifeboat-dev-Primary']));
@@ -132,4 +138,150 @@ it('none of these grants, with dynamodb:Scan added to it, allows a Scan or any o
   }
   expect(distinct.size).toBeGreaterThan(10);
   expect(seen).toEqual(expected);
+});
+
+it('names the partitions the runtime writes (the grants\' constants and the keys of lambdas/)', () => {
+  expect(REBUILD_MARKER_PARTITION).toBe(REBUILD_MARKER_KEY.pk);
+  expect(FAILOVER_GRANTS_PARTITION).toBe(FAILOVER_GRANTS_PK);
+  expect(mirrorPk('demo')).toMatch(new RegExp(`^${MIRROR_RECORD_PARTITIONS.replace('*', '')}`));
+  expect(TARGET_CLAIM_PARTITIONS).toBe('TARGET#*');
+  expect(INDEX_SWEEP_PARTITIONS).toBe('INDEXSWEEP#*');
+});
+
+/** Every action that reads or writes catalog items (IAM has no TransactWriteItems: a transaction is authorized as its Put/Update/Delete/ConditionCheck). */
+const ITEM_ACTIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchGetItem', 'BatchWriteItem', 'Query', 'Scan', 'ConditionCheckItem', 'PartiQLSelect', 'PartiQLInsert', 'PartiQLUpdate', 'PartiQLDelete'].map((a) => `dynamodb:${a}`);
+const globMatches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(value);
+
+/**
+ * The statements allowed to grant catalog item actions without a dynamodb:LeadingKeys condition, each with why. Only
+ * the byPlan index: it holds backup records alone (the catalog's other items have no `plan`), keyed by plan name, so a
+ * partition condition there would name plans, not item kinds; and an index is read-only (Query).
+ */
+const UNCONDITIONED_ALLOWED: { action: string; resource: RegExp; why: string }[] = [
+  { action: 'dynamodb:Query', resource: /:table\/[^/]+-catalog\/index\/byPlan$/, why: 'the byPlan index: backup records only, read-only' },
+];
+
+it('no statement of any stack grants a catalog item action (primary or DR catalog, table or index) without a LeadingKeys condition, but the allow-list\'s (review r58J F2)', () => {
+  const unconditioned: string[] = [];
+  let checked = 0;
+  for (const protection of synthesized.built.values()) {
+    const catalogArns = [protection.primary, protection.dr].map((st) => `arn:aws:dynamodb:${st.region}:${st.account}:table/${protection.protection.names.catalogTable}`);
+    const onCatalog = (resource: string) => catalogArns.some((arn) => globMatches(resource, arn) || globMatches(resource, `${arn}/index/byPlan`) || resource.startsWith(`${arn}/`));
+    for (const stack of [protection.primary, protection.dr]) {
+      const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+      const policies = new DeployedPolicies(template, { account: stack.account, region: stack.region });
+      const walk = (where: string, node: unknown): void => {
+        if (Array.isArray(node)) node.forEach((n) => walk(where, n));
+        else if (node !== null && typeof node === 'object') {
+          const o = node as Record<string, unknown>;
+          if (Array.isArray(o.Statement)) {
+            for (const raw of o.Statement as Statement[]) {
+              const st = policies.resolve(raw) as Statement & { NotAction?: unknown; NotResource?: unknown };
+              if (st.Effect !== 'Allow') continue;
+              if (st.NotAction !== undefined || st.NotResource !== undefined) {
+                unconditioned.push(`${where}: NotAction/NotResource (${JSON.stringify(st)})`);
+                continue;
+              }
+              const actions = asArray(st.Action).flatMap((a) => ITEM_ACTIONS.filter((item) => globMatches(a, item)));
+              const resources = asArray(st.Resource as string | string[]).map(String).filter(onCatalog);
+              if (actions.length === 0 || resources.length === 0) continue;
+              checked++;
+              const conditioned = leadingKeyOperators(st).some(([op]) => /^ForAllValues:String(Like|Equals)$/.test(op)) && st.Condition?.Null?.[LEADING_KEYS] === 'false';
+              if (conditioned) continue;
+              for (const action of actions) {
+                for (const resource of resources) {
+                  if (!UNCONDITIONED_ALLOWED.some((a) => a.action === action && a.resource.test(resource))) unconditioned.push(`${where}: ${action} on ${resource}`);
+                }
+              }
+            }
+          } else for (const v of Object.values(o)) walk(where, v);
+        }
+      };
+      for (const [id, resource] of Object.entries(template.Resources)) walk(`${stack.stackName} ${id}`, resource.Properties);
+    }
+  }
+  expect(checked).toBeGreaterThan(50);
+  expect(unconditioned).toEqual([]);
+});
+
+/** Sample keys of every partition kind of the catalog (lambdas/catalog, approval, failover, mirror). */
+const PARTITIONS = ['BACKUP#20261201T000000Z-1a2b3c4d', 'SOURCE#app-data', 'TARGET#s3:lifeboat-restore-x', 'REBUILD', 'FORMAT', 'INDEXSWEEP#daily', 'MIRROR#app-data', 'FAILOVER_GRANTS', 'APPROVALS', 'DRILLS', 'LOCK#daily', 'PRUNE#primary', 'SCRUB#RUNS', 'SCRUB#LEASE'];
+const PROBED = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'];
+const kind = (pk: string) => pk.replace(/#.*/, '#');
+
+/**
+ * What each function the review found unconditioned (r58J F2, F3) calls on its catalog, read from its code: every other
+ * (action, partition) of PROBED × PARTITIONS must be refused. `Action KIND` (KIND: the pk up to its '#').
+ */
+const RESOLVE = ['GetItem BACKUP#', 'UpdateItem BACKUP#', 'Query SOURCE#', 'GetItem REBUILD', 'PutItem TARGET#', 'UpdateItem TARGET#', 'GetItem TARGET#', 'DeleteItem TARGET#'];
+const REAL_CALLS: Record<string, string[]> = {
+  // restore-selection (requireBackup, backupAsOf: REBUILD, a source's index), restore-pin, target-claim.
+  'resolve-restore': RESOLVE,
+  // The failover's children also read and take their grant (failover-grant.ts, claim: GetItem, UpdateItem).
+  'failover resolve-restore': [...RESOLVE, 'GetItem FAILOVER_GRANTS', 'UpdateItem FAILOVER_GRANTS'],
+  // backup-left-out (GetItem), releaseRestorePin: unpinBackup, releaseTarget.
+  'verify-restore': ['GetItem BACKUP#', 'UpdateItem BACKUP#', 'DeleteItem TARGET#'],
+  // releaseRestorePin; release-unplanned-restore reads the claim.
+  'abandon-restore': ['UpdateItem BACKUP#', 'GetItem TARGET#', 'DeleteItem TARGET#'],
+  // drill-start.ts: getBackup, rebuildMarker().read.
+  'drill-start': ['GetItem BACKUP#', 'GetItem REBUILD'],
+  // drill-pins.ts: releaseRestorePin.
+  'drill-cleanup': ['UpdateItem BACKUP#', 'DeleteItem TARGET#'],
+  // failover-start.ts: getBackup, rebuildMarker().read, MirrorLog.get, FailoverGrantLog.grant.
+  'failover-start': ['GetItem BACKUP#', 'GetItem REBUILD', 'GetItem MIRROR#', 'PutItem FAILOVER_GRANTS'],
+  // forget-backups.ts (claimForgetting, releaseForgetting, markForgotten, removeForgottenIndexItems), markDeployedFormat.
+  'forget-backups': ['GetItem BACKUP#', 'UpdateItem BACKUP#', 'GetItem INDEXSWEEP#', 'UpdateItem INDEXSWEEP#', 'GetItem FORMAT', 'UpdateItem FORMAT', 'DeleteItem SOURCE#'],
+  // catalog-rebuild.ts (putRebuiltBackup, indexCommittedBackup, getBackup), catalog-rebuild-marker.ts.
+  'rebuild-catalog': ['GetItem BACKUP#', 'PutItem BACKUP#', 'PutItem SOURCE#', 'GetItem REBUILD', 'PutItem REBUILD', 'DeleteItem REBUILD'],
+};
+/** Replicate on the DR catalog (replicate-backup.ts: indexCommittedBackup, putRebuiltBackup); its grants on its own catalog are the backup workflow's (failed-backup-deleters.test.ts). */
+const REPLICATE_ON_DR_CATALOG = ['PutItem BACKUP#', 'PutItem SOURCE#'];
+
+const logicalId = (fn: LifeboatFunction) => Stack.of(fn).getLogicalId(fn.role?.node.defaultChild as CfnElement);
+async function allowedCalls(policies: DeployedPolicies, fn: LifeboatFunction, table: SimulatedResource): Promise<string[]> {
+  const principal = principalOfRole(policies, logicalId(fn));
+  const allowed: string[] = [];
+  for (const action of PROBED) {
+    for (const pk of PARTITIONS) if ((await simulatedDecision(principal, `dynamodb:${action}`, table, { [LEADING_KEYS]: [pk] })) === 'Allowed') allowed.push(`${action} ${kind(pk)}`);
+  }
+  return allowed.sort();
+}
+
+it('each function the review named reaches exactly the partitions its code calls on, in every stack (simulator)', async () => {
+  const seen: string[] = [];
+  const expected: string[] = [];
+  for (const [env, protection] of synthesized.built) {
+    for (const stack of [protection.primary, protection.dr]) {
+      const policies = new DeployedPolicies(Template.fromStack(stack).toJSON() as CfnTemplate, { account: stack.account, region: stack.region });
+      const table = { arn: `arn:aws:dynamodb:${stack.region}:${stack.account}:table/${protection.protection.names.catalogTable}`, account: stack.account };
+      const functions = stack.node.findAll().filter((c): c is LifeboatFunction => c instanceof LifeboatFunction && c.handlerName in REAL_CALLS);
+      for (const fn of functions) {
+        const role = fn.handlerName === 'resolve-restore' && fn.node.id.startsWith('Failover') ? 'failover resolve-restore' : fn.handlerName;
+        seen.push(`${env} ${fn.node.path}: ${(await allowedCalls(policies, fn, table)).join(', ')}`);
+        expected.push(`${env} ${fn.node.path}: ${[...(REAL_CALLS[role] ?? [])].sort().join(', ')}`);
+      }
+    }
+    const handlers = [protection.primary, protection.dr].flatMap((st) => st.node.findAll().filter((c): c is LifeboatFunction => c instanceof LifeboatFunction).map((f) => f.handlerName));
+    // The restore runbook's, the drill's and the failover's in both stacks as built: none left unchecked.
+    expect(handlers.filter((h) => h in REAL_CALLS).length).toBeGreaterThanOrEqual(18);
+  }
+  expect(seen).toEqual(expected);
+});
+
+describe.each([...synthesized.built.keys()])('the replicate role of %s on the DR catalog (simulator)', (env) => {
+  it('may put what replication writes (BACKUP# records, SOURCE# index items) and nothing else: no FAILOVER_GRANTS', async () => {
+    const protection = synthesized.built.get(env);
+    if (!protection) throw new Error(`no environment ${env}`);
+    const { primary, dr } = protection;
+    const policies = new DeployedPolicies(Template.fromStack(primary).toJSON() as CfnTemplate, { account: primary.account, region: primary.region });
+    const drTemplate = Template.fromStack(dr).toJSON() as CfnTemplate;
+    const drPolicies = new DeployedPolicies(drTemplate, { account: dr.account, region: dr.region });
+    const tableId = Stack.of(protection.protection.drCatalog.table).getLogicalId(protection.protection.drCatalog.table.node.defaultChild as CfnElement);
+    const resourcePolicy = drPolicies.resolve((drTemplate.Resources[tableId]?.Properties?.ResourcePolicy as { PolicyDocument?: unknown } | undefined)?.PolicyDocument);
+    const drTable = { arn: `arn:aws:dynamodb:${dr.region}:${dr.account}:table/${protection.protection.names.catalogTable}`, account: dr.account, ...(resourcePolicy ? { policy: resourcePolicy } : {}) };
+    expect(resourcePolicy !== undefined).toBe(dr.account !== primary.account);
+    const replicate = protection.protection.backupWorkflow.functions.replicate;
+    expect(await simulatedDecision(principalOfRole(policies, logicalId(replicate)), 'dynamodb:PutItem', drTable, { [LEADING_KEYS]: ['FAILOVER_GRANTS'] })).toBe('ImplicitlyDenied');
+    expect(await allowedCalls(policies, replicate, drTable)).toEqual([...REPLICATE_ON_DR_CATALOG].sort());
+  });
 });

@@ -107,7 +107,7 @@ it('runs the rebuild in one function outside any VPC, with Lambda\'s full 15 min
   });
 });
 
-it('grants exactly: read both vaults (config, keys, snapshots, the snapshots\' legal hold status), Decrypt both vault keys, and GetItem/PutItem/UpdateItem/Query on the catalog', () => {
+it('grants exactly: read both vaults (config, keys, snapshots, the snapshots\' legal hold status), Decrypt both vault keys, and GetItem/PutItem of its partitions and Query of byPlan on the catalog', () => {
   const vault = logicalId('AWS::S3::Bucket', { BucketName: 'lifeboat-dev-vault-000000000000-us-east-1' });
   const vaultKey = logicalId('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-vault' });
   const vaultKeyId = (primary.findResources('AWS::KMS::Alias')[vaultKey]?.Properties?.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -124,7 +124,6 @@ it('grants exactly: read both vaults (config, keys, snapshots, the snapshots\' l
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
-      'dynamodb:UpdateItem',
       'kms:Decrypt',
       'kms:Encrypt',
       'kms:GenerateDataKey*',
@@ -159,11 +158,25 @@ it('grants exactly: read both vaults (config, keys, snapshots, the snapshots\' l
   const encrypt = statements.filter((s) => [s.Action].flat().includes('kms:Encrypt'));
   expect(encrypt).toHaveLength(1);
   expect(flat(encrypt[0]?.Resource)).not.toContain(vaultKeyId);
-  // The catalog: items of the table, and Query only on the plan index.
-  for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+  // The catalog: items of its partitions, and Query only on the plan index.
+  expectItemsOfItsPartitions(statements, table);
   expect(byAction.get('dynamodb:Query')).toEqual([flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] })]);
   expectMarkerDeleteOnly(statements, table);
 });
+
+/**
+ * GetItem and PutItem of records and the marker, PutItem of index items (catalog-rebuild.ts, catalog-rebuild-marker.ts),
+ * on those partitions alone, and no UpdateItem (review r58J F2: on the whole table it could put any item, a failover grant).
+ */
+function expectItemsOfItsPartitions(statements: Statement[], table: string): void {
+  const onTable = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')) && flat(s.Resource) === flat({ 'Fn::GetAtt': [table, 'Arn'] }));
+  const on = (partitions: string[], match = 'ForAllValues:StringLike') => ({ [match]: { 'dynamodb:LeadingKeys': partitions }, Null: { 'dynamodb:LeadingKeys': 'false' } });
+  expect(onTable.map((s) => [s.Action, s.Condition])).toEqual([
+    [['dynamodb:GetItem', 'dynamodb:PutItem'], on(['BACKUP#*', 'REBUILD'])],
+    ['dynamodb:PutItem', on(['SOURCE#*'])],
+    ['dynamodb:DeleteItem', on(['REBUILD'], 'ForAllValues:StringEquals')],
+  ]);
+}
 
 /** DeleteItem on the rebuild's marker (pk REBUILD) alone: a complete rebuild removes it, and nothing else of the catalog (review rH F2). */
 function expectMarkerDeleteOnly(statements: Statement[], table: string): void {
@@ -195,7 +208,7 @@ describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the D
     expect(fns[0]?.Properties?.VpcConfig).toBeUndefined();
   });
 
-  it('grants exactly: read the DR vault (config, keys, snapshots), Decrypt its key, GetItem/PutItem/UpdateItem/Query on the DR catalog; no us-east-1 resource', () => {
+  it('grants exactly: read the DR vault (config, keys, snapshots), Decrypt its key, GetItem/PutItem of its partitions and Query of byPlan on the DR catalog; no us-east-1 resource', () => {
     const vault = logicalId('AWS::S3::Bucket', { BucketName: 'lifeboat-dev-vault-000000000000-us-west-2' }, dr);
     const vaultKeyAlias = logicalId('AWS::KMS::Alias', { AliasName: 'alias/lifeboat-dev-dr-vault' }, dr);
     const vaultKeyId = (dr.findResources('AWS::KMS::Alias')[vaultKeyAlias]?.Properties?.TargetKeyId as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
@@ -205,8 +218,8 @@ describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the D
     const byAction = new Map<string, string[]>();
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
-      // The one condition: the marker's partition (expectMarkerDeleteOnly).
-      if ([s.Action].flat().join() !== 'dynamodb:DeleteItem') expect(s.Condition).toBeUndefined();
+      // The one kind of condition: the catalog's partitions (expectItemsOfItsPartitions).
+      if (!flat(s.Resource).includes(`"${table}","Arn"]}`) || flat(s.Resource).includes('/index/')) expect(s.Condition).toBeUndefined();
       for (const a of [s.Action].flat()) byAction.set(a, [...(byAction.get(a) ?? []), ...[s.Resource].flat().map(flat)]);
     }
     expect(byAction.get('s3:GetObject')?.sort()).toEqual(['/config', '/keys/*', '/snapshots/*'].map((key) => flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [vault, 'Arn'] }, key]] })).sort());
@@ -215,7 +228,8 @@ describe('the DR region\'s runbook (DR stack): the DR catalog rebuilt from the D
     const decrypt = statements.filter((s) => [s.Action].flat().includes('kms:Decrypt')).map((s) => flat(s.Resource));
     expect(decrypt).toHaveLength(2);
     expect(decrypt.join(' ')).toContain(`"${vaultKeyId}","Arn"`);
-    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']) expect(byAction.get(action)).toEqual([flat({ 'Fn::GetAtt': [table, 'Arn'] })]);
+    expectItemsOfItsPartitions(statements, table);
+    expect(byAction.get('dynamodb:UpdateItem')).toBeUndefined();
     expect(byAction.get('dynamodb:Query')).toEqual([flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] })]);
     expectMarkerDeleteOnly(statements, table);
   });

@@ -98,7 +98,7 @@ describe.each([
   ['drill start', 'drill-start', ['primary', 'dr'] as const],
   ['ValidateFailover', 'failover-start', ['dr'] as const],
   ['Forget', 'forget-backups', ['primary', 'dr'] as const],
-])('%s reads the catalog by GetItem on the table and Query of byPlan', (_label, handler, sideNames) => {
+])('%s reads the catalog by GetItem of records on the table and Query of byPlan', (_label, handler, sideNames) => {
   it.each(sideNames)('in the %s stack', async (side) => {
     const roles = rolesRunning(side, handler);
     expect(roles.length).toBeGreaterThan(0);
@@ -122,8 +122,10 @@ describe.each([
           ['dynamodb:GetItem', '/index/byPlan', 'ImplicitlyDenied'],
         ],
       ]);
-      // Forget's GetItem is on the table too (with its UpdateItem); drill start's and ValidateFailover's the same.
-      expect([id, await simulatedDecision(role, 'dynamodb:GetItem', dynamo(table))]).toEqual([id, 'Allowed']);
+      // Forget's GetItem is on the table too (with its UpdateItem); drill start's and ValidateFailover's the same: of the
+      // records' partitions (getBackup), never of the whole table (review r58J F2).
+      const getItem = async (pk?: string) => simulatedDecision(role, 'dynamodb:GetItem', dynamo(table), pk === undefined ? {} : { 'dynamodb:LeadingKeys': [pk] });
+      expect([id, await getItem('BACKUP#20261201T000000Z-1a2b3c4d'), await getItem(), await getItem('APPROVALS')]).toEqual([id, 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']);
     }
   });
 });

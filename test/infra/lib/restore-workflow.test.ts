@@ -104,21 +104,41 @@ it('gives each restore function exact, least-privilege access', () => {
   expect(actions(abandon)).toEqual(
     new Set(['s3:GetObject', 'kms:Decrypt', 's3:AbortMultipartUpload', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
   );
-  // Restore pins (lambdas/restore/restore-pin.ts): resolve pins, verify and abandon unpin, by UpdateItem on the catalog table only.
+  // Restore pins (lambdas/restore/restore-pin.ts): resolve pins, verify and abandon unpin, by UpdateItem of the backup's
+  // record (BACKUP#*); resolve reads records (GetItem), a source's index items (Query of SOURCE#*) and the rebuild marker
+  // (GetItem of REBUILD), verify reads the backup's record for what the backup left out (GetItem, audit R41 F4).
   // Target claims (lambdas/restore/target-claim.ts): resolve claims (PutItem; UpdateItem, GetItem) and releases its own when it
   // fails (DeleteItem); verify and abandon release (DeleteItem), abandon reads the claim of a restore that never planned
-  // (GetItem), verify reads the backup's record for what the backup left out (GetItem, audit R41 F4). On the table only, and Put and Delete on the claims' items only (review 42c F3: TARGET#*, never a backup record).
-  const onClaims = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TARGET#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } };
-  for (const [fn, tableWide, claimActions] of [
-    [resolve, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ['dynamodb:PutItem', 'dynamodb:DeleteItem']],
-    [verify, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], 'dynamodb:DeleteItem'],
-    [abandon, 'dynamodb:UpdateItem', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
+  // (GetItem). Every one on its partitions only (review 42c F3, r58J F2): none reaches the table whole.
+  const on = (partitions: string[], match = 'ForAllValues:StringLike') => ({ [match]: { 'dynamodb:LeadingKeys': partitions }, Null: { 'dynamodb:LeadingKeys': 'false' } });
+  const onClaims = on(['TARGET#*']);
+  for (const [fn, statements] of [
+    [
+      resolve,
+      [
+        [['dynamodb:GetItem', 'dynamodb:UpdateItem'], on(['BACKUP#*'])],
+        ['dynamodb:Query', on(['SOURCE#*'])],
+        ['dynamodb:GetItem', on(['REBUILD'], 'ForAllValues:StringEquals')],
+        [['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], onClaims],
+      ],
+    ],
+    [
+      verify,
+      [
+        [['dynamodb:GetItem', 'dynamodb:UpdateItem'], on(['BACKUP#*'])],
+        ['dynamodb:DeleteItem', onClaims],
+      ],
+    ],
+    [
+      abandon,
+      [
+        ['dynamodb:UpdateItem', on(['BACKUP#*'])],
+        [['dynamodb:GetItem', 'dynamodb:DeleteItem'], onClaims],
+      ],
+    ],
   ] as const) {
     const onCatalog = fn.filter((st) => st.Effect !== 'Deny' && JSON.stringify(st.Action).includes('dynamodb:') && JSON.stringify(st.Resource).includes('CatalogTable'));
-    expect(onCatalog.map((st) => [st.Action, JSON.stringify(st.Resource), st.Condition])).toEqual([
-      [tableWide, expect.not.stringContaining('index'), undefined],
-      [claimActions, expect.not.stringContaining('index'), onClaims],
-    ]);
+    expect(onCatalog.map((st) => [st.Action, JSON.stringify(st.Resource), st.Condition])).toEqual(statements.map(([actions, condition]) => [actions, expect.not.stringContaining('index'), condition]));
   }
   // Verify and abandon may never write a failover's grants (UpdateItem creates an item: review r15-F3); the resolve takes them.
   for (const fn of [verify, abandon]) {
