@@ -6,7 +6,7 @@ import { type KeyProvider } from '../../vault';
 import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
-import { type DamagedEntry, entriesNotRestored, type ManifestEntry, RestoreIncompleteError, type RestoreStats, restoreSnapshot, snapshotPathOf } from '../../vault';
+import { type DamagedEntry, entriesNotRestored, type ManifestEntry, RestoreIncompleteError, type RestoreStats, restoreSnapshot, snapshotPathOf, unreadParentNote } from '../../vault';
 import { initVault, openVault, type Vault, VaultExistsError, VaultNotFoundError } from '../../vault';
 import { COMPRESSION_LEVEL_MAX, COMPRESSION_LEVEL_MIN, DEFAULT_COMPRESSION_LEVEL, isCompressionLevel, KeyUnwrapError, VaultConfigMissingError } from '../../vault';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
@@ -149,7 +149,11 @@ export async function runVaultCommand(io: CliIo, fn: () => Promise<number>): Pro
 function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   // Its list of damaged files holds entry paths: the same message, with the names printed as the CLI prints names.
-  if (err instanceof RestoreIncompleteError) return new RestoreIncompleteError(err.damaged.map((d) => ({ ...d, path: escapeName(d.path), ...(d.through !== undefined ? { through: escapeName(d.through) } : {}) })), err.stats).message;
+  if (err instanceof RestoreIncompleteError) {
+    const parents = err.stats.unreadParents;
+    const stats = parents ? { ...err.stats, unreadParents: parents.map((p) => ({ ...p, path: escapeName(p.path) })) } : err.stats;
+    return new RestoreIncompleteError(err.damaged.map((d) => ({ ...d, path: escapeName(d.path), ...(d.through !== undefined ? { through: escapeName(d.through) } : {}) })), stats).message;
+  }
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOTDIR' && e.path !== undefined) return `${e.path}: a path on the way is a file, not a directory (${e.message})`;
   if (e.code === 'ENOENT' && e.syscall === 'stat' && e.path !== undefined) return `${e.path} does not exist`;
@@ -303,6 +307,8 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
             message: d.error.message,
           })),
           temporaryFiles: { removed: leftovers, leftRecent: recent },
+          // Parents of the include made on the way whose entry is on an unreadable page: not the include's entries (f59E).
+          ...(stats.unreadParents ? { unreadParents: stats.unreadParents.map((p) => ({ path: p.path, message: p.error.message })) } : {}),
         }),
       );
     // Said also when the restore fails (damaged files): they were removed all the same.
@@ -320,6 +326,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     const links = stats.links > 0 ? ` (${stats.links} of them hard links)` : '';
     const specials = stats.specials > 0 ? `, ${stats.specials} special files` : '';
     io.err(`Restored ${stats.entries} entries (${stats.files} files${links}, ${stats.dirs} directories, ${stats.symlinks} symlinks${specials}, ${stats.bytes} bytes) of ${snapshot.id} to ${options.target}`);
+    for (const p of stats.unreadParents ?? []) io.err(`Note: ${unreadParentNote(escapeName(p.path), p.error.message)}`);
     // Counted by entries: a loss of the platform calls is one line for every entry it struck (audit f58E).
     const notRestored = entriesNotRestored(stats.notRestored);
     if (notRestored === 0) return EXIT_OK;

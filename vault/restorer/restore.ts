@@ -1,6 +1,7 @@
 import { fetchBlobs, type FetchOptions } from './blob-fetcher';
 import { type EntryAttributes, entryAttributes } from './entry-attributes';
 import { type NotRestored } from './not-restored';
+import { type UnreadParent, unreadParentNote } from './unread-parent';
 import { RestoreTarget, type RestoreTargetOptions } from './restore-target';
 import { type OpenFile } from '../platform/file-calls';
 import { ByteBudget } from '../workers/byte-budget';
@@ -19,6 +20,8 @@ import { packKey } from '../repository/vault-layout';
 import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
 import { UnsafeEntryPathError } from './safe-target-path';
+import { isS3KeyEntry } from '../manifest/refused-entry-path';
+import { s3KeyAsEntryPath } from '../manifest/s3-key-path';
 import { type FirstNameEntry, firstNamesInManifest, unlinkableFirstName } from './first-name-entry';
 import { WrittenFiles } from './written-files';
 import { isNameTooLong, nameTooLong } from './name-too-long';
@@ -113,6 +116,8 @@ export type RestoreStats = {
   bytes: number;
   /** What was not recreated as recorded (sockets, devices when not root, some extended attributes), by path; counted with entriesNotRestored (an item may stand for many entries). */
   notRestored: NotRestored[];
+  /** Parents of the include made on the way to it whose entry is on an unreadable page (restoreSnapshot only): not the restore's entries, said apart. */
+  unreadParents?: UnreadParent[];
 };
 
 /**
@@ -140,6 +145,8 @@ export class RestoreIncompleteError extends VaultError {
       .slice(0, 20)
       .map((d) => `\n  ${d.through === undefined || d.through === d.path ? d.path : `${d.path} to ${d.through} (${partEntries(d)})`}: ${d.error.message}`)
       .join('');
+    // Not the include's entries (f59E): neither counted nor in the list, but said.
+    const parents = (stats.unreadParents ?? []).map((p) => `\n  note: ${unreadParentNote(p.path, p.error.message)}`).join('');
     let files = 0;
     let unlisted = 0;
     let outside: string | undefined;
@@ -154,7 +161,7 @@ export class RestoreIncompleteError extends VaultError {
         : `up to ${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing, some of them possibly outside ${JSON.stringify(outside)} (which cannot be told while the part is unreadable)`;
     const what = [...(files > 0 || unlisted === 0 ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []), ...(unlisted > 0 ? [unlistedWhat] : [])].join(', and ');
     super(
-      `${what} (the other ${stats.entries - files} entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}`,
+      `${what} (the other ${stats.entries - files} entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}${parents}`,
     );
   }
 }
@@ -636,8 +643,14 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   };
   /** What restoring `entry` made (null: nothing, damaged or in notRestored). */
   const restore = async (entry: ManifestEntry): Promise<RestoredEntry['made']> => {
+    // An S3 source's object goes at its key taken literally; a key no file path can be is listed, and the restore goes on.
+    const placed = isS3KeyEntry(entry, snapshot.source.kind) ? s3KeyAsEntryPath(entry) : { path: entry.path };
+    if ('notWritten' in placed) {
+      restorer.target.notRestored.add(entry.path, placed.notWritten);
+      return null;
+    }
     try {
-      const restored = await restorer.restoreEntry(entry);
+      const restored = await restorer.restoreEntry(placed.path === entry.path ? entry : { ...entry, path: placed.path });
       count(restored);
       return restored.made;
     } catch (err) {
@@ -672,15 +685,18 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   const inside = (part: UnreadableManifestPart): boolean => underPrefix(part.first, include) && underPrefix(part.last, include);
   for (const part of unreadable) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, ...(inside(part) ? {} : { partlyOutside: include }) });
   const reported = (path: string): boolean => unreadable.some((part) => comparePaths(part.first, path) <= 0 && comparePaths(path, part.last) <= 0);
+  const unreadParents: UnreadParent[] = [];
   const ancestors =
     include === ''
       ? []
       : (
           await ancestorDirectories(vault, snapshot, include, (path, error) => {
-            // A parent this restore made whose entry is on a damaged page keeps mode 0700 and the restore's time: said, once.
-            if (restorer.target.madeDirectory(path) && !reported(path)) damaged.push({ path, through: path, entries: 1, error });
+            // A parent this restore made whose entry is on a damaged page keeps mode 0700 and the restore's time: said, once,
+            // apart from the include's entries (f59E: counted among them, an include restored whole failed with "1 entries").
+            if (restorer.target.madeDirectory(path) && !reported(path)) unreadParents.push({ path, error });
           })
         ).filter((entry) => restorer.target.madeDirectory(entry.path));
+  if (unreadParents.length > 0) stats.unreadParents = unreadParents;
   await restorer.finishDirectories(dirs);
   // Not the restore's entries: what cannot be set on them is not counted in notRestored (as the workflow's verify step
   // leaves them out since review r58D F4): one file without its extended attributes was counted with its parents (review r58I F4).
