@@ -1,5 +1,5 @@
 import { scheduleGapsMs } from './cron-fire-gaps';
-import { type ScheduleExpression } from './schedule-expression';
+import { parseScheduleExpression, type ScheduleExpression } from './schedule-expression';
 
 /**
  * The longest time a schedule of Lifeboat's (in UTC, as BackupSchedules deploys them) leaves between two consecutive fires, ms:
@@ -9,4 +9,15 @@ import { type ScheduleExpression } from './schedule-expression';
  */
 export function longestScheduleGapMs(expression: ScheduleExpression): number | undefined {
   return scheduleGapsMs(expression)?.reduce((longest, gap) => Math.max(longest, gap), 0);
+}
+
+/**
+ * After how long without a run a schedule (`expression`, as configured) is taken to have stopped firing, in seconds:
+ * twice its longest gap between fires. One rule for the drill-age and scrub-age alarms' thresholds
+ * (lib/constructs/lifeboat-operations.ts) and what `lifeboat status` judges by (cli/status/schedule-age.ts), so that a
+ * schedule ✗ there is in ALARM here (audit a58C F1). Undefined for an `at(...)`, which fires once.
+ */
+export function scheduleStaleAfterSeconds(expression: string): number | undefined {
+  const gapMs = longestScheduleGapMs(parseScheduleExpression(expression));
+  return gapMs === undefined ? undefined : (2 * gapMs) / 1000;
 }

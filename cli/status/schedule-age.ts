@@ -1,6 +1,5 @@
-import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
-import { parseScheduleExpression } from '../../config/schedule-expression';
-import { secondsBetween } from './seconds-between';
+import { scheduleStaleAfterSeconds } from '../../config/longest-schedule-gap';
+import { secondsBetween } from '../../lambdas/operations/seconds-between';
 
 /**
  * How old the newest run of a schedule (`name`, `expression`) is, from its start, against twice the schedule's longest gap
@@ -12,10 +11,9 @@ export type ScheduleAge = { schedule: string; expression: string; startedAt: str
 
 /** Undefined for a schedule that fires once (`at(...)`): no gap to judge by, and no alarm either. */
 export function scheduleAge(schedule: { name: string; expression: string }, startedAt: string, now: Date): ScheduleAge | undefined {
-  const gapMs = longestScheduleGapMs(parseScheduleExpression(schedule.expression));
-  if (gapMs === undefined) return undefined;
+  const staleAfterSeconds = scheduleStaleAfterSeconds(schedule.expression);
+  if (staleAfterSeconds === undefined) return undefined;
   const ageSeconds = secondsBetween(startedAt, now);
-  const staleAfterSeconds = (2 * gapMs) / 1000;
   // The alarm compares GreaterThanThreshold: an age exactly at it is within it.
   return { schedule: schedule.name, expression: schedule.expression, startedAt, ageSeconds, staleAfterSeconds, stale: ageSeconds > staleAfterSeconds };
 }

@@ -11,8 +11,7 @@ import { Construct } from 'constructs';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { DIMENSION, LIFEBOAT_METRICS, type LifeboatMetricKey, METRICS_NAMESPACE } from '../../config/metric-names';
 import { DEFAULT_REPLICATION_LAG_MINUTES } from '../lifeboat-defaults';
-import { longestScheduleGapMs } from '../../config/longest-schedule-gap';
-import { parseScheduleExpression } from '../../config/schedule-expression';
+import { scheduleStaleAfterSeconds } from '../../config/longest-schedule-gap';
 import { DRILL_AGE_ALARM_KIND, planAlarmName, watchdogHeartbeatAlarmName, watchdogRuleName } from '../lifeboat-names';
 import { LifeboatFunction } from './lifeboat-function';
 import { type LifeboatPlan } from './lifeboat-plan';
@@ -244,10 +243,9 @@ export class LifeboatOperations extends Construct {
       // A drill schedule that stops firing (disabled, deleted, its deliveries failing) leaves no failed drill: the newest
       // drill's age tells, in the region of the vault it drills, at twice the schedule's longest gap (audit a58C F1). No
       // figure is breaching: the plan has a schedule, so a drill is expected (once the first has run: RUNBOOKS, "Alarms").
-      const drillGapMs = plan.drill ? longestScheduleGapMs(parseScheduleExpression(plan.drill.schedule)) : undefined;
-      if (plan.drill && drillGapMs !== undefined) {
+      const staleAfter = plan.drill ? scheduleStaleAfterSeconds(plan.drill.schedule) : undefined;
+      if (plan.drill && staleAfter !== undefined) {
         const drillVault = plan.drill.vault ?? 'dr';
-        const staleAfter = (2 * drillGapMs) / 1000;
         this.alarm(drillVault === 'dr' ? props.drAlerts : props.alerts, planAlarmName(props.prefix, plan.name, DRILL_AGE_ALARM_KIND), {
           id: `${plan.name}-drill-age`,
           description: `Plan ${plan.name}: no drill of the ${drillVault === 'dr' ? 'DR' : 'primary'} vault started in the last ${durationInWords(staleAfter)}, twice the longest gap of its schedule ${props.prefix}-drill-${plan.name} (${plan.drill.schedule}), or none was found, or the watchdog is not measuring. See whether the schedule fires (\`lifeboat doctor --aws\`) and \`lifeboat drills list --plan ${plan.name}\`.`,
@@ -279,9 +277,8 @@ export class LifeboatOperations extends Construct {
     });
     // A scrub schedule that stops firing is seen by the latest run's age (audit a58C F1): the scrub is always scheduled, so
     // no figure is breaching.
-    const scrubGapMs = props.scrubSchedule !== undefined ? longestScheduleGapMs(parseScheduleExpression(props.scrubSchedule)) : undefined;
-    if (props.scrubSchedule !== undefined && scrubGapMs !== undefined) {
-      const staleAfter = (2 * scrubGapMs) / 1000;
+    const staleAfter = props.scrubSchedule !== undefined ? scheduleStaleAfterSeconds(props.scrubSchedule) : undefined;
+    if (props.scrubSchedule !== undefined && staleAfter !== undefined) {
       this.alarm(props.alerts, `${props.prefix}-scrub-age`, {
         description: `No scrub run started in the last ${durationInWords(staleAfter)}, twice the longest gap of its schedule ${props.prefix}-scrub (${props.scrubSchedule}), or none was recorded, or the watchdog is not measuring: the vaults are not being checked. See whether the schedule fires (\`lifeboat doctor --aws\`) and the scrub's executions; \`lifeboat status\` shows the last run.`,
         metric: this.metric('lastScrubAge', undefined, 'Maximum', WATCHDOG_INTERVAL),
