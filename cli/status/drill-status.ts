@@ -1,5 +1,5 @@
 import { type DrillRecord, type DrillVerdict, judgedRpoSeconds } from '../../lambdas/catalog/drill-record';
-import { secondsBetween } from './seconds-between';
+import { secondsBetween } from '../../lambdas/operations/seconds-between';
 
 /**
  * The drills `lifeboat status` judges: the newest drill of each vault. A drill of the DR vault proves

@@ -5,7 +5,7 @@ import { otherDataChecked } from '../../lambdas/mirror/pass-source';
 import { passProgressText, tooManyInFlight } from '../../lambdas/mirror/pass-progress';
 import { reportedDifference } from '../../lambdas/mirror/reported-difference';
 import { nextFireTime } from '../../config/next-fire-time';
-import { secondsBetween } from './seconds-between';
+import { secondsBetween } from '../../lambdas/operations/seconds-between';
 
 /**
  * The state of one mirrored source as `lifeboat status` and `lifeboat backups list` show it, from

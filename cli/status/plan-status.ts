@@ -9,7 +9,7 @@ import { type DrillScheduleStatus } from './drill-schedule-status';
 import { type SourceMirrorStatus } from './mirror-status';
 import { type NextRun } from './next-run';
 import { type PruneStatus } from './prune-status';
-import { secondsBetween } from './seconds-between';
+import { secondsBetween } from '../../lambdas/operations/seconds-between';
 import { idFromKey, SNAPSHOTS_PREFIX } from '../../vault';
 
 /**

@@ -2,6 +2,7 @@ import { type BackupCatalog, type BackupHead } from '../catalog/backup-catalog';
 import { FUTURE_START_TOLERANCE_MS, startsInFuture } from '../catalog/future-start';
 import { handlerLogger } from './handler-logger';
 import { publishMetrics } from './publish-metrics';
+import { secondsBetween } from './seconds-between';
 
 /**
  * How old a plan's newest committed backup, and its newest backup the DR vault holds, are; absent when it has none.
@@ -28,12 +29,11 @@ export async function watchBackupAges(
   deps: { catalog: Pick<BackupCatalog, 'newestBackupsOfPlan'>; now?: () => Date; warn?: (message: string) => void },
 ): Promise<PlanBackupAges[]> {
   const clock = (deps.now ?? (() => new Date()))();
-  const now = clock.getTime();
   const warn = deps.warn ?? ((message: string) => handlerLogger.warn(message));
   const ages: PlanBackupAges[] = [];
   for (const { name } of plans) {
     const { committed, replicated } = await newestOf(name, deps.catalog, clock, warn);
-    const ageOf = (b: { startedAt: string }): number => Math.max(0, (now - Date.parse(b.startedAt)) / 1000);
+    const ageOf = (b: { startedAt: string }): number => secondsBetween(b.startedAt, clock);
     const entry: PlanBackupAges = { plan: name };
     if (committed) {
       entry.lastCommittedAgeSeconds = ageOf(committed);

@@ -1,6 +1,7 @@
 import { type DrillHead, type DrillLog } from '../catalog/drill-log';
 import { handlerLogger } from './handler-logger';
 import { publishMetrics } from './publish-metrics';
+import { secondsBetween } from './seconds-between';
 
 /**
  * Drills the watchdog reads at most per run, newest first (their head fields only: drill-log.ts, newestHeads). It stops
@@ -35,7 +36,7 @@ export async function watchDrills(
   deps: { drills: Pick<DrillLog, 'newestHeads'>; now?: () => Date; warn?: (message: string) => void },
 ): Promise<PlanDrillWatch[]> {
   const warn = deps.warn ?? ((message: string) => handlerLogger.warn(message));
-  const now = (deps.now ?? (() => new Date()))().getTime();
+  const now = (deps.now ?? (() => new Date()))();
   const wanted = new Set(plans.map((p) => p.name));
   const newest = new Map<string, DrillHead>();
   let read = 0;
@@ -52,7 +53,7 @@ export async function watchDrills(
   return plans.map(({ name, drill }) => {
     const head = newest.get(name);
     if (!head) return { plan: name };
-    const ageSeconds = Math.max(0, (now - Date.parse(head.startedAt)) / 1000);
+    const ageSeconds = secondsBetween(head.startedAt, now);
     const scheduledHere = drill !== undefined && (drill.vault ?? 'dr') === vault;
     publishMetrics({ environment, plan: name }, { lastDrillNotPassed: head.verdict === 'PASSED' ? 0 : 1, ...(scheduledHere ? { lastDrillAge: ageSeconds } : {}) });
     return { plan: name, newest: { drillId: head.drillId, startedAt: head.startedAt, verdict: head.verdict, ageSeconds } };

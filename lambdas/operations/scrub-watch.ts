@@ -1,6 +1,7 @@
 import { type ScrubLog } from '../catalog/scrub-log';
 import { scrubOutstandingObjects } from '../catalog/scrub-outstanding-count';
 import { publishMetrics } from './publish-metrics';
+import { secondsBetween } from './seconds-between';
 
 /** What the watchdog read of the latest scrub run (`ageSeconds` from its start): absent before the first. */
 export type ScrubWatch = { latest?: { startedAt: string; ageSeconds: number; outstandingObjects: number } };
@@ -18,7 +19,7 @@ export async function watchScrub(environment: string, deps: { scrubs: Pick<Scrub
   const latest = await deps.scrubs.latest();
   if (!latest) return {};
   const outstandingObjects = scrubOutstandingObjects(latest);
-  const ageSeconds = Math.max(0, ((deps.now ?? (() => new Date()))().getTime() - Date.parse(latest.startedAt)) / 1000);
+  const ageSeconds = secondsBetween(latest.startedAt, (deps.now ?? (() => new Date()))());
   publishMetrics({ environment }, { scrubOutstandingObjects: outstandingObjects, lastScrubAge: ageSeconds });
   return { latest: { startedAt: latest.startedAt, ageSeconds, outstandingObjects } };
 }

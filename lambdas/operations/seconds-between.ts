@@ -1,6 +1,6 @@
 /**
  * Seconds from the ISO time `from` to `now`, never negative: a clock a little ahead of this machine's reads as just
- * now. A backup's start further ahead than FUTURE_START_TOLERANCE_MS is no skew (lambdas/catalog/future-start.ts):
+ * now. The age the watchdogs publish (backup, drill and scrub ages) and the one `lifeboat status` judges, alike. A backup's start further ahead than FUTURE_START_TOLERANCE_MS is no skew (lambdas/catalog/future-start.ts):
  * callers judging a plan's backups pass such records over before measuring them (plan-status.ts).
  */
 export function secondsBetween(from: string, now: Date): number {
