@@ -176,6 +176,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         repair: options.repair ?? false,
         forgotten,
         copiedInOutstanding: copiedInOutstanding(previous),
+        commandOptions: vaultTargetOptionsLine(options),
         ...(discardedSnapshots
           ? {
               discardedSnapshots: async (snapshots) => {

@@ -9,6 +9,7 @@ import { PlanOutcomes, planOutcomesBudgetBytes } from '../replication/plan-outco
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
 import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
+import { scrubCommandOptions } from '../replication/scrub-command-options';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
 import { type LambdaRuntime } from '../runtime/lambda-runtime';
 
@@ -76,6 +77,7 @@ async function scrubHomeVaults({ request: { vault, fraction, repair }, execution
     { scope: vault, fraction, repair },
     {
       environment: runtime.environment,
+      commandOptions: scrubCommandOptions({ environment: runtime.environment, aws: !runtime.config.localEndpoints }),
       ...(marked ? {} : { beforeRecord: () => markDeployedFormat(runtime.catalog.formatMarker()) }),
       // Held from before the latest record is read until this run is recorded; an invocation the timeout kills cannot
       // release it, so it lapses when that invocation could no longer be running.

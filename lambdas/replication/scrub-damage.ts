@@ -52,9 +52,9 @@ type Damage = { whole: boolean; paths: string[]; entries: number };
  * read from whichever vault has a readable copy. Walks the manifests of every readable snapshot when
  * a pack or an index is lost: a cost paid only when there is unrepairable damage. An index object `readIndex` gives
  * (the scrub's: those its run read already, ScrubIndexObjects.take) is not read again: any vault's readable copy is
- * the same bytes.
+ * the same bytes. `commandOptions`: the scrub's target options, which a note's command line ends with.
  */
-export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, damaged: ReadonlyMap<string, readonly VaultSide[]>, readIndex?: IndexObjectRead): Promise<DamagedObject[]> {
+export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, damaged: ReadonlyMap<string, readonly VaultSide[]>, readIndex?: IndexObjectRead, commandOptions = ''): Promise<DamagedObject[]> {
   const open = [vaults.primary, vaults.dr].filter((v): v is Vault => v !== undefined);
   const packs = new Map<string, string>();
   const indexes = new Set<string>();
@@ -159,7 +159,7 @@ export async function describeDamage(vaults: Partial<Record<VaultSide, Vault>>, 
       ...(snapshotId && !snapshots.has(snapshotId)
         ? { note: `the snapshot object itself is lost in every vault: find its backup in the catalog (the record whose sources list snapshot ${snapshotId}) and back that source up again` }
         : snapshotId && byTree.has(snapshotId) && affects.length === 0
-          ? { note: `its snapshot reads across both vaults, each object from the vault whose copy verifies: \`lifeboat scrub --fraction 1 --repair\` repairs the copies that do not` }
+          ? { note: `its snapshot reads across both vaults, each object from the vault whose copy verifies: \`lifeboat scrub --fraction 1 --repair${commandOptions}\` repairs the copies that do not` }
           : {}),
     };
   });

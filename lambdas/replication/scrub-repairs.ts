@@ -23,9 +23,11 @@ export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next s
 
 /**
  * As REPAIR_DEADLINE_REASON, a corrupt one: found only by a read of its slice, so the next run, reading the next slice,
- * does not repair it (review rN F3).
+ * does not repair it (review rN F3). `options`: the scrub's target options (RepairScope.commandOptions).
  */
-export const CORRUPT_REPAIR_DEADLINE_REASON = "the run's deadline came first; a scrub with repair copies it when its slice comes round again, or now with `lifeboat scrub --fraction 1 --repair`";
+export function corruptRepairDeadlineReason(options = ''): string {
+  return `the run's deadline came first; a scrub with repair copies it when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair${options}\``;
+}
 
 /** What reading a copy found: it verified, it is damaged or gone (`problem` says how), or it is archived and was not read. */
 type CopyCheck = { readonly state: 'ok' } | { readonly state: 'bad'; readonly problem: string } | { readonly state: 'archived'; readonly storageClass: string | undefined };
@@ -55,6 +57,8 @@ export type RepairScope = {
   readonly findingBudget: Pick<FindingBudget, 'left'>;
   /** The index objects the run has read (the checks before copying snapshots read them through it). */
   readonly indexObjects: ScrubIndexObjects;
+  /** The target options the command lines of its reasons end with (ScrubVaultsOptions.commandOptions). */
+  readonly commandOptions?: string;
 };
 
 /** The repairs of one scrub run, and what they found. */
@@ -127,7 +131,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     const theirs = checked.get(from)?.get(b.key);
     if (repairsUntil !== undefined && now() >= repairsUntil && (theirs === undefined || theirs.state === 'ok')) {
       // Only a copy this run verified is a good copy: one it did not read may be damaged too (review rJJ F3).
-      const reason = heldBackWhy(b) ?? (b.problem === 'corrupt' ? CORRUPT_REPAIR_DEADLINE_REASON : REPAIR_DEADLINE_REASON);
+      const reason = heldBackWhy(b) ?? (b.problem === 'corrupt' ? corruptRepairDeadlineReason(scope.commandOptions) : REPAIR_DEADLINE_REASON);
       if (theirs === undefined) return found(b, 'unrepaired', reason, 'unverified');
       return found(b, 'unrepaired', reason, 'good');
     }

@@ -50,6 +50,11 @@ export type ScrubRunbookDeps = {
   readonly now?: () => Date;
   /** When this run must be done (ms since the epoch): a repair that copied a snapshot in waits for a running prune of that vault until then. */
   readonly deadline?: number;
+  /**
+   * The target options (with a leading space) every `lifeboat` command line of its failure, notes and findings ends
+   * with (scrub-command-options.ts: `--env <env>`, and `--aws` in AWS). Absent: bare lines (a test).
+   */
+  readonly commandOptions?: string;
 };
 
 export type ScrubRunbookRequest = { readonly scope: ScrubScope; readonly fraction: number; readonly repair: boolean };
@@ -160,13 +165,15 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     copiedInOutstanding: copiedInOutstanding(previous),
     ...(deps.discardedSnapshots ? { discardedSnapshots: deps.discardedSnapshots } : {}),
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
+    ...(deps.commandOptions !== undefined ? { commandOptions: deps.commandOptions } : {}),
   });
+  const options = deps.commandOptions ?? '';
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
-  notes.push(...cutNotes(report), ...packsNotLookedForNotes(report), ...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report));
+  notes.push(...cutNotes(report), ...packsNotLookedForNotes(report), ...notWorkedOutNotes(report, options), ...snapshotsNotWorkedOutNotes(report, options));
   const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
   await recordHolding(deps, hold, record);
   deps.publish?.(record);
-  if (!report.ok) throw new VaultDamageError(damageMessage(report, record));
+  if (!report.ok) throw new VaultDamageError(damageMessage(report, record, options));
   return summarizeScrub(report, record, notes);
 }
 
@@ -203,12 +210,12 @@ export function packsNotLookedForNotes(report: Pick<ScrubReport, 'packsNotLooked
  * snapshots need (scrubVaults' `notWorkedOut`): neither missing nor damage, so a note (review rQ F2). The next run
  * resolves them only if its time and memory allow: a memory bound binds every scheduled run alike.
  */
-export function notWorkedOutNotes(report: Pick<ScrubReport, 'notWorkedOut' | 'notWorkedOutCause'>): string[] {
+export function notWorkedOutNotes(report: Pick<ScrubReport, 'notWorkedOut' | 'notWorkedOutCause'>, options = ''): string[] {
   return Object.entries(report.notWorkedOut ?? {}).map(([side, n]) => {
     const holder = side === 'primary' ? 'dr' : 'primary';
     const what = `${n} data, index or manifest object(s) the ${holder} vault holds and the ${side} vault lacks were not worked out`;
     const effect = 'so none is counted missing and no snapshot it lacks is copied';
-    const fix = `lifeboat scrub --vault ${side} --repair (docs/RUNBOOKS.md, "Scrub")`;
+    const fix = `lifeboat scrub --vault ${side} --repair${options} (docs/RUNBOOKS.md, "Scrub")`;
     // Named by the run that cut it (review rJ F2); a report without the cause names both, as before.
     const cause = report.notWorkedOutCause?.[side as keyof NonNullable<ScrubReport['notWorkedOutCause']>];
     if (cause === 'memory') {
@@ -225,11 +232,11 @@ export function notWorkedOutNotes(report: Pick<ScrubReport, 'notWorkedOut' | 'no
  * The snapshots a vault lacks whose record in the other the run had no time to read (scrubVaults'
  * `snapshotsNotWorkedOut`): not known to be missing, since their backup may have discarded them, so a note (review rF F2).
  */
-export function snapshotsNotWorkedOutNotes(report: Pick<ScrubReport, 'snapshotsNotWorkedOut'>): string[] {
+export function snapshotsNotWorkedOutNotes(report: Pick<ScrubReport, 'snapshotsNotWorkedOut'>, options = ''): string[] {
   return Object.entries(report.snapshotsNotWorkedOut ?? {}).map(([side, ids]) => {
     const named = `${ids.slice(0, KEYS_IN_MESSAGE).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ` and ${ids.length - KEYS_IN_MESSAGE} more` : ''}`;
     const holder = side === 'primary' ? 'dr' : 'primary';
-    return `${ids.length} snapshot(s) the ${holder} vault holds and the ${side} vault lacks were not worked out (${named}): ${DISCARDED_NOT_READ_REASON}, so none is counted missing nor copied; the next run reads them if its time allows; left so run after run, scrub from a machine: lifeboat scrub --vault ${side} --repair (docs/RUNBOOKS.md, "Scrub")`;
+    return `${ids.length} snapshot(s) the ${holder} vault holds and the ${side} vault lacks were not worked out (${named}): ${DISCARDED_NOT_READ_REASON}, so none is counted missing nor copied; the next run reads them if its time allows; left so run after run, scrub from a machine: lifeboat scrub --vault ${side} --repair${options} (docs/RUNBOOKS.md, "Scrub")`;
   });
 }
 
@@ -245,7 +252,7 @@ export function supersededNotes(report: Pick<ScrubReport, 'superseded'>): string
  * objects left are told apart: with no good copy in either vault (lost), with a good copy that something stood in the
  * way of copying (each named with its first finding's reason: what to do differs), and not repaired for want of repair.
  */
-export function damageMessage(report: ScrubReport, record: ScrubRunRecord): string {
+export function damageMessage(report: ScrubReport, record: ScrubRunRecord, options = ''): string {
   // A reason is a sentence of its own, with semicolons: bracketed, so that the list stays readable.
   const listed = (byKey: ReadonlyMap<string, LeftObject>, withReason: boolean): string => {
     const named = [...byKey].slice(0, KEYS_IN_MESSAGE).map(([key, { sides, reason }]) => `${key} (${sides.join(', ')})${withReason && reason !== undefined ? ` [${reason}]` : ''}`);
@@ -265,19 +272,19 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
     return ids.length > 0 ? ` (backups not restorable from the damaged vault until then: ${ids.slice(0, KEYS_IN_MESSAGE).join(', ')}${ids.length > KEYS_IN_MESSAGE ? ', …' : ''})` : '';
   };
   // Cut, the mapping named no backup: the list of affected backups below would read as complete (review rS F3).
-  const lostNotMapped = report.backupsNotWorkedOut ? lostNotMappedNote([...lost.keys()]) : '';
+  const lostNotMapped = report.backupsNotWorkedOut ? lostNotMappedNote([...lost.keys()], options) : '';
   const parts = [
     ...(lost.size > 0 ? [`${lost.size} object(s) damaged or missing with no good copy in either vault: ${listed(lost, false)}${lostNotMapped}`] : []),
     ...(archived.size > 0 ? [`${archived.size} object(s) damaged or missing whose other copy is ${ARCHIVED_COPY}, to thaw and repair from${backupsOf(archived)}: ${listed(archived, true)}`] : []),
-    ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem))}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
-    ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with ${verifyBackupLine(copiedInto)}${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
+    ...(laterScrub.size > 0 ? [`${laterScrub.size} object(s) damaged or missing whose other copy is ${unverifiedCopy([...laterScrub.values()].map((o) => o.problem), options)}${backupsOf(laterScrub)}: ${listed(laterScrub, true)}`] : []),
+    ...(copiedIn.size > 0 ? [`${copiedIn.size} snapshot object(s) copied in by this run whose copy is not known to restore: the next scrub of that vault checks it again; to know now, check each backup with ${verifyBackupLine(copiedInto, options)}${backupsOf(copiedIn)}: ${listed(copiedIn, true)}`] : []),
     ...(stopped.size > 0 ? [`${stopped.size} object(s) damaged or missing with a good copy in the other vault, not repaired: ${listed(stopped, true)}`] : []),
     ...(repairable.size > 0 ? [`${repairable.size} object(s) damaged or missing with a good copy in the other vault, not repaired (run with "repair": true): ${listed(repairable, false)}`] : []),
   ];
   const backups = record.affectedBackups.length > 0 ? `; affected backups: ${record.affectedBackups.slice(0, KEYS_IN_MESSAGE).join(', ')}${record.affectedBackups.length > KEYS_IN_MESSAGE ? ', …' : ''}` : '';
   // A failed run has no output for its notes: a cut run says so here too, or nobody learns its slice was not read whole.
-  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...packsNotLookedForNotes(report), ...notWorkedOutNotes(report), ...snapshotsNotWorkedOutNotes(report)].map((note) => ` ${note}.`).join('');
-  return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json lists every object and the paths affected.${cut}`;
+  const cut = cutNotes(report).map((note) => ` This run was ${note}.`).join('') + [...packsNotLookedForNotes(report), ...notWorkedOutNotes(report, options), ...snapshotsNotWorkedOutNotes(report, options)].map((note) => ` ${note}.`).join('');
+  return `${record.outcome}: ${parts.join('. ')}${backups}. The run is recorded in the catalog (SCRUB#RUNS ${record.startedAt}); lifeboat scrub --json${options} lists every object and the paths affected.${cut}`;
 }
 
 /**
@@ -287,9 +294,9 @@ export function damageMessage(report: ScrubReport, record: ScrubRunRecord): stri
  * them, and one whose record no vault reads has no backup a scrub can name (whenMappedAgain): its backup is found in the
  * catalog now (reviews r57C, r57M).
  */
-function lostNotMappedNote(lostKeys: readonly string[]): string {
+function lostNotMappedNote(lostKeys: readonly string[], options: string): string {
   const snapshotIds = lostKeys.flatMap((key) => idFromKey(SNAPSHOTS_PREFIX, key) ?? []);
-  const scrubNames = '`lifeboat scrub --fraction 1` names them';
+  const scrubNames = `\`lifeboat scrub --fraction 1${options}\` names them`;
   if (snapshotIds.length === 0) return `; the backups they hit were not worked out by the deadline: ${scrubNames}`;
   const inCatalog = lostSnapshotsInCatalog(snapshotIds.slice(0, KEYS_IN_MESSAGE), snapshotIds.length);
   if (snapshotIds.length === lostKeys.length) return `; the backups they hit were not worked out by the deadline, and ${inCatalog}`;

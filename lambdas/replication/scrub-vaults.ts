@@ -83,6 +83,12 @@ export type ScrubVaultsOptions = {
   readonly copiedInOutstanding?: readonly CarriedCopiedIn[];
   /** The deadline's clock. @default Date.now */
   readonly now?: () => number;
+  /**
+   * The target options (with a leading space) that every `lifeboat` command line of the report's reasons and notes ends
+   * with: the CLI's own (vaultTargetOptionsLine), the runbook's `--env <env> --aws`. Until review r59D F2 they were bare,
+   * and pasted after a scrub in AWS they scrubbed, with --repair repaired, the local cloud. @default none
+   */
+  readonly commandOptions?: string;
   /** How the scrub waits for a running prune (only with a `deadline`). @default every REPLICA_PRUNE_POLL_MS, with setTimeout */
   readonly pruneWait?: Pick<ReplicaPruneWaitOptions, 'pollMs' | 'sleep'>;
 };
@@ -167,7 +173,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // The index objects each phase after the slice reads (the checks before copies, the work-outs, the looks after copies,
   // the damage mapping), read once a vault and kept within each phase's bound on them (scrub-index-objects.ts).
   const indexObjects = new ScrubIndexObjects();
-  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects });
+  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects, commandOptions: options.commandOptions ?? '' });
   const { findings, superseded, healEach } = repairs;
   // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
   // seen again for a cycle, where a missing one is found again by every run from the listings. Before the record reads
@@ -219,7 +225,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // What the run keeps of the index objects, cut to what the memory the findings leave holds now: the mapping takes out
   // each it would read, and holds its own.
   indexObjects.trim(scrubNeedsBlobLimit(memoryMb, budget.left()));
-  const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now, indexObjects);
+  const { damage, archivedCopyDamage, cut: mappingCut } = await mapUnrepairedDamage(findings, vaults, options.deadline, now, indexObjects, options.commandOptions);
   findings.sort((a, b) => compareByCodeUnit(a.vault, b.vault) || compareByCodeUnit(a.key, b.key));
   return {
     scope,
@@ -332,7 +338,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
       continue;
     }
     const reason = `copied from the ${otherSide(side)} vault, but ${whyNot}`;
-    const verifyIt = `${findBackupOf(id)} and check it with ${verifyBackupLine([side])}; if that fails, back that source up again`;
+    const verifyIt = `${findBackupOf(id)} and check it with ${verifyBackupLine([side], options.commandOptions)}; if that fails, back that source up again`;
     const unchecked = inTarget.unchecked.get(id);
     if (carried.has(f.key) && lookStopped === undefined && (inTarget.unreadable.has(id) || unchecked === undefined)) checked.push(f.key);
     // Copied in, it is no longer missing: no comparison finds it again, so copiedIn keeps its outstanding entry till a

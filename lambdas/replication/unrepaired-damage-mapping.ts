@@ -13,9 +13,18 @@ export type UnrepairedDamage = { readonly damage: readonly DamagedObject[]; read
 
 /**
  * The findings left unrepaired with no good copy, mapped to the backups they hit (describeDamageUntil). The index objects
- * the run read already (`indexObjects`) are taken from there, not read again.
+ * the run read already (`indexObjects`) are taken from there, not read again. `commandOptions`: the scrub's target
+ * options, which every command line of a note ends with (until review r59D F2 they were bare: pasted after a scrub in
+ * AWS, they scrubbed the local cloud).
  */
-export async function mapUnrepairedDamage(findings: readonly ScrubFinding[], vaults: Partial<Record<VaultSide, Vault>>, deadline: number | undefined, now: () => number, indexObjects?: ScrubIndexObjects): Promise<UnrepairedDamage> {
+export async function mapUnrepairedDamage(
+  findings: readonly ScrubFinding[],
+  vaults: Partial<Record<VaultSide, Vault>>,
+  deadline: number | undefined,
+  now: () => number,
+  indexObjects?: ScrubIndexObjects,
+  commandOptions = '',
+): Promise<UnrepairedDamage> {
   // Mapped to backups together (one walk of the manifests); an object lost in one vault is lost, whatever the other finding
   // says, and one archived in one is archived, whatever an unverified one says.
   const unrepaired = new Map<string, VaultSide[]>();
@@ -29,7 +38,7 @@ export async function mapUnrepairedDamage(findings: readonly ScrubFinding[], vau
     const copiedInto = new Set([...(was?.copiedInto ?? []), ...(f.copiedIn === true ? [f.vault] : [])]);
     left.set(f.key, { kind: was === undefined || MAPPED_KINDS.indexOf(kind) < MAPPED_KINDS.indexOf(was.kind) ? kind : was.kind, problems, copiedInto });
   }
-  const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, deadline, now, indexObjects) : { described: [], cut: false };
+  const { described, cut } = unrepaired.size > 0 ? await describeDamageUntil(vaults, unrepaired, left, { deadline, now, indexObjects, commandOptions }) : { described: [], cut: false };
   const lostKeys = new Set([...left].filter(([, l]) => l.kind === 'lost').map(([key]) => key));
   const damage = described.filter((d) => lostKeys.has(d.key));
   const archivedCopyDamage = described.filter((d) => !lostKeys.has(d.key));
@@ -49,13 +58,13 @@ type MappedKind = (typeof MAPPED_KINDS)[number];
  * again: the record keeps it and the next scrub of its vault checks it again (copied-in-recheck.ts; reviews r57F L2,
  * r57G R2, r57K F1); meanwhile verify checks it in the vault it was copied into (review r57M L2).
  */
-function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>, copiedInto: ReadonlySet<VaultSide> = new Set()): string {
+function whenMappedAgain(key: string, kind: MappedKind, problems: ReadonlySet<ScrubFinding['problem']>, copiedInto: ReadonlySet<VaultSide>, options: string): string {
   const snapshotId = idFromKey(SNAPSHOTS_PREFIX, key);
-  if (snapshotId && copiedInto.size > 0) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' ? `, to check with ${verifyBackupLine(copiedInto)}` : ''}`;
-  if (kind === 'unverified') return `${whenRepairedAgain(problems)} (or names them)`;
+  if (snapshotId && copiedInto.size > 0) return `the next scrub of that vault checks it again and names them if its time allows; meanwhile its backup is the catalog record whose sources list snapshot ${snapshotId}${kind === 'unverified' ? `, to check with ${verifyBackupLine(copiedInto, options)}` : ''}`;
+  if (kind === 'unverified') return `${whenRepairedAgain(problems, options)} (or names them)`;
   if (snapshotId) return `no later scrub names them: its backup is the catalog record whose sources list snapshot ${snapshotId}`;
   if (problems.has('missing')) return 'the next scrub names them';
-  return 'a scrub names them when its slice comes round again, or now `lifeboat scrub --fraction 1`';
+  return `a scrub names them when its slice comes round again, or now \`lifeboat scrub --fraction 1${options}\``;
 }
 
 /**
@@ -71,12 +80,11 @@ async function describeDamageUntil(
   vaults: Partial<Record<VaultSide, Vault>>,
   objects: ReadonlyMap<string, readonly VaultSide[]>,
   left: ReadonlyMap<string, { readonly kind: MappedKind; readonly problems: ReadonlySet<ScrubFinding['problem']>; readonly copiedInto: ReadonlySet<VaultSide> }>,
-  deadline: number | undefined,
-  now: () => number,
-  indexObjects: ScrubIndexObjects | undefined,
+  run: { readonly deadline: number | undefined; readonly now: () => number; readonly indexObjects: ScrubIndexObjects | undefined; readonly commandOptions: string },
 ): Promise<{ described: DamagedObject[]; cut: boolean }> {
+  const { deadline, now, indexObjects, commandOptions } = run;
   const taken: IndexObjectRead | undefined = indexObjects ? (id) => indexObjects.take(id) : undefined;
-  if (deadline === undefined) return { described: await describeDamage(vaults, objects, taken), cut: false };
+  if (deadline === undefined) return { described: await describeDamage(vaults, objects, taken, commandOptions), cut: false };
   const until = deadline - DAMAGE_MAPPING_MARGIN_MS;
   const bounded: Partial<Record<VaultSide, Vault>> = {};
   for (const side of ['primary', 'dr'] as const) {
@@ -93,12 +101,12 @@ async function describeDamageUntil(
       return object;
     });
   try {
-    return { described: await describeDamage(bounded, objects, takenUntil), cut: false };
+    return { described: await describeDamage(bounded, objects, takenUntil, commandOptions), cut: false };
   } catch (err) {
     if (!(err instanceof ReadsStoppedError)) throw err;
     const note = (key: string): string => {
       const { kind, problems, copiedInto } = left.get(key) ?? { kind: 'lost' as const, problems: new Set(['missing' as const]), copiedInto: new Set<VaultSide>() };
-      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(key, kind, problems, copiedInto)}`;
+      return `the backups it holds data of were not worked out: the run's deadline came first; ${whenMappedAgain(key, kind, problems, copiedInto, commandOptions)}`;
     };
     return { described: [...objects].map(([key, sides]) => ({ key, vaults: sides, affects: [], note: note(key) })), cut: true };
   }

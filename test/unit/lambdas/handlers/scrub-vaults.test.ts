@@ -62,6 +62,8 @@ it('a DAMAGED run publishes its metrics (ScrubCorrupt, which the scrub-corruptio
       failure = await scrubVaultsHandler(runtime(pair, sent))({ fraction: 1 }).catch((err: unknown) => err);
     });
     expect(failure).toMatchObject({ name: 'VaultDamageError' });
+    // Its command line acts on this environment in AWS, not on the local cloud of env dev (review r59D F2).
+    expect((failure as Error).message).toContain('lifeboat scrub --json --env prod --aws lists every object');
     // The scrub lease first (review rY F1), taken for the Lambda's longest time and a margin when the invocation does not say.
     expect(sent).toEqual([
       expect.objectContaining({ Item: expect.objectContaining({ pk: 'SCRUB#LEASE', by: 'the scrub runbook of environment prod (Lambda request unknown)' }) }),

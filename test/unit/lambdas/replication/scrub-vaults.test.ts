@@ -8,7 +8,7 @@ import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
-import { CORRUPT_REPAIR_DEADLINE_REASON, REPAIR_DEADLINE_REASON } from '../../../../lambdas/replication/scrub-repairs';
+import { corruptRepairDeadlineReason, REPAIR_DEADLINE_REASON } from '../../../../lambdas/replication/scrub-repairs';
 import { DAMAGE_MAPPING_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
 import { heldBackReason, NEEDS_CUT_REASON, readAfterWorkOutReason } from '../../../../lambdas/replication/vault-needs-work-out';
 import { lookHeldBackReason } from '../../../../lambdas/replication/look-after-copy';
@@ -1615,8 +1615,37 @@ it('a corrupt object left at the repair cutoff says when a scrub reads it again:
   // Scope primary: the DR copy is read by no slice, so at the cutoff it is unverified.
   const report = await scrubVaults({ scope: 'primary', fraction: 1, cursor: FIRST_SCRUB_CURSOR, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, concurrency: 1, deadline: SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 1_000, now: () => t });
   const left = report.findings.filter((f) => f.problem === 'corrupt');
-  expect(left.map((f) => [f.outcome, f.reason, f.otherCopy])).toEqual([['unrepaired', CORRUPT_REPAIR_DEADLINE_REASON, 'unverified']]);
+  expect(left.map((f) => [f.outcome, f.reason, f.otherCopy])).toEqual([['unrepaired', corruptRepairDeadlineReason(), 'unverified']]);
   expect(damageMessage(report, summaryOf(report))).toContain('not verified in this run: a scrub with repair verifies and copies it when its slice comes round again, or now with `lifeboat scrub --fraction 1 --repair`');
+});
+
+// Review r59D F2: every command line a scrub's findings, notes and failure print ended bare, so pasted after a scrub in
+// AWS (the runbook's failure, `lifeboat scrub --aws`) it scrubbed, with --repair repaired, the local cloud of env dev.
+it("every command line of a cut run's reasons, notes and failure message ends with the run's target options", async () => {
+  for (const key of await listKeys(pair.primary.store, '')) if (/^(data|index|manifest)\//.test(key)) await corrupt(pair.primary.store, key);
+  let t = 0;
+  const get = pair.primary.store.get.bind(pair.primary.store);
+  jest.spyOn(pair.primary.store, 'get').mockImplementation((key, range) => {
+    if (key !== 'config' && t === 0) t = 125_000;
+    return get(key, range);
+  });
+  const options = ' --env prod --aws';
+  const report = await scrubVaults({
+    scope: 'primary',
+    fraction: 1,
+    cursor: FIRST_SCRUB_CURSOR,
+    vaults: { primary: pair.primary, dr: pair.dr },
+    repair: true,
+    concurrency: 1,
+    deadline: SLICE_READ_RESERVE_MS + REPAIR_BUDGET_MS + 1_000,
+    now: () => t,
+    commandOptions: options,
+  });
+  const printed = [...report.findings.map((f) => f.reason ?? ''), ...[...report.damage, ...(report.archivedCopyDamage ?? [])].map((d) => d.note ?? ''), damageMessage(report, summaryOf(report), options)];
+  const lines = printed.flatMap((text) => [...text.matchAll(/`(lifeboat [^`]*)`|(lifeboat scrub [^`(;]*?)(?= lists| \(|[;.`]|$)/g)].map((m) => (m[1] ?? m[2] ?? '').trim()));
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.filter((line) => !line.endsWith(options))).toEqual([]);
+  expect(damageMessage(report, summaryOf(report), options)).toContain(`or now with \`lifeboat scrub --fraction 1 --repair${options}\``);
 });
 
 describe('what a vault\'s prune removed while the other vault keeps it', () => {
