@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type BigIntStats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { type CheckedWrites, countsEveryEntryLacking, entryAttributes, isNameTooLong, type ManifestEntry, type NotRestored, NotRestoredLog, platformCalls, type RestoredContentTags, type WriteCheckFinding, xattrsPlatformLoss } from '../../vault';
+import { type CheckedWrites, countsEveryEntryLacking, entryAttributes, isNameTooLong, type ManifestEntry, type NotRestored, NotRestoredLog, platformCalls, type RestoredContentTags, tooLongNotMade, type WriteCheckFinding, xattrsPlatformLoss } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
@@ -31,10 +31,37 @@ const CHECKS_AT_ONCE = 8;
 
 /**
  * An entry the target's file system refuses to look up because a name on its path is too long (ENAMETOOLONG): no
- * restorer could have made it, and the one handed it said so (name-too-long.ts), the entry by its own name or once for
- * everything below a directory so refused, each entry counted (review r58K F4).
+ * restorer could have made it, and the one handed it says so (name-too-long.ts), the entry by its own name or once for
+ * everything below a directory so refused, each entry counted (review r58K F4). Without such a line it is a mismatch:
+ * the lookup can fail so for an entry that was made (a longer spelling of the root, review r59E F3).
  */
 const NAME_REFUSED: unique symbol = Symbol('a name on its path is refused as too long');
+
+/** No entry at the entry's path. */
+const MISSING = 'missing in the target';
+
+/**
+ * The lines of the restorer that wrote the entries, and of those before it (`counted`), that say an entry was not made as
+ * a name on its way, or its symlink target, was too long (tooLongNotMade): the entries they name, and the directories
+ * everything at and below which was not made.
+ */
+class TooLongNotMade {
+  private readonly entries = new Set<string>();
+  private readonly directories: string[] = [];
+
+  constructor(lines: Iterable<NotRestored>) {
+    for (const line of lines) {
+      const notMade = tooLongNotMade(line);
+      if (notMade?.below !== undefined) this.directories.push(notMade.below);
+      else if (notMade) this.entries.add(line.path);
+    }
+  }
+
+  /** Whether a line says `entryPath` was not made. */
+  says(entryPath: string): boolean {
+    return this.entries.has(entryPath) || this.directories.some((d) => entryPath === d || entryPath.startsWith(`${d}/`));
+  }
+}
 
 /**
  * Checks each entry in the target: S3: size, content, content type, the other recorded headers
@@ -51,8 +78,12 @@ const NAME_REFUSED: unique symbol = Symbol('a name on its path is refused as too
  * platform calls (extended attributes not set: xattrsPlatformLoss), however the restorer said it (once
  * for many entries with their number, `entries`, or for the one it struck), is said once again for
  * every entry found lacking it, hard-link names included, with their number: they are not verified,
- * nor listed one by one (audit f58E, review r58D F2). An entry whose path the target's file system refuses
- * as too long is neither verified nor a mismatch, and only what the restorer told of it is kept (NAME_REFUSED).
+ * nor listed one by one (audit f58E, review r58D F2). An entry absent, or whose path the target's file system refuses
+ * as too long, that a restorer's line says it could not make for a name too long (its own, or said once for a directory
+ * above it) is neither verified nor a mismatch, and only what the restorer told of it is kept (NAME_REFUSED); without
+ * such a line it is a mismatch. `counted`: such lines another step already counted (the shards' records, for the verify
+ * step's directories), which excuse an entry so but are not carried into the outcome; `listsCut`: whether those lists
+ * left some lines out, in which case an entry refused as too long that no line covers is taken as one of theirs.
  */
 export async function checkRestoredEntries(
   vault: Vault,
@@ -60,8 +91,10 @@ export async function checkRestoredEntries(
   where: { targetS3: S3Client; root: string; keepSetIdBits: boolean; contentTags?: RestoredContentTags; checkedWrites?: CheckedWrites },
   entries: readonly ManifestEntry[],
   reported: readonly NotRestored[] = [],
+  counted: { lines: readonly NotRestored[]; listsCut: boolean } = { lines: [], listsCut: false },
 ): Promise<EntryCheckOutcome> {
   const outcome: EntryCheckOutcome = { checked: 0, mismatches: [], notRestored: [] };
+  const notMade = new TooLongNotMade([...reported, ...counted.lines]);
   const loss = platformCalls() ? undefined : xattrsPlatformLoss();
   const saysLoss = (item: NotRestored): boolean => loss !== undefined && (item.what === loss || countsEveryEntryLacking(item, loss));
   // The restorer's lines of the loss stand for the entries it struck: replaced by the line said for those found here.
@@ -76,7 +109,15 @@ export async function checkRestoredEntries(
     // Not restored, not restored wrong: a mismatch here counted every entry below a directory whose name was refused a second
     // time, as data that differs, and failed a restore whose report already said it lacks them. Nor is it added to
     // `notRestored`: the restorer's line for it (its own, or said once for its directory's entries) counts it already.
+    // Absent too (a symlink whose target was refused: review r59E F1). Only when a line says so: an entry made but looked
+    // up here under a longer path, or one its restorer said nothing of, is not let through unread (review r59E F3).
+    if ((problem === NAME_REFUSED || problem === MISSING) && (notMade.says(entry.path) || (problem === NAME_REFUSED && counted.listsCut))) {
+      if (told) outcome.notRestored.push(...told);
+      return;
+    }
     if (problem === NAME_REFUSED) {
+      outcome.mismatches.push(`${JSON.stringify(entry.path)}: cannot be looked up in the target, its path refused as too long (ENAMETOOLONG), and its restore did not say it left it out for that`);
+      outcome.checked++;
       if (told) outcome.notRestored.push(...told);
       return;
     }
@@ -152,7 +193,7 @@ async function compareFile(vault: Vault, root: string, entry: ManifestEntry, kee
   const stats = await lstat(file, { bigint: true }).catch((err: unknown) => (isNameTooLong(err) ? NAME_REFUSED : undefined));
   if (stats === NAME_REFUSED) return NAME_REFUSED;
   if (entry.kind === 'special') return checkSpecial(entry, stats);
-  if (!stats) return 'missing in the target';
+  if (!stats) return MISSING;
   const want = directoryEntry(entry);
   const mode = Number(stats.mode);
   if (want.type === 'directory') return stats.isDirectory() ? checkMode(mode, want.mode, keepSetIdBits) : 'not a directory';
@@ -187,7 +228,7 @@ function checkSpecial(entry: ManifestEntry, stats: BigIntStats | undefined): str
   if (stats) return `not a ${String(type)}`;
   // Sockets are never made; devices need root (and FIFOs the platform calls): the shard reported why.
   if (type === 'socket' || type === 'char' || type === 'block' || !platformCalls()) return { path: entry.path, what: `${String(type)} not recreated` };
-  return 'missing in the target';
+  return MISSING;
 }
 
 function checkMode(actual: number, recorded: number, keepSetIdBits: boolean): string | undefined {

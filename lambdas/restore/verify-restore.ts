@@ -131,10 +131,14 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
       const where = { targetS3: deps.targetS3, root, keepSetIdBits: restore.keepSetIdBits };
       // What putting the pieced files in place could not set (their extended attributes) is not counted as verified (review 44c F2).
       const own = await checkRestoredEntries(located, target, where, pieced, piecedRestorer?.notRestored() ?? []);
+      // The shards made the directories, and their records say (and count) which they could not make for a name too long:
+      // a directory refused so is not made only when they say so (review r59E F3); as many lines as the records list.
+      const shards = await shardOutcomes(plan, deps);
+      const counted = { lines: shards.notRestored, listsCut: shards.notRestoredCount > entriesNotRestored(shards.notRestored) };
       const check = async (done: readonly ManifestEntry[]): Promise<void> => {
         // What finishing the directories could not set (their extended attributes) is theirs: they are not counted as verified.
         const lost = target.type === 'filesystem' && targetDir ? await finishDirectories(root, done, { keepSetIdBits: restore.keepSetIdBits }) : [];
-        const found = await checkRestoredEntries(vault, target, where, done, lost);
+        const found = await checkRestoredEntries(vault, target, where, done, lost, counted);
         own.checked += found.checked;
         own.mismatches.push(...found.mismatches);
         own.notRestored.push(...found.notRestored);
@@ -173,9 +177,8 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
       if (target.type === 'filesystem' && targetDir && !restore.overwrite) {
         const ancestors = await selectionAncestors(vault, snapshot, restore);
         await finishDirectories(root, ancestors, { keepSetIdBits: restore.keepSetIdBits });
-        own.mismatches.push(...(await checkRestoredEntries(vault, target, where, ancestors)).mismatches);
+        own.mismatches.push(...(await checkRestoredEntries(vault, target, where, ancestors, [], counted)).mismatches);
       }
-      const shards = await shardOutcomes(plan, deps);
       checked = own.checked + shards.checked;
       mismatches.push(...own.mismatches, ...shards.mismatches);
       notRestored.push(...own.notRestored, ...shards.notRestored);

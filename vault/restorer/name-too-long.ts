@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { type FsPath } from '../platform/posix-calls';
+import { type NotRestored } from './not-restored';
 import { parentOf, pathKey, relativeDisplay } from './target-path';
 
 /**
@@ -26,7 +27,7 @@ export function nameTooLong(root: string, absolute: FsPath, err: NodeJS.ErrnoExc
   const linkTarget = (err as { path?: unknown }).path;
   if (err.syscall === 'symlink' && (typeof linkTarget === 'string' || Buffer.isBuffer(linkTarget)) && Buffer.byteLength(linkTarget) > MAX_PATH_BYTES) {
     return {
-      what: `not restored: the target's file system refuses its symlink target as too long (ENAMETOOLONG; the target is ${Buffer.byteLength(linkTarget)} bytes: most file systems allow 4,095)`,
+      what: `${REFUSES_ITS}symlink target as too long (ENAMETOOLONG; the target is ${Buffer.byteLength(linkTarget)} bytes: most file systems allow 4,095)`,
       saidOnce: false,
     };
   }
@@ -34,14 +35,35 @@ export function nameTooLong(root: string, absolute: FsPath, err: NodeJS.ErrnoExc
   // The entry's own name, or its temporary name beside it (a path too long as a whole fails there first).
   if (refused === undefined || pathKey(refused) === pathKey(absolute) || pathKey(parentOf(refused)) === pathKey(parentOf(absolute))) {
     return {
-      what: `not restored: the target's file system refuses its name as too long (ENAMETOOLONG; the name is ${nameBytes(absolute)} bytes, the path in the target ${Buffer.byteLength(absolute)}: most file systems allow names of 255 bytes and paths of 4,095)`,
+      what: `${REFUSES_ITS}name as too long (ENAMETOOLONG; the name is ${nameBytes(absolute)} bytes, the path in the target ${Buffer.byteLength(absolute)}: most file systems allow names of 255 bytes and paths of 4,095)`,
       saidOnce: false,
     };
   }
   return {
-    what: `not restored: the directory ${JSON.stringify(relativeDisplay(root, refused))} above it could not be made, the target's file system refusing its name (or path) as too long (ENAMETOOLONG)`,
+    what: `${DIRECTORY_ABOVE}${JSON.stringify(relativeDisplay(root, refused))}${ABOVE_IT_NOT_MADE}the target's file system refusing its name (or path) as too long (ENAMETOOLONG)`,
     saidOnce: true,
   };
+}
+
+/** The openings of nameTooLong's lines, which tooLongNotMade reads back. */
+const REFUSES_ITS = "not restored: the target's file system refuses its ";
+const DIRECTORY_ABOVE = 'not restored: the directory ';
+const ABOVE_IT_NOT_MADE = ' above it could not be made, ';
+/** A directory's line, said once for every entry below it (its count appended: NotRestoredLog): the directory as JSON. */
+const DIRECTORY_LINE = /^not restored: the directory ("(?:[^"\\]|\\.)*") above it could not be made, /u;
+
+/**
+ * What a restorer's line, when it is one of nameTooLong's, says was not made: the entry it names (`below` undefined), or
+ * everything at and below the directory `below` (a path as the entries' are written, under the restore's root), whose
+ * name was refused. Undefined for any other line. An entry absent from the target, or one that cannot be looked up
+ * (ENAMETOOLONG), is not made only when such a line says so (review r59E F1, F3): restored-entry-check.ts.
+ */
+export function tooLongNotMade(item: NotRestored): { readonly below?: string } | undefined {
+  if (item.what.startsWith(REFUSES_ITS)) return {};
+  const directory = DIRECTORY_LINE.exec(item.what)?.[1];
+  if (directory === undefined) return undefined;
+  const below: unknown = JSON.parse(directory);
+  return typeof below === 'string' ? { below } : undefined;
 }
 
 /** The longest path (and symlink target) Linux takes: PATH_MAX, 4,096 bytes with its closing NUL. */
