@@ -82,7 +82,7 @@ export const LIFEBOAT_METRICS = {
   /** Damaged packs the vault's latest prune run met (its record's `damagedPacks`; each region's watchdog its vault's): the prune-damage alarm. */
   lastPruneDamagedPacks: metric('LastPruneDamagedPacks', 'Count', 'environment'),
   /**
-   * 1 from each run of a region's watchdog that measured everything (operations-watch.ts), in that region: the heartbeat
+   * 1 from each run of a region's watchdog that got through its measures (operations-watch.ts), in that region: the heartbeat
    * alarm's figure. The gauges' alarms keep their state without figures, so only this says that a watchdog stopped.
    */
   watchdogHeartbeat: metric('WatchdogHeartbeat', 'Count', 'environment'),

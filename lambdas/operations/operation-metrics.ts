@@ -98,9 +98,8 @@ export function publishPruneMetrics(environment: string, run: { bytesFreed: numb
 }
 
 /**
- * A run of a region's watchdog that measured everything: the heartbeat alarm of that region breaches without it. Only a
- * complete run beats: one that fails a measure every time leaves that measure's gauge alarm in its old state, as a
- * stopped watchdog leaves them all (review r58N F1).
+ * A run of a region's watchdog that got through its measures (read or not: one it could not read fails the run after,
+ * to the dead-letter alarms): the heartbeat alarm of that region breaches without it (review r58N F1, r59F F2).
  */
 export function publishWatchdogHeartbeat(environment: string): void {
   publishMetrics({ environment }, { watchdogHeartbeat: 1 });

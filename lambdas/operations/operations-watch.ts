@@ -37,8 +37,11 @@ export type OperationsWatchDeps = {
  * the scrub's outstanding damage and age, and the primary vault's drills (verdicts, ages) and prune. The DR region's (`vault` dr): the DR vault's
  * drills and prune, which the DR catalog holds (a DR account's catalog keeps them from the primary's roles). Each
  * measure is read on its own: one that fails leaves the others published, and then the run fails (WatchIncompleteError).
- * A run that measured everything ends with the heartbeat (WatchdogHeartbeat 1), whatever there was to measure: the
- * gauges' alarms keep their state without figures, so the heartbeat alarm is what says a watchdog stopped (review r58N F1).
+ * Every run that got through its measures beats (WatchdogHeartbeat 1), whatever there was to measure: the gauges' alarms
+ * keep their state without figures, so the heartbeat alarm is what says a watchdog stopped (review r58N F1). A run that
+ * could not read one measure beats too, then fails: it published every other figure, and its WatchIncompleteError goes
+ * to the dead-letter alarms naming the measure; withholding the beat paged "the watchdog stopped" for as long as one
+ * catalog item stayed unreadable, which can be days, while the other alarms were fed (review r59F F2).
  */
 export async function watchOperations(environment: string, plans: readonly WatchedDrillPlan[], vault: 'primary' | 'dr', deps: OperationsWatchDeps): Promise<OperationsWatch> {
   const failures: { measure: string; error: string }[] = [];
@@ -68,7 +71,7 @@ export async function watchOperations(environment: string, plans: readonly Watch
   if (drills) out.drills = drills;
   const prune = await measured(`the ${vault} vault's prune`, () => watchPrune(environment, vault, { prunes: deps.prunes }));
   if (prune) out.prune = prune;
-  if (failures.length > 0) throw new WatchIncompleteError(failures);
   publishWatchdogHeartbeat(environment);
+  if (failures.length > 0) throw new WatchIncompleteError(failures);
   return out;
 }

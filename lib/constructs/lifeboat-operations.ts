@@ -26,8 +26,8 @@ import { validatePlans } from './validated-plans';
 /** How often the watchdogs measure (each plan's last backup ages, the state gauges); their alarms look at this period. */
 export const WATCHDOG_INTERVAL = Duration.minutes(5);
 /**
- * The heartbeat alarm's period and how many in a row without a complete run breach: 45 minutes, nine runs missed, so a
- * run that fails now and then (its next one measures) does not page.
+ * The heartbeat alarm's period and how many in a row without a run breach: 45 minutes, nine runs missed, so a run that
+ * crashes now and then (the next one beats) does not page.
  */
 const HEARTBEAT_PERIOD = Duration.minutes(15);
 const HEARTBEAT_PERIODS = 3;
@@ -85,8 +85,8 @@ export type LifeboatOperationsProps = {
  *   replicated backup age as metrics, and state gauges from the newest record of what the other alarms watch (the
  *   newest committed backup's left-out entries, the scrub's outstanding damage, the primary vault's newest drill per plan
  *   and latest prune); in the DR region its twin (`drWatchdog`, with `drCatalog`) for the DR vault's drills and prune;
- *   each publishes a heartbeat per complete run, and each region's heartbeat alarm breaches after 45 minutes without one
- *   (a rule disabled, a function failing or throttled: the gauges' alarms keep their state without figures);
+ *   each publishes a heartbeat per run, and each region's heartbeat alarm breaches after 45 minutes without one
+ *   (a rule disabled, a function crashing or throttled: the gauges' alarms keep their state without figures);
  * - both functions' failed invocations, after Lambda's retries, go to the region's dead-letter queue
  *   (OperationsAlerts.functionTarget);
  * - alarms per plan (backup age over the RPO, DR copy age, replication lag, the newest backup's source entries
@@ -309,11 +309,11 @@ export class LifeboatOperations extends Construct {
     // The gauges' alarms keep their state without figures, and a region may have no breaching alarm on what its watchdog
     // measures (the DR region without a drill of its vault; the primary with no plan or no scrub): a watchdog whose rule
     // is disabled, or whose function fails or is throttled, was heard there by nothing but, for failures, the dead-letter
-    // queue (review r58N F1). Each complete run beats; no beat for HEARTBEAT_PERIODS periods in a row breaches.
+    // queue (review r58N F1). Each run beats; no beat for HEARTBEAT_PERIODS periods in a row breaches.
     for (const [alerts, where] of watchedRegions) {
       this.alarm(alerts, watchdogHeartbeatAlarmName(props.prefix), {
         id: `${where}-watchdog-heartbeat`,
-        description: `The ${where === 'DR' ? "DR region's" : "primary region's"} watchdog completed no run in the last ${HEARTBEAT_PERIODS * HEARTBEAT_PERIOD.toMinutes()} min (it runs every ${WATCHDOG_INTERVAL.toMinutes()} min): its rule ${watchdogRuleName(props.prefix)} is disabled or deleted (\`lifeboat doctor --aws\` checks it), or its function fails (the region's dead-letter queue holds why) or is throttled. Until it completes a run, the alarms on what it measures (${where === 'DR' ? "the DR vault's drills and prune" : 'backups, drills, scrub and prune'}) hold their last state, but for the age alarms, which breach.`,
+        description: `The ${where === 'DR' ? "DR region's" : "primary region's"} watchdog has not run in the last ${HEARTBEAT_PERIODS * HEARTBEAT_PERIOD.toMinutes()} min (it runs every ${WATCHDOG_INTERVAL.toMinutes()} min): its rule ${watchdogRuleName(props.prefix)} is disabled or deleted (\`lifeboat doctor --aws\` checks it), or its function crashes, times out or is throttled (a run that only could not read one measure still beats; its dead letter names the measure). Until it runs again, the alarms on what it measures (${where === 'DR' ? "the DR vault's drills and prune" : 'backups, drills, scrub and prune'}) hold their last state, but for the age alarms, which breach. Right after the deploy that creates this alarm it is in ALARM until the watchdog's first run (within ${WATCHDOG_INTERVAL.toMinutes()} min).`,
         metric: this.metric('watchdogHeartbeat', undefined, 'Sum', HEARTBEAT_PERIOD),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
