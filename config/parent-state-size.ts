@@ -42,6 +42,9 @@ export const CLEANUP_LINES_TOTAL_BYTES = 8 * 1024;
 /**
  * A failed source's caught error's cause as its parent's state writes it (lambdas/restore/bounded-failure.ts): a
  * message of 2,000 plain characters fits; one of control characters (JSON in JSON: seven bytes each) is cut shorter.
+ * Every path bounds it (lib/constructs/restore-source-chain.ts, failurePath): the cleanup step's copy, `Bound restore's
+ * error` when that step failed after its retries, else a fixed cause (UNBOUNDED_CAUSE); a child stopped or timed out
+ * ends with a fixed cause too (restore-source-state-machine.ts, `Source not finished`; review r59A F1).
  */
 export const FAILURE_CAUSE_STATE_BYTES = 2_560;
 

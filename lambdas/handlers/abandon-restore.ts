@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { abandonRestore, type AbandonedRestore } from '../restore/abandon-restore';
-import { caughtErrorSchema, cleanUpReportingFailure } from '../restore/bounded-failure';
+import { boundedFailure, caughtErrorSchema, cleanUpReportingFailure } from '../restore/bounded-failure';
 import { executionStartTimeSchema } from '../restore/execution-start-time';
 import { executionRestoreIdSchema } from '../restore/restore-id';
 import { releaseUnplannedRestore, type ReleasedUnplannedRestore } from '../restore/release-unplanned-restore';
@@ -15,15 +15,19 @@ const inputSchema = z.union([
   // `execution`, `startedAt`: the execution's own ARN, which its resolve step records in its claim, and its start time:
   // the release ends only that execution's claim and pin (release-unplanned-restore.ts).
   z.strictObject({ restoreId: executionRestoreIdSchema, request: z.unknown(), execution: z.string().optional(), startedAt: executionStartTimeSchema.optional(), error }),
+  // The error alone: the cleanup above failed after its retries, and its Catch left the caught error whole (review r59A F1).
+  z.strictObject({ error: caughtErrorSchema }),
 ]);
 
 /**
  * The failure path of a restore. Planned: unpins its backup, releases its target, aborts the multipart uploads and
  * removes the piece files of its entries restored in pieces. Not planned: unpins its backup and releases its target.
  * Either way the output's `failure` is the given error, bounded, which the state machine reports in its stead
- * (cleanUpReportingFailure: also when the cleanup itself fails for a reason that is not transient).
+ * (cleanUpReportingFailure: also when the cleanup itself fails for a reason that is not transient). Given the error
+ * alone, it only bounds it: the state machine's `Bound restore's error`, after a cleanup that failed for good.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'abandon request' }, async (input, runtime) => {
+  if (!('planKey' in input) && !('restoreId' in input)) return { failure: boundedFailure(input.error) };
   const cleanUp = (): Promise<AbandonedRestore | ReleasedUnplannedRestore> =>
     'planKey' in input
       ? abandonRestore(input, { ...runtime.restoreIo(), releasePin: runtime.releaseRestorePin() })

@@ -130,9 +130,29 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
    * `next` reports the caught error. A failure of either step itself is kept beside it (`$.abandonError`)
    * and never replaces the error that stopped the restore. Either step gives the caught error back bounded
    * (lambdas/restore/bounded-failure.ts: its message cut to 2,000 characters, the stack trace dropped), which
-   * replaces `$.error`: a drill's or failover's Map keeps one per failed source within 256 KiB.
+   * replaces `$.error`: a drill's or failover's Map keeps one per failed source within 256 KiB. A step that failed
+   * after its retries (throttled, timed out, crashed) gave nothing back, so `Bound restore's error` bounds it alone; if
+   * that fails too, a fixed cause takes its place: no path reaches `next` with the error whole (review r59A F1: 30
+   * whole causes of ~30 KiB ended a drill States.DataLimitExceeded, its scratch targets and pins left).
    */
   const failurePath = (next: sfn.IChainable): sfn.IChainable => {
+    const boundAlone = lifeboatTask(
+      scope,
+      'Bound restore\'s error',
+      'The cleanup step failed after its retries and gave no bounded copy of the caught error back: this only cuts the error\'s message to 2,000 characters and drops its stack trace (the same function, given the error alone; no I/O).',
+      fns.abandon,
+      '$.bounded',
+      { 'error.$': '$.error' },
+    );
+    boundAlone.next(boundedError(scope, 'Bounded restore\'s error', '$.bounded.failure')).next(next);
+    // Without even that, the error's name stays and the cause is a fixed text: whole, it could be 32 KiB (review r59A F1).
+    const unbounded = new sfn.Pass(scope, 'Restore\'s error not bounded', {
+      comment: 'Neither the cleanup step nor Bound restore\'s error could cut the caught error: its name stays, its cause is replaced by a fixed text, so that many failed sources still fit in a parent\'s state.',
+      parameters: { 'Error.$': '$.error.Error', Cause: UNBOUNDED_CAUSE },
+      resultPath: '$.error',
+    });
+    boundAlone.addCatch(unbounded, { errors: ['States.ALL'], resultPath: '$.boundError' });
+    unbounded.next(next);
     const abandon = lifeboatTask(
       scope,
       'Abandon restore',
@@ -141,7 +161,7 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
       '$.abandoned',
       { 'planKey.$': '$.plan.planKey', 'error.$': '$.error' },
     );
-    abandon.addCatch(next, { errors: ['States.ALL'], resultPath: '$.abandonError' });
+    abandon.addCatch(boundAlone, { errors: ['States.ALL'], resultPath: '$.abandonError' });
     abandon.next(boundedError(scope, 'Abandoned restore\'s error', '$.abandoned.failure')).next(next);
     // Review 42c F2: a resolve whose retries ran out, that timed out or crashed, kept its claim and pin for its retry;
     // nothing else ends them (release-unplanned-restore.ts). The execution is ending: no invocation of it still needs them.
@@ -153,7 +173,7 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
       '$.released',
       { ...props.resolvePayload, 'error.$': '$.error' },
     );
-    release.addCatch(next, { errors: ['States.ALL'], resultPath: '$.abandonError' });
+    release.addCatch(boundAlone, { errors: ['States.ALL'], resultPath: '$.abandonError' });
     release.next(boundedError(scope, 'Released restore\'s error', '$.released.failure')).next(next);
     // IsPresent true, never false: the one form both Step Functions and the local executor evaluate alike (restore-workflow.ts).
     return new sfn.Choice(scope, 'Restore planned?', { comment: 'A restore that failed after its plan was stored is abandoned; one that failed before only releases its claim and pin.' })
@@ -162,6 +182,13 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
   };
   return { chain, steps: [resolveTask, planTask, ...(thawTask ? [thawTask] : []), restoreShards, verifyTask], last: verifyTask, distributedMap, failurePath };
 }
+
+/**
+ * The cause of a failed restore whose caught error no step could bound (its cleanup and Bound restore's error both failed
+ * after their retries): the execution's history keeps the whole error, at the step that failed.
+ */
+export const UNBOUNDED_CAUSE =
+  'The restore failed, and its error could not be cut to fit here: its cleanup step, then Bound restore\'s error, failed too (the restore\'s execution keeps why, at abandonError and boundError). That execution\'s history has the whole error, at the step that failed.';
 
 /** A Pass that puts the cleanup step's bounded copy of the caught error (at `path`) in `$.error`'s place. */
 function boundedError(scope: Construct, name: string, path: string): sfn.Pass {

@@ -93,7 +93,7 @@ export class RestoreSourceStateMachine extends Construct {
    * and the child's DescribeExecution as JSON in the cause; `Child failure` parses it and `Source
    * failed` fails the iteration with the child's own error and cause, so the parent's Catch and its
    * records see the error that stopped the restore, as when the chain ran inline. A child without an
-   * error (timed out, stopped) fails the iteration as `RestoreSourceNotFinished`.
+   * error (timed out, stopped) or stopped by hand fails the iteration as `RestoreSourceNotFinished`.
    */
   startTask(scope: Construct): sfn.IChainable {
     const start = new tasks.StepFunctionsStartExecution(scope, 'Restore source', {
@@ -118,7 +118,13 @@ export class RestoreSourceStateMachine extends Construct {
     // IsPresent true, never false: the one form both Step Functions and the local executor evaluate alike (restore-workflow.ts).
     const hasCause = new sfn.Choice(scope, 'Child has a cause?', { comment: 'A Fail state needs both an error and a cause to pass on.' }).when(sfn.Condition.isPresent('$.execution.Cause'), failed).otherwise(unfinished);
     const hasError = new sfn.Choice(scope, 'Child has an error?', { comment: 'A failed child has its error; a timed-out or stopped one may not.' }).when(sfn.Condition.isPresent('$.execution.Error'), hasCause).otherwise(unfinished);
-    start.addCatch(parsed.next(hasError), { errors: ['States.TaskFailed'] });
+    // A stopped child's error and cause are whatever StopExecution was given (a cause of up to 32,768 characters), which
+    // no step of the child bounded; it ran no Abandon restore either: not finished (review r59A F1). DescribeExecution
+    // always has Status.
+    const stopped = new sfn.Choice(scope, 'Child stopped?', { comment: 'A child stopped by hand ran no cleanup and its error and cause are StopExecution\'s, unbounded: not finished.' })
+      .when(sfn.Condition.stringEquals('$.execution.Status', 'ABORTED'), unfinished)
+      .otherwise(hasError);
+    start.addCatch(parsed.next(stopped), { errors: ['States.TaskFailed'] });
     return start;
   }
 

@@ -1,7 +1,10 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FAILURE_CAUSE_STATE_BYTES } from '../../../config/parent-state-size';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { resourceNames } from '../../../lib/stacks/resource-names';
+import { NestedExecutionFailed } from '../../../local/executor/nested-execution';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { synthesizeApp } from './synth-app';
 
@@ -117,7 +120,27 @@ describe.each([
     expect(iteration.States['Child failure']).toMatchObject({ Type: 'Pass', Parameters: { 'execution.$': 'States.StringToJson($.Cause)' } });
     expect(iteration.States['Source failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.execution.Error', CausePath: '$.execution.Cause' });
     // No shard of any restore runs in the parent: no Lambda task of the restore chain is left in it.
-    expect(Object.keys(iteration.States).sort()).toEqual(['Child failure', 'Child has a cause?', 'Child has an error?', 'Restore source', 'Source failed', 'Source not finished']);
+    expect(Object.keys(iteration.States).sort()).toEqual(['Child failure', 'Child has a cause?', 'Child has an error?', 'Child stopped?', 'Restore source', 'Source failed', 'Source not finished']);
+  });
+
+  // Review r59A F1: every failed source's cause is kept in the parent's state, which the model counts within
+  // FAILURE_CAUSE_STATE_BYTES; a child stopped by hand carries StopExecution's own cause (up to 32,768 characters).
+  it.each([
+    ['stopped by hand with a long cause', { Status: 'ABORTED', Error: 'Operator', Cause: 'x'.repeat(32_768) }, 'RestoreSourceNotFinished', 'timed out or was stopped'],
+    ['failed with its own bounded cause', { Status: 'FAILED', Error: 'RestoreVerificationError', Cause: '{"errorType":"RestoreVerificationError","errorMessage":"1 of 1 entries differ"}' }, 'RestoreVerificationError', '1 of 1 entries differ'],
+  ])('a child %s: the source\'s item has the error to report, its cause bounded', async (_label, ending, error, causeSays) => {
+    const parent = machine(template(), parentName);
+    const map = parent.definition.States['Restore sources'] as { ItemProcessor: AslDoc };
+    const description = { ExecutionArn: 'arn:aws:states:us-east-1:000000000000:execution:child:r1', Name: 'r1', StartDate: 0, StopDate: 1, ...ending };
+    const processor = { StartAt: map.ItemProcessor.StartAt, States: map.ItemProcessor.States };
+    const iteration = new StateMachine(processor as unknown as StateMachineDefinition, { validationOptions: { checkArn: false, checkPaths: false } });
+    const childEnded = (): Promise<never> => Promise.reject(new NestedExecutionFailed(description));
+    const item = { request: { source: 'src', target: { type: 's3', bucket: 'b', prefix: '' } }, restoreId: 'r1', sources: 1 };
+    const run = iteration.run(item, { overrides: { taskResourceLocalHandlers: { 'Restore source': childEnded } }, context: { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:parent:p1' } } });
+    const result = (await run.result) as { failed: boolean; error: { Error: string; Cause: string } };
+    expect(result).toMatchObject({ failed: true, error: { Error: error } });
+    expect(result.error.Cause).toContain(causeSays);
+    expect(Buffer.byteLength(JSON.stringify(result.error.Cause), 'utf8')).toBeLessThanOrEqual(FAILURE_CAUSE_STATE_BYTES);
   });
 
   it('times a restore out before the parent, by all its other steps may take, so a too long restore still reaches the parent\'s Catch (audit h1-1)', () => {
