@@ -355,8 +355,8 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
           `${entries} entries record a size their blobs do not hold by the index (e.g. entry ${JSON.stringify(example.path)} records ${example.recorded} bytes, its blobs hold ${example.held}): a restore refuses such files as damaged and recreates every other entry (an S3 or DynamoDB restore's read-back reports them); unless a problem above explains it (an index or pack that disagrees), the snapshot recorded them so: back up the source again`,
         );
       }
-      if (found.paths.entries > 0) {
-        const { entries, example } = found.paths;
+      if (found.paths(snapshot.source.kind).entries > 0) {
+        const { entries, example } = found.paths(snapshot.source.kind);
         problem(
           snapshotKey(snapshot.id),
           `${entries} entries record a path no restore writes (e.g. entry ${JSON.stringify(example.path)}: ${example.reason}), which Lifeboat never records: the snapshot is damaged or was crafted. A restore of it stops at the first such entry (the entries after it are not restored): restore what lies elsewhere with --include, or forget the snapshot`,
@@ -427,20 +427,39 @@ export async function verifyVault(vault: Vault, options: VerifyOptions = {}): Pr
   return report;
 }
 
+/** How many entries record a path no restore writes, and the first of them with why. */
+type PathFindings = { entries: number; example: { path: string; reason: string } };
+
+function noPathFindings(): PathFindings {
+  return { entries: 0, example: { path: '', reason: '' } };
+}
+
 /**
  * What the manifest entries a snapshot reaches reference (EntryFindings), and those whose recorded size is not what their
  * blobs hold by the index: a directory restore refuses such a file as damaged (docs/FORMAT.md §7, "checked for length").
  */
 class SnapshotFindings extends EntryFindings {
   readonly sizes: { entries: number; example: { path: string; recorded: number; held: number } } = { entries: 0, example: { path: '', recorded: 0, held: 0 } };
-  /** Entries whose path (or hard link's first name) no restore writes, by the restorer's own rule (refusedEntry). */
-  readonly paths: { entries: number; example: { path: string; reason: string } } = { entries: 0, example: { path: '', reason: '' } };
+  /**
+   * Entries whose path (or hard link's first name) no restore writes, by the restorer's own rule (refusedEntry), as a
+   * snapshot of an S3 source reads them (`s3`: its objects are keys) and as any other does (`path`). Both are kept: a
+   * page (or node) is read once and its findings told to every snapshot that reaches it, whatever its source.
+   */
+  readonly refusedPaths: Record<'s3' | 'path', PathFindings> = { s3: noPathFindings(), path: noPathFindings() };
 
   refused(entry: ManifestEntry): void {
-    const reason = refusedEntry(entry);
-    if (reason === null) return;
-    if (this.paths.entries === 0) this.paths.example = { path: entry.path, reason };
-    this.paths.entries++;
+    for (const as of ['s3', 'path'] as const) {
+      const reason = refusedEntry(entry, as === 's3' ? 's3' : 'directory');
+      if (reason === null) continue;
+      const paths = this.refusedPaths[as];
+      if (paths.entries === 0) paths.example = { path: entry.path, reason };
+      paths.entries++;
+    }
+  }
+
+  /** The refused paths of a snapshot of `sourceKind`. */
+  paths(sourceKind: string): PathFindings {
+    return this.refusedPaths[sourceKind === 's3' ? 's3' : 'path'];
   }
 
   size(path: string, recorded: number, held: number): void {
@@ -456,14 +475,17 @@ class SnapshotFindings extends EntryFindings {
       if (this.sizes.entries === 0) this.sizes.example = other.sizes.example;
       this.sizes.entries += other.sizes.entries;
     }
-    if (other.paths.entries > 0) {
-      if (this.paths.entries === 0) this.paths.example = other.paths.example;
-      this.paths.entries += other.paths.entries;
+    for (const as of ['s3', 'path'] as const) {
+      const mine = this.refusedPaths[as];
+      const theirs = other.refusedPaths[as];
+      if (theirs.entries === 0) continue;
+      if (mine.entries === 0) mine.example = theirs.example;
+      mine.entries += theirs.entries;
     }
   }
 
   override any(): boolean {
-    return super.any() || this.sizes.entries > 0 || this.paths.entries > 0;
+    return super.any() || this.sizes.entries > 0 || this.refusedPaths.s3.entries > 0 || this.refusedPaths.path.entries > 0;
   }
 }
 

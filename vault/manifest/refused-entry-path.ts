@@ -45,26 +45,30 @@ export function refusedNonDirectoryPath(entryPath: string): string | null {
 }
 
 /**
- * Why no restore writes `entry`, by the rule of its kind, or null when one may (`vault verify` applies it to every entry):
- * - file-system kinds are restored at their path by the directory restorer: its rule (refusedEntryPath), a path naming the
- *   target itself only for a directory, and a file's `hardlink` first name, which the restorer refuses alike whether or not
- *   the restore covers that name (RestoreTarget.firstNameOf);
- * - an `object` (S3) is restored at its key, `meta.key` verbatim under the target's prefix (S3 keys are names, not
- *   paths), and a `page` (DynamoDB) as the items it holds: their restores refuse no path, and a key's segments are as the
- *   bucket named them (one may begin with the reserved `%lifeboat-escaped-name-` and is no escaped file name: such a
- *   backup was called crafted, review r58H F2). Only a path naming the target itself is refused, as for any kind but a
- *   directory: no backup records one for them, and a directory restore would replace the target with it.
+ * Whether a directory restore takes `entry` as an S3 key rather than a path: an `object` entry of a snapshot of an S3
+ * source (`source.kind` 's3'). It is written at its key taken literally (s3-key-path.ts: no escaped name is decoded), or,
+ * when the key cannot be a file path, not written and listed as not restored: a legitimate key, no damage. The snapshot's
+ * source decides, not the entry's `kind` alone, which a crafted manifest sets: an `object` entry `../escape.txt` of a
+ * directory snapshot passed verify while its restore refused it (review r59B F1). Verify and the restorer both ask this.
  */
-export function refusedEntry(entry: Pick<ManifestEntry, 'path' | 'kind' | 'meta'>): string | null {
+export function isS3KeyEntry(entry: Pick<ManifestEntry, 'kind'>, sourceKind: string): boolean {
+  return sourceKind === 's3' && entry.kind === 'object';
+}
+
+/**
+ * Why no restore writes `entry` of a snapshot of `sourceKind`, or null when one may (`vault verify` applies it to every
+ * entry; the directory restorer applies the same rule as it resolves each entry, resolveInsideTarget and RestoreTarget):
+ * - an S3 source's object (isS3KeyEntry) is a key, not a path: none is refused (a key no file path can be is listed as
+ *   not restored by a directory restore, and restored verbatim into a bucket);
+ * - every other entry, whatever its `kind` says, is restored at its path by the directory restorer: its rule
+ *   (refusedEntryPath), a path naming the target itself only for a directory, and a file's `hardlink` first name, which
+ *   the restorer refuses alike whether or not the restore covers that name (RestoreTarget.firstNameOf).
+ */
+export function refusedEntry(entry: Pick<ManifestEntry, 'path' | 'kind' | 'meta'>, sourceKind: string): string | null {
+  if (isS3KeyEntry(entry, sourceKind)) return null;
   switch (entry.kind) {
     case 'dir':
       return refusedEntryPath(entry.path);
-    case 'object':
-    case 'page':
-      return TARGET_ITSELF.has(entry.path) ? NOT_A_DIRECTORY_AT_TARGET : null;
-    case 'symlink':
-    case 'special':
-      return refusedNonDirectoryPath(entry.path);
     case 'file': {
       const own = refusedNonDirectoryPath(entry.path);
       if (own !== null) return own;
@@ -74,5 +78,7 @@ export function refusedEntry(entry: Pick<ManifestEntry, 'path' | 'kind' | 'meta'
       if (refused === null) return null;
       return `it is another name (a hard link) of ${JSON.stringify(first)}, ${refused.startsWith('it ') ? `which ${refused.slice(3)}` : `which is refused: ${refused}`}`;
     }
+    default:
+      return refusedNonDirectoryPath(entry.path);
   }
 }

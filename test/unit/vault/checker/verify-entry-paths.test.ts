@@ -5,6 +5,8 @@ import { verifyVault } from '../../../../vault/checker/verify';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotKey } from '../../../../vault/repository/vault-layout';
+import { vaultRestore } from '../../../../cli/commands/vault-commands';
+import { recordingCliIo } from '../../../support/captured-cli-io';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { UnsafeEntryPathError } from '../../../../vault/restorer/safe-target-path';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
@@ -110,5 +112,57 @@ describe('verifyVault and entry paths no restore writes', () => {
     const itself = await commit([{ path: '.', kind: 'object', meta: { key: 'k' }, size: stored.size, content: stored.content }]);
     expect(await problemsOf(itself, false)).toEqual([expect.stringContaining('1 entries record a path no restore writes (e.g. entry ".": it names the target directory itself, and it is not a directory)')]);
     for (const snapshot of [id, pages, itself]) await vault.store.delete(snapshotKey(snapshot));
+  });
+
+  // Review r59B F1: the rule went by each entry's own `kind`, which a crafted manifest sets: an `object` entry at any path passed
+  // verify in a directory snapshot, whose restore refused it saying verify names every such entry. The snapshot's source decides.
+  it.each([
+    { at: '../escape.txt', reason: 'it contains a ".." segment' },
+    { at: '/tmp/abs', reason: 'it is an absolute path' },
+    { at: 'a//b', reason: 'it contains an empty segment' },
+    { at: '%lifeboat-escaped-name-Li4/x.txt', reason: 'the manifest path segment "%lifeboat-escaped-name-Li4" is not a valid escaped name' },
+  ])('an object or page entry at $at of a directory snapshot: verify reports it, and the restore refuses it, writing nothing outside', async ({ at, reason }) => {
+    for (const kind of ['object', 'page'] as const) {
+      const id = await commit([{ path: at, kind, meta: { key: 'k' }, size: stored.size, content: stored.content }]);
+      for (const readData of [false, true]) {
+        expect(await problemsOf(id, readData)).toEqual([expect.stringContaining(`1 entries record a path no restore writes (e.g. entry ${JSON.stringify(at)}: ${reason}`)]);
+      }
+      const target = await fs.mkdtemp(path.join(dir, 'crafted-object-'));
+      const restore = restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true });
+      await expect(restore).rejects.toThrow(/the snapshot is damaged or was crafted.*`lifeboat vault verify` names every such entry/);
+      await expect(fs.access(path.join(dir, 'escape.txt'))).rejects.toThrow();
+      await vault.store.delete(snapshotKey(id));
+    }
+  });
+
+  // Review r59B F2: a legitimate key like 'reports/%lifeboat-escaped-name-q3 summary.csv' passed verify but stopped the restore of
+  // that S3 backup into a directory as a crafted path. Each key is taken literally; one that cannot be a file path is listed as
+  // not restored (exit 3) and the restore goes on; nothing is written outside the target.
+  it('an S3 backup restored into a directory: every key taken literally, keys no file path can be listed as not restored', async () => {
+    const writer = await vault.newSnapshotWriter();
+    const keys = ['reports/%lifeboat-escaped-name-q3 summary.csv', '%lifeboat-escaped-key/literal', 'a//b', '../up.txt', '/abs.txt', 'dir/./x', 'plain.txt'];
+    for (const [i, key] of keys.entries()) {
+      await writer.add({ path: s3EntryPath(key), kind: 'object', meta: { key, etag: '"x"', size: 6, lastModified: new Date(0).toISOString(), metadata: {}, tags: {}, headers: {} }, changeToken: 'x', content: Buffer.from(`body${i}\n`) });
+    }
+    const { id } = await vault.commitSnapshot({ source: { kind: 's3', id: 's3://bucket/' }, parts: [await writer.finish()] });
+    for (const readData of [false, true]) expect(await problemsOf(id, readData)).toEqual([]);
+    const target = await fs.mkdtemp(path.join(dir, 's3-into-dir-'));
+    const stats = await restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true });
+    expect(await fs.readFile(path.join(target, 'reports', '%lifeboat-escaped-name-q3 summary.csv'), 'utf8')).toBe('body0\n');
+    expect(await fs.readFile(path.join(target, '%lifeboat-escaped-key', 'literal'), 'utf8')).toBe('body1\n');
+    expect(await fs.readFile(path.join(target, 'plain.txt'), 'utf8')).toBe('body6\n');
+    expect(stats.files).toBe(3);
+    const reasons = new Map(stats.notRestored.map((n) => [n.path, n.what]));
+    expect([...reasons.keys()].sort()).toEqual(['a//b', '../up.txt', '/abs.txt', 'dir/./x'].map(s3EntryPath).sort());
+    expect(reasons.get(s3EntryPath('a//b'))).toBe('not written: the S3 key "a//b" cannot be a file path (it contains an empty segment ("//", or a "/" at its end)); restore this backup into a bucket to get the object back');
+    expect(reasons.get(s3EntryPath('../up.txt'))).toContain('the S3 key "../up.txt" cannot be a file path (it contains a ".." segment)');
+    await expect(fs.access(path.join(path.dirname(target), 'up.txt'))).rejects.toThrow();
+    // The CLI: the restore completes, lists them, and exits 3 as for other entries not restored.
+    const io = recordingCliIo();
+    const cliTarget = path.join(dir, 's3-into-dir-cli');
+    expect(await vaultRestore(id.slice(0, 16), { vault: path.join(dir, 'vault'), keyFile: path.join(dir, 'key'), target: cliTarget }, { io })).toBe(3);
+    expect(io.errors.join('\n')).toContain('cannot be a file path');
+    expect(await fs.readFile(path.join(cliTarget, 'reports', '%lifeboat-escaped-name-q3 summary.csv'), 'utf8')).toBe('body0\n');
+    await vault.store.delete(snapshotKey(id));
   });
 });
