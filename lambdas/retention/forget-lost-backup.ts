@@ -5,6 +5,7 @@ import { type ForgetCatalog, type ForgetVault } from './forget-backups';
 import { livePins } from './live-pins';
 import { LostBackupRefusedError } from './lost-backup-refused-error';
 import { refuseIfAuthentic } from './authentic-unparsed-object';
+import { type LostSnapshot, partlyLostNote, treeReadsAdvice } from './lost-backup-advice';
 import { otherSide } from '../replication/other-side';
 
 /** What a snapshot object is in a vault where it does not read: gone, or there and failing to decrypt or parse. */
@@ -73,8 +74,11 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   }
   report.snapshots.push(...lostInBoth(backupId, found, deps.vault, there));
   for (const source of record.sources) {
-    await refuseIfTreeReads(deps.vault, vault, backupId, source);
-    await refuseIfTreeReads(there, other, backupId, source);
+    // Every snapshot of a backup lostInBoth let through is lost in both vaults, so `states` is found.
+    const states = report.snapshots.find((s) => s.snapshotId === source.snapshotId);
+    const lost = states ? lostSnapshot(states, deps.vault, there) : { snapshotId: source.snapshotId, states: [] };
+    await refuseIfTreeReads(deps.vault, vault, backupId, source, lost);
+    await refuseIfTreeReads(there, other, backupId, source, lost);
   }
   if (dryRun) return report;
   if (record.forgettingAt === undefined && !(await deps.catalog.claimForgetting(backupId, deps.now.toISOString(), { pinVersion: record.pinVersion }))) {
@@ -138,11 +142,7 @@ function lostInBoth(backupId: string, found: readonly { snapshotId: string; here
   const reading = found.find((s) => s.here === 'reads' || s.other === 'reads');
   if (!reading) return lostStates;
   const side = reading.here === 'reads' ? here : there;
-  const lost = lostStates.map((s) => s.snapshotId);
-  const lostNote =
-    lost.length === 0
-      ? ''
-      : `; lost in both vaults: snapshot ${lost.join(', snapshot ')}, but a backup is forgotten whole, and its other snapshots still restore (keep it, or let its plan's retention forget it)`;
+  const lostNote = lostStates.length === 0 ? '' : partlyLostNote(lostStates.map((s) => lostSnapshot(s, here, there)));
   throw new LostBackupRefusedError(
     backupId,
     `its snapshot ${reading.snapshotId} reads in the ${side} vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${backupId}\` tells whether it restores)${lostNote}`,
@@ -153,7 +153,7 @@ function lostInBoth(backupId: string, found: readonly { snapshotId: string; here
  * Refuses a backup whose source's manifest root (the catalog record's rootHash) reads in `side`: a snapshot object lost
  * with its tree intact leaves the tree's data readable, and forgetting the backup would let the next prune delete it.
  */
-async function refuseIfTreeReads(side: VaultSide, vault: TreeReading, backupId: string, source: Pick<BackupSourceRecord, 'name' | 'snapshotId' | 'rootHash'>): Promise<void> {
+async function refuseIfTreeReads(side: VaultSide, vault: TreeReading, backupId: string, source: Pick<BackupSourceRecord, 'name' | 'snapshotId' | 'rootHash'>, lost: LostSnapshot): Promise<void> {
   try {
     await loadManifestRoot(vault.store, vault.keys, source.rootHash);
   } catch (err) {
@@ -168,8 +168,11 @@ async function refuseIfTreeReads(side: VaultSide, vault: TreeReading, backupId: 
   throw new LostBackupRefusedError(
     backupId,
     `its tree ${source.rootHash} (source ${source.name}, snapshot ${source.snapshotId}) still reads in the ${side} vault: its data may still restore, ` +
-      'and once the backup is forgotten a prune may delete it. No lifeboat command restores a tree without its snapshot object, so the backup is kept: ' +
-      'back its source up again while the source still has the data, and leave the backup (a prune of a vault where its snapshot object is corrupt stops on it until then; ' +
-      'docs/RUNBOOKS.md, "A backup lost in both vaults")',
+      `and once the backup is forgotten a prune may delete it. ${treeReadsAdvice(lost, source.rootHash)}`,
   );
+}
+
+/** A snapshot lost in both vaults as the advice names it: how it is in each vault (the report's `here` and `other`). */
+function lostSnapshot(states: ForgetLostReport['snapshots'][number], here: VaultSide, there: VaultSide): LostSnapshot {
+  return { snapshotId: states.snapshotId, states: [{ side: here, state: states.here }, { side: there, state: states.other }] };
 }

@@ -36,7 +36,7 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
     "Prune marks only from the snapshot objects, so it would condemn such a backup's data (its tree may still read) while the catalog still offers it for restore. " +
     `Bring the object back: if the ${vault === 'primary' ? 'DR' : 'primary'} vault holds it intact, \`lifeboat scrub --repair\` copies it in; ` +
     'in AWS the vault bucket may keep an older version of it (docs/RUNBOOKS.md, "A backup lost in both vaults"). ' +
-    `If it is lost for good, its tree too, forget the backup from this vault: \`lifeboat backups forget --lost ${first}${vaultFlag} --dry-run\` shows what is left of it ` +
-    '(it refuses while its tree still reads: then restore the object first); retention also forgets it once its plan\'s policy lets it go. Then prune again.'
+    `If it is lost for good: \`lifeboat backups forget --lost ${first}${vaultFlag}\` forgets the backup from this vault when its tree is lost too ` +
+    "(it refuses while the tree still reads; --dry-run shows what is left of it), and retention forgets it when its plan's policy lets it go. Until one of these, every prune of this vault stops here."
   );
 }

@@ -141,7 +141,16 @@ describe('refuses, changing nothing', () => {
     await corrupt(pair.dr.store, key);
     const tree = `its tree ${root} (source src, snapshot ${pair.snapshot.id}) still reads in the`;
     await refused('primary', `${tree} primary vault: its data may still restore, and once the backup is forgotten a prune may delete it. No lifeboat command restores a tree without its snapshot object`);
-    await refused('dr', `${tree} dr vault: its data may still restore`);
+    // Review r59C F2: it said "back its source up again … and leave the backup (a prune … stops on it until then)",
+    // until nothing: it says what stays stopped, for how long, the ways out and what deleting the object by hand costs.
+    await refused(
+      'dr',
+      `${tree} dr vault: its data may still restore, and once the backup is forgotten a prune may delete it. No lifeboat command restores a tree without its snapshot object, so the backup is kept; ` +
+        `while snapshots/${pair.snapshot.id} is corrupt in the dr and primary vaults, every prune there stops on it, and nothing ends that by itself: retention never forgets a backup one of whose snapshots it cannot read, and this command refuses while the tree reads. ` +
+        `Ways out: an older intact version of the object in the vault bucket (docs/RUNBOOKS.md, "A backup lost in both vaults"); or the data read from the tree by hand (docs/FORMAT.md §9, from manifest/${root}); ` +
+        `or, once a newer committed backup of the source holds what you need (\`lifeboat verify --backup <newer id>\`), delete the corrupt object by hand (\`aws s3 rm s3://<vault bucket>/snapshots/${pair.snapshot.id}\`, in the dr and primary vaults): ` +
+        "the prune then stops on this backup as one whose snapshot object is missing until its plan's retention forgets it, and the prune after that condemns what only this tree references, deleted after the grace: that data is then gone for good",
+    );
     // Damaged in this vault, it still reads in the other: refused all the same.
     await corrupt(pair.primary.store, manifestKey(root));
     await refused('primary', `${tree} dr vault`);
@@ -149,6 +158,18 @@ describe('refuses, changing nothing', () => {
     const parts: Buffer[] = [];
     for await (const chunk of readEntry(pair.dr, pair.snapshot, 'a.bin')) parts.push(chunk);
     expect(Buffer.concat(parts).equals(original)).toBe(true);
+  });
+
+  it('a snapshot object missing in both vaults whose tree still reads: the prune stops, naming the backup, until retention forgets it (review r59C F2)', async () => {
+    for (const side of ['primary', 'dr'] as const) await pair[side].store.delete(key);
+    await refused(
+      'primary',
+      `its tree ${pair.snapshot.manifest} (source src, snapshot ${pair.snapshot.id}) still reads in the primary vault: its data may still restore, and once the backup is forgotten a prune may delete it. ` +
+        `No lifeboat command restores a tree without its snapshot object, so the backup is kept; where it is missing (the primary and dr vaults), the prune workflow and \`lifeboat prune\` stop, naming this backup, until its plan's retention forgets it, and the prune after that condemns what only this tree references. ` +
+        `Ways out: an older intact version of the object in the vault bucket (docs/RUNBOOKS.md, "A backup lost in both vaults"); or the data read from the tree by hand (docs/FORMAT.md §9, from manifest/${pair.snapshot.manifest})`,
+    );
+    const err = await forgetLostBackup(pair.backupId, deps('primary')).catch((e: unknown) => e);
+    expect((err as Error).message).not.toContain('aws s3 rm');
   });
 
   it('a backup of several sources one of which reads: the refusal names the snapshots lost in both vaults too', async () => {
@@ -159,7 +180,27 @@ describe('refuses, changing nothing', () => {
     await refused(
       'primary',
       `its snapshot ${pair.snapshot.id} reads in the primary vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${pair.backupId}\` tells whether it restores); ` +
-        `lost in both vaults: snapshot ${lostId}, but a backup is forgotten whole, and its other snapshots still restore`,
+        `lost in both vaults: snapshot ${lostId} (missing in the primary vault, missing in the dr vault), but a backup is forgotten whole, and its other snapshots still restore, so it is kept: ` +
+        "its plan's retention forgets it when the policy lets it go; until then the prune workflow and `lifeboat prune` of a vault whose catalog records it stop, naming it (its snapshot object is missing), unless an older version of the object is brought back",
+    );
+  });
+
+  // Review r59C F3: the refusal told the operator to let retention forget it, but retention leaves a backup one of whose
+  // snapshots it cannot read in place for good (forget-backups.ts, disputeOf).
+  it('a backup of several sources one of which reads, another corrupt in both vaults: retention will not forget it, and the refusal says so', async () => {
+    const lostId = 'f'.repeat(64);
+    const [source] = record().sources;
+    if (!source) throw new Error('the record names a source');
+    // Any bytes at the lost snapshot's name fail its address: corrupt in both vaults.
+    for (const side of ['primary', 'dr'] as const) await pair[side].store.put(snapshotKey(lostId), Buffer.from('damaged'));
+    catalogs.primary.records.set(pair.backupId, record({ sources: [{ ...source, name: 'gone', snapshotId: lostId, rootHash: 'e'.repeat(64) }, source] }));
+    await refused(
+      'primary',
+      `its snapshot ${pair.snapshot.id} reads in the primary vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${pair.backupId}\` tells whether it restores); ` +
+        `lost in both vaults: snapshot ${lostId} (corrupt in the primary vault, corrupt in the dr vault), but a backup is forgotten whole, and its other snapshots still restore, so it is kept: ` +
+        `the retention of the primary and dr vaults will not forget it while snapshots/${lostId} is corrupt there (it cannot tell whose that snapshot is: "left in place"), and every prune there stops on that object: ` +
+        `bring an older intact version back, or, once a newer committed backup of the source holds what you need (\`lifeboat verify --backup <newer id>\`), delete the corrupt object by hand (\`aws s3 rm s3://<vault bucket>/snapshots/${lostId}\`, in the primary and dr vaults): ` +
+        "the prune then stops on this backup as one whose snapshot object is missing until retention forgets it, when its plan's policy lets it go, and the prune after that condemns what only its sources reference, the ones that read included",
     );
   });
 
