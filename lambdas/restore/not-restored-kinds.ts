@@ -17,3 +17,12 @@ function kindOf(what: string): string {
 export function notRestoredKinds(items: readonly Pick<NotRestored, 'what'>[]): string[] {
   return [...new Set(items.map((n) => kindOf(n.what)))].slice(0, NOT_RESTORED_KINDS);
 }
+
+/**
+ * The reasons of several lists, each already distinct (a shard record's, this step's), merged in their order:
+ * NOT_RESTORED_KINDS at most. A shard's record lists its first SHARD_CHECK_LISTED items by path and carries the reasons
+ * of all of them, so that a reason whose items sort after those is still named (review r59A F2).
+ */
+export function mergedNotRestoredKinds(lists: readonly (readonly string[])[]): string[] {
+  return [...new Set(lists.flat())].slice(0, NOT_RESTORED_KINDS);
+}

@@ -16,6 +16,7 @@ import { uploadObjectPiece } from './split-object-upload';
 import { putPieceRecord } from './piece-records';
 import { checkRestoredEntries, type EntryCheckOutcome } from './restored-entry-check';
 import { putShardCheck, type ShardCheck, SHARD_CHECK_LISTED } from './shard-checks';
+import { notRestoredKinds } from './not-restored-kinds';
 import { type RestoreIo } from './restore-io';
 import { addRestored, checkedCursorDebt, MAX_RESTORE_SHARD_ROUNDS, NOTHING_RESTORED, type RestoredSoFar, type RestoreShardCursor, RestoreShardCursorError, RestoreShardRoundsError } from './restore-shard-cursor';
 import { ShardStopGate } from './shard-stop-gate';
@@ -364,6 +365,8 @@ function shardCheckOf(restore: ResolvedRestore, shard: RestoreShard, outcome: En
     mismatchCount: outcome.mismatches.length,
     notRestored: outcome.notRestored.sort(byPath).slice(0, SHARD_CHECK_LISTED),
     notRestoredCount: entriesNotRestored(outcome.notRestored),
+    // Every item's reasons, not only the listed ones' (review r59A F2).
+    notRestoredKinds: notRestoredKinds(outcome.notRestored),
   };
 }
 

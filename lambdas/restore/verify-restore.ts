@@ -16,7 +16,7 @@ import { type ReleaseRestorePin } from './restore-pin';
 import { backupLeftOut, type BackupLeftOut, type BackupRecords } from './backup-left-out';
 import { type TimeToLiveLeftOff, timeToLiveLeftOff } from './restored-table-ttl';
 import { reportListsBound, reportListsWithin } from './restore-report-lists';
-import { notRestoredKinds } from './not-restored-kinds';
+import { mergedNotRestoredKinds, notRestoredKinds } from './not-restored-kinds';
 import { type RestoreReportPlace } from '../../config/restore-report-in';
 
 /** Directories finished and read back together: bounded, so a file system's millions of directories are never all held. */
@@ -87,6 +87,8 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
   const notRestored: NotRestored[] = [];
   /** Entries not restored, those the lists leave out and those an item said once for many stands for included. */
   let notRestoredCount = 0;
+  /** The reasons the shards' records name, each record's of all its items, not only those it lists (review r59A F2). */
+  let shardKinds: string[] = [];
   const target = restore.target;
   let ttlOff: TimeToLiveLeftOff | undefined;
 
@@ -183,6 +185,7 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
       mismatches.push(...own.mismatches, ...shards.mismatches);
       notRestored.push(...own.notRestored, ...shards.notRestored);
       notRestoredCount = entriesNotRestored(own.notRestored) + shards.notRestoredCount;
+      shardKinds = shards.notRestoredKinds;
     } finally {
       await targetDir?.close();
     }
@@ -195,7 +198,7 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
   // read, where the report goes to a report that names them (review r58I F3).
   const lists = reportListsWithin(
     {
-      ...(notRestoredCount > 0 ? { notRestored: { count: notRestoredCount, kinds: notRestoredKinds(notRestored), first: notRestored } } : {}),
+      ...(notRestoredCount > 0 ? { notRestored: { count: notRestoredCount, kinds: mergedNotRestoredKinds([notRestoredKinds(notRestored), shardKinds]), first: notRestored } } : {}),
       ...(leftOut !== undefined ? { backupLeftOut: leftOut } : {}),
     },
     reportListsBound(input.reportIn ?? 'execution-output', input.reportSources),
@@ -222,10 +225,14 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
  * What the shards of the plan that restored whole entries found when they read them back: a shard
  * without a record for this restore never finished, which fails the restore as a mismatch would.
  */
-async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore): Promise<{ checked: number; items: number; mismatches: string[]; notRestored: NotRestored[]; notRestoredCount: number }> {
+async function shardOutcomes(
+  plan: RestorePlanDocument,
+  store: ShardCheckStore,
+): Promise<{ checked: number; items: number; mismatches: string[]; notRestored: NotRestored[]; notRestoredCount: number; notRestoredKinds: string[] }> {
   const whole = plan.shards.filter((s) => !s.piece);
   const records = await readShardChecks(store, plan.restore.restoreId, whole.map((s) => s.index));
   const outcome = { checked: 0, items: 0, mismatches: [] as string[], notRestored: [] as NotRestored[], notRestoredCount: 0 };
+  const kinds: string[][] = [];
   whole.forEach((shard, i) => {
     const record = records[i];
     if (!record) {
@@ -238,6 +245,8 @@ async function shardOutcomes(plan: RestorePlanDocument, store: ShardCheckStore):
     if (record.mismatchCount > record.mismatches.length) outcome.mismatches.push(`restore shard ${shard.index}: ${record.mismatchCount - record.mismatches.length} more entries differ than its record lists`);
     outcome.notRestored.push(...record.notRestored);
     outcome.notRestoredCount += record.notRestoredCount;
+    // A record of a shard of an older version has no reasons of its own: its listed items' then.
+    kinds.push(record.notRestoredKinds ?? notRestoredKinds(record.notRestored));
   });
-  return outcome;
+  return { ...outcome, notRestoredKinds: mergedNotRestoredKinds(kinds) };
 }
