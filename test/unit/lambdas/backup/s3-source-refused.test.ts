@@ -8,7 +8,9 @@ import { newObservations } from '../../../../lambdas/sources/entry-sink';
 import { addS3Shard } from '../../../../lambdas/sources/s3-object-entries';
 import { addS3RangePiece, type PieceSink } from '../../../../lambdas/sources/s3-range-piece';
 import { S3SourceReadError } from '../../../../lambdas/sources/s3-source-read-error';
+import { S3SourceInOtherRegionError } from '../../../../lambdas/sources/s3-source-region-error';
 import { BucketOwnerMismatchError, bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
+import { classifyError } from '../../../../lambdas/runtime/errors';
 import { protectionPlanSchema, type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
 import { MemoryVaultStore, type Vault } from '../../../../vault';
 import { type NewEntry } from '../../../../vault/archiver/snapshot-writer';
@@ -46,6 +48,17 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
   const key = decodeURIComponent(rest.join('/'));
   if (bucket === 'busy') return xml(res, 503, s3ErrorXml('SlowDown', 'Please reduce your request rate.'));
   if (bucket === 'foreign') return xml(res, 403, s3ErrorXml('AccessDenied', 'Access Denied'));
+  // Buckets of eu-west-1, as S3 answers a client of us-east-1: a redirect, or a 400 for a request signed for the wrong region.
+  if (bucket === 'west') {
+    res.writeHead(301, { 'content-type': 'application/xml', 'x-amz-bucket-region': 'eu-west-1' });
+    res.end(s3ErrorXml('PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint.'));
+    return;
+  }
+  if (bucket === 'west400') {
+    res.writeHead(400, { 'content-type': 'application/xml', 'x-amz-bucket-region': 'eu-west-1' });
+    res.end(s3ErrorXml('AuthorizationHeaderMalformed', "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'"));
+    return;
+  }
   if (bucket === 'sealed') {
     const listed = ['a.jpg', 'secret/b.jpg'].map((k) => `<Contents><Key>${k}</Key><Size>4</Size><ETag>"${k}"</ETag><LastModified>2026-11-01T00:00:00.000Z</LastModified></Contents>`);
     if (key === '') return xml(res, 200, `<ListBucketResult><Name>sealed</Name><Prefix></Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${listed.join('')}</ListBucketResult>`);
@@ -219,5 +232,19 @@ describe('a source S3 refuses under the ExpectedBucketOwner guard, as in Lambda 
     const failure = await failureOf(addS3RangePiece(guarded, spec, sink()));
     expect(failure).toBeInstanceOf(BucketOwnerMismatchError);
     expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "secret\/b\.jpg" of bucket sealed \(GetObjectCommand: .* S3 said: AccessDenied: User: .* kms:Decrypt/);
+  });
+});
+
+describe('the plan step with an S3 source whose bucket is in another region (review r59D F6)', () => {
+  it.each(['west', 'west400'])('bucket %s fails naming the source, the bucket, both regions and what to do, as a permanent error', async (bucket) => {
+    const { deps, records } = planDeps(planOf(bucket));
+    const failure = await failureOf(planBackup({ plan: 'assets', backupId: BACKUP_ID }, { ...deps, s3: guarded }));
+    expect(failure).toBeInstanceOf(S3SourceInOtherRegionError);
+    expect(failure.message).toBe(
+      `source bad-assets: bucket ${bucket} is in eu-west-1, not in the primary region us-east-1, where the backup functions read every source (S3 redirected their request); ` +
+        `back up a bucket of us-east-1 instead (replicate or copy ${bucket} there) and name it in the source's bucket in the plan (lifeboat.config.json), or move the environment's primaryRegion`,
+    );
+    expect(classifyError(failure)).toBe(failure);
+    expect(records.map((r) => r.status)).toEqual(['RUNNING']);
   });
 });
