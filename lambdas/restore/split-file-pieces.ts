@@ -1,4 +1,4 @@
-import { type DirectoryRestorer, type ManifestEntry, RestoreTarget } from '../../vault';
+import { type DirectoryRestorer, firstNameRefused, isNameTooLong, type ManifestEntry, nameTooLong, RestoreTarget } from '../../vault';
 import { type PieceRecordStore, pieceRecordsOf, piecesByEntry } from './piece-records';
 import { type RestorePlanDocument } from './restore-plan-document';
 import { SplitEntryIncompleteError } from './restore-errors';
@@ -19,17 +19,15 @@ import { SplitEntryIncompleteError } from './restore-errors';
  * invocation still running when Abandon restore removed the file) finds no file and writes nothing,
  * where it used to create one as large as the entry that no later step removed (audit R17 F2). When
  * one cannot be made, those made already are removed (best effort) and the step fails: no abandon
- * step runs for a restore whose plan step failed.
+ * step runs for a restore whose plan step failed. An entry whose name (or a directory's above it) the target's file
+ * system refuses as too long gets none: its shards write nothing, and the verify step lists it as not restored.
  */
 export async function createPieceFiles(root: string, paths: readonly string[], restore: { restoreId: string; overwrite: boolean; keepSetIdBits: boolean }): Promise<void> {
   if (paths.length === 0) return;
   const target = new RestoreTarget(root, { overwrite: restore.overwrite, keepSetIdBits: restore.keepSetIdBits, owner: 'never' });
   const made: string[] = [];
   try {
-    for (const path of paths) {
-      await target.createFilePieces(path, restore.restoreId);
-      made.push(path);
-    }
+    for (const path of paths) if (await madePieceFile(target, path, restore.restoreId)) made.push(path);
   } catch (err) {
     for (const path of made) await target.discardFilePieces(path, restore.restoreId).catch(() => undefined);
     throw err;
@@ -37,16 +35,44 @@ export async function createPieceFiles(root: string, paths: readonly string[], r
 }
 
 /**
+ * Makes the piece file of `path`, unless the target cannot take the entry's name: the piece file's own is short
+ * (`.<name>.lifeboat-<id>.part`, at most 127 bytes), so a name over the file system's limit was taken only by the verify
+ * step's last rename, which failed the restore once every piece was written (review r59E F2); a directory's above it
+ * failed the plan step. Then none is made (false).
+ */
+async function madePieceFile(target: RestoreTarget, path: string, restoreId: string): Promise<boolean> {
+  try {
+    await target.createFilePieces(path, restoreId);
+  } catch (err) {
+    if (isNameTooLong(err)) return false;
+    throw err;
+  }
+  if ((await firstNameRefused(target.root, path)) === undefined) return true;
+  await target.discardFilePieces(path, restoreId);
+  return false;
+}
+
+/**
  * Puts the plan's files restored in pieces in place (verify step, before the directories get
  * their attributes). A piece without its record fails the restore (SplitEntryIncompleteError,
  * naming the file and the shard) after removing the piece file. Idempotent: a file a previous
- * attempt already renamed has no piece file left and is checked like any other.
+ * attempt already renamed has no piece file left and is checked like any other. One whose name (or a directory's
+ * above it) the target's file system refuses as too long, which has no piece file (createPieceFiles), is listed in the
+ * restorer's notRestored as a restorer lists such an entry (name-too-long.ts), and the restore goes on.
  */
 export async function finishSplitFiles(plan: RestorePlanDocument, entryOf: (path: string) => ManifestEntry | undefined, restorer: DirectoryRestorer, store: PieceRecordStore): Promise<number> {
   const byPath = piecesByEntry(plan);
   for (const [path, pieces] of byPath) {
     const entry = entryOf(path);
     if (!entry) throw new SplitEntryIncompleteError(`${JSON.stringify(path)} was split into pieces by the restore plan but is not in the snapshot: the plan and the snapshot disagree; run the restore again`);
+    const refused = await firstNameRefused(restorer.target.root, path);
+    if (refused !== undefined) {
+      await restorer.target.discardFilePieces(path, plan.restore.restoreId);
+      const { what, saidOnce } = nameTooLong(restorer.target.root, restorer.target.pathOf(path), refused);
+      if (saidOnce) restorer.target.notRestored.addSaidOnce(path, what);
+      else restorer.target.notRestored.add(path, what);
+      continue;
+    }
     const planned = pieces[0]?.piece.pieces ?? 0;
     const { records, missing } = await pieceRecordsOf(plan, path, pieces, store);
     const written = records.reduce((n, r) => n + r.bytes, 0);

@@ -1,6 +1,8 @@
+import { lstat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type FsPath } from '../platform/posix-calls';
 import { type NotRestored } from './not-restored';
+import { resolveInsideTarget } from './safe-target-path';
 import { parentOf, pathKey, relativeDisplay } from './target-path';
 
 /**
@@ -43,6 +45,25 @@ export function nameTooLong(root: string, absolute: FsPath, err: NodeJS.ErrnoExc
     what: `${DIRECTORY_ABOVE}${JSON.stringify(relativeDisplay(root, refused))}${ABOVE_IT_NOT_MADE}the target's file system refusing its name (or path) as too long (ENAMETOOLONG)`,
     saidOnce: true,
   };
+}
+
+/**
+ * The error of the first name on the way to `entryPath` under `root` (the entry's own name last) whose lookup the
+ * target's file system refuses as too long, its path that name's, so that nameTooLong says it as a restorer would; or
+ * undefined when it refuses none of those the target holds (a name not there, or any other failure, ends the look).
+ * For an entry restored in pieces, written into a piece file of a short name beside its own: the name it cannot take is
+ * found before its pieces are written, not by the last rename (review r59E F2, split-file-pieces.ts).
+ */
+export async function firstNameRefused(root: string, entryPath: string): Promise<NodeJS.ErrnoException | undefined> {
+  const names = entryPath.split('/');
+  for (let i = 1; i <= names.length; i++) {
+    const refused = await lstat(resolveInsideTarget(root, names.slice(0, i).join('/'))).then(
+      () => undefined,
+      (err: unknown) => (isNameTooLong(err) ? err : null),
+    );
+    if (refused !== undefined) return refused ?? undefined;
+  }
+  return undefined;
 }
 
 /** The openings of nameTooLong's lines, which tooLongNotMade reads back. */

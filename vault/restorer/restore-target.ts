@@ -273,7 +273,10 @@ export class RestoreTarget {
 
   /** Removes the piece file of an entry whose pieces did not all arrive. */
   async discardFilePieces(entryPath: string, restoreId: string): Promise<void> {
-    await unlinkIfPresent(piecePathFor(this.pathOfNonDirectory(entryPath), restoreId));
+    await unlinkIfPresent(piecePathFor(this.pathOfNonDirectory(entryPath), restoreId)).catch((err: unknown) => {
+      // Under a directory whose name the file system refuses as too long no piece file was made (review r59E F2).
+      if (!isNameTooLong(err)) throw err;
+    });
   }
 
   private async openPieceFile(absolute: FsPath, entryPath: string, restoreId: string, create: number): Promise<fs.FileHandle> {
