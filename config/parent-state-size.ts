@@ -140,7 +140,7 @@ function failedBytes(source: StateSource): number {
 /** A restored source's entries of the drill's `$.comparison` (their texts are COMPARISON_TEXTS_TOTAL_BYTES'). */
 function comparisonBytes(source: StateSource): number {
   const sampled = { source: source.name, sampled: { compared: NUMBER, matched: NUMBER, skippedChanged: NUMBER, checkedLive: NUMBER, unreachable: CUT, liveNotes: [CUT, CUT, CUT] } };
-  const errors = ['LiveSampleMismatchError', 'BackupLacksLiveObjectsError'].map((error) => ({ error, message: CUT, step: 'Compare with live sources' }));
+  const errors = ['LiveSampleMismatchError', 'BackupLacksLiveObjectsError'].map((error) => ({ error, message: CUT, step: 'Compare with live sources', source: source.name }));
   return bytesOf(sampled) + bytesOf(errors) + 1;
 }
 

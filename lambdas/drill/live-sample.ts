@@ -478,7 +478,8 @@ export async function compareWithLiveSources(
     const { mismatches, notInBackup, ...sampled } = await sampleLiveSource(report, source, input.samples, { ...deps, backupRecords });
     comparison.sources.push({ source: report.source, sampled });
     const errors = [...(mismatches.length > 0 ? [new LiveSampleMismatchError(report.source, mismatches)] : []), ...(notInBackup.length > 0 ? [new BackupLacksLiveObjectsError(report.source, notInBackup)] : [])];
-    for (const error of errors) comparison.errors.push({ error: error.name, message: error.message, step: 'Compare with live sources' });
+    // `source`: the drill's state cuts messages past its budget to "…", and `drills show` still names the source (review r59A F3).
+    for (const error of errors) comparison.errors.push({ error: error.name, message: error.message, step: 'Compare with live sources', source: report.source });
   }
   return comparison;
 }

@@ -217,7 +217,7 @@ describe('a drill of many sources', () => {
     const sources = Array.from({ length: 300 }, (_, i) => ({ type: 's3' as const, name: `s${i}`, bucket: `b-s${i}`, prefix: '' }));
     const plan = { name: 'huge', sources } as unknown as ProtectionPlanConfig;
     expect(() => checkParentStateSize(stack, { kind: 'drill', construct: 'DrillWorkflow', stateSource: (source) => drillStateSource(source, undefined), stateBytes: drillStateBytes }, [plan])).toThrow(
-      /^Invalid props of DrillWorkflow Refused:\n {2}- plans\[0\]\.sources: plan huge has 300 sources: a drill of it would carry at least 260 KiB in its Step Functions state, over the limit of 256 KiB \(States\.DataLimitExceeded\); split it into plans of at most 57 of these sources/,
+      /^Invalid props of DrillWorkflow Refused:\n {2}- plans\[0\]\.sources: plan huge has 300 sources: a drill of it would carry at least 260 KiB in its Step Functions state, over the limit of 256 KiB \(States\.DataLimitExceeded\); split it into plans of at most 56 of these sources/,
     );
   });
 

@@ -115,6 +115,14 @@ it('marks a source whose restore failed in the table and names it in the errors,
   expect(rtoText(report)).toMatch(/^not measured \(the drill ended, or a source failed to restore, before every source was restored and verified\)/);
 });
 
+it('names the source of each live comparison error, also one whose message the drill\'s state cut to "…" (review r59A F3)', () => {
+  const whole = { error: 'LiveSampleMismatchError', message: 'Source demo-assets: 1 restored entry differs from the live source', step: 'Compare with live sources', source: 'demo-assets' };
+  const cut = { error: 'BackupLacksLiveObjectsError', message: '…', step: 'Compare with live sources', source: 'demo-orders' };
+  const lines = drillReportLines(drillReport({ verdict: 'FAILED', errors: [whole, cut] }));
+  expect(lines).toContain(`  LiveSampleMismatchError (Compare with live sources, source demo-assets): ${whole.message}`);
+  expect(lines).toContain('  BackupLacksLiveObjectsError (Compare with live sources, source demo-orders): …');
+});
+
 it('prints a failed drill without figures it never measured, and its errors with their step', () => {
   const lines = drillReportLines(failedReport());
   expect(lines).toContain('Verdict   FAILED: NoBackupToDrillError: plan demo has no committed, replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)');

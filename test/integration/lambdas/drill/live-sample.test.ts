@@ -96,7 +96,7 @@ describe('drill live sample, S3', () => {
 
     const comparison = await compareWithLiveSources({ restored: [report(s3Source, snapshotId, target, KEYS.length)], samples: 10, verifiedAt: '2026-11-30T10:05:00Z' }, [s3Source], deps());
     expect(comparison.sources).toEqual([{ source: 'assets', sampled: { compared: 4, matched: 3, skippedChanged: 1, checkedLive: 0 } }]);
-    expect(comparison.errors).toEqual([{ error: 'LiveSampleMismatchError', message: expect.stringContaining('Source assets: 1 restored entry differs from the live source'), step: 'Compare with live sources' }]);
+    expect(comparison.errors).toEqual([{ error: 'LiveSampleMismatchError', message: expect.stringContaining('Source assets: 1 restored entry differs from the live source'), step: 'Compare with live sources', source: 'assets' }]);
   });
 
   it('compares the next unchanged object when the one due changed, instead of giving the sample up', async () => {

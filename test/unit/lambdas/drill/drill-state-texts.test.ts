@@ -13,7 +13,7 @@ const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(val
 describe('the comparison in the drill state', () => {
   const keys = Array.from({ length: 5 }, (_, i) => JSON.stringify(`${'\u0001'.repeat(1020)}${i}`));
   const sources = Array.from({ length: 50 }, (_, i) => `s${i}`);
-  const errors = sources.flatMap((s) => [new LiveSampleMismatchError(s, keys), new BackupLacksLiveObjectsError(s, keys)]).map((e) => ({ error: e.name, message: e.message, step: 'Compare with live sources' }));
+  const errors = sources.flatMap((s) => [new LiveSampleMismatchError(s, keys), new BackupLacksLiveObjectsError(s, keys)]).map((e, i) => ({ error: e.name, message: e.message, step: 'Compare with live sources', source: sources[Math.floor(i / 2)] ?? '' }));
   const comparison = { verifiedAt: '2026-12-05T12:00:00.000Z', sources: sources.map((source) => ({ source, sampled: { compared: 10, matched: 9, skippedChanged: 1, checkedLive: 10, unreachable: 'u'.repeat(3000), liveNotes: ['n'.repeat(3000)] } })), errors };
 
   it('keeps every error and count, its texts within COMPARISON_TEXTS_TOTAL_BYTES, the first whole, the rest cut to "…"', () => {
@@ -25,6 +25,9 @@ describe('the comparison in the drill state', () => {
     expect(texts.reduce((sum, t) => sum + bytesOf(t) - 2, 0)).toBeLessThanOrEqual(COMPARISON_TEXTS_TOTAL_BYTES + 3 * texts.length);
     expect(kept.errors[0]?.message).toMatch(/^Source s0: 5 restored entries differ from the live source/);
     expect(kept.errors.at(-1)?.message).toBe('…');
+    // A message cut to "…" still says whose it is (review r59A F3): `lifeboat drills show` prints the source beside it.
+    expect(kept.errors.map((e) => e.source)).toEqual(errors.map((e) => e.source));
+    expect(kept.errors.at(-1)?.source).toBe('s49');
     expect(bytesOf(kept)).toBeLessThan(COMPARISON_TEXTS_TOTAL_BYTES + 50 * 600);
   });
 
