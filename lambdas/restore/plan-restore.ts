@@ -9,7 +9,7 @@ import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, pu
 import { RestoreTargetMissingError, SnapshotMismatchError } from './restore-errors';
 import { InvalidInputError } from '../runtime/errors';
 import { DEFAULT_PIECE_BYTES } from './object-pieces';
-import { escapedFilterPrefix, escapedNamesHint } from './escaped-filter-prefix';
+import { ambiguousEscapedPrefixHint, escapedFilterPrefix, escapedNamesHint } from './escaped-filter-prefix';
 import { type CutShards, cutShards, EXACT_CUT_PAGES, type SelectionTotals, selectionTotals, type ShardBudget } from './restore-shard-cuts';
 import { type ShardRates, shardSeconds, shardUnits, ShardWriteTimeError, SHARD_WRITE_SECONDS } from './shard-write-time';
 import { MAX_RESTORE_SHARD_ROUNDS } from './restore-shard-cursor';
@@ -188,8 +188,17 @@ export async function planRestore(requested: ResolvedRestore, fanOut: RestoreFan
  */
 async function selection(reader: ManifestReader, requested: ResolvedRestore, budget: ShardBudget): Promise<{ restore: ResolvedRestore; totals: SelectionTotals }> {
   const totals = await selectionTotals(reader, requested, budget);
-  if (requested.prefix === '' || totals.entries > 0) return { restore: requested, totals };
+  if (requested.prefix === '') return { restore: requested, totals };
   const escaped = requested.source.type === 'filesystem' ? escapedFilterPrefix(requested.prefix) : undefined;
+  if (totals.entries > 0) {
+    // Both forms selecting is rare (a directory named like another's escaped name), but the one taken must be the one meant.
+    if (escaped !== undefined && (await selectionTotals(reader, { ...requested, prefix: escaped }, budget)).entries > 0) {
+      throw new InvalidInputError(
+        `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(requested.prefix)} of backup ${requested.backupId} of source ${requested.source.name} is ambiguous, so nothing was restored and the target was not touched: ${ambiguousEscapedPrefixHint(requested.prefix, escaped)}`,
+      );
+    }
+    return { restore: requested, totals };
+  }
   if (escaped !== undefined) {
     const restore = { ...requested, prefix: escaped };
     const escapedTotals = await selectionTotals(reader, restore, budget);

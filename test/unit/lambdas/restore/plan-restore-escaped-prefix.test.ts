@@ -113,3 +113,59 @@ it('refuses a path that matches nothing either way, naming the escaped form of n
   expect(written.size).toBe(0);
   await expect(fs.stat(path.join(dir, 'fs', 'r-nope'))).rejects.toMatchObject({ code: 'ENOENT' });
 });
+
+/**
+ * Review r59D F4: a path as typed that is both a stored path (a name stored escaped) and, read as names on disk, a
+ * directory literally so named selected the first silently. It is refused, naming how to give each.
+ */
+describe('a path that selects entries both as stored and as names on disk', () => {
+  const LATIN1_STORED_STORED = `%lifeboat-escaped-name-${Buffer.from(LATIN1_STORED).toString('base64url')}`;
+  const RESERVED_STORED_STORED = `%lifeboat-escaped-name-${Buffer.from(RESERVED_STORED).toString('base64url')}`;
+  let both: Snapshot;
+
+  beforeAll(async () => {
+    // Each stored form also on disk as a directory's literal name.
+    const src = path.join(dir, 'both');
+    const latin1Dir = Buffer.concat([Buffer.from(`${src}/`), LATIN1]);
+    await fs.mkdir(latin1Dir, { recursive: true });
+    await fs.writeFile(Buffer.concat([latin1Dir, Buffer.from('/c.txt')]), pseudoRandomBytes(700, 3));
+    await fs.mkdir(path.join(src, LATIN1_STORED));
+    await fs.writeFile(path.join(src, LATIN1_STORED, 'e.txt'), pseudoRandomBytes(300, 5));
+    await fs.mkdir(path.join(src, RESERVED));
+    await fs.writeFile(path.join(src, RESERVED, 'x.txt'), pseudoRandomBytes(100, 6));
+    await fs.mkdir(path.join(src, RESERVED_STORED));
+    await fs.writeFile(path.join(src, RESERVED_STORED, 'y.txt'), pseudoRandomBytes(120, 7));
+    both = (await backupDirectory(vault, src)).snapshot;
+  });
+
+  const ofBoth = (restoreId: string, prefix: string): ResolvedRestore => ({ ...filtered(restoreId, prefix), snapshotId: both.id });
+  async function restoreBoth(restoreId: string, prefix: string): Promise<Map<string, Buffer>> {
+    const planned = await planRestore(ofBoth(restoreId, prefix), { map: 'distributed', maxConcurrency: 2 }, io());
+    await restoreShardBatch({ BatchInput: { restoreId, planKey: planned.planKey }, Items: Array.from({ length: planned.shardCount }, (_, shardIndex) => ({ shardIndex })) }, io());
+    return files(path.join(dir, 'fs', restoreId));
+  }
+
+  it('refuses the escaped form of a name that is not UTF-8 when a directory is so named on disk, naming the form of each', async () => {
+    await expect(planRestore(ofBoth('r-both-latin1', LATIN1_STORED), { map: 'distributed', maxConcurrency: 2 }, io())).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message:
+        `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) "${LATIN1_STORED}" of backup 20260301T100000Z-1a2b3c4d of source files is ambiguous, so nothing was restored and the target was not touched: ` +
+        `it selects entries in two ways: as the backup stores names, the path stored as "${LATIN1_STORED}" (a name that is not UTF-8, or that starts with %lifeboat-escaped-, stored escaped), ` +
+        `and, read as names on disk, the path "${LATIN1_STORED}" itself, which the backup stores as "${LATIN1_STORED_STORED}". ` +
+        `To restore the second, give "${LATIN1_STORED_STORED}"; to restore the first, restore the directory above it, the whole snapshot (no --prefix), as a name that is not UTF-8 has no other spelling`,
+    });
+    expect(written.size).toBe(0);
+    await expect(fs.stat(path.join(dir, 'fs', 'r-both-latin1'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // The form it names for the directory so named on disk restores that one alone, equal to the source.
+    expect(await restoreBoth('r-both-literal', LATIN1_STORED_STORED)).toEqual(new Map([[`${LATIN1_STORED}/e.txt`, pseudoRandomBytes(300, 5)]]));
+  });
+
+  it('names the names on disk of a stored name that is UTF-8, and each form restores only its own directory', async () => {
+    await expect(planRestore(ofBoth('r-both-reserved', RESERVED_STORED), { map: 'distributed', maxConcurrency: 2 }, io())).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      message: expect.stringMatching(new RegExp(`To restore the second, give "${RESERVED_STORED_STORED}"; to restore the first, give the names as they are on disk, "${RESERVED}"$`)),
+    });
+    expect(await restoreBoth('r-both-reserved-disk', RESERVED)).toEqual(new Map([[`${RESERVED}/x.txt`, pseudoRandomBytes(100, 6)]]));
+    expect(await restoreBoth('r-both-reserved-literal', RESERVED_STORED_STORED)).toEqual(new Map([[`${RESERVED_STORED}/y.txt`, pseudoRandomBytes(120, 7)]]));
+  });
+});
