@@ -116,4 +116,28 @@ describe('a hard link restored by lifeboat vault restore', () => {
     }
     expect([...reads].filter(([, n]) => n > 1)).toEqual([]);
   });
+
+  // Review r59C F6: the record of written files is bounded (written-files.ts); a later name whose first name it left out is
+  // written as a file of its own, holding its content, and said, not linked unseen nor dropped.
+  it('writes a later name as a file of its own, and says why, when the record of written files was full', async () => {
+    const firsts = Array.from({ length: 10 }, (_, i) => `a/f${i}`);
+    const links: ManifestEntry[] = firsts.map((first, j) => ({ path: `b/l${j}`, kind: 'file', meta: { mode: 0o644, hardlink: first }, ...recorded }));
+    const dirs: ManifestEntry[] = ['a', 'b'].map((p) => ({ path: p, kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] }));
+    const snapshot = await vault.commitSnapshot({ source: { kind: 'directory', id: '/src-full' }, parts, entries: [dirs[0] as ManifestEntry, ...firsts.map((p) => ({ path: p, kind: 'file' as const, meta: { mode: 0o644 }, ...recorded })), dirs[1] as ManifestEntry, ...links] });
+    const target = path.join(dir, 'target-full');
+
+    // Eight slots of 12 bytes: six files kept, the others written but not kept.
+    const stats = await restoreSnapshot(vault, snapshot, target, { writtenFilesMaxBytes: 8 * 12 });
+
+    let linked = 0;
+    for (const [j, link] of links.entries()) {
+      const [l, f] = await Promise.all([fs.stat(path.join(target, link.path)), fs.stat(path.join(target, firsts[j] as string))]);
+      expect(await fs.readFile(path.join(target, link.path), 'utf8')).toBe(CONTENT);
+      if (l.ino === f.ino) linked++;
+    }
+    expect(linked).toBeLessThanOrEqual(6);
+    expect(stats.links).toBe(linked);
+    expect(stats.notRestored).toHaveLength(10 - linked);
+    for (const n of stats.notRestored) expect(n.what).toMatch(/^hard link not made to its first name "a\/f\d": this restore's record of the files it wrote was full at 6 files, and that name may have been written after/);
+  });
 });
