@@ -154,14 +154,19 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
     for (const e of report.errors) lines.push(`  ${e.error}${e.step ? ` (${e.step}${e.source ? `, source ${e.source}` : ''})` : e.source ? ` (source ${e.source})` : ''}: ${e.message}`);
   }
   const { cleanup } = report;
+  // The drill's state may have cut the lists (lambdas/drill/cleanup-lines.ts): the counts are the whole ones (review r59A F4).
+  const swept = cleanup.sweptCount ?? cleanup.swept.length;
+  const sweptMore = swept - cleanup.swept.length;
   lines.push(
     label(
       'Cleanup',
       `removed ${cleanup.removed.length} scratch target(s)${cleanup.removed.length ? ` (${cleanup.removed.join(', ')})` : ''}; ` +
-        `swept ${cleanup.swept.length} leftover(s) of earlier drills${cleanup.swept.length ? ` (${cleanup.swept.join(', ')})` : ''}`,
+        `swept ${swept} leftover(s) of earlier drills${cleanup.swept.length ? ` (${cleanup.swept.join(', ')}${sweptMore > 0 ? `, … and ${sweptMore} more` : ''})` : ''}`,
     ),
   );
   for (const e of cleanup.errors) lines.push(`  cleanup error: ${e}`);
+  // Not an error: how many lines the drill's state left out, and where they are.
+  if (cleanup.leftOut !== undefined) lines.push(`  ${cleanup.leftOut}`);
   if ('reportKey' in report) lines.push(label('Report', `${report.reportKey} in the ${report.vault} vault, SHA-256 ${report.reportSha256}`));
   return lines;
 }

@@ -145,8 +145,19 @@ export const drillReportSchema = z.object({
   verdict: drillVerdictSchema,
   missed: z.array(missedObjectiveSchema),
   errors: z.array(drillErrorSchema),
-  /** Scratch targets the drill removed at its end, and leftovers of earlier drills (older than the drill's timeout and an hour) the sweep removed. */
-  cleanup: z.object({ removed: z.array(z.string()), swept: z.array(z.string()), errors: z.array(z.string()) }),
+  /**
+   * Scratch targets the drill removed at its end, and leftovers of earlier drills (older than the drill's timeout and an
+   * hour) the sweep removed. With `swept` and `errors` cut to fit the drill's state (lambdas/drill/cleanup-lines.ts):
+   * their whole counts and the note of the lines left out (review r59A F4).
+   */
+  cleanup: z.object({
+    removed: z.array(z.string()),
+    swept: z.array(z.string()),
+    errors: z.array(z.string()),
+    sweptCount: z.number().int().min(0).optional(),
+    errorCount: z.number().int().min(0).optional(),
+    leftOut: z.string().optional(),
+  }),
 });
 export type DrillReport = z.infer<typeof drillReportSchema>;
 

@@ -62,7 +62,15 @@ export const drillComparisonSchema = z.object({
   errors: z.array(drillErrorSchema),
 });
 
-export const drillCleanupSchema = z.object({ removed: z.array(z.string()), swept: z.array(z.string()), errors: z.array(z.string()) });
+// sweptCount, errorCount, leftOut: with lists cut to fit the state (cleanup-lines.ts).
+export const drillCleanupSchema = z.object({
+  removed: z.array(z.string()),
+  swept: z.array(z.string()),
+  errors: z.array(z.string()),
+  sweptCount: z.number().int().min(0).optional(),
+  errorCount: z.number().int().min(0).optional(),
+  leftOut: z.string().optional(),
+});
 
 export const drillStateSchema = z.object({
   input: z.unknown(),

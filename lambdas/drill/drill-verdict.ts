@@ -213,7 +213,7 @@ function cleanupOf(outcome: DrillOutcome): DrillReport['cleanup'] {
   const remaining =
     targets.length > 0 ? targets.join(', ') : outcome.scratchPrefix !== undefined ? `those named ${outcome.scratchPrefix}*` : 'those named after this drill id';
   const failed = `cleanup step failed (${caught.error}: ${caught.message}); scratch targets of this drill may remain: ${remaining}; the next drill's cleanup sweeps them once older than ${SWEEP_AGE}, or delete them by hand`;
-  return { ...cleanup, errors: [...cleanup.errors, failed] };
+  return { ...cleanup, errors: [...cleanup.errors, failed], ...(cleanup.errorCount !== undefined ? { errorCount: cleanup.errorCount + 1 } : {}) };
 }
 
 function restoredSourceResult(r: RestoreReport, comparison: DrillComparison | undefined, budget: ShortfallBudget): DrillSourceResult {

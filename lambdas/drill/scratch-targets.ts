@@ -602,7 +602,11 @@ export async function sweepDrillScratch(deps: ScratchRemovalDeps, drillTargetPre
 }
 
 /** What the drill's cleanup step returns (`$.cleanup`, drill-record.ts `cleanup`). */
-export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[] };
+/**
+ * What the drill's cleanup did. In the drill's state `swept` and `errors` may be cut (cleanup-lines.ts): then
+ * `sweptCount` and `errorCount` count them whole, and `leftOut` says how many lines the state left out (review r59A F4).
+ */
+export type DrillCleanup = { removed: string[]; swept: string[]; errors: string[]; sweptCount?: number; errorCount?: number; leftOut?: string };
 
 /**
  * The drill's cleanup step: removes this drill's scratch targets and (with `sweep`) those of earlier drills that can no

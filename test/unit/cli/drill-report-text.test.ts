@@ -123,6 +123,16 @@ it('names the source of each live comparison error, also one whose message the d
   expect(lines).toContain('  BackupLacksLiveObjectsError (Compare with live sources, source demo-orders): …');
 });
 
+it('a cleanup cut to fit the drill\'s state: the whole swept count, and the note of the lines left out apart from the cleanup errors (review r59A F4)', () => {
+  const base = drillReport();
+  const swept = ['s3://lifeboat-dev-drill-0a0b0c0d-x/', 'dynamodb table lifeboat-dev-drill-0a0b0c0d-y'];
+  const leftOut = "… and 4998 more lines of removed or failed targets (the drill's cleanup function's log has them; a later drill's sweep removes what is left)";
+  const lines = drillReportLines(drillReport({ cleanup: { ...base.cleanup, swept, errors: ['directory /mnt/lifeboat/x: EACCES'], sweptCount: 5000, errorCount: 1, leftOut } }));
+  expect(lines.find((l) => l.startsWith('Cleanup'))).toMatch(/; swept 5000 leftover\(s\) of earlier drills \(s3:\/\/lifeboat-dev-drill-0a0b0c0d-x\/, dynamodb table lifeboat-dev-drill-0a0b0c0d-y, … and 4998 more\)$/);
+  expect(lines.filter((l) => l.startsWith('  cleanup error:'))).toEqual(['  cleanup error: directory /mnt/lifeboat/x: EACCES']);
+  expect(lines).toContain(`  ${leftOut}`);
+});
+
 it('prints a failed drill without figures it never measured, and its errors with their step', () => {
   const lines = drillReportLines(failedReport());
   expect(lines).toContain('Verdict   FAILED: NoBackupToDrillError: plan demo has no committed, replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)');

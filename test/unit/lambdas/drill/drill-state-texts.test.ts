@@ -38,7 +38,7 @@ describe('the comparison in the drill state', () => {
 });
 
 describe('the cleanup in the drill state', () => {
-  it('keeps every target it removed, and errors then swept targets within CLEANUP_LINES_TOTAL_BYTES, counting the rest in a last line', () => {
+  it('keeps every target it removed, and errors then swept targets within CLEANUP_LINES_TOTAL_BYTES, the whole counts beside them and the rest in a note apart from the errors', () => {
     const removed = Array.from({ length: 40 }, (_, i) => `s3://lifeboat-dev-drill-0a0b0c0d-s${i}/`);
     const swept = Array.from({ length: 5000 }, (_, i) => `s3://lifeboat-dev-drill-1a2b3c4d-s${i}/`);
     const errors = ['directory /mnt/lifeboat/x: EACCES', 'y'.repeat(100)];
@@ -47,7 +47,10 @@ describe('the cleanup in the drill state', () => {
     expect(kept.errors.slice(0, 2)).toEqual(errors);
     expect(kept.swept).toEqual(swept.slice(0, kept.swept.length));
     expect(dropped).toBe(5000 - kept.swept.length);
-    expect(kept.errors[2]).toBe(`… and ${dropped} more lines of removed or failed targets (the drill's cleanup function's log has them; a later drill's sweep removes what is left)`);
+    // Review r59A F4: the note was a third error ("cleanup error: … and N more lines"), and the swept count the cut list's.
+    expect(kept.errors).toEqual(errors);
+    expect(kept.leftOut).toBe(`… and ${dropped} more lines of removed or failed targets (the drill's cleanup function's log has them; a later drill's sweep removes what is left)`);
+    expect({ sweptCount: kept.sweptCount, errorCount: kept.errorCount }).toEqual({ sweptCount: 5000, errorCount: 2 });
     expect(bytesOf([...kept.swept, ...errors])).toBeLessThanOrEqual(CLEANUP_LINES_TOTAL_BYTES);
     expect(cleanupWithin({ removed, swept: swept.slice(0, 3), errors })).toEqual({ kept: { removed, swept: swept.slice(0, 3), errors }, dropped: 0 });
   });
