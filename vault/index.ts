@@ -83,6 +83,7 @@ export * from './restorer/first-name-entry';
 export * from './restorer/missing-index-objects';
 export * from './restorer/name-too-long';
 export * from './restorer/not-restored';
+export * from './restorer/parents-lack';
 export * from './restorer/unread-parent';
 export * from './restorer/xattrs-platform-loss';
 export * from './restorer/restore';

@@ -6,7 +6,7 @@ import { type KeyProvider } from '../../vault';
 import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
-import { type DamagedEntry, entriesNotRestored, type ManifestEntry, RestoreIncompleteError, type RestoreStats, restoreSnapshot, snapshotPathOf, unreadParentNote } from '../../vault';
+import { type DamagedEntry, entriesNotRestored, type ManifestEntry, RestoreIncompleteError, type RestoreStats, parentsLackNote, restoreSnapshot, snapshotPathOf, unreadParentNote } from '../../vault';
 import { initVault, openVault, type Vault, VaultExistsError, VaultNotFoundError } from '../../vault';
 import { COMPRESSION_LEVEL_MAX, COMPRESSION_LEVEL_MIN, DEFAULT_COMPRESSION_LEVEL, isCompressionLevel, KeyUnwrapError, VaultConfigMissingError } from '../../vault';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
@@ -309,6 +309,8 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
           temporaryFiles: { removed: leftovers, leftRecent: recent },
           // Parents of the include made on the way whose entry is on an unreadable page: not the include's entries (f59E).
           ...(stats.unreadParents ? { unreadParents: stats.unreadParents.map((p) => ({ path: p.path, message: p.error.message })) } : {}),
+          // What could not be set on the parents made on the way to the include: not its entries, not counted (review r59A F5).
+          ...(stats.parentsLack ? { parentsLack: stats.parentsLack.map((n) => ({ path: n.path, what: n.what, ...(n.entries !== undefined ? { entries: n.entries } : {}) })) } : {}),
         }),
       );
     // Said also when the restore fails (damaged files): they were removed all the same.
@@ -327,6 +329,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     const specials = stats.specials > 0 ? `, ${stats.specials} special files` : '';
     io.err(`Restored ${stats.entries} entries (${stats.files} files${links}, ${stats.dirs} directories, ${stats.symlinks} symlinks${specials}, ${stats.bytes} bytes) of ${snapshot.id} to ${options.target}`);
     for (const p of stats.unreadParents ?? []) io.err(`Note: ${unreadParentNote(escapeName(p.path), p.error.message)}`);
+    if (stats.parentsLack) io.err(`Note: ${parentsLackNote(escapeName(include), stats.parentsLack.map((n) => `${escapeName(n.path)}: ${escapeName(n.what)}`))}`);
     // Counted by entries: a loss of the platform calls is one line for every entry it struck (audit f58E).
     const notRestored = entriesNotRestored(stats.notRestored);
     if (notRestored === 0) return EXIT_OK;

@@ -5,7 +5,7 @@ import { AttributeWriter, type OwnerPolicy } from './attribute-writer';
 import { DirectoryChangeQueue } from './directory-change-queue';
 import { type EntryAttributes } from './entry-attributes';
 import { isNameTooLong } from './name-too-long';
-import { NotRestoredLog } from './not-restored';
+import { type NotRestored, NotRestoredLog } from './not-restored';
 import { reachWithoutLinks } from './pinned-name';
 import { resolveInsideTarget, UnsafeEntryPathError, UnsafeRecordedPathError } from './safe-target-path';
 import { NOT_A_DIRECTORY_AT_TARGET } from '../manifest/refused-entry-path';
@@ -417,10 +417,12 @@ export class RestoreTarget {
   /**
    * As finishDirectories, for directories that are not entries of the restore (the parents a filtered restore made on the
    * way to its path): what cannot be set on them is not listed in `notRestored`, which says what the restore's entries
-   * lack (review r58I F4).
+   * lack (review r58I F4), but returned, for the restore to say apart from its count (review r59A F5: it was said nowhere).
    */
-  async finishParentDirectories(dirs: Iterable<{ readonly path: string; readonly attributes: EntryAttributes }>): Promise<void> {
-    await new RestoreTarget(this.root, this.options).finishDirectories(dirs);
+  async finishParentDirectories(dirs: Iterable<{ readonly path: string; readonly attributes: EntryAttributes }>): Promise<NotRestored[]> {
+    const parents = new RestoreTarget(this.root, this.options);
+    await parents.finishDirectories(dirs);
+    return parents.notRestored.list();
   }
 
   /** Gives a just-made symlink or node at `temp` its attributes and renames it onto its name. */

@@ -123,6 +123,12 @@ export type RestoreStats = {
   notRestored: NotRestored[];
   /** Parents of the include made on the way to it whose entry is on an unreadable page (restoreSnapshot only): not the restore's entries, said apart. */
   unreadParents?: UnreadParent[];
+  /**
+   * What could not be set on the parents of the include made on the way to it (their extended attributes, ACLs, owner),
+   * by path (restoreSnapshot only): not the restore's entries, so not in `notRestored` nor its count, said apart (review
+   * r59A F5: it was said nowhere).
+   */
+  parentsLack?: NotRestored[];
 };
 
 /**
@@ -519,10 +525,10 @@ export class DirectoryRestorer {
 
   /**
    * Gives the directories among `entries` that are not the restore's own (the parents a filtered restore made on the way
-   * to its path) their attributes, after its own: what cannot be set on them is not in notRestored.
+   * to its path) their attributes, after its own: what cannot be set on them is not in notRestored, but returned.
    */
-  async finishParentDirectories(entries: Iterable<ManifestEntry>): Promise<void> {
-    await this.target.finishParentDirectories(directoriesOf(entries));
+  async finishParentDirectories(entries: Iterable<ManifestEntry>): Promise<NotRestored[]> {
+    return this.target.finishParentDirectories(directoriesOf(entries));
   }
 }
 
@@ -710,7 +716,8 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   // Not the restore's entries: what cannot be set on them is not counted in notRestored (as the workflow's verify step
   // leaves them out since review r58D F4): one file without its extended attributes was counted with its parents (review r58I F4).
   const own = new Set(dirs.map((d) => d.path));
-  await restorer.finishParentDirectories(ancestors.filter((entry) => !own.has(entry.path)));
+  const parentsLack = await restorer.finishParentDirectories(ancestors.filter((entry) => !own.has(entry.path)));
+  if (parentsLack.length > 0) stats.parentsLack = parentsLack;
   // A blob in no index while index objects the snapshot lists are missing: the repair may find it in its pack, and is named.
   await namingMissingIndexObjects(vault, snapshot, damaged);
   stats.notRestored = restorer.notRestored();
