@@ -40,6 +40,7 @@ export * from './keys/key-management';
 export * from './keys/key-provider';
 export * from './keys/passphrase-key-provider';
 export * from './manifest/escaped-name';
+export * from './manifest/escaped-path';
 export * from './manifest/manifest-entry';
 export * from './manifest/manifest-format';
 export * from './manifest/manifest-merge';
