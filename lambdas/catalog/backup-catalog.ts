@@ -787,7 +787,10 @@ export class BackupCatalog {
    * LIVE_PAGE items, read as far as the caller iterates): what a prune checks its vault's `snapshots/` listing against
    * (lambdas/retention/recorded-snapshots.ts). The filter spares the transfer of the forgotten records a long history
    * is mostly made of (they are still read: a Query counts its reads before its filter). A record being forgotten
-   * (`forgettingAt`) is yielded too: the caller decides. An item these fields do not validate is yielded as its error.
+   * (`forgettingAt`) is yielded too: the caller decides. An item these fields do not validate is yielded as its error
+   * with what its item still tells (salvageBackupItem, and its forget and DR copy state): a newer Lifeboat's record, say,
+   * whose snapshots the prune must still not condemn (review r59H F1). The first of its source names is read so a
+   * record from before the vault is told apart (isPreVaultBackupItem): the vault holds nothing of it.
    */
   async *liveBackupSnapshotsOfPlan(plan: string): AsyncGenerator<LiveBackupSnapshotsRead> {
     const query: QueryCommandInput = {
@@ -795,8 +798,8 @@ export class BackupCatalog {
       IndexName: 'byPlan',
       KeyConditionExpression: '#plan = :plan',
       FilterExpression: '#status = :committed AND attribute_not_exists(forgottenAt)',
-      ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt, forgettingAt, #sources',
-      ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status', '#sources': 'sources' },
+      ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt, forgettingAt, #sources, #sourceNames[0]',
+      ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status', '#sources': 'sources', '#sourceNames': 'sourceNames' },
       ExpressionAttributeValues: { ':plan': plan, ':committed': 'COMMITTED' },
       ScanIndexForward: false,
       Limit: LIVE_PAGE,
@@ -806,7 +809,7 @@ export class BackupCatalog {
         yield { backup: this.parseItem(liveBackupSnapshotsSchema, item) };
       } catch (err) {
         if (!(err instanceof CatalogItemInvalidError)) throw err;
-        yield { invalid: err };
+        yield { invalid: { error: err, key: { pk: String(item.pk), sk: String(item.sk) }, ...salvageBackupItem(item), ...salvageLiveState(item) } };
       }
     }
   }
@@ -987,8 +990,31 @@ export type BackupHeadRead = { head: BackupHead } | { invalid: CatalogItemInvali
 /** The fields of a backup record that liveBackupSnapshotsOfPlan reads: its state, where it is stored, and its sources' snapshots. */
 export const liveBackupSnapshotsSchema = backupRecordSchema.pick({ backupId: true, plan: true, status: true, startedAt: true, copies: true, forgottenAt: true, forgettingAt: true, sources: true });
 export type LiveBackupSnapshots = z.infer<typeof liveBackupSnapshotsSchema>;
-/** One item of liveBackupSnapshotsOfPlan: its fields, or why they are not valid. */
-export type LiveBackupSnapshotsRead = { backup: LiveBackupSnapshots } | { invalid: CatalogItemInvalidError };
+/** One item of liveBackupSnapshotsOfPlan: its fields, or why they are not valid with what its item still tells. */
+export type LiveBackupSnapshotsRead = { backup: LiveBackupSnapshots } | { invalid: InvalidLiveBackupItem };
+
+/** What a backup item that does not validate still tells of where it is stored and whether its forget began. */
+type SalvagedLiveState = {
+  /** Its `forgettingAt` is a string: a forget has begun (its snapshot objects go before the record is marked forgotten). */
+  readonly forgetting: boolean;
+  /**
+   * Whether its `copies` say the DR vault holds it: false when they say it does not (no `copies`, no `dr`, or `dr` not
+   * COMMITTED), undefined when they do not read (not an object, `dr` not a string): the reader cannot tell.
+   */
+  readonly copiedToDr: boolean | undefined;
+};
+
+/** An item liveBackupSnapshotsOfPlan could not validate. */
+export type InvalidLiveBackupItem = InvalidBackupItem & SalvagedLiveState;
+
+function salvageLiveState(item: Readonly<Record<string, unknown>>): SalvagedLiveState {
+  const { forgettingAt, copies } = item;
+  const forgetting = typeof forgettingAt === 'string' && forgettingAt !== '';
+  if (copies === undefined) return { forgetting, copiedToDr: false };
+  if (typeof copies !== 'object' || copies === null || Array.isArray(copies)) return { forgetting, copiedToDr: undefined };
+  const dr = (copies as Record<string, unknown>).dr;
+  return { forgetting, copiedToDr: dr === undefined ? false : typeof dr === 'string' ? dr === 'COMMITTED' : undefined };
+}
 
 /** What the keys of a backup's index items are made of. */
 const indexedBackupSchema = backupRecordSchema.pick({ backupId: true, startedAt: true, sourceNames: true });

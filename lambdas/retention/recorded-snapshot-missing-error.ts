@@ -1,7 +1,10 @@
 import { type VaultSide } from '../runtime/runtime-config';
 
-/** One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. */
-export type MissingRecordedSnapshot = { readonly backupId: string; readonly plan: string; readonly snapshotId: string };
+/**
+ * One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. `recordInvalid`: the
+ * record does not validate, its snapshot id read from its item as it stands (recorded-snapshots.ts, salvagedSnapshots).
+ */
+export type MissingRecordedSnapshot = { readonly backupId: string; readonly plan: string; readonly snapshotId: string; readonly recordInvalid?: true };
 
 /** Backups the message names one by one; the rest are counted. */
 const NAMED = 5;
@@ -26,7 +29,8 @@ export class RecordedSnapshotMissingError extends Error {
 function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly MissingRecordedSnapshot[]): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
   const backups = new Set(missing.map((m) => m.backupId));
-  const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}): snapshots/${m.snapshotId}`);
+  const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${m.snapshotId}`);
+  const invalid = missing.find((m) => m.recordInvalid)?.backupId;
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
   const first = missing[0]?.backupId ?? '<backupId>';
@@ -37,6 +41,11 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
     `Bring the object back: if the ${vault === 'primary' ? 'DR' : 'primary'} vault holds it intact, \`lifeboat scrub --repair\` copies it in; ` +
     'in AWS the vault bucket may keep an older version of it (docs/RUNBOOKS.md, "A backup lost in both vaults"). ' +
     `If it is lost for good: \`lifeboat backups forget --lost ${first}${vaultFlag}\` forgets the backup from this vault when its tree is lost too ` +
-    "(it refuses while the tree still reads; --dry-run shows what is left of it), and retention forgets it when its plan's policy lets it go. Until one of these, every prune of this vault stops here."
+    "(it refuses while the tree still reads; --dry-run shows what is left of it), and retention forgets it when its plan's policy lets it go. " +
+    (invalid === undefined
+      ? ''
+      : `A record that does not validate (${invalid}'s) was read for its snapshot ids alone, and neither forget reads it: ` +
+        'upgrade Lifeboat if a newer version wrote it, or fix the item, first. ') +
+    'Until one of these, every prune of this vault stops here.'
   );
 }

@@ -1,6 +1,7 @@
-import { type BackupCatalog } from '../catalog/backup-catalog';
+import { type BackupCatalog, type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { isStoredIn } from '../replication/absent-vault';
 import { type VaultSide } from '../runtime/runtime-config';
+import { RecordedBackupUnreadableError } from './recorded-backup-unreadable-error';
 import { type MissingRecordedSnapshot, RecordedSnapshotMissingError } from './recorded-snapshot-missing-error';
 
 export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsOfPlan'>;
@@ -10,15 +11,19 @@ export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsO
  * there (the primary: committed; the DR vault: `copies.dr` COMMITTED, which Replicate records only once the copy is
  * complete) and not forgotten. A backup whose forget has begun (`forgettingAt`: its snapshot objects are deleted before
  * the record is marked forgotten, so a forget cut short leaves it so) is left out: its data is going anyway, and the
- * next forget finishes it. A record that does not validate is passed over, with a warning, as the catalog's other readers do.
+ * next forget finishes it.
+ *
+ * A record that does not validate (a newer Lifeboat's, a damaged one) is not passed over: the prune would condemn its
+ * backup's data were its snapshot object missing (review r59H F1). The snapshot ids its item still names are checked as
+ * any other's (marked `recordInvalid`), unless the item says it is forgotten, being forgotten or (the DR vault) not
+ * copied there; one that names none stops the prune (RecordedBackupUnreadableError), as what it protects cannot be told.
  */
 export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnapshotsCatalog, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
   const recorded: MissingRecordedSnapshot[] = [];
   for (const plan of new Set(plans)) {
     for await (const read of catalog.liveBackupSnapshotsOfPlan(plan)) {
       if ('invalid' in read) {
-        // One JSON line on stderr (the function's log; the CLI's stderr), as logInvalidBackupItem says a record passed over.
-        console.warn(JSON.stringify({ level: 'WARN', message: `passed over by the check of the snapshots the catalog records: ${read.invalid.message}` }));
+        recorded.push(...salvagedSnapshots(side, plan, read.invalid));
         continue;
       }
       const { backup } = read;
@@ -27,6 +32,20 @@ export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnap
     }
   }
   return recorded;
+}
+
+/** The snapshots a committed record of `plan` that does not validate still names, as snapshotsRecordedIn reads them. */
+function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBackupItem): MissingRecordedSnapshot[] {
+  if (invalid.preVault) {
+    // One JSON line on stderr (the function's log; the CLI's stderr), as logInvalidBackupItem says a record passed over.
+    console.warn(JSON.stringify({ level: 'WARN', item: `${invalid.key.pk} / ${invalid.key.sk}`, message: `passed over by the check of the snapshots the catalog records: ${invalid.error.message}` }));
+    return [];
+  }
+  // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy.
+  if (invalid.forgotten || invalid.forgetting || (side === 'dr' && invalid.copiedToDr === false)) return [];
+  if (invalid.snapshotIds.length === 0) throw new RecordedBackupUnreadableError(side, plan, invalid);
+  const backupId = invalid.backupId ?? invalid.key.pk.replace(/^BACKUP#/, '');
+  return invalid.snapshotIds.map((snapshotId) => ({ backupId, plan, snapshotId, recordInvalid: true }));
 }
 
 /**

@@ -5,6 +5,7 @@ import dynalite from 'dynalite';
 import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { recordedSnapshotsCheck, snapshotsRecordedIn } from '../../../../lambdas/retention/recorded-snapshots';
+import { RecordedBackupUnreadableError } from '../../../../lambdas/retention/recorded-backup-unreadable-error';
 import { RecordedSnapshotMissingError } from '../../../../lambdas/retention/recorded-snapshot-missing-error';
 import { createCatalogShapedTable } from '../../../../local/cloud';
 
@@ -107,4 +108,37 @@ it('does not stop for a backup whose forget began after the catalog was read', a
   } finally {
     await doc.send(new PutCommand({ TableName: 'catalog', Item: item(record('files', 20)) }));
   }
+});
+
+describe('a committed record that does not validate (review r59H F1)', () => {
+  // A newer Lifeboat's record (source type `efs`), one not yet copied to the DR vault, one forgotten, and one whose
+  // `sources` name no snapshot: this version validates none of them.
+  const newer = (i: number, overrides: Record<string, unknown> = {}): Record<string, unknown> => {
+    const r = item(record('newer', i));
+    return { ...r, sources: (r.sources as BackupRecord['sources']).map((s) => ({ ...s, type: 'efs' })), ...overrides };
+  };
+  beforeAll(async () => {
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: newer(0) }));
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: newer(1, { copies: { primary: 'COMMITTED', dr: 'PENDING' } }) }));
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: newer(2, { forgettingAt: '2026-06-01T00:00:00.000Z' }) }));
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record('garbled', 0)), sources: 'efs:/data' } }));
+  });
+
+  it('checks the snapshots its item still names, and stops naming the backup and that its record does not validate', async () => {
+    const primary = await snapshotsRecordedIn('primary', catalog, ['newer']);
+    expect(primary.map((r) => r.snapshotId).sort()).toEqual(['snap-newer-0-a', 'snap-newer-0-b', 'snap-newer-1-a', 'snap-newer-1-b']);
+    const dr = await snapshotsRecordedIn('dr', catalog, ['newer']);
+    expect(dr.map((r) => r.snapshotId).sort()).toEqual(['snap-newer-0-a', 'snap-newer-0-b']);
+    const check = await recordedSnapshotsCheck('primary', catalog, ['newer']);
+    await expect(check(new Set(primary.map((r) => r.snapshotId)))).resolves.toBeUndefined();
+    const stopped = check(new Set(['snap-newer-0-a', 'snap-newer-1-a', 'snap-newer-1-b']));
+    await expect(stopped).rejects.toThrow(RecordedSnapshotMissingError);
+    await expect(stopped).rejects.toThrow(/backup newer-000000 \(plan newer, its record does not validate\): snapshots\/snap-newer-0-b\..* upgrade Lifeboat if a newer version wrote it, or fix the item/);
+  });
+
+  it('stops before the listing when a record names no snapshot it can read, naming the item and how to fix it', async () => {
+    const stopped = recordedSnapshotsCheck('primary', catalog, ['garbled']);
+    await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
+    await expect(stopped).rejects.toThrow(/catalog item BACKUP#garbled-000000 \/ BACKUP in table catalog \(plan garbled\) records a committed backup, not forgotten, but does not validate \(sources: .*\).*each of its `sources` needs its `snapshotId`/);
+  });
 });
