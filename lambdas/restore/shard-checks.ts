@@ -20,7 +20,8 @@ const shardCheckSchema = z.object({
   mismatches: z.array(z.string()),
   mismatchCount: z.number().int().min(0),
   /** The first SHARD_CHECK_LISTED entries not restored (an item may stand for many: `entries`); `notRestoredCount` counts the entries. */
-  notRestored: z.array(z.object({ path: z.string(), what: z.string(), entries: z.number().int().min(2).optional() })),
+  /** `below`: a said-once line's directory as the manifest spells it (name-too-long.ts), which its text shows for display only. */
+  notRestored: z.array(z.object({ path: z.string(), what: z.string(), entries: z.number().int().min(2).optional(), below: z.string().optional() })),
   notRestoredCount: z.number().int().min(0),
   /**
    * The distinct reasons of every entry not restored, taken before the list was cut (not-restored-kinds.ts): 120 FIFOs

@@ -68,9 +68,9 @@ export async function finishSplitFiles(plan: RestorePlanDocument, entryOf: (path
     const refused = await firstNameRefused(restorer.target.root, path);
     if (refused !== undefined) {
       await restorer.target.discardFilePieces(path, plan.restore.restoreId);
-      const { what, saidOnce } = nameTooLong(restorer.target.root, restorer.target.pathOf(path), refused);
-      if (saidOnce) restorer.target.notRestored.addSaidOnce(path, what);
-      else restorer.target.notRestored.add(path, what);
+      const said = nameTooLong(restorer.target.root, { path, absolute: restorer.target.pathOf(path) }, refused);
+      if (said.saidOnce) restorer.target.notRestored.addSaidOnce(path, said.what, said.below);
+      else restorer.target.notRestored.add(path, said.what);
       continue;
     }
     const planned = pieces[0]?.piece.pieces ?? 0;

@@ -18,12 +18,17 @@ export function isNameTooLong(err: unknown): err is NodeJS.ErrnoException {
 }
 
 /**
- * What a restore could not make of an entry (at `absolute` under `root`) when the file system refused a name on its way
- * as too long (`err`, from a call on that way). `saidOnce`: the name refused is a directory above the entry, which every
- * entry below it meets: the same `what` for all of them, said once with their number (NotRestoredLog.addSaidOnce), not once
- * for each of a million files.
+ * What a restore could not make of an entry (`entryPath`, at `absolute` under `root`) when the file system refused a name
+ * on its way as too long (`err`, from a call on that way). `saidOnce`: the name refused is a directory above the entry,
+ * which every entry below it meets: the same `what` for all of them, said once with their number
+ * (NotRestoredLog.addSaidOnce), not once for each of a million files; `below` is that directory as the manifest spells it.
  */
-export function nameTooLong(root: string, absolute: FsPath, err: NodeJS.ErrnoException): { readonly what: string; readonly saidOnce: boolean } {
+export function nameTooLong(
+  root: string,
+  entry: { readonly path: string; readonly absolute: FsPath },
+  err: NodeJS.ErrnoException,
+): { readonly what: string; readonly saidOnce: false } | { readonly what: string; readonly saidOnce: true; readonly below: string } {
+  const absolute = entry.absolute;
   // A symlink's target longer than a path may be (4,095 bytes) is refused like a name (review r58K F7): Node gives the
   // target as the error's path and the new name as its dest.
   const linkTarget = (err as { path?: unknown }).path;
@@ -41,10 +46,21 @@ export function nameTooLong(root: string, absolute: FsPath, err: NodeJS.ErrnoExc
       saidOnce: false,
     };
   }
+  const shown = relativeDisplay(root, refused);
   return {
-    what: `${DIRECTORY_ABOVE}${JSON.stringify(relativeDisplay(root, refused))}${ABOVE_IT_NOT_MADE}the target's file system refusing its name (or path) as too long (ENAMETOOLONG)`,
+    what: `${DIRECTORY_ABOVE}${JSON.stringify(shown)}${ABOVE_IT_NOT_MADE}the target's file system refusing its name (or path) as too long (ENAMETOOLONG)`,
     saidOnce: true,
+    below: storedPrefix(entry.path, shown),
   };
+}
+
+/**
+ * The directory above `entryPath` that `shown` (its display form, relativeDisplay) names, as the manifest spells it: as
+ * many names of `entryPath` as `shown` has. The display form itself is no stored path: a name that is not UTF-8 shows
+ * with replacement characters, one stored escaped (`%lifeboat-escaped-name-…`) as it is on disk (review r59J F1).
+ */
+function storedPrefix(entryPath: string, shown: string): string {
+  return entryPath.split('/').slice(0, shown.split('/').length).join('/');
 }
 
 /**
@@ -75,16 +91,19 @@ const DIRECTORY_LINE = /^not restored: the directory ("(?:[^"\\]|\\.)*") above i
 
 /**
  * What a restorer's line, when it is one of nameTooLong's, says was not made: the entry it names (`below` undefined), or
- * everything at and below the directory `below` (a path as the entries' are written, under the restore's root), whose
- * name was refused. Undefined for any other line. An entry absent from the target, or one that cannot be looked up
- * (ENAMETOOLONG), is not made only when such a line says so (review r59E F1, F3): restored-entry-check.ts.
+ * everything at and below the directory `below` (a path as the manifest spells it), whose name was refused. Undefined for
+ * any other line. An entry absent from the target, or one that cannot be looked up (ENAMETOOLONG), is not made only when
+ * such a line says so (review r59E F1, F3): restored-entry-check.ts. The directory is the line's `below`; a line of an
+ * older restorer has none, and names it only for display (a name not UTF-8 as replacement characters: review r59J F1):
+ * then the names of the entry it was said for (`path`, the first below it) that the displayed directory has.
  */
 export function tooLongNotMade(item: NotRestored): { readonly below?: string } | undefined {
   if (item.what.startsWith(REFUSES_ITS)) return {};
   const directory = DIRECTORY_LINE.exec(item.what)?.[1];
   if (directory === undefined) return undefined;
-  const below: unknown = JSON.parse(directory);
-  return typeof below === 'string' ? { below } : undefined;
+  if (item.below !== undefined) return { below: item.below };
+  const shown: unknown = JSON.parse(directory);
+  return typeof shown === 'string' ? { below: storedPrefix(item.path, shown) } : undefined;
 }
 
 /** The longest path (and symlink target) Linux takes: PATH_MAX, 4,096 bytes with its closing NUL. */

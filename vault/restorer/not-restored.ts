@@ -9,8 +9,11 @@
  * platform calls being unavailable is said once for every entry it struck (NotRestoredLog), so
  * what a restore lacks is counted by entriesNotRestored, never by the number of items: one line
  * for 5,000 files is 5,000 not restored (audit f58E). Absent: one.
+ *
+ * `below`: for a line said once for every entry below a directory that could not be made (name-too-long.ts), that
+ * directory as the manifest spells it, which its line shows only for display (review r59J F1).
  */
-export type NotRestored = { readonly path: string; readonly what: string; readonly entries?: number };
+export type NotRestored = { readonly path: string; readonly what: string; readonly entries?: number; readonly below?: string };
 
 /** How many entries (or attributes of entries) `items` say a restore lacks: one per item, all of them for an item said once for many. */
 export function entriesNotRestored(items: Iterable<Pick<NotRestored, 'entries'>>): number {
@@ -40,7 +43,8 @@ export function countsEveryEntryLacking(item: NotRestored, what: string): boolea
  */
 export class NotRestoredLog {
   private readonly items: NotRestored[] = [];
-  private readonly saidOnce = new Map<string, { first: string; count: number }>();
+  /** By `what` and `below`: two directories whose names show alike (not UTF-8) are two lines. */
+  private readonly saidOnce = new Map<string, { what: string; below?: string; first: string; count: number }>();
 
   add(path: string, what: string): void {
     this.items.push({ path, what });
@@ -55,9 +59,10 @@ export class NotRestoredLog {
    * `what` happened for `path` as it does for other entries (the platform calls' losses, a directory above them that could
    * not be made): one item for all entries with the same `what`, naming the first path and counting them.
    */
-  addSaidOnce(path: string, what: string): void {
-    const loss = this.saidOnce.get(what);
-    if (!loss) this.saidOnce.set(what, { first: path, count: 1 });
+  addSaidOnce(path: string, what: string, below?: string): void {
+    const key = below === undefined ? what : `${what}\0${below}`;
+    const loss = this.saidOnce.get(key);
+    if (!loss) this.saidOnce.set(key, below === undefined ? { what, first: path, count: 1 } : { what, below, first: path, count: 1 });
     else {
       loss.count++;
       // Entries are restored side by side: name the first in path order, whatever finished first.
@@ -68,7 +73,10 @@ export class NotRestoredLog {
   /** Everything recorded, entries sorted by path, then what was said once for many (the platform losses). */
   list(): NotRestored[] {
     const items = [...this.items].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (const [what, { first, count }] of this.saidOnce) items.push(count > 1 ? { path: first, what: saidOnceFor(what, count), entries: count } : { path: first, what });
+    for (const { what, below, first, count } of this.saidOnce.values()) {
+      const item: NotRestored = count > 1 ? { path: first, what: saidOnceFor(what, count), entries: count } : { path: first, what };
+      items.push(below === undefined ? item : { ...item, below });
+    }
     return items;
   }
 

@@ -283,9 +283,9 @@ export class DirectoryRestorer {
       return await restoring;
     } catch (err) {
       if (!isNameTooLong(err)) throw err;
-      const { what, saidOnce } = nameTooLong(this.target.root, this.target.pathOf(entry.path), err);
-      if (saidOnce) this.target.notRestored.addSaidOnce(entry.path, what);
-      else this.target.notRestored.add(entry.path, what);
+      const said = nameTooLong(this.target.root, { path: entry.path, absolute: this.target.pathOf(entry.path) }, err);
+      if (said.saidOnce) this.target.notRestored.addSaidOnce(entry.path, said.what, said.below);
+      else this.target.notRestored.add(entry.path, said.what);
       return { made: null, bytes: 0 };
     }
   }

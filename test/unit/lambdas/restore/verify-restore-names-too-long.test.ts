@@ -75,3 +75,51 @@ it('reports entries under a directory whose name is too long as not restored, no
   expect((await fs.readdir(out)).sort()).toEqual(['a.txt', 'z.txt']);
   for (const name of ['a.txt', 'z.txt']) expect(await fs.readFile(path.join(out, name), 'utf8')).toBe(CONTENT);
 });
+
+/**
+ * Review r59J F1: the line said once for a directory names it for display (a name that is not UTF-8 with replacement
+ * characters, one stored escaped as it is on disk), and the verify step read that text back as the manifest's path: never
+ * equal to `%lifeboat-escaped-name-…`, so every entry below such a directory was a mismatch and the restore failed as
+ * corrupt. Two names not UTF-8 that show alike are two directories, each line naming its own.
+ */
+it('excuses the entries below a directory whose name is not UTF-8 (or stored escaped) and too long', async () => {
+  dir = await tempDir('verify-escaped-names-too-long');
+  const { vault } = await newTestVault(dir);
+  const CONTENT = 'restored\n';
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  const stored = await writer.storeContent(Buffer.from(CONTENT));
+  const parts = [await writer.finish()];
+  await vault.reloadIndex();
+  const file = (p: string): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644 }, size: stored.size, content: [...stored.content] });
+  const directory = (p: string): ManifestEntry => ({ path: p, kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] });
+  const escaped = (name: Buffer): string => `%lifeboat-escaped-name-${name.toString('base64url')}`;
+  // Latin-1 é and ê, 300 bytes each: both show as 300 replacement characters.
+  const notUtf8 = [escaped(Buffer.alloc(300, 0xe9)), escaped(Buffer.alloc(300, 0xea))];
+  // A UTF-8 name that starts with the escape's prefix is stored escaped too, and shows as it is on disk.
+  const reserved = escaped(Buffer.from(`%lifeboat-escaped-${'r'.repeat(280)}`));
+  const longDirs = [...notUtf8, reserved];
+  const entries = [file('a.txt'), ...longDirs.flatMap((d) => [directory(d), file(`${d}/one`), file(`${d}/two`)]), file('z.txt')].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const snapshot = await vault.commitSnapshot({ source: { kind: 'directory', id: '/cifs-share' }, parts, entries });
+
+  const restoreId = 'r-escaped-names-too-long';
+  const plan: RestorePlanDocument = {
+    restore: resolvedFileRestore({ restoreId, snapshotId: snapshot.id, target: { type: 'filesystem', path: '/restored' } }),
+    entries: entries.length,
+    bytes: stored.size * 8,
+    shards: [{ index: 0, first: entries[0]?.path ?? '', last: entries.at(-1)?.path ?? '', entries: entries.length, bytes: stored.size * 8 }],
+  };
+  const planKey = `restore-plans/${restoreId}.json`;
+  servePlanObjects(planS3, new Map([[planKey, JSON.stringify(plan)]]));
+  const io = mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
+  await restoreShard({ restoreId, planKey, shardIndex: 0 }, io);
+
+  const report = await verifyRestore({ planKey }, io);
+  expect(report.verified).toEqual({ entries: 2, mismatches: 0 });
+  expect(report.notRestored?.count).toBe(9);
+  const saidOnce = (report.notRestored?.first ?? []).filter((item) => item.entries === 2);
+  // One line for each directory, said for its two entries, the first named.
+  expect(saidOnce.map((item) => item.path).sort()).toEqual(longDirs.map((d) => `${d}/one`).sort());
+  const out = path.join(dir, 'fs', 'restored');
+  expect((await fs.readdir(out)).sort()).toEqual(['a.txt', 'z.txt']);
+  for (const name of ['a.txt', 'z.txt']) expect(await fs.readFile(path.join(out, name), 'utf8')).toBe(CONTENT);
+});

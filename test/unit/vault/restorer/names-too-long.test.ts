@@ -74,6 +74,7 @@ describe('names too long for the target', () => {
         path: `${longDir}/one`,
         what: `not restored: the directory ${JSON.stringify(longDir)} above it could not be made, the target's file system refusing its name (or path) as too long (ENAMETOOLONG) (and for 3 more entries)`,
         entries: 4,
+        below: longDir,
       },
     ]);
     expect(entriesNotRestored(stats.notRestored)).toBe(6);
