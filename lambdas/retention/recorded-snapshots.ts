@@ -17,6 +17,7 @@ export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsO
  * backup's data were its snapshot object missing (review r59H F1). The snapshot ids its item still names are checked as
  * any other's (marked `recordInvalid`), unless the item says it is forgotten, being forgotten or (the DR vault) not
  * copied there; one that names none stops the prune (RecordedBackupUnreadableError), as what it protects cannot be told.
+ * A record from before the vault is passed over silently.
  */
 export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnapshotsCatalog, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
   const recorded: MissingRecordedSnapshot[] = [];
@@ -36,11 +37,9 @@ export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnap
 
 /** The snapshots a committed record of `plan` that does not validate still names, as snapshotsRecordedIn reads them. */
 function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBackupItem): MissingRecordedSnapshot[] {
-  if (invalid.preVault) {
-    // One JSON line on stderr (the function's log; the CLI's stderr), as logInvalidBackupItem says a record passed over.
-    console.warn(JSON.stringify({ level: 'WARN', item: `${invalid.key.pk} / ${invalid.key.sk}`, message: `passed over by the check of the snapshots the catalog records: ${invalid.error.message}` }));
-    return [];
-  }
+  // A record from before the vault names no snapshot (the vault holds nothing of it): passed over without a word, as a
+  // warning on every Prune invocation would say nothing `lifeboat doctor` does not (review r59H F4).
+  if (invalid.preVault) return [];
   // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy.
   if (invalid.forgotten || invalid.forgetting || (side === 'dr' && invalid.copiedToDr === false)) return [];
   if (invalid.snapshotIds.length === 0) throw new RecordedBackupUnreadableError(side, plan, invalid);

@@ -142,3 +142,16 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     await expect(stopped).rejects.toThrow(/catalog item BACKUP#garbled-000000 \/ BACKUP in table catalog \(plan garbled\) records a committed backup, not forgotten, but does not validate \(sources: .*\).*each of its `sources` needs its `snapshotId`/);
   });
 });
+
+it('passes over a record from before the vault without a warning: it names no snapshot (review r59H F4)', async () => {
+  await doc.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#old', sk: 'BACKUP', backupId: 'old', plan: 'prevault', status: 'COMMITTED', startedAt: '2025-01-01T00:00:00.000Z', sources: ['src'] } }));
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    const check = await recordedSnapshotsCheck('primary', catalog, ['prevault']);
+    await expect(check(new Set())).resolves.toBeUndefined();
+    expect(await snapshotsRecordedIn('dr', catalog, ['prevault'])).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
+  } finally {
+    warn.mockRestore();
+  }
+});
