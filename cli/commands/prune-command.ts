@@ -2,11 +2,13 @@ import { type Command } from 'commander';
 import { type PruneLog } from '../../lambdas/catalog/prune-log';
 import { damagedPackCount, pruneRunRecord } from '../../lambdas/catalog/prune-record';
 import { confirmNotCreatedYet, newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
+import { type RecordedSnapshotWayOutOptions } from '../../lambdas/retention/recorded-snapshot-missing-error';
 import { recordedSnapshotsCheck } from '../../lambdas/retention/recorded-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
 import { isUsageError } from '../usage-error';
 import { earlierBatchesWaiting } from './earlier-prune-batches';
 import { pruneReportLines } from './prune-report-lines';
@@ -33,9 +35,9 @@ export type PruneAccess = {
   newestRecordedBackup?: NewestRecordedBackup;
   /**
    * Reads the snapshots a vault's region's catalog records as committed in it, and checks the prune's listing against
-   * them (lambdas/retention/recorded-snapshots.ts); absent: not checked.
+   * them (lambdas/retention/recorded-snapshots.ts), its stop message's command lines ending with `wayOut`; absent: not checked.
    */
-  recordedSnapshotsCheck?: (side: VaultSide) => Promise<(listed: ReadonlySet<string>) => Promise<void>>;
+  recordedSnapshotsCheck?: (side: VaultSide, wayOut: RecordedSnapshotWayOutOptions) => Promise<(listed: ReadonlySet<string>) => Promise<void>>;
 };
 
 /** An environment's prune access: its catalogs say whether a vault that does not exist ever held a backup. */
@@ -46,7 +48,7 @@ function pruneAccessOf(access: EnvironmentAccess): PruneAccess {
     openVault: (side) => access.openVault(side),
     pruneLogIn: (side) => access.pruneLogIn(side),
     newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
-    recordedSnapshotsCheck: (side) => recordedSnapshotsCheck(side, access.catalogIn(side), plans),
+    recordedSnapshotsCheck: (side, wayOut) => recordedSnapshotsCheck(side, access.catalogIn(side), plans, wayOut),
   };
 }
 
@@ -85,7 +87,9 @@ export async function pruneCommand(options: PruneCommandOptions, deps: Partial<P
     // ones are those dated before this.
     const condemningFrom = new Date();
     // Read before the prune lists the vault, as the workflow's Prune step does (lambdas/handlers/prune-vault.ts).
-    const checkListed = await access.recordedSnapshotsCheck?.(side);
+    // This command's own target options end the stop message's command lines (`backups forget` takes no --vault-key):
+    // bare, pasted after a prune with --aws, they acted on the local cloud (review r59H F3).
+    const checkListed = await access.recordedSnapshotsCheck?.(side, { scrub: vaultTargetOptionsLine(options), forget: targetOptionsLine(options) });
     const report = await pruneToEnd(vault, { ...settings, dryRun: options.dryRun ?? false, ...(checkListed ? { checkListed } : {}) });
     const finishedAt = now();
     if (options.json) io.out(JSON.stringify({ vault: side, ...report }, null, 2));

@@ -4,6 +4,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { PruneLog } from '../catalog/prune-log';
 import { damagedPackCount, pruneRunRecord } from '../catalog/prune-record';
 import { confirmNotCreatedYet, newestBackupRecordedIn } from '../replication/absent-vault';
+import { scrubCommandOptions } from '../replication/scrub-command-options';
 import { handlerLogger } from '../operations/handler-logger';
 import { publishPruneMetrics } from '../operations/operation-metrics';
 import { pruneRequestSchema } from '../retention/prune-request';
@@ -66,7 +67,9 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
     return nothingToPruneYet(runtime.config.homeVault, request.dryRun, err.message);
   }
   // Read by every invocation, before its mark lists the vault: a run continued from a cursor marks afresh, and is checked afresh.
-  const checkListed = await recordedSnapshotsCheck(runtime.config.homeVault, runtime.catalog, runtime.plans.map((plan) => plan.name));
+  // Its stop message's command lines name this environment, in AWS with --aws: bare, they acted on the local cloud.
+  const wayOut = scrubCommandOptions({ environment: runtime.environment, aws: !runtime.config.localEndpoints });
+  const checkListed = await recordedSnapshotsCheck(runtime.config.homeVault, runtime.catalog, runtime.plans.map((plan) => plan.name), { scrub: wayOut, forget: wayOut });
   // Taken after the catalog's read, which the deadline must not count as the prune's.
   const remaining = invocation?.getRemainingTimeInMillis();
   const cursor = input.prune?.cursor;

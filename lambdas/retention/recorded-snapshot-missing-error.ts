@@ -6,6 +6,14 @@ import { type VaultSide } from '../runtime/runtime-config';
  */
 export type MissingRecordedSnapshot = { readonly backupId: string; readonly plan: string; readonly snapshotId: string; readonly recordInvalid?: true };
 
+/**
+ * The target options, each with a leading space, that the message's command lines end with: the workflow's
+ * `--env <env> --aws` in AWS (scrub-command-options.ts), `lifeboat prune`'s own from the CLI. `backups forget` takes no
+ * --vault-key, so its options may differ from the scrub's. Until review r59H F3 the lines were bare, and pasted from
+ * a failed Prune step in AWS they acted on the local cloud of env dev.
+ */
+export type RecordedSnapshotWayOutOptions = { readonly scrub: string; readonly forget: string };
+
 /** Backups the message names one by one; the rest are counted. */
 const NAMED = 5;
 
@@ -21,12 +29,13 @@ export class RecordedSnapshotMissingError extends Error {
   constructor(
     readonly vault: VaultSide,
     readonly missing: readonly MissingRecordedSnapshot[],
+    wayOut: RecordedSnapshotWayOutOptions = { scrub: '', forget: '' },
   ) {
-    super(recordedSnapshotMissingMessage(vault, missing));
+    super(recordedSnapshotMissingMessage(vault, missing, wayOut));
   }
 }
 
-function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly MissingRecordedSnapshot[]): string {
+function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly MissingRecordedSnapshot[], wayOut: RecordedSnapshotWayOutOptions): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
   const backups = new Set(missing.map((m) => m.backupId));
   const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${m.snapshotId}`);
@@ -38,9 +47,9 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
     `prune of the ${label} vault stops before it deletes or condemns anything: the ${label} catalog records ${backups.size} committed backup(s) ` +
     `stored in this vault whose snapshot object it does not hold (${missing.length} snapshot(s)): ${named.join('; ')}${more}. ` +
     "Prune marks only from the snapshot objects, so it would condemn such a backup's data (its tree may still read) while the catalog still offers it for restore. " +
-    `Bring the object back: if the ${vault === 'primary' ? 'DR' : 'primary'} vault holds it intact, \`lifeboat scrub --repair\` copies it in; ` +
+    `Bring the object back: if the ${vault === 'primary' ? 'DR' : 'primary'} vault holds it intact, \`lifeboat scrub --repair${wayOut.scrub}\` copies it in; ` +
     'in AWS the vault bucket may keep an older version of it (docs/RUNBOOKS.md, "A backup lost in both vaults"). ' +
-    `If it is lost for good: \`lifeboat backups forget --lost ${first}${vaultFlag}\` forgets the backup from this vault when its tree is lost too ` +
+    `If it is lost for good: \`lifeboat backups forget --lost ${first}${vaultFlag}${wayOut.forget}\` forgets the backup from this vault when its tree is lost too ` +
     "(it refuses while the tree still reads; --dry-run shows what is left of it), and retention forgets it when its plan's policy lets it go. " +
     (invalid === undefined
       ? ''

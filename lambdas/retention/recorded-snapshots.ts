@@ -2,7 +2,7 @@ import { type BackupCatalog, type InvalidLiveBackupItem } from '../catalog/backu
 import { isStoredIn } from '../replication/absent-vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { RecordedBackupUnreadableError } from './recorded-backup-unreadable-error';
-import { type MissingRecordedSnapshot, RecordedSnapshotMissingError } from './recorded-snapshot-missing-error';
+import { type MissingRecordedSnapshot, RecordedSnapshotMissingError, type RecordedSnapshotWayOutOptions } from './recorded-snapshot-missing-error';
 
 export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsOfPlan'>;
 
@@ -52,9 +52,14 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
  * catalog is read now, before the prune lists anything, so a backup that commits meanwhile (its snapshot object written
  * before its record) is not taken for one whose object is missing. A snapshot the listing lacks is looked up again
  * (its plan's records only) before the prune is stopped: a forget that began after the first read is no cause.
- * Throws RecordedSnapshotMissingError naming what is still missing.
+ * Throws RecordedSnapshotMissingError naming what is still missing, its command lines ending with `wayOut`'s options.
  */
-export async function recordedSnapshotsCheck(side: VaultSide, catalog: RecordedSnapshotsCatalog, plans: readonly string[]): Promise<(listed: ReadonlySet<string>) => Promise<void>> {
+export async function recordedSnapshotsCheck(
+  side: VaultSide,
+  catalog: RecordedSnapshotsCatalog,
+  plans: readonly string[],
+  wayOut?: RecordedSnapshotWayOutOptions,
+): Promise<(listed: ReadonlySet<string>) => Promise<void>> {
   const recorded = await snapshotsRecordedIn(side, catalog, plans);
   return async (listed) => {
     const absent = recorded.filter((r) => !listed.has(r.snapshotId));
@@ -62,6 +67,6 @@ export async function recordedSnapshotsCheck(side: VaultSide, catalog: RecordedS
     const again = await snapshotsRecordedIn(side, catalog, absent.map((a) => a.plan));
     const still = new Set(again.map((r) => `${r.backupId}/${r.snapshotId}`));
     const missing = absent.filter((a) => still.has(`${a.backupId}/${a.snapshotId}`));
-    if (missing.length > 0) throw new RecordedSnapshotMissingError(side, missing);
+    if (missing.length > 0) throw new RecordedSnapshotMissingError(side, missing, wayOut);
   };
 }

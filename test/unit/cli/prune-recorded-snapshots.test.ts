@@ -1,5 +1,6 @@
 import { pruneCommand } from '../../../cli/commands/prune-command';
 import { type LiveBackupSnapshotsRead } from '../../../lambdas/catalog/backup-catalog';
+import { type RecordedSnapshotWayOutOptions } from '../../../lambdas/retention/recorded-snapshot-missing-error';
 import { recordedSnapshotsCheck } from '../../../lambdas/retention/recorded-snapshots';
 import { MemoryVaultStore } from '../../../vault/backend/memory/memory-vault-store';
 import { PassphraseKeyProvider } from '../../../vault/keys/passphrase-key-provider';
@@ -40,10 +41,17 @@ it('stops with the backup named, condemning nothing, when the catalog records a 
     environment: { name: 'test' },
     openVault: () => Promise.resolve(vault),
     pruneLogIn: () => ({ record: () => Promise.resolve() }),
-    recordedSnapshotsCheck: (side: 'primary' | 'dr') => recordedSnapshotsCheck(side, catalog, ['files']),
+    recordedSnapshotsCheck: (side: 'primary' | 'dr', wayOut: RecordedSnapshotWayOutOptions) => recordedSnapshotsCheck(side, catalog, ['files'], wayOut),
   };
   const run = capturedCliIo();
   expect(await pruneCommand({ config: '/nonexistent', env: 'test', dataDir: '/nonexistent', grace: '0' }, { io: run.io, access })).toBe(1);
   expect(run.err.join('\n')).toMatch(/^lifeboat prune: prune of the primary vault stops before it deletes or condemns anything: .*backup b-lost \(plan files\): snapshots\//);
+  // The ways out name this command's target (review r59H F3): bare, pasted after a prune with --aws, they acted on the local cloud.
+  expect(run.err.join('\n')).toContain('`lifeboat scrub --repair --env test --config /nonexistent --data-dir /nonexistent` copies it in');
+  expect(run.err.join('\n')).toContain('`lifeboat backups forget --lost b-lost --env test --config /nonexistent --data-dir /nonexistent` forgets');
+  const aws = capturedCliIo();
+  expect(await pruneCommand({ config: '/nonexistent', env: 'test', dataDir: '/nonexistent', grace: '0', aws: true, vaultKey: 'alias/other' }, { io: aws.io, access })).toBe(1);
+  expect(aws.err.join('\n')).toContain('`lifeboat scrub --repair --env test --config /nonexistent --aws --vault-key alias/other` copies it in');
+  expect(aws.err.join('\n')).toContain('`lifeboat backups forget --lost b-lost --env test --config /nonexistent --aws` forgets');
   expect(await loadCondemnedBatches(memory, vault.keys)).toEqual([]);
 });

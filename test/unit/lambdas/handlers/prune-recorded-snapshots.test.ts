@@ -120,7 +120,8 @@ it('stops before it condemns the tree of a committed backup whose snapshot objec
     await expect(stopped).rejects.toMatchObject({ name: 'RecordedSnapshotMissingError' });
     await expect(stopped).rejects.toThrow(`backup ${B2} (plan files): snapshots/${s2.id}`);
     await expect(stopped).rejects.toThrow(/prune of the primary vault stops before it deletes or condemns anything: the primary catalog records 1 committed backup\(s\)/);
-    await expect(stopped).rejects.toThrow(/`lifeboat scrub --repair` copies it in; .*older version.*`lifeboat backups forget --lost 20260302T100000Z-00000002` forgets the backup .*Until one of these, every prune of this vault stops here\.$/);
+    // With the environment's target options (review r59H F3): bare, pasted from the failed execution, they acted on the local cloud.
+    await expect(stopped).rejects.toThrow(/`lifeboat scrub --repair --env prod --aws` copies it in; .*older version.*`lifeboat backups forget --lost 20260302T100000Z-00000002 --env prod --aws` forgets the backup .*Until one of these, every prune of this vault stops here\.$/);
   }
   // Nothing condemned or deleted: B2's tree still reads, and every pack is there.
   expect(await listKeys(pair.primary.store, 'prune/condemned/')).toEqual([]);
@@ -138,7 +139,7 @@ it('checks again in an invocation continued from a cursor, and in a dry run', as
 
 it('names the DR vault and `--vault dr` in the DR stack, from the DR catalog', async () => {
   const stopped = pruneVaultHandler(runtime(pair.dr, catalog, 'dr'))({ request: { graceHours: 0 } });
-  await expect(stopped).rejects.toThrow(/prune of the DR vault stops .* the DR catalog records 1 committed backup\(s\).*if the primary vault holds it intact.*`lifeboat backups forget --lost 20260302T100000Z-00000002 --vault dr`/);
+  await expect(stopped).rejects.toThrow(/prune of the DR vault stops .* the DR catalog records 1 committed backup\(s\).*if the primary vault holds it intact.*`lifeboat backups forget --lost 20260302T100000Z-00000002 --vault dr --env prod --aws`/);
 });
 
 it('prunes once the backup is forgotten or being forgotten: its data is going anyway', async () => {
