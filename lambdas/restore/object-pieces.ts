@@ -22,6 +22,13 @@ export const objectPieceSchema = z.object({
   uploadId: z.string().min(1).optional(),
   /** S3 targets: the object key the upload is for, so a failed restore can abort it from the plan alone (abandon-restore.ts). */
   key: z.string().min(1).optional(),
+  /**
+   * File-system targets: the entry's name (or a directory's above it), or its piece file's longer path, that the target's
+   * file system refused as too long when the plan step made the piece file (split-file-pieces.ts), with the restorer's line
+   * for it (name-too-long.ts: `below` for a line said once for a directory). Decided there, once: its shards write nothing
+   * and the verify step lists the entry as not restored (review r59J F2).
+   */
+  nameRefused: z.object({ name: z.enum(['entry', 'piece file']), what: z.string(), below: z.string().optional() }).optional(),
 });
 export type ObjectPiece = z.infer<typeof objectPieceSchema>;
 

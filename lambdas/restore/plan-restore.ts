@@ -14,7 +14,7 @@ import { type CutShards, cutShards, EXACT_CUT_PAGES, type SelectionTotals, selec
 import { type ShardRates, shardSeconds, shardUnits, ShardWriteTimeError, SHARD_WRITE_SECONDS } from './shard-write-time';
 import { MAX_RESTORE_SHARD_ROUNDS } from './restore-shard-cursor';
 import { s3Attributes, s3TargetKey } from './restored-entry';
-import { createPieceFiles } from './split-file-pieces';
+import { createPieceFiles, discardPieceFiles } from './split-file-pieces';
 import { startSplitUpload } from './split-object-upload';
 import { mountRootOf, openTargetDirectory } from './target-directory';
 import { type ResolvedRestore } from './resolved-restore';
@@ -164,7 +164,7 @@ export async function planRestore(requested: ResolvedRestore, fanOut: RestoreFan
   const shardManifestKey = await putRestoreShardManifest(deps.planS3, deps.planBucket, restore.restoreId, shards);
   const planKey = await putRestorePlan(deps.planS3, deps.planBucket, plan);
   // Last, so that a plan step failing before it leaves no piece file (no abandon step runs without a plan).
-  await createSplitFiles(restore, splitEntries, deps);
+  await createSplitFiles(restore, splitEntries, plan, deps);
   const planned: PlannedRestore = {
     restoreId: restore.restoreId,
     planKey,
@@ -225,15 +225,22 @@ async function startSplitUploads(restore: ResolvedRestore, splitEntries: Readonl
 /**
  * Creates the piece file of each file restored in pieces (split-file-pieces.ts), which its pieces'
  * shards only open: as the S3 upload above, it exists before any shard runs and only Verify restore
- * or Abandon restore ends it.
+ * or Abandon restore ends it. A file whose name, or piece file's path, the target refuses as too long gets none: its
+ * pieces record so (nameRefused) in the plan, stored again, for the shards and the verify step (review r59J F2); when that
+ * fails, the piece files made are removed.
  */
-async function createSplitFiles(restore: ResolvedRestore, splitEntries: ReadonlyArray<{ entry: ManifestEntry }>, deps: PlanRestoreDeps): Promise<void> {
+async function createSplitFiles(restore: ResolvedRestore, splitEntries: ReadonlyArray<{ entry: ManifestEntry; shards: RestoreShard[] }>, plan: RestorePlanDocument, deps: PlanRestoreDeps): Promise<void> {
   const target = restore.target;
+  // The pieces are the plan's shards: what createPieceFiles sets on them is in the plan stored again.
   if (splitEntries.length === 0 || target.type !== 'filesystem') return;
   const dir = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false });
   if (!dir) throw new RestoreTargetMissingError(`The restore target directory ${target.path} is gone: the plan step made it a moment ago, and nothing else may change the target during a restore; run the restore again`);
   try {
-    await createPieceFiles(dir.path, splitEntries.map(({ entry }) => entry.path), restore);
+    if (!(await createPieceFiles(dir.path, splitEntries.flatMap(({ shards }) => shards), restore))) return;
+    await putRestorePlan(deps.planS3, deps.planBucket, plan).catch(async (err: unknown) => {
+      await discardPieceFiles(dir.path, splitEntries.map(({ entry }) => entry.path), restore);
+      throw err;
+    });
   } finally {
     await dir.close();
   }

@@ -1,6 +1,6 @@
 import { type BucketClock, CapacityTokenBucket } from '../sources/capacity-token-bucket';
 import { CheckedWrites, comparePaths, EntryContentPrefetch, entriesNotRestored, type ManifestEntry, namingMissingIndexObjectsIn, type NotRestored, PieceFileMissingError, RestoredContentTags, UnindexedBlobError, type Vault } from '../../vault';
-import { firstNameRefused, mapBounded } from '../../vault';
+import { mapBounded } from '../../vault';
 import { openDirectoryRestorer } from './directory-writer';
 import { vaultForBlobs } from './vault-for-blobs';
 import { restoreItemPages } from './dynamodb-shard-pages';
@@ -213,8 +213,9 @@ async function restorePiece(vault: Vault, plan: RestorePlanDocument, shard: Rest
   const targetDir = await openTargetDirectory(mountRootOf(deps.mountPath, deps.directory), target.path, { create: false });
   if (!targetDir) throw new PieceFileMissingError(entry.path, restoreId, `the target directory ${target.path}`);
   try {
-    // A name the target refuses as too long has no piece file (createPieceFiles): nothing is written, the verify step says so.
-    if ((await firstNameRefused(targetDir.path, entry.path)) !== undefined) {
+    // A name the target refuses as too long has no piece file, as the plan records (createPieceFiles): nothing is written,
+    // the verify step says so. Decided by the plan step alone, not looked up again here (review r59J F2).
+    if (piece.nameRefused !== undefined) {
       await putPieceRecord(deps, restoreId, shard.index, { path: entry.path, bytes: 0 });
       return { shardIndex: shard.index, entries: 0, bytes: 0, items: 0 };
     }

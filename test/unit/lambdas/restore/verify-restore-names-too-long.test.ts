@@ -20,14 +20,16 @@ import { newTestVault, removeDir, tempDir } from '../../../support/vault-test-he
  */
 const planS3 = mockClient(S3Client);
 let dir: string;
+const made: string[] = [];
 afterAll(async () => {
   planS3.restore();
   await CodecPool.shutdownShared();
-  await removeDir(dir);
+  for (const each of made) await removeDir(each);
 });
 
 it('reports entries under a directory whose name is too long as not restored, not as mismatches, and the counts add up', async () => {
   dir = await tempDir('verify-names-too-long');
+  made.push(dir);
   const { vault } = await newTestVault(dir);
   const CONTENT = 'restored\n';
   const writer = await vault.newSnapshotWriter({ inline: true });
@@ -84,6 +86,7 @@ it('reports entries under a directory whose name is too long as not restored, no
  */
 it('excuses the entries below a directory whose name is not UTF-8 (or stored escaped) and too long', async () => {
   dir = await tempDir('verify-escaped-names-too-long');
+  made.push(dir);
   const { vault } = await newTestVault(dir);
   const CONTENT = 'restored\n';
   const writer = await vault.newSnapshotWriter({ inline: true });
