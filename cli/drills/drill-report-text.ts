@@ -164,6 +164,9 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
         `swept ${swept} leftover(s) of earlier drills${cleanup.swept.length ? ` (${cleanup.swept.join(', ')}${sweptMore > 0 ? `, … and ${sweptMore} more` : ''})` : ''}`,
     ),
   );
+  // The state keeps the whole count beside the cut list: say how many failed, not only the ones shown (review r59K F4).
+  const errorCount = cleanup.errorCount ?? cleanup.errors.length;
+  if (errorCount > cleanup.errors.length) lines.push(`  ${errorCount} cleanup error(s), ${cleanup.errors.length} shown`);
   for (const e of cleanup.errors) lines.push(`  cleanup error: ${e}`);
   // Not an error: how many lines the drill's state left out, and where they are.
   if (cleanup.leftOut !== undefined) lines.push(`  ${cleanup.leftOut}`);

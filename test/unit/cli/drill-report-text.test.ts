@@ -133,6 +133,17 @@ it('a cleanup cut to fit the drill\'s state: the whole swept count, and the note
   expect(lines).toContain(`  ${leftOut}`);
 });
 
+it('a cleanup whose errors the drill\'s state cut: how many there were and how many are shown, before those shown (review r59K F4)', () => {
+  const base = drillReport();
+  const leftOut = "… and 4999 more lines of removed or failed targets (the drill's cleanup function's log has them; a later drill's sweep removes what is left)";
+  const lines = drillReportLines(drillReport({ cleanup: { ...base.cleanup, errors: ['directory /mnt/lifeboat/x: EACCES'], errorCount: 5000, leftOut } }));
+  const at = lines.indexOf('  5000 cleanup error(s), 1 shown');
+  expect(at).toBeGreaterThan(-1);
+  expect(lines[at + 1]).toBe('  cleanup error: directory /mnt/lifeboat/x: EACCES');
+  // Every error shown: no count line.
+  expect(drillReportLines(drillReport({ cleanup: { ...base.cleanup, errors: ['directory /mnt/lifeboat/x: EACCES'], errorCount: 1 } })).some((l) => /cleanup error\(s\)/.test(l))).toBe(false);
+});
+
 it('prints a failed drill without figures it never measured, and its errors with their step', () => {
   const lines = drillReportLines(failedReport());
   expect(lines).toContain('Verdict   FAILED: NoBackupToDrillError: plan demo has no committed, replicated backup in the last 7 days; the newest is 9 days old (copies.dr PENDING)');
