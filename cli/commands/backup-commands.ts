@@ -160,6 +160,14 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
           "restore one with `lifeboat restore --from dr …` (the DR region's restore runbook, which works with the primary region down), or fail a plan over with `lifeboat failover --plan …`.",
       );
     }
+    // An empty DR catalog with the primary down may be a lost one, not a DR vault without backups: "No backups." alone
+    // left nothing to do during the outage (audit a59A F1). The CLI may not list the DR vault here, hence the "if".
+    if (fromDr && records.length === 0) {
+      io.err(
+        `lifeboat backups list: the DR catalog (${access.environment.drRegion}) holds no backup${options.plan !== undefined ? ` of plan ${options.plan}` : ''}; ` +
+          `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with \`lifeboat catalog rebuild --vault dr --region dr${targetOptionsLine(options)}\`, then list again.`,
+      );
+    }
     // The primary's record keeps the DR copy as replication left it; the DR vault's retention forgets on its own (docs/RUNBOOKS.md, "Retention").
     const drForgotten = fromDr ? new Map<string, string>() : await drForgottenOf(access, records, io);
     const exitCode = fromDr ? 1 : 0;

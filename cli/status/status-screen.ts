@@ -215,7 +215,13 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, opti
 export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions = NO_PRINTED_OPTIONS): string[] {
   const reasons: string[] = [];
   const b = row.lastBackup;
-  if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}${options.target}\``);
+  // Read from the DR catalog, the primary is down and a backup cannot run: an empty DR catalog may be a lost one (audit a59A F1).
+  if (!b.lastCommitted && row.catalog === 'dr') {
+    reasons.push(
+      `no committed backup in the DR catalog${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: ` +
+        `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with \`lifeboat catalog rebuild --vault dr --region dr${options.target}\``,
+    );
+  } else if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}${options.target}\``);
   else if (!b.withinRpo && row.catalog === 'dr') {
     reasons.push(
       `the newest backup in the DR catalog, ${b.lastCommitted.backupId}, started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}: ` +

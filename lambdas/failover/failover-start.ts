@@ -10,7 +10,9 @@ import { type MirrorLog } from '../mirror/mirror-log';
 import { InvalidInputError } from '../runtime/errors';
 import { safeRestoreId } from '../restore/restore-id';
 import { restoreTargetSchema } from '../restore/restore-request';
+import { drCatalogLostHint } from './dr-catalog-lost-hint';
 import { type FailoverGrantLog } from './failover-grant';
+import { type FailoverRanIn } from './failover-incomplete';
 import { type FailoverRequest, parseFailoverRequest } from './failover-request';
 import { failoverTargets, prepareFailoverTargets, type PrepareTargetsDeps } from './failover-targets';
 import { UnreadableNewerBackupError, unreadableMaybeNewer, unreadableRecords } from './unreadable-newer-backups';
@@ -58,6 +60,8 @@ export type FailoverStartDeps = PrepareTargetsDeps & {
    * without its grant. Absent: none written (tests of the start alone); the handler always gives it.
    */
   grants?: { log: Pick<FailoverGrantLog, 'grant'>; seconds: number; now?: () => Date };
+  /** The function's environment and whether it is the local cloud's, for the catalog rebuild command its errors name. */
+  ranIn?: FailoverRanIn;
 };
 
 /**
@@ -72,7 +76,7 @@ export type FailoverStartDeps = PrepareTargetsDeps & {
 export async function startFailover(envelope: FailoverStartInput, deps: FailoverStartDeps): Promise<FailoverStart> {
   const request = parseFailoverRequest(envelope.input, deps.plans);
   const plan = request.planConfig;
-  const backup = await resolveFailoverBackup(request, deps.catalog, deps.region);
+  const backup = await resolveFailoverBackup(request, deps.catalog, deps.region, deps.ranIn);
   const held = new Set(backup.sources.map((s) => s.name));
   const missing = plan.sources.filter((s) => !held.has(s.name)).map((s) => s.name);
   if (missing.length > 0) {
@@ -123,18 +127,20 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
  * UnreadableNewerBackupError when a record the catalog passed over may be of a later backup within that time, and with
  * InvalidInputError when an unfinished rebuild of the catalog has not written down to it yet: either way the failover
  * would restore an older backup in its place unseen (reviews 43c F2, rH F2, rP F1). `region`: the catalog's, for the
- * delete command that error gives.
+ * delete command that error gives. `ranIn`: where the function runs, for the rebuild command of a DR catalog that may
+ * have been lost (no backup of the plan in it, or not the one asked for; audit a59A F1, F6).
  */
 export async function resolveFailoverBackup(
   request: Pick<FailoverRequest, 'plan' | 'backupId' | 'at'>,
   catalog: FailoverCatalog,
   region?: string,
+  ranIn?: FailoverRanIn,
 ): Promise<BackupRecord> {
   if (request.backupId !== undefined) {
     const record = await catalog.getBackup(request.backupId);
     if (!record) {
       throw new InvalidInputError(
-        `Invalid failover input: backupId: backup ${request.backupId} is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "${request.plan}" that is`,
+        `Invalid failover input: backupId: backup ${request.backupId} is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "${request.plan}" that the DR catalog holds; ${drCatalogLostHint(ranIn)}`,
       );
     }
     if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${record.plan}", not of plan "${request.plan}"`);
@@ -174,7 +180,9 @@ export async function resolveFailoverBackup(
       throw new InvalidInputError(
         `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
           (forgottenBefore > 0 ? ` that the DR vault keeps (${forgottenBefore} started by then were forgotten by its retention)` : '') +
-          (oldest ? `; its oldest kept backup is ${oldest.backupId}, started at ${oldest.startedAt}: give an at from then on` : '; it has none the DR vault keeps'),
+          (oldest
+            ? `; its oldest kept backup is ${oldest.backupId}, started at ${oldest.startedAt}: give an at from then on`
+            : `; it has none the DR vault keeps${forgotten.length === 0 ? `; ${drCatalogLostHint(ranIn)}` : ''}`),
       );
     }
     return record;
@@ -195,7 +203,7 @@ export async function resolveFailoverBackup(
       `Invalid failover input: plan: plan "${request.plan}" has no committed backup in the DR catalog` +
         (forgotten.length > 0
           ? ` that the DR vault keeps (its retention forgot all ${forgotten.length}); a backup that reaches it from now on can be failed over to`
-          : '; a backup reaches it once the backup\'s Replicate step has copied it to the DR vault'),
+          : `; a backup reaches it once the backup's Replicate step has copied it to the DR vault; ${drCatalogLostHint(ranIn)}`),
     );
   }
   return newest;

@@ -28,6 +28,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failov
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,
+    ranIn: { environment: runtime.config.environment, localCloud: runtime.config.localEndpoints !== undefined },
   }),
 );
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backupsListCommand } from '../../../cli/commands/backup-commands';
 import { loadLifeboatConfig } from '../../../config/load-config';
@@ -213,3 +213,23 @@ it('shows under a FAILED row the error and the cause its record keeps, on one es
   // A committed backup's row has no such line.
   expect(under(newer)?.startsWith('    failed:')).toBe(false);
 });
+
+// Audit a59A F1: with the primary down and the DR catalog lost (emptied), the list said "No backups." and no more.
+it('with the primary region down and the DR catalog emptied, says it may have been lost and names its rebuild with the list\'s own target options', async () => {
+  const drDdb = localDynamoDbClient(cloud.endpoints, DR);
+  clients.push(drDdb);
+  await drDdb.send(new DeleteTableCommand({ TableName: names.catalogTable }));
+  await createCatalogShapedTable(drDdb, names.catalogTable, { byPlan: true });
+  await stopRegion(dataDir, PRIMARY);
+  try {
+    const text = capturedCliIo();
+    expect(await backupsListCommand(target(), { io: text.io, clients: commandClients() })).toBe(1);
+    expect(text.err[1]).toBe(
+      'lifeboat backups list: the DR catalog (us-west-2) holds no backup of plan demo; if the DR vault holds backups, the DR catalog may have been lost: ' +
+        `rebuild it from the DR vault with \`lifeboat catalog rebuild --vault dr --region dr --config ${SAMPLE_CONFIG_FILE} --data-dir ${dataDir}\`, then list again.`,
+    );
+    expect(text.out.at(-1)).toBe('No backups.');
+  } finally {
+    await startRegion(dataDir, PRIMARY);
+  }
+}, 60_000);

@@ -720,6 +720,14 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
     expect(reasonsNotWithin(never)).toHaveLength(1);
   });
 
+  // Audit a59A F1: with the primary down, "run lifeboat backup" cannot be done; an empty DR catalog may be a lost one.
+  it('read from the DR catalog, a plan without a committed backup names the DR catalog\'s rebuild with the target options, not a backup', () => {
+    const lost = planStatus({ plan: DAY, backups: [], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
+    expect(reasonsNotWithin(lost, { target: ' --env prod --aws', vault: ' --env prod --aws' })).toEqual([
+      'no committed backup in the DR catalog: if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with `lifeboat catalog rebuild --vault dr --region dr --env prod --aws`',
+    ]);
+  });
+
   it('an up-to-date DR copy past the RPO adds no second reason: the RPO\'s names the same backup', () => {
     const stale = row([backup('2026-11-28T06:00:00.000Z')]);
     expect(stale.drCopyObjective?.met).toBe(false);

@@ -182,6 +182,39 @@ describe('a backup the DR vault forgot', () => {
   });
 });
 
+describe('a DR catalog that holds no backup of the plan (lost or emptied, audit a59A F1 and F6)', () => {
+  const plan: ProtectionPlanConfig = protectionPlanSchema.parse({
+    name: 'shop',
+    schedule: 'rate(1 day)',
+    strategy: 'full',
+    retention: { keepLast: 7 },
+    objectives: { rpoMinutes: 60, rtoMinutes: 60 },
+    sources: [{ type: 's3', name: 'shop-assets', bucket: 'lifeboat-shop-assets' }],
+  });
+  const empty: FailoverStartDeps['catalog'] = {
+    getBackup: () => Promise.resolve(undefined),
+    listBackupsOfPlan: () => Promise.resolve([]),
+    rebuildMarker: () => ({ read: () => Promise.resolve(undefined) }),
+  };
+  const rebuild = '`lifeboat catalog rebuild --vault dr --region dr --env au --aws`';
+  const inAws = { environment: 'au', localCloud: false };
+
+  it('names the rebuild of the DR catalog with the environment and --aws, not only the wait for Replicate', async () => {
+    await expect(resolveFailoverBackup({ plan: plan.name }, empty, 'us-west-2', inAws)).rejects.toThrow(
+      `Invalid failover input: plan: plan "shop" has no committed backup in the DR catalog; a backup reaches it once the backup's Replicate step has copied it to the DR vault; ` +
+        `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with ${rebuild}, then start the failover again`,
+    );
+    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-12-05T12:00:00Z' }, empty, 'us-west-2', inAws)).rejects.toThrow(`it has none the DR vault keeps; if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with ${rebuild}`);
+  });
+
+  it('finishes the sentence on a backupId the DR catalog lacks, and names the rebuild (local cloud: --env, and --data-dir to add)', async () => {
+    await expect(resolveFailoverBackup({ plan: plan.name, backupId: '20261205T120000Z-0000000d' }, empty, 'us-west-2', { environment: 'dev', localCloud: true })).rejects.toThrow(
+      'leave backupId out for the newest backup of plan "shop" that the DR catalog holds; if the DR vault holds backups, the DR catalog may have been lost: ' +
+        'rebuild it from the DR vault with `lifeboat catalog rebuild --vault dr --region dr --env dev` (and --data-dir <dir> for a local cloud not in .lifeboat), then start the failover again',
+    );
+  });
+});
+
 describe('a mirror that keeps objects deleted from its source (deleteMarkers false)', () => {
   const plan: ProtectionPlanConfig = protectionPlanSchema.parse({
     name: 'web',

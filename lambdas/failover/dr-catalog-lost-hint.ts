@@ -1,0 +1,17 @@
+import { catalogRebuildCommandLine } from '../catalog/catalog-rebuild-command-line';
+import { type FailoverRanIn } from './failover-incomplete';
+
+/**
+ * What a failover says when the DR catalog holds no backup of the plan (or not the one asked for): with the primary
+ * region down, a lost or emptied DR catalog looks the same as a backup never replicated, and waiting for Replicate is
+ * then impossible (audit a59A F1). The function may not list the DR vault, so the hint is conditional: if the vault
+ * holds backups, the catalog is rebuilt from it. The command names the function's environment and, in AWS, --aws,
+ * since a bare one pasted acts on env dev in the local cloud; the operator's --data-dir the function cannot know.
+ */
+export function drCatalogLostHint(ranIn: FailoverRanIn | undefined): string {
+  const command = ranIn
+    ? catalogRebuildCommandLine({ vault: 'dr', region: 'dr', environment: ranIn.environment, aws: !ranIn.localCloud })
+    : 'lifeboat catalog rebuild --vault dr --region dr --env <env> [--aws]';
+  const dataDir = ranIn?.localCloud === true ? ' (and --data-dir <dir> for a local cloud not in .lifeboat)' : '';
+  return `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with \`${command}\`${dataDir}, then start the failover again`;
+}
