@@ -297,7 +297,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
           target: options.target,
           include,
           stats: { entries: stats.entries, files: stats.files, links: stats.links, dirs: stats.dirs, symlinks: stats.symlinks, specials: stats.specials, bytes: stats.bytes },
-          notRestored: stats.notRestored.map((n) => ({ path: n.path, what: n.what, ...(n.entries !== undefined ? { entries: n.entries } : {}) })),
+          notRestored: stats.notRestored.map((n) => ({ path: n.path, ...(n.key !== undefined ? { key: n.key } : {}), what: n.what, ...(n.entries !== undefined ? { entries: n.entries } : {}) })),
           // A damaged manifest page is the entries it lists: from `path` through `through`, `entries` of them (audit a58B F3);
           // with `partlyOutside` (the include), up to that many of the include's, the page listing entries outside it too.
           damaged: damaged.map((d) => ({
@@ -336,7 +336,8 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     io.err(`lifeboat vault: restore completed, but ${notRestored} ${notRestored === 1 ? 'entry (or attribute of an entry) was' : 'entries (or attributes of entries) were'} not restored as recorded:`);
     const shown = stats.notRestored.slice(0, LISTED_ENTRIES);
     // The reason is escaped as the path is: it may name an extended attribute, whose name is the backup's data (review r58D F6).
-    for (const n of shown) io.err(`  ${escapeName(n.path)}: ${escapeName(n.what)}`);
+    // An S3 key is named as the key (JSON-quoted), not by its manifest path, opaque for a key that is no file path (review r59I F2).
+    for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${escapeName(JSON.stringify(n.key))}` : escapeName(n.path)}: ${escapeName(n.what)}`);
     const more = notRestored - entriesNotRestored(shown);
     if (more > 0) io.err(`  … and ${more} more`);
     return EXIT_INCOMPLETE;

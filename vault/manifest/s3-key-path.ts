@@ -35,10 +35,21 @@ export function keyNotAFilePath(key: string): string | null {
  * escaped form, which the restorer decodes back to the very same name: no escaped name in a key is decoded, review r59B
  * F2: `reports/%lifeboat-escaped-name-q3 summary.csv` stopped the restore as a crafted path); or, for a key that cannot
  * be a file path (keyNotAFilePath), why it is not written: the restore lists it as not restored and goes on.
+ *
+ * A key ending in one `/` whose other segments are safe is a folder marker (what the S3 console's "Create folder" makes,
+ * `photos/`): `folder`, a directory the restore makes, when it is empty (review r59I F2: every marker was listed as not
+ * restored, so a healthy bucket's restore always ended with exit 3, and an empty folder was not made); one that holds
+ * bytes is not written, as a directory cannot hold them.
  */
-export function s3KeyAsEntryPath(entry: Pick<ManifestEntry, 'path' | 'meta'>): { readonly path: string } | { readonly notWritten: string } {
+export function s3KeyAsEntryPath(entry: Pick<ManifestEntry, 'path' | 'meta' | 'size'>): { readonly path: string; readonly folder?: true } | { readonly notWritten: string } {
   const key = s3KeyOf(entry);
-  const why = keyNotAFilePath(key);
+  const folder = key.endsWith('/') && !key.endsWith('//') && key.length > 1;
+  const asPath = folder ? key.slice(0, -1) : key;
+  const why = keyNotAFilePath(asPath);
   if (why !== null) return { notWritten: `not written: the S3 key ${JSON.stringify(key)} cannot be a file path (${why}); restore this backup into a bucket to get the object back` };
-  return { path: key.split('/').map((name) => storedName(Buffer.from(name, 'utf8'))).join('/') };
+  if (folder && entry.size > 0) {
+    return { notWritten: `not written: the S3 key ${JSON.stringify(key)} ends in "/" (a folder) but holds ${entry.size} bytes, which a directory cannot hold; restore this backup into a bucket to get the object back` };
+  }
+  const path = asPath.split('/').map((name) => storedName(Buffer.from(name, 'utf8'))).join('/');
+  return folder ? { path, folder: true } : { path };
 }

@@ -12,8 +12,11 @@
  *
  * `below`: for a line said once for every entry below a directory that could not be made (name-too-long.ts), that
  * directory as the manifest spells it, which its line shows only for display (review r59J F1).
+ *
+ * `key`: the S3 key of an S3 backup's object restored into a directory, which the restore names instead of `path` (review
+ * r59I F2: a key that is no file path has an opaque manifest path, `%lifeboat-escaped-key/…`, that tells the user nothing).
  */
-export type NotRestored = { readonly path: string; readonly what: string; readonly entries?: number; readonly below?: string };
+export type NotRestored = { readonly path: string; readonly what: string; readonly entries?: number; readonly below?: string; readonly key?: string };
 
 /** How many entries (or attributes of entries) `items` say a restore lacks: one per item, all of them for an item said once for many. */
 export function entriesNotRestored(items: Iterable<Pick<NotRestored, 'entries'>>): number {
@@ -46,8 +49,8 @@ export class NotRestoredLog {
   /** By `what` and `below`: two directories whose names show alike (not UTF-8) are two lines. */
   private readonly saidOnce = new Map<string, { what: string; below?: string; first: string; count: number }>();
 
-  add(path: string, what: string): void {
-    this.items.push({ path, what });
+  add(path: string, what: string, key?: string): void {
+    this.items.push(key === undefined ? { path, what } : { path, what, key });
   }
 
   /** `what` (e.g. "extended attributes not restored: koffi cannot be loaded") happened for `path`; said once for all entries, naming the first path. */

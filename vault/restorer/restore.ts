@@ -21,7 +21,8 @@ import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
 import { UnsafeEntryPathError } from './safe-target-path';
 import { isS3KeyEntry } from '../manifest/refused-entry-path';
-import { s3KeyAsEntryPath } from '../manifest/s3-key-path';
+import { s3KeyOf } from '../manifest/s3-key-path';
+import { type S3KeyPlace, S3KeyPlaces } from './s3-key-places';
 import { type FirstNameEntry, firstNamesInManifest, unlinkableFirstName } from './first-name-entry';
 import { WrittenFiles, writtenFilesFull } from './written-files';
 import { isNameTooLong, nameTooLong } from './name-too-long';
@@ -656,15 +657,22 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
       if (r.made === 'link') stats.links++;
     }
   };
+  // An S3 source's objects go at their keys taken literally (s3-key-places.ts), each claimed before anything is written.
+  const s3Keys = snapshot.source.kind === 's3' ? new S3KeyPlaces() : null;
   /** What restoring `entry` made (null: nothing, damaged or in notRestored). */
   const restore = async (entry: ManifestEntry): Promise<RestoredEntry['made']> => {
-    // An S3 source's object goes at its key taken literally; a key no file path can be is listed, and the restore goes on.
-    const placed = isS3KeyEntry(entry, snapshot.source.kind) ? s3KeyAsEntryPath(entry) : { path: entry.path };
+    // A key no file path can be, or whose name another key's file or folder took, is listed by its key; the restore goes on.
+    const placed: S3KeyPlace = s3Keys && isS3KeyEntry(entry, snapshot.source.kind) ? s3Keys.place(entry) : { path: entry.path };
     if ('notWritten' in placed) {
-      restorer.target.notRestored.add(entry.path, placed.notWritten);
+      restorer.target.notRestored.add(entry.path, placed.notWritten, s3KeyOf(entry));
       return null;
     }
     try {
+      if (placed.folder === true) {
+        // A folder marker records no directory attributes: its folder is made as those above keys are (review r59I F2).
+        count(await restorer.restoreEntry({ ...entry, kind: 'dir', path: placed.path }));
+        return null;
+      }
       const restored = await restorer.restoreEntry(placed.path === entry.path ? entry : { ...entry, path: placed.path });
       count(restored);
       return restored.made;
@@ -681,7 +689,8 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   // A damaged or missing page is reported with the paths it lists, and the pass goes on with the next one (audit a58B F3): the
   // directories it lists, met again below it, are made on the way (mode 0700, dated by the restore), which hides nothing.
   const unreadable: UnreadableManifestPart[] = [];
-  await forEachBounded(readableEntries(vault, manifest, include, unreadable), RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
+  const entries = readableEntries(vault, manifest, include, unreadable);
+  await forEachBounded(s3Keys ? s3Keys.lookingAhead(entries) : entries, RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
     stats.entries++;
     if (entry.kind === 'symlink') {
       // Links last: then no entry of this restore can even be looked up through one it created.

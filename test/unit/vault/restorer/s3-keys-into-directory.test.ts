@@ -1,0 +1,108 @@
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { s3EntryPath } from '../../../../lambdas/sources/s3-entry-path';
+import { vaultRestore } from '../../../../cli/commands/vault-commands';
+import { comparePaths } from '../../../../vault/manifest/manifest-entry';
+import { type Vault } from '../../../../vault/repository/vault';
+import { restoreSnapshot } from '../../../../vault/restorer/restore';
+import { CodecPool } from '../../../../vault/workers/codec-pool';
+import { recordingCliIo } from '../../../support/captured-cli-io';
+import { newTestVault, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+
+/**
+ * Review r59I: an S3 backup restored into a directory (`lifeboat vault restore`) takes each key literally (f59F). F1: S3 allows
+ * the keys `a` and `a/b` in one bucket; the restore made the folder `a` for `a/b`, then stopped on the object `a` ("a directory
+ * is already there … the restore stopped there", exit 1, the keys after it not restored). F2: a folder marker (`photos/`, what
+ * the S3 console makes) was listed as not restored, so a healthy bucket's restore always exited 3, and named by its opaque
+ * manifest path (`%lifeboat-escaped-key/…`).
+ */
+describe('an S3 backup restored into a directory: keys that are files and folders', () => {
+  let dir: string;
+  let vault: Vault;
+
+  beforeAll(async () => {
+    dir = await tempDir('s3-keys-into-directory');
+    ({ vault } = await newTestVault(dir));
+  });
+  afterAll(async () => {
+    await CodecPool.shutdownShared();
+    await removeDir(dir);
+  });
+
+  const bodyOf = (key: string): string => (key.endsWith('/') && !key.startsWith('m') ? '' : `body of ${key}\n`);
+  const backup = async (keys: string[]): Promise<string> => {
+    const writer = await vault.newSnapshotWriter();
+    const sorted = [...keys].sort((a, b) => comparePaths(s3EntryPath(a), s3EntryPath(b)));
+    for (const key of sorted) {
+      const body = Buffer.from(bodyOf(key));
+      const meta = { key, etag: '"x"', size: body.length, lastModified: new Date(0).toISOString(), metadata: {}, tags: {}, headers: {} };
+      await writer.add({ path: s3EntryPath(key), kind: 'object', meta, changeToken: 'x', content: body });
+    }
+    return (await vault.commitSnapshot({ source: { kind: 's3', id: 's3://bucket/' }, parts: [await writer.finish()] })).id;
+  };
+  const cli = async (id: string, target: string, more: { overwrite?: true; json?: true } = {}): Promise<{ code: number; errors: string; out: string }> => {
+    const io = recordingCliIo();
+    const code = await vaultRestore(id.slice(0, 16), { vault: path.join(dir, 'vault'), keyFile: path.join(dir, 'key'), target, ...more }, { io });
+    return { code, errors: io.errors.join('\n'), out: io.lines.join('\n') };
+  };
+
+  it('keys a, a/b and z: a/b and z are restored, a is listed (also the folder of a/b) and the restore goes on: exit 3', async () => {
+    const id = await backup(['a', 'a/b', 'z']);
+    const target = await fs.mkdtemp(path.join(dir, 'a-ab-z-'));
+    const stats = await restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true });
+    expect(await fs.readFile(path.join(target, 'a', 'b'), 'utf8')).toBe('body of a/b\n');
+    expect(await fs.readFile(path.join(target, 'z'), 'utf8')).toBe('body of z\n');
+    expect(stats.files).toBe(2);
+    expect(stats.notRestored).toEqual([
+      { path: 'a', key: 'a', what: 'not written: the S3 key "a" is also the folder of other keys ("a/…"): a directory cannot hold both; restore this backup into a bucket to get it' },
+    ]);
+    for (const overwrite of [undefined, true] as const) {
+      const cliTarget = path.join(dir, `a-ab-z-cli-${String(overwrite)}`);
+      const run = await cli(id, cliTarget, overwrite ? { overwrite } : {});
+      expect(run.code).toBe(3);
+      expect(run.errors).toContain('  S3 key "a": not written: the S3 key "a" is also the folder of other keys');
+      expect(run.errors).not.toContain('stopped');
+      const tree = await readTree(cliTarget);
+      expect(tree.get('a')).toBe('dir');
+      expect(tree.get('a/b')).toEqual({ file: Buffer.from('body of a/b\n') });
+      expect(tree.get('z')).toEqual({ file: Buffer.from('body of z\n') });
+    }
+  });
+
+  it('a key whose folder another key took first, or whose name a file of this restore has: listed, nothing replaced', async () => {
+    // `a/` (a folder marker, stored escaped) sorts before `a`; `!x` sorts before the marker `!x/` of its own name.
+    const id = await backup(['a/', 'a', '!x', '!x/', 'q']);
+    const target = await fs.mkdtemp(path.join(dir, 'marker-first-'));
+    const stats = await restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true, overwrite: true });
+    expect((await fs.lstat(path.join(target, 'a'))).isDirectory()).toBe(true);
+    expect(await fs.readFile(path.join(target, '!x'), 'utf8')).toBe('body of !x\n');
+    expect(await fs.readFile(path.join(target, 'q'), 'utf8')).toBe('body of q\n');
+    expect(new Map(stats.notRestored.map((n) => [n.key, n.what]))).toEqual(
+      new Map([
+        ['a', 'not written: the S3 key "a" is also the folder of other keys ("a/…"): a directory cannot hold both; restore this backup into a bucket to get it'],
+        ['!x/', 'not written: the S3 key "!x/" is a folder marker, where this restore wrote the file of the key "!x": a directory cannot hold both; restore this backup into a bucket to get it'],
+      ]),
+    );
+  });
+
+  it('folder markers: an empty one is made as a directory (no line, exit 0); one holding bytes is listed by its key', async () => {
+    const healthy = await backup(['photos/', 'photos/2024/', 'photos/2024/cat.jpg', 'empty/']);
+    const target = path.join(dir, 'markers-cli');
+    const run = await cli(healthy, target);
+    expect(run.errors).not.toContain('not restored');
+    expect(run.code).toBe(0);
+    expect(await fs.readFile(path.join(target, 'photos', '2024', 'cat.jpg'), 'utf8')).toBe('body of photos/2024/cat.jpg\n');
+    expect((await fs.lstat(path.join(target, 'empty'))).isDirectory()).toBe(true);
+    expect(await fs.readdir(path.join(target, 'empty'))).toEqual([]);
+
+    const withBody = await backup(['m/', 'a//b', 'ok']);
+    const json = await cli(withBody, path.join(dir, 'marker-body-cli'), { json: true });
+    expect(json.code).toBe(3);
+    expect(json.errors).toContain('  S3 key "m/": not written: the S3 key "m/" ends in "/" (a folder) but holds 11 bytes, which a directory cannot hold');
+    expect(json.errors).toContain('  S3 key "a//b": not written: the S3 key "a//b" cannot be a file path');
+    expect(json.errors).not.toContain('%lifeboat-escaped-key');
+    const printed = JSON.parse(json.out) as { notRestored: Array<{ path: string; key?: string }> };
+    expect(printed.notRestored.map((n) => n.key).sort()).toEqual(['a//b', 'm/']);
+    expect(await fs.readFile(path.join(dir, 'marker-body-cli', 'ok'), 'utf8')).toBe('body of ok\n');
+  });
+});

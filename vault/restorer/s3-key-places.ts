@@ -1,0 +1,113 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { DigestTable } from './digest-table';
+import { type ManifestEntry } from '../manifest/manifest-entry';
+import { s3KeyAsEntryPath, s3KeyOf } from '../manifest/s3-key-path';
+
+/** Where a directory restore puts an S3 object: a file, a folder (a folder marker), or nothing, and why (listed as not restored). */
+export type S3KeyPlace = { readonly path: string; readonly folder?: true } | { readonly notWritten: string };
+
+/** What the record of places may take: 512 MiB of slots, about 35 million files and folders (as written-files.ts). */
+export const S3_KEY_PLACES_MAX_BYTES = 512 * 1024 * 1024;
+
+/** Bytes a slot takes (digest-table.ts: 96 bits). */
+const SLOT_BYTES = 12;
+
+/**
+ * Where a directory restore of an S3 backup has put its keys so far: each key's file, and the folders above keys and of
+ * folder markers (`photos/`). S3 allows the keys `a` and `a/b` in one bucket, a directory cannot hold both: the second to
+ * claim the name is refused here, before it touches the target, and listed as not restored (review r59I F1: it stopped the
+ * restore with "a directory is already there", or, with --overwrite, could remove the file `a` this restore had written).
+ *
+ * Claims are taken in the order the restore hands entries over (manifest order), synchronously, before any write: entries
+ * restored side by side cannot race for a name, and what this restore wrote is never replaced by its own later entry. What
+ * was in the target before the restore is not known here, and meets the target's rules as any entry does (the user's data).
+ * Which of two keys wins: a key's file is given up for the folder when the very next entry is a key under it (`a`, then
+ * `a/b`: manifest order puts a path's children right after it), so one key is listed, not the many under it; otherwise
+ * the first in manifest order (a folder marker `a/` is stored escaped, and sorts apart from `a`).
+ *
+ * Kept as keyed 96-bit digests (as written-files.ts, for the same reason: some 20 bytes a name outside the heap). Once full,
+ * names are no longer recorded: a later conflict is then met in the target, as before this record.
+ */
+export class S3KeyPlaces {
+  private readonly table: DigestTable;
+  private readonly key = randomBytes(32);
+  /** Entries whose key's path is the folder of the next entry's key (lookingAhead). */
+  private readonly foldersOfNext = new WeakSet<ManifestEntry>();
+
+  constructor(maxBytes = S3_KEY_PLACES_MAX_BYTES) {
+    this.table = new DigestTable(Math.max(1, Math.floor(maxBytes / SLOT_BYTES)));
+  }
+
+  /** `entries` passed on one behind, noting each S3 object whose key's file would be the folder of the next one's. */
+  async *lookingAhead(entries: AsyncIterable<ManifestEntry>): AsyncGenerator<ManifestEntry> {
+    let held: { entry: ManifestEntry; path: string | null } | undefined;
+    for await (const entry of entries) {
+      const path = entry.kind === 'object' ? pathOf(entry) : null;
+      if (held) {
+        if (held.path !== null && path !== null && path.startsWith(`${held.path}/`)) this.foldersOfNext.add(held.entry);
+        yield held.entry;
+      }
+      held = { entry, path };
+    }
+    if (held) yield held.entry;
+  }
+
+  /** Where the S3 object `entry` goes in the target; claimed at once (call in manifest order, before writing it). */
+  place(entry: ManifestEntry): S3KeyPlace {
+    const placed = s3KeyAsEntryPath(entry);
+    if ('notWritten' in placed) return placed;
+    const key = s3KeyOf(entry);
+    if (placed.folder !== true && this.foldersOfNext.has(entry)) return { notWritten: alsoAFolder(key, placed.path) };
+    const why = this.claim(key, placed.path, placed.folder === true ? 'folder' : 'file');
+    return why === null ? placed : { notWritten: why };
+  }
+
+  /**
+   * Claims `path` (the key's path in the target) for the object of `key`, as a file or, for a folder marker, a folder; the
+   * folders above it too. Resolves null when claimed, else why not (the name is another key's, in the other kind).
+   */
+  private claim(key: string, path: string, as: 'file' | 'folder'): string | null {
+    if (this.has('folder', path) && as === 'file') return alsoAFolder(key, path);
+    if (this.has('file', path)) return as === 'file' ? sameNameTwice(key, path) : alsoAFile(key, path, path);
+    const segments = path.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const above = segments.slice(0, i).join('/');
+      if (this.has('file', above)) return alsoAFile(key, path, above);
+    }
+    for (let i = 1; i < segments.length; i++) this.table.add(this.digest('folder', segments.slice(0, i).join('/')));
+    this.table.add(this.digest(as, path));
+    return null;
+  }
+
+  private has(as: 'file' | 'folder', path: string): boolean {
+    return this.table.has(this.digest(as, path));
+  }
+
+  private digest(as: 'file' | 'folder', path: string): Buffer {
+    return createHmac('sha256', this.key).update(as).update('\0').update(path).digest();
+  }
+}
+
+/** The path of a file-like S3 object's key in the target, or null (a folder marker, or no file path). */
+function pathOf(entry: ManifestEntry): string | null {
+  const placed = s3KeyAsEntryPath(entry);
+  return 'path' in placed && placed.folder !== true ? placed.path : null;
+}
+
+const INTO_A_BUCKET = 'restore this backup into a bucket to get it';
+
+/** The key `key` at `path` names a folder this restore made for other keys. */
+function alsoAFolder(key: string, path: string): string {
+  return `not written: the S3 key ${JSON.stringify(key)} is also the folder of other keys (${JSON.stringify(`${path}/…`)}): a directory cannot hold both; ${INTO_A_BUCKET}`;
+}
+
+/** The key `key` needs the folder `above`, where this restore wrote another key's file. */
+function alsoAFile(key: string, path: string, above: string): string {
+  const what = above === path ? 'is a folder marker' : `needs the folder ${JSON.stringify(above)}`;
+  return `not written: the S3 key ${JSON.stringify(key)} ${what}, where this restore wrote the file of the key ${JSON.stringify(above)}: a directory cannot hold both; ${INTO_A_BUCKET}`;
+}
+
+/** Two entries of the backup at one path (a crafted manifest: one bucket holds a key once). */
+function sameNameTwice(key: string, path: string): string {
+  return `not written: the S3 key ${JSON.stringify(key)} is at ${JSON.stringify(path)}, where this restore already wrote another entry of the backup; the later one does not replace it`;
+}
