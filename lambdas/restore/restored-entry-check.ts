@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type BigIntStats } from 'node:fs';
 import { lstat, readlink } from 'node:fs/promises';
-import { type CheckedWrites, countsEveryEntryLacking, entryAttributes, isNameTooLong, type ManifestEntry, type NotRestored, NotRestoredLog, platformCalls, type RestoredContentTags, tooLongNotMade, type WriteCheckFinding, xattrsPlatformLoss } from '../../vault';
+import { type CheckedWrites, countsEveryEntryLacking, entryAttributes, isNameTooLong, type ManifestEntry, type NotRestored, NotRestoredLog, platformCalls, type RestoredContentTags, type WriteCheckFinding, xattrsPlatformLoss } from '../../vault';
 import { mapBounded, SET_ID_BITS } from '../../vault';
 import { resolveInsideTarget } from '../../vault';
 import { type Vault } from '../../vault';
@@ -10,6 +10,7 @@ import { differingS3Headers, s3HeadersOfMeta, s3HeadersOfResponse } from '../sou
 import { MISFILED, restoredContentMatches, restoredFileMatches, streamReader } from './content-check';
 import { type ResolvedRestore } from './resolved-restore';
 import { directoryEntry, s3Attributes, s3TargetKey } from './restored-entry';
+import { TooLongNotMade } from './too-long-not-made';
 
 /**
  * A restored entry read back and compared with its manifest entry. The restore shards check the
@@ -41,29 +42,6 @@ const NAME_REFUSED: unique symbol = Symbol('a name on its path is refused as too
 const MISSING = 'missing in the target';
 
 /**
- * The lines of the restorer that wrote the entries, and of those before it (`counted`), that say an entry was not made as
- * a name on its way, or its symlink target, was too long (tooLongNotMade): the entries they name, and the directories
- * everything at and below which was not made.
- */
-class TooLongNotMade {
-  private readonly entries = new Set<string>();
-  private readonly directories: string[] = [];
-
-  constructor(lines: Iterable<NotRestored>) {
-    for (const line of lines) {
-      const notMade = tooLongNotMade(line);
-      if (notMade?.below !== undefined) this.directories.push(notMade.below);
-      else if (notMade) this.entries.add(line.path);
-    }
-  }
-
-  /** Whether a line says `entryPath` was not made. */
-  says(entryPath: string): boolean {
-    return this.entries.has(entryPath) || this.directories.some((d) => entryPath === d || entryPath.startsWith(`${d}/`));
-  }
-}
-
-/**
  * Checks each entry in the target: S3: size, content, content type, the other recorded headers
  * (Content-Encoding, Cache-Control, Content-Disposition, Content-Language, Expires, website
  * redirect: each present exactly when recorded), user metadata and tags;
@@ -82,8 +60,9 @@ class TooLongNotMade {
  * as too long, that a restorer's line says it could not make for a name too long (its own, or said once for a directory
  * above it) is neither verified nor a mismatch, and only what the restorer told of it is kept (NAME_REFUSED); without
  * such a line it is a mismatch. `counted`: such lines another step already counted (the shards' records, for the verify
- * step's directories), which excuse an entry so but are not carried into the outcome; `listsCut`: whether those lists
- * left some lines out, in which case an entry refused as too long that no line covers is taken as one of theirs.
+ * step's directories, built once for its walk: too-long-not-made.ts), which excuse an entry so but are not carried into
+ * the outcome; an entry refused as too long that no line covers, in the range of a shard whose list was cut, is taken as
+ * one of the lines it left out.
  */
 export async function checkRestoredEntries(
   vault: Vault,
@@ -91,10 +70,11 @@ export async function checkRestoredEntries(
   where: { targetS3: S3Client; root: string; keepSetIdBits: boolean; contentTags?: RestoredContentTags; checkedWrites?: CheckedWrites },
   entries: readonly ManifestEntry[],
   reported: readonly NotRestored[] = [],
-  counted: { lines: readonly NotRestored[]; listsCut: boolean } = { lines: [], listsCut: false },
+  counted: TooLongNotMade = new TooLongNotMade([]),
 ): Promise<EntryCheckOutcome> {
   const outcome: EntryCheckOutcome = { checked: 0, mismatches: [], notRestored: [] };
-  const notMade = new TooLongNotMade([...reported, ...counted.lines]);
+  const told = new TooLongNotMade(reported);
+  const notMade = (entryPath: string): boolean => told.says(entryPath) || counted.says(entryPath);
   const loss = platformCalls() ? undefined : xattrsPlatformLoss();
   const saysLoss = (item: NotRestored): boolean => loss !== undefined && (item.what === loss || countsEveryEntryLacking(item, loss));
   // The restorer's lines of the loss stand for the entries it struck: replaced by the line said for those found here.
@@ -111,7 +91,7 @@ export async function checkRestoredEntries(
     // `notRestored`: the restorer's line for it (its own, or said once for its directory's entries) counts it already.
     // Absent too (a symlink whose target was refused: review r59E F1). Only when a line says so: an entry made but looked
     // up here under a longer path, or one its restorer said nothing of, is not let through unread (review r59E F3).
-    if ((problem === NAME_REFUSED || problem === MISSING) && (notMade.says(entry.path) || (problem === NAME_REFUSED && counted.listsCut))) {
+    if ((problem === NAME_REFUSED || problem === MISSING) && (notMade(entry.path) || (problem === NAME_REFUSED && counted.mayBeLeftOut(entry.path)))) {
       if (told) outcome.notRestored.push(...told);
       return;
     }

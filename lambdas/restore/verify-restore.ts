@@ -1,8 +1,9 @@
 import { entriesNotRestored, type ManifestEntry, type NotRestored, underPrefix } from '../../vault';
 import { finishDirectories, openDirectoryRestorer } from './directory-writer';
 import { finishSplitFiles } from './split-file-pieces';
-import { getRestorePlan, type RestorePlanDocument } from './restore-plan-document';
+import { getRestorePlan, type RestorePlanDocument, type RestoreShard } from './restore-plan-document';
 import { checkRestoredEntries } from './restored-entry-check';
+import { TooLongNotMade } from './too-long-not-made';
 import { readShardChecks, shardCheckKey, type ShardCheckStore } from './shard-checks';
 import { completeSplitUploads } from './split-object-upload';
 import { type RestoreIo } from './restore-io';
@@ -136,7 +137,7 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
       // The shards made the directories, and their records say (and count) which they could not make for a name too long:
       // a directory refused so is not made only when they say so (review r59E F3); as many lines as the records list.
       const shards = await shardOutcomes(plan, deps);
-      const counted = { lines: shards.notRestored, listsCut: shards.notRestoredCount > entriesNotRestored(shards.notRestored) };
+      const counted = new TooLongNotMade(shards.notRestored, shards.cutRanges);
       const check = async (done: readonly ManifestEntry[]): Promise<void> => {
         // What finishing the directories could not set (their extended attributes) is theirs: they are not counted as verified.
         const lost = target.type === 'filesystem' && targetDir ? await finishDirectories(root, done, { keepSetIdBits: restore.keepSetIdBits }) : [];
@@ -228,10 +229,10 @@ export async function verifyRestore(input: { planKey: string; reportIn?: Restore
 async function shardOutcomes(
   plan: RestorePlanDocument,
   store: ShardCheckStore,
-): Promise<{ checked: number; items: number; mismatches: string[]; notRestored: NotRestored[]; notRestoredCount: number; notRestoredKinds: string[] }> {
+): Promise<{ checked: number; items: number; mismatches: string[]; notRestored: NotRestored[]; notRestoredCount: number; notRestoredKinds: string[]; cutRanges: RestoreShard[] }> {
   const whole = plan.shards.filter((s) => !s.piece);
   const records = await readShardChecks(store, plan.restore.restoreId, whole.map((s) => s.index));
-  const outcome = { checked: 0, items: 0, mismatches: [] as string[], notRestored: [] as NotRestored[], notRestoredCount: 0 };
+  const outcome = { checked: 0, items: 0, mismatches: [] as string[], notRestored: [] as NotRestored[], notRestoredCount: 0, cutRanges: [] as RestoreShard[] };
   const kinds: string[][] = [];
   whole.forEach((shard, i) => {
     const record = records[i];
@@ -245,6 +246,8 @@ async function shardOutcomes(
     if (record.mismatchCount > record.mismatches.length) outcome.mismatches.push(`restore shard ${shard.index}: ${record.mismatchCount - record.mismatches.length} more entries differ than its record lists`);
     outcome.notRestored.push(...record.notRestored);
     outcome.notRestoredCount += record.notRestoredCount;
+    // Its list cut: a line it left out may be the one that says an entry of its range was not made (too-long-not-made.ts).
+    if (record.notRestoredCount > entriesNotRestored(record.notRestored)) outcome.cutRanges.push(shard);
     // A record of a shard of an older version has no reasons of its own: its listed items' then.
     kinds.push(record.notRestoredKinds ?? notRestoredKinds(record.notRestored));
   });

@@ -4,6 +4,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type RestorePlanDocument } from '../../../../lambdas/restore/restore-plan-document';
 import { restoreShard } from '../../../../lambdas/restore/restore-shard';
+import { type ShardCheck, shardCheckKey } from '../../../../lambdas/restore/shard-checks';
 import { verifyRestore } from '../../../../lambdas/restore/verify-restore';
 import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
@@ -125,4 +126,51 @@ it('excuses the entries below a directory whose name is not UTF-8 (or stored esc
   const out = path.join(dir, 'fs', 'restored');
   expect((await fs.readdir(out)).sort()).toEqual(['a.txt', 'z.txt']);
   for (const name of ['a.txt', 'z.txt']) expect(await fs.readFile(path.join(out, name), 'utf8')).toBe(CONTENT);
+});
+
+/**
+ * Review r59J F3: when any shard's check record listed only some of its lines (SHARD_CHECK_LISTED), the verify step let
+ * every entry of the restore refused as too long through unread, whichever shard restored it. Only an entry in the range
+ * of a shard whose list was cut may be one of the lines left out: another shard's list is whole, and an entry of its range
+ * refused as too long of which it says nothing is a mismatch.
+ */
+it('lets a refused entry through unread only in the range of a shard whose list was cut', async () => {
+  dir = await tempDir('verify-names-too-long-cut');
+  made.push(dir);
+  const { vault } = await newTestVault(dir);
+  const writer = await vault.newSnapshotWriter({ inline: true });
+  const stored = await writer.storeContent(Buffer.from('restored\n'));
+  const parts = [await writer.finish()];
+  await vault.reloadIndex();
+  const file = (p: string): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644 }, size: stored.size, content: [...stored.content] });
+  const directory = (p: string): ManifestEntry => ({ path: p, kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] });
+  // 101 sockets (never made, each listed): shard 0's record lists 100 of them.
+  const sockets = Array.from({ length: 101 }, (_, i): ManifestEntry => ({ path: `a/s${String(i).padStart(3, '0')}`, kind: 'special', meta: { mode: 0o755, type: 'socket' }, size: 0, content: [] }));
+  const longDir = 'd'.repeat(300);
+  const entries = [directory('a'), ...sockets, directory(longDir), file(`${longDir}/one`), file('z.txt')];
+  const snapshot = await vault.commitSnapshot({ source: { kind: 'directory', id: '/src' }, parts, entries });
+  const restoreId = 'r-names-too-long-cut';
+  const plan: RestorePlanDocument = {
+    restore: resolvedFileRestore({ restoreId, snapshotId: snapshot.id, target: { type: 'filesystem', path: '/restored' } }),
+    entries: entries.length,
+    bytes: stored.size * 2,
+    shards: [
+      { index: 0, first: 'a', last: 'a/s100', entries: 102, bytes: 0 },
+      { index: 1, first: longDir, last: 'z.txt', entries: 3, bytes: stored.size * 2 },
+    ],
+  };
+  const planKey = `restore-plans/${restoreId}.json`;
+  const objects = new Map([[planKey, JSON.stringify(plan)]]);
+  servePlanObjects(planS3, objects);
+  const io = mockedRestoreIo(vault, (p) => path.join(dir, 'fs', p));
+  for (const shardIndex of [0, 1]) await restoreShard({ restoreId, planKey, shardIndex }, io);
+  const zero = JSON.parse(objects.get(shardCheckKey(restoreId, 0)) ?? '{}') as ShardCheck;
+  expect(zero.notRestored.length).toBeLessThan(zero.notRestoredCount);
+  // Shard 1's whole list, without its lines for the refused directory (as a shard that failed to say them would write it).
+  const recordKey = shardCheckKey(restoreId, 1);
+  const record = JSON.parse(objects.get(recordKey) ?? '{}') as ShardCheck;
+  const kept = record.notRestored.filter((item) => !item.what.startsWith('not restored:'));
+  objects.set(recordKey, JSON.stringify({ ...record, notRestored: kept, notRestoredCount: kept.length }));
+
+  await expect(verifyRestore({ planKey }, io)).rejects.toThrow(`${JSON.stringify(longDir)}: cannot be looked up in the target, its path refused as too long (ENAMETOOLONG), and its restore did not say it left it out for that`);
 });
