@@ -6,6 +6,7 @@ import { type FileSystemAccess, type FileSystemMount } from './file-system-mount
 import { handlerBundleDir } from './handler-bundle';
 import { DEFAULT_FUNCTION_SIZING, FUNCTION_SIZING } from '../lifeboat-defaults';
 import { lifeboatLogGroup } from './workflow-logging';
+import { acknowledgeBundledRuntime } from './nag-acknowledgements';
 import { longestEnvironmentBytes, MAX_LAMBDA_ENVIRONMENT_BYTES } from './lambda-environment-size';
 
 export type LifeboatFunctionProps = {
@@ -45,6 +46,9 @@ export const NETWORK_INTERFACE_ACTIONS = [
   'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
 ];
+
+/** What the prebuilt bundles (dist/handlers) are built for. */
+const BUNDLED_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 /** Each function's variables as given and added (lambda.Function keeps its own privately), for the size check at synth. */
 const VARIABLES = new WeakMap<LifeboatFunction, Record<string, string>>();
@@ -93,7 +97,7 @@ export class LifeboatFunction extends lambda.Function {
       // A synth that skips bundling for this stack (context aws:cdk:bundling-stacks) builds no bundle either.
       code: lambda.Code.fromAsset(handlerBundleDir(props.handler, { bundle: Stack.of(scope).bundlingRequired })),
       handler: 'index.handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
+      runtime: BUNDLED_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? sizing.memorySize,
       timeout: props.timeout ?? sizing.timeout,
@@ -102,6 +106,7 @@ export class LifeboatFunction extends lambda.Function {
       environment,
     });
     this.handlerName = props.handler;
+    acknowledgeBundledRuntime(this, BUNDLED_RUNTIME.name);
     // At synth, when every variable is set: a function whose environment is over Lambda's 4 KB fails only at deploy otherwise.
     this.node.addValidation({ validate: () => this.environmentSizeIssues() });
     if (mount) {

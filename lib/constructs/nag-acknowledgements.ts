@@ -105,6 +105,19 @@ export function acknowledgeXRayWildcard(role: IConstruct): void {
   });
 }
 
+/**
+ * cdk-nag AwsSolutions-L1 flags a function whose runtime is not the newest its aws-cdk-lib knows. Lifeboat's
+ * functions run prebuilt bundles made for node24 (dist/handlers), so a user whose aws-cdk-lib knows a newer runtime
+ * would have their synth fail on every one of them, which they cannot change. Acknowledged on each of our own functions only;
+ * moving the bundles to a newer runtime is a Lifeboat release's decision.
+ */
+export function acknowledgeBundledRuntime(fn: IConstruct, runtime: string): void {
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: `Lifeboat's prebuilt handler bundles target ${runtime}, a runtime AWS Lambda supports; moving them to a newer runtime is a Lifeboat release's decision, not the app's.`,
+  });
+}
+
 /** The approver's SendTaskSuccess/Failure/Heartbeat, which IAM matches only with Resource "*" (approval-step.ts). */
 export function acknowledgeTaskResponseWildcard(policy: IConstruct): void {
   Validations.of(policy).acknowledge({
