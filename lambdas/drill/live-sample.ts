@@ -16,7 +16,12 @@ import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObje
  * The live-source comparison of one source (drill-record.ts `sampled`), with the entries whose restored copy differs
  * (`mismatches`) and the live objects older than the backup that it lacks (`notInBackup`).
  */
-export type LiveSample = DrillSourceResult['sampled'] & { mismatches: string[]; notInBackup: string[] };
+export type LiveSample = DrillSourceResult['sampled'] & {
+  mismatches: string[];
+  notInBackup: string[];
+  /** The source's region did not answer at all (a timeout or a connection failure after the SDK's retries): not recorded, read by compareWithLiveSources. */
+  regionSilent?: true;
+};
 
 export type LiveSampleDeps = {
   openVault: (side: 'primary' | 'dr') => Promise<Vault>;
@@ -36,7 +41,15 @@ export type LiveSampleDeps = {
    * look so, and a drill that should fail with BackupLacksLiveObjectsError passed (review r58I F1).
    */
   backupRecords: BackupRecords;
+  /** The function's remaining time (the invocation's getRemainingTimeInMillis): no source is begun too near its end. */
+  remainingMs?: () => number;
 };
+
+/**
+ * The time a source is not begun within: one S3 source of a hung region costs its 30 s socket timeout times the SDK's
+ * 3 attempts before it is found unreachable, and a step past the function's timeout returns nothing (audit a59A F2).
+ */
+export const COMPARE_RESERVE_MS = 120_000;
 
 export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live item carries no version, so an unchanged item cannot be told from a changed one; the restore was verified against the backup';
 
@@ -78,12 +91,19 @@ function serviceTrouble(err: unknown): string | undefined {
  * Undefined for any other error (a refusal for want of a grant is told apart by the caller).
  */
 export function unreachableReason(err: unknown): string | undefined {
+  return noAnswer(err) ?? serviceTrouble(err);
+}
+
+/**
+ * A connection refused, reset or timed out: the region did not answer at all, so asking it for the next source costs
+ * the same timeouts again (a 5xx or throttling answer is the region answering). Undefined for any other error.
+ */
+function noAnswer(err: unknown): string | undefined {
   // Not `instanceof Error`: Node's errors may come from another realm (jest's), and are still errors.
   if (typeof err !== 'object' || err === null || !('message' in err)) return undefined;
   const { name = 'Error', message = '', code = '' } = err as { name?: string; message?: string; code?: string };
   const text = `${name} ${code} ${message}`;
-  if (/ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text)) return `${name}: ${message}`;
-  return serviceTrouble(err);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text) ? `${name}: ${message}` : undefined;
 }
 
 /** Gone from the live source: an S3 object (NoSuchKey, a HEAD's NotFound, 404) or a file (ENOENT, ENOTDIR). */
@@ -114,6 +134,13 @@ type Outcome = 'matched' | 'changed' | { mismatch: string };
 /** The live source cannot be compared from here (internal: its message becomes the result's `unreachable`). */
 class LiveSourceUnreachable extends Error {
   override readonly name = 'LiveSourceUnreachable';
+  /** `silent`: the region did not answer at all (noAnswer), rather than refused or answered with an error. */
+  constructor(
+    message: string,
+    readonly silent = false,
+  ) {
+    super(message);
+  }
 }
 type S3Target = Extract<RestoreReport['target'], { type: 's3' }>;
 
@@ -215,7 +242,7 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3Buc
     if (isNotFound(err) || isS3PreconditionFailed(err) || isArchivedRefusal(err)) return 'changed';
     // Only the live side's refusals, connection failures and 5xx/throttling mean "unreachable"; the scratch bucket's are the drill's own failure.
     const why = unreachableReason(err);
-    if (why !== undefined) throw new LiveSourceUnreachable(`bucket ${source.bucket} could not be reached: ${why}`);
+    if (why !== undefined) throw new LiveSourceUnreachable(`bucket ${source.bucket} could not be reached: ${why}`, noAnswer(err) !== undefined);
     if (isPermissionRefusal(err)) throw notReadable(source, err);
     throw err;
   }
@@ -299,7 +326,7 @@ async function notNamedHere(bucket: string, drillS3: S3Client, drilledVault: Res
  */
 function notListable(source: S3BucketSourceConfig, err: unknown): unknown {
   const why = unreachableReason(err);
-  if (why !== undefined) return new LiveSourceUnreachable(`bucket ${source.bucket} could not be listed: ${why}`);
+  if (why !== undefined) return new LiveSourceUnreachable(`bucket ${source.bucket} could not be listed: ${why}`, noAnswer(err) !== undefined);
   if (!isPermissionRefusal(err)) return err;
   return new LiveSourceUnreachable(
     `bucket ${source.bucket} could not be listed by this drill (${refusalOf(err)}): its compare function needs s3:ListBucket on the bucket ` +
@@ -377,6 +404,7 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
     } catch (err) {
       if (!(err instanceof LiveSourceUnreachable)) throw err;
       result.unreachable = err.message;
+      if (err.silent) result.regionSilent = true;
       return false;
     }
     if (outcome === 'changed') {
@@ -423,6 +451,7 @@ export async function sampleLiveSource(report: RestoreReport, source: SourceConf
   } catch (err) {
     if (!(err instanceof LiveSourceUnreachable)) throw err;
     result.unreachable = err.message;
+    if (err.silent) result.regionSilent = true;
   }
   return result;
 }
@@ -469,13 +498,27 @@ export async function compareWithLiveSources(
       return read;
     },
   };
+  const notSampled = (report: RestoreReport, unreachable: string): void => {
+    comparison.sources.push({ source: report.source, sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable } });
+  };
+  // Once the live region did not answer for one S3 source, each next one would wait its timeouts again: ~9 sources of a
+  // hung primary outran the function's 900 s and failed a drill whose restores all verified (audit a59A F2).
+  let liveS3 = deps.liveS3;
   for (const report of input.restored) {
     const source = sources.find((s) => s.name === report.source);
     if (!source) {
-      comparison.sources.push({ source: report.source, sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: `source ${report.source} is not in this environment's configuration any more` } });
+      notSampled(report, `source ${report.source} is not in this environment's configuration any more`);
       continue;
     }
-    const { mismatches, notInBackup, ...sampled } = await sampleLiveSource(report, source, input.samples, { ...deps, backupRecords });
+    const remaining = deps.remainingMs?.();
+    if (remaining !== undefined && remaining < COMPARE_RESERVE_MS && source.type !== 'dynamodb') {
+      notSampled(report, `not sampled: the compare function had ${Math.floor(remaining / 1000)} s left, too few to begin it (its restore was verified against the backup)`);
+      continue;
+    }
+    const { mismatches, notInBackup, regionSilent, ...sampled } = await sampleLiveSource(report, source, input.samples, { ...deps, liveS3, backupRecords });
+    if (regionSilent && typeof liveS3 !== 'string' && source.type === 's3') {
+      liveS3 = `not sampled: ${await liveS3.config.region()} did not answer for ${report.source}`;
+    }
     comparison.sources.push({ source: report.source, sampled });
     const errors = [...(mismatches.length > 0 ? [new LiveSampleMismatchError(report.source, mismatches)] : []), ...(notInBackup.length > 0 ? [new BackupLacksLiveObjectsError(report.source, notInBackup)] : [])];
     // `source`: the drill's state cuts messages past its budget to "…", and `drills show` still names the source (review r59A F3).

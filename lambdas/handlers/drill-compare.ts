@@ -19,7 +19,7 @@ const inputSchema = z.object({
  * and the comparison says so per source instead of failing. A source whose restore failed has nothing
  * to compare: the others are compared all the same, so the drill's report has their figures.
  */
-export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill comparison request' }, async ({ drill, restored, verifiedAt }, runtime) => {
+export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill comparison request' }, async ({ drill, restored, verifiedAt }, runtime, invocation) => {
   const { primaryRegion, homeVault } = runtime.config;
   const liveRegion: string | undefined = primaryRegion ?? (homeVault === 'primary' ? runtime.config.region : undefined);
   const comparison = await compareWithLiveSources({ restored: restoredOnly(restored), samples: drill.samples, verifiedAt }, runtime.sources, {
@@ -29,6 +29,8 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
     directory: runtime.directory,
     // The home catalog, which the verify step read the same record from: what the backup left out, its reason lines whole.
     backupRecords: runtime.catalog,
+    // No source begun too near the function's timeout, past which the step would return nothing (audit a59A F2).
+    ...(invocation ? { remainingMs: () => invocation.getRemainingTimeInMillis() } : {}),
   });
   // Its texts within the drill's state, beside every source's report (comparison-texts.ts).
   return comparisonWithin(comparison);
