@@ -8,6 +8,7 @@ import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
 import { comparePaths, type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
+import { escapedNamesHint, escapedPath } from '../manifest/escaped-path';
 import { type FsPath, platformCalls } from '../platform/posix-calls';
 import { DropBehind } from './drop-behind';
 import { type Snapshot } from '../manifest/snapshot-record';
@@ -559,17 +560,21 @@ function symlinkTarget(entry: ManifestEntry): FsPath {
 }
 
 /**
- * `include` names no entry of the snapshot: the restore would bring back nothing, which is a
- * mistyped or misplaced path far more often than a wish. Thrown before the target is touched.
+ * `include` names no entry of the snapshot, as given nor with its names escaped (`triedEscaped`, escapedPath): the
+ * restore would bring back nothing, which is a mistyped or misplaced path far more often than a wish. Thrown before the
+ * target is touched. Says how names are stored escaped (review r59D F5: it did not, as the workflow's refusal did).
  */
 export class IncludeMatchesNothingError extends VaultError {
   override name = 'IncludeMatchesNothingError';
   constructor(
     readonly snapshotId: string,
     readonly include: string,
+    triedEscaped?: string,
   ) {
     const short = snapshotId.slice(0, 12);
-    super(`snapshot ${short} has no entry at or under ${JSON.stringify(include)}, so nothing was restored; its paths are relative to the directory that was backed up (\`lifeboat vault ls ${short}\` lists them)`);
+    super(
+      `snapshot ${short} has no entry at or under ${JSON.stringify(include)}, so nothing was restored; its paths are relative to the directory that was backed up (\`lifeboat vault ls ${short}\` lists them)${escapedNamesHint(triedEscaped)}`,
+    );
   }
 }
 
@@ -584,8 +589,7 @@ export class IncludeMatchesNothingError extends VaultError {
  * Any other failure (the target, the manifest's root) stops the restore at once.
  */
 export async function restoreSnapshot(vault: Vault, snapshot: Snapshot, targetDir: string, options: RestoreOptions = {}): Promise<RestoreStats> {
-  const include = options.include ?? '';
-  if (include !== '' && !(await holdsEntryUnder(vault, snapshot, include))) throw new IncludeMatchesNothingError(snapshot.id, include);
+  const include = await includeAsStored(vault, snapshot, options.include ?? '');
   const manifest = await vault.manifest(snapshot);
   const restorer = await DirectoryRestorer.open(vault, targetDir, { firstNameEntry: firstNamesInManifest(manifest, include), dropBehind: true, ...options });
   try {
@@ -620,6 +624,18 @@ export async function ancestorDirectories(vault: Vault, snapshot: Snapshot, path
     if (entry?.kind === 'dir') found.push(entry);
   }
   return found;
+}
+
+/**
+ * `include` as the snapshot stores it: as given when an entry is at or under it, else with its names escaped as the
+ * backup escaped them (a name starting with %lifeboat-escaped-, given as it is on disk: review r59D F5, as the
+ * workflow's filter since audit a58A F2); IncludeMatchesNothingError when neither is.
+ */
+async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string): Promise<string> {
+  if (include === '' || (await holdsEntryUnder(vault, snapshot, include))) return include;
+  const escaped = escapedPath(include);
+  if (escaped !== undefined && (await holdsEntryUnder(vault, snapshot, escaped))) return escaped;
+  throw new IncludeMatchesNothingError(snapshot.id, include, escaped);
 }
 
 /**
