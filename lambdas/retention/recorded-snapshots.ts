@@ -1,10 +1,17 @@
-import { type BackupCatalog, type InvalidLiveBackupItem } from '../catalog/backup-catalog';
+import { mapBounded } from '../../vault';
+import { type BackupCatalog, type InvalidLiveBackupItem, type LiveBackupSnapshotsRead } from '../catalog/backup-catalog';
 import { isStoredIn } from '../replication/absent-vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { RecordedBackupUnreadableError } from './recorded-backup-unreadable-error';
 import { type MissingRecordedSnapshot, RecordedSnapshotMissingError, type RecordedSnapshotWayOutOptions } from './recorded-snapshot-missing-error';
 
-export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsOfPlan'>;
+export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsOfPlan' | 'liveBackupSnapshotsOf'>;
+
+/**
+ * Backups looked up again at once (a GetItem each): a vault lacking the snapshots of thousands of backups is looked at
+ * again in seconds, well under the table's on-demand read rate.
+ */
+const LOOKED_UP_AT_ONCE = 16;
 
 /**
  * The snapshots that `side`'s vault must hold by its region's catalog: those of every committed backup of `plans` stored
@@ -22,17 +29,17 @@ export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsO
 export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnapshotsCatalog, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
   const recorded: MissingRecordedSnapshot[] = [];
   for (const plan of new Set(plans)) {
-    for await (const read of catalog.liveBackupSnapshotsOfPlan(plan)) {
-      if ('invalid' in read) {
-        recorded.push(...salvagedSnapshots(side, plan, read.invalid));
-        continue;
-      }
-      const { backup } = read;
-      if (!isStoredIn(side, backup) || backup.forgottenAt !== undefined || backup.forgettingAt !== undefined) continue;
-      for (const source of backup.sources) recorded.push({ backupId: backup.backupId, plan: backup.plan, snapshotId: source.snapshotId });
-    }
+    for await (const read of catalog.liveBackupSnapshotsOfPlan(plan)) recorded.push(...snapshotsOfRead(side, plan, read));
   }
   return recorded;
+}
+
+/** The snapshots one record read says `side`'s vault must hold (snapshotsRecordedIn). */
+function snapshotsOfRead(side: VaultSide, plan: string, read: LiveBackupSnapshotsRead): MissingRecordedSnapshot[] {
+  if ('invalid' in read) return salvagedSnapshots(side, plan, read.invalid);
+  const { backup } = read;
+  if (!isStoredIn(side, backup) || backup.forgottenAt !== undefined || backup.forgettingAt !== undefined) return [];
+  return backup.sources.map((source) => ({ backupId: backup.backupId, plan: backup.plan, snapshotId: source.snapshotId }));
 }
 
 /** The snapshots a committed record of `plan` that does not validate still names, as snapshotsRecordedIn reads them. */
@@ -50,8 +57,9 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
 /**
  * What a prune of `side`'s vault checks the `snapshots/` listing of its mark against (PruneOptions.checkListed): the
  * catalog is read now, before the prune lists anything, so a backup that commits meanwhile (its snapshot object written
- * before its record) is not taken for one whose object is missing. A snapshot the listing lacks is looked up again
- * (its plan's records only) before the prune is stopped: a forget that began after the first read is no cause.
+ * before its record) is not taken for one whose object is missing. The backup of a snapshot the listing lacks is looked
+ * up again before the prune is stopped, by a consistent read of its record (liveBackupSnapshotsOf): a forget that began
+ * after the first read is no cause, nor one the eventually consistent index did not show yet (review r59H F2).
  * Throws RecordedSnapshotMissingError naming what is still missing, its command lines ending with `wayOut`'s options.
  */
 export async function recordedSnapshotsCheck(
@@ -64,8 +72,12 @@ export async function recordedSnapshotsCheck(
   return async (listed) => {
     const absent = recorded.filter((r) => !listed.has(r.snapshotId));
     if (absent.length === 0) return;
-    const again = await snapshotsRecordedIn(side, catalog, absent.map((a) => a.plan));
-    const still = new Set(again.map((r) => `${r.backupId}/${r.snapshotId}`));
+    const backups = new Map(absent.map((a) => [a.backupId, a.plan]));
+    const again = await mapBounded([...backups], LOOKED_UP_AT_ONCE, async ([backupId, plan]) => {
+      const read = await catalog.liveBackupSnapshotsOf(backupId);
+      return read === undefined ? [] : snapshotsOfRead(side, plan, read);
+    });
+    const still = new Set(again.flat().map((r) => `${r.backupId}/${r.snapshotId}`));
     const missing = absent.filter((a) => still.has(`${a.backupId}/${a.snapshotId}`));
     if (missing.length > 0) throw new RecordedSnapshotMissingError(side, missing, wayOut);
   };

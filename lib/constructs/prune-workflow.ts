@@ -201,8 +201,13 @@ export class PruneWorkflow extends Construct {
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));
     // The run's record (lambdas/catalog/prune-record.ts): PRUNE#<vault> items of this region's catalog, nothing else.
     prune.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:PutItem'], ['PRUNE#*']));
+    // The check's second look at a backup whose snapshot the vault lacks (lambdas/retention/recorded-snapshots.ts): a
+    // consistent GetItem of its record, since the byPlan index may still show live one the Forget step just forgot (review
+    // r59H F2). Read only, BACKUP# records only.
+    prune.addToRolePolicy(catalogPartitionStatement(props.catalog, ['dynamodb:GetItem'], [BACKUP_RECORD_PARTITIONS]));
     // A home vault that does not exist is "nothing to prune yet" only while the catalog records no backup stored in it
-    // (lambdas/replication/absent-vault.ts): each plan's newest backups by the byPlan index, read only.
+    // (lambdas/replication/absent-vault.ts): each plan's newest backups by the byPlan index, read only; so does the
+    // check of the vault's snapshots/ listing against the catalog (recorded-snapshots.ts).
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantEncryptDecrypt(prune);
 

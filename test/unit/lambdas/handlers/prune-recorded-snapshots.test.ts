@@ -48,6 +48,10 @@ class MemoryCatalog implements RecordedSnapshotsCatalog {
     await Promise.resolve();
     for (const record of this.records.values()) if (record.plan === plan && record.status === 'COMMITTED' && record.forgottenAt === undefined) yield { backup: record };
   }
+  liveBackupSnapshotsOf(backupId: string): Promise<LiveBackupSnapshotsRead | undefined> {
+    const record = this.records.get(backupId);
+    return Promise.resolve(record && { backup: record });
+  }
 }
 
 function record(backupId: string, snapshot: Snapshot, source: string, extra: Partial<BackupRecord> = {}): BackupRecord {

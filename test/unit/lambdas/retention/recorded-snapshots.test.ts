@@ -2,7 +2,7 @@ import { type AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { BackupCatalog } from '../../../../lambdas/catalog/backup-catalog';
+import { BackupCatalog, type LiveBackupSnapshotsRead } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { recordedSnapshotsCheck, snapshotsRecordedIn } from '../../../../lambdas/retention/recorded-snapshots';
 import { RecordedBackupUnreadableError } from '../../../../lambdas/retention/recorded-backup-unreadable-error';
@@ -153,5 +153,27 @@ it('passes over a record from before the vault without a warning: it names no sn
     expect(warn).not.toHaveBeenCalled();
   } finally {
     warn.mockRestore();
+  }
+});
+
+it('does not stop for a backup forgotten since, which the eventually consistent index still shows live (review r59H F2)', async () => {
+  // The byPlan index as it may answer right after the workflow's Forget: the record forgotten, the index not yet told.
+  const stale: LiveBackupSnapshotsRead[] = [];
+  for await (const read of catalog.liveBackupSnapshotsOfPlan('files')) stale.push(read);
+  const lagging = {
+    async *liveBackupSnapshotsOfPlan(): AsyncGenerator<LiveBackupSnapshotsRead> {
+      yield* stale;
+    },
+    liveBackupSnapshotsOf: (backupId: string) => catalog.liveBackupSnapshotsOf(backupId),
+  };
+  const check = await recordedSnapshotsCheck('primary', lagging, ['files']);
+  const all = new Set((await snapshotsRecordedIn('primary', catalog, ['files'])).map((r) => r.snapshotId));
+  await doc.send(new UpdateCommand({ TableName: 'catalog', Key: { pk: 'BACKUP#files-000021', sk: 'BACKUP' }, UpdateExpression: 'SET forgottenAt = :at', ExpressionAttributeValues: { ':at': '2026-06-02T00:00:00.000Z' } }));
+  try {
+    await expect(check(new Set([...all].filter((id) => !id.startsWith('snap-files-21-'))))).resolves.toBeUndefined();
+    // One still recorded, missing too, still stops it: the consistent read confirms it.
+    await expect(check(new Set([...all].filter((id) => !id.startsWith('snap-files-21-') && id !== 'snap-files-22-a')))).rejects.toThrow(/backup files-000022 \(plan files\): snapshots\/snap-files-22-a\. /);
+  } finally {
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: item(record('files', 21)) }));
   }
 });
