@@ -17,9 +17,23 @@ export function markerFinishLine(marker: RebuildMarker): string {
   if (stored === undefined) return generic;
   const reader = marker.readBy;
   if (reader !== undefined && writtenLineOptions(stored, marker.vault, reader) !== undefined) return stored;
+  if (reader?.region === 'dr' && marker.vault === 'primary') return otherRegionsVaultLine(reader);
   // The key the reader opens the primary vault with, which it knows where the pasted line would need it (review r58J F5).
   const key = reader?.aws === true && marker.vault === 'primary' && reader.vaultKeyArn !== undefined ? ` --vault-key ${shellWord(reader.vaultKeyArn)}` : '';
   return `${generic}${key} with the options that name this catalog (--region dr for the DR region's; --env; --aws, or --data-dir on a local cloud): the command the marker keeps is not shown, as it is not one a rebuild writes`;
+}
+
+/**
+ * The line for a marker of the primary vault read in the DR region: the generic line there said `--vault primary` with
+ * "--region dr for the DR region's", a pair the CLI refuses (exit 2: the DR catalog is rebuilt from the DR vault alone,
+ * to work with the primary region down; review r59J F5). It says the marker is not of this region's vault and what each
+ * region runs: the primary region finishes the rebuild the marker tells of, the DR region rebuilds its own catalog.
+ */
+function otherRegionsVaultLine(reader: MarkerReader): string {
+  const side = (region: 'primary' | 'dr'): string => catalogRebuildCommandLine({ vault: region, region, environment: reader.environment, aws: reader.aws });
+  const local = reader.aws ? '' : ' (and --data-dir of the local cloud)';
+  const key = reader.aws ? ` (and --vault-key when the primary vault's key is not alias/lifeboat-${reader.environment}-vault)` : local;
+  return `the marker is of a rebuild from the primary vault, not this (DR) region's, whose catalog is rebuilt from the DR vault alone: in the primary region run ${side('primary')}${key}; for this region's catalog, ${side('dr')}${local}`;
 }
 
 /**

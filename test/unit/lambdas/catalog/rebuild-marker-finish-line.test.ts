@@ -107,11 +107,35 @@ it('withholds a primary vault\'s line read in the DR region: no rebuild writes i
   const line = written(DR, 'primary');
   expect(line).toBe('lifeboat catalog rebuild --vault primary --region dr --env prod --aws');
   const dr = { ...DR, vaultKeyArn: undefined };
-  expect(markerFinishLine(stored(line, 'primary', dr))).toBe(withheld('lifeboat catalog rebuild --vault primary'));
-  expect(markerFinishLine(stored(written({ ...LOCAL, region: 'dr' }, 'primary', { dataDir: '/srv/dr' }), 'primary', { ...LOCAL, region: 'dr' }))).toBe(withheld('lifeboat catalog rebuild --vault primary'));
+  expect(markerFinishLine(stored(line, 'primary', dr))).toBe(OTHER_REGIONS_VAULT);
+  expect(markerFinishLine(stored(written({ ...LOCAL, region: 'dr' }, 'primary', { dataDir: '/srv/dr' }), 'primary', { ...LOCAL, region: 'dr' }))).toBe(
+    "the marker is of a rebuild from the primary vault, not this (DR) region's, whose catalog is rebuilt from the DR vault alone: in the primary region run lifeboat catalog rebuild --vault primary --env dev (and --data-dir of the local cloud); for this region's catalog, lifeboat catalog rebuild --vault dr --region dr --env dev (and --data-dir of the local cloud)",
+  );
   // The CLI's own refusal of the pair, which the shown line would have met.
   const { io } = capturedCliIo();
   expect(await catalogRebuildCommand({ config: SAMPLE_CONFIG_FILE, env: 'prod', aws: true, dataDir: '/nonexistent', vault: 'primary', region: 'dr' }, { io })).toBe(2);
+});
+
+/**
+ * Review r59J F5: for a marker of the primary vault read in the DR region the generic line said `--vault primary` with
+ * "--region dr for the DR region's", a pair the CLI refuses (exit 2). It says the marker is not of this region's vault and
+ * names a command each region takes.
+ */
+const OTHER_REGIONS_VAULT =
+  "the marker is of a rebuild from the primary vault, not this (DR) region's, whose catalog is rebuilt from the DR vault alone: in the primary region run " +
+  "lifeboat catalog rebuild --vault primary --env prod --aws (and --vault-key when the primary vault's key is not alias/lifeboat-prod-vault); for this region's catalog, " +
+  'lifeboat catalog rebuild --vault dr --region dr --env prod --aws';
+
+it('names what each region runs for a primary vault\'s marker read in the DR region, never the pair the CLI refuses (review r59J F5)', () => {
+  for (const finishWith of ['x y', written(PRIMARY, 'primary'), 'lifeboat catalog rebuild --vault primary --env staging --aws']) {
+    const advice = rebuildGapAdvice(stored(finishWith, 'primary', DR));
+    expect(advice).toContain(`no time limit: ${OTHER_REGIONS_VAULT};`);
+    expect(advice).not.toContain('--region dr for');
+    expect(advice).not.toMatch(/--vault primary --region dr/u);
+  }
+  // The DR vault's marker read there, and the primary's read in the primary region, keep their lines.
+  expect(markerFinishLine(stored(written(DR, 'dr'), 'dr', DR))).toBe(written(DR, 'dr'));
+  expect(markerFinishLine(stored('x y', 'primary', PRIMARY))).toBe(WITHHELD);
 });
 
 it('shows no stored line of a marker read without its reader, and names a key only when the reader knows it', () => {
