@@ -57,11 +57,13 @@ export type UnindexedPacksFound = {
  * out; a pack whose header does not read may still hold it at the offsets the DR vault's index objects give. Said once,
  * for every such file of the restore.
  */
-export function missingIndexNote(missing: readonly string[], found: UnindexedPacksFound): string {
+export function missingIndexNote(missing: readonly string[], found: UnindexedPacksFound | { readonly notLooked: string }): string {
   const head = `; the snapshot lists ${missing.length} index object(s) the vault does not hold (${missing.join(', ')})`;
-  if (found.holder !== null || found.pastBound + found.archived > 0) {
+  if ('notLooked' in found || found.holder !== null || found.pastBound + found.archived > 0) {
+    // Not looked (the listing of data/ failed: review r59I F4): the packs may hold it, as said before the look existed.
+    const notLooked = 'notLooked' in found ? ` (this restore could not look at the packs no index lists: ${found.notLooked})` : '';
     return (
-      `${head}, and the packs they listed may still hold it: ` +
+      `${head}, and the packs they listed may still hold it${notLooked}: ` +
       `run ${REPAIR_INDEX} first, which rebuilds the index from the packs' own headers, then restore again (so for every file here whose blob is in no index); or restore from the other vault (primary or DR)`
     );
   }

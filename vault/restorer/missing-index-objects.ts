@@ -38,7 +38,22 @@ export async function namingMissingIndexObjectsIn(vault: Vault, snapshot: Snapsh
   const held = new Set(await listIndexObjectIds(vault.store));
   const missing = snapshot.indexes.filter((id) => !held.has(id)).map(indexKey);
   if (missing.length === 0) return error;
-  return new UnindexedBlobError(vault.location, error.blob, `${error.detail}${missingIndexNote(missing, await lookForBlob(vault, error.blob))}`);
+  return new UnindexedBlobError(vault.location, error.blob, `${error.detail}${missingIndexNote(missing, await lookForBlobIfAllowed(vault, error.blob))}`);
+}
+
+/**
+ * lookForBlob, or, when the look fails, why: the restore workflow's shard and verify roles may list only keys/, index/ and
+ * snapshots/ (lib/constructs/restore-functions.ts), so listing `data/` is AccessDenied in AWS (review r59I F4: the raw
+ * AccessDenied replaced the named UnindexedBlobError). The note then says the packs were not looked at, and the repair
+ * may still find the blob; the roles are not widened for a hint.
+ */
+async function lookForBlobIfAllowed(vault: Vault, blob: string): Promise<UnindexedPacksLook | { readonly notLooked: string }> {
+  try {
+    return await lookForBlob(vault, blob);
+  } catch (err) {
+    const failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    return { notLooked: failure.length > 200 ? `${failure.slice(0, 200)}…` : failure };
+  }
 }
 
 /** What the packs no index lists hold of `blob` (hex): verify's look (a few headers), over the whole listing of `data/`. */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { type FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 import { KeyFileKeyProvider } from '../../../../vault/keys/key-file-key-provider';
+import { UnindexedBlobError } from '../../../../vault/blob-index/unindexed-blob';
 import { readPackHeader } from '../../../../vault/pack/pack-reader';
 import { IncompleteIndexError } from '../../../../vault/prune/prune-errors';
 import { pruneVault } from '../../../../vault/prune/prune-vault';
@@ -61,6 +62,32 @@ describe('a missing index object a snapshot lists', () => {
       ),
     );
     for (const d of damaged.slice(1)) expect(d.error.message).toMatch(/is in no index$/);
+  });
+
+  // Review r59I F4: the restore workflow's shard role may not list data/ (ListBucket only under keys/, index/, snapshots/), so
+  // the look for the blob in the packs no index lists failed with a raw AccessDenied instead of the named error.
+  it('a restore whose listing of data/ is denied still names the missing object and the repair, saying it could not look', async () => {
+    const denied = new Proxy(store, {
+      get(target, prop, receiver): unknown {
+        if (prop === 'list' || prop === 'listWithSizes') {
+          return (prefix: string) => {
+            if (!prefix.startsWith('data/')) return (Reflect.get(target, prop, receiver) as (p: string) => AsyncIterable<unknown>).call(target, prefix);
+            const refused = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/shard is not authorized to perform: s3:ListBucket'), { name: 'AccessDenied' });
+            return { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(refused) }) };
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const vault = await openVault(denied, await KeyFileKeyProvider.load(keyFile));
+    const err = await restoreSnapshot(vault, await vault.loadSnapshot(snapshot), path.join(dir, 'denied-listing')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RestoreIncompleteError);
+    const first = (err as RestoreIncompleteError).damaged[0];
+    expect(first?.error).toBeInstanceOf(UnindexedBlobError);
+    expect(first?.error.message).toContain(
+      `the snapshot lists 1 index object(s) the vault does not hold (${missing}), and the packs they listed may still hold it (this restore could not look at the packs no index lists: AccessDenied: User: arn:aws:sts::123456789012:assumed-role/shard is not authorized to perform: s3:ListBucket): run \`lifeboat vault repair index\``,
+    );
   });
 
   it('a prune refuses, deleting nothing, while the blobs are in no index', async () => {
