@@ -129,6 +129,13 @@ async function failureHints(error: string | undefined, cause: string, region: Wo
         'targets in the DR region), or fail the plan over (`lifeboat failover --plan …`); docs/RUNBOOKS.md, "The primary region is down".',
     );
   }
+  // --from dr --region primary runs the primary region's runbook on the DR vault: it needs the primary up (audit a59A F3).
+  if (region === 'primary' && from === 'dr' && mentionsUnanswered(`${error ?? ''} ${cause}`)) {
+    hints.push(
+      'The primary region does not answer (its restore runbook could not run): drop --region primary, and the DR region\'s own restore runbook restores from the DR vault ' +
+        '(targets in the DR region); docs/RUNBOOKS.md, "The primary region is down".',
+    );
+  }
   if (error === 'ForgottenBackupError') {
     const other = from === 'dr' ? 'primary' : 'dr';
     const kept = await keptByOtherVault(options, deps, other);

@@ -87,6 +87,18 @@ describe('a failed restore says what to do', () => {
     expect(err[1]).toContain('`lifeboat failover --plan …`');
   });
 
+  // Audit a59A F3: `--from dr --region primary` with the primary down ended on a bare connection error.
+  it('with --from dr --region primary and the primary region unreachable, says to drop --region primary', async () => {
+    const { runner } = recordingRunner({ executionId: 'x5', status: 'FAILED', error: 'TransientError', cause: JSON.stringify({ errorType: 'TransientError', errorMessage: 'Error: connect ECONNREFUSED 127.0.0.1:40827' }) });
+    const { err, deps } = capturedCliDeps();
+    expect(await restoreCommand({ ...base, from: 'dr', region: 'primary' }, { ...deps, runner })).toBe(1);
+    expect(err[0]).toBe('Restore FAILED: TransientError: Error: connect ECONNREFUSED 127.0.0.1:40827');
+    expect(err[1]).toBe(
+      'The primary region does not answer (its restore runbook could not run): drop --region primary, and the DR region\'s own restore runbook restores from the DR vault ' +
+        '(targets in the DR region); docs/RUNBOOKS.md, "The primary region is down".',
+    );
+  });
+
   it("a local run's last line names the command that shows its history, with the run's --data-dir (review r57N F3)", async () => {
     const { runner } = recordingRunner({ executionId: 'x4', status: 'FAILED', error: 'VaultNotFoundError', cause: 's3://x holds no vault', historyFile: '/srv/dr cloud/executions/x4.json' });
     const { err, deps } = capturedCliDeps();
