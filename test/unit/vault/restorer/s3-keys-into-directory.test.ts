@@ -85,6 +85,22 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     );
   });
 
+  // Review r59I F3: two entries at one key (a crafted manifest: a bucket holds a key once) ended as one file, counted twice, exit 0.
+  it('two entries of one key: the first is written, the second listed, not written over it', async () => {
+    const writer = await vault.newSnapshotWriter();
+    for (const [i, at] of ['p1', 'p2'].entries()) {
+      const meta = { key: 'same', etag: '"x"', size: 6, lastModified: new Date(0).toISOString(), metadata: {}, tags: {}, headers: {} };
+      await writer.add({ path: at, kind: 'object', meta, changeToken: 'x', content: Buffer.from(`body-${i}\n`) });
+    }
+    const id = (await vault.commitSnapshot({ source: { kind: 's3', id: 's3://bucket/' }, parts: [await writer.finish()] })).id;
+    const target = path.join(dir, 'same-key-cli');
+    const run = await cli(id, target);
+    expect(run.code).toBe(3);
+    expect(run.errors).toContain('  S3 key "same": not written: the S3 key "same" is at "same", where this restore already wrote another entry of the backup; the later one does not replace it');
+    expect(run.errors).toContain('(1 files,');
+    expect(await fs.readFile(path.join(target, 'same'), 'utf8')).toBe('body-0\n');
+  });
+
   it('folder markers: an empty one is made as a directory (no line, exit 0); one holding bytes is listed by its key', async () => {
     const healthy = await backup(['photos/', 'photos/2024/', 'photos/2024/cat.jpg', 'empty/']);
     const target = path.join(dir, 'markers-cli');
