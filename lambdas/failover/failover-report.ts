@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { saysCleanupFailed } from '../../config/cleanup-failed-note';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type DrillBackupLeftOut, type DrillNotRestored } from '../catalog/drill-record';
 import { ShortfallBudget, sourceShortfall } from '../drill/drill-shortfall';
@@ -308,6 +309,19 @@ function actionFor(error: string, restoreId: string, target: RestoreTarget, buck
     : `Fix what the error names (the restore's own error; "lifeboat executions show" or the child restore execution has the rest), ${finish}; or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).`;
 }
 
+/**
+ * What the action adds when the source's message says its cleanup step failed too (config/cleanup-failed-note.ts): the
+ * finish it suggests is refused while the restore's claim stands (review r59K F3). The message may be cut in the report.
+ */
+function cleanupFailedAction(message: string): string {
+  if (!saysCleanupFailed(message)) return '';
+  return (
+    ' Its cleanup step (Abandon or Release restore) failed too: the finish is refused with RestoreTargetClaimedError until the restore\'s claim on its target lapses ' +
+    '(the restore workflow\'s timeout after it began: 24 hours, 72 with an archive tier) or is freed (docs/RUNBOOKS.md, "Freeing a stuck claim"), ' +
+    'and its incomplete multipart uploads or .part piece files may be left in the target.'
+  );
+}
+
 /** A restore result the report cannot place, or a source without one: the Map and the start disagree. */
 export class FailoverReportMismatchError extends Error {
   override readonly name = 'FailoverReportMismatchError';
@@ -386,7 +400,7 @@ export function failoverReport(
         failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: unwrittenAction(target, error, request.overwrite), wroteNothing: true });
         continue;
       }
-      failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: actionFor(error, restoreId, request.target, failover.bucketsAbortingUploads) });
+      failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: actionFor(error, restoreId, request.target, failover.bucketsAbortingUploads) + cleanupFailedAction(message) });
       continue;
     }
     const reason = choiceOf(request.source)?.reason;

@@ -15,19 +15,21 @@ const inputSchema = z.union([
   // `execution`, `startedAt`: the execution's own ARN, which its resolve step records in its claim, and its start time:
   // the release ends only that execution's claim and pin (release-unplanned-restore.ts).
   z.strictObject({ restoreId: executionRestoreIdSchema, request: z.unknown(), execution: z.string().optional(), startedAt: executionStartTimeSchema.optional(), error }),
-  // The error alone: the cleanup above failed after its retries, and its Catch left the caught error whole (review r59A F1).
-  z.strictObject({ error: caughtErrorSchema }),
+  // The error alone: the cleanup above failed after its retries, and its Catch left the caught error whole (review r59A F1);
+  // `cleanupError`, that cleanup's error name, which the bounded message says (review r59K F3).
+  z.strictObject({ error: caughtErrorSchema, cleanupError: z.string().optional() }),
 ]);
 
 /**
  * The failure path of a restore. Planned: unpins its backup, releases its target, aborts the multipart uploads and
  * removes the piece files of its entries restored in pieces. Not planned: unpins its backup and releases its target.
  * Either way the output's `failure` is the given error, bounded, which the state machine reports in its stead
- * (cleanUpReportingFailure: also when the cleanup itself fails for a reason that is not transient). Given the error
- * alone, it only bounds it: the state machine's `Bound restore's error`, after a cleanup that failed for good.
+ * (cleanUpReportingFailure: also when the cleanup itself fails for a reason that is not transient, saying so). Given
+ * the error alone, it only bounds it, saying the cleanup failed too when given its error (`cleanupError`): the state
+ * machine's `Bound restore's error`, after a cleanup that failed after its retries.
  */
 export const handler = lifeboatHandler({ schema: inputSchema, describes: 'abandon request' }, async (input, runtime) => {
-  if (!('planKey' in input) && !('restoreId' in input)) return { failure: boundedFailure(input.error) };
+  if (!('planKey' in input) && !('restoreId' in input)) return { failure: boundedFailure(input.error, input.cleanupError) };
   const cleanUp = (): Promise<AbandonedRestore | ReleasedUnplannedRestore> =>
     'planKey' in input
       ? abandonRestore(input, { ...runtime.restoreIo(), releasePin: runtime.releaseRestorePin() })

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FAILURE_CAUSE_STATE_BYTES } from '../../config/parent-state-size';
 import { classifyError, TransientError } from '../runtime/errors';
 import { largestFitting } from '../runtime/largest-fitting';
+import { cleanupFailedNote } from '../../config/cleanup-failed-note';
 
 /** A caught error as Step Functions puts it at a Catch's ResultPath. */
 export const caughtErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
@@ -21,10 +22,12 @@ export const MAX_FAILURE_MESSAGE = 2_000;
  * more than FAILURE_CAUSE_STATE_BYTES (config/parent-state-size.ts): a message of control characters, JSON within JSON,
  * takes seven bytes a character there, and 2,000 of them were 14 KB a failed source (review r58I F2).
  */
-export function boundedFailure(error: CaughtError): { Error: string; Cause: string } {
+export function boundedFailure(error: CaughtError, cleanupError?: string): { Error: string; Cause: string } {
   const cause = error.Cause ?? '';
   const lambdaError = lambdaErrorOf(cause);
-  const render = lambdaError ? (message: string) => JSON.stringify({ errorType: lambdaError.errorType, errorMessage: message }) : (message: string) => message;
+  // A cleanup that failed too is said after the message, whole: the message is cut to leave it room (review r59K F3).
+  const note = cleanupError !== undefined ? ` ${cleanupFailedNote(cleanupError)}` : '';
+  const render = lambdaError ? (message: string) => JSON.stringify({ errorType: lambdaError.errorType, errorMessage: message + note }) : (message: string) => message + note;
   const fits = (message: string): boolean => Buffer.byteLength(JSON.stringify(render(message)), 'utf8') <= FAILURE_CAUSE_STATE_BYTES;
   return { Error: error.Error, Cause: render(clipped(lambdaError ? lambdaError.errorMessage : cause, fits)) };
 }
@@ -59,12 +62,11 @@ export async function cleanUpReportingFailure<T extends object>(
   error: CaughtError,
   cleanUp: () => Promise<T>,
 ): Promise<(T & { failure: { Error: string; Cause: string } }) | { failure: { Error: string; Cause: string }; cleanupError: { Error: string; Cause: string } }> {
-  const failure = boundedFailure(error);
   try {
-    return { ...(await cleanUp()), failure };
+    return { ...(await cleanUp()), failure: boundedFailure(error) };
   } catch (err) {
     const classified = classifyError(err);
     if (classified instanceof TransientError || !(classified instanceof Error)) throw classified;
-    return { failure, cleanupError: boundedFailure({ Error: classified.name, Cause: classified.message }) };
+    return { failure: boundedFailure(error, classified.name), cleanupError: boundedFailure({ Error: classified.name, Cause: classified.message }) };
   }
 }

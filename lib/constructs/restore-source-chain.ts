@@ -3,6 +3,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { type Construct } from 'constructs';
 import { type RestoreReportPlace } from '../../config/restore-report-in';
+import { cleanupFailedNote } from '../../config/cleanup-failed-note';
 import { lifeboatTask } from './lifeboat-task';
 import { type RestoreFunctions } from './restore-functions';
 import { VaultDistributedMap } from './vault-distributed-map';
@@ -131,28 +132,36 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
    * and never replaces the error that stopped the restore. Either step gives the caught error back bounded
    * (lambdas/restore/bounded-failure.ts: its message cut to 2,000 characters, the stack trace dropped), which
    * replaces `$.error`: a drill's or failover's Map keeps one per failed source within 256 KiB. A step that failed
-   * after its retries (throttled, timed out, crashed) gave nothing back, so `Bound restore's error` bounds it alone; if
-   * that fails too, a fixed cause takes its place: no path reaches `next` with the error whole (review r59A F1: 30
-   * whole causes of ~30 KiB ended a drill States.DataLimitExceeded, its scratch targets and pins left).
+   * after its retries (throttled, timed out, crashed) gave nothing back, so `Bound restore's error` bounds it alone,
+   * its message saying the cleanup failed (config/cleanup-failed-note.ts: what may be left, and that the claim refuses a new
+   * restore into the target until it lapses; review r59K F3), as a cleanup that failed for good says it. If that fails
+   * too, a parent's child (`reportIn: 'parent-state'`) puts a fixed cause in its place, saying so: no path reaches `next`
+   * with the error whole (review r59A F1: 30 whole causes of ~30 KiB ended a drill States.DataLimitExceeded, its scratch
+   * targets and pins left). The runbook's state holds its one error, which it had held whole already: it keeps it,
+   * its message not lost to a fixed text (review r59K F2).
    */
   const failurePath = (next: sfn.IChainable): sfn.IChainable => {
     const boundAlone = lifeboatTask(
       scope,
       'Bound restore\'s error',
-      'The cleanup step failed after its retries and gave no bounded copy of the caught error back: this only cuts the error\'s message to 2,000 characters and drops its stack trace (the same function, given the error alone; no I/O).',
+      'The cleanup step failed after its retries and gave no bounded copy of the caught error back: this only cuts the error\'s message to 2,000 characters, drops its stack trace and says that the cleanup failed and what it may have left (the same function, given the error alone; no I/O).',
       fns.abandon,
       '$.bounded',
-      { 'error.$': '$.error' },
+      { 'error.$': '$.error', 'cleanupError.$': '$.abandonError.Error' },
     );
     boundAlone.next(boundedError(scope, 'Bounded restore\'s error', '$.bounded.failure')).next(next);
-    // Without even that, the error's name stays and the cause is a fixed text: whole, it could be 32 KiB (review r59A F1).
-    const unbounded = new sfn.Pass(scope, 'Restore\'s error not bounded', {
-      comment: 'Neither the cleanup step nor Bound restore\'s error could cut the caught error: its name stays, its cause is replaced by a fixed text, so that many failed sources still fit in a parent\'s state.',
-      parameters: { 'Error.$': '$.error.Error', Cause: UNBOUNDED_CAUSE },
-      resultPath: '$.error',
-    });
-    boundAlone.addCatch(unbounded, { errors: ['States.ALL'], resultPath: '$.boundError' });
-    unbounded.next(next);
+    if (props.reportIn === 'parent-state') {
+      // Without even that, the error's name stays and the cause is a fixed text: whole, it could be 32 KiB (review r59A F1).
+      const unbounded = new sfn.Pass(scope, 'Restore\'s error not bounded', {
+        comment: 'Neither the cleanup step nor Bound restore\'s error could cut the caught error: its name stays, its cause is replaced by a fixed text, so that many failed sources still fit in a parent\'s state.',
+        parameters: { 'Error.$': '$.error.Error', Cause: UNBOUNDED_CAUSE },
+        resultPath: '$.error',
+      });
+      boundAlone.addCatch(unbounded, { errors: ['States.ALL'], resultPath: '$.boundError' });
+      unbounded.next(next);
+    } else {
+      boundAlone.addCatch(next, { errors: ['States.ALL'], resultPath: '$.boundError' });
+    }
     const abandon = lifeboatTask(
       scope,
       'Abandon restore',
@@ -184,11 +193,13 @@ export function restoreSourceChain(scope: Construct, fns: RestoreFunctions, prop
 }
 
 /**
- * The cause of a failed restore whose caught error no step could bound (its cleanup and Bound restore's error both failed
- * after their retries): the execution's history keeps the whole error, at the step that failed.
+ * The cause of a drill's or failover's failed restore whose caught error no step could bound (its cleanup and Bound
+ * restore's error both failed after their retries): the execution's history keeps the whole error, at the step that
+ * failed; the cleanup's failure is said as on every other path (review r59K F3).
  */
 export const UNBOUNDED_CAUSE =
-  'The restore failed, and its error could not be cut to fit here: its cleanup step, then Bound restore\'s error, failed too (the restore\'s execution keeps why, at abandonError and boundError). That execution\'s history has the whole error, at the step that failed.';
+  'The restore failed, and its error could not be cut to fit here: Bound restore\'s error failed (the restore\'s execution keeps why, at boundError). That execution\'s history has the whole error, at the step that failed. ' +
+  cleanupFailedNote('its error is in that execution, at abandonError');
 
 /** A Pass that puts the cleanup step's bounded copy of the caught error (at `path`) in `$.error`'s place. */
 function boundedError(scope: Construct, name: string, path: string): sfn.Pass {

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { FAILOVER_REPORT_STATE, reportOfStepOutput } from '../../../cli/failover-report-from-history';
 import { type LifeboatConfig, lifeboatConfigSchema, type SourceConfig } from '../../../config/lifeboat-config';
 import { drillStateBytes, drillStateSource, FAILURE_CAUSE_STATE_BYTES, failoverStateBytes, failoverStateSource, STATE_LIMIT_BYTES } from '../../../config/parent-state-size';
 import { UNBOUNDED_CAUSE } from '../../../lib/constructs/restore-source-chain';
 import { resourceNames } from '../../../lib/stacks/resource-names';
 import { reportOfIncompleteCause } from '../../../lambdas/failover/failover-incomplete';
+import { causeMessage } from '../../../lambdas/runtime/cause-message';
 import { type FailoverReport } from '../../../lambdas/failover/failover-report';
 import { localS3Client } from '../../../local/cloud/local-cloud';
 import { approveEveryTask } from '../../../local/executor/local-approver';
@@ -124,7 +126,8 @@ it('a drill whose every source fails and whose Abandon restore fails after its r
   for (const error of errors) {
     // The restore's own error, its message kept (cut, saying so) and its stack trace dropped, within the model's bound.
     expect(error.Error).toBe('RestoreVerificationError');
-    expect((JSON.parse(error.Cause) as { errorMessage: string }).errorMessage).toMatch(/^Restore verification failed: 10 of 10 entries differ .*… \(\d+ more characters: the failed function's log has the whole message\)$/s);
+    // Its cleanup failed: the message says so, and what may be left (review r59K F3).
+    expect((JSON.parse(error.Cause) as { errorMessage: string }).errorMessage).toMatch(/^Restore verification failed: 10 of 10 entries differ .*… \(\d+ more characters: the failed function's log has the whole message\) Its cleanup step \(Abandon or Release restore\) failed too \(TransientError\), so what it removes may be left: .*"Freeing a stuck claim".*$/s);
     expect(stateBytes(error.Cause)).toBeLessThanOrEqual(FAILURE_CAUSE_STATE_BYTES);
   }
   expect(result.largestState).toBeLessThanOrEqual(drillStateBytes(planSources().map((s) => drillStateSource(s, undefined))));
@@ -139,8 +142,28 @@ it('a failover whose every source fails, and whose Abandon restore and Bound res
   const errors = failedSourceErrors(result);
   expect(errors).toEqual(Array.from({ length: SOURCES }, () => ({ Error: 'RestoreVerificationError', Cause: UNBOUNDED_CAUSE })));
   expect(stateBytes(UNBOUNDED_CAUSE)).toBeLessThanOrEqual(FAILURE_CAUSE_STATE_BYTES);
-  const report = reportOfIncompleteCause(result.cause) as FailoverReport;
+  // 30 failed sources' report outgrows the execution's cause (the cause is cut to its summary): the CLI reads it from the report step then.
+  const reportStep = result.events.filter((e) => e.type === 'StateExited' && e.state === FAILOVER_REPORT_STATE && e.index === undefined && e.mapRun === undefined).at(-1);
+  const report = (reportOfIncompleteCause(result.cause) ?? reportOfStepOutput(reportStep?.output)) as FailoverReport;
   expect(report.failed?.map((f) => [f.source, f.error])).toEqual(sources.map((s) => [s.name, 'RestoreVerificationError']));
+  // The fixed cause says the cleanup failed, and the report's action that the finish is refused while the claim stands (review r59K F3).
+  expect(UNBOUNDED_CAUSE).toContain('Its cleanup step (Abandon or Release restore) failed too');
+  expect(report.failed?.filter((f) => f.action.includes('the finish is refused with RestoreTargetClaimedError until the restore\'s claim on its target lapses'))).toHaveLength(SOURCES);
   expect(result.largestState).toBeLessThanOrEqual(failoverStateBytes(planSources().map((s) => failoverStateSource(s, names.restoreTargetPrefix, undefined))));
   expect(result.largestState).toBeLessThan(STATE_LIMIT_BYTES);
+}, 300_000);
+
+it('the restore runbook whose Abandon restore and Bound restore\'s error both fail keeps the restore\'s own error whole; with Bound restore\'s error working, its message says the cleanup failed (review r59K F2, F3)', async () => {
+  const boundFails: FaultRule = { state: 'Bound restore\'s error', errorName: 'TransientError', message: 'Lambda: TooManyRequestsException: Rate exceeded' };
+  const restore = async (bucket: string, faults: FaultRule[]) => {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    return run('primary', names.restoreStateMachine, { source: 's00', backupId, target: { type: 's3', bucket } }, faults);
+  };
+  const both = await restore(`${names.restoreTargetPrefix}rb-both`, [verifyFails, abandonFails, boundFails]);
+  expect({ status: both.status, error: both.error }).toEqual({ status: 'FAILED', error: 'RestoreVerificationError' });
+  // What the CLI prints: the message whole, not the fixed cause a parent's child gets.
+  expect(causeMessage(both.cause)).toBe(LONG_MESSAGE);
+  const bounded = await restore(`${names.restoreTargetPrefix}rb-bound`, [verifyFails, abandonFails]);
+  expect({ status: bounded.status, error: bounded.error }).toEqual({ status: 'FAILED', error: 'RestoreVerificationError' });
+  expect(causeMessage(bounded.cause)).toMatch(/^Restore verification failed: .*… \(\d+ more characters: the failed function's log has the whole message\) Its cleanup step \(Abandon or Release restore\) failed too \(TransientError\), so what it removes may be left: /s);
 }, 300_000);

@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { FAILURE_CAUSE_STATE_BYTES } from '../../../config/parent-state-size';
+import { UNBOUNDED_CAUSE } from '../../../lib/constructs/restore-source-chain';
 import { loadLifeboatConfig } from '../../../config/load-config';
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { resourceNames } from '../../../lib/stacks/resource-names';
@@ -198,4 +199,15 @@ describe.each([
     expect(invokes(child.roleId)).toBeGreaterThan(0);
     expect(JSON.stringify(statementsOfRole(template(), parent.roleId))).not.toMatch(/RestoreShard|PlanRestore|VerifyRestore|ResolveRestore/);
   });
+});
+
+it('after a cleanup that failed, Bound restore\'s error is given its error to say so; if it fails too, a drill\'s child puts the fixed cause in, the runbook keeps the error whole (review r59K F2, F3)', () => {
+  const child = machine(primary, names.drillRestoreSourceStateMachine);
+  const runbook = machine(primary, names.restoreStateMachine);
+  for (const m of [child, runbook]) expect(m.definition.States['Bound restore\'s error']?.Parameters).toEqual({ 'error.$': '$.error', 'cleanupError.$': '$.abandonError.Error' });
+  const catchOf = (m: Machine) => (m.definition.States['Bound restore\'s error']?.Catch as { Next: string; ResultPath: string }[] | undefined)?.map((c) => [c.Next, c.ResultPath]);
+  expect(catchOf(child)).toEqual([['Restore\'s error not bounded', '$.boundError']]);
+  expect(child.definition.States['Restore\'s error not bounded']).toMatchObject({ Type: 'Pass', Parameters: { 'Error.$': '$.error.Error', Cause: UNBOUNDED_CAUSE }, ResultPath: '$.error' });
+  expect(catchOf(runbook)).toEqual([['Failure report', '$.boundError']]);
+  expect(runbook.definition.States['Restore\'s error not bounded']).toBeUndefined();
 });

@@ -2,6 +2,7 @@ import { FAILOVER_INCOMPLETE_ERROR, failoverIncompleteCause, failoverIncompleteS
 import { INCOMPLETE_CAUSE_STATE_BYTES } from '../../../../config/parent-state-size';
 import { claimHolderOf, type FailedSource, failoverReport, MAX_FAILED_MESSAGE, type RestoredSource, restoreIdHolderOf } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
+import { boundedFailure } from '../../../../lambdas/restore/bounded-failure';
 import { RestoreTargetClaimedError } from '../../../../lambdas/restore/restore-target-claimed-error';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../../../../lambdas/restore/target-upload-lifecycle';
 import { testPlan } from '../../../support/test-plans';
@@ -63,6 +64,17 @@ it('takes a plain States.* cause as it is, calls a timeout a passing fault, and 
   expect(cut?.message.endsWith('…')).toBe(true);
   // No targetSuffix in the input: the finishing input leaves it out too (the default).
   expect(failoverReport({ failover, restored: [long, ...live], finishedAt: at, request: { plan: 'trio' } }, [plan]).finish).toEqual({ plan: 'trio', backupId: BACKUP, overwrite: true, sources: ['trio-b'] });
+});
+
+it('a source whose restore\'s cleanup step failed too: the action says the finish is refused while its claim stands, until when, and how to free it (review r59K F3)', () => {
+  const cleanupFailed: FailedSource = { ...failedB, error: boundedFailure(failedB.error, 'TransientError') };
+  const [source] = failoverReport({ failover, restored: [cleanupFailed, ...live], finishedAt: at }, [plan]).failed ?? [];
+  expect(source?.action).toMatch(/^Fix what the error names .*then restore it with the input in "finish"/);
+  expect(source?.action).toContain('Its cleanup step (Abandon or Release restore) failed too: the finish is refused with RestoreTargetClaimedError until the restore\'s claim on its target lapses (the restore workflow\'s timeout after it began: 24 hours, 72 with an archive tier) or is freed (docs/RUNBOOKS.md, "Freeing a stuck claim")');
+  expect(source?.message).toContain('Its cleanup step (Abandon or Release restore) failed too (TransientError)');
+  // A cleanup that ran: no such words.
+  const [ran] = failoverReport({ failover, restored: [failedB, ...live], finishedAt: at }, [plan]).failed ?? [];
+  expect(ran?.action).not.toContain('cleanup step');
 });
 
 it('a source whose child restore timed out or was stopped (no Abandon restore ran): the action names its restore id and what it may have left, an upload or .part files (audit aT1-2)', () => {

@@ -39,13 +39,32 @@ describe('cleanUpReportingFailure (Abandon and Release restore)', () => {
   it('ends a cleanup that fails for good with the bounded error and its own, instead of failing (its Catch would report the error whole: review 43b F1)', async () => {
     const denied = Object.assign(new Error(`User is not authorized to perform: kms:Decrypt ${'x'.repeat(3_000)}`), { name: 'AccessDeniedException' });
     const out = await cleanUpReportingFailure(caught, () => Promise.reject(denied));
-    expect(out).toEqual({ failure: boundedFailure(caught), cleanupError: { Error: 'AccessDeniedException', Cause: expect.stringMatching(/^User is not authorized to perform: kms:Decrypt x+… \(\d+ more characters/) as unknown as string } });
+    expect(out).toEqual({ failure: boundedFailure(caught, 'AccessDeniedException'), cleanupError: { Error: 'AccessDeniedException', Cause: expect.stringMatching(/^User is not authorized to perform: kms:Decrypt x+… \(\d+ more characters/) as unknown as string } });
+  });
+
+  it('says in the restore\'s message that its cleanup failed too, what it may have left and that the claim refuses a new restore until it lapses (review r59K F3)', async () => {
+    const denied = Object.assign(new Error('User is not authorized to perform: kms:Decrypt'), { name: 'AccessDeniedException' });
+    const out = await cleanUpReportingFailure(caught, () => Promise.reject(denied));
+    const message = (JSON.parse(out.failure.Cause) as { errorMessage: string }).errorMessage;
+    expect(message).toMatch(/^differs: k+… \(\d+ more characters: the failed function's log has the whole message\) Its cleanup step \(Abandon or Release restore\) failed too \(AccessDeniedException\), so what it removes may be left: the restore's claim on its target, which refuses any other restore into it \(a finish too: RestoreTargetClaimedError\) until it lapses/);
+    expect(message).toContain('"Freeing a stuck claim"');
+    expect(message).toContain('.part piece files');
   });
 
   it('lets a transient failure of the cleanup go to the step\'s Retry', async () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     await expect(cleanUpReportingFailure(caught, () => Promise.reject(throttled))).rejects.toMatchObject({ name: 'TransientError', message: 'ThrottlingException: Rate exceeded' });
   });
+});
+
+it('given the cleanup\'s error (Bound restore\'s error, review r59K F3), keeps the note whole after the message, cut to leave it room within FAILURE_CAUSE_STATE_BYTES', () => {
+  const bounded = boundedFailure({ Error: 'RestoreVerificationError', Cause: lambdaCause(`2 objects differ: ${'\u0001'.repeat(5_000)}`) }, 'TransientError');
+  expect(Buffer.byteLength(JSON.stringify(bounded.Cause), 'utf8')).toBeLessThanOrEqual(FAILURE_CAUSE_STATE_BYTES);
+  const message = (JSON.parse(bounded.Cause) as { errorMessage: string }).errorMessage;
+  expect(message.startsWith(`2 objects differ: ${'\u0001'.repeat(200)}`)).toBe(true);
+  expect(message).toMatch(/^2 objects differ: [^…]+… \(\d+ more characters: the failed function's log has the whole message\) Its cleanup step \(Abandon or Release restore\) failed too \(TransientError\), so what it removes may be left: .* \.part piece files in the target\.$/su);
+  // A cause that is no Lambda error: the same words after it.
+  expect(boundedFailure({ Error: 'States.Timeout', Cause: 'Task timed out' }, 'States.TaskFailed').Cause).toMatch(/^Task timed out Its cleanup step \(Abandon or Release restore\) failed too \(States\.TaskFailed\)/);
 });
 
 describe('a cause as its parent\'s state writes it (review r58I F2)', () => {
