@@ -190,7 +190,7 @@ export async function approveCommand(execution: string, options: ApproveOptions,
     const logs = { primary: access.approvalsIn('primary'), dr: access.approvalsIn('dr') };
     // Found first: its catalog's region is one that answers (a failover's is the DR region, with the primary
     // possibly down), and an approval that does not exist is said so before anything else is asked.
-    const found = await findApproval(logs, execution, options.region);
+    const found = await findApproval(logs, execution, options.region, { primary: access.environment.primaryRegion, dr: access.environment.drRegion });
     const { region } = found;
     const regionName = region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
     const decidedBy = await (deps.caller ?? (() => callerIdentity(options, regionName, io, access.timeouts)))(region);

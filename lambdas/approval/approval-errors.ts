@@ -182,9 +182,25 @@ export class ApprovalUnsentError extends Error {
 /** `lifeboat approve` for an execution that asked for no approval. */
 export class ApprovalNotFoundError extends Error {
   override readonly name = 'ApprovalNotFoundError';
-  constructor(readonly execution: string) {
-    super(`No approval is recorded for execution ${execution} in either region's catalog: only restores with "overwrite": true and failovers ask for one; see lifeboat approvals list.`);
+  /**
+   * `partly`: one catalog answered that it holds none and the other could not be read (the primary region down): said
+   * as such, not as the unread region's bare connection error (audit a59A F4). `names`: the regions' names, when known.
+   */
+  constructor(
+    readonly execution: string,
+    partly?: { answered: CatalogRegion; unread: CatalogRegion; error: string; names?: Record<CatalogRegion, string> },
+  ) {
+    super(
+      partly === undefined
+        ? `No approval is recorded for execution ${execution} in either region's catalog: only restores with "overwrite": true and failovers ask for one; see lifeboat approvals list.`
+        : `No approval is recorded for execution ${execution} in the ${catalogOf(partly.answered, partly.names)}, and the ${catalogOf(partly.unread, partly.names)} could not be read (${partly.error}): ` +
+            `an approval recorded there cannot be answered until that region answers (a failover asks in the DR region, an overwrite restore in its own region); see lifeboat approvals list.`,
+    );
   }
+}
+
+function catalogOf(region: CatalogRegion, names: Record<CatalogRegion, string> | undefined): string {
+  return `${region === 'dr' ? 'DR' : 'primary'} catalog${names ? ` (${names[region]})` : ''}`;
 }
 
 /**

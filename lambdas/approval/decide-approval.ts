@@ -46,10 +46,16 @@ export function isDeadTokenError(err: unknown): err is Error {
  * that cannot be read does not stop the other's approval from being found: a failover is approved while the
  * primary region is down. Its read then ends only when its client gives up (client-timeouts.ts); with
  * `region` the other catalog is not asked at all, so `--region dr` never waits on a primary endpoint that
- * takes the request and never answers. When none has it, the first region's error (primary first) if a
- * region could not be read, else ApprovalNotFoundError.
+ * takes the request and never answers. When none has it, ApprovalNotFoundError; when one region answered so and the
+ * other could not be read, one that says both (not the unread region's bare connection error, audit a59A F4); when
+ * no region could be read, the first region's error (primary first). `names`: the regions' names, for the message.
  */
-export function findApproval(logs: Record<CatalogRegion, ApprovalLog>, execution: string, region?: CatalogRegion): Promise<{ region: CatalogRegion; record: ApprovalRecord }> {
+export function findApproval(
+  logs: Record<CatalogRegion, ApprovalLog>,
+  execution: string,
+  region?: CatalogRegion,
+  names?: Record<CatalogRegion, string>,
+): Promise<{ region: CatalogRegion; record: ApprovalRecord }> {
   const regions: readonly CatalogRegion[] = region !== undefined ? [region] : ['primary', 'dr'];
   return new Promise((resolve, reject) => {
     const found: { region: CatalogRegion; record: ApprovalRecord }[] = [];
@@ -64,7 +70,10 @@ export function findApproval(logs: Record<CatalogRegion, ApprovalLog>, execution
       const chosen = waiting[0] ?? found[0];
       if (chosen !== undefined) return resolve(chosen);
       const failed = regions.find((r) => errors.has(r));
-      reject(failed !== undefined ? errors.get(failed) : new ApprovalNotFoundError(execution));
+      const answered = regions.find((r) => !errors.has(r));
+      if (failed === undefined) return reject(new ApprovalNotFoundError(execution));
+      if (answered === undefined) return reject(errors.get(failed));
+      reject(new ApprovalNotFoundError(execution, { answered, unread: failed, error: describe(errors.get(failed)), ...(names ? { names } : {}) }));
     };
     for (const r of regions) {
       // Through a promise: a log that throws rather than rejects is one region's failure too.

@@ -174,8 +174,14 @@ describe('finding an approval with one region that never answers (audit R43 F1)'
   it('when neither has it, says it is not found, or names the region that failed (the primary\'s error first)', async () => {
     await expect(findApproval({ primary: memoryLog(), dr: memoryLog() }, 'nope')).rejects.toThrow(new ApprovalNotFoundError('nope'));
     const failing = (message: string): ApprovalLog => ({ get: () => Promise.reject(new Error(message)) }) as unknown as ApprovalLog;
-    await expect(findApproval({ primary: failing('primary down'), dr: memoryLog() }, 'nope')).rejects.toThrow('primary down');
-    await expect(findApproval({ primary: memoryLog(), dr: failing('dr down') }, 'nope')).rejects.toThrow('dr down');
+    // Audit a59A F4: one catalog said it holds none, the other could not be read: both said, under ApprovalNotFoundError.
+    await expect(findApproval({ primary: failing('primary down'), dr: memoryLog() }, 'nope', undefined, { primary: 'us-east-1', dr: 'us-west-2' })).rejects.toMatchObject({
+      name: 'ApprovalNotFoundError',
+      message:
+        'No approval is recorded for execution nope in the DR catalog (us-west-2), and the primary catalog (us-east-1) could not be read (Error: primary down): ' +
+        'an approval recorded there cannot be answered until that region answers (a failover asks in the DR region, an overwrite restore in its own region); see lifeboat approvals list.',
+    });
+    await expect(findApproval({ primary: memoryLog(), dr: failing('dr down') }, 'nope')).rejects.toMatchObject({ name: 'ApprovalNotFoundError', message: expect.stringContaining('in the primary catalog, and the DR catalog could not be read (Error: dr down)') });
     await expect(findApproval({ primary: failing('primary down'), dr: failing('dr down') }, 'nope')).rejects.toThrow('primary down');
   });
 });
