@@ -1,0 +1,46 @@
+import { Aspects, DefaultStackSynthesizer, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, type Stack, TagManager } from 'aws-cdk-lib';
+import { type IConstruct } from 'constructs';
+
+/**
+ * What the default DR stack takes from the user's stack (audit a59B F5): it is a sibling, not a child, so none of the
+ * user's stack's settings reach it by the construct tree. Without these a DR stack of a stack deployed with its own
+ * bootstrap qualifier looked for the default bootstrap, its roles had no permissions boundary where the organization
+ * requires one, and it could be deleted and carried none of the stack's tags.
+ *
+ * The synthesizer: a DefaultStackSynthesizer of the user's stack's qualifier. Any other synthesizer (custom roles or
+ * buckets, CliCredentialsStackSynthesizer, a subclass) cannot be copied, as its settings are its own: the DR stack keeps
+ * the app's default synthesizer, and the user passes `drStack` (LifeboatProtectionProps says so).
+ */
+export type DrStackSettings = { synthesizer?: IStackSynthesizer; permissionsBoundary?: PermissionsBoundary; terminationProtection: boolean };
+
+export function drStackSettingsLike(stack: Stack): DrStackSettings {
+  const settings: { synthesizer?: IStackSynthesizer; permissionsBoundary?: PermissionsBoundary; terminationProtection: boolean } = {
+    terminationProtection: stack.terminationProtection,
+  };
+  const qualifier = stack.synthesizer.bootstrapQualifier;
+  if (stack.synthesizer.constructor === DefaultStackSynthesizer && qualifier !== undefined) settings.synthesizer = new DefaultStackSynthesizer({ qualifier });
+  // The stack's own boundary (its permissionsBoundary prop) or its Stage's, as CDK stores either: a Stack reads it when
+  // constructed, so it is passed as the DR stack's prop rather than set as context afterwards.
+  const boundary = stack.node.tryGetContext(PERMISSIONS_BOUNDARY_CONTEXT_KEY) as { name?: string; arn?: string } | undefined;
+  if (boundary?.arn !== undefined) settings.permissionsBoundary = PermissionsBoundary.fromArn(boundary.arn);
+  else if (boundary?.name !== undefined) settings.permissionsBoundary = PermissionsBoundary.fromName(boundary.name);
+  return settings;
+}
+
+/**
+ * The user's stack's tags on the DR stack and its resources: those of its `tags` prop and of Tags.of(stack) alike, read
+ * as aspects run (the user's stack, built before the protection made the DR stack, is visited first, so its Tags.of
+ * aspects have tagged it by then). At the lowest priority, so a tag the user gives the DR stack itself wins.
+ */
+export function carryStackTags(from: Stack, to: Stack): void {
+  Aspects.of(to).add(new CarriedTags(from));
+}
+
+class CarriedTags implements IAspect {
+  constructor(private readonly from: Stack) {}
+
+  visit(node: IConstruct): void {
+    if (!TagManager.isTaggable(node)) return;
+    for (const [key, value] of Object.entries(this.from.tags.tagValues())) node.tags.setTag(key, value, 0);
+  }
+}

@@ -1,0 +1,75 @@
+import { DefaultStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LifeboatProtection, LifeboatSource } from '../../../lib';
+import { synthesizeApp } from './synth-app';
+
+/**
+ * Audit a59B F5: the default DR stack was built with its name, env and description only, so a user's stack deployed with
+ * its own bootstrap qualifier, a permissions boundary, termination protection and tags got a DR stack with none of them
+ * (in the audit 40 of 40 roles bounded in the user's stack, 0 of 35 in the DR stack; the DR stack looked for the default
+ * bootstrap). It now takes them over.
+ */
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Template = { Parameters?: Record<string, { Default?: string }>; Resources: Record<string, Resource> };
+
+const plan = (bucket: s3.IBucket) => ({
+  name: 'daily',
+  schedule: 'rate(1 day)',
+  strategy: 'incremental' as const,
+  retention: { keepLast: 7 },
+  objectives: { rpoMinutes: 1500, rtoMinutes: 60 },
+  sources: [LifeboatSource.s3Bucket('assets', bucket)],
+});
+
+function synthShop(options: { stage?: boolean } = {}) {
+  return synthesizeApp((app) => {
+    const scope = options.stage ? new Stage(app, 'Prod', { permissionsBoundary: PermissionsBoundary.fromName('stage-boundary') }) : app;
+    const shop = new Stack(scope, 'Shop', {
+      env: { account: '123456789012', region: 'eu-west-1' },
+      synthesizer: new DefaultStackSynthesizer({ qualifier: 'acme1' }),
+      ...(options.stage ? {} : { permissionsBoundary: PermissionsBoundary.fromName('org-boundary') }),
+      terminationProtection: true,
+      tags: { costcenter: 'cc-42' },
+    });
+    Tags.of(shop).add('team', 'storage');
+    const protection = new LifeboatProtection(shop, 'Lifeboat', { prefix: 'shop', drRegion: 'us-west-2', notifications: { emails: ['a@example.com'] }, plans: [plan(new s3.Bucket(shop, 'B'))] });
+    return { shop, dr: protection.drStack };
+  });
+}
+
+function stackArtifact(synth: ReturnType<typeof synthShop>, stack: Stack) {
+  const assembly = synth.app.synth();
+  const stageAssembly = Stage.of(stack) === synth.app ? assembly : assembly.getNestedAssembly(Stage.of(stack)!.artifactId);
+  return stageAssembly.getStackArtifact(stack.artifactId);
+}
+
+const roles = (template: Template) => Object.values(template.Resources).filter((r) => r.Type === 'AWS::IAM::Role');
+const unbounded = (template: Template) => roles(template).filter((r) => r.Properties?.PermissionsBoundary === undefined).length;
+
+it('gives the default DR stack the user\'s stack\'s bootstrap qualifier, permissions boundary, termination protection and tags', () => {
+  const synth = synthShop();
+  expect(synth.synthError).toBeUndefined();
+  const { shop, dr } = synth.built;
+  const drArtifact = stackArtifact(synth, dr);
+  const drTemplate = drArtifact.template as Template;
+  expect(drTemplate.Parameters?.BootstrapVersion?.Default).toBe('/cdk-bootstrap/acme1/version');
+  expect(drArtifact.assumeRoleArn).toContain('cdk-acme1-deploy-role');
+  expect(roles(drTemplate).length).toBeGreaterThan(0);
+  expect(unbounded(drTemplate)).toBe(0);
+  expect(JSON.stringify(roles(drTemplate)[0]?.Properties?.PermissionsBoundary)).toContain(':policy/org-boundary');
+  expect(drArtifact.terminationProtection).toBe(true);
+  expect(drArtifact.tags).toEqual(expect.objectContaining({ costcenter: 'cc-42', team: 'storage' }));
+  const vault = Object.values(drTemplate.Resources).find((r) => r.Type === 'AWS::S3::Bucket');
+  expect(vault?.Properties?.Tags).toEqual(expect.arrayContaining([{ Key: 'costcenter', Value: 'cc-42' }, { Key: 'team', Value: 'storage' }]));
+  // The user's stack itself is as it was.
+  expect(unbounded(stackArtifact(synth, shop).template as Template)).toBe(0);
+});
+
+it('gives it the boundary of the user\'s Stage', () => {
+  const synth = synthShop({ stage: true });
+  expect(synth.synthError).toBeUndefined();
+  const drTemplate = stackArtifact(synth, synth.built.dr).template as Template;
+  expect(roles(drTemplate).length).toBeGreaterThan(0);
+  expect(unbounded(drTemplate)).toBe(0);
+  expect(JSON.stringify(roles(drTemplate)[0]?.Properties?.PermissionsBoundary)).toContain(':policy/stage-boundary');
+});
