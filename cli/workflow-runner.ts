@@ -5,6 +5,7 @@ import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
 import { type ClosedOutputGuard, processOutput } from './closed-output';
+import { approvalWaitLine } from './approval-wait-line';
 
 /**
  * Runs one of an environment's workflows to its end and reports progress: locally (the synthesized
@@ -66,7 +67,14 @@ export type WorkflowRunner = {
 export { causeMessage } from '../lambdas/runtime/cause-message';
 
 /** The local executor. Imported lazily: it pulls in the CDK (synthesis) and the local cloud. */
-export function localWorkflowRunner(options: { config: LifeboatConfig; envName: string; dataDir: string; workers?: number }): WorkflowRunner {
+export function localWorkflowRunner(options: {
+  config: LifeboatConfig;
+  envName: string;
+  dataDir: string;
+  workers?: number;
+  /** The command's target options (targetOptionsLine), which the approval wait's `lifeboat approve` line ends with. */
+  targetOptions?: string;
+}): WorkflowRunner {
   return {
     async run(workflow, input, onProgress, runOptions) {
       const { openLocalEnvironment } = await import('../local/local-environment.js');
@@ -113,7 +121,7 @@ export function localWorkflowRunner(options: { config: LifeboatConfig; envName: 
           },
           // An overwrite restore or a failover waits here until `lifeboat approve` answers from another terminal.
           onTaskToken: (waiting) => {
-            progress.state = `waiting for approval: lifeboat approve ${waiting.executionId} (or --reject --reason …)`;
+            progress.state = approvalWaitLine(waiting.executionId, options.targetOptions);
             onProgress({ ...progress, elapsedMs: Date.now() - started });
           },
         });

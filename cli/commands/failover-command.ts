@@ -81,7 +81,7 @@ export function failoverInput(
 function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunner {
   const config = loadLifeboatConfig(options.config);
   if (options.aws) return awsWorkflowRunner({ environment: findEnvironment(config, options.env) });
-  return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+  return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
 }
 
 /** Seconds as `1 h 02 min 05 s`, `4 min 10 s` or `12 s`. */

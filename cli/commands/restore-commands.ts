@@ -9,6 +9,7 @@ import { verifyBackup } from '../../lambdas/restore/verify-backup';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
+import { targetOptionsLine } from '../target-options-line';
 import { executionLine } from '../execution-history-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
@@ -136,6 +137,12 @@ async function failureHints(error: string | undefined, cause: string, region: Wo
         '(targets in the DR region); docs/RUNBOOKS.md, "The primary region is down".',
     );
   }
+  // The DR catalog's UnknownBackupError names `lifeboat backups list` and the DR catalog's rebuild bare: from a function,
+  // which cannot know this run's --env, --config, --aws or --data-dir; pasted bare they asked env dev's local cloud (audit a59A F5).
+  const target = targetOptionsLine(options);
+  if (error === 'UnknownBackupError' && cause.includes('DR catalog') && target !== '') {
+    hints.push(`With this run's target options: \`lifeboat backups list${target}\`, \`lifeboat catalog rebuild --vault dr --region dr${target}\`.`);
+  }
   if (error === 'ForgottenBackupError') {
     const other = from === 'dr' ? 'primary' : 'dr';
     const kept = await keptByOtherVault(options, deps, other);
@@ -160,7 +167,7 @@ async function keptByOtherVault(options: RestoreCommandOptions, deps: Partial<Re
 function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunner {
   const config = loadLifeboatConfig(options.config);
   if (options.aws) return awsWorkflowRunner({ environment: findEnvironment(config, options.env) });
-  return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+  return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
 }
 
 type RestoreReportView = {

@@ -6,6 +6,8 @@ import { type EnvironmentAccess } from '../../../cli/environment-access';
 import { awsWorkflowRunner, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { restoreFlagHint } from '../../../cli/runbook-field-flags';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { UnknownBackupError } from '../../../lambdas/catalog/catalog-errors';
+import { approvalWaitLine } from '../../../cli/approval-wait-line';
 import { capturedCliDeps } from '../../support/captured-cli-io';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -97,6 +99,22 @@ describe('a failed restore says what to do', () => {
       'The primary region does not answer (its restore runbook could not run): drop --region primary, and the DR region\'s own restore runbook restores from the DR vault ' +
         '(targets in the DR region); docs/RUNBOOKS.md, "The primary region is down".',
     );
+  });
+
+  // Audit a59A F5: the DR catalog's UnknownBackupError names its commands bare (a function cannot know the run's options).
+  it('for a backup the DR catalog lacks, names backups list and the DR catalog\'s rebuild with the run\'s target options', async () => {
+    const unknown = new UnknownBackupError(BACKUP, 'DR');
+    const { runner } = recordingRunner({ executionId: 'x6', status: 'FAILED', error: unknown.name, cause: unknown.message });
+    const { err, deps } = capturedCliDeps();
+    expect(await restoreCommand({ ...base, from: 'dr', env: 'staging', dataDir: '/srv/dr cloud' }, { ...deps, runner })).toBe(1);
+    expect(err[1]).toBe(
+      `With this run's target options: \`lifeboat backups list --env staging --config ${configFile} --data-dir '/srv/dr cloud'\`, ` +
+        `\`lifeboat catalog rebuild --vault dr --region dr --env staging --config ${configFile} --data-dir '/srv/dr cloud'\`.`,
+    );
+  });
+
+  it('while a local run waits for its approval, the approve line ends with the run\'s target options', () => {
+    expect(approvalWaitLine('x7', " --env staging --data-dir '/srv/dr cloud'")).toBe("waiting for approval: lifeboat approve x7 --env staging --data-dir '/srv/dr cloud' (or --reject --reason …)");
   });
 
   it("a local run's last line names the command that shows its history, with the run's --data-dir (review r57N F3)", async () => {
