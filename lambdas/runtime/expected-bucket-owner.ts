@@ -47,9 +47,18 @@ function refusedMessage(refused: string, expectedOwner: string, operation: strin
   );
 }
 
+/** How much of S3's text a message keeps: enough for a policy's or a KMS key's ARN, not a page pasted into a terminal. */
+const S3_SAID_LIMIT = 500;
+
+/**
+ * S3's words, JSON-quoted: they can hold an object key, and so newlines and ANSI escapes that `lifeboat backup` would
+ * print raw to the operator's terminal (review r59L F3); JSON.stringify escapes every control character.
+ */
 function s3Said(cause: unknown): string {
-  if (!(cause instanceof Error)) return cause === undefined ? 'nothing more' : String(cause);
-  return cause.message ? `${cause.name}: ${cause.message}` : cause.name;
+  if (cause === undefined) return 'nothing more';
+  const said = !(cause instanceof Error) ? String(cause) : cause.message ? `${cause.name}: ${cause.message}` : cause.name;
+  if (said.length <= S3_SAID_LIMIT) return JSON.stringify(said);
+  return `${JSON.stringify(said.slice(0, S3_SAID_LIMIT))}… (cut from ${said.length} characters)`;
 }
 
 /** Which account must own a bucket: the function's own, or the one a source names; undefined sends no ExpectedBucketOwner. */

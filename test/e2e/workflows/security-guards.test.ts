@@ -189,7 +189,7 @@ describe('ExpectedBucketOwner', () => {
     expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'BucketOwnerMismatchError' });
     // A source's refusal names the source too (review r59D F1), and keeps S3's own words after "S3 said:".
     expect(result.cause).toMatch(
-      new RegExp(`"errorMessage":"source stolen: S3 refused to list bucket ${SQUATTED} \\(\\w+Command: 403 AccessDenied under ExpectedBucketOwner ${ACCOUNT}, so nothing was read\\): either the bucket is not owned by account ${ACCOUNT}.* S3 said: AccessDenied`),
+      new RegExp(`"errorMessage":"source stolen: S3 refused to list bucket ${SQUATTED} \\(\\w+Command: 403 AccessDenied under ExpectedBucketOwner ${ACCOUNT}, so nothing was read\\): either the bucket is not owned by account ${ACCOUNT}.* S3 said: \\\\"AccessDenied`),
     );
     const invoked = result.invocations.map((i) => i.functionName);
     expect(invoked.some((name) => /SnapshotShard/.test(name))).toBe(false);

@@ -212,7 +212,7 @@ describe('a source S3 refuses under the ExpectedBucketOwner guard, as in Lambda 
       'source photos-src: S3 refused to read object "secret/b.jpg" of bucket sealed (GetObjectCommand: 403 AccessDenied under ExpectedBucketOwner 111122223333, so nothing was read): ' +
         'either the bucket is not owned by account 111122223333 (a bucket of that name in another account), or this role\'s IAM policy, the bucket\'s policy ' +
         'or the policy of the KMS key that encrypts its objects refuses it (docs/DEPLOYMENT.md, "An S3 source in another account"). ' +
-        `S3 said: AccessDenied: ${KMS_DENIAL}`,
+        `S3 said: "AccessDenied: ${KMS_DENIAL}"`,
     );
     expect(failure).toMatchObject({ bucket: 'sealed', expectedOwner: '111122223333', operation: 'GetObjectCommand', cause: { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } } });
   });
@@ -222,7 +222,7 @@ describe('a source S3 refuses under the ExpectedBucketOwner guard, as in Lambda 
     const failure = await failureOf(planBackup({ plan: 'assets', backupId: BACKUP_ID }, { ...deps, s3: guarded }));
     expect(failure).toBeInstanceOf(BucketOwnerMismatchError);
     expect(failure.message).toMatch(
-      /^source bad-assets: S3 refused to list bucket foreign under prefix "img\/" \(ListObjectsV2Command: 403 AccessDenied under ExpectedBucketOwner 111122223333, so nothing was read\): either the bucket is not owned by account 111122223333 .* S3 said: AccessDenied: Access Denied$/,
+      /^source bad-assets: S3 refused to list bucket foreign under prefix "img\/" \(ListObjectsV2Command: 403 AccessDenied under ExpectedBucketOwner 111122223333, so nothing was read\): either the bucket is not owned by account 111122223333 .* S3 said: "AccessDenied: Access Denied"$/,
     );
     expect(records.map((r) => r.status)).toEqual(['RUNNING']);
   });
@@ -231,7 +231,7 @@ describe('a source S3 refuses under the ExpectedBucketOwner guard, as in Lambda 
     const spec = { source: 'photos-src', bucket: 'sealed', key: 'secret/b.jpg', etag: '"secret/b.jpg"', size: 8, start: 0, end: 4, piece: 0, pieces: 2 };
     const failure = await failureOf(addS3RangePiece(guarded, spec, sink()));
     expect(failure).toBeInstanceOf(BucketOwnerMismatchError);
-    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "secret\/b\.jpg" of bucket sealed \(GetObjectCommand: .* S3 said: AccessDenied: User: .* kms:Decrypt/);
+    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "secret\/b\.jpg" of bucket sealed \(GetObjectCommand: .* S3 said: "AccessDenied: User: .* kms:Decrypt/);
   });
 });
 

@@ -115,3 +115,21 @@ describe('which buckets another account owns', () => {
     expect(bucketOwnerRule('111111111111', foreignBucketOwners(same.plans, same.drVault))('lifeboat-dev-vault-222222222222-us-west-2')).toBe('111111111111');
   });
 });
+
+describe("S3's words in a source's refusal (review r59L F3)", () => {
+  const refusal = (message: string): string =>
+    new BucketOwnerMismatchError('src', '111122223333', 'GetObjectCommand', { refused: 'source photos: S3 refused to read object', cause: Object.assign(new Error(message), { name: 'AccessDenied' }) })
+      .message;
+
+  it('are JSON-quoted, so a key with a newline or an ANSI escape cannot forge a line or colour the terminal', () => {
+    const message = refusal('not authorized on resource: "arn:aws:s3:::src/evil\n[ERROR] forged line \u001b[31mred"');
+    for (const raw of ['\n', '\r', '\u001b']) expect(message).not.toContain(raw);
+    expect(message).toMatch(/ S3 said: "AccessDenied: not authorized on resource: \\"arn:aws:s3:::src\/evil\\n\[ERROR\] forged line \\u001b\[31mred\\""$/);
+  });
+
+  it('are cut to 500 characters, saying so', () => {
+    const message = refusal(`${'x'.repeat(2_000)}TAIL`);
+    expect(message).not.toContain('TAIL');
+    expect(message).toMatch(/ S3 said: "AccessDenied: x{486}"… \(cut from 2018 characters\)$/);
+  });
+});
