@@ -1020,6 +1020,12 @@ type SalvagedLiveState = {
    * COMMITTED), undefined when they do not read (not an object, `dr` not a string): the reader cannot tell.
    */
   readonly copiedToDr: boolean | undefined;
+  /**
+   * The sources its `sources` list holds whose `snapshotId` does not read as one (a newer shape, '', damaged), each by
+   * its `name` or, lacking one, `sources[<index>]`; undefined when `sources` is not a list. The snapshot ids the others
+   * name (`snapshotIds`) protect nothing of these (review r59M F1).
+   */
+  readonly sourcesWithoutSnapshotId: readonly string[] | undefined;
 };
 
 /** An item liveBackupSnapshotsOfPlan could not validate. */
@@ -1028,10 +1034,21 @@ export type InvalidLiveBackupItem = InvalidBackupItem & SalvagedLiveState;
 function salvageLiveState(item: Readonly<Record<string, unknown>>): SalvagedLiveState {
   const { forgettingAt, copies } = item;
   const forgetting = typeof forgettingAt === 'string' && forgettingAt !== '';
-  if (copies === undefined) return { forgetting, copiedToDr: false };
-  if (typeof copies !== 'object' || copies === null || Array.isArray(copies)) return { forgetting, copiedToDr: undefined };
+  const sourcesWithoutSnapshotId = sourcesWithoutSnapshotIdOf(item.sources);
+  if (copies === undefined) return { forgetting, copiedToDr: false, sourcesWithoutSnapshotId };
+  if (typeof copies !== 'object' || copies === null || Array.isArray(copies)) return { forgetting, copiedToDr: undefined, sourcesWithoutSnapshotId };
   const dr = (copies as Record<string, unknown>).dr;
-  return { forgetting, copiedToDr: dr === undefined ? false : typeof dr === 'string' ? dr === 'COMMITTED' : undefined };
+  return { forgetting, copiedToDr: dr === undefined ? false : typeof dr === 'string' ? dr === 'COMMITTED' : undefined, sourcesWithoutSnapshotId };
+}
+
+/** SalvagedLiveState.sourcesWithoutSnapshotId: read as salvageBackupItem reads `snapshotIds`, so the two add up to the list. */
+function sourcesWithoutSnapshotIdOf(sources: unknown): string[] | undefined {
+  if (!Array.isArray(sources)) return undefined;
+  return (sources as unknown[]).flatMap((source, index) => {
+    const fields = typeof source === 'object' && source !== null ? (source as Record<string, unknown>) : {};
+    if (typeof fields.snapshotId === 'string' && fields.snapshotId !== '') return [];
+    return [typeof fields.name === 'string' && fields.name !== '' ? fields.name : `sources[${index}]`];
+  });
 }
 
 /** What the keys of a backup's index items are made of. */

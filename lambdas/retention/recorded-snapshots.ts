@@ -23,7 +23,8 @@ const LOOKED_UP_AT_ONCE = 16;
  * A record that does not validate (a newer Lifeboat's, a damaged one) is not passed over: the prune would condemn its
  * backup's data were its snapshot object missing (review r59H F1). The snapshot ids its item still names are checked as
  * any other's (marked `recordInvalid`), unless the item says it is forgotten, being forgotten or (the DR vault) not
- * copied there; one that names none stops the prune (RecordedBackupUnreadableError), as what it protects cannot be told.
+ * copied there; one that names none, or lacks a readable id for any one of its sources, stops the prune
+ * (RecordedBackupUnreadableError), as what it protects cannot be told.
  * A record from before the vault is passed over silently.
  */
 export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnapshotsCatalog, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
@@ -49,7 +50,8 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
   if (invalid.preVault) return [];
   // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy.
   if (invalid.forgotten || invalid.forgetting || (side === 'dr' && invalid.copiedToDr === false)) return [];
-  if (invalid.snapshotIds.length === 0) throw new RecordedBackupUnreadableError(side, plan, invalid);
+  // One source without a readable id leaves its data unprotected however many the others name (review r59M F1).
+  if (invalid.snapshotIds.length === 0 || (invalid.sourcesWithoutSnapshotId?.length ?? 0) > 0) throw new RecordedBackupUnreadableError(side, plan, invalid);
   const backupId = invalid.backupId ?? invalid.key.pk.replace(/^BACKUP#/, '');
   return invalid.snapshotIds.map((snapshotId) => ({ backupId, plan, snapshotId, recordInvalid: true }));
 }

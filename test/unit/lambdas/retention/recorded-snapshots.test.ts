@@ -141,6 +141,18 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
     await expect(stopped).rejects.toThrow(/catalog item BACKUP#garbled-000000 \/ BACKUP in table catalog \(plan garbled\) records a committed backup, not forgotten, but does not validate \(sources: .*\).*each of its `sources` needs its `snapshotId`/);
   });
+
+  it('stops before the listing when one of its sources has no snapshot id it can read, naming that source (review r59M F1)', async () => {
+    // Two sources: the first in a newer shape (`snapshot: { id }`), the second as this version writes it. Checking the
+    // second alone protected nothing of the first: its snapshot object missing, the prune condemned its tree.
+    const r = newer(0);
+    const [first, second] = r.sources as BackupRecord['sources'];
+    const { snapshotId, ...rest } = first as BackupRecord['sources'][number];
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...r, backupId: 'partial-000000', pk: 'BACKUP#partial-000000', plan: 'partial', sources: [{ ...rest, snapshot: { id: snapshotId } }, second] } }));
+    const stopped = recordedSnapshotsCheck('primary', catalog, ['partial']);
+    await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
+    await expect(stopped).rejects.toThrow(/catalog item BACKUP#partial-000000 \/ BACKUP in table catalog \(plan partial\) .* names no snapshot this version can read for source "a" of its 2 `sources`, so prune cannot tell/);
+  });
 });
 
 it('passes over a record from before the vault without a warning: it names no snapshot (review r59H F4)', async () => {
