@@ -13,7 +13,8 @@ export type LifeboatNamesInput = {
   readonly account: string;
   /**
    * The DR side's account, where the DR vault and access-log bucket are: a protection's is drAccountOf's
-   * (constructs/protection-physical-names.ts), never its own rule here. Absent: `account`.
+   * (constructs/protection-physical-names.ts), never its own rule here.
+   * @default `account`
    */
   readonly drAccount?: string;
   readonly primaryRegion: string;

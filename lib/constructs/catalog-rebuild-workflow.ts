@@ -34,7 +34,10 @@ export type CatalogRebuildWorkflowProps = {
    * @default 'primary'
    */
   readonly vaultSide?: 'primary' | 'dr';
-  /** The DR vault, read from the primary region: rebuilt from with `"vault": "dr"`, listed for the DR copy status otherwise. Required for the primary side, refused for the DR side. */
+  /**
+   * The DR vault, read from the primary region: rebuilt from with `"vault": "dr"`, listed for the DR copy status otherwise. Required for the primary side, refused for the DR side.
+   * @default none: required unless `vaultSide` is 'dr'
+   */
   readonly drVault?: ReplicaVaultLocation;
   /** The catalog of the workflow's region (CatalogTable's table, with its byPlan index) and its KMS key. */
   readonly catalog: dynamodb.ITable;

@@ -32,7 +32,11 @@ export type FileMirrorSamplerProps = {
    * The mirror check's schedule: sampling runs on the same one, so each check finds samples of its own period. Those are
    * usually read after EFS's last sync: the check keeps them and judges them at its next run (file-samples-awaiting-sync.ts).
    */
-  readonly schedule: { readonly expression: string; readonly samples?: number };
+  readonly schedule: {
+    readonly expression: string;
+    /** Files sampled per mirrored file-system source per run, at most 10000. @default 100 (lambdas/mirror/mirror-defaults.ts, DEFAULT_FILE_MIRROR_SAMPLES) */
+    readonly samples?: number;
+  };
   /** Where Scheduler puts an invocation it could not deliver after its retries, and Lambda a sampling that failed after its own. @default none */
   readonly deadLetterQueue?: sqs.IQueue;
 };

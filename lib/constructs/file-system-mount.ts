@@ -38,7 +38,12 @@ export class FileSystemMount extends Construct {
    * can back up) or no file-system source to read (a warning too: nothing mounts it). Created as
    * `FileSystemMount` under `scope`; the warnings go on `scope` as well.
    */
-  static forSources(scope: Construct, options: { readonly efs?: EfsMountConfig; readonly fileSystemSources: readonly string[]; readonly environmentName: string }): FileSystemMount | undefined {
+  static forSources(scope: Construct, options: {
+    /** The protected EFS file system and how the functions reach it. @default none: no function mounts anything (a warning when there are file-system sources) */
+    readonly efs?: EfsMountConfig;
+    readonly fileSystemSources: readonly string[];
+    readonly environmentName: string;
+  }): FileSystemMount | undefined {
     const { efs: config, fileSystemSources: fsSources, environmentName } = options;
     if (!config) {
       if (fsSources.length > 0) {
@@ -65,7 +70,12 @@ export class FileSystemMount extends Construct {
    * stack); undefined when there is no file-system source to restore. Without `drRestore` but with file-system sources,
    * a warning on `scope`: in AWS the DR region cannot restore them (the primary's file system is of another region and VPC).
    */
-  static forDrRestore(scope: Construct, options: { readonly efs?: EfsMountConfig; readonly fileSystemSources: readonly string[]; readonly environmentName: string }): FileSystemMount | undefined {
+  static forDrRestore(scope: Construct, options: {
+    /** The protected EFS file system and how the functions reach it. @default none: no function mounts anything (a warning when there are file-system sources) */
+    readonly efs?: EfsMountConfig;
+    readonly fileSystemSources: readonly string[];
+    readonly environmentName: string;
+  }): FileSystemMount | undefined {
     const { efs: config, fileSystemSources: fsSources, environmentName } = options;
     if (fsSources.length === 0) return undefined;
     if (!config?.drRestore) {

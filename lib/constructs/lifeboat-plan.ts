@@ -69,7 +69,12 @@ export type LifeboatStorageTiers = {
    * first (RestoreObject with `retrievalTier`, default 'Standard'; Deep Archive has no 'Expedited') and waits hours.
    * @default none
    */
-  readonly archive?: { readonly storageClass: 'GLACIER' | 'DEEP_ARCHIVE'; readonly afterDays: number; readonly retrievalTier?: 'Expedited' | 'Standard' | 'Bulk' };
+  readonly archive?: {
+    readonly storageClass: 'GLACIER' | 'DEEP_ARCHIVE';
+    readonly afterDays: number;
+    /** How a restore thaws the archived packs (S3's RestoreObject tier; Deep Archive has no 'Expedited'). @default 'Standard' */
+    readonly retrievalTier?: 'Expedited' | 'Standard' | 'Bulk';
+  };
 };
 
 /**

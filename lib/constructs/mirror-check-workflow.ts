@@ -34,7 +34,11 @@ export type MirrorCheckWorkflowProps = {
   readonly catalog: dynamodb.ITable;
   readonly catalogKey: kms.IKey;
   /** Scheduler expression (UTC) and entries per source per run. */
-  readonly schedule: { readonly expression: string; readonly samples?: number };
+  readonly schedule: {
+    readonly expression: string;
+    /** Entries compared per source per run. @default 1000 (lambdas/mirror/mirror-defaults.ts, DEFAULT_MIRROR_SAMPLES) */
+    readonly samples?: number;
+  };
   /** Where Scheduler puts a start it could not deliver after its retries. @default none */
   readonly deadLetterQueue?: sqs.IQueue;
   /** The protected EFS file system (in `primaryRegion`): a mirrored file-system source's replication state is read from it. @default file-system mirrors are not checked */
