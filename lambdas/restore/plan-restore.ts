@@ -194,7 +194,7 @@ async function selection(reader: ManifestReader, requested: ResolvedRestore, bud
     // Both forms selecting is rare (a directory named like another's escaped name), but the one taken must be the one meant.
     if (escaped !== undefined && (await selectionTotals(reader, { ...requested, prefix: escaped }, budget)).entries > 0) {
       throw new InvalidInputError(
-        `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(requested.prefix)} of backup ${requested.backupId} of source ${requested.source.name} is ambiguous, so nothing was restored and the target was not touched: ${ambiguousEscapedPrefixHint(requested.prefix, escaped)}`,
+        `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(requested.prefix)} of backup ${requested.backupId} of source ${requested.source.name} is ambiguous, so nothing was restored and the target was not touched: ${ambiguousEscapedPrefixHint(requested.prefix, escaped, '--prefix')}`,
       );
     }
     return { restore: requested, totals };

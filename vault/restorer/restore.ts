@@ -8,7 +8,7 @@ import { ByteBudget } from '../workers/byte-budget';
 import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
 import { comparePaths, type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
-import { escapedNamesHint, escapedPath } from '../manifest/escaped-path';
+import { ambiguousEscapedPrefixHint, escapedNamesHint, escapedPath } from '../manifest/escaped-path';
 import { type FsPath, platformCalls } from '../platform/posix-calls';
 import { DropBehind } from './drop-behind';
 import { type Snapshot } from '../manifest/snapshot-record';
@@ -579,6 +579,23 @@ export class IncludeMatchesNothingError extends VaultError {
 }
 
 /**
+ * `include` selects entries both as given (a stored path: a name stored escaped) and with its names escaped (a directory
+ * literally so named on disk): restoring either would be a guess at which one was meant, and the one not meant is
+ * someone else's data. Thrown before the target is touched, naming both forms and how to give each; the workflow's
+ * `--prefix` refuses the same path (review r59L F2: `vault restore --include` took the first silently).
+ */
+export class IncludeIsAmbiguousError extends VaultError {
+  override name = 'IncludeIsAmbiguousError';
+  constructor(
+    readonly snapshotId: string,
+    readonly include: string,
+    readonly escaped: string,
+  ) {
+    super(`--include ${JSON.stringify(include)} of snapshot ${snapshotId.slice(0, 12)} is ambiguous, so nothing was restored and the target was not touched: ${ambiguousEscapedPrefixHint(include, escaped, '--include')}`);
+  }
+}
+
+/**
  * Restores a snapshot (or the subset under `include`: IncludeMatchesNothingError when there is none) into `targetDir`. Files, `object` and `page`
  * entries become regular files; directories, symlinks, FIFOs and devices are recreated, hard links
  * linked; attributes applied. What may not be recreated is in the result's `notRestored`.
@@ -629,12 +646,18 @@ export async function ancestorDirectories(vault: Vault, snapshot: Snapshot, path
 /**
  * `include` as the snapshot stores it: as given when an entry is at or under it, else with its names escaped as the
  * backup escaped them (a name starting with %lifeboat-escaped-, given as it is on disk: review r59D F5, as the
- * workflow's filter since audit a58A F2); IncludeMatchesNothingError when neither is.
+ * workflow's filter since audit a58A F2); IncludeMatchesNothingError when neither is, IncludeIsAmbiguousError when both
+ * are. An S3 snapshot's keys are taken literally (as the workflow's prefix is): the key as given is the one meant.
  */
 async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string): Promise<string> {
-  if (include === '' || (await holdsEntryUnder(vault, snapshot, include))) return include;
+  if (include === '') return include;
   const escaped = escapedPath(include);
-  if (escaped !== undefined && (await holdsEntryUnder(vault, snapshot, escaped))) return escaped;
+  const asGiven = await holdsEntryUnder(vault, snapshot, include);
+  if (asGiven && (escaped === undefined || snapshot.source.kind === 's3')) return include;
+  const asEscaped = escaped !== undefined && (await holdsEntryUnder(vault, snapshot, escaped));
+  if (asGiven && asEscaped) throw new IncludeIsAmbiguousError(snapshot.id, include, escaped);
+  if (asGiven) return include;
+  if (asEscaped) return escaped;
   throw new IncludeMatchesNothingError(snapshot.id, include, escaped);
 }
 
