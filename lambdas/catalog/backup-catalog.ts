@@ -39,7 +39,7 @@ const NEWEST_PAGE = 25;
  * page stays well under the 1 MB a page may hold, and the reader holds one page at a time.
  */
 const LIVE_PAGE = 200;
-/** What liveBackupSnapshotsOfPlan and liveBackupSnapshotsOf read of a record (the first source name tells a record from before the vault). */
+/** What liveBackupSnapshotsOfPlan and liveBackupSnapshotsAt read of a record (the first source name tells a record from before the vault). */
 const LIVE_PROJECTION = {
   ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt, forgettingAt, #sources, #sourceNames[0]',
   ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status', '#sources': 'sources', '#sourceNames': 'sourceNames' },
@@ -812,23 +812,26 @@ export class BackupCatalog {
   }
 
   /**
-   * One backup's fields as liveBackupSnapshotsOfPlan reads them (whatever its state: the caller decides), by a
-   * strongly consistent GetItem of its record, or undefined when it has none. The prune's second look at a backup whose
-   * snapshot its vault lacks: the byPlan index is eventually consistent, and right after the workflow's Forget may
-   * still show live a backup just forgotten, which stopped the prune for nothing (review r59H F2).
+   * The item at `key` (one liveBackupSnapshotsOfPlan yielded) as that read reads it (whatever its state: the caller
+   * decides), by a strongly consistent GetItem, or undefined when there is none. The prune's second look at a backup
+   * whose snapshot its vault lacks: the byPlan index is eventually consistent, and right after the workflow's Forget may
+   * still show live a backup just forgotten, which stopped the prune for nothing (review r59H F2). By the item's own
+   * key, not `BACKUP#<its backupId>`: a damaged item whose `backupId` is another's had that other record read in its
+   * place (review r59M F2).
    */
-  async liveBackupSnapshotsOf(backupId: string): Promise<LiveBackupSnapshotsRead | undefined> {
-    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: `BACKUP#${backupId}`, sk: 'BACKUP' }, ConsistentRead: true, ...LIVE_PROJECTION }));
+  async liveBackupSnapshotsAt(key: CatalogItemKey): Promise<LiveBackupSnapshotsRead | undefined> {
+    const { Item } = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true, ...LIVE_PROJECTION }));
     return Item ? this.readLive(Item) : undefined;
   }
 
   /** An item as liveBackupSnapshotsOfPlan yields it: its fields, or why they are not valid with what it still tells. */
   private readLive(item: Record<string, unknown>): LiveBackupSnapshotsRead {
+    const key = { pk: String(item.pk), sk: String(item.sk) };
     try {
-      return { backup: this.parseItem(liveBackupSnapshotsSchema, item) };
+      return { backup: this.parseItem(liveBackupSnapshotsSchema, item), key };
     } catch (err) {
       if (!(err instanceof CatalogItemInvalidError)) throw err;
-      return { invalid: { error: err, key: { pk: String(item.pk), sk: String(item.sk) }, ...salvageBackupItem(item), ...salvageLiveState(item) } };
+      return { invalid: { error: err, key, ...salvageBackupItem(item), ...salvageLiveState(item) } };
     }
   }
 
@@ -1008,8 +1011,10 @@ export type BackupHeadRead = { head: BackupHead } | { invalid: CatalogItemInvali
 /** The fields of a backup record that liveBackupSnapshotsOfPlan reads: its state, where it is stored, and its sources' snapshots. */
 export const liveBackupSnapshotsSchema = backupRecordSchema.pick({ backupId: true, plan: true, status: true, startedAt: true, copies: true, forgottenAt: true, forgettingAt: true, sources: true });
 export type LiveBackupSnapshots = z.infer<typeof liveBackupSnapshotsSchema>;
-/** One item of liveBackupSnapshotsOfPlan: its fields, or why they are not valid with what its item still tells. */
-export type LiveBackupSnapshotsRead = { backup: LiveBackupSnapshots } | { invalid: InvalidLiveBackupItem };
+/** The key of a catalog item, as read with it. */
+export type CatalogItemKey = { readonly pk: string; readonly sk: string };
+/** One item of liveBackupSnapshotsOfPlan: its fields and key, or why they are not valid with what its item still tells. */
+export type LiveBackupSnapshotsRead = { backup: LiveBackupSnapshots; key: CatalogItemKey } | { invalid: InvalidLiveBackupItem };
 
 /** What a backup item that does not validate still tells of where it is stored and whether its forget began. */
 type SalvagedLiveState = {

@@ -1,10 +1,18 @@
+import { type CatalogItemKey } from '../catalog/backup-catalog';
 import { type VaultSide } from '../runtime/runtime-config';
 
 /**
- * One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. `recordInvalid`: the
- * record does not validate, its snapshot id read from its item as it stands (recorded-snapshots.ts, salvagedSnapshots).
+ * One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. `key`: the item it was
+ * read from, which the second look reads again (its `backupId` may not be its key's: review r59M F2). `recordInvalid`:
+ * the record does not validate, its snapshot id read from its item as it stands (recorded-snapshots.ts, salvagedSnapshots).
  */
-export type MissingRecordedSnapshot = { readonly backupId: string; readonly plan: string; readonly snapshotId: string; readonly recordInvalid?: true };
+export type MissingRecordedSnapshot = {
+  readonly backupId: string;
+  readonly plan: string;
+  readonly snapshotId: string;
+  readonly key: CatalogItemKey;
+  readonly recordInvalid?: true;
+};
 
 /**
  * The target options, each with a leading space, that the message's command lines end with: the workflow's
@@ -38,7 +46,7 @@ export class RecordedSnapshotMissingError extends Error {
 function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly MissingRecordedSnapshot[], wayOut: RecordedSnapshotWayOutOptions): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
   const backups = new Set(missing.map((m) => m.backupId));
-  const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${m.snapshotId}`);
+  const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${m.snapshotId}`);
   const invalid = missing.find((m) => m.recordInvalid)?.backupId;
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
@@ -57,4 +65,9 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
         'upgrade Lifeboat if a newer version wrote it, or fix the item, first. ') +
     'Until one of these, every prune of this vault stops here.'
   );
+}
+
+/** The item the record was read from, when its key is not its backup's: the way out's backup id is not where it is. */
+function itemNamed(m: MissingRecordedSnapshot): string {
+  return m.key.pk === `BACKUP#${m.backupId}` ? '' : `, catalog item ${m.key.pk} / ${m.key.sk}`;
 }

@@ -5,7 +5,7 @@ import { type VaultSide } from '../runtime/runtime-config';
 import { RecordedBackupUnreadableError } from './recorded-backup-unreadable-error';
 import { type MissingRecordedSnapshot, RecordedSnapshotMissingError, type RecordedSnapshotWayOutOptions } from './recorded-snapshot-missing-error';
 
-export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsOfPlan' | 'liveBackupSnapshotsOf'>;
+export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsOfPlan' | 'liveBackupSnapshotsAt'>;
 
 /**
  * Backups looked up again at once (a GetItem each): a vault lacking the snapshots of thousands of backups is looked at
@@ -38,9 +38,9 @@ export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnap
 /** The snapshots one record read says `side`'s vault must hold (snapshotsRecordedIn). */
 function snapshotsOfRead(side: VaultSide, plan: string, read: LiveBackupSnapshotsRead): MissingRecordedSnapshot[] {
   if ('invalid' in read) return salvagedSnapshots(side, plan, read.invalid);
-  const { backup } = read;
+  const { backup, key } = read;
   if (!isStoredIn(side, backup) || backup.forgottenAt !== undefined || backup.forgettingAt !== undefined) return [];
-  return backup.sources.map((source) => ({ backupId: backup.backupId, plan: backup.plan, snapshotId: source.snapshotId }));
+  return backup.sources.map((source) => ({ backupId: backup.backupId, plan: backup.plan, snapshotId: source.snapshotId, key }));
 }
 
 /** The snapshots a committed record of `plan` that does not validate still names, as snapshotsRecordedIn reads them. */
@@ -53,15 +53,17 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
   // One source without a readable id leaves its data unprotected however many the others name (review r59M F1).
   if (invalid.snapshotIds.length === 0 || (invalid.sourcesWithoutSnapshotId?.length ?? 0) > 0) throw new RecordedBackupUnreadableError(side, plan, invalid);
   const backupId = invalid.backupId ?? invalid.key.pk.replace(/^BACKUP#/, '');
-  return invalid.snapshotIds.map((snapshotId) => ({ backupId, plan, snapshotId, recordInvalid: true }));
+  return invalid.snapshotIds.map((snapshotId) => ({ backupId, plan, snapshotId, key: invalid.key, recordInvalid: true }));
 }
 
 /**
  * What a prune of `side`'s vault checks the `snapshots/` listing of its mark against (PruneOptions.checkListed): the
  * catalog is read now, before the prune lists anything, so a backup that commits meanwhile (its snapshot object written
  * before its record) is not taken for one whose object is missing. The backup of a snapshot the listing lacks is looked
- * up again before the prune is stopped, by a consistent read of its record (liveBackupSnapshotsOf): a forget that began
- * after the first read is no cause, nor one the eventually consistent index did not show yet (review r59H F2).
+ * up again before the prune is stopped, by a consistent read of the item the first read found (liveBackupSnapshotsAt):
+ * a forget that began after the first read is no cause, nor one the eventually consistent index did not show yet
+ * (review r59H F2). An item gone by then, or naming another backup, tells nothing of the first: its snapshots stay
+ * missing (review r59M F2).
  * Throws RecordedSnapshotMissingError naming what is still missing, its command lines ending with `wayOut`'s options.
  */
 export async function recordedSnapshotsCheck(
@@ -74,13 +76,29 @@ export async function recordedSnapshotsCheck(
   return async (listed) => {
     const absent = recorded.filter((r) => !listed.has(r.snapshotId));
     if (absent.length === 0) return;
-    const backups = new Map(absent.map((a) => [a.backupId, a.plan]));
-    const again = await mapBounded([...backups], LOOKED_UP_AT_ONCE, async ([backupId, plan]) => {
-      const read = await catalog.liveBackupSnapshotsOf(backupId);
-      return read === undefined ? [] : snapshotsOfRead(side, plan, read);
-    });
-    const still = new Set(again.flat().map((r) => `${r.backupId}/${r.snapshotId}`));
-    const missing = absent.filter((a) => still.has(`${a.backupId}/${a.snapshotId}`));
+    const items = new Map<string, MissingRecordedSnapshot[]>();
+    for (const a of absent) items.set(itemOf(a), [...(items.get(itemOf(a)) ?? []), a]);
+    const again = await mapBounded([...items.values()], LOOKED_UP_AT_ONCE, async (first) => stillMissing(side, catalog, first));
+    const missing = again.flat();
     if (missing.length > 0) throw new RecordedSnapshotMissingError(side, missing, wayOut);
   };
+}
+
+/** Which item a snapshot was read from: the second look reads that item again. */
+function itemOf(recorded: MissingRecordedSnapshot): string {
+  return JSON.stringify([recorded.key.pk, recorded.key.sk]);
+}
+
+/** Of `first` (the absent snapshots one item named at the first read), those its item, read again at once, still names. */
+async function stillMissing(side: VaultSide, catalog: RecordedSnapshotsCatalog, first: readonly MissingRecordedSnapshot[]): Promise<MissingRecordedSnapshot[]> {
+  const [{ key, plan, backupId }] = first as [MissingRecordedSnapshot, ...MissingRecordedSnapshot[]];
+  const read = await catalog.liveBackupSnapshotsAt(key);
+  if (read === undefined || backupIdOf(read) !== backupId) return [...first];
+  const still = new Set(snapshotsOfRead(side, plan, read).map((r) => r.snapshotId));
+  return first.filter((a) => still.has(a.snapshotId));
+}
+
+/** The backup a read names, as salvagedSnapshots names an invalid one. */
+function backupIdOf(read: LiveBackupSnapshotsRead): string {
+  return 'invalid' in read ? (read.invalid.backupId ?? read.invalid.key.pk.replace(/^BACKUP#/, '')) : read.backup.backupId;
 }

@@ -231,7 +231,7 @@ const REAL_CALLS: Record<string, string[]> = {
   'failover-start': ['GetItem BACKUP#', 'GetItem REBUILD', 'GetItem MIRROR#', 'PutItem FAILOVER_GRANTS'],
   // forget-backups.ts (claimForgetting, releaseForgetting, markForgotten, removeForgottenIndexItems), markDeployedFormat.
   'forget-backups': ['GetItem BACKUP#', 'UpdateItem BACKUP#', 'GetItem INDEXSWEEP#', 'UpdateItem INDEXSWEEP#', 'GetItem FORMAT', 'UpdateItem FORMAT', 'DeleteItem SOURCE#'],
-  // prune-record.ts (PruneLog.record); recorded-snapshots.ts: liveBackupSnapshotsOf, the consistent second look (review r59H F2).
+  // prune-record.ts (PruneLog.record); recorded-snapshots.ts: liveBackupSnapshotsAt, the consistent second look (review r59H F2).
   'prune-vault': ['GetItem BACKUP#', 'PutItem PRUNE#'],
   // catalog-rebuild.ts (putRebuiltBackup, indexCommittedBackup, getBackup), catalog-rebuild-marker.ts.
   'rebuild-catalog': ['GetItem BACKUP#', 'PutItem BACKUP#', 'PutItem SOURCE#', 'GetItem REBUILD', 'PutItem REBUILD', 'DeleteItem REBUILD'],

@@ -32,12 +32,12 @@ it('stops with the backup named, condemning nothing, when the catalog records a 
   await backup(vault, pseudoRandomBytes(20 * 1024, 2));
   await memory.delete(snapshotKey(lost.id));
   const source = { name: 'src', type: 'filesystem' as const, snapshotId: lost.id, rootHash: lost.manifest, entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
-  const lostRead: LiveBackupSnapshotsRead = { backup: { backupId: 'b-lost', plan: 'files', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [source] } };
+  const lostRead: LiveBackupSnapshotsRead = { backup: { backupId: 'b-lost', plan: 'files', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [source] }, key: { pk: 'BACKUP#b-lost', sk: 'BACKUP' } };
   const catalog = {
     async *liveBackupSnapshotsOfPlan(): AsyncGenerator<LiveBackupSnapshotsRead> {
       yield await Promise.resolve(lostRead);
     },
-    liveBackupSnapshotsOf: () => Promise.resolve(lostRead),
+    liveBackupSnapshotsAt: () => Promise.resolve(lostRead),
   };
   const access = {
     environment: { name: 'test' },

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type LiveBackupSnapshotsRead } from '../../../../lambdas/catalog/backup-catalog';
+import { type CatalogItemKey, type LiveBackupSnapshotsRead } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { pruneVaultHandler } from '../../../../lambdas/handlers/prune-vault';
 import { replicateVault } from '../../../../lambdas/replication/replicate-vault';
@@ -27,6 +27,7 @@ import { pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-te
  */
 
 const NOW = new Date('2026-11-28T04:00:00.000Z');
+const keyOf = (backupId: string): CatalogItemKey => ({ pk: `BACKUP#${backupId}`, sk: 'BACKUP' });
 const B2 = '20260302T100000Z-00000002';
 
 /** A region's catalog in memory: what forget --lost claims and marks, and what the Prune step reads of it. */
@@ -46,11 +47,11 @@ class MemoryCatalog implements RecordedSnapshotsCatalog {
   // What the byPlan query's filter lets through: committed and not forgotten.
   async *liveBackupSnapshotsOfPlan(plan: string): AsyncGenerator<LiveBackupSnapshotsRead> {
     await Promise.resolve();
-    for (const record of this.records.values()) if (record.plan === plan && record.status === 'COMMITTED' && record.forgottenAt === undefined) yield { backup: record };
+    for (const record of this.records.values()) if (record.plan === plan && record.status === 'COMMITTED' && record.forgottenAt === undefined) yield { backup: record, key: keyOf(record.backupId) };
   }
-  liveBackupSnapshotsOf(backupId: string): Promise<LiveBackupSnapshotsRead | undefined> {
-    const record = this.records.get(backupId);
-    return Promise.resolve(record && { backup: record });
+  liveBackupSnapshotsAt(key: CatalogItemKey): Promise<LiveBackupSnapshotsRead | undefined> {
+    const record = this.records.get(key.pk.replace(/^BACKUP#/, ''));
+    return Promise.resolve(record && { backup: record, key });
   }
 }
 

@@ -2,7 +2,7 @@ import { type AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
-import { BackupCatalog, type LiveBackupSnapshotsRead } from '../../../../lambdas/catalog/backup-catalog';
+import { BackupCatalog, type CatalogItemKey, type LiveBackupSnapshotsRead } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { recordedSnapshotsCheck, snapshotsRecordedIn } from '../../../../lambdas/retention/recorded-snapshots';
 import { RecordedBackupUnreadableError } from '../../../../lambdas/retention/recorded-backup-unreadable-error';
@@ -79,7 +79,7 @@ it('reads the snapshots of every committed backup not forgotten of the plans, in
   const primary = await snapshotsRecordedIn('primary', catalog, ['files']);
   // 400 not forgotten, less the failed, the running and the one being forgotten: two sources each.
   expect(primary).toHaveLength(2 * 397);
-  expect(primary).toContainEqual({ backupId: 'files-000013', plan: 'files', snapshotId: 'snap-files-13-b' });
+  expect(primary).toContainEqual({ backupId: 'files-000013', plan: 'files', snapshotId: 'snap-files-13-b', key: { pk: 'BACKUP#files-000013', sk: 'BACKUP' } });
   expect(primary.map((r) => r.backupId)).not.toEqual(expect.arrayContaining(['files-000010', 'files-000011', 'files-000012', 'files-000400']));
   // Pages of 200 items, the filter applied after them: 450 items take 3 Queries.
   expect(queries).toBe(3);
@@ -155,6 +155,30 @@ describe('a committed record that does not validate (review r59H F1)', () => {
   });
 });
 
+it('looks again at the item it read, and stops when that item names another backup or is gone (review r59M F2)', async () => {
+  // A damaged item whose `backupId` is another backup's: the second look read that other record (BACKUP#files-000030),
+  // found the missing snapshot not in it, and let the prune condemn this item's tree.
+  const r = item(record('mismatch', 0));
+  const sources = (r.sources as BackupRecord['sources']).map((s) => ({ ...s, type: 'efs' }));
+  await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...r, backupId: 'files-000030', sources } }));
+  const check = await recordedSnapshotsCheck('primary', catalog, ['mismatch']);
+  await expect(check(new Set(['snap-mismatch-0-a', 'snap-mismatch-0-b']))).resolves.toBeUndefined();
+  await expect(check(new Set(['snap-mismatch-0-b']))).rejects.toThrow(
+    /backup files-000030 \(plan mismatch, catalog item BACKUP#mismatch-000000 \/ BACKUP, its record does not validate\): snapshots\/snap-mismatch-0-a\. /,
+  );
+  // An item the first read found and the second does not: nothing tells its snapshots went on purpose.
+  const ghost = record('ghost', 0);
+  const gone = {
+    async *liveBackupSnapshotsOfPlan(): AsyncGenerator<LiveBackupSnapshotsRead> {
+      yield await Promise.resolve({ backup: ghost, key: { pk: 'BACKUP#ghost-000000', sk: 'BACKUP' } });
+    },
+    liveBackupSnapshotsAt: (key: CatalogItemKey) => catalog.liveBackupSnapshotsAt(key),
+  };
+  const stopped = (await recordedSnapshotsCheck('primary', gone, ['ghost']))(new Set(['snap-ghost-0-a']));
+  await expect(stopped).rejects.toThrow(RecordedSnapshotMissingError);
+  await expect(stopped).rejects.toThrow(/backup ghost-000000 \(plan ghost\): snapshots\/snap-ghost-0-b\. /);
+});
+
 it('passes over a record from before the vault without a warning: it names no snapshot (review r59H F4)', async () => {
   await doc.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#old', sk: 'BACKUP', backupId: 'old', plan: 'prevault', status: 'COMMITTED', startedAt: '2025-01-01T00:00:00.000Z', sources: ['src'] } }));
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -176,7 +200,7 @@ it('does not stop for a backup forgotten since, which the eventually consistent 
     async *liveBackupSnapshotsOfPlan(): AsyncGenerator<LiveBackupSnapshotsRead> {
       yield* stale;
     },
-    liveBackupSnapshotsOf: (backupId: string) => catalog.liveBackupSnapshotsOf(backupId),
+    liveBackupSnapshotsAt: (key: CatalogItemKey) => catalog.liveBackupSnapshotsAt(key),
   };
   const check = await recordedSnapshotsCheck('primary', lagging, ['files']);
   const all = new Set((await snapshotsRecordedIn('primary', catalog, ['files'])).map((r) => r.snapshotId));
