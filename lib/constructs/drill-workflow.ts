@@ -105,7 +105,7 @@ export class DrillWorkflow extends Construct {
     const stack = Stack.of(this);
     const plansHere = plansInStack(this, plans);
     const comparesLive = props.primaryRegion !== undefined || props.vaultSide === 'primary';
-    const compared = comparesLive ? liveComparison(stack, plansHere, sources, props.pinnedAccount) : { plans: plansHere, keyArns: [], keysThroughS3: [] };
+    const compared = comparesLive ? liveComparison(stack, plansHere, sources, props.pinnedAccount) : { plans: plansHere, keyArns: new Map<string, string[]>(), keysThroughS3: [] };
     const restore = restoreFunctions(this, {
       environmentName: props.environmentName,
       plans,
@@ -190,7 +190,10 @@ export class DrillWorkflow extends Construct {
       compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucketArn], conditions: sourceOwner }));
     }
     // S3 decrypts an SSE-KMS object for the caller only with the caller's own kms:Decrypt on the key.
-    if (compared.keyArns.length > 0) compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: compared.keyArns }));
+    // Only as S3 of the key's region uses it (audit a59B F6): the function reads objects, it decrypts nothing itself.
+    for (const [region, keyArns] of compared.keyArns) {
+      compare.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: keyArns, conditions: { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } } }));
+    }
     // The keys this stack cannot name (liveComparison): any key of their account and region, but only as S3 of that region
     // uses it to decrypt an object of a compared bucket and prefix for this role (it reads no other: GetObject above).
     const keysThroughS3 = compared.keysThroughS3.map(({ region, objects }) =>
@@ -395,8 +398,9 @@ function liveComparison(
   plans: readonly ProtectionPlanConfig[],
   sources: readonly LifeboatSource[],
   pinned: PinnedAccount | undefined,
-): { plans: ProtectionPlanConfig[]; keyArns: string[]; keysThroughS3: KeysThroughS3[] } {
-  const keyArns = new Set<string>();
+): { plans: ProtectionPlanConfig[]; keyArns: Map<string, string[]>; keysThroughS3: KeysThroughS3[] } {
+  /** The keys named by their ARNs, by the region of their bucket (the key's: S3 uses only a key of its own region). */
+  const keyArns = new Map<string, string[]>();
   const objectsByRegion = new Map<string, Set<string>>();
   // validatePlans lists the sources in plan order, as the plans hold their configs.
   let index = 0;
@@ -407,7 +411,10 @@ function liveComparison(
       // A bucket not named here is not read (and its stand-in says so first): its key is not needed either.
       if (config.type !== 's3' || key === undefined || config.bucket === NAME_IN_OTHER_REGION) return config;
       if (keyArnNameableIn(stack, key)) {
-        keyArns.add(key.keyArn);
+        const region = Token.isUnresolved(key.keyArn) ? Stack.of(key).region : Arn.split(key.keyArn, ArnFormat.SLASH_RESOURCE_NAME).region ?? stack.region;
+        const arns = keyArns.get(region) ?? [];
+        if (!arns.includes(key.keyArn)) arns.push(key.keyArn);
+        keyArns.set(region, arns);
         return config;
       }
       const region = regionOfKeyOfThisAccount(stack, key, pinned);
@@ -420,7 +427,7 @@ function liveComparison(
     }),
   }));
   const keysThroughS3 = [...objectsByRegion].map(([region, objects]) => ({ region, objects: [...objects] }));
-  return { plans: comparedPlans, keyArns: [...keyArns], keysThroughS3 };
+  return { plans: comparedPlans, keyArns, keysThroughS3 };
 }
 
 /**

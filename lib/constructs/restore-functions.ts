@@ -232,10 +232,13 @@ export function restoreFunctions(scope: Construct, props: RestoreFunctionsProps)
   // Buckets encrypted with their own KMS key: a restore onto them writes and reads back through it (shard; verify reads back pieced objects).
   const bucketKeys = s3Sources.flatMap((s) => (s.bucket?.encryptionKey ? [s.bucket.encryptionKey.keyArn] : []));
   if (bucketKeys.length > 0) {
-    shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: bucketKeys }));
+    // Only as S3 of the region uses them (audit a59B F6), as the table keys only through DynamoDB: the source buckets are
+    // the primary region's (sourcesWritable), and no function calls KMS with them itself.
+    const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } };
+    shard.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: bucketKeys, conditions: viaS3 }));
     // CreateMultipartUpload and CompleteMultipartUpload under the bucket's key (a split entry's upload).
-    plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: bucketKeys }));
-    verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: bucketKeys }));
+    plan.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: bucketKeys, conditions: viaS3 }));
+    verify.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: bucketKeys, conditions: viaS3 }));
   }
 
   return {

@@ -10,7 +10,8 @@ import { type LifeboatSource } from './lifeboat-source';
  * DescribeContinuousBackups and ListTagsOfResource, the schema and protection a restore recreates); 'read' → read the data
  * (the current version of objects and their tags under the source prefix, listing the bucket; Scan of the table, and no
  * Describe*) and decrypt with the source's KMS key when it has one (a table's only through DynamoDB, kms:ViaService; a
- * bucket's when its IBucket declares it: an imported bucket carries none unless given its `encryptionKey`). File-system
+ * bucket's when its IBucket declares it, only through S3 of the region: an imported bucket carries none unless given its
+ * `encryptionKey`). File-system
  * sources get nothing here: a function that touches files mounts the EFS file system, and its
  * elasticfilesystem:ClientMount (and ClientWrite) come with that mount (FileSystemMount, via
  * LifeboatFunction's `files`). Bucket statements carry s3:ResourceAccount: the source's account
@@ -34,7 +35,7 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
       if (level === 'read') {
         // The current version only: no reader sends a VersionId, so no s3:GetObjectVersion.
         allow({ actions: ['s3:GetObject', 's3:GetObjectTagging'], resources: [sourceObjectsArn(source)], conditions: ownedBy(account) });
-        if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
+        if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn], conditions: throughS3(grantee) });
       }
       const { inventoryBucket } = source;
       if (level === 'list' && inventoryBucket && config.inventory) {
@@ -45,7 +46,7 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
         const listed: Record<string, Record<string, unknown>> = config.inventory.configId !== undefined ? { StringEquals: { 's3:prefix': [folder] } } : { StringLike: { 's3:prefix': [`${folder}*`] } };
         allow({ actions: ['s3:ListBucket'], resources: [inventoryBucket.bucketArn], conditions: ownedBy(inventoryAccount, listed) });
         allow({ actions: ['s3:GetObject'], resources: [inventoryObjectsArn(source)], conditions: ownedBy(inventoryAccount) });
-        if (inventoryBucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [inventoryBucket.encryptionKey.keyArn] });
+        if (inventoryBucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [inventoryBucket.encryptionKey.keyArn], conditions: throughS3(grantee) });
       }
     } else if (table) {
       allow({
@@ -62,6 +63,15 @@ export function grantSourceRead(grantee: lambda.IFunction, sources: readonly Lif
       }
     }
   }
+}
+
+/**
+ * A bucket's key only as S3 of the stack's region uses it for this role's reads (audit a59B F6), as a table's only through
+ * DynamoDB: the source bucket is the stack region's (LifeboatSource refuses one of a stack of another region), and S3
+ * inventory writes its reports into a bucket of the source's region. No role decrypts a source's data by calling KMS.
+ */
+function throughS3(grantee: lambda.IFunction): Record<string, Record<string, string>> {
+  return { StringEquals: { 'kms:ViaService': `s3.${Stack.of(grantee).region}.amazonaws.com` } };
 }
 
 /** The objects of an S3 source: those under its prefix (a scoped wildcard). */

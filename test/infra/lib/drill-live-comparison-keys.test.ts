@@ -94,6 +94,9 @@ function bucketsIn(template: { Resources: Record<string, Resource> }, drill: Dri
   return Object.fromEntries(sources.map((source) => [source.name, source.type === 's3' ? source.bucket : '']));
 }
 
+/** A statement of the keys a stack cannot name: any key of an account and region, for a compared bucket's encryption context only. */
+const byEncryptionContext = (st: { Condition?: unknown }): boolean => JSON.stringify(st.Condition ?? {}).includes('kms:EncryptionContext:aws:s3:arn');
+
 describe('the DR drill (another region than the sources)', () => {
   const drill = protection.drDrillWorkflow;
   const compare = statementsOf(dr, drill, 'compare');
@@ -103,12 +106,14 @@ describe('the DR drill (another region than the sources)', () => {
     const vaultKey = JSON.stringify({ 'Fn::GetAtt': [logicalId(protection.drVault.key), 'Arn'] });
     // And the catalog's key: the backup's record says what it left out (review r58I F1).
     const catalogKey = JSON.stringify({ 'Fn::GetAtt': [logicalId(protection.drCatalogKey), 'Arn'] });
-    const byArn = compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition === undefined);
+    const byArn = compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && !byEncryptionContext(st));
     expect(byArn.flatMap((st) => asArray(st.Resource).map((r) => JSON.stringify(r))).sort()).toEqual([JSON.stringify(IMPORTED_KEY_ARN), vaultKey, catalogKey].sort());
+    // The source's key through S3 of its region only (audit a59B F6), as the keys it cannot name.
+    expect(byArn.filter((st) => JSON.stringify(st.Resource) === JSON.stringify(IMPORTED_KEY_ARN)).map((st) => st.Condition)).toEqual([{ StringEquals: { 'kms:ViaService': `s3.${USER_APP_ENV.region}.amazonaws.com` } }]);
   });
 
   it('may decrypt with the keys of the sources\' account and region only through S3 there, and only for the compared buckets and prefixes', () => {
-    const throughS3 = compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition !== undefined);
+    const throughS3 = compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && byEncryptionContext(st));
     expect(throughS3).toEqual([
       {
         Effect: 'Allow',
@@ -216,7 +221,10 @@ describe('the primary drill (the sources\' region)', () => {
       ]),
     );
     expect(decrypt).toHaveLength(6); // and its vault's key, and its catalog's (the backup's record: review r58I F1)
-    expect(compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition !== undefined)).toEqual([]);
+    expect(compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && byEncryptionContext(st))).toEqual([]);
+    // The source keys by ARN, through S3 of the region only (audit a59B F6); the vault's and catalog's have their own key policies.
+    const sourceKeys = compare.filter((st) => asArray(st.Action).includes('kms:Decrypt') && JSON.stringify(st.Resource).includes(JSON.stringify(IMPORTED_KEY_ARN)));
+    expect(sourceKeys.map((st) => st.Condition)).toEqual([{ StringEquals: { 'kms:ViaService': `s3.${USER_APP_ENV.region}.amazonaws.com` } }]);
     // No source left out: each bucket by its name, or the reference CloudFormation resolves to it.
     expect(bucketsIn(primary, drill, 'compare')).toEqual({ assets: '(a token)', imported: 'shop-imported-kms', media: '(a token)', generated: '(a token)', partner: 'shop-partner-kms' });
   });
@@ -266,7 +274,7 @@ describe('a protection whose stack or DR stack alone has an account (the other e
     expect(Object.keys(templateOf(agnosticSide).Rules ?? {}).filter((id) => rule.test(id))).toHaveLength(1);
     const drTemplate = templateOf(protection.drStack);
     expect(bucketsIn(drTemplate, protection.drDrillWorkflow, 'compare')).toEqual({ assets: `${prefix}-assets-kms`, loose: KEY_IN_OTHER_REGION });
-    const throughS3 = statementsOf(drTemplate, protection.drDrillWorkflow, 'compare').filter((st) => asArray(st.Action).includes('kms:Decrypt') && st.Condition !== undefined);
+    const throughS3 = statementsOf(drTemplate, protection.drDrillWorkflow, 'compare').filter((st) => asArray(st.Action).includes('kms:Decrypt') && byEncryptionContext(st));
     expect(throughS3).toEqual([
       {
         Effect: 'Allow',

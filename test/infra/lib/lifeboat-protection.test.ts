@@ -336,7 +336,8 @@ describe('a protection of the user\'s own bucket and table', () => {
     expect(ofInventory(statementsOf(template, 'plan-backup'))).toEqual([
       { Effect: 'Allow', Action: 's3:ListBucket', Resource: inventoryArn, Condition: { StringEquals: { 's3:prefix': [{ 'Fn::Join': ['', folder] }], 's3:ResourceAccount': ENV.account } } },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::shop-inventory/reports/', { Ref: id(bucket) }, '/daily-csv/*']] }, Condition: { StringEquals: { 's3:ResourceAccount': ENV.account } } },
-      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: inventoryKeyArn },
+      // Through S3 of the region only (audit a59B F6).
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: inventoryKeyArn, Condition: { StringEquals: { 'kms:ViaService': `s3.${ENV.region}.amazonaws.com` } } },
     ]);
     for (const handler of ['snapshot-shard', 'commit-backup', 'restore-shard']) expect(ofInventory(statementsOf(template, handler))).toEqual([]);
   });

@@ -806,7 +806,10 @@ describe('an S3 source planned from its inventory (JSON config)', () => {
 
   it('lets the plan function decrypt with the key the config names for the inventory reports, and refuses a name that is not a key ARN', () => {
     const document = stack.resolve((planFn.role?.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined)?.document.toJSON()) as { Statement: { Action: unknown; Resource: unknown }[] };
-    expect(document.Statement.filter((st) => JSON.stringify(st.Resource).includes(inventoryKeyArn))).toEqual([{ Effect: 'Allow', Action: 'kms:Decrypt', Resource: inventoryKeyArn }]);
+    expect(document.Statement.filter((st) => JSON.stringify(st.Resource).includes(inventoryKeyArn))).toEqual([
+      // Through S3 of the region only (audit a59B F6).
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: inventoryKeyArn, Condition: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } } },
+    ]);
     const inventory = (kmsKeyArn: string) => s3BucketSourceSchema.safeParse({ type: 's3', name: 'big', bucket: 'big-bucket', inventory: { bucket: 'demo-inventory', kmsKeyArn } });
     expect(inventory(inventoryKeyArn).success).toBe(true);
     expect(inventory('arn:aws:kms:us-east-1:000000000000:alias/inventory').error?.issues.map((i) => i.path.join('.'))).toEqual(['inventory.kmsKeyArn']);

@@ -112,3 +112,32 @@ it('the primary drill\'s live comparison and the mirror\'s replication role decr
   expect(await simulatedDecision(roleIn(primary, mirror?.role), 'kms:Decrypt', ownKey, throughS3)).toBe('Allowed');
 });
 
+
+// Audit a59B F6: the source bucket's key was granted with no kms:ViaService, so these roles could call KMS with it directly
+// (decrypt any ciphertext of that key, not only the bucket's objects as S3 reads them), unlike the table keys (DynamoDB only).
+it('a source bucket\'s key only through S3 of its region: no direct KMS call, no other region\'s S3, no other service', async () => {
+  const backup = dev.protection.backupWorkflow.functions;
+  const restore = dev.protection.restoreWorkflow.functions;
+  const grants: [string, IConstruct | undefined, string][] = [
+    ['backup snapshot', backup.snapshot.role, 'kms:Decrypt'],
+    ['restore shard', restore.shard.role, 'kms:Decrypt'],
+    ['restore shard', restore.shard.role, 'kms:GenerateDataKey'],
+    ['restore plan', restore.plan.role, 'kms:GenerateDataKey'],
+    ['restore verify', restore.verify.role, 'kms:Decrypt'],
+    ['restore verify', restore.verify.role, 'kms:GenerateDataKey'],
+    ['drill compare', dev.protection.drillWorkflow.functions.compare.role, 'kms:Decrypt'],
+  ];
+  const allowedOtherwise: string[] = [];
+  for (const [name, role, action] of grants) {
+    const principal = roleIn(primary, role);
+    for (const [how, context] of [
+      ['direct', {}],
+      ['S3 of us-west-2', { 'kms:ViaService': 's3.us-west-2.amazonaws.com' }],
+      ['DynamoDB', { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com` }],
+    ] as const) {
+      if ((await simulatedDecision(principal, action, ownKey, context)) === 'Allowed') allowedOtherwise.push(`${name} ${action} ${how}`);
+    }
+    expect([name, action, await simulatedDecision(principal, action, ownKey, throughS3)]).toEqual([name, action, 'Allowed']);
+  }
+  expect(allowedOtherwise).toEqual([]);
+});
