@@ -24,7 +24,8 @@ const LOOKED_UP_AT_ONCE = 16;
  * backup's data were its snapshot object missing (review r59H F1). The snapshot ids its item still names are checked as
  * any other's (marked `recordInvalid`), unless the item says it is forgotten, being forgotten or (the DR vault) not
  * copied there; one that names none, or lacks a readable id for any one of its sources, stops the prune
- * (RecordedBackupUnreadableError), as what it protects cannot be told.
+ * (RecordedBackupUnreadableError), as what it protects cannot be told; one whose `sources` is an empty list has none
+ * to check.
  * A record from before the vault is passed over silently.
  */
 export async function snapshotsRecordedIn(side: VaultSide, catalog: RecordedSnapshotsCatalog, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
@@ -50,6 +51,9 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
   if (invalid.preVault) return [];
   // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy.
   if (invalid.forgotten || invalid.forgetting || (side === 'dr' && invalid.copiedToDr === false)) return [];
+  // An empty `sources` names no snapshot, as a valid record's would: nothing to check, not one that cannot be read
+  // (it stopped every prune, review r59M F4).
+  if (invalid.sourcesWithoutSnapshotId?.length === 0 && invalid.snapshotIds.length === 0) return [];
   // One source without a readable id leaves its data unprotected however many the others name (review r59M F1).
   if (invalid.snapshotIds.length === 0 || (invalid.sourcesWithoutSnapshotId?.length ?? 0) > 0) throw new RecordedBackupUnreadableError(side, plan, invalid);
   const backupId = invalid.backupId ?? invalid.key.pk.replace(/^BACKUP#/, '');

@@ -142,6 +142,15 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     await expect(stopped).rejects.toThrow(/catalog item BACKUP#garbled-000000 \/ BACKUP in table catalog \(plan garbled\) records a committed backup, not forgotten, but does not validate \(sources: .*\).*each of its `sources` needs its `snapshotId`/);
   });
 
+  it('checks nothing of one whose sources are an empty list, as of a valid one (review r59M F4)', async () => {
+    // Committed, `sources: []`, and not valid for another field (a newer copy state): it names no snapshot, so there is
+    // nothing it needs. It stopped every prune with RecordedBackupUnreadableError.
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...newer(0), backupId: 'empty-000000', pk: 'BACKUP#empty-000000', plan: 'empty', sources: [], copies: { primary: 'SHIPPED' } } }));
+    expect(await snapshotsRecordedIn('primary', catalog, ['empty'])).toEqual([]);
+    const check = await recordedSnapshotsCheck('primary', catalog, ['empty']);
+    await expect(check(new Set())).resolves.toBeUndefined();
+  });
+
   it('stops before the listing when one of its sources has no snapshot id it can read, naming that source (review r59M F1)', async () => {
     // Two sources: the first in a newer shape (`snapshot: { id }`), the second as this version writes it. Checking the
     // second alone protected nothing of the first: its snapshot object missing, the prune condemned its tree.
