@@ -30,7 +30,11 @@ function strip() {
   if (Object.keys(optional).length > 0) manifest.optionalDependencies = optional;
   else delete manifest.optionalDependencies;
   writeFileSync(savedFile, text);
-  writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  // Renamed into place, not written over: tests running beside a pack (cli/package-version.ts reads package.json) never
+  // read a half-written file.
+  const strippedFile = `${manifestFile}.stripped`;
+  writeFileSync(strippedFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(strippedFile, manifestFile);
 }
 
 const [command] = process.argv.slice(2);
