@@ -93,6 +93,8 @@ export async function recheckCopiedIn(options: {
   readonly memory: LookMemory | undefined;
   readonly until: { readonly time: number; readonly now: () => number } | undefined;
   readonly now?: () => number;
+  /** The run's target options, with a leading space, which the reasons' command lines end with. */
+  readonly commandOptions?: string;
 }): Promise<CopiedInRecheck> {
   const { side, vault, other, listingOf, until } = options;
   const mine = options.carried.filter((c) => c.vault === side && !options.found.has(c.key) && idFromKey(SNAPSHOTS_PREFIX, c.key) !== null);
@@ -131,7 +133,7 @@ export async function recheckCopiedIn(options: {
     }
     const fellBack = inTarget.readThrough.get(id);
     if (fellBack === undefined) continue;
-    const reason = `copied in by an earlier scrub; ${readsOnlyThrough(side, fellBack, 'it')}`;
+    const reason = `copied in by an earlier scrub; ${readsOnlyThrough(side, fellBack, 'it', options.commandOptions)}`;
     findings.push({ vault: side, key: c.key, problem: c.problem, detail, outcome: 'unrepaired', reason, goodCopy: true, copiedIn: true });
   }
   return { findings, rechecked, checked };

@@ -15,9 +15,10 @@ export function noCopyRestores(id: string): string {
 /**
  * The reason's words for a copied-in snapshot (`it`) or snapshots (`them`) the `side` vault reads only with objects read
  * from the other vault (`readThrough`: how many, the first keys; `notToldApart`: why those could not be told from the
- * other snapshots'): restorable once those are repaired.
+ * other snapshots'): restorable once those are repaired. `commandOptions`: the run's target options, with a leading space,
+ * which its command line ends with (review r59L F1).
  */
-export function readsOnlyThrough(side: VaultSide, readThrough: SnapshotReadThrough, subject: 'it' | 'them'): string {
+export function readsOnlyThrough(side: VaultSide, readThrough: SnapshotReadThrough, subject: 'it' | 'them', commandOptions = ''): string {
   const { count, first, notToldApart } = readThrough;
   const keys = `${first.join(', ')}${count > first.length ? ', …' : ''}`;
   // Not told apart (telling whose was stopped, review r57X F1): the whole check's objects, some perhaps another's.
@@ -25,5 +26,5 @@ export function readsOnlyThrough(side: VaultSide, readThrough: SnapshotReadThrou
     notToldApart === undefined
       ? `${count} object(s) it lacks a readable copy of read from the ${otherSide(side)} vault (${keys})`
       : `${count} object(s) read from the ${otherSide(side)} vault in this check (${keys}; not told apart per snapshot, so some may be another copied snapshot's: ${notToldApart})`;
-  return `the ${side} vault reads ${subject} only with ${objects}, so ${subject === 'it' ? 'it is' : 'they are'} restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair\` repairs them now`;
+  return `the ${side} vault reads ${subject} only with ${objects}, so ${subject === 'it' ? 'it is' : 'they are'} restorable once those are repaired: \`lifeboat scrub --fraction 1 --repair${commandOptions}\` repairs them now`;
 }

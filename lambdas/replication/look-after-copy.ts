@@ -56,11 +56,13 @@ export async function lookAfterPrunes(
     memory?: LookMemory;
     /** The index objects the run has read: what the looks read of them is taken from there and kept there. */
     indexObjects: ScrubIndexObjects;
+    /** The run's target options, with a leading space, which the verdicts' command lines end with. */
+    commandOptions?: string;
   },
 ): Promise<LookVerdict> {
   const { memory } = options;
   const notChecked = (when: string): string =>
-    `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair`;
+    `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair${options.commandOptions ?? ''}`;
   // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
   // before the wait) tells how long the look after the wait takes; its copying gets COPY_BACK_RESERVE_MS.
   let lookMs: number;
@@ -94,7 +96,7 @@ export async function lookAfterPrunes(
     // by the deadline or by the memory bound: none is known to have a good copy, so none may claim one; a "deadline" or
     // "memory" why alone gave each goodCopy, a snapshot no vault restores included (reviews r57G R1, r57M M1).
     if (err instanceof ReadsStoppedError) return { unreadable: new Map(), unchecked: new Map(ids.map((id) => [id, LOOK_STOPPED])) };
-    if (err instanceof ScrubNeedsTooLargeError) return { unreadable: new Map(), unchecked: new Map(ids.map((id) => [id, lookOutgrewMemory(side, vault.memoryLimitMb)])) };
+    if (err instanceof ScrubNeedsTooLargeError) return { unreadable: new Map(), unchecked: new Map(ids.map((id) => [id, lookOutgrewMemory(side, vault.memoryLimitMb, options.commandOptions)])) };
     if (!(err instanceof VaultError)) throw err;
     return { why: `what it needs in the ${side} vault could not be checked (${err.message})`, unreadable: new Map() };
   }
@@ -156,8 +158,8 @@ export const LOOK_STOPPED = "whether either vault can read them could not be che
  * Why the look did not tell whether the source reads a snapshot copied into `side`: its mark of the source outgrew the
  * scrub function's memory (`memoryMb`). Every scheduled run meets the same bound; a scrub from a machine has none.
  */
-export function lookOutgrewMemory(side: VaultSide, memoryMb: number | undefined): string {
-  return `whether either vault can read them could not be checked (that check holds more than the scrub function's memory (${memoryMb ?? '?'} MB) leaves beside its listings and findings; a scrub of the ${side} vault from a machine, which has no such bound, checks it again: lifeboat scrub --vault ${side})`;
+export function lookOutgrewMemory(side: VaultSide, memoryMb: number | undefined, commandOptions = ''): string {
+  return `whether either vault can read them could not be checked (that check holds more than the scrub function's memory (${memoryMb ?? '?'} MB) leaves beside its listings and findings; a scrub of the ${side} vault from a machine, which has no such bound, checks it again: lifeboat scrub --vault ${side}${commandOptions})`;
 }
 
 /** Why what readable snapshots need in the `side` vault was not checked`when`: the reads' cutoff came first. */
@@ -171,10 +173,10 @@ function lookCut(side: VaultSide, when: string): string {
  * references, and a corrupt snapshot is not missing, so heldBackReason's words (what it lacks was not worked out) misled
  * (review rO F-d). Copied, a look that did not fit loaded every index object of the vault unbounded (review rJ F1).
  */
-export function lookHeldBackReason(side: VaultSide, cut: NeedsCut): string {
+export function lookHeldBackReason(side: VaultSide, cut: NeedsCut, commandOptions = ''): string {
   const what = `held back: checking what it needs in the ${side} vault`;
   const copied = 'and a snapshot is copied only once that check is done';
-  const fix = `lifeboat scrub --vault ${side} --repair`;
+  const fix = `lifeboat scrub --vault ${side} --repair${commandOptions}`;
   return cut === 'memory'
     ? `${what} (its references, the vault's index objects, a listing of both vaults) was more than the scrub function's memory holds, ${copied}; every scheduled run meets the same bound: scrub from a machine, which has none: ${fix}`
     : `${what} was cut: the run's deadline came first, ${copied}; the next scrub with repair copies it if its time allows, else scrub from a machine: ${fix}`;

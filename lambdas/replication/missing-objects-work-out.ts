@@ -36,6 +36,8 @@ export type MissingObjectsScope = {
   readonly repairs: Pick<ScrubRepairs, 'heldBack' | 'heldBackSnapshots'>;
   /** The index objects the run has read: the work-outs read through it (and keep what they read there). */
   readonly indexObjects: ScrubIndexObjects;
+  /** The run's target options, with a leading space, which the held-back reasons' command lines end with. */
+  readonly commandOptions?: string;
 };
 
 /** What the work-out leaves for the report, per vault: each empty when no vault has any. */
@@ -168,7 +170,7 @@ export async function workOutMissingObjects(scope: MissingObjectsScope): Promise
       else if (needs.cut === undefined) left++;
       if (workedOut !== undefined && key.startsWith(SNAPSHOTS_PREFIX) && !workedOut.has(key)) {
         const held = heldBackSnapshots.get(side) ?? new Map<string, string>();
-        held.set(key, readAfterWorkOutReason(side));
+        held.set(key, readAfterWorkOutReason(side, scope.commandOptions));
         heldBackSnapshots.set(side, held);
       }
     }
@@ -177,7 +179,7 @@ export async function workOutMissingObjects(scope: MissingObjectsScope): Promise
       notWorkedOut[side] = referenced.length;
       notWorkedOutKeys[side] = [...referenced].sort(compareByCodeUnit);
       notWorkedOutCause[side] = needs.cut;
-      heldBack.set(side, heldBackReason(side, needs.cut));
+      heldBack.set(side, heldBackReason(side, needs.cut, scope.commandOptions));
     }
   }
   return { notNeeded, notWorkedOut, notWorkedOutKeys, notWorkedOutCause, discarded, snapshotsNotWorkedOut };

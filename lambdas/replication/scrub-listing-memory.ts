@@ -24,12 +24,12 @@ export function scrubListingMemoryMb(vaults: Partial<Record<VaultSide, Vault>>):
  * indexBlobLimit leaves of `memoryMb` beside the reserve for its reads, at SCRUB_LISTING_PEAK_BYTES_PER_KEY. None
  * without a memory size.
  */
-export function scrubListingLimit(memoryMb: number | undefined, side: VaultSide, vault: Vault, listedBefore: number): ScrubListingLimit | undefined {
+export function scrubListingLimit(memoryMb: number | undefined, side: VaultSide, vault: Vault, listedBefore: number, commandOptions = ''): ScrubListingLimit | undefined {
   if (memoryMb === undefined) return undefined;
   const keyLimit = indexBlobLimit(memoryMb, SCRUB_LISTING_PEAK_BYTES_PER_KEY);
   return {
     keys: Math.max(0, keyLimit - listedBefore),
-    tooMany: (listed) => new ScrubListingTooLargeError(side, vault.location, listedBefore + listed, keyLimit, memoryMb, SCRUB_LISTING_PEAK_BYTES_PER_KEY),
+    tooMany: (listed) => new ScrubListingTooLargeError(side, vault.location, listedBefore + listed, keyLimit, memoryMb, SCRUB_LISTING_PEAK_BYTES_PER_KEY, commandOptions),
   };
 }
 

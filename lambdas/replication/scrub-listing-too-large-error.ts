@@ -18,12 +18,14 @@ export class ScrubListingTooLargeError extends VaultError {
     readonly keyLimit: number,
     readonly memoryMb: number,
     bytesPerKey: number,
+    /** The run's target options, with a leading space, which its command line ends with (review r59L F1). */
+    commandOptions = '',
   ) {
     super(
       `${location}: the scrub stopped listing the ${side} vault at ${listed.toLocaleString('en-US')} keys (both vaults' listings together), more than the ${keyLimit.toLocaleString('en-US')} ` +
         `a scrub function of ${memoryMb} MB holds beside its reads (about ${bytesPerKey} bytes a key, ${Math.round(indexMemoryReserve(memoryMb * 2 ** 20) / 2 ** 20)} MiB kept for the rest); nothing was read or repaired. ` +
         `Give the scrub function more memory (the environment's "functionMemory": { "scrub-vaults": 4096 }, or LifeboatProtection's functionMemory prop; Lambda allows up to 10,240 MB), ` +
-        `scrub from a machine with \`lifeboat scrub\`, or split the data into more than one environment, each with its own vault (docs/SCALE.md, "The scrub's listings")`,
+        `scrub from a machine with \`lifeboat scrub${commandOptions}\`, or split the data into more than one environment, each with its own vault (docs/SCALE.md, "The scrub's listings")`,
     );
   }
 }

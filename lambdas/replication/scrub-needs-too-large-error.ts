@@ -15,11 +15,13 @@ export class ScrubNeedsTooLargeError extends Error {
     readonly lacking: number,
     readonly blobLimit: number,
     readonly memoryMb: number,
+    /** The run's target options, with a leading space, which its command line ends with (review r59L F1). */
+    commandOptions = '',
   ) {
     super(
       `${location}: working out which of the ${lacking.toLocaleString('en-US')} object(s) this vault lacks its snapshots need holds more than ${blobLimit.toLocaleString('en-US')} ` +
         `blobs (index records or referenced blobs), more than a scrub function of ${memoryMb} MB leaves beside its listings; they are not worked out in this run. ` +
-        `Scrub from a machine (\`lifeboat scrub --repair\`, no memory bound) or give the scrub function more memory (docs/SCALE.md, "The scrub's listings")`,
+        `Scrub from a machine (\`lifeboat scrub --repair${commandOptions}\`, no memory bound) or give the scrub function more memory (docs/SCALE.md, "The scrub's listings")`,
     );
   }
 }

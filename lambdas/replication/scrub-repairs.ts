@@ -180,7 +180,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     }
     if (b.key.startsWith(SNAPSHOTS_PREFIX)) {
       const cut = await lookCut(b);
-      if (cut !== undefined) return done('unrepaired', lookHeldBackReason(b.vault, cut));
+      if (cut !== undefined) return done('unrepaired', lookHeldBackReason(b.vault, cut, scope.commandOptions));
     }
     const indexId = idFromKey(INDEX_PREFIX, b.key);
     if (indexId !== null) {
@@ -267,7 +267,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     if (memoryMb === undefined) return undefined;
     const blobLimit = scrubNeedsBlobLimit(memoryMb, findingBudget.left());
     const ids = bad.filter((b) => b.vault === side && b.key.startsWith(SNAPSHOTS_PREFIX)).length;
-    return { blobLimit, keyLimit: scrubLookKeyLimit(memoryMb, findingBudget.left()), tooLarge: () => new ScrubNeedsTooLargeError((vaults[side] as Vault).location, ids, blobLimit, memoryMb) };
+    return { blobLimit, keyLimit: scrubLookKeyLimit(memoryMb, findingBudget.left()), tooLarge: () => new ScrubNeedsTooLargeError((vaults[side] as Vault).location, ids, blobLimit, memoryMb, scope.commandOptions) };
   };
   // Before a snapshot object is copied into a vault (missing or corrupt there), whether the look at what it needs there
   // (lookAfterPrunes) fits the function's memory, per vault and problem (the snapshots copied together): copied first,

@@ -122,7 +122,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // memory: past it the run fails with ScrubListingTooLargeError, where a vault too large was an out-of-memory kill
   // (audit aW2). Both vaults count, whatever the scope: the other is what the scope is compared with.
   const memoryMb = scrubListingMemoryMb(vaults);
-  const { listings, listed } = await listBothVaults(vaults, memoryMb);
+  const { listings, listed } = await listBothVaults(vaults, memoryMb, options.commandOptions);
   const listingOf = (side: VaultSide): readonly string[] => listings.get(side) ?? [];
   const inScope = sides.reduce<readonly string[]>((union, side) => sortedUnion(union, listingOf(side)), []);
   const now = options.now ?? Date.now;
@@ -200,6 +200,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
     bad,
     repairs,
     indexObjects,
+    commandOptions: options.commandOptions ?? '',
   });
   const { notNeeded, notWorkedOut, notWorkedOutKeys, notWorkedOutCause, discarded, snapshotsNotWorkedOut } = workOut;
   await healEach('missing');
@@ -255,13 +256,13 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
 }
 
 /** Lists both vaults, each within what the function's memory leaves (scrubListingLimit); `listed` counts the keys of both. */
-async function listBothVaults(vaults: Partial<Record<VaultSide, Vault>>, memoryMb: number | undefined): Promise<{ listings: Map<VaultSide, readonly string[]>; listed: number }> {
+async function listBothVaults(vaults: Partial<Record<VaultSide, Vault>>, memoryMb: number | undefined, commandOptions: string | undefined): Promise<{ listings: Map<VaultSide, readonly string[]>; listed: number }> {
   const listings = new Map<VaultSide, readonly string[]>();
   let listed = 0;
   for (const side of ['primary', 'dr'] as const) {
     const vault = vaults[side];
     if (!vault) continue;
-    const listing = await listScrubbedObjects(vault.store, scrubListingLimit(memoryMb, side, vault, listed));
+    const listing = await listScrubbedObjects(vault.store, scrubListingLimit(memoryMb, side, vault, listed, commandOptions));
     listings.set(side, listing);
     listed += listing.length;
   }
@@ -313,7 +314,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     return { failed, notCopied };
   };
   const memory = lookMemory(side);
-  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, indexObjects, ...(memory ? { memory } : {}) });
+  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, indexObjects, ...(memory ? { memory } : {}), ...(options.commandOptions !== undefined ? { commandOptions: options.commandOptions } : {}) });
   // Its reads stop at the deadline less COPIED_IN_RECHECK_MARGIN_MS, as the look's and the check again of carried
   // copied-in snapshots' do, not at the look's repair cutoff (it runs after the look, whose wait and copy-backs may run past that cutoff) nor
   // at the damage mapping's own cutoff: one that ran long there left the mapping no time, and this run's lost objects
@@ -324,7 +325,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
   // r57F H1). Each snapshot's own: one reason for the vault named other snapshots' objects (review r57M L1).
   const mended = (id: string): string => {
     const fellBack = inTarget.readThrough.get(id);
-    return fellBack === undefined ? '' : `; ${readsOnlyThrough(side, fellBack, 'them')}`;
+    return fellBack === undefined ? '' : `; ${readsOnlyThrough(side, fellBack, 'them', options.commandOptions)}`;
   };
   const carried = new Set((options.copiedInOutstanding ?? []).filter((c) => c.vault === side).map((c) => c.key));
   const checked: string[] = [];
@@ -384,7 +385,7 @@ async function recheckCarriedCopiedIn(
     const other = options.vaults[otherSide(side)];
     if (!vault || !other) continue;
     const found = new Set(findings.filter((f) => f.vault === side).map((f) => f.key));
-    const result = await recheckCopiedIn({ side, vault, other, carried, listingOf, found, memory: repairs.lookMemory(side), until, now });
+    const result = await recheckCopiedIn({ side, vault, other, carried, listingOf, found, memory: repairs.lookMemory(side), until, now, ...(options.commandOptions !== undefined ? { commandOptions: options.commandOptions } : {}) });
     findings.push(...result.findings);
     if (result.rechecked.length > 0) rechecked[side] = result.rechecked;
     if (result.checked.length > 0) checked[side] = result.checked;

@@ -15,11 +15,12 @@ export type NeedsCut = NotWorkedOutCause;
  * index/ and manifest/ objects it lacks is a finding then, so, copied, the snapshot was visible before what it references
  * (the copy-back after it, cut by the deadline, left a snapshot that could not be restored while the next run read
  * CLEAN: review rF F1). A snapshot is made visible only once everything it references is there (docs/FORMAT.md §11).
+ * `commandOptions`: the run's target options, which its command line ends with (review r59L F1).
  */
-export function heldBackReason(side: VaultSide, cut: NeedsCut): string {
+export function heldBackReason(side: VaultSide, cut: NeedsCut, commandOptions = ''): string {
   const what = `held back: which of the data, index and manifest objects the ${side} vault lacks it references was not worked out`;
   const visible = 'and a snapshot is made visible only once everything it references is there';
-  const fix = `lifeboat scrub --vault ${side} --repair`;
+  const fix = `lifeboat scrub --vault ${side} --repair${commandOptions}`;
   return cut === 'memory'
     ? `${what} (they, or the work-out, were more than the scrub function's memory holds), ${visible}; a scrub from a machine works them out and copies it: ${fix}`
     : `${what} (the run's deadline came first), ${visible}; the next scrub with repair copies it if its time allows, else scrub from a machine: ${fix}`;
@@ -29,10 +30,11 @@ export function heldBackReason(side: VaultSide, cut: NeedsCut): string {
  * Why a snapshot missing in `side` is not copied when its record was read only after the work-out of what that vault
  * needs: the data/, index/ and manifest/ objects it references were not among those the work-out counted (they were
  * counted not needed), so, copied, it was visible before them, and a copy-back cut by the deadline left a snapshot that
- * could not be restored (review rX F1).
+ * could not be restored (review rX F1). `commandOptions`: the run's target options (ScrubVaultsOptions.commandOptions),
+ * which its command line ends with, so that pasted after a scrub in AWS it does not act on the local cloud (review r59L F1).
  */
-export function readAfterWorkOutReason(side: VaultSide): string {
-  return `held back: its record was read only after the work-out of which data, index and manifest objects the ${side} vault lacks its snapshots reference, so what it references was not worked out, and a snapshot is made visible only once everything it references is there; the next scrub with repair works them out and copies it if its time allows, else scrub from a machine: lifeboat scrub --vault ${side} --repair`;
+export function readAfterWorkOutReason(side: VaultSide, commandOptions = ''): string {
+  return `held back: its record was read only after the work-out of which data, index and manifest objects the ${side} vault lacks its snapshots reference, so what it references was not worked out, and a snapshot is made visible only once everything it references is there; the next scrub with repair works them out and copies it if its time allows, else scrub from a machine: lifeboat scrub --vault ${side} --repair${commandOptions}`;
 }
 
 /**

@@ -150,9 +150,11 @@ it('a vault lacking a snapshot as well as more objects than the memory holds fin
   for (const vault of [pair.primary, pair.dr]) vault.memoryLimitMb = 0.015;
   const drBefore = await listKeys(pair.dr.store, '');
 
-  const report = await scrubVaults({ ...everything, fraction: 1 / 1000, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  // The run's target options end its command line (review r59L F1: built bare, pasted after a scrub in AWS it acted on the local cloud).
+  const report = await scrubVaults({ ...everything, fraction: 1 / 1000, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, commandOptions: ' --env prod --aws' });
   expect(report).toMatchObject({ ok: false, notWorkedOut: { dr: lacked.length } });
-  expect(report.findings).toEqual([{ vault: 'dr', key: snapshotKey, problem: 'missing', detail: expect.any(String), outcome: 'unrepaired', reason: heldBackReason('dr', 'memory'), goodCopy: true }]);
+  expect(report.findings).toEqual([{ vault: 'dr', key: snapshotKey, problem: 'missing', detail: expect.any(String), outcome: 'unrepaired', reason: heldBackReason('dr', 'memory', ' --env prod --aws'), goodCopy: true }]);
+  expect(report.findings[0]?.reason).toMatch(/: lifeboat scrub --vault dr --repair --env prod --aws$/);
   expect(await listKeys(pair.dr.store, '')).toEqual(drBefore);
   expect(summaryOf(report).outcome).toBe('REPAIRABLE');
 
@@ -179,9 +181,10 @@ it('a vault lacking only a snapshot, or holding it corrupt, whose look at what i
   };
   await pair.dr.store.delete(snapshotKey);
 
-  const missing = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  const missing = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, commandOptions: ' --env prod --aws' });
   // Its own reason: the DR vault lacks nothing the snapshot references, so "which ... it lacks was not worked out" misled (review rO F-d).
-  expect(missing.findings).toEqual([{ vault: 'dr', key: snapshotKey, problem: 'missing', detail: expect.any(String), outcome: 'unrepaired', reason: lookHeldBackReason('dr', 'memory'), goodCopy: true }]);
+  expect(missing.findings).toEqual([{ vault: 'dr', key: snapshotKey, problem: 'missing', detail: expect.any(String), outcome: 'unrepaired', reason: lookHeldBackReason('dr', 'memory', ' --env prod --aws'), goodCopy: true }]);
+  expect(missing.findings[0]?.reason).toMatch(/: lifeboat scrub --vault dr --repair --env prod --aws$/);
   expect(missing.findings[0]?.reason).toMatch(/^held back: checking what it needs in the dr vault \(.*\) was more than the scrub function's memory holds/);
   expect(drPuts).toEqual([]);
   expect(summaryOf(missing).outcome).toBe('REPAIRABLE');
