@@ -698,15 +698,22 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   };
   // An S3 source's objects go at their keys taken literally (s3-key-places.ts), each claimed before anything is written.
   const s3Keys = snapshot.source.kind === 's3' ? new S3KeyPlaces() : null;
-  /** What restoring `entry` made (null: nothing, damaged or in notRestored). */
-  const restore = async (entry: ManifestEntry): Promise<RestoredEntry['made']> => {
+  // Folder markers, made after every other entry: an empty marker never takes a name from a key's file (review r59N F1).
+  const markers: ManifestEntry[] = [];
+  /** What restoring `entry` made (null: nothing, damaged or in notRestored); `marker`: a folder marker's turn, after the pass. */
+  const restore = async (entry: ManifestEntry, marker = false): Promise<RestoredEntry['made']> => {
     // A key no file path can be, or whose name another key's file or folder took, is listed by its key; the restore goes on.
-    const placed: S3KeyPlace = s3Keys && isS3KeyEntry(entry, snapshot.source.kind) ? s3Keys.place(entry) : { path: entry.path };
+    const placeOf = (keys: S3KeyPlaces): S3KeyPlace => (marker ? keys.placeMarker(entry) : keys.place(entry));
+    const placed: S3KeyPlace = s3Keys && isS3KeyEntry(entry, snapshot.source.kind) ? placeOf(s3Keys) : { path: entry.path };
     if ('notWritten' in placed) {
       restorer.target.notRestored.add(entry.path, placed.notWritten, s3KeyOf(entry));
       return null;
     }
     try {
+      if (placed.folder === true && !marker) {
+        markers.push(entry);
+        return null;
+      }
       if (placed.folder === true) {
         // A folder marker records no directory attributes: its folder is made as those above keys are (review r59I F2).
         count(await restorer.restoreEntry({ ...entry, kind: 'dir', path: placed.path }));
@@ -739,6 +746,7 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
     // Only a directory made gets its attributes: one whose name is too long for the target was not.
     if ((await restore(entry)) === 'dir') dirs.push(entry);
   });
+  for (const entry of markers) await restore(entry, true);
   // A symlink stops the restore as any entry does (a directory in its place): with the same words, not a bare refusal.
   for (const entry of symlinks) await restore(entry);
   // The include's parents this restore made on the way to it get their recorded attributes too, after everything below them was

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { DigestTable } from './digest-table';
 import { type ManifestEntry } from '../manifest/manifest-entry';
 import { s3KeyAsEntryPath, s3KeyOf } from '../manifest/s3-key-path';
@@ -23,14 +23,20 @@ const SLOT_BYTES = 12;
  * was in the target before the restore is not known here, and meets the target's rules as any entry does (the user's data).
  * Which of two keys wins: a key's file is given up for the folder when the very next entry is a key under it (`a`, then
  * `a/b`: manifest order puts a path's children right after it), so one key is listed, not the many under it; otherwise
- * the first in manifest order (a folder marker `a/` is stored escaped, and sorts apart from `a`).
+ * the first in manifest order. A folder marker (`a/`, empty) never takes a name from a key's file: it is stored escaped,
+ * so it sorts before `a` or after it by the key's first byte, and claimed first it had the object `a` listed and its bytes
+ * not written (review r59N F1). Markers are claimed after every other entry (placeMarker): a name no file took gets its
+ * empty directory, one a file took lists the marker (it holds no bytes: nothing of the bucket is lost).
  *
- * Kept as keyed 96-bit digests (as written-files.ts, for the same reason: some 20 bytes a name outside the heap). Once full,
- * names are no longer recorded: a later conflict is then met in the target, as before this record.
+ * Kept as salted 96-bit digests (as written-files.ts, for the same reason: some 20 bytes a name outside the heap; the
+ * random salt keeps a crafted bucket from choosing keys whose digests meet). Once full, names are no longer recorded: a
+ * later conflict is then met in the target, as before this record. A key's folders are claimed from its parent up to the
+ * first one already claimed (all above that one were claimed with it): a deep key costs a digest or two, not two a level
+ * (review r59N F2: 51 ms a key at depth 500).
  */
 export class S3KeyPlaces {
   private readonly table: DigestTable;
-  private readonly key = randomBytes(32);
+  private readonly salt = randomBytes(32);
   /** Entries whose key's path is the folder of the next entry's key (lookingAhead). */
   private readonly foldersOfNext = new WeakSet<ManifestEntry>();
 
@@ -52,13 +58,24 @@ export class S3KeyPlaces {
     if (held) yield held.entry;
   }
 
-  /** Where the S3 object `entry` goes in the target; claimed at once (call in manifest order, before writing it). */
+  /**
+   * Where the S3 object `entry` goes in the target; claimed at once (call in manifest order, before writing it). A folder
+   * marker is not claimed here: it is handed back as a folder, to be placed by placeMarker once every other entry was.
+   */
   place(entry: ManifestEntry): S3KeyPlace {
     const placed = s3KeyAsEntryPath(entry);
-    if ('notWritten' in placed) return placed;
+    if ('notWritten' in placed || placed.folder === true) return placed;
     const key = s3KeyOf(entry);
-    if (placed.folder !== true && this.foldersOfNext.has(entry)) return { notWritten: alsoAFolder(key, placed.path) };
-    const why = this.claim(key, placed.path, placed.folder === true ? 'folder' : 'file');
+    if (this.foldersOfNext.has(entry)) return { notWritten: alsoAFolder(key, placed.path) };
+    const why = this.claim(key, placed.path, 'file');
+    return why === null ? placed : { notWritten: why };
+  }
+
+  /** Where the folder marker `entry` (place handed it back as a folder) goes: called after every other entry was placed. */
+  placeMarker(entry: ManifestEntry): S3KeyPlace {
+    const placed = s3KeyAsEntryPath(entry);
+    if ('notWritten' in placed) return placed;
+    const why = this.claim(s3KeyOf(entry), placed.path, 'folder');
     return why === null ? placed : { notWritten: why };
   }
 
@@ -67,24 +84,26 @@ export class S3KeyPlaces {
    * folders above it too. Resolves null when claimed, else why not (the name is another key's, in the other kind).
    */
   private claim(key: string, path: string, as: 'file' | 'folder'): string | null {
-    if (this.has('folder', path) && as === 'file') return alsoAFolder(key, path);
-    if (this.has('file', path)) return as === 'file' ? sameNameTwice(key, path) : alsoAFile(key, path, path);
-    const segments = path.split('/');
-    for (let i = 1; i < segments.length; i++) {
-      const above = segments.slice(0, i).join('/');
-      if (this.has('file', above)) return alsoAFile(key, path, above);
+    const asFile = this.digest('file', path);
+    const asFolder = this.digest('folder', path);
+    if (this.table.has(asFolder) && as === 'file') return alsoAFolder(key, path);
+    if (this.table.has(asFile)) return as === 'file' ? sameNameTwice(key, path) : alsoAFile(key, path, path);
+    // From the parent up to the first folder already claimed: those above it were claimed with it, none of them a file.
+    const folders: Buffer[] = [];
+    for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
+      const above = path.slice(0, end);
+      const folder = this.digest('folder', above);
+      if (this.table.has(folder)) break;
+      if (this.table.has(this.digest('file', above))) return alsoAFile(key, path, above);
+      folders.push(folder);
     }
-    for (let i = 1; i < segments.length; i++) this.table.add(this.digest('folder', segments.slice(0, i).join('/')));
-    this.table.add(this.digest(as, path));
+    for (const folder of folders) this.table.add(folder);
+    this.table.add(as === 'file' ? asFile : asFolder);
     return null;
   }
 
-  private has(as: 'file' | 'folder', path: string): boolean {
-    return this.table.has(this.digest(as, path));
-  }
-
   private digest(as: 'file' | 'folder', path: string): Buffer {
-    return createHmac('sha256', this.key).update(as).update('\0').update(path).digest();
+    return createHash('sha256').update(this.salt).update(as).update('\0').update(path).digest();
   }
 }
 
