@@ -254,12 +254,12 @@ export class DirectoryRestorer {
    * Restores one entry. A directory is created (its attributes come with finishDirectories); a
    * file or `object`/`page` entry becomes a regular file (a hard link to its first name when that
    * name is part of this restore); a symlink or special file is made (a socket, or a device when not
-   * root, is listed in notRestored instead).
+   * root, is listed in notRestored instead). `s3Key`: the S3 key the entry is, which a line about it names (review r59N F4).
    */
-  restoreEntry(entry: ManifestEntry): Promise<RestoredEntry> {
+  restoreEntry(entry: ManifestEntry, s3Key?: string): Promise<RestoredEntry> {
     // Registered before the first await: a later hard link started right after must find it.
-    if (entry.kind !== 'file') return this.unlessNameTooLong(entry, this.restoreOther(entry));
-    const done = this.unlessNameTooLong(entry, this.restoreFile(entry));
+    if (entry.kind !== 'file') return this.unlessNameTooLong(entry, this.restoreOther(entry), s3Key);
+    const done = this.unlessNameTooLong(entry, this.restoreFile(entry), s3Key);
     // Recorded before `placed` settles: a link awaiting it finds the file written. An entry handed again (a shard's EEXIST
     // retry) replaces its failed attempt here, and the attempt that fails leaves no mark on the one that succeeds.
     const placed = done.then(
@@ -280,14 +280,14 @@ export class DirectoryRestorer {
    * What `restoring` made, or nothing when the target's file system refused a name on the entry's way as too long: the
    * entry is then listed in notRestored (name-too-long.ts), and the restore goes on with the others.
    */
-  private async unlessNameTooLong(entry: ManifestEntry, restoring: Promise<RestoredEntry>): Promise<RestoredEntry> {
+  private async unlessNameTooLong(entry: ManifestEntry, restoring: Promise<RestoredEntry>, s3Key?: string): Promise<RestoredEntry> {
     try {
       return await restoring;
     } catch (err) {
       if (!isNameTooLong(err)) throw err;
       const said = nameTooLong(this.target.root, { path: entry.path, absolute: this.target.pathOf(entry.path) }, err);
       if (said.saidOnce) this.target.notRestored.addSaidOnce(entry.path, said.what, said.below);
-      else this.target.notRestored.add(entry.path, said.what);
+      else this.target.notRestored.add(entry.path, said.what, s3Key);
       return { made: null, bytes: 0 };
     }
   }
@@ -716,10 +716,11 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
       }
       if (placed.folder === true) {
         // A folder marker records no directory attributes: its folder is made as those above keys are (review r59I F2).
-        count(await restorer.restoreEntry({ ...entry, kind: 'dir', path: placed.path }));
+        count(await restorer.restoreEntry({ ...entry, kind: 'dir', path: placed.path }, s3KeyOf(entry)));
         return null;
       }
-      const restored = await restorer.restoreEntry(placed.path === entry.path ? entry : { ...entry, path: placed.path });
+      const s3Key = s3Keys && isS3KeyEntry(entry, snapshot.source.kind) ? s3KeyOf(entry) : undefined;
+      const restored = await restorer.restoreEntry(placed.path === entry.path ? entry : { ...entry, path: placed.path }, s3Key);
       count(restored);
       return restored.made;
     } catch (err) {

@@ -66,7 +66,7 @@ export class S3KeyPlaces {
     const placed = s3KeyAsEntryPath(entry);
     if ('notWritten' in placed || placed.folder === true) return placed;
     const key = s3KeyOf(entry);
-    if (this.foldersOfNext.has(entry)) return { notWritten: alsoAFolder(key, placed.path) };
+    if (this.foldersOfNext.has(entry)) return { notWritten: alsoAFolder(key) };
     const why = this.claim(key, placed.path, 'file');
     return why === null ? placed : { notWritten: why };
   }
@@ -86,7 +86,7 @@ export class S3KeyPlaces {
   private claim(key: string, path: string, as: 'file' | 'folder'): string | null {
     const asFile = this.digest('file', path);
     const asFolder = this.digest('folder', path);
-    if (this.table.has(asFolder) && as === 'file') return alsoAFolder(key, path);
+    if (this.table.has(asFolder) && as === 'file') return alsoAFolder(key);
     if (this.table.has(asFile)) return as === 'file' ? sameNameTwice(key, path) : alsoAFile(key, path, path);
     // From the parent up to the first folder already claimed: those above it were claimed with it, none of them a file.
     const folders: Buffer[] = [];
@@ -115,9 +115,9 @@ function pathOf(entry: ManifestEntry): string | null {
 
 const INTO_A_BUCKET = 'restore this backup into a bucket to get it';
 
-/** The key `key` at `path` names a folder this restore made for other keys. */
-function alsoAFolder(key: string, path: string): string {
-  return `not written: the S3 key ${JSON.stringify(key)} is also the folder of other keys (${JSON.stringify(`${path}/…`)}): a directory cannot hold both; ${INTO_A_BUCKET}`;
+/** The key `key` names a folder this restore made for other keys: named by the key, not its stored path (review r59N F4). */
+function alsoAFolder(key: string): string {
+  return `not written: the S3 key ${JSON.stringify(key)} is also the folder of other keys (${JSON.stringify(`${key}/…`)}): a directory cannot hold both; ${INTO_A_BUCKET}`;
 }
 
 /** The key `key` needs the folder `above`, where this restore wrote another key's file. */

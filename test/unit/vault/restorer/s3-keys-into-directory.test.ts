@@ -104,6 +104,25 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     );
   });
 
+  // Review r59N F4: a key whose name the target refuses as too long was listed by its path alone (no `key`, no "S3 key" in
+  // the CLI's line); "also the folder of other keys" quoted the key's stored path, not the key.
+  it('every line about a key names the key: a name too long for the target, a key whose segment the manifest escapes', async () => {
+    const long = `a/${'L'.repeat(300)}`;
+    const escaped = '%lifeboat-escaped-name-x';
+    const id = await backup([long, 'z', escaped, `${escaped}/b`]);
+    const target = path.join(dir, 'keys-named-cli');
+    const run = await cli(id, target, { json: true });
+    expect(run.code).toBe(3);
+    const printed = JSON.parse(run.out) as { notRestored: Array<{ key?: string; what: string }> };
+    expect(printed.notRestored.find((n) => n.what.includes('ENAMETOOLONG'))?.key).toBe(long);
+    expect(run.errors).toContain(`  S3 key "${long}": `);
+    expect(printed.notRestored.find((n) => n.key === escaped)?.what).toBe(
+      `not written: the S3 key "${escaped}" is also the folder of other keys ("${escaped}/…"): a directory cannot hold both; restore this backup into a bucket to get it`,
+    );
+    expect(await fs.readFile(path.join(target, 'z'), 'utf8')).toBe('body of z\n');
+    expect(await fs.readFile(path.join(target, escaped, 'b'), 'utf8')).toBe(`body of ${escaped}/b\n`);
+  });
+
   // Review r59I F3: two entries at one key (a crafted manifest: a bucket holds a key once) ended as one file, counted twice, exit 0.
   it('two entries of one key: the first is written, the second listed, not written over it', async () => {
     const writer = await vault.newSnapshotWriter();
