@@ -704,9 +704,10 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   const restore = async (entry: ManifestEntry, marker = false): Promise<RestoredEntry['made']> => {
     // A key no file path can be, or whose name another key's file or folder took, is listed by its key; the restore goes on.
     const placeOf = (keys: S3KeyPlaces): S3KeyPlace => (marker ? keys.placeMarker(entry) : keys.place(entry));
-    const placed: S3KeyPlace = s3Keys && isS3KeyEntry(entry, snapshot.source.kind) ? placeOf(s3Keys) : { path: entry.path };
+    // Every entry of an S3 backup claims its name, an object or not (review r59N F6: a crafted `file` entry was replaced).
+    const placed: S3KeyPlace = s3Keys ? placeOf(s3Keys) : { path: entry.path };
     if ('notWritten' in placed) {
-      restorer.target.notRestored.add(entry.path, placed.notWritten, s3KeyOf(entry));
+      restorer.target.notRestored.add(entry.path, placed.notWritten, isS3KeyEntry(entry, snapshot.source.kind) ? s3KeyOf(entry) : undefined);
       return null;
     }
     try {

@@ -63,38 +63,51 @@ export class S3KeyPlaces {
    * marker is not claimed here: it is handed back as a folder, to be placed by placeMarker once every other entry was.
    */
   place(entry: ManifestEntry): S3KeyPlace {
+    if (entry.kind !== 'object') return this.placeOther(entry);
     const placed = s3KeyAsEntryPath(entry);
     if ('notWritten' in placed || placed.folder === true) return placed;
     const key = s3KeyOf(entry);
-    if (this.foldersOfNext.has(entry)) return { notWritten: alsoAFolder(key) };
-    const why = this.claim(key, placed.path, 'file');
+    if (this.foldersOfNext.has(entry)) return { notWritten: alsoAFolder(theKey(key), key) };
+    const why = this.claim(theKey(key), key, placed.path, 'file');
     return why === null ? placed : { notWritten: why };
+  }
+
+  /**
+   * An entry of an S3 backup that is no object (a crafted manifest: a bucket holds objects only) goes at its path, claimed
+   * as any key is: an object of the same name did replace the file this restore wrote from it (review r59N F6).
+   */
+  private placeOther(entry: ManifestEntry): S3KeyPlace {
+    const who = `the ${entry.kind} entry ${JSON.stringify(entry.path)} (an S3 backup holds objects only)`;
+    const why = this.claim(who, entry.path, entry.path, entry.kind === 'dir' ? 'folder' : 'file');
+    return why === null ? { path: entry.path } : { notWritten: why };
   }
 
   /** Where the folder marker `entry` (place handed it back as a folder) goes: called after every other entry was placed. */
   placeMarker(entry: ManifestEntry): S3KeyPlace {
     const placed = s3KeyAsEntryPath(entry);
     if ('notWritten' in placed) return placed;
-    const why = this.claim(s3KeyOf(entry), placed.path, 'folder');
+    const key = s3KeyOf(entry);
+    const why = this.claim(theKey(key), key.slice(0, -1), placed.path, 'folder', 'is a folder marker');
     return why === null ? placed : { notWritten: why };
   }
 
   /**
-   * Claims `path` (the key's path in the target) for the object of `key`, as a file or, for a folder marker, a folder; the
-   * folders above it too. Resolves null when claimed, else why not (the name is another key's, in the other kind).
+   * Claims `path` (the path in the target; `name`, as the key spells it) for what `who` names (`the S3 key "a"`), as a file or, for a folder marker or
+   * a directory, a folder (`isFolder`: what it is, said when a file has its name); the folders above it too. Resolves null
+   * when claimed, else why not (the name is another entry's, in the other kind).
    */
-  private claim(key: string, path: string, as: 'file' | 'folder'): string | null {
+  private claim(who: string, name: string, path: string, as: 'file' | 'folder', isFolder = 'is a directory'): string | null {
     const asFile = this.digest('file', path);
     const asFolder = this.digest('folder', path);
-    if (this.table.has(asFolder) && as === 'file') return alsoAFolder(key);
-    if (this.table.has(asFile)) return as === 'file' ? sameNameTwice(key, path) : alsoAFile(key, path, path);
+    if (this.table.has(asFolder) && as === 'file') return alsoAFolder(who, name);
+    if (this.table.has(asFile)) return as === 'file' ? sameNameTwice(who, path) : alsoAFile(who, isFolder, path);
     // From the parent up to the first folder already claimed: those above it were claimed with it, none of them a file.
     const folders: Buffer[] = [];
     for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
       const above = path.slice(0, end);
       const folder = this.digest('folder', above);
       if (this.table.has(folder)) break;
-      if (this.table.has(this.digest('file', above))) return alsoAFile(key, path, above);
+      if (this.table.has(this.digest('file', above))) return alsoAFile(who, `needs the folder ${JSON.stringify(above)}`, above);
       folders.push(folder);
     }
     for (const folder of folders) this.table.add(folder);
@@ -115,18 +128,22 @@ function pathOf(entry: ManifestEntry): string | null {
 
 const INTO_A_BUCKET = 'restore this backup into a bucket to get it';
 
-/** The key `key` names a folder this restore made for other keys: named by the key, not its stored path (review r59N F4). */
-function alsoAFolder(key: string): string {
-  return `not written: the S3 key ${JSON.stringify(key)} is also the folder of other keys (${JSON.stringify(`${key}/…`)}): a directory cannot hold both; ${INTO_A_BUCKET}`;
+/** How a line names an object: by its key. */
+function theKey(key: string): string {
+  return `the S3 key ${JSON.stringify(key)}`;
 }
 
-/** The key `key` needs the folder `above`, where this restore wrote another key's file. */
-function alsoAFile(key: string, path: string, above: string): string {
-  const what = above === path ? 'is a folder marker' : `needs the folder ${JSON.stringify(above)}`;
-  return `not written: the S3 key ${JSON.stringify(key)} ${what}, where this restore wrote the file of the key ${JSON.stringify(above)}: a directory cannot hold both; ${INTO_A_BUCKET}`;
+/** `who` names a folder (`name`: as the key spells it, not its stored path, review r59N F4) this restore made for other keys. */
+function alsoAFolder(who: string, name: string): string {
+  return `not written: ${who} is also the folder of other keys (${JSON.stringify(`${name}/…`)}): a directory cannot hold both; ${INTO_A_BUCKET}`;
+}
+
+/** `who` `what` (is a folder marker, needs the folder …) at `above`, where this restore wrote another key's file. */
+function alsoAFile(who: string, what: string, above: string): string {
+  return `not written: ${who} ${what}, where this restore wrote the file of the key ${JSON.stringify(above)}: a directory cannot hold both; ${INTO_A_BUCKET}`;
 }
 
 /** Two entries of the backup at one path (a crafted manifest: one bucket holds a key once). */
-function sameNameTwice(key: string, path: string): string {
-  return `not written: the S3 key ${JSON.stringify(key)} is at ${JSON.stringify(path)}, where this restore already wrote another entry of the backup; the later one does not replace it`;
+function sameNameTwice(who: string, path: string): string {
+  return `not written: ${who} is at ${JSON.stringify(path)}, where this restore already wrote another entry of the backup; the later one does not replace it`;
 }

@@ -139,6 +139,22 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     expect(await fs.readFile(path.join(target, 'same'), 'utf8')).toBe('body-0\n');
   });
 
+  // Review r59N F6: only `object` entries claimed their names; a crafted S3 snapshot's `file` entry `a` was written, then
+  // the object of key `a` silently replaced it.
+  it('an entry of an S3 backup that is no object claims its name too: the object of the same key is listed, not written over it', async () => {
+    const writer = await vault.newSnapshotWriter();
+    await writer.add({ path: 'a', kind: 'file', meta: {}, changeToken: 'x', content: Buffer.from('file entry\n') });
+    const meta = { key: 'a', etag: '"x"', size: 7, lastModified: new Date(0).toISOString(), metadata: {}, tags: {}, headers: {} };
+    await writer.add({ path: 'p0', kind: 'object', meta, changeToken: 'x', content: Buffer.from('object\n') });
+    const id = (await vault.commitSnapshot({ source: { kind: 's3', id: 's3://bucket/' }, parts: [await writer.finish()] })).id;
+    const target = await fs.mkdtemp(path.join(dir, 'file-entry-'));
+    const stats = await restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true, overwrite: true });
+    expect(await fs.readFile(path.join(target, 'a'), 'utf8')).toBe('file entry\n');
+    expect(stats.notRestored).toEqual([
+      { path: 'p0', key: 'a', what: 'not written: the S3 key "a" is at "a", where this restore already wrote another entry of the backup; the later one does not replace it' },
+    ]);
+  });
+
   it('folder markers: an empty one is made as a directory (no line, exit 0); one holding bytes is listed by its key', async () => {
     const healthy = await backup(['photos/', 'photos/2024/', 'photos/2024/cat.jpg', 'empty/']);
     const target = path.join(dir, 'markers-cli');
