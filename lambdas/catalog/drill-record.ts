@@ -95,6 +95,15 @@ export const missedObjectiveSchema = z.object({
 });
 export type MissedObjective = z.infer<typeof missedObjectiveSchema>;
 
+/** A drill's cleanup, as its state carries it and its record keeps it (lambdas/drill/cleanup-lines.ts cuts the lists). */
+export const drillCleanupSchema = z.object({
+  removed: z.array(z.string()),
+  swept: z.array(z.string()),
+  errors: z.array(z.string()),
+  sweptCount: z.number().int().min(0).optional(),
+  errorCount: z.number().int().min(0).optional(),
+  leftOut: z.string().optional(),
+});
 
 /**
  * The report of one drill: the immutable object `drills/<drillId>.json` in the vault the drill
@@ -150,14 +159,7 @@ export const drillReportSchema = z.object({
    * hour) the sweep removed. With `swept` and `errors` cut to fit the drill's state (lambdas/drill/cleanup-lines.ts):
    * their whole counts and the note of the lines left out (review r59A F4).
    */
-  cleanup: z.object({
-    removed: z.array(z.string()),
-    swept: z.array(z.string()),
-    errors: z.array(z.string()),
-    sweptCount: z.number().int().min(0).optional(),
-    errorCount: z.number().int().min(0).optional(),
-    leftOut: z.string().optional(),
-  }),
+  cleanup: drillCleanupSchema,
 });
 export type DrillReport = z.infer<typeof drillReportSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { drillErrorSchema, drillSourceResultSchema } from '../catalog/drill-record';
+import { drillCleanupSchema, drillErrorSchema, drillSourceResultSchema } from '../catalog/drill-record';
 import { reportedBackupLeftOutSchema } from '../restore/reported-backup-left-out';
 import { reportedNotRestoredSchema } from '../restore/reported-not-restored';
 import { restoreTargetSchema } from '../restore/restore-request';
@@ -60,16 +60,6 @@ export const drillComparisonSchema = z.object({
   verifiedAt: z.string().min(1),
   sources: z.array(z.object({ source: z.string().min(1), sampled: drillSourceResultSchema.shape.sampled })),
   errors: z.array(drillErrorSchema),
-});
-
-// sweptCount, errorCount, leftOut: with lists cut to fit the state (cleanup-lines.ts).
-export const drillCleanupSchema = z.object({
-  removed: z.array(z.string()),
-  swept: z.array(z.string()),
-  errors: z.array(z.string()),
-  sweptCount: z.number().int().min(0).optional(),
-  errorCount: z.number().int().min(0).optional(),
-  leftOut: z.string().optional(),
 });
 
 export const drillStateSchema = z.object({
