@@ -132,8 +132,11 @@ describe('lifeboat approve --aws with the primary region down', () => {
     install({ approvals: [] });
     const { code, err } = await approve();
     expect(code).toBe(1);
-    // The DR catalog answered (it has none); the primary region's failure is what is left to say.
-    expect(err).toEqual(['lifeboat approve: socket hang up']);
+    // The DR catalog answered (it has none), the primary's could not be read: both are said (audit a59A F4; until then
+    // only the primary's bare 'socket hang up').
+    expect(err).toEqual([
+      `lifeboat approve: No approval is recorded for execution ${EXECUTION} in the DR catalog (${DR}), and the primary catalog (${PRIMARY}) could not be read (Error: socket hang up): an approval recorded there cannot be answered until that region answers (a failover asks in the DR region, an overwrite restore in its own region); see lifeboat approvals list.`,
+    ]);
     expect(calls.filter((c) => !c.startsWith('dynamodb '))).toEqual([]);
   });
 
