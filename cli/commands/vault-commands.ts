@@ -578,7 +578,7 @@ export function registerVaultCommands(program: Command): void {
     .option('--overwrite', 'restore into a non-empty directory, replacing files and links that are in the way')
     .option('--owner', 'set the recorded owners (uid/gid) and report those that may not be set; without it they are set when running as root')
     .addOption(new Option('--no-sparse', 'write all-zero blocks of files instead of leaving holes'))
-    .option('--json', 'print {snapshotId, target, include, stats, notRestored, damaged, temporaryFiles} as JSON on stdout, also when damaged data fails it (the lines on stderr stay)')
+    .option('--json', 'print {snapshotId, target, include, stats, notRestored, damaged, temporaryFiles, and unreadParents and parentsLack when --include met them} as JSON on stdout, also when damaged data fails it (the lines on stderr stay)')
     .action(async (ref: string, o: VaultRestoreOptions) => exit(await vaultRestore(ref, o)));
   access(vault.command('verify').description('check the vault structure; with --read-data, decrypt every blob and check its id'))
     .option('--read-data', 'read and check every blob')

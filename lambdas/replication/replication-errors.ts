@@ -34,7 +34,7 @@ export class DamagedPrimaryPackError extends VaultCorruptionError {
       damage.key,
       usedBySnapshots
         ? `${damage.detail}. The primary vault's copy of this pack is damaged, so it is not replicated (the DR vault lacks it and would get a copy no restore can read): ` +
-            'run `lifeboat scrub --vault primary` (docs/RUNBOOKS.md, "Scrub") to name the backups and paths it affects, then heal the primary vault ' +
+            'run `lifeboat scrub --vault primary --env <env> --aws` (docs/RUNBOOKS.md, "Scrub") to name the backups and paths it affects, then heal the primary vault ' +
             '(docs/FORMAT.md, "Healing a damaged pack": the repair-index runbook, `lifeboat repair-index --env <env> --vault primary --read-data --aws`, then a backup of the source); the next Replicate pass copies the healed data'
         : `${damage.detail}. No snapshot being copied uses ${damagedBlobs.length === 1 ? 'it' : 'them'}, but the primary vault's index lists ${damagedBlobs.length === 1 ? 'it' : 'them'}, ` +
             'so a later backup of the same content would reuse the damaged data and the DR vault get a snapshot no restore can read: the pack is not replicated. ' +
