@@ -1,3 +1,5 @@
+import { createHash, randomBytes } from 'node:crypto';
+
 /** Words (32 bits) a digest takes: 96 bits, no collision to fear at any restore's size (a billion digests: about 1e-11). */
 const WORDS = 3;
 /** The most of its slots a table fills before it grows (linear probing stays short below it). */
@@ -12,6 +14,11 @@ const FIRST_SLOTS = 1024;
  * holds more than `maxSlots` slots: full, `add` refuses the digest (returns false), and the caller says what that costs.
  */
 export class DigestTable {
+  /**
+   * A secret of this table alone, put before what it digests (digestOf): whoever chose the names digested (a backed-up
+   * tree, a bucket's keys) cannot search for two whose digests meet (96 bits unkeyed is a birthday search of 2^48).
+   */
+  private readonly salt = randomBytes(32);
   private slots: Uint32Array;
   private capacity: number;
   private held = 0;
@@ -39,6 +46,13 @@ export class DigestTable {
     this.put(this.slots, this.capacity, key);
     this.held++;
     return true;
+  }
+
+  /** The digest this table keeps for `parts` (joined by NUL, which no path holds): salted SHA-256. */
+  digestOf(...parts: readonly string[]): Buffer {
+    const hash = createHash('sha256').update(this.salt);
+    parts.forEach((part, i) => hash.update(i === 0 ? part : `\0${part}`));
+    return hash.digest();
   }
 
   has(digest: Uint8Array): boolean {

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { DigestTable } from './digest-table';
 import { type ManifestEntry } from '../manifest/manifest-entry';
 import { s3KeyAsEntryPath, s3KeyOf } from '../manifest/s3-key-path';
@@ -28,15 +27,14 @@ const SLOT_BYTES = 12;
  * not written (review r59N F1). Markers are claimed after every other entry (placeMarker): a name no file took gets its
  * empty directory, one a file took lists the marker (it holds no bytes: nothing of the bucket is lost).
  *
- * Kept as salted 96-bit digests (as written-files.ts, for the same reason: some 20 bytes a name outside the heap; the
- * random salt keeps a crafted bucket from choosing keys whose digests meet). Once full, names are no longer recorded: a
+ * Kept as 96-bit digests salted by the table (digest-table.ts, as written-files.ts: some 20 bytes a name outside the heap;
+ * the random salt keeps a crafted bucket from choosing keys whose digests meet). Once full, names are no longer recorded: a
  * later conflict is then met in the target, as before this record. A key's folders are claimed from its parent up to the
  * first one already claimed (all above that one were claimed with it): a deep key costs a digest or two, not two a level
  * (review r59N F2: 51 ms a key at depth 500).
  */
 export class S3KeyPlaces {
   private readonly table: DigestTable;
-  private readonly salt = randomBytes(32);
   /** Entries whose key's path is the folder of the next entry's key (lookingAhead). */
   private readonly foldersOfNext = new WeakSet<ManifestEntry>();
 
@@ -116,7 +114,7 @@ export class S3KeyPlaces {
   }
 
   private digest(as: 'file' | 'folder', path: string): Buffer {
-    return createHash('sha256').update(this.salt).update(as).update('\0').update(path).digest();
+    return this.table.digestOf(as, path);
   }
 }
 

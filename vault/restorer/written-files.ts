@@ -1,4 +1,3 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { DigestTable } from './digest-table';
 
 /** What the record of written files may take by default: 512 MiB, about 35 million files (FORMAT §7, "Hard links"). */
@@ -20,13 +19,12 @@ const SLOT_BYTES = 12;
  * r59C F6: a restore of some 30 million files neared the heap's limit late). Bounded by `maxBytes`: a file written once the
  * record is full is not kept (`full`), and a later name of it is written as a file of its own, which the restorer reports.
  * A digest stands for the path and the content ids together, so a name is linked only to a file written with the link's own
- * content (96 bits: no collision to fear at any restore's size), keyed by a secret of this record alone, so that whoever
- * wrote the backed-up names cannot craft two whose digests meet (96 bits unkeyed is a birthday search of 2^48).
+ * content (96 bits: no collision to fear at any restore's size), salted by the table (digest-table.ts) so that whoever
+ * wrote the backed-up names cannot craft two whose digests meet.
  */
 export class WrittenFiles {
   private readonly table: DigestTable;
   private notKept = 0;
-  private readonly key = randomBytes(32);
 
   constructor(maxBytes = WRITTEN_FILES_MAX_BYTES) {
     this.table = new DigestTable(Math.max(1, Math.floor(maxBytes / SLOT_BYTES)));
@@ -34,12 +32,12 @@ export class WrittenFiles {
 
   /** `path` now holds a file this restorer wrote (or linked) with this content. */
   add(path: string, size: number, content: readonly string[]): void {
-    if (!this.table.add(digestOf(this.key, path, size, content))) this.notKept++;
+    if (!this.table.add(this.table.digestOf(path, String(size), ...content))) this.notKept++;
   }
 
   /** Whether this restorer placed a file at `path` holding exactly this content in this run (and kept it: see `full`). */
   holds(path: string, size: number, content: readonly string[]): boolean {
-    return this.table.has(digestOf(this.key, path, size, content));
+    return this.table.has(this.table.digestOf(path, String(size), ...content));
   }
 
   /** Files kept (all those written, unless `full`). */
@@ -56,12 +54,6 @@ export class WrittenFiles {
   get full(): boolean {
     return this.notKept > 0;
   }
-}
-
-function digestOf(key: Buffer, path: string, size: number, content: readonly string[]): Buffer {
-  const hash = createHmac('sha256', key).update(path).update('\0').update(String(size));
-  for (const id of content) hash.update('\0').update(id);
-  return hash.digest();
 }
 
 /** Why a later name was not linked when the record was full: its first name may have been written after (restore.ts). */
