@@ -56,7 +56,7 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
   if (invalid.sourcesWithoutSnapshotId?.length === 0 && invalid.snapshotIds.length === 0) return [];
   // One source without a readable id leaves its data unprotected however many the others name (review r59M F1).
   if (invalid.snapshotIds.length === 0 || (invalid.sourcesWithoutSnapshotId?.length ?? 0) > 0) throw new RecordedBackupUnreadableError(side, plan, invalid);
-  const backupId = invalid.backupId ?? invalid.key.pk.replace(/^BACKUP#/, '');
+  const backupId = invalidBackupId(invalid);
   return invalid.snapshotIds.map((snapshotId) => ({ backupId, plan, snapshotId, key: invalid.key, recordInvalid: true }));
 }
 
@@ -102,7 +102,12 @@ async function stillMissing(side: VaultSide, catalog: RecordedSnapshotsCatalog, 
   return first.filter((a) => still.has(a.snapshotId));
 }
 
-/** The backup a read names, as salvagedSnapshots names an invalid one. */
+/** The backup a read names. */
 function backupIdOf(read: LiveBackupSnapshotsRead): string {
-  return 'invalid' in read ? (read.invalid.backupId ?? read.invalid.key.pk.replace(/^BACKUP#/, '')) : read.backup.backupId;
+  return 'invalid' in read ? invalidBackupId(read.invalid) : read.backup.backupId;
+}
+
+/** The backup an item that does not validate names: its `backupId`, else its key's. */
+function invalidBackupId(invalid: InvalidLiveBackupItem): string {
+  return invalid.backupId ?? invalid.key.pk.replace(/^BACKUP#/, '');
 }
