@@ -233,9 +233,15 @@ export class SourceMirrors extends Construct {
     // out of band while the rule is live) never receives the replicas, whatever its bucket policy allows.
     const drAccount = Stack.of(props.drScope).account;
     allow({ actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'], resources: [`${mirrorArn}/*`], conditions: ownedBy(Token.isUnresolved(drAccount) ? stack.account : drAccount) });
+    // Each key only as S3 uses it for this replication, as the S3 User Guide's replication role policy for SSE-KMS objects
+    // conditions it ("Replicating encrypted objects"): S3 of the key's region, with the encryption context S3 gives the
+    // object (its ARN, or its bucket's when S3 uses a Bucket Key). So the role decrypts no more than the source objects it
+    // replicates and encrypts only replicas in its mirror, never by calling KMS itself (audit a59B F6 left this grant bare).
     // The mirrors' key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
-    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [mirrorKey.arn] });
-    if (bucket.encryptionKey) allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn] });
+    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [mirrorKey.arn], conditions: throughS3Of(props.drRegion, [mirrorArn, `${mirrorArn}/*`]) });
+    if (bucket.encryptionKey) {
+      allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn], conditions: throughS3Of(stack.region, [bucket.bucketArn, bucket.arnForObjects(`${config.prefix}*`)]) });
+    }
     acknowledgeXRayWildcard(role);
 
     const deleteMarkers = mirrorOf(config)?.deleteMarkers ?? true;
@@ -358,6 +364,11 @@ export class SourceMirrors extends Construct {
     });
     return [drFileSystems];
   }
+}
+
+/** A key's use only by S3 of `region` (`kms:ViaService`) for the given buckets or objects (`kms:EncryptionContext:aws:s3:arn`, StringLike). */
+function throughS3Of(region: string, s3Arns: readonly string[]): Record<string, Record<string, string | string[]>> {
+  return { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` }, StringLike: { 'kms:EncryptionContext:aws:s3:arn': [...s3Arns] } };
 }
 
 /** The mirror bucket of an S3 source: `<prefix>-mirror-<source>`. */

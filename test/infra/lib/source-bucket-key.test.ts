@@ -7,7 +7,7 @@ import { loadLifeboatConfig, parseLifeboatConfig } from '../../../config/load-co
 import { buildLifeboatApp } from '../../../lib/lifeboat-app';
 import { type CfnTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { REPO_ROOT, SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { principalOfRole, type SimulatedPrincipal, simulatedDecision } from '../../support/simulated-decision';
+import { principalOfRole, type SimulatedPrincipal, type SimulatedResource, simulatedDecision } from '../../support/simulated-decision';
 import { synthesizeApp } from './synth-app';
 
 /**
@@ -109,7 +109,54 @@ it('the primary drill\'s live comparison and the mirror\'s replication role decr
   const compare = roleIn(primary, dev.protection.drillWorkflow.functions.compare.role);
   expect(await simulatedDecision(compare, 'kms:Decrypt', ownKey, throughS3)).toBe('Allowed');
   const mirror = dev.protection.mirrors?.s3.find((m) => m.source.name === 'demo-assets');
-  expect(await simulatedDecision(roleIn(primary, mirror?.role), 'kms:Decrypt', ownKey, throughS3)).toBe('Allowed');
+  expect(await simulatedDecision(evaluable(roleIn(primary, mirror?.role)), 'kms:Decrypt', ownKey, { ...throughS3, [STAND_IN]: 'arn:aws:s3:::lifeboat-demo-assets/a.jpg' })).toBe('Allowed');
+});
+
+/**
+ * The simulator drops `kms:EncryptionContext:<key>` from a request (it matches a key with a variable only after a '/'), so
+ * a condition on it could never be met: that one key is renamed, in the role's policies and in the request alike, to a
+ * variable key the simulator evaluates with the same operator, which no policy of these roles uses.
+ */
+const S3_ARN_CONTEXT = 'kms:EncryptionContext:aws:s3:arn';
+const STAND_IN = 'aws:ResourceTag/lifeboat-test-encryption-context-aws-s3-arn';
+function evaluable(principal: SimulatedPrincipal): SimulatedPrincipal {
+  expect(JSON.stringify(principal.identityPolicies)).not.toContain(STAND_IN);
+  return { ...principal, identityPolicies: JSON.parse(JSON.stringify(principal.identityPolicies).replaceAll(S3_ARN_CONTEXT, STAND_IN)) as SimulatedPrincipal['identityPolicies'] };
+}
+
+// f60C: the mirror's replication role kept kms:Decrypt on the source bucket's key (and Encrypt on the mirrors' key) with no
+// condition, so it could call KMS with them directly; the S3 User Guide's replication role policy for SSE-KMS objects
+// conditions each on S3 of the key's region and the S3 encryption context of the source's (or the replica's) objects.
+it('the mirror\'s replication role uses each key only as S3 replicates: the source\'s objects from its region, replicas into its mirror', async () => {
+  const mirror = dev.protection.mirrors?.s3.find((m) => m.source.name === 'demo-assets');
+  const mirrorKeyArn = dev.protection.mirrors?.keyArn;
+  if (!mirror || mirrorKeyArn === undefined) throw new Error('the sample mirrors demo-assets');
+  const role = evaluable(roleIn(primary, mirror.role));
+  const mirrorKey = { arn: String(primary.resolve(dev.primary.resolve(mirrorKeyArn))), account: ACCOUNT, policy: DEFAULT_KEY_POLICY };
+  const throughDrS3 = { 'kms:ViaService': 's3.us-west-2.amazonaws.com' };
+  const source = 'arn:aws:s3:::lifeboat-demo-assets';
+  const replica = `arn:aws:s3:::${mirror.bucketName}`;
+  const decide = (action: string, key: SimulatedResource, context: Record<string, string>) => simulatedDecision(role, action, key, context);
+  const allowed: [string, string, SimulatedResource, Record<string, string>][] = [
+    ['a source object', 'kms:Decrypt', ownKey, { ...throughS3, [STAND_IN]: `${source}/photos/a.jpg` }],
+    ['the source bucket (an S3 Bucket Key)', 'kms:Decrypt', ownKey, { ...throughS3, [STAND_IN]: source }],
+    ['a replica', 'kms:Encrypt', mirrorKey, { ...throughDrS3, [STAND_IN]: `${replica}/photos/a.jpg` }],
+    ['the mirror bucket (its S3 Bucket Key)', 'kms:GenerateDataKey', mirrorKey, { ...throughDrS3, [STAND_IN]: replica }],
+  ];
+  for (const [what, action, key, context] of allowed) expect([what, action, await decide(action, key, context)]).toEqual([what, action, 'Allowed']);
+  const refused: [string, string, SimulatedResource, Record<string, string>][] = [
+    ['a direct Decrypt', 'kms:Decrypt', ownKey, { [STAND_IN]: `${source}/a.jpg` }],
+    ['a Decrypt through S3 of the DR region', 'kms:Decrypt', ownKey, { ...throughDrS3, [STAND_IN]: `${source}/a.jpg` }],
+    ['a Decrypt through DynamoDB', 'kms:Decrypt', ownKey, { 'kms:ViaService': `dynamodb.${REGION}.amazonaws.com`, [STAND_IN]: `${source}/a.jpg` }],
+    ['a Decrypt without an S3 context', 'kms:Decrypt', ownKey, throughS3],
+    ['a Decrypt for another bucket', 'kms:Decrypt', ownKey, { ...throughS3, [STAND_IN]: 'arn:aws:s3:::lifeboat-demo-assets-archive/a.jpg' }],
+    ['a direct Encrypt', 'kms:Encrypt', mirrorKey, { [STAND_IN]: `${replica}/a.jpg` }],
+    ['an Encrypt through S3 of the primary region', 'kms:Encrypt', mirrorKey, { ...throughS3, [STAND_IN]: `${replica}/a.jpg` }],
+    ['an Encrypt for another bucket', 'kms:GenerateDataKey', mirrorKey, { ...throughDrS3, [STAND_IN]: 'arn:aws:s3:::lifeboat-demo-assets/a.jpg' }],
+  ];
+  const allowedOtherwise: string[] = [];
+  for (const [what, action, key, context] of refused) if ((await decide(action, key, context)) === 'Allowed') allowedOtherwise.push(what);
+  expect(allowedOtherwise).toEqual([]);
 });
 
 
