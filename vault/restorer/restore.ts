@@ -648,29 +648,32 @@ export async function ancestorDirectories(vault: Vault, snapshot: Snapshot, path
  * backup escaped them (a name starting with %lifeboat-escaped-, given as it is on disk: review r59D F5, as the
  * workflow's filter since audit a58A F2); IncludeMatchesNothingError when neither is, IncludeIsAmbiguousError when both
  * are. An S3 snapshot's keys are taken literally (as the workflow's prefix is): the key as given is the one meant.
+ * A form whose page cannot be read may hold entries: the first form that may is taken, and the restore reports the
+ * damage (readableEntries). Only entries actually read make the path ambiguous (review r60C F1: a damaged page refused
+ * even a file on a readable one, where the restore had brought back what it could and listed the rest).
  */
 async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string): Promise<string> {
   if (include === '') return include;
   const escaped = escapedPath(include);
-  const asGiven = await holdsEntryUnder(vault, snapshot, include);
-  if (asGiven && (escaped === undefined || snapshot.source.kind === 's3')) return include;
-  const asEscaped = escaped !== undefined && (await holdsEntryUnder(vault, snapshot, escaped));
-  if (asGiven && asEscaped) throw new IncludeIsAmbiguousError(snapshot.id, include, escaped);
-  if (asGiven) return include;
-  if (asEscaped) return escaped;
+  const asGiven = await entriesUnder(vault, snapshot, include);
+  if (asGiven !== 'none' && (escaped === undefined || snapshot.source.kind === 's3')) return include;
+  const asEscaped = escaped === undefined ? 'none' : await entriesUnder(vault, snapshot, escaped);
+  if (asGiven === 'found' && asEscaped === 'found' && escaped !== undefined) throw new IncludeIsAmbiguousError(snapshot.id, include, escaped);
+  if (asGiven !== 'none') return include;
+  if (asEscaped !== 'none' && escaped !== undefined) return escaped;
   throw new IncludeMatchesNothingError(snapshot.id, include, escaped);
 }
 
 /**
  * Whether the snapshot has an entry at or under `include` (the manifest reader yields only those, from the page that may
- * hold the first); true when that page cannot be read: the restore then reports it (readableEntries).
+ * hold the first): `found`, `none`, or `unreadable` when that page cannot be read (the restore then reports it).
  */
-async function holdsEntryUnder(vault: Vault, snapshot: Snapshot, include: string): Promise<boolean> {
+async function entriesUnder(vault: Vault, snapshot: Snapshot, include: string): Promise<'found' | 'none' | 'unreadable'> {
   const entries = (await vault.manifest(snapshot)).entries(include);
   try {
-    return (await entries.next()).done !== true;
+    return (await entries.next()).done === true ? 'none' : 'found';
   } catch (err) {
-    if (isVaultDamage(err)) return true;
+    if (isVaultDamage(err)) return 'unreadable';
     throw err;
   } finally {
     await entries.return(undefined);

@@ -1,9 +1,11 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
+import { type ManifestEntry } from '../../../../vault/manifest/manifest-entry';
 import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { type Vault } from '../../../../vault/repository/vault';
-import { IncludeIsAmbiguousError, IncludeMatchesNothingError, restoreSnapshot } from '../../../../vault/restorer/restore';
+import { manifestKey } from '../../../../vault/repository/vault-layout';
+import { IncludeIsAmbiguousError, IncludeMatchesNothingError, RestoreIncompleteError, restoreSnapshot } from '../../../../vault/restorer/restore';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
@@ -102,5 +104,67 @@ describe('a path that selects entries both as given and with its names escaped',
     await restoreSnapshot(vault, both, first, { include: RESERVED });
     expect(await fs.readFile(path.join(first, RESERVED, 'a.txt'))).toEqual(pseudoRandomBytes(500, 3));
     await expect(fs.stat(path.join(first, RESERVED_STORED))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+/**
+ * Review r60C F1: a form whose manifest page could not be read counted as selecting entries, so with one damaged page
+ * `--include` of a path holding `%lifeboat-escaped-` was refused as ambiguous and nothing was restored, even a file on
+ * a readable page. Only entries actually read make a path ambiguous: a file on a readable page is restored, and a
+ * directory partly on the damaged page is restored as far as it can be, the damage listed.
+ */
+describe('a path whose other form lies on a damaged manifest page', () => {
+  // A directory whose name on disk is the byte 0x80 (not UTF-8): the path as given is its stored form.
+  const NOT_UTF8 = 'd/%lifeboat-escaped-name-gA';
+  const CONTENT = Buffer.from('restored\n');
+  let damaged: Snapshot;
+
+  beforeAll(async () => {
+    const writer = await vault.newSnapshotWriter({ inline: true });
+    const stored = await writer.storeContent(CONTENT);
+    const parts = [await writer.finish()];
+    await vault.reloadIndex();
+    // A page closes at about 1 MiB of entries' JSON: three of these fill one.
+    const pad = 'p'.repeat(400_000);
+    const file = (p: string): ManifestEntry => ({ path: p, kind: 'file', meta: { mode: 0o644, note: pad }, size: stored.size, content: [...stored.content] });
+    const dirEntry = (p: string): ManifestEntry => ({ path: p, kind: 'dir', meta: { mode: 0o755 }, size: 0, content: [] });
+    damaged = await vault.commitSnapshot({
+      source: { kind: 'directory', id: '/src-damaged-page' },
+      parts,
+      entries: [dirEntry('d'), dirEntry(NOT_UTF8), ...Array.from({ length: 9 }, (_, i) => file(`${NOT_UTF8}/f${i}`))],
+    });
+    const refs = [];
+    for await (const ref of (await vault.manifest(damaged)).pageRefs()) refs.push(ref);
+    expect(refs.map((r) => [r.first, r.last])).toEqual([
+      ['d', `${NOT_UTF8}/f2`],
+      [`${NOT_UTF8}/f3`, `${NOT_UTF8}/f5`],
+      [`${NOT_UTF8}/f6`, `${NOT_UTF8}/f8`],
+    ]);
+    // The first page holds both the directory's first files and where its escaped-again form would sort.
+    const pageFile = path.join(dir, 'vault', ...manifestKey((refs[0] as { id: string }).id).split('/'));
+    const bytes = await fs.readFile(pageFile);
+    bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
+    await fs.writeFile(pageFile, bytes);
+  });
+
+  it('restores a file on a readable page, equal to the source', async () => {
+    const target = path.join(dir, 'damaged-one-file');
+    const stats = await restoreSnapshot(vault, damaged, target, { include: `${NOT_UTF8}/f5` });
+    expect(stats.files).toBe(1);
+    const restored = await fs.readdir(path.join(target, 'd'), { encoding: 'buffer' });
+    expect(restored).toEqual([Buffer.from([0x80])]);
+    expect(await fs.readFile(Buffer.concat([Buffer.from(path.join(target, 'd') + '/'), Buffer.from([0x80]), Buffer.from('/f5')]))).toEqual(CONTENT);
+  });
+
+  it('restores what it can of a directory partly on the damaged page and lists the damage', async () => {
+    const target = path.join(dir, 'damaged-directory');
+    const restore = restoreSnapshot(vault, damaged, target, { include: NOT_UTF8 });
+    await expect(restore).rejects.toBeInstanceOf(RestoreIncompleteError);
+    const err = (await restore.catch((e: unknown) => e)) as RestoreIncompleteError;
+    expect(err.damaged).toEqual([expect.objectContaining({ path: 'd', through: `${NOT_UTF8}/f2` })]);
+    expect(err.stats).toMatchObject({ files: 6 });
+    const dirBytes = Buffer.concat([Buffer.from(path.join(target, 'd') + '/'), Buffer.from([0x80])]);
+    const names = (await fs.readdir(dirBytes)).sort();
+    expect(names).toEqual(['f3', 'f4', 'f5', 'f6', 'f7', 'f8']);
   });
 });
