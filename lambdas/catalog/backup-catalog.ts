@@ -911,6 +911,21 @@ export class BackupCatalog {
     return [...plans.values()].sort((a, b) => a.plan.localeCompare(b.plan));
   }
 
+  /**
+   * The name of every plan the catalog holds backup records of, each once, in name order: beside the configured plans,
+   * what the prune's check reads (lambdas/retention/recorded-snapshots.ts), since a plan removed from the config, or
+   * renamed there, keeps its committed backups in the catalog (review r59M F3). A paginated Scan of the byPlan index
+   * (only backup records carry `plan`) projected to `plan`: a Scan's read units count whole items all the same, so it
+   * reads every backup record once, as the check's Queries of the configured plans read theirs; the projection keeps
+   * what each page transfers to the names.
+   */
+  async recordedPlanNames(): Promise<string[]> {
+    const plans = new Set<string>();
+    const pages = paginateScan({ client: this.ddb }, { TableName: this.table, IndexName: 'byPlan', ProjectionExpression: '#plan', ExpressionAttributeNames: { '#plan': 'plan' } });
+    for await (const page of pages) for (const { plan } of page.Items ?? []) if (typeof plan === 'string') plans.add(plan);
+    return [...plans].sort();
+  }
+
   /** The items of a query, page after page as they are consumed (the SDK paginator follows LastEvaluatedKey). */
   private async *queryItems(query: QueryCommandInput): AsyncGenerator<Record<string, unknown>> {
     for await (const page of paginateQuery({ client: this.ddb }, query)) yield* page.Items ?? [];

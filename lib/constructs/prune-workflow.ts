@@ -126,8 +126,8 @@ const WORKFLOW_TIMEOUT = Duration.seconds(PRUNE_WORKFLOW_TIMEOUT_SECONDS);
  * condemnation batches — never snapshots, key objects or config — and, with Object Lock, read the
  * retention and legal hold of exactly those (the Forget step: of snapshots); the vault key for Decrypt (read)
  * and GenerateDataKey (SSE-KMS writes); put the run's `PRUNE#<vault>` item into the region's
- * catalog and Query its byPlan index (is a vault that does not exist one that never held a backup?),
- * with its key, the catalog's encryption.
+ * catalog, Query its byPlan index (is a vault that does not exist one that never held a backup?) and Scan it (the
+ * plans the catalog holds backups of, for the check of the vault's snapshots), with its key, the catalog's encryption.
  */
 export class PruneWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -209,6 +209,10 @@ export class PruneWorkflow extends Construct {
     // (lambdas/replication/absent-vault.ts): each plan's newest backups by the byPlan index, read only; so does the
     // check of the vault's snapshots/ listing against the catalog (recorded-snapshots.ts).
     prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
+    // The check reads every plan the catalog holds backups of, not the configured ones alone (review r59M F3: a plan
+    // removed from the config keeps its committed backups): a Scan of the byPlan index, which holds backup records only.
+    // Never of the table, whose Scan would read every item kind of every partition.
+    prune.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [`${props.catalog.tableArn}/index/byPlan`] }));
     props.catalogKey.grantEncryptDecrypt(prune);
 
     this.firstState = new sfn.Pass(this, 'Prune request', {

@@ -346,15 +346,18 @@ describe('primary stack', () => {
       expect(vaultKeysFor(statements, 's3:GetObjectTagging')).toEqual(['data/*']);
       expect(vaultKeysFor(statements, 's3:PutObjectTagging')).toEqual(['data/*']);
       // Its run record: PutItem of PRUNE#* items in its region's catalog, no other item; GetItem of BACKUP# records only
-      // (the check's consistent second look, review r59H F2); and a Query of the byPlan index only (a vault that does
-      // not exist is "nothing to prune yet" only while the catalog records no backup in it; the check's first read).
+      // (the check's consistent second look, review r59H F2); a Query of the byPlan index only (a vault that does
+      // not exist is "nothing to prune yet" only while the catalog records no backup in it; the check's first read);
+      // and a Scan of the byPlan index only, never of the table (the check lists every plan the catalog holds, review r59M F3).
       const catalogAccess = statements.filter((st) => JSON.stringify(st.Action).includes('dynamodb:'));
       expect(catalogAccess.map((st) => [st.Action, st.Condition])).toEqual([
         ['dynamodb:PutItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRUNE#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } }],
         ['dynamodb:GetItem', { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['BACKUP#*'] }, Null: { 'dynamodb:LeadingKeys': 'false' } }],
         ['dynamodb:Query', undefined],
+        ['dynamodb:Scan', undefined],
       ]);
       expect(JSON.stringify(catalogAccess[2]?.Resource)).toMatch(/\/index\/byPlan"\]\]\}$/);
+      expect(JSON.stringify(catalogAccess[3]?.Resource)).toMatch(/\/index\/byPlan"\]\]\}$/);
     }
   });
 

@@ -13,7 +13,8 @@ import { synthesizeApp } from './synth-app';
  * simulator on the synthesized policies of the sample config, in both stacks:
  * - no grant that no code uses: the snapshot shards read the current version of source objects (no VersionId is ever
  *   sent) and only Scan source tables (the planner describes them); drill start, ValidateFailover and Forget read the
- *   catalog by GetItem on the table and Query of the byPlan index, nothing else;
+ *   catalog by GetItem on the table and Query of the byPlan index, nothing else; the Prune function Scans the byPlan
+ *   index (the plans its catalog holds), never the table;
  * - the restore functions that read piece and check records (shard, verify) may list them: S3 answers the GET
  *   of a missing record with 403 to a role whose ListBucket is conditioned, and getPlanObjectText then lists the key.
  */
@@ -128,6 +129,34 @@ describe.each([
       expect([id, await getItem('BACKUP#20261201T000000Z-1a2b3c4d'), await getItem(), await getItem('APPROVALS')]).toEqual([id, 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']);
     }
   });
+});
+
+// The Prune step lists every plan its catalog holds backups of (recorded-snapshots.ts, review r59M F3): a Scan of the
+// byPlan index, which holds backup records only; never of the table, whose Scan would read every partition.
+it.each(['primary', 'dr'] as const)('the Prune function of the %s stack may Scan the byPlan index, and neither the table nor another index', async (side) => {
+  const roles = rolesRunning(side, 'prune-vault');
+  expect(roles).toHaveLength(1);
+  const table = catalogTable(side);
+  for (const [id, role] of roles) {
+    const decisions: Array<[string, string, string]> = [];
+    for (const [action, arn] of [
+      ['dynamodb:Scan', `${table}/index/byPlan`],
+      ['dynamodb:Scan', table],
+      ['dynamodb:Scan', `${table}/index/bySource`],
+      ['dynamodb:Query', `${table}/index/byPlan`],
+    ] as const) {
+      decisions.push([action, arn.slice(table.length) || 'table', await simulatedDecision(role, action, dynamo(arn))]);
+    }
+    expect([id, decisions]).toEqual([
+      id,
+      [
+        ['dynamodb:Scan', '/index/byPlan', 'Allowed'],
+        ['dynamodb:Scan', 'table', 'ImplicitlyDenied'],
+        ['dynamodb:Scan', '/index/bySource', 'ImplicitlyDenied'],
+        ['dynamodb:Query', '/index/byPlan', 'Allowed'],
+      ],
+    ]);
+  }
 });
 
 describe.each(['primary', 'dr'] as const)('the restore functions of the %s stack that read piece and check records', (side) => {

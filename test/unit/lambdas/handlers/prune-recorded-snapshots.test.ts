@@ -49,6 +49,11 @@ class MemoryCatalog implements RecordedSnapshotsCatalog {
     await Promise.resolve();
     for (const record of this.records.values()) if (record.plan === plan && record.status === 'COMMITTED' && record.forgottenAt === undefined) yield { backup: record, key: keyOf(record.backupId) };
   }
+  // What the Scan of the byPlan index finds: the plan of every record, whatever its state. Undefined: the catalog's own.
+  planNames?: () => Promise<string[]>;
+  recordedPlanNames(): Promise<string[]> {
+    return this.planNames?.() ?? Promise.resolve([...new Set([...this.records.values()].map((r) => r.plan))]);
+  }
   liveBackupSnapshotsAt(key: CatalogItemKey): Promise<LiveBackupSnapshotsRead | undefined> {
     const record = this.records.get(key.pk.replace(/^BACKUP#/, ''));
     return Promise.resolve(record && { backup: record, key });
@@ -162,4 +167,44 @@ it('does not count a backup not committed, nor, in the DR vault, one whose copy 
   catalog.records.set(B2, { ...record(B2, s2, 'src2'), status: 'RUNNING' });
   const primary = await pruneVaultHandler(runtime(pair.primary, catalog))({ request: { dryRun: true } });
   expect(primary.done).toBe(true);
+});
+
+describe('a plan no longer in the config (review r59M F3)', () => {
+  // B2 of plan `retired`: removed from the config (the runtime configures `files` alone), its backups kept in the catalog.
+  it('stops for its committed backup whose snapshot object is missing, naming it, and deletes nothing', async () => {
+    catalog.records.set(B2, record(B2, s2, 'src2', { plan: 'retired' }));
+    const before = await listKeys(pair.primary.store, 'data/');
+    const prune = pruneVaultHandler(runtime(pair.primary, catalog));
+    // Two runs with no grace: the check read the configured plan alone, so the first condemned B2's tree, the second deleted it.
+    for (let run = 0; run < 2; run++) {
+      const stopped = prune({ request: { graceHours: 0 } });
+      await expect(stopped).rejects.toMatchObject({ name: 'RecordedSnapshotMissingError' });
+      await expect(stopped).rejects.toThrow(`backup ${B2} (plan retired): snapshots/${s2.id}`);
+    }
+    expect(await listKeys(pair.primary.store, 'prune/condemned/')).toEqual([]);
+    expect(await listKeys(pair.primary.store, 'data/')).toEqual(before);
+    await expect(loadManifestRoot(pair.primary.store, pair.primary.keys, s2.manifest)).resolves.toBeDefined();
+    // The DR vault's prune reads the DR catalog's plans the same way.
+    await expect(pruneVaultHandler(runtime(pair.dr, catalog, 'dr'))({ request: { graceHours: 0 } })).rejects.toThrow(/prune of the DR vault stops .*backup 20260302T100000Z-00000002 \(plan retired\)/);
+  });
+
+  it('stops, deleting nothing, when the plans the catalog holds cannot be listed, naming the permission', async () => {
+    // Nothing else would stop this prune: B2 is forgotten, its data going anyway.
+    catalog.records.set(B2, { ...record(B2, s2, 'src2', { plan: 'retired' }), forgottenAt: NOW.toISOString() });
+    const denied = Object.assign(new Error('User: arn:aws:sts::000000000000:assumed-role/prune/x is not authorized to perform: dynamodb:Scan on resource: arn:aws:dynamodb:us-east-1:000000000000:table/catalog/index/byPlan'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    catalog.planNames = () => Promise.reject(denied);
+    const stopped = pruneVaultHandler(runtime(pair.primary, catalog))({ request: { graceHours: 0 } });
+    await expect(stopped).rejects.toMatchObject({ name: 'RecordedPlansUnreadError', cause: denied });
+    await expect(stopped).rejects.toThrow(
+      /^prune of the primary vault stops before it deletes or condemns anything: the plans the primary catalog holds backups of could not be listed \(a Scan of its byPlan index: AccessDeniedException: User: .* is not authorized to perform: dynamodb:Scan .*\), so the committed backups of a plan no longer in the config could not be checked .*Allow dynamodb:Scan on the catalog's byPlan index/,
+    );
+    expect(await listKeys(pair.primary.store, 'prune/condemned/')).toEqual([]);
+    // Listed again, the same catalog prunes: B2's tree was all that was left to condemn.
+    delete catalog.planNames;
+    const output = await pruneVaultHandler(runtime(pair.primary, catalog))({ request: { graceHours: 0 } });
+    expect(output.report.manifestsCondemned).toBeGreaterThan(0);
+  });
 });

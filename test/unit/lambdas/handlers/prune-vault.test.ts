@@ -43,6 +43,8 @@ function runtime(vault: () => Vault, sent: PutCommand['input'][], homeVault: 'pr
     config: { homeVault, catalogTable: 'catalog' },
     environment: 'prod',
     plans: [],
+    // The check of the vault's snapshots lists the catalog's plans (recorded-snapshots.ts): it holds none here.
+    catalog: { recordedPlanNames: async () => [] },
     clients: { documentClient: () => ({ send: async (command: PutCommand) => void sent.push(command.input) }) },
     openVault: async () => vault(),
   };

@@ -4,7 +4,8 @@ import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } 
 import dynalite from 'dynalite';
 import { BackupCatalog, type CatalogItemKey, type LiveBackupSnapshotsRead } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
-import { recordedSnapshotsCheck, snapshotsRecordedIn } from '../../../../lambdas/retention/recorded-snapshots';
+import { recordedSnapshotsCheck, type RecordedSnapshotsCatalog, snapshotsRecordedIn } from '../../../../lambdas/retention/recorded-snapshots';
+import { RecordedPlansUnreadError } from '../../../../lambdas/retention/recorded-plans-unread-error';
 import { RecordedBackupUnreadableError } from '../../../../lambdas/retention/recorded-backup-unreadable-error';
 import { RecordedSnapshotMissingError } from '../../../../lambdas/retention/recorded-snapshot-missing-error';
 import { createCatalogShapedTable } from '../../../../local/cloud';
@@ -39,6 +40,15 @@ function record(plan: string, i: number, overrides: Partial<BackupRecord> = {}):
   };
 }
 const item = (r: BackupRecord): Record<string, unknown> => ({ pk: `BACKUP#${r.backupId}`, sk: 'BACKUP', ...r });
+/**
+ * The catalog as if `plans` were all the plans it holds: each case keeps its records in a plan of its own, and the check
+ * reads every plan the catalog holds (review r59M F3). Its Scan is the real one, filtered.
+ */
+const scoped = (...plans: string[]): RecordedSnapshotsCatalog => ({
+  liveBackupSnapshotsOfPlan: (plan) => catalog.liveBackupSnapshotsOfPlan(plan),
+  liveBackupSnapshotsAt: (key) => catalog.liveBackupSnapshotsAt(key),
+  recordedPlanNames: async () => (await catalog.recordedPlanNames()).filter((plan) => plans.includes(plan)),
+});
 
 beforeAll(async () => {
   server = dynalite({ createTableMs: 0 });
@@ -89,7 +99,7 @@ it('reads the snapshots of every committed backup not forgotten of the plans, in
 });
 
 it('stops a prune whose listing lacks a recorded snapshot, naming the first backups and how many more', async () => {
-  const check = await recordedSnapshotsCheck('primary', catalog, ['files']);
+  const check = await recordedSnapshotsCheck('primary', scoped('files'), ['files']);
   const all = new Set((await snapshotsRecordedIn('primary', catalog, ['files'])).map((r) => r.snapshotId));
   await expect(check(all)).resolves.toBeUndefined();
   const listed = new Set([...all].filter((id) => !/^snap-files-(2|3|4|5|6|7|8)-/.test(id)));
@@ -99,7 +109,7 @@ it('stops a prune whose listing lacks a recorded snapshot, naming the first back
 });
 
 it('does not stop for a backup whose forget began after the catalog was read', async () => {
-  const check = await recordedSnapshotsCheck('primary', catalog, ['files']);
+  const check = await recordedSnapshotsCheck('primary', scoped('files'), ['files']);
   const all = new Set((await snapshotsRecordedIn('primary', catalog, ['files'])).map((r) => r.snapshotId));
   // A forget claims files-000020 and deletes its snapshot objects between the read and the prune's listing.
   await doc.send(new UpdateCommand({ TableName: 'catalog', Key: { pk: 'BACKUP#files-000020', sk: 'BACKUP' }, UpdateExpression: 'SET forgettingAt = :at', ExpressionAttributeValues: { ':at': '2026-06-02T00:00:00.000Z' } }));
@@ -108,6 +118,35 @@ it('does not stop for a backup whose forget began after the catalog was read', a
   } finally {
     await doc.send(new PutCommand({ TableName: 'catalog', Item: item(record('files', 20)) }));
   }
+});
+
+describe('the plans it reads: the configured ones and every plan the catalog holds (review r59M F3)', () => {
+  it('lists every plan the byPlan index holds once, whatever the state of its records', async () => {
+    // `files` has 450 records (committed, failed, running, forgotten), `other` one; the plans later cases add may be there too.
+    expect(await catalog.recordedPlanNames()).toEqual(expect.arrayContaining(['files', 'other']));
+    const listed = await catalog.recordedPlanNames();
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
+  it('stops for a committed backup of a plan not configured whose snapshot object the listing lacks', async () => {
+    // `other` is not configured: a plan removed from the config, or renamed there, keeps its committed backups.
+    const check = await recordedSnapshotsCheck('primary', scoped('files', 'other'), ['files']);
+    const all = new Set((await snapshotsRecordedIn('primary', catalog, ['files', 'other'])).map((r) => r.snapshotId));
+    await expect(check(all)).resolves.toBeUndefined();
+    const stopped = check(new Set([...all].filter((id) => id !== 'snap-other-0-b')));
+    await expect(stopped).rejects.toThrow(RecordedSnapshotMissingError);
+    await expect(stopped).rejects.toThrow(/records 1 committed backup\(s\) .*: backup other-000000 \(plan other\): snapshots\/snap-other-0-b\. /);
+  });
+
+  it('stops when the plans cannot be listed, naming the Scan it needs; a transient failure keeps its own error, to be retried', async () => {
+    const failing = (err: Error): RecordedSnapshotsCatalog => ({ ...scoped('files'), recordedPlanNames: () => Promise.reject(err) });
+    const denied = Object.assign(new Error('not authorized to perform: dynamodb:Scan'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+    const stopped = recordedSnapshotsCheck('dr', failing(denied), ['files']);
+    await expect(stopped).rejects.toThrow(RecordedPlansUnreadError);
+    await expect(stopped).rejects.toThrow(/^prune of the DR vault stops before it deletes or condemns anything: the plans the DR catalog holds backups of could not be listed \(a Scan of its byPlan index: AccessDeniedException: not authorized to perform: dynamodb:Scan\).*Allow dynamodb:Scan on the catalog's byPlan index/);
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    await expect(recordedSnapshotsCheck('primary', failing(throttled), ['files'])).rejects.toBe(throttled);
+  });
 });
 
 describe('a committed record that does not validate (review r59H F1)', () => {
@@ -129,7 +168,7 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     expect(primary.map((r) => r.snapshotId).sort()).toEqual(['snap-newer-0-a', 'snap-newer-0-b', 'snap-newer-1-a', 'snap-newer-1-b']);
     const dr = await snapshotsRecordedIn('dr', catalog, ['newer']);
     expect(dr.map((r) => r.snapshotId).sort()).toEqual(['snap-newer-0-a', 'snap-newer-0-b']);
-    const check = await recordedSnapshotsCheck('primary', catalog, ['newer']);
+    const check = await recordedSnapshotsCheck('primary', scoped('newer'), ['newer']);
     await expect(check(new Set(primary.map((r) => r.snapshotId)))).resolves.toBeUndefined();
     const stopped = check(new Set(['snap-newer-0-a', 'snap-newer-1-a', 'snap-newer-1-b']));
     await expect(stopped).rejects.toThrow(RecordedSnapshotMissingError);
@@ -137,7 +176,7 @@ describe('a committed record that does not validate (review r59H F1)', () => {
   });
 
   it('stops before the listing when a record names no snapshot it can read, naming the item and how to fix it', async () => {
-    const stopped = recordedSnapshotsCheck('primary', catalog, ['garbled']);
+    const stopped = recordedSnapshotsCheck('primary', scoped('garbled'), ['garbled']);
     await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
     await expect(stopped).rejects.toThrow(/catalog item BACKUP#garbled-000000 \/ BACKUP in table catalog \(plan garbled\) records a committed backup, not forgotten, but does not validate \(sources: .*\).*each of its `sources` needs its `snapshotId`/);
   });
@@ -147,7 +186,7 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     // nothing it needs. It stopped every prune with RecordedBackupUnreadableError.
     await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...newer(0), backupId: 'empty-000000', pk: 'BACKUP#empty-000000', plan: 'empty', sources: [], copies: { primary: 'SHIPPED' } } }));
     expect(await snapshotsRecordedIn('primary', catalog, ['empty'])).toEqual([]);
-    const check = await recordedSnapshotsCheck('primary', catalog, ['empty']);
+    const check = await recordedSnapshotsCheck('primary', scoped('empty'), ['empty']);
     await expect(check(new Set())).resolves.toBeUndefined();
   });
 
@@ -158,7 +197,7 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     const [first, second] = r.sources as BackupRecord['sources'];
     const { snapshotId, ...rest } = first as BackupRecord['sources'][number];
     await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...r, backupId: 'partial-000000', pk: 'BACKUP#partial-000000', plan: 'partial', sources: [{ ...rest, snapshot: { id: snapshotId } }, second] } }));
-    const stopped = recordedSnapshotsCheck('primary', catalog, ['partial']);
+    const stopped = recordedSnapshotsCheck('primary', scoped('partial'), ['partial']);
     await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
     await expect(stopped).rejects.toThrow(/catalog item BACKUP#partial-000000 \/ BACKUP in table catalog \(plan partial\) .* names no snapshot this version can read for source "a" of its 2 `sources`, so prune cannot tell/);
   });
@@ -170,7 +209,7 @@ it('looks again at the item it read, and stops when that item names another back
   const r = item(record('mismatch', 0));
   const sources = (r.sources as BackupRecord['sources']).map((s) => ({ ...s, type: 'efs' }));
   await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...r, backupId: 'files-000030', sources } }));
-  const check = await recordedSnapshotsCheck('primary', catalog, ['mismatch']);
+  const check = await recordedSnapshotsCheck('primary', scoped('mismatch'), ['mismatch']);
   await expect(check(new Set(['snap-mismatch-0-a', 'snap-mismatch-0-b']))).resolves.toBeUndefined();
   await expect(check(new Set(['snap-mismatch-0-b']))).rejects.toThrow(
     /backup files-000030 \(plan mismatch, catalog item BACKUP#mismatch-000000 \/ BACKUP, its record does not validate\): snapshots\/snap-mismatch-0-a\. /,
@@ -182,6 +221,7 @@ it('looks again at the item it read, and stops when that item names another back
       yield await Promise.resolve({ backup: ghost, key: { pk: 'BACKUP#ghost-000000', sk: 'BACKUP' } });
     },
     liveBackupSnapshotsAt: (key: CatalogItemKey) => catalog.liveBackupSnapshotsAt(key),
+    recordedPlanNames: () => Promise.resolve(['ghost']),
   };
   const stopped = (await recordedSnapshotsCheck('primary', gone, ['ghost']))(new Set(['snap-ghost-0-a']));
   await expect(stopped).rejects.toThrow(RecordedSnapshotMissingError);
@@ -192,7 +232,7 @@ it('passes over a record from before the vault without a warning: it names no sn
   await doc.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#old', sk: 'BACKUP', backupId: 'old', plan: 'prevault', status: 'COMMITTED', startedAt: '2025-01-01T00:00:00.000Z', sources: ['src'] } }));
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   try {
-    const check = await recordedSnapshotsCheck('primary', catalog, ['prevault']);
+    const check = await recordedSnapshotsCheck('primary', scoped('prevault'), ['prevault']);
     await expect(check(new Set())).resolves.toBeUndefined();
     expect(await snapshotsRecordedIn('dr', catalog, ['prevault'])).toEqual([]);
     expect(warn).not.toHaveBeenCalled();
@@ -210,6 +250,7 @@ it('does not stop for a backup forgotten since, which the eventually consistent 
       yield* stale;
     },
     liveBackupSnapshotsAt: (key: CatalogItemKey) => catalog.liveBackupSnapshotsAt(key),
+    recordedPlanNames: () => Promise.resolve(['files']),
   };
   const check = await recordedSnapshotsCheck('primary', lagging, ['files']);
   const all = new Set((await snapshotsRecordedIn('primary', catalog, ['files'])).map((r) => r.snapshotId));
