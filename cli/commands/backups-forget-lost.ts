@@ -48,7 +48,7 @@ export async function backupsForgetLost(options: ForgetLostOptions, io: CliIo, c
     const other: VaultSide = options.vault === 'primary' ? 'dr' : 'primary';
     const report = await forgetLostBackup(
       options.lost,
-      { vault: options.vault, catalog: access.catalogIn(options.vault), openVault: () => access.openVault(options.vault), openOtherVault: () => access.openVault(other), now },
+      { vault: options.vault, catalog: access.catalogIn(options.vault), openVault: () => access.openVault(options.vault), openOtherVault: () => access.openVault(other), now, targetOptions: targetOptionsLine(options) },
       { dryRun },
     );
     if (options.json) io.out(JSON.stringify(report, null, 2));

@@ -22,6 +22,11 @@ export type ForgetLostBackupDeps = {
   /** The other vault, read only, to show the snapshots and trees read there neither. */
   openOtherVault: () => Promise<Pick<ForgetVault, 'loadSnapshot'> & TreeReading>;
   now: Date;
+  /**
+   * The target options (` --env prod --aws`) the command lines a refusal prints carry, so that pasted they act where this
+   * run did, not on the local cloud (review r60C F5); the CLI passes targetOptionsLine of its own.
+   */
+  targetOptions?: string;
 };
 
 export type ForgetLostReport = {
@@ -59,12 +64,13 @@ export type ForgetLostReport = {
 export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupDeps, options: { dryRun?: boolean } = {}): Promise<ForgetLostReport> {
   const dryRun = options.dryRun === true;
   const record = await deps.catalog.getBackup(backupId);
-  if (!record) throw new LostBackupRefusedError(backupId, `the ${deps.vault} catalog holds no such backup (\`lifeboat backups list\` lists them)`);
+  const targetOptions = deps.targetOptions ?? '';
+  if (!record) throw new LostBackupRefusedError(backupId, `the ${deps.vault} catalog holds no such backup (\`lifeboat backups list${targetOptions}\` lists them)`);
   const report: ForgetLostReport = { vault: deps.vault, backupId, dryRun, snapshots: [], deletedObjects: 0, forgotten: false };
   if (record.forgottenAt !== undefined) return { ...report, forgottenBefore: record.forgottenAt };
   if (record.status !== 'COMMITTED') throw new LostBackupRefusedError(backupId, `it is ${record.status}, not committed: only a committed backup is forgotten`);
   if (record.sources.length === 0) throw new LostBackupRefusedError(backupId, 'its record names no snapshot');
-  refuseIfKept(record, deps.now);
+  refuseIfKept(record, deps.now, targetOptions);
   const vault = await deps.openVault();
   const other = await deps.openOtherVault();
   const there = otherSide(deps.vault);
@@ -72,7 +78,7 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   for (const { snapshotId } of record.sources) {
     found.push({ snapshotId, here: await snapshotIn(deps.vault, vault, backupId, snapshotId), other: await snapshotIn(there, other, backupId, snapshotId) });
   }
-  report.snapshots.push(...lostInBoth(backupId, found, deps.vault, there));
+  report.snapshots.push(...lostInBoth(backupId, found, deps.vault, there, targetOptions));
   for (const source of record.sources) {
     // Every snapshot of a backup lostInBoth let through is lost in both vaults, so `states` is found.
     const states = report.snapshots.find((s) => s.snapshotId === source.snapshotId);
@@ -84,7 +90,7 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   if (record.forgettingAt === undefined && !(await deps.catalog.claimForgetting(backupId, deps.now.toISOString(), { pinVersion: record.pinVersion }))) {
     // A hold or a pin landed since the read above (or the record changed): read again to say which.
     const current = await deps.catalog.getBackup(backupId);
-    if (current) refuseIfKept(current, deps.now);
+    if (current) refuseIfKept(current, deps.now, targetOptions);
     throw new LostBackupRefusedError(backupId, 'the catalog refused the claim (a hold, a restore pin or another forget came meanwhile): run the command again');
   }
   for (const s of report.snapshots) {
@@ -105,9 +111,9 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   return report;
 }
 
-/** Refuses a backup a legal hold or a live restore pin keeps. */
-function refuseIfKept(record: BackupRecord, now: Date): void {
-  if (record.hold) throw new LostBackupRefusedError(record.backupId, `it is on legal hold ("${record.hold.reason}", by ${record.hold.by}): release it first (\`lifeboat backups release ${record.backupId}\`)`);
+/** Refuses a backup a legal hold or a live restore pin keeps; `options`: the run's target options (ForgetLostBackupDeps). */
+function refuseIfKept(record: BackupRecord, now: Date, options: string): void {
+  if (record.hold) throw new LostBackupRefusedError(record.backupId, `it is on legal hold ("${record.hold.reason}", by ${record.hold.by}): release it first (\`lifeboat backups release ${record.backupId}${options}\`)`);
   const pins = livePins(record, now);
   if (pins.length > 0) throw new LostBackupRefusedError(record.backupId, `a restore pinned it (${pins.map((p) => `${p.by} until ${p.until}`).join(', ')}): run the command again after that`);
 }
@@ -136,7 +142,7 @@ async function snapshotIn(side: VaultSide, vault: Pick<ForgetVault, 'loadSnapsho
  * The snapshots, each lost in both vaults; refuses a backup one of whose snapshots reads in either vault, naming those
  * lost in both, so that the operator sees why a backup with a lost snapshot is not forgotten: it is forgotten whole.
  */
-function lostInBoth(backupId: string, found: readonly { snapshotId: string; here: SnapshotRead; other: SnapshotRead }[], here: VaultSide, there: VaultSide): ForgetLostReport['snapshots'] {
+function lostInBoth(backupId: string, found: readonly { snapshotId: string; here: SnapshotRead; other: SnapshotRead }[], here: VaultSide, there: VaultSide, options: string): ForgetLostReport['snapshots'] {
   const lostStates: ForgetLostReport['snapshots'] = [];
   for (const s of found) if (s.here !== 'reads' && s.other !== 'reads') lostStates.push({ snapshotId: s.snapshotId, here: s.here, other: s.other });
   const reading = found.find((s) => s.here === 'reads' || s.other === 'reads');
@@ -145,7 +151,7 @@ function lostInBoth(backupId: string, found: readonly { snapshotId: string; here
   const lostNote = lostStates.length === 0 ? '' : partlyLostNote(lostStates.map((s) => lostSnapshot(s, here, there)));
   throw new LostBackupRefusedError(
     backupId,
-    `its snapshot ${reading.snapshotId} reads in the ${side} vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${backupId}\` tells whether it restores)${lostNote}`,
+    `its snapshot ${reading.snapshotId} reads in the ${side} vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair${options}\` copies a good copy over a damaged one, and \`lifeboat verify --backup ${backupId}${side === 'dr' ? ' --from dr' : ''}${options}\` tells whether it restores)${lostNote}`,
   );
 }
 

@@ -120,6 +120,23 @@ describe('refuses, changing nothing', () => {
     expect(catalogs[side].records.get(pair.backupId)).toEqual(recorded);
   }
 
+  // Review r60C F5: the lines were bare, so pasted after `--env prod --aws` they acted on the local cloud of env dev.
+  it('the command lines a refusal prints carry the run\'s target options, and verify the vault the snapshot reads in', async () => {
+    const prod = { targetOptions: ' --env prod --aws' };
+    await corrupt(pair.primary.store, key);
+    await refused(
+      'primary',
+      `its snapshot ${pair.snapshot.id} reads in the dr vault, so it may still restore: it is not lost (\`lifeboat scrub --fraction 1 --repair --env prod --aws\` copies a good copy over a damaged one, ` +
+        `and \`lifeboat verify --backup ${pair.backupId} --from dr --env prod --aws\` tells whether it restores)`,
+      prod,
+    );
+    await corrupt(pair.dr.store, key);
+    catalogs.primary.records.set(pair.backupId, record({ hold: { reason: 'case 42', by: 'ops', at: '2026-11-01T00:00:00.000Z' } }));
+    await refused('primary', `it is on legal hold ("case 42", by ops): release it first (\`lifeboat backups release ${pair.backupId} --env prod --aws\`)`, prod);
+    catalogs.primary.records.delete(pair.backupId);
+    await expect(forgetLostBackup(pair.backupId, deps('primary', prod))).rejects.toThrow('the primary catalog holds no such backup (`lifeboat backups list --env prod --aws` lists them)');
+  });
+
   it('a snapshot that reads in the other vault, or in this one', async () => {
     await corrupt(pair.primary.store, key);
     await refused('primary', `its snapshot ${pair.snapshot.id} reads in the dr vault, so it may still restore`);
