@@ -39,9 +39,13 @@ const NEWEST_PAGE = 25;
  * page stays well under the 1 MB a page may hold, and the reader holds one page at a time.
  */
 const LIVE_PAGE = 200;
-/** What liveBackupSnapshotsOfPlan and liveBackupSnapshotsAt read of a record (the first source name tells a record from before the vault). */
+/**
+ * What liveBackupSnapshotsOfPlan and liveBackupSnapshotsAt read of a record: every source name, as each must have its
+ * snapshot in `sources` (review r60B F1: with the first alone, a source the record lacks went unchecked); their absence
+ * tells a record from before the vault.
+ */
 const LIVE_PROJECTION = {
-  ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt, forgettingAt, #sources, #sourceNames[0]',
+  ProjectionExpression: 'pk, sk, backupId, #plan, #status, startedAt, copies, forgottenAt, forgettingAt, #sources, #sourceNames',
   ExpressionAttributeNames: { '#plan': 'plan', '#status': 'status', '#sources': 'sources', '#sourceNames': 'sourceNames' },
 };
 /** How many of a source's newest choosable backups latestWholeReadOfSource reads before it gives up (one page of the index). */
@@ -794,8 +798,9 @@ export class BackupCatalog {
    * is mostly made of (they are still read: a Query counts its reads before its filter). A record being forgotten
    * (`forgettingAt`) is yielded too: the caller decides. An item these fields do not validate is yielded as its error
    * with what its item still tells (salvageBackupItem, and its forget and DR copy state): a newer Lifeboat's record, say,
-   * whose snapshots the prune must still not condemn (review r59H F1). The first of its source names is read so a
-   * record from before the vault is told apart (isPreVaultBackupItem): the vault holds nothing of it.
+   * whose snapshots the prune must still not condemn (review r59H F1). Its source names are read so a committed record
+   * lacking the snapshot of one is not taken as whole (review r60B F1), and a record from before the vault, which has
+   * none, is told apart (isPreVaultBackupItem): the vault holds nothing of it.
    */
   async *liveBackupSnapshotsOfPlan(plan: string): AsyncGenerator<LiveBackupSnapshotsRead> {
     const query: QueryCommandInput = {
@@ -1023,8 +1028,22 @@ export type BackupHead = z.infer<typeof backupHeadSchema>;
 /** One item of newestBackupsOfPlan: its fields, or why they are not valid. */
 export type BackupHeadRead = { head: BackupHead } | { invalid: CatalogItemInvalidError };
 
-/** The fields of a backup record that liveBackupSnapshotsOfPlan reads: its state, where it is stored, and its sources' snapshots. */
-export const liveBackupSnapshotsSchema = backupRecordSchema.pick({ backupId: true, plan: true, status: true, startedAt: true, copies: true, forgottenAt: true, forgettingAt: true, sources: true });
+/**
+ * The fields of a backup record that liveBackupSnapshotsOfPlan reads: its state, where it is stored, and its sources'
+ * snapshots. A committed one holds a source for each of its `sourceNames`, and names one at least (a plan protects one
+ * at least): one that does not is read as not valid, so the prune's check stops on it rather than leave the data of
+ * the source it lacks unprotected (review r60B F1).
+ */
+export const liveBackupSnapshotsSchema = backupRecordSchema
+  .pick({ backupId: true, plan: true, status: true, startedAt: true, copies: true, forgottenAt: true, forgettingAt: true, sourceNames: true, sources: true })
+  .superRefine((record, ctx) => {
+    if (record.status !== 'COMMITTED') return;
+    if (record.sourceNames.length === 0) ctx.addIssue({ code: 'custom', path: ['sourceNames'], message: 'a committed backup names one source at least' });
+    const recorded = new Set(record.sources.map((s) => s.name));
+    for (const name of record.sourceNames) {
+      if (!recorded.has(name)) ctx.addIssue({ code: 'custom', path: ['sources'], message: `no source "${name}", which its \`sourceNames\` names` });
+    }
+  });
 export type LiveBackupSnapshots = z.infer<typeof liveBackupSnapshotsSchema>;
 /** The key of a catalog item, as read with it. */
 export type CatalogItemKey = { readonly pk: string; readonly sk: string };
@@ -1042,8 +1061,9 @@ type SalvagedLiveState = {
   readonly copiedToDr: boolean | undefined;
   /**
    * The sources its `sources` list holds whose `snapshotId` does not read as one (a newer shape, '', damaged), each by
-   * its `name` or, lacking one, `sources[<index>]`; undefined when `sources` is not a list. The snapshot ids the others
-   * name (`snapshotIds`) protect nothing of these (review r59M F1).
+   * its `name` or, lacking one, `sources[<index>]`, then the names of its `sourceNames` (when a list) that no source with
+   * a readable id has (review r60B F1); undefined when `sources` is not a list. The snapshot ids the others name
+   * (`snapshotIds`) protect nothing of these (review r59M F1).
    */
   readonly sourcesWithoutSnapshotId: readonly string[] | undefined;
 };
@@ -1054,21 +1074,30 @@ export type InvalidLiveBackupItem = InvalidBackupItem & SalvagedLiveState;
 function salvageLiveState(item: Readonly<Record<string, unknown>>): SalvagedLiveState {
   const { forgettingAt, copies } = item;
   const forgetting = typeof forgettingAt === 'string' && forgettingAt !== '';
-  const sourcesWithoutSnapshotId = sourcesWithoutSnapshotIdOf(item.sources);
+  const sourcesWithoutSnapshotId = sourcesWithoutSnapshotIdOf(item.sources, item.sourceNames);
   if (copies === undefined) return { forgetting, copiedToDr: false, sourcesWithoutSnapshotId };
   if (typeof copies !== 'object' || copies === null || Array.isArray(copies)) return { forgetting, copiedToDr: undefined, sourcesWithoutSnapshotId };
   const dr = (copies as Record<string, unknown>).dr;
   return { forgetting, copiedToDr: dr === undefined ? false : typeof dr === 'string' ? dr === 'COMMITTED' : undefined, sourcesWithoutSnapshotId };
 }
 
-/** SalvagedLiveState.sourcesWithoutSnapshotId: read as salvageBackupItem reads `snapshotIds`, so the two add up to the list. */
-function sourcesWithoutSnapshotIdOf(sources: unknown): string[] | undefined {
+/**
+ * SalvagedLiveState.sourcesWithoutSnapshotId: `sources` read as salvageBackupItem reads `snapshotIds`, so the two add up
+ * to the list, then the source names that list has no readable id for.
+ */
+function sourcesWithoutSnapshotIdOf(sources: unknown, sourceNames: unknown): string[] | undefined {
   if (!Array.isArray(sources)) return undefined;
-  return (sources as unknown[]).flatMap((source, index) => {
+  const withId = new Set<unknown>();
+  const without = (sources as unknown[]).flatMap((source, index) => {
     const fields = typeof source === 'object' && source !== null ? (source as Record<string, unknown>) : {};
-    if (typeof fields.snapshotId === 'string' && fields.snapshotId !== '') return [];
+    if (typeof fields.snapshotId === 'string' && fields.snapshotId !== '') {
+      withId.add(fields.name);
+      return [];
+    }
     return [typeof fields.name === 'string' && fields.name !== '' ? fields.name : `sources[${index}]`];
   });
+  const named = Array.isArray(sourceNames) ? (sourceNames as unknown[]).filter((n): n is string => typeof n === 'string' && n !== '') : [];
+  return [...new Set([...without, ...named.filter((n) => !withId.has(n))])];
 }
 
 /** What the keys of a backup's index items are made of. */

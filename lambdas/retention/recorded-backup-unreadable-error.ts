@@ -4,9 +4,9 @@ import { type VaultSide } from '../runtime/runtime-config';
 /**
  * The prune of a vault stops before it lists, sweeps or condemns anything: its region's catalog holds a committed
  * backup record, not forgotten, that does not validate and names no snapshot id this version can read (review r59H
- * F1), or none for one of its sources (review r59M F1: the ids the others name protect nothing of it). Which snapshots
- * that backup needs cannot be told, so neither can whether the vault still holds them: pruning on could condemn its
- * data while the record still stands.
+ * F1), or none for one of its sources, those its `sourceNames` names included (review r59M F1, r60B F1: the ids the
+ * others name protect nothing of it). Which snapshots that backup needs cannot be told, so neither can whether the
+ * vault still holds them: pruning on could condemn its data while the record still stands.
  */
 export class RecordedBackupUnreadableError extends Error {
   override name = 'RecordedBackupUnreadableError';
@@ -22,17 +22,18 @@ export class RecordedBackupUnreadableError extends Error {
 function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid: InvalidLiveBackupItem): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
   const item = `${invalid.key.pk} / ${invalid.key.sk}`;
-  const without = invalid.snapshotIds.length === 0 ? [] : (invalid.sourcesWithoutSnapshotId ?? []);
+  const without = invalid.sourcesWithoutSnapshotId ?? [];
   const names =
     without.length === 0
       ? 'names no snapshot this version can read in its `sources`'
       : `names no snapshot this version can read for ${without.length === 1 ? 'source' : 'sources'} ${without.map((s) => `"${s}"`).join(', ')} ` +
-        `of its ${invalid.snapshotIds.length + without.length} \`sources\``;
+        `of the ${invalid.snapshotIds.length + without.length} its \`sourceNames\` and \`sources\` name`;
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: catalog item ${item} in table ${invalid.error.table} ` +
     `(plan ${plan}) records a committed backup, not forgotten, but does not validate (${invalid.error.problems.join('; ')}) and ${names}, ` +
     "so prune cannot tell which of the vault's data that backup needs. " +
-    'If a newer Lifeboat wrote the record, upgrade Lifeboat and prune with it. Otherwise fix the item: each of its `sources` needs its `snapshotId`; ' +
+    'If a newer Lifeboat wrote the record, upgrade Lifeboat and prune with it. Otherwise fix the item: each name of its `sourceNames` needs its source in ' +
+    '`sources`, and each of its `sources` its `snapshotId`; ' +
     "if its backup is gone, set the item's `forgottenAt` (an ISO time) instead. Until then, every prune of this vault stops here."
   );
 }

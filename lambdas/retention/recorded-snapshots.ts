@@ -25,9 +25,10 @@ const LOOKED_UP_AT_ONCE = 16;
  * A record that does not validate (a newer Lifeboat's, a damaged one) is not passed over: the prune would condemn its
  * backup's data were its snapshot object missing (review r59H F1). The snapshot ids its item still names are checked as
  * any other's (marked `recordInvalid`), unless the item says it is forgotten, being forgotten or (the DR vault) not
- * copied there; one that names none, or lacks a readable id for any one of its sources, stops the prune
- * (RecordedBackupUnreadableError), as what it protects cannot be told; one whose `sources` is an empty list has none
- * to check.
+ * copied there; one that names none (`sources: []` too), or lacks a readable id for any one of its sources (those of
+ * `sources` and those its `sourceNames` names), stops the prune (RecordedBackupUnreadableError), as what it protects
+ * cannot be told. So does a committed record otherwise valid that lacks a source its `sourceNames` names, or names none:
+ * the catalog reads it as not valid (liveBackupSnapshotsSchema, review r60B F1).
  * A record from before the vault is passed over silently.
  */
 export async function snapshotsRecordedIn(side: VaultSide, catalog: Pick<RecordedSnapshotsCatalog, 'liveBackupSnapshotsOfPlan'>, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
@@ -53,10 +54,11 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
   if (invalid.preVault) return [];
   // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy.
   if (invalid.forgotten || invalid.forgetting || (side === 'dr' && invalid.copiedToDr === false)) return [];
-  // An empty `sources` names no snapshot, as a valid record's would: nothing to check, not one that cannot be read
-  // (it stopped every prune, review r59M F4).
-  if (invalid.sourcesWithoutSnapshotId?.length === 0 && invalid.snapshotIds.length === 0) return [];
-  // One source without a readable id leaves its data unprotected however many the others name (review r59M F1).
+  // One source without a readable id (in `sources`, or named in `sourceNames` and absent from `sources`) leaves its data
+  // unprotected however many the others name (review r59M F1). A record naming no snapshot at all stops the prune too,
+  // `sources: []` included: its `sourceNames` may list sources whose data it alone protects (review r60B F1; until then
+  // it was passed over, review r59M F4), and one that lists none either is no record Lifeboat writes (a plan protects a
+  // source at least), so what it protects cannot be told.
   if (invalid.snapshotIds.length === 0 || (invalid.sourcesWithoutSnapshotId?.length ?? 0) > 0) throw new RecordedBackupUnreadableError(side, plan, invalid);
   const backupId = invalidBackupId(invalid);
   return invalid.snapshotIds.map((snapshotId) => ({ backupId, plan, snapshotId, key: invalid.key, recordInvalid: true }));

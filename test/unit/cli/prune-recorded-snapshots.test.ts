@@ -32,7 +32,7 @@ it('stops with the backup named, condemning nothing, when the catalog records a 
   await backup(vault, pseudoRandomBytes(20 * 1024, 2));
   await memory.delete(snapshotKey(lost.id));
   const source = { name: 'src', type: 'filesystem' as const, snapshotId: lost.id, rootHash: lost.manifest, entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
-  const lostRead: LiveBackupSnapshotsRead = { backup: { backupId: 'b-lost', plan: 'files', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [source] }, key: { pk: 'BACKUP#b-lost', sk: 'BACKUP' } };
+  const lostRead: LiveBackupSnapshotsRead = { backup: { backupId: 'b-lost', plan: 'files', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sourceNames: ['src'], sources: [source] }, key: { pk: 'BACKUP#b-lost', sk: 'BACKUP' } };
   const catalog = {
     async *liveBackupSnapshotsOfPlan(): AsyncGenerator<LiveBackupSnapshotsRead> {
       yield await Promise.resolve(lostRead);
@@ -66,7 +66,7 @@ async function retiredPlanLost(): Promise<{ memory: MemoryVaultStore; vault: Vau
   const lost = await backup(vault, pseudoRandomBytes(40 * 1024, 3));
   await memory.delete(snapshotKey(lost.id));
   const source = { name: 'src', type: 'filesystem' as const, snapshotId: lost.id, rootHash: lost.manifest, entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 };
-  const lostRead: LiveBackupSnapshotsRead = { backup: { backupId: 'b-retired', plan: 'retired', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sources: [source] }, key: { pk: 'BACKUP#b-retired', sk: 'BACKUP' } };
+  const lostRead: LiveBackupSnapshotsRead = { backup: { backupId: 'b-retired', plan: 'retired', status: 'COMMITTED', startedAt: '2026-03-01T10:00:00.000Z', sourceNames: ['src'], sources: [source] }, key: { pk: 'BACKUP#b-retired', sk: 'BACKUP' } };
   const catalog = {
     async *liveBackupSnapshotsOfPlan(plan: string): AsyncGenerator<LiveBackupSnapshotsRead> {
       if (plan === 'retired') yield await Promise.resolve(lostRead);

@@ -178,16 +178,36 @@ describe('a committed record that does not validate (review r59H F1)', () => {
   it('stops before the listing when a record names no snapshot it can read, naming the item and how to fix it', async () => {
     const stopped = recordedSnapshotsCheck('primary', scoped('garbled'), ['garbled']);
     await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
-    await expect(stopped).rejects.toThrow(/catalog item BACKUP#garbled-000000 \/ BACKUP in table catalog \(plan garbled\) records a committed backup, not forgotten, but does not validate \(sources: .*\).*each of its `sources` needs its `snapshotId`/);
+    await expect(stopped).rejects.toThrow(/catalog item BACKUP#garbled-000000 \/ BACKUP in table catalog \(plan garbled\) records a committed backup, not forgotten, but does not validate \(sources: .*\).*each name of its `sourceNames` needs its source in `sources`, and each of its `sources` its `snapshotId`/);
   });
 
-  it('checks nothing of one whose sources are an empty list, as of a valid one (review r59M F4)', async () => {
-    // Committed, `sources: []`, and not valid for another field (a newer copy state): it names no snapshot, so there is
-    // nothing it needs. It stopped every prune with RecordedBackupUnreadableError.
+  it('stops before the listing on one whose sources are an empty list while its sourceNames name sources, naming them (review r60B F1)', async () => {
+    // Committed, `sources: []`, `sourceNames: ['a', 'b']`, not valid for another field (a newer copy state). Passed over
+    // since review r59M F4, its snapshot object missing, the prune deleted the tree of its backup.
     await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...newer(0), backupId: 'empty-000000', pk: 'BACKUP#empty-000000', plan: 'empty', sources: [], copies: { primary: 'SHIPPED' } } }));
-    expect(await snapshotsRecordedIn('primary', catalog, ['empty'])).toEqual([]);
-    const check = await recordedSnapshotsCheck('primary', scoped('empty'), ['empty']);
-    await expect(check(new Set())).resolves.toBeUndefined();
+    const stopped = recordedSnapshotsCheck('primary', scoped('empty'), ['empty']);
+    await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
+    await expect(stopped).rejects.toThrow(/catalog item BACKUP#empty-000000 \/ BACKUP in table catalog \(plan empty\) .* names no snapshot this version can read for sources "a", "b" of the 2 its `sourceNames` and `sources` name, so prune cannot tell/);
+  });
+
+  it('stops on a committed record lacking the source of one of its sourceNames, valid or not (review r60B F1)', async () => {
+    // Valid in every field but one source short: source "b" went unchecked, and its tree condemned were its object missing.
+    const r = item(record('short', 0));
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...r, sources: (r.sources as BackupRecord['sources']).slice(0, 1) } }));
+    const stopped = recordedSnapshotsCheck('primary', scoped('short'), ['short']);
+    await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
+    await expect(stopped).rejects.toThrow(/BACKUP#short-000000 .* does not validate \(sources: no source "b", which its `sourceNames` names\) and names no snapshot this version can read for source "b" of the 2/);
+    // Not valid for another field too (a newer source type): the same.
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...newer(0, { backupId: 'short-000001', pk: 'BACKUP#short-000001', plan: 'short2' }), sources: [{ ...(r.sources as BackupRecord['sources'])[0], type: 'efs' }] } }));
+    await expect(recordedSnapshotsCheck('primary', scoped('short2'), ['short2'])).rejects.toThrow(/BACKUP#short-000001 .* names no snapshot this version can read for source "b" of the 2/);
+  });
+
+  it('stops on a committed record naming no source at all, sourceNames and sources both empty: no Lifeboat writes one (review r60B F1)', async () => {
+    const r = item(record('none', 0));
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...r, sourceNames: [], sources: [] } }));
+    const stopped = recordedSnapshotsCheck('primary', scoped('none'), ['none']);
+    await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
+    await expect(stopped).rejects.toThrow(/BACKUP#none-000000 .* does not validate \(sourceNames: a committed backup names one source at least\) and names no snapshot this version can read in its `sources`/);
   });
 
   it('stops before the listing when one of its sources has no snapshot id it can read, naming that source (review r59M F1)', async () => {
@@ -199,7 +219,7 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...r, backupId: 'partial-000000', pk: 'BACKUP#partial-000000', plan: 'partial', sources: [{ ...rest, snapshot: { id: snapshotId } }, second] } }));
     const stopped = recordedSnapshotsCheck('primary', scoped('partial'), ['partial']);
     await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
-    await expect(stopped).rejects.toThrow(/catalog item BACKUP#partial-000000 \/ BACKUP in table catalog \(plan partial\) .* names no snapshot this version can read for source "a" of its 2 `sources`, so prune cannot tell/);
+    await expect(stopped).rejects.toThrow(/catalog item BACKUP#partial-000000 \/ BACKUP in table catalog \(plan partial\) .* names no snapshot this version can read for source "a" of the 2 its `sourceNames` and `sources` name, so prune cannot tell/);
   });
 });
 
