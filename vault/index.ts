@@ -49,6 +49,7 @@ export * from './manifest/manifest-pages';
 export * from './manifest/manifest-reader';
 export * from './manifest/manifest-root';
 export * from './manifest/snapshot-record';
+export { s3KeyOf } from './manifest/s3-key-path';
 export * from './pack/pack-format';
 export * from './platform/malloc-tuning';
 export * from './platform/posix-calls';

@@ -1,8 +1,7 @@
 import { ancestorDirectories, comparePaths, ESCAPED_KEY_SEGMENT, type ManifestEntry, type ManifestReader, type PageRef, underPrefix } from '../../vault';
 import { type Snapshot } from '../../vault';
-import { type Vault } from '../../vault';
+import { s3KeyOf, type Vault } from '../../vault';
 import { type ResolvedRestore } from './resolved-restore';
-import { s3KeyOfEntry } from './restored-entry';
 
 type SelectionRestore = Pick<ResolvedRestore, 'prefix' | 'source'>;
 /** A shard's range: entries from `first` to `last` inclusive. */
@@ -45,7 +44,7 @@ function selectionOf(restore: SelectionRestore): Selection {
   if (restore.source.type === 'filesystem') return { runs: [{ start: prefix, holds: (path) => underPrefix(path, prefix) }], tested: [], selects: (entry) => underPrefix(entry.path, prefix) };
   const plain = stringRun(prefix);
   const escaped = stringRun(`${ESCAPED_KEY_SEGMENT}/`);
-  const selects = (entry: ManifestEntry): boolean => s3KeyOfEntry(entry).startsWith(prefix);
+  const selects = (entry: ManifestEntry): boolean => s3KeyOf(entry).startsWith(prefix);
   // No plain path starts with the escaped segment; and when the prefix is the start of the escaped segment, its run holds that one.
   if (prefix.startsWith(escaped.start)) return { runs: [escaped], tested: [escaped], selects };
   if (escaped.start.startsWith(prefix)) return { runs: [plain], tested: [escaped], selects };

@@ -1,6 +1,5 @@
 import { type DirectoryEntry } from '../sources/directory-source';
-import { type ManifestEntry } from '../../vault';
-import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
+import { type ManifestEntry, s3KeyOf } from '../../vault';
 import { s3HeadersOfMeta } from '../sources/s3-object-headers';
 import { type S3ObjectAttributes } from './s3-object-writer';
 
@@ -12,17 +11,16 @@ import { type S3ObjectAttributes } from './s3-object-writer';
  * directoryEntry is the workflow's verification view of it (kind, mode, size, link target).
  */
 /**
- * The object key of an S3 entry. Keys the vault cannot hold as a path ('a//b', '../x', 'folder/')
+ * The object key of an S3 entry: the vault's s3KeyOf. Keys the vault cannot hold as a path ('a//b', '../x', 'folder/')
  * are stored under an escaped path with the exact key in meta.key (lambdas/sources/s3-entry-path.ts).
  */
 export function s3KeyOfEntry(entry: ManifestEntry): string {
-  const key = entry.meta['key'];
-  return typeof key === 'string' ? key : s3KeyOfEntryPath(entry.path);
+  return s3KeyOf(entry);
 }
 
 /** Where an S3 entry is restored: its key, verbatim, under the target's prefix. */
 export function s3TargetKey(target: { readonly prefix: string }, entry: ManifestEntry): string {
-  return `${target.prefix}${s3KeyOfEntry(entry)}`;
+  return `${target.prefix}${s3KeyOf(entry)}`;
 }
 
 export function s3Attributes(entry: ManifestEntry): S3ObjectAttributes {

@@ -1,4 +1,4 @@
-import { checkEntryPath, ESCAPED_KEY_SEGMENT } from '../../vault';
+import { checkEntryPath, ESCAPED_KEY_SEGMENT, s3KeyOf } from '../../vault';
 
 /**
  * Manifest paths of S3 objects. The contract is "path = the object key, exactly". The vault,
@@ -30,9 +30,7 @@ export function s3EntryPath(key: string): string {
   return `${ESCAPED_KEY_SEGMENT}/${Buffer.from(key, 'utf8').toString('base64url') || '-'}`;
 }
 
-/** The object key of a manifest path (inverse of s3EntryPath), for entries without `meta.key`. */
+/** The object key of a manifest path (inverse of s3EntryPath): the vault's s3KeyOf of an entry without `meta.key`. */
 export function s3KeyOfEntryPath(entryPath: string): string {
-  if (!entryPath.startsWith(`${ESCAPED_KEY_SEGMENT}/`)) return entryPath;
-  const encoded = entryPath.slice(ESCAPED_KEY_SEGMENT.length + 1);
-  return encoded === '-' ? '' : Buffer.from(encoded, 'base64url').toString('utf8');
+  return s3KeyOf({ path: entryPath, meta: {} });
 }

@@ -10,9 +10,8 @@ import { decodeItemLines, encodeItemText } from '../../lambdas/sources/dynamodb-
 import { scanSegmentPages } from '../../lambdas/sources/dynamodb-table-source';
 import { listS3Objects, readS3Object, type S3ObjectSummary } from '../../lambdas/sources/s3-bucket-source';
 import { differingS3Headers, s3HeadersOfMeta } from '../../lambdas/sources/s3-object-headers';
-import { s3KeyOfEntryPath } from '../../lambdas/sources/s3-entry-path';
 import { type ManifestEntry } from '../../vault';
-import { mapBounded, readEntryContent, restoreSnapshot, verifySnapshot } from '../../vault';
+import { mapBounded, readEntryContent, restoreSnapshot, s3KeyOf, verifySnapshot } from '../../vault';
 import { type Snapshot } from '../../vault';
 import { type Vault } from '../../vault';
 
@@ -52,7 +51,7 @@ async function contentOf(vault: Vault, entry: ManifestEntry): Promise<Buffer> {
 async function verifyBucket(vault: Vault, snapshot: Snapshot, bucket: string, prefix: string, s3: S3Client, result: SourceVerification): Promise<void> {
   const backedUp = new Map<string, ManifestEntry>();
   for await (const entry of vault.entries(snapshot)) {
-    const key = typeof entry.meta.key === 'string' ? entry.meta.key : s3KeyOfEntryPath(entry.path);
+    const key = s3KeyOf(entry);
     backedUp.set(key, entry);
   }
   const live: S3ObjectSummary[] = [];

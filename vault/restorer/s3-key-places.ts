@@ -37,6 +37,8 @@ export class S3KeyPlaces {
   private readonly table: DigestTable;
   /** Entries whose key's path is the folder of the next entry's key (lookingAhead). */
   private readonly foldersOfNext = new WeakSet<ManifestEntry>();
+  /** Where lookingAhead found each S3 object's key goes, which place and placeMarker then take rather than work out again. */
+  private readonly placedAhead = new WeakMap<ManifestEntry, S3KeyPlace>();
 
   constructor(maxBytes = S3_KEY_PLACES_MAX_BYTES) {
     this.table = new DigestTable(Math.max(1, Math.floor(maxBytes / SLOT_BYTES)));
@@ -46,7 +48,7 @@ export class S3KeyPlaces {
   async *lookingAhead(entries: AsyncIterable<ManifestEntry>): AsyncGenerator<ManifestEntry> {
     let held: { entry: ManifestEntry; path: string | null } | undefined;
     for await (const entry of entries) {
-      const path = entry.kind === 'object' ? pathOf(entry) : null;
+      const path = entry.kind === 'object' ? this.fileOf(entry) : null;
       if (held) {
         if (held.path !== null && path !== null && path.startsWith(`${held.path}/`)) this.foldersOfNext.add(held.entry);
         yield held.entry;
@@ -62,7 +64,7 @@ export class S3KeyPlaces {
    */
   place(entry: ManifestEntry): S3KeyPlace {
     if (entry.kind !== 'object') return this.placeOther(entry);
-    const placed = s3KeyAsEntryPath(entry);
+    const placed = this.placeOf(entry);
     if ('notWritten' in placed || placed.folder === true) return placed;
     const key = s3KeyOf(entry);
     if (this.foldersOfNext.has(entry)) return { notWritten: alsoAFolder(theKey(key), key) };
@@ -82,7 +84,7 @@ export class S3KeyPlaces {
 
   /** Where the folder marker `entry` (place handed it back as a folder) goes: called after every other entry was placed. */
   placeMarker(entry: ManifestEntry): S3KeyPlace {
-    const placed = s3KeyAsEntryPath(entry);
+    const placed = this.placeOf(entry);
     if ('notWritten' in placed) return placed;
     const key = s3KeyOf(entry);
     const why = this.claim(theKey(key), key.slice(0, -1), placed.path, 'folder', 'is a folder marker');
@@ -116,12 +118,18 @@ export class S3KeyPlaces {
   private digest(as: 'file' | 'folder', path: string): Buffer {
     return this.table.digestOf(as, path);
   }
-}
 
-/** The path of a file-like S3 object's key in the target, or null (a folder marker, or no file path). */
-function pathOf(entry: ManifestEntry): string | null {
-  const placed = s3KeyAsEntryPath(entry);
-  return 'path' in placed && placed.folder !== true ? placed.path : null;
+  /** Where the S3 object `entry`'s key goes (s3KeyAsEntryPath), as lookingAhead found it when it passed the entry on. */
+  private placeOf(entry: ManifestEntry): S3KeyPlace {
+    return this.placedAhead.get(entry) ?? s3KeyAsEntryPath(entry);
+  }
+
+  /** The path of a file-like S3 object's key in the target, or null (a folder marker, or no file path); kept for placeOf. */
+  private fileOf(entry: ManifestEntry): string | null {
+    const placed = s3KeyAsEntryPath(entry);
+    this.placedAhead.set(entry, placed);
+    return 'path' in placed && placed.folder !== true ? placed.path : null;
+  }
 }
 
 const INTO_A_BUCKET = 'restore this backup into a bucket to get it';
