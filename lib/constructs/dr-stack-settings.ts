@@ -7,9 +7,10 @@ import { type IConstruct } from 'constructs';
  * bootstrap qualifier looked for the default bootstrap, its roles had no permissions boundary where the organization
  * requires one, and it could be deleted and carried none of the stack's tags.
  *
- * The synthesizer: a DefaultStackSynthesizer of the user's stack's qualifier. Any other synthesizer (custom roles or
- * buckets, CliCredentialsStackSynthesizer, a subclass) cannot be copied, as its settings are its own: the DR stack keeps
- * the app's default synthesizer, and the user passes `drStack` (LifeboatProtectionProps says so).
+ * The synthesizer: the App's default when the user's stack has it too, else a DefaultStackSynthesizer of the user's
+ * stack's qualifier when that is all its own synthesizer sets (qualifierOnlySynthesizer). Any other synthesizer (custom
+ * roles or buckets, CliCredentialsStackSynthesizer, a subclass) cannot be copied, as its settings are its own: the DR
+ * stack keeps the app's default synthesizer, and the user passes `drStack` (LifeboatProtectionProps says so).
  */
 export type DrStackSettings = { synthesizer?: IStackSynthesizer; permissionsBoundary?: PermissionsBoundary; terminationProtection: boolean };
 
@@ -17,14 +18,35 @@ export function drStackSettingsLike(stack: Stack): DrStackSettings {
   const settings: { synthesizer?: IStackSynthesizer; permissionsBoundary?: PermissionsBoundary; terminationProtection: boolean } = {
     terminationProtection: stack.terminationProtection,
   };
-  const qualifier = stack.synthesizer.bootstrapQualifier;
-  if (stack.synthesizer.constructor === DefaultStackSynthesizer && qualifier !== undefined) settings.synthesizer = new DefaultStackSynthesizer({ qualifier });
+  const synthesizer = qualifierOnlySynthesizer(stack);
+  if (synthesizer !== undefined) settings.synthesizer = synthesizer;
   // The stack's own boundary (its permissionsBoundary prop) or its Stage's, as CDK stores either: a Stack reads it when
   // constructed, so it is passed as the DR stack's prop rather than set as context afterwards.
   const boundary = stack.node.tryGetContext(PERMISSIONS_BOUNDARY_CONTEXT_KEY) as { name?: string; arn?: string } | undefined;
   if (boundary?.arn !== undefined) settings.permissionsBoundary = PermissionsBoundary.fromArn(boundary.arn);
   else if (boundary?.name !== undefined) settings.permissionsBoundary = PermissionsBoundary.fromName(boundary.name);
   return settings;
+}
+
+/**
+ * A DefaultStackSynthesizer of the stack's qualifier, when the stack was given its own plain DefaultStackSynthesizer
+ * of a qualifier and nothing else. None when its synthesizer is the App's `defaultStackSynthesizer` (review r60D F1):
+ * the DR stack, made in the same App, gets that one by itself, with the custom roles, buckets and bootstrap rule a
+ * copy of the qualifier alone would drop. None either when the stack's own has other settings, which cannot be read
+ * back through its API: the user passes `drStack` then.
+ */
+function qualifierOnlySynthesizer(stack: Stack): DefaultStackSynthesizer | undefined {
+  const qualifier = stack.synthesizer.bootstrapQualifier;
+  if (stack.synthesizer.constructor !== DefaultStackSynthesizer || qualifier === undefined) return undefined;
+  // A stack binds a copy (reusableBind: Object.create of the instance it was given), so the instance is its prototype.
+  const given: unknown = Object.getPrototypeOf(stack.synthesizer);
+  // The App's default is in the tree's context under a key of CDK's own (private), and only it is a synthesizer there.
+  if (Object.values(stack.node.getAllContext()).includes(given)) return undefined;
+  // Its props are private to CDK: read defensively, so a CDK that stores them otherwise gives no synthesizer, never a wrong one.
+  const props: unknown = given === null ? undefined : Reflect.get(given as object, 'props');
+  if (typeof props !== 'object' || props === null) return undefined;
+  const set = Object.entries(props).filter(([, value]) => value !== undefined).map(([key]) => key);
+  return set.every((key) => key === 'qualifier') ? new DefaultStackSynthesizer({ qualifier }) : undefined;
 }
 
 /**

@@ -185,9 +185,10 @@ export type LifeboatProtectionProps = {
    * (see `drAccount`); environment-agnostic as to account, it gets a rule that refuses a deploy into another account than
    * the DR side's when that account is known (and is refused at synth with a `drAccount` of another account).
    * The default stack takes the protection's stack's termination protection, tags, permissions boundary (its own or
-   * its Stage's) and, with a DefaultStackSynthesizer, its bootstrap qualifier. With any other synthesizer (custom
-   * bootstrap roles or buckets, CliCredentialsStackSynthesizer) pass `drStack`, built with the synthesizer it needs:
-   * the default one uses the app's default synthesizer.
+   * its Stage's) and, when the stack was given a DefaultStackSynthesizer of a qualifier alone, that qualifier; the
+   * App's `defaultStackSynthesizer` reaches it as it is. With any other synthesizer (custom bootstrap roles or
+   * buckets, CliCredentialsStackSynthesizer) pass `drStack`, built with the synthesizer it needs: the default one uses
+   * the app's default synthesizer.
    */
   readonly drStack?: Stack;
   /**

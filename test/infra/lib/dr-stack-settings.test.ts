@@ -1,5 +1,6 @@
 import { DefaultStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { type Construct } from 'constructs';
 import { LifeboatProtection, LifeboatSource } from '../../../lib';
 import { synthesizeApp } from './synth-app';
 
@@ -72,4 +73,48 @@ it('gives it the boundary of the user\'s Stage', () => {
   expect(roles(drTemplate).length).toBeGreaterThan(0);
   expect(unbounded(drTemplate)).toBe(0);
   expect(JSON.stringify(roles(drTemplate)[0]?.Properties?.PermissionsBoundary)).toContain(':policy/stage-boundary');
+});
+
+/** A DefaultStackSynthesizer of an organization's own bootstrap: its deploy role, assets bucket and no bootstrap version rule. */
+const acmeSynthesizer = () =>
+  new DefaultStackSynthesizer({
+    qualifier: 'acme1',
+    deployRoleArn: 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/acme-deploy-${AWS::Region}',
+    fileAssetsBucketName: 'acme-assets-${AWS::AccountId}-${AWS::Region}',
+    generateBootstrapVersionRule: false,
+  });
+
+function synthProtected(build: (scope: Construct) => Stack, options: { defaultStackSynthesizer?: DefaultStackSynthesizer; drAccount?: string } = {}) {
+  return synthesizeApp(
+    (app) => {
+      const shop = build(app);
+      const protection = new LifeboatProtection(shop, 'Lifeboat', {
+        prefix: 'shop',
+        drRegion: 'us-west-2',
+        ...(options.drAccount !== undefined ? { drAccount: options.drAccount } : {}),
+        notifications: { emails: ['a@example.com'] },
+        plans: [plan(new s3.Bucket(shop, 'B'))],
+      });
+      return { shop, dr: protection.drStack };
+    },
+    options.defaultStackSynthesizer ? { defaultStackSynthesizer: options.defaultStackSynthesizer } : {},
+  );
+}
+
+it('leaves the DR stack the App\'s defaultStackSynthesizer, all its settings, when the user\'s stack has it too (review r60D F1)', () => {
+  // Before, the DR stack got a DefaultStackSynthesizer of the qualifier alone: the default role names and bucket of
+  // qualifier acme1, which this organization's bootstrap does not have, and a bootstrap version rule.
+  const synth = synthProtected((app) => new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } }), { defaultStackSynthesizer: acmeSynthesizer() });
+  expect(synth.synthError).toBeUndefined();
+  const drArtifact = stackArtifact(synth, synth.built.dr);
+  expect(drArtifact.assumeRoleArn).toContain(':role/acme-deploy-us-west-2');
+  expect((drArtifact.template as { Rules?: Record<string, unknown> }).Rules?.CheckBootstrapVersion).toBeUndefined();
+  expect(drArtifact.assumeRoleArn).toBe(stackArtifact(synth, synth.built.shop).assumeRoleArn?.replace('eu-west-1', 'us-west-2'));
+});
+
+it('gives the DR stack no copy of a stack\'s own DefaultStackSynthesizer that sets more than its qualifier', () => {
+  const synth = synthProtected((app) => new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' }, synthesizer: acmeSynthesizer() }));
+  expect(synth.synthError).toBeUndefined();
+  // A copy of the qualifier alone would name cdk-acme1-deploy-role, which this bootstrap does not have: the app's default it is, and drStack is the way.
+  expect(stackArtifact(synth, synth.built.dr).assumeRoleArn).not.toContain('acme1');
 });

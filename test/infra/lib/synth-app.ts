@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { App, type IReusableStackSynthesizer, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { withShallowStackTraces } from '../../support/shallow-stack-traces';
 
@@ -30,7 +30,10 @@ const TEMPLATES_ONLY = { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-s
  */
 const FAST_SYNTH = { 'aws:cdk:disable-creation-stack-traces': true };
 
-export function synthesizeApp<T>(build: (app: App) => T, options: { nag?: boolean; bundle?: boolean; context?: Record<string, unknown> } = {}): SynthesizedApp<T> {
+export function synthesizeApp<T>(
+  build: (app: App) => T,
+  options: { nag?: boolean; bundle?: boolean; context?: Record<string, unknown>; defaultStackSynthesizer?: IReusableStackSynthesizer } = {},
+): SynthesizedApp<T> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-infra-'));
   outdirs.push(outdir);
   const context = { ...(options.bundle ? {} : TEMPLATES_ONLY), ...FAST_SYNTH, ...options.context };
@@ -38,7 +41,7 @@ export function synthesizeApp<T>(build: (app: App) => T, options: { nag?: boolea
   // the templates themselves. No tree.json either (treeMetadata): no test reads it, cdk-nag's report names the constructs
   // from the construct tree itself, and writing it walks every construct's attributes (about 8 % of a file's CPU).
   // Built and synthesized with shallow stack traces (../../support/shallow-stack-traces.ts says why).
-  const app = new App({ outdir, context, builtinCloudFormationValidation: false, treeMetadata: false });
+  const app = new App({ outdir, context, builtinCloudFormationValidation: false, treeMetadata: false, ...(options.defaultStackSynthesizer ? { defaultStackSynthesizer: options.defaultStackSynthesizer } : {}) });
   const built = withShallowStackTraces(() => build(app));
   if (options.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   let synthError: unknown;
