@@ -1,5 +1,6 @@
 import { type S3Client } from '@aws-sdk/client-s3';
 import { httpStatusOf } from '../../vault';
+import { quotedServiceWords } from './quoted-service-words';
 
 /**
  * S3 refused a call that required the bucket to be owned by a given account (ExpectedBucketOwner):
@@ -47,18 +48,9 @@ function refusedMessage(refused: string, expectedOwner: string, operation: strin
   );
 }
 
-/** How much of S3's text a message keeps: enough for a policy's or a KMS key's ARN, not a page pasted into a terminal. */
-const S3_SAID_LIMIT = 500;
-
-/**
- * S3's words, JSON-quoted: they can hold an object key, and so newlines and ANSI escapes that `lifeboat backup` would
- * print raw to the operator's terminal (review r59L F3); JSON.stringify escapes every control character.
- */
+/** S3's words, quoted and cut (quotedServiceWords): they can hold an object key, printed to the operator's terminal. */
 function s3Said(cause: unknown): string {
-  if (cause === undefined) return 'nothing more';
-  const said = !(cause instanceof Error) ? String(cause) : cause.message ? `${cause.name}: ${cause.message}` : cause.name;
-  if (said.length <= S3_SAID_LIMIT) return JSON.stringify(said);
-  return `${JSON.stringify(said.slice(0, S3_SAID_LIMIT))}… (cut from ${said.length} characters)`;
+  return cause === undefined ? 'nothing more' : quotedServiceWords(cause);
 }
 
 /** Which account must own a bucket: the function's own, or the one a source names; undefined sends no ExpectedBucketOwner. */

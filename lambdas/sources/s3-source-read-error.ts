@@ -1,6 +1,7 @@
 import { httpStatusOf } from '../../vault';
 import { classifyError } from '../runtime/errors';
 import { BucketOwnerMismatchError } from '../runtime/expected-bucket-owner';
+import { quotedServiceWords } from '../runtime/quoted-service-words';
 
 /** Where in an S3 source a request failed: the source (absent: a caller that does not know it), its bucket, its prefix, and the key read (absent: the listing). */
 export type S3SourcePlace = { readonly source?: string; readonly bucket: string; readonly prefix?: string; readonly key?: string };
@@ -10,7 +11,8 @@ export type S3SourcePlace = { readonly source?: string; readonly bucket: string;
  * backup's role out, or a bucket of that name belongs to another account. S3's own error says none of that in terms
  * of the plan — `NoSuchBucket: The specified bucket does not exist` named neither the source nor the bucket, and an
  * AccessDenied on one object named no key (audit a58A F1) — so this one names the source, the bucket and the key (or
- * the prefix listed), keeps S3's error as its `cause` and in its message, and says what to check. Permanent, as the
+ * the prefix listed), keeps S3's error as its `cause` and in its message (quoted and cut: quotedServiceWords, as it holds
+ * a key: review r60C F4), and says what to check. Permanent, as the
  * error under it: retrying does not bring a bucket back or change a policy.
  */
 export class S3SourceReadError extends Error {
@@ -20,7 +22,7 @@ export class S3SourceReadError extends Error {
     readonly action: 'list' | 'read',
     options: { cause: unknown },
   ) {
-    super(`${refusal(place, action)}: ${serviceError(options.cause)}${adviceFor(options.cause, place)}`, options);
+    super(`${refusal(place, action)}: ${quotedServiceWords(options.cause)}${adviceFor(options.cause, place)}`, options);
   }
 }
 
@@ -94,11 +96,6 @@ function sourceOf(place: S3SourcePlace): string {
 function whereOf(place: S3SourcePlace): string {
   if (place.key !== undefined) return `object ${JSON.stringify(place.key)} of bucket ${place.bucket}`;
   return place.prefix ? `bucket ${place.bucket} under prefix ${JSON.stringify(place.prefix)}` : `bucket ${place.bucket}`;
-}
-
-function serviceError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  return err.message ? `${err.name}: ${err.message}` : err.name;
 }
 
 /**

@@ -138,7 +138,7 @@ it('a source bucket that does not exist fails the run naming the source and the 
   expect({ code, err }).toEqual({
     code: 1,
     err: [
-      'Backup FAILED: S3SourceReadError: source gone-assets: S3 refused to list bucket lifeboat-test-no-such-bucket: NoSuchBucket: The specified bucket does not exist. ' +
+      'Backup FAILED: S3SourceReadError: source gone-assets: S3 refused to list bucket lifeboat-test-no-such-bucket: "NoSuchBucket: The specified bucket does not exist". ' +
         "The bucket does not exist (deleted or renamed): create it, or correct the source's bucket in the plan (lifeboat.config.json), then run the backup again",
     ],
   });

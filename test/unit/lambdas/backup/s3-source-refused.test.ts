@@ -7,7 +7,7 @@ import { planBackup, type PlanBackupDeps } from '../../../../lambdas/backup/plan
 import { newObservations } from '../../../../lambdas/sources/entry-sink';
 import { addS3Shard } from '../../../../lambdas/sources/s3-object-entries';
 import { addS3RangePiece, type PieceSink } from '../../../../lambdas/sources/s3-range-piece';
-import { S3SourceReadError } from '../../../../lambdas/sources/s3-source-read-error';
+import { S3SourceReadError, s3SourceReadError } from '../../../../lambdas/sources/s3-source-read-error';
 import { S3SourceInOtherRegionError } from '../../../../lambdas/sources/s3-source-region-error';
 import { BucketOwnerMismatchError, bucketOwnerRule, expectBucketOwner } from '../../../../lambdas/runtime/expected-bucket-owner';
 import { classifyError } from '../../../../lambdas/runtime/errors';
@@ -158,7 +158,7 @@ describe('the plan step with an S3 source whose bucket does not exist', () => {
     const failure = await failureOf(planBackup({ plan: 'assets', backupId: BACKUP_ID }, deps));
     expect(failure).toBeInstanceOf(S3SourceReadError);
     expect(failure.message).toBe(
-      'source bad-assets: S3 refused to list bucket no-such-bucket-a58a under prefix "img/": NoSuchBucket: The specified bucket does not exist. ' +
+      'source bad-assets: S3 refused to list bucket no-such-bucket-a58a under prefix "img/": "NoSuchBucket: The specified bucket does not exist". ' +
         "The bucket does not exist (deleted or renamed): create it, or correct the source's bucket in the plan (lifeboat.config.json), then run the backup again",
     );
     expect(failure.cause).toMatchObject({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } });
@@ -179,21 +179,21 @@ describe('a shard whose object S3 refuses', () => {
     const writer = sink();
     const failure = await failureOf(addS3Shard(s3, { source: 'photos-src', bucket: 'photos', prefix: '' }, writer, newObservations()));
     expect(failure).toBeInstanceOf(S3SourceReadError);
-    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "b\.jpg" of bucket photos: AccessDenied: Access Denied\. The backup's role may not do that: check the bucket's policy/);
+    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "b\.jpg" of bucket photos: "AccessDenied: Access Denied"\. The backup's role may not do that: check the bucket's policy/);
     expect(failure.cause).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
   });
 
   it('a listing of a bucket that is gone names the source and the bucket', async () => {
     const failure = await failureOf(addS3Shard(s3, { source: 'photos-src', bucket: 'gone', prefix: 'x/' }, sink(), newObservations()));
     expect(failure).toBeInstanceOf(S3SourceReadError);
-    expect(failure.message).toMatch(/^source photos-src: S3 refused to list bucket gone under prefix "x\/": NoSuchBucket: /);
+    expect(failure.message).toMatch(/^source photos-src: S3 refused to list bucket gone under prefix "x\/": "NoSuchBucket: /);
   });
 
   it('a piece of a large object names the source, the bucket and the key', async () => {
     const spec = { source: 'photos-src', bucket: 'photos', key: 'b.jpg', etag: '"b.jpg"', size: 8, start: 0, end: 4, piece: 0, pieces: 2 };
     const failure = await failureOf(addS3RangePiece(s3, spec, sink()));
     expect(failure).toBeInstanceOf(S3SourceReadError);
-    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "b\.jpg" of bucket photos: AccessDenied: /);
+    expect(failure.message).toMatch(/^source photos-src: S3 refused to read object "b\.jpg" of bucket photos: "AccessDenied: /);
   });
 
   it("leaves the vault's refusals (the sink's) as they are: they are not the source's", async () => {
@@ -246,5 +246,26 @@ describe('the plan step with an S3 source whose bucket is in another region (rev
     );
     expect(classifyError(failure)).toBe(failure);
     expect(records.map((r) => r.status)).toEqual(['RUNNING']);
+  });
+});
+
+/**
+ * Review r60C F4: S3SourceReadError put S3's words into its message raw and whole, where the owner guard's refusal
+ * quotes them: a key S3 names could forge a line (`\n[ERROR] …`), colour the terminal, or fill it. Both now quote alike.
+ */
+describe("S3's words in an S3SourceReadError", () => {
+  const refusedWith = (message: string): string =>
+    (s3SourceReadError(Object.assign(new Error(message), { name: 'InvalidArgument', $metadata: { httpStatusCode: 400 } }), { source: 'photos', bucket: 'b', key: 'evil' }, 'read') as Error).message;
+
+  it('are quoted, so a key with a newline, an ANSI escape or a C1 CSI forges no line and colours nothing', () => {
+    const message = refusedWith('The key "evil\n[ERROR] forged \u001b[31mred \u009b32mgreen \u202eesrever"');
+    for (const raw of ['\n', '\u001b', '\u009b', '\u202e']) expect(message).not.toContain(raw);
+    expect(message).toBe('source photos: S3 refused to read object "evil" of bucket b: "InvalidArgument: The key \\"evil\\n[ERROR] forged \\u001b[31mred \\u009b32mgreen \\u202eesrever\\""');
+  });
+
+  it('are cut to 500 characters, saying so', () => {
+    const message = refusedWith(`${'x'.repeat(3_000)}TAIL`);
+    expect(message).not.toContain('TAIL');
+    expect(message).toBe(`source photos: S3 refused to read object "evil" of bucket b: "InvalidArgument: ${'x'.repeat(483)}"… (cut from 3021 characters)`);
   });
 });

@@ -132,4 +132,23 @@ describe("S3's words in a source's refusal (review r59L F3)", () => {
     expect(message).not.toContain('TAIL');
     expect(message).toMatch(/ S3 said: "AccessDenied: x{486}"… \(cut from 2018 characters\)$/);
   });
+
+  // Review r60C F4: JSON.stringify left these raw: a C1 CSI colours the terminal as ESC [ does, a bidi override shows
+  // a key reversed, a zero-width or tag character hides text, U+2028 breaks the line in some viewers.
+  it('escape DEL, the C1 controls, U+2028/2029 and the format characters (bidi, zero-width, tags) too', () => {
+    const message = refusal('key \u009b31m red \u007f \u202eTPYRCED:smk\u202c \u2066x\u2069 \u2028next\u2029 \u200bhidden\u00ad \u{e0041}');
+    expect([...message].filter((c) => /[\u007f-\u009f\u2028\u2029\p{Cf}]/u.test(c))).toEqual([]);
+    expect(message).toMatch(
+      / S3 said: "AccessDenied: key \\u009b31m red \\u007f \\u202eTPYRCED:smk\\u202c \\u2066x\\u2069 \\u2028next\\u2029 \\u200bhidden\\u00ad \\udb40\\udc41"$/,
+    );
+    // Read back as JSON, the quoted words are S3's own.
+    expect(JSON.parse(message.split(' S3 said: ')[1] ?? '')).toBe('AccessDenied: key \u009b31m red \u007f \u202eTPYRCED:smk\u202c \u2066x\u2069 \u2028next\u2029 \u200bhidden\u00ad \u{e0041}');
+  });
+
+  it('are cut on a code point, never between the halves of a surrogate pair', () => {
+    // "AccessDenied: " is 14 characters: the emoji's two halves would be the 500th and 501st.
+    const message = refusal(`${'x'.repeat(485)}\u{1f600}${'y'.repeat(100)}`);
+    expect(message).toMatch(/ S3 said: "AccessDenied: x{485}"… \(cut from 601 characters\)$/);
+    expect(message).not.toMatch(/\\ud83d/);
+  });
 });
