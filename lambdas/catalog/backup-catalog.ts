@@ -16,6 +16,7 @@ import {
   type BackupStrategy,
   type BackupTotals,
   type CopyStatus,
+  copyStatusSchema,
   isPreVaultBackupItem,
   type LegalHold,
   type PlanLockItem,
@@ -1055,8 +1056,11 @@ type SalvagedLiveState = {
   /** Its `forgettingAt` is a string: a forget has begun (its snapshot objects go before the record is marked forgotten). */
   readonly forgetting: boolean;
   /**
-   * Whether its `copies` say the DR vault holds it: false when they say it does not (no `copies`, no `dr`, or `dr` not
-   * COMMITTED), undefined when they do not read (not an object, `dr` not a string): the reader cannot tell.
+   * Whether its `copies` say the DR vault holds it: true when `dr` is COMMITTED; false when they say it does not (no
+   * `copies`, no `dr`, or `dr` a state of this version that is not COMMITTED: NOT_COPIED_TO_DR); undefined when they do
+   * not read (not an object, `dr` not a string, or a state this version does not know, a newer Lifeboat's such as
+   * `VERIFIED`): the reader cannot tell. Until review r60B F2 any `dr` but COMMITTED read as not copied, and the DR
+   * prune passed such a record over and deleted its DR copy were its snapshot object missing.
    */
   readonly copiedToDr: boolean | undefined;
   /**
@@ -1077,8 +1081,16 @@ function salvageLiveState(item: Readonly<Record<string, unknown>>): SalvagedLive
   const sourcesWithoutSnapshotId = sourcesWithoutSnapshotIdOf(item.sources, item.sourceNames);
   if (copies === undefined) return { forgetting, copiedToDr: false, sourcesWithoutSnapshotId };
   if (typeof copies !== 'object' || copies === null || Array.isArray(copies)) return { forgetting, copiedToDr: undefined, sourcesWithoutSnapshotId };
-  const dr = (copies as Record<string, unknown>).dr;
-  return { forgetting, copiedToDr: dr === undefined ? false : typeof dr === 'string' ? dr === 'COMMITTED' : undefined, sourcesWithoutSnapshotId };
+  return { forgetting, copiedToDr: copiedToDrOf((copies as Record<string, unknown>).dr), sourcesWithoutSnapshotId };
+}
+
+/** The copy states of this version that say a backup's DR copy is not complete: every one but COMMITTED. */
+const NOT_COPIED_TO_DR: ReadonlySet<unknown> = new Set<CopyStatus>(copyStatusSchema.options.filter((state) => state !== 'COMMITTED'));
+
+/** SalvagedLiveState.copiedToDr of an item's `copies.dr`. */
+function copiedToDrOf(dr: unknown): boolean | undefined {
+  if (dr === undefined || NOT_COPIED_TO_DR.has(dr)) return false;
+  return dr === 'COMMITTED' ? true : undefined;
 }
 
 /**

@@ -175,6 +175,19 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     await expect(stopped).rejects.toThrow(/backup newer-000000 \(plan newer, its record does not validate\): snapshots\/snap-newer-0-b\..* upgrade Lifeboat if a newer version wrote it, or fix the item/);
   });
 
+  it('checks in the DR vault one whose copies.dr is a state this version does not know; passes over PENDING and FAILED (review r60B F2)', async () => {
+    // `VERIFIED`, say a newer Lifeboat's state of a complete copy: read as not copied, the DR prune passed it over and,
+    // its snapshot object missing there, deleted its DR copy.
+    for (const [i, dr] of [[0, 'VERIFIED'], [1, 'PENDING'], [2, 'FAILED']] as const) {
+      await doc.send(new PutCommand({ TableName: 'catalog', Item: newer(i, { backupId: `copy-00000${i}`, pk: `BACKUP#copy-00000${i}`, plan: 'copystate', copies: { primary: 'COMMITTED', dr } }) }));
+    }
+    const dr = await snapshotsRecordedIn('dr', catalog, ['copystate']);
+    expect(dr.map((r) => r.snapshotId).sort()).toEqual(['snap-newer-0-a', 'snap-newer-0-b']);
+    const check = await recordedSnapshotsCheck('dr', scoped('copystate'), ['copystate']);
+    await expect(check(new Set(['snap-newer-0-a', 'snap-newer-0-b']))).resolves.toBeUndefined();
+    await expect(check(new Set(['snap-newer-0-a']))).rejects.toThrow(/prune of the DR vault stops .*backup copy-000000 \(plan copystate, its record does not validate\): snapshots\/snap-newer-0-b\. /);
+  });
+
   it('stops before the listing when a record names no snapshot it can read, naming the item and how to fix it', async () => {
     const stopped = recordedSnapshotsCheck('primary', scoped('garbled'), ['garbled']);
     await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
