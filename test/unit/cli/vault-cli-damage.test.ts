@@ -102,6 +102,25 @@ describe('lifeboat vault on a damaged vault', () => {
     ]);
   });
 
+  // f60C: the run's one INFO line, after the packs, says what indexes them again; no UNINDEXED line repeats it.
+  it('verify lists each pack no index lists and says once, after them, to run repair index', async () => {
+    const { vault, keyFile, src } = await newVault('unindexed-packs');
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(3000, 7));
+    await backup(src, vault, keyFile);
+    await fs.writeFile(path.join(src, 'b.bin'), pseudoRandomBytes(3000, 8));
+    await backup(src, vault, keyFile);
+    const indexes = await fs.readdir(path.join(vault, 'index'));
+    for (const index of indexes) await fs.rm(path.join(vault, 'index', index));
+
+    const io = recordingCliIo();
+    expect(await vaultVerify({ vault, keyFile }, { io })).toBe(1);
+    const block = io.lines.filter((l) => l.startsWith('UNINDEXED ') || l.startsWith('INFO: '));
+    expect(block.filter((l) => l.startsWith('UNINDEXED pack '))).toHaveLength(2);
+    expect(block.slice(0, 2).every((l) => l.startsWith('UNINDEXED pack '))).toBe(true);
+    expect(block.filter((l) => l.includes('repair index'))).toEqual([block[2]]);
+    expect(block[2]).toMatch(/^INFO: 2 pack\(s\) no index lists, \d+ bytes: .*run `lifeboat vault repair index` \(add --read-data to leave damaged blobs out\), which indexes every pack whose header reads, then verify again$/);
+  });
+
   it('verify --read-data reports an orphan pack and temporary files as unreferenced, and exits 0', async () => {
     const { vault, keyFile, src, access } = await newVault('garbage');
     await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(2000, 2));
