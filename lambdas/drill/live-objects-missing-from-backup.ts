@@ -80,6 +80,8 @@ export type MissingObjectsQuery = {
   samples: number;
   /** A number in [0, 1): Math.random, or a fixed sequence in tests. */
   random: () => number;
+  /** Told each time the live bucket answers a request (a page, a HEAD's response or HTTP error): how live-sample.ts tells a silent region. */
+  answered?: () => void;
 };
 
 /**
@@ -113,10 +115,13 @@ function existedBeforeBackup(object: Pick<_Object, 'LastModified' | 'ETag'>, sta
  * not say (an Intelligent-Tiering archive tier's ArchiveStatus, a replica's ReplicationStatus). 'gone' when deleted
  * since listed; 'refused' when S3 refuses the HEAD (403), which leaves the object unexplained, so not reported.
  */
-async function headOfAbsent(liveS3: S3Client, bucket: string, key: string): Promise<HeadObjectCommandOutput | 'gone' | 'refused'> {
+async function headOfAbsent(liveS3: S3Client, bucket: string, key: string, answered: () => void): Promise<HeadObjectCommandOutput | 'gone' | 'refused'> {
   try {
-    return await liveS3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await liveS3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    answered();
+    return head;
   } catch (err) {
+    if (httpStatusOf(err) !== undefined) answered();
     if (isS3NotFound(err)) return 'gone';
     if (httpStatusOf(err) === 403) return 'refused';
     throw err;
@@ -139,7 +144,7 @@ function liveObjects(n: number): string {
  * `cr\nkey`. Errors are S3's, for the caller to classify.
  */
 export async function liveObjectsMissingFromBackup(query: MissingObjectsQuery): Promise<LiveObjectsMissing> {
-  const { liveS3, samples, random } = query;
+  const { liveS3, samples, random, answered = () => undefined } = query;
   const result: LiveObjectsMissing = { checked: 0, skipped: 0, missing: [], notes: [] };
   const startedAt = Date.parse(query.backupStartedAt);
   if (samples <= 0 || Number.isNaN(startedAt)) return result;
@@ -154,11 +159,12 @@ export async function liveObjectsMissingFromBackup(query: MissingObjectsQuery): 
   const perListing = Math.min(MAX_KEYS_PER_PAGE, Math.ceil(samples / LISTINGS));
   const list = async (startAfter: string | undefined, maxKeys: number): Promise<{ objects: _Object[]; ended: boolean }> => {
     const page = await listObjectsPage(liveS3, { Bucket: scope.bucket, MaxKeys: maxKeys, ...(scope.prefix !== '' ? { Prefix: scope.prefix } : {}), ...(startAfter !== undefined ? { StartAfter: startAfter } : {}) });
+    answered();
     return { objects: page.Contents ?? [], ended: page.IsTruncated !== true };
   };
   /** Whether an object absent from the backup has an explanation other than a faulty backup (see above). */
   const explained = async (object: _Object, key: string): Promise<boolean> => {
-    const head = await headOfAbsent(liveS3, scope.bucket, key);
+    const head = await headOfAbsent(liveS3, scope.bucket, key, answered);
     if (head === 'gone') return true;
     if (head === 'refused') {
       refused++;

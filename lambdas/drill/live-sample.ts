@@ -19,7 +19,11 @@ import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObje
 export type LiveSample = DrillSourceResult['sampled'] & {
   mismatches: string[];
   notInBackup: string[];
-  /** The source's region did not answer at all (a timeout or a connection failure after the SDK's retries): not recorded, read by compareWithLiveSources. */
+  /**
+   * The source's region did not answer at all: a request of it got no response (a timeout or a connection failure
+   * after the SDK's retries) and none of the source's requests before it had one (silentBy). Not recorded, read by
+   * compareWithLiveSources.
+   */
   regionSilent?: true;
 };
 
@@ -104,6 +108,23 @@ function noAnswer(err: unknown): string | undefined {
   const { name = 'Error', message = '', code = '' } = err as { name?: string; message?: string; code?: string };
   const text = `${name} ${code} ${message}`;
   return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|TimeoutError/.test(text) ? `${name}: ${message}` : undefined;
+}
+
+/**
+ * Whether the live region answered one source's requests: any response, an HTTP error's too (a listing page, a HEAD's
+ * 403, 404 or 5xx). Once it has, a later failure of that source is not the region's silence (silentBy).
+ */
+type LiveAnswers = { heard: boolean };
+
+/**
+ * Whether `err` says the live region did not answer at all: no response to the request (noAnswer, and no HTTP status),
+ * and none to any request of the source before it. A connection reset while an object's body is read (after the
+ * response came, and not retried by the SDK) is no such silence, nor is a failure after the region answered the
+ * source: until review r60E F1 either one made the drill skip every later S3 source, saying the region "did not
+ * answer", and a later source whose restored copy differed passed.
+ */
+function silentBy(err: unknown, answers: LiveAnswers): boolean {
+  return !answers.heard && noAnswer(err) !== undefined && httpStatusOf(s3ErrorOf(err)) === undefined;
 }
 
 /** Gone from the live source: an S3 object (NoSuchKey, a HEAD's NotFound, 404) or a file (ENOENT, ENOTDIR). */
@@ -226,15 +247,22 @@ function notReadable(source: S3BucketSourceConfig, err: unknown): LiveSourceUnre
 }
 
 /** One S3 entry: skipped when the live object's ETag or LastModified moved since the backup, else both copies read and compared. */
-async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3BucketSourceConfig, target: S3Target, entry: ManifestEntry): Promise<Outcome> {
+async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3BucketSourceConfig, target: S3Target, entry: ManifestEntry, answers: LiveAnswers): Promise<Outcome> {
   const key = s3KeyOfEntry(entry);
   const etag = entry.meta['etag'];
   if (typeof etag !== 'string' || etag === '') return 'changed';
   let live: Buffer;
   try {
-    const head = await liveS3
-      .send(new HeadObjectCommand({ Bucket: source.bucket, Key: key }))
-      .catch(async (err: unknown) => Promise.reject(isBodiless403(err) ? await whyHeadRefused(liveS3, source.bucket, key, err) : err));
+    const head = await liveS3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: key })).then(
+      (answer) => {
+        answers.heard = true;
+        return answer;
+      },
+      async (err: unknown) => {
+        if (httpStatusOf(s3ErrorOf(err)) !== undefined) answers.heard = true;
+        return Promise.reject(isBodiless403(err) ? await whyHeadRefused(liveS3, source.bucket, key, err) : err);
+      },
+    );
     if (head.ETag !== etag || !sameSecond(head.LastModified, entry.meta['lastModified'])) return 'changed';
     // If-Match: an object overwritten between the two requests is skipped, not reported as a difference.
     live = await s3Bytes(liveS3, source.bucket, key, etag);
@@ -242,7 +270,7 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3Buc
     if (isNotFound(err) || isS3PreconditionFailed(err) || isArchivedRefusal(err)) return 'changed';
     // Only the live side's refusals, connection failures and 5xx/throttling mean "unreachable"; the scratch bucket's are the drill's own failure.
     const why = unreachableReason(err);
-    if (why !== undefined) throw new LiveSourceUnreachable(`bucket ${source.bucket} could not be reached: ${why}`, noAnswer(err) !== undefined);
+    if (why !== undefined) throw new LiveSourceUnreachable(`bucket ${source.bucket} could not be reached: ${why}`, silentBy(err, answers));
     if (isPermissionRefusal(err)) throw notReadable(source, err);
     throw err;
   }
@@ -289,7 +317,7 @@ async function compareFile(liveRoot: string, restoredRoot: string, restoredPathN
 }
 
 /** What the live-to-backup direction is told of the backup (MissingObjectsQuery without what the source's comparison knows itself). */
-type BackupSide = Omit<MissingObjectsQuery, 'liveS3' | 'source' | 'random'>;
+type BackupSide = Omit<MissingObjectsQuery, 'liveS3' | 'source' | 'random' | 'answered'>;
 
 /**
  * How one entry of the source is compared: the manifest kind sampled and the comparison, or why the live source cannot be
@@ -324,14 +352,32 @@ async function notNamedHere(bucket: string, drillS3: S3Client, drilledVault: Res
  * A failed listing of the live bucket, as compareObject treats a failed read: unreachable (with why; a missing
  * s3:ListBucket with what to grant), or the error itself. Listing needs no grant beyond the bucket's own ListBucket.
  */
-function notListable(source: S3BucketSourceConfig, err: unknown): unknown {
+function notListable(source: S3BucketSourceConfig, err: unknown, answers: LiveAnswers): unknown {
   const why = unreachableReason(err);
-  if (why !== undefined) return new LiveSourceUnreachable(`bucket ${source.bucket} could not be listed: ${why}`, noAnswer(err) !== undefined);
+  if (why !== undefined) return new LiveSourceUnreachable(`bucket ${source.bucket} could not be listed: ${why}`, silentBy(err, answers));
   if (!isPermissionRefusal(err)) return err;
   return new LiveSourceUnreachable(
     `bucket ${source.bucket} could not be listed by this drill (${refusalOf(err)}): its compare function needs s3:ListBucket on the bucket ` +
       'to look live objects up in the backup; a bucket of another account must also admit the function\'s role in its bucket policy',
   );
+}
+
+/**
+ * liveObjectsMissingFromBackup, its live bucket's errors classified as compareObject's are (notListable). The backup's
+ * manifest is read from the vault, not the live region: an error of its reads is thrown as it is, never taken for the
+ * live bucket's (until review r60E F1 a vault read's connection reset said the primary region did not answer).
+ */
+async function missingFromBackup(query: MissingObjectsQuery, answers: LiveAnswers): Promise<LiveObjectsMissing> {
+  const vaultErrors = new Set<unknown>();
+  const find = (path: string): Promise<ManifestEntry | undefined> =>
+    query.find(path).catch((err: unknown) => {
+      vaultErrors.add(err);
+      return Promise.reject(err);
+    });
+  const answered = (): void => {
+    answers.heard = true;
+  };
+  return liveObjectsMissingFromBackup({ ...query, find, answered }).catch((err: unknown) => Promise.reject(vaultErrors.has(err) ? err : notListable(query.source, err, answers)));
 }
 
 async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' }>, report: RestoreReport, deps: LiveSampleDeps): Promise<EntryComparison | string> {
@@ -341,10 +387,11 @@ async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' 
     if (typeof liveS3 === 'string') return `bucket ${source.bucket} not compared: ${liveS3}`;
     const unnamed = await notNamedHere(source.bucket, deps.targetS3, report.vault);
     if (unnamed !== undefined) return unnamed;
+    const answers: LiveAnswers = { heard: false };
     return {
       kind: 'object',
-      compare: (entry) => compareObject(liveS3, deps.targetS3, source, target, entry),
-      missing: (backup) => liveObjectsMissingFromBackup({ ...backup, liveS3, source, random: deps.random ?? Math.random }).catch((err: unknown) => Promise.reject(notListable(source, err))),
+      compare: (entry) => compareObject(liveS3, deps.targetS3, source, target, entry, answers),
+      missing: (backup) => missingFromBackup({ ...backup, liveS3, source, random: deps.random ?? Math.random }, answers),
     };
   }
   if (source.type === 'filesystem' && target.type === 'filesystem') {

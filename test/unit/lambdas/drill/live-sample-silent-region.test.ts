@@ -93,3 +93,96 @@ it('begins no source with less than the reserve of the function\'s time left, sa
   );
   expect(liveRequests).toEqual([]);
 });
+
+/**
+ * A region that answered a source is not silent (review r60E F1): a connection reset while an object's body was read
+ * (after the response came; the SDK does not retry it), or a listing that timed out after the source's objects were
+ * read, marked the region silent, every later S3 source was skipped as "did not answer", and one whose restored copy
+ * differed passed the drill. A read of the vault's manifest is never the live region's.
+ */
+describe('a live region that answered', () => {
+  const pair = ['assets', 'media'];
+  const pairSources: SourceConfig[] = pair.map((name) => ({ type: 's3', name, bucket: `shop-${name}`, prefix: '' }));
+  type Answer = Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Readable } }>;
+  const ok = (body: Readable): Answer => Promise.resolve({ response: { statusCode: 200, headers: { etag: ETAG, 'last-modified': LAST_MODIFIED.toUTCString(), 'content-length': '5' }, body } });
+  const listing = (keys: string[]): Answer =>
+    Promise.resolve({
+      response: {
+        statusCode: 200,
+        headers: { 'content-type': 'application/xml' },
+        body: Readable.from([
+          Buffer.from(
+            `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>x</Name><IsTruncated>false</IsTruncated><KeyCount>${keys.length}</KeyCount><EncodingType>url</EncodingType>` +
+              keys.map((key) => `<Contents><Key>${key}</Key><LastModified>2026-12-05T09:00:00.000Z</LastModified><ETag>&quot;e&quot;</ETag><Size>5</Size><StorageClass>STANDARD</StorageClass></Contents>`).join('') +
+              '</ListBucketResult>',
+          ),
+        ]),
+      },
+    });
+  const isListing = (path: string): boolean => /^\/shop-[a-z]+\/?$/.test(path);
+  /** The live region: `fail` answers a request its own way (or not at all), else every object holds "hello" and listings are empty. */
+  const liveOf = (fail: (request: { method: string; path: string }) => Answer | undefined): S3Client =>
+    s3Of(PRIMARY, (request) => {
+      liveRequests.push(`${request.method} ${request.path}`);
+      return fail(request) ?? (isListing(request.path) ? listing([]) : ok(Readable.from([Buffer.from('hello')])));
+    });
+  // media's restored copy differs from its unchanged live object.
+  const pairScratch = s3Of(DR, (request) => ok(Readable.from([Buffer.from(request.path.startsWith('/shop-drill-1a2b3c4d-media') ? 'HELLO' : 'hello')])));
+  const clients: S3Client[] = [pairScratch];
+  afterAll(() => clients.forEach((client) => client.destroy()));
+  const pairEntry = (key: string): ManifestEntry => ({ path: key, kind: 'object', meta: { key, etag: ETAG, lastModified: LAST_MODIFIED.toISOString() }, size: 5, content: [] });
+  const pairVault = (find: (path: string) => Promise<ManifestEntry | undefined>) =>
+    ({
+      loadSnapshot: async () => ({ time: '2026-12-05T10:30:00.000Z', stats: { durationMs: 0 }, source: {} }),
+      entries: async function* () {
+        yield pairEntry('k1');
+        yield pairEntry('k2');
+      },
+      manifest: async () => ({ find }),
+    }) as unknown as Vault;
+  const comparePair = (liveS3: S3Client, find: (path: string) => Promise<ManifestEntry | undefined> = async (path) => (['k1', 'k2'].includes(path) ? pairEntry(path) : undefined)) => {
+    clients.push(liveS3);
+    return compareWithLiveSources({ restored: pair.map((name) => ({ ...reportOf(name), entries: 2 })), samples: 2, verifiedAt: '2026-12-05T10:05:00Z' }, pairSources, {
+      openVault: async () => pairVault(find),
+      directory: (p) => p,
+      liveS3,
+      targetS3: pairScratch,
+      backupRecords: backupRecordsOf(pair.map((name) => ({ name }))),
+      random: () => 0,
+    });
+  };
+  const mediaDiffers = { error: 'LiveSampleMismatchError', step: 'Compare with live sources', source: 'media' };
+
+  it('compares the next source after a connection reset while an object\'s body was read, and its difference is reported', async () => {
+    const live = liveOf((request) => {
+      if (request.method !== 'GET' || request.path !== '/shop-assets/k2') return undefined;
+      const reset = new Readable({
+        read() {
+          this.push(Buffer.from('he'));
+          this.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+        },
+      });
+      return ok(reset);
+    });
+    const comparison = await comparePair(live);
+    expect(comparison.sources[0]).toEqual({ source: 'assets', sampled: { compared: 1, matched: 1, skippedChanged: 0, unreachable: 'bucket shop-assets could not be reached: Error: aborted' } });
+    expect(comparison.sources[1]?.sampled).toMatchObject({ compared: 2, matched: 0 });
+    expect(comparison.errors).toEqual([expect.objectContaining(mediaDiffers)]);
+    expect(comparison.errors[0]?.message).toContain('"k1": restored copy (5 bytes) differs from the live object (5 bytes)');
+    expect(liveRequests).toContain('HEAD /shop-media/k1');
+  });
+
+  it('compares the next source after a listing timed out once the region had answered the source\'s reads', async () => {
+    const live = liveOf((request) => (request.path === '/shop-assets/' || request.path === '/shop-assets' ? Promise.reject(Object.assign(new Error('Connection timed out after 30000 ms'), { name: 'TimeoutError' })) : undefined));
+    const comparison = await comparePair(live);
+    expect(comparison.sources[0]).toEqual({ source: 'assets', sampled: { compared: 2, matched: 2, skippedChanged: 0, unreachable: 'bucket shop-assets could not be listed: TimeoutError: Connection timed out after 30000 ms' } });
+    expect(comparison.sources[1]?.sampled).toMatchObject({ compared: 2, matched: 0 });
+    expect(comparison.errors).toEqual([expect.objectContaining(mediaDiffers)]);
+  });
+
+  it('fails on an error reading the backup\'s manifest with that error, never blaming the live bucket or its region', async () => {
+    const live = liveOf((request) => (isListing(request.path) ? listing(['other.bin']) : undefined));
+    const vaultReset = Object.assign(new Error('read ECONNRESET (the vault\'s manifest pack)'), { code: 'ECONNRESET' });
+    await expect(comparePair(live, async (path) => (path === 'other.bin' ? Promise.reject(vaultReset) : pairEntry(path)))).rejects.toBe(vaultReset);
+  });
+});
