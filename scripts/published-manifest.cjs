@@ -20,20 +20,36 @@ function restore() {
   if (existsSync(savedFile)) renameSync(savedFile, manifestFile);
 }
 
-function strip() {
-  // A pack that failed after strip ran no postpack: its saved file is the repository's, not the stripped one on disk.
-  restore();
-  const text = readFileSync(manifestFile, 'utf8');
+/** The published package.json of the repository's package.json text. */
+function stripped(text) {
   const manifest = JSON.parse(text);
   const optional = { ...manifest.optionalDependencies };
   for (const name of REPOSITORY_ONLY) delete optional[name];
   if (Object.keys(optional).length > 0) manifest.optionalDependencies = optional;
   else delete manifest.optionalDependencies;
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+function strip() {
+  // A pack that failed after strip ran no postpack: its saved file is the repository's, and package.json is its stripped
+  // form, unless package.json was edited since (review r60D F5): putting the saved file back then would lose those edits.
+  if (existsSync(savedFile)) {
+    if (readFileSync(manifestFile, 'utf8') !== stripped(readFileSync(savedFile, 'utf8'))) {
+      console.error(
+        `package.json has changed since a pack failed and left ${savedFile} (the repository's package.json before that pack): ` +
+          'putting that file back would lose those changes, so nothing was packed.\n' +
+          `Copy into package.json what it lacks of that file (at least optionalDependencies' ${REPOSITORY_ONLY.join(', ')}), delete ${savedFile}, and pack again.`,
+      );
+      process.exit(1);
+    }
+    restore();
+  }
+  const text = readFileSync(manifestFile, 'utf8');
   writeFileSync(savedFile, text);
   // Renamed into place, not written over: tests running beside a pack (cli/package-version.ts reads package.json) never
   // read a half-written file.
   const strippedFile = `${manifestFile}.stripped`;
-  writeFileSync(strippedFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(strippedFile, stripped(text));
   renameSync(strippedFile, manifestFile);
 }
 
