@@ -13,6 +13,7 @@ import {
   type BackupRecord,
   backupRecordSchema,
   type BackupSourceRecord,
+  backupStatusSchema,
   type BackupStrategy,
   type BackupTotals,
   type CopyStatus,
@@ -793,11 +794,13 @@ export class BackupCatalog {
   }
 
   /**
-   * A plan's committed backups not forgotten, with the snapshots of their sources (GSI byPlan, newest first, in pages of
-   * LIVE_PAGE items, read as far as the caller iterates): what a prune checks its vault's `snapshots/` listing against
-   * (lambdas/retention/recorded-snapshots.ts). The filter spares the transfer of the forgotten records a long history
-   * is mostly made of (they are still read: a Query counts its reads before its filter). A record being forgotten
-   * (`forgettingAt`) is yielded too: the caller decides. An item these fields do not validate is yielded as its error
+   * A plan's backup records with the snapshots of their sources (GSI byPlan, newest first, in pages of LIVE_PAGE items,
+   * read as far as the caller iterates): what a prune checks its vault's `snapshots/` listing against
+   * (lambdas/retention/recorded-snapshots.ts), which keeps the committed ones not forgotten. Every record is yielded,
+   * whatever its state, and the caller decides: a filter on `status` and `forgottenAt` dropped before it a status not
+   * exactly COMMITTED and a `forgottenAt` of '' or null, which the caller must not take for a backup gone (review r60B
+   * F3). The price is the transfer of the forgotten records a long history is mostly made of; their read units are the
+   * same (a Query counts its reads before its filter). An item these fields do not validate is yielded as its error
    * with what its item still tells (salvageBackupItem, and its forget and DR copy state): a newer Lifeboat's record, say,
    * whose snapshots the prune must still not condemn (review r59H F1). Its source names are read so a committed record
    * lacking the snapshot of one is not taken as whole (review r60B F1), and a record from before the vault, which has
@@ -808,9 +811,8 @@ export class BackupCatalog {
       TableName: this.table,
       IndexName: 'byPlan',
       KeyConditionExpression: '#plan = :plan',
-      FilterExpression: '#status = :committed AND attribute_not_exists(forgottenAt)',
       ...LIVE_PROJECTION,
-      ExpressionAttributeValues: { ':plan': plan, ':committed': 'COMMITTED' },
+      ExpressionAttributeValues: { ':plan': plan },
       ScanIndexForward: false,
       Limit: LIVE_PAGE,
     };
@@ -1051,8 +1053,16 @@ export type CatalogItemKey = { readonly pk: string; readonly sk: string };
 /** One item of liveBackupSnapshotsOfPlan: its fields and key, or why they are not valid with what its item still tells. */
 export type LiveBackupSnapshotsRead = { backup: LiveBackupSnapshots; key: CatalogItemKey } | { invalid: InvalidLiveBackupItem };
 
-/** What a backup item that does not validate still tells of where it is stored and whether its forget began. */
+/** What a backup item that does not validate still tells of its state, where it is stored and whether its forget began. */
 type SalvagedLiveState = {
+  /**
+   * Whether its `status` says it is committed: true for COMMITTED, false for another status of this version (RUNNING,
+   * FAILED: nothing of it to keep), undefined when it is none of these (a newer Lifeboat's, a misspelt one, absent): the
+   * reader cannot tell (review r60B F3).
+   */
+  readonly committed: boolean | undefined;
+  /** Its `status` as the item holds it (absent: undefined), for a message to name. */
+  readonly status: unknown;
   /** Its `forgettingAt` is a string: a forget has begun (its snapshot objects go before the record is marked forgotten). */
   readonly forgetting: boolean;
   /**
@@ -1076,12 +1086,14 @@ type SalvagedLiveState = {
 export type InvalidLiveBackupItem = InvalidBackupItem & SalvagedLiveState;
 
 function salvageLiveState(item: Readonly<Record<string, unknown>>): SalvagedLiveState {
-  const { forgettingAt, copies } = item;
+  const { status, forgettingAt, copies } = item;
+  const known = backupStatusSchema.safeParse(status);
+  const committed = known.success ? known.data === 'COMMITTED' : undefined;
   const forgetting = typeof forgettingAt === 'string' && forgettingAt !== '';
   const sourcesWithoutSnapshotId = sourcesWithoutSnapshotIdOf(item.sources, item.sourceNames);
-  if (copies === undefined) return { forgetting, copiedToDr: false, sourcesWithoutSnapshotId };
-  if (typeof copies !== 'object' || copies === null || Array.isArray(copies)) return { forgetting, copiedToDr: undefined, sourcesWithoutSnapshotId };
-  return { forgetting, copiedToDr: copiedToDrOf((copies as Record<string, unknown>).dr), sourcesWithoutSnapshotId };
+  if (copies === undefined) return { committed, status, forgetting, copiedToDr: false, sourcesWithoutSnapshotId };
+  if (typeof copies !== 'object' || copies === null || Array.isArray(copies)) return { committed, status, forgetting, copiedToDr: undefined, sourcesWithoutSnapshotId };
+  return { committed, status, forgetting, copiedToDr: copiedToDrOf((copies as Record<string, unknown>).dr), sourcesWithoutSnapshotId };
 }
 
 /** The copy states of this version that say a backup's DR copy is not complete: every one but COMMITTED. */

@@ -1,12 +1,14 @@
 import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
+import { backupStatusSchema } from '../catalog/backup-record';
 import { type VaultSide } from '../runtime/runtime-config';
 
 /**
- * The prune of a vault stops before it lists, sweeps or condemns anything: its region's catalog holds a committed
- * backup record, not forgotten, that does not validate and names no snapshot id this version can read (review r59H
- * F1), or none for one of its sources, those its `sourceNames` names included (review r59M F1, r60B F1: the ids the
- * others name protect nothing of it). Which snapshots that backup needs cannot be told, so neither can whether the
- * vault still holds them: pruning on could condemn its data while the record still stands.
+ * The prune of a vault stops before it lists, sweeps or condemns anything: its region's catalog holds a backup record,
+ * not forgotten, whose `status` this version does not know (review r60B F3: it may be committed), or a committed one,
+ * not forgotten, that does not validate and names no snapshot id this version can read (review r59H F1), or none for
+ * one of its sources, those its `sourceNames` names included (review r59M F1, r60B F1: the ids the others name protect
+ * nothing of it). Which snapshots that backup needs cannot be told, so neither can whether the vault still holds them:
+ * pruning on could condemn its data while the record still stands.
  */
 export class RecordedBackupUnreadableError extends Error {
   override name = 'RecordedBackupUnreadableError';
@@ -22,6 +24,16 @@ export class RecordedBackupUnreadableError extends Error {
 function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid: InvalidLiveBackupItem): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
   const item = `${invalid.key.pk} / ${invalid.key.sk}`;
+  if (invalid.committed === undefined) {
+    const status = invalid.status === undefined ? 'no `status`' : `\`status\` ${JSON.stringify(invalid.status)}, which this version does not know`;
+    return (
+      `prune of the ${label} vault stops before it deletes or condemns anything: catalog item ${item} in table ${invalid.error.table} ` +
+      `(plan ${plan}) records a backup, not forgotten, with ${status} (${invalid.error.problems.join('; ')}), ` +
+      "so prune cannot tell whether it is committed, nor which of the vault's data it needs. " +
+      `If a newer Lifeboat wrote the record, upgrade Lifeboat and prune with it. Otherwise fix the item: its \`status\` is one of ${backupStatusSchema.options.join(', ')}; ` +
+      "if its backup is gone, set the item's `forgottenAt` (an ISO time) instead. Until then, every prune of this vault stops here."
+    );
+  }
   const without = invalid.sourcesWithoutSnapshotId ?? [];
   const names =
     without.length === 0

@@ -28,7 +28,9 @@ const LOOKED_UP_AT_ONCE = 16;
  * copied there; one that names none (`sources: []` too), or lacks a readable id for any one of its sources (those of
  * `sources` and those its `sourceNames` names), stops the prune (RecordedBackupUnreadableError), as what it protects
  * cannot be told. So does a committed record otherwise valid that lacks a source its `sourceNames` names, or names none:
- * the catalog reads it as not valid (liveBackupSnapshotsSchema, review r60B F1).
+ * the catalog reads it as not valid (liveBackupSnapshotsSchema, review r60B F1). The catalog yields every record of the
+ * plan and this decides (review r60B F3): a `forgottenAt` of '' or null is no forget, and a record whose `status` this
+ * version does not know stops the prune (RecordedBackupUnreadableError naming it), as it may be committed.
  * A record from before the vault is passed over silently.
  */
 export async function snapshotsRecordedIn(side: VaultSide, catalog: Pick<RecordedSnapshotsCatalog, 'liveBackupSnapshotsOfPlan'>, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
@@ -47,13 +49,19 @@ function snapshotsOfRead(side: VaultSide, plan: string, read: LiveBackupSnapshot
   return backup.sources.map((source) => ({ backupId: backup.backupId, plan: backup.plan, snapshotId: source.snapshotId, key }));
 }
 
-/** The snapshots a committed record of `plan` that does not validate still names, as snapshotsRecordedIn reads them. */
+/** The snapshots a record of `plan` that does not validate still names, as snapshotsRecordedIn reads them. */
 function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBackupItem): MissingRecordedSnapshot[] {
   // A record from before the vault names no snapshot (the vault holds nothing of it): passed over without a word, as a
   // warning on every Prune invocation would say nothing `lifeboat doctor` does not (review r59H F4).
   if (invalid.preVault) return [];
-  // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy.
-  if (invalid.forgotten || invalid.forgetting || (side === 'dr' && invalid.copiedToDr === false)) return [];
+  // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy. Forgotten (a
+  // non-empty `forgottenAt`) comes first: its snapshot objects were deleted on purpose, whatever its status says.
+  if (invalid.forgotten || invalid.forgetting) return [];
+  // The catalog yields every record of the plan (review r60B F3): one of this version not committed holds nothing,
+  // one whose status this version does not know may be committed.
+  if (invalid.committed === false) return [];
+  if (invalid.committed === undefined) throw new RecordedBackupUnreadableError(side, plan, invalid);
+  if (side === 'dr' && invalid.copiedToDr === false) return [];
   // One source without a readable id (in `sources`, or named in `sourceNames` and absent from `sources`) leaves its data
   // unprotected however many the others name (review r59M F1). A record naming no snapshot at all stops the prune too,
   // `sources: []` included: its `sourceNames` may list sources whose data it alone protects (review r60B F1; until then

@@ -91,7 +91,7 @@ it('reads the snapshots of every committed backup not forgotten of the plans, in
   expect(primary).toHaveLength(2 * 397);
   expect(primary).toContainEqual({ backupId: 'files-000013', plan: 'files', snapshotId: 'snap-files-13-b', key: { pk: 'BACKUP#files-000013', sk: 'BACKUP' } });
   expect(primary.map((r) => r.backupId)).not.toEqual(expect.arrayContaining(['files-000010', 'files-000011', 'files-000012', 'files-000400']));
-  // Pages of 200 items, the filter applied after them: 450 items take 3 Queries.
+  // Pages of 200 items, every state read (the check decides, review r60B F3): 450 items take 3 Queries.
   expect(queries).toBe(3);
   const dr = await snapshotsRecordedIn('dr', catalog, ['files', 'other']);
   expect(dr).toHaveLength(2 * 396 + 2);
@@ -233,6 +233,32 @@ describe('a committed record that does not validate (review r59H F1)', () => {
     const stopped = recordedSnapshotsCheck('primary', scoped('partial'), ['partial']);
     await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
     await expect(stopped).rejects.toThrow(/catalog item BACKUP#partial-000000 \/ BACKUP in table catalog \(plan partial\) .* names no snapshot this version can read for source "a" of the 2 its `sourceNames` and `sources` name, so prune cannot tell/);
+  });
+});
+
+describe('a record whose state the byPlan Query filter judged (review r60B F3)', () => {
+  // The Query kept only `status` COMMITTED without a `forgottenAt`, so these never reached the check.
+  it.each([
+    ['an empty forgottenAt', ''],
+    ['a null forgottenAt', null],
+  ])('checks a committed record with %s: it is not forgotten, and its snapshot object missing stops the prune', async (_, forgottenAt) => {
+    const plan = `blankforgot${forgottenAt === null ? 'null' : 'empty'}`;
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record(plan, 0)), forgottenAt } }));
+    expect((await snapshotsRecordedIn('primary', catalog, [plan])).map((r) => r.snapshotId).sort()).toEqual([`snap-${plan}-0-a`, `snap-${plan}-0-b`]);
+    const check = await recordedSnapshotsCheck('primary', scoped(plan), [plan]);
+    await expect(check(new Set([`snap-${plan}-0-a`]))).rejects.toThrow(new RegExp(`backup ${plan}-000000 \\(plan ${plan}, its record does not validate\\): snapshots/snap-${plan}-0-b\\. `));
+  });
+
+  it('stops on a record whose status this version does not know, naming it; passes over a FAILED one that does not validate', async () => {
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record('oddstatus', 0)), status: 'COMMITED' } }));
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record('oddstatus', 1)), status: 'FAILED', copies: { primary: 'SHIPPED' } } }));
+    const stopped = recordedSnapshotsCheck('primary', scoped('oddstatus'), ['oddstatus']);
+    await expect(stopped).rejects.toThrow(RecordedBackupUnreadableError);
+    await expect(stopped).rejects.toThrow(
+      /^prune of the primary vault stops before it deletes or condemns anything: catalog item BACKUP#oddstatus-000000 \/ BACKUP in table catalog \(plan oddstatus\) records a backup, not forgotten, with `status` "COMMITED", which this version does not know \(status: .*\), so prune cannot tell whether it is committed.*its `status` is one of RUNNING, COMMITTED, FAILED/,
+    );
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record('oddstatus', 0)), status: 'COMMITED', forgottenAt: '2026-06-01T00:00:00.000Z' } }));
+    expect(await snapshotsRecordedIn('primary', catalog, ['oddstatus'])).toEqual([]);
   });
 });
 
