@@ -61,6 +61,8 @@ export async function lookAfterPrunes(
   },
 ): Promise<LookVerdict> {
   const { memory } = options;
+  // The source is the other vault: a verify line of its snapshots reads there.
+  const lineTarget = { from: otherSide(side), commandOptions: options.commandOptions ?? '' };
   const notChecked = (when: string): string =>
     `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair${options.commandOptions ?? ''}`;
   // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything
@@ -106,7 +108,7 @@ export async function lookAfterPrunes(
   if (readable.length === 0) return verdict(undefined);
   try {
     const started = performance.now();
-    const lacking = await objectsTheSnapshotsLack(marking, target.store, readable, references, indexReads, memory);
+    const lacking = await objectsTheSnapshotsLack(marking, target.store, readable, references, indexReads, memory, lineTarget);
     lookMs = performance.now() - started;
     first = await options.copyBack(lacking);
   } catch (err) {
@@ -134,7 +136,7 @@ export async function lookAfterPrunes(
   }
   let second: CopyBack;
   try {
-    second = await options.copyBack(await objectsTheSnapshotsLack(marking, target.store, readable, references, indexReads, memory));
+    second = await options.copyBack(await objectsTheSnapshotsLack(marking, target.store, readable, references, indexReads, memory, lineTarget));
   } catch (err) {
     if (err instanceof ScrubNeedsTooLargeError) return verdict(notChecked(' after the prune ended'));
     if (err instanceof ReadsStoppedError) return verdict(lookCut(side, ' after the prune ended'));

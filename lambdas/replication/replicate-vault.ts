@@ -16,6 +16,7 @@ import { type DiscardedSnapshots, discardedSnapshotsIn } from './discarded-snaps
 import { ReplicaMismatchError } from './replication-errors';
 import { checkPackBeforeCopy, type PackCopyCheck } from './primary-pack-check';
 import { missingVaultBucket } from './missing-vault-bucket';
+import { LAMBDA_LINE_TARGET, type PrintedLineTarget, verifyBackupsLine } from './verify-backups-line';
 
 export type ReplicateVaultOptions = {
   /** The vault to copy from, open (its master key is re-wrapped for the replica). */
@@ -402,8 +403,16 @@ export type LookMemory = MarkMemory & { readonly keyLimit: number };
  * for its next look and its other phases: they are content-addressed). Throws VaultCorruptionError when a referenced
  * blob is in no pack an index object of either vault lists.
  */
-export async function objectsTheSnapshotsLack(source: Vault, target: VaultStore, ids: readonly string[], references: SnapshotReferences, reads: LookIndexReads, memory?: LookMemory): Promise<string[]> {
-  return objectsTheSnapshotsNeed(source, ids, references, await listReferenced(source.store, target, memory), reads);
+export async function objectsTheSnapshotsLack(
+  source: Vault,
+  target: VaultStore,
+  ids: readonly string[],
+  references: SnapshotReferences,
+  reads: LookIndexReads,
+  memory?: LookMemory,
+  lineTarget?: PrintedLineTarget,
+): Promise<string[]> {
+  return objectsTheSnapshotsNeed(source, ids, references, await listReferenced(source.store, target, memory), reads, lineTarget);
 }
 
 /**
@@ -444,20 +453,26 @@ function listReferenced(source: VaultStore, target: VaultStore, memory?: LookMem
  * The data/, index/ and manifest/ keys the replica lacks that the snapshots `ids` (with `references`) need there
  * (vault-references.ts): their manifest objects, and for the blobs the replica's own index objects do not locate in a
  * pack it holds, the source's packs and index objects that locate them. `listings` are listReferenced's. Reads the
- * replica's index objects and the source's index objects the replica lacks through `reads`.
+ * replica's index objects and the source's index objects the replica lacks through `reads`. `lineTarget`: where the
+ * refusal's verify lines act (replication's: LAMBDA_LINE_TARGET).
  */
-async function objectsTheSnapshotsNeed(source: Vault, ids: readonly string[], references: SnapshotReferences, listings: readonly Listing[], reads: LookIndexReads): Promise<string[]> {
+async function objectsTheSnapshotsNeed(
+  source: Vault,
+  ids: readonly string[],
+  references: SnapshotReferences,
+  listings: readonly Listing[],
+  reads: LookIndexReads,
+  lineTarget: PrintedLineTarget = LAMBDA_LINE_TARGET,
+): Promise<string[]> {
   const [data, index, manifest] = listings as [Listing, Listing, Listing];
   const indexIds = (keys: readonly string[]): string[] => keys.map((key) => idFromKey(INDEX_PREFIX, key) as string);
   const [heldIndexes, offeredIndexes] = await Promise.all([reads.held(indexIds(index.present)), reads.offered(indexIds(index.missing))]);
   const needs = objectsNeeded(references, { indexes: heldIndexes, packs: new Set(data.present.map(packIdOfKey)) }, { indexes: offeredIndexes, packs: new Set(data.missing.map(packIdOfKey)) });
   if (needs.unlocated > 0) {
     const named = ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
-    throw new VaultCorruptionError(
-      source.location,
-      snapshotKey(ids[0] as string),
-      `${needs.unlocated} blob(s) that snapshot(s) ${named} reference are in no pack an index object of either vault lists; not replicated (run \`lifeboat verify\` on the primary vault)`,
-    );
+    // A bare `lifeboat verify` is refused (it requires --backup): the lines name the backups of the snapshots named.
+    const verify = await verifyBackupsLine(source, ids.slice(0, 3), lineTarget);
+    throw new VaultCorruptionError(source.location, snapshotKey(ids[0] as string), `${needs.unlocated} blob(s) that snapshot(s) ${named} reference are in no pack an index object of either vault lists; not replicated: ${verify}`);
   }
   const manifests = manifest.missing.filter((key) => references.manifests.has(idFromKey(MANIFEST_PREFIX, key) as string));
   return [...needs.keys, ...manifests];
@@ -535,7 +550,7 @@ export async function copyVaultObject(
   source: VaultStore,
   target: VaultStore,
   key: string,
-  options: { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>>; sourceTags?: boolean; packCheck?: PackCopyCheck } = {},
+  options: { overDamagedCopy?: boolean; packTags?: Readonly<Record<string, string>>; sourceTags?: boolean; packCheck?: PackCopyCheck; lineTarget?: PrintedLineTarget } = {},
 ): Promise<number> {
   const body = await source.get(key);
   // Content-addressed objects (index, manifest, snapshot) must match their name; `config` authenticates when the vault opens.
@@ -543,7 +558,15 @@ export async function copyVaultObject(
     if (options.packCheck) await checkPackBeforeCopy(source.location, key, body, options.packCheck);
   } else if (key !== CONFIG_KEY) {
     const prefix = REFERENCED_PREFIXES.find((p) => key.startsWith(p)) ?? SNAPSHOTS_PREFIX;
-    if (sha256Hex(body) !== idFromKey(prefix, key)) throw new VaultCorruptionError(source.location, key, 'its SHA-256 does not match its name; it is not replicated (run `lifeboat verify` on the primary vault)');
+    if (sha256Hex(body) !== idFromKey(prefix, key)) {
+      // A bare `lifeboat verify` is refused (it requires --backup, and no backup is at hand here): the scrub names them.
+      const { from, commandOptions } = options.lineTarget ?? LAMBDA_LINE_TARGET;
+      throw new VaultCorruptionError(
+        source.location,
+        key,
+        `its SHA-256 does not match its name; it is not copied: \`lifeboat scrub --vault ${from}${commandOptions}\` names the backups it affects (docs/RUNBOOKS.md, "Scrub")`,
+      );
+    }
   }
   // A pack keeps its storage tier (docs/ARCHITECTURE.md, "Storage tiers"): replication names the plan's tags; the scrub's
   // repair (no plan at hand, `sourceTags`) copies the tags of the healthy copy it reads from.

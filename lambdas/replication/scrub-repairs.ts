@@ -196,7 +196,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       if (lacked.length > 0) return done('unrepaired', indexCopyHeldBackReason(b.vault, lacked));
     }
     try {
-      await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true });
+      await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true, lineTarget: { from, commandOptions: scope.commandOptions ?? '' } });
     } catch (err) {
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
       // another account"): that one object stays for the DR account's own scrub; the others are still repaired.

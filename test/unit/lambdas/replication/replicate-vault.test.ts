@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { DamagedPrimaryPackError, ReplicaMismatchError, VaultBucketMissingError } from '../../../../lambdas/replication/replication-errors';
 import { classifyError } from '../../../../lambdas/runtime/errors';
 import { S3VaultStore } from '../../../../vault/backend/s3/s3-vault-store';
-import { referencesOf, replicateVault } from '../../../../lambdas/replication/replicate-vault';
+import { copyVaultObject, referencesOf, replicateVault } from '../../../../lambdas/replication/replicate-vault';
 import { loadIndexObjects } from '../../../../vault/prune/index-objects';
 import { backupDirectory } from '../../../../vault/archiver/directory-source';
 import { FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
@@ -127,6 +127,35 @@ describe('replicateVault', () => {
     await expect(replicateVault({ source, target: replica, targetKeys: replicaKeys })).rejects.toThrow(manifest);
     expect(await listAll(replica, 'snapshots/')).toEqual([]);
     expect(await listAll(replica, 'manifest/')).not.toContain(manifest);
+  });
+
+  // Review r60C: the refusals said to run a bare `lifeboat verify`, which is refused (it requires --backup).
+  it('a corrupt object names a scrub line that runs as printed, with the target options', async () => {
+    await backupDirectory(source, src);
+    const store = source.store as FileVaultStore;
+    const [index] = await listAll(store, 'index/');
+    if (!index) throw new Error('the backup wrote no index object');
+    const file = path.join(store.root, index);
+    const bytes = await fs.readFile(file);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] ?? 0) ^ 0xff;
+    await fs.writeFile(file, bytes);
+    await expect(copyVaultObject(store, replica, index)).rejects.toThrow(
+      `${index} is corrupt: its SHA-256 does not match its name; it is not copied: \`lifeboat scrub --vault primary --env <env> --aws\` names the backups it affects (docs/RUNBOOKS.md, "Scrub")`,
+    );
+    await expect(copyVaultObject(store, replica, index, { lineTarget: { from: 'dr', commandOptions: ' --env prod' } })).rejects.toThrow('`lifeboat scrub --vault dr --env prod` names the backups it affects');
+  });
+
+  it('blobs in no pack an index object lists: the refusal names the verify line of the snapshot\'s backup', async () => {
+    const backupId = '20261201T100000Z-0a1b2c3d';
+    const { snapshot } = await backupDirectory(source, src, { tags: [`backupId:${backupId}`] });
+    const store = source.store as FileVaultStore;
+    for (const key of await listAll(store, 'index/')) await store.delete(key);
+    const pass = replicateVault({ source, target: replica, targetKeys: replicaKeys });
+    await expect(pass).rejects.toThrow(VaultCorruptionError);
+    await expect(pass).rejects.toThrow(
+      `blob(s) that snapshot(s) ${snapshot.id} reference are in no pack an index object of either vault lists; not replicated: \`lifeboat verify --backup ${backupId} --env <env> --aws\` tells whether it still restores`,
+    );
+    expect(await listAll(replica, 'snapshots/')).toEqual([]);
   });
 
   // Packs were copied unchecked (only content-addressed objects were): the pass completed and vouched for the snapshot,
