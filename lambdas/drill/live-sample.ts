@@ -6,9 +6,8 @@ import { KEY_IN_OTHER_REGION, NAME_IN_OTHER_REGION } from '../../config/names-in
 import { type DrillError, type DrillSourceResult } from '../catalog/drill-record';
 import { backupLeftOut, type BackupRecords } from '../restore/backup-left-out';
 import { type RestoreReport } from '../restore/verify-restore';
-import { s3KeyOfEntry } from '../restore/restored-entry';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
-import { fileChangeToken, httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
+import { fileChangeToken, httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, s3KeyOf, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
 import { BackupLacksLiveObjectsError, LiveSampleMismatchError } from './drill-errors';
 import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObjectsQuery, type RecordedS3Source } from './live-objects-missing-from-backup';
 
@@ -248,7 +247,7 @@ function notReadable(source: S3BucketSourceConfig, err: unknown): LiveSourceUnre
 
 /** One S3 entry: skipped when the live object's ETag or LastModified moved since the backup, else both copies read and compared. */
 async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3BucketSourceConfig, target: S3Target, entry: ManifestEntry, answers: LiveAnswers): Promise<Outcome> {
-  const key = s3KeyOfEntry(entry);
+  const key = s3KeyOf(entry);
   const etag = entry.meta['etag'];
   if (typeof etag !== 'string' || etag === '') return 'changed';
   let live: Buffer;

@@ -11,14 +11,9 @@ import { type S3ObjectAttributes } from './s3-object-writer';
  * directoryEntry is the workflow's verification view of it (kind, mode, size, link target).
  */
 /**
- * The object key of an S3 entry: the vault's s3KeyOf. Keys the vault cannot hold as a path ('a//b', '../x', 'folder/')
- * are stored under an escaped path with the exact key in meta.key (lambdas/sources/s3-entry-path.ts).
+ * Where an S3 entry is restored: its key, verbatim, under the target's prefix. Keys the vault cannot hold as a path
+ * ('a//b', '../x', 'folder/') are stored under an escaped path with the exact key in meta.key (s3KeyOf reads either).
  */
-export function s3KeyOfEntry(entry: ManifestEntry): string {
-  return s3KeyOf(entry);
-}
-
-/** Where an S3 entry is restored: its key, verbatim, under the target's prefix. */
 export function s3TargetKey(target: { readonly prefix: string }, entry: ManifestEntry): string {
   return `${target.prefix}${s3KeyOf(entry)}`;
 }
