@@ -128,7 +128,7 @@ export async function startFailover(envelope: FailoverStartInput, deps: Failover
  * InvalidInputError when an unfinished rebuild of the catalog has not written down to it yet: either way the failover
  * would restore an older backup in its place unseen (reviews 43c F2, rH F2, rP F1). `region`: the catalog's, for the
  * delete command that error gives. `ranIn`: where the function runs, for the rebuild command of a DR catalog that may
- * have been lost (no backup of the plan in it, or not the one asked for; audit a59A F1, F6).
+ * have been lost (no backup of the plan in it; audit a59A F1, F6; review r60E F3).
  */
 export async function resolveFailoverBackup(
   request: Pick<FailoverRequest, 'plan' | 'backupId' | 'at'>,
@@ -139,8 +139,12 @@ export async function resolveFailoverBackup(
   if (request.backupId !== undefined) {
     const record = await catalog.getBackup(request.backupId);
     if (!record) {
+      // A DR catalog that holds backups of the plan was not lost, it has not had this one replicated yet: the rebuild
+      // hint there sent an operator to rebuild a sound catalog (review r60E F3).
+      const { held } = await keptBackupsOf(request.plan, catalog);
       throw new InvalidInputError(
-        `Invalid failover input: backupId: backup ${request.backupId} is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "${request.plan}" that the DR catalog holds; ${drCatalogLostHint(ranIn)}`,
+        `Invalid failover input: backupId: backup ${request.backupId} is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "${request.plan}" that the DR catalog holds` +
+          (held === 0 ? `; ${drCatalogLostHint(ranIn)}` : ''),
       );
     }
     if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${record.plan}", not of plan "${request.plan}"`);
@@ -156,7 +160,7 @@ export async function resolveFailoverBackup(
     }
     return record;
   }
-  const { kept, forgotten, unreadable } = await keptBackupsOf(request.plan, catalog);
+  const { kept, forgotten, unreadable, held } = await keptBackupsOf(request.plan, catalog);
   const refuseUnreadableNewer = (chosen: BackupRecord | undefined): void => {
     const newer = unreadableMaybeNewer(unreadable, { after: chosen?.startedAt, upTo: request.at });
     if (newer.length > 0) throw new UnreadableNewerBackupError('failover', request.plan, { region, vault: 'dr' }, chosen, newer);
@@ -182,7 +186,7 @@ export async function resolveFailoverBackup(
           (forgottenBefore > 0 ? ` that the DR vault keeps (${forgottenBefore} started by then were forgotten by its retention)` : '') +
           (oldest
             ? `; its oldest kept backup is ${oldest.backupId}, started at ${oldest.startedAt}: give an at from then on`
-            : `; it has none the DR vault keeps${forgotten.length === 0 ? `; ${drCatalogLostHint(ranIn)}` : ''}`),
+            : `; it has none the DR vault keeps${held === 0 ? `; ${drCatalogLostHint(ranIn)}` : ''}`),
       );
     }
     return record;
@@ -203,7 +207,7 @@ export async function resolveFailoverBackup(
       `Invalid failover input: plan: plan "${request.plan}" has no committed backup in the DR catalog` +
         (forgotten.length > 0
           ? ` that the DR vault keeps (its retention forgot all ${forgotten.length}); a backup that reaches it from now on can be failed over to`
-          : `; a backup reaches it once the backup's Replicate step has copied it to the DR vault; ${drCatalogLostHint(ranIn)}`),
+          : `; a backup reaches it once the backup's Replicate step has copied it to the DR vault${held === 0 ? `; ${drCatalogLostHint(ranIn)}` : ''}`),
     );
   }
   return newest;
@@ -211,18 +215,23 @@ export async function resolveFailoverBackup(
 
 /**
  * The plan's committed backups in the catalog, newest first: those the DR vault keeps, and those its retention forgot;
- * and the records it passed over as invalid (each logged as well).
+ * the records it passed over as invalid (each logged as well); and `held`, how many records of the plan it holds, of
+ * any status, invalid ones too: only a catalog that holds none may have been lost (drCatalogLostHint).
  */
 async function keptBackupsOf(
   plan: string,
   catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>,
-): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[]; unreadable: InvalidBackupItem[] }> {
+): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[]; unreadable: InvalidBackupItem[]; held: number }> {
   const unreadable = unreadableRecords();
   // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
-  const committed = (await catalog.listBackupsOfPlan(plan, { onInvalid: unreadable.onInvalid }))
-    .filter((r) => r.status === 'COMMITTED')
-    .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
-  return { kept: committed.filter((r) => r.forgottenAt === undefined), forgotten: committed.filter((r) => r.forgottenAt !== undefined), unreadable: unreadable.items };
+  const records = await catalog.listBackupsOfPlan(plan, { onInvalid: unreadable.onInvalid });
+  const committed = records.filter((r) => r.status === 'COMMITTED').sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt));
+  return {
+    kept: committed.filter((r) => r.forgottenAt === undefined),
+    forgotten: committed.filter((r) => r.forgottenAt !== undefined),
+    unreadable: unreadable.items,
+    held: records.length + unreadable.items.length,
+  };
 }
 
 /**

@@ -213,6 +213,37 @@ describe('a DR catalog that holds no backup of the plan (lost or emptied, audit 
         'rebuild it from the DR vault with `lifeboat catalog rebuild --vault dr --region dr --env dev` (and --data-dir <dir> for a local cloud not in .lifeboat), then start the failover again',
     );
   });
+
+  // Review r60E F3: a sound DR catalog that has not had the backup asked for replicated yet was said maybe lost.
+  it('names no rebuild when the DR catalog holds backups of the plan, only not the one asked for (not replicated yet)', async () => {
+    const older: BackupRecord = {
+      backupId: '20261205T120000Z-0000000a',
+      plan: 'shop',
+      environment: 'au',
+      sourceNames: ['shop-assets'],
+      sources: [],
+      strategy: 'full',
+      status: 'COMMITTED',
+      startedAt: '2026-12-05T12:00:00.000Z',
+      shardCount: 1,
+      copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    };
+    const running: BackupRecord = { ...older, backupId: '20261205T130000Z-0000000c', status: 'RUNNING', startedAt: '2026-12-05T13:00:00.000Z' };
+    const holding = (records: BackupRecord[]): FailoverStartDeps['catalog'] => ({
+      getBackup: (id) => Promise.resolve(records.find((r) => r.backupId === id)),
+      listBackupsOfPlan: () => Promise.resolve(records),
+      rebuildMarker: () => ({ read: () => Promise.resolve(undefined) }),
+    });
+    const notReplicated = resolveFailoverBackup({ plan: plan.name, backupId: '20261207T120000Z-0000000b' }, holding([older]), 'us-west-2', inAws);
+    await expect(notReplicated).rejects.toThrow(
+      'Invalid failover input: backupId: backup 20261207T120000Z-0000000b is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "shop" that the DR catalog holds',
+    );
+    await expect(notReplicated).rejects.not.toThrow('may have been lost');
+    // No committed backup, but a record of the plan all the same: the catalog is there.
+    await expect(resolveFailoverBackup({ plan: plan.name }, holding([running]), 'us-west-2', inAws)).rejects.toThrow(
+      /^Invalid failover input: plan: plan "shop" has no committed backup in the DR catalog; a backup reaches it once the backup's Replicate step has copied it to the DR vault$/,
+    );
+  });
 });
 
 describe('a mirror that keeps objects deleted from its source (deleteMarkers false)', () => {
