@@ -1,4 +1,4 @@
-import { Aspects, DefaultStackSynthesizer, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, type Stack, TagManager } from 'aws-cdk-lib';
+import { Aspects, DefaultStackSynthesizer, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, type Stack, TagManager, Token } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
 
 /**
@@ -7,6 +7,9 @@ import { type IConstruct } from 'constructs';
  * bootstrap qualifier looked for the default bootstrap, its roles had no permissions boundary where the organization
  * requires one, and it could be deleted and carried none of the stack's tags.
  *
+ * The boundary: in a DR stack of another account, a policy of the user's stack's account is taken by its name in the
+ * DR account (boundaryArnIn): the organization's convention is one policy of that name in each account.
+ *
  * The synthesizer: the App's default when the user's stack has it too, else a DefaultStackSynthesizer of the user's
  * stack's qualifier when that is all its own synthesizer sets (qualifierOnlySynthesizer). Any other synthesizer (custom
  * roles or buckets, CliCredentialsStackSynthesizer, a subclass) cannot be copied, as its settings are its own: the DR
@@ -14,7 +17,7 @@ import { type IConstruct } from 'constructs';
  */
 export type DrStackSettings = { synthesizer?: IStackSynthesizer; permissionsBoundary?: PermissionsBoundary; terminationProtection: boolean };
 
-export function drStackSettingsLike(stack: Stack): DrStackSettings {
+export function drStackSettingsLike(stack: Stack, drAccount: string | undefined): DrStackSettings {
   const settings: { synthesizer?: IStackSynthesizer; permissionsBoundary?: PermissionsBoundary; terminationProtection: boolean } = {
     terminationProtection: stack.terminationProtection,
   };
@@ -23,9 +26,22 @@ export function drStackSettingsLike(stack: Stack): DrStackSettings {
   // The stack's own boundary (its permissionsBoundary prop) or its Stage's, as CDK stores either: a Stack reads it when
   // constructed, so it is passed as the DR stack's prop rather than set as context afterwards.
   const boundary = stack.node.tryGetContext(PERMISSIONS_BOUNDARY_CONTEXT_KEY) as { name?: string; arn?: string } | undefined;
-  if (boundary?.arn !== undefined) settings.permissionsBoundary = PermissionsBoundary.fromArn(boundary.arn);
+  if (boundary?.arn !== undefined) settings.permissionsBoundary = PermissionsBoundary.fromArn(boundaryArnIn(boundary.arn, stack, drAccount));
   else if (boundary?.name !== undefined) settings.permissionsBoundary = PermissionsBoundary.fromName(boundary.name);
   return settings;
+}
+
+/**
+ * The boundary's ARN for a DR stack in `drAccount` (review r60D F2): a policy of the user's stack's own account becomes
+ * the same-named policy of the DR account, as IAM takes a boundary of the role's own account only (CreateRole refuses
+ * another's). Any other ARN (an AWS managed policy, one with `${AWS::AccountId}`, each DR stack's own) stays as given.
+ */
+function boundaryArnIn(arn: string, stack: Stack, drAccount: string | undefined): string {
+  if (drAccount === undefined || Token.isUnresolved(stack.account) || drAccount === stack.account) return arn;
+  const parts = arn.split(':');
+  if (parts[0] !== 'arn' || parts[2] !== 'iam' || parts[4] !== stack.account) return arn;
+  parts[4] = drAccount;
+  return parts.join(':');
 }
 
 /**

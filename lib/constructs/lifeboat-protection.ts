@@ -1111,7 +1111,7 @@ function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | unde
     stackName: placement.stackName,
     env: { region: drRegion, ...(placement.account !== undefined ? { account: placement.account } : {}) },
     description: `Lifeboat: DR vault of ${stack.stackName} (${drRegion})`,
-    ...drStackSettingsLike(stack),
+    ...drStackSettingsLike(stack, placement.account),
   });
   carryStackTags(stack, drStack);
   // A stack of that name made after this one (ownPropIssues refuses those made before): said at synth, the tree then being complete.

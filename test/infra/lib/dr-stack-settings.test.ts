@@ -118,3 +118,22 @@ it('gives the DR stack no copy of a stack\'s own DefaultStackSynthesizer that se
   // A copy of the qualifier alone would name cdk-acme1-deploy-role, which this bootstrap does not have: the app's default it is, and drStack is the way.
   expect(stackArtifact(synth, synth.built.dr).assumeRoleArn).not.toContain('acme1');
 });
+
+it('takes a boundary policy of the user\'s account by its name in the DR account, for a DR stack in another account (review r60D F2)', () => {
+  // Before, every DR role named arn:aws:iam::111111111111:policy/org-boundary, which CreateRole in 222222222222 refuses.
+  const synth = synthProtected(
+    (app) =>
+      new Stack(app, 'Shop', {
+        env: { account: '111111111111', region: 'eu-west-1' },
+        permissionsBoundary: PermissionsBoundary.fromArn('arn:aws:iam::111111111111:policy/org-boundary'),
+      }),
+    { drAccount: '222222222222' },
+  );
+  expect(synth.synthError).toBeUndefined();
+  const drTemplate = stackArtifact(synth, synth.built.dr).template as Template;
+  expect(roles(drTemplate).length).toBeGreaterThan(0);
+  expect(new Set(roles(drTemplate).map((r) => r.Properties?.PermissionsBoundary))).toEqual(new Set(['arn:aws:iam::222222222222:policy/org-boundary']));
+  expect(new Set(roles(stackArtifact(synth, synth.built.shop).template as Template).map((r) => r.Properties?.PermissionsBoundary))).toEqual(
+    new Set(['arn:aws:iam::111111111111:policy/org-boundary']),
+  );
+});
