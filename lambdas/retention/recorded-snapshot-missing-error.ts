@@ -45,19 +45,20 @@ export class RecordedSnapshotMissingError extends Error {
 
 function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly MissingRecordedSnapshot[], wayOut: RecordedSnapshotWayOutOptions): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
-  const backups = new Set(missing.map((m) => m.backupId));
+  // Counted by the item each was read from: two items naming one backupId are two records (review r60B F4).
+  const backups = new Set(missing.map((m) => `${m.key.pk} / ${m.key.sk}`));
   const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${m.snapshotId}`);
   const invalid = missing.find((m) => m.recordInvalid)?.backupId;
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
-  const first = missing[0]?.backupId ?? '<backupId>';
+  const forget = (backupId: string): string => `\`lifeboat backups forget --lost ${backupId}${vaultFlag}${wayOut.forget}\``;
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: the ${label} catalog records ${backups.size} committed backup(s) ` +
     `stored in this vault whose snapshot object it does not hold (${missing.length} snapshot(s)): ${named.join('; ')}${more}. ` +
     "Prune marks only from the snapshot objects, so it would condemn such a backup's data (its tree may still read) while the catalog still offers it for restore. " +
     `Bring the object back: if the ${vault === 'primary' ? 'DR' : 'primary'} vault holds it intact, \`lifeboat scrub --repair${wayOut.scrub}\` copies it in; ` +
     'in AWS the vault bucket may keep an older version of it (docs/RUNBOOKS.md, "A backup lost in both vaults"). ' +
-    `If it is lost for good: \`lifeboat backups forget --lost ${first}${vaultFlag}${wayOut.forget}\` forgets the backup from this vault when its tree is lost too ` +
+    `If it is lost for good: ${forgetWayOut(missing[0], forget)} forgets the backup from this vault when its tree is lost too ` +
     "(it refuses while the tree still reads; --dry-run shows what is left of it), and retention forgets it when its plan's policy lets it go. " +
     (invalid === undefined
       ? ''
@@ -69,5 +70,20 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
 
 /** The item the record was read from, when its key is not its backup's: the way out's backup id is not where it is. */
 function itemNamed(m: MissingRecordedSnapshot): string {
-  return m.key.pk === `BACKUP#${m.backupId}` ? '' : `, catalog item ${m.key.pk} / ${m.key.sk}`;
+  return isBackupsOwnItem(m) ? '' : `, catalog item ${m.key.pk} / ${m.key.sk}`;
+}
+
+function isBackupsOwnItem(m: MissingRecordedSnapshot): boolean {
+  return m.key.pk === `BACKUP#${m.backupId}`;
+}
+
+/**
+ * The forget that clears the first backup named. An item whose `backupId` is another backup's gets its `backupId` fixed
+ * first: `backups forget --lost <its backupId>` acts on BACKUP#<that id>, the other backup, healthy maybe (review r60B
+ * F4); fixed, the item is its key's backup.
+ */
+function forgetWayOut(first: MissingRecordedSnapshot | undefined, forget: (backupId: string) => string): string {
+  if (first === undefined) return forget('<backupId>');
+  if (isBackupsOwnItem(first)) return forget(first.backupId);
+  return `fix the \`backupId\` of catalog item ${first.key.pk} first (it names ${first.backupId}); then ${forget(first.key.pk.replace(/^BACKUP#/, ''))}`;
 }

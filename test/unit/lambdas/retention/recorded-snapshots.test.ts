@@ -270,9 +270,21 @@ it('looks again at the item it read, and stops when that item names another back
   await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...r, backupId: 'files-000030', sources } }));
   const check = await recordedSnapshotsCheck('primary', scoped('mismatch'), ['mismatch']);
   await expect(check(new Set(['snap-mismatch-0-a', 'snap-mismatch-0-b']))).resolves.toBeUndefined();
-  await expect(check(new Set(['snap-mismatch-0-b']))).rejects.toThrow(
+  const mismatched = check(new Set(['snap-mismatch-0-b']));
+  await expect(mismatched).rejects.toThrow(
     /backup files-000030 \(plan mismatch, catalog item BACKUP#mismatch-000000 \/ BACKUP, its record does not validate\): snapshots\/snap-mismatch-0-a\. /,
   );
+  // Its way out is not `backups forget --lost files-000030`, which acts on the healthy files-000030 (review r60B F4).
+  await expect(mismatched).rejects.toThrow(
+    /If it is lost for good: fix the `backupId` of catalog item BACKUP#mismatch-000000 first \(it names files-000030\); then `lifeboat backups forget --lost mismatch-000000` forgets/,
+  );
+  await expect(mismatched).rejects.not.toThrow(/forget --lost files-000030/);
+  // Counted by item: this one and files-000030's own, both missing a snapshot, are two records (one backupId).
+  const both = new RecordedSnapshotMissingError('primary', [
+    { backupId: 'files-000030', plan: 'mismatch', snapshotId: 'snap-mismatch-0-a', key: { pk: 'BACKUP#mismatch-000000', sk: 'BACKUP' }, recordInvalid: true },
+    { backupId: 'files-000030', plan: 'files', snapshotId: 'snap-files-30-a', key: { pk: 'BACKUP#files-000030', sk: 'BACKUP' } },
+  ]);
+  expect(both.message).toMatch(/the primary catalog records 2 committed backup\(s\) stored in this vault whose snapshot object it does not hold \(2 snapshot\(s\)\)/);
   // An item the first read found and the second does not: nothing tells its snapshots went on purpose.
   const ghost = record('ghost', 0);
   const gone = {
