@@ -749,7 +749,20 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
       [['s3:GetReplicationConfiguration', 's3:ListBucket'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }), owned],
       [['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets/*']] }), owned],
       [['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}/*`]] }), owned],
-      [['kms:Encrypt', 'kms:GenerateDataKey'], text(mirrorKeyArn), null],
+      // Through S3 of the DR region, for the mirror bucket or its objects only, as the S3 User Guide's replication role policy (a284634e).
+      [
+        ['kms:Encrypt', 'kms:GenerateDataKey'],
+        text(mirrorKeyArn),
+        {
+          StringEquals: { 'kms:ViaService': 's3.us-west-2.amazonaws.com' },
+          StringLike: {
+            'kms:EncryptionContext:aws:s3:arn': [
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}`]] },
+              { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}/*`]] },
+            ],
+          },
+        },
+      ],
     ]);
     // The custom resource's function may put replication on the source bucket only, and pass only this role to S3.
     const provider = statementsOf(primary, 'source-replication');
