@@ -7,13 +7,14 @@ import { loadExecutionHistory } from '../../local/executor/execution-history';
 import { DescribeExecutionCommand, paginateGetExecutionHistory, SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type CatalogRegion, decideApproval, type ExecutionStatusProbe, findApproval, type TaskResponder } from '../../lambdas/approval/decide-approval';
-import { APPROVAL_REJECTED } from '../../lambdas/approval/approval-errors';
+import { APPROVAL_REJECTED, ApprovalNotFoundError } from '../../lambdas/approval/approval-errors';
 import { approvalPlace } from '../../lambdas/approval/approval-place';
 import { approvalTaskAnswer, type TaskAnswerProbe } from '../../lambdas/approval/task-answer';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type ClientTimeouts, requestClientSettings } from '../client-timeouts';
 import { isUnknownEnvironment, isUsageError } from '../usage-error';
+import { targetOptionsLine } from '../target-options-line';
 
 /**
  * `lifeboat approve EXECUTION [--reject --reason …]` and `lifeboat approvals list` (docs/RUNBOOKS.md,
@@ -224,6 +225,10 @@ export async function approveCommand(execution: string, options: ApproveOptions,
     return 0;
   } catch (err) {
     io.err(`lifeboat approve: ${err instanceof Error ? err.message : String(err)}`);
+    // The error's "see lifeboat approvals list" cannot know this run's --env, --config, --aws or --data-dir: pasted
+    // bare it listed env dev's local cloud (review r60E F4).
+    const target = targetOptionsLine(options);
+    if (err instanceof ApprovalNotFoundError && target !== '') io.err(`With this run's target options: \`lifeboat approvals list${target}\`.`);
     return isUnknownEnvironment(err) ? 2 : 1;
   }
 }

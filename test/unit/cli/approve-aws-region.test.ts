@@ -136,6 +136,8 @@ describe('lifeboat approve --aws with the primary region down', () => {
     // only the primary's bare 'socket hang up').
     expect(err).toEqual([
       `lifeboat approve: No approval is recorded for execution ${EXECUTION} in the DR catalog (${DR}), and the primary catalog (${PRIMARY}) could not be read (Error: socket hang up): an approval recorded there cannot be answered until that region answers (a failover asks in the DR region, an overwrite restore in its own region); see lifeboat approvals list.`,
+      // The error's own line is bare: pasted, it listed env dev's local cloud (review r60E F4).
+      `With this run's target options: \`lifeboat approvals list --config ${SAMPLE_CONFIG_FILE} --aws\`.`,
     ]);
     expect(calls.filter((c) => !c.startsWith('dynamodb '))).toEqual([]);
   });
