@@ -1,4 +1,4 @@
-import { Aspects, DefaultStackSynthesizer, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, type Stack, TagManager, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnResource, DefaultStackSynthesizer, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, type Stack, TagManager, Token } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
 
 /**
@@ -81,4 +81,38 @@ class CarriedTags implements IAspect {
     if (!TagManager.isTaggable(node)) return;
     for (const [key, value] of Object.entries(this.from.tags.tagValues())) node.tags.setTag(key, value, 0);
   }
+}
+
+/**
+ * A warning when the user's stack's roles carry a permissions boundary and the DR stack's do not (review r60D F3): one
+ * applied as an Aspect (iam.PermissionsBoundary.of(stack).apply) is in no prop or context the DR stack could take.
+ * Checked as synth validates the tree, after every aspect has run: only then do the roles carry what aspects give them.
+ */
+export function warnOfBoundaryNotCarried(from: Stack, to: Stack): void {
+  to.node.addValidation({
+    validate: () => {
+      const unbounded = (stack: Stack) => roleBoundaries(stack).filter((boundary) => boundary === undefined).length;
+      const bounded = roleBoundaries(from).filter((boundary) => boundary !== undefined).length;
+      if (bounded > 0 && unbounded(to) > 0) {
+        Annotations.of(from).addWarningV2(
+          'lifeboat:dr-boundary-not-carried',
+          `${bounded} roles of ${from.node.path} have a permissions boundary and ${unbounded(to)} of its DR stack ${to.stackName} have none: a boundary applied ` +
+            'as an Aspect (iam.PermissionsBoundary.of(stack).apply) does not reach the DR stack. Apply it to the protection\'s drStack too ' +
+            '(iam.PermissionsBoundary.of(protection.drStack).apply(...)), give the stack its permissionsBoundary prop, or pass drStack',
+        );
+      }
+      return [];
+    },
+  });
+}
+
+/** The PermissionsBoundary of each IAM role of the stack (not of its nested stacks), as it will be synthesized. */
+function roleBoundaries(stack: Stack): unknown[] {
+  return stack.node
+    .findAll()
+    .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::IAM::Role' && c.stack === stack)
+    .map((role) => {
+      const fragment = stack.resolve(role._toCloudFormation()) as { Resources?: Record<string, { Properties?: { PermissionsBoundary?: unknown } }> };
+      return Object.values(fragment.Resources ?? {})[0]?.Properties?.PermissionsBoundary;
+    });
 }

@@ -1,6 +1,6 @@
 import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
-import { carryStackTags, drStackSettingsLike } from './dr-stack-settings';
+import { carryStackTags, drStackSettingsLike, warnOfBoundaryNotCarried } from './dr-stack-settings';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -184,11 +184,11 @@ export type LifeboatProtectionProps = {
    * Its `env.region` must be `drRegion`. Its `env.account` names the DR side's resources when `drAccount` is absent
    * (see `drAccount`); environment-agnostic as to account, it gets a rule that refuses a deploy into another account than
    * the DR side's when that account is known (and is refused at synth with a `drAccount` of another account).
-   * The default stack takes the protection's stack's termination protection, tags, permissions boundary (its own or
-   * its Stage's) and, when the stack was given a DefaultStackSynthesizer of a qualifier alone, that qualifier; the
-   * App's `defaultStackSynthesizer` reaches it as it is. With any other synthesizer (custom bootstrap roles or
-   * buckets, CliCredentialsStackSynthesizer) pass `drStack`, built with the synthesizer it needs: the default one uses
-   * the app's default synthesizer.
+   * The default stack takes the protection's stack's termination protection, tags, permissions boundary (its prop or
+   * its Stage's, not one applied as an Aspect: synth warns then) and, when the stack was given a
+   * DefaultStackSynthesizer of a qualifier alone, that qualifier; the App's `defaultStackSynthesizer` reaches it as
+   * it is. With any other synthesizer (custom bootstrap roles or buckets, CliCredentialsStackSynthesizer) pass
+   * `drStack`, built with the synthesizer it needs: the default one uses the app's default synthesizer.
    */
   readonly drStack?: Stack;
   /**
@@ -1114,6 +1114,7 @@ function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | unde
     ...drStackSettingsLike(stack, placement.account),
   });
   carryStackTags(stack, drStack);
+  warnOfBoundaryNotCarried(stack, drStack);
   // A stack of that name made after this one (ownPropIssues refuses those made before): said at synth, the tree then being complete.
   drStack.node.addValidation({
     validate: () => {

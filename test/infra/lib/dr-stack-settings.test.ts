@@ -1,4 +1,5 @@
 import { DefaultStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type Construct } from 'constructs';
 import { LifeboatProtection, LifeboatSource } from '../../../lib';
@@ -136,4 +137,33 @@ it('takes a boundary policy of the user\'s account by its name in the DR account
   expect(new Set(roles(stackArtifact(synth, synth.built.shop).template as Template).map((r) => r.Properties?.PermissionsBoundary))).toEqual(
     new Set(['arn:aws:iam::111111111111:policy/org-boundary']),
   );
+});
+
+const boundaryWarnings = (synth: ReturnType<typeof synthShop>) =>
+  stackArtifact(synth, synth.built.shop).messages.filter((m) => String(m.entry.data).includes('lifeboat:dr-boundary-not-carried'));
+
+it('warns at synth when the user\'s stack\'s boundary is an Aspect, which does not reach the DR stack (review r60D F3)', () => {
+  const synth = synthProtected((app) => {
+    const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    iam.PermissionsBoundary.of(shop).apply(iam.ManagedPolicy.fromManagedPolicyName(shop, 'Boundary', 'org-boundary'));
+    return shop;
+  });
+  expect(synth.synthError).toBeUndefined();
+  expect(unbounded(stackArtifact(synth, synth.built.shop).template as Template)).toBe(0);
+  expect(unbounded(stackArtifact(synth, synth.built.dr).template as Template)).toBeGreaterThan(0);
+  const [warning, ...more] = boundaryWarnings(synth);
+  expect(more).toEqual([]);
+  expect(String(warning?.entry.data)).toContain('iam.PermissionsBoundary.of(protection.drStack).apply');
+});
+
+it('does not warn when the boundary is applied to the DR stack too, as the warning says', () => {
+  const synth = synthesizeApp((app) => {
+    const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const protection = new LifeboatProtection(shop, 'Lifeboat', { prefix: 'shop', drRegion: 'us-west-2', notifications: { emails: ['a@example.com'] }, plans: [plan(new s3.Bucket(shop, 'B'))] });
+    for (const stack of [shop, protection.drStack]) iam.PermissionsBoundary.of(stack).apply(iam.ManagedPolicy.fromManagedPolicyName(stack, 'Boundary', 'org-boundary'));
+    return { shop, dr: protection.drStack };
+  });
+  expect(synth.synthError).toBeUndefined();
+  expect(unbounded(stackArtifact(synth, synth.built.dr).template as Template)).toBe(0);
+  expect(boundaryWarnings(synth)).toEqual([]);
 });
