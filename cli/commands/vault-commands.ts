@@ -6,7 +6,7 @@ import { type KeyProvider } from '../../vault';
 import { KeyFileKeyProvider } from '../../vault';
 import { isS3VaultLocation, openLocalVaultStore } from '../../vault';
 import { PassphraseKeyProvider } from '../../vault';
-import { type DamagedEntry, entriesNotRestored, type ManifestEntry, RestoreIncompleteError, type RestoreStats, parentsLackNote, restoreSnapshot, snapshotPathOf, unreadParentNote } from '../../vault';
+import { type DamagedEntry, entriesNotRestored, type ManifestEntry, type NotRestored, RestoreIncompleteError, type RestoreStats, parentsLackNote, restoreSnapshot, snapshotPathOf, unreadParentNote } from '../../vault';
 import { initVault, openVault, type Vault, VaultExistsError, VaultNotFoundError } from '../../vault';
 import { COMPRESSION_LEVEL_MAX, COMPRESSION_LEVEL_MIN, DEFAULT_COMPRESSION_LEVEL, isCompressionLevel, KeyUnwrapError, VaultConfigMissingError } from '../../vault';
 import { parsePruneSettings, pruneWithTemporaryFiles } from './prune-to-end';
@@ -322,6 +322,8 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
       .catch((err: unknown) => {
         // Every other entry was restored: a script learns which from the object; the error (exit 1) follows on stderr.
         if (options.json && err instanceof RestoreIncompleteError) printJson(err.stats, err.damaged);
+        // What was not restored for other reasons (an S3 key no file path can be) is said too, not only the damage (review r60A F2).
+        else if (err instanceof RestoreIncompleteError) printNotRestored(io, err.stats.notRestored, '', ' either');
         throw err;
       });
     if (options.json) printJson(stats, []);
@@ -333,15 +335,22 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     // Counted by entries: a loss of the platform calls is one line for every entry it struck (audit f58E).
     const notRestored = entriesNotRestored(stats.notRestored);
     if (notRestored === 0) return EXIT_OK;
-    io.err(`lifeboat vault: restore completed, but ${notRestored} ${notRestored === 1 ? 'entry (or attribute of an entry) was' : 'entries (or attributes of entries) were'} not restored as recorded:`);
-    const shown = stats.notRestored.slice(0, LISTED_ENTRIES);
-    // The reason is escaped as the path is: it may name an extended attribute, whose name is the backup's data (review r58D F6).
-    // An S3 key is named as the key (JSON-quoted), not by its manifest path, opaque for a key that is no file path (review r59I F2).
-    for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${escapeName(JSON.stringify(n.key))}` : escapeName(n.path)}: ${escapeName(n.what)}`);
-    const more = notRestored - entriesNotRestored(shown);
-    if (more > 0) io.err(`  … and ${more} more`);
+    printNotRestored(io, stats.notRestored, 'restore completed, but ', '');
     return EXIT_INCOMPLETE;
   });
+}
+
+/** `lifeboat vault restore`'s list of what was not restored as recorded, under a line counting it (`before` and `after` that count). */
+function printNotRestored(io: CliIo, items: readonly NotRestored[], before: string, after: string): void {
+  const count = entriesNotRestored(items);
+  if (count === 0) return;
+  io.err(`lifeboat vault: ${before}${count} ${count === 1 ? 'entry (or attribute of an entry) was' : 'entries (or attributes of entries) were'} not restored as recorded${after}:`);
+  const shown = items.slice(0, LISTED_ENTRIES);
+  // The reason is escaped as the path is: it may name an extended attribute, whose name is the backup's data (review r58D F6).
+  // An S3 key is named as the key (JSON-quoted), not by its manifest path, opaque for a key that is no file path (review r59I F2).
+  for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${escapeName(JSON.stringify(n.key))}` : escapeName(n.path)}: ${escapeName(n.what)}`);
+  const more = count - entriesNotRestored(shown);
+  if (more > 0) io.err(`  … and ${more} more`);
 }
 
 export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {

@@ -1,6 +1,6 @@
 import { fetchBlobs, type FetchOptions } from './blob-fetcher';
 import { type EntryAttributes, entryAttributes } from './entry-attributes';
-import { type NotRestored } from './not-restored';
+import { entriesNotRestored, type NotRestored } from './not-restored';
 import { type UnreadParent, unreadParentNote } from './unread-parent';
 import { RestoreTarget, type RestoreTargetOptions } from './restore-target';
 import { type OpenFile } from '../platform/file-calls';
@@ -173,8 +173,12 @@ export class RestoreIncompleteError extends VaultError {
         ? `${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing`
         : `up to ${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing, some of them possibly outside ${JSON.stringify(outside)} (which cannot be told while the part is unreadable)`;
     const what = [...(files > 0 || unlisted === 0 ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []), ...(unlisted > 0 ? [unlistedWhat] : [])].join(', and ');
+    // The entries listed as not restored (an S3 key no file path can be) are not counted restored (review r60A F2).
+    const others = stats.entries - files;
+    const notAsRecorded = entriesNotRestored(stats.notRestored);
+    const restored = notAsRecorded === 0 ? `the other ${others} entries were restored` : `${Math.max(0, others - notAsRecorded)} of the other ${others} entries were restored, ${notAsRecorded} listed as not restored as recorded`;
     super(
-      `${what} (the other ${stats.entries - files} entries were restored; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}${parents}`,
+      `${what} (${restored}; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}${parents}`,
     );
   }
 }
@@ -730,6 +734,8 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
     } catch (err) {
       if (isVaultDamage(err)) {
         damaged.push({ path: entry.path, error: err });
+        // Not written: a folder marker after the pass may make its name a folder, and no line says it was written.
+        s3Keys?.fileNotWritten(placed.path);
         return null;
       }
       // The restore stops here (the target is not what it may write into): say so, not only that this entry was skipped.

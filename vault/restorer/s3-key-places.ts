@@ -39,6 +39,12 @@ export class S3KeyPlaces {
   private readonly foldersOfNext = new WeakSet<ManifestEntry>();
   /** Where lookingAhead found each S3 object's key goes, which place and placeMarker then take rather than work out again. */
   private readonly placedAhead = new WeakMap<ManifestEntry, S3KeyPlace>();
+  /**
+   * Files claimed whose write failed (their data damaged): their names are free for a folder, and no line says this restore
+   * wrote them (review r60A F2: the marker `a/` was listed "where this restore wrote the file of the key "a"", `a` damaged).
+   * As few as the damaged files, which the restore holds anyway.
+   */
+  private readonly unwritten = new Set<string>();
 
   constructor(maxBytes = S3_KEY_PLACES_MAX_BYTES) {
     this.table = new DigestTable(Math.max(1, Math.floor(maxBytes / SLOT_BYTES)));
@@ -91,6 +97,11 @@ export class S3KeyPlaces {
     return why === null ? placed : { notWritten: why };
   }
 
+  /** The file claimed at `path` (a place's path) was not written after all: a folder marker or a key's folder may have its name. */
+  fileNotWritten(path: string): void {
+    this.unwritten.add(path);
+  }
+
   /**
    * Claims `path` (the path in the target; `name`, as the key spells it) for what `who` names (`the S3 key "a"`), as a file or, for a folder marker or
    * a directory, a folder (`isFolder`: what it is, said when a file has its name); the folders above it too. Resolves null
@@ -100,19 +111,24 @@ export class S3KeyPlaces {
     const asFile = this.digest('file', path);
     const asFolder = this.digest('folder', path);
     if (this.table.has(asFolder) && as === 'file') return alsoAFolder(who, name);
-    if (this.table.has(asFile)) return as === 'file' ? sameNameTwice(who, path) : alsoAFile(who, isFolder, path);
+    if (this.holdsFile(asFile, path)) return as === 'file' ? sameNameTwice(who, path) : alsoAFile(who, isFolder, path);
     // From the parent up to the first folder already claimed: those above it were claimed with it, none of them a file.
     const folders: Buffer[] = [];
     for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
       const above = path.slice(0, end);
       const folder = this.digest('folder', above);
       if (this.table.has(folder)) break;
-      if (this.table.has(this.digest('file', above))) return alsoAFile(who, `needs the folder ${JSON.stringify(above)}`, above);
+      if (this.holdsFile(this.digest('file', above), above)) return alsoAFile(who, `needs the folder ${JSON.stringify(above)}`, above);
       folders.push(folder);
     }
     for (const folder of folders) this.table.add(folder);
     this.table.add(as === 'file' ? asFile : asFolder);
     return null;
+  }
+
+  /** Whether this restore wrote, or is writing, a file at `path` (`digest`: its file digest). */
+  private holdsFile(digest: Buffer, path: string): boolean {
+    return this.table.has(digest) && !this.unwritten.has(path);
   }
 
   private digest(as: 'file' | 'folder', path: string): Buffer {

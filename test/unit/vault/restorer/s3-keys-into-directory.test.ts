@@ -7,7 +7,8 @@ import { type Vault } from '../../../../vault/repository/vault';
 import { restoreSnapshot } from '../../../../vault/restorer/restore';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { recordingCliIo } from '../../../support/captured-cli-io';
-import { newTestVault, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { damageStoredBlob, newTestVault, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
+import { type FileVaultStore } from '../../../../vault/backend/file/file-vault-store';
 
 /**
  * Review r59I: an S3 backup restored into a directory (`lifeboat vault restore`) takes each key literally (f59F). F1: S3 allows
@@ -19,10 +20,11 @@ import { newTestVault, readTree, removeDir, tempDir } from '../../../support/vau
 describe('an S3 backup restored into a directory: keys that are files and folders', () => {
   let dir: string;
   let vault: Vault;
+  let store: FileVaultStore;
 
   beforeAll(async () => {
     dir = await tempDir('s3-keys-into-directory');
-    ({ vault } = await newTestVault(dir));
+    ({ vault, store } = await newTestVault(dir));
   });
   afterAll(async () => {
     await CodecPool.shutdownShared();
@@ -174,5 +176,45 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     const printed = JSON.parse(json.out) as { notRestored: Array<{ path: string; key?: string }> };
     expect(printed.notRestored.map((n) => n.key).sort()).toEqual(['a//b', 'm/']);
     expect(await fs.readFile(path.join(dir, 'marker-body-cli', 'ok'), 'utf8')).toBe('body of ok\n');
+  });
+
+  // Review r60A F2: with a damaged file (exit 1) the CLI printed only the damage: the key `a//b` was named nowhere and "the
+  // other 2 entries were restored" counted it; the marker `a/` was listed "where this restore wrote the file of the key "a"",
+  // though the damaged `a` was not written.
+  describe('a key whose data is damaged', () => {
+    /** A backup of `keys` whose object `damagedKey` has its one blob damaged (bodies of this backup's own: the vault dedups). */
+    const backupDamaging = async (keys: string[], damagedKey: string): Promise<string> => {
+      const writer = await vault.newSnapshotWriter();
+      for (const key of [...keys].sort((a, b) => comparePaths(s3EntryPath(a), s3EntryPath(b)))) {
+        const body = Buffer.from(key.endsWith('/') ? '' : `body of ${key} in ${keys.join(' ')} ${'x'.repeat(40)}\n`);
+        const meta = { key, etag: '"x"', size: body.length, lastModified: new Date(0).toISOString(), metadata: {}, tags: {}, headers: {} };
+        await writer.add({ path: s3EntryPath(key), kind: 'object', meta, changeToken: 'x', content: body });
+      }
+      const id = (await vault.commitSnapshot({ source: { kind: 's3', id: 's3://damaged/' }, parts: [await writer.finish()] })).id;
+      for await (const entry of vault.entries(await vault.loadSnapshot(id))) if (entry.meta['key'] === damagedKey) await damageStoredBlob(vault, store, entry.content[0] as string);
+      return id;
+    };
+
+    it('the keys listed as not restored are printed with the damage, and not counted restored', async () => {
+      const id = await backupDamaging(['a//b', 'a', 'z'], 'a');
+      const target = path.join(dir, 'damaged-listed-cli');
+      const run = await cli(id, target);
+      expect(run.code).toBe(1);
+      expect(run.errors).toContain('lifeboat vault: 1 entry (or attribute of an entry) was not restored as recorded either:\n  S3 key "a//b": not written: the S3 key "a//b" cannot be a file path');
+      expect(run.errors).toContain('1 file(s) could not be restored because their data in the vault is damaged or missing (1 of the other 2 entries were restored, 1 listed as not restored as recorded; ');
+      expect(await fs.readdir(target)).toEqual(['z']);
+    });
+
+    it('a folder marker whose name the damaged file was to take is made as a directory, not listed as beside a file written', async () => {
+      const id = await backupDamaging(['a/', 'a', 'z'], 'a');
+      const target = path.join(dir, 'damaged-marker-cli');
+      const run = await cli(id, target, { json: true });
+      expect(run.code).toBe(1);
+      const printed = JSON.parse(run.out) as { notRestored: unknown[]; damaged: Array<{ path: string }> };
+      expect(printed.notRestored).toEqual([]);
+      expect(printed.damaged.map((d) => d.path)).toEqual(['a']);
+      expect((await fs.lstat(path.join(target, 'a'))).isDirectory()).toBe(true);
+      expect(await fs.readFile(path.join(target, 'z'), 'utf8')).toBe(`body of z in a/ a z ${'x'.repeat(40)}\n`);
+    });
   });
 });
