@@ -3,7 +3,7 @@ import { type S3Client } from '@aws-sdk/client-s3';
 import { type TableCapacity, targetReadUnitsPerSecond, targetWriteUnitsPerSecond } from '../sources/dynamodb-capacity-budget';
 import { type TableProtection } from '../sources/dynamodb-table-protection';
 import { type CreateTableOptions, createTableFromSchema, describeTargetTable, finishNewTable, type TableSchema, tableSchemaSchema } from '../sources/dynamodb-table-schema';
-import { type ManifestEntry, type ManifestReader, type Vault } from '../../vault';
+import { entriesUnder, type ManifestEntry, type ManifestReader, type Vault } from '../../vault';
 import { shardsPerBatch } from '../backup/shard-batch-size';
 import { type RestorePlanDocument, type RestoreShard, type RestoreShardBatch, putRestorePlan, putRestoreShardManifest } from './restore-plan-document';
 import { RestoreTargetMissingError, SnapshotMismatchError } from './restore-errors';
@@ -193,8 +193,10 @@ async function selection(reader: ManifestReader, requested: ResolvedRestore, bud
   if (totals.entries > 0) {
     // Both forms selecting is rare (a directory named like another's escaped name), but the one taken must be the one meant.
     if (escaped !== undefined && (await selectionTotals(reader, { ...requested, prefix: escaped }, budget)).entries > 0) {
+      // A spelling on a page that cannot be read may select entries: it is not suggested as picking one form alone.
+      const hint = await ambiguousEscapedPrefixHint(requested.prefix, escaped, '--prefix', async (path) => (await entriesUnder(reader, path)) !== 'none');
       throw new InvalidInputError(
-        `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(requested.prefix)} of backup ${requested.backupId} of source ${requested.source.name} is ambiguous, so nothing was restored and the target was not touched: ${ambiguousEscapedPrefixHint(requested.prefix, escaped, '--prefix')}`,
+        `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(requested.prefix)} of backup ${requested.backupId} of source ${requested.source.name} is ambiguous, so nothing was restored and the target was not touched: ${hint}`,
       );
     }
     return { restore: requested, totals };

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { shellWord } from '../shell-word';
 import { ESCAPED_NAME_SEGMENT_PREFIX, escapedNameBytes, RESERVED_NAME_PREFIX, storedName } from './escaped-name';
 
 /**
@@ -27,24 +28,59 @@ export function escapedNamesHint(tried: string | undefined): string {
 }
 
 /**
+ * Whether the snapshot has an entry at or under a stored path: the caller's read of its manifest. A page it cannot read
+ * counts as one that may: a spelling suggested on such a guess could be ambiguous too.
+ */
+export type SelectsEntries = (storedPath: string) => Promise<boolean>;
+
+/**
+ * The stored path `typed` picks under the rule both filters follow (`vault restore --include`, the workflow's
+ * `--prefix`): as given when it selects entries, else with its names escaped (escapedPath); `ambiguous` when both
+ * forms select, undefined when neither does.
+ */
+export async function storedPathPicked(typed: string, selects: SelectsEntries): Promise<string | 'ambiguous' | undefined> {
+  const escaped = escapedPath(typed);
+  const asGiven = await selects(typed);
+  const asEscaped = escaped !== undefined && (await selects(escaped));
+  if (asGiven && asEscaped) return 'ambiguous';
+  if (asGiven) return typed;
+  return asEscaped ? escaped : undefined;
+}
+
+/**
  * What the refusal of a directory path says when the path as typed and its escaped form (escapedPath) both select
  * entries: the typed path is then a stored path (a name stored escaped: not UTF-8, or starting with %lifeboat-escaped-)
  * and also, read as names on disk, a directory literally so named, stored as `escaped`. Until review r59D F4 the
  * workflow's plan took the first silently, and until review r59L F2 `vault restore --include` did. Says how to pick
- * each: `escaped` for the second; for the first, the names on disk (which the filter escapes itself, and which then
- * match only it) when they are UTF-8, else the directory above it. `option` is the caller's flag (`--prefix`, `--include`).
+ * each, as `option` (the caller's flag, `--prefix`, `--include`) with the path quoted for the shell (shellWord; JSON
+ * quotes let `$` and backquotes expand when pasted: review r60C F3): `escaped` for the second; for the first, the names
+ * on disk (which the filter escapes itself) when they are UTF-8. A spelling is suggested only when it picks its form
+ * alone (storedPathPicked over `selects`); else, as for a name that is not UTF-8, the nearest directory above it that
+ * does, or the whole snapshot (review r60C F2: with three crafted names the two refusals named each other).
  */
-export function ambiguousEscapedPrefixHint(typed: string, escaped: string, option: string): string {
+export async function ambiguousEscapedPrefixHint(typed: string, escaped: string, option: string, selects: SelectsEntries): Promise<string> {
+  const picksAlone = async (spelling: string, form: string): Promise<boolean> => (await storedPathPicked(spelling, selects)) === form;
+  const give = (spelling: string): string => `\`${option} ${shellWord(spelling)}\``;
+  const above = async (form: string, why: string): Promise<string> => {
+    const names = form.split('/');
+    for (let depth = names.length - 1; depth > 0; depth--) {
+      const parent = names.slice(0, depth).join('/');
+      if (await picksAlone(parent, parent)) return `restore the directory above it, ${give(parent)}, as ${why}`;
+    }
+    return `restore the whole snapshot (no ${option}), as ${why}`;
+  };
   const onDisk = namesOnDisk(typed);
-  const parent = typed.includes('/') ? typed.slice(0, typed.lastIndexOf('/')) : '';
+  const second = (await picksAlone(escaped, escaped)) ? `give ${give(escaped)}` : await above(escaped, 'that spelling does not pick it alone either');
   const first =
-    onDisk !== undefined
-      ? `give the names as they are on disk, ${JSON.stringify(onDisk)}`
-      : `restore the directory above it, ${parent === '' ? `the whole snapshot (no ${option})` : JSON.stringify(parent)}, as a name that is not UTF-8 has no other spelling`;
+    onDisk === undefined
+      ? await above(typed, 'a name that is not UTF-8 has no other spelling')
+      : (await picksAlone(onDisk, typed))
+        ? `give the names as they are on disk, ${give(onDisk)}`
+        : await above(typed, `its names on disk, ${shellWord(onDisk)}, do not pick it alone either`);
   return (
     `it selects entries in two ways: as the backup stores names, the path stored as ${JSON.stringify(typed)} (a name that is not UTF-8, or that starts with ${RESERVED_NAME_PREFIX}, stored escaped), ` +
     `and, read as names on disk, the path ${JSON.stringify(typed)} itself, which the backup stores as ${JSON.stringify(escaped)}. ` +
-    `To restore the second, give ${JSON.stringify(escaped)}; to restore the first, ${first}`
+    `To restore the second, ${second}; to restore the first, ${first}`
   );
 }
 

@@ -9,6 +9,8 @@ import { forEachBounded } from '../workers/bounded-concurrency';
 import { type Codec, codecFor, type PackRange, type RestoredRange, type WriteCheck } from '../workers/codec';
 import { comparePaths, type ManifestEntry, underPrefix } from '../manifest/manifest-entry';
 import { ambiguousEscapedPrefixHint, escapedNamesHint, escapedPath } from '../manifest/escaped-path';
+import { shellWord } from '../shell-word';
+import { entriesUnder } from './entries-under';
 import { type FsPath, platformCalls } from '../platform/posix-calls';
 import { DropBehind } from './drop-behind';
 import { type Snapshot } from '../manifest/snapshot-record';
@@ -594,8 +596,10 @@ export class IncludeIsAmbiguousError extends VaultError {
     readonly snapshotId: string,
     readonly include: string,
     readonly escaped: string,
+    /** How to give each form (ambiguousEscapedPrefixHint, which reads the snapshot to check the spellings it suggests). */
+    hint: string,
   ) {
-    super(`--include ${JSON.stringify(include)} of snapshot ${snapshotId.slice(0, 12)} is ambiguous, so nothing was restored and the target was not touched: ${ambiguousEscapedPrefixHint(include, escaped, '--include')}`);
+    super(`--include ${shellWord(include)} of snapshot ${snapshotId.slice(0, 12)} is ambiguous, so nothing was restored and the target was not touched: ${hint}`);
   }
 }
 
@@ -659,29 +663,18 @@ export async function ancestorDirectories(vault: Vault, snapshot: Snapshot, path
 async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string): Promise<string> {
   if (include === '') return include;
   const escaped = escapedPath(include);
-  const asGiven = await entriesUnder(vault, snapshot, include);
+  const manifest = await vault.manifest(snapshot);
+  const asGiven = await entriesUnder(manifest, include);
   if (asGiven !== 'none' && (escaped === undefined || snapshot.source.kind === 's3')) return include;
-  const asEscaped = escaped === undefined ? 'none' : await entriesUnder(vault, snapshot, escaped);
-  if (asGiven === 'found' && asEscaped === 'found' && escaped !== undefined) throw new IncludeIsAmbiguousError(snapshot.id, include, escaped);
+  const asEscaped = escaped === undefined ? 'none' : await entriesUnder(manifest, escaped);
+  if (asGiven === 'found' && asEscaped === 'found' && escaped !== undefined) {
+    // A spelling on a page that cannot be read may select entries: it is not suggested as picking one form alone.
+    const hint = await ambiguousEscapedPrefixHint(include, escaped, '--include', async (path) => (await entriesUnder(manifest, path)) !== 'none');
+    throw new IncludeIsAmbiguousError(snapshot.id, include, escaped, hint);
+  }
   if (asGiven !== 'none') return include;
   if (asEscaped !== 'none' && escaped !== undefined) return escaped;
   throw new IncludeMatchesNothingError(snapshot.id, include, escaped);
-}
-
-/**
- * Whether the snapshot has an entry at or under `include` (the manifest reader yields only those, from the page that may
- * hold the first): `found`, `none`, or `unreadable` when that page cannot be read (the restore then reports it).
- */
-async function entriesUnder(vault: Vault, snapshot: Snapshot, include: string): Promise<'found' | 'none' | 'unreadable'> {
-  const entries = (await vault.manifest(snapshot)).entries(include);
-  try {
-    return (await entries.next()).done === true ? 'none' : 'found';
-  } catch (err) {
-    if (isVaultDamage(err)) return 'unreadable';
-    throw err;
-  } finally {
-    await entries.return(undefined);
-  }
 }
 
 /** restoreSnapshot's pass over the manifest with its restorer. */

@@ -152,7 +152,7 @@ describe('a path that selects entries both as stored and as names on disk', () =
         `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) "${LATIN1_STORED}" of backup 20260301T100000Z-1a2b3c4d of source files is ambiguous, so nothing was restored and the target was not touched: ` +
         `it selects entries in two ways: as the backup stores names, the path stored as "${LATIN1_STORED}" (a name that is not UTF-8, or that starts with %lifeboat-escaped-, stored escaped), ` +
         `and, read as names on disk, the path "${LATIN1_STORED}" itself, which the backup stores as "${LATIN1_STORED_STORED}". ` +
-        `To restore the second, give "${LATIN1_STORED_STORED}"; to restore the first, restore the directory above it, the whole snapshot (no --prefix), as a name that is not UTF-8 has no other spelling`,
+        `To restore the second, give \`--prefix ${LATIN1_STORED_STORED}\`; to restore the first, restore the whole snapshot (no --prefix), as a name that is not UTF-8 has no other spelling`,
     });
     expect(written.size).toBe(0);
     await expect(fs.stat(path.join(dir, 'fs', 'r-both-latin1'))).rejects.toMatchObject({ code: 'ENOENT' });
@@ -163,7 +163,7 @@ describe('a path that selects entries both as stored and as names on disk', () =
   it('names the names on disk of a stored name that is UTF-8, and each form restores only its own directory', async () => {
     await expect(planRestore(ofBoth('r-both-reserved', RESERVED_STORED), { map: 'distributed', maxConcurrency: 2 }, io())).rejects.toMatchObject({
       name: 'InvalidInputError',
-      message: expect.stringMatching(new RegExp(`To restore the second, give "${RESERVED_STORED_STORED}"; to restore the first, give the names as they are on disk, "${RESERVED}"$`)),
+      message: expect.stringMatching(new RegExp(`To restore the second, give \`--prefix ${RESERVED_STORED_STORED}\`; to restore the first, give the names as they are on disk, \`--prefix ${RESERVED}\`$`)),
     });
     expect(await restoreBoth('r-both-reserved-disk', RESERVED)).toEqual(new Map([[`${RESERVED}/x.txt`, pseudoRandomBytes(100, 6)]]));
     expect(await restoreBoth('r-both-reserved-literal', RESERVED_STORED_STORED)).toEqual(new Map([[`${RESERVED_STORED}/y.txt`, pseudoRandomBytes(120, 7)]]));

@@ -6,6 +6,7 @@ import { type Snapshot } from '../../../../vault/manifest/snapshot-record';
 import { type Vault } from '../../../../vault/repository/vault';
 import { manifestKey } from '../../../../vault/repository/vault-layout';
 import { IncludeIsAmbiguousError, IncludeMatchesNothingError, RestoreIncompleteError, restoreSnapshot } from '../../../../vault/restorer/restore';
+import { shellWordsAfterSpaces } from '../../../../lambdas/runtime/shell-word';
 import { CodecPool } from '../../../../vault/workers/codec-pool';
 import { newTestVault, pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 
@@ -86,10 +87,10 @@ describe('a path that selects entries both as given and with its names escaped',
     const refused = restoreSnapshot(vault, both, target, { include: RESERVED_STORED });
     await expect(refused).rejects.toBeInstanceOf(IncludeIsAmbiguousError);
     await expect(refused).rejects.toThrow(
-      `--include "${RESERVED_STORED}" of snapshot ${both.id.slice(0, 12)} is ambiguous, so nothing was restored and the target was not touched: ` +
+      `--include ${RESERVED_STORED} of snapshot ${both.id.slice(0, 12)} is ambiguous, so nothing was restored and the target was not touched: ` +
         `it selects entries in two ways: as the backup stores names, the path stored as "${RESERVED_STORED}" (a name that is not UTF-8, or that starts with %lifeboat-escaped-, stored escaped), ` +
         `and, read as names on disk, the path "${RESERVED_STORED}" itself, which the backup stores as "${ON_DISK_STORED}". ` +
-        `To restore the second, give "${ON_DISK_STORED}"; to restore the first, give the names as they are on disk, "${RESERVED}"`,
+        `To restore the second, give \`--include ${ON_DISK_STORED}\`; to restore the first, give the names as they are on disk, \`--include ${RESERVED}\``,
     );
     await expect(fs.stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
   });
@@ -166,5 +167,82 @@ describe('a path whose other form lies on a damaged manifest page', () => {
     const dirBytes = Buffer.concat([Buffer.from(path.join(target, 'd') + '/'), Buffer.from([0x80])]);
     const names = (await fs.readdir(dirBytes)).sort();
     expect(names).toEqual(['f3', 'f4', 'f5', 'f6', 'f7', 'f8']);
+  });
+});
+
+/**
+ * Review r60C F3: the refusal quoted the spellings it suggests as JSON, whose `$`, backquotes and `'` a shell expands
+ * when they are pasted; they are quoted for the shell now, and read back by one they pick their own directory.
+ */
+describe('an ambiguous path whose names on disk hold shell characters', () => {
+  const SHELLY = "%lifeboat-escaped-it's $HOME `id`";
+  const SHELLY_STORED = `%lifeboat-escaped-name-${Buffer.from(SHELLY).toString('base64url')}`;
+  let shelly: Snapshot;
+
+  beforeAll(async () => {
+    const src = path.join(dir, 'src-shelly');
+    await fs.mkdir(path.join(src, SHELLY), { recursive: true });
+    await fs.writeFile(path.join(src, SHELLY, 'a.txt'), pseudoRandomBytes(400, 8));
+    await fs.mkdir(path.join(src, SHELLY_STORED));
+    await fs.writeFile(path.join(src, SHELLY_STORED, 'b.txt'), pseudoRandomBytes(600, 9));
+    shelly = (await backupDirectory(vault, src)).snapshot;
+  });
+
+  it('suggests each spelling quoted for the shell, and read back so it restores its own directory alone', async () => {
+    const refused = await restoreSnapshot(vault, shelly, path.join(dir, 'shelly-refused'), { include: SHELLY_STORED }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(IncludeIsAmbiguousError);
+    const quoted = `'%lifeboat-escaped-it'\\''s $HOME \`id\`'`;
+    expect((refused as Error).message).toContain(`to restore the first, give the names as they are on disk, \`--include ${quoted}\``);
+    expect(shellWordsAfterSpaces(` ${quoted}`)).toEqual([SHELLY]);
+    const first = path.join(dir, 'shelly-first');
+    await restoreSnapshot(vault, shelly, first, { include: SHELLY });
+    expect(await fs.readdir(first)).toEqual([SHELLY]);
+    expect(await fs.readFile(path.join(first, SHELLY, 'a.txt'))).toEqual(pseudoRandomBytes(400, 8));
+  });
+});
+
+/**
+ * Review r60C F2: with three crafted names (a directory whose name is the byte 0x80, one named like its stored form,
+ * and one named like that one's stored form) the two refusals named each other: the spelling one suggested was
+ * refused as ambiguous by the other. A spelling is suggested now only when it picks its directory alone.
+ */
+describe('three names each named like the stored form of the one before', () => {
+  const NOT_UTF8 = Buffer.from([0x80]);
+  const A = `%lifeboat-escaped-name-${NOT_UTF8.toString('base64url')}`;
+  const B = `%lifeboat-escaped-name-${Buffer.from(A).toString('base64url')}`;
+  let crafted: Snapshot;
+
+  beforeAll(async () => {
+    const src = path.join(dir, 'src-crafted');
+    await fs.mkdir(src);
+    const raw = Buffer.concat([Buffer.from(`${src}/`), NOT_UTF8]);
+    await fs.mkdir(raw);
+    await fs.writeFile(Buffer.concat([raw, Buffer.from('/raw.txt')]), 'raw');
+    await fs.mkdir(path.join(src, A));
+    await fs.writeFile(path.join(src, A, 'named-a.txt'), 'A');
+    await fs.mkdir(path.join(src, B));
+    await fs.writeFile(path.join(src, B, 'named-b.txt'), 'B');
+    crafted = (await backupDirectory(vault, src)).snapshot;
+  });
+
+  it('names no other crafted name as the spelling of a form: the one that would pick it alone, else the whole snapshot', async () => {
+    const refusal = async (include: string): Promise<string> => ((await restoreSnapshot(vault, crafted, path.join(dir, 'crafted-refused'), { include }).catch((e: unknown) => e)) as Error).message;
+    // A's directory on disk is stored as B, which B's own directory on disk makes ambiguous: no spelling picks it alone.
+    expect(await refusal(A)).toContain(
+      'To restore the second, restore the whole snapshot (no --include), as that spelling does not pick it alone either; to restore the first, restore the whole snapshot (no --include), as a name that is not UTF-8 has no other spelling',
+    );
+    // B's names on disk are A, which is ambiguous: suggested, it was refused in turn, naming B.
+    expect(await refusal(B)).toContain(`to restore the first, restore the whole snapshot (no --include), as its names on disk, ${A}, do not pick it alone either`);
+  });
+
+  it.each([A, B])('no spelling the refusal of %s suggests is refused as ambiguous in turn', async (include) => {
+    const refused = await restoreSnapshot(vault, crafted, path.join(dir, `crafted-${include.length}`), { include }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(IncludeIsAmbiguousError);
+    const suggested = [...(refused as Error).message.matchAll(/`--include ([^`]+)`/g)].map((m) => shellWordsAfterSpaces(` ${m[1] ?? ''}`)?.[0]);
+    for (const spelling of suggested) {
+      if (spelling === undefined) throw new Error(`a suggested spelling does not read back as one shell word: ${(refused as Error).message}`);
+      const target = path.join(dir, `crafted-${include.length}-${spelling.length}`);
+      await expect(restoreSnapshot(vault, crafted, target, { include: spelling })).resolves.toMatchObject({ files: 1 });
+    }
   });
 });
