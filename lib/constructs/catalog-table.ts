@@ -14,7 +14,7 @@ export type CatalogTableProps = {
   readonly tableName: string;
   readonly encryptionKey: kms.IKey;
   /**
-   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query the byPlan index, and put items of the
+   * Another account whose roles tagged `lifeboat:key-user` = `keyUser` may query and scan the byPlan index, and put items of the
    * partitions replication writes (REPLICATED_PARTITIONS; never get, query, update or delete one, nor touch another
    * partition): the primary account, for the DR catalog of a DR stack in another account.
    * @default the table's own account only (no resource policy)
@@ -62,14 +62,18 @@ export class CatalogTable extends Construct {
       // What the primary account's roles do with the DR catalog, and no more: the backup's replicate step queries the
       // plans' records (byPlan) and puts those the DR catalog lacks (putRebuiltBackup: a BACKUP# record, conditioned on
       // attribute_not_exists; indexCommittedBackup: its SOURCE# index items), and the scrub queries byPlan for what the
-      // DR retention forgot. Nothing there gets or updates an item: the file sampler's GetItem is of a mirror, which a DR
-      // stack in another account refuses, and the operator's legal holds are written with the DR account's credentials.
+      // DR retention forgot; `lifeboat prune --vault dr` with the primary account's credentials lists the plans the DR
+      // catalog holds by a Scan of byPlan (its check of the DR vault's snapshots, review r59M F3: a Query of each plan
+      // reads the same records, so the Scan reveals nothing more). Nothing there gets or updates an item: the file
+      // sampler's GetItem is of a mirror, which a DR stack in another account refuses, and the operator's legal holds
+      // are written with the DR account's credentials.
       const principals = [new iam.AccountPrincipal(props.userAccount.account)];
       const tagged = { [`aws:PrincipalTag/${KEY_USER_TAG}`]: props.userAccount.keyUser };
       // The index alone, not the table: a Query of the table with pk = X reads partition X whole, so on the table it
-      // would read the DR account's own items (below). byPlan holds backup records only, keyed by plan name.
+      // would read the DR account's own items (below). byPlan holds backup records only, keyed by plan name; a Scan of it
+      // reads those records alone, never a Scan of the table.
       this.table.addToResourcePolicy(
-        new iam.PolicyStatement({ sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount', principals, actions: ['dynamodb:Query'], resources: [`${tableArn}/index/${CATALOG_TABLE_KEYS.byPlan.indexName}`], conditions: { StringEquals: tagged } }),
+        new iam.PolicyStatement({ sid: 'CatalogUseByTheProtectionsRolesOfThePrimaryAccount', principals, actions: ['dynamodb:Query', 'dynamodb:Scan'], resources: [`${tableArn}/index/${CATALOG_TABLE_KEYS.byPlan.indexName}`], conditions: { StringEquals: tagged } }),
       );
       // The table is kept to the partitions replication writes: the DR account's own items in it (TARGET# claims,
       // APPROVALS, PRUNE#, LOCK#, DRILLS, SCRUB#, MIRROR#, INDEXSWEEP#) stay out of the primary account's reach. A PutItem

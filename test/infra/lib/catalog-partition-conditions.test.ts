@@ -160,11 +160,13 @@ const globMatches = (pattern: string, value: string) => new RegExp(`^${pattern.r
  */
 const UNCONDITIONED_ALLOWED: { action: string; resource: RegExp; where?: RegExp; why: string }[] = [
   { action: 'dynamodb:Query', resource: /:table\/[^/]+-catalog\/index\/byPlan$/, why: 'the byPlan index: backup records only, read-only' },
-  // A Scan names no partition, so no LeadingKeys condition could hold it: the Prune function's alone, in both stacks.
+  // A Scan names no partition, so no LeadingKeys condition could hold it: the Prune function's alone, in both stacks; and
+  // the DR catalog's resource policy, for the primary account's tagged principals that may Query the index already
+  // (`lifeboat prune --vault dr` with the primary account's credentials, f60I).
   {
     action: 'dynamodb:Scan',
     resource: /:table\/[^/]+-catalog\/index\/byPlan$/,
-    where: / PrunePruneVaultRoleDefaultPolicy[0-9A-F]+$/,
+    where: /(?: PrunePruneVaultRoleDefaultPolicy[0-9A-F]+|-DR CatalogTable[0-9A-F]+)$/,
     why: "the prune's check lists every plan the catalog holds backups of, configured or not (recorded-snapshots.ts, review r59M F3): backup records only, read-only",
   },
 ];

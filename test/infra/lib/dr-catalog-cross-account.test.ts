@@ -13,7 +13,7 @@ import { synthesizeApp } from './synth-app';
 /**
  * The DR catalog of a DR stack in another account (lib/constructs/catalog-table.ts): its resource policy lets the
  * primary account's tagged roles do what they do there, put records and query byPlan (the backup's replicate step,
- * the scrub), and nothing more: no GetItem, no UpdateItem, no Query of the table (byPlan only), whatever a role
+ * the scrub), scan byPlan (`lifeboat prune --vault dr`'s list of the plans the catalog holds), and nothing more: no GetItem, no UpdateItem, no Query of the table (byPlan only), whatever a role
  * of that account allows itself. Evaluated
  * with the IAM policy simulator on the synthesized policies, across the two accounts.
  */
@@ -67,6 +67,32 @@ it('lets no principal of the primary account get, update or delete a DR catalog 
   expect(await simulatedDecision({ ...tagged, tags: {} }, 'dynamodb:PutItem', drCatalog(tableArn), record)).toBe('ImplicitlyDenied');
   // Nor a put that names no partition: ForAllValues of an absent key holds, so the statement requires the key (review f58C).
   expect(await simulatedDecision(tagged, 'dynamodb:PutItem', drCatalog(tableArn))).toBe('ImplicitlyDenied');
+});
+
+// `lifeboat prune --vault dr` with the primary account's credentials lists the plans the DR catalog holds (a Scan of
+// byPlan, projected to `plan`: recorded-snapshots.ts, review r59M F3) before it checks the DR vault's snapshots. Refused,
+// that stopped even a dry run with RecordedPlansUnreadError (f60I). The same tagged principal that may Query byPlan may
+// Scan it, the same backup records; never the table nor another index, nor an untagged principal.
+it('lets the tagged principals of the primary account Scan the DR catalog\'s byPlan index, as they Query it, and nothing else (f60I)', async () => {
+  const everything = [{ name: 'DynamoDbEverything', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] } }];
+  const tagged: SimulatedPrincipal = { arn: `arn:aws:iam::${PRIMARY}:role/operator`, account: PRIMARY, identityPolicies: everything, tags: { [`aws:PrincipalTag/${KEY_USER_TAG}`]: dev.protection.prefix } };
+  const decisions: Array<[string, string, string]> = [];
+  for (const [who, principal] of [
+    ['tagged', tagged],
+    ['untagged', { ...tagged, tags: {} }],
+  ] as const) {
+    for (const resource of [`${tableArn}/index/byPlan`, tableArn, `${tableArn}/index/anotherIndex`]) {
+      decisions.push([who, resource.slice(tableArn.length) || 'table', await simulatedDecision(principal, 'dynamodb:Scan', drCatalog(resource))]);
+    }
+  }
+  expect(decisions).toEqual([
+    ['tagged', '/index/byPlan', 'Allowed'],
+    ['tagged', 'table', 'ImplicitlyDenied'],
+    ['tagged', '/index/anotherIndex', 'ImplicitlyDenied'],
+    ['untagged', '/index/byPlan', 'ImplicitlyDenied'],
+    ['untagged', 'table', 'ImplicitlyDenied'],
+    ['untagged', '/index/anotherIndex', 'ImplicitlyDenied'],
+  ]);
 });
 
 it('lets no principal of the primary account Query the DR catalog\'s table, the DR account\'s own partitions nor those replication writes, only byPlan (audit b2-1, review R8-3)', async () => {
