@@ -68,18 +68,37 @@ function qualifierOnlySynthesizer(stack: Stack): DefaultStackSynthesizer | undef
 /**
  * The user's stack's tags on the DR stack and its resources: those of its `tags` prop and of Tags.of(stack) alike, read
  * as aspects run (the user's stack, built before the protection made the DR stack, is visited first, so its Tags.of
- * aspects have tagged it by then). At the lowest priority, so a tag the user gives the DR stack itself wins.
+ * aspects have tagged it by then). At the lowest priority, so a tag the user gives the DR stack itself wins. A tag whose
+ * value is a token is left out, with a warning (CarriedTags).
  */
 export function carryStackTags(from: Stack, to: Stack): void {
   Aspects.of(to).add(new CarriedTags(from));
 }
 
 class CarriedTags implements IAspect {
+  /** The keys whose value is a token, warned of once. */
+  private readonly skipped = new Set<string>();
+
   constructor(private readonly from: Stack) {}
 
   visit(node: IConstruct): void {
     if (!TagManager.isTaggable(node)) return;
-    for (const [key, value] of Object.entries(this.from.tags.tagValues())) node.tags.setTag(key, value, 0);
+    for (const [key, value] of Object.entries(this.from.tags.tagValues())) {
+      // A token is a value of the user's stack (a parameter, an attribute): in the DR stack it would be a cross-stack
+      // reference back to the stack that depends on the DR stack, a cycle synth refuses (review r60D F4).
+      if (Token.isUnresolved(value)) this.skip(key);
+      else node.tags.setTag(key, value, 0);
+    }
+  }
+
+  private skip(key: string): void {
+    if (this.skipped.has(key)) return;
+    this.skipped.add(key);
+    Annotations.of(this.from).addWarningV2(
+      `lifeboat:dr-tag-not-carried-${key}`,
+      `tag ${key} of ${this.from.node.path} has a value known only at deploy (a token), which the DR stack cannot take from this stack (a cyclic reference): ` +
+        `it is not on the DR stack; give it a value of its own there (Tags.of(protection.drStack).add('${key}', …)), or pass drStack`,
+    );
   }
 }
 

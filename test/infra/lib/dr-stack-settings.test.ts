@@ -1,4 +1,4 @@
-import { DefaultStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { CfnParameter, DefaultStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type Construct } from 'constructs';
@@ -166,4 +166,20 @@ it('does not warn when the boundary is applied to the DR stack too, as the warni
   expect(synth.synthError).toBeUndefined();
   expect(unbounded(stackArtifact(synth, synth.built.dr).template as Template)).toBe(0);
   expect(boundaryWarnings(synth)).toEqual([]);
+});
+
+it('carries no tag whose value is a token of the user\'s stack, and says so, where synth failed on a cyclic reference (review r60D F4)', () => {
+  const synth = synthProtected((app) => {
+    const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    Tags.of(shop).add('version', new CfnParameter(shop, 'Version', { default: '1' }).valueAsString);
+    Tags.of(shop).add('team', 'storage');
+    return shop;
+  });
+  expect(synth.synthError).toBeUndefined();
+  const drArtifact = stackArtifact(synth, synth.built.dr);
+  expect(drArtifact.tags).toEqual(expect.objectContaining({ team: 'storage' }));
+  expect(drArtifact.tags).not.toHaveProperty('version');
+  const warnings = stackArtifact(synth, synth.built.shop).messages.filter((m) => String(m.entry.data).includes('lifeboat:dr-tag-not-carried-version'));
+  expect(warnings).toHaveLength(1);
+  expect(String(warnings[0]?.entry.data)).toContain("Tags.of(protection.drStack).add('version', …)");
 });
