@@ -297,7 +297,14 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
           target: options.target,
           include,
           stats: { entries: stats.entries, files: stats.files, links: stats.links, dirs: stats.dirs, symlinks: stats.symlinks, specials: stats.specials, bytes: stats.bytes },
-          notRestored: stats.notRestored.map((n) => ({ path: n.path, ...(n.key !== undefined ? { key: n.key } : {}), what: n.what, ...(n.entries !== undefined ? { entries: n.entries } : {}) })),
+          notRestored: stats.notRestored.map((n) => ({
+            path: n.path,
+            ...(n.key !== undefined ? { key: n.key } : {}),
+            // A line said once for many keys (a folder too long for the target): the first of them (review r60A F1).
+            ...(n.keys !== undefined ? { keys: n.keys } : {}),
+            what: n.what,
+            ...(n.entries !== undefined ? { entries: n.entries } : {}),
+          })),
           // A damaged manifest page is the entries it lists: from `path` through `through`, `entries` of them (audit a58B F3);
           // with `partlyOutside` (the include), up to that many of the include's, the page listing entries outside it too.
           damaged: damaged.map((d) => ({
@@ -348,9 +355,16 @@ function printNotRestored(io: CliIo, items: readonly NotRestored[], before: stri
   const shown = items.slice(0, LISTED_ENTRIES);
   // The reason is escaped as the path is: it may name an extended attribute, whose name is the backup's data (review r58D F6).
   // An S3 key is named as the key (JSON-quoted), not by its manifest path, opaque for a key that is no file path (review r59I F2).
-  for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${escapeName(JSON.stringify(n.key))}` : escapeName(n.path)}: ${escapeName(n.what)}`);
+  for (const n of shown) io.err(`  ${n.key !== undefined ? `S3 key ${escapeName(JSON.stringify(n.key))}` : escapeName(n.path)}: ${escapeName(n.what)}${keysOf(n)}`);
   const more = count - entriesNotRestored(shown);
   if (more > 0) io.err(`  … and ${more} more`);
+}
+
+/** The keys a line said once for many S3 keys names (the first of them), and how many more it stands for. */
+function keysOf(n: NotRestored): string {
+  if (n.keys === undefined) return '';
+  const more = (n.entries ?? 1) - n.keys.length;
+  return `; the keys: ${n.keys.map((k) => escapeName(JSON.stringify(k))).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 export function vaultVerify(options: VaultVerifyOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {

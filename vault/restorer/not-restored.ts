@@ -15,8 +15,20 @@
  *
  * `key`: the S3 key of an S3 backup's object restored into a directory, which the restore names instead of `path` (review
  * r59I F2: a key that is no file path has an opaque manifest path, `%lifeboat-escaped-key/…`, that tells the user nothing).
+ * On a line said once for many such keys, the first one's; `keys` then names the first SAID_ONCE_KEYS of them, in path
+ * order (review r60A F1: a folder too long for the target named one entry by its stored path, the other keys nowhere).
  */
-export type NotRestored = { readonly path: string; readonly what: string; readonly entries?: number; readonly below?: string; readonly key?: string };
+export type NotRestored = {
+  readonly path: string;
+  readonly what: string;
+  readonly entries?: number;
+  readonly below?: string;
+  readonly key?: string;
+  readonly keys?: readonly string[];
+};
+
+/** How many of the keys a line said once for many names (`keys`): enough to find them, the count says the rest. */
+export const SAID_ONCE_KEYS = 10;
 
 /** How many entries (or attributes of entries) `items` say a restore lacks: one per item, all of them for an item said once for many. */
 export function entriesNotRestored(items: Iterable<Pick<NotRestored, 'entries'>>): number {
@@ -47,7 +59,7 @@ export function countsEveryEntryLacking(item: NotRestored, what: string): boolea
 export class NotRestoredLog {
   private readonly items: NotRestored[] = [];
   /** By `what` and `below`: two directories whose names show alike (not UTF-8) are two lines. */
-  private readonly saidOnce = new Map<string, { what: string; below?: string; first: string; count: number }>();
+  private readonly saidOnce = new Map<string, { what: string; below?: string; first: string; count: number; keys: Array<{ path: string; key: string }> }>();
 
   add(path: string, what: string, key?: string): void {
     this.items.push(key === undefined ? { path, what } : { path, what, key });
@@ -60,25 +72,31 @@ export class NotRestoredLog {
 
   /**
    * `what` happened for `path` as it does for other entries (the platform calls' losses, a directory above them that could
-   * not be made): one item for all entries with the same `what`, naming the first path and counting them.
+   * not be made): one item for all entries with the same `what`, naming the first path and counting them. `s3Key`: the
+   * S3 key the entry is, kept among the first SAID_ONCE_KEYS keys in path order.
    */
-  addSaidOnce(path: string, what: string, below?: string): void {
-    const key = below === undefined ? what : `${what}\0${below}`;
-    const loss = this.saidOnce.get(key);
-    if (!loss) this.saidOnce.set(key, below === undefined ? { what, first: path, count: 1 } : { what, below, first: path, count: 1 });
-    else {
-      loss.count++;
-      // Entries are restored side by side: name the first in path order, whatever finished first.
-      if (path < loss.first) loss.first = path;
+  addSaidOnce(path: string, what: string, below?: string, s3Key?: string): void {
+    const id = below === undefined ? what : `${what}\0${below}`;
+    let loss = this.saidOnce.get(id);
+    if (!loss) {
+      loss = below === undefined ? { what, first: path, count: 0, keys: [] } : { what, below, first: path, count: 0, keys: [] };
+      this.saidOnce.set(id, loss);
     }
+    loss.count++;
+    // Entries are restored side by side: name the first in path order, whatever finished first.
+    if (path < loss.first) loss.first = path;
+    if (s3Key !== undefined) keepFirst(loss.keys, { path, key: s3Key });
   }
 
   /** Everything recorded, entries sorted by path, then what was said once for many (the platform losses). */
   list(): NotRestored[] {
     const items = [...this.items].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    for (const { what, below, first, count } of this.saidOnce.values()) {
+    for (const { what, below, first, count, keys } of this.saidOnce.values()) {
       const item: NotRestored = count > 1 ? { path: first, what: saidOnceFor(what, count), entries: count } : { path: first, what };
-      items.push(below === undefined ? item : { ...item, below });
+      // The first key is the first path's: keys are kept in path order, and every entry of an S3 backup's line has one.
+      const [firstKey] = keys;
+      const named = firstKey === undefined ? {} : keys.length === 1 ? { key: firstKey.key } : { key: firstKey.key, keys: keys.map((k) => k.key) };
+      items.push({ ...item, ...(below === undefined ? {} : { below }), ...named });
     }
     return items;
   }
@@ -89,4 +107,14 @@ export class NotRestoredLog {
     for (const loss of this.saidOnce.values()) count += loss.count;
     return count;
   }
+}
+
+/** Adds `one` to `kept` (in path order), keeping the first SAID_ONCE_KEYS: a bounded list, however many entries a line stands for. */
+function keepFirst(kept: Array<{ path: string; key: string }>, one: { path: string; key: string }): void {
+  const last = kept.at(-1);
+  if (kept.length === SAID_ONCE_KEYS && last !== undefined && one.path >= last.path) return;
+  let at = kept.length;
+  while (at > 0 && (kept[at - 1]?.path ?? '') > one.path) at--;
+  kept.splice(at, 0, one);
+  if (kept.length > SAID_ONCE_KEYS) kept.pop();
 }

@@ -292,7 +292,7 @@ export class DirectoryRestorer {
     } catch (err) {
       if (!isNameTooLong(err)) throw err;
       const said = nameTooLong(this.target.root, { path: entry.path, absolute: this.target.pathOf(entry.path) }, err);
-      if (said.saidOnce) this.target.notRestored.addSaidOnce(entry.path, said.what, said.below);
+      if (said.saidOnce) this.target.notRestored.addSaidOnce(entry.path, said.what, said.below, s3Key);
       else this.target.notRestored.add(entry.path, said.what, s3Key);
       return { made: null, bytes: 0 };
     }

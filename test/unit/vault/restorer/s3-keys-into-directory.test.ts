@@ -125,6 +125,23 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     expect(await fs.readFile(path.join(target, escaped, 'b'), 'utf8')).toBe(`body of ${escaped}/b\n`);
   });
 
+  // Review r60A F1: a folder above keys refused as too long was one line naming the first entry by its stored path (no
+  // `key`, no "S3 key" in the CLI's line): the other keys under it were named nowhere.
+  it('a folder too long for the target: its line names its keys, the first ten, and counts the rest', async () => {
+    const folder = `%lifeboat-escaped-name-q/${'L'.repeat(300)}`;
+    const keys = Array.from({ length: 12 }, (_, i) => `${folder}/k${String(i).padStart(2, '0')}`);
+    const id = await backup([...keys, 'ok']);
+    const target = path.join(dir, 'long-folder-cli');
+    const run = await cli(id, target, { json: true });
+    expect(run.code).toBe(3);
+    const printed = JSON.parse(run.out) as { notRestored: Array<{ key?: string; keys?: string[]; entries?: number }> };
+    expect(printed.notRestored).toHaveLength(1);
+    expect(printed.notRestored[0]).toMatchObject({ key: keys[0], keys: keys.slice(0, 10), entries: 12 });
+    expect(run.errors).toContain(`  S3 key ${JSON.stringify(keys[0])}: not restored: the directory ${JSON.stringify(folder)} above it could not be made`);
+    expect(run.errors).toContain(`(and for 11 more entries); the keys: ${keys.slice(0, 10).map((k) => JSON.stringify(k)).join(', ')} and 2 more`);
+    expect(await fs.readFile(path.join(target, 'ok'), 'utf8')).toBe('body of ok\n');
+  });
+
   // Review r59I F3: two entries at one key (a crafted manifest: a bucket holds a key once) ended as one file, counted twice, exit 0.
   it('two entries of one key: the first is written, the second listed, not written over it', async () => {
     const writer = await vault.newSnapshotWriter();
