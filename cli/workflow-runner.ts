@@ -6,6 +6,7 @@ import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
 import { type ClosedOutputGuard, processOutput } from './closed-output';
 import { approvalWaitLine } from './approval-wait-line';
+import { failureReportInputInAws, failureReportInputOf } from './failure-report-input';
 
 /**
  * Runs one of an environment's workflows to its end and reports progress: locally (the synthesized
@@ -57,6 +58,8 @@ export type WorkflowOutcome = {
   cause?: string;
   /** Local runs: where the history was saved (`lifeboat executions show <id>`). */
   historyFile?: string;
+  /** A failed run's: the input of its `Failure report` step, if it reached one (cli/failure-report-input.ts). */
+  failureReportInput?: unknown;
 };
 
 export type WorkflowRunner = {
@@ -125,6 +128,7 @@ export function localWorkflowRunner(options: {
             onProgress({ ...progress, elapsedMs: Date.now() - started });
           },
         });
+        const failureReportInput = result.status === 'FAILED' ? failureReportInputOf(result.events) : undefined;
         return {
           executionId: result.executionId,
           status: result.status,
@@ -132,6 +136,7 @@ export function localWorkflowRunner(options: {
           ...(result.error !== undefined ? { error: result.error } : {}),
           ...(result.cause !== undefined ? { cause: result.cause } : {}),
           historyFile: result.historyFile,
+          ...(failureReportInput !== undefined ? { failureReportInput } : {}),
         };
       } finally {
         try {
@@ -196,12 +201,16 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
           const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
           onProgress({ ...progress, elapsedMs: Date.now() - started });
           if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
+            // Read after the execution ended, so no poll missed the step. What it adds is a note beside the error
+            // (cli/restore-cleanup-failed.ts): a history that cannot be read now leaves the error to say what it says.
+            const failureReportInput = described.status === 'FAILED' ? await failureReportInputInAws(sfn, executionArn).catch(() => undefined) : undefined;
             return {
               executionId: executionArn,
               status: described.status === 'SUCCEEDED' ? 'SUCCEEDED' : described.status === 'TIMED_OUT' ? 'TIMED_OUT' : described.status === 'ABORTED' ? 'ABORTED' : 'FAILED',
               ...(described.output !== undefined ? { output: JSON.parse(described.output) as unknown } : {}),
               ...(described.error !== undefined ? { error: described.error } : {}),
               ...(described.cause !== undefined ? { cause: described.cause } : {}),
+              ...(failureReportInput !== undefined ? { failureReportInput } : {}),
             };
           }
           await sleep(options.pollMs ?? 2000, undefined, { signal: stopFollowing.signal }).catch(() => undefined);

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { FAILOVER_REPORT_STATE, reportOfStepOutput } from '../../../cli/failover-report-from-history';
+import { failureReportInputOf } from '../../../cli/failure-report-input';
+import { restoreFailureMessage } from '../../../cli/restore-cleanup-failed';
+import { cleanupFailedNote } from '../../../config/cleanup-failed-note';
 import { type LifeboatConfig, lifeboatConfigSchema, type SourceConfig } from '../../../config/lifeboat-config';
 import { drillStateBytes, drillStateSource, FAILURE_CAUSE_STATE_BYTES, failoverStateBytes, failoverStateSource, STATE_LIMIT_BYTES } from '../../../config/parent-state-size';
 import { UNBOUNDED_CAUSE } from '../../../lib/constructs/restore-source-chain';
@@ -153,7 +156,7 @@ it('a failover whose every source fails, and whose Abandon restore and Bound res
   expect(result.largestState).toBeLessThan(STATE_LIMIT_BYTES);
 }, 300_000);
 
-it('the restore runbook whose Abandon restore and Bound restore\'s error both fail keeps the restore\'s own error whole; with Bound restore\'s error working, its message says the cleanup failed (review r59K F2, F3)', async () => {
+it('the restore runbook whose Abandon restore and Bound restore\'s error both fail keeps the restore\'s own error whole, and the CLI says the cleanup failed; with Bound restore\'s error working, its message says so (review r59K F2, F3, r60E F2)', async () => {
   const boundFails: FaultRule = { state: 'Bound restore\'s error', errorName: 'TransientError', message: 'Lambda: TooManyRequestsException: Rate exceeded' };
   const restore = async (bucket: string, faults: FaultRule[]) => {
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
@@ -161,9 +164,31 @@ it('the restore runbook whose Abandon restore and Bound restore\'s error both fa
   };
   const both = await restore(`${names.restoreTargetPrefix}rb-both`, [verifyFails, abandonFails, boundFails]);
   expect({ status: both.status, error: both.error }).toEqual({ status: 'FAILED', error: 'RestoreVerificationError' });
-  // What the CLI prints: the message whole, not the fixed cause a parent's child gets.
+  // The execution's cause is the message whole, not the fixed cause a parent's child gets: no step is left to write the
+  // note into it (both run the cleanup's function). The CLI reads the cleanup's error from the Failure report step's
+  // input, as the local runner and the AWS one hand it over, and prints the note after the message (review r60E F2:
+  // it printed the message alone, the claim still refusing a restore into the target).
   expect(causeMessage(both.cause)).toBe(LONG_MESSAGE);
+  expect(restoreFailureMessage(causeMessage(both.cause) ?? '', failureReportInputOf(both.events))).toBe(`${LONG_MESSAGE} ${cleanupFailedNote('TransientError')}`);
   const bounded = await restore(`${names.restoreTargetPrefix}rb-bound`, [verifyFails, abandonFails]);
   expect({ status: bounded.status, error: bounded.error }).toEqual({ status: 'FAILED', error: 'RestoreVerificationError' });
   expect(causeMessage(bounded.cause)).toMatch(/^Restore verification failed: .*… \(\d+ more characters: the failed function's log has the whole message\) Its cleanup step \(Abandon or Release restore\) failed too \(TransientError\), so what it removes may be left: /s);
+  // The CLI does not say it twice.
+  expect(restoreFailureMessage(causeMessage(bounded.cause) ?? '', failureReportInputOf(bounded.events))).toBe(causeMessage(bounded.cause));
+}, 300_000);
+
+it('the restore runbook whose Release restore and Bound restore\'s error both fail: the CLI says the cleanup failed, and the claim it names does refuse the next restore into the target (review r60E F2)', async () => {
+  const planFails: FaultRule = { state: 'Plan restore shards', errorName: 'TransientError', message: 'S3: SlowDown: Please reduce your request rate' };
+  const releaseFails: FaultRule = { state: 'Release restore', errorName: 'TransientError', message: 'Lambda: TooManyRequestsException: Rate exceeded' };
+  const boundFails: FaultRule = { state: 'Bound restore\'s error', errorName: 'TransientError', message: 'Lambda: TooManyRequestsException: Rate exceeded' };
+  const bucket = `${names.restoreTargetPrefix}rb-release`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const request = { source: 's00', backupId, target: { type: 's3', bucket } };
+  const failed = await run('primary', names.restoreStateMachine, request, [planFails, releaseFails, boundFails]);
+  expect({ status: failed.status, error: failed.error }).toEqual({ status: 'FAILED', error: 'TransientError' });
+  expect(topLevelStatesEntered(failed).slice(-4)).toEqual(['Release restore', 'Bound restore\'s error', 'Failure report', 'Restore failed']);
+  const printed = restoreFailureMessage(causeMessage(failed.cause) ?? '', failureReportInputOf(failed.events));
+  expect(printed).toBe(`S3: SlowDown: Please reduce your request rate ${cleanupFailedNote('TransientError')}`);
+  const again = await run('primary', names.restoreStateMachine, request, []);
+  expect({ status: again.status, error: again.error }).toEqual({ status: 'FAILED', error: 'RestoreTargetClaimedError' });
 }, 300_000);

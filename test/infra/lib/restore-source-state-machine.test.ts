@@ -1,5 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { FAILURE_REPORT_STATE } from '../../../cli/failure-report-input';
 import { FAILURE_CAUSE_STATE_BYTES } from '../../../config/parent-state-size';
 import { UNBOUNDED_CAUSE } from '../../../lib/constructs/restore-source-chain';
 import { loadLifeboatConfig } from '../../../config/load-config';
@@ -210,4 +211,14 @@ it('after a cleanup that failed, Bound restore\'s error is given its error to sa
   expect(child.definition.States['Restore\'s error not bounded']).toMatchObject({ Type: 'Pass', Parameters: { 'Error.$': '$.error.Error', Cause: UNBOUNDED_CAUSE }, ResultPath: '$.error' });
   expect(catchOf(runbook)).toEqual([['Failure report', '$.boundError']]);
   expect(runbook.definition.States['Restore\'s error not bounded']).toBeUndefined();
+});
+
+it('the runbook reaches the step the CLI reads with the cleanup\'s error at $.abandonError when its cleanup and Bound restore\'s error both failed (review r60E F2)', () => {
+  const runbook = machine(primary, names.restoreStateMachine);
+  const catches = (state: string) => (runbook.definition.States[state]?.Catch as { ErrorEquals: string[]; Next: string; ResultPath: string }[] | undefined)?.map((c) => [c.ErrorEquals, c.Next, c.ResultPath]);
+  // Either cleanup step's failure after its retries is kept at $.abandonError, and Bound restore's error's beside it:
+  // neither replaces the state, so the Failure report step (cli/failure-report-input.ts) is entered with both.
+  for (const cleanup of ['Abandon restore', 'Release restore']) expect(catches(cleanup)).toEqual([[['States.ALL'], 'Bound restore\'s error', '$.abandonError']]);
+  expect(catches('Bound restore\'s error')).toEqual([[['States.ALL'], FAILURE_REPORT_STATE, '$.boundError']]);
+  expect(runbook.definition.States[FAILURE_REPORT_STATE]).toMatchObject({ Type: 'Pass', ResultPath: '$.failure', Next: 'Restore failed' });
 });
