@@ -3,6 +3,7 @@ import { type PruneLog } from '../../lambdas/catalog/prune-log';
 import { damagedPackCount, pruneRunRecord } from '../../lambdas/catalog/prune-record';
 import { confirmNotCreatedYet, newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
 import { type RecordedSnapshotWayOutOptions } from '../../lambdas/retention/recorded-snapshot-missing-error';
+import { prunedPlans } from '../../lambdas/retention/recorded-plans';
 import { recordedSnapshotsCheck } from '../../lambdas/retention/recorded-snapshots';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { CodecPool, emptyPruneReport, type Vault, VaultNotFoundError } from '../../vault';
@@ -41,13 +42,14 @@ export type PruneAccess = {
 };
 
 /** An environment's prune access: its catalogs say whether a vault that does not exist ever held a backup. */
-function pruneAccessOf(access: EnvironmentAccess): PruneAccess {
+export function pruneAccessOf(access: EnvironmentAccess): PruneAccess {
   const plans = access.environment.plans.map((plan) => plan.name);
   return {
     environment: access.environment,
     openVault: (side) => access.openVault(side),
     pruneLogIn: (side) => access.pruneLogIn(side),
-    newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
+    // The plans the check reads (prunedPlans): an emptied vault whose backups all belong to a removed plan is no fresh one (f60I).
+    newestRecordedBackup: async (side) => newestBackupRecordedIn(side, access.catalogIn(side), await prunedPlans(side, access.catalogIn(side), plans)),
     recordedSnapshotsCheck: (side, wayOut) => recordedSnapshotsCheck(side, access.catalogIn(side), plans, wayOut),
   };
 }

@@ -9,6 +9,7 @@ import { handlerLogger } from '../operations/handler-logger';
 import { publishPruneMetrics } from '../operations/operation-metrics';
 import { pruneRequestSchema } from '../retention/prune-request';
 import { pruneCommandLine } from '../retention/prune-command-line';
+import { prunedPlans } from '../retention/recorded-plans';
 import { recordedSnapshotsCheck } from '../retention/recorded-snapshots';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
 import { type LambdaRuntime } from '../runtime/lambda-runtime';
@@ -62,8 +63,10 @@ async function pruneHomeVault(input: z.infer<typeof inputSchema>, runtime: Lambd
     // from a cursor had a vault: one gone since is not a fresh deploy, and fails; so does one the catalog records
     // backups in (emptied: the bucket's objects deleted), with VaultMissingError naming the newest.
     if (!(err instanceof VaultNotFoundError) || input.prune?.cursor) throw err;
-    const plans = runtime.plans.map((plan) => plan.name);
-    await confirmNotCreatedYet(runtime.config.homeVault, err, (side) => newestBackupRecordedIn(side, runtime.catalog, plans));
+    // The plans the check below reads (prunedPlans): an emptied vault whose backups all belong to a plan removed from
+    // the config is no fresh one either (f60I).
+    const configured = runtime.plans.map((plan) => plan.name);
+    await confirmNotCreatedYet(runtime.config.homeVault, err, async (side) => newestBackupRecordedIn(side, runtime.catalog, await prunedPlans(side, runtime.catalog, configured)));
     return nothingToPruneYet(runtime.config.homeVault, request.dryRun, err.message);
   }
   // Read by every invocation, before its mark lists the vault: a run continued from a cursor marks afresh, and is checked afresh.

@@ -1,10 +1,9 @@
 import { mapBounded } from '../../vault';
 import { type BackupCatalog, type InvalidLiveBackupItem, type LiveBackupSnapshotsRead } from '../catalog/backup-catalog';
 import { isStoredIn } from '../replication/absent-vault';
-import { classifyError, TransientError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { RecordedBackupUnreadableError } from './recorded-backup-unreadable-error';
-import { RecordedPlansUnreadError } from './recorded-plans-unread-error';
+import { prunedPlans } from './recorded-plans';
 import { type MissingRecordedSnapshot, RecordedSnapshotMissingError, type RecordedSnapshotWayOutOptions } from './recorded-snapshot-missing-error';
 
 export type RecordedSnapshotsCatalog = Pick<BackupCatalog, 'liveBackupSnapshotsOfPlan' | 'liveBackupSnapshotsAt' | 'recordedPlanNames'>;
@@ -75,7 +74,7 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
 /**
  * What a prune of `side`'s vault checks the `snapshots/` listing of its mark against (PruneOptions.checkListed): the
  * snapshots recorded in it (snapshotsRecordedIn) of the `configured` plans and of every other plan the catalog holds
- * backup records of (checkedPlans: a plan removed from the config keeps its committed backups, review r59M F3). The
+ * backup records of (prunedPlans: a plan removed from the config keeps its committed backups, review r59M F3). The
  * catalog is read now, before the prune lists anything, so a backup that commits meanwhile (its snapshot object written
  * before its record) is not taken for one whose object is missing. The backup of a snapshot the listing lacks is looked
  * up again before the prune is stopped, by a consistent read of the item the first read found (liveBackupSnapshotsAt):
@@ -90,7 +89,7 @@ export async function recordedSnapshotsCheck(
   configured: readonly string[],
   wayOut?: RecordedSnapshotWayOutOptions,
 ): Promise<(listed: ReadonlySet<string>) => Promise<void>> {
-  const recorded = await snapshotsRecordedIn(side, catalog, await checkedPlans(side, catalog, configured));
+  const recorded = await snapshotsRecordedIn(side, catalog, await prunedPlans(side, catalog, configured));
   return async (listed) => {
     const absent = recorded.filter((r) => !listed.has(r.snapshotId));
     if (absent.length === 0) return;
@@ -100,21 +99,6 @@ export async function recordedSnapshotsCheck(
     const missing = again.flat();
     if (missing.length > 0) throw new RecordedSnapshotMissingError(side, missing, wayOut);
   };
-}
-
-/**
- * The `configured` plans and every plan `side`'s catalog holds backup records of. A catalog whose plans cannot be listed
- * stops the prune (RecordedPlansUnreadError): checking the configured plans alone would pass over exactly the backups
- * the listing is read for. A transient failure (throttling, a 5xx, the network) keeps its own error, which the workflow
- * retries as it does every other read of the catalog.
- */
-async function checkedPlans(side: VaultSide, catalog: Pick<RecordedSnapshotsCatalog, 'recordedPlanNames'>, configured: readonly string[]): Promise<string[]> {
-  try {
-    return [...new Set([...configured, ...(await catalog.recordedPlanNames())])];
-  } catch (err) {
-    if (classifyError(err) instanceof TransientError) throw err;
-    throw new RecordedPlansUnreadError(side, err);
-  }
 }
 
 /** Which item a snapshot was read from: the second look reads that item again. */

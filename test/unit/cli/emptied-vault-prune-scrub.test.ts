@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { type PruneAccess, pruneCommand } from '../../../cli/commands/prune-command';
+import { type PruneAccess, pruneAccessOf, pruneCommand } from '../../../cli/commands/prune-command';
+import { type EnvironmentAccess } from '../../../cli/environment-access';
 import { type ScrubAccess, scrubCommand } from '../../../cli/commands/scrub-command';
 import { type BackupHead } from '../../../lambdas/catalog/backup-catalog';
 import { type PruneRunRecord } from '../../../lambdas/catalog/prune-record';
@@ -69,6 +70,25 @@ describe('lifeboat prune of a vault that does not exist', () => {
     expect(await pruneCommand({ ...target, vault: side }, { io: fresh.io, access: access({}) })).toBe(0);
     expect(fresh.out).toEqual([expect.stringMatching(/^Nothing to prune yet: /)]);
   });
+});
+
+// f60I: the command asked the catalog for the newest backup of the configured plans only, so an emptied vault whose
+// recorded backups all belong to a plan removed from the config was "Nothing to prune yet" (exit 0). It reads the plans
+// its check reads: the configured ones and every plan the catalog holds.
+it.each(['primary', 'dr'] as const)('lifeboat prune fails (exit 1) on an emptied %s vault whose only recorded backups belong to a plan no longer in the config', async (side) => {
+  const retired = { ...recordedIn(side), plan: 'retired' };
+  const catalog = {
+    recordedPlanNames: async () => ['retired'],
+    async *newestBackupsOfPlan(plan: string) {
+      if (plan === 'retired') yield await Promise.resolve({ head: retired });
+    },
+  };
+  const environment = { name: 'dev', plans: [{ name: 'daily' }] };
+  const access = pruneAccessOf({ environment, openVault: openEmptied, catalogIn: () => catalog } as unknown as EnvironmentAccess);
+  const { out, err, io } = capturedCliIo();
+  expect(await pruneCommand({ ...target, vault: side }, { io, access })).toBe(1);
+  expect(out).toEqual([]);
+  expect(err).toEqual([expect.stringMatching(new RegExp(`^lifeboat prune: The ${side === 'dr' ? 'DR' : 'primary'} vault does not exist .* the newest ${NEWEST} \\(plan retired, `))]);
 });
 
 describe('lifeboat scrub of a vault that does not exist', () => {

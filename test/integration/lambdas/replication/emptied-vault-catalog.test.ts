@@ -89,12 +89,12 @@ describe('newestBackupRecordedIn', () => {
 
 describe('the Prune step of a home vault that does not exist', () => {
   /** The step's runtime: the home catalog, the plans, and an emptied vault (the engine's own VaultNotFoundError). */
-  function runtime(homeVault: VaultSide, plans: string[]): () => LambdaRuntime {
+  function runtime(homeVault: VaultSide, plans: string[], home: BackupCatalog = catalog): () => LambdaRuntime {
     const fake = {
       config: { homeVault },
       environment: 'dev',
       plans: plans.map((name) => ({ name })),
-      catalog,
+      catalog: home,
       openVault: async (side: VaultSide) => {
         await fs.mkdir(path.join(dir, side), { recursive: true });
         return openVault(new FileVaultStore(path.join(dir, side), { durable: false }), await KeyFileKeyProvider.load(keyFile));
@@ -103,10 +103,14 @@ describe('the Prune step of a home vault that does not exist', () => {
     return () => fake as unknown as LambdaRuntime;
   }
 
+  /** A catalog that records no backup: a fresh deploy's. */
+  let fresh: { catalog: BackupCatalog; close: () => Promise<void> };
   beforeAll(async () => {
     await backup('prune-plan', '20261110T000000Z-00000010', '2026-11-10T00:00:00Z', 'copied');
     await backup('prune-plan', '20261111T000000Z-00000011', '2026-11-11T00:00:00Z', 'committed');
-  });
+    fresh = await catalogWithByPlan();
+  }, 30_000);
+  afterAll(async () => fresh?.close());
 
   it.each([
     ['primary', '20261111T000000Z-00000011', 'committed'],
@@ -116,7 +120,16 @@ describe('the Prune step of a home vault that does not exist', () => {
       name: 'VaultMissingError',
       message: expect.stringContaining(`although its region's catalog records backups ${how} to it, the newest ${newest} (plan prune-plan, started `),
     });
-    // A fresh deploy: the schedule fires before any backup of the plans.
-    await expect(pruneVaultHandler(runtime(side, ['never-ran']))({})).resolves.toMatchObject({ vault: side, done: true, note: expect.stringMatching(/^nothing to prune yet: no backup has /) });
+    // A fresh deploy: the schedule fires before any backup.
+    await expect(pruneVaultHandler(runtime(side, ['never-ran'], fresh.catalog))({})).resolves.toMatchObject({ vault: side, done: true, note: expect.stringMatching(/^nothing to prune yet: no backup has /) });
+  });
+
+  // f60I: the step asked for the configured plans' backups only, so a vault emptied whose backups all belong to a plan
+  // removed from the config was "nothing to prune yet". It reads every plan the catalog holds (a Scan of byPlan) too.
+  it.each([
+    ['primary', '20261111T000000Z-00000011'],
+    ['dr', '20261110T000000Z-00000010'],
+  ] as const)('fails with VaultMissingError when the %s vault\'s recorded backups belong to a plan no longer in the config', async (side, newest) => {
+    await expect(pruneVaultHandler(runtime(side, ['never-ran']))({})).rejects.toMatchObject({ name: 'VaultMissingError', message: expect.stringContaining(`the newest ${newest} (plan prune-plan, started `) });
   });
 });

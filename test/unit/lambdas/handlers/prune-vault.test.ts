@@ -14,6 +14,9 @@ import { pruneStatus } from '../../../../cli/status/prune-status';
 import { type EnvironmentStatus } from '../../../../cli/status/environment-status';
 import { pruneLines } from '../../../../cli/status/status-screen';
 import { emptyPruneReport } from '../../../../vault/prune/prune-vault';
+import { type BackupHead } from '../../../../lambdas/catalog/backup-catalog';
+import { VaultMissingError } from '../../../../lambdas/replication/absent-vault';
+import { VaultNotFoundError } from '../../../../vault';
 
 /** 1–16 KiB chunks, 16 KiB packs: 12 KiB of data make a pack of a few blobs. */
 const TUNING = { chunker: { minSize: 1024, avgSize: 4096, maxSize: 16384 }, packSize: 16 * 1024, compressionLevel: null } as const;
@@ -125,4 +128,39 @@ it('status reads a run still cut by its deadline past the workflow\'s time limit
   };
   expect(lineAt(1)).toMatch(/^Prune of the DR vault \(eu-central-1\): cut by its deadline 1h ago \(the workflow continues it\)/);
   expect(lineAt(7)).toMatch(/^! Prune of the DR vault \(eu-central-1\): cut by its deadline 7h ago and not continued since, .*: its workflow's 6h limit has passed, so the run failed or was stopped \(its execution says why\); the next scheduled prune starts again, or run `lifeboat prune --vault dr --env prod --aws` from a machine/);
+});
+
+// f60I: the Prune step asked the catalog of a vault that does not exist for the newest backup of the configured plans
+// only, so an emptied vault whose recorded backups all belong to a plan removed from the config was "nothing to prune
+// yet" (a completed run) instead of VaultMissingError. It reads the plans its check reads: configured and recorded.
+describe('a home vault that does not exist', () => {
+  const retired: BackupHead = { backupId: '20261129T030000Z-00000007', plan: 'retired', status: 'COMMITTED', startedAt: '2026-11-29T03:00:00Z', copies: { primary: 'COMMITTED', dr: 'COMMITTED' } };
+  /** A runtime whose home vault is gone and whose catalog holds `recorded` backups, `daily` the one configured plan. */
+  const emptied = (recorded: BackupHead[]): (() => LambdaRuntime) => {
+    const fake = {
+      config: { homeVault: 'primary', catalogTable: 'catalog' },
+      environment: 'prod',
+      plans: [{ name: 'daily' }],
+      catalog: {
+        recordedPlanNames: async () => [...new Set(recorded.map((b) => b.plan))],
+        async *newestBackupsOfPlan(plan: string) {
+          for (const head of recorded.filter((b) => b.plan === plan)) yield await Promise.resolve({ head });
+        },
+      },
+      clients: { documentClient: () => ({ send: async () => undefined }) },
+      openVault: async () => Promise.reject(new VaultNotFoundError('s3://lifeboat-prod-vault-primary holds no vault (no config object)')),
+    };
+    return () => fake as unknown as LambdaRuntime;
+  };
+
+  it('fails with VaultMissingError when its only recorded backups belong to a plan no longer in the config', async () => {
+    const failure: unknown = await pruneVaultHandler(emptied([retired]))({}).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(VaultMissingError);
+    expect((failure as Error).message).toMatch(/^The primary vault does not exist .*the newest 20261129T030000Z-00000007 \(plan retired, started 2026-11-29T03:00:00Z\)/);
+  });
+
+  it('is nothing to prune yet while the catalog records no backup at all', async () => {
+    const output = await pruneVaultHandler(emptied([]))({});
+    expect(output).toMatchObject({ done: true, note: expect.stringMatching(/^nothing to prune yet: /) });
+  });
 });
