@@ -111,14 +111,18 @@ export class S3KeyPlaces {
     const asFile = this.digest('file', path);
     const asFolder = this.digest('folder', path);
     if (this.table.has(asFolder) && as === 'file') return alsoAFolder(who, name);
-    if (this.holdsFile(asFile, path)) return as === 'file' ? sameNameTwice(who, path) : alsoAFile(who, isFolder, path);
+    // Lines quote names as the keys spell them (`name`), not as stored: a segment `%lifeboat-escaped-…` is stored escaped (review r60A F3).
+    if (this.holdsFile(asFile, path)) return as === 'file' ? sameNameTwice(who, name) : alsoAFile(who, isFolder, name);
     // From the parent up to the first folder already claimed: those above it were claimed with it, none of them a file.
     const folders: Buffer[] = [];
     for (let end = path.lastIndexOf('/'); end > 0; end = path.lastIndexOf('/', end - 1)) {
       const above = path.slice(0, end);
       const folder = this.digest('folder', above);
       if (this.table.has(folder)) break;
-      if (this.holdsFile(this.digest('file', above), above)) return alsoAFile(who, `needs the folder ${JSON.stringify(above)}`, above);
+      if (this.holdsFile(this.digest('file', above), above)) {
+        const spelled = sameNames(name, above);
+        return alsoAFile(who, `needs the folder ${JSON.stringify(spelled)}`, spelled);
+      }
       folders.push(folder);
     }
     for (const folder of folders) this.table.add(folder);
@@ -160,12 +164,20 @@ function alsoAFolder(who: string, name: string): string {
   return `not written: ${who} is also the folder of other keys (${JSON.stringify(`${name}/…`)}): a directory cannot hold both; ${INTO_A_BUCKET}`;
 }
 
-/** `who` `what` (is a folder marker, needs the folder …) at `above`, where this restore wrote another key's file. */
+/** `who` `what` (is a folder marker, needs the folder …) at `above` (as the key spells it), where this restore wrote another key's file. */
 function alsoAFile(who: string, what: string, above: string): string {
   return `not written: ${who} ${what}, where this restore wrote the file of the key ${JSON.stringify(above)}: a directory cannot hold both; ${INTO_A_BUCKET}`;
 }
 
-/** Two entries of the backup at one path (a crafted manifest: one bucket holds a key once). */
+/**
+ * The folder `above` (a stored path above the one of `name`) as `name` spells it: as many of its names. A path stores a
+ * key's names one for one (s3KeyAsEntryPath), so the key whose file is there is spelled so too.
+ */
+function sameNames(name: string, above: string): string {
+  return name.split('/').slice(0, above.split('/').length).join('/');
+}
+
+/** Two entries of the backup at one path (`name`: as the key spells it; a crafted manifest: one bucket holds a key once). */
 function sameNameTwice(who: string, path: string): string {
   return `not written: ${who} is at ${JSON.stringify(path)}, where this restore already wrote another entry of the backup; the later one does not replace it`;
 }

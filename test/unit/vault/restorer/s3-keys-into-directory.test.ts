@@ -125,6 +125,23 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     expect(await fs.readFile(path.join(target, escaped, 'b'), 'utf8')).toBe(`body of ${escaped}/b\n`);
   });
 
+  // Review r60A F3: "needs the folder …", "where this restore wrote the file of the key …" quoted the stored path of a key
+  // with a `%lifeboat-escaped-` segment (`%lifeboat-escaped-name-JWxp…`), not the key.
+  it('a key with an escaped-looking segment is quoted as the key spells it in every line', async () => {
+    const q = '%lifeboat-escaped-name-q';
+    const id = await backup([q, `${q}/`, `${q}/z/`, 'n']);
+    const target = await fs.mkdtemp(path.join(dir, 'escaped-segment-'));
+    const stats = await restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true, overwrite: true });
+    expect(await fs.readFile(path.join(target, q), 'utf8')).toBe(`body of ${q}\n`);
+    const tail = `where this restore wrote the file of the key "${q}": a directory cannot hold both; restore this backup into a bucket to get it`;
+    expect(new Map(stats.notRestored.map((n) => [n.key, n.what]))).toEqual(
+      new Map([
+        [`${q}/`, `not written: the S3 key "${q}/" is a folder marker, ${tail}`],
+        [`${q}/z/`, `not written: the S3 key "${q}/z/" needs the folder "${q}", ${tail}`],
+      ]),
+    );
+  });
+
   // Review r60A F1: a folder above keys refused as too long was one line naming the first entry by its stored path (no
   // `key`, no "S3 key" in the CLI's line): the other keys under it were named nowhere.
   it('a folder too long for the target: its line names its keys, the first ten, and counts the rest', async () => {
