@@ -30,8 +30,10 @@ const SLOT_BYTES = 12;
  * Kept as 96-bit digests salted by the table (digest-table.ts, as written-files.ts: some 20 bytes a name outside the heap;
  * the random salt keeps a crafted bucket from choosing keys whose digests meet). Once full, names are no longer recorded: a
  * later conflict is then met in the target, as before this record. A key's folders are claimed from its parent up to the
- * first one already claimed (all above that one were claimed with it): a deep key costs a digest or two, not two a level
- * (review r59N F2: 51 ms a key at depth 500).
+ * first one already claimed (all above that one were claimed with it): a key whose parent is claimed costs three digests
+ * (its own two, the parent's folder); each folder new to the restore costs two (as folder and as file), once, so the work
+ * is bounded by the keys plus the distinct folders, not keys times depth (review r59N F2: 51 ms a key at depth 500; review
+ * r60A F5: "a digest or two" held only under a claimed folder).
  */
 export class S3KeyPlaces {
   private readonly table: DigestTable;
