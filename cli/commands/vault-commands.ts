@@ -401,11 +401,25 @@ function describeUnindexed(report: VerifyReport): string[] {
   const unknown = packs.filter((o) => o.bytes === null).length;
   const bytes = packs.reduce((n, o) => n + (o.bytes ?? 0), 0);
   const headerUnread = new Set(report.unindexedHeaderUnread ?? []);
-  // No repair reads a pack whose header does not read: the DR vault's copy (or its index objects' offsets) is the way back.
-  const unreadable = ': its header does not read: it may still hold them; copy the index objects (or the pack) from the DR vault (an environment\'s vault: `lifeboat scrub --repair`) before any prune';
   return [
-    ...packs.map((o) => `UNINDEXED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}${headerUnread.has(o.key) ? unreadable : ''}`),
+    ...packs.map((o) => `UNINDEXED ${o.kind} ${o.key}${o.bytes === null ? '' : ` (${o.bytes} bytes)`}${headerUnread.has(o.key) ? ': its header does not read' : ''}`),
     `INFO: ${packs.length} pack(s) no index lists, ${bytes} bytes${unknown > 0 ? ` (+ ${unknown} of unknown size)` : ''}: snapshots reference blobs no index lists (above), and these packs may hold them intact (an index object that listed them is missing or damaged; verify reads the headers of such packs until one holds such a blob intact, ${UNINDEXED_HEADERS_READ} at most, and lists one that holds none of them intact as unreferenced); no garbage while that lasts, and a prune refuses to run until then: run \`lifeboat vault repair index\` (add --read-data to leave damaged blobs out), which indexes every pack whose header reads, then verify again`,
+    ...headerUnreadAdvice(packs.filter((o) => headerUnread.has(o.key)).length),
+  ];
+}
+
+/**
+ * Said once a run, not on each pack's line (f60I): what brings back the blobs of the `count` packs no index lists whose
+ * header does not read. No repair reads such a pack, but its blobs may be intact at the offsets an index object gives.
+ * This command acts on a vault by location, with no environment options, so no `lifeboat scrub --repair` line it could
+ * complete: what works on any vault is another copy of it, whose objects have the same names and bytes.
+ */
+function headerUnreadAdvice(count: number): string[] {
+  if (count === 0) return [];
+  return [
+    `INFO: ${count} of these pack(s) have a header that does not read (marked above): no repair of the index reads them, yet they may still hold those blobs intact. ` +
+      'Before any prune, copy the index objects that listed them from another copy of this vault (the same names hold the same bytes there; for a Lifeboat environment\'s vault, ' +
+      'its other vault, primary or DR), or copy those packs from it and run `lifeboat vault repair index`; then verify again',
   ];
 }
 

@@ -5,6 +5,7 @@ import { type CliIo } from '../../../cli/cli-io';
 import { recordingCliIo } from '../../support/captured-cli-io';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
 import { type CliRun, runVaultCli } from '../../support/vault-cli-process';
+import { PACK_TRAILER_BYTES } from '../../../vault/pack/pack-format';
 
 const lifeboat = (...args: string[]): CliRun => runVaultCli(args);
 
@@ -119,6 +120,42 @@ describe('lifeboat vault on a damaged vault', () => {
     expect(block.slice(0, 2).every((l) => l.startsWith('UNINDEXED pack '))).toBe(true);
     expect(block.filter((l) => l.includes('repair index'))).toEqual([block[2]]);
     expect(block[2]).toMatch(/^INFO: 2 pack\(s\) no index lists, \d+ bytes: .*run `lifeboat vault repair index` \(add --read-data to leave damaged blobs out\), which indexes every pack whose header reads, then verify again$/);
+  });
+
+  // f60I: each UNINDEXED pack whose header does not read repeated the long way back, with a bare `lifeboat scrub
+  // --repair` this command (a vault by location, no --env or --aws) cannot complete. It is said once, after the packs.
+  it('verify marks each pack whose header does not read and says once what brings its blobs back', async () => {
+    const { vault, keyFile, src } = await newVault('unread-headers');
+    await fs.writeFile(path.join(src, 'a.bin'), pseudoRandomBytes(3000, 17));
+    await backup(src, vault, keyFile);
+    await fs.writeFile(path.join(src, 'b.bin'), pseudoRandomBytes(3000, 18));
+    await backup(src, vault, keyFile);
+    for (const index of await fs.readdir(path.join(vault, 'index'))) await fs.rm(path.join(vault, 'index', index));
+    const packs: string[] = [];
+    for (const packDir of await fs.readdir(path.join(vault, 'data'))) {
+      for (const pack of await fs.readdir(path.join(vault, 'data', packDir))) {
+        const file = path.join(vault, 'data', packDir, pack);
+        const bytes = await fs.readFile(file);
+        const at = bytes.length - PACK_TRAILER_BYTES - 3; // inside the sealed header
+        bytes.writeUInt8((bytes.readUInt8(at) ^ 0x20) & 0xff, at);
+        await fs.writeFile(file, bytes);
+        packs.push(`data/${packDir}/${pack}`);
+      }
+    }
+    expect(packs).toHaveLength(2);
+
+    const io = recordingCliIo();
+    expect(await vaultVerify({ vault, keyFile }, { io })).toBe(1);
+    const unindexed = io.lines.filter((l) => l.startsWith('UNINDEXED '));
+    expect(unindexed.sort()).toEqual(packs.map((p) => expect.stringMatching(new RegExp(`^UNINDEXED pack ${p} \\(\\d+ bytes\\): its header does not read$`))).sort());
+    const advice = io.lines.filter((l) => l.includes('from another copy of this vault'));
+    expect(advice).toEqual([
+      'INFO: 2 of these pack(s) have a header that does not read (marked above): no repair of the index reads them, yet they may still hold those blobs intact. ' +
+        "Before any prune, copy the index objects that listed them from another copy of this vault (the same names hold the same bytes there; for a Lifeboat environment's vault, " +
+        'its other vault, primary or DR), or copy those packs from it and run `lifeboat vault repair index`; then verify again',
+    ]);
+    expect(io.lines.indexOf(advice[0] as string)).toBeGreaterThan(Math.max(...unindexed.map((l) => io.lines.indexOf(l))));
+    expect(io.lines.filter((l) => (l.startsWith('UNINDEXED ') || l.startsWith('INFO: ')) && l.includes('lifeboat scrub'))).toEqual([]);
   });
 
   it('verify --read-data reports an orphan pack and temporary files as unreferenced, and exits 0', async () => {
