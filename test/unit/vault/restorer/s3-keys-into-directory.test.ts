@@ -125,6 +125,32 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     expect(await fs.readFile(path.join(target, escaped, 'b'), 'utf8')).toBe(`body of ${escaped}/b\n`);
   });
 
+  // Review r60A F4: folder markers were held until the pass ended (0.5 GB for a million); those stored escaped, as every
+  // backup stores them, are read again after it, a crafted one stored elsewhere held as before.
+  it('folder markers read again after the pass: escaped ones, under an --include of them, and a crafted one stored elsewhere', async () => {
+    const writer = await vault.newSnapshotWriter();
+    const object = async (at: string, key: string, body: string): Promise<void> => {
+      const meta = { key, etag: '"x"', size: body.length, lastModified: new Date(0).toISOString(), metadata: {}, tags: {}, headers: {} };
+      await writer.add({ path: at, kind: 'object', meta, changeToken: 'x', content: Buffer.from(body) });
+    };
+    const keys = ['f/', 'k', 'photos/', 'photos/cat.jpg'];
+    const entries = [...keys.map((key) => ({ at: s3EntryPath(key), key })), { at: 'p9', key: 'crafted/' }].sort((a, b) => comparePaths(a.at, b.at));
+    for (const { at, key } of entries) await object(at, key, key.endsWith('/') ? '' : `body of ${key}\n`);
+    const id = (await vault.commitSnapshot({ source: { kind: 's3', id: 's3://markers/' }, parts: [await writer.finish()] })).id;
+    const target = await fs.mkdtemp(path.join(dir, 'markers-again-'));
+    const stats = await restoreSnapshot(vault, await vault.loadSnapshot(id), target, { inline: true, overwrite: true });
+    expect(stats.notRestored).toEqual([]);
+    expect(stats.entries).toBe(5);
+    expect(stats.dirs).toBe(3);
+    for (const folder of ['f', 'photos', 'crafted']) expect((await fs.lstat(path.join(target, folder))).isDirectory()).toBe(true);
+    expect(await fs.readFile(path.join(target, 'photos', 'cat.jpg'), 'utf8')).toBe('body of photos/cat.jpg\n');
+
+    const only = await fs.mkdtemp(path.join(dir, 'markers-include-'));
+    const included = await restoreSnapshot(vault, await vault.loadSnapshot(id), only, { inline: true, overwrite: true, include: s3EntryPath('f/') });
+    expect(included.entries).toBe(1);
+    expect(await fs.readdir(only)).toEqual(['f']);
+  });
+
   // Review r60A F3: "needs the folder …", "where this restore wrote the file of the key …" quoted the stored path of a key
   // with a `%lifeboat-escaped-` segment (`%lifeboat-escaped-name-JWxp…`), not the key.
   it('a key with an escaped-looking segment is quoted as the key spells it in every line', async () => {
