@@ -17,6 +17,7 @@ import { ReplicaMismatchError } from './replication-errors';
 import { checkPackBeforeCopy, type PackCopyCheck } from './primary-pack-check';
 import { missingVaultBucket } from './missing-vault-bucket';
 import { LAMBDA_LINE_TARGET, type PrintedLineTarget, verifyBackupsLine } from './verify-backups-line';
+import { snapshotsReferencing } from './snapshots-referencing';
 
 export type ReplicateVaultOptions = {
   /** The vault to copy from, open (its master key is re-wrapped for the replica). */
@@ -469,10 +470,13 @@ async function objectsTheSnapshotsNeed(
   const [heldIndexes, offeredIndexes] = await Promise.all([reads.held(indexIds(index.present)), reads.offered(indexIds(index.missing))]);
   const needs = objectsNeeded(references, { indexes: heldIndexes, packs: new Set(data.present.map(packIdOfKey)) }, { indexes: offeredIndexes, packs: new Set(data.missing.map(packIdOfKey)) });
   if (needs.unlocated > 0) {
-    const named = ids.length > 3 ? `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more` : ids.join(', ');
+    // The snapshots that reference those blobs, not the first of the pass: those are the damaged backups.
+    const referencing = await snapshotsReferencing(source, ids, needs.unlocatedBlobs);
+    const damaged = referencing.length > 0 ? referencing : ids;
+    const named = damaged.length > 3 ? `${damaged.slice(0, 3).join(', ')} and ${damaged.length - 3} more` : damaged.join(', ');
     // A bare `lifeboat verify` is refused (it requires --backup): the lines name the backups of the snapshots named.
-    const verify = await verifyBackupsLine(source, ids.slice(0, 3), lineTarget);
-    throw new VaultCorruptionError(source.location, snapshotKey(ids[0] as string), `${needs.unlocated} blob(s) that snapshot(s) ${named} reference are in no pack an index object of either vault lists; not replicated: ${verify}`);
+    const verify = await verifyBackupsLine(source, damaged.slice(0, 3), lineTarget);
+    throw new VaultCorruptionError(source.location, snapshotKey(damaged[0] as string), `${needs.unlocated} blob(s) that snapshot(s) ${named} reference are in no pack an index object of either vault lists; not replicated: ${verify}`);
   }
   const manifests = manifest.missing.filter((key) => references.manifests.has(idFromKey(MANIFEST_PREFIX, key) as string));
   return [...needs.keys, ...manifests];

@@ -1,4 +1,4 @@
-import { BlobCoverage, type BlobIdSet, indexKey, isContentAddressedKey, loadIndexObject, type LoadedPack, mapBounded, packKey, sha256Hex, idFromKey } from '../../vault';
+import { BlobCoverage, BlobIdSet, indexKey, isContentAddressedKey, loadIndexObject, type LoadedPack, mapBounded, packKey, sha256Hex, idFromKey } from '../../vault';
 import { type ByteRange, type LoadedIndexObject, type PutOptions, type VaultKeys, type VaultStore } from '../../vault';
 import { VaultObjectNotFoundError } from '../../vault';
 
@@ -45,6 +45,8 @@ export type ObjectsNeeded = {
   readonly keys: readonly string[];
   /** Referenced blobs that neither the vault's index objects nor the offered ones locate in a pack either holds (lost, or never indexed). */
   readonly unlocated: number;
+  /** Those blobs (empty when none): which snapshots reference them is what a refusal names (snapshotsReferencing). */
+  readonly unlocatedBlobs: BlobIdSet;
 };
 
 /**
@@ -106,7 +108,8 @@ export function objectsNeeded(references: SnapshotReferences, held: HeldObjects,
   // 3b. An index object and the packs it lists.
   for (const o of offeredIndexes) if (o.packs.some((p) => offeredPack(p) && located.addsTo(p))) takeIndex(o);
 
-  return { keys: [...needed].sort(), unlocated: located.uncovered() };
+  const unlocated = located.uncovered();
+  return { keys: [...needed].sort(), unlocated, unlocatedBlobs: unlocated > 0 ? located.uncoveredIds() : new BlobIdSet(16) };
 }
 
 /**

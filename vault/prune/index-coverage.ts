@@ -1,4 +1,4 @@
-import { type BlobIdSet } from '../blob-index/blob-id-set';
+import { BlobIdSet } from '../blob-index/blob-id-set';
 import { type LoadedIndexObject, type LoadedPack } from './index-objects';
 import { type VaultMark } from './vault-mark';
 
@@ -35,6 +35,14 @@ export class BlobCoverage {
   uncovered(): number {
     let missing = 0;
     for (const seen of this.held) if (seen === 0) missing++;
+    return missing;
+  }
+
+  /** The blobs of the set no covered pack holds (a hex string of each id is made on the way: for refusals, not hot paths). */
+  uncoveredIds(): BlobIdSet {
+    const missing = new BlobIdSet(16);
+    let ordinal = 0;
+    for (const hex of this.blobs.hexIds()) if (this.held[ordinal++] === 0) missing.addHex(hex);
     return missing;
   }
 }

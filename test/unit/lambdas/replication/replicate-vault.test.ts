@@ -158,6 +158,32 @@ describe('replicateVault', () => {
     expect(await listAll(replica, 'snapshots/')).toEqual([]);
   });
 
+  // The refusal named the first three snapshots of the pass (sorted by id), healthy ones, and never the backup whose
+  // index object was lost (review r60G F2).
+  it('blobs in no pack an index object lists: the refusal names the backup that references them, not the first of the pass', async () => {
+    const store = source.store as FileVaultStore;
+    const backups: Array<{ id: string; backupId: string; indexes: string[] }> = [];
+    for (let i = 0; i < 5; i++) {
+      const dirOf = path.join(dir, `src${i}`);
+      await fs.mkdir(dirOf, { recursive: true });
+      await fs.writeFile(path.join(dirOf, 'f.bin'), pseudoRandomBytes(50_000, 100 + i));
+      const before = new Set(await listAll(store, 'index/'));
+      const backupId = `2026120${i + 1}T100000Z-0a1b2c3${i}`;
+      const { snapshot } = await backupDirectory(source, dirOf, { tags: [`backupId:${backupId}`] });
+      backups.push({ id: snapshot.id, backupId, indexes: (await listAll(store, 'index/')).filter((k) => !before.has(k)) });
+    }
+    // The snapshot the pass lists last (by id): never among the first three.
+    const damaged = [...backups].sort((a, b) => (a.id < b.id ? -1 : 1))[4] as (typeof backups)[number];
+    for (const key of damaged.indexes) await store.delete(key);
+    const pass = replicateVault({ source, target: replica, targetKeys: replicaKeys });
+    await expect(pass).rejects.toThrow(VaultCorruptionError);
+    await expect(pass).rejects.toThrow(
+      `blob(s) that snapshot(s) ${damaged.id} reference are in no pack an index object of either vault lists; not replicated: \`lifeboat verify --backup ${damaged.backupId} --env <env> --aws\` tells whether it still restores`,
+    );
+    const message = await pass.then(() => '', (err: Error) => err.message);
+    for (const healthy of backups.filter((b) => b !== damaged)) expect(message).not.toContain(healthy.backupId);
+  });
+
   // Packs were copied unchecked (only content-addressed objects were): the pass completed and vouched for the snapshot,
   // so its backup was recorded copied with a DR copy no restore could read (audit b5-1).
   it.each(['a flipped byte', 'a truncation'])('never replicates a pack damaged by %s: the pass fails naming it and the repair', async (damage) => {
