@@ -4,7 +4,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
-import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../config/load-config';
+import { DEFAULT_CONFIG_FILE } from '../config/load-config';
+import { stackUsageIssue, targetEnvironment } from './target-environment';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { admitWriter, type CatalogOfWriter } from './catalog-format-admission';
@@ -26,8 +27,11 @@ import { partitionOf } from '../config/aws-partition';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
 import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 
-/** Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`). */
-export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string };
+/**
+ * Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`), on an environment
+ * of the config file (`--env`) or, in AWS, on a LifeboatProtection's (`--stack`, read from its stack: target-environment.ts).
+ */
+export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string; stack?: string; stackRegion?: string };
 
 /**
  * `--dr-profile`: an AWS profile whose credentials reach the DR side (the DR catalog, the DR vault and its key) with
@@ -36,14 +40,23 @@ export type TargetOptions = { config: string; env: string; dataDir: string; aws?
  */
 export type DrAccountOptions = { drProfile?: string };
 
-/** The options every command that acts on an environment takes (TargetOptions, plus --json). */
+/**
+ * The options every command that acts on an environment takes (TargetOptions, plus --json). `--stack` with `--env`, or
+ * without `--aws`, is refused before the command runs (exit 2, as commander's own usage errors).
+ */
 export function withTargetOptions(cmd: Command): Command {
   return cmd
     .option('--config <file>', 'Lifeboat config file', DEFAULT_CONFIG_FILE)
     .option('--env <name>', 'environment', 'dev')
     .option('--data-dir <dir>', 'local cloud data directory', '.lifeboat')
     .option('--aws', 'act on the deployed environment in AWS instead of the local cloud')
-    .option('--json', 'machine-readable output');
+    .option('--stack <name>', "with --aws, instead of --env: the stack of a LifeboatProtection, whose environment is read from the stack's outputs")
+    .option('--stack-region <region>', "the region of --stack's stack (default: the SDK's, from AWS_REGION or the profile)")
+    .option('--json', 'machine-readable output')
+    .hook('preAction', (_command, action) => {
+      const issue = stackUsageIssue(action.opts<Pick<TargetOptions, 'aws' | 'stack'>>(), action.getOptionValueSource('env') === 'cli', action.name());
+      if (issue !== undefined) action.error(`error: ${issue}`, { exitCode: 2, code: 'lifeboat.stackUsage' });
+    });
 }
 
 /**
@@ -219,7 +232,7 @@ export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 
 }
 
 export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}, use: AccessUse = {}): Promise<EnvironmentAccess> {
-  const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
+  const environment = await targetEnvironment(options);
   const names = resourceNames(environment);
   const regionOf = (side: 'primary' | 'dr') => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   const bucketOf = (side: 'primary' | 'dr') => (side === 'primary' ? names.primaryVault : names.drVault);

@@ -544,7 +544,13 @@ export const lifeboatConfigSchema = z
   });
 
 export type LifeboatConfig = z.infer<typeof lifeboatConfigSchema>;
-export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+/**
+ * Where an environment of a LifeboatProtection is deployed, as its stack's output gives it to the CLI (`--stack`,
+ * config/protection-environment.ts): its prefix and stacks, which lifeboat.config.json derives from the environment's
+ * name (`lifeboat-<env>`, `Lifeboat-<env>-Primary`). Never read from a config file.
+ */
+export type ProtectionDeployment = { readonly prefix: string; readonly primaryStack: string; readonly drStack: string };
+export type EnvironmentConfig = z.infer<typeof environmentSchema> & { readonly deployment?: ProtectionDeployment };
 export type ProtectionPlanConfig = z.infer<typeof protectionPlanSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
 export type S3BucketSourceConfig = z.infer<typeof s3BucketSourceSchema>;

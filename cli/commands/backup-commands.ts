@@ -1,5 +1,6 @@
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { targetEnvironment } from '../target-environment';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { mirrorDuration, type SourceMirrorStatus } from '../status/mirror-status';
 import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
@@ -49,11 +50,12 @@ export async function backupCommand(options: BackupCommandOptions, deps: Partial
       io.err(`lifeboat backup: --strategy must be full, incremental or differential, got ${options.strategy}`);
       return 2;
     }
-    const config = loadLifeboatConfig(options.config);
+    // With --stack there is no config file to load (target-environment.ts).
+    const config = options.stack === undefined ? loadLifeboatConfig(options.config) : undefined;
     const runner =
       deps.runner ??
-      (options.aws
-        ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) })
+      (options.aws || config === undefined
+        ? awsWorkflowRunner({ environment: config !== undefined ? findEnvironment(config, options.env) : await targetEnvironment(options) })
         : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) }));
     const progress = progressLine(stderr, `backup ${options.plan}`);
     const input = { plan: options.plan, trigger: 'cli', ...(options.strategy ? { strategy: options.strategy } : {}) };

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { type Command } from 'commander';
 import { DEFAULT_CONFIG_FILE, findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { targetEnvironment } from '../target-environment';
 import { type CatalogRebuildReport, rebuildCatalog, type RebuildCatalog, type RebuildOutcome, type RebuiltBackup, type VaultSide } from '../../lambdas/catalog/catalog-rebuild';
 import { catalogRebuildCommandLine, catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
 import { partialCatalogAdvice } from '../../lambdas/catalog/catalog-rebuild-incomplete-error';
@@ -132,8 +133,9 @@ async function catalogRebuildRunbook(
   const markerOptions = markerOptionsOf(side, options);
   const cliLine = rebuildCommandLine({ vault: side, region }, options);
   try {
-    const config = loadLifeboatConfig(options.config);
-    const runner = deps.runner ?? (options.aws ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) }) : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir }));
+    // With --stack there is no config file to load (target-environment.ts).
+    const config = options.stack === undefined ? loadLifeboatConfig(options.config) : undefined;
+    const runner = deps.runner ?? (options.aws || config === undefined ? awsWorkflowRunner({ environment: config !== undefined ? findEnvironment(config, options.env) : await targetEnvironment(options) }) : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir }));
     const run = async (input: { vault: VaultSide; markerOptions?: MarkerOptions }): Promise<WorkflowOutcome> => {
       const progress = progressLine(deps.stderr, `catalog rebuild (${side} vault into the ${region} catalog)`);
       const outcome = await runner.run('catalog-rebuild', input, (p) => progress.update(p), { region });

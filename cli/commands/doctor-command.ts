@@ -13,6 +13,7 @@ import { type DoctorRequest } from '../doctor/doctor-context';
 import { doctorReportJson, doctorReportLines } from '../doctor/doctor-report';
 import { type DoctorDeps, runDoctor } from '../doctor/run-doctor';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
+import { stackUsageIssue } from '../target-environment';
 
 /**
  * `lifeboat doctor`: checks an environment before and after a deploy and prints one line per check
@@ -43,6 +44,12 @@ export function projectToolkitStackName(cdkJson = 'cdk.json'): string {
 
 export async function doctorCommand(options: DoctorCommandOptions, deps: Partial<DoctorCommandDeps> = {}): Promise<number> {
   const { io, ...doctorDeps } = { ...defaultDeps, ...deps };
+  // The doctor checks a config file's environment against the app it synthesizes: a LifeboatProtection's app is the user's own.
+  const stackRefused = stackUsageIssue(options, false, 'doctor');
+  if (stackRefused !== undefined) {
+    io.err(`lifeboat doctor: ${stackRefused}`);
+    return DOCTOR_EXIT_USAGE;
+  }
   const request: DoctorRequest = { configFile: options.config, envName: options.env, dataDir: options.dataDir, mode: options.aws ? 'aws' : 'local' };
   // The doctor synthesizes for itself: the data dir's cdk.out may be in use by a local execution.
   const synthOutdir = mkdtempSync(path.join(tmpdir(), 'lifeboat-doctor-'));

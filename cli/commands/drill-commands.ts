@@ -1,5 +1,7 @@
 import { type Command } from 'commander';
+import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { targetEnvironment } from '../target-environment';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { type CliIo, processIo } from '../cli-io';
@@ -81,10 +83,13 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
   const { io, stderr, now } = { ...defaultDeps, now: () => new Date(), ...deps };
   let input: ReturnType<typeof drillRunInput>;
   let region: WorkflowRegion;
-  let config: ReturnType<typeof loadLifeboatConfig>;
+  // With --stack there is no config file to load (target-environment.ts).
+  let config: ReturnType<typeof loadLifeboatConfig> | undefined;
+  let environment: EnvironmentConfig;
   try {
-    config = loadLifeboatConfig(options.config);
-    const { plans } = findEnvironment(config, options.env);
+    config = options.stack === undefined ? loadLifeboatConfig(options.config) : undefined;
+    environment = config !== undefined ? findEnvironment(config, options.env) : await targetEnvironment(options);
+    const { plans } = environment;
     input = drillRunInput(options, plans);
     region = drillRunRegion(options, plans);
   } catch (err) {
@@ -94,8 +99,8 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
   try {
     const runner =
       deps.runner ??
-      (options.aws
-        ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) })
+      (options.aws || config === undefined
+        ? awsWorkflowRunner({ environment })
         : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, ...(options.workers !== undefined ? { workers: options.workers } : {}) }));
     const startedAt = now();
     const progress = progressLine(stderr, `drill ${options.plan} (${region} vault)`);

@@ -6,7 +6,7 @@ import { type AccessClients, environmentAccess, type TargetOptions, withTargetOp
 import { environmentEstimate } from '../estimate/environment-estimate';
 import { estimateScreen } from '../estimate/estimate-screen';
 import { loadPriceTable, priceTableFileFor } from '../estimate/price-table';
-import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { targetEnvironment } from '../target-environment';
 import { targetOptionsLine } from '../target-options-line';
 
 /**
@@ -42,7 +42,7 @@ export class EstimateCatalogUnreadableError extends Error {
 export async function estimateCommand(options: EstimateCommandOptions, deps: Partial<EstimateCommandDeps> = {}): Promise<number> {
   const io = deps.io ?? processIo;
   try {
-    const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
+    const environment = await targetEnvironment(options);
     const pricesFile = options.prices ?? priceTableFileFor(environment.primaryRegion);
     const prices = loadPriceTable(pricesFile);
     const protectedBytes = options.protectedBytes === undefined ? undefined : parseByteSize(options.protectedBytes, '--protected-bytes');

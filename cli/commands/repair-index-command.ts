@@ -1,5 +1,6 @@
 import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { targetEnvironment } from '../target-environment';
 import { type RepairIndexSummary } from '../../lambdas/repair/repair-index-summary';
 import { packKey } from '../../vault';
 import { keptByObjectLock } from './kept-by-object-lock';
@@ -34,8 +35,9 @@ export async function repairIndexCommand(options: RepairIndexCommandOptions, dep
   }
   const readData = options.readData ?? false;
   try {
-    const config = loadLifeboatConfig(options.config);
-    const runner = deps.runner ?? (options.aws ? awsWorkflowRunner({ environment: findEnvironment(config, options.env) }) : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir }));
+    // With --stack there is no config file to load (target-environment.ts).
+    const config = options.stack === undefined ? loadLifeboatConfig(options.config) : undefined;
+    const runner = deps.runner ?? (options.aws || config === undefined ? awsWorkflowRunner({ environment: config !== undefined ? findEnvironment(config, options.env) : await targetEnvironment(options) }) : localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir }));
     const progress = progressLine(stderr, `repair index (${side} vault${readData ? ', reading every pack whole' : ''})`);
     // The runbook runs in the primary region (its one function reaches the DR vault in its region).
     const outcome = await runner.run('repair-index', { vault: side, readData }, (p) => progress.update(p), { region: 'primary' });

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
-import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { targetEnvironment } from '../target-environment';
 import { resourceNames } from '../../lib/stacks/resource-names';
 import { DrillLog } from '../../lambdas/catalog/drill-log';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
@@ -46,7 +46,7 @@ export function reportKeyInPeriod(key: string, period: { since: Date; until: Dat
 export type DrillAccessClients = { dynamodb?: (region: string) => DynamoDBClient; s3?: (region: string) => S3Client };
 
 export async function drillAccess(options: TargetOptions, clients: DrillAccessClients = {}): Promise<DrillAccess> {
-  const environment = findEnvironment(loadLifeboatConfig(options.config), options.env);
+  const environment = await targetEnvironment(options);
   const names = resourceNames(environment);
   const regionOf = (side: DrillSide) => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   let endpoints: LocalEndpoints | undefined;

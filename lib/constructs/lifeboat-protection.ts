@@ -40,6 +40,7 @@ import { checkPlansShape, validatePlans } from './validated-plans';
 import { tokenPaths, tokenPropIssue } from './literal-props';
 import { drAccountOf, drInAnotherAccount, type FixedPhysicalName, placeOf, protectionPhysicalNames, sharedPhysicalNames } from './protection-physical-names';
 import { setWorkflowLogging } from './workflow-logging';
+import { addEnvironmentOutputs } from './environment-output';
 import { deployedNameOf, physicalNameGiven, sourceNameElsewhere } from './plans-in-stack';
 import { failoverBucketNameIssue, failoverSuffixWarning } from '../../config/failover-target-name';
 import { DEFAULT_MOUNT_PATH, mirrorOf, reservedPlanNameIssue } from '../../config/lifeboat-config';
@@ -671,6 +672,26 @@ export class LifeboatProtection extends Construct {
       ...(props.notifications?.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}),
     });
     tagKeyUsers(this.prefix, [...this.node.findAll(), ...drScope.node.findAll()]);
+    // What `lifeboat … --stack <this stack> --aws` reads: this environment as lifeboat.config.json would give it, sources by their deployed names.
+    addEnvironmentOutputs(this, {
+      deployment: { prefix: this.prefix, primaryStack: stack.stackName, drStack: this.drStack.stackName },
+      environment: {
+        name: this.environmentName,
+        account: stack.account,
+        primaryRegion: stack.region,
+        drRegion: props.drRegion,
+        ...(drAccountId !== stack.account ? { drAccount: drAccountId } : {}),
+        plans: validated.plans,
+        ...(fileSystem ? { fileSystem: { efs: fileSystem } } : {}),
+        ...(props.notifications ? { notifications: { emails: [...(props.notifications.emails ?? [])], ...(props.notifications.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}) } } : {}),
+        ...(props.mirrorCheck ? { mirrorCheck: props.mirrorCheck } : {}),
+        ...(props.scrub ? { scrub: props.scrub } : {}),
+        ...(props.immutability ? { immutability: props.immutability } : {}),
+        ...(props.prune ? { prune: props.prune } : {}),
+        ...(props.security || props.approverRoleArn ? { security: { ...props.security, ...(props.approverRoleArn ? { approverRoleArn: props.approverRoleArn } : {}) } } : {}),
+        ...(props.functionMemory ? { functionMemory: props.functionMemory } : {}),
+      },
+    });
     BUILT_PROTECTIONS.add(this);
   }
 

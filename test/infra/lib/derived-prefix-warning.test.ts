@@ -1,13 +1,12 @@
 import { type App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { transformSync } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type LifeboatPlan, LifeboatProtection, LifeboatSource } from '../../../lib';
 import { REPO_ROOT } from '../../support/repo-root';
 import { templateOnlyApp } from '../../support/template-only-app';
-import { tempOutdir } from '../../support/temp-outdir';
+import { buildExampleShopStack } from './example-shop-stack';
 import { USER_APP_ENV } from './user-app-fixture';
 
 /**
@@ -68,22 +67,6 @@ it('a LifeboatProtection with prefix does not warn about it, in either stack', (
   expect(derivedPrefixWarnings(app)).toEqual([]);
   expect(warnings(app).filter((w) => w.text.includes('prefix'))).toEqual([]);
 });
-
-/**
- * The example's stack as its own code builds it: lib/shop-stack.ts compiled to CommonJS beside a temporary
- * output directory, with `lifeboat` (the package name a user's app imports) and every other module it requires
- * resolved from this repository, so it builds the same LifeboatProtection class the test inspects.
- */
-function buildExampleShopStack(app: App): Stack {
-  const source = path.join(REPO_ROOT, 'examples', 'protect-existing-stack', 'lib', 'shop-stack.ts');
-  const { code } = transformSync(readFileSync(source, 'utf8'), { loader: 'ts', format: 'cjs', target: 'node22', sourcefile: source });
-  const resolved = code.replace(/require\("([^"]+)"\)/g, (_, name: string) => `require(${JSON.stringify(name === 'lifeboat' ? path.join(REPO_ROOT, 'lib', 'index.ts') : require.resolve(name))})`);
-  const compiled = path.join(tempOutdir(), 'shop-stack.js');
-  writeFileSync(compiled, resolved);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example's compiled code, loaded as its app would load it
-  const { ShopStack } = require(compiled) as { ShopStack: new (scope: Construct, id: string, props: { env: typeof USER_APP_ENV }) => Stack };
-  return new ShopStack(app, 'Shop', { env: USER_APP_ENV });
-}
 
 describe('the construct that README.md and examples/protect-existing-stack show', () => {
   it('the example passes a prefix: its protection carries it, and synth gives no derived-prefix warning', () => {

@@ -1,0 +1,61 @@
+import { type CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { describeIssues } from '../config/load-config';
+import {
+  ENVIRONMENT_OUTPUT_HEAD,
+  ENVIRONMENT_OUTPUT_SINCE,
+  ENVIRONMENT_OUTPUT_START,
+  environmentOutputPartKey,
+  environmentOutputSchema,
+} from '../config/protection-environment';
+import { StackEnvironmentError, StackNotFoundError } from './stack-environment-errors';
+
+/**
+ * The environment of the LifeboatProtection deployed in `stackName` (`--stack`), from its outputs
+ * (config/protection-environment.ts), as lifeboat.config.json's environment: checked by the same schema, with its
+ * prefix and stacks (`deployment`), by which resourceNames names its vaults, catalog and state machines.
+ */
+export async function stackEnvironment(stackName: string, cloudFormation: CloudFormationClient): Promise<EnvironmentConfig> {
+  const region = await cloudFormation.config.region().catch(() => undefined);
+  const where = region !== undefined ? ` in ${region}` : '';
+  let outputs: readonly Output[];
+  try {
+    const { Stacks: stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    outputs = stacks[0]?.Outputs ?? [];
+  } catch (err) {
+    // CloudFormation answers a stack it does not have with a ValidationError "Stack with id X does not exist".
+    if (err instanceof Error && /does not exist/.test(err.message)) {
+      throw new StackNotFoundError(`stack ${stackName} was not found${where}: give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region`, { cause: err });
+    }
+    throw err;
+  }
+  const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
+  const firsts = outputs.filter((o) => o.OutputKey?.startsWith(ENVIRONMENT_OUTPUT_START) === true && o.OutputValue?.startsWith(ENVIRONMENT_OUTPUT_HEAD) === true);
+  const [first, ...others] = firsts;
+  if (first?.OutputKey === undefined || first.OutputValue === undefined) {
+    throw new StackEnvironmentError(`stack ${stackName} has no Lifeboat output: is it deployed with lifeboat ≥ ${ENVIRONMENT_OUTPUT_SINCE}? (a LifeboatProtection's stack has an output ${ENVIRONMENT_OUTPUT_START}<Prefix>; the JSON-config app's stacks are reached with --env)`);
+  }
+  if (others.length > 0) {
+    throw new StackEnvironmentError(`stack ${stackName} holds ${firsts.length} Lifeboat protections (outputs ${firsts.map((o) => o.OutputKey).join(', ')}): --stack reaches a stack with one; put each protection in a stack of its own`);
+  }
+  const key = first.OutputKey;
+  const count = /^\{"lifeboatEnvironment":1,"parts":(\d+),/.exec(first.OutputValue)?.[1];
+  const parts = count === undefined ? 1 : Number(count);
+  let json = first.OutputValue;
+  for (let part = 2; part <= parts; part++) {
+    const value = valueOf(environmentOutputPartKey(key, part));
+    if (value === undefined) throw new StackEnvironmentError(`stack ${stackName}: output ${key} says it has ${parts} parts, and ${environmentOutputPartKey(key, part)} is missing: deploy the stack again`);
+    json += value;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new StackEnvironmentError(`stack ${stackName}: output ${key} is not valid JSON (${(err as Error).message}): deploy the stack again`, { cause: err });
+  }
+  const parsed = environmentOutputSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new StackEnvironmentError(`stack ${stackName}: output ${key} is not an environment this CLI reads: ${describeIssues(parsed.error).join('; ')}`);
+  }
+  return { ...parsed.data.environment, deployment: parsed.data.deployment };
+}

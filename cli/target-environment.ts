@@ -1,0 +1,46 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { findEnvironment, loadLifeboatConfig } from '../config/load-config';
+import { CLI_CLIENT_TIMEOUTS, requestClientSettings } from './client-timeouts';
+import { stackEnvironment } from './stack-environment';
+import { UsageError } from './usage-error';
+
+/** How a command line names its environment: `--env` of `--config` (lifeboat.config.json), or `--stack` (a LifeboatProtection's). */
+export type EnvironmentTarget = { config: string; env: string; aws?: boolean; stack?: string; stackRegion?: string };
+
+/** The commands that refuse `--stack`, and why (said after "--stack is not taken by lifeboat <command>: "). */
+const STACK_REFUSED_BY: Readonly<Record<string, string>> = {
+  doctor: "it checks an environment of the config file and the app it synthesizes; a LifeboatProtection's stack is checked by `cdk diff` of your app",
+  // Their change waits in files that hold other work not yet committed: given --stack, they would run on --env's default environment.
+  restore: 'not yet: start the runbook <prefix>-restore from the Step Functions console (docs/RUNBOOKS.md)',
+  failover: 'not yet: start the runbook <prefix>-failover from the Step Functions console (docs/RUNBOOKS.md)',
+};
+
+/**
+ * Why `--stack` was refused with these options, or undefined: `envGiven`, whether the command line gave `--env`;
+ * `command`, the command's name.
+ */
+export function stackUsageIssue(target: Pick<EnvironmentTarget, 'aws' | 'stack'>, envGiven: boolean, command?: string): string | undefined {
+  if (target.stack === undefined) return undefined;
+  const refused = command !== undefined && Object.hasOwn(STACK_REFUSED_BY, command) ? STACK_REFUSED_BY[command] : undefined;
+  if (refused !== undefined) return `--stack is not taken by lifeboat ${command}: ${refused}`;
+  if (envGiven) return `--stack and --env name the environment twice: give --stack for a LifeboatProtection's stack, or --env for an environment of the config file`;
+  if (target.aws !== true) return '--stack needs --aws: a LifeboatProtection is reached in AWS only (the local cloud runs the environments of lifeboat.config.json)';
+  return undefined;
+}
+
+/**
+ * The environment a command acts on: with `--stack`, the LifeboatProtection's read from its stack's outputs (by
+ * DescribeStacks in --stack-region, else the SDK's region); otherwise `--env` of the config file, as always.
+ */
+export async function targetEnvironment(target: EnvironmentTarget, cloudFormation?: CloudFormationClient): Promise<EnvironmentConfig> {
+  if (target.stack === undefined) return findEnvironment(loadLifeboatConfig(target.config), target.env);
+  const issue = stackUsageIssue(target, false);
+  if (issue !== undefined) throw new UsageError(issue);
+  const client = cloudFormation ?? new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
+  try {
+    return await stackEnvironment(target.stack, client);
+  } finally {
+    if (cloudFormation === undefined) client.destroy();
+  }
+}

@@ -1,0 +1,178 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Command, CommanderError } from 'commander';
+import { backupsListCommand, registerBackupsCommands } from '../../../cli/commands/backup-commands';
+import { registerStatusCommand } from '../../../cli/commands/status-command';
+import { doctorCommand, registerDoctorCommand } from '../../../cli/commands/doctor-command';
+import { environmentAccess } from '../../../cli/environment-access';
+import { StackEnvironmentError, StackNotFoundError } from '../../../cli/stack-environment-errors';
+import { targetEnvironment } from '../../../cli/target-environment';
+import { targetOptionsLine } from '../../../cli/target-options-line';
+import { UsageError } from '../../../cli/usage-error';
+import { resourceNames } from '../../../lib/stacks/resource-names';
+import { capturedCliDeps } from '../../support/captured-cli-io';
+
+/**
+ * `--stack` (audit a59B F3): the CLI reaches a LifeboatProtection's deployment by its stack, whose outputs give the
+ * environment (config/protection-environment.ts; the construct's side is test/infra/lib/environment-output.test.ts).
+ * CloudFormation is a mock: what DescribeStacks answers is the output the construct writes, resolved.
+ */
+const cloudFormation = mockClient(CloudFormationClient);
+beforeEach(() => {
+  cloudFormation.reset();
+});
+
+const ENVIRONMENT = {
+  lifeboatEnvironment: 1,
+  parts: 1,
+  deployment: { prefix: 'shop', primaryStack: 'Shop', drStack: 'Shop-LifeboatDR' },
+  environment: {
+    name: 'shop',
+    account: '111111111111',
+    primaryRegion: 'eu-west-1',
+    drRegion: 'us-west-2',
+    plans: [
+      {
+        name: 'daily',
+        schedule: 'rate(1 day)',
+        strategy: 'incremental',
+        retention: { keepLast: 7 },
+        objectives: { rpoMinutes: 1500, rtoMinutes: 60 },
+        sources: [
+          { type: 's3', name: 'assets', bucket: 'shop-assets-111111111111-eu-west-1' },
+          { type: 'dynamodb', name: 'orders', table: 'Shop-OrdersA9B65338-1A2B3C4D5E6F' },
+        ],
+      },
+    ],
+  },
+};
+
+/** No config file: a command given --stack must not read one. */
+const TARGET = { config: '/nonexistent/lifeboat.config.json', env: 'dev', dataDir: '/nonexistent-lifeboat-data-dir', aws: true, stack: 'Shop', stackRegion: 'eu-west-1' };
+
+function answers(outputs: Output[] | undefined): void {
+  cloudFormation.on(DescribeStacksCommand, { StackName: 'Shop' }).resolves({ Stacks: [{ StackName: 'Shop', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', ...(outputs ? { Outputs: outputs } : {}) }] });
+}
+
+describe('targetEnvironment with --stack', () => {
+  it("gives the protection's environment from its output: the names of its prefix and stacks, the deployed source names", async () => {
+    answers([{ OutputKey: 'ShopUrl', OutputValue: 'https://shop.example' }, { OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    const environment = await targetEnvironment(TARGET);
+    expect(environment.deployment).toEqual(ENVIRONMENT.deployment);
+    expect(environment.plans[0]?.sources[1]).toMatchObject({ table: 'Shop-OrdersA9B65338-1A2B3C4D5E6F' });
+    // Defaults applied as for a config file's environment.
+    expect(environment.plans[0]?.maxConcurrency).toBe(8);
+    const names = resourceNames(environment);
+    expect(names).toMatchObject({
+      primaryStack: 'Shop',
+      drStack: 'Shop-LifeboatDR',
+      primaryVault: 'shop-vault-111111111111-eu-west-1',
+      drVault: 'shop-vault-111111111111-us-west-2',
+      catalogTable: 'shop-catalog',
+      backupStateMachine: 'shop-backup',
+      primaryVaultKeyAlias: 'alias/shop-vault',
+    });
+    expect(cloudFormation.commandCalls(DescribeStacksCommand).map((c) => c.args[0].input)).toEqual([{ StackName: 'Shop' }]);
+  });
+
+  it('joins an environment given in parts, in the order of their keys', async () => {
+    const json = JSON.stringify({ ...ENVIRONMENT, parts: 3 });
+    const third = Math.ceil(json.length / 3);
+    answers([
+      { OutputKey: 'LifeboatEnvironmentShopPart3', OutputValue: json.slice(2 * third) },
+      { OutputKey: 'LifeboatEnvironmentShop', OutputValue: json.slice(0, third) },
+      { OutputKey: 'LifeboatEnvironmentShopPart2', OutputValue: json.slice(third, 2 * third) },
+    ]);
+    expect(resourceNames(await targetEnvironment(TARGET)).catalogTable).toBe('shop-catalog');
+  });
+
+  it('a stack without the output: the error names the stack and asks for a deploy with a Lifeboat that writes it', async () => {
+    answers([{ OutputKey: 'ShopUrl', OutputValue: 'https://shop.example' }]);
+    const refusal = targetEnvironment(TARGET);
+    await expect(refusal).rejects.toThrow(StackEnvironmentError);
+    await expect(refusal).rejects.toThrow(/^stack Shop has no Lifeboat output: is it deployed with lifeboat ≥ \d+\.\d+\.\d+\?/);
+  });
+
+  it('a stack that is not there: the error names the stack and the region asked', async () => {
+    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Shop does not exist'), { name: 'ValidationError' }));
+    const refusal = targetEnvironment(TARGET);
+    await expect(refusal).rejects.toThrow(StackNotFoundError);
+    await expect(refusal).rejects.toThrow('stack Shop was not found in eu-west-1: give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region');
+  });
+
+  it('an output the CLI cannot read names the stack, the output and the field', async () => {
+    const { account: _account, ...withoutAccount } = ENVIRONMENT.environment;
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify({ ...ENVIRONMENT, environment: withoutAccount }) }]);
+    await expect(targetEnvironment(TARGET)).rejects.toThrow(/^stack Shop: output LifeboatEnvironmentShop is not an environment this CLI reads: environment\.account: /);
+  });
+
+  it('--stack without --aws is a usage error, before any call', async () => {
+    await expect(targetEnvironment({ ...TARGET, aws: false })).rejects.toThrow(UsageError);
+    await expect(targetEnvironment({ ...TARGET, aws: false })).rejects.toThrow(/^--stack needs --aws/);
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+});
+
+describe('the commands with --stack', () => {
+  it("environmentAccess reaches the protection's catalog and vaults by their names", async () => {
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    const access = await environmentAccess(TARGET);
+    expect(access.environment.deployment?.prefix).toBe('shop');
+    expect(access.drCatalogTable).toBe('shop-catalog');
+    expect(access.vaultBucket('primary').bucket).toBe('shop-vault-111111111111-eu-west-1');
+    expect(access.vaultBucket('dr').bucket).toBe('shop-vault-111111111111-us-west-2');
+  });
+
+  it('a stack with no Lifeboat output: the command exits 2 and says so (the command line names no environment)', async () => {
+    answers([]);
+    const cli = capturedCliDeps();
+    expect(await backupsListCommand(TARGET, cli.deps)).toBe(2);
+    expect(cli.err.join('\n')).toContain('stack Shop has no Lifeboat output');
+  });
+
+  it('a printed command line names the stack, not --env', () => {
+    expect(targetOptionsLine(TARGET)).toBe(' --stack Shop --stack-region eu-west-1 --aws');
+    expect(targetOptionsLine({ ...TARGET, stack: 'my shop', stackRegion: undefined })).toBe(" --stack 'my shop' --aws");
+  });
+});
+
+describe('the command line', () => {
+  /** What `lifeboat <argv>` of the real `backups` and `status` commands is refused with (commander's error, whose exit code the program exits with). */
+  async function refusal(argv: string[]): Promise<{ exitCode: number; code: string; message: string }> {
+    const program = new Command('lifeboat').exitOverride();
+    registerBackupsCommands(program);
+    registerStatusCommand(program);
+    registerDoctorCommand(program);
+    const commands = [...program.commands, ...program.commands.flatMap((c) => c.commands)];
+    for (const c of commands) c.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+    try {
+      await program.parseAsync(argv, { from: 'user' });
+    } catch (err) {
+      if (err instanceof CommanderError) return { exitCode: err.exitCode, code: err.code, message: err.message };
+      throw err;
+    }
+    throw new Error(`lifeboat ${argv.join(' ')} was not refused`);
+  }
+
+  it('--stack with --env exits 2 before anything runs', async () => {
+    expect(await refusal(['backups', 'list', '--stack', 'Shop', '--env', 'prod', '--aws'])).toEqual({
+      exitCode: 2,
+      code: 'lifeboat.stackUsage',
+      message: "error: --stack and --env name the environment twice: give --stack for a LifeboatProtection's stack, or --env for an environment of the config file",
+    });
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+
+  it('lifeboat doctor refuses --stack (exit 2): it checks an environment of the config file', async () => {
+    expect(await refusal(['doctor', '--stack', 'Shop', '--aws'])).toMatchObject({ exitCode: 2, message: expect.stringContaining('error: --stack is not taken by lifeboat doctor: it checks an environment of the config file') });
+    const cli = capturedCliDeps();
+    expect(await doctorCommand(TARGET, { io: cli.io })).toBe(2);
+    expect(cli.err).toEqual([expect.stringMatching(/^lifeboat doctor: --stack is not taken by lifeboat doctor: /)]);
+  });
+
+  it('--stack without --aws exits 2 before anything runs', async () => {
+    expect(await refusal(['status', '--stack', 'Shop'])).toMatchObject({ exitCode: 2, message: expect.stringContaining('error: --stack needs --aws') });
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+});
