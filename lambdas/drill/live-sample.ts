@@ -7,6 +7,7 @@ import { type DrillError, type DrillSourceResult } from '../catalog/drill-record
 import { backupLeftOut, type BackupRecords } from '../restore/backup-left-out';
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
+import { quotedServiceWords } from '../runtime/quoted-service-words';
 import { fileChangeToken, httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, s3KeyOf, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
 import { BackupLacksLiveObjectsError, LiveSampleMismatchError } from './drill-errors';
 import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObjectsQuery, type RecordedS3Source } from './live-objects-missing-from-backup';
@@ -83,7 +84,8 @@ function serviceTrouble(err: unknown): string | undefined {
   const { name = 'Error', message = '', $metadata } = sdk as { name?: string; message?: string; $metadata?: { attempts?: number } };
   if (!(THROTTLING_CODES.has(name) || status === 429 || (status !== undefined && status >= 500))) return undefined;
   // A HEAD's error response has no body, so no code: the SDK names it "Unknown", its message "UnknownError".
-  const said = name === 'Unknown' || message === '' || message === 'UnknownError' ? `HTTP ${status ?? '?'} with no error code` : `${status !== undefined ? `HTTP ${status} ` : ''}${name}: ${message}`;
+  // S3's words are quoted (quotedServiceWords): they can hold an object key, and this reaches the drill's report.
+  const said = name === 'Unknown' || message === '' || message === 'UnknownError' ? `HTTP ${status ?? '?'} with no error code` : `${status !== undefined ? `HTTP ${status} ` : ''}${quotedServiceWords(`${name}: ${message}`)}`;
   const attempts = $metadata?.attempts;
   return attempts !== undefined && attempts > 1 ? `${said} (after ${attempts} attempts)` : said;
 }
@@ -212,7 +214,8 @@ function refusalOf(err: unknown): string {
   const { name = 'Error', message = '' } = sdk as { name?: string; message?: string };
   const status = httpStatusOf(sdk) ?? 403;
   // The SDK names a bodiless error "Unknown", its message "UnknownError".
-  const said = name === 'Unknown' || message === '' ? `HTTP ${status} with no error code (a HEAD response has no body)` : `${name}: ${message}`;
+  // S3's words are quoted, as serviceTrouble's are: an object key in them would forge lines of the report.
+  const said = name === 'Unknown' || message === '' ? `HTTP ${status} with no error code (a HEAD response has no body)` : quotedServiceWords(`${name}: ${message}`);
   return typeof expectedOwner === 'string' ? `${said}; the request named ExpectedBucketOwner ${expectedOwner}` : said;
 }
 

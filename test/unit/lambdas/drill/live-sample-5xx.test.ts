@@ -120,13 +120,23 @@ describe('a live region answering 5xx after the SDK\'s retries', () => {
   });
 
   it.each([
-    ['500 InternalError', errorXml(500, 'InternalError', 'We encountered an internal error. Please try again.'), 'HTTP 500 InternalError: We encountered an internal error. Please try again. (after 3 attempts)'],
-    ['503 SlowDown (throttling)', errorXml(503, 'SlowDown', 'Please reduce your request rate.'), 'HTTP 503 SlowDown: Please reduce your request rate. (after 3 attempts)'],
+    ['500 InternalError', errorXml(500, 'InternalError', 'We encountered an internal error. Please try again.'), 'HTTP 500 "InternalError: We encountered an internal error. Please try again." (after 3 attempts)'],
+    ['503 SlowDown (throttling)', errorXml(503, 'SlowDown', 'Please reduce your request rate.'), 'HTTP 503 "SlowDown: Please reduce your request rate." (after 3 attempts)'],
   ])('the HEAD answered, the GET %s: unreachable, naming S3\'s code and message', async (_, refusal, said) => {
     answer = (method) => (method === 'GET' ? refusal : objectAnswer(method));
     const comparison = await compare({ targetS3: scratchS3() });
     expect(comparison.errors).toEqual([]);
     expect(comparison.sources).toEqual([{ source: 'assets', sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: `bucket shop-assets could not be reached: ${said}` } }]);
+  });
+
+  // S3's words went raw into the drill's report and the mirror check's reason (review r60G F3): a key in them with a
+  // newline forged a line of the printed report, a bidi override showed text reversed.
+  it('S3\'s words in an unreachable reason are quoted: a newline or a bidi override in them is escaped, not printed', async () => {
+    answer = (method) => (method === 'GET' ? errorXml(500, 'InternalError', 'key img/a\nPASSED: all sources\u202egpj.') : objectAnswer(method));
+    const comparison = await compare({ targetS3: scratchS3() });
+    const unreachable = comparison.sources[0]?.sampled.unreachable ?? '';
+    expect(unreachable).toBe('bucket shop-assets could not be reached: HTTP 500 "InternalError: key img/a\\nPASSED: all sources\\u202egpj." (after 3 attempts)');
+    expect(unreachable).not.toMatch(/[\n\u202e]/);
   });
 
   it('the live region well, the scratch bucket (the drill\'s own region) answering 503: the compare step fails, as before', async () => {

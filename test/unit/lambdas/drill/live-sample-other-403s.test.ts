@@ -132,9 +132,9 @@ describe('a missing grant still leaves the source out, saying what S3 said', () 
     const headRefused = s3('eu-west-1', ({ method }) => (method === 'HEAD' ? BODILESS_403 : refusal('AccessDenied', 'Access Denied')));
     const byHead = await compare(headRefused.client);
     expect(byHead.errors).toEqual([]);
-    expect(byHead.sources[0]?.sampled).toMatchObject({ compared: 0, unreachable: expect.stringMatching(/^bucket shop-assets is not readable by this drill \(AccessDenied: Access Denied\): its compare function needs s3:GetObject/) });
+    expect(byHead.sources[0]?.sampled).toMatchObject({ compared: 0, unreachable: expect.stringMatching(/^bucket shop-assets is not readable by this drill \("AccessDenied: Access Denied"\): its compare function needs s3:GetObject/) });
     const kms = s3('eu-west-1', ({ method }) => (method === 'GET' ? refusal('KMS.AccessDeniedException', 'not authorized to perform: kms:Decrypt') : objectAnswer(method)));
-    expect((await compare(kms.client)).sources[0]?.sampled.unreachable).toMatch(/^bucket shop-assets is not readable by this drill \(KMS\.AccessDeniedException: not authorized to perform: kms:Decrypt\)/);
+    expect((await compare(kms.client)).sources[0]?.sampled.unreachable).toMatch(/^bucket shop-assets is not readable by this drill \("KMS\.AccessDeniedException: not authorized to perform: kms:Decrypt"\)/);
   });
 });
 
@@ -274,7 +274,7 @@ describe('a live object the backup lacks (audit b1-3: samples drawn from the man
   it('a listing refused for want of s3:ListBucket leaves the source unreachable, saying what to grant', async () => {
     const refusing = s3('eu-west-1', ({ method }) => objectAnswer(method), refusal('AccessDenied', 'Access Denied'));
     const sampled = (await compare(refusing.client, backedUp)).sources[0]?.sampled;
-    expect(sampled).toMatchObject({ compared: 2, matched: 2, unreachable: expect.stringMatching(/^bucket shop-assets could not be listed by this drill \(AccessDenied: Access Denied\): its compare function needs s3:ListBucket/) });
+    expect(sampled).toMatchObject({ compared: 2, matched: 2, unreachable: expect.stringMatching(/^bucket shop-assets could not be listed by this drill \("AccessDenied: Access Denied"\): its compare function needs s3:ListBucket/) });
   });
 });
 

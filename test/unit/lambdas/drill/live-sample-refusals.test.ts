@@ -113,13 +113,20 @@ describe('a live bucket that refuses the drill (403)', () => {
           compared: 0,
           matched: 0,
           skippedChanged: 0,
-          unreachable: `bucket shop-assets-kms is not readable by this drill (AccessDenied: ${KMS_REFUSAL}): its compare function needs s3:GetObject on s3://shop-assets-kms/* and, for objects encrypted with a customer managed KMS key, kms:Decrypt on that key, which it gets when the bucket is declared with its key (LifeboatSource.s3Bucket of a bucket with its encryptionKey; lifeboat.config.json: the source's kmsKeyArn); a bucket or key of another account must also admit the function's role in its own policy, and a bucket not owned by the account the source names is refused whatever the grants`,
+          unreachable: `bucket shop-assets-kms is not readable by this drill ("AccessDenied: ${KMS_REFUSAL}"): its compare function needs s3:GetObject on s3://shop-assets-kms/* and, for objects encrypted with a customer managed KMS key, kms:Decrypt on that key, which it gets when the bucket is declared with its key (LifeboatSource.s3Bucket of a bucket with its encryptionKey; lifeboat.config.json: the source's kmsKeyArn); a bucket or key of another account must also admit the function's role in its own policy, and a bucket not owned by the account the source names is refused whatever the grants`,
         },
       },
       { source: 'media', sampled: { compared: 1, matched: 1, skippedChanged: 0, checkedLive: 0 } },
     ]);
     // One refusal is enough: the refused bucket is not asked again for each sample.
     expect(live.sent.filter((r) => r.includes('shop-assets-kms'))).toEqual(['HEAD /shop-assets-kms/img/logo.png', 'GET /shop-assets-kms/img/logo.png']);
+  });
+
+  // The refusal's words went raw into the drill's report (review r60G F3).
+  it('S3\'s refusal is quoted: a newline in its words is escaped, not printed', async () => {
+    const live = liveS3('shop-assets', errorXml('AccessDenied', 'Access Denied\nPASSED: every source'), 'GET');
+    const comparison = await compare([source('assets', 'shop-assets')], { liveS3: live.client, targetS3: scratchS3().client });
+    expect(comparison.sources[0]?.sampled.unreachable).toMatch(/^bucket shop-assets is not readable by this drill \("AccessDenied: Access Denied\\nPASSED: every source"\): its compare function needs s3:GetObject/);
   });
 
   it('a HEAD refused under the runtime\'s ExpectedBucketOwner check (no body, so no error code): unreachable, saying so and naming the owner asked for; only the live side\'s', async () => {

@@ -101,7 +101,7 @@ describe('the mirror check with the sources\' region answering 503', () => {
   it('the source is unreachable, the 503 named; its previous comparison is kept with the attempt recorded; the check passes', async () => {
     const records = [PREVIOUS];
     const result = await runMirrorCheck({ samples: 10, graceSeconds: 900 }, checkDeps(records, (region) => (region === PRIMARY ? clients.s3Client(PRIMARY) : emptyS3(region))));
-    const error = `source region ${PRIMARY} unreachable: HTTP 503 ServiceUnavailable: Service is unable to handle request. (after 3 attempts)`;
+    const error = `source region ${PRIMARY} unreachable: HTTP 503 "ServiceUnavailable: Service is unable to handle request." (after 3 attempts)`;
     expect(result).toEqual({
       checkedAt: '2026-12-05T14:00:00.000Z',
       passed: true,
