@@ -238,7 +238,9 @@ export class SourceMirrors extends Construct {
     // object (its ARN, or its bucket's when S3 uses a Bucket Key). So the role decrypts no more than the source objects it
     // replicates and encrypts only replicas in its mirror, never by calling KMS itself (audit a59B F6 left this grant bare).
     // The mirrors' key by the ARN DrKeyArns pinned at deploy time (another region, another stack).
-    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey'], resources: [mirrorKey.arn], conditions: throughS3Of(props.drRegion, [mirrorArn, `${mirrorArn}/*`]) });
+    // kms:Decrypt too: the mirror uses an S3 Bucket Key, whose integrity S3 checks with a Decrypt as this role before
+    // using it (S3 User Guide, "S3 Bucket Keys and replication"); without it replicas fail to replicate (review r60G F4).
+    allow({ actions: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'], resources: [mirrorKey.arn], conditions: throughS3Of(props.drRegion, [mirrorArn, `${mirrorArn}/*`]) });
     if (bucket.encryptionKey) {
       allow({ actions: ['kms:Decrypt'], resources: [bucket.encryptionKey.keyArn], conditions: throughS3Of(stack.region, [bucket.bucketArn, bucket.arnForObjects(`${config.prefix}*`)]) });
     }

@@ -142,6 +142,8 @@ it('the mirror\'s replication role uses each key only as S3 replicates: the sour
     ['the source bucket (an S3 Bucket Key)', 'kms:Decrypt', ownKey, { ...throughS3, [STAND_IN]: source }],
     ['a replica', 'kms:Encrypt', mirrorKey, { ...throughDrS3, [STAND_IN]: `${replica}/photos/a.jpg` }],
     ['the mirror bucket (its S3 Bucket Key)', 'kms:GenerateDataKey', mirrorKey, { ...throughDrS3, [STAND_IN]: replica }],
+    // r60G F4: S3 checks the mirror's Bucket Key with a Decrypt as the replication role (S3 User Guide, "S3 Bucket Keys and replication").
+    ['the mirror\'s S3 Bucket Key checked', 'kms:Decrypt', mirrorKey, { ...throughDrS3, [STAND_IN]: replica }],
   ];
   for (const [what, action, key, context] of allowed) expect([what, action, await decide(action, key, context)]).toEqual([what, action, 'Allowed']);
   const refused: [string, string, SimulatedResource, Record<string, string>][] = [
@@ -153,6 +155,8 @@ it('the mirror\'s replication role uses each key only as S3 replicates: the sour
     ['a direct Encrypt', 'kms:Encrypt', mirrorKey, { [STAND_IN]: `${replica}/a.jpg` }],
     ['an Encrypt through S3 of the primary region', 'kms:Encrypt', mirrorKey, { ...throughS3, [STAND_IN]: `${replica}/a.jpg` }],
     ['an Encrypt for another bucket', 'kms:GenerateDataKey', mirrorKey, { ...throughDrS3, [STAND_IN]: 'arn:aws:s3:::lifeboat-demo-assets/a.jpg' }],
+    ['a direct Decrypt with the mirrors\' key', 'kms:Decrypt', mirrorKey, { [STAND_IN]: replica }],
+    ['a Decrypt with the mirrors\' key for another bucket', 'kms:Decrypt', mirrorKey, { ...throughDrS3, [STAND_IN]: 'arn:aws:s3:::lifeboat-demo-assets' }],
   ];
   const allowedOtherwise: string[] = [];
   for (const [what, action, key, context] of refused) if ((await decide(action, key, context)) === 'Allowed') allowedOtherwise.push(what);

@@ -167,7 +167,7 @@ describe.each([
         .filter((p) => text(p.Properties.Roles) === text([{ Ref: roleId }]))
         .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
       const kmsStatements = statements.filter((st) => asArray(st.Action).some((a) => a.startsWith('kms:')));
-      expect(kmsStatements.map((st) => [asArray(st.Action).sort(), text(st.Resource)])).toEqual([[['kms:Encrypt', 'kms:GenerateDataKey'], text(mirrorKeyArn)]]);
+      expect(kmsStatements.map((st) => [asArray(st.Action).sort(), text(st.Resource)])).toEqual([[['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], text(mirrorKeyArn)]]);
       expect(text(statements)).not.toContain(vaultKeyArn);
     }
   });
