@@ -181,6 +181,9 @@ export async function planRestore(requested: ResolvedRestore, fanOut: RestoreFan
   return planned;
 }
 
+/** What the ambiguity refusal of `--prefix` says of a manifest page it could not read: what finds it and repairs it. */
+const DAMAGED_PAGE_ADVICE = '`lifeboat scrub --fraction 1 --repair` finds it and repairs it from the other vault where that holds a copy';
+
 /**
  * The restore as its filter selects, and the totals of what it selects. A file-system path that matches no stored path
  * is tried with its names escaped as the backup stored them (escaped-filter-prefix.ts). Refused before the target is
@@ -194,7 +197,7 @@ async function selection(reader: ManifestReader, requested: ResolvedRestore, bud
     // Both forms selecting is rare (a directory named like another's escaped name), but the one taken must be the one meant.
     if (escaped !== undefined && (await selectionTotals(reader, { ...requested, prefix: escaped }, budget)).entries > 0) {
       // A spelling on a page that cannot be read may select entries: it is not suggested as picking one form alone.
-      const hint = await ambiguousEscapedPrefixHint(requested.prefix, escaped, '--prefix', async (path) => (await entriesUnder(reader, path)) !== 'none');
+      const hint = await ambiguousEscapedPrefixHint(requested.prefix, escaped, '--prefix', (path) => entriesUnder(reader, path), DAMAGED_PAGE_ADVICE);
       throw new InvalidInputError(
         `Invalid restore request: filter.prefix (\`lifeboat restore --prefix\`) ${JSON.stringify(requested.prefix)} of backup ${requested.backupId} of source ${requested.source.name} is ambiguous, so nothing was restored and the target was not touched: ${hint}`,
       );

@@ -28,23 +28,23 @@ export function escapedNamesHint(tried: string | undefined): string {
 }
 
 /**
- * Whether the snapshot has an entry at or under a stored path: the caller's read of its manifest. A page it cannot read
- * counts as one that may: a spelling suggested on such a guess could be ambiguous too.
+ * Whether the snapshot has an entry at or under a stored path: the caller's read of its manifest (entriesUnder), with
+ * `unreadable` for a damaged page that may hold one: a spelling suggested on such a guess could be ambiguous too.
  */
-export type SelectsEntries = (storedPath: string) => Promise<boolean>;
+export type SelectsEntries = (storedPath: string) => Promise<'found' | 'none' | 'unreadable'>;
 
 /**
  * The stored path `typed` picks under the rule both filters follow (`vault restore --include`, the workflow's
  * `--prefix`): as given when it selects entries, else with its names escaped (escapedPath); `ambiguous` when both
- * forms select, undefined when neither does.
+ * forms select, `unchecked` when both may and a damaged page keeps it from being told, undefined when neither does.
  */
-export async function storedPathPicked(typed: string, selects: SelectsEntries): Promise<string | 'ambiguous' | undefined> {
+export async function storedPathPicked(typed: string, selects: SelectsEntries): Promise<string | 'ambiguous' | 'unchecked' | undefined> {
   const escaped = escapedPath(typed);
   const asGiven = await selects(typed);
-  const asEscaped = escaped !== undefined && (await selects(escaped));
-  if (asGiven && asEscaped) return 'ambiguous';
-  if (asGiven) return typed;
-  return asEscaped ? escaped : undefined;
+  const asEscaped = escaped === undefined ? 'none' : await selects(escaped);
+  if (asGiven !== 'none' && asEscaped !== 'none') return asGiven === 'unreadable' || asEscaped === 'unreadable' ? 'unchecked' : 'ambiguous';
+  if (asGiven !== 'none') return typed;
+  return asEscaped !== 'none' ? escaped : undefined;
 }
 
 /**
@@ -56,32 +56,61 @@ export async function storedPathPicked(typed: string, selects: SelectsEntries): 
  * quotes let `$` and backquotes expand when pasted: review r60C F3): `escaped` for the second; for the first, the names
  * on disk (which the filter escapes itself) when they are UTF-8. A spelling is suggested only when it picks its form
  * alone (storedPathPicked over `selects`); else, as for a name that is not UTF-8, the nearest directory above it that
- * does, or the whole snapshot (review r60C F2: with three crafted names the two refusals named each other).
+ * does, or the whole snapshot (review r60C F2: with three crafted names the two refusals named each other). A form or
+ * spelling a damaged page keeps from being checked is said to be so, and `damageAdvice` (the caller's command that
+ * names or repairs the page) closes the hint (review r60G F5).
  */
-export async function ambiguousEscapedPrefixHint(typed: string, escaped: string, option: string, selects: SelectsEntries): Promise<string> {
-  const picksAlone = async (spelling: string, form: string): Promise<boolean> => (await storedPathPicked(spelling, selects)) === form;
+export async function ambiguousEscapedPrefixHint(typed: string, escaped: string, option: string, selects: SelectsEntries, damageAdvice: string): Promise<string> {
+  // Review r60G F5: a spelling whose page could not be read was said not to pick its form alone, as if checked.
+  let damageMet = false;
+  const picksAlone = async (spelling: string, form: string): Promise<boolean | 'unchecked'> => {
+    const picked = await storedPathPicked(spelling, selects);
+    return picked === 'unchecked' ? picked : picked === form;
+  };
   const give = (spelling: string): string => `\`${option} ${shellWord(spelling)}\``;
   const above = async (form: string, why: string): Promise<string> => {
     const names = form.split('/');
     for (let depth = names.length - 1; depth > 0; depth--) {
       const parent = names.slice(0, depth).join('/');
-      if (await picksAlone(parent, parent)) return `restore the directory above it, ${give(parent)}, as ${why}`;
+      if ((await picksAlone(parent, parent)) === true) return `restore the directory above it, ${give(parent)}, as ${why}`;
     }
     return `restore the whole snapshot (no ${option}), as ${why}`;
   };
+  // A spelling a damaged page keeps from being checked is named as such, with no other suggested in its place.
+  const unchecked = (spelling: string): string => {
+    damageMet = true;
+    return `the spelling ${give(spelling)} could not be checked (a damaged manifest page), so it is not suggested`;
+  };
   const onDisk = namesOnDisk(typed);
-  const second = (await picksAlone(escaped, escaped)) ? `give ${give(escaped)}` : await above(escaped, 'that spelling does not pick it alone either');
+  const escapedAlone = await picksAlone(escaped, escaped);
+  const second = escapedAlone === true ? `give ${give(escaped)}` : escapedAlone === 'unchecked' ? unchecked(escaped) : await above(escaped, 'that spelling does not pick it alone either');
+  const onDiskAlone = onDisk === undefined ? false : await picksAlone(onDisk, typed);
   const first =
     onDisk === undefined
       ? await above(typed, 'a name that is not UTF-8 has no other spelling')
-      : (await picksAlone(onDisk, typed))
+      : onDiskAlone === true
         ? `give the names as they are on disk, ${give(onDisk)}`
-        : await above(typed, `its names on disk, ${shellWord(onDisk)}, do not pick it alone either`);
+        : onDiskAlone === 'unchecked'
+          ? unchecked(onDisk)
+          : await above(typed, `its names on disk, ${shellWord(onDisk)}, do not pick it alone either`);
+  const unread = await unreadForm(typed, escaped, selects);
+  if (unread !== undefined) damageMet = true;
+  const ways =
+    unread === undefined
+      ? 'it selects entries in two ways'
+      : `it may select entries in two ways (whether the path stored as ${JSON.stringify(unread)} has entries could not be checked: a damaged manifest page)`;
   return (
-    `it selects entries in two ways: as the backup stores names, the path stored as ${JSON.stringify(typed)} (a name that is not UTF-8, or that starts with ${RESERVED_NAME_PREFIX}, stored escaped), ` +
+    `${ways}: as the backup stores names, the path stored as ${JSON.stringify(typed)} (a name that is not UTF-8, or that starts with ${RESERVED_NAME_PREFIX}, stored escaped), ` +
     `and, read as names on disk, the path ${JSON.stringify(typed)} itself, which the backup stores as ${JSON.stringify(escaped)}. ` +
-    `To restore the second, ${second}; to restore the first, ${first}`
+    `To restore the second, ${second}; to restore the first, ${first}` +
+    (damageMet ? `. Of the damaged manifest page: ${damageAdvice}` : '')
   );
+}
+
+/** The form of the two whose entries a damaged page may hold (the one told first), or undefined when both were read. */
+async function unreadForm(typed: string, escaped: string, selects: SelectsEntries): Promise<string | undefined> {
+  if ((await selects(typed)) === 'unreadable') return typed;
+  return (await selects(escaped)) === 'unreadable' ? escaped : undefined;
 }
 
 /** The path a stored path stands for on disk, each escaped segment decoded; undefined when a name is not UTF-8. */

@@ -587,7 +587,7 @@ export class IncludeMatchesNothingError extends VaultError {
 
 /**
  * `include` selects entries both as given (a stored path: a name stored escaped) and with its names escaped (a directory
- * literally so named on disk): restoring either would be a guess at which one was meant, and the one not meant is
+ * literally so named on disk), or one form may where its page is damaged (review r60G F1): restoring either would be a guess at which one was meant, and the one not meant is
  * someone else's data. Thrown before the target is touched, naming both forms and how to give each; the workflow's
  * `--prefix` refuses the same path (review r59L F2: `vault restore --include` took the first silently).
  */
@@ -652,14 +652,20 @@ export async function ancestorDirectories(vault: Vault, snapshot: Snapshot, path
   return found;
 }
 
+/** What the ambiguity refusal of `--include` says of a manifest page it could not read: where it is named, and what still restores. */
+const DAMAGED_PAGE_ADVICE = '`lifeboat vault verify` names it; a restore of the directory above both forms, or of the whole snapshot, brings back what the other pages hold and lists the page';
+
 /**
  * `include` as the snapshot stores it: as given when an entry is at or under it, else with its names escaped as the
  * backup escaped them (a name starting with %lifeboat-escaped-, given as it is on disk: review r59D F5, as the
  * workflow's filter since audit a58A F2); IncludeMatchesNothingError when neither is, IncludeIsAmbiguousError when both
  * are. An S3 snapshot's keys are taken literally (as the workflow's prefix is): the key as given is the one meant.
- * A form whose page cannot be read may hold entries: the first form that may is taken, and the restore reports the
- * damage (readableEntries). Only entries actually read make the path ambiguous (review r60C F1: a damaged page refused
- * even a file on a readable one, where the restore had brought back what it could and listed the rest).
+ * A form whose first page cannot be read may hold entries when that page's reference (its first and last path) reaches
+ * where they sort: with the other form selecting entries too, which one is meant cannot be told, and the path is
+ * refused as ambiguous as the workflow's `--prefix` is (review r60G F1: the form that was read was taken, and the
+ * other's entries, on a page the restore then never read, were left out without a word). Where the reference shows the
+ * form cannot be there, it selects nothing (review r60C F1: any damaged page refused even a file on a readable one);
+ * a form on a damaged page that is taken is restored as far as it reads, with the damage listed (readableEntries).
  */
 async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string): Promise<string> {
   if (include === '') return include;
@@ -668,9 +674,9 @@ async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string
   const asGiven = await entriesUnder(manifest, include);
   if (asGiven !== 'none' && (escaped === undefined || snapshot.source.kind === 's3')) return include;
   const asEscaped = escaped === undefined ? 'none' : await entriesUnder(manifest, escaped);
-  if (asGiven === 'found' && asEscaped === 'found' && escaped !== undefined) {
+  if (asGiven !== 'none' && asEscaped !== 'none' && escaped !== undefined) {
     // A spelling on a page that cannot be read may select entries: it is not suggested as picking one form alone.
-    const hint = await ambiguousEscapedPrefixHint(include, escaped, '--include', async (path) => (await entriesUnder(manifest, path)) !== 'none');
+    const hint = await ambiguousEscapedPrefixHint(include, escaped, '--include', (path) => entriesUnder(manifest, path), DAMAGED_PAGE_ADVICE);
     throw new IncludeIsAmbiguousError(snapshot.id, include, escaped, hint);
   }
   if (asGiven !== 'none') return include;
