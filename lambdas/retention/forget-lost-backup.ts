@@ -44,6 +44,16 @@ export type ForgetLostReport = {
 };
 
 /**
+ * Why a backup the catalog lacks is refused, and where to look. `lifeboat backups list` lists the primary catalog
+ * alone (the DR catalog only with the primary unreadable), so for the DR vault it is named as such, with its DR COPY
+ * column: pointed at as the list of the DR catalog's backups, it listed the very backup refused (review r60G F6).
+ */
+function noSuchBackup(vault: VaultSide, targetOptions: string): string {
+  if (vault === 'primary') return `the primary catalog holds no such backup (\`lifeboat backups list${targetOptions}\` lists them)`;
+  return `the dr catalog holds no such backup (\`lifeboat backups list${targetOptions}\` lists the primary catalog's backups, not the DR catalog's; its DR COPY column says whether each was copied to the DR vault)`;
+}
+
+/**
  * `lifeboat backups forget --lost <backupId>` (docs/RUNBOOKS.md, "Retention"): forgets from one vault, whatever its
  * plan's retention keeps, a committed backup none of whose snapshots reads in either vault (each object missing, or
  * failing to decrypt or parse: VaultObjectNotFoundError, VaultCorruptionError). Retention forgets such a backup only
@@ -65,7 +75,7 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
   const dryRun = options.dryRun === true;
   const record = await deps.catalog.getBackup(backupId);
   const targetOptions = deps.targetOptions ?? '';
-  if (!record) throw new LostBackupRefusedError(backupId, `the ${deps.vault} catalog holds no such backup (\`lifeboat backups list${targetOptions}\` lists them)`);
+  if (!record) throw new LostBackupRefusedError(backupId, noSuchBackup(deps.vault, targetOptions));
   const report: ForgetLostReport = { vault: deps.vault, backupId, dryRun, snapshots: [], deletedObjects: 0, forgotten: false };
   if (record.forgottenAt !== undefined) return { ...report, forgottenBefore: record.forgottenAt };
   if (record.status !== 'COMMITTED') throw new LostBackupRefusedError(backupId, `it is ${record.status}, not committed: only a committed backup is forgotten`);

@@ -260,6 +260,15 @@ describe('refuses, changing nothing', () => {
     catalogs.primary.records.delete(pair.backupId);
     await expect(forgetLostBackup(pair.backupId, deps('primary'))).rejects.toThrow(`backup ${pair.backupId} was not forgotten: the primary catalog holds no such backup`);
   });
+
+  // With --vault dr it pointed at `lifeboat backups list` as the list of the DR catalog's backups: it lists the
+  // primary catalog's, the refused backup among them (review r60G F6).
+  it('a backup the DR catalog lacks: the refusal says the list it names is the primary catalog\'s', async () => {
+    catalogs.dr.records.delete(pair.backupId);
+    await expect(forgetLostBackup(pair.backupId, deps('dr', { targetOptions: ' --env prod --aws' }))).rejects.toThrow(
+      `backup ${pair.backupId} was not forgotten: the dr catalog holds no such backup (\`lifeboat backups list --env prod --aws\` lists the primary catalog's backups, not the DR catalog's; its DR COPY column says whether each was copied to the DR vault)`,
+    );
+  });
 });
 
 it('an object Object Lock keeps stops it with the backup claimed, and a run once the lock has passed finishes it', async () => {
