@@ -1,7 +1,7 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { classifyError, TransientError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
-import { RecordedPlansUnreadError } from './recorded-plans-unread-error';
+import { RecordedPlansUnreadError, type RecordedPlansReader } from './recorded-plans-unread-error';
 
 /**
  * The plans a prune of `side`'s vault reads in its region's catalog: the `configured` plans and every plan the catalog
@@ -15,10 +15,24 @@ import { RecordedPlansUnreadError } from './recorded-plans-unread-error';
  * error, which the workflow retries as it does every other read of the catalog.
  */
 export async function prunedPlans(side: VaultSide, catalog: Pick<BackupCatalog, 'recordedPlanNames'>, configured: Iterable<string>): Promise<string[]> {
+  return plansHeld('prune', side, catalog, configured);
+}
+
+/**
+ * The plans whose forgotten backups a scrub of `side`'s vault reads in its region's catalog, the same set as the prune's:
+ * a removed plan's backup forgotten by `lifeboat backups forget --plan` is no missing snapshot, and copying it back from
+ * the other vault would restore data no prune reclaims (review r60F F1). A catalog whose plans cannot be listed stops
+ * the scrub before it repairs anything, as it stops the prune.
+ */
+export async function scrubbedPlans(side: VaultSide, catalog: Pick<BackupCatalog, 'recordedPlanNames'>, configured: Iterable<string>): Promise<string[]> {
+  return plansHeld('scrub', side, catalog, configured);
+}
+
+async function plansHeld(reader: RecordedPlansReader, side: VaultSide, catalog: Pick<BackupCatalog, 'recordedPlanNames'>, configured: Iterable<string>): Promise<string[]> {
   try {
     return [...new Set([...configured, ...(await catalog.recordedPlanNames())])];
   } catch (err) {
     if (classifyError(err) instanceof TransientError) throw err;
-    throw new RecordedPlansUnreadError(side, err);
+    throw new RecordedPlansUnreadError(side, err, reader);
   }
 }

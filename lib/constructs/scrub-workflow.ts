@@ -113,7 +113,8 @@ const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
  * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by its
  * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, and PutItem, GetItem,
  * UpdateItem and DeleteItem (take, name the holder, confirm before recording, release) of the scrub lease's SCRUB#LEASE only, and UpdateItem and
- * GetItem of the format marker's FORMAT only (raised before each run), with the catalog key as the other writers have it. Optionally a Scheduler schedule whose role may start this state machine only.
+ * GetItem of the format marker's FORMAT only (raised before each run), with the catalog key as the other writers have it; Query
+ * and Scan of both catalogs' byPlan index (the plans' records, of every plan the catalog holds: what each vault's retention forgot). Optionally a Scheduler schedule whose role may start this state machine only.
  */
 export class ScrubWorkflow extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -169,6 +170,10 @@ export class ScrubWorkflow extends Construct {
     // The plans' records (byPlan) of both catalogs, read only: what each vault's retention forgot (lambdas/retention/forgotten-snapshots.ts),
     // the newest backup recorded in a vault not created yet (absent-vault.ts), the snapshots their backup discarded (discarded-snapshots.ts).
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.catalog.tableArn}/index/byPlan`, ...(drCatalog ? [drCatalog.byPlanIndexArn] : [])] }));
+    // What each vault's retention forgot is read of every plan the catalog holds backups of, configured or not (review
+    // r60F F1: a removed plan's forgotten backup was copied back): a Scan of the byPlan index of each catalog, which holds
+    // backup records only. Never of a table, whose Scan would read every item kind of every partition.
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [`${props.catalog.tableArn}/index/byPlan`, ...(drCatalog ? [drCatalog.byPlanIndexArn] : [])] }));
     if (props.drCatalog) scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [props.drCatalog.keyArn] }));
 
     const scrubTask = lifeboatTask(

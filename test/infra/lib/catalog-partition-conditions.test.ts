@@ -169,6 +169,13 @@ const UNCONDITIONED_ALLOWED: { action: string; resource: RegExp; where?: RegExp;
     where: /(?: PrunePruneVaultRoleDefaultPolicy[0-9A-F]+|-DR CatalogTable[0-9A-F]+)$/,
     why: "the prune's check lists every plan the catalog holds backups of, configured or not (recorded-snapshots.ts, review r59M F3): backup records only, read-only",
   },
+  // And the Scrub function's (primary stack; both catalogs' index): its forgotten set reads the same plans (review r60F F1).
+  {
+    action: 'dynamodb:Scan',
+    resource: /:table\/[^/]+-catalog\/index\/byPlan$/,
+    where: / ScrubScrubVaultsRoleDefaultPolicy[0-9A-F]+$/,
+    why: "the scrub's forgotten set reads every plan the catalog holds backups of, configured or not (scrubbedPlans, review r60F F1): backup records only, read-only",
+  },
 ];
 
 it('no statement of any stack grants a catalog item action (primary or DR catalog, table or index) without a LeadingKeys condition, but the allow-list\'s (review r58J F2)', () => {

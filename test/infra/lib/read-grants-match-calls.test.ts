@@ -159,6 +159,32 @@ it.each(['primary', 'dr'] as const)('the Prune function of the %s stack may Scan
   }
 });
 
+// The scrub's forgotten set reads every plan each catalog holds backups of (scrubbedPlans, review r60F F1): a Scan of
+// the byPlan index of the primary catalog and of the DR one (read from the primary region); never of a table.
+it('the Scrub function may Scan the byPlan index of both catalogs, and neither table nor another index', async () => {
+  const roles = rolesRunning('primary', 'scrub-vaults');
+  expect(roles).toHaveLength(1);
+  expect(rolesRunning('dr', 'scrub-vaults')).toHaveLength(0);
+  for (const [id, role] of roles) {
+    const decisions: Array<[string, string, string]> = [];
+    for (const side of ['primary', 'dr'] as const) {
+      const table = catalogTable(side);
+      for (const arn of [`${table}/index/byPlan`, table, `${table}/index/bySource`]) decisions.push([side, arn.slice(table.length) || 'table', await simulatedDecision(role, 'dynamodb:Scan', dynamo(arn))]);
+    }
+    expect([id, decisions]).toEqual([
+      id,
+      [
+        ['primary', '/index/byPlan', 'Allowed'],
+        ['primary', 'table', 'ImplicitlyDenied'],
+        ['primary', '/index/bySource', 'ImplicitlyDenied'],
+        ['dr', '/index/byPlan', 'Allowed'],
+        ['dr', 'table', 'ImplicitlyDenied'],
+        ['dr', '/index/bySource', 'ImplicitlyDenied'],
+      ],
+    ]);
+  }
+});
+
 describe.each(['primary', 'dr'] as const)('the restore functions of the %s stack that read piece and check records', (side) => {
   it.each(['restore-shard', 'verify-restore'])('%s may list a record (so a missing one is told from a refused one), and nothing more', async (handler) => {
     const roles = rolesRunning(side, handler);

@@ -121,6 +121,7 @@ it('grants exactly: read and list both vaults, write only what replication write
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+      'dynamodb:Scan',
       'dynamodb:UpdateItem',
       'kms:Decrypt',
       'kms:Encrypt',
@@ -181,6 +182,11 @@ it('grants exactly: read and list both vaults, write only what replication write
   ]);
   expect(grants.get('dynamodb:Query')).toEqual([
     flat({ 'Fn::GetAtt': [table, 'Arn'] }),
+    flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] }),
+    expect.stringContaining(':dynamodb:us-west-2:000000000000:table/lifeboat-dev-catalog/index/byPlan'),
+  ]);
+  // The plans each catalog holds, configured or not (review r60F F1): a Scan of the byPlan indexes only, never of a table.
+  expect(grants.get('dynamodb:Scan')).toEqual([
     flat({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [table, 'Arn'] }, '/index/byPlan']] }),
     expect.stringContaining(':dynamodb:us-west-2:000000000000:table/lifeboat-dev-catalog/index/byPlan'),
   ]);

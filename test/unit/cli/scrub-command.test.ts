@@ -463,11 +463,51 @@ it('lists each plan\'s records at most once a command for the asks of both vault
     environment: { name: 'dev', plans: [{ name: 'files' }] },
     scrubLog: { latest: async () => runs.at(-1), record: async (run: ScrubRunRecord) => void runs.push(run), lease: () => undefined },
     openVault: async (side: 'primary' | 'dr') => (side === 'primary' ? two.primary : two.dr),
-    catalogIn: () => ({ listBackupsOfPlan }),
+    catalogIn: () => ({ listBackupsOfPlan, recordedPlanNames: async () => ['files'] }),
   } as unknown as EnvironmentAccess;
   expect(await scrubCommand({ ...target, fraction: '1' }, { io: capturedCliIo().io, access: scrubAccessOf(environment) })).toBe(0);
   expect(asked).toEqual(['files']);
   expect(runs.at(-1)).toMatchObject({ outcome: 'CLEAN' });
   expect(await scrubCommand({ ...target, fraction: '1' }, { io: capturedCliIo().io, access: scrubAccessOf(environment) })).toBe(0);
   expect(asked).toEqual(['files', 'files']);
+});
+
+// Review r60F F1: the forgotten set read the configured plans alone, so after `lifeboat backups forget --plan extra` of a
+// plan removed from the config, `lifeboat scrub --repair` printed 'primary snapshots/… missing repaired': the forgotten
+// backup's data was back in both vaults, and no prune reclaims it.
+describe('a backup of a plan no longer in the config, forgotten in the primary vault', () => {
+  async function removedPlanEnvironment(recordedPlanNames: () => Promise<string[]>): Promise<{ key: string; environment: EnvironmentAccess }> {
+    const key = `snapshots/${pair.snapshot.id}`;
+    await pair.primary.store.delete(key);
+    const primary = new MemoryPrimaryCatalog();
+    primary.records.set('b-extra', catalogRecord('b-extra', 'COMMITTED', [pair.snapshot.id], { plan: 'extra', forgottenAt: '2026-03-05T00:00:00.000Z' }));
+    const dr = new MemoryPrimaryCatalog();
+    dr.records.set('b-extra', catalogRecord('b-extra', 'COMMITTED', [pair.snapshot.id], { plan: 'extra' }));
+    const catalogOf = (records: MemoryPrimaryCatalog) => ({ listBackupsOfPlan: (plan: string) => records.listBackupsOfPlan(plan), recordedPlanNames });
+    const environment = {
+      environment: { name: 'dev', plans: [{ name: 'files' }] },
+      scrubLog: { latest: async () => runs.at(-1), record: async (run: ScrubRunRecord) => void runs.push(run), lease: () => undefined },
+      openVault: async (side: 'primary' | 'dr') => (side === 'primary' ? pair.primary : pair.dr),
+      catalogIn: (side: 'primary' | 'dr') => catalogOf(side === 'primary' ? primary : dr),
+    } as unknown as EnvironmentAccess;
+    return { key, environment };
+  }
+
+  it('is not copied back by `lifeboat scrub --repair`', async () => {
+    const { key, environment } = await removedPlanEnvironment(async () => ['extra']);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access: scrubAccessOf(environment) })).toBe(0);
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs.at(-1)).toMatchObject({ outcome: 'CLEAN' });
+  });
+
+  it('stops before any repair when the plans the catalog holds cannot be listed, naming the permission', async () => {
+    const refused = Object.assign(new Error('User: arn:aws:iam::1:user/ops is not authorized to perform: dynamodb:Scan'), { name: 'AccessDeniedException' });
+    const { key, environment } = await removedPlanEnvironment(async () => Promise.reject(refused));
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(run.err.join('\n')).toMatch(/^lifeboat scrub: scrub of the primary vault stops before it repairs anything: .*Allow dynamodb:Scan on the catalog's byPlan index .*`lifeboat scrub` reads with your own credentials/);
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs).toEqual([]);
+  });
 });

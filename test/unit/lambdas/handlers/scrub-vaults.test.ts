@@ -41,7 +41,8 @@ function runtime(pair: VaultPair, sent: PutCommand['input'][]): () => LambdaRunt
     plans: [],
     clients: { documentClient: () => ({ send: async (command: PutCommand | QueryCommand) => (command instanceof PutCommand ? void sent.push(command.input) : { Items: [] }) }) },
     // The format marker: its raise is the test below's.
-    catalog: { formatMarker: () => ({ table: 'catalog', raise: async () => CATALOG_FORMAT }) },
+    // The plans the catalog holds (a Scan of byPlan, scrubbedPlans): none unless a test says.
+    catalog: { formatMarker: () => ({ table: 'catalog', raise: async () => CATALOG_FORMAT }), recordedPlanNames: async () => [] },
     openVault: async (side: VaultSide) => pair[side],
   };
   return () => fake as unknown as LambdaRuntime;
@@ -194,4 +195,57 @@ it('lists each plan\'s records at most once a run for the asks of both vaults, a
   } finally {
     await removeDir(dir);
   }
+});
+
+// Review r60F F1: the forgotten set read the configured plans alone, so a backup of a plan removed from the config,
+// forgotten with `lifeboat backups forget --plan extra`, had its snapshot object copied back into the primary vault by
+// the next scheduled scrub (it repairs by default): forgotten, its data back in both vaults, and no prune reclaimed it.
+describe('a backup of a plan no longer in the config, forgotten in the primary vault', () => {
+  async function forgottenOfRemovedPlan(recordedPlanNames: () => Promise<string[]>) {
+    const dir = await tempDir('scrub-handler');
+    const pair = await scrubVaultPair(path.join(dir, 'src'), 'b-extra');
+    const key = `snapshots/${pair.snapshot.id}`;
+    await pair.primary.store.delete(key);
+    const records = new MemoryPrimaryCatalog();
+    records.records.set('b-extra', catalogRecord('b-extra', 'COMMITTED', [pair.snapshot.id], { plan: 'extra', forgottenAt: '2026-03-05T00:00:00.000Z' }));
+    const sent: PutCommand['input'][] = [];
+    const fake = runtime(pair, sent)();
+    const withRecords = {
+      ...fake,
+      plans: [{ name: 'files' }],
+      catalog: { ...fake.catalog, listBackupsOfPlan: (plan: string) => records.listBackupsOfPlan(plan), recordedPlanNames },
+    } as unknown as LambdaRuntime;
+    return { dir, pair, key, sent, scrub: scrubVaultsHandler(() => withRecords) };
+  }
+
+  it('is not copied back by the scrub', async () => {
+    const { dir, pair, key, sent, scrub } = await forgottenOfRemovedPlan(async () => ['extra', 'files']);
+    try {
+      await capturedStdout(async () => {
+        await scrub({ fraction: 1, repair: true });
+      });
+      expect(await pair.primary.store.has(key)).toBe(false);
+      expect(sent.at(-1)).toEqual(expect.objectContaining({ Item: expect.objectContaining({ outcome: 'CLEAN' }) }));
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
+  it('stops the run before any repair when the plans the catalog holds cannot be listed, naming the permission', async () => {
+    const refused = Object.assign(new Error('User: arn:aws:sts::1:assumed-role/scrub is not authorized to perform: dynamodb:Scan'), { name: 'AccessDeniedException' });
+    const { dir, pair, key, scrub } = await forgottenOfRemovedPlan(async () => Promise.reject(refused));
+    try {
+      let failure: unknown;
+      await capturedStdout(async () => {
+        failure = await scrub({ fraction: 1, repair: true }).catch((err: unknown) => err);
+      });
+      expect(failure).toMatchObject({
+        name: 'RecordedPlansUnreadError',
+        message: expect.stringMatching(/^scrub of the primary vault stops before it repairs anything: .*Allow dynamodb:Scan on the catalog's byPlan index .*Scrub function/),
+      });
+      expect(await pair.primary.store.has(key)).toBe(false);
+    } finally {
+      await removeDir(dir);
+    }
+  });
 });
