@@ -12,14 +12,23 @@ const UNSEEN = /[\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
  * An error a service answered with (S3's `AccessDenied: …`), as a message that goes to a terminal quotes it: its words
  * can hold an object key, so newlines, ANSI escapes and the characters UNSEEN names would forge lines, colour the
  * terminal or hide text (review r59L F3). JSON-quoted, those escaped as \uXXXX too, and cut to SERVICE_WORDS_LIMIT
- * characters on a code point's boundary (`"…"… (cut from N characters)`), so no half of a surrogate pair is left.
+ * characters (`"…"… (cut from N characters)`). Characters are code points, as a reader counts them: the cut never leaves
+ * half of a surrogate pair, and N is not doubled by emoji or other astral characters (review r60G F7).
  */
 export function quotedServiceWords(err: unknown): string {
   const said = !(err instanceof Error) ? String(err) : err.message ? `${err.name}: ${err.message}` : err.name;
+  // No more code points than UTF-16 units: within the limit in units, it is within it in characters.
   if (said.length <= SERVICE_WORDS_LIMIT) return quoted(said);
-  // A cut between the two halves of a surrogate pair would leave one alone: cut before the pair instead.
-  const end = isHighSurrogate(said.charCodeAt(SERVICE_WORDS_LIMIT - 1)) ? SERVICE_WORDS_LIMIT - 1 : SERVICE_WORDS_LIMIT;
-  return `${quoted(said.slice(0, end))}… (cut from ${said.length} characters)`;
+  let characters = 0;
+  let end = said.length;
+  let units = 0;
+  for (const char of said) {
+    // `end`: the UTF-16 units of the first SERVICE_WORDS_LIMIT code points.
+    if (characters === SERVICE_WORDS_LIMIT) end = units;
+    characters++;
+    units += char.length;
+  }
+  return characters <= SERVICE_WORDS_LIMIT ? quoted(said) : `${quoted(said.slice(0, end))}… (cut from ${characters} characters)`;
 }
 
 function quoted(text: string): string {
@@ -30,8 +39,4 @@ function quoted(text: string): string {
       .map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
       .join(''),
   );
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -146,9 +146,9 @@ describe("S3's words in a source's refusal (review r59L F3)", () => {
   });
 
   it('are cut on a code point, never between the halves of a surrogate pair', () => {
-    // "AccessDenied: " is 14 characters: the emoji's two halves would be the 500th and 501st.
+    // "AccessDenied: " is 14 characters: the emoji is the 500th (its two halves the 500th and 501st UTF-16 units).
     const message = refusal(`${'x'.repeat(485)}\u{1f600}${'y'.repeat(100)}`);
-    expect(message).toMatch(/ S3 said: "AccessDenied: x{485}"… \(cut from 601 characters\)$/);
+    expect(message).toMatch(/ S3 said: "AccessDenied: x{485}\u{1f600}"… \(cut from 600 characters\)$/u);
     expect(message).not.toMatch(/\\ud83d/);
   });
 });

@@ -1,0 +1,18 @@
+import { quotedServiceWords, SERVICE_WORDS_LIMIT } from '../../../../lambdas/runtime/quoted-service-words';
+
+// Review r60G F7: "cut from N characters" counted UTF-16 units, so words of emoji (two units each) were said to be
+// twice as long as they are, and the cut kept half as many of them as the limit allows.
+describe('quotedServiceWords counts characters as code points', () => {
+  const refusal = (message: string): Error => Object.assign(new Error(message), { name: 'AccessDenied' });
+
+  it('words of astral characters: N is their count, and the cut keeps the limit of them', () => {
+    const quoted = quotedServiceWords(refusal('\u{1f600}'.repeat(600)));
+    // "AccessDenied: " is 14 characters, then 600 emoji.
+    expect(quoted).toBe(`"AccessDenied: ${'\u{1f600}'.repeat(SERVICE_WORDS_LIMIT - 14)}"… (cut from 614 characters)`);
+  });
+
+  it('words within the limit in code points but past it in UTF-16 units are not cut', () => {
+    const words = `AccessDenied: ${'\u{1f600}'.repeat(400)}`;
+    expect(quotedServiceWords(refusal('\u{1f600}'.repeat(400)))).toBe(JSON.stringify(words));
+  });
+});
