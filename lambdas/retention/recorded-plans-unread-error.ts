@@ -9,7 +9,7 @@ export type RecordedPlansReader = 'prune' | 'scrub';
  * beside the configured plans (review r59M F3, r60F F1): a plan removed from the config, or renamed there, keeps its
  * backups, and going on without them could condemn the data of one whose snapshot object is missing (prune), or copy a
  * forgotten one's back (scrub). A refusal names the permission the reader needs, for the workflow's function and for the
- * CLI's caller.
+ * CLI's caller; any other failure (a missing table, a key, a validation) is told in its own words (review r60F F4).
  */
 export class RecordedPlansUnreadError extends Error {
   override name = 'RecordedPlansUnreadError';
@@ -22,9 +22,13 @@ export class RecordedPlansUnreadError extends Error {
   }
 }
 
+/** The names AWS gives a caller's missing permission: DynamoDB's AccessDeniedException, and the generic ones. */
+const REFUSED_NAMES: ReadonlySet<string> = new Set(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation']);
+
 function recordedPlansUnreadMessage(vault: VaultSide, cause: unknown, reader: RecordedPlansReader): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
   const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  const refused = cause instanceof Error && REFUSED_NAMES.has(cause.name);
   const listed = `the plans the ${label} catalog holds backups of could not be listed (a Scan of its byPlan index: ${why})`;
   const head =
     reader === 'prune'
@@ -37,5 +41,6 @@ function recordedPlansUnreadMessage(vault: VaultSide, cause: unknown, reader: Re
       ? "whoever prunes: the workflow's Prune function is granted it by the stacks of this version (deploy them); `lifeboat prune` reads with your own credentials"
       : "whoever scrubs: the workflow's Scrub function is granted it by the stacks of this version (deploy them); `lifeboat scrub` reads with your own credentials";
   const again = reader === 'prune' ? 'Then prune again.' : 'Then scrub again.';
+  if (!refused) return `${head}Fix what the catalog answered (above), then ${reader} again.`;
   return `${head}Allow dynamodb:Scan on the catalog's byPlan index (\`<catalog table ARN>/index/byPlan\`) to ${who}. ${again}`;
 }

@@ -147,6 +147,25 @@ describe('the plans it reads: the configured ones and every plan the catalog hol
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
     await expect(recordedSnapshotsCheck('primary', failing(throttled), ['files'])).rejects.toBe(throttled);
   });
+
+  // Review r60F F4: every non-transient failure advised granting dynamodb:Scan, though a missing table, a disabled key
+  // or a refused request is not fixed by that permission. Only a refusal of the caller names it.
+  it.each([
+    ['ResourceNotFoundException', 'Requested resource not found: Table: lifeboat-dev-catalog not found'],
+    ['KMSAccessDeniedException', 'The ciphertext refers to a customer master key that is disabled'],
+    ['ValidationException', 'The table does not have the specified index: byPlan'],
+  ])('names no permission when the Scan failed with %s, only what the catalog answered', async (name, text) => {
+    const err = Object.assign(new Error(text), { name, $metadata: { httpStatusCode: 400 } });
+    const stopped = recordedSnapshotsCheck('primary', { ...scoped('files'), recordedPlanNames: () => Promise.reject(err) }, ['files']);
+    await expect(stopped).rejects.toThrow(RecordedPlansUnreadError);
+    const message = await stopped.then(
+      () => '',
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+    expect(message).toContain(`(a Scan of its byPlan index: ${name}: ${text})`);
+    expect(message).not.toContain('Allow dynamodb:Scan');
+    expect(message).toMatch(/Fix what the catalog answered \(above\), then prune again\.$/);
+  });
 });
 
 describe('a committed record that does not validate (review r59H F1)', () => {
