@@ -11,9 +11,6 @@ export type EnvironmentTarget = { config: string; env: string; aws?: boolean; st
 /** The commands that refuse `--stack`, and why (said after "--stack is not taken by lifeboat <command>: "). */
 const STACK_REFUSED_BY: Readonly<Record<string, string>> = {
   doctor: "it checks an environment of the config file and the app it synthesizes; a LifeboatProtection's stack is checked by `cdk diff` of your app",
-  // Their change waits in files that hold other work not yet committed: given --stack, they would run on --env's default environment.
-  restore: 'not yet: start the runbook <prefix>-restore from the Step Functions console (docs/RUNBOOKS.md)',
-  failover: 'not yet: start the runbook <prefix>-failover from the Step Functions console (docs/RUNBOOKS.md)',
 };
 
 /**

@@ -1,7 +1,8 @@
 import { localRequester, REQUESTED_BY_OPTION } from '../requester';
 import Table from 'cli-table3';
 import { type Command } from 'commander';
-import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { loadLifeboatConfig } from '../../config/load-config';
+import { targetEnvironment } from '../target-environment';
 import { FAILOVER_INCOMPLETE_ERROR, finishCommand, reportOfIncompleteCause } from '../../lambdas/failover/failover-incomplete';
 import { type FailoverReport } from '../../lambdas/failover/failover-report';
 import { type CliIo, processIo } from '../cli-io';
@@ -78,10 +79,10 @@ export function failoverInput(
   };
 }
 
-function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunner {
-  const config = loadLifeboatConfig(options.config);
-  if (options.aws) return awsWorkflowRunner({ environment: findEnvironment(config, options.env) });
-  return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+async function runnerFor(options: TargetOptions & { workers?: number }): Promise<WorkflowRunner> {
+  // With --stack there is no config file to load (target-environment.ts).
+  if (options.aws || options.stack !== undefined) return awsWorkflowRunner({ environment: await targetEnvironment(options) });
+  return localWorkflowRunner({ config: loadLifeboatConfig(options.config), envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
 }
 
 /** Seconds as `1 h 02 min 05 s`, `4 min 10 s` or `12 s`. */
@@ -227,7 +228,7 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
   }
   try {
     const progress = progressLine(stderr, 'failover');
-    const outcome = await (runner ?? runnerFor(options)).run('failover', input, (p) => progress.update(p), { region: 'dr' });
+    const outcome = await (runner ?? (await runnerFor(options))).run('failover', input, (p) => progress.update(p), { region: 'dr' });
     progress.done();
     const { report: partial, unread } = outcome.status === 'SUCCEEDED' ? { report: undefined, unread: undefined } : await partialReportOf(outcome, options, reportReader);
     if (options.json) {
@@ -244,6 +245,10 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
     if (outcome.status !== 'SUCCEEDED') {
       if (partial) for (const line of formatIncompleteFailover(partial, options)) io.err(line);
       else io.err(`Failover ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${causeMessage(outcome.cause) ?? ''}`);
+      // The failover function's rebuild of a DR catalog that may have been lost (dr-catalog-lost-hint.ts) names its own
+      // --env and --aws, not this run's --config, --data-dir or --stack: restore adds the same line (review r60E F4).
+      const target = targetOptionsLine(options);
+      if (target !== '' && causeMessage(outcome.cause)?.includes('lifeboat catalog rebuild --vault dr') === true) io.err(`With this run's target options: \`lifeboat catalog rebuild --vault dr --region dr${target}\`.`);
       if (unread !== undefined) io.err(unread);
       io.err(executionLine(outcome, options.dataDir));
       return EXIT_FAILED;

@@ -1,6 +1,7 @@
 import { localRequester, REQUESTED_BY_OPTION } from '../requester';
 import { type Command, Option } from 'commander';
-import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
+import { loadLifeboatConfig } from '../../config/load-config';
+import { targetEnvironment } from '../target-environment';
 import { type RestoreTarget } from '../../lambdas/restore/restore-request';
 import { ForgottenBackupError, UnknownBackupError } from '../../lambdas/catalog/catalog-errors';
 import { readBackupRecord, type RestorableBackup } from '../../lambdas/restore/restored-backup';
@@ -11,7 +12,8 @@ import { type AccessClients, type EnvironmentAccess, environmentAccess, type Tar
 import { progressLine } from '../progress-line';
 import { targetOptionsLine } from '../target-options-line';
 import { executionLine } from '../execution-history-line';
-import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
+import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowOutcome, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
+import { restoreFailureMessage } from '../restore-cleanup-failed';
 import { parseWorkerCount } from '../worker-count-option';
 import { restoreFlagHint } from '../runbook-field-flags';
 import { escapeName } from '../escape-name';
@@ -164,10 +166,10 @@ async function keptByOtherVault(options: RestoreCommandOptions, deps: Partial<Re
   }
 }
 
-function runnerFor(options: TargetOptions & { workers?: number }): WorkflowRunner {
-  const config = loadLifeboatConfig(options.config);
-  if (options.aws) return awsWorkflowRunner({ environment: findEnvironment(config, options.env) });
-  return localWorkflowRunner({ config, envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
+async function runnerFor(options: TargetOptions & { workers?: number }): Promise<WorkflowRunner> {
+  // With --stack there is no config file to load (target-environment.ts).
+  if (options.aws || options.stack !== undefined) return awsWorkflowRunner({ environment: await targetEnvironment(options) });
+  return localWorkflowRunner({ config: loadLifeboatConfig(options.config), envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
 }
 
 type RestoreReportView = {
@@ -224,6 +226,12 @@ function shortfallLines(r: RestoreReportView): string[] {
   return lines;
 }
 
+/** A failed restore's message, with the note of a cleanup step that failed when no step could write it (review r60E F2). */
+function failureMessage(outcome: WorkflowOutcome): string | undefined {
+  const message = causeMessage(outcome.cause);
+  return message === undefined ? undefined : restoreFailureMessage(message, outcome.failureReportInput);
+}
+
 export async function restoreCommand(options: RestoreCommandOptions, deps: Partial<RestoreCommandDeps> = {}): Promise<number> {
   const { io, stderr, runner } = { ...defaultDeps, ...deps };
   let input: Record<string, unknown>;
@@ -238,14 +246,14 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
   const from = options.from ?? 'primary';
   try {
     const progress = progressLine(stderr, region === 'dr' ? "restore (the DR region's runbook)" : 'restore');
-    const outcome = await (runner ?? runnerFor(options)).run('restore', input, (p) => progress.update(p), { region });
+    const outcome = await (runner ?? (await runnerFor(options))).run('restore', input, (p) => progress.update(p), { region });
     progress.done();
     if (options.json) {
-      io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: causeMessage(outcome.cause) }) }, null, 2));
+      io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: failureMessage(outcome) }) }, null, 2));
       return outcome.status === 'SUCCEEDED' ? EXIT_OK : EXIT_FAILED;
     }
     if (outcome.status !== 'SUCCEEDED') {
-      const cause = causeMessage(outcome.cause) ?? '';
+      const cause = failureMessage(outcome) ?? '';
       io.err(`Restore ${outcome.status}: ${outcome.error ?? 'unknown error'}: ${cause}`);
       for (const hint of await failureHints(outcome.error, cause, region, from, options, deps)) io.err(hint);
       io.err(executionLine(outcome, options.dataDir));

@@ -103,6 +103,20 @@ it('reports a failed run with the error and the handler message, exit 1; --json 
   expect(JSON.parse(json.out.join('\n'))).toEqual({ executionId: 'f2', status: 'FAILED', error: 'InvalidInputError', cause: 'Invalid failover input: overwrite: the failover target …' });
 });
 
+// Review r60E F4: the function's rebuild command names its --env (and --aws) only; pasted, it missed this run's --data-dir.
+it("after the failover function's hint to rebuild the DR catalog, names the rebuild with the run's own target options", async () => {
+  const cause = JSON.stringify({
+    errorType: 'InvalidInputError',
+    errorMessage:
+      'Invalid failover input: plan: plan "demo" has no committed backup in the DR catalog; a backup reaches it once the backup\'s Replicate step has copied it to the DR vault; ' +
+      'if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with `lifeboat catalog rebuild --vault dr --region dr --env staging` (and --data-dir <dir> for a local cloud not in .lifeboat), then start the failover again',
+  });
+  const { runner } = runnerReturning({ executionId: 'f3', status: 'FAILED', error: 'InvalidInputError', cause });
+  const { err, deps } = capturedCliDeps();
+  expect(await failoverCommand({ ...options, env: 'staging', dataDir: '/srv/dr cloud', plan: 'demo' }, { ...deps, runner })).toBe(1);
+  expect(err[1]).toBe("With this run's target options: `lifeboat catalog rebuild --vault dr --region dr --env staging --data-dir '/srv/dr cloud'`.");
+});
+
 it('gives each source its own data age: the backup\'s start only for the vault\'s, a mirror\'s from its data age; no "from the DR vault" when none came from it (audit c1-1)', () => {
   const mirror = { source: 'demo-assets', type: 's3' as const, target: 's3://lifeboat-dev-mirror-demo-assets/', entries: 0, bytes: 0, rtoSeconds: 0, from: 'mirror' as const, reason: 'data at most 60 s old', dataAgeSeconds: 60 };
   const onlyMirror = formatFailoverReport({ ...report, sources: [mirror], rpoSeconds: 60 });

@@ -1,10 +1,13 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command, CommanderError } from 'commander';
 import { backupsListCommand, registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { registerStatusCommand } from '../../../cli/commands/status-command';
 import { doctorCommand, registerDoctorCommand } from '../../../cli/commands/doctor-command';
+import { failoverCommand } from '../../../cli/commands/failover-command';
+import { restoreCommand } from '../../../cli/commands/restore-commands';
 import { environmentAccess } from '../../../cli/environment-access';
 import { StackEnvironmentError, StackNotFoundError } from '../../../cli/stack-environment-errors';
 import { targetEnvironment } from '../../../cli/target-environment';
@@ -129,6 +132,21 @@ describe('the commands with --stack', () => {
     const cli = capturedCliDeps();
     expect(await backupsListCommand(TARGET, cli.deps)).toBe(2);
     expect(cli.err.join('\n')).toContain('stack Shop has no Lifeboat output');
+  });
+
+  it.each([
+    ['restore', 'arn:aws:states:eu-west-1:111111111111:stateMachine:shop-restore', (deps: ReturnType<typeof capturedCliDeps>['deps']) => restoreCommand({ ...TARGET, source: 'assets', backup: '20261204T100000Z-1a2b3c4d', target: 's3://shop-restore-assets' }, deps)],
+    ['failover', 'arn:aws:states:us-west-2:111111111111:stateMachine:shop-failover', (deps: ReturnType<typeof capturedCliDeps>['deps']) => failoverCommand({ ...TARGET, plan: 'daily' }, deps)],
+  ])("%s starts the protection's state machine, %s", async (_name, arn, run) => {
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
+    try {
+      await run(capturedCliDeps().deps);
+      expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual([arn]);
+    } finally {
+      sfn.restore();
+    }
   });
 
   it('a printed command line names the stack, not --env', () => {
