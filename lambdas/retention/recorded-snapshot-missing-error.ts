@@ -1,5 +1,6 @@
 import { type CatalogItemKey } from '../catalog/backup-catalog';
 import { type VaultSide } from '../runtime/runtime-config';
+import { shellWord } from '../runtime/shell-word';
 
 /**
  * One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. `key`: the item it was
@@ -38,20 +39,22 @@ export class RecordedSnapshotMissingError extends Error {
     readonly vault: VaultSide,
     readonly missing: readonly MissingRecordedSnapshot[],
     wayOut: RecordedSnapshotWayOutOptions = { scrub: '', forget: '' },
+    configured?: readonly string[],
   ) {
-    super(recordedSnapshotMissingMessage(vault, missing, wayOut));
+    super(recordedSnapshotMissingMessage(vault, missing, wayOut, configured));
   }
 }
 
-function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly MissingRecordedSnapshot[], wayOut: RecordedSnapshotWayOutOptions): string {
+function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly MissingRecordedSnapshot[], wayOut: RecordedSnapshotWayOutOptions, configured: readonly string[] | undefined): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
   // Counted by the item each was read from: two items naming one backupId are two records (review r60B F4).
   const backups = new Set(missing.map((m) => `${m.key.pk} / ${m.key.sk}`));
   const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${m.snapshotId}`);
-  const invalid = missing.find((m) => m.recordInvalid)?.backupId;
+  const invalid = missing.find((m) => m.recordInvalid);
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
-  const forget = (backupId: string): string => `\`lifeboat backups forget --lost ${backupId}${vaultFlag}${wayOut.forget}\``;
+  // Quoted: a damaged item's backupId (or key) is any string, and the line is pasted into a shell (review r60F F6).
+  const forget = (backupId: string): string => `\`lifeboat backups forget --lost ${shellWord(backupId)}${vaultFlag}${wayOut.forget}\``;
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: the ${label} catalog records ${backups.size} committed backup(s) ` +
     `stored in this vault whose snapshot object it does not hold (${missing.length} snapshot(s)): ${named.join('; ')}${more}. ` +
@@ -59,10 +62,10 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
     `Bring the object back: if the ${vault === 'primary' ? 'DR' : 'primary'} vault holds it intact, \`lifeboat scrub --repair${wayOut.scrub}\` copies it in; ` +
     'in AWS the vault bucket may keep an older version of it (docs/RUNBOOKS.md, "A backup lost in both vaults"). ' +
     `If it is lost for good: ${forgetWayOut(missing[0], forget)} forgets the backup from this vault when its tree is lost too ` +
-    "(it refuses while the tree still reads; --dry-run shows what is left of it), and retention forgets it when its plan's policy lets it go. " +
+    `(it refuses while the tree still reads; --dry-run shows what is left of it), and ${retentionWayOut(missing[0], configured, vaultFlag, wayOut.forget)}. ` +
     (invalid === undefined
       ? ''
-      : `A record that does not validate (${invalid}'s) was read for its snapshot ids alone, and neither forget reads it: ` +
+      : `A record that does not validate (${recordNamed(invalid)}) was read for its snapshot ids alone, and neither forget reads it: ` +
         'upgrade Lifeboat if a newer version wrote it, or fix the item, first. ') +
     'Until one of these, every prune of this vault stops here.'
   );
@@ -71,6 +74,24 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
 /** The item the record was read from, when its key is not its backup's: the way out's backup id is not where it is. */
 function itemNamed(m: MissingRecordedSnapshot): string {
   return isBackupsOwnItem(m) ? '' : `, catalog item ${m.key.pk} / ${m.key.sk}`;
+}
+
+/** Whose record does not validate: its backup's, or, when its `backupId` is another backup's, its item's (review r60F F2). */
+function recordNamed(m: MissingRecordedSnapshot): string {
+  return isBackupsOwnItem(m) ? `${m.backupId}'s` : `that of catalog item ${m.key.pk}`;
+}
+
+/**
+ * What retention does about the first backup named: its plan's policy forgets it in time; a plan no longer in the
+ * config has no policy, so the way is a policy given on the command line (review r60F F3; "A plan removed or renamed").
+ */
+function retentionWayOut(first: MissingRecordedSnapshot | undefined, configured: readonly string[] | undefined, vaultFlag: string, options: string): string {
+  if (first === undefined || configured === undefined || configured.includes(first.plan)) return "retention forgets it when its plan's policy lets it go";
+  return (
+    `no retention policy forgets it: its plan ${first.plan} is not in the config; ` +
+    `\`lifeboat backups forget --plan ${shellWord(first.plan)}${vaultFlag} --keep-last 1 --dry-run${options}\` gives that plan's backups one on the command line ` +
+    '(then run it without --dry-run; docs/RUNBOOKS.md, "A plan removed or renamed")'
+  );
 }
 
 function isBackupsOwnItem(m: MissingRecordedSnapshot): boolean {

@@ -97,7 +97,7 @@ export async function recordedSnapshotsCheck(
     for (const a of absent) items.set(itemOf(a), [...(items.get(itemOf(a)) ?? []), a]);
     const again = await mapBounded([...items.values()], LOOKED_UP_AT_ONCE, async (first) => stillMissing(side, catalog, first));
     const missing = again.flat();
-    if (missing.length > 0) throw new RecordedSnapshotMissingError(side, missing, wayOut);
+    if (missing.length > 0) throw new RecordedSnapshotMissingError(side, missing, wayOut, configured);
   };
 }
 

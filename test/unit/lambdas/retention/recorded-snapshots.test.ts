@@ -318,6 +318,40 @@ it('looks again at the item it read, and stops when that item names another back
   await expect(stopped).rejects.toThrow(/backup ghost-000000 \(plan ghost\): snapshots\/snap-ghost-0-b\. /);
 });
 
+// Review r60F F6, F2, F3: the message's pasteable lines and the record it says does not validate.
+describe('the way out RecordedSnapshotMissingError prints', () => {
+  const key = (id: string): CatalogItemKey => ({ pk: `BACKUP#${id}`, sk: 'BACKUP' });
+
+  it('shell-quotes the backup id of `backups forget --lost`, from the record or from its item\'s key', () => {
+    const crafted = "x'; rm -rf ~ #";
+    const own = new RecordedSnapshotMissingError('dr', [{ backupId: crafted, plan: 'files', snapshotId: 's-1', key: key(crafted) }], { scrub: ' --env prod --aws', forget: ' --env prod --aws' });
+    expect(own.message).toContain("`lifeboat backups forget --lost 'x'\\''; rm -rf ~ #' --vault dr --env prod --aws` forgets");
+    const mismatched = new RecordedSnapshotMissingError('primary', [{ backupId: 'files-000030', plan: 'files', snapshotId: 's-1', key: key('a b$(id)') }]);
+    expect(mismatched.message).toContain("then `lifeboat backups forget --lost 'a b$(id)'` forgets");
+  });
+
+  it('names the item, not the other backup, of a record that does not validate whose backupId is another backup\'s', () => {
+    const mismatched = new RecordedSnapshotMissingError('primary', [{ backupId: 'files-000030', plan: 'mismatch', snapshotId: 's-1', key: key('mismatch-000000'), recordInvalid: true }]);
+    expect(mismatched.message).toContain('A record that does not validate (that of catalog item BACKUP#mismatch-000000) was read for its snapshot ids alone');
+    expect(mismatched.message).not.toContain("files-000030's");
+    const own = new RecordedSnapshotMissingError('primary', [{ backupId: 'newer-000001', plan: 'newer', snapshotId: 's-1', key: key('newer-000001'), recordInvalid: true }]);
+    expect(own.message).toContain("A record that does not validate (newer-000001's)");
+  });
+
+  it('says no policy forgets a backup of a plan not in the config, and gives the forget with a policy on the command line', async () => {
+    const check = await recordedSnapshotsCheck('dr', scoped('files', 'other'), ['files'], { scrub: ' --env prod --aws', forget: ' --env prod --aws' });
+    const all = new Set((await snapshotsRecordedIn('dr', catalog, ['files', 'other'])).map((r) => r.snapshotId));
+    const stopped = check(new Set([...all].filter((id) => id !== 'snap-other-0-b')));
+    await expect(stopped).rejects.toThrow(
+      'no retention policy forgets it: its plan other is not in the config; `lifeboat backups forget --plan other --vault dr --keep-last 1 --dry-run --env prod --aws` gives that plan\'s backups one',
+    );
+    await expect(stopped).rejects.not.toThrow(/retention forgets it when its plan's policy lets it go/);
+    // A configured plan's backup: its policy forgets it in time, as before.
+    const configured = await recordedSnapshotsCheck('dr', scoped('files', 'other'), ['files', 'other']);
+    await expect(configured(new Set([...all].filter((id) => id !== 'snap-other-0-b')))).rejects.toThrow(/retention forgets it when its plan's policy lets it go\. /);
+  });
+});
+
 it('passes over a record from before the vault without a warning: it names no snapshot (review r59H F4)', async () => {
   await doc.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#old', sk: 'BACKUP', backupId: 'old', plan: 'prevault', status: 'COMMITTED', startedAt: '2025-01-01T00:00:00.000Z', sources: ['src'] } }));
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
