@@ -1,5 +1,6 @@
-import { Annotations, Aspects, CfnResource, DefaultStackSynthesizer, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, type Stack, TagManager, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnResource, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, type Stack, TagManager, Token } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
+import { type DrStackSynthesizer } from './dr-stack-synthesizer';
 
 /**
  * What the default DR stack takes from the user's stack (audit a59B F5): it is a sibling, not a child, so none of the
@@ -10,19 +11,16 @@ import { type IConstruct } from 'constructs';
  * The boundary: in a DR stack of another account, a policy of the user's stack's account is taken by its name in the
  * DR account (boundaryArnIn): the organization's convention is one policy of that name in each account.
  *
- * The synthesizer: the App's default when the user's stack has it too, else a DefaultStackSynthesizer of the user's
- * stack's qualifier when that is all its own synthesizer sets (qualifierOnlySynthesizer). Any other synthesizer (custom
- * roles or buckets, CliCredentialsStackSynthesizer, a subclass) cannot be copied, as its settings are its own: the DR
- * stack keeps the app's default synthesizer, and the user passes `drStack` (LifeboatProtectionProps says so).
+ * The synthesizer: as drStackSynthesizerLike decides (a copy of the user's stack's own, or the App's default, with a
+ * synth warning when the user's could not be carried).
  */
 export type DrStackSettings = { synthesizer?: IStackSynthesizer; permissionsBoundary?: PermissionsBoundary; terminationProtection: boolean };
 
-export function drStackSettingsLike(stack: Stack, drAccount: string | undefined): DrStackSettings {
+export function drStackSettingsLike(stack: Stack, drAccount: string | undefined, synthesizer: DrStackSynthesizer): DrStackSettings {
   const settings: { synthesizer?: IStackSynthesizer; permissionsBoundary?: PermissionsBoundary; terminationProtection: boolean } = {
     terminationProtection: stack.terminationProtection,
   };
-  const synthesizer = qualifierOnlySynthesizer(stack);
-  if (synthesizer !== undefined) settings.synthesizer = synthesizer;
+  if (synthesizer.kind === 'copy') settings.synthesizer = synthesizer.synthesizer;
   // The stack's own boundary (its permissionsBoundary prop) or its Stage's, as CDK stores either: a Stack reads it when
   // constructed, so it is passed as the DR stack's prop rather than set as context afterwards.
   const boundary = stack.node.tryGetContext(PERMISSIONS_BOUNDARY_CONTEXT_KEY) as { name?: string; arn?: string } | undefined;
@@ -42,27 +40,6 @@ function boundaryArnIn(arn: string, stack: Stack, drAccount: string | undefined)
   if (parts[0] !== 'arn' || parts[2] !== 'iam' || parts[4] !== stack.account) return arn;
   parts[4] = drAccount;
   return parts.join(':');
-}
-
-/**
- * A DefaultStackSynthesizer of the stack's qualifier, when the stack was given its own plain DefaultStackSynthesizer
- * of a qualifier and nothing else. None when its synthesizer is the App's `defaultStackSynthesizer` (review r60D F1):
- * the DR stack, made in the same App, gets that one by itself, with the custom roles, buckets and bootstrap rule a
- * copy of the qualifier alone would drop. None either when the stack's own has other settings, which cannot be read
- * back through its API: the user passes `drStack` then.
- */
-function qualifierOnlySynthesizer(stack: Stack): DefaultStackSynthesizer | undefined {
-  const qualifier = stack.synthesizer.bootstrapQualifier;
-  if (stack.synthesizer.constructor !== DefaultStackSynthesizer || qualifier === undefined) return undefined;
-  // A stack binds a copy (reusableBind: Object.create of the instance it was given), so the instance is its prototype.
-  const given: unknown = Object.getPrototypeOf(stack.synthesizer);
-  // The App's default is in the tree's context under a key of CDK's own (private), and only it is a synthesizer there.
-  if (Object.values(stack.node.getAllContext()).includes(given)) return undefined;
-  // Its props are private to CDK: read defensively, so a CDK that stores them otherwise gives no synthesizer, never a wrong one.
-  const props: unknown = given === null ? undefined : Reflect.get(given as object, 'props');
-  if (typeof props !== 'object' || props === null) return undefined;
-  const set = Object.entries(props).filter(([, value]) => value !== undefined).map(([key]) => key);
-  return set.every((key) => key === 'qualifier') ? new DefaultStackSynthesizer({ qualifier }) : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { carryStackTags, drStackSettingsLike, warnOfBoundaryNotCarried } from './dr-stack-settings';
+import { drStackSynthesizerLike, warnOfSynthesizerNotCarried } from './dr-stack-synthesizer';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -186,10 +187,11 @@ export type LifeboatProtectionProps = {
    * (see `drAccount`); environment-agnostic as to account, it gets a rule that refuses a deploy into another account than
    * the DR side's when that account is known (and is refused at synth with a `drAccount` of another account).
    * The default stack takes the protection's stack's termination protection, tags, permissions boundary (its prop or
-   * its Stage's, not one applied as an Aspect: synth warns then) and, when the stack was given a
-   * DefaultStackSynthesizer of a qualifier alone, that qualifier; the App's `defaultStackSynthesizer` reaches it as
-   * it is. With any other synthesizer (custom bootstrap roles or buckets, CliCredentialsStackSynthesizer) pass
-   * `drStack`, built with the synthesizer it needs: the default one uses the app's default synthesizer.
+   * its Stage's, not one applied as an Aspect: synth warns then) and synthesizer: the App's `defaultStackSynthesizer`
+   * reaches it as it is, and a DefaultStackSynthesizer or CliCredentialsStackSynthesizer the stack was given is copied
+   * with all its settings. One that cannot be copied (a subclass, LegacyStackSynthesizer, settings naming the stack's
+   * region or account literally) leaves the default one the App's default synthesizer, and synth warns
+   * (lifeboat:dr-synthesizer-not-carried): pass `drStack`, built with the synthesizer it needs.
    */
   readonly drStack?: Stack;
   /**
@@ -1128,12 +1130,14 @@ function drStackNameClashIssue(stack: Stack, stackName: string, account: string 
 function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | undefined): Stack {
   const placement = siblingDrStackPlacement(stack, drRegion, drAccount);
   if ('existing' in placement) return placement.existing;
+  const synthesizer = drStackSynthesizerLike(stack, placement.account);
   const drStack = new Stack(placement.parent, placement.id, {
     stackName: placement.stackName,
     env: { region: drRegion, ...(placement.account !== undefined ? { account: placement.account } : {}) },
     description: `Lifeboat: DR vault of ${stack.stackName} (${drRegion})`,
-    ...drStackSettingsLike(stack, placement.account),
+    ...drStackSettingsLike(stack, placement.account, synthesizer),
   });
+  warnOfSynthesizerNotCarried(stack, drStack, synthesizer);
   carryStackTags(stack, drStack);
   warnOfBoundaryNotCarried(stack, drStack);
   // A stack of that name made after this one (ownPropIssues refuses those made before): said at synth, the tree then being complete.

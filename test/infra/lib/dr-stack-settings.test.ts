@@ -1,4 +1,4 @@
-import { CfnParameter, DefaultStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, LegacyStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type Construct } from 'constructs';
@@ -102,6 +102,10 @@ function synthProtected(build: (scope: Construct) => Stack, options: { defaultSt
   );
 }
 
+const warningsOf = (id: string) => (synth: ReturnType<typeof synthShop>) =>
+  stackArtifact(synth, synth.built.shop).messages.filter((m) => String(m.entry.data).includes(id));
+const synthesizerWarnings = warningsOf('lifeboat:dr-synthesizer-not-carried');
+
 it('leaves the DR stack the App\'s defaultStackSynthesizer, all its settings, when the user\'s stack has it too (review r60D F1)', () => {
   // Before, the DR stack got a DefaultStackSynthesizer of the qualifier alone: the default role names and bucket of
   // qualifier acme1, which this organization's bootstrap does not have, and a bootstrap version rule.
@@ -113,11 +117,70 @@ it('leaves the DR stack the App\'s defaultStackSynthesizer, all its settings, wh
   expect(drArtifact.assumeRoleArn).toBe(stackArtifact(synth, synth.built.shop).assumeRoleArn?.replace('eu-west-1', 'us-west-2'));
 });
 
-it('gives the DR stack no copy of a stack\'s own DefaultStackSynthesizer that sets more than its qualifier', () => {
+it('gives the DR stack a copy of a stack\'s own DefaultStackSynthesizer, all its settings (review r60H F1)', () => {
+  // Before, a synthesizer setting more than its qualifier was not copied and the DR stack silently got CDK's default
+  // (qualifier hnb659fds), whose deploy 'is not bootstrapped' in an organization of its own bootstrap.
   const synth = synthProtected((app) => new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' }, synthesizer: acmeSynthesizer() }));
   expect(synth.synthError).toBeUndefined();
-  // A copy of the qualifier alone would name cdk-acme1-deploy-role, which this bootstrap does not have: the app's default it is, and drStack is the way.
-  expect(stackArtifact(synth, synth.built.dr).assumeRoleArn).not.toContain('acme1');
+  const drArtifact = stackArtifact(synth, synth.built.dr);
+  expect(drArtifact.assumeRoleArn).toBe('arn:${AWS::Partition}:iam::123456789012:role/acme-deploy-us-west-2');
+  expect((drArtifact.template as { Rules?: Record<string, unknown> }).Rules?.CheckBootstrapVersion).toBeUndefined();
+  expect(synthesizerWarnings(synth)).toEqual([]);
+});
+
+it('gives the DR stack a copy of a qualifier with generateBootstrapVersionRule false, and of a CliCredentialsStackSynthesizer (review r60H F1)', () => {
+  const env = { account: '123456789012', region: 'eu-west-1' };
+  const plain = synthProtected((app) => new Stack(app, 'Shop', { env, synthesizer: new DefaultStackSynthesizer({ qualifier: 'acme1', generateBootstrapVersionRule: false }) }));
+  expect(plain.synthError).toBeUndefined();
+  const drArtifact = stackArtifact(plain, plain.built.dr);
+  expect(drArtifact.assumeRoleArn).toContain('cdk-acme1-deploy-role-123456789012-us-west-2');
+  expect((drArtifact.template as { Rules?: Record<string, unknown> }).Rules?.CheckBootstrapVersion).toBeUndefined();
+  const cli = synthProtected((app) => new Stack(app, 'Shop', { env, synthesizer: new CliCredentialsStackSynthesizer({ qualifier: 'acme1' }) }));
+  expect(cli.synthError).toBeUndefined();
+  expect(cli.built.dr.synthesizer).toBeInstanceOf(CliCredentialsStackSynthesizer);
+  expect(cli.built.dr.synthesizer.bootstrapQualifier).toBe('acme1');
+  expect(synthesizerWarnings(plain)).toEqual([]);
+  expect(synthesizerWarnings(cli)).toEqual([]);
+});
+
+class AcmeSynthesizer extends DefaultStackSynthesizer {}
+
+it.each([
+  ['a subclass', () => new AcmeSynthesizer({ qualifier: 'acme1' }), 'AcmeSynthesizer is not a plain DefaultStackSynthesizer', undefined],
+  ['a LegacyStackSynthesizer', () => new LegacyStackSynthesizer(), 'LegacyStackSynthesizer is not a plain DefaultStackSynthesizer', undefined],
+  [
+    'settings naming the user\'s region',
+    () => new DefaultStackSynthesizer({ qualifier: 'acme1', deployRoleArn: 'arn:aws:iam::123456789012:role/acme-deploy-eu-west-1' }),
+    'name the region eu-west-1 literally',
+    undefined,
+  ],
+  [
+    'settings CDK stores where they are not read',
+    () => new DefaultStackSynthesizer({ qualifier: 'acme1' }),
+    'cannot be read from this version of aws-cdk-lib',
+    // Hidden from the protection alone, as a CDK keeping them elsewhere would have them: CDK itself still reads them.
+    (shop: Stack) => {
+      const given = Object.getPrototypeOf(shop.synthesizer) as { props: unknown };
+      const props = given.props;
+      Object.defineProperty(given, 'props', { get: () => (new Error().stack?.includes('drStackSynthesizerLike') ? undefined : props) });
+    },
+  ],
+])('warns at synth when the DR stack cannot take the stack\'s synthesizer: %s (review r60H F1)', (_case, synthesizer: () => IStackSynthesizer, reason, afterBind: ((shop: Stack) => void) | undefined) => {
+  // Before, the DR stack silently got CDK's default synthesizer of qualifier hnb659fds.
+  const synth = synthProtected((app) => {
+    const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' }, synthesizer: synthesizer() });
+    afterBind?.(shop);
+    return shop;
+  });
+  expect(synth.synthError).toBeUndefined();
+  expect(stackArtifact(synth, synth.built.dr).assumeRoleArn).toContain('cdk-hnb659fds-deploy-role');
+  const [warning, ...more] = synthesizerWarnings(synth);
+  expect(more).toEqual([]);
+  const text = String(warning?.entry.data);
+  expect(text).toContain(reason);
+  expect(text).toContain('the DR stack Shop-LifeboatDR');
+  expect(text).toContain('bootstrap qualifier hnb659fds');
+  expect(text).toContain('pass it as drStack');
 });
 
 it('takes a boundary policy of the user\'s account by its name in the DR account, for a DR stack in another account (review r60D F2)', () => {

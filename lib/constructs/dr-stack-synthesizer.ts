@@ -1,0 +1,58 @@
+import { Annotations, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, type Stack, Token } from 'aws-cdk-lib';
+
+/**
+ * The synthesizer of the default DR stack, taken from the user's stack (review r60H F1). The DR stack deploys with the
+ * user's bootstrap, so it needs the same qualifier, roles and buckets; a DR stack given CDK's plain default instead
+ * (qualifier hnb659fds) fails 'not bootstrapped', and bootstrapping the default qualifier to get past that is the very
+ * bypass an organization's own bootstrap exists to prevent. So what cannot be carried is said at synth, never silently.
+ *
+ * - `app`: the stack has the App's defaultStackSynthesizer, which the DR stack, made in the same App, gets by itself.
+ * - `copy`: a plain DefaultStackSynthesizer or CliCredentialsStackSynthesizer, made anew of all the props the user's
+ *   was given: they are strings and booleans whose ${AWS::AccountId}/${AWS::Region} placeholders resolve per stack.
+ * - `notCarried`: a subclass, another kind (Legacy, a custom one), props CDK no longer stores where they are read, or
+ *   props that name the user's region or account literally (a deploy role ARN of eu-west-1 is wrong for the DR region).
+ *   The DR stack gets the App's default then, and warnOfSynthesizerNotCarried says so.
+ */
+export type DrStackSynthesizer = { kind: 'app' } | { kind: 'copy'; synthesizer: IStackSynthesizer } | { kind: 'notCarried'; reason: string };
+
+const copyable = [DefaultStackSynthesizer, CliCredentialsStackSynthesizer] as const;
+
+export function drStackSynthesizerLike(stack: Stack, drAccount: string | undefined): DrStackSynthesizer {
+  // A stack binds a copy (reusableBind: Object.create of the instance it was given), so the instance is its prototype.
+  const given: unknown = Object.getPrototypeOf(stack.synthesizer);
+  // The App's default is in the tree's context under a key of CDK's own (private), and only it is a synthesizer there.
+  if (Object.values(stack.node.getAllContext()).includes(given)) return { kind: 'app' };
+  const kind = copyable.find((constructor) => stack.synthesizer.constructor === constructor);
+  if (kind === undefined) {
+    return { kind: 'notCarried', reason: `its ${stack.synthesizer.constructor.name} is not a plain DefaultStackSynthesizer or CliCredentialsStackSynthesizer, whose settings could be copied` };
+  }
+  // Its props are private to CDK: read defensively, and a CDK that stores them otherwise is said, not guessed at.
+  const props: unknown = given === null ? undefined : Reflect.get(given as object, 'props');
+  if (typeof props !== 'object' || props === null) return { kind: 'notCarried', reason: `its ${kind.name}'s settings cannot be read from this version of aws-cdk-lib` };
+  const literal = literalOfStack(JSON.stringify(props), stack, drAccount);
+  if (literal !== undefined) {
+    return { kind: 'notCarried', reason: `its ${kind.name}'s settings name ${literal} literally, which is not the DR stack's (use \${AWS::Region} / \${AWS::AccountId})` };
+  }
+  return { kind: 'copy', synthesizer: new kind({ ...props }) };
+}
+
+/** The user's stack's region, or its account when the DR stack is in another, if the synthesizer's settings name it. */
+function literalOfStack(settings: string, stack: Stack, drAccount: string | undefined): string | undefined {
+  if (!Token.isUnresolved(stack.region) && settings.includes(stack.region)) return `the region ${stack.region}`;
+  const otherAccount = drAccount !== undefined && drAccount !== stack.account;
+  if (otherAccount && !Token.isUnresolved(stack.account) && settings.includes(stack.account)) return `the account ${stack.account}`;
+  return undefined;
+}
+
+/** The synth warning of a synthesizer not carried: the DR stack, the bootstrap qualifier it will look for, and the way out. */
+export function warnOfSynthesizerNotCarried(from: Stack, to: Stack, carried: DrStackSynthesizer): void {
+  if (carried.kind !== 'notCarried') return;
+  const qualifier = to.synthesizer.bootstrapQualifier ?? '(none: it uses no bootstrap)';
+  Annotations.of(from).addWarningV2(
+    'lifeboat:dr-synthesizer-not-carried',
+    `the DR stack ${to.stackName} (${to.node.path}) cannot take ${from.node.path}'s synthesizer: ${carried.reason}. It is synthesized with ` +
+      `${to.synthesizer.constructor.name} of bootstrap qualifier ${qualifier}, which needs that bootstrap in its account and region. ` +
+      'Build the DR stack yourself with the synthesizer it needs (new Stack(app, ..., { env: <DR region>, synthesizer: ... })) and pass it as drStack, ' +
+      'rather than bootstrapping that qualifier for it',
+  );
+}
