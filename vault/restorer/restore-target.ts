@@ -162,6 +162,23 @@ export class RestoreTarget {
     return this.made.has(pathKey(this.pathOf(entryPath)));
   }
 
+  /**
+   * The first of `entryPath` and the directories above it (up to one this restore made: those above it are directories)
+   * that is in the target and is not a directory, and what it is; null when there is none. For a folder marker, which
+   * holds no bytes and so never replaces what is there, even with --overwrite (review r60I F1).
+   */
+  async nonDirectoryOn(entryPath: string): Promise<{ readonly path: string; readonly is: 'a file' | 'a symlink' | 'not a directory' } | null> {
+    const chain: string[] = [];
+    for (let at = entryPath; at !== '' && !this.madeDirectory(at); at = at.includes('/') ? at.slice(0, at.lastIndexOf('/')) : '') chain.push(at);
+    // From the top down: below a file, lstat answers ENOTDIR; below a name that is missing, nothing is there either.
+    for (const at of chain.reverse()) {
+      const existing = await lstatOrNull(this.pathOf(at));
+      if (!existing) return null;
+      if (!existing.isDirectory()) return { path: at, is: existing.isFile() ? 'a file' : existing.isSymbolicLink() ? 'a symlink' : 'not a directory' };
+    }
+    return null;
+  }
+
   /** Creates a directory entry (and missing parents). Its attributes come with finishDirectories. */
   async makeDirectory(entryPath: string): Promise<FsPath> {
     const absolute = this.pathOf(entryPath);

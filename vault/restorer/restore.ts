@@ -26,7 +26,7 @@ import { UnsafeEntryPathError } from './safe-target-path';
 import { isS3KeyEntry } from '../manifest/refused-entry-path';
 import { s3KeyAsEntryPath, s3KeyOf } from '../manifest/s3-key-path';
 import { ESCAPED_KEY_SEGMENT } from '../manifest/escaped-name';
-import { type S3KeyPlace, S3KeyPlaces } from './s3-key-places';
+import { markerOverNonDirectory, type S3KeyPlace, S3KeyPlaces } from './s3-key-places';
 import { type FirstNameEntry, firstNamesInManifest, unlinkableFirstName } from './first-name-entry';
 import { WrittenFiles, writtenFilesFull } from './written-files';
 import { isNameTooLong, nameTooLong } from './name-too-long';
@@ -735,6 +735,12 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
         return null;
       }
       if (placed.folder === true) {
+        // A file there (the user's, or one whose rewrite just failed on damage and freed the name) is kept: listed instead.
+        const blocked = await restorer.target.nonDirectoryOn(placed.path);
+        if (blocked !== null) {
+          restorer.target.notRestored.add(entry.path, markerOverNonDirectory(s3KeyOf(entry), blocked), s3KeyOf(entry));
+          return null;
+        }
         // A folder marker records no directory attributes: its folder is made as those above keys are (review r59I F2).
         count(await restorer.restoreEntry({ ...entry, kind: 'dir', path: placed.path }, s3KeyOf(entry)));
         return null;

@@ -25,7 +25,8 @@ const SLOT_BYTES = 12;
  * the first in manifest order. A folder marker (`a/`, empty) never takes a name from a key's file: it is stored escaped,
  * so it sorts before `a` or after it by the key's first byte, and claimed first it had the object `a` listed and its bytes
  * not written (review r59N F1). Markers are claimed after every other entry (placeMarker): a name no file took gets its
- * empty directory, one a file took lists the marker (it holds no bytes: nothing of the bucket is lost).
+ * empty directory, one a file took lists the marker (it holds no bytes: nothing of the bucket is lost); so does a name a
+ * file already in the target holds, even one a failed write left free here (the restore checks the target: review r60I F1).
  *
  * Kept as 96-bit digests salted by the table (digest-table.ts, as written-files.ts: some 20 bytes a name outside the heap;
  * the random salt keeps a crafted bucket from choosing keys whose digests meet). Once full, names are no longer recorded: a
@@ -155,6 +156,17 @@ export class S3KeyPlaces {
 }
 
 const INTO_A_BUCKET = 'restore this backup into a bucket to get it';
+
+/**
+ * Why the folder marker of `key` (`photos/`) was not made: `at` (its path in the target or one above it) is `is`
+ * (a file…) in the target, which a marker never replaces: it holds no bytes, and the file may be the only good copy left
+ * (review r60I F1: `a` damaged, its failed write freed the name and --overwrite replaced the intact `a` with the marker).
+ */
+export function markerOverNonDirectory(key: string, at: { readonly path: string; readonly is: string }): string {
+  const spelled = sameNames(key, at.path);
+  const there = at.is === 'not a directory' ? 'something that is not a directory' : at.is;
+  return `not made: ${there} is there in the target at ${JSON.stringify(spelled)}, and the folder marker ${JSON.stringify(key)} holds no bytes, so it never replaces it; remove ${JSON.stringify(spelled)} and restore again to get the empty folder`;
+}
 
 /** How a line names an object: by its key. */
 function theKey(key: string): string {

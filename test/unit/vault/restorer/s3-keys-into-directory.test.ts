@@ -276,5 +276,39 @@ describe('an S3 backup restored into a directory: keys that are files and folder
       expect((await fs.lstat(path.join(target, 'a'))).isDirectory()).toBe(true);
       expect(await fs.readFile(path.join(target, 'z'), 'utf8')).toBe(`body of z in a/ a z ${'x'.repeat(40)}\n`);
     });
+
+    // Review r60I F1: the failed write of the damaged `a` freed its name, and with --overwrite the marker `a/` replaced the
+    // intact `a` an earlier restore had left with an empty directory, said nowhere.
+    it('with --overwrite, a folder marker never replaces a file already in the target whose rewrite failed: the file is kept, the marker listed', async () => {
+      const id = await backupDamaging(['a/', 'a', 'y'], 'a');
+      const target = path.join(dir, 'damaged-marker-over-file');
+      await fs.mkdir(target);
+      await fs.writeFile(path.join(target, 'a'), 'the good a of an earlier restore\n');
+      const run = await cli(id, target, { overwrite: true, json: true });
+      expect(run.code).toBe(1);
+      expect(await fs.readFile(path.join(target, 'a'), 'utf8')).toBe('the good a of an earlier restore\n');
+      const printed = JSON.parse(run.out) as { notRestored: unknown[]; damaged: Array<{ path: string }> };
+      expect(printed.damaged.map((d) => d.path)).toEqual(['a']);
+      expect(printed.notRestored).toEqual([
+        expect.objectContaining({
+          key: 'a/',
+          what: 'not made: a file is there in the target at "a", and the folder marker "a/" holds no bytes, so it never replaces it; remove "a" and restore again to get the empty folder',
+        }),
+      ]);
+      expect(await fs.readFile(path.join(target, 'y'), 'utf8')).toBe(`body of y in a/ a y ${'x'.repeat(40)}\n`);
+    });
+
+    it('with --overwrite, a folder marker under a file already in the target is listed too, and the file kept', async () => {
+      const id = await backup(['a/b/', 'z']);
+      const target = path.join(dir, 'marker-under-file');
+      await fs.mkdir(target);
+      await fs.writeFile(path.join(target, 'a'), 'mine\n');
+      const run = await cli(id, target, { overwrite: true });
+      expect(run.code).toBe(3);
+      expect(await fs.readFile(path.join(target, 'a'), 'utf8')).toBe('mine\n');
+      expect(run.errors).toContain(
+        '  S3 key "a/b/": not made: a file is there in the target at "a", and the folder marker "a/b/" holds no bytes, so it never replaces it; remove "a" and restore again to get the empty folder',
+      );
+    });
   });
 });
