@@ -10,6 +10,7 @@ import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
 import { quotedServiceWords } from '../runtime/quoted-service-words';
 import { fileChangeToken, httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, s3KeyOf, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
 import { BackupLacksLiveObjectsError, LiveSampleMismatchError } from './drill-errors';
+import { liveAnswersOf, type LiveAnswers } from './live-region-answers';
 import { type LiveObjectsMissing, liveObjectsMissingFromBackup, type MissingObjectsQuery, type RecordedS3Source } from './live-objects-missing-from-backup';
 
 /**
@@ -21,8 +22,8 @@ export type LiveSample = DrillSourceResult['sampled'] & {
   notInBackup: string[];
   /**
    * The source's region did not answer at all: a request of it got no response (a timeout or a connection failure
-   * after the SDK's retries) and none of the source's requests before it had one (silentBy). Not recorded, read by
-   * compareWithLiveSources.
+   * after the SDK's retries) and no request of this comparison before it, of any source, had one (silentBy). Not
+   * recorded, read by compareWithLiveSources.
    */
   regionSilent?: true;
 };
@@ -47,6 +48,11 @@ export type LiveSampleDeps = {
   backupRecords: BackupRecords;
   /** The function's remaining time (the invocation's getRemainingTimeInMillis): no source is begun too near its end. */
   remainingMs?: () => number;
+  /**
+   * Whether the live region has answered a request of this comparison (compareWithLiveSources gives one to all its
+   * sources); a sampleLiveSource called alone counts from its own first request.
+   */
+  liveAnswers?: LiveAnswers;
 };
 
 /**
@@ -112,17 +118,12 @@ function noAnswer(err: unknown): string | undefined {
 }
 
 /**
- * Whether the live region answered one source's requests: any response, an HTTP error's too (a listing page, a HEAD's
- * 403, 404 or 5xx). Once it has, a later failure of that source is not the region's silence (silentBy).
- */
-type LiveAnswers = { heard: boolean };
-
-/**
  * Whether `err` says the live region did not answer at all: no response to the request (noAnswer, and no HTTP status),
- * and none to any request of the source before it. A connection reset while an object's body is read (after the
- * response came, and not retried by the SDK) is no such silence, nor is a failure after the region answered the
- * source: until review r60E F1 either one made the drill skip every later S3 source, saying the region "did not
- * answer", and a later source whose restored copy differed passed.
+ * and none to any request of this comparison before it, of any source, nor to an earlier attempt of this one (the
+ * SDK's retries: LiveAnswers). A connection reset while an object's body is read (after the response came, and not
+ * retried by the SDK) is no such silence, nor is a failure after the region answered anything: until review r60E F1
+ * (within the source) and r60J F1, F2 (an earlier source; a 503 before the timeout) such a failure made the drill
+ * skip every later S3 source, saying the region "did not answer", and a later source whose restored copy differed passed.
  */
 function silentBy(err: unknown, answers: LiveAnswers): boolean {
   return !answers.heard && noAnswer(err) !== undefined && httpStatusOf(s3ErrorOf(err)) === undefined;
@@ -257,11 +258,11 @@ async function compareObject(liveS3: S3Client, targetS3: S3Client, source: S3Buc
   try {
     const head = await liveS3.send(new HeadObjectCommand({ Bucket: source.bucket, Key: key })).then(
       (answer) => {
-        answers.heard = true;
+        answers.markHeard();
         return answer;
       },
       async (err: unknown) => {
-        if (httpStatusOf(s3ErrorOf(err)) !== undefined) answers.heard = true;
+        if (httpStatusOf(s3ErrorOf(err)) !== undefined) answers.markHeard();
         return Promise.reject(isBodiless403(err) ? await whyHeadRefused(liveS3, source.bucket, key, err) : err);
       },
     );
@@ -376,9 +377,7 @@ async function missingFromBackup(query: MissingObjectsQuery, answers: LiveAnswer
       vaultErrors.add(err);
       return Promise.reject(err);
     });
-  const answered = (): void => {
-    answers.heard = true;
-  };
+  const answered = (): void => answers.markHeard();
   return liveObjectsMissingFromBackup({ ...query, find, answered }).catch((err: unknown) => Promise.reject(vaultErrors.has(err) ? err : notListable(query.source, err, answers)));
 }
 
@@ -389,7 +388,7 @@ async function entryComparison(source: Exclude<SourceConfig, { type: 'dynamodb' 
     if (typeof liveS3 === 'string') return `bucket ${source.bucket} not compared: ${liveS3}`;
     const unnamed = await notNamedHere(source.bucket, deps.targetS3, report.vault);
     if (unnamed !== undefined) return unnamed;
-    const answers: LiveAnswers = { heard: false };
+    const answers = deps.liveAnswers ?? liveAnswersOf(liveS3);
     return {
       kind: 'object',
       compare: (entry) => compareObject(liveS3, deps.targetS3, source, target, entry, answers),
@@ -551,8 +550,11 @@ export async function compareWithLiveSources(
     comparison.sources.push({ source: report.source, sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable } });
   };
   // Once the live region did not answer for one S3 source, each next one would wait its timeouts again: ~9 sources of a
-  // hung primary outran the function's 900 s and failed a drill whose restores all verified (audit a59A F2).
+  // hung primary outran the function's 900 s and failed a drill whose restores all verified (audit a59A F2). A region
+  // that answered anything of this comparison is not silent (review r60J F1): each source gets its own attempt, bounded
+  // by COMPARE_RESERVE_MS.
   let liveS3 = deps.liveS3;
+  const liveAnswers = typeof liveS3 === 'string' ? undefined : liveAnswersOf(liveS3);
   for (const report of input.restored) {
     const source = sources.find((s) => s.name === report.source);
     if (!source) {
@@ -564,7 +566,7 @@ export async function compareWithLiveSources(
       notSampled(report, `not sampled: the compare function had ${Math.floor(remaining / 1000)} s left, too few to begin it (its restore was verified against the backup)`);
       continue;
     }
-    const { mismatches, notInBackup, regionSilent, ...sampled } = await sampleLiveSource(report, source, input.samples, { ...deps, liveS3, backupRecords });
+    const { mismatches, notInBackup, regionSilent, ...sampled } = await sampleLiveSource(report, source, input.samples, { ...deps, liveS3, backupRecords, ...(liveAnswers !== undefined ? { liveAnswers } : {}) });
     if (regionSilent && typeof liveS3 !== 'string' && source.type === 's3') {
       liveS3 = `not sampled: ${await liveS3.config.region()} did not answer for ${report.source}`;
     }

@@ -186,3 +186,72 @@ describe('a live region that answered', () => {
     await expect(comparePair(live, async (path) => (path === 'other.bin' ? Promise.reject(vaultReset) : pairEntry(path)))).rejects.toBe(vaultReset);
   });
 });
+
+/**
+ * A region that answered anything of the comparison is not silent (review r60J F1, F2): assets was answered in full,
+ * then media's request got no response through all the SDK's attempts, or 503 twice before a timeout (the error the SDK
+ * throws has no status, yet the region answered), and every later S3 source was skipped as "did not answer" — exports,
+ * whose restored copy differs, passed the drill. The client retries as the production one does (3 attempts).
+ */
+describe('a live region that answered an earlier request of the comparison', () => {
+  type Answer = Promise<{ response: { statusCode: number; headers: Record<string, string>; body: Readable } }>;
+  const okHello = (): Answer => Promise.resolve({ response: { statusCode: 200, headers: { etag: ETAG, 'last-modified': LAST_MODIFIED.toUTCString(), 'content-length': '5' }, body: Readable.from([Buffer.from('hello')]) } });
+  const emptyListing = (): Answer =>
+    Promise.resolve({
+      response: {
+        statusCode: 200,
+        headers: { 'content-type': 'application/xml' },
+        body: Readable.from([Buffer.from('<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>x</Name><IsTruncated>false</IsTruncated><KeyCount>0</KeyCount></ListBucketResult>')]),
+      },
+    });
+  const timedOut = (): Answer => Promise.reject(Object.assign(new Error('Connection timed out after 30000 ms'), { name: 'TimeoutError' }));
+  const slowDown = (): Answer => Promise.resolve({ response: { statusCode: 503, headers: {}, body: Readable.from([Buffer.from('<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>')]) } });
+  const retrying = (handle: (request: { method: string; path: string }) => Answer): S3Client =>
+    new S3Client({ region: PRIMARY, credentials: { accessKeyId: 'k', secretAccessKey: 's' }, forcePathStyle: true, maxAttempts: 3, requestHandler: { handle } });
+  // exports' restored copy differs from its unchanged live object.
+  const differingScratch = s3Of(DR, (request) =>
+    Promise.resolve({ response: { statusCode: 200, headers: { etag: ETAG, 'last-modified': LAST_MODIFIED.toUTCString() }, body: Readable.from([Buffer.from(request.path.startsWith('/shop-drill-1a2b3c4d-exports') ? 'HELLO' : 'hello')]) } }),
+  );
+  const clients: S3Client[] = [differingScratch];
+  afterAll(() => clients.forEach((client) => client.destroy()));
+  const fiveBytes: ManifestEntry = { ...entry, size: 5 };
+  const fiveByteVault = {
+    loadSnapshot: async () => ({ time: '2026-12-05T10:30:00.000Z', stats: { durationMs: 0 }, source: {} }),
+    entries: async function* () {
+      yield fiveBytes;
+    },
+    manifest: async () => ({ find: async (path: string) => (path === entry.path ? fiveBytes : undefined) }),
+  } as unknown as Vault;
+  /** The live region: `fail` answers a request its own way (or not at all), else it answers as an unchanged source does. */
+  const liveOf = (fail: (request: { method: string; path: string }) => Answer | undefined): S3Client => {
+    const client = retrying((request) => {
+      liveRequests.push(`${request.method} ${request.path}`);
+      return fail(request) ?? (/^\/shop-[a-z]+\/?$/.test(request.path) ? emptyListing() : okHello());
+    });
+    clients.push(client);
+    return client;
+  };
+  const compareAll = (liveS3: S3Client) => compare({ liveS3, targetS3: differingScratch, openVault: async () => fiveByteVault, random: () => 0 });
+  const exportsDiffers = { error: 'LiveSampleMismatchError', step: 'Compare with live sources', source: 'exports' };
+
+  it('compares the next source after one whose request got no response through all its attempts, and its difference fails the drill', async () => {
+    const comparison = await compareAll(liveOf((request) => (request.path.startsWith('/shop-media') ? timedOut() : undefined)));
+    expect(comparison.sources[0]?.sampled).toMatchObject({ compared: 1, matched: 1 });
+    expect(comparison.sources[1]).toEqual({ source: 'media', sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: 'bucket shop-media could not be reached: TimeoutError: Connection timed out after 30000 ms' } });
+    expect(comparison.sources[2]?.sampled).toMatchObject({ compared: 1, matched: 0 });
+    expect(comparison.errors).toEqual([expect.objectContaining(exportsDiffers)]);
+    expect(comparison.errors[0]?.message).toContain('"img/logo.png": restored copy (5 bytes) differs from the live object (5 bytes)');
+    expect(liveRequests).toContain('HEAD /shop-exports/img/logo.png');
+  });
+
+  it('takes a request answered 503 twice, then timed out, for an answer: the next sources are compared', async () => {
+    // The first source's: no request of the comparison was answered before, but these attempts were.
+    let attempts = 0;
+    const comparison = await compareAll(liveOf((request) => (request.path.startsWith('/shop-assets') && request.method === 'HEAD' ? (++attempts < 3 ? slowDown() : timedOut()) : undefined)));
+    expect(attempts).toBe(3);
+    expect(comparison.sources[0]).toEqual({ source: 'assets', sampled: { compared: 0, matched: 0, skippedChanged: 0, unreachable: 'bucket shop-assets could not be reached: TimeoutError: Connection timed out after 30000 ms' } });
+    expect(comparison.sources[1]?.sampled).toMatchObject({ compared: 1, matched: 1 });
+    expect(comparison.sources[2]?.sampled).toMatchObject({ compared: 1, matched: 0 });
+    expect(comparison.errors).toEqual([expect.objectContaining(exportsDiffers)]);
+  });
+});
