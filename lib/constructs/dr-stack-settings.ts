@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnResource, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, type Stack, TagManager, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnResource, type IAspect, type IStackSynthesizer, PERMISSIONS_BOUNDARY_CONTEXT_KEY, PermissionsBoundary, Stack, TagManager, Token } from 'aws-cdk-lib';
 import { type IConstruct } from 'constructs';
 import { type DrStackSynthesizer } from './dr-stack-synthesizer';
 
@@ -80,19 +80,22 @@ class CarriedTags implements IAspect {
 }
 
 /**
- * A warning when the user's stack's roles carry a permissions boundary and the DR stack's do not (review r60D F3): one
- * applied as an Aspect (iam.PermissionsBoundary.of(stack).apply) is in no prop or context the DR stack could take.
+ * A warning when the protection's own roles in the user's stack carry a permissions boundary and the DR stack's do not
+ * (review r60D F3): one applied as an Aspect (iam.PermissionsBoundary.of(stack).apply) is in no prop or context the DR
+ * stack could take. Only the protection's roles are compared (review r60H F2): a role of the user's own bounded by its
+ * own prop says nothing of an Aspect, and the warning would fail `cdk synth --strict` for nothing.
  * Checked as synth validates the tree, after every aspect has run: only then do the roles carry what aspects give them.
  */
-export function warnOfBoundaryNotCarried(from: Stack, to: Stack): void {
+export function warnOfBoundaryNotCarried(protection: IConstruct, to: Stack): void {
+  const from = Stack.of(protection);
   to.node.addValidation({
     validate: () => {
-      const unbounded = (stack: Stack) => roleBoundaries(stack).filter((boundary) => boundary === undefined).length;
-      const bounded = roleBoundaries(from).filter((boundary) => boundary !== undefined).length;
-      if (bounded > 0 && unbounded(to) > 0) {
+      const unbounded = roleBoundaries(to, to).filter((boundary) => boundary === undefined).length;
+      const bounded = roleBoundaries(protection, from).filter((boundary) => boundary !== undefined).length;
+      if (bounded > 0 && unbounded > 0) {
         Annotations.of(from).addWarningV2(
           'lifeboat:dr-boundary-not-carried',
-          `${bounded} roles of ${from.node.path} have a permissions boundary and ${unbounded(to)} of its DR stack ${to.stackName} have none: a boundary applied ` +
+          `${bounded} roles of ${protection.node.path} have a permissions boundary and ${unbounded} of its DR stack ${to.stackName} have none: a boundary applied ` +
             'as an Aspect (iam.PermissionsBoundary.of(stack).apply) does not reach the DR stack. Apply it to the protection\'s drStack too ' +
             '(iam.PermissionsBoundary.of(protection.drStack).apply(...)), give the stack its permissionsBoundary prop, or pass drStack',
         );
@@ -102,9 +105,9 @@ export function warnOfBoundaryNotCarried(from: Stack, to: Stack): void {
   });
 }
 
-/** The PermissionsBoundary of each IAM role of the stack (not of its nested stacks), as it will be synthesized. */
-function roleBoundaries(stack: Stack): unknown[] {
-  return stack.node
+/** The PermissionsBoundary of each IAM role under `scope` in the stack (not in its nested stacks), as it will be synthesized. */
+function roleBoundaries(scope: IConstruct, stack: Stack): unknown[] {
+  return scope.node
     .findAll()
     .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::IAM::Role' && c.stack === stack)
     .map((role) => {

@@ -389,7 +389,7 @@ export class LifeboatProtection extends Construct {
         ],
       });
     }
-    this.drStack = props.drStack ?? siblingDrStack(stack, props.drRegion, props.drAccount);
+    this.drStack = props.drStack ?? siblingDrStack(this, stack, props.drRegion, props.drAccount);
     if (this.drStack !== stack) stack.addStackDependency(this.drStack, 'Lifeboat: the primary vault replicates into the DR vault');
     // The DR side's account, by the one rule of names, collision checks and grants (protection-physical-names.ts).
     const drAccountId = drAccountOf(stack, props);
@@ -1127,7 +1127,7 @@ function drStackNameClashIssue(stack: Stack, stackName: string, account: string 
 }
 
 /** The default DR stack (siblingDrStackPlacement): the one to share, or a new one. */
-function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | undefined): Stack {
+function siblingDrStack(protection: Construct, stack: Stack, drRegion: string, drAccount: string | undefined): Stack {
   const placement = siblingDrStackPlacement(stack, drRegion, drAccount);
   if ('existing' in placement) return placement.existing;
   const synthesizer = drStackSynthesizerLike(stack, placement.account);
@@ -1139,7 +1139,7 @@ function siblingDrStack(stack: Stack, drRegion: string, drAccount: string | unde
   });
   warnOfSynthesizerNotCarried(stack, drStack, synthesizer);
   carryStackTags(stack, drStack);
-  warnOfBoundaryNotCarried(stack, drStack);
+  warnOfBoundaryNotCarried(protection, drStack);
   // A stack of that name made after this one (ownPropIssues refuses those made before): said at synth, the tree then being complete.
   drStack.node.addValidation({
     validate: () => {

@@ -219,6 +219,19 @@ it('warns at synth when the user\'s stack\'s boundary is an Aspect, which does n
   expect(String(warning?.entry.data)).toContain('iam.PermissionsBoundary.of(protection.drStack).apply');
 });
 
+it('does not warn when only a role of the user\'s own has a boundary, by its own prop (review r60H F2)', () => {
+  // Before, one bounded role of the user's stack (1 of 41) warned 'a boundary applied as an Aspect…', which was false
+  // and failed cdk synth --strict.
+  const synth = synthProtected((app) => {
+    const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new iam.Role(shop, 'Own', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), permissionsBoundary: iam.ManagedPolicy.fromManagedPolicyName(shop, 'Boundary', 'own-boundary') });
+    return shop;
+  });
+  expect(synth.synthError).toBeUndefined();
+  expect(unbounded(stackArtifact(synth, synth.built.dr).template as Template)).toBeGreaterThan(0);
+  expect(boundaryWarnings(synth)).toEqual([]);
+});
+
 it('does not warn when the boundary is applied to the DR stack too, as the warning says', () => {
   const synth = synthesizeApp((app) => {
     const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
