@@ -775,11 +775,20 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
     // Only a directory made gets its attributes: one whose name is too long for the target was not.
     if ((await restore(entry)) === 'dir') dirs.push(entry);
   });
-  if (escapedMarkers) {
-    // Only `include` or the escaped prefix, whichever lies inside the other (the pass met markers, so one does).
+  // An include of keys (`photos`) lies apart from the escaped prefix, where the markers of its folders are stored (a key
+  // ending in `/` is no path): the pass never met them, so they are looked for there by their keys (review r60I F2:
+  // `--include photos` never made the empty folder `photos/sub/`).
+  const markersOfInclude = s3Keys !== null && include !== '' && !underPrefix(include, ESCAPED_KEY_SEGMENT) && !underPrefix(ESCAPED_KEY_SEGMENT, include);
+  if (escapedMarkers || markersOfInclude) {
+    // Otherwise only `include` or the escaped prefix, whichever lies inside the other (the pass met markers, so one does).
     const again: UnreadableManifestPart[] = [];
-    for await (const entry of readableEntries(vault, manifest, include === '' ? ESCAPED_KEY_SEGMENT : include, again)) {
-      if (isEscapedMarker(entry)) await restore(entry, true);
+    for await (const entry of readableEntries(vault, manifest, include === '' || markersOfInclude ? ESCAPED_KEY_SEGMENT : include, again)) {
+      if (!isEscapedMarker(entry)) continue;
+      if (markersOfInclude) {
+        if (!s3KeyOf(entry).startsWith(`${include}/`)) continue;
+        stats.entries++;
+      }
+      await restore(entry, true);
     }
     // A part the pass read and this read cannot (a pack gone meanwhile) held markers: reported, not dropped in silence.
     for (const part of again) if (!unreadable.some((seen) => seen.first === part.first && seen.last === part.last)) unreadable.push(part);

@@ -42,7 +42,7 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     }
     return (await vault.commitSnapshot({ source: { kind: 's3', id: 's3://bucket/' }, parts: [await writer.finish()] })).id;
   };
-  const cli = async (id: string, target: string, more: { overwrite?: true; json?: true } = {}): Promise<{ code: number; errors: string; out: string }> => {
+  const cli = async (id: string, target: string, more: { overwrite?: true; json?: true; include?: string } = {}): Promise<{ code: number; errors: string; out: string }> => {
     const io = recordingCliIo();
     const code = await vaultRestore(id.slice(0, 16), { vault: path.join(dir, 'vault'), keyFile: path.join(dir, 'key'), target, ...more }, { io });
     return { code, errors: io.errors.join('\n'), out: io.lines.join('\n') };
@@ -149,6 +149,18 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     const included = await restoreSnapshot(vault, await vault.loadSnapshot(id), only, { inline: true, overwrite: true, include: s3EntryPath('f/') });
     expect(included.entries).toBe(1);
     expect(await fs.readdir(only)).toEqual(['f']);
+  });
+
+  // Review r60I F2: the markers are stored under the escaped prefix, outside the include `photos`: `--include photos` never
+  // made the empty folder `photos/sub/` (exit 0, said nowhere), though README says it restores the keys and the folder.
+  it('--include photos makes the empty folder markers under photos (photos/sub/), and none outside it', async () => {
+    const id = await backup(['photos/', 'photos/sub/', 'photos/cat.jpg', 'photos/2024/', 'photos/2024/a.jpg', 'photosx/', 'z']);
+    const target = path.join(dir, 'include-photos-markers');
+    const run = await cli(id, target, { include: 'photos' });
+    expect(run.errors).toContain('Restored 5 entries (2 files, 3 directories, 0 symlinks, ');
+    expect(run.code).toBe(0);
+    const tree = [...(await readTree(target)).entries()].map(([name, what]) => (what === 'dir' ? `${name}/` : name)).sort();
+    expect(tree).toEqual(['photos/', 'photos/2024/', 'photos/2024/a.jpg', 'photos/cat.jpg', 'photos/sub/']);
   });
 
   // Review r60A F3: "needs the folder …", "where this restore wrote the file of the key …" quoted the stored path of a key
