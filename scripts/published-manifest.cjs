@@ -6,7 +6,7 @@
 // theirs (189 MB besides). npm has no field to leave a dependency out of the tarball only, so `prepack` strips it
 // from package.json and `postpack` puts the repository's file back, byte for byte.
 // usage: node scripts/published-manifest.cjs strip|restore
-const { existsSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
 /** Dependencies of the repository's own scripts that the published package must not carry. */
@@ -30,9 +30,19 @@ function stripped(text) {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
+/** Whether package.json's text is the repository's form, not a stripped one: the saved text, or not missing a repository-only dependency. */
+function isRepositoryManifest(text, savedText) {
+  if (text === savedText) return true;
+  const optional = JSON.parse(text).optionalDependencies ?? {};
+  return REPOSITORY_ONLY.every((name) => Object.hasOwn(optional, name));
+}
+
 function strip() {
   // A pack that failed after strip ran no postpack: its saved file is the repository's, and package.json is its stripped
   // form, unless package.json was edited since (review r60D F5): putting the saved file back then would lose those edits.
+  // A package.json that is the saved file, or lists every repository-only dependency, is the repository's own again
+  // (`git checkout package.json` after the failed pack, review r60H F4): the saved file is stale, not the user's edits.
+  if (existsSync(savedFile) && isRepositoryManifest(readFileSync(manifestFile, 'utf8'), readFileSync(savedFile, 'utf8'))) unlinkSync(savedFile);
   if (existsSync(savedFile)) {
     if (readFileSync(manifestFile, 'utf8') !== stripped(readFileSync(savedFile, 'utf8'))) {
       console.error(

