@@ -5,7 +5,8 @@ import { type FailoverRanIn } from './failover-incomplete';
  * What a failover says when the DR catalog holds no backup of the plan: with the primary region down, a lost or
  * emptied DR catalog looks the same as a backup never replicated, and waiting for Replicate is then impossible (audit
  * a59A F1). Not said when it holds any: that one lacks the backup asked for is its replication, not its loss (review
- * r60E F3). The function may not list the DR vault, so the hint is conditional: if the vault
+ * r60E F3); unless the backup asked for is older than all it holds, as in a catalog recreated empty long ago (review
+ * r60J F3). The function may not list the DR vault, so the hint is conditional: if the vault
  * holds backups, the catalog is rebuilt from it. The command names the function's environment and, in AWS, --aws,
  * since a bare one pasted acts on env dev in the local cloud; the operator's --data-dir the function cannot know.
  */

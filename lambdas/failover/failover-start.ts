@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
+import { backupIdStartedAt } from '../backup/backup-id';
 import { type BackupCatalog, type InvalidBackupItem } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
 import { type CatalogRebuildMarker } from '../catalog/catalog-rebuild-marker';
@@ -140,11 +141,14 @@ export async function resolveFailoverBackup(
     const record = await catalog.getBackup(request.backupId);
     if (!record) {
       // A DR catalog that holds backups of the plan was not lost, it has not had this one replicated yet: the rebuild
-      // hint there sent an operator to rebuild a sound catalog (review r60E F3).
-      const { held } = await keptBackupsOf(request.plan, catalog);
+      // hint there sent an operator to rebuild a sound catalog (review r60E F3). Unless the one asked for is older than
+      // all it holds: a catalog lost and recreated empty holds only the backups replicated since (review r60J F3).
+      const { held, oldestStartedAt } = await keptBackupsOf(request.plan, catalog);
+      const askedAt = backupIdStartedAt(request.backupId);
+      const olderThanHeld = askedAt !== undefined && oldestStartedAt !== undefined && askedAt < oldestStartedAt;
       throw new InvalidInputError(
         `Invalid failover input: backupId: backup ${request.backupId} is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "${request.plan}" that the DR catalog holds` +
-          (held === 0 ? `; ${drCatalogLostHint(ranIn)}` : ''),
+          (held === 0 || olderThanHeld ? `; ${drCatalogLostHint(ranIn)}` : ''),
       );
     }
     if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${record.plan}", not of plan "${request.plan}"`);
@@ -221,7 +225,7 @@ export async function resolveFailoverBackup(
 async function keptBackupsOf(
   plan: string,
   catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>,
-): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[]; unreadable: InvalidBackupItem[]; held: number }> {
+): Promise<{ kept: BackupRecord[]; forgotten: BackupRecord[]; unreadable: InvalidBackupItem[]; held: number; oldestStartedAt: number | undefined }> {
   const unreadable = unreadableRecords();
   // Sorted here rather than trusting the index's order: startedAt strings of other writers may differ in precision.
   const records = await catalog.listBackupsOfPlan(plan, { onInvalid: unreadable.onInvalid });
@@ -231,6 +235,8 @@ async function keptBackupsOf(
     forgotten: committed.filter((r) => r.forgottenAt !== undefined),
     unreadable: unreadable.items,
     held: records.length + unreadable.items.length,
+    // Of any status: a record of the plan, even a failed backup's, says the catalog held the plan since then.
+    oldestStartedAt: records.map((r) => Date.parse(r.startedAt)).filter((at) => !Number.isNaN(at)).reduce<number | undefined>((oldest, at) => (oldest === undefined || at < oldest ? at : oldest), undefined),
   };
 }
 

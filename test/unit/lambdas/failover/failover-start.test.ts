@@ -244,6 +244,35 @@ describe('a DR catalog that holds no backup of the plan (lost or emptied, audit 
       /^Invalid failover input: plan: plan "shop" has no committed backup in the DR catalog; a backup reaches it once the backup's Replicate step has copied it to the DR vault$/,
     );
   });
+
+  // Review r60J F3: a DR catalog lost long ago and recreated empty holds only the backups replicated since; one asked
+  // for that is older than all of them is what the lost catalog held, and the DR vault may still keep it.
+  it('names the rebuild when the backup asked for is older than every record of the plan the DR catalog holds', async () => {
+    const since: BackupRecord = {
+      backupId: '20261206T000000Z-0000000a',
+      plan: 'shop',
+      environment: 'au',
+      sourceNames: ['shop-assets'],
+      sources: [],
+      strategy: 'full',
+      status: 'COMMITTED',
+      startedAt: '2026-12-06T00:00:00.000Z',
+      shardCount: 1,
+      copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    };
+    const failedSince: BackupRecord = { ...since, backupId: '20261205T000000Z-0000000c', status: 'FAILED', startedAt: '2026-12-05T00:00:00.000Z' };
+    const catalog: FailoverStartDeps['catalog'] = {
+      getBackup: (id) => Promise.resolve([since, failedSince].find((r) => r.backupId === id)),
+      listBackupsOfPlan: () => Promise.resolve([since, failedSince]),
+      rebuildMarker: () => ({ read: () => Promise.resolve(undefined) }),
+    };
+    await expect(resolveFailoverBackup({ plan: plan.name, backupId: '20261101T000000Z-0000000b' }, catalog, 'us-west-2', inAws)).rejects.toThrow(
+      'Invalid failover input: backupId: backup 20261101T000000Z-0000000b is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "shop" that the DR catalog holds; ' +
+        'if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with `',
+    );
+    // Between the records held (the failed backup's counts: the catalog held the plan since then): not replicated, no rebuild.
+    await expect(resolveFailoverBackup({ plan: plan.name, backupId: '20261205T120000Z-0000000d' }, catalog, 'us-west-2', inAws)).rejects.not.toThrow('may have been lost');
+  });
 });
 
 describe('a mirror that keeps objects deleted from its source (deleteMarkers false)', () => {
