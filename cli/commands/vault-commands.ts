@@ -311,6 +311,8 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
             path: d.path,
             ...(d.through !== undefined ? { through: d.through, entries: d.entries } : {}),
             ...(d.partlyOutside !== undefined ? { partlyOutside: d.partlyOutside } : {}),
+            // A part only the folder markers' second read could not read: its other entries were restored (review r60I F3).
+            ...(d.markersOnly === true ? { markersOnly: true } : {}),
             message: d.error.message,
           })),
           temporaryFiles: { removed: leftovers, leftRecent: recent },

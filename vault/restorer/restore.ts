@@ -144,7 +144,11 @@ export type RestoreStats = {
  * cannot be known while the part is unreadable, so the include lost up to that many (review r58K F6: they were counted as
  * the include's). Absent, every entry the part lists is the restore's.
  */
-export type DamagedEntry = { readonly path: string; readonly error: VaultError; readonly through?: string; readonly entries?: number; readonly partlyOutside?: string };
+/**
+ * `markersOnly`: a part the pass read (its entries restored) that its folder markers' second read could not: only those
+ * markers were not made, how many of its `entries` cannot be told (review r60I F3: counted whole, restored entries twice).
+ */
+export type DamagedEntry = { readonly path: string; readonly error: VaultError; readonly through?: string; readonly entries?: number; readonly partlyOutside?: string; readonly markersOnly?: true };
 
 /**
  * Some files could not be restored because their data in the vault is damaged or missing, or some entries because the part
@@ -165,9 +169,11 @@ export class RestoreIncompleteError extends VaultError {
     const parents = (stats.unreadParents ?? []).map((p) => `\n  note: ${unreadParentNote(p.path, p.error.message)}`).join('');
     let files = 0;
     let unlisted = 0;
+    let markersAmong = 0;
     let outside: string | undefined;
     for (const d of damaged) {
       if (d.through === undefined) files++;
+      else if (d.markersOnly === true) markersAmong += d.entries ?? 0;
       else unlisted += d.entries ?? 0;
       outside ??= d.partlyOutside;
     }
@@ -175,11 +181,17 @@ export class RestoreIncompleteError extends VaultError {
       outside === undefined
         ? `${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing`
         : `up to ${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing, some of them possibly outside ${JSON.stringify(outside)} (which cannot be told while the part is unreadable)`;
-    const what = [...(files > 0 || unlisted === 0 ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []), ...(unlisted > 0 ? [unlistedWhat] : [])].join(', and ');
+    const markersWhat = `some folder markers (empty folders) were not made: the part of the snapshot's manifest that lists them (${markersAmong} entries, the others of which were restored) could not be read again after the pass`;
+    const what = [
+      ...(files > 0 || (unlisted === 0 && markersAmong === 0) ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []),
+      ...(unlisted > 0 ? [unlistedWhat] : []),
+      ...(markersAmong > 0 ? [markersWhat] : []),
+    ].join(', and ');
     // The entries listed as not restored (an S3 key no file path can be) are not counted restored (review r60A F2).
     const others = stats.entries - files;
     const notAsRecorded = entriesNotRestored(stats.notRestored);
-    const restored = notAsRecorded === 0 ? `the other ${others} entries were restored` : `${Math.max(0, others - notAsRecorded)} of the other ${others} entries were restored, ${notAsRecorded} listed as not restored as recorded`;
+    const restoredAll = notAsRecorded === 0 ? `the other ${others} entries were restored` : `${Math.max(0, others - notAsRecorded)} of the other ${others} entries were restored, ${notAsRecorded} listed as not restored as recorded`;
+    const restored = markersAmong > 0 ? `${restoredAll}, but for those folder markers` : restoredAll;
     super(
       `${what} (${restored}; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}${parents}`,
     );
@@ -188,6 +200,7 @@ export class RestoreIncompleteError extends VaultError {
 
 /** How many entries a damaged part of the manifest cost the restore: all it lists, or up to that many when it reaches past the include. */
 function partEntries(d: DamagedEntry): string {
+  if (d.markersOnly === true) return `its folder markers, among ${d.entries ?? '?'} entries`;
   const count = `${d.entries ?? '?'} entries`;
   return d.partlyOutside === undefined ? count : `up to ${count}, some possibly outside ${JSON.stringify(d.partlyOutside)}`;
 }
@@ -764,6 +777,7 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   // A damaged or missing page is reported with the paths it lists, and the pass goes on with the next one (audit a58B F3): the
   // directories it lists, met again below it, are made on the way (mode 0700, dated by the restore), which hides nothing.
   const unreadable: UnreadableManifestPart[] = [];
+  const markersUnread: UnreadableManifestPart[] = [];
   const entries = readableEntries(vault, manifest, include, unreadable);
   await forEachBounded(s3Keys ? s3Keys.lookingAhead(entries) : entries, RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
     stats.entries++;
@@ -791,7 +805,7 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
       await restore(entry, true);
     }
     // A part the pass read and this read cannot (a pack gone meanwhile) held markers: reported, not dropped in silence.
-    for (const part of again) if (!unreadable.some((seen) => seen.first === part.first && seen.last === part.last)) unreadable.push(part);
+    for (const part of again) if (!unreadable.some((seen) => seen.first === part.first && seen.last === part.last)) markersUnread.push(part);
   }
   for (const entry of markers) await restore(entry, true);
   // A symlink stops the restore as any entry does (a directory in its place): with the same words, not a bare refusal.
@@ -802,6 +816,7 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   // entries are contiguous in manifest order), else an upper bound.
   const inside = (part: UnreadableManifestPart): boolean => underPrefix(part.first, include) && underPrefix(part.last, include);
   for (const part of unreadable) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, ...(inside(part) ? {} : { partlyOutside: include }) });
+  for (const part of markersUnread) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, markersOnly: true });
   const reported = (path: string): boolean => unreadable.some((part) => comparePaths(part.first, path) <= 0 && comparePaths(path, part.last) <= 0);
   const unreadParents: UnreadParent[] = [];
   const ancestors =
