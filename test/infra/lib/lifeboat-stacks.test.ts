@@ -749,9 +749,10 @@ describe('mirrors (issue 12): the sample plan mirrors its S3 source', () => {
       [['s3:GetReplicationConfiguration', 's3:ListBucket'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets']] }), owned],
       [['s3:GetObjectVersionAcl', 's3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::lifeboat-demo-assets/*']] }), owned],
       [['s3:ReplicateDelete', 's3:ReplicateObject', 's3:ReplicateTags'], text({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${mirrorBucket}/*`]] }), owned],
-      // Through S3 of the DR region, for the mirror bucket or its objects only, as the S3 User Guide's replication role policy (a284634e).
+      // Through S3 of the DR region, for the mirror bucket or its objects only, as the S3 User Guide's replication role policy
+      // (a284634e); Decrypt too, with which S3 checks the mirror's Bucket Key (94e4008b).
       [
-        ['kms:Encrypt', 'kms:GenerateDataKey'],
+        ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
         text(mirrorKeyArn),
         {
           StringEquals: { 'kms:ViaService': 's3.us-west-2.amazonaws.com' },
