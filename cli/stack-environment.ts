@@ -33,7 +33,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   const firsts = outputs.filter((o) => o.OutputKey?.startsWith(ENVIRONMENT_OUTPUT_START) === true && o.OutputValue?.startsWith(ENVIRONMENT_OUTPUT_HEAD) === true);
   const [first, ...others] = firsts;
   if (first?.OutputKey === undefined || first.OutputValue === undefined) {
-    throw new StackEnvironmentError(`stack ${stackName} has no Lifeboat output: is it deployed with lifeboat ≥ ${ENVIRONMENT_OUTPUT_SINCE}? (a LifeboatProtection's stack has an output ${ENVIRONMENT_OUTPUT_START}<Prefix>; the JSON-config app's stacks are reached with --env)`);
+    throw new StackEnvironmentError(`stack ${stackName} has no Lifeboat output: is it deployed with lifeboat ≥ ${ENVIRONMENT_OUTPUT_SINCE}? (the stack that holds a LifeboatProtection, the JSON-config app's stacks too, has an output ${ENVIRONMENT_OUTPUT_START}<Prefix> from its first deploy after the upgrade; a protection in a NestedStack has it in the nested stack: give --stack the nested stack's physical name, such as ${stackName}-InnerNestedStack…-1A2B3C4D5E6F)`);
   }
   if (others.length > 0) {
     throw new StackEnvironmentError(`stack ${stackName} holds ${firsts.length} Lifeboat protections (outputs ${firsts.map((o) => o.OutputKey).join(', ')}): --stack reaches a stack with one; put each protection in a stack of its own`);

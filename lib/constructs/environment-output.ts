@@ -51,7 +51,8 @@ export function addEnvironmentOutputs(scope: Construct, output: Omit<Environment
     const value = pieces.every((p) => typeof p === 'string') ? pieces.join('') : Token.asString({ 'Fn::Join': ['', pieces] });
     const part = new CfnOutput(scope, id, {
       value,
-      description: `Lifeboat ${output.deployment.prefix}: the environment \`lifeboat … --stack ${stack.stackName} --aws\` reads (part ${i + 1} of ${cut.length})`,
+      // Literal text only: a token in a Description (a NestedStack's name is one) is refused by CloudFormation.
+      description: `Lifeboat ${output.deployment.prefix}: the environment \`lifeboat … --stack <this stack's name> --aws\` reads (part ${i + 1} of ${cut.length})`,
     });
     part.overrideLogicalId(id);
   });

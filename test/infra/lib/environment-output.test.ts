@@ -1,4 +1,5 @@
-import { Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack } from 'aws-cdk-lib';
+import { Template as AssertionsTemplate } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type EnvironmentConfig } from '../../../config/lifeboat-config';
 import { ENVIRONMENT_OUTPUT_START, environmentOutputSchema, OUTPUT_VALUE_LIMIT } from '../../../config/protection-environment';
@@ -137,5 +138,29 @@ describe('an environment longer than one output', () => {
       .map(([id]) => resolvedRef(id));
     expect(new Set(buckets)).toEqual(new Set(logicalIds));
     expect(resourceNames(environment)).toEqual({ primaryStack: 'Big', drStack: protection.drStack.stackName, ...protection.names });
+  });
+});
+
+describe('a protection in a NestedStack (review r60K F1)', () => {
+  // The nested stack's name is a token: in a Description it would be an Fn::Join, which CloudFormation refuses (cfn-lint E6003).
+  const app = templateOnlyApp();
+  const parent = new Stack(app, 'Parent', { env: USER_APP_ENV });
+  const nested = new NestedStack(parent, 'Inner');
+  const drStack = new Stack(app, 'ParentDR', { env: { ...USER_APP_ENV, region: 'us-west-2' } });
+  new LifeboatProtection(nested, 'Lifeboat', {
+    prefix: 'nest',
+    drRegion: 'us-west-2',
+    drStack,
+    plans: [{ name: 'daily', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 7 }, objectives: { rpoMinutes: 1500, rtoMinutes: 60 }, sources: [LifeboatSource.s3Bucket('assets', new s3.Bucket(nested, 'Assets'))] }],
+  });
+  const template = AssertionsTemplate.fromStack(nested).toJSON() as Template & { Outputs: Record<string, { Description?: unknown }> };
+
+  it('gives its output a Description of plain text, which CloudFormation takes', () => {
+    const outputs = Object.entries(template.Outputs).filter(([key]) => key.startsWith(ENVIRONMENT_OUTPUT_START));
+    expect(outputs.map(([key]) => key)).toEqual(['LifeboatEnvironmentNest']);
+    for (const [, output] of outputs) {
+      expect(typeof output.Description).toBe('string');
+      expect(output.Description).toBe("Lifeboat nest: the environment `lifeboat … --stack <this stack's name> --aws` reads (part 1 of 1)");
+    }
   });
 });

@@ -95,6 +95,8 @@ describe('targetEnvironment with --stack', () => {
     const refusal = targetEnvironment(TARGET);
     await expect(refusal).rejects.toThrow(StackEnvironmentError);
     await expect(refusal).rejects.toThrow(/^stack Shop has no Lifeboat output: is it deployed with lifeboat ≥ \d+\.\d+\.\d+\?/);
+    // A protection in a NestedStack writes the output in the nested stack, not in the parent the user may name (review r60K F1).
+    await expect(refusal).rejects.toThrow("a protection in a NestedStack has it in the nested stack: give --stack the nested stack's physical name");
   });
 
   it('a stack that is not there: the error names the stack and the region asked', async () => {
