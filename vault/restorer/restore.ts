@@ -148,7 +148,16 @@ export type RestoreStats = {
  * `markersOnly`: a part the pass read (its entries restored) that its folder markers' second read could not: only those
  * markers were not made, how many of its `entries` cannot be told (review r60I F3: counted whole, restored entries twice).
  */
-export type DamagedEntry = { readonly path: string; readonly error: VaultError; readonly through?: string; readonly entries?: number; readonly partlyOutside?: string; readonly markersOnly?: true };
+export type DamagedEntry = {
+  readonly path: string;
+  readonly error: VaultError;
+  readonly through?: string;
+  readonly entries?: number;
+  readonly partlyOutside?: string;
+  readonly markersOnly?: true;
+  /** Of an S3 backup: the keys of `path` and `through`, which lines name (review r60I F4: `%lifeboat-escaped-key/bTMv to …`). */
+  readonly keys?: { readonly first: string; readonly last?: string };
+};
 
 /**
  * Some files could not be restored because their data in the vault is damaged or missing, or some entries because the part
@@ -163,7 +172,7 @@ export class RestoreIncompleteError extends VaultError {
   ) {
     const list = damaged
       .slice(0, 20)
-      .map((d) => `\n  ${d.through === undefined || d.through === d.path ? d.path : `${d.path} to ${d.through} (${partEntries(d)})`}: ${d.error.message}`)
+      .map((d) => `\n  ${damagedWhere(d)}: ${d.error.message}`)
       .join('');
     // Not the include's entries (f59E): neither counted nor in the list, but said.
     const parents = (stats.unreadParents ?? []).map((p) => `\n  note: ${unreadParentNote(p.path, p.error.message)}`).join('');
@@ -196,6 +205,13 @@ export class RestoreIncompleteError extends VaultError {
       `${what} (${restored}; run \`lifeboat vault verify --read-data\` for the whole picture):${list}${damaged.length > 20 ? `\n  … and ${damaged.length - 20} more` : ''}${parents}`,
     );
   }
+}
+
+/** What a damage line names: a file, or a part of the manifest from its first path to its last; of an S3 backup, by keys. */
+function damagedWhere(d: DamagedEntry): string {
+  const part = d.through !== undefined && d.through !== d.path;
+  if (d.keys !== undefined) return part ? `S3 keys ${JSON.stringify(d.keys.first)} to ${JSON.stringify(d.keys.last)} (${partEntries(d)})` : `S3 key ${JSON.stringify(d.keys.first)}`;
+  return part ? `${d.path} to ${d.through} (${partEntries(d)})` : d.path;
 }
 
 /** How many entries a damaged part of the manifest cost the restore: all it lists, or up to that many when it reaches past the include. */
@@ -764,7 +780,7 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
       return restored.made;
     } catch (err) {
       if (isVaultDamage(err)) {
-        damaged.push({ path: entry.path, error: err });
+        damaged.push({ path: entry.path, error: err, ...(s3Keys && isS3KeyEntry(entry, snapshot.source.kind) ? { keys: { first: s3KeyOf(entry) } } : {}) });
         // Not written: a folder marker after the pass may make its name a folder, and no line says it was written.
         s3Keys?.fileNotWritten(placed.path);
         return null;
@@ -815,8 +831,10 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   // A part's count is of every entry it lists: exact for the include only when its whole range lies inside it (an include's
   // entries are contiguous in manifest order), else an upper bound.
   const inside = (part: UnreadableManifestPart): boolean => underPrefix(part.first, include) && underPrefix(part.last, include);
-  for (const part of unreadable) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, ...(inside(part) ? {} : { partlyOutside: include }) });
-  for (const part of markersUnread) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, markersOnly: true });
+  // An S3 backup's lines name keys: a part's first and last path may be stored escaped (a folder marker's always is).
+  const keysOf = (part: UnreadableManifestPart): Pick<DamagedEntry, 'keys'> => (s3Keys ? { keys: { first: s3KeyOf({ path: part.first, meta: {} }), last: s3KeyOf({ path: part.last, meta: {} }) } } : {});
+  for (const part of unreadable) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, ...(inside(part) ? {} : { partlyOutside: include }), ...keysOf(part) });
+  for (const part of markersUnread) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, markersOnly: true, ...keysOf(part) });
   const reported = (path: string): boolean => unreadable.some((part) => comparePaths(part.first, path) <= 0 && comparePaths(path, part.last) <= 0);
   const unreadParents: UnreadParent[] = [];
   const ancestors =

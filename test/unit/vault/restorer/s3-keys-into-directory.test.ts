@@ -196,7 +196,9 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     expect(incomplete.damaged).toEqual([expect.objectContaining({ entries: (refs[0] as { count: number }).count, markersOnly: true })]);
     expect(incomplete.message).toMatch(/^some folder markers \(empty folders\) were not made: the part of the snapshot's manifest that lists them \(\d+ entries, the others of which were restored\) could not be read again after the pass \(the other 36 entries were restored, but for those folder markers; /);
     expect(incomplete.message).not.toContain('entries could not be restored');
-    expect(incomplete.message).toContain('(its folder markers, among ');
+    // Review r60I F4: the line named the stored paths (`%lifeboat-escaped-key/bTA0Lw to …`), not the keys.
+    expect(incomplete.message).toContain('\n  S3 keys "m04/" to "m06/" (its folder markers, among 3 entries): a pack gone meanwhile: ');
+    expect(incomplete.message).not.toContain('%lifeboat-escaped-key');
     for (const key of keys.filter((k) => !k.endsWith('/'))) expect(await fs.readFile(path.join(target, key), 'utf8')).toBe(`body of ${key}\n`);
   });
 
@@ -311,6 +313,7 @@ describe('an S3 backup restored into a directory: keys that are files and folder
       expect(run.code).toBe(1);
       expect(run.errors).toContain('lifeboat vault: 1 entry (or attribute of an entry) was not restored as recorded either:\n  S3 key "a//b": not written: the S3 key "a//b" cannot be a file path');
       expect(run.errors).toContain('1 file(s) could not be restored because their data in the vault is damaged or missing (1 of the other 2 entries were restored, 1 listed as not restored as recorded; ');
+      expect(run.errors).toContain('for the whole picture):\n  S3 key "a": ');
       expect(await fs.readdir(target)).toEqual(['z']);
     });
 
