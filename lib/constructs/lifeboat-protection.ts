@@ -685,7 +685,8 @@ export class LifeboatProtection extends Construct {
         ...(drAccountId !== stack.account ? { drAccount: drAccountId } : {}),
         plans: validated.plans,
         ...(fileSystem ? { fileSystem: { efs: fileSystem } } : {}),
-        ...(props.notifications ? { notifications: { emails: [...(props.notifications.emails ?? [])], ...(props.notifications.replicationLagMinutes !== undefined ? { replicationLagMinutes: props.notifications.replicationLagMinutes } : {}) } } : {}),
+        // No e-mail addresses: anyone allowed DescribeStacks reads outputs, unredacted, and no --stack command needs them.
+        ...(props.notifications?.replicationLagMinutes !== undefined ? { notifications: { replicationLagMinutes: props.notifications.replicationLagMinutes } } : {}),
         ...(props.mirrorCheck ? { mirrorCheck: props.mirrorCheck } : {}),
         ...(props.scrub ? { scrub: props.scrub } : {}),
         ...(props.immutability ? { immutability: props.immutability } : {}),

@@ -164,3 +164,24 @@ describe('a protection in a NestedStack (review r60K F1)', () => {
     }
   });
 });
+
+describe('notification e-mail addresses (review r60K F3)', () => {
+  // Anyone allowed DescribeStacks reads a stack's outputs, unredacted: the addresses stay out of the output.
+  const app = templateOnlyApp();
+  const stack = new Stack(app, 'Mailed', { env: USER_APP_ENV });
+  new LifeboatProtection(stack, 'Lifeboat', {
+    prefix: 'mailed',
+    drRegion: 'us-west-2',
+    notifications: { emails: ['ops@example.com', 'oncall@example.com'], replicationLagMinutes: 30 },
+    plans: [{ name: 'daily', schedule: 'rate(1 day)', strategy: 'incremental', retention: { keepLast: 7 }, objectives: { rpoMinutes: 1500, rtoMinutes: 60 }, sources: [LifeboatSource.s3Bucket('assets', new s3.Bucket(stack, 'Assets'))] }],
+  });
+  const template = app.synth().getStackByName('Mailed').template as Template;
+
+  it('are not in the environment output; the replication lag alarm threshold is', () => {
+    const outputs = environmentOutputs(template);
+    expect(outputs.map((o) => o.key)).toEqual(['LifeboatEnvironmentMailed']);
+    for (const { resolved } of outputs) expect(resolved).not.toMatch(/ops@example\.com|oncall@example\.com/);
+    const environment = environmentOf(template, 'LifeboatEnvironmentMailed');
+    expect(environment.notifications).toEqual({ emails: [], replicationLagMinutes: 30 });
+  });
+});
