@@ -46,14 +46,14 @@ function boundaryArnIn(arn: string, stack: Stack, drAccount: string | undefined)
  * The user's stack's tags on the DR stack and its resources: those of its `tags` prop and of Tags.of(stack) alike, read
  * as aspects run (the user's stack, built before the protection made the DR stack, is visited first, so its Tags.of
  * aspects have tagged it by then). At the lowest priority, so a tag the user gives the DR stack itself wins. A tag whose
- * value is a token is left out, with a warning (CarriedTags).
+ * key or value refers to a resource or parameter of the user's stack is left out, with a warning (CarriedTags).
  */
 export function carryStackTags(from: Stack, to: Stack): void {
   Aspects.of(to).add(new CarriedTags(from));
 }
 
 class CarriedTags implements IAspect {
-  /** The keys whose value is a token, warned of once. */
+  /** The keys of tags left out, warned of once. */
   private readonly skipped = new Set<string>();
 
   constructor(private readonly from: Stack) {}
@@ -61,22 +61,52 @@ class CarriedTags implements IAspect {
   visit(node: IConstruct): void {
     if (!TagManager.isTaggable(node)) return;
     for (const [key, value] of Object.entries(this.from.tags.tagValues())) {
-      // A token is a value of the user's stack (a parameter, an attribute): in the DR stack it would be a cross-stack
-      // reference back to the stack that depends on the DR stack, a cycle synth refuses (review r60D F4).
-      if (Token.isUnresolved(value)) this.skip(key);
+      // A Ref or GetAtt of the user's stack's own would be, in the DR stack, a cross-stack reference back to the stack
+      // that depends on the DR stack: a cycle synth refuses (review r60D F4). A literal, a Lazy of one or a pseudo
+      // parameter (Aws.ACCOUNT_ID: the DR stack's own then) references nothing and is carried (review r60H F3).
+      if (this.referencesStack(key) || this.referencesStack(value)) this.skip(key);
       else node.tags.setTag(key, value, 0);
     }
+  }
+
+  /** Whether `text`, resolved in the user's stack, refers to anything of a stack (a Ref, GetAtt or ImportValue). */
+  private referencesStack(text: string): boolean {
+    return Token.isUnresolved(text) && refersToStack(this.from.resolve(text));
   }
 
   private skip(key: string): void {
     if (this.skipped.has(key)) return;
     this.skipped.add(key);
+    const shown = Token.isUnresolved(key) ? JSON.stringify(this.from.resolve(key)) : key;
+    const id = Token.isUnresolved(key) ? 'lifeboat:dr-tag-key-not-carried' : `lifeboat:dr-tag-not-carried-${key}`;
     Annotations.of(this.from).addWarningV2(
-      `lifeboat:dr-tag-not-carried-${key}`,
-      `tag ${key} of ${this.from.node.path} has a value known only at deploy (a token), which the DR stack cannot take from this stack (a cyclic reference): ` +
-        `it is not on the DR stack; give it a value of its own there (Tags.of(protection.drStack).add('${key}', …)), or pass drStack`,
+      id,
+      `tag ${shown} of ${this.from.node.path} refers to a resource or parameter of this stack (a token resolving to a Ref, GetAtt or ImportValue), ` +
+        'which the DR stack cannot take from this stack (a cyclic reference): it is not on the DR stack; give it a value of its own there ' +
+        `(Tags.of(protection.drStack).add('${Token.isUnresolved(key) ? '<key>' : key}', …)), or pass drStack`,
     );
   }
+}
+
+/** Whether a resolved CloudFormation value holds a Ref (but of a pseudo parameter), a GetAtt, an ImportValue or a Sub of one. */
+function refersToStack(resolved: unknown): boolean {
+  if (Array.isArray(resolved)) return resolved.some(refersToStack);
+  if (typeof resolved !== 'object' || resolved === null) return false;
+  return Object.entries(resolved).some(([intrinsic, argument]) => {
+    if (intrinsic === 'Ref') return typeof argument !== 'string' || !argument.startsWith('AWS::');
+    if (intrinsic === 'Fn::GetAtt' || intrinsic === 'Fn::ImportValue') return true;
+    if (intrinsic === 'Fn::Sub') return subRefersToStack(argument);
+    return refersToStack(argument);
+  });
+}
+
+/** A Fn::Sub's `${Name}` / `${Name.Attr}` other than a pseudo parameter or one of its own variables. */
+function subRefersToStack(argument: unknown): boolean {
+  const [template, variables] = Array.isArray(argument) ? argument : [argument, {}];
+  if (typeof template !== 'string') return true;
+  const own = typeof variables === 'object' && variables !== null ? Object.keys(variables) : [];
+  const names = [...template.matchAll(/\$\{(?!!)([^}]+)\}/g)].map((match) => match[1] ?? '');
+  return names.some((name) => !name.startsWith('AWS::') && !own.includes(name)) || refersToStack(variables);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, LegacyStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { Aws, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, Lazy, LegacyStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type Construct } from 'constructs';
@@ -258,4 +258,34 @@ it('carries no tag whose value is a token of the user\'s stack, and says so, whe
   const warnings = stackArtifact(synth, synth.built.shop).messages.filter((m) => String(m.entry.data).includes('lifeboat:dr-tag-not-carried-version'));
   expect(warnings).toHaveLength(1);
   expect(String(warnings[0]?.entry.data)).toContain("Tags.of(protection.drStack).add('version', …)");
+});
+
+it('carries a tag of a pseudo parameter or a Lazy constant, which references nothing of the user\'s stack (review r60H F3)', () => {
+  // Before, every token was left out: a tag of Aws.ACCOUNT_ID or of a Lazy literal was not on the DR stack.
+  const synth = synthProtected((app) => {
+    const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    Tags.of(shop).add('account', Aws.ACCOUNT_ID);
+    Tags.of(shop).add('release', Lazy.string({ produce: () => 'r7' }));
+    return shop;
+  });
+  expect(synth.synthError).toBeUndefined();
+  const vault = Object.values((stackArtifact(synth, synth.built.dr).template as Template).Resources).find((r) => r.Type === 'AWS::S3::Bucket');
+  expect(vault?.Properties?.Tags).toEqual(expect.arrayContaining([{ Key: 'account', Value: { Ref: 'AWS::AccountId' } }, { Key: 'release', Value: 'r7' }]));
+  expect(stackArtifact(synth, synth.built.shop).messages.filter((m) => String(m.entry.data).includes('lifeboat:dr-tag'))).toEqual([]);
+});
+
+it('carries no tag whose key is a token of the user\'s stack, and says so, where synth failed on a cyclic reference (review r60H F3)', () => {
+  const synth = synthProtected((app) => {
+    const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    Tags.of(shop).add(new CfnParameter(shop, 'TagKey', { default: 'k' }).valueAsString, 'v');
+    Tags.of(shop).add('team', 'storage');
+    return shop;
+  });
+  expect(synth.synthError).toBeUndefined();
+  const drArtifact = stackArtifact(synth, synth.built.dr);
+  const vault = Object.values((drArtifact.template as Template).Resources).find((r) => r.Type === 'AWS::S3::Bucket');
+  expect(vault?.Properties?.Tags).toEqual([{ Key: 'team', Value: 'storage' }]);
+  const warnings = stackArtifact(synth, synth.built.shop).messages.filter((m) => String(m.entry.data).includes('lifeboat:dr-tag-key-not-carried'));
+  expect(warnings).toHaveLength(1);
+  expect(String(warnings[0]?.entry.data)).toContain('tag {"Ref":"TagKey"} of Shop refers to a resource or parameter of this stack');
 });
