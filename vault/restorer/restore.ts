@@ -190,7 +190,8 @@ export class RestoreIncompleteError extends VaultError {
       outside === undefined
         ? `${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing`
         : `up to ${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing, some of them possibly outside ${JSON.stringify(outside)} (which cannot be told while the part is unreadable)`;
-    const markersWhat = `some folder markers (empty folders) were not made: the part of the snapshot's manifest that lists them (${markersAmong} entries, the others of which were restored) could not be read again after the pass`;
+    // Not "its other entries were restored": under an include of keys the part was read for its markers alone (outside it).
+    const markersWhat = `some folder markers (empty folders) were not made: the part of the snapshot's manifest that lists them, among ${markersAmong} entries, could not be read when the markers were, after the other entries`;
     const what = [
       ...(files > 0 || (unlisted === 0 && markersAmong === 0) ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []),
       ...(unlisted > 0 ? [unlistedWhat] : []),

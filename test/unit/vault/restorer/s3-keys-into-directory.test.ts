@@ -194,12 +194,42 @@ describe('an S3 backup restored into a directory: keys that are files and folder
     expect(err).toBeInstanceOf(RestoreIncompleteError);
     const incomplete = err as RestoreIncompleteError;
     expect(incomplete.damaged).toEqual([expect.objectContaining({ entries: (refs[0] as { count: number }).count, markersOnly: true })]);
-    expect(incomplete.message).toMatch(/^some folder markers \(empty folders\) were not made: the part of the snapshot's manifest that lists them \(\d+ entries, the others of which were restored\) could not be read again after the pass \(the other 36 entries were restored, but for those folder markers; /);
+    expect(incomplete.message).toMatch(/^some folder markers \(empty folders\) were not made: the part of the snapshot's manifest that lists them, among 3 entries, could not be read when the markers were, after the other entries \(the other 36 entries were restored, but for those folder markers; /);
     expect(incomplete.message).not.toContain('entries could not be restored');
     // Review r60I F4: the line named the stored paths (`%lifeboat-escaped-key/bTA0Lw to …`), not the keys.
     expect(incomplete.message).toContain('\n  S3 keys "m04/" to "m06/" (its folder markers, among 3 entries): a pack gone meanwhile: ');
     expect(incomplete.message).not.toContain('%lifeboat-escaped-key');
     for (const key of keys.filter((k) => !k.endsWith('/'))) expect(await fs.readFile(path.join(target, key), 'utf8')).toBe(`body of ${key}\n`);
+  });
+
+  it('--include photos with a part of the markers that cannot be read: its folder markers are said to be missing, the keys under photos restored', async () => {
+    await fs.mkdir(path.join(dir, 'include-markers-unread'));
+    const own = await newTestVault(path.join(dir, 'include-markers-unread'));
+    const keys = [...Array.from({ length: 12 }, (_, i) => `photos/m${String(i).padStart(2, '0')}/`), 'photos/cat.jpg', 'z'];
+    const writer = await own.vault.newSnapshotWriter();
+    for (const key of [...keys].sort((a, b) => comparePaths(s3EntryPath(a), s3EntryPath(b)))) {
+      const body = Buffer.from(key.endsWith('/') ? '' : `body of ${key}\n`);
+      const meta = { key, etag: '"x"', size: body.length, lastModified: new Date(0).toISOString(), metadata: { pad: 'p'.repeat(400_000) }, tags: {}, headers: {} };
+      await writer.add({ path: s3EntryPath(key), kind: 'object', meta, changeToken: 'x', content: body });
+    }
+    const snapshot = await own.vault.commitSnapshot({ source: { kind: 's3', id: 's3://include-markers-unread/' }, parts: [await writer.finish()] });
+    const refs: Array<{ id: string; count: number }> = [];
+    for await (const ref of (await own.vault.manifest(snapshot)).pageRefs()) refs.push(ref as { id: string; count: number });
+    const first = manifestKey((refs[0] as { id: string }).id);
+    const get = own.store.get.bind(own.store);
+    jest.spyOn(own.store, 'get').mockImplementation(async (key, range) => {
+      if (key === first) throw new VaultObjectNotFoundError('gone', key);
+      return get(key, range);
+    });
+    const target = path.join(dir, 'include-markers-unread-target');
+    const err = await restoreSnapshot(own.vault, await own.vault.loadSnapshot(snapshot.id), target, { inline: true, include: 'photos' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RestoreIncompleteError);
+    const incomplete = err as RestoreIncompleteError;
+    expect(incomplete.damaged).toEqual([expect.objectContaining({ entries: (refs[0] as { count: number }).count, markersOnly: true })]);
+    expect(incomplete.message).toMatch(/^some folder markers \(empty folders\) were not made: /);
+    // The part was read for its markers alone: its other entries lie outside the include, not restored.
+    expect(incomplete.message).not.toContain('the others of which were restored');
+    expect(await fs.readFile(path.join(target, 'photos', 'cat.jpg'), 'utf8')).toBe('body of photos/cat.jpg\n');
   });
 
   // Review r60A F3: "needs the folder …", "where this restore wrote the file of the key …" quoted the stored path of a key
