@@ -41,8 +41,8 @@ export type TargetOptions = { config: string; env: string; dataDir: string; aws?
 export type DrAccountOptions = { drProfile?: string };
 
 /**
- * The options every command that acts on an environment takes (TargetOptions, plus --json). `--stack` with `--env`, or
- * without `--aws`, is refused before the command runs (exit 2, as commander's own usage errors).
+ * The options every command that acts on an environment takes (TargetOptions, plus --json). `--stack` with `--env` or
+ * `--config`, or without `--aws`, is refused before the command runs (exit 2, as commander's own usage errors).
  */
 export function withTargetOptions(cmd: Command): Command {
   return cmd
@@ -54,7 +54,7 @@ export function withTargetOptions(cmd: Command): Command {
     .option('--stack-region <region>', "the region of --stack's stack (default: the SDK's, from AWS_REGION or the profile)")
     .option('--json', 'machine-readable output')
     .hook('preAction', (_command, action) => {
-      const issue = stackUsageIssue(action.opts<Pick<TargetOptions, 'aws' | 'stack'>>(), action.getOptionValueSource('env') === 'cli', action.name());
+      const issue = stackUsageIssue(action.opts<Pick<TargetOptions, 'aws' | 'stack'>>(), { env: action.getOptionValueSource('env') === 'cli', config: action.getOptionValueSource('config') === 'cli' }, action.name());
       if (issue !== undefined) action.error(`error: ${issue}`, { exitCode: 2, code: 'lifeboat.stackUsage' });
     });
 }

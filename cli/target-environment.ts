@@ -13,15 +13,20 @@ const STACK_REFUSED_BY: Readonly<Record<string, string>> = {
   doctor: "it checks an environment of the config file and the app it synthesizes; a LifeboatProtection's stack is checked by `cdk diff` of your app",
 };
 
+/** Which of the options that name a config file's environment the command line gave (not their defaults). */
+export type ConfigOptionsGiven = { env: boolean; config: boolean };
+
 /**
- * Why `--stack` was refused with these options, or undefined: `envGiven`, whether the command line gave `--env`;
- * `command`, the command's name.
+ * Why `--stack` was refused with these options, or undefined: `given`, whether the command line gave `--env` and
+ * `--config` (both have defaults, which `--stack` ignores); `command`, the command's name.
  */
-export function stackUsageIssue(target: Pick<EnvironmentTarget, 'aws' | 'stack'>, envGiven: boolean, command?: string): string | undefined {
+export function stackUsageIssue(target: Pick<EnvironmentTarget, 'aws' | 'stack'>, given: ConfigOptionsGiven, command?: string): string | undefined {
   if (target.stack === undefined) return undefined;
   const refused = command !== undefined && Object.hasOwn(STACK_REFUSED_BY, command) ? STACK_REFUSED_BY[command] : undefined;
   if (refused !== undefined) return `--stack is not taken by lifeboat ${command}: ${refused}`;
-  if (envGiven) return `--stack and --env name the environment twice: give --stack for a LifeboatProtection's stack, or --env for an environment of the config file`;
+  if (given.env) return `--stack and --env name the environment twice: give --stack for a LifeboatProtection's stack, or --env for an environment of the config file`;
+  // Ignored without a word, --config would let the user believe its environment was the one acted on.
+  if (given.config) return "--stack reads no config file, so --config would be ignored: give --stack for a LifeboatProtection's stack, or --config and --env for an environment of a config file";
   if (target.aws !== true) return '--stack needs --aws: a LifeboatProtection is reached in AWS only (the local cloud runs the environments of lifeboat.config.json)';
   return undefined;
 }
@@ -32,7 +37,7 @@ export function stackUsageIssue(target: Pick<EnvironmentTarget, 'aws' | 'stack'>
  */
 export async function targetEnvironment(target: EnvironmentTarget, cloudFormation?: CloudFormationClient): Promise<EnvironmentConfig> {
   if (target.stack === undefined) return findEnvironment(loadLifeboatConfig(target.config), target.env);
-  const issue = stackUsageIssue(target, false);
+  const issue = stackUsageIssue(target, { env: false, config: false });
   if (issue !== undefined) throw new UsageError(issue);
   const client = cloudFormation ?? new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
   try {

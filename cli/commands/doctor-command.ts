@@ -45,7 +45,7 @@ export function projectToolkitStackName(cdkJson = 'cdk.json'): string {
 export async function doctorCommand(options: DoctorCommandOptions, deps: Partial<DoctorCommandDeps> = {}): Promise<number> {
   const { io, ...doctorDeps } = { ...defaultDeps, ...deps };
   // The doctor checks a config file's environment against the app it synthesizes: a LifeboatProtection's app is the user's own.
-  const stackRefused = stackUsageIssue(options, false, 'doctor');
+  const stackRefused = stackUsageIssue(options, { env: false, config: false }, 'doctor');
   if (stackRefused !== undefined) {
     io.err(`lifeboat doctor: ${stackRefused}`);
     return DOCTOR_EXIT_USAGE;

@@ -184,6 +184,15 @@ describe('the command line', () => {
     expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
   });
 
+  it('--stack with --config exits 2 before anything runs: the config file would be ignored (review r60K F7)', async () => {
+    expect(await refusal(['backups', 'list', '--stack', 'Shop', '--config', 'other.config.json', '--aws'])).toEqual({
+      exitCode: 2,
+      code: 'lifeboat.stackUsage',
+      message: "error: --stack reads no config file, so --config would be ignored: give --stack for a LifeboatProtection's stack, or --config and --env for an environment of a config file",
+    });
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+
   it('lifeboat doctor refuses --stack (exit 2): it checks an environment of the config file', async () => {
     expect(await refusal(['doctor', '--stack', 'Shop', '--aws'])).toMatchObject({ exitCode: 2, message: expect.stringContaining('error: --stack is not taken by lifeboat doctor: it checks an environment of the config file') });
     const cli = capturedCliDeps();
