@@ -12,3 +12,8 @@ export class StackNotFoundError extends Error {
 export class StackEnvironmentError extends Error {
   override readonly name = 'StackEnvironmentError';
 }
+
+/** The stack's region did not answer DescribeStacks, and no copy of its environment was kept on this machine. */
+export class StackUnansweredError extends Error {
+  override readonly name = 'StackUnansweredError';
+}

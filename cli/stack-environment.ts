@@ -8,16 +8,32 @@ import {
   environmentOutputPartKey,
   environmentOutputSchema,
 } from '../config/protection-environment';
-import { StackEnvironmentError, StackNotFoundError } from './stack-environment-errors';
+import { ageSince, readStackEnvironmentCache, stackEnvironmentCacheFile, writeStackEnvironmentCache } from './stack-environment-cache';
+import { StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
+import { isUnanswered } from './unanswered-endpoint';
+
+/** What stackEnvironment is given besides the stack: where its copy is kept, and how it says it used that copy. */
+export type StackEnvironmentOptions = {
+  /** The directory `.lifeboat/stacks` is under (the user's home directory unless told). */
+  home?: string;
+  /** Says one line to the user (stderr): that the environment is the copy, and of when. */
+  note?: (line: string) => void;
+  now?: () => Date;
+};
 
 /**
  * The environment of the LifeboatProtection deployed in `stackName` (`--stack`), from its outputs
  * (config/protection-environment.ts), as lifeboat.config.json's environment: checked by the same schema, with its
- * prefix and stacks (`deployment`), by which resourceNames names its vaults, catalog and state machines.
+ * prefix and stacks (`deployment`), by which resourceNames names its vaults, catalog and state machines. Each read is
+ * kept (stack-environment-cache.ts); when the region's CloudFormation does not answer (its region is down: the very
+ * outage `failover` is for), the copy kept is used and the user told so. An answer, an AccessDenied or a stack not
+ * found among them, is never replaced by the copy.
  */
-export async function stackEnvironment(stackName: string, cloudFormation: CloudFormationClient): Promise<EnvironmentConfig> {
+export async function stackEnvironment(stackName: string, cloudFormation: CloudFormationClient, options: StackEnvironmentOptions = {}): Promise<EnvironmentConfig> {
   const region = await cloudFormation.config.region().catch(() => undefined);
   const where = region !== undefined ? ` in ${region}` : '';
+  const cacheFile = stackEnvironmentCacheFile(stackName, region ?? 'default-region', options.home);
+  const now = options.now ?? (() => new Date());
   let outputs: readonly Output[];
   try {
     const { Stacks: stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -27,6 +43,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     if (err instanceof Error && /does not exist/.test(err.message)) {
       throw new StackNotFoundError(`stack ${stackName} was not found${where}: give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region`, { cause: err });
     }
+    if (isUnanswered(err)) return cachedEnvironment(stackName, where, cacheFile, err, options.note ?? ((line) => process.stderr.write(`${line}\n`)), now());
     throw err;
   }
   const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
@@ -47,6 +64,31 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     if (value === undefined) throw new StackEnvironmentError(`stack ${stackName}: output ${key} says it has ${parts} parts, and ${environmentOutputPartKey(key, part)} is missing: deploy the stack again`);
     json += value;
   }
+  const environment = parsedEnvironment(stackName, key, json);
+  try {
+    writeStackEnvironmentCache(cacheFile, { stack: stackName, region: region ?? 'default-region', key, readAt: now().toISOString(), json });
+  } catch {
+    // Without the copy only the fallback of an outage is lost: the command has what it needs.
+  }
+  return environment;
+}
+
+/** The environment of the copy kept of the stack, said so in one line, when its region's CloudFormation did not answer. */
+function cachedEnvironment(stackName: string, where: string, cacheFile: string, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
+  const cached = readStackEnvironmentCache(cacheFile);
+  if (cached === undefined) {
+    throw new StackUnansweredError(
+      `CloudFormation${where} did not answer for stack ${stackName} (${err.message}), and this machine has no copy of its environment (${cacheFile}): ` +
+        'run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region',
+      { cause: err },
+    );
+  }
+  note(`CloudFormation${where} did not answer: using the environment read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${cacheFile})`);
+  return parsedEnvironment(stackName, cached.key, cached.json);
+}
+
+/** The environment of the output's JSON (its parts joined), checked as the config file's. */
+function parsedEnvironment(stackName: string, key: string, json: string): EnvironmentConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(json);

@@ -2,7 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { CLI_CLIENT_TIMEOUTS, requestClientSettings } from './client-timeouts';
-import { stackEnvironment } from './stack-environment';
+import { stackEnvironment, type StackEnvironmentOptions } from './stack-environment';
 import { UsageError } from './usage-error';
 
 /** How a command line names its environment: `--env` of `--config` (lifeboat.config.json), or `--stack` (a LifeboatProtection's). */
@@ -33,15 +33,16 @@ export function stackUsageIssue(target: Pick<EnvironmentTarget, 'aws' | 'stack'>
 
 /**
  * The environment a command acts on: with `--stack`, the LifeboatProtection's read from its stack's outputs (by
- * DescribeStacks in --stack-region, else the SDK's region); otherwise `--env` of the config file, as always.
+ * DescribeStacks in --stack-region, else the SDK's region; the copy kept of it when that region does not answer);
+ * otherwise `--env` of the config file, as always.
  */
-export async function targetEnvironment(target: EnvironmentTarget, cloudFormation?: CloudFormationClient): Promise<EnvironmentConfig> {
+export async function targetEnvironment(target: EnvironmentTarget, cloudFormation?: CloudFormationClient, stackOptions?: StackEnvironmentOptions): Promise<EnvironmentConfig> {
   if (target.stack === undefined) return findEnvironment(loadLifeboatConfig(target.config), target.env);
   const issue = stackUsageIssue(target, { env: false, config: false });
   if (issue !== undefined) throw new UsageError(issue);
   const client = cloudFormation ?? new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
   try {
-    return await stackEnvironment(target.stack, client);
+    return await stackEnvironment(target.stack, client, stackOptions);
   } finally {
     if (cloudFormation === undefined) client.destroy();
   }

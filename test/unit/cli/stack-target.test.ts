@@ -1,4 +1,7 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,7 +12,7 @@ import { doctorCommand, registerDoctorCommand } from '../../../cli/commands/doct
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { restoreCommand } from '../../../cli/commands/restore-commands';
 import { environmentAccess } from '../../../cli/environment-access';
-import { StackEnvironmentError, StackNotFoundError } from '../../../cli/stack-environment-errors';
+import { StackEnvironmentError, StackNotFoundError, StackUnansweredError } from '../../../cli/stack-environment-errors';
 import { targetEnvironment } from '../../../cli/target-environment';
 import { targetOptionsLine } from '../../../cli/target-options-line';
 import { UsageError } from '../../../cli/usage-error';
@@ -24,6 +27,17 @@ import { capturedCliDeps } from '../../support/captured-cli-io';
 const cloudFormation = mockClient(CloudFormationClient);
 beforeEach(() => {
   cloudFormation.reset();
+});
+
+// Every read of a stack keeps a copy under ~/.lifeboat/stacks: a HOME of the test's own, removed after.
+const realHome = process.env.HOME;
+const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-'));
+beforeAll(() => {
+  process.env.HOME = home;
+});
+afterAll(() => {
+  process.env.HOME = realHome;
+  rmSync(home, { recursive: true, force: true });
 });
 
 const ENVIRONMENT = {
@@ -203,5 +217,58 @@ describe('the command line', () => {
   it('--stack without --aws exits 2 before anything runs', async () => {
     expect(await refusal(['status', '--stack', 'Shop'])).toMatchObject({ exitCode: 2, message: expect.stringContaining('error: --stack needs --aws') });
     expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
+});
+
+describe('the primary region is down: its CloudFormation does not answer (review r60K F2)', () => {
+  const cacheFile = () => path.join(home, '.lifeboat', 'stacks', 'eu-west-1-Shop.json');
+  const unanswered = () => cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com'), { name: 'TimeoutError' }));
+  beforeEach(() => rmSync(path.join(home, '.lifeboat'), { recursive: true, force: true }));
+
+  it('uses the environment read from the stack before, and says so in one line with its time and age', async () => {
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET, undefined, { now: () => new Date('2026-12-07T10:00:00.000Z') });
+    expect(existsSync(cacheFile())).toBe(true);
+    cloudFormation.reset();
+    unanswered();
+    const notes: string[] = [];
+    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line), now: () => new Date('2026-12-07T13:05:00.000Z') });
+    expect(resourceNames(environment)).toMatchObject({ primaryStack: 'Shop', drStack: 'Shop-LifeboatDR', failoverStateMachine: 'shop-failover' });
+    expect(notes).toEqual([`CloudFormation in eu-west-1 did not answer: using the environment read from stack Shop at 2026-12-07T10:00:00.000Z, 3 h 5 min ago (${cacheFile()})`]);
+  });
+
+  it('failover --stack starts the DR region\'s state machine from the copy', async () => {
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET);
+    cloudFormation.reset();
+    unanswered();
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await failoverCommand({ ...TARGET, plan: 'daily' }, capturedCliDeps().deps);
+      expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual(['arn:aws:states:us-west-2:111111111111:stateMachine:shop-failover']);
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain('CloudFormation in eu-west-1 did not answer: using the environment read from stack Shop at ');
+    } finally {
+      stderr.mockRestore();
+      sfn.restore();
+    }
+  });
+
+  it('with no copy kept, the error says to run a --stack command while the region is up, or the DR region\'s console', async () => {
+    unanswered();
+    const refusal = targetEnvironment(TARGET);
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(
+      `CloudFormation in eu-west-1 did not answer for stack Shop (connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com), and this machine has no copy of its environment (${cacheFile()}): run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+    );
+  });
+
+  it('an answer is never replaced by the copy: AccessDenied stays an error', async () => {
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET);
+    cloudFormation.reset();
+    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied' }));
+    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow('not authorized to perform: cloudformation:DescribeStacks');
   });
 });
