@@ -13,7 +13,7 @@ import { givenPath } from '../../local/printed-path-option';
 import { describeUnreadableSnapshot } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
-import { vaultTargetOptionsLine } from '../target-options-line';
+import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
 import { progressLine } from '../progress-line';
 import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowOutcome, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { isUsageError, UsageError } from '../usage-error';
@@ -147,8 +147,8 @@ async function catalogRebuildRunbook(
     // A stack deployed before the field refuses it, before reading or writing anything (review r58A F2): run without it.
     const lacking = sent && refusedMarkerOptions(outcome) ? withMarkerOptions('', markerOptions).trim() : undefined;
     if (lacking !== undefined) {
-      const functionLine = catalogRebuildCommandLine({ vault: side, region, environment: options.env, aws: options.aws === true });
-      io.err(markerOptionsRefusedWarning({ executionId: outcome.executionId, environment: options.env }, functionLine, lacking, cliLine));
+      const functionLine = functionCommandLine({ vault: side, region }, options.env, options);
+      io.err(markerOptionsRefusedWarning({ executionId: outcome.executionId, alarmTopic: options.stack !== undefined ? "the protection's alarm topic" : `topic lifeboat-${options.env}-alarms` }, functionLine, lacking, cliLine));
       outcome = await run({ vault: side });
     }
     const summary = outcome.status === 'SUCCEEDED' ? (outcome.output as CatalogRebuildSummary) : undefined;
@@ -196,11 +196,11 @@ function refusedMarkerOptions(outcome: WorkflowOutcome): boolean {
  * What the fall-back run means: the refused execution's alert is expected (review r58C F4: it paged the on-call with no
  * word that it was this); the function's own line, without `lacking`, in its marker and errors; and what to do.
  */
-function markerOptionsRefusedWarning(refused: { executionId: string; environment: string }, functionLine: string, lacking: string, cliLine: string): string {
+function markerOptionsRefusedWarning(refused: { executionId: string; alarmTopic: string }, functionLine: string, lacking: string, cliLine: string): string {
   const { executionId } = refused;
   return (
     `warning: the catalog-rebuild function refused "markerOptions" (execution ${executionId}: its stack was deployed before the field; nothing was read or written), so the rebuild runs again without it. ` +
-    `The alert that execution ${executionId} ended FAILED (topic lifeboat-${refused.environment}-alarms, which pages the on-call) is this refusal: expected, nothing to look into. ` +
+    `The alert that execution ${executionId} ended FAILED (${refused.alarmTopic}, which pages the on-call) is this refusal: expected, nothing to look into. ` +
     `Until it finishes, the catalog's marker, which a refused restore by point in time, failover or drill prints, and this run's errors name the function's own line, ${functionLine}, without ${lacking}: ` +
     `finish it from this machine with ${cliLine}. Deploy the stacks again (cdk deploy) so the runbook takes the field.`
   );
@@ -249,7 +249,16 @@ export function rebuildMarkerCommandLine(rebuild: { vault: VaultSide; region: Va
   const options = markerOptionsOf(rebuild.vault, target);
   const unfit = markerOptionsUnfit(options);
   if (unfit !== undefined) throw new UsageError(unfit);
-  return withMarkerOptions(catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true }), options);
+  return withMarkerOptions(functionCommandLine(rebuild, environment, target), options);
+}
+
+/**
+ * The function's form of the rebuild's line for this command's target: with --stack, the stack (review r60K F4: it
+ * printed `--env <name>`, an environment of a config file a --stack user has not got); else the environment and --aws.
+ */
+function functionCommandLine(rebuild: { vault: VaultSide; region: VaultSide }, environment: string, target: PrintedTarget): string {
+  if (target.stack !== undefined) return `${catalogRebuildCommandWords(rebuild)}${targetOptionsLine(target)}`;
+  return catalogRebuildCommandLine({ ...rebuild, environment, aws: target.aws === true });
 }
 
 /**

@@ -240,6 +240,18 @@ describe('lifeboat catalog rebuild --runbook --aws (Step Functions through the S
       expect(out).toContain('Execution e8');
     });
 
+    it('with --stack, names the stack in the function\'s line and the protection\'s alarm topic, never --env (review r60K F4)', async () => {
+      const { runner } = answering(refusal, { executionId: 'e8', status: 'SUCCEEDED', output: { ...summary, vault: 'primary', leftOut: false } });
+      const { err, io } = capturedCliIo();
+      const stackAt = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', vault: 'primary', runbook: true, aws: true, stack: 'Shop', stackRegion: 'eu-west-1', vaultKey: 'alias/shop-key' };
+      expect(await catalogRebuildCommand(stackAt, { io, stderr, runner })).toBe(0);
+      expect(err).toHaveLength(1);
+      expect(err[0]).toContain("(the protection's alarm topic, which pages the on-call)");
+      expect(err[0]).toContain("the function's own line, lifeboat catalog rebuild --vault primary --stack Shop --stack-region eu-west-1 --aws, without --vault-key alias/shop-key");
+      expect(err[0]).not.toContain('--env');
+      expect(err[0]).not.toContain('lifeboat-dev-alarms');
+    });
+
     it('names its own line after an error that names the function\'s (the rounds ran out), and runs once more only for that refusal', async () => {
       const incomplete = { executionId: 'e9', status: 'FAILED' as const, error: 'CatalogRebuildIncompleteError', cause: JSON.stringify({ errorType: 'CatalogRebuildIncompleteError', errorMessage: '…: lifeboat catalog rebuild --vault primary --env dev' }) };
       const { inputs, runner } = answering(refusal, incomplete);
@@ -317,6 +329,8 @@ it('the marker of a CLI rebuild keeps the local cloud\'s --data-dir, or with --a
   );
   expect(() => rebuildMarkerCommandLine(rebuild, 'dev', { ...LOCAL_DEV, dataDir: '/srv/a\u2028b' })).toThrow(expect.objectContaining({ name: 'UsageError', message: expect.stringMatching(/^--data-dir must have no control/) }));
   expect(rebuildMarkerCommandLine(rebuild, 'prod', { ...LOCAL_DEV, env: 'prod', dataDir: '/srv/x', aws: true })).toBe('lifeboat catalog rebuild --vault primary --env prod --aws');
+  // Review r60K F4: with --stack the marker's line named `--env <name>`, which no --stack user has.
+  expect(rebuildMarkerCommandLine(rebuild, 'shop', { ...LOCAL_DEV, aws: true, stack: 'Shop', stackRegion: 'eu-west-1', vaultKey })).toBe(`lifeboat catalog rebuild --vault primary --stack Shop --stack-region eu-west-1 --aws --vault-key ${vaultKey}`);
   // Review r58A F2: a rebuild from the DR vault never opens the primary vault's key; F5: a relative data directory named
   // another one from another working directory.
   expect(rebuildMarkerCommandLine({ vault: 'dr', region: 'primary' }, 'prod', { ...LOCAL_DEV, env: 'prod', aws: true, vaultKey })).toBe('lifeboat catalog rebuild --vault dr --env prod --aws');
