@@ -17,3 +17,8 @@ export class StackEnvironmentError extends Error {
 export class StackUnansweredError extends Error {
   override readonly name = 'StackUnansweredError';
 }
+
+/** The caller may not DescribeStacks the stack: the message names the permission `--stack` needs. */
+export class StackAccessDeniedError extends Error {
+  override readonly name = 'StackAccessDeniedError';
+}

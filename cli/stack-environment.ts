@@ -9,7 +9,7 @@ import {
   environmentOutputSchema,
 } from '../config/protection-environment';
 import { ageSince, readStackEnvironmentCache, stackEnvironmentCacheFile, writeStackEnvironmentCache } from './stack-environment-cache';
-import { StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
+import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
 import { isUnanswered } from './unanswered-endpoint';
 
 /** What stackEnvironment is given besides the stack: where its copy is kept, and how it says it used that copy. */
@@ -42,6 +42,12 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     // CloudFormation answers a stack it does not have with a ValidationError "Stack with id X does not exist".
     if (err instanceof Error && /does not exist/.test(err.message)) {
       throw new StackNotFoundError(`stack ${stackName} was not found${where}: give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region`, { cause: err });
+    }
+    if (err instanceof Error && (err.name === 'AccessDenied' || err.name === 'AccessDeniedException' || /not authorized to perform/.test(err.message))) {
+      throw new StackAccessDeniedError(
+        `DescribeStacks of stack ${stackName}${where} was refused (${err.message}): --stack needs cloudformation:DescribeStacks on the stack (arn:aws:cloudformation:<region>:<account>:stack/${stackName}/*), for the operator, approver and auditor alike (docs/RUNBOOKS.md, "What each persona needs")`,
+        { cause: err },
+      );
     }
     if (isUnanswered(err)) return cachedEnvironment(stackName, where, cacheFile, err, options.note ?? ((line) => process.stderr.write(`${line}\n`)), now());
     throw err;

@@ -12,7 +12,7 @@ import { doctorCommand, registerDoctorCommand } from '../../../cli/commands/doct
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { restoreCommand } from '../../../cli/commands/restore-commands';
 import { environmentAccess } from '../../../cli/environment-access';
-import { StackEnvironmentError, StackNotFoundError, StackUnansweredError } from '../../../cli/stack-environment-errors';
+import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from '../../../cli/stack-environment-errors';
 import { targetEnvironment } from '../../../cli/target-environment';
 import { targetOptionsLine } from '../../../cli/target-options-line';
 import { UsageError } from '../../../cli/usage-error';
@@ -269,6 +269,11 @@ describe('the primary region is down: its CloudFormation does not answer (review
     await targetEnvironment(TARGET);
     cloudFormation.reset();
     cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied' }));
-    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow('not authorized to perform: cloudformation:DescribeStacks');
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackAccessDeniedError);
+    // Review r60K F5: the error names the permission --stack needs.
+    await expect(refusal).rejects.toThrow(
+      'DescribeStacks of stack Shop in eu-west-1 was refused (User is not authorized to perform: cloudformation:DescribeStacks): --stack needs cloudformation:DescribeStacks on the stack (arn:aws:cloudformation:<region>:<account>:stack/Shop/*)',
+    );
   });
 });
