@@ -27,6 +27,7 @@ import { type AccessClients, type EnvironmentAccess, environmentAccess, type Tar
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
 import { localRequester } from '../requester';
 import { isUsageError, UsageError } from '../usage-error';
+import { ScrubForgottenUnreadError } from '../scrub-forgotten-unread-error';
 import { vaultTargetOptionsLine } from '../target-options-line';
 
 /**
@@ -50,8 +51,11 @@ export type ScrubAccess = {
   /** The scrub lease (lambdas/catalog/scrub-lease.ts), held from before the latest run is read until this one is recorded. Absent: none (tests). */
   readonly scrubLease?: ScrubLeaseStore;
   openVault(side: VaultSide): Promise<Vault>;
-  /** The snapshots a vault's retention forgot (its region's catalog): not missing there, not copied back. */
-  forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>>;
+  /**
+   * The snapshots a vault's retention forgot (its region's catalog): not missing there, not copied back. Of every plan
+   * the catalog holds, or (`configured`) of the config's plans alone, when those could not be listed and nothing is repaired.
+   */
+  forgottenSnapshots?(side: VaultSide, plans?: 'configured'): Promise<ReadonlySet<string>>;
   /** Of snapshots one vault lacks, those their backup discarded (the primary region's catalog): copied into neither vault. */
   readonly discardedSnapshots?: DiscardedSnapshots;
   /** The newest backup a vault's region's catalog records as stored in it (absent-vault.ts); absent: not asked. */
@@ -70,7 +74,7 @@ export function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
     scrubLease: access.scrubLog.lease(),
     openVault: (side) => access.openVault(side),
     // Of every plan the catalog holds, configured or not (scrubbedPlans: a removed plan's forgotten backup is not copied back, review r60F F1).
-    forgottenSnapshots: async (side) => forgottenSnapshotsOf(access.catalogIn(side), await scrubbedPlans(side, access.catalogIn(side), plans)),
+    forgottenSnapshots: async (side, of) => forgottenSnapshotsOf(access.catalogIn(side), of === 'configured' ? plans : await scrubbedPlans(side, access.catalogIn(side), plans)),
     // FAILED records, and COMMITTED ones naming their snapshots, are the backup workflow's, in the primary region's catalog.
     discardedSnapshots: (snapshots) => discardedSnapshotsOf(discardedCatalog, plans, snapshots),
     newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
@@ -151,13 +155,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
       for (const side of inScope) {
         if (!access.forgottenSnapshots) break;
-        try {
-          forgotten[side] = await access.forgottenSnapshots(side);
-        } catch (err) {
-          // The plans not listed, a forgotten backup of a removed plan would count as missing and be copied back: stop.
-          if (err instanceof RecordedPlansUnreadError) throw err;
-          note(`the ${side} catalog cannot be read (${message(err)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
-        }
+        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans) ?? Promise.resolve(new Set<string>()), options.repair === true, note);
+        if (read !== undefined) forgotten[side] = read;
       }
       let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
       // Also the damage earlier runs left, which this run's record carries where it does not read it again (scrub-outstanding.ts).
@@ -213,6 +212,33 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   } catch (err) {
     io.err(`lifeboat scrub: ${message(err)}`);
     return isUsageError(err) ? 2 : 1;
+  }
+}
+
+/**
+ * What `side`'s retention forgot, read before the scrub. With --repair, any failure stops the run before it repairs
+ * anything: a forgotten snapshot would count as missing and be copied back from the other vault (review r60L F1: only a
+ * refused Scan stopped it). Without, nothing is repaired, so a failure is a note and the run reports on (review r60L F3:
+ * a refused Scan stopped a read-only scrub); when only the plans the catalog holds could not be listed, the configured
+ * plans' forgotten snapshots are still left out, so only a removed plan's may show as missing.
+ */
+async function forgottenIn(side: VaultSide, read: NonNullable<ScrubAccess['forgottenSnapshots']>, repair: boolean, note: (text: string) => void): Promise<ReadonlySet<string> | undefined> {
+  try {
+    return await read(side);
+  } catch (err) {
+    if (repair) throw err instanceof RecordedPlansUnreadError ? err : new ScrubForgottenUnreadError(side, err);
+    const unread = (failure: unknown) => {
+      note(`the ${side} catalog cannot be read (${message(failure)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
+      return undefined;
+    };
+    if (!(err instanceof RecordedPlansUnreadError)) return unread(err);
+    try {
+      const configured = await read(side, 'configured');
+      note(`the plans the ${side} catalog holds could not be listed (${message(err.cause)}); forgotten backups of plans no longer in the config may show as missing in the ${side} vault`);
+      return configured;
+    } catch (again) {
+      return unread(again);
+    }
   }
 }
 

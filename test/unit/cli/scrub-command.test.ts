@@ -476,14 +476,14 @@ it('lists each plan\'s records at most once a command for the asks of both vault
 // plan removed from the config, `lifeboat scrub --repair` printed 'primary snapshots/… missing repaired': the forgotten
 // backup's data was back in both vaults, and no prune reclaims it.
 describe('a backup of a plan no longer in the config, forgotten in the primary vault', () => {
-  async function removedPlanEnvironment(recordedPlanNames: () => Promise<string[]>): Promise<{ key: string; environment: EnvironmentAccess }> {
+  async function removedPlanEnvironment(recordedPlanNames: () => Promise<string[]>, queryFails?: Error): Promise<{ key: string; environment: EnvironmentAccess }> {
     const key = `snapshots/${pair.snapshot.id}`;
     await pair.primary.store.delete(key);
     const primary = new MemoryPrimaryCatalog();
     primary.records.set('b-extra', catalogRecord('b-extra', 'COMMITTED', [pair.snapshot.id], { plan: 'extra', forgottenAt: '2026-03-05T00:00:00.000Z' }));
     const dr = new MemoryPrimaryCatalog();
     dr.records.set('b-extra', catalogRecord('b-extra', 'COMMITTED', [pair.snapshot.id], { plan: 'extra' }));
-    const catalogOf = (records: MemoryPrimaryCatalog) => ({ listBackupsOfPlan: (plan: string) => records.listBackupsOfPlan(plan), recordedPlanNames });
+    const catalogOf = (records: MemoryPrimaryCatalog) => ({ listBackupsOfPlan: async (plan: string) => (queryFails ? Promise.reject(queryFails) : records.listBackupsOfPlan(plan)), recordedPlanNames });
     const environment = {
       environment: { name: 'dev', plans: [{ name: 'files' }] },
       scrubLog: { latest: async () => runs.at(-1), record: async (run: ScrubRunRecord) => void runs.push(run), lease: () => undefined },
@@ -509,5 +509,36 @@ describe('a backup of a plan no longer in the config, forgotten in the primary v
     expect(run.err.join('\n')).toMatch(/^lifeboat scrub: scrub of the primary vault stops before it repairs anything: .*Allow dynamodb:Scan on the catalog's byPlan index .*`lifeboat scrub` reads with your own credentials/);
     expect(await pair.primary.store.has(key)).toBe(false);
     expect(runs).toEqual([]);
+  });
+
+  // Review r60L F1: only a refused Scan stopped the run; a throttled Scan or a failed Query was a note, and the repair
+  // went on and copied the forgotten backup's snapshot object back (exit 0, 'missing repaired').
+  it.each([
+    ['a throttled Scan', Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ProvisionedThroughputExceededException' }), undefined],
+    ['a failed Query', undefined, Object.assign(new Error('Requested resource not found'), { name: 'ResourceNotFoundException' })],
+  ])('stops before any repair on %s, naming the catalog, the error and what to do', async (_what, scanFails, queryFails) => {
+    const { key, environment } = await removedPlanEnvironment(async () => (scanFails ? Promise.reject(scanFails) : ['extra']), queryFails);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    const failure = (scanFails ?? queryFails) as Error;
+    expect(run.err).toEqual([
+      `lifeboat scrub: scrub of the primary vault stops before it repairs anything: the primary catalog cannot be read for the backups its retention forgot (${failure.name}: ${failure.message}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing).`,
+    ]);
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs).toEqual([]);
+  });
+
+  // Review r60L F3: without --repair nothing is copied, yet a refused Scan stopped the read-only scrub.
+  it('without --repair, a refused Scan is a note: the run reports on, the configured plans\' forgotten backups still left out', async () => {
+    const refused = Object.assign(new Error('User: arn:aws:iam::1:user/ops is not authorized to perform: dynamodb:Scan'), { name: 'AccessDeniedException' });
+    const { key, environment } = await removedPlanEnvironment(async () => Promise.reject(refused));
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(run.err).toContain(
+      "note: the plans the primary catalog holds could not be listed (User: arn:aws:iam::1:user/ops is not authorized to perform: dynamodb:Scan); forgotten backups of plans no longer in the config may show as missing in the primary vault",
+    );
+    expect(run.out.join('\n')).toContain('missing');
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs.at(-1)).toMatchObject({ outcome: 'REPAIRABLE' });
   });
 });
