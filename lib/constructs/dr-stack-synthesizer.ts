@@ -9,13 +9,21 @@ import { Annotations, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, t
  * - `app`: the stack has the App's defaultStackSynthesizer, which the DR stack, made in the same App, gets by itself.
  * - `copy`: a plain DefaultStackSynthesizer or CliCredentialsStackSynthesizer, made anew of all the props the user's
  *   was given: they are strings and booleans whose ${AWS::AccountId}/${AWS::Region} placeholders resolve per stack.
- * - `notCarried`: a subclass, another kind (Legacy, a custom one), props CDK no longer stores where they are read, or
- *   props that name the user's region or account literally (a deploy role ARN of eu-west-1 is wrong for the DR region).
+ * - `notCarried`: a subclass, another kind (Legacy, a custom one), props CDK no longer stores where they are read,
+ *   props that name the user's region or account literally (a deploy role ARN of eu-west-1 is wrong for the DR region),
+ *   or a fileAssetsBucketName without ${AWS::Region} (one global bucket name, of the user's region's bootstrap).
  *   The DR stack gets the App's default then, and warnOfSynthesizerNotCarried says so.
  */
 export type DrStackSynthesizer = { kind: 'app' } | { kind: 'copy'; synthesizer: IStackSynthesizer } | { kind: 'notCarried'; reason: string };
 
 const copyable = [DefaultStackSynthesizer, CliCredentialsStackSynthesizer] as const;
+
+/**
+ * What makes a copied assets bucket the DR region's own (review r60L F2). Only the bucket: an S3 name is global, whereas
+ * an ECR repository name is one per account and region, so an imageAssetsRepositoryName without it names the DR
+ * region's repository of that name, which its bootstrap makes.
+ */
+const REGION_PLACEHOLDER = '${AWS::Region}';
 
 export function drStackSynthesizerLike(stack: Stack, drAccount: string | undefined): DrStackSynthesizer {
   // A stack binds a copy (reusableBind: Object.create of the instance it was given), so the instance is its prototype.
@@ -32,6 +40,15 @@ export function drStackSynthesizerLike(stack: Stack, drAccount: string | undefin
   const literal = literalOfStack(JSON.stringify(props), stack, drAccount);
   if (literal !== undefined) {
     return { kind: 'notCarried', reason: `its ${kind.name}'s settings name ${literal} literally, which is not the DR stack's (use \${AWS::Region} / \${AWS::AccountId})` };
+  }
+  const bucket: unknown = Reflect.get(props, 'fileAssetsBucketName');
+  if (typeof bucket === 'string' && !bucket.includes(REGION_PLACEHOLDER)) {
+    return {
+      kind: 'notCarried',
+      reason:
+        `its ${kind.name}'s fileAssetsBucketName ${bucket} has no ${REGION_PLACEHOLDER}: an S3 bucket name is global, so it names one bucket, of the user's region, ` +
+        "which the DR region's bootstrap cannot have too, and the DR stack's Lambda code would be read from another region",
+    };
   }
   return { kind: 'copy', synthesizer: new kind({ ...props }) };
 }

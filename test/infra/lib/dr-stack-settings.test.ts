@@ -155,6 +155,13 @@ it.each([
     undefined,
   ],
   [
+    // Review r60L F2: copied without a word, the DR stack's Lambdas named the code bucket of the user's region.
+    'a fileAssetsBucketName without ${AWS::Region}',
+    () => new DefaultStackSynthesizer({ qualifier: 'acme1', fileAssetsBucketName: 'acme-assets-${AWS::AccountId}' }),
+    "fileAssetsBucketName acme-assets-${AWS::AccountId} has no ${AWS::Region}: an S3 bucket name is global",
+    undefined,
+  ],
+  [
     'settings CDK stores where they are not read',
     () => new DefaultStackSynthesizer({ qualifier: 'acme1' }),
     'cannot be read from this version of aws-cdk-lib',
