@@ -8,14 +8,17 @@ import {
   environmentOutputPartKey,
   environmentOutputSchema,
 } from '../config/protection-environment';
-import { ageSince, readStackEnvironmentCache, stackEnvironmentCacheFile, writeStackEnvironmentCache } from './stack-environment-cache';
+import { activeProfile, ageSince, readStackEnvironmentCache, stackEnvironmentCacheFile, writeStackEnvironmentCache } from './stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
+import { isServerFault } from './server-fault';
 import { isUnanswered } from './unanswered-endpoint';
 
 /** What stackEnvironment is given besides the stack: where its copy is kept, and how it says it used that copy. */
 export type StackEnvironmentOptions = {
   /** The directory `.lifeboat/stacks` is under (the user's home directory unless told). */
   home?: string;
+  /** The AWS profile the copy is kept under (AWS_PROFILE, else `default`, unless told). */
+  profile?: string;
   /** Says one line to the user (stderr): that the environment is the copy, and of when. */
   note?: (line: string) => void;
   now?: () => Date;
@@ -25,14 +28,15 @@ export type StackEnvironmentOptions = {
  * The environment of the LifeboatProtection deployed in `stackName` (`--stack`), from its outputs
  * (config/protection-environment.ts), as lifeboat.config.json's environment: checked by the same schema, with its
  * prefix and stacks (`deployment`), by which resourceNames names its vaults, catalog and state machines. Each read is
- * kept (stack-environment-cache.ts); when the region's CloudFormation does not answer (its region is down: the very
- * outage `failover` is for), the copy kept is used and the user told so. An answer, an AccessDenied or a stack not
- * found among them, is never replaced by the copy.
+ * kept (stack-environment-cache.ts), under the AWS profile it was read with; when the region's CloudFormation does not
+ * answer, or fails on its side (a 5xx once the retries are spent: its region is down, the very outage `failover` is
+ * for), the profile's copy is used and the user told so, with its account. An answer, an AccessDenied, a stack not
+ * found or a throttled request among them, is never replaced by the copy.
  */
 export async function stackEnvironment(stackName: string, cloudFormation: CloudFormationClient, options: StackEnvironmentOptions = {}): Promise<EnvironmentConfig> {
   const region = await cloudFormation.config.region().catch(() => undefined);
   const where = region !== undefined ? ` in ${region}` : '';
-  const cacheFile = stackEnvironmentCacheFile(stackName, region ?? 'default-region', options.home);
+  const cacheFile = stackEnvironmentCacheFile(stackName, region ?? 'default-region', options.profile ?? activeProfile(), options.home);
   const now = options.now ?? (() => new Date());
   let outputs: readonly Output[];
   try {
@@ -49,7 +53,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
         { cause: err },
       );
     }
-    if (isUnanswered(err)) return cachedEnvironment(stackName, where, cacheFile, err, options.note ?? ((line) => process.stderr.write(`${line}\n`)), now());
+    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment(stackName, where, cacheFile, err, options.note ?? ((line) => process.stderr.write(`${line}\n`)), now());
     throw err;
   }
   const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
@@ -72,14 +76,14 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   }
   const environment = parsedEnvironment(stackName, key, json);
   try {
-    writeStackEnvironmentCache(cacheFile, { stack: stackName, region: region ?? 'default-region', key, readAt: now().toISOString(), json });
+    writeStackEnvironmentCache(cacheFile, { stack: stackName, region: region ?? 'default-region', account: environment.account, key, readAt: now().toISOString(), json });
   } catch {
     // Without the copy only the fallback of an outage is lost: the command has what it needs.
   }
   return environment;
 }
 
-/** The environment of the copy kept of the stack, said so in one line, when its region's CloudFormation did not answer. */
+/** The environment of the copy kept of the stack, said so in one line with its account, when its region's CloudFormation did not answer. */
 function cachedEnvironment(stackName: string, where: string, cacheFile: string, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
   const cached = readStackEnvironmentCache(cacheFile);
   if (cached === undefined) {
@@ -89,7 +93,7 @@ function cachedEnvironment(stackName: string, where: string, cacheFile: string, 
       { cause: err },
     );
   }
-  note(`CloudFormation${where} did not answer: using the environment read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${cacheFile})`);
+  note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${cacheFile})`);
   return parsedEnvironment(stackName, cached.key, cached.json);
 }
 

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -12,6 +12,7 @@ import { doctorCommand, registerDoctorCommand } from '../../../cli/commands/doct
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { restoreCommand } from '../../../cli/commands/restore-commands';
 import { environmentAccess } from '../../../cli/environment-access';
+import { stackEnvironmentCacheFile } from '../../../cli/stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from '../../../cli/stack-environment-errors';
 import { targetEnvironment } from '../../../cli/target-environment';
 import { targetOptionsLine } from '../../../cli/target-options-line';
@@ -29,14 +30,19 @@ beforeEach(() => {
   cloudFormation.reset();
 });
 
-// Every read of a stack keeps a copy under ~/.lifeboat/stacks: a HOME of the test's own, removed after.
+// Every read of a stack keeps a copy under ~/.lifeboat/stacks/<profile>: a HOME of the test's own, removed after,
+// and no AWS_PROFILE of the machine's (the copy of the profile `default`).
 const realHome = process.env.HOME;
+const realProfile = process.env.AWS_PROFILE;
 const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-'));
 beforeAll(() => {
   process.env.HOME = home;
+  delete process.env.AWS_PROFILE;
 });
 afterAll(() => {
   process.env.HOME = realHome;
+  if (realProfile === undefined) delete process.env.AWS_PROFILE;
+  else process.env.AWS_PROFILE = realProfile;
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -221,9 +227,12 @@ describe('the command line', () => {
 });
 
 describe('the primary region is down: its CloudFormation does not answer (review r60K F2)', () => {
-  const cacheFile = () => path.join(home, '.lifeboat', 'stacks', 'eu-west-1-Shop.json');
+  const cacheFile = () => path.join(home, '.lifeboat', 'stacks', 'default', 'eu-west-1-Shop.json');
   const unanswered = () => cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com'), { name: 'TimeoutError' }));
   beforeEach(() => rmSync(path.join(home, '.lifeboat'), { recursive: true, force: true }));
+  afterEach(() => {
+    delete process.env.AWS_PROFILE;
+  });
 
   it('uses the environment read from the stack before, and says so in one line with its time and age', async () => {
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
@@ -234,7 +243,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const notes: string[] = [];
     const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line), now: () => new Date('2026-12-07T13:05:00.000Z') });
     expect(resourceNames(environment)).toMatchObject({ primaryStack: 'Shop', drStack: 'Shop-LifeboatDR', failoverStateMachine: 'shop-failover' });
-    expect(notes).toEqual([`CloudFormation in eu-west-1 did not answer: using the environment read from stack Shop at 2026-12-07T10:00:00.000Z, 3 h 5 min ago (${cacheFile()})`]);
+    expect(notes).toEqual([`CloudFormation in eu-west-1 did not answer: using the environment of account 111111111111 read from stack Shop at 2026-12-07T10:00:00.000Z, 3 h 5 min ago (${cacheFile()})`]);
   });
 
   it('failover --stack starts the DR region\'s state machine from the copy', async () => {
@@ -248,7 +257,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     try {
       await failoverCommand({ ...TARGET, plan: 'daily' }, capturedCliDeps().deps);
       expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual(['arn:aws:states:us-west-2:111111111111:stateMachine:shop-failover']);
-      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain('CloudFormation in eu-west-1 did not answer: using the environment read from stack Shop at ');
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain('CloudFormation in eu-west-1 did not answer: using the environment of account 111111111111 read from stack Shop at ');
     } finally {
       stderr.mockRestore();
       sfn.restore();
@@ -275,5 +284,77 @@ describe('the primary region is down: its CloudFormation does not answer (review
     await expect(refusal).rejects.toThrow(
       'DescribeStacks of stack Shop in eu-west-1 was refused (User is not authorized to perform: cloudformation:DescribeStacks): --stack needs cloudformation:DescribeStacks on the stack (arn:aws:cloudformation:<region>:<account>:stack/Shop/*)',
     );
+  });
+
+  // Review r60M F1: the same stack name in the same region is another stack in another account.
+  it("keeps a copy for each AWS profile: back on prod's profile, failover uses prod's environment, not staging's read last", async () => {
+    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
+    process.env.AWS_PROFILE = 'prod';
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET);
+    process.env.AWS_PROFILE = 'staging';
+    cloudFormation.reset();
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
+    await targetEnvironment(TARGET);
+    cloudFormation.reset();
+    unanswered();
+    process.env.AWS_PROFILE = 'prod';
+    const notes: string[] = [];
+    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    expect(environment.account).toBe('111111111111');
+    expect(notes[0]).toContain(`using the environment of account 111111111111 read from stack Shop at `);
+    expect(notes[0]).toContain(path.join(home, '.lifeboat', 'stacks', 'prod', 'eu-west-1-Shop.json'));
+  });
+
+  // Review r60M F2: a region in an outage answers 500 and 503 before it stops answering.
+  it('uses the copy after a 5xx of CloudFormation too; a throttled request stays an error', async () => {
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET);
+    for (const failure of [
+      Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } }),
+      Object.assign(new Error('We encountered an internal error'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }),
+    ]) {
+      cloudFormation.reset();
+      cloudFormation.on(DescribeStacksCommand).rejects(failure);
+      const notes: string[] = [];
+      const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+      expect(resourceNames(environment)).toMatchObject({ failoverStateMachine: 'shop-failover' });
+      expect(notes).toEqual([expect.stringContaining('CloudFormation in eu-west-1 did not answer: using the environment of account 111111111111 read from stack Shop at ')]);
+    }
+    cloudFormation.reset();
+    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    const notes: string[] = [];
+    await expect(targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) })).rejects.toThrow('Rate exceeded');
+    expect(notes).toEqual([]);
+  });
+
+  // Review r60M F4: the copy names the account's buckets, tables and keys; a stack given by its ARN has "/" in it.
+  it("keeps the copy of a stack given by its ARN as one file, the user's alone to read", async () => {
+    const arn = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Shop/0a1b2c3d-0000-4000-8000-1234567890ab';
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Shop', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
+    await targetEnvironment({ ...TARGET, stack: arn });
+    const directory = path.join(home, '.lifeboat', 'stacks', 'default');
+    const [file, ...others] = readdirSync(directory);
+    expect(others).toEqual([]);
+    expect(statSync(path.join(directory, String(file))).isFile()).toBe(true);
+    expect(statSync(path.join(directory, String(file))).mode & 0o777).toBe(0o600);
+    expect(statSync(directory).mode & 0o777).toBe(0o700);
+    cloudFormation.reset();
+    unanswered();
+    const notes: string[] = [];
+    const environment = await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
+    expect(environment.account).toBe('111111111111');
+    expect(notes).toHaveLength(1);
+  });
+
+  it('an empty HOME keeps the copy in the account\'s home directory, never in the working directory', () => {
+    process.env.HOME = '';
+    try {
+      const file = stackEnvironmentCacheFile('Shop', 'eu-west-1', 'default');
+      expect(path.isAbsolute(file)).toBe(true);
+      expect(file).toBe(path.join(userInfo().homedir, '.lifeboat', 'stacks', 'default', 'eu-west-1-Shop.json'));
+    } finally {
+      process.env.HOME = home;
+    }
   });
 });
