@@ -12,11 +12,14 @@ export class ScrubForgottenUnreadError extends Error {
   constructor(
     readonly vault: VaultSide,
     cause: unknown,
+    /** The run repairs both vaults: the other one's catalog may answer, and a repair of it alone works (review r60N F6). */
+    bothVaults = false,
   ) {
     super(
       `scrub of the ${vault === 'primary' ? 'primary' : 'DR'} vault stops before it repairs anything: the ${vault} catalog cannot be read for the backups its retention forgot ` +
         `(${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. ` +
-        'Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing).',
+        'Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing)' +
+        (bothVaults ? `, or repair the other vault alone with \`lifeboat scrub --vault ${vault === 'primary' ? 'dr' : 'primary'} --repair\`.` : '.'),
       { cause },
     );
   }

@@ -27,6 +27,7 @@ import { type AccessClients, type EnvironmentAccess, environmentAccess, type Tar
 import { MIN_SCRUB_FRACTION } from '../../config/scrub-fraction';
 import { localRequester } from '../requester';
 import { isUsageError, UsageError } from '../usage-error';
+import { ScrubDiscardedUnreadError } from '../scrub-discarded-unread-error';
 import { ScrubForgottenUnreadError } from '../scrub-forgotten-unread-error';
 import { vaultTargetOptionsLine } from '../target-options-line';
 
@@ -155,7 +156,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
       for (const side of inScope) {
         if (!access.forgottenSnapshots) break;
-        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans) ?? Promise.resolve(new Set<string>()), options.repair === true, note);
+        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans) ?? Promise.resolve(new Set<string>()), options.repair === true ? scope : undefined, note);
         if (read !== undefined) forgotten[side] = read;
       }
       let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
@@ -187,7 +188,9 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
                 try {
                   return await discardedSnapshots(snapshots);
                 } catch (err) {
-                  note(`the primary catalog cannot be read (${message(err)}); a snapshot a FAILED backup discarded counts as missing, and --repair copies it`);
+                  // Asked before the missing objects are copied back (scrub-vaults.ts), so a repair stops before copying one.
+                  if (options.repair === true) throw new ScrubDiscardedUnreadError(err);
+                  note(`the primary catalog cannot be read (${message(err)}); a snapshot a FAILED backup discarded counts as missing`);
                   return new Set<string>();
                 }
               },
@@ -222,11 +225,11 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
  * a refused Scan stopped a read-only scrub); when only the plans the catalog holds could not be listed, the configured
  * plans' forgotten snapshots are still left out, so only a removed plan's may show as missing.
  */
-async function forgottenIn(side: VaultSide, read: NonNullable<ScrubAccess['forgottenSnapshots']>, repair: boolean, note: (text: string) => void): Promise<ReadonlySet<string> | undefined> {
+async function forgottenIn(side: VaultSide, read: NonNullable<ScrubAccess['forgottenSnapshots']>, repairing: 'primary' | 'dr' | 'both' | undefined, note: (text: string) => void): Promise<ReadonlySet<string> | undefined> {
   try {
     return await read(side);
   } catch (err) {
-    if (repair) throw err instanceof RecordedPlansUnreadError ? err : new ScrubForgottenUnreadError(side, err);
+    if (repairing !== undefined) throw err instanceof RecordedPlansUnreadError ? err : new ScrubForgottenUnreadError(side, err, repairing === 'both');
     const unread = (failure: unknown) => {
       note(`the ${side} catalog cannot be read (${message(failure)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
       return undefined;

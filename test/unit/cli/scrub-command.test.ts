@@ -522,9 +522,21 @@ describe('a backup of a plan no longer in the config, forgotten in the primary v
     expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
     const failure = (scanFails ?? queryFails) as Error;
     expect(run.err).toEqual([
-      `lifeboat scrub: scrub of the primary vault stops before it repairs anything: the primary catalog cannot be read for the backups its retention forgot (${failure.name}: ${failure.message}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing).`,
+      `lifeboat scrub: scrub of the primary vault stops before it repairs anything: the primary catalog cannot be read for the backups its retention forgot (${failure.name}: ${failure.message}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing), or repair the other vault alone with \`lifeboat scrub --vault dr --repair\`.`,
     ]);
     expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs).toEqual([]);
+  });
+
+  // Review r60N F6: with --vault both, only the primary catalog failed; the DR vault's repair alone works, and the
+  // message said only 'scrub without --repair'. With --vault primary there is no other vault to name.
+  it('names the other vault\'s repair alone only when both vaults were to be repaired', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const { environment } = await removedPlanEnvironment(async () => ['extra'], throttled);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(run.err.join('\n')).toMatch(/scrub without --repair to only report \(a forgotten snapshot then shows as missing\)\.$/);
+    expect(run.err.join('\n')).not.toContain('--vault');
     expect(runs).toEqual([]);
   });
 
@@ -538,6 +550,50 @@ describe('a backup of a plan no longer in the config, forgotten in the primary v
       "note: the plans the primary catalog holds could not be listed (User: arn:aws:iam::1:user/ops is not authorized to perform: dynamodb:Scan); forgotten backups of plans no longer in the config may show as missing in the primary vault",
     );
     expect(run.out.join('\n')).toContain('missing');
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs.at(-1)).toMatchObject({ outcome: 'REPAIRABLE' });
+  });
+});
+
+// Review r60N F3: when the primary catalog could not be read for which snapshots a FAILED backup discarded (throttled),
+// `lifeboat scrub --repair` only noted it and copied the discarded snapshot back into the primary vault (exit 0,
+// recorded REPAIRED): data prune keeps as a committed snapshot's.
+describe('a snapshot a FAILED backup discarded, the primary catalog throttled when asked', () => {
+  function throttledEnvironment(): { key: string; environment: EnvironmentAccess } {
+    const key = `snapshots/${pair.snapshot.id}`;
+    const primary = new MemoryPrimaryCatalog();
+    primary.records.set(pair.backupId, catalogRecord(pair.backupId, 'FAILED', [], { plan: 'files' }));
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    let reads = 0;
+    // The first listing is the forgotten set's (read before the scrub), which answers; the discarded ask's is throttled.
+    const catalog = { recordedPlanNames: async () => ['files'], listBackupsOfPlan: async (plan: string) => (++reads > 1 ? Promise.reject(throttled) : primary.listBackupsOfPlan(plan)) };
+    const environment = {
+      environment: { name: 'dev', plans: [{ name: 'files' }] },
+      scrubLog: { latest: async () => runs.at(-1), record: async (run: ScrubRunRecord) => void runs.push(run), lease: () => undefined },
+      openVault: async (side: 'primary' | 'dr') => (side === 'primary' ? pair.primary : pair.dr),
+      catalogIn: (side: 'primary' | 'dr') => (side === 'primary' ? catalog : new MemoryPrimaryCatalog()),
+    } as unknown as EnvironmentAccess;
+    return { key, environment };
+  }
+
+  it('stops `--repair` before it copies the snapshot back, records nothing, and says what to do', async () => {
+    const { key, environment } = throttledEnvironment();
+    await pair.primary.store.delete(key);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(run.err).toEqual([
+      'lifeboat scrub: scrub stops before it copies back anything missing: the primary catalog cannot be read for the snapshots failed backups discarded (ThrottlingException: Rate exceeded), so a discarded snapshot could not be told from a missing one, and repairing on could copy it back. Nothing is recorded. Scrub again once the catalog answers, or scrub without --repair to only report (a discarded snapshot then shows as missing).',
+    ]);
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs).toEqual([]);
+  });
+
+  it('without --repair, is a note and the run reports the snapshot missing', async () => {
+    const { key, environment } = throttledEnvironment();
+    await pair.primary.store.delete(key);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(run.err).toContain('note: the primary catalog cannot be read (Rate exceeded); a snapshot a FAILED backup discarded counts as missing');
     expect(await pair.primary.store.has(key)).toBe(false);
     expect(runs.at(-1)).toMatchObject({ outcome: 'REPAIRABLE' });
   });
