@@ -41,8 +41,8 @@ export function drStackSynthesizerLike(stack: Stack, drAccount: string | undefin
   if (literal !== undefined) {
     return { kind: 'notCarried', reason: `its ${kind.name}'s settings name ${literal} literally, which is not the DR stack's (use \${AWS::Region} / \${AWS::AccountId})` };
   }
-  const bucket: unknown = Reflect.get(props, 'fileAssetsBucketName');
-  if (typeof bucket === 'string' && !bucket.includes(REGION_PLACEHOLDER)) {
+  const bucket = regionlessAssetsBucket(props);
+  if (bucket !== undefined) {
     return {
       kind: 'notCarried',
       reason:
@@ -51,6 +51,12 @@ export function drStackSynthesizerLike(stack: Stack, drAccount: string | undefin
     };
   }
   return { kind: 'copy', synthesizer: new kind({ ...props }) };
+}
+
+/** The fileAssetsBucketName of a synthesizer's props when it has no ${AWS::Region}, so names one region's bucket only. */
+function regionlessAssetsBucket(props: object): string | undefined {
+  const bucket: unknown = Reflect.get(props, 'fileAssetsBucketName');
+  return typeof bucket === 'string' && !bucket.includes(REGION_PLACEHOLDER) ? bucket : undefined;
 }
 
 /** The user's stack's region, or its account when the DR stack is in another, if the synthesizer's settings name it. */
@@ -63,6 +69,7 @@ function literalOfStack(settings: string, stack: Stack, drAccount: string | unde
 
 /** The synth warning of a synthesizer not carried: the DR stack, the bootstrap qualifier it will look for, and the way out. */
 export function warnOfSynthesizerNotCarried(from: Stack, to: Stack, carried: DrStackSynthesizer): void {
+  if (carried.kind !== 'copy') warnOfInheritedRegionlessBucket(from, to);
   if (carried.kind !== 'notCarried') return;
   const qualifier = to.synthesizer.bootstrapQualifier ?? '(none: it uses no bootstrap)';
   Annotations.of(from).addWarningV2(
@@ -71,5 +78,26 @@ export function warnOfSynthesizerNotCarried(from: Stack, to: Stack, carried: DrS
       `${to.synthesizer.constructor.name} of bootstrap qualifier ${qualifier}, which needs that bootstrap in its account and region. ` +
       'Build the DR stack yourself with the synthesizer it needs (new Stack(app, ..., { env: <DR region>, synthesizer: ... })) and pass it as drStack, ' +
       'rather than bootstrapping that qualifier for it',
+  );
+}
+
+/**
+ * The DR stack inherits the App's defaultStackSynthesizer (kind `app`, and the `notCarried` fallback): one whose
+ * fileAssetsBucketName has no ${AWS::Region} names the user's region's bucket in the DR stack too, as a copy would
+ * (review r60N F1). It is the App's, so it cannot be left out: said at synth, with the way out.
+ */
+function warnOfInheritedRegionlessBucket(from: Stack, to: Stack): void {
+  // As in drStackSynthesizerLike: the stack's synthesizer is bound to the App's instance, its prototype, which holds the props.
+  const given: unknown = Object.getPrototypeOf(to.synthesizer);
+  const props: unknown = given === null ? undefined : Reflect.get(given as object, 'props');
+  if (typeof props !== 'object' || props === null) return;
+  const bucket = regionlessAssetsBucket(props);
+  if (bucket === undefined) return;
+  Annotations.of(from).addWarningV2(
+    'lifeboat:dr-synthesizer-regionless-bucket',
+    `the DR stack ${to.stackName} (${to.node.path}) inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} has no ${REGION_PLACEHOLDER}: ` +
+      "an S3 bucket name is global, so it names one bucket, of one region's bootstrap, and the DR stack's Lambda code would be read from another region " +
+      'than the DR region. Write ${AWS::Region} in that fileAssetsBucketName, or build the DR stack yourself with a synthesizer for the DR region ' +
+      '(new Stack(app, ..., { env: <DR region>, synthesizer: ... })) and pass it as drStack',
   );
 }

@@ -190,6 +190,29 @@ it.each([
   expect(text).toContain('pass it as drStack');
 });
 
+it.each([
+  ['the user\'s stack has it too', undefined],
+  ['the user\'s own synthesizer is not carried', () => new LegacyStackSynthesizer()],
+])('warns at synth when the DR stack inherits an App default whose fileAssetsBucketName has no ${AWS::Region}: %s (review r60N F1)', (_case, own: (() => IStackSynthesizer) | undefined) => {
+  // Before, the DR stack took it without a word and its Lambdas named the code bucket of the primary region.
+  const synth = synthProtected(
+    (app) => new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' }, ...(own ? { synthesizer: own() } : {}) }),
+    { defaultStackSynthesizer: new DefaultStackSynthesizer({ qualifier: 'acme1', fileAssetsBucketName: 'acme-assets-${AWS::AccountId}' }) },
+  );
+  expect(synth.synthError).toBeUndefined();
+  const [warning, ...more] = warningsOf('lifeboat:dr-synthesizer-regionless-bucket')(synth);
+  expect(more).toEqual([]);
+  const text = String(warning?.entry.data);
+  expect(text).toContain("the DR stack Shop-LifeboatDR (Shop-LifeboatDR) inherits the App's defaultStackSynthesizer");
+  expect(text).toContain('fileAssetsBucketName acme-assets-${AWS::AccountId} has no ${AWS::Region}');
+  expect(text).toContain('pass it as drStack');
+});
+
+it('does not warn of the App default\'s bucket when its fileAssetsBucketName has ${AWS::Region} (review r60N F1)', () => {
+  const synth = synthProtected((app) => new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } }), { defaultStackSynthesizer: acmeSynthesizer() });
+  expect(warningsOf('lifeboat:dr-synthesizer-regionless-bucket')(synth)).toEqual([]);
+});
+
 it('takes a boundary policy of the user\'s account by its name in the DR account, for a DR stack in another account (review r60D F2)', () => {
   // Before, every DR role named arn:aws:iam::111111111111:policy/org-boundary, which CreateRole in 222222222222 refuses.
   const synth = synthProtected(
