@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -27,20 +26,9 @@ export type CachedStackEnvironment = {
 
 const cachedSchema = z.object({ stack: z.string(), region: z.string(), account: z.string(), key: z.string(), readAt: z.iso.datetime(), json: z.string() });
 
-/**
- * Whose credentials the SDK uses, as the name of their copies: AWS_PROFILE; else, with credentials in the environment
- * (aws-vault exec, exported SSO keys, CI), `env-` and a hash of AWS_ACCESS_KEY_ID, since two accounts' keys would
- * otherwise share `default` (review r60N F4; the key id is no secret, yet it is not written in clear); else `default`.
- * The SDK takes the environment's keys only without AWS_PROFILE, hence the order.
- */
+/** The AWS profile whose credentials the SDK uses: AWS_PROFILE, else the SDK's `default`. */
 export function activeProfile(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.AWS_PROFILE) return env.AWS_PROFILE;
-  if (env.AWS_ACCESS_KEY_ID) return `env-${sha256Hex(env.AWS_ACCESS_KEY_ID).slice(0, 12)}`;
-  return 'default';
-}
-
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return env.AWS_PROFILE || 'default';
 }
 
 /**
@@ -48,7 +36,7 @@ function sha256Hex(text: string): string {
  * user's home directory).
  */
 export function stackEnvironmentCacheFile(stack: string, region: string, profile: string, home: string = userHome()): string {
-  return path.join(home, '.lifeboat', 'stacks', shortened(fileNamePart(profile), ''), shortened(`${fileNamePart(region)}-${fileNamePart(stack)}`, '.json'));
+  return path.join(home, '.lifeboat', 'stacks', fileNamePart(profile), `${fileNamePart(region)}-${fileNamePart(stack)}.json`);
 }
 
 /**
@@ -74,16 +62,6 @@ function fileNamePart(name: string): string {
   const encoded = encodeURIComponent(name).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   // "." and ".." are directories, not names.
   return encoded.replace(/^\.\.?$/, (dots) => dots.replace(/\./g, '%2E'));
-}
-
-/** File systems refuse names over 255 bytes; a stack ARN encoded goes past that. Over this, a prefix and a hash. */
-const MAX_FILE_NAME_BYTES = 200;
-
-/** `name` + `suffix`, or when too long its first characters, then its sha256 (review r60N F5): still one name per name. */
-function shortened(name: string, suffix: string): string {
-  // Encoded names are ASCII: a character is a byte.
-  if (name.length + suffix.length <= MAX_FILE_NAME_BYTES) return `${name}${suffix}`;
-  return `${name.slice(0, 100)}-${sha256Hex(name)}${suffix}`;
 }
 
 /**

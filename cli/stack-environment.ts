@@ -77,11 +77,8 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   const environment = parsedEnvironment(stackName, key, json);
   try {
     writeStackEnvironmentCache(cacheFile, { stack: stackName, region: region ?? 'default-region', account: environment.account, key, readAt: now().toISOString(), json });
-  } catch (err) {
-    // Without the copy only the fallback of an outage is lost: the command has what it needs, and the user is told (review r60N F5).
-    // Node's fs errors are not always instanceof this realm's Error (jest's vm): their message is read as it is.
-    const reason = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
-    (options.note ?? ((line) => process.stderr.write(`${line}\n`)))(`could not keep a copy of the environment of stack ${stackName}: ${reason}`);
+  } catch {
+    // Without the copy only the fallback of an outage is lost: the command has what it needs.
   }
   return environment;
 }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
@@ -34,19 +34,15 @@ beforeEach(() => {
 // and no AWS_PROFILE of the machine's (the copy of the profile `default`).
 const realHome = process.env.HOME;
 const realProfile = process.env.AWS_PROFILE;
-const realAccessKeyId = process.env.AWS_ACCESS_KEY_ID;
 const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-'));
 beforeAll(() => {
   process.env.HOME = home;
   delete process.env.AWS_PROFILE;
-  delete process.env.AWS_ACCESS_KEY_ID;
 });
 afterAll(() => {
   process.env.HOME = realHome;
   if (realProfile === undefined) delete process.env.AWS_PROFILE;
   else process.env.AWS_PROFILE = realProfile;
-  if (realAccessKeyId === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-  else process.env.AWS_ACCESS_KEY_ID = realAccessKeyId;
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -349,67 +345,6 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const environment = await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
     expect(environment.account).toBe('111111111111');
     expect(notes).toHaveLength(1);
-  });
-
-  // Review r60N F4: aws-vault exec, exported SSO keys and CI give credentials in the environment, without AWS_PROFILE.
-  it("keeps a copy for each account's keys in the environment: under prod's keys, failover uses prod's environment, not staging's read last", async () => {
-    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
-    const profileBefore = process.env.AWS_PROFILE;
-    delete process.env.AWS_PROFILE;
-    try {
-      process.env.AWS_ACCESS_KEY_ID = 'AKIAPRODEXAMPLE00001';
-      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-      await targetEnvironment(TARGET);
-      process.env.AWS_ACCESS_KEY_ID = 'AKIASTAGINGEXAMPLE01';
-      cloudFormation.reset();
-      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
-      await targetEnvironment(TARGET);
-      cloudFormation.reset();
-      unanswered();
-      process.env.AWS_ACCESS_KEY_ID = 'AKIAPRODEXAMPLE00001';
-      const notes: string[] = [];
-      const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
-      expect(environment.account).toBe('111111111111');
-      expect(notes[0]).toMatch(/\/\.lifeboat\/stacks\/env-[0-9a-f]{12}\/eu-west-1-Shop\.json\)$/);
-      const directories = readdirSync(path.join(home, '.lifeboat', 'stacks'));
-      expect(directories.filter((d) => d.startsWith('env-'))).toHaveLength(2);
-      expect(directories.join(' ')).not.toContain('AKIA');
-    } finally {
-      delete process.env.AWS_ACCESS_KEY_ID;
-      if (profileBefore !== undefined) process.env.AWS_PROFILE = profileBefore;
-    }
-  });
-
-  // Review r60N F5: a stack's ARN of a 128-character name, encoded, is past the 255 bytes a file name may have.
-  it('keeps the copy of a stack of a long ARN under a shortened file name, and uses it in an outage', async () => {
-    const arn = `arn:aws:cloudformation:eu-west-1:111111111111:stack/${'S'.repeat(128)}/0a1b2c3d-0000-4000-8000-1234567890ab`;
-    const file = stackEnvironmentCacheFile(arn, 'eu-west-1', 'default');
-    expect(Buffer.byteLength(path.basename(file))).toBeLessThanOrEqual(200);
-    expect(file).not.toBe(stackEnvironmentCacheFile(arn.replace('0a1b', '9a1b'), 'eu-west-1', 'default'));
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'S', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
-    const notes: string[] = [];
-    await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
-    expect(notes).toEqual([]);
-    cloudFormation.reset();
-    unanswered();
-    const environment = await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
-    expect(environment.account).toBe('111111111111');
-    expect(notes).toEqual([expect.stringContaining(file)]);
-  });
-
-  it('says in one line when the copy cannot be kept, and goes on', async () => {
-    const blocked = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-blocked-'));
-    try {
-      // A file where the directory of the copies would be.
-      writeFileSync(path.join(blocked, '.lifeboat'), '');
-      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-      const notes: string[] = [];
-      const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line), home: blocked });
-      expect(environment.account).toBe('111111111111');
-      expect(notes).toEqual([expect.stringMatching(/^could not keep a copy of the environment of stack Shop: ENOTDIR/)]);
-    } finally {
-      rmSync(blocked, { recursive: true, force: true });
-    }
   });
 
   it('an empty HOME keeps the copy in the account\'s home directory, never in the working directory', () => {
