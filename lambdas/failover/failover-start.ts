@@ -164,7 +164,7 @@ export async function resolveFailoverBackup(
     }
     return record;
   }
-  const { kept, forgotten, unreadable, held } = await keptBackupsOf(request.plan, catalog);
+  const { kept, forgotten, unreadable, held, oldestStartedAt } = await keptBackupsOf(request.plan, catalog);
   const refuseUnreadableNewer = (chosen: BackupRecord | undefined): void => {
     const newer = unreadableMaybeNewer(unreadable, { after: chosen?.startedAt, upTo: request.at });
     if (newer.length > 0) throw new UnreadableNewerBackupError('failover', request.plan, { region, vault: 'dr' }, chosen, newer);
@@ -185,12 +185,14 @@ export async function resolveFailoverBackup(
     if (!record) {
       const forgottenBefore = forgotten.filter((r) => Date.parse(r.startedAt) <= at).length;
       const oldest = kept.at(-1);
+      // As for a backupId: an at older than every record of the plan is the time a lost catalog, recreated empty since,
+      // held backups of; "give an at from then on" alone hid that the DR vault may keep them (review f60P).
+      const maybeLost = held === 0 || (oldestStartedAt !== undefined && at < oldestStartedAt);
       throw new InvalidInputError(
         `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
           (forgottenBefore > 0 ? ` that the DR vault keeps (${forgottenBefore} started by then were forgotten by its retention)` : '') +
-          (oldest
-            ? `; its oldest kept backup is ${oldest.backupId}, started at ${oldest.startedAt}: give an at from then on`
-            : `; it has none the DR vault keeps${held === 0 ? `; ${drCatalogLostHint(ranIn)}` : ''}`),
+          (oldest ? `; its oldest kept backup is ${oldest.backupId}, started at ${oldest.startedAt}: give an at from then on` : '; it has none the DR vault keeps') +
+          (maybeLost ? `; ${drCatalogLostHint(ranIn)}` : ''),
       );
     }
     return record;

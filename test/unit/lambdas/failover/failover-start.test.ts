@@ -198,6 +198,14 @@ describe('a DR catalog that holds no backup of the plan (lost or emptied, audit 
   };
   const rebuild = '`lifeboat catalog rebuild --vault dr --region dr --env au --aws`';
   const inAws = { environment: 'au', localCloud: false };
+  const recordOf = (backupId: string, startedAt: string, status: BackupRecord['status']): BackupRecord => ({
+    backupId, plan: 'shop', environment: 'au', sourceNames: ['shop-assets'], sources: [], strategy: 'full', status, startedAt, shardCount: 1, copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+  });
+  const holding = (records: BackupRecord[]): FailoverStartDeps['catalog'] => ({
+    getBackup: (id) => Promise.resolve(records.find((r) => r.backupId === id)),
+    listBackupsOfPlan: () => Promise.resolve(records),
+    rebuildMarker: () => ({ read: () => Promise.resolve(undefined) }),
+  });
 
   it('names the rebuild of the DR catalog with the environment and --aws, not only the wait for Replicate', async () => {
     await expect(resolveFailoverBackup({ plan: plan.name }, empty, 'us-west-2', inAws)).rejects.toThrow(
@@ -272,6 +280,24 @@ describe('a DR catalog that holds no backup of the plan (lost or emptied, audit 
     );
     // Between the records held (the failed backup's counts: the catalog held the plan since then): not replicated, no rebuild.
     await expect(resolveFailoverBackup({ plan: plan.name, backupId: '20261205T120000Z-0000000d' }, catalog, 'us-west-2', inAws)).rejects.not.toThrow('may have been lost');
+  });
+
+  // f60P: the same catalog asked for a time instead of an id said only "give an at from then on", as if nothing was older.
+  it('names the rebuild when the at asked for is older than every record of the plan the DR catalog holds, and not for an at between them', async () => {
+    const since = recordOf('20261206T000000Z-0000000a', '2026-12-06T00:00:00.000Z', 'COMMITTED');
+    const failedSince = recordOf('20261205T000000Z-0000000c', '2026-12-05T00:00:00.000Z', 'FAILED');
+    const catalog = holding([since, failedSince]);
+    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-11-01T00:00:00Z' }, catalog, 'us-west-2', inAws)).rejects.toThrow(
+      `Invalid failover input: at: plan "shop" has no committed backup in the DR catalog started at or before 2026-11-01T00:00:00Z; its oldest kept backup is ${since.backupId}, started at ${since.startedAt}: give an at from then on; ` +
+        `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with ${rebuild}, then start the failover again`,
+    );
+    // At or after the failed backup's record (the catalog held the plan since then): no backup of that time was replicated, no rebuild.
+    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-12-05T12:00:00Z' }, catalog, 'us-west-2', inAws)).rejects.toThrow(/give an at from then on$/);
+    // No committed backup kept, only a failed run: the same rule.
+    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-11-01T00:00:00Z' }, holding([failedSince]), 'us-west-2', inAws)).rejects.toThrow(
+      `it has none the DR vault keeps; if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with ${rebuild}`,
+    );
+    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-12-05T12:00:00Z' }, holding([failedSince]), 'us-west-2', inAws)).rejects.toThrow(/it has none the DR vault keeps$/);
   });
 });
 
