@@ -1,15 +1,17 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { accessKeyAccount, roleArnAccount } from './access-key-account';
 
 /**
  * The copy the CLI keeps of the environment it last read from a stack (`--stack`, review r60K F2): when the primary
  * region is down, its CloudFormation does not answer DescribeStacks, and `failover --stack` (the runbook of that very
  * outage) would have no environment. The DR stack cannot carry the output: its JSON holds the primary stack's tokens.
- * One file a profile, stack and region, `~/.lifeboat/stacks/<profile>/<region>-<stack>.json`, rewritten on every
- * successful read. Keyed by the AWS profile (review r60M F1): the same stack name in the same region is another
- * stack in another account, and in an outage the profile is all that is known of the account without a network call.
+ * One file a credentials' owner, stack and region, `~/.lifeboat/stacks/<owner>/<region>-<stack>.json`, rewritten on
+ * every successful read. Keyed by whose credentials read it (review r60M F1): the same stack name in the same region
+ * is another stack in another account, and in an outage the key must be known without a network call.
  */
 export type CachedStackEnvironment = {
   stack: string;
@@ -26,17 +28,28 @@ export type CachedStackEnvironment = {
 
 const cachedSchema = z.object({ stack: z.string(), region: z.string(), account: z.string(), key: z.string(), readAt: z.iso.datetime(), json: z.string() });
 
-/** The AWS profile whose credentials the SDK uses: AWS_PROFILE, else the SDK's `default`. */
-export function activeProfile(env: NodeJS.ProcessEnv = process.env): string {
-  return env.AWS_PROFILE || 'default';
+/** Whose credentials a copy is kept for: the directory of its copies, and the account when it is known offline. */
+export type CacheOwner = { directory: string; account?: string };
+
+/**
+ * Whose credentials the SDK uses, in the SDK's order (it takes the environment's keys only without AWS_PROFILE):
+ * AWS_PROFILE, the profile; else keys in the environment (aws-vault exec, exported SSO keys, CI), the account their
+ * key id encodes, `account-<12 digits>`, the same for every session of that account (review r60N F4; a hash of the
+ * key id was a new directory each session, review r60O F1); else web identity, the account of AWS_ROLE_ARN; else
+ * `default` (container and instance credentials: their account is not known without a call).
+ */
+export function cacheOwner(env: NodeJS.ProcessEnv = process.env): CacheOwner {
+  if (env.AWS_PROFILE) return { directory: env.AWS_PROFILE };
+  const account = (env.AWS_ACCESS_KEY_ID ? accessKeyAccount(env.AWS_ACCESS_KEY_ID) : undefined) ?? (env.AWS_ROLE_ARN ? roleArnAccount(env.AWS_ROLE_ARN) : undefined);
+  return account !== undefined ? { directory: `account-${account}`, account } : { directory: 'default' };
 }
 
 /**
- * Where the copy of `stack` in `region` read with `profile`'s credentials is kept, under `home` (unless told, the
- * user's home directory).
+ * Where the copy of `stack` in `region` read with the credentials of `owner` (a CacheOwner's directory) is kept,
+ * under `home` (unless told, the user's home directory).
  */
-export function stackEnvironmentCacheFile(stack: string, region: string, profile: string, home: string = userHome()): string {
-  return path.join(home, '.lifeboat', 'stacks', fileNamePart(profile), `${fileNamePart(region)}-${fileNamePart(stack)}.json`);
+export function stackEnvironmentCacheFile(stack: string, region: string, owner: string, home: string = userHome()): string {
+  return path.join(home, '.lifeboat', 'stacks', shortened(fileNamePart(owner), ''), shortened(`${fileNamePart(region)}-${fileNamePart(stack)}`, '.json'));
 }
 
 /**
@@ -62,6 +75,19 @@ function fileNamePart(name: string): string {
   const encoded = encodeURIComponent(name).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   // "." and ".." are directories, not names.
   return encoded.replace(/^\.\.?$/, (dots) => dots.replace(/\./g, '%2E'));
+}
+
+/** File systems refuse names over 255 bytes, and a stack's ARN of a 128-character name, encoded, is past it. */
+const MAX_FILE_NAME_BYTES = 200;
+
+/**
+ * `name` + `suffix`; a name too long, its start, still readable, then the sha256 of the whole (review r60N F5): still
+ * one file a name.
+ */
+function shortened(name: string, suffix: string): string {
+  // Encoded names are ASCII: a character is a byte.
+  if (name.length + suffix.length <= MAX_FILE_NAME_BYTES) return `${name}${suffix}`;
+  return `${name.slice(0, 100)}-${createHash('sha256').update(name).digest('hex')}${suffix}`;
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   environmentOutputPartKey,
   environmentOutputSchema,
 } from '../config/protection-environment';
-import { activeProfile, ageSince, readStackEnvironmentCache, stackEnvironmentCacheFile, writeStackEnvironmentCache } from './stack-environment-cache';
+import { ageSince, cacheOwner, type CacheOwner, readStackEnvironmentCache, stackEnvironmentCacheFile, writeStackEnvironmentCache } from './stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
 import { isServerFault } from './server-fault';
 import { isUnanswered } from './unanswered-endpoint';
@@ -17,9 +17,9 @@ import { isUnanswered } from './unanswered-endpoint';
 export type StackEnvironmentOptions = {
   /** The directory `.lifeboat/stacks` is under (the user's home directory unless told). */
   home?: string;
-  /** The AWS profile the copy is kept under (AWS_PROFILE, else `default`, unless told). */
-  profile?: string;
-  /** Says one line to the user (stderr): that the environment is the copy, and of when. */
+  /** Whose credentials the copy is kept for (unless told, cacheOwner of the process's environment). */
+  owner?: CacheOwner;
+  /** Says one line to the user (stderr): that the environment is the copy, and of when; or that no copy could be kept. */
   note?: (line: string) => void;
   now?: () => Date;
 };
@@ -28,16 +28,18 @@ export type StackEnvironmentOptions = {
  * The environment of the LifeboatProtection deployed in `stackName` (`--stack`), from its outputs
  * (config/protection-environment.ts), as lifeboat.config.json's environment: checked by the same schema, with its
  * prefix and stacks (`deployment`), by which resourceNames names its vaults, catalog and state machines. Each read is
- * kept (stack-environment-cache.ts), under the AWS profile it was read with; when the region's CloudFormation does not
- * answer, or fails on its side (a 5xx once the retries are spent: its region is down, the very outage `failover` is
- * for), the profile's copy is used and the user told so, with its account. An answer, an AccessDenied, a stack not
- * found or a throttled request among them, is never replaced by the copy.
+ * kept (stack-environment-cache.ts), under whose credentials read it (their profile, else their account); when the
+ * region's CloudFormation does not answer, or fails on its side (a 5xx once the retries are spent: its region is down,
+ * the very outage `failover` is for), their copy is used and the user told so, with its account. An answer, an
+ * AccessDenied, a stack not found or a throttled request among them, is never replaced by the copy.
  */
 export async function stackEnvironment(stackName: string, cloudFormation: CloudFormationClient, options: StackEnvironmentOptions = {}): Promise<EnvironmentConfig> {
   const region = await cloudFormation.config.region().catch(() => undefined);
   const where = region !== undefined ? ` in ${region}` : '';
-  const cacheFile = stackEnvironmentCacheFile(stackName, region ?? 'default-region', options.profile ?? activeProfile(), options.home);
+  const owner = options.owner ?? cacheOwner();
+  const cacheFile = stackEnvironmentCacheFile(stackName, region ?? 'default-region', owner.directory, options.home);
   const now = options.now ?? (() => new Date());
+  const note = options.note ?? ((line: string) => process.stderr.write(`${line}\n`));
   let outputs: readonly Output[];
   try {
     const { Stacks: stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -53,7 +55,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
         { cause: err },
       );
     }
-    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment(stackName, where, cacheFile, err, options.note ?? ((line) => process.stderr.write(`${line}\n`)), now());
+    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment(stackName, where, cacheFile, owner, err, note, now());
     throw err;
   }
   const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
@@ -77,19 +79,32 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   const environment = parsedEnvironment(stackName, key, json);
   try {
     writeStackEnvironmentCache(cacheFile, { stack: stackName, region: region ?? 'default-region', account: environment.account, key, readAt: now().toISOString(), json });
-  } catch {
-    // Without the copy only the fallback of an outage is lost: the command has what it needs.
+  } catch (err) {
+    // Without the copy only the fallback of an outage is lost: the command has what it needs, and the user is told
+    // now rather than in the outage (review r60N F5). Node's fs errors are not always instanceof this realm's Error
+    // (jest's vm): their message is read as it is.
+    const reason = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+    note(`could not keep a copy of the environment of stack ${stackName} for an outage: ${reason}`);
   }
   return environment;
 }
 
 /** The environment of the copy kept of the stack, said so in one line with its account, when its region's CloudFormation did not answer. */
-function cachedEnvironment(stackName: string, where: string, cacheFile: string, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
+function cachedEnvironment(stackName: string, where: string, cacheFile: string, owner: CacheOwner, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
   const cached = readStackEnvironmentCache(cacheFile);
   if (cached === undefined) {
     throw new StackUnansweredError(
       `CloudFormation${where} did not answer for stack ${stackName} (${err.message}), and this machine has no copy of its environment (${cacheFile}): ` +
         'run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region',
+      { cause: err },
+    );
+  }
+  // A copy of another account than the credentials' (a file copied from elsewhere) would fail over the wrong account.
+  if (owner.account !== undefined && cached.account !== owner.account) {
+    throw new StackUnansweredError(
+      `CloudFormation${where} did not answer for stack ${stackName} (${err.message}), and the copy of its environment on this machine (${cacheFile}) is of account ${cached.account}, ` +
+        `while the credentials in use are of account ${owner.account}: it is not used; run the command with credentials of account ${cached.account} if that is the account to act on, ` +
+        'or start the runbook from the Step Functions console in the DR region',
       { cause: err },
     );
   }

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
@@ -30,19 +30,22 @@ beforeEach(() => {
   cloudFormation.reset();
 });
 
-// Every read of a stack keeps a copy under ~/.lifeboat/stacks/<profile>: a HOME of the test's own, removed after,
-// and no AWS_PROFILE of the machine's (the copy of the profile `default`).
+// Every read of a stack keeps a copy under ~/.lifeboat/stacks/<owner>: a HOME of the test's own, removed after,
+// and none of the machine's AWS_PROFILE, keys or web identity role (the copy of `default`).
 const realHome = process.env.HOME;
-const realProfile = process.env.AWS_PROFILE;
+const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_ROLE_ARN'] as const;
+const realCredentials = CREDENTIAL_VARIABLES.map((name) => [name, process.env[name]] as const);
 const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-'));
 beforeAll(() => {
   process.env.HOME = home;
-  delete process.env.AWS_PROFILE;
+  for (const name of CREDENTIAL_VARIABLES) delete process.env[name];
 });
 afterAll(() => {
   process.env.HOME = realHome;
-  if (realProfile === undefined) delete process.env.AWS_PROFILE;
-  else process.env.AWS_PROFILE = realProfile;
+  for (const [name, value] of realCredentials) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -226,12 +229,24 @@ describe('the command line', () => {
   });
 });
 
+/**
+ * An access key id of `account`, as AWS encodes one (cli/access-key-account.ts): 10 bytes in base32 after the prefix,
+ * the account in the bits 0x7fffffffff80 of the first 6; `session` varies the rest, as each session's id does.
+ */
+function accessKeyIdOf(prefix: 'AKIA' | 'ASIA', account: string, session: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bits = (((BigInt(account) << 7n) | BigInt(session & 0x7f)) << 32n) | BigInt(session * 2654435761 % 2 ** 32);
+  let encoded = '';
+  for (let shift = 75n; shift >= 0n; shift -= 5n) encoded += alphabet[Number((bits >> shift) & 31n)];
+  return `${prefix}${encoded}`;
+}
+
 describe('the primary region is down: its CloudFormation does not answer (review r60K F2)', () => {
   const cacheFile = () => path.join(home, '.lifeboat', 'stacks', 'default', 'eu-west-1-Shop.json');
   const unanswered = () => cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com'), { name: 'TimeoutError' }));
   beforeEach(() => rmSync(path.join(home, '.lifeboat'), { recursive: true, force: true }));
   afterEach(() => {
-    delete process.env.AWS_PROFILE;
+    for (const name of CREDENTIAL_VARIABLES) delete process.env[name];
   });
 
   it('uses the environment read from the stack before, and says so in one line with its time and age', async () => {
@@ -345,6 +360,102 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const environment = await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
     expect(environment.account).toBe('111111111111');
     expect(notes).toHaveLength(1);
+  });
+
+  // Review r60N F4: aws-vault exec, exported SSO keys and CI give keys in the environment, without AWS_PROFILE; a
+  // session's key id (ASIA…) is new every session, its account is not (review r60O F1).
+  it("keeps a copy for each account's keys in the environment: under prod's keys, failover uses prod's environment, not staging's read last", async () => {
+    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 1);
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET);
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 2);
+    cloudFormation.reset();
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
+    await targetEnvironment(TARGET);
+    cloudFormation.reset();
+    unanswered();
+    // The next day: another session of prod, another key id.
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 3);
+    const notes: string[] = [];
+    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    expect(environment.account).toBe('111111111111');
+    expect(notes).toEqual([expect.stringContaining(`using the environment of account 111111111111 read from stack Shop at `)]);
+    expect(notes[0]).toContain(path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'));
+    expect(readdirSync(path.join(home, '.lifeboat', 'stacks')).sort()).toEqual(['account-111111111111', 'account-222222222222']);
+  });
+
+  it("an IAM user's key (AKIA…) and a session's (ASIA…) of one account share one copy", async () => {
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('AKIA', '111111111111', 4);
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET);
+    cloudFormation.reset();
+    unanswered();
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 5);
+    const notes: string[] = [];
+    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    expect(environment.account).toBe('111111111111');
+    expect(notes).toHaveLength(1);
+    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['account-111111111111']);
+  });
+
+  it("web identity (AWS_ROLE_ARN, no keys) keeps the copy under the role's account", async () => {
+    process.env.AWS_ROLE_ARN = 'arn:aws:iam::111111111111:role/github-deploy';
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET);
+    expect(existsSync(path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'))).toBe(true);
+    expect(existsSync(cacheFile())).toBe(false);
+  });
+
+  it("refuses a copy of another account than the credentials', naming both accounts", async () => {
+    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 6);
+    // A copy of staging's environment where prod's keys keep theirs (a file copied from another machine, say).
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
+    await targetEnvironment(TARGET);
+    cloudFormation.reset();
+    unanswered();
+    const notes: string[] = [];
+    const refusal = targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(
+      `CloudFormation in eu-west-1 did not answer for stack Shop (connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com), and the copy of its environment on this machine (${path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json')}) is of account 222222222222, while the credentials in use are of account 111111111111: it is not used;`,
+    );
+    expect(notes).toEqual([]);
+  });
+
+  // Review r60N F5: a stack's ARN of a 128-character name, encoded, is past the 255 bytes a file name may have.
+  it('keeps the copy of a stack of a long ARN under a shortened file name, and uses it in an outage', async () => {
+    const arn = `arn:aws:cloudformation:eu-west-1:111111111111:stack/${'S'.repeat(128)}/0a1b2c3d-0000-4000-8000-1234567890ab`;
+    const file = stackEnvironmentCacheFile(arn, 'eu-west-1', 'default');
+    expect(Buffer.byteLength(path.basename(file))).toBeLessThanOrEqual(200);
+    expect(path.basename(file)).toMatch(/^eu-west-1-arn%3Aaws%3Acloudformation%3Aeu-west-1%3A111111111111%3Astack%2FSSS+-[0-9a-f]{64}\.json$/);
+    expect(file).not.toBe(stackEnvironmentCacheFile(arn.replace('0a1b', '9a1b'), 'eu-west-1', 'default'));
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'S', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
+    const notes: string[] = [];
+    await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
+    expect(notes).toEqual([]);
+    expect(existsSync(file)).toBe(true);
+    cloudFormation.reset();
+    unanswered();
+    const environment = await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
+    expect(environment.account).toBe('111111111111');
+    expect(notes).toEqual([expect.stringContaining(file)]);
+  });
+
+  it('says in one line when the copy cannot be kept, and goes on', async () => {
+    const blocked = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-blocked-'));
+    try {
+      // A file where the directory of the copies would be.
+      writeFileSync(path.join(blocked, '.lifeboat'), '');
+      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+      const notes: string[] = [];
+      const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line), home: blocked });
+      expect(environment.account).toBe('111111111111');
+      expect(notes).toEqual([expect.stringMatching(/^could not keep a copy of the environment of stack Shop for an outage: ENOTDIR/)]);
+    } finally {
+      rmSync(blocked, { recursive: true, force: true });
+    }
   });
 
   it('an empty HOME keeps the copy in the account\'s home directory, never in the working directory', () => {
