@@ -3,6 +3,7 @@ import { type BackupCatalog } from '../lambdas/catalog/backup-catalog';
 import { CATALOG_FORMAT } from '../lambdas/catalog/catalog-format';
 import { CatalogFormatMarkerInvalidError } from '../lambdas/catalog/catalog-format-marker-invalid-error';
 import { CatalogFormatTooNewError, type MarkedCatalog } from '../lambdas/catalog/catalog-format-too-new-error';
+import { THROTTLING_ERROR_NAMES } from '../lambdas/runtime/throttling-error-names';
 import { CatalogFormatMarkerUnreadableError } from './catalog-format-marker-unreadable-error';
 import { CatalogEndpointUnansweredError, isUnanswered, mentionsUnanswered } from './unanswered-endpoint';
 
@@ -68,10 +69,11 @@ export async function admitWriter(
 export const GLANCE_RETRY_DELAYS_MS: readonly number[] = [100, 300];
 
 /**
- * DynamoDB's answers that its region is busy or failing for a moment (the SDK's own retry retries them): the region
- * answered, so asking again shortly is likely to read the marker.
+ * DynamoDB's answers that its region is busy or failing for a moment (the SDK's own retry retries them): a throttle
+ * (the project's one list; the names DynamoDB never sends cost nothing) or a 5xx by name. The region answered, so
+ * asking again shortly is likely to read the marker.
  */
-const BUSY: ReadonlySet<string> = new Set(['ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable']);
+const BUSY: ReadonlySet<string> = new Set([...THROTTLING_ERROR_NAMES, 'InternalServerError', 'ServiceUnavailable']);
 
 function isBusy(err: unknown): boolean {
   if (!(err instanceof Error)) return false;

@@ -1,5 +1,4 @@
-/** The SDK's names of a throttled request: an answer (slow down), never a service that is down. */
-const THROTTLED_NAMES: ReadonlySet<string> = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'SlowDown']);
+import { THROTTLING_ERROR_NAMES } from '../lambdas/runtime/throttling-error-names';
 
 /**
  * Whether a request failed on the service's side once the client's retries were spent: the SDK's `$fault: 'server'`
@@ -7,7 +6,7 @@ const THROTTLED_NAMES: ReadonlySet<string> = new Set(['Throttling', 'ThrottlingE
  * throttled request is not one: the service is up and asks the caller to slow down.
  */
 export function isServerFault(err: unknown): err is Error {
-  if (!(err instanceof Error) || THROTTLED_NAMES.has(err.name)) return false;
+  if (!(err instanceof Error) || THROTTLING_ERROR_NAMES.has(err.name)) return false;
   const { $fault: fault, $metadata: metadata } = err as { $fault?: unknown; $metadata?: { httpStatusCode?: unknown } };
   const status = metadata?.httpStatusCode;
   return fault === 'server' || (typeof status === 'number' && status >= 500);

@@ -8,6 +8,7 @@ import { backupLeftOut, type BackupRecords } from '../restore/backup-left-out';
 import { type RestoreReport } from '../restore/verify-restore';
 import { s3KeyOfEntryPath } from '../sources/s3-entry-path';
 import { quotedServiceWords } from '../runtime/quoted-service-words';
+import { THROTTLING_ERROR_NAMES } from '../runtime/throttling-error-names';
 import { fileChangeToken, httpStatusOf, isS3NotFound, isS3PreconditionFailed, type ManifestEntry, resolveInsideTarget, s3KeyOf, type SnapshotSource, snapshotStartedAt, type Vault } from '../../vault';
 import { BackupLacksLiveObjectsError, LiveSampleMismatchError } from './drill-errors';
 import { liveAnswersOf, type LiveAnswers } from './live-region-answers';
@@ -64,23 +65,6 @@ export const COMPARE_RESERVE_MS = 120_000;
 export const DYNAMODB_NOT_SAMPLED = 'DynamoDB tables are not sampled: a live item carries no version, so an unchanged item cannot be told from a changed one; the restore was verified against the backup';
 
 /**
- * The codes of a service that asks to be called less often (S3's 503 SlowDown; DynamoDB's, EFS's): the SDK retries
- * them, and one still thrown says the region cannot serve this function now, not that the function is wrong.
- */
-const THROTTLING_CODES: ReadonlySet<string> = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'BandwidthLimitExceeded',
-]);
-
-/**
  * A service error the SDK gave up retrying (a 5xx — InternalError, ServiceUnavailable, SlowDown — or throttling),
  * named with its HTTP status, code and attempts; undefined for any other (a 4xx is this function's own problem).
  */
@@ -88,7 +72,9 @@ function serviceTrouble(err: unknown): string | undefined {
   const sdk = s3ErrorOf(err);
   const status = httpStatusOf(sdk);
   const { name = 'Error', message = '', $metadata } = sdk as { name?: string; message?: string; $metadata?: { attempts?: number } };
-  if (!(THROTTLING_CODES.has(name) || status === 429 || (status !== undefined && status >= 500))) return undefined;
+  // A throttle (S3's 503 SlowDown; DynamoDB's, EFS's) still thrown after the SDK's retries says the region cannot
+  // serve this function now, not that the function is wrong.
+  if (!(THROTTLING_ERROR_NAMES.has(name) || status === 429 || (status !== undefined && status >= 500))) return undefined;
   // A HEAD's error response has no body, so no code: the SDK names it "Unknown", its message "UnknownError".
   // S3's words are quoted (quotedServiceWords): they can hold an object key, and this reaches the drill's report.
   const said = name === 'Unknown' || message === '' || message === 'UnknownError' ? `HTTP ${status ?? '?'} with no error code` : `${status !== undefined ? `HTTP ${status} ` : ''}${quotedServiceWords(`${name}: ${message}`)}`;

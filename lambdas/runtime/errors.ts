@@ -4,6 +4,7 @@
  */
 import { httpStatusOf } from '../../vault';
 import { bucketRegionRedirectOf } from './bucket-region-redirect';
+import { THROTTLING_ERROR_NAMES } from './throttling-error-names';
 
 export class TransientError extends Error {
   override readonly name = 'TransientError';
@@ -66,12 +67,9 @@ export class BucketInOtherRegionError extends Error {
   }
 }
 
-const TRANSIENT_SDK_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'SlowDown',
+/** What may pass when asked again: a throttle (the one shared list), a service failing for a moment, a lost connection. */
+const TRANSIENT_SDK_ERRORS: ReadonlySet<string> = new Set([
+  ...THROTTLING_ERROR_NAMES,
   'ServiceUnavailable',
   'InternalError',
   'InternalServerError',

@@ -1,3 +1,5 @@
+import { THROTTLING_ERROR_NAMES } from '../runtime/throttling-error-names';
+
 /**
  * Errors by which DynamoDB says "too fast": a table or index over its provisioned capacity
  * (ProvisionedThroughputExceededException), an on-demand table past its instant capacity or an
@@ -5,8 +7,7 @@
  * (RequestLimitExceeded). The SDK's standard retry strategy retries these itself (up to maxAttempts);
  * they reach Lifeboat's code when it has given up.
  */
-const THROTTLING_ERRORS = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
-
 export function isDynamoDbThrottle(err: unknown): boolean {
-  return err instanceof Error && THROTTLING_ERRORS.has(err.name);
+  // The project's one list (runtime/throttling-error-names.ts): the names DynamoDB never sends cost nothing here.
+  return err instanceof Error && THROTTLING_ERROR_NAMES.has(err.name);
 }
