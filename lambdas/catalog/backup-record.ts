@@ -214,6 +214,11 @@ export type SalvagedBackupItem = {
   readonly mayBeHeld: boolean;
   /** Its `forgottenAt` is a string: retention forgot it (its snapshots deleted on purpose). */
   readonly forgotten: boolean;
+  /**
+   * Its `forgottenAt` is there but is no string (a number, a map, null) or is '': retention may have forgotten it, and
+   * a reader of what was forgotten cannot tell (lambdas/retention/forgotten-snapshots.ts). Absent otherwise.
+   */
+  readonly forgottenUnread?: true;
   /** The snapshot ids its `sources` name, as far as they read as strings. */
   readonly snapshotIds: readonly string[];
 };
@@ -233,6 +238,7 @@ export function salvageBackupItem(item: Readonly<Record<string, unknown>>): Salv
     preVault: isPreVaultBackupItem(item),
     mayBeHeld: hold !== undefined,
     forgotten: typeof forgottenAt === 'string' && forgottenAt !== '',
+    ...(forgottenAt !== undefined && (typeof forgottenAt !== 'string' || forgottenAt === '') ? { forgottenUnread: true as const } : {}),
     snapshotIds,
   };
 }

@@ -184,9 +184,15 @@ function reportOf(progress: Awaited<ReturnType<typeof replicateVault>>, backupsC
  * The snapshots of the backups the DR vault's retention forgot (docs/ARCHITECTURE.md, "Retention"):
  * the DR catalog's `forgottenAt` is about the DR vault. Every plan of the environment, since a pass
  * copies every snapshot the DR vault lacks, whatever its plan.
+ *
+ * A DR record that does not validate but has a `forgottenAt` in any form, an ISO time or not, counts as forgotten
+ * (review r60N F2): copying its snapshots to the DR vault blindly could undo a forget, while stopping would fail every
+ * backup of every plan for one damaged old record; a live backup's snapshot left out so is one the primary vault still
+ * holds, and the scrub (which refuses such a record) says so. Only a forgotten record whose snapshot ids cannot all be
+ * read stops the pass (ForgottenRecordUnreadableError): which snapshots it leaves out cannot be told.
  */
 async function snapshotsForgottenInDr(current: BackupRecord | undefined, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<Set<string>> {
-  return forgottenSnapshotsOf(drCatalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])]);
+  return forgottenSnapshotsOf(drCatalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])], { unreadForgottenAt: 'forgotten' });
 }
 
 /**

@@ -249,3 +249,59 @@ describe('a backup of a plan no longer in the config, forgotten in the primary v
     }
   });
 });
+
+// Review r60N F2: the forgotten set passed over a forgotten record that does not validate (one damaged field, a newer
+// Lifeboat's record), so the scheduled scrub (it repairs by default) copied its snapshot object back from the DR vault:
+// the forget undone, and no prune reclaims it.
+describe('a forgotten backup whose record does not validate, forgotten in the primary vault', () => {
+  async function damagedForgotten(damage: Record<string, unknown>) {
+    const dir = await tempDir('scrub-handler');
+    const dynalite = await catalogOnDynalite({ byPlan: true });
+    const pair = await scrubVaultPair(path.join(dir, 'src'), 'b-damaged');
+    const key = `snapshots/${pair.snapshot.id}`;
+    await pair.primary.store.delete(key);
+    const record = catalogRecord('b-damaged', 'COMMITTED', [pair.snapshot.id], { forgottenAt: '2026-03-05T00:00:00.000Z' });
+    await dynalite.documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#b-damaged', sk: 'BACKUP', ...record, shardCount: 'one', ...damage } }));
+    const sent: PutCommand['input'][] = [];
+    const fake = runtime(pair, sent)();
+    const catalog = { ...fake.catalog, listBackupsOfPlan: dynalite.catalog.listBackupsOfPlan.bind(dynalite.catalog), recordedPlanNames: async () => ['files'] };
+    const withRecords = { ...fake, plans: [{ name: 'files' }], catalog } as unknown as LambdaRuntime;
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const done = async () => {
+      warn.mockRestore();
+      await dynalite.close();
+      await removeDir(dir);
+    };
+    return { pair, key, sent, scrub: scrubVaultsHandler(() => withRecords), done };
+  }
+
+  it('is not copied back by the scrub', async () => {
+    const { pair, key, sent, scrub, done } = await damagedForgotten({});
+    try {
+      await capturedStdout(async () => {
+        await scrub({ fraction: 1, repair: true });
+      });
+      expect(await pair.primary.store.has(key)).toBe(false);
+      expect(sent.at(-1)).toEqual(expect.objectContaining({ Item: expect.objectContaining({ outcome: 'CLEAN' }) }));
+    } finally {
+      await done();
+    }
+  });
+
+  it('stops the run before any repair when its forgottenAt is no ISO time, naming the record and what to fix', async () => {
+    const { pair, key, scrub, done } = await damagedForgotten({ forgottenAt: 1772668800 });
+    try {
+      let failure: unknown;
+      await capturedStdout(async () => {
+        failure = await scrub({ fraction: 1, repair: true }).catch((err: unknown) => err);
+      });
+      expect(failure).toMatchObject({
+        name: 'ForgottenRecordUnreadableError',
+        message: expect.stringMatching(/^the snapshots retention forgot cannot all be read: catalog item BACKUP#b-damaged \/ BACKUP .*forgottenAt: Invalid input: expected string, received number.*fix the item/),
+      });
+      expect(await pair.primary.store.has(key)).toBe(false);
+    } finally {
+      await done();
+    }
+  });
+});

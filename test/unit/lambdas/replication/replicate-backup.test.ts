@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type ListBackupsOptions } from '../../../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
 import { ReplicaRetentionStalledError } from '../../../../lambdas/replication/replica-retention-stalled-error';
 import { type PrimaryCatalog, replicateBackup } from '../../../../lambdas/replication/replicate-backup';
 import { classifyError } from '../../../../lambdas/runtime/errors';
 import { backupDirectory, FileVaultStore, openVault, PassphraseKeyProvider, PruneLease, pruneVault, snapshotKey, snapshotObjectKeys, type Vault, type VaultStore, VaultObjectNotFoundError } from '../../../../vault';
 import { catalogRecord, MemoryPrimaryCatalog } from './memory-primary-catalog';
+import { catalogOnDynalite } from '../../../support/catalog-on-dynalite';
 import { listedKeys, newTestVault, pseudoRandomBytes, removeDir, requiredMethodsStore, tempDir } from '../../../support/vault-test-helpers';
 
 /**
@@ -58,6 +61,45 @@ it('skips the snapshots the DR catalog marks forgotten, in any plan, and copies 
   const unaware = await replicateBackup({ backupId: 'f-2' }, { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['files'] });
   expect(unaware.snapshotsSkipped).toBeUndefined();
   expect(await listedKeys(target, 'snapshots/')).toHaveLength(2);
+});
+
+// Review r60N F2: the forgotten set passed over a DR record that does not validate, so a forgotten backup's snapshot was
+// copied to the DR vault again. One whose `forgottenAt` is there but no ISO time counts as forgotten: replication does
+// not copy blindly, and does not fail every backup for one damaged record (snapshotsForgottenInDr).
+it('skips the snapshots of a DR record whose forgottenAt is no ISO time, and copies the others', async () => {
+  dir = await tempDir('replicate-backup');
+  const dynalite = await catalogOnDynalite({ byPlan: true });
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    const { vault: source } = await newTestVault(dir);
+    const target = new FileVaultStore(path.join(dir, 'dr'), { durable: false });
+    const src = path.join(dir, 'src');
+    await fs.mkdir(src, { recursive: true });
+    const snapshotOf = async (seed: number): Promise<string> => {
+      await fs.writeFile(path.join(src, `file-${seed}.bin`), pseudoRandomBytes(20_000, seed));
+      return (await backupDirectory(source, src, { parent: null })).snapshot.id;
+    };
+    const catalog = new MemoryCatalog();
+    const forgotten = { ...recordOf('o-1', 'other', await snapshotOf(1), '2026-03-01T00:00:00.000Z'), copies: { primary: 'COMMITTED', dr: 'COMMITTED' } } as const;
+    catalog.records.set('o-1', forgotten);
+    await dynalite.documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#o-1', sk: 'BACKUP', ...forgotten, forgottenAt: 1772668800 } }));
+    const current = recordOf('f-2', 'files', await snapshotOf(2), '2026-03-06T00:00:00.000Z');
+    catalog.records.set('f-2', current);
+    // The DR catalog's records of plan `other` are the damaged one, read by the real catalog.
+    const memory = new MemoryCatalog();
+    const drCatalog = Object.assign(memory, {
+      listBackupsOfPlan: (plan: string, options?: ListBackupsOptions) => (plan === 'other' ? dynalite.catalog.listBackupsOfPlan(plan, options) : MemoryCatalog.prototype.listBackupsOfPlan.call(memory, plan)),
+    });
+    const report = await replicateBackup(
+      { backupId: 'f-2' },
+      { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['files', 'other'] },
+    );
+    expect(report).toMatchObject({ complete: true, backupsCopied: 1, snapshotsSkipped: 1 });
+    expect(await listedKeys(target, 'snapshots/')).toEqual([snapshotKey(current.sources[0]?.snapshotId ?? '')]);
+  } finally {
+    warn.mockRestore();
+    await dynalite.close();
+  }
 });
 
 it('under Object Lock extends the retention of what the DR vault itself holds, after its prune removed a forgotten backup\'s objects', async () => {
