@@ -15,6 +15,7 @@ import { createPrivateBucket } from '../restore/private-bucket';
 import { decodeUrlEncodedKey, listObjectPages } from '../sources/url-encoded-listing';
 import { type RestoreTarget } from '../restore/restore-request';
 import { InvalidEnvironmentError } from '../runtime/errors';
+import { quotedServiceWords } from '../runtime/quoted-service-words';
 import { DrillScratchError } from './drill-errors';
 import { sealScratchBucket } from './scratch-bucket-seal';
 import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-error';
@@ -275,7 +276,8 @@ async function emptyBucket(s3: S3Client, bucket: string, timeLeft: TimeLeft): Pr
     if (objects.length === 0) return;
     const { Errors } = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
     const first = Errors?.[0];
-    if (first) throw new DrillScratchError(`Could not empty scratch bucket ${bucket}: ${Errors?.length} objects not deleted, e.g. ${first.Key}: ${first.Code} ${first.Message ?? ''}`);
+    // Quoted: the key is the backup's data, and S3's words may hold more of it (quotedServiceWords).
+    if (first) throw new DrillScratchError(`Could not empty scratch bucket ${bucket}: ${Errors?.length} objects not deleted, e.g. ${quotedServiceWords(`${first.Key}: ${first.Code} ${first.Message ?? ''}`)}`);
     deleted += objects.length;
   };
   // Pulled by forEachBounded only when a delete slot is free, so the listing never runs far ahead of the deletes.
@@ -346,8 +348,13 @@ function isGone(err: unknown): boolean {
   return errorName(cause) === 'NoSuchBucket' || errorName(cause) === 'ResourceNotFoundException';
 }
 
+/**
+ * A target's failure as the drill's record keeps it. A service's or the file system's words are quoted
+ * (quotedServiceWords), as the other drill lines quote them: they can carry a key, a path or a bucket name of the
+ * backup's data, with newlines or escapes, into a record an auditor reads (f60L). The drill's own errors are its words.
+ */
 function failure(target: ScratchTarget, root: ScratchDirectoryRoot | undefined, err: unknown): string {
-  return `${describe(target, root)}: ${errorName(err)}: ${err instanceof Error ? err.message : String(err)}`;
+  return `${describe(target, root)}: ${err instanceof DrillScratchError ? `${err.name}: ${err.message}` : quotedServiceWords(err)}`;
 }
 
 /**
@@ -368,12 +375,12 @@ function sortOut(deps: ScratchRemovalDeps, listing: Listing): Removal {
   return removal;
 }
 
-/** The refused call's IAM action and S3's error, as the record says them: `s3:PutBucketPolicy: AccessDenied: …`. */
+/** The refused call's IAM action and S3's error, quoted as failure() quotes it: `s3:PutBucketPolicy: "AccessDenied: …"`. */
 function refusalOf(err: unknown): { action: string | undefined; said: string; advice: string } {
   const cause = s3ErrorOf(err);
   const action = err instanceof ScratchBucketCallRefusedError ? err.action : undefined;
   const denied = errorName(cause) === 'AccessDenied' || httpStatusOf(cause) === 403;
-  const said = `${action !== undefined ? `${action}: ` : ''}${errorName(cause)}: ${cause instanceof Error ? cause.message : String(cause)}`;
+  const said = `${action !== undefined ? `${action}: ` : ''}${quotedServiceWords(cause)}`;
   const advice = denied && action !== undefined ? `; let the drill cleanup role ${action} on the <prefix>-drill-* buckets (an SCP or permission boundary may deny it)` : '';
   return { action, said, advice };
 }

@@ -282,7 +282,7 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
     expect(cleanup.removed).toEqual([`s3://${own}/`]);
     // 405: an endpoint without lifecycle configuration, as the seal tolerates; the others are refusals worth fixing.
     if (code === 'MethodNotAllowed') expect(cleanup.errors).toEqual([]);
-    else expect(cleanup.errors).toEqual([expect.stringMatching(new RegExp(`^s3://${own}/: its expiry lifecycle rules could not be put \\(s3:PutLifecycleConfiguration: ${code}: ${code} refused\\); emptied and deleted without them`))]);
+    else expect(cleanup.errors).toEqual([expect.stringMatching(new RegExp(`^s3://${own}/: its expiry lifecycle rules could not be put \\(s3:PutLifecycleConfiguration: "${code}: ${code} refused"\\); emptied and deleted without them`))]);
     if (code === 'AccessDenied') expect(cleanup.errors[0]).toContain('s3:PutLifecycleConfiguration');
   });
 
@@ -292,7 +292,7 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
     const buckets = new Map([[own, { created: DRILL_STARTED, versions: 10, rules: [abortRule] }]]);
     const { cleanup } = await cleanUp(buckets, { refused: { GetBucketLifecycleConfigurationCommand: denied('explicit deny') } });
     expect(buckets.has(own)).toBe(false);
-    expect(cleanup.errors).toEqual([expect.stringContaining('could not be put (s3:GetLifecycleConfiguration: AccessDenied: explicit deny)')]);
+    expect(cleanup.errors).toEqual([expect.stringContaining('could not be put (s3:GetLifecycleConfiguration: "AccessDenied: explicit deny")')]);
     expect(cleanup.errors[0]).toContain('let the drill cleanup role s3:GetLifecycleConfiguration on the <prefix>-drill-* buckets');
     expect(cleanup.errors[0]).not.toContain('PutLifecycleConfiguration');
   });
@@ -313,11 +313,21 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
     expect(model.puts.get(own)).toContainEqual(expect.objectContaining({ ID: SCRATCH_EXPIRY_RULE }));
     for (const bucket of [own, leftover]) {
       expect(cleanup.errors).toContainEqual(
-        `s3://${bucket}/: ${said} (${action}: AccessDenied: explicit deny in a service control policy); emptied and deleted anyway${
+        `s3://${bucket}/: ${said} (${action}: "AccessDenied: explicit deny in a service control policy"); emptied and deleted anyway${
           action === 's3:PutBucketPolicy' ? " (a restore shard of a drill still within its timeout may write it again: DeleteBucket then fails, and a later drill's sweep takes it)" : ''
         }; let the drill cleanup role ${action} on the <prefix>-drill-* buckets (an SCP or permission boundary may deny it)`,
       );
     }
+  });
+
+  // f60L: S3's words reached the record raw; a key or bucket name in them, with a newline or an escape, forged lines an auditor reads.
+  it("quotes S3's words in the record of a bucket it could not delete and of a refused seal, as the other drill lines do", async () => {
+    const words = 'denied for photos/passport.jpg\n\u001b[31mforged line';
+    const buckets = new Map([[own, { created: DRILL_STARTED, versions: 10, rules: [abortRule] }]]);
+    const { cleanup } = await cleanUp(buckets, { refused: { PutBucketPolicyCommand: denied(words), DeleteBucketCommand: denied(words) } });
+    const quoted = '"AccessDenied: denied for photos/passport.jpg\\n\\u001b[31mforged line"';
+    expect(cleanup.errors).toEqual([expect.stringContaining(`s3://${own}/: could not be sealed against late writes (s3:PutBucketPolicy: ${quoted}); emptied and deleted anyway`), `s3://${own}/: ${quoted}`]);
+    for (const line of cleanup.errors) for (const raw of ['\n', '\u001b']) expect(line).not.toContain(raw);
   });
 
   it('cut by its deadline, says a bucket whose seal was refused is left unsealed, not sealed (review rQ F5)', async () => {
