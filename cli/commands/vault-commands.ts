@@ -20,6 +20,7 @@ import { repairIndex, type RepairIndexReport, repairPruneState } from '../../vau
 import { packKey } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
+import { ESCAPED_KEY_SEGMENT, s3KeyOf } from '../../vault';
 import { escapeName } from '../escape-name';
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
@@ -455,9 +456,10 @@ export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: 
       return EXIT_OK;
     }
     const snapshot = await vault.resolveSnapshot(ref);
+    const s3 = snapshot.source.kind === 's3';
     for await (const e of vault.entries(snapshot, options.prefix ?? '')) {
       if (options.json) io.out(JSON.stringify(e));
-      else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${escapeName(e.path)}${entryDetail(e)}`);
+      else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${escapeName(e.path)}${entryDetail(e)}${s3 ? escapedKeyDetail(e) : ''}`);
     }
     return EXIT_OK;
   });
@@ -469,6 +471,14 @@ function entryDetail(e: ManifestEntry): string {
   if (e.kind === 'special') return ` (${String(e.meta['type'])})`;
   if (typeof e.meta['hardlink'] === 'string') return ` => ${escapeName(e.meta['hardlink'])}`;
   return '';
+}
+
+/**
+ * The key an S3 backup stores escaped (a folder marker `photos/sub/`, a key no file path can be), after its stored path:
+ * `vault ls` showed only `%lifeboat-escaped-key/<base64url>`, where no one finds the folder (review r60M F5).
+ */
+function escapedKeyDetail(e: ManifestEntry): string {
+  return e.path.startsWith(`${ESCAPED_KEY_SEGMENT}/`) ? ` (S3 key ${escapeName(JSON.stringify(s3KeyOf(e)))})` : '';
 }
 
 function access(cmd: Command): Command {

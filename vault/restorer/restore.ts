@@ -33,6 +33,8 @@ import { isNameTooLong, nameTooLong } from './name-too-long';
 import { isVaultDamage, readableEntries, type UnreadableManifestPart } from './readable-entries';
 import { indexAfterSweep, isSweptPack, lostAfterReload } from './swept-pack-reload';
 import { type BadCopyError, isBadCopy, readAnyCopy } from './blob-copies';
+import { damagedPartKeys } from './damaged-part-keys';
+import { mayHoldFolderMarker } from './folder-marker-include';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -211,7 +213,7 @@ export class RestoreIncompleteError extends VaultError {
 /** What a damage line names: a file, or a part of the manifest from its first path to its last; of an S3 backup, by keys. */
 function damagedWhere(d: DamagedEntry): string {
   const part = d.through !== undefined && d.through !== d.path;
-  if (d.keys !== undefined) return part ? `S3 keys ${JSON.stringify(d.keys.first)} to ${JSON.stringify(d.keys.last)} (${partEntries(d)})` : `S3 key ${JSON.stringify(d.keys.first)}`;
+  if (d.keys !== undefined) return part ? `${damagedPartKeys(d.path, d.through ?? d.path, d.keys.first, d.keys.last ?? d.keys.first)} (${partEntries(d)})` : `S3 key ${JSON.stringify(d.keys.first)}`;
   return part ? `${d.path} to ${d.through} (${partEntries(d)})` : d.path;
 }
 
@@ -690,6 +692,7 @@ const DAMAGED_PAGE_ADVICE = '`lifeboat vault verify` names it; a restore of the 
  * backup escaped them (a name starting with %lifeboat-escaped-, given as it is on disk: review r59D F5, as the
  * workflow's filter since audit a58A F2); IncludeMatchesNothingError when neither is, IncludeIsAmbiguousError when both
  * are. An S3 snapshot's keys are taken literally (as the workflow's prefix is): the key as given is the one meant.
+ * An S3 folder that exists only as its marker (`photos/sub/`, stored escaped) is selected by its key too.
  * A form whose first page cannot be read may hold entries when that page's reference (its first and last path) reaches
  * where they sort: with the other form selecting entries too, which one is meant cannot be told, and the path is
  * refused as ambiguous as the workflow's `--prefix` is (review r60G F1: the form that was read was taken, and the
@@ -703,6 +706,8 @@ async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string
   const manifest = await vault.manifest(snapshot);
   const asGiven = await entriesUnder(manifest, include);
   if (asGiven !== 'none' && (escaped === undefined || snapshot.source.kind === 's3')) return include;
+  // The restore makes the marker (and the markers below it) with the include's other markers (restoreEntries).
+  if (snapshot.source.kind === 's3' && (await mayHoldFolderMarker(manifest, include))) return include;
   const asEscaped = escaped === undefined ? 'none' : await entriesUnder(manifest, escaped);
   if (asGiven !== 'none' && asEscaped !== 'none' && escaped !== undefined) {
     // A spelling on a page that cannot be read may select entries: it is not suggested as picking one form alone.
