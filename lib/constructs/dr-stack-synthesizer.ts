@@ -26,17 +26,14 @@ const copyable = [DefaultStackSynthesizer, CliCredentialsStackSynthesizer] as co
 const REGION_PLACEHOLDER = '${AWS::Region}';
 
 export function drStackSynthesizerLike(stack: Stack, drAccount: string | undefined): DrStackSynthesizer {
-  // A stack binds a copy (reusableBind: Object.create of the instance it was given), so the instance is its prototype.
-  const given: unknown = Object.getPrototypeOf(stack.synthesizer);
-  // The App's default is in the tree's context under a key of CDK's own (private), and only it is a synthesizer there.
-  if (Object.values(stack.node.getAllContext()).includes(given)) return { kind: 'app' };
+  if (inheritsAppDefault(stack)) return { kind: 'app' };
   const kind = copyable.find((constructor) => stack.synthesizer.constructor === constructor);
   if (kind === undefined) {
     return { kind: 'notCarried', reason: `its ${stack.synthesizer.constructor.name} is not a plain DefaultStackSynthesizer or CliCredentialsStackSynthesizer, whose settings could be copied` };
   }
-  // Its props are private to CDK: read defensively, and a CDK that stores them otherwise is said, not guessed at.
-  const props: unknown = given === null ? undefined : Reflect.get(given as object, 'props');
-  if (typeof props !== 'object' || props === null) return { kind: 'notCarried', reason: `its ${kind.name}'s settings cannot be read from this version of aws-cdk-lib` };
+  // A CDK that stores its props otherwise is said, not guessed at.
+  const props = boundSynthesizerProps(stack);
+  if (props === undefined) return { kind: 'notCarried', reason: `its ${kind.name}'s settings cannot be read from this version of aws-cdk-lib` };
   const literal = literalOfStack(JSON.stringify(props), stack, drAccount);
   if (literal !== undefined) {
     return { kind: 'notCarried', reason: `its ${kind.name}'s settings name ${literal} literally, which is not the DR stack's (use \${AWS::Region} / \${AWS::AccountId})` };
@@ -69,7 +66,7 @@ function literalOfStack(settings: string, stack: Stack, drAccount: string | unde
 
 /** The synth warning of a synthesizer not carried: the DR stack, the bootstrap qualifier it will look for, and the way out. */
 export function warnOfSynthesizerNotCarried(from: Stack, to: Stack, carried: DrStackSynthesizer): void {
-  if (carried.kind !== 'copy') warnOfInheritedRegionlessBucket(from, to);
+  if (carried.kind !== 'copy') warnOfRegionlessDrBucket(from, to, 'lifeboat');
   if (carried.kind !== 'notCarried') return;
   const qualifier = to.synthesizer.bootstrapQualifier ?? '(none: it uses no bootstrap)';
   Annotations.of(from).addWarningV2(
@@ -82,22 +79,77 @@ export function warnOfSynthesizerNotCarried(from: Stack, to: Stack, carried: DrS
 }
 
 /**
- * The DR stack inherits the App's defaultStackSynthesizer (kind `app`, and the `notCarried` fallback): one whose
- * fileAssetsBucketName has no ${AWS::Region} names the user's region's bucket in the DR stack too, as a copy would
- * (review r60N F1). It is the App's, so it cannot be left out: said at synth, with the way out.
+ * The DR stack's Lambda code bucket is one region's only (review r60N F1, r60O F3): it inherits the App's
+ * defaultStackSynthesizer whose fileAssetsBucketName has no ${AWS::Region} (the default DR stack, kind `app` and the
+ * `notCarried` fallback, or a user's drStack of no synthesizer of its own), or it is a user's drStack whose own
+ * synthesizer names, without ${AWS::Region}, the user's stack's bucket. The S3 name is global, so the DR stack's Lambdas
+ * would name the primary region's bucket: said at synth, with the way out of whoever built the DR stack.
  */
-function warnOfInheritedRegionlessBucket(from: Stack, to: Stack): void {
-  // As in drStackSynthesizerLike: the stack's synthesizer is bound to the App's instance, its prototype, which holds the props.
-  const given: unknown = Object.getPrototypeOf(to.synthesizer);
-  const props: unknown = given === null ? undefined : Reflect.get(given as object, 'props');
-  if (typeof props !== 'object' || props === null) return;
+export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeboat' | 'user'): void {
+  const props = boundSynthesizerProps(to);
+  if (props === undefined) return;
+  // The check of the copy path: a name without ${AWS::Region} names one region's bucket.
   const bucket = regionlessAssetsBucket(props);
   if (bucket === undefined) return;
+  const why =
+    `has no ${REGION_PLACEHOLDER}: an S3 bucket name is global, so it names one bucket, of one region's bootstrap, ` +
+    "and the DR stack's Lambda code would be read from another region than the DR region";
+  const inherited = inheritsAppDefault(to);
+  if (builtBy === 'lifeboat') {
+    if (!inherited) return;
+    Annotations.of(from).addWarningV2(
+      'lifeboat:dr-synthesizer-regionless-bucket',
+      `the DR stack ${to.stackName} (${to.node.path}) inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}. ` +
+        'Write ${AWS::Region} in that fileAssetsBucketName, or build the DR stack yourself with a synthesizer for the DR region ' +
+        '(new Stack(app, ..., { env: <DR region>, synthesizer: ... })) and pass it as drStack',
+    );
+    return;
+  }
+  // A user's own synthesizer of a region-less bucket of another name may well be their DR region's bucket: only the
+  // primary stack's own name is known to be another region's.
+  const primaryProps = inherited ? undefined : boundSynthesizerProps(from);
+  const primaryBucket = primaryProps === undefined ? undefined : regionlessAssetsBucket(primaryProps);
+  if (!inherited && (primaryBucket === undefined || !sameBucket(primaryBucket, from, bucket, to))) return;
+  const drRegion = Token.isUnresolved(to.region) ? 'the DR region' : to.region;
+  const whose = inherited
+    ? `has no synthesizer of its own and inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}`
+    : `has a synthesizer whose fileAssetsBucketName ${bucket} is the one of ${from.stackName}'s synthesizer (${from.node.path}), which ${why}`;
   Annotations.of(from).addWarningV2(
     'lifeboat:dr-synthesizer-regionless-bucket',
-    `the DR stack ${to.stackName} (${to.node.path}) inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} has no ${REGION_PLACEHOLDER}: ` +
-      "an S3 bucket name is global, so it names one bucket, of one region's bootstrap, and the DR stack's Lambda code would be read from another region " +
-      'than the DR region. Write ${AWS::Region} in that fileAssetsBucketName, or build the DR stack yourself with a synthesizer for the DR region ' +
-      '(new Stack(app, ..., { env: <DR region>, synthesizer: ... })) and pass it as drStack',
+    `the drStack ${to.stackName} (${to.node.path}) ${whose}. Give the drStack a synthesizer whose fileAssetsBucketName names ${drRegion} ` +
+      `(or ${REGION_PLACEHOLDER}): new Stack(app, ..., { env: <DR region>, synthesizer: new DefaultStackSynthesizer({ fileAssetsBucketName: ... }) })`,
   );
+}
+
+/** Whether a stack has the App's defaultStackSynthesizer, given no synthesizer of its own. */
+function inheritsAppDefault(stack: Stack): boolean {
+  // A stack binds a copy (reusableBind: Object.create of the instance it was given), so the instance is its prototype.
+  // The App's default is in the tree's context under a key of CDK's own (private), and only it is a synthesizer there.
+  return Object.values(stack.node.getAllContext()).includes(Object.getPrototypeOf(stack.synthesizer));
+}
+
+/**
+ * The props of the synthesizer a stack is bound to. Private to CDK, so read defensively: undefined when this version of
+ * aws-cdk-lib stores them otherwise.
+ */
+function boundSynthesizerProps(stack: Stack): object | undefined {
+  // The instance given is the bound copy's prototype (inheritsAppDefault).
+  const given: unknown = Object.getPrototypeOf(stack.synthesizer);
+  const props: unknown = given === null ? undefined : Reflect.get(given as object, 'props');
+  return typeof props === 'object' && props !== null ? props : undefined;
+}
+
+/**
+ * Whether two stacks' written bucket names name one bucket, as far as known at synth: one name is two buckets in two
+ * known accounts, or of two bootstrap qualifiers. A stack of no known account deploys into the other's (the drStack's
+ * rules), so it is taken as the same.
+ */
+function sameBucket(primaryName: string, primary: Stack, drName: string, dr: Stack): boolean {
+  const accountsKnown = !Token.isUnresolved(primary.account) && !Token.isUnresolved(dr.account);
+  const named = (name: string, stack: Stack): string => {
+    const inAccount = accountsKnown ? name.split('${AWS::AccountId}').join(stack.account) : name;
+    const qualifier = stack.synthesizer.bootstrapQualifier;
+    return qualifier === undefined ? inAccount : inAccount.split('${Qualifier}').join(qualifier);
+  };
+  return named(primaryName, primary) === named(drName, dr);
 }

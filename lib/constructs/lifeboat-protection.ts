@@ -1,7 +1,7 @@
 import { Annotations, Aspects, Aws, CfnRule, Fn, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { carryStackTags, drStackSettingsLike, warnOfBoundaryNotCarried } from './dr-stack-settings';
-import { drStackSynthesizerLike, warnOfSynthesizerNotCarried } from './dr-stack-synthesizer';
+import { drStackSynthesizerLike, warnOfRegionlessDrBucket, warnOfSynthesizerNotCarried } from './dr-stack-synthesizer';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -191,7 +191,9 @@ export type LifeboatProtectionProps = {
    * reaches it as it is, and a DefaultStackSynthesizer or CliCredentialsStackSynthesizer the stack was given is copied
    * with all its settings. One that cannot be copied (a subclass, LegacyStackSynthesizer, settings naming the stack's
    * region or account literally) leaves the default one the App's default synthesizer, and synth warns
-   * (lifeboat:dr-synthesizer-not-carried): pass `drStack`, built with the synthesizer it needs.
+   * (lifeboat:dr-synthesizer-not-carried): pass `drStack`, built with the synthesizer it needs. A `drStack` whose
+   * fileAssetsBucketName has no `${AWS::Region}` and is the App default's it inherits, or the protection's stack's,
+   * names the primary region's code bucket: synth warns (lifeboat:dr-synthesizer-regionless-bucket).
    */
   readonly drStack?: Stack;
   /**
@@ -390,6 +392,8 @@ export class LifeboatProtection extends Construct {
       });
     }
     this.drStack = props.drStack ?? siblingDrStack(this, stack, props.drRegion, props.drAccount);
+    // A drStack of the user's takes no synthesizer from Lifeboat, yet may name the primary region's code bucket (review r60O F3).
+    if (props.drStack && props.drStack !== stack) warnOfRegionlessDrBucket(stack, props.drStack, 'user');
     if (this.drStack !== stack) stack.addStackDependency(this.drStack, 'Lifeboat: the primary vault replicates into the DR vault');
     // The DR side's account, by the one rule of names, collision checks and grants (protection-physical-names.ts).
     const drAccountId = drAccountOf(stack, props);

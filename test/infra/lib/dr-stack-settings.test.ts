@@ -85,13 +85,17 @@ const acmeSynthesizer = () =>
     generateBootstrapVersionRule: false,
   });
 
-function synthProtected(build: (scope: Construct) => Stack, options: { defaultStackSynthesizer?: DefaultStackSynthesizer; drAccount?: string } = {}) {
+function synthProtected(
+  build: (scope: Construct) => Stack,
+  options: { defaultStackSynthesizer?: DefaultStackSynthesizer; drAccount?: string; drStack?: (scope: Construct) => Stack } = {},
+) {
   return synthesizeApp(
     (app) => {
       const shop = build(app);
       const protection = new LifeboatProtection(shop, 'Lifeboat', {
         prefix: 'shop',
         drRegion: 'us-west-2',
+        ...(options.drStack ? { drStack: options.drStack(app) } : {}),
         ...(options.drAccount !== undefined ? { drAccount: options.drAccount } : {}),
         notifications: { emails: ['a@example.com'] },
         plans: [plan(new s3.Bucket(shop, 'B'))],
@@ -211,6 +215,63 @@ it.each([
 it('does not warn of the App default\'s bucket when its fileAssetsBucketName has ${AWS::Region} (review r60N F1)', () => {
   const synth = synthProtected((app) => new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } }), { defaultStackSynthesizer: acmeSynthesizer() });
   expect(warningsOf('lifeboat:dr-synthesizer-regionless-bucket')(synth)).toEqual([]);
+});
+
+describe('a drStack of the user\'s whose code bucket is the primary region\'s (review r60O F3)', () => {
+  const env = { account: '123456789012', region: 'eu-west-1' };
+  const drEnv = { account: '123456789012', region: 'us-west-2' };
+  const regionless = () => new DefaultStackSynthesizer({ qualifier: 'acme1', fileAssetsBucketName: 'acme-assets-${AWS::AccountId}' });
+  const regionlessWarnings = warningsOf('lifeboat:dr-synthesizer-regionless-bucket');
+
+  it('warns at synth when it inherits an App default whose fileAssetsBucketName has no ${AWS::Region}', () => {
+    // Before, only the DR stack Lifeboat makes was looked at: this one's Lambdas named the primary region's code bucket without a word.
+    const synth = synthProtected((app) => new Stack(app, 'Shop', { env }), {
+      defaultStackSynthesizer: regionless(),
+      drStack: (app) => new Stack(app, 'ShopDr', { env: drEnv }),
+    });
+    expect(synth.synthError).toBeUndefined();
+    const [warning, ...more] = regionlessWarnings(synth);
+    expect(more).toEqual([]);
+    const text = String(warning?.entry.data);
+    expect(text).toContain("the drStack ShopDr (ShopDr) has no synthesizer of its own and inherits the App's defaultStackSynthesizer");
+    expect(text).toContain('fileAssetsBucketName acme-assets-${AWS::AccountId} has no ${AWS::Region}: an S3 bucket name is global');
+    expect(text).toContain('Give the drStack a synthesizer whose fileAssetsBucketName names us-west-2 (or ${AWS::Region})');
+  });
+
+  it('warns at synth when its own synthesizer has the primary stack\'s fileAssetsBucketName without ${AWS::Region}', () => {
+    const synth = synthProtected((app) => new Stack(app, 'Shop', { env, synthesizer: regionless() }), {
+      drStack: (app) => new Stack(app, 'ShopDr', { env: drEnv, synthesizer: regionless() }),
+    });
+    expect(synth.synthError).toBeUndefined();
+    const [warning, ...more] = regionlessWarnings(synth);
+    expect(more).toEqual([]);
+    const text = String(warning?.entry.data);
+    expect(text).toContain("the drStack ShopDr (ShopDr) has a synthesizer whose fileAssetsBucketName acme-assets-${AWS::AccountId} is the one of Shop's synthesizer (Shop)");
+    expect(text).toContain('Give the drStack a synthesizer whose fileAssetsBucketName names us-west-2');
+  });
+
+  const named = (qualifier: string, fileAssetsBucketName: string) => () => new DefaultStackSynthesizer({ qualifier, fileAssetsBucketName });
+  it.each([
+    ['a synthesizer whose bucket names the DR region', named('acme1', 'acme-assets-${AWS::AccountId}-us-west-2')],
+    ['a synthesizer whose bucket has ${AWS::Region}', acmeSynthesizer],
+    ['a region-less bucket of another name than the primary stack\'s', named('acme1', 'acme-dr-assets-${AWS::AccountId}')],
+  ])('does not warn when it has %s', (_case, drSynthesizer: () => IStackSynthesizer) => {
+    // The App default is region-less too: only the drStack's own synthesizer counts.
+    const synth = synthProtected((app) => new Stack(app, 'Shop', { env, synthesizer: regionless() }), {
+      defaultStackSynthesizer: regionless(),
+      drStack: (app) => new Stack(app, 'ShopDr', { env: drEnv, synthesizer: drSynthesizer() }),
+    });
+    expect(synth.synthError).toBeUndefined();
+    expect(regionlessWarnings(synth)).toEqual([]);
+  });
+
+  it('does not warn when the primary stack\'s written bucket name is of another bootstrap qualifier there', () => {
+    const synth = synthProtected((app) => new Stack(app, 'Shop', { env, synthesizer: named('acme1', 'assets-${Qualifier}-${AWS::AccountId}')() }), {
+      drStack: (app) => new Stack(app, 'ShopDr', { env: drEnv, synthesizer: named('acme2', 'assets-${Qualifier}-${AWS::AccountId}')() }),
+    });
+    expect(synth.synthError).toBeUndefined();
+    expect(regionlessWarnings(synth)).toEqual([]);
+  });
 });
 
 it('takes a boundary policy of the user\'s account by its name in the DR account, for a DR stack in another account (review r60D F2)', () => {
