@@ -14,12 +14,17 @@ export class ScrubForgottenUnreadError extends Error {
     cause: unknown,
     /** The run repairs both vaults: the other one's catalog may answer, and a repair of it alone works (review r60N F6). */
     bothVaults = false,
+    /**
+     * The command's target options (vaultTargetOptionsLine), which the other vault's repair line ends with: bare, pasted
+     * after `lifeboat scrub --repair --aws --env prod` it repaired the local cloud of env dev (review r60O F4).
+     */
+    target = '',
   ) {
     super(
       `scrub of the ${vault === 'primary' ? 'primary' : 'DR'} vault stops before it repairs anything: the ${vault} catalog cannot be read for the backups its retention forgot ` +
         `(${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. ` +
         'Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing)' +
-        (bothVaults ? `, or repair the other vault alone with \`lifeboat scrub --vault ${vault === 'primary' ? 'dr' : 'primary'} --repair\`.` : '.'),
+        (bothVaults ? `, or repair the other vault alone with \`lifeboat scrub --vault ${vault === 'primary' ? 'dr' : 'primary'} --repair${target}\`.` : '.'),
       { cause },
     );
   }

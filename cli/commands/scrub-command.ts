@@ -156,7 +156,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
       for (const side of inScope) {
         if (!access.forgottenSnapshots) break;
-        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans) ?? Promise.resolve(new Set<string>()), options.repair === true ? scope : undefined, note);
+        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans) ?? Promise.resolve(new Set<string>()), options.repair === true ? scope : undefined, note, vaultTargetOptionsLine(options));
         if (read !== undefined) forgotten[side] = read;
       }
       let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
@@ -173,6 +173,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       // Refused before the scrub reads or repairs anything, and before anything is recorded.
       const clearing = clear !== undefined && !previousUnread ? copiedInCountToClear(previous, clear, vaultTargetOptionsLine(options)) : undefined;
       const discardedSnapshots = access.discardedSnapshots;
+      // What a stop after healing began says it healed (ScrubDiscardedUnreadError): nothing is recorded or printed then.
+      const healed: string[] = [];
       const report = await scrubVaults({
         vaults,
         scope,
@@ -182,14 +184,16 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         forgotten,
         copiedInOutstanding: copiedInOutstanding(previous),
         commandOptions: vaultTargetOptionsLine(options),
+        onRepaired: (finding) => void healed.push(`${finding.vault} ${finding.key}`),
         ...(discardedSnapshots
           ? {
               discardedSnapshots: async (snapshots) => {
                 try {
                   return await discardedSnapshots(snapshots);
                 } catch (err) {
-                  // Asked before the missing objects are copied back (scrub-vaults.ts), so a repair stops before copying one.
-                  if (options.repair === true) throw new ScrubDiscardedUnreadError(err);
+                  // Asked before the missing objects are copied back (scrub-vaults.ts), so a repair stops before copying one;
+                  // the slice's corrupt objects are healed before the ask (review rLL), so it says which it healed.
+                  if (options.repair === true) throw new ScrubDiscardedUnreadError(err, [...healed]);
                   note(`the primary catalog cannot be read (${message(err)}); a snapshot a FAILED backup discarded counts as missing`);
                   return new Set<string>();
                 }
@@ -223,13 +227,14 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
  * anything: a forgotten snapshot would count as missing and be copied back from the other vault (review r60L F1: only a
  * refused Scan stopped it). Without, nothing is repaired, so a failure is a note and the run reports on (review r60L F3:
  * a refused Scan stopped a read-only scrub); when only the plans the catalog holds could not be listed, the configured
- * plans' forgotten snapshots are still left out, so only a removed plan's may show as missing.
+ * plans' forgotten snapshots are still left out, so only a removed plan's may show as missing. `target`: this command's
+ * target options (vaultTargetOptionsLine), which the stop's `lifeboat scrub` line ends with (review r60O F4).
  */
-async function forgottenIn(side: VaultSide, read: NonNullable<ScrubAccess['forgottenSnapshots']>, repairing: 'primary' | 'dr' | 'both' | undefined, note: (text: string) => void): Promise<ReadonlySet<string> | undefined> {
+async function forgottenIn(side: VaultSide, read: NonNullable<ScrubAccess['forgottenSnapshots']>, repairing: 'primary' | 'dr' | 'both' | undefined, note: (text: string) => void, target: string): Promise<ReadonlySet<string> | undefined> {
   try {
     return await read(side);
   } catch (err) {
-    if (repairing !== undefined) throw err instanceof RecordedPlansUnreadError ? err : new ScrubForgottenUnreadError(side, err, repairing === 'both');
+    if (repairing !== undefined) throw err instanceof RecordedPlansUnreadError ? err : new ScrubForgottenUnreadError(side, err, repairing === 'both', target);
     const unread = (failure: unknown) => {
       note(`the ${side} catalog cannot be read (${message(failure)}); a snapshot its retention forgot counts as missing in the ${side} vault`);
       return undefined;

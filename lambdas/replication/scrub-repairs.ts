@@ -59,6 +59,8 @@ export type RepairScope = {
   readonly indexObjects: ScrubIndexObjects;
   /** The target options the command lines of its reasons end with (ScrubVaultsOptions.commandOptions). */
   readonly commandOptions?: string;
+  /** Told of each object as it is repaired (ScrubVaultsOptions.onRepaired). */
+  readonly onRepaired?: (finding: ScrubFinding) => void;
 };
 
 /** The repairs of one scrub run, and what they found. */
@@ -150,7 +152,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     // work-out) held back every later one, those worked out too, run after run (review r57A F1).
     if (outcome === 'unrepaired' && !b.key.startsWith(SNAPSHOTS_PREFIX)) failedInto.add(b.vault);
     const copyState = outcome !== 'unrepaired' || copy === 'none' ? {} : copy === 'good' ? { goodCopy: true as const } : { otherCopy: copy };
-    findings.push({ ...b, outcome, ...(reason ? { reason } : {}), ...copyState });
+    const finding: ScrubFinding = { ...b, outcome, ...(reason ? { reason } : {}), ...copyState };
+    findings.push(finding);
+    if (outcome === 'repaired') scope.onRepaired?.(finding);
     return outcome;
   };
   /** Copies `b.key` from `source` (the other vault) once its copy there verifies, and verifies it where it lands; returns the finding's outcome. */

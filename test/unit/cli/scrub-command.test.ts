@@ -522,7 +522,7 @@ describe('a backup of a plan no longer in the config, forgotten in the primary v
     expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
     const failure = (scanFails ?? queryFails) as Error;
     expect(run.err).toEqual([
-      `lifeboat scrub: scrub of the primary vault stops before it repairs anything: the primary catalog cannot be read for the backups its retention forgot (${failure.name}: ${failure.message}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing), or repair the other vault alone with \`lifeboat scrub --vault dr --repair\`.`,
+      `lifeboat scrub: scrub of the primary vault stops before it repairs anything: the primary catalog cannot be read for the backups its retention forgot (${failure.name}: ${failure.message}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing), or repair the other vault alone with \`lifeboat scrub --vault dr --repair --config ${path.resolve(SAMPLE_CONFIG_FILE)} --data-dir /nonexistent\`.`,
     ]);
     expect(await pair.primary.store.has(key)).toBe(false);
     expect(runs).toEqual([]);
@@ -537,6 +537,22 @@ describe('a backup of a plan no longer in the config, forgotten in the primary v
     expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
     expect(run.err.join('\n')).toMatch(/scrub without --repair to only report \(a forgotten snapshot then shows as missing\)\.$/);
     expect(run.err.join('\n')).not.toContain('--vault');
+    expect(runs).toEqual([]);
+  });
+
+  // Review r60O F4: the other vault's repair was named bare, so pasted after `lifeboat scrub --repair --aws --env prod` (or
+  // `--stack Shop`) it repaired the local cloud of env dev: it now ends with the command's target options.
+  it.each([
+    ['--aws --env prod --vault-key', { env: 'prod', aws: true, vaultKey: 'alias/shop-vault' }, / --env prod --config \S+ --aws --vault-key alias\/shop-vault`\.$/],
+    ['--stack', { stack: 'Shop', aws: true }, / --stack Shop --aws`\.$/],
+  ])('names the other vault\'s repair alone with the command\'s target options (%s)', async (_what, options, tail) => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const { environment } = await removedPlanEnvironment(async () => ['extra'], throttled);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, ...options, fraction: '1', repair: true }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    const [line] = run.err;
+    expect(line).toContain('or repair the other vault alone with `lifeboat scrub --vault dr --repair ');
+    expect(line).toMatch(tail);
     expect(runs).toEqual([]);
   });
 
@@ -582,8 +598,28 @@ describe('a snapshot a FAILED backup discarded, the primary catalog throttled wh
     const run = capturedCliIo();
     expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
     expect(run.err).toEqual([
-      'lifeboat scrub: scrub stops before it copies back anything missing: the primary catalog cannot be read for the snapshots failed backups discarded (ThrottlingException: Rate exceeded), so a discarded snapshot could not be told from a missing one, and repairing on could copy it back. Nothing is recorded. Scrub again once the catalog answers, or scrub without --repair to only report (a discarded snapshot then shows as missing).',
+      'lifeboat scrub: scrub stops before it copies back anything missing: the primary catalog cannot be read for the snapshots failed backups discarded (ThrottlingException: Rate exceeded), so a discarded snapshot could not be told from a missing one, and repairing on could copy it back. Nothing was repaired before the stop. Nothing is recorded. Scrub again once the catalog answers, or scrub without --repair to only report (a discarded snapshot then shows as missing).',
     ]);
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs).toEqual([]);
+  });
+
+  // Review r60O F5: the slice's corrupt objects are healed before the set is asked (scrub-vaults.ts, review rLL), and the
+  // stop, which records and prints nothing else, did not say the vault had changed.
+  it('says which objects `--repair` healed before it stopped', async () => {
+    const { key, environment } = throttledEnvironment();
+    await pair.primary.store.delete(key);
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    const good = await pair.dr.store.get(pack as string);
+    await corrupt(pair.primary.store, pack as string);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(run.err).toHaveLength(1);
+    expect(run.err[0]).toContain(
+      `could copy it back. Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}. Nothing is recorded.`,
+    );
+    // Healed indeed (the same bytes as the DR copy: replication copies objects as they are), and the snapshot not copied back.
+    expect((await pair.primary.store.get(pack as string)).equals(good)).toBe(true);
     expect(await pair.primary.store.has(key)).toBe(false);
     expect(runs).toEqual([]);
   });
