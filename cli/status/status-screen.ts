@@ -216,9 +216,17 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
   const reasons: string[] = [];
   const b = row.lastBackup;
   // Read from the DR catalog, the primary is down and a backup cannot run: an empty DR catalog may be a lost one (audit a59A F1).
-  if (!b.lastCommitted && row.catalog === 'dr') {
+  // One that holds runs of the plan was not lost (the failover's rule, failover-start.ts): the rebuild hint there sent
+  // an operator to rebuild a sound catalog (f60F).
+  if (!b.lastCommitted && row.catalog === 'dr' && (b.newest || (b.inFuture?.length ?? 0) > 0)) {
     reasons.push(
       `no committed backup in the DR catalog${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: ` +
+        'the catalog holds runs of the plan but no backup of it that reached the DR vault, so a failover has none to restore; ' +
+        'a backup gets there when its Replicate step copies it, once the primary region runs backups again (docs/RUNBOOKS.md, "The primary region is down")',
+    );
+  } else if (!b.lastCommitted && row.catalog === 'dr') {
+    reasons.push(
+      'no committed backup in the DR catalog: ' +
         `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with \`lifeboat catalog rebuild --vault dr --region dr${options.target}\``,
     );
   } else if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}${options.target}\``);

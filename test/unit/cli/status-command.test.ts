@@ -728,6 +728,19 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
     ]);
   });
 
+  // f60F: a DR catalog that holds runs of the plan, none committed, was not lost; it was told to rebuild all the same.
+  it('read from the DR catalog with runs of the plan but none committed, names no rebuild: says no backup reached the DR vault', () => {
+    const target = { target: ' --env prod --aws', vault: ' --env prod --aws' };
+    for (const status of ['RUNNING', 'FAILED'] as const) {
+      const run = backup('2026-11-30T06:00:00.000Z', { status, totals: undefined, copies: undefined });
+      const held = planStatus({ plan: DAY, backups: [run], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
+      expect(reasonsNotWithin(held, target)).toEqual([
+        `no committed backup in the DR catalog (the newest run ${run.backupId} is ${status}): the catalog holds runs of the plan but no backup of it that reached the DR vault, so a failover has none to restore; ` +
+          'a backup gets there when its Replicate step copies it, once the primary region runs backups again (docs/RUNBOOKS.md, "The primary region is down")',
+      ]);
+    }
+  });
+
   it('an up-to-date DR copy past the RPO adds no second reason: the RPO\'s names the same backup', () => {
     const stale = row([backup('2026-11-28T06:00:00.000Z')]);
     expect(stale.drCopyObjective?.met).toBe(false);
