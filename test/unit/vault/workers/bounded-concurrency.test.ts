@@ -170,6 +170,21 @@ describe('forEachBounded', () => {
     expect(outcome).toBe('listing page 2 could not be read');
   });
 
+  it('waits for a free slot with work in proportion to the items, not items × limit', async () => {
+    // Every reaction attached to a promise by a call of `then` (catch and finally call it too) is counted. Waiting through
+    // Promise.race(running) attached one to each of the `limit` calls in flight for every item (restore: 64 a file).
+    const then = jest.spyOn(Promise.prototype, 'then');
+    try {
+      const items = Array.from({ length: 200 }, (_, i) => i);
+      await forEachBounded(items, 32, async (item) => {
+        for (let t = 0; t < (item % 3) + 1; t++) await settle();
+      });
+      expect(then.mock.calls.length).toBeLessThan(items.length * 8);
+    } finally {
+      then.mockRestore();
+    }
+  });
+
   it('counts the index in pull order', async () => {
     const seen: string[] = [];
     await forEachBounded(new Set(['a', 'b', 'c']), 2, async (item, index) => {
