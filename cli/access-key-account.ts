@@ -8,14 +8,26 @@
  * corrected by Tal Be'ery ("A short note on AWS KEY ID", 2021): after the 4-character prefix (AKIA, ASIA) the id is
  * base32 (RFC 4648); of its first 6 bytes, as a big-endian integer, the bits 0x7fffffffff80 shifted right by 7 are
  * the account. Their example: ASIAY34FZKBOKMUTVV7A is of account 609629065308 (what sts:GetAccessKeyInfo answers).
+ *
+ * Only ids of the current format carry it: bit 47 (the top bit of the first base32 character: Q–Z, 2–7) says so. An
+ * id of the old format (the AWS docs' AKIAIOSFODNN7EXAMPLE, IAM users' keys made before 2019, some roles' ASIAI…/ASIAJ…
+ * session keys) decodes to a made-up number, another one for each key and each session (review r61B F1: the CLI
+ * refused its own copy, and each session had a directory of its own); such an id gives no account, as trufflehog
+ * does, and its copy is kept under `default`.
  */
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-/** The prefixes of the ids that carry their account: an IAM user's long-lived key and a session's temporary one. */
-const ACCOUNT_KEY_ID = /^(AKIA|ASIA)([A-Z2-7]{16,})$/;
+/**
+ * The ids that carry their account: an IAM user's long-lived key (AKIA) or a session's temporary one (ASIA), of the
+ * current format (its first character after the prefix has bit 47 set).
+ */
+const ACCOUNT_KEY_ID = /^(AKIA|ASIA)([Q-Z2-7][A-Z2-7]{15,})$/;
 
-/** The 12-digit account of `accessKeyId`, or undefined when it is not an id of that format (LocalStack's `test`, say). */
+/**
+ * The 12-digit account of `accessKeyId`, or undefined when it is not an id of that format (LocalStack's `test`, an id
+ * of the old format).
+ */
 export function accessKeyAccount(accessKeyId: string): string | undefined {
   const match = ACCOUNT_KEY_ID.exec(accessKeyId);
   const encoded = match?.[2];

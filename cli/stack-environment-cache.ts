@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -24,24 +24,45 @@ export type CachedStackEnvironment = {
   readAt: string;
   /** The output's JSON, its parts joined, as the stack gave it. */
   json: string;
+  /**
+   * The account the key id of the credentials that read the stack decodes to, when it is not the stack's (a key id
+   * the decoder misreads): the copy is kept under the stack's account, and these credentials still find it in an
+   * outage (review r61B F1).
+   */
+  keyIdAccount?: string;
 };
 
-const cachedSchema = z.object({ stack: z.string(), region: z.string(), account: z.string(), key: z.string(), readAt: z.iso.datetime(), json: z.string() });
+const cachedSchema = z.object({
+  stack: z.string(),
+  region: z.string(),
+  account: z.string(),
+  key: z.string(),
+  readAt: z.iso.datetime(),
+  json: z.string(),
+  keyIdAccount: z.string().optional(),
+});
 
 /** Whose credentials a copy is kept for: the directory of its copies, and the account when it is known offline. */
 export type CacheOwner = { directory: string; account?: string };
 
 /**
- * Whose credentials the SDK uses, in the SDK's order (it takes the environment's keys only without AWS_PROFILE):
- * AWS_PROFILE, the profile; else keys in the environment (aws-vault exec, exported SSO keys, CI), the account their
- * key id encodes, `account-<12 digits>`, the same for every session of that account (review r60N F4; a hash of the
- * key id was a new directory each session, review r60O F1); else web identity, the account of AWS_ROLE_ARN; else
- * `default` (container and instance credentials: their account is not known without a call).
+ * Whose credentials the SDK uses, in the SDK's order (@aws-sdk/credential-provider-node: the environment's keys only
+ * without AWS_PROFILE, and only with their secret; web identity only with its token file): AWS_PROFILE, the profile;
+ * else keys in the environment (aws-vault exec, exported SSO keys, CI), the account their key id encodes,
+ * `account-<12 digits>`, the same for every session of that account (review r60N F4; a hash of the key id was a new
+ * directory each session, review r60O F1); else web identity, the account of AWS_ROLE_ARN; else `default` (container
+ * and instance credentials, a key id of the old format: their account is not known without a call; review r61B F1, F4).
  */
 export function cacheOwner(env: NodeJS.ProcessEnv = process.env): CacheOwner {
   if (env.AWS_PROFILE) return { directory: env.AWS_PROFILE };
-  const account = (env.AWS_ACCESS_KEY_ID ? accessKeyAccount(env.AWS_ACCESS_KEY_ID) : undefined) ?? (env.AWS_ROLE_ARN ? roleArnAccount(env.AWS_ROLE_ARN) : undefined);
-  return account !== undefined ? { directory: `account-${account}`, account } : { directory: 'default' };
+  const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? env.AWS_ACCESS_KEY_ID : undefined;
+  const account = keys !== undefined ? accessKeyAccount(keys) : env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE ? roleArnAccount(env.AWS_ROLE_ARN) : undefined;
+  return account !== undefined ? accountOwner(account) : { directory: 'default' };
+}
+
+/** The owner of the credentials of `account`, known offline. */
+export function accountOwner(account: string): CacheOwner {
+  return { directory: `account-${account}`, account };
 }
 
 /**
@@ -100,6 +121,33 @@ export function writeStackEnvironmentCache(file: string, cached: CachedStackEnvi
   const aside = `${file}.${process.pid}.tmp`;
   writeFileSync(aside, `${JSON.stringify(cached)}\n`, { mode: 0o600 });
   renameSync(aside, file);
+}
+
+/** A copy of a stack's environment, with where it is kept: its file and its owner's directory (as on disk). */
+export type KeptCopy = { file: string; directory: string; cached: CachedStackEnvironment };
+
+/**
+ * The copies of `stack` in `region` kept under owners other than `owner` (a CacheOwner's directory), under `home`:
+ * the same stack read with other credentials, or before the copy was kept by account (review r61B F2, F3).
+ */
+export function otherOwnersCopies(stack: string, region: string, owner: string, home: string = userHome()): KeptCopy[] {
+  const own = stackEnvironmentCacheFile(stack, region, owner, home);
+  const stacks = path.dirname(path.dirname(own));
+  let directories: string[];
+  try {
+    directories = readdirSync(stacks).sort();
+  } catch {
+    return [];
+  }
+  const copies: KeptCopy[] = [];
+  for (const directory of directories) {
+    const file = path.join(stacks, directory, path.basename(own));
+    if (file === own) continue;
+    const cached = readStackEnvironmentCache(file);
+    // A shortened name is a prefix and a hash: the copy says which stack it is of.
+    if (cached !== undefined && cached.stack === stack && cached.region === region) copies.push({ file, directory, cached });
+  }
+  return copies;
 }
 
 /** The copy kept in `file`, or undefined when there is none or it is not a copy this CLI wrote. */

@@ -5,6 +5,16 @@ import { accessKeyAccount, roleArnAccount } from '../../../cli/access-key-accoun
 describe('accessKeyAccount', () => {
   it("reads the account of the published example (Aidan Steele's and Tal Be'ery's: sts:GetAccessKeyInfo's answer)", () => {
     expect(accessKeyAccount('ASIAY34FZKBOKMUTVV7A')).toBe('609629065308');
+    // psanford/aws-account-id-from-key's example.
+    expect(accessKeyAccount('ASIAVJ2E6QGR2WZILJFM')).toBe('364679954851');
+  });
+
+  // Review r61B F1: an id of the old format does not encode its account (bit 47 clear: AKIAI…, AKIAJ…, ASIAJ…).
+  it('gives no account for an id of the old format, rather than a made-up one', () => {
+    expect(accessKeyAccount('AKIAIOSFODNN7EXAMPLE')).toBeUndefined();
+    expect(accessKeyAccount('AKIAJ2ZQ4XKZ3RLP5YQA')).toBeUndefined();
+    expect(accessKeyAccount('ASIAJ2ZQ4XKZ3RLP5YQA')).toBeUndefined();
+    expect(accessKeyAccount('ASIAIXXXXXXXXXXXXXXX')).toBeUndefined();
   });
 
   it('gives no account for an id of another format', () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
@@ -33,7 +33,7 @@ beforeEach(() => {
 // Every read of a stack keeps a copy under ~/.lifeboat/stacks/<owner>: a HOME of the test's own, removed after,
 // and none of the machine's AWS_PROFILE, keys or web identity role (the copy of `default`).
 const realHome = process.env.HOME;
-const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_ROLE_ARN'] as const;
+const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'] as const;
 const realCredentials = CREDENTIAL_VARIABLES.map((name) => [name, process.env[name]] as const);
 const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-'));
 beforeAll(() => {
@@ -231,11 +231,12 @@ describe('the command line', () => {
 
 /**
  * An access key id of `account`, as AWS encodes one (cli/access-key-account.ts): 10 bytes in base32 after the prefix,
- * the account in the bits 0x7fffffffff80 of the first 6; `session` varies the rest, as each session's id does.
+ * bit 47 set (the current format: every real key's first character after the prefix is Q–Z or 2–7), the account in
+ * the bits 0x7fffffffff80 of the first 6; `session` varies the rest, as each session's id does.
  */
 function accessKeyIdOf(prefix: 'AKIA' | 'ASIA', account: string, session: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const bits = (((BigInt(account) << 7n) | BigInt(session & 0x7f)) << 32n) | BigInt(session * 2654435761 % 2 ** 32);
+  const bits = (((1n << 47n) | (BigInt(account) << 7n) | BigInt(session & 0x7f)) << 32n) | BigInt(session * 2654435761 % 2 ** 32);
   let encoded = '';
   for (let shift = 75n; shift >= 0n; shift -= 5n) encoded += alphabet[Number((bits >> shift) & 31n)];
   return `${prefix}${encoded}`;
@@ -248,6 +249,13 @@ describe('the primary region is down: its CloudFormation does not answer (review
   afterEach(() => {
     for (const name of CREDENTIAL_VARIABLES) delete process.env[name];
   });
+  /** The stack read while the region is up, then CloudFormation not answering: the outage. */
+  async function readThenOutage(environment: typeof ENVIRONMENT = ENVIRONMENT): Promise<void> {
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(environment) }]);
+    await targetEnvironment(TARGET);
+    cloudFormation.reset();
+    unanswered();
+  }
 
   it('uses the environment read from the stack before, and says so in one line with its time and age', async () => {
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
@@ -367,9 +375,11 @@ describe('the primary region is down: its CloudFormation does not answer (review
   it("keeps a copy for each account's keys in the environment: under prod's keys, failover uses prod's environment, not staging's read last", async () => {
     const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 1);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
     await targetEnvironment(TARGET);
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 2);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
     cloudFormation.reset();
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
     await targetEnvironment(TARGET);
@@ -387,6 +397,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
 
   it("an IAM user's key (AKIA…) and a session's (ASIA…) of one account share one copy", async () => {
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('AKIA', '111111111111', 4);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
     await targetEnvironment(TARGET);
     cloudFormation.reset();
@@ -401,6 +412,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
 
   it("web identity (AWS_ROLE_ARN, no keys) keeps the copy under the role's account", async () => {
     process.env.AWS_ROLE_ARN = 'arn:aws:iam::111111111111:role/github-deploy';
+    process.env.AWS_WEB_IDENTITY_TOKEN_FILE = '/var/run/secrets/token';
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
     await targetEnvironment(TARGET);
     expect(existsSync(path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'))).toBe(true);
@@ -409,12 +421,13 @@ describe('the primary region is down: its CloudFormation does not answer (review
 
   it("refuses a copy of another account than the credentials', naming both accounts", async () => {
     const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
-    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 6);
     // A copy of staging's environment where prod's keys keep theirs (a file copied from another machine, say).
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
-    await targetEnvironment(TARGET);
-    cloudFormation.reset();
-    unanswered();
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 6);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readThenOutage(staging);
+    mkdirSync(path.join(home, '.lifeboat', 'stacks', 'account-111111111111'));
+    copyFileSync(path.join(home, '.lifeboat', 'stacks', 'account-222222222222', 'eu-west-1-Shop.json'), path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'));
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 6);
     const notes: string[] = [];
     const refusal = targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
@@ -422,6 +435,96 @@ describe('the primary region is down: its CloudFormation does not answer (review
       `CloudFormation in eu-west-1 did not answer for stack Shop (connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com), and the copy of its environment on this machine (${path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json')}) is of account 222222222222, while the credentials in use are of account 111111111111: it is not used;`,
     );
     expect(notes).toEqual([]);
+  });
+
+  // Review r61B F1: an id of the old format (an IAM user's key made before 2019, some roles' ASIAJ… session keys) does
+  // not encode its account; it was decoded to a made-up one, and the CLI refused its own copy in the outage.
+  it("uses in an outage the copy kept with an IAM user's key of the old format, under default", async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readThenOutage();
+    const notes: string[] = [];
+    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    expect(environment.account).toBe('111111111111');
+    expect(notes).toEqual([expect.stringContaining(`using the environment of account 111111111111 read from stack Shop at `)]);
+    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['default']);
+  });
+
+  it('finds the copy of an old-format session (ASIAJ…) in the next session, of another key id', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'ASIAJ2ZQ4XKZ3RLP5YQA';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readThenOutage();
+    process.env.AWS_ACCESS_KEY_ID = 'ASIAJ7NEWSESSION2KEY';
+    const environment = await targetEnvironment(TARGET, undefined, { note: () => undefined });
+    expect(environment.account).toBe('111111111111');
+    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['default']);
+  });
+
+  it("keeps the copy of a key id that decodes to another account than the stack's under the stack's, and the same key finds it", async () => {
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('AKIA', '333333333333', 7);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readThenOutage();
+    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['account-111111111111']);
+    const notes: string[] = [];
+    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    expect(environment.account).toBe('111111111111');
+    expect(notes).toEqual([expect.stringContaining(path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'))]);
+  });
+
+  // Review r61B F4: the SDK takes the environment's keys only with their secret, web identity only with its token file.
+  it('keeps the copy under default for a key id without its secret, or a role without its web identity token', async () => {
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 8);
+    process.env.AWS_ROLE_ARN = 'arn:aws:iam::111111111111:role/github-deploy';
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+    await targetEnvironment(TARGET);
+    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['default']);
+  });
+
+  // Review r61B F2, F3: a copy of the same account kept with other credentials (a profile, or before the copy was
+  // kept by account) is the one the outage needs.
+  it.each([
+    ['a profile of the account', 'prod'],
+    ['before the copy was kept by account', 'default'],
+  ])("with the account's keys in the environment, uses the copy kept with %s", async (_kept, directory) => {
+    if (directory !== 'default') process.env.AWS_PROFILE = directory;
+    await readThenOutage();
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 9);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    const notes: string[] = [];
+    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    expect(environment.account).toBe('111111111111');
+    expect(notes).toEqual([expect.stringContaining(path.join(home, '.lifeboat', 'stacks', directory, 'eu-west-1-Shop.json'))]);
+  });
+
+  it("never uses another account's copy kept with other credentials, and lists the copies found", async () => {
+    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
+    process.env.AWS_PROFILE = 'staging';
+    await readThenOutage(staging);
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 10);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    const notes: string[] = [];
+    const refusal = targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(
+      new RegExp(
+        `and this machine has no copy of its environment \\(${path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json').replace(/[.]/g, '\\.')}\\); ` +
+          "copies of it kept with other credentials are not used, none is of account 111111111111, the credentials': staging \\(account 222222222222, read at [^)]+\\) " +
+          "\\(to use one, run the command again with the credentials that kept it: AWS_PROFILE=<profile> for a profile's, keys of the account for account-<12 digits>\\): run any --stack command once",
+      ),
+    );
+    expect(notes).toEqual([]);
+  });
+
+  it('with a profile, whose account is not known offline, lists the copy kept with the keys of an account and does not use it', async () => {
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 11);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readThenOutage();
+    process.env.AWS_PROFILE = 'prod';
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(/copies of it kept with other credentials are not used, the account of the credentials in use is not known offline: account-111111111111 \(account 111111111111, read at /);
   });
 
   // Review r60N F5: a stack's ARN of a 128-character name, encoded, is past the 255 bytes a file name may have.
