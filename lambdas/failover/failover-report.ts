@@ -9,6 +9,7 @@ import { reportedBackupLeftOutSchema } from '../restore/reported-backup-left-out
 import { reportedNotRestoredSchema } from '../restore/reported-not-restored';
 import { FAILED_MESSAGES_TOTAL_BYTES, HELD_BY_TEXT_BYTES } from '../../config/parent-state-size';
 import { cutJsonText, jsonBytes } from '../restore/json-text-budget';
+import { LAMBDA_INVOKE_PASSING_ERRORS } from '../../config/lambda-invoke-errors';
 import { describeTarget } from '../restore/resolved-restore';
 import { type RestoreTarget } from '../restore/restore-request';
 import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '../restore/target-upload-lifecycle';
@@ -161,8 +162,10 @@ export const MAX_FAILED_MESSAGE = 1000;
 
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
-// Errors that outlast the retries without anything being wrong with the data or the input.
-const PASSING = new Set(['TransientError', 'States.Timeout', 'States.HeartbeatTimeout', 'RestoreSourceNotFinished']);
+// Errors that outlast the retries without anything being wrong with the data or the input: a Lambda invocation still
+// throttled or failing after the workflows' retries too (one a mass failover meets when it fills the DR region's
+// concurrency), by the names the state machines retry it by (review r61F F3).
+const PASSING: ReadonlySet<string> = new Set(['TransientError', 'States.Timeout', 'States.HeartbeatTimeout', 'RestoreSourceNotFinished', ...LAMBDA_INVOKE_PASSING_ERRORS]);
 
 // The error of a restore refused because another restore holds its target's claim (restore-target-claimed-error.ts).
 const TARGET_CLAIMED = 'RestoreTargetClaimedError';

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { LAMBDA_THROTTLED_ERROR } from '../../config/lambda-invoke-errors';
 
 /**
  * Error names the state machines retry. Handlers throw errors with these names for conditions that
@@ -7,14 +8,6 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
  * Kept in lib/ because Retry is infrastructure; lambdas/runtime/errors.ts throws the same names.
  */
 export const TRANSIENT_ERROR_NAMES = ['TransientError'] as const;
-
-/**
- * What Step Functions reports when Lambda refuses an invocation for the account's or the function's
- * concurrency: no handler ran. CDK's `retryOnServiceExceptions` does not cover it (its list is the
- * service, SDK-client and timeout errors), so without this one throttled shard of a wide Map failed
- * the whole backup (audit R39 F1).
- */
-export const LAMBDA_THROTTLED_ERROR = 'Lambda.TooManyRequestsException';
 
 /**
  * The retries every Lifeboat Lambda task shares (on top of CDK's `retryOnServiceExceptions`): a
@@ -26,7 +19,9 @@ export function retryTransientErrors(task: sfn.TaskStateBase): void {
 }
 
 /**
- * Retries a Lambda task whose invocation was throttled. Longer and more patient than the TransientError
+ * Retries a Lambda task whose invocation was throttled (LAMBDA_THROTTLED_ERROR, config/lambda-invoke-errors.ts: no
+ * handler ran; CDK's `retryOnServiceExceptions` does not cover it, so without this one throttled shard of a wide Map
+ * failed the whole backup, audit R39 F1). Longer and more patient than the TransientError
  * retry: a fan-out that meets the concurrency limit must wait for other invocations to end (about
  * 5, 10, 20, 40, 80 s and 160 s with full jitter, some 5 minutes in all).
  */

@@ -1,4 +1,4 @@
-import { failoverReport, type RestoredSource } from '../../../../lambdas/failover/failover-report';
+import { type FailedSource, failoverReport, type RestoredSource } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { testPlan } from '../../../support/test-plans';
 
@@ -66,4 +66,26 @@ it('refuses results that do not match the sources of the start', () => {
 
 it('refuses a plan the function does not know', () => {
   expect(() => failoverReport({ failover, restored, finishedAt: '2026-11-24T12:20:00Z' }, [])).toThrow(expect.objectContaining({ name: 'FailoverPlanUnknownError' }));
+});
+
+describe('a source whose Lambda invocation outlasted the workflows\' retries (review r61F F3)', () => {
+  /** demo-assets failed with `error`, as the child restore's Fail state passed on its failed step's error. */
+  function actionFor(error: string, cause: string): string | undefined {
+    const failed: FailedSource = { restoreId: 'exec-1-demo-assets', source: 'demo-assets', failed: true, error: { Error: error, Cause: cause } };
+    const [source] = failoverReport({ failover, restored: [restored[0]!, failed], finishedAt: '2026-11-24T12:20:00Z' }, [plan]).failed ?? [];
+    return source?.action;
+  }
+
+  // A mass failover that fills the DR region's concurrency: nothing to fix, finish the source once it has room.
+  it.each([
+    ['Lambda.TooManyRequestsException', 'Rate Exceeded. (Service: Lambda, Status Code: 429, Request ID: x)'],
+    ['Lambda.ServiceException', 'Lambda was unable to serve the request (Service: Lambda, Status Code: 500, Request ID: x)'],
+    ['Lambda.SdkClientException', 'Unable to execute HTTP request: connection reset'],
+  ])('calls a %s a passing fault and offers the finish, not a fix', (error, cause) => {
+    expect(actionFor(error, cause)).toBe('A passing fault (throttling, a timeout) outlasted the retries: then restore it with the input in "finish" (this source only, the same backup, over what its target partly holds).');
+  });
+
+  it('still asks to fix an error of the restore\'s own', () => {
+    expect(actionFor('ShardWriteError', '{"errorType":"ShardWriteError","errorMessage":"bad"}')).toMatch(/^Fix what the error names/);
+  });
 });
