@@ -4,8 +4,19 @@
  * the whole project, so that what the Lambdas retry (errors.ts), what a drill notes as the region's trouble
  * (drill/live-sample.ts), what DynamoDB reads wait out (sources/dynamodb-throttling.ts) and what the CLI neither takes
  * for an outage (cli/server-fault.ts) nor gives up on (cli/catalog-format-admission.ts) cannot drift apart again.
- * A name a service never sends costs nothing where that service is the only one called. Lives in lambdas/runtime
- * because cli/ may import lambdas/ and not the other way round (eslint.config.mjs).
+ * A name a service never sends costs nothing where that service is the only one called. The services whose errors
+ * reach those sites (S3, DynamoDB, EFS, KMS, CloudFormation, STS) send ThrottlingException, Throttling,
+ * RequestLimitExceeded, SlowDown and ProvisionedThroughputExceededException only: the other names are a safeguard for a
+ * service called later, not the fix of an error seen (review r61F). Lives in lambdas/runtime because cli/ may import
+ * lambdas/ and not the other way round (eslint.config.mjs).
+ *
+ * Quota names are left out on purpose, although the SDK's own retry strategy counts some as throttling
+ * (LimitExceededException is in its THROTTLING_ERROR_CODES): they say a limit is reached, not that calls come too
+ * fast, and for the services we call it does not clear by asking again within a step's retries: KMS's and
+ * CloudFormation's LimitExceededException is a quota to raise, DynamoDB's a cap on concurrent control-plane operations,
+ * its ItemCollectionSizeLimitExceededException an item collection full at 10 GB, and EFS's `TooManyRequests` (HTTP
+ * 429) a file system whose throughput mode or size changed within the last 24 hours. Retried as a TransientError, each
+ * would only hold a step for minutes and then fail it with the retries' name instead of its own.
  */
 export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
   // Most JSON-protocol services: DynamoDB (on-demand or control-plane limits), KMS, EFS.

@@ -81,7 +81,7 @@ describe('lifeboatHandler', () => {
 
   it.each([
     ['a throttled SDK call', sdkError('ThrottlingException', 400)],
-    ['a throttled Lambda or Step Functions call (HTTP 429)', sdkError('TooManyRequestsException', 429)],
+    ['an SDK call answered TooManyRequestsException (HTTP 429)', sdkError('TooManyRequestsException', 429)],
     ['a 5xx answer', sdkError('SomethingBroke', 503)],
     ['a reset connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
   ])('turns %s into a TransientError (retried by the workflows)', async (_, error) => {
