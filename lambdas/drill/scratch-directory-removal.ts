@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { forEachBounded, type FsPath } from '../../vault';
 import { DrillScratchError } from './drill-errors';
+import { unseenEscaped } from '../runtime/quoted-service-words';
 
 /**
  * Removing a drill's scratch directory (a file-system source restored to the mounted file system) within the cleanup's
@@ -267,9 +268,13 @@ async function clearFiles(directory: Reached, timeLeft: () => number): Promise<P
   return pass;
 }
 
-/** A name for messages: as it reads, or with its bytes that are not UTF-8 as \xNN. */
+/**
+ * A name for messages: as it reads, or with its bytes that are not UTF-8 as \xNN. A restored directory's name is the
+ * backup's data: its newlines, escapes and format characters would forge or hide lines of the drill's record and of
+ * `lifeboat drills show`, so they are shown as \uXXXX (unseenEscaped; review r61G F3).
+ */
 function shown(name: Buffer): string {
-  if (isUtf8(name)) return name.toString('utf8');
+  if (isUtf8(name)) return unseenEscaped(name.toString('utf8'));
   return [...name].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 }
 

@@ -6,7 +6,10 @@ export const SERVICE_WORDS_LIMIT = 500;
  * (U+009B is CSI, an ANSI escape in one character), U+2028 and U+2029 (line breaks to some viewers), and the format
  * characters (\p{Cf}: bidi overrides and isolates that show a key reversed, zero-width characters that hide text).
  */
-const UNSEEN = /[\u007f-\u009f\u2028\u2029\p{Cf}]/gu;
+const UNSEEN_CLASS = '\\u007f-\\u009f\\u2028\\u2029\\p{Cf}';
+const UNSEEN = new RegExp(`[${UNSEEN_CLASS}]`, 'gu');
+/** UNSEEN and the C0 controls (newline, ESC), which a text shown bare, not JSON-quoted, would pass raw as well. */
+const UNSEEN_OR_CONTROL = new RegExp(`[\\u0000-\\u001f${UNSEEN_CLASS}]`, 'gu');
 
 /**
  * An error a service answered with (S3's `AccessDenied: …`), as a message that goes to a terminal quotes it: its words
@@ -31,12 +34,23 @@ export function quotedServiceWords(err: unknown): string {
   return characters <= SERVICE_WORDS_LIMIT ? quoted(said) : `${quoted(said.slice(0, end))}… (cut from ${characters} characters)`;
 }
 
+/**
+ * A name of the backup's data a message shows bare, within its own words (a restored directory's path): the C0
+ * controls and the characters UNSEEN names as \uXXXX, the rest as it reads. Not quoted, as quotedServiceWords
+ * quotes a service's whole answer: the path stays one a reader finds on the file system (review r61G F3).
+ */
+export function unseenEscaped(text: string): string {
+  return text.replace(UNSEEN_OR_CONTROL, escapedUnits);
+}
+
 function quoted(text: string): string {
-  // An astral format character (a tag, U+E0001…) is two UTF-16 units: each is escaped, as JSON escapes a lone one.
-  return JSON.stringify(text).replace(UNSEEN, (char) =>
-    char
-      .split('')
-      .map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
-      .join(''),
-  );
+  return JSON.stringify(text).replace(UNSEEN, escapedUnits);
+}
+
+/** An astral format character (a tag, U+E0001…) is two UTF-16 units: each is escaped, as JSON escapes a lone one. */
+function escapedUnits(char: string): string {
+  return char
+    .split('')
+    .map((unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    .join('');
 }

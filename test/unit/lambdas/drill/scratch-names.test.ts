@@ -951,6 +951,20 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
           ),
         );
       });
+
+      // Review r61G F3: a restored directory's name is the backup's data; its newline and ESC went raw into the drill's record.
+      it('names a directory whose name holds a newline, an ANSI escape, a C1 CSI and a bidi override with them escaped', async () => {
+        const name = 'photos\n\u001b[31mFORGED cleanup line\u009b2J\u202e';
+        fs.mkdirSync(path.join(root, NAME, name), { recursive: true });
+        refuseRmdir(name, 'ENOTEMPTY');
+        const err = await removeScratchDirectory(root, NAME, calls(10_000)).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DrillScratchError);
+        const message = (err as DrillScratchError).message;
+        expect(message).toBe(
+          `Scratch directory ${root}/${NAME}/photos\\u000a\\u001b[31mFORGED cleanup line\\u009b2J\\u202e is not empty (ENOTEMPTY) though 2 passes over it in a row found nothing left to remove; list it (ls -la) on the file system, remove what is left by hand, and a later drill's cleanup removes the rest`,
+        );
+        expect([...message].filter((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) || c === '\u202e')).toEqual([]);
+      });
     });
 
     describe('a late restore shard writing between a pass and its rmdir', () => {

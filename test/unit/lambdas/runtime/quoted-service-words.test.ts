@@ -1,4 +1,4 @@
-import { quotedServiceWords, SERVICE_WORDS_LIMIT } from '../../../../lambdas/runtime/quoted-service-words';
+import { quotedServiceWords, SERVICE_WORDS_LIMIT, unseenEscaped } from '../../../../lambdas/runtime/quoted-service-words';
 
 // Review r60G F7: "cut from N characters" counted UTF-16 units, so words of emoji (two units each) were said to be
 // twice as long as they are, and the cut kept half as many of them as the limit allows.
@@ -14,5 +14,14 @@ describe('quotedServiceWords counts characters as code points', () => {
   it('words within the limit in code points but past it in UTF-16 units are not cut', () => {
     const words = `AccessDenied: ${'\u{1f600}'.repeat(400)}`;
     expect(quotedServiceWords(refusal('\u{1f600}'.repeat(400)))).toBe(JSON.stringify(words));
+  });
+});
+
+// Review r61G F3: a name shown bare (a restored directory's path) escapes what quotedServiceWords's JSON would, and UNSEEN's set.
+describe('unseenEscaped', () => {
+  it('escapes C0 controls, DEL, C1 controls, line and paragraph separators and format characters (astral ones unit by unit), and nothing else', () => {
+    expect(unseenEscaped('a\nb\u001b[31m\u007f\u009b\u2028\u2029\u202e\u200b\u{e0001} é 日本 \u{1f600} "q" \\')).toBe(
+      'a\\u000ab\\u001b[31m\\u007f\\u009b\\u2028\\u2029\\u202e\\u200b\\udb40\\udc01 é 日本 \u{1f600} "q" \\',
+    );
   });
 });
