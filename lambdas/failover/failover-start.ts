@@ -185,14 +185,18 @@ export async function resolveFailoverBackup(
     if (!record) {
       const forgottenBefore = forgotten.filter((r) => Date.parse(r.startedAt) <= at).length;
       const oldest = kept.at(-1);
-      // As for a backupId: an at older than every record of the plan is the time a lost catalog, recreated empty since,
-      // held backups of; "give an at from then on" alone hid that the DR vault may keep them (review f60P).
-      const maybeLost = held === 0 || (oldestStartedAt !== undefined && at < oldestStartedAt);
+      // An at older than every record of the plan may be the time a lost catalog, recreated empty since, held backups
+      // of; "give an at from then on" alone hid that the DR vault may keep them (review f60P). But a sound DR catalog
+      // holds committed backups only, none before the plan's first replicated one (a young plan, a date or zone typed
+      // wrong): the hint says only what is known, that backups the DR vault holds from before then were lost from it
+      // (review r61G F1). With no record of the plan at all, the whole catalog may have been lost.
+      const lostHint =
+        held === 0 ? drCatalogLostHint(ranIn) : oldestStartedAt !== undefined && at < oldestStartedAt ? drCatalogLostHint(ranIn, new Date(oldestStartedAt).toISOString()) : undefined;
       throw new InvalidInputError(
         `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
           (forgottenBefore > 0 ? ` that the DR vault keeps (${forgottenBefore} started by then were forgotten by its retention)` : '') +
           (oldest ? `; its oldest kept backup is ${oldest.backupId}, started at ${oldest.startedAt}: give an at from then on` : '; it has none the DR vault keeps') +
-          (maybeLost ? `; ${drCatalogLostHint(ranIn)}` : ''),
+          (lostHint !== undefined ? `; ${lostHint}` : ''),
       );
     }
     return record;

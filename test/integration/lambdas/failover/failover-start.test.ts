@@ -135,6 +135,19 @@ describe('which backup', () => {
     expect(await bucketExists(s3, `${PREFIX}demo-assets-refused`)).toBe(false);
   });
 
+  // Review r61G F1: the DR catalog holds committed backups only, so a sound one holds none before the plan's first
+  // replicated backup; an at before it (a young plan, a date typed wrong) was sent to rebuild the whole catalog.
+  it('an at 1 s before the oldest backup of a sound DR catalog is not sent to a rebuild, only told what one would be for', async () => {
+    const refused = await startFailover(envelope({ plan: 'demo', at: '2026-11-20T09:59:59Z', targetSuffix: 'refused' }), deps()).catch((err: unknown) => err);
+    expect(refused).toMatchObject({ name: 'InvalidInputError' });
+    const message = (refused as Error).message;
+    expect(message).toBe(
+      `Invalid failover input: at: plan "demo" has no committed backup in the DR catalog started at or before 2026-11-20T09:59:59Z; its oldest kept backup is ${OLDEST.backupId}, started at 2026-11-20T10:00:00.000Z: give an at from then on; ` +
+        'if the DR vault holds backups of the plan started before 2026-11-20T10:00:00.000Z, the DR catalog may have lost them: rebuild it from the DR vault with `lifeboat catalog rebuild --vault dr --region dr --env <env> [--aws]`, then start the failover again',
+    );
+    expect(message).not.toContain('if the DR vault holds backups, the DR catalog may have been lost');
+  });
+
   it('refuses a backup that lacks a source of the plan, naming it', async () => {
     const partial = record('20261119T100000Z-00000006', '2026-11-19T10:00:00.000Z', { sourceNames: ['demo-assets'] });
     await catalog.putRebuiltBackup(partial);

@@ -283,21 +283,29 @@ describe('a DR catalog that holds no backup of the plan (lost or emptied, audit 
   });
 
   // f60P: the same catalog asked for a time instead of an id said only "give an at from then on", as if nothing was older.
-  it('names the rebuild when the at asked for is older than every record of the plan the DR catalog holds, and not for an at between them', async () => {
+  // Review r61G F1: the DR catalog holds committed backups only (Replicate and the rebuild write no others), so a sound
+  // one holds none before the plan's first replicated backup either; an at before it (a young plan, a date typed wrong)
+  // was told the catalog may have been lost. Said now: only backups the DR vault holds from before then were lost from it.
+  it('for an at older than every record of the plan the DR catalog holds, names the rebuild only for backups from before the oldest', async () => {
     const since = recordOf('20261206T000000Z-0000000a', '2026-12-06T00:00:00.000Z', 'COMMITTED');
-    const failedSince = recordOf('20261205T000000Z-0000000c', '2026-12-05T00:00:00.000Z', 'FAILED');
-    const catalog = holding([since, failedSince]);
-    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-11-01T00:00:00Z' }, catalog, 'us-west-2', inAws)).rejects.toThrow(
-      `Invalid failover input: at: plan "shop" has no committed backup in the DR catalog started at or before 2026-11-01T00:00:00Z; its oldest kept backup is ${since.backupId}, started at ${since.startedAt}: give an at from then on; ` +
-        `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with ${rebuild}, then start the failover again`,
+    const next = recordOf('20261207T000000Z-0000000b', '2026-12-07T00:00:00.000Z', 'COMMITTED');
+    const young = resolveFailoverBackup({ plan: plan.name, at: '2026-11-01T00:00:00Z' }, holding([next, since]), 'us-west-2', inAws);
+    await expect(young).rejects.toHaveProperty(
+      'message',
+      `Invalid failover input: at: plan "shop" has no committed backup in the DR catalog started at or before 2026-11-01T00:00:00Z; its oldest kept backup is ${since.backupId}, started at 2026-12-06T00:00:00.000Z: give an at from then on; ` +
+        `if the DR vault holds backups of the plan started before 2026-12-06T00:00:00.000Z, the DR catalog may have lost them: rebuild it from the DR vault with ${rebuild}, then start the failover again`,
     );
-    // At or after the failed backup's record (the catalog held the plan since then): no backup of that time was replicated, no rebuild.
-    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-12-05T12:00:00Z' }, catalog, 'us-west-2', inAws)).rejects.toThrow(/give an at from then on$/);
-    // No committed backup kept, only a failed run: the same rule.
-    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-11-01T00:00:00Z' }, holding([failedSince]), 'us-west-2', inAws)).rejects.toThrow(
-      `it has none the DR vault keeps; if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with ${rebuild}`,
+    // A sound catalog of a young plan is not said to be lost.
+    await expect(young).rejects.not.toThrow('if the DR vault holds backups, the DR catalog may have been lost');
+    // A record its retention forgot is one the catalog held: older than it, the backups before that one.
+    const forgottenOld = { ...recordOf('20261101T000000Z-0000000c', '2026-11-01T00:00:00.000Z', 'COMMITTED'), forgottenAt: '2026-11-20T00:00:00.000Z' };
+    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-10-01T00:00:00Z' }, holding([since, forgottenOld]), 'us-west-2', inAws)).rejects.toThrow(
+      `give an at from then on; if the DR vault holds backups of the plan started before 2026-11-01T00:00:00.000Z, the DR catalog may have lost them`,
     );
-    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-12-05T12:00:00Z' }, holding([failedSince]), 'us-west-2', inAws)).rejects.toThrow(/it has none the DR vault keeps$/);
+    // After the forgotten one's start: the catalog held the plan since then, no rebuild.
+    await expect(resolveFailoverBackup({ plan: plan.name, at: '2026-11-10T00:00:00Z' }, holding([since, forgottenOld]), 'us-west-2', inAws)).rejects.toThrow(
+      /\(1 started by then were forgotten by its retention\); its oldest kept backup is 20261206T000000Z-0000000a, started at 2026-12-06T00:00:00.000Z: give an at from then on$/,
+    );
   });
 });
 
