@@ -84,6 +84,7 @@ export * from './restorer/entry-attributes';
 export * from './restorer/entry-content-prefetch';
 export * from './restorer/entries-under';
 export * from './restorer/first-name-entry';
+export { markersStoredApart } from './restorer/folder-marker-include';
 export * from './restorer/missing-index-objects';
 export * from './restorer/name-too-long';
 export * from './restorer/not-restored';

@@ -20,7 +20,7 @@ import { repairIndex, type RepairIndexReport, repairPruneState } from '../../vau
 import { packKey } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
-import { ESCAPED_KEY_SEGMENT, s3KeyOf } from '../../vault';
+import { ESCAPED_KEY_SEGMENT, markersStoredApart, s3KeyOf, type Snapshot, underPrefix } from '../../vault';
 import { escapeName } from '../escape-name';
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
@@ -265,6 +265,18 @@ export function includePath(raw: string): string {
   return path;
 }
 
+/**
+ * An S3 snapshot's --include is a key prefix, taken as given, but includePath drops a leading `/` or `./` as a path's:
+ * `--include /photos/sub` restored the key `photos/sub/`'s folder where the workflow selects `/photos/sub/` (review r61E
+ * F5). A key starting so is one no file path can be, which a restore into a directory lists as not restored: refused.
+ */
+function refuseS3IncludeAsPath(snapshot: Snapshot, raw: string): void {
+  if (snapshot.source.kind !== 's3' || !/^\.?\//.test(raw)) return;
+  throw new VaultError(
+    `--include ${JSON.stringify(raw)} of S3 snapshot ${snapshot.id.slice(0, 12)}: an S3 include is a key prefix, taken as given, and a key starting with "/" or "./" is one no file path can be, which a restore into a directory lists as not restored; give the keys without it (--include ${JSON.stringify(raw.replace(/^(?:\.?\/)+/, ''))}), or restore such keys into a bucket with the restore workflow's --prefix`,
+  );
+}
+
 export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
@@ -275,6 +287,7 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     keepFreedBuffersInHeapSoon();
     const vault = await openForCommand(options, env, io);
     const snapshot = await vault.resolveSnapshot(ref);
+    refuseS3IncludeAsPath(snapshot, options.include ?? '');
     // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);
     // owners are set when running as root (as tar does) or when asked with --owner.
     // This process is the target's one writer, so what a killed restore left at temporary names
@@ -457,10 +470,15 @@ export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: 
     }
     const snapshot = await vault.resolveSnapshot(ref);
     const s3 = snapshot.source.kind === 's3';
-    for await (const e of vault.entries(snapshot, options.prefix ?? '')) {
+    const prefix = options.prefix ?? '';
+    const print = (e: ManifestEntry): void => {
       if (options.json) io.out(JSON.stringify(e));
       else io.out(`${e.kind.padEnd(7)} ${String(e.size).padStart(12)}  ${escapeName(e.path)}${entryDetail(e)}${s3 ? escapedKeyDetail(e) : ''}`);
-    }
+    };
+    for await (const e of vault.entries(snapshot, prefix)) print(e);
+    // The keys under an S3 prefix stored escaped (its folder markers: `photos/sub/`) sort apart, under the escaped prefix:
+    // listed after the others, as a restore of the same --include makes them (review r61E F6: never shown).
+    if (s3 && markersStoredApart(prefix)) for await (const e of vault.entries(snapshot, ESCAPED_KEY_SEGMENT)) if (underPrefix(s3KeyOf(e), prefix)) print(e);
     return EXIT_OK;
   });
 }
@@ -478,7 +496,8 @@ function entryDetail(e: ManifestEntry): string {
  * `vault ls` showed only `%lifeboat-escaped-key/<base64url>`, where no one finds the folder (review r60M F5).
  */
 function escapedKeyDetail(e: ManifestEntry): string {
-  return e.path.startsWith(`${ESCAPED_KEY_SEGMENT}/`) ? ` (S3 key ${escapeName(JSON.stringify(s3KeyOf(e)))})` : '';
+  // Escaped once: JSON.stringify's `\\` escaped again by escapeName doubled a key's backslashes (review r61E F7).
+  return e.path.startsWith(`${ESCAPED_KEY_SEGMENT}/`) ? ` (S3 key "${escapeName(s3KeyOf(e)).replaceAll('"', '\\"')}")` : '';
 }
 
 function access(cmd: Command): Command {

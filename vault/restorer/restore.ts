@@ -24,7 +24,7 @@ import { type RestoredContentTags } from './restored-content-tags';
 import { type CheckedWrites, worstFinding, type WriteCheckFinding } from './checked-writes';
 import { UnsafeEntryPathError } from './safe-target-path';
 import { isS3KeyEntry } from '../manifest/refused-entry-path';
-import { s3KeyAsEntryPath, s3KeyOf } from '../manifest/s3-key-path';
+import { s3KeyOf } from '../manifest/s3-key-path';
 import { ESCAPED_KEY_SEGMENT } from '../manifest/escaped-name';
 import { markerOverNonDirectory, type S3KeyPlace, S3KeyPlaces } from './s3-key-places';
 import { type FirstNameEntry, firstNamesInManifest, unlinkableFirstName } from './first-name-entry';
@@ -34,7 +34,7 @@ import { isVaultDamage, readableEntries, type UnreadableManifestPart } from './r
 import { indexAfterSweep, isSweptPack, lostAfterReload } from './swept-pack-reload';
 import { type BadCopyError, isBadCopy, readAnyCopy } from './blob-copies';
 import { damagedPartKeys } from './damaged-part-keys';
-import { mayHoldFolderMarker } from './folder-marker-include';
+import { holdsFolderMarkers, isEscapedMarker, isFolderMarkerOf, markersStoredApart } from './folder-marker-include';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -213,7 +213,7 @@ export class RestoreIncompleteError extends VaultError {
 /** What a damage line names: a file, or a part of the manifest from its first path to its last; of an S3 backup, by keys. */
 function damagedWhere(d: DamagedEntry): string {
   const part = d.through !== undefined && d.through !== d.path;
-  if (d.keys !== undefined) return part ? `${damagedPartKeys(d.path, d.through ?? d.path, d.keys.first, d.keys.last ?? d.keys.first)} (${partEntries(d)})` : `S3 key ${JSON.stringify(d.keys.first)}`;
+  if (d.keys !== undefined) return part ? damagedPartKeys(d.keys.first, d.keys.last ?? d.keys.first, partEntries(d)) : `S3 key ${JSON.stringify(d.keys.first)}`;
   return part ? `${d.path} to ${d.through} (${partEntries(d)})` : d.path;
 }
 
@@ -609,12 +609,28 @@ export class IncludeMatchesNothingError extends VaultError {
     readonly snapshotId: string,
     readonly include: string,
     triedEscaped?: string,
+    sourceKind?: Snapshot['source']['kind'],
   ) {
     const short = snapshotId.slice(0, 12);
     super(
-      `snapshot ${short} has no entry at or under ${JSON.stringify(include)}, so nothing was restored; its paths are relative to the directory that was backed up (\`lifeboat vault ls ${short}\` lists them)${escapedNamesHint(triedEscaped)}`,
+      sourceKind === 's3'
+        ? s3IncludeMatchesNothing(short, include)
+        : `snapshot ${short} has no entry at or under ${JSON.stringify(include)}, so nothing was restored; its paths are relative to the directory that was backed up (\`lifeboat vault ls ${short}\` lists them)${escapedNamesHint(triedEscaped)}`,
     );
   }
+}
+
+/**
+ * The refusal of an include of an S3 snapshot, in keys, not file paths (review r61E F3: it told of the directory that
+ * was backed up). An include inside the escaped prefix is a stored path, as `vault ls` shows it: a key that starts so is
+ * stored escaped itself, so it is not found by its key (review r61E F1).
+ */
+function s3IncludeMatchesNothing(short: string, include: string): string {
+  const ls = `\`lifeboat vault ls ${short}\``;
+  if (!markersStoredApart(include)) {
+    return `S3 snapshot ${short} has no entry stored at or under ${JSON.stringify(include)}, so nothing was restored; under ${ESCAPED_KEY_SEGMENT}/ --include takes the stored paths ${ls} shows (each with its key after it), not keys: a key starting with ${JSON.stringify(ESCAPED_KEY_SEGMENT)} is itself stored escaped, so give its stored path, or restore the whole snapshot`;
+  }
+  return `S3 snapshot ${short} has no key at or under ${JSON.stringify(include)} (the key itself or keys starting with ${JSON.stringify(`${include}/`)}), nor a folder marker there, so nothing was restored; --include takes a key prefix as the bucket names it, up to a "/" (${ls} lists the keys: a key stored escaped, a folder marker's always, shows its key after its stored path)`;
 }
 
 /**
@@ -692,7 +708,7 @@ const DAMAGED_PAGE_ADVICE = '`lifeboat vault verify` names it; a restore of the 
  * backup escaped them (a name starting with %lifeboat-escaped-, given as it is on disk: review r59D F5, as the
  * workflow's filter since audit a58A F2); IncludeMatchesNothingError when neither is, IncludeIsAmbiguousError when both
  * are. An S3 snapshot's keys are taken literally (as the workflow's prefix is): the key as given is the one meant.
- * An S3 folder that exists only as its marker (`photos/sub/`, stored escaped) is selected by its key too.
+ * An S3 folder that exists only as its marker (`photos/sub/`, stored escaped) or a deeper one's is selected by its key too.
  * A form whose first page cannot be read may hold entries when that page's reference (its first and last path) reaches
  * where they sort: with the other form selecting entries too, which one is meant cannot be told, and the path is
  * refused as ambiguous as the workflow's `--prefix` is (review r60G F1: the form that was read was taken, and the
@@ -706,8 +722,8 @@ async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string
   const manifest = await vault.manifest(snapshot);
   const asGiven = await entriesUnder(manifest, include);
   if (asGiven !== 'none' && (escaped === undefined || snapshot.source.kind === 's3')) return include;
-  // The restore makes the marker (and the markers below it) with the include's other markers (restoreEntries).
-  if (snapshot.source.kind === 's3' && (await mayHoldFolderMarker(manifest, include))) return include;
+  // The restore makes the markers (its folder's and those below it) with the include's other markers (restoreEntries).
+  if (snapshot.source.kind === 's3' && (await holdsFolderMarkers(vault, manifest, include))) return include;
   const asEscaped = escaped === undefined ? 'none' : await entriesUnder(manifest, escaped);
   if (asGiven !== 'none' && asEscaped !== 'none' && escaped !== undefined) {
     // A spelling on a page that cannot be read may select entries: it is not suggested as picking one form alone.
@@ -716,14 +732,7 @@ async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string
   }
   if (asGiven !== 'none') return include;
   if (asEscaped !== 'none' && escaped !== undefined) return escaped;
-  throw new IncludeMatchesNothingError(snapshot.id, include, escaped);
-}
-
-/** Whether `entry` is a folder marker stored under the escaped prefix, as the pass over the manifest left it for after (restoreEntries). */
-function isEscapedMarker(entry: ManifestEntry): boolean {
-  if (entry.kind !== 'object' || !underPrefix(entry.path, ESCAPED_KEY_SEGMENT)) return false;
-  const placed = s3KeyAsEntryPath(entry);
-  return 'path' in placed && placed.folder === true;
+  throw new IncludeMatchesNothingError(snapshot.id, include, escaped, snapshot.source.kind);
 }
 
 /** restoreSnapshot's pass over the manifest with its restorer. */
@@ -814,14 +823,14 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   // An include of keys (`photos`) lies apart from the escaped prefix, where the markers of its folders are stored (a key
   // ending in `/` is no path): the pass never met them, so they are looked for there by their keys (review r60I F2:
   // `--include photos` never made the empty folder `photos/sub/`).
-  const markersOfInclude = s3Keys !== null && include !== '' && !underPrefix(include, ESCAPED_KEY_SEGMENT) && !underPrefix(ESCAPED_KEY_SEGMENT, include);
+  const markersOfInclude = s3Keys !== null && markersStoredApart(include);
   if (escapedMarkers || markersOfInclude) {
     // Otherwise only `include` or the escaped prefix, whichever lies inside the other (the pass met markers, so one does).
     const again: UnreadableManifestPart[] = [];
     for await (const entry of readableEntries(vault, manifest, include === '' || markersOfInclude ? ESCAPED_KEY_SEGMENT : include, again)) {
       if (!isEscapedMarker(entry)) continue;
       if (markersOfInclude) {
-        if (!s3KeyOf(entry).startsWith(`${include}/`)) continue;
+        if (!isFolderMarkerOf(entry, include)) continue;
         stats.entries++;
       }
       await restore(entry, true);
