@@ -17,7 +17,7 @@ import { openScrubbedVaults, type ScrubbedVaults } from '../../lambdas/replicati
 import { discardedSnapshotNotes } from '../../lambdas/replication/scrub-runbook';
 import { ARCHIVED_COPY, type LeftObject, type ObjectsLeft, objectsLeft, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { ScrubVaultUnavailableError } from '../../lambdas/replication/replication-errors';
-import { forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
+import { damagedForgottenRecordLine, forgottenSnapshotsOf } from '../../lambdas/retention/forgotten-snapshots';
 import { scrubbedPlans } from '../../lambdas/retention/recorded-plans';
 import { RecordedPlansUnreadError } from '../../lambdas/retention/recorded-plans-unread-error';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
@@ -56,7 +56,7 @@ export type ScrubAccess = {
    * The snapshots a vault's retention forgot (its region's catalog): not missing there, not copied back. Of every plan
    * the catalog holds, or (`configured`) of the config's plans alone, when those could not be listed and nothing is repaired.
    */
-  forgottenSnapshots?(side: VaultSide, plans?: 'configured'): Promise<ReadonlySet<string>>;
+  forgottenSnapshots?(side: VaultSide, plans?: 'configured', note?: (text: string) => void): Promise<ReadonlySet<string>>;
   /** Of snapshots one vault lacks, those their backup discarded (the primary region's catalog): copied into neither vault. */
   readonly discardedSnapshots?: DiscardedSnapshots;
   /** The newest backup a vault's region's catalog records as stored in it (absent-vault.ts); absent: not asked. */
@@ -75,7 +75,11 @@ export function scrubAccessOf(access: EnvironmentAccess): ScrubAccess {
     scrubLease: access.scrubLog.lease(),
     openVault: (side) => access.openVault(side),
     // Of every plan the catalog holds, configured or not (scrubbedPlans: a removed plan's forgotten backup is not copied back, review r60F F1).
-    forgottenSnapshots: async (side, of) => forgottenSnapshotsOf(access.catalogIn(side), of === 'configured' ? plans : await scrubbedPlans(side, access.catalogIn(side), plans)),
+    // A forgotten record whose snapshot ids do not all read is a note, never a stop (review r61A F4).
+    forgottenSnapshots: async (side, of, note) =>
+      forgottenSnapshotsOf(access.catalogIn(side), of === 'configured' ? plans : await scrubbedPlans(side, access.catalogIn(side), plans), {
+        onDamaged: (record) => note?.(`the ${side} catalog's ${damagedForgottenRecordLine(record)}`),
+      }),
     // FAILED records, and COMMITTED ones naming their snapshots, are the backup workflow's, in the primary region's catalog.
     discardedSnapshots: (snapshots) => discardedSnapshotsOf(discardedCatalog, plans, snapshots),
     newestRecordedBackup: (side) => newestBackupRecordedIn(side, access.catalogIn(side), plans),
@@ -156,7 +160,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
       for (const side of inScope) {
         if (!access.forgottenSnapshots) break;
-        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans) ?? Promise.resolve(new Set<string>()), options.repair === true ? scope : undefined, note, vaultTargetOptionsLine(options));
+        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans, note) ?? Promise.resolve(new Set<string>()), options.repair === true ? scope : undefined, note, vaultTargetOptionsLine(options));
         if (read !== undefined) forgotten[side] = read;
       }
       let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;

@@ -212,33 +212,45 @@ export type SalvagedBackupItem = {
   readonly preVault: boolean;
   /** It has a `hold` attribute, readable or not: a legal hold may be on it. */
   readonly mayBeHeld: boolean;
-  /** Its `forgottenAt` is a string: retention forgot it (its snapshots deleted on purpose). */
+  /** Retention forgot it (its snapshots deleted on purpose): its `forgottenAt` marks a forget (marksForget). */
   readonly forgotten: boolean;
-  /**
-   * Its `forgottenAt` is there but is no string (a number, a map, null) or is '': retention may have forgotten it, and
-   * a reader of what was forgotten cannot tell (lambdas/retention/forgotten-snapshots.ts). Absent otherwise.
-   */
-  readonly forgottenUnread?: true;
   /** The snapshot ids its `sources` name, as far as they read as strings. */
   readonly snapshotIds: readonly string[];
+  /**
+   * Every entry of its `sources` (a list, not empty) gives a snapshot id: `snapshotIds` are all its snapshots. Judged by
+   * the ids alone, not by the sources' names: a name that does not read leaves the id as good. A reader takes it absent
+   * (an item built by hand) as not complete.
+   */
+  readonly snapshotIdsComplete?: boolean;
 };
+
+/**
+ * Whether a record's `forgottenAt`, as its item holds it, marks a forget. Absent, null, '' or false do not: an item
+ * edited by hand or written by a tool that clears the attribute so is no forget, and taking it for one would leave a
+ * live backup's lost snapshot unrepaired and uncopied (review r61A F2). Any other value does: a non-empty string (this
+ * version's ISO time, or a damaged one), a number or a map (a newer Lifeboat's). The one reading that the prune's check
+ * (lambdas/retention/recorded-snapshots.ts), the forgotten set (lambdas/retention/forgotten-snapshots.ts), retention
+ * and failover share for a record that does not validate: what one takes for forgotten, none asks to be kept.
+ */
+export function marksForget(forgottenAt: unknown): boolean {
+  return forgottenAt !== undefined && forgottenAt !== null && forgottenAt !== '' && forgottenAt !== false;
+}
 
 export function salvageBackupItem(item: Readonly<Record<string, unknown>>): SalvagedBackupItem {
   const { backupId, startedAt, hold, forgottenAt, sources } = item;
   const snapshotIds: string[] = [];
-  if (Array.isArray(sources)) {
-    for (const source of sources as unknown[]) {
-      const id = typeof source === 'object' && source !== null ? (source as Record<string, unknown>).snapshotId : undefined;
-      if (typeof id === 'string' && id !== '') snapshotIds.push(id);
-    }
+  const entries = Array.isArray(sources) ? (sources as unknown[]) : [];
+  for (const source of entries) {
+    const id = typeof source === 'object' && source !== null ? (source as Record<string, unknown>).snapshotId : undefined;
+    if (typeof id === 'string' && id !== '') snapshotIds.push(id);
   }
   return {
     ...(typeof backupId === 'string' && backupId !== '' ? { backupId } : {}),
     ...(typeof startedAt === 'string' ? { startedAt } : {}),
     preVault: isPreVaultBackupItem(item),
     mayBeHeld: hold !== undefined,
-    forgotten: typeof forgottenAt === 'string' && forgottenAt !== '',
-    ...(forgottenAt !== undefined && (typeof forgottenAt !== 'string' || forgottenAt === '') ? { forgottenUnread: true as const } : {}),
+    forgotten: marksForget(forgottenAt),
     snapshotIds,
+    snapshotIdsComplete: entries.length > 0 && snapshotIds.length === entries.length,
   };
 }

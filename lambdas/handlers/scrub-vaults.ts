@@ -8,7 +8,7 @@ import { discardedSnapshotsOf } from '../replication/discarded-snapshots';
 import { PlanOutcomes, planOutcomesBudgetBytes } from '../replication/plan-outcomes';
 import { runScrubRunbook } from '../replication/scrub-runbook';
 import { publishScrubMetrics } from '../operations/operation-metrics';
-import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
+import { damagedForgottenRecordLine, forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { scrubbedPlans } from '../retention/recorded-plans';
 import { scrubCommandOptions } from '../replication/scrub-command-options';
 import { lifeboatHandler, type LambdaInvocation } from '../runtime/lifeboat-handler';
@@ -99,11 +99,11 @@ async function scrubHomeVaults({ request: { vault, fraction, repair }, execution
         newestBackupRecordedIn(side, side === 'dr' && runtime.config.drCatalogTable !== undefined ? runtime.drCatalog() : runtime.catalog, runtime.plans.map((plan) => plan.name)),
       // A vault's retention is recorded in its region's catalog: the home one, and the DR one from the primary region when deployed with it.
       // Of every plan the catalog holds, configured or not (scrubbedPlans: a removed plan's forgotten backup is not copied back, review r60F F1).
-      forgottenSnapshots: (side) => {
+      forgottenSnapshots: (side, note) => {
         const configured = runtime.plans.map((plan) => plan.name);
         const catalog = side === runtime.config.homeVault ? runtime.catalog : side === 'dr' && runtime.config.drCatalogTable !== undefined ? runtime.drCatalog() : undefined;
         if (catalog === undefined) return undefined;
-        return scrubbedPlans(side, catalog, configured).then((plans) => forgottenSnapshotsOf(catalog, plans));
+        return scrubbedPlans(side, catalog, configured).then((plans) => forgottenSnapshotsOf(catalog, plans, { onDamaged: (record) => note(`the ${side} catalog's ${damagedForgottenRecordLine(record)}`) }));
       },
       // FAILED records, and COMMITTED ones naming their snapshots, are the backup workflow's: the primary region's catalog (the home one: the scrub runs there).
       discardedSnapshots: (snapshots) => discardedSnapshotsOf(discardedCatalog, runtime.plans.map((plan) => plan.name), snapshots),

@@ -7,7 +7,7 @@ import { type KeyProvider } from '../../vault';
 import { type Vault } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { extendObjectsRetention, openVault, retentionWindow, snapshotKey, snapshotObjectKeysBefore, SNAPSHOTS_PREFIX } from '../../vault';
-import { forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
+import { damagedForgottenRecordLine, forgottenSnapshotsOf } from '../retention/forgotten-snapshots';
 import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { retrievalTierOf, THAW_WAIT_SECONDS } from '../thaw/pack-thaw';
 import { discardedSnapshotsOf } from './discarded-snapshots';
@@ -74,6 +74,11 @@ export type ReplicationReport = {
   snapshotsSkipped?: number;
   /** Snapshots the primary still holds that their backup discarded (a FAILED backup's, its cleanup could not delete them): not copied (absent when none). */
   discardedSnapshotsSkipped?: number;
+  /**
+   * The DR catalog's forgotten records whose snapshot ids do not all read (absent when none), each a line naming it: the
+   * pass went on, and may have copied back to the DR vault a snapshot its retention forgot (review r61A F1).
+   */
+  damagedForgottenRecords?: string[];
   /** Backups written to the DR catalog by this run (absent without a DR catalog). */
   drCatalogWritten?: number;
   /** Packs to copy that are archived in the primary vault, and their thaws (absent when none): the workflow waits `waitSeconds` while any is pending. */
@@ -118,6 +123,7 @@ export async function replicateBackup(input: { backupId: string; retention?: Rep
   // (a pack an earlier run of another plan wrote and left uncopied gets this plan's tag: "Storage tiers").
   const plan = current?.plan;
   const retrievalTier = deps.thaw ? retrievalTierOf(deps.thaw.plans, plan) : undefined;
+  const damagedForgotten: string[] = [];
   const progress = await replicateVault({
     ...(deps.thaw && retrievalTier ? { thaw: { retrievalTier, waitSeconds: deps.thaw.waitSeconds ?? THAW_WAIT_SECONDS[retrievalTier] } } : {}),
     ...(plan !== undefined ? { packTags: packTierTags(plan) } : {}),
@@ -127,7 +133,7 @@ export async function replicateBackup(input: { backupId: string; retention?: Rep
     ...(deps.regions ? { regions: { source: deps.regions.primary, target: deps.regions.dr } } : {}),
     deadline: deps.deadline,
     now: deps.now,
-    ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(current, deps, drCatalog) } : {}),
+    ...(drCatalog ? { forgottenInReplica: () => snapshotsForgottenInDr(current, deps, drCatalog, damagedForgotten) } : {}),
     discardedSnapshots: (snapshots) => {
       // The DR vault lacks this run's own snapshots at every pass: a COMMITTED record already read names them, and no
       // snapshot such a record names is discarded, so only the others cost a read of every plan's records.
@@ -154,17 +160,21 @@ export async function replicateBackup(input: { backupId: string; retention?: Rep
       const own = (records: readonly BackupRecord[]): BackupRecord[] => records.filter((r) => ownPlan.has(r.backupId));
       const recording = recordingOf({ toMark: own(copied.toMark), toWrite: own(copied.toWrite), forgotten: own(copied.forgotten), forgottenUnwritten: own(copied.forgottenUnwritten) });
       const left = await extendReplicaRetention(wanted, { until: until.toISOString(), extendTo: extendTo.toISOString(), objectsLeft: 0, recording, chunkSnapshots: largestChunk(deps) }, deps, false);
-      if (left) return { ...reportOf(progress, 0, drCatalog ? 0 : undefined), complete: false, retention: left };
+      if (left) return { ...reportOf(progress, 0, drCatalog ? 0 : undefined, damagedForgotten), complete: false, retention: left };
     }
     // Only now: see resumeReplicaRetention.
     if (drCatalog) drCatalogWritten = await writeDrCatalog(copied.toWrite, drCatalog);
     for (const record of copied.toMark) if (await deps.catalog.markCopied(record.backupId)) backupsCopied++;
   }
-  return reportOf(progress, backupsCopied, drCatalog ? drCatalogWritten : undefined);
+  return reportOf(progress, backupsCopied, drCatalog ? drCatalogWritten : undefined, damagedForgotten);
 }
 
+/** Damaged forgotten records a report names at most: the execution state stays small. */
+const DAMAGED_FORGOTTEN_NAMED = 5;
+
 /** The step's report of a pass that ran replicateVault. */
-function reportOf(progress: Awaited<ReturnType<typeof replicateVault>>, backupsCopied: number, drCatalogWritten: number | undefined): ReplicationReport {
+function reportOf(progress: Awaited<ReturnType<typeof replicateVault>>, backupsCopied: number, drCatalogWritten: number | undefined, damagedForgotten: readonly string[] = []): ReplicationReport {
+  const more = damagedForgotten.length - DAMAGED_FORGOTTEN_NAMED;
   const { complete, copiedObjects, copiedBytes, remainingObjects } = progress;
   return {
     complete,
@@ -174,6 +184,7 @@ function reportOf(progress: Awaited<ReturnType<typeof replicateVault>>, backupsC
     backupsCopied,
     ...(progress.skippedSnapshots.length > 0 ? { snapshotsSkipped: progress.skippedSnapshots.length } : {}),
     ...(progress.discardedSnapshots ? { discardedSnapshotsSkipped: progress.discardedSnapshots.length } : {}),
+    ...(damagedForgotten.length > 0 ? { damagedForgottenRecords: [...damagedForgotten.slice(0, DAMAGED_FORGOTTEN_NAMED), ...(more > 0 ? [`and ${more} more: lifeboat doctor lists them`] : [])] } : {}),
     ...(drCatalogWritten !== undefined ? { drCatalogWritten } : {}),
     ...(progress.thaw ? { thaw: progress.thaw } : {}),
     ...(progress.pruneRunning ? { pruneRunning: progress.pruneRunning } : {}),
@@ -185,14 +196,13 @@ function reportOf(progress: Awaited<ReturnType<typeof replicateVault>>, backupsC
  * the DR catalog's `forgottenAt` is about the DR vault. Every plan of the environment, since a pass
  * copies every snapshot the DR vault lacks, whatever its plan.
  *
- * A DR record that does not validate but has a `forgottenAt` in any form, an ISO time or not, counts as forgotten
- * (review r60N F2): copying its snapshots to the DR vault blindly could undo a forget, while stopping would fail every
- * backup of every plan for one damaged old record; a live backup's snapshot left out so is one the primary vault still
- * holds, and the scrub (which refuses such a record) says so. Only a forgotten record whose snapshot ids cannot all be
- * read stops the pass (ForgottenRecordUnreadableError): which snapshots it leaves out cannot be told.
+ * A DR record that does not validate counts by forgottenSnapshotsOf's rule, the prune's: its `forgottenAt` null, '' or
+ * false is no forget, so a live backup's snapshot the DR vault lost is copied there again (review r61A F2). A forgotten
+ * one whose snapshot ids do not all read does not stop the pass (review r61A F1: every backup of every plan failed for
+ * one damaged record): the ids that read are left out, and `damaged` gets its line for the report.
  */
-async function snapshotsForgottenInDr(current: BackupRecord | undefined, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>): Promise<Set<string>> {
-  return forgottenSnapshotsOf(drCatalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])], { unreadForgottenAt: 'forgotten' });
+async function snapshotsForgottenInDr(current: BackupRecord | undefined, deps: ReplicateBackupDeps, drCatalog: NonNullable<ReplicateBackupDeps['drCatalog']>, damaged: string[]): Promise<Set<string>> {
+  return forgottenSnapshotsOf(drCatalog, [...(deps.plans ?? []), ...(current ? [current.plan] : [])], { onDamaged: (record) => damaged.push(damagedForgottenRecordLine(record)) });
 }
 
 /**

@@ -43,8 +43,11 @@ export type ScrubRunbookDeps = {
    * catalog to ask): neither vault existing is taken as no backup yet.
    */
   newestRecordedBackup?: NewestRecordedBackup;
-  /** The snapshots a vault's retention forgot (its region's catalog), when that catalog can be read here: not copied back into it. */
-  forgottenSnapshots?(side: VaultSide): Promise<ReadonlySet<string>> | undefined;
+  /**
+   * The snapshots a vault's retention forgot (its region's catalog), when that catalog can be read here: not copied back
+   * into it. `note`: a line for the run's output (a forgotten record whose snapshot ids do not all read, review r61A F3).
+   */
+  forgottenSnapshots?(side: VaultSide, note: (text: string) => void): Promise<ReadonlySet<string>> | undefined;
   /** Of snapshots one vault lacks, those their backup discarded (the primary region's catalog): copied into neither vault. */
   readonly discardedSnapshots?: DiscardedSnapshots;
   readonly now?: () => Date;
@@ -152,7 +155,7 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
   // Only the vaults in scope: scrubVaults asks a vault's forgotten snapshots only of a vault it checks, and a
   // primary-only run must not fail because the DR region's catalog cannot be read.
   for (const side of request.scope === 'both' ? (['primary', 'dr'] as const) : [request.scope]) {
-    const set = await deps.forgottenSnapshots?.(side);
+    const set = await deps.forgottenSnapshots?.(side, (text) => notes.push(text));
     if (set) forgotten[side] = set;
   }
   const report = await scrubVaults({

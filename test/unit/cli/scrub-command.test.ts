@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CLI_SCRUB_LEASE_SECONDS, parseScrubFraction, type ScrubAccess, scrubAccessOf, scrubCommand } from '../../../cli/commands/scrub-command';
 import { type EnvironmentAccess } from '../../../cli/environment-access';
 import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
@@ -633,4 +633,41 @@ describe('a snapshot a FAILED backup discarded, the primary catalog throttled wh
     expect(await pair.primary.store.has(key)).toBe(false);
     expect(runs.at(-1)).toMatchObject({ outcome: 'REPAIRABLE' });
   });
+});
+
+// Review r61A F4: one forgotten record whose snapshot id does not read dropped the whole forgotten set of a read-only
+// `lifeboat scrub` (every forgotten snapshot counted missing, said REPAIRABLE, `--repair` then refused). Its readable
+// ids count, the others' are whole, and a note names the record.
+it('a read-only scrub is clean beside a forgotten record whose snapshot id does not read, naming it in a note', async () => {
+  const { documents, catalog, close } = await catalogOnDynalite({ byPlan: true });
+  try {
+    const key = `snapshots/${pair.snapshot.id}`;
+    await pair.primary.store.delete(key);
+    const valid = (backupId: string, snapshotId: string) => {
+      const record = catalogRecord(backupId, 'COMMITTED', [snapshotId], { forgottenAt: '2026-03-05T00:00:00.000Z' });
+      return { pk: `BACKUP#${backupId}`, sk: 'BACKUP', ...record, sources: record.sources.map((s) => ({ ...s, rootHash: 'r' })) };
+    };
+    await documents.send(new PutCommand({ TableName: 'catalog', Item: valid('b-forgotten', pair.snapshot.id) }));
+    const damaged = valid('b-damaged', 'e'.repeat(64));
+    await documents.send(new PutCommand({ TableName: 'catalog', Item: { ...damaged, sources: damaged.sources.map((s) => ({ ...s, snapshotId: 7 })) } }));
+    const dr = new MemoryPrimaryCatalog();
+    const environment = {
+      environment: { name: 'dev', plans: [{ name: 'files' }] },
+      scrubLog: { latest: async () => runs.at(-1), record: async (run: ScrubRunRecord) => void runs.push(run), lease: () => undefined },
+      openVault: async (side: 'primary' | 'dr') => (side === 'primary' ? pair.primary : pair.dr),
+      catalogIn: (side: 'primary' | 'dr') => (side === 'primary' ? catalog : { listBackupsOfPlan: (plan: string) => dr.listBackupsOfPlan(plan), recordedPlanNames: async () => [] }),
+    } as unknown as EnvironmentAccess;
+    const run = capturedCliIo();
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      expect(await scrubCommand({ ...target, fraction: '1' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
+    expect(run.err).toEqual(["note: the primary catalog's forgotten record b-damaged of plan files does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor"]);
+    expect(runs.at(-1)).toMatchObject({ outcome: 'CLEAN' });
+    expect(await pair.primary.store.has(key)).toBe(false);
+  } finally {
+    await close();
+  }
 });

@@ -45,9 +45,18 @@ describe('isPreVaultBackupItem', () => {
 
 describe('salvageBackupItem', () => {
   it('reads the backup id, startedAt, the snapshot ids that are strings, a hold attribute of any shape, and forgottenAt', () => {
-    expect(salvageBackupItem(damaged)).toEqual({ backupId: 'b-2', startedAt: damaged.startedAt, preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: ['b'.repeat(64)] });
-    expect(salvageBackupItem(legacy)).toEqual({ backupId: legacy.backupId, startedAt: legacy.startedAt, preVault: true, mayBeHeld: false, forgotten: false, snapshotIds: [] });
-    expect(salvageBackupItem({ pk: 'BACKUP#?', sk: 'BACKUP', backupId: 7, forgottenAt: '2026-12-02T00:00:00.000Z', sources: 'x' })).toEqual({ preVault: false, mayBeHeld: false, forgotten: true, snapshotIds: [] });
+    expect(salvageBackupItem(damaged)).toEqual({ backupId: 'b-2', startedAt: damaged.startedAt, preVault: false, mayBeHeld: true, forgotten: false, snapshotIds: ['b'.repeat(64)], snapshotIdsComplete: false });
+    expect(salvageBackupItem(legacy)).toEqual({ backupId: legacy.backupId, startedAt: legacy.startedAt, preVault: true, mayBeHeld: false, forgotten: false, snapshotIds: [], snapshotIdsComplete: false });
+    expect(salvageBackupItem({ pk: 'BACKUP#?', sk: 'BACKUP', backupId: 7, forgottenAt: '2026-12-02T00:00:00.000Z', sources: 'x' })).toEqual({ preVault: false, mayBeHeld: false, forgotten: true, snapshotIds: [], snapshotIdsComplete: false });
+  });
+
+  // Review r61A F2: one rule for what marks a forget, the prune's: absent, null, '' and false do not, any other value does.
+  it('reads forgottenAt absent, null, \'\' or false as no forget, any other value as one; snapshot ids complete by the ids alone', () => {
+    const forgottenOf = (forgottenAt: unknown) => salvageBackupItem({ ...damaged, forgottenAt }).forgotten;
+    expect([undefined, null, '', false].map(forgottenOf)).toEqual([false, false, false, false]);
+    expect(['2026-12-02T00:00:00.000Z', 'not a time', 1772668800, { at: 1 }, true].map(forgottenOf)).toEqual([true, true, true, true, true]);
+    expect(salvageBackupItem({ ...damaged, sources: [{ snapshotId: 'c'.repeat(64) }] }).snapshotIdsComplete).toBe(true);
+    expect(salvageBackupItem({ ...damaged, sources: [] }).snapshotIdsComplete).toBe(false);
   });
 });
 

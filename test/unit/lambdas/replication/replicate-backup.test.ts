@@ -63,10 +63,12 @@ it('skips the snapshots the DR catalog marks forgotten, in any plan, and copies 
   expect(await listedKeys(target, 'snapshots/')).toHaveLength(2);
 });
 
-// Review r60N F2: the forgotten set passed over a DR record that does not validate, so a forgotten backup's snapshot was
-// copied to the DR vault again. One whose `forgottenAt` is there but no ISO time counts as forgotten: replication does
-// not copy blindly, and does not fail every backup for one damaged record (snapshotsForgottenInDr).
-it('skips the snapshots of a DR record whose forgottenAt is no ISO time, and copies the others', async () => {
+/**
+ * A pass of plan `files`' backup f-2 while the DR catalog's record of plan `other`'s o-1 (its snapshot in the primary
+ * vault, not in the DR vault) does not validate (catalogRecord's `rootHash` '') and has `damage`, read by the real
+ * catalog. Returns the report, the DR vault's snapshots and the two snapshot ids.
+ */
+async function passBesideDamagedDrRecord(damage: (record: BackupRecord) => Record<string, unknown>) {
   dir = await tempDir('replicate-backup');
   const dynalite = await catalogOnDynalite({ byPlan: true });
   const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -80,9 +82,9 @@ it('skips the snapshots of a DR record whose forgottenAt is no ISO time, and cop
       return (await backupDirectory(source, src, { parent: null })).snapshot.id;
     };
     const catalog = new MemoryCatalog();
-    const forgotten = { ...recordOf('o-1', 'other', await snapshotOf(1), '2026-03-01T00:00:00.000Z'), copies: { primary: 'COMMITTED', dr: 'COMMITTED' } } as const;
-    catalog.records.set('o-1', forgotten);
-    await dynalite.documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#o-1', sk: 'BACKUP', ...forgotten, forgottenAt: 1772668800 } }));
+    const other = { ...recordOf('o-1', 'other', await snapshotOf(1), '2026-03-01T00:00:00.000Z'), copies: { primary: 'COMMITTED', dr: 'COMMITTED' } } as const;
+    catalog.records.set('o-1', other);
+    await dynalite.documents.send(new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#o-1', sk: 'BACKUP', ...other, ...damage(other) } }));
     const current = recordOf('f-2', 'files', await snapshotOf(2), '2026-03-06T00:00:00.000Z');
     catalog.records.set('f-2', current);
     // The DR catalog's records of plan `other` are the damaged one, read by the real catalog.
@@ -94,12 +96,56 @@ it('skips the snapshots of a DR record whose forgottenAt is no ISO time, and cop
       { backupId: 'f-2' },
       { source, target, targetKeys: new PassphraseKeyProvider('dr key', { N: 1024, r: 8, p: 1 }), catalog, drCatalog, plans: ['files', 'other'] },
     );
-    expect(report).toMatchObject({ complete: true, backupsCopied: 1, snapshotsSkipped: 1 });
-    expect(await listedKeys(target, 'snapshots/')).toEqual([snapshotKey(current.sources[0]?.snapshotId ?? '')]);
+    const ids = { other: other.sources[0]?.snapshotId ?? '', current: current.sources[0]?.snapshotId ?? '' };
+    return { report, inDr: (await listedKeys(target, 'snapshots/')).sort(), ids };
   } finally {
     warn.mockRestore();
     await dynalite.close();
   }
+}
+
+// Review r60N F2: the forgotten set passed over a DR record that does not validate, so a forgotten backup's snapshot was
+// copied to the DR vault again. One whose `forgottenAt` is a number (a newer Lifeboat's) counts as forgotten.
+it('skips the snapshots of a DR record whose forgottenAt is a number, and copies the others', async () => {
+  const { report, inDr, ids } = await passBesideDamagedDrRecord(() => ({ forgottenAt: 1772668800 }));
+  expect(report).toMatchObject({ complete: true, backupsCopied: 1, snapshotsSkipped: 1 });
+  expect(report).not.toHaveProperty('damagedForgottenRecords');
+  expect(inDr).toEqual([snapshotKey(ids.current)]);
+});
+
+// Review r61A F2: a live DR record whose forgottenAt is null was taken for forgotten: the snapshot the DR vault lost was
+// not copied back (reported as skipped). null, '' and false are no forget, as the prune's check reads them.
+it.each([null, '', false])('copies to the DR vault the snapshot of a live DR record whose forgottenAt is %p', async (forgottenAt) => {
+  const { report, inDr, ids } = await passBesideDamagedDrRecord(() => ({ forgottenAt }));
+  expect(report).toMatchObject({ complete: true, backupsCopied: 1 });
+  expect(report).not.toHaveProperty('snapshotsSkipped');
+  expect(inDr).toEqual([snapshotKey(ids.current), snapshotKey(ids.other)].sort());
+});
+
+// Review r61A F1: a forgotten DR record whose source had no name (its snapshotId fine) stopped the Replicate step of
+// every backup of every plan (ForgottenRecordUnreadableError, blaming its snapshotId). Its id counts, the pass goes on.
+it('goes on past a forgotten DR record of another plan whose source has no name, skipping its snapshot', async () => {
+  const { report, inDr, ids } = await passBesideDamagedDrRecord((record) => ({
+    forgottenAt: '2026-03-05T00:00:00.000Z',
+    sources: record.sources.map(({ name: _name, ...rest }) => rest),
+  }));
+  expect(report).toMatchObject({ complete: true, backupsCopied: 1, snapshotsSkipped: 1 });
+  expect(report).not.toHaveProperty('damagedForgottenRecords');
+  expect(inDr).toEqual([snapshotKey(ids.current)]);
+});
+
+it('goes on past a forgotten DR record whose snapshot id does not read, naming it in the report', async () => {
+  const { report, inDr, ids } = await passBesideDamagedDrRecord((record) => ({
+    forgottenAt: '2026-03-05T00:00:00.000Z',
+    sources: record.sources.map((source) => ({ ...source, snapshotId: 7 })),
+  }));
+  expect(report).toMatchObject({
+    complete: true,
+    backupsCopied: 1,
+    damagedForgottenRecords: ['forgotten record o-1 of plan other does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor'],
+  });
+  // Its snapshot cannot be told from a live one's: copied, the cost the report names.
+  expect(inDr).toEqual([snapshotKey(ids.current), snapshotKey(ids.other)].sort());
 });
 
 it('under Object Lock extends the retention of what the DR vault itself holds, after its prune removed a forgotten backup\'s objects', async () => {
