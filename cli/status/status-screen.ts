@@ -217,8 +217,15 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
   const b = row.lastBackup;
   // Read from the DR catalog, the primary is down and a backup cannot run: an empty DR catalog may be a lost one (audit a59A F1).
   // One that holds runs of the plan was not lost (the failover's rule, failover-start.ts): the rebuild hint there sent
-  // an operator to rebuild a sound catalog (f60F).
-  if (!b.lastCommitted && row.catalog === 'dr' && (b.newest || (b.inFuture?.length ?? 0) > 0)) {
+  // an operator to rebuild a sound catalog (f60F). Committed backups that start in the future did reach the DR vault,
+  // and a failover chooses them (it does not judge the clock): not "none to restore" (review r61G F2).
+  const aheadCommitted = (b.inFuture ?? []).filter((ahead) => ahead.status === 'COMMITTED');
+  if (!b.lastCommitted && row.catalog === 'dr' && aheadCommitted.length > 0) {
+    reasons.push(
+      `no committed backup in the DR catalog started before now: the ${aheadCommitted.length === 1 ? 'one it holds starts' : `${aheadCommitted.length} it holds start`} in the future ` +
+        `(the clock that wrote ${aheadCommitted.length === 1 ? 'it' : 'them'} or the catalog is wrong, below), and a failover restores the newest the DR vault keeps all the same: check its time before you fail over`,
+    );
+  } else if (!b.lastCommitted && row.catalog === 'dr' && (b.newest || (b.inFuture?.length ?? 0) > 0)) {
     reasons.push(
       `no committed backup in the DR catalog${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: ` +
         'the catalog holds runs of the plan but no backup of it that reached the DR vault, so a failover has none to restore; ' +

@@ -728,6 +728,24 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
     ]);
   });
 
+  // Review r61G F2: a DR catalog whose committed backups all start in the future (a clock off) was said to hold none that
+  // reached the DR vault, "so a failover has none to restore", though a failover chooses them.
+  it('read from the DR catalog with committed backups only in the future, says a failover restores them, not that none reached the DR vault', () => {
+    const target = { target: ' --env prod --aws', vault: ' --env prod --aws' };
+    const ahead = backup('2026-11-30T13:00:00.000Z');
+    const held = planStatus({ plan: DAY, backups: [ahead], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
+    expect(held.lastBackup.inFuture).toEqual([{ backupId: ahead.backupId, status: 'COMMITTED', startedAt: ahead.startedAt }]);
+    expect(reasonsNotWithin(held, target)).toEqual([
+      'no committed backup in the DR catalog started before now: the one it holds starts in the future (the clock that wrote it or the catalog is wrong, below), ' +
+        'and a failover restores the newest the DR vault keeps all the same: check its time before you fail over',
+    ]);
+    const two = planStatus({ plan: DAY, backups: [backup('2026-11-30T14:00:00.000Z'), ahead], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
+    expect(reasonsNotWithin(two, target)).toEqual([expect.stringMatching(/^no committed backup in the DR catalog started before now: the 2 it holds start in the future \(the clock that wrote them or the catalog is wrong, below\)/)]);
+    // A run in the future that is not committed is still a run that did not reach the DR vault.
+    const running = planStatus({ plan: DAY, backups: [backup('2026-11-30T13:00:00.000Z', { status: 'RUNNING', totals: undefined, copies: undefined })], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
+    expect(reasonsNotWithin(running, target)).toEqual([expect.stringContaining('the catalog holds runs of the plan but no backup of it that reached the DR vault')]);
+  });
+
   // f60F: a DR catalog that holds runs of the plan, none committed, was not lost; it was told to rebuild all the same.
   it('read from the DR catalog with runs of the plan but none committed, names no rebuild: says no backup reached the DR vault', () => {
     const target = { target: ' --env prod --aws', vault: ' --env prod --aws' };
