@@ -13,7 +13,7 @@
  * id of the old format (the AWS docs' AKIAIOSFODNN7EXAMPLE, IAM users' keys made before 2019, some roles' ASIAI…/ASIAJ…
  * session keys) decodes to a made-up number, another one for each key and each session (review r61B F1: the CLI
  * refused its own copy, and each session had a directory of its own); such an id gives no account, as trufflehog
- * does, and its copy is kept under `default`.
+ * does, and its credentials find their copy by a pointer (credentials-account.ts, review r61H).
  */
 
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';

@@ -3,15 +3,15 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { accessKeyAccount, roleArnAccount } from './access-key-account';
 
 /**
  * The copy the CLI keeps of the environment it last read from a stack (`--stack`, review r60K F2): when the primary
  * region is down, its CloudFormation does not answer DescribeStacks, and `failover --stack` (the runbook of that very
  * outage) would have no environment. The DR stack cannot carry the output: its JSON holds the primary stack's tokens.
- * One file a credentials' owner, stack and region, `~/.lifeboat/stacks/<owner>/<region>-<stack>.json`, rewritten on
- * every successful read. Keyed by whose credentials read it (review r60M F1): the same stack name in the same region
- * is another stack in another account, and in an outage the key must be known without a network call.
+ * One file a stack, region and the stack's account (which CloudFormation's answer gives, review r61H),
+ * `~/.lifeboat/stacks/account-<account>/<region>-<stack>.json`, rewritten on every successful read: the same stack
+ * name in the same region is another stack in another account (review r60M F1), and whatever credentials of the
+ * account read it, it is one copy.
  */
 export type CachedStackEnvironment = {
   stack: string;
@@ -24,12 +24,6 @@ export type CachedStackEnvironment = {
   readAt: string;
   /** The output's JSON, its parts joined, as the stack gave it. */
   json: string;
-  /**
-   * The account the key id of the credentials that read the stack decodes to, when it is not the stack's (a key id
-   * the decoder misreads): the copy is kept under the stack's account, and these credentials still find it in an
-   * outage (review r61B F1).
-   */
-  keyIdAccount?: string;
 };
 
 const cachedSchema = z.object({
@@ -39,38 +33,40 @@ const cachedSchema = z.object({
   key: z.string(),
   readAt: z.iso.datetime(),
   json: z.string(),
-  keyIdAccount: z.string().optional(),
 });
 
-/** Whose credentials a copy is kept for: the directory of its copies, and the account when it is known offline. */
-export type CacheOwner = { directory: string; account?: string };
-
-/**
- * Whose credentials the SDK uses, in the SDK's order (@aws-sdk/credential-provider-node: the environment's keys only
- * without AWS_PROFILE, and only with their secret; web identity only with its token file): AWS_PROFILE, the profile;
- * else keys in the environment (aws-vault exec, exported SSO keys, CI), the account their key id encodes,
- * `account-<12 digits>`, the same for every session of that account (review r60N F4; a hash of the key id was a new
- * directory each session, review r60O F1); else web identity, the account of AWS_ROLE_ARN; else `default` (container
- * and instance credentials, a key id of the old format: their account is not known without a call; review r61B F1, F4).
- */
-export function cacheOwner(env: NodeJS.ProcessEnv = process.env): CacheOwner {
-  if (env.AWS_PROFILE) return { directory: env.AWS_PROFILE };
-  const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY ? env.AWS_ACCESS_KEY_ID : undefined;
-  const account = keys !== undefined ? accessKeyAccount(keys) : env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE ? roleArnAccount(env.AWS_ROLE_ARN) : undefined;
-  return account !== undefined ? accountOwner(account) : { directory: 'default' };
-}
-
-/** The owner of the credentials of `account`, known offline. */
-export function accountOwner(account: string): CacheOwner {
-  return { directory: `account-${account}`, account };
+/** Where the copy of `stack` in `region` of `account` is kept, under `home` (unless told, the user's home directory). */
+export function stackEnvironmentCacheFile(stack: string, region: string, account: string, home: string = userHome()): string {
+  return path.join(stacksDirectory(home), `account-${fileNamePart(account)}`, copyFileName(stack, region));
 }
 
 /**
- * Where the copy of `stack` in `region` read with the credentials of `owner` (a CacheOwner's directory) is kept,
- * under `home` (unless told, the user's home directory).
+ * Where the released CLI kept the copy, by profile (`<AWS_PROFILE|default>/<region>-<stack>.json`): read in an outage
+ * when the account has no copy yet, so an upgrade does not lose the copy an outage needs.
  */
-export function stackEnvironmentCacheFile(stack: string, region: string, owner: string, home: string = userHome()): string {
-  return path.join(home, '.lifeboat', 'stacks', shortened(fileNamePart(owner), ''), shortened(`${fileNamePart(region)}-${fileNamePart(stack)}`, '.json'));
+export function legacyStackEnvironmentCacheFile(stack: string, region: string, profile: string, home: string = userHome()): string {
+  return path.join(stacksDirectory(home), shortened(fileNamePart(profile), ''), copyFileName(stack, region));
+}
+
+/**
+ * The pointer of credentials whose account is not known offline (or is misread): the account of the stack they read
+ * last, `~/.lifeboat/stacks/by-credentials/<who>.json`, by which they find that account's copy in an outage.
+ */
+export function credentialsPointerFile(who: string, home: string = userHome()): string {
+  return path.join(stacksDirectory(home), 'by-credentials', shortened(fileNamePart(who), '.json'));
+}
+
+/** What a pointer says: the account of the stack the credentials read, and when. */
+export type CredentialsPointer = { account: string; readAt: string };
+
+const pointerSchema = z.object({ account: z.string().regex(/^\d{12}$/), readAt: z.iso.datetime() });
+
+function stacksDirectory(home: string): string {
+  return path.join(home, '.lifeboat', 'stacks');
+}
+
+function copyFileName(stack: string, region: string): string {
+  return shortened(`${fileNamePart(region)}-${fileNamePart(stack)}`, '.json');
 }
 
 /**
@@ -112,58 +108,64 @@ function shortened(name: string, suffix: string): string {
 }
 
 /**
- * Keeps `cached` in `file`, replacing the former copy whole (written aside, then renamed: a reader never meets half
- * a file). A copy that cannot be written costs only the fallback, so the caller goes on without it.
+ * Keeps `value` in `file` (a copy or a pointer), replacing the former one whole (written aside, then renamed: a reader
+ * never meets half a file). A file that cannot be written costs only the fallback, so the caller goes on without it.
  */
-export function writeStackEnvironmentCache(file: string, cached: CachedStackEnvironment): void {
+export function writeStackEnvironmentCache(file: string, value: CachedStackEnvironment | CredentialsPointer): void {
   // The environment names the account's buckets, tables and keys: the user's alone to read (review r60M F4).
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const aside = `${file}.${process.pid}.tmp`;
-  writeFileSync(aside, `${JSON.stringify(cached)}\n`, { mode: 0o600 });
+  writeFileSync(aside, `${JSON.stringify(value)}\n`, { mode: 0o600 });
   renameSync(aside, file);
 }
 
-/** A copy of a stack's environment, with where it is kept: its file and its owner's directory (as on disk). */
-export type KeptCopy = { file: string; directory: string; cached: CachedStackEnvironment };
+/** A copy read from its file: none there, one that cannot be read (and why), or the copy. */
+export type CopyRead = { kind: 'none' } | { kind: 'unreadable'; reason: string } | { kind: 'copy'; cached: CachedStackEnvironment };
 
-/**
- * The copies of `stack` in `region` kept under owners other than `owner` (a CacheOwner's directory), under `home`:
- * the same stack read with other credentials, or before the copy was kept by account (review r61B F2, F3).
- */
-export function otherOwnersCopies(stack: string, region: string, owner: string, home: string = userHome()): KeptCopy[] {
-  const own = stackEnvironmentCacheFile(stack, region, owner, home);
-  const stacks = path.dirname(path.dirname(own));
-  let directories: string[];
-  try {
-    directories = readdirSync(stacks).sort();
-  } catch {
-    return [];
-  }
-  const copies: KeptCopy[] = [];
-  for (const directory of directories) {
-    const file = path.join(stacks, directory, path.basename(own));
-    if (file === own) continue;
-    const cached = readStackEnvironmentCache(file);
-    // A shortened name is a prefix and a hash: the copy says which stack it is of.
-    if (cached !== undefined && cached.stack === stack && cached.region === region) copies.push({ file, directory, cached });
-  }
-  return copies;
-}
-
-/** The copy kept in `file`, or undefined when there is none or it is not a copy this CLI wrote. */
-export function readStackEnvironmentCache(file: string): CachedStackEnvironment | undefined {
+/** The copy kept in `file`; a file that is there but is not a copy this CLI wrote says why (review r61H F5). */
+export function readStackEnvironmentCache(file: string): CopyRead {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT') return { kind: 'none' };
+    return { kind: 'unreadable', reason: typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err) };
   }
+  let raw: unknown;
   try {
-    const parsed = cachedSchema.safeParse(JSON.parse(text));
+    raw = JSON.parse(text);
+  } catch (err) {
+    return { kind: 'unreadable', reason: `not JSON (${(err as Error).message})` };
+  }
+  const parsed = cachedSchema.safeParse(raw);
+  return parsed.success ? { kind: 'copy', cached: parsed.data } : { kind: 'unreadable', reason: `not a copy this CLI wrote (${parsed.error.issues.map((i) => `${i.path.join('.') || 'the file'}: ${i.message}`).join('; ')})` };
+}
+
+/** The pointer in `file`, or undefined when there is none or it cannot be read (it is only a hint). */
+export function readCredentialsPointer(file: string): CredentialsPointer | undefined {
+  try {
+    const parsed = pointerSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The accounts that have a copy of `stack` in `region` under `home`, for the message of an outage with none to use. */
+export function accountsWithCopy(stack: string, region: string, home: string = userHome()): string[] {
+  let directories: string[];
+  try {
+    directories = readdirSync(stacksDirectory(home)).sort();
+  } catch {
+    return [];
+  }
+  return directories.flatMap((directory) => {
+    const account = /^account-(\d{12})$/.exec(directory)?.[1];
+    if (account === undefined) return [];
+    const read = readStackEnvironmentCache(stackEnvironmentCacheFile(stack, region, account, home));
+    // A shortened name is a prefix and a hash: the copy says which stack it is of.
+    return read.kind === 'copy' && read.cached.stack === stack && read.cached.region === region && read.cached.account === account ? [account] : [];
+  });
 }
 
 /** How long ago `readAt` was, for a person: "3 h 5 min", "2 d 4 h", "40 s". */

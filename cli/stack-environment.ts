@@ -8,14 +8,14 @@ import {
   environmentOutputPartKey,
   environmentOutputSchema,
 } from '../config/protection-environment';
+import { credentialsIdentity, type CredentialsIdentity } from './credentials-account';
 import {
-  accountOwner,
+  accountsWithCopy,
   ageSince,
   type CachedStackEnvironment,
-  cacheOwner,
-  type CacheOwner,
-  type KeptCopy,
-  otherOwnersCopies,
+  credentialsPointerFile,
+  legacyStackEnvironmentCacheFile,
+  readCredentialsPointer,
   readStackEnvironmentCache,
   stackEnvironmentCacheFile,
   writeStackEnvironmentCache,
@@ -28,8 +28,10 @@ import { isUnanswered } from './unanswered-endpoint';
 export type StackEnvironmentOptions = {
   /** The directory `.lifeboat/stacks` is under (the user's home directory unless told). */
   home?: string;
-  /** Whose credentials the copy is kept for (unless told, cacheOwner of the process's environment). */
-  owner?: CacheOwner;
+  /** The credentials in use (unless told, credentialsIdentity of the process's environment). */
+  credentials?: CredentialsIdentity;
+  /** The profile of the credentials, for the copy an older CLI kept by profile (unless told, AWS_PROFILE). */
+  profile?: string;
   /** Says one line to the user (stderr): that the environment is the copy, and of when; or that no copy could be kept. */
   note?: (line: string) => void;
   now?: () => Date;
@@ -39,16 +41,15 @@ export type StackEnvironmentOptions = {
  * The environment of the LifeboatProtection deployed in `stackName` (`--stack`), from its outputs
  * (config/protection-environment.ts), as lifeboat.config.json's environment: checked by the same schema, with its
  * prefix and stacks (`deployment`), by which resourceNames names its vaults, catalog and state machines. Each read is
- * kept (stack-environment-cache.ts), under whose credentials read it (their profile, else their account; cachedEnvironment
- * says which copy serves whom); when the
- * region's CloudFormation does not answer, or fails on its side (a 5xx once the retries are spent: its region is down,
+ * kept (stack-environment-cache.ts) under the stack's account; when the region's CloudFormation does not answer, or fails on its side (a 5xx once the retries are spent: its region is down,
  * the very outage `failover` is for), their copy is used and the user told so, with its account. An answer, an
  * AccessDenied, a stack not found or a throttled request among them, is never replaced by the copy.
  */
 export async function stackEnvironment(stackName: string, cloudFormation: CloudFormationClient, options: StackEnvironmentOptions = {}): Promise<EnvironmentConfig> {
   const region = await cloudFormation.config.region().catch(() => undefined);
   const where = region !== undefined ? ` in ${region}` : '';
-  const owner = options.owner ?? cacheOwner();
+  const credentials = options.credentials ?? credentialsIdentity();
+  const profile = options.profile ?? (process.env.AWS_PROFILE || 'default');
   const cacheRegion = region ?? 'default-region';
   const now = options.now ?? (() => new Date());
   const note = options.note ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -67,7 +68,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
         { cause: err },
       );
     }
-    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment({ stackName, region: cacheRegion, where, owner, home: options.home }, err, note, now());
+    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment({ stackName, region: cacheRegion, where, credentials, profile, home: options.home }, err, note, now());
     throw err;
   }
   const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
@@ -89,21 +90,12 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     json += value;
   }
   const environment = parsedEnvironment(stackName, key, json);
-  // CloudFormation answered these credentials with the stack's environment: its account is the credentials'. A key
-  // id that decodes to another is misread (review r61B F1): the copy is kept under the stack's account, not the
-  // made-up one, and remembers the key id's account, by which the same credentials find it in an outage.
-  const misread = owner.account !== undefined && owner.account !== environment.account;
-  const writer = misread ? accountOwner(environment.account) : owner;
+  const readAt = now().toISOString();
   try {
-    writeStackEnvironmentCache(stackEnvironmentCacheFile(stackName, cacheRegion, writer.directory, options.home), {
-      stack: stackName,
-      region: cacheRegion,
-      account: environment.account,
-      key,
-      readAt: now().toISOString(),
-      json,
-      ...(misread ? { keyIdAccount: owner.account } : {}),
-    });
+    writeStackEnvironmentCache(stackEnvironmentCacheFile(stackName, cacheRegion, environment.account, options.home), { stack: stackName, region: cacheRegion, account: environment.account, key, readAt, json });
+    // CloudFormation answered these credentials with the stack's environment: its account is theirs. When they do
+    // not tell it offline, or tell another (a misread key id), the pointer tells it in the outage.
+    if (credentials.account !== environment.account) writeStackEnvironmentCache(credentialsPointerFile(credentials.who, options.home), { account: environment.account, readAt });
   } catch (err) {
     // Without the copy only the fallback of an outage is lost: the command has what it needs, and the user is told
     // now rather than in the outage (review r60N F5). Node's fs errors are not always instanceof this realm's Error
@@ -114,62 +106,57 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   return environment;
 }
 
-/** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and whose copy. */
-type CopyWanted = { stackName: string; region: string; where: string; owner: CacheOwner; home?: string };
+/** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and by whom. */
+type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; profile: string; home?: string };
 
 /**
  * The environment of the copy kept of the stack, said so in one line with its account and file, when its region's
- * CloudFormation did not answer. Which copy (review r61B F2):
- * - the owner's own (`~/.lifeboat/stacks/<owner>/`), refused when the credentials' account is known and the copy is of
- *   another (a file copied from elsewhere would fail over the wrong account);
- * - else, when the credentials' account is known (keys, web identity), the newest copy of that account kept under
- *   another owner: read with a profile of that account, with a key id of the old format (`default/`), or before the
- *   copy was kept by account (`default/`, review r61B F3);
- * - else none: a profile's or unknown credentials' account is not known offline, and another owner's copy may be of
- *   another account (the same stack name in another account), so it is never taken silently; the error lists the
- *   copies found, their owners and accounts, for the user to run the command again with the credentials of one.
+ * CloudFormation did not answer. Only a copy of the credentials' account is used (review r61H): the account they
+ * tell offline, else the one their pointer names; and the pointer's when the account told offline has none (a
+ * misread key id). Else the copy an older CLI kept for the same profile, when it is of that account (or the account
+ * is not known: what the older CLI did, and the notice says so). Never a copy of another account: the error lists
+ * the accounts that have one, for the user to run the command again with credentials of one of them.
  */
 function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
-  const { stackName, region, where, owner, home } = wanted;
-  const ownFile = stackEnvironmentCacheFile(stackName, region, owner.directory, home);
-  const own = readStackEnvironmentCache(ownFile);
-  if (own !== undefined && owner.account !== undefined && !ofAccount(own, owner.account)) {
-    throw new StackUnansweredError(
-      `CloudFormation${where} did not answer for stack ${stackName} (${err.message}), and the copy of its environment on this machine (${ownFile}) is of account ${own.account}, ` +
-        `while the credentials in use are of account ${owner.account}: it is not used; run the command with credentials of account ${own.account} if that is the account to act on, ` +
-        'or start the runbook from the Step Functions console in the DR region',
-      { cause: err },
-    );
+  const { stackName, region, where, credentials, profile, home } = wanted;
+  const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
+  const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home));
+  const account = credentials.account ?? pointer?.account;
+  const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
+  const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean): EnvironmentConfig => {
+    const unknown = unknownAccount ? '; the account of the credentials in use is not known offline, this copy was kept for the same profile by an older lifeboat' : '';
+    note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${unknown}`);
+    return parsedEnvironment(stackName, cached.key, cached.json);
+  };
+  const candidates = [account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
+  for (const candidate of candidates) {
+    const file = fileOf(candidate);
+    const read = readStackEnvironmentCache(file);
+    // A copy there but not usable is said as it is, not as no copy (review r61H F5).
+    const unusable =
+      read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : read.kind === 'copy' && read.cached.account !== candidate ? `is of account ${read.cached.account}, not ${candidate}: it is not used` : undefined;
+    if (unusable !== undefined) {
+      throw new StackUnansweredError(
+        `${didNotAnswer}, and the copy of its environment on this machine (${file}) ${unusable}; ` +
+          'any --stack command run while the region is up writes it anew, or start the runbook from the Step Functions console in the DR region',
+        { cause: err },
+      );
+    }
+    if (read.kind === 'copy') return use(file, read.cached, false);
   }
-  const others = own === undefined ? otherOwnersCopies(stackName, region, owner.directory, home) : [];
-  const { account } = owner;
-  const chosen: KeptCopy | undefined =
-    own !== undefined
-      ? { file: ownFile, directory: owner.directory, cached: own }
-      : account === undefined
-        ? undefined
-        : others.filter((copy) => ofAccount(copy.cached, account)).sort((a, b) => Date.parse(b.cached.readAt) - Date.parse(a.cached.readAt))[0];
-  if (chosen === undefined) {
-    const found =
-      others.length === 0
-        ? ''
-        : `; copies of it kept with other credentials are not used, ${account === undefined ? 'the account of the credentials in use is not known offline' : `none is of account ${account}, the credentials'`}: ` +
-          others.map(({ directory, cached }) => `${directory} (account ${cached.account}, read at ${cached.readAt})`).join(', ') +
-          ' (to use one, run the command again with the credentials that kept it: AWS_PROFILE=<profile> for a profile\'s, keys of the account for account-<12 digits>)';
-    throw new StackUnansweredError(
-      `CloudFormation${where} did not answer for stack ${stackName} (${err.message}), and this machine has no copy of its environment (${ownFile})${found}: ` +
-        'run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region',
-      { cause: err },
-    );
-  }
-  const { file, cached } = chosen;
-  note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})`);
-  return parsedEnvironment(stackName, cached.key, cached.json);
-}
-
-/** Whether `cached` is a copy for credentials of `account`: of that account, or read by a key id misread as it. */
-function ofAccount(cached: CachedStackEnvironment, account: string): boolean {
-  return cached.account === account || cached.keyIdAccount === account;
+  const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
+  const legacy = readStackEnvironmentCache(legacyFile);
+  if (legacy.kind === 'copy' && legacy.cached.stack === stackName && (account === undefined || legacy.cached.account === account)) return use(legacyFile, legacy.cached, account === undefined);
+  const others = accountsWithCopy(stackName, region, home).filter((a) => a !== account);
+  const lookedFor =
+    account !== undefined
+      ? `this machine has no copy of its environment for account ${account}, the credentials' (${fileOf(account)})`
+      : `the account of the credentials in use is not known offline, and no copy was read with them (${credentialsPointerFile(credentials.who, home)})`;
+  const kept = others.length === 0 ? '' : `; copies of it are kept for ${others.map((a) => `account ${a} (run with credentials of account ${a})`).join(', ')}`;
+  throw new StackUnansweredError(
+    `${didNotAnswer}, and ${lookedFor}${kept}: run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+    { cause: err },
+  );
 }
 
 /** The environment of the output's JSON (its parts joined), checked as the config file's. */

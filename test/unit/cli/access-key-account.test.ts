@@ -1,5 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { accessKeyAccount, roleArnAccount } from '../../../cli/access-key-account';
+import { credentialsIdentity } from '../../../cli/credentials-account';
 
 /** The account the copy of a stack's environment is kept for (review r60N F4), known offline from the credentials. */
 describe('accessKeyAccount', () => {
@@ -29,5 +33,61 @@ describe('roleArnAccount', () => {
     expect(roleArnAccount('arn:aws:iam::111111111111:role/github-deploy')).toBe('111111111111');
     expect(roleArnAccount('arn:aws-us-gov:iam::222222222222:role/path/deploy')).toBe('222222222222');
     expect(roleArnAccount('deploy')).toBeUndefined();
+  });
+});
+
+/** The account of the credentials in use, offline, in the SDK's chain order (review r61H). */
+describe('credentialsIdentity', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lifeboat-credentials-account-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const config = path.join(dir, 'config');
+  const credentials = path.join(dir, 'credentials');
+  writeFileSync(
+    config,
+    [
+      '# the shared config file',
+      '[default]',
+      'region = eu-west-1',
+      '[profile sso-prod] ; comment',
+      'sso_account_id = 111111111111',
+      '[profile role-prod]',
+      'role_arn = arn:aws:iam::333333333333:role/Ops',
+      'source_profile = breakglass',
+      '[profile "quoted"]',
+      'sso_account_id = 444444444444',
+      '[profile tool]',
+      'credential_process = /usr/local/bin/get-creds',
+      's3 =',
+      '  role_arn = arn:aws:iam::555555555555:role/Nested',
+      '[sso-prod]',
+      'sso_account_id = 666666666666',
+    ].join('\n'),
+  );
+  writeFileSync(credentials, '[breakglass]\naws_access_key_id = ASIAY34FZKBOKMUTVV7A\naws_secret_access_key = s\n[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n');
+  const files = { AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials, HOME: dir };
+
+  it("gives a profile's account: its role's, else its SSO account, else its key id's; none for credential_process", () => {
+    expect(credentialsIdentity({ ...files, AWS_PROFILE: 'sso-prod' })).toEqual({ account: '111111111111', who: 'profile-sso-prod' });
+    expect(credentialsIdentity({ ...files, AWS_PROFILE: 'role-prod' }).account).toBe('333333333333');
+    expect(credentialsIdentity({ ...files, AWS_PROFILE: 'breakglass' }).account).toBe('609629065308');
+    expect(credentialsIdentity({ ...files, AWS_PROFILE: 'quoted' }).account).toBe('444444444444');
+    // A sub-section's role is not the profile's; a config section without `profile ` is no profile (as in the SDK).
+    expect(credentialsIdentity({ ...files, AWS_PROFILE: 'tool' }).account).toBeUndefined();
+    expect(credentialsIdentity({ ...files, AWS_PROFILE: 'missing' })).toEqual({ who: 'profile-missing' });
+  });
+
+  it('follows the SDK: AWS_PROFILE over the keys, the keys (with their secret) over [default], [default] over web identity', () => {
+    const keys = { AWS_ACCESS_KEY_ID: 'ASIAVJ2E6QGR2WZILJFM', AWS_SECRET_ACCESS_KEY: 's' };
+    const webIdentity = { AWS_ROLE_ARN: 'arn:aws:iam::222222222222:role/ci', AWS_WEB_IDENTITY_TOKEN_FILE: '/token' };
+    expect(credentialsIdentity({ ...files, ...keys, AWS_PROFILE: 'sso-prod' }).account).toBe('111111111111');
+    expect(credentialsIdentity({ ...files, ...keys })).toEqual({ account: '364679954851', who: expect.stringMatching(/^key-[0-9a-f]{16}$/) });
+    // [default]'s key id is of the old format: no account, its pointer is `default`.
+    expect(credentialsIdentity({ ...files, AWS_ACCESS_KEY_ID: keys.AWS_ACCESS_KEY_ID, ...webIdentity })).toEqual({ who: 'default' });
+    // A [default] with only a region gives no credentials: the SDK goes on to web identity.
+    const regionOnly = { ...files, AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none') };
+    expect(credentialsIdentity({ ...regionOnly, ...webIdentity }).account).toBe('222222222222');
+    const none = { AWS_CONFIG_FILE: path.join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), HOME: dir };
+    expect(credentialsIdentity({ ...none, ...webIdentity }).account).toBe('222222222222');
+    expect(credentialsIdentity(none)).toEqual({ who: 'default' });
   });
 });

@@ -30,10 +30,10 @@ beforeEach(() => {
   cloudFormation.reset();
 });
 
-// Every read of a stack keeps a copy under ~/.lifeboat/stacks/<owner>: a HOME of the test's own, removed after,
-// and none of the machine's AWS_PROFILE, keys or web identity role (the copy of `default`).
+// Every read of a stack keeps a copy under ~/.lifeboat/stacks/account-<account>: a HOME of the test's own, removed
+// after, and none of the machine's AWS_PROFILE, keys, web identity role or shared files (credentials not known offline).
 const realHome = process.env.HOME;
-const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE'] as const;
+const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'] as const;
 const realCredentials = CREDENTIAL_VARIABLES.map((name) => [name, process.env[name]] as const);
 const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-'));
 beforeAll(() => {
@@ -243,19 +243,48 @@ function accessKeyIdOf(prefix: 'AKIA' | 'ASIA', account: string, session: number
 }
 
 describe('the primary region is down: its CloudFormation does not answer (review r60K F2)', () => {
-  const cacheFile = () => path.join(home, '.lifeboat', 'stacks', 'default', 'eu-west-1-Shop.json');
+  const stacks = path.join(home, '.lifeboat', 'stacks');
+  /** The copy of account `account` (review r61H: every copy is kept under the stack's account). */
+  const copyOf = (account = '111111111111') => path.join(stacks, `account-${account}`, 'eu-west-1-Shop.json');
+  const cacheFile = () => copyOf();
   const unanswered = () => cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com'), { name: 'TimeoutError' }));
+  const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
   beforeEach(() => rmSync(path.join(home, '.lifeboat'), { recursive: true, force: true }));
   afterEach(() => {
     for (const name of CREDENTIAL_VARIABLES) delete process.env[name];
+    rmSync(path.join(home, '.aws'), { recursive: true, force: true });
   });
-  /** The stack read while the region is up, then CloudFormation not answering: the outage. */
-  async function readThenOutage(environment: typeof ENVIRONMENT = ENVIRONMENT): Promise<void> {
+  /** The stack read while the region is up with the credentials in use. */
+  async function readUp(environment: typeof ENVIRONMENT = ENVIRONMENT): Promise<void> {
+    cloudFormation.reset();
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(environment) }]);
     await targetEnvironment(TARGET);
+  }
+  /** CloudFormation not answering: the outage. */
+  function outage(): void {
     cloudFormation.reset();
     unanswered();
   }
+  /** The stack read while the region is up, then CloudFormation not answering: the outage. */
+  async function readThenOutage(environment: typeof ENVIRONMENT = ENVIRONMENT): Promise<void> {
+    await readUp(environment);
+    outage();
+  }
+  /** The environment the command acts on in the outage, and the lines it said. */
+  async function inOutage(): Promise<{ account: string; notes: string[] }> {
+    const notes: string[] = [];
+    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    return { account: environment.account, notes };
+  }
+  /** The shared config and credentials files of the AWS CLI and SDK, in the test's HOME. */
+  function awsFiles(config: string, credentials: string): void {
+    mkdirSync(path.join(home, '.aws'), { recursive: true });
+    writeFileSync(path.join(home, '.aws', 'config'), config);
+    writeFileSync(path.join(home, '.aws', 'credentials'), credentials);
+    process.env.AWS_CONFIG_FILE = path.join(home, '.aws', 'config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = path.join(home, '.aws', 'credentials');
+  }
+  const stillUp = ': run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region';
 
   it('uses the environment read from the stack before, and says so in one line with its time and age', async () => {
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
@@ -270,10 +299,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
   });
 
   it('failover --stack starts the DR region\'s state machine from the copy', async () => {
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-    await targetEnvironment(TARGET);
-    cloudFormation.reset();
-    unanswered();
+    await readThenOutage();
     const sfn = mockClient(SFNClient);
     sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -292,13 +318,12 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const refusal = targetEnvironment(TARGET);
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(
-      `CloudFormation in eu-west-1 did not answer for stack Shop (connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com), and this machine has no copy of its environment (${cacheFile()}): run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+      `CloudFormation in eu-west-1 did not answer for stack Shop (connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com), and the account of the credentials in use is not known offline, and no copy was read with them (${path.join(stacks, 'by-credentials', 'default.json')})${stillUp}`,
     );
   });
 
   it('an answer is never replaced by the copy: AccessDenied stays an error', async () => {
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-    await targetEnvironment(TARGET);
+    await readUp();
     cloudFormation.reset();
     cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks'), { name: 'AccessDenied' }));
     const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
@@ -310,29 +335,23 @@ describe('the primary region is down: its CloudFormation does not answer (review
   });
 
   // Review r60M F1: the same stack name in the same region is another stack in another account.
-  it("keeps a copy for each AWS profile: back on prod's profile, failover uses prod's environment, not staging's read last", async () => {
-    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
+  it("keeps a copy for each account: back on prod's profile, failover uses prod's environment, not staging's read last", async () => {
     process.env.AWS_PROFILE = 'prod';
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-    await targetEnvironment(TARGET);
+    await readUp();
     process.env.AWS_PROFILE = 'staging';
-    cloudFormation.reset();
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
-    await targetEnvironment(TARGET);
-    cloudFormation.reset();
-    unanswered();
+    await readUp(staging);
+    outage();
     process.env.AWS_PROFILE = 'prod';
-    const notes: string[] = [];
-    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
-    expect(environment.account).toBe('111111111111');
+    const { account, notes } = await inOutage();
+    expect(account).toBe('111111111111');
     expect(notes[0]).toContain(`using the environment of account 111111111111 read from stack Shop at `);
-    expect(notes[0]).toContain(path.join(home, '.lifeboat', 'stacks', 'prod', 'eu-west-1-Shop.json'));
+    expect(notes[0]).toContain(cacheFile());
+    expect(readdirSync(path.join(stacks, 'by-credentials')).sort()).toEqual(['profile-prod.json', 'profile-staging.json']);
   });
 
   // Review r60M F2: a region in an outage answers 500 and 503 before it stops answering.
   it('uses the copy after a 5xx of CloudFormation too; a throttled request stays an error', async () => {
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-    await targetEnvironment(TARGET);
+    await readUp();
     for (const failure of [
       Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } }),
       Object.assign(new Error('We encountered an internal error'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }),
@@ -356,12 +375,13 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const arn = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Shop/0a1b2c3d-0000-4000-8000-1234567890ab';
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Shop', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
     await targetEnvironment({ ...TARGET, stack: arn });
-    const directory = path.join(home, '.lifeboat', 'stacks', 'default');
+    const directory = path.join(stacks, 'account-111111111111');
     const [file, ...others] = readdirSync(directory);
     expect(others).toEqual([]);
     expect(statSync(path.join(directory, String(file))).isFile()).toBe(true);
     expect(statSync(path.join(directory, String(file))).mode & 0o777).toBe(0o600);
     expect(statSync(directory).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(stacks, 'by-credentials', 'default.json')).mode & 0o777).toBe(0o600);
     cloudFormation.reset();
     unanswered();
     const notes: string[] = [];
@@ -373,132 +393,166 @@ describe('the primary region is down: its CloudFormation does not answer (review
   // Review r60N F4: aws-vault exec, exported SSO keys and CI give keys in the environment, without AWS_PROFILE; a
   // session's key id (ASIA…) is new every session, its account is not (review r60O F1).
   it("keeps a copy for each account's keys in the environment: under prod's keys, failover uses prod's environment, not staging's read last", async () => {
-    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 1);
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-    await targetEnvironment(TARGET);
+    await readUp();
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 2);
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    cloudFormation.reset();
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
-    await targetEnvironment(TARGET);
-    cloudFormation.reset();
-    unanswered();
+    await readUp(staging);
+    outage();
     // The next day: another session of prod, another key id.
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 3);
-    const notes: string[] = [];
-    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
-    expect(environment.account).toBe('111111111111');
+    const { account, notes } = await inOutage();
+    expect(account).toBe('111111111111');
     expect(notes).toEqual([expect.stringContaining(`using the environment of account 111111111111 read from stack Shop at `)]);
-    expect(notes[0]).toContain(path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'));
-    expect(readdirSync(path.join(home, '.lifeboat', 'stacks')).sort()).toEqual(['account-111111111111', 'account-222222222222']);
+    expect(notes[0]).toContain(cacheFile());
+    // Keys that tell their account offline need no pointer.
+    expect(readdirSync(stacks).sort()).toEqual(['account-111111111111', 'account-222222222222']);
   });
 
   it("an IAM user's key (AKIA…) and a session's (ASIA…) of one account share one copy", async () => {
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('AKIA', '111111111111', 4);
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-    await targetEnvironment(TARGET);
-    cloudFormation.reset();
-    unanswered();
+    await readThenOutage();
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 5);
-    const notes: string[] = [];
-    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
-    expect(environment.account).toBe('111111111111');
+    const { account, notes } = await inOutage();
+    expect(account).toBe('111111111111');
     expect(notes).toHaveLength(1);
-    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['account-111111111111']);
+    expect(readdirSync(stacks)).toEqual(['account-111111111111']);
   });
 
-  it("web identity (AWS_ROLE_ARN, no keys) keeps the copy under the role's account", async () => {
+  it("web identity (AWS_ROLE_ARN with its token file) tells the role's account offline", async () => {
     process.env.AWS_ROLE_ARN = 'arn:aws:iam::111111111111:role/github-deploy';
     process.env.AWS_WEB_IDENTITY_TOKEN_FILE = '/var/run/secrets/token';
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-    await targetEnvironment(TARGET);
-    expect(existsSync(path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'))).toBe(true);
-    expect(existsSync(cacheFile())).toBe(false);
+    await readThenOutage();
+    expect(readdirSync(stacks)).toEqual(['account-111111111111']);
+    expect((await inOutage()).account).toBe('111111111111');
   });
 
-  it("refuses a copy of another account than the credentials', naming both accounts", async () => {
-    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
-    // A copy of staging's environment where prod's keys keep theirs (a file copied from another machine, say).
+  // Review r61H: a profile's account is known offline from the shared files, so any credentials of the account find
+  // the copy another kept: the break-glass key of an outage whose SSO portal is down, the SSO profile's copy.
+  it("a break-glass profile (a key of the account) uses the copy an SSO profile of the account kept, and a role profile of it too", async () => {
+    awsFiles(
+      '[profile sso-prod]\nsso_account_id = 111111111111\nsso_role_name = Admin\nsso_region = eu-west-1\nsso_start_url = https://example.awsapps.com/start\n' +
+        '[profile role-prod]\nrole_arn = arn:aws:iam::111111111111:role/Ops\nsource_profile = breakglass-prod\n' +
+        '[profile staging]\nsso_account_id = 222222222222\n',
+      `[breakglass-prod]\naws_access_key_id = ${accessKeyIdOf('AKIA', '111111111111', 12)}\naws_secret_access_key = secret\n`,
+    );
+    process.env.AWS_PROFILE = 'sso-prod';
+    await readUp();
+    process.env.AWS_PROFILE = 'staging';
+    await readUp(staging);
+    outage();
+    for (const profile of ['breakglass-prod', 'role-prod']) {
+      process.env.AWS_PROFILE = profile;
+      const { account, notes } = await inOutage();
+      expect(account).toBe('111111111111');
+      expect(notes).toEqual([expect.stringContaining(`using the environment of account 111111111111 read from stack Shop at `)]);
+      expect(notes[0]).toContain(cacheFile());
+    }
+    // Every profile told its account: no pointer.
+    expect(readdirSync(stacks).sort()).toEqual(['account-111111111111', 'account-222222222222']);
+  });
+
+  it('the [default] profile of the shared files comes after the keys in the environment, as in the SDK', async () => {
+    awsFiles('', `[default]\naws_access_key_id = ${accessKeyIdOf('AKIA', '222222222222', 13)}\naws_secret_access_key = secret\n`);
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 14);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readUp();
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    await readUp(staging);
+    outage();
+    expect((await inOutage()).account).toBe('222222222222');
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 15);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    expect((await inOutage()).account).toBe('111111111111');
+  });
+
+  it("refuses a copy of another account where the credentials' is kept, naming both accounts", async () => {
+    // A copy of staging's environment where prod's is kept (a file copied from another machine, say).
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 6);
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
     await readThenOutage(staging);
-    mkdirSync(path.join(home, '.lifeboat', 'stacks', 'account-111111111111'));
-    copyFileSync(path.join(home, '.lifeboat', 'stacks', 'account-222222222222', 'eu-west-1-Shop.json'), path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'));
+    mkdirSync(path.dirname(copyOf()));
+    copyFileSync(copyOf('222222222222'), copyOf());
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 6);
     const notes: string[] = [];
     const refusal = targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
-    await expect(refusal).rejects.toThrow(
-      `CloudFormation in eu-west-1 did not answer for stack Shop (connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com), and the copy of its environment on this machine (${path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json')}) is of account 222222222222, while the credentials in use are of account 111111111111: it is not used;`,
-    );
+    await expect(refusal).rejects.toThrow(`and the copy of its environment on this machine (${copyOf()}) is of account 222222222222, not 111111111111: it is not used;`);
     expect(notes).toEqual([]);
   });
 
-  // Review r61B F1: an id of the old format (an IAM user's key made before 2019, some roles' ASIAJ… session keys) does
-  // not encode its account; it was decoded to a made-up one, and the CLI refused its own copy in the outage.
-  it("uses in an outage the copy kept with an IAM user's key of the old format, under default", async () => {
+  // Review r61H F5: a copy there that does not parse is not "no copy".
+  it('says a damaged copy cannot be read, and why', async () => {
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 16);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readThenOutage();
+    writeFileSync(copyOf(), '{"stack":"Shop","region":"eu-west-1","acc');
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(new RegExp(`and the copy of its environment on this machine \\(${copyOf().replace(/[.]/g, '\\.')}\\) cannot be read: not JSON \\(`));
+    writeFileSync(copyOf(), '{"stack":"Shop"}');
+    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(/cannot be read: not a copy this CLI wrote \(region: /);
+  });
+
+  // Review r61B F1: an id of the old format (an IAM user's key made before 2019) does not encode its account: its
+  // pointer, named by the key id's hash, tells it.
+  it("uses in an outage the copy kept with an IAM user's key of the old format, by its pointer", async () => {
     process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
     await readThenOutage();
-    const notes: string[] = [];
-    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
-    expect(environment.account).toBe('111111111111');
+    const { account, notes } = await inOutage();
+    expect(account).toBe('111111111111');
     expect(notes).toEqual([expect.stringContaining(`using the environment of account 111111111111 read from stack Shop at `)]);
-    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['default']);
+    expect(readdirSync(stacks).sort()).toEqual(['account-111111111111', 'by-credentials']);
   });
 
-  it('finds the copy of an old-format session (ASIAJ…) in the next session, of another key id', async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'ASIAJ2ZQ4XKZ3RLP5YQA';
+  // Review r61H: the old-format keys of two accounts shared `default/`, and each took the copy the other read last.
+  it('old-format keys of two accounts each use the copy of their own account', async () => {
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    await readThenOutage();
-    process.env.AWS_ACCESS_KEY_ID = 'ASIAJ7NEWSESSION2KEY';
-    const environment = await targetEnvironment(TARGET, undefined, { note: () => undefined });
-    expect(environment.account).toBe('111111111111');
-    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['default']);
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+    await readUp();
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAJAAAAAAAAAAAAAAA';
+    await readUp(staging);
+    outage();
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+    expect((await inOutage()).account).toBe('111111111111');
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAJAAAAAAAAAAAAAAA';
+    expect((await inOutage()).account).toBe('222222222222');
+    expect(readdirSync(path.join(stacks, 'by-credentials'))).toHaveLength(2);
   });
 
-  it("keeps the copy of a key id that decodes to another account than the stack's under the stack's, and the same key finds it", async () => {
+  it("container or instance credentials (account not known offline) use their pointer's account, not the account read last by others", async () => {
+    await readUp();
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 17);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readUp(staging);
+    outage();
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    expect((await inOutage()).account).toBe('111111111111');
+  });
+
+  it("keeps the copy of a key id that decodes to another account than the stack's under the stack's, and the same key finds it by its pointer", async () => {
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('AKIA', '333333333333', 7);
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
     await readThenOutage();
-    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['account-111111111111']);
-    const notes: string[] = [];
-    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
-    expect(environment.account).toBe('111111111111');
-    expect(notes).toEqual([expect.stringContaining(path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'))]);
+    expect(readdirSync(stacks).sort()).toEqual(['account-111111111111', 'by-credentials']);
+    const { account, notes } = await inOutage();
+    expect(account).toBe('111111111111');
+    expect(notes).toEqual([expect.stringContaining(cacheFile())]);
   });
 
   // Review r61B F4: the SDK takes the environment's keys only with their secret, web identity only with its token file.
-  it('keeps the copy under default for a key id without its secret, or a role without its web identity token', async () => {
-    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 8);
-    process.env.AWS_ROLE_ARN = 'arn:aws:iam::111111111111:role/github-deploy';
-    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
-    await targetEnvironment(TARGET);
-    expect(readdirSync(path.join(home, '.lifeboat', 'stacks'))).toEqual(['default']);
+  it('a key id without its secret, or a role without its web identity token, tells no account: the pointer of default', async () => {
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 8);
+    process.env.AWS_ROLE_ARN = 'arn:aws:iam::222222222222:role/github-deploy';
+    await readUp();
+    expect(readdirSync(path.join(stacks, 'by-credentials'))).toEqual(['default.json']);
   });
 
-  // Review r61B F2, F3: a copy of the same account kept with other credentials (a profile, or before the copy was
-  // kept by account) is the one the outage needs.
-  it.each([
-    ['a profile of the account', 'prod'],
-    ['before the copy was kept by account', 'default'],
-  ])("with the account's keys in the environment, uses the copy kept with %s", async (_kept, directory) => {
-    if (directory !== 'default') process.env.AWS_PROFILE = directory;
-    await readThenOutage();
-    delete process.env.AWS_PROFILE;
-    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 9);
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    const notes: string[] = [];
-    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
-    expect(environment.account).toBe('111111111111');
-    expect(notes).toEqual([expect.stringContaining(path.join(home, '.lifeboat', 'stacks', directory, 'eu-west-1-Shop.json'))]);
-  });
-
-  it("never uses another account's copy kept with other credentials, and lists the copies found", async () => {
-    const staging = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, account: '222222222222' } };
+  it("never uses another account's copy, and names the accounts that have one", async () => {
     process.env.AWS_PROFILE = 'staging';
     await readThenOutage(staging);
     delete process.env.AWS_PROFILE;
@@ -508,32 +562,50 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const refusal = targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(
-      new RegExp(
-        `and this machine has no copy of its environment \\(${path.join(home, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json').replace(/[.]/g, '\\.')}\\); ` +
-          "copies of it kept with other credentials are not used, none is of account 111111111111, the credentials': staging \\(account 222222222222, read at [^)]+\\) " +
-          "\\(to use one, run the command again with the credentials that kept it: AWS_PROFILE=<profile> for a profile's, keys of the account for account-<12 digits>\\): run any --stack command once",
-      ),
+      `CloudFormation in eu-west-1 did not answer for stack Shop (connect ETIMEDOUT cloudformation.eu-west-1.amazonaws.com), and this machine has no copy of its environment for account 111111111111, the credentials' (${cacheFile()}); ` +
+        `copies of it are kept for account 222222222222 (run with credentials of account 222222222222)${stillUp}`,
     );
     expect(notes).toEqual([]);
   });
 
-  it('with a profile, whose account is not known offline, lists the copy kept with the keys of an account and does not use it', async () => {
+  it('with a profile whose account is not known offline and no pointer, names the accounts that have a copy and uses none', async () => {
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 11);
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
     await readThenOutage();
     process.env.AWS_PROFILE = 'prod';
     const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
-    await expect(refusal).rejects.toThrow(/copies of it kept with other credentials are not used, the account of the credentials in use is not known offline: account-111111111111 \(account 111111111111, read at /);
+    await expect(refusal).rejects.toThrow(
+      `and the account of the credentials in use is not known offline, and no copy was read with them (${path.join(stacks, 'by-credentials', 'profile-prod.json')}); copies of it are kept for account 111111111111 (run with credentials of account 111111111111): run any --stack command`,
+    );
+  });
+
+  // The released CLI kept the copy by profile (`~/.lifeboat/stacks/<AWS_PROFILE|default>/`): an upgrade keeps it.
+  it("reads the copy an older lifeboat kept by profile when it is of the credentials' account, or their account is not known", async () => {
+    const legacy = path.join(stacks, 'prod', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '111111111111', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(ENVIRONMENT) }));
+    unanswered();
+    process.env.AWS_PROFILE = 'prod';
+    // No shared files: the profile's account is not known offline; the older CLI used the copy, and so does this one.
+    const unknown = await inOutage();
+    expect(unknown.account).toBe('111111111111');
+    expect(unknown.notes).toEqual([expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept for the same profile by an older lifeboat$`))]);
+    awsFiles('[profile prod]\nsso_account_id = 111111111111\n', '');
+    const known = await inOutage();
+    expect(known.account).toBe('111111111111');
+    expect(known.notes).toEqual([expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\)$`))]);
+    awsFiles('[profile prod]\nsso_account_id = 222222222222\n', '');
+    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(`and this machine has no copy of its environment for account 222222222222, the credentials' (${copyOf('222222222222')})${stillUp}`);
   });
 
   // Review r60N F5: a stack's ARN of a 128-character name, encoded, is past the 255 bytes a file name may have.
   it('keeps the copy of a stack of a long ARN under a shortened file name, and uses it in an outage', async () => {
     const arn = `arn:aws:cloudformation:eu-west-1:111111111111:stack/${'S'.repeat(128)}/0a1b2c3d-0000-4000-8000-1234567890ab`;
-    const file = stackEnvironmentCacheFile(arn, 'eu-west-1', 'default');
+    const file = stackEnvironmentCacheFile(arn, 'eu-west-1', '111111111111');
     expect(Buffer.byteLength(path.basename(file))).toBeLessThanOrEqual(200);
     expect(path.basename(file)).toMatch(/^eu-west-1-arn%3Aaws%3Acloudformation%3Aeu-west-1%3A111111111111%3Astack%2FSSS+-[0-9a-f]{64}\.json$/);
-    expect(file).not.toBe(stackEnvironmentCacheFile(arn.replace('0a1b', '9a1b'), 'eu-west-1', 'default'));
+    expect(file).not.toBe(stackEnvironmentCacheFile(arn.replace('0a1b', '9a1b'), 'eu-west-1', '111111111111'));
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'S', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
     const notes: string[] = [];
     await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
@@ -564,9 +636,9 @@ describe('the primary region is down: its CloudFormation does not answer (review
   it('an empty HOME keeps the copy in the account\'s home directory, never in the working directory', () => {
     process.env.HOME = '';
     try {
-      const file = stackEnvironmentCacheFile('Shop', 'eu-west-1', 'default');
+      const file = stackEnvironmentCacheFile('Shop', 'eu-west-1', '111111111111');
       expect(path.isAbsolute(file)).toBe(true);
-      expect(file).toBe(path.join(userInfo().homedir, '.lifeboat', 'stacks', 'default', 'eu-west-1-Shop.json'));
+      expect(file).toBe(path.join(userInfo().homedir, '.lifeboat', 'stacks', 'account-111111111111', 'eu-west-1-Shop.json'));
     } finally {
       process.env.HOME = home;
     }
