@@ -47,6 +47,9 @@ export async function forEachBounded<T>(
         exhausted = true;
         break;
       }
+      // A call can fail while the loop waits for a (slow) listing page: the item that page brought is not
+      // started. `exhausted` stays false, so the source is still closed below.
+      if (failure) break;
       const itemIndex = index++;
       // `async () => fn(...)` turns a synchronous throw of fn into a rejection like any other.
       const call: Promise<void> = (async () => {
@@ -73,7 +76,15 @@ export async function forEachBounded<T>(
   } finally {
     await Promise.all(running);
     // Stopped early after a failure: let the source release what it holds (an async generator's finally).
-    if (!exhausted) await iterator.return?.();
+    if (!exhausted) {
+      // The first error is the one reported: a source whose cleanup also fails (a generator's finally
+      // that throws) must not hide the failure of the item that made the loop stop.
+      try {
+        await iterator.return?.();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   }
   if (failure) throw failure.error;
 }

@@ -153,6 +153,57 @@ describe('forEachBounded', () => {
     expect(pulled).toBeLessThanOrEqual(4 + 3);
   });
 
+  it('starts nothing that a listing page brings after a call failed while that page was read', async () => {
+    // Each page of the listing is opened by the test, so item 0 fails while the helper waits for page 1.
+    const pages: (() => void)[] = [];
+    let closed = false;
+    async function* listing(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; i < 5; i++) {
+          if (i > 0) await new Promise<void>((open) => pages.push(open));
+          yield i;
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    const { started, pending, fn } = scripted();
+    let outcome: string | undefined;
+    const done = forEachBounded(listing(), 2, fn).catch((err: Error) => (outcome = err.message));
+    await settle();
+    // Item 0 runs and a slot is free, so the helper is reading page 1.
+    expect(started).toEqual([0]);
+    expect(pages).toHaveLength(1);
+
+    take(pending, 0).reject(new Error('item 0 failed'));
+    await settle();
+    pages.shift()?.();
+    await settle();
+    // Item 1 arrived after the failure: it is not started (a restore would write one more entry).
+    expect(started).toEqual([0]);
+    // Settled before the wait so that a call started by mistake cannot keep the helper from returning.
+    for (const p of pending.splice(0)) p.resolve();
+    await done;
+    expect(outcome).toBe('item 0 failed');
+    expect(closed).toBe(true);
+  });
+
+  it('reports the first failure when closing the listing fails too', async () => {
+    async function* listing(): AsyncGenerator<number> {
+      try {
+        for (let i = 0; i < 10; i++) yield i;
+      } finally {
+        // eslint-disable-next-line no-unsafe-finally -- a source whose cleanup fails is what this test is about
+        throw new Error('listing cleanup failed');
+      }
+    }
+    await expect(
+      forEachBounded(listing(), 2, async (item) => {
+        if (item === 1) throw new Error('item 1 failed');
+      }),
+    ).rejects.toThrow('item 1 failed');
+  });
+
   it('lets the calls in flight settle before reporting a failure of the listing itself', async () => {
     async function* listing(): AsyncGenerator<number> {
       yield 0;
