@@ -145,10 +145,12 @@ export async function resolveFailoverBackup(
       // all it holds: a catalog lost and recreated empty holds only the backups replicated since (review r60J F3).
       const { held, oldestStartedAt } = await keptBackupsOf(request.plan, catalog);
       const askedAt = backupIdStartedAt(request.backupId);
-      const olderThanHeld = askedAt !== undefined && oldestStartedAt !== undefined && askedAt < oldestStartedAt;
+      // Qualified as the at's (review r61G F1, r61D): a sound DR catalog holds no backup before the plan's first replicated one.
+      const lostHint =
+        held === 0 ? drCatalogLostHint(ranIn) : askedAt !== undefined && oldestStartedAt !== undefined && askedAt < oldestStartedAt ? drCatalogLostHint(ranIn, new Date(oldestStartedAt).toISOString()) : undefined;
       throw new InvalidInputError(
         `Invalid failover input: backupId: backup ${request.backupId} is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "${request.plan}" that the DR catalog holds` +
-          (held === 0 || olderThanHeld ? `; ${drCatalogLostHint(ranIn)}` : ''),
+          (lostHint !== undefined ? `; ${lostHint}` : ''),
       );
     }
     if (record.plan !== request.plan) throw new InvalidInputError(`Invalid failover input: backupId: backup ${request.backupId} is a backup of plan "${record.plan}", not of plan "${request.plan}"`);
