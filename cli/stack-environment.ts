@@ -22,7 +22,7 @@ import {
 } from './stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
 import { isServerFault } from './server-fault';
-import { isUnanswered } from './unanswered-endpoint';
+import { isUnanswered, mentionsUnanswered } from './unanswered-endpoint';
 
 /** What stackEnvironment is given besides the stack: where its copy is kept, and how it says it used that copy. */
 export type StackEnvironmentOptions = {
@@ -68,6 +68,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
         { cause: err },
       );
     }
+    if (isCredentialsUnanswered(err)) throw credentialsUnanswered(stackName, err, credentials, options.home);
     if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment({ stackName, region: cacheRegion, where, credentials, profile, home: options.home }, err, note, now());
     throw err;
   }
@@ -104,6 +105,26 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     note(`could not keep a copy of the environment of stack ${stackName} for an outage: ${reason}`);
   }
   return environment;
+}
+
+/**
+ * Whether the credentials could not be had because their provider did not answer: an SSO profile's portal is in one
+ * region, often the primary one, and in its outage the SDK fails before CloudFormation is asked (review r61H F1).
+ */
+function isCredentialsUnanswered(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'CredentialsProviderError' && mentionsUnanswered(err.message);
+}
+
+/** The error of credentials whose provider did not answer: the way out is other credentials of the same account. */
+function credentialsUnanswered(stackName: string, err: Error, credentials: CredentialsIdentity, home: string | undefined): StackUnansweredError {
+  const account = credentials.account ?? readCredentialsPointer(credentialsPointerFile(credentials.who, home))?.account;
+  const whose = credentials.who.startsWith('profile-') ? `of profile ${credentials.who.slice('profile-'.length)}` : 'in use';
+  const other = account !== undefined ? `other credentials of account ${account}` : 'other credentials of the account';
+  return new StackUnansweredError(
+    `stack ${stackName} was not read: the credentials ${whose} could not be had, their provider did not answer (${err.message}; an SSO profile's portal is in one region, which may be the one that is down): ` +
+      `use ${other}, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); the copy of the stack's environment kept on this machine serves any credentials of its account`,
+    { cause: err },
+  );
 }
 
 /** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and by whom. */

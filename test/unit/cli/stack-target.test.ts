@@ -453,6 +453,26 @@ describe('the primary region is down: its CloudFormation does not answer (review
     expect(readdirSync(stacks).sort()).toEqual(['account-111111111111', 'account-222222222222']);
   });
 
+  // Review r61H F1: the SSO portal is in a region too; in its outage the SDK fails before CloudFormation is asked.
+  it("an SSO profile whose portal does not answer: the error says to use break-glass credentials of the profile's account", async () => {
+    awsFiles('[profile sso-prod]\nsso_account_id = 111111111111\nsso_role_name = Admin\nsso_region = eu-west-1\nsso_start_url = https://example.awsapps.com/start\n', '');
+    process.env.AWS_PROFILE = 'sso-prod';
+    await readUp();
+    cloudFormation.reset();
+    // What the SDK throws when the portal refuses the connection (@aws-sdk/credential-provider-sso).
+    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Error: connect ECONNREFUSED 3.248.0.1:443'), { name: 'CredentialsProviderError' }));
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(
+      "stack Shop was not read: the credentials of profile sso-prod could not be had, their provider did not answer (Error: connect ECONNREFUSED 3.248.0.1:443; an SSO profile's portal is in one region, which may be the one that is down): " +
+        'use other credentials of account 111111111111, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
+    );
+    // An SSO session that expired is no outage: the SDK's error as it is.
+    cloudFormation.reset();
+    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('The SSO session associated with this profile has expired.'), { name: 'CredentialsProviderError' }));
+    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(/^The SSO session associated with this profile has expired\.$/);
+  });
+
   it('the [default] profile of the shared files comes after the keys in the environment, as in the SDK', async () => {
     awsFiles('', `[default]\naws_access_key_id = ${accessKeyIdOf('AKIA', '222222222222', 13)}\naws_secret_access_key = secret\n`);
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 14);
