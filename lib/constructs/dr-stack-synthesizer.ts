@@ -79,11 +79,13 @@ export function warnOfSynthesizerNotCarried(from: Stack, to: Stack, carried: DrS
 }
 
 /**
- * The DR stack's Lambda code bucket is one region's only (review r60N F1, r60O F3): it inherits the App's
+ * The DR stack's Lambda code bucket is one region's only (review r60N F1, r60O F3, r61C): it inherits the App's
  * defaultStackSynthesizer whose fileAssetsBucketName has no ${AWS::Region} (the default DR stack, kind `app` and the
  * `notCarried` fallback, or a user's drStack of no synthesizer of its own), or it is a user's drStack whose own
- * synthesizer names, without ${AWS::Region}, the user's stack's bucket. The S3 name is global, so the DR stack's Lambdas
- * would name the primary region's bucket: said at synth, with the way out of whoever built the DR stack.
+ * synthesizer names, without ${AWS::Region}, the user's stack's bucket, or a bucket that names the user's region
+ * literally. The S3 name is global, so the DR stack's Lambdas would name the primary region's bucket: said at synth,
+ * with the way out of whoever built the DR stack. `from` is the protection's stack, where the warning is (and is
+ * acknowledged); of a protection in a NestedStack the bucket names are its top-level stack's.
  */
 export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeboat' | 'user'): void {
   const props = boundSynthesizerProps(to);
@@ -91,12 +93,23 @@ export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeb
   // The check of the copy path: a name without ${AWS::Region} names one region's bucket.
   const bucket = regionlessAssetsBucket(props);
   if (bucket === undefined) return;
-  const why =
-    `has no ${REGION_PLACEHOLDER}: an S3 bucket name is global, so it names one bucket, of one region's bootstrap, ` +
-    "and the DR stack's Lambda code would be read from another region than the DR region";
+  // A name spelling the DR region out is that region's bucket, whoever else it may serve.
+  if (!Token.isUnresolved(to.region) && bucket.includes(to.region)) return;
+  // A NestedStack's synthesizer stores no props and its stackName is a token: the buckets are the top-level stack's.
+  const primary = topLevelStack(from);
   const inherited = inheritsAppDefault(to);
+  const primaryRegion = literalOfStack(bucket, primary, undefined);
+  const why =
+    primaryRegion === undefined
+      ? `has no ${REGION_PLACEHOLDER}: an S3 bucket name is global, so it names one bucket, of one region's bootstrap, ` +
+        "and the DR stack's Lambda code would be read from another region than the DR region"
+      : `names ${primaryRegion} literally, the region of ${primary.stackName} (${primary.node.path}), ` +
+        "so the DR stack's Lambda code would be read from another region than the DR region";
+  // The inherited name is the App default's in both stacks, of its qualifier: one bucket unless the accounts differ.
+  const theirs = { name: bucket, stack: to, qualifier: to.synthesizer.bootstrapQualifier };
+  const inheritedShared = inherited && (primaryRegion !== undefined || sameBucket({ ...theirs, stack: primary }, theirs));
   if (builtBy === 'lifeboat') {
-    if (!inherited) return;
+    if (!inheritedShared) return;
     Annotations.of(from).addWarningV2(
       'lifeboat:dr-synthesizer-regionless-bucket',
       `the DR stack ${to.stackName} (${to.node.path}) inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}. ` +
@@ -105,20 +118,32 @@ export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeb
     );
     return;
   }
-  // A user's own synthesizer of a region-less bucket of another name may well be their DR region's bucket: only the
-  // primary stack's own name is known to be another region's.
-  const primaryProps = inherited ? undefined : boundSynthesizerProps(from);
-  const primaryBucket = primaryProps === undefined ? undefined : regionlessAssetsBucket(primaryProps);
-  if (!inherited && (primaryBucket === undefined || !sameBucket(primaryBucket, from, bucket, to))) return;
+  let whose: string;
+  if (inherited) {
+    if (!inheritedShared) return;
+    whose = `has no synthesizer of its own and inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}`;
+  } else if (primaryRegion !== undefined) {
+    whose = `has a synthesizer whose fileAssetsBucketName ${bucket} ${why}`;
+  } else {
+    // A user's own synthesizer of a region-less bucket of another name may well be their DR region's bucket: only the
+    // primary stack's own name is known to be another region's.
+    const primaryProps = boundSynthesizerProps(primary);
+    const primaryBucket = primaryProps === undefined ? undefined : regionlessAssetsBucket(primaryProps);
+    if (primaryBucket === undefined) return;
+    if (!sameBucket({ name: primaryBucket, stack: primary, qualifier: primary.synthesizer.bootstrapQualifier }, theirs)) return;
+    whose = `has a synthesizer whose fileAssetsBucketName ${bucket} is the one of ${primary.stackName}'s synthesizer (${primary.node.path}), which ${why}`;
+  }
   const drRegion = Token.isUnresolved(to.region) ? 'the DR region' : to.region;
-  const whose = inherited
-    ? `has no synthesizer of its own and inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}`
-    : `has a synthesizer whose fileAssetsBucketName ${bucket} is the one of ${from.stackName}'s synthesizer (${from.node.path}), which ${why}`;
   Annotations.of(from).addWarningV2(
     'lifeboat:dr-synthesizer-regionless-bucket',
     `the drStack ${to.stackName} (${to.node.path}) ${whose}. Give the drStack a synthesizer whose fileAssetsBucketName names ${drRegion} ` +
       `(or ${REGION_PLACEHOLDER}): new Stack(app, ..., { env: <DR region>, synthesizer: new DefaultStackSynthesizer({ fileAssetsBucketName: ... }) })`,
   );
+}
+
+/** The top-level stack a NestedStack deploys with: its synthesizer, bootstrap and name are the ones the nested one uses. */
+function topLevelStack(stack: Stack): Stack {
+  return stack.nestedStackParent === undefined ? stack : topLevelStack(stack.nestedStackParent);
 }
 
 /** Whether a stack has the App's defaultStackSynthesizer, given no synthesizer of its own. */
@@ -139,17 +164,19 @@ function boundSynthesizerProps(stack: Stack): object | undefined {
   return typeof props === 'object' && props !== null ? props : undefined;
 }
 
+/** A bucket name as a synthesizer was given it, with the stack it is for and the qualifier its ${Qualifier} stands for. */
+type WrittenBucket = { name: string; stack: Stack; qualifier: string | undefined };
+
 /**
- * Whether two stacks' written bucket names name one bucket, as far as known at synth: one name is two buckets in two
- * known accounts, or of two bootstrap qualifiers. A stack of no known account deploys into the other's (the drStack's
+ * Whether two written bucket names name one bucket, as far as known at synth: one name is two buckets in two known
+ * accounts, or of two bootstrap qualifiers. A stack of no known account deploys into the other's (the drStack's
  * rules), so it is taken as the same.
  */
-function sameBucket(primaryName: string, primary: Stack, drName: string, dr: Stack): boolean {
-  const accountsKnown = !Token.isUnresolved(primary.account) && !Token.isUnresolved(dr.account);
-  const named = (name: string, stack: Stack): string => {
+function sameBucket(primary: WrittenBucket, dr: WrittenBucket): boolean {
+  const accountsKnown = !Token.isUnresolved(primary.stack.account) && !Token.isUnresolved(dr.stack.account);
+  const named = ({ name, stack, qualifier }: WrittenBucket): string => {
     const inAccount = accountsKnown ? name.split('${AWS::AccountId}').join(stack.account) : name;
-    const qualifier = stack.synthesizer.bootstrapQualifier;
     return qualifier === undefined ? inAccount : inAccount.split('${Qualifier}').join(qualifier);
   };
-  return named(primaryName, primary) === named(drName, dr);
+  return named(primary) === named(dr);
 }

@@ -1,4 +1,4 @@
-import { Aws, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, Lazy, LegacyStackSynthesizer, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { Aws, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, Lazy, LegacyStackSynthesizer, NestedStack, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type Construct } from 'constructs';
@@ -260,6 +260,55 @@ describe('a drStack of the user\'s whose code bucket is the primary region\'s (r
     const synth = synthProtected((app) => new Stack(app, 'Shop', { env, synthesizer: regionless() }), {
       defaultStackSynthesizer: regionless(),
       drStack: (app) => new Stack(app, 'ShopDr', { env: drEnv, synthesizer: drSynthesizer() }),
+    });
+    expect(synth.synthError).toBeUndefined();
+    expect(regionlessWarnings(synth)).toEqual([]);
+  });
+
+  it('warns of a protection in a NestedStack whose drStack has the top-level stack\'s fileAssetsBucketName (review r61C F1)', () => {
+    // Before, the NestedStack's synthesizer (which stores no props) was compared: no warning.
+    const synth = synthesizeApp((app) => {
+      const parent = new Stack(app, 'Shop', { env, synthesizer: regionless() });
+      const inner = new NestedStack(parent, 'Inner');
+      const drStack = new Stack(app, 'ShopDr', { env: drEnv, synthesizer: regionless() });
+      new LifeboatProtection(inner, 'Lifeboat', { prefix: 'shop', drRegion: 'us-west-2', drStack, notifications: { emails: ['a@example.com'] }, plans: [plan(new s3.Bucket(inner, 'B'))] });
+      return { parent };
+    });
+    expect(synth.synthError).toBeUndefined();
+    const artifact = synth.app.synth().getStackArtifact(synth.built.parent.artifactId);
+    const [warning, ...more] = artifact.messages.filter((m) => String(m.entry.data).includes('lifeboat:dr-synthesizer-regionless-bucket'));
+    expect(more).toEqual([]);
+    expect(warning?.id).toBe('/Shop/Inner');
+    // The top-level stack's name, not the NestedStack's (a token).
+    expect(String(warning?.entry.data)).toContain("the drStack ShopDr (ShopDr) has a synthesizer whose fileAssetsBucketName acme-assets-${AWS::AccountId} is the one of Shop's synthesizer (Shop)");
+  });
+
+  it.each([
+    ['of the primary stack\'s qualifier', named('acme1', 'acme-assets-${AWS::AccountId}-eu-west-1'), acmeSynthesizer],
+    ['of CDK\'s default bootstrap, beside a primary stack of CDK\'s default synthesizer', named('hnb659fds', 'cdk-hnb659fds-assets-123456789012-eu-west-1'), undefined],
+  ])('warns at synth when its own synthesizer\'s bucket names the primary region literally: %s (review r61C F2)', (_case, drSynthesizer, primarySynthesizer: (() => IStackSynthesizer) | undefined) => {
+    // Before, a region spelled out was taken for the DR region's: no warning.
+    const synth = synthProtected((app) => new Stack(app, 'Shop', { env, ...(primarySynthesizer ? { synthesizer: primarySynthesizer() } : {}) }), {
+      drStack: (app) => new Stack(app, 'ShopDr', { env: drEnv, synthesizer: drSynthesizer() }),
+    });
+    expect(synth.synthError).toBeUndefined();
+    const [warning, ...more] = regionlessWarnings(synth);
+    expect(more).toEqual([]);
+    const text = String(warning?.entry.data);
+    expect(text).toContain('has a synthesizer whose fileAssetsBucketName');
+    expect(text).toContain('-eu-west-1 names the region eu-west-1 literally, the region of Shop (Shop)');
+    expect(text).toContain('Give the drStack a synthesizer whose fileAssetsBucketName names us-west-2');
+  });
+
+  it.each([
+    ['a drStack in another account inherits a default of ${AWS::AccountId}', acmeSynthesizer, { drAccount: '222222222222', drStack: (app: Construct) => new Stack(app, 'ShopDr', { env: { account: '222222222222', region: 'us-west-2' } }) }, regionless],
+    ['the DR stack Lifeboat makes in another account inherits a default of ${AWS::AccountId}', undefined, { drAccount: '222222222222' }, regionless],
+    ['a drStack inherits a default whose bucket names the DR region', acmeSynthesizer, { drStack: (app: Construct) => new Stack(app, 'ShopDr', { env: drEnv }) }, named('acme1', 'acme-assets-${AWS::AccountId}-us-west-2')],
+  ])('does not warn when %s (review r61C F3)', (_case, primarySynthesizer: (() => IStackSynthesizer) | undefined, options, appDefault) => {
+    // Before, any inherited region-less name was warned of: another account's bucket, or the DR region's, failed `cdk synth --strict`.
+    const synth = synthProtected((app) => new Stack(app, 'Shop', { env, ...(primarySynthesizer ? { synthesizer: primarySynthesizer() } : {}) }), {
+      defaultStackSynthesizer: appDefault(),
+      ...options,
     });
     expect(synth.synthError).toBeUndefined();
     expect(regionlessWarnings(synth)).toEqual([]);
