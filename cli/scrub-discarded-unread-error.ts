@@ -1,5 +1,4 @@
-/** Healed objects named in the message; the count covers them all. */
-const HEALED_LISTED = 10;
+import { repairedBeforeStop, type RepairedObject } from '../lambdas/replication/repaired-before-stop';
 
 /**
  * `lifeboat scrub --repair` stops before it copies back anything missing: the primary catalog could not be read for
@@ -8,27 +7,22 @@ const HEALED_LISTED = 10;
  * (review r60N F3: it was a note and the repair went on, exit 0, recorded REPAIRED). The sibling of
  * ScrubForgottenUnreadError, for the other set a repair must not copy back.
  *
- * The set is asked of the snapshots a vault lacks, known only once the missing objects are worked out, and the slice's
- * corrupt objects are healed before that (scrub-vaults.ts, review rLL): `healed` are those, each copied from the other
- * vault and verified where it landed. The message names them, as nothing is recorded and no report printed (review
- * r60O F5: the stop did not say the vaults had changed).
+ * The set is asked of the snapshots a vault lacks, after the slice's corrupt objects were repaired (scrub-vaults.ts,
+ * review rLL): `healed` are those, each copied from the other vault and verified where it landed. The message names
+ * them (repairedBeforeStop, as every stop of a repair does), as nothing is recorded and no report printed (review r60O
+ * F5: the stop did not say the vaults had changed).
  */
 export class ScrubDiscardedUnreadError extends Error {
   override name = 'ScrubDiscardedUnreadError';
   constructor(
     cause: unknown,
-    /** `<vault> <key>` of each object this run healed before it stopped. */
-    readonly healed: readonly string[] = [],
+    /** Each object this run healed before it stopped. */
+    readonly healed: readonly RepairedObject[] = [],
   ) {
-    const more = healed.length - HEALED_LISTED;
-    const before =
-      healed.length === 0
-        ? 'Nothing was repaired before the stop.'
-        : `Before the stop it repaired ${healed.length} object(s) from the other vault, each verified where it landed: ${healed.slice(0, HEALED_LISTED).join(', ')}${more > 0 ? ` and ${more} more` : ''}.`;
     super(
       'scrub stops before it copies back anything missing: the primary catalog cannot be read for the snapshots failed backups discarded ' +
         `(${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}), so a discarded snapshot could not be told from a missing one, and repairing on could copy it back. ` +
-        `${before} Nothing is recorded. Scrub again once the catalog answers, or scrub without --repair to only report (a discarded snapshot then shows as missing).`,
+        `${repairedBeforeStop(healed)} Nothing is recorded. Scrub again once the catalog answers, or scrub without --repair to only report (a discarded snapshot then shows as missing).`,
       { cause },
     );
   }

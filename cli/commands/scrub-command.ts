@@ -9,6 +9,7 @@ import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
+import { endingWithRepairs, type RepairedObject } from '../../lambdas/replication/repaired-before-stop';
 import { type ScrubReport, type ScrubScope } from '../../lambdas/replication/scrub-report';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
 import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
@@ -40,7 +41,8 @@ import { vaultTargetOptionsLine } from '../target-options-line';
  * recorded, as the scheduled scrub records it (lambdas/replication/scrub-runbook.ts); a vault in scope
  * that does not exist although its catalog records backups in it fails (VaultMissingError). Exit codes:
  * 0 clean or everything repaired; 1 something left damaged or missing (or the scrub failed); 2 the
- * command line is wrong.
+ * command line is wrong. A failure (exit 1) says what a repair had healed before it; with --json it prints
+ * `{"error", "repaired": [{vault, key}]}` on stdout as well, in place of the report.
  */
 export type ScrubCommandOptions = TargetOptions & { vault?: string; fraction?: string; repair?: boolean; json?: boolean; clearCopiedInCount?: string };
 
@@ -131,6 +133,11 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
     io.err(`lifeboat scrub: --clear-copied-in-count takes the count's until, an ISO time with Z or an offset as lifeboat status shows it (2026-11-27T03:00:00.000Z), got ${clear}`);
     return 2;
   }
+  // What a repair healed, each object as it lands verified: a stop (a catalog that does not answer, a copy S3 refused
+  // after its retries) records nothing and prints no report, so it says them (reviews r60O F5, r61D F3); `reported`:
+  // the report, which names them, was printed.
+  const healed: RepairedObject[] = [];
+  let reported = false;
   try {
     // Checked against the environment's catalog format first (environment-access.ts): every run records itself in the
     // primary catalog (SCRUB#: the record carries the damage earlier runs left, which a CLI that cannot read a newer
@@ -160,7 +167,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       const inScope: readonly VaultSide[] = scope === 'both' ? ['primary', 'dr'] : [scope];
       for (const side of inScope) {
         if (!access.forgottenSnapshots) break;
-        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans, note) ?? Promise.resolve(new Set<string>()), options.repair === true ? scope : undefined, note, vaultTargetOptionsLine(options));
+        const read = await forgottenIn(side, (of, plans) => access.forgottenSnapshots?.(of, plans, note) ?? Promise.resolve(new Set<string>()), options.repair === true ? scope : undefined, note, `${fractionOption(fractionText, fraction)}${vaultTargetOptionsLine(options)}`);
         if (read !== undefined) forgotten[side] = read;
       }
       let cursor: ScrubCursor = FIRST_SCRUB_CURSOR;
@@ -177,8 +184,6 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       // Refused before the scrub reads or repairs anything, and before anything is recorded.
       const clearing = clear !== undefined && !previousUnread ? copiedInCountToClear(previous, clear, vaultTargetOptionsLine(options)) : undefined;
       const discardedSnapshots = access.discardedSnapshots;
-      // What a stop after healing began says it healed (ScrubDiscardedUnreadError): nothing is recorded or printed then.
-      const healed: string[] = [];
       const report = await scrubVaults({
         vaults,
         scope,
@@ -188,7 +193,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         forgotten,
         copiedInOutstanding: copiedInOutstanding(previous),
         commandOptions: vaultTargetOptionsLine(options),
-        onRepaired: (finding) => void healed.push(`${finding.vault} ${finding.key}`),
+        onRepaired: (finding) => void healed.push({ vault: finding.vault, key: finding.key }),
         ...(discardedSnapshots
           ? {
               discardedSnapshots: async (snapshots) => {
@@ -210,6 +215,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       const { recorded, leaseLost } = previousUnread ? { recorded: false, leaseLost: false } : await recordHoldingLease(access, lease, summary, (text) => note(text));
       const run: ScrubRunContext = { recorded, unopened: opened.unopened.map((u) => u.side), commandOptions: vaultTargetOptionsLine(options) };
       const cleared = clear !== undefined ? clearedCopiedInCount(clearing, { recorded, previousUnread }, summary, note) : {};
+      reported = true;
       if (options.json) {
         io.out(JSON.stringify({ ...report, outcome: summary.outcome, recorded, ...cleared, notes }, null, 2));
         // Said again where a person sees them (the job's log), as without --json: what is left damaged, and what to do.
@@ -221,9 +227,23 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
       await lease.hold?.release();
     }
   } catch (err) {
-    io.err(`lifeboat scrub: ${message(err)}`);
-    return isUsageError(err) ? 2 : 1;
+    // ScrubDiscardedUnreadError says what was healed itself (with "Nothing was repaired" when nothing was).
+    const stopped = reported ? [] : healed;
+    const text = err instanceof ScrubDiscardedUnreadError ? message(err) : endingWithRepairs(message(err), stopped);
+    io.err(`lifeboat scrub: ${text}`);
+    if (isUsageError(err)) return 2;
+    // A job reading stdout learns of the failure and of what changed in the vaults all the same (review r61D F2).
+    if (options.json === true && !reported) io.out(JSON.stringify({ error: text, repaired: stopped }, null, 2));
+    return 1;
   }
+}
+
+/**
+ * The `--fraction` of a `lifeboat scrub` line this run prints to paste, when it was given one other than the default:
+ * the line scrubs the same share (review r61D F5). Its spaces dropped (`1 / 4` reads as `1/4`), so it pastes as one word.
+ */
+function fractionOption(text: string, fraction: number): string {
+  return fraction === parseScrubFraction(DEFAULT_SCRUB_FRACTION) ? '' : ` --fraction ${text.replace(/\s+/g, '')}`;
 }
 
 /**
@@ -232,7 +252,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
  * refused Scan stopped it). Without, nothing is repaired, so a failure is a note and the run reports on (review r60L F3:
  * a refused Scan stopped a read-only scrub); when only the plans the catalog holds could not be listed, the configured
  * plans' forgotten snapshots are still left out, so only a removed plan's may show as missing. `target`: this command's
- * target options (vaultTargetOptionsLine), which the stop's `lifeboat scrub` line ends with (review r60O F4).
+ * `--fraction` when not the default, and its target options (vaultTargetOptionsLine), which the stop's `lifeboat scrub`
+ * line ends with (reviews r60O F4, r61D F5).
  */
 async function forgottenIn(side: VaultSide, read: NonNullable<ScrubAccess['forgottenSnapshots']>, repairing: 'primary' | 'dr' | 'both' | undefined, note: (text: string) => void, target: string): Promise<ReadonlySet<string> | undefined> {
   try {

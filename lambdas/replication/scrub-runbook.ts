@@ -8,6 +8,7 @@ import { openScrubbedVaults } from './open-scrubbed-vaults';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
 import { scrubVaults } from './scrub-vaults';
+import { type RepairedObject, withRepairsBeforeStop } from './repaired-before-stop';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
 import { DISCARDED_NOT_READ_REASON } from './lacked-snapshot-records';
 import { NEEDS_CUT_REASON } from './vault-needs-work-out';
@@ -158,6 +159,10 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     const set = await deps.forgottenSnapshots?.(side, (text) => notes.push(text));
     if (set) forgotten[side] = set;
   }
+  // A run that stops after repairs (the discarded set unread, a copy S3 refused after its retries) records nothing: its
+  // error names them, so the failed execution says the vaults changed (review r61D F4). The same error, its class and
+  // name kept: a TransientError is retried by the state machine (withRepairsBeforeStop).
+  const repaired: RepairedObject[] = [];
   const report = await scrubVaults({
     vaults,
     scope: request.scope,
@@ -166,9 +171,12 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     repair: request.repair,
     forgotten,
     copiedInOutstanding: copiedInOutstanding(previous),
+    onRepaired: (finding) => void repaired.push({ vault: finding.vault, key: finding.key }),
     ...(deps.discardedSnapshots ? { discardedSnapshots: deps.discardedSnapshots } : {}),
     ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
     ...(deps.commandOptions !== undefined ? { commandOptions: deps.commandOptions } : {}),
+  }).catch((err: unknown) => {
+    throw withRepairsBeforeStop(err, repaired);
   });
   const options = deps.commandOptions ?? '';
   notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));

@@ -234,6 +234,48 @@ it('an object damaged in one vault whose other copy is archived: the verdict say
   expect(json.err).toContainEqual(expect.stringMatching(new RegExp(`^  backup ${pair.backupId}, source `)));
 });
 
+// Review r61D F3, F2: a repair stopped by a copy S3 refused after its retries (after the slice's corrupt pack was healed)
+// said only S3's error: nothing recorded, no report, so nothing said the vault had changed; with --json stdout was empty.
+describe('a repair stopped by a failed copy after it healed a corrupt pack', () => {
+  async function slowDownOnSnapshots(): Promise<{ pack: string; key: string }> {
+    const key = `snapshots/${pair.snapshot.id}`;
+    await pair.primary.store.delete(key);
+    const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+    await corrupt(pair.primary.store, pack);
+    const store = pair.primary.store;
+    const put = store.put.bind(store);
+    // As S3 answers once the SDK's retries are spent: the snapshot is copied last (the commit protocol), after the pack.
+    const slowDown = Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+    jest.spyOn(store, 'put').mockImplementation((k, body, options) => (k === key ? Promise.reject(slowDown) : put(k, body, options)));
+    return { pack, key };
+  }
+
+  it('names the healed pack after S3\'s error, exit 1, nothing recorded', async () => {
+    const { pack, key } = await slowDownOnSnapshots();
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access })).toBe(1);
+    expect(run.err).toEqual([
+      `lifeboat scrub: Please reduce your request rate. Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}.`,
+    ]);
+    expect(run.out).toEqual([]);
+    // Healed indeed (the DR copy's bytes), the snapshot not copied, nothing recorded.
+    expect((await pair.primary.store.get(pack)).equals(await pair.dr.store.get(pack))).toBe(true);
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs).toEqual([]);
+  });
+
+  it('with --json, prints the error and the repaired objects on stdout', async () => {
+    const { pack } = await slowDownOnSnapshots();
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary', json: true }, { io: run.io, access })).toBe(1);
+    expect(JSON.parse(run.out.join('\n'))).toEqual({
+      error: `Please reduce your request rate. Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}.`,
+      repaired: [{ vault: 'primary', key: pack }],
+    });
+    expect(run.err).toHaveLength(1);
+  });
+});
+
 it('exits 1 when a vault in scope cannot be opened, and scrubs one vault alone when only the other is down', async () => {
   const down: ScrubAccess = { ...access, openVault: async (side) => (side === 'dr' ? Promise.reject(new Error('the DR region is down')) : pair.primary) };
   const both = capturedCliIo();
@@ -522,7 +564,7 @@ describe('a backup of a plan no longer in the config, forgotten in the primary v
     expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
     const failure = (scanFails ?? queryFails) as Error;
     expect(run.err).toEqual([
-      `lifeboat scrub: scrub of the primary vault stops before it repairs anything: the primary catalog cannot be read for the backups its retention forgot (${failure.name}: ${failure.message}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing), or repair the other vault alone with \`lifeboat scrub --vault dr --repair --config ${path.resolve(SAMPLE_CONFIG_FILE)} --data-dir /nonexistent\`.`,
+      `lifeboat scrub: scrub of the primary vault stops before it repairs anything: the primary catalog cannot be read for the backups its retention forgot (${failure.name}: ${failure.message}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing), or repair the other vault alone with \`lifeboat scrub --vault dr --repair --fraction 1 --config ${path.resolve(SAMPLE_CONFIG_FILE)} --data-dir /nonexistent\`.`,
     ]);
     expect(await pair.primary.store.has(key)).toBe(false);
     expect(runs).toEqual([]);
@@ -554,6 +596,19 @@ describe('a backup of a plan no longer in the config, forgotten in the primary v
     expect(line).toContain('or repair the other vault alone with `lifeboat scrub --vault dr --repair ');
     expect(line).toMatch(tail);
     expect(runs).toEqual([]);
+  });
+
+  // Review r61D F5: the line dropped a --fraction given, and pasted scrubbed the default share; the default is not named.
+  it.each([
+    ['1 / 4', ' --fraction 1/4 --config '],
+    [undefined, ' --config '],
+    ['1/7', ' --config '],
+  ])('carries a --fraction given (%s) into the other vault\'s repair line', async (fraction, after) => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    const { environment } = await removedPlanEnvironment(async () => ['extra'], throttled);
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, ...(fraction !== undefined ? { fraction } : {}), repair: true }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(run.err[0]).toContain(`\`lifeboat scrub --vault dr --repair${after}`);
   });
 
   // Review r60L F3: without --repair nothing is copied, yet a refused Scan stopped the read-only scrub.

@@ -14,6 +14,7 @@ import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replica
 import { DAMAGE_MAPPING_MARGIN_MS, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
 import { heldBackReason } from '../../../../lambdas/replication/vault-needs-work-out';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
+import { classifyError, TransientError } from '../../../../lambdas/runtime/errors';
 import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
 import { type Vault, VaultError, VaultNotFoundError } from '../../../../vault';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
@@ -386,6 +387,47 @@ it('records nothing and fails with ScrubLeaseLostError when another scrub took i
   } finally {
     await close();
   }
+});
+
+// Review r61D F4: a run stopped after it healed the slice's corrupt pack (the discarded set's catalog throttled, a copy S3
+// refused after its retries) failed with the raw error, nothing recorded: no record of the execution said the vault
+// changed. Its error now names the repair, the same object (its name kept), so a throttle is still retried.
+describe('a run that stops after it repaired a corrupt pack', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  const slowDown = () => Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+  it.each([
+    ['the discarded set throttled', 'ThrottlingException', 'Rate exceeded.'],
+    ['the snapshot\'s copy refused with SlowDown', 'SlowDown', 'Please reduce your request rate.'],
+  ])('%s: fails naming the repaired pack, keeps the error\'s name (a TransientError to the state machine), records nothing', async (_what, name, said) => {
+    const key = `snapshots/${pair.snapshot.id}`;
+    await pair.primary.store.delete(key);
+    const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+    await corrupt(pair.primary.store, pack);
+    const store = pair.primary.store;
+    const put = store.put.bind(store);
+    const copyFails = name === 'SlowDown';
+    if (copyFails) jest.spyOn(store, 'put').mockImplementation((k, body, options) => (k === key ? Promise.reject(slowDown()) : put(k, body, options)));
+    const discardedSnapshots = async (): Promise<ReadonlySet<string>> => {
+      if (!copyFails) throw throttled();
+      return new Set<string>();
+    };
+    const stop = runScrubRunbook({ scope: 'primary', fraction: 1, repair: true }, { ...deps(), discardedSnapshots });
+    const repaired = `Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}.`;
+    await expect(stop).rejects.toMatchObject({ name, message: `${said} ${repaired}` });
+    const classified = classifyError(await stop.catch((err: unknown) => err));
+    expect(classified).toBeInstanceOf(TransientError);
+    expect((classified as Error).message).toBe(`${name}: ${said} ${repaired}`);
+    expect((await pair.primary.store.get(pack)).equals(await pair.dr.store.get(pack))).toBe(true);
+    expect(await pair.primary.store.has(key)).toBe(false);
+    expect(runs).toEqual([]);
+  });
+
+  it('a stop before any repair keeps its error as it is', async () => {
+    await pair.primary.store.delete(`snapshots/${pair.snapshot.id}`);
+    const error = throttled();
+    await expect(runScrubRunbook({ scope: 'primary', fraction: 1, repair: true }, { ...deps(), discardedSnapshots: () => Promise.reject(error) })).rejects.toBe(error);
+    expect(error.message).toBe('Rate exceeded');
+  });
 });
 
 it('fails a run without repair that found something (REPAIRABLE): the damage is still there', async () => {
