@@ -34,7 +34,7 @@ import { isVaultDamage, readableEntries, type UnreadableManifestPart } from './r
 import { indexAfterSweep, isSweptPack, lostAfterReload } from './swept-pack-reload';
 import { type BadCopyError, isBadCopy, readAnyCopy } from './blob-copies';
 import { damagedPartKeys } from './damaged-part-keys';
-import { holdsFolderMarkers, isEscapedMarker, isFolderMarkerOf, markersStoredApart } from './folder-marker-include';
+import { escapedKeysOf, holdsEscapedKeys, includeWithEscapedKeys, isEscapedMarker, markersStoredApart } from './folder-marker-include';
 
 export class EntryNotFoundError extends VaultError {
   override name = 'EntryNotFoundError';
@@ -192,7 +192,7 @@ export class RestoreIncompleteError extends VaultError {
       outside === undefined
         ? `${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing`
         : `up to ${unlisted} entries could not be restored because the part of the snapshot's manifest that lists them is damaged or missing, some of them possibly outside ${JSON.stringify(outside)} (which cannot be told while the part is unreadable)`;
-    // Not "its other entries were restored": under an include of keys the part was read for its markers alone (outside it).
+    // Not "its other entries were restored": under an include of keys the part lists keys outside it too, never restored.
     const markersWhat = `some folder markers (empty folders) were not made: the part of the snapshot's manifest that lists them, among ${markersAmong} entries, could not be read when the markers were, after the other entries`;
     const what = [
       ...(files > 0 || (unlisted === 0 && markersAmong === 0) ? [`${files} file(s) could not be restored because their data in the vault is damaged or missing`] : []),
@@ -708,7 +708,8 @@ const DAMAGED_PAGE_ADVICE = '`lifeboat vault verify` names it; a restore of the 
  * backup escaped them (a name starting with %lifeboat-escaped-, given as it is on disk: review r59D F5, as the
  * workflow's filter since audit a58A F2); IncludeMatchesNothingError when neither is, IncludeIsAmbiguousError when both
  * are. An S3 snapshot's keys are taken literally (as the workflow's prefix is): the key as given is the one meant.
- * An S3 folder that exists only as its marker (`photos/sub/`, stored escaped) or a deeper one's is selected by its key too.
+ * An S3 folder that exists only as its marker (`photos/sub/`, stored escaped), a deeper one's, or keys no file path can be
+ * (`photos/sub//x`, stored escaped too) is selected by its key too.
  * A form whose first page cannot be read may hold entries when that page's reference (its first and last path) reaches
  * where they sort: with the other form selecting entries too, which one is meant cannot be told, and the path is
  * refused as ambiguous as the workflow's `--prefix` is (review r60G F1: the form that was read was taken, and the
@@ -722,8 +723,8 @@ async function includeAsStored(vault: Vault, snapshot: Snapshot, include: string
   const manifest = await vault.manifest(snapshot);
   const asGiven = await entriesUnder(manifest, include);
   if (asGiven !== 'none' && (escaped === undefined || snapshot.source.kind === 's3')) return include;
-  // The restore makes the markers (its folder's and those below it) with the include's other markers (restoreEntries).
-  if (snapshot.source.kind === 's3' && (await holdsFolderMarkers(vault, manifest, include))) return include;
+  // The restore meets the keys stored escaped under it with its own entries (restoreEntries).
+  if (snapshot.source.kind === 's3' && (await holdsEscapedKeys(vault, manifest, include))) return include;
   const asEscaped = escaped === undefined ? 'none' : await entriesUnder(manifest, escaped);
   if (asGiven !== 'none' && asEscaped !== 'none' && escaped !== undefined) {
     // A spelling on a page that cannot be read may select entries: it is not suggested as picking one form alone.
@@ -809,7 +810,11 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   // directories it lists, met again below it, are made on the way (mode 0700, dated by the restore), which hides nothing.
   const unreadable: UnreadableManifestPart[] = [];
   const markersUnread: UnreadableManifestPart[] = [];
-  const entries = readableEntries(vault, manifest, include, unreadable);
+  // An include of keys (`photos`) lies apart from the escaped prefix, where its keys no file path can be are stored
+  // (`photos/sub//x`, a folder marker `photos/sub/`): the pass meets them there too, as a whole restore does (finding f61S:
+  // only the markers were looked for, after the pass, and the other keys were left out without a word).
+  const markersOfInclude = s3Keys !== null && markersStoredApart(include);
+  const entries = markersOfInclude ? includeWithEscapedKeys(vault, manifest, include, unreadable) : readableEntries(vault, manifest, include, unreadable);
   await forEachBounded(s3Keys ? s3Keys.lookingAhead(entries) : entries, RESTORE_ENTRIES_IN_FLIGHT, async (entry) => {
     stats.entries++;
     if (entry.kind === 'symlink') {
@@ -820,21 +825,13 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
     // Only a directory made gets its attributes: one whose name is too long for the target was not.
     if ((await restore(entry)) === 'dir') dirs.push(entry);
   });
-  // An include of keys (`photos`) lies apart from the escaped prefix, where the markers of its folders are stored (a key
-  // ending in `/` is no path): the pass never met them, so they are looked for there by their keys (review r60I F2:
-  // `--include photos` never made the empty folder `photos/sub/`).
-  const markersOfInclude = s3Keys !== null && markersStoredApart(include);
-  if (escapedMarkers || markersOfInclude) {
-    // Otherwise only `include` or the escaped prefix, whichever lies inside the other (the pass met markers, so one does).
+  if (escapedMarkers) {
+    // The markers the pass met and left for now, read again: of an include of keys, those under it (review r60I F2:
+    // `--include photos` never made the empty folder `photos/sub/`); otherwise of `include` or the escaped prefix,
+    // whichever lies inside the other (the pass met markers, so one does).
     const again: UnreadableManifestPart[] = [];
-    for await (const entry of readableEntries(vault, manifest, include === '' || markersOfInclude ? ESCAPED_KEY_SEGMENT : include, again)) {
-      if (!isEscapedMarker(entry)) continue;
-      if (markersOfInclude) {
-        if (!isFolderMarkerOf(entry, include)) continue;
-        stats.entries++;
-      }
-      await restore(entry, true);
-    }
+    const reread = markersOfInclude ? escapedKeysOf(vault, manifest, include, again) : readableEntries(vault, manifest, include === '' ? ESCAPED_KEY_SEGMENT : include, again);
+    for await (const entry of reread) if (isEscapedMarker(entry)) await restore(entry, true);
     // A part the pass read and this read cannot (a pack gone meanwhile) held markers: reported, not dropped in silence.
     for (const part of again) if (!unreadable.some((seen) => seen.first === part.first && seen.last === part.last)) markersUnread.push(part);
   }
