@@ -23,7 +23,7 @@ import { grantSourceRead, inventoryObjectsArn, sourceObjectsArn } from './source
 import { acknowledgeDistributedMapWildcards, acknowledgeScopedWildcards, acknowledgeXRayWildcard } from './nag-acknowledgements';
 import { validatePlans } from './validated-plans';
 import { VaultDistributedMap } from './vault-distributed-map';
-import { createOnlyPutStatements } from './vault-bucket-protection';
+import { createOnlyPutStatements, lockBoundRoleStatements } from './vault-bucket-protection';
 
 export type BackupWorkflowProps = {
   /** Names the protection in catalog records and logs (the functions' LIFEBOAT_ENVIRONMENT). */
@@ -183,6 +183,10 @@ export class BackupWorkflow extends Construct {
       // An object written before Object Lock was turned on has no mode to keep: the bucket's default mode is read for it.
       commit.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [vault.bucketArn] }));
       replicate.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetBucketObjectLockConfiguration'], resources: [drVaultArn] }));
+      // No longer than commit and replication ever ask for, and no event hold, whatever the grants above allow: a DR vault
+      // of another account bounds the primary's roles in its own policy, but the vaults' own account had no bound (audit a61A F3).
+      for (const statement of lockBoundRoleStatements([vault.arnForObjects('*')], props.immutability)) commit.addToRolePolicy(statement);
+      for (const statement of lockBoundRoleStatements(drObjects(['*']), props.immutability)) replicate.addToRolePolicy(statement);
     }
     // The DR key: Encrypt wraps the vault key, Decrypt checks an existing
     // wrapped key and reads the DR vault's SSE-KMS objects, GenerateDataKey encrypts what it writes there.

@@ -129,41 +129,63 @@ export function createOnlyPutStatements(resources: string[], options: CreateOnly
  */
 export const REMAINING_RETENTION_MARGIN_DAYS = 1;
 
+/** The actions whose requests carry a retention or an event hold: a PutObject (CopyObject, CreateMultipartUpload) with lock headers, and PutObjectRetention. */
+const LOCKING_ACTIONS = ['s3:PutObject', 's3:PutObjectRetention'];
+
 /**
- * The Object Lock a principal of `account` may ask for in a vault locked as `immutability` says: in either mode, for
- * at most the days of the longest extension commit and replication make (config/object-lock-window.ts) plus
- * REMAINING_RETENTION_MARGIN_DAYS, and no event hold (Lifeboat sets none). Denies, for every principal of that
- * account whatever another statement allows it, `s3:PutObject` (lock headers on a PutObject, CopyObject or
- * CreateMultipartUpload) and `s3:PutObjectRetention` (the condition keys `s3:object-lock-remaining-retention-days`,
- * `s3:object-lock-event-hold` and `s3:object-lock-event-hold-duration-days` of both actions in the Service
- * Authorization Reference):
- * - with `s3:object-lock-remaining-retention-days` above that bound (a numeric operator is false for an absent key,
- *   so a PutObject without lock headers, which is how replication writes, passes: S3 gives it the bucket's default
- *   retention, the DR account's own setting);
- * - with an event hold or its duration, which would keep an object locked until the hold is released and then for
- *   up to a hundred years.
- * Without them a compromised primary account could lock what it adds, or what is there, in COMPLIANCE mode for up
- * to a hundred years, which no one in the DR account, its root included, could undo (audit R34 F2). The mode is not
- * bounded: a COMPLIANCE lock within the bound lapses by itself, and replication extends an object in the mode it
- * already has, so a vault whose `mode` changed would have its extensions of older copies refused (review 43d F2).
+ * The lock requests no Lifeboat role makes in a vault locked as `immutability` says, each as a statement id stem and
+ * the conditions that match it (the condition keys `s3:object-lock-remaining-retention-days`, `s3:object-lock-event-hold`
+ * and `s3:object-lock-event-hold-duration-days` of s3:PutObject and s3:PutObjectRetention in the Service Authorization
+ * Reference):
+ * - a retention, in either mode, of more than the days of the longest extension commit and replication make
+ *   (config/object-lock-window.ts) plus REMAINING_RETENTION_MARGIN_DAYS (a numeric operator is false for an absent
+ *   key, so a PutObject without lock headers, which is how Lifeboat writes, passes: S3 gives it the bucket's default
+ *   retention);
+ * - an event hold or its duration, which would keep an object locked until the hold is released and then for up to a
+ *   hundred years (Lifeboat sets none).
+ * The mode is not bounded: a COMPLIANCE lock within the bound lapses by itself, and commit and replication extend an
+ * object in the mode it already has, so a vault whose `mode` changed would have its extensions of older copies
+ * refused (review 43d F2).
+ */
+function locksLifeboatNeverAsks(immutability: LifeboatVaultImmutability): { sid: string; conditions: Conditions }[] {
+  const longest = longestRetentionDays(immutability.days) + REMAINING_RETENTION_MARGIN_DAYS;
+  return [
+    { sid: 'DenyLongerLocks', conditions: { NumericGreaterThan: { 's3:object-lock-remaining-retention-days': String(longest) } } },
+    { sid: 'DenyEventHolds', conditions: { Null: { 's3:object-lock-event-hold': 'false' } } },
+    { sid: 'DenyEventHoldDurations', conditions: { Null: { 's3:object-lock-event-hold-duration-days': 'false' } } },
+  ];
+}
+
+/**
+ * The Object Lock a principal of `account` may ask for in a vault locked as `immutability` says: denies, for every
+ * principal of that account whatever another statement allows it, the lock requests of locksLifeboatNeverAsks. Without
+ * them a compromised primary account could lock what it adds, or what is there, in COMPLIANCE mode for up to a
+ * hundred years, which no one in the DR account, its root included, could undo (audit R34 F2).
  */
 export function remoteLockBoundStatements(objects: string, account: string, immutability: LifeboatVaultImmutability): iam.PolicyStatement[] {
   const ofAccount = { StringEquals: { 'aws:PrincipalAccount': account } };
-  const deny = (sid: string, conditions: Conditions) =>
-    new iam.PolicyStatement({
-      sid,
-      effect: iam.Effect.DENY,
-      principals: [new iam.AnyPrincipal()],
-      actions: ['s3:PutObject', 's3:PutObjectRetention'],
-      resources: [objects],
-      conditions: mergeConditions(ofAccount, conditions),
-    });
-  const longest = longestRetentionDays(immutability.days) + REMAINING_RETENTION_MARGIN_DAYS;
-  return [
-    deny('DenyLongerLocksToThePrimaryAccount', { NumericGreaterThan: { 's3:object-lock-remaining-retention-days': String(longest) } }),
-    deny('DenyEventHoldsToThePrimaryAccount', { Null: { 's3:object-lock-event-hold': 'false' } }),
-    deny('DenyEventHoldDurationsToThePrimaryAccount', { Null: { 's3:object-lock-event-hold-duration-days': 'false' } }),
-  ];
+  return locksLifeboatNeverAsks(immutability).map(
+    ({ sid, conditions }) =>
+      new iam.PolicyStatement({
+        sid: `${sid}ToThePrimaryAccount`,
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: LOCKING_ACTIONS,
+        resources: [objects],
+        conditions: mergeConditions(ofAccount, conditions),
+      }),
+  );
+}
+
+/**
+ * The same bounds for a role of the vaults' own account that may lock (commit in the primary vault, replicate in a DR
+ * vault of the same account), as Deny statements of its own policy on `objects`: a role's own policy, not the bucket
+ * policy, because a new statement in a deployed vault's policy makes its next deploy need the break-glass role. Without
+ * them a compromised commit or replicate role could lock every object in COMPLIANCE mode until 2125, storage no prune
+ * and no one, the account's root included, could free (audit a61A F3).
+ */
+export function lockBoundRoleStatements(objects: string[], immutability: LifeboatVaultImmutability): iam.PolicyStatement[] {
+  return locksLifeboatNeverAsks(immutability).map(({ conditions }) => new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: LOCKING_ACTIONS, resources: objects, conditions }));
 }
 
 /**

@@ -170,15 +170,26 @@ describe('two protections in one app', () => {
     const keysOf = (resources: string[]): string[] => resources.map((r) => /\/([a-z]+(\/\*)?)"/.exec(r)?.[1] ?? r).sort();
     // What a snapshot consists of, and what opens the vault (config, keys/): written once, needed by every backup.
     const prefixes = ['config', 'data/*', 'index/*', 'keys/*', 'manifest/*', 'snapshots/*'];
+    const allowed = (statements: Statement[]) => statements.filter((st) => st.Effect === 'Allow');
+    const denied = (statements: Statement[]) => statements.filter((st) => st.Effect === 'Deny' && asArray(st.Action).includes('s3:PutObjectRetention'));
     const commit = ofNamed('commit-backup');
-    expect(keysOf(resourcesFor(commit, 's3:PutObjectRetention'))).toEqual(prefixes);
-    expect(keysOf(resourcesFor(commit, 's3:GetObjectRetention'))).toEqual(prefixes);
+    expect(keysOf(resourcesFor(allowed(commit), 's3:PutObjectRetention'))).toEqual(prefixes);
+    expect(keysOf(resourcesFor(allowed(commit), 's3:GetObjectRetention'))).toEqual(prefixes);
     const replicate = ofNamed('replicate-backup');
-    const drRetention = resourcesFor(replicate, 's3:PutObjectRetention');
+    const drRetention = resourcesFor(allowed(replicate), 's3:PutObjectRetention');
     expect(drRetention.every((r) => r.includes('shop-prod-vault-111111111111-eu-central-1/'))).toBe(true);
     expect(keysOf(drRetention)).toEqual(prefixes);
+    // ... for no longer than the longest extension (30 days + 3 of slack + 1 of margin) and with no event hold, on every
+    // object of their own account's vault (audit a61A F3; same-account-lock-bounds.test.ts simulates it).
+    const bounds = [{ NumericGreaterThan: { 's3:object-lock-remaining-retention-days': '34' } }, { Null: { 's3:object-lock-event-hold': 'false' } }, { Null: { 's3:object-lock-event-hold-duration-days': 'false' } }];
+    for (const statements of [commit, replicate]) {
+      expect(denied(statements).map((st) => st.Condition)).toEqual(bounds);
+      // On the whole vault whose objects the role extends: its data/* grant with * for data/*.
+      const wholeVault = resourcesFor(allowed(statements), 's3:PutObjectRetention').find((r) => r.includes('/data/*'))?.replace('/data/*', '/*');
+      expect(denied(statements).map((st) => [asArray(st.Action), JSON.stringify(st.Resource)])).toEqual(bounds.map(() => [['s3:PutObject', 's3:PutObjectRetention'], wholeVault]));
+    }
     const everyAction = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap((p) =>
-      (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement.flatMap((st) => asArray(st.Action)),
+      allowed((p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((st) => asArray(st.Action)),
     );
     expect(everyAction).not.toContain('s3:PutObjectLegalHold');
     expect(everyAction).not.toContain('s3:BypassGovernanceRetention');
