@@ -1,5 +1,5 @@
 import { type S3Client } from '@aws-sdk/client-s3';
-import { httpStatusOf } from '../../vault';
+import { httpStatusOf, isS3ObjectLockRefusal } from '../../vault';
 import { quotedServiceWords } from './quoted-service-words';
 
 /**
@@ -70,12 +70,18 @@ function isObjectStateRefusal(err: unknown): boolean {
   return err instanceof Error && err.name === 'InvalidObjectState';
 }
 
+/** A 403 that speaks of the object, not of the bucket or the caller: its callers handle these themselves. */
+function isObjectRefusal(err: unknown): boolean {
+  return isObjectStateRefusal(err) || isS3ObjectLockRefusal(err);
+}
+
 /**
  * Puts ExpectedBucketOwner on every command of `client` that names a bucket, so that a bucket of the
  * right name in the wrong account is refused by S3 itself, before a byte moves (issue 13, item 1).
  * It is set on the input, not as a raw header: each command's serializer sends it only where S3
  * defines it (CreateBucket and ListBuckets have none). A 403 on such a call becomes
- * BucketOwnerMismatchError, but for 403 InvalidObjectState (an archived object). Idempotent per client.
+ * BucketOwnerMismatchError, but for 403 InvalidObjectState (an archived object) and Object Lock's 403
+ * AccessDenied (a locked version). Idempotent per client.
  */
 export function expectBucketOwner(client: S3Client, ownerOf: BucketOwnerOf): S3Client {
   client.middlewareStack.add(
@@ -88,8 +94,10 @@ export function expectBucketOwner(client: S3Client, ownerOf: BucketOwnerOf): S3C
         return await next({ ...args, input: { ...args.input, ExpectedBucketOwner: owner } });
       } catch (err) {
         // 403 InvalidObjectState (a GET of an archived object not thawed) speaks of the object, not the bucket: the
-        // vault store turns it into VaultObjectArchivedError, which the readers of archived packs handle.
-        if (httpStatusOf(err) === 403 && !isObjectStateRefusal(err)) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
+        // vault store turns it into VaultObjectArchivedError, which the readers of archived packs handle. So does Object
+        // Lock's refusal to delete a locked version: the vault store makes it ObjectLockedError, which a failed backup's
+        // cleanup reports as a snapshot kept; blaming the owner sent the operator to an IAM policy (review a61A F1).
+        if (httpStatusOf(err) === 403 && !isObjectRefusal(err)) throw new BucketOwnerMismatchError(bucket, owner, context.commandName ?? 'the request', { cause: err });
         throw err;
       }
     },

@@ -24,7 +24,7 @@ export type ObjectRetention = { readonly mode: LockMode; readonly retainUntil: s
 
 export type ObjectLockRecord = { readonly retention?: ObjectRetention; readonly legalHold: boolean };
 
-/** Why an object may not be deleted or overwritten now; null when it may. */
+/** Why an object may not be deleted now (a write over it is never refused: it makes a new version); null when it may. */
 export function lockRefusal(record: ObjectLockRecord | undefined, now: Date, governanceBypassed: boolean): string | null {
   if (!record) return null;
   if (record.legalHold) return 'a legal hold is set';

@@ -20,8 +20,8 @@ import { unescapeXml } from './xml-character-references';
  * with `x-amz-bucket-object-lock-enabled: true` or given a configuration by PutObjectLockConfiguration,
  * their default retention, retention and legal hold on PUT (headers) and through
  * Put/GetObjectRetention and Put/GetObjectLegalHold, lock headers on GET/HEAD, and 403 AccessDenied for
- * a DeleteObject, a DeleteObjects entry or an overwriting PUT/CopyObject/CompleteMultipartUpload of a
- * locked object. Buckets without Object Lock pass through untouched.
+ * a DeleteObject or a DeleteObjects entry of a locked object. An overwriting PUT/CopyObject/
+ * CompleteMultipartUpload succeeds, as S3's new version does. Buckets without Object Lock pass through untouched.
  */
 
 /**
@@ -190,25 +190,25 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
       return;
     }
     const plainPut = ctx.method === 'PUT' && ![...query.keys()].some((q) => q !== 'x-id');
+    // A write over a locked object is never refused: a lock-enabled bucket is versioned in S3, where Object Lock keeps
+    // versions from being deleted but a write adds a version, with a lock of its own. Refusing it failed every backup
+    // into an immutable vault locally, whose commit marker is written twice (review a61A F1). The new bytes replace the
+    // stored ones, as GET of the newest version would return them; the superseded version is not kept (one per key).
     if (plainPut) {
-      // PutObject and CopyObject: S3 would add a version; with one version per key an overwrite would destroy the locked one.
       const lock = lockOfWrite(ctx, config, now());
       if (!config) return next();
-      await refuseIfLocked();
       await next();
       if (ctx.status === 200) await state.setObject(bucket, key, lock);
       return;
     }
     if (!config) return next();
     if (ctx.method === 'POST' && query.has('uploads')) {
-      await refuseIfLocked();
       const lock = lockOfWrite(ctx, config, now());
       await next();
       if (ctx.status === 200) pendingUploads.set(id, lock);
       return;
     }
     if (ctx.method === 'POST' && query.has('uploadId')) {
-      await refuseIfLocked();
       await next();
       if (ctx.status === 200) {
         const lock = pendingUploads.has(id) ? pendingUploads.get(id) : lockOfWrite(ctx, config, now());
@@ -218,6 +218,8 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
       return;
     }
     if (ctx.method === 'DELETE' && !query.has('uploadId') && !query.has('tagging')) {
+      // With a versionId S3 refuses too. Without one it adds a delete marker over the locked version, which one version
+      // per key cannot hide without destroying: refused, so that the locked bytes stay (docs/LOCAL-CLOUD.md, "Object Lock").
       await refuseIfLocked();
       await next();
       if (ctx.status === 204 || ctx.status === 200) await state.setObject(bucket, key, undefined);

@@ -25,7 +25,7 @@ import { vaultKeyProblem } from '../vault-key-rules';
 import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault-errors';
 import { isContentAddressedKey } from '../../repository/vault-layout';
 import { withUnsignedPayload } from './unsigned-payload';
-import { httpStatusOf, isS3NotFound, isS3PreconditionFailed } from './sdk-error';
+import { httpStatusOf, isS3NotFound, isS3ObjectLockRefusal, isS3PreconditionFailed } from './sdk-error';
 
 const MiB = 1024 * 1024;
 /** Pack objects are around 16 MiB (DESIGN.md §3); anything up to that goes up in one request. */
@@ -79,15 +79,6 @@ function isConditionalConflict(err: unknown): boolean {
 
 /** Attempts of a conditional write that S3 answers with 409 ConditionalRequestConflict (the SDK does not retry those). */
 const CONDITIONAL_WRITE_ATTEMPTS = 5;
-
-/**
- * 403 for a write or delete that Object Lock refuses. AWS never answers a plain (unversioned) delete or
- * an overwrite so on a versioned bucket (it adds a delete marker or a version); the local cloud, which
- * keeps one version per key, does (docs/LOCAL-CLOUD.md, "Object Lock").
- */
-function isObjectLockRefusal(err: unknown): boolean {
-  return err instanceof Error && httpStatusOf(err) === 403 && /object lock/i.test(err.message);
-}
 
 /** Why Object Lock keeps the object HEAD described from being deleted now (a retention not, when `overRetention`); null when nothing does. */
 function lockOf(head: HeadObjectCommandOutput, now: Date, overRetention: boolean): string | null {
@@ -199,7 +190,8 @@ export class S3VaultStore implements VaultStore {
     } catch (err) {
       // Only a create-only write can fail its precondition: the object is there already.
       if (createOnly && isS3PreconditionFailed(err)) return;
-      if (!isObjectLockRefusal(err)) throw err;
+      // Neither S3 nor the local cloud refuses a write for a lock (it adds a version); an endpoint keeping one version per key may.
+      if (!isS3ObjectLockRefusal(err)) throw err;
       // A create of a content-addressed key finds these very bytes there already, locked: nothing to do. Not so for
       // replace, whose purpose is to write over a damaged copy: the lock keeps that copy, and the caller must know.
       if (createOnly && isContentAddressedKey(key)) return;
@@ -367,7 +359,7 @@ export class S3VaultStore implements VaultStore {
       // S3 DeleteObject succeeds for an absent key, which is the contract here.
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
     } catch (err) {
-      if (isObjectLockRefusal(err)) {
+      if (isS3ObjectLockRefusal(err)) {
         throw new ObjectLockedError(this.location, key, overRetention ? 'S3 refused the delete: this endpoint keeps one version per key, so it cannot hide a retained object behind a delete marker' : 'S3 refused the delete');
       }
       throw err;

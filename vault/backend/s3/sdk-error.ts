@@ -29,3 +29,12 @@ export function isS3PreconditionFailed(err: unknown): boolean {
 export function isS3AccessDenied(err: unknown): boolean {
   return nameOf(err) === 'AccessDenied' || httpStatusOf(err) === 403;
 }
+
+/**
+ * 403 AccessDenied "Access Denied because object protected by object lock.": S3 refused to delete a locked version (or
+ * to shorten its retention). It speaks of the object's lock, not of who may call S3, so it is told apart from a denial
+ * by IAM or a bucket's owner by its message: S3 sends the same code for both.
+ */
+export function isS3ObjectLockRefusal(err: unknown): boolean {
+  return err instanceof Error && httpStatusOf(err) === 403 && /object lock/i.test(err.message);
+}

@@ -4,8 +4,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -18,6 +20,7 @@ import {
   PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { type LocalCloudHandle, localS3Client, startLocalCloud, stopLocalCloud } from '../../../../local/cloud';
 import { LOCAL_BREAK_GLASS_ACCESS_KEY_ID } from '../../../../local/cloud/object-lock';
@@ -107,17 +110,39 @@ describe('local S3 Object Lock emulation', () => {
     expect((await s3.send(new GetObjectRetentionCommand({ Bucket: LOCKED, Key: 'default/a' }))).Retention).toEqual({ Mode: 'GOVERNANCE', RetainUntilDate: new Date(until) });
   });
 
-  it('refuses DeleteObject and an overwriting PutObject or CopyObject of a locked object with 403 AccessDenied, and keeps its bytes', async () => {
+  it('refuses DeleteObject of a locked object, with or without a version id, with 403 AccessDenied naming the lock, and keeps its bytes', async () => {
     await put('refuse/a');
-    expect(await errorOf(s3.send(new DeleteObjectCommand({ Bucket: LOCKED, Key: 'refuse/a' })))).toEqual({ name: 'AccessDenied', status: 403 });
-    expect(await errorOf(put('refuse/a', { Body: 'replaced' }))).toEqual({ name: 'AccessDenied', status: 403 });
-    await put('refuse/b-source-not-locked-yet');
-    expect(await errorOf(s3.send(new CopyObjectCommand({ Bucket: LOCKED, Key: 'refuse/a', CopySource: `${LOCKED}/refuse/b-source-not-locked-yet` })))).toEqual({
-      name: 'AccessDenied',
-      status: 403,
-    });
+    for (const VersionId of [undefined, 'null']) {
+      const refused = await s3.send(new DeleteObjectCommand({ Bucket: LOCKED, Key: 'refuse/a', VersionId })).then(
+        () => undefined,
+        (e: unknown) => e as Error & { $metadata: { httpStatusCode?: number } },
+      );
+      expect({ name: refused?.name, status: refused?.$metadata.httpStatusCode }).toEqual({ name: 'AccessDenied', status: 403 });
+      expect(refused?.message).toMatch(/^Access Denied because object protected by object lock \(GOVERNANCE retention until /);
+    }
     const get = await s3.send(new GetObjectCommand({ Bucket: LOCKED, Key: 'refuse/a' }));
     expect(await get.Body!.transformToString()).toBe('body of refuse/a');
+  });
+
+  it('takes a PutObject, CopyObject or multipart upload over a locked object, as S3 adds a version: GET returns the newest, locked anew (review a61A F1)', async () => {
+    await put('overwrite/a');
+    const firstUntil = (await s3.send(new HeadObjectCommand({ Bucket: LOCKED, Key: 'overwrite/a' }))).ObjectLockRetainUntilDate!.getTime();
+    await put('overwrite/a', { Body: 'second' });
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: LOCKED, Key: 'overwrite/a' }))).Body!.transformToString()).toBe('second');
+    await put('overwrite/source');
+    await s3.send(new CopyObjectCommand({ Bucket: LOCKED, Key: 'overwrite/a', CopySource: `${LOCKED}/overwrite/source` }));
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: LOCKED, Key: 'overwrite/a' }))).Body!.transformToString()).toBe('body of overwrite/source');
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: LOCKED, Key: 'overwrite/a', ObjectLockMode: 'COMPLIANCE', ObjectLockRetainUntilDate: inDays(5) }));
+    const part = await s3.send(new UploadPartCommand({ Bucket: LOCKED, Key: 'overwrite/a', UploadId: upload.UploadId, PartNumber: 1, Body: 'third' }));
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket: LOCKED, Key: 'overwrite/a', UploadId: upload.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: LOCKED, Key: 'overwrite/a' }));
+    expect(await got.Body!.transformToString()).toBe('third');
+    // The newest version's lock is its own (its upload's headers), not the first version's default retention.
+    expect(got.ObjectLockMode).toBe('COMPLIANCE');
+    expect(got.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThan(firstUntil);
+    expect(await errorOf(s3.send(new DeleteObjectCommand({ Bucket: LOCKED, Key: 'overwrite/a' })))).toEqual({ name: 'AccessDenied', status: 403 });
   });
 
   it('answers DeleteObjects with AccessDenied for each locked key and deletes the others', async () => {

@@ -3,6 +3,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadBucketCommand,
@@ -76,6 +77,17 @@ describe('ExpectedBucketOwner on every S3 call', () => {
     expect(err).not.toBeInstanceOf(BucketOwnerMismatchError);
     expect(err).toMatchObject({ name: 'InvalidObjectState', StorageClass: 'GLACIER' });
     s3.destroy();
+  });
+
+  it("Object Lock's 403 (a locked version's delete refused) stays S3's own error, for the vault store's ObjectLockedError; a plain 403 AccessDenied still blames the owner", async () => {
+    const { s3 } = client(403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied because object protected by object lock.</Message></Error>');
+    const err = await s3.send(new DeleteObjectCommand({ Bucket: 'vault', Key: 'snapshots/s1', VersionId: 'v1' })).catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(BucketOwnerMismatchError);
+    expect(err).toMatchObject({ name: 'AccessDenied', message: 'Access Denied because object protected by object lock.', $metadata: { httpStatusCode: 403 } });
+    s3.destroy();
+    const plain = client(403, '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+    await expect(plain.s3.send(new DeleteObjectCommand({ Bucket: 'vault', Key: 'snapshots/s1', VersionId: 'v1' }))).rejects.toBeInstanceOf(BucketOwnerMismatchError);
+    plain.s3.destroy();
   });
 });
 
