@@ -212,7 +212,7 @@ export type SalvagedBackupItem = {
   readonly preVault: boolean;
   /** It has a `hold` attribute, readable or not: a legal hold may be on it. */
   readonly mayBeHeld: boolean;
-  /** Retention forgot it (its snapshots deleted on purpose): its `forgottenAt` marks a forget (marksForget). */
+  /** Retention forgot it (its snapshots deleted on purpose): its `forgottenAt` is a non-empty string (marksForget). */
   readonly forgotten: boolean;
   /** The snapshot ids its `sources` name, as far as they read as strings. */
   readonly snapshotIds: readonly string[];
@@ -225,15 +225,18 @@ export type SalvagedBackupItem = {
 };
 
 /**
- * Whether a record's `forgottenAt`, as its item holds it, marks a forget. Absent, null, '' or false do not: an item
- * edited by hand or written by a tool that clears the attribute so is no forget, and taking it for one would leave a
- * live backup's lost snapshot unrepaired and uncopied (review r61A F2). Any other value does: a non-empty string (this
- * version's ISO time, or a damaged one), a number or a map (a newer Lifeboat's). The one reading that the prune's check
+ * Whether a record's `forgottenAt`, as its item holds it, marks a forget: only a non-empty string does (this version's
+ * ISO time, or a damaged one). Absent, null, '' or false do not: an item edited by hand or written by a tool that
+ * clears the attribute so is no forget, and taking it for one would leave a live backup's lost snapshot unrepaired and
+ * uncopied (review r61A F2). Nor does any other value (a number, a map, a list, true): what it means cannot be told, and
+ * taking it for a forget let the prune condemn the data of a committed backup whose snapshot object was missing, and
+ * failover and drills choose an older backup unwarned (review r61L F1, F2), while taking it for live costs at most a
+ * stop that names the item, or a forgotten snapshot copied back. The one reading that the prune's check
  * (lambdas/retention/recorded-snapshots.ts), the forgotten set (lambdas/retention/forgotten-snapshots.ts), retention
  * and failover share for a record that does not validate: what one takes for forgotten, none asks to be kept.
  */
 export function marksForget(forgottenAt: unknown): boolean {
-  return forgottenAt !== undefined && forgottenAt !== null && forgottenAt !== '' && forgottenAt !== false;
+  return typeof forgottenAt === 'string' && forgottenAt !== '';
 }
 
 export function salvageBackupItem(item: Readonly<Record<string, unknown>>): SalvagedBackupItem {

@@ -1,4 +1,5 @@
 import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
+import { unseenEscaped } from '../runtime/quoted-service-words';
 
 /** A record a catalog marks forgotten that does not validate and whose `sources` do not all give a snapshot id. */
 export type DamagedForgottenRecord = {
@@ -18,17 +19,19 @@ export type ForgottenSnapshotsOptions = {
  * of that vault while the other vault keeps them. Every plan: packs, and copies, cross plans.
  *
  * A record that does not validate is not passed over as if absent (review r60N F2: scrub --repair then copied a
- * forgotten one's snapshots back). One rule says whether it is forgotten, the prune's check's (marksForget): a
- * `forgottenAt` absent, null, '' or false is no forget (review r61A F2: a live backup's lost snapshot was then neither
- * repaired nor copied to DR); any other value is, a number or a map too (a newer Lifeboat's). A forgotten one's
- * snapshot ids are the `snapshotId`s that read in its `sources`. When they are not all of them (an entry without an id),
- * the ones that read are in the set and `onDamaged` is told, and the read goes on: stopping would fail the scheduled
- * scrub, and replication of every backup of every plan, for one damaged old record (review r61A F1, F3), while going
- * on costs at most the snapshots it lacks an id for copied back into the vault that forgot them: storage, no backup
- * lost. The prune does not take them away again: it keeps what every listed snapshot references, and retention forgets
- * only records not yet forgotten, so such a snapshot stays, as one copied back in Forget's window does (docs/
- * ARCHITECTURE.md, "Replication to the DR vault"), until its `snapshots/<id>` is deleted by hand once the record is mended
- * (`lifeboat doctor` lists it). A record from before the vault is passed over: the vault holds nothing of it.
+ * forgotten one's snapshots back). One rule says whether it is forgotten, the prune's check's (marksForget): only a
+ * `forgottenAt` that is a non-empty string is a forget; absent, null, '' or false is none (review r61A F2: a live
+ * backup's lost snapshot was then neither repaired nor copied to DR), nor is a number, a map, a list or true, whose
+ * meaning cannot be told (review r61L: counted so, a live backup's lost snapshot was left missing too; read as live, it
+ * costs at most a forgotten snapshot copied back). A forgotten one's snapshot ids are the `snapshotId`s that read in
+ * its `sources`. When they are not all of them (an entry without an id), the ones that read are in the set and
+ * `onDamaged` is told, and the read goes on: stopping would fail the scheduled scrub, and replication of every backup
+ * of every plan, for one damaged old record (review r61A F1, F3), while going on costs at most the snapshots it lacks
+ * an id for copied back into the vault that forgot them: storage, no backup lost. The prune does not take them away
+ * again: it keeps what every listed snapshot references, and retention forgets only records not yet forgotten, so such
+ * a snapshot stays, as one copied back in Forget's window does (docs/ARCHITECTURE.md, "Replication to the DR vault"),
+ * until its `snapshots/<id>` is deleted by hand once the record is mended (`lifeboat doctor` lists it). A record from
+ * before the vault is passed over: the vault holds nothing of it.
  */
 export async function forgottenSnapshotsOf(catalog: Pick<BackupCatalog, 'listBackupsOfPlan'>, plans: Iterable<string>, options: ForgottenSnapshotsOptions = {}): Promise<Set<string>> {
   const forgotten = new Set<string>();
@@ -50,7 +53,21 @@ export async function forgottenSnapshotsOf(catalog: Pick<BackupCatalog, 'listBac
 
 /** What `lifeboat scrub` and replication say of a damaged forgotten record: which, what it costs, how to mend it. */
 export function damagedForgottenRecordLine({ plan, record }: DamagedForgottenRecord): string {
-  return `forgotten record ${record} of plan ${plan} does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`;
+  return `forgotten record ${shownName(record)} of plan ${shownName(plan)} does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`;
+}
+
+/** Characters (code points) of a record's or plan's name a line shows: a backup id or an item key, not a page. */
+const NAME_SHOWN = 200;
+
+/**
+ * A name a damaged item holds, as a line shows it: a newline or ESC in it would forge lines of the scrub's output (a
+ * fake `Clean: …`) or colour the terminal (review r61L F4), so they are shown as \uXXXX (unseenEscaped), and a long
+ * one is cut (`…… (cut from N characters)`).
+ */
+function shownName(name: string): string {
+  const characters = [...name];
+  if (characters.length <= NAME_SHOWN) return unseenEscaped(name);
+  return `${unseenEscaped(characters.slice(0, NAME_SHOWN).join(''))}… (cut from ${characters.length} characters)`;
 }
 
 /** logInvalidBackupItem's line for a record counted, not passed over (review r61A F6). */

@@ -28,8 +28,11 @@ const LOOKED_UP_AT_ONCE = 16;
  * `sources` and those its `sourceNames` names), stops the prune (RecordedBackupUnreadableError), as what it protects
  * cannot be told. So does a committed record otherwise valid that lacks a source its `sourceNames` names, or names none:
  * the catalog reads it as not valid (liveBackupSnapshotsSchema, review r60B F1). The catalog yields every record of the
- * plan and this decides (review r60B F3): a `forgottenAt` of '' or null is no forget, and a record whose `status` this
- * version does not know stops the prune (RecordedBackupUnreadableError naming it), as it may be committed.
+ * plan and this decides (review r60B F3): only a `forgottenAt` that is a non-empty string is a forget (marksForget);
+ * absent, '', null, false, a number, a map, a list or true is none, so such a record's snapshots are checked as a live
+ * one's (review r61L F1: read as forgotten, a committed backup's data was condemned were its snapshot object missing);
+ * and a record whose `status` this version does not know stops the prune (RecordedBackupUnreadableError naming it), as
+ * it may be committed.
  * A record from before the vault is passed over silently.
  */
 export async function snapshotsRecordedIn(side: VaultSide, catalog: Pick<RecordedSnapshotsCatalog, 'liveBackupSnapshotsOfPlan'>, plans: Iterable<string>): Promise<MissingRecordedSnapshot[]> {
@@ -53,8 +56,9 @@ function salvagedSnapshots(side: VaultSide, plan: string, invalid: InvalidLiveBa
   // A record from before the vault names no snapshot (the vault holds nothing of it): passed over without a word, as a
   // warning on every Prune invocation would say nothing `lifeboat doctor` does not (review r59H F4).
   if (invalid.preVault) return [];
-  // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy. Forgotten (a
-  // non-empty `forgottenAt`) comes first: its snapshot objects were deleted on purpose, whatever its status says.
+  // Only what the item says plainly leaves it out: a `copies` that does not read may hold a DR copy, a `forgottenAt` that
+  // is no non-empty string (a number, a map: marksForget) may be on a live backup. Forgotten comes first: its snapshot
+  // objects were deleted on purpose, whatever its status says.
   if (invalid.forgotten || invalid.forgetting) return [];
   // The catalog yields every record of the plan (review r60B F3): one of this version not committed holds nothing,
   // one whose status this version does not know may be committed.

@@ -50,11 +50,13 @@ describe('salvageBackupItem', () => {
     expect(salvageBackupItem({ pk: 'BACKUP#?', sk: 'BACKUP', backupId: 7, forgottenAt: '2026-12-02T00:00:00.000Z', sources: 'x' })).toEqual({ preVault: false, mayBeHeld: false, forgotten: true, snapshotIds: [], snapshotIdsComplete: false });
   });
 
-  // Review r61A F2: one rule for what marks a forget, the prune's: absent, null, '' and false do not, any other value does.
-  it('reads forgottenAt absent, null, \'\' or false as no forget, any other value as one; snapshot ids complete by the ids alone', () => {
+  // Review r61A F2: absent, null, '' and false mark no forget. Review r61L F1-F3: nor do a number, a map, a list or true
+  // (read as a forget, the prune condemned a committed backup's data and failover chose an older backup unwarned): only
+  // a non-empty string, as the prune's check read it before c6c1502c.
+  it('reads only a non-empty string forgottenAt as a forget, any other value as none; snapshot ids complete by the ids alone', () => {
     const forgottenOf = (forgottenAt: unknown) => salvageBackupItem({ ...damaged, forgottenAt }).forgotten;
-    expect([undefined, null, '', false].map(forgottenOf)).toEqual([false, false, false, false]);
-    expect(['2026-12-02T00:00:00.000Z', 'not a time', 1772668800, { at: 1 }, true].map(forgottenOf)).toEqual([true, true, true, true, true]);
+    expect([undefined, null, '', false, 0, 1772668800, {}, { at: 1 }, [], ['2026-12-02T00:00:00.000Z'], true].map(forgottenOf)).toEqual(Array(11).fill(false));
+    expect(['2026-12-02T00:00:00.000Z', 'not a time'].map(forgottenOf)).toEqual([true, true]);
     expect(salvageBackupItem({ ...damaged, sources: [{ snapshotId: 'c'.repeat(64) }] }).snapshotIdsComplete).toBe(true);
     expect(salvageBackupItem({ ...damaged, sources: [] }).snapshotIdsComplete).toBe(false);
   });

@@ -100,6 +100,22 @@ it('is not held up by a record from before the vault, one retention forgot, or o
   await expect(resolve()).rejects.toThrow(`the DR catalog has a backup record it cannot read, ${String(DAMAGED.pk)} / BACKUP (started`);
 });
 
+// Review r61L F2: c6c1502c took any forgottenAt but absent, null, '' and false for a forget, so a newer record whose
+// forgottenAt was 0, a map or true was passed over as forgotten and the failover restored the older backup unwarned.
+// Only a non-empty string is a forget: what else it holds cannot be told, and the record may be a live backup.
+it.each([
+  ['0', 0],
+  ['a number', 1765000000],
+  ['{}', {}],
+  ['a map', { at: '2026-12-09T08:00:00.000Z' }],
+  ['[]', []],
+  ['true', true],
+])('refuses the newest when the newer record it cannot read has a forgottenAt of %s', async (_, forgottenAt) => {
+  items = [OLDER, { ...DAMAGED, forgottenAt }];
+  await expect(resolve()).rejects.toThrow(UnreadableNewerBackupError);
+  await expect(resolve({ at: '2026-12-09T07:00:00Z' })).rejects.toThrow(`the DR catalog has a backup record it cannot read, ${String(DAMAGED.pk)} / BACKUP (started`);
+});
+
 it('restores a backup named by backupId, whatever record it cannot read, where the newest is refused', async () => {
   items = [OLDER, DAMAGED];
   await expect(resolve()).rejects.toThrow(UnreadableNewerBackupError);

@@ -104,18 +104,10 @@ async function passBesideDamagedDrRecord(damage: (record: BackupRecord) => Recor
   }
 }
 
-// Review r60N F2: the forgotten set passed over a DR record that does not validate, so a forgotten backup's snapshot was
-// copied to the DR vault again. One whose `forgottenAt` is a number (a newer Lifeboat's) counts as forgotten.
-it('skips the snapshots of a DR record whose forgottenAt is a number, and copies the others', async () => {
-  const { report, inDr, ids } = await passBesideDamagedDrRecord(() => ({ forgottenAt: 1772668800 }));
-  expect(report).toMatchObject({ complete: true, backupsCopied: 1, snapshotsSkipped: 1 });
-  expect(report).not.toHaveProperty('damagedForgottenRecords');
-  expect(inDr).toEqual([snapshotKey(ids.current)]);
-});
-
 // Review r61A F2: a live DR record whose forgottenAt is null was taken for forgotten: the snapshot the DR vault lost was
-// not copied back (reported as skipped). null, '' and false are no forget, as the prune's check reads them.
-it.each([null, '', false])('copies to the DR vault the snapshot of a live DR record whose forgottenAt is %p', async (forgottenAt) => {
+// not copied back (reported as skipped). null, '' and false are no forget, as the prune's check reads them. Review r61L:
+// nor are a number, a map or true (c6c1502c counted them, and the prune's check with it): only a non-empty string is.
+it.each([null, '', false, 0, 1772668800, {}, { at: '2026-03-05T00:00:00.000Z' }, true])('copies to the DR vault the snapshot of a live DR record whose forgottenAt is %p', async (forgottenAt) => {
   const { report, inDr, ids } = await passBesideDamagedDrRecord(() => ({ forgottenAt }));
   expect(report).toMatchObject({ complete: true, backupsCopied: 1 });
   expect(report).not.toHaveProperty('snapshotsSkipped');

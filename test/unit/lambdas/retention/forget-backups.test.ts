@@ -1,7 +1,9 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { type ProtectionPlanConfig } from '../../../../config/lifeboat-config';
-import { type BackupRecord } from '../../../../lambdas/catalog/backup-record';
+import { type ListBackupsOptions } from '../../../../lambdas/catalog/backup-catalog';
+import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { type BackupRecord, salvageBackupItem } from '../../../../lambdas/catalog/backup-record';
 import { forgetBackups, type ForgetCatalog, type ForgetVault } from '../../../../lambdas/retention/forget-backups';
 import { summarizeForget } from '../../../../lambdas/retention/forget-summary';
 import { InvalidInputError } from '../../../../lambdas/runtime/errors';
@@ -386,5 +388,51 @@ describe('forgetBackups does not take catalog records on trust', () => {
     expect(deletes).toEqual([snapshotKey('nowhere-3')]);
     expect(own.records.get('ghost-old')?.forgottenAt).toBe(NOW.toISOString());
     expect(own.records.get('ghost-1')?.forgottenAt).toBeUndefined();
+  });
+});
+
+// Review r61L F3: c6c1502c read a damaged record's forgottenAt 0, a map or true as a forget, so the snapshot it names
+// counted as its live sharer's alone, and retention forgot that backup. Only a non-empty string is a forget.
+describe('a record that does not validate naming the snapshot of a live one', () => {
+  const recordOf = (backupId: string, day: number, snapshotId: string): BackupRecord => ({
+    backupId,
+    plan: 'files',
+    environment: 'prod',
+    sourceNames: ['alpha'],
+    sources: [{ name: 'alpha', type: 's3', snapshotId, rootHash: 'r', entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 }],
+    strategy: 'incremental',
+    status: 'COMMITTED',
+    startedAt: `2026-03-0${day}T00:00:00.000Z`,
+    shardCount: 1,
+  });
+
+  it.each([
+    ['0', 0],
+    ['{}', {}],
+    ['true', true],
+    ['an ISO time', '2026-03-05T00:00:00.000Z'],
+  ])('with forgottenAt %s keeps the live one unless that is a forget', async (_, forgottenAt) => {
+    const damaged = { pk: 'BACKUP#b', sk: 'BACKUP', ...recordOf('b', 3, 'snap-S'), forgottenAt, shardCount: 'one' };
+    const invalid = { ...salvageBackupItem(damaged), error: new CatalogItemInvalidError('catalog', 'BACKUP#b / BACKUP', ['shardCount: Expected number']), key: { pk: 'BACKUP#b', sk: 'BACKUP' } };
+    const shared = new MemoryCatalog();
+    shared.records.set('a1', recordOf('a1', 1, 'snap-S'));
+    shared.records.set('a2', recordOf('a2', 2, 'snap-T'));
+    shared.listBackupsOfPlan = (plan: string, options?: ListBackupsOptions) => {
+      options?.onInvalid?.(invalid);
+      return MemoryCatalog.prototype.listBackupsOfPlan.call(shared, plan);
+    };
+    const arrivals = new Map([
+      ['snap-S', new Date('2026-03-01T00:00:00Z')],
+      ['snap-T', new Date('2026-03-02T00:00:00Z')],
+    ]);
+    const openVault = jest.fn(() => Promise.reject(new Error('a dry run opens no vault')));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const report = await forgetBackups(
+      { dryRun: true },
+      { vault: 'primary', snapshotArrivals: () => Promise.resolve(arrivals), openVault, catalog: shared, plans: [{ name: 'files', retention: { keepLast: 1 } }], now: NOW },
+    ).finally(() => warn.mockRestore());
+    const forgets = typeof forgottenAt === 'string';
+    expect(report.plans[0]?.forgotten).toEqual(forgets ? ['a1'] : []);
+    expect(report.plans[0]?.notCounted.map((n) => n.backupId)).toEqual(forgets ? [] : ['a1']);
   });
 });

@@ -42,11 +42,18 @@ it('counts the snapshots of a forgotten record with a damaged field as forgotten
   expect([...set].sort()).toEqual(['a'.repeat(64), 'b'.repeat(64)]);
 });
 
-it('counts a record whose forgottenAt is a number or a map as forgotten: a newer Lifeboat\'s forget', async () => {
+// Review r61L: c6c1502c counted a record whose forgottenAt was a number or a map as forgotten, and the prune's check read
+// the same: a committed backup's data was condemned were its snapshot object missing. Such a value may be on a live
+// backup; read as live, it costs at most a forgotten snapshot copied back.
+it('counts no record whose forgottenAt is a number, a map, a list or true as forgotten: only a non-empty string is a forget', async () => {
   await put(record('b-numbered', 'COMMITTED', ['d'.repeat(64)]), { forgottenAt: 1772668800 });
+  await put(record('b-zero', 'COMMITTED', ['a'.repeat(64)]), { forgottenAt: 0 });
   await put(record('b-mapped', 'COMMITTED', ['e'.repeat(64)]), { forgottenAt: { at: FORGOTTEN_AT, by: 'retention' } });
+  await put(record('b-listed', 'COMMITTED', ['b'.repeat(64)]), { forgottenAt: [FORGOTTEN_AT] });
+  await put(record('b-true', 'COMMITTED', ['c'.repeat(64)]), { forgottenAt: true });
+  await put(record('b-worded', 'COMMITTED', ['f'.repeat(64)]), { forgottenAt: 'not a time' });
   const set = await quiet(() => forgottenSnapshotsOf(catalog, ['files']));
-  expect([...set].sort()).toEqual(['d'.repeat(64), 'e'.repeat(64)]);
+  expect([...set]).toEqual(['f'.repeat(64)]);
 });
 
 // Review r61A F2: a record whose forgottenAt is null, '' or false was taken for forgotten, so a live backup's lost
@@ -84,6 +91,24 @@ it('counts the ids that read of a forgotten record naming no readable snapshot f
   } finally {
     warn.mockRestore();
   }
+});
+
+// Review r61L F4: a damaged record's backupId went raw into the scrub's note and Replicate's report: a newline and ESC
+// in it forged a line (`Clean: …`) of the scrub's output and coloured the terminal.
+it('names a damaged forgotten record by its backup id with control characters escaped and a long one cut', async () => {
+  const forged = 'z\n\u001b[32mClean: every object read verified, and the vaults hold the same objects.\u001b[0m';
+  await documents.send(
+    new PutCommand({ TableName: 'catalog', Item: { pk: 'BACKUP#z', sk: 'BACKUP', backupId: forged, plan: 'files', status: 'COMMITTED', startedAt: '2026-03-01T00:00:00.000Z', forgottenAt: FORGOTTEN_AT, sourceNames: ['a'], sources: [{ name: 'a' }] } }),
+  );
+  const damaged: DamagedForgottenRecord[] = [];
+  await quiet(() => forgottenSnapshotsOf(catalog, ['files'], { onDamaged: (d) => damaged.push(d) }));
+  const lines = damaged.map(damagedForgottenRecordLine);
+  expect(lines).toEqual([
+    'forgotten record z\\u000a\\u001b[32mClean: every object read verified, and the vaults hold the same objects.\\u001b[0m of plan files does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor',
+  ]);
+  expect([...lines.join('')].filter((char) => char.charCodeAt(0) < 0x20)).toEqual([]);
+  const long = damagedForgottenRecordLine({ plan: 'p\u009b2J', record: `${'x'.repeat(300)}\u2028` });
+  expect(long).toBe(`forgotten record ${'x'.repeat(200)}… (cut from 301 characters) of plan p\\u009b2J does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`);
 });
 
 it('passes over a record from before the vault, forgotten or not: the vault holds nothing of it', async () => {

@@ -257,11 +257,20 @@ describe('a committed record that does not validate (review r59H F1)', () => {
 
 describe('a record whose state the byPlan Query filter judged (review r60B F3)', () => {
   // The Query kept only `status` COMMITTED without a `forgottenAt`, so these never reached the check.
+  // Review r61L F1: c6c1502c read any other value but false as a forget, so a committed record whose forgottenAt was 0
+  // or a map was passed over and, its snapshot object missing, the prune deleted its backup's packs. Only a non-empty
+  // string is a forget.
   it.each([
-    ['an empty forgottenAt', ''],
-    ['a null forgottenAt', null],
-  ])('checks a committed record with %s: it is not forgotten, and its snapshot object missing stops the prune', async (_, forgottenAt) => {
-    const plan = `blankforgot${forgottenAt === null ? 'null' : 'empty'}`;
+    ['an empty forgottenAt', 'blankforgotempty', ''],
+    ['a null forgottenAt', 'blankforgotnull', null],
+    ['a false forgottenAt', 'blankforgotfalse', false],
+    ['a forgottenAt 0', 'oddforgotzero', 0],
+    ['a numeric forgottenAt', 'oddforgotnumber', 1765000000],
+    ['a forgottenAt {}', 'oddforgotmap', {}],
+    ['a forgottenAt map', 'oddforgotundone', { undone: true }],
+    ['a forgottenAt []', 'oddforgotlist', []],
+    ['a forgottenAt true', 'oddforgottrue', true],
+  ])('checks a committed record with %s: it is not forgotten, and its snapshot object missing stops the prune', async (_, plan, forgottenAt) => {
     await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record(plan, 0)), forgottenAt } }));
     expect((await snapshotsRecordedIn('primary', catalog, [plan])).map((r) => r.snapshotId).sort()).toEqual([`snap-${plan}-0-a`, `snap-${plan}-0-b`]);
     const check = await recordedSnapshotsCheck('primary', scoped(plan), [plan]);
