@@ -304,12 +304,51 @@ function leftByUnfinished(restoreId: string, target: RestoreTarget, bucketsAbort
   return '';
 }
 
-function actionFor(error: string, restoreId: string, target: RestoreTarget, bucketsAbortingUploads: readonly string[] | undefined): string {
+// The child restore's Distributed Map `Restore shards` tolerates no failed shard (restore-source-chain.ts): a shard whose
+// invocation stayed throttled, as in a mass failover, fails the restore with this name, not with the shard's own error.
+const SHARD_FAILED = 'States.ExceedToleratedFailureThreshold';
+
+/**
+ * The first failed shard's error name, as the local executor's cause names it ("… of map "Restore shards" failed; the
+ * first failed child: <error>: <cause>", local/executor/errors.ts); AWS's cause names none ("The specified tolerated
+ * failure threshold was exceeded"): undefined then.
+ */
+export function firstFailedShardErrorOf(message: string): string | undefined {
+  return /^The specified tolerated failure threshold was exceeded: [^;]*; the first failed child: ([\w.]{1,200}):/.exec(message)?.[1];
+}
+
+const TO_THE_RUNBOOK = 'or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr)';
+
+/**
+ * A restore stopped by a failed shard (review r61M F1): its error names neither the shard nor why, so the action says
+ * where the shard's own error is and which ones are a passing fault; the local executor's cause names the first, and
+ * one that is passing is said outright.
+ */
+function shardFailedAction(message: string, finish: string): string {
+  const shardError = firstFailedShardErrorOf(message);
+  if (shardError !== undefined && PASSING.has(shardError)) {
+    return `A passing fault (throttling, a timeout) outlasted the retries: a restore shard failed with ${shardError}; ${finish}.`;
+  }
+  const where =
+    'the map run\'s results in the DR vault (restore-plans/map-runs/<map run id>/FAILED_0.json) and the failed shard\'s execution have its own error ' +
+    '(console: the child restore execution, which the failover\'s "Restore source" step of this source links, its "Restore shards" state, Map Run; locally "lifeboat executions show")';
+  if (shardError !== undefined) {
+    return `A restore shard failed with ${shardError} (the first that failed; the message has its words, ${where}): fix what it names, ${finish}; ${TO_THE_RUNBOOK}.`;
+  }
+  return (
+    `A restore shard failed (the Distributed Map "Restore shards" of the child restore tolerates none, and this error names neither the shard nor why): ${where}. ` +
+    `If it is a throttle or a Lambda service error (${LAMBDA_INVOKE_PASSING_ERRORS.join(', ')}), a TransientError or a timeout (States.Timeout), ` +
+    `it is a passing fault that outlasted the retries: ${finish}. Otherwise fix what it names, ${finish}; ${TO_THE_RUNBOOK}.`
+  );
+}
+
+function actionFor(error: string, message: string, restoreId: string, target: RestoreTarget, bucketsAbortingUploads: readonly string[] | undefined): string {
   const finish = 'then restore it with the input in "finish" (this source only, the same backup, over what its target partly holds)';
   if (UNFINISHED.has(error)) return `A passing fault (throttling, a timeout) outlasted the retries: ${finish}. ${leftByUnfinished(restoreId, target, bucketsAbortingUploads)}`.trimEnd();
+  if (error === SHARD_FAILED) return shardFailedAction(message, finish);
   return PASSING.has(error)
     ? `A passing fault (throttling, a timeout) outlasted the retries: ${finish}.`
-    : `Fix what the error names (the restore's own error; "lifeboat executions show" or the child restore execution has the rest), ${finish}; or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).`;
+    : `Fix what the error names (the restore's own error; "lifeboat executions show" or the child restore execution has the rest), ${finish}; ${TO_THE_RUNBOOK}.`;
 }
 
 /**
@@ -403,7 +442,7 @@ export function failoverReport(
         failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: unwrittenAction(target, error, request.overwrite), wroteNothing: true });
         continue;
       }
-      failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: actionFor(error, restoreId, request.target, failover.bucketsAbortingUploads) + cleanupFailedAction(message) });
+      failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: actionFor(error, message, restoreId, request.target, failover.bucketsAbortingUploads) + cleanupFailedAction(message) });
       continue;
     }
     const reason = choiceOf(request.source)?.reason;

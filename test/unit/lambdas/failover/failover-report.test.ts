@@ -89,3 +89,47 @@ describe('a source whose Lambda invocation outlasted the workflows\' retries (re
     expect(actionFor('ShardWriteError', '{"errorType":"ShardWriteError","errorMessage":"bad"}')).toMatch(/^Fix what the error names/);
   });
 });
+
+// Review r61M F1: a mass failover mostly throttles a shard inside the child restore's Distributed Map, whose failure is
+// States.ExceedToleratedFailureThreshold, not the shard's error; the report said "Fix what the error names".
+describe('a source whose restore shard failed (the Distributed Map "Restore shards" tolerates none)', () => {
+  function actionFor(cause: string): string | undefined {
+    const failed: FailedSource = { restoreId: 'exec-1-demo-assets', source: 'demo-assets', failed: true, error: { Error: 'States.ExceedToleratedFailureThreshold', Cause: cause } };
+    const report = failoverReport({ failover, restored: [restored[0]!, failed], finishedAt: '2026-11-24T12:20:00Z' }, [plan]);
+    expect(report.finish).toEqual({ plan: 'demo', backupId: '20261124T113000Z-1a2b3c4d', overwrite: true, sources: ['demo-assets'] });
+    return report.failed?.[0]?.action;
+  }
+  const finish = 'then restore it with the input in "finish" (this source only, the same backup, over what its target partly holds)';
+  const local = (child: string) => `The specified tolerated failure threshold was exceeded: 1 of 40 item(s) of map "Restore shards" failed; the first failed child: ${child}`;
+
+  it('in AWS, whose cause names no shard, says where the shard\'s error is and which errors are a passing fault to finish', () => {
+    const action = actionFor('The specified tolerated failure threshold was exceeded');
+    expect(action).toMatch(/^A restore shard failed \(/);
+    expect(action).toContain('restore-plans/map-runs/<map run id>/FAILED_0.json');
+    expect(action).toContain('its "Restore shards" state, Map Run');
+    expect(action).toContain(
+      `If it is a throttle or a Lambda service error (Lambda.TooManyRequestsException, Lambda.ClientExecutionTimeoutException, Lambda.ServiceException, Lambda.AWSLambdaException, Lambda.SdkClientException), a TransientError or a timeout (States.Timeout), it is a passing fault that outlasted the retries: ${finish}. Otherwise fix what it names, ${finish}; or restore it alone`,
+    );
+    expect(action).not.toContain('Fix what the error names');
+  });
+
+  it.each([
+    ['Lambda.TooManyRequestsException', 'Rate Exceeded.'],
+    ['Lambda.ServiceException', 'Lambda was unable to serve the request'],
+    ['TransientError', '{"errorType":"TransientError","errorMessage":"SlowDown: Please reduce your request rate."}'],
+    ['States.Timeout', 'Task timed out'],
+  ])('locally, whose cause names the first failed shard\'s %s, calls it a passing fault outright', (error, words) => {
+    expect(actionFor(local(`${error}: ${words}`))).toBe(`A passing fault (throttling, a timeout) outlasted the retries: a restore shard failed with ${error}; ${finish}.`);
+  });
+
+  it('locally, with a shard error of the data, asks to fix what the shard\'s error names', () => {
+    const action = actionFor(local('VaultCorruptionError: pack damaged'));
+    expect(action).toMatch(/^A restore shard failed with VaultCorruptionError \(the first that failed; the message has its words, /);
+    expect(action).toContain(`: fix what it names, ${finish}; or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).`);
+  });
+
+  it('takes no shard error from a cause that only mentions one further on', () => {
+    const action = actionFor('Some text; the first failed child: Lambda.TooManyRequestsException: Rate Exceeded.');
+    expect(action).toMatch(/^A restore shard failed \(the Distributed Map/);
+  });
+});
