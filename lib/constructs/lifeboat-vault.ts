@@ -188,6 +188,9 @@ export class LifeboatVault extends Construct {
     });
     denyVaultTampering(this.bucket, breakGlassArn);
     if (props.userAccount !== undefined) allowVaultUseFrom(this.bucket, props.userAccount, props.keyUser ?? props.bucketName, props.immutability);
+    // Kept with the bucket when the stack is deleted (audit a61A F2): its own tamper guard denies s3:DeleteBucketPolicy to
+    // CloudFormation's role, so deleting it left the stack DELETE_FAILED half-way; and a kept vault is safer with its denies.
+    this.bucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
     // A sibling, not a child: the alias keeps the logical id it had before vaults were constructs of their own.
     if (props.keyAlias !== undefined) this.keyAlias = new kms.Alias(scope, `${id}KeyAlias`, { aliasName: props.keyAlias, targetKey: this.key });
     if (props.replica) {

@@ -189,6 +189,24 @@ describe('primary stack', () => {
     primary.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
   });
 
+  it('keeps each vault\'s bucket policy with the vault when a stack is deleted, so the stack\'s removal does not fail on it (audit a61A F2)', () => {
+    type Resource = { Properties: { BucketName?: unknown; Bucket?: unknown; PolicyDocument?: { Statement: { Sid?: string; Action?: unknown }[] } }; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+    for (const [template, bucketName] of [
+      [primary, 'lifeboat-dev-vault-000000000000-us-east-1'],
+      [dr, 'lifeboat-dev-vault-000000000000-us-west-2'],
+    ] as const) {
+      const buckets = Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: bucketName } }));
+      expect(buckets).toHaveLength(1);
+      const policies = Object.values(template.findResources('AWS::S3::BucketPolicy') as Record<string, Resource>).filter((p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: buckets[0] }));
+      expect(policies).toHaveLength(1);
+      const [policy] = policies;
+      // Its own tamper guard denies s3:DeleteBucketPolicy to CloudFormation's role: deleting it would leave the stack DELETE_FAILED.
+      const guard = policy?.Properties.PolicyDocument?.Statement.find((st) => st.Sid === 'DenyVaultTamperingButBreakGlass');
+      expect([bucketName, guard?.Action]).toEqual([bucketName, expect.arrayContaining(['s3:DeleteBucketPolicy'])]);
+      expect([bucketName, policy?.DeletionPolicy, policy?.UpdateReplacePolicy]).toEqual([bucketName, 'Retain', 'Retain']);
+    }
+  });
+
   it('creates the catalog table with its key schema, the byPlan index, TTL and point-in-time recovery', () => {
     primary.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'lifeboat-dev-catalog',
