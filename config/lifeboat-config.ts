@@ -346,8 +346,10 @@ export const fileSystemSchema = z.strictObject({ efs: efsMountSchema });
  * S3 Object Lock on both vault buckets (docs/ARCHITECTURE.md, "Object Lock"): every object a backup
  * references stays undeletable for `days` after the newest backup that references it. COMPLIANCE: by
  * no one, not even the account root; GOVERNANCE: only by a role with s3:BypassGovernanceRetention.
- * Object Lock can only be turned on when a bucket is created: adding this to a deployed environment
- * needs new vault buckets (docs/DEPLOYMENT.md).
+ * Adding this to a deployed environment turns Object Lock on in its vault buckets in place (S3 allows it on a
+ * versioned bucket, as the vaults are, and CloudFormation updates ObjectLockEnabled without replacing the bucket), in a
+ * deploy as the break-glass role: the vaults' bucket policies deny s3:PutBucketObjectLockConfiguration to CloudFormation's.
+ * It can never be turned off again (docs/DEPLOYMENT.md, "Immutable vaults (Object Lock)").
  */
 export const immutabilitySchema = z.strictObject({
   mode: z.enum(['GOVERNANCE', 'COMPLIANCE']),

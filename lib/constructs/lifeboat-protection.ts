@@ -225,7 +225,9 @@ export type LifeboatProtectionProps = {
   /**
    * S3 Object Lock on both vaults (docs/ARCHITECTURE.md, "Object Lock"): every object gets this retention
    * when written, and each commit extends it for everything the new backup references, so no backup's
-   * objects can be deleted within `days` of the newest backup that needs them. Only at bucket creation.
+   * objects can be deleted within `days` of the newest backup that needs them. Added to a deployed protection, it turns
+   * Object Lock on in the existing vaults (a deploy as the break-glass role); it can never be turned off again
+   * (docs/DEPLOYMENT.md, "Immutable vaults (Object Lock)").
    * @default no Object Lock
    */
   readonly immutability?: LifeboatVaultImmutability;

@@ -34,7 +34,9 @@ export type LifeboatVaultProps = {
   readonly accessLogsBucket?: s3.IBucket;
   /**
    * Object Lock on the bucket with this default retention (and on the replica, unless it sets its own).
-   * Only possible when the bucket is created: changing it on a deployed vault replaces nothing and fails.
+   * Given to a deployed vault, it turns Object Lock on in place (S3 allows it on a versioned bucket; CloudFormation
+   * updates ObjectLockEnabled without replacement), in a deploy as the break-glass role, whom alone the bucket policy
+   * lets change it. It can never be turned off again.
    * @default no Object Lock
    */
   readonly immutability?: LifeboatVaultImmutability;
