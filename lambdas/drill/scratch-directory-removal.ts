@@ -577,12 +577,25 @@ export function scratchDirectoriesMovedError(root: string, top: string, moved: r
 }
 
 /**
- * `err`, which stopped the walk of `top`, naming also the directories found moved before it (review rG F4: the record
- * of a second turn that failed for another reason lost the first turn's); its class and code stay, as callers sort by them.
+ * What an error that stopped a walk leaves unsaid of the directories found moved before it, kept beside the error, not
+ * in its message: the record quotes a file system error's words whole (scratch-targets.ts), and inside those quotes the
+ * moved paths, already escaped (shown), read with their backslashes doubled (review r61M F2).
+ */
+const movedBeforeStops = new WeakMap<Error, string>();
+
+/** The sentence naming the directories found moved before `err` stopped the walk, if any: the record adds it after the error. */
+export function movedBeforeStop(err: unknown): string | undefined {
+  return err instanceof Error ? movedBeforeStops.get(err) : undefined;
+}
+
+/**
+ * `err`, which stopped the walk of `top`, with the directories found moved before it kept beside it (movedBeforeStop;
+ * review rG F4: the record of a second turn that failed for another reason lost the first turn's); the error itself
+ * stays as thrown, its class and code too, as callers sort by them.
  */
 function namingMoved(err: unknown, root: string, top: string, moved: readonly MovedDirectory[]): unknown {
   if (moved.length === 0 || !(err instanceof Error)) return err;
-  err.message = `${err.message}. Before that: ${movedMessage(root, top, moved, 'stopped')}`;
+  movedBeforeStops.set(err, movedMessage(root, top, moved, 'stopped'));
   return err;
 }
 
@@ -604,7 +617,7 @@ async function reachRoot(root: string): Promise<Reached | undefined> {
  * nothing under it, or that is written to again before each of REFILLED_PASSES rmdirs, is a DrillScratchError naming it;
  * so is every scratch directory where there is no /proc (`pinned`, this machine's unless a test says otherwise), and
  * once the walk is done, the directories moved or replaced during it (with those of earlier cut calls, `movedBefore`),
- * which an error that stops the walk names as well.
+ * which an error that stops the walk carries beside it (movedBeforeStop).
  */
 export async function removeScratchDirectory(
   root: string,

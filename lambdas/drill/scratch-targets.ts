@@ -20,7 +20,7 @@ import { DrillScratchError } from './drill-errors';
 import { sealScratchBucket } from './scratch-bucket-seal';
 import { ScratchBucketCallRefusedError } from './scratch-bucket-call-refused-error';
 import { expireScratchBucket, SCRATCH_EXPIRY_DAYS } from './scratch-bucket-expiry';
-import { type MovedDirectory, removeScratchDirectory, scratchDirectoriesMovedError } from './scratch-directory-removal';
+import { type MovedDirectory, movedBeforeStop, removeScratchDirectory, scratchDirectoriesMovedError } from './scratch-directory-removal';
 import { forEachBounded, httpStatusOf } from '../../vault';
 import { isUnsupportedS3Call } from './unsupported-s3-call';
 
@@ -351,10 +351,13 @@ function isGone(err: unknown): boolean {
 /**
  * A target's failure as the drill's record keeps it. A service's or the file system's words are quoted
  * (quotedServiceWords), as the other drill lines quote them: they can carry a key, a path or a bucket name of the
- * backup's data, with newlines or escapes, into a record an auditor reads (f60L). The drill's own errors are its words.
+ * backup's data, with newlines or escapes, into a record an auditor reads (f60L). The drill's own errors are its words,
+ * and so is what it says after an error of the directories found moved before it, outside the quotes (review r61M F2).
  */
 function failure(target: ScratchTarget, root: ScratchDirectoryRoot | undefined, err: unknown): string {
-  return `${describe(target, root)}: ${err instanceof DrillScratchError ? `${err.name}: ${err.message}` : quotedServiceWords(err)}`;
+  const moved = movedBeforeStop(err);
+  const before = moved !== undefined ? `. Before that: ${moved}` : '';
+  return `${describe(target, root)}: ${err instanceof DrillScratchError ? `${err.name}: ${err.message}` : quotedServiceWords(err)}${before}`;
 }
 
 /**

@@ -16,7 +16,7 @@ import { SCRATCH_DELETE_MARKER_RULE, SCRATCH_EXPIRY_RULE } from '../../../../lam
 import { ABORT_INCOMPLETE_UPLOADS_RULE } from '../../../../lambdas/restore/target-upload-lifecycle';
 import { InvalidEnvironmentError } from '../../../../lambdas/runtime/errors';
 import { DrillScratchError } from '../../../../lambdas/drill/drill-errors';
-import { removeScratchDirectory } from '../../../../lambdas/drill/scratch-directory-removal';
+import { movedBeforeStop, removeScratchDirectory } from '../../../../lambdas/drill/scratch-directory-removal';
 
 const PREFIX = 'lifeboat-dev-drill-';
 const DRILL = '20261130T210526Z-1a2b3c4d';
@@ -636,6 +636,33 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         expect(fs.readdirSync(kept)).toEqual(['a']);
       });
 
+      // Review r61M F2: the move was appended to the file system error's message, which the record then quoted whole, and
+      // the moved path's escapes (\\u000a for its newline) read with their backslash doubled.
+      it('stopped by a file system error after a move, the record names the move after the quoted error, its path escaped once', async () => {
+        const top = path.join(root, NAME);
+        const name = 'photos\nX';
+        fs.mkdirSync(path.join(top, name, 'a'), { recursive: true });
+        fs.writeFileSync(path.join(top, name, 'a', 'f1'), 'x');
+        let moved = false;
+        jest.spyOn(fsPromises, 'unlink').mockImplementation(async (p) => {
+          if (!moved && String(p).endsWith('/f1')) {
+            moved = true;
+            fs.renameSync(path.join(top, name), path.join(tmp, 'kept'));
+          }
+          return realUnlink(p);
+        });
+        const realRmdir = fsPromises.rmdir.bind(fsPromises);
+        jest.spyOn(fsPromises, 'rmdir').mockImplementation(async (p) => {
+          if (moved && String(p).endsWith(`/${NAME}`)) throw Object.assign(new Error('EACCES: permission denied, rmdir'), { code: 'EACCES' });
+          return realRmdir(p);
+        });
+        const { cleanup } = await cleanUp(new Map(), { directoryRoot: root });
+        expect(cleanup.errors).toEqual([
+          `directory /mnt/lifeboat/${NAME}: "Error: EACCES: permission denied, rmdir". Before that: Scratch directory ${top}/photos\\u000aX was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed; remove it by hand where it went if it is not wanted`,
+        ]);
+        expect(fs.readdirSync(path.join(tmp, 'kept'))).toEqual(['a']);
+      });
+
       it('cut in both turns after a move, keeps its count and names the move (review rB F2)', async () => {
         const { cleanup, top, kept } = await cleanUpWhileMoved(60);
         expect(cleanup.removed).toEqual([`s3://${own}/`]);
@@ -936,10 +963,12 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         refuseRmdir('locked', 'EACCES');
         const result = await removeScratchDirectory(root, NAME, calls(10_000), { movedBefore: [{ path: `${top}/restored` }] }).catch((err: unknown) => err);
         expect(result).toMatchObject({ code: 'EACCES' });
-        // Before, the error said only EACCES, and finishRemoval's record lost the move.
-        expect(String(result)).toContain(
-          `. Before that: Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed; remove it by hand where it went if it is not wanted`,
+        // Before, the error said only EACCES, and finishRemoval's record lost the move. Kept beside the error, not in
+        // its message, which the record quotes (review r61M F2).
+        expect(movedBeforeStop(result)).toBe(
+          `Scratch directory ${top}/restored was moved or replaced during the cleanup; left alone: what it holds is no longer under the scratch root ${root}, so nothing more of it was removed; remove it by hand where it went if it is not wanted`,
         );
+        expect((result as Error).message).not.toContain('Before that');
       });
 
       it('with ENOTEMPTY after two passes in a row that removed nothing is an error for that directory, not a loop (review rM F1, rQ F1)', async () => {
