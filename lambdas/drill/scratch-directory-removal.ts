@@ -269,13 +269,14 @@ async function clearFiles(directory: Reached, timeLeft: () => number): Promise<P
 }
 
 /**
- * A name for messages: as it reads, or with its bytes that are not UTF-8 as \xNN. A restored directory's name is the
- * backup's data: its newlines, escapes and format characters would forge or hide lines of the drill's record and of
- * `lifeboat drills show`, so they are shown as \uXXXX (unseenEscaped; review r61G F3).
+ * A name for messages. A restored directory's name is the backup's data: its newlines, escapes and format characters
+ * would forge or hide lines of the drill's record and of `lifeboat drills show`, so a UTF-8 name shows them as \uXXXX
+ * (unseenEscaped; review r61G F3), and a name that is not UTF-8 shows every byte outside printable ASCII as \xNN. In
+ * both a backslash reads \\, so that no escape is the name's own text (review r61M F3).
  */
 function shown(name: Buffer): string {
   if (isUtf8(name)) return unseenEscaped(name.toString('utf8'));
-  return [...name].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+  return [...name].map((b) => (b === 0x5c ? '\\\\' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 }
 
 /**

@@ -8,8 +8,11 @@ export const SERVICE_WORDS_LIMIT = 500;
  */
 const UNSEEN_CLASS = '\\u007f-\\u009f\\u2028\\u2029\\p{Cf}';
 const UNSEEN = new RegExp(`[${UNSEEN_CLASS}]`, 'gu');
-/** UNSEEN and the C0 controls (newline, ESC), which a text shown bare, not JSON-quoted, would pass raw as well. */
-const UNSEEN_OR_CONTROL = new RegExp(`[\\u0000-\\u001f${UNSEEN_CLASS}]`, 'gu');
+/**
+ * UNSEEN and the C0 controls (newline, ESC), which a text shown bare, not JSON-quoted, would pass raw as well; and the
+ * backslash, which begins every escape.
+ */
+const UNSEEN_OR_CONTROL_OR_BACKSLASH = new RegExp(`[\\\\\\u0000-\\u001f${UNSEEN_CLASS}]`, 'gu');
 
 /**
  * An error a service answered with (S3's `AccessDenied: …`), as a message that goes to a terminal quotes it: its words
@@ -36,11 +39,13 @@ export function quotedServiceWords(err: unknown): string {
 
 /**
  * A name of the backup's data a message shows bare, within its own words (a restored directory's path): the C0
- * controls and the characters UNSEEN names as \uXXXX, the rest as it reads. Not quoted, as quotedServiceWords
- * quotes a service's whole answer: the path stays one a reader finds on the file system (review r61G F3).
+ * controls and the characters UNSEEN names as \uXXXX, a backslash as \\, the rest as it reads. Not quoted, as
+ * quotedServiceWords quotes a service's whole answer: the path stays one a reader finds on the file system (review
+ * r61G F3), read as a JSON string's text. The backslash is escaped so that an escape is never the name's own text: a
+ * directory named `photos\u000aX` reads `photos\\u000aX`, one named `photos` newline `X` reads `photos\u000aX` (review r61M F3).
  */
 export function unseenEscaped(text: string): string {
-  return text.replace(UNSEEN_OR_CONTROL, escapedUnits);
+  return text.replace(UNSEEN_OR_CONTROL_OR_BACKSLASH, (char) => (char === '\\' ? '\\\\' : escapedUnits(char)));
 }
 
 function quoted(text: string): string {

@@ -994,6 +994,22 @@ describe('a drill cleanup on the clock of its invocation (audit aW1-1)', () => {
         );
         expect([...message].filter((c) => c.charCodeAt(0) < 0x20 || (c.charCodeAt(0) >= 0x7f && c.charCodeAt(0) <= 0x9f) || c === '\u202e')).toEqual([]);
       });
+
+      // Review r61M F3: a backslash was shown as is, so a directory named with the text of an escape read as one whose
+      // name held the character (photos\u000aX as photos, a newline, X); so did \xNN in a name that is not UTF-8.
+      it.each([
+        ['the text of an escape', Buffer.from('photos\\u000aX'), 'photos\\\\u000aX'],
+        ['a backslash and a byte that is not UTF-8', Buffer.concat([Buffer.from('a\\xe9'), Buffer.from([0xe9])]), 'a\\\\xe9\\xe9'],
+      ])('names a directory whose name holds %s with its backslash escaped', async (_what, name, shownName) => {
+        fs.mkdirSync(Buffer.concat([Buffer.from(`${root}/${NAME}/`), name]), { recursive: true });
+        jest.spyOn(fsPromises, 'rmdir').mockImplementation(async (p) => {
+          if (Buffer.isBuffer(p) && p.subarray(-name.length - 1).equals(Buffer.concat([Buffer.from('/'), name]))) throw Object.assign(new Error('ENOTEMPTY: refused'), { code: 'ENOTEMPTY' });
+          return realRmdir(p);
+        });
+        const err = await removeScratchDirectory(root, NAME, calls(10_000)).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DrillScratchError);
+        expect((err as DrillScratchError).message).toMatch(new RegExp(`^Scratch directory ${root}/${NAME}/${shownName.replace(/\\/g, '\\\\')} is not empty \\(ENOTEMPTY\\)`));
+      });
     });
 
     describe('a late restore shard writing between a pass and its rmdir', () => {
