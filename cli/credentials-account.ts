@@ -10,7 +10,8 @@ import { accessKeyAccount, roleArnAccount } from './access-key-account';
  * - `account`: the account when the credentials tell it offline, else undefined (container or instance credentials,
  *   credential_process, an access key id of the old format, a profile without role_arn, sso_account_id or a key id);
  * - `who`: a stable name of the credentials, for the pointer to the account they last read a stack of
- *   (`profile-<name>`, `default`, `key-<hash of the key id>`, `web-identity-<hash of the role>`).
+ *   (`profile-<name>`, `default`, `key-<hash of the key id>`, `web-identity-<hash of the role>`, `aws-vault-<profile>`,
+ *   `container-<hash of the endpoint>`): two credentials of different accounts never share one (review r61O F1).
  */
 export type CredentialsIdentity = { account?: string; who: string };
 
@@ -29,22 +30,39 @@ export function credentialsIdentity(env: NodeJS.ProcessEnv = process.env): Crede
   const profiles = sharedProfiles(env);
   if (givesCredentials(profiles.default)) return { account: profileAccount('default', env, profiles), who: 'default' };
   if (env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE) return { account: roleArnAccount(env.AWS_ROLE_ARN), who: `web-identity-${shortHash(env.AWS_ROLE_ARN)}` };
-  return { who: 'default' };
+  return { who: containerWho(env) ?? 'default' };
 }
 
 /**
- * The account of profile `name`, offline: its role's (the identity the SDK ends with), else its SSO account, else
- * the account its key id encodes; undefined for any other profile (credential_process, a key id of the old format).
+ * The name of container credentials (the SDK's fromContainerMetadata: AWS_CONTAINER_CREDENTIALS_FULL_URI or
+ * _RELATIVE_URI), undefined for an instance's. aws-vault's `--server`/`--ecs-server` serve each profile this way
+ * (review r61O F1: prod's and staging's shared the pointer `default`, and prod failed over with staging's
+ * environment): aws-vault exports AWS_VAULT=<profile>, a name that outlives its server's port; else the endpoint's.
+ */
+function containerWho(env: NodeJS.ProcessEnv): string | undefined {
+  const endpoint = env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
+  if (!endpoint) return undefined;
+  return env.AWS_VAULT ? `aws-vault-${env.AWS_VAULT}` : `container-${shortHash(endpoint)}`;
+}
+
+/**
+ * The account of profile `name`, offline, taken in the order the SDK resolves a profile (review r61O F3:
+ * node_modules/@aws-sdk/credential-provider-ini/dist-cjs/index.js, resolveProfileData): a role (role_arn with
+ * source_profile or credential_source, not both: isAssumeRoleProfile) gives the role's account; else static keys
+ * (both of them: isStaticCredsProfile) the account their key id encodes; else web identity (role_arn and
+ * web_identity_token_file) the role's; else credential_process none; else SSO (any sso_* setting: isSsoProfile) its
+ * sso_account_id. A role_arn without its source is no role to the SDK, and keys come before SSO.
  */
 function profileAccount(name: string, env: NodeJS.ProcessEnv, profiles: Profiles = sharedProfiles(env)): string | undefined {
   const profile = profiles[name];
   if (profile === undefined) return undefined;
-  const roleArn = profile.role_arn;
-  if (roleArn !== undefined) return roleArnAccount(roleArn);
+  const { role_arn: roleArn, source_profile: sourceProfile, credential_source: credentialSource } = profile;
+  if (roleArn !== undefined && (sourceProfile !== undefined) !== (credentialSource !== undefined)) return roleArnAccount(roleArn);
+  if (profile.aws_access_key_id !== undefined && profile.aws_secret_access_key !== undefined) return accessKeyAccount(profile.aws_access_key_id);
+  if (roleArn !== undefined && profile.web_identity_token_file !== undefined) return roleArnAccount(roleArn);
+  if (profile.credential_process !== undefined) return undefined;
   const ssoAccount = profile.sso_account_id;
-  if (ssoAccount !== undefined) return /^\d{12}$/.test(ssoAccount) ? ssoAccount : undefined;
-  const keyId = profile.aws_access_key_id;
-  return keyId !== undefined ? accessKeyAccount(keyId) : undefined;
+  return ssoAccount !== undefined && /^\d{12}$/.test(ssoAccount) ? ssoAccount : undefined;
 }
 
 type Profiles = Record<string, Record<string, string>>;
@@ -61,9 +79,11 @@ function givesCredentials(profile: Record<string, string> | undefined): boolean 
 
 /**
  * The profiles of the shared config and credentials files, merged as the SDK merges them (the credentials file's
- * settings over the config file's). @smithy/shared-ini-file-loader is not a dependency of this CLI: the files are
- * read as its parseIni and getConfigData read them (`[profile name]` and `[default]` in the config file, `[name]` in
- * the credentials file, `;` and `#` comments, indented sub-section settings not a profile's own).
+ * settings over the config file's: mergeConfigFiles). The shared-ini loader is not a dependency of this CLI: the
+ * files are read as its parseIni and getConfigData read them (node_modules/@smithy/core/dist-es/submodules/config/
+ * shared-ini-file-loader/): `[profile name]` and `[default]` in the config file, and `[profile default]` replacing
+ * `[default]` whole wherever it stands (review r61O F3); `[name]` in the credentials file; `;` and `#` comments;
+ * indented sub-section settings not a profile's own.
  */
 function sharedProfiles(env: NodeJS.ProcessEnv): Profiles {
   const home = env.HOME || homedir();
@@ -71,8 +91,10 @@ function sharedProfiles(env: NodeJS.ProcessEnv): Profiles {
   const config = iniSections(resolved(env.AWS_CONFIG_FILE || path.join(home, '.aws', 'config')));
   const credentials = iniSections(resolved(env.AWS_SHARED_CREDENTIALS_FILE || path.join(home, '.aws', 'credentials')));
   const profiles: Profiles = {};
+  // getConfigData starts from `[default]`, then each `[profile …]` section sets its name, `default` included.
+  if (config.default !== undefined) profiles.default = { ...config.default };
   for (const [section, settings] of Object.entries(config)) {
-    const name = section === 'default' ? section : /^profile\s+(["']?)(\S+)\1$/.exec(section)?.[2];
+    const name = /^profile\s+(["']?)(\S+)\1$/.exec(section)?.[2];
     if (name !== undefined) profiles[name] = { ...settings };
   }
   for (const [name, settings] of Object.entries(credentials)) profiles[name] = { ...profiles[name], ...settings };

@@ -18,6 +18,11 @@ export type CachedStackEnvironment = {
   region: string;
   /** The environment's account, said in the line that tells the copy is used. */
   account: string;
+  /**
+   * The environment's DR account when it is another (drAccount): credentials of it run the DR region's runbooks in
+   * an outage, and find this copy by it (review r61O F5).
+   */
+  drAccount?: string;
   /** The output's key, for the messages of a copy the CLI cannot read. */
   key: string;
   /** When the stack was read (ISO 8601). */
@@ -30,6 +35,7 @@ const cachedSchema = z.object({
   stack: z.string(),
   region: z.string(),
   account: z.string(),
+  drAccount: z.string().optional(),
   key: z.string(),
   readAt: z.iso.datetime(),
   json: z.string(),
@@ -56,10 +62,15 @@ export function credentialsPointerFile(who: string, home: string = userHome()): 
   return path.join(stacksDirectory(home), 'by-credentials', shortened(fileNamePart(who), '.json'));
 }
 
-/** What a pointer says: the account of the stack the credentials read, and when. */
-export type CredentialsPointer = { account: string; readAt: string };
+/**
+ * What a pointer says: the account of the stack the credentials read, and when; and the account the credentials told
+ * offline when it was written (null: none), for it holds only while they still tell that one (review r61O F2: a
+ * profile since pointed at another account's role would fail over with the former account's environment). A pointer
+ * of an older lifeboat has no offlineAccount: written under an unknown account or a misread one, it is not known which.
+ */
+export type CredentialsPointer = { account: string; readAt: string; offlineAccount?: string | null };
 
-const pointerSchema = z.object({ account: z.string().regex(/^\d{12}$/), readAt: z.iso.datetime() });
+const pointerSchema = z.object({ account: z.string().regex(/^\d{12}$/), readAt: z.iso.datetime(), offlineAccount: z.string().nullable().optional() });
 
 function stacksDirectory(home: string): string {
   return path.join(home, '.lifeboat', 'stacks');
@@ -141,14 +152,22 @@ export function readStackEnvironmentCache(file: string): CopyRead {
   return parsed.success ? { kind: 'copy', cached: parsed.data } : { kind: 'unreadable', reason: `not a copy this CLI wrote (${parsed.error.issues.map((i) => `${i.path.join('.') || 'the file'}: ${i.message}`).join('; ')})` };
 }
 
-/** The pointer in `file`, or undefined when there is none or it cannot be read (it is only a hint). */
-export function readCredentialsPointer(file: string): CredentialsPointer | undefined {
+/**
+ * The pointer in `file` of credentials that tell `offlineAccount` offline (undefined: none), or undefined when there
+ * is none, it cannot be read (it is only a hint), or it was written while they told another account (review r61O F2).
+ * An older lifeboat's pointer, which does not say, serves only credentials that tell none.
+ */
+export function readCredentialsPointer(file: string, offlineAccount: string | undefined): CredentialsPointer | undefined {
+  let pointer: CredentialsPointer;
   try {
     const parsed = pointerSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
+    if (!parsed.success) return undefined;
+    pointer = parsed.data;
   } catch {
     return undefined;
   }
+  const writtenUnder = pointer.offlineAccount === undefined ? null : pointer.offlineAccount;
+  return writtenUnder === (offlineAccount ?? null) ? pointer : undefined;
 }
 
 /** The accounts that have a copy of `stack` in `region` under `home`, for the message of an outage with none to use. */
@@ -165,6 +184,18 @@ export function accountsWithCopy(stack: string, region: string, home: string = u
     const read = readStackEnvironmentCache(stackEnvironmentCacheFile(stack, region, account, home));
     // A shortened name is a prefix and a hash: the copy says which stack it is of.
     return read.kind === 'copy' && read.cached.stack === stack && read.cached.region === region && read.cached.account === account ? [account] : [];
+  });
+}
+
+/**
+ * The copies of `stack` in `region` under `home` of an environment whose DR account is `drAccount`, each with its
+ * file: in an outage, credentials of the DR account find by it the copy a primary account's credentials kept.
+ */
+export function copiesWithDrAccount(stack: string, region: string, drAccount: string, home: string = userHome()): { file: string; cached: CachedStackEnvironment }[] {
+  return accountsWithCopy(stack, region, home).flatMap((account) => {
+    const file = stackEnvironmentCacheFile(stack, region, account, home);
+    const read = readStackEnvironmentCache(file);
+    return read.kind === 'copy' && read.cached.drAccount === drAccount ? [{ file, cached: read.cached }] : [];
   });
 }
 

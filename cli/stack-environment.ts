@@ -12,6 +12,7 @@ import { credentialsIdentity, type CredentialsIdentity } from './credentials-acc
 import {
   accountsWithCopy,
   ageSince,
+  copiesWithDrAccount,
   type CachedStackEnvironment,
   credentialsPointerFile,
   legacyStackEnvironmentCacheFile,
@@ -35,6 +36,11 @@ export type StackEnvironmentOptions = {
   /** Says one line to the user (stderr): that the environment is the copy, and of when; or that no copy could be kept. */
   note?: (line: string) => void;
   now?: () => Date;
+  /**
+   * The command runs in the DR region, in the DR account (failover, restore --from dr): in an outage, credentials of
+   * a DR account other than the primary's also take the copy of an environment whose drAccount is theirs (review r61O F5).
+   */
+  drSide?: boolean;
 };
 
 /**
@@ -69,7 +75,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
       );
     }
     if (isCredentialsUnanswered(err)) throw credentialsUnanswered(stackName, err, credentials, options.home);
-    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment({ stackName, region: cacheRegion, where, credentials, profile, home: options.home }, err, note, now());
+    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment({ stackName, region: cacheRegion, where, credentials, profile, home: options.home, drSide: options.drSide === true }, err, note, now());
     throw err;
   }
   const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
@@ -92,19 +98,32 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   }
   const environment = parsedEnvironment(stackName, key, json);
   const readAt = now().toISOString();
-  try {
-    writeStackEnvironmentCache(stackEnvironmentCacheFile(stackName, cacheRegion, environment.account, options.home), { stack: stackName, region: cacheRegion, account: environment.account, key, readAt, json });
-    // CloudFormation answered these credentials with the stack's environment: its account is theirs. When they do
-    // not tell it offline, or tell another (a misread key id), the pointer tells it in the outage.
-    if (credentials.account !== environment.account) writeStackEnvironmentCache(credentialsPointerFile(credentials.who, options.home), { account: environment.account, readAt });
-  } catch (err) {
-    // Without the copy only the fallback of an outage is lost: the command has what it needs, and the user is told
-    // now rather than in the outage (review r60N F5). Node's fs errors are not always instanceof this realm's Error
-    // (jest's vm): their message is read as it is.
-    const reason = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
-    note(`could not keep a copy of the environment of stack ${stackName} for an outage: ${reason}`);
+  // Without the copy or the pointer only the fallback of an outage is lost: the command has what it needs, and the
+  // user is told now rather than in the outage (review r60N F5), each said as what it is (review r61O F7).
+  const kept = keep(() =>
+    writeStackEnvironmentCache(stackEnvironmentCacheFile(stackName, cacheRegion, environment.account, options.home), { stack: stackName, region: cacheRegion, account: environment.account, ...(environment.drAccount !== undefined && environment.drAccount !== environment.account ? { drAccount: environment.drAccount } : {}), key, readAt, json }),
+  );
+  if (kept !== undefined) note(`could not keep a copy of the environment of stack ${stackName} for an outage: ${kept}`);
+  // CloudFormation answered these credentials with the stack's environment: its account is theirs. When they do not
+  // tell it offline, or tell another (a misread key id), the pointer tells it in the outage, while they still tell
+  // the same offline (review r61O F2).
+  if (kept === undefined && credentials.account !== environment.account) {
+    const pointerFile = credentialsPointerFile(credentials.who, options.home);
+    const pointed = keep(() => writeStackEnvironmentCache(pointerFile, { account: environment.account, readAt, offlineAccount: credentials.account ?? null }));
+    if (pointed !== undefined) note(`could not keep a pointer from the credentials in use to account ${environment.account} (${pointerFile}), by which they find its copy in an outage: ${pointed}`);
   }
   return environment;
+}
+
+/** Runs `write`; undefined when it wrote, else why not. */
+function keep(write: () => void): string | undefined {
+  try {
+    write();
+    return undefined;
+  } catch (err) {
+    // Node's fs errors are not always instanceof this realm's Error (jest's vm): their message is read as it is.
+    return typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+  }
 }
 
 /**
@@ -112,12 +131,18 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
  * region, often the primary one, and in its outage the SDK fails before CloudFormation is asked (review r61H F1).
  */
 function isCredentialsUnanswered(err: unknown): err is Error {
-  return err instanceof Error && err.name === 'CredentialsProviderError' && mentionsUnanswered(err.message);
+  return err instanceof Error && err.name === 'CredentialsProviderError' && (mentionsUnanswered(err.message) || SSO_SERVER_FAULT.test(err.message));
 }
+
+/**
+ * The portal answered with a fault of its side (review r61O F4): the SDK's SSO provider wraps the 5xx error itself in
+ * a CredentialsProviderError, whose message is then the error as text, `ServiceUnavailableException: …`.
+ */
+const SSO_SERVER_FAULT = /\b(?:ServiceUnavailableException|InternalServerException|InternalFailure|ServiceUnavailable|InternalServerError)\b/;
 
 /** The error of credentials whose provider did not answer: the way out is other credentials of the same account. */
 function credentialsUnanswered(stackName: string, err: Error, credentials: CredentialsIdentity, home: string | undefined): StackUnansweredError {
-  const account = credentials.account ?? readCredentialsPointer(credentialsPointerFile(credentials.who, home))?.account;
+  const account = credentials.account ?? readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account)?.account;
   const whose = credentials.who.startsWith('profile-') ? `of profile ${credentials.who.slice('profile-'.length)}` : 'in use';
   const other = account !== undefined ? `other credentials of account ${account}` : 'other credentials of the account';
   return new StackUnansweredError(
@@ -128,25 +153,29 @@ function credentialsUnanswered(stackName: string, err: Error, credentials: Crede
 }
 
 /** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and by whom. */
-type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; profile: string; home?: string };
+type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; profile: string; home?: string; drSide: boolean };
 
 /**
  * The environment of the copy kept of the stack, said so in one line with its account and file, when its region's
  * CloudFormation did not answer. Only a copy of the credentials' account is used (review r61H): the account they
  * tell offline, else the one their pointer names; and the pointer's when the account told offline has none (a
- * misread key id). Else the copy an older CLI kept for the same profile, when it is of that account (or the account
- * is not known: what the older CLI did, and the notice says so). Never a copy of another account: the error lists
- * the accounts that have one, for the user to run the command again with credentials of one of them.
+ * misread key id), while they still tell offline what they told when it was written. For a command of the DR side,
+ * the copy of the environment whose DR account is theirs. Else the copy an older CLI kept for the same AWS_PROFILE,
+ * when it is of that account (or the account is not known: what the older CLI did, and the notice says so), or kept
+ * in `default/` when it is of the account known. Never a copy of another account: the error lists the accounts that
+ * have one, for the user to run the command again with credentials of one of them.
  */
 function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
-  const { stackName, region, where, credentials, profile, home } = wanted;
+  const { stackName, region, where, credentials, profile, home, drSide } = wanted;
   const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
-  const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home));
+  const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
   const account = credentials.account ?? pointer?.account;
   const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
-  const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean): EnvironmentConfig => {
+  const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean, asDr = ''): EnvironmentConfig => {
     const unknown = unknownAccount ? '; the account of the credentials in use is not known offline, this copy was kept for the same profile by an older lifeboat' : '';
-    note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${unknown}`);
+    // An account not told by the credentials themselves is said as where it came from (review r61O F1).
+    const pointed = !unknownAccount && pointer !== undefined && cached.account === pointer.account && cached.account !== credentials.account ? `; the account these credentials read last, ${pointer.account}, at ${pointer.readAt}` : '';
+    note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${pointed}${asDr}${unknown}`);
     return parsedEnvironment(stackName, cached.key, cached.json);
   };
   const candidates = [account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
@@ -165,17 +194,29 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     }
     if (read.kind === 'copy') return use(file, read.cached, false);
   }
+  // A DR account's credentials run the DR side's runbooks in the outage, not the primary's: the copy of the one
+  // environment whose DR account they are serves them, said so (review r61O F5).
+  const drCopies = drSide && account !== undefined ? copiesWithDrAccount(stackName, region, account, home) : [];
+  const [drCopy] = drCopies;
+  if (drCopy !== undefined && drCopies.length === 1) return use(drCopy.file, drCopy.cached, false, `, whose DR account is ${account}, the credentials'`);
+  // The older lifeboat kept a copy by AWS_PROFILE, or in `default/` for any other credentials, whatever their account
+  // (review r61O F6): a profile's copy serves that profile when its account is not known; `default/`'s only a known one.
   const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
   const legacy = readStackEnvironmentCache(legacyFile);
-  if (legacy.kind === 'copy' && legacy.cached.stack === stackName && (account === undefined || legacy.cached.account === account)) return use(legacyFile, legacy.cached, account === undefined);
+  const legacyCopy = legacy.kind === 'copy' && legacy.cached.stack === stackName ? legacy.cached : undefined;
+  if (legacyCopy !== undefined && (legacyCopy.account === account || (account === undefined && profile !== 'default'))) return use(legacyFile, legacyCopy, account === undefined);
   const others = accountsWithCopy(stackName, region, home).filter((a) => a !== account);
   const lookedFor =
     account !== undefined
       ? `this machine has no copy of its environment for account ${account}, the credentials' (${fileOf(account)})`
       : `the account of the credentials in use is not known offline, and no copy was read with them (${credentialsPointerFile(credentials.who, home)})`;
   const kept = others.length === 0 ? '' : `; copies of it are kept for ${others.map((a) => `account ${a} (run with credentials of account ${a})`).join(', ')}`;
+  const legacyKept =
+    legacyCopy === undefined || others.includes(legacyCopy.account)
+      ? ''
+      : `; an older lifeboat kept one of account ${legacyCopy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${legacyFile}), not used: ${account !== undefined ? `the credentials' account is ${account}` : "the credentials' account is not known offline"} (run with credentials that tell account ${legacyCopy.account} offline)`;
   throw new StackUnansweredError(
-    `${didNotAnswer}, and ${lookedFor}${kept}: run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+    `${didNotAnswer}, and ${lookedFor}${kept}${legacyKept}: run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
     { cause: err },
   );
 }

@@ -81,7 +81,8 @@ export function failoverInput(
 
 async function runnerFor(options: TargetOptions & { workers?: number }): Promise<WorkflowRunner> {
   // With --stack there is no config file to load (target-environment.ts).
-  if (options.aws || options.stack !== undefined) return awsWorkflowRunner({ environment: await targetEnvironment(options) });
+  // failover runs in the DR region, in the DR account: in an outage its credentials may be the DR account's.
+  if (options.aws || options.stack !== undefined) return awsWorkflowRunner({ environment: await targetEnvironment(options, undefined, { drSide: true }) });
   return localWorkflowRunner({ config: loadLifeboatConfig(options.config), envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
 }
 

@@ -90,4 +90,51 @@ describe('credentialsIdentity', () => {
     expect(credentialsIdentity({ ...none, ...webIdentity }).account).toBe('222222222222');
     expect(credentialsIdentity(none)).toEqual({ who: 'default' });
   });
+
+  // Review r61O F3: the order of @aws-sdk/credential-provider-ini's resolveProfileData and the shared-ini loader's getConfigData.
+  it("reads a profile in the SDK's order: [profile default] over [default], a role only with its source, keys before SSO", () => {
+    const sdkOrder = path.join(dir, 'sdk-order');
+    writeFileSync(
+      sdkOrder,
+      [
+        '[profile default]',
+        'sso_account_id = 111111111111',
+        '[default]',
+        'sso_account_id = 222222222222',
+        '[profile keys-and-sso]',
+        'aws_access_key_id = ASIAY34FZKBOKMUTVV7A',
+        'aws_secret_access_key = s',
+        'sso_account_id = 111111111111',
+        '[profile role-without-source]',
+        'role_arn = arn:aws:iam::333333333333:role/Ops',
+        'sso_account_id = 111111111111',
+        '[profile role-with-both]',
+        'role_arn = arn:aws:iam::333333333333:role/Ops',
+        'source_profile = keys-and-sso',
+        'credential_source = Environment',
+        'aws_access_key_id = ASIAVJ2E6QGR2WZILJFM',
+        'aws_secret_access_key = s',
+        '[profile role-of-instance]',
+        'role_arn = arn:aws:iam::333333333333:role/Ops',
+        'credential_source = Ec2InstanceMetadata',
+      ].join('\n'),
+    );
+    const only = { AWS_CONFIG_FILE: sdkOrder, AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), HOME: dir };
+    expect(credentialsIdentity(only)).toEqual({ account: '111111111111', who: 'default' });
+    expect(credentialsIdentity({ ...only, AWS_PROFILE: 'keys-and-sso' }).account).toBe('609629065308');
+    expect(credentialsIdentity({ ...only, AWS_PROFILE: 'role-without-source' }).account).toBe('111111111111');
+    expect(credentialsIdentity({ ...only, AWS_PROFILE: 'role-with-both' }).account).toBe('364679954851');
+    expect(credentialsIdentity({ ...only, AWS_PROFILE: 'role-of-instance' }).account).toBe('333333333333');
+  });
+
+  // Review r61O F1: aws-vault's --server/--ecs-server serve each profile's credentials by a container endpoint.
+  it('names container credentials by aws-vault\'s profile, else by their endpoint; instance credentials are default', () => {
+    const none = { AWS_CONFIG_FILE: path.join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), HOME: dir };
+    expect(credentialsIdentity({ ...none, AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:41001/', AWS_VAULT: 'prod' })).toEqual({ who: 'aws-vault-prod' });
+    const full = credentialsIdentity({ ...none, AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://127.0.0.1:41001/' }).who;
+    const relative = credentialsIdentity({ ...none, AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/abc' }).who;
+    expect([full, relative]).toEqual([expect.stringMatching(/^container-[0-9a-f]{16}$/), expect.stringMatching(/^container-[0-9a-f]{16}$/)]);
+    expect(full).not.toBe(relative);
+    expect(credentialsIdentity(none)).toEqual({ who: 'default' });
+  });
 });

@@ -33,7 +33,7 @@ beforeEach(() => {
 // Every read of a stack keeps a copy under ~/.lifeboat/stacks/account-<account>: a HOME of the test's own, removed
 // after, and none of the machine's AWS_PROFILE, keys, web identity role or shared files (credentials not known offline).
 const realHome = process.env.HOME;
-const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE'] as const;
+const CREDENTIAL_VARIABLES = ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_VAULT'] as const;
 const realCredentials = CREDENTIAL_VARIABLES.map((name) => [name, process.env[name]] as const);
 const home = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-'));
 beforeAll(() => {
@@ -295,7 +295,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const notes: string[] = [];
     const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line), now: () => new Date('2026-12-07T13:05:00.000Z') });
     expect(resourceNames(environment)).toMatchObject({ primaryStack: 'Shop', drStack: 'Shop-LifeboatDR', failoverStateMachine: 'shop-failover' });
-    expect(notes).toEqual([`CloudFormation in eu-west-1 did not answer: using the environment of account 111111111111 read from stack Shop at 2026-12-07T10:00:00.000Z, 3 h 5 min ago (${cacheFile()})`]);
+    expect(notes).toEqual([`CloudFormation in eu-west-1 did not answer: using the environment of account 111111111111 read from stack Shop at 2026-12-07T10:00:00.000Z, 3 h 5 min ago (${cacheFile()}); the account these credentials read last, 111111111111, at 2026-12-07T10:00:00.000Z`]);
   });
 
   it('failover --stack starts the DR region\'s state machine from the copy', async () => {
@@ -471,6 +471,14 @@ describe('the primary region is down: its CloudFormation does not answer (review
     cloudFormation.reset();
     cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('The SSO session associated with this profile has expired.'), { name: 'CredentialsProviderError' }));
     await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(/^The SSO session associated with this profile has expired\.$/);
+    // Review r61O F4: a portal failing on its side (5xx) is the same outage; the SDK wraps its error as text.
+    for (const fault of ['ServiceUnavailableException: Service Unavailable', 'InternalServerException: An internal error occurred']) {
+      cloudFormation.reset();
+      cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error(fault), { name: 'CredentialsProviderError' }));
+      const failed = targetEnvironment(TARGET, undefined, { note: () => undefined });
+      await expect(failed).rejects.toThrow(StackUnansweredError);
+      await expect(failed).rejects.toThrow(`their provider did not answer (${fault}; an SSO profile's portal`);
+    }
   });
 
   it('the [default] profile of the shared files comes after the keys in the environment, as in the SDK', async () => {
@@ -616,7 +624,93 @@ describe('the primary region is down: its CloudFormation does not answer (review
     expect(known.account).toBe('111111111111');
     expect(known.notes).toEqual([expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\)$`))]);
     awsFiles('[profile prod]\nsso_account_id = 222222222222\n', '');
-    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(`and this machine has no copy of its environment for account 222222222222, the credentials' (${copyOf('222222222222')})${stillUp}`);
+    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(
+      `and this machine has no copy of its environment for account 222222222222, the credentials' (${copyOf('222222222222')}); ` +
+        `an older lifeboat kept one of account 111111111111 for profile prod (${legacy}), not used: the credentials' account is 222222222222 (run with credentials that tell account 111111111111 offline)${stillUp}`,
+    );
+  });
+
+  // Review r61O F6: the older lifeboat's `default/` held the copy of whatever credentials without AWS_PROFILE read last.
+  it("uses an older lifeboat's default/ copy only for credentials that tell its account, and names it otherwise", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
+    unanswered();
+    // Container or instance credentials: their account is not known offline, and staging's copy is not theirs to take.
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(
+      `; an older lifeboat kept one of account 222222222222 for any credentials without AWS_PROFILE (${legacy}), not used: the credentials' account is not known offline (run with credentials that tell account 222222222222 offline)${stillUp}`,
+    );
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 12);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    expect((await inOutage()).account).toBe('222222222222');
+  });
+
+  // Review r61O F1: aws-vault's --server/--ecs-server give each profile's credentials by a container endpoint.
+  it("container credentials of two accounts (aws-vault servers of prod and staging) each fail over with their own account's copy, said as read last", async () => {
+    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:41001/';
+    process.env.AWS_VAULT = 'prod';
+    await readUp();
+    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:41002/';
+    process.env.AWS_VAULT = 'staging';
+    await readUp(staging);
+    outage();
+    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:41003/';
+    process.env.AWS_VAULT = 'prod';
+    const prod = await inOutage();
+    expect(prod.account).toBe('111111111111');
+    expect(prod.notes).toEqual([expect.stringMatching(/; the account these credentials read last, 111111111111, at \d{4}-\d\d-\d\dT[\d:.]+Z$/)]);
+    expect(readdirSync(path.join(stacks, 'by-credentials')).sort()).toEqual(['aws-vault-prod.json', 'aws-vault-staging.json']);
+    // Without aws-vault's name, the endpoint names them: each its own pointer.
+    delete process.env.AWS_VAULT;
+    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:41002/';
+    await readUp(staging);
+    process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI = '/v2/credentials/prod';
+    delete process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+    await readUp();
+    outage();
+    process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:41002/';
+    expect((await inOutage()).account).toBe('222222222222');
+    delete process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI;
+    expect((await inOutage()).account).toBe('111111111111');
+  });
+
+  // Review r61O F2: a pointer holds while the credentials tell offline what they told when it was written.
+  it("a profile that now tells an account offline is not sent to its former account's copy by an old pointer", async () => {
+    awsFiles('[profile ops]\ncredential_process = /usr/local/bin/get-creds\n', '');
+    process.env.AWS_PROFILE = 'ops';
+    await readUp();
+    outage();
+    expect((await inOutage()).account).toBe('111111111111');
+    // The profile now assumes a role of staging: staging's copy or none, never prod's.
+    awsFiles('[profile ops]\nrole_arn = arn:aws:iam::222222222222:role/Ops\ncredential_source = Ec2InstanceMetadata\n', '');
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(`and this machine has no copy of its environment for account 222222222222, the credentials' (${copyOf('222222222222')}); copies of it are kept for account 111111111111`);
+  });
+
+  // Review r61O F5: with the DR stack in another account, failover in the outage runs with the DR account's credentials.
+  it("failover --stack with credentials of the environment's DR account uses the copy its primary account's credentials kept, and says so", async () => {
+    const crossAccount = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, drAccount: '999999999999' } };
+    awsFiles('[profile prod]\nsso_account_id = 111111111111\nsso_role_name = Admin\n[profile dr]\nsso_account_id = 999999999999\nsso_role_name = Admin\n', '');
+    process.env.AWS_PROFILE = 'prod';
+    await readThenOutage(crossAccount);
+    process.env.AWS_PROFILE = 'dr';
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await failoverCommand({ ...TARGET, plan: 'daily' }, capturedCliDeps().deps);
+      expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual(['arn:aws:states:us-west-2:999999999999:stateMachine:shop-failover']);
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(`using the environment of account 111111111111 read from stack Shop at `);
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(`(${cacheFile()}), whose DR account is 999999999999, the credentials'`);
+    } finally {
+      stderr.mockRestore();
+      sfn.restore();
+    }
+    // A command of the primary side does not take it: its credentials must be the primary account's.
+    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(`no copy of its environment for account 999999999999, the credentials'`);
   });
 
   // Review r60N F5: a stack's ARN of a 128-character name, encoded, is past the 255 bytes a file name may have.
@@ -648,6 +742,21 @@ describe('the primary region is down: its CloudFormation does not answer (review
       const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line), home: blocked });
       expect(environment.account).toBe('111111111111');
       expect(notes).toEqual([expect.stringMatching(/^could not keep a copy of the environment of stack Shop for an outage: ENOTDIR/)]);
+    } finally {
+      rmSync(blocked, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one line when the pointer cannot be kept, as a pointer (review r61O F7)', async () => {
+    const blocked = mkdtempSync(path.join(tmpdir(), 'lifeboat-stack-target-blocked-'));
+    try {
+      // A file where the directory of the pointers would be.
+      mkdirSync(path.join(blocked, '.lifeboat', 'stacks'), { recursive: true });
+      writeFileSync(path.join(blocked, '.lifeboat', 'stacks', 'by-credentials'), '');
+      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+      const notes: string[] = [];
+      await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line), home: blocked });
+      expect(notes).toEqual([expect.stringMatching(/^could not keep a pointer from the credentials in use to account 111111111111 \(.*by-credentials\/default\.json\), by which they find its copy in an outage: E[A-Z]+/)]);
     } finally {
       rmSync(blocked, { recursive: true, force: true });
     }
