@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { type VaultSide } from '../runtime/runtime-config';
 
 /** Repaired objects named in the sentence; the count covers them all. */
@@ -22,13 +23,49 @@ export function repairedBeforeStop(repaired: readonly RepairedObject[]): string 
  * The error a scrub stopped with, its message ending with repairedBeforeStop when it had repaired anything. The same
  * object, its message extended: its class, name, code and HTTP status are what the scrub state machine's Retry (a
  * TransientError, classifyError) and its failure report read, so a wrapper would turn a throttle into a permanent
- * failure. A thrown non-Error becomes an Error.
+ * failure. A thrown non-Error becomes an Error. Never throws: an error whose message cannot be changed (a DOMException's
+ * is a getter, a frozen error's read-only) is returned as it is, since a TypeError thrown here would replace a
+ * transient stop with a permanent one (review r61T F3); the scheduled scrub's metric still counts the repairs.
  */
 export function withRepairsBeforeStop(err: unknown, repaired: readonly RepairedObject[]): unknown {
   if (repaired.length === 0) return err;
-  if (!(err instanceof Error)) return new Error(endingWithRepairs(String(err), repaired), { cause: err });
-  err.message = endingWithRepairs(err.message, repaired);
+  // isNativeError too: an error of another realm (a DOMException of Node's own, seen from a vm context) is still an error.
+  if (!(err instanceof Error) && !types.isNativeError(err)) return new Error(endingWithRepairs(describedValue(err), repaired), { cause: err });
+  try {
+    const message = endingWithRepairs(err.message, repaired);
+    if (!setMessage(err, message)) defineMessage(err, message);
+  } catch {
+    // A message getter that throws: the error stays as it was thrown.
+  }
   return err;
+}
+
+/** Whether a plain assignment took (it throws in strict code for a getter-only or read-only message). */
+function setMessage(err: Error, message: string): boolean {
+  try {
+    err.message = message;
+  } catch {
+    return false;
+  }
+  return err.message === message;
+}
+
+/** An own `message` over the prototype's getter (a DOMException's); refused on a frozen or non-extensible error. */
+function defineMessage(err: Error, message: string): void {
+  try {
+    Object.defineProperty(err, 'message', { value: message, writable: true, configurable: true, enumerable: false });
+  } catch {
+    // Refused (a frozen error, a non-configurable own message): left as it was.
+  }
+}
+
+/** A thrown non-Error as text; one whose conversion throws is named by its type. */
+function describedValue(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `a thrown ${typeof value}`;
+  }
 }
 
 /** `text`, a stop's message, with repairedBeforeStop after it when anything was repaired; as it is otherwise. */

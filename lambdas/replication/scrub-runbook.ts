@@ -34,9 +34,10 @@ export type ScrubRunbookDeps = {
   readonly lease?: { readonly store: ScrubLeaseStore; readonly by: string; readonly seconds: number; readonly execution?: string };
   /**
    * Publishes the run's metrics once it is recorded (the Lambda: publishScrubMetrics), before a run that leaves
-   * something unrepaired throws: the scrub-corruption alarm must see those runs above all.
+   * something unrepaired throws: the scrub-corruption alarm must see those runs above all. A run that stops after
+   * repairs publishes them too (stoppedAfterRepairs), as no record is written.
    */
-  publish?(run: ScrubRunRecord): void;
+  publish?(run: ScrubRunMetrics): void;
   openVault(side: VaultSide): Promise<Vault>;
   /**
    * The newest backup a vault's region's catalog records as stored in it (absent-vault.ts): a vault that does not
@@ -60,6 +61,9 @@ export type ScrubRunbookDeps = {
    */
   readonly commandOptions?: string;
 };
+
+/** What a run's metrics are made of (publishScrubMetrics): a recorded run's, or the repairs of a run that stopped. */
+export type ScrubRunMetrics = Pick<ScrubRunRecord, 'environment' | 'read' | 'corrupt' | 'missing' | 'unrepaired'>;
 
 export type ScrubRunbookRequest = { readonly scope: ScrubScope; readonly fraction: number; readonly repair: boolean };
 
@@ -117,7 +121,8 @@ export function summarizeScrub(report: ScrubReport, record: ScrubRunRecord, note
  * catalog that cannot be read or written fails the run (TransientError is retried by the state
  * machine): a scheduled scrub that silently restarted its cycle every day would never read the end of
  * the vault. A run that leaves anything damaged or missing throws VaultDamageError after recording
- * itself and publishing its metrics (`publish`), so the execution fails where an alarm sees it. The whole run holds
+ * itself and publishing its metrics (`publish`), so the execution fails where an alarm sees it; one that stops after it
+ * repaired objects, before its record was written, publishes those and names them in its error (stoppedAfterRepairs). The whole run holds
  * the scrub lease (`lease`): while another scrub holds it, this one throws ScrubInProgressError before reading anything;
  * one that no longer holds it when it comes to record throws ScrubLeaseLostError and records nothing.
  */
@@ -159,33 +164,52 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
     const set = await deps.forgottenSnapshots?.(side, (text) => notes.push(text));
     if (set) forgotten[side] = set;
   }
-  // A run that stops after repairs (the discarded set unread, a copy S3 refused after its retries) records nothing: its
-  // error names them, so the failed execution says the vaults changed (review r61D F4). The same error, its class and
-  // name kept: a TransientError is retried by the state machine (withRepairsBeforeStop).
-  const repaired: RepairedObject[] = [];
-  const report = await scrubVaults({
-    vaults,
-    scope: request.scope,
-    fraction: request.fraction,
-    cursor,
-    repair: request.repair,
-    forgotten,
-    copiedInOutstanding: copiedInOutstanding(previous),
-    onRepaired: (finding) => void repaired.push({ vault: finding.vault, key: finding.key }),
-    ...(deps.discardedSnapshots ? { discardedSnapshots: deps.discardedSnapshots } : {}),
-    ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
-    ...(deps.commandOptions !== undefined ? { commandOptions: deps.commandOptions } : {}),
-  }).catch((err: unknown) => {
-    throw withRepairsBeforeStop(err, repaired);
-  });
+  // A run that stops after repairs (the discarded set unread, a copy S3 refused after its retries, the record's write
+  // throttled, the lease lost) records nothing: its error names them, so the failed execution says the vaults changed
+  // (review r61D F4), and their metric is published (stoppedAfterRepairs).
+  const repaired: ScrubFinding[] = [];
   const options = deps.commandOptions ?? '';
-  notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
-  notes.push(...cutNotes(report), ...packsNotLookedForNotes(report), ...notWorkedOutNotes(report, options), ...snapshotsNotWorkedOutNotes(report, options));
-  const record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
-  await recordHolding(deps, hold, record);
+  let report: ScrubReport;
+  let record: ScrubRunRecord;
+  try {
+    report = await scrubVaults({
+      vaults,
+      scope: request.scope,
+      fraction: request.fraction,
+      cursor,
+      repair: request.repair,
+      forgotten,
+      copiedInOutstanding: copiedInOutstanding(previous),
+      onRepaired: (finding) => void repaired.push(finding),
+      ...(deps.discardedSnapshots ? { discardedSnapshots: deps.discardedSnapshots } : {}),
+      ...(deps.deadline !== undefined ? { deadline: deps.deadline } : {}),
+      ...(deps.commandOptions !== undefined ? { commandOptions: deps.commandOptions } : {}),
+    });
+    notes.push(...discardedSnapshotNotes(report), ...supersededNotes(report));
+    notes.push(...cutNotes(report), ...packsNotLookedForNotes(report), ...notWorkedOutNotes(report, options), ...snapshotsNotWorkedOutNotes(report, options));
+    record = scrubRunSummary(report, { environment: deps.environment, startedAt, endedAt: now().toISOString() }, { previous, unopened: opened.unopened.map((u) => u.side) });
+    await recordHolding(deps, hold, record);
+  } catch (err) {
+    throw stoppedAfterRepairs(err, repaired, deps);
+  }
   deps.publish?.(record);
   if (!report.ok) throw new VaultDamageError(damageMessage(report, record, options));
   return summarizeScrub(report, record, notes);
+}
+
+/**
+ * The error of a run that stopped after it repaired objects, its message naming them (withRepairsBeforeStop: the same
+ * error, so a TransientError is still retried by the state machine), their metric published first (review r61T F1).
+ * The retry reads the same slice, finds those objects healthy and records CLEAN: without this, the scrub-corruption
+ * alarm, which alone says that objects went bad when all were repaired, never heard of them. Counted as found
+ * and repaired, nothing read: the retry's record counts the slice's reads. Not carried into the retry's record: the
+ * catalog, the one place a retry could read them from, is what such a stop most often failed to write.
+ */
+function stoppedAfterRepairs(err: unknown, repaired: readonly ScrubFinding[], deps: Pick<ScrubRunbookDeps, 'environment' | 'publish'>): unknown {
+  if (repaired.length === 0) return err;
+  const corrupt = repaired.filter((f) => f.problem === 'corrupt').length;
+  deps.publish?.({ environment: deps.environment, read: {}, corrupt, missing: repaired.length - corrupt, unrepaired: 0 });
+  return withRepairsBeforeStop(err, repaired.map((f): RepairedObject => ({ vault: f.vault, key: f.key })));
 }
 
 /** What the run left alone on purpose: snapshots their backup discarded that one vault lacks and the other holds (scrubVaults). */

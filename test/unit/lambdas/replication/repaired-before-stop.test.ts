@@ -1,0 +1,68 @@
+import { withRepairsBeforeStop, type RepairedObject } from '../../../../lambdas/replication/repaired-before-stop';
+import { classifyError, TransientError } from '../../../../lambdas/runtime/errors';
+
+/** The scrub's stop after repairs: the same error, its message naming them, whatever kind of error it is. */
+
+const repaired: RepairedObject[] = [{ vault: 'primary', key: 'data/ab12' }];
+const sentence = 'Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary data/ab12.';
+
+it('extends the message of the error itself: its class and name kept, a throttle still transient', () => {
+  const err = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  expect(withRepairsBeforeStop(err, repaired)).toBe(err);
+  expect(err.message).toBe(`Rate exceeded. ${sentence}`);
+  expect(classifyError(err)).toBeInstanceOf(TransientError);
+});
+
+// Review r61T F3: `err.message = …` threw a TypeError for an error whose message has only a getter (a DOMException, as
+// AbortSignal.timeout() aborts with) or is read-only (a frozen error), so a transient stop became a permanent TypeError.
+it('a DOMException TimeoutError (AbortSignal.timeout()): its message extended over the getter, the same error', () => {
+  const err = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+  expect(withRepairsBeforeStop(err, repaired)).toBe(err);
+  expect(err).toMatchObject({ name: 'TimeoutError', message: `The operation was aborted due to timeout. ${sentence}` });
+});
+
+it('an error whose message is a getter only, as a DOMException\'s: still the same transient error', () => {
+  // Jest's realm has its own Error, so the DOMException above is not one for classifyError here (in Lambda it is).
+  const getterOnly = Object.create(Error.prototype, { message: { get: () => 'The operation was aborted due to timeout' } }) as Error;
+  const err = Object.assign(Object.setPrototypeOf(new Error(), getterOnly) as Error, { name: 'TimeoutError' });
+  expect(() => {
+    'use strict';
+    err.message = 'x';
+  }).toThrow(TypeError);
+  const out = withRepairsBeforeStop(err, repaired);
+  expect(out).toBe(err);
+  expect(err.message).toBe(`The operation was aborted due to timeout. ${sentence}`);
+  expect(classifyError(out)).toBeInstanceOf(TransientError);
+});
+
+it('a frozen error is returned as it is, not replaced by a TypeError', () => {
+  const err = Object.freeze(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+  const out = withRepairsBeforeStop(err, repaired);
+  expect(out).toBe(err);
+  expect(err.message).toBe('Rate exceeded');
+  expect(classifyError(out)).toBeInstanceOf(TransientError);
+});
+
+it('an error whose message getter throws is returned as it is', () => {
+  const err = new Error('x');
+  Object.defineProperty(err, 'message', {
+    get: () => {
+      throw new Error('no message');
+    },
+  });
+  expect(withRepairsBeforeStop(err, repaired)).toBe(err);
+});
+
+it('a thrown non-Error becomes an Error naming the repairs, the value as its cause', () => {
+  const out = withRepairsBeforeStop('boom', repaired);
+  expect(out).toBeInstanceOf(Error);
+  expect(out).toMatchObject({ message: `boom. ${sentence}`, cause: 'boom' });
+  const unprintable = Object.create(null) as object;
+  expect(withRepairsBeforeStop(unprintable, repaired)).toMatchObject({ message: `a thrown object. ${sentence}`, cause: unprintable });
+});
+
+it('nothing repaired: the error as it is', () => {
+  const err = new DOMException('aborted', 'AbortError');
+  expect(withRepairsBeforeStop(err, [])).toBe(err);
+  expect(err.message).toBe('aborted');
+});
