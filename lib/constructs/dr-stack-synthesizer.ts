@@ -1,4 +1,4 @@
-import { Annotations, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, type Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, Stack, Token } from 'aws-cdk-lib';
 
 /**
  * The synthesizer of the default DR stack, taken from the user's stack (review r60H F1). The DR stack deploys with the
@@ -83,11 +83,25 @@ export function warnOfSynthesizerNotCarried(from: Stack, to: Stack, carried: DrS
  * defaultStackSynthesizer whose fileAssetsBucketName has no ${AWS::Region} (the default DR stack, kind `app` and the
  * `notCarried` fallback, or a user's drStack of no synthesizer of its own), or it is a user's drStack whose own
  * synthesizer names, without ${AWS::Region}, the user's stack's bucket, or a bucket that names the user's region
- * literally. The S3 name is global, so the DR stack's Lambdas would name the primary region's bucket: said at synth,
- * with the way out of whoever built the DR stack. `from` is the protection's stack, where the warning is (and is
- * acknowledged); of a protection in a NestedStack the bucket names are its top-level stack's.
+ * literally, or a name that another stack of the App, in the DR stack's account and another region, has too (review
+ * r61N F1). The S3 name is global, so the DR stack's Lambdas would name another region's bucket: said at synth, with
+ * the way out of whoever built the DR stack. `from` is the protection's stack, where the warning is (and is
+ * acknowledged); of a protection in a NestedStack, or a drStack that is one, the bucket names are its top-level stack's.
  */
 export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeboat' | 'user'): void {
+  // Checked as synth validates the tree: a stack sharing the bucket may be made after the protection.
+  from.node.addValidation({
+    validate: () => {
+      regionlessDrBucketWarning(from, to, builtBy);
+      return [];
+    },
+  });
+}
+
+function regionlessDrBucketWarning(from: Stack, drStack: Stack, builtBy: 'lifeboat' | 'user'): void {
+  // A NestedStack's synthesizer stores no props and its stackName is a token: it deploys with its top-level stack's
+  // synthesizer, bucket, account and region, on either side (review r61N F2: a nested drStack was never checked).
+  const to = topLevelStack(drStack);
   const props = boundSynthesizerProps(to);
   if (props === undefined) return;
   // The check of the copy path: a name without ${AWS::Region} names one region's bucket.
@@ -95,7 +109,6 @@ export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeb
   if (bucket === undefined) return;
   // A name spelling the DR region out is that region's bucket, whoever else it may serve.
   if (!Token.isUnresolved(to.region) && bucket.includes(to.region)) return;
-  // A NestedStack's synthesizer stores no props and its stackName is a token: the buckets are the top-level stack's.
   const primary = topLevelStack(from);
   const inherited = inheritsAppDefault(to);
   const primaryRegion = literalOfStack(bucket, primary, undefined);
@@ -108,11 +121,17 @@ export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeb
   // The inherited name is the App default's in both stacks, of its qualifier: one bucket unless the accounts differ.
   const theirs = { name: bucket, stack: to, qualifier: to.synthesizer.bootstrapQualifier };
   const inheritedShared = inherited && (primaryRegion !== undefined || sameBucket({ ...theirs, stack: primary }, theirs));
+  // Another account's bucket of that name may still be another region's there, as in an App of two stacks each other's DR.
+  const elsewhere = (): string | undefined => {
+    const other = stackOfSameBucketElsewhere(theirs);
+    return other && `; in the account ${to.account} it is the bucket of ${other.stackName} (${other.node.path}) of ${other.region} too`;
+  };
   if (builtBy === 'lifeboat') {
-    if (!inheritedShared) return;
+    const also = inheritedShared ? '' : elsewhere();
+    if (also === undefined) return;
     Annotations.of(from).addWarningV2(
       'lifeboat:dr-synthesizer-regionless-bucket',
-      `the DR stack ${to.stackName} (${to.node.path}) inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}. ` +
+      `the DR stack ${to.stackName} (${to.node.path}) inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}${also}. ` +
         'Write ${AWS::Region} in that fileAssetsBucketName, or build the DR stack yourself with a synthesizer for the DR region ' +
         '(new Stack(app, ..., { env: <DR region>, synthesizer: ... })) and pass it as drStack',
     );
@@ -120,25 +139,48 @@ export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeb
   }
   let whose: string;
   if (inherited) {
-    if (!inheritedShared) return;
-    whose = `has no synthesizer of its own and inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}`;
+    const also = inheritedShared ? '' : elsewhere();
+    if (also === undefined) return;
+    whose = `has no synthesizer of its own and inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}${also}`;
   } else if (primaryRegion !== undefined) {
     whose = `has a synthesizer whose fileAssetsBucketName ${bucket} ${why}`;
   } else {
     // A user's own synthesizer of a region-less bucket of another name may well be their DR region's bucket: only the
-    // primary stack's own name is known to be another region's.
+    // primary stack's own name, or one another region's stack of the DR account resolves to, is known to be another's.
     const primaryProps = boundSynthesizerProps(primary);
     const primaryBucket = primaryProps === undefined ? undefined : regionlessAssetsBucket(primaryProps);
-    if (primaryBucket === undefined) return;
-    if (!sameBucket({ name: primaryBucket, stack: primary, qualifier: primary.synthesizer.bootstrapQualifier }, theirs)) return;
-    whose = `has a synthesizer whose fileAssetsBucketName ${bucket} is the one of ${primary.stackName}'s synthesizer (${primary.node.path}), which ${why}`;
+    if (primaryBucket !== undefined && sameBucket({ name: primaryBucket, stack: primary, qualifier: primary.synthesizer.bootstrapQualifier }, theirs)) {
+      whose = `has a synthesizer whose fileAssetsBucketName ${bucket} is the one of ${primary.stackName}'s synthesizer (${primary.node.path}), which ${why}`;
+    } else {
+      const also = elsewhere();
+      if (also === undefined) return;
+      whose = `has a synthesizer whose fileAssetsBucketName ${bucket} ${why}${also}`;
+    }
   }
   const drRegion = Token.isUnresolved(to.region) ? 'the DR region' : to.region;
+  const subject = drStack === to ? `${to.stackName} (${to.node.path})` : `${drStack.node.path}, a NestedStack, deploys with its top-level stack ${to.stackName} (${to.node.path}), which`;
+  const given = drStack === to ? 'the drStack' : `${to.stackName}`;
   Annotations.of(from).addWarningV2(
     'lifeboat:dr-synthesizer-regionless-bucket',
-    `the drStack ${to.stackName} (${to.node.path}) ${whose}. Give the drStack a synthesizer whose fileAssetsBucketName names ${drRegion} ` +
+    `the drStack ${subject} ${whose}. Give ${given} a synthesizer whose fileAssetsBucketName names ${drRegion} ` +
       `(or ${REGION_PLACEHOLDER}): new Stack(app, ..., { env: <DR region>, synthesizer: new DefaultStackSynthesizer({ fileAssetsBucketName: ... }) })`,
   );
+}
+
+/**
+ * A top-level stack of the App in the DR stack's known account and another known region whose written bucket name
+ * resolves to the DR stack's (review r61N F1): one S3 bucket cannot be both regions' bootstrap bucket.
+ */
+function stackOfSameBucketElsewhere(dr: WrittenBucket): Stack | undefined {
+  const { account, region } = dr.stack;
+  if (Token.isUnresolved(account) || Token.isUnresolved(region)) return undefined;
+  return dr.stack.node.root.node.findAll().find((construct): construct is Stack => {
+    if (!Stack.isStack(construct) || construct.nestedStackParent !== undefined || construct.account !== account) return false;
+    if (Token.isUnresolved(construct.region) || construct.region === region) return false;
+    const props = boundSynthesizerProps(construct);
+    const name: unknown = props === undefined ? undefined : Reflect.get(props, 'fileAssetsBucketName');
+    return typeof name === 'string' && sameBucket({ name, stack: construct, qualifier: construct.synthesizer.bootstrapQualifier }, dr);
+  });
 }
 
 /** The top-level stack a NestedStack deploys with: its synthesizer, bootstrap and name are the ones the nested one uses. */
@@ -170,13 +212,14 @@ type WrittenBucket = { name: string; stack: Stack; qualifier: string | undefined
 /**
  * Whether two written bucket names name one bucket, as far as known at synth: one name is two buckets in two known
  * accounts, or of two bootstrap qualifiers. A stack of no known account deploys into the other's (the drStack's
- * rules), so it is taken as the same.
+ * rules), so it is taken as the same. ${AWS::Region} is its stack's known region (a neighbour's name may have it).
  */
 function sameBucket(primary: WrittenBucket, dr: WrittenBucket): boolean {
   const accountsKnown = !Token.isUnresolved(primary.stack.account) && !Token.isUnresolved(dr.stack.account);
   const named = ({ name, stack, qualifier }: WrittenBucket): string => {
     const inAccount = accountsKnown ? name.split('${AWS::AccountId}').join(stack.account) : name;
-    return qualifier === undefined ? inAccount : inAccount.split('${Qualifier}').join(qualifier);
+    const inRegion = Token.isUnresolved(stack.region) ? inAccount : inAccount.split(REGION_PLACEHOLDER).join(stack.region);
+    return qualifier === undefined ? inRegion : inRegion.split('${Qualifier}').join(qualifier);
   };
   return named(primary) === named(dr);
 }

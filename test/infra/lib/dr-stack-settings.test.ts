@@ -284,6 +284,71 @@ describe('a drStack of the user\'s whose code bucket is the primary region\'s (r
   });
 
   it.each([
+    ['its own synthesizer has the primary stack\'s fileAssetsBucketName', { synthesizer: regionless() }, undefined, 'which has a synthesizer whose fileAssetsBucketName acme-assets-${AWS::AccountId} is the one of Shop\'s synthesizer (Shop)'],
+    ['it inherits an App default whose fileAssetsBucketName has no ${AWS::Region}', {}, regionless, "which has no synthesizer of its own and inherits the App's defaultStackSynthesizer"],
+  ])('warns of a drStack that is a NestedStack whose top-level stack %s (review r61N F2)', (_case, parentProps, appDefault: (() => DefaultStackSynthesizer) | undefined, whose) => {
+    // Before, the NestedStack's synthesizer (which stores no props) was read: no warning.
+    const synth = synthProtected((app) => new Stack(app, 'Shop', { env, ...(appDefault ? {} : { synthesizer: regionless() }) }), {
+      ...(appDefault ? { defaultStackSynthesizer: appDefault() } : {}),
+      drStack: (app) => new NestedStack(new Stack(app, 'ShopDrParent', { env: drEnv, ...parentProps }), 'DrInner'),
+    });
+    expect(synth.synthError).toBeUndefined();
+    const [warning, ...more] = regionlessWarnings(synth);
+    expect(more).toEqual([]);
+    const text = String(warning?.entry.data);
+    expect(text).toContain(`the drStack ShopDrParent/DrInner, a NestedStack, deploys with its top-level stack ShopDrParent (ShopDrParent), ${whose}`);
+    expect(text).toContain('Give ShopDrParent a synthesizer whose fileAssetsBucketName names us-west-2');
+  });
+
+  it.each([
+    ['the DR stack Lifeboat makes', false],
+    ['a drStack of the user\'s', true],
+  ])('warns when another stack of the App, made after the protection, has the bucket in the DR account and another region: %s (review r61N F1)', (_case, ownDrStack) => {
+    // Before, a DR stack in another account inheriting acme-assets-${AWS::AccountId} was never warned of, though
+    // ShopB (222222222222, eu-west-1) takes acme-assets-222222222222 too: one bucket, of one of the two regions.
+    const synth = synthesizeApp(
+      (app) => {
+        const shopA = new Stack(app, 'ShopA', { env: { account: '111111111111', region: 'eu-west-1' } });
+        const drStack = ownDrStack ? { drStack: new Stack(app, 'ShopADr', { env: { account: '222222222222', region: 'us-west-2' } }) } : {};
+        new LifeboatProtection(shopA, 'Lifeboat', { prefix: 'shopa', drRegion: 'us-west-2', drAccount: '222222222222', ...drStack, notifications: { emails: ['a@example.com'] }, plans: [plan(new s3.Bucket(shopA, 'B'))] });
+        new s3.Bucket(new Stack(app, 'ShopB', { env: { account: '222222222222', region: 'eu-west-1' } }), 'X');
+        return { shop: shopA };
+      },
+      { defaultStackSynthesizer: regionless() },
+    );
+    expect(synth.synthError).toBeUndefined();
+    const warnings = synth.app.synth().getStackArtifact(synth.built.shop.artifactId).messages.filter((m) => String(m.entry.data).includes('lifeboat:dr-synthesizer-regionless-bucket'));
+    expect(warnings).toHaveLength(1);
+    const text = String(warnings[0]?.entry.data);
+    expect(text).toContain(ownDrStack ? "the drStack ShopADr (ShopADr) has no synthesizer of its own and inherits the App's defaultStackSynthesizer" : "the DR stack ShopA-LifeboatDR (ShopA-LifeboatDR) inherits the App's defaultStackSynthesizer");
+    expect(text).toContain('in the account 222222222222 it is the bucket of ShopB (ShopB) of eu-west-1 too');
+  });
+
+  it('warns of each DR stack of an App of two stacks each other\'s DR, of one region-less App default (review r61N F1)', () => {
+    const synth = synthesizeApp(
+      (app) => {
+        const shops = [
+          new Stack(app, 'ShopA', { env: { account: '111111111111', region: 'eu-west-1' } }),
+          new Stack(app, 'ShopB', { env: { account: '222222222222', region: 'eu-west-1' } }),
+        ];
+        for (const [shop, drAccount] of [[shops[0]!, '222222222222'], [shops[1]!, '111111111111']] as const) {
+          new LifeboatProtection(shop, 'Lifeboat', { prefix: shop.stackName.toLowerCase(), drRegion: 'us-west-2', drAccount, notifications: { emails: ['a@example.com'] }, plans: [plan(new s3.Bucket(shop, 'B'))] });
+        }
+        return { shops };
+      },
+      { defaultStackSynthesizer: regionless() },
+    );
+    expect(synth.synthError).toBeUndefined();
+    const assembly = synth.app.synth();
+    const texts = synth.built.shops.map((shop) =>
+      assembly.getStackArtifact(shop.artifactId).messages.filter((m) => String(m.entry.data).includes('lifeboat:dr-synthesizer-regionless-bucket')).map((m) => String(m.entry.data)),
+    );
+    expect(texts.map((t) => t.length)).toEqual([1, 1]);
+    expect(texts[0]?.[0]).toContain('in the account 222222222222 it is the bucket of ShopB (ShopB) of eu-west-1 too');
+    expect(texts[1]?.[0]).toContain('in the account 111111111111 it is the bucket of ShopA (ShopA) of eu-west-1 too');
+  });
+
+  it.each([
     ['of the primary stack\'s qualifier', named('acme1', 'acme-assets-${AWS::AccountId}-eu-west-1'), acmeSynthesizer],
     ['of CDK\'s default bootstrap, beside a primary stack of CDK\'s default synthesizer', named('hnb659fds', 'cdk-hnb659fds-assets-123456789012-eu-west-1'), undefined],
   ])('warns at synth when its own synthesizer\'s bucket names the primary region literally: %s (review r61C F2)', (_case, drSynthesizer, primarySynthesizer: (() => IStackSynthesizer) | undefined) => {
