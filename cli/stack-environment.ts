@@ -147,7 +147,7 @@ function credentialsUnanswered(stackName: string, err: Error, credentials: Crede
   const other = account !== undefined ? `other credentials of account ${account}` : 'other credentials of the account';
   return new StackUnansweredError(
     `stack ${stackName} was not read: the credentials ${whose} could not be had, their provider did not answer (${err.message}; an SSO profile's portal is in one region, which may be the one that is down): ` +
-      `use ${other}, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY); the copy of the stack's environment kept on this machine serves any credentials of its account`,
+      `use ${other}, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with AWS_PROFILE unset: the SDK takes AWS_PROFILE over them); the copy of the stack's environment kept on this machine serves any credentials of its account`,
     { cause: err },
   );
 }

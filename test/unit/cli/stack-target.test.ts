@@ -465,7 +465,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(
       "stack Shop was not read: the credentials of profile sso-prod could not be had, their provider did not answer (Error: connect ECONNREFUSED 3.248.0.1:443; an SSO profile's portal is in one region, which may be the one that is down): " +
-        'use other credentials of account 111111111111, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)',
+        'use other credentials of account 111111111111, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with AWS_PROFILE unset: the SDK takes AWS_PROFILE over them)',
     );
     // An SSO session that expired is no outage: the SDK's error as it is.
     cloudFormation.reset();
