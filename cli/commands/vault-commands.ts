@@ -20,7 +20,7 @@ import { repairIndex, type RepairIndexReport, repairPruneState } from '../../vau
 import { packKey } from '../../vault';
 import { type VaultStore } from '../../vault';
 import { describeUnreadableSnapshot } from '../../vault';
-import { ESCAPED_KEY_SEGMENT, markersStoredApart, s3KeyOf, type Snapshot, underPrefix } from '../../vault';
+import { damagedPartKeys, ESCAPED_KEY_SEGMENT, escapedKeysUnder, markersStoredApart, s3KeyOf, type Snapshot, underPrefix, type UnreadableManifestPart } from '../../vault';
 import { escapeName } from '../escape-name';
 import { type VaultForgetRuleOptions } from './vault-forget';
 import { type CliIo, processIo } from '../cli-io';
@@ -268,26 +268,41 @@ export function includePath(raw: string): string {
 /**
  * An S3 snapshot's --include is a key prefix, taken as given, but includePath drops a leading `/` or `./` as a path's:
  * `--include /photos/sub` restored the key `photos/sub/`'s folder where the workflow selects `/photos/sub/` (review r61E
- * F5). A key starting so is one no file path can be, which a restore into a directory lists as not restored: refused.
+ * F5). A key starting so is one no file path can be, which a restore into a directory lists as not restored: refused. So
+ * is a prefix with a ".." part, in keys too: it was refused in file-path words, where the workflow selects such keys
+ * (review r61J F2).
  */
 function refuseS3IncludeAsPath(snapshot: Snapshot, raw: string): void {
-  if (snapshot.source.kind !== 's3' || !/^\.?\//.test(raw)) return;
-  throw new VaultError(
-    `--include ${JSON.stringify(raw)} of S3 snapshot ${snapshot.id.slice(0, 12)}: an S3 include is a key prefix, taken as given, and a key starting with "/" or "./" is one no file path can be, which a restore into a directory lists as not restored; give the keys without it (--include ${JSON.stringify(raw.replace(/^(?:\.?\/)+/, ''))}), or restore such keys into a bucket with the restore workflow's --prefix`,
-  );
+  if (snapshot.source.kind !== 's3') return;
+  const short = snapshot.id.slice(0, 12);
+  const elsewhere = `restore such keys into a bucket with the restore workflow's --prefix ${JSON.stringify(raw)} (\`lifeboat vault ls ${short} --prefix ${JSON.stringify(raw)}\` lists them, each with its key after its stored path)`;
+  if (/^\.?\//.test(raw)) {
+    const without = raw.replace(/^(?:\.?\/)+/, '');
+    // Without a key prefix left (`--include /`), no include names those keys: `--include ""` is the whole snapshot.
+    const give = without === '' ? '' : `give the keys without it (--include ${JSON.stringify(without)}), or `;
+    throw new VaultError(
+      `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key starting with "/" or "./" is one no file path can be, which a restore into a directory lists as not restored; ${give}${elsewhere}`,
+    );
+  }
+  if (snapshotPathOf(raw) === null) {
+    throw new VaultError(
+      `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key with a ".." part is one no file path can be, which a restore into a directory lists as not restored; ${elsewhere}`,
+    );
+  }
 }
 
 export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
-    const include = includePath(options.include ?? '');
     await checkRestoreTarget(options.target, options.overwrite ?? false);
     CodecPool.prewarm();
     prewarmPlatformCalls();
     keepFreedBuffersInHeapSoon();
     const vault = await openForCommand(options, env, io);
     const snapshot = await vault.resolveSnapshot(ref);
+    // Once the snapshot's kind is known: an S3 include is refused in keys, not in file-path words (review r61J F2).
     refuseS3IncludeAsPath(snapshot, options.include ?? '');
+    const include = includePath(options.include ?? '');
     // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);
     // owners are set when running as root (as tar does) or when asked with --owner.
     // This process is the target's one writer, so what a killed restore left at temporary names
@@ -477,9 +492,22 @@ export function vaultLs(ref: string | undefined, options: VaultLsOptions, deps: 
     };
     for await (const e of vault.entries(snapshot, prefix)) print(e);
     // The keys under an S3 prefix stored escaped (its folder markers: `photos/sub/`) sort apart, under the escaped prefix:
-    // listed after the others, as a restore of the same --include makes them (review r61E F6: never shown).
-    if (s3 && markersStoredApart(prefix)) for await (const e of vault.entries(snapshot, ESCAPED_KEY_SEGMENT)) if (underPrefix(s3KeyOf(e), prefix)) print(e);
-    return EXIT_OK;
+    // listed after the others, as a restore of the same --include makes them (review r61E F6: never shown). Read as the
+    // restore reads them, the run of stored paths that can hold them only: a damaged page elsewhere under the escaped prefix
+    // failed the listing with a bare "object manifest/… does not exist" (review r61J F1).
+    if (!s3 || !markersStoredApart(prefix)) return EXIT_OK;
+    const unreadable: UnreadableManifestPart[] = [];
+    for await (const e of escapedKeysUnder(vault, await vault.manifest(snapshot), prefix, (key) => underPrefix(key, prefix), unreadable)) print(e);
+    if (unreadable.length === 0) return EXIT_OK;
+    // Exit 1, as a damaged page listing the prefix's plain keys fails the listing: what is printed is not all there is.
+    for (const part of unreadable) {
+      const keys = damagedPartKeys(s3KeyOf({ path: part.first, meta: {} }), s3KeyOf({ path: part.last, meta: {} }), `${part.count} entries, some possibly outside ${JSON.stringify(prefix)}`);
+      io.err(`lifeboat vault: not listed: ${keys}: ${part.error.message}`);
+    }
+    io.err(
+      `lifeboat vault: snapshot ${snapshot.id.slice(0, 16)}: the listing under ${JSON.stringify(prefix)} is incomplete: the keys stored escaped that the part(s) above list are not shown (a restore of --include ${JSON.stringify(prefix)} lists the same part(s) as not restored); \`lifeboat vault verify\` names the damage`,
+    );
+    return EXIT_FAILED;
   });
 }
 

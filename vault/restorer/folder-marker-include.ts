@@ -3,7 +3,7 @@ import { ESCAPED_KEY_SEGMENT } from '../manifest/escaped-name';
 import { type ManifestReader } from '../manifest/manifest-reader';
 import { s3KeyAsEntryPath, s3KeyOf } from '../manifest/s3-key-path';
 import { type Vault } from '../repository/vault';
-import { readableEntries, type UnreadableManifestPart } from './readable-entries';
+import { readableEntries, readableRun, type UnreadableManifestPart } from './readable-entries';
 
 /**
  * The keys an include of an S3 snapshot selects that are stored apart from it: a key no file path can be (`photos/sub//x`,
@@ -28,35 +28,46 @@ export function isEscapedMarker(entry: ManifestEntry): boolean {
   return 'path' in placed && placed.folder === true;
 }
 
-/** Whether `entry` is stored escaped and its key is `include` or under `<include>/`, as an include selects keys. */
-export function isEscapedKeyOf(entry: Pick<ManifestEntry, 'path' | 'meta'>, include: string): boolean {
-  if (!underPrefix(entry.path, ESCAPED_KEY_SEGMENT)) return false;
-  const key = s3KeyOf(entry);
-  return key === include || key.startsWith(`${include}/`);
+/**
+ * The stored-path stem of every key starting with `prefix` (an include's keys and its own): base64url turns each 3 bytes
+ * into 4 characters, its i-th character from bits 6i to 6i+5 alone, so the first ⌊4n/3⌋ characters of the base64url of
+ * `prefix`'s n UTF-8 bytes are those of any key that starts with those bytes (review r61J F3: the check, the pass and the
+ * marker pass each read the whole escaped prefix for a one-key include).
+ */
+export function escapedKeyStem(prefix: string): string {
+  const bytes = Buffer.from(prefix, 'utf8');
+  return `${ESCAPED_KEY_SEGMENT}/${bytes.toString('base64url').slice(0, Math.floor((bytes.length * 4) / 3))}`;
 }
 
-/**
- * Whether an unreadable part of the escaped prefix may list keys of `include`. Keys sharing their first 3n bytes share the
- * first 4n characters of their base64url: the stored paths of the keys at or under `include` all start with this stem, so
- * a part whose range misses it holds none of them.
- */
-function mayListKeysOf(part: UnreadableManifestPart, include: string): boolean {
-  const bytes = Buffer.from(include, 'utf8');
-  const stem = `${ESCAPED_KEY_SEGMENT}/${bytes.subarray(0, bytes.length - (bytes.length % 3)).toString('base64url')}`;
+/** Whether an unreadable part of the escaped prefix may list a path starting with `stem`: its range reaches the stem's. */
+function mayListStem(part: UnreadableManifestPart, stem: string): boolean {
   return comparePaths(part.last, stem) >= 0 && (comparePaths(part.first, stem) <= 0 || part.first.startsWith(stem));
 }
 
 /**
- * The entries stored escaped whose keys `include` selects, in manifest order. The whole escaped prefix is read (stored by
- * base64url, they do not sort together); a part of it that cannot be read is added to `unreadable` when it may list one.
+ * The entries stored escaped whose keys start with `prefix` and `selects` takes, in manifest order. Only the run of stored
+ * paths starting with the prefix's stem (escapedKeyStem) is read; a part of it that cannot be read is added to
+ * `unreadable` when its range reaches that run. `vault ls --prefix` and an include's reads share it (review r61J F1).
  */
-export async function* escapedKeysOf(vault: Vault, manifest: ManifestReader, include: string, unreadable: UnreadableManifestPart[]): AsyncGenerator<ManifestEntry> {
+export async function* escapedKeysUnder(
+  vault: Vault,
+  manifest: ManifestReader,
+  prefix: string,
+  selects: (key: string) => boolean,
+  unreadable: UnreadableManifestPart[],
+): AsyncGenerator<ManifestEntry> {
+  const stem = escapedKeyStem(prefix);
   const parts: UnreadableManifestPart[] = [];
   try {
-    for await (const entry of readableEntries(vault, manifest, ESCAPED_KEY_SEGMENT, parts)) if (isEscapedKeyOf(entry, include)) yield entry;
+    for await (const entry of readableRun(vault, manifest, { from: stem, holds: (path) => path.startsWith(stem) }, parts)) if (selects(s3KeyOf(entry))) yield entry;
   } finally {
-    for (const part of parts) if (mayListKeysOf(part, include)) unreadable.push(part);
+    for (const part of parts) if (mayListStem(part, stem)) unreadable.push(part);
   }
+}
+
+/** The entries stored escaped whose keys `include` selects (the key itself, keys under `<include>/`), in manifest order. */
+export function escapedKeysOf(vault: Vault, manifest: ManifestReader, include: string, unreadable: UnreadableManifestPart[]): AsyncGenerator<ManifestEntry> {
+  return escapedKeysUnder(vault, manifest, include, (key) => key === include || key.startsWith(`${include}/`), unreadable);
 }
 
 /**

@@ -24,9 +24,21 @@ export type UnreadableManifestPart = { readonly first: string; readonly last: st
  * Any other failure (the store, the target) ends them as before. A page is read one ahead, as pagesOf reads, through the
  * reader's own cache (a hard link's lookup of its first name finds the page there).
  */
-export async function* readableEntries(vault: Vault, manifest: ManifestReader, include: string, unreadable: UnreadableManifestPart[]): AsyncGenerator<ManifestEntry> {
-  /** A page or node past the include holds nothing of this restore (the pages after the last one read ahead are). */
-  const past = (ref: Pick<PageRef, 'first'>): boolean => include !== '' && comparePaths(ref.first, include) > 0 && !underPrefix(ref.first, include);
+export function readableEntries(vault: Vault, manifest: ManifestReader, include: string, unreadable: UnreadableManifestPart[]): AsyncGenerator<ManifestEntry> {
+  return readableRun(vault, manifest, { from: include, holds: (path) => underPrefix(path, include) }, unreadable);
+}
+
+/**
+ * A run of paths contiguous in manifest order: every path `holds` takes is ≥ `from`, and none follows a path after `from`
+ * that it does not take. An include's paths are one; so are the escaped paths starting with a key prefix's base64url stem.
+ */
+export type PathRun = { readonly from: string; readonly holds: (path: string) => boolean };
+
+/** The entries of `run` as readableEntries gives an include's: from the first page that may hold one, to the last. */
+export async function* readableRun(vault: Vault, manifest: ManifestReader, run: PathRun, unreadable: UnreadableManifestPart[]): AsyncGenerator<ManifestEntry> {
+  const { from, holds } = run;
+  /** A page or node past the run holds nothing of it (the pages after the last one read ahead are). */
+  const past = (ref: Pick<PageRef, 'first'>): boolean => comparePaths(ref.first, from) > 0 && !holds(ref.first);
   const loadNode: NodeLoader = async (ref) => {
     try {
       return await loadManifestNode(vault.store, vault.keys, ref);
@@ -36,7 +48,7 @@ export async function* readableEntries(vault: Vault, manifest: ManifestReader, i
       return undefined;
     }
   };
-  const refs = rootPages(manifest.root, loadNode, include === '' ? undefined : include);
+  const refs = rootPages(manifest.root, loadNode, from === '' ? undefined : from);
   const read = async (): Promise<{ ref: PageRef; entries: readonly ManifestEntry[] } | { ref: PageRef; error: VaultCorruptionError | VaultObjectNotFoundError } | null> => {
     const next = await refs.next();
     if (next.done) return null;
@@ -61,8 +73,8 @@ export async function* readableEntries(vault: Vault, manifest: ManifestReader, i
         continue;
       }
       for (const entry of page.entries) {
-        if (underPrefix(entry.path, include)) yield entry;
-        else if (include !== '' && comparePaths(entry.path, include) > 0) return;
+        if (holds(entry.path)) yield entry;
+        else if (comparePaths(entry.path, from) > 0) return;
       }
     }
   } finally {
