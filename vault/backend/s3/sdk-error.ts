@@ -33,8 +33,12 @@ export function isS3AccessDenied(err: unknown): boolean {
 /**
  * 403 AccessDenied "Access Denied because object protected by object lock.": S3 refused to delete a locked version (or
  * to shorten its retention). It speaks of the object's lock, not of who may call S3, so it is told apart from a denial
- * by IAM or a bucket's owner by its message: S3 sends the same code for both.
+ * by IAM or a bucket's owner by its message: S3 sends the same code for both. Anchored to S3's wording (the local
+ * cloud's adds its reason in brackets after it): a denial whose message merely quotes "object lock" somewhere, a key or
+ * a policy's, is a denial still (review r61Q F4), and expectBucketOwner must not let a foreign bucket's 403 through.
  */
+const OBJECT_LOCK_REFUSAL = /^Access Denied because object protected by object lock(?:[.\s(]|$)/i;
+
 export function isS3ObjectLockRefusal(err: unknown): boolean {
-  return err instanceof Error && httpStatusOf(err) === 403 && /object lock/i.test(err.message);
+  return err instanceof Error && httpStatusOf(err) === 403 && OBJECT_LOCK_REFUSAL.test(err.message);
 }
