@@ -207,8 +207,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       if (b.problem === 'corrupt' && isS3AccessDenied(err)) {
         return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${err instanceof Error ? err.message : String(err)}); a DR vault in another account takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")`);
       }
-      // An endpoint keeping one version per key (the local cloud) refuses to overwrite an object under retention or a
-      // legal hold; S3 on a versioned bucket takes a new version instead.
+      // Neither S3 nor the local cloud comes here: they take the overwrite of a locked object (S3 adds a version and the
+      // damaged one stays as an older one; the local cloud, one version per key, replaces its bytes), a held one's hold
+      // kept (S3VaultStore.replace). Only for an S3-compatible endpoint keeping one version per key that refuses it.
       if (err instanceof ObjectLockedError) {
         return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy, which Object Lock protects (${err.message}); the ${from} vault's copy is good: delete the damaged one once it may be, and the next scrub with repair copies it as missing (docs/RUNBOOKS.md, "Scrub")`);
       }

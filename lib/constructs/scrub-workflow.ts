@@ -109,7 +109,7 @@ const SCRUB_LEASE_PARTITION = 'SCRUB#LEASE';
  *
  * Access: read both vaults' scrubbed objects and key objects, and list them (the listing also makes S3
  * answer a missing key 404 as the vault expects); write only what a repair writes (REPAIRED_KEYS, the
- * prefixes replication writes) in each vault; on each vault key Decrypt (unwrap the master key, read
+ * prefixes replication writes) in each vault, and read and set (never lift) the legal holds of those; on each vault key Decrypt (unwrap the master key, read
  * SSE-KMS objects) and GenerateDataKey (SSE-KMS of the objects a repair writes) — the DR key by its
  * alias; on the catalog PutItem (the run) and Query (the latest run) of the SCRUB#RUNS partition only, and PutItem, GetItem,
  * UpdateItem and DeleteItem (take, name the holder, confirm before recording, release) of the scrub lease's SCRUB#LEASE only, and UpdateItem and
@@ -147,8 +147,17 @@ export class ScrubWorkflow extends Construct {
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: objects(VAULT_READ_KEYS) }));
     // A repaired pack keeps its storage tier: the healthy copy's tags are read and written with it ("Storage tiers").
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObjectTagging', 's3:PutObjectTagging'], resources: objects(['data/*']) }));
-    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: objects(REPAIRED_KEYS) }));
+    // s3:GetObjectLegalHold: see the legal hold below. In the write's statement: one more statement of 10 ARNs took the role's
+    // policy past CDK's split point (10,000 characters, under IAM's inline limit), and CDK moved statements out into an
+    // OverflowPolicy managed policy.
+    scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObjectLegalHold'], resources: objects(REPAIRED_KEYS) }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:AbortMultipartUpload'], resources: objects(MULTIPART_KEYS) }));
+    // A repair over a damaged copy under a legal hold writes the new version held as well (S3VaultStore.replace; a hold
+    // is a version's own, and the newest is what HEAD, a release and a catalog rebuild read): it reads the hold, and a
+    // write carrying x-amz-object-lock-legal-hold needs s3:PutObjectLegalHold. Setting a hold only, never lifting one.
+    scrub.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObjectLegalHold'], resources: objects(REPAIRED_KEYS), conditions: { StringEquals: { 's3:object-lock-legal-hold': 'ON' } } }),
+    );
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [props.vault.bucketArn, drBucketArn] }));
     scrub.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [props.vaultKey.keyArn] }));
     // The DR key by the ARN DrKeyArns pinned at deploy time (another region, another stack).

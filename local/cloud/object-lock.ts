@@ -21,7 +21,9 @@ import { unescapeXml } from './xml-character-references';
  * their default retention, retention and legal hold on PUT (headers) and through
  * Put/GetObjectRetention and Put/GetObjectLegalHold, lock headers on GET/HEAD, and 403 AccessDenied for
  * a DeleteObject or a DeleteObjects entry of a locked object. An overwriting PUT/CopyObject/
- * CompleteMultipartUpload succeeds, as S3's new version does. Buckets without Object Lock pass through untouched.
+ * CompleteMultipartUpload succeeds, as S3's new version does, but replaces the locked bytes (one version per key,
+ * where S3 keeps the old version): locally a lock keeps an object from being deleted, not from being overwritten
+ * (docs/ARCHITECTURE.md, "Object Lock (immutable vaults)", Locally). Buckets without Object Lock pass through untouched.
  */
 
 /**
@@ -193,7 +195,9 @@ export function objectLockMiddleware(store: S3rver.Store & S3rver.ObjectDeletion
     // A write over a locked object is never refused: a lock-enabled bucket is versioned in S3, where Object Lock keeps
     // versions from being deleted but a write adds a version, with a lock of its own. Refusing it failed every backup
     // into an immutable vault locally, whose commit marker is written twice (review a61A F1). The new bytes replace the
-    // stored ones, as GET of the newest version would return them; the superseded version is not kept (one per key).
+    // stored ones, as GET of the newest version would return them; the superseded version is not kept (one per key), so
+    // its lock protects nothing once overwritten here, while in S3 it keeps that version (review r61Q F2). The new
+    // object's lock is what this write asks for: S3VaultStore.replace sends a legal hold the damaged copy had.
     if (plainPut) {
       const lock = lockOfWrite(ctx, config, now());
       if (!config) return next();

@@ -152,7 +152,7 @@ describe('two protections in one app', () => {
     expect(lockOf(named.drStack, 'shop-prod-access-logs-111111111111-eu-central-1')).toEqual({ enabled: undefined, configuration: undefined });
   });
 
-  it('lets only commit and replicate extend retention, on the vault objects a backup references, and no one set legal holds or bypass governance', () => {
+  it('lets only commit and replicate extend retention, on the vault objects a backup references, only the scrub set (never lift) legal holds, and no one bypass governance', () => {
     const template = Template.fromStack(shop);
     const ofNamed = (handler: string): Statement[] => {
       const fns = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: handler }) } } }) as Record<string, Resource>);
@@ -191,7 +191,20 @@ describe('two protections in one app', () => {
     const everyAction = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap((p) =>
       allowed((p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement).flatMap((st) => asArray(st.Action)),
     );
-    expect(everyAction).not.toContain('s3:PutObjectLegalHold');
+    // Legal holds are the operators' (lifeboat backups hold): no role may lift one, and only the scrub's may set one, so
+    // that its repair of a held damaged copy writes the new version held too (S3VaultStore.replace, review r61Q F1).
+    const holdPolicies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).filter((p) =>
+      allowed((p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement).some((st) => asArray(st.Action).includes('s3:PutObjectLegalHold')),
+    );
+    const scrubRoles = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ LIFEBOAT_HANDLER: 'scrub-vaults' }) } } }) as Record<string, Resource>).map(
+      (fn) => (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0],
+    );
+    expect(holdPolicies.length).toBeGreaterThan(0);
+    for (const policy of holdPolicies) {
+      expect((policy.Properties?.Roles as { Ref: string }[]).map((r) => r.Ref).every((role) => scrubRoles.includes(role))).toBe(true);
+      const holds = allowed((policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement).filter((st) => asArray(st.Action).includes('s3:PutObjectLegalHold'));
+      expect(holds.map((st) => [st.Action, st.Condition])).toEqual([['s3:PutObjectLegalHold', { StringEquals: { 's3:object-lock-legal-hold': 'ON' } }]]);
+    }
     expect(everyAction).not.toContain('s3:BypassGovernanceRetention');
     // The other protection of the stack has no Object Lock: its roles get no retention action. (Replicate's grant
     // on the DR vault's own config and keys is a statement of its own: replication does not copy them.)

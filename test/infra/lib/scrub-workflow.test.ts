@@ -132,9 +132,11 @@ it('grants exactly: read and list both vaults, write only what replication write
       'logs:PutLogEvents',
       's3:AbortMultipartUpload',
       's3:GetObject',
+      's3:GetObjectLegalHold',
       's3:GetObjectTagging',
       's3:ListBucket',
       's3:PutObject',
+      's3:PutObjectLegalHold',
       's3:PutObjectTagging',
       'xray:PutTelemetryRecords',
       'xray:PutTraceSegments',
@@ -153,6 +155,12 @@ it('grants exactly: read and list both vaults, write only what replication write
   expect(grants.get('s3:PutObject')).toHaveLength(10);
   expect(keysIn(grants.get('s3:PutObject') ?? [])).toEqual({ primary: written, dr: written });
   expect(keysIn(grants.get('s3:AbortMultipartUpload') ?? [])).toEqual({ primary: ['data/*'], dr: ['data/*'] });
+  // A repair over a held damaged copy writes the new version held (review r61Q F1): the hold read, and set with the write
+  // on what a repair writes only; never lifted (the request's status must be ON).
+  for (const action of ['s3:GetObjectLegalHold', 's3:PutObjectLegalHold']) expect([action, keysIn(grants.get(action) ?? [])]).toEqual([action, { primary: written, dr: written }]);
+  expect(statements.filter((s) => [s.Action].flat().includes('s3:PutObjectLegalHold')).map((s) => [s.Action, s.Condition])).toEqual([
+    ['s3:PutObjectLegalHold', { StringEquals: { 's3:object-lock-legal-hold': 'ON' } }],
+  ]);
   // A repaired pack keeps its tier tag: the healthy copy's tags read, and written with the repair; packs only.
   for (const action of ['s3:GetObjectTagging', 's3:PutObjectTagging']) expect([action, keysIn(grants.get(action) ?? [])]).toEqual([action, { primary: ['data/*'], dr: ['data/*'] }]);
   expect(grants.get('s3:ListBucket')).toEqual([flat({ 'Fn::GetAtt': [vault, 'Arn'] }), expect.stringContaining(`:s3:::${DR_VAULT}"`)]);

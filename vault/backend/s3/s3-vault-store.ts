@@ -116,6 +116,9 @@ function taggingOf(options: PutOptions | undefined): { Tagging?: string } {
   return { Tagging: new URLSearchParams(Object.entries(tags)).toString() };
 }
 
+/** What PutObject and CreateMultipartUpload give the new object besides its bytes: its tags, a legal hold kept over a repair. */
+type CreateParams = { Tagging?: string; ObjectLockLegalHoldStatus?: 'ON' };
+
 function isInvalidRange(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return err.name === 'InvalidRange' || httpStatusOf(err) === 416;
@@ -172,21 +175,38 @@ export class S3VaultStore implements VaultStore {
     await this.write(key, body, isImmutableKey(key), options);
   }
 
-  /** Writes an object even over an existing immutable one: the repair of a copy that does not verify (its tags given anew). */
+  /**
+   * Writes an object even over an existing immutable one: the repair of a copy that does not verify (its tags given
+   * anew). A legal hold on the damaged copy is given to the new one: S3 keeps a hold on the version it was set on, and
+   * HEAD, GetObjectLegalHold and a catalog rebuild read the newest version, so a repair without it left the backup's
+   * object unheld, deletable once its retention ends (review r61Q F1). Read with GetObjectLegalHold rather than HEAD:
+   * HEAD silently leaves the lock headers out for a role without s3:GetObjectLegalHold, this is refused instead.
+   */
   async replace(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
-    await this.write(key, body, false, options);
+    await this.write(key, body, false, options, await this.heldNow(key));
   }
 
-  private async write(key: string, body: Uint8Array, createOnly: boolean, options?: PutOptions): Promise<void> {
+  /** Whether the object has a legal hold now; false when it is absent (a repair writes it anew) or the bucket has no Object Lock. */
+  private async heldNow(key: string): Promise<boolean> {
+    try {
+      return (await this.legalHold(key)) === true;
+    } catch (err) {
+      if (err instanceof VaultObjectNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  private async write(key: string, body: Uint8Array, createOnly: boolean, options?: PutOptions, legalHold = false): Promise<void> {
     const Key = this.objectKey(key);
     const condition = createOnly ? { IfNoneMatch: '*' } : {};
-    const tagging = taggingOf(options);
+    // Sent only to keep a hold: a bucket without Object Lock refuses the parameter, whatever its value.
+    const newObject: CreateParams = { ...taggingOf(options), ...(legalHold ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}) };
     try {
       if (body.length < this.multipartThreshold) {
-        await this.client.send(withUnsignedPayload(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...condition, ...tagging })));
+        await this.client.send(withUnsignedPayload(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ContentLength: body.length, ...condition, ...newObject })));
         return;
       }
-      await this.putMultipart(key, Key, body, condition, tagging);
+      await this.putMultipart(key, Key, body, condition, newObject);
     } catch (err) {
       // Only a create-only write can fail its precondition: the object is there already.
       if (createOnly && isS3PreconditionFailed(err)) return;
@@ -451,12 +471,12 @@ export class S3VaultStore implements VaultStore {
     return this.keyPrefix + key;
   }
 
-  private async putMultipart(key: string, Key: string, body: Uint8Array, condition: { IfNoneMatch?: string }, tagging: { Tagging?: string }): Promise<void> {
+  private async putMultipart(key: string, Key: string, body: Uint8Array, condition: { IfNoneMatch?: string }, newObject: CreateParams): Promise<void> {
     const partSize = Math.max(this.partSize, Math.ceil(body.length / S3_MAX_PARTS));
     const partCount = Math.ceil(body.length / partSize);
     // CRC32 declared up front: the SDK adds a CRC32 to each part by default, and S3 rejects part
     // checksums of an algorithm the upload was not created with.
-    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ChecksumAlgorithm: 'CRC32', ...tagging }));
+    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key, ChecksumAlgorithm: 'CRC32', ...newObject }));
     const UploadId = created.UploadId;
     if (!UploadId) throw new VaultError(`${this.location}: CreateMultipartUpload for object ${key} returned no UploadId`);
     try {

@@ -1755,7 +1755,8 @@ it('a damaged copy Object Lock keeps from being replaced: unrepaired with the lo
   const [pack] = await listKeys(pair.primary.store, 'data/');
   if (pack === undefined) throw new Error('the pair has a pack');
   await corrupt(pair.primary.store, pack);
-  // As S3VaultStore.replace answers an endpoint keeping one version per key (the local cloud) under retention.
+  // As S3VaultStore.replace answers an S3-compatible endpoint keeping one version per key that refuses the overwrite under
+  // retention (S3 and the local cloud take it: review r61Q F3).
   (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(new ObjectLockedError('s3://vault', key, 'S3 refused to overwrite it'));
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });

@@ -1,4 +1,4 @@
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, GetObjectLegalHoldCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import * as path from 'node:path';
 import { openBackupVault } from '../../../../lambdas/runtime/backup-vault';
@@ -44,6 +44,8 @@ beforeEach(() => {
     if (!body) throw s3Error('NoSuchKey', 404);
     return { Body: { transformToByteArray: () => Promise.resolve(new Uint8Array(body)) } };
   });
+  // A bucket without Object Lock: replace reads no legal hold to keep (s3/replace-legal-hold.test.ts has them).
+  s3.on(GetObjectLegalHoldCommand).rejects(s3Error('InvalidRequest', 400, 'Bucket is missing Object Lock Configuration'));
   s3.on(HeadObjectCommand).callsFake((input: { Key: string }) => {
     if (!objects.has(input.Key)) throw s3Error('NotFound', 404);
     return {};
@@ -136,7 +138,7 @@ describe('S3VaultStore.put: immutable objects are created once (If-None-Match), 
   });
 
   // Audit aS1-3: replace took the lock's refusal for "these very bytes are there already", and the scrub reported a copy.
-  it('replace over an object Object Lock protects (the local cloud refuses the overwrite) throws ObjectLockedError; a create of it succeeds', async () => {
+  it('replace over an object Object Lock protects, where an endpoint keeping one version per key refuses the overwrite (S3 and the local cloud take it), throws ObjectLockedError; a create of it succeeds', async () => {
     const vault = store();
     const pack = `data/ab/${'ab'.repeat(32)}`;
     await vault.put(pack, Buffer.from('damaged'));

@@ -1,0 +1,137 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  GetObjectLegalHoldCommand,
+  PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { S3VaultStore } from '../../../../../vault/backend/s3/s3-vault-store';
+
+/**
+ * S3VaultStore.replace (the scrub's repair of a damaged copy) against a fake versioned S3 with Object Lock as AWS has
+ * it: a legal hold belongs to the version it was set on, a write adds a version with the hold its request asks for
+ * (ObjectLockLegalHoldStatus) and none otherwise, and GetObjectLegalHold reads the newest version (review r61Q F1).
+ */
+const s3 = mockClient(S3Client);
+type Version = { body: Buffer; held: boolean };
+const versions = new Map<string, Version[]>();
+/** The bucket has Object Lock (else GetObjectLegalHold is 400 InvalidRequest and a write asking for a hold is refused). */
+let objectLock = true;
+
+function s3Error(name: string, status: number, message = name): S3ServiceException {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message });
+}
+
+function newest(key: string): Version | undefined {
+  return versions.get(key)?.at(-1);
+}
+
+function addVersion(key: string, body: Buffer, holdStatus: string | undefined): void {
+  if (holdStatus !== undefined && !objectLock) throw s3Error('InvalidRequest', 400, 'Bucket is missing Object Lock Configuration');
+  versions.set(key, [...(versions.get(key) ?? []), { body, held: holdStatus === 'ON' }]);
+}
+
+beforeEach(() => {
+  versions.clear();
+  objectLock = true;
+  s3.reset();
+  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: Uint8Array; ObjectLockLegalHoldStatus?: string }) => {
+    addVersion(input.Key, Buffer.from(input.Body), input.ObjectLockLegalHoldStatus);
+    return {};
+  });
+  const uploads = new Map<string, { key: string; hold?: string; parts: Buffer[] }>();
+  s3.on(CreateMultipartUploadCommand).callsFake((input: { Key: string; ObjectLockLegalHoldStatus?: string }) => {
+    const UploadId = `u${uploads.size}`;
+    uploads.set(UploadId, { key: input.Key, ...(input.ObjectLockLegalHoldStatus ? { hold: input.ObjectLockLegalHoldStatus } : {}), parts: [] });
+    return { UploadId };
+  });
+  s3.on(UploadPartCommand).callsFake((input: { UploadId: string; Body: Uint8Array; PartNumber: number }) => {
+    uploads.get(input.UploadId)?.parts.push(Buffer.from(input.Body));
+    return { ETag: `e${input.PartNumber}` };
+  });
+  s3.on(CompleteMultipartUploadCommand).callsFake((input: { UploadId: string }) => {
+    const upload = uploads.get(input.UploadId);
+    if (!upload) throw s3Error('NoSuchUpload', 404);
+    addVersion(upload.key, Buffer.concat(upload.parts), upload.hold);
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    const version = newest(input.Key);
+    if (!version) throw s3Error('NoSuchKey', 404);
+    return { Body: { transformToByteArray: () => Promise.resolve(new Uint8Array(version.body)) } };
+  });
+  s3.on(GetObjectLegalHoldCommand).callsFake((input: { Key: string }) => {
+    if (!objectLock) throw s3Error('InvalidRequest', 400, 'Bucket is missing Object Lock Configuration');
+    const version = newest(input.Key);
+    if (!version) throw s3Error('NoSuchKey', 404);
+    if (!version.held) throw s3Error('NoSuchObjectLockConfiguration', 404, 'The specified object does not have a ObjectLock configuration');
+    return { LegalHold: { Status: 'ON' } };
+  });
+  s3.on(PutObjectLegalHoldCommand).callsFake((input: { Key: string; LegalHold: { Status: string } }) => {
+    const version = newest(input.Key);
+    if (!version) throw s3Error('NoSuchKey', 404);
+    version.held = input.LegalHold.Status === 'ON';
+    return {};
+  });
+});
+
+const SNAPSHOT = `snapshots/${'cd'.repeat(32)}`;
+const PACK = `data/ab/${'ab'.repeat(32)}`;
+
+function store(options: { multipartThresholdBytes?: number } = {}): S3VaultStore {
+  return new S3VaultStore({ client: new S3Client({ region: 'us-east-1' }), bucket: 'vault', ...options });
+}
+
+describe('S3VaultStore.replace and legal holds', () => {
+  it('keeps the legal hold of the damaged copy it writes over: the repaired object is held and reads as the healthy bytes', async () => {
+    const vault = store();
+    await vault.put(SNAPSHOT, Buffer.from('damaged'));
+    await vault.setLegalHold(SNAPSHOT, true);
+    await vault.replace(SNAPSHOT, Buffer.from('healthy'));
+    expect((await vault.get(SNAPSHOT)).toString()).toBe('healthy');
+    expect(await vault.legalHold(SNAPSHOT)).toBe(true);
+    // The damaged version keeps its own hold too (S3 keeps it as an older version).
+    expect(versions.get(SNAPSHOT)?.map((v) => [v.body.toString(), v.held])).toEqual([
+      ['damaged', true],
+      ['healthy', true],
+    ]);
+  });
+
+  it('keeps it over a multipart write too (CreateMultipartUpload asks for the hold)', async () => {
+    const vault = store({ multipartThresholdBytes: 1 });
+    await vault.put(PACK, Buffer.from('damaged'));
+    await vault.setLegalHold(PACK, true);
+    await vault.replace(PACK, Buffer.from('healthy'));
+    expect(s3.commandCalls(CreateMultipartUploadCommand).at(-1)?.args[0].input.ObjectLockLegalHoldStatus).toBe('ON');
+    expect((await vault.get(PACK)).toString()).toBe('healthy');
+    expect(await vault.legalHold(PACK)).toBe(true);
+  });
+
+  it('sets no hold over a copy that had none, in a bucket without Object Lock, or where the object is gone', async () => {
+    const vault = store();
+    await vault.put(SNAPSHOT, Buffer.from('damaged'));
+    await vault.replace(SNAPSHOT, Buffer.from('healthy'));
+    expect(await vault.legalHold(SNAPSHOT)).toBe(false);
+    await vault.replace(PACK, Buffer.from('absent before'));
+    expect(await vault.legalHold(PACK)).toBe(false);
+    objectLock = false;
+    await vault.replace(SNAPSHOT, Buffer.from('healthy again'));
+    expect((await vault.get(SNAPSHOT)).toString()).toBe('healthy again');
+    expect(s3.commandCalls(PutObjectCommand).every((c) => c.args[0].input.ObjectLockLegalHoldStatus === undefined)).toBe(true);
+  });
+
+  it('writes nothing when the hold cannot be read (a role without s3:GetObjectLegalHold): the held copy is not replaced unheld', async () => {
+    const vault = store();
+    await vault.put(SNAPSHOT, Buffer.from('damaged'));
+    await vault.setLegalHold(SNAPSHOT, true);
+    s3.on(GetObjectLegalHoldCommand).rejects(s3Error('AccessDenied', 403, 'User is not authorized to perform: s3:GetObjectLegalHold'));
+    await expect(vault.replace(SNAPSHOT, Buffer.from('healthy'))).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(versions.get(SNAPSHOT)?.map((v) => v.body.toString())).toEqual(['damaged']);
+  });
+});
