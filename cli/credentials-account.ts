@@ -27,22 +27,22 @@ export function credentialsIdentity(env: NodeJS.ProcessEnv = process.env): Crede
     // A key id of the old format gives no account; an IAM user's key is long-lived, so its hash names it for good.
     return { account: accessKeyAccount(env.AWS_ACCESS_KEY_ID), who: `key-${shortHash(env.AWS_ACCESS_KEY_ID)}` };
   }
+  const found = sharedOrMachineIdentity(env);
+  // aws-vault serves each profile's session from a local server, the EC2 metadata one (--ec2-server, v6's --server)
+  // as well as the container one (--ecs-server), and exports AWS_VAULT=<profile>: a name that outlives the server's
+  // port, whatever its type (review r61O F1: prod's and staging's sessions shared the pointer `default`, and prod
+  // failed over with staging's environment; review r61W F2: --ec2-server sets no container URI).
+  return env.AWS_VAULT ? { ...found, who: `aws-vault-${env.AWS_VAULT}` } : found;
+}
+
+/** The rest of the chain: the shared files' `[default]`, web identity, else container or instance credentials. */
+function sharedOrMachineIdentity(env: NodeJS.ProcessEnv): CredentialsIdentity {
   const profiles = sharedProfiles(env);
   if (givesCredentials(profiles.default)) return { account: profileAccount('default', env, profiles), who: 'default' };
   if (env.AWS_ROLE_ARN && env.AWS_WEB_IDENTITY_TOKEN_FILE) return { account: roleArnAccount(env.AWS_ROLE_ARN), who: `web-identity-${shortHash(env.AWS_ROLE_ARN)}` };
-  return { who: containerWho(env) ?? 'default' };
-}
-
-/**
- * The name of container credentials (the SDK's fromContainerMetadata: AWS_CONTAINER_CREDENTIALS_FULL_URI or
- * _RELATIVE_URI), undefined for an instance's. aws-vault's `--server`/`--ecs-server` serve each profile this way
- * (review r61O F1: prod's and staging's shared the pointer `default`, and prod failed over with staging's
- * environment): aws-vault exports AWS_VAULT=<profile>, a name that outlives its server's port; else the endpoint's.
- */
-function containerWho(env: NodeJS.ProcessEnv): string | undefined {
+  // Container credentials (the SDK's fromContainerMetadata) are named by their endpoint, an instance's `default`.
   const endpoint = env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI;
-  if (!endpoint) return undefined;
-  return env.AWS_VAULT ? `aws-vault-${env.AWS_VAULT}` : `container-${shortHash(endpoint)}`;
+  return { who: endpoint ? `container-${shortHash(endpoint)}` : 'default' };
 }
 
 /**

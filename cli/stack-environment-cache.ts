@@ -19,8 +19,9 @@ export type CachedStackEnvironment = {
   /** The environment's account, said in the line that tells the copy is used. */
   account: string;
   /**
-   * The environment's DR account when it is another (drAccount): credentials of it run the DR region's runbooks in
-   * an outage, and find this copy by it (review r61O F5).
+   * The environment's DR account when it is another (drAccount): the error of an outage with credentials of that
+   * account and no copy of their own names this copy, never uses it (review r61W F1: one DR account may serve several
+   * environments).
    */
   drAccount?: string;
   /** The output's key, for the messages of a copy the CLI cannot read. */
@@ -189,7 +190,7 @@ export function accountsWithCopy(stack: string, region: string, home: string = u
 
 /**
  * The copies of `stack` in `region` under `home` of an environment whose DR account is `drAccount`, each with its
- * file: in an outage, credentials of the DR account find by it the copy a primary account's credentials kept.
+ * file: named to the DR account's credentials in an outage, for them to say which environment they mean.
  */
 export function copiesWithDrAccount(stack: string, region: string, drAccount: string, home: string = userHome()): { file: string; cached: CachedStackEnvironment }[] {
   return accountsWithCopy(stack, region, home).flatMap((account) => {

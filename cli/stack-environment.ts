@@ -36,11 +36,6 @@ export type StackEnvironmentOptions = {
   /** Says one line to the user (stderr): that the environment is the copy, and of when; or that no copy could be kept. */
   note?: (line: string) => void;
   now?: () => Date;
-  /**
-   * The command runs in the DR region, in the DR account (failover, restore --from dr): in an outage, credentials of
-   * a DR account other than the primary's also take the copy of an environment whose drAccount is theirs (review r61O F5).
-   */
-  drSide?: boolean;
 };
 
 /**
@@ -75,7 +70,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
       );
     }
     if (isCredentialsUnanswered(err)) throw credentialsUnanswered(stackName, err, credentials, options.home);
-    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment({ stackName, region: cacheRegion, where, credentials, profile, home: options.home, drSide: options.drSide === true }, err, note, now());
+    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment({ stackName, region: cacheRegion, where, credentials, profile, home: options.home }, err, note, now());
     throw err;
   }
   const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
@@ -147,35 +142,37 @@ function credentialsUnanswered(stackName: string, err: Error, credentials: Crede
   const other = account !== undefined ? `other credentials of account ${account}` : 'other credentials of the account';
   return new StackUnansweredError(
     `stack ${stackName} was not read: the credentials ${whose} could not be had, their provider did not answer (${err.message}; an SSO profile's portal is in one region, which may be the one that is down): ` +
-      `use ${other}, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with AWS_PROFILE unset: the SDK takes AWS_PROFILE over them); the copy of the stack's environment kept on this machine serves any credentials of its account`,
+      `use ${other}, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with AWS_PROFILE unset: the SDK takes AWS_PROFILE over them); the copy of the stack's environment kept on this machine serves credentials whose account can be told offline (a profile with sso_account_id/role_arn, or keys whose id is not AKIAI…/AKIAJ…), or ones used once with --stack here while the region was up`,
     { cause: err },
   );
 }
 
 /** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and by whom. */
-type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; profile: string; home?: string; drSide: boolean };
+type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; profile: string; home?: string };
 
 /**
  * The environment of the copy kept of the stack, said so in one line with its account and file, when its region's
  * CloudFormation did not answer. Only a copy of the credentials' account is used (review r61H): the account they
  * tell offline, else the one their pointer names; and the pointer's when the account told offline has none (a
- * misread key id), while they still tell offline what they told when it was written. For a command of the DR side,
- * the copy of the environment whose DR account is theirs. Else the copy an older CLI kept for the same AWS_PROFILE,
- * when it is of that account (or the account is not known: what the older CLI did, and the notice says so), or kept
- * in `default/` when it is of the account known. Never a copy of another account: the error lists the accounts that
- * have one, for the user to run the command again with credentials of one of them.
+ * misread key id), while they still tell offline what they told when it was written. Else the copy an older CLI kept
+ * for the same AWS_PROFILE, or in `default/` for any credentials without one, when it is of the account known (or
+ * no account is known: what the older CLI did, and the notice says so). Never a copy of another account, not even one
+ * whose DR account is theirs (review r61W F1: a central DR account serves several environments, whose stacks may share
+ * a name): the error lists the accounts that have one, for the user to run the command again with credentials of one
+ * of them.
  */
 function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
-  const { stackName, region, where, credentials, profile, home, drSide } = wanted;
+  const { stackName, region, where, credentials, profile, home } = wanted;
   const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
   const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
   const account = credentials.account ?? pointer?.account;
   const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
-  const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean, asDr = ''): EnvironmentConfig => {
-    const unknown = unknownAccount ? '; the account of the credentials in use is not known offline, this copy was kept for the same profile by an older lifeboat' : '';
+  const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean): EnvironmentConfig => {
+    const keptFor = profile === 'default' ? `kept by an older lifeboat for any credentials without AWS_PROFILE; account ${cached.account}` : 'kept for the same profile by an older lifeboat';
+    const unknown = unknownAccount ? `; the account of the credentials in use is not known offline, this copy was ${keptFor}` : '';
     // An account not told by the credentials themselves is said as where it came from (review r61O F1).
     const pointed = !unknownAccount && pointer !== undefined && cached.account === pointer.account && cached.account !== credentials.account ? `; the account these credentials read last, ${pointer.account}, at ${pointer.readAt}` : '';
-    note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${pointed}${asDr}${unknown}`);
+    note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${pointed}${unknown}`);
     return parsedEnvironment(stackName, cached.key, cached.json);
   };
   const candidates = [account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
@@ -194,29 +191,32 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     }
     if (read.kind === 'copy') return use(file, read.cached, false);
   }
-  // A DR account's credentials run the DR side's runbooks in the outage, not the primary's: the copy of the one
-  // environment whose DR account they are serves them, said so (review r61O F5).
-  const drCopies = drSide && account !== undefined ? copiesWithDrAccount(stackName, region, account, home) : [];
-  const [drCopy] = drCopies;
-  if (drCopy !== undefined && drCopies.length === 1) return use(drCopy.file, drCopy.cached, false, `, whose DR account is ${account}, the credentials'`);
-  // The older lifeboat kept a copy by AWS_PROFILE, or in `default/` for any other credentials, whatever their account
-  // (review r61O F6): a profile's copy serves that profile when its account is not known; `default/`'s only a known one.
+  // The older lifeboat kept a copy by AWS_PROFILE, or in `default/` for any other credentials, whatever their account:
+  // it serves credentials of the account known (review r61O F6), and, as it did, ones whose account is not known
+  // offline nor by a pointer (an instance role, a container, credential_process, old-format keys: review r61W F3).
   const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
   const legacy = readStackEnvironmentCache(legacyFile);
   const legacyCopy = legacy.kind === 'copy' && legacy.cached.stack === stackName ? legacy.cached : undefined;
-  if (legacyCopy !== undefined && (legacyCopy.account === account || (account === undefined && profile !== 'default'))) return use(legacyFile, legacyCopy, account === undefined);
-  const others = accountsWithCopy(stackName, region, home).filter((a) => a !== account);
+  if (legacyCopy !== undefined && (legacyCopy.account === account || account === undefined)) return use(legacyFile, legacyCopy, account === undefined);
+  // A DR account's credentials are told which copies name them as DR account, never given one: which environment
+  // they mean to fail over is not known offline (review r61W F1).
+  const drOf = account !== undefined ? copiesWithDrAccount(stackName, region, account, home).map((c) => c.cached.account) : [];
+  const others = accountsWithCopy(stackName, region, home).filter((a) => a !== account && !drOf.includes(a));
   const lookedFor =
     account !== undefined
       ? `this machine has no copy of its environment for account ${account}, the credentials' (${fileOf(account)})`
       : `the account of the credentials in use is not known offline, and no copy was read with them (${credentialsPointerFile(credentials.who, home)})`;
   const kept = others.length === 0 ? '' : `; copies of it are kept for ${others.map((a) => `account ${a} (run with credentials of account ${a})`).join(', ')}`;
+  const drKept =
+    drOf.length === 0
+      ? ''
+      : `; copies kept for ${drOf.map((a) => `account ${a} (DR account ${account ?? ''})`).join(', ')}: run with credentials of account ${drOf.join(' or ')}, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
   const legacyKept =
-    legacyCopy === undefined || others.includes(legacyCopy.account)
+    legacyCopy === undefined || others.includes(legacyCopy.account) || drOf.includes(legacyCopy.account)
       ? ''
       : `; an older lifeboat kept one of account ${legacyCopy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${legacyFile}), not used: ${account !== undefined ? `the credentials' account is ${account}` : "the credentials' account is not known offline"} (run with credentials that tell account ${legacyCopy.account} offline)`;
   throw new StackUnansweredError(
-    `${didNotAnswer}, and ${lookedFor}${kept}${legacyKept}: run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+    `${didNotAnswer}, and ${lookedFor}${kept}${drKept}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
     { cause: err },
   );
 }

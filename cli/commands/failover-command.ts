@@ -81,8 +81,7 @@ export function failoverInput(
 
 async function runnerFor(options: TargetOptions & { workers?: number }): Promise<WorkflowRunner> {
   // With --stack there is no config file to load (target-environment.ts).
-  // failover runs in the DR region, in the DR account: in an outage its credentials may be the DR account's.
-  if (options.aws || options.stack !== undefined) return awsWorkflowRunner({ environment: await targetEnvironment(options, undefined, { drSide: true }) });
+  if (options.aws || options.stack !== undefined) return awsWorkflowRunner({ environment: await targetEnvironment(options) });
   return localWorkflowRunner({ config: loadLifeboatConfig(options.config), envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
 }
 

@@ -166,10 +166,9 @@ async function keptByOtherVault(options: RestoreCommandOptions, deps: Partial<Re
   }
 }
 
-async function runnerFor(options: TargetOptions & { workers?: number }, drSide: boolean): Promise<WorkflowRunner> {
-  // With --stack there is no config file to load (target-environment.ts). The DR region's runbook runs in the DR
-  // account: in an outage its credentials may be the DR account's (stack-environment.ts, drSide).
-  if (options.aws || options.stack !== undefined) return awsWorkflowRunner({ environment: await targetEnvironment(options, undefined, { drSide }) });
+async function runnerFor(options: TargetOptions & { workers?: number }): Promise<WorkflowRunner> {
+  // With --stack there is no config file to load (target-environment.ts).
+  if (options.aws || options.stack !== undefined) return awsWorkflowRunner({ environment: await targetEnvironment(options) });
   return localWorkflowRunner({ config: loadLifeboatConfig(options.config), envName: options.env, dataDir: options.dataDir, targetOptions: targetOptionsLine(options), ...(options.workers !== undefined ? { workers: options.workers } : {}) });
 }
 
@@ -247,7 +246,7 @@ export async function restoreCommand(options: RestoreCommandOptions, deps: Parti
   const from = options.from ?? 'primary';
   try {
     const progress = progressLine(stderr, region === 'dr' ? "restore (the DR region's runbook)" : 'restore');
-    const outcome = await (runner ?? (await runnerFor(options, region === 'dr'))).run('restore', input, (p) => progress.update(p), { region });
+    const outcome = await (runner ?? (await runnerFor(options))).run('restore', input, (p) => progress.update(p), { region });
     progress.done();
     if (options.json) {
       io.out(JSON.stringify({ executionId: outcome.executionId, status: outcome.status, ...(outcome.status === 'SUCCEEDED' ? { report: outcome.output } : { error: outcome.error, cause: failureMessage(outcome) }) }, null, 2));

@@ -137,4 +137,12 @@ describe('credentialsIdentity', () => {
     expect(full).not.toBe(relative);
     expect(credentialsIdentity(none)).toEqual({ who: 'default' });
   });
+
+  // Review r61W F2: aws-vault's --ec2-server (v6's --server) serves them as an instance's, with no container URI.
+  it("names aws-vault's credentials by its profile whatever its server, and not keys it exported", () => {
+    const none = { AWS_CONFIG_FILE: path.join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'), HOME: dir };
+    expect(credentialsIdentity({ ...none, AWS_VAULT: 'prod' })).toEqual({ who: 'aws-vault-prod' });
+    expect(credentialsIdentity({ ...none, AWS_VAULT: 'staging' })).toEqual({ who: 'aws-vault-staging' });
+    expect(credentialsIdentity({ ...none, AWS_VAULT: 'prod', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' }).who).toMatch(/^key-[0-9a-f]{16}$/);
+  });
 });

@@ -631,20 +631,32 @@ describe('the primary region is down: its CloudFormation does not answer (review
   });
 
   // Review r61O F6: the older lifeboat's `default/` held the copy of whatever credentials without AWS_PROFILE read last.
-  it("uses an older lifeboat's default/ copy only for credentials that tell its account, and names it otherwise", async () => {
+  // Review r61W F3: the released CLI used it for credentials whose account is not known offline (an instance role, a
+  // container, credential_process, old-format keys); after the upgrade they still do, until they read the stack.
+  it("uses an older lifeboat's default/ copy for credentials of its account or of none known, and names it otherwise", async () => {
     const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
     mkdirSync(path.dirname(legacy), { recursive: true });
     writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
     unanswered();
-    // Container or instance credentials: their account is not known offline, and staging's copy is not theirs to take.
+    // Instance credentials: their account is not known offline, and no pointer names one: the released copy, said so.
+    const instance = await inOutage();
+    expect(instance.account).toBe('222222222222');
+    expect(instance.notes).toEqual([
+      expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE; account 222222222222$`)),
+    ]);
+    // Old-format keys (no account in their id) alike.
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    expect((await inOutage()).account).toBe('222222222222');
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 12);
+    expect((await inOutage()).account).toBe('222222222222');
+    // Keys that tell another account offline: staging's copy is not theirs to take.
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '333333333333', 12);
     const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(
-      `; an older lifeboat kept one of account 222222222222 for any credentials without AWS_PROFILE (${legacy}), not used: the credentials' account is not known offline (run with credentials that tell account 222222222222 offline)${stillUp}`,
+      `; an older lifeboat kept one of account 222222222222 for any credentials without AWS_PROFILE (${legacy}), not used: the credentials' account is 333333333333 (run with credentials that tell account 222222222222 offline)${stillUp}`,
     );
-    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 12);
-    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    expect((await inOutage()).account).toBe('222222222222');
   });
 
   // Review r61O F1: aws-vault's --server/--ecs-server give each profile's credentials by a container endpoint.
@@ -690,27 +702,33 @@ describe('the primary region is down: its CloudFormation does not answer (review
     await expect(refusal).rejects.toThrow(`and this machine has no copy of its environment for account 222222222222, the credentials' (${copyOf('222222222222')}); copies of it are kept for account 111111111111`);
   });
 
-  // Review r61O F5: with the DR stack in another account, failover in the outage runs with the DR account's credentials.
-  it("failover --stack with credentials of the environment's DR account uses the copy its primary account's credentials kept, and says so", async () => {
-    const crossAccount = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, drAccount: '999999999999' } };
-    awsFiles('[profile prod]\nsso_account_id = 111111111111\nsso_role_name = Admin\n[profile dr]\nsso_account_id = 999999999999\nsso_role_name = Admin\n', '');
-    process.env.AWS_PROFILE = 'prod';
-    await readThenOutage(crossAccount);
+  // Review r61W F1: one DR account serves prod and staging, whose stacks share the name Shop; this machine read only
+  // staging's. failover --stack with the DR account's credentials in the outage meant prod: no copy is taken by its DR
+  // account, the error names the ones there are.
+  it("failover --stack with credentials of a DR account never uses another account's copy, and names the copies whose DR account is theirs", async () => {
+    const stagingCrossAccount = { ...staging, deployment: { ...staging.deployment, prefix: 'stg' }, environment: { ...staging.environment, name: 'stg', drAccount: '999999999999' } };
+    awsFiles('[profile stg]\nsso_account_id = 222222222222\nsso_role_name = Admin\n[profile dr]\nsso_account_id = 999999999999\nsso_role_name = Admin\n', '');
+    process.env.AWS_PROFILE = 'stg';
+    await readThenOutage(stagingCrossAccount);
     process.env.AWS_PROFILE = 'dr';
+    const listed =
+      `this machine has no copy of its environment for account 999999999999, the credentials' (${copyOf('999999999999')}); ` +
+      `copies kept for account 222222222222 (DR account 999999999999): run with credentials of account 222222222222, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
     const sfn = mockClient(SFNClient);
     sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const captured = capturedCliDeps();
     try {
-      await failoverCommand({ ...TARGET, plan: 'daily' }, capturedCliDeps().deps);
-      expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual(['arn:aws:states:us-west-2:999999999999:stateMachine:shop-failover']);
-      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(`using the environment of account 111111111111 read from stack Shop at `);
-      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(`(${cacheFile()}), whose DR account is 999999999999, the credentials'`);
+      await failoverCommand({ ...TARGET, plan: 'daily' }, captured.deps).catch((err: unknown) => captured.io.err(String(err)));
+      expect(sfn.commandCalls(StartExecutionCommand)).toEqual([]);
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).not.toContain('using the environment of account 222222222222');
     } finally {
       stderr.mockRestore();
       sfn.restore();
     }
-    // A command of the primary side does not take it: its credentials must be the primary account's.
-    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(`no copy of its environment for account 999999999999, the credentials'`);
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(listed);
   });
 
   // Review r60N F5: a stack's ARN of a 128-character name, encoded, is past the 255 bytes a file name may have.
