@@ -3,6 +3,7 @@ import { ObjectLockedError, snapshotKey, VaultObjectNotFoundError, type VaultSto
 import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
 import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapshot-tags';
+import { shownCatalogName } from '../catalog/shown-catalog-name';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
 import { decideRetention, type RetentionDecision } from './decide-retention';
@@ -455,6 +456,7 @@ function snapshotNamers(records: readonly BackupRecord[], unreadable: readonly I
     namers.set(snapshotId, (namers.get(snapshotId) ?? new Set<string>()).add(backupId));
   };
   for (const r of records) for (const source of r.sources) add(source.snapshotId, r.backupId);
-  for (const u of unreadable) if (!u.forgotten) for (const id of u.snapshotIds) add(id, `${u.backupId ?? u.key.pk} (unreadable)`);
+  // Shown escaped: the name reaches `not counted: …` lines, and a damaged item's newline or ESC would forge them (review r61U F1).
+  for (const u of unreadable) if (!u.forgotten) for (const id of u.snapshotIds) add(id, `${shownCatalogName(u.backupId ?? u.key.pk)} (unreadable)`);
   return namers;
 }

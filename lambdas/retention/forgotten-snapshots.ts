@@ -1,5 +1,5 @@
 import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
-import { unseenEscaped } from '../runtime/quoted-service-words';
+import { shownCatalogName } from '../catalog/shown-catalog-name';
 
 /** A record a catalog marks forgotten that does not validate and whose `sources` do not all give a snapshot id. */
 export type DamagedForgottenRecord = {
@@ -53,21 +53,7 @@ export async function forgottenSnapshotsOf(catalog: Pick<BackupCatalog, 'listBac
 
 /** What `lifeboat scrub` and replication say of a damaged forgotten record: which, what it costs, how to mend it. */
 export function damagedForgottenRecordLine({ plan, record }: DamagedForgottenRecord): string {
-  return `forgotten record ${shownName(record)} of plan ${shownName(plan)} does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`;
-}
-
-/** Characters (code points) of a record's or plan's name a line shows: a backup id or an item key, not a page. */
-const NAME_SHOWN = 200;
-
-/**
- * A name a damaged item holds, as a line shows it: a newline or ESC in it would forge lines of the scrub's output (a
- * fake `Clean: …`) or colour the terminal (review r61L F4), so they are shown as \uXXXX (unseenEscaped), and a long
- * one is cut (`…… (cut from N characters)`).
- */
-function shownName(name: string): string {
-  const characters = [...name];
-  if (characters.length <= NAME_SHOWN) return unseenEscaped(name);
-  return `${unseenEscaped(characters.slice(0, NAME_SHOWN).join(''))}… (cut from ${characters.length} characters)`;
+  return `forgotten record ${shownCatalogName(record)} of plan ${shownCatalogName(plan)} does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`;
 }
 
 /** logInvalidBackupItem's line for a record counted, not passed over (review r61A F6). */

@@ -1,6 +1,7 @@
 import { type CatalogItemKey } from '../catalog/backup-catalog';
 import { type VaultSide } from '../runtime/runtime-config';
 import { shellWord } from '../runtime/shell-word';
+import { shownCatalogName } from '../catalog/shown-catalog-name';
 
 /**
  * One snapshot a committed backup's record names that the vault's `snapshots/` listing lacks. `key`: the item it was
@@ -13,6 +14,8 @@ export type MissingRecordedSnapshot = {
   readonly snapshotId: string;
   readonly key: CatalogItemKey;
   readonly recordInvalid?: true;
+  /** With `recordInvalid`: what does not validate, `<field>: <why>` each (CatalogItemInvalidError.problems). */
+  readonly problems?: readonly string[];
 };
 
 /**
@@ -49,12 +52,15 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
   const label = vault === 'primary' ? 'primary' : 'DR';
   // Counted by the item each was read from: two items naming one backupId are two records (review r60B F4).
   const backups = new Set(missing.map((m) => `${m.key.pk} / ${m.key.sk}`));
-  const named = missing.slice(0, NAMED).map((m) => `backup ${m.backupId} (plan ${m.plan}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${m.snapshotId}`);
+  // Every name is a damaged item's maybe: shown escaped, a newline or ESC in it would forge the operator's lines (review r61U F1).
+  const named = missing
+    .slice(0, NAMED)
+    .map((m) => `backup ${shownCatalogName(m.backupId)} (plan ${shownCatalogName(m.plan)}${itemNamed(m)}${m.recordInvalid ? ', its record does not validate' : ''}): snapshots/${shownCatalogName(m.snapshotId)}`);
   const invalid = missing.find((m) => m.recordInvalid);
   const more = missing.length > NAMED ? `, and ${missing.length - NAMED} more` : '';
   const vaultFlag = vault === 'dr' ? ' --vault dr' : '';
   // Quoted: a damaged item's backupId (or key) is any string, and the line is pasted into a shell (review r60F F6).
-  const forget = (backupId: string): string => `\`lifeboat backups forget --lost ${shellWord(backupId)}${vaultFlag}${wayOut.forget}\``;
+  const forget = (backupId: string): string => `\`lifeboat backups forget --lost ${commandWord(backupId, '<backupId>')}${vaultFlag}${wayOut.forget}\``;
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: the ${label} catalog records ${backups.size} committed backup(s) ` +
     `stored in this vault whose snapshot object it does not hold (${missing.length} snapshot(s)): ${named.join('; ')}${more}. ` +
@@ -65,20 +71,44 @@ function recordedSnapshotMissingMessage(vault: VaultSide, missing: readonly Miss
     `(it refuses while the tree still reads; --dry-run shows what is left of it), and ${retentionWayOut(missing[0], configured, vaultFlag, wayOut.forget)}. ` +
     (invalid === undefined
       ? ''
-      : `A record that does not validate (${recordNamed(invalid)}) was read for its snapshot ids alone, and neither forget reads it: ` +
-        'upgrade Lifeboat if a newer version wrote it, or fix the item, first. ') +
+      : `A record that does not validate (${recordNamed(invalid)}${invalidFields(invalid)}) was read for its snapshot ids alone, and neither forget reads it: ` +
+        `${invalidRecordFix(invalid)}, first. `) +
     'Until one of these, every prune of this vault stops here.'
   );
 }
 
 /** The item the record was read from, when its key is not its backup's: the way out's backup id is not where it is. */
 function itemNamed(m: MissingRecordedSnapshot): string {
-  return isBackupsOwnItem(m) ? '' : `, catalog item ${m.key.pk} / ${m.key.sk}`;
+  return isBackupsOwnItem(m) ? '' : `, catalog item ${shownCatalogName(m.key.pk)} / ${shownCatalogName(m.key.sk)}`;
 }
 
 /** Whose record does not validate: its backup's, or, when its `backupId` is another backup's, its item's (review r60F F2). */
 function recordNamed(m: MissingRecordedSnapshot): string {
-  return isBackupsOwnItem(m) ? `${m.backupId}'s` : `that of catalog item ${m.key.pk}`;
+  return isBackupsOwnItem(m) ? `${shownCatalogName(m.backupId)}'s` : `that of catalog item ${shownCatalogName(m.key.pk)}`;
+}
+
+/** What of the record does not validate: without it the operator could not tell which field to fix (review r61U F3). */
+function invalidFields(m: MissingRecordedSnapshot): string {
+  return m.problems === undefined || m.problems.length === 0 ? '' : `: ${m.problems.map(shownCatalogName).join('; ')}`;
+}
+
+/**
+ * The fix of a record that does not validate. A `forgottenAt` that is no non-empty string (0, {}, true) is read as a
+ * live backup's (marksForget), so the fix says which it is (docs/RUNBOOKS.md, "Prune"); another field, the item's.
+ */
+function invalidRecordFix(m: MissingRecordedSnapshot): string {
+  const forgottenAt = m.problems?.some((p) => /^forgottenAt[.:]/.test(p)) === true;
+  return forgottenAt
+    ? 'set its `forgottenAt` to the ISO time retention forgot it if its backup is gone, else remove the attribute'
+    : 'upgrade Lifeboat if a newer version wrote it, or fix the item';
+}
+
+/**
+ * A name as a word of a command line to paste: one a line cannot show as it is (a newline, ESC: review r61U F1) is
+ * given as `placeholder`, the name shown escaped before it in the message.
+ */
+function commandWord(name: string, placeholder: string): string {
+  return shownCatalogName(name) === name ? shellWord(name) : placeholder;
 }
 
 /**
@@ -88,8 +118,8 @@ function recordNamed(m: MissingRecordedSnapshot): string {
 function retentionWayOut(first: MissingRecordedSnapshot | undefined, configured: readonly string[] | undefined, vaultFlag: string, options: string): string {
   if (first === undefined || configured === undefined || configured.includes(first.plan)) return "retention forgets it when its plan's policy lets it go";
   return (
-    `no retention policy forgets it: its plan ${first.plan} is not in the config; ` +
-    `\`lifeboat backups forget --plan ${shellWord(first.plan)}${vaultFlag} --keep-last 1 --dry-run${options}\` gives that plan's backups one on the command line ` +
+    `no retention policy forgets it: its plan ${shownCatalogName(first.plan)} is not in the config; ` +
+    `\`lifeboat backups forget --plan ${commandWord(first.plan, '<plan>')}${vaultFlag} --keep-last 1 --dry-run${options}\` gives that plan's backups one on the command line ` +
     '(then run it without --dry-run; docs/RUNBOOKS.md, "A plan removed or renamed")'
   );
 }
@@ -106,5 +136,5 @@ function isBackupsOwnItem(m: MissingRecordedSnapshot): boolean {
 function forgetWayOut(first: MissingRecordedSnapshot | undefined, forget: (backupId: string) => string): string {
   if (first === undefined) return forget('<backupId>');
   if (isBackupsOwnItem(first)) return forget(first.backupId);
-  return `fix the \`backupId\` of catalog item ${first.key.pk} first (it names ${first.backupId}); then ${forget(first.key.pk.replace(/^BACKUP#/, ''))}`;
+  return `fix the \`backupId\` of catalog item ${shownCatalogName(first.key.pk)} first (it names ${shownCatalogName(first.backupId)}); then ${forget(first.key.pk.replace(/^BACKUP#/, ''))}`;
 }

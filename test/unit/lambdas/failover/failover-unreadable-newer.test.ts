@@ -116,6 +116,22 @@ it.each([
   await expect(resolve({ at: '2026-12-09T07:00:00Z' })).rejects.toThrow(`the DR catalog has a backup record it cannot read, ${String(DAMAGED.pk)} / BACKUP (started`);
 });
 
+// Review r61U F1: the refusal named the record by its key raw: a newline and ESC in it forged the operator's lines.
+it('names a record whose key holds a newline and ESC escaped', async () => {
+  const forged = '20261209T060000Z-0000000b\n\u001b[32mClean: fake';
+  items = [OLDER, { ...DAMAGED, pk: `BACKUP#${forged}`, backupId: forged }];
+  const refusal = resolve().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  const error = await refusal;
+  expect(error).toBeInstanceOf(UnreadableNewerBackupError);
+  const message = (error as Error).message;
+  expect(message).toContain('the DR catalog has a backup record it cannot read, BACKUP#20261209T060000Z-0000000b\\u000a\\u001b[32mClean: fake / BACKUP (started');
+  expect(message).not.toContain('\n');
+  expect(message).not.toContain('\u001b');
+});
+
 it('restores a backup named by backupId, whatever record it cannot read, where the newest is refused', async () => {
   items = [OLDER, DAMAGED];
   await expect(resolve()).rejects.toThrow(UnreadableNewerBackupError);

@@ -435,4 +435,33 @@ describe('a record that does not validate naming the snapshot of a live one', ()
     expect(report.plans[0]?.forgotten).toEqual(forgets ? ['a1'] : []);
     expect(report.plans[0]?.notCounted.map((n) => n.backupId)).toEqual(forgets ? [] : ['a1']);
   });
+
+  // Review r61U F1: the damaged record's backupId went raw into `not counted: …` (a newline and ESC forged a line).
+  it("shows the damaged record's backupId escaped in the live one's reason", async () => {
+    const forged = 'b\n\u001b[32mClean: fake';
+    const damaged = { pk: 'BACKUP#b', sk: 'BACKUP', ...recordOf(forged, 3, 'snap-S'), shardCount: 'one' };
+    const invalid = { ...salvageBackupItem(damaged), error: new CatalogItemInvalidError('catalog', 'BACKUP#b / BACKUP', ['shardCount: Expected number']), key: { pk: 'BACKUP#b', sk: 'BACKUP' } };
+    const shared = new MemoryCatalog();
+    shared.records.set('a1', recordOf('a1', 1, 'snap-S'));
+    shared.records.set('a2', recordOf('a2', 2, 'snap-T'));
+    shared.listBackupsOfPlan = (plan: string, options?: ListBackupsOptions) => {
+      options?.onInvalid?.(invalid);
+      return MemoryCatalog.prototype.listBackupsOfPlan.call(shared, plan);
+    };
+    const arrivals = new Map([
+      ['snap-S', new Date('2026-03-01T00:00:00Z')],
+      ['snap-T', new Date('2026-03-02T00:00:00Z')],
+    ]);
+    const openVault = jest.fn(() => Promise.reject(new Error('a dry run opens no vault')));
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const report = await forgetBackups(
+      { dryRun: true },
+      { vault: 'primary', snapshotArrivals: () => Promise.resolve(arrivals), openVault, catalog: shared, plans: [{ name: 'files', retention: { keepLast: 1 } }], now: NOW },
+    ).finally(() => warn.mockRestore());
+    const reasons = report.plans[0]?.notCounted.map((n) => n.reason) ?? [];
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toContain('b\\u000a\\u001b[32mClean: fake (unreadable)');
+    expect(reasons[0]).not.toContain('\n');
+  expect(reasons[0]).not.toContain('\u001b');
+  });
 });

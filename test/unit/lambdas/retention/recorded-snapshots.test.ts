@@ -277,6 +277,15 @@ describe('a record whose state the byPlan Query filter judged (review r60B F3)',
     await expect(check(new Set([`snap-${plan}-0-a`]))).rejects.toThrow(new RegExp(`backup ${plan}-000000 \\(plan ${plan}, its record does not validate\\): snapshots/snap-${plan}-0-b\\. `));
   });
 
+  // Review r61U F3: the stop ended "upgrade Lifeboat …, or fix the item, first" without the field or its fix.
+  it('names the field of a record that does not validate and how to set its forgottenAt', async () => {
+    await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record('oddforgotfield', 0)), forgottenAt: 0 } }));
+    const check = await recordedSnapshotsCheck('primary', scoped('oddforgotfield'), ['oddforgotfield']);
+    await expect(check(new Set())).rejects.toThrow(
+      /A record that does not validate \(oddforgotfield-000000's: forgottenAt: [^)]+\) was read for its snapshot ids alone, and neither forget reads it: set its `forgottenAt` to the ISO time retention forgot it if its backup is gone, else remove the attribute, first\. /,
+    );
+  });
+
   it('stops on a record whose status this version does not know, naming it; passes over a FAILED one that does not validate', async () => {
     await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record('oddstatus', 0)), status: 'COMMITED' } }));
     await doc.send(new PutCommand({ TableName: 'catalog', Item: { ...item(record('oddstatus', 1)), status: 'FAILED', copies: { primary: 'SHIPPED' } } }));

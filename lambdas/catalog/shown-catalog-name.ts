@@ -1,0 +1,15 @@
+import { unseenEscaped } from '../runtime/quoted-service-words';
+
+/** Characters (code points) of a catalog name a line shows: a backup id, a plan or an item key, not a page. */
+const NAME_SHOWN = 200;
+
+/**
+ * A name a damaged catalog item holds (its backup id, plan, key), as an operator's line shows it: a newline or ESC in
+ * it would forge lines of the output (a fake `Clean: …`) or colour the terminal (review r61L F4, r61U F1), so they are
+ * shown as \uXXXX (unseenEscaped), and a long one is cut (`…… (cut from N characters)`).
+ */
+export function shownCatalogName(name: string): string {
+  const characters = [...name];
+  if (characters.length <= NAME_SHOWN) return unseenEscaped(name);
+  return `${unseenEscaped(characters.slice(0, NAME_SHOWN).join(''))}… (cut from ${characters.length} characters)`;
+}

@@ -1,0 +1,48 @@
+import { type MissingRecordedSnapshot, RecordedSnapshotMissingError } from '../../../../lambdas/retention/recorded-snapshot-missing-error';
+
+/**
+ * Review r61U: the prune's stop printed a damaged record's backupId and key raw (a newline and ESC forged a
+ * `Clean: …` line, F1), and for a record that does not validate it named neither the bad field nor its fix (F3).
+ */
+
+const FORGED = 'files-1\n\u001b[32mClean: fake\u001b[0m';
+const ESCAPED = 'files-1\\u000a\\u001b[32mClean: fake\\u001b[0m';
+
+const missing = (over: Partial<MissingRecordedSnapshot>): MissingRecordedSnapshot => ({
+  backupId: 'files-1',
+  plan: 'files',
+  snapshotId: 'snap-a',
+  key: { pk: 'BACKUP#files-1', sk: 'BACKUP' },
+  ...over,
+});
+
+it('shows a damaged backupId, plan and key escaped, and gives no command line with them raw', () => {
+  const own = new RecordedSnapshotMissingError('primary', [missing({ backupId: FORGED, key: { pk: `BACKUP#${FORGED}`, sk: 'BACKUP' }, recordInvalid: true })]).message;
+  expect(own).not.toContain('\n');
+  expect(own).not.toContain('\u001b');
+  expect(own).toContain(`backup ${ESCAPED} (plan files, its record does not validate): snapshots/snap-a`);
+  expect(own).toContain(`(${ESCAPED}'s)`);
+  expect(own).toContain('`lifeboat backups forget --lost <backupId>`');
+
+  const other = new RecordedSnapshotMissingError('dr', [missing({ plan: `files\n\u001b[2J`, key: { pk: `BACKUP#${FORGED}`, sk: 'BACKUP\nx' }, recordInvalid: true })], undefined, ['photos']).message;
+  expect(other).not.toContain('\n');
+  expect(other).not.toContain('\u001b');
+  expect(other).toContain(`(plan files\\u000a\\u001b[2J, catalog item BACKUP#${ESCAPED} / BACKUP\\u000ax, its record does not validate)`);
+  expect(other).toContain(`fix the \`backupId\` of catalog item BACKUP#${ESCAPED} first (it names files-1); then \`lifeboat backups forget --lost <backupId> --vault dr\``);
+  expect(other).toContain('`lifeboat backups forget --plan <plan> --vault dr --keep-last 1 --dry-run`');
+});
+
+it('cuts a name over 200 characters', () => {
+  const message = new RecordedSnapshotMissingError('primary', [missing({ backupId: 'x'.repeat(250), key: { pk: `BACKUP#${'x'.repeat(250)}`, sk: 'BACKUP' } })]).message;
+  expect(message).toContain(`backup ${'x'.repeat(200)}… (cut from 250 characters) (plan files)`);
+});
+
+it("names what of a record does not validate, and for a forgottenAt that is no ISO time says what to set", () => {
+  const forgottenAt = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, problems: ['forgottenAt: Expected string, received number'] })]).message;
+  expect(forgottenAt).toContain(
+    "A record that does not validate (files-1's: forgottenAt: Expected string, received number) was read for its snapshot ids alone, and neither forget reads it: " +
+      'set its `forgottenAt` to the ISO time retention forgot it if its backup is gone, else remove the attribute, first. ',
+  );
+  const other = new RecordedSnapshotMissingError('primary', [missing({ recordInvalid: true, problems: ['shardCount: Expected number, received string', 'totals.bytes: Required'] })]).message;
+  expect(other).toContain("(files-1's: shardCount: Expected number, received string; totals.bytes: Required) was read for its snapshot ids alone, and neither forget reads it: upgrade Lifeboat if a newer version wrote it, or fix the item, first.");
+});
