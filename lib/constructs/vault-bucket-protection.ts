@@ -142,17 +142,28 @@ const LOCKING_ACTIONS = ['s3:PutObject', 's3:PutObjectRetention'];
  *   key, so a PutObject without lock headers, which is how Lifeboat writes, passes: S3 gives it the bucket's default
  *   retention);
  * - an event hold or its duration, which would keep an object locked until the hold is released and then for up to a
- *   hundred years (Lifeboat sets none).
+ *   hundred years (Lifeboat sets none). `holds` says how: 'any-key' denies a request that carries either key at all,
+ *   'only-a-hold' only one that sets a hold (event hold ON, a duration above 0). The roles of the vaults' own account get
+ *   'only-a-hold' (review r61R F2): if S3 fills the key on every lock request (an event hold OFF), 'any-key' would
+ *   refuse each extension commit and replicate make. The DR bucket policy keeps 'any-key' as it was deployed: changing
+ *   a deployed vault's bucket policy makes its next deploy need the break-glass role.
  * The mode is not bounded: a COMPLIANCE lock within the bound lapses by itself, and commit and replication extend an
  * object in the mode it already has, so a vault whose `mode` changed would have its extensions of older copies
  * refused (review 43d F2).
  */
-function locksLifeboatNeverAsks(immutability: LifeboatVaultImmutability): { sid: string; conditions: Conditions }[] {
+function locksLifeboatNeverAsks(immutability: LifeboatVaultImmutability, holds: 'any-key' | 'only-a-hold'): { sid: string; conditions: Conditions }[] {
   const longest = longestRetentionDays(immutability.days) + REMAINING_RETENTION_MARGIN_DAYS;
+  const anyKey = holds === 'any-key';
   return [
     { sid: 'DenyLongerLocks', conditions: { NumericGreaterThan: { 's3:object-lock-remaining-retention-days': String(longest) } } },
-    { sid: 'DenyEventHolds', conditions: { Null: { 's3:object-lock-event-hold': 'false' } } },
-    { sid: 'DenyEventHoldDurations', conditions: { Null: { 's3:object-lock-event-hold-duration-days': 'false' } } },
+    {
+      sid: 'DenyEventHolds',
+      conditions: anyKey ? { Null: { 's3:object-lock-event-hold': 'false' } } : { StringEquals: { 's3:object-lock-event-hold': 'ON' } },
+    },
+    {
+      sid: 'DenyEventHoldDurations',
+      conditions: anyKey ? { Null: { 's3:object-lock-event-hold-duration-days': 'false' } } : { NumericGreaterThan: { 's3:object-lock-event-hold-duration-days': '0' } },
+    },
   ];
 }
 
@@ -164,7 +175,7 @@ function locksLifeboatNeverAsks(immutability: LifeboatVaultImmutability): { sid:
  */
 export function remoteLockBoundStatements(objects: string, account: string, immutability: LifeboatVaultImmutability): iam.PolicyStatement[] {
   const ofAccount = { StringEquals: { 'aws:PrincipalAccount': account } };
-  return locksLifeboatNeverAsks(immutability).map(
+  return locksLifeboatNeverAsks(immutability, 'any-key').map(
     ({ sid, conditions }) =>
       new iam.PolicyStatement({
         sid: `${sid}ToThePrimaryAccount`,
@@ -185,7 +196,7 @@ export function remoteLockBoundStatements(objects: string, account: string, immu
  * and no one, the account's root included, could free (audit a61A F3).
  */
 export function lockBoundRoleStatements(objects: string[], immutability: LifeboatVaultImmutability): iam.PolicyStatement[] {
-  return locksLifeboatNeverAsks(immutability).map(({ conditions }) => new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: LOCKING_ACTIONS, resources: objects, conditions }));
+  return locksLifeboatNeverAsks(immutability, 'only-a-hold').map(({ conditions }) => new iam.PolicyStatement({ effect: iam.Effect.DENY, actions: LOCKING_ACTIONS, resources: objects, conditions }));
 }
 
 /**

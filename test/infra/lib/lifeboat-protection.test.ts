@@ -179,9 +179,14 @@ describe('two protections in one app', () => {
     const drRetention = resourcesFor(allowed(replicate), 's3:PutObjectRetention');
     expect(drRetention.every((r) => r.includes('shop-prod-vault-111111111111-eu-central-1/'))).toBe(true);
     expect(keysOf(drRetention)).toEqual(prefixes);
-    // ... for no longer than the longest extension (30 days + 3 of slack + 1 of margin) and with no event hold, on every
-    // object of their own account's vault (audit a61A F3; same-account-lock-bounds.test.ts simulates it).
-    const bounds = [{ NumericGreaterThan: { 's3:object-lock-remaining-retention-days': '34' } }, { Null: { 's3:object-lock-event-hold': 'false' } }, { Null: { 's3:object-lock-event-hold-duration-days': 'false' } }];
+    // ... for no longer than the longest extension (30 days + 3 of slack + 1 of margin) and with no event hold set (an
+    // event hold OFF passes: review r61R F2), on every object of their own account's vault (audit a61A F3;
+    // same-account-lock-bounds.test.ts simulates it).
+    const bounds = [
+      { NumericGreaterThan: { 's3:object-lock-remaining-retention-days': '34' } },
+      { StringEquals: { 's3:object-lock-event-hold': 'ON' } },
+      { NumericGreaterThan: { 's3:object-lock-event-hold-duration-days': '0' } },
+    ];
     for (const statements of [commit, replicate]) {
       expect(denied(statements).map((st) => st.Condition)).toEqual(bounds);
       // On the whole vault whose objects the role extends: its data/* grant with * for data/*.

@@ -207,6 +207,24 @@ describe('primary stack', () => {
     }
   });
 
+  it('keeps each access-log bucket\'s policy with the bucket when a stack is deleted, so the kept vault\'s access logs still arrive (review r61R F3)', () => {
+    for (const [template, bucketName] of [
+      [primary, 'lifeboat-dev-access-logs-000000000000-us-east-1'],
+      [dr, 'lifeboat-dev-access-logs-000000000000-us-west-2'],
+    ] as const) {
+      const buckets = Object.keys(template.findResources('AWS::S3::Bucket', { Properties: { BucketName: bucketName } }));
+      expect(buckets).toHaveLength(1);
+      const policies = Object.values(template.findResources('AWS::S3::BucketPolicy') as Record<string, { Properties: { Bucket?: unknown; PolicyDocument?: { Statement: { Principal?: unknown }[] } }; DeletionPolicy?: string; UpdateReplacePolicy?: string }>).filter(
+        (p) => JSON.stringify(p.Properties.Bucket) === JSON.stringify({ Ref: buckets[0] }),
+      );
+      expect(policies).toHaveLength(1);
+      const [policy] = policies;
+      // It is what lets S3 log delivery write there.
+      expect([bucketName, JSON.stringify(policy?.Properties.PolicyDocument?.Statement)]).toEqual([bucketName, expect.stringContaining('logging.s3.amazonaws.com')]);
+      expect([bucketName, policy?.DeletionPolicy, policy?.UpdateReplacePolicy]).toEqual([bucketName, 'Retain', 'Retain']);
+    }
+  });
+
   it('creates the catalog table with its key schema, the byPlan index, TTL and point-in-time recovery', () => {
     primary.hasResourceProperties('AWS::DynamoDB::Table', {
       TableName: 'lifeboat-dev-catalog',

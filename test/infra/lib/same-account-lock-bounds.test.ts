@@ -70,4 +70,13 @@ describe.each(sides)('$who', ({ principal, name, policy }) => {
     expect(await simulatedDecision(principal, 's3:PutObjectRetention', object('data/ab/abcd'), lock('GOVERNANCE', BOUND))).toBe('Allowed');
     expect(await simulatedDecision(principal, 's3:PutObject', object('snapshots/abc'), create)).toBe('Allowed');
   });
+
+  it('extends retention with the event hold keys present but no hold set (OFF, 0 days), and is refused one set (review r61R F2)', async () => {
+    const within = lock(IMMUTABILITY.mode, longestRetentionDays(IMMUTABILITY.days));
+    const noHold = { ...within, 's3:object-lock-event-hold': 'OFF', 's3:object-lock-event-hold-duration-days': '0' };
+    expect(await simulatedDecision(principal, 's3:PutObjectRetention', object('data/ab/abcd'), noHold)).toBe('Allowed');
+    expect(await simulatedDecision(principal, 's3:PutObjectRetention', object('data/ab/abcd'), { ...within, 's3:object-lock-event-hold': 'OFF' })).toBe('Allowed');
+    expect(await simulatedDecision(principal, 's3:PutObjectRetention', object('data/ab/abcd'), { ...within, 's3:object-lock-event-hold': 'ON' })).toBe('ExplicitlyDenied');
+    expect(await simulatedDecision(principal, 's3:PutObjectRetention', object('data/ab/abcd'), { ...within, 's3:object-lock-event-hold-duration-days': '1' })).toBe('ExplicitlyDenied');
+  });
 });
