@@ -89,26 +89,58 @@ export function warnOfSynthesizerNotCarried(from: Stack, to: Stack, carried: DrS
  * acknowledged); of a protection in a NestedStack, or a drStack that is one, the bucket names are its top-level stack's.
  */
 export function warnOfRegionlessDrBucket(from: Stack, to: Stack, builtBy: 'lifeboat' | 'user'): void {
-  // Checked as synth validates the tree: a stack sharing the bucket may be made after the protection.
+  // Added now when decidable now (review r61X F1): CDK silences an App-level acknowledgement made after building only
+  // by removing the warnings already added, and looks for one made later on the construct's own path and its parents'.
+  const now = regionlessDrBucketWarning(from, to, builtBy);
+  if (now !== undefined) {
+    warnOfRegionlessBucket(from, now);
+    return;
+  }
+  // Only a stack of the App made after the protection, sharing the bucket, can still make it one: checked as synth
+  // validates the tree, where an acknowledgement on the App is honoured here since CDK does not look for it.
   from.node.addValidation({
     validate: () => {
-      regionlessDrBucketWarning(from, to, builtBy);
+      const late = regionlessDrBucketWarning(from, to, builtBy);
+      if (late !== undefined) warnOfRegionlessBucket(from, late);
       return [];
     },
   });
 }
 
-function regionlessDrBucketWarning(from: Stack, drStack: Stack, builtBy: 'lifeboat' | 'user'): void {
+const REGIONLESS_BUCKET = 'lifeboat:dr-synthesizer-regionless-bucket';
+
+function warnOfRegionlessBucket(from: Stack, message: string): void {
+  if (!acknowledgedOnApp(from, REGIONLESS_BUCKET)) Annotations.of(from).addWarningV2(REGIONLESS_BUCKET, message);
+}
+
+/**
+ * Whether Annotations.of(app).acknowledgeWarning(id) was called. CDK keeps acknowledgements by node path on the App,
+ * under a symbol of its own, and never searches the App's empty path: read defensively, false when stored otherwise.
+ */
+function acknowledgedOnApp(scope: Stack, id: string): boolean {
+  const acknowledgements: unknown = Reflect.get(scope.node.root, Symbol.for('@aws-cdk/core.Acknowledgements'));
+  const byPath: unknown = typeof acknowledgements === 'object' && acknowledgements !== null ? Reflect.get(acknowledgements, 'acks') : undefined;
+  const byId: unknown = byPath instanceof Map ? byPath.get('') : undefined;
+  const records: unknown = byId instanceof Map ? byId.get(id) : undefined;
+  // A record with a `where` filter is for warnings of a given context, which this one never has.
+  return Array.isArray(records) && records.some((record: unknown) => {
+    const where: unknown = typeof record === 'object' && record !== null ? Reflect.get(record, 'where') : undefined;
+    return where === undefined || (typeof where === 'object' && where !== null && Object.keys(where).length === 0);
+  });
+}
+
+/** The warning's text when the DR stack's code bucket is known now to be one region's only, else undefined. */
+function regionlessDrBucketWarning(from: Stack, drStack: Stack, builtBy: 'lifeboat' | 'user'): string | undefined {
   // A NestedStack's synthesizer stores no props and its stackName is a token: it deploys with its top-level stack's
   // synthesizer, bucket, account and region, on either side (review r61N F2: a nested drStack was never checked).
   const to = topLevelStack(drStack);
   const props = boundSynthesizerProps(to);
-  if (props === undefined) return;
+  if (props === undefined) return undefined;
   // The check of the copy path: a name without ${AWS::Region} names one region's bucket.
   const bucket = regionlessAssetsBucket(props);
-  if (bucket === undefined) return;
+  if (bucket === undefined) return undefined;
   // A name spelling the DR region out is that region's bucket, whoever else it may serve.
-  if (!Token.isUnresolved(to.region) && bucket.includes(to.region)) return;
+  if (!Token.isUnresolved(to.region) && bucket.includes(to.region)) return undefined;
   const primary = topLevelStack(from);
   const inherited = inheritsAppDefault(to);
   const primaryRegion = literalOfStack(bucket, primary, undefined);
@@ -128,19 +160,17 @@ function regionlessDrBucketWarning(from: Stack, drStack: Stack, builtBy: 'lifebo
   };
   if (builtBy === 'lifeboat') {
     const also = inheritedShared ? '' : elsewhere();
-    if (also === undefined) return;
-    Annotations.of(from).addWarningV2(
-      'lifeboat:dr-synthesizer-regionless-bucket',
+    if (also === undefined) return undefined;
+    return (
       `the DR stack ${to.stackName} (${to.node.path}) inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}${also}. ` +
         'Write ${AWS::Region} in that fileAssetsBucketName, or build the DR stack yourself with a synthesizer for the DR region ' +
-        '(new Stack(app, ..., { env: <DR region>, synthesizer: ... })) and pass it as drStack',
+        '(new Stack(app, ..., { env: <DR region>, synthesizer: ... })) and pass it as drStack'
     );
-    return;
   }
   let whose: string;
   if (inherited) {
     const also = inheritedShared ? '' : elsewhere();
-    if (also === undefined) return;
+    if (also === undefined) return undefined;
     whose = `has no synthesizer of its own and inherits the App's defaultStackSynthesizer, whose fileAssetsBucketName ${bucket} ${why}${also}`;
   } else if (primaryRegion !== undefined) {
     whose = `has a synthesizer whose fileAssetsBucketName ${bucket} ${why}`;
@@ -153,17 +183,16 @@ function regionlessDrBucketWarning(from: Stack, drStack: Stack, builtBy: 'lifebo
       whose = `has a synthesizer whose fileAssetsBucketName ${bucket} is the one of ${primary.stackName}'s synthesizer (${primary.node.path}), which ${why}`;
     } else {
       const also = elsewhere();
-      if (also === undefined) return;
+      if (also === undefined) return undefined;
       whose = `has a synthesizer whose fileAssetsBucketName ${bucket} ${why}${also}`;
     }
   }
   const drRegion = Token.isUnresolved(to.region) ? 'the DR region' : to.region;
   const subject = drStack === to ? `${to.stackName} (${to.node.path})` : `${drStack.node.path}, a NestedStack, deploys with its top-level stack ${to.stackName} (${to.node.path}), which`;
   const given = drStack === to ? 'the drStack' : `${to.stackName}`;
-  Annotations.of(from).addWarningV2(
-    'lifeboat:dr-synthesizer-regionless-bucket',
+  return (
     `the drStack ${subject} ${whose}. Give ${given} a synthesizer whose fileAssetsBucketName names ${drRegion} ` +
-      `(or ${REGION_PLACEHOLDER}): new Stack(app, ..., { env: <DR region>, synthesizer: new DefaultStackSynthesizer({ fileAssetsBucketName: ... }) })`,
+      `(or ${REGION_PLACEHOLDER}): new Stack(app, ..., { env: <DR region>, synthesizer: new DefaultStackSynthesizer({ fileAssetsBucketName: ... }) })`
   );
 }
 

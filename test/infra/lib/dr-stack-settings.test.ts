@@ -1,4 +1,4 @@
-import { Aws, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, Lazy, LegacyStackSynthesizer, NestedStack, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnParameter, CliCredentialsStackSynthesizer, DefaultStackSynthesizer, type IStackSynthesizer, Lazy, LegacyStackSynthesizer, NestedStack, PermissionsBoundary, Stack, Stage, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { type Construct } from 'constructs';
@@ -346,6 +346,40 @@ describe('a drStack of the user\'s whose code bucket is the primary region\'s (r
     expect(texts.map((t) => t.length)).toEqual([1, 1]);
     expect(texts[0]?.[0]).toContain('in the account 222222222222 it is the bucket of ShopB (ShopB) of eu-west-1 too');
     expect(texts[1]?.[0]).toContain('in the account 111111111111 it is the bucket of ShopA (ShopA) of eu-west-1 too');
+  });
+
+  it('is silenced by an acknowledgement on the App made after building, as `cdk synth --strict` needs (review r61X F1)', () => {
+    // Before, the warning was added only as synth validated the tree, where CDK looks for an acknowledgement on the
+    // stack's path and its parents' but not the App's: acknowledged on the App it came back.
+    const synth = synthesizeApp((app) => {
+      const shop = new Stack(app, 'Shop', { env, synthesizer: regionless() });
+      const protection = new LifeboatProtection(shop, 'Lifeboat', {
+        prefix: 'shop',
+        drRegion: 'us-west-2',
+        drStack: new Stack(app, 'ShopDr', { env: drEnv, synthesizer: regionless() }),
+        notifications: { emails: ['a@example.com'] },
+        plans: [plan(new s3.Bucket(shop, 'B'))],
+      });
+      Annotations.of(app).acknowledgeWarning('lifeboat:dr-synthesizer-regionless-bucket', 'the DR region has its own bucket of that name');
+      return { shop, dr: protection.drStack };
+    });
+    expect(synth.synthError).toBeUndefined();
+    expect(regionlessWarnings(synth)).toEqual([]);
+  });
+
+  it('is silenced by an acknowledgement on the App when only a stack made after the protection shares the bucket (review r61X F1)', () => {
+    const synth = synthesizeApp(
+      (app) => {
+        const shop = new Stack(app, 'ShopA', { env: { account: '111111111111', region: 'eu-west-1' } });
+        const protection = new LifeboatProtection(shop, 'Lifeboat', { prefix: 'shopa', drRegion: 'us-west-2', drAccount: '222222222222', notifications: { emails: ['a@example.com'] }, plans: [plan(new s3.Bucket(shop, 'B'))] });
+        new Stack(app, 'ShopB', { env: { account: '222222222222', region: 'eu-west-1' } });
+        Annotations.of(app).acknowledgeWarning('lifeboat:dr-synthesizer-regionless-bucket', 'known');
+        return { shop, dr: protection.drStack };
+      },
+      { defaultStackSynthesizer: regionless() },
+    );
+    expect(synth.synthError).toBeUndefined();
+    expect(regionlessWarnings(synth)).toEqual([]);
   });
 
   it.each([
