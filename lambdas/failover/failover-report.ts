@@ -319,21 +319,40 @@ export function firstFailedShardErrorOf(message: string): string | undefined {
 
 const TO_THE_RUNBOOK = 'or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr)';
 
+/** How many shards failed, as the local executor's cause counts them ("… exceeded: 2 of 40 item(s) …"). */
+function failedShardCountOf(message: string): number | undefined {
+  const count = /^The specified tolerated failure threshold was exceeded: (\d+) of \d+ item\(s\)/.exec(message)?.[1];
+  return count === undefined ? undefined : Number(count);
+}
+
 /**
  * A restore stopped by a failed shard (review r61M F1): its error names neither the shard nor why, so the action says
  * where the shard's own error is and which ones are a passing fault; the local executor's cause names the first, and
- * one that is passing is said outright.
+ * one that is passing is said outright only when it is the only one (review r61X F3: the others may be of the data).
+ * `messageWhole`: the report shows the source's message uncut, so it has the shard's words (review r61X F2).
  */
-function shardFailedAction(message: string, finish: string): string {
+function shardFailedAction(message: string, finish: string, messageWhole: boolean): string {
   const shardError = firstFailedShardErrorOf(message);
-  if (shardError !== undefined && PASSING.has(shardError)) {
+  const failedShards = failedShardCountOf(message);
+  if (shardError !== undefined && PASSING.has(shardError) && failedShards === 1) {
     return `A passing fault (throttling, a timeout) outlasted the retries: a restore shard failed with ${shardError}; ${finish}.`;
   }
   const where =
     'the map run\'s results in the DR vault (restore-plans/map-runs/<map run id>/FAILED_0.json) and the failed shard\'s execution have its own error ' +
     '(console: the child restore execution, which the failover\'s "Restore source" step of this source links, its "Restore shards" state, Map Run; locally "lifeboat executions show")';
   if (shardError !== undefined) {
-    return `A restore shard failed with ${shardError} (the first that failed; the message has its words, ${where}): fix what it names, ${finish}; ${TO_THE_RUNBOOK}.`;
+    const first =
+      failedShards === 1
+        ? 'the first that failed'
+        : `the first of ${failedShards ?? 'those'} that failed; the others' errors are in FAILED_0.json`;
+    const words = messageWhole ? '; the message has its words' : '';
+    if (PASSING.has(shardError)) {
+      return (
+        `A restore shard failed with ${shardError}, a passing fault that outlasted the retries (${first}${words}, ${where}). ` +
+        `If the others' are passing faults too, ${finish}. Otherwise fix what they name, ${finish}; ${TO_THE_RUNBOOK}.`
+      );
+    }
+    return `A restore shard failed with ${shardError} (${first}${words}, ${where}): fix what it names, ${finish}; ${TO_THE_RUNBOOK}.`;
   }
   return (
     `A restore shard failed (the Distributed Map "Restore shards" of the child restore tolerates none, and this error names neither the shard nor why): ${where}. ` +
@@ -342,10 +361,10 @@ function shardFailedAction(message: string, finish: string): string {
   );
 }
 
-function actionFor(error: string, message: string, restoreId: string, target: RestoreTarget, bucketsAbortingUploads: readonly string[] | undefined): string {
+function actionFor(error: string, message: string, messageWhole: boolean, restoreId: string, target: RestoreTarget, bucketsAbortingUploads: readonly string[] | undefined): string {
   const finish = 'then restore it with the input in "finish" (this source only, the same backup, over what its target partly holds)';
   if (UNFINISHED.has(error)) return `A passing fault (throttling, a timeout) outlasted the retries: ${finish}. ${leftByUnfinished(restoreId, target, bucketsAbortingUploads)}`.trimEnd();
-  if (error === SHARD_FAILED) return shardFailedAction(message, finish);
+  if (error === SHARD_FAILED) return shardFailedAction(message, finish, messageWhole);
   return PASSING.has(error)
     ? `A passing fault (throttling, a timeout) outlasted the retries: ${finish}.`
     : `Fix what the error names (the restore's own error; "lifeboat executions show" or the child restore execution has the rest), ${finish}; ${TO_THE_RUNBOOK}.`;
@@ -442,7 +461,9 @@ export function failoverReport(
         failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: unwrittenAction(target, error, request.overwrite), wroteNothing: true });
         continue;
       }
-      failed.push({ source: request.source, type: request.target.type, target, error, message: shownMessage(message), action: actionFor(error, message, restoreId, request.target, failover.bucketsAbortingUploads) + cleanupFailedAction(message) });
+      const shownText = shownMessage(message);
+      const action = actionFor(error, message, shownText === message, restoreId, request.target, failover.bucketsAbortingUploads) + cleanupFailedAction(message);
+      failed.push({ source: request.source, type: request.target.type, target, error, message: shownText, action });
       continue;
     }
     const reason = choiceOf(request.source)?.reason;

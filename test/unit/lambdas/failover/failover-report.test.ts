@@ -128,6 +128,30 @@ describe('a source whose restore shard failed (the Distributed Map "Restore shar
     expect(action).toContain(`: fix what it names, ${finish}; or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr).`);
   });
 
+  it('locally, with a passing first shard error among several that failed, does not call the restore a passing fault outright (review r61X F3)', () => {
+    // Before: "A passing fault … outlasted the retries" for a restore whose other failed shard may be of the data.
+    const action = actionFor('The specified tolerated failure threshold was exceeded: 2 of 40 item(s) of map "Restore shards" failed; the first failed child: Lambda.TooManyRequestsException: Rate Exceeded.');
+    expect(action).toMatch(/^A restore shard failed with Lambda.TooManyRequestsException, a passing fault that outlasted the retries \(the first of 2 that failed; the others' errors are in FAILED_0.json; the message has its words, /);
+    expect(action).toContain(`If the others' are passing faults too, ${finish}. Otherwise fix what they name, ${finish}; or restore it alone`);
+  });
+
+  it('says the message has the shard\'s words only when the report shows it uncut (review r61X F2)', () => {
+    // Many failed sources share one message budget: the last ones' messages are cut to "…", without the shard's words.
+    const sources = Array.from({ length: 80 }, (_, i) => ({ type: 's3' as const, name: `src-${i}`, bucket: `lifeboat-b-${i}` }));
+    const many: FailoverStart = {
+      ...failover,
+      restores: sources.map((source, i) => ({ restoreId: `r${i}`, request: { source: source.name, backupId: failover.backup.backupId, target: { type: 's3', bucket: `t-${i}`, prefix: '' }, overwrite: false, vault: 'dr' } })),
+    };
+    const cause = local(`VaultCorruptionError: pack data/ab/${'x'.repeat(800)} is damaged`);
+    const failedSources = sources.map((source, i): FailedSource => ({ restoreId: `r${i}`, source: source.name, failed: true, error: { Error: 'States.ExceedToleratedFailureThreshold', Cause: cause } }));
+    const report = failoverReport({ failover: many, restored: failedSources, finishedAt: '2026-11-24T12:20:00Z' }, [testPlan({ name: 'demo', sources })]);
+    const [first, last] = [report.failed?.[0], report.failed?.[79]];
+    expect(first?.message).toBe(cause);
+    expect(first?.action).toMatch(/^A restore shard failed with VaultCorruptionError \(the first that failed; the message has its words, /);
+    expect(last?.message).toBe('…');
+    expect(last?.action).toMatch(/^A restore shard failed with VaultCorruptionError \(the first that failed, the map run's results in the DR vault/);
+  });
+
   it('takes no shard error from a cause that only mentions one further on', () => {
     const action = actionFor('Some text; the first failed child: Lambda.TooManyRequestsException: Rate Exceeded.');
     expect(action).toMatch(/^A restore shard failed \(the Distributed Map/);
