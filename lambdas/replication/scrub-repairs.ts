@@ -1,4 +1,4 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, loadIndexObject, mapBounded, ObjectLockedError, packKey, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { copyVaultObject, type LookMemory } from './replicate-vault';
@@ -199,26 +199,29 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       const lacked = listed.filter((key) => !packThere(b.vault, key));
       if (lacked.length > 0) return done('unrepaired', indexCopyHeldBackReason(b.vault, lacked));
     }
+    // Said with the repair when the damaged copy's legal hold could not be read, so none was carried to the new copy.
+    let holdNote: string | undefined;
     try {
       await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true, lineTarget: { from, commandOptions: scope.commandOptions ?? '' } });
     } catch (err) {
+      if (err instanceof LegalHoldUnreadError) holdNote = err.note;
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
-      // another account"): that one object stays for the DR account's own scrub; the others are still repaired.
-      if (b.problem === 'corrupt' && isS3AccessDenied(err)) {
-        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${err instanceof Error ? err.message : String(err)}); a DR vault in another account takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account")`);
+      // another account"): that one object stays for the DR account's own scrub; the others are still repaired. The
+      // same refusal comes from credentials of the vault's own account without s3:PutObject, so both are named.
+      else if (b.problem === 'corrupt' && isS3AccessDenied(err)) {
+        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${err instanceof Error ? err.message : String(err)}); if it is a DR vault in another account, it takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account"); otherwise these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it`);
       }
       // Neither S3 nor the local cloud comes here: they take the overwrite of a locked object (S3 adds a version and the
       // damaged one stays as an older one; the local cloud, one version per key, replaces its bytes), a held one's hold
       // kept (S3VaultStore.replace). Only for an S3-compatible endpoint keeping one version per key that refuses it.
-      if (err instanceof ObjectLockedError) {
+      else if (err instanceof ObjectLockedError) {
         return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy, which Object Lock protects (${err.message}); the ${from} vault's copy is good: delete the damaged one once it may be, and the next scrub with repair copies it as missing (docs/RUNBOOKS.md, "Scrub")`);
-      }
-      throw err;
+      } else throw err;
     }
     checked.get(b.vault)?.delete(b.key);
     const after = await verifiesIn(b.vault, b.key);
     if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})`);
-    return done('repaired');
+    return done('repaired', holdNote);
   };
   // Config first (the vault opens with it), snapshots last (the commit protocol). Index objects after the packs: one
   // copied into a vault while a pack it lists is lost there made the next backup deduplicate against that pack's blobs,

@@ -25,7 +25,8 @@ import { vaultKeyProblem } from '../vault-key-rules';
 import { ObjectLockedError, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault-errors';
 import { isContentAddressedKey } from '../../repository/vault-layout';
 import { withUnsignedPayload } from './unsigned-payload';
-import { httpStatusOf, isS3NotFound, isS3ObjectLockRefusal, isS3PreconditionFailed } from './sdk-error';
+import { httpStatusOf, isS3AccessDenied, isS3NotFound, isS3ObjectLockRefusal, isS3PreconditionFailed } from './sdk-error';
+import { LegalHoldUnreadError } from './legal-hold-unread-error';
 
 const MiB = 1024 * 1024;
 /** Pack objects are around 16 MiB (DESIGN.md §3); anything up to that goes up in one request. */
@@ -181,17 +182,25 @@ export class S3VaultStore implements VaultStore {
    * HEAD, GetObjectLegalHold and a catalog rebuild read the newest version, so a repair without it left the backup's
    * object unheld, deletable once its retention ends (review r61Q F1). Read with GetObjectLegalHold rather than HEAD:
    * HEAD silently leaves the lock headers out for a role without s3:GetObjectLegalHold, this is refused instead.
+   * Refused, the copy is still written, unheld (as before r61Q F1: refusing the repair left every damaged copy damaged
+   * for such credentials, in every vault, Object Lock or not), and LegalHoldUnreadError then says the hold may be lost.
    */
   async replace(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
-    await this.write(key, body, false, options, await this.heldNow(key));
+    const held = await this.heldNow(key);
+    await this.write(key, body, false, options, held === true);
+    if (held === undefined) throw new LegalHoldUnreadError(this.location, key);
   }
 
-  /** Whether the object has a legal hold now; false when it is absent (a repair writes it anew) or the bucket has no Object Lock. */
-  private async heldNow(key: string): Promise<boolean> {
+  /**
+   * Whether the object has a legal hold now; false when it is absent (a repair writes it anew) or the bucket has no
+   * Object Lock; undefined when reading it is denied: IAM checks s3:GetObjectLegalHold before S3 looks at the bucket.
+   */
+  private async heldNow(key: string): Promise<boolean | undefined> {
     try {
       return (await this.legalHold(key)) === true;
     } catch (err) {
       if (err instanceof VaultObjectNotFoundError) return false;
+      if (isS3AccessDenied(err)) return undefined;
       throw err;
     }
   }

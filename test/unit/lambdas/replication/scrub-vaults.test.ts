@@ -22,6 +22,7 @@ import { verifyVault } from '../../../../vault/checker/verify';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
+import { LegalHoldUnreadError } from '../../../../vault/backend/s3/legal-hold-unread-error';
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX, manifestKey } from '../../../../vault/repository/vault-layout';
 import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
@@ -1741,12 +1742,34 @@ it('a DR vault that refuses to replace its damaged copy (another account): that 
   expect(report.findings).toEqual(
     expect.arrayContaining([
       expect.objectContaining({ vault: 'primary', key: index, problem: 'corrupt', outcome: 'repaired' }),
-      expect.objectContaining({ vault: 'dr', key: pack, problem: 'corrupt', outcome: 'unrepaired', reason: expect.stringContaining('the dr vault refused to replace its damaged copy (Access Denied); a DR vault in another account takes overwrites from its own account only') }),
+      expect.objectContaining({ vault: 'dr', key: pack, problem: 'corrupt', outcome: 'unrepaired', reason: expect.stringContaining('the dr vault refused to replace its damaged copy (Access Denied); if it is a DR vault in another account, it takes overwrites from its own account only') }),
     ]),
   );
   expect(report.findings).toHaveLength(2);
   expect(report.ok).toBe(false);
   expect(other === undefined || (await pair.dr.store.get(other)).length > 0).toBe(true);
+});
+
+// Review r61Z F1: credentials without s3:GetObjectLegalHold had every replace refused (the hold read first), and the
+// reason blamed a DR vault in another account. The store now writes the copy unheld and says so (LegalHoldUnreadError).
+it('a repair whose legal hold could not be read is repaired, and its finding says to set the hold again', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const store = pair.primary.store;
+  const write = (store.replace ?? store.put).bind(store);
+  // As S3VaultStore.replace answers when GetObjectLegalHold is denied: the copy written, unheld, then the error.
+  store.replace = async (key, body, options) => {
+    await write(key, body, options);
+    throw new LegalHoldUnreadError('s3://vault', key);
+  };
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([
+    expect.objectContaining({ vault: 'primary', key: pack, outcome: 'repaired', reason: expect.stringMatching(/^its legal hold could not be read \(AccessDenied: s3:GetObjectLegalHold\).*if the damaged copy was held, set the hold again \(`lifeboat backups hold /) }),
+  ]);
+  expect(report.ok).toBe(true);
+  expect((await verifyVault(pair.primary, { readData: true })).problems).toEqual([]);
 });
 
 // Audit aS1-3 and aS1-2: S3VaultStore.replace took an Object Lock refusal for success, so the repair of a locked damaged

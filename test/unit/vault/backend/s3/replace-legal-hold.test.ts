@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3VaultStore } from '../../../../../vault/backend/s3/s3-vault-store';
+import { LegalHoldUnreadError } from '../../../../../vault/backend/s3/legal-hold-unread-error';
 
 /**
  * S3VaultStore.replace (the scrub's repair of a damaged copy) against a fake versioned S3 with Object Lock as AWS has
@@ -126,12 +127,30 @@ describe('S3VaultStore.replace and legal holds', () => {
     expect(s3.commandCalls(PutObjectCommand).every((c) => c.args[0].input.ObjectLockLegalHoldStatus === undefined)).toBe(true);
   });
 
-  it('writes nothing when the hold cannot be read (a role without s3:GetObjectLegalHold): the held copy is not replaced unheld', async () => {
+  // Review r61Z F1: IAM checks s3:GetObjectLegalHold before S3 looks at the bucket, so credentials without it had
+  // every replace refused, in every vault, Object Lock or not: no damaged copy was repaired.
+  it('writes the copy, unheld, when the hold cannot be read (credentials without s3:GetObjectLegalHold), and says the hold could not be carried', async () => {
     const vault = store();
     await vault.put(SNAPSHOT, Buffer.from('damaged'));
     await vault.setLegalHold(SNAPSHOT, true);
     s3.on(GetObjectLegalHoldCommand).rejects(s3Error('AccessDenied', 403, 'User is not authorized to perform: s3:GetObjectLegalHold'));
-    await expect(vault.replace(SNAPSHOT, Buffer.from('healthy'))).rejects.toMatchObject({ name: 'AccessDenied' });
-    expect(versions.get(SNAPSHOT)?.map((v) => v.body.toString())).toEqual(['damaged']);
+    const replaced = vault.replace(SNAPSHOT, Buffer.from('healthy'));
+    await expect(replaced).rejects.toBeInstanceOf(LegalHoldUnreadError);
+    await expect(replaced).rejects.toMatchObject({ note: expect.stringMatching(/^its legal hold could not be read \(AccessDenied: s3:GetObjectLegalHold\).*if the damaged copy was held, set the hold again \(`lifeboat backups hold /) });
+    const written = s3.commandCalls(PutObjectCommand).at(-1)?.args[0].input;
+    expect([written?.Key, 'ObjectLockLegalHoldStatus' in (written ?? {})]).toEqual([SNAPSHOT, false]);
+    expect(versions.get(SNAPSHOT)?.map((v) => [v.body.toString(), v.held])).toEqual([
+      ['damaged', true],
+      ['healthy', false],
+    ]);
+  });
+
+  it('writes without the hold header in a bucket without Object Lock when the hold cannot be read', async () => {
+    const vault = store();
+    objectLock = false;
+    await vault.put(PACK, Buffer.from('damaged'));
+    s3.on(GetObjectLegalHoldCommand).rejects(s3Error('AccessDenied', 403, 'User is not authorized to perform: s3:GetObjectLegalHold'));
+    await expect(vault.replace(PACK, Buffer.from('healthy'))).rejects.toBeInstanceOf(LegalHoldUnreadError);
+    expect((await vault.get(PACK)).toString()).toBe('healthy');
   });
 });
