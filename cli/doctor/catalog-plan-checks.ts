@@ -1,4 +1,6 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { unseenEscaped, unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { shellWord } from '../../lambdas/runtime/shell-word';
 import { type CheckResult, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
@@ -116,19 +118,24 @@ function invalidItemResults(invalid: readonly InvalidBackupItem[], ctx: DoctorCo
  * DR catalog's says which it is.
  */
 function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place: CatalogPlace): CheckResult {
-  const name = `${place.line} item ${invalid.key.pk}`;
+  // A damaged item's key is any string, and the error's message holds it: shown raw, a newline or ESC would forge report lines (review r61AE F3).
+  const name = `${place.line} item ${shownCatalogName(invalid.key.pk)}`;
   const del = deleteItemCommand(invalid.key, ctx, place);
   const where = place.side === 'primary' ? '' : `In ${place.description}: `;
-  if (invalid.preVault) return warn(name, `${where}${invalid.error.message}`, del);
+  const error = unseenEscaped(invalid.error.message);
+  if (invalid.preVault) return warn(name, `${where}${error}`, del);
   const held = invalid.mayBeHeld ? '; it has a legal hold, so `lifeboat backups release` of any other backup refuses until the item is fixed or deleted' : '';
   const passedOver = place.side === 'primary' ? 'Listings, retention and replication pass over it' : 'Listings, the DR retention, failovers and drills pass over it (a failover or drill by time refuses while it may be a newer backup)';
   const rebuild = ctx.lifeboat(place.side === 'primary' ? 'catalog rebuild --vault primary' : 'catalog rebuild --vault dr --region dr');
-  return warn(name, `${where}${invalid.error.message} ${passedOver}${held}`, `correct the item, or delete it (${del}) and run ${rebuild} to write it again from the ${place.side === 'primary' ? '' : 'DR '}vault`);
+  return warn(name, `${where}${error} ${passedOver}${held}`, `correct the item, or delete it (${del}) and run ${rebuild} to write it again from the ${place.side === 'primary' ? '' : 'DR '}vault`);
 }
 
-/** The AWS CLI's delete of one catalog item, in the catalog's region (against the local cloud's DynamoDB in local mode). */
+/**
+ * The AWS CLI's delete of one catalog item, in the catalog's region (against the local cloud's DynamoDB in local mode);
+ * the key's C1, bidi and format characters as \uXXXX, which the CLI reads as the same item (review r61AE F4).
+ */
 function deleteItemCommand(key: InvalidBackupItem['key'], ctx: DoctorContext, place: CatalogPlace): string {
-  const json = JSON.stringify({ pk: { S: key.pk }, sk: { S: key.sk } });
+  const json = unseenJsonEscaped(JSON.stringify({ pk: { S: key.pk }, sk: { S: key.sk } }));
   return `${awsCli(ctx, place)} dynamodb delete-item --region ${place.region} --table-name ${ctx.names.catalogTable} --key ${shellWord(json)}`;
 }
 

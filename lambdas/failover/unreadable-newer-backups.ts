@@ -1,6 +1,6 @@
 import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
-import { unseenEscaped } from '../runtime/quoted-service-words';
+import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
 
 /**
  * A runbook that chooses "the newest backup" (at or before a time) from listBackupsOfPlan must not choose an older one
@@ -89,8 +89,8 @@ export class UnreadableNewerBackupError extends Error {
   }
 }
 
-/** The AWS CLI's delete of the item, quoted for a POSIX shell. */
+/** The AWS CLI's delete of the item, quoted for a POSIX shell; the key's C1, bidi and format characters as \uXXXX, the same item to the CLI. */
 function deleteCommand(item: InvalidBackupItem, region: string | undefined): string {
-  const key = JSON.stringify({ pk: { S: item.key.pk }, sk: { S: item.key.sk } });
+  const key = unseenJsonEscaped(JSON.stringify({ pk: { S: item.key.pk }, sk: { S: item.key.sk } }));
   return `aws dynamodb delete-item --region ${region ?? '<its region>'} --table-name ${item.error.table} --key '${key.replace(/'/g, "'\\''")}'`;
 }

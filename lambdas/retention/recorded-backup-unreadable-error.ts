@@ -1,5 +1,7 @@
 import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { backupStatusSchema } from '../catalog/backup-record';
+import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
 
 /**
@@ -23,12 +25,16 @@ export class RecordedBackupUnreadableError extends Error {
 
 function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid: InvalidLiveBackupItem): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
-  const item = `${invalid.key.pk} / ${invalid.key.sk}`;
+  // A damaged item's key, plan, source names and problems are any strings: shown raw, a newline or ESC would forge
+  // lines of the prune's output (review r61AE F2).
+  const item = `${shownCatalogName(invalid.key.pk)} / ${shownCatalogName(invalid.key.sk)}`;
+  const shownPlan = shownCatalogName(plan);
+  const problems = unseenEscaped(invalid.error.problems.join('; '));
   if (invalid.committed === undefined) {
-    const status = invalid.status === undefined ? 'no `status`' : `\`status\` ${JSON.stringify(invalid.status)}, which this version does not know`;
+    const status = invalid.status === undefined ? 'no `status`' : `\`status\` ${unseenJsonEscaped(JSON.stringify(invalid.status))}, which this version does not know`;
     return (
       `prune of the ${label} vault stops before it deletes or condemns anything: catalog item ${item} in table ${invalid.error.table} ` +
-      `(plan ${plan}) records a backup, not forgotten, with ${status} (${invalid.error.problems.join('; ')}), ` +
+      `(plan ${shownPlan}) records a backup, not forgotten, with ${status} (${problems}), ` +
       "so prune cannot tell whether it is committed, nor which of the vault's data it needs. " +
       `If a newer Lifeboat wrote the record, upgrade Lifeboat and prune with it. Otherwise fix the item: its \`status\` is one of ${backupStatusSchema.options.join(', ')}; ` +
       "if its backup is gone, set the item's `forgottenAt` (an ISO time) instead. Until then, every prune of this vault stops here."
@@ -38,11 +44,11 @@ function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid
   const names =
     without.length === 0
       ? 'names no snapshot this version can read in its `sources`'
-      : `names no snapshot this version can read for ${without.length === 1 ? 'source' : 'sources'} ${without.map((s) => `"${s}"`).join(', ')} ` +
+      : `names no snapshot this version can read for ${without.length === 1 ? 'source' : 'sources'} ${without.map((s) => `"${shownCatalogName(s)}"`).join(', ')} ` +
         `of the ${invalid.snapshotIds.length + without.length} its \`sourceNames\` and \`sources\` name`;
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: catalog item ${item} in table ${invalid.error.table} ` +
-    `(plan ${plan}) records a committed backup, not forgotten, but does not validate (${invalid.error.problems.join('; ')}) and ${names}, ` +
+    `(plan ${shownPlan}) records a committed backup, not forgotten, but does not validate (${problems}) and ${names}, ` +
     "so prune cannot tell which of the vault's data that backup needs. " +
     'If a newer Lifeboat wrote the record, upgrade Lifeboat and prune with it. Otherwise fix the item: each name of its `sourceNames` needs its source in ' +
     '`sources`, and each of its `sources` its `snapshotId`; ' +

@@ -49,7 +49,16 @@ export function unseenEscaped(text: string): string {
 }
 
 function quoted(text: string): string {
-  return JSON.stringify(text).replace(UNSEEN, escapedUnits);
+  return unseenJsonEscaped(JSON.stringify(text));
+}
+
+/**
+ * A JSON text (JSON.stringify's) with the characters UNSEEN names as \uXXXX too: the C0 controls and the backslash
+ * JSON escaped already, and a JSON reader (the AWS CLI's `--key`) reads the escapes back as the same characters, so a
+ * pasted command line names the same item without a CSI or a bidi override acting in the terminal (review r61AE F4).
+ */
+export function unseenJsonEscaped(json: string): string {
+  return json.replace(UNSEEN, escapedUnits);
 }
 
 /** An astral format character (a tag, U+E0001…) is two UTF-16 units: each is escaped, as JSON escapes a lone one. */

@@ -135,3 +135,18 @@ describe('the DR catalog, which a failover reads', () => {
     expect(results[1]).toEqual(expect.objectContaining({ name: 'catalog item BACKUP#b-7', detail: expect.stringMatching(/^Catalog item BACKUP#b-7 .* Listings, retention and replication pass over it$/), fix: expect.stringContaining('delete-item --region us-east-1 ') }));
   });
 });
+
+// Review r61AE F3, F4: the doctor showed a damaged item's key and error raw in its line (a newline and ESC forged report
+// lines), and its delete-item command left a CSI (U+009B) and a bidi override (U+202E) raw in the line to paste.
+it('shows a damaged item whose key holds a newline, ESC, CSI and a bidi override escaped, and a delete command naming the same item', async () => {
+  const pk = 'BACKUP#b-1\n\u001b[32mok   Clean: fake\u009b2J\u202Egpj.exe';
+  const item: InvalidBackupItem = { key: { pk, sk: 'BACKUP' }, backupId: 'b-1', preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError('lifeboat-dev-catalog', `${pk} / BACKUP`, ['status: bad']) };
+  const [, line] = await checkCatalogPlans(summaries([item]), ctx('aws'));
+  for (const text of [line?.name, line?.detail, line?.fix]) expect(['\n', '\u001b', '\u009b', '\u202e'].filter((c) => text?.includes(c))).toEqual([]);
+  expect(line?.name).toBe('catalog item BACKUP#b-1\\u000a\\u001b[32mok   Clean: fake\\u009b2J\\u202egpj.exe');
+  expect(line?.detail).toMatch(/^Catalog item BACKUP#b-1\\u000a\\u001b\[32mok {3}Clean: fake\\u009b2J\\u202egpj\.exe \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad\./);
+  const key = /--key '([^']*)'/.exec(line?.fix ?? '')?.[1];
+  expect(key).toBe('{"pk":{"S":"BACKUP#b-1\\n\\u001b[32mok   Clean: fake\\u009b2J\\u202egpj.exe"},"sk":{"S":"BACKUP"}}');
+  // The AWS CLI reads the escapes back: the same item.
+  expect(JSON.parse(key ?? '')).toEqual({ pk: { S: pk }, sk: { S: 'BACKUP' } });
+});

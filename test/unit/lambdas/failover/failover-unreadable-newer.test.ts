@@ -132,6 +132,23 @@ it('names a record whose key holds a newline and ESC escaped', async () => {
   expect(message).not.toContain('\u001b');
 });
 
+// Review r61AE F4: the delete-item command JSON-quoted the key, which leaves a CSI (U+009B) and a bidi override (U+202E)
+// raw in the line an operator pastes.
+it('gives a delete command whose key has its C1 and bidi characters escaped, naming the same item', async () => {
+  const pk = 'BACKUP#20261209T060000Z-0000000b\n\u001b[2J\u009b2J\u202Egpj.exe';
+  items = [OLDER, { ...DAMAGED, pk }];
+  const error = await resolve().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(UnreadableNewerBackupError);
+  const message = (error as Error).message;
+  expect(['\n', '\u001b', '\u009b', '\u202e'].filter((c) => message.includes(c))).toEqual([]);
+  const key = /delete-item --region [^ ]+ --table-name [^ ]+ --key '([^']*)'/.exec(message)?.[1];
+  expect(key).toBe('{"pk":{"S":"BACKUP#20261209T060000Z-0000000b\\n\\u001b[2J\\u009b2J\\u202egpj.exe"},"sk":{"S":"BACKUP"}}');
+  expect(JSON.parse(key ?? '')).toEqual({ pk: { S: pk }, sk: { S: 'BACKUP' } });
+});
+
 it('restores a backup named by backupId, whatever record it cannot read, where the newest is refused', async () => {
   items = [OLDER, DAMAGED];
   await expect(resolve()).rejects.toThrow(UnreadableNewerBackupError);

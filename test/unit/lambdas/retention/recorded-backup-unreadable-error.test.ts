@@ -1,0 +1,32 @@
+import { type InvalidLiveBackupItem } from '../../../../lambdas/catalog/backup-catalog';
+import { CatalogItemInvalidError } from '../../../../lambdas/catalog/catalog-errors';
+import { RecordedBackupUnreadableError } from '../../../../lambdas/retention/recorded-backup-unreadable-error';
+
+// Review r61AE F2: the prune's stop printed a damaged item's key, plan, source names and problems raw: a newline and ESC
+// forged the operator's lines, a CSI (U+009B) drove the terminal and a bidi override (U+202E) showed the name reversed.
+const FORGED = '1\n\u001b[32mClean: fake\u009b2J\u202Egpj.exe';
+/** The forging characters a text holds raw. */
+const raw = (text: string): string[] => ['\n', '\u001b', '\u009b', '\u202e'].filter((c) => text.includes(c));
+
+const damaged = (live: Partial<InvalidLiveBackupItem>): InvalidLiveBackupItem =>
+  ({
+    key: { pk: `BACKUP#${FORGED}`, sk: `BACKUP${FORGED}` },
+    snapshotIds: [],
+    error: new CatalogItemInvalidError('lifeboat-dev-catalog', `BACKUP#${FORGED} / BACKUP`, [`sources.0.snapshotId: Required ${FORGED}`]),
+    ...live,
+  }) as InvalidLiveBackupItem;
+
+it('shows a committed record\'s key, plan, source names and problems with their unseen characters escaped', () => {
+  const message = new RecordedBackupUnreadableError('primary', `files${FORGED}`, damaged({ committed: true, sourcesWithoutSnapshotId: [`photos${FORGED}`] })).message;
+  expect(raw(message)).toEqual([]);
+  const shown = '1\\u000a\\u001b[32mClean: fake\\u009b2J\\u202egpj.exe';
+  expect(message).toContain(`catalog item BACKUP#${shown} / BACKUP${shown} in table lifeboat-dev-catalog (plan files${shown}) records a committed backup`);
+  expect(message).toContain(`does not validate (sources.0.snapshotId: Required ${shown}) and names no snapshot this version can read for source "photos${shown}" of the 1`);
+});
+
+it('shows a record of a status this version does not know with the status JSON-quoted and its unseen characters escaped', () => {
+  const message = new RecordedBackupUnreadableError('dr', `files${FORGED}`, damaged({ committed: undefined, status: `DONE${FORGED}` })).message;
+  expect(raw(message)).toEqual([]);
+  expect(message).toContain('with `status` "DONE1\\n\\u001b[32mClean: fake\\u009b2J\\u202egpj.exe", which this version does not know (sources.0.snapshotId: Required 1\\u000a');
+  expect(message).toContain('(plan files1\\u000a\\u001b[32mClean: fake\\u009b2J\\u202egpj.exe) records a backup');
+});
