@@ -171,6 +171,27 @@ export function readCredentialsPointer(file: string, offlineAccount: string | un
   return writtenUnder === (offlineAccount ?? null) ? pointer : undefined;
 }
 
+/**
+ * Why the pointer in `file` cannot be read, or undefined when it can or is not there: a pointer there but damaged (a
+ * truncated write, a full disk) still says these credentials read a stack here, so they are not given the older
+ * lifeboat's `default/` copy in its place (review r61AB F5).
+ */
+export function unreadableCredentialsPointer(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT') return undefined;
+    return typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+  }
+  try {
+    const parsed = pointerSchema.safeParse(JSON.parse(text));
+    return parsed.success ? undefined : 'not a pointer this CLI wrote';
+  } catch (err) {
+    return `not JSON (${(err as Error).message})`;
+  }
+}
+
 /** The accounts that have a copy of `stack` in `region` under `home`, for the message of an outage with none to use. */
 export function accountsWithCopy(stack: string, region: string, home: string = userHome()): string[] {
   let directories: string[];

@@ -19,6 +19,7 @@ import {
   readCredentialsPointer,
   readStackEnvironmentCache,
   stackEnvironmentCacheFile,
+  unreadableCredentialsPointer,
   writeStackEnvironmentCache,
 } from './stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
@@ -156,7 +157,8 @@ type CopyWanted = { stackName: string; region: string; where: string; credential
  * tell offline, else the one their pointer names; and the pointer's when the account told offline has none (a
  * misread key id), while they still tell offline what they told when it was written. Else the copy an older CLI kept
  * for the same AWS_PROFILE, or in `default/` for any credentials without one, when it is of the account known (or
- * no account is known: what the older CLI did, and the notice says so). Never a copy of another account, not even one
+ * no account is known: what the older CLI did, and the notice names its environment; for `default/` only while no
+ * copy of the stack is kept here by account, review r61AB F2). Never a copy of another account, not even one
  * whose DR account is theirs (review r61W F1: a central DR account serves several environments, whose stacks may share
  * a name): the error lists the accounts that have one, for the user to run the command again with credentials of one
  * of them.
@@ -168,12 +170,19 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   const account = credentials.account ?? pointer?.account;
   const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
   const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean): EnvironmentConfig => {
-    const keptFor = profile === 'default' ? `kept by an older lifeboat for any credentials without AWS_PROFILE; account ${cached.account}` : 'kept for the same profile by an older lifeboat';
-    const unknown = unknownAccount ? `; the account of the credentials in use is not known offline, this copy was ${keptFor}` : '';
+    const environment = parsedEnvironment(stackName, cached.key, cached.json);
+    const keptFor = profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat';
+    // Whose copy it is may be another environment's (the older lifeboat kept whichever was read last): it is named,
+    // with the way out, before anything acts on it (review r61AB F3).
+    const dr = environment.drAccount !== undefined && environment.drAccount !== environment.account ? `, DR account ${environment.drAccount}` : '';
+    const unknown = unknownAccount
+      ? `; the account of the credentials in use is not known offline, this copy was ${keptFor}: environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}, account ${cached.account}${dr}); ` +
+        `if the credentials in use are not of account ${cached.account}, stop (Ctrl-C) and run with credentials whose account is known offline`
+      : '';
     // An account not told by the credentials themselves is said as where it came from (review r61O F1).
     const pointed = !unknownAccount && pointer !== undefined && cached.account === pointer.account && cached.account !== credentials.account ? `; the account these credentials read last, ${pointer.account}, at ${pointer.readAt}` : '';
     note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${pointed}${unknown}`);
-    return parsedEnvironment(stackName, cached.key, cached.json);
+    return environment;
   };
   const candidates = [account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
   for (const candidate of candidates) {
@@ -194,18 +203,27 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   // The older lifeboat kept a copy by AWS_PROFILE, or in `default/` for any other credentials, whatever their account:
   // it serves credentials of the account known (review r61O F6), and, as it did, ones whose account is not known
   // offline nor by a pointer (an instance role, a container, credential_process, old-format keys: review r61W F3).
+  // `default/` only in the upgrade window: this CLI never rewrites it, so once it has kept a copy of the stack here
+  // under an account, `default/` may be a stale copy of another environment than the one these credentials mean
+  // (review r61AB F2); and a pointer there that cannot be read says they read a stack here (review r61AB F5).
   const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
   const legacy = readStackEnvironmentCache(legacyFile);
   const legacyCopy = legacy.kind === 'copy' && legacy.cached.stack === stackName ? legacy.cached : undefined;
-  if (legacyCopy !== undefined && (legacyCopy.account === account || account === undefined)) return use(legacyFile, legacyCopy, account === undefined);
+  const pointerFile = credentialsPointerFile(credentials.who, home);
+  const pointerUnreadable = account === undefined ? unreadableCredentialsPointer(pointerFile) : undefined;
+  const copiesHere = accountsWithCopy(stackName, region, home);
+  const upgradeWindow = profile !== 'default' || (copiesHere.length === 0 && pointerUnreadable === undefined);
+  if (legacyCopy !== undefined && (legacyCopy.account === account || (account === undefined && upgradeWindow))) return use(legacyFile, legacyCopy, account === undefined);
   // A DR account's credentials are told which copies name them as DR account, never given one: which environment
   // they mean to fail over is not known offline (review r61W F1).
   const drOf = account !== undefined ? copiesWithDrAccount(stackName, region, account, home).map((c) => c.cached.account) : [];
-  const others = accountsWithCopy(stackName, region, home).filter((a) => a !== account && !drOf.includes(a));
+  const others = copiesHere.filter((a) => a !== account && !drOf.includes(a));
   const lookedFor =
     account !== undefined
       ? `this machine has no copy of its environment for account ${account}, the credentials' (${fileOf(account)})`
-      : `the account of the credentials in use is not known offline, and no copy was read with them (${credentialsPointerFile(credentials.who, home)})`;
+      : pointerUnreadable !== undefined
+        ? `the account of the credentials in use is not known offline, and the pointer of the copy read with them (${pointerFile}) cannot be read: ${pointerUnreadable}`
+        : `the account of the credentials in use is not known offline, and no copy was read with them (${pointerFile})`;
   const kept = others.length === 0 ? '' : `; copies of it are kept for ${others.map((a) => `account ${a} (run with credentials of account ${a})`).join(', ')}`;
   const drKept =
     drOf.length === 0
@@ -214,7 +232,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   const legacyKept =
     legacyCopy === undefined || others.includes(legacyCopy.account) || drOf.includes(legacyCopy.account)
       ? ''
-      : `; an older lifeboat kept one of account ${legacyCopy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${legacyFile}), not used: ${account !== undefined ? `the credentials' account is ${account}` : "the credentials' account is not known offline"} (run with credentials that tell account ${legacyCopy.account} offline)`;
+      : `; an older lifeboat kept one of account ${legacyCopy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${legacyFile}), not used: ${account !== undefined ? `the credentials' account is ${account}` : copiesHere.length > 0 ? "the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale" : "the credentials' account is not known offline"} (run with credentials that tell account ${legacyCopy.account} offline)`;
   throw new StackUnansweredError(
     `${didNotAnswer}, and ${lookedFor}${kept}${drKept}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
     { cause: err },

@@ -618,7 +618,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     // No shared files: the profile's account is not known offline; the older CLI used the copy, and so does this one.
     const unknown = await inOutage();
     expect(unknown.account).toBe('111111111111');
-    expect(unknown.notes).toEqual([expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept for the same profile by an older lifeboat$`))]);
+    expect(unknown.notes).toEqual([expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept for the same profile by an older lifeboat: environment shop \\(prefix shop, account 111111111111\\); if the credentials in use are not of account 111111111111, stop \\(Ctrl-C\\) and run with credentials whose account is known offline$`))]);
     awsFiles('[profile prod]\nsso_account_id = 111111111111\n', '');
     const known = await inOutage();
     expect(known.account).toBe('111111111111');
@@ -642,7 +642,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const instance = await inOutage();
     expect(instance.account).toBe('222222222222');
     expect(instance.notes).toEqual([
-      expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE; account 222222222222$`)),
+      expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop \\(prefix shop, account 222222222222\\); if the credentials in use are not of account 222222222222, stop \\(Ctrl-C\\) and run with credentials whose account is known offline$`)),
     ]);
     // Old-format keys (no account in their id) alike.
     process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
@@ -657,6 +657,56 @@ describe('the primary region is down: its CloudFormation does not answer (review
     await expect(refusal).rejects.toThrow(
       `; an older lifeboat kept one of account 222222222222 for any credentials without AWS_PROFILE (${legacy}), not used: the credentials' account is 333333333333 (run with credentials that tell account 222222222222 offline)${stillUp}`,
     );
+  });
+
+  // Review r61AB F2: this lifeboat never rewrites `default/`; once it has kept a copy of the stack by account, the
+  // released copy there may be another environment's (staging's) while prod's is kept here.
+  it("old-format keys of prod with prod's copy kept by account and staging's in default/: the error, never staging's copy", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
+    awsFiles('[profile prod]\nsso_account_id = 111111111111\nsso_role_name = Admin\n', '');
+    process.env.AWS_PROFILE = 'prod';
+    await readThenOutage();
+    delete process.env.AWS_PROFILE;
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAJQABLZS4A3QDU576';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    const notes: string[] = [];
+    const refusal = targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(
+      `copies of it are kept for account 111111111111 (run with credentials of account 111111111111); an older lifeboat kept one of account 222222222222 for any credentials without AWS_PROFILE (${legacy}), not used: the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale`,
+    );
+    expect(notes).toEqual([]);
+  });
+
+  it("names the environment of the released default/ copy, and its DR account, in the line that uses it", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    const stg = { ...staging, deployment: { ...staging.deployment, prefix: 'stg' }, environment: { ...staging.environment, name: 'stg', drAccount: '999999999999' } };
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(stg) }));
+    unanswered();
+    const { account, notes } = await inOutage();
+    expect(account).toBe('222222222222');
+    expect(notes).toEqual([
+      expect.stringContaining(
+        `(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment stg (prefix stg, account 222222222222, DR account 999999999999); if the credentials in use are not of account 222222222222, stop (Ctrl-C) and run with credentials whose account is known offline`,
+      ),
+    ]);
+  });
+
+  // Review r61AB F5: a damaged pointer still says these credentials read a stack here: not the released copy instead.
+  it("a pointer that cannot be read is said so, and the released default/ copy is not used in its place", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
+    const pointer = path.join(stacks, 'by-credentials', 'default.json');
+    mkdirSync(path.dirname(pointer), { recursive: true });
+    writeFileSync(pointer, '{"account":"111111111111","readAt":"2026-12-0');
+    unanswered();
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(`and the account of the credentials in use is not known offline, and the pointer of the copy read with them (${pointer}) cannot be read: not JSON (`);
   });
 
   // Review r61O F1: aws-vault's --server/--ecs-server give each profile's credentials by a container endpoint.
