@@ -1,5 +1,6 @@
 import { type CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
+import { resourceNames } from '../lib/stacks/resource-names';
 import { describeIssues } from '../config/load-config';
 import {
   ENVIRONMENT_OUTPUT_HEAD,
@@ -216,7 +217,8 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   if (legacyCopy !== undefined && (legacyCopy.account === account || (account === undefined && upgradeWindow))) return use(legacyFile, legacyCopy, account === undefined);
   // A DR account's credentials are told which copies name them as DR account, never given one: which environment
   // they mean to fail over is not known offline (review r61W F1).
-  const drOf = account !== undefined ? copiesWithDrAccount(stackName, region, account, home).map((c) => c.cached.account) : [];
+  const drCopies = account !== undefined ? copiesWithDrAccount(stackName, region, account, home) : [];
+  const drOf = drCopies.map((c) => c.cached.account);
   const others = copiesHere.filter((a) => a !== account && !drOf.includes(a));
   const lookedFor =
     account !== undefined
@@ -228,7 +230,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   const drKept =
     drOf.length === 0
       ? ''
-      : `; copies kept for ${drOf.map((a) => `account ${a} (DR account ${account ?? ''})`).join(', ')}: run with credentials of account ${drOf.join(' or ')}, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
+      : `; copies kept for ${drOf.map((a) => `account ${a} (DR account ${account ?? ''})`).join(', ')}: ${drCopies.map((c) => failoverConsole(stackName, c.cached, account ?? '')).join('')}run with credentials of account ${drOf.join(' or ')}, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
   const legacyKept =
     legacyCopy === undefined || others.includes(legacyCopy.account) || drOf.includes(legacyCopy.account)
       ? ''
@@ -237,6 +239,19 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     `${didNotAnswer}, and ${lookedFor}${kept}${drKept}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
     { cause: err },
   );
+}
+
+/**
+ * Where a DR account's user starts the failover of a copy's environment without the CLI: a construct deployment has
+ * no lifeboat.config.json for --config / --env to read (review r61AB F4). Empty when the copy cannot be read.
+ */
+function failoverConsole(stackName: string, cached: CachedStackEnvironment, drAccount: string): string {
+  try {
+    const environment = parsedEnvironment(stackName, cached.key, cached.json);
+    return `start ${resourceNames(environment).failoverStateMachine} (environment ${environment.name} of account ${cached.account}) in the Step Functions console of account ${drAccount}, region ${environment.drRegion}, or `;
+  } catch {
+    return '';
+  }
 }
 
 /** The environment of the output's JSON (its parts joined), checked as the config file's. */

@@ -763,7 +763,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     process.env.AWS_PROFILE = 'dr';
     const listed =
       `this machine has no copy of its environment for account 999999999999, the credentials' (${copyOf('999999999999')}); ` +
-      `copies kept for account 222222222222 (DR account 999999999999): run with credentials of account 222222222222, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
+      `copies kept for account 222222222222 (DR account 999999999999): start stg-failover (environment stg of account 222222222222) in the Step Functions console of account 999999999999, region ${stagingCrossAccount.environment.drRegion}, or run with credentials of account 222222222222, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
     const sfn = mockClient(SFNClient);
     sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
