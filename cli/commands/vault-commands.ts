@@ -279,14 +279,22 @@ function refuseS3IncludeAsPath(snapshot: Snapshot, raw: string): void {
   if (/^\.?\//.test(raw)) {
     const without = raw.replace(/^(?:\.?\/)+/, '');
     // Without a key prefix left (`--include /`), no include names those keys: `--include ""` is the whole snapshot.
-    const give = without === '' ? '' : `give the keys without it (--include ${JSON.stringify(without)}), or `;
+    const give = without === '' || snapshotPathOf(without) === '' ? '' : `give the keys without it (--include ${JSON.stringify(without)}), or `;
     throw new VaultError(
       `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key starting with "/" or "./" is one no file path can be, which a restore into a directory lists as not restored; ${give}${elsewhere}`,
     );
   }
-  if (snapshotPathOf(raw) === null) {
+  const asPath = snapshotPathOf(raw);
+  if (asPath === null) {
     throw new VaultError(
       `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key with a ".." part is one no file path can be, which a restore into a directory lists as not restored; ${elsewhere}`,
+    );
+  }
+  // `.` (or `./.`, `.//`) is no path of a key but the whole snapshot as a file path: taken so, a restore of keys starting
+  // with "." wrote the whole bucket into the target (review r61Y F1).
+  if (asPath === '' && raw !== '') {
+    throw new VaultError(
+      `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and ${JSON.stringify(raw)} names no key a file path can be (as a path it is the whole snapshot); give --include "" (or none) for the whole snapshot, or ${elsewhere}`,
     );
   }
 }

@@ -139,4 +139,20 @@ describe('an S3 backup: the escaped keys under a prefix, read from its stem', ()
     expect(root.errors.join('\n')).not.toContain('--include ""');
     expect(root.errors.join('\n')).toContain(`the restore workflow's --prefix "/"`);
   });
+
+  it('an S3 include of "." is refused, not taken for the whole snapshot (review r61Y F1)', async () => {
+    const b = await backup('dot', ['.', './a', '.hidden', 'photos/a', 'q']);
+    const short = b.id.slice(0, 12);
+    const io = recordingCliIo();
+    const target = path.join(dir, 'dot-1');
+    expect(await vaultRestore(short, { ...b.access, target, include: '.' }, { io })).toBe(1);
+    expect(io.errors.join('\n')).toContain(`--include "." of S3 snapshot ${short}: an S3 include is a key prefix, taken as given`);
+    expect(io.errors.join('\n')).toContain('give --include "" (or none) for the whole snapshot');
+    // Nothing of the bucket was written.
+    expect(await fs.readdir(target).catch(() => [])).toEqual([]);
+    // "./." is refused as a key starting with "./", and its hint no longer offers "." in its place.
+    const dotSlash = recordingCliIo();
+    expect(await vaultRestore(short, { ...b.access, target: path.join(dir, 'dot-2'), include: './.' }, { io: dotSlash })).toBe(1);
+    expect(dotSlash.errors.join('\n')).not.toContain('--include ".")');
+  });
 });
