@@ -110,6 +110,13 @@ function fileNamePart(name: string): string {
 const MAX_FILE_NAME_BYTES = 200;
 
 /**
+ * An error's message; Node's fs errors are not always instanceof this realm's Error (jest's vm), so it is read as it is.
+ */
+export function messageOf(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+}
+
+/**
  * `name` + `suffix`; a name too long, its start, still readable, then the sha256 of the whole (review r60N F5): still
  * one file a name.
  */
@@ -141,7 +148,7 @@ export function readStackEnvironmentCache(file: string): CopyRead {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT') return { kind: 'none' };
-    return { kind: 'unreadable', reason: typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err) };
+    return { kind: 'unreadable', reason: messageOf(err) };
   }
   let raw: unknown;
   try {
@@ -182,7 +189,7 @@ export function unreadableCredentialsPointer(file: string): string | undefined {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT') return undefined;
-    return typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+    return messageOf(err);
   }
   try {
     const parsed = pointerSchema.safeParse(JSON.parse(text));

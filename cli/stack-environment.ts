@@ -17,6 +17,7 @@ import {
   type CachedStackEnvironment,
   credentialsPointerFile,
   legacyStackEnvironmentCacheFile,
+  messageOf,
   readCredentialsPointer,
   readStackEnvironmentCache,
   stackEnvironmentCacheFile,
@@ -118,8 +119,7 @@ function keep(write: () => void): string | undefined {
     write();
     return undefined;
   } catch (err) {
-    // Node's fs errors are not always instanceof this realm's Error (jest's vm): their message is read as it is.
-    return typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+    return messageOf(err);
   }
 }
 

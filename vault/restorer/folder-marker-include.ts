@@ -3,7 +3,7 @@ import { ESCAPED_KEY_SEGMENT } from '../manifest/escaped-name';
 import { type ManifestReader } from '../manifest/manifest-reader';
 import { s3KeyAsEntryPath, s3KeyOf } from '../manifest/s3-key-path';
 import { type Vault } from '../repository/vault';
-import { readableEntries, readableRun, type UnreadableManifestPart } from './readable-entries';
+import { listsPart, readableEntries, readableRun, type UnreadableManifestPart } from './readable-entries';
 
 /**
  * The keys an include of an S3 snapshot selects that are stored apart from it: a key no file path can be (`photos/sub//x`,
@@ -84,7 +84,7 @@ export async function* includeWithEscapedKeys(vault: Vault, manifest: ManifestRe
   try {
     for (const run of comparePaths(include, ESCAPED_KEY_SEGMENT) < 0 ? runs : runs.reverse()) yield* run();
   } finally {
-    unreadable.push(...own, ...apart.filter((part) => !own.some((seen) => seen.first === part.first && seen.last === part.last)));
+    unreadable.push(...own, ...apart.filter((part) => !listsPart(own, part)));
   }
 }
 

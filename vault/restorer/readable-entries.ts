@@ -16,6 +16,11 @@ export function isVaultDamage(err: unknown): err is VaultCorruptionError | Vault
  */
 export type UnreadableManifestPart = { readonly first: string; readonly last: string; readonly count: number; readonly error: VaultCorruptionError | VaultObjectNotFoundError };
 
+/** Whether `parts` lists `part` already: the same range of paths, read by another pass. */
+export function listsPart(parts: readonly UnreadableManifestPart[], part: UnreadableManifestPart): boolean {
+  return parts.some((seen) => seen.first === part.first && seen.last === part.last);
+}
+
 /**
  * The entries of a snapshot at or under `include` ('' for all) in manifest order, as ManifestReader.entries gives them, but
  * a page or node that cannot be read does not end them: it is added to `unreadable` (its range of paths, from its

@@ -30,7 +30,7 @@ import { markerOverNonDirectory, type S3KeyPlace, S3KeyPlaces } from './s3-key-p
 import { type FirstNameEntry, firstNamesInManifest, unlinkableFirstName } from './first-name-entry';
 import { WrittenFiles, writtenFilesFull } from './written-files';
 import { isNameTooLong, nameTooLong } from './name-too-long';
-import { isVaultDamage, readableEntries, type UnreadableManifestPart } from './readable-entries';
+import { isVaultDamage, listsPart, readableEntries, type UnreadableManifestPart } from './readable-entries';
 import { indexAfterSweep, isSweptPack, lostAfterReload } from './swept-pack-reload';
 import { type BadCopyError, isBadCopy, readAnyCopy } from './blob-copies';
 import { damagedPartKeys } from './damaged-part-keys';
@@ -833,7 +833,7 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
     const reread = markersOfInclude ? escapedKeysOf(vault, manifest, include, again) : readableEntries(vault, manifest, include === '' ? ESCAPED_KEY_SEGMENT : include, again);
     for await (const entry of reread) if (isEscapedMarker(entry)) await restore(entry, true);
     // A part the pass read and this read cannot (a pack gone meanwhile) held markers: reported, not dropped in silence.
-    for (const part of again) if (!unreadable.some((seen) => seen.first === part.first && seen.last === part.last)) markersUnread.push(part);
+    for (const part of again) if (!listsPart(unreadable, part)) markersUnread.push(part);
   }
   for (const entry of markers) await restore(entry, true);
   // A symlink stops the restore as any entry does (a directory in its place): with the same words, not a bare refusal.
@@ -845,8 +845,9 @@ async function restoreEntries(restorer: DirectoryRestorer, vault: Vault, snapsho
   const inside = (part: UnreadableManifestPart): boolean => underPrefix(part.first, include) && underPrefix(part.last, include);
   // An S3 backup's lines name keys: a part's first and last path may be stored escaped (a folder marker's always is).
   const keysOf = (part: UnreadableManifestPart): Pick<DamagedEntry, 'keys'> => (s3Keys ? { keys: { first: s3KeyOf({ path: part.first, meta: {} }), last: s3KeyOf({ path: part.last, meta: {} }) } } : {});
-  for (const part of unreadable) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, ...(inside(part) ? {} : { partlyOutside: include }), ...keysOf(part) });
-  for (const part of markersUnread) damaged.push({ path: part.first, through: part.last, entries: part.count, error: part.error, markersOnly: true, ...keysOf(part) });
+  const partLine = (part: UnreadableManifestPart, what: Pick<DamagedEntry, 'partlyOutside' | 'markersOnly'>): DamagedEntry => ({ path: part.first, through: part.last, entries: part.count, error: part.error, ...what, ...keysOf(part) });
+  for (const part of unreadable) damaged.push(partLine(part, inside(part) ? {} : { partlyOutside: include }));
+  for (const part of markersUnread) damaged.push(partLine(part, { markersOnly: true }));
   const reported = (path: string): boolean => unreadable.some((part) => comparePaths(part.first, path) <= 0 && comparePaths(path, part.last) <= 0);
   const unreadParents: UnreadParent[] = [];
   const ancestors =
