@@ -26,6 +26,7 @@ import { COMMIT_SCALE, runCommitScale } from './plan-scale/commit-scale';
 import { PRUNE_SCALE_BLOBS, runPruneScale } from './plan-scale/prune-scale';
 import { type BenchSection, buildWorkflowRows, parseSections, type WorkflowResults } from './workflow-report';
 import { diskUsage, readWholeTree } from './tree-walk';
+import { errorAsText } from '../lambdas/runtime/error-as-text';
 
 /**
  * `npm run bench`: Lifeboat against restic on one generated data set, then the workflow figures
@@ -187,7 +188,7 @@ async function runWorkflowSections(
     warn(`the 1-minute load average was ${loadAtStart.toFixed(1)} on ${os.availableParallelism()} cores before the workflow sections started: their figures are slowed by background load; rerun on a quiet machine`);
   }
   const fail = (section: BenchSection, err: unknown): void => {
-    const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const message = errorAsText(err);
     workflow.errors[section] = message;
     problem(`${section} section failed: ${message}`);
   };

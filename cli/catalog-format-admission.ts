@@ -6,6 +6,7 @@ import { CatalogFormatTooNewError, type MarkedCatalog } from '../lambdas/catalog
 import { THROTTLING_ERROR_NAMES } from '../lambdas/runtime/throttling-error-names';
 import { CatalogFormatMarkerUnreadableError } from './catalog-format-marker-unreadable-error';
 import { CatalogEndpointUnansweredError, isUnanswered, mentionsUnanswered } from './unanswered-endpoint';
+import { errorAsText } from '../lambdas/runtime/error-as-text';
 
 /**
  * One of the environment's catalogs, for a command about to write: whether it writes through that catalog (or its
@@ -118,16 +119,12 @@ async function unlessOutOfReach<T>(
     if (!of.written) {
       // Silence, a denial or no table there is the expected answer of a region down or another account's catalog;
       // anything else is a fault worth a line, since the write goes on without that catalog's word.
-      if (!outOfReach) warn(`warning: the format marker of the catalog ${of.table} in ${of.region} could not be read (${describe(err)}); judging the environment's format by the other catalog`);
+      if (!outOfReach) warn(`warning: the format marker of the catalog ${of.table} in ${of.region} could not be read (${errorAsText(err)}); judging the environment's format by the other catalog`);
       return undefined;
     }
     if (!(err instanceof Error) || !outOfReach) throw err;
     throw new CatalogFormatMarkerUnreadableError(of.table, of.region, err);
   }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** An error the SDK made of something that was not a service's answer: a bare Error, or its retry's wrapper. */

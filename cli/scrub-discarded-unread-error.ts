@@ -1,4 +1,5 @@
 import { repairedBeforeStop, type RepairedObject } from '../lambdas/replication/repaired-before-stop';
+import { errorAsText } from '../lambdas/runtime/error-as-text';
 
 /**
  * `lifeboat scrub --repair` stops before it copies back anything missing: the primary catalog could not be read for
@@ -21,7 +22,7 @@ export class ScrubDiscardedUnreadError extends Error {
   ) {
     super(
       'scrub stops before it copies back anything missing: the primary catalog cannot be read for the snapshots failed backups discarded ' +
-        `(${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}), so a discarded snapshot could not be told from a missing one, and repairing on could copy it back. ` +
+        `(${errorAsText(cause)}), so a discarded snapshot could not be told from a missing one, and repairing on could copy it back. ` +
         `${repairedBeforeStop(healed)} Nothing is recorded. Scrub again once the catalog answers, or scrub without --repair to only report (a discarded snapshot then shows as missing).`,
       { cause },
     );

@@ -1,4 +1,5 @@
 import { type VaultSide } from '../lambdas/runtime/runtime-config';
+import { errorAsText } from '../lambdas/runtime/error-as-text';
 
 /**
  * `lifeboat scrub --repair` stops before it repairs anything: what a vault's retention forgot could not be read in its
@@ -22,7 +23,7 @@ export class ScrubForgottenUnreadError extends Error {
   ) {
     super(
       `scrub of the ${vault === 'primary' ? 'primary' : 'DR'} vault stops before it repairs anything: the ${vault} catalog cannot be read for the backups its retention forgot ` +
-        `(${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. ` +
+        `(${errorAsText(cause)}), so a forgotten snapshot could not be told from a missing one, and repairing on could copy it back from the other vault. ` +
         'Scrub again once the catalog answers, or scrub without --repair to only report (a forgotten snapshot then shows as missing)' +
         (bothVaults ? `, or repair the other vault alone with \`lifeboat scrub --vault ${vault === 'primary' ? 'dr' : 'primary'} --repair${target}\`.` : '.'),
       { cause },

@@ -14,6 +14,7 @@ import {
 import { type CatalogRegion } from './approval-place';
 import { type ApprovalRecord } from './approval-record';
 import { type SentDecision, sentDecision, type TaskAnswer, type TaskAnswerProbe } from './task-answer';
+import { errorAsText } from '../runtime/error-as-text';
 
 export type { CatalogRegion };
 
@@ -73,7 +74,7 @@ export function findApproval(
       const answered = regions.find((r) => !errors.has(r));
       if (failed === undefined) return reject(new ApprovalNotFoundError(execution));
       if (answered === undefined) return reject(errors.get(failed));
-      reject(new ApprovalNotFoundError(execution, { answered, unread: failed, error: describe(errors.get(failed)), ...(names ? { names } : {}) }));
+      reject(new ApprovalNotFoundError(execution, { answered, unread: failed, error: errorAsText(errors.get(failed)), ...(names ? { names } : {}) }));
     };
     for (const r of regions) {
       // Through a promise: a log that throws rather than rejects is one region's failure too.
@@ -102,10 +103,6 @@ export type ExecutionStatusProbe = (region: CatalogRegion, record: ApprovalRecor
 
 /** A dead token's execution that went on past its wait: it was answered outside `lifeboat approve`, not abandoned. */
 const WENT_ON: ReadonlySet<string> = new Set(['SUCCEEDED', 'RUNNING', 'PENDING_REDRIVE']);
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
 
 type Claim = { status: 'APPROVED' | 'REJECTED'; decidedBy: string; decidedAt: string };
 
@@ -233,7 +230,7 @@ export async function decideApproval(options: {
       try {
         now = await log.get(options.execution);
       } catch (readErr) {
-        return `it no longer holds this decision, and it could not be read again (${describe(readErr)}): see lifeboat approvals list`;
+        return `it no longer holds this decision, and it could not be read again (${errorAsText(readErr)}): see lifeboat approvals list`;
       }
       if (reached(now, record.taskToken, claim, to)) return undefined;
       if (now === undefined || now.taskToken !== record.taskToken) return 'it was requested again meanwhile, with a new task token: see lifeboat approvals list';
@@ -242,16 +239,16 @@ export async function decideApproval(options: {
     if (!isDeadTokenError(err)) {
       const resetFailure = await revise({ status: 'PENDING' });
       if (resetFailure === undefined) throw err;
-      throw new ApprovalUnsentError(options.execution, status, options.decidedBy, describe(err), resetFailure);
+      throw new ApprovalUnsentError(options.execution, status, options.decidedBy, errorAsText(err), resetFailure);
     }
-    const refusal = describe(err);
+    const refusal = errorAsText(err);
     let executionStatus: string | undefined;
     try {
       executionStatus = await options.executionStatus?.(region, record);
     } catch (probeErr) {
       // Not knowing whether the execution went on is no ground for saying nothing was approved: the token may
       // have been answered from the console, or by an earlier attempt of this very send whose reply was lost.
-      throw new ApprovalOutcomeUnknownError(options.execution, refusal, describe(probeErr), await revise({ status: 'PENDING' }));
+      throw new ApprovalOutcomeUnknownError(options.execution, refusal, errorAsText(probeErr), await revise({ status: 'PENDING' }));
     }
     let answer: TaskAnswer | undefined;
     let unknownWhy = 'the execution history, which names who answered, was not read';
@@ -260,7 +257,7 @@ export async function decideApproval(options: {
         answer = await options.taskAnswer(region, record);
         if (answer === undefined) unknownWhy = 'the execution history shows no answer to its approval task yet';
       } catch (historyErr) {
-        unknownWhy = `the execution history, which names who answered, could not be read: ${describe(historyErr)}`;
+        unknownWhy = `the execution history, which names who answered, could not be read: ${errorAsText(historyErr)}`;
       }
     }
     if (executionStatus !== undefined && (answer?.answer === 'success' || answer?.answer === 'failure')) {

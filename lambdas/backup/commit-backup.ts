@@ -8,6 +8,7 @@ import { extendSnapshotRetention, mapBounded, ObjectLockedError, retentionWindow
 import { type BackupPlanDocument } from './backup-plan-document';
 import { BackupWorkspace, committedSourceKey, type CommittedSource, type ShardPartDocument } from './backup-workspace';
 import { joinObjectPieces } from './joined-object-pieces';
+import { errorAsText } from '../runtime/error-as-text';
 
 export type CommitBackupDeps = {
   vault: Vault;
@@ -403,7 +404,7 @@ async function deleteOwnSnapshot(backupId: string, marker: CommittedSource, snap
     owner = backupIdOfTags((await (await read()).loadSnapshot(snapshotId)).tags);
   } catch (err) {
     if (err instanceof VaultObjectNotFoundError) return undefined;
-    return `its record could not be read to tell whose it is (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`;
+    return `its record could not be read to tell whose it is (${errorAsText(err)})`;
   }
   if (owner !== backupId) {
     // Left, and its marker with it: the marker was not written by this backup's commit, and is the evidence of who did.

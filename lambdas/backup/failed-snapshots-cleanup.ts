@@ -1,4 +1,5 @@
 import { forgetSnapshotsOfFailedBackup, type KeptSnapshot } from './commit-backup';
+import { errorAsText } from '../runtime/error-as-text';
 
 /** What a step that cleaned up after a FAILED backup adds to its output: counts and the snapshots it left, when any. */
 export type FailedSnapshotsCleanup = { snapshotsDeleted?: number; snapshotsKept?: KeptSnapshot[] };
@@ -19,7 +20,7 @@ export async function cleanUpFailedBackupSnapshots(
     warn(`Snapshot ${snapshot.snapshotId} (source ${snapshot.source}) named by a commit marker of failed backup ${backupId} left in the vault: ${snapshot.reason}`);
   };
   const deleted = await forgetSnapshotsOfFailedBackup(backupId, { ...deps, onKept }).catch((err: unknown) => {
-    warn(`Snapshots of failed backup ${backupId} left in the vault: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+    warn(`Snapshots of failed backup ${backupId} left in the vault: ${errorAsText(err)}`);
     return [];
   });
   return { ...(deleted.length > 0 ? { snapshotsDeleted: deleted.length } : {}), ...(kept.length > 0 ? { snapshotsKept: kept } : {}) };

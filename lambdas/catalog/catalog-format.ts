@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CatalogFormatMarkerInvalidError } from './catalog-format-marker-invalid-error';
 import { FORMAT_MARKER_KEY } from './catalog-format-marker-key';
+import { errorAsText } from '../runtime/error-as-text';
 
 /**
  * The catalog format this Lifeboat writes and honours. Raise it (by one) with any change that an older CLI's writes
@@ -89,7 +90,7 @@ export async function markDeployedFormat(marker: Pick<CatalogFormatMarker, 'rais
     await marker.raise(CATALOG_FORMAT);
     return true;
   } catch (err) {
-    const why = err instanceof CatalogFormatMarkerInvalidError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    const why = err instanceof CatalogFormatMarkerInvalidError ? err.message : errorAsText(err);
     warn(`the format marker of the catalog ${marker.table} was not raised to ${CATALOG_FORMAT}: ${why}`);
     return false;
   }

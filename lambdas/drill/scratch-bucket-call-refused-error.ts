@@ -1,3 +1,5 @@
+import { errorAsText } from '../runtime/error-as-text';
+
 /**
  * An S3 call the drill cleanup makes on a scratch bucket before emptying it (the seal, the expiry rules) failed. It
  * names the IAM action of the call, so that what the cleanup records can say which right a refusal (an SCP, a
@@ -11,7 +13,7 @@ export class ScratchBucketCallRefusedError extends Error {
     readonly action: string,
     override readonly cause: unknown,
   ) {
-    super(`${action} on scratch bucket ${bucket} failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`, { cause });
+    super(`${action} on scratch bucket ${bucket} failed: ${errorAsText(cause)}`, { cause });
   }
 }
 

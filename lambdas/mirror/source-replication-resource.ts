@@ -11,6 +11,7 @@ import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/clien
 import { DeleteBucketReplicationCommand, GetBucketReplicationCommand, PutBucketReplicationCommand, type ReplicationConfiguration, type S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { type CustomResourceEvent, type StackCustomResourceEvent } from '../runtime/custom-resource-protocol';
+import { errorAsText } from '../runtime/error-as-text';
 
 /** Lifeboat's rules on a source bucket start with this id (lib/constructs/source-mirrors.ts, mirrorRuleId). */
 const RULE_ID_PREFIX = 'lifeboat-';
@@ -162,7 +163,7 @@ async function stackRollingBack(cloudFormation: Pick<CloudFormationClient, 'send
     const { Stacks } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
     status = Stacks?.[0]?.StackStatus;
   } catch (err) {
-    unknown = `reading it failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+    unknown = `reading it failed: ${errorAsText(err)}`;
   }
   if (status !== undefined) return ROLLING_BACK.has(status);
   warn(

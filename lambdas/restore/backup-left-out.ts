@@ -1,5 +1,6 @@
 import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type ResolvedRestore } from './resolved-restore';
+import { errorAsText } from '../runtime/error-as-text';
 
 /**
  * What the restored backup itself did not hold whole of its source, as its catalog record says
@@ -26,7 +27,7 @@ export async function backupLeftOut(records: BackupRecords, restore: Pick<Resolv
   try {
     record = await records.getBackup(restore.backupId);
   } catch (err) {
-    return { unknown: `the backup's catalog record could not be read (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}); ${look}` };
+    return { unknown: `the backup's catalog record could not be read (${errorAsText(err)}); ${look}` };
   }
   const source = record?.sources.find((s) => s.name === restore.source.name);
   if (!source) return { unknown: `the catalog holds no record of source ${JSON.stringify(restore.source.name)} in backup ${restore.backupId}; ${look}` };

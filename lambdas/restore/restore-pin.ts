@@ -2,6 +2,7 @@ import { type BackupCatalog } from '../catalog/backup-catalog';
 import { type RestorePin } from '../catalog/backup-record';
 import { describeTarget, type ResolvedRestore } from './resolved-restore';
 import { releaseRestoreTarget } from './target-claim';
+import { errorAsText } from '../runtime/error-as-text';
 
 /**
  * Restore pins (docs/RUNBOOKS.md, "Running restores"): the resolve step pins the backup it restores in
@@ -54,18 +55,14 @@ export function releaseRestorePin(catalog: Pick<BackupCatalog, 'unpinBackup' | '
       try {
         await catalog.unpinBackup(restore.backupId, restore.restoreId);
       } catch (err) {
-        warn(`Could not remove the pin of restore ${restore.restoreId} from backup ${restore.backupId} (${describeError(err)}); retention keeps the backup until the pin's time has passed.`);
+        warn(`Could not remove the pin of restore ${restore.restoreId} from backup ${restore.backupId} (${errorAsText(err)}); retention keeps the backup until the pin's time has passed.`);
       }
     }
     if (restore.target === undefined) return;
     try {
       await releaseRestoreTarget(catalog, restore.target, restore.restoreId);
     } catch (err) {
-      warn(`Could not release the claim of restore ${restore.restoreId} on ${describeTarget(restore.target)} (${describeError(err)}); other restores into it are refused until the claim's time has passed.`);
+      warn(`Could not release the claim of restore ${restore.restoreId} on ${describeTarget(restore.target)} (${errorAsText(err)}); other restores into it are refused until the claim's time has passed.`);
     }
   };
-}
-
-function describeError(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -1,4 +1,5 @@
 import { type VaultSide } from '../runtime/runtime-config';
+import { errorAsText } from '../runtime/error-as-text';
 
 /** Who reads the plans a catalog holds: the prune's check of a vault's snapshots, or the scrub's set of forgotten snapshots. */
 export type RecordedPlansReader = 'prune' | 'scrub';
@@ -27,7 +28,7 @@ const REFUSED_NAMES: ReadonlySet<string> = new Set(['AccessDeniedException', 'Ac
 
 function recordedPlansUnreadMessage(vault: VaultSide, cause: unknown, reader: RecordedPlansReader): string {
   const label = vault === 'primary' ? 'primary' : 'DR';
-  const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  const why = errorAsText(cause);
   const refused = cause instanceof Error && REFUSED_NAMES.has(cause.name);
   const listed = `the plans the ${label} catalog holds backups of could not be listed (a Scan of its byPlan index: ${why})`;
   const head =

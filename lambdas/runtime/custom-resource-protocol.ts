@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorAsText } from './error-as-text';
 
 /**
  * What CloudFormation sends a custom resource's function (the Lambda-backed custom resource protocol).
@@ -41,7 +42,7 @@ export async function answerCustomResource(raw: unknown, apply: (event: CustomRe
   try {
     result = await apply(event);
   } catch (err) {
-    failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    failure = errorAsText(err);
   }
   const body = JSON.stringify({
     Status: failure === undefined ? 'SUCCESS' : 'FAILED',

@@ -1,3 +1,5 @@
+import { errorAsText } from '../runtime/error-as-text';
+
 /** Who needed the thawed pack: the message says what to do next. */
 export type ThawNeededBy = 'restore' | 'replication';
 
@@ -17,6 +19,6 @@ export class ThawFailedError extends Error {
     cause: unknown,
     readonly neededBy: ThawNeededBy = 'restore',
   ) {
-    super(`Thawing ${location}/${key} (RestoreObject, ${tier} retrieval) failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}. ${NEXT_STEP[neededBy]}`, { cause });
+    super(`Thawing ${location}/${key} (RestoreObject, ${tier} retrieval) failed: ${errorAsText(cause)}. ${NEXT_STEP[neededBy]}`, { cause });
   }
 }

@@ -6,6 +6,7 @@ import { type ExecutionHistory } from './execution-history';
 import { type ExecutionLease, type LambdaWorkerPool } from './lambda-worker-pool';
 import { type LocalFunction } from './local-functions';
 import { type StackResources } from './stack-resources';
+import { errorAsText } from '../../lambdas/runtime/error-as-text';
 
 /**
  * The "Step Functions Execution Status Change" event of an execution that ended, as EventBridge
@@ -113,7 +114,7 @@ export async function deliverExecutionStatusEvent(
           await deps.pool.invoke(fn, input, deps.env(fn), deps.lease);
           deliveries.push({ rule, target: fn.functionName, outcome: 'invoked' });
         } catch (err) {
-          deliveries.push({ rule, target: fn.functionName, outcome: 'failed', detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+          deliveries.push({ rule, target: fn.functionName, outcome: 'failed', detail: errorAsText(err) });
         }
       } else if (ref && type === 'AWS::SNS::Topic') {
         const topic = physicalName(template[ref]?.Properties?.TopicName, ref, deps.resources);
