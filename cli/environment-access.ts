@@ -31,7 +31,7 @@ import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredEr
  * Where the CLI's runbook commands act: the local cloud of a data directory (default) or AWS (`--aws`), on an environment
  * of the config file (`--env`) or, in AWS, on a LifeboatProtection's (`--stack`, read from its stack: target-environment.ts).
  */
-export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string; stack?: string; stackRegion?: string };
+export type TargetOptions = { config: string; env: string; dataDir: string; aws?: boolean; vaultKey?: string; stack?: string; stackRegion?: string; stackAccount?: string };
 
 /**
  * `--dr-profile`: an AWS profile whose credentials reach the DR side (the DR catalog, the DR vault and its key) with
@@ -52,9 +52,10 @@ export function withTargetOptions(cmd: Command): Command {
     .option('--aws', 'act on the deployed environment in AWS instead of the local cloud')
     .option('--stack <name>', "with --aws, instead of --env: the stack of a LifeboatProtection, whose environment is read from the stack's outputs")
     .option('--stack-region <region>', "the region of --stack's stack (default: the SDK's, from AWS_REGION or the profile)")
+    .option('--stack-account <account>', "the account of --stack's stack (12 digits): in an outage of its region, whose copy of its environment to use, e.g. with credentials of its DR account")
     .option('--json', 'machine-readable output')
     .hook('preAction', (_command, action) => {
-      const issue = stackUsageIssue(action.opts<Pick<TargetOptions, 'aws' | 'stack'>>(), { env: action.getOptionValueSource('env') === 'cli', config: action.getOptionValueSource('config') === 'cli' }, action.name());
+      const issue = stackUsageIssue(action.opts<Pick<TargetOptions, 'aws' | 'stack' | 'stackAccount'>>(), { env: action.getOptionValueSource('env') === 'cli', config: action.getOptionValueSource('config') === 'cli' }, action.name());
       if (issue !== undefined) action.error(`error: ${issue}`, { exitCode: 2, code: 'lifeboat.stackUsage' });
     });
 }

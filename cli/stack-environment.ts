@@ -36,6 +36,12 @@ export type StackEnvironmentOptions = {
   credentials?: CredentialsIdentity;
   /** The profile of the credentials, for the copy an older CLI kept by profile (unless told, AWS_PROFILE). */
   profile?: string;
+  /**
+   * `--stack-account`: the stack's account, as the user names it. In an outage only that account's copy is used, by
+   * credentials of that account or of its DR account: a DR account serving several environments whose stacks share a
+   * name cannot tell offline which one the user means (review r61O F5, r61W F1); the user can.
+   */
+  stackAccount?: string;
   /** Says one line to the user (stderr): that the environment is the copy, and of when; or that no copy could be kept. */
   note?: (line: string) => void;
   now?: () => Date;
@@ -73,7 +79,10 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
       );
     }
     if (isCredentialsUnanswered(err)) throw credentialsUnanswered(stackName, err, credentials, options.home);
-    if (isUnanswered(err) || isServerFault(err)) return cachedEnvironment({ stackName, region: cacheRegion, where, credentials, profile, home: options.home }, err, note, now());
+    if (isUnanswered(err) || isServerFault(err)) {
+      const wanted = { stackName, region: cacheRegion, where, credentials, profile, home: options.home };
+      return options.stackAccount !== undefined ? namedCopy(wanted, options.stackAccount, err, note, now()) : cachedEnvironment(wanted, err, note, now());
+    }
     throw err;
   }
   const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
@@ -95,6 +104,13 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     json += value;
   }
   const environment = parsedEnvironment(stackName, key, json);
+  // The user named another account than the stack's: what they meant is not this stack (another region, another
+  // account's credentials), and in an outage the same line would take another copy than this one.
+  if (options.stackAccount !== undefined && options.stackAccount !== environment.account) {
+    throw new StackEnvironmentError(
+      `stack ${stackName}${where} is of account ${environment.account}, not ${options.stackAccount} as --stack-account says: give --stack-account ${environment.account} for this stack, or the credentials (and --stack-region) of account ${options.stackAccount}'s stack`,
+    );
+  }
   const readAt = now().toISOString();
   // Without the copy or the pointer only the fallback of an outage is lost: the command has what it needs, and the
   // user is told now rather than in the outage (review r60N F5), each said as what it is (review r61O F7).
@@ -162,7 +178,7 @@ type CopyWanted = { stackName: string; region: string; where: string; credential
  * copy of the stack is kept here by account, review r61AB F2). Never a copy of another account, not even one
  * whose DR account is theirs (review r61W F1: a central DR account serves several environments, whose stacks may share
  * a name): the error lists the accounts that have one, for the user to run the command again with credentials of one
- * of them.
+ * of them, or to name the one they mean with --stack-account (namedCopy).
  */
 function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
   const { stackName, region, where, credentials, profile, home } = wanted;
@@ -230,7 +246,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   const drKept =
     drOf.length === 0
       ? ''
-      : `; copies kept for ${drOf.map((a) => `account ${a} (DR account ${account ?? ''})`).join(', ')}: ${drCopies.map((c) => failoverConsole(stackName, c.cached, account ?? '')).join('')}run with credentials of account ${drOf.join(' or ')}, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
+      : `; copies kept for ${drOf.map((a) => `account ${a} (DR account ${account ?? ''})`).join(', ')}: ${drCopies.map((c) => failoverConsole(stackName, c.cached, account ?? '')).join('')}run again with ${drOf.map((a) => `--stack-account ${a}`).join(' or ')} (the account of the environment you mean) to use its copy, or run with credentials of account ${drOf.join(' or ')}, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
   const legacyKept =
     legacyCopy === undefined || others.includes(legacyCopy.account) || drOf.includes(legacyCopy.account)
       ? ''
@@ -239,6 +255,57 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     `${didNotAnswer}, and ${lookedFor}${kept}${drKept}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
     { cause: err },
   );
+}
+
+/**
+ * The environment of the copy of `stackAccount` (`--stack-account`), when its region's CloudFormation did not answer:
+ * that file only, whatever others are kept. The user named the environment, so a DR account's credentials may use it
+ * (review r61O F5); credentials whose account is known (offline, or by their pointer) and is neither the copy's nor
+ * its DR account are refused: such a copy is never one they can act on, nor one meant for them (review r61W F1).
+ */
+function namedCopy(wanted: CopyWanted, stackAccount: string, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
+  const { stackName, region, where, credentials, home } = wanted;
+  const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
+  const file = stackEnvironmentCacheFile(stackName, region, stackAccount, home);
+  const read = readStackEnvironmentCache(file);
+  if (read.kind === 'none') {
+    throw new StackUnansweredError(
+      `${didNotAnswer}, and this machine has no copy of its environment for account ${stackAccount}, which --stack-account names (${file}): ` +
+        `run any --stack command once while the region is up with credentials of account ${stackAccount} (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+      { cause: err },
+    );
+  }
+  if (read.kind === 'unreadable' || read.cached.account !== stackAccount) {
+    const unusable = read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : `is of account ${read.cached.account}, not ${stackAccount}: it is not used`;
+    throw new StackUnansweredError(
+      `${didNotAnswer}, and the copy of its environment on this machine that --stack-account names (${file}) ${unusable}; ` +
+        'any --stack command run while the region is up writes it anew, or start the runbook from the Step Functions console in the DR region',
+      { cause: err },
+    );
+  }
+  const cached = read.cached;
+  const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
+  const known = [credentials.account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
+  const drAccount = cached.drAccount !== undefined && cached.drAccount !== cached.account ? cached.drAccount : undefined;
+  const mayUse = [cached.account, ...(drAccount !== undefined ? [drAccount] : [])];
+  if (known.length > 0 && !known.some((a) => mayUse.includes(a))) {
+    throw new StackUnansweredError(
+      `${didNotAnswer}, and the copy of its environment that --stack-account names (${file}) is not used: the credentials in use are of account ${known.join(' or ')}, ` +
+        `neither its account ${cached.account} nor ${drAccount !== undefined ? `its DR account ${drAccount}` : 'a DR account (its environment has none of its own)'}: run with credentials of account ${mayUse.join(' or ')}, or give --stack-account the account of the environment you mean`,
+      { cause: err },
+    );
+  }
+  const environment = parsedEnvironment(stackName, cached.key, cached.json);
+  const whose =
+    known.length === 0
+      ? "; the account of the credentials in use is not known offline: if they are not of this account or its DR account, stop (Ctrl-C)"
+      : !known.includes(cached.account) && drAccount !== undefined
+        ? `; the credentials in use are of its DR account ${drAccount}`
+        : '';
+  note(
+    `CloudFormation${where} did not answer: using the environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy chosen by --stack-account ${stackAccount}${whose}`,
+  );
+  return environment;
 }
 
 /**

@@ -9,13 +9,13 @@ const DEFAULT_ENV = 'dev';
 
 /**
  * The target options a printed `lifeboat …` command line needs to act where the command that printed it did, with a
- * leading space (empty when all are the defaults): `--stack` (and `--stack-region`) with `--aws` when given; else `--env` when not the default and `--config` when not the literal
+ * leading space (empty when all are the defaults): `--stack` (and `--stack-region`, `--stack-account`) with `--aws` when given; else `--env` when not the default and `--config` when not the literal
  * default, then `--aws`, or `--data-dir` when not the literal default; a path absolute (givenPath). Without them a pasted
  * line runs against the local cloud of env dev: during an outage, a local failover instead of the one in AWS.
  */
-export function targetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'stack' | 'stackRegion'>): string {
+export function targetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'stack' | 'stackRegion' | 'stackAccount'>): string {
   // A LifeboatProtection's environment is named by its stack (and region), in AWS only: no --env, no config file.
-  if (target.stack !== undefined) return ` --stack ${shellWord(target.stack)}${target.stackRegion !== undefined ? ` --stack-region ${shellWord(target.stackRegion)}` : ''} --aws`;
+  if (target.stack !== undefined) return ` --stack ${shellWord(target.stack)}${target.stackRegion !== undefined ? ` --stack-region ${shellWord(target.stackRegion)}` : ''}${target.stackAccount !== undefined ? ` --stack-account ${shellWord(target.stackAccount)}` : ''} --aws`;
   const env = target.env !== DEFAULT_ENV ? ` --env ${shellWord(target.env)}` : '';
   return env + givenPathOption('--config', target.config, DEFAULT_CONFIG_FILE) + (target.aws ? ' --aws' : dataDirOption(target.dataDir));
 }
@@ -26,7 +26,7 @@ export function targetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' |
  * opened the vault with alias/lifeboat-<env>-vault, and where the vault's key is another it failed at KMS (review r57Q F4).
  * Not in targetOptionsLine: a command without the option (a hold's release, a failover's finish) refuses the whole line.
  */
-export function vaultTargetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey' | 'stack' | 'stackRegion'>): string {
+export function vaultTargetOptionsLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'vaultKey' | 'stack' | 'stackRegion' | 'stackAccount'>): string {
   return targetOptionsLine(target) + vaultKeyOption(target);
 }
 

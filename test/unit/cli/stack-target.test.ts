@@ -227,6 +227,12 @@ describe('the command line', () => {
     expect(await refusal(['status', '--stack', 'Shop'])).toMatchObject({ exitCode: 2, message: expect.stringContaining('error: --stack needs --aws') });
     expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
   });
+
+  it('--stack-account without --stack, or not 12 digits, exits 2 before anything runs (review r61O F5)', async () => {
+    expect(await refusal(['status', '--stack-account', '111111111111', '--aws'])).toMatchObject({ exitCode: 2, message: "error: --stack-account is taken only with --stack: it names the account of --stack's stack" });
+    expect(await refusal(['status', '--stack', 'Shop', '--stack-account', 'prod', '--aws'])).toMatchObject({ exitCode: 2, message: expect.stringContaining('error: --stack-account "prod" is not an account: give the 12 digits') });
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+  });
 });
 
 /**
@@ -763,7 +769,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     process.env.AWS_PROFILE = 'dr';
     const listed =
       `this machine has no copy of its environment for account 999999999999, the credentials' (${copyOf('999999999999')}); ` +
-      `copies kept for account 222222222222 (DR account 999999999999): start stg-failover (environment stg of account 222222222222) in the Step Functions console of account 999999999999, region ${stagingCrossAccount.environment.drRegion}, or run with credentials of account 222222222222, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
+      `copies kept for account 222222222222 (DR account 999999999999): start stg-failover (environment stg of account 222222222222) in the Step Functions console of account 999999999999, region ${stagingCrossAccount.environment.drRegion}, or run again with --stack-account 222222222222 (the account of the environment you mean) to use its copy, or run with credentials of account 222222222222, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
     const sfn = mockClient(SFNClient);
     sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
@@ -779,6 +785,89 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(listed);
+  });
+
+  // Review r61O F5: one DR account serves prod and staging, whose stacks share the name Shop, and this machine read
+  // both. With the DR account's credentials in the outage, --stack-account names which one to fail over.
+  describe('--stack-account names whose copy an outage uses (review r61O F5)', () => {
+    const prodCrossAccount = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, drAccount: '999999999999' } };
+    const stagingCrossAccount = { ...staging, deployment: { ...staging.deployment, prefix: 'stg' }, environment: { ...staging.environment, name: 'stg', drAccount: '999999999999' } };
+    const PROD = { ...TARGET, stackAccount: '111111111111' };
+    /** Prod's and staging's stacks read with their own profiles, then the outage; the profiles of the DR account and of another. */
+    async function bothReadThenOutage(): Promise<void> {
+      awsFiles(
+        '[profile prod]\nsso_account_id = 111111111111\nsso_role_name = Admin\n[profile stg]\nsso_account_id = 222222222222\nsso_role_name = Admin\n' +
+          '[profile dr]\nsso_account_id = 999999999999\nsso_role_name = Admin\n[profile sandbox]\nsso_account_id = 888888888888\nsso_role_name = Admin\n',
+        '',
+      );
+      process.env.AWS_PROFILE = 'prod';
+      await readUp(prodCrossAccount);
+      process.env.AWS_PROFILE = 'stg';
+      await readUp(stagingCrossAccount);
+      outage();
+    }
+
+    it("with the DR account's credentials, failover uses the copy of the account named, and says it was chosen by --stack-account", async () => {
+      await bothReadThenOutage();
+      process.env.AWS_PROFILE = 'dr';
+      const notes: string[] = [];
+      const environment = await targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
+      expect(environment.account).toBe('111111111111');
+      expect(resourceNames(environment).failoverStateMachine).toBe('shop-failover');
+      expect(notes).toEqual([expect.stringMatching(/^CloudFormation in eu-west-1 did not answer: using the environment shop \(prefix shop\) of account 111111111111 read from stack Shop at /)]);
+      expect(notes[0]).toContain(`(${copyOf('111111111111')}), the copy chosen by --stack-account 111111111111; the credentials in use are of its DR account 999999999999`);
+      // And staging's, named instead.
+      expect((await targetEnvironment({ ...TARGET, stackAccount: '222222222222' }, undefined, { note: () => undefined })).deployment?.prefix).toBe('stg');
+      const sfn = mockClient(SFNClient);
+      sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
+      const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        await failoverCommand({ ...PROD, plan: 'daily' }, capturedCliDeps().deps);
+        expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual([expect.stringMatching(/:stateMachine:shop-failover$/)]);
+      } finally {
+        stderr.mockRestore();
+        sfn.restore();
+      }
+    });
+
+    it('credentials of an account that is neither the copy\'s nor its DR account are refused, naming both', async () => {
+      await bothReadThenOutage();
+      process.env.AWS_PROFILE = 'sandbox';
+      const notes: string[] = [];
+      const refusal = targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
+      await expect(refusal).rejects.toThrow(StackUnansweredError);
+      await expect(refusal).rejects.toThrow(
+        `and the copy of its environment that --stack-account names (${copyOf('111111111111')}) is not used: the credentials in use are of account 888888888888, neither its account 111111111111 nor its DR account 999999999999: run with credentials of account 111111111111 or 999999999999`,
+      );
+      expect(notes).toEqual([]);
+    });
+
+    it('with no copy of the account named, the error names the file it looked for', async () => {
+      await bothReadThenOutage();
+      process.env.AWS_PROFILE = 'dr';
+      const refusal = targetEnvironment({ ...TARGET, stackAccount: '333333333333' }, undefined, { note: () => undefined });
+      await expect(refusal).rejects.toThrow(StackUnansweredError);
+      await expect(refusal).rejects.toThrow(
+        `and this machine has no copy of its environment for account 333333333333, which --stack-account names (${copyOf('333333333333')}): run any --stack command once while the region is up with credentials of account 333333333333 (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+      );
+    });
+
+    it("region up: a stack of another account than --stack-account's is refused, and nothing is kept", async () => {
+      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
+      const refusal = targetEnvironment(PROD, undefined, { note: () => undefined });
+      await expect(refusal).rejects.toThrow(StackEnvironmentError);
+      await expect(refusal).rejects.toThrow('stack Shop in eu-west-1 is of account 222222222222, not 111111111111 as --stack-account says: give --stack-account 222222222222 for this stack');
+      expect(existsSync(copyOf('222222222222'))).toBe(false);
+      cloudFormation.reset();
+      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
+      expect((await targetEnvironment(PROD, undefined, { note: () => undefined })).account).toBe('111111111111');
+    });
+
+    it('--stack-account that is not 12 digits, or without --stack, is a usage error naming it', async () => {
+      await expect(targetEnvironment({ ...TARGET, stackAccount: '1111-1111-1111' })).rejects.toThrow(new UsageError(`--stack-account "1111-1111-1111" is not an account: give the 12 digits of the account of --stack's stack (the primary account)`));
+      expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(0);
+      expect(targetOptionsLine(PROD)).toBe(' --stack Shop --stack-region eu-west-1 --stack-account 111111111111 --aws');
+    });
   });
 
   // Review r60N F5: a stack's ARN of a 128-character name, encoded, is past the 255 bytes a file name may have.
