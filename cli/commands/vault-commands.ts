@@ -258,10 +258,33 @@ export function listed(lines: readonly string[]): string[] {
   return shown;
 }
 
-/** `--include` as a path inside the snapshot (snapshotPathOf: relative to the directory that was backed up). */
-export function includePath(raw: string): string {
+/**
+ * Where the keys go that an S3 include cannot restore into a directory: the restore workflow's --prefix, a plain string
+ * prefix (as S3's), and the listing that shows them. `vault ls --prefix P` lists P and what lies below `P/`, fewer keys
+ * than the workflow's P takes (`P-old` too) unless P ends with "/", so it is named for what it shows (review r61Y F2).
+ */
+function workflowPrefixAdvice(raw: string, ref: string): string {
+  const prefix = JSON.stringify(raw);
+  const ls = `lifeboat vault ls ${ref}`;
+  const listing = raw.endsWith('/')
+    ? `\`${ls} --prefix ${prefix}\` lists them`
+    : `\`${ls} --prefix ${prefix}\` lists only those that are ${prefix} or start with ${JSON.stringify(`${raw}/`)}, \`${ls}\` every key`;
+  return `restore such keys into a bucket with the restore workflow's --prefix ${prefix}, which takes every key starting with ${prefix} (a plain string prefix, as S3's); ${listing}, each with its key after its stored path`;
+}
+
+/**
+ * `--include` as a path inside the snapshot (snapshotPathOf: relative to the directory that was backed up). A ".." part
+ * is refused whatever the snapshot's kind, so before the vault is opened: a wrong include cost a key prompt and a vault
+ * read, and an error about the vault hid it (f62E). The message serves both kinds, the snapshot's unknown yet; of
+ * an S3 snapshot such keys are refused in keys, not in file-path words (review r61J F2).
+ */
+export function includePath(raw: string, ref: string): string {
   const path = snapshotPathOf(raw);
-  if (path === null) throw new VaultError(`--include ${JSON.stringify(raw)}: a path inside a snapshot has no ".." parts; paths are relative to the directory that was backed up`);
+  if (path === null) {
+    throw new VaultError(
+      `--include ${JSON.stringify(raw)}: an include with a ".." part is refused: a directory's snapshot has no path with one (paths are relative to the directory that was backed up), and of an S3 snapshot, where an include is a key prefix taken as given, a key with a ".." part is one no file path can be, which a restore into a directory lists as not restored; ${workflowPrefixAdvice(raw, ref)}`,
+    );
+  }
   return path;
 }
 
@@ -269,13 +292,13 @@ export function includePath(raw: string): string {
  * An S3 snapshot's --include is a key prefix, taken as given, but includePath drops a leading `/` or `./` as a path's:
  * `--include /photos/sub` restored the key `photos/sub/`'s folder where the workflow selects `/photos/sub/` (review r61E
  * F5). A key starting so is one no file path can be, which a restore into a directory lists as not restored: refused. So
- * is a prefix with a ".." part, in keys too: it was refused in file-path words, where the workflow selects such keys
- * (review r61J F2).
+ * is a prefix with an empty part (`a//`), whose trailing slashes includePath dropped: it took the keys of `a` and below
+ * `a/` where the workflow selects those starting with `a//` only (review r61Y F3). A ".." part includePath refuses.
  */
 function refuseS3IncludeAsPath(snapshot: Snapshot, raw: string): void {
   if (snapshot.source.kind !== 's3') return;
   const short = snapshot.id.slice(0, 12);
-  const elsewhere = `restore such keys into a bucket with the restore workflow's --prefix ${JSON.stringify(raw)} (\`lifeboat vault ls ${short} --prefix ${JSON.stringify(raw)}\` lists them, each with its key after its stored path)`;
+  const elsewhere = workflowPrefixAdvice(raw, short);
   if (/^\.?\//.test(raw)) {
     const without = raw.replace(/^(?:\.?\/)+/, '');
     // Without a key prefix left (`--include /`), no include names those keys: `--include ""` is the whole snapshot.
@@ -284,15 +307,15 @@ function refuseS3IncludeAsPath(snapshot: Snapshot, raw: string): void {
       `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key starting with "/" or "./" is one no file path can be, which a restore into a directory lists as not restored; ${give}${elsewhere}`,
     );
   }
-  const asPath = snapshotPathOf(raw);
-  if (asPath === null) {
+  // The include stops at "/" (`photos/` is photos and what lies below it), so an empty part has no path to stop at.
+  if (raw.includes('//')) {
     throw new VaultError(
-      `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key with a ".." part is one no file path can be, which a restore into a directory lists as not restored; ${elsewhere}`,
+      `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key with an empty part ("//") is one no file path can be, which a restore into a directory lists as not restored; ${elsewhere}`,
     );
   }
-  // `.` (or `./.`, `.//`) is no path of a key but the whole snapshot as a file path: taken so, a restore of keys starting
-  // with "." wrote the whole bucket into the target (review r61Y F1).
-  if (asPath === '' && raw !== '') {
+  // `.` is no path of a key but the whole snapshot as a file path: taken so, a restore of keys starting with "." wrote
+  // the whole bucket into the target (review r61Y F1).
+  if (snapshotPathOf(raw) === '' && raw !== '') {
     throw new VaultError(
       `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and ${JSON.stringify(raw)} names no key a file path can be (as a path it is the whole snapshot); give --include "" (or none) for the whole snapshot, or ${elsewhere}`,
     );
@@ -302,6 +325,8 @@ function refuseS3IncludeAsPath(snapshot: Snapshot, raw: string): void {
 export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Partial<VaultCommandDeps> = {}): Promise<number> {
   const { io, env } = { ...defaultDeps, ...deps };
   return runVaultCommand(io, async () => {
+    // What the include's text alone refuses, before the target is read or the vault opened (f62E).
+    const include = includePath(options.include ?? '', ref);
     await checkRestoreTarget(options.target, options.overwrite ?? false);
     CodecPool.prewarm();
     prewarmPlatformCalls();
@@ -310,7 +335,6 @@ export function vaultRestore(ref: string, options: VaultRestoreOptions, deps: Pa
     const snapshot = await vault.resolveSnapshot(ref);
     // Once the snapshot's kind is known: an S3 include is refused in keys, not in file-path words (review r61J F2).
     refuseS3IncludeAsPath(snapshot, options.include ?? '');
-    const include = includePath(options.include ?? '');
     // The data's owner restores: every mode bit is kept, setuid/setgid included (as restic does);
     // owners are set when running as root (as tar does) or when asked with --owner.
     // This process is the target's one writer, so what a killed restore left at temporary names

@@ -106,7 +106,7 @@ describe('lifeboat vault CLI', () => {
 
     for (const [label, include, message] of [
       ['nothing', 'nope', /^lifeboat vault: snapshot [0-9a-f]{12} has no entry at or under "nope", so nothing was restored; its paths are relative to the directory that was backed up \(`lifeboat vault ls [0-9a-f]{12}` lists them\); a name that is not UTF-8, or that starts with %lifeboat-escaped-, is stored escaped, as %lifeboat-escaped-name-<base64url of its bytes>: give that segment as the backup stores it$/],
-      ['parent', '../etc', /^lifeboat vault: --include "\.\.\/etc": a path inside a snapshot has no "\.\." parts/],
+      ['parent', '../etc', /^lifeboat vault: --include "\.\.\/etc": an include with a "\.\." part is refused: a directory's snapshot has no path with one \(paths are relative to the directory that was backed up\)/],
     ] as const) {
       const target = path.join(dir, `include-${label}`);
       const failed = recordingCliIo();

@@ -121,23 +121,64 @@ describe('an S3 backup: the escaped keys under a prefix, read from its stem', ()
     expect(gets).toBeLessThanOrEqual(6);
   });
 
-  it('F2: an S3 include with a ".." part is refused in keys, naming vault ls and the workflow\'s --prefix; --include / suggests no --include ""', async () => {
-    const b = await backup('dotdot', ['photos/a', 'photos/sub/../y', '/rooted']);
+  it('F2: an S3 include with a ".." part is refused in keys, naming the workflow\'s --prefix and what each vault ls shows (review r61Y F2); --include / suggests no --include ""', async () => {
+    const b = await backup('dotdot', ['photos/a', 'photos/sub/../y', 'photos/sub/../y/z', 'photos/sub/../yz', '/rooted']);
     const short = b.id.slice(0, 12);
     const dotdot = recordingCliIo();
     expect(await vaultRestore(short, { ...b.access, target: path.join(dir, 'dotdot-1'), include: 'photos/sub/../y' }, { io: dotdot })).toBe(1);
-    expect(dotdot.errors.join('\n')).toContain(`--include "photos/sub/../y" of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key with a ".." part is one no file path can be`);
-    expect(dotdot.errors.join('\n')).toContain(`the restore workflow's --prefix "photos/sub/../y" (\`lifeboat vault ls ${short} --prefix "photos/sub/../y"\``);
-    expect(dotdot.errors.join('\n')).not.toContain('relative to the directory that was backed up');
-    // The listing it names shows that key.
+    const said = dotdot.errors.join('\n');
+    expect(said).toContain('of an S3 snapshot, where an include is a key prefix taken as given, a key with a ".." part is one no file path can be');
+    expect(said).toContain(`the restore workflow's --prefix "photos/sub/../y", which takes every key starting with "photos/sub/../y"`);
+    expect(said).toContain(`\`lifeboat vault ls ${short} --prefix "photos/sub/../y"\` lists only those that are "photos/sub/../y" or start with "photos/sub/../y/", \`lifeboat vault ls ${short}\` every key`);
+    // The listings it names show what it says: --prefix the key and those below it, not "photos/sub/../yz"; no prefix all.
     const ls = recordingCliIo();
     expect(await vaultLs(short, { ...b.access, prefix: 'photos/sub/../y' }, { io: ls })).toBe(0);
     expect(ls.lines.join('\n')).toContain('(S3 key "photos/sub/../y")');
+    expect(ls.lines.join('\n')).toContain('(S3 key "photos/sub/../y/z")');
+    expect(ls.lines.join('\n')).not.toContain('(S3 key "photos/sub/../yz")');
+    const all = recordingCliIo();
+    expect(await vaultLs(short, { ...b.access }, { io: all })).toBe(0);
+    expect(all.lines.join('\n')).toContain('(S3 key "photos/sub/../yz")');
 
     const root = recordingCliIo();
     expect(await vaultRestore(short, { ...b.access, target: path.join(dir, 'dotdot-2'), include: '/' }, { io: root })).toBe(1);
     expect(root.errors.join('\n')).not.toContain('--include ""');
-    expect(root.errors.join('\n')).toContain(`the restore workflow's --prefix "/"`);
+    // A prefix ending in "/" is what vault ls --prefix lists too.
+    expect(root.errors.join('\n')).toContain(`the restore workflow's --prefix "/", which takes every key starting with "/" (a plain string prefix, as S3's); \`lifeboat vault ls ${short} --prefix "/"\` lists them`);
+  });
+
+  it('a ".." include is refused before the vault is opened: a vault location that does not exist is not what the error names (f62E)', async () => {
+    const io = recordingCliIo();
+    const target = path.join(dir, 'dotdot-novault');
+    const nowhere = { vault: path.join(dir, 'no-such-vault', 'vault'), keyFile: path.join(dir, 'no-such-vault', 'key') };
+    expect(await vaultRestore('latest', { ...nowhere, target, include: 'photos/../y' }, { io })).toBe(1);
+    expect(io.errors.join('\n')).toMatch(/^lifeboat vault: --include "photos\/\.\.\/y": an include with a "\.\." part is refused: a directory's snapshot has no path with one/);
+    expect(io.errors.join('\n')).toContain('`lifeboat vault ls latest --prefix "photos/../y"`');
+    expect(io.errors.join('\n')).not.toMatch(/no-such-vault|vault init/);
+  });
+
+  it('an S3 include with an empty part ("a//") is refused, not taken as "a" (review r61Y F3)', async () => {
+    const b = await backup('empty-part', ['a/x', 'a//y', 'ab']);
+    const short = b.id.slice(0, 12);
+    for (const include of ['a//', 'a//y']) {
+      const io = recordingCliIo();
+      const target = path.join(dir, `empty-part-${include.length}`);
+      expect(await vaultRestore(short, { ...b.access, target, include }, { io })).toBe(1);
+      expect(io.errors.join('\n')).toContain(`--include ${JSON.stringify(include)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key with an empty part ("//") is one no file path can be`);
+      expect(io.errors.join('\n')).toContain(`the restore workflow's --prefix ${JSON.stringify(include)}`);
+      // Nothing of the bucket was written.
+      expect(await fs.readdir(target).catch(() => [])).toEqual([]);
+    }
+    // The listing named shows those keys.
+    const ls = recordingCliIo();
+    expect(await vaultLs(short, { ...b.access, prefix: 'a//' }, { io: ls })).toBe(0);
+    expect(ls.lines.join('\n')).toContain('(S3 key "a//y")');
+    // One trailing "/" is still dropped: "a/" is "a" and what lies below it, "a//y" listed as not restored.
+    const one = recordingCliIo();
+    const target = path.join(dir, 'empty-part-one');
+    expect(await vaultRestore(short, { ...b.access, target, include: 'a/' }, { io: one })).toBe(3);
+    expect([...(await readTree(target)).keys()].sort()).toEqual(['a', 'a/x']);
+    expect(one.errors.join('\n')).toContain('a//y');
   });
 
   it('an S3 include of "." is refused, not taken for the whole snapshot (review r61Y F1)', async () => {
