@@ -326,24 +326,39 @@ function failedShardCountOf(message: string): number | undefined {
 }
 
 /**
+ * How many child executions (batches of up to 10 shards) failed, as the local executor's cause counts them ("… failed
+ * in 1 of 4 child execution(s)"): one throttled child fails every shard of its batch (review r61AE F1). A cause of an
+ * older local executor has no such count.
+ */
+function failedChildCountOf(message: string): number | undefined {
+  const count = /^The specified tolerated failure threshold was exceeded: \d+ of \d+ item\(s\) of map "[^"]*" failed in (\d+) of \d+ child execution\(s\)/.exec(message)?.[1];
+  return count === undefined ? undefined : Number(count);
+}
+
+/**
  * A restore stopped by a failed shard (review r61M F1): its error names neither the shard nor why, so the action says
  * where the shard's own error is and which ones are a passing fault; the local executor's cause names the first, and
- * one that is passing is said outright only when it is the only one (review r61X F3: the others may be of the data).
+ * one that is passing is said outright only when its child execution is the only one that failed (review r61X F3: the
+ * others may be of the data; review r61AE F1: a child fails all its shards).
  * `messageWhole`: the report shows the source's message uncut, so it has the shard's words (review r61X F2).
  */
 function shardFailedAction(message: string, finish: string, messageWhole: boolean): string {
   const shardError = firstFailedShardErrorOf(message);
   const failedShards = failedShardCountOf(message);
-  if (shardError !== undefined && PASSING.has(shardError) && failedShards === 1) {
+  const failedChildren = failedChildCountOf(message);
+  // One failed child's shards all failed with its error; without the child count, only one shard is surely one failure.
+  const onlyOne = failedChildren !== undefined ? failedChildren === 1 : failedShards === 1;
+  if (shardError !== undefined && PASSING.has(shardError) && onlyOne) {
     return `A passing fault (throttling, a timeout) outlasted the retries: a restore shard failed with ${shardError}; ${finish}.`;
   }
   const where =
     'the map run\'s results in the DR vault (restore-plans/map-runs/<map run id>/FAILED_0.json) and the failed shard\'s execution have its own error ' +
     '(console: the child restore execution, which the failover\'s "Restore source" step of this source links, its "Restore shards" state, Map Run; locally "lifeboat executions show")';
   if (shardError !== undefined) {
-    const first =
-      failedShards === 1
-        ? 'the first that failed'
+    const first = onlyOne
+      ? 'the first that failed'
+      : failedChildren !== undefined
+        ? `the first of ${failedChildren} child executions that failed (${failedShards ?? 'their'} shards); the others' errors are in FAILED_0.json`
         : `the first of ${failedShards ?? 'those'} that failed; the others' errors are in FAILED_0.json`;
     const words = messageWhole ? '; the message has its words' : '';
     if (PASSING.has(shardError)) {

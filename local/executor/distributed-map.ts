@@ -127,6 +127,7 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
   );
   const totalItems = values.length;
   let failedItems = 0;
+  let failedChildren = 0;
   // The cause of the threshold error: the child that failed first in time, not the lowest index,
   // which after the threshold is usually a sibling that was still running and got stopped.
   let firstFailure: { error: string; cause: string } | undefined;
@@ -178,6 +179,7 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
           firstFailure ??= failure;
           // A failed child counts every item of its batch as failed (AWS).
           failedItems += batch.items;
+          failedChildren += 1;
           if (overThreshold() && !exceeded) {
             exceeded = true;
             stopAll();
@@ -203,7 +205,10 @@ export async function runDistributedMap(stateName: string, state: DistributedMap
   } else {
     result = outcomes.map((o) => (o.status === 'SUCCEEDED' ? o.output : { Error: o.error, Cause: o.cause }));
   }
-  if (exceeded) throw new DistributedMapFailureThresholdError(stateName, failedItems, totalItems, firstFailure ? `${firstFailure.error}: ${firstFailure.cause}` : undefined);
+  if (exceeded) {
+    const first = firstFailure ? `${firstFailure.error}: ${firstFailure.cause}` : undefined;
+    throw new DistributedMapFailureThresholdError(stateName, failedItems, totalItems, failedChildren, batches.length, first);
+  }
   return result;
 }
 

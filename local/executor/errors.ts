@@ -79,18 +79,23 @@ export class ExecutionNotFoundError extends Error {
 
 /**
  * A distributed Map's failed items exceeded its tolerated failure count or percentage (zero when neither is set):
- * the Map state fails with States.ExceedToleratedFailureThreshold, as in AWS. The message adds the first
- * failed child's error, which AWS keeps in the map run's results instead.
+ * the Map state fails with States.ExceedToleratedFailureThreshold, as in AWS, whose cause says only the first
+ * sentence. The message adds the first failed child's error, which AWS keeps in the map run's results instead, and
+ * how many child executions failed: with an ItemBatcher one child fails all the items of its batch, so the item
+ * count alone cannot tell one failure from several (review r61AE F1).
  */
 export class DistributedMapFailureThresholdError extends Error {
   constructor(
     readonly stateName: string,
     readonly failedItems: number,
     readonly totalItems: number,
+    readonly failedChildren: number,
+    readonly totalChildren: number,
     readonly firstFailure: string | undefined,
   ) {
     super(
-      `The specified tolerated failure threshold was exceeded: ${failedItems} of ${totalItems} item(s) of map "${stateName}" failed` +
+      `The specified tolerated failure threshold was exceeded: ${failedItems} of ${totalItems} item(s) of map "${stateName}" failed ` +
+        `in ${failedChildren} of ${totalChildren} child execution(s)` +
         (firstFailure ? `; the first failed child: ${firstFailure}` : ''),
     );
     // Step Functions matches Retry and Catch on the error name.

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { type FailedSource, failoverReport } from '../../../../lambdas/failover/failover-report';
+import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { type SynthesizedStack } from '../../../../local/assembly/synthesized-stack';
 import { extractDistributedMaps, runDistributedMap } from '../../../../local/executor/distributed-map';
 import { runLocalExecution } from '../../../../local/executor/run-local-execution';
@@ -8,6 +10,7 @@ import { type AslDefinition } from '../../../../local/executor/state-machine-def
 import { DISTRIBUTED_MAP_BUCKET, FROM_INPUT_MACHINE, FROM_S3_MACHINE, INLINE_CAUGHT_MACHINE, synthesizeDistributedMapApp } from '../../../support/distributed-map-app';
 import { useLocalS3Bucket } from '../../../support/local-s3-bucket';
 import { tempDir } from '../../../support/local-cloud-helpers';
+import { testPlan } from '../../../support/test-plans';
 
 /** The local executor's distributed Map layer (local/executor/distributed-map.ts) on a CDK-synthesized definition, against AWS's semantics. */
 const local = useLocalS3Bucket(DISTRIBUTED_MAP_BUCKET, 'distributed-map');
@@ -67,7 +70,8 @@ it('fails the Map with States.ExceedToleratedFailureThreshold when a child fails
   const result = await run(FROM_S3_MACHINE, { key: 'in/bad.jsonl', tag: 'T', concurrency: 1, tolerated: 0 });
   expect(result.status).toBe('FAILED');
   expect(result.error).toBe('States.ExceedToleratedFailureThreshold');
-  expect(result.cause).toContain('2 of 3 item(s) of map "Sum batches" failed');
+  // The failed batch [1, 2] fails both its items; the cause also counts the child executions (review r61AE F1).
+  expect(result.cause).toContain('2 of 3 item(s) of map "Sum batches" failed in 1 of 2 child execution(s)');
   expect(result.cause).toContain('ItemFailedError');
 }, 120_000);
 
@@ -116,10 +120,18 @@ describe('a map run that a failure stops', () => {
   const PARENT_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:backup';
 
   /**
-   * Runs a distributed Map of one Task over `shards`, all children at once, `work` answering each,
-   * its results written under `prefix`; returns the Map's error and the manifest's result files.
+   * Runs a distributed Map of one Task over `shards`, all children at once, `work` answering each child's input (a
+   * shard, or `{ Items }` of up to `batch` shards with an ItemBatcher), its results written under `prefix`; returns
+   * the Map's error and the manifest's result files.
    */
-  async function runShards(prefix: string, shards: Shard[], tolerated: number, work: (shard: Shard) => Promise<JSONValue>, onChildEvent: (type: string, index: number) => void = () => undefined) {
+  async function runShards<Input = Shard>(
+    prefix: string,
+    shards: Shard[],
+    tolerated: number,
+    work: (input: Input) => Promise<JSONValue>,
+    onChildEvent: (type: string, index: number) => void = () => undefined,
+    batch?: number,
+  ) {
     const definition = {
       StartAt: 'Shards',
       States: {
@@ -128,6 +140,7 @@ describe('a map run that a failure stops', () => {
           ItemsPath: '$.shards',
           Label: 'Shard',
           ToleratedFailureCount: tolerated,
+          ...(batch ? { ItemBatcher: { MaxItemsPerBatch: batch } } : {}),
           ItemProcessor: {
             ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
             StartAt: 'Snapshot',
@@ -142,7 +155,7 @@ describe('a map run that a failure stops', () => {
     if (!state) throw new Error('the test definition has no distributed Map');
     const error = await runDistributedMap('Shards', state, { shards }, {
       s3: local().client,
-      overrides: { taskResourceLocalHandlers: { Snapshot: (input) => work(input as Shard) } },
+      overrides: { taskResourceLocalHandlers: { Snapshot: (input) => work(input as Input) } },
       stateMachine: (asl) => new StateMachine(asl as unknown as StateMachineDefinition, { validationOptions: { checkArn: false } }),
       stateMachineArn: PARENT_ARN,
       onChildEvent: (log, index) => onChildEvent((log as { type: string }).type, index),
@@ -173,7 +186,7 @@ describe('a map run that a failure stops', () => {
       return running();
     });
     expect(error?.name).toBe('States.ExceedToleratedFailureThreshold');
-    expect(error?.message).toContain('1 of 3 item(s) of map "Shards" failed; the first failed child: AccessDenied: shard 2: AccessDenied on GetObject');
+    expect(error?.message).toContain('1 of 3 item(s) of map "Shards" failed in 1 of 3 child execution(s); the first failed child: AccessDenied: shard 2: AccessDenied on GetObject');
     expect(manifest.ResultFiles.SUCCEEDED).toEqual([]);
     const failed = (await readJson(manifest.ResultFiles.FAILED?.[0]?.Key ?? '')) as { Name: string; Status: string; Error: string; ExecutionArn: string; StateMachineArn: string }[];
     expect(failed.map((r) => [r.Status, r.Error])).toEqual([['FAILED', 'AccessDenied']]);
@@ -199,6 +212,41 @@ describe('a map run that a failure stops', () => {
     const { error } = await runShards('first-in-time', [{ n: 0, fail: 'after shard 1' }, { n: 1, fail: 'now' }, { n: 2 }], 1, work, (type, index) => {
       if (type === 'ExecutionFailed' && index === 1) shardOneFailed();
     });
-    expect(error?.message).toContain('2 of 3 item(s) of map "Shards" failed; the first failed child: AccessDenied: shard 1: AccessDenied on GetObject');
+    expect(error?.message).toContain('2 of 3 item(s) of map "Shards" failed in 2 of 3 child execution(s); the first failed child: AccessDenied: shard 1: AccessDenied on GetObject');
   }, 30_000);
+
+  // Review r61AE F1: the failover's "Restore shards" batches up to 10 shards per child, and a child that stays throttled
+  // fails all its shards; the cause read "2 of 4 item(s)" and the failover report never said "A passing fault" outright.
+  describe('with an ItemBatcher, as the failover report reads the cause', () => {
+    type Batch = { Items: Shard[] };
+    const throttled = () => Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' });
+    const failover: FailoverStart = {
+      failoverId: 'exec-1',
+      plan: 'demo',
+      startedAt: '2026-11-24T12:00:00.000Z',
+      backup: { backupId: '20261124T113000Z-1a2b3c4d', startedAt: '2026-11-24T11:30:00.000Z', endedAt: '2026-11-24T11:31:00.000Z' },
+      restores: [{ restoreId: 'exec-1-assets', request: { source: 'assets', backupId: '20261124T113000Z-1a2b3c4d', target: { type: 's3', bucket: 'b-failover', prefix: '' }, overwrite: false, vault: 'dr' } }],
+    };
+    const plan = testPlan({ name: 'demo', sources: [{ type: 's3', name: 'assets', bucket: 'lifeboat-assets' }] });
+    const actionFor = (error: Error | undefined) => {
+      const failed: FailedSource = { restoreId: 'exec-1-assets', source: 'assets', failed: true, error: { Error: error?.name ?? '', Cause: error?.message ?? '' } };
+      return failoverReport({ failover, restored: [failed], finishedAt: '2026-11-24T12:20:00Z' }, [plan]).failed?.[0]?.action;
+    };
+    const shards = [{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }];
+
+    it('one throttled child of two shards: a passing fault, said outright', async () => {
+      const { error } = await runShards<Batch>('batched-one', shards, 0, (input) => (input.Items.some((s) => s.n === 0) ? Promise.reject(throttled()) : running()), undefined, 2);
+      expect(actionFor(error)).toMatch(/^A passing fault \(throttling, a timeout\) outlasted the retries: a restore shard failed with Lambda.TooManyRequestsException; /);
+      expect(error?.message).toContain('2 of 4 item(s) of map "Shards" failed in 1 of 2 child execution(s); the first failed child: Lambda.TooManyRequestsException: Rate Exceeded.');
+    }, 30_000);
+
+    it('two failed children: not said outright, the others may be of the data', async () => {
+      // Two items tolerated: the first failed child is within it, the second past it.
+      const { error } = await runShards<Batch>('batched-two', shards, 2, () => Promise.reject(throttled()), undefined, 2);
+      expect(error?.message).toContain('4 of 4 item(s) of map "Shards" failed in 2 of 2 child execution(s)');
+      const action = actionFor(error);
+      expect(action).toMatch(/^A restore shard failed with Lambda.TooManyRequestsException, a passing fault that outlasted the retries \(the first of 2 child executions that failed \(4 shards\); /);
+      expect(action).not.toMatch(/^A passing fault/);
+    }, 30_000);
+  });
 });

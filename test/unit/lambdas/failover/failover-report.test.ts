@@ -1,6 +1,7 @@
 import { type FailedSource, failoverReport, type RestoredSource } from '../../../../lambdas/failover/failover-report';
 import { type FailoverStart } from '../../../../lambdas/failover/failover-start';
 import { testPlan } from '../../../support/test-plans';
+import { DistributedMapFailureThresholdError } from '../../../../local/executor/errors';
 
 /** The failover report's figures: per source from its restore report, RTO and RPO from the times, met against the plan's objectives. */
 const plan = testPlan({
@@ -133,6 +134,28 @@ describe('a source whose restore shard failed (the Distributed Map "Restore shar
     const action = actionFor('The specified tolerated failure threshold was exceeded: 2 of 40 item(s) of map "Restore shards" failed; the first failed child: Lambda.TooManyRequestsException: Rate Exceeded.');
     expect(action).toMatch(/^A restore shard failed with Lambda.TooManyRequestsException, a passing fault that outlasted the retries \(the first of 2 that failed; the others' errors are in FAILED_0.json; the message has its words, /);
     expect(action).toContain(`If the others' are passing faults too, ${finish}. Otherwise fix what they name, ${finish}; or restore it alone`);
+  });
+
+  // Review r61AE F1: "Restore shards" batches up to 10 shards per child execution, and a failed child fails every
+  // shard of its batch, so one throttled child read "10 of 40 item(s)" and was never called a passing fault outright.
+  const batched = (children: number) =>
+    `The specified tolerated failure threshold was exceeded: 10 of 40 item(s) of map "Restore shards" failed in ${children} of 4 child execution(s); the first failed child: Lambda.TooManyRequestsException: Rate Exceeded.`;
+
+  it('locally, with one failed child execution of several shards that throttled, calls it a passing fault outright (review r61AE F1)', () => {
+    expect(actionFor(batched(1))).toBe(`A passing fault (throttling, a timeout) outlasted the retries: a restore shard failed with Lambda.TooManyRequestsException; ${finish}.`);
+  });
+
+  it('locally, with two failed child executions, does not call the restore a passing fault outright (review r61AE F1)', () => {
+    const action = actionFor(batched(2));
+    expect(action).toMatch(
+      /^A restore shard failed with Lambda.TooManyRequestsException, a passing fault that outlasted the retries \(the first of 2 child executions that failed \(10 shards\); the others' errors are in FAILED_0.json; the message has its words, /,
+    );
+    expect(action).toContain(`If the others' are passing faults too, ${finish}. Otherwise fix what they name, ${finish}; or restore it alone`);
+  });
+
+  it('reads the local executor\'s own threshold error: one failed child of a batch is a passing fault outright (review r61AE F1)', () => {
+    const cause = new DistributedMapFailureThresholdError('Restore shards', 10, 40, 1, 4, 'Lambda.TooManyRequestsException: Rate Exceeded.').message;
+    expect(actionFor(cause)).toMatch(/^A passing fault \(throttling, a timeout\) outlasted the retries: a restore shard failed with Lambda.TooManyRequestsException; /);
   });
 
   it('says the message has the shard\'s words only when the report shows it uncut (review r61X F2)', () => {
