@@ -2,6 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { CLI_CLIENT_TIMEOUTS, requestClientSettings } from './client-timeouts';
+import { credentialsWithTimeouts } from './credentials-with-timeouts';
 import { stackEnvironment, type StackEnvironmentOptions } from './stack-environment';
 import { UsageError } from './usage-error';
 
@@ -43,7 +44,9 @@ export async function targetEnvironment(target: EnvironmentTarget, cloudFormatio
   if (target.stack === undefined) return findEnvironment(loadLifeboatConfig(target.config), target.env);
   const issue = stackUsageIssue(target, { env: false, config: false });
   if (issue !== undefined) throw new UsageError(issue);
-  const client = cloudFormation ?? new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
+  const client =
+    cloudFormation ??
+    new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), credentials: credentialsWithTimeouts(CLI_CLIENT_TIMEOUTS), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
   try {
     return await stackEnvironment(target.stack, client, { ...stackOptions, ...(target.stackAccount !== undefined ? { stackAccount: target.stackAccount } : {}) });
   } finally {

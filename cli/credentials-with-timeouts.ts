@@ -1,0 +1,14 @@
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings } from './client-timeouts';
+
+/**
+ * The SDK's default credential chain, whose own clients (SSO's GetRoleCredentials, SSO-OIDC's token refresh, STS's
+ * AssumeRole and AssumeRoleWithWebIdentity) get the CLI's small-request timeouts (review r61O F4). A client's own
+ * default chain builds them without the timeouts of the client it serves, so an SSO portal that accepted the
+ * connection and never answered held `--stack` for minutes (a probe waited past 300 s) before its outage error; with
+ * these, about 2 × requestTimeoutMs. Their region is not set here: each takes its own (the profile's sso_region, the
+ * caller's).
+ */
+export function credentialsWithTimeouts(timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS): ReturnType<typeof fromNodeProviderChain> {
+  return fromNodeProviderChain({ clientConfig: requestClientSettings(timeouts) });
+}
