@@ -146,8 +146,7 @@ export async function resolveFailoverBackup(
       const { held, oldestStartedAt } = await keptBackupsOf(request.plan, catalog);
       const askedAt = backupIdStartedAt(request.backupId);
       // Qualified as the at's (review r61G F1, r61D): a sound DR catalog holds no backup before the plan's first replicated one.
-      const lostHint =
-        held === 0 ? drCatalogLostHint(ranIn) : askedAt !== undefined && oldestStartedAt !== undefined && askedAt < oldestStartedAt ? drCatalogLostHint(ranIn, new Date(oldestStartedAt).toISOString()) : undefined;
+      const lostHint = lostHintFor(askedAt, { held, oldestStartedAt }, ranIn);
       throw new InvalidInputError(
         `Invalid failover input: backupId: backup ${request.backupId} is not in the DR catalog (not replicated to the DR vault?); leave backupId out for the newest backup of plan "${request.plan}" that the DR catalog holds` +
           (lostHint !== undefined ? `; ${lostHint}` : ''),
@@ -192,8 +191,7 @@ export async function resolveFailoverBackup(
       // holds committed backups only, none before the plan's first replicated one (a young plan, a date or zone typed
       // wrong): the hint says only what is known, that backups the DR vault holds from before then were lost from it
       // (review r61G F1). With no record of the plan at all, the whole catalog may have been lost.
-      const lostHint =
-        held === 0 ? drCatalogLostHint(ranIn) : oldestStartedAt !== undefined && at < oldestStartedAt ? drCatalogLostHint(ranIn, new Date(oldestStartedAt).toISOString()) : undefined;
+      const lostHint = lostHintFor(at, { held, oldestStartedAt }, ranIn);
       throw new InvalidInputError(
         `Invalid failover input: at: plan "${request.plan}" has no committed backup in the DR catalog started at or before ${request.at}` +
           (forgottenBefore > 0 ? ` that the DR vault keeps (${forgottenBefore} started by then were forgotten by its retention)` : '') +
@@ -223,6 +221,19 @@ export async function resolveFailoverBackup(
     );
   }
   return newest;
+}
+
+/**
+ * The rebuild hint of a DR catalog that lacks the backup asked for, started at `askedAt` (of its id, or the `at`): with
+ * no record of the plan at all, the whole catalog may have been lost; asked for before every record it holds, a catalog
+ * recreated empty since may have lost the older ones (review r61G F1). Otherwise it was not lost, only not replicated to
+ * yet (review r60E F3), and there is no hint.
+ */
+function lostHintFor(askedAt: number | undefined, of: { held: number; oldestStartedAt: number | undefined }, ranIn: FailoverRanIn | undefined): string | undefined {
+  if (of.held === 0) return drCatalogLostHint(ranIn);
+  const { oldestStartedAt } = of;
+  const olderThanAll = askedAt !== undefined && oldestStartedAt !== undefined && askedAt < oldestStartedAt;
+  return olderThanAll ? drCatalogLostHint(ranIn, new Date(oldestStartedAt).toISOString()) : undefined;
 }
 
 /**
