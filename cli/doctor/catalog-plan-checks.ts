@@ -1,7 +1,9 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
+import { catalogItemDeleteCommand } from '../../lambdas/catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { unseenEscaped, unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { unseenEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { shellWord } from '../../lambdas/runtime/shell-word';
+import { localAwsCli } from '../local-aws-cli';
 import { type CheckResult, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { regionUnansweredResult } from './unanswered-region';
@@ -130,13 +132,9 @@ function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place
   return warn(name, `${where}${error} ${passedOver}${held}`, `correct the item, or delete it (${del}) and run ${rebuild} to write it again from the ${place.side === 'primary' ? '' : 'DR '}vault`);
 }
 
-/**
- * The AWS CLI's delete of one catalog item, in the catalog's region (against the local cloud's DynamoDB in local mode);
- * the key's C1, bidi and format characters as \uXXXX, which the CLI reads as the same item (review r61AE F4).
- */
+/** The AWS CLI's delete of one catalog item, in the catalog's region (against the local cloud's DynamoDB in local mode). */
 function deleteItemCommand(key: InvalidBackupItem['key'], ctx: DoctorContext, place: CatalogPlace): string {
-  const json = unseenJsonEscaped(JSON.stringify({ pk: { S: key.pk }, sk: { S: key.sk } }));
-  return `${awsCli(ctx, place)} dynamodb delete-item --region ${place.region} --table-name ${ctx.names.catalogTable} --key ${shellWord(json)}`;
+  return catalogItemDeleteCommand({ region: place.region, table: ctx.names.catalogTable, key }, awsCli(ctx, place));
 }
 
 /** The AWS CLI's scan for the backup records without `sourceNames`: those from before the vault (isPreVaultBackupItem), and any damaged that way. */
@@ -146,8 +144,7 @@ function preVaultScanCommand(ctx: DoctorContext, place: CatalogPlace): string {
 
 /** `aws`, or in local mode the AWS CLI pointed at the local cloud's DynamoDB of the catalog's region (its fixed credentials; the endpoint `lifeboat local status` shows). */
 function awsCli(ctx: DoctorContext, place: CatalogPlace): string {
-  if (ctx.request.mode === 'aws') return 'aws';
-  return `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb ${place.region} URL of ${ctx.lifeboat('local status')}>`;
+  return ctx.request.mode === 'aws' ? 'aws' : localAwsCli(place.region, ctx.lifeboat('local status'));
 }
 
 function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext): CheckResult {

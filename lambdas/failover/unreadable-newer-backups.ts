@@ -1,6 +1,7 @@
 import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
+import { type CatalogItemDelete, catalogItemDeleteCommand, catalogItemDeletesEnding, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
-import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
+import { unseenEscaped } from '../runtime/quoted-service-words';
 
 /**
  * A runbook that chooses "the newest backup" (at or before a time) from listBackupsOfPlan must not choose an older one
@@ -73,7 +74,7 @@ export class UnreadableNewerBackupError extends Error {
     );
     const more = unreadable.length - named.length;
     const newer = chosen !== undefined ? `a backup newer than ${chosen.backupId} (started ${chosen.startedAt}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;
-    const rebuild = place.vault === 'dr' ? 'lifeboat catalog rebuild --vault dr --region dr' : 'lifeboat catalog rebuild --vault primary';
+    const rebuild = place.vault === 'dr' ? `${REBUILD_LINE}dr --region dr` : `${REBUILD_LINE}primary`;
     const byId =
       runbook === 'failover'
         ? `give "backupId" to restore a backup by id (lifeboat failover --plan ${plan} --backup <id>), an older one knowingly`
@@ -82,15 +83,30 @@ export class UnreadableNewerBackupError extends Error {
       `${runbook === 'failover' ? 'Failover' : 'Drill'} of plan "${plan}" ${runbook === 'failover' ? 'refused' : 'failed'}: ${catalog} has ` +
         `${unreadable.length === 1 ? 'a backup record' : `${unreadable.length} backup records`} it cannot read, ${records.join(', ')}${more > 0 ? ` and ${more} more (the function's log names each)` : ''}, ` +
         `which may be of ${newer}. ${named.map((u) => unseenEscaped(u.error.message)).join(' ')} ` +
-        `Delete ${unreadable.length === 1 ? 'it' : 'them'} with ${named.map((u) => deleteCommand(u, place.region)).join('; ')}${more > 0 ? ' (the others alike)' : ''}, and \`${rebuild}\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
+        `Delete ${unreadable.length === 1 ? 'it' : 'them'} with ${named.map((u) => deleteCommand(u, place.region)).join('; ')}${more > 0 ? OTHERS_ALIKE : ''}${AFTER_DELETES}\`${rebuild}\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
         `Then ${runbook === 'failover' ? 'start the failover' : 'run the drill'} again; or ${byId}.`,
     );
     this.chosen = chosen !== undefined ? { backupId: chosen.backupId, startedAt: chosen.startedAt } : undefined;
   }
 }
 
-/** The AWS CLI's delete of the item, quoted for a POSIX shell; the key's C1, bidi and format characters as \uXXXX, the same item to the CLI. */
+const REBUILD_LINE = 'lifeboat catalog rebuild --vault ';
+const OTHERS_ALIKE = ' (the others alike)';
+const AFTER_DELETES = ', and ';
+
 function deleteCommand(item: InvalidBackupItem, region: string | undefined): string {
-  const key = unseenJsonEscaped(JSON.stringify({ pk: { S: item.key.pk }, sk: { S: item.key.sk } }));
-  return `aws dynamodb delete-item --region ${region ?? '<its region>'} --table-name ${item.error.table} --key '${key.replace(/'/g, "'\\''")}'`;
+  return catalogItemDeleteCommand({ region: region ?? UNKNOWN_REGION, table: item.error.table, key: item.key });
+}
+
+/**
+ * The deletes an UnreadableNewerBackupError's message (or a text holding it, as a drill's summary) names, read back
+ * for a local run's CLI to print them against the local cloud (review r62C F2); empty when it names none. Read back
+ * from the end of the list, which the rebuild's line follows: a damaged key shown earlier may hold any words.
+ */
+export function unreadableRecordDeletes(text: string): CatalogItemDelete[] {
+  const end = text.lastIndexOf(`${AFTER_DELETES}\`${REBUILD_LINE}`);
+  if (end < 0) return [];
+  const list = text.slice(0, end);
+  const { deletes, rest } = catalogItemDeletesEnding(list.endsWith(OTHERS_ALIKE) ? list.slice(0, -OTHERS_ALIKE.length) : list);
+  return / Delete (it|them) with $/.test(rest) ? deletes : [];
 }
