@@ -17,6 +17,7 @@ import { resourceNames } from '../../../lib/stacks/resource-names';
 import { type CfnTemplate as PolicyTemplate, DeployedPolicies } from '../../support/deployed-policies';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { principalOfRole, simulatedDecision } from '../../support/simulated-decision';
+import { tempOutdir } from '../../support/temp-outdir';
 import { synthesizeApp } from './synth-app';
 
 /**
@@ -201,7 +202,7 @@ describe('a drill of many sources', () => {
     // more): the drill's and the failover's states hold them at worst.
     expect([...stateWarnings('w40', 'primary'), ...stateWarnings('w40', 'dr'), ...stateWarnings('w41', 'primary'), ...stateWarnings('w41', 'dr')]).toEqual([]);
     // More, as a protection whose plans the functions read elsewhere could have: warned of, per plan and workflow.
-    const stack = new Stack(new App(), 'Warned');
+    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Warned');
     const sources = Array.from({ length: 60 }, (_, i) => ({ type: 's3' as const, name: `s${i}`, bucket: `b-s${i}`, prefix: '' }));
     const plan = { name: 'many', sources } as unknown as ProtectionPlanConfig;
     checkParentStateSize(stack, { kind: 'drill', construct: 'DrillWorkflow', stateSource: (source) => drillStateSource(source, undefined), stateBytes: drillStateBytes }, [plan]);
@@ -213,7 +214,7 @@ describe('a drill of many sources', () => {
   });
 
   it('refuses at synth a plan whose drill or failover state passes 256 KiB with every source restored and nothing to list', () => {
-    const stack = new Stack(new App(), 'Refused');
+    const stack = new Stack(new App({ outdir: tempOutdir() }), 'Refused');
     const sources = Array.from({ length: 300 }, (_, i) => ({ type: 's3' as const, name: `s${i}`, bucket: `b-s${i}`, prefix: '' }));
     const plan = { name: 'huge', sources } as unknown as ProtectionPlanConfig;
     expect(() => checkParentStateSize(stack, { kind: 'drill', construct: 'DrillWorkflow', stateSource: (source) => drillStateSource(source, undefined), stateBytes: drillStateBytes }, [plan])).toThrow(
