@@ -15,6 +15,7 @@ export * from './backend/open-local-vault-store';
 export * from './backend/vault-store';
 export * from './backend/s3/sdk-error';
 export * from './backend/s3/legal-hold-unread-error';
+export * from './backend/s3/legal-hold-write-refused-error';
 export * from './blob-index/index-object';
 export * from './blob-index/blob-id-set';
 export * from './blob-index/index-writer';

@@ -1,4 +1,4 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { copyVaultObject, type LookMemory } from './replicate-vault';
@@ -27,6 +27,15 @@ export const REPAIR_DEADLINE_REASON = "the run's deadline came first; the next s
  */
 export function corruptRepairDeadlineReason(options = ''): string {
   return `the run's deadline came first; a scrub with repair copies it when its slice comes round again, or now with \`lifeboat scrub --fraction 1 --repair${options}\``;
+}
+
+/**
+ * What a repair says when the damaged copy's legal hold could not be read (LegalHoldUnreadError): the copy was written
+ * unheld. `lifeboat backups hold` replaces a held backup's catalog reason, by and at, so the line says to give the
+ * reason it has now (review r62B F4); `options`: the scrub's target options, which the line ends with (r62B F3).
+ */
+export function holdUnreadNote(options = ''): string {
+  return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds, with the reason it has now (\`lifeboat backups list\` shows it; a hold replaces the catalog's reason): \`lifeboat backups hold <backupId> --reason <its reason>${options}\``;
 }
 
 /** What reading a copy found: it verified, it is damaged or gone (`problem` says how), or it is archived and was not read. */
@@ -204,12 +213,20 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     try {
       await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true, lineTarget: { from, commandOptions: scope.commandOptions ?? '' } });
     } catch (err) {
-      if (err instanceof LegalHoldUnreadError) holdNote = err.note;
+      if (err instanceof LegalHoldUnreadError) holdNote = holdUnreadNote(scope.commandOptions);
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
       // another account"): that one object stays for the DR account's own scrub; the others are still repaired. The
-      // same refusal comes from credentials of the vault's own account without s3:PutObject, so both are named.
-      else if (b.problem === 'corrupt' && isS3AccessDenied(err)) {
-        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${err instanceof Error ? err.message : String(err)}); if it is a DR vault in another account, it takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account"); otherwise these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it`);
+      // same refusal comes from credentials of the vault's own account without s3:PutObject, or, for a held copy
+      // written over with its hold, without s3:PutObjectLegalHold (review r62B F2), so for the DR vault both are named;
+      // the primary vault is always in this account.
+      else if (b.problem === 'corrupt' && (err instanceof LegalHoldWriteRefusedError || isS3AccessDenied(err))) {
+        const cause = err instanceof LegalHoldWriteRefusedError ? err.cause : err;
+        const lacked =
+          err instanceof LegalHoldWriteRefusedError
+            ? 'these credentials lack s3:PutObjectLegalHold on it, which writing the new copy with the damaged copy\'s legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both'
+            : 'these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it';
+        const why = b.vault === 'dr' ? `if it is a DR vault in another account, it takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account"); otherwise ${lacked}` : lacked;
+        return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${cause instanceof Error ? cause.message : String(cause)}); ${why}`);
       }
       // Neither S3 nor the local cloud comes here: they take the overwrite of a locked object (S3 adds a version and the
       // damaged one stays as an older one; the local cloud, one version per key, replaces its bytes), a held one's hold
@@ -220,7 +237,8 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     }
     checked.get(b.vault)?.delete(b.key);
     const after = await verifiesIn(b.vault, b.key);
-    if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})`);
+    // The copy was written all the same: a hold it could not carry is said here too (review r62B F1).
+    if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})${holdNote === undefined ? '' : `; ${holdNote}`}`);
     return done('repaired', holdNote);
   };
   // Config first (the vault opens with it), snapshots last (the commit protocol). Index objects after the packs: one

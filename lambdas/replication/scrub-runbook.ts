@@ -8,7 +8,7 @@ import { openScrubbedVaults } from './open-scrubbed-vaults';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
 import { scrubVaults } from './scrub-vaults';
-import { type RepairedObject, withRepairsBeforeStop } from './repaired-before-stop';
+import { repairedObjectOf, withRepairsBeforeStop } from './repaired-before-stop';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
 import { DISCARDED_NOT_READ_REASON } from './lacked-snapshot-records';
 import { NEEDS_CUT_REASON } from './vault-needs-work-out';
@@ -209,7 +209,7 @@ function stoppedAfterRepairs(err: unknown, repaired: readonly ScrubFinding[], de
   if (repaired.length === 0) return err;
   const corrupt = repaired.filter((f) => f.problem === 'corrupt').length;
   deps.publish?.({ environment: deps.environment, read: {}, corrupt, missing: repaired.length - corrupt, unrepaired: 0 });
-  return withRepairsBeforeStop(err, repaired.map((f): RepairedObject => ({ vault: f.vault, key: f.key })));
+  return withRepairsBeforeStop(err, repaired.map(repairedObjectOf));
 }
 
 /** What the run left alone on purpose: snapshots their backup discarded that one vault lacks and the other holds (scrubVaults). */

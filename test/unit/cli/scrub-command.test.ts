@@ -12,6 +12,8 @@ import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { removeDir, tempDir } from '../../support/vault-test-helpers';
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../vault/vault-errors';
+import { LegalHoldUnreadError } from '../../../vault/backend/s3/legal-hold-unread-error';
+import { holdUnreadNote } from '../../../lambdas/replication/scrub-repairs';
 import { backupDirectory } from '../../../vault/archiver/directory-source';
 import { catalogRecord, MemoryPrimaryCatalog } from '../lambdas/replication/memory-primary-catalog';
 
@@ -679,6 +681,29 @@ describe('a snapshot a FAILED backup discarded, the primary catalog throttled wh
     expect(runs).toEqual([]);
   });
 
+  // Review r62B F1: a repair written unheld because its legal hold could not be read was named by the stop without the
+  // hold; the next scrub finds the object healthy, so the hold was said nowhere.
+  it('says the legal hold a repair before the stop could not carry, with the hold line', async () => {
+    const { key, environment } = throttledEnvironment();
+    await pair.primary.store.delete(key);
+    const [pack] = await listKeys(pair.primary.store, 'data/');
+    await corrupt(pair.primary.store, pack as string);
+    const store = pair.primary.store;
+    const write = (store.replace ?? store.put).bind(store);
+    // As S3VaultStore.replace answers when GetObjectLegalHold is denied: the copy written, unheld, then the error.
+    store.replace = async (k, body, options) => {
+      await write(k, body, options);
+      throw new LegalHoldUnreadError('s3://vault', k);
+    };
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(run.err).toHaveLength(1);
+    expect(run.err[0]).toMatch(/ For primary data\/\S+: its legal hold could not be read/);
+    expect(run.err[0]).toContain(
+      `each verified where it landed: primary ${pack}. For primary ${pack}: ${holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`)}. Nothing is recorded.`,
+    );
+  });
+
   it('without --repair, is a note and the run reports the snapshot missing', async () => {
     const { key, environment } = throttledEnvironment();
     await pair.primary.store.delete(key);
@@ -693,6 +718,24 @@ describe('a snapshot a FAILED backup discarded, the primary catalog throttled wh
 // Review r61A F4: one forgotten record whose snapshot id does not read dropped the whole forgotten set of a read-only
 // `lifeboat scrub` (every forgotten snapshot counted missing, said REPAIRABLE, `--repair` then refused). Its readable
 // ids count, the others' are whole, and a note names the record.
+// Review r62B F4: with --json the note of a repair whose legal hold could not be read lived only in stdout's JSON.
+it('with --json, a repair whose legal hold could not be read is said on stderr too', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  const store = pair.primary.store;
+  const write = (store.replace ?? store.put).bind(store);
+  store.replace = async (k, body, options) => {
+    await write(k, body, options);
+    throw new LegalHoldUnreadError('s3://vault', k);
+  };
+  const run = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true, json: true }, { io: run.io, access })).toBe(0);
+  expect(run.err).toEqual([expect.stringMatching(/^note: primary data\/\S+ was repaired, but its legal hold could not be read/)]);
+  const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
+  expect(run.err).toEqual([`note: primary ${pack} was repaired, but ${note}`]);
+  expect(JSON.parse(run.out.join('\n'))).toMatchObject({ findings: [{ vault: 'primary', key: pack, outcome: 'repaired', reason: note }] });
+});
+
 it('a read-only scrub is clean beside a forgotten record whose snapshot id does not read, naming it in a note', async () => {
   const { documents, catalog, close } = await catalogOnDynalite({ byPlan: true });
   try {

@@ -27,6 +27,7 @@ import { isContentAddressedKey } from '../../repository/vault-layout';
 import { withUnsignedPayload } from './unsigned-payload';
 import { httpStatusOf, isS3AccessDenied, isS3NotFound, isS3ObjectLockRefusal, isS3PreconditionFailed } from './sdk-error';
 import { LegalHoldUnreadError } from './legal-hold-unread-error';
+import { LegalHoldWriteRefusedError } from './legal-hold-write-refused-error';
 
 const MiB = 1024 * 1024;
 /** Pack objects are around 16 MiB (DESIGN.md §3); anything up to that goes up in one request. */
@@ -140,6 +141,8 @@ export class S3VaultStore implements VaultStore {
   private readonly partSize: number;
   /** The bucket's default retention mode, read once: the mode given to objects that have no retention yet. */
   private defaultLockMode: Promise<ObjectLockRetentionMode> | undefined;
+  /** Whether the bucket has Object Lock, read once when a hold read is refused; undefined when that read is refused too. */
+  private objectLockKnown: Promise<boolean | undefined> | undefined;
 
   constructor(opts: S3VaultStoreOptions) {
     if (opts.bucket === '' || opts.bucket.includes('/')) {
@@ -183,12 +186,41 @@ export class S3VaultStore implements VaultStore {
    * object unheld, deletable once its retention ends (review r61Q F1). Read with GetObjectLegalHold rather than HEAD:
    * HEAD silently leaves the lock headers out for a role without s3:GetObjectLegalHold, this is refused instead.
    * Refused, the copy is still written, unheld (as before r61Q F1: refusing the repair left every damaged copy damaged
-   * for such credentials, in every vault, Object Lock or not), and LegalHoldUnreadError then says the hold may be lost.
+   * for such credentials, in every vault, Object Lock or not), and LegalHoldUnreadError then says the hold may be lost,
+   * unless the bucket has no Object Lock, so no hold (review r62B F5: every repair there said so). A write carrying the
+   * hold needs s3:PutObjectLegalHold too: refused, LegalHoldWriteRefusedError names it (review r62B F2).
    */
   async replace(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
     const held = await this.heldNow(key);
-    await this.write(key, body, false, options, held === true);
-    if (held === undefined) throw new LegalHoldUnreadError(this.location, key);
+    try {
+      await this.write(key, body, false, options, held === true);
+    } catch (err) {
+      if (held === true && !(err instanceof ObjectLockedError) && isS3AccessDenied(err)) throw new LegalHoldWriteRefusedError(this.location, key, err);
+      throw err;
+    }
+    if (held === undefined && (await this.hasObjectLock()) !== false) throw new LegalHoldUnreadError(this.location, key);
+  }
+
+  /**
+   * Whether the bucket has Object Lock (GetObjectLockConfiguration, asked once); undefined when that cannot be told
+   * (refused, or failed), and asked again next time then. Without it no object can have a legal hold.
+   */
+  private hasObjectLock(): Promise<boolean | undefined> {
+    const known = (this.objectLockKnown ??= this.readObjectLock());
+    void known.then((lock) => {
+      if (lock === undefined && this.objectLockKnown === known) this.objectLockKnown = undefined;
+    });
+    return known;
+  }
+
+  private async readObjectLock(): Promise<boolean | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }));
+      return out.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+    } catch (err) {
+      // S3 answers a bucket without Object Lock 404 ObjectLockConfigurationNotFoundError.
+      return err instanceof Error && err.name === 'ObjectLockConfigurationNotFoundError' ? false : undefined;
+    }
   }
 
   /**

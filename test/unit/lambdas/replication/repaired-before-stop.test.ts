@@ -1,4 +1,4 @@
-import { withRepairsBeforeStop, type RepairedObject } from '../../../../lambdas/replication/repaired-before-stop';
+import { repairedBeforeStop, repairedObjectOf, withRepairsBeforeStop, type RepairedObject } from '../../../../lambdas/replication/repaired-before-stop';
 import { classifyError, TransientError } from '../../../../lambdas/runtime/errors';
 
 /** The scrub's stop after repairs: the same error, its message naming them, whatever kind of error it is. */
@@ -65,4 +65,27 @@ it('nothing repaired: the error as it is', () => {
   const err = new DOMException('aborted', 'AbortError');
   expect(withRepairsBeforeStop(err, [])).toBe(err);
   expect(err.message).toBe('aborted');
+});
+
+// Review r62B F1: a repair written unheld (its legal hold could not be read) was named by the stop without its note,
+// and the next scrub finds the object healthy: the note was said nowhere.
+it('says each repair\'s note with every object it holds for, those beyond the ones named too', () => {
+  const note = 'its legal hold could not be read';
+  const plain = Array.from({ length: 10 }, (_, i): RepairedObject => ({ vault: 'dr', key: `data/${i}` }));
+  const text = repairedBeforeStop([{ vault: 'primary', key: 'data/ab12', note }, ...plain, { vault: 'dr', key: 'snapshots/cd', note }]);
+  expect(text).toBe(
+    `Before the stop it repaired 12 object(s) from the other vault, each verified where it landed: primary data/ab12, ${plain
+      .slice(0, 9)
+      .map((o) => `dr ${o.key}`)
+      .join(', ')} and 2 more. For primary data/ab12, dr snapshots/cd: ${note}.`,
+  );
+});
+
+it('a repaired finding\'s reason is its note; one without a reason has none', () => {
+  const finding = { vault: 'primary', key: 'data/ab12', problem: 'corrupt', detail: 'x', outcome: 'repaired' } as const;
+  expect(repairedObjectOf({ ...finding, reason: 'its legal hold could not be read' })).toEqual({ vault: 'primary', key: 'data/ab12', note: 'its legal hold could not be read' });
+  expect(repairedObjectOf(finding)).toEqual({ vault: 'primary', key: 'data/ab12' });
+  const err = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+  withRepairsBeforeStop(err, [repairedObjectOf({ ...finding, reason: 'its legal hold could not be read' })]);
+  expect(err.message).toBe(`Rate exceeded. ${sentence} For primary data/ab12: its legal hold could not be read.`);
 });

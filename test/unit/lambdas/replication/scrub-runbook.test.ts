@@ -13,10 +13,11 @@ import { AFFECTS_LISTED, DAMAGE_LISTED, damageMessage, FINDINGS_LISTED, runScrub
 import { type ScrubFinding, type ScrubReport } from '../../../../lambdas/replication/scrub-report';
 import { DAMAGE_MAPPING_MARGIN_MS, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
 import { heldBackReason } from '../../../../lambdas/replication/vault-needs-work-out';
+import { holdUnreadNote } from '../../../../lambdas/replication/scrub-repairs';
 import { scrubRunSummary } from '../../../../lambdas/replication/scrub-run-summary';
 import { classifyError, TransientError } from '../../../../lambdas/runtime/errors';
 import { type VaultSide } from '../../../../lambdas/runtime/runtime-config';
-import { type Vault, VaultError, VaultNotFoundError } from '../../../../vault';
+import { LegalHoldUnreadError, type Vault, VaultError, VaultNotFoundError } from '../../../../vault';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../support/scrub-vault-pair';
 import { pseudoRandomBytes, removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { readabilityInTarget } from '../../../../lambdas/replication/copied-snapshot-readability';
@@ -423,6 +424,26 @@ describe('a run that stops after it repaired a corrupt pack', () => {
     expect(runs).toEqual([]);
     // Review r61T F1: the repair is counted where the scrub-corruption alarm sums it, as the retry will not find it.
     expect(published).toEqual([{ environment: 'dev', read: {}, corrupt: 1, missing: 0, unrepaired: 0 }]);
+  });
+
+  // Review r62B F1: a repair written unheld (its legal hold could not be read) was named without the hold, and the
+  // retry finds the object healthy: the hold was said nowhere.
+  it('the discarded set throttled after a repair whose legal hold could not be read: the error says the hold too', async () => {
+    await pair.primary.store.delete(`snapshots/${pair.snapshot.id}`);
+    const [pack] = (await listKeys(pair.primary.store, 'data/')) as [string];
+    await corrupt(pair.primary.store, pack);
+    const store = pair.primary.store;
+    const write = (store.replace ?? store.put).bind(store);
+    store.replace = async (k, body, options) => {
+      await write(k, body, options);
+      throw new LegalHoldUnreadError('s3://vault', k);
+    };
+    const discardedSnapshots = async (): Promise<ReadonlySet<string>> => Promise.reject(throttled());
+    const failure = await runScrubRunbook({ scope: 'primary', fraction: 1, repair: true }, { ...deps(), discardedSnapshots }).catch((err: unknown) => err);
+    expect(failure).toMatchObject({
+      name: 'ThrottlingException',
+      message: `Rate exceeded. Before the stop it repaired 1 object(s) from the other vault, each verified where it landed: primary ${pack}. For primary ${pack}: ${holdUnreadNote()}.`,
+    });
   });
 
   // Review r61T F1: the state machine retried the TransientError; the retry read the healed pack clean and recorded CLEAN,

@@ -8,7 +8,7 @@ import { pruneVault } from '../../../../vault/prune/prune-vault';
 import { type Vault } from '../../../../vault/repository/vault';
 import { snapshotObjectKeys } from '../../../../vault/repository/snapshot-locks';
 import { scrubVaults } from '../../../../lambdas/replication/scrub-vaults';
-import { corruptRepairDeadlineReason, REPAIR_DEADLINE_REASON } from '../../../../lambdas/replication/scrub-repairs';
+import { corruptRepairDeadlineReason, holdUnreadNote, REPAIR_DEADLINE_REASON } from '../../../../lambdas/replication/scrub-repairs';
 import { DAMAGE_MAPPING_MARGIN_MS, REPAIR_BUDGET_MS, SLICE_READ_RESERVE_MS } from '../../../../lambdas/replication/scrub-time-reserves';
 import { heldBackReason, NEEDS_CUT_REASON, readAfterWorkOutReason } from '../../../../lambdas/replication/vault-needs-work-out';
 import { lookHeldBackReason } from '../../../../lambdas/replication/look-after-copy';
@@ -23,6 +23,7 @@ import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../../supp
 import { pseudoRandomBytes, readTree, removeDir, tempDir } from '../../../support/vault-test-helpers';
 import { ObjectLockedError, VaultCorruptionError, VaultObjectArchivedError } from '../../../../vault/vault-errors';
 import { LegalHoldUnreadError } from '../../../../vault/backend/s3/legal-hold-unread-error';
+import { LegalHoldWriteRefusedError } from '../../../../vault/backend/s3/legal-hold-write-refused-error';
 import { TOMBSTONE_MIN_KEEP_MS, writeCondemnedBatch } from '../../../../vault/prune/prune-state';
 import { idFromKey, INDEX_PREFIX, manifestKey } from '../../../../vault/repository/vault-layout';
 import { damageMessage, notWorkedOutNotes, supersededNotes } from '../../../../lambdas/replication/scrub-runbook';
@@ -1766,10 +1767,74 @@ it('a repair whose legal hold could not be read is repaired, and its finding say
 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([
-    expect.objectContaining({ vault: 'primary', key: pack, outcome: 'repaired', reason: expect.stringMatching(/^its legal hold could not be read \(AccessDenied: s3:GetObjectLegalHold\).*if the damaged copy was held, set the hold again \(`lifeboat backups hold /) }),
+    expect.objectContaining({ vault: 'primary', key: pack, outcome: 'repaired', reason: expect.stringMatching(/^its legal hold could not be read \(AccessDenied: s3:GetObjectLegalHold\).*if the damaged copy was held, set the hold again/) }),
   ]);
   expect(report.ok).toBe(true);
   expect((await verifyVault(pair.primary, { readData: true })).problems).toEqual([]);
+});
+
+// Review r62B F3, F4: the printed `lifeboat backups hold` line lacked the run's target options, and did not say that a
+// hold replaces the catalog's reason, by and at (so the reason it has now is to be given again).
+it('the note of a repair whose legal hold could not be read ends its hold line with the target options and says to give the current reason', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const store = pair.primary.store;
+  const write = (store.replace ?? store.put).bind(store);
+  store.replace = async (key, body, options) => {
+    await write(key, body, options);
+    throw new LegalHoldUnreadError('s3://vault', key);
+  };
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, commandOptions: ' --env prod --aws' });
+  const reason = report.findings[0]?.reason ?? '';
+  expect(reason).toContain('`lifeboat backups hold <backupId> --reason <its reason> --env prod --aws`');
+  expect(reason).toContain('with the reason it has now (`lifeboat backups list` shows it; a hold replaces the catalog\'s reason)');
+  expect(reason).toBe(holdUnreadNote(' --env prod --aws'));
+});
+
+// Review r62B F1: the unheld copy was written, but when it then did not verify the finding dropped the hold note.
+it('a repair whose legal hold could not be read and whose copy does not verify keeps the hold note', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const store = pair.primary.store;
+  const write = (store.replace ?? store.put).bind(store);
+  store.replace = async (key, _body, options) => {
+    await write(key, Buffer.from('not the copy'), options);
+    throw new LegalHoldUnreadError('s3://vault', key);
+  };
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', reason: expect.stringMatching(/^copied from the dr vault, but the copy does not verify \(.*\); its legal hold could not be read \(AccessDenied: s3:GetObjectLegalHold\)/) })]);
+});
+
+// Review r62B F2: a held copy is written over with its hold, which needs s3:PutObjectLegalHold; its refusal was
+// reported as a DR vault in another account or credentials without s3:PutObject.
+it('a held damaged copy whose write with the hold is refused names s3:PutObjectLegalHold, and no DR vault for the primary', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(new LegalHoldWriteRefusedError('s3://vault', key, denied));
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  const reason = report.findings[0]?.reason ?? '';
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
+  expect(reason).toBe(
+    "the primary vault refused to replace its damaged copy (Access Denied); these credentials lack s3:PutObjectLegalHold on it, which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both",
+  );
+});
+
+it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  (pair.primary.store as { replace?: unknown }).replace = () => Promise.reject(denied);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings[0]?.reason).toBe('the primary vault refused to replace its damaged copy (Access Denied); these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it');
 });
 
 // Audit aS1-3 and aS1-2: S3VaultStore.replace took an Object Lock refusal for success, so the repair of a locked damaged
