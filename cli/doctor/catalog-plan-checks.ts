@@ -1,7 +1,6 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
 import { catalogItemDeleteCommand } from '../../lambdas/catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { unseenEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { shellWord } from '../../lambdas/runtime/shell-word';
 import { localAwsCli } from '../local-aws-cli';
 import { type CheckResult, ok, warn } from './check-result';
@@ -120,11 +119,12 @@ function invalidItemResults(invalid: readonly InvalidBackupItem[], ctx: DoctorCo
  * DR catalog's says which it is.
  */
 function invalidItemResult(invalid: InvalidBackupItem, ctx: DoctorContext, place: CatalogPlace): CheckResult {
-  // A damaged item's key is any string, and the error's message holds it: shown raw, a newline or ESC would forge report lines (review r61AE F3).
+  // A damaged item's key is any string: shown raw, a newline or ESC would forge report lines (review r61AE F3). The
+  // error's message shows it escaped already (CatalogItemInvalidError): escaped again, a reader would see \\u000a.
   const name = `${place.line} item ${shownCatalogName(invalid.key.pk)}`;
   const del = deleteItemCommand(invalid.key, ctx, place);
   const where = place.side === 'primary' ? '' : `In ${place.description}: `;
-  const error = unseenEscaped(invalid.error.message);
+  const error = invalid.error.message;
   if (invalid.preVault) return warn(name, `${where}${error}`, del);
   const held = invalid.mayBeHeld ? '; it has a legal hold, so `lifeboat backups release` of any other backup refuses until the item is fixed or deleted' : '';
   const passedOver = place.side === 'primary' ? 'Listings, retention and replication pass over it' : 'Listings, the DR retention, failovers and drills pass over it (a failover or drill by time refuses while it may be a newer backup)';

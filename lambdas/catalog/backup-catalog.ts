@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, paginateQuery, paginateScan, PutCommand, type QueryCommandInput, UpdateCommand, type UpdateCommandInput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InvalidInputError, TransientError } from '../runtime/errors';
+import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { BackupBeingForgottenError } from './backup-being-forgotten-error';
 import { CatalogFormatMarker } from './catalog-format';
 import { CatalogRebuildMarker, type MarkerReader } from './catalog-rebuild-marker';
@@ -991,9 +992,13 @@ export type ListBackupsOptions = {
   readonly onInvalid?: (invalid: InvalidBackupItem) => void;
 };
 
-/** One JSON line on stderr (the function's log; the CLI's stderr): the item and what to do about it. */
+/**
+ * One JSON line on stderr (the function's log; the CLI's stderr): the item and what to do about it. JSON.stringify leaves
+ * a damaged key's C1 (CSI U+009B), U+2028 and bidi characters raw, which split the line or drive the terminal or log
+ * viewer: they are \uXXXX too, which a JSON reader reads back as the same key (f62F).
+ */
 export function logInvalidBackupItem(invalid: InvalidBackupItem): void {
-  console.warn(JSON.stringify({ level: 'WARN', item: `${invalid.key.pk} / ${invalid.key.sk}`, message: `passed over: ${invalid.error.message}` }));
+  console.warn(unseenJsonEscaped(JSON.stringify({ level: 'WARN', item: `${invalid.key.pk} / ${invalid.key.sk}`, message: `passed over: ${invalid.error.message}` })));
 }
 
 /** How often claimTarget tries again when the claim it was refused by went before it could read it. */

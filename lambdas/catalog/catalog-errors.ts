@@ -1,3 +1,6 @@
+import { unseenEscaped } from '../runtime/quoted-service-words';
+import { shownCatalogName } from './shown-catalog-name';
+
 /** Another run holds the lease on this plan: its backup is still running (or died less than a lease ago). */
 export class BackupInProgressError extends Error {
   override readonly name = 'BackupInProgressError';
@@ -76,11 +79,14 @@ export class CatalogItemInvalidError extends Error {
     readonly problems: string[],
     options: { preVault?: boolean } = {},
   ) {
+    // A damaged item's key, and the problems quoting its values, are any strings: shown raw, a newline, ESC, CSI (U+009B)
+    // or bidi override would forge or reorder the lines of every output that quotes this message (f62F).
+    const shown = shownCatalogName(item);
     super(
       options.preVault === true
-        ? `Catalog item ${item} in table ${table} is a record from before the vault (2026-11-25): the vault holds nothing of it; delete the item ` +
+        ? `Catalog item ${shown} in table ${table} is a record from before the vault (2026-11-25): the vault holds nothing of it; delete the item ` +
             '(docs/DEPLOYMENT.md, "Upgrades"; `lifeboat doctor` prints the command).'
-        : `Catalog item ${item} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${problems.join('; ')}. ` +
+        : `Catalog item ${shown} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${unseenEscaped(problems.join('; '))}. ` +
             'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
     );
     this.preVault = options.preVault === true;

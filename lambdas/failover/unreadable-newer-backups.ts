@@ -1,7 +1,6 @@
 import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
 import { type CatalogItemDelete, catalogItemDeleteCommand, catalogItemDeletesEnding, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
-import { unseenEscaped } from '../runtime/quoted-service-words';
 
 /**
  * A runbook that chooses "the newest backup" (at or before a time) from listBackupsOfPlan must not choose an older one
@@ -69,6 +68,7 @@ export class UnreadableNewerBackupError extends Error {
     const restores = runbook === 'failover' ? 'restore' : 'test';
     const named = unreadable.slice(0, NAMED);
     // A damaged item's key and start are any strings: shown escaped, a newline or ESC would forge lines (review r61U F1).
+    // Its error's message escapes the key itself (CatalogItemInvalidError): escaped again, it would read \\u000a.
     const records = named.map(
       (u) => `${shownCatalogName(u.key.pk)} / ${shownCatalogName(u.key.sk)} (${u.startedAt !== undefined && !Number.isNaN(Date.parse(u.startedAt)) ? `started ${shownCatalogName(u.startedAt)}` : 'its startedAt is not a time'})`,
     );
@@ -82,7 +82,7 @@ export class UnreadableNewerBackupError extends Error {
     super(
       `${runbook === 'failover' ? 'Failover' : 'Drill'} of plan "${plan}" ${runbook === 'failover' ? 'refused' : 'failed'}: ${catalog} has ` +
         `${unreadable.length === 1 ? 'a backup record' : `${unreadable.length} backup records`} it cannot read, ${records.join(', ')}${more > 0 ? ` and ${more} more (the function's log names each)` : ''}, ` +
-        `which may be of ${newer}. ${named.map((u) => unseenEscaped(u.error.message)).join(' ')} ` +
+        `which may be of ${newer}. ${named.map((u) => u.error.message).join(' ')} ` +
         `Delete ${unreadable.length === 1 ? 'it' : 'them'} with ${named.map((u) => deleteCommand(u, place.region)).join('; ')}${more > 0 ? OTHERS_ALIKE : ''}${AFTER_DELETES}\`${rebuild}\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
         `Then ${runbook === 'failover' ? 'start the failover' : 'run the drill'} again; or ${byId}.`,
     );
