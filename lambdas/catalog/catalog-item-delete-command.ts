@@ -16,12 +16,18 @@ export type CatalogItemDelete = { readonly region: string; readonly table: strin
 export const UNKNOWN_REGION = '<its region>';
 
 /**
+ * Without it, a delete whose key matches no item (mistyped, or sent to another table, region or endpoint) deletes
+ * nothing and exits 0, as if it had worked; with it, such a miss fails with ConditionalCheckFailedException (review r62C F3).
+ */
+const ONLY_IF_THERE = " --condition-expression 'attribute_exists(pk)'";
+
+/**
  * `awsCli dynamodb delete-item …` for a POSIX shell; the key's C1, bidi and format characters as \uXXXX, which the CLI
  * reads as the same item (review r61AE F4). `awsCli`: `aws`, or the AWS CLI pointed at the local cloud.
  */
 export function catalogItemDeleteCommand(item: CatalogItemDelete, awsCli = 'aws'): string {
   const json = unseenJsonEscaped(JSON.stringify({ pk: { S: item.key.pk }, sk: { S: item.key.sk } }));
-  return `${awsCli} dynamodb delete-item --region ${item.region} --table-name ${item.table} --key ${shellWord(json)}`;
+  return `${awsCli} dynamodb delete-item --region ${item.region} --table-name ${item.table} --key ${shellWord(json)}${ONLY_IF_THERE}`;
 }
 
 // shellWord's quote inside a single-quoted word: close, an escaped quote, open again.
@@ -47,7 +53,9 @@ export function catalogItemDeletesEnding(text: string): { deletes: CatalogItemDe
   return { deletes, rest };
 }
 
-function lastDelete(text: string): { item: CatalogItemDelete; before: string } | undefined {
+function lastDelete(command: string): { item: CatalogItemDelete; before: string } | undefined {
+  if (!command.endsWith(ONLY_IF_THERE)) return undefined;
+  const text = command.slice(0, -ONLY_IF_THERE.length);
   const close = text.length - 1;
   if (text[close] !== "'") return undefined;
   // Back to the opening quote: every quote within the word is part of a QUOTE_IN_WORD; the opening one follows a space.

@@ -30,7 +30,7 @@ it('in local mode, points the AWS CLI at the local cloud, whose endpoint `lifebo
   ]);
   expect(results[1]?.fix).toBe(
     `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb us-east-1 URL of lifeboat local status --data-dir /tmp/lb-data> ` +
-      `dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#20261124T120000Z-0000aaaa"},"sk":{"S":"BACKUP"}}'`,
+      `dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#20261124T120000Z-0000aaaa"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`,
   );
 });
 
@@ -45,7 +45,7 @@ it('names a damaged record that may be held, and folds items beyond the first fe
     detail:
       'Catalog item BACKUP#b-9 / BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: bad. Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it. ' +
       'Listings, retention and replication pass over it; it has a legal hold, so `lifeboat backups release` of any other backup refuses until the item is fixed or deleted',
-    fix: `correct the item, or delete it (aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#b-9"},"sk":{"S":"BACKUP"}}') and run ${ctx('aws').lifeboat('catalog rebuild --vault primary')} to write it again from the vault`,
+    fix: `correct the item, or delete it (aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#b-9"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)') and run ${ctx('aws').lifeboat('catalog rebuild --vault primary')} to write it again from the vault`,
   });
   expect(results.at(-1)).toEqual({
     name: 'catalog items',
@@ -69,7 +69,7 @@ describe('the DR catalog, which a failover reads', () => {
 
   it('names each record it cannot read as the DR catalog\'s, in the DR region, with the DR region\'s delete and rebuild', async () => {
     const results = await checkDrCatalogItems(summaries([damaged, preVault(0)]), ctx('aws'));
-    const del = (pk: string) => `aws dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"${pk}"},"sk":{"S":"BACKUP"}}'`;
+    const del = (pk: string) => `aws dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"${pk}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
     expect(results).toEqual([
       {
         name: 'dr catalog item BACKUP#b-7',
@@ -88,7 +88,7 @@ describe('the DR catalog, which a failover reads', () => {
     const results = await checkDrCatalogItems(summaries(Array.from({ length: INVALID_ITEM_LINES + 1 }, (_, i) => preVault(i))), ctx('local'));
     expect(results).toHaveLength(INVALID_ITEM_LINES + 1);
     const cli = 'AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb us-west-2 URL of lifeboat local status --data-dir /tmp/lb-data>';
-    expect(results[0]?.fix).toBe(`${cli} dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#20261124T120000Z-0000aaaa"},"sk":{"S":"BACKUP"}}'`);
+    expect(results[0]?.fix).toBe(`${cli} dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '{"pk":{"S":"BACKUP#20261124T120000Z-0000aaaa"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`);
     expect(results.at(-1)).toEqual({
       name: 'dr catalog items',
       verdict: 'warn',

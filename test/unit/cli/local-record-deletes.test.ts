@@ -25,7 +25,7 @@ const invalid = (pk: string, sk = 'BACKUP'): InvalidBackupItem => ({
   snapshotIds: [],
   error: new CatalogItemInvalidError(TABLE, `${pk} / ${sk}`, ['status: bad']),
 });
-const VICTIM = `aws dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '{"pk":{"S":"BACKUP#victim"},"sk":{"S":"BACKUP"}}'`;
+const VICTIM = `aws dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '{"pk":{"S":"BACKUP#victim"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
 // A C1 CSI, a quote, and one whose key holds the words of a delete and of the sentence after the list.
 const KEYS = ['BACKUP#20261209T060000Z-0000000b\u009b2J', "BACKUP#it's", `BACKUP#x; ${VICTIM}, and \`lifeboat catalog rebuild --vault dr --region dr\` writes`];
 const items = KEYS.map((pk) => invalid(pk));
@@ -33,7 +33,7 @@ const refusal = (runbook: 'failover' | 'drill', unreadable: readonly InvalidBack
   new UnreadableNewerBackupError(runbook, 'demo', { region: 'us-west-2', vault: 'dr' }, undefined, unreadable).message;
 const LOCAL = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb us-west-2 URL of lifeboat local status --data-dir '/srv/dr cloud'>";
 /** The local delete of `pk`, written out here: its key JSON with the C1 character as \u009b and the quote as '\''. */
-const localDelete = (json: string) => `${LOCAL} dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '${json}'`;
+const localDelete = (json: string) => `${LOCAL} dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '${json}' --condition-expression 'attribute_exists(pk)'`;
 const EXPECTED = [
   localDelete('{"pk":{"S":"BACKUP#20261209T060000Z-0000000b\\u009b2J"},"sk":{"S":"BACKUP"}}'),
   localDelete(`{"pk":{"S":"BACKUP#it'\\''s"},"sk":{"S":"BACKUP"}}`),

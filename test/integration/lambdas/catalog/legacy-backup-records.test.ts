@@ -302,7 +302,7 @@ describe('doctor', () => {
   it('names each record that cannot be read, with the command that deletes it; that command does', async () => {
     const ctx = doctorContext({ configFile: SAMPLE_CONFIG_FILE, envName: 'dev', dataDir, mode: 'aws' }, config, environment);
     const results = await checkCatalogPlans(primary, ctx);
-    const deleteCommand = (pk: string) => `aws dynamodb delete-item --region ${PRIMARY} --table-name ${TABLE} --key '{"pk":{"S":"${pk}"},"sk":{"S":"BACKUP"}}'`;
+    const deleteCommand = (pk: string) => `aws dynamodb delete-item --region ${PRIMARY} --table-name ${TABLE} --key '{"pk":{"S":"${pk}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
     expect(results).toEqual([
       { name: 'catalog plans', verdict: 'ok', detail: 'every plan the catalog holds backups of is in the config (demo)' },
       // The Scan reads a plan's records oldest first.
@@ -316,12 +316,15 @@ describe('doctor', () => {
     expect(ctx.lifeboat('catalog rebuild --vault primary')).toMatch(/^lifeboat catalog rebuild --vault primary --env dev .*--aws$/);
     expect(results[2]?.detail).toMatch(/^Catalog item BACKUP#20261201T070000Z-damaged2 \/ BACKUP in table lifeboat-dev-catalog is not a valid backup record: status: .* Listings, retention and replication pass over it$/);
 
-    // The operator runs the printed commands (here through the SDK, with the key as printed).
-    for (const result of results.slice(1)) {
-      const key = /--key '(.*)'/.exec(result.fix ?? '')?.[1] ?? '';
+    // The operator runs the printed commands (here through the SDK, with the key and condition as printed).
+    const deletes = results.slice(1).map((result) => {
+      const key = /--key '(.*?)' --condition-expression 'attribute_exists\(pk\)'/.exec(result.fix ?? '')?.[1] ?? '';
       const { pk, sk } = JSON.parse(key) as { pk: { S: string }; sk: { S: string } };
-      await ddb.send(new DeleteCommand({ TableName: TABLE, Key: { pk: pk.S, sk: sk.S } }));
-    }
+      return new DeleteCommand({ TableName: TABLE, Key: { pk: pk.S, sk: sk.S }, ConditionExpression: 'attribute_exists(pk)' });
+    });
+    for (const command of deletes) await ddb.send(command);
+    // Review r62C F3: run again, the item gone, it fails rather than delete nothing and exit 0.
+    for (const command of deletes) await expect(ddb.send(command)).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     expect(await checkCatalogPlans(primary, ctx)).toEqual([{ name: 'catalog plans', verdict: 'ok', detail: 'every plan the catalog holds backups of is in the config (demo)' }]);
     const invalid: InvalidBackupItem[] = [];
     await primary.listBackupsOfPlan('demo', { onInvalid: (i) => invalid.push(i) });

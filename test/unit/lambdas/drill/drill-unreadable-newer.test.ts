@@ -75,7 +75,7 @@ it.each([['latest'], ['random-within-window']])('fails a %s drill when the newes
       `Catalog item ${String(DAMAGED.pk)} / BACKUP in table lifeboat-dev-catalog is not a valid backup record: totals.bytes: `,
   );
   await expect(failure).rejects.toThrow(
-    `Delete it with aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '${JSON.stringify({ pk: { S: DAMAGED.pk }, sk: { S: 'BACKUP' } })}', ` +
+    `Delete it with aws dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '${JSON.stringify({ pk: { S: DAMAGED.pk }, sk: { S: 'BACKUP' } })}' --condition-expression 'attribute_exists(pk)', ` +
       'and `lifeboat catalog rebuild --vault primary` writes the record again from the vault\'s snapshots (or correct the item by hand). ' +
       'Then run the drill again; or give "backupId" to drill a backup by id (lifeboat drill run --plan orders --backup <id>).',
   );

@@ -69,7 +69,7 @@ it('refuses the newest when the newest record cannot be read, naming it, why, it
       `Catalog item ${String(DAMAGED.pk)} / BACKUP in table lifeboat-dev-catalog is not a valid backup record: totals.bytes: `,
   );
   await expect(refusal).rejects.toThrow(
-    `Delete it with aws dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '${DAMAGED_KEY}', and \`lifeboat catalog rebuild --vault dr --region dr\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
+    `Delete it with aws dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '${DAMAGED_KEY}' --condition-expression 'attribute_exists(pk)', and \`lifeboat catalog rebuild --vault dr --region dr\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
       'Then start the failover again; or give "backupId" to restore a backup by id (lifeboat failover --plan shop --backup <id>), an older one knowingly.',
   );
 });
