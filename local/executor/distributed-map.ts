@@ -7,6 +7,7 @@ import { type AslDefinition, type AslState, LONGEST_TIMER_SECONDS } from './stat
 import { withStateContext } from './state-context';
 import { evaluatePath, evaluateTemplate, numberField } from './template-evaluation';
 import { listObjectPages } from '../../lambdas/sources/url-encoded-listing';
+import { errorAsText } from '../../lambdas/runtime/error-as-text';
 
 /**
  * Step Functions' Distributed Map, run locally (docs/LOCAL-CLOUD.md, "Distributed Map").
@@ -251,7 +252,7 @@ async function readItems(stateName: string, state: DistributedMapState, input: J
         }
       }
     } catch (err) {
-      throw new ItemReaderFailedError(stateName, `listing ${where} failed: ${describe(err)}`);
+      throw new ItemReaderFailedError(stateName, `listing ${where} failed: ${errorAsText(err)}`);
     }
   } else {
     if (typeof key !== 'string') throw new ItemReaderFailedError(stateName, `ItemReader.Parameters gives no Key (got ${JSON.stringify(key)})`);
@@ -260,7 +261,7 @@ async function readItems(stateName: string, state: DistributedMapState, input: J
     try {
       text = await readObjectText(s3, bucket, key);
     } catch (err) {
-      throw new ItemReaderFailedError(stateName, `reading ${where} failed: ${describe(err)}`);
+      throw new ItemReaderFailedError(stateName, `reading ${where} failed: ${errorAsText(err)}`);
     }
     items = parseItemFile(stateName, inputType as ReadableInputType, text, where);
   }
@@ -269,11 +270,6 @@ async function readItems(stateName: string, state: DistributedMapState, input: J
 
 type ReadableInputType = 'JSON' | 'JSONL';
 const isReadableInputType = (type: string): type is ReadableInputType => type === 'JSON' || type === 'JSONL';
-
-/** An S3 or parse error as the cause of a reader or writer failure: its name (NoSuchKey, AccessDenied…) and message. */
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
 
 async function readObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -288,7 +284,7 @@ function parseItemFile(stateName: string, inputType: ReadableInputType, text: st
       try {
         items.push(JSON.parse(line) as JsonValue);
       } catch (err) {
-        throw new ItemReaderFailedError(stateName, `line ${index + 1} of ${where} is not JSON: ${describe(err)}`);
+        throw new ItemReaderFailedError(stateName, `line ${index + 1} of ${where} is not JSON: ${errorAsText(err)}`);
       }
     }
     return items;
@@ -297,7 +293,7 @@ function parseItemFile(stateName: string, inputType: ReadableInputType, text: st
   try {
     parsed = JSON.parse(text) as JsonValue;
   } catch (err) {
-    throw new ItemReaderFailedError(stateName, `${where} is not JSON: ${describe(err)}`);
+    throw new ItemReaderFailedError(stateName, `${where} is not JSON: ${errorAsText(err)}`);
   }
   if (!Array.isArray(parsed)) throw new ItemReaderFailedError(stateName, `${where} is not a JSON array`);
   return parsed;
@@ -353,7 +349,7 @@ async function writeResults(
     try {
       await run.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json' }));
     } catch (err) {
-      throw new ResultWriterFailedError(stateName, `writing s3://${bucket}/${key} failed: ${describe(err)}`);
+      throw new ResultWriterFailedError(stateName, `writing s3://${bucket}/${key} failed: ${errorAsText(err)}`);
     }
   };
   const prefix = typeof parameters.Prefix === 'string' && parameters.Prefix !== '' ? `${parameters.Prefix.replace(/\/$/, '')}/` : '';
