@@ -275,14 +275,16 @@ function workflowPrefixAdvice(raw: string, ref: string): string {
 /**
  * `--include` as a path inside the snapshot (snapshotPathOf: relative to the directory that was backed up). A ".." part
  * is refused whatever the snapshot's kind, so before the vault is opened: a wrong include cost a key prompt and a vault
- * read, and an error about the vault hid it (f62E). The message serves both kinds, the snapshot's unknown yet; of
- * an S3 snapshot such keys are refused in keys, not in file-path words (review r61J F2).
+ * read, and an error about the vault hid it (f62E). The message serves both kinds, the snapshot's unknown yet: the
+ * directory's sentence first, then the S3 one with its advice, marked as such, since the workflow's --prefix and
+ * `vault ls --prefix` do nothing for a directory's snapshot (review r62D F4); of an S3 snapshot such keys are refused
+ * in keys, not in file-path words (review r61J F2).
  */
 export function includePath(raw: string, ref: string): string {
   const path = snapshotPathOf(raw);
   if (path === null) {
     throw new VaultError(
-      `--include ${JSON.stringify(raw)}: an include with a ".." part is refused: a directory's snapshot has no path with one (paths are relative to the directory that was backed up), and of an S3 snapshot, where an include is a key prefix taken as given, a key with a ".." part is one no file path can be, which a restore into a directory lists as not restored; ${workflowPrefixAdvice(raw, ref)}`,
+      `--include ${JSON.stringify(raw)}: an include with a ".." part is refused: a directory's snapshot has no path with one (paths are relative to the directory that was backed up); for an S3 snapshot: an include is a key prefix, taken as given, and a key with a ".." part is one no file path can be, which a restore into a directory lists as not restored; ${workflowPrefixAdvice(raw, ref)}`,
     );
   }
   return path;
@@ -293,7 +295,8 @@ export function includePath(raw: string, ref: string): string {
  * `--include /photos/sub` restored the key `photos/sub/`'s folder where the workflow selects `/photos/sub/` (review r61E
  * F5). A key starting so is one no file path can be, which a restore into a directory lists as not restored: refused. So
  * is a prefix with an empty part (`a//`), whose trailing slashes includePath dropped: it took the keys of `a` and below
- * `a/` where the workflow selects those starting with `a//` only (review r61Y F3). A ".." part includePath refuses.
+ * `a/` where the workflow selects those starting with `a//` only (review r61Y F3), and one with a "." part: `a/./` took
+ * the key `a/.`, which the workflow's `a/./` does not (review r62D F5). A ".." part includePath refuses.
  */
 function refuseS3IncludeAsPath(snapshot: Snapshot, raw: string): void {
   if (snapshot.source.kind !== 's3') return;
@@ -318,6 +321,13 @@ function refuseS3IncludeAsPath(snapshot: Snapshot, raw: string): void {
   if (snapshotPathOf(raw) === '' && raw !== '') {
     throw new VaultError(
       `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and ${JSON.stringify(raw)} names no key a file path can be (as a path it is the whole snapshot); give --include "" (or none) for the whole snapshot, or ${elsewhere}`,
+    );
+  }
+  // After the whole-include "." above: a "." part, as an empty one, is no path to stop at; includePath kept it and
+  // dropped `a/./`'s "/", so it selected the key `a/.` (stored escaped, vault ls shows it) and the keys below `a/./`.
+  if (raw.split('/').includes('.')) {
+    throw new VaultError(
+      `--include ${JSON.stringify(raw)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key with a "." part is one no file path can be, which a restore into a directory lists as not restored; ${elsewhere}`,
     );
   }
 }

@@ -106,6 +106,8 @@ describe('lifeboat vault CLI', () => {
 
     for (const [label, include, message] of [
       ['nothing', 'nope', /^lifeboat vault: snapshot [0-9a-f]{12} has no entry at or under "nope", so nothing was restored; its paths are relative to the directory that was backed up \(`lifeboat vault ls [0-9a-f]{12}` lists them\); a name that is not UTF-8, or that starts with %lifeboat-escaped-, is stored escaped, as %lifeboat-escaped-name-<base64url of its bytes>: give that segment as the backup stores it$/],
+      // A "." part is no S3 refusal here: of a directory's snapshot the path is looked up as given (no entry has one).
+      ['dot-part', 'd1/./d2', /^lifeboat vault: snapshot [0-9a-f]{12} has no entry at or under "d1\/\.\/d2", so nothing was restored; its paths are relative to the directory that was backed up/],
       ['parent', '../etc', /^lifeboat vault: --include "\.\.\/etc": an include with a "\.\." part is refused: a directory's snapshot has no path with one \(paths are relative to the directory that was backed up\)/],
     ] as const) {
       const target = path.join(dir, `include-${label}`);
@@ -114,6 +116,14 @@ describe('lifeboat vault CLI', () => {
       expect(failed.errors).toEqual([expect.stringMatching(message)]);
       await expect(fs.stat(target)).rejects.toMatchObject({ code: 'ENOENT' });
     }
+    // The "..": refused before the snapshot's kind is known, so its S3 advice (the workflow's --prefix, vault ls
+    // --prefix: nothing for a directory) comes after the directory's sentence, marked as for an S3 snapshot (review r62D F4).
+    const parent = recordingCliIo();
+    expect(await vaultRestore('latest', { vault, keyFile, target: path.join(dir, 'include-parent-2'), include: '../etc' }, { io: parent })).toBe(1);
+    const said = parent.errors.join('\n');
+    expect(said).toContain('a directory\'s snapshot has no path with one (paths are relative to the directory that was backed up); for an S3 snapshot: an include is a key prefix');
+    expect(said.indexOf('--prefix')).toBeGreaterThan(said.indexOf('; for an S3 snapshot: '));
+    expect(said.indexOf('; for an S3 snapshot: ')).toBeGreaterThan(0);
   });
 
   it('explains a missing key option and a wrong key file', async () => {

@@ -127,7 +127,7 @@ describe('an S3 backup: the escaped keys under a prefix, read from its stem', ()
     const dotdot = recordingCliIo();
     expect(await vaultRestore(short, { ...b.access, target: path.join(dir, 'dotdot-1'), include: 'photos/sub/../y' }, { io: dotdot })).toBe(1);
     const said = dotdot.errors.join('\n');
-    expect(said).toContain('of an S3 snapshot, where an include is a key prefix taken as given, a key with a ".." part is one no file path can be');
+    expect(said).toContain('; for an S3 snapshot: an include is a key prefix, taken as given, and a key with a ".." part is one no file path can be');
     expect(said).toContain(`the restore workflow's --prefix "photos/sub/../y", which takes every key starting with "photos/sub/../y"`);
     expect(said).toContain(`\`lifeboat vault ls ${short} --prefix "photos/sub/../y"\` lists only those that are "photos/sub/../y" or start with "photos/sub/../y/", \`lifeboat vault ls ${short}\` every key`);
     // The listings it names show what it says: --prefix the key and those below it, not "photos/sub/../yz"; no prefix all.
@@ -179,6 +179,30 @@ describe('an S3 backup: the escaped keys under a prefix, read from its stem', ()
     expect(await vaultRestore(short, { ...b.access, target, include: 'a/' }, { io: one })).toBe(3);
     expect([...(await readTree(target)).keys()].sort()).toEqual(['a', 'a/x']);
     expect(one.errors.join('\n')).toContain('a//y');
+  });
+
+  it('an S3 include with a "." part ("a/./") is refused, not taken as the key "a/." (review r62D F5)', async () => {
+    const b = await backup('dot-part', ['a/x', 'a/.', 'a/./b', 'a/.hidden']);
+    const short = b.id.slice(0, 12);
+    for (const [n, include] of ['a/./', 'a/.', 'a/./b'].entries()) {
+      const io = recordingCliIo();
+      const target = path.join(dir, `dot-part-${n}`);
+      expect(await vaultRestore(short, { ...b.access, target, include }, { io })).toBe(1);
+      expect(io.errors.join('\n')).toContain(`--include ${JSON.stringify(include)} of S3 snapshot ${short}: an S3 include is a key prefix, taken as given, and a key with a "." part is one no file path can be`);
+      expect(io.errors.join('\n')).toContain(`the restore workflow's --prefix ${JSON.stringify(include)}, which takes every key starting with ${JSON.stringify(include)}`);
+      // Nothing of the bucket was written, and no key was listed as not restored: the include was refused.
+      expect(await fs.readdir(target).catch(() => [])).toEqual([]);
+      expect(io.errors.join('\n')).not.toContain('not restored as recorded');
+    }
+    // The listing named shows those keys.
+    const ls = recordingCliIo();
+    expect(await vaultLs(short, { ...b.access, prefix: 'a/./' }, { io: ls })).toBe(0);
+    expect(ls.lines.join('\n')).toContain('(S3 key "a/./b")');
+    // A name starting with "." is no "." part: restored as any key.
+    const hidden = recordingCliIo();
+    const target = path.join(dir, 'dot-part-hidden');
+    expect(await vaultRestore(short, { ...b.access, target, include: 'a/.hidden' }, { io: hidden })).toBe(0);
+    expect(await fs.readFile(path.join(target, 'a', '.hidden'), 'utf8')).toBe('body of a/.hidden\n');
   });
 
   it('an S3 include of "." is refused, not taken for the whole snapshot (review r61Y F1)', async () => {
