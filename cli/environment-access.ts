@@ -25,6 +25,7 @@ import { localDynamoDbClient, localS3Client } from '../local/cloud/local-clients
 import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 import { partitionOf } from '../config/aws-partition';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
+import { runCredentials } from './run-credentials';
 import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 
 /**
@@ -142,16 +143,17 @@ export type AccessClients = {
 };
 
 /**
- * SDK clients whose credentials are those of an AWS profile (the client's `profile` setting: the shared config and
- * credentials files' profile, SSO and role profiles included, as `fromIni({ profile })` reads it; the environment's
- * AWS_ACCESS_KEY_ID does not take its place).
+ * SDK clients whose credentials are those of an AWS profile (the shared config and credentials files' profile, SSO
+ * and role profiles included, as `fromIni({ profile })` reads it; the environment's AWS_ACCESS_KEY_ID does not take its
+ * place), from the run's one provider of that profile, whose SSO and STS clients have the CLI's timeouts (run-credentials.ts).
  */
 export function profileClients(profile: string, region: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS): ProfileClients {
   const request = requestClientSettings(timeouts);
+  const credentials = runCredentials(profile);
   return {
-    dynamodb: new DynamoDBClient({ ...request, region, profile }),
-    s3: new S3Client({ ...transferClientSettings(timeouts), region, profile }),
-    kms: new KMSClient({ ...request, region, profile }),
+    dynamodb: new DynamoDBClient({ ...request, region, profile, credentials }),
+    s3: new S3Client({ ...transferClientSettings(timeouts), region, profile, credentials }),
+    kms: new KMSClient({ ...request, region, profile, credentials }),
   };
 }
 
@@ -246,10 +248,10 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
   const timeouts = clients.timeouts ?? CLI_CLIENT_TIMEOUTS;
   const catalogSettings = requestClientSettings(timeouts);
   const catalogClientIn = (region: string, settings = catalogSettings): DynamoDBClient =>
-    endpoints ? localDynamoDbClient(endpoints, region, settings) : new DynamoDBClient({ ...settings, region });
+    endpoints ? localDynamoDbClient(endpoints, region, settings) : new DynamoDBClient({ ...settings, region, credentials: runCredentials() });
   const dynamodb = clients.dynamodb ?? catalogClientIn(environment.primaryRegion);
   const s3 = (region: string) =>
-    clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client({ ...transferClientSettings(timeouts), region }));
+    clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client({ ...transferClientSettings(timeouts), region, credentials: runCredentials() }));
   // The DR side's own credentials, in AWS only (the local cloud has none): built on first use, once.
   let drProfileClients: ProfileClients | undefined;
   const profiled = (): ProfileClients | undefined => {
@@ -258,7 +260,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     return drProfileClients;
   };
   const s3Of = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.s3 : undefined) ?? s3(regionOf(side));
-  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ ...requestClientSettings(timeouts), region: regionOf(side) });
+  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ ...requestClientSettings(timeouts), region: regionOf(side), credentials: runCredentials() });
   const documents =
     use.primaryCatalogUnanswered === undefined
       ? DynamoDBDocumentClient.from(dynamodb)

@@ -3,6 +3,7 @@ import { type FailoverReport } from '../lambdas/failover/failover-report';
 import { executionArnParts } from '../lambdas/runtime/execution-arn';
 import { loadExecutionHistory } from '../local/executor/execution-history';
 import { requestClientSettings } from './client-timeouts';
+import { runCredentials } from './run-credentials';
 import { executionsShowCommand } from './execution-history-line';
 
 /**
@@ -48,7 +49,7 @@ export function localFailoverReportReader(dataDir: string): FailoverReportReader
  * may be down), newest event first: the report step ran near the end. Needs `states:GetExecutionHistory` on the
  * failover's executions, which `lifeboat failover --aws` already reads to follow the run.
  */
-export function awsFailoverReportReader(clientOf: (region: string) => SFNClient = (region) => new SFNClient({ ...requestClientSettings(), region })): FailoverReportReader {
+export function awsFailoverReportReader(clientOf: (region: string) => SFNClient = (region) => new SFNClient({ ...requestClientSettings(), region, credentials: runCredentials() })): FailoverReportReader {
   return async (executionArn) => {
     const { region } = executionArnParts(executionArn);
     if (region === undefined) throw new Error(`${executionArn} is not an execution ARN`);

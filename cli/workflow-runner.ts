@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, DescribeMapRunCommand, type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
+import { runCredentials } from './run-credentials';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
@@ -170,7 +171,7 @@ export class StoppedFollowingError extends Error {
  */
 export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number; output?: ClosedOutputGuard }): WorkflowRunner {
   const env = options.environment;
-  const client = options.client ?? new SFNClient({ region: env.primaryRegion });
+  const client = options.client ?? new SFNClient({ region: env.primaryRegion, credentials: runCredentials() });
   let drClient: SFNClient | undefined;
   const names = resourceNames(env);
   return {
@@ -180,7 +181,7 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
       const region = side === 'dr' ? env.drRegion : env.primaryRegion;
       const account = side === 'dr' ? (env.drAccount ?? env.account) : env.account;
       // The DR region's state machines are started with a client of that region (the primary region may be down).
-      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ region }));
+      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ region, credentials: runCredentials() }));
       const stateMachineArn = `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
       const started = Date.now();
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));

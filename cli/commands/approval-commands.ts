@@ -13,6 +13,7 @@ import { approvalTaskAnswer, type TaskAnswerProbe } from '../../lambdas/approval
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type ClientTimeouts, requestClientSettings } from '../client-timeouts';
+import { runCredentials } from '../run-credentials';
 import { isUnknownEnvironment, isUsageError } from '../usage-error';
 import { targetOptionsLine } from '../target-options-line';
 
@@ -82,7 +83,7 @@ function awsExecutionStatus(access: EnvironmentAccess): ExecutionStatusProbe {
   const clients = new Map<CatalogRegion, SFNClient>();
   return async (region, record) => {
     let client = clients.get(region);
-    if (!client) clients.set(region, (client = new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion })));
+    if (!client) clients.set(region, (client = new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion, credentials: runCredentials() })));
     try {
       return (await client.send(new DescribeExecutionCommand({ executionArn: record.executionArn }))).status;
     } catch (err) {
@@ -122,7 +123,7 @@ export async function approvalView(region: CatalogRegion, record: ApprovalRecord
  */
 function awsTaskAnswer(access: EnvironmentAccess): TaskAnswerProbe {
   return async (region, record) => {
-    const client = new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion });
+    const client = new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion, credentials: runCredentials() });
     try {
       const pages = paginateGetExecutionHistory({ client, pageSize: 100 }, { executionArn: record.executionArn, includeExecutionData: true });
       return await approvalTaskAnswer(
@@ -146,7 +147,7 @@ const unnamedCallerAnswer: TaskAnswerProbe = () =>
   Promise.reject(new Error(`the caller is "${UNKNOWN_AWS_CALLER}" (STS did not answer), so its own earlier answer cannot be told from another's`));
 
 function awsResponder(access: EnvironmentAccess): TaskResponder {
-  const client = (region: CatalogRegion) => new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion });
+  const client = (region: CatalogRegion) => new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion, credentials: runCredentials() });
   return {
     success: async (region, token, output) => void (await client(region).send(new SendTaskSuccessCommand({ taskToken: token, output }))),
     failure: async (region, token, error, cause) => void (await client(region).send(new SendTaskFailureCommand({ taskToken: token, error, cause }))),
@@ -165,7 +166,7 @@ const UNKNOWN_AWS_CALLER = 'unknown AWS caller';
 async function callerIdentity(options: TargetOptions, region: string, io: CliIo, timeouts: ClientTimeouts | undefined): Promise<string> {
   if (!options.aws) return `local user ${os.userInfo().username}`;
   try {
-    const identity = await new STSClient({ ...requestClientSettings(timeouts), region }).send(new GetCallerIdentityCommand({}));
+    const identity = await new STSClient({ ...requestClientSettings(timeouts), region, credentials: runCredentials() }).send(new GetCallerIdentityCommand({}));
     return identity.Arn ?? UNKNOWN_AWS_CALLER;
   } catch (err) {
     io.err(

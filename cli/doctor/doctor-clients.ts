@@ -12,6 +12,7 @@ import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { localDynamoDbClient, localS3Client } from '../../local/cloud/local-clients';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings } from '../client-timeouts';
+import { runCredentials } from '../run-credentials';
 
 /**
  * The SDK clients the doctor's checks take, one per service and region, made on first use and
@@ -61,14 +62,14 @@ export function localDoctorClients(endpoints: LocalEndpoints): Disposable<Storag
 }
 
 /**
- * Clients of AWS with the SDK's default credential chain; STS in the environment's primary region (the DR region's when the primary does not answer). Every request is
+ * Clients of AWS with the run's credentials (run-credentials.ts: the SDK's default chain, its SSO and STS clients with the CLI's timeouts); STS in the environment's primary region (the DR region's when the primary does not answer). Every request is
  * small (a describe, a head, a page of a scan), so every client gives up on an endpoint that does not answer as the
  * CLI's small requests do (client-timeouts.ts): the doctor is run when something is wrong, a region down among
  * the likeliest, and with the SDK's defaults a region that accepts connections and never answers held it for ever.
  */
 export function awsDoctorClients(primaryRegion: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS, endpoint?: string): Disposable<AwsDoctorClients> {
   const made: Destroyable[] = [];
-  const settings = (region: string) => ({ region, ...requestClientSettings(timeouts), ...(endpoint !== undefined ? { endpoint } : {}) });
+  const settings = (region: string) => ({ region, ...requestClientSettings(timeouts), credentials: runCredentials(), ...(endpoint !== undefined ? { endpoint } : {}) });
   const sts = perRegion(made, (region) => new STSClient(settings(region)));
   return {
     sts: (region = primaryRegion) => sts(region),

@@ -7,13 +7,14 @@ import path from 'node:path';
 import { CLI_CLIENT_TIMEOUTS } from '../../../cli/client-timeouts';
 import { StackUnansweredError } from '../../../cli/stack-environment-errors';
 import { targetEnvironment } from '../../../cli/target-environment';
+import { statusSources } from '../../../cli/status/status-sources';
 
 /**
  * Review r61O F4 (f62C): the SDK's default credential chain builds its own SSO client, without the CLI's timeouts, so
  * an SSO portal that accepts the connection and never answers held `--stack` for minutes before its outage error.
  * The portal here is a local server that accepts and never answers; the CLI's timeouts are shortened (in place, for
  * this file's module registry only) so that the fixed code gives up in a few seconds, and the old one hangs past the
- * test's own timeout (no timed assertion).
+ * test's own timeout (no timed assertion). f62L: the same of an `--env` command's clients (cli/run-credentials.ts).
  */
 const cliTimeouts = { ...CLI_CLIENT_TIMEOUTS };
 const START_URL = 'https://example.awsapps.com/start';
@@ -68,4 +69,17 @@ it('a silent SSO portal gives the credentials-unanswered error within the CLI ti
   await expect(refusal).rejects.toThrow(/^stack Shop was not read: the credentials of profile sso-prod could not be had, their provider did not answer \(.*TimeoutError/);
   // The SSO client reached the silent portal: the error is its silence, not another link of the chain failing.
   expect(connections).toBeGreaterThan(0);
+}, 30_000);
+
+// f62L: every AWS client of an `--env` command (here status's: the catalog of environment-access.ts, CloudWatch and
+// Scheduler) had the SDK's default chain too, and held the command as long; they now share the run's one provider.
+it("a silent SSO portal gives an --env command's clients the credentials error within the CLI timeouts, through one provider", async () => {
+  const sources = await statusSources({ config: 'lifeboat.config.json', env: 'dev', aws: true, dataDir: path.join(home, 'no-local-cloud') });
+  const before = connections;
+  const [catalog, alarms, nextRun] = await Promise.allSettled([sources.listBackupsOfPlan('demo', 'primary'), sources.alarms(), sources.nextRun('demo', new Date())]);
+  expect(catalog).toMatchObject({ status: 'rejected', reason: { name: 'CredentialsProviderError', message: expect.stringMatching(/^TimeoutError: .*requestTimeout/) } });
+  expect(alarms).toMatchObject({ status: 'fulfilled', value: { state: 'unreadable', note: expect.stringMatching(/could not be read: CredentialsProviderError: TimeoutError/) } });
+  expect(nextRun).toMatchObject({ status: 'fulfilled', value: { state: 'unknown', reason: expect.stringMatching(/cannot read schedule lifeboat-dev-demo: CredentialsProviderError: TimeoutError/) } });
+  // One provider asked the portal once for the three clients (each attempt a connection), not once per client.
+  expect(connections - before).toBe(CLI_CLIENT_TIMEOUTS.requestMaxAttempts);
 }, 30_000);
