@@ -11,6 +11,7 @@ import { snapshotArrivals } from '../../lambdas/retention/snapshot-arrivals';
 import { S3VaultStore } from '../../vault/aws';
 import { heldSnapshotsOf, ObjectLegalHoldError, type VaultHoldResult, vaultObjectLegalHold } from '../../lambdas/retention/object-legal-hold';
 import { UnconfiguredPlanError } from '../../lambdas/retention/unconfigured-plan-error';
+import { unseenJsonEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { shellWord } from '../../lambdas/runtime/shell-word';
 import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
@@ -435,7 +436,9 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
         now: (now ?? (() => new Date()))(),
       },
     );
-    if (options.json) io.out(JSON.stringify(report, null, 2));
+    // A damaged record's key in `unreadable` is any string: JSON.stringify leaves its C1 (CSI), U+2028 and bidi characters
+    // raw, which drive the terminal or split the line; as \uXXXX a JSON reader reads back the same key (f62P).
+    if (options.json) io.out(unseenJsonEscaped(JSON.stringify(report, null, 2)));
     else printForgetReport(io, report, policy ? options.plan : undefined);
     return EXIT_OK;
   } catch (err) {

@@ -94,7 +94,9 @@ export type PlanForgetReport = {
   /**
    * Records of the plan this run could not read (an older version's, or damaged: backup-catalog.ts, listBackupsOfPlan),
    * by item key and why: neither decided on nor forgotten, and a snapshot one of them names is not counted as another
-   * record's alone. Absent when none (audit R31 F1).
+   * record's alone. Absent when none (audit R31 F1). `item` is the key as stored, any string (a reader deletes or looks
+   * up by it): JSON printed with unseenJsonEscaped, a line of text with shownCatalogName (f62P); `problem` is
+   * CatalogItemInvalidError's message, which shows the key escaped already.
    */
   unreadable?: { item: string; problem: string }[];
 };

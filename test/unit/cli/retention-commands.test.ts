@@ -203,6 +203,25 @@ describe('forget', () => {
       `warning: the format marker of the catalog lifeboat-dev-catalog in ${primaryRegion} could not be read (ExpiredTokenException: The security token included in the request is expired); judging the environment's format by the other catalog`,
     );
   });
+
+  // f62P: the report's `unreadable[].item` is a damaged record's key as stored; --json printed it with JSON.stringify,
+  // which left its C1 CSI (U+009B), U+2028 and bidi override (U+202E) raw on stdout.
+  it("--json prints a damaged record's key with its control, line-break and bidi characters as \\uXXXX, read back as the same key", async () => {
+    const forged = '1\n\u001b[31mClean: fake\u009b2J\u2028\u202Egpj.exe';
+    ddb.on(QueryCommand).resolves({ Items: [record('b-01', '2026-03-01T06:00:00.000Z'), { ...record('b-02', '2026-03-02T06:00:00.000Z', { shardCount: 'one' as unknown as number }), pk: `BACKUP#${forged}` }] });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { out, io } = capturedCliIo();
+    try {
+      expect(await backupsForgetCommand({ ...target, plan: 'demo', dryRun: true, json: true }, { io, now: () => new Date('2026-03-08T00:00:00Z') })).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
+    const text = out.join('\n');
+    expect(['\u001b', '\u009b', '\u2028', '\u202e'].filter((c) => text.includes(c))).toEqual([]);
+    expect(text).toContain('"item": "BACKUP#1\\n\\u001b[31mClean: fake\\u009b2J\\u2028\\u202egpj.exe / BACKUP"');
+    const report = JSON.parse(text) as { plans: { unreadable?: { item: string; problem: string }[] }[] };
+    expect(report.plans[0]?.unreadable?.map((u) => u.item)).toEqual([`BACKUP#${forged} / BACKUP`]);
+  });
 });
 
 describe('printForgetReport', () => {

@@ -117,3 +117,26 @@ it('passes over a record from before the vault, forgotten or not: the vault hold
   );
   await expect(quiet(() => forgottenSnapshotsOf(catalog, ['files']))).resolves.toEqual(new Set());
 });
+
+// f62P: the warning for a damaged forgotten record counted (not passed over) is one JSON line, but JSON.stringify left a
+// key's C1 CSI (U+009B), U+2028 (a line break to some log viewers) and bidi override (U+202E) raw.
+it("logs a counted damaged forgotten record's key as one JSON line with its control, line-break and bidi characters as \\uXXXX, read back as the same key", async () => {
+  const forged = '1\n\u001b[31mClean: fake\u009b2J\u2028\u202Egpj.exe';
+  await documents.send(
+    new PutCommand({ TableName: 'catalog', Item: { pk: `BACKUP#${forged}`, sk: 'BACKUP', backupId: 'b-forged', plan: 'files', status: 'COMMITTED', startedAt: '2026-03-01T00:00:00.000Z', forgottenAt: FORGOTTEN_AT, sourceNames: ['a'], sources: [{ name: 'a', snapshotId: 'a'.repeat(64) }] } }),
+  );
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  try {
+    await expect(forgottenSnapshotsOf(catalog, ['files'])).resolves.toEqual(new Set(['a'.repeat(64)]));
+    const lines = warn.mock.calls.map(([line]) => String(line));
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    expect(['\n', '\u001b', '\u009b', '\u2028', '\u202e'].filter((c) => line.includes(c))).toEqual([]);
+    expect(line).toContain('"item":"BACKUP#1\\n\\u001b[31mClean: fake\\u009b2J\\u2028\\u202egpj.exe / BACKUP"');
+    const parsed = JSON.parse(line) as { level: string; item: string; message: string };
+    expect(parsed).toMatchObject({ level: 'WARN', item: `BACKUP#${forged} / BACKUP` });
+    expect(parsed.message).toMatch(/^counted as forgotten \(damaged: Catalog item BACKUP#1\\u000a\\u001b\[31mClean: fake\\u009b2J\\u2028\\u202egpj\.exe \/ BACKUP /);
+  } finally {
+    warn.mockRestore();
+  }
+});
