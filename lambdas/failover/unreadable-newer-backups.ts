@@ -64,30 +64,55 @@ export class UnreadableNewerBackupError extends Error {
     chosen: ChosenBackup | undefined,
     readonly unreadable: readonly InvalidBackupItem[],
   ) {
-    const catalog = place.vault === 'dr' ? 'the DR catalog' : 'the primary catalog';
-    const restores = runbook === 'failover' ? 'restore' : 'test';
-    const named = unreadable.slice(0, NAMED);
-    // A damaged item's key and start are any strings: shown escaped, a newline or ESC would forge lines (review r61U F1).
-    // Its error's message escapes the key itself (CatalogItemInvalidError): escaped again, it would read \\u000a.
-    const records = named.map(
-      (u) => `${shownCatalogName(u.key.pk)} / ${shownCatalogName(u.key.sk)} (${u.startedAt !== undefined && !Number.isNaN(Date.parse(u.startedAt)) ? `started ${shownCatalogName(u.startedAt)}` : 'its startedAt is not a time'})`,
-    );
-    const more = unreadable.length - named.length;
-    const newer = chosen !== undefined ? `a backup newer than ${chosen.backupId} (started ${chosen.startedAt}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;
-    const rebuild = place.vault === 'dr' ? `${REBUILD_LINE}dr --region dr` : `${REBUILD_LINE}primary`;
-    const byId =
-      runbook === 'failover'
-        ? `give "backupId" to restore a backup by id (lifeboat failover --plan ${plan} --backup <id>), an older one knowingly`
-        : `give "backupId" to drill a backup by id (lifeboat drill run --plan ${plan} --backup <id>)`;
-    super(
-      `${runbook === 'failover' ? 'Failover' : 'Drill'} of plan "${plan}" ${runbook === 'failover' ? 'refused' : 'failed'}: ${catalog} has ` +
-        `${unreadable.length === 1 ? 'a backup record' : `${unreadable.length} backup records`} it cannot read, ${records.join(', ')}${more > 0 ? ` and ${more} more (the function's log names each)` : ''}, ` +
-        `which may be of ${newer}. ${named.map((u) => u.error.message).join(' ')} ` +
-        `Delete ${unreadable.length === 1 ? 'it' : 'them'} with ${named.map((u) => deleteCommand(u, place.region)).join('; ')}${more > 0 ? OTHERS_ALIKE : ''}${AFTER_DELETES}\`${rebuild}\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
-        `Then ${runbook === 'failover' ? 'start the failover' : 'run the drill'} again; or ${byId}.`,
-    );
+    super(refusalMessage(runbook, plan, place, chosen, unreadable));
     this.chosen = chosen !== undefined ? { backupId: chosen.backupId, startedAt: chosen.startedAt } : undefined;
   }
+}
+
+/**
+ * Room for the message, JSON-quoted: Step Functions keeps 32,768 characters of a failure's cause, and a Lambda's error
+ * carries the message twice there (`errorMessage`, and the `trace`'s first line) with up to a dozen stack frames.
+ * Keys of pathological records (\uXXXX-escaped, each thrice) took 39,875 characters for three (review r62C F4).
+ */
+const MESSAGE_ROOM = 14_000;
+
+/** The message naming as many records as fit MESSAGE_ROOM (NAMED at most), and how many more there are. */
+function refusalMessage(runbook: 'failover' | 'drill', plan: string, place: UnreadableRecordsPlace, chosen: ChosenBackup | undefined, unreadable: readonly InvalidBackupItem[]): string {
+  for (let count = Math.min(NAMED, unreadable.length); count > 0; count -= 1) {
+    const message = messageNaming(count, runbook, plan, place, chosen, unreadable);
+    if (JSON.stringify(message).length <= MESSAGE_ROOM) return message;
+  }
+  return messageNaming(0, runbook, plan, place, chosen, unreadable);
+}
+
+function messageNaming(count: number, runbook: 'failover' | 'drill', plan: string, place: UnreadableRecordsPlace, chosen: ChosenBackup | undefined, unreadable: readonly InvalidBackupItem[]): string {
+  const catalog = place.vault === 'dr' ? 'the DR catalog' : 'the primary catalog';
+  const restores = runbook === 'failover' ? 'restore' : 'test';
+  const named = unreadable.slice(0, count);
+  // A damaged item's key and start are any strings: shown escaped, a newline or ESC would forge lines (review r61U F1).
+  // Its error's message escapes the key itself (CatalogItemInvalidError): escaped again, it would read \\u000a.
+  const records = named.map(
+    (u) => `${shownCatalogName(u.key.pk)} / ${shownCatalogName(u.key.sk)} (${u.startedAt !== undefined && !Number.isNaN(Date.parse(u.startedAt)) ? `started ${shownCatalogName(u.startedAt)}` : 'its startedAt is not a time'})`,
+  );
+  const more = unreadable.length - named.length;
+  const newer = chosen !== undefined ? `a backup newer than ${chosen.backupId} (started ${chosen.startedAt}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;
+  const rebuild = place.vault === 'dr' ? `${REBUILD_LINE}dr --region dr` : `${REBUILD_LINE}primary`;
+  const byId =
+    runbook === 'failover'
+      ? `give "backupId" to restore a backup by id (lifeboat failover --plan ${plan} --backup <id>), an older one knowingly`
+      : `give "backupId" to drill a backup by id (lifeboat drill run --plan ${plan} --backup <id>)`;
+  const them = unreadable.length === 1 ? 'it' : 'them';
+  // Keys too long to name here: the log has each, the doctor each with its delete.
+  const listed =
+    count === 0
+      ? `, too long to name here (the function's log names each), which may be of ${newer}. \`lifeboat doctor\` names each with the command that deletes it: delete ${them}`
+      : `, ${records.join(', ')}${more > 0 ? ` and ${more} more (the function's log names each)` : ''}, which may be of ${newer}. ${named.map((u) => u.error.message).join(' ')} ` +
+        `Delete ${them} with ${named.map((u) => deleteCommand(u, place.region)).join('; ')}${more > 0 ? OTHERS_ALIKE : ''}`;
+  return (
+    `${runbook === 'failover' ? 'Failover' : 'Drill'} of plan "${plan}" ${runbook === 'failover' ? 'refused' : 'failed'}: ${catalog} has ` +
+    `${unreadable.length === 1 ? 'a backup record' : `${unreadable.length} backup records`} it cannot read${listed}${AFTER_DELETES}\`${rebuild}\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
+    `Then ${runbook === 'failover' ? 'start the failover' : 'run the drill'} again; or ${byId}.`
+  );
 }
 
 const REBUILD_LINE = 'lifeboat catalog rebuild --vault ';
