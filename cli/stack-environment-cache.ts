@@ -199,8 +199,14 @@ export function unreadableCredentialsPointer(file: string): string | undefined {
   }
 }
 
-/** The accounts that have a copy of `stack` in `region` under `home`, for the message of an outage with none to use. */
-export function accountsWithCopy(stack: string, region: string, home: string = userHome()): string[] {
+/** A file kept under `account-<account>/` for a stack and region, as it was read. */
+export type KeptCopy = { account: string; file: string; read: Exclude<CopyRead, { kind: 'none' }> };
+
+/**
+ * Every file kept for `stack` in `region` under an `account-*` directory of `home`, readable or not: one that cannot be
+ * read still says this lifeboat kept a copy of the stack here (review r62A F3).
+ */
+export function copiesKept(stack: string, region: string, home: string = userHome()): KeptCopy[] {
   let directories: string[];
   try {
     directories = readdirSync(stacksDirectory(home)).sort();
@@ -210,9 +216,29 @@ export function accountsWithCopy(stack: string, region: string, home: string = u
   return directories.flatMap((directory) => {
     const account = /^account-(\d{12})$/.exec(directory)?.[1];
     if (account === undefined) return [];
-    const read = readStackEnvironmentCache(stackEnvironmentCacheFile(stack, region, account, home));
-    // A shortened name is a prefix and a hash: the copy says which stack it is of.
-    return read.kind === 'copy' && read.cached.stack === stack && read.cached.region === region && read.cached.account === account ? [account] : [];
+    const file = stackEnvironmentCacheFile(stack, region, account, home);
+    const read = readStackEnvironmentCache(file);
+    return read.kind === 'none' ? [] : [{ account, file, read }];
+  });
+}
+
+/** Whether a kept file is the copy its name says: of `stack` in `region` of its directory's account. */
+function isCopyOf(kept: KeptCopy, stack: string, region: string): boolean {
+  // A shortened name is a prefix and a hash: the copy says which stack it is of.
+  return kept.read.kind === 'copy' && kept.read.cached.stack === stack && kept.read.cached.region === region && kept.read.cached.account === kept.account;
+}
+
+/** The accounts that have a copy of `stack` in `region` under `home`, for the message of an outage with none to use. */
+export function accountsWithCopy(stack: string, region: string, home: string = userHome()): string[] {
+  return copiesKept(stack, region, home).flatMap((kept) => (isCopyOf(kept, stack, region) ? [kept.account] : []));
+}
+
+/** The files kept for `stack` in `region` under an `account-*` directory that are not a copy this CLI can use, and why. */
+export function unusableCopies(stack: string, region: string, home: string = userHome()): { account: string; file: string; reason: string }[] {
+  return copiesKept(stack, region, home).flatMap((kept) => {
+    if (isCopyOf(kept, stack, region)) return [];
+    const reason = kept.read.kind === 'unreadable' ? kept.read.reason : `it is a copy of stack ${kept.read.cached.stack} in ${kept.read.cached.region} of account ${kept.read.cached.account}`;
+    return [{ account: kept.account, file: kept.file, reason }];
   });
 }
 

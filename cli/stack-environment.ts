@@ -22,6 +22,7 @@ import {
   readStackEnvironmentCache,
   stackEnvironmentCacheFile,
   unreadableCredentialsPointer,
+  unusableCopies,
   writeStackEnvironmentCache,
 } from './stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
@@ -42,6 +43,14 @@ export type StackEnvironmentOptions = {
    * name cannot tell offline which one the user means (review r61O F5, r61W F1); the user can.
    */
   stackAccount?: string;
+  /**
+   * The command only reads (`status`): in an outage, an older lifeboat's copy may then serve credentials whose account
+   * is not known offline, with a line naming its environment. A command that acts (the default: it starts an execution
+   * or writes) takes that copy only when --stack-account names its account: a failover starts within milliseconds of
+   * the line, before a Ctrl-C could stop it, and the copy is whichever environment the older lifeboat read last
+   * (review r62A F1).
+   */
+  readOnly?: boolean;
   /** Says one line to the user (stderr): that the environment is the copy, and of when; or that no copy could be kept. */
   note?: (line: string) => void;
   now?: () => Date;
@@ -80,7 +89,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     }
     if (isCredentialsUnanswered(err)) throw credentialsUnanswered(stackName, err, credentials, options.home);
     if (isUnanswered(err) || isServerFault(err)) {
-      const wanted = { stackName, region: cacheRegion, where, credentials, profile, home: options.home };
+      const wanted = { stackName, region: cacheRegion, where, credentials, profile, home: options.home, readOnly: options.readOnly === true };
       return options.stackAccount !== undefined ? namedCopy(wanted, options.stackAccount, err, note, now()) : cachedEnvironment(wanted, err, note, now());
     }
     throw err;
@@ -166,35 +175,37 @@ function credentialsUnanswered(stackName: string, err: Error, credentials: Crede
 }
 
 /** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and by whom. */
-type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; profile: string; home?: string };
+type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; profile: string; home?: string; readOnly: boolean };
 
 /**
  * The environment of the copy kept of the stack, said so in one line with its account and file, when its region's
  * CloudFormation did not answer. Only a copy of the credentials' account is used (review r61H): the account they
  * tell offline, else the one their pointer names; and the pointer's when the account told offline has none (a
  * misread key id), while they still tell offline what they told when it was written. Else the copy an older CLI kept
- * for the same AWS_PROFILE, or in `default/` for any credentials without one, when it is of the account known (or
- * no account is known: what the older CLI did, and the notice names its environment; for `default/` only while no
- * copy of the stack is kept here by account, review r61AB F2). Never a copy of another account, not even one
- * whose DR account is theirs (review r61W F1: a central DR account serves several environments, whose stacks may share
- * a name): the error lists the accounts that have one, for the user to run the command again with credentials of one
- * of them, or to name the one they mean with --stack-account (namedCopy).
+ * for the same AWS_PROFILE, or in `default/` for any credentials without one, when it is of the account known; when
+ * no account is known, what the older CLI did, only in the upgrade window (no copy of the stack kept here by account,
+ * review r61AB F2, r62A F2) and only for a command that reads, or one whose --stack-account names its account (review
+ * r62A F1). Never a copy of another account, not even one whose DR account is theirs (review r61W F1: a central DR
+ * account serves several environments, whose stacks may share a name): the error lists the accounts that have one,
+ * for the user to run the command again with credentials of one of them, or to name the one they mean with
+ * --stack-account (namedCopy).
  */
 function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
-  const { stackName, region, where, credentials, profile, home } = wanted;
+  const { stackName, region, where, credentials, profile, home, readOnly } = wanted;
   const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
   const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
   const account = credentials.account ?? pointer?.account;
   const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
+  const keptFor = profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat';
   const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean): EnvironmentConfig => {
     const environment = parsedEnvironment(stackName, cached.key, cached.json);
-    const keptFor = profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat';
     // Whose copy it is may be another environment's (the older lifeboat kept whichever was read last): it is named,
-    // with the way out, before anything acts on it (review r61AB F3).
-    const dr = environment.drAccount !== undefined && environment.drAccount !== environment.account ? `, DR account ${environment.drAccount}` : '';
+    // with the way out, before the command reads it (review r61AB F3). The question is the environment, not the
+    // credentials' account: a DR account's credentials are never of the copy's account (review r62A F1).
+    const prefix = environment.deployment?.prefix ?? environment.name;
     const unknown = unknownAccount
-      ? `; the account of the credentials in use is not known offline, this copy was ${keptFor}: environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}, account ${cached.account}${dr}); ` +
-        `if the credentials in use are not of account ${cached.account}, stop (Ctrl-C) and run with credentials whose account is known offline`
+      ? `; the account of the credentials in use is not known offline, this copy was ${keptFor}: ${copyNamed(environment, cached.account)}; ` +
+        `if ${environment.name} (prefix ${prefix}) is not the environment you mean, stop (Ctrl-C) and run with credentials whose account is known offline`
       : '';
     // An account not told by the credentials themselves is said as where it came from (review r61O F1).
     const pointed = !unknownAccount && pointer !== undefined && cached.account === pointer.account && cached.account !== credentials.account ? `; the account these credentials read last, ${pointer.account}, at ${pointer.readAt}` : '';
@@ -220,21 +231,35 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   // The older lifeboat kept a copy by AWS_PROFILE, or in `default/` for any other credentials, whatever their account:
   // it serves credentials of the account known (review r61O F6), and, as it did, ones whose account is not known
   // offline nor by a pointer (an instance role, a container, credential_process, old-format keys: review r61W F3).
-  // `default/` only in the upgrade window: this CLI never rewrites it, so once it has kept a copy of the stack here
-  // under an account, `default/` may be a stale copy of another environment than the one these credentials mean
-  // (review r61AB F2); and a pointer there that cannot be read says they read a stack here (review r61AB F5).
+  // Those only in the upgrade window: this CLI never rewrites either, so once it has kept a file of the stack here
+  // under an account, even one it cannot read now (review r62A F3), the older copy may be a stale copy of another
+  // environment than the one these credentials mean (review r61AB F2); a profile may since point to another account
+  // too (review r62A F2); and a pointer there that cannot be read says they read a stack here (review r61AB F5).
   const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
   const legacy = readStackEnvironmentCache(legacyFile);
   const legacyCopy = legacy.kind === 'copy' && legacy.cached.stack === stackName ? legacy.cached : undefined;
   const pointerFile = credentialsPointerFile(credentials.who, home);
   const pointerUnreadable = account === undefined ? unreadableCredentialsPointer(pointerFile) : undefined;
   const copiesHere = accountsWithCopy(stackName, region, home);
-  const upgradeWindow = profile !== 'default' || (copiesHere.length === 0 && pointerUnreadable === undefined);
-  if (legacyCopy !== undefined && (legacyCopy.account === account || (account === undefined && upgradeWindow))) return use(legacyFile, legacyCopy, account === undefined);
+  const damaged = unusableCopies(stackName, region, home);
+  const upgradeWindow = copiesHere.length === 0 && damaged.length === 0 && pointerUnreadable === undefined;
+  if (legacyCopy !== undefined && legacyCopy.account === account) return use(legacyFile, legacyCopy, false);
+  if (legacyCopy !== undefined && account === undefined && upgradeWindow) {
+    if (readOnly) return use(legacyFile, legacyCopy, true);
+    throw new StackUnansweredError(
+      `${didNotAnswer}, and the account of the credentials in use is not known offline; the copy on this machine was ${keptFor} (${legacyFile}): ` +
+        `${copyNamed(parsedEnvironment(stackName, legacyCopy.key, legacyCopy.json), legacyCopy.account)}, whichever environment it read last, and this command acts on the environment at once: ` +
+        `if that is the environment you mean, run again with --stack-account ${legacyCopy.account}; else run with credentials whose account is known offline, or start the runbook from the Step Functions console in the DR region`,
+      { cause: err },
+    );
+  }
   // A DR account's credentials are told which copies name them as DR account, never given one: which environment
   // they mean to fail over is not known offline (review r61W F1).
-  const drCopies = account !== undefined ? copiesWithDrAccount(stackName, region, account, home) : [];
+  const drCopies = (account !== undefined ? copiesWithDrAccount(stackName, region, account, home) : []).map((c) => ({ ...c, parsed: environmentOf(stackName, c.cached) }));
   const drOf = drCopies.map((c) => c.cached.account);
+  // A copy its CLI cannot parse is said so, not offered: neither --stack-account nor its account's credentials can use it (review r62A F4).
+  const drUsable = drCopies.flatMap((c) => (c.parsed.kind === 'environment' ? [{ ...c, environment: c.parsed.environment }] : []));
+  const drUsableOf = drUsable.map((c) => c.cached.account);
   const others = copiesHere.filter((a) => a !== account && !drOf.includes(a));
   const lookedFor =
     account !== undefined
@@ -243,18 +268,32 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
         ? `the account of the credentials in use is not known offline, and the pointer of the copy read with them (${pointerFile}) cannot be read: ${pointerUnreadable}`
         : `the account of the credentials in use is not known offline, and no copy was read with them (${pointerFile})`;
   const kept = others.length === 0 ? '' : `; copies of it are kept for ${others.map((a) => `account ${a} (run with credentials of account ${a})`).join(', ')}`;
+  const damagedKept = damaged.map((d) => `; the copy kept for account ${d.account} (${d.file}) cannot be read: ${d.reason}`).join('');
+  const drUnreadable = drCopies.flatMap((c) => (c.parsed.kind === 'unreadable' ? [`; the copy of account ${c.cached.account} (DR account ${account ?? ''}, ${c.file}) cannot be read (${c.parsed.why})`] : [])).join('');
   const drKept =
-    drOf.length === 0
+    drUsable.length === 0
       ? ''
-      : `; copies kept for ${drOf.map((a) => `account ${a} (DR account ${account ?? ''})`).join(', ')}: ${drCopies.map((c) => failoverConsole(stackName, c.cached, account ?? '')).join('')}run again with ${drOf.map((a) => `--stack-account ${a}`).join(' or ')} (the account of the environment you mean) to use its copy, or run with credentials of account ${drOf.join(' or ')}, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
+      : `; copies kept for ${drUsableOf.map((a) => `account ${a} (DR account ${account ?? ''})`).join(', ')}: ${drUsable.map((c) => failoverConsole(c.environment, c.cached.account, account ?? '')).join('')}run again with ${drUsableOf.map((a) => `--stack-account ${a}`).join(' or ')} (the account of the environment you mean) to use its copy, or run with credentials of account ${drUsableOf.join(' or ')}, or give the environment with --config / --env as docs/RUNBOOKS.md says`;
+  const legacyNotUsed =
+    account !== undefined
+      ? `the credentials' account is ${account}`
+      : pointerUnreadable !== undefined
+        ? `the credentials' account is not known offline, and their pointer cannot be read: it says they read a stack here with this lifeboat, so that one may be another environment's`
+        : "the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale";
   const legacyKept =
     legacyCopy === undefined || others.includes(legacyCopy.account) || drOf.includes(legacyCopy.account)
       ? ''
-      : `; an older lifeboat kept one of account ${legacyCopy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${legacyFile}), not used: ${account !== undefined ? `the credentials' account is ${account}` : copiesHere.length > 0 ? "the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale" : "the credentials' account is not known offline"} (run with credentials that tell account ${legacyCopy.account} offline)`;
+      : `; an older lifeboat kept one of account ${legacyCopy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${legacyFile}), not used: ${legacyNotUsed} (run with credentials that tell account ${legacyCopy.account} offline${account === undefined ? `, or with --stack-account ${legacyCopy.account} if it is the environment you mean` : ''})`;
   throw new StackUnansweredError(
-    `${didNotAnswer}, and ${lookedFor}${kept}${drKept}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+    `${didNotAnswer}, and ${lookedFor}${kept}${damagedKept}${drKept}${drUnreadable}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
     { cause: err },
   );
+}
+
+/** A copy's environment as the user knows it: name, prefix, account and DR account. */
+function copyNamed(environment: EnvironmentConfig, account: string): string {
+  const dr = environment.drAccount !== undefined && environment.drAccount !== environment.account ? `, DR account ${environment.drAccount}` : '';
+  return `environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}, account ${account}${dr})`;
 }
 
 /**
@@ -264,10 +303,16 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
  * its DR account are refused: such a copy is never one they can act on, nor one meant for them (review r61W F1).
  */
 function namedCopy(wanted: CopyWanted, stackAccount: string, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
-  const { stackName, region, where, credentials, home } = wanted;
+  const { stackName, region, where, credentials, profile, home } = wanted;
   const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
-  const file = stackEnvironmentCacheFile(stackName, region, stackAccount, home);
-  const read = readStackEnvironmentCache(file);
+  const accountFile = stackEnvironmentCacheFile(stackName, region, stackAccount, home);
+  const accountRead = readStackEnvironmentCache(accountFile);
+  // Without one kept by account, the older lifeboat's copy by profile (or in `default/`) when it is of the account
+  // named: the user has said it is the environment they mean (review r62A F1).
+  const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
+  const legacyRead = accountRead.kind === 'none' ? readStackEnvironmentCache(legacyFile) : undefined;
+  const older = legacyRead?.kind === 'copy' && legacyRead.cached.stack === stackName && legacyRead.cached.account === stackAccount;
+  const [file, read] = older && legacyRead !== undefined ? [legacyFile, legacyRead] : [accountFile, accountRead];
   if (read.kind === 'none') {
     throw new StackUnansweredError(
       `${didNotAnswer}, and this machine has no copy of its environment for account ${stackAccount}, which --stack-account names (${file}): ` +
@@ -303,21 +348,25 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, err: Error, note: (
         ? `; the credentials in use are of its DR account ${drAccount}`
         : '';
   note(
-    `CloudFormation${where} did not answer: using the environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy chosen by --stack-account ${stackAccount}${whose}`,
+    `CloudFormation${where} did not answer: using the environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy${older ? ` ${profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat'},` : ''} chosen by --stack-account ${stackAccount}${whose}`,
   );
   return environment;
 }
 
 /**
  * Where a DR account's user starts the failover of a copy's environment without the CLI: a construct deployment has
- * no lifeboat.config.json for --config / --env to read (review r61AB F4). Empty when the copy cannot be read.
+ * no lifeboat.config.json for --config / --env to read (review r61AB F4).
  */
-function failoverConsole(stackName: string, cached: CachedStackEnvironment, drAccount: string): string {
+function failoverConsole(environment: EnvironmentConfig, account: string, drAccount: string): string {
+  return `start ${resourceNames(environment).failoverStateMachine} (environment ${environment.name} of account ${account}) in the Step Functions console of account ${drAccount}, region ${environment.drRegion}, or `;
+}
+
+/** A copy's environment, or why this CLI cannot read it. */
+function environmentOf(stackName: string, cached: CachedStackEnvironment): { kind: 'environment'; environment: EnvironmentConfig } | { kind: 'unreadable'; why: string } {
   try {
-    const environment = parsedEnvironment(stackName, cached.key, cached.json);
-    return `start ${resourceNames(environment).failoverStateMachine} (environment ${environment.name} of account ${cached.account}) in the Step Functions console of account ${drAccount}, region ${environment.drRegion}, or `;
-  } catch {
-    return '';
+    return { kind: 'environment', environment: parsedEnvironment(stackName, cached.key, cached.json) };
+  } catch (err) {
+    return { kind: 'unreadable', why: messageOf(err) };
   }
 }
 

@@ -276,10 +276,10 @@ describe('the primary region is down: its CloudFormation does not answer (review
     await readUp(environment);
     outage();
   }
-  /** The environment the command acts on in the outage, and the lines it said. */
-  async function inOutage(): Promise<{ account: string; notes: string[] }> {
+  /** The environment the command acts on in the outage (a command that only reads, with readOnly), and the lines it said. */
+  async function inOutage(options: { readOnly?: boolean } = {}): Promise<{ account: string; notes: string[] }> {
     const notes: string[] = [];
-    const environment = await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
+    const environment = await targetEnvironment(TARGET, undefined, { ...options, note: (line) => notes.push(line) });
     return { account: environment.account, notes };
   }
   /** The shared config and credentials files of the AWS CLI and SDK, in the test's HOME. */
@@ -621,10 +621,15 @@ describe('the primary region is down: its CloudFormation does not answer (review
     writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '111111111111', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(ENVIRONMENT) }));
     unanswered();
     process.env.AWS_PROFILE = 'prod';
-    // No shared files: the profile's account is not known offline; the older CLI used the copy, and so does this one.
-    const unknown = await inOutage();
+    // No shared files: the profile's account is not known offline; the older CLI used the copy, and so does this one
+    // for a command that reads; one that acts, once --stack-account names its account (review r62A F1).
+    const unknown = await inOutage({ readOnly: true });
     expect(unknown.account).toBe('111111111111');
-    expect(unknown.notes).toEqual([expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept for the same profile by an older lifeboat: environment shop \\(prefix shop, account 111111111111\\); if the credentials in use are not of account 111111111111, stop \\(Ctrl-C\\) and run with credentials whose account is known offline$`))]);
+    expect(unknown.notes).toEqual([expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept for the same profile by an older lifeboat: environment shop \\(prefix shop, account 111111111111\\); if shop \\(prefix shop\\) is not the environment you mean, stop \\(Ctrl-C\\) and run with credentials whose account is known offline$`))]);
+    await expect(targetEnvironment(TARGET, undefined, { note: () => undefined })).rejects.toThrow(
+      `and the account of the credentials in use is not known offline; the copy on this machine was kept for the same profile by an older lifeboat (${legacy}): environment shop (prefix shop, account 111111111111), whichever environment it read last, and this command acts on the environment at once: if that is the environment you mean, run again with --stack-account 111111111111;`,
+    );
+    expect((await targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: () => undefined })).account).toBe('111111111111');
     awsFiles('[profile prod]\nsso_account_id = 111111111111\n', '');
     const known = await inOutage();
     expect(known.account).toBe('111111111111');
@@ -644,16 +649,17 @@ describe('the primary region is down: its CloudFormation does not answer (review
     mkdirSync(path.dirname(legacy), { recursive: true });
     writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
     unanswered();
-    // Instance credentials: their account is not known offline, and no pointer names one: the released copy, said so.
-    const instance = await inOutage();
+    // Instance credentials: their account is not known offline, and no pointer names one: the released copy, said so,
+    // for a command that reads.
+    const instance = await inOutage({ readOnly: true });
     expect(instance.account).toBe('222222222222');
     expect(instance.notes).toEqual([
-      expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop \\(prefix shop, account 222222222222\\); if the credentials in use are not of account 222222222222, stop \\(Ctrl-C\\) and run with credentials whose account is known offline$`)),
+      expect.stringMatching(new RegExp(`\\(${legacy.replace(/[.]/g, '\\.')}\\); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop \\(prefix shop, account 222222222222\\); if shop \\(prefix shop\\) is not the environment you mean, stop \\(Ctrl-C\\) and run with credentials whose account is known offline$`)),
     ]);
     // Old-format keys (no account in their id) alike.
     process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
     process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-    expect((await inOutage()).account).toBe('222222222222');
+    expect((await inOutage({ readOnly: true })).account).toBe('222222222222');
     process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 12);
     expect((await inOutage()).account).toBe('222222222222');
     // Keys that tell another account offline: staging's copy is not theirs to take.
@@ -692,11 +698,11 @@ describe('the primary region is down: its CloudFormation does not answer (review
     mkdirSync(path.dirname(legacy), { recursive: true });
     writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(stg) }));
     unanswered();
-    const { account, notes } = await inOutage();
+    const { account, notes } = await inOutage({ readOnly: true });
     expect(account).toBe('222222222222');
     expect(notes).toEqual([
       expect.stringContaining(
-        `(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment stg (prefix stg, account 222222222222, DR account 999999999999); if the credentials in use are not of account 222222222222, stop (Ctrl-C) and run with credentials whose account is known offline`,
+        `(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment stg (prefix stg, account 222222222222, DR account 999999999999); if stg (prefix stg) is not the environment you mean, stop (Ctrl-C) and run with credentials whose account is known offline`,
       ),
     ]);
   });
@@ -713,6 +719,113 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(`and the account of the credentials in use is not known offline, and the pointer of the copy read with them (${pointer}) cannot be read: not JSON (`);
+  });
+
+  // Review r62A F1: one DR account 999… serves prod and staging; the released default/ copy is staging's. Old-format
+  // keys of the DR account tell no account offline: failover started staging's state machine ~20 ms after the line
+  // that said to Ctrl-C. A command that acts now takes that copy only when --stack-account names its account.
+  it("failover --stack with credentials of no known account refuses the older lifeboat's copy unless --stack-account names its account", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    const stg = { ...staging, deployment: { ...staging.deployment, prefix: 'stg' }, environment: { ...staging.environment, name: 'stg', drAccount: '999999999999' } };
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', drAccount: '999999999999', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(stg) }));
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAJQABLZS4A3QDU576';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    unanswered();
+    const sfn = mockClient(SFNClient);
+    sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const refused = capturedCliDeps();
+      const failed = await failoverCommand({ ...TARGET, plan: 'daily' }, refused.deps).then(
+        (code) => `exit ${code}`,
+        (err: unknown) => String(err),
+      );
+      expect(sfn.commandCalls(StartExecutionCommand)).toEqual([]);
+      expect([failed, ...refused.err].join('\n')).toContain(
+        `and the account of the credentials in use is not known offline; the copy on this machine was kept by an older lifeboat for any credentials without AWS_PROFILE (${legacy}): ` +
+          'environment stg (prefix stg, account 222222222222, DR account 999999999999), whichever environment it read last, and this command acts on the environment at once: ' +
+          'if that is the environment you mean, run again with --stack-account 222222222222; else run with credentials whose account is known offline, or start the runbook from the Step Functions console in the DR region',
+      );
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).not.toContain('using the environment');
+      // Named by the user, the same copy is used, and the line says so.
+      await failoverCommand({ ...TARGET, stackAccount: '222222222222', plan: 'daily' }, capturedCliDeps().deps);
+      expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual(['arn:aws:states:us-west-2:999999999999:stateMachine:stg-failover']);
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(
+        `(${legacy}), the copy kept by an older lifeboat for any credentials without AWS_PROFILE, chosen by --stack-account 222222222222; the account of the credentials in use is not known offline`,
+      );
+    } finally {
+      stderr.mockRestore();
+      sfn.restore();
+    }
+  });
+
+  // Review r62A F2: the copy an older lifeboat kept by profile has the same rule as default/'s: the profile may since
+  // point to another account, and this lifeboat never rewrites it.
+  it("a profile whose account is not known offline: its older copy is not used once this lifeboat kept one by account, nor with a damaged pointer", async () => {
+    const legacy = path.join(stacks, 'ops', 'eu-west-1-Shop.json');
+    const writeLegacy = () => {
+      mkdirSync(path.dirname(legacy), { recursive: true });
+      writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
+    };
+    // Prod's copy kept by account (read by prod's SSO profile), staging's in ops/: not used, even by a command that reads.
+    awsFiles('[profile ops]\ncredential_process = /usr/local/bin/get-creds\n[profile prod]\nsso_account_id = 111111111111\n', '');
+    process.env.AWS_PROFILE = 'prod';
+    await readThenOutage();
+    process.env.AWS_PROFILE = 'ops';
+    writeLegacy();
+    const notes: string[] = [];
+    const closed = targetEnvironment(TARGET, undefined, { readOnly: true, note: (line) => notes.push(line) });
+    await expect(closed).rejects.toThrow(StackUnansweredError);
+    await expect(closed).rejects.toThrow(
+      `; copies of it are kept for account 111111111111 (run with credentials of account 111111111111); an older lifeboat kept one of account 222222222222 for profile ops (${legacy}), not used: the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale (run with credentials that tell account 222222222222 offline, or with --stack-account 222222222222 if it is the environment you mean)`,
+    );
+    expect(notes).toEqual([]);
+    // No copy by account, but the profile's pointer cannot be read: the reason given is the pointer (review r62A F5).
+    rmSync(path.join(stacks, 'account-111111111111'), { recursive: true, force: true });
+    const pointer = path.join(stacks, 'by-credentials', 'profile-ops.json');
+    mkdirSync(path.dirname(pointer), { recursive: true });
+    writeFileSync(pointer, '{"account":"1111111');
+    const damagedPointer = targetEnvironment(TARGET, undefined, { readOnly: true, note: (line) => notes.push(line) });
+    await expect(damagedPointer).rejects.toThrow(StackUnansweredError);
+    await expect(damagedPointer).rejects.toThrow(
+      `, not used: the credentials' account is not known offline, and their pointer cannot be read: it says they read a stack here with this lifeboat, so that one may be another environment's (run with credentials`,
+    );
+    expect(notes).toEqual([]);
+  });
+
+  // Review r61AB F5, r62A F5: with default/ and a damaged pointer, the part about default/ gives the pointer as the reason.
+  it("with a damaged pointer, the released default/ copy is said unused because of the pointer", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
+    const pointer = path.join(stacks, 'by-credentials', 'default.json');
+    mkdirSync(path.dirname(pointer), { recursive: true });
+    writeFileSync(pointer, '{"account":"111111111111","readAt":"2026-12-0');
+    unanswered();
+    await expect(targetEnvironment(TARGET, undefined, { readOnly: true, note: () => undefined })).rejects.toThrow(
+      `; an older lifeboat kept one of account 222222222222 for any credentials without AWS_PROFILE (${legacy}), not used: the credentials' account is not known offline, and their pointer cannot be read: it says they read a stack here with this lifeboat, so that one may be another environment's (`,
+    );
+  });
+
+  // Review r62A F3: a copy kept by account that cannot be read still says this lifeboat kept one here.
+  it("a damaged account-*/ copy of the stack and region closes the upgrade window, and the error names it", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
+    mkdirSync(path.dirname(copyOf()), { recursive: true });
+    writeFileSync(copyOf(), '{"stack":"Shop","region":"eu-we');
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAJQABLZS4A3QDU576';
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    unanswered();
+    const notes: string[] = [];
+    const refusal = targetEnvironment(TARGET, undefined, { readOnly: true, note: (line) => notes.push(line) });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(
+      `; the copy kept for account 111111111111 (${copyOf()}) cannot be read: not JSON (`,
+    );
+    await expect(refusal).rejects.toThrow(`(${legacy}), not used: the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale`);
+    expect(notes).toEqual([]);
   });
 
   // Review r61O F1: aws-vault's --server/--ecs-server give each profile's credentials by a container endpoint.
@@ -785,6 +898,25 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(listed);
+  });
+
+  // Review r62A F4: a copy whose DR account is theirs but whose environment this CLI cannot parse is said so, not
+  // offered with --stack-account or its account's credentials, which could not use it either.
+  it("the DR account's listing says a copy it cannot parse cannot be read, and offers only the others", async () => {
+    const prodCrossAccount = { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, drAccount: '999999999999' } };
+    awsFiles('[profile prod]\nsso_account_id = 111111111111\nsso_role_name = Admin\n[profile dr]\nsso_account_id = 999999999999\nsso_role_name = Admin\n', '');
+    process.env.AWS_PROFILE = 'prod';
+    await readThenOutage(prodCrossAccount);
+    mkdirSync(path.dirname(copyOf('222222222222')), { recursive: true });
+    writeFileSync(copyOf('222222222222'), JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', drAccount: '999999999999', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: '{"lifeboatEnvironment":1,"parts":1,"deployment":{}}' }));
+    process.env.AWS_PROFILE = 'dr';
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(
+      `; copies kept for account 111111111111 (DR account 999999999999): start shop-failover (environment shop of account 111111111111) in the Step Functions console of account 999999999999, region us-west-2, or run again with --stack-account 111111111111 (the account of the environment you mean) to use its copy, or run with credentials of account 111111111111, or give the environment with --config / --env as docs/RUNBOOKS.md says; ` +
+        `the copy of account 222222222222 (DR account 999999999999, ${copyOf('222222222222')}) cannot be read (stack Shop: output LifeboatEnvironmentShop is not an environment this CLI reads: `,
+    );
+    await expect(refusal).rejects.not.toThrow('--stack-account 222222222222');
   });
 
   // Review r61O F5: one DR account serves prod and staging, whose stacks share the name Shop, and this machine read
