@@ -951,7 +951,7 @@ export class BackupCatalog {
       return { record: this.parseRecord(item) };
     } catch (err) {
       if (!(err instanceof CatalogItemInvalidError)) throw err;
-      return { invalid: { error: err, key: { pk: String(item.pk), sk: String(item.sk) }, ...salvageBackupItem(item), sourcesWithoutSnapshotId: sourcesWithoutSnapshotIdOf(item.sources, item.sourceNames) } };
+      return { invalid: { error: err, key: { pk: String(item.pk), sk: String(item.sk) }, ...salvageBackupItem(item) } };
     }
   }
 
@@ -979,12 +979,6 @@ export type CatalogPlanSummary = {
 export type InvalidBackupItem = SalvagedBackupItem & {
   readonly error: CatalogItemInvalidError;
   readonly key: { readonly pk: string; readonly sk: string };
-  /**
-   * As SalvagedLiveState's: the sources it has no readable snapshot id for (undefined when `sources` is not a list), so
-   * a reader of `snapshotIds` can tell whether they are all its snapshots (lambdas/retention/forgotten-snapshots.ts).
-   * Optional for an item built by hand; a reader takes it absent as unknown.
-   */
-  readonly sourcesWithoutSnapshotId?: readonly string[] | undefined;
 };
 
 export type ListBackupsOptions = {
