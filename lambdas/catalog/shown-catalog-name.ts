@@ -1,4 +1,4 @@
-import { unseenEscaped } from '../runtime/quoted-service-words';
+import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
 
 /** Characters (code points) of a catalog name a line shows: a backup id, a plan or an item key, not a page. */
 const NAME_SHOWN = 200;
@@ -12,4 +12,14 @@ export function shownCatalogName(name: string): string {
   const characters = [...name];
   if (characters.length <= NAME_SHOWN) return unseenEscaped(name);
   return `${unseenEscaped(characters.slice(0, NAME_SHOWN).join(''))}… (cut from ${characters.length} characters)`;
+}
+
+/**
+ * shownCatalogName's name JSON-quoted, as a JSON string reads (`\n`, `\"`, C1 and bidi as \uXXXX): for a name among
+ * others in a list, where a bare `"` or `", "` of its own would read as the end of it and another name (review r62C F5).
+ */
+export function quotedCatalogName(name: string): string {
+  const characters = [...name];
+  if (characters.length <= NAME_SHOWN) return unseenJsonEscaped(JSON.stringify(name));
+  return `${unseenJsonEscaped(JSON.stringify(characters.slice(0, NAME_SHOWN).join('')))}… (cut from ${characters.length} characters)`;
 }

@@ -1,6 +1,6 @@
 import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { backupStatusSchema } from '../catalog/backup-record';
-import { shownCatalogName } from '../catalog/shown-catalog-name';
+import { quotedCatalogName, shownCatalogName } from '../catalog/shown-catalog-name';
 import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
 
@@ -31,7 +31,7 @@ function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid
   const shownPlan = shownCatalogName(plan);
   const problems = unseenEscaped(invalid.error.problems.join('; '));
   if (invalid.committed === undefined) {
-    const status = invalid.status === undefined ? 'no `status`' : `\`status\` ${unseenJsonEscaped(JSON.stringify(invalid.status))}, which this version does not know`;
+    const status = invalid.status === undefined ? 'no `status`' : `\`status\` ${shownStatus(invalid.status)}, which this version does not know`;
     return (
       `prune of the ${label} vault stops before it deletes or condemns anything: catalog item ${item} in table ${invalid.error.table} ` +
       `(plan ${shownPlan}) records a backup, not forgotten, with ${status} (${problems}), ` +
@@ -44,7 +44,7 @@ function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid
   const names =
     without.length === 0
       ? 'names no snapshot this version can read in its `sources`'
-      : `names no snapshot this version can read for ${without.length === 1 ? 'source' : 'sources'} ${without.map((s) => `"${shownCatalogName(s)}"`).join(', ')} ` +
+      : `names no snapshot this version can read for ${without.length === 1 ? 'source' : 'sources'} ${without.map(quotedCatalogName).join(', ')} ` +
         `of the ${invalid.snapshotIds.length + without.length} its \`sourceNames\` and \`sources\` name`;
   return (
     `prune of the ${label} vault stops before it deletes or condemns anything: catalog item ${item} in table ${invalid.error.table} ` +
@@ -54,4 +54,33 @@ function recordedBackupUnreadableMessage(vault: VaultSide, plan: string, invalid
     '`sources`, and each of its `sources` its `snapshotId`; ' +
     "if its backup is gone, set the item's `forgottenAt` (an ISO time) instead. Until then, every prune of this vault stops here."
   );
+}
+
+/**
+ * A `status` as the item holds it: a string JSON-quoted; any other DynamoDB type named with its value, as JSON alone
+ * shows a string set as `{}` (review r62C F5): `a string set ["COMMITTED"]`, `the number 3`, `a map {…}`.
+ */
+function shownStatus(status: unknown): string {
+  if (typeof status === 'string') return quotedCatalogName(status);
+  if (status instanceof Set) {
+    const members: unknown[] = [...status];
+    if (members.every((m) => typeof m === 'string')) return `a string set ${shownJson(members)}`;
+    if (members.every((m) => typeof m === 'number')) return `a number set ${shownJson(members)}`;
+    return `a binary set of ${members.length} value(s)`;
+  }
+  if (status instanceof Uint8Array) return `a binary value of ${status.length} byte(s)`;
+  if (status === null) return 'null';
+  if (Array.isArray(status)) return `a list ${shownJson(status)}`;
+  if (typeof status === 'object') return `a map ${shownJson(status)}`;
+  return `the ${typeof status} ${String(status)}`;
+}
+
+/** Characters of a value's JSON shown at most: the item may be 400 KB. */
+const JSON_SHOWN = 200;
+
+/** `value` as JSON (a set within it as a list), its unseen characters as \uXXXX, cut when long. */
+function shownJson(value: unknown): string {
+  const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v)) ?? String(value);
+  const characters = [...json];
+  return characters.length <= JSON_SHOWN ? unseenJsonEscaped(json) : `${unseenJsonEscaped(characters.slice(0, JSON_SHOWN).join(''))}… (cut from ${characters.length} characters)`;
 }

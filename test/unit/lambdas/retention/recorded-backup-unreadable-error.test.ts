@@ -21,7 +21,8 @@ it('shows a committed record\'s key, plan, source names and problems with their 
   expect(raw(message)).toEqual([]);
   const shown = '1\\u000a\\u001b[32mClean: fake\\u009b2J\\u202egpj.exe';
   expect(message).toContain(`catalog item BACKUP#${shown} / BACKUP${shown} in table lifeboat-dev-catalog (plan files${shown}) records a committed backup`);
-  expect(message).toContain(`does not validate (sources.0.snapshotId: Required ${shown}) and names no snapshot this version can read for source "photos${shown}" of the 1`);
+  // A source name JSON-quoted, as the status is (review r62C F5).
+  expect(message).toContain(`does not validate (sources.0.snapshotId: Required ${shown}) and names no snapshot this version can read for source "photos1\\n\\u001b[32mClean: fake\\u009b2J\\u202egpj.exe" of the 1`);
 });
 
 it('shows a record of a status this version does not know with the status JSON-quoted and its unseen characters escaped', () => {
@@ -29,4 +30,25 @@ it('shows a record of a status this version does not know with the status JSON-q
   expect(raw(message)).toEqual([]);
   expect(message).toContain('with `status` "DONE1\\n\\u001b[32mClean: fake\\u009b2J\\u202egpj.exe", which this version does not know (sources.0.snapshotId: Required 1\\u000a');
   expect(message).toContain('(plan files1\\u000a\\u001b[32mClean: fake\\u009b2J\\u202egpj.exe) records a backup');
+});
+
+// Review r62C F5: a source name holding `", "` read as two sources, and a `status` that is not a string (a string set)
+// showed as `{}`.
+it('shows a source name holding a quote as one JSON-quoted name', () => {
+  const message = new RecordedBackupUnreadableError('primary', 'files', damaged({ committed: true, sourcesWithoutSnapshotId: ['photos", "db'], snapshotIds: ['s1'] })).message;
+  expect(message).toContain('names no snapshot this version can read for source "photos\\", \\"db" of the 2 its `sourceNames` and `sources` name');
+});
+
+it.each([
+  [new Set(['COMMITTED']), 'a string set ["COMMITTED"]'],
+  [new Set([1, 2]), 'a number set [1,2]'],
+  [3, 'the number 3'],
+  [true, 'the boolean true'],
+  [null, 'null'],
+  [['COMMITTED'], 'a list ["COMMITTED"]'],
+  [{ S: 'COMMITTED' }, 'a map {"S":"COMMITTED"}'],
+  [new Uint8Array([1, 2]), 'a binary value of 2 byte(s)'],
+])('names a status %p that is not a string by its type and value', (status, shown) => {
+  const message = new RecordedBackupUnreadableError('dr', 'files', damaged({ committed: undefined, status })).message;
+  expect(message).toContain(`with \`status\` ${shown}, which this version does not know`);
 });
