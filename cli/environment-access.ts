@@ -126,6 +126,12 @@ export type AccessUse = {
    * said, skipped (default: the process's stderr; a command gives its io's, so a caller running it in-process reads it).
    */
   warn?: (line: string) => void;
+  /**
+   * The command only reads (status, backups list): with --stack in an outage, an older lifeboat's copy may serve
+   * credentials whose account is not known offline, with a line naming its environment; a command that acts takes it
+   * only with --stack-account (stack-environment.ts, review r62A F1).
+   */
+  readOnly?: boolean;
 };
 
 /** The DR side's clients of one AWS profile's credentials (`--dr-profile`), all of the DR region. */
@@ -235,7 +241,7 @@ export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 
 }
 
 export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}, use: AccessUse = {}): Promise<EnvironmentAccess> {
-  const environment = await targetEnvironment(options);
+  const environment = await targetEnvironment(options, undefined, use.readOnly === true ? { readOnly: true } : undefined);
   const names = resourceNames(environment);
   const regionOf = (side: 'primary' | 'dr') => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   const bucketOf = (side: 'primary' | 'dr') => (side === 'primary' ? names.primaryVault : names.drVault);

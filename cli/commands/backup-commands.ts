@@ -140,7 +140,7 @@ function leftOutEntries(sources: unknown): boolean {
 export async function backupsListCommand(options: BackupsListOptions, deps: Partial<BackupCommandDeps> = {}): Promise<number> {
   const { io, clients, now: clock } = { ...defaultDeps, ...deps };
   try {
-    const access = await environmentAccess(options, clients);
+    const access = await environmentAccess(options, clients, { readOnly: true });
     const unconfigured = unconfiguredNameWarning(access.environment, options);
     if (unconfigured !== undefined) io.err(unconfigured);
     let records: BackupRecord[];

@@ -46,8 +46,9 @@ export function reportKeyInPeriod(key: string, period: { since: Date; until: Dat
 
 export type DrillAccessClients = { dynamodb?: (region: string) => DynamoDBClient; s3?: (region: string) => S3Client };
 
-export async function drillAccess(options: TargetOptions, clients: DrillAccessClients = {}): Promise<DrillAccess> {
-  const environment = await targetEnvironment(options);
+/** `readOnly`: the caller only reads the drill logs (status), as AccessUse.readOnly says. */
+export async function drillAccess(options: TargetOptions, clients: DrillAccessClients = {}, use: { readOnly?: boolean } = {}): Promise<DrillAccess> {
+  const environment = await targetEnvironment(options, undefined, use.readOnly === true ? { readOnly: true } : undefined);
   const names = resourceNames(environment);
   const regionOf = (side: DrillSide) => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   let endpoints: LocalEndpoints | undefined;

@@ -68,9 +68,9 @@ function catalogReads(): <T>(side: DrillSide, read: () => Promise<T>) => Promise
 }
 
 export async function statusSources(options: TargetOptions, clients: StatusSourcesClients = {}): Promise<StatusSources> {
-  const access = await environmentAccess(options, clients);
+  const access = await environmentAccess(options, clients, { readOnly: true });
   // The drill logs through the access's catalog clients, which give up on a region that does not answer (client-timeouts.ts).
-  const drills = await drillAccess(options, clients.drills ?? { dynamodb: (region) => access.catalogClientIn(region) });
+  const drills = await drillAccess(options, clients.drills ?? { dynamodb: (region) => access.catalogClientIn(region) }, { readOnly: true });
   const { environment } = access;
   const names = resourceNames(environment);
   let scheduler: SchedulerClient | undefined;

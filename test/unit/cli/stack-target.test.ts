@@ -12,6 +12,7 @@ import { doctorCommand, registerDoctorCommand } from '../../../cli/commands/doct
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { restoreCommand } from '../../../cli/commands/restore-commands';
 import { environmentAccess } from '../../../cli/environment-access';
+import { statusSources } from '../../../cli/status/status-sources';
 import { stackEnvironmentCacheFile } from '../../../cli/stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from '../../../cli/stack-environment-errors';
 import { targetEnvironment } from '../../../cli/target-environment';
@@ -757,6 +758,22 @@ describe('the primary region is down: its CloudFormation does not answer (review
     } finally {
       stderr.mockRestore();
       sfn.restore();
+    }
+  });
+
+  // Review r62A F1: a command that only reads (status, backups list) keeps the released copy, with the line naming it.
+  it("status --stack reads the older lifeboat's copy for credentials of no known account, and says to stop if it is not the environment meant", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
+    unanswered();
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect((await statusSources(TARGET)).environment.account).toBe('222222222222');
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(`(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop (prefix shop, account 222222222222); if shop (prefix shop) is not the environment you mean, stop (Ctrl-C)`);
+      await expect(environmentAccess(TARGET)).rejects.toThrow('run again with --stack-account 222222222222');
+    } finally {
+      stderr.mockRestore();
     }
   });
 
