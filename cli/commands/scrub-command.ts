@@ -30,7 +30,7 @@ import { localRequester } from '../requester';
 import { isUsageError, UsageError } from '../usage-error';
 import { ScrubDiscardedUnreadError } from '../scrub-discarded-unread-error';
 import { ScrubForgottenUnreadError } from '../scrub-forgotten-unread-error';
-import { vaultTargetOptionsLine } from '../target-options-line';
+import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
 
 /**
  * `lifeboat scrub`: reads and verifies the next slice of the vaults' objects, compares the two
@@ -193,6 +193,8 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         forgotten,
         copiedInOutstanding: copiedInOutstanding(previous),
         commandOptions: vaultTargetOptionsLine(options),
+        // A hold line's: `backups hold` takes no --vault-key (review r62F F1).
+        holdCommandOptions: targetOptionsLine(options),
         onRepaired: (finding) => void healed.push(repairedObjectOf(finding)),
         ...(discardedSnapshots
           ? {

@@ -32,7 +32,8 @@ export function corruptRepairDeadlineReason(options = ''): string {
 /**
  * What a repair says when the damaged copy's legal hold could not be read (LegalHoldUnreadError): the copy was written
  * unheld. `lifeboat backups hold` replaces a held backup's catalog reason, by and at, so the line says to give the
- * reason it has now (review r62B F4); `options`: the scrub's target options, which the line ends with (r62B F3).
+ * reason it has now (review r62B F4); `options`: the target options the line ends with (r62B F3), without the vault's:
+ * `backups hold` takes no --vault-key and refused the whole line (review r62F F1), so RepairScope.holdCommandOptions.
  */
 export function holdUnreadNote(options = ''): string {
   return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds, with the reason it has now (\`lifeboat backups list\` shows it; a hold replaces the catalog's reason): \`lifeboat backups hold <backupId> --reason <its reason>${options}\``;
@@ -68,6 +69,8 @@ export type RepairScope = {
   readonly indexObjects: ScrubIndexObjects;
   /** The target options the command lines of its reasons end with (ScrubVaultsOptions.commandOptions). */
   readonly commandOptions?: string;
+  /** The target options a `lifeboat backups hold` line ends with (ScrubVaultsOptions.holdCommandOptions). */
+  readonly holdCommandOptions?: string;
   /** Told of each object as it is repaired (ScrubVaultsOptions.onRepaired). */
   readonly onRepaired?: (finding: ScrubFinding) => void;
 };
@@ -213,7 +216,7 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     try {
       await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true, lineTarget: { from, commandOptions: scope.commandOptions ?? '' } });
     } catch (err) {
-      if (err instanceof LegalHoldUnreadError) holdNote = holdUnreadNote(scope.commandOptions);
+      if (err instanceof LegalHoldUnreadError) holdNote = holdUnreadNote(scope.holdCommandOptions ?? scope.commandOptions);
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
       // another account"): that one object stays for the DR account's own scrub; the others are still repaired. The
       // same refusal comes from credentials of the vault's own account without s3:PutObject, or, for a held copy

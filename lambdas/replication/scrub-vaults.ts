@@ -90,6 +90,12 @@ export type ScrubVaultsOptions = {
    */
   readonly commandOptions?: string;
   /**
+   * The target options a `lifeboat backups hold` line of a note ends with: commandOptions without the vault's, since
+   * `backups hold` takes no --vault-key and refuses a line with it (review r62F F1): the CLI's targetOptionsLine.
+   * @default commandOptions (the runbook's `--env <env> --aws` names no vault key)
+   */
+  readonly holdCommandOptions?: string;
+  /**
    * Told of each object as it is repaired, as it lands verified: a run that stops on a later error (the CLI's
    * ScrubDiscardedUnreadError, after the slice's corrupt objects were healed) can say what it healed (review r60O F5).
    */
@@ -178,7 +184,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // The index objects each phase after the slice reads (the checks before copies, the work-outs, the looks after copies,
   // the damage mapping), read once a vault and kept within each phase's bound on them (scrub-index-objects.ts).
   const indexObjects = new ScrubIndexObjects();
-  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects, commandOptions: options.commandOptions ?? '', ...(options.onRepaired ? { onRepaired: options.onRepaired } : {}) });
+  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects, commandOptions: options.commandOptions ?? '', holdCommandOptions: options.holdCommandOptions ?? options.commandOptions ?? '', ...(options.onRepaired ? { onRepaired: options.onRepaired } : {}) });
   const { findings, superseded, healEach } = repairs;
   // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
   // seen again for a cycle, where a missing one is found again by every run from the listings. Before the record reads

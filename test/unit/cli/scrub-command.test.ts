@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { Command } from 'commander';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { CLI_SCRUB_LEASE_SECONDS, parseScrubFraction, type ScrubAccess, scrubAccessOf, scrubCommand } from '../../../cli/commands/scrub-command';
 import { type EnvironmentAccess } from '../../../cli/environment-access';
@@ -14,6 +15,7 @@ import { removeDir, tempDir } from '../../support/vault-test-helpers';
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../vault/vault-errors';
 import { LegalHoldUnreadError } from '../../../vault/backend/s3/legal-hold-unread-error';
 import { holdUnreadNote } from '../../../lambdas/replication/scrub-repairs';
+import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { backupDirectory } from '../../../vault/archiver/directory-source';
 import { catalogRecord, MemoryPrimaryCatalog } from '../lambdas/replication/memory-primary-catalog';
 
@@ -734,6 +736,37 @@ it('with --json, a repair whose legal hold could not be read is said on stderr t
   const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
   expect(run.err).toEqual([`note: primary ${pack} was repaired, but ${note}`]);
   expect(JSON.parse(run.out.join('\n'))).toMatchObject({ findings: [{ vault: 'primary', key: pack, outcome: 'repaired', reason: note }] });
+});
+
+// Review r62F F1: the hold line ended with the scrub's vault target options, --vault-key among them, which `backups hold`
+// does not take: pasted, it failed `error: unknown option '--vault-key'` (exit 2) and the hold was never set again.
+it('ends the hold line of a repair whose legal hold could not be read with options `backups hold` takes, no --vault-key', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  const store = pair.primary.store;
+  const write = (store.replace ?? store.put).bind(store);
+  store.replace = async (k, body, options) => {
+    await write(k, body, options);
+    throw new LegalHoldUnreadError('s3://vault', k);
+  };
+  const run = capturedCliIo();
+  const inAws = { ...target, env: 'prod', aws: true, vaultKey: 'alias/other-key' };
+  expect(await scrubCommand({ ...inAws, fraction: '1', repair: true, json: true }, { io: run.io, access })).toBe(0);
+  const line = /`(lifeboat backups hold [^`]*)`/.exec(run.err.join('\n'))?.[1];
+  expect(line).toBe(`lifeboat backups hold <backupId> --reason <its reason> --env prod --config ${SAMPLE_CONFIG_FILE} --aws`);
+  // The real parser takes it, the placeholders filled in (the action replaced, so nothing runs).
+  const words = (line as string).replace('<backupId>', 'b-1').replace('<its reason>', 'case-42').split(' ').slice(1);
+  const errors: string[] = [];
+  const program = new Command('lifeboat').exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined });
+  registerBackupsCommands(program);
+  const hold = program.commands.find((c) => c.name() === 'backups')?.commands.find((c) => c.name() === 'hold');
+  let parsed: unknown;
+  hold?.exitOverride().configureOutput({ writeErr: (s) => errors.push(s), writeOut: () => undefined }).action((backupId: string, opts: Record<string, unknown>) => {
+    parsed = { backupId, ...opts };
+  });
+  await program.parseAsync(words, { from: 'user' });
+  expect(errors).toEqual([]);
+  expect(parsed).toEqual(expect.objectContaining({ backupId: 'b-1', reason: 'case-42', env: 'prod', config: SAMPLE_CONFIG_FILE, aws: true }));
 });
 
 it('a read-only scrub is clean beside a forgotten record whose snapshot id does not read, naming it in a note', async () => {
