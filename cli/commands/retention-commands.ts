@@ -16,7 +16,9 @@ import { shellWord } from '../../lambdas/runtime/shell-word';
 import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { isUnknownEnvironment } from '../usage-error';
-import { targetOptionsLine } from '../target-options-line';
+import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { unreadableRecordLines } from './forget-unreadable-lines';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { backupsForgetLost } from './backups-forget-lost';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
@@ -439,7 +441,7 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
     // A damaged record's key in `unreadable` is any string: JSON.stringify leaves its C1 (CSI), U+2028 and bidi characters
     // raw, which drive the terminal or split the line; as \uXXXX a JSON reader reads back the same key (f62P).
     if (options.json) io.out(unseenJsonEscaped(JSON.stringify(report, null, 2)));
-    else printForgetReport(io, report, policy ? options.plan : undefined);
+    else printForgetReport(io, report, policy ? options.plan : undefined, options);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof UnconfiguredPlanError) {
@@ -472,34 +474,44 @@ export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: Backu
 
 /**
  * The decision table of each plan (like `restic forget --dry-run`), then what was (or would be) forgotten.
- * `unconfigured`: the plan (not in the config) whose policy the command line gave.
+ * `unconfigured`: the plan (not in the config) whose policy the command line gave; `target`: the options of the
+ * command, for the command lines its advice prints. A record's backup id, start, snapshot id and pin are any strings
+ * (backupRecordSchema takes any non-empty one, and a forged record is valid): shown escaped (shownCatalogName), as a
+ * newline or ESC in one would forge report lines (f62Q).
  */
-export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string): void {
+export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions): void {
+  const options = target ? targetOptionsLine(target) : '';
+  // The DR catalog is rebuilt from the DR vault, whose key is not the primary vault's --vault-key (doctor's rebuild lines alike).
+  const rebuild = report.vault === 'dr' ? `catalog rebuild --vault dr --region dr${options}` : `catalog rebuild --vault primary${target ? vaultTargetOptionsLine(target) : ''}`;
+  const commands = { doctor: `lifeboat doctor${options}`, rebuild: `lifeboat ${rebuild}` };
+  const shown = shownCatalogName;
   for (const plan of report.plans) {
     const given = plan.plan === unconfigured ? ' (not in the config: the policy of the command line)' : '';
-    io.out(`Plan ${plan.plan}, ${report.vault} vault: ${JSON.stringify(plan.policy)}${given}`);
-    // Records the vault does not bear out (record-evidence.ts): said first, so that nobody misses them under a long table.
-    for (const n of plan.notCounted) io.out(`  not counted: ${n.backupId}: ${n.reason}`);
+    const name = shown(plan.plan);
+    io.out(`Plan ${name}, ${report.vault} vault: ${JSON.stringify(plan.policy)}${given}`);
+    // Records the vault does not bear out (record-evidence.ts), and those not read at all: said first, so that nobody misses them under a long table.
+    for (const n of plan.notCounted) io.out(`  not counted: ${shown(n.backupId)}: ${n.reason}`);
+    for (const line of unreadableRecordLines(plan, report.vault, commands)) io.out(line);
     if (plan.decisions.length === 0) {
       io.out('  No backups.');
       continue;
     }
     const table = new Table({ head: ['BACKUP', 'STARTED', 'ACTION', 'REASONS'], style: { head: [], border: [] } });
-    for (const d of plan.decisions) table.push([d.backupId, d.startedAt, actionOf(d), d.reasons.join(', ') || '-']);
+    for (const d of plan.decisions) table.push([shown(d.backupId), shown(d.startedAt), actionOf(d), d.reasons.join(', ') || '-']);
     io.out(table.toString());
     const { kept, notCommitted } = retentionCounts(plan.decisions);
     // A run that never committed is no snapshot: retention neither keeps nor forgets it, so it is said apart, not counted as kept.
     const apart = notCommitted > 0 ? ` ${notCommitted} failed or running run(s) not counted: retention decides on committed backups only.` : '';
-    if (report.dryRun) io.out(`Dry run: would keep ${kept} and forget ${plan.forgotten.length} backup(s) of plan ${plan.plan}; nothing was changed.${apart}`);
+    if (report.dryRun) io.out(`Dry run: would keep ${kept} and forget ${plan.forgotten.length} backup(s) of plan ${name}; nothing was changed.${apart}`);
     else {
-      io.out(`Kept ${kept}, forgot ${plan.forgotten.length} backup(s) of plan ${plan.plan} from the ${report.vault} vault (${plan.deletedObjects} snapshot object(s) deleted); the next prune reclaims their data.${apart}`);
-      for (const id of plan.forgotten) io.out(`  forgotten: ${id}`);
+      io.out(`Kept ${kept}, forgot ${plan.forgotten.length} backup(s) of plan ${name} from the ${report.vault} vault (${plan.deletedObjects} snapshot object(s) deleted); the next prune reclaims their data.${apart}`);
+      for (const id of plan.forgotten) io.out(`  forgotten: ${shown(id)}`);
     }
-    for (const id of plan.heldMeanwhile) io.out(`  left alone: ${id} got a legal hold during this run`);
-    for (const p of plan.pinnedMeanwhile) io.out(`  left alone: ${p.backupId} was pinned during this run by ${p.by} until ${p.until}`);
-    for (const l of plan.locked) io.out(`  kept by Object Lock: ${l.backupId} (${l.reason}); a later forget deletes it once the lock has passed`);
-    for (const id of plan.releasedClaims) io.out(`  claim withdrawn: ${id} was claimed by an earlier forget that deleted none of its snapshots; kept intact, it can be restored again`);
-    for (const l of plan.leftInPlace) io.out(`  left in place: snapshot ${l.snapshotId} of ${l.backupId}, not marked forgotten: ${l.reason}`);
+    for (const id of plan.heldMeanwhile) io.out(`  left alone: ${shown(id)} got a legal hold during this run`);
+    for (const p of plan.pinnedMeanwhile) io.out(`  left alone: ${shown(p.backupId)} was pinned during this run by ${shown(p.by)} until ${shown(p.until)}`);
+    for (const l of plan.locked) io.out(`  kept by Object Lock: ${shown(l.backupId)} (${l.reason}); a later forget deletes it once the lock has passed`);
+    for (const id of plan.releasedClaims) io.out(`  claim withdrawn: ${shown(id)} was claimed by an earlier forget that deleted none of its snapshots; kept intact, it can be restored again`);
+    for (const l of plan.leftInPlace) io.out(`  left in place: snapshot ${shown(l.snapshotId)} of ${shown(l.backupId)}, not marked forgotten: ${l.reason}`);
     if (plan.leftInPlace.length > 0) io.out('  A record that names a snapshot not its own is forged or broken: see docs/SECURITY.md, "Catalog records as an attack", for what to check.');
   }
 }

@@ -12,6 +12,7 @@ import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { shellWord } from '../../../lambdas/runtime/shell-word';
 
 /**
  * `lifeboat backups hold|release|forget`: the command lines, their errors, and what they print, over
@@ -222,6 +223,29 @@ describe('forget', () => {
     const report = JSON.parse(text) as { plans: { unreadable?: { item: string; problem: string }[] }[] };
     expect(report.plans[0]?.unreadable?.map((u) => u.item)).toEqual([`BACKUP#${forged} / BACKUP`]);
   });
+  // f62Q: records a forget could not read were neither decided on nor forgotten, and the text report never said so (a
+  // JSON line on stderr was the only trace): an operator applying retention was not told some backups were not considered.
+  it('names each record it could not read, escaped, with what to do, in its text report', async () => {
+    const forged = '1\n\u001b[31mClean: fake\u009b2J\u2028\u202Egpj.exe';
+    ddb.on(QueryCommand).resolves({ Items: [record('b-01', '2026-03-01T06:00:00.000Z'), { ...record('b-02', '2026-03-02T06:00:00.000Z', { shardCount: 'one' as unknown as number }), pk: `BACKUP#${forged}` }] });
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { out, io } = capturedCliIo();
+    try {
+      expect(await backupsForgetCommand({ ...target, plan: 'demo', dryRun: true }, { io, now: () => new Date('2026-03-08T00:00:00Z') })).toBe(0);
+    } finally {
+      warn.mockRestore();
+    }
+    const text = out.join('\n');
+    expect(['\u001b', '\u009b', '\u2028', '\u202e'].filter((c) => text.includes(c))).toEqual([]);
+    const options = ` --config ${shellWord(SAMPLE_CONFIG_FILE)} --aws`;
+    expect(out.slice(1, 4)).toEqual([
+      "  not read: 1 backup record(s) of plan demo could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot it:",
+      '    BACKUP#1\\u000a\\u001b[31mClean: fake\\u009b2J\\u2028\\u202egpj.exe / BACKUP',
+      `  \`lifeboat doctor${options}\` names each with why and the command that deletes it: correct the item, or delete it and run ` +
+        `\`lifeboat catalog rebuild --vault primary${options}\` to write it again from the vault; or upgrade Lifeboat if a newer version wrote it.`,
+    ]);
+    expect(text).toContain('Dry run: would keep 1 and forget 0 backup(s) of plan demo; nothing was changed.');
+  });
 });
 
 describe('printForgetReport', () => {
@@ -307,5 +331,42 @@ describe('printForgetReport', () => {
       '  left in place: snapshot abc of b-1, not marked forgotten: the snapshot belongs to backup b-0, not b-1',
       '  A record that names a snapshot not its own is forged or broken: see docs/SECURITY.md, "Catalog records as an attack", for what to check.',
     ]);
+  });
+  // f62Q: a valid record's backupId, startedAt and pin are any non-empty strings (backupRecordSchema), printed raw.
+  it("shows a record's backup id, start and pin escaped, and names at most 10 unreadable records with the DR vault's advice", () => {
+    const { out, io } = capturedCliIo();
+    const forged = 'b-1\n\u001b[32mClean';
+    printForgetReport(io, {
+      vault: 'dr',
+      dryRun: false,
+      plans: [
+        {
+          plan: 'demo',
+          policy: { keepLast: 1 },
+          decisions: [{ backupId: forged, startedAt: '2026\u009b2J', status: 'COMMITTED', keep: true, reasons: ['last 1'] }],
+          forgotten: [],
+          heldMeanwhile: [],
+          pinnedMeanwhile: [{ backupId: forged, by: 'restore\u202e r-7', until: '2026-03-11T00:00:00.000Z' }],
+          deletedObjects: 0,
+          releasedClaims: [],
+          notCounted: [],
+          leftInPlace: [],
+          locked: [],
+          unreadable: Array.from({ length: 12 }, (_, i) => ({ item: `BACKUP#u-${i} / BACKUP`, problem: 'not valid' })),
+        },
+      ],
+    });
+    const text = out.join('\n');
+    expect(['\u001b', '\u009b', '\u202e'].filter((c) => text.includes(c))).toEqual([]);
+    expect(out.slice(1, 14)).toEqual([
+      "  not read: 12 backup record(s) of plan demo could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot them:",
+      ...Array.from({ length: 10 }, (_, i) => `    BACKUP#u-${i} / BACKUP`),
+      '    and 2 more (stderr names each)',
+      '  `lifeboat doctor` names each with why and the command that deletes it: correct the item, or delete it and run `lifeboat catalog rebuild --vault dr --region dr` ' +
+        'to write it again from the DR vault; or upgrade Lifeboat if a newer version wrote them.',
+    ]);
+    expect(text).toContain('b-1\\u000a\\u001b[32mClean');
+    expect(text).toContain('2026\\u009b2J');
+    expect(out).toContain('  left alone: b-1\\u000a\\u001b[32mClean was pinned during this run by restore\\u202e r-7 until 2026-03-11T00:00:00.000Z');
   });
 });

@@ -1,0 +1,30 @@
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { type PlanForgetReport } from '../../lambdas/retention/forget-backups';
+import { type VaultSide } from '../../lambdas/runtime/runtime-config';
+
+/** Records a forget's text report names one by one at most, as the doctor does (INVALID_ITEM_LINES); the rest are counted. */
+export const UNREADABLE_RECORDS_NAMED = 10;
+
+/** The commands the advice names, with the target options of the forget that printed it. */
+export type UnreadableRecordCommands = { readonly doctor: string; readonly rebuild: string };
+
+/**
+ * What `lifeboat backups forget` prints of a plan's records it could not read (PlanForgetReport.unreadable): the run
+ * neither decided on nor forgot them, and without these lines the only trace was a JSON line on stderr, so an operator
+ * applying retention was not told that some backups were not considered (f62Q). Each key is shown escaped and cut
+ * (shownCatalogName): a damaged key is any string, and a newline or ESC in it would forge report lines. The advice uses
+ * the doctor's words (cli/doctor/catalog-plan-checks.ts), whose report has the why and the delete command of each.
+ */
+export function unreadableRecordLines(plan: Pick<PlanForgetReport, 'plan' | 'unreadable'>, vault: VaultSide, commands: UnreadableRecordCommands): string[] {
+  const unreadable = plan.unreadable ?? [];
+  if (unreadable.length === 0) return [];
+  const more = unreadable.length - UNREADABLE_RECORDS_NAMED;
+  const them = unreadable.length === 1 ? 'it' : 'them';
+  return [
+    `  not read: ${unreadable.length} backup record(s) of plan ${shownCatalogName(plan.plan)} could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot ${them}:`,
+    ...unreadable.slice(0, UNREADABLE_RECORDS_NAMED).map((u) => `    ${shownCatalogName(u.item)}`),
+    ...(more > 0 ? [`    and ${more} more (stderr names each)`] : []),
+    `  \`${commands.doctor}\` names each with why and the command that deletes it: correct the item, or delete it and run \`${commands.rebuild}\` ` +
+      `to write it again from the ${vault === 'dr' ? 'DR ' : ''}vault; or upgrade Lifeboat if a newer version wrote ${them}.`,
+  ];
+}
