@@ -9,30 +9,40 @@ const REPAIRED_LISTED = 10;
  * An object a scrub repaired (ScrubVaultsOptions.onRepaired): copied from the other vault and verified where it landed.
  * `note`: what the repair's finding said besides (a legal hold that could not be carried over): a stop prints no
  * report, and the next scrub finds the object healthy, so the stop's message is the only place left to say it (review
- * r62B F1).
+ * r62B F1). `unverified`: copied, but the read verifying it threw, and that error stopped the run (review r62F F2).
  */
-export type RepairedObject = { readonly vault: VaultSide; readonly key: string; readonly note?: string };
+export type RepairedObject = { readonly vault: VaultSide; readonly key: string; readonly note?: string; readonly unverified?: true };
 
-/** A repaired finding as a stop names it: its vault, key, and its reason as the note. */
+/** A repaired finding as a stop names it: its vault, key, and its reason as the note; one not `repaired` is unverified. */
 export function repairedObjectOf(finding: ScrubFinding): RepairedObject {
-  return { vault: finding.vault, key: finding.key, ...(finding.reason !== undefined ? { note: finding.reason } : {}) };
+  return { vault: finding.vault, key: finding.key, ...(finding.reason !== undefined ? { note: finding.reason } : {}), ...(finding.outcome !== 'repaired' ? { unverified: true as const } : {}) };
 }
 
 /**
  * What a scrub with repair that stopped (a store error after the retries, a catalog that did not answer) says of the
  * objects it had repaired by then: a stop records nothing and prints no report, so nothing else says that the vaults
- * changed (reviews r60O F5, r61D F3, F4). `Nothing was repaired before the stop.` when none was. Each note is said with
- * every object it holds for, none left out for the count.
+ * changed (reviews r60O F5, r61D F3, F4). `Nothing was repaired before the stop.` when none was. Copies whose verifying
+ * read stopped the run are said apart: not shown to be good. Each note is said with every object it holds for, none
+ * left out for the count.
  */
 export function repairedBeforeStop(repaired: readonly RepairedObject[]): string {
   if (repaired.length === 0) return 'Nothing was repaired before the stop.';
-  const more = repaired.length - REPAIRED_LISTED;
   const name = (o: RepairedObject): string => `${o.vault} ${o.key}`;
-  const named = repaired.slice(0, REPAIRED_LISTED).map(name);
+  const listed = (objects: readonly RepairedObject[]): string => {
+    const more = objects.length - REPAIRED_LISTED;
+    return `${objects.slice(0, REPAIRED_LISTED).map(name).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  };
+  const verified = repaired.filter((o) => o.unverified !== true);
+  const unverified = repaired.filter((o) => o.unverified === true);
+  const sentences: string[] = [];
+  if (verified.length > 0) sentences.push(`Before the stop it repaired ${verified.length} object(s) from the other vault, each verified where it landed: ${listed(verified)}.`);
+  if (unverified.length > 0) {
+    sentences.push(`${verified.length > 0 ? 'It also' : 'Before the stop it'} wrote ${unverified.length} object(s) from the other vault's verified copy, unverified where they landed (reading them back is what failed): ${listed(unverified)}.`);
+  }
   const noted = new Map<string, string[]>();
   for (const o of repaired) if (o.note !== undefined) noted.set(o.note, [...(noted.get(o.note) ?? []), name(o)]);
   const notes = [...noted].map(([note, objects]) => ` For ${objects.join(', ')}: ${note}.`);
-  return `Before the stop it repaired ${repaired.length} object(s) from the other vault, each verified where it landed: ${named.join(', ')}${more > 0 ? ` and ${more} more` : ''}.${notes.join('')}`;
+  return `${sentences.join(' ')}${notes.join('')}`;
 }
 
 /**

@@ -71,7 +71,7 @@ export type RepairScope = {
   readonly commandOptions?: string;
   /** The target options a `lifeboat backups hold` line ends with (ScrubVaultsOptions.holdCommandOptions). */
   readonly holdCommandOptions?: string;
-  /** Told of each object as it is repaired (ScrubVaultsOptions.onRepaired). */
+  /** Told of each object as it is repaired, and of one written whose verifying read threw (ScrubVaultsOptions.onRepaired). */
   readonly onRepaired?: (finding: ScrubFinding) => void;
 };
 
@@ -239,7 +239,15 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       } else throw err;
     }
     checked.get(b.vault)?.delete(b.key);
-    const after = await verifiesIn(b.vault, b.key);
+    let after: CopyCheck;
+    try {
+      after = await verifiesIn(b.vault, b.key);
+    } catch (err) {
+      // Written but unverified, the run stops: the stop names the copy, with the hold it could not carry, since the next
+      // scrub finds it healthy and says nothing of the hold (review r62F F2).
+      scope.onRepaired?.({ ...b, outcome: 'unrepaired', goodCopy: true, ...(holdNote !== undefined ? { reason: holdNote } : {}) });
+      throw err;
+    }
     // The copy was written all the same: a hold it could not carry is said here too (review r62B F1).
     if (after.state !== 'ok') return done('unrepaired', `copied from the ${from} vault, but the copy does not verify (${after.state === 'bad' ? after.problem : `it reads as archived, ${after.storageClass ?? 'an archive storage class'}`})${holdNote === undefined ? '' : `; ${holdNote}`}`);
     return done('repaired', holdNote);

@@ -202,7 +202,8 @@ async function scrubAndRecord(request: ScrubRunbookRequest, deps: ScrubRunbookDe
  * error, so a TransientError is still retried by the state machine), their metric published first (review r61T F1).
  * The retry reads the same slice, finds those objects healthy and records CLEAN: without this, the scrub-corruption
  * alarm, which alone says that objects went bad when all were repaired, never heard of them. Counted as found
- * and repaired, nothing read: the retry's record counts the slice's reads. Not carried into the retry's record: the
+ * and repaired (a copy whose verifying read stopped the run too: written from a verified copy, the retry reads it),
+ * nothing read: the retry's record counts the slice's reads. Not carried into the retry's record: the
  * catalog, the one place a retry could read them from, is what such a stop most often failed to write.
  */
 function stoppedAfterRepairs(err: unknown, repaired: readonly ScrubFinding[], deps: Pick<ScrubRunbookDeps, 'environment' | 'publish'>): unknown {

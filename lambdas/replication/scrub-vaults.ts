@@ -98,6 +98,8 @@ export type ScrubVaultsOptions = {
   /**
    * Told of each object as it is repaired, as it lands verified: a run that stops on a later error (the CLI's
    * ScrubDiscardedUnreadError, after the slice's corrupt objects were healed) can say what it healed (review r60O F5).
+   * Told too, as `unrepaired` with its hold note as the reason, of a copy written whose verifying read then threw: the
+   * run stops on that error, and the copy is in the vault unverified (review r62F F2).
    */
   readonly onRepaired?: (finding: ScrubFinding) => void;
   /** How the scrub waits for a running prune (only with a `deadline`). @default every REPLICA_PRUNE_POLL_MS, with setTimeout */

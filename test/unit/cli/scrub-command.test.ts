@@ -769,6 +769,35 @@ it('ends the hold line of a repair whose legal hold could not be read with optio
   expect(parsed).toEqual(expect.objectContaining({ backupId: 'b-1', reason: 'case-42', env: 'prod', config: SAMPLE_CONFIG_FILE, aws: true }));
 });
 
+// Review r62F F2: a copy written unheld (its hold unread) whose verifying read then threw stopped the run naming neither
+// the object nor its hold, and the next scrub found it healthy: the hold was said nowhere.
+it('a repair written unheld whose verifying read throws stops naming the copy, unverified, with its hold line', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  const good = await pair.dr.store.get(pack as string);
+  const store = pair.primary.store;
+  const write = (store.replace ?? store.put).bind(store);
+  const get = store.get.bind(store);
+  let written = false;
+  store.replace = async (k, body, options) => {
+    await write(k, body, options);
+    written = true;
+    throw new LegalHoldUnreadError('s3://vault', k);
+  };
+  const slowDown = Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+  store.get = async (k, range) => (written && k === pack ? Promise.reject(slowDown) : get(k, range));
+  const run = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access })).toBe(1);
+  const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
+  expect(run.err).toHaveLength(1);
+  expect(run.err[0]).toContain(
+    `Please reduce your request rate. Before the stop it wrote 1 object(s) from the other vault's verified copy, unverified where they landed (reading them back is what failed): primary ${pack}. For primary ${pack}: ${note}.`,
+  );
+  // Written indeed: the next scrub, its read answered, finds it healthy and says nothing of the hold.
+  store.get = get;
+  expect((await get(pack as string)).equals(good)).toBe(true);
+});
+
 it('a read-only scrub is clean beside a forgotten record whose snapshot id does not read, naming it in a note', async () => {
   const { documents, catalog, close } = await catalogOnDynalite({ byPlan: true });
   try {

@@ -89,3 +89,13 @@ it('a repaired finding\'s reason is its note; one without a reason has none', ()
   withRepairsBeforeStop(err, [repairedObjectOf({ ...finding, reason: 'its legal hold could not be read' })]);
   expect(err.message).toBe(`Rate exceeded. ${sentence} For primary data/ab12: its legal hold could not be read.`);
 });
+
+// Review r62F F2: a copy written whose verifying read then stopped the run is named apart, not as verified.
+it('names a copy whose verifying read stopped the run apart from the verified repairs, with its note', () => {
+  const note = 'its legal hold could not be read';
+  const finding = { vault: 'dr', key: 'data/cd34', problem: 'corrupt', detail: 'x', outcome: 'unrepaired', goodCopy: true, reason: note } as const;
+  expect(repairedObjectOf(finding)).toEqual({ vault: 'dr', key: 'data/cd34', note, unverified: true });
+  const unverified = 'wrote 1 object(s) from the other vault\'s verified copy, unverified where they landed (reading them back is what failed): dr data/cd34.';
+  expect(repairedBeforeStop([...repaired, repairedObjectOf(finding)])).toBe(`${sentence} It also ${unverified} For dr data/cd34: ${note}.`);
+  expect(repairedBeforeStop([repairedObjectOf(finding)])).toBe(`Before the stop it ${unverified} For dr data/cd34: ${note}.`);
+});
