@@ -2,7 +2,7 @@ import { types } from 'node:util';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ScrubFinding } from './scrub-report';
 
-/** Repaired objects named in the sentence; the count covers them all. */
+/** Repaired objects named in the sentence, and in each note; the counts cover them all. */
 const REPAIRED_LISTED = 10;
 
 /**
@@ -22,16 +22,14 @@ export function repairedObjectOf(finding: ScrubFinding): RepairedObject {
  * What a scrub with repair that stopped (a store error after the retries, a catalog that did not answer) says of the
  * objects it had repaired by then: a stop records nothing and prints no report, so nothing else says that the vaults
  * changed (reviews r60O F5, r61D F3, F4). `Nothing was repaired before the stop.` when none was. Copies whose verifying
- * read stopped the run are said apart: not shown to be good. Each note is said with every object it holds for, none
- * left out for the count.
+ * read stopped the run are said apart: not shown to be good. Each note is said once, naming the first REPAIRED_LISTED
+ * objects it holds for and how many more: naming all, 400 objects with one note outgrew Step Functions' 32,768-character
+ * cause (review r62F F3).
  */
 export function repairedBeforeStop(repaired: readonly RepairedObject[]): string {
   if (repaired.length === 0) return 'Nothing was repaired before the stop.';
   const name = (o: RepairedObject): string => `${o.vault} ${o.key}`;
-  const listed = (objects: readonly RepairedObject[]): string => {
-    const more = objects.length - REPAIRED_LISTED;
-    return `${objects.slice(0, REPAIRED_LISTED).map(name).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
-  };
+  const listed = (objects: readonly RepairedObject[]): string => namedOf(objects.map(name));
   const verified = repaired.filter((o) => o.unverified !== true);
   const unverified = repaired.filter((o) => o.unverified === true);
   const sentences: string[] = [];
@@ -40,9 +38,20 @@ export function repairedBeforeStop(repaired: readonly RepairedObject[]): string 
     sentences.push(`${verified.length > 0 ? 'It also' : 'Before the stop it'} wrote ${unverified.length} object(s) from the other vault's verified copy, unverified where they landed (reading them back is what failed): ${listed(unverified)}.`);
   }
   const noted = new Map<string, string[]>();
-  for (const o of repaired) if (o.note !== undefined) noted.set(o.note, [...(noted.get(o.note) ?? []), name(o)]);
-  const notes = [...noted].map(([note, objects]) => ` For ${objects.join(', ')}: ${note}.`);
+  for (const o of repaired) {
+    if (o.note === undefined) continue;
+    const objects = noted.get(o.note) ?? [];
+    objects.push(name(o));
+    noted.set(o.note, objects);
+  }
+  const notes = [...noted].map(([note, objects]) => ` For ${namedOf(objects)}: ${note}.`);
   return `${sentences.join(' ')}${notes.join('')}`;
+}
+
+/** The first REPAIRED_LISTED of `names`, then `and N more` for the rest. */
+function namedOf(names: readonly string[]): string {
+  const more = names.length - REPAIRED_LISTED;
+  return `${names.slice(0, REPAIRED_LISTED).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
 }
 
 /**

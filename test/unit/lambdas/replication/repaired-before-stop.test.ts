@@ -99,3 +99,17 @@ it('names a copy whose verifying read stopped the run apart from the verified re
   expect(repairedBeforeStop([...repaired, repairedObjectOf(finding)])).toBe(`${sentence} It also ${unverified} For dr data/cd34: ${note}.`);
   expect(repairedBeforeStop([repairedObjectOf(finding)])).toBe(`Before the stop it ${unverified} For dr data/cd34: ${note}.`);
 });
+
+// Review r62F F3: a note named every object it holds for, so 400 repairs with the hold note made a 34,101-character
+// message, past Step Functions' 32,768-character cause: it names the first 10 and how many more, as the sentence does.
+it('names the first 10 objects of a note and how many more, so 5,000 repairs with one note fit a cause', () => {
+  const note = 'its legal hold could not be read';
+  const objects = Array.from({ length: 5000 }, (_, i): RepairedObject => ({ vault: 'primary', key: `data/${i.toString(16).padStart(64, 'a')}`, note }));
+  const text = repairedBeforeStop(objects);
+  const first = objects
+    .slice(0, 10)
+    .map((o) => `primary ${o.key}`)
+    .join(', ');
+  expect(text).toBe(`Before the stop it repaired 5000 object(s) from the other vault, each verified where it landed: ${first} and 4990 more. For ${first} and 4990 more: ${note}.`);
+  expect(text.length).toBeLessThan(4000);
+});
