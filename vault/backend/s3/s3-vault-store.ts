@@ -188,7 +188,8 @@ export class S3VaultStore implements VaultStore {
    * Refused, the copy is still written, unheld (as before r61Q F1: refusing the repair left every damaged copy damaged
    * for such credentials, in every vault, Object Lock or not), and LegalHoldUnreadError then says the hold may be lost,
    * unless the bucket has no Object Lock, so no hold (review r62B F5: every repair there said so). A write carrying the
-   * hold needs s3:PutObjectLegalHold too: refused, LegalHoldWriteRefusedError names it (review r62B F2).
+   * hold needs s3:PutObjectLegalHold too: refused, LegalHoldWriteRefusedError names it (review r62B F2), or the action
+   * S3's words name when they name one: any 403 comes here, a KMS key's refusal or a bucket policy's deny too (r62F F5).
    */
   async replace(key: string, body: Uint8Array, options?: PutOptions): Promise<void> {
     const held = await this.heldNow(key);

@@ -1822,7 +1822,23 @@ it('a held damaged copy whose write with the hold is refused names s3:PutObjectL
   const reason = report.findings[0]?.reason ?? '';
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(reason).toBe(
-    "the primary vault refused to replace its damaged copy (Access Denied); these credentials lack s3:PutObjectLegalHold on it, which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both",
+    "the primary vault refused to replace its damaged copy (Access Denied); these credentials lack s3:PutObjectLegalHold on it (or another permission: S3's words say which), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both",
+  );
+});
+
+// Review r62F F5: a KMS key's refusal of that write was called a missing s3:PutObjectLegalHold: the action S3 names is named.
+it('a held damaged copy whose write S3 refuses naming kms:GenerateDataKey names that action, not s3:PutObjectLegalHold', async () => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const words = 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:1:key/k';
+  const denied = Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(new LegalHoldWriteRefusedError('s3://vault', key, denied));
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(
+    `the primary vault refused to replace its damaged copy (${words}); S3 refused kms:GenerateDataKey, which writing the new copy with the damaged copy's legal hold needs: scrub with repair again with credentials allowed it`,
   );
 });
 

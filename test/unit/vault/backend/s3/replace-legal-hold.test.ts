@@ -189,7 +189,22 @@ describe('S3VaultStore.replace and legal holds', () => {
     });
     const replaced = vault.replace(SNAPSHOT, Buffer.from('healthy'));
     await expect(replaced).rejects.toBeInstanceOf(LegalHoldWriteRefusedError);
-    await expect(replaced).rejects.toThrow(`s3://vault: writing object ${SNAPSHOT} with the legal hold its damaged copy has was refused (Access Denied); a write that sets a legal hold needs s3:PutObjectLegalHold besides s3:PutObject`);
+    await expect(replaced).rejects.toThrow(`s3://vault: writing object ${SNAPSHOT} with the legal hold its damaged copy has was refused (Access Denied); a write that sets a legal hold needs s3:PutObjectLegalHold besides s3:PutObject (or another permission refused it: S3's words say which)`);
+    expect(versions.get(SNAPSHOT)?.map((v) => [v.body.toString(), v.held])).toEqual([['damaged', true]]);
+  });
+
+  // Review r62F F5: any 403 of that write was said to want s3:PutObjectLegalHold, a KMS key's refusal or a bucket
+  // policy's deny too: the action S3's words name is named instead.
+  it.each([
+    ['kms:GenerateDataKey', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:1:key/k', 'the action refused is kms:GenerateDataKey'],
+    ['s3:PutObjectLegalHold', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObjectLegalHold on resource: "arn:aws:s3:::vault/x"', 'the action refused is s3:PutObjectLegalHold, which a write that sets a legal hold needs besides s3:PutObject'],
+  ])('a held copy whose write is refused naming %s: LegalHoldWriteRefusedError names that action', async (action, words, says) => {
+    const vault = store();
+    await vault.put(SNAPSHOT, Buffer.from('damaged'));
+    await vault.setLegalHold(SNAPSHOT, true);
+    s3.on(PutObjectCommand).rejects(s3Error('AccessDenied', 403, words));
+    const replaced = vault.replace(SNAPSHOT, Buffer.from('healthy'));
+    await expect(replaced).rejects.toMatchObject({ name: 'LegalHoldWriteRefusedError', refusedAction: action, message: `s3://vault: writing object ${SNAPSHOT} with the legal hold its damaged copy has was refused (${words}); ${says}` });
     expect(versions.get(SNAPSHOT)?.map((v) => [v.body.toString(), v.held])).toEqual([['damaged', true]]);
   });
 

@@ -1,0 +1,9 @@
+/**
+ * The action an AWS refusal names in its words (`… is not authorized to perform: kms:GenerateDataKey on resource: …`),
+ * or undefined when they name none (S3's bare `Access Denied`). A 403 on a write may be any permission the write needs:
+ * a KMS key's, or a bucket policy's deny of the write itself, not only the one the caller guessed (review r62F F5).
+ */
+export function refusedActionOf(err: unknown): string | undefined {
+  const text = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+  return /not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)/.exec(text)?.[1];
+}
