@@ -1,7 +1,8 @@
 import { type RetentionConfig } from '../../config/lifeboat-config';
 import { parseRetentionDuration, subtractDuration } from '../../config/retention-duration';
-import { type BackupRecord } from '../catalog/backup-record';
+import { type BackupRecord, type LegalHold, type RestorePin } from '../catalog/backup-record';
 import { CLOCK_SKEW_MS } from '../catalog/future-start';
+import { shownCatalogName } from '../catalog/shown-catalog-name';
 import { livePins } from './live-pins';
 import { type BucketUnit, bucketKey } from './time-buckets';
 
@@ -77,9 +78,9 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
   const committed = ordered.filter((b) => b.status === 'COMMITTED' && !inFuture(b));
 
   for (const b of ordered) {
-    if (b.hold) reasons.get(b.backupId)?.push(`legal hold: ${b.hold.reason}`);
+    if (b.hold) reasons.get(b.backupId)?.push(heldReason(b.hold));
     if (b.status !== 'COMMITTED') reasons.get(b.backupId)?.push(`${b.status.toLowerCase()}: only committed backups are forgotten`);
-    else for (const pin of livePins(b, now)) reasons.get(b.backupId)?.push(`pinned by ${pin.by} until ${pin.until}`);
+    else for (const pin of livePins(b, now)) reasons.get(b.backupId)?.push(pinnedReason(pin));
     if (inFuture(b)) reasons.get(b.backupId)?.push(FUTURE_START);
   }
   // A pin is treated as a legal hold: the rules still count the backup, and it needs no "newest backup" of its own.
@@ -89,7 +90,7 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
   for (const source of sourceNamesOf(committed)) {
     const holding = committed.filter((b) => b.sources?.some((s) => s.name === source));
     for (const [backupId, why] of applyRules(holding, policy, now, keptPlanWide)) {
-      if (!keptPlanWide.has(backupId)) reasons.get(backupId)?.push(...why.map((w) => `${w} of source ${source}`));
+      if (!keptPlanWide.has(backupId)) reasons.get(backupId)?.push(...why.map((w) => `${w} of source ${shownCatalogName(source)}`));
     }
   }
 
@@ -97,6 +98,20 @@ export function decideRetention(backups: readonly RetentionCandidate[], policy: 
     const why = reasons.get(b.backupId) ?? [];
     return { backupId: b.backupId, startedAt: b.startedAt, status: b.status, keep: why.length > 0, reasons: why };
   });
+}
+
+/**
+ * Why a legal hold keeps its backup ("legal hold: case 42"). The reason is the record's, any non-empty string
+ * (backupRecordSchema), so it is shown escaped (shownCatalogName) here, once, for the report's text and its JSON
+ * alike: a newline, ESC or bidi override in it would forge or reorder the forget report's lines (f62T).
+ */
+export function heldReason(hold: Pick<LegalHold, 'reason'>): string {
+  return `legal hold: ${shownCatalogName(hold.reason)}`;
+}
+
+/** Why a restore's live pin keeps its backup ("pinned by restore r-1 until …"): `by` and `until` are the record's, escaped as heldReason's reason is. */
+export function pinnedReason(pin: Pick<RestorePin, 'by' | 'until'>): string {
+  return `pinned by ${shownCatalogName(pin.by)} until ${shownCatalogName(pin.until)}`;
 }
 
 /**

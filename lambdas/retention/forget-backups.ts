@@ -6,7 +6,7 @@ import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapsh
 import { shownCatalogName } from '../catalog/shown-catalog-name';
 import { InvalidInputError } from '../runtime/errors';
 import { type VaultSide } from '../runtime/runtime-config';
-import { decideRetention, type RetentionDecision } from './decide-retention';
+import { decideRetention, pinnedReason, type RetentionDecision } from './decide-retention';
 import { livePins } from './live-pins';
 import { type RecordEvidence, weighRecords } from './record-evidence';
 import { retentionOfVault } from './retention-policy';
@@ -372,7 +372,7 @@ function keptByPins(report: PlanForgetReport, decisions: RetentionDecision[], de
   const pins = livePins(record, now);
   if (pins.length === 0) return false;
   report.pinnedMeanwhile.push(...pins.map((p) => ({ backupId: record.backupId, by: p.by, until: p.until })));
-  decisions[decisions.indexOf(decision)] = { ...decision, keep: true, reasons: pins.map((p) => `pinned by ${p.by} until ${p.until}`) };
+  decisions[decisions.indexOf(decision)] = { ...decision, keep: true, reasons: pins.map(pinnedReason) };
   return true;
 }
 
@@ -432,17 +432,22 @@ async function disputeOf(record: BackupRecord, snapshotId: string, vault: Forget
   return reason === undefined ? (time === undefined ? { present: true } : { present: true, time }) : { present: true, reason };
 }
 
-/** Why a snapshot with these tags is not the record's to forget, or undefined when it is. */
+/**
+ * Why a snapshot with these tags is not the record's to forget, or undefined when it is. The record's id, plan and start
+ * are any strings (backupRecordSchema), and so are the tags' words: shown escaped (shownCatalogName) in the reason the
+ * report's `left in place` lines print, once (f62T).
+ */
 function ownershipDispute(record: BackupRecord, tags: readonly string[]): string | undefined {
   const owner = backupIdOfTags(tags);
   if (owner === undefined) return undefined;
-  if (owner !== record.backupId) return `the snapshot belongs to backup ${owner}, not ${record.backupId}`;
+  const shown = shownCatalogName;
+  if (owner !== record.backupId) return `the snapshot belongs to backup ${shown(owner)}, not ${shown(record.backupId)}`;
   const read = readBackupSnapshotTags(tags);
   const told = read !== undefined && 'tags' in read ? read.tags : undefined;
   // The plan too: a record moved to a plan with a shorter policy would be forgotten by that policy.
-  if (told !== undefined && told.plan !== record.plan) return `the snapshot says its backup is of plan ${told.plan}, the record ${record.plan}`;
+  if (told !== undefined && told.plan !== record.plan) return `the snapshot says its backup is of plan ${shown(told.plan)}, the record ${shown(record.plan)}`;
   if (told?.startedAt !== undefined && Date.parse(told.startedAt) !== Date.parse(record.startedAt)) {
-    return `the snapshot says its backup started ${told.startedAt}, the record ${record.startedAt}`;
+    return `the snapshot says its backup started ${shown(told.startedAt)}, the record ${shown(record.startedAt)}`;
   }
   return undefined;
 }
@@ -458,7 +463,8 @@ function snapshotNamers(records: readonly BackupRecord[], unreadable: readonly I
     namers.set(snapshotId, (namers.get(snapshotId) ?? new Set<string>()).add(backupId));
   };
   for (const r of records) for (const source of r.sources) add(source.snapshotId, r.backupId);
-  // Shown escaped: the name reaches `not counted: …` lines, and a damaged item's newline or ESC would forge them (review r61U F1).
-  for (const u of unreadable) if (!u.forgotten) for (const id of u.snapshotIds) add(id, `${shownCatalogName(u.backupId ?? u.key.pk)} (unreadable)`);
+  // Raw, as the live records' ids: weighRecords shows every name escaped in its `not counted: …` lines, once (f62T; a
+  // damaged item's newline or ESC would forge them, review r61U F1).
+  for (const u of unreadable) if (!u.forgotten) for (const id of u.snapshotIds) add(id, `${u.backupId ?? u.key.pk} (unreadable)`);
   return namers;
 }

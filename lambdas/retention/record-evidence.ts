@@ -1,5 +1,6 @@
 import { type BackupRecord } from '../catalog/backup-record';
 import { CLOCK_SKEW_MS } from '../catalog/future-start';
+import { shownCatalogName } from '../catalog/shown-catalog-name';
 import { type SnapshotArrivals } from './snapshot-arrivals';
 
 /** A record the run counts, and when its snapshots reached the vault (the last of them), when the vault says. */
@@ -28,6 +29,10 @@ export type RecordEvidence = {
  * - a snapshot that reached the vault before the start its record claims (S3's LastModified, which no
  *   writer chooses): a backup's snapshots are written after it starts.
  * The others are counted, with when their snapshots arrived: forget-backups.ts decides at both times.
+ * A record's start, snapshot ids and backup ids (and those `namers` gives: a record that cannot be read is named
+ * `<its backup id or key> (unreadable)`, raw) are any strings (backupRecordSchema): each is shown escaped
+ * (shownCatalogName) in a reason, here and only here, as a newline or ESC in one would forge the report's
+ * `not counted` lines (f62T). `namers` holds them raw, so that a record is told from another by its own id.
  */
 export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotArrivals, now: Date, namers: ReadonlyMap<string, ReadonlySet<string>>): RecordEvidence {
   const evidence: RecordEvidence = { counted: [], ghosts: [], notCounted: [] };
@@ -38,7 +43,7 @@ export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotAr
   for (const record of live) {
     const started = Date.parse(record.startedAt);
     if (started > latest) {
-      leaveOut(record, `starts ${record.startedAt}, after this run's clock (${now.toISOString()}): no backup of this environment does`);
+      leaveOut(record, `starts ${shownCatalogName(record.startedAt)}, after this run's clock (${now.toISOString()}): no backup of this environment does`);
       continue;
     }
     const arrived = record.sources.map((s) => arrivals.get(s.snapshotId)).filter((d): d is Date => d !== undefined);
@@ -48,12 +53,12 @@ export function weighRecords(live: readonly BackupRecord[], arrivals: SnapshotAr
     }
     const shared = record.sources.flatMap((s) => [...(namers.get(s.snapshotId) ?? [])].filter((id) => id !== record.backupId).map((id) => ({ snapshotId: s.snapshotId, id })));
     if (shared.length > 0) {
-      leaveOut(record, `its snapshot ${shared[0]?.snapshotId ?? ''} is named by the record of ${[...new Set(shared.map((x) => x.id))].join(', ')} too`);
+      leaveOut(record, `its snapshot ${shownCatalogName(shared[0]?.snapshotId ?? '')} is named by the record of ${[...new Set(shared.map((x) => shownCatalogName(x.id)))].join(', ')} too`);
       continue;
     }
     const firstArrival = Math.min(...arrived.map((d) => d.getTime()));
     if (arrived.length > 0 && firstArrival < started - CLOCK_SKEW_MS) {
-      leaveOut(record, `its snapshot reached this vault at ${new Date(firstArrival).toISOString()}, before the start it claims (${record.startedAt})`);
+      leaveOut(record, `its snapshot reached this vault at ${new Date(firstArrival).toISOString()}, before the start it claims (${shownCatalogName(record.startedAt)})`);
       continue;
     }
     // An arrival after this run's clock means one of the two clocks is off (a rehearsal run with a set

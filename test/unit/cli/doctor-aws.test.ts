@@ -518,6 +518,22 @@ describe('lifeboat doctor --aws', () => {
     });
   });
 
+  it("shows a plan not in the config and its newest start escaped, as they are any strings of a record, and gives bash's $'…' word for the plan (f62T)", async () => {
+    const forged = '\n\u001b[31m\u009b\u202e';
+    const shown = '\\u000a\\u001b[31m\\u009b\\u202e';
+    const plan = `night's${forged}`;
+    const odd = (day: string) => committedBackup({ backupId: `202602${day}T060000Z-0000000${day}`, plan, startedAt: `2026-02-${day}T06:00:00.000Z${forged}` });
+    const { checks } = await doctor({ ...healthyWorld(), backups: [committedBackup(), odd('20'), odd('21')] });
+    const name = `catalog plan night's${shown}`;
+    expect(checks.get(name)).toEqual({
+      name,
+      verdict: 'warn',
+      detail: `the catalog holds 2 backup(s) of plan night's${shown}, the newest started 2026-02-21T06:00:00.000Z${shown}, which is not in the config (its plans: demo): no retention policy applies to them, so both vaults keep them`,
+      // bash reads $'night\'s\u000a…' back as the plan, newline, ESC and all.
+      fix: expect.stringMatching(/^lifeboat backups forget --plan \$'night\\'s\\u000a\\u001b\[31m\\u009b\\u202e' --keep-last 1 --dry-run --env dev --config \S+ --aws shows what a policy keeps/),
+    });
+  });
+
   it('scans the DR catalog too, which a failover reads: names a record it cannot read there, with the DR region\'s delete and rebuild', async () => {
     const damaged = { pk: 'BACKUP#20260301T060000Z-0000dr01', sk: 'BACKUP', ...committedBackup({ backupId: '20260301T060000Z-0000dr01', startedAt: '2026-03-01T06:00:00.000Z' }), status: 'DONE' };
     const { code, checks } = await doctor({ ...healthyWorld(), drCatalog: [{ pk: `BACKUP#${committedBackup().backupId}`, sk: 'BACKUP', ...committedBackup() }, damaged] });

@@ -135,6 +135,21 @@ describe('the decision and its reasons', () => {
     ]);
   });
 
+  it("shows a hold's reason, a pin's by and until and a source's name escaped in the reasons, as they are any strings of a record (f62T)", () => {
+    const forged = 'case 42\n\u001b[31m\u009b\u202e';
+    const shown = 'case 42\\u000a\\u001b[31m\\u009b\\u202e';
+    const now = new Date('2026-06-01T00:00:00Z');
+    const backups = [
+      backup('2026-01-03T00:00:00Z', { sources: [{ name: 'orders' }] }),
+      backup('2026-01-02T00:00:00Z', { hold: { reason: forged, by: 'ann', at: '2026-02-01T00:00:00Z' }, pins: { 'r-1': { by: forged, until: '2026-06-02T00:00:00Z', at: '2026-05-31T00:00:00Z' } } }),
+      backup('2026-01-01T00:00:00Z', { sources: [{ name: forged }] }),
+    ];
+    const decisions = decideRetention(backups, { keepLast: 1 }, now);
+    expect(reasonsOf(decisions, 'b-2026-01-02T00:00:00Z')).toEqual([`legal hold: ${shown}`, `pinned by ${shown} until 2026-06-02T00:00:00Z`]);
+    expect(reasonsOf(decisions, 'b-2026-01-01T00:00:00Z')).toEqual([`last 1 of source ${shown}`]);
+    for (const reason of decisions.flatMap((d) => d.reasons)) expect(reason).not.toMatch(/\p{Cc}|\u202e/u);
+  });
+
   it('keeps the last backups of a source removed from the plan, saying which source keeps them, as restic keeps each group', () => {
     const of = (...names: string[]) => ({ sources: names.map((name) => ({ name })) });
     // "uploads" was removed from the plan after 2 January: the newer backups hold "orders" only.

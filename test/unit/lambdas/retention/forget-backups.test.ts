@@ -323,6 +323,27 @@ describe('forgetBackups does not take catalog records on trust', () => {
     expect(await exists(aged)).toBe(true);
   });
 
+  it("shows a record's id and start escaped in its `left in place` reason, as they are any strings of a record (f62T)", async () => {
+    const forged = '\n\u001b[31m\u009b\u202e';
+    const shown = '\\u000a\\u001b[31m\\u009b\\u202e';
+    const stolen = await workflowSnapshot('victim-2', '2026-03-09T00:00:00.000Z');
+    const aged = await workflowSnapshot('aged-2', '2026-03-09T00:00:00.000Z');
+    // V8's Date.parse skips the parenthesized comment: the start reads as 2 January 2020, newline and ESC and all.
+    const agedStart = `Thu, 02 Jan 2020 00:00:00 GMT (${forged})`;
+    const own = catalogOf([
+      record('new', '2026-03-09T12:00:00.000Z', [await workflowSnapshot('new-3', '2026-03-09T12:00:00.000Z')]),
+      record(`impostor${forged}`, '2020-01-01T00:00:00.000Z', [stolen]),
+      record('aged-2', agedStart, [aged]),
+    ]);
+    const { store: counted, deletes } = countingStore();
+    const report = await forgetBackups({}, { vault: 'dr', openVault: () => Promise.resolve(vaultWith(counted)), snapshotArrivals: () => arrivalsIn(own), catalog: own, plans: [{ name: 'files', retention: { keepLast: 1 }, drRetention: { keepLast: 1 } }], now: NOW });
+    expect(report.plans[0]?.leftInPlace.map((l) => l.reason)).toEqual([
+      `the snapshot says its backup started 2026-03-09T00:00:00.000Z, the record Thu, 02 Jan 2020 00:00:00 GMT (${shown})`,
+      `the snapshot belongs to backup victim-2, not impostor${shown}`,
+    ]);
+    expect(deletes).toEqual([]);
+  });
+
   it('a record whose snapshots are its own is forgotten as before; one whose snapshot is gone already is just marked', async () => {
     const mine = await workflowSnapshot('mine', '2026-03-01T00:00:00.000Z');
     const own = catalogOf([

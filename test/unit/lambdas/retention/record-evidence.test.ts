@@ -77,6 +77,31 @@ describe('weighRecords', () => {
     expect(evidence.counted.map((c) => c.record.backupId)).toEqual(['skewed']);
   });
 
+  it("shows a record's start, snapshot id and the other records' ids escaped in its reasons, once (f62T)", () => {
+    const forged = '\n\u001b[31m\u009b\u202e';
+    const shown = '\\u000a\\u001b[31m\\u009b\\u202e';
+    // V8's Date.parse skips a parenthesized comment: a start that parses may still hold a newline or ESC.
+    const future = `${new Date(NOW.getTime() + 2 * DAY).toUTCString()} (${forged})`;
+    const early = `${new Date(at(2 * DAY)).toUTCString()} (${forged})`;
+    expect([Date.parse(future), Date.parse(early)]).toEqual([NOW.getTime() + 2 * DAY, NOW.getTime() - 2 * DAY]);
+    const evidence = weighRecords(
+      [record('future', future, ['f']), record(`a${forged}`, at(5 * DAY), [`shared${forged}`]), record('claims-later', early, ['early'])],
+      new Map([
+        ['f', NOW],
+        [`shared${forged}`, new Date(at(5 * DAY))],
+        ['early', new Date(at(5 * DAY))],
+      ]),
+      NOW,
+      // As forget-backups gives them: raw, a record that cannot be read named `<id> (unreadable)`.
+      new Map([[`shared${forged}`, new Set([`a${forged}`, `b${forged}`, `c${forged} (unreadable)`])]]),
+    );
+    expect(evidence.notCounted.map((n) => n.reason)).toEqual([
+      `starts ${future.replace(forged, shown)}, after this run's clock (${NOW.toISOString()}): no backup of this environment does; neither counted nor forgotten`,
+      `its snapshot shared${shown} is named by the record of b${shown}, c${shown} (unreadable) too; neither counted nor forgotten`,
+      `its snapshot reached this vault at ${at(5 * DAY)}, before the start it claims (${early.replace(forged, shown)}); neither counted nor forgotten`,
+    ]);
+  });
+
   it('takes no arrival from after its own clock (a run with a set clock)', () => {
     const evidence = weighRecords([record('old', at(30 * DAY), ['x'])], new Map([['x', new Date(NOW.getTime() + 90 * DAY)]]), NOW, NO_NAMERS);
     expect(evidence.counted.map((c) => c.arrivedAt)).toEqual([undefined]);
