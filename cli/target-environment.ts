@@ -2,7 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
 import { findEnvironment, loadLifeboatConfig } from '../config/load-config';
 import { CLI_CLIENT_TIMEOUTS, requestClientSettings } from './client-timeouts';
-import { runCredentials } from './run-credentials';
+import { runCredentialsAsGiven } from './run-credentials';
 import { stackEnvironment, type StackEnvironmentOptions } from './stack-environment';
 import { UsageError } from './usage-error';
 
@@ -46,7 +46,7 @@ export async function targetEnvironment(target: EnvironmentTarget, cloudFormatio
   if (issue !== undefined) throw new UsageError(issue);
   const client =
     cloudFormation ??
-    new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), credentials: runCredentials(), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
+    new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), credentials: runCredentialsAsGiven(), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
   try {
     return await stackEnvironment(target.stack, client, { ...stackOptions, ...(target.stackAccount !== undefined ? { stackAccount: target.stackAccount } : {}) });
   } finally {

@@ -1,6 +1,8 @@
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, transferClientSettings } from './client-timeouts';
 import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
+import { runCredentials } from './run-credentials';
+import { CredentialsUnansweredError } from './credentials-unanswered';
 import { BUCKET_REGION_HEADER } from '../lambdas/runtime/bucket-region-redirect';
 import { errorHeaderOf } from '../lambdas/runtime/sdk-error-header';
 
@@ -18,6 +20,9 @@ const FALLBACK_REGION = 'us-east-1';
  * when HeadBucket is not allowed. Its clients give up on an endpoint that does not answer (client-timeouts.ts),
  * and an S3 that does not answer the HeadBucket fails the command then, naming its region and endpoint
  * (VaultEndpointUnansweredError), instead of going on to the vault's own first read and waiting for it as long again.
+ * Its credentials are the run's (run-credentials.ts), whose SSO and STS requests have the same timeouts: with the SDK's
+ * own chain a silent SSO portal held the command for minutes (review f62R); credentials whose provider did not answer
+ * fail the command at the HeadBucket, in their own words, not as S3's silence nor by a second wait at the vault's read.
  */
 export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS): Promise<S3Client> {
   const settings = () => transferClientSettings(timeouts);
@@ -27,20 +32,20 @@ export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string, tim
   // An S3-compatible store may answer an empty header (review 42d): no region is named then.
   if (!region || region === (await configured.config.region())) return configured;
   configured.destroy();
-  return new S3Client({ ...settings(), region, followRegionRedirects: true });
+  return new S3Client({ ...settings(), region, followRegionRedirects: true, credentials: runCredentials() });
 }
 
 async function clientInConfiguredRegion(env: NodeJS.ProcessEnv, settings: () => ReturnType<typeof transferClientSettings>): Promise<S3Client> {
   const named = env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (named) return new S3Client({ ...settings(), region: named, followRegionRedirects: true });
-  const sdkChoice = new S3Client({ ...settings(), followRegionRedirects: true });
+  if (named) return new S3Client({ ...settings(), region: named, followRegionRedirects: true, credentials: runCredentials() });
+  const sdkChoice = new S3Client({ ...settings(), followRegionRedirects: true, credentials: runCredentials() });
   try {
     await sdkChoice.config.region();
     return sdkChoice;
   } catch {
     // "Region is missing": none is configured anywhere the SDK looks.
     sdkChoice.destroy();
-    return new S3Client({ ...settings(), region: FALLBACK_REGION, followRegionRedirects: true });
+    return new S3Client({ ...settings(), region: FALLBACK_REGION, followRegionRedirects: true, credentials: runCredentials() });
   }
 }
 
@@ -49,6 +54,10 @@ async function bucketRegion(client: S3Client, bucket: string, env: NodeJS.Proces
   try {
     return (await client.send(new HeadBucketCommand({ Bucket: bucket }))).BucketRegion;
   } catch (err) {
+    if (err instanceof CredentialsUnansweredError) {
+      client.destroy();
+      throw err;
+    }
     if (isUnanswered(err)) {
       client.destroy();
       const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
