@@ -2,6 +2,7 @@ import { type Command } from 'commander';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { targetEnvironment } from '../target-environment';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { mirrorDuration, type SourceMirrorStatus } from '../status/mirror-status';
 import { mirrorCheckSchedule, planMirrors } from '../status/plan-mirrors';
 import { type CliIo, processIo } from '../cli-io';
@@ -194,11 +195,13 @@ export async function backupsListCommand(options: BackupsListOptions, deps: Part
     }
     io.out(`${'BACKUP'.padEnd(28)}${'PLAN'.padEnd(14)}${'STATUS'.padEnd(11)}${'STRATEGY'.padEnd(13)}${'DR COPY'.padEnd(11)}${'STARTED'.padEnd(26)}SOURCES`);
     for (const r of records) {
-      const sources = r.sources.map((s) => s.name).join(', ');
+      // A record's id, plan, start, source names and hold reason are any strings (backupRecordSchema): shown escaped, as a
+      // newline or ESC in one would forge a row of the list or colour the terminal (f62W).
+      const sources = r.sources.map((s) => shownCatalogName(s.name)).join(', ');
       const drCopy = r.status !== 'COMMITTED' ? '-' : drForgotten.has(r.backupId) ? 'FORGOTTEN' : (r.copies?.dr ?? '-');
       const status = r.forgottenAt !== undefined ? 'FORGOTTEN' : r.forgettingAt !== undefined ? 'FORGETTING' : r.status;
-      const hold = r.hold ? `  [legal hold: ${r.hold.reason}]` : '';
-      io.out(`${r.backupId.padEnd(28)}${r.plan.padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${r.startedAt.padEnd(26)}${sources}${hold}`);
+      const hold = r.hold ? `  [legal hold: ${shownCatalogName(r.hold.reason)}]` : '';
+      io.out(`${shownCatalogName(r.backupId).padEnd(28)}${shownCatalogName(r.plan).padEnd(14)}${status.padEnd(11)}${r.strategy.padEnd(13)}${drCopy.padEnd(11)}${shownCatalogName(r.startedAt).padEnd(26)}${sources}${hold}`);
       // Why a failed run failed, under its row: the record keeps what the workflow's Catch saw (review rFF F3: the list said FAILED, and only --json said why).
       if (r.status === 'FAILED') io.out(`    ${backupFailureNote(r)}`);
       // What the backup saw change, or did not back up whole, under its row.

@@ -108,9 +108,12 @@ export async function backupsHoldCommand(backupId: string, options: BackupsHoldO
       else for (const result of outcome.objects ?? []) printVaultHold(io, result, true);
       return EXIT_FAILED;
     }
-    const reason = outcome.record?.hold?.reason ?? '';
-    if (earlier && earlier.reason !== reason && outcome.record) {
-      io.err(`note: backup ${backupId} was held already ("${earlier.reason}", by ${earlier.by} at ${earlier.at}); a backup has one hold, which now reads "${reason}", and one release lifts it: keep both cases in the reason`);
+    const held = outcome.record?.hold?.reason ?? '';
+    // The record's hold is any strings (backupRecordSchema), the earlier one anyone's: shown escaped, as a newline or ESC
+    // in one would forge a line of the note or colour the terminal (f62W).
+    const reason = shownCatalogName(held);
+    if (earlier && earlier.reason !== held && outcome.record) {
+      io.err(`note: backup ${backupId} was held already ("${shownCatalogName(earlier.reason)}", by ${shownCatalogName(earlier.by)} at ${shownCatalogName(earlier.at)}); a backup has one hold, which now reads "${reason}", and one release lifts it: keep both cases in the reason`);
     }
     // With this run's target options, and its half and DR credentials: pasted without them, the release would look in the
     // local cloud of env dev, or after --dr-profile leave the DR copy held, or after --only dr try the primary half with

@@ -1,8 +1,7 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
 import { catalogItemDeleteCommand } from '../../lambdas/catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { unseenEscaped } from '../../lambdas/runtime/quoted-service-words';
-import { shellWord } from '../../lambdas/runtime/shell-word';
+import { shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { localAwsCli } from '../local-aws-cli';
 import { type CheckResult, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
@@ -158,20 +157,10 @@ function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext)
   if (summary.backups === 1) {
     return ok(name, `plan ${plan} is not in the config; the catalog keeps its one backup left${newest}, as the newest backup of a plan is always kept`);
   }
-  const forget = ctx.lifeboat(`backups forget --plan ${planWord(summary.plan)} --keep-last 1 --dry-run`);
+  const forget = ctx.lifeboat(`backups forget --plan ${shownShellWord(summary.plan)} --keep-last 1 --dry-run`);
   return warn(
     name,
     `the catalog holds ${summary.backups} backup(s) of plan ${plan}${newest}, which is not in the config (its plans: ${ctx.environment.plans.map((p) => p.name).join(', ')}): no retention policy applies to them, so both vaults keep them`,
     `${forget} shows what a policy keeps (any --keep-* rule; --keep-last 1 forgets all but the newest); then run it without --dry-run, and the same with --vault dr for the DR vault. Or give the plan back its name in the config`,
   );
-}
-
-/**
- * The plan as one word of a pasted command line that names the same plan: shellWord's, or, when the name holds what a
- * line cannot show raw (a newline, ESC, a bidi override), bash's $'…' with those as unseenEscaped's \uXXXX and its \\,
- * which bash reads back as the same characters.
- */
-function planWord(plan: string): string {
-  const escaped = unseenEscaped(plan);
-  return escaped === plan ? shellWord(plan) : `$'${escaped.replace(/'/g, "\\'")}'`;
 }

@@ -13,6 +13,7 @@ import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
 import { storedErrorShown } from './stored-error-shown';
+import { shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -236,7 +237,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
       'no committed backup in the DR catalog: ' +
         `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with \`lifeboat catalog rebuild --vault dr --region dr${options.target}\``,
     );
-  } else if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${row.plan}${options.target}\``);
+  } else if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${shownShellWord(row.plan)}${options.target}\``);
   else if (!b.withinRpo && row.catalog === 'dr') {
     reasons.push(
       `the newest backup in the DR catalog, ${b.lastCommitted.backupId}, started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}: ` +
@@ -245,7 +246,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
   } else if (!b.withinRpo) {
     reasons.push(
       `last committed backup ${b.lastCommitted.backupId} started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}` +
-        `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${row.plan}${options.target}\` and see why the schedule did not`,
+        `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${shownShellWord(row.plan)}${options.target}\` and see why the schedule did not`,
     );
   }
   reasons.push(...drCopyReasons(row, options));
@@ -260,7 +261,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     // Audit a58C F1: a drill schedule that stopped firing left the last drill PASSED, and nothing said so.
     reasons.push(
       `no ${vaultName(schedule.vault)} drill since ${schedule.drillId}, which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression}): ` +
-        `see whether the schedule fires (\`lifeboat doctor${options.target}\`) and the drill's executions; \`lifeboat drill run --plan ${row.plan}${options.target}\` runs one now`,
+        `see whether the schedule fires (\`lifeboat doctor${options.target}\`) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
     );
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
@@ -411,7 +412,7 @@ function drCopyReasons(row: PlanStatus, options: PrintedCommandOptions): string[
   const rpo = cellDuration(row.lastBackup.rpoSeconds);
   const lag = cellDuration(o.objectiveSeconds - row.lastBackup.rpoSeconds);
   const newest = `the newest, ${c.newestCommitted}: DR copy ${c.newestCopy}`;
-  const see = `see \`lifeboat backups list --plan ${row.plan}${options.target}\` and docs/RUNBOOKS.md, "Alarms" (dr-copy-age)`;
+  const see = `see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\` and docs/RUNBOOKS.md, "Alarms" (dr-copy-age)`;
   if (!o.newestCopied) return [`no backup of the plan is in the DR vault (${newest}): a restore from the DR region has nothing to restore; ${see}`];
   return [
     `the newest backup in the DR vault, ${o.newestCopied.backupId}, started ${cellDuration(o.newestCopied.ageSeconds)} ago, older than the RPO of ${rpo} plus the replication-lag threshold of ${lag} ` +
@@ -495,11 +496,11 @@ export function statusScreen(status: EnvironmentStatus, target?: PrintedCommandT
     const leftOut = row.lastBackup.lastCommitted?.leftOut;
     if (leftOut) {
       const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);
-      notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${row.plan}${options.target}\``);
+      notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\``);
     }
     notes.push(...archivedCopyWarnings(row, flags));
     for (const ahead of row.lastBackup.inFuture ?? []) {
-      notes.push(`! ${row.plan}: backup ${ahead.backupId} (${ahead.status}) starts in the future (${ahead.startedAt}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${row.plan}${options.target}\``);
+      notes.push(`! ${row.plan}: backup ${ahead.backupId} (${ahead.status}) starts in the future (${ahead.startedAt}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\``);
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { statusCommand } from '../../../cli/commands/status-command';
@@ -813,5 +814,46 @@ describe('the last line names what could not be read', () => {
     expect(statusScreen(status).slice(-2).join('\n')).toBe('✗ 0 of 1 plan(s) not within their objectives; 1 part(s) of the catalogs and the CloudWatch alarm\n    list could not be read');
     const catalogOnly = statusScreen(await environmentStatus({ ...both, alarms: async () => ({ state: 'read', prefix: 'lifeboat-dev-', regions: ['us-east-1', 'us-west-2'], inAlarm: [] }) }, NOW));
     expect(catalogOnly.at(-1)).toBe('✗ 0 of 1 plan(s) not within their objectives; 1 part(s) of the catalogs could not be read');
+  });
+});
+
+// f62W: `--plan ${row.plan}` went into the printed command lines as it was: a plan `my plan` or `night$(echo injected)`
+// pasted as two words, or a command substitution bash runs. Each is now one shell word that bash reads back as the plan.
+describe("the --plan of the printed command lines is one shell word that names the plan, as the doctor's is", () => {
+  const FORGED = '\n\u001b[31m\u009b\u202e';
+  const plans = ['my plan', 'night$(echo injected)', `night's${FORGED}`];
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const RAW = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  /** The words bash reads from `word` as a command line's text: one, the plan, when it is quoted right. */
+  function bashWords(word: string): string[] {
+    const read = spawnSync('bash', ['-c', `set -- ${word}; printf '%s\\0' "$@"`], { encoding: 'utf8' });
+    return read.stdout.split('\0').slice(0, -1);
+  }
+  const planWords = (text: string): string[] => [...text.matchAll(/--plan (.*?)`/g)].map((m) => m[1] ?? '');
+
+  it.each(plans)('in the reasons a plan is ✗ for: %j', (plan) => {
+    const named = { ...DAY, name: plan };
+    const none = planStatus({ plan: named, backups: [], drills: [], nextRun: SCHEDULED, now: NOW });
+    const stale = planStatus({ plan: named, backups: [backup('2026-11-29T06:00:00.000Z')], drills: [], nextRun: SCHEDULED, now: NOW });
+    const lagging = planStatus({ plan: named, backups: [backup('2026-11-30T06:00:00.000Z', { copies: { primary: 'COMMITTED', dr: 'FAILED' } }), backup('2026-11-27T06:00:00.000Z')], drills: [], nextRun: SCHEDULED, now: NOW });
+    const lines = [...reasonsNotWithin(none), ...reasonsNotWithin(stale), ...reasonsNotWithin(lagging)];
+    // No committed backup (lifeboat backup), the RPO passed (lifeboat backup), the DR copy too old (backups list).
+    const words = lines.flatMap(planWords);
+    expect(words).toHaveLength(3);
+    for (const word of words) expect(bashWords(word)).toEqual([plan]);
+    for (const line of lines) expect(line).not.toMatch(RAW);
+  });
+
+  it.each(plans)("in the screen's notes of a backup that starts in the future: %j", async (plan) => {
+    const [first] = environment.plans;
+    if (first === undefined) throw new Error('the sample config has no plan');
+    const named = sources({ environment: { ...environment, plans: [{ ...first, name: plan }] }, backups: [backup('2027-11-20T12:00:00.000Z', { plan }), backup('2026-11-30T06:00:00.000Z', { plan })] });
+    const { out, io } = capturedCliIo();
+    await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io, sources: named, now: () => NOW });
+    const note = out.join('\n').replace(/\n {4}/g, ' ');
+    const words = planWords(note.slice(note.indexOf('starts in the future')));
+    expect(words).toHaveLength(1);
+    expect(bashWords(words[0] ?? '')).toEqual([plan]);
   });
 });
