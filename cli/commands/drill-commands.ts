@@ -13,7 +13,7 @@ import { sinceDate } from '../duration-option';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { executionLine } from '../execution-history-line';
-import { localRecordDeletesLine } from '../local-record-deletes-line';
+import { targetOptionsLine } from '../target-options-line';
 import { awsWorkflowRunner, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
@@ -138,9 +138,13 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
     } else {
       if (record) for (const line of drillReportLines(record)) io.out(line);
       if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${result.message}`);
-      // A drill failed by records it cannot read names AWS CLI deletes for AWS: in the local cloud they delete nothing (review r62C F2).
-      const localDeletes = result.kind !== 'report' && !options.aws && config !== undefined ? localRecordDeletesLine(result.message, options.dataDir) : undefined;
-      if (localDeletes !== undefined) io.err(localDeletes);
+      // Failed by records it cannot read: the recorded error names their deletes against the cloud it ran in (the local
+      // one's endpoint included, review r62H F1); its rebuild and the doctor need this run's target options (review r62H F5).
+      const target = targetOptionsLine(options);
+      if (target !== '' && record?.errors.some((e) => e.error === 'UnreadableNewerBackupError') === true) {
+        const rebuild = `lifeboat catalog rebuild --vault ${region === 'dr' ? 'dr --region dr' : 'primary'}`;
+        io.err(`With this run's target options: \`lifeboat doctor${target}\` and \`${rebuild}${target}\`.`);
+      }
       if (readBackProblem !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackProblem}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
       io.out(executionLine(outcome, options.dataDir));
     }

@@ -14,7 +14,6 @@ import { isUsageError, UsageError } from '../usage-error';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './restore-commands';
 import { parseWorkerCount } from '../worker-count-option';
 import { targetOptionsLine } from '../target-options-line';
-import { localRecordDeletesLine } from '../local-record-deletes-line';
 import { executionLine } from '../execution-history-line';
 import { notRestoredLines } from '../not-restored-lines';
 import { backupLeftOutLines } from '../backup-left-out-lines';
@@ -250,9 +249,9 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
       // --env and --aws, not this run's --config, --data-dir or --stack: restore adds the same line (review r60E F4).
       const target = targetOptionsLine(options);
       if (target !== '' && causeMessage(outcome.cause)?.includes('lifeboat catalog rebuild --vault dr') === true) io.err(`With this run's target options: \`lifeboat catalog rebuild --vault dr --region dr${target}\`.`);
-      // Its deletes of records it cannot read are AWS CLI commands for AWS: in the local cloud they delete nothing (review r62C F2).
-      const localDeletes = options.aws !== true && options.stack === undefined && outcome.error === 'UnreadableNewerBackupError' ? localRecordDeletesLine(causeMessage(outcome.cause), options.dataDir) : undefined;
-      if (localDeletes !== undefined) io.err(localDeletes);
+      // Records it cannot read: its deletes are already against the cloud it ran in (the local one's endpoint included,
+      // review r62H F1); the doctor that names more of them than it does needs this run's target options (review r62H F5).
+      if (target !== '' && outcome.error === 'UnreadableNewerBackupError') io.err(`With this run's target options: \`lifeboat doctor${target}\`.`);
       if (unread !== undefined) io.err(unread);
       io.err(executionLine(outcome, options.dataDir));
       return EXIT_FAILED;

@@ -47,6 +47,8 @@ export type StartDrillDeps = {
   vault: VaultSide;
   /** The drill's region: its scratch buckets are made there. */
   region: string;
+  /** In the local cloud, its DynamoDB endpoint of `region`: the AWS CLI commands the drill's failures name go there (review r62H F1). */
+  localDynamoDb?: string | undefined;
   /** `<prefix>-drill-` (the drill functions' LIFEBOAT_RESTORE_TARGET_PREFIX). */
   drillTargetPrefix: string;
   s3: Parameters<typeof createScratchBucket>[0];
@@ -86,7 +88,7 @@ export async function startDrill(envelope: DrillEnvelope, deps: StartDrillDeps):
       .filter((b) => b.plan === plan.name && isDrillable(b, deps.vault) && Date.parse(b.startedAt) <= start)
       .sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt))[0];
     const newer = unreadableMaybeNewer(unreadable.items, { after: newest?.startedAt, upTo: envelope.startedAt });
-    if (newer.length > 0) throw new UnreadableNewerBackupError('drill', plan.name, { region: deps.region, vault: deps.vault }, newest, newer);
+    if (newer.length > 0) throw new UnreadableNewerBackupError('drill', plan.name, { region: deps.region, vault: deps.vault, localDynamoDb: deps.localDynamoDb }, newest, newer);
     // An unfinished rebuild of the catalog may not have written the newest yet (review rP F1).
     const marker = await deps.catalog.rebuildMarker().read();
     if (marker && choiceInRebuildGap(newest, marker)) throw new NewestBackupInRebuildGapError(plan.name, deps.region, marker, newest);

@@ -19,7 +19,12 @@ const clip = (text: string, max: number): string => (text.length <= max ? text :
  * The summary's finish commands name them, since a pasted `lifeboat failover` without them fails over env dev in the
  * local cloud; the function cannot know the operator's --config or --data-dir, which the CLI's own lines carry.
  */
-export type FailoverRanIn = { environment: string; localCloud: boolean };
+export type FailoverRanIn = {
+  environment: string;
+  localCloud: boolean;
+  /** The local cloud's DynamoDB endpoint of the function's region: the AWS CLI commands its refusals name go there (review r62H F1). */
+  localDynamoDb?: string | undefined;
+};
 
 /** What the summary's finish command needs added to act where the failover ran. */
 function targetOptionsNote(ranIn: FailoverRanIn): string {

@@ -168,7 +168,7 @@ export async function resolveFailoverBackup(
   const { kept, forgotten, unreadable, held, oldestStartedAt } = await keptBackupsOf(request.plan, catalog);
   const refuseUnreadableNewer = (chosen: BackupRecord | undefined): void => {
     const newer = unreadableMaybeNewer(unreadable, { after: chosen?.startedAt, upTo: request.at });
-    if (newer.length > 0) throw new UnreadableNewerBackupError('failover', request.plan, { region, vault: 'dr' }, chosen, newer);
+    if (newer.length > 0) throw new UnreadableNewerBackupError('failover', request.plan, { region, vault: 'dr', localDynamoDb: ranIn?.localDynamoDb }, chosen, newer);
   };
   if (request.at !== undefined) {
     const at = Date.parse(request.at);

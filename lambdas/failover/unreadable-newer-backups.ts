@@ -1,5 +1,6 @@
 import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
-import { type CatalogItemDelete, catalogItemDeleteCommand, catalogItemDeletesEnding, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
+import { catalogItemDeleteCommand, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
+import { localCloudAwsCli } from '../catalog/local-cloud-aws-cli';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
 
 /**
@@ -44,8 +45,14 @@ export function unreadableMaybeNewer(items: readonly InvalidBackupItem[], bounds
 /** Records named one by one in the message at most; the function's log has a line for every record passed over. */
 const NAMED = 3;
 
-/** Where the records are: the region of the catalog and the vault whose snapshots can write them again. */
-export type UnreadableRecordsPlace = { readonly region?: string | undefined; readonly vault: 'primary' | 'dr' };
+/** Records `lifeboat doctor` names a run at most (cli/doctor/catalog-plan-checks.ts, INVALID_ITEM_LINES). */
+const DOCTOR_NAMES = 10;
+
+/**
+ * Where the records are: the region of the catalog and the vault whose snapshots can write them again; in the local
+ * cloud, its DynamoDB endpoint of that region, which the deletes are named against (review r62H F1).
+ */
+export type UnreadableRecordsPlace = { readonly region?: string | undefined; readonly vault: 'primary' | 'dr'; readonly localDynamoDb?: string | undefined };
 
 /**
  * A failover or drill that would have chosen an older backup in the place of a record it cannot read: names each such
@@ -96,7 +103,7 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
   );
   const more = unreadable.length - named.length;
   const newer = chosen !== undefined ? `a backup newer than ${chosen.backupId} (started ${chosen.startedAt}), which the ${runbook} would ${restores} in its place` : `the backup the ${runbook} should ${restores}`;
-  const rebuild = place.vault === 'dr' ? `${REBUILD_LINE}dr --region dr` : `${REBUILD_LINE}primary`;
+  const rebuild = place.vault === 'dr' ? 'lifeboat catalog rebuild --vault dr --region dr' : 'lifeboat catalog rebuild --vault primary';
   const byId =
     runbook === 'failover'
       ? `give "backupId" to restore a backup by id (lifeboat failover --plan ${plan} --backup <id>), an older one knowingly`
@@ -105,33 +112,18 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
   // Keys too long to name here: the log has each, the doctor each with its delete.
   const listed =
     count === 0
-      ? `, too long to name here (the function's log names each), which may be of ${newer}. \`lifeboat doctor\` names each with the command that deletes it: delete ${them}`
+      ? `, too long to name here (the function's log names each), which may be of ${newer}. \`lifeboat doctor\` names up to ${DOCTOR_NAMES} of them, each with the command that deletes it: delete ${them}`
       : `, ${records.join(', ')}${more > 0 ? ` and ${more} more (the function's log names each)` : ''}, which may be of ${newer}. ${named.map((u) => u.error.message).join(' ')} ` +
-        `Delete ${them} with ${named.map((u) => deleteCommand(u, place.region)).join('; ')}${more > 0 ? OTHERS_ALIKE : ''}`;
+        `Delete ${them} with ${named.map((u) => deleteCommand(u, place)).join('; ')}${more > 0 ? ' (the others alike)' : ''}`;
   return (
     `${runbook === 'failover' ? 'Failover' : 'Drill'} of plan "${plan}" ${runbook === 'failover' ? 'refused' : 'failed'}: ${catalog} has ` +
-    `${unreadable.length === 1 ? 'a backup record' : `${unreadable.length} backup records`} it cannot read${listed}${AFTER_DELETES}\`${rebuild}\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
+    `${unreadable.length === 1 ? 'a backup record' : `${unreadable.length} backup records`} it cannot read${listed}, and \`${rebuild}\` writes the record again from the vault's snapshots (or correct the item by hand). ` +
     `Then ${runbook === 'failover' ? 'start the failover' : 'run the drill'} again; or ${byId}.`
   );
 }
 
-const REBUILD_LINE = 'lifeboat catalog rebuild --vault ';
-const OTHERS_ALIKE = ' (the others alike)';
-const AFTER_DELETES = ', and ';
-
-function deleteCommand(item: InvalidBackupItem, region: string | undefined): string {
-  return catalogItemDeleteCommand({ region: region ?? UNKNOWN_REGION, table: item.error.table, key: item.key });
-}
-
-/**
- * The deletes an UnreadableNewerBackupError's message (or a text holding it, as a drill's summary) names, read back
- * for a local run's CLI to print them against the local cloud (review r62C F2); empty when it names none. Read back
- * from the end of the list, which the rebuild's line follows: a damaged key shown earlier may hold any words.
- */
-export function unreadableRecordDeletes(text: string): CatalogItemDelete[] {
-  const end = text.lastIndexOf(`${AFTER_DELETES}\`${REBUILD_LINE}`);
-  if (end < 0) return [];
-  const list = text.slice(0, end);
-  const { deletes, rest } = catalogItemDeletesEnding(list.endsWith(OTHERS_ALIKE) ? list.slice(0, -OTHERS_ALIKE.length) : list);
-  return / Delete (it|them) with $/.test(rest) ? deletes : [];
+/** In the local cloud, against its endpoint: a plain `aws` delete goes to AWS and the local run keeps refusing (review r62C F2). */
+function deleteCommand(item: InvalidBackupItem, place: UnreadableRecordsPlace): string {
+  const awsCli = place.localDynamoDb !== undefined ? localCloudAwsCli(place.localDynamoDb) : 'aws';
+  return catalogItemDeleteCommand({ region: place.region ?? UNKNOWN_REGION, table: item.error.table, key: item.key }, awsCli);
 }

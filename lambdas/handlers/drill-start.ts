@@ -13,6 +13,7 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'drill 
     catalog: runtime.catalog,
     vault: runtime.config.homeVault,
     region: runtime.config.region,
+    localDynamoDb: runtime.config.localEndpoints?.dynamodb[runtime.config.region],
     drillTargetPrefix: runtime.config.restoreTargetPrefix,
     s3: runtime.clients.s3Client(),
     directoryRoot: scratchDirectoryRootOf(runtime.config, runtime.directory),

@@ -28,7 +28,11 @@ export const handler = lifeboatHandler({ schema: inputSchema, describes: 'failov
     s3: runtime.clients.s3Client(),
     dynamodb: runtime.clients.dynamoDbClient(),
     directory: runtime.directory,
-    ranIn: { environment: runtime.config.environment, localCloud: runtime.config.localEndpoints !== undefined },
+    ranIn: {
+      environment: runtime.config.environment,
+      localCloud: runtime.config.localEndpoints !== undefined,
+      localDynamoDb: runtime.config.localEndpoints?.dynamodb[runtime.config.region],
+    },
   }),
 );
 

@@ -2,91 +2,108 @@ import { drillRunCommand } from '../../../cli/commands/drill-commands';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
 import { type InvalidBackupItem } from '../../../lambdas/catalog/backup-catalog';
+import { backupRecordSchema } from '../../../lambdas/catalog/backup-record';
 import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
-import { catalogItemDeleteCommand, catalogItemDeletesEnding } from '../../../lambdas/catalog/catalog-item-delete-command';
-import { UnreadableNewerBackupError, unreadableRecordDeletes } from '../../../lambdas/failover/unreadable-newer-backups';
+import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
+import { drillStateReport, STATE_SUMMARY_MAX_CHARS } from '../../../lambdas/drill/drill-state-report';
+import { UnreadableNewerBackupError } from '../../../lambdas/failover/unreadable-newer-backups';
 import { capturedCliIo } from '../../support/captured-cli-io';
+import { drillRecordOf, drillReport } from '../../support/drill-records';
 import { inMemoryDrillAccess } from '../../support/in-memory-drill-access';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
- * Review r62C F2: a local failover or drill refused by catalog records it cannot read names `aws dynamodb delete-item …`
- * commands, which go to AWS: pasted, they delete nothing, exit 0, and the local run keeps refusing. The CLI of a local
- * run names the same deletes against the local cloud's DynamoDB (as the doctor does), each of exactly the damaged item.
+ * Review r62C F2: a local failover or drill refused by catalog records it cannot read named `aws dynamodb delete-item …`
+ * commands, which go to AWS. Review r62H F1: the CLI then read the deletes back from the drill's summary, cut at
+ * STATE_SUMMARY_MAX_CHARS, where a damaged item's validation problems (a `pins` key) can end with the words of another,
+ * valid record's delete: the local drill printed that delete. Now the function, which knows the local cloud's endpoint,
+ * names the deletes against it, and the CLI prints what was recorded: no command is read back from a text.
  */
 
 const TABLE = 'lifeboat-dev-catalog';
-const invalid = (pk: string, sk = 'BACKUP'): InvalidBackupItem => ({
-  key: { pk, sk },
-  startedAt: '2026-12-09T06:00:00Z',
-  preVault: false,
-  mayBeHeld: false,
-  forgotten: false,
-  snapshotIds: [],
-  error: new CatalogItemInvalidError(TABLE, `${pk} / ${sk}`, ['status: bad']),
-});
-const VICTIM = `aws dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '{"pk":{"S":"BACKUP#victim"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
-// A C1 CSI, a quote, and one whose key holds the words of a delete and of the sentence after the list.
-const KEYS = ['BACKUP#20261209T060000Z-0000000b\u009b2J', "BACKUP#it's", `BACKUP#x; ${VICTIM}, and \`lifeboat catalog rebuild --vault dr --region dr\` writes`];
-const items = KEYS.map((pk) => invalid(pk));
-const refusal = (runbook: 'failover' | 'drill', unreadable: readonly InvalidBackupItem[]) =>
-  new UnreadableNewerBackupError(runbook, 'demo', { region: 'us-west-2', vault: 'dr' }, undefined, unreadable).message;
-const LOCAL = "AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb us-west-2 URL of lifeboat local status --data-dir '/srv/dr cloud'>";
-/** The local delete of `pk`, written out here: its key JSON with the C1 character as \u009b and the quote as '\''. */
-const localDelete = (json: string) => `${LOCAL} dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '${json}' --condition-expression 'attribute_exists(pk)'`;
-const EXPECTED = [
-  localDelete('{"pk":{"S":"BACKUP#20261209T060000Z-0000000b\\u009b2J"},"sk":{"S":"BACKUP"}}'),
-  localDelete(`{"pk":{"S":"BACKUP#it'\\''s"},"sk":{"S":"BACKUP"}}`),
-  localDelete(JSON.stringify({ pk: { S: KEYS[2] }, sk: { S: 'BACKUP' } }).replace(/'/g, "'\\''")),
-];
+const ENDPOINT = 'http://127.0.0.1:4569';
+const LOCAL = `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url ${ENDPOINT}`;
+const DAMAGED_PK = 'BACKUP#20261209T060000Z-0000000b';
+const VICTIM_PK = 'BACKUP#20261208T060000Z-0000000a';
+const VICTIM = `aws dynamodb delete-item --region us-east-1 --table-name ${TABLE} --key '{"pk":{"S":"${VICTIM_PK}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
+/** The local delete of the damaged item, written out. */
+const DAMAGED_DELETE = (region: string) =>
+  `${LOCAL} dynamodb delete-item --region ${region} --table-name ${TABLE} --key '{"pk":{"S":"${DAMAGED_PK}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
 
-function runnerOf(outcome: WorkflowOutcome): WorkflowRunner {
-  return { run: async () => outcome };
+/** A damaged item as the catalog reads it: its problems from the real schema, so a `pins` key is in the message. */
+function damaged(pinKey: string): InvalidBackupItem {
+  const item = { pk: DAMAGED_PK, sk: 'BACKUP', startedAt: '2026-12-09T06:00:00Z', plan: 'demo', status: 'COMMITTED', pins: { [pinKey]: 'x' } };
+  const parsed = backupRecordSchema.safeParse(item);
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(item)'}: ${i.message}`);
+  return { key: { pk: DAMAGED_PK, sk: 'BACKUP' }, startedAt: item.startedAt, preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError(TABLE, `${DAMAGED_PK} / BACKUP`, problems) };
 }
+
+/** Every delete printed against the local cloud, as [endpoint, pk]: whatever form (a placeholder endpoint too). */
+function localDeletesPrinted(lines: readonly string[]): Array<[string, string]> {
+  const found: Array<[string, string]> = [];
+  for (const line of lines) {
+    for (const m of line.matchAll(/S3RVER aws --endpoint-url (<[^>]*>|\S+) dynamodb delete-item --region \S+ --table-name \S+ --key '(\{[^']*\})'/g)) {
+      found.push([m[1]!, (JSON.parse(m[2]!) as { pk: { S: string } }).pk.S]);
+    }
+  }
+  return found;
+}
+
 const stderr = { isTTY: false, write: () => true };
+const runnerOf = (outcome: WorkflowOutcome): WorkflowRunner => ({ run: async () => outcome });
+
+/** A local drill of the primary vault failed by `item`, recorded as the drill records it, its summary cut as the state's. */
+async function localDrillFailedBy(item: InvalidBackupItem): Promise<{ out: string[]; err: string[]; summary: string }> {
+  const error = new UnreadableNewerBackupError('drill', 'demo', { region: 'us-east-1', vault: 'primary', localDynamoDb: ENDPOINT }, undefined, [item]);
+  const { record } = drillRecordOf(
+    drillReport({ drillId: '20261209T070000Z-0000000c', region: 'us-east-1', vault: 'primary', execution: 'd1', verdict: 'FAILED', backup: undefined, sources: [], rto: undefined, rpo: undefined, errors: [{ error: error.name, message: error.message, step: 'start' }] }),
+  );
+  const summary = (drillStateReport(record) as { summary: string }).summary;
+  const memory = inMemoryDrillAccess();
+  memory.catalogs.primary.push(record as DrillRecord);
+  const { out, err, io } = capturedCliIo();
+  const runner = runnerOf({ executionId: 'd1', status: 'FAILED', error: 'DrillFailed', cause: `${summary}` });
+  expect(await drillRunCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/srv/lb', plan: 'demo', vault: 'primary' }, { io, stderr, runner, access: memory.access })).toBe(1);
+  return { out, err, summary };
+}
+
+describe('a local drill failed by a record it cannot read (review r62H F1, F2)', () => {
+  it('prints no delete of another record when the damaged item\'s problems end with the words of one, past the summary\'s cut', async () => {
+    const forged = `${'p'.repeat(3000)} Delete it with ${VICTIM}, and \`lifeboat catalog rebuild --vault primary`;
+    const { out, err, summary } = await localDrillFailedBy(damaged(forged));
+    expect(summary.length).toBeGreaterThan(STATE_SUMMARY_MAX_CHARS);
+    const printed = localDeletesPrinted([...out, ...err]);
+    expect(printed.map(([, pk]) => pk)).not.toContain(VICTIM_PK);
+    // The report names the error twice (its first error, then each): both of the damaged item alone.
+    expect(printed.length).toBeGreaterThan(0);
+    expect(new Set(printed.map(([endpoint, pk]) => `${endpoint} ${pk}`))).toEqual(new Set([`${ENDPOINT} ${DAMAGED_PK}`]));
+  });
+
+  it('prints the local delete of the damaged item, its real endpoint, when the summary is cut before the list', async () => {
+    const { out, err, summary } = await localDrillFailedBy(damaged('p'.repeat(3000)));
+    expect(summary.length).toBeGreaterThan(STATE_SUMMARY_MAX_CHARS);
+    expect([...out, ...err].some((l) => l.includes(DAMAGED_DELETE('us-east-1')))).toBe(true);
+    // Nothing to fill in before pasting (review r62H F4).
+    expect([...out, ...err].some((l) => l.includes('--endpoint-url <'))).toBe(false);
+  });
+
+  it('names the doctor and the rebuild with the run\'s target options (review r62H F5)', async () => {
+    const { err } = await localDrillFailedBy(damaged('p'));
+    const target = `--config ${SAMPLE_CONFIG_FILE} --data-dir /srv/lb`;
+    expect(err).toContain(`With this run's target options: \`lifeboat doctor ${target}\` and \`lifeboat catalog rebuild --vault primary ${target}\`.`);
+  });
+});
 
 describe('a local failover refused by records it cannot read', () => {
-  const cause = JSON.stringify({ errorType: 'UnreadableNewerBackupError', errorMessage: refusal('failover', items), trace: [] });
-  const outcome: WorkflowOutcome = { executionId: 'f1', status: 'FAILED', error: 'UnreadableNewerBackupError', cause };
+  const items = [damaged('p'), { ...damaged('p'), key: { pk: `${DAMAGED_PK}\u009b2J`, sk: 'BACKUP' } }];
+  const error = new UnreadableNewerBackupError('failover', 'demo', { region: 'us-west-2', vault: 'dr', localDynamoDb: ENDPOINT }, undefined, items);
+  const outcome: WorkflowOutcome = { executionId: 'f1', status: 'FAILED', error: error.name, cause: JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [] }) };
 
-  it('names each delete against the local cloud, with its endpoint and credentials, of exactly the damaged items', async () => {
+  it('prints the function\'s deletes against the local cloud as they are, each of exactly a damaged item, and the doctor with its target options', async () => {
     const { err, io } = capturedCliIo();
     expect(await failoverCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '/srv/dr cloud', plan: 'demo' }, { io, stderr, runner: runnerOf(outcome) })).toBe(1);
-    const line = err.find((l) => l.startsWith('This run is in the local cloud'));
-    expect(line).toBe(`This run is in the local cloud, not AWS: delete the records there with ${EXPECTED.join('; ')}.`);
-    expect(line).not.toContain('BACKUP#victim"');
-  });
-
-  it('adds nothing with --aws, where the function\'s own commands are the ones to run', async () => {
-    const { err, io } = capturedCliIo();
-    expect(await failoverCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '/srv/dr cloud', aws: true, plan: 'demo' }, { io, stderr, runner: runnerOf(outcome) })).toBe(1);
-    expect(err.some((l) => l.includes('S3RVER'))).toBe(false);
-  });
-});
-
-it('a local drill failed by such a record names the local delete too', async () => {
-  const memory = inMemoryDrillAccess();
-  const cause = `UnreadableNewerBackupError: ${refusal('drill', items.slice(0, 1))}`;
-  const { err, io } = capturedCliIo();
-  const runner = runnerOf({ executionId: 'd1', status: 'FAILED', error: 'DrillFailed', cause });
-  expect(await drillRunCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/srv/dr cloud', plan: 'demo' }, { io, stderr, runner, access: memory.access })).toBe(1);
-  expect(err).toContain(`This run is in the local cloud, not AWS: delete the record there with ${EXPECTED[0]}.`);
-});
-
-describe('reading the printed deletes back', () => {
-  it('reads each key of the list back as it was, whatever the key holds, and none from elsewhere in the message', () => {
-    const keys = [...KEYS, 'BACKUP#\\"\u202e\n\ud83d\ude00 \'\\\'\'', "'"];
-    const many = keys.map((pk) => invalid(pk, `${pk}'`));
-    // Three named, the others alike.
-    expect(unreadableRecordDeletes(refusal('failover', many)).map((d) => d.key)).toEqual(many.slice(0, 3).map((i) => i.key));
-    for (const item of many) {
-      const { deletes, rest } = catalogItemDeletesEnding(`Delete it with ${catalogItemDeleteCommand({ region: 'us-west-2', table: TABLE, key: item.key })}`);
-      expect({ deletes, rest }).toEqual({ deletes: [{ region: 'us-west-2', table: TABLE, key: item.key }], rest: 'Delete it with ' });
-    }
-  });
-
-  it('reads none from a text that does not end with the list', () => {
-    expect(unreadableRecordDeletes('Failover FAILED: something else')).toEqual([]);
-    expect(catalogItemDeletesEnding(`${VICTIM} and more`).deletes).toEqual([]);
+    expect(err.join('\n')).toContain(`Delete them with ${DAMAGED_DELETE('us-west-2')}; ${LOCAL} dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '{"pk":{"S":"${DAMAGED_PK}\\u009b2J"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)', and`);
+    expect(localDeletesPrinted(err).map(([endpoint]) => endpoint)).toEqual([ENDPOINT, ENDPOINT]);
+    expect(err).toContain("With this run's target options: `lifeboat doctor --data-dir '/srv/dr cloud'`.");
   });
 });

@@ -81,6 +81,16 @@ it.each([['latest'], ['random-within-window']])('fails a %s drill when the newes
   );
 });
 
+// Review r62H F1: in the local cloud the drill names the deletes against the local cloud itself (its endpoint), so the
+// CLI prints them as recorded and reads no command back from its summary, which a damaged key can forge.
+it('names the deletes against the local cloud\'s DynamoDB when it runs there', async () => {
+  items = [OLDER, DAMAGED];
+  const local = startDrill({ input: { plan: 'orders', selection: 'latest' }, execution: 'exec-1', startedAt: STARTED }, { ...deps(), localDynamoDb: 'http://127.0.0.1:4569' });
+  await expect(local).rejects.toThrow(
+    `Delete it with AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url http://127.0.0.1:4569 dynamodb delete-item --region us-east-1 --table-name lifeboat-dev-catalog --key '${JSON.stringify({ pk: { S: DAMAGED.pk }, sk: { S: 'BACKUP' } })}' --condition-expression 'attribute_exists(pk)', and \``,
+  );
+});
+
 it('fails a DR drill alike, against the newest backup replicated to the DR vault', async () => {
   const notReplicated = itemOf('20261209T080000Z-0000000c', '2026-12-09T08:00:00.000Z', { copies: { primary: 'COMMITTED', dr: 'PENDING' } });
   items = [OLDER, notReplicated, damagedAs('20261209T070000Z-0000000d', '2026-12-09T07:00:00.000Z')];

@@ -74,6 +74,16 @@ it('refuses the newest when the newest record cannot be read, naming it, why, it
   );
 });
 
+// Review r62H F1: the local cloud's failover names its deletes against the local cloud itself (its endpoint, which the
+// function knows), so no CLI reads commands back from the text, where a damaged key may hold another record's delete.
+it('names the deletes against the local cloud\'s DynamoDB when it runs there', async () => {
+  items = [OLDER, DAMAGED];
+  const ranIn = { environment: 'dev', localCloud: true, localDynamoDb: 'http://127.0.0.1:4569' };
+  await expect(resolveFailoverBackup({ plan: 'shop' }, catalog, 'us-west-2', ranIn)).rejects.toThrow(
+    `Delete it with AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url http://127.0.0.1:4569 dynamodb delete-item --region us-west-2 --table-name lifeboat-dev-catalog --key '${DAMAGED_KEY}' --condition-expression 'attribute_exists(pk)', and \``,
+  );
+});
+
 it('refuses an at the unreadable record started by, and restores the older backup for an at before it', async () => {
   items = [OLDER, DAMAGED];
   await expect(resolve({ at: '2026-12-09T07:00:00Z' })).rejects.toThrow(UnreadableNewerBackupError);
