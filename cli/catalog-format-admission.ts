@@ -12,7 +12,13 @@ import { errorAsText } from '../lambdas/runtime/error-as-text';
  * One of the environment's catalogs, for a command about to write: whether it writes through that catalog (or its
  * vault). A catalog not written is only glanced at: its client should give up at once (environment-access.ts).
  */
-export type CatalogOfWriter = { readonly catalog: BackupCatalog; readonly region: string; readonly written: boolean };
+export type CatalogOfWriter = {
+  readonly catalog: BackupCatalog;
+  readonly region: string;
+  readonly written: boolean;
+  /** In the local cloud, its DynamoDB endpoint of `region`: the marker's delete a refusal names goes there (review r62H F3). */
+  readonly localDynamoDb?: string | undefined;
+};
 
 /**
  * Before a CLI writes or deletes anything in an environment: refuses (CatalogFormatTooNewError) when any of its
@@ -44,22 +50,22 @@ export async function admitWriter(
 ): Promise<void> {
   // All read before any is raised: a refusal changes nothing. At once: a silent region costs its timeout once.
   const formats = await Promise.all(
-    catalogs.map(async ({ catalog, region, written }) => {
+    catalogs.map(async ({ catalog, region, written, localDynamoDb }) => {
       const marker = catalog.formatMarker(region);
       const read = written ? () => marker.read() : () => askedAgainWhileBusy(() => marker.read(), retryDelaysMs);
-      const format = await unlessOutOfReach(read, { table: marker.table, region, written }, warn);
-      return { table: marker.table, region, format };
+      const format = await unlessOutOfReach(read, { table: marker.table, region, written, localDynamoDb }, warn);
+      return { table: marker.table, region, format, localDynamoDb };
     }),
   );
   const above: MarkedCatalog[] = [];
-  for (const { table, region, format } of formats) if (format !== undefined && format > CATALOG_FORMAT) above.push({ table, region, format });
+  for (const { table, region, format, localDynamoDb } of formats) if (format !== undefined && format > CATALOG_FORMAT) above.push({ table, region, format, localDynamoDb });
   if (above.length > 0) throw new CatalogFormatTooNewError(above, CATALOG_FORMAT, cliVersion);
-  for (const { catalog, region, written } of catalogs) {
+  for (const { catalog, region, written, localDynamoDb } of catalogs) {
     if (!written) continue;
     const marker = catalog.formatMarker(region);
     // A newer CLI may have raised it since the read.
-    const standing = await unlessOutOfReach(() => marker.raise(CATALOG_FORMAT), { table: marker.table, region, written }, warn);
-    if (standing !== undefined && standing > CATALOG_FORMAT) throw new CatalogFormatTooNewError([{ table: marker.table, region, format: standing }], CATALOG_FORMAT, cliVersion);
+    const standing = await unlessOutOfReach(() => marker.raise(CATALOG_FORMAT), { table: marker.table, region, written, localDynamoDb }, warn);
+    if (standing !== undefined && standing > CATALOG_FORMAT) throw new CatalogFormatTooNewError([{ table: marker.table, region, format: standing, localDynamoDb }], CATALOG_FORMAT, cliVersion);
   }
 }
 
@@ -103,14 +109,15 @@ const OUT_OF_REACH: ReadonlySet<string> = new Set(['AccessDeniedException', 'Res
 
 async function unlessOutOfReach<T>(
   look: () => Promise<T>,
-  of: { table: string; region: string; written: boolean },
+  of: { table: string; region: string; written: boolean; localDynamoDb?: string | undefined },
   warn: (line: string) => void,
 ): Promise<T | undefined> {
   try {
     return await look();
   } catch (err) {
     if (err instanceof CatalogEndpointUnansweredError || isUnanswered(err)) return undefined;
-    if (err instanceof CatalogFormatMarkerInvalidError) throw err;
+    // The catalog reads the marker without knowing the cloud it is in: in the local one, its delete goes there.
+    if (err instanceof CatalogFormatMarkerInvalidError) throw of.localDynamoDb !== undefined ? new CatalogFormatMarkerInvalidError(err.table, err.region ?? of.region, err.found, of.localDynamoDb) : err;
     // The SDK's retry wraps an error that is not an Error of its realm (Node's own, under a test runner's sandbox) in
     // one whose message alone says it: "AWS SDK error wrapper for Error: connect ECONNREFUSED …". Only such a wrapper
     // is read as text: a service's or Lifeboat's named error may quote anything (a marker holding "ETIMEDOUT").

@@ -314,7 +314,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     const catalogOfWriter = (region: 'primary' | 'dr'): CatalogOfWriter => {
       const written = writes.has(region);
       const catalog = written ? catalogIn(region) : new BackupCatalog(DynamoDBDocumentClient.from(glanceClientIn(region)), region === 'primary' ? names.catalogTable : drCatalogTable);
-      return { catalog, region: regionOf(region), written };
+      return { catalog, region: regionOf(region), written, localDynamoDb: endpoints?.dynamodb[regionOf(region)] };
     };
     try {
       await admitWriter(regions.map(catalogOfWriter), packageVersion(), use.warn ?? processIo.err);

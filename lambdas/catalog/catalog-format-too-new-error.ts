@@ -1,4 +1,5 @@
 import { deleteFormatMarkerCommand } from './catalog-format-marker-key';
+import { localCloudAwsCli } from './local-cloud-aws-cli';
 
 /** A catalog whose format marker is above what the CLI knows. */
 export type MarkedCatalog = {
@@ -6,6 +7,8 @@ export type MarkedCatalog = {
   /** Its region: the table's name is the same in both. */
   readonly region: string;
   readonly format: number;
+  /** In the local cloud, its DynamoDB endpoint of `region`: the marker's delete goes there (review r62H F3). */
+  readonly localDynamoDb?: string | undefined;
 };
 
 /**
@@ -32,7 +35,7 @@ export class CatalogFormatTooNewError extends Error {
       `This environment's ${marked.length === 1 ? 'catalog' : 'catalogs'} (${named}) ${marked.length === 1 ? 'is' : 'are'} at format ${found}, written by a newer Lifeboat (a deploy of it, or a newer CLI); ` +
         `this CLI (version ${cliVersion}) knows format ${known} and could delete what newer versions protect. Upgrade this CLI to the version that wrote format ${found}, then run the command again. ` +
         `If the environment was rolled back to a version of format ${known} on purpose, delete the marker (the next backup writes it again with the deployed format): ` +
-        marked.map((m) => deleteFormatMarkerCommand(m.table, m.region)).join('; '),
+        marked.map((m) => deleteFormatMarkerCommand(m.table, m.region, m.localDynamoDb !== undefined ? localCloudAwsCli(m.localDynamoDb) : undefined)).join('; '),
     );
     this.found = found;
   }

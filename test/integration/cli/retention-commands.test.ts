@@ -150,7 +150,10 @@ it('refuses backups forget and prune through a catalog a newer Lifeboat marked, 
   const marker = new BackupCatalog(documents, names.catalogTable).formatMarker();
   await documents.send(new PutCommand({ TableName: names.catalogTable, Item: { pk: 'FORMAT', sk: 'FORMAT', format: CATALOG_FORMAT + 1 } }));
   // The message itself: test/unit/lambdas/catalog/catalog-format.test.ts.
-  const refusal = new CatalogFormatTooNewError([{ table: names.catalogTable, region: environment.primaryRegion, format: CATALOG_FORMAT + 1 }], CATALOG_FORMAT, packageVersion()).message;
+  // Review r62H F3: its delete of the marker goes to the local cloud's DynamoDB, the CLI's endpoint there.
+  const localDynamoDb = cloud.endpoints.dynamodb[environment.primaryRegion];
+  const refusal = new CatalogFormatTooNewError([{ table: names.catalogTable, region: environment.primaryRegion, format: CATALOG_FORMAT + 1, localDynamoDb }], CATALOG_FORMAT, packageVersion()).message;
+  expect(refusal).toContain(`aws --endpoint-url ${localDynamoDb ?? '(none)'} dynamodb delete-item`);
   const kept = ids.filter((i) => i !== second);
   // Two backups of a plan no longer in the config, which `--plan gone --keep-last 1` would forget the older of.
   const catalog = new BackupCatalog(documents, names.catalogTable);
@@ -204,7 +207,7 @@ it('refuses backups forget and prune through a catalog a newer Lifeboat marked, 
 it('refuses catalog rebuild --region dr and scrub --repair in an environment whose DR catalog a newer Lifeboat marked, and raises no marker', async () => {
   const dr = DynamoDBDocumentClient.from(clients[1] as DynamoDBClient);
   await dr.send(new PutCommand({ TableName: names.catalogTable, Item: { pk: 'FORMAT', sk: 'FORMAT', format: CATALOG_FORMAT + 1 } }));
-  const refusal = new CatalogFormatTooNewError([{ table: names.catalogTable, region: environment.drRegion, format: CATALOG_FORMAT + 1 }], CATALOG_FORMAT, packageVersion()).message;
+  const refusal = new CatalogFormatTooNewError([{ table: names.catalogTable, region: environment.drRegion, format: CATALOG_FORMAT + 1, localDynamoDb: cloud.endpoints.dynamodb[environment.drRegion] }], CATALOG_FORMAT, packageVersion()).message;
   const primaryMarker = new BackupCatalog(DynamoDBDocumentClient.from(clients[0] as DynamoDBClient), names.catalogTable).formatMarker();
   const before = await primaryMarker.read();
   try {

@@ -86,7 +86,7 @@ describe('the catalog format marker', () => {
       `This environment's catalog (catalog in eu-west-1) is at format ${CATALOG_FORMAT + 1}, written by a newer Lifeboat (a deploy of it, or a newer CLI); this CLI (version 0.1.0) knows format ${CATALOG_FORMAT} ` +
         `and could delete what newer versions protect. Upgrade this CLI to the version that wrote format ${CATALOG_FORMAT + 1}, then run the command again. ` +
         `If the environment was rolled back to a version of format ${CATALOG_FORMAT} on purpose, delete the marker (the next backup writes it again with the deployed format): ` +
-        `aws dynamodb delete-item --region eu-west-1 --table-name catalog --key '{"pk":{"S":"FORMAT"},"sk":{"S":"FORMAT"}}'`,
+        `aws dynamodb delete-item --region eu-west-1 --table-name catalog --key '{"pk":{"S":"FORMAT"},"sk":{"S":"FORMAT"}}' --condition-expression 'attribute_exists(pk)'`,
     );
     expect(await marker.read()).toBe(CATALOG_FORMAT + 1);
   });
@@ -120,8 +120,19 @@ describe('the catalog format marker', () => {
     );
     await expect(admitWriter([{ catalog, region: 'eu-west-1', written: true }], '0.1.0', noWarning)).rejects.toThrow(
       'The catalog format marker of catalog in eu-west-1 (item pk FORMAT, sk FORMAT) holds format 1.5, not a positive integer, so whether a newer Lifeboat wrote this catalog cannot be told. ' +
-        `Delete the item, which the next backup writes again with the deployed format: aws dynamodb delete-item --region eu-west-1 --table-name catalog --key '{"pk":{"S":"FORMAT"},"sk":{"S":"FORMAT"}}'`,
+        `Delete the item, which the next backup writes again with the deployed format: aws dynamodb delete-item --region eu-west-1 --table-name catalog --key '{"pk":{"S":"FORMAT"},"sk":{"S":"FORMAT"}}' --condition-expression 'attribute_exists(pk)'`,
     );
+  });
+
+  // Review r62H F3: the marker's delete lacked the condition (a delete sent to the wrong table, region or endpoint exits 0
+  // as if it had worked) and, in the local cloud, went to AWS: both refusals now name it against the local cloud there.
+  it('names the marker\'s delete against the local cloud when the catalog is there, conditioned', async () => {
+    const local = `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url http://127.0.0.1:4569 dynamodb delete-item --region eu-west-1 --table-name catalog --key '{"pk":{"S":"FORMAT"},"sk":{"S":"FORMAT"}}' --condition-expression 'attribute_exists(pk)'`;
+    const inLocalCloud = [{ catalog, region: 'eu-west-1', written: true, localDynamoDb: 'http://127.0.0.1:4569' }];
+    await setFormat(1.5);
+    await expect(admitWriter(inLocalCloud, '0.1.0', noWarning)).rejects.toThrow(`Delete the item, which the next backup writes again with the deployed format: ${local}`);
+    await setFormat(CATALOG_FORMAT + 1);
+    await expect(admitWriter(inLocalCloud, '0.1.0', noWarning)).rejects.toThrow(new RegExp(`delete the marker \\(the next backup writes it again with the deployed format\\): ${local.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
   });
 
   // Review rM F3: the marker guards CLIs; a backup or retention run that failed on it would protect nothing.
