@@ -248,10 +248,11 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
       // The failover function's rebuild of a DR catalog that may have been lost (dr-catalog-lost-hint.ts) names its own
       // --env and --aws, not this run's --config, --data-dir or --stack: restore adds the same line (review r60E F4).
       const target = targetOptionsLine(options);
-      if (target !== '' && causeMessage(outcome.cause)?.includes('lifeboat catalog rebuild --vault dr') === true) io.err(`With this run's target options: \`lifeboat catalog rebuild --vault dr --region dr${target}\`.`);
+      const rebuild = `\`lifeboat catalog rebuild --vault dr --region dr${target}\``;
       // Records it cannot read: its deletes are already against the cloud it ran in (the local one's endpoint included,
       // review r62H F1); the doctor that names more of them than it does needs this run's target options (review r62H F5).
-      if (target !== '' && outcome.error === 'UnreadableNewerBackupError') io.err(`With this run's target options: \`lifeboat doctor${target}\`.`);
+      if (target !== '' && outcome.error === 'UnreadableNewerBackupError') io.err(`With this run's target options: \`lifeboat doctor${target}\` and ${rebuild}.`);
+      else if (target !== '' && causeMessage(outcome.cause)?.includes('lifeboat catalog rebuild --vault dr') === true) io.err(`With this run's target options: ${rebuild}.`);
       if (unread !== undefined) io.err(unread);
       io.err(executionLine(outcome, options.dataDir));
       return EXIT_FAILED;

@@ -104,6 +104,6 @@ describe('a local failover refused by records it cannot read', () => {
     expect(await failoverCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '/srv/dr cloud', plan: 'demo' }, { io, stderr, runner: runnerOf(outcome) })).toBe(1);
     expect(err.join('\n')).toContain(`Delete them with ${DAMAGED_DELETE('us-west-2')}; ${LOCAL} dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '{"pk":{"S":"${DAMAGED_PK}\\u009b2J"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)', and`);
     expect(localDeletesPrinted(err).map(([endpoint]) => endpoint)).toEqual([ENDPOINT, ENDPOINT]);
-    expect(err).toContain("With this run's target options: `lifeboat doctor --data-dir '/srv/dr cloud'`.");
+    expect(err).toContain("With this run's target options: `lifeboat doctor --data-dir '/srv/dr cloud'` and `lifeboat catalog rebuild --vault dr --region dr --data-dir '/srv/dr cloud'`.");
   });
 });
