@@ -5,8 +5,12 @@ import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 /** Records a forget's text report names one by one at most, as the doctor does (INVALID_ITEM_LINES); the rest are counted. */
 export const UNREADABLE_RECORDS_NAMED = 10;
 
-/** The commands the advice names, with the target options of the forget that printed it. */
-export type UnreadableRecordCommands = { readonly doctor: string; readonly rebuild: string };
+/**
+ * The commands the advice names, with the target options of the forget that printed it. No `doctor` when the forget
+ * named its environment by --stack: the doctor refuses --stack (it checks a config file's environment), so the line
+ * would fail pasted (review r62I F1); stderr's lines are then where each record is named.
+ */
+export type UnreadableRecordCommands = { readonly doctor?: string; readonly rebuild: string };
 
 /**
  * What `lifeboat backups forget` prints of a plan's records it could not read (PlanForgetReport.unreadable): the run
@@ -24,7 +28,13 @@ export function unreadableRecordLines(plan: Pick<PlanForgetReport, 'plan' | 'unr
     `  not read: ${unreadable.length} backup record(s) of plan ${shownCatalogName(plan.plan)} could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot ${them}:`,
     ...unreadable.slice(0, UNREADABLE_RECORDS_NAMED).map((u) => `    ${shownCatalogName(u.item)}`),
     ...(more > 0 ? [`    and ${more} more (stderr names each)`] : []),
-    `  \`${commands.doctor}\` names each with why and the command that deletes it: correct the item, or delete it and run \`${commands.rebuild}\` ` +
+    `  ${whereNamed(commands.doctor)}: correct the item, or delete it and run \`${commands.rebuild}\` ` +
       `to write it again from the ${vault === 'dr' ? 'DR ' : ''}vault; or upgrade Lifeboat if a newer version wrote ${them}.`,
   ];
+}
+
+/** Where the operator finds each record with why: the doctor's report, or (no doctor line) stderr's lines of this run. */
+function whereNamed(doctor: string | undefined): string {
+  if (doctor === undefined) return `stderr's lines ("passed over: …") give each key with why (the doctor, which names the command that deletes each, does not take --stack)`;
+  return `\`${doctor}\` names each with why and the command that deletes it`;
 }

@@ -486,7 +486,7 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
   const options = target ? targetOptionsLine(target) : '';
   // The DR catalog is rebuilt from the DR vault, whose key is not the primary vault's --vault-key (doctor's rebuild lines alike).
   const rebuild = report.vault === 'dr' ? `catalog rebuild --vault dr --region dr${options}` : `catalog rebuild --vault primary${target ? vaultTargetOptionsLine(target) : ''}`;
-  const commands = { doctor: `lifeboat doctor${options}`, rebuild: `lifeboat ${rebuild}` };
+  const commands = { ...(target?.stack === undefined ? { doctor: `lifeboat doctor${options}` } : {}), rebuild: `lifeboat ${rebuild}` };
   const shown = shownCatalogName;
   for (const plan of report.plans) {
     const given = plan.plan === unconfigured ? ' (not in the config: the policy of the command line)' : '';

@@ -9,10 +9,12 @@ import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand, printForgetReport } from '../../../cli/commands/retention-commands';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+import { type ForgetReport } from '../../../lambdas/retention/forget-backups';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { shellWord } from '../../../lambdas/runtime/shell-word';
+import { parsePrintedCommand } from '../../support/printed-command-parse';
 
 /**
  * `lifeboat backups hold|release|forget`: the command lines, their errors, and what they print, over
@@ -368,5 +370,45 @@ describe('printForgetReport', () => {
     expect(text).toContain('b-1\\u000a\\u001b[32mClean');
     expect(text).toContain('2026\\u009b2J');
     expect(out).toContain('  left alone: b-1\\u000a\\u001b[32mClean was pinned during this run by restore\\u202e r-7 until 2026-03-11T00:00:00.000Z');
+  });
+  // r62I F1: after `backups forget --stack …` the report printed `lifeboat doctor --stack …`, which the doctor refuses
+  // ("--stack is not taken by lifeboat doctor"): every command it prints must be one the CLI takes, pasted as printed.
+  const unreadableReport = (vault: 'primary' | 'dr'): ForgetReport => ({
+    vault,
+    dryRun: true,
+    plans: [
+      {
+        plan: 'demo',
+        policy: { keepLast: 1 },
+        decisions: [],
+        forgotten: [],
+        heldMeanwhile: [],
+        pinnedMeanwhile: [],
+        deletedObjects: 0,
+        releasedClaims: [],
+        notCounted: [],
+        leftInPlace: [],
+        locked: [],
+        unreadable: [{ item: 'BACKUP#x / BACKUP', problem: 'not valid' }],
+      },
+    ],
+  });
+  const base = { config: 'lifeboat.config.json', env: 'dev', dataDir: '.lifeboat' };
+  it.each([
+    ['--stack, primary', { ...base, aws: true, stack: 'My-Stack', vaultKey: 'alias/k' }, 'primary'],
+    ['--stack --stack-region --stack-account, dr', { ...base, aws: true, stack: 'My-Stack', stackRegion: 'eu-west-1', stackAccount: '123456789012' }, 'dr'],
+    ['--env --aws --vault-key, primary', { ...base, env: 'prod', aws: true, vaultKey: 'alias/k' }, 'primary'],
+    ['--env --aws, dr', { ...base, env: 'prod', aws: true }, 'dr'],
+    ['--data-dir with a space', { ...base, env: 'prod', dataDir: '/tmp/d d' }, 'primary'],
+  ] as const)('prints only commands the CLI takes for unreadable records (%s)', async (_name, options, vault) => {
+    const { out, io } = capturedCliIo();
+    printForgetReport(io, unreadableReport(vault), undefined, options);
+    const lines = [...out.join('\n').matchAll(/`(lifeboat [^`]*)`/g)].map((m) => m[1] as string);
+    expect(lines.some((l) => l.startsWith('lifeboat catalog rebuild '))).toBe(true);
+    for (const line of lines) expect({ line, ...(await parsePrintedCommand(line)) }).toEqual({ line, args: expect.any(Array) });
+    const stack = 'stack' in options;
+    // With --stack the doctor is not offered; stderr's lines of the run (logInvalidBackupItem) name each record instead.
+    expect(lines.some((l) => l.startsWith('lifeboat doctor'))).toBe(!stack);
+    if (stack) expect(out.join('\n')).toContain(`stderr's lines ("passed over: …") give each key with why`);
   });
 });
