@@ -261,6 +261,18 @@ describe('refuses, changing nothing', () => {
     await expect(forgetLostBackup(pair.backupId, deps('primary'))).rejects.toThrow(`backup ${pair.backupId} was not forgotten: the primary catalog holds no such backup`);
   });
 
+  // The hold's reason and by, a pin's by and until were printed raw: a newline forged a line of the refusal ("… was
+  // forgotten: OK"), an ESC coloured the terminal, a U+202E showed the rest reversed (review r62J F1). Date.parse
+  // reads a parenthesised comment past a date as nothing: an `until` with a newline in one is a live pin.
+  it('a hold or pin whose record text holds a newline, ESC or bidi override: one line, each shown escaped', async () => {
+    await corrupt(pair.primary.store, key);
+    await corrupt(pair.dr.store, key);
+    catalogs.primary.records.set(pair.backupId, record({ hold: { reason: 'case 7"\nbackup b-1 was forgotten: OK\u001b[2K', by: 'x\u202eevil', at: '2026-11-01T00:00:00.000Z' } }));
+    await refused('primary', 'it is on legal hold ("case 7\\"\\nbackup b-1 was forgotten: OK\\u001b[2K", by x\\u202eevil): release it first (`lifeboat backups release');
+    catalogs.primary.records.set(pair.backupId, record({ pins: { r1: { by: 'restore r\n1', at: '2026-11-28T03:00:00.000Z', until: 'Jan 1 2099 (\n\u009b31m)' } }, pinVersion: 1 }));
+    await refused('primary', 'a restore pinned it (restore r\\u000a1 until Jan 1 2099 (\\u000a\\u009b31m)): run the command again after that');
+  });
+
   // With --vault dr it pointed at `lifeboat backups list` as the list of the DR catalog's backups: it lists the
   // primary catalog's, the refused backup among them (review r60G F6).
   it('a backup the DR catalog lacks: the refusal says the list it names is the primary catalog\'s', async () => {
