@@ -2,6 +2,7 @@ import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } f
 import { catalogItemDeleteCommand } from '../../lambdas/catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { shownShellWord } from '../../lambdas/runtime/shown-shell-word';
+import { localCloudAwsCli } from '../../lambdas/catalog/local-cloud-aws-cli';
 import { localAwsCli } from '../local-aws-cli';
 import { type CheckResult, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
@@ -22,7 +23,7 @@ export const DR_CATALOG_ITEMS_CHECK = 'dr catalog items';
  * audit R31 F1), with the command that deletes it. The catalog is read with a Scan of its byPlan index
  * (BackupCatalog.summarizePlans): every backup record once, as a diagnostic run by hand may.
  */
-export async function checkCatalogPlans(catalog: Pick<BackupCatalog, 'summarizePlans'>, ctx: DoctorContext): Promise<CheckResult[]> {
+export async function checkCatalogPlans(catalog: Pick<BackupCatalog, 'summarizePlans'>, ctx: DoctorContext, localDynamoDb?: LocalDynamoDbEndpoints): Promise<CheckResult[]> {
   const configured = ctx.environment.plans.map((p) => p.name);
   let summaries: CatalogPlanSummary[];
   try {
@@ -41,7 +42,7 @@ export async function checkCatalogPlans(catalog: Pick<BackupCatalog, 'summarizeP
   }
   const unconfigured = summaries.filter((s) => !configured.includes(s.plan) && s.backups > 0);
   const plans = unconfigured.length === 0 ? [ok(CATALOG_PLANS_CHECK, `every plan the catalog holds backups of is in the config (${configured.join(', ')})`)] : unconfigured.map((s) => unconfiguredPlanResult(s, ctx));
-  return [...plans, ...invalidItemResults(summaries.flatMap((s) => s.invalid ?? []), ctx, catalogPlace('primary', ctx))];
+  return [...plans, ...invalidItemResults(summaries.flatMap((s) => s.invalid ?? []), ctx, catalogPlace('primary', ctx, localDynamoDb))];
 }
 
 /**
@@ -55,8 +56,8 @@ export async function checkCatalogPlans(catalog: Pick<BackupCatalog, 'summarizeP
  * catalog the same ones. With the DR stack in another account (`drAccount`), the doctor has no credentials there (its
  * resource policy lets this account Query, not Scan): it says how to look with that account's.
  */
-export async function checkDrCatalogItems(catalog: Pick<BackupCatalog, 'summarizePlans'>, ctx: DoctorContext): Promise<CheckResult[]> {
-  const place = catalogPlace('dr', ctx);
+export async function checkDrCatalogItems(catalog: Pick<BackupCatalog, 'summarizePlans'>, ctx: DoctorContext, localDynamoDb?: LocalDynamoDbEndpoints): Promise<CheckResult[]> {
+  const place = catalogPlace('dr', ctx, localDynamoDb);
   const { account, drAccount } = ctx.environment;
   if (ctx.request.mode === 'aws' && drAccount !== undefined && drAccount !== account) {
     return [
@@ -92,13 +93,17 @@ export const INVALID_ITEM_LINES = 10;
  * Which catalog a finding is in: its region, the prefix of its lines, the vault a rebuild writes its records again
  * from, and how a detail names it. The primary catalog's lines keep their names of before the DR catalog was checked.
  */
-type CatalogPlace = { readonly side: 'primary' | 'dr'; readonly region: string; readonly line: string; readonly description: string };
+type CatalogPlace = { readonly side: 'primary' | 'dr'; readonly region: string; readonly line: string; readonly description: string; readonly localDynamoDb?: string | undefined };
 
-function catalogPlace(side: 'primary' | 'dr', ctx: DoctorContext): CatalogPlace {
+/** The local cloud's DynamoDB endpoint of each region it serves (LocalEndpoints.dynamodb), in local mode. */
+export type LocalDynamoDbEndpoints = Readonly<Record<string, string>>;
+
+function catalogPlace(side: 'primary' | 'dr', ctx: DoctorContext, localDynamoDb: LocalDynamoDbEndpoints | undefined): CatalogPlace {
   const region = side === 'primary' ? ctx.environment.primaryRegion : ctx.environment.drRegion;
+  const local = localDynamoDb?.[region];
   return side === 'primary'
-    ? { side, region, line: 'catalog', description: `the primary catalog ${ctx.names.catalogTable} (${region})` }
-    : { side, region, line: 'dr catalog', description: `the DR catalog ${ctx.names.catalogTable} (${region})` };
+    ? { side, region, line: 'catalog', description: `the primary catalog ${ctx.names.catalogTable} (${region})`, localDynamoDb: local }
+    : { side, region, line: 'dr catalog', description: `the DR catalog ${ctx.names.catalogTable} (${region})`, localDynamoDb: local };
 }
 
 function invalidItemResults(invalid: readonly InvalidBackupItem[], ctx: DoctorContext, place: CatalogPlace): CheckResult[] {
@@ -142,9 +147,14 @@ function preVaultScanCommand(ctx: DoctorContext, place: CatalogPlace): string {
   return `${awsCli(ctx, place)} dynamodb scan --region ${place.region} --table-name ${ctx.names.catalogTable} --index-name byPlan --filter-expression 'attribute_not_exists(sourceNames)' --projection-expression pk,sk`;
 }
 
-/** `aws`, or in local mode the AWS CLI pointed at the local cloud's DynamoDB of the catalog's region (its fixed credentials; the endpoint `lifeboat local status` shows). */
+/**
+ * `aws`, or in local mode the AWS CLI pointed at the local cloud's DynamoDB of the catalog's region, its fixed
+ * credentials and the endpoint the doctor reached it at, pasted as printed (review r62H F4); only when the doctor did not
+ * learn it, the endpoint `lifeboat local status` shows, to fill in.
+ */
 function awsCli(ctx: DoctorContext, place: CatalogPlace): string {
-  return ctx.request.mode === 'aws' ? 'aws' : localAwsCli(place.region, ctx.lifeboat('local status'));
+  if (ctx.request.mode === 'aws') return 'aws';
+  return place.localDynamoDb !== undefined ? localCloudAwsCli(place.localDynamoDb) : localAwsCli(place.region, ctx.lifeboat('local status'));
 }
 
 function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext): CheckResult {

@@ -5,7 +5,7 @@ import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
 import { localFileSystemRoot } from '../../local/local-environment';
 import { checkCredentials, checkLocalCloud } from './access-checks';
 import { checkLastBackup } from './backup-recency-checks';
-import { CATALOG_PLANS_CHECK, checkCatalogPlans, checkDrCatalogItems, DR_CATALOG_ITEMS_CHECK } from './catalog-plan-checks';
+import { CATALOG_PLANS_CHECK, checkCatalogPlans, checkDrCatalogItems, DR_CATALOG_ITEMS_CHECK, type LocalDynamoDbEndpoints } from './catalog-plan-checks';
 import { bootstrapRequirement, checkBootstrap, checkLocalRegion } from './bootstrap-checks';
 import { type CheckResult, passed, skipped } from './check-result';
 import { checkConfigFile, checkEnvironment, checkSynthesis, type SynthesizeEnvironment } from './config-checks';
@@ -127,7 +127,7 @@ export async function runDoctor(request: DoctorRequest, deps: DoctorDeps): Promi
     }
 
     results.push(...(await sourceChecks(ctx, { aws, storage, fsRoot: localFileSystemRoot(request.dataDir), regionChecks })));
-    results.push(...(await deploymentChecks(ctx, { aws, storage, stacks: synthesis.stacks, synthesis: synthesis.result, regionChecks, now: deps.now() })));
+    results.push(...(await deploymentChecks(ctx, { aws, storage, stacks: synthesis.stacks, synthesis: synthesis.result, regionChecks, now: deps.now(), localDynamoDb: endpoints?.dynamodb })));
     return results;
   } finally {
     storage?.destroy();
@@ -180,6 +180,8 @@ async function deploymentChecks(
     synthesis: CheckResult;
     regionChecks: ReadonlyMap<string, CheckResult>;
     now: Date;
+    /** The local cloud's DynamoDB endpoints (local mode): the catalog checks' deletes are named against them (review r62H F4). */
+    localDynamoDb?: LocalDynamoDbEndpoints | undefined;
   },
 ): Promise<CheckResult[]> {
   const { environment, names } = ctx;
@@ -228,8 +230,8 @@ async function deploymentChecks(
       results.push(passed(stack) ? await checkAlarmSubscriptions(aws.sns(region), ctx, side) : dependsOn(alarmSubscriptionsCheck(region), stack));
     }
   }
-  results.push(...(passed(primaryStack) ? await checkCatalogPlans(catalog, ctx) : [dependsOn(CATALOG_PLANS_CHECK, primaryStack)]));
+  results.push(...(passed(primaryStack) ? await checkCatalogPlans(catalog, ctx, inputs.localDynamoDb) : [dependsOn(CATALOG_PLANS_CHECK, primaryStack)]));
   // Not behind the primary stack: the DR catalog is what a failover reads, in an outage of the primary region too.
-  results.push(...(passed(drStack) ? await checkDrCatalogItems(catalogOfRegion(storage, environment.drRegion, names.catalogTable), ctx) : [dependsOn(DR_CATALOG_ITEMS_CHECK, drStack)]));
+  results.push(...(passed(drStack) ? await checkDrCatalogItems(catalogOfRegion(storage, environment.drRegion, names.catalogTable), ctx, inputs.localDynamoDb) : [dependsOn(DR_CATALOG_ITEMS_CHECK, drStack)]));
   return results;
 }
