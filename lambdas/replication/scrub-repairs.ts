@@ -34,9 +34,10 @@ export function corruptRepairDeadlineReason(options = ''): string {
  * unheld. `lifeboat backups hold` replaces a held backup's catalog reason, by and at, so the line says to give the
  * reason it has now (review r62B F4); `options`: the target options the line ends with (r62B F3), without the vault's:
  * `backups hold` takes no --vault-key and refused the whole line (review r62F F1), so RepairScope.holdCommandOptions.
+ * The `backups list` line that shows the reason ends with them too: bare, it listed the local cloud's env dev (r62I F3).
  */
 export function holdUnreadNote(options = ''): string {
-  return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds, with the reason it has now (\`lifeboat backups list\` shows it; a hold replaces the catalog's reason): \`lifeboat backups hold <backupId> --reason <its reason>${options}\``;
+  return `its legal hold could not be read (AccessDenied: s3:GetObjectLegalHold), so the repaired copy has none: if the damaged copy was held, set the hold again for each held backup whose data it holds, with the reason it has now (\`lifeboat backups list${options}\` shows it; a hold replaces the catalog's reason): \`lifeboat backups hold <backupId> --reason <its reason>${options}\``;
 }
 
 /** What reading a copy found: it verified, it is damaged or gone (`problem` says how), or it is archived and was not read. */

@@ -15,6 +15,7 @@ import { removeDir, tempDir } from '../../support/vault-test-helpers';
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../vault/vault-errors';
 import { LegalHoldUnreadError } from '../../../vault/backend/s3/legal-hold-unread-error';
 import { holdUnreadNote } from '../../../lambdas/replication/scrub-repairs';
+import { parsePrintedCommand } from '../../support/printed-command-parse';
 import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { backupDirectory } from '../../../vault/archiver/directory-source';
 import { catalogRecord, MemoryPrimaryCatalog } from '../lambdas/replication/memory-primary-catalog';
@@ -767,6 +768,36 @@ it('ends the hold line of a repair whose legal hold could not be read with optio
   await program.parseAsync(words, { from: 'user' });
   expect(errors).toEqual([]);
   expect(parsed).toEqual(expect.objectContaining({ backupId: 'b-1', reason: 'case-42', env: 'prod', config: SAMPLE_CONFIG_FILE, aws: true }));
+});
+
+// Review r62I F3: the hold note's `lifeboat backups list` (where the hold's reason is read) had no target options, so
+// pasted it listed the local cloud's env dev, not the environment scrubbed. Every line of the note is one the CLI takes,
+// and the list names the same environment as the hold.
+it.each([
+  ['--env --aws --vault-key', { env: 'prod', aws: true, vaultKey: 'alias/other-key' }],
+  ['--stack --stack-region --stack-account', { aws: true, stack: 'My-Stack', stackRegion: 'eu-west-1', stackAccount: '123456789012' }],
+  ['--data-dir with a space', { env: 'prod', dataDir: '/tmp/it is data' }],
+])('ends every command of the hold note with the scrub\'s target options (%s)', async (_name, given) => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  await corrupt(pair.primary.store, pack as string);
+  const store = pair.primary.store;
+  const write = (store.replace ?? store.put).bind(store);
+  store.replace = async (k, body, options) => {
+    await write(k, body, options);
+    throw new LegalHoldUnreadError('s3://vault', k);
+  };
+  const run = capturedCliIo();
+  expect(await scrubCommand({ ...target, ...given, fraction: '1', repair: true, json: true }, { io: run.io, access })).toBe(0);
+  const lines = [...run.err.join('\n').matchAll(/`(lifeboat [^`]*)`/g)].map((m) => (m[1] as string).replace('<backupId>', 'b-1').replace('<its reason>', 'case-42'));
+  expect(lines.map((l) => l.split(' ').slice(0, 3).join(' '))).toEqual(['lifeboat backups list', 'lifeboat backups hold']);
+  const [list, hold] = await Promise.all(lines.map((l) => parsePrintedCommand(l)));
+  expect(list).toEqual({ args: [expect.any(Object)] });
+  expect(hold).toEqual({ args: ['b-1', expect.objectContaining({ reason: 'case-42' })] });
+  const { reason: _reason, ...holdTarget } = hold?.args?.[1] as Record<string, unknown>;
+  expect(list?.args?.[0]).toEqual(holdTarget);
+  const { vaultKey: _vaultKey, ...where } = given as Record<string, unknown>;
+  expect(holdTarget).toEqual(expect.objectContaining(where));
+  expect(holdTarget).not.toHaveProperty('vaultKey');
 });
 
 // Review r62F F2: a copy written unheld (its hold unread) whose verifying read then threw stopped the run naming neither

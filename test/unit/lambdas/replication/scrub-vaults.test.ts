@@ -1789,7 +1789,7 @@ it('the note of a repair whose legal hold could not be read ends its hold line w
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true, commandOptions: ' --env prod --aws' });
   const reason = report.findings[0]?.reason ?? '';
   expect(reason).toContain('`lifeboat backups hold <backupId> --reason <its reason> --env prod --aws`');
-  expect(reason).toContain('with the reason it has now (`lifeboat backups list` shows it; a hold replaces the catalog\'s reason)');
+  expect(reason).toContain('with the reason it has now (`lifeboat backups list --env prod --aws` shows it; a hold replaces the catalog\'s reason)');
   expect(reason).toBe(holdUnreadNote(' --env prod --aws'));
 });
 
