@@ -4,13 +4,13 @@ import { shellWord } from './shell-word';
 /**
  * `text` as one word of a command line a user pastes, which names the same text and shows no character a terminal acts
  * on: shellWord's, or, when the text holds what a line cannot show raw (a newline, ESC, a C1 control, a bidi override:
- * those unseenEscaped escapes), bash's $'…' with each of those as \uXXXX, a backslash as \\ and a quote as \', which bash
- * reads back as the same characters (f62T; f62W gave it its own file, for status's lines too). An astral one (a tag
- * character) is \UXXXXXXXX: bash reads the halves of a surrogate pair as two characters of their own, another name.
+ * those unseenEscaped escapes), bash's $'…' with each of those as its UTF-8 bytes `\xHH`, a backslash as \\ and a quote
+ * as \', which bash reads back as the same bytes (f62T; f62W gave it its own file, for status's lines too). Bytes, not
+ * \uXXXX: under LANG=C bash leaves a non-ASCII \uXXXX as those six characters, another name (review r62J F2).
  */
 export function shownShellWord(text: string): string {
   if (![...text].some(isUnseen)) return shellWord(text);
-  return `$'${[...text].map((char) => (char === "'" ? "\\'" : char === '\\' ? '\\\\' : isUnseen(char) ? bashEscape(char) : char)).join('')}'`;
+  return `$'${[...text].map((char) => (char === "'" ? "\\'" : char === '\\' ? '\\\\' : isUnseen(char) ? utf8Bytes(char) : char)).join('')}'`;
 }
 
 /** A character a line cannot show raw; not the backslash, which unseenEscaped escapes too but shellWord quotes. */
@@ -18,7 +18,7 @@ function isUnseen(char: string): boolean {
   return char !== '\\' && unseenEscaped(char) !== char;
 }
 
-function bashEscape(char: string): string {
-  const code = char.codePointAt(0) ?? 0;
-  return code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+/** `char` as bash's `\xHH` of each of its UTF-8 bytes, which bash writes as they are whatever the locale. */
+function utf8Bytes(char: string): string {
+  return [...Buffer.from(char, 'utf8')].map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('');
 }

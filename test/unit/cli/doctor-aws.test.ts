@@ -529,8 +529,8 @@ describe('lifeboat doctor --aws', () => {
       name,
       verdict: 'warn',
       detail: `the catalog holds 2 backup(s) of plan night's${shown}, the newest started 2026-02-21T06:00:00.000Z${shown}, which is not in the config (its plans: demo): no retention policy applies to them, so both vaults keep them`,
-      // bash reads $'night\'s\u000a…' back as the plan, newline, ESC and all.
-      fix: expect.stringMatching(/^lifeboat backups forget --plan \$'night\\'s\\u000a\\u001b\[31m\\u009b\\u202e' --keep-last 1 --dry-run --env dev --config \S+ --aws shows what a policy keeps/),
+      // bash reads $'night\'s\x0a…' back as the plan, newline, ESC and all, each unseen character as its UTF-8 bytes.
+      fix: expect.stringMatching(/^lifeboat backups forget --plan \$'night\\'s\\x0a\\x1b\[31m\\xc2\\x9b\\xe2\\x80\\xae' --keep-last 1 --dry-run --env dev --config \S+ --aws shows what a policy keeps/),
     });
   });
 
