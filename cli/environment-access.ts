@@ -155,7 +155,7 @@ export type AccessClients = {
  */
 export function profileClients(profile: string, region: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS): ProfileClients {
   const request = requestClientSettings(timeouts);
-  const credentials = runCredentials(profile);
+  const credentials = runCredentials(profile, region);
   return {
     dynamodb: new DynamoDBClient({ ...request, region, profile, credentials }),
     s3: new S3Client({ ...transferClientSettings(timeouts), region, profile, credentials }),
@@ -254,10 +254,10 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
   const timeouts = clients.timeouts ?? CLI_CLIENT_TIMEOUTS;
   const catalogSettings = requestClientSettings(timeouts);
   const catalogClientIn = (region: string, settings = catalogSettings): DynamoDBClient =>
-    endpoints ? localDynamoDbClient(endpoints, region, settings) : new DynamoDBClient({ ...settings, region, credentials: runCredentials() });
+    endpoints ? localDynamoDbClient(endpoints, region, settings) : new DynamoDBClient({ ...settings, region, credentials: runCredentials(undefined, region) });
   const dynamodb = clients.dynamodb ?? catalogClientIn(environment.primaryRegion);
   const s3 = (region: string) =>
-    clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client({ ...transferClientSettings(timeouts), region, credentials: runCredentials() }));
+    clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client({ ...transferClientSettings(timeouts), region, credentials: runCredentials(undefined, region) }));
   // The DR side's own credentials, in AWS only (the local cloud has none): built on first use, once.
   let drProfileClients: ProfileClients | undefined;
   const profiled = (): ProfileClients | undefined => {
@@ -266,7 +266,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     return drProfileClients;
   };
   const s3Of = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.s3 : undefined) ?? s3(regionOf(side));
-  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ ...requestClientSettings(timeouts), region: regionOf(side), credentials: runCredentials() });
+  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ ...requestClientSettings(timeouts), region: regionOf(side), credentials: runCredentials(undefined, regionOf(side)) });
   const documents =
     use.primaryCatalogUnanswered === undefined
       ? DynamoDBDocumentClient.from(dynamodb)

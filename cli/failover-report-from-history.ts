@@ -49,7 +49,7 @@ export function localFailoverReportReader(dataDir: string): FailoverReportReader
  * may be down), newest event first: the report step ran near the end. Needs `states:GetExecutionHistory` on the
  * failover's executions, which `lifeboat failover --aws` already reads to follow the run.
  */
-export function awsFailoverReportReader(clientOf: (region: string) => SFNClient = (region) => new SFNClient({ ...requestClientSettings(), region, credentials: runCredentials() })): FailoverReportReader {
+export function awsFailoverReportReader(clientOf: (region: string) => SFNClient = (region) => new SFNClient({ ...requestClientSettings(), region, credentials: runCredentials(undefined, region) })): FailoverReportReader {
   return async (executionArn) => {
     const { region } = executionArnParts(executionArn);
     if (region === undefined) throw new Error(`${executionArn} is not an execution ARN`);

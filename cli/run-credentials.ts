@@ -5,22 +5,28 @@ import { credentialsWithTimeouts } from './credentials-with-timeouts';
 
 type CredentialsProvider = ReturnType<typeof credentialsWithTimeouts>;
 
-/** One provider per profile (the default chain's under the empty name), built on first use. */
+/** One provider per profile and region (runCredentials), built on first use. */
 const providers = new Map<string, CredentialsProvider>();
 
 /**
  * The credentials of every AWS client this CLI run builds (`--aws`, `--stack`, the doctor; not the local cloud's,
  * whose emulators take static ones): the default chain with the CLI's timeouts (credentials-with-timeouts.ts), or a
- * named profile's (`--dr-profile`). One provider for the run, not one per client (review f62L): a provider caches the
- * credentials it got, so every client after the first signs without asking again, where a provider per client asked
- * the SSO portal (or STS) once per client, and a portal that does not answer was waited on once per client.
+ * named profile's (`--dr-profile`). One provider for the run's clients of a region, not one per client (review f62L): a
+ * provider caches the credentials it got, so every client after the first signs without asking again, where a provider
+ * per client asked the SSO portal (or STS) once per client, and a portal that does not answer was waited on once per
+ * client.
+ *
+ * `region`: the region of the client that takes it. Not one provider for every region (review r62G F1): the SDK's
+ * fromIni keeps the STS client of a role profile's AssumeRole on the provider, in the region of the first client that
+ * asked (when the profile names none), so with the primary region down every DR client's AssumeRole went to the
+ * primary region's STS and the DR catalog could not be read. A region's clients share one ask of their region's STS.
  *
  * A provider that does not answer fails in words (CredentialsUnansweredError: whose credentials, use other ones of the
  * account), not as the SDK's bare `TimeoutError: … requestTimeout`, which every command printed as it was, read as a
  * region's silence (review f62R): the one place all the clients' requests ask, so every command says it alike.
  */
-export function runCredentials(profile?: string): CredentialsProvider {
-  const provider = sharedProvider(profile);
+export function runCredentials(profile: string | undefined, region: string): CredentialsProvider {
+  const provider = sharedProvider(profile, region);
   return async (options) => {
     try {
       return await provider(options);
@@ -33,14 +39,15 @@ export function runCredentials(profile?: string): CredentialsProvider {
 
 /**
  * The run's same provider, its failures as the SDK gives them: for `--stack`'s CloudFormation client, whose
- * stack-environment.ts words a provider's silence itself (with the stack's copy kept on this machine).
+ * stack-environment.ts words a provider's silence itself (with the stack's copy kept on this machine). `region`
+ * undefined: the client's region is the SDK's choice (the stack's region is not given).
  */
-export function runCredentialsAsGiven(profile?: string): CredentialsProvider {
-  return sharedProvider(profile);
+export function runCredentialsAsGiven(profile: string | undefined, region: string | undefined): CredentialsProvider {
+  return sharedProvider(profile, region);
 }
 
-function sharedProvider(profile: string | undefined): CredentialsProvider {
-  const key = profile ?? '';
+function sharedProvider(profile: string | undefined, region: string | undefined): CredentialsProvider {
+  const key = JSON.stringify([profile ?? null, region ?? null]);
   let provider = providers.get(key);
   if (provider === undefined) {
     provider = credentialsWithTimeouts(CLI_CLIENT_TIMEOUTS, profile);

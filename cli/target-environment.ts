@@ -46,7 +46,7 @@ export async function targetEnvironment(target: EnvironmentTarget, cloudFormatio
   if (issue !== undefined) throw new UsageError(issue);
   const client =
     cloudFormation ??
-    new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), credentials: runCredentialsAsGiven(), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
+    new CloudFormationClient({ ...requestClientSettings(CLI_CLIENT_TIMEOUTS), credentials: runCredentialsAsGiven(undefined, target.stackRegion), ...(target.stackRegion !== undefined ? { region: target.stackRegion } : {}) });
   try {
     return await stackEnvironment(target.stack, client, { ...stackOptions, ...(target.stackAccount !== undefined ? { stackAccount: target.stackAccount } : {}) });
   } finally {

@@ -32,20 +32,27 @@ export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string, tim
   // An S3-compatible store may answer an empty header (review 42d): no region is named then.
   if (!region || region === (await configured.config.region())) return configured;
   configured.destroy();
-  return new S3Client({ ...settings(), region, followRegionRedirects: true, credentials: runCredentials() });
+  return new S3Client({ ...settings(), region, followRegionRedirects: true, credentials: runCredentials(undefined, region) });
 }
 
 async function clientInConfiguredRegion(env: NodeJS.ProcessEnv, settings: () => ReturnType<typeof transferClientSettings>): Promise<S3Client> {
-  const named = env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (named) return new S3Client({ ...settings(), region: named, followRegionRedirects: true, credentials: runCredentials() });
-  const sdkChoice = new S3Client({ ...settings(), followRegionRedirects: true, credentials: runCredentials() });
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (await sdkRegionChoice(settings));
+  return new S3Client({ ...settings(), region, followRegionRedirects: true, credentials: runCredentials(undefined, region) });
+}
+
+/**
+ * The SDK's own choice of region, asked of a client that sends nothing: the run's credentials are its region's
+ * (run-credentials.ts), so the region is known before the client that takes them is built.
+ */
+async function sdkRegionChoice(settings: () => ReturnType<typeof transferClientSettings>): Promise<string> {
+  const asked = new S3Client(settings());
   try {
-    await sdkChoice.config.region();
-    return sdkChoice;
+    return await asked.config.region();
   } catch {
     // "Region is missing": none is configured anywhere the SDK looks.
-    sdkChoice.destroy();
-    return new S3Client({ ...settings(), region: FALLBACK_REGION, followRegionRedirects: true, credentials: runCredentials() });
+    return FALLBACK_REGION;
+  } finally {
+    asked.destroy();
   }
 }
 

@@ -171,7 +171,7 @@ export class StoppedFollowingError extends Error {
  */
 export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number; output?: ClosedOutputGuard }): WorkflowRunner {
   const env = options.environment;
-  const client = options.client ?? new SFNClient({ region: env.primaryRegion, credentials: runCredentials() });
+  const client = options.client ?? new SFNClient({ region: env.primaryRegion, credentials: runCredentials(undefined, env.primaryRegion) });
   let drClient: SFNClient | undefined;
   const names = resourceNames(env);
   return {
@@ -181,7 +181,7 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
       const region = side === 'dr' ? env.drRegion : env.primaryRegion;
       const account = side === 'dr' ? (env.drAccount ?? env.account) : env.account;
       // The DR region's state machines are started with a client of that region (the primary region may be down).
-      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ region, credentials: runCredentials() }));
+      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ region, credentials: runCredentials(undefined, region) }));
       const stateMachineArn = `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
       const started = Date.now();
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));

@@ -74,6 +74,12 @@ function localExecutionStatus(dataDir: string): ExecutionStatusProbe {
   };
 }
 
+/** Step Functions of the catalog's region, with the credentials of that region's clients (run-credentials.ts). */
+function sfnClientIn(access: EnvironmentAccess, region: CatalogRegion): SFNClient {
+  const name = region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
+  return new SFNClient({ ...requestClientSettings(access.timeouts), region: name, credentials: runCredentials(undefined, name) });
+}
+
 /**
  * In AWS, DescribeExecution in the region whose catalog holds the approval: undefined for an execution
  * that does not exist; any other error (no permission, region down) tells nothing, and is thrown for
@@ -83,7 +89,7 @@ function awsExecutionStatus(access: EnvironmentAccess): ExecutionStatusProbe {
   const clients = new Map<CatalogRegion, SFNClient>();
   return async (region, record) => {
     let client = clients.get(region);
-    if (!client) clients.set(region, (client = new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion, credentials: runCredentials() })));
+    if (!client) clients.set(region, (client = sfnClientIn(access, region)));
     try {
       return (await client.send(new DescribeExecutionCommand({ executionArn: record.executionArn }))).status;
     } catch (err) {
@@ -123,7 +129,7 @@ export async function approvalView(region: CatalogRegion, record: ApprovalRecord
  */
 function awsTaskAnswer(access: EnvironmentAccess): TaskAnswerProbe {
   return async (region, record) => {
-    const client = new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion, credentials: runCredentials() });
+    const client = sfnClientIn(access, region);
     try {
       const pages = paginateGetExecutionHistory({ client, pageSize: 100 }, { executionArn: record.executionArn, includeExecutionData: true });
       return await approvalTaskAnswer(
@@ -147,7 +153,7 @@ const unnamedCallerAnswer: TaskAnswerProbe = () =>
   Promise.reject(new Error(`the caller is "${UNKNOWN_AWS_CALLER}" (STS did not answer), so its own earlier answer cannot be told from another's`));
 
 function awsResponder(access: EnvironmentAccess): TaskResponder {
-  const client = (region: CatalogRegion) => new SFNClient({ ...requestClientSettings(access.timeouts), region: region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion, credentials: runCredentials() });
+  const client = (region: CatalogRegion) => sfnClientIn(access, region);
   return {
     success: async (region, token, output) => void (await client(region).send(new SendTaskSuccessCommand({ taskToken: token, output }))),
     failure: async (region, token, error, cause) => void (await client(region).send(new SendTaskFailureCommand({ taskToken: token, error, cause }))),
@@ -166,7 +172,7 @@ const UNKNOWN_AWS_CALLER = 'unknown AWS caller';
 async function callerIdentity(options: TargetOptions, region: string, io: CliIo, timeouts: ClientTimeouts | undefined): Promise<string> {
   if (!options.aws) return `local user ${os.userInfo().username}`;
   try {
-    const identity = await new STSClient({ ...requestClientSettings(timeouts), region, credentials: runCredentials() }).send(new GetCallerIdentityCommand({}));
+    const identity = await new STSClient({ ...requestClientSettings(timeouts), region, credentials: runCredentials(undefined, region) }).send(new GetCallerIdentityCommand({}));
     return identity.Arn ?? UNKNOWN_AWS_CALLER;
   } catch (err) {
     io.err(

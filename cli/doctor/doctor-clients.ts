@@ -69,7 +69,7 @@ export function localDoctorClients(endpoints: LocalEndpoints): Disposable<Storag
  */
 export function awsDoctorClients(primaryRegion: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS, endpoint?: string): Disposable<AwsDoctorClients> {
   const made: Destroyable[] = [];
-  const settings = (region: string) => ({ region, ...requestClientSettings(timeouts), credentials: runCredentials(), ...(endpoint !== undefined ? { endpoint } : {}) });
+  const settings = (region: string) => ({ region, ...requestClientSettings(timeouts), credentials: runCredentials(undefined, region), ...(endpoint !== undefined ? { endpoint } : {}) });
   const sts = perRegion(made, (region) => new STSClient(settings(region)));
   return {
     sts: (region = primaryRegion) => sts(region),

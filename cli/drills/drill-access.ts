@@ -53,8 +53,8 @@ export async function drillAccess(options: TargetOptions, clients: DrillAccessCl
   const regionOf = (side: DrillSide) => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   let endpoints: LocalEndpoints | undefined;
   if (!options.aws && (!clients.dynamodb || !clients.s3)) endpoints = await connectLocalCloud(path.resolve(options.dataDir));
-  const dynamodb = (region: string) => clients.dynamodb?.(region) ?? (endpoints ? localDynamoDbClient(endpoints, region) : new DynamoDBClient({ region, credentials: runCredentials() }));
-  const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region, credentials: runCredentials() }));
+  const dynamodb = (region: string) => clients.dynamodb?.(region) ?? (endpoints ? localDynamoDbClient(endpoints, region) : new DynamoDBClient({ region, credentials: runCredentials(undefined, region) }));
+  const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region, credentials: runCredentials(undefined, region) }));
   const logs = new Map<DrillSide, DrillLog>();
   const buckets = new Map<DrillSide, S3Client>();
   const bucketClient = (side: DrillSide) => {

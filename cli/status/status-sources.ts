@@ -86,14 +86,14 @@ export async function statusSources(options: TargetOptions, clients: StatusSourc
     regionOf: drills.regionOf,
     async alarms() {
       if (!options.aws) return ALARMS_NOT_EMULATED;
-      const cloudWatch = clients.cloudWatch ?? ((region: string) => new CloudWatchClient({ ...requestClientSettings(access.timeouts), region, credentials: runCredentials() }));
+      const cloudWatch = clients.cloudWatch ?? ((region: string) => new CloudWatchClient({ ...requestClientSettings(access.timeouts), region, credentials: runCredentials(undefined, region) }));
       const regions = alarmRegions(environment);
       return awsAlarmsInAlarm(cloudWatch, regions.read, `${environmentPrefix(environment)}-`, environmentAlarmNames(environment), regions.notRead);
     },
     async nextRun(plan, now) {
       const scheduleName = `${names.schedulePrefix}${plan}`;
       if (!options.aws) return localNextRun(localSchedulerStatus(path.resolve(options.dataDir)), scheduleName, targetOptionsLine(options));
-      scheduler ??= clients.scheduler ?? new SchedulerClient({ ...requestClientSettings(access.timeouts), region: environment.primaryRegion, credentials: runCredentials() });
+      scheduler ??= clients.scheduler ?? new SchedulerClient({ ...requestClientSettings(access.timeouts), region: environment.primaryRegion, credentials: runCredentials(undefined, environment.primaryRegion) });
       return awsNextRun(scheduler, scheduleName, now);
     },
   };
