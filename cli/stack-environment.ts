@@ -62,7 +62,8 @@ export type StackEnvironmentOptions = {
  * prefix and stacks (`deployment`), by which resourceNames names its vaults, catalog and state machines. Each read is
  * kept (stack-environment-cache.ts) under the stack's account; when the region's CloudFormation does not answer, or fails on its side (a 5xx once the retries are spent: its region is down,
  * the very outage `failover` is for), their copy is used and the user told so, with its account. An answer, an
- * AccessDenied, a stack not found or a throttled request among them, is never replaced by the copy.
+ * AccessDenied, a stack not found or a throttled request among them, is never replaced by the copy; but for a stack
+ * not found by credentials that tell another account than --stack-account's, the copy that account names (namedCopy).
  */
 export async function stackEnvironment(stackName: string, cloudFormation: CloudFormationClient, options: StackEnvironmentOptions = {}): Promise<EnvironmentConfig> {
   const region = await cloudFormation.config.region().catch(() => undefined);
@@ -79,6 +80,27 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   } catch (err) {
     // CloudFormation answers a stack it does not have with a ValidationError "Stack with id X does not exist".
     if (err instanceof Error && /does not exist/.test(err.message)) {
+      // Credentials that tell another account than --stack-account's cannot read its stack whatever the region's
+      // state: a DR operator in a partial outage (the primary region's CloudFormation answers, its data plane does
+      // not) or in a rehearsal. The copy serves them as in an outage, by the same checks: the copy's account or DR
+      // account must be theirs (review r62D F1).
+      const known = options.stackAccount !== undefined ? knownAccounts(credentials, options.home) : [];
+      if (options.stackAccount !== undefined && known.length > 0 && !known.includes(options.stackAccount)) {
+        const notFound = `stack ${stackName} was not found${where} with the credentials in use, of account ${known.join(' or ')}, which cannot read a stack of account ${options.stackAccount}`;
+        return namedCopy(
+          { stackName, region: cacheRegion, where, credentials, profile, home: options.home, readOnly: options.readOnly === true },
+          options.stackAccount,
+          {
+            lead: `${notFound} (--stack-account): the copy of its environment kept on this machine serves them as in an outage`,
+            line: notFound,
+            tail: `; if ${stackName} is not the name of its stack, give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region`,
+            error: StackNotFoundError,
+            cause: err,
+          },
+          note,
+          now(),
+        );
+      }
       throw new StackNotFoundError(`stack ${stackName} was not found${where}: give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region`, { cause: err });
     }
     if (err instanceof Error && (err.name === 'AccessDenied' || err.name === 'AccessDeniedException' || /not authorized to perform/.test(err.message))) {
@@ -90,7 +112,8 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     if (isCredentialsUnanswered(err)) throw credentialsUnanswered(stackName, err, credentials, options.home);
     if (isUnanswered(err) || isServerFault(err)) {
       const wanted = { stackName, region: cacheRegion, where, credentials, profile, home: options.home, readOnly: options.readOnly === true };
-      return options.stackAccount !== undefined ? namedCopy(wanted, options.stackAccount, err, note, now()) : cachedEnvironment(wanted, err, note, now());
+      const unanswered: CopyReason = { lead: `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`, line: `CloudFormation${where} did not answer`, tail: '', error: StackUnansweredError, cause: err };
+      return options.stackAccount !== undefined ? namedCopy(wanted, options.stackAccount, unanswered, note, now()) : cachedEnvironment(wanted, err, note, now());
     }
     throw err;
   }
@@ -172,6 +195,19 @@ function credentialsUnanswered(stackName: string, err: Error, credentials: Crede
       `use ${other}, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with AWS_PROFILE unset: the SDK takes AWS_PROFILE over them); the copy of the stack's environment kept on this machine serves credentials whose account can be told offline (a profile with sso_account_id/role_arn, or keys whose id is not AKIAI…/AKIAJ…), or ones used once with --stack here while the region was up`,
     { cause: err },
   );
+}
+
+/**
+ * Why a copy is read instead of the stack: CloudFormation did not answer, or --stack-account names another account
+ * than the credentials' (review r62D F1). `lead` heads its errors, `line` the line that uses it, `tail` ends its
+ * errors; `error` is their type (a stack not found stays a usage error, exit 2).
+ */
+type CopyReason = { lead: string; line: string; tail: string; error: typeof StackUnansweredError | typeof StackNotFoundError; cause: Error };
+
+/** The accounts the credentials are known to be of offline: the one they tell, and the one their pointer names. */
+function knownAccounts(credentials: CredentialsIdentity, home: string | undefined): string[] {
+  const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
+  return [credentials.account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
 }
 
 /** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and by whom. */
@@ -267,7 +303,12 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
       : pointerUnreadable !== undefined
         ? `the account of the credentials in use is not known offline, and the pointer of the copy read with them (${pointerFile}) cannot be read: ${pointerUnreadable}`
         : `the account of the credentials in use is not known offline, and no copy was read with them (${pointerFile})`;
-  const kept = others.length === 0 ? '' : `; copies of it are kept for ${others.map((a) => `account ${a} (run with credentials of account ${a})`).join(', ')}`;
+  // Credentials whose account is not known offline may use any of them named with --stack-account (namedCopy): it is
+  // the one way for them, say an instance role of the account, that works offline (review r62D F2).
+  const kept =
+    others.length === 0
+      ? ''
+      : `; copies of it are kept for ${others.map((a) => `account ${a} (run with credentials of account ${a}${account === undefined ? `, or with --stack-account ${a} if it is the environment you mean` : ''})`).join(', ')}`;
   const damagedKept = damaged.map((d) => `; the copy kept for account ${d.account} (${d.file}) cannot be read: ${d.reason}`).join('');
   const drUnreadable = drCopies.flatMap((c) => (c.parsed.kind === 'unreadable' ? [`; the copy of account ${c.cached.account} (DR account ${account ?? ''}, ${c.file}) cannot be read (${c.parsed.why})`] : [])).join('');
   const drKept =
@@ -297,14 +338,14 @@ function copyNamed(environment: EnvironmentConfig, account: string): string {
 }
 
 /**
- * The environment of the copy of `stackAccount` (`--stack-account`), when its region's CloudFormation did not answer:
- * that file only, whatever others are kept. The user named the environment, so a DR account's credentials may use it
+ * The environment of the copy of `stackAccount` (`--stack-account`), when its region's CloudFormation did not answer,
+ * or did not find the stack for credentials of another account (`reason`): that file only, whatever others are kept. The user named the environment, so a DR account's credentials may use it
  * (review r61O F5); credentials whose account is known (offline, or by their pointer) and is neither the copy's nor
  * its DR account are refused: such a copy is never one they can act on, nor one meant for them (review r61W F1).
  */
-function namedCopy(wanted: CopyWanted, stackAccount: string, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
-  const { stackName, region, where, credentials, profile, home } = wanted;
-  const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
+function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason, note: (line: string) => void, now: Date): EnvironmentConfig {
+  const { stackName, region, credentials, profile, home } = wanted;
+  const { lead, tail, cause } = reason;
   const accountFile = stackEnvironmentCacheFile(stackName, region, stackAccount, home);
   const accountRead = readStackEnvironmentCache(accountFile);
   // Without one kept by account, the older lifeboat's copy by profile (or in `default/`) when it is of the account
@@ -314,30 +355,29 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, err: Error, note: (
   const older = legacyRead?.kind === 'copy' && legacyRead.cached.stack === stackName && legacyRead.cached.account === stackAccount;
   const [file, read] = older && legacyRead !== undefined ? [legacyFile, legacyRead] : [accountFile, accountRead];
   if (read.kind === 'none') {
-    throw new StackUnansweredError(
-      `${didNotAnswer}, and this machine has no copy of its environment for account ${stackAccount}, which --stack-account names (${file}): ` +
-        `run any --stack command once while the region is up with credentials of account ${stackAccount} (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
-      { cause: err },
+    throw new reason.error(
+      `${lead}, and this machine has no copy of its environment for account ${stackAccount}, which --stack-account names (${file}): ` +
+        `run any --stack command once while the region is up with credentials of account ${stackAccount} (each one keeps a copy), or start the runbook from the Step Functions console in the DR region${tail}`,
+      { cause },
     );
   }
   if (read.kind === 'unreadable' || read.cached.account !== stackAccount) {
     const unusable = read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : `is of account ${read.cached.account}, not ${stackAccount}: it is not used`;
-    throw new StackUnansweredError(
-      `${didNotAnswer}, and the copy of its environment on this machine that --stack-account names (${file}) ${unusable}; ` +
-        'any --stack command run while the region is up writes it anew, or start the runbook from the Step Functions console in the DR region',
-      { cause: err },
+    throw new reason.error(
+      `${lead}, and the copy of its environment on this machine that --stack-account names (${file}) ${unusable}; ` +
+        `any --stack command run while the region is up writes it anew, or start the runbook from the Step Functions console in the DR region${tail}`,
+      { cause },
     );
   }
   const cached = read.cached;
-  const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
-  const known = [credentials.account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
+  const known = knownAccounts(credentials, home);
   const drAccount = cached.drAccount !== undefined && cached.drAccount !== cached.account ? cached.drAccount : undefined;
   const mayUse = [cached.account, ...(drAccount !== undefined ? [drAccount] : [])];
   if (known.length > 0 && !known.some((a) => mayUse.includes(a))) {
-    throw new StackUnansweredError(
-      `${didNotAnswer}, and the copy of its environment that --stack-account names (${file}) is not used: the credentials in use are of account ${known.join(' or ')}, ` +
-        `neither its account ${cached.account} nor ${drAccount !== undefined ? `its DR account ${drAccount}` : 'a DR account (its environment has none of its own)'}: run with credentials of account ${mayUse.join(' or ')}, or give --stack-account the account of the environment you mean`,
-      { cause: err },
+    throw new reason.error(
+      `${lead}, and the copy of its environment that --stack-account names (${file}) is not used: the credentials in use are of account ${known.join(' or ')}, ` +
+        `neither its account ${cached.account} nor ${drAccount !== undefined ? `its DR account ${drAccount}` : 'a DR account (its environment has none of its own)'}: run with credentials of account ${mayUse.join(' or ')}, or give --stack-account the account of the environment you mean${tail}`,
+      { cause },
     );
   }
   const environment = parsedEnvironment(stackName, cached.key, cached.json);
@@ -348,7 +388,7 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, err: Error, note: (
         ? `; the credentials in use are of its DR account ${drAccount}`
         : '';
   note(
-    `CloudFormation${where} did not answer: using the environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy${older ? ` ${profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat'},` : ''} chosen by --stack-account ${stackAccount}${whose}`,
+    `${reason.line}: using the environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy${older ? ` ${profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat'},` : ''} chosen by --stack-account ${stackAccount}${whose}`,
   );
   return environment;
 }

@@ -42,13 +42,14 @@ export class EstimateCatalogUnreadableError extends Error {
 export async function estimateCommand(options: EstimateCommandOptions, deps: Partial<EstimateCommandDeps> = {}): Promise<number> {
   const io = deps.io ?? processIo;
   try {
-    const environment = await targetEnvironment(options);
+    // The estimate only reads: in an outage with --stack, it may read an older lifeboat's copy as status does (review r62D).
+    const environment = await targetEnvironment(options, undefined, { readOnly: true });
     const pricesFile = options.prices ?? priceTableFileFor(environment.primaryRegion);
     const prices = loadPriceTable(pricesFile);
     const protectedBytes = options.protectedBytes === undefined ? undefined : parseByteSize(options.protectedBytes, '--protected-bytes');
     let list = deps.listBackupsOfPlan;
     if (!list) {
-      const access = await environmentAccess(options, deps.clients);
+      const access = await environmentAccess(options, deps.clients, { readOnly: true });
       list = async (plan) => {
         try {
           return await access.catalog.listBackupsOfPlan(plan);

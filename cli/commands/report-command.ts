@@ -24,8 +24,9 @@ export type ReportCommandOptions = TargetOptions & { html?: string; json?: boole
 export type ReportCommandDeps = { io: CliIo; sources?: ReportSources; clients?: AccessClients & { drills?: DrillAccessClients }; now?: () => Date };
 
 async function reportSources(options: TargetOptions, clients: ReportCommandDeps['clients'] = {}): Promise<ReportSources> {
-  const access = await environmentAccess(options, clients);
-  const drills = await drillAccess(options, clients.drills);
+  // The page only reads: in an outage with --stack, it may read an older lifeboat's copy as status does (review r62D).
+  const access = await environmentAccess(options, clients, { readOnly: true });
+  const drills = await drillAccess(options, clients.drills, { readOnly: true });
   return {
     environment: access.environment,
     commandOptions: targetOptionsLine(options),

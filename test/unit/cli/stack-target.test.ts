@@ -3,12 +3,14 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, 
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command, CommanderError } from 'commander';
 import { backupsListCommand, registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { registerStatusCommand } from '../../../cli/commands/status-command';
 import { doctorCommand, registerDoctorCommand } from '../../../cli/commands/doctor-command';
+import { estimateCommand } from '../../../cli/commands/estimate-command';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { restoreCommand } from '../../../cli/commands/restore-commands';
 import { environmentAccess } from '../../../cli/environment-access';
@@ -611,8 +613,12 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(
-      `and the account of the credentials in use is not known offline, and no copy was read with them (${path.join(stacks, 'by-credentials', 'profile-prod.json')}); copies of it are kept for account 111111111111 (run with credentials of account 111111111111): run any --stack command`,
+      `and the account of the credentials in use is not known offline, and no copy was read with them (${path.join(stacks, 'by-credentials', 'profile-prod.json')}); copies of it are kept for account 111111111111 (run with credentials of account 111111111111, or with --stack-account 111111111111 if it is the environment you mean): run any --stack command`,
     );
+    // Review r62D F2: the way offered works for these very credentials.
+    const notes: string[] = [];
+    expect((await targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: (line) => notes.push(line) })).account).toBe('111111111111');
+    expect(notes).toEqual([expect.stringContaining('chosen by --stack-account 111111111111; the account of the credentials in use is not known offline')]);
   });
 
   // The released CLI kept the copy by profile (`~/.lifeboat/stacks/<AWS_PROFILE|default>/`): an upgrade keeps it.
@@ -688,7 +694,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const refusal = targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) });
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(
-      `copies of it are kept for account 111111111111 (run with credentials of account 111111111111); an older lifeboat kept one of account 222222222222 for any credentials without AWS_PROFILE (${legacy}), not used: the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale`,
+      `copies of it are kept for account 111111111111 (run with credentials of account 111111111111, or with --stack-account 111111111111 if it is the environment you mean); an older lifeboat kept one of account 222222222222 for any credentials without AWS_PROFILE (${legacy}), not used: the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale`,
     );
     expect(notes).toEqual([]);
   });
@@ -777,6 +783,27 @@ describe('the primary region is down: its CloudFormation does not answer (review
     }
   });
 
+  // f62J noticed (review r62D): estimate and report only read, as status does, yet refused the older copy as failover does.
+  it("estimate --stack reads the older lifeboat's copy for credentials of no known account, as status does", async () => {
+    const legacy = path.join(stacks, 'default', 'us-east-1-Shop.json');
+    const east = { ...staging, environment: { ...staging.environment, primaryRegion: 'us-east-1' } };
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'us-east-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(east) }));
+    unanswered();
+    const documents = mockClient(DynamoDBDocumentClient);
+    documents.onAnyCommand().resolves({ Items: [] });
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const captured = capturedCliDeps();
+    try {
+      expect(await estimateCommand({ ...TARGET, stackRegion: 'us-east-1' }, captured.deps)).toBe(0);
+      expect(captured.err.join('\n')).not.toContain('--stack-account');
+      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(`(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop (prefix shop, account 222222222222); if shop (prefix shop) is not the environment you mean, stop (Ctrl-C)`);
+    } finally {
+      stderr.mockRestore();
+      documents.restore();
+    }
+  });
+
   // Review r62A F2: the copy an older lifeboat kept by profile has the same rule as default/'s: the profile may since
   // point to another account, and this lifeboat never rewrites it.
   it("a profile whose account is not known offline: its older copy is not used once this lifeboat kept one by account, nor with a damaged pointer", async () => {
@@ -795,7 +822,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const closed = targetEnvironment(TARGET, undefined, { readOnly: true, note: (line) => notes.push(line) });
     await expect(closed).rejects.toThrow(StackUnansweredError);
     await expect(closed).rejects.toThrow(
-      `; copies of it are kept for account 111111111111 (run with credentials of account 111111111111); an older lifeboat kept one of account 222222222222 for profile ops (${legacy}), not used: the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale (run with credentials that tell account 222222222222 offline, or with --stack-account 222222222222 if it is the environment you mean)`,
+      `; copies of it are kept for account 111111111111 (run with credentials of account 111111111111, or with --stack-account 111111111111 if it is the environment you mean); an older lifeboat kept one of account 222222222222 for profile ops (${legacy}), not used: the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale (run with credentials that tell account 222222222222 offline, or with --stack-account 222222222222 if it is the environment you mean)`,
     );
     expect(notes).toEqual([]);
     // No copy by account, but the profile's pointer cannot be read: the reason given is the pointer (review r62A F5).
@@ -998,6 +1025,54 @@ describe('the primary region is down: its CloudFormation does not answer (review
       await expect(refusal).rejects.toThrow(StackUnansweredError);
       await expect(refusal).rejects.toThrow(
         `and this machine has no copy of its environment for account 333333333333, which --stack-account names (${copyOf('333333333333')}): run any --stack command once while the region is up with credentials of account 333333333333 (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+      );
+    });
+
+    // Review r62D F1: the primary region's CloudFormation answers (a partial outage, or a rehearsal), and the DR
+    // account's credentials cannot read prod's stack: DescribeStacks says it does not exist. They know offline they
+    // are not of the account named, so its copy serves them as in an outage, with the same checks.
+    it("a stack not found by credentials of another account than --stack-account's: its copy, for its DR account only", async () => {
+      await bothReadThenOutage();
+      cloudFormation.reset();
+      cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Shop does not exist'), { name: 'ValidationError' }));
+      process.env.AWS_PROFILE = 'dr';
+      const notes: string[] = [];
+      const environment = await targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
+      expect([environment.account, environment.deployment?.prefix]).toEqual(['111111111111', 'shop']);
+      expect(notes).toEqual([
+        expect.stringMatching(/^stack Shop was not found in eu-west-1 with the credentials in use, of account 999999999999, which cannot read a stack of account 111111111111: using the environment shop \(prefix shop\) of account 111111111111 read from stack Shop at /),
+      ]);
+      expect(notes[0]).toContain(`(${copyOf('111111111111')}), the copy chosen by --stack-account 111111111111; the credentials in use are of its DR account 999999999999`);
+      const sfn = mockClient(SFNClient);
+      sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
+      const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        await failoverCommand({ ...PROD, plan: 'daily' }, capturedCliDeps().deps);
+        expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual(['arn:aws:states:us-west-2:999999999999:stateMachine:shop-failover']);
+      } finally {
+        stderr.mockRestore();
+        sfn.restore();
+      }
+      // Credentials of an account that is neither the copy's nor its DR account: refused, naming both, a usage error.
+      process.env.AWS_PROFILE = 'sandbox';
+      const sandbox = targetEnvironment(PROD, undefined, { note: () => undefined });
+      await expect(sandbox).rejects.toThrow(StackNotFoundError);
+      await expect(sandbox).rejects.toThrow(
+        `stack Shop was not found in eu-west-1 with the credentials in use, of account 888888888888, which cannot read a stack of account 111111111111 (--stack-account): the copy of its environment kept on this machine serves them as in an outage, ` +
+          `and the copy of its environment that --stack-account names (${copyOf('111111111111')}) is not used: the credentials in use are of account 888888888888, neither its account 111111111111 nor its DR account 999999999999`,
+      );
+      // No copy of the account named: the file, and the stack's name may be what is wrong.
+      process.env.AWS_PROFILE = 'dr';
+      const none = targetEnvironment({ ...TARGET, stackAccount: '333333333333' }, undefined, { note: () => undefined });
+      await expect(none).rejects.toThrow(StackNotFoundError);
+      await expect(none).rejects.toThrow(
+        `and this machine has no copy of its environment for account 333333333333, which --stack-account names (${copyOf('333333333333')}): run any --stack command once while the region is up with credentials of account 333333333333 (each one keeps a copy), or start the runbook from the Step Functions console in the DR region; ` +
+          'if Shop is not the name of its stack, give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region',
+      );
+      // Credentials of the account named: the stack is not there, as said without --stack-account.
+      process.env.AWS_PROFILE = 'prod';
+      await expect(targetEnvironment(PROD, undefined, { note: () => undefined })).rejects.toThrow(
+        /^stack Shop was not found in eu-west-1: give the name of the stack that holds the LifeboatProtection, and --stack-region \(or AWS_REGION\) its region$/,
       );
     });
 
