@@ -1,7 +1,7 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
 import { catalogItemDeleteCommand } from '../../lambdas/catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { shownShellWord } from '../../lambdas/runtime/shown-shell-word';
+import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { localCloudAwsCli } from '../../lambdas/catalog/local-cloud-aws-cli';
 import { localAwsCli } from '../local-aws-cli';
 import { type CheckResult, ok, warn } from './check-result';
@@ -41,7 +41,7 @@ export async function checkCatalogPlans(catalog: Pick<BackupCatalog, 'summarizeP
     ];
   }
   const unconfigured = summaries.filter((s) => !configured.includes(s.plan) && s.backups > 0);
-  const plans = unconfigured.length === 0 ? [ok(CATALOG_PLANS_CHECK, `every plan the catalog holds backups of is in the config (${configured.join(', ')})`)] : unconfigured.map((s) => unconfiguredPlanResult(s, ctx));
+  const plans = unconfigured.length === 0 ? [ok(CATALOG_PLANS_CHECK, `every plan the catalog holds backups of is in the config (${configured.join(', ')})`)] : unconfigured.map((s) => unconfiguredPlanResult(s, ctx, catalogPlace('primary', ctx, localDynamoDb)));
   return [...plans, ...invalidItemResults(summaries.flatMap((s) => s.invalid ?? []), ctx, catalogPlace('primary', ctx, localDynamoDb))];
 }
 
@@ -157,7 +157,7 @@ function awsCli(ctx: DoctorContext, place: CatalogPlace): string {
   return place.localDynamoDb !== undefined ? localCloudAwsCli(place.localDynamoDb) : localAwsCli(place.region, ctx.lifeboat('local status'));
 }
 
-function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext): CheckResult {
+function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext, place: CatalogPlace): CheckResult {
   // The plan and the start are a record's, any strings (backupRecordSchema): shown escaped, as a newline or ESC in one
   // would forge or colour the doctor's lines (f62T).
   const plan = shownCatalogName(summary.plan);
@@ -167,10 +167,20 @@ function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext)
   if (summary.backups === 1) {
     return ok(name, `plan ${plan} is not in the config; the catalog keeps its one backup left${newest}, as the newest backup of a plan is always kept`);
   }
+  const detail = `the catalog holds ${summary.backups} backup(s) of plan ${plan}${newest}, which is not in the config (its plans: ${ctx.environment.plans.map((p) => p.name).join(', ')}): no retention policy applies to them, so both vaults keep them`;
+  // bash ends a word at a NUL: `--plan $'demo\x00x'` names demo, maybe a configured plan (review r62J F2). No command then.
+  if (!givenOnCommandLine(summary.plan)) {
+    const del = deleteItemCommand({ pk: 'BACKUP#<backup id>', sk: 'BACKUP' }, ctx, place);
+    return warn(
+      name,
+      detail,
+      `its name holds a NUL character, which no command line can give (a --plan naming it names the plan before the NUL), so \`lifeboat backups forget --plan\` cannot forget them and the doctor prints no such command; Lifeboat writes no such plan (a config's plans are lowercase letters, digits and dashes: docs/SECURITY.md, "Catalog records as an attack"). ${ctx.lifeboat('backups list --all --json')} names their backups (their plan holds \\u0000); delete each record with ${del}`,
+    );
+  }
   const forget = ctx.lifeboat(`backups forget --plan ${shownShellWord(summary.plan)} --keep-last 1 --dry-run`);
   return warn(
     name,
-    `the catalog holds ${summary.backups} backup(s) of plan ${plan}${newest}, which is not in the config (its plans: ${ctx.environment.plans.map((p) => p.name).join(', ')}): no retention policy applies to them, so both vaults keep them`,
+    detail,
     `${forget} shows what a policy keeps (any --keep-* rule; --keep-last 1 forgets all but the newest); then run it without --dry-run, and the same with --vault dr for the DR vault. Or give the plan back its name in the config`,
   );
 }

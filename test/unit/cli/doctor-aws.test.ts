@@ -534,6 +534,25 @@ describe('lifeboat doctor --aws', () => {
     });
   });
 
+  // bash ends a word at a NUL: `--plan $'demo\u0000x'` named demo, the configured plan, whose backups the printed
+  // forget would then have forgotten but the newest (review r62J F2). No command names such a plan.
+  it('prints no forget for a plan whose name holds a NUL: says no command line can give it and names the record delete', async () => {
+    const plan = 'demo\u0000x';
+    const odd = (day: string) => committedBackup({ backupId: `202602${day}T060000Z-0000000${day}`, plan, startedAt: `2026-02-${day}T06:00:00.000Z` });
+    const { checks } = await doctor({ ...healthyWorld(), backups: [committedBackup(), odd('20'), odd('21')] });
+    const name = 'catalog plan demo\\u0000x';
+    expect(checks.get(name)).toEqual({
+      name,
+      verdict: 'warn',
+      detail: 'the catalog holds 2 backup(s) of plan demo\\u0000x, the newest started 2026-02-21T06:00:00.000Z, which is not in the config (its plans: demo): no retention policy applies to them, so both vaults keep them',
+      fix: expect.stringMatching(
+        /^its name holds a NUL character, which no command line can give \(a --plan naming it names the plan before the NUL\), so `lifeboat backups forget --plan` cannot forget them and the doctor prints no such command; .* lifeboat backups list --all --json --env dev --config \S+ --aws names their backups \(their plan holds \\u0000\); delete each record with aws dynamodb delete-item --region \S+ --table-name \S+ --key '\{"pk":\{"S":"BACKUP#<backup id>"\},"sk":\{"S":"BACKUP"\}\}' --condition-expression 'attribute_exists\(pk\)'$/,
+      ),
+    });
+    expect(checks.get(name)?.fix).not.toContain('--plan demo');
+    expect(checks.get(name)?.fix).not.toContain('--plan $');
+  });
+
   it('scans the DR catalog too, which a failover reads: names a record it cannot read there, with the DR region\'s delete and rebuild', async () => {
     const damaged = { pk: 'BACKUP#20260301T060000Z-0000dr01', sk: 'BACKUP', ...committedBackup({ backupId: '20260301T060000Z-0000dr01', startedAt: '2026-03-01T06:00:00.000Z' }), status: 'DONE' };
     const { code, checks } = await doctor({ ...healthyWorld(), drCatalog: [{ pk: `BACKUP#${committedBackup().backupId}`, sk: 'BACKUP', ...committedBackup() }, damaged] });

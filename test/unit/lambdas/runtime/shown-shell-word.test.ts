@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { shownShellWord } from '../../../../lambdas/runtime/shown-shell-word';
+import { NoShellWordError } from '../../../../lambdas/runtime/no-shell-word-error';
+import { givenOnCommandLine, shownShellWord } from '../../../../lambdas/runtime/shown-shell-word';
 
 /**
  * shownShellWord: one word of a pasted command line that bash reads back as the same text, with no character in it a
@@ -46,4 +47,12 @@ it('a plain name stays as it is; one with a control character is bash $\'…\' w
   expect(shownShellWord("it's\n")).toBe("$'it\\'s\\x0a'");
   expect(shownShellWord('a\u202eb')).toBe("$'a\\xe2\\x80\\xaeb'");
   expect(shownShellWord('tag\u{e0001}')).toBe("$'tag\\xf3\\xa0\\x80\\x81'");
+});
+
+// bash ends a word at a NUL, $'…' or not: `$'demo\u0000x'` read back as `demo`, another plan (review r62J F2).
+it('a text with a NUL is given on no command line: no word, an error that says why', () => {
+  expect(givenOnCommandLine('demo\u0000x')).toBe(false);
+  expect(givenOnCommandLine('demo\nx')).toBe(true);
+  expect(() => shownShellWord('demo\u0000x')).toThrow(new NoShellWordError('demo\\u0000x'));
+  expect(() => shownShellWord('demo\u0000x')).toThrow('demo\\u0000x holds a NUL character, which no command line can give: a command naming it would act on the text before the NUL');
 });
