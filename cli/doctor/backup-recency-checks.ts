@@ -2,6 +2,8 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { unseenEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { type CheckResult, fail, ok, skipped, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { regionUnansweredResult } from './unanswered-region';
@@ -12,7 +14,9 @@ import { regionUnansweredResult } from './unanswered-region';
  * it holds was read from then on, so a restore of it loses what changed since. A record that starts
  * more than FUTURE_START_TOLERANCE_MS after now (lambdas/catalog/future-start.ts) is passed over, as
  * the watchdog passes it over, and the line warns about it: measured, it would read "under 1 min" old
- * until that date while the plan's backups may have stopped.
+ * until that date while the plan's backups may have stopped. A record's own text (its id, start, error) is shown
+ * escaped (shownCatalogName, unseenEscaped): raw, a newline in it forged a line of the report and an ESC coloured the
+ * terminal (review r62K F4).
  */
 
 /** A duration as people read an age or an RPO: `under 1 min`, `42 min`, `3 h 5 min`, `24 h`, `3 d 4 h`. */
@@ -41,7 +45,7 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   const judged = records.filter((r) => !ahead.includes(r));
   const last = judged.find((r) => r.status === 'COMMITTED');
   const newest = judged[0];
-  const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${newest.backupId} FAILED (${newest.error ?? 'no error recorded'})` : '';
+  const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${shownCatalogName(newest.backupId)} FAILED (${newest.error === undefined ? 'no error recorded' : unseenEscaped(newest.error)})` : '';
   const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, backupNow);
   const checked = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, plan.name);
   if (!last) return [checked, skipped(drName, 'no committed backup yet')];
@@ -49,10 +53,10 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   const dr = last.copies?.dr;
   const drResult =
     dr === 'COMMITTED'
-      ? ok(drName, `${last.backupId} is committed in the DR vault ${ctx.names.drVault} (${ctx.environment.drRegion})`)
+      ? ok(drName, `${shownCatalogName(last.backupId)} is committed in the DR vault ${ctx.names.drVault} (${ctx.environment.drRegion})`)
       : dr === 'FAILED'
-        ? fail(drName, `replication of ${last.backupId} to the DR vault failed: it is restorable from the primary region only`, `${backupNow} (each run copies what the DR vault lacks); if it fails again, read the error of its "Replicate to DR vault" step`)
-        : warn(drName, `${last.backupId} is ${dr ?? 'not recorded'} in the DR vault: it is restorable from the primary region only`, `wait for the run's "Replicate to DR vault" step; if it stays so, ${backupNow}`);
+        ? fail(drName, `replication of ${shownCatalogName(last.backupId)} to the DR vault failed: it is restorable from the primary region only`, `${backupNow} (each run copies what the DR vault lacks); if it fails again, read the error of its "Replicate to DR vault" step`)
+        : warn(drName, `${shownCatalogName(last.backupId)} is ${dr ?? 'not recorded'} in the DR vault: it is restorable from the primary region only`, `wait for the run's "Replicate to DR vault" step; if it stays so, ${backupNow}`);
   return [checked, drResult];
 }
 
@@ -60,7 +64,7 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
 function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanConfig, last: BackupRecord, now: Date, newestFailed: string, backupNow: string): CheckResult {
   const rpoMs = plan.objectives.rpoMinutes * 60_000;
   const ageMs = now.getTime() - Date.parse(last.startedAt);
-  const age = `${last.backupId} (${last.strategy}) started ${formatAge(ageMs)} ago`;
+  const age = `${shownCatalogName(last.backupId)} (${last.strategy}) started ${formatAge(ageMs)} ago`;
   const rpo = `RPO ${formatAge(rpoMs)}`;
   if (ageMs > rpoMs) {
     return warn(name, `${age}, older than the ${rpo}${newestFailed}`, ctx.request.mode === 'aws' ? `${backupNow}; then see why schedule ${ctx.names.schedulePrefix}${plan.name} did not: the executions of state machine ${ctx.names.backupStateMachine}` : backupNow);
@@ -71,7 +75,7 @@ function recencyResult(name: string, ctx: DoctorContext, plan: ProtectionPlanCon
 /** The line with the records that start in the future named: a warning at least, the clock to set right added to its fix. */
 function withFutureStarts(result: CheckResult, ahead: readonly BackupRecord[], plan: string): CheckResult {
   const one = ahead.length === 1;
-  const listed = ahead.map((r) => `${r.backupId} (${r.status}, started ${r.startedAt})`).join(', ');
+  const listed = ahead.map((r) => `${shownCatalogName(r.backupId)} (${r.status}, started ${shownCatalogName(r.startedAt)})`).join(', ');
   const detail = `${result.detail}; ${listed} ${one ? 'starts' : 'start'} in the future: the clock that wrote ${one ? 'it' : 'them'} or the catalog is wrong (not counted)`;
   const fix = `see lifeboat backups list --plan ${plan}, and set right the clock of the host that ran ${one ? 'it' : 'them'} (or the times the catalog was rebuilt with)`;
   return result.verdict === 'fail' ? { ...result, detail, fix: `${result.fix ?? ''}; ${fix}` } : warn(result.name, detail, result.fix ? `${result.fix}; ${fix}` : fix);

@@ -14,6 +14,7 @@ import { ARCHIVED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-o
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
 import { storedErrorShown } from './stored-error-shown';
 import { shownShellWord } from '../../lambdas/runtime/shown-shell-word';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -212,7 +213,11 @@ function pruneLine(vault: 'primary' | 'dr', region: string, p: PruneStatus, opti
   }
 }
 
-/** Why a plan is ✗, in words an on-call engineer acts on. `options`: those of the command printing them, which each command line ends with. */
+/**
+ * Why a plan is ✗, in words an on-call engineer acts on. `options`: those of the command printing them, which each command line ends with.
+ * A record's own text (its backup id, its start) is shown escaped (shownCatalogName): raw, a newline in a damaged or forged
+ * record printed a line of its own (`✓ demo: within objectives`) and an ESC coloured the terminal (review r62K F4).
+ */
 export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions = NO_PRINTED_OPTIONS): string[] {
   const reasons: string[] = [];
   const b = row.lastBackup;
@@ -228,7 +233,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     );
   } else if (!b.lastCommitted && row.catalog === 'dr' && (b.newest || (b.inFuture?.length ?? 0) > 0)) {
     reasons.push(
-      `no committed backup in the DR catalog${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: ` +
+      `no committed backup in the DR catalog${b.newest ? ` (the newest run ${shownCatalogName(b.newest.backupId)} is ${b.newest.status})` : ''}: ` +
         'the catalog holds runs of the plan but no backup of it that reached the DR vault, so a failover has none to restore; ' +
         'a backup gets there when its Replicate step copies it, once the primary region runs backups again (docs/RUNBOOKS.md, "The primary region is down")',
     );
@@ -237,16 +242,16 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
       'no committed backup in the DR catalog: ' +
         `if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with \`lifeboat catalog rebuild --vault dr --region dr${options.target}\``,
     );
-  } else if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${b.newest.backupId} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${shownShellWord(row.plan)}${options.target}\``);
+  } else if (!b.lastCommitted) reasons.push(`no committed backup${b.newest ? ` (the newest run ${shownCatalogName(b.newest.backupId)} is ${b.newest.status})` : ''}: run \`lifeboat backup --plan ${shownShellWord(row.plan)}${options.target}\``);
   else if (!b.withinRpo && row.catalog === 'dr') {
     reasons.push(
-      `the newest backup in the DR catalog, ${b.lastCommitted.backupId}, started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}: ` +
+      `the newest backup in the DR catalog, ${shownCatalogName(b.lastCommitted.backupId)}, started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}: ` +
         'a restore from the DR region loses more than the RPO (docs/RUNBOOKS.md, "The primary region is down")',
     );
   } else if (!b.withinRpo) {
     reasons.push(
-      `last committed backup ${b.lastCommitted.backupId} started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}` +
-        `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${b.newest.backupId} FAILED)` : ''}: run \`lifeboat backup --plan ${shownShellWord(row.plan)}${options.target}\` and see why the schedule did not`,
+      `last committed backup ${shownCatalogName(b.lastCommitted.backupId)} started ${cellDuration(b.lastCommitted.ageSeconds)} ago, older than the RPO of ${cellDuration(b.rpoSeconds)}` +
+        `${b.newest && b.newest.status === 'FAILED' ? ` (the newest run ${shownCatalogName(b.newest.backupId)} FAILED)` : ''}: run \`lifeboat backup --plan ${shownShellWord(row.plan)}${options.target}\` and see why the schedule did not`,
     );
   }
   reasons.push(...drCopyReasons(row, options));
@@ -411,11 +416,11 @@ function drCopyReasons(row: PlanStatus, options: PrintedCommandOptions): string[
   if (!o || o.met || (c.state !== 'behind' && c.state !== 'none-copied')) return [];
   const rpo = cellDuration(row.lastBackup.rpoSeconds);
   const lag = cellDuration(o.objectiveSeconds - row.lastBackup.rpoSeconds);
-  const newest = `the newest, ${c.newestCommitted}: DR copy ${c.newestCopy}`;
+  const newest = `the newest, ${shownCatalogName(c.newestCommitted)}: DR copy ${c.newestCopy}`;
   const see = `see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\` and docs/RUNBOOKS.md, "Alarms" (dr-copy-age)`;
   if (!o.newestCopied) return [`no backup of the plan is in the DR vault (${newest}): a restore from the DR region has nothing to restore; ${see}`];
   return [
-    `the newest backup in the DR vault, ${o.newestCopied.backupId}, started ${cellDuration(o.newestCopied.ageSeconds)} ago, older than the RPO of ${rpo} plus the replication-lag threshold of ${lag} ` +
+    `the newest backup in the DR vault, ${shownCatalogName(o.newestCopied.backupId)}, started ${cellDuration(o.newestCopied.ageSeconds)} ago, older than the RPO of ${rpo} plus the replication-lag threshold of ${lag} ` +
       `(the dr-copy-age alarm's rule; ${newest}): a restore from the DR region loses more than that; ${see}`,
   ];
 }
@@ -496,11 +501,11 @@ export function statusScreen(status: EnvironmentStatus, target?: PrintedCommandT
     const leftOut = row.lastBackup.lastCommitted?.leftOut;
     if (leftOut) {
       const bySource = Object.entries(leftOut.bySource).map(([source, n]) => `${escapeName(source)} ${n}`);
-      notes.push(`! ${row.plan}: the last committed backup ${row.lastBackup.lastCommitted?.backupId ?? ''} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\``);
+      notes.push(`! ${row.plan}: the last committed backup ${shownCatalogName(row.lastBackup.lastCommitted?.backupId ?? '')} did not back up ${leftOut.entries} source entr${leftOut.entries === 1 ? 'y' : 'ies'} whole (left out as archived or unreadable, or without some metadata: ${bySource.join(', ')}); see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\``);
     }
     notes.push(...archivedCopyWarnings(row, flags));
     for (const ahead of row.lastBackup.inFuture ?? []) {
-      notes.push(`! ${row.plan}: backup ${ahead.backupId} (${ahead.status}) starts in the future (${ahead.startedAt}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\``);
+      notes.push(`! ${row.plan}: backup ${shownCatalogName(ahead.backupId)} (${ahead.status}) starts in the future (${shownCatalogName(ahead.startedAt)}): the clock that wrote it or the catalog is wrong; not counted, the plan is judged on the backups before now; see \`lifeboat backups list --plan ${shownShellWord(row.plan)}${options.target}\``);
     }
   }
   lines.push(...table.toString().split('\n').map((l) => l.trimEnd()));

@@ -534,6 +534,24 @@ describe('lifeboat status', () => {
     ]);
   });
 
+  it("shows a record's own text (backup id, start) escaped: a newline, ESC or U+202E in it forges no line and drives no terminal (review r62K F4)", async () => {
+    const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
+    const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
+    const failed = backup('2026-11-30T06:00:00.000Z', { backupId: forged, status: 'FAILED', totals: undefined, copies: undefined });
+    expect(reasonsNotWithin(row([failed]))).toEqual([`no committed backup (the newest run ${shown} is FAILED): run \`lifeboat backup --plan demo\``]);
+    expect(reasonsNotWithin(row([failed, backup('2026-11-28T06:00:00.000Z', { backupId: `old${forged}` })]))[0]).toBe(
+      `last committed backup old${shown} started 2d6h ago, older than the RPO of 24h (the newest run ${shown} FAILED): run \`lifeboat backup --plan demo\` and see why the schedule did not`,
+    );
+    // V8 reads a date with a (comment) in it, so a forged start still starts in the future and is listed.
+    const ahead = backup(`Nov 20 2027 12:00 GMT (${forged})`, { backupId: `ahead${forged}` });
+    const text = capturedCliIo();
+    await statusCommand({ config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat' }, { io: text.io, sources: sources({ backups: [ahead, backup('2026-11-30T06:00:00.000Z')] }), now: () => NOW });
+    const screen = text.out.join('\n');
+    for (const raw of ['\n✓ demo: within', '\u001b', '\u202e']) expect(screen).not.toContain(raw);
+    expect(screen.split('\n').filter((line) => line.startsWith('✓ demo: within objectives'))).toEqual([]);
+    expect(screen.replace(/\n {4}/g, ' ')).toContain(`! demo: backup ahead${shown} (COMMITTED) starts in the future (Nov 20 2027 12:00 GMT (${shown})): the clock`);
+  });
+
   it('every plan within its objectives: all ✓, exit 0, every line within 100 columns', async () => {
     const fresh = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())] });
     const { out, io } = capturedCliIo();

@@ -1,0 +1,68 @@
+import { checkLastBackup } from '../../../cli/doctor/backup-recency-checks';
+import { type DoctorContext } from '../../../cli/doctor/doctor-context';
+import { doctorReportLines } from '../../../cli/doctor/doctor-report';
+import { type ProtectionPlanConfig } from '../../../config/lifeboat-config';
+import { type BackupCatalog } from '../../../lambdas/catalog/backup-catalog';
+import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
+
+/**
+ * The doctor's `last backup` and `dr copy` lines show a record's own text (its backup id, start, error) escaped: raw, a
+ * newline in a damaged or forged record printed a line of its own and an ESC coloured the terminal (review r62K F4).
+ */
+
+const NOW = new Date('2026-11-30T12:00:00.000Z');
+const FORGED = 'x\n✓ demo: within objectives\u001b[32m\u202e';
+const SHOWN = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
+const PLAN = { name: 'demo', objectives: { rpoMinutes: 1440, rtoMinutes: 60 } } as unknown as ProtectionPlanConfig;
+const ctx = {
+  lifeboat: (command: string) => `lifeboat ${command}`,
+  request: { mode: 'local', envName: 'dev', dataDir: '.lifeboat' },
+  environment: { primaryRegion: 'us-east-1', drRegion: 'us-west-2' },
+  names: { catalogTable: 'lifeboat-dev-catalog', drVault: 'lifeboat-dev-dr-vault' },
+} as unknown as DoctorContext;
+
+function record(backupId: string, startedAt: string, overrides: Partial<BackupRecord> = {}): BackupRecord {
+  return {
+    backupId,
+    plan: 'demo',
+    environment: 'dev',
+    sourceNames: ['a'],
+    sources: [],
+    strategy: 'incremental',
+    status: 'COMMITTED',
+    startedAt,
+    endedAt: startedAt,
+    shardCount: 1,
+    totals: { entries: 1, bytes: 1, bytesScanned: 1, bytesNew: 1, bytesStored: 1, blobsNew: 1 },
+    copies: { primary: 'COMMITTED', dr: 'COMMITTED' },
+    ...overrides,
+  };
+}
+
+const catalogOf = (records: BackupRecord[]) => ({ listBackupsOfPlan: () => Promise.resolve(records) }) as unknown as BackupCatalog;
+
+it("shows the backup id, start and error of the records it names escaped, so they forge no line of the doctor's report", async () => {
+  const records = [
+    // V8 reads a date with a (comment) in it, so a forged start still starts in the future and is named.
+    record(`ahead${FORGED}`, `Nov 20 2027 12:00 GMT (${FORGED})`),
+    record(`failed${FORGED}`, '2026-11-30T06:00:00.000Z', { status: 'FAILED', totals: undefined, copies: undefined, error: `SourceUnreachableError: ${FORGED}` }),
+    record(`last${FORGED}`, '2026-11-30T00:00:00.000Z'),
+  ];
+  const [last, dr] = await checkLastBackup(catalogOf(records), ctx, PLAN, NOW);
+  expect(last).toMatchObject({
+    verdict: 'warn',
+    detail:
+      `last${SHOWN} (incremental) started 12 h ago, within the RPO 24 h; the newest run failed${SHOWN} FAILED (SourceUnreachableError: ${SHOWN}); ` +
+      `ahead${SHOWN} (COMMITTED, started Nov 20 2027 12:00 GMT (${SHOWN})) starts in the future: the clock that wrote it or the catalog is wrong (not counted)`,
+  });
+  expect(dr).toMatchObject({ verdict: 'ok', detail: `last${SHOWN} is committed in the DR vault lifeboat-dev-dr-vault (us-west-2)` });
+  const printed = doctorReportLines(ctx.request, [last!, dr!]).join('\n');
+  for (const raw of ['\n✓ demo: within', '\u001b', '\u202e']) expect(printed).not.toContain(raw);
+  expect(printed.split('\n')).toHaveLength(4);
+});
+
+it('names an ordinary record as it is', async () => {
+  const [last, dr] = await checkLastBackup(catalogOf([record('20261130T000000Z-1a2b3c4d', '2026-11-30T00:00:00.000Z', { copies: { primary: 'COMMITTED', dr: 'FAILED' } })]), ctx, PLAN, NOW);
+  expect(last).toMatchObject({ verdict: 'ok', detail: '20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h' });
+  expect(dr).toMatchObject({ verdict: 'fail', detail: 'replication of 20261130T000000Z-1a2b3c4d to the DR vault failed: it is restorable from the primary region only' });
+});
