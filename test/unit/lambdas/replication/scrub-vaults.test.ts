@@ -1838,8 +1838,27 @@ it('a held damaged copy whose write S3 refuses naming kms:GenerateDataKey names 
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(
-    `the primary vault refused to replace its damaged copy (${words}); S3 refused kms:GenerateDataKey, which writing the new copy with the damaged copy's legal hold needs: scrub with repair again with credentials allowed it`,
+    `the primary vault refused to replace its damaged copy (${words}); S3 refused kms:GenerateDataKey, which writing the new copy needs: scrub with repair again with credentials allowed it`,
   );
+});
+
+// Review r62I F4: an UNHELD copy's write refused by its KMS key was reported as credentials without s3:PutObject, and a
+// held copy's as needed "with the damaged copy's legal hold", which only s3:PutObjectLegalHold is.
+it.each([
+  ['an unheld copy, KMS', false, 'kms:GenerateDataKey', 'S3 refused kms:GenerateDataKey, which writing the new copy needs'],
+  ['an unheld copy, a bucket policy', false, 's3:PutObject', 'S3 refused s3:PutObject, which writing the new copy needs'],
+  ['a held copy, its hold', true, 's3:PutObjectLegalHold', "S3 refused s3:PutObjectLegalHold, which writing the new copy with the damaged copy's legal hold needs"],
+])('a write S3 refuses naming the action names it (%s)', async (_name, held, action, said) => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const words = `User: arn:aws:sts::1:assumed-role/op is not authorized to perform: ${action} on resource: arn:aws:kms:us-east-1:1:key/k because no identity-based policy allows the ${action} action`;
+  const denied = Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(held ? new LegalHoldWriteRefusedError('s3://vault', key, denied) : denied);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
+  expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); ${said}: scrub with repair again with credentials allowed it`);
 });
 
 it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {
