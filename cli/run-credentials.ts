@@ -2,6 +2,7 @@ import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { credentialsIdentity, type CredentialsIdentity } from './credentials-account';
 import { credentialsUnansweredWords, CredentialsUnansweredError, isCredentialsUnanswered } from './credentials-unanswered';
 import { credentialsWithTimeouts } from './credentials-with-timeouts';
+import { rememberingUnanswered } from './unanswered-credentials-memory';
 
 type CredentialsProvider = ReturnType<typeof credentialsWithTimeouts>;
 
@@ -14,7 +15,7 @@ const providers = new Map<string, CredentialsProvider>();
  * named profile's (`--dr-profile`). One provider for the run's clients of a region, not one per client (review f62L): a
  * provider caches the credentials it got, so every client after the first signs without asking again, where a provider
  * per client asked the SSO portal (or STS) once per client, and a portal that does not answer was waited on once per
- * client.
+ * client; and it remembers for a while that its provider did not answer (unanswered-credentials-memory.ts, r62G F2).
  *
  * `region`: the region of the client that takes it. Not one provider for every region (review r62G F1): the SDK's
  * fromIni keeps the STS client of a role profile's AssumeRole on the provider, in the region of the first client that
@@ -46,11 +47,16 @@ export function runCredentialsAsGiven(profile: string | undefined, region: strin
   return sharedProvider(profile, region);
 }
 
+/** Forgets every provider (the credentials and failures they remember): for tests, which ask anew each time. */
+export function forgetRunCredentials(): void {
+  providers.clear();
+}
+
 function sharedProvider(profile: string | undefined, region: string | undefined): CredentialsProvider {
   const key = JSON.stringify([profile ?? null, region ?? null]);
   let provider = providers.get(key);
   if (provider === undefined) {
-    provider = credentialsWithTimeouts(CLI_CLIENT_TIMEOUTS, profile);
+    provider = rememberingUnanswered(credentialsWithTimeouts(CLI_CLIENT_TIMEOUTS, profile));
     providers.set(key, provider);
   }
   return provider;

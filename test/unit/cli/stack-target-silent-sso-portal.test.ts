@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -10,6 +10,7 @@ import { targetEnvironment } from '../../../cli/target-environment';
 import { statusSources } from '../../../cli/status/status-sources';
 import { verifyCommand } from '../../../cli/commands/restore-commands';
 import { vaultS3Client } from '../../../cli/vault-s3-client';
+import { forgetRunCredentials } from '../../../cli/run-credentials';
 
 /**
  * Review r61O F4 (f62C): the SDK's default credential chain builds its own SSO client, without the CLI's timeouts, so
@@ -55,6 +56,9 @@ beforeAll(async () => {
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
   process.env.AWS_ENDPOINT_URL_SSO = `http://127.0.0.1:${address.port}`;
 });
+
+// Each test counts its own asks of the portal: the run's providers remember its silence for a while (review r62G F2).
+beforeEach(() => forgetRunCredentials());
 
 afterAll(async () => {
   Object.assign(CLI_CLIENT_TIMEOUTS, cliTimeouts);
