@@ -2,6 +2,7 @@ import { type ProtectionPlanConfig } from '../../config/lifeboat-config';
 import { type BackupRecord, type BackupStatus } from '../../lambdas/catalog/backup-record';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { lastDrillsByVault } from '../status/drill-status';
 import { drillLines } from '../status/status-screen';
 
@@ -130,11 +131,13 @@ export function planReport({ plan, backups, drills, now }: PlanReportInput): Pla
 /**
  * The report's problem line for each record `planReport` left out as dated in the future, in the words of `lifeboat status`.
  * `commandOptions`: the report's target options, with a leading space, which its `lifeboat backups list` line carries.
+ * The record's id and start are shown escaped (shownCatalogName), as status shows them: raw, a newline in a forged record
+ * printed a line of its own on stderr and the page, and an ESC coloured the terminal (f62AC).
  */
 export function inFutureProblems(report: PlanReport, commandOptions = ''): string[] {
   return (report.inFuture ?? []).map(
     (b) =>
-      `${report.plan}: backup ${b.backupId} (${b.status}) starts in the future (${b.startedAt}): the clock that wrote it or the catalog is wrong; ` +
+      `${report.plan}: backup ${shownCatalogName(b.backupId)} (${b.status}) starts in the future (${shownCatalogName(b.startedAt)}): the clock that wrote it or the catalog is wrong; ` +
       `not drawn, the plan's charts and RPO are of the backups before now; see \`lifeboat backups list --plan ${report.plan}${commandOptions}\``,
   );
 }

@@ -13,8 +13,9 @@ import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
 import { storedErrorShown } from './stored-error-shown';
-import { shownShellWord } from '../../lambdas/runtime/shown-shell-word';
+import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { unseenEscaped } from '../../lambdas/runtime/quoted-service-words';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -104,15 +105,31 @@ const vaultName = (vault: DrillVault) => (vault === 'primary' ? 'primary' : 'DR'
 
 /**
  * The newest drill of each vault in a line, marked ✓ or ✗ as it counts for the plan: what `lifeboat
- * report` lists under the drill chart.
+ * report` lists under the drill chart. The record's own text (its id, region, error) is shown escaped, as
+ * reasonsNotWithin shows it.
  */
 export function drillLines(last: LastDrills): string[] {
   return DRILL_VAULTS.flatMap((vault) => {
     const d = last[vault];
     if (!d) return [];
     const objectives = [objectiveLine('RTO', d.rto), objectiveLine('RPO', d.rpo)].join(', ');
-    return [`${mark(d.verdict === 'PASSED')} ${vaultName(vault)} vault (${d.region}): drill ${d.drillId} ${d.verdict} ${cellDuration(d.ageSeconds)} ago, ${objectives}${d.error ? `: ${storedErrorShown(d.error)}` : ''}`];
+    return [`${mark(d.verdict === 'PASSED')} ${vaultName(vault)} vault (${shownCatalogName(d.region)}): drill ${shownCatalogName(d.drillId)} ${d.verdict} ${cellDuration(d.ageSeconds)} ago, ${objectives}${drillErrorShown(d)}`];
   });
+}
+
+/**
+ * A drill's recorded error after a colon, or nothing: escaped whole (unseenEscaped, not cut), as the doctor shows a
+ * backup's; a newline in it forged a line of its own and an ESC coloured the terminal (f62AC, after review r62K F4).
+ */
+const drillErrorShown = (d: LastDrillStatus): string => (d.error ? `: ${unseenEscaped(storedErrorShown(d.error))}` : '');
+
+/**
+ * The command that shows a drill's whole record, in backquotes: its id as one shell word (shownShellWord). An id with a NUL
+ * no command line can give (givenOnCommandLine): the plan's drills are listed instead, which name it.
+ */
+function drillShowCommand(d: LastDrillStatus, plan: string, target: string): string {
+  if (givenOnCommandLine(d.drillId)) return `\`lifeboat drills show ${shownShellWord(d.drillId)}${target}\``;
+  return `\`lifeboat drills list --plan ${shownShellWord(plan)}${target}\` (its id holds a NUL, which no command line can give)`;
 }
 
 function drCopyCell(row: PlanStatus): string {
@@ -259,13 +276,13 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     const other = row.lastDrills[d.vault === 'primary' ? 'dr' : 'primary'];
     // A later PASSED drill of the other vault is easily taken for proof that all is well: say what it does not prove.
     const later = other && other.verdict === 'PASSED' && other.drillId > d.drillId ? ` (a later ${vaultName(other.vault)} drill PASSED, which does not prove the ${vaultName(d.vault)} region can restore)` : '';
-    reasons.push(`last ${vaultName(d.vault)} drill ${d.drillId} ${d.verdict}${d.error ? `: ${storedErrorShown(d.error)}` : ''}${later}: see \`lifeboat drills show ${d.drillId}${options.target}\``);
+    reasons.push(`last ${vaultName(d.vault)} drill ${shownCatalogName(d.drillId)} ${d.verdict}${drillErrorShown(d)}${later}: see ${drillShowCommand(d, row.plan, options.target)}`);
   }
   const schedule = row.drillSchedule;
   if (schedule?.stale) {
     // Audit a58C F1: a drill schedule that stopped firing left the last drill PASSED, and nothing said so.
     reasons.push(
-      `no ${vaultName(schedule.vault)} drill since ${schedule.drillId}, which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression}): ` +
+      `no ${vaultName(schedule.vault)} drill since ${shownCatalogName(schedule.drillId)}, which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression}): ` +
         `see whether the schedule fires (\`lifeboat doctor${options.target}\`) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
     );
   }
@@ -287,11 +304,17 @@ function copiedInLostNotListedReasons(row: PlanStatus, flags: string): string[] 
   ];
 }
 
+/**
+ * The first three of a scrub's backup ids, each escaped (shownCatalogName): an ordinary id prints as it is, one with a
+ * newline or ESC from a damaged record forges no line and drives no terminal (f62AC).
+ */
+const namedBackups = (of: readonly string[]): string => `${of.slice(0, 3).map(shownCatalogName).join(', ')}${of.length > 3 ? ', …' : ''}`;
+
 /** Why the scrub makes a plan ✗: backups of it read objects with no good copy in either vault (plan-status.ts, ScrubStatus). */
 function scrubReasons(row: PlanStatus, options: PrintedCommandOptions): string[] {
   const s = row.scrub;
   if (s.state !== 'ran' || s.affectedBackupsOfPlan.length === 0) return [];
-  const named = `${s.affectedBackupsOfPlan.slice(0, 3).join(', ')}${s.affectedBackupsOfPlan.length > 3 ? ', …' : ''}`;
+  const named = namedBackups(s.affectedBackupsOfPlan);
   const found = s.outstanding?.outcome === 'DAMAGED' ? `found by scrubs since ${shortTime(s.outstanding.since)} and not read again since` : `found by the scrub ${cellDuration(s.ageSeconds)} ago`;
   return [
     `${s.affectedBackupsOfPlan.length} backup(s) (${named}) hold data in objects with no good copy in either vault, ${found}: restoring them fails for the paths affected; ` +
@@ -330,11 +353,10 @@ function archivedCopyWarnings(row: PlanStatus, flags: string): string[] {
   const ids = s.state === 'ran' ? (s.archivedCopyBackupsOfPlan ?? []) : [];
   const unverified = s.state === 'ran' ? (s.unverifiedCopyBackupsOfPlan ?? []) : [];
   const problems = s.state === 'ran' ? (s.unverifiedCopyProblems ?? []) : [];
-  const named = (of: readonly string[]): string => `${of.slice(0, 3).join(', ')}${of.length > 3 ? ', …' : ''}`;
   return [
     ...(ids.length > 0
       ? [
-          `! ${row.plan}: ${ids.length} backup(s) (${named(ids)}) hold data in objects damaged in one vault whose other copy is ${ARCHIVED_COPY}: ` +
+          `! ${row.plan}: ${ids.length} backup(s) (${namedBackups(ids)}) hold data in objects damaged in one vault whose other copy is ${ARCHIVED_COPY}: ` +
             'restoring them from the damaged vault fails for the paths affected until that copy is thawed; thaw it and scrub with --repair while the thawed copy lasts ' +
             '(the scrub\'s finding names the S3 address; docs/RUNBOOKS.md, "Scrub")',
         ]
@@ -342,7 +364,7 @@ function archivedCopyWarnings(row: PlanStatus, flags: string): string[] {
     // Not a thaw: the run's deadline came before the repair, and the copy may be damaged too (review rJJ F3).
     ...(unverified.length > 0
       ? [
-          `! ${row.plan}: ${unverified.length} backup(s) (${named(unverified)}) hold data in objects damaged in one vault whose other copy is ${unverifiedCopy(problems.length > 0 ? problems : ['missing', 'corrupt'], flags)}; ` +
+          `! ${row.plan}: ${unverified.length} backup(s) (${namedBackups(unverified)}) hold data in objects damaged in one vault whose other copy is ${unverifiedCopy(problems.length > 0 ? problems : ['missing', 'corrupt'], flags)}; ` +
             'until then restoring them from the damaged vault fails for the paths affected (docs/RUNBOOKS.md, "Scrub")',
         ]
       : []),

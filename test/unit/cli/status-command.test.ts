@@ -17,6 +17,7 @@ import { type StatusSources } from '../../../cli/status/status-sources';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
+import { shownShellWord } from '../../../lambdas/runtime/shown-shell-word';
 
 /**
  * `lifeboat status`: the row of a plan computed from catalog records (stale plan → ✗ RPO, a drill
@@ -286,6 +287,25 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     );
   });
 
+  it("names the scrub's backups escaped, each as it is when ordinary: a forged id forges no line (f62AC)", async () => {
+    const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
+    const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
+    const bad = backup('2026-11-30T05:00:00.000Z', { backupId: forged });
+    const hit = (otherCopy?: 'archived' | 'unverified'): ScrubRunRecord => ({
+      ...clean,
+      ...(otherCopy ? { outcome: 'REPAIRABLE' as const } : {}),
+      outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, backups: [forged, b.backupId], ...(otherCopy ? { otherCopy } : {}) }], notListed: 0 },
+    });
+    const screens = await Promise.all(
+      [hit(), hit('archived'), hit('unverified')].map(async (scrub) => statusScreen(await environmentStatus(sources({ backups: [bad, b], latestScrub: async () => scrub }), NOW)).join('\n')),
+    );
+    for (const screen of screens) for (const raw of ['\n✓ demo: within', '\u001b', '\u202e']) expect(screen).not.toContain(raw);
+    const [damaged, archived, unverified] = screens.map((screen) => screen.replace(/\n {4}/g, ' '));
+    expect(damaged).toContain(`✗ demo: 2 backup(s) (${b.backupId}, ${shown}) hold data in objects with no good copy in either vault`);
+    expect(archived).toContain(`! demo: 2 backup(s) (${b.backupId}, ${shown}) hold data in objects damaged in one vault whose other copy is an archived copy`);
+    expect(unverified).toContain(`! demo: 2 backup(s) (${b.backupId}, ${shown}) hold data in objects damaged in one vault whose other copy is a copy in the other vault`);
+  });
+
   // Review rJJ F3: a copy the run's deadline left unread may be damaged too; its backups are named with their own advice.
   it('damage whose other copy a cut run did not read: the plan stays ✓, with a warning naming its backups and no thaw', async () => {
     const unread: ScrubRunRecord = { ...clean, outcome: 'REPAIRABLE', outstanding: { objects: [{ ...clean.outstanding!.objects[0]!, otherCopy: 'unverified' }], notListed: 0 } };
@@ -550,6 +570,28 @@ describe('lifeboat status', () => {
     for (const raw of ['\n✓ demo: within', '\u001b', '\u202e']) expect(screen).not.toContain(raw);
     expect(screen.split('\n').filter((line) => line.startsWith('✓ demo: within objectives'))).toEqual([]);
     expect(screen.replace(/\n {4}/g, ' ')).toContain(`! demo: backup ahead${shown} (COMMITTED) starts in the future (Nov 20 2027 12:00 GMT (${shown})): the clock`);
+  });
+
+  it("shows a drill record's own text (id, region, error) escaped and its id as one shell word: a newline, ESC or U+202E forges no line (f62AC)", () => {
+    const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
+    const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
+    const failed = drill(failedReport({ drillId: forged, region: `us-west-2${forged}`, errors: [{ error: 'NoBackupToDrillError', message: `plan demo ${forged}`, step: 'Start drill' }] }));
+    const fresh = backup('2026-11-30T06:00:00.000Z');
+    const reasons = reasonsNotWithin(row([fresh], [failed]));
+    expect(reasons).toEqual([`last DR drill ${shown} FAILED: NoBackupToDrillError: plan demo ${shown}: see \`lifeboat drills show ${shownShellWord(forged)}\``]);
+    // The command word is bash's, which reads back as the id (shown-shell-word's test): no raw character, no \uXXXX.
+    expect(shownShellWord(forged)).toBe("$'x\\x0a✓ demo: within objectives\\x1b[32m\\xe2\\x80\\xae'");
+    expect(drillLines(row([fresh], [failed]).lastDrills)).toEqual([`✗ DR vault (us-west-2${shown}): drill ${shown} FAILED 2d1h ago, RTO -, RPO -: NoBackupToDrillError: plan demo ${shown}`]);
+    // An id with a NUL: no command line gives it, so the plan's drills are listed instead (shownShellWord would throw).
+    const nul = drill(failedReport({ drillId: '20261128T101500Z-3c4d\u0000x' }));
+    expect(reasonsNotWithin(row([fresh], [nul]))[0]).toMatch(/^last DR drill 20261128T101500Z-3c4d\\u0000x FAILED: .*: see `lifeboat drills list --plan demo` \(its id holds a NUL, which no command line can give\)$/);
+    const stale = { ...row([fresh]), drillSchedule: { schedule: 'lifeboat-dev-drill-demo', expression: 'rate(1 day)', startedAt: '2026-11-27T12:00:00.000Z', ageSeconds: 3 * 86_400, staleAfterSeconds: 2 * 86_400, stale: true, vault: 'dr' as const, drillId: forged } };
+    expect(reasonsNotWithin(stale)[0]).toMatch(new RegExp(`^no DR drill since ${shown.replace(/[\\[\]]/g, '\\$&')}, which started 3d ago`, 'u'));
+    for (const line of [...reasons, ...reasonsNotWithin(stale), ...drillLines(row([fresh], [failed]).lastDrills)]) {
+      for (const raw of ['\n', '\u001b', '\u202e']) expect(line).not.toContain(raw);
+    }
+    // An ordinary drill prints as it did.
+    expect(reasonsNotWithin(row([fresh], [drill(failedReport())]))[0]).toMatch(/^last DR drill 20261128T101500Z-3c4d5e6f FAILED: NoBackupToDrillError: plan demo has no committed, .*: see `lifeboat drills show 20261128T101500Z-3c4d5e6f`$/);
   });
 
   it('every plan within its objectives: all ✓, exit 0, every line within 100 columns', async () => {

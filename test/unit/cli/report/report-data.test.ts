@@ -65,6 +65,24 @@ describe('the report\'s data', () => {
     expect(err).toEqual([`! ${line}`]);
   });
 
+  it("a record dated in the future is named escaped (id, start), as are the drill lines: a newline, ESC or U+202E forges no line (f62AC)", async () => {
+    const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
+    const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
+    // V8 reads a date with a (comment) in it, so a forged start still starts in the future and is listed.
+    const ahead = { ...BACKUPS[0]!, backupId: `ahead${forged}`, startedAt: `Nov 20 2027 12:00 GMT (${forged})`, endedAt: '2027-11-20T12:05:00.000Z' };
+    const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
+    const sources: ReportSources = { environment, listBackupsOfPlan: async () => [...BACKUPS, ahead], listDrills: async () => [] };
+    const line = `demo: backup ahead${shown} (COMMITTED) starts in the future (Nov 20 2027 12:00 GMT (${shown})): the clock that wrote it or the catalog is wrong; `;
+    const err: string[] = [];
+    expect(await reportCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', json: true }, { io: { out: () => undefined, err: (l) => err.push(l) }, sources, now: () => NOW })).toBe(1);
+    expect(err).toEqual([expect.stringContaining(`! ${line}`)]);
+    for (const raw of ['\n', '\u001b', '\u202e']) expect(err.join('')).not.toContain(raw);
+    const drFailed = drillRecordOf(failedReport({ drillId: forged, startedAt: '2026-12-01T09:15:00.000Z', errors: [{ error: 'NoBackupToDrillError', message: forged, step: 'Start drill' }] })).record;
+    expect(planReport({ plan: PLAN, backups: BACKUPS, drills: [drFailed], now: new Date('2026-12-01T12:15:00.000Z') }).lastDrills).toEqual([
+      `✗ DR vault (us-west-2): drill ${shown} FAILED 3h ago, RTO -, RPO -: NoBackupToDrillError: ${shown}`,
+    ]);
+  });
+
   it('drills: each one that measured an RTO, against the objective, in time order (a failed drill without an RTO is left out)', () => {
     const r = planReport({ plan: PLAN, backups: BACKUPS, drills: DRILLS, now: NOW });
     expect(r.drills).toEqual({ t: [unix('2026-11-29T10:15:00.000Z'), unix('2026-11-30T10:15:00.000Z')], rtoSeconds: [3900, 724], objectiveSeconds: [3600, 3600], verdict: ['OBJECTIVE_MISSED', 'PASSED'] });
