@@ -9,7 +9,7 @@ import { copiedInCountEnd, namesCopiedInCount } from '../../lambdas/replication/
 import { scrubRunSummary } from '../../lambdas/replication/scrub-run-summary';
 import { copiedInOutstanding } from '../../lambdas/replication/scrub-outstanding';
 import { scrubVaults } from '../../lambdas/replication/scrub-vaults';
-import { endingWithRepairs, type RepairedObject, repairedObjectOf } from '../../lambdas/replication/repaired-before-stop';
+import { endingWithRepairs, notedRepairLines, type RepairedObject, repairedObjectOf } from '../../lambdas/replication/repaired-before-stop';
 import { type ScrubReport, type ScrubScope } from '../../lambdas/replication/scrub-report';
 import { newestBackupRecordedIn, type NewestRecordedBackup } from '../../lambdas/replication/absent-vault';
 import { discardedSnapshotsOf, type DiscardedSnapshots } from '../../lambdas/replication/discarded-snapshots';
@@ -234,8 +234,10 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   } catch (err) {
     // ScrubDiscardedUnreadError says what was healed itself (with "Nothing was repaired" when nothing was).
     const stopped = reported ? [] : healed;
-    const text = err instanceof ScrubDiscardedUnreadError ? message(err) : endingWithRepairs(message(err), stopped);
+    const text = err instanceof ScrubDiscardedUnreadError ? message(err) : endingWithRepairs(message(err), stopped, "stderr's note lines name each");
     io.err(`lifeboat scrub: ${text}`);
+    // Every object whose note (a legal hold not carried over) the message names only the first of (review r62I F2).
+    for (const line of notedRepairLines(stopped)) io.err(`note: ${line}`);
     if (isUsageError(err)) return 2;
     // A job reading stdout learns of the failure and of what changed in the vaults all the same (review r61D F2).
     if (options.json === true && !reported) io.out(JSON.stringify({ error: text, repaired: stopped }, null, 2));

@@ -24,9 +24,10 @@ export function repairedObjectOf(finding: ScrubFinding): RepairedObject {
  * changed (reviews r60O F5, r61D F3, F4). `Nothing was repaired before the stop.` when none was. Copies whose verifying
  * read stopped the run are said apart: not shown to be good. Each note is said once, naming the first REPAIRED_LISTED
  * objects it holds for and how many more: naming all, 400 objects with one note outgrew Step Functions' 32,768-character
- * cause (review r62F F3).
+ * cause (review r62F F3). The rest were then named nowhere, and the next scrub finds them healthy (review r62I F2): the
+ * caller names each where it has room (notedRepairLines) and says where in `eachNamedIn` ("the function's log names each").
  */
-export function repairedBeforeStop(repaired: readonly RepairedObject[]): string {
+export function repairedBeforeStop(repaired: readonly RepairedObject[], eachNamedIn?: string): string {
   if (repaired.length === 0) return 'Nothing was repaired before the stop.';
   const name = (o: RepairedObject): string => `${o.vault} ${o.key}`;
   const listed = (objects: readonly RepairedObject[]): string => namedOf(objects.map(name));
@@ -44,14 +45,22 @@ export function repairedBeforeStop(repaired: readonly RepairedObject[]): string 
     objects.push(name(o));
     noted.set(o.note, objects);
   }
-  const notes = [...noted].map(([note, objects]) => ` For ${namedOf(objects)}: ${note}.`);
+  const notes = [...noted].map(([note, objects]) => ` For ${namedOf(objects, eachNamedIn)}: ${note}.`);
   return `${sentences.join(' ')}${notes.join('')}`;
 }
 
-/** The first REPAIRED_LISTED of `names`, then `and N more` for the rest. */
-function namedOf(names: readonly string[]): string {
+/** The first REPAIRED_LISTED of `names`, then `and N more` for the rest, with where each is named when said. */
+function namedOf(names: readonly string[], eachNamedIn?: string): string {
   const more = names.length - REPAIRED_LISTED;
-  return `${names.slice(0, REPAIRED_LISTED).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+  return `${names.slice(0, REPAIRED_LISTED).join(', ')}${more > 0 ? ` and ${more} more${eachNamedIn !== undefined ? ` (${eachNamedIn})` : ''}` : ''}`;
+}
+
+/**
+ * One line for each repaired object with a note (`<vault> <key> was repaired, but <note>`), every one of them: the stop's
+ * message names REPAIRED_LISTED per note, and an object named nowhere keeps its hold lost unsaid (review r62I F2).
+ */
+export function notedRepairLines(repaired: readonly RepairedObject[]): string[] {
+  return repaired.flatMap((o) => (o.note === undefined ? [] : [`${o.vault} ${o.key} was ${o.unverified === true ? 'written, unverified,' : 'repaired'} before the stop, but ${o.note}`]));
 }
 
 /**
@@ -62,12 +71,12 @@ function namedOf(names: readonly string[]): string {
  * is a getter, a frozen error's read-only) is returned as it is, since a TypeError thrown here would replace a
  * transient stop with a permanent one (review r61T F3); the scheduled scrub's metric still counts the repairs.
  */
-export function withRepairsBeforeStop(err: unknown, repaired: readonly RepairedObject[]): unknown {
+export function withRepairsBeforeStop(err: unknown, repaired: readonly RepairedObject[], eachNamedIn?: string): unknown {
   if (repaired.length === 0) return err;
   // isNativeError too: an error of another realm (a DOMException of Node's own, seen from a vm context) is still an error.
-  if (!(err instanceof Error) && !types.isNativeError(err)) return new Error(endingWithRepairs(describedValue(err), repaired), { cause: err });
+  if (!(err instanceof Error) && !types.isNativeError(err)) return new Error(endingWithRepairs(describedValue(err), repaired, eachNamedIn), { cause: err });
   try {
-    const message = endingWithRepairs(err.message, repaired);
+    const message = endingWithRepairs(err.message, repaired, eachNamedIn);
     if (!setMessage(err, message)) defineMessage(err, message);
   } catch {
     // A message getter that throws: the error stays as it was thrown.
@@ -104,6 +113,6 @@ function describedValue(value: unknown): string {
 }
 
 /** `text`, a stop's message, with repairedBeforeStop after it when anything was repaired; as it is otherwise. */
-export function endingWithRepairs(text: string, repaired: readonly RepairedObject[]): string {
-  return repaired.length === 0 ? text : `${text}${/[.!?]$/.test(text) ? '' : '.'} ${repairedBeforeStop(repaired)}`;
+export function endingWithRepairs(text: string, repaired: readonly RepairedObject[], eachNamedIn?: string): string {
+  return repaired.length === 0 ? text : `${text}${/[.!?]$/.test(text) ? '' : '.'} ${repairedBeforeStop(repaired, eachNamedIn)}`;
 }

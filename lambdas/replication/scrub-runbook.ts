@@ -8,7 +8,7 @@ import { openScrubbedVaults } from './open-scrubbed-vaults';
 import { type AffectedSnapshot, type DamagedObject } from './scrub-damage';
 import { scrubRunSummary } from './scrub-run-summary';
 import { scrubVaults } from './scrub-vaults';
-import { repairedObjectOf, withRepairsBeforeStop } from './repaired-before-stop';
+import { notedRepairLines, repairedObjectOf, withRepairsBeforeStop } from './repaired-before-stop';
 import { type ScrubFinding, type ScrubReport, type ScrubScope } from './scrub-report';
 import { DISCARDED_NOT_READ_REASON } from './lacked-snapshot-records';
 import { NEEDS_CUT_REASON } from './vault-needs-work-out';
@@ -210,7 +210,10 @@ function stoppedAfterRepairs(err: unknown, repaired: readonly ScrubFinding[], de
   if (repaired.length === 0) return err;
   const corrupt = repaired.filter((f) => f.problem === 'corrupt').length;
   deps.publish?.({ environment: deps.environment, read: {}, corrupt, missing: repaired.length - corrupt, unrepaired: 0 });
-  return withRepairsBeforeStop(err, repaired.map(repairedObjectOf));
+  const objects = repaired.map(repairedObjectOf);
+  // The message names the first objects of each note (a legal hold not carried over): the log names every one (review r62I F2).
+  for (const line of notedRepairLines(objects)) console.warn(JSON.stringify({ level: 'WARN', message: line }));
+  return withRepairsBeforeStop(err, objects, "the function's log names each");
 }
 
 /** What the run left alone on purpose: snapshots their backup discarded that one vault lacks and the other holds (scrubVaults). */

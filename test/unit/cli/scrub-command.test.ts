@@ -1,3 +1,4 @@
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -11,7 +12,9 @@ import { catalogOnDynalite } from '../../support/catalog-on-dynalite';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { corrupt, listKeys, scrubVaultPair, type VaultPair } from '../../support/scrub-vault-pair';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { removeDir, tempDir } from '../../support/vault-test-helpers';
+import { pseudoRandomBytes, removeDir, tempDir } from '../../support/vault-test-helpers';
+import { replicateVault } from '../../../lambdas/replication/replicate-vault';
+import { PassphraseKeyProvider } from '../../../vault/keys/passphrase-key-provider';
 import { ObjectLockedError, VaultObjectArchivedError } from '../../../vault/vault-errors';
 import { LegalHoldUnreadError } from '../../../vault/backend/s3/legal-hold-unread-error';
 import { holdUnreadNote } from '../../../lambdas/replication/scrub-repairs';
@@ -700,11 +703,11 @@ describe('a snapshot a FAILED backup discarded, the primary catalog throttled wh
     };
     const run = capturedCliIo();
     expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
-    expect(run.err).toHaveLength(1);
+    expect(run.err).toHaveLength(2);
     expect(run.err[0]).toMatch(/ For primary data\/\S+: its legal hold could not be read/);
-    expect(run.err[0]).toContain(
-      `each verified where it landed: primary ${pack}. For primary ${pack}: ${holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`)}. Nothing is recorded.`,
-    );
+    const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
+    expect(run.err[0]).toContain(`each verified where it landed: primary ${pack}. For primary ${pack}: ${note}. Nothing is recorded.`);
+    expect(run.err[1]).toBe(`note: primary ${pack} was repaired before the stop, but ${note}`);
   });
 
   it('without --repair, is a note and the run reports the snapshot missing', async () => {
@@ -800,6 +803,42 @@ it.each([
   expect(holdTarget).not.toHaveProperty('vaultKey');
 });
 
+// Review r62I F2: a stop after many repairs whose legal hold could not be read named the first 10 of them in its note,
+// and the rest nowhere (stdout empty, the next scrub finds them healthy): each is now named on a stderr line of its own.
+it('a stop after more repairs without their hold than the message names gives each on a stderr line', async () => {
+  for (let i = 0; i < 6; i++) {
+    const src = path.join(dir, `more${i}`);
+    await fs.mkdir(src, { recursive: true });
+    await fs.writeFile(path.join(src, 'x.bin'), pseudoRandomBytes(150_000, 100 + i));
+    await backupDirectory(pair.primary, src, { tags: [`backupId:b-${i}`, 'plan:files'] });
+  }
+  await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', { N: 1024, r: 8, p: 1 }) });
+  const keys = (await listKeys(pair.primary.store, '')).filter((k) => /^(data|index|manifest)\//.test(k));
+  for (const k of keys) await corrupt(pair.primary.store, k);
+  const store = pair.primary.store;
+  const write = (store.replace ?? store.put).bind(store);
+  const get = store.get.bind(store);
+  // Snapshots come last: the last index object's verifying read throttled stops the run after every other repair.
+  const last = keys.filter((k) => k.startsWith('index/')).at(-1) as string;
+  let written = false;
+  store.replace = async (k, body, options) => {
+    await write(k, body, options);
+    if (k === last) written = true;
+    throw new LegalHoldUnreadError('s3://vault', k);
+  };
+  const slowDown = Object.assign(new Error('Please reduce your request rate.'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } });
+  store.get = async (k, range) => (written && k === last ? Promise.reject(slowDown) : get(k, range));
+  const run = capturedCliIo();
+  expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access })).toBe(1);
+  expect(keys.length).toBeGreaterThan(20);
+  expect(run.out).toEqual([]);
+  expect(run.err[0]).toMatch(/^lifeboat scrub: Please reduce your request rate\. Before the stop .* and \d+ more \(stderr's note lines name each\): its legal hold could not be read/);
+  const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
+  const lines = run.err.slice(1);
+  expect(lines).toHaveLength(keys.length);
+  for (const k of keys) expect(lines).toContain(`note: primary ${k} was ${k === last ? 'written, unverified,' : 'repaired'} before the stop, but ${note}`);
+});
+
 // Review r62F F2: a copy written unheld (its hold unread) whose verifying read then threw stopped the run naming neither
 // the object nor its hold, and the next scrub found it healthy: the hold was said nowhere.
 it('a repair written unheld whose verifying read throws stops naming the copy, unverified, with its hold line', async () => {
@@ -820,10 +859,11 @@ it('a repair written unheld whose verifying read throws stops naming the copy, u
   const run = capturedCliIo();
   expect(await scrubCommand({ ...target, fraction: '1', repair: true }, { io: run.io, access })).toBe(1);
   const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
-  expect(run.err).toHaveLength(1);
+  expect(run.err).toHaveLength(2);
   expect(run.err[0]).toContain(
     `Please reduce your request rate. Before the stop it wrote 1 object(s) from the other vault's verified copy, unverified where they landed (reading them back is what failed): primary ${pack}. For primary ${pack}: ${note}.`,
   );
+  expect(run.err[1]).toBe(`note: primary ${pack} was written, unverified, before the stop, but ${note}`);
   // Written indeed: the next scrub, its read answered, finds it healthy and says nothing of the hold.
   store.get = get;
   expect((await get(pack as string)).equals(good)).toBe(true);

@@ -1,4 +1,4 @@
-import { repairedBeforeStop, repairedObjectOf, withRepairsBeforeStop, type RepairedObject } from '../../../../lambdas/replication/repaired-before-stop';
+import { notedRepairLines, repairedBeforeStop, repairedObjectOf, withRepairsBeforeStop, type RepairedObject } from '../../../../lambdas/replication/repaired-before-stop';
 import { classifyError, TransientError } from '../../../../lambdas/runtime/errors';
 
 /** The scrub's stop after repairs: the same error, its message naming them, whatever kind of error it is. */
@@ -112,4 +112,19 @@ it('names the first 10 objects of a note and how many more, so 5,000 repairs wit
     .join(', ');
   expect(text).toBe(`Before the stop it repaired 5000 object(s) from the other vault, each verified where it landed: ${first} and 4990 more. For ${first} and 4990 more: ${note}.`);
   expect(text.length).toBeLessThan(4000);
+});
+
+// Review r62I F2: past the first 10 objects of a note, the rest were named nowhere; the caller now names each where it
+// has room (notedRepairLines: stderr, the function's log) and the message says where.
+it('says where every object of a note is named past the first 10, and gives each its line', () => {
+  const note = 'its legal hold could not be read';
+  const objects: RepairedObject[] = Array.from({ length: 43 }, (_, i) => ({ vault: 'primary', key: `data/${i}`, note }));
+  const withUnverified: RepairedObject[] = [...objects, { vault: 'dr', key: 'index/x', note, unverified: true }, { vault: 'dr', key: 'data/plain' }];
+  expect(repairedBeforeStop(withUnverified, "the function's log names each")).toContain(' and 34 more (the function\'s log names each): its legal hold could not be read.');
+  expect(notedRepairLines(withUnverified)).toEqual([
+    ...objects.map((o) => `primary ${o.key} was repaired before the stop, but ${note}`),
+    `dr index/x was written, unverified, before the stop, but ${note}`,
+  ]);
+  // Without a place to name them (ScrubDiscardedUnreadError's message), the count alone, as before.
+  expect(repairedBeforeStop(objects)).toContain(' and 33 more: its legal hold');
 });
