@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { credentialsIdentity, type CredentialsIdentity } from './credentials-account';
 import { credentialsUnansweredWords, CredentialsUnansweredError, isCredentialsUnanswered } from './credentials-unanswered';
@@ -6,7 +7,7 @@ import { rememberingUnanswered } from './unanswered-credentials-memory';
 
 type CredentialsProvider = ReturnType<typeof credentialsWithTimeouts>;
 
-/** One provider per profile and region (runCredentials), built on first use. */
+/** One provider per profile, region and credential environment (runCredentials), built on first use. */
 const providers = new Map<string, CredentialsProvider>();
 
 /**
@@ -21,6 +22,8 @@ const providers = new Map<string, CredentialsProvider>();
  * fromIni keeps the STS client of a role profile's AssumeRole on the provider, in the region of the first client that
  * asked (when the profile names none), so with the primary region down every DR client's AssumeRole went to the
  * primary region's STS and the DR catalog could not be read. A region's clients share one ask of their region's STS.
+ * The credential environment (AWS_*, HOME) is part of the key too (r62G F4): a process, or a test, that changes
+ * AWS_PROFILE or the keys gets the credentials they name, not those asked for before.
  *
  * A provider that does not answer fails in words (CredentialsUnansweredError: whose credentials, use other ones of the
  * account), not as the SDK's bare `TimeoutError: … requestTimeout`, which every command printed as it was, read as a
@@ -53,13 +56,27 @@ export function forgetRunCredentials(): void {
 }
 
 function sharedProvider(profile: string | undefined, region: string | undefined): CredentialsProvider {
-  const key = JSON.stringify([profile ?? null, region ?? null]);
+  const key = JSON.stringify([profile ?? null, region ?? null, credentialEnvironment(process.env)]);
   let provider = providers.get(key);
   if (provider === undefined) {
     provider = rememberingUnanswered(credentialsWithTimeouts(CLI_CLIENT_TIMEOUTS, profile));
     providers.set(key, provider);
   }
   return provider;
+}
+
+/** Where the SDK looks for the home of ~/.aws (os.homedir's variables). */
+const HOME_VARIABLES = new Set(['HOME', 'USERPROFILE', 'HOMEDRIVE', 'HOMEPATH']);
+
+/**
+ * What the SDK's chain reads from the environment, hashed (the key holds no secret): every AWS_ variable (the
+ * profile, the keys, the role and token file, the config files, the endpoints) and the home the config files are in.
+ */
+function credentialEnvironment(env: NodeJS.ProcessEnv): string {
+  const read = Object.entries(env)
+    .filter(([name]) => name.startsWith('AWS_') || HOME_VARIABLES.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(read)).digest('hex');
 }
 
 /** Whose the credentials are, and how others are given: a `--dr-profile` profile's by another --dr-profile. */
