@@ -36,7 +36,8 @@ export function credentialsUnansweredWords(err: Error, credentials: CredentialsI
   );
 }
 
-const DEFAULT_CHAIN_GIVING = 'AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with AWS_PROFILE unset: the SDK takes AWS_PROFILE over them';
+/** How other credentials are given to a command that takes the SDK's default chain (the doctor's fix says it too). */
+export const DEFAULT_CHAIN_GIVING = 'AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with AWS_PROFILE unset: the SDK takes AWS_PROFILE over them';
 
 /**
  * A credentials provider that did not answer, in words (credentialsUnansweredWords). It keeps the SDK's name,

@@ -1,6 +1,7 @@
 import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput, type STSClient } from '@aws-sdk/client-sts';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
+import { CredentialsUnansweredError, DEFAULT_CHAIN_GIVING, isCredentialsUnanswered } from '../credentials-unanswered';
 import { type CheckResult, fail, ok } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { describeError } from './sdk-error';
@@ -19,7 +20,10 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
     fail(
       'credentials',
       `no working AWS credentials: ${describeError(err)}`,
-      `configure credentials of account ${account} (\`aws configure\`, \`aws sso login\`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`,
+      // A provider that did not answer (an SSO portal down): `aws sso login` asks that same portal (review r62J F5).
+      err instanceof CredentialsUnansweredError || isCredentialsUnanswered(err)
+        ? `use other credentials of account ${account}, such as break-glass keys (${DEFAULT_CHAIN_GIVING}): not \`aws sso login\`, which asks the provider that did not answer (an SSO profile's portal)`
+        : `configure credentials of account ${account} (\`aws configure\`, \`aws sso login\`, AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`,
     );
   let identity: GetCallerIdentityCommandOutput;
   let primarySilence = '';
