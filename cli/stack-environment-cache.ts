@@ -244,13 +244,20 @@ export function unusableCopies(stack: string, region: string, home: string = use
 
 /**
  * The copies of `stack` in `region` under `home` of an environment whose DR account is `drAccount`, each with its
- * file: named to the DR account's credentials in an outage, for them to say which environment they mean.
+ * file: named to the DR account's credentials in an outage, for them to say which environment they mean. A copy's DR
+ * account is `drAccountOf` it: a copy an older lifeboat kept has no field, and its environment says it (review r62K F1).
  */
-export function copiesWithDrAccount(stack: string, region: string, drAccount: string, home: string = userHome()): { file: string; cached: CachedStackEnvironment }[] {
+export function copiesWithDrAccount(
+  stack: string,
+  region: string,
+  drAccount: string,
+  drAccountOf: (cached: CachedStackEnvironment) => string | undefined,
+  home: string = userHome(),
+): { file: string; cached: CachedStackEnvironment }[] {
   return accountsWithCopy(stack, region, home).flatMap((account) => {
     const file = stackEnvironmentCacheFile(stack, region, account, home);
     const read = readStackEnvironmentCache(file);
-    return read.kind === 'copy' && read.cached.drAccount === drAccount ? [{ file, cached: read.cached }] : [];
+    return read.kind === 'copy' && drAccountOf(read.cached) === drAccount ? [{ file, cached: read.cached }] : [];
   });
 }
 

@@ -233,8 +233,9 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   const account = credentials.account ?? pointer?.account;
   const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
   const keptFor = profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat';
+  const outage = { lead: didNotAnswer, tail: '', error: StackUnansweredError, cause: err };
   const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean): EnvironmentConfig => {
-    const environment = parsedEnvironment(stackName, cached.key, cached.json);
+    const environment = copyEnvironment(file, cached, outage);
     // Whose copy it is may be another environment's (the older lifeboat kept whichever was read last): it is named,
     // with the way out, before the command reads it (review r61AB F3). The question is the environment, not the
     // credentials' account: a DR account's credentials are never of the copy's account (review r62A F1).
@@ -284,14 +285,15 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     if (readOnly) return use(legacyFile, legacyCopy, true);
     throw new StackUnansweredError(
       `${didNotAnswer}, and the account of the credentials in use is not known offline; the copy on this machine was ${keptFor} (${legacyFile}): ` +
-        `${copyNamed(parsedEnvironment(stackName, legacyCopy.key, legacyCopy.json), legacyCopy.account)}, whichever environment it read last, and this command acts on the environment at once: ` +
+        `${copyNamed(copyEnvironment(legacyFile, legacyCopy, outage), legacyCopy.account)}, whichever environment it read last, and this command acts on the environment at once: ` +
         `if that is the environment you mean, run again with --stack-account ${legacyCopy.account}; else run with credentials whose account is known offline, or start the runbook from the Step Functions console in the DR region`,
       { cause: err },
     );
   }
   // A DR account's credentials are told which copies name them as DR account, never given one: which environment
   // they mean to fail over is not known offline (review r61W F1).
-  const drCopies = (account !== undefined ? copiesWithDrAccount(stackName, region, account, home) : []).map((c) => ({ ...c, parsed: environmentOf(stackName, c.cached) }));
+  // A copy an older lifeboat kept has no drAccount field (the released CLI never wrote it): its environment says it (review r62K F1).
+  const drCopies = (account !== undefined ? copiesWithDrAccount(stackName, region, account, drAccountOf, home) : []).map((c) => ({ ...c, parsed: environmentOf(c.cached) }));
   const drOf = drCopies.map((c) => c.cached.account);
   // A copy its CLI cannot parse is said so, not offered: neither --stack-account nor its account's credentials can use it (review r62A F4).
   const drUsable = drCopies.flatMap((c) => (c.parsed.kind === 'environment' ? [{ ...c, environment: c.parsed.environment }] : []));
@@ -321,14 +323,50 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
       : pointerUnreadable !== undefined
         ? `the credentials' account is not known offline, and their pointer cannot be read: it says they read a stack here with this lifeboat, so that one may be another environment's`
         : "the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale";
-  const legacyKept =
-    legacyCopy === undefined || others.includes(legacyCopy.account) || drOf.includes(legacyCopy.account)
-      ? ''
-      : `; an older lifeboat kept one of account ${legacyCopy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${legacyFile}), not used: ${legacyNotUsed} (run with credentials that tell account ${legacyCopy.account} offline${account === undefined ? `, or with --stack-account ${legacyCopy.account} if it is the environment you mean` : ''})`;
+  const legacyKept = legacyCopy === undefined || others.includes(legacyCopy.account) || drOf.includes(legacyCopy.account) ? '' : olderCopyNotUsed(legacyFile, legacyCopy, account, damaged, profile, legacyNotUsed);
   throw new StackUnansweredError(
     `${didNotAnswer}, and ${lookedFor}${kept}${damagedKept}${drKept}${drUnreadable}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
     { cause: err },
   );
+}
+
+/**
+ * The older lifeboat's copy said unused in an outage's listing, with the ways to use it: credentials that tell its
+ * account offline, or --stack-account for credentials of no known account or of its DR account (review r62K F1), once
+ * the damaged file of its account, which namedCopy would read first, is deleted (review r62K F5); and none for a copy
+ * this CLI cannot read (review r62K F6).
+ */
+function olderCopyNotUsed(
+  file: string,
+  copy: CachedStackEnvironment,
+  account: string | undefined,
+  damaged: readonly { account: string; file: string }[],
+  profile: string,
+  notUsed: string,
+): string {
+  const kept = `; an older lifeboat kept one of account ${copy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${file})`;
+  const read = environmentOf(copy);
+  if (read.kind === 'unreadable') return `${kept}, which cannot be read (${read.why})`;
+  const drAccount = drAccountOf(copy);
+  const damagedFile = damaged.find((d) => d.account === copy.account)?.file;
+  const named =
+    account !== undefined && account !== drAccount
+      ? ''
+      : damagedFile !== undefined
+        ? `, or delete ${damagedFile} (it cannot be read, and --stack-account ${copy.account} reads it first) and run again with --stack-account ${copy.account} if it is the environment you mean`
+        : `, or with --stack-account ${copy.account} if it is the environment you mean`;
+  const dr = account !== undefined && account === drAccount ? ', its DR account' : '';
+  return `${kept}, not used: ${notUsed}${dr} (run with credentials that tell account ${copy.account} offline${named})`;
+}
+
+/**
+ * A copy's DR account when it is another than its account: its field, else its environment's, for a copy an older
+ * lifeboat kept (`default/`, `<profile>/`, or an `account-*` file of the released CLI) has no field (review r62K F1).
+ */
+function drAccountOf(cached: CachedStackEnvironment): string | undefined {
+  const read = cached.drAccount === undefined ? environmentOf(cached) : undefined;
+  const drAccount = cached.drAccount ?? (read?.kind === 'environment' ? read.environment.drAccount : undefined);
+  return drAccount !== cached.account ? drAccount : undefined;
 }
 
 /** A copy's environment as the user knows it: name, prefix, account and DR account. */
@@ -351,8 +389,9 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
   // Without one kept by account, the older lifeboat's copy by profile (or in `default/`) when it is of the account
   // named: the user has said it is the environment they mean (review r62A F1).
   const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
-  const legacyRead = accountRead.kind === 'none' ? readStackEnvironmentCache(legacyFile) : undefined;
-  const older = legacyRead?.kind === 'copy' && legacyRead.cached.stack === stackName && legacyRead.cached.account === stackAccount;
+  const legacyRead = accountRead.kind !== 'copy' ? readStackEnvironmentCache(legacyFile) : undefined;
+  const legacyCopy = legacyRead?.kind === 'copy' && legacyRead.cached.stack === stackName && legacyRead.cached.account === stackAccount ? legacyRead.cached : undefined;
+  const older = accountRead.kind === 'none' && legacyCopy !== undefined;
   const [file, read] = older && legacyRead !== undefined ? [legacyFile, legacyRead] : [accountFile, accountRead];
   if (read.kind === 'none') {
     throw new reason.error(
@@ -363,15 +402,18 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
   }
   if (read.kind === 'unreadable' || read.cached.account !== stackAccount) {
     const unusable = read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : `is of account ${read.cached.account}, not ${stackAccount}: it is not used`;
+    // The damaged file hides the older lifeboat's copy of the same account (review r62K F5): the user may remove it.
+    const olderKept = legacyCopy !== undefined ? `, or delete it to use the copy of account ${stackAccount} an older lifeboat kept (${legacyFile}, read at ${legacyCopy.readAt})` : '';
     throw new reason.error(
       `${lead}, and the copy of its environment on this machine that --stack-account names (${file}) ${unusable}; ` +
-        `any --stack command run while the region is up writes it anew, or start the runbook from the Step Functions console in the DR region${tail}`,
+        `any --stack command run while the region is up writes it anew${olderKept}, or start the runbook from the Step Functions console in the DR region${tail}`,
       { cause },
     );
   }
   const cached = read.cached;
+  const environment = copyEnvironment(file, cached, reason);
   const known = knownAccounts(credentials, home);
-  const drAccount = cached.drAccount !== undefined && cached.drAccount !== cached.account ? cached.drAccount : undefined;
+  const drAccount = drAccountOf(cached);
   const mayUse = [cached.account, ...(drAccount !== undefined ? [drAccount] : [])];
   if (known.length > 0 && !known.some((a) => mayUse.includes(a))) {
     throw new reason.error(
@@ -380,7 +422,6 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
       { cause },
     );
   }
-  const environment = parsedEnvironment(stackName, cached.key, cached.json);
   const whose =
     known.length === 0
       ? "; the account of the credentials in use is not known offline: if they are not of this account or its DR account, stop (Ctrl-C)"
@@ -401,26 +442,46 @@ function failoverConsole(environment: EnvironmentConfig, account: string, drAcco
   return `start ${resourceNames(environment).failoverStateMachine} (environment ${environment.name} of account ${account}) in the Step Functions console of account ${drAccount}, region ${environment.drRegion}, or `;
 }
 
-/** A copy's environment, or why this CLI cannot read it. */
-function environmentOf(stackName: string, cached: CachedStackEnvironment): { kind: 'environment'; environment: EnvironmentConfig } | { kind: 'unreadable'; why: string } {
-  try {
-    return { kind: 'environment', environment: parsedEnvironment(stackName, cached.key, cached.json) };
-  } catch (err) {
-    return { kind: 'unreadable', why: messageOf(err) };
-  }
-}
+/** An environment's JSON (the output's parts joined) checked as the config file's, or why this CLI cannot read it. */
+type EnvironmentRead = { kind: 'environment'; environment: EnvironmentConfig } | { kind: 'unreadable'; why: string; cause?: unknown };
 
-/** The environment of the output's JSON (its parts joined), checked as the config file's. */
-function parsedEnvironment(stackName: string, key: string, json: string): EnvironmentConfig {
+function environmentIn(json: string): EnvironmentRead {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
   } catch (err) {
-    throw new StackEnvironmentError(`stack ${stackName}: output ${key} is not valid JSON (${(err as Error).message}): deploy the stack again`, { cause: err });
+    return { kind: 'unreadable', why: `not valid JSON (${messageOf(err)})`, cause: err };
   }
   const parsed = environmentOutputSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new StackEnvironmentError(`stack ${stackName}: output ${key} is not an environment this CLI reads: ${describeIssues(parsed.error).join('; ')}`);
-  }
-  return { ...parsed.data.environment, deployment: parsed.data.deployment };
+  if (!parsed.success) return { kind: 'unreadable', why: `not an environment this CLI reads: ${describeIssues(parsed.error).join('; ')}` };
+  return { kind: 'environment', environment: { ...parsed.data.environment, deployment: parsed.data.deployment } };
+}
+
+/** A copy's environment, or why this CLI cannot read it. */
+function environmentOf(cached: CachedStackEnvironment): EnvironmentRead {
+  return environmentIn(cached.json);
+}
+
+/** The environment of the stack's output, checked as the config file's: one it cannot read names the output. */
+function parsedEnvironment(stackName: string, key: string, json: string): EnvironmentConfig {
+  const read = environmentIn(json);
+  if (read.kind === 'environment') return read.environment;
+  // Only JSON that does not parse has a cause: a truncated output, which a deploy writes anew.
+  const deployAgain = read.cause !== undefined ? ': deploy the stack again' : '';
+  throw new StackEnvironmentError(`stack ${stackName}: output ${key} is ${read.why}${deployAgain}`, read.cause !== undefined ? { cause: read.cause } : undefined);
+}
+
+/**
+ * The environment of a copy kept on this machine; one this CLI cannot read (a copy an older lifeboat kept of an
+ * environment this one no longer reads) is said as the copy, by its file, with the way out: not as the stack's output,
+ * which the user cannot see in an outage (review r62K F6).
+ */
+function copyEnvironment(file: string, cached: CachedStackEnvironment, reason: Pick<CopyReason, 'lead' | 'tail' | 'error' | 'cause'>): EnvironmentConfig {
+  const read = environmentOf(cached);
+  if (read.kind === 'environment') return read.environment;
+  throw new reason.error(
+    `${reason.lead}, and the copy of its environment on this machine (${file}) cannot be read (${read.why}): ` +
+      `run any --stack command once while the region is up (each one keeps a copy this CLI reads), or start the runbook from the Step Functions console in the DR region${reason.tail}`,
+    { cause: reason.cause },
+  );
 }

@@ -958,7 +958,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     await expect(refusal).rejects.toThrow(StackUnansweredError);
     await expect(refusal).rejects.toThrow(
       `; copies kept for account 111111111111 (DR account 999999999999): start shop-failover (environment shop of account 111111111111) in the Step Functions console of account 999999999999, region us-west-2, or run again with --stack-account 111111111111 (the account of the environment you mean) to use its copy, or run with credentials of account 111111111111, or give the environment with --config / --env as docs/RUNBOOKS.md says; ` +
-        `the copy of account 222222222222 (DR account 999999999999, ${copyOf('222222222222')}) cannot be read (stack Shop: output LifeboatEnvironmentShop is not an environment this CLI reads: `,
+        `the copy of account 222222222222 (DR account 999999999999, ${copyOf('222222222222')}) cannot be read (not an environment this CLI reads: `,
     );
     await expect(refusal).rejects.not.toThrow('--stack-account 222222222222');
   });
@@ -1026,6 +1026,82 @@ describe('the primary region is down: its CloudFormation does not answer (review
       await expect(refusal).rejects.toThrow(
         `and this machine has no copy of its environment for account 333333333333, which --stack-account names (${copyOf('333333333333')}): run any --stack command once while the region is up with credentials of account 333333333333 (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
       );
+    });
+
+    /** A copy an older lifeboat kept, as the released CLI wrote it: no drAccount field (review r62K). */
+    function olderCopy(file: string, environment: object, account = '111111111111'): void {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account, key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(environment) }));
+    }
+    const legacy = (): string => path.join(stacks, 'default', 'eu-west-1-Shop.json');
+
+    // Review r62K F1: the released CLI never wrote drAccount; the environment in the copy says it. Keys of the DR
+    // account (no AWS_PROFILE) meant prod, whose copy the older lifeboat kept in default/, or the released CLI by account.
+    it("an older lifeboat's copy, without a drAccount field, serves the DR account's credentials named with --stack-account, and the listing offers it", async () => {
+      olderCopy(legacy(), prodCrossAccount);
+      process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '999999999999', 21);
+      process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+      unanswered();
+      const listing = targetEnvironment(TARGET, undefined, { note: () => undefined });
+      await expect(listing).rejects.toThrow(StackUnansweredError);
+      await expect(listing).rejects.toThrow(
+        `; an older lifeboat kept one of account 111111111111 for any credentials without AWS_PROFILE (${legacy()}), not used: the credentials' account is 999999999999, its DR account (run with credentials that tell account 111111111111 offline, or with --stack-account 111111111111 if it is the environment you mean)`,
+      );
+      const notes: string[] = [];
+      const environment = await targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
+      expect([environment.account, environment.deployment?.prefix]).toEqual(['111111111111', 'shop']);
+      expect(notes).toEqual([expect.stringContaining(`(${legacy()}), the copy kept by an older lifeboat for any credentials without AWS_PROFILE, chosen by --stack-account 111111111111; the credentials in use are of its DR account 999999999999`)]);
+      // The released CLI's account-*/ copy alike: listed as the DR account's, and used when named.
+      rmSync(legacy());
+      olderCopy(copyOf('111111111111'), prodCrossAccount);
+      const listed = targetEnvironment(TARGET, undefined, { note: () => undefined });
+      await expect(listed).rejects.toThrow(`; copies kept for account 111111111111 (DR account 999999999999): start shop-failover (environment shop of account 111111111111) in the Step Functions console of account 999999999999, region us-west-2, or run again with --stack-account 111111111111`);
+      expect((await targetEnvironment(PROD, undefined, { note: () => undefined })).account).toBe('111111111111');
+    });
+
+    // Review r62K F5: a damaged account-<A>/ file is what --stack-account <A> reads first: the listing says to delete it,
+    // and once deleted the older copy serves --stack-account <A>.
+    it("a damaged copy of the account hides the older lifeboat's copy: both errors say to delete it, which then serves --stack-account", async () => {
+      olderCopy(legacy(), ENVIRONMENT);
+      mkdirSync(path.dirname(copyOf()), { recursive: true });
+      writeFileSync(copyOf(), '{"stack":"Shop","region":"eu-we');
+      unanswered();
+      const listing = targetEnvironment(TARGET, undefined, { note: () => undefined });
+      await expect(listing).rejects.toThrow(StackUnansweredError);
+      await expect(listing).rejects.toThrow(
+        `(run with credentials that tell account 111111111111 offline, or delete ${copyOf()} (it cannot be read, and --stack-account 111111111111 reads it first) and run again with --stack-account 111111111111 if it is the environment you mean)`,
+      );
+      await expect(listing).rejects.not.toThrow(', or with --stack-account 111111111111 if it is the environment you mean');
+      const named = targetEnvironment(PROD, undefined, { note: () => undefined });
+      await expect(named).rejects.toThrow(StackUnansweredError);
+      await expect(named).rejects.toThrow(`(${copyOf()}) cannot be read: not JSON (`);
+      await expect(named).rejects.toThrow(
+        `; any --stack command run while the region is up writes it anew, or delete it to use the copy of account 111111111111 an older lifeboat kept (${legacy()}, read at 2026-11-01T00:00:00.000Z), or start the runbook`,
+      );
+      rmSync(copyOf());
+      const notes: string[] = [];
+      expect((await targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) })).account).toBe('111111111111');
+      expect(notes).toEqual([expect.stringContaining(`(${legacy()}), the copy kept by an older lifeboat for any credentials without AWS_PROFILE, chosen by --stack-account 111111111111`)]);
+    });
+
+    // Review r62K F6: an older copy of an environment this CLI does not read was said as the stack's output, with no
+    // way out; it is said as the copy, by its file, and never offered.
+    it("an older lifeboat's copy this CLI cannot read is said as the copy, by its file, with the way out, and never offered", async () => {
+      olderCopy(legacy(), { ...ENVIRONMENT, environment: { ...ENVIRONMENT.environment, plans: 'x' } });
+      unanswered();
+      const cannot = `, and the copy of its environment on this machine (${legacy()}) cannot be read (not an environment this CLI reads: environment.plans: `;
+      const wayOut = ': run any --stack command once while the region is up (each one keeps a copy this CLI reads), or start the runbook from the Step Functions console in the DR region';
+      for (const [target, readOnly] of [[TARGET, false], [TARGET, true], [PROD, false]] as const) {
+        const refusal = targetEnvironment(target, undefined, { readOnly, note: () => undefined });
+        await expect(refusal).rejects.toThrow(StackUnansweredError);
+        await expect(refusal).rejects.toThrow(cannot);
+        await expect(refusal).rejects.toThrow(wayOut);
+      }
+      // Window closed (staging's copy kept by account): the listing says it cannot be read, and offers no --stack-account for it.
+      olderCopy(copyOf('222222222222'), staging, '222222222222');
+      const listing = targetEnvironment(TARGET, undefined, { note: () => undefined });
+      await expect(listing).rejects.toThrow(`; an older lifeboat kept one of account 111111111111 for any credentials without AWS_PROFILE (${legacy()}), which cannot be read (not an environment this CLI reads: environment.plans: `);
+      await expect(listing).rejects.not.toThrow('--stack-account 111111111111');
     });
 
     // Review r62D F1: the primary region's CloudFormation answers (a partial outage, or a rehearsal), and the DR
