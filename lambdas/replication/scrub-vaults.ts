@@ -91,7 +91,8 @@ export type ScrubVaultsOptions = {
   readonly commandOptions?: string;
   /**
    * The target options a `lifeboat backups hold` line of a note ends with: commandOptions without the vault's, since
-   * `backups hold` takes no --vault-key and refuses a line with it (review r62F F1): the CLI's targetOptionsLine.
+   * `backups hold` takes no --vault-key and refuses a line with it (review r62F F1): the CLI's targetOptionsLine. The
+   * look after a copy's `lifeboat backups list` line ends with them too (review r62I F6).
    * @default commandOptions (the runbook's `--env <env> --aws` names no vault key)
    */
   readonly holdCommandOptions?: string;
@@ -327,7 +328,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     return { failed, notCopied };
   };
   const memory = lookMemory(side);
-  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, indexObjects, ...(memory ? { memory } : {}), ...(options.commandOptions !== undefined ? { commandOptions: options.commandOptions } : {}) });
+  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, indexObjects, ...(memory ? { memory } : {}), ...(options.commandOptions !== undefined ? { commandOptions: options.commandOptions } : {}), ...(options.holdCommandOptions !== undefined ? { listCommandOptions: options.holdCommandOptions } : {}) });
   // Its reads stop at the deadline less COPIED_IN_RECHECK_MARGIN_MS, as the look's and the check again of carried
   // copied-in snapshots' do, not at the look's repair cutoff (it runs after the look, whose wait and copy-backs may run past that cutoff) nor
   // at the damage mapping's own cutoff: one that ran long there left the mapping no time, and this run's lost objects

@@ -8,7 +8,15 @@ import { type VaultSide } from '../runtime/runtime-config';
  * leading space. A Lambda cannot tell AWS from the local cloud nor its environment's name as the operator types it, so
  * replication prints `--env <env> --aws`, as its other refusals do (DamagedPrimaryPackError); the scrub, its own.
  */
-export type PrintedLineTarget = { readonly from: VaultSide; readonly commandOptions: string };
+export type PrintedLineTarget = {
+  readonly from: VaultSide;
+  readonly commandOptions: string;
+  /**
+   * The target options of a `lifeboat backups list` line, without the vault's: it takes no --vault-key, and the scrub's
+   * commandOptions carry it, so the line was refused pasted (review r62I F6). commandOptions when absent.
+   */
+  readonly listOptions?: string;
+};
 
 /** How a Lambda's refusal ends its command lines: the operator fills in the environment. */
 export const LAMBDA_LINE_TARGET: PrintedLineTarget = { from: 'primary', commandOptions: ' --env <env> --aws' };
@@ -35,7 +43,7 @@ export async function verifyBackupsLine(source: Pick<Vault, 'loadSnapshot'>, ids
   const from = target.from === 'dr' ? ' --from dr' : '';
   const lines = [...backups].map((backupId) => `\`lifeboat verify --backup ${shellWord(backupId)}${from}${target.commandOptions}\``);
   if (unnamed || lines.length === 0) {
-    lines.push(`\`lifeboat verify --backup <backup id>${from}${target.commandOptions}\` for the backup \`lifeboat backups list${target.commandOptions}\` names for each snapshot`);
+    lines.push(`\`lifeboat verify --backup <backup id>${from}${target.commandOptions}\` for the backup \`lifeboat backups list${target.listOptions ?? target.commandOptions}\` names for each snapshot`);
   }
   return `${lines.join(', ')} tell${lines.length === 1 ? 's' : ''} whether ${backups.size === 1 && !unnamed ? 'it' : 'each'} still restores`;
 }

@@ -803,6 +803,25 @@ it.each([
   expect(holdTarget).not.toHaveProperty('vaultKey');
 });
 
+// Review r62I F6: the look after a snapshot copied in ended its `lifeboat backups list` line (for a snapshot that names
+// no backup) with the scrub's vault options, --vault-key among them, which `backups list` refuses.
+it('ends the look\'s backups list line with options `backups list` takes, no --vault-key', async () => {
+  const src = path.join(dir, 'untagged');
+  await fs.mkdir(src, { recursive: true });
+  await fs.writeFile(path.join(src, 'x.bin'), pseudoRandomBytes(50_000, 7));
+  await backupDirectory(pair.primary, src);
+  // Its blobs in no pack an index object of either vault lists: the look names the verify and list lines.
+  for (const v of [pair.primary, pair.dr]) for (const k of await listKeys(v.store, 'index/')) await v.store.delete(k);
+  const run = capturedCliIo();
+  await scrubCommand({ ...target, env: 'prod', aws: true, vaultKey: 'alias/other-key', fraction: '1', repair: true, json: true }, { io: run.io, access });
+  const lines = [...run.out.join('\n').matchAll(/`(lifeboat (?:verify|backups list) [^`]*)`/g)].map((m) => (m[1] as string).replace('<backup id>', 'b-1'));
+  expect(lines).toEqual([
+    `lifeboat verify --backup b-1 --env prod --config ${SAMPLE_CONFIG_FILE} --aws --vault-key alias/other-key`,
+    `lifeboat backups list --env prod --config ${SAMPLE_CONFIG_FILE} --aws`,
+  ]);
+  for (const line of lines) expect({ line, ...(await parsePrintedCommand(line)) }).toEqual({ line, args: expect.any(Array) });
+});
+
 // Review r62I F2: a stop after many repairs whose legal hold could not be read named the first 10 of them in its note,
 // and the rest nowhere (stdout empty, the next scrub finds them healthy): each is now named on a stderr line of its own.
 it('a stop after more repairs without their hold than the message names gives each on a stderr line', async () => {
