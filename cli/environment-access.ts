@@ -127,11 +127,16 @@ export type AccessUse = {
    */
   warn?: (line: string) => void;
   /**
-   * The command only reads (status, backups list): with --stack in an outage, an older lifeboat's copy may serve
-   * credentials whose account is not known offline, with a line naming its environment; a command that acts takes it
-   * only with --stack-account (stack-environment.ts, review r62A F1).
+   * The command only reads (status, backups list, estimate, report): with --stack in an outage, an older lifeboat's
+   * copy may serve credentials whose account is not known offline, with a line naming its environment; a command that
+   * acts takes it only with --stack-account (stack-environment.ts, review r62A F1).
    */
   readOnly?: boolean;
+  /**
+   * The environment the command already read (estimate reads it first, for its prices): not read again, for with
+   * --stack in an outage each read says its line on the copy used (f62N's note).
+   */
+  environment?: EnvironmentConfig;
 };
 
 /** The DR side's clients of one AWS profile's credentials (`--dr-profile`), all of the DR region. */
@@ -241,7 +246,7 @@ export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 
 }
 
 export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}, use: AccessUse = {}): Promise<EnvironmentAccess> {
-  const environment = await targetEnvironment(options, undefined, use.readOnly === true ? { readOnly: true } : undefined);
+  const environment = use.environment ?? (await targetEnvironment(options, undefined, use.readOnly === true ? { readOnly: true } : undefined));
   const names = resourceNames(environment);
   const regionOf = (side: 'primary' | 'dr') => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   const bucketOf = (side: 'primary' | 'dr') => (side === 'primary' ? names.primaryVault : names.drVault);

@@ -49,7 +49,7 @@ export async function estimateCommand(options: EstimateCommandOptions, deps: Par
     const protectedBytes = options.protectedBytes === undefined ? undefined : parseByteSize(options.protectedBytes, '--protected-bytes');
     let list = deps.listBackupsOfPlan;
     if (!list) {
-      const access = await environmentAccess(options, deps.clients, { readOnly: true });
+      const access = await environmentAccess(options, deps.clients, { readOnly: true, environment });
       list = async (plan) => {
         try {
           return await access.catalog.listBackupsOfPlan(plan);

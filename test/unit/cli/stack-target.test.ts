@@ -797,7 +797,10 @@ describe('the primary region is down: its CloudFormation does not answer (review
     try {
       expect(await estimateCommand({ ...TARGET, stackRegion: 'us-east-1' }, captured.deps)).toBe(0);
       expect(captured.err.join('\n')).not.toContain('--stack-account');
-      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(`(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop (prefix shop, account 222222222222); if shop (prefix shop) is not the environment you mean, stop (Ctrl-C)`);
+      const said = stderr.mock.calls.map(([text]) => String(text)).join('');
+      expect(said).toContain(`(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop (prefix shop, account 222222222222); if shop (prefix shop) is not the environment you mean, stop (Ctrl-C)`);
+      // Read once: the line on the copy is said once (f62N's note: it was said for the prices' read and the catalog's).
+      expect(said.split('CloudFormation in us-east-1 did not answer: using the environment').length - 1).toBe(1);
     } finally {
       stderr.mockRestore();
       documents.restore();
