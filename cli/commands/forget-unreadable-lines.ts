@@ -1,4 +1,5 @@
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { INVALID_ITEM_LINES } from '../doctor/catalog-plan-checks';
 import { type PlanForgetReport } from '../../lambdas/retention/forget-backups';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 
@@ -28,13 +29,19 @@ export function unreadableRecordLines(plan: Pick<PlanForgetReport, 'plan' | 'unr
     `  not read: ${unreadable.length} backup record(s) of plan ${shownCatalogName(plan.plan)} could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot ${them}:`,
     ...unreadable.slice(0, UNREADABLE_RECORDS_NAMED).map((u) => `    ${shownCatalogName(u.item)}`),
     ...(more > 0 ? [`    and ${more} more (stderr names each)`] : []),
-    `  ${whereNamed(commands.doctor)}: correct the item, or delete it and run \`${commands.rebuild}\` ` +
+    `  ${whereNamed(commands.doctor, vault)}. Correct the item, or delete it and run \`${commands.rebuild}\` ` +
       `to write it again from the ${vault === 'dr' ? 'DR ' : ''}vault; or upgrade Lifeboat if a newer version wrote ${them}.`,
   ];
 }
 
-/** Where the operator finds each record with why: the doctor's report, or (no doctor line) stderr's lines of this run. */
-function whereNamed(doctor: string | undefined): string {
-  if (doctor === undefined) return `stderr's lines ("passed over: …") give each key with why (the doctor, which names the command that deletes each, does not take --stack)`;
-  return `\`${doctor}\` names each with why and the command that deletes it`;
+/**
+ * Where the operator finds each record with why: the doctor's report, or (no doctor line) stderr's lines of this run.
+ * The doctor names the first INVALID_ITEM_LINES of a catalog and counts the rest, and it does not read a DR catalog in
+ * another account (drAccount): "names each" was untrue there (review r62I F7), so stderr's lines are named for the rest.
+ */
+function whereNamed(doctor: string | undefined, vault: VaultSide): string {
+  const stderr = `stderr's lines ("passed over: …") give each key`;
+  if (doctor === undefined) return `${stderr} with why (the doctor, which names the command that deletes each, does not take --stack)`;
+  const drAccount = vault === 'dr' ? ' (none of a DR catalog in another account, drAccount: it does not read there)' : '';
+  return `\`${doctor}\` names the first ${INVALID_ITEM_LINES} with why and the command that deletes each${drAccount}; for the rest, ${stderr}`;
 }

@@ -243,7 +243,8 @@ describe('forget', () => {
     expect(out.slice(1, 4)).toEqual([
       "  not read: 1 backup record(s) of plan demo could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot it:",
       '    BACKUP#1\\u000a\\u001b[31mClean: fake\\u009b2J\\u2028\\u202egpj.exe / BACKUP',
-      `  \`lifeboat doctor${options}\` names each with why and the command that deletes it: correct the item, or delete it and run ` +
+      `  \`lifeboat doctor${options}\` names the first 10 with why and the command that deletes each; for the rest, stderr's lines ("passed over: …") give each key. ` +
+        `Correct the item, or delete it and run ` +
         `\`lifeboat catalog rebuild --vault primary${options}\` to write it again from the vault; or upgrade Lifeboat if a newer version wrote it.`,
     ]);
     expect(text).toContain('Dry run: would keep 1 and forget 0 backup(s) of plan demo; nothing was changed.');
@@ -364,7 +365,9 @@ describe('printForgetReport', () => {
       "  not read: 12 backup record(s) of plan demo could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot them:",
       ...Array.from({ length: 10 }, (_, i) => `    BACKUP#u-${i} / BACKUP`),
       '    and 2 more (stderr names each)',
-      '  `lifeboat doctor` names each with why and the command that deletes it: correct the item, or delete it and run `lifeboat catalog rebuild --vault dr --region dr` ' +
+      // r62I F7: the doctor names the first 10 of a catalog (and none of a drAccount's DR catalog): "names each" was untrue past them.
+      '  `lifeboat doctor` names the first 10 with why and the command that deletes each (none of a DR catalog in another account, drAccount: it does not read there); ' +
+        'for the rest, stderr\'s lines ("passed over: …") give each key. Correct the item, or delete it and run `lifeboat catalog rebuild --vault dr --region dr` ' +
         'to write it again from the DR vault; or upgrade Lifeboat if a newer version wrote them.',
     ]);
     expect(text).toContain('b-1\\u000a\\u001b[32mClean');
