@@ -1,4 +1,4 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, refusedActionOf, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isExplicitDeny, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, refusedActionOf, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { copyVaultObject, type LookMemory } from './replicate-vault';
@@ -228,13 +228,16 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
         // Any 403 of a copy's write, held or not, may be a KMS key's refusal or a bucket policy's deny: the action S3's
         // words name is named (review r62F F5; an unheld copy's was called a missing s3:PutObject, r62I F4), else
         // s3:PutObjectLegalHold for a held copy and s3:PutObject for another, the likely ones.
+        // A policy's explicit deny is not lifted by other credentials: the policy is named (review r62I F5).
         const refused = err instanceof LegalHoldWriteRefusedError ? err.refusedAction : refusedActionOf(err);
-        const lacked =
-          refused !== undefined
-            ? `S3 refused ${refused}, which writing the new copy${refused === 's3:PutObjectLegalHold' ? " with the damaged copy's legal hold" : ''} needs: scrub with repair again with credentials allowed it`
+        const needed = (action: string): string => `${action}, which writing the new copy${action === 's3:PutObjectLegalHold' ? " with the damaged copy's legal hold" : ''} needs`;
+        const lacked = isExplicitDeny(cause)
+          ? `a policy denies ${refused !== undefined ? needed(refused) : 'the write'} (an explicit deny, which no permission of the credentials overrides): scrub with repair again once that policy allows it`
+          : refused !== undefined
+            ? `S3 refused ${needed(refused)}: scrub with repair again with credentials allowed it`
             : !(err instanceof LegalHoldWriteRefusedError)
               ? 'these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it'
-              : 'these credentials lack s3:PutObjectLegalHold on it (or another permission: S3\'s words say which), which writing the new copy with the damaged copy\'s legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both';
+              : "these credentials lack s3:PutObjectLegalHold on it (a KMS key or a policy's deny can refuse it too; CloudTrail names the action), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both";
         const why = b.vault === 'dr' ? `if it is a DR vault in another account, it takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account"); otherwise ${lacked}` : lacked;
         return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${cause instanceof Error ? cause.message : String(cause)}); ${why}`);
       }

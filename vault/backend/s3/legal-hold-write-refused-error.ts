@@ -1,5 +1,5 @@
 import { VaultError } from '../../vault-errors';
-import { refusedActionOf } from './refused-action';
+import { isExplicitDeny, refusedActionOf } from './refused-action';
 
 /**
  * S3VaultStore.replace read a legal hold on the damaged copy and asked for it on the new one
@@ -19,9 +19,11 @@ export class LegalHoldWriteRefusedError extends VaultError {
     cause: unknown,
   ) {
     const refusedAction = refusedActionOf(cause);
-    const needs =
-      refusedAction === undefined
-        ? 'a write that sets a legal hold needs s3:PutObjectLegalHold besides s3:PutObject (or another permission refused it: S3\'s words say which)'
+    // Words that name no action name nothing else either: "S3's words say which" was said exactly when they did not (review r62I F5).
+    const needs = isExplicitDeny(cause)
+      ? `a policy denies ${refusedAction ?? 'it'} (an explicit deny, which no permission of the credentials overrides)`
+      : refusedAction === undefined
+        ? "a write that sets a legal hold needs s3:PutObjectLegalHold besides s3:PutObject (a KMS key or a policy's deny can refuse it too; CloudTrail names the action)"
         : `the action refused is ${refusedAction}${refusedAction === 's3:PutObjectLegalHold' ? ', which a write that sets a legal hold needs besides s3:PutObject' : ''}`;
     super(`${location}: writing object ${key} with the legal hold its damaged copy has was refused (${cause instanceof Error ? cause.message : String(cause)}); ${needs}`, { cause });
     this.refusedAction = refusedAction;

@@ -7,3 +7,13 @@ export function refusedActionOf(err: unknown): string | undefined {
   const text = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
   return /not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9*]+)/.exec(text)?.[1];
 }
+
+/**
+ * Whether an AWS refusal's words say a policy denies the request (`… with an explicit deny in a resource-based policy`,
+ * `… in a service control policy`): no permission given to the caller overrides such a deny, so advice to use other
+ * credentials, or to grant the action, is not the way out; the policy is (review r62I F5).
+ */
+export function isExplicitDeny(err: unknown): boolean {
+  const text = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
+  return /\bexplicit(?:ly)? deny/i.test(text);
+}

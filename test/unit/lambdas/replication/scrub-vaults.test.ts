@@ -1822,7 +1822,7 @@ it('a held damaged copy whose write with the hold is refused names s3:PutObjectL
   const reason = report.findings[0]?.reason ?? '';
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(reason).toBe(
-    "the primary vault refused to replace its damaged copy (Access Denied); these credentials lack s3:PutObjectLegalHold on it (or another permission: S3's words say which), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both",
+    "the primary vault refused to replace its damaged copy (Access Denied); these credentials lack s3:PutObjectLegalHold on it (a KMS key or a policy's deny can refuse it too; CloudTrail names the action), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both",
   );
 });
 
@@ -1859,6 +1859,24 @@ it.each([
   const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
   expect(report.findings).toEqual([expect.objectContaining({ vault: 'primary', key: pack, outcome: 'unrepaired', goodCopy: true })]);
   expect(report.findings[0]?.reason).toBe(`the primary vault refused to replace its damaged copy (${words}); ${said}: scrub with repair again with credentials allowed it`);
+});
+
+// Review r62I F5: a policy's explicit deny was advice to use credentials allowed the action, which no credentials are.
+it.each([
+  ['an unheld copy', false, 's3:PutObject', 'a policy denies s3:PutObject, which writing the new copy needs'],
+  ['a held copy', true, 's3:PutObjectLegalHold', "a policy denies s3:PutObjectLegalHold, which writing the new copy with the damaged copy's legal hold needs"],
+])('a write a policy explicitly denies names the policy, not the credentials (%s)', async (_name, held, action, said) => {
+  const [pack] = await listKeys(pair.primary.store, 'data/');
+  if (pack === undefined) throw new Error('the pair has a pack');
+  await corrupt(pair.primary.store, pack);
+  const words = `User: arn:aws:sts::1:assumed-role/op is not authorized to perform: ${action} on resource: "arn:aws:s3:::vault/${pack}" with an explicit deny in a service control policy`;
+  const denied = Object.assign(new Error(words), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+  (pair.primary.store as { replace?: unknown }).replace = (key: string) => Promise.reject(held ? new LegalHoldWriteRefusedError('s3://vault', key, denied) : denied);
+
+  const report = await scrubVaults({ ...everything, vaults: { primary: pair.primary, dr: pair.dr }, repair: true });
+  expect(report.findings[0]?.reason).toBe(
+    `the primary vault refused to replace its damaged copy (${words}); ${said} (an explicit deny, which no permission of the credentials overrides): scrub with repair again once that policy allows it`,
+  );
 });
 
 it('a primary vault refusing to replace its damaged copy (AccessDenied) names the missing s3:PutObject, not a DR vault', async () => {

@@ -189,7 +189,7 @@ describe('S3VaultStore.replace and legal holds', () => {
     });
     const replaced = vault.replace(SNAPSHOT, Buffer.from('healthy'));
     await expect(replaced).rejects.toBeInstanceOf(LegalHoldWriteRefusedError);
-    await expect(replaced).rejects.toThrow(`s3://vault: writing object ${SNAPSHOT} with the legal hold its damaged copy has was refused (Access Denied); a write that sets a legal hold needs s3:PutObjectLegalHold besides s3:PutObject (or another permission refused it: S3's words say which)`);
+    await expect(replaced).rejects.toThrow(`s3://vault: writing object ${SNAPSHOT} with the legal hold its damaged copy has was refused (Access Denied); a write that sets a legal hold needs s3:PutObjectLegalHold besides s3:PutObject (a KMS key or a policy's deny can refuse it too; CloudTrail names the action)`);
     expect(versions.get(SNAPSHOT)?.map((v) => [v.body.toString(), v.held])).toEqual([['damaged', true]]);
   });
 
@@ -198,6 +198,12 @@ describe('S3VaultStore.replace and legal holds', () => {
   it.each([
     ['kms:GenerateDataKey', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:1:key/k', 'the action refused is kms:GenerateDataKey'],
     ['s3:PutObjectLegalHold', 'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObjectLegalHold on resource: "arn:aws:s3:::vault/x"', 'the action refused is s3:PutObjectLegalHold, which a write that sets a legal hold needs besides s3:PutObject'],
+    // Review r62I F5: a policy's explicit deny is not a permission the credentials lack: the policy is named.
+    [
+      's3:PutObject',
+      'User: arn:aws:sts::1:assumed-role/op is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::vault/x" with an explicit deny in a resource-based policy',
+      'a policy denies s3:PutObject (an explicit deny, which no permission of the credentials overrides)',
+    ],
   ])('a held copy whose write is refused naming %s: LegalHoldWriteRefusedError names that action', async (action, words, says) => {
     const vault = store();
     await vault.put(SNAPSHOT, Buffer.from('damaged'));
