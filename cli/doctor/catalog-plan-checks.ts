@@ -3,7 +3,6 @@ import { catalogItemDeleteCommand } from '../../lambdas/catalog/catalog-item-del
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { localCloudAwsCli } from '../../lambdas/catalog/local-cloud-aws-cli';
-import { localAwsCli } from '../local-aws-cli';
 import { type CheckResult, ok, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { regionUnansweredResult } from './unanswered-region';
@@ -150,11 +149,12 @@ function preVaultScanCommand(ctx: DoctorContext, place: CatalogPlace): string {
 /**
  * `aws`, or in local mode the AWS CLI pointed at the local cloud's DynamoDB of the catalog's region, its fixed
  * credentials and the endpoint the doctor reached it at, pasted as printed (review r62H F4); only when the doctor did not
- * learn it, the endpoint `lifeboat local status` shows, to fill in.
+ * learn it, the endpoint `lifeboat local status` shows, to fill in: a placeholder quoted as one word, so that a paste
+ * that forgets to fill it in fails on a bad URL rather than reading `<…>` as a redirect.
  */
 function awsCli(ctx: DoctorContext, place: CatalogPlace): string {
   if (ctx.request.mode === 'aws') return 'aws';
-  return place.localDynamoDb !== undefined ? localCloudAwsCli(place.localDynamoDb) : localAwsCli(place.region, ctx.lifeboat('local status'));
+  return localCloudAwsCli(place.localDynamoDb ?? `<the dynamodb ${place.region} URL of ${ctx.lifeboat('local status')}>`);
 }
 
 function unconfiguredPlanResult(summary: CatalogPlanSummary, ctx: DoctorContext, place: CatalogPlace): CheckResult {

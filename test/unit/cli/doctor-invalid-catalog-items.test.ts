@@ -38,7 +38,8 @@ it('in local mode, points the AWS CLI at the local cloud\'s DynamoDB of the cata
 
 it('in local mode, without the endpoint (never in a run that reached the cloud), names where `lifeboat local status` shows it', async () => {
   const results = await checkCatalogPlans(summaries([preVault(0)]), ctx('local'));
-  expect(results[1]?.fix).toMatch(/^AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url <the dynamodb us-east-1 URL of lifeboat local status --data-dir \/tmp\/lb-data> dynamodb delete-item /);
+  // Quoted as one word (f62AF): unquoted, a paste that forgot to fill it in read `<…>` as a redirect.
+  expect(results[1]?.fix).toMatch(/^AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpoint-url '<the dynamodb us-east-1 URL of lifeboat local status --data-dir \/tmp\/lb-data>' dynamodb delete-item /);
 });
 
 it('names a damaged record that may be held, and folds items beyond the first few into one line', async () => {
