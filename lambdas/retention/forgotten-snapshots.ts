@@ -1,6 +1,5 @@
-import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
+import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem, logInvalidItemLine } from '../catalog/backup-catalog';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
-import { unseenJsonEscaped } from '../runtime/quoted-service-words';
 
 /** A record a catalog marks forgotten that does not validate and whose `sources` do not all give a snapshot id. */
 export type DamagedForgottenRecord = {
@@ -57,12 +56,8 @@ export function damagedForgottenRecordLine({ plan, record }: DamagedForgottenRec
   return `forgotten record ${shownCatalogName(record)} of plan ${shownCatalogName(plan)} does not name all its snapshots: its snapshots may be copied back; mend it: lifeboat doctor`;
 }
 
-/**
- * logInvalidBackupItem's line for a record counted, not passed over (review r61A F6). A damaged key's C1 (CSI U+009B),
- * U+2028 and bidi characters, which JSON.stringify leaves raw, are \uXXXX as in that line: a JSON reader reads back the
- * same key, and the log viewer or terminal is not split or driven by it (f62P).
- */
+/** logInvalidBackupItem's line for a record counted, not passed over (review r61A F6), escaped the same (f62P). */
 function logCountedForgotten(invalid: InvalidBackupItem, complete: boolean): void {
   const ids = complete ? '' : '; its `sources` do not all give a snapshot id, so those they lack may be copied back';
-  console.warn(unseenJsonEscaped(JSON.stringify({ level: 'WARN', item: `${invalid.key.pk} / ${invalid.key.sk}`, message: `counted as forgotten (damaged: ${invalid.error.message})${ids}` })));
+  logInvalidItemLine(invalid, `counted as forgotten (damaged: ${invalid.error.message})${ids}`);
 }
