@@ -1,5 +1,5 @@
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { INVALID_ITEM_LINES } from '../doctor/catalog-plan-checks';
+import { INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { type PlanForgetReport } from '../../lambdas/retention/forget-backups';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 

@@ -1,5 +1,5 @@
 import { type BackupCatalog, type CatalogPlanSummary, type InvalidBackupItem } from '../../lambdas/catalog/backup-catalog';
-import { catalogItemDeleteCommand } from '../../lambdas/catalog/catalog-item-delete-command';
+import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { localCloudAwsCli } from '../../lambdas/catalog/local-cloud-aws-cli';
@@ -84,9 +84,6 @@ export async function checkDrCatalogItems(catalog: Pick<BackupCatalog, 'summariz
   if (invalid.length === 0) return [ok(DR_CATALOG_ITEMS_CHECK, `every backup record of ${place.description} is valid`)];
   return invalidItemResults(invalid, ctx, place);
 }
-
-/** Items reported one by one at most; the rest in one line (a history of many pre-vault records would flood the report). */
-export const INVALID_ITEM_LINES = 10;
 
 /**
  * Which catalog a finding is in: its region, the prefix of its lines, the vault a rebuild writes its records again

@@ -15,6 +15,13 @@ export type CatalogItemKey = { readonly pk: string; readonly sk: string };
  */
 export type CatalogItemDelete = { readonly region?: string | undefined; readonly table: string; readonly key: CatalogItemKey };
 
+/**
+ * Invalid items `lifeboat doctor` reports one by one at most in a catalog, the rest in one line (a history of many
+ * pre-vault records would flood the report). The failover's refusal and forget's report say how many it names: one
+ * number, so they cannot tell another than the doctor prints.
+ */
+export const INVALID_ITEM_LINES = 10;
+
 /** Where the region is unknown to the printer: the operator fills it in (never the case for the doctor). */
 export const UNKNOWN_REGION = '<its region>';
 

@@ -1,5 +1,5 @@
 import { type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
-import { catalogItemDeleteCommand, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
+import { catalogItemDeleteCommand, INVALID_ITEM_LINES, UNKNOWN_REGION } from '../catalog/catalog-item-delete-command';
 import { localCloudAwsCli } from '../catalog/local-cloud-aws-cli';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
 
@@ -44,9 +44,6 @@ export function unreadableMaybeNewer(items: readonly InvalidBackupItem[], bounds
 
 /** Records named one by one in the message at most; the function's log has a line for every record passed over. */
 const NAMED = 3;
-
-/** Records `lifeboat doctor` names a run at most (cli/doctor/catalog-plan-checks.ts, INVALID_ITEM_LINES). */
-const DOCTOR_NAMES = 10;
 
 /**
  * Where the records are: the region of the catalog and the vault whose snapshots can write them again; in the local
@@ -112,7 +109,7 @@ function messageNaming(count: number, runbook: 'failover' | 'drill', plan: strin
   // Keys too long to name here: the log has each, the doctor each with its delete.
   const listed =
     count === 0
-      ? `, too long to name here (the function's log names each), which may be of ${newer}. \`lifeboat doctor\` names up to ${DOCTOR_NAMES} of them, each with the command that deletes it: delete ${them}`
+      ? `, too long to name here (the function's log names each), which may be of ${newer}. \`lifeboat doctor\` names up to ${INVALID_ITEM_LINES} of them, each with the command that deletes it: delete ${them}`
       : `, ${records.join(', ')}${more > 0 ? ` and ${more} more (the function's log names each)` : ''}, which may be of ${newer}. ${named.map((u) => u.error.message).join(' ')} ` +
         `Delete ${them} with ${named.map((u) => deleteCommand(u, place)).join('; ')}${more > 0 ? ' (the others alike)' : ''}`;
   return (

@@ -1,4 +1,5 @@
-import { checkCatalogPlans, checkDrCatalogItems, INVALID_ITEM_LINES } from '../../../cli/doctor/catalog-plan-checks';
+import { INVALID_ITEM_LINES } from '../../../lambdas/catalog/catalog-item-delete-command';
+import { checkCatalogPlans, checkDrCatalogItems } from '../../../cli/doctor/catalog-plan-checks';
 import { doctorContext, type DoctorMode } from '../../../cli/doctor/doctor-context';
 import { type CatalogPlanSummary, type InvalidBackupItem } from '../../../lambdas/catalog/backup-catalog';
 import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
