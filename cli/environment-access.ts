@@ -246,7 +246,7 @@ export function otherDrAccount(environment: Pick<EnvironmentConfig, 'account' | 
 }
 
 export async function environmentAccess(options: TargetOptions & DrAccountOptions, clients: AccessClients = {}, use: AccessUse = {}): Promise<EnvironmentAccess> {
-  const environment = use.environment ?? (await targetEnvironment(options, undefined, use.readOnly === true ? { readOnly: true } : undefined));
+  const environment = use.environment ?? (await targetEnvironment(options, undefined, { readOnly: use.readOnly }));
   const names = resourceNames(environment);
   const regionOf = (side: 'primary' | 'dr') => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   const bucketOf = (side: 'primary' | 'dr') => (side === 'primary' ? names.primaryVault : names.drVault);

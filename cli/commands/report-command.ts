@@ -26,7 +26,8 @@ export type ReportCommandDeps = { io: CliIo; sources?: ReportSources; clients?: 
 async function reportSources(options: TargetOptions, clients: ReportCommandDeps['clients'] = {}): Promise<ReportSources> {
   // The page only reads: in an outage with --stack, it may read an older lifeboat's copy as status does (review r62D).
   const access = await environmentAccess(options, clients, { readOnly: true });
-  const drills = await drillAccess(options, clients.drills, { readOnly: true });
+  // The environment read once: with --stack in an outage each read says its line on the copy used.
+  const drills = await drillAccess(options, clients.drills, { readOnly: true, environment: access.environment });
   return {
     environment: access.environment,
     commandOptions: targetOptionsLine(options),
@@ -35,7 +36,7 @@ async function reportSources(options: TargetOptions, clients: ReportCommandDeps[
     // The view model of `lifeboat status`, so the page and the command say the same of each mirror and prune.
     latestState: async (now) => {
       const printed = printedOptionsOf(options);
-      const status = await environmentStatus(await statusSources(options, clients), now, printed);
+      const status = await environmentStatus(await statusSources(options, clients, { environment: access.environment }), now, printed);
       // status reads on past what it cannot read and lists it in its problems: the page's mirror and prune lines
       // say "unknown" for those, and the report lists why (review r5).
       // The prune lines' commands with the report's own target options (review r58A F3).

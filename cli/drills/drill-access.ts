@@ -10,7 +10,7 @@ import { DrillLog } from '../../lambdas/catalog/drill-log';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { connectLocalCloud } from '../../local/cloud/local-cloud';
 import { localDynamoDbClient, localS3Client } from '../../local/cloud/local-clients';
-import { drCatalogTableOf, type TargetOptions } from '../environment-access';
+import { type AccessUse, drCatalogTableOf, type TargetOptions } from '../environment-access';
 
 export type DrillSide = 'primary' | 'dr';
 
@@ -46,9 +46,12 @@ export function reportKeyInPeriod(key: string, period: { since: Date; until: Dat
 
 export type DrillAccessClients = { dynamodb?: (region: string) => DynamoDBClient; s3?: (region: string) => S3Client };
 
-/** `readOnly`: the caller only reads the drill logs (status), as AccessUse.readOnly says. */
-export async function drillAccess(options: TargetOptions, clients: DrillAccessClients = {}, use: { readOnly?: boolean } = {}): Promise<DrillAccess> {
-  const environment = await targetEnvironment(options, undefined, use.readOnly === true ? { readOnly: true } : undefined);
+/**
+ * `readOnly`: the caller only reads the drill logs (status, report), as AccessUse.readOnly says. `environment`: the one the
+ * caller already read for its catalogs, not read again (with --stack in an outage each read says its line on the copy).
+ */
+export async function drillAccess(options: TargetOptions, clients: DrillAccessClients = {}, use: Pick<AccessUse, 'readOnly' | 'environment'> = {}): Promise<DrillAccess> {
+  const environment = use.environment ?? (await targetEnvironment(options, undefined, { readOnly: use.readOnly }));
   const names = resourceNames(environment);
   const regionOf = (side: DrillSide) => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   let endpoints: LocalEndpoints | undefined;

@@ -10,7 +10,7 @@ import { type ScrubRunRecord } from '../../lambdas/catalog/scrub-record';
 import { environmentPrefix, resourceNames } from '../../lib/stacks/resource-names';
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
-import { type AccessClients, environmentAccess, type TargetOptions } from '../environment-access';
+import { type AccessClients, type AccessUse, environmentAccess, type TargetOptions } from '../environment-access';
 import { requestClientSettings } from '../client-timeouts';
 import { runCredentials } from '../run-credentials';
 import { isUnanswered } from '../unanswered-endpoint';
@@ -67,10 +67,12 @@ function catalogReads(): <T>(side: DrillSide, read: () => Promise<T>) => Promise
   };
 }
 
-export async function statusSources(options: TargetOptions, clients: StatusSourcesClients = {}): Promise<StatusSources> {
-  const access = await environmentAccess(options, clients, { readOnly: true });
-  // The drill logs through the access's catalog clients, which give up on a region that does not answer (client-timeouts.ts).
-  const drills = await drillAccess(options, clients.drills ?? { dynamodb: (region) => access.catalogClientIn(region) }, { readOnly: true });
+/** `use.environment`: the environment the caller already read (report's page), not read again (AccessUse.environment). */
+export async function statusSources(options: TargetOptions, clients: StatusSourcesClients = {}, use: Pick<AccessUse, 'environment'> = {}): Promise<StatusSources> {
+  const access = await environmentAccess(options, clients, { ...use, readOnly: true });
+  // The drill logs through the access's catalog clients, which give up on a region that does not answer (client-timeouts.ts),
+  // of the environment already read: with --stack in an outage a second read would say its line on the copy again.
+  const drills = await drillAccess(options, clients.drills ?? { dynamodb: (region) => access.catalogClientIn(region) }, { readOnly: true, environment: access.environment });
   const { environment } = access;
   const names = resourceNames(environment);
   let scheduler: SchedulerClient | undefined;

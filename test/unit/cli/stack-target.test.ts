@@ -5,12 +5,15 @@ import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command, CommanderError } from 'commander';
 import { backupsListCommand, registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { registerStatusCommand } from '../../../cli/commands/status-command';
 import { doctorCommand, registerDoctorCommand } from '../../../cli/commands/doctor-command';
 import { estimateCommand } from '../../../cli/commands/estimate-command';
+import { reportCommand } from '../../../cli/commands/report-command';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { restoreCommand } from '../../../cli/commands/restore-commands';
 import { environmentAccess } from '../../../cli/environment-access';
@@ -776,7 +779,10 @@ describe('the primary region is down: its CloudFormation does not answer (review
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       expect((await statusSources(TARGET)).environment.account).toBe('222222222222');
-      expect(stderr.mock.calls.map(([text]) => String(text)).join('')).toContain(`(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop (prefix shop, account 222222222222); if shop (prefix shop) is not the environment you mean, stop (Ctrl-C)`);
+      const said = stderr.mock.calls.map(([text]) => String(text)).join('');
+      expect(said).toContain(`(${legacy}); the account of the credentials in use is not known offline, this copy was kept by an older lifeboat for any credentials without AWS_PROFILE: environment shop (prefix shop, account 222222222222); if shop (prefix shop) is not the environment you mean, stop (Ctrl-C)`);
+      // Read once for the catalogs and the drill logs: the line on the copy is said once (rb62A item 1).
+      expect(said.split('CloudFormation in eu-west-1 did not answer: using the environment').length - 1).toBe(1);
       await expect(environmentAccess(TARGET)).rejects.toThrow('run again with --stack-account 222222222222');
     } finally {
       stderr.mockRestore();
@@ -804,6 +810,36 @@ describe('the primary region is down: its CloudFormation does not answer (review
     } finally {
       stderr.mockRestore();
       documents.restore();
+    }
+  });
+
+  // rb62A item 1: report read the stack for its catalogs, its drill logs and its status lines: in an outage, a
+  // CloudFormation timeout and a line on the copy each.
+  it("report --stack reads the stack once in an outage: the line on the copy is said once", async () => {
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '222222222222', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(staging) }));
+    unanswered();
+    const documents = mockClient(DynamoDBDocumentClient);
+    documents.onAnyCommand().resolves({ Items: [] });
+    const cloudWatch = mockClient(CloudWatchClient);
+    cloudWatch.onAnyCommand().resolves({ MetricAlarms: [] });
+    const scheduler = mockClient(SchedulerClient);
+    scheduler.onAnyCommand().rejects(Object.assign(new Error('no schedule in this test'), { name: 'ResourceNotFoundException' }));
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const captured = capturedCliDeps();
+    try {
+      await reportCommand({ ...TARGET, json: true }, captured.deps);
+      expect(JSON.parse(captured.out.join('\n'))).toMatchObject({ environment: 'shop' });
+      const said = stderr.mock.calls.map(([text]) => String(text)).join('');
+      expect(said).toContain(`(${legacy}); the account of the credentials in use is not known offline`);
+      expect(said.split('CloudFormation in eu-west-1 did not answer: using the environment').length - 1).toBe(1);
+      expect(cloudFormation.commandCalls(DescribeStacksCommand)).toHaveLength(1);
+    } finally {
+      stderr.mockRestore();
+      documents.restore();
+      cloudWatch.restore();
+      scheduler.restore();
     }
   });
 
