@@ -222,43 +222,14 @@ export function copiesKept(stack: string, region: string, home: string = userHom
   });
 }
 
-/** Whether a kept file is the copy its name says: of `stack` in `region` of its directory's account. */
-function isCopyOf(kept: KeptCopy, stack: string, region: string): boolean {
-  // A shortened name is a prefix and a hash: the copy says which stack it is of.
-  return kept.read.kind === 'copy' && kept.read.cached.stack === stack && kept.read.cached.region === region && kept.read.cached.account === kept.account;
-}
-
-/** The accounts that have a copy of `stack` in `region` under `home`, for the message of an outage with none to use. */
-export function accountsWithCopy(stack: string, region: string, home: string = userHome()): string[] {
-  return copiesKept(stack, region, home).flatMap((kept) => (isCopyOf(kept, stack, region) ? [kept.account] : []));
-}
-
-/** The files kept for `stack` in `region` under an `account-*` directory that are not a copy this CLI can use, and why. */
-export function unusableCopies(stack: string, region: string, home: string = userHome()): { account: string; file: string; reason: string }[] {
-  return copiesKept(stack, region, home).flatMap((kept) => {
-    if (isCopyOf(kept, stack, region)) return [];
-    const reason = kept.read.kind === 'unreadable' ? kept.read.reason : `it is a copy of stack ${kept.read.cached.stack} in ${kept.read.cached.region} of account ${kept.read.cached.account}`;
-    return [{ account: kept.account, file: kept.file, reason }];
-  });
-}
-
 /**
- * The copies of `stack` in `region` under `home` of an environment whose DR account is `drAccount`, each with its
- * file: named to the DR account's credentials in an outage, for them to say which environment they mean. A copy's DR
- * account is `drAccountOf` it: a copy an older lifeboat kept has no field, and its environment says it (review r62K F1).
+ * The copy a kept file holds when it is the one its name says: of `stack` in `region` of its directory's account; else
+ * undefined (a file that cannot be read, or a copy of another stack, region or account).
  */
-export function copiesWithDrAccount(
-  stack: string,
-  region: string,
-  drAccount: string,
-  drAccountOf: (cached: CachedStackEnvironment) => string | undefined,
-  home: string = userHome(),
-): { file: string; cached: CachedStackEnvironment }[] {
-  return accountsWithCopy(stack, region, home).flatMap((account) => {
-    const file = stackEnvironmentCacheFile(stack, region, account, home);
-    const read = readStackEnvironmentCache(file);
-    return read.kind === 'copy' && drAccountOf(read.cached) === drAccount ? [{ file, cached: read.cached }] : [];
-  });
+export function copyKeptOf(kept: KeptCopy, stack: string, region: string): CachedStackEnvironment | undefined {
+  // A shortened name is a prefix and a hash: the copy says which stack it is of.
+  const read = kept.read;
+  return read.kind === 'copy' && read.cached.stack === stack && read.cached.region === region && read.cached.account === kept.account ? read.cached : undefined;
 }
 
 /** How long ago `readAt` was, for a person: "3 h 5 min", "2 d 4 h", "40 s". */

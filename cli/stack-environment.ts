@@ -11,10 +11,10 @@ import {
 } from '../config/protection-environment';
 import { credentialsIdentity, type CredentialsIdentity } from './credentials-account';
 import {
-  accountsWithCopy,
   ageSince,
-  copiesWithDrAccount,
   type CachedStackEnvironment,
+  copiesKept,
+  copyKeptOf,
   credentialsPointerFile,
   legacyStackEnvironmentCacheFile,
   messageOf,
@@ -22,7 +22,6 @@ import {
   readStackEnvironmentCache,
   stackEnvironmentCacheFile,
   unreadableCredentialsPointer,
-  unusableCopies,
   writeStackEnvironmentCache,
 } from './stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
@@ -277,8 +276,20 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   const legacyCopy = legacy.kind === 'copy' && legacy.cached.stack === stackName ? legacy.cached : undefined;
   const pointerFile = credentialsPointerFile(credentials.who, home);
   const pointerUnreadable = account === undefined ? unreadableCredentialsPointer(pointerFile) : undefined;
-  const copiesHere = accountsWithCopy(stackName, region, home);
-  const damaged = unusableCopies(stackName, region, home);
+  // Each file kept here is read and parsed once: the listing below splits them (review rb62A item 5).
+  const filesKept = copiesKept(stackName, region, home);
+  const copies = filesKept.flatMap((k) => {
+    const cached = copyKeptOf(k, stackName, region);
+    return cached !== undefined ? [{ file: k.file, cached, parsed: environmentOf(cached) }] : [];
+  });
+  const copiesHere = copies.map((c) => c.cached.account);
+  // A readable file of another stack or account is not said unreadable: it is said as whose copy it is.
+  const damaged = filesKept.flatMap((k) => {
+    if (copyKeptOf(k, stackName, region) !== undefined) return [];
+    const hides = k.read.kind === 'unreadable' ? 'it cannot be read' : `it is a copy of stack ${k.read.cached.stack} in ${k.read.cached.region} of account ${k.read.cached.account}`;
+    const unusable = k.read.kind === 'unreadable' ? `cannot be read: ${k.read.reason}` : `is not used: ${hides}`;
+    return [{ account: k.account, file: k.file, unusable, hides }];
+  });
   const upgradeWindow = copiesHere.length === 0 && damaged.length === 0 && pointerUnreadable === undefined;
   if (legacyCopy !== undefined && legacyCopy.account === account) return use(legacyFile, legacyCopy, false);
   if (legacyCopy !== undefined && account === undefined && upgradeWindow) {
@@ -293,7 +304,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   // A DR account's credentials are told which copies name them as DR account, never given one: which environment
   // they mean to fail over is not known offline (review r61W F1).
   // A copy an older lifeboat kept has no drAccount field (the released CLI never wrote it): its environment says it (review r62K F1).
-  const drCopies = (account !== undefined ? copiesWithDrAccount(stackName, region, account, drAccountOf, home) : []).map((c) => ({ ...c, parsed: environmentOf(c.cached) }));
+  const drCopies = account !== undefined ? copies.filter((c) => drAccountOf(c.cached, c.parsed.kind === 'environment' ? c.parsed.environment : undefined) === account) : [];
   const drOf = drCopies.map((c) => c.cached.account);
   // A copy its CLI cannot parse is said so, not offered: neither --stack-account nor its account's credentials can use it (review r62A F4).
   const drUsable = drCopies.flatMap((c) => (c.parsed.kind === 'environment' ? [{ ...c, environment: c.parsed.environment }] : []));
@@ -311,7 +322,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     others.length === 0
       ? ''
       : `; copies of it are kept for ${others.map((a) => `account ${a} (run with credentials of account ${a}${account === undefined ? `, or with --stack-account ${a} if it is the environment you mean` : ''})`).join(', ')}`;
-  const damagedKept = damaged.map((d) => `; the copy kept for account ${d.account} (${d.file}) cannot be read: ${d.reason}`).join('');
+  const damagedKept = damaged.map((d) => `; the copy kept for account ${d.account} (${d.file}) ${d.unusable}`).join('');
   const drUnreadable = drCopies.flatMap((c) => (c.parsed.kind === 'unreadable' ? [`; the copy of account ${c.cached.account} (DR account ${account ?? ''}, ${c.file}) cannot be read (${c.parsed.why})`] : [])).join('');
   const drKept =
     drUsable.length === 0
@@ -340,32 +351,32 @@ function olderCopyNotUsed(
   file: string,
   copy: CachedStackEnvironment,
   account: string | undefined,
-  damaged: readonly { account: string; file: string }[],
+  damaged: readonly { account: string; file: string; hides: string }[],
   profile: string,
   notUsed: string,
 ): string {
   const kept = `; an older lifeboat kept one of account ${copy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${file})`;
   const read = environmentOf(copy);
   if (read.kind === 'unreadable') return `${kept}, which cannot be read (${read.why})`;
-  const drAccount = drAccountOf(copy);
-  const damagedFile = damaged.find((d) => d.account === copy.account)?.file;
+  const drAccount = drAccountOf(copy, read.environment);
+  const damagedCopy = damaged.find((d) => d.account === copy.account);
   const named =
     account !== undefined && account !== drAccount
       ? ''
-      : damagedFile !== undefined
-        ? `, or delete ${damagedFile} (it cannot be read, and --stack-account ${copy.account} reads it first) and run again with --stack-account ${copy.account} if it is the environment you mean`
+      : damagedCopy !== undefined
+        ? `, or delete ${damagedCopy.file} (${damagedCopy.hides}, and --stack-account ${copy.account} reads it first) and run again with --stack-account ${copy.account} if it is the environment you mean`
         : `, or with --stack-account ${copy.account} if it is the environment you mean`;
   const dr = account !== undefined && account === drAccount ? ', its DR account' : '';
   return `${kept}, not used: ${notUsed}${dr} (run with credentials that tell account ${copy.account} offline${named})`;
 }
 
 /**
- * A copy's DR account when it is another than its account: its field, else its environment's, for a copy an older
- * lifeboat kept (`default/`, `<profile>/`, or an `account-*` file of the released CLI) has no field (review r62K F1).
+ * A copy's DR account when it is another than its account: its field, else its `environment` (the copy as parsed, or
+ * undefined when it cannot be), for a copy an older lifeboat kept (`default/`, `<profile>/`, or an `account-*` file of
+ * the released CLI) has no field (review r62K F1).
  */
-function drAccountOf(cached: CachedStackEnvironment): string | undefined {
-  const read = cached.drAccount === undefined ? environmentOf(cached) : undefined;
-  const drAccount = cached.drAccount ?? (read?.kind === 'environment' ? read.environment.drAccount : undefined);
+function drAccountOf(cached: CachedStackEnvironment, environment: EnvironmentConfig | undefined): string | undefined {
+  const drAccount = cached.drAccount ?? environment?.drAccount;
   return drAccount !== cached.account ? drAccount : undefined;
 }
 
@@ -413,7 +424,7 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
   const cached = read.cached;
   const environment = copyEnvironment(file, cached, reason);
   const known = knownAccounts(credentials, home);
-  const drAccount = drAccountOf(cached);
+  const drAccount = drAccountOf(cached, environment);
   const mayUse = [cached.account, ...(drAccount !== undefined ? [drAccount] : [])];
   if (known.length > 0 && !known.some((a) => mayUse.includes(a))) {
     throw new reason.error(

@@ -911,6 +911,27 @@ describe('the primary region is down: its CloudFormation does not answer (review
     expect(notes).toEqual([]);
   });
 
+  // Read-back rb62A item 5: a readable file under account-<A>/ that is another account's copy is not "cannot be read".
+  it("a readable account-*/ file that is another account's copy is said whose copy it is, not unreadable", async () => {
+    process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '222222222222', 22);
+    process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+    await readThenOutage(staging);
+    mkdirSync(path.dirname(copyOf()), { recursive: true });
+    copyFileSync(copyOf('222222222222'), copyOf());
+    const legacy = path.join(stacks, 'default', 'eu-west-1-Shop.json');
+    mkdirSync(path.dirname(legacy), { recursive: true });
+    writeFileSync(legacy, JSON.stringify({ stack: 'Shop', region: 'eu-west-1', account: '111111111111', key: 'LifeboatEnvironmentShop', readAt: '2026-11-01T00:00:00.000Z', json: JSON.stringify(ENVIRONMENT) }));
+    // Old-format keys with no pointer: no account known offline, so the listing names every file kept here.
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAJQABLZS4A3QDU577';
+    const notes: string[] = [];
+    const refusal = targetEnvironment(TARGET, undefined, { readOnly: true, note: (line) => notes.push(line) });
+    await expect(refusal).rejects.toThrow(StackUnansweredError);
+    await expect(refusal).rejects.toThrow(`; the copy kept for account 111111111111 (${copyOf()}) is not used: it is a copy of stack Shop in eu-west-1 of account 222222222222;`);
+    await expect(refusal).rejects.toThrow(`or delete ${copyOf()} (it is a copy of stack Shop in eu-west-1 of account 222222222222, and --stack-account 111111111111 reads it first)`);
+    await expect(refusal).rejects.not.toThrow(`(${copyOf()}) cannot be read`);
+    expect(notes).toEqual([]);
+  });
+
   // Review r61O F1: aws-vault's --server/--ecs-server give each profile's credentials by a container endpoint.
   it("container credentials of two accounts (aws-vault servers of prod and staging) each fail over with their own account's copy, said as read last", async () => {
     process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI = 'http://127.0.0.1:41001/';
