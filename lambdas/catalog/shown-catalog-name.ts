@@ -1,3 +1,4 @@
+import { cut } from '../runtime/cut-text';
 import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
 
 /** Characters (code points) of a catalog name a line shows: a backup id, a plan or an item key, not a page. */
@@ -9,9 +10,7 @@ const NAME_SHOWN = 200;
  * shown as \uXXXX (unseenEscaped), and a long one is cut (`…… (cut from N characters)`).
  */
 export function shownCatalogName(name: string): string {
-  const characters = [...name];
-  if (characters.length <= NAME_SHOWN) return unseenEscaped(name);
-  return `${unseenEscaped(characters.slice(0, NAME_SHOWN).join(''))}… (cut from ${characters.length} characters)`;
+  return cut(name, NAME_SHOWN, unseenEscaped);
 }
 
 /**
@@ -19,7 +18,5 @@ export function shownCatalogName(name: string): string {
  * others in a list, where a bare `"` or `", "` of its own would read as the end of it and another name (review r62C F5).
  */
 export function quotedCatalogName(name: string): string {
-  const characters = [...name];
-  if (characters.length <= NAME_SHOWN) return unseenJsonEscaped(JSON.stringify(name));
-  return `${unseenJsonEscaped(JSON.stringify(characters.slice(0, NAME_SHOWN).join('')))}… (cut from ${characters.length} characters)`;
+  return cut(name, NAME_SHOWN, (kept) => unseenJsonEscaped(JSON.stringify(kept)));
 }

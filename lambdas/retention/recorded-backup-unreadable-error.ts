@@ -1,6 +1,7 @@
 import { type InvalidLiveBackupItem } from '../catalog/backup-catalog';
 import { backupStatusSchema } from '../catalog/backup-record';
 import { quotedCatalogName, shownCatalogName } from '../catalog/shown-catalog-name';
+import { cut } from '../runtime/cut-text';
 import { unseenEscaped, unseenJsonEscaped } from '../runtime/quoted-service-words';
 import { type VaultSide } from '../runtime/runtime-config';
 
@@ -81,6 +82,5 @@ const JSON_SHOWN = 200;
 /** `value` as JSON (a set within it as a list), its unseen characters as \uXXXX, cut when long. */
 function shownJson(value: unknown): string {
   const json = JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v)) ?? String(value);
-  const characters = [...json];
-  return characters.length <= JSON_SHOWN ? unseenJsonEscaped(json) : `${unseenJsonEscaped(characters.slice(0, JSON_SHOWN).join(''))}… (cut from ${characters.length} characters)`;
+  return cut(json, JSON_SHOWN, unseenJsonEscaped);
 }
