@@ -1,23 +1,23 @@
-import { spawnSync } from 'node:child_process';
 import { Command } from 'commander';
 import { registerBackupsCommands } from '../../cli/commands/backup-commands';
 import { registerCatalogCommands } from '../../cli/commands/catalog-commands';
 import { registerDoctorCommand } from '../../cli/commands/doctor-command';
 import { registerVerifyCommand } from '../../cli/commands/restore-commands';
 import { registerScrubCommand } from '../../cli/commands/scrub-command';
+import { printedLineWords } from './printed-line-words';
 
 /** What the real CLI parser made of a printed line: the action's arguments (options last), or commander's refusal. */
 export type PrintedCommandParse = { readonly refused?: string; readonly args?: readonly unknown[] };
 
 /**
- * A `lifeboat …` line a command printed for the user to paste, read into words by bash (its quoting, as a paste
- * would be) and parsed by the CLI's own command table with every action replaced, so nothing runs: a line the
- * CLI refuses (an option the command does not take, --stack where it is refused) gives `refused`.
+ * A `lifeboat …` line a command printed for the user to paste, read into words as bash reads a paste but by
+ * printedLineWords, no shell (a `$(…)` or `; …` in it throws PrintedLineNotInertError instead of running: review r62O
+ * F1), and parsed by the CLI's own command table with every action replaced, so nothing runs: a line the CLI refuses
+ * (an option the command does not take, --stack where it is refused) gives `refused`.
  */
 export async function parsePrintedCommand(line: string): Promise<PrintedCommandParse> {
-  const read = spawnSync('bash', ['-c', `printf '%s\\0' ${line.replace(/^lifeboat /, '')}`], { encoding: 'utf8' });
-  if (read.status !== 0) return { refused: `bash: ${read.stderr}` };
-  const words = read.stdout.split('\0').slice(0, -1);
+  const [first, ...words] = printedLineWords(line);
+  if (first !== 'lifeboat') return { refused: `not a lifeboat command: ${JSON.stringify(line)}` };
   const errors: string[] = [];
   const program = new Command('lifeboat');
   registerBackupsCommands(program);
