@@ -10,6 +10,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   type HeadObjectCommandOutput,
+  type ObjectLockConfiguration,
   type ObjectLockRetentionMode,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
@@ -139,10 +140,11 @@ export class S3VaultStore implements VaultStore {
   private readonly keyPrefix: string;
   private readonly multipartThreshold: number;
   private readonly partSize: number;
-  /** The bucket's default retention mode, read once: the mode given to objects that have no retention yet. */
-  private defaultLockMode: Promise<ObjectLockRetentionMode> | undefined;
-  /** Whether the bucket has Object Lock, read once when a hold read is refused; undefined when that read is refused too. */
-  private objectLockKnown: Promise<boolean | undefined> | undefined;
+  /**
+   * The bucket's Object Lock configuration (null: none), read once for both what it answers: whether the bucket has
+   * Object Lock (replace) and its default retention mode (extendRetention); undefined again after a failed read.
+   */
+  private lockConfigurationRead: Promise<ObjectLockConfiguration | null> | undefined;
 
   constructor(opts: S3VaultStoreOptions) {
     if (opts.bucket === '' || opts.bucket.includes('/')) {
@@ -202,25 +204,35 @@ export class S3VaultStore implements VaultStore {
     if (held === undefined && (await this.hasObjectLock()) !== false) throw new LegalHoldUnreadError(this.location, key);
   }
 
-  /**
-   * Whether the bucket has Object Lock (GetObjectLockConfiguration, asked once); undefined when that cannot be told
-   * (refused, or failed), and asked again next time then. Without it no object can have a legal hold.
-   */
-  private hasObjectLock(): Promise<boolean | undefined> {
-    const known = (this.objectLockKnown ??= this.readObjectLock());
-    void known.then((lock) => {
-      if (lock === undefined && this.objectLockKnown === known) this.objectLockKnown = undefined;
-    });
-    return known;
+  /** Whether the bucket has Object Lock; undefined when that cannot be told (its configuration's read failed). Without it no object can have a legal hold. */
+  private async hasObjectLock(): Promise<boolean | undefined> {
+    try {
+      return (await this.lockConfiguration()) !== null;
+    } catch {
+      return undefined;
+    }
   }
 
-  private async readObjectLock(): Promise<boolean | undefined> {
+  /**
+   * The bucket's Object Lock configuration, null when it has none (GetObjectLockConfiguration, asked once). A read
+   * that fails (refused, throttled) tells nothing of the bucket, so it is asked again next time.
+   */
+  private lockConfiguration(): Promise<ObjectLockConfiguration | null> {
+    const read = (this.lockConfigurationRead ??= this.readLockConfiguration());
+    read.catch(() => {
+      if (this.lockConfigurationRead === read) this.lockConfigurationRead = undefined;
+    });
+    return read;
+  }
+
+  private async readLockConfiguration(): Promise<ObjectLockConfiguration | null> {
     try {
       const out = await this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }));
-      return out.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+      return out.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled' ? out.ObjectLockConfiguration : null;
     } catch (err) {
       // S3 answers a bucket without Object Lock 404 ObjectLockConfigurationNotFoundError.
-      return err instanceof Error && err.name === 'ObjectLockConfigurationNotFoundError' ? false : undefined;
+      if (err instanceof Error && err.name === 'ObjectLockConfigurationNotFoundError') return null;
+      throw err;
     }
   }
 
@@ -229,8 +241,15 @@ export class S3VaultStore implements VaultStore {
    * Object Lock; undefined when reading it is denied: IAM checks s3:GetObjectLegalHold before S3 looks at the bucket.
    */
   private async heldNow(key: string): Promise<boolean | undefined> {
+    // Once the bucket is known to have no Object Lock, no repair asks for a hold: a refused GetObjectLegalHold per repair
+    // told nothing new (review rb62B 7). The configuration is not read first: the scrub's role may not read it
+    // (no s3:GetBucketObjectLockConfiguration), and would have it refused for every repair.
+    if (this.lockConfigurationRead !== undefined && (await this.hasObjectLock()) === false) return false;
     try {
-      return (await this.legalHold(key)) === true;
+      const hold = await this.legalHold(key);
+      // S3's answer for a bucket without Object Lock says what its lock configuration would.
+      if (hold === null) this.lockConfigurationRead ??= Promise.resolve(null);
+      return hold === true;
     } catch (err) {
       if (err instanceof VaultObjectNotFoundError) return false;
       if (isS3AccessDenied(err)) return undefined;
@@ -474,14 +493,11 @@ export class S3VaultStore implements VaultStore {
     }
   }
 
-  private bucketLockMode(): Promise<ObjectLockRetentionMode> {
-    this.defaultLockMode ??= this.client.send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket })).then((out) => {
-      const mode = out.ObjectLockConfiguration?.Rule?.DefaultRetention?.Mode;
-      if (!mode) throw new VaultError(`${this.location}: the bucket has no default Object Lock retention, so an object without retention has no mode to extend; configure environment.immutability`);
-      return mode;
-    });
-    this.defaultLockMode.catch(() => (this.defaultLockMode = undefined));
-    return this.defaultLockMode;
+  /** The bucket's default retention mode: the mode given to objects that have no retention yet. */
+  private async bucketLockMode(): Promise<ObjectLockRetentionMode> {
+    const mode = (await this.lockConfiguration())?.Rule?.DefaultRetention?.Mode;
+    if (!mode) throw new VaultError(`${this.location}: the bucket has no default Object Lock retention, so an object without retention has no mode to extend; configure environment.immutability`);
+    return mode;
   }
 
   /**

@@ -5,8 +5,10 @@ import {
   GetObjectCommand,
   GetObjectLegalHoldCommand,
   GetObjectLockConfigurationCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
@@ -162,6 +164,36 @@ describe('S3VaultStore.replace and legal holds', () => {
     await vault.replace(SNAPSHOT, Buffer.from('healthy too'));
     expect([(await vault.get(PACK)).toString(), (await vault.get(SNAPSHOT)).toString()]).toEqual(['healthy', 'healthy too']);
     expect(s3.commandCalls(PutObjectCommand).every((c) => c.args[0].input.ObjectLockLegalHoldStatus === undefined)).toBe(true);
+    expect(s3.commandCalls(GetObjectLockConfigurationCommand)).toHaveLength(1);
+  });
+
+  // Review rb62B 7: once the bucket was known to have no Object Lock, each repair still asked for the copy's hold.
+  it.each([
+    ['refused (no s3:GetObjectLegalHold): the lock configuration, read once, says so', true, 1],
+    ["answered 'Bucket is missing Object Lock Configuration': that answer says so", false, 0],
+  ])('in a bucket without Object Lock, several repairs ask for one legal hold only, the first, %s', async (_, refused, configurationReads) => {
+    const vault = store();
+    objectLock = false;
+    if (refused) s3.on(GetObjectLegalHoldCommand).rejects(s3Error('AccessDenied', 403, 'User is not authorized to perform: s3:GetObjectLegalHold'));
+    const keys = [PACK, SNAPSHOT, `data/cd/${'cd'.repeat(32)}`];
+    for (const key of keys) await vault.put(key, Buffer.from('damaged'));
+    for (const key of keys) await vault.replace(key, Buffer.from(`healthy ${key}`));
+    expect(await Promise.all(keys.map(async (key) => (await vault.get(key)).toString()))).toEqual(keys.map((key) => `healthy ${key}`));
+    expect([s3.commandCalls(GetObjectLegalHoldCommand).length, s3.commandCalls(GetObjectLockConfigurationCommand).length]).toEqual([1, configurationReads]);
+  });
+
+  it('one read of the lock configuration answers both extendRetention (the default mode) and replace (Object Lock or not)', async () => {
+    const vault = store();
+    s3.on(GetObjectLockConfigurationCommand).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } } } });
+    s3.on(HeadObjectCommand).resolves({});
+    s3.on(PutObjectRetentionCommand).resolves({});
+    await vault.put(PACK, Buffer.from('damaged'));
+    const until = new Date('2030-01-01T00:00:00Z');
+    expect(await vault.extendRetention(PACK, until)).toBe(true);
+    expect(s3.commandCalls(PutObjectRetentionCommand).at(-1)?.args[0].input.Retention).toEqual({ Mode: 'GOVERNANCE', RetainUntilDate: until });
+    s3.on(GetObjectLegalHoldCommand).rejects(s3Error('AccessDenied', 403, 'User is not authorized to perform: s3:GetObjectLegalHold'));
+    await expect(vault.replace(PACK, Buffer.from('healthy'))).rejects.toBeInstanceOf(LegalHoldUnreadError);
+    expect((await vault.get(PACK)).toString()).toBe('healthy');
     expect(s3.commandCalls(GetObjectLockConfigurationCommand)).toHaveLength(1);
   });
 
