@@ -16,6 +16,7 @@ import { ABORT_INCOMPLETE_UPLOADS_DAYS, ABORT_INCOMPLETE_UPLOADS_RULE } from '..
 import { type RestoreReport } from '../restore/verify-restore';
 import { shellWord } from '../runtime/shell-word';
 import { type FailoverStart } from './failover-start';
+import { mapFailureCauseOf } from './map-failure-cause';
 
 /** The parts of a source's RestoreReport (lambdas/restore/verify-restore.ts) the failover report reads. */
 export const restoredSourceSchema = z.object({
@@ -308,32 +309,7 @@ function leftByUnfinished(restoreId: string, target: RestoreTarget, bucketsAbort
 // invocation stayed throttled, as in a mass failover, fails the restore with this name, not with the shard's own error.
 const SHARD_FAILED = 'States.ExceedToleratedFailureThreshold';
 
-/**
- * The first failed shard's error name, as the local executor's cause names it ("… of map "Restore shards" failed; the
- * first failed child: <error>: <cause>", local/executor/errors.ts); AWS's cause names none ("The specified tolerated
- * failure threshold was exceeded"): undefined then.
- */
-export function firstFailedShardErrorOf(message: string): string | undefined {
-  return /^The specified tolerated failure threshold was exceeded: [^;]*; the first failed child: ([\w.]{1,200}):/.exec(message)?.[1];
-}
-
 const TO_THE_RUNBOOK = 'or restore it alone from the DR vault with the restore runbook (lifeboat restore --from dr)';
-
-/** How many shards failed, as the local executor's cause counts them ("… exceeded: 2 of 40 item(s) …"). */
-function failedShardCountOf(message: string): number | undefined {
-  const count = /^The specified tolerated failure threshold was exceeded: (\d+) of \d+ item\(s\)/.exec(message)?.[1];
-  return count === undefined ? undefined : Number(count);
-}
-
-/**
- * How many child executions (batches of up to 10 shards) failed, as the local executor's cause counts them ("… failed
- * in 1 of 4 child execution(s)"): one throttled child fails every shard of its batch (review r61AE F1). A cause of an
- * older local executor has no such count.
- */
-function failedChildCountOf(message: string): number | undefined {
-  const count = /^The specified tolerated failure threshold was exceeded: \d+ of \d+ item\(s\) of map "[^"]*" failed in (\d+) of \d+ child execution\(s\)/.exec(message)?.[1];
-  return count === undefined ? undefined : Number(count);
-}
 
 /**
  * A restore stopped by a failed shard (review r61M F1): its error names neither the shard nor why, so the action says
@@ -343,9 +319,9 @@ function failedChildCountOf(message: string): number | undefined {
  * `messageWhole`: the report shows the source's message uncut, so it has the shard's words (review r61X F2).
  */
 function shardFailedAction(message: string, finish: string, messageWhole: boolean): string {
-  const shardError = firstFailedShardErrorOf(message);
-  const failedShards = failedShardCountOf(message);
-  const failedChildren = failedChildCountOf(message);
+  // The local executor's cause names the first failed shard's error and counts shards and child executions (batches of
+  // up to 10 shards: one throttled child fails every shard of its batch, review r61AE F1); AWS's names none.
+  const { firstError: shardError, failedShards, failedChildren } = mapFailureCauseOf(message);
   // One failed child's shards all failed with its error; without the child count, only one shard is surely one failure.
   const onlyOne = failedChildren !== undefined ? failedChildren === 1 : failedShards === 1;
   if (shardError !== undefined && PASSING.has(shardError) && onlyOne) {

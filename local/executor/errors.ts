@@ -1,3 +1,5 @@
+import { TOLERATED_FAILURE_EXCEEDED } from '../../lambdas/failover/map-failure-cause';
+
 /** Errors of the local executor. Names end in `Error`; the `cause` is kept where there is one. */
 
 /** A template value the executor cannot turn into a literal; names the stack, resource, property and expression. */
@@ -94,7 +96,7 @@ export class DistributedMapFailureThresholdError extends Error {
     readonly firstFailure: string | undefined,
   ) {
     super(
-      `The specified tolerated failure threshold was exceeded: ${failedItems} of ${totalItems} item(s) of map "${stateName}" failed ` +
+      `${TOLERATED_FAILURE_EXCEEDED}: ${failedItems} of ${totalItems} item(s) of map "${stateName}" failed ` +
         `in ${failedChildren} of ${totalChildren} child execution(s)` +
         (firstFailure ? `; the first failed child: ${firstFailure}` : ''),
     );
