@@ -1,6 +1,7 @@
 import { loadManifestRoot, manifestKey, ObjectLockedError, snapshotKey, VaultCorruptionError, type VaultKeys, VaultObjectNotFoundError, type VaultStore } from '../../vault';
 import { type BackupRecord, type BackupSourceRecord } from '../catalog/backup-record';
 import { quotedCatalogName, shownCatalogName } from '../catalog/shown-catalog-name';
+import { pinnedReason } from './decide-retention';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type ForgetCatalog, type ForgetVault } from './forget-backups';
 import { livePins } from './live-pins';
@@ -126,12 +127,13 @@ export async function forgetLostBackup(backupId: string, deps: ForgetLostBackupD
  * Refuses a backup a legal hold or a live restore pin keeps; `options`: the run's target options (ForgetLostBackupDeps).
  * The hold's reason and by, a pin's by and until are any strings the record holds (backupRecordSchema): shown escaped, as
  * retention's reasons show them (heldReason, pinnedReason), a newline in one forged a line of the refusal (review r62J F1).
- * The reason is JSON-quoted (quotedCatalogName), so that a `"` of its own does not read as its end.
+ * A pin is told in retention's words (pinnedReason), one writer of them. The hold's reason is JSON-quoted
+ * (quotedCatalogName) here, so that a `"` of its own does not read as its end within the parentheses.
  */
 function refuseIfKept(record: BackupRecord, now: Date, options: string): void {
   if (record.hold) throw new LostBackupRefusedError(record.backupId, `it is on legal hold (${quotedCatalogName(record.hold.reason)}, by ${shownCatalogName(record.hold.by)}): release it first (\`lifeboat backups release ${record.backupId}${options}\`)`);
   const pins = livePins(record, now);
-  if (pins.length > 0) throw new LostBackupRefusedError(record.backupId, `a restore pinned it (${pins.map((p) => `${shownCatalogName(p.by)} until ${shownCatalogName(p.until)}`).join(', ')}): run the command again after that`);
+  if (pins.length > 0) throw new LostBackupRefusedError(record.backupId, `it is ${pins.map(pinnedReason).join(', ')}: run the command again after that`);
 }
 
 /** A snapshot in one vault: it reads there, or it is lost there. */
