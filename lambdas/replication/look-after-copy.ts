@@ -58,13 +58,13 @@ export async function lookAfterPrunes(
     indexObjects: ScrubIndexObjects;
     /** The run's target options, with a leading space, which the verdicts' command lines end with. */
     commandOptions?: string;
-    /** The same without the vault's (ScrubVaultsOptions.holdCommandOptions), for a `backups list` line (PrintedLineTarget.listOptions). */
-    listCommandOptions?: string;
+    /** The same without the vault's, for a `backups list` line (PrintedLineTarget.catalogCommandOptions). */
+    catalogCommandOptions: string;
   },
 ): Promise<LookVerdict> {
   const { memory } = options;
   // The source is the other vault: a verify line of its snapshots reads there.
-  const lineTarget = { from: otherSide(side), commandOptions: options.commandOptions ?? '', ...(options.listCommandOptions !== undefined ? { listOptions: options.listCommandOptions } : {}) };
+  const lineTarget = { from: otherSide(side), commandOptions: options.commandOptions ?? '', catalogCommandOptions: options.catalogCommandOptions };
   const notChecked = (when: string): string =>
     `what it needs in the ${side} vault was not checked${when}: that check holds more than the scrub function's memory (${vault.memoryLimitMb ?? '?'} MB) leaves beside its listings and findings; scrub from a machine: lifeboat scrub --vault ${side} --repair${options.commandOptions ?? ''}`;
   // Their manifests are read once. The look (listings and index objects, not its copying, which is rarely anything

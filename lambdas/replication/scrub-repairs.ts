@@ -33,7 +33,7 @@ export function corruptRepairDeadlineReason(options = ''): string {
  * What a repair says when the damaged copy's legal hold could not be read (LegalHoldUnreadError): the copy was written
  * unheld. `lifeboat backups hold` replaces a held backup's catalog reason, by and at, so the line says to give the
  * reason it has now (review r62B F4); `options`: the target options the line ends with (r62B F3), without the vault's:
- * `backups hold` takes no --vault-key and refused the whole line (review r62F F1), so RepairScope.holdCommandOptions.
+ * `backups hold` takes no --vault-key and refused the whole line (review r62F F1), so RepairScope.catalogCommandOptions.
  * The `backups list` line that shows the reason ends with them too: bare, it listed the local cloud's env dev (r62I F3).
  */
 export function holdUnreadNote(options = ''): string {
@@ -70,8 +70,8 @@ export type RepairScope = {
   readonly indexObjects: ScrubIndexObjects;
   /** The target options the command lines of its reasons end with (ScrubVaultsOptions.commandOptions). */
   readonly commandOptions?: string;
-  /** The target options a `lifeboat backups hold` line ends with (ScrubVaultsOptions.holdCommandOptions). */
-  readonly holdCommandOptions?: string;
+  /** The target options a `lifeboat backups hold` or `backups list` line ends with, as scrubVaults resolved them (ScrubVaultsOptions.holdCommandOptions). */
+  readonly catalogCommandOptions: string;
   /** Told of each object as it is repaired, and of one written whose verifying read threw (ScrubVaultsOptions.onRepaired). */
   readonly onRepaired?: (finding: ScrubFinding) => void;
 };
@@ -215,9 +215,9 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
     // Said with the repair when the damaged copy's legal hold could not be read, so none was carried to the new copy.
     let holdNote: string | undefined;
     try {
-      await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true, lineTarget: { from, commandOptions: scope.commandOptions ?? '' } });
+      await copyVaultObject(source.store, (vaults[b.vault] as Vault).store, b.key, { overDamagedCopy: b.problem === 'corrupt', sourceTags: true, lineTarget: { from, commandOptions: scope.commandOptions ?? '', catalogCommandOptions: scope.catalogCommandOptions } });
     } catch (err) {
-      if (err instanceof LegalHoldUnreadError) holdNote = holdUnreadNote(scope.holdCommandOptions ?? scope.commandOptions);
+      if (err instanceof LegalHoldUnreadError) holdNote = holdUnreadNote(scope.catalogCommandOptions);
       // A DR vault in another account refuses any overwrite by this account (docs/SECURITY.md, "The DR vault in
       // another account"): that one object stays for the DR account's own scrub; the others are still repaired. The
       // same refusal comes from credentials of the vault's own account without s3:PutObject, or, for a held copy

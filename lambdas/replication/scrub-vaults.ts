@@ -93,7 +93,8 @@ export type ScrubVaultsOptions = {
    * The target options a `lifeboat backups hold` line of a note ends with: commandOptions without the vault's, since
    * `backups hold` takes no --vault-key and refuses a line with it (review r62F F1): the CLI's targetOptionsLine. The
    * look after a copy's `lifeboat backups list` line ends with them too (review r62I F6).
-   * @default commandOptions (the runbook's `--env <env> --aws` names no vault key)
+   * @default commandOptions (the runbook's `--env <env> --aws` names no vault key). Resolved once in scrubVaults, into the
+   * catalogCommandOptions every later layer takes as given.
    */
   readonly holdCommandOptions?: string;
   /**
@@ -187,7 +188,8 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // The index objects each phase after the slice reads (the checks before copies, the work-outs, the looks after copies,
   // the damage mapping), read once a vault and kept within each phase's bound on them (scrub-index-objects.ts).
   const indexObjects = new ScrubIndexObjects();
-  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects, commandOptions: options.commandOptions ?? '', holdCommandOptions: options.holdCommandOptions ?? options.commandOptions ?? '', ...(options.onRepaired ? { onRepaired: options.onRepaired } : {}) });
+  const catalogCommandOptions = options.holdCommandOptions ?? options.commandOptions ?? '';
+  const repairs = scrubRepairs({ vaults, repair, check, concurrency: options.concurrency, listingOf, checked, bad, now, repairsUntil, memoryMb, findingBudget: budget, indexObjects, commandOptions: options.commandOptions ?? '', catalogCommandOptions, ...(options.onRepaired ? { onRepaired: options.onRepaired } : {}) });
   const { findings, superseded, healEach } = repairs;
   // Corrupt objects first, straight after the reads: only this run's slice read them, so one the deadline leaves is not
   // seen again for a cycle, where a missing one is found again by every run from the listings. Before the record reads
@@ -222,7 +224,7 @@ export async function scrubVaults(options: ScrubVaultsOptions): Promise<ScrubRep
   // Snapshot objects copied into a vault are checked again once no prune of it runs (lookAfterPrunes).
   const looked: Partial<Record<VaultSide, CopiedSnapshotsLook>> = {};
   if (repair) {
-    for (const side of sides) looked[side] = await lookAfterCopiedSnapshots(side, findings, repairs, indexObjects, options, now);
+    for (const side of sides) looked[side] = await lookAfterCopiedSnapshots(side, findings, repairs, indexObjects, options, catalogCommandOptions, now);
   }
   const { rechecked, checked: checkedAgain } = await recheckCarriedCopiedIn(sides, findings, listingOf, repairs, options, now);
   // The look read the tree of carried copied-in snapshots it copied again: that is their check this run (review r58B F3),
@@ -299,7 +301,15 @@ type CopiedSnapshotsLook = { readonly checked: readonly string[]; readonly vouch
  * worse verdict and its last check); one vouched for is settled (review r58F F4: it was carried with its older verdict,
  * a lost one's plan ✗, till its check again, which a key with this run's finding does not get).
  */
-async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[], repairs: ScrubRepairs, indexObjects: ScrubIndexObjects, options: ScrubVaultsOptions, now: () => number): Promise<CopiedSnapshotsLook> {
+async function lookAfterCopiedSnapshots(
+  side: VaultSide,
+  findings: ScrubFinding[],
+  repairs: ScrubRepairs,
+  indexObjects: ScrubIndexObjects,
+  options: ScrubVaultsOptions,
+  catalogCommandOptions: string,
+  now: () => number,
+): Promise<CopiedSnapshotsLook> {
   const { vaults } = options;
   const { copyFrom, lookMemory } = repairs;
   // By key: the copies end in any order; the check in the target vault marks them together and sorts its ids itself,
@@ -328,7 +338,7 @@ async function lookAfterCopiedSnapshots(side: VaultSide, findings: ScrubFinding[
     return { failed, notCopied };
   };
   const memory = lookMemory(side);
-  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, indexObjects, ...(memory ? { memory } : {}), ...(options.commandOptions !== undefined ? { commandOptions: options.commandOptions } : {}), ...(options.holdCommandOptions !== undefined ? { listCommandOptions: options.holdCommandOptions } : {}) });
+  const { why, unreadable, unchecked: notLooked } = await lookAfterPrunes(side, vault, source, ids, { deadline: options.deadline, now, pruneWait: options.pruneWait, copyBack, indexObjects, ...(memory ? { memory } : {}), ...(options.commandOptions !== undefined ? { commandOptions: options.commandOptions } : {}), catalogCommandOptions });
   // Its reads stop at the deadline less COPIED_IN_RECHECK_MARGIN_MS, as the look's and the check again of carried
   // copied-in snapshots' do, not at the look's repair cutoff (it runs after the look, whose wait and copy-backs may run past that cutoff) nor
   // at the damage mapping's own cutoff: one that ran long there left the mapping no time, and this run's lost objects

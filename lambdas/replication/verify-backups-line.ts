@@ -12,14 +12,15 @@ export type PrintedLineTarget = {
   readonly from: VaultSide;
   readonly commandOptions: string;
   /**
-   * The target options of a `lifeboat backups list` line, without the vault's: it takes no --vault-key, and the scrub's
-   * commandOptions carry it, so the line was refused pasted (review r62I F6). commandOptions when absent.
+   * The target options of a catalog command's line (`lifeboat backups list`), without the vault's: it takes no
+   * --vault-key, and the scrub's commandOptions carry it, so the line was refused pasted (review r62I F6). Required, so
+   * no layer falls back on its own (the scrub resolves it once: ScrubVaultsOptions.holdCommandOptions).
    */
-  readonly listOptions?: string;
+  readonly catalogCommandOptions: string;
 };
 
 /** How a Lambda's refusal ends its command lines: the operator fills in the environment. */
-export const LAMBDA_LINE_TARGET: PrintedLineTarget = { from: 'primary', commandOptions: ' --env <env> --aws' };
+export const LAMBDA_LINE_TARGET: PrintedLineTarget = { from: 'primary', commandOptions: ' --env <env> --aws', catalogCommandOptions: ' --env <env> --aws' };
 
 /**
  * The `lifeboat verify --backup` lines that tell whether the backups of the snapshots `ids` still restore, one per
@@ -43,7 +44,7 @@ export async function verifyBackupsLine(source: Pick<Vault, 'loadSnapshot'>, ids
   const from = target.from === 'dr' ? ' --from dr' : '';
   const lines = [...backups].map((backupId) => `\`lifeboat verify --backup ${shellWord(backupId)}${from}${target.commandOptions}\``);
   if (unnamed || lines.length === 0) {
-    lines.push(`\`lifeboat verify --backup <backup id>${from}${target.commandOptions}\` for the backup \`lifeboat backups list${target.listOptions ?? target.commandOptions}\` names for each snapshot`);
+    lines.push(`\`lifeboat verify --backup <backup id>${from}${target.commandOptions}\` for the backup \`lifeboat backups list${target.catalogCommandOptions}\` names for each snapshot`);
   }
   return `${lines.join(', ')} tell${lines.length === 1 ? 's' : ''} whether ${backups.size === 1 && !unnamed ? 'it' : 'each'} still restores`;
 }

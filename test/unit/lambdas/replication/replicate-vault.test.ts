@@ -142,7 +142,7 @@ describe('replicateVault', () => {
     await expect(copyVaultObject(store, replica, index)).rejects.toThrow(
       `${index} is corrupt: its SHA-256 does not match its name; it is not copied: \`lifeboat scrub --vault primary --env <env> --aws\` names the backups it affects (docs/RUNBOOKS.md, "Scrub")`,
     );
-    await expect(copyVaultObject(store, replica, index, { lineTarget: { from: 'dr', commandOptions: ' --env prod' } })).rejects.toThrow('`lifeboat scrub --vault dr --env prod` names the backups it affects');
+    await expect(copyVaultObject(store, replica, index, { lineTarget: { from: 'dr', commandOptions: ' --env prod', catalogCommandOptions: ' --env prod' } })).rejects.toThrow('`lifeboat scrub --vault dr --env prod` names the backups it affects');
   });
 
   it('blobs in no pack an index object lists: the refusal names the verify line of the snapshot\'s backup', async () => {
