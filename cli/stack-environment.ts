@@ -26,7 +26,8 @@ import {
 } from './stack-environment-cache';
 import { StackAccessDeniedError, StackEnvironmentError, StackNotFoundError, StackUnansweredError } from './stack-environment-errors';
 import { isServerFault } from './server-fault';
-import { isUnanswered, mentionsUnanswered } from './unanswered-endpoint';
+import { isUnanswered } from './unanswered-endpoint';
+import { credentialsUnansweredWords, isCredentialsUnanswered } from './credentials-unanswered';
 
 /** What stackEnvironment is given besides the stack: where its copy is kept, and how it says it used that copy. */
 export type StackEnvironmentOptions = {
@@ -171,27 +172,14 @@ function keep(write: () => void): string | undefined {
 }
 
 /**
- * Whether the credentials could not be had because their provider did not answer: an SSO profile's portal is in one
- * region, often the primary one, and in its outage the SDK fails before CloudFormation is asked (review r61H F1).
+ * The error of credentials whose provider did not answer (credentialsUnansweredWords): the way out is other
+ * credentials of the same account, which the copy serves when their account can be told offline.
  */
-function isCredentialsUnanswered(err: unknown): err is Error {
-  return err instanceof Error && err.name === 'CredentialsProviderError' && (mentionsUnanswered(err.message) || SSO_SERVER_FAULT.test(err.message));
-}
-
-/**
- * The portal answered with a fault of its side (review r61O F4): the SDK's SSO provider wraps the 5xx error itself in
- * a CredentialsProviderError, whose message is then the error as text, `ServiceUnavailableException: …`.
- */
-const SSO_SERVER_FAULT = /\b(?:ServiceUnavailableException|InternalServerException|InternalFailure|ServiceUnavailable|InternalServerError)\b/;
-
-/** The error of credentials whose provider did not answer: the way out is other credentials of the same account. */
 function credentialsUnanswered(stackName: string, err: Error, credentials: CredentialsIdentity, home: string | undefined): StackUnansweredError {
   const account = credentials.account ?? readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account)?.account;
-  const whose = credentials.who.startsWith('profile-') ? `of profile ${credentials.who.slice('profile-'.length)}` : 'in use';
-  const other = account !== undefined ? `other credentials of account ${account}` : 'other credentials of the account';
   return new StackUnansweredError(
-    `stack ${stackName} was not read: the credentials ${whose} could not be had, their provider did not answer (${err.message}; an SSO profile's portal is in one region, which may be the one that is down): ` +
-      `use ${other}, such as break-glass keys (AWS_PROFILE=<a profile with an access key of the account>, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with AWS_PROFILE unset: the SDK takes AWS_PROFILE over them); the copy of the stack's environment kept on this machine serves credentials whose account can be told offline (a profile with sso_account_id/role_arn, or keys whose id is not AKIAI…/AKIAJ…), or ones used once with --stack here while the region was up`,
+    `stack ${stackName} was not read: ${credentialsUnansweredWords(err, account !== undefined ? { ...credentials, account } : credentials)}; ` +
+      `the copy of the stack's environment kept on this machine serves credentials whose account can be told offline (a profile with sso_account_id/role_arn, or keys whose id is not AKIAI…/AKIAJ…), or ones used once with --stack here while the region was up`,
     { cause: err },
   );
 }
