@@ -24,8 +24,8 @@ import { connectLocalCloud } from '../local/cloud/local-cloud';
 import { localDynamoDbClient, localS3Client } from '../local/cloud/local-clients';
 import { type LocalEndpoints } from '../lambdas/runtime/local-endpoints';
 import { partitionOf } from '../config/aws-partition';
+import { awsRequestSettings, awsTransferSettings } from './aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings, transferClientSettings } from './client-timeouts';
-import { runCredentials } from './run-credentials';
 import { CatalogEndpointUnansweredError, isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
 
 /**
@@ -157,14 +157,13 @@ export type AccessClients = {
  * SDK clients whose credentials are those of an AWS profile (the shared config and credentials files' profile, SSO
  * and role profiles included, as `fromIni({ profile })` reads it; the environment's AWS_ACCESS_KEY_ID does not take its
  * place), from the run's one provider of that profile, whose SSO and STS clients have the CLI's timeouts (run-credentials.ts).
+ * `timeouts` bound the clients' requests, not the provider's asks (awsRequestSettings says why).
  */
 export function profileClients(profile: string, region: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS): ProfileClients {
-  const request = requestClientSettings(timeouts);
-  const credentials = runCredentials(profile, region);
   return {
-    dynamodb: new DynamoDBClient({ ...request, region, profile, credentials }),
-    s3: new S3Client({ ...transferClientSettings(timeouts), region, profile, credentials }),
-    kms: new KMSClient({ ...request, region, profile, credentials }),
+    dynamodb: new DynamoDBClient({ ...awsRequestSettings(region, timeouts, profile), profile }),
+    s3: new S3Client({ ...awsTransferSettings(region, timeouts, profile), profile }),
+    kms: new KMSClient({ ...awsRequestSettings(region, timeouts, profile), profile }),
   };
 }
 
@@ -257,12 +256,11 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
   // Every client built here gives up on an endpoint that does not answer (client-timeouts.ts): with a region down,
   // the other region's catalog is what the outage runbooks read, and waiting forever on the dead one would hide it.
   const timeouts = clients.timeouts ?? CLI_CLIENT_TIMEOUTS;
-  const catalogSettings = requestClientSettings(timeouts);
-  const catalogClientIn = (region: string, settings = catalogSettings): DynamoDBClient =>
-    endpoints ? localDynamoDbClient(endpoints, region, settings) : new DynamoDBClient({ ...settings, region, credentials: runCredentials(undefined, region) });
+  const catalogClientIn = (region: string, clientTimeouts = timeouts): DynamoDBClient =>
+    endpoints ? localDynamoDbClient(endpoints, region, requestClientSettings(clientTimeouts)) : new DynamoDBClient(awsRequestSettings(region, clientTimeouts));
   const dynamodb = clients.dynamodb ?? catalogClientIn(environment.primaryRegion);
   const s3 = (region: string) =>
-    clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client({ ...transferClientSettings(timeouts), region, credentials: runCredentials(undefined, region) }));
+    clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region, transferClientSettings(timeouts)) : new S3Client(awsTransferSettings(region, timeouts)));
   // The DR side's own credentials, in AWS only (the local cloud has none): built on first use, once.
   let drProfileClients: ProfileClients | undefined;
   const profiled = (): ProfileClients | undefined => {
@@ -271,7 +269,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
     return drProfileClients;
   };
   const s3Of = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.s3 : undefined) ?? s3(regionOf(side));
-  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient({ ...requestClientSettings(timeouts), region: regionOf(side), credentials: runCredentials(undefined, regionOf(side)) });
+  const kmsOf = (side: 'primary' | 'dr') => (side === 'dr' ? profiled()?.kms : undefined) ?? clients.kms?.(regionOf(side)) ?? new KMSClient(awsRequestSettings(regionOf(side), timeouts));
   const documents =
     use.primaryCatalogUnanswered === undefined
       ? DynamoDBDocumentClient.from(dynamodb)
@@ -312,7 +310,7 @@ export async function environmentAccess(options: TargetOptions & DrAccountOption
       const client =
         region === 'dr' && options.drProfile !== undefined && options.aws
           ? profileClients(options.drProfile, environment.drRegion, glance).dynamodb
-          : catalogClientIn(regionOf(region), requestClientSettings(glance));
+          : catalogClientIn(regionOf(region), glance);
       glancing.push(client);
       return client;
     };

@@ -2,8 +2,7 @@ import { type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, SFNC
 import { type FailoverReport } from '../lambdas/failover/failover-report';
 import { executionArnParts } from '../lambdas/runtime/execution-arn';
 import { loadExecutionHistory } from '../local/executor/execution-history';
-import { requestClientSettings } from './client-timeouts';
-import { runCredentials } from './run-credentials';
+import { awsRequestSettings } from './aws-client-settings';
 import { executionsShowCommand } from './execution-history-line';
 
 /**
@@ -49,7 +48,7 @@ export function localFailoverReportReader(dataDir: string): FailoverReportReader
  * may be down), newest event first: the report step ran near the end. Needs `states:GetExecutionHistory` on the
  * failover's executions, which `lifeboat failover --aws` already reads to follow the run.
  */
-export function awsFailoverReportReader(clientOf: (region: string) => SFNClient = (region) => new SFNClient({ ...requestClientSettings(), region, credentials: runCredentials(undefined, region) })): FailoverReportReader {
+export function awsFailoverReportReader(clientOf: (region: string) => SFNClient = (region) => new SFNClient(awsRequestSettings(region))): FailoverReportReader {
   return async (executionArn) => {
     const { region } = executionArnParts(executionArn);
     if (region === undefined) throw new Error(`${executionArn} is not an execution ARN`);

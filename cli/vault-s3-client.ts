@@ -1,7 +1,7 @@
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { awsTransferSettings } from './aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, transferClientSettings } from './client-timeouts';
 import { isUnanswered, VaultEndpointUnansweredError } from './unanswered-endpoint';
-import { runCredentials } from './run-credentials';
 import { CredentialsUnansweredError } from './credentials-unanswered';
 import { BUCKET_REGION_HEADER } from '../lambdas/runtime/bucket-region-redirect';
 import { errorHeaderOf } from '../lambdas/runtime/sdk-error-header';
@@ -25,27 +25,26 @@ const FALLBACK_REGION = 'us-east-1';
  * fail the command at the HeadBucket, in their own words, not as S3's silence nor by a second wait at the vault's read.
  */
 export async function vaultS3Client(env: NodeJS.ProcessEnv, bucket?: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS): Promise<S3Client> {
-  const settings = () => transferClientSettings(timeouts);
-  const configured = await clientInConfiguredRegion(env, settings);
+  const configured = await clientInConfiguredRegion(env, timeouts);
   if (bucket === undefined) return configured;
   const region = (await bucketRegion(configured, bucket, env))?.trim();
   // An S3-compatible store may answer an empty header (review 42d): no region is named then.
   if (!region || region === (await configured.config.region())) return configured;
   configured.destroy();
-  return new S3Client({ ...settings(), region, followRegionRedirects: true, credentials: runCredentials(undefined, region) });
+  return new S3Client({ ...awsTransferSettings(region, timeouts), followRegionRedirects: true });
 }
 
-async function clientInConfiguredRegion(env: NodeJS.ProcessEnv, settings: () => ReturnType<typeof transferClientSettings>): Promise<S3Client> {
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (await sdkRegionChoice(settings));
-  return new S3Client({ ...settings(), region, followRegionRedirects: true, credentials: runCredentials(undefined, region) });
+async function clientInConfiguredRegion(env: NodeJS.ProcessEnv, timeouts: ClientTimeouts): Promise<S3Client> {
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || (await sdkRegionChoice(timeouts));
+  return new S3Client({ ...awsTransferSettings(region, timeouts), followRegionRedirects: true });
 }
 
 /**
  * The SDK's own choice of region, asked of a client that sends nothing: the run's credentials are its region's
  * (run-credentials.ts), so the region is known before the client that takes them is built.
  */
-async function sdkRegionChoice(settings: () => ReturnType<typeof transferClientSettings>): Promise<string> {
-  const asked = new S3Client(settings());
+async function sdkRegionChoice(timeouts: ClientTimeouts): Promise<string> {
+  const asked = new S3Client(transferClientSettings(timeouts));
   try {
     return await asked.config.region();
   } catch {

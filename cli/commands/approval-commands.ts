@@ -12,8 +12,8 @@ import { approvalPlace } from '../../lambdas/approval/approval-place';
 import { approvalTaskAnswer, type TaskAnswerProbe } from '../../lambdas/approval/task-answer';
 import { type CliIo, processIo } from '../cli-io';
 import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
-import { type ClientTimeouts, requestClientSettings } from '../client-timeouts';
-import { runCredentials } from '../run-credentials';
+import { awsRequestSettings } from '../aws-client-settings';
+import { type ClientTimeouts } from '../client-timeouts';
 import { isUnknownEnvironment, isUsageError } from '../usage-error';
 import { targetOptionsLine } from '../target-options-line';
 
@@ -77,7 +77,7 @@ function localExecutionStatus(dataDir: string): ExecutionStatusProbe {
 /** Step Functions of the catalog's region, with the credentials of that region's clients (run-credentials.ts). */
 function sfnClientIn(access: EnvironmentAccess, region: CatalogRegion): SFNClient {
   const name = region === 'primary' ? access.environment.primaryRegion : access.environment.drRegion;
-  return new SFNClient({ ...requestClientSettings(access.timeouts), region: name, credentials: runCredentials(undefined, name) });
+  return new SFNClient(awsRequestSettings(name, access.timeouts));
 }
 
 /**
@@ -172,7 +172,7 @@ const UNKNOWN_AWS_CALLER = 'unknown AWS caller';
 async function callerIdentity(options: TargetOptions, region: string, io: CliIo, timeouts: ClientTimeouts | undefined): Promise<string> {
   if (!options.aws) return `local user ${os.userInfo().username}`;
   try {
-    const identity = await new STSClient({ ...requestClientSettings(timeouts), region, credentials: runCredentials(undefined, region) }).send(new GetCallerIdentityCommand({}));
+    const identity = await new STSClient(awsRequestSettings(region, timeouts)).send(new GetCallerIdentityCommand({}));
     return identity.Arn ?? UNKNOWN_AWS_CALLER;
   } catch (err) {
     io.err(

@@ -11,8 +11,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
 import { localDynamoDbClient, localS3Client } from '../../local/cloud/local-clients';
-import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts, requestClientSettings } from '../client-timeouts';
-import { runCredentials } from '../run-credentials';
+import { awsRequestSettings } from '../aws-client-settings';
+import { CLI_CLIENT_TIMEOUTS, type ClientTimeouts } from '../client-timeouts';
 
 /**
  * The SDK clients the doctor's checks take, one per service and region, made on first use and
@@ -69,7 +69,7 @@ export function localDoctorClients(endpoints: LocalEndpoints): Disposable<Storag
  */
 export function awsDoctorClients(primaryRegion: string, timeouts: ClientTimeouts = CLI_CLIENT_TIMEOUTS, endpoint?: string): Disposable<AwsDoctorClients> {
   const made: Destroyable[] = [];
-  const settings = (region: string) => ({ region, ...requestClientSettings(timeouts), credentials: runCredentials(undefined, region), ...(endpoint !== undefined ? { endpoint } : {}) });
+  const settings = (region: string) => ({ ...awsRequestSettings(region, timeouts), ...(endpoint !== undefined ? { endpoint } : {}) });
   const sts = perRegion(made, (region) => new STSClient(settings(region)));
   return {
     sts: (region = primaryRegion) => sts(region),

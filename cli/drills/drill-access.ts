@@ -4,7 +4,7 @@ import { GetObjectCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/clie
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { targetEnvironment } from '../target-environment';
-import { runCredentials } from '../run-credentials';
+import { awsRequestSettings, awsTransferSettings } from '../aws-client-settings';
 import { resourceNames } from '../../lib/stacks/resource-names';
 import { DrillLog } from '../../lambdas/catalog/drill-log';
 import { type LocalEndpoints } from '../../lambdas/runtime/local-endpoints';
@@ -56,8 +56,8 @@ export async function drillAccess(options: TargetOptions, clients: DrillAccessCl
   const regionOf = (side: DrillSide) => (side === 'primary' ? environment.primaryRegion : environment.drRegion);
   let endpoints: LocalEndpoints | undefined;
   if (!options.aws && (!clients.dynamodb || !clients.s3)) endpoints = await connectLocalCloud(path.resolve(options.dataDir));
-  const dynamodb = (region: string) => clients.dynamodb?.(region) ?? (endpoints ? localDynamoDbClient(endpoints, region) : new DynamoDBClient({ region, credentials: runCredentials(undefined, region) }));
-  const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client({ region, credentials: runCredentials(undefined, region) }));
+  const dynamodb = (region: string) => clients.dynamodb?.(region) ?? (endpoints ? localDynamoDbClient(endpoints, region) : new DynamoDBClient(awsRequestSettings(region)));
+  const s3 = (region: string) => clients.s3?.(region) ?? (endpoints ? localS3Client(endpoints, region) : new S3Client(awsTransferSettings(region)));
   const logs = new Map<DrillSide, DrillLog>();
   const buckets = new Map<DrillSide, S3Client>();
   const bucketClient = (side: DrillSide) => {

@@ -11,8 +11,7 @@ import { environmentPrefix, resourceNames } from '../../lib/stacks/resource-name
 import { localSchedulerStatus } from '../../local/scheduler/local-scheduler';
 import { type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
 import { type AccessClients, type AccessUse, environmentAccess, type TargetOptions } from '../environment-access';
-import { requestClientSettings } from '../client-timeouts';
-import { runCredentials } from '../run-credentials';
+import { awsRequestSettings } from '../aws-client-settings';
 import { isUnanswered } from '../unanswered-endpoint';
 import { targetOptionsLine } from '../target-options-line';
 import { alarmRegions, ALARMS_NOT_EMULATED, type AlarmsStatus, awsAlarmsInAlarm } from './alarm-status';
@@ -88,14 +87,14 @@ export async function statusSources(options: TargetOptions, clients: StatusSourc
     regionOf: drills.regionOf,
     async alarms() {
       if (!options.aws) return ALARMS_NOT_EMULATED;
-      const cloudWatch = clients.cloudWatch ?? ((region: string) => new CloudWatchClient({ ...requestClientSettings(access.timeouts), region, credentials: runCredentials(undefined, region) }));
+      const cloudWatch = clients.cloudWatch ?? ((region: string) => new CloudWatchClient(awsRequestSettings(region, access.timeouts)));
       const regions = alarmRegions(environment);
       return awsAlarmsInAlarm(cloudWatch, regions.read, `${environmentPrefix(environment)}-`, environmentAlarmNames(environment), regions.notRead);
     },
     async nextRun(plan, now) {
       const scheduleName = `${names.schedulePrefix}${plan}`;
       if (!options.aws) return localNextRun(localSchedulerStatus(path.resolve(options.dataDir)), scheduleName, targetOptionsLine(options));
-      scheduler ??= clients.scheduler ?? new SchedulerClient({ ...requestClientSettings(access.timeouts), region: environment.primaryRegion, credentials: runCredentials(undefined, environment.primaryRegion) });
+      scheduler ??= clients.scheduler ?? new SchedulerClient(awsRequestSettings(environment.primaryRegion, access.timeouts));
       return awsNextRun(scheduler, scheduleName, now);
     },
   };
