@@ -11,7 +11,9 @@ import { errorAsText } from '../lambdas/runtime/error-as-text';
  * The set is asked of the snapshots a vault lacks, after the slice's corrupt objects were repaired (scrub-vaults.ts,
  * review rLL): `healed` are those, each copied from the other vault and verified where it landed. The message names
  * them (repairedBeforeStop, as every stop of a repair does), as nothing is recorded and no report printed (review r60O
- * F5: the stop did not say the vaults had changed).
+ * F5: the stop did not say the vaults had changed). `eachNamedIn`: where the caller names every object of a note past
+ * the first the message names (the scrub command's stderr note lines), said after its "and N more" as the other stop
+ * says it (review r62O F4: the count stood alone, though the lines were printed).
  */
 export class ScrubDiscardedUnreadError extends Error {
   override name = 'ScrubDiscardedUnreadError';
@@ -19,11 +21,12 @@ export class ScrubDiscardedUnreadError extends Error {
     cause: unknown,
     /** Each object this run healed before it stopped. */
     readonly healed: readonly RepairedObject[] = [],
+    eachNamedIn?: string,
   ) {
     super(
       'scrub stops before it copies back anything missing: the primary catalog cannot be read for the snapshots failed backups discarded ' +
         `(${errorAsText(cause)}), so a discarded snapshot could not be told from a missing one, and repairing on could copy it back. ` +
-        `${repairedBeforeStop(healed)} Nothing is recorded. Scrub again once the catalog answers, or scrub without --repair to only report (a discarded snapshot then shows as missing).`,
+        `${repairedBeforeStop(healed, eachNamedIn)} Nothing is recorded. Scrub again once the catalog answers, or scrub without --repair to only report (a discarded snapshot then shows as missing).`,
       { cause },
     );
   }

@@ -112,6 +112,12 @@ export function parseScrubFraction(text: string): number | null {
  * another instant than the operator meant, and the refusal's "a run after <until> counted more" could be false (review
  * r57AB F1). Milliseconds at most: the record keeps no finer, so a finer time would be cut to one it does not name.
  */
+/**
+ * Where a stop's message says every object of a note is named past the first it lists: the `note:` lines the command
+ * prints on stderr after it (notedRepairLines), for either stop (review r62O F4: the discarded-unread one said nothing).
+ */
+const NOTE_LINES_NAME_EACH = "stderr's note lines name each";
+
 const ZONED_ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<ScrubCommandDeps> = {}): Promise<number> {
@@ -204,7 +210,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
                 } catch (err) {
                   // Asked before the missing objects are copied back (scrub-vaults.ts), so a repair stops before copying one;
                   // the slice's corrupt objects are healed before the ask (review rLL), so it says which it healed.
-                  if (options.repair === true) throw new ScrubDiscardedUnreadError(err, [...healed]);
+                  if (options.repair === true) throw new ScrubDiscardedUnreadError(err, [...healed], NOTE_LINES_NAME_EACH);
                   note(`the primary catalog cannot be read (${message(err)}); a snapshot a FAILED backup discarded counts as missing`);
                   return new Set<string>();
                 }
@@ -234,7 +240,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
   } catch (err) {
     // ScrubDiscardedUnreadError says what was healed itself (with "Nothing was repaired" when nothing was).
     const stopped = reported ? [] : healed;
-    const text = err instanceof ScrubDiscardedUnreadError ? message(err) : endingWithRepairs(message(err), stopped, "stderr's note lines name each");
+    const text = err instanceof ScrubDiscardedUnreadError ? message(err) : endingWithRepairs(message(err), stopped, NOTE_LINES_NAME_EACH);
     io.err(`lifeboat scrub: ${text}`);
     // Every object whose note (a legal hold not carried over) the message names only the first of (review r62I F2).
     for (const line of notedRepairLines(stopped)) io.err(`note: ${line}`);

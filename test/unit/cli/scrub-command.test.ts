@@ -710,6 +710,36 @@ describe('a snapshot a FAILED backup discarded, the primary catalog throttled wh
     expect(run.err[1]).toBe(`note: primary ${pack} was repaired before the stop, but ${note}`);
   });
 
+  // Review r62O F4: past the first 10 objects of a note this stop said "and N more." alone, though the note lines that
+  // name each were printed after it; it now says where, as the other stop does.
+  it('past the first objects of a note, says that stderr\'s note lines name each, and prints them', async () => {
+    const { key, environment } = throttledEnvironment();
+    for (let i = 0; i < 4; i++) {
+      const src = path.join(dir, `discarded-more${i}`);
+      await fs.mkdir(src, { recursive: true });
+      await fs.writeFile(path.join(src, 'x.bin'), pseudoRandomBytes(150_000, 200 + i));
+      await backupDirectory(pair.primary, src, { tags: [`backupId:b-${i}`, 'plan:files'] });
+    }
+    await replicateVault({ source: pair.primary, target: pair.dr.store, targetKeys: new PassphraseKeyProvider('dr region key', { N: 1024, r: 8, p: 1 }) });
+    await pair.primary.store.delete(key);
+    const keys = (await listKeys(pair.primary.store, '')).filter((k) => /^(data|index|manifest)\//.test(k));
+    for (const k of keys) await corrupt(pair.primary.store, k);
+    const store = pair.primary.store;
+    const write = (store.replace ?? store.put).bind(store);
+    store.replace = async (k, body, options) => {
+      await write(k, body, options);
+      throw new LegalHoldUnreadError('s3://vault', k);
+    };
+    const run = capturedCliIo();
+    expect(await scrubCommand({ ...target, fraction: '1', repair: true, vault: 'primary' }, { io: run.io, access: scrubAccessOf(environment) })).toBe(1);
+    expect(keys.length).toBeGreaterThan(10);
+    const note = holdUnreadNote(` --config ${SAMPLE_CONFIG_FILE} --data-dir /nonexistent`);
+    expect(run.err[0]).toContain(` and ${keys.length - 10} more (stderr's note lines name each): ${note}. Nothing is recorded.`);
+    const lines = run.err.slice(1);
+    expect(lines).toHaveLength(keys.length);
+    for (const k of keys) expect(lines).toContain(`note: primary ${k} was repaired before the stop, but ${note}`);
+  });
+
   it('without --repair, is a note and the run reports the snapshot missing', async () => {
     const { key, environment } = throttledEnvironment();
     await pair.primary.store.delete(key);

@@ -125,6 +125,6 @@ it('says where every object of a note is named past the first 10, and gives each
     ...objects.map((o) => `primary ${o.key} was repaired before the stop, but ${note}`),
     `dr index/x was written, unverified, before the stop, but ${note}`,
   ]);
-  // Without a place to name them (ScrubDiscardedUnreadError's message), the count alone, as before.
+  // Without a place to name them given, the count alone.
   expect(repairedBeforeStop(objects)).toContain(' and 33 more: its legal hold');
 });
