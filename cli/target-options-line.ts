@@ -34,3 +34,15 @@ export function vaultTargetOptionsLine(target: Pick<TargetOptions, 'env' | 'conf
 export function vaultKeyOption(target: Pick<TargetOptions, 'aws' | 'vaultKey'>): string {
   return target.aws && target.vaultKey ? ` --vault-key ${shellWord(target.vaultKey)}` : '';
 }
+
+/**
+ * `lifeboat doctor` with the target options of the command that prints it, or undefined with --stack: the doctor refuses
+ * --stack (it checks an environment of the config file, target-environment.ts), so that line would fail pasted (review
+ * r62I F1). A caller given undefined says instead where else to look (DOCTOR_NOT_WITH_STACK).
+ */
+export function doctorCommandLine(target: Pick<TargetOptions, 'env' | 'config' | 'dataDir' | 'aws' | 'stack' | 'stackRegion' | 'stackAccount'>): string | undefined {
+  return target.stack !== undefined ? undefined : `lifeboat doctor${targetOptionsLine(target)}`;
+}
+
+/** Why a line printed with --stack names no doctor line, said beside what it names instead. */
+export const DOCTOR_NOT_WITH_STACK = 'the doctor does not take --stack';

@@ -13,7 +13,8 @@ import { sinceDate } from '../duration-option';
 import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { executionLine } from '../execution-history-line';
-import { targetOptionsLine } from '../target-options-line';
+import { doctorCommandLine, targetOptionsLine } from '../target-options-line';
+import { unreadableRecordsCommands } from './unreadable-records-commands';
 import { awsWorkflowRunner, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
@@ -143,7 +144,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
       const target = targetOptionsLine(options);
       if (target !== '' && record?.errors.some((e) => e.error === 'UnreadableNewerBackupError') === true) {
         const rebuild = `lifeboat catalog rebuild --vault ${region === 'dr' ? 'dr --region dr' : 'primary'}`;
-        io.err(`With this run's target options: \`lifeboat doctor${target}\` and \`${rebuild}${target}\`.`);
+        io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), `\`${rebuild}${target}\``)}.`);
       }
       if (readBackProblem !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackProblem}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
       io.out(executionLine(outcome, options.dataDir));

@@ -13,7 +13,8 @@ import { awsWorkflowRunner, causeMessage, localWorkflowRunner, type WorkflowOutc
 import { isUsageError, UsageError } from '../usage-error';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './restore-commands';
 import { parseWorkerCount } from '../worker-count-option';
-import { targetOptionsLine } from '../target-options-line';
+import { doctorCommandLine, targetOptionsLine } from '../target-options-line';
+import { unreadableRecordsCommands } from './unreadable-records-commands';
 import { executionLine } from '../execution-history-line';
 import { notRestoredLines } from '../not-restored-lines';
 import { backupLeftOutLines } from '../backup-left-out-lines';
@@ -251,7 +252,7 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
       const rebuild = `\`lifeboat catalog rebuild --vault dr --region dr${target}\``;
       // Records it cannot read: its deletes are already against the cloud it ran in (the local one's endpoint included,
       // review r62H F1); the doctor that names more of them than it does needs this run's target options (review r62H F5).
-      if (target !== '' && outcome.error === 'UnreadableNewerBackupError') io.err(`With this run's target options: \`lifeboat doctor${target}\` and ${rebuild}.`);
+      if (target !== '' && outcome.error === 'UnreadableNewerBackupError') io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), rebuild)}.`);
       else if (target !== '' && causeMessage(outcome.cause)?.includes('lifeboat catalog rebuild --vault dr') === true) io.err(`With this run's target options: ${rebuild}.`);
       if (unread !== undefined) io.err(unread);
       io.err(executionLine(outcome, options.dataDir));

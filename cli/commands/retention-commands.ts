@@ -16,7 +16,7 @@ import { shellWord } from '../../lambdas/runtime/shell-word';
 import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { isUnknownEnvironment } from '../usage-error';
-import { targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
+import { doctorCommandLine, targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unreadableRecordLines } from './forget-unreadable-lines';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
@@ -486,7 +486,8 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
   const options = target ? targetOptionsLine(target) : '';
   // The DR catalog is rebuilt from the DR vault, whose key is not the primary vault's --vault-key (doctor's rebuild lines alike).
   const rebuild = report.vault === 'dr' ? `catalog rebuild --vault dr --region dr${options}` : `catalog rebuild --vault primary${target ? vaultTargetOptionsLine(target) : ''}`;
-  const commands = { ...(target?.stack === undefined ? { doctor: `lifeboat doctor${options}` } : {}), rebuild: `lifeboat ${rebuild}` };
+  const doctor = target ? doctorCommandLine(target) : 'lifeboat doctor';
+  const commands = { ...(doctor !== undefined ? { doctor } : {}), rebuild: `lifeboat ${rebuild}` };
   const shown = shownCatalogName;
   for (const plan of report.plans) {
     const given = plan.plan === unconfigured ? ' (not in the config: the policy of the command line)' : '';

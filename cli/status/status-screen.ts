@@ -13,6 +13,7 @@ import { pruneCommandLine } from '../../lambdas/retention/prune-command-line';
 import { ARCHIVED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-objects-left';
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
 import { storedErrorShown } from './stored-error-shown';
+import { DOCTOR_NOT_WITH_STACK } from '../target-options-line';
 import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unseenEscaped } from '../../lambdas/runtime/quoted-service-words';
@@ -283,7 +284,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     // Audit a58C F1: a drill schedule that stopped firing left the last drill PASSED, and nothing said so.
     reasons.push(
       `no ${vaultName(schedule.vault)} drill since ${shownCatalogName(schedule.drillId)}, which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression}): ` +
-        `see whether the schedule fires (\`lifeboat doctor${options.target}\`) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
+        `see whether the schedule fires (${scheduleCheck(options)}) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
     );
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
@@ -477,6 +478,14 @@ function notReadSummary(status: EnvironmentStatus): string {
 }
 
 /**
+ * Where a stale schedule is looked at: the doctor's line, or with --stack (which the doctor refuses) the schedule itself,
+ * an EventBridge Scheduler schedule of the primary region.
+ */
+function scheduleCheck(options: PrintedCommandOptions): string {
+  return options.doctor !== undefined ? `\`${options.doctor}\`` : `its EventBridge Scheduler schedule in the primary region: ${DOCTOR_NOT_WITH_STACK}`;
+}
+
+/**
  * The scrub that stopped running (environment-status.ts, `scrubSchedule`: the scrub-age alarm's rule): ✗, the vaults are no
  * longer checked for damage, whatever the plans' rows say (audit a58C F1: a schedule disabled by hand was seen by nothing).
  */
@@ -485,7 +494,7 @@ function staleScrubLines(status: EnvironmentStatus, options: PrintedCommandOptio
   if (s?.stale !== true) return [];
   return [
     `${MARK.missed} the last scrub started ${cellDuration(s.ageSeconds)} ago (${shortTime(s.startedAt)}), more than twice the longest gap of its schedule ${s.schedule} (${s.expression}): the vaults are not being checked for damage; ` +
-      `see whether the schedule fires (\`lifeboat doctor${options.target}\`) and the scrub's executions; \`lifeboat scrub${options.vault}\` runs one now (docs/RUNBOOKS.md, "Alarms": scrub-age)`,
+      `see whether the schedule fires (${scheduleCheck(options)}) and the scrub's executions; \`lifeboat scrub${options.vault}\` runs one now (docs/RUNBOOKS.md, "Alarms": scrub-age)`,
   ];
 }
 

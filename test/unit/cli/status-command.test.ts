@@ -386,7 +386,7 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(screen).toContain(`✗ demo: 1 backup(s) (${b.backupId}) hold data in objects with no good copy in either vault, found by scrubs since 11-29 03:00Z`);
     expect(screen).not.toContain('deadline');
     // With another object the cut mapping named no backup of, every plan is ✗ for that one alone, with the scrub that names it.
-    const mixed = reasonsNotWithin(row([b], [], lostIn(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)], true)), { target: ' --env dev', vault: ' --env dev' });
+    const mixed = reasonsNotWithin(row([b], [], lostIn(['data/01/016b', ...snapshotIds.map((id) => `snapshots/${id}`)], true)), { target: ' --env dev', vault: ' --env dev', doctor: 'lifeboat doctor --env dev' });
     expect(mixed).toEqual([
       "1 object(s) with no good copy in either vault (data/01/016b), whose backups the scrub's deadline left not worked out: any backup may hold data in them; run `lifeboat scrub --fraction 1 --env dev` from a machine (no deadline), which names them (docs/RUNBOOKS.md, \"Scrub\")",
     ]);
@@ -784,7 +784,7 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
   // Audit a59A F1: with the primary down, "run lifeboat backup" cannot be done; an empty DR catalog may be a lost one.
   it('read from the DR catalog, a plan without a committed backup names the DR catalog\'s rebuild with the target options, not a backup', () => {
     const lost = planStatus({ plan: DAY, backups: [], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
-    expect(reasonsNotWithin(lost, { target: ' --env prod --aws', vault: ' --env prod --aws' })).toEqual([
+    expect(reasonsNotWithin(lost, { target: ' --env prod --aws', vault: ' --env prod --aws', doctor: 'lifeboat doctor --env prod --aws' })).toEqual([
       'no committed backup in the DR catalog: if the DR vault holds backups, the DR catalog may have been lost: rebuild it from the DR vault with `lifeboat catalog rebuild --vault dr --region dr --env prod --aws`',
     ]);
   });
@@ -792,7 +792,7 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
   // Review r61G F2: a DR catalog whose committed backups all start in the future (a clock off) was said to hold none that
   // reached the DR vault, "so a failover has none to restore", though a failover chooses them.
   it('read from the DR catalog with committed backups only in the future, says a failover restores them, not that none reached the DR vault', () => {
-    const target = { target: ' --env prod --aws', vault: ' --env prod --aws' };
+    const target = { target: ' --env prod --aws', vault: ' --env prod --aws', doctor: 'lifeboat doctor --env prod --aws' };
     const ahead = backup('2026-11-30T13:00:00.000Z');
     const held = planStatus({ plan: DAY, backups: [ahead], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
     expect(held.lastBackup.inFuture).toEqual([{ backupId: ahead.backupId, status: 'COMMITTED', startedAt: ahead.startedAt }]);
@@ -809,7 +809,7 @@ describe('the DR copy, judged by the dr-copy-age alarm\'s rule: the newest backu
 
   // f60F: a DR catalog that holds runs of the plan, none committed, was not lost; it was told to rebuild all the same.
   it('read from the DR catalog with runs of the plan but none committed, names no rebuild: says no backup reached the DR vault', () => {
-    const target = { target: ' --env prod --aws', vault: ' --env prod --aws' };
+    const target = { target: ' --env prod --aws', vault: ' --env prod --aws', doctor: 'lifeboat doctor --env prod --aws' };
     for (const status of ['RUNNING', 'FAILED'] as const) {
       const run = backup('2026-11-30T06:00:00.000Z', { status, totals: undefined, copies: undefined });
       const held = planStatus({ plan: DAY, backups: [run], catalog: 'dr', drills: [], nextRun: SCHEDULED, now: NOW });
