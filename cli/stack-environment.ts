@@ -13,6 +13,7 @@ import { credentialsIdentity, type CredentialsIdentity } from './credentials-acc
 import {
   ageSince,
   type CachedStackEnvironment,
+  type CredentialsPointer,
   copiesKept,
   copyKeptOf,
   credentialsPointerFile,
@@ -84,11 +85,11 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
       // state: a DR operator in a partial outage (the primary region's CloudFormation answers, its data plane does
       // not) or in a rehearsal. The copy serves them as in an outage, by the same checks: the copy's account or DR
       // account must be theirs (review r62D F1).
-      const known = options.stackAccount !== undefined ? knownAccounts(credentials, options.home) : [];
-      if (options.stackAccount !== undefined && known.length > 0 && !known.includes(options.stackAccount)) {
-        const notFound = `stack ${stackName} was not found${where} with the credentials in use, of account ${known.join(' or ')}, which cannot read a stack of account ${options.stackAccount}`;
+      const known = options.stackAccount !== undefined ? knownAccounts(credentials, options.home) : undefined;
+      if (options.stackAccount !== undefined && known !== undefined && known.accounts.length > 0 && !known.accounts.includes(options.stackAccount)) {
+        const notFound = `stack ${stackName} was not found${where} with the credentials in use, of account ${known.accounts.join(' or ')}, which cannot read a stack of account ${options.stackAccount}`;
         return namedCopy(
-          { stackName, region: cacheRegion, where, credentials, profile, home: options.home, readOnly: options.readOnly === true },
+          { stackName, region: cacheRegion, where, credentials, known, profile, home: options.home, readOnly: options.readOnly === true },
           options.stackAccount,
           {
             lead: `${notFound} (--stack-account): the copy of its environment kept on this machine serves them as in an outage`,
@@ -109,9 +110,10 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
         { cause: err },
       );
     }
-    if (isCredentialsUnanswered(err)) throw credentialsUnanswered(stackName, err, credentials, options.home);
+    if (isCredentialsUnanswered(err)) throw credentialsUnanswered(stackName, err, credentials, knownAccounts(credentials, options.home));
     if (isUnanswered(err) || isServerFault(err)) {
-      const wanted = { stackName, region: cacheRegion, where, credentials, profile, home: options.home, readOnly: options.readOnly === true };
+      const known = knownAccounts(credentials, options.home);
+      const wanted = { stackName, region: cacheRegion, where, credentials, known, profile, home: options.home, readOnly: options.readOnly === true };
       const unanswered: CopyReason = { lead: `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`, line: `CloudFormation${where} did not answer`, tail: '', error: StackUnansweredError, cause: err };
       return options.stackAccount !== undefined ? namedCopy(wanted, options.stackAccount, unanswered, note, now()) : cachedEnvironment(wanted, err, note, now());
     }
@@ -175,8 +177,8 @@ function keep(write: () => void): string | undefined {
  * The error of credentials whose provider did not answer (credentialsUnansweredWords): the way out is other
  * credentials of the same account, which the copy serves when their account can be told offline.
  */
-function credentialsUnanswered(stackName: string, err: Error, credentials: CredentialsIdentity, home: string | undefined): StackUnansweredError {
-  const account = credentials.account ?? readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account)?.account;
+function credentialsUnanswered(stackName: string, err: Error, credentials: CredentialsIdentity, known: KnownAccounts): StackUnansweredError {
+  const [account] = known.accounts;
   return new StackUnansweredError(
     `stack ${stackName} was not read: ${credentialsUnansweredWords(err, account !== undefined ? { ...credentials, account } : credentials)}; ` +
       `the copy of the stack's environment kept on this machine serves credentials whose account can be told offline (a profile with sso_account_id/role_arn, or keys whose id is not AKIAI…/AKIAJ…), or ones used once with --stack here while the region was up`,
@@ -191,14 +193,19 @@ function credentialsUnanswered(stackName: string, err: Error, credentials: Crede
  */
 type CopyReason = { lead: string; line: string; tail: string; error: typeof StackUnansweredError | typeof StackNotFoundError; cause: Error };
 
-/** The accounts the credentials are known to be of offline: the one they tell, and the one their pointer names. */
-function knownAccounts(credentials: CredentialsIdentity, home: string | undefined): string[] {
+/**
+ * The accounts the credentials are known to be of offline, the one they tell first, then the one their pointer names;
+ * and the pointer, whose time the line that uses its account says. Read once a command: each use is given it.
+ */
+type KnownAccounts = { accounts: string[]; pointer: CredentialsPointer | undefined };
+
+function knownAccounts(credentials: CredentialsIdentity, home: string | undefined): KnownAccounts {
   const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
-  return [credentials.account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
+  return { accounts: [credentials.account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i), pointer };
 }
 
 /** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and by whom. */
-type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; profile: string; home?: string; readOnly: boolean };
+type CopyWanted = { stackName: string; region: string; where: string; credentials: CredentialsIdentity; known: KnownAccounts; profile: string; home?: string; readOnly: boolean };
 
 /**
  * The environment of the copy kept of the stack, said so in one line with its account and file, when its region's
@@ -214,10 +221,11 @@ type CopyWanted = { stackName: string; region: string; where: string; credential
  * --stack-account (namedCopy).
  */
 function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) => void, now: Date): EnvironmentConfig {
-  const { stackName, region, where, credentials, profile, home, readOnly } = wanted;
+  const { stackName, region, where, credentials, known, profile, home, readOnly } = wanted;
   const didNotAnswer = `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`;
-  const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
-  const account = credentials.account ?? pointer?.account;
+  const { pointer, accounts: candidates } = known;
+  // The account they tell offline, else their pointer's.
+  const [account] = candidates;
   const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
   const keptFor = profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat';
   const outage = { lead: didNotAnswer, tail: '', error: StackUnansweredError, cause: err };
@@ -236,7 +244,6 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${pointed}${unknown}`);
     return environment;
   };
-  const candidates = [account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i);
   for (const candidate of candidates) {
     const file = fileOf(candidate);
     const read = readStackEnvironmentCache(file);
@@ -381,7 +388,7 @@ function copyNamed(environment: EnvironmentConfig, account: string): string {
  * its DR account are refused: such a copy is never one they can act on, nor one meant for them (review r61W F1).
  */
 function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason, note: (line: string) => void, now: Date): EnvironmentConfig {
-  const { stackName, region, credentials, profile, home } = wanted;
+  const { stackName, region, known: { accounts: known }, profile, home } = wanted;
   const { lead, tail, cause } = reason;
   const accountFile = stackEnvironmentCacheFile(stackName, region, stackAccount, home);
   const accountRead = readStackEnvironmentCache(accountFile);
@@ -411,7 +418,6 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
   }
   const cached = read.cached;
   const environment = copyEnvironment(file, cached, reason);
-  const known = knownAccounts(credentials, home);
   const drAccount = drAccountOf(cached, environment);
   const mayUse = [cached.account, ...(drAccount !== undefined ? [drAccount] : [])];
   if (known.length > 0 && !known.some((a) => mayUse.includes(a))) {
