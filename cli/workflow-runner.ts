@@ -169,11 +169,14 @@ export class StoppedFollowingError extends Error {
  * partition from the region (GovCloud and China have their own), the account from the stack that runs it
  * (the DR region's stack is in `drAccount` when the config names one). Its clients give up on a Step Functions endpoint
  * that does not answer, as the CLI's other small requests do (aws-client-settings.ts): with the SDK's defaults a silent
- * region held `lifeboat backup --aws` for ever (rb62A item 12).
+ * region held `lifeboat backup --aws` for ever (rb62A item 12). They keep the SDK's 3 attempts, not the CLI's 2: one
+ * poll that fails after its attempts ends the follow of a run that may last hours (f62AF's note).
  */
+export const FOLLOW_MAX_ATTEMPTS = 3;
+
 export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number; output?: ClosedOutputGuard }): WorkflowRunner {
   const env = options.environment;
-  const client = options.client ?? new SFNClient(awsRequestSettings(env.primaryRegion));
+  const client = options.client ?? new SFNClient({ ...awsRequestSettings(env.primaryRegion), maxAttempts: FOLLOW_MAX_ATTEMPTS });
   let drClient: SFNClient | undefined;
   const names = resourceNames(env);
   return {
@@ -183,7 +186,7 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
       const region = side === 'dr' ? env.drRegion : env.primaryRegion;
       const account = side === 'dr' ? (env.drAccount ?? env.account) : env.account;
       // The DR region's state machines are started with a client of that region (the primary region may be down).
-      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient(awsRequestSettings(region)));
+      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ ...awsRequestSettings(region), maxAttempts: FOLLOW_MAX_ATTEMPTS }));
       const stateMachineArn = `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
       const started = Date.now();
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));

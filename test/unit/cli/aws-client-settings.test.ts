@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { awsRequestSettings } from '../../../cli/aws-client-settings';
 import { CLI_CLIENT_TIMEOUTS } from '../../../cli/client-timeouts';
 import { forgetRunCredentials } from '../../../cli/run-credentials';
-import { awsWorkflowRunner } from '../../../cli/workflow-runner';
+import { awsWorkflowRunner, FOLLOW_MAX_ATTEMPTS } from '../../../cli/workflow-runner';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
@@ -52,11 +52,11 @@ afterAll(async () => {
   forgetRunCredentials();
 });
 
-it('the workflow runner gives up on a Step Functions endpoint that never answers, after the CLI\'s attempts', async () => {
+it('the workflow runner gives up on a Step Functions endpoint that never answers, after its attempts (the SDK\'s 3: one failed poll ends a follow)', async () => {
   const environment = findEnvironment(loadLifeboatConfig(SAMPLE_CONFIG_FILE), 'dev');
   const runner = awsWorkflowRunner({ environment, pollMs: 0 });
   await expect(runner.run('backup', {}, () => undefined)).rejects.toThrow(/timeout/i);
-  expect(connections).toBe(CLI_CLIENT_TIMEOUTS.requestMaxAttempts);
+  expect(connections).toBe(FOLLOW_MAX_ATTEMPTS);
 }, 30_000);
 
 it('a client\'s settings carry its region, the CLI\'s timeouts and the run\'s credentials of that region', async () => {
