@@ -3,12 +3,18 @@ import { CLI_CLIENT_TIMEOUTS } from './client-timeouts';
 import { credentialsIdentity, type CredentialsIdentity } from './credentials-account';
 import { credentialsUnansweredWords, CredentialsUnansweredError, isCredentialsUnanswered } from './credentials-unanswered';
 import { credentialsWithTimeouts } from './credentials-with-timeouts';
-import { rememberingUnanswered } from './unanswered-credentials-memory';
+import { RememberedUnanswered, rememberingUnanswered } from './unanswered-credentials-memory';
 
 type CredentialsProvider = ReturnType<typeof credentialsWithTimeouts>;
 
 /** One provider per profile, region and credential environment (runCredentials), built on first use. */
 const providers = new Map<string, CredentialsProvider>();
+
+/**
+ * The failures to answer that are the same in every region (the SSO portal's: unanswered-credentials-memory.ts), one
+ * per profile and credential environment, shared by that profile's providers of every region (review r62N F2).
+ */
+const regionlessFailures = new Map<string, RememberedUnanswered>();
 
 /**
  * The credentials of every AWS client this CLI run builds (`--aws`, `--stack`, the doctor; not the local cloud's,
@@ -21,7 +27,8 @@ const providers = new Map<string, CredentialsProvider>();
  * `region`: the region of the client that takes it. Not one provider for every region (review r62G F1): the SDK's
  * fromIni keeps the STS client of a role profile's AssumeRole on the provider, in the region of the first client that
  * asked (when the profile names none), so with the primary region down every DR client's AssumeRole went to the
- * primary region's STS and the DR catalog could not be read. A region's clients share one ask of their region's STS.
+ * primary region's STS and the DR catalog could not be read. A region's clients share one ask of their region's STS,
+ * which the region is given to (credentials-with-timeouts.ts), even when the profile names another (review r62N F1).
  * The credential environment (AWS_*, HOME) is part of the key too (r62G F4): a process, or a test, that changes
  * AWS_PROFILE or the keys gets the credentials they name, not those asked for before.
  *
@@ -53,13 +60,20 @@ export function runCredentialsAsGiven(profile: string | undefined, region: strin
 /** Forgets every provider (the credentials and failures they remember): for tests, which ask anew each time. */
 export function forgetRunCredentials(): void {
   providers.clear();
+  regionlessFailures.clear();
 }
 
 function sharedProvider(profile: string | undefined, region: string | undefined): CredentialsProvider {
-  const key = JSON.stringify([profile ?? null, region ?? null, credentialEnvironment(process.env)]);
+  const whoseKey = JSON.stringify([profile ?? null, credentialEnvironment(process.env)]);
+  const key = JSON.stringify([whoseKey, region ?? null]);
   let provider = providers.get(key);
   if (provider === undefined) {
-    provider = rememberingUnanswered(credentialsWithTimeouts(CLI_CLIENT_TIMEOUTS, profile));
+    let shared = regionlessFailures.get(whoseKey);
+    if (shared === undefined) {
+      shared = new RememberedUnanswered();
+      regionlessFailures.set(whoseKey, shared);
+    }
+    provider = rememberingUnanswered(credentialsWithTimeouts(CLI_CLIENT_TIMEOUTS, profile, region), Date.now, shared);
     providers.set(key, provider);
   }
   return provider;

@@ -1,4 +1,5 @@
 import { isCredentialsUnanswered } from './credentials-unanswered';
+import { StsUnansweredError } from './credentials-with-timeouts';
 
 type Provider<T, O> = (options?: O) => Promise<T>;
 
@@ -10,23 +11,59 @@ type Provider<T, O> = (options?: O) => Promise<T>;
  */
 export const UNANSWERED_REMEMBERED_MS = 60_000;
 
+/** One failure to answer, taken at its word for UNANSWERED_REMEMBERED_MS. */
+export class RememberedUnanswered {
+  private failure: { error: Error; at: number } | undefined;
+
+  /** The failure remembered, if it is recent enough at `at`. */
+  recalled(at: number): Error | undefined {
+    return this.failure !== undefined && at - this.failure.at < UNANSWERED_REMEMBERED_MS ? this.failure.error : undefined;
+  }
+
+  remember(error: Error, at: number): void {
+    this.failure = { error, at };
+  }
+
+  forget(): void {
+    this.failure = undefined;
+  }
+}
+
 /**
- * The provider, whose failure to answer (isCredentialsUnanswered: a timeout, the portal's 5xx) is thrown again at
- * once to every ask within UNANSWERED_REMEMBERED_MS of it, without asking again. `now`: the clock, for tests.
+ * The provider, whose failure to answer (isCredentialsUnanswered: a timeout, the portal's or STS's 5xx) is thrown
+ * again at once to every ask within UNANSWERED_REMEMBERED_MS of it, without asking again. `now`: the clock, for tests.
  * Only an ask that has no credentials fails here: the SDK's chain serves the ones it has while they are valid (a
  * failed refresh before their expiry is swallowed), so a follow loop's polls (workflow-runner.ts) are not failed by it.
+ *
+ * `shared`: where the failures that are the same whichever region asks are remembered, for the run's providers of the
+ * other regions to throw at once too (review r62N F2): an SSO profile's portal is in its sso_region for every client,
+ * so a provider per region asked the silent portal once per region (`status`: 4 connections, not 2). Every failure
+ * but STS's (StsUnansweredError: a role's STS is asked in the client's region, and another region's may answer) is
+ * of that kind: the portal, its token refresh, the instance's or container's endpoint. A shared failure is not thrown
+ * to a provider that still holds valid credentials: it does not need to ask.
  */
-export function rememberingUnanswered<T, O>(provider: Provider<T, O>, now: () => number = Date.now): Provider<T, O> {
-  let unanswered: { error: Error; at: number } | undefined;
+export function rememberingUnanswered<T, O>(provider: Provider<T, O>, now: () => number = Date.now, shared?: RememberedUnanswered): Provider<T, O> {
+  const own = new RememberedUnanswered();
+  let held: T | undefined;
   return async (options) => {
-    if (unanswered !== undefined && now() - unanswered.at < UNANSWERED_REMEMBERED_MS) throw unanswered.error;
+    const at = now();
+    const remembered = own.recalled(at) ?? (held !== undefined && stillValid(held, at) ? undefined : shared?.recalled(at));
+    if (remembered !== undefined) throw remembered;
     try {
       const credentials = await provider(options);
-      unanswered = undefined;
+      held = credentials;
+      own.forget();
       return credentials;
     } catch (err) {
-      if (isCredentialsUnanswered(err)) unanswered = { error: err, at: now() };
+      if (isCredentialsUnanswered(err)) (shared !== undefined && !(err instanceof StsUnansweredError) ? shared : own).remember(err, now());
       throw err;
     }
   };
+}
+
+/** Whether credentials got before are still valid at `at`: those without an expiry (an access key's) always are. */
+function stillValid(credentials: unknown, at: number): boolean {
+  if (typeof credentials !== 'object' || credentials === null || !('expiration' in credentials)) return true;
+  const { expiration } = credentials;
+  return !(expiration instanceof Date) || expiration.getTime() > at;
 }

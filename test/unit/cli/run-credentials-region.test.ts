@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, expect, it } from '@jest/globals';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { requestClientSettings } from '../../../cli/client-timeouts';
-import { runCredentials } from '../../../cli/run-credentials';
+import { forgetRunCredentials, runCredentials } from '../../../cli/run-credentials';
 
 /**
  * Review r62G F1: the SDK's fromIni keeps a role profile's STS client (its AssumeRole) on the provider, in the region
@@ -44,13 +44,22 @@ beforeAll(async () => {
   if (address === null || typeof address === 'string') throw new Error('the endpoint has no TCP address');
   mkdirSync(path.join(home, '.aws'), { recursive: true });
   // A role profile that names no region: its AssumeRole goes to the region of the client that asks.
-  writeFileSync(path.join(home, '.aws', 'config'), '[profile ops]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = src\n');
+  // ops-east names the primary region, as a profile written for it does (review r62N F1).
+  writeFileSync(
+    path.join(home, '.aws', 'config'),
+    '[profile ops]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = src\n' + '[profile ops-east]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = src\nregion = us-east-1\n',
+  );
   writeFileSync(path.join(home, '.aws', 'credentials'), '[src]\naws_access_key_id = AKIA-SRC\naws_secret_access_key = x\n');
   for (const name of VARIABLES) delete process.env[name];
   process.env.HOME = home;
   process.env.AWS_PROFILE = 'ops';
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
   process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${address.port}`;
+});
+
+afterEach(() => {
+  process.env.AWS_PROFILE = 'ops';
+  forgetRunCredentials();
 });
 
 afterAll(async () => {
@@ -73,4 +82,30 @@ it("a DR client's role credentials are assumed through the DR region's STS, afte
   expect(requests).toEqual(['sts us-west-2 AKIA-SRC', 'dynamodb us-west-2 ASIA-ROLE-us-west-2']);
   primary.destroy();
   dr.destroy();
+}, 30_000);
+
+it("a role profile that names the primary region still assumes a DR client's role through the DR region's STS", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  requests.length = 0;
+  const dr = new DynamoDBClient({ ...requestClientSettings(), region: 'us-west-2', credentials: runCredentials(undefined, 'us-west-2') });
+  await expect(dr.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
+  expect(requests).toEqual(['sts us-west-2 AKIA-SRC', 'dynamodb us-west-2 ASIA-ROLE-us-west-2']);
+  dr.destroy();
+}, 30_000);
+
+it("a region's STS that does not answer is said as the credentials' provider's silence, and not asked again by the next client", async () => {
+  process.env.AWS_PROFILE = 'ops-east';
+  requests.length = 0;
+  const client = () => new DynamoDBClient({ ...requestClientSettings(), region: 'us-east-1', credentials: runCredentials(undefined, 'us-east-1') });
+  const words = /^the credentials of profile ops-east could not be had, their provider did not answer \(STS in us-east-1 did not answer the role's request for credentials \(/;
+  const first = client();
+  await expect(first.send(new ListTablesCommand({}))).rejects.toThrow(words);
+  const asked = requests.filter((request) => request.startsWith('sts us-east-1')).length;
+  expect(asked).toBeGreaterThan(0);
+  const second = client();
+  await expect(second.send(new ListTablesCommand({}))).rejects.toThrow(words);
+  expect(requests.filter((request) => request.startsWith('sts us-east-1'))).toHaveLength(asked);
+  expect(requests.filter((request) => request.startsWith('dynamodb'))).toEqual([]);
+  first.destroy();
+  second.destroy();
 }, 30_000);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLI_CLIENT_TIMEOUTS, requestClientSettings } from '../../../cli/client-timeouts';
-import { runCredentials } from '../../../cli/run-credentials';
+import { forgetRunCredentials, runCredentials } from '../../../cli/run-credentials';
 
 /**
  * Review r62G F2: the run's provider did not remember that the SSO portal did not answer, so each later client of the
@@ -43,6 +43,11 @@ beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL_SSO = `http://127.0.0.1:${address.port}`;
 });
 
+beforeEach(() => {
+  forgetRunCredentials();
+  connections = 0;
+});
+
 afterAll(async () => {
   Object.assign(CLI_CLIENT_TIMEOUTS, cliTimeouts);
   for (const socket of sockets) socket.destroy();
@@ -65,4 +70,17 @@ it('a portal that did not answer is not asked again by the next client of the ru
   expect(connections).toBe(CLI_CLIENT_TIMEOUTS.requestMaxAttempts);
   first.destroy();
   second.destroy();
+}, 30_000);
+
+it("a portal that did not answer one region's client is not asked again by another region's: the portal is in its sso_region for both", async () => {
+  // Review r62N F2: the run's provider of each region asked the silent portal (status: 4 connections, not 2).
+  const client = (region: string) => new DynamoDBClient({ ...requestClientSettings(), region, endpoint: 'http://127.0.0.1:9', credentials: runCredentials(undefined, region) });
+  const words = /^the credentials of profile sso-prod could not be had, their provider did not answer \(.*TimeoutError/;
+  const primary = client('eu-west-1');
+  await expect(primary.send(new ListTablesCommand({}))).rejects.toThrow(words);
+  const dr = client('us-west-2');
+  await expect(dr.send(new ListTablesCommand({}))).rejects.toThrow(words);
+  expect(connections).toBe(CLI_CLIENT_TIMEOUTS.requestMaxAttempts);
+  primary.destroy();
+  dr.destroy();
 }, 30_000);

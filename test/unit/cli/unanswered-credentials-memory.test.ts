@@ -1,5 +1,5 @@
 import { expect, it } from '@jest/globals';
-import { rememberingUnanswered, UNANSWERED_REMEMBERED_MS } from '../../../cli/unanswered-credentials-memory';
+import { RememberedUnanswered, rememberingUnanswered, UNANSWERED_REMEMBERED_MS } from '../../../cli/unanswered-credentials-memory';
 
 /** Review r62G F2: a provider's silence is remembered for a while, its other failures are not. */
 function failing(message: string): { provider: () => Promise<string>; asks: () => number } {
@@ -45,4 +45,21 @@ it('forgets the silence once the provider answers', async () => {
   await expect(remembering()).resolves.toBe('credentials');
   answer = false;
   await expect(remembering()).rejects.toThrow(/socket hang up/);
+});
+
+it("throws a shared failure to another region's provider without asking it, but not to one that holds valid credentials", async () => {
+  // Review r62N F2: the SSO portal's silence is the same whichever region's provider asks it.
+  const shared = new RememberedUnanswered();
+  const credentials = { accessKeyId: 'ASIA', secretAccessKey: 's', expiration: new Date(3_600_000) };
+  let served = 0;
+  const holding = rememberingUnanswered(() => ((served += 1), Promise.resolve(credentials)), () => 0, shared);
+  await holding();
+  const silent = failing('TimeoutError: Connection timed out after 10000 ms (requestTimeout)');
+  const portalSilence = await rememberingUnanswered(silent.provider, () => 0, shared)().catch((err: unknown) => err);
+  const other = failing('TimeoutError: socket hang up');
+  await expect(rememberingUnanswered(other.provider, () => 0, shared)()).rejects.toBe(portalSilence);
+  expect(other.asks()).toBe(0);
+  // The provider that got credentials valid for an hour is still asked: the SDK serves them without the portal.
+  await expect(holding()).resolves.toBe(credentials);
+  expect(served).toBe(2);
 });
