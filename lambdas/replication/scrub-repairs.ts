@@ -1,4 +1,4 @@
-import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isExplicitDeny, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, refusedActionOf, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
+import { type BlobCheck, checkVaultObject, CONFIG_KEY, idFromKey, INDEX_PREFIX, isS3AccessDenied, LegalHoldUnreadError, LegalHoldWriteRefusedError, loadIndexObject, mapBounded, ObjectLockedError, packKey, type ScrubObjectResult, SNAPSHOTS_PREFIX, type Vault, VaultCorruptionError, VaultError, VaultObjectArchivedError, VaultObjectNotFoundError } from '../../vault';
 import { type VaultSide } from '../runtime/runtime-config';
 import { type OtherCopy } from '../catalog/scrub-record';
 import { copyVaultObject, type LookMemory } from './replicate-vault';
@@ -13,6 +13,7 @@ import { type ScrubIndexObjects } from './scrub-index-objects';
 import { type ScrubFinding, type ScrubSupersededObject } from './scrub-report';
 import { otherSide } from './other-side';
 import { indexCopyHeldBackReason } from './index-copy-held-back';
+import { refusedWriteAdvice } from './refused-write-advice';
 
 /** The order of the repairs (scrubRepairs' rank): index objects after packs and manifest objects, snapshots last. */
 const INDEX_RANK = 2;
@@ -224,20 +225,10 @@ export function scrubRepairs(scope: RepairScope): ScrubRepairs {
       // written over with its hold, without s3:PutObjectLegalHold (review r62B F2), so for the DR vault both are named;
       // the primary vault is always in this account.
       else if (b.problem === 'corrupt' && (err instanceof LegalHoldWriteRefusedError || isS3AccessDenied(err))) {
-        const cause = err instanceof LegalHoldWriteRefusedError ? err.cause : err;
-        // Any 403 of a copy's write, held or not, may be a KMS key's refusal or a bucket policy's deny: the action S3's
-        // words name is named (review r62F F5; an unheld copy's was called a missing s3:PutObject, r62I F4), else
-        // s3:PutObjectLegalHold for a held copy and s3:PutObject for another, the likely ones.
-        // A policy's explicit deny is not lifted by other credentials: the policy is named (review r62I F5).
-        const refused = err instanceof LegalHoldWriteRefusedError ? err.refusedAction : refusedActionOf(err);
-        const needed = (action: string): string => `${action}, which writing the new copy${action === 's3:PutObjectLegalHold' ? " with the damaged copy's legal hold" : ''} needs`;
-        const lacked = isExplicitDeny(cause)
-          ? `a policy denies ${refused !== undefined ? needed(refused) : 'the write'} (an explicit deny, which no permission of the credentials overrides): scrub with repair again once that policy allows it`
-          : refused !== undefined
-            ? `S3 refused ${needed(refused)}: scrub with repair again with credentials allowed it`
-            : !(err instanceof LegalHoldWriteRefusedError)
-              ? 'these credentials lack s3:PutObject on it: scrub with repair again with credentials that have it'
-              : "these credentials lack s3:PutObjectLegalHold on it (a KMS key or a policy's deny can refuse it too; CloudTrail names the action), which writing the new copy with the damaged copy's legal hold needs besides s3:PutObject: scrub with repair again with credentials that have both";
+        const heldCopy = err instanceof LegalHoldWriteRefusedError;
+        // S3's words are the cause's: the error's own message is for a caller that does not know what was written.
+        const cause = heldCopy ? err.cause : err;
+        const lacked = refusedWriteAdvice(cause, heldCopy);
         const why = b.vault === 'dr' ? `if it is a DR vault in another account, it takes overwrites from its own account only: have that account delete the damaged object (a plain delete keeps its version), and the next scrub with repair copies it as missing (docs/DEPLOYMENT.md, "The DR vault in another account"); otherwise ${lacked}` : lacked;
         return done('unrepaired', `the ${b.vault} vault refused to replace its damaged copy (${cause instanceof Error ? cause.message : String(cause)}); ${why}`);
       }
