@@ -1,6 +1,6 @@
 import { type CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
 import { type EnvironmentConfig } from '../config/lifeboat-config';
-import { resourceNames } from '../lib/stacks/resource-names';
+import { environmentPrefix, resourceNames } from '../lib/stacks/resource-names';
 import { describeIssues } from '../config/load-config';
 import {
   ENVIRONMENT_OUTPUT_HEAD,
@@ -234,7 +234,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     // Whose copy it is may be another environment's (the older lifeboat kept whichever was read last): it is named,
     // with the way out, before the command reads it (review r61AB F3). The question is the environment, not the
     // credentials' account: a DR account's credentials are never of the copy's account (review r62A F1).
-    const prefix = environment.deployment?.prefix ?? environment.name;
+    const prefix = environmentPrefix(environment);
     const unknown = unknownAccount
       ? `; the account of the credentials in use is not known offline, this copy was ${keptFor}: ${copyNamed(environment, cached.account)}; ` +
         `if ${environment.name} (prefix ${prefix}) is not the environment you mean, stop (Ctrl-C) and run with credentials whose account is known offline`
@@ -378,7 +378,7 @@ function drAccountOf(cached: CachedStackEnvironment, environment: EnvironmentCon
 /** A copy's environment as the user knows it: name, prefix, account and DR account. */
 function copyNamed(environment: EnvironmentConfig, account: string): string {
   const dr = environment.drAccount !== undefined && environment.drAccount !== environment.account ? `, DR account ${environment.drAccount}` : '';
-  return `environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}, account ${account}${dr})`;
+  return `environment ${environment.name} (prefix ${environmentPrefix(environment)}, account ${account}${dr})`;
 }
 
 /**
@@ -434,7 +434,7 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
         ? `; the credentials in use are of its DR account ${drAccount}`
         : '';
   note(
-    `${reason.line}: using the environment ${environment.name} (prefix ${environment.deployment?.prefix ?? environment.name}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy${older ? ` ${profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat'},` : ''} chosen by --stack-account ${stackAccount}${whose}`,
+    `${reason.line}: using the environment ${environment.name} (prefix ${environmentPrefix(environment)}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy${older ? ` ${profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat'},` : ''} chosen by --stack-account ${stackAccount}${whose}`,
   );
   return environment;
 }
