@@ -1,5 +1,5 @@
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
+import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { type PlanForgetReport } from '../../lambdas/retention/forget-backups';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 
@@ -9,9 +9,11 @@ export const UNREADABLE_RECORDS_NAMED = 10;
 /**
  * The commands the advice names, with the target options of the forget that printed it. No `doctor` when the forget
  * named its environment by --stack: the doctor refuses --stack (it checks a config file's environment), so the line
- * would fail pasted (review r62I F1); stderr's lines are then where each record is named.
+ * would fail pasted (review r62I F1); stderr's lines are then where each record is named, and each record the report
+ * names gets its delete under it (review r62O F3: "delete it" named no command) in `catalogRegion`, the region of the
+ * forget's catalog (none without it: a `<its region>` pasted is a redirect). --stack is AWS only: a plain `aws` delete.
  */
-export type UnreadableRecordCommands = { readonly doctor?: string; readonly rebuild: string };
+export type UnreadableRecordCommands = { readonly doctor?: string; readonly rebuild: string; readonly catalogRegion?: string };
 
 /**
  * What `lifeboat backups forget` prints of a plan's records it could not read (PlanForgetReport.unreadable): the run
@@ -27,9 +29,9 @@ export function unreadableRecordLines(plan: Pick<PlanForgetReport, 'plan' | 'unr
   const them = unreadable.length === 1 ? 'it' : 'them';
   return [
     `  not read: ${unreadable.length} backup record(s) of plan ${shownCatalogName(plan.plan)} could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot ${them}:`,
-    ...unreadable.slice(0, UNREADABLE_RECORDS_NAMED).map((u) => `    ${shownCatalogName(u.item)}`),
+    ...unreadable.slice(0, UNREADABLE_RECORDS_NAMED).flatMap((u) => [`    ${shownCatalogName(u.item)}`, ...deleteLine(u, commands)]),
     ...(more > 0 ? [`    and ${more} more (stderr names each)`] : []),
-    `  ${whereNamed(commands.doctor, vault)}. Correct the item, or delete it and run \`${commands.rebuild}\` ` +
+    `  ${whereNamed(commands, vault)}. Correct the item, or delete it and run \`${commands.rebuild}\` ` +
       `to write it again from the ${vault === 'dr' ? 'DR ' : ''}vault; or upgrade Lifeboat if a newer version wrote ${them}.`,
   ];
 }
@@ -39,9 +41,16 @@ export function unreadableRecordLines(plan: Pick<PlanForgetReport, 'plan' | 'unr
  * The doctor names the first INVALID_ITEM_LINES of a catalog and counts the rest, and it does not read a DR catalog in
  * another account (drAccount): "names each" was untrue there (review r62I F7), so stderr's lines are named for the rest.
  */
-function whereNamed(doctor: string | undefined, vault: VaultSide): string {
+function whereNamed({ doctor, catalogRegion }: UnreadableRecordCommands, vault: VaultSide): string {
   const stderr = `stderr's lines ("passed over: …") give each key`;
+  if (doctor === undefined && catalogRegion !== undefined) return `${stderr} with why; the \`delete:\` line under each record named above deletes it (the doctor, which names those commands, does not take --stack)`;
   if (doctor === undefined) return `${stderr} with why (the doctor, which names the command that deletes each, does not take --stack)`;
   const drAccount = vault === 'dr' ? ' (none of a DR catalog in another account, drAccount: it does not read there)' : '';
   return `\`${doctor}\` names the first ${INVALID_ITEM_LINES} with why and the command that deletes each${drAccount}; for the rest, ${stderr}`;
+}
+
+/** Under a named record when there is no doctor line to name its delete: the conditioned delete of its catalog item. */
+function deleteLine(record: NonNullable<PlanForgetReport['unreadable']>[number], commands: UnreadableRecordCommands): string[] {
+  if (commands.doctor !== undefined || commands.catalogRegion === undefined || record.catalogItem === undefined) return [];
+  return [`      delete: \`${catalogItemDeleteCommand({ region: commands.catalogRegion, ...record.catalogItem })}\``];
 }

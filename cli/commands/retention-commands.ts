@@ -444,7 +444,7 @@ export async function backupsForgetCommand(options: BackupsForgetOptions, deps: 
     // A damaged record's key in `unreadable` is any string: JSON.stringify leaves its C1 (CSI), U+2028 and bidi characters
     // raw, which drive the terminal or split the line; as \uXXXX a JSON reader reads back the same key (f62P).
     if (options.json) io.out(unseenJsonEscaped(JSON.stringify(report, null, 2)));
-    else printForgetReport(io, report, policy ? options.plan : undefined, options);
+    else printForgetReport(io, report, policy ? options.plan : undefined, options, vault === 'dr' ? access.environment.drRegion : access.environment.primaryRegion);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof UnconfiguredPlanError) {
@@ -478,11 +478,12 @@ export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: Backu
 /**
  * The decision table of each plan (like `restic forget --dry-run`), then what was (or would be) forgotten.
  * `unconfigured`: the plan (not in the config) whose policy the command line gave; `target`: the options of the
- * command, for the command lines its advice prints. A record's backup id, start, snapshot id and pin are any strings
+ * command, for the command lines its advice prints; `catalogRegion`: the region of the vault's catalog, for the delete of
+ * each unreadable record it names when it prints no doctor line (--stack, review r62O F3). A record's backup id, start, snapshot id and pin are any strings
  * (backupRecordSchema takes any non-empty one, and a forged record is valid): shown escaped (shownCatalogName), as a
  * newline or ESC in one would forge report lines (f62Q).
  */
-export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions): void {
+export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions, catalogRegion?: string): void {
   const options = target ? targetOptionsLine(target) : '';
   // The DR catalog is rebuilt from the DR vault, whose key is not the primary vault's --vault-key (doctor's rebuild lines alike).
   const rebuild = report.vault === 'dr' ? `catalog rebuild --vault dr --region dr${options}` : `catalog rebuild --vault primary${target ? vaultTargetOptionsLine(target) : ''}`;
@@ -495,7 +496,7 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
     io.out(`Plan ${name}, ${report.vault} vault: ${JSON.stringify(plan.policy)}${given}`);
     // Records the vault does not bear out (record-evidence.ts), and those not read at all: said first, so that nobody misses them under a long table.
     for (const n of plan.notCounted) io.out(`  not counted: ${shown(n.backupId)}: ${n.reason}`);
-    for (const line of unreadableRecordLines(plan, report.vault, commands)) io.out(line);
+    for (const line of unreadableRecordLines(plan, report.vault, catalogRegion !== undefined ? { ...commands, catalogRegion } : commands)) io.out(line);
     if (plan.decisions.length === 0) {
       io.out('  No backups.');
       continue;

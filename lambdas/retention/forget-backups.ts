@@ -1,6 +1,7 @@
 import { type ProtectionPlanConfig, type RetentionConfig } from '../../config/lifeboat-config';
 import { ObjectLockedError, snapshotKey, VaultObjectNotFoundError, type VaultStore } from '../../vault';
 import { type BackupCatalog, type InvalidBackupItem, logInvalidBackupItem } from '../catalog/backup-catalog';
+import { type CatalogItemKey } from '../catalog/catalog-item-delete-command';
 import { type BackupRecord } from '../catalog/backup-record';
 import { backupIdOfTags, readBackupSnapshotTags } from '../catalog/backup-snapshot-tags';
 import { shownCatalogName } from '../catalog/shown-catalog-name';
@@ -96,9 +97,11 @@ export type PlanForgetReport = {
    * by item key and why: neither decided on nor forgotten, and a snapshot one of them names is not counted as another
    * record's alone. Absent when none (audit R31 F1). `item` is the key as stored, any string (a reader deletes or looks
    * up by it): JSON printed with unseenJsonEscaped, a line of text with shownCatalogName (f62P); `problem` is
-   * CatalogItemInvalidError's message, which shows the key escaped already.
+   * CatalogItemInvalidError's message, which shows the key escaped already. `catalogItem`: the table and key the record
+   * was read from, for the command that deletes it (set by forgetBackups; the CLI prints it where it prints no doctor
+   * line, which names it otherwise: review r62O F3).
    */
-  unreadable?: { item: string; problem: string }[];
+  unreadable?: { item: string; problem: string; catalogItem?: { table: string; key: CatalogItemKey } }[];
 };
 
 export type ForgetReport = {
@@ -158,7 +161,7 @@ export async function forgetBackups(request: ForgetRequest, deps: ForgetBackupsD
   for (const plan of plans) {
     const report = await forgetPlan(plan, live.get(plan.name) ?? [], namers, arrivals, dryRun, deps);
     const invalid = unreadable.get(plan.name) ?? [];
-    reports.push(invalid.length > 0 ? { ...report, unreadable: invalid.map((i) => ({ item: `${i.key.pk} / ${i.key.sk}`, problem: i.error.message })) } : report);
+    reports.push(invalid.length > 0 ? { ...report, unreadable: invalid.map((i) => ({ item: `${i.key.pk} / ${i.key.sk}`, problem: i.error.message, catalogItem: { table: i.error.table, key: i.key } })) } : report);
   }
   // After every plan's retention: the index items of backups forgotten before markForgotten removed them, one bounded
   // share per run across all plans until none is left, best effort (review 42f: a per-plan share could outlast the step's

@@ -9,12 +9,14 @@ import { registerBackupsCommands } from '../../../cli/commands/backup-commands';
 import { backupsForgetCommand, backupsHoldCommand, backupsReleaseCommand, printForgetReport } from '../../../cli/commands/retention-commands';
 import { findEnvironment, loadLifeboatConfig } from '../../../config/load-config';
 import { type BackupRecord } from '../../../lambdas/catalog/backup-record';
-import { type ForgetReport } from '../../../lambdas/retention/forget-backups';
+import { type ForgetReport, type PlanForgetReport } from '../../../lambdas/retention/forget-backups';
+import { catalogItemDeleteCommand } from '../../../lambdas/catalog/catalog-item-delete-command';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { tempDir } from '../../support/local-cloud-helpers';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 import { shellWord } from '../../../lambdas/runtime/shell-word';
 import { parsePrintedCommand } from '../../support/printed-command-parse';
+import { printedLineWords } from '../../support/printed-line-words';
 
 /**
  * `lifeboat backups hold|release|forget`: the command lines, their errors, and what they print, over
@@ -222,8 +224,10 @@ describe('forget', () => {
     const text = out.join('\n');
     expect(['\u001b', '\u009b', '\u2028', '\u202e'].filter((c) => text.includes(c))).toEqual([]);
     expect(text).toContain('"item": "BACKUP#1\\n\\u001b[31mClean: fake\\u009b2J\\u2028\\u202egpj.exe / BACKUP"');
-    const report = JSON.parse(text) as { plans: { unreadable?: { item: string; problem: string }[] }[] };
+    const report = JSON.parse(text) as ForgetReport;
     expect(report.plans[0]?.unreadable?.map((u) => u.item)).toEqual([`BACKUP#${forged} / BACKUP`]);
+    // Where it is, for its delete (review r62O F3): the key as stored, not the escaped text.
+    expect(report.plans[0]?.unreadable?.map((u) => u.catalogItem)).toEqual([{ table: 'lifeboat-dev-catalog', key: { pk: `BACKUP#${forged}`, sk: 'BACKUP' } }]);
   });
   // f62Q: records a forget could not read were neither decided on nor forgotten, and the text report never said so (a
   // JSON line on stderr was the only trace): an operator applying retention was not told some backups were not considered.
@@ -392,7 +396,7 @@ describe('printForgetReport', () => {
         notCounted: [],
         leftInPlace: [],
         locked: [],
-        unreadable: [{ item: 'BACKUP#x / BACKUP', problem: 'not valid' }],
+        unreadable: [{ item: 'BACKUP#x / BACKUP', problem: 'not valid', catalogItem: { table: 'lifeboat-dev-catalog', key: { pk: 'BACKUP#x', sk: 'BACKUP' } } }],
       },
     ],
   });
@@ -413,5 +417,31 @@ describe('printForgetReport', () => {
     // With --stack the doctor is not offered; stderr's lines of the run (logInvalidBackupItem) name each record instead.
     expect(lines.some((l) => l.startsWith('lifeboat doctor'))).toBe(!stack);
     if (stack) expect(out.join('\n')).toContain(`stderr's lines ("passed over: …") give each key with why`);
+  });
+
+  // Review r62O F3: with --stack the report said "Correct the item, or delete it" and named no delete (the doctor, which
+  // names it, is left out; a construct user has no config file to run it with): each named record now has its delete.
+  it.each([
+    ['--stack', { ...base, aws: true, stack: 'My-Stack' }, true],
+    ['--env --aws', { ...base, env: 'prod', aws: true }, false],
+  ] as const)("gives each named record's conditioned delete when it prints no doctor line (%s)", (_name, options, stack) => {
+    const { out, io } = capturedCliIo();
+    const key = { pk: "BACKUP#it's\n\u001b[31m", sk: 'BACKUP' };
+    const report = unreadableReport('primary');
+    const plan = report.plans[0] as PlanForgetReport;
+    const records = Array.from({ length: 12 }, (_, i) => ({ item: `${key.pk}${i} / BACKUP`, problem: 'not valid', catalogItem: { table: 'lifeboat-dev-catalog', key: { ...key, pk: `${key.pk}${i}` } } }));
+    printForgetReport(io, { ...report, plans: [{ ...plan, unreadable: records }] }, undefined, options, 'eu-central-1');
+    const deletes = out.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('      delete: '));
+    if (!stack) {
+      expect(deletes).toEqual([]);
+      return;
+    }
+    // The first 10, the ones the report names, each under its record; the command is the doctor's, pasted as one.
+    expect(deletes).toEqual(records.slice(0, 10).map((r) => `      delete: \`${catalogItemDeleteCommand({ region: 'eu-central-1', ...r.catalogItem })}\``));
+    const words = printedLineWords((deletes[0] as string).replace(/^ {6}delete: `|`$/g, ''));
+    expect(words.slice(0, 7)).toEqual(['aws', 'dynamodb', 'delete-item', '--region', 'eu-central-1', '--table-name', 'lifeboat-dev-catalog']);
+    expect(JSON.parse(words[words.indexOf('--key') + 1] as string)).toEqual({ pk: { S: `${key.pk}0` }, sk: { S: 'BACKUP' } });
+    expect(words.slice(-2)).toEqual(['--condition-expression', 'attribute_exists(pk)']);
+    expect(out.join('\n')).toContain("the `delete:` line under each record named above deletes it (the doctor, which names those commands, does not take --stack)");
   });
 });
