@@ -15,6 +15,7 @@ import { progressLine } from '../progress-line';
 import { executionLine } from '../execution-history-line';
 import { doctorCommandLine, targetOptionsLine } from '../target-options-line';
 import { unreadableRecordsCommands } from './unreadable-records-commands';
+import { catalogRebuildTargetLine } from '../catalog-rebuild-target-line';
 import { awsWorkflowRunner, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
 import { parseWorkerCount } from '../worker-count-option';
 import { unconfiguredNameWarning } from '../unconfigured-names';
@@ -143,8 +144,8 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
       // one's endpoint included, review r62H F1); its rebuild and the doctor need this run's target options (review r62H F5).
       const target = targetOptionsLine(options);
       if (target !== '' && record?.errors.some((e) => e.error === 'UnreadableNewerBackupError') === true) {
-        const rebuild = `lifeboat catalog rebuild --vault ${region === 'dr' ? 'dr --region dr' : 'primary'}`;
-        io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), `\`${rebuild}${target}\``)}.`);
+        const rebuild = `\`${catalogRebuildTargetLine({ vault: region, region }, options)}\``;
+        io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), rebuild)}.`);
       }
       if (readBackProblem !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackProblem}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
       io.out(executionLine(outcome, options.dataDir));

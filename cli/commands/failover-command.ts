@@ -15,6 +15,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './restore-commands';
 import { parseWorkerCount } from '../worker-count-option';
 import { doctorCommandLine, targetOptionsLine } from '../target-options-line';
 import { unreadableRecordsCommands } from './unreadable-records-commands';
+import { catalogRebuildTargetLine } from '../catalog-rebuild-target-line';
 import { executionLine } from '../execution-history-line';
 import { notRestoredLines } from '../not-restored-lines';
 import { backupLeftOutLines } from '../backup-left-out-lines';
@@ -249,7 +250,7 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
       // The failover function's rebuild of a DR catalog that may have been lost (dr-catalog-lost-hint.ts) names its own
       // --env and --aws, not this run's --config, --data-dir or --stack: restore adds the same line (review r60E F4).
       const target = targetOptionsLine(options);
-      const rebuild = `\`lifeboat catalog rebuild --vault dr --region dr${target}\``;
+      const rebuild = `\`${catalogRebuildTargetLine({ vault: 'dr', region: 'dr' }, options)}\``;
       // Records it cannot read: its deletes are already against the cloud it ran in (the local one's endpoint included,
       // review r62H F1); the doctor that names more of them than it does needs this run's target options (review r62H F5).
       if (target !== '' && outcome.error === 'UnreadableNewerBackupError') io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), rebuild)}.`);

@@ -16,7 +16,9 @@ import { shellWord } from '../../lambdas/runtime/shell-word';
 import { VaultError } from '../../vault';
 import { type CliIo, processIo } from '../cli-io';
 import { isUnknownEnvironment } from '../usage-error';
-import { doctorCommandLine, targetOptionsLine, vaultTargetOptionsLine } from '../target-options-line';
+import { doctorCommandLine, targetOptionsLine } from '../target-options-line';
+import { catalogRebuildTargetLine } from '../catalog-rebuild-target-line';
+import { catalogRebuildCommandWords } from '../../lambdas/catalog/catalog-rebuild-command-line';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unreadableRecordLines } from './forget-unreadable-lines';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
@@ -484,11 +486,10 @@ export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: Backu
  * newline or ESC in one would forge report lines (f62Q).
  */
 export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions, catalogRegion?: string): void {
-  const options = target ? targetOptionsLine(target) : '';
-  // The DR catalog is rebuilt from the DR vault, whose key is not the primary vault's --vault-key (doctor's rebuild lines alike).
-  const rebuild = report.vault === 'dr' ? `catalog rebuild --vault dr --region dr${options}` : `catalog rebuild --vault primary${target ? vaultTargetOptionsLine(target) : ''}`;
+  const side = { vault: report.vault, region: report.vault };
+  const rebuild = target ? catalogRebuildTargetLine(side, target) : catalogRebuildCommandWords(side);
   const doctor = target ? doctorCommandLine(target) : 'lifeboat doctor';
-  const commands = { ...(doctor !== undefined ? { doctor } : {}), rebuild: `lifeboat ${rebuild}` };
+  const commands = { ...(doctor !== undefined ? { doctor } : {}), rebuild };
   const shown = shownCatalogName;
   for (const plan of report.plans) {
     const given = plan.plan === unconfigured ? ' (not in the config: the policy of the command line)' : '';
