@@ -13,6 +13,7 @@ import { credentialsIdentity, type CredentialsIdentity } from './credentials-acc
 import {
   ageSince,
   type CachedStackEnvironment,
+  type CopyRead,
   type CredentialsPointer,
   copiesKept,
   copyKeptOf,
@@ -45,11 +46,11 @@ export type StackEnvironmentOptions = {
    */
   stackAccount?: string;
   /**
-   * The command only reads (`status`): in an outage, an older lifeboat's copy may then serve credentials whose account
-   * is not known offline, with a line naming its environment. A command that acts (the default: it starts an execution
-   * or writes) takes that copy only when --stack-account names its account: a failover starts within milliseconds of
-   * the line, before a Ctrl-C could stop it, and the copy is whichever environment the older lifeboat read last
-   * (review r62A F1).
+   * The command only reads (`status`, `backups list`, `estimate`, `report`): in an outage, an older lifeboat's copy
+   * may then serve credentials whose account is not known offline, with a line naming its environment. A command that
+   * acts (the default: it starts an execution or writes) takes that copy only when --stack-account names its account:
+   * a failover starts within milliseconds of the line, before a Ctrl-C could stop it, and the copy is whichever
+   * environment the older lifeboat read last (review r62A F1).
    */
   readOnly?: boolean;
   /** Says one line to the user (stderr): that the environment is the copy, and of when; or that no copy could be kept. */
@@ -227,7 +228,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   // The account they tell offline, else their pointer's.
   const [account] = candidates;
   const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
-  const keptFor = profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat';
+  const keptFor = olderCopyKeptFor(profile);
   const outage = { lead: didNotAnswer, tail: '', error: StackUnansweredError, cause: err };
   const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean): EnvironmentConfig => {
     const environment = copyEnvironment(file, cached, outage);
@@ -248,15 +249,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     const file = fileOf(candidate);
     const read = readStackEnvironmentCache(file);
     // A copy there but not usable is said as it is, not as no copy (review r61H F5).
-    const unusable =
-      read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : read.kind === 'copy' && read.cached.account !== candidate ? `is of account ${read.cached.account}, not ${candidate}: it is not used` : undefined;
-    if (unusable !== undefined) {
-      throw new StackUnansweredError(
-        `${didNotAnswer}, and the copy of its environment on this machine (${file}) ${unusable}; ` +
-          'any --stack command run while the region is up writes it anew, or start the runbook from the Step Functions console in the DR region',
-        { cause: err },
-      );
-    }
+    if (read.kind === 'unreadable' || (read.kind === 'copy' && read.cached.account !== candidate)) throw unusableCopyError(file, read, candidate, outage);
     if (read.kind === 'copy') return use(file, read.cached, false);
   }
   // The older lifeboat kept a copy by AWS_PROFILE, or in `default/` for any other credentials, whatever their account:
@@ -292,7 +285,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     throw new StackUnansweredError(
       `${didNotAnswer}, and the account of the credentials in use is not known offline; the copy on this machine was ${keptFor} (${legacyFile}): ` +
         `${copyNamed(copyEnvironment(legacyFile, legacyCopy, outage), legacyCopy.account)}, whichever environment it read last, and this command acts on the environment at once: ` +
-        `if that is the environment you mean, run again with --stack-account ${legacyCopy.account}; else run with credentials whose account is known offline, or start the runbook from the Step Functions console in the DR region`,
+        `if that is the environment you mean, run again with --stack-account ${legacyCopy.account}; else run with credentials whose account is known offline, ${OR_DR_CONSOLE}`,
       { cause: err },
     );
   }
@@ -331,7 +324,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
         : "the credentials' account is not known offline, and this lifeboat has since kept copies of the stack here by account, so that one may be stale";
   const legacyKept = legacyCopy === undefined || others.includes(legacyCopy.account) || drOf.includes(legacyCopy.account) ? '' : olderCopyNotUsed(legacyFile, legacyCopy, account, damaged, profile, legacyNotUsed);
   throw new StackUnansweredError(
-    `${didNotAnswer}, and ${lookedFor}${kept}${damagedKept}${drKept}${drUnreadable}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), or start the runbook from the Step Functions console in the DR region`,
+    `${didNotAnswer}, and ${lookedFor}${kept}${damagedKept}${drKept}${drUnreadable}${legacyKept}${drKept === '' ? ':' : '; or'} run any --stack command once while the region is up (each one keeps a copy), ${OR_DR_CONSOLE}`,
     { cause: err },
   );
 }
@@ -350,7 +343,7 @@ function olderCopyNotUsed(
   profile: string,
   notUsed: string,
 ): string {
-  const kept = `; an older lifeboat kept one of account ${copy.account} for ${profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`} (${file})`;
+  const kept = `; an older lifeboat kept one of account ${copy.account} for ${olderCopyServes(profile)} (${file})`;
   const read = environmentOf(copy);
   if (read.kind === 'unreadable') return `${kept}, which cannot be read (${read.why})`;
   const drAccount = drAccountOf(copy, read.environment);
@@ -402,19 +395,14 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
   if (read.kind === 'none') {
     throw new reason.error(
       `${lead}, and this machine has no copy of its environment for account ${stackAccount}, which --stack-account names (${file}): ` +
-        `run any --stack command once while the region is up with credentials of account ${stackAccount} (each one keeps a copy), or start the runbook from the Step Functions console in the DR region${tail}`,
+        `run any --stack command once while the region is up with credentials of account ${stackAccount} (each one keeps a copy), ${OR_DR_CONSOLE}${tail}`,
       { cause },
     );
   }
   if (read.kind === 'unreadable' || read.cached.account !== stackAccount) {
-    const unusable = read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : `is of account ${read.cached.account}, not ${stackAccount}: it is not used`;
     // The damaged file hides the older lifeboat's copy of the same account (review r62K F5): the user may remove it.
     const olderKept = legacyCopy !== undefined ? `, or delete it to use the copy of account ${stackAccount} an older lifeboat kept (${legacyFile}, read at ${legacyCopy.readAt})` : '';
-    throw new reason.error(
-      `${lead}, and the copy of its environment on this machine that --stack-account names (${file}) ${unusable}; ` +
-        `any --stack command run while the region is up writes it anew${olderKept}, or start the runbook from the Step Functions console in the DR region${tail}`,
-      { cause },
-    );
+    throw unusableCopyError(file, read, stackAccount, reason, { which: ' that --stack-account names', olderKept });
   }
   const cached = read.cached;
   const environment = copyEnvironment(file, cached, reason);
@@ -434,9 +422,41 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
         ? `; the credentials in use are of its DR account ${drAccount}`
         : '';
   note(
-    `${reason.line}: using the environment ${environment.name} (prefix ${environmentPrefix(environment)}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy${older ? ` ${profile === 'default' ? 'kept by an older lifeboat for any credentials without AWS_PROFILE' : 'kept for the same profile by an older lifeboat'},` : ''} chosen by --stack-account ${stackAccount}${whose}`,
+    `${reason.line}: using the environment ${environment.name} (prefix ${environmentPrefix(environment)}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy${older ? ` ${olderCopyKeptFor(profile)},` : ''} chosen by --stack-account ${stackAccount}${whose}`,
   );
   return environment;
+}
+
+/** The way out every outage error ends with: the failover needs no CLI, nor a copy. */
+const OR_DR_CONSOLE = 'or start the runbook from the Step Functions console in the DR region';
+
+/** Whom an older lifeboat's copy served: the one in `default/` any credentials without AWS_PROFILE, else its profile. */
+function olderCopyServes(profile: string): string {
+  return profile === 'default' ? 'any credentials without AWS_PROFILE' : `profile ${profile}`;
+}
+
+/** The older lifeboat's copy as the lines that use or name it say it. */
+function olderCopyKeptFor(profile: string): string {
+  return profile === 'default' ? `kept by an older lifeboat for ${olderCopyServes(profile)}` : 'kept for the same profile by an older lifeboat';
+}
+
+/**
+ * The error of a copy there but not usable (review r61H F5): it cannot be read, or it is of another account than
+ * `expected`. `named`: which copy it is (the one --stack-account names), and the other way out (an older copy kept).
+ */
+function unusableCopyError(
+  file: string,
+  read: Exclude<CopyRead, { kind: 'none' }>,
+  expected: string,
+  reason: Pick<CopyReason, 'lead' | 'tail' | 'error' | 'cause'>,
+  named: { which: string; olderKept: string } = { which: '', olderKept: '' },
+): StackUnansweredError | StackNotFoundError {
+  const unusable = read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : `is of account ${read.cached.account}, not ${expected}: it is not used`;
+  return new reason.error(
+    `${reason.lead}, and the copy of its environment on this machine${named.which} (${file}) ${unusable}; ` +
+      `any --stack command run while the region is up writes it anew${named.olderKept}, ${OR_DR_CONSOLE}${reason.tail}`,
+    { cause: reason.cause },
+  );
 }
 
 /**
@@ -486,7 +506,7 @@ function copyEnvironment(file: string, cached: CachedStackEnvironment, reason: P
   if (read.kind === 'environment') return read.environment;
   throw new reason.error(
     `${reason.lead}, and the copy of its environment on this machine (${file}) cannot be read (${read.why}): ` +
-      `run any --stack command once while the region is up (each one keeps a copy this CLI reads), or start the runbook from the Step Functions console in the DR region${reason.tail}`,
+      `run any --stack command once while the region is up (each one keeps a copy this CLI reads), ${OR_DR_CONSOLE}${reason.tail}`,
     { cause: reason.cause },
   );
 }
