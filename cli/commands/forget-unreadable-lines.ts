@@ -3,9 +3,6 @@ import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/cata
 import { type PlanForgetReport } from '../../lambdas/retention/forget-backups';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 
-/** Records a forget's text report names one by one at most, as the doctor does (INVALID_ITEM_LINES); the rest are counted. */
-export const UNREADABLE_RECORDS_NAMED = 10;
-
 /**
  * The commands the advice names, with the target options of the forget that printed it. No `doctor` when the forget
  * named its environment by --stack: the doctor refuses --stack (it checks a config file's environment), so the line
@@ -25,11 +22,12 @@ export type UnreadableRecordCommands = { readonly doctor?: string; readonly rebu
 export function unreadableRecordLines(plan: Pick<PlanForgetReport, 'plan' | 'unreadable'>, vault: VaultSide, commands: UnreadableRecordCommands): string[] {
   const unreadable = plan.unreadable ?? [];
   if (unreadable.length === 0) return [];
-  const more = unreadable.length - UNREADABLE_RECORDS_NAMED;
+  // Named one by one as many as the doctor names (INVALID_ITEM_LINES), so the count and the words never drift; the rest counted.
+  const more = unreadable.length - INVALID_ITEM_LINES;
   const them = unreadable.length === 1 ? 'it' : 'them';
   return [
     `  not read: ${unreadable.length} backup record(s) of plan ${shownCatalogName(plan.plan)} could not be read (an older or newer version's, or damaged), so this run neither decided on nor forgot ${them}:`,
-    ...unreadable.slice(0, UNREADABLE_RECORDS_NAMED).flatMap((u) => [`    ${shownCatalogName(u.item)}`, ...deleteLine(u, commands)]),
+    ...unreadable.slice(0, INVALID_ITEM_LINES).flatMap((u) => [`    ${shownCatalogName(u.item)}`, ...deleteLine(u, commands)]),
     ...(more > 0 ? [`    and ${more} more (stderr names each)`] : []),
     `  ${whereNamed(commands, vault)}. Correct the item, or delete it and run \`${commands.rebuild}\` ` +
       `to write it again from the ${vault === 'dr' ? 'DR ' : ''}vault; or upgrade Lifeboat if a newer version wrote ${them}.`,
