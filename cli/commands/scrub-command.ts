@@ -230,7 +230,7 @@ export async function scrubCommand(options: ScrubCommandOptions, deps: Partial<S
         printScrubProblems(report, summary, io, run, 'json');
         // A repair's own note (a legal hold not carried over) too: the next scrub finds the object healthy and says
         // nothing of it, and a job's stdout may be parsed, never read (review r62B F4).
-        for (const f of report.findings) if (f.outcome === 'repaired' && f.reason !== undefined) io.err(`note: ${f.vault} ${f.key} was repaired, but ${f.reason}`);
+        for (const line of notedRepairLines(report.findings.filter((f) => f.outcome === 'repaired').map(repairedObjectOf), { stopped: false })) io.err(`note: ${line}`);
       } else printScrubReport(report, summary, io, run);
       // What it found is printed, but `lifeboat status` does not show it: not a success, whatever the report.
       return report.ok && !leaseLost ? 0 : 1;

@@ -56,11 +56,13 @@ function namedOf(names: readonly string[], eachNamedIn?: string): string {
 }
 
 /**
- * One line for each repaired object with a note (`<vault> <key> was repaired, but <note>`), every one of them: the stop's
- * message names REPAIRED_LISTED per note, and an object named nowhere keeps its hold lost unsaid (review r62I F2).
+ * One line for each repaired object with a note (`<vault> <key> was repaired before the stop, but <note>`), every one of
+ * them: the stop's message names REPAIRED_LISTED per note, and an object named nowhere keeps its hold lost unsaid (review
+ * r62I F2). `stopped: false` for a run that finished (a JSON-mode scrub's notes on stderr): no "before the stop".
  */
-export function notedRepairLines(repaired: readonly RepairedObject[]): string[] {
-  return repaired.flatMap((o) => (o.note === undefined ? [] : [`${o.vault} ${o.key} was ${o.unverified === true ? 'written, unverified,' : 'repaired'} before the stop, but ${o.note}`]));
+export function notedRepairLines(repaired: readonly RepairedObject[], run: { readonly stopped: boolean } = { stopped: true }): string[] {
+  const when = run.stopped ? ' before the stop' : '';
+  return repaired.flatMap((o) => (o.note === undefined ? [] : [`${o.vault} ${o.key} was ${o.unverified === true ? 'written, unverified,' : 'repaired'}${when}, but ${o.note}`]));
 }
 
 /**
