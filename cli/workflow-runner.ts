@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, DescribeMapRunCommand, type HistoryEvent as SfnHistoryEvent, paginateGetExecutionHistory, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EnvironmentConfig, type LifeboatConfig } from '../config/lifeboat-config';
-import { awsRequestSettings } from './aws-client-settings';
+import { runCredentials } from './run-credentials';
 import { resourceNames } from '../lib/stacks/resource-names';
 import { partitionOf } from '../config/aws-partition';
 import { stopOnSignals } from './stop-on-signals';
@@ -167,16 +167,16 @@ export class StoppedFollowingError extends Error {
 /**
  * Step Functions in AWS: the state machines have fixed names, so their ARNs follow from the config: the
  * partition from the region (GovCloud and China have their own), the account from the stack that runs it
- * (the DR region's stack is in `drAccount` when the config names one). Its clients give up on a Step Functions endpoint
- * that does not answer, as the CLI's other small requests do (aws-client-settings.ts): with the SDK's defaults a silent
- * region held `lifeboat backup --aws` for ever (rb62A item 12). They keep the SDK's 3 attempts, not the CLI's 2: one
- * poll that fails after its attempts ends the follow of a run that may last hours (f62AF's note).
+ * (the DR region's stack is in `drAccount` when the config names one). Its clients keep the SDK's own settings, no
+ * request timeout (review r62P F1, F2): StartExecution is sent without an execution name, so a start retried after a
+ * timeout starts the workflow again (a slow region got three backups, and the CLI said it failed), and one poll that
+ * fails after its attempts ends the follow of a run that may last hours. A silent Step Functions endpoint therefore
+ * holds the command, as it always did; giving up on it needs an execution name per command and a follow that
+ * outlasts a failed poll.
  */
-export const FOLLOW_MAX_ATTEMPTS = 3;
-
 export function awsWorkflowRunner(options: { environment: EnvironmentConfig; client?: SFNClient; drClient?: SFNClient; pollMs?: number; output?: ClosedOutputGuard }): WorkflowRunner {
   const env = options.environment;
-  const client = options.client ?? new SFNClient({ ...awsRequestSettings(env.primaryRegion), maxAttempts: FOLLOW_MAX_ATTEMPTS });
+  const client = options.client ?? new SFNClient({ region: env.primaryRegion, credentials: runCredentials(undefined, env.primaryRegion) });
   let drClient: SFNClient | undefined;
   const names = resourceNames(env);
   return {
@@ -186,7 +186,7 @@ export function awsWorkflowRunner(options: { environment: EnvironmentConfig; cli
       const region = side === 'dr' ? env.drRegion : env.primaryRegion;
       const account = side === 'dr' ? (env.drAccount ?? env.account) : env.account;
       // The DR region's state machines are started with a client of that region (the primary region may be down).
-      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ ...awsRequestSettings(region), maxAttempts: FOLLOW_MAX_ATTEMPTS }));
+      const sfn = side === 'primary' ? client : (drClient ??= options.drClient ?? new SFNClient({ region, credentials: runCredentials(undefined, region) }));
       const stateMachineArn = `arn:${partitionOf(region)}:states:${region}:${account}:stateMachine:${name}`;
       const started = Date.now();
       const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
