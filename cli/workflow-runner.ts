@@ -61,6 +61,8 @@ export type WorkflowOutcome = {
   historyFile?: string;
   /** A failed run's: the input of its `Failure report` step, if it reached one (cli/failure-report-input.ts). */
   failureReportInput?: unknown;
+  /** Local runs: the cloud this run started (none ran in its data dir) was stopped at its end, its endpoints with it. */
+  localCloudStopped?: boolean;
 };
 
 export type WorkflowRunner = {
@@ -138,6 +140,7 @@ export function localWorkflowRunner(options: {
           ...(result.cause !== undefined ? { cause: result.cause } : {}),
           historyFile: result.historyFile,
           ...(failureReportInput !== undefined ? { failureReportInput } : {}),
+          ...(local.startedCloud ? { localCloudStopped: true } : {}),
         };
       } finally {
         try {

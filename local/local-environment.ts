@@ -31,6 +31,11 @@ export type LocalEnvironment = {
    * environment opened: their stacks were not provisioned. Empty when this call started the cloud.
    */
   stoppedRegions: readonly string[];
+  /**
+   * True when this call started the cloud (none ran in dataDir), which close() stops: the endpoints of this run,
+   * on free ports, answer no more once the command ends, so a command printed against them needs the cloud again.
+   */
+  startedCloud: boolean;
   /** Stops the warm Lambda environments, and the cloud if this call started it (an already running one is left alone). */
   close(): Promise<void>;
 };
@@ -88,6 +93,7 @@ export async function openLocalEnvironment(options: {
     endpoints: cloud.endpoints,
     fsRoot: localFileSystemRoot(dataDir),
     stoppedRegions,
+    startedCloud: !running,
     lambdaPool: (size) => {
       let pool = pools.get(size);
       if (!pool) pools.set(size, (pool = new LambdaWorkerPool(size)));

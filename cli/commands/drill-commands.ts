@@ -14,6 +14,7 @@ import { type TargetOptions, withTargetOptions } from '../environment-access';
 import { progressLine } from '../progress-line';
 import { executionLine } from '../execution-history-line';
 import { doctorCommandLine, targetOptionsLine } from '../target-options-line';
+import { stoppedLocalCloudLine } from './stopped-local-cloud-line';
 import { unreadableRecordsCommands } from './unreadable-records-commands';
 import { catalogRebuildTargetLine } from '../catalog-rebuild-target-line';
 import { awsWorkflowRunner, localWorkflowRunner, type WorkflowRegion, type WorkflowRunner } from '../workflow-runner';
@@ -147,6 +148,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
         const rebuild = `\`${catalogRebuildTargetLine({ vault: region, region }, options)}\``;
         io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), rebuild)}.`);
       }
+      if (record?.errors.some((e) => e.error === 'UnreadableNewerBackupError') === true && outcome.localCloudStopped === true) io.err(stoppedLocalCloudLine(options));
       if (readBackProblem !== undefined) io.err(`The drill recorded a report that could not be read back (${readBackProblem}): see lifeboat drills list --plan ${options.plan} --vault ${region}`);
       io.out(executionLine(outcome, options.dataDir));
     }

@@ -14,6 +14,7 @@ import { isUsageError, UsageError } from '../usage-error';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './restore-commands';
 import { parseWorkerCount } from '../worker-count-option';
 import { doctorCommandLine, targetOptionsLine } from '../target-options-line';
+import { stoppedLocalCloudLine } from './stopped-local-cloud-line';
 import { unreadableRecordsCommands } from './unreadable-records-commands';
 import { catalogRebuildTargetLine } from '../catalog-rebuild-target-line';
 import { executionLine } from '../execution-history-line';
@@ -255,6 +256,7 @@ export async function failoverCommand(options: FailoverCommandOptions, deps: Par
       // review r62H F1); the doctor that names more of them than it does needs this run's target options (review r62H F5).
       if (target !== '' && outcome.error === 'UnreadableNewerBackupError') io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), rebuild)}.`);
       else if (target !== '' && causeMessage(outcome.cause)?.includes('lifeboat catalog rebuild --vault dr') === true) io.err(`With this run's target options: ${rebuild}.`);
+      if (outcome.error === 'UnreadableNewerBackupError' && outcome.localCloudStopped === true) io.err(stoppedLocalCloudLine(options));
       if (unread !== undefined) io.err(unread);
       io.err(executionLine(outcome, options.dataDir));
       return EXIT_FAILED;

@@ -50,10 +50,14 @@ function localDeletesPrinted(lines: readonly string[]): Array<[string, string]> 
 }
 
 const stderr = { isTTY: false, write: () => true };
+
+/** The line after the refusal when the run started the local cloud, which stopped with it (review r62L F2). */
+const stoppedCloudLine = (up: string, status: string): string =>
+  `The local cloud this run started has stopped, so the --endpoint-url http://127.0.0.1:<port> in those deletes answers no more: start it with \`lifeboat local up ${up}\` and, in place of that URL, use the DynamoDB endpoint of the delete's --region that \`lifeboat local status ${status}\` shows.`;
 const runnerOf = (outcome: WorkflowOutcome): WorkflowRunner => ({ run: async () => outcome });
 
 /** A local drill of the primary vault failed by `item`, recorded as the drill records it, its summary cut as the state's. */
-async function localDrillFailedBy(item: InvalidBackupItem): Promise<{ out: string[]; err: string[]; summary: string }> {
+async function localDrillFailedBy(item: InvalidBackupItem, run: Partial<WorkflowOutcome> = {}): Promise<{ out: string[]; err: string[]; summary: string }> {
   const error = new UnreadableNewerBackupError('drill', 'demo', { region: 'us-east-1', vault: 'primary', localDynamoDb: ENDPOINT }, undefined, [item]);
   const { record } = drillRecordOf(
     drillReport({ drillId: '20261209T070000Z-0000000c', region: 'us-east-1', vault: 'primary', execution: 'd1', verdict: 'FAILED', backup: undefined, sources: [], rto: undefined, rpo: undefined, errors: [{ error: error.name, message: error.message, step: 'start' }] }),
@@ -62,7 +66,7 @@ async function localDrillFailedBy(item: InvalidBackupItem): Promise<{ out: strin
   const memory = inMemoryDrillAccess();
   memory.catalogs.primary.push(record as DrillRecord);
   const { out, err, io } = capturedCliIo();
-  const runner = runnerOf({ executionId: 'd1', status: 'FAILED', error: 'DrillFailed', cause: `${summary}` });
+  const runner = runnerOf({ executionId: 'd1', status: 'FAILED', error: 'DrillFailed', cause: `${summary}`, ...run });
   expect(await drillRunCommand({ config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '/srv/lb', plan: 'demo', vault: 'primary' }, { io, stderr, runner, access: memory.access })).toBe(1);
   return { out, err, summary };
 }
@@ -92,6 +96,14 @@ describe('a local drill failed by a record it cannot read (review r62H F1, F2)',
     const target = `--config ${SAMPLE_CONFIG_FILE} --data-dir /srv/lb`;
     expect(err).toContain(`With this run's target options: \`lifeboat doctor ${target}\` and \`lifeboat catalog rebuild --vault primary ${target}\`.`);
   });
+
+  it('says the cloud it started has stopped, and which commands bring it back and show the endpoint, when the run started it (review r62L F2)', async () => {
+    const { err } = await localDrillFailedBy(damaged('p'), { localCloudStopped: true });
+    expect(err).toContain(stoppedCloudLine(`--config ${SAMPLE_CONFIG_FILE} --data-dir /srv/lb`, '--data-dir /srv/lb'));
+    // A cloud that was running before the run still runs: its endpoint answers, nothing more to say.
+    const attached = await localDrillFailedBy(damaged('p'));
+    expect(attached.err.some((l) => l.includes('has stopped'))).toBe(false);
+  });
 });
 
 describe('a local failover refused by records it cannot read', () => {
@@ -105,5 +117,14 @@ describe('a local failover refused by records it cannot read', () => {
     expect(err.join('\n')).toContain(`Delete them with ${DAMAGED_DELETE('us-west-2')}; ${LOCAL} dynamodb delete-item --region us-west-2 --table-name ${TABLE} --key '{"pk":{"S":"${DAMAGED_PK}\\u009b2J"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)', and`);
     expect(localDeletesPrinted(err).map(([endpoint]) => endpoint)).toEqual([ENDPOINT, ENDPOINT]);
     expect(err).toContain("With this run's target options: `lifeboat doctor --data-dir '/srv/dr cloud'` and `lifeboat catalog rebuild --vault dr --region dr --data-dir '/srv/dr cloud'`.");
+  });
+
+  it('says the cloud it started has stopped, and which commands bring it back and show the endpoint, when the run started it (review r62L F2)', async () => {
+    const { err, io } = capturedCliIo();
+    expect(await failoverCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '/srv/dr cloud', plan: 'demo' }, { io, stderr, runner: runnerOf({ ...outcome, localCloudStopped: true }) })).toBe(1);
+    expect(err).toContain(stoppedCloudLine("--data-dir '/srv/dr cloud'", "--data-dir '/srv/dr cloud'"));
+    const attached = capturedCliIo();
+    expect(await failoverCommand({ config: 'lifeboat.config.json', env: 'dev', dataDir: '/srv/dr cloud', plan: 'demo' }, { io: attached.io, stderr, runner: runnerOf(outcome) })).toBe(1);
+    expect(attached.err.some((l) => l.includes('has stopped'))).toBe(false);
   });
 });
