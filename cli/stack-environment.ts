@@ -139,11 +139,23 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     json += value;
   }
   const environment = parsedEnvironment(stackName, key, json);
-  // The user named another account than the stack's: what they meant is not this stack (another region, another
-  // account's credentials), and in an outage the same line would take another copy than this one.
+  // The user named another account than the stack's: this stack is not the one they mean. CloudFormation answered
+  // these credentials with a stack of their own account D, which may be the DR account of the environment named and
+  // the primary account of another whose stack has the same name (review r62M F1): the copy of the account named then
+  // serves them, as when its stack is not found; else the refusal names the environment found, for the user to tell.
   if (options.stackAccount !== undefined && options.stackAccount !== environment.account) {
-    throw new StackEnvironmentError(
-      `stack ${stackName}${where} is of account ${environment.account}, not ${options.stackAccount} as --stack-account says: give --stack-account ${environment.account} for this stack, or the credentials (and --stack-region) of account ${options.stackAccount}'s stack`,
+    const found = `environment ${environment.name} (prefix ${environmentPrefix(environment)})`;
+    return namedCopy(
+      { stackName, region: cacheRegion, where, credentials: { ...credentials, account: environment.account }, known: { accounts: [environment.account], pointer: undefined }, profile, home: options.home, readOnly: options.readOnly === true },
+      options.stackAccount,
+      {
+        lead: `stack ${stackName}${where} is ${found} of account ${environment.account}, the credentials' account, not ${options.stackAccount} as --stack-account says`,
+        line: `stack ${stackName}${where} is of account ${environment.account} (environment ${environment.name}), not ${options.stackAccount}`,
+        tail: `; if ${found} is the environment you mean, give --stack-account ${environment.account}; if account ${options.stackAccount}'s stack is in another region, give --stack-region its region`,
+        error: StackEnvironmentError,
+      },
+      note,
+      now(),
     );
   }
   const readAt = now().toISOString();
@@ -189,10 +201,11 @@ function credentialsUnanswered(stackName: string, err: Error, credentials: Crede
 
 /**
  * Why a copy is read instead of the stack: CloudFormation did not answer, or --stack-account names another account
- * than the credentials' (review r62D F1). `lead` heads its errors, `line` the line that uses it, `tail` ends its
- * errors; `error` is their type (a stack not found stays a usage error, exit 2).
+ * than the credentials' (review r62D F1), whose stack of that name is not found or is another environment's (review
+ * r62M F1). `lead` heads its errors, `line` the line that uses it, `tail` ends its errors; `error` is their type (a
+ * stack not found, or of another account, stays a usage error, exit 2).
  */
-type CopyReason = { lead: string; line: string; tail: string; error: typeof StackUnansweredError | typeof StackNotFoundError; cause: Error };
+type CopyReason = { lead: string; line: string; tail: string; error: typeof StackUnansweredError | typeof StackNotFoundError | typeof StackEnvironmentError; cause?: Error };
 
 /**
  * The accounts the credentials are known to be of offline, the one they tell first, then the one their pointer names;
@@ -450,7 +463,7 @@ function unusableCopyError(
   expected: string,
   reason: Pick<CopyReason, 'lead' | 'tail' | 'error' | 'cause'>,
   named: { which: string; olderKept: string } = { which: '', olderKept: '' },
-): StackUnansweredError | StackNotFoundError {
+): StackUnansweredError | StackNotFoundError | StackEnvironmentError {
   const unusable = read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : `is of account ${read.cached.account}, not ${expected}: it is not used`;
   return new reason.error(
     `${reason.lead}, and the copy of its environment on this machine${named.which} (${file}) ${unusable}; ` +

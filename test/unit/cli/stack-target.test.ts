@@ -1212,11 +1212,54 @@ describe('the primary region is down: its CloudFormation does not answer (review
       );
     });
 
-    it("region up: a stack of another account than --stack-account's is refused, and nothing is kept", async () => {
+    // Review r62M F1: account 999… is prod's DR account and staging's primary, whose stack is also Shop in eu-west-1.
+    // Region up, the DR account's credentials find staging's Shop: with --stack-account prod's account, the refusal
+    // said 'give --stack-account 999999999999 for this stack', which failed staging over. Prod's copy names 999… its DR
+    // account: it serves them, as when prod's stack is not found; an account whose copy does not is refused, naming staging.
+    it("region up: the credentials' own stack of the same name is another environment's: the copy of the account named, for its DR account", async () => {
+      const stagingInDr = { ...ENVIRONMENT, deployment: { ...ENVIRONMENT.deployment, prefix: 'staging' }, environment: { ...ENVIRONMENT.environment, name: 'staging', account: '999999999999', drAccount: '888888888888' } };
+      await bothReadThenOutage();
+      cloudFormation.reset();
+      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(stagingInDr) }]);
+      process.env.AWS_PROFILE = 'dr';
+      const notes: string[] = [];
+      const environment = await targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
+      expect([environment.account, environment.deployment?.prefix]).toEqual(['111111111111', 'shop']);
+      expect(notes).toEqual([
+        expect.stringMatching(/^stack Shop in eu-west-1 is of account 999999999999 \(environment staging\), not 111111111111: using the environment shop \(prefix shop\) of account 111111111111 read from stack Shop at /),
+      ]);
+      expect(notes[0]).toContain(`(${copyOf('111111111111')}), the copy chosen by --stack-account 111111111111; the credentials in use are of its DR account 999999999999`);
+      const sfn = mockClient(SFNClient);
+      sfn.on(StartExecutionCommand).rejects(new Error('no state machine in this test'));
+      const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        await failoverCommand({ ...PROD, plan: 'daily' }, capturedCliDeps().deps);
+        expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.stateMachineArn)).toEqual(['arn:aws:states:us-west-2:999999999999:stateMachine:shop-failover']);
+      } finally {
+        stderr.mockRestore();
+        sfn.restore();
+      }
+      // An account named of no copy that 999… may use: refused naming the environment found, its account advised only as
+      // that environment's.
+      const refusal = targetEnvironment({ ...TARGET, stackAccount: '333333333333' }, undefined, { note: () => undefined });
+      await expect(refusal).rejects.toThrow(StackEnvironmentError);
+      await expect(refusal).rejects.toThrow(
+        "stack Shop in eu-west-1 is environment staging (prefix staging) of account 999999999999, the credentials' account, not 333333333333 as --stack-account says, " +
+          `and this machine has no copy of its environment for account 333333333333, which --stack-account names (${copyOf('333333333333')}): `,
+      );
+      await expect(refusal).rejects.toThrow('; if environment staging (prefix staging) is the environment you mean, give --stack-account 999999999999;');
+      await expect(refusal).rejects.not.toThrow('for this stack');
+    });
+
+    it("region up: a stack of another account than --stack-account's is refused naming its environment, and nothing is kept", async () => {
       answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
       const refusal = targetEnvironment(PROD, undefined, { note: () => undefined });
       await expect(refusal).rejects.toThrow(StackEnvironmentError);
-      await expect(refusal).rejects.toThrow('stack Shop in eu-west-1 is of account 222222222222, not 111111111111 as --stack-account says: give --stack-account 222222222222 for this stack');
+      await expect(refusal).rejects.toThrow(
+        `stack Shop in eu-west-1 is environment shop (prefix shop) of account 222222222222, the credentials' account, not 111111111111 as --stack-account says, ` +
+          `and this machine has no copy of its environment for account 111111111111, which --stack-account names (${copyOf('111111111111')}): run any --stack command once while the region is up with credentials of account 111111111111 (each one keeps a copy), or start the runbook from the Step Functions console in the DR region; ` +
+          "if environment shop (prefix shop) is the environment you mean, give --stack-account 222222222222; if account 111111111111's stack is in another region, give --stack-region its region",
+      );
       expect(existsSync(copyOf('222222222222'))).toBe(false);
       cloudFormation.reset();
       answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }]);
