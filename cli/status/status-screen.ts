@@ -16,7 +16,7 @@ import { storedErrorShown } from './stored-error-shown';
 import { DOCTOR_NOT_WITH_STACK } from '../target-options-line';
 import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { unseenEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 
 /**
  * The text screen of `lifeboat status`: a title, one row per plan, then why each ✗ is one and what
@@ -119,10 +119,11 @@ export function drillLines(last: LastDrills): string[] {
 }
 
 /**
- * A drill's recorded error after a colon, or nothing: escaped whole (unseenEscaped, not cut), as the doctor shows a
- * backup's; a newline in it forged a line of its own and an ESC coloured the terminal (f62AC, after review r62K F4).
+ * A drill's recorded error after a colon, or nothing: whole (not cut), its controls and unseen characters escaped
+ * (unseenOnlyEscaped): a newline in it forged a line of its own and an ESC coloured the terminal (f62AC, after review
+ * r62K F4). Its backslashes print as recorded: doubled, an error quoting a key JSON's way read changed (review r62M F4).
  */
-const drillErrorShown = (d: LastDrillStatus): string => (d.error ? `: ${unseenEscaped(storedErrorShown(d.error))}` : '');
+const drillErrorShown = (d: LastDrillStatus): string => (d.error ? `: ${unseenOnlyEscaped(storedErrorShown(d.error))}` : '');
 
 /**
  * The command that shows a drill's whole record, in backquotes: its id as one shell word (shownShellWord). An id with a NUL

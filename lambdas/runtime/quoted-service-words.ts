@@ -13,6 +13,8 @@ const UNSEEN = new RegExp(`[${UNSEEN_CLASS}]`, 'gu');
  * backslash, which begins every escape.
  */
 const UNSEEN_OR_CONTROL_OR_BACKSLASH = new RegExp(`[\\\\\\u0000-\\u001f${UNSEEN_CLASS}]`, 'gu');
+/** UNSEEN and the C0 controls, without the backslash: for a text whose own backslashes are read as written. */
+const UNSEEN_OR_CONTROL = new RegExp(`[\\u0000-\\u001f${UNSEEN_CLASS}]`, 'gu');
 
 /**
  * An error a service answered with (S3's `AccessDenied: …`), as a message that goes to a terminal quotes it: its words
@@ -46,6 +48,16 @@ export function quotedServiceWords(err: unknown): string {
  */
 export function unseenEscaped(text: string): string {
   return text.replace(UNSEEN_OR_CONTROL_OR_BACKSLASH, (char) => (char === '\\' ? '\\\\' : escapedUnits(char)));
+}
+
+/**
+ * A recorded message (a workflow's error) as a line shows it whole: the C0 controls and the characters UNSEEN names as
+ * \uXXXX, so it forges no line and drives no terminal, and its backslashes as written. unseenEscaped doubles them, which
+ * changed an ordinary error quoting a key JSON's way (`"reports/\"q3\".csv"` read `"reports/\\\"q3\\\".csv"`: review r62M
+ * F4). A message is read, not looked up by its text, so a `\u001b` written in it and an escaped ESC reading alike costs nothing.
+ */
+export function unseenOnlyEscaped(text: string): string {
+  return text.replace(UNSEEN_OR_CONTROL, escapedUnits);
 }
 
 function quoted(text: string): string {

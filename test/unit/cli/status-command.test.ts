@@ -594,6 +594,17 @@ describe('lifeboat status', () => {
     expect(reasonsNotWithin(row([fresh], [drill(failedReport())]))[0]).toMatch(/^last DR drill 20261128T101500Z-3c4d5e6f FAILED: NoBackupToDrillError: plan demo has no committed, .*: see `lifeboat drills show 20261128T101500Z-3c4d5e6f`$/);
   });
 
+  it("prints a drill's recorded error as recorded, its backslashes too (a key JSON-quoted), and still escapes a control or C1 in it (review r62M F4)", () => {
+    const message = `1 object differs: ${JSON.stringify('reports/"q3".csv')}: restored copy (10 bytes) differs from the live object (11 bytes)`;
+    const failed = drill(failedReport({ errors: [{ error: 'DrillMismatchError', message, step: 'Compare' }] }));
+    const fresh = backup('2026-11-30T06:00:00.000Z');
+    expect(message).toContain('"reports/\\"q3\\".csv"');
+    expect(drillLines(row([fresh], [failed]).lastDrills)).toEqual([`✗ DR vault (us-west-2): drill 20261128T101500Z-3c4d5e6f FAILED 2d1h ago, RTO -, RPO -: DrillMismatchError: ${message}`]);
+    expect(reasonsNotWithin(row([fresh], [failed]))[0]).toBe(`last DR drill 20261128T101500Z-3c4d5e6f FAILED: DrillMismatchError: ${message}: see \`lifeboat drills show 20261128T101500Z-3c4d5e6f\``);
+    const forged = drill(failedReport({ errors: [{ error: 'DrillMismatchError', message: `${message}\u001b[32m\u0085\n✓ demo: within objectives\u202e`, step: 'Compare' }] }));
+    expect(drillLines(row([fresh], [forged]).lastDrills)[0]).toMatch(/: DrillMismatchError: 1 object differs: "reports\/\\"q3\\".csv": .* \(11 bytes\)\\u001b\[32m\\u0085\\u000a✓ demo: within objectives\\u202e$/);
+  });
+
   it('every plan within its objectives: all ✓, exit 0, every line within 100 columns', async () => {
     const fresh = sources({ backups: [backup('2026-11-30T06:00:00.000Z')], drills: [drill(drillReport())] });
     const { out, io } = capturedCliIo();
