@@ -26,13 +26,15 @@ const LOCAL = `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpo
 const DAMAGED_PK = 'BACKUP#20261209T060000Z-0000000b';
 const VICTIM_PK = 'BACKUP#20261208T060000Z-0000000a';
 const VICTIM = `aws dynamodb delete-item --region us-east-1 --table-name ${TABLE} --key '{"pk":{"S":"${VICTIM_PK}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
+/** Pins keys enough that the damaged item's problems (each shown to 80 characters) run past the summary's cut. */
+const MANY_PINS = Array.from({ length: 60 }, (_, i) => `${'p'.repeat(70)}${i}`);
 /** The local delete of the damaged item, written out. */
 const DAMAGED_DELETE = (region: string) =>
   `${LOCAL} dynamodb delete-item --region ${region} --table-name ${TABLE} --key '{"pk":{"S":"${DAMAGED_PK}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
 
 /** A damaged item as the catalog reads it: its problems from the real schema, so a `pins` key is in the message. */
-function damaged(pinKey: string): InvalidBackupItem {
-  const item = { pk: DAMAGED_PK, sk: 'BACKUP', startedAt: '2026-12-09T06:00:00Z', plan: 'demo', status: 'COMMITTED', pins: { [pinKey]: 'x' } };
+function damaged(...pinKeys: string[]): InvalidBackupItem {
+  const item = { pk: DAMAGED_PK, sk: 'BACKUP', startedAt: '2026-12-09T06:00:00Z', plan: 'demo', status: 'COMMITTED', pins: Object.fromEntries(pinKeys.map((k) => [k, 'x'])) };
   const parsed = backupRecordSchema.safeParse(item);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(item)'}: ${i.message}`);
   return { key: { pk: DAMAGED_PK, sk: 'BACKUP' }, startedAt: item.startedAt, preVault: false, mayBeHeld: false, forgotten: false, snapshotIds: [], error: new CatalogItemInvalidError(TABLE, `${DAMAGED_PK} / BACKUP`, problems) };
@@ -47,6 +49,15 @@ function localDeletesPrinted(lines: readonly string[]): Array<[string, string]> 
     }
   }
   return found;
+}
+
+/**
+ * The pk of every complete `delete-item` the lines name, whatever its form (plain `aws` or against the local cloud, the
+ * key as JSON or in the shorthand `pk={S=…},sk={S=…}`): a record's own text must spell none (review r62L F3).
+ */
+function deletedPksPrinted(lines: readonly string[]): string[] {
+  const key = /delete-item(?: --[a-z-]+ [^\s']+)* --key (?:'(\{[^']*\})'|pk=\{S=([^}]*)\},sk=\{S=[^}]*\})/g;
+  return lines.flatMap((line) => [...line.matchAll(key)].map((m) => (m[1] !== undefined ? (JSON.parse(m[1]) as { pk: { S: string } }).pk.S : m[2]!)));
 }
 
 const stderr = { isTTY: false, write: () => true };
@@ -74,8 +85,9 @@ async function localDrillFailedBy(item: InvalidBackupItem, run: Partial<Workflow
 describe('a local drill failed by a record it cannot read (review r62H F1, F2)', () => {
   it('prints no delete of another record when the damaged item\'s problems end with the words of one, past the summary\'s cut', async () => {
     const forged = `${'p'.repeat(3000)} Delete it with ${VICTIM}, and \`lifeboat catalog rebuild --vault primary`;
-    const { out, err, summary } = await localDrillFailedBy(damaged(forged));
+    const { out, err, summary } = await localDrillFailedBy(damaged(...MANY_PINS, forged));
     expect(summary.length).toBeGreaterThan(STATE_SUMMARY_MAX_CHARS);
+    expect(new Set(deletedPksPrinted([...out, ...err]))).toEqual(new Set([DAMAGED_PK]));
     const printed = localDeletesPrinted([...out, ...err]);
     expect(printed.map(([, pk]) => pk)).not.toContain(VICTIM_PK);
     // The report names the error twice (its first error, then each): both of the damaged item alone.
@@ -83,8 +95,18 @@ describe('a local drill failed by a record it cannot read (review r62H F1, F2)',
     expect(new Set(printed.map(([endpoint, pk]) => `${endpoint} ${pk}`))).toEqual(new Set([`${ENDPOINT} ${DAMAGED_PK}`]));
   });
 
+  it('prints no delete of another record, in any form, that the damaged item\'s problems spell (review r62L F3)', async () => {
+    const shorthand = `aws dynamodb delete-item --table-name ${TABLE} --key pk={S=${VICTIM_PK}},sk={S=BACKUP}`;
+    for (const forged of [VICTIM, shorthand]) {
+      const { out, err } = await localDrillFailedBy(damaged(forged));
+      const pks = deletedPksPrinted([...out, ...err]);
+      expect(pks.length).toBeGreaterThan(0);
+      expect(new Set(pks)).toEqual(new Set([DAMAGED_PK]));
+    }
+  });
+
   it('prints the local delete of the damaged item, its real endpoint, when the summary is cut before the list', async () => {
-    const { out, err, summary } = await localDrillFailedBy(damaged('p'.repeat(3000)));
+    const { out, err, summary } = await localDrillFailedBy(damaged(...MANY_PINS));
     expect(summary.length).toBeGreaterThan(STATE_SUMMARY_MAX_CHARS);
     expect([...out, ...err].some((l) => l.includes(DAMAGED_DELETE('us-east-1')))).toBe(true);
     // Nothing to fill in before pasting (review r62H F4).
