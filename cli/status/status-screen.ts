@@ -14,7 +14,8 @@ import { ARCHIVED_COPY, unverifiedCopy } from '../../lambdas/replication/scrub-o
 import { NO_PRINTED_OPTIONS, type PrintedCommandOptions, type PrintedCommandTarget, printedCommandOptions } from './printed-command-options';
 import { storedErrorShown } from './stored-error-shown';
 import { DOCTOR_NOT_WITH_STACK } from '../target-options-line';
-import { givenOnCommandLine, shownShellWord } from '../../lambdas/runtime/shown-shell-word';
+import { shownShellWord } from '../../lambdas/runtime/shown-shell-word';
+import { DRILL_ID_EXAMPLE, isDrillId } from '../../lambdas/catalog/drill-id';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 
@@ -126,12 +127,13 @@ export function drillLines(last: LastDrills): string[] {
 const drillErrorShown = (d: LastDrillStatus): string => (d.error ? `: ${unseenOnlyEscaped(storedErrorShown(d.error))}` : '');
 
 /**
- * The command that shows a drill's whole record, in backquotes: its id as one shell word (shownShellWord). An id with a NUL
- * no command line can give (givenOnCommandLine): the plan's drills are listed instead, which name it.
+ * The command that shows a drill's whole record, in backquotes, for an id `lifeboat drills show` takes (isDrillId: one
+ * shell word as it is). Another (a NUL in it, a forged line) the command refuses, and its `$'…'` word put the forged
+ * text back on the terminal (review r62M F2): the plan's drills are listed instead, which name it.
  */
 function drillShowCommand(d: LastDrillStatus, plan: string, target: string): string {
-  if (givenOnCommandLine(d.drillId)) return `\`lifeboat drills show ${shownShellWord(d.drillId)}${target}\``;
-  return `\`lifeboat drills list --plan ${shownShellWord(plan)}${target}\` (its id holds a NUL, which no command line can give)`;
+  if (isDrillId(d.drillId)) return `\`lifeboat drills show ${d.drillId}${target}\``;
+  return `\`lifeboat drills list --plan ${shownShellWord(plan)}${target}\` (its id is not one \`lifeboat drills show\` takes, such as ${DRILL_ID_EXAMPLE})`;
 }
 
 function drCopyCell(row: PlanStatus): string {
@@ -285,7 +287,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     // Audit a58C F1: a drill schedule that stopped firing left the last drill PASSED, and nothing said so.
     reasons.push(
       `no ${vaultName(schedule.vault)} drill since ${shownCatalogName(schedule.drillId)}, which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression}): ` +
-        `see whether the schedule fires (${scheduleCheck(options)}) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
+        `see whether the schedule fires (${scheduleCheck(options, schedule.vault)}) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
     );
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
@@ -480,10 +482,13 @@ function notReadSummary(status: EnvironmentStatus): string {
 
 /**
  * Where a stale schedule is looked at: the doctor's line, or with --stack (which the doctor refuses) the schedule itself,
- * an EventBridge Scheduler schedule of the primary region.
+ * an EventBridge Scheduler schedule of the stack of the vault it runs for: the scrub's and a primary drill's in the
+ * primary region, a DR drill's in the DR stack, of the DR region and account (review r62R F2: it said primary for both).
  */
-function scheduleCheck(options: PrintedCommandOptions): string {
-  return options.doctor !== undefined ? `\`${options.doctor}\`` : `its EventBridge Scheduler schedule in the primary region: ${DOCTOR_NOT_WITH_STACK}`;
+function scheduleCheck(options: PrintedCommandOptions, vault: DrillSide): string {
+  if (options.doctor !== undefined) return `\`${options.doctor}\``;
+  const where = vault === 'primary' ? 'the primary region' : "the DR stack, in the DR region (and the DR account, if the environment has one)";
+  return `its EventBridge Scheduler schedule in ${where}: ${DOCTOR_NOT_WITH_STACK}`;
 }
 
 /**
@@ -495,7 +500,7 @@ function staleScrubLines(status: EnvironmentStatus, options: PrintedCommandOptio
   if (s?.stale !== true) return [];
   return [
     `${MARK.missed} the last scrub started ${cellDuration(s.ageSeconds)} ago (${shortTime(s.startedAt)}), more than twice the longest gap of its schedule ${s.schedule} (${s.expression}): the vaults are not being checked for damage; ` +
-      `see whether the schedule fires (${scheduleCheck(options)}) and the scrub's executions; \`lifeboat scrub${options.vault}\` runs one now (docs/RUNBOOKS.md, "Alarms": scrub-age)`,
+      `see whether the schedule fires (${scheduleCheck(options, 'primary')}) and the scrub's executions; \`lifeboat scrub${options.vault}\` runs one now (docs/RUNBOOKS.md, "Alarms": scrub-age)`,
   ];
 }
 

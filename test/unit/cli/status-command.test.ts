@@ -17,7 +17,6 @@ import { type StatusSources } from '../../../cli/status/status-sources';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport, failedReport, objectiveMissedReport } from '../../support/drill-records';
 import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
-import { shownShellWord } from '../../../lambdas/runtime/shown-shell-word';
 
 /**
  * `lifeboat status`: the row of a plan computed from catalog records (stale plan → ✗ RPO, a drill
@@ -572,19 +571,21 @@ describe('lifeboat status', () => {
     expect(screen.replace(/\n {4}/g, ' ')).toContain(`! demo: backup ahead${shown} (COMMITTED) starts in the future (Nov 20 2027 12:00 GMT (${shown})): the clock`);
   });
 
-  it("shows a drill record's own text (id, region, error) escaped and its id as one shell word: a newline, ESC or U+202E forges no line (f62AC)", () => {
+  it("shows a drill record's own text (id, region, error) escaped, and no `drills show` for an id it refuses: a newline, ESC or U+202E forges no line (f62AC, review r62M F2)", () => {
     const forged = 'x\n✓ demo: within objectives\u001b[32m\u202e';
     const shown = 'x\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
     const failed = drill(failedReport({ drillId: forged, region: `us-west-2${forged}`, errors: [{ error: 'NoBackupToDrillError', message: `plan demo ${forged}`, step: 'Start drill' }] }));
     const fresh = backup('2026-11-30T06:00:00.000Z');
     const reasons = reasonsNotWithin(row([fresh], [failed]));
-    expect(reasons).toEqual([`last DR drill ${shown} FAILED: NoBackupToDrillError: plan demo ${shown}: see \`lifeboat drills show ${shownShellWord(forged)}\``]);
-    // The command word is bash's, which reads back as the id (shown-shell-word's test): no raw character, no \uXXXX.
-    expect(shownShellWord(forged)).toBe("$'x\\x0a✓ demo: within objectives\\x1b[32m\\xe2\\x80\\xae'");
+    // `drills show` refuses an id not of its form (echoing it back): the plan's drills are listed instead (review r62M F2).
+    expect(reasons).toEqual([`last DR drill ${shown} FAILED: NoBackupToDrillError: plan demo ${shown}: see \`lifeboat drills list --plan demo\` (its id is not one \`lifeboat drills show\` takes, such as 20261130T101500Z-1a2b3c4d)`]);
     expect(drillLines(row([fresh], [failed]).lastDrills)).toEqual([`✗ DR vault (us-west-2${shown}): drill ${shown} FAILED 2d1h ago, RTO -, RPO -: NoBackupToDrillError: plan demo ${shown}`]);
-    // An id with a NUL: no command line gives it, so the plan's drills are listed instead (shownShellWord would throw).
-    const nul = drill(failedReport({ drillId: '20261128T101500Z-3c4d\u0000x' }));
-    expect(reasonsNotWithin(row([fresh], [nul]))[0]).toMatch(/^last DR drill 20261128T101500Z-3c4d\\u0000x FAILED: .*: see `lifeboat drills list --plan demo` \(its id holds a NUL, which no command line can give\)$/);
+    // An id with a NUL, or one that differs from a drill's by a trailing newline alone: likewise.
+    for (const [id, idShown] of [['20261128T101500Z-3c4d\u0000x', '20261128T101500Z-3c4d\\u0000x'], ['20261128T101500Z-3c4d5e6f\n', '20261128T101500Z-3c4d5e6f\\u000a']] as const) {
+      expect(reasonsNotWithin(row([fresh], [drill(failedReport({ drillId: id }))]))[0]).toMatch(
+        new RegExp(`^last DR drill ${idShown.replace(/\\/g, '\\\\')} FAILED: .*: see \`lifeboat drills list --plan demo\` \\(its id is not one \`lifeboat drills show\` takes, such as 20261130T101500Z-1a2b3c4d\\)$`),
+      );
+    }
     const stale = { ...row([fresh]), drillSchedule: { schedule: 'lifeboat-dev-drill-demo', expression: 'rate(1 day)', startedAt: '2026-11-27T12:00:00.000Z', ageSeconds: 3 * 86_400, staleAfterSeconds: 2 * 86_400, stale: true, vault: 'dr' as const, drillId: forged } };
     expect(reasonsNotWithin(stale)[0]).toMatch(new RegExp(`^no DR drill since ${shown.replace(/[\\[\]]/g, '\\$&')}, which started 3d ago`, 'u'));
     for (const line of [...reasons, ...reasonsNotWithin(stale), ...drillLines(row([fresh], [failed]).lastDrills)]) {
