@@ -29,7 +29,9 @@ describe('drill-start on the local cloud', () => {
       CATALOG_TABLE: 'lifeboat-dev-catalog',
       LIFEBOAT_PLANS: JSON.stringify([drilledPlan]),
       LIFEBOAT_RESTORE_TARGET_PREFIX: 'lifeboat-dev-drill-',
-      [LOCAL_ENDPOINTS_ENV]: JSON.stringify({ s3: { 'eu-west-1': local, 'us-east-1': 'http://127.0.0.1:4570' }, dynamodb: { 'eu-west-1': local, 'us-east-1': 'http://127.0.0.1:4570' } }),
+      // Each service and region on its own port, as the local cloud starts them: a delete named against the S3 endpoint,
+      // or another region's, would not be this one (review r62L F4).
+      [LOCAL_ENDPOINTS_ENV]: JSON.stringify({ s3: { 'eu-west-1': 'http://127.0.0.1:4568', 'us-east-1': 'http://127.0.0.1:4570' }, dynamodb: { 'eu-west-1': local, 'us-east-1': 'http://127.0.0.1:4571' } }),
     };
     // The plan's one record: a status no Lifeboat writes, so the catalog passes over it.
     const damaged = { pk: 'BACKUP#20261130T110000Z-00000001', sk: 'BACKUP', plan: 'orders', startedAt: '2026-11-30T11:00:00Z', status: 'BAD' };

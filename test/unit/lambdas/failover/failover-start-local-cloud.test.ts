@@ -30,7 +30,9 @@ describe('failover-start on the local cloud', () => {
       CATALOG_TABLE: 'lifeboat-dev-catalog',
       LIFEBOAT_PLANS: JSON.stringify([drilledPlan]),
       [FAILOVER_GRANT_SECONDS_ENV]: '3600',
-      [LOCAL_ENDPOINTS_ENV]: JSON.stringify({ s3: { 'us-west-2': local, 'us-east-1': 'http://127.0.0.1:4570' }, dynamodb: { 'us-west-2': local, 'us-east-1': 'http://127.0.0.1:4570' } }),
+      // Each service and region on its own port, as the local cloud starts them: a delete named against the S3 endpoint,
+      // or another region's, would not be this one (review r62L F4).
+      [LOCAL_ENDPOINTS_ENV]: JSON.stringify({ s3: { 'us-west-2': 'http://127.0.0.1:4568', 'us-east-1': 'http://127.0.0.1:4570' }, dynamodb: { 'us-west-2': local, 'us-east-1': 'http://127.0.0.1:4571' } }),
     };
     // The plan's one record: a status no Lifeboat writes, so the catalog passes over it.
     const damaged = { pk: 'BACKUP#20261130T110000Z-00000001', sk: 'BACKUP', plan: 'orders', startedAt: '2026-11-30T11:00:00Z', status: 'BAD' };
