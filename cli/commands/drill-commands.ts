@@ -35,7 +35,9 @@ import { isUsageError } from '../usage-error';
  * from its item, is missing or unreadable, or has no catalog item, or a catalog or vault could not be
  * read, 2 usage.
  */
-export type DrillRunCommandOptions = TargetOptions & { plan: string; backup?: string; vault?: string; json?: boolean; workers?: number };
+// No vaultKey: `drill run` takes no --vault-key (its parser refuses it); the drill's deployment opens the primary vault by
+// the default alias, and so does the rebuild line it prints (review r62R F1).
+export type DrillRunCommandOptions = Omit<TargetOptions, 'vaultKey'> & { plan: string; backup?: string; vault?: string; json?: boolean; workers?: number };
 export type DrillsListOptions = TargetOptions & { plan?: string; since?: string; vault?: string; json?: boolean };
 export type DrillsShowOptions = TargetOptions & { vault?: string; json?: boolean };
 export type DrillsEvidenceOptions = TargetOptions & { since?: string; plan?: string; format?: string; vault?: string; json?: boolean };
@@ -145,6 +147,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
       // one's endpoint included, review r62H F1); its rebuild and the doctor need this run's target options (review r62H F5).
       const target = targetOptionsLine(options);
       if (target !== '' && record?.errors.some((e) => e.error === 'UnreadableNewerBackupError') === true) {
+        // options has no vaultKey (DrillRunCommandOptions): the primary vault's rebuild opens the default alias, as the drill did.
         const rebuild = `\`${catalogRebuildTargetLine({ vault: region, region }, options)}\``;
         io.err(`With this run's target options: ${unreadableRecordsCommands(doctorCommandLine(options), rebuild)}.`);
       }

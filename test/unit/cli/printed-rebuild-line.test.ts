@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { drillRunCommand } from '../../../cli/commands/drill-commands';
+import { drillRunCommand, type DrillRunCommandOptions } from '../../../cli/commands/drill-commands';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { printForgetReport } from '../../../cli/commands/retention-commands';
 import { type TargetOptions } from '../../../cli/environment-access';
@@ -9,6 +9,7 @@ import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors
 import { type DrillRecord } from '../../../lambdas/catalog/drill-record';
 import { drillStateReport } from '../../../lambdas/drill/drill-state-report';
 import { UnreadableNewerBackupError } from '../../../lambdas/failover/unreadable-newer-backups';
+import { shellWord } from '../../../lambdas/runtime/shell-word';
 import { type ForgetReport } from '../../../lambdas/retention/forget-backups';
 import { capturedCliIo } from '../../support/captured-cli-io';
 import { drillRecordOf, drillReport } from '../../support/drill-records';
@@ -18,8 +19,9 @@ import { SAMPLE_CONFIG_FILE } from '../../support/repo-root';
 
 /**
  * Read-back rb62A item 3: the `lifeboat catalog rebuild` lines of forget, failover and drill run were built by hand three
- * times, and disagreed: the drill's primary rebuild dropped --vault-key, which forget's kept. One builder now: the primary
- * vault's rebuild carries --vault-key (the key that opens it), the DR vault's does not (opened by its alias).
+ * times. One builder now: the primary vault's rebuild carries the --vault-key its command was given (forget's), the DR
+ * vault's does not (opened by its alias). `drill run` takes no --vault-key (review r62R F1): its options are built here by
+ * the real parser, never with a key the CLI cannot give, and its primary rebuild opens the default alias as the drill did.
  */
 
 const TARGET: TargetOptions = { config: SAMPLE_CONFIG_FILE, env: 'dev', dataDir: '.lifeboat', aws: true, vaultKey: 'alias/other key' };
@@ -51,21 +53,29 @@ async function drillAdvice(vault: 'primary' | 'dr'): Promise<string> {
   const { record } = drillRecordOf(
     drillReport({ drillId: '20261209T070000Z-0000000c', region, vault, execution: 'd1', verdict: 'FAILED', backup: undefined, sources: [], rto: undefined, rpo: undefined, errors: [{ error: error.name, message: error.message, step: 'start' }] }),
   );
+  const parsed = await parsePrintedCommand(`lifeboat drill run --plan demo --vault ${vault} --config ${shellWord(SAMPLE_CONFIG_FILE)} --aws`);
+  if (parsed.refused !== undefined) throw new Error(`drill run refused: ${parsed.refused}`);
+  const options = parsed.args?.at(-1) as DrillRunCommandOptions;
   const memory = inMemoryDrillAccess();
   memory.catalogs[vault].push(record as DrillRecord);
   const { err, io } = capturedCliIo();
   const runner = runnerOf({ executionId: 'd1', status: 'FAILED', error: 'DrillFailed', cause: (drillStateReport(record) as { summary: string }).summary });
-  expect(await drillRunCommand({ ...TARGET, plan: 'demo', vault }, { io, stderr, runner, access: memory.access })).toBe(1);
+  expect(await drillRunCommand(options, { io, stderr, runner, access: memory.access })).toBe(1);
   return err.find((l) => l.startsWith("With this run's target options: ")) ?? '';
 }
 
 describe('the catalog rebuild lines forget, failover and drill run print (rb62A item 3)', () => {
-  it("a drill of the primary vault names the rebuild with the run's --vault-key, as forget does", async () => {
+  it("a drill of the primary vault names the rebuild with no --vault-key, as its run had none; forget's carries its own", async () => {
+    expect((await parsePrintedCommand(`lifeboat drill run --plan demo --vault primary --aws --vault-key ${shellWord('alias/other key')}`)).refused).toMatch(/unknown option '--vault-key'/);
     const drill = await rebuildOf(await drillAdvice('primary'));
-    expect(drill.options).toMatchObject({ vault: 'primary', vaultKey: 'alias/other key', aws: true });
+    expect(drill.line).toBe(`lifeboat catalog rebuild --vault primary --config ${SAMPLE_CONFIG_FILE} --aws`);
+    expect(drill.options).toMatchObject({ vault: 'primary', aws: true });
+    expect(drill.options).not.toHaveProperty('vaultKey');
     const { out, io } = capturedCliIo();
     printForgetReport(io, forgetReport('primary'), undefined, TARGET);
-    expect((await rebuildOf(out.join('\n'))).line).toBe(drill.line);
+    const forget = await rebuildOf(out.join('\n'));
+    expect(forget.options).toMatchObject({ vault: 'primary', vaultKey: 'alias/other key', aws: true });
+    expect(forget.line).toBe(`${drill.line} --vault-key 'alias/other key'`);
   });
 
   it('the DR vault\'s rebuild, of a drill, a failover or a forget, names no --vault-key: the DR vault is opened by its alias', async () => {
