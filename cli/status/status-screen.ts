@@ -287,7 +287,7 @@ export function reasonsNotWithin(row: PlanStatus, options: PrintedCommandOptions
     // Audit a58C F1: a drill schedule that stopped firing left the last drill PASSED, and nothing said so.
     reasons.push(
       `no ${vaultName(schedule.vault)} drill since ${shownCatalogName(schedule.drillId)}, which started ${cellDuration(schedule.ageSeconds)} ago, more than twice the longest gap of its schedule ${schedule.schedule} (${schedule.expression}): ` +
-        `see whether the schedule fires (${scheduleCheck(options)}) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
+        `see whether the schedule fires (${scheduleCheck(options, schedule.vault)}) and the drill's executions; \`lifeboat drill run --plan ${shownShellWord(row.plan)}${options.target}\` runs one now`,
     );
   }
   for (const m of row.mirrors) reasons.push(...m.reasons);
@@ -482,10 +482,13 @@ function notReadSummary(status: EnvironmentStatus): string {
 
 /**
  * Where a stale schedule is looked at: the doctor's line, or with --stack (which the doctor refuses) the schedule itself,
- * an EventBridge Scheduler schedule of the primary region.
+ * an EventBridge Scheduler schedule of the stack of the vault it runs for: the scrub's and a primary drill's in the
+ * primary region, a DR drill's in the DR stack, of the DR region and account (review r62R F2: it said primary for both).
  */
-function scheduleCheck(options: PrintedCommandOptions): string {
-  return options.doctor !== undefined ? `\`${options.doctor}\`` : `its EventBridge Scheduler schedule in the primary region: ${DOCTOR_NOT_WITH_STACK}`;
+function scheduleCheck(options: PrintedCommandOptions, vault: DrillVault): string {
+  if (options.doctor !== undefined) return `\`${options.doctor}\``;
+  const where = vault === 'primary' ? 'the primary region' : "the DR stack, in the DR region (and the DR account, if the environment has one)";
+  return `its EventBridge Scheduler schedule in ${where}: ${DOCTOR_NOT_WITH_STACK}`;
 }
 
 /**
@@ -497,7 +500,7 @@ function staleScrubLines(status: EnvironmentStatus, options: PrintedCommandOptio
   if (s?.stale !== true) return [];
   return [
     `${MARK.missed} the last scrub started ${cellDuration(s.ageSeconds)} ago (${shortTime(s.startedAt)}), more than twice the longest gap of its schedule ${s.schedule} (${s.expression}): the vaults are not being checked for damage; ` +
-      `see whether the schedule fires (${scheduleCheck(options)}) and the scrub's executions; \`lifeboat scrub${options.vault}\` runs one now (docs/RUNBOOKS.md, "Alarms": scrub-age)`,
+      `see whether the schedule fires (${scheduleCheck(options, 'primary')}) and the scrub's executions; \`lifeboat scrub${options.vault}\` runs one now (docs/RUNBOOKS.md, "Alarms": scrub-age)`,
   ];
 }
 
