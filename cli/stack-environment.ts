@@ -80,20 +80,23 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     const { Stacks: stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
     outputs = stacks[0]?.Outputs ?? [];
   } catch (err) {
-    // CloudFormation answers a stack it does not have with a ValidationError "Stack with id X does not exist".
-    if (err instanceof Error && /does not exist/.test(err.message)) {
+    // CloudFormation answers a stack it does not have with a ValidationError "Stack with id X does not exist"; the
+    // phrase alone may be in a refusal's message too (a session policy that does not exist), never a stack not found
+    // whose copy would serve (review r62M F7).
+    if (err instanceof Error && err.name === 'ValidationError' && /does not exist/.test(err.message)) {
       // Credentials that tell another account than --stack-account's cannot read its stack whatever the region's
       // state: a DR operator in a partial outage (the primary region's CloudFormation answers, its data plane does
       // not) or in a rehearsal. The copy serves them as in an outage, by the same checks: the copy's account or DR
       // account must be theirs (review r62D F1).
       const known = options.stackAccount !== undefined ? knownAccounts(credentials, options.home) : undefined;
       if (options.stackAccount !== undefined && known !== undefined && known.accounts.length > 0 && !known.accounts.includes(options.stackAccount)) {
-        const notFound = `stack ${stackName} was not found${where} with the credentials in use, of account ${known.accounts.join(' or ')}, which cannot read a stack of account ${options.stackAccount}`;
+        const notFound = `stack ${stackName} was not found${where} with the credentials in use, of ${accountsSaid(credentials, known)}, which cannot read a stack of account ${options.stackAccount}`;
         return namedCopy(
           { stackName, region: cacheRegion, where, credentials, known, profile, home: options.home, readOnly: options.readOnly === true },
           options.stackAccount,
           {
-            lead: `${notFound} (--stack-account): the copy of its environment kept on this machine serves them as in an outage`,
+            lead: `${notFound} (--stack-account): the copy that --stack-account names would serve them as in an outage`,
+            join: 'but',
             line: notFound,
             tail: `; if ${stackName} is not the name of its stack, give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region`,
             error: StackNotFoundError,
@@ -115,7 +118,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     if (isUnanswered(err) || isServerFault(err)) {
       const known = knownAccounts(credentials, options.home);
       const wanted = { stackName, region: cacheRegion, where, credentials, known, profile, home: options.home, readOnly: options.readOnly === true };
-      const unanswered: CopyReason = { lead: `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`, line: `CloudFormation${where} did not answer`, tail: '', error: StackUnansweredError, cause: err };
+      const unanswered: CopyReason = { lead: `CloudFormation${where} did not answer for stack ${stackName} (${err.message})`, join: 'and', line: `CloudFormation${where} did not answer`, tail: '', error: StackUnansweredError, cause: err };
       return options.stackAccount !== undefined ? namedCopy(wanted, options.stackAccount, unanswered, note, now()) : cachedEnvironment(wanted, err, note, now());
     }
     throw err;
@@ -150,6 +153,7 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
       options.stackAccount,
       {
         lead: `stack ${stackName}${where} is ${found} of account ${environment.account}, the credentials' account, not ${options.stackAccount} as --stack-account says`,
+        join: 'and',
         line: `stack ${stackName}${where} is of account ${environment.account} (environment ${environment.name}), not ${options.stackAccount}`,
         tail: `; if ${found} is the environment you mean, give --stack-account ${environment.account}; if account ${options.stackAccount}'s stack is in another region, give --stack-region its region`,
         error: StackEnvironmentError,
@@ -202,10 +206,11 @@ function credentialsUnanswered(stackName: string, err: Error, credentials: Crede
 /**
  * Why a copy is read instead of the stack: CloudFormation did not answer, or --stack-account names another account
  * than the credentials' (review r62D F1), whose stack of that name is not found or is another environment's (review
- * r62M F1). `lead` heads its errors, `line` the line that uses it, `tail` ends its errors; `error` is their type (a
- * stack not found, or of another account, stays a usage error, exit 2).
+ * r62M F1). `lead` heads its errors, then `join` and what went wrong ('but' after a lead that says what the copy would
+ * do, review r62M F5); `line` heads the line that uses it, `tail` ends its errors; `error` is their type (a stack not
+ * found, or of another account, stays a usage error, exit 2).
  */
-type CopyReason = { lead: string; line: string; tail: string; error: typeof StackUnansweredError | typeof StackNotFoundError | typeof StackEnvironmentError; cause?: Error };
+type CopyReason = { lead: string; join: 'and' | 'but'; line: string; tail: string; error: typeof StackUnansweredError | typeof StackNotFoundError | typeof StackEnvironmentError; cause?: Error };
 
 /**
  * The accounts the credentials are known to be of offline, the one they tell first, then the one their pointer names;
@@ -216,6 +221,21 @@ type KnownAccounts = { accounts: string[]; pointer: CredentialsPointer | undefin
 function knownAccounts(credentials: CredentialsIdentity, home: string | undefined): KnownAccounts {
   const pointer = readCredentialsPointer(credentialsPointerFile(credentials.who, home), credentials.account);
   return { accounts: [credentials.account, pointer?.account].filter((a, i, all): a is string => a !== undefined && all.indexOf(a) === i), pointer };
+}
+
+/**
+ * The accounts the credentials are known to be of, each as where it came from: one only their pointer names is the
+ * account they read last, said with its time, not as theirs (review r61O F1, r62M F6). `as`: what the account is to
+ * the copy ('its DR account'), for the line that uses it.
+ */
+function accountsSaid(credentials: CredentialsIdentity, known: KnownAccounts, as?: string): string {
+  return known.accounts
+    .map((a) => {
+      const { pointer } = known;
+      if (a === credentials.account || pointer === undefined || pointer.account !== a) return as !== undefined ? `the credentials in use are of ${as} ${a}` : `account ${a}`;
+      return `the account these credentials read last, ${a}, at ${pointer.readAt}${as !== undefined ? `, is ${as}` : ''}`;
+    })
+    .join(' or ');
 }
 
 /** The stack a copy is looked for: its name and region (as the copy is kept), `where` for messages, and by whom. */
@@ -242,7 +262,7 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   const [account] = candidates;
   const fileOf = (of: string): string => stackEnvironmentCacheFile(stackName, region, of, home);
   const keptFor = olderCopyKeptFor(profile);
-  const outage = { lead: didNotAnswer, tail: '', error: StackUnansweredError, cause: err };
+  const outage = { lead: didNotAnswer, join: 'and' as const, tail: '', error: StackUnansweredError, cause: err };
   const use = (file: string, cached: CachedStackEnvironment, unknownAccount: boolean): EnvironmentConfig => {
     const environment = copyEnvironment(file, cached, outage);
     // Whose copy it is may be another environment's (the older lifeboat kept whichever was read last): it is named,
@@ -258,11 +278,19 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
     note(`CloudFormation${where} did not answer: using the environment of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file})${pointed}${unknown}`);
     return environment;
   };
-  for (const candidate of candidates) {
-    const file = fileOf(candidate);
-    const read = readStackEnvironmentCache(file);
-    // A copy there but not usable is said as it is, not as no copy (review r61H F5).
-    if (read.kind === 'unreadable' || (read.kind === 'copy' && read.cached.account !== candidate)) throw unusableCopyError(file, read, candidate, outage);
+  const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
+  const legacy = readStackEnvironmentCache(legacyFile);
+  const legacyCopy = legacy.kind === 'copy' && legacy.cached.stack === stackName ? legacy.cached : undefined;
+  const reads = candidates.map((candidate) => ({ candidate, file: fileOf(candidate), read: readStackEnvironmentCache(fileOf(candidate)) }));
+  for (const [i, { candidate, file, read }] of reads.entries()) {
+    // A copy there but not usable is said as it is, not as no copy (review r61H F5); with the way to the older
+    // lifeboat's copy of the same account it hides, which serves once it is deleted: the account they tell first, and no
+    // other copy of theirs is kept (review r62N F3).
+    if (read.kind === 'unreadable' || (read.kind === 'copy' && read.cached.account !== candidate)) {
+      const hidden = i === 0 && legacyCopy?.account === candidate && reads.slice(1).every((r) => r.read.kind === 'none');
+      const olderKept = hidden ? `, or delete it to use the copy of account ${candidate} an older lifeboat kept (${legacyFile}, read at ${legacyCopy.readAt})` : '';
+      throw unusableCopyError(file, read, candidate, outage, { which: '', olderKept });
+    }
     if (read.kind === 'copy') return use(file, read.cached, false);
   }
   // The older lifeboat kept a copy by AWS_PROFILE, or in `default/` for any other credentials, whatever their account:
@@ -272,9 +300,6 @@ function cachedEnvironment(wanted: CopyWanted, err: Error, note: (line: string) 
   // under an account, even one it cannot read now (review r62A F3), the older copy may be a stale copy of another
   // environment than the one these credentials mean (review r61AB F2); a profile may since point to another account
   // too (review r62A F2); and a pointer there that cannot be read says they read a stack here (review r61AB F5).
-  const legacyFile = legacyStackEnvironmentCacheFile(stackName, region, profile, home);
-  const legacy = readStackEnvironmentCache(legacyFile);
-  const legacyCopy = legacy.kind === 'copy' && legacy.cached.stack === stackName ? legacy.cached : undefined;
   const pointerFile = credentialsPointerFile(credentials.who, home);
   const pointerUnreadable = account === undefined ? unreadableCredentialsPointer(pointerFile) : undefined;
   // Each file kept here is read and parsed once: the listing below splits them (review rb62A item 5).
@@ -395,7 +420,7 @@ function copyNamed(environment: EnvironmentConfig, account: string): string {
  */
 function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason, note: (line: string) => void, now: Date): EnvironmentConfig {
   const { stackName, region, known: { accounts: known }, profile, home } = wanted;
-  const { lead, tail, cause } = reason;
+  const { lead, join, tail, cause } = reason;
   const accountFile = stackEnvironmentCacheFile(stackName, region, stackAccount, home);
   const accountRead = readStackEnvironmentCache(accountFile);
   // Without one kept by account, the older lifeboat's copy by profile (or in `default/`) when it is of the account
@@ -407,7 +432,7 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
   const [file, read] = older && legacyRead !== undefined ? [legacyFile, legacyRead] : [accountFile, accountRead];
   if (read.kind === 'none') {
     throw new reason.error(
-      `${lead}, and this machine has no copy of its environment for account ${stackAccount}, which --stack-account names (${file}): ` +
+      `${lead}, ${join} this machine has no copy of its environment for account ${stackAccount}, which --stack-account names (${file}): ` +
         `run any --stack command once while the region is up with credentials of account ${stackAccount} (each one keeps a copy), ${OR_DR_CONSOLE}${tail}`,
       { cause },
     );
@@ -423,7 +448,7 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
   const mayUse = [cached.account, ...(drAccount !== undefined ? [drAccount] : [])];
   if (known.length > 0 && !known.some((a) => mayUse.includes(a))) {
     throw new reason.error(
-      `${lead}, and the copy of its environment that --stack-account names (${file}) is not used: the credentials in use are of account ${known.join(' or ')}, ` +
+      `${lead}, ${join} the copy of its environment that --stack-account names (${file}) is not used: the credentials in use are of ${accountsSaid(wanted.credentials, wanted.known)}, ` +
         `neither its account ${cached.account} nor ${drAccount !== undefined ? `its DR account ${drAccount}` : 'a DR account (its environment has none of its own)'}: run with credentials of account ${mayUse.join(' or ')}, or give --stack-account the account of the environment you mean${tail}`,
       { cause },
     );
@@ -432,7 +457,7 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
     known.length === 0
       ? "; the account of the credentials in use is not known offline: if they are not of this account or its DR account, stop (Ctrl-C)"
       : !known.includes(cached.account) && drAccount !== undefined
-        ? `; the credentials in use are of its DR account ${drAccount}`
+        ? `; ${accountsSaid(wanted.credentials, { accounts: [drAccount], pointer: wanted.known.pointer }, 'its DR account')}`
         : '';
   note(
     `${reason.line}: using the environment ${environment.name} (prefix ${environmentPrefix(environment)}) of account ${cached.account} read from stack ${stackName} at ${cached.readAt}, ${ageSince(cached.readAt, now)} ago (${file}), the copy${older ? ` ${olderCopyKeptFor(profile)},` : ''} chosen by --stack-account ${stackAccount}${whose}`,
@@ -461,12 +486,12 @@ function unusableCopyError(
   file: string,
   read: Exclude<CopyRead, { kind: 'none' }>,
   expected: string,
-  reason: Pick<CopyReason, 'lead' | 'tail' | 'error' | 'cause'>,
+  reason: Pick<CopyReason, 'lead' | 'join' | 'tail' | 'error' | 'cause'>,
   named: { which: string; olderKept: string } = { which: '', olderKept: '' },
 ): StackUnansweredError | StackNotFoundError | StackEnvironmentError {
   const unusable = read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : `is of account ${read.cached.account}, not ${expected}: it is not used`;
   return new reason.error(
-    `${reason.lead}, and the copy of its environment on this machine${named.which} (${file}) ${unusable}; ` +
+    `${reason.lead}, ${reason.join} the copy of its environment on this machine${named.which} (${file}) ${unusable}; ` +
       `any --stack command run while the region is up writes it anew${named.olderKept}, ${OR_DR_CONSOLE}${reason.tail}`,
     { cause: reason.cause },
   );
@@ -514,11 +539,11 @@ function parsedEnvironment(stackName: string, key: string, json: string): Enviro
  * environment this one no longer reads) is said as the copy, by its file, with the way out: not as the stack's output,
  * which the user cannot see in an outage (review r62K F6).
  */
-function copyEnvironment(file: string, cached: CachedStackEnvironment, reason: Pick<CopyReason, 'lead' | 'tail' | 'error' | 'cause'>): EnvironmentConfig {
+function copyEnvironment(file: string, cached: CachedStackEnvironment, reason: Pick<CopyReason, 'lead' | 'join' | 'tail' | 'error' | 'cause'>): EnvironmentConfig {
   const read = environmentOf(cached);
   if (read.kind === 'environment') return read.environment;
   throw new reason.error(
-    `${reason.lead}, and the copy of its environment on this machine (${file}) cannot be read (${read.why}): ` +
+    `${reason.lead}, ${reason.join} the copy of its environment on this machine (${file}) cannot be read (${read.why}): ` +
       `run any --stack command once while the region is up (each one keeps a copy this CLI reads), ${OR_DR_CONSOLE}${reason.tail}`,
     { cause: reason.cause },
   );

@@ -1144,6 +1144,29 @@ describe('the primary region is down: its CloudFormation does not answer (review
       expect(notes).toEqual([expect.stringContaining(`(${legacy()}), the copy kept by an older lifeboat for any credentials without AWS_PROFILE, chosen by --stack-account 111111111111`)]);
     });
 
+    // Review r62N F3: credentials that tell account 111… offline, its account-*/ file damaged, and the older lifeboat's
+    // copy of 111… in default/: the error said only to write it anew or use the console; deleting it lets that copy serve.
+    it("a damaged copy of the credentials' own account says the older lifeboat's copy of that account it hides", async () => {
+      olderCopy(legacy(), ENVIRONMENT);
+      mkdirSync(path.dirname(copyOf()), { recursive: true });
+      writeFileSync(copyOf(), '{"stack":"Shop","region":"eu-we');
+      process.env.AWS_ACCESS_KEY_ID = accessKeyIdOf('ASIA', '111111111111', 21);
+      process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+      unanswered();
+      const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+      await expect(refusal).rejects.toThrow(StackUnansweredError);
+      await expect(refusal).rejects.toThrow(
+        `(${copyOf()}) cannot be read: not JSON (`,
+      );
+      await expect(refusal).rejects.toThrow(
+        `; any --stack command run while the region is up writes it anew, or delete it to use the copy of account 111111111111 an older lifeboat kept (${legacy()}, read at 2026-11-01T00:00:00.000Z), or start the runbook`,
+      );
+      rmSync(copyOf());
+      const notes: string[] = [];
+      expect((await targetEnvironment(TARGET, undefined, { note: (line) => notes.push(line) })).account).toBe('111111111111');
+      expect(notes).toEqual([expect.stringContaining(`(${legacy()})`)]);
+    });
+
     // Review r62K F6: an older copy of an environment this CLI does not read was said as the stack's output, with no
     // way out; it is said as the copy, by its file, and never offered.
     it("an older lifeboat's copy this CLI cannot read is said as the copy, by its file, with the way out, and never offered", async () => {
@@ -1194,15 +1217,15 @@ describe('the primary region is down: its CloudFormation does not answer (review
       const sandbox = targetEnvironment(PROD, undefined, { note: () => undefined });
       await expect(sandbox).rejects.toThrow(StackNotFoundError);
       await expect(sandbox).rejects.toThrow(
-        `stack Shop was not found in eu-west-1 with the credentials in use, of account 888888888888, which cannot read a stack of account 111111111111 (--stack-account): the copy of its environment kept on this machine serves them as in an outage, ` +
-          `and the copy of its environment that --stack-account names (${copyOf('111111111111')}) is not used: the credentials in use are of account 888888888888, neither its account 111111111111 nor its DR account 999999999999`,
+        `stack Shop was not found in eu-west-1 with the credentials in use, of account 888888888888, which cannot read a stack of account 111111111111 (--stack-account): the copy that --stack-account names would serve them as in an outage, ` +
+          `but the copy of its environment that --stack-account names (${copyOf('111111111111')}) is not used: the credentials in use are of account 888888888888, neither its account 111111111111 nor its DR account 999999999999`,
       );
       // No copy of the account named: the file, and the stack's name may be what is wrong.
       process.env.AWS_PROFILE = 'dr';
       const none = targetEnvironment({ ...TARGET, stackAccount: '333333333333' }, undefined, { note: () => undefined });
       await expect(none).rejects.toThrow(StackNotFoundError);
       await expect(none).rejects.toThrow(
-        `and this machine has no copy of its environment for account 333333333333, which --stack-account names (${copyOf('333333333333')}): run any --stack command once while the region is up with credentials of account 333333333333 (each one keeps a copy), or start the runbook from the Step Functions console in the DR region; ` +
+        `which cannot read a stack of account 333333333333 (--stack-account): the copy that --stack-account names would serve them as in an outage, but this machine has no copy of its environment for account 333333333333, which --stack-account names (${copyOf('333333333333')}): run any --stack command once while the region is up with credentials of account 333333333333 (each one keeps a copy), or start the runbook from the Step Functions console in the DR region; ` +
           'if Shop is not the name of its stack, give the name of the stack that holds the LifeboatProtection, and --stack-region (or AWS_REGION) its region',
       );
       // Credentials of the account named: the stack is not there, as said without --stack-account.
@@ -1210,6 +1233,41 @@ describe('the primary region is down: its CloudFormation does not answer (review
       await expect(targetEnvironment(PROD, undefined, { note: () => undefined })).rejects.toThrow(
         /^stack Shop was not found in eu-west-1: give the name of the stack that holds the LifeboatProtection, and --stack-region \(or AWS_REGION\) its region$/,
       );
+    });
+
+    // Review r62M F6: credentials whose account is not known offline, whose pointer names 999… (the account they read
+    // last, which may be stale): that account is said as the pointer's, with its time, not as theirs.
+    it('a stack not found by credentials known only by their pointer: the account is said as the one they read last', async () => {
+      const staged = { ...ENVIRONMENT, deployment: { ...ENVIRONMENT.deployment, prefix: 'staging' }, environment: { ...ENVIRONMENT.environment, name: 'staging', account: '999999999999', drAccount: '888888888888' } };
+      await readUp(prodCrossAccount);
+      cloudFormation.reset();
+      answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staged) }]);
+      await targetEnvironment(TARGET, undefined, { now: () => new Date('2026-12-01T00:00:00.000Z') });
+      cloudFormation.reset();
+      cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id Shop does not exist'), { name: 'ValidationError' }));
+      const notes: string[] = [];
+      expect((await targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) })).account).toBe('111111111111');
+      expect(notes).toEqual([
+        expect.stringMatching(
+          /^stack Shop was not found in eu-west-1 with the credentials in use, of the account these credentials read last, 999999999999, at 2026-12-01T00:00:00.000Z, which cannot read a stack of account 111111111111: using the environment shop /,
+        ),
+      ]);
+      expect(notes[0]).toMatch(/, the copy chosen by --stack-account 111111111111; the account these credentials read last, 999999999999, at 2026-12-01T00:00:00.000Z, is its DR account$/);
+      expect(notes[0]).not.toContain('the credentials in use are of');
+    });
+
+    // Review r62M F7: a refusal whose message holds "does not exist" (a session policy that does not exist) is not a
+    // stack not found: the DR account's copy is not taken, the refusal is said as one.
+    it('an AccessDenied whose message says "does not exist" is refused as such, never served by the copy', async () => {
+      await bothReadThenOutage();
+      cloudFormation.reset();
+      cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks (the role session policy does not exist)'), { name: 'AccessDenied' }));
+      process.env.AWS_PROFILE = 'dr';
+      const notes: string[] = [];
+      const refusal = targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
+      await expect(refusal).rejects.toThrow(StackAccessDeniedError);
+      await expect(refusal).rejects.toThrow('DescribeStacks of stack Shop in eu-west-1 was refused (User is not authorized to perform: cloudformation:DescribeStacks (the role session policy does not exist)): --stack needs cloudformation:DescribeStacks');
+      expect(notes).toEqual([]);
     });
 
     // Review r62M F1: account 999… is prod's DR account and staging's primary, whose stack is also Shop in eu-west-1.
