@@ -6,6 +6,8 @@ import { passProgressText, tooManyInFlight } from '../../lambdas/mirror/pass-pro
 import { reportedDifference } from '../../lambdas/mirror/reported-difference';
 import { nextFireTime } from '../../config/next-fire-time';
 import { secondsBetween } from '../../lambdas/operations/seconds-between';
+import { quotedCatalogName, shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
+import { unseenJsonEscaped, unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 
 /**
  * The state of one mirrored source as `lifeboat status` and `lifeboat backups list` show it, from
@@ -164,13 +166,16 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const unreachable = check.lastAttempt && Date.parse(check.lastAttempt.at) >= Date.parse(check.checkedAt) ? check.lastAttempt : undefined;
 
   const reasons: string[] = [];
-  const of = `mirror of ${source.name} (${check.mirror})`;
+  // The record's text (the mirror, times, a differing key: user data, any UTF-8; the check's note) is shown escaped:
+  // raw, a U+202E reversed the line and a C1 or ESC drove the terminal (review r62M F3).
+  const of = `mirror of ${source.name} (${shownCatalogName(check.mirror)})`;
+  const checkedAt = shownCatalogName(check.checkedAt);
   // A table's key is named by reportedKey whichever of the source and its record says it is one.
   const keyType = source.type === 'dynamodb' ? source.type : check.type;
   const firstDifference = check.firstDifference ? reportedDifference(keyType, check.firstDifference) : undefined;
   if (other) {
     reasons.push(
-      `${of}: the last check (${check.checkedAt}) covered other data: it compared ${other.compared}, not ${other.configured} as configured now, ` +
+      `${of}: the last check (${checkedAt}) covered other data: it compared ${other.compared}, not ${other.configured} as configured now, ` +
         `so a failover restores from the DR vault: the next mirror check starts a new pass over the source, and the mirror counts once a pass over it ends clean`,
     );
   } else if (verdict === 'differences') {
@@ -178,18 +183,18 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
     const first = !firstDifference
       ? ''
       : keyType === 'dynamodb'
-        ? `, first ${firstDifference.key} (${firstDifference.reason}; the key itself is in ${mirrorPk(check.source)} of the DR catalog)`
-        : `, first ${JSON.stringify(firstDifference.key)} (${firstDifference.reason})`;
+        ? `, first ${unseenJsonEscaped(firstDifference.key)} (${shownCatalogName(firstDifference.reason)}; the key itself is in ${mirrorPk(check.source)} of the DR catalog)`
+        : `, first ${quotedCatalogName(firstDifference.key)} (${shownCatalogName(firstDifference.reason)})`;
     // A difference stays open across checks until seen equal again (lambdas/mirror/mirror-verdict.ts): say since when.
-    const since = check.unresolvedSince && check.unresolvedSince !== check.checkedAt ? `, open since ${check.unresolvedSince}` : '';
-    reasons.push(`${of}: the check of ${check.checkedAt} found ${check.differences} difference(s)${first}${since}: see \`lifeboat backups list --plan ${plan}${input.commandOptions ?? ''}\` and the replication rule`);
+    const since = check.unresolvedSince && check.unresolvedSince !== check.checkedAt ? `, open since ${shownCatalogName(check.unresolvedSince)}` : '';
+    reasons.push(`${of}: the check of ${checkedAt} found ${check.differences} difference(s)${first}${since}: see \`lifeboat backups list --plan ${plan}${input.commandOptions ?? ''}\` and the replication rule`);
   } else if (verdict === 'failed') {
-    reasons.push(`${of}: the check of ${check.checkedAt} failed: ${check.note ?? 'no reason recorded'}`);
+    reasons.push(`${of}: the check of ${checkedAt} failed: ${check.note !== undefined ? unseenOnlyEscaped(check.note) : 'no reason recorded'}`);
   }
   if (stale && staleAfterSeconds !== undefined) {
     reasons.push(
       `${of}: last checked ${mirrorDuration(checkAgeSeconds)} ago, more than twice the period of ${input.schedule.name} (${input.schedule.expression})` +
-        `${unreachable ? `; the source region was unreachable at ${unreachable.at}` : ''}: see why the mirror check did not run`,
+        `${unreachable ? `; the source region was unreachable at ${shownCatalogName(unreachable.at)}` : ''}: see why the mirror check did not run`,
     );
   }
   if (compared && check.passed && !other && cleanPassStartedAt === undefined) {
@@ -214,13 +219,13 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const awaitingSeconds = readUntil === undefined ? undefined : secondsBetween(readUntil, new Date(check.checkedAt));
   if (awaitingSeconds !== undefined && awaitingSeconds > input.rpoSeconds) {
     reasons.push(
-      `${of}: its samples of ${awaitingSyncSince ?? '?'} were not compared by the check of ${check.checkedAt}, ${mirrorDuration(awaitingSeconds)} after they were read, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
+      `${of}: its samples of ${awaitingSyncSince !== undefined ? shownCatalogName(awaitingSyncSince) : '?'} were not compared by the check of ${checkedAt}, ${mirrorDuration(awaitingSeconds)} after they were read, beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
         `EFS had completed no sync since they were read (lag ${check.lagSeconds === null ? 'unknown' : mirrorDuration(check.lagSeconds)}), so what the replica holds is unknown: see the EFS replication's status in the primary region`,
     );
   }
   if (lagOverRpo && dataAgeSeconds !== undefined && cleanPassStartedAt !== undefined) {
     reasons.push(
-      `${of}: its data may be ${mirrorDuration(dataAgeSeconds)} old (its last clean pass over the whole source started ${cleanPassStartedAt}; lag included), beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
+      `${of}: its data may be ${mirrorDuration(dataAgeSeconds)} old (its last clean pass over the whole source started ${shownCatalogName(cleanPassStartedAt)}; lag included), beyond the plan's RPO of ${mirrorDuration(input.rpoSeconds)}: ` +
         // A later pass held by keys in flight would bring the data age down once it counts: say what it waits for (review r1 F3 on 33caacf).
         `a failover restores from the DR vault${check.candidatePass ? passProgressText(check) : ''}`,
     );

@@ -72,6 +72,21 @@ describe('a mirrored source', () => {
     expect(open.reasons[0]).toContain(`found 1 difference(s), first "img/a.png" (differs), open since ${minutesAgo(65)}: see`);
   });
 
+  it("shows the record's text escaped: a key (user data) with U+202E or a C1, a forged check time or note forges no line and drives no terminal (review r62M F3)", () => {
+    const key = 'invoices/\u202efdp.exe\u0085x';
+    const m = mirror(check({ passed: false, differences: 1, firstDifference: { key, reason: 'missing in the mirror' }, unresolvedSince: `${minutesAgo(65)}\u001b[31m` }));
+    expect(m.reasons).toEqual([
+      `mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): the check of ${minutesAgo(5)} found 1 difference(s), first "invoices/\\u202efdp.exe\\u0085x" (missing in the mirror), open since ${minutesAgo(65)}\\u001b[31m: see \`lifeboat backups list --plan demo\` and the replication rule`,
+    ]);
+    // V8 reads a date with a (comment) in it: a forged check time is still a time, and is printed.
+    const forgedAt = `Nov 30 2026 11:55 GMT (x\n✓ demo: within objectives\u009b32m)`;
+    const failed = mirror(check({ checkedAt: forgedAt, passed: false, compared: 0, inFlight: 0, note: 'the mounted replica fs-1 is not "fs-2"\\x: set it\n✓ demo: within objectives\u202e' }));
+    expect(failed.reasons).toEqual([
+      'mirror of demo-assets (s3://lifeboat-dev-mirror-demo-assets/): the check of Nov 30 2026 11:55 GMT (x\\u000a✓ demo: within objectives\\u009b32m) failed: the mounted replica fs-1 is not "fs-2"\\x: set it\\u000a✓ demo: within objectives\\u202e',
+    ]);
+    for (const line of [...m.reasons, ...failed.reasons]) for (const raw of ['\n', '\u001b', '\u009b', '\u0085', '\u202e']) expect(line).not.toContain(raw);
+  });
+
   it('a failed check without a differing key (a precondition missing): not within, its note is the reason', () => {
     const m = mirror(check({ type: 'dynamodb', mirror: 'dynamodb table orders (us-west-2)', passed: false, compared: 0, inFlight: 0, lagSeconds: null, note: 'no replica of table orders in us-west-2: make it a global table' }), DAY_RPO, { name: 'demo-assets', type: 'dynamodb' });
     expect(m).toEqual(expect.objectContaining({ verdict: 'failed', withinObjectives: false }));
