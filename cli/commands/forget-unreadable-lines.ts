@@ -2,15 +2,18 @@ import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { catalogItemDeleteCommand, INVALID_ITEM_LINES } from '../../lambdas/catalog/catalog-item-delete-command';
 import { type PlanForgetReport } from '../../lambdas/retention/forget-backups';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
+import { shellWord } from '../../lambdas/runtime/shell-word';
 
 /**
  * The commands the advice names, with the target options of the forget that printed it. No `doctor` when the forget
  * named its environment by --stack: the doctor refuses --stack (it checks a config file's environment), so the line
  * would fail pasted (review r62I F1); stderr's lines are then where each record is named, and each record the report
  * names gets its delete under it (review r62O F3: "delete it" named no command) in `catalogRegion`, the region of the
- * forget's catalog (none without it: a `<its region>` pasted is a redirect). --stack is AWS only: a plain `aws` delete.
+ * forget's catalog (none without it: a `<its region>` pasted is a redirect). --stack is AWS only: an `aws` delete, with
+ * `--profile <catalogProfile>` for a DR catalog the forget read with --dr-profile (another account: without it the
+ * delete went to the default profile's account, review r62R F3).
  */
-export type UnreadableRecordCommands = { readonly doctor?: string; readonly rebuild: string; readonly catalogRegion?: string };
+export type UnreadableRecordCommands = { readonly doctor?: string; readonly rebuild: string; readonly catalogRegion?: string; readonly catalogProfile?: string };
 
 /**
  * What `lifeboat backups forget` prints of a plan's records it could not read (PlanForgetReport.unreadable): the run
@@ -50,5 +53,6 @@ function whereNamed({ doctor, catalogRegion }: UnreadableRecordCommands, vault: 
 /** Under a named record when there is no doctor line to name its delete: the conditioned delete of its catalog item. */
 function deleteLine(record: NonNullable<PlanForgetReport['unreadable']>[number], commands: UnreadableRecordCommands): string[] {
   if (commands.doctor !== undefined || commands.catalogRegion === undefined || record.catalogItem === undefined) return [];
-  return [`      delete: \`${catalogItemDeleteCommand({ region: commands.catalogRegion, ...record.catalogItem })}\``];
+  const awsCli = commands.catalogProfile !== undefined ? `aws --profile ${shellWord(commands.catalogProfile)}` : 'aws';
+  return [`      delete: \`${catalogItemDeleteCommand({ region: commands.catalogRegion, ...record.catalogItem }, awsCli)}\``];
 }

@@ -23,7 +23,7 @@ import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { unreadableRecordLines } from './forget-unreadable-lines';
 import { forgetPolicy, type VaultForgetRuleOptions } from './vault-forget';
 import { backupsForgetLost } from './backups-forget-lost';
-import { type AccessClients, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
+import { type AccessClients, type DrAccountOptions, type EnvironmentAccess, environmentAccess, type TargetOptions, withTargetOptions } from '../environment-access';
 import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type VaultSide } from '../../lambdas/runtime/runtime-config';
 import { HeldListUnreadError } from './held-list-unread-error';
@@ -485,11 +485,13 @@ export function unconfiguredPlanAdvice(err: UnconfiguredPlanError, target: Backu
  * (backupRecordSchema takes any non-empty one, and a forged record is valid): shown escaped (shownCatalogName), as a
  * newline or ESC in one would forge report lines (f62Q).
  */
-export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions, catalogRegion?: string): void {
+export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?: string, target?: TargetOptions & DrAccountOptions, catalogRegion?: string): void {
   const side = { vault: report.vault, region: report.vault };
   const rebuild = target ? catalogRebuildTargetLine(side, target) : catalogRebuildCommandWords(side);
   const doctor = target ? doctorCommandLine(target) : 'lifeboat doctor';
   const commands = { ...(doctor !== undefined ? { doctor } : {}), rebuild };
+  // The DR catalog was read with --dr-profile (its account's): its deletes need the same profile.
+  const catalogProfile = report.vault === 'dr' && target?.drProfile !== undefined ? { catalogProfile: target.drProfile } : {};
   const shown = shownCatalogName;
   for (const plan of report.plans) {
     const given = plan.plan === unconfigured ? ' (not in the config: the policy of the command line)' : '';
@@ -497,7 +499,7 @@ export function printForgetReport(io: CliIo, report: ForgetReport, unconfigured?
     io.out(`Plan ${name}, ${report.vault} vault: ${JSON.stringify(plan.policy)}${given}`);
     // Records the vault does not bear out (record-evidence.ts), and those not read at all: said first, so that nobody misses them under a long table.
     for (const n of plan.notCounted) io.out(`  not counted: ${shown(n.backupId)}: ${n.reason}`);
-    for (const line of unreadableRecordLines(plan, report.vault, catalogRegion !== undefined ? { ...commands, catalogRegion } : commands)) io.out(line);
+    for (const line of unreadableRecordLines(plan, report.vault, catalogRegion !== undefined ? { ...commands, catalogRegion, ...catalogProfile } : commands)) io.out(line);
     if (plan.decisions.length === 0) {
       io.out('  No backups.');
       continue;

@@ -444,4 +444,23 @@ describe('printForgetReport', () => {
     expect(words.slice(-2)).toEqual(['--condition-expression', 'attribute_exists(pk)']);
     expect(out.join('\n')).toContain("the `delete:` line under each record named above deletes it (the doctor, which names those commands, does not take --stack)");
   });
+
+  // Review r62R F3: `--vault dr --dr-profile P` read the DR catalog with profile P (another account), and its deletes named
+  // no profile: pasted, they went to the default profile's account, and the condition failed or another table lost the item.
+  it("gives a DR record's delete the forget's --dr-profile, and a primary record's none", () => {
+    const profile = "dr acct's";
+    const deletesOf = (vault: 'primary' | 'dr'): string[][] => {
+      const { out, io } = capturedCliIo();
+      const report = unreadableReport(vault);
+      const plan = report.plans[0] as PlanForgetReport;
+      const unreadable = [{ item: 'BACKUP#x / BACKUP', problem: 'not valid', catalogItem: { table: `lifeboat-dev-catalog-${vault}`, key: { pk: 'BACKUP#x', sk: 'BACKUP' } } }];
+      printForgetReport(io, { ...report, plans: [{ ...plan, unreadable }] }, undefined, { ...base, aws: true, stack: 'My-Stack', drProfile: profile }, 'us-west-2');
+      return out.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('      delete: ')).map((l) => printedLineWords(l.replace(/^ {6}delete: `|`$/g, '')));
+    };
+    const [dr] = deletesOf('dr');
+    expect(dr?.slice(0, 9)).toEqual(['aws', '--profile', profile, 'dynamodb', 'delete-item', '--region', 'us-west-2', '--table-name', 'lifeboat-dev-catalog-dr']);
+    const [primary] = deletesOf('primary');
+    expect(primary?.slice(0, 3)).toEqual(['aws', 'dynamodb', 'delete-item']);
+    expect(primary).not.toContain('--profile');
+  });
 });
