@@ -3,6 +3,8 @@ import { type EnvironmentConfig } from '../../config/lifeboat-config';
 import { findEnvironment, loadLifeboatConfig } from '../../config/load-config';
 import { targetEnvironment } from '../target-environment';
 import { type DrillRecord } from '../../lambdas/catalog/drill-record';
+import { DRILL_ID_EXAMPLE, isDrillId } from '../../lambdas/catalog/drill-id';
+import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
 import { InvalidInputError } from '../../lambdas/runtime/errors';
 import { type CliIo, processIo } from '../cli-io';
 import { type DrillAccess, type DrillAccessClients, drillAccess, type DrillSide } from '../drills/drill-access';
@@ -203,7 +205,8 @@ export async function drillsShowCommand(drillId: string, options: DrillsShowOpti
   let sides: DrillSide[];
   try {
     sides = sidesOf(options.vault);
-    if (!/^\d{8}T\d{6}Z-[0-9a-f]{8}$/.test(drillId)) throw new InvalidInputError(`drill id ${drillId}: must look like 20261130T101500Z-1a2b3c4d (see lifeboat drills list)`);
+    // The id is the user's text: echoed raw, a newline or ESC in it forged a line or drove the terminal (review r62M F2).
+    if (!isDrillId(drillId)) throw new InvalidInputError(`drill id ${shownCatalogName(drillId)}: must look like ${DRILL_ID_EXAMPLE} (see lifeboat drills list)`);
   } catch (err) {
     io.err(`lifeboat drills show: ${message(err)}`);
     return 2;
