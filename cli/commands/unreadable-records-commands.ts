@@ -8,5 +8,6 @@ import { DOCTOR_NOT_WITH_STACK } from '../target-options-line';
  */
 export function unreadableRecordsCommands(doctor: string | undefined, rebuild: string): string {
   if (doctor !== undefined) return `\`${doctor}\` and ${rebuild}`;
-  return `${rebuild} (${DOCTOR_NOT_WITH_STACK}: the error names the first records with the command that deletes each, the function's log every one)`;
+  // Keys too long to name leave the error naming none (unreadable-newer-backups.ts): only the log names each then (review r62R F4).
+  return `${rebuild} (${DOCTOR_NOT_WITH_STACK}: the error, or the function's log, names each record; the error gives the command that deletes each it names)`;
 }

@@ -162,7 +162,7 @@ describe('the doctor line printed with the run\'s target options (rb62A item 2)'
     expect(await parsedLines(advice ?? '')).toEqual(expect.arrayContaining([{ line: expect.stringMatching(/^lifeboat catalog rebuild --vault dr --region dr /) }]));
     for (const parsed of await parsedLines(advice ?? '')) expect(parsed).not.toHaveProperty('refused');
     expect((advice ?? '').includes('lifeboat doctor')).toBe(options.stack === undefined);
-    if (options.stack !== undefined) expect(advice).toContain('(the doctor does not take --stack: the error names the first records with the command that deletes each');
+    if (options.stack !== undefined) expect(advice).toContain("(the doctor does not take --stack: the error, or the function's log, names each record; the error gives the command that deletes each it names)");
   });
 
   it.each([
