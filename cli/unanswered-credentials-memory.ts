@@ -1,5 +1,4 @@
 import { isCredentialsUnanswered } from './credentials-unanswered';
-import { StsUnansweredError } from './credentials-with-timeouts';
 
 type Provider<T, O> = (options?: O) => Promise<T>;
 
@@ -27,10 +26,15 @@ export class RememberedUnanswered {
   forget(): void {
     this.failure = undefined;
   }
+
+  /** Forgets the failure if it was met at or before `at`: an answer asked for after it says the provider is back. */
+  forgetIfBefore(at: number): void {
+    if (this.failure !== undefined && this.failure.at <= at) this.failure = undefined;
+  }
 }
 
 /**
- * The provider, whose failure to answer (isCredentialsUnanswered: a timeout, the portal's or STS's 5xx) is thrown
+ * The provider, whose failure to answer (isCredentialsUnanswered: a timeout, the portal's 5xx) is thrown
  * again at once to every ask within UNANSWERED_REMEMBERED_MS of it, without asking again. `now`: the clock, for tests.
  * Only an ask that has no credentials fails here: the SDK's chain serves the ones it has while they are valid (a
  * failed refresh before their expiry is swallowed), so a follow loop's polls (workflow-runner.ts) are not failed by it.
@@ -38,9 +42,11 @@ export class RememberedUnanswered {
  * `shared`: where the failures that are the same whichever region asks are remembered, for the run's providers of the
  * other regions to throw at once too (review r62N F2): an SSO profile's portal is in its sso_region for every client,
  * so a provider per region asked the silent portal once per region (`status`: 4 connections, not 2). Every failure
- * but STS's (StsUnansweredError: a role's STS is asked in the client's region, and another region's may answer) is
- * of that kind: the portal, its token refresh, the instance's or container's endpoint. A shared failure is not thrown
- * to a provider that still holds valid credentials: it does not need to ask.
+ * remembered is of that kind: the portal, its token refresh, the instance's or container's endpoint. A role's STS,
+ * asked in the client's region, is not remembered at all (review r62Q F1): its silence is the region's, which the
+ * commands handle as such (credentials-with-timeouts.ts). A shared failure is not thrown to a provider that still
+ * holds valid credentials: it does not need to ask. A provider given new credentials by an ask begun after the shared
+ * failure forgets it for every region (review r62Q F3): the portal answered again.
  */
 export function rememberingUnanswered<T, O>(provider: Provider<T, O>, now: () => number = Date.now, shared?: RememberedUnanswered): Provider<T, O> {
   const own = new RememberedUnanswered();
@@ -51,11 +57,13 @@ export function rememberingUnanswered<T, O>(provider: Provider<T, O>, now: () =>
     if (remembered !== undefined) throw remembered;
     try {
       const credentials = await provider(options);
+      // The SDK serves credentials it holds without asking: only new ones say the provider answered.
+      if (credentials !== held) shared?.forgetIfBefore(at);
       held = credentials;
       own.forget();
       return credentials;
     } catch (err) {
-      if (isCredentialsUnanswered(err)) (shared !== undefined && !(err instanceof StsUnansweredError) ? shared : own).remember(err, now());
+      if (isCredentialsUnanswered(err)) (shared ?? own).remember(err, now());
       throw err;
     }
   };

@@ -63,3 +63,39 @@ it("throws a shared failure to another region's provider without asking it, but 
   await expect(holding()).resolves.toBe(credentials);
   expect(served).toBe(2);
 });
+
+it("forgets a shared failure when another region's provider gets new credentials from an ask begun after it", async () => {
+  // Review r62Q F3: the portal back, a provider that refreshed through it forgot its own failure only, and the other
+  // regions' providers were still thrown the portal's silence, unasked, for the rest of the minute.
+  let clock = 0;
+  let portalUp = false;
+  const shared = new RememberedUnanswered();
+  const portal = (): Promise<{ accessKeyId: string; expiration: Date }> =>
+    portalUp ? Promise.resolve({ accessKeyId: 'ASIA', expiration: new Date(clock + 3_600_000) }) : Promise.reject(Object.assign(new Error('TimeoutError: socket hang up'), { name: 'CredentialsProviderError' }));
+  // The primary region's provider holds credentials, so it still asks (the SDK refreshes them through the portal).
+  portalUp = true;
+  const primary = rememberingUnanswered(portal, () => clock, shared);
+  await primary();
+  portalUp = false;
+  await expect(rememberingUnanswered(portal, () => clock, shared)()).rejects.toThrow(/socket hang up/);
+  clock = 10_000;
+  portalUp = true;
+  await expect(primary()).resolves.toMatchObject({ accessKeyId: 'ASIA' });
+  let drAsks = 0;
+  const dr = rememberingUnanswered(() => ((drAsks += 1), portal()), () => clock, shared);
+  await expect(dr()).resolves.toMatchObject({ accessKeyId: 'ASIA' });
+  expect(drAsks).toBe(1);
+});
+
+it('keeps a shared failure when the provider that succeeds only served the credentials it held', async () => {
+  // The SDK serves held credentials without asking the portal: that says nothing of the portal.
+  const shared = new RememberedUnanswered();
+  const held = { accessKeyId: 'ASIA', expiration: new Date(3_600_000) };
+  const holding = rememberingUnanswered(() => Promise.resolve(held), () => 0, shared);
+  await holding();
+  const silence = await rememberingUnanswered(failing('TimeoutError: socket hang up').provider, () => 0, shared)().catch((err: unknown) => err);
+  await expect(holding()).resolves.toBe(held);
+  const other = failing('TimeoutError: socket hang up');
+  await expect(rememberingUnanswered(other.provider, () => 0, shared)()).rejects.toBe(silence);
+  expect(other.asks()).toBe(0);
+});
