@@ -23,7 +23,8 @@ const ANSI_C: Readonly<Record<string, number>> = { n: 0x0a, t: 0x09, r: 0x0d, a:
 /**
  * The words of `line` as bash reads a paste of it, read here without any shell: plain characters, '…', "…" with no
  * `$`, backtick or backslash but \" and \\, a backslash before a character outside quotes, and $'…' with \xHH bytes
- * and the escapes above, words apart at spaces and tabs. Anything else throws PrintedLineNotInertError.
+ * and the escapes above, words apart at spaces and tabs. Anything else throws PrintedLineNotInertError, a NUL too
+ * (raw or `\x00`: bash cuts the word there).
  */
 export function printedLineWords(line: string): string[] {
   const words: string[] = [];
@@ -36,6 +37,9 @@ export function printedLineWords(line: string): string[] {
   const refuse = (at: number, why: string): never => {
     throw new PrintedLineNotInertError(line, at, why);
   };
+  // A NUL no command line holds: bash cuts the word there, so the words would not be the printer's (review r62R F4).
+  const nul = line.indexOf('\0');
+  if (nul >= 0) refuse(nul, 'a NUL, where bash cuts the word');
   let i = 0;
   while (i < line.length) {
     const char = line[i] as string;
@@ -54,6 +58,8 @@ export function printedLineWords(line: string): string[] {
       i = readDoubleQuoted(line, i, add, refuse);
     } else if (char === '$' && line[i + 1] === "'") {
       i = readAnsiC(line, i, (byte) => void (word ??= []).push(byte), refuse);
+      // `$''` is a word even with no byte in it, as `''` is: bash reads [""].
+      word ??= [];
     } else if (char === '\\') {
       const next = line[i + 1];
       if (next === undefined || next === '\n') refuse(i, 'a backslash ends the line or continues it');
@@ -106,7 +112,9 @@ function readAnsiC(line: string, dollar: number, push: (byte: number) => void, r
     const hex = /^x([0-9a-fA-F]{1,2})/.exec(line.slice(i + 1));
     const escaped = line[i + 1] as string;
     if (hex !== null) {
-      push(parseInt(hex[1] as string, 16));
+      const byte = parseInt(hex[1] as string, 16);
+      if (byte === 0) refuse(i, "\\x00 inside $'…', where bash cuts the word");
+      push(byte);
       i += 1 + hex[0].length;
     } else if (escaped in ANSI_C) {
       push(ANSI_C[escaped] as number);

@@ -45,11 +45,22 @@ it.each([
   `lifeboat catalog rebuild --env ${shownShellWord('pr\nod\u202e é 😀 \\ \' x')}`,
   `lifeboat backups list --env "pr\\"od \\\\ x" --data-dir a\\ b`,
   `lifeboat backups list\t--env 'p'"r"$'\\x6fd'`,
+  // Review r62R F4: an empty $'' is a word, as '' is.
+  `lifeboat backups list --env $'' --data-dir x$''y`,
 ])('reads the words of %j as bash does', (line) => {
   const bash = spawnSync('bash', ['-c', `printf '%s\\0' ${line}`], { encoding: 'utf8', timeout: 10_000, env: { PATH: process.env.PATH, LANG: 'C' } });
   expect(bash.status).toBe(0);
   expect(printedLineWords(line)).toEqual(bash.stdout.split('\0').slice(0, -1));
 });
+
+// Review r62R F4: bash cuts a word at a NUL (raw in '…' or \x00 in $'…'), so its words are not the printer's: refused.
+it.each([`lifeboat backups list --env 'pr\0od'`, `lifeboat backups list --env $'pr\\x00od'`, `lifeboat backups list --env $'pr\\x0'`, `lifeboat backups list --env "pr\0od"`])(
+  'refuses a NUL in %j, where bash cuts the word',
+  (line) => {
+    expect(() => printedLineWords(line)).toThrow(PrintedLineNotInertError);
+    expect(() => printedLineWords(line)).toThrow(/a NUL, where bash cuts the word|\\x00 inside \$'…', where bash cuts the word/);
+  },
+);
 
 it('parses a line the CLI takes and gives its options', async () => {
   expect(await parsePrintedCommand(`lifeboat backups hold b-1 --reason 'case 42' --env prod --aws`)).toEqual({
