@@ -76,9 +76,11 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
   const now = options.now ?? (() => new Date());
   const note = options.note ?? ((line: string) => process.stderr.write(`${line}\n`));
   let outputs: readonly Output[];
+  let stackId: string | undefined;
   try {
     const { Stacks: stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
     outputs = stacks[0]?.Outputs ?? [];
+    stackId = stacks[0]?.StackId;
   } catch (err) {
     // CloudFormation answers a stack it does not have with a ValidationError "Stack with id X does not exist"; the
     // phrase alone may be in a refusal's message too (a session policy that does not exist), never a stack not found
@@ -123,25 +125,32 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     }
     throw err;
   }
-  const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
-  const firsts = outputs.filter((o) => o.OutputKey?.startsWith(ENVIRONMENT_OUTPUT_START) === true && o.OutputValue?.startsWith(ENVIRONMENT_OUTPUT_HEAD) === true);
-  const [first, ...others] = firsts;
-  if (first?.OutputKey === undefined || first.OutputValue === undefined) {
-    throw new StackEnvironmentError(`stack ${stackName} has no Lifeboat output: is it deployed with lifeboat ≥ ${ENVIRONMENT_OUTPUT_SINCE}? (the stack that holds a LifeboatProtection, the JSON-config app's stacks too, has an output ${ENVIRONMENT_OUTPUT_START}<Prefix> from its first deploy after the upgrade; a protection in a NestedStack has it in the nested stack: give --stack the nested stack's physical name, such as ${stackName}-InnerNestedStack…-1A2B3C4D5E6F)`);
+  let environmentRead: { environment: EnvironmentConfig; key: string; json: string };
+  try {
+    environmentRead = outputsEnvironment(stackName, outputs);
+  } catch (err) {
+    // A stack of another account than --stack-account's is not the one the user means, whatever it holds: a DR account
+    // D's own stack of the same name that is no Lifeboat stack (or one this CLI cannot read) must not hide the copy of
+    // the account named, which may name D its DR account (review r62S F1). CloudFormation finds by name only the
+    // caller's stacks: the StackId's account, else the credentials' own.
+    const owner = accountOfStackId(stackId) ?? credentials.account;
+    if (!(err instanceof StackEnvironmentError) || options.stackAccount === undefined || owner === undefined || owner === options.stackAccount) throw err;
+    return namedCopy(
+      { stackName, region: cacheRegion, where, credentials: { ...credentials, account: owner }, known: { accounts: [owner], pointer: undefined }, profile, home: options.home, readOnly: options.readOnly === true },
+      options.stackAccount,
+      {
+        lead: `stack ${stackName}${where} is of account ${owner}, the credentials' account, not ${options.stackAccount} as --stack-account says, and is not a Lifeboat stack this CLI reads (${err.message})`,
+        join: 'and',
+        line: `stack ${stackName}${where} is of account ${owner} (not a Lifeboat stack this CLI reads), not ${options.stackAccount}`,
+        tail: `; if account ${options.stackAccount}'s stack is in another region, give --stack-region its region`,
+        error: StackEnvironmentError,
+        cause: err,
+      },
+      note,
+      now(),
+    );
   }
-  if (others.length > 0) {
-    throw new StackEnvironmentError(`stack ${stackName} holds ${firsts.length} Lifeboat protections (outputs ${firsts.map((o) => o.OutputKey).join(', ')}): --stack reaches a stack with one; put each protection in a stack of its own`);
-  }
-  const key = first.OutputKey;
-  const count = /^\{"lifeboatEnvironment":1,"parts":(\d+),/.exec(first.OutputValue)?.[1];
-  const parts = count === undefined ? 1 : Number(count);
-  let json = first.OutputValue;
-  for (let part = 2; part <= parts; part++) {
-    const value = valueOf(environmentOutputPartKey(key, part));
-    if (value === undefined) throw new StackEnvironmentError(`stack ${stackName}: output ${key} says it has ${parts} parts, and ${environmentOutputPartKey(key, part)} is missing: deploy the stack again`);
-    json += value;
-  }
-  const environment = parsedEnvironment(stackName, key, json);
+  const { environment, key, json } = environmentRead;
   // The user named another account than the stack's: this stack is not the one they mean. CloudFormation answered
   // these credentials with a stack of their own account D, which may be the DR account of the environment named and
   // the primary account of another whose stack has the same name (review r62M F1): the copy of the account named then
@@ -178,6 +187,35 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     if (pointed !== undefined) note(`could not keep a pointer from the credentials in use to account ${environment.account} (${pointerFile}), by which they find its copy in an outage: ${pointed}`);
   }
   return environment;
+}
+
+/** The environment of the stack's Lifeboat output (its parts joined), its key and JSON; a StackEnvironmentError when the stack has none this CLI reads. */
+function outputsEnvironment(stackName: string, outputs: readonly Output[]): { environment: EnvironmentConfig; key: string; json: string } {
+  const valueOf = (key: string): string | undefined => outputs.find((o) => o.OutputKey === key)?.OutputValue;
+
+  const firsts = outputs.filter((o) => o.OutputKey?.startsWith(ENVIRONMENT_OUTPUT_START) === true && o.OutputValue?.startsWith(ENVIRONMENT_OUTPUT_HEAD) === true);
+  const [first, ...others] = firsts;
+  if (first?.OutputKey === undefined || first.OutputValue === undefined) {
+    throw new StackEnvironmentError(`stack ${stackName} has no Lifeboat output: is it deployed with lifeboat ≥ ${ENVIRONMENT_OUTPUT_SINCE}? (the stack that holds a LifeboatProtection, the JSON-config app's stacks too, has an output ${ENVIRONMENT_OUTPUT_START}<Prefix> from its first deploy after the upgrade; a protection in a NestedStack has it in the nested stack: give --stack the nested stack's physical name, such as ${stackName}-InnerNestedStack…-1A2B3C4D5E6F)`);
+  }
+  if (others.length > 0) {
+    throw new StackEnvironmentError(`stack ${stackName} holds ${firsts.length} Lifeboat protections (outputs ${firsts.map((o) => o.OutputKey).join(', ')}): --stack reaches a stack with one; put each protection in a stack of its own`);
+  }
+  const key = first.OutputKey;
+  const count = /^\{"lifeboatEnvironment":1,"parts":(\d+),/.exec(first.OutputValue)?.[1];
+  const parts = count === undefined ? 1 : Number(count);
+  let json = first.OutputValue;
+  for (let part = 2; part <= parts; part++) {
+    const value = valueOf(environmentOutputPartKey(key, part));
+    if (value === undefined) throw new StackEnvironmentError(`stack ${stackName}: output ${key} says it has ${parts} parts, and ${environmentOutputPartKey(key, part)} is missing: deploy the stack again`);
+    json += value;
+  }
+  return { environment: parsedEnvironment(stackName, key, json), key, json };
+}
+
+/** The account of a stack's ARN (arn:aws:cloudformation:<region>:<account>:stack/…), when CloudFormation gave one. */
+function accountOfStackId(stackId: string | undefined): string | undefined {
+  return /^arn:[^:]+:cloudformation:[^:]*:(\d{12}):stack\//.exec(stackId ?? '')?.[1];
 }
 
 /** Runs `write`; undefined when it wrote, else why not. */

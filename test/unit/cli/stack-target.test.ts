@@ -1309,6 +1309,29 @@ describe('the primary region is down: its CloudFormation does not answer (review
       await expect(refusal).rejects.not.toThrow('for this stack');
     });
 
+    // Review r62S F1: the DR account's own Shop is no Lifeboat stack (no output, or two protections): its refusal was
+    // thrown before the account check, so prod's copy, naming 999… its DR account, was never consulted.
+    it("region up: the credentials' own stack of the same name is no Lifeboat stack: the copy of the account named, for its DR account", async () => {
+      await bothReadThenOutage();
+      const protection = { OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) };
+      for (const outputs of [[{ OutputKey: 'ShopUrl', OutputValue: 'https://shop.example' }], [protection, { ...protection, OutputKey: 'LifeboatEnvironmentOther' }]]) {
+        cloudFormation.reset();
+        cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Shop', StackId: 'arn:aws:cloudformation:eu-west-1:999999999999:stack/Shop/0f0e', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: outputs }] });
+        process.env.AWS_PROFILE = 'dr';
+        const notes: string[] = [];
+        const environment = await targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
+        expect([environment.account, environment.deployment?.prefix]).toEqual(['111111111111', 'shop']);
+        expect(notes).toEqual([expect.stringMatching(/^stack Shop in eu-west-1 is of account 999999999999 \(not a Lifeboat stack this CLI reads\), not 111111111111: using the environment shop \(prefix shop\) of account 111111111111 /)]);
+        expect(notes[0]).toContain('the copy chosen by --stack-account 111111111111; the credentials in use are of its DR account 999999999999');
+        // An account named of no copy: refused naming the stack found as account 999…'s, with why it is not read.
+        const refusal = targetEnvironment({ ...TARGET, stackAccount: '333333333333' }, undefined, { note: () => undefined });
+        await expect(refusal).rejects.toThrow(StackEnvironmentError);
+        await expect(refusal).rejects.toThrow(/^stack Shop in eu-west-1 is of account 999999999999, the credentials' account, not 333333333333 as --stack-account says, and is not a Lifeboat stack this CLI reads \(stack Shop (has no Lifeboat output|holds 2 Lifeboat protections)/);
+        // Its own account named: the stack's own refusal, as before.
+        await expect(targetEnvironment({ ...TARGET, stackAccount: '999999999999' }, undefined, { note: () => undefined })).rejects.toThrow(/^stack Shop (has no Lifeboat output|holds 2 Lifeboat protections)/);
+      }
+    });
+
     it("region up: a stack of another account than --stack-account's is refused naming its environment, and nothing is kept", async () => {
       answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(staging) }]);
       const refusal = targetEnvironment(PROD, undefined, { note: () => undefined });
