@@ -1,6 +1,5 @@
-import { cut } from '../runtime/cut-text';
-import { unseenEscaped } from '../runtime/quoted-service-words';
 import { shownCatalogName } from './shown-catalog-name';
+import { shownItemProblem } from './shown-item-problem';
 
 /** Another run holds the lease on this plan: its backup is still running (or died less than a lease ago). */
 export class BackupInProgressError extends Error {
@@ -66,15 +65,6 @@ export class BackupNotCommittableError extends Error {
 }
 
 /**
- * Characters (code points) of one validation problem of a damaged item (`<path>: <what is wrong>`) its message shows.
- * The path holds the item's own keys (a `pins` key is any string), so a whole problem could read as a complete
- * `aws dynamodb delete-item` of another record, quoted in the refusal beside the real deletes (review r62L F3). The
- * shortest delete of a catalog record, `aws dynamodb delete-item --table-name lifeboat-<env>-catalog --key
- * pk={S=…},sk={S=…}`, is longer than this; a real problem (a field and zod's words) is shorter.
- */
-const PROBLEM_SHOWN = 80;
-
-/**
  * An item of the catalog table that does not have the shape this version reads (hand-edited, written
  * by an incompatible version, or damaged). Names the item and every bad field; never retried.
  * `preVault`: a backup record of the versions before the vault (backup-record.ts, isPreVaultBackupItem), whose
@@ -96,7 +86,7 @@ export class CatalogItemInvalidError extends Error {
       options.preVault === true
         ? `Catalog item ${shown} in table ${table} is a record from before the vault (2026-11-25): the vault holds nothing of it; delete the item ` +
             '(docs/DEPLOYMENT.md, "Upgrades"; `lifeboat doctor` prints the command).'
-        : `Catalog item ${shown} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${problems.map((p) => cut(p, PROBLEM_SHOWN, unseenEscaped)).join('; ')}. ` +
+        : `Catalog item ${shown} in table ${table} is not a valid ${item.startsWith('BACKUP#') ? 'backup record' : 'catalog item'}: ${problems.map(shownItemProblem).join('; ')}. ` +
             'Fix or delete the item (the vault keeps the backup itself), or upgrade Lifeboat if a newer version wrote it.',
     );
     this.preVault = options.preVault === true;

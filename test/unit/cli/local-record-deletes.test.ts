@@ -26,7 +26,7 @@ const LOCAL = `AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws --endpo
 const DAMAGED_PK = 'BACKUP#20261209T060000Z-0000000b';
 const VICTIM_PK = 'BACKUP#20261208T060000Z-0000000a';
 const VICTIM = `aws dynamodb delete-item --region us-east-1 --table-name ${TABLE} --key '{"pk":{"S":"${VICTIM_PK}"},"sk":{"S":"BACKUP"}}' --condition-expression 'attribute_exists(pk)'`;
-/** Pins keys enough that the damaged item's problems (each shown to 80 characters) run past the summary's cut. */
+/** Pins keys enough that the damaged item's problems (each key shown to 40 characters) run past the summary's cut. */
 const MANY_PINS = Array.from({ length: 60 }, (_, i) => `${'p'.repeat(70)}${i}`);
 /** The local delete of the damaged item, written out. */
 const DAMAGED_DELETE = (region: string) =>
