@@ -4,7 +4,7 @@ import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
 import { CredentialsUnansweredError, DEFAULT_CHAIN_GIVING, isCredentialsUnanswered } from '../credentials-unanswered';
 import { type CheckResult, fail, ok } from './check-result';
 import { type DoctorContext } from './doctor-context';
-import { describeError } from './sdk-error';
+import { describeError, httpStatusOf } from './sdk-error';
 import { isRegionUnanswered, REGION_UNANSWERED_FIX } from './unanswered-region';
 
 /**
@@ -30,8 +30,10 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
   try {
     identity = await sts(primaryRegion).send(new GetCallerIdentityCommand({}));
   } catch (err) {
-    if (!isRegionUnanswered(err)) return noCredentials(err);
+    const serverFault = isServerFault(err);
+    if (!isRegionUnanswered(err) && !serverFault) return noCredentials(err);
     // A primary region down is when the doctor matters most (can a failover choose?): ask the DR region's STS instead.
+    // A 5xx is the region's fault as much as silence is (review r62T F1: a role's STS answering 503 read as bad credentials).
     try {
       identity = await sts(drRegion).send(new GetCallerIdentityCommand({}));
     } catch (drErr) {
@@ -42,7 +44,7 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
         `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`,
       );
     }
-    primarySilence = ` (read from STS in ${drRegion}: STS in the primary region ${primaryRegion} did not answer: ${describeError(err)})`;
+    primarySilence = ` (read from STS in ${drRegion}: STS in the primary region ${primaryRegion} ${serverFault ? 'answered with a fault of its own' : 'did not answer'}: ${describeError(err)})`;
   }
   if (identity.Account !== account) {
     return fail(
@@ -52,6 +54,12 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
     );
   }
   return ok('credentials', `account ${account} as ${identity.Arn ?? '?'}${primarySilence}`);
+}
+
+/** A fault of the service's side (a 5xx): the region's, not the caller's. */
+function isServerFault(err: unknown): boolean {
+  const status = httpStatusOf(err);
+  return status !== undefined && status >= 500;
 }
 
 /** The local cloud's endpoints when it runs and answers, for the checks that follow. */

@@ -1,0 +1,48 @@
+import { describe, expect, it } from '@jest/globals';
+import { GetCallerIdentityCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { checkCredentials } from '../../../cli/doctor/access-checks';
+import { type DoctorContext } from '../../../cli/doctor/doctor-context';
+
+/**
+ * Review r62T F1: a primary STS answering with a fault of its own side (503 ServiceUnavailable, plausible in a
+ * regional outage) was read as bad credentials ("configure credentials … `aws sso login`"), and every DR check was
+ * skipped; only silence sent the doctor to the DR region's STS.
+ */
+const ACCOUNT = '000000000000';
+const context = {
+  environment: { name: 'dev', account: ACCOUNT, primaryRegion: 'us-east-1', drRegion: 'us-west-2' },
+  request: { configFile: 'lifeboat.config.json' },
+} as unknown as DoctorContext;
+
+function answering(byRegion: Record<string, () => Promise<unknown>>): (region: string) => STSClient {
+  return (region) => {
+    const client = new STSClient({ region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+    client.send = (async (command: unknown) => {
+      if (!(command instanceof GetCallerIdentityCommand)) throw new Error('only GetCallerIdentity is asked');
+      const answer = byRegion[region];
+      if (answer === undefined) throw new Error(`no STS in ${region}`);
+      return answer();
+    }) as STSClient['send'];
+    return client;
+  };
+}
+
+const unavailable = (): Promise<never> =>
+  Promise.reject(new STSServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Service unavailable' }));
+const denied = (): Promise<never> =>
+  Promise.reject(new STSServiceException({ name: 'InvalidClientTokenId', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'The security token included in the request is invalid.' }));
+const identity = (): Promise<unknown> => Promise.resolve({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/ops`, $metadata: {} });
+
+describe('the doctor\'s credentials check', () => {
+  it('reads the credentials from the DR region\'s STS when the primary\'s answers with a 5xx, and says so', async () => {
+    const result = await checkCredentials(answering({ 'us-east-1': unavailable, 'us-west-2': identity }), context);
+    expect(result.verdict).toBe('ok');
+    expect(result.detail).toMatch(/read from STS in us-west-2: STS in the primary region us-east-1 answered with a fault of its own: ServiceUnavailable \(HTTP 503\)/);
+  });
+
+  it('still says the credentials do not work when the primary\'s STS refuses them (a 4xx)', async () => {
+    const result = await checkCredentials(answering({ 'us-east-1': denied, 'us-west-2': identity }), context);
+    expect(result.verdict).toBe('fail');
+    expect(result.detail).toMatch(/^no working AWS credentials: InvalidClientTokenId/);
+  });
+});
