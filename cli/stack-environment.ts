@@ -486,7 +486,7 @@ function namedCopy(wanted: CopyWanted, stackAccount: string, reason: CopyReason,
   const mayUse = [cached.account, ...(drAccount !== undefined ? [drAccount] : [])];
   if (known.length > 0 && !known.some((a) => mayUse.includes(a))) {
     throw new reason.error(
-      `${lead}, ${join} the copy of its environment that --stack-account names (${file}) is not used: the credentials in use are of ${accountsSaid(wanted.credentials, wanted.known)}, ` +
+      `${lead}, ${join} the copy of account ${stackAccount}'s environment that --stack-account names (${file}) is not used: the credentials in use are of ${accountsSaid(wanted.credentials, wanted.known)}, ` +
         `neither its account ${cached.account} nor ${drAccount !== undefined ? `its DR account ${drAccount}` : 'a DR account (its environment has none of its own)'}: run with credentials of account ${mayUse.join(' or ')}, or give --stack-account the account of the environment you mean${tail}`,
       { cause },
     );
@@ -528,8 +528,10 @@ function unusableCopyError(
   named: { which: string; olderKept: string } = { which: '', olderKept: '' },
 ): StackUnansweredError | StackNotFoundError | StackEnvironmentError {
   const unusable = read.kind === 'unreadable' ? `cannot be read: ${read.reason}` : `is of account ${read.cached.account}, not ${expected}: it is not used`;
+  // The copy --stack-account names is that account's, not the environment of the stack found (review r62S F5).
+  const whose = named.which !== '' ? `account ${expected}'s` : 'its';
   return new reason.error(
-    `${reason.lead}, ${reason.join} the copy of its environment on this machine${named.which} (${file}) ${unusable}; ` +
+    `${reason.lead}, ${reason.join} the copy of ${whose} environment on this machine${named.which} (${file}) ${unusable}; ` +
       `any --stack command run while the region is up writes it anew${named.olderKept}, ${OR_DR_CONSOLE}${reason.tail}`,
     { cause: reason.cause },
   );

@@ -1073,7 +1073,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
       const refusal = targetEnvironment(PROD, undefined, { note: (line) => notes.push(line) });
       await expect(refusal).rejects.toThrow(StackUnansweredError);
       await expect(refusal).rejects.toThrow(
-        `and the copy of its environment that --stack-account names (${copyOf('111111111111')}) is not used: the credentials in use are of account 888888888888, neither its account 111111111111 nor its DR account 999999999999: run with credentials of account 111111111111 or 999999999999`,
+        `and the copy of account 111111111111's environment that --stack-account names (${copyOf('111111111111')}) is not used: the credentials in use are of account 888888888888, neither its account 111111111111 nor its DR account 999999999999: run with credentials of account 111111111111 or 999999999999`,
       );
       expect(notes).toEqual([]);
     });
@@ -1134,7 +1134,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
       await expect(listing).rejects.not.toThrow(', or with --stack-account 111111111111 if it is the environment you mean');
       const named = targetEnvironment(PROD, undefined, { note: () => undefined });
       await expect(named).rejects.toThrow(StackUnansweredError);
-      await expect(named).rejects.toThrow(`(${copyOf()}) cannot be read: not JSON (`);
+      await expect(named).rejects.toThrow(`the copy of account 111111111111's environment on this machine that --stack-account names (${copyOf()}) cannot be read: not JSON (`);
       await expect(named).rejects.toThrow(
         `; any --stack command run while the region is up writes it anew, or delete it to use the copy of account 111111111111 an older lifeboat kept (${legacy()}, read at 2026-11-01T00:00:00.000Z), or start the runbook`,
       );
@@ -1218,7 +1218,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
       await expect(sandbox).rejects.toThrow(StackNotFoundError);
       await expect(sandbox).rejects.toThrow(
         `stack Shop was not found in eu-west-1 with the credentials in use, of account 888888888888, which cannot read a stack of account 111111111111 (--stack-account): the copy that --stack-account names would serve them as in an outage, ` +
-          `but the copy of its environment that --stack-account names (${copyOf('111111111111')}) is not used: the credentials in use are of account 888888888888, neither its account 111111111111 nor its DR account 999999999999`,
+          `but the copy of account 111111111111's environment that --stack-account names (${copyOf('111111111111')}) is not used: the credentials in use are of account 888888888888, neither its account 111111111111 nor its DR account 999999999999`,
       );
       // No copy of the account named: the file, and the stack's name may be what is wrong.
       process.env.AWS_PROFILE = 'dr';
