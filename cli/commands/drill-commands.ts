@@ -143,7 +143,7 @@ export async function drillRunCommand(options: DrillRunCommandOptions, deps: Par
         ),
       );
     } else {
-      if (record) for (const line of drillReportLines(record)) io.out(line);
+      if (record) for (const line of drillReportLines(record, options)) io.out(line);
       if (result.kind !== 'report') io.err(`Drill ${result.kind === 'recorded' ? result.verdict : outcome.status}: ${result.message}`);
       // Failed by records it cannot read: the recorded error names their deletes against the cloud it ran in (the local
       // one's endpoint included, review r62H F1); its rebuild and the doctor need this run's target options (review r62H F5).
@@ -224,7 +224,7 @@ export async function drillsShowCommand(drillId: string, options: DrillsShowOpti
       }
       if (!record) continue;
       if (options.json) io.out(JSON.stringify(record, null, 2));
-      else for (const line of drillReportLines(record)) io.out(line);
+      else for (const line of drillReportLines(record, options)) io.out(line);
       return 0;
     }
     io.err(`lifeboat drills show: no drill ${drillId} in the ${sides.join(' or ')} catalog${unread.length ? `; ${unread.join('; ')}` : ''}`);

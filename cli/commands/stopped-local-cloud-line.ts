@@ -7,8 +7,18 @@ import { localCommandLine, type LocalCommandTarget } from '../local-command-line
  * commands that bring the cloud back and show the endpoint to use instead.
  */
 export function stoppedLocalCloudLine(target: LocalCommandTarget): string {
-  return (
-    `The local cloud this run started has stopped, so the --endpoint-url http://127.0.0.1:<port> in those deletes answers no more: ` +
-    `start it with \`${localCommandLine('up', target)}\` and, in place of that URL, use the DynamoDB endpoint of the delete's --region that \`${localCommandLine('status', target)}\` shows.`
-  );
+  return `The local cloud this run started has stopped, so the --endpoint-url http://127.0.0.1:<port> in those deletes answers no more: ${localCloudAgain(target)}`;
+}
+
+/**
+ * Under a recorded error (`lifeboat drills show`) that names a delete against the local cloud: the port is the one of
+ * the cloud the drill ran against, which may have stopped since, or listen on other ports now (review r62S F3).
+ */
+export function recordedLocalDeletesLine(target: LocalCommandTarget): string {
+  return `The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: if it has stopped or restarted since, ${localCloudAgain(target)}`;
+}
+
+/** How to bring the local cloud back and find the endpoint to use in place of the dead one. */
+function localCloudAgain(target: LocalCommandTarget): string {
+  return `start it with \`${localCommandLine('up', target)}\` and, in place of that URL, use the DynamoDB endpoint of the delete's --region that \`${localCommandLine('status', target)}\` shows.`;
 }

@@ -2,6 +2,8 @@ import { type DrillRecord, type DrillReport, type DrillSourceResult, judgedRpoSe
 import { shortfallHeadline } from '../../lambdas/drill/drill-shortfall';
 import { backupLeftOutLines } from '../backup-left-out-lines';
 import { notRestoredLines } from '../not-restored-lines';
+import { recordedLocalDeletesLine } from '../commands/stopped-local-cloud-line';
+import type { LocalCommandTarget } from '../local-command-line';
 
 /**
  * A drill's report for a reader (`lifeboat drill run`, `lifeboat drills show`) and its one-line form
@@ -112,8 +114,14 @@ function table(head: string[], rows: string[][]): string[] {
   return [line(head), ...rows.map(line)];
 }
 
-/** The whole report, one labelled line per fact, the sources as a table. */
-export function drillReportLines(report: DrillReport | DrillRecord): string[] {
+/** A recorded error's delete against the local cloud: its port was the cloud's of when the drill ran. */
+const LOCAL_ENDPOINT = '--endpoint-url http://127.0.0.1:';
+
+/**
+ * The whole report, one labelled line per fact, the sources as a table. `local`: the local cloud the command reads
+ * (its data dir, env, config), which the hint under a recorded local delete names.
+ */
+export function drillReportLines(report: DrillReport | DrillRecord, local: LocalCommandTarget = {}): string[] {
   const label = (k: string, v: string) => `${k.padEnd(10)}${v}`;
   const lines = [
     label('Drill', `${report.drillId} (plan ${report.plan}, environment ${report.environment})`),
@@ -152,6 +160,7 @@ export function drillReportLines(report: DrillReport | DrillRecord): string[] {
   if (report.errors.length > 0) {
     lines.push('Errors');
     for (const e of report.errors) lines.push(`  ${e.error}${e.step ? ` (${e.step}${e.source ? `, source ${e.source}` : ''})` : e.source ? ` (source ${e.source})` : ''}: ${e.message}`);
+    if (report.errors.some((e) => e.message.includes(LOCAL_ENDPOINT))) lines.push(`  ${recordedLocalDeletesLine(local)}`);
   }
   const { cleanup } = report;
   // The drill's state may have cut the lists (lambdas/drill/cleanup-lines.ts): the counts are the whole ones (review r59A F4).

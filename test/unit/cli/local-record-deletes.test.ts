@@ -1,6 +1,7 @@
-import { drillRunCommand } from '../../../cli/commands/drill-commands';
+import { drillRunCommand, drillsShowCommand } from '../../../cli/commands/drill-commands';
 import { failoverCommand } from '../../../cli/commands/failover-command';
 import { type WorkflowOutcome, type WorkflowRunner } from '../../../cli/workflow-runner';
+import { DEFAULT_CONFIG_FILE } from '../../../config/load-config';
 import { type InvalidBackupItem } from '../../../lambdas/catalog/backup-catalog';
 import { backupRecordSchema } from '../../../lambdas/catalog/backup-record';
 import { CatalogItemInvalidError } from '../../../lambdas/catalog/catalog-errors';
@@ -126,6 +127,29 @@ describe('a local drill failed by a record it cannot read (review r62H F1, F2)',
     const attached = await localDrillFailedBy(damaged('p'));
     expect(attached.err.some((l) => l.includes('has stopped'))).toBe(false);
   });
+});
+
+// Review r62S F3: `lifeboat drills show` printed the recorded local delete, its port the cloud's of when the drill ran
+// (stopped since, or on other ports now), with no word of how to reach the cloud again.
+it('drills show: under a recorded local delete, the commands that bring the local cloud back and show the endpoint', async () => {
+  const error = new UnreadableNewerBackupError('drill', 'demo', { region: 'us-east-1', vault: 'primary', localDynamoDb: ENDPOINT }, undefined, [damaged('p')]);
+  const errors = [{ error: error.name, message: error.message, step: 'start' }];
+  const report = { drillId: '20261209T070000Z-0000000c', region: 'us-east-1', vault: 'primary' as const, execution: 'd1', verdict: 'FAILED' as const, backup: undefined, sources: [], rto: undefined, rpo: undefined };
+  const memory = inMemoryDrillAccess();
+  memory.catalogs.primary.push(drillRecordOf(drillReport({ ...report, errors })).record as DrillRecord);
+  const { out, io } = capturedCliIo();
+  expect(await drillsShowCommand('20261209T070000Z-0000000c', { config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '/srv/lb' }, { io, access: memory.access })).toBe(0);
+  expect(out.filter((l) => l.includes(`--endpoint-url ${ENDPOINT} dynamodb delete-item`)).length).toBeGreaterThan(0);
+  expect(out).toContain(
+    "  The --endpoint-url http://127.0.0.1:<port> in those deletes is the local cloud's of when the drill ran: if it has stopped or restarted since, " +
+      "start it with `lifeboat local up --data-dir /srv/lb` and, in place of that URL, use the DynamoDB endpoint of the delete's --region that `lifeboat local status --data-dir /srv/lb` shows.",
+  );
+  // A drill whose errors name no local delete has no such line.
+  const other = inMemoryDrillAccess();
+  other.catalogs.primary.push(drillRecordOf(drillReport({ ...report, errors: [{ error: 'RestoreFailed', message: 'S3 refused', step: 'restore' }] })).record as DrillRecord);
+  const plain = capturedCliIo();
+  expect(await drillsShowCommand('20261209T070000Z-0000000c', { config: DEFAULT_CONFIG_FILE, env: 'dev', dataDir: '/srv/lb' }, { io: plain.io, access: other.access })).toBe(0);
+  expect(plain.out.filter((l) => l.includes('local cloud'))).toEqual([]);
 });
 
 describe('a local failover refused by records it cannot read', () => {
