@@ -4,7 +4,8 @@ import { type LocalCloudStatus } from '../../local/cloud/local-cloud';
 import { CredentialsUnansweredError, DEFAULT_CHAIN_GIVING, isCredentialsUnanswered } from '../credentials-unanswered';
 import { type CheckResult, fail, ok } from './check-result';
 import { type DoctorContext } from './doctor-context';
-import { describeError, httpStatusOf } from './sdk-error';
+import { isServerFault } from '../server-fault';
+import { describeError } from './sdk-error';
 import { isRegionUnanswered, REGION_UNANSWERED_FIX } from './unanswered-region';
 
 /**
@@ -37,10 +38,13 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
     try {
       identity = await sts(drRegion).send(new GetCallerIdentityCommand({}));
     } catch (drErr) {
-      if (!isRegionUnanswered(drErr)) return noCredentials(drErr);
+      const drServerFault = isServerFault(drErr);
+      if (!isRegionUnanswered(drErr) && !drServerFault) return noCredentials(drErr);
+      // Each region said as it failed (review r62U F2: a primary 5xx was said "does not answer", a DR 5xx bad credentials).
+      const failed = (region: string, fault: boolean, e: unknown): string => `${region} ${fault ? 'answered with a fault of its own' : 'did not answer'} (${describeError(e)})`;
       return fail(
         'credentials',
-        `STS does not answer in ${primaryRegion} nor ${drRegion} (network, or both regions down): ${describeError(err)}`,
+        `STS of neither region could tell the credentials (network, or both regions down): ${failed(primaryRegion, serverFault, err)}; ${failed(drRegion, drServerFault, drErr)}`,
         `check this machine's network (proxy, VPN, DNS) and ${REGION_UNANSWERED_FIX}`,
       );
     }
@@ -54,12 +58,6 @@ export async function checkCredentials(sts: (region: string) => STSClient, ctx: 
     );
   }
   return ok('credentials', `account ${account} as ${identity.Arn ?? '?'}${primarySilence}`);
-}
-
-/** A fault of the service's side (a 5xx): the region's, not the caller's. */
-function isServerFault(err: unknown): boolean {
-  const status = httpStatusOf(err);
-  return status !== undefined && status >= 500;
 }
 
 /** The local cloud's endpoints when it runs and answers, for the checks that follow. */

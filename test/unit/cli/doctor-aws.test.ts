@@ -696,7 +696,7 @@ describe('lifeboat doctor --aws in a region outage', () => {
     expect(checks.get('credentials')).toEqual({
       name: 'credentials',
       verdict: 'fail',
-      detail: `STS does not answer in ${PRIMARY} nor ${DR} (network, or both regions down): Error: connect ECONNREFUSED 127.0.0.1:443`,
+      detail: `STS of neither region could tell the credentials (network, or both regions down): ${PRIMARY} did not answer (Error: connect ECONNREFUSED 127.0.0.1:443); ${DR} did not answer (Error: connect ECONNREFUSED 127.0.0.1:443)`,
       fix: `check this machine's network (proxy, VPN, DNS) and ${HEALTH}`,
     });
     expect(checks.get('dr catalog items')?.verdict).toBe('skipped');

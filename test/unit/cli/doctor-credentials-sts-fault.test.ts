@@ -40,6 +40,14 @@ describe('the doctor\'s credentials check', () => {
     expect(result.detail).toMatch(/read from STS in us-west-2: STS in the primary region us-east-1 answered with a fault of its own: ServiceUnavailable \(HTTP 503\)/);
   });
 
+  it('says neither region\'s STS could tell the credentials when both answer with a fault, each as it failed (review r62U F2)', async () => {
+    const result = await checkCredentials(answering({ 'us-east-1': unavailable, 'us-west-2': unavailable }), context);
+    expect(result.verdict).toBe('fail');
+    expect(result.detail).toBe(
+      'STS of neither region could tell the credentials (network, or both regions down): us-east-1 answered with a fault of its own (ServiceUnavailable (HTTP 503): Service unavailable); us-west-2 answered with a fault of its own (ServiceUnavailable (HTTP 503): Service unavailable)',
+    );
+  });
+
   it('still says the credentials do not work when the primary\'s STS refuses them (a 4xx)', async () => {
     const result = await checkCredentials(answering({ 'us-east-1': denied, 'us-west-2': identity }), context);
     expect(result.verdict).toBe('fail');
