@@ -3,7 +3,7 @@ import { type BackupCatalog } from '../../lambdas/catalog/backup-catalog';
 import { type BackupRecord } from '../../lambdas/catalog/backup-record';
 import { startsInFuture } from '../../lambdas/catalog/future-start';
 import { shownCatalogName } from '../../lambdas/catalog/shown-catalog-name';
-import { unseenEscaped } from '../../lambdas/runtime/quoted-service-words';
+import { unseenOnlyEscaped } from '../../lambdas/runtime/quoted-service-words';
 import { type CheckResult, fail, ok, skipped, warn } from './check-result';
 import { type DoctorContext } from './doctor-context';
 import { regionUnansweredResult } from './unanswered-region';
@@ -15,8 +15,9 @@ import { regionUnansweredResult } from './unanswered-region';
  * more than FUTURE_START_TOLERANCE_MS after now (lambdas/catalog/future-start.ts) is passed over, as
  * the watchdog passes it over, and the line warns about it: measured, it would read "under 1 min" old
  * until that date while the plan's backups may have stopped. A record's own text (its id, start, error) is shown
- * escaped (shownCatalogName, unseenEscaped): raw, a newline in it forged a line of the report and an ESC coloured the
- * terminal (review r62K F4).
+ * escaped (shownCatalogName, unseenOnlyEscaped): raw, a newline in it forged a line of the report and an ESC coloured the
+ * terminal (review r62K F4). The error's backslashes print as recorded, as status prints a drill's: doubled, an error
+ * quoting a key JSON's way (`"reports/\"q3\".csv"`) read changed (f63D).
  */
 
 /** A duration as people read an age or an RPO: `under 1 min`, `42 min`, `3 h 5 min`, `24 h`, `3 d 4 h`. */
@@ -45,7 +46,7 @@ export async function checkLastBackup(catalog: BackupCatalog, ctx: DoctorContext
   const judged = records.filter((r) => !ahead.includes(r));
   const last = judged.find((r) => r.status === 'COMMITTED');
   const newest = judged[0];
-  const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${shownCatalogName(newest.backupId)} FAILED (${newest.error === undefined ? 'no error recorded' : unseenEscaped(newest.error)})` : '';
+  const newestFailed = newest?.status === 'FAILED' ? `; the newest run ${shownCatalogName(newest.backupId)} FAILED (${newest.error === undefined ? 'no error recorded' : unseenOnlyEscaped(newest.error)})` : '';
   const backupResult = last ? recencyResult(name, ctx, plan, last, now, newestFailed, backupNow) : warn(name, `plan ${plan.name} has no committed backup yet${newestFailed}`, backupNow);
   const checked = ahead.length === 0 ? backupResult : withFutureStarts(backupResult, ahead, plan.name);
   if (!last) return [checked, skipped(drName, 'no committed backup yet')];

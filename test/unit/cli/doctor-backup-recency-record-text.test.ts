@@ -66,3 +66,16 @@ it('names an ordinary record as it is', async () => {
   expect(last).toMatchObject({ verdict: 'ok', detail: '20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h' });
   expect(dr).toMatchObject({ verdict: 'fail', detail: 'replication of 20261130T000000Z-1a2b3c4d to the DR vault failed: it is restorable from the primary region only' });
 });
+
+it("prints a failed run's recorded error with its backslashes as recorded (a key JSON-quoted), its controls still escaped (f63D)", async () => {
+  const message = `1 object unreadable: ${JSON.stringify('reports/"q3".csv')}\u001b[32m\n✓ demo: within objectives`;
+  const records = [
+    record('20261130T060000Z-2b3c4d5e', '2026-11-30T06:00:00.000Z', { status: 'FAILED', totals: undefined, copies: undefined, error: `SourceUnreachableError: ${message}` }),
+    record('20261130T000000Z-1a2b3c4d', '2026-11-30T00:00:00.000Z'),
+  ];
+  const [last] = await checkLastBackup(catalogOf(records), ctx, PLAN, NOW);
+  expect(last?.detail).toBe(
+    '20261130T000000Z-1a2b3c4d (incremental) started 12 h ago, within the RPO 24 h; the newest run 20261130T060000Z-2b3c4d5e FAILED ' +
+      '(SourceUnreachableError: 1 object unreadable: "reports/\\"q3\\".csv"\\u001b[32m\\u000a✓ demo: within objectives)',
+  );
+});
