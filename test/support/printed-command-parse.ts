@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { registerBackupsCommands } from '../../cli/commands/backup-commands';
 import { registerCatalogCommands } from '../../cli/commands/catalog-commands';
 import { registerDoctorCommand } from '../../cli/commands/doctor-command';
-import { registerDrillCommand } from '../../cli/commands/drill-commands';
+import { registerDrillCommand, registerDrillsCommands } from '../../cli/commands/drill-commands';
 import { registerVerifyCommand } from '../../cli/commands/restore-commands';
 import { registerScrubCommand } from '../../cli/commands/scrub-command';
 import { printedLineWords } from './printed-line-words';
@@ -25,6 +25,7 @@ export async function parsePrintedCommand(line: string): Promise<PrintedCommandP
   registerCatalogCommands(program);
   registerDoctorCommand(program);
   registerDrillCommand(program);
+  registerDrillsCommands(program);
   registerVerifyCommand(program);
   registerScrubCommand(program);
   let args: unknown[] | undefined;

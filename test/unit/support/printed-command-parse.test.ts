@@ -67,3 +67,14 @@ it('parses a line the CLI takes and gives its options', async () => {
     args: ['b-1', expect.objectContaining({ reason: 'case 42', env: 'prod', aws: true })],
   });
 });
+
+// Review r62T F2: the drills commands were not in the table, so a printed `lifeboat drills …` line (the list a drill run
+// names when its record cannot be read back) was refused as an unknown command.
+it('parses a printed drills line', async () => {
+  expect(await parsePrintedCommand(`lifeboat drills list --plan daily --vault dr --env prod --aws`)).toEqual({
+    args: [expect.objectContaining({ plan: 'daily', vault: 'dr', env: 'prod', aws: true })],
+  });
+  expect(await parsePrintedCommand(`lifeboat drills show 20261207T101500Z-0a1b2c3d --vault primary --data-dir /tmp/d`)).toEqual({
+    args: ['20261207T101500Z-0a1b2c3d', expect.objectContaining({ vault: 'primary', dataDir: '/tmp/d' })],
+  });
+});
