@@ -1,4 +1,5 @@
 import { isCredentialsUnanswered } from './credentials-unanswered';
+import { isUnanswered } from './unanswered-endpoint';
 
 type Provider<T, O> = (options?: O) => Promise<T>;
 
@@ -34,17 +35,22 @@ export class RememberedUnanswered {
 }
 
 /**
- * The provider, whose failure to answer (isCredentialsUnanswered: a timeout, the portal's 5xx) is thrown
- * again at once to every ask within UNANSWERED_REMEMBERED_MS of it, without asking again. `now`: the clock, for tests.
+ * The provider, whose failure to answer (isCredentialsUnanswered: a timeout, the portal's 5xx; or its region's STS
+ * silent, isUnanswered) is thrown again at once to every ask within UNANSWERED_REMEMBERED_MS of it, without asking
+ * again. `now`: the clock, for tests.
  * Only an ask that has no credentials fails here: the SDK's chain serves the ones it has while they are valid (a
  * failed refresh before their expiry is swallowed), so a follow loop's polls (workflow-runner.ts) are not failed by it.
  *
  * `shared`: where the failures that are the same whichever region asks are remembered, for the run's providers of the
  * other regions to throw at once too (review r62N F2): an SSO profile's portal is in its sso_region for every client,
  * so a provider per region asked the silent portal once per region (`status`: 4 connections, not 2). Every failure
- * remembered is of that kind: the portal, its token refresh, the instance's or container's endpoint. A role's STS,
- * asked in the client's region, is not remembered at all (review r62Q F1): its silence is the region's, which the
- * commands handle as such (credentials-with-timeouts.ts). A shared failure is not thrown to a provider that still
+ * remembered there is of that kind: the portal, its token refresh, the instance's or container's endpoint. A role's STS,
+ * asked in the client's region (credentials-with-timeouts.ts), that does not answer (isUnanswered: the STS client's
+ * own TimeoutError or network code) is remembered by this provider alone, the one of its region, never in `shared`:
+ * the other region's STS may answer (review r62T F4: unremembered, every primary client of a run asked the silent STS
+ * again, 2 × requestTimeout each, `status` about 80 s). It is thrown again as the very error STS's client gave, not
+ * worded as the credentials' failure (review r62Q F1: so worded, the doctor and verify lost their DR fallbacks),
+ * so every path that reads it as its region's silence still does. A shared failure is not thrown to a provider that still
  * holds valid credentials: it does not need to ask. A provider given new credentials by an ask begun after the shared
  * failure forgets it for every region (review r62Q F3): the portal answered again.
  */
@@ -64,6 +70,7 @@ export function rememberingUnanswered<T, O>(provider: Provider<T, O>, now: () =>
       return credentials;
     } catch (err) {
       if (isCredentialsUnanswered(err)) (shared ?? own).remember(err, now());
+      else if (isUnanswered(err)) own.remember(err, now());
       throw err;
     }
   };

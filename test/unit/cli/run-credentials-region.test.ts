@@ -139,3 +139,32 @@ it("a role's STS that does not answer is its region's silence: not the credentia
   expect(result).toMatchObject({ name: 'credentials', verdict: 'ok' });
   expect(result.detail).toMatch(/read from STS in us-west-2: STS in the primary region us-east-1 did not answer/);
 }, 30_000);
+
+it("a role's silent STS is asked once per region: the region's next client is given the same silence at once, another region's asks its own", async () => {
+  // Review r62T F4: every primary client of a run asked the silent STS again, 2 × requestTimeout each (status ~80 s).
+  process.env.AWS_PROFILE = 'ops-east';
+  primarySilent = true;
+  Object.assign(CLI_CLIENT_TIMEOUTS, { requestTimeoutMs: 300 });
+  requests.length = 0;
+  const client = (region: string) => new DynamoDBClient({ ...requestClientSettings(), region, credentials: runCredentials(undefined, region) });
+  const first = client('us-east-1');
+  const firstSilence = await first.send(new ListTablesCommand({})).catch((err: unknown) => err);
+  first.destroy();
+  const stsAsked = requests.filter((request) => request === 'sts us-east-1 AKIA-SRC').length;
+  expect(stsAsked).toBeGreaterThan(0);
+  const second = client('us-east-1');
+  const secondSilence = await second.send(new ListTablesCommand({})).catch((err: unknown) => err);
+  second.destroy();
+  // Not asked again, and the same error: still the region's silence (the doctor's and verify's DR fallbacks).
+  expect(requests.filter((request) => request === 'sts us-east-1 AKIA-SRC')).toHaveLength(stsAsked);
+  expect(secondSilence).toBe(firstSilence);
+  expect(isRegionUnanswered(secondSilence)).toBe(true);
+  expect(isCredentialsUnanswered(secondSilence)).toBe(false);
+  expect(requests.filter((request) => request.startsWith('dynamodb'))).toEqual([]);
+
+  requests.length = 0;
+  const dr = client('us-west-2');
+  await expect(dr.send(new ListTablesCommand({}))).resolves.toMatchObject({ TableNames: [] });
+  dr.destroy();
+  expect(requests).toEqual(['sts us-west-2 AKIA-SRC', 'dynamodb us-west-2 ASIA-ROLE-us-west-2']);
+}, 30_000);

@@ -99,3 +99,20 @@ it('keeps a shared failure when the provider that succeeds only served the crede
   await expect(rememberingUnanswered(other.provider, () => 0, shared)()).rejects.toBe(silence);
   expect(other.asks()).toBe(0);
 });
+
+it("remembers a role's STS silence in its own region's provider only, and throws the same error, not the credentials'", async () => {
+  // Review r62T F4: unremembered, every client of the primary region asked its silent STS again (2 × requestTimeout).
+  // Review r62Q F1: it stays STS's own TimeoutError, which the commands read as the region's silence.
+  const shared = new RememberedUnanswered();
+  let primaryAsks = 0;
+  const stsSilence = Object.assign(new Error('Connection timed out after 10000 ms'), { name: 'TimeoutError' });
+  const primary = rememberingUnanswered(() => ((primaryAsks += 1), Promise.reject(stsSilence)), () => 0, shared);
+  await expect(primary()).rejects.toBe(stsSilence);
+  await expect(primary()).rejects.toBe(stsSilence);
+  expect(primaryAsks).toBe(1);
+  expect(shared.recalled(0)).toBeUndefined();
+  let drAsks = 0;
+  const dr = rememberingUnanswered(() => ((drAsks += 1), Promise.resolve('credentials')), () => 0, shared);
+  await expect(dr()).resolves.toBe('credentials');
+  expect(drAsks).toBe(1);
+});
