@@ -174,8 +174,9 @@ export function sourceMirrorStatus(input: MirrorStatusInput): SourceMirrorStatus
   const keyType = source.type === 'dynamodb' ? source.type : check.type;
   const firstDifference = check.firstDifference ? reportedDifference(keyType, check.firstDifference) : undefined;
   if (other) {
+    // What it compared is the record's (its mirror, or its pass's source and mirror): escaped as `of` (f63D).
     reasons.push(
-      `${of}: the last check (${checkedAt}) covered other data: it compared ${other.compared}, not ${other.configured} as configured now, ` +
+      `${of}: the last check (${checkedAt}) covered other data: it compared ${shownCatalogName(other.compared)}, not ${other.configured} as configured now, ` +
         `so a failover restores from the DR vault: the next mirror check starts a new pass over the source, and the mirror counts once a pass over it ends clean`,
     );
   } else if (verdict === 'differences') {

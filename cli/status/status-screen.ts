@@ -173,13 +173,17 @@ function stillDamaged(o: OutstandingScrubDamage | undefined): string {
   return o ? `\n${o.objects} still ${o.outcome} since ${shortTime(o.since)}` : '';
 }
 
-/** Each mirrored source's last check in a line, marked ✓, ✗ or - (shown, not judged); `lifeboat report` shows the same lines. */
+/**
+ * Each mirrored source's last check in a line, marked ✓, ✗ or - (shown, not judged); `lifeboat report` shows the same lines.
+ * The mirror is the check record's own text, escaped as its reasons name it (shownCatalogName): raw, a newline in a
+ * damaged record forged a line and an ESC coloured the terminal (f63D).
+ */
 export function mirrorLines(status: EnvironmentStatus): string[] {
   return status.plans
     .flatMap((p) => (isUnreadable(p) ? [] : p.mirrors))
     .map((m) => {
       const mark = m.verdict === 'not-checked' || m.verdict === 'not-compared' ? '-' : m.withinObjectives ? MARK.ok : MARK.missed;
-      return `${mark} ${m.plan}/${m.source}${m.mirror ? ` → ${m.mirror}` : ''}: ${mirrorSummary(m)}`;
+      return `${mark} ${m.plan}/${m.source}${m.mirror ? ` → ${shownCatalogName(m.mirror)}` : ''}: ${mirrorSummary(m)}`;
     });
 }
 

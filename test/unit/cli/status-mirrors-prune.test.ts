@@ -354,6 +354,17 @@ describe('lifeboat status with a mirrored file system', () => {
     expect(out.at(-1)).toBe('✗ 1 of 1 plan(s) not within their objectives');
   });
 
+  it("shows a check record's mirror escaped: a newline, ESC or U+202E in it forges no line of the screen (f63D)", async () => {
+    const forged = 's3://lifeboat-dev-mirror/\n✓ demo: within objectives\u001b[32m\u202e';
+    const status = await environmentStatus(sources({ mirrorCheck: async (source) => (source === 'demo-assets' ? check({ mirror: forged }) : undefined) }), NOW);
+    const screen = statusScreen(status).join('\n');
+    for (const raw of ['\n✓ demo: within', '\u001b', '\u202e']) expect(screen).not.toContain(raw);
+    const shown = 's3://lifeboat-dev-mirror/\\u000a✓ demo: within objectives\\u001b[32m\\u202e';
+    // Another mirror than configured: the plan is ✗, its reason names the mirror compared, the mirror line the record's.
+    expect(screen.replace(/\n {4}/g, ' ')).toContain(`covered other data: it compared ${shown}, not s3://lifeboat-demo-assets/ with`);
+    expect(screen.replace(/\n {4}/g, ' ')).toContain(` ✗ demo/demo-assets → ${shown}: equal (120 compared`);
+  });
+
   it('replicating within the RPO is ✓; with no check recorded (the local cloud: no EFS) it is shown, not judged', async () => {
     const replicating = await environmentStatus(reading(check({ ...efs, lagSeconds: 300 })).s, NOW);
     expect(replicating.withinObjectives).toBe(true);
