@@ -341,7 +341,8 @@ function lostWithoutBackupsReasons(row: PlanStatus, flags: string): string[] {
   const s = row.scrub;
   const l = s.state === 'ran' ? s.lostWithoutBackups : undefined;
   if (!l) return [];
-  const named = `${l.keys.join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
+  // The keys are the scrub record's own text: escaped and cut as namedBackups names its backups (f63D).
+  const named = `${l.keys.map(shownCatalogName).join(', ')}${l.objects > l.keys.length ? `, and ${l.objects - l.keys.length} more` : ''}`;
   // Both vaults, no `--vault`: a lost object has an entry in each, and a scrub of one carries the other's (review rT F1).
   return [
     `${l.objects} object(s) with no good copy in either vault (${named}), whose backups the scrub's deadline left not worked out: any backup may hold data in them; ` +

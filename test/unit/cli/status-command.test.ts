@@ -361,6 +361,16 @@ describe('the scrub damage earlier runs found (audit aS2-2)', () => {
     expect(reasonsNotWithin(row([b], [], scoped))).toEqual([]);
   });
 
+  it("names a lost object's key escaped and cut: a newline, ESC or U+202E in a scrub record's key forges no line (f63D)", () => {
+    const forged = 'data/01/016b\n✓ demo: within objectives\u001b[32m\u202e';
+    const long = `data/02/${'a'.repeat(300)}`;
+    const lost = { ...clean.outstanding!.objects[0]!, vault: 'dr' as const, backups: [], backupsNotWorkedOut: true as const };
+    const cutLost: ScrubRunRecord = { ...clean, outcome: 'DAMAGED', cut: true, outstanding: { objects: [{ ...lost, key: forged }, { ...lost, key: long }], notListed: 0 } };
+    const [reason] = reasonsNotWithin(row([b], [], cutLost));
+    expect(reason).toContain(`2 object(s) with no good copy in either vault (data/01/016b\\u000a✓ demo: within objectives\\u001b[32m\\u202e, data/02/${'a'.repeat(192)}… (cut from 308 characters)), whose backups`);
+    for (const raw of ['\n', '\u001b', '\u202e']) expect(reason).not.toContain(raw);
+  });
+
   // Review r58F F2: a snapshot object lost in both vaults reads nowhere, so no scrub's mapping names its backup (a note
   // sends the reader to the catalog): kept with none, its plan read ✓ and status exited 0. Review r57I F1 and r58F F1: one
   // flagged as not worked out made every plan ✗ (for good, where no later mapping could name it), sending the user to
