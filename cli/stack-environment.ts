@@ -125,16 +125,25 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     }
     throw err;
   }
+  // CloudFormation finds by name only the caller's stacks, and names each by an ARN of its account: the account the
+  // copy is kept under, and the one --stack-account is checked against. An answer without one is not CloudFormation's
+  // as this CLI knows it (an endpoint or proxy of another kind): the credentials' account is not a guess to serve a
+  // failover on (review r62U F3).
+  const owner = accountOfStackId(stackId);
+  if (owner === undefined) {
+    const said = stackId === undefined ? 'had no StackId' : 'had a StackId that is no stack ARN naming an account';
+    throw new StackEnvironmentError(
+      `DescribeStacks of stack ${stackName}${where} answered, but the response ${said}, which CloudFormation always gives (arn:aws:cloudformation:<region>:<account>:stack/${stackName}/…): the stack's account is not guessed from the credentials; check that the CloudFormation endpoint in use (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_CLOUDFORMATION, a proxy) is AWS's`,
+    );
+  }
   let environmentRead: { environment: EnvironmentConfig; key: string; json: string };
   try {
     environmentRead = outputsEnvironment(stackName, outputs);
   } catch (err) {
     // A stack of another account than --stack-account's is not the one the user means, whatever it holds: a DR account
     // D's own stack of the same name that is no Lifeboat stack (or one this CLI cannot read) must not hide the copy of
-    // the account named, which may name D its DR account (review r62S F1). CloudFormation finds by name only the
-    // caller's stacks: the StackId's account, else the credentials' own.
-    const owner = accountOfStackId(stackId) ?? credentials.account;
-    if (!(err instanceof StackEnvironmentError) || options.stackAccount === undefined || owner === undefined || owner === options.stackAccount) throw err;
+    // the account named, which may name D its DR account (review r62S F1). The stack is of its StackId's account.
+    if (!(err instanceof StackEnvironmentError) || options.stackAccount === undefined || owner === options.stackAccount) throw err;
     return namedCopy(
       { stackName, region: cacheRegion, where, credentials: { ...credentials, account: owner }, known: { accounts: [owner], pointer: undefined }, profile, home: options.home, readOnly: options.readOnly === true },
       options.stackAccount,
@@ -151,6 +160,15 @@ export async function stackEnvironment(stackName: string, cloudFormation: CloudF
     );
   }
   const { environment, key, json } = environmentRead;
+  // The outputs are the config the stack was deployed with: a stack of account A whose config says account B (a
+  // template deployed into another account than its config's, or outputs copied) names B's vaults, tables and keys,
+  // which A's credentials would act on, or a failover in the wrong account (review r62U F4).
+  if (environment.account !== owner) {
+    throw new StackEnvironmentError(
+      `stack ${stackName}${where} is of account ${owner} (its StackId), but its Lifeboat output ${key} says environment ${environment.name} is of account ${environment.account}: ` +
+        `the stack was deployed with another account's config; deploy it again from the config of account ${owner}, or give --stack the stack of account ${environment.account}'s environment (--stack-region its region)`,
+    );
+  }
   // The user named another account than the stack's: this stack is not the one they mean. CloudFormation answered
   // these credentials with a stack of their own account D, which may be the DR account of the environment named and
   // the primary account of another whose stack has the same name (review r62M F1): the copy of the account named then

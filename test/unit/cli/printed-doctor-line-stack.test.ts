@@ -140,7 +140,7 @@ beforeAll(() => {
   };
   cloudFormation
     .on(DescribeStacksCommand, { StackName: 'Shop' })
-    .resolves({ Stacks: [{ StackName: 'Shop', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(environment) }] }] });
+    .resolves({ Stacks: [{ StackName: 'Shop', StackId: 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Shop/0a1b2c3d-0000-4000-8000-1234567890ab', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(environment) }] }] });
 });
 afterAll(() => {
   cloudFormation.restore();

@@ -83,8 +83,26 @@ const ENVIRONMENT = {
 /** No config file: a command given --stack must not read one. */
 const TARGET = { config: '/nonexistent/lifeboat.config.json', env: 'dev', dataDir: '/nonexistent-lifeboat-data-dir', aws: true, stack: 'Shop', stackRegion: 'eu-west-1' };
 
-function answers(outputs: Output[] | undefined): void {
-  cloudFormation.on(DescribeStacksCommand, { StackName: 'Shop' }).resolves({ Stacks: [{ StackName: 'Shop', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', ...(outputs ? { Outputs: outputs } : {}) }] });
+/** The ARN CloudFormation names a stack of `account` by: its StackId, always in DescribeStacks' answer. */
+const stackIdOf = (account: string, name = 'Shop') => `arn:aws:cloudformation:eu-west-1:${account}:stack/${name}/0a1b2c3d-0000-4000-8000-1234567890ab`;
+
+/** The account of the environment in a whole Lifeboat output, as the stack deployed with it is of (else 111…). */
+function accountOfOutputs(outputs: Output[] | undefined): string {
+  for (const output of outputs ?? []) {
+    try {
+      const account = (JSON.parse(output.OutputValue ?? '') as { environment?: { account?: unknown } }).environment?.account;
+      if (typeof account === 'string' && /^\d{12}$/.test(account)) return account;
+    } catch {
+      // Not a whole environment (a part, or another output).
+    }
+  }
+  return '111111111111';
+}
+
+function answers(outputs: Output[] | undefined, account = accountOfOutputs(outputs)): void {
+  cloudFormation
+    .on(DescribeStacksCommand, { StackName: 'Shop' })
+    .resolves({ Stacks: [{ StackName: 'Shop', StackId: stackIdOf(account), CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', ...(outputs ? { Outputs: outputs } : {}) }] });
 }
 
 describe('targetEnvironment with --stack', () => {
@@ -139,6 +157,37 @@ describe('targetEnvironment with --stack', () => {
     const { account: _account, ...withoutAccount } = ENVIRONMENT.environment;
     answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify({ ...ENVIRONMENT, environment: withoutAccount }) }]);
     await expect(targetEnvironment(TARGET)).rejects.toThrow(/^stack Shop: output LifeboatEnvironmentShop is not an environment this CLI reads: environment\.account: /);
+  });
+
+  // Review r62U F3: without a StackId the stack's owner was guessed from the credentials' offline account.
+  it('an answer without a StackId (or whose StackId names no account) is refused naming the stack and the region, nothing kept', async () => {
+    rmSync(path.join(home, '.lifeboat'), { recursive: true, force: true });
+    for (const stackId of [undefined, 'Shop']) {
+      cloudFormation.reset();
+      cloudFormation
+        .on(DescribeStacksCommand)
+        .resolves({ Stacks: [{ StackName: 'Shop', ...(stackId !== undefined ? { StackId: stackId } : {}), CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
+      const refusal = targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: () => undefined });
+      await expect(refusal).rejects.toThrow(StackEnvironmentError);
+      await expect(refusal).rejects.toThrow(
+        `DescribeStacks of stack Shop in eu-west-1 answered, but the response ${stackId === undefined ? 'had no StackId' : 'had a StackId that is no stack ARN naming an account'}, which CloudFormation always gives (arn:aws:cloudformation:<region>:<account>:stack/Shop/…): the stack's account is not guessed from the credentials`,
+      );
+    }
+    expect(existsSync(path.join(home, '.lifeboat', 'stacks'))).toBe(false);
+  });
+
+  // Review r62U F4: a stack of account A whose output (the config it was deployed with) says account B was served as B's.
+  it("a stack whose StackId's account is not its output's is refused naming both accounts, nothing kept", async () => {
+    rmSync(path.join(home, '.lifeboat'), { recursive: true, force: true });
+    answers([{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }], '222222222222');
+    const refusal = targetEnvironment(TARGET, undefined, { note: () => undefined });
+    await expect(refusal).rejects.toThrow(StackEnvironmentError);
+    await expect(refusal).rejects.toThrow(
+      "stack Shop in eu-west-1 is of account 222222222222 (its StackId), but its Lifeboat output LifeboatEnvironmentShop says environment shop is of account 111111111111: the stack was deployed with another account's config; " +
+        "deploy it again from the config of account 222222222222, or give --stack the stack of account 111111111111's environment (--stack-region its region)",
+    );
+    await expect(targetEnvironment({ ...TARGET, stackAccount: '111111111111' }, undefined, { note: () => undefined })).rejects.toThrow('is of account 222222222222 (its StackId), but its Lifeboat output');
+    expect(existsSync(path.join(home, '.lifeboat', 'stacks'))).toBe(false);
   });
 
   it('--stack without --aws is a usage error, before any call', async () => {
@@ -385,7 +434,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
   // Review r60M F4: the copy names the account's buckets, tables and keys; a stack given by its ARN has "/" in it.
   it("keeps the copy of a stack given by its ARN as one file, the user's alone to read", async () => {
     const arn = 'arn:aws:cloudformation:eu-west-1:111111111111:stack/Shop/0a1b2c3d-0000-4000-8000-1234567890ab';
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Shop', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'Shop', StackId: arn, CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
     await targetEnvironment({ ...TARGET, stack: arn });
     const directory = path.join(stacks, 'account-111111111111');
     const [file, ...others] = readdirSync(directory);
@@ -1361,7 +1410,7 @@ describe('the primary region is down: its CloudFormation does not answer (review
     expect(Buffer.byteLength(path.basename(file))).toBeLessThanOrEqual(200);
     expect(path.basename(file)).toMatch(/^eu-west-1-arn%3Aaws%3Acloudformation%3Aeu-west-1%3A111111111111%3Astack%2FSSS+-[0-9a-f]{64}\.json$/);
     expect(file).not.toBe(stackEnvironmentCacheFile(arn.replace('0a1b', '9a1b'), 'eu-west-1', '111111111111'));
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'S', CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'S', StackId: arn, CreationTime: new Date(0), StackStatus: 'CREATE_COMPLETE', Outputs: [{ OutputKey: 'LifeboatEnvironmentShop', OutputValue: JSON.stringify(ENVIRONMENT) }] }] });
     const notes: string[] = [];
     await targetEnvironment({ ...TARGET, stack: arn }, undefined, { note: (line) => notes.push(line) });
     expect(notes).toEqual([]);
